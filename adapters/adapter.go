@@ -1,0 +1,91 @@
+// Package adapters defines the one interface every warehouse implements and
+// what all adapters share. Each warehouse lives in its own sub-package
+// (duckdb, later postgres, snowflake, bigquery) and no driver type leaks out.
+package adapters
+
+import (
+	"context"
+	"errors"
+)
+
+// Relation is database.schema.identifier.
+type Relation struct {
+	Database, Schema, Identifier string
+}
+
+// Dialect is the pure, no-I/O part of an adapter: quoting and naming.
+// It satisfies compiler.Dialect structurally.
+type Dialect interface {
+	Type() string
+	Quote(ident string) string
+	RenderRelation(r Relation) string
+}
+
+// Column is one column of a relation, in ordinal order.
+type Column struct {
+	Name     string
+	DataType string
+	Index    int // 1-based
+	Comment  string
+}
+
+// Result is a small query result held in memory.
+type Result struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// RelationKind is "table", "view" or "" when the relation does not exist.
+type RelationKind string
+
+const (
+	KindNone  RelationKind = ""
+	KindTable RelationKind = "table"
+	KindView  RelationKind = "view"
+)
+
+// Model is what to build for one model node.
+type Model struct {
+	UniqueID     string
+	Relation     Relation
+	Materialized string         // "table" or "view" ("ephemeral" is never sent here)
+	SQL          string         // compiled select statement
+	Config       map[string]any // the node's final config, for adapter-specific options
+}
+
+// Seed is one CSV to load.
+type Seed struct {
+	UniqueID     string
+	Relation     Relation
+	Path         string            // absolute path of the CSV file
+	ColumnTypes  map[string]string // column name -> warehouse type
+	QuoteColumns bool
+	Delimiter    string // default ","
+	FullRefresh  bool
+}
+
+// RunResult is what the warehouse said about a statement.
+type RunResult struct {
+	Message      string // like dbt's adapter_response._message, e.g. "OK", "INSERT 12"
+	RowsAffected int64  // -1 when unknown
+}
+
+// Adapter is what the runner and the tests need from a warehouse.
+// Every method that does I/O takes a context and honours its cancellation.
+type Adapter interface {
+	Dialect() Dialect
+	Exec(ctx context.Context, sql string) error
+	Query(ctx context.Context, sql string) (*Result, error)
+	Columns(ctx context.Context, rel Relation) ([]Column, error)
+	RelationKind(ctx context.Context, rel Relation) (RelationKind, error)
+	CreateSchema(ctx context.Context, database, schema string) error
+	// Materialize builds a table or view atomically: built under a unique
+	// temporary name and swapped in within one transaction, so a failure
+	// leaves the previous relation and its rows intact.
+	Materialize(ctx context.Context, m Model) (RunResult, error)
+	LoadSeed(ctx context.Context, s Seed) (RunResult, error)
+	Close() error
+}
+
+// ErrDatabaseLocked is returned (wrapped) by Open when another process holds the database.
+var ErrDatabaseLocked = errors.New("database file is in use by another process")

@@ -1,0 +1,126 @@
+package compiler
+
+import (
+	"context"
+	"time"
+
+	"github.com/elt-dev/elt/project"
+)
+
+// Relation is database.schema.identifier, named exactly as dbt names it.
+type Relation struct {
+	Database, Schema, Identifier string
+}
+
+// Dialect is what the compiler needs from a warehouse: pure string work, no I/O.
+// adapters implement it; the compiler never opens a connection.
+type Dialect interface {
+	Type() string                     // "duckdb", "postgres": target.type in Jinja
+	Quote(ident string) string        // adapter.quote
+	RenderRelation(r Relation) string // how {{ ref() }} prints: "db"."schema"."ident" (empty parts omitted)
+}
+
+// Options are everything a compile needs besides the project. No globals.
+type Options struct {
+	Dialect      Dialect
+	Vars         map[string]any              // --vars (override dbt_project.yml vars)
+	Env          func(string) (string, bool) // env_var() lookups; os.LookupEnv in production
+	InvocationID string
+	RunStartedAt time.Time
+	// ExtraMacros are built-in macro files (e.g. the generic test definitions from package tests).
+	// Project macros of the same name override them.
+	ExtraMacros []*project.File
+	// IsIncremental answers is_incremental() for a node; nil means always false.
+	IsIncremental func(n *Node) bool
+	// Log receives {{ log(msg, info=True) }} output.
+	Log func(msg string)
+	// Concurrency bounds concurrent renders; 0 means GOMAXPROCS.
+	Concurrency int
+}
+
+// Node is a project node after parsing (config final, dependencies known) and,
+// after Compile, with its compiled SQL.
+type Node struct {
+	project.Node // a copy; Config is final: project tree < properties YAML < in-file config()
+
+	Relation     Relation // empty for ephemeral models and tests
+	RelationName string   // Dialect.RenderRelation(Relation); "" for ephemeral/tests
+	Refs         []Ref
+	SourceRefs   [][2]string // (source_name, table_name)
+	DependsOn    DependsOn
+
+	// Generic tests only.
+	TestMetadata *TestMetadata
+	ColumnName   string
+	AttachedNode string // unique id of the node the test is attached to
+
+	CompiledCode string // after Compile: rendered SQL with ephemeral CTEs injected
+	ExtraCTEs    []CTE  // ephemeral models inlined into CompiledCode, in order
+	Compiled     bool
+}
+
+// Ref is one ref() call.
+type Ref struct {
+	Package string // "" unless ref('pkg', 'name')
+	Name    string
+	Version string
+}
+
+// DependsOn lists unique ids, as in dbt's manifest.
+type DependsOn struct {
+	Nodes  []string // models, seeds, snapshots, sources
+	Macros []string // "macro.<pkg>.<name>"
+}
+
+// TestMetadata describes a generic test node (dbt's test_metadata).
+type TestMetadata struct {
+	Name      string         // "not_null"
+	Namespace string         // "" or package
+	Kwargs    map[string]any // column_name, model ("{{ get_where_subquery(ref('orders')) }}"), values, to, field...
+}
+
+// CTE is one inlined ephemeral model.
+type CTE struct {
+	ID  string // unique id of the ephemeral model
+	SQL string // " __dbt__cte__name as (\n...\n)"
+}
+
+// Macro is one macro (or {% test %} definition, stored as "test_<name>").
+type Macro struct {
+	UniqueID         string // "macro.<pkg>.<name>"
+	Name             string
+	Package          string
+	OriginalFilePath string
+	Line             int
+	MacroSQL         string
+	Arguments        []string
+}
+
+// Manifest is the parsed and compiled project: the input to graph, tests,
+// adapters and docs.
+type Manifest struct {
+	Project *project.Project
+	Nodes   map[string]*Node                // models, seeds, snapshots, tests (singular and generic)
+	Sources map[string]*project.SourceTable // by unique id
+	Macros  map[string]*Macro               // by unique id
+	// ParentMap and ChildMap as in dbt's manifest (unique id -> unique ids), sorted.
+	ParentMap map[string][]string
+	ChildMap  map[string][]string
+}
+
+// The entry points (implemented in compile.go):
+//
+//	func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, error)
+//	    Loads macros once, renders every node once in "parse mode" to capture
+//	    config()/ref()/source() calls, builds generic test nodes from
+//	    p.GenericTests, resolves relations (generate_schema_name /
+//	    generate_alias_name / generate_database_name, overridable by project
+//	    macros), and reports every unknown ref, undeclared source, duplicate
+//	    name and template error at once as *diag.Errors.
+//	func (m *Manifest) Compile(ctx context.Context, ids []string) error
+//	    Renders the given nodes (nil: all) concurrently and injects ephemeral CTEs.
+//	func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]any) (string, error)
+//	    Renders a macro call, for run-operation, hooks and tests.
+//	func (m *Manifest) WriteCompiled(dir string) error
+//	    Writes target/compiled/<pkg>/<original_file_path> for every compiled node.
+var _ = context.Background

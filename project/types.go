@@ -1,0 +1,194 @@
+package project
+
+import (
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// ResourceType is dbt's resource_type string.
+type ResourceType string
+
+const (
+	Model    ResourceType = "model"
+	Seed     ResourceType = "seed"
+	Snapshot ResourceType = "snapshot"
+	Test     ResourceType = "test"
+	Source   ResourceType = "source"
+	Macro    ResourceType = "macro"
+	Doc      ResourceType = "doc"
+)
+
+// Options says where to find things. Nothing here is read from globals:
+// cmd/elt fills it from flags and the process environment.
+type Options struct {
+	ProjectDir  string                      // --project-dir; "" means search upward from WorkDir
+	WorkDir     string                      // the working directory
+	ProfilesDir string                      // --profiles-dir; "" means DBT_PROFILES_DIR, then project dir, then working dir, then ~/.dbt
+	HomeDir     string                      // for ~/.dbt
+	Target      string                      // --target; "" means the profile's target
+	Profile     string                      // --profile; "" means dbt_project.yml's profile
+	Vars        map[string]any              // --vars, parsed
+	Env         func(string) (string, bool) // os.LookupEnv in production
+	SkipProfile bool                        // commands that need no connection (ls, parse) may load without profiles.yml
+}
+
+// Project is everything read from a project folder, every value with the
+// file and position it came from. It holds no SQL knowledge.
+type Project struct {
+	Root   string // absolute path of the folder holding dbt_project.yml
+	Config *ProjectConfig
+	Target *Target // nil when Options.SkipProfile and no profile was found
+
+	// Nodes found on disk: models, seeds, snapshots, singular tests, keyed by unique id
+	// ("model.shop.orders"). Config already merges dbt_project.yml < properties YAML `config:`;
+	// in-file {{ config() }} is applied later by the compiler.
+	Nodes map[string]*Node
+	// Sources declared in properties YAML, keyed by "source.<pkg>.<source>.<table>".
+	Sources map[string]*SourceTable
+	// MacroFiles are the .sql files under macro-paths (plus snapshot/test paths' {% test %} blocks are in node files).
+	MacroFiles []*File
+	// Docs are {% docs name %} blocks from .md files, keyed by name.
+	Docs map[string]*DocBlock
+	// GenericTests are test declarations found in properties YAML (models, columns, sources, seeds, snapshots).
+	GenericTests []*TestDecl
+	// Warnings found while loading (unused config paths and similar).
+	Warnings diag.List
+}
+
+// File is one file read from the project.
+type File struct {
+	Path     string // relative to Root, slash-separated, e.g. "models/staging/stg_orders.sql"
+	Contents string
+}
+
+// ProjectConfig is dbt_project.yml.
+type ProjectConfig struct {
+	Name                string
+	Version             string
+	ConfigVersion       int
+	Profile             string
+	ModelPaths          []string // default ["models"]
+	SeedPaths           []string // default ["seeds"]
+	TestPaths           []string // default ["tests"]
+	MacroPaths          []string // default ["macros"]
+	SnapshotPaths       []string // default ["snapshots"]
+	AnalysisPaths       []string // default ["analyses"]
+	DocsPaths           []string // default: all of model, seed, test, macro, snapshot, analysis paths
+	TargetPath          string   // default "target"
+	PackagesInstallPath string   // default "dbt_packages"
+	CleanTargets        []string
+	Vars                map[string]any // project-level vars (global and per-package scopes kept as written)
+	OnRunStart          []string
+	OnRunEnd            []string
+	// Raw keeps every key as written, including ones elt does not act on yet.
+	Raw map[string]any
+	// Config trees by resource type: "models", "seeds", "snapshots", "tests", "sources".
+	Trees map[string]*ConfigTree
+}
+
+// ConfigTree is one level of a dbt_project.yml config tree such as
+// models: { shop: { +materialized: table, staging: { +schema: stg } } }.
+type ConfigTree struct {
+	Config   Config                 // "+key" (and non-dict plain keys dbt treats as config) at this level
+	Children map[string]*ConfigTree // folder, package or node names
+	Pos      diag.Pos
+}
+
+// Config is a node config with dbt's key names ("materialized", "schema",
+// "alias", "database", "tags", "enabled", "pre_hook", "post_hook", "meta",
+// "severity", ...). Hyphenated keys are normalised to underscores
+// ("pre-hook" -> "pre_hook"). Values are plain YAML/JSON values.
+type Config map[string]any
+
+// Target is the resolved output of profiles.yml for this run.
+type Target struct {
+	ProfileName string
+	Name        string         // target name, e.g. "dev"
+	Type        string         // "duckdb", "postgres", ...
+	Threads     int            // default 1 when unset
+	Database    string         // for duckdb: the file's base name without extension, "memory" for :memory:
+	Schema      string         // for duckdb: default "main"
+	Fields      map[string]any // every key as written, env_var() rendered; secrets stay here and never get logged
+	File        string         // profiles.yml path it came from
+}
+
+// Node is a model, seed, snapshot, singular test or analysis found on disk.
+type Node struct {
+	UniqueID         string // "model.shop.orders"
+	ResourceType     ResourceType
+	Name             string   // file base name without extension (snapshots: block name)
+	Package          string   // project name
+	Path             string   // relative to its resource path, e.g. "staging/stg_orders.sql"
+	OriginalFilePath string   // relative to Root, e.g. "models/staging/stg_orders.sql"
+	FQN              []string // [package, folders..., name]
+	RawCode          string   // file contents (snapshots: the body of the snapshot block; seeds: "")
+	RawCodeOffset    int      // byte offset of RawCode within the file (non-zero for snapshot blocks)
+	Language         string   // "sql" ("python" models are rejected with a clear error)
+	Config           Config   // dbt_project.yml tree merged with properties YAML config:
+	Description      string   // doc() already resolved
+	Columns          []*Column
+	Meta             map[string]any
+	Docs             map[string]any
+	PatchPath        string            // properties YAML that described this node ("" if none)
+	PatchPos         diag.Pos          // where in PatchPath
+	Checksum         string            // sha256 of the file contents
+	SeedColumnTypes  map[string]string // seeds: config column_types, kept in order-independent map
+}
+
+// Column is a documented column.
+type Column struct {
+	Name        string
+	Description string
+	DataType    string
+	Meta        map[string]any
+	Tags        []string
+	Quote       *bool
+}
+
+// SourceTable is one table of a declared source.
+type SourceTable struct {
+	UniqueID          string // "source.shop.raw.orders"
+	SourceName        string
+	Name              string
+	Package           string
+	Database          string // defaults to the target database
+	Schema            string // defaults to the source name
+	Identifier        string // defaults to the table name
+	Description       string
+	SourceDescription string
+	Loader            string
+	Columns           []*Column
+	Meta              map[string]any
+	Tags              []string
+	Config            Config
+	Freshness         map[string]any
+	LoadedAtField     string
+	OriginalFilePath  string
+	Pos               diag.Pos
+	FQN               []string // [package, source_name, table_name]
+}
+
+// TestDecl is one generic test declared in properties YAML, e.g.
+// columns: [{name: id, tests: [unique, {accepted_values: {values: [...]}}]}].
+type TestDecl struct {
+	TestName    string         // "not_null", "accepted_values", "dbt_utils.expression_is_true" (namespace kept)
+	Namespace   string         // "" or the package prefix
+	Args        map[string]any // arguments other than config (values, to, field, ...); "arguments:" key merged in
+	Config      Config         // config: block plus top-level config keys dbt accepts on tests (severity, where, ...)
+	Name        string         // explicit "name:" when given
+	Description string
+	// What it is attached to.
+	AttachedKind ResourceType // Model, Seed, Snapshot or Source
+	AttachedName string       // model/seed/snapshot name, or table name for sources
+	SourceName   string       // for sources
+	ColumnName   string       // "" for model-level tests
+	File         string       // properties YAML
+	Pos          diag.Pos
+}
+
+// DocBlock is a {% docs name %} block.
+type DocBlock struct {
+	Name     string
+	Contents string
+	File     string
+	Pos      diag.Pos
+}
