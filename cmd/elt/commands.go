@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+func compileCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	s, err := load(ctx, f, env, stdout, true)
+	if err != nil {
+		return err
+	}
+	ids, err := s.selectIDs([]string{"model", "test", "snapshot", "seed"})
+	if err != nil {
+		return err
+	}
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if err := s.manifest.Compile(ctx, ids); err != nil {
+		return usageErr(err)
+	}
+	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	var compiled []*compiler.Node
+	for _, id := range ids {
+		if n := s.manifest.Nodes[id]; n != nil && n.ResourceType != project.Seed {
+			compiled = append(compiled, n)
+		}
+	}
+	s.log.info("CompileComplete", fmt.Sprintf("Compiled %d %s into %s", len(compiled), plural(len(compiled), "node", "nodes"),
+		filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled"))), map[string]any{"count": len(compiled)})
+	// Like dbt, show the SQL when exactly one node was asked for.
+	if len(compiled) == 1 && len(f.selectors) > 0 {
+		n := compiled[0]
+		s.log.info("CompiledNode", "Compiled node '"+n.Name+"' is:\n"+n.CompiledCode, map[string]any{"unique_id": n.UniqueID, "compiled": n.CompiledCode})
+	}
+	return nil
+}
+
+func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	switch f.output {
+	case "selector", "name", "path", "json":
+	default:
+		return usageErr(fmt.Errorf("--output must be selector, name, path or json, not %q", f.output))
+	}
+	s, err := load(ctx, f, env, stdout, false)
+	if err != nil {
+		return err
+	}
+	kinds := f.resourceTypes
+	if len(kinds) == 0 {
+		kinds = []string{"model", "seed", "snapshot", "test", "source"}
+	}
+	ids, err := s.selectIDs(kinds)
+	if err != nil {
+		return err
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintln(stdout, s.lsLine(id, f.output))
+	}
+	return nil
+}
+
+func (s *session) lsLine(id, output string) string {
+	if src, ok := s.manifest.Sources[id]; ok {
+		switch output {
+		case "name":
+			return src.SourceName + "." + src.Name
+		case "path":
+			return src.OriginalFilePath
+		case "json":
+			b, _ := json.Marshal(map[string]any{
+				"name": src.Name, "resource_type": "source", "package_name": src.Package,
+				"original_file_path": src.OriginalFilePath, "unique_id": src.UniqueID,
+				"source_name": src.SourceName, "tags": src.Tags, "config": src.Config,
+			})
+			return string(b)
+		}
+		return "source:" + strings.Join(src.FQN, ".")
+	}
+	n := s.manifest.Nodes[id]
+	switch output {
+	case "name":
+		return n.Name
+	case "path":
+		return n.OriginalFilePath
+	case "json":
+		alias := n.Relation.Identifier
+		b, _ := json.Marshal(map[string]any{
+			"name": n.Name, "resource_type": string(n.ResourceType), "package_name": n.Package,
+			"original_file_path": n.OriginalFilePath, "unique_id": n.UniqueID, "alias": alias,
+			"config": n.Config, "tags": tagsOf(n.Config), "depends_on": map[string]any{"nodes": nonNil(n.DependsOn.Nodes), "macros": nonNil(n.DependsOn.Macros)},
+		})
+		return string(b)
+	}
+	return strings.Join(n.FQN, ".")
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	p, err := project.Load(ctx, project.Options{
+		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
+		Target: f.target, Profile: f.profile, Env: env.lookupEnv,
+	})
+	fmt.Fprintf(stdout, "elt version: %s (dbt-core %s compatible)\n", version, dbtVersion)
+	if err != nil {
+		fmt.Fprintln(stdout, "Configuration:")
+		fmt.Fprintln(stdout, "  project or profile: ERROR")
+		return usageErr(err)
+	}
+	t := p.Target
+	fmt.Fprintln(stdout, "Configuration:")
+	fmt.Fprintf(stdout, "  dbt_project.yml file [OK found and valid] %s\n", filepath.Join(p.Root, "dbt_project.yml"))
+	fmt.Fprintf(stdout, "  profiles.yml file [OK found and valid] %s\n", t.File)
+	fmt.Fprintln(stdout, "Connection:")
+	fmt.Fprintf(stdout, "  profile: %s\n  target: %s\n  type: %s\n  database: %s\n  schema: %s\n  threads: %d\n", t.ProfileName, t.Name, t.Type, t.Database, t.Schema, t.Threads)
+	if path, ok := t.Fields["path"]; ok {
+		fmt.Fprintf(stdout, "  path: %v\n", path)
+	}
+	start := time.Now()
+	a, err := openAdapter(ctx, t)
+	if err == nil {
+		_, err = a.Query(ctx, "select 1")
+		_ = a.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "  Connection test: [ERROR]\n")
+		return &exitError{code: exitFailed, err: err}
+	}
+	fmt.Fprintf(stdout, "  Connection test: [OK connection ok] (%.2fs)\n", time.Since(start).Seconds())
+	fmt.Fprintln(stdout, "All checks passed!")
+	return nil
+}
+
+func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	p, err := project.Load(ctx, project.Options{
+		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
+		Env: env.lookupEnv, SkipProfile: true,
+	})
+	if err != nil {
+		return usageErr(err)
+	}
+	targets := p.Config.CleanTargets
+	if len(targets) == 0 {
+		tp := p.Config.TargetPath
+		if tp == "" {
+			tp = "target"
+		}
+		targets = []string{tp}
+	}
+	for _, t := range targets {
+		abs := filepath.Clean(filepath.Join(p.Root, t))
+		rel, err := filepath.Rel(p.Root, abs)
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+			return usageErr(fmt.Errorf("dbt_project.yml: clean-targets entry %q is outside the project or is the project itself; refusing to delete it", t))
+		}
+		if err := os.RemoveAll(abs); err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("clean %s: %w", t, err)}
+		}
+		fmt.Fprintf(stdout, "Cleaned %s/\n", filepath.ToSlash(rel))
+	}
+	fmt.Fprintln(stdout, "Finished cleaning all paths.")
+	return nil
+}
+
+//go:embed all:starter
+var starter embed.FS
+
+var projectNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func initCommand(f *flags, env environment, stdout io.Writer, name string) error {
+	if !projectNameRE.MatchString(name) {
+		return usageErr(fmt.Errorf("project name %q must start with a letter or underscore and hold only letters, digits and underscores", name))
+	}
+	dir := filepath.Join(env.workDir, name)
+	if f.projectDir != "" {
+		dir = f.projectDir
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return usageErr(fmt.Errorf("%s already exists; choose another name or remove it", dir))
+	}
+	err := fs.WalkDir(starter, "starter", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(path, "starter"), "/")
+		out := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(rel, ".tmpl")))
+		if d.IsDir() {
+			return os.MkdirAll(out, 0o755)
+		}
+		b, err := starter.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		text := strings.ReplaceAll(string(b), "__PROJECT__", name)
+		return os.WriteFile(out, []byte(text), 0o644)
+	})
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("init: %w", err)}
+	}
+	fmt.Fprintf(stdout, "Created project %s in %s\n\nNext:\n  cd %s\n  elt build\n", name, dir, name)
+	return nil
+}

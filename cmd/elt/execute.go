@@ -1,0 +1,407 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/runner"
+)
+
+// execute runs build, run, seed or test.
+func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, command string, kinds []string, build bool) error {
+	started := time.Now()
+	s, err := load(ctx, f, env, stdout, true)
+	if err != nil {
+		return err
+	}
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.log.info("FoundStats", foundStats(s.manifest), nil)
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	defer s.close()
+
+	ids, err := s.selectIDs(kinds)
+	if err != nil {
+		return err
+	}
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if err := s.manifest.Compile(ctx, ids); err != nil {
+		return usageErr(err)
+	}
+	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	threads := f.threads
+	if threads <= 0 {
+		threads = s.proj.Target.Threads
+	}
+	if threads <= 0 {
+		threads = 1
+	}
+	s.log.info("ConcurrencyLine", "", nil)
+	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
+	s.log.info("ConcurrencyLine", "", nil)
+
+	r := runner.New(s.manifest, s.graph, s.adapter, runner.Options{
+		Threads:     threads,
+		FailFast:    f.failFast,
+		FullRefresh: f.fullRefresh,
+		Build:       build,
+		OnEvent:     s.printEvent,
+		Audit:       runner.AuditOptions{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema},
+	})
+	results := r.Run(ctx, ids)
+	elapsed := time.Since(started)
+
+	if err := s.writeRunResults(results, elapsed, command); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	code := s.printSummary(results, elapsed)
+	if ctx.Err() != nil {
+		if errors.Is(context.Cause(ctx), context.Canceled) {
+			return &exitError{code: exitSIGINT}
+		}
+		return &exitError{code: exitSIGINT}
+	}
+	if code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+func foundStats(m *compiler.Manifest) string {
+	counts := map[project.ResourceType]int{}
+	for _, n := range m.Nodes {
+		counts[n.ResourceType]++
+	}
+	var parts []string
+	add := func(n int, one, many string) {
+		if n == 0 {
+			return
+		}
+		if n == 1 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, one))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d %s", n, many))
+		}
+	}
+	add(counts[project.Model], "model", "models")
+	add(counts[project.Snapshot], "snapshot", "snapshots")
+	add(counts[project.Seed], "seed", "seeds")
+	add(counts[project.Test], "data test", "data tests")
+	add(len(m.Sources), "source", "sources")
+	add(len(m.Macros), "macro", "macros")
+	if len(parts) == 0 {
+		return "Found nothing to run"
+	}
+	return "Found " + strings.Join(parts, ", ")
+}
+
+// describe names a node the way dbt's progress lines do.
+func describe(n *compiler.Node) string {
+	switch n.ResourceType {
+	case project.Seed:
+		return "seed file " + shortRel(n)
+	case project.Test:
+		return "test " + n.Name
+	case project.Snapshot:
+		return "snapshot " + shortRel(n)
+	}
+	return "sql " + fmt.Sprint(n.Config["materialized"]) + " model " + shortRel(n)
+}
+
+func shortRel(n *compiler.Node) string {
+	if n.Relation.Identifier == "" {
+		return n.Name
+	}
+	return n.Relation.Schema + "." + n.Relation.Identifier
+}
+
+const lineWidth = 80
+
+func (s *session) printEvent(e runner.Event) {
+	n := e.Node
+	prefix := fmt.Sprintf("%d of %d ", e.Index, e.Total)
+	data := map[string]any{
+		"node_info": map[string]any{
+			"unique_id":     n.UniqueID,
+			"resource_type": string(n.ResourceType),
+			"node_name":     n.Name,
+			"node_path":     n.Path,
+			"materialized":  fmt.Sprint(n.Config["materialized"]),
+			"relation_name": n.RelationName,
+		},
+		"index": e.Index,
+		"total": e.Total,
+	}
+	if e.Kind == runner.NodeStart {
+		s.log.info("NodeStart", dots(prefix+"START "+describe(n), "[RUN]", lineWidth), data)
+		return
+	}
+	res := e.Result
+	data["status"] = string(res.Status)
+	data["execution_time"] = res.Duration().Seconds()
+	if res.Failures != nil {
+		data["num_failures"] = *res.Failures
+	}
+	if res.Message != "" {
+		data["message"] = res.Message
+	}
+	secs := fmt.Sprintf("%.2fs", res.Duration().Seconds())
+	var left, right, color string
+	level := "info"
+	switch res.Status {
+	case runner.Success:
+		verb := "created"
+		if n.ResourceType == project.Seed {
+			verb = "loaded"
+		}
+		left = prefix + "OK " + verb + " " + describe(n)
+		msg := res.AdapterMsg
+		if msg == "" {
+			msg = "OK"
+		}
+		right = "[" + s.log.paint(ansiGreen, msg) + " in " + secs + "]"
+	case runner.Pass:
+		left = prefix + "PASS " + n.Name
+		right = "[" + s.log.paint(ansiGreen, "PASS") + " in " + secs + "]"
+	case runner.Warn:
+		level = "warn"
+		left = fmt.Sprintf("%sWARN %d %s", prefix, deref(res.Failures), n.Name)
+		right = fmt.Sprintf("[%s in %s]", s.log.paint(ansiYellow, fmt.Sprintf("WARN %d", deref(res.Failures))), secs)
+	case runner.Fail:
+		level = "error"
+		left = fmt.Sprintf("%sFAIL %d %s", prefix, deref(res.Failures), n.Name)
+		right = fmt.Sprintf("[%s in %s]", s.log.paint(ansiRed, fmt.Sprintf("FAIL %d", deref(res.Failures))), secs)
+	case runner.Skipped:
+		left = prefix + "SKIP " + skipDescribe(n)
+		right = "[" + s.log.paint(ansiYellow, "SKIP") + "]"
+	case runner.Cancelled:
+		level = "warn"
+		left = prefix + "CANCELLED " + describe(n)
+		right = "[" + s.log.paint(ansiYellow, "CANCELLED") + "]"
+	default:
+		level = "error"
+		if n.ResourceType == project.Test {
+			left = prefix + "ERROR " + n.Name
+		} else {
+			left = prefix + "ERROR creating " + describe(n)
+		}
+		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
+	}
+	_ = color
+	s.log.event(level, "NodeFinished", dots(left, right, lineWidth+len(right)-visibleLen(right)), data)
+}
+
+func skipDescribe(n *compiler.Node) string {
+	if n.ResourceType == project.Test {
+		return "test " + n.Name
+	}
+	return "relation " + shortRel(n)
+}
+
+// visibleLen ignores ANSI colour codes.
+func visibleLen(s string) int {
+	n, esc := 0, false
+	for _, r := range s {
+		switch {
+		case r == '\x1b':
+			esc = true
+		case esc && r == 'm':
+			esc = false
+		case !esc:
+			n++
+		}
+	}
+	return n
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// printSummary prints dbt's closing lines and returns the exit code.
+func (s *session) printSummary(results []runner.Result, elapsed time.Duration) int {
+	var pass, warn, errs, skip int
+	kinds := map[string]int{}
+	var problems []runner.Result
+	var warnings []runner.Result
+	for _, r := range results {
+		switch r.Status {
+		case runner.Success, runner.Pass:
+			pass++
+		case runner.Warn:
+			warn++
+			warnings = append(warnings, r)
+		case runner.Error, runner.Fail:
+			errs++
+			problems = append(problems, r)
+		case runner.Skipped, runner.Cancelled:
+			skip++
+		}
+		kinds[kindLabel(r.Node)]++
+	}
+	var parts []string
+	for _, k := range []string{"seed", "view model", "table model", "snapshot", "data test"} {
+		if c := kinds[k]; c > 0 {
+			label := k
+			if c > 1 {
+				label += "s"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", c, label))
+		}
+	}
+	var other []string
+	for k := range kinds {
+		switch k {
+		case "seed", "view model", "table model", "snapshot", "data test":
+		default:
+			other = append(other, k)
+		}
+	}
+	sort.Strings(other)
+	for _, k := range other {
+		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], k))
+	}
+	secs := elapsed.Seconds()
+	s.log.info("Formatting", "", nil)
+	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).",
+		strings.Join(parts, ", "), int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60), secs),
+		map[string]any{"execution_time": secs})
+	s.log.info("Formatting", "", nil)
+	switch {
+	case errs == 0 && warn == 0:
+		s.log.info("CompletedSuccessfully", s.log.paint(ansiGreen, "Completed successfully"), nil)
+	case errs == 0:
+		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %d %s:", warn, plural(warn, "warning", "warnings"))), nil)
+	default:
+		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s and %d %s:", errs, plural(errs, "error", "errors"), warn, plural(warn, "warning", "warnings"))), nil)
+	}
+	for _, r := range append(problems, warnings...) {
+		s.log.info("Formatting", "", nil)
+		what := "Failure in"
+		if r.Status == runner.Error {
+			what = "Error in"
+		} else if r.Status == runner.Warn {
+			what = "Warning in"
+		}
+		s.log.event(levelOf(r.Status), "RunResultError", fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, r.Node.OriginalFilePath), map[string]any{"unique_id": r.UniqueID})
+		if r.Message != "" {
+			s.log.event(levelOf(r.Status), "RunResultError", "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), map[string]any{"unique_id": r.UniqueID})
+		}
+		if r.StoredFailures != "" {
+			s.log.info("RunResultErrorNoMessage", "  See test failures:\n    select * from "+r.StoredFailures, nil)
+		}
+		if r.Node.ResourceType == project.Test {
+			s.log.info("RunResultError", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", r.Node.Package, r.Node.OriginalFilePath)), nil)
+		}
+	}
+	s.log.info("Formatting", "", nil)
+	s.log.info("StatsLine", fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", pass, warn, errs, skip, len(results)),
+		map[string]any{"stats": map[string]int{"pass": pass, "warn": warn, "error": errs, "skip": skip, "total": len(results)}})
+	if errs > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func levelOf(st runner.Status) string {
+	if st == runner.Warn {
+		return "warn"
+	}
+	return "error"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func kindLabel(n *compiler.Node) string {
+	switch n.ResourceType {
+	case project.Seed:
+		return "seed"
+	case project.Test:
+		return "data test"
+	case project.Snapshot:
+		return "snapshot"
+	case project.Model:
+		return fmt.Sprint(n.Config["materialized"]) + " model"
+	}
+	return string(n.ResourceType)
+}
+
+func (s *session) meta() docs.Metadata {
+	typ := ""
+	if s.proj.Target != nil {
+		typ = s.proj.Target.Type
+	}
+	return docs.Metadata{
+		InvocationID: s.invocationID,
+		GeneratedAt:  time.Now().UTC(),
+		ProjectName:  s.proj.Config.Name,
+		AdapterType:  typ,
+		Version:      version,
+	}
+}
+
+func (s *session) writeManifest() error {
+	return docs.WriteManifest(filepath.Join(s.targetDir(), "manifest.json"), s.manifest, s.meta())
+}
+
+func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration, command string) error {
+	out := make([]docs.NodeResult, 0, len(results))
+	for _, r := range results {
+		nr := docs.NodeResult{
+			UniqueID:      r.UniqueID,
+			Status:        string(r.Status),
+			Message:       r.Message,
+			ThreadID:      r.ThreadID,
+			StartedAt:     r.StartedAt,
+			CompletedAt:   r.CompletedAt,
+			ExecutionTime: r.Duration(),
+			CompiledCode:  r.Node.CompiledCode,
+			RelationName:  r.Node.RelationName,
+			Compiled:      r.Node.Compiled,
+		}
+		if r.Failures != nil {
+			f := int(*r.Failures)
+			nr.Failures = &f
+		}
+		if r.AdapterMsg != "" || r.RowsAffected != 0 {
+			nr.AdapterResponse = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
+		} else {
+			nr.AdapterResponse = map[string]any{}
+		}
+		out = append(out, nr)
+	}
+	args := map[string]any{
+		"which":              command,
+		"select":             s.f.selectors,
+		"exclude":            s.f.excludes,
+		"threads":            s.f.threads,
+		"full_refresh":       s.f.fullRefresh,
+		"fail_fast":          s.f.failFast,
+		"project_dir":        s.proj.Root,
+		"log_format":         s.f.logFormat,
+		"invocation_command": "elt " + command,
+	}
+	return docs.WriteRunResults(filepath.Join(s.targetDir(), "run_results.json"), s.meta(), out, elapsed, args)
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// dbtVersion is the dbt-core version whose behaviour and artifact schemas elt follows.
+const dbtVersion = "1.9.0"
+
+// Exit codes, as dbt's: 0 success, 1 a node errored or a test failed, 2 usage or project errors.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+// flags shared by commands.
+type flags struct {
+	projectDir    string
+	profilesDir   string
+	target        string
+	profile       string
+	vars          string
+	logFormat     string
+	threads       int
+	selectors     []string
+	excludes      []string
+	resourceTypes []string
+	failFast      bool
+	fullRefresh   bool
+	output        string
+	noColor       bool
+}
+
+// run is the whole CLI; tests call it in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	env := environment{
+		lookupEnv: os.LookupEnv,
+		workDir:   mustGetwd(),
+		homeDir:   homeDir(),
+	}
+	return runWith(ctx, args, stdout, stderr, env)
+}
+
+// environment is what elt reads from the process; tests may substitute it.
+type environment struct {
+	lookupEnv func(string) (string, bool)
+	workDir   string
+	homeDir   string
+}
+
+func mustGetwd() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	return wd
+}
+
+func homeDir() string {
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return h
+}
+
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env environment) int {
+	f := &flags{}
+	root := newRootCmd(ctx, f, stdout, stderr, env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			printError(stderr, ee.err)
+		}
+		return ee.code
+	}
+	// Anything cobra itself returns is a usage problem.
+	fmt.Fprintf(stderr, "Error: %v\nRun 'elt --help' for usage.\n", err)
+	return exitUsage
+}
+
+func printError(w io.Writer, err error) {
+	if list, ok := diag.AsList(err); ok {
+		for _, d := range list {
+			fmt.Fprintln(w, d.Error())
+		}
+		return
+	}
+	fmt.Fprintf(w, "Error: %v\n", err)
+}
+
+func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env environment) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "elt",
+		Short:         "elt builds, tests and documents a dbt-format project",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetVersionTemplate("elt version {{.Version}} (dbt-core " + dbtVersion + " compatible)\n")
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.projectDir, "project-dir", "", "folder holding dbt_project.yml (default: search upward from the working directory)")
+	pf.StringVar(&f.profilesDir, "profiles-dir", "", "folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project folder, the working directory, ~/.dbt)")
+	pf.StringVarP(&f.target, "target", "t", "", "profile target to use (default: the profile's target)")
+	pf.StringVar(&f.profile, "profile", "", "profile to use (default: dbt_project.yml's profile)")
+	pf.StringVar(&f.vars, "vars", "", "variables as a YAML or JSON dict, e.g. '{start_date: 2024-01-01}'")
+	pf.StringVar(&f.logFormat, "log-format", "text", "output format: text or json (one event per line)")
+	pf.BoolVar(&f.noColor, "no-color", false, "never colour the output")
+
+	sel := func(c *cobra.Command) {
+		c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
+		c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+		c.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
+	}
+	runFlags := func(c *cobra.Command) {
+		sel(c)
+		c.Flags().BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
+		c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild seeds (and later incremental models) from scratch")
+	}
+
+	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
+		c := &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return execute(cmd.Context(), f, env, stdout, stderr, use, kinds, build)
+			},
+		}
+		runFlags(c)
+		return c
+	}
+	root.AddCommand(
+		mk("build", "Seed, run, snapshot and test the selected nodes in dependency order", []string{"seed", "model", "snapshot", "test"}, true),
+		mk("run", "Materialize the selected models", []string{"model"}, false),
+		mk("seed", "Load the CSV seeds into the warehouse", []string{"seed"}, false),
+		mk("test", "Run the data tests", []string{"test"}, false),
+	)
+
+	compileCmd := &cobra.Command{
+		Use:   "compile",
+		Short: "Render the selected nodes' SQL into target/compiled without running it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return compileCommand(cmd.Context(), f, env, stdout, stderr)
+		},
+	}
+	sel(compileCmd)
+
+	lsCmd := &cobra.Command{
+		Use:     "ls",
+		Aliases: []string{"list"},
+		Short:   "List the selected nodes",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return lsCommand(cmd.Context(), f, env, stdout, stderr)
+		},
+	}
+	sel(lsCmd)
+	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source)")
+	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
+
+	debugCmd := &cobra.Command{
+		Use:   "debug",
+		Short: "Show the project and profile in use and check the connection",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return debugCommand(cmd.Context(), f, env, stdout, stderr)
+		},
+	}
+	cleanCmd := &cobra.Command{
+		Use:   "clean",
+		Short: "Delete the folders listed in clean-targets (default: the target path)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cleanCommand(cmd.Context(), f, env, stdout, stderr)
+		},
+	}
+	initCmd := &cobra.Command{
+		Use:   "init [project_name]",
+		Short: "Create a working starter project that runs on embedded DuckDB",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := "my_project"
+			if len(args) == 1 {
+				name = args[0]
+			}
+			return initCommand(f, env, stdout, name)
+		},
+	}
+	root.AddCommand(compileCmd, lsCmd, debugCmd, cleanCmd, initCmd)
+	return root
+}
+
+// usageErr wraps err as a usage or project error (exit 2).
+func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
+
+func joinLower(s []string) string { return strings.ToLower(strings.Join(s, ",")) }

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/duckdb"
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/graph"
+	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/tests"
+)
+
+// session is one invocation's loaded project, manifest and (optionally) connection.
+type session struct {
+	f            *flags
+	env          environment
+	log          *logger
+	invocationID string
+	startedAt    time.Time
+	proj         *project.Project
+	dialect      adapters.Dialect
+	adapter      adapters.Adapter // nil until connect
+	manifest     *compiler.Manifest
+	graph        *graph.Graph
+}
+
+func newInvocationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// parseVars reads --vars as YAML (JSON is YAML).
+func parseVars(s string) (map[string]any, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var v map[string]any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		return nil, fmt.Errorf("--vars: not a YAML or JSON dictionary: %v (example: --vars '{key: value}')", err)
+	}
+	return v, nil
+}
+
+// dialectFor returns the pure naming/quoting part of an adapter by type,
+// so commands that never connect can still compile.
+func dialectFor(typ string) (adapters.Dialect, error) {
+	switch typ {
+	case "duckdb":
+		return duckdb.Dialect{}, nil
+	}
+	return nil, fmt.Errorf("adapter type %q is not supported yet (supported: duckdb)", typ)
+}
+
+// openAdapter connects to the target's warehouse.
+func openAdapter(ctx context.Context, t *project.Target) (adapters.Adapter, error) {
+	switch t.Type {
+	case "duckdb":
+		cfg, err := duckdb.ConfigFromFields(t.Fields)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q target %q: %w", t.ProfileName, t.Name, err)
+		}
+		if cfg.Threads == 0 {
+			cfg.Threads = t.Threads
+		}
+		if cfg.Database == "" {
+			cfg.Database = t.Database
+		}
+		if cfg.Schema == "" {
+			cfg.Schema = t.Schema
+		}
+		a, err := duckdb.Open(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q target %q: %w", t.ProfileName, t.Name, err)
+		}
+		return a, nil
+	}
+	return nil, fmt.Errorf("profile %q target %q: adapter type %q is not supported yet (supported: duckdb)", t.ProfileName, t.Name, t.Type)
+}
+
+// load reads the project and parses it into a manifest and graph.
+func load(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile bool) (*session, error) {
+	s := &session{f: f, env: env, invocationID: newInvocationID(), startedAt: time.Now().UTC()}
+	s.log = newLogger(stdout, f.logFormat, s.invocationID)
+	if f.noColor {
+		s.log.color = false
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return nil, usageErr(fmt.Errorf("--log-format must be text or json, not %q", f.logFormat))
+	}
+	vars, err := parseVars(f.vars)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	p, err := project.Load(ctx, project.Options{
+		ProjectDir:  f.projectDir,
+		WorkDir:     env.workDir,
+		ProfilesDir: f.profilesDir,
+		HomeDir:     env.homeDir,
+		Target:      f.target,
+		Profile:     f.profile,
+		Vars:        vars,
+		Env:         env.lookupEnv,
+		SkipProfile: !needProfile,
+	})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	s.proj = p
+	for _, w := range p.Warnings {
+		s.log.warn("ProjectWarning", w.Error(), nil)
+	}
+	typ := "duckdb"
+	if p.Target != nil {
+		typ = p.Target.Type
+	}
+	s.dialect, err = dialectFor(typ)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	m, err := compiler.Parse(ctx, p, compiler.Options{
+		Dialect:      s.dialect,
+		Vars:         vars,
+		Env:          env.lookupEnv,
+		InvocationID: s.invocationID,
+		RunStartedAt: s.startedAt,
+		ExtraMacros:  tests.BuiltinMacros(),
+		Log:          func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
+	})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	s.manifest = m
+	g, err := graph.New(graphNodes(m))
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	s.graph = g
+	return s, nil
+}
+
+func (s *session) connect(ctx context.Context) error {
+	if s.proj.Target == nil {
+		return usageErr(fmt.Errorf("no profile found: create profiles.yml next to dbt_project.yml or in ~/.dbt"))
+	}
+	a, err := openAdapter(ctx, s.proj.Target)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	s.adapter = a
+	return nil
+}
+
+func (s *session) close() {
+	if s.adapter != nil {
+		_ = s.adapter.Close()
+	}
+}
+
+func (s *session) targetDir() string {
+	tp := s.proj.Config.TargetPath
+	if tp == "" {
+		tp = "target"
+	}
+	if filepath.IsAbs(tp) {
+		return tp
+	}
+	return filepath.Join(s.proj.Root, tp)
+}
+
+// graphNodes turns manifest nodes and sources into graph nodes.
+func graphNodes(m *compiler.Manifest) []graph.Node {
+	out := make([]graph.Node, 0, len(m.Nodes)+len(m.Sources))
+	for _, n := range m.Nodes {
+		gn := graph.Node{
+			ID:           n.UniqueID,
+			Name:         n.Name,
+			ResourceType: string(n.ResourceType),
+			Package:      n.Package,
+			Path:         n.OriginalFilePath,
+			FQN:          n.FQN,
+			Tags:         tagsOf(n.Config),
+			Config:       n.Config,
+			DependsOn:    n.DependsOn.Nodes,
+		}
+		if n.ResourceType == project.Test {
+			for _, d := range n.DependsOn.Nodes {
+				gn.TestOf = append(gn.TestOf, d)
+			}
+		}
+		out = append(out, gn)
+	}
+	for _, src := range m.Sources {
+		out = append(out, graph.Node{
+			ID:           src.UniqueID,
+			Name:         src.Name,
+			ResourceType: "source",
+			Package:      src.Package,
+			Path:         src.OriginalFilePath,
+			FQN:          src.FQN,
+			Tags:         src.Tags,
+			Config:       src.Config,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func tagsOf(c project.Config) []string {
+	switch v := c["tags"].(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, t := range v {
+			out = append(out, fmt.Sprint(t))
+		}
+		return out
+	case string:
+		return []string{v}
+	}
+	return nil
+}
+
+// selectIDs applies --select/--exclude and the command's resource types.
+func (s *session) selectIDs(kinds []string) ([]string, error) {
+	ids, err := s.graph.Select(graph.SelectOptions{
+		Select:        s.f.selectors,
+		Exclude:       s.f.excludes,
+		ResourceTypes: kinds,
+	})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return ids, nil
+}

@@ -1,0 +1,1 @@
+{% macro upper_city(column) %}upper({{ column }}){% endmacro %}

@@ -1,0 +1,5 @@
+{{ config(materialized='table') }}
+
+select city, count(*) as people
+from {{ ref('people') }}
+group by city

@@ -1,0 +1,359 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/graph"
+	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/tests"
+)
+
+// Status is a node's outcome as dbt's run_results.json names it.
+type Status string
+
+const (
+	Success   Status = "success"
+	Error     Status = "error"
+	Skipped   Status = "skipped"
+	Pass      Status = "pass"
+	Warn      Status = "warn"
+	Fail      Status = "fail"
+	Cancelled Status = "cancelled"
+)
+
+// Result is one node's outcome.
+type Result struct {
+	UniqueID       string
+	Node           *compiler.Node
+	Status         Status
+	Message        string
+	Failures       *int64
+	RowsAffected   int64
+	ThreadID       string
+	StartedAt      time.Time
+	CompletedAt    time.Time
+	AdapterMsg     string
+	StoredFailures string
+}
+
+// Duration is how long the node ran.
+func (r Result) Duration() time.Duration { return r.CompletedAt.Sub(r.StartedAt) }
+
+// EventKind says what happened to a node.
+type EventKind int
+
+const (
+	NodeStart EventKind = iota
+	NodeFinish
+)
+
+// Event is one progress event, delivered in order from one goroutine at a time.
+type Event struct {
+	Kind   EventKind
+	Index  int // 1-based position in the run
+	Total  int
+	Node   *compiler.Node
+	Result Result // for NodeFinish
+}
+
+// Options configure one execution.
+type Options struct {
+	Threads     int
+	FailFast    bool
+	FullRefresh bool
+	// Build adds dbt build's edges: a model's tests run before its children,
+	// and a failing test skips them.
+	Build bool
+	// OnEvent receives progress; calls are serialised.
+	OnEvent func(Event)
+}
+
+// Runner runs nodes of one manifest on one adapter.
+type Runner struct {
+	m       *compiler.Manifest
+	g       *graph.Graph
+	a       adapters.Adapter
+	opts    Options
+	target  *project.Target
+	schemas sync.Map // "db.schema" -> *schemaOnce
+	mu      sync.Mutex
+	index   int
+}
+
+type schemaOnce struct {
+	once sync.Once
+	err  error
+}
+
+// New prepares a runner.
+func New(m *compiler.Manifest, g *graph.Graph, a adapters.Adapter, opts Options) *Runner {
+	if opts.Threads < 1 {
+		opts.Threads = 1
+	}
+	return &Runner{m: m, g: g, a: a, opts: opts, target: m.Project.Target}
+}
+
+// Executable reports whether a node does work when run: ephemeral models
+// and sources do not.
+func Executable(n *compiler.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.ResourceType == project.Model && materialized(n) == "ephemeral" {
+		return false
+	}
+	switch n.ResourceType {
+	case project.Model, project.Seed, project.Snapshot, project.Test:
+		return true
+	}
+	return false
+}
+
+// Run executes ids (already selected) and returns one result per node, in
+// the order they finished.
+func (r *Runner) Run(ctx context.Context, ids []string) []Result {
+	var run []string
+	for _, id := range ids {
+		if Executable(r.m.Nodes[id]) {
+			run = append(run, id)
+		}
+	}
+	total := len(run)
+	results := make(map[string]Result, total)
+	var order []string
+	var resMu sync.Mutex
+
+	g := r.g
+	if r.opts.Build {
+		g = g.WithBuildEdges()
+	}
+	threadIDs := make(chan int, r.opts.Threads)
+	for i := 1; i <= r.opts.Threads; i++ {
+		threadIDs <- i
+	}
+	statuses := g.Walk(ctx, run, graph.WalkOptions{Threads: r.opts.Threads, FailFast: r.opts.FailFast},
+		func(ctx context.Context, id string) graph.Status {
+			tid := <-threadIDs
+			defer func() { threadIDs <- tid }()
+			n := r.m.Nodes[id]
+			idx := r.start(n, total)
+			res := r.execute(ctx, n)
+			res.ThreadID = fmt.Sprintf("Thread-%d (worker)", tid)
+			r.finish(idx, total, n, res)
+			resMu.Lock()
+			results[id] = res
+			order = append(order, id)
+			resMu.Unlock()
+			switch res.Status {
+			case Error, Fail:
+				return graph.Failed
+			case Cancelled:
+				return graph.Cancelled
+			}
+			return graph.Success
+		})
+
+	// Nodes the walker never visited were skipped (a parent failed) or cancelled.
+	var rest []string
+	for _, id := range run {
+		if _, ok := results[id]; !ok {
+			rest = append(rest, id)
+		}
+	}
+	sort.Strings(rest)
+	for _, id := range rest {
+		n := r.m.Nodes[id]
+		st := Skipped
+		msg := "SKIP"
+		if statuses[id] == graph.Cancelled {
+			st, msg = Cancelled, "cancelled"
+		}
+		now := time.Now()
+		res := Result{UniqueID: id, Node: n, Status: st, Message: msg, StartedAt: now, CompletedAt: now}
+		idx := r.nextIndex()
+		r.emit(Event{Kind: NodeFinish, Index: idx, Total: total, Node: n, Result: res})
+		results[id] = res
+		order = append(order, id)
+	}
+	out := make([]Result, 0, len(order))
+	for _, id := range order {
+		out = append(out, results[id])
+	}
+	return out
+}
+
+func (r *Runner) nextIndex() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.index++
+	return r.index
+}
+
+func (r *Runner) start(n *compiler.Node, total int) int {
+	idx := r.nextIndex()
+	r.emit(Event{Kind: NodeStart, Index: idx, Total: total, Node: n})
+	return idx
+}
+
+func (r *Runner) finish(idx, total int, n *compiler.Node, res Result) {
+	r.emit(Event{Kind: NodeFinish, Index: idx, Total: total, Node: n, Result: res})
+}
+
+func (r *Runner) emit(e Event) {
+	if r.opts.OnEvent == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.OnEvent(e)
+}
+
+func (r *Runner) execute(ctx context.Context, n *compiler.Node) Result {
+	res := Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
+	defer func() { res.CompletedAt = time.Now() }()
+	var err error
+	switch n.ResourceType {
+	case project.Seed:
+		err = r.seed(ctx, n, &res)
+	case project.Model:
+		err = r.model(ctx, n, &res)
+	case project.Test:
+		err = r.test(ctx, n, &res)
+	case project.Snapshot:
+		err = fmt.Errorf("%s: snapshots are not supported yet", n.OriginalFilePath)
+	default:
+		err = fmt.Errorf("%s: cannot run a %s", n.UniqueID, n.ResourceType)
+	}
+	if err != nil {
+		res.Status = Error
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			res.Status = Cancelled
+		}
+		res.Message = err.Error()
+	}
+	res.CompletedAt = time.Now()
+	return res
+}
+
+func (r *Runner) ensureSchema(ctx context.Context, rel compiler.Relation) error {
+	key := rel.Database + "\x00" + rel.Schema
+	v, _ := r.schemas.LoadOrStore(key, &schemaOnce{})
+	so := v.(*schemaOnce)
+	so.once.Do(func() { so.err = r.a.CreateSchema(ctx, rel.Database, rel.Schema) })
+	return so.err
+}
+
+func toAdapterRel(rel compiler.Relation) adapters.Relation {
+	return adapters.Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier}
+}
+
+func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error {
+	if err := r.ensureSchema(ctx, n.Relation); err != nil {
+		return err
+	}
+	s := adapters.Seed{
+		UniqueID:     n.UniqueID,
+		Relation:     toAdapterRel(n.Relation),
+		Path:         filepath.Join(r.m.Project.Root, filepath.FromSlash(n.OriginalFilePath)),
+		ColumnTypes:  n.SeedColumnTypes,
+		QuoteColumns: boolConfig(n.Config, "quote_columns", false),
+		Delimiter:    stringConfig(n.Config, "delimiter", ","),
+		FullRefresh:  r.opts.FullRefresh || boolConfig(n.Config, "full_refresh", false),
+	}
+	if ct, ok := n.Config["column_types"].(map[string]any); ok && len(s.ColumnTypes) == 0 {
+		s.ColumnTypes = map[string]string{}
+		for k, v := range ct {
+			s.ColumnTypes[k] = fmt.Sprint(v)
+		}
+	}
+	rr, err := r.a.LoadSeed(ctx, s)
+	if err != nil {
+		return err
+	}
+	res.Status = Success
+	res.AdapterMsg = rr.Message
+	res.RowsAffected = rr.RowsAffected
+	res.Message = rr.Message
+	return nil
+}
+
+func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error {
+	mat := materialized(n)
+	switch mat {
+	case "table", "view":
+	default:
+		return fmt.Errorf("%s: materialization %q is not supported yet (use table, view or ephemeral)", n.OriginalFilePath, mat)
+	}
+	if err := r.ensureSchema(ctx, n.Relation); err != nil {
+		return err
+	}
+	rr, err := r.a.Materialize(ctx, adapters.Model{
+		UniqueID:     n.UniqueID,
+		Relation:     toAdapterRel(n.Relation),
+		Materialized: mat,
+		SQL:          n.CompiledCode,
+		Config:       n.Config,
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.OriginalFilePath, err)
+	}
+	res.Status = Success
+	res.AdapterMsg = rr.Message
+	res.RowsAffected = rr.RowsAffected
+	res.Message = rr.Message
+	return nil
+}
+
+func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error {
+	out, err := tests.Run(ctx, r.a, n, r.testOptions())
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.OriginalFilePath, err)
+	}
+	f := out.Failures
+	res.Failures = &f
+	res.Message = out.Message
+	res.StoredFailures = out.StoredRelation
+	switch out.Status {
+	case "pass":
+		res.Status = Pass
+	case "warn":
+		res.Status = Warn
+	case "fail":
+		res.Status = Fail
+	default:
+		res.Status = Error
+	}
+	return nil
+}
+
+func materialized(n *compiler.Node) string {
+	return strings.ToLower(stringConfig(n.Config, "materialized", "view"))
+}
+
+func stringConfig(c project.Config, key, def string) string {
+	if v, ok := c[key]; ok && v != nil {
+		if s := fmt.Sprint(v); s != "" {
+			return s
+		}
+	}
+	return def
+}
+
+func boolConfig(c project.Config, key string, def bool) bool {
+	switch v := c[key].(type) {
+	case bool:
+		return v
+	case string:
+		return strings.EqualFold(v, "true")
+	}
+	return def
+}
