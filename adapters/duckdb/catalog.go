@@ -1,0 +1,87 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// DuckDB resolves identifiers case-insensitively even when quoted ("Orders"
+// and "orders" are one table), so catalog look-ups compare names the same
+// way. An empty database or schema means the current one.
+const relationFilter = `lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(%s) = lower(?)`
+
+// Columns lists the columns of a table or view in order, with DuckDB's type
+// names (INTEGER, VARCHAR, DECIMAL(18,3), ...). A relation that does not
+// exist has no columns.
+func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	cols, err := columns(ctx, a.db, rel)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: columns of %s: %w", Dialect{}.RenderRelation(rel), err)
+	}
+	return cols, nil
+}
+
+func columns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.Column, error) {
+	rows, err := q.QueryContext(ctx, `select column_name, data_type, column_index, coalesce(comment, '')
+		from duckdb_columns()
+		where `+fmt.Sprintf(relationFilter, "table_name")+`
+		order by column_index`, rel.Database, rel.Schema, rel.Identifier)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	defer rows.Close()
+	cols := []adapters.Column{}
+	for rows.Next() {
+		var c adapters.Column
+		if err := rows.Scan(&c.Name, &c.DataType, &c.Index, &c.Comment); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, ctxErr(ctx, rows.Err())
+}
+
+// RelationKind says whether rel is a table, a view or absent.
+func (a *Adapter) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
+	kind, err := relationKind(ctx, a.db, rel)
+	if err != nil {
+		return adapters.KindNone, fmt.Errorf("duckdb: relation kind of %s: %w", Dialect{}.RenderRelation(rel), err)
+	}
+	return kind, nil
+}
+
+type rowQueryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func relationKind(ctx context.Context, q rowQueryer, rel adapters.Relation) (adapters.RelationKind, error) {
+	var kind string
+	err := q.QueryRowContext(ctx, `
+		select 'table' from duckdb_tables() where not temporary and `+fmt.Sprintf(relationFilter, "table_name")+`
+		union all
+		select 'view' from duckdb_views() where not internal and not temporary and `+fmt.Sprintf(relationFilter, "view_name")+`
+		limit 1`,
+		rel.Database, rel.Schema, rel.Identifier, rel.Database, rel.Schema, rel.Identifier).Scan(&kind)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return adapters.KindNone, nil
+	case err != nil:
+		return adapters.KindNone, ctxErr(ctx, err)
+	}
+	return adapters.RelationKind(kind), nil
+}
+
+// CreateSchema creates database.schema unless it exists.
+func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) error {
+	name := Dialect{}.RenderRelation(adapters.Relation{Database: database, Schema: schema})
+	if _, err := a.db.ExecContext(ctx, "create schema if not exists "+name); err != nil {
+		return fmt.Errorf("duckdb: create schema %s: %w", name, ctxErr(ctx, err))
+	}
+	return nil
+}

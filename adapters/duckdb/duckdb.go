@@ -1,0 +1,363 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+const memoryPath = ":memory:"
+
+// Config is a DuckDB target, as read from profiles.yml.
+type Config struct {
+	Path       string            // database file, or ":memory:" (also when empty)
+	Database   string            // catalog name: the file's base name without extension, "memory" for :memory:
+	Schema     string            // default schema, "main" when empty
+	Threads    int               // how many models run at once; sizes the connection pool
+	Settings   map[string]string // applied with SET on every connection
+	Extensions []string          // loaded (installed first if needed) on every connection
+}
+
+// Adapter is a DuckDB database opened by Open. It is safe for concurrent use.
+type Adapter struct {
+	cfg Config
+	db  *sql.DB
+}
+
+var _ adapters.Adapter = (*Adapter)(nil)
+
+// ConfigFromFields reads a profiles.yml target's keys: path, database,
+// schema, threads, settings and extensions. Other keys (type, ...) are
+// ignored. A database that is given must match the one the path implies,
+// as in dbt-duckdb, since DuckDB names the catalog after the file.
+func ConfigFromFields(fields map[string]any) (Config, error) {
+	var cfg Config
+	var err error
+	if cfg.Path, err = stringField(fields, "path"); err != nil {
+		return Config{}, err
+	}
+	if cfg.Database, err = stringField(fields, "database"); err != nil {
+		return Config{}, err
+	}
+	if cfg.Schema, err = stringField(fields, "schema"); err != nil {
+		return Config{}, err
+	}
+	if v, ok := fields["threads"]; ok && v != nil {
+		switch n := v.(type) {
+		case int:
+			cfg.Threads = n
+		case int64:
+			cfg.Threads = int(n)
+		case float64:
+			if n != float64(int(n)) {
+				return Config{}, fmt.Errorf("duckdb: profile field threads: want a whole number, got %v", n)
+			}
+			cfg.Threads = int(n)
+		default:
+			return Config{}, fmt.Errorf("duckdb: profile field threads: want a number, got %T", v)
+		}
+		if cfg.Threads < 1 {
+			return Config{}, fmt.Errorf("duckdb: profile field threads: want at least 1, got %d", cfg.Threads)
+		}
+	}
+	if v, ok := fields["settings"]; ok && v != nil {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return Config{}, fmt.Errorf("duckdb: profile field settings: want a mapping of setting to value, got %T", v)
+		}
+		cfg.Settings = make(map[string]string, len(m))
+		for k, val := range m {
+			switch val.(type) {
+			case string, bool, int, int64, float64:
+				cfg.Settings[k] = fmt.Sprint(val)
+			default:
+				return Config{}, fmt.Errorf("duckdb: profile field settings.%s: want a string, number or boolean, got %T", k, val)
+			}
+		}
+	}
+	if v, ok := fields["extensions"]; ok && v != nil {
+		list, ok := v.([]any)
+		if !ok {
+			return Config{}, fmt.Errorf("duckdb: profile field extensions: want a list, got %T", v)
+		}
+		for i, e := range list {
+			switch e := e.(type) {
+			case string:
+				cfg.Extensions = append(cfg.Extensions, e)
+			case map[string]any: // dbt-duckdb also accepts {name: ..., repo: ...}
+				name, ok := e["name"].(string)
+				if !ok || name == "" {
+					return Config{}, fmt.Errorf("duckdb: profile field extensions[%d]: want a name", i)
+				}
+				cfg.Extensions = append(cfg.Extensions, name)
+			default:
+				return Config{}, fmt.Errorf("duckdb: profile field extensions[%d]: want a string, got %T", i, e)
+			}
+		}
+	}
+	return cfg.withDefaults()
+}
+
+func stringField(fields map[string]any, key string) (string, error) {
+	v, ok := fields[key]
+	if !ok || v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("duckdb: profile field %s: want a string, got %T", key, v)
+	}
+	return s, nil
+}
+
+// withDefaults fills in the path, catalog name, schema and threads.
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Path == "" {
+		cfg.Path = memoryPath
+	}
+	implied := catalogName(cfg.Path)
+	switch {
+	case cfg.Database == "":
+		cfg.Database = implied
+	case !strings.EqualFold(cfg.Database, implied):
+		return Config{}, fmt.Errorf("duckdb: database %q does not match path %q: DuckDB names the database %q after the file; remove database or set it to %q",
+			cfg.Database, cfg.Path, implied, implied)
+	}
+	if cfg.Schema == "" {
+		cfg.Schema = "main"
+	}
+	if cfg.Threads < 1 {
+		cfg.Threads = 1
+	}
+	return cfg, nil
+}
+
+// catalogName is the name DuckDB gives the database at path.
+func catalogName(path string) string {
+	if path == memoryPath {
+		return "memory"
+	}
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+
+// Open opens (creating if needed) the database in cfg and connects to it, so
+// that a file held by another process is reported here, as an error wrapping
+// adapters.ErrDatabaseLocked.
+func Open(ctx context.Context, cfg Config) (*Adapter, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	for k := range cfg.Settings {
+		if !settingName.MatchString(k) {
+			return nil, fmt.Errorf("duckdb: open %s: setting name %q is not a DuckDB setting name", cfg.Path, k)
+		}
+	}
+	if cfg.Path != memoryPath {
+		if dir := filepath.Dir(cfg.Path); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("duckdb: open %s: %w", cfg.Path, err)
+			}
+		}
+	}
+
+	// The DSN carries no options: settings are applied per connection with
+	// SET, after extensions are loaded, since extension settings (s3_region,
+	// ...) only exist once their extension is.
+	dsn := cfg.Path
+	if dsn == memoryPath {
+		dsn = ""
+	}
+	connector, err := duckdbdriver.NewConnector(dsn, func(conn driver.ExecerContext) error {
+		return initConn(conn, cfg)
+	})
+	if err != nil {
+		return nil, openError(cfg.Path, err)
+	}
+	db := sql.OpenDB(connector) // closes the connector when db is closed
+	// One connection per running model, plus one for catalog look-ups.
+	db.SetMaxOpenConns(cfg.Threads + 1)
+	db.SetMaxIdleConns(cfg.Threads + 1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, openError(cfg.Path, err)
+	}
+
+	// DuckDB names the catalog itself; make sure we agree with it, or every
+	// rendered relation would point at a database that does not exist.
+	var current string
+	if err := db.QueryRowContext(ctx, "select current_database()").Scan(&current); err != nil {
+		db.Close()
+		return nil, openError(cfg.Path, err)
+	}
+	if !strings.EqualFold(current, cfg.Database) {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: open %s: DuckDB names this database %q, not %q", cfg.Path, current, cfg.Database)
+	}
+	return &Adapter{cfg: cfg, db: db}, nil
+}
+
+func initConn(conn driver.ExecerContext, cfg Config) error {
+	ctx := context.Background()
+	exec := func(q string) error {
+		_, err := conn.ExecContext(ctx, q, nil)
+		return err
+	}
+	for _, ext := range cfg.Extensions {
+		name := Dialect{}.Quote(ext)
+		if err := exec("load " + name); err != nil {
+			// Not installed yet: install it, then load.
+			if errInstall := exec("install " + name); errInstall != nil {
+				return fmt.Errorf("duckdb: extension %s: %w", ext, errors.Join(err, errInstall))
+			}
+			if err := exec("load " + name); err != nil {
+				return fmt.Errorf("duckdb: extension %s: %w", ext, err)
+			}
+		}
+	}
+	keys := make([]string, 0, len(cfg.Settings))
+	for k := range cfg.Settings {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := cfg.Settings[k]
+		if err := exec(fmt.Sprintf("set %s = %s", k, literal(v))); err != nil {
+			// Settings often hold secrets (s3_secret_access_key): never echo the value.
+			msg := err.Error()
+			if len(v) >= 4 {
+				msg = strings.ReplaceAll(msg, v, "***")
+			}
+			return fmt.Errorf("duckdb: setting %s: %s", k, msg)
+		}
+	}
+	return nil
+}
+
+// openError classifies a failure to open: a lock held by another process
+// becomes adapters.ErrDatabaseLocked with a hint.
+func openError(path string, err error) error {
+	msg := err.Error()
+	var de *duckdbdriver.Error
+	if errors.As(err, &de) {
+		msg = de.Msg
+	}
+	if strings.Contains(msg, "Could not set lock on file") || strings.Contains(msg, "Conflicting lock is held") {
+		return fmt.Errorf("duckdb: open %s: %w: another elt or duckdb process has the file open; wait for it or close it (%s)",
+			path, adapters.ErrDatabaseLocked, firstLine(msg))
+	}
+	return fmt.Errorf("duckdb: open %s: %w", path, err)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Config is the configuration the adapter was opened with, defaults filled in.
+func (a *Adapter) Config() Config { return a.cfg }
+
+// Database is the catalog name of the open database, e.g. "shop" for
+// shop.duckdb. The conformance suite uses it to build three-part names.
+func (a *Adapter) Database() string { return a.cfg.Database }
+
+// Dialect returns DuckDB's quoting and naming.
+func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
+
+// Exec runs one or more statements.
+func (a *Adapter) Exec(ctx context.Context, query string) error {
+	if _, err := a.db.ExecContext(ctx, query); err != nil {
+		return fmt.Errorf("duckdb: exec: %w", ctxErr(ctx, err))
+	}
+	return nil
+}
+
+// Query runs a query and holds its rows in memory, as plain Go values (see
+// goValue).
+func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
+	res, err := queryAll(ctx, a.db, query)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: query: %w", err)
+	}
+	return res, nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func queryAll(ctx context.Context, q queryer, query string, args ...any) (*adapters.Result, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	defer rows.Close()
+	cols, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	res := &adapters.Result{Columns: make([]string, len(cols)), Rows: [][]any{}}
+	for i, c := range cols {
+		res.Columns[i] = c.Name()
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		for i, v := range vals {
+			vals[i] = goValue(v, cols[i].DatabaseTypeName())
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	return res, nil
+}
+
+// ctxErr puts the context's error in the chain when the context ended, so
+// callers can test errors.Is(err, context.Canceled) whatever the driver said.
+func ctxErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
+// Close checkpoints the database file and closes the connection pool.
+func (a *Adapter) Close() error {
+	if a.cfg.Path != memoryPath {
+		// A failed checkpoint loses nothing: the write-ahead log is replayed
+		// on the next open, and DuckDB checkpoints again when the last
+		// connection to the file closes. So it is not worth failing Close.
+		_, _ = a.db.ExecContext(context.Background(), "checkpoint")
+	}
+	if err := a.db.Close(); err != nil {
+		return fmt.Errorf("duckdb: close %s: %w", a.cfg.Path, err)
+	}
+	return nil
+}

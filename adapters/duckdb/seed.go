@@ -1,0 +1,207 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// LoadSeed loads a CSV file with DuckDB's own reader: header names become
+// column names as written, types are detected from the whole file unless
+// s.ColumnTypes sets them, and empty fields become NULL.
+//
+// Like dbt's seed materialization, an existing table is emptied and
+// refilled in place (keeping its column types), and FullRefresh, a missing
+// table or an existing view rebuilds it from scratch. Both run in one
+// transaction, so a bad file leaves the previous rows.
+func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.RunResult, err error) {
+	d := Dialect{}
+	rel := a.qualify(s.Relation)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("duckdb: load seed %s: %w", d.RenderRelation(rel), ctxErr(ctx, err))
+		}
+	}()
+	delim := s.Delimiter
+	if delim == "" {
+		delim = ","
+	}
+	if _, err := os.Stat(s.Path); err != nil {
+		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
+	}
+
+	var rows int64
+	err = a.inTx(ctx, func(tx *sql.Tx) error {
+		kind, err := relationKind(ctx, tx, rel)
+		if err != nil {
+			return err
+		}
+		if kind == adapters.KindTable && !s.FullRefresh {
+			rows, err = refillSeed(ctx, tx, rel, s, delim)
+			return err
+		}
+		reader := readCSV(s.Path, delim, s.ColumnTypes)
+		rows, err = replaceTable(ctx, tx, rel, func(tmp string) string {
+			return "create table " + tmp + " as select * from " + reader
+		})
+		return err
+	})
+	if err != nil {
+		return adapters.RunResult{}, seedError(s.Path, delim, err)
+	}
+	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}, nil
+}
+
+// refillSeed empties an existing seed table and inserts the file's rows,
+// reading each column as the table's type (so "007" stays "007" in a
+// VARCHAR column) unless the seed's column_types say otherwise.
+func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapters.Seed, delim string) (int64, error) {
+	d := Dialect{}
+	existing, err := columns(ctx, tx, rel)
+	if err != nil {
+		return 0, err
+	}
+	var fileCols []string
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes))
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range res.Rows {
+		name, _ := r[0].(string)
+		fileCols = append(fileCols, name)
+	}
+	tableCols := make([]string, len(existing))
+	types := make(map[string]string, len(existing))
+	for i, c := range existing {
+		tableCols[i] = c.Name
+		types[c.Name] = c.DataType
+	}
+	if !slices.EqualFunc(fileCols, tableCols, strings.EqualFold) {
+		return 0, fmt.Errorf("the CSV's columns (%s) differ from the table's (%s); run with --full-refresh to rebuild the table",
+			strings.Join(fileCols, ", "), strings.Join(tableCols, ", "))
+	}
+	for k, v := range s.ColumnTypes {
+		for _, c := range tableCols {
+			if strings.EqualFold(k, c) {
+				types[c] = v
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "delete from "+d.RenderRelation(rel)); err != nil {
+		return 0, err
+	}
+	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+readCSV(s.Path, delim, types))
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+// readCSV is the read_csv call for a seed. The dialect is fixed to what dbt
+// seeds are (RFC 4180 quoting, a header row, nothing skipped): left to
+// itself, DuckDB's sniffer "explains" a ragged file by skipping rows or
+// dropping quoting, and loads the wrong data instead of failing. Types are
+// sniffed from every row, not a sample.
+func readCSV(path, delim string, types map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "read_csv(%s, header = true, delim = %s, quote = '\"', escape = '\"', skip = 0, sample_size = -1, strict_mode = true",
+		literal(path), literal(delim))
+	if len(types) > 0 {
+		names := make([]string, 0, len(types))
+		for k := range types {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		b.WriteString(", types = {")
+		for i, k := range names {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(literal(k) + ": " + literal(types[k]))
+		}
+		b.WriteString("}")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+var csvErrorLine = regexp.MustCompile(`CSV Error on Line: (\d+)`)
+
+// seedError turns a failed load into an *adapters.SeedError naming the file
+// and, where known, the line. DuckDB gives a line for bad values; for a file
+// it cannot parse at all (ragged rows, an unterminated quote) it only says
+// sniffing failed, so the file is re-read with encoding/csv to find where.
+func seedError(path, delim string, err error) error {
+	var de *duckdbdriver.Error
+	if !errors.As(err, &de) {
+		return err // cancelled, connection trouble, ...: not the file's fault
+	}
+	if de.Type == duckdbdriver.ErrorTypeBinder && !strings.Contains(de.Msg, "CSV") {
+		return err
+	}
+	msg := de.Msg
+	// Keep the first paragraph: DuckDB goes on with every reader option.
+	if i := strings.Index(msg, "\n\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	if m := csvErrorLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &adapters.SeedError{Path: path, Line: line, Err: errors.New(msg)}
+	}
+	if line, why := findCSVProblem(path, delim); line > 0 {
+		return &adapters.SeedError{Path: path, Line: line, Err: errors.New(why)}
+	}
+	return &adapters.SeedError{Path: path, Err: errors.New(msg)}
+}
+
+// findCSVProblem reads the file as RFC 4180 CSV and returns the first line
+// that breaks it, with why, or 0 when it finds none.
+func findCSVProblem(path, delim string) (int, string) {
+	comma, size := utf8.DecodeRuneInString(delim)
+	if size != len(delim) {
+		return 0, "" // multi-character delimiters are beyond encoding/csv
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, ""
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comma = comma
+	var header int
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return 0, ""
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				return pe.Line, fmt.Sprintf("row has %d fields, the header has %d", len(rec), header)
+			}
+			if errors.Is(pe.Err, csv.ErrQuote) {
+				return pe.StartLine, "unterminated quoted field (a \" opened here is never closed)"
+			}
+			return pe.StartLine, pe.Err.Error()
+		}
+		if err != nil {
+			return 0, ""
+		}
+		if header == 0 {
+			header = len(rec)
+		}
+	}
+}

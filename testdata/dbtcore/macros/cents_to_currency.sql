@@ -1,0 +1,3 @@
+{% macro cents_to_currency(column_name, decimals=2) -%}
+    round({{ column_name }} / 100, {{ decimals }})
+{%- endmacro %}

@@ -1,0 +1,6 @@
+select
+    book_id,
+    title,
+    lower(genre) as genre,
+    pages
+from {{ ref('books') }}

@@ -1,0 +1,3 @@
+select *
+from {{ ref('stg_loans') }}
+where returned_on < loaned_on
