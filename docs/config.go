@@ -1,0 +1,217 @@
+package docs
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+// Hook is one pre-hook or post-hook as the manifest writes it.
+type Hook struct {
+	SQL         string `json:"sql"`
+	Transaction bool   `json:"transaction"`
+	Index       *int   `json:"index"`
+}
+
+// baseConfigDefaults are the keys dbt writes in every model, seed and
+// snapshot config, with their default values (from the v12 schema).
+func baseConfigDefaults(materialized string) map[string]any {
+	return map[string]any{
+		"enabled":                 true,
+		"alias":                   nil,
+		"schema":                  nil,
+		"database":                nil,
+		"tags":                    []string{},
+		"meta":                    map[string]any{},
+		"group":                   nil,
+		"materialized":            materialized,
+		"incremental_strategy":    nil,
+		"batch_size":              nil,
+		"lookback":                1,
+		"begin":                   nil,
+		"persist_docs":            map[string]any{},
+		"post-hook":               []Hook{},
+		"pre-hook":                []Hook{},
+		"quoting":                 map[string]any{},
+		"column_types":            map[string]any{},
+		"full_refresh":            nil,
+		"unique_key":              nil,
+		"on_schema_change":        "ignore",
+		"on_configuration_change": "apply",
+		"grants":                  map[string]any{},
+		"packages":                []string{},
+		"docs":                    map[string]any{"show": true, "node_color": nil},
+		"contract":                map[string]any{"enforced": false, "alias_types": true},
+		"event_time":              nil,
+	}
+}
+
+func defaultConfig(kind project.ResourceType) map[string]any {
+	switch kind {
+	case project.Seed:
+		c := baseConfigDefaults("seed")
+		c["delimiter"] = ","
+		c["quote_columns"] = nil
+		return c
+	case project.Snapshot:
+		c := baseConfigDefaults("snapshot")
+		for _, k := range []string{"strategy", "target_schema", "target_database", "updated_at", "check_cols", "dbt_valid_to_current"} {
+			c[k] = nil
+		}
+		c["snapshot_meta_column_names"] = map[string]any{
+			"dbt_valid_to": nil, "dbt_valid_from": nil, "dbt_scd_id": nil, "dbt_updated_at": nil,
+		}
+		return c
+	case project.Test:
+		return map[string]any{
+			"enabled":           true,
+			"alias":             nil,
+			"schema":            "dbt_test__audit",
+			"database":          nil,
+			"tags":              []string{},
+			"meta":              map[string]any{},
+			"group":             nil,
+			"materialized":      "test",
+			"severity":          "ERROR",
+			"store_failures":    nil,
+			"store_failures_as": nil,
+			"where":             nil,
+			"limit":             nil,
+			"fail_calc":         "count(*)",
+			"warn_if":           "!= 0",
+			"error_if":          "!= 0",
+		}
+	default:
+		c := baseConfigDefaults("view")
+		c["access"] = "protected"
+		return c
+	}
+}
+
+// nodeConfig is the node's full config: dbt's defaults for its kind, then
+// every key the project set. Hooks are written under dbt's hyphenated keys
+// as lists of {sql, transaction, index}.
+func nodeConfig(n *compiler.Node) map[string]any {
+	cfg := defaultConfig(n.ResourceType)
+	for k, v := range n.Config {
+		switch k {
+		case "pre_hook", "pre-hook":
+			cfg["pre-hook"] = hooks(v)
+		case "post_hook", "post-hook":
+			cfg["post-hook"] = hooks(v)
+		case "tags":
+			cfg["tags"] = orEmpty(stringList(v))
+		case "docs":
+			d := docsConfig(v)
+			cfg["docs"] = map[string]any{"show": d.Show, "node_color": d.NodeColor}
+		case "contract":
+			c := contract(v)
+			cfg["contract"] = map[string]any{"enforced": c.Enforced, "alias_types": c.AliasTypes}
+		default:
+			cfg[k] = jsonValue(v)
+		}
+	}
+	if n.ResourceType == project.Seed && len(n.SeedColumnTypes) > 0 {
+		ct := map[string]any{}
+		for k, v := range n.SeedColumnTypes {
+			ct[k] = v
+		}
+		cfg["column_types"] = ct
+	}
+	return cfg
+}
+
+// unrenderedConfig is the config as the project set it, without defaults.
+// elt keeps no separate unrendered text, so values are the parsed ones;
+// hook keys get dbt's spelling.
+func unrenderedConfig(c project.Config) map[string]any {
+	out := make(map[string]any, len(c))
+	for k, v := range c {
+		switch k {
+		case "pre_hook":
+			k = "pre-hook"
+		case "post_hook":
+			k = "post-hook"
+		}
+		out[k] = jsonValue(v)
+	}
+	return out
+}
+
+// hooks accepts the forms dbt accepts: one SQL string, a list of strings, or
+// {sql, transaction} objects (alone or in a list).
+func hooks(v any) []Hook {
+	var items []any
+	switch t := v.(type) {
+	case nil:
+		return []Hook{}
+	case []any:
+		items = t
+	case []string:
+		for _, s := range t {
+			items = append(items, s)
+		}
+	default:
+		items = []any{t}
+	}
+	out := make([]Hook, 0, len(items))
+	for _, it := range items {
+		// index stays null: dbt numbers only on-run-start/end hooks.
+		h := Hook{Transaction: true}
+		switch t := it.(type) {
+		case string:
+			h.SQL = t
+		case Hook:
+			h = t
+		case map[string]any:
+			h.SQL, _ = t["sql"].(string)
+			if tx, ok := t["transaction"].(bool); ok {
+				h.Transaction = tx
+			}
+		default:
+			h.SQL = fmt.Sprint(t)
+		}
+		if strings.TrimSpace(h.SQL) == "" {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// jsonValue makes a YAML-decoded value encodable: maps with non-string keys
+// become map[string]any.
+func jsonValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		return jsonMap(t)
+	case project.Config:
+		return jsonMap(t)
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[fmt.Sprint(k)] = jsonValue(e)
+		}
+		return m
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = jsonValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+func jsonMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = jsonValue(v)
+	}
+	return out
+}

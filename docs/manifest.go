@@ -1,0 +1,884 @@
+package docs
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+// Schema URLs written into dbt_schema_version.
+const (
+	ManifestSchemaURL   = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+	RunResultsSchemaURL = "https://schemas.getdbt.com/dbt/run-results/v6.json"
+)
+
+// DefaultDBTVersion is written as dbt_version when Metadata.DBTVersion is
+// empty: the dbt release whose artifacts ours match, so readers that gate on
+// the version accept them.
+const DefaultDBTVersion = "1.9.0"
+
+// customEnvPrefix marks environment variables dbt copies into artifacts.
+const customEnvPrefix = "DBT_ENV_CUSTOM_ENV_"
+
+// Metadata is what one invocation knows about itself.
+type Metadata struct {
+	InvocationID string
+	GeneratedAt  time.Time
+	ProjectName  string // "" means the loaded project's name
+	AdapterType  string // "" means the target's type, if any
+	// Env is written as metadata.env: DBT_ENV_CUSTOM_ENV_ variables with the
+	// prefix removed, as dbt does. Build it with CustomEnv.
+	Env map[string]string
+	// DBTVersion is written as dbt_version; "" means DefaultDBTVersion. The
+	// schemas allow no other metadata keys, so elt's own version has no place
+	// in these files.
+	DBTVersion string
+	// Dialect renders a source's relation_name when the compiler did not
+	// (compiler.Manifest.SourceRelations); nil means ANSI double quotes,
+	// "db"."schema"."identifier".
+	Dialect compiler.Dialect
+}
+
+// CustomEnv picks the DBT_ENV_CUSTOM_ENV_ variables out of an environment in
+// os.Environ form and strips the prefix, as dbt does for metadata.env.
+func CustomEnv(environ []string) map[string]string {
+	env := map[string]string{}
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, customEnvPrefix) || len(k) == len(customEnvPrefix) {
+			continue
+		}
+		env[strings.TrimPrefix(k, customEnvPrefix)] = v
+	}
+	return env
+}
+
+func (m Metadata) dbtVersion() string {
+	if m.DBTVersion == "" {
+		return DefaultDBTVersion
+	}
+	return m.DBTVersion
+}
+
+func (m Metadata) env() map[string]string {
+	if m.Env == nil {
+		return map[string]string{}
+	}
+	return m.Env
+}
+
+// Manifest is manifest.json. Field names and shapes are dbt's (schema v12).
+type Manifest struct {
+	Metadata       ManifestMetadata    `json:"metadata"`
+	Nodes          map[string]Node     `json:"nodes"`
+	Sources        map[string]*Source  `json:"sources"`
+	Macros         map[string]*Macro   `json:"macros"`
+	Docs           map[string]*Doc     `json:"docs"`
+	Exposures      map[string]any      `json:"exposures"`
+	Metrics        map[string]any      `json:"metrics"`
+	Groups         map[string]any      `json:"groups"`
+	Selectors      map[string]any      `json:"selectors"`
+	Disabled       map[string][]Node   `json:"disabled"`
+	ParentMap      map[string][]string `json:"parent_map"`
+	ChildMap       map[string][]string `json:"child_map"`
+	GroupMap       map[string][]string `json:"group_map"`
+	SavedQueries   map[string]any      `json:"saved_queries"`
+	SemanticModels map[string]any      `json:"semantic_models"`
+	UnitTests      map[string]any      `json:"unit_tests"`
+}
+
+// ManifestMetadata is the manifest's metadata object.
+type ManifestMetadata struct {
+	DBTSchemaVersion        string            `json:"dbt_schema_version"`
+	DBTVersion              string            `json:"dbt_version"`
+	GeneratedAt             string            `json:"generated_at"`
+	InvocationID            *string           `json:"invocation_id"`
+	Env                     map[string]string `json:"env"`
+	ProjectName             *string           `json:"project_name"`
+	ProjectID               *string           `json:"project_id"`
+	UserID                  *string           `json:"user_id"`
+	SendAnonymousUsageStats bool              `json:"send_anonymous_usage_stats"`
+	AdapterType             *string           `json:"adapter_type"`
+}
+
+// Node is one entry of the manifest's nodes: a *SeedNode or a *CompiledNode.
+// The schema gives seeds a different shape from models, snapshots and tests.
+type Node interface {
+	Common() *NodeBase
+}
+
+// NodeBase holds the keys every node kind has.
+type NodeBase struct {
+	Database         *string                `json:"database"`
+	Schema           string                 `json:"schema"`
+	Name             string                 `json:"name"`
+	ResourceType     string                 `json:"resource_type"`
+	PackageName      string                 `json:"package_name"`
+	Path             string                 `json:"path"`
+	OriginalFilePath string                 `json:"original_file_path"`
+	UniqueID         string                 `json:"unique_id"`
+	FQN              []string               `json:"fqn"`
+	Alias            string                 `json:"alias"`
+	Checksum         FileHash               `json:"checksum"`
+	Config           map[string]any         `json:"config"`
+	Tags             []string               `json:"tags"`
+	Description      string                 `json:"description"`
+	Columns          map[string]*ColumnInfo `json:"columns"`
+	Meta             map[string]any         `json:"meta"`
+	Group            *string                `json:"group"`
+	Docs             DocsConfig             `json:"docs"`
+	PatchPath        *string                `json:"patch_path"`
+	BuildPath        *string                `json:"build_path"`
+	UnrenderedConfig map[string]any         `json:"unrendered_config"`
+	CreatedAt        float64                `json:"created_at"`
+	ConfigCallDict   map[string]any         `json:"config_call_dict"`
+	RelationName     *string                `json:"relation_name"`
+	RawCode          string                 `json:"raw_code"`
+}
+
+// SeedNode is a seed.
+type SeedNode struct {
+	NodeBase
+	RootPath  *string        `json:"root_path"`
+	DependsOn MacroDependsOn `json:"depends_on"`
+}
+
+func (n *SeedNode) Common() *NodeBase { return &n.NodeBase }
+
+// CompiledNode is a model, snapshot, singular test or generic test. Model and
+// GenericTest are set only for their kinds; their keys are absent otherwise.
+type CompiledNode struct {
+	NodeBase
+	Language          string        `json:"language"`
+	Refs              []RefArgs     `json:"refs"`
+	Sources           [][]string    `json:"sources"`
+	Metrics           [][]string    `json:"metrics"`
+	DependsOn         DependsOn     `json:"depends_on"`
+	CompiledPath      *string       `json:"compiled_path"`
+	Compiled          bool          `json:"compiled"`
+	CompiledCode      *string       `json:"compiled_code"`
+	ExtraCTEsInjected bool          `json:"extra_ctes_injected"`
+	ExtraCTEs         []InjectedCTE `json:"extra_ctes"`
+	Contract          Contract      `json:"contract"`
+	*ModelFields
+	*GenericTestFields
+}
+
+func (n *CompiledNode) Common() *NodeBase { return &n.NodeBase }
+
+// ModelFields are the keys only models have.
+type ModelFields struct {
+	Access          string  `json:"access"`
+	Constraints     []any   `json:"constraints"`
+	Version         any     `json:"version"`
+	LatestVersion   any     `json:"latest_version"`
+	DeprecationDate *string `json:"deprecation_date"`
+}
+
+// GenericTestFields are the keys only generic tests have.
+type GenericTestFields struct {
+	ColumnName   *string      `json:"column_name"`
+	FileKeyName  *string      `json:"file_key_name"`
+	AttachedNode *string      `json:"attached_node"`
+	TestMetadata TestMetadata `json:"test_metadata"`
+}
+
+// TestMetadata is a generic test's name, arguments and package.
+type TestMetadata struct {
+	Name      string         `json:"name"`
+	Kwargs    map[string]any `json:"kwargs"`
+	Namespace *string        `json:"namespace"`
+}
+
+// FileHash is a node's checksum.
+type FileHash struct {
+	Name     string `json:"name"`
+	Checksum string `json:"checksum"`
+}
+
+// ColumnInfo is one documented column.
+type ColumnInfo struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Meta        map[string]any `json:"meta"`
+	DataType    *string        `json:"data_type"`
+	Constraints []any          `json:"constraints"`
+	Quote       *bool          `json:"quote"`
+	Tags        []string       `json:"tags"`
+	Granularity *string        `json:"granularity"`
+}
+
+// DocsConfig is the docs object of nodes and macros.
+type DocsConfig struct {
+	Show      bool    `json:"show"`
+	NodeColor *string `json:"node_color"`
+}
+
+// RefArgs is one ref() call.
+type RefArgs struct {
+	Name    string  `json:"name"`
+	Package *string `json:"package"`
+	Version any     `json:"version"`
+}
+
+// DependsOn lists the unique ids a node reads and the macros it calls.
+type DependsOn struct {
+	Macros []string `json:"macros"`
+	Nodes  []string `json:"nodes"`
+}
+
+// MacroDependsOn is depends_on of seeds and macros.
+type MacroDependsOn struct {
+	Macros []string `json:"macros"`
+}
+
+// InjectedCTE is one ephemeral model inlined into compiled_code.
+type InjectedCTE struct {
+	ID  string `json:"id"`
+	SQL string `json:"sql"`
+}
+
+// Contract is a node's contract state.
+type Contract struct {
+	Enforced   bool    `json:"enforced"`
+	AliasTypes bool    `json:"alias_types"`
+	Checksum   *string `json:"checksum"`
+}
+
+// Source is one table of a declared source.
+type Source struct {
+	Database          *string                `json:"database"`
+	Schema            string                 `json:"schema"`
+	Name              string                 `json:"name"`
+	ResourceType      string                 `json:"resource_type"`
+	PackageName       string                 `json:"package_name"`
+	Path              string                 `json:"path"`
+	OriginalFilePath  string                 `json:"original_file_path"`
+	UniqueID          string                 `json:"unique_id"`
+	FQN               []string               `json:"fqn"`
+	SourceName        string                 `json:"source_name"`
+	SourceDescription string                 `json:"source_description"`
+	Loader            string                 `json:"loader"`
+	Identifier        string                 `json:"identifier"`
+	Quoting           Quoting                `json:"quoting"`
+	LoadedAtField     *string                `json:"loaded_at_field"`
+	Freshness         *FreshnessThreshold    `json:"freshness"`
+	External          map[string]any         `json:"external"`
+	Description       string                 `json:"description"`
+	Columns           map[string]*ColumnInfo `json:"columns"`
+	Meta              map[string]any         `json:"meta"`
+	SourceMeta        map[string]any         `json:"source_meta"`
+	Tags              []string               `json:"tags"`
+	Config            map[string]any         `json:"config"`
+	PatchPath         *string                `json:"patch_path"`
+	UnrenderedConfig  map[string]any         `json:"unrendered_config"`
+	RelationName      *string                `json:"relation_name"`
+	CreatedAt         float64                `json:"created_at"`
+}
+
+// Quoting says which parts of a source relation are quoted; null means the
+// adapter's default.
+type Quoting struct {
+	Database   *bool `json:"database"`
+	Schema     *bool `json:"schema"`
+	Identifier *bool `json:"identifier"`
+	Column     *bool `json:"column"`
+}
+
+// FreshnessThreshold is a source's freshness rule.
+type FreshnessThreshold struct {
+	WarnAfter  *FreshnessTime `json:"warn_after"`
+	ErrorAfter *FreshnessTime `json:"error_after"`
+	Filter     *string        `json:"filter"`
+}
+
+// FreshnessTime is a count of periods ("minute", "hour", "day").
+type FreshnessTime struct {
+	Count  *int    `json:"count"`
+	Period *string `json:"period"`
+}
+
+// Macro is one macro.
+type Macro struct {
+	UniqueID           string         `json:"unique_id"`
+	Name               string         `json:"name"`
+	ResourceType       string         `json:"resource_type"`
+	PackageName        string         `json:"package_name"`
+	Path               string         `json:"path"`
+	OriginalFilePath   string         `json:"original_file_path"`
+	MacroSQL           string         `json:"macro_sql"`
+	DependsOn          MacroDependsOn `json:"depends_on"`
+	Description        string         `json:"description"`
+	Meta               map[string]any `json:"meta"`
+	Docs               DocsConfig     `json:"docs"`
+	PatchPath          *string        `json:"patch_path"`
+	Arguments          []any          `json:"arguments"`
+	CreatedAt          float64        `json:"created_at"`
+	SupportedLanguages []string       `json:"supported_languages"`
+}
+
+// Doc is one {% docs %} block.
+type Doc struct {
+	UniqueID         string `json:"unique_id"`
+	Name             string `json:"name"`
+	ResourceType     string `json:"resource_type"`
+	PackageName      string `json:"package_name"`
+	Path             string `json:"path"`
+	OriginalFilePath string `json:"original_file_path"`
+	BlockContents    string `json:"block_contents"`
+}
+
+// WriteManifest builds the manifest and writes it atomically to path
+// (normally target/manifest.json).
+func WriteManifest(path string, m *compiler.Manifest, meta Metadata) error {
+	if err := writeAtomic(path, BuildManifest(m, meta).writeTo); err != nil {
+		return fmt.Errorf("docs: write manifest %s: %w", path, err)
+	}
+	return nil
+}
+
+// BuildManifest turns a parsed (and possibly compiled) project into dbt's
+// manifest shape. It does not modify m.
+func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
+	b := &builder{m: m, meta: meta, createdAt: epochSeconds(meta.GeneratedAt)}
+	b.init()
+	out := &Manifest{
+		Metadata:       b.metadata(),
+		Nodes:          map[string]Node{},
+		Sources:        map[string]*Source{},
+		Macros:         map[string]*Macro{},
+		Docs:           map[string]*Doc{},
+		Exposures:      map[string]any{},
+		Metrics:        map[string]any{},
+		Groups:         map[string]any{},
+		Selectors:      map[string]any{},
+		Disabled:       map[string][]Node{},
+		GroupMap:       map[string][]string{},
+		SavedQueries:   map[string]any{},
+		SemanticModels: map[string]any{},
+		UnitTests:      map[string]any{},
+	}
+	for id, n := range m.Nodes {
+		node := b.node(n)
+		if enabled, ok := n.Config["enabled"].(bool); ok && !enabled {
+			out.Disabled[id] = []Node{node}
+			continue
+		}
+		out.Nodes[id] = node
+	}
+	for id, s := range m.Sources {
+		out.Sources[id] = b.source(s)
+	}
+	for id, mac := range m.Macros {
+		out.Macros[id] = b.macro(mac)
+	}
+	if m.Project != nil {
+		for _, d := range m.Project.Docs {
+			doc := b.doc(d)
+			out.Docs[doc.UniqueID] = doc
+		}
+	}
+	out.ParentMap, out.ChildMap = b.graphMaps(out)
+	return out
+}
+
+type builder struct {
+	m         *compiler.Manifest
+	meta      Metadata
+	createdAt float64
+	pkg       string
+	root      string
+	target    *project.Target
+	cfg       *project.ProjectConfig
+}
+
+func (b *builder) init() {
+	if p := b.m.Project; p != nil {
+		b.root = p.Root
+		b.target = p.Target
+		b.cfg = p.Config
+		if p.Config != nil {
+			b.pkg = p.Config.Name
+		}
+	}
+}
+
+func epochSeconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixMicro()) / 1e6
+}
+
+func (b *builder) metadata() ManifestMetadata {
+	name := b.meta.ProjectName
+	if name == "" {
+		name = b.pkg
+	}
+	adapter := b.meta.AdapterType
+	if adapter == "" && b.target != nil {
+		adapter = b.target.Type
+	}
+	md := ManifestMetadata{
+		DBTSchemaVersion: ManifestSchemaURL,
+		DBTVersion:       b.meta.dbtVersion(),
+		GeneratedAt:      formatTime(b.meta.GeneratedAt),
+		InvocationID:     strOrNull(b.meta.InvocationID),
+		Env:              b.meta.env(),
+		ProjectName:      strOrNull(name),
+		AdapterType:      strOrNull(adapter),
+	}
+	if name != "" {
+		// dbt identifies a project by the md5 of its name.
+		sum := md5.Sum([]byte(name))
+		md.ProjectID = strOrNull(hex.EncodeToString(sum[:]))
+	}
+	return md
+}
+
+func (b *builder) targetPath() string {
+	if b.cfg != nil && b.cfg.TargetPath != "" {
+		return b.cfg.TargetPath
+	}
+	return "target"
+}
+
+func (b *builder) node(n *compiler.Node) Node {
+	cfg := nodeConfig(n)
+	base := NodeBase{
+		Database:         strOrNull(n.Relation.Database),
+		Schema:           n.Relation.Schema,
+		Name:             n.Name,
+		ResourceType:     string(n.ResourceType),
+		PackageName:      n.Package,
+		Path:             n.Path,
+		OriginalFilePath: n.OriginalFilePath,
+		UniqueID:         n.UniqueID,
+		FQN:              orEmpty(n.FQN),
+		Alias:            n.Relation.Identifier,
+		Checksum:         FileHash{Name: "sha256", Checksum: n.Checksum},
+		Config:           cfg,
+		Tags:             orEmpty(stringList(cfg["tags"])),
+		Description:      n.Description,
+		Columns:          columns(n.Columns),
+		Meta:             orEmptyMap(n.Meta),
+		Group:            stringOrNull(cfg["group"]),
+		Docs:             docsConfig(cfg["docs"]),
+		UnrenderedConfig: unrenderedConfig(n.Config),
+		CreatedAt:        b.createdAt,
+		ConfigCallDict:   map[string]any{},
+		RelationName:     strOrNull(n.RelationName),
+		RawCode:          n.RawCode,
+	}
+	if n.Checksum == "" {
+		// dbt's checksum of nodes without a file of their own (generic tests).
+		base.Checksum = FileHash{Name: "none", Checksum: ""}
+	}
+	if len(n.Meta) == 0 {
+		if m, ok := cfg["meta"].(map[string]any); ok {
+			base.Meta = m
+		}
+	}
+	// The compiler leaves the relation empty for ephemeral models and tests;
+	// the schema still wants a schema and alias there, so fall back to the
+	// target's and the configured alias or the node name.
+	if base.Schema == "" && b.target != nil {
+		base.Schema = b.target.Schema
+	}
+	if base.Database == nil && b.target != nil {
+		base.Database = strOrNull(b.target.Database)
+	}
+	if base.Alias == "" {
+		if a, ok := cfg["alias"].(string); ok && a != "" {
+			base.Alias = a
+		} else {
+			base.Alias = n.Name
+		}
+	}
+	if n.PatchPath != "" {
+		base.PatchPath = strOrNull(n.Package + "://" + n.PatchPath)
+	}
+
+	if n.ResourceType == project.Seed {
+		seed := &SeedNode{NodeBase: base, DependsOn: MacroDependsOn{Macros: orEmpty(n.DependsOn.Macros)}}
+		seed.RootPath = strOrNull(b.root)
+		return seed
+	}
+
+	cn := &CompiledNode{
+		NodeBase:          base,
+		Language:          n.Language,
+		Refs:              refs(n.Refs),
+		Sources:           sourceRefs(n.SourceRefs),
+		Metrics:           [][]string{},
+		DependsOn:         DependsOn{Macros: orEmpty(n.DependsOn.Macros), Nodes: orEmpty(n.DependsOn.Nodes)},
+		Compiled:          n.Compiled,
+		ExtraCTEsInjected: n.Compiled,
+		ExtraCTEs:         []InjectedCTE{},
+		Contract:          contract(cfg["contract"]),
+	}
+	if cn.Language == "" {
+		cn.Language = "sql"
+	}
+	if n.Compiled {
+		code := n.CompiledCode
+		cn.CompiledCode = &code
+		p := path.Join(b.targetPath(), "compiled", n.Package, n.OriginalFilePath)
+		if n.TestMetadata != nil {
+			// Generic tests live in a YAML file; dbt writes each under a
+			// folder named after that file.
+			file := n.ShortName
+			if file == "" {
+				file = n.Name
+			}
+			p = path.Join(p, file+".sql")
+		}
+		cn.CompiledPath = &p
+	}
+	for _, cte := range n.ExtraCTEs {
+		cn.ExtraCTEs = append(cn.ExtraCTEs, InjectedCTE{ID: cte.ID, SQL: cte.SQL})
+	}
+	switch {
+	case n.ResourceType == project.Model:
+		access := "protected"
+		if a, ok := cfg["access"].(string); ok && a != "" {
+			access = a
+		}
+		cn.ModelFields = &ModelFields{Access: access, Constraints: []any{}}
+	case n.ResourceType == project.Test && n.TestMetadata != nil:
+		cn.GenericTestFields = b.genericTest(n)
+	}
+	return cn
+}
+
+func (b *builder) genericTest(n *compiler.Node) *GenericTestFields {
+	tm := n.TestMetadata
+	g := &GenericTestFields{
+		ColumnName:   strOrNull(n.ColumnName),
+		AttachedNode: strOrNull(n.AttachedNode),
+		TestMetadata: TestMetadata{
+			Name:      tm.Name,
+			Kwargs:    jsonMap(tm.Kwargs),
+			Namespace: strOrNull(tm.Namespace),
+		},
+	}
+	// file_key_name is the properties-YAML key the test was declared under:
+	// "models.orders", "seeds.countries", "sources.raw".
+	if kind, _, ok := strings.Cut(n.AttachedNode, "."); ok {
+		name := ""
+		if s, ok := b.m.Sources[n.AttachedNode]; ok {
+			name = s.SourceName
+		} else if a, ok := b.m.Nodes[n.AttachedNode]; ok {
+			name = a.Name
+		}
+		if name != "" {
+			g.FileKeyName = strOrNull(kind + "s." + name)
+		}
+	}
+	return g
+}
+
+func (b *builder) source(s *project.SourceTable) *Source {
+	rel := compiler.Relation{Database: s.Database, Schema: s.Schema, Identifier: s.Identifier}
+	if rel.Identifier == "" {
+		rel.Identifier = s.Name
+	}
+	cfg := map[string]any{"enabled": true, "event_time": nil}
+	for k, v := range s.Config {
+		cfg[k] = jsonValue(v)
+	}
+	fqn := s.FQN
+	if len(fqn) == 0 {
+		fqn = []string{s.Package, s.SourceName, s.Name}
+	}
+	return &Source{
+		Database:          strOrNull(s.Database),
+		Schema:            s.Schema,
+		Name:              s.Name,
+		ResourceType:      string(project.Source),
+		PackageName:       s.Package,
+		Path:              s.OriginalFilePath,
+		OriginalFilePath:  s.OriginalFilePath,
+		UniqueID:          s.UniqueID,
+		FQN:               fqn,
+		SourceName:        s.SourceName,
+		SourceDescription: s.SourceDescription,
+		Loader:            s.Loader,
+		Identifier:        rel.Identifier,
+		LoadedAtField:     strOrNull(s.LoadedAtField),
+		Freshness:         freshness(s.Freshness),
+		Description:       s.Description,
+		Columns:           columns(s.Columns),
+		Meta:              orEmptyMap(s.Meta),
+		SourceMeta:        map[string]any{},
+		Tags:              orEmpty(s.Tags),
+		Config:            cfg,
+		UnrenderedConfig:  unrenderedConfig(s.Config),
+		RelationName:      strOrNull(b.sourceRelation(s.UniqueID, rel)),
+		CreatedAt:         b.createdAt,
+	}
+}
+
+// sourceRelation prefers the name the compiler rendered for the source.
+func (b *builder) sourceRelation(id string, r compiler.Relation) string {
+	if name, ok := b.m.SourceRelations[id]; ok && name != "" {
+		return name
+	}
+	if b.meta.Dialect != nil {
+		return b.meta.Dialect.RenderRelation(r)
+	}
+	var parts []string
+	for _, p := range []string{r.Database, r.Schema, r.Identifier} {
+		if p != "" {
+			parts = append(parts, `"`+strings.ReplaceAll(p, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func (b *builder) macro(m *compiler.Macro) *Macro {
+	return &Macro{
+		UniqueID:         m.UniqueID,
+		Name:             m.Name,
+		ResourceType:     string(project.Macro),
+		PackageName:      m.Package,
+		Path:             m.OriginalFilePath,
+		OriginalFilePath: m.OriginalFilePath,
+		MacroSQL:         m.MacroSQL,
+		DependsOn:        MacroDependsOn{Macros: []string{}},
+		Meta:             map[string]any{},
+		Docs:             DocsConfig{Show: true},
+		Arguments:        []any{},
+		CreatedAt:        b.createdAt,
+	}
+}
+
+func (b *builder) doc(d *project.DocBlock) *Doc {
+	return &Doc{
+		UniqueID:         "doc." + b.pkg + "." + d.Name,
+		Name:             d.Name,
+		ResourceType:     string(project.Doc),
+		PackageName:      b.pkg,
+		Path:             b.docPath(d.File),
+		OriginalFilePath: d.File,
+		BlockContents:    strings.TrimSpace(d.Contents),
+	}
+}
+
+// docPath is a doc file's path relative to the resource folder holding it,
+// as dbt writes it ("overview.md" for "models/overview.md").
+func (b *builder) docPath(file string) string {
+	if b.cfg != nil {
+		var roots []string
+		for _, l := range [][]string{b.cfg.DocsPaths, b.cfg.ModelPaths, b.cfg.SeedPaths, b.cfg.TestPaths,
+			b.cfg.MacroPaths, b.cfg.SnapshotPaths, b.cfg.AnalysisPaths} {
+			roots = append(roots, l...)
+		}
+		for _, r := range roots {
+			r = strings.TrimSuffix(r, "/")
+			if r != "" && strings.HasPrefix(file, r+"/") {
+				return strings.TrimPrefix(file, r+"/")
+			}
+		}
+	}
+	return path.Base(file)
+}
+
+// graphMaps returns the compiler's parent and child maps with a key for
+// every node and source (dbt lists leaves with []), lists sorted. Only when
+// the compiler supplied neither map are they derived from depends_on.
+func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]string) {
+	parents, children = map[string][]string{}, map[string][]string{}
+	if b.m.ParentMap == nil && b.m.ChildMap == nil {
+		for id, n := range b.m.Nodes {
+			for _, dep := range n.DependsOn.Nodes {
+				parents[id] = append(parents[id], dep)
+				children[dep] = append(children[dep], id)
+			}
+		}
+	} else {
+		for id, l := range b.m.ParentMap {
+			parents[id] = append([]string(nil), l...)
+		}
+		for id, l := range b.m.ChildMap {
+			children[id] = append([]string(nil), l...)
+		}
+	}
+	ensure := func(id string) {
+		if parents[id] == nil {
+			parents[id] = []string{}
+		}
+		if children[id] == nil {
+			children[id] = []string{}
+		}
+	}
+	for id := range out.Nodes {
+		ensure(id)
+	}
+	for id := range out.Sources {
+		ensure(id)
+	}
+	for _, mp := range []map[string][]string{parents, children} {
+		for id, l := range mp {
+			mp[id] = dedupSorted(l)
+		}
+	}
+	return parents, children
+}
+
+func dedupSorted(l []string) []string {
+	l = sortedCopy(l)
+	out := l[:0]
+	for i, s := range l {
+		if i == 0 || s != l[i-1] {
+			out = append(out, s)
+		}
+	}
+	return orEmpty(out)
+}
+
+func sortedCopy(l []string) []string {
+	c := append([]string(nil), l...)
+	sort.Strings(c)
+	return c
+}
+
+func refs(rs []compiler.Ref) []RefArgs {
+	out := make([]RefArgs, 0, len(rs))
+	for _, r := range rs {
+		a := RefArgs{Name: r.Name, Package: strOrNull(r.Package)}
+		if r.Version != "" {
+			a.Version = r.Version
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func sourceRefs(ss [][2]string) [][]string {
+	out := make([][]string, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, []string{s[0], s[1]})
+	}
+	return out
+}
+
+func columns(cols []*project.Column) map[string]*ColumnInfo {
+	out := make(map[string]*ColumnInfo, len(cols))
+	for _, c := range cols {
+		out[c.Name] = &ColumnInfo{
+			Name:        c.Name,
+			Description: c.Description,
+			Meta:        orEmptyMap(c.Meta),
+			DataType:    strOrNull(c.DataType),
+			Constraints: []any{},
+			Quote:       c.Quote,
+			Tags:        orEmpty(c.Tags),
+		}
+	}
+	return out
+}
+
+func freshness(f map[string]any) *FreshnessThreshold {
+	if f == nil {
+		return nil
+	}
+	t := &FreshnessThreshold{WarnAfter: freshnessTime(f["warn_after"]), ErrorAfter: freshnessTime(f["error_after"])}
+	if s, ok := f["filter"].(string); ok {
+		t.Filter = strOrNull(s)
+	}
+	return t
+}
+
+func freshnessTime(v any) *FreshnessTime {
+	m, ok := v.(map[string]any)
+	ft := &FreshnessTime{}
+	if !ok {
+		return ft
+	}
+	if c, ok := toInt(m["count"]); ok {
+		ft.Count = &c
+	}
+	if p, ok := m["period"].(string); ok && p != "" {
+		ft.Period = &p
+	}
+	return ft
+}
+
+func toInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case uint64:
+		return int(n), true
+	case float64:
+		return int(n), n == float64(int(n))
+	}
+	return 0, false
+}
+
+func orEmptyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return jsonMap(m)
+}
+
+func stringOrNull(v any) *string {
+	s, _ := v.(string)
+	return strOrNull(s)
+}
+
+// stringList reads a config value that may be one string or a list.
+func stringList(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case []string:
+		return append([]string(nil), t...)
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func docsConfig(v any) DocsConfig {
+	d := DocsConfig{Show: true}
+	if m, ok := v.(map[string]any); ok {
+		if s, ok := m["show"].(bool); ok {
+			d.Show = s
+		}
+		if c, ok := m["node_color"].(string); ok {
+			d.NodeColor = strOrNull(c)
+		}
+	}
+	return d
+}
+
+func contract(v any) Contract {
+	c := Contract{AliasTypes: true}
+	if m, ok := v.(map[string]any); ok {
+		if e, ok := m["enforced"].(bool); ok {
+			c.Enforced = e
+		}
+		if a, ok := m["alias_types"].(bool); ok {
+			c.AliasTypes = a
+		}
+	}
+	return c
+}

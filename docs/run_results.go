@@ -1,0 +1,152 @@
+package docs
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Result statuses written in run_results.json. Models, seeds and snapshots
+// use Success, Error and Skipped; tests use Pass, Fail, Warn, Error, Skipped.
+const (
+	StatusSuccess = "success"
+	StatusError   = "error"
+	StatusSkipped = "skipped"
+	StatusPass    = "pass"
+	StatusFail    = "fail"
+	StatusWarn    = "warn"
+)
+
+// NodeResult is what running one node produced, as the runner reports it.
+type NodeResult struct {
+	UniqueID string
+	Status   string // see the Status constants
+	Message  string // "" is written as null
+	Failures *int   // tests: failing rows; nil is written as null
+	ThreadID string // e.g. "Thread-1 (worker)"
+
+	CompileStartedAt, CompileCompletedAt time.Time // zero: no compile timing entry
+	StartedAt, CompletedAt               time.Time // execution; zero: no execute timing entry
+	ExecutionTime                        time.Duration
+
+	AdapterResponse map[string]any // nil is written as {}
+	CompiledCode    string
+	RelationName    string // "" is written as null
+	Compiled        bool
+}
+
+// RunResults is run_results.json (schema v6).
+type RunResults struct {
+	Metadata    ArtifactMetadata `json:"metadata"`
+	Results     []RunResult      `json:"results"`
+	ElapsedTime float64          `json:"elapsed_time"`
+	Args        map[string]any   `json:"args"`
+}
+
+// ArtifactMetadata is the metadata object of run_results.json.
+type ArtifactMetadata struct {
+	DBTSchemaVersion string            `json:"dbt_schema_version"`
+	DBTVersion       string            `json:"dbt_version"`
+	GeneratedAt      Time              `json:"generated_at"`
+	InvocationID     *string           `json:"invocation_id"`
+	Env              map[string]string `json:"env"`
+}
+
+// RunResult is one entry of results.
+type RunResult struct {
+	Status          string         `json:"status"`
+	Timing          []TimingInfo   `json:"timing"`
+	ThreadID        string         `json:"thread_id"`
+	ExecutionTime   float64        `json:"execution_time"` // seconds
+	AdapterResponse map[string]any `json:"adapter_response"`
+	Message         *string        `json:"message"`
+	Failures        *int           `json:"failures"`
+	UniqueID        string         `json:"unique_id"`
+	Compiled        *bool          `json:"compiled"`
+	CompiledCode    *string        `json:"compiled_code"`
+	RelationName    *string        `json:"relation_name"`
+	BatchResults    *BatchResults  `json:"batch_results"`
+}
+
+// TimingInfo is one phase ("compile" or "execute") of a node's run.
+type TimingInfo struct {
+	Name        string `json:"name"`
+	StartedAt   Time   `json:"started_at"`
+	CompletedAt Time   `json:"completed_at"`
+}
+
+// BatchResults lists the batches of a microbatch model as [start, end] pairs.
+// elt writes null until it runs microbatch models.
+type BatchResults struct {
+	Successful [][2]string `json:"successful"`
+	Failed     [][2]string `json:"failed"`
+}
+
+// BuildRunResults turns node results into dbt's run_results shape, keeping
+// the order of results as given.
+func BuildRunResults(meta Metadata, results []NodeResult, elapsed time.Duration, args map[string]any) *RunResults {
+	rr := &RunResults{
+		Metadata: ArtifactMetadata{
+			DBTSchemaVersion: RunResultsSchemaURL,
+			DBTVersion:       meta.dbtVersion(),
+			GeneratedAt:      Time{meta.GeneratedAt},
+			InvocationID:     strOrNull(meta.InvocationID),
+			Env:              meta.env(),
+		},
+		Results:     make([]RunResult, 0, len(results)),
+		ElapsedTime: elapsed.Seconds(),
+		Args:        jsonMap(args),
+	}
+	for _, r := range results {
+		out := RunResult{
+			Status:          r.Status,
+			Timing:          []TimingInfo{},
+			ThreadID:        r.ThreadID,
+			ExecutionTime:   r.ExecutionTime.Seconds(),
+			AdapterResponse: jsonMap(r.AdapterResponse),
+			Message:         strOrNull(r.Message),
+			Failures:        r.Failures,
+			UniqueID:        r.UniqueID,
+			RelationName:    strOrNull(r.RelationName),
+		}
+		compiled := r.Compiled
+		out.Compiled = &compiled
+		if r.Compiled {
+			code := r.CompiledCode
+			out.CompiledCode = &code
+		}
+		if !r.CompileStartedAt.IsZero() {
+			out.Timing = append(out.Timing, TimingInfo{Name: "compile", StartedAt: Time{r.CompileStartedAt}, CompletedAt: Time{r.CompileCompletedAt}})
+		}
+		if !r.StartedAt.IsZero() {
+			out.Timing = append(out.Timing, TimingInfo{Name: "execute", StartedAt: Time{r.StartedAt}, CompletedAt: Time{r.CompletedAt}})
+		}
+		rr.Results = append(rr.Results, out)
+	}
+	return rr
+}
+
+// WriteRunResults writes run_results.json atomically to path (normally
+// target/run_results.json). elapsed is the whole invocation's wall time;
+// args are the invocation's flags under dbt's names ("which", "select", ...).
+func WriteRunResults(path string, meta Metadata, results []NodeResult, elapsed time.Duration, args map[string]any) error {
+	if err := writeJSONAtomic(path, BuildRunResults(meta, results, elapsed, args)); err != nil {
+		return fmt.Errorf("docs: write run results %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadRunResults reads a run_results.json written by elt or by dbt, e.g. for
+// `elt retry` to find what failed last time.
+func ReadRunResults(path string) (*RunResults, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("docs: read run results: %w", err)
+	}
+	var rr RunResults
+	if err := json.Unmarshal(data, &rr); err != nil {
+		return nil, fmt.Errorf("docs: read run results %s: %w", path, err)
+	}
+	return &rr, nil
+}
