@@ -1,0 +1,188 @@
+package tests
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/project"
+)
+
+// Test statuses, as dbt writes them in run_results.json.
+const (
+	StatusPass  = "pass"
+	StatusWarn  = "warn"
+	StatusFail  = "fail"
+	StatusError = "error" // the test could not be run or judged
+)
+
+// Outcome is the verdict on one data test.
+type Outcome struct {
+	Status   string // StatusPass, StatusWarn, StatusFail or StatusError
+	Failures int64  // fail_calc over the failing rows (count of rows by default)
+	// Message is dbt's explanation of a warn or fail ("Got 3 results,
+	// configured to fail if != 0"), the error for StatusError, "" on pass.
+	Message string
+	// StoredRelation is where the failing rows were stored, rendered by
+	// the adapter's dialect ("db"."main_dbt_test__audit"."not_null_orders_id"),
+	// or "" when they were not stored.
+	StoredRelation string
+}
+
+// Evaluate judges the one-row result of a Wrap query under cfg's severity.
+//
+// With severity error (the default): should_error fails the test, else
+// should_warn warns, else it passes. With severity warn, error_if is not
+// consulted: should_warn warns, else it passes.
+func Evaluate(res *adapters.Result, cfg project.Config) (Outcome, error) {
+	sev, err := severity(cfg)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if res == nil || len(res.Rows) == 0 {
+		return Outcome{}, fmt.Errorf("tests: the test query returned no rows; it must return exactly one row of failures, should_warn, should_error")
+	}
+	if len(res.Rows) > 1 {
+		return Outcome{}, fmt.Errorf("tests: the test query returned %d rows; it must return exactly one row of failures, should_warn, should_error (is fail_calc an aggregate?)", len(res.Rows))
+	}
+	row := res.Rows[0]
+	get := func(name string) (any, error) {
+		for i, c := range res.Columns {
+			// Warehouses that fold names to upper case (Snowflake) return FAILURES.
+			if strings.EqualFold(c, name) {
+				if i >= len(row) {
+					return nil, fmt.Errorf("tests: the test result has no value for column %s", name)
+				}
+				return row[i], nil
+			}
+		}
+		return nil, fmt.Errorf("tests: the test result has no column %s (columns: %s)", name, strings.Join(res.Columns, ", "))
+	}
+
+	rawFailures, err := get("failures")
+	if err != nil {
+		return Outcome{}, err
+	}
+	failures, err := toInt64(rawFailures)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("tests: failures: %w", err)
+	}
+	shouldWarn, err := boolColumn(get, "should_warn")
+	if err != nil {
+		return Outcome{}, err
+	}
+	shouldError, err := boolColumn(get, "should_error")
+	if err != nil {
+		return Outcome{}, err
+	}
+
+	out := Outcome{Status: StatusPass, Failures: failures}
+	switch {
+	case sev == SeverityError && shouldError:
+		out.Status = StatusFail
+		out.Message = thresholdMessage(failures, "fail", sqlSetting(cfg, "error_if", DefaultErrorIf))
+	case shouldWarn:
+		out.Status = StatusWarn
+		out.Message = thresholdMessage(failures, "warn", sqlSetting(cfg, "warn_if", DefaultWarnIf))
+	}
+	return out, nil
+}
+
+func thresholdMessage(failures int64, verb, threshold string) string {
+	noun := "results"
+	if failures == 1 {
+		noun = "result"
+	}
+	return fmt.Sprintf("Got %d %s, configured to %s if %s", failures, noun, verb, threshold)
+}
+
+func boolColumn(get func(string) (any, error), name string) (bool, error) {
+	v, err := get(name)
+	if err != nil {
+		return false, err
+	}
+	switch b := v.(type) {
+	case bool:
+		return b, nil
+	case *bool:
+		if b != nil {
+			return *b, nil
+		}
+	}
+	if v == nil {
+		return false, fmt.Errorf("tests: %s is NULL; does fail_calc return NULL when the test finds no rows? (wrap it: coalesce(<fail_calc>, 0))", name)
+	}
+	return false, fmt.Errorf("tests: %s must be a boolean, got %v (%T); warn_if and error_if must be comparisons such as \"> 10\"", name, v, v)
+}
+
+// toInt64 accepts the numeric types drivers return for count(*) and sum():
+// Go integers, floats holding whole numbers, big integers (DuckDB's HUGEINT),
+// decimals that can say their float value, and numeric strings.
+func toInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case nil:
+		return 0, fmt.Errorf("fail_calc returned NULL, which happens with sum() over no rows; use e.g. coalesce(sum(n), 0)")
+	case int:
+		return int64(x), nil
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, fmt.Errorf("%d is too large", x)
+		}
+		return int64(x), nil
+	case float32:
+		return floatToInt64(float64(x))
+	case float64:
+		return floatToInt64(x)
+	case *big.Int:
+		if x == nil {
+			return toInt64(nil)
+		}
+		if !x.IsInt64() {
+			return 0, fmt.Errorf("%s is too large", x)
+		}
+		return x.Int64(), nil
+	case big.Int:
+		return toInt64(&x)
+	case string:
+		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			return n, nil
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return 0, fmt.Errorf("want a number, got %q", x)
+		}
+		return floatToInt64(f)
+	case []byte:
+		return toInt64(string(x))
+	case interface{ Float64() float64 }:
+		return floatToInt64(x.Float64())
+	}
+	return 0, fmt.Errorf("want a number, got %v (%T)", v, v)
+}
+
+// floatToInt64 keeps whole numbers; a fractional fail_calc (a ratio) is
+// truncated toward zero for reporting. The verdict does not suffer: should_warn
+// and should_error were computed in SQL on the exact value.
+func floatToInt64(f float64) (int64, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) || f >= math.MaxInt64 || f <= math.MinInt64 {
+		return 0, fmt.Errorf("%v is not a usable number of failures", f)
+	}
+	return int64(f), nil
+}

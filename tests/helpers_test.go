@@ -1,0 +1,100 @@
+package tests
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// openDuckDB opens a real DuckDB database in a file under t.TempDir().
+func openDuckDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "test.duckdb"))
+	if err != nil {
+		t.Fatalf("open duckdb: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := db.ExecContext(context.Background(), s); err != nil {
+			t.Fatalf("exec %q: %v", s, err)
+		}
+	}
+}
+
+// queryStrings runs q and returns its rows as strings ("NULL" for nulls),
+// sorted so that tests do not depend on row order.
+func queryStrings(t *testing.T, db *sql.DB, q string) [][]string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("query failed: %v\n--- query ---\n%s", err, q)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := [][]string{}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			if v == nil {
+				row[i] = "NULL"
+			} else {
+				row[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], "\x00") < strings.Join(out[j], "\x00") })
+	return out
+}
+
+// diff reports want and got side by side when they differ. Values inside
+// adapters.Result rows are printed with their types, since an int32 and an
+// int64 look alike otherwise.
+func diff(want, got any) string {
+	if reflect.DeepEqual(want, got) {
+		return ""
+	}
+	show := func(v any) string {
+		if r, ok := v.(*adapters.Result); ok && r != nil {
+			rows := make([]string, len(r.Rows))
+			for i, row := range r.Rows {
+				cells := make([]string, len(row))
+				for j, c := range row {
+					cells[j] = fmt.Sprintf("%T(%v)", c, c)
+				}
+				rows[i] = "[" + strings.Join(cells, " ") + "]"
+			}
+			return fmt.Sprintf("columns %q rows %s", r.Columns, strings.Join(rows, " "))
+		}
+		return fmt.Sprintf("%#v", v)
+	}
+	return fmt.Sprintf("\n want: %s\n  got: %s", show(want), show(got))
+}
