@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -53,6 +54,10 @@ type Node struct {
 	TestMetadata *TestMetadata
 	ColumnName   string
 	AttachedNode string // unique id of the node the test is attached to
+
+	// ShortName is the file name stem for generic tests whose name is too long
+	// (dbt's truncated "<identifier[:30]>_<md5>"); equal to Name otherwise.
+	ShortName string
 
 	CompiledCode string // after Compile: rendered SQL with ephemeral CTEs injected
 	ExtraCTEs    []CTE  // ephemeral models inlined into CompiledCode, in order
@@ -106,6 +111,14 @@ type Manifest struct {
 	// ParentMap and ChildMap as in dbt's manifest (unique id -> unique ids), sorted.
 	ParentMap map[string][]string
 	ChildMap  map[string][]string
+	// SourceRelations are the rendered relation names of Sources, by unique id.
+	SourceRelations map[string]string
+	// Warnings found while parsing and compiling (skipped {% materialization %}
+	// blocks, exceptions.warn, ...).
+	Warnings diag.List
+
+	engine *engine // the Jinja environment, built once by Parse
+	manifestIndex
 }
 
 // The entry points (implemented in compile.go):

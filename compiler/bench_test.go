@@ -1,0 +1,72 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/elt-dev/elt/project"
+)
+
+// benchProject is n models in a chain, each with a ref and a macro call.
+func benchProject(n int) *project.Project {
+	files := map[string]string{
+		"macros/m.sql": "{% macro cents(col) -%}({{ col }} / 100)::numeric(16, 2){%- endmacro %}\n",
+	}
+	files["models/m0.sql"] = "select 1 as id, 100 as amount\n"
+	for i := 1; i < n; i++ {
+		files[fmt.Sprintf("models/m%d.sql", i)] = fmt.Sprintf("{{ config(materialized='view') }}\nselect id, {{ cents('amount') }} as dollars\nfrom {{ ref('m%d') }}\n", i-1)
+	}
+	return newProject(files)
+}
+
+func BenchmarkParseCompile10k(b *testing.B) {
+	p := benchProject(10000)
+	ctx := context.Background()
+	var parse, compile time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		m, err := Parse(ctx, p, testOptions())
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := m.Compile(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+		parse += t1.Sub(t0)
+		compile += time.Since(t1)
+		if !strings.Contains(m.Nodes["model.shop.m9999"].CompiledCode, `"warehouse"."main"."m9998"`) {
+			b.Fatal(m.Nodes["model.shop.m9999"].CompiledCode)
+		}
+	}
+	b.ReportMetric(float64(parse.Milliseconds())/float64(b.N), "parse-ms/op")
+	b.ReportMetric(float64(compile.Milliseconds())/float64(b.N), "compile-ms/op")
+}
+
+func TestMaterializationBlockSkipped(t *testing.T) {
+	p := newProject(map[string]string{
+		"macros/mat.sql":  "{% materialization custom, adapter='duckdb' %}\n{{ weird_tag }}\n{% endmaterialization %}\n{% macro after() %}ok{% endmacro %}\n",
+		"models/a.sql":    "select '{{ after() }}' as v\n",
+		"tests/check.sql": "select * from {{ ref('a') }} where v <> 'ok'\n",
+	})
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Warnings) != 1 || m.Warnings[0].Pos.Line != 1 || !strings.Contains(m.Warnings[0].Summary, "materialization") {
+		t.Errorf("want one warning at macros/mat.sql:1, got %v", m.Warnings)
+	}
+	if mac := m.Macros["macro.shop.after"]; mac == nil || mac.Line != 4 {
+		t.Errorf("line numbers must survive the skip: %+v", mac)
+	}
+	if err := m.Compile(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	single := m.Nodes["test.shop.check"]
+	if single.Config["severity"] != "ERROR" || single.CompiledCode != `select * from "warehouse"."main"."a" where v <> 'ok'` {
+		t.Errorf("singular test: %v %q", single.Config, single.CompiledCode)
+	}
+}

@@ -1,0 +1,39 @@
+package compiler
+
+import "github.com/elt-dev/elt/project"
+
+// builtinMacroSQL are dbt's default naming macros. They are real Jinja
+// macros so that a project macro of the same name overrides them, which is
+// how dbt users customise relation names. When none is overridden, Parse
+// computes the same names in Go (see defaultRelation).
+const builtinMacroSQL = `{% macro generate_database_name(custom_database_name=none, node=none) -%}
+    {%- if custom_database_name is none -%}
+        {{ target.database }}
+    {%- else -%}
+        {{ custom_database_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro generate_schema_name(custom_schema_name=none, node=none) -%}
+    {%- set default_schema = target.schema -%}
+    {%- if custom_schema_name is none -%}
+        {{ default_schema }}
+    {%- else -%}
+        {{ default_schema }}_{{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro generate_alias_name(custom_alias_name=none, node=none) -%}
+    {%- if custom_alias_name -%}
+        {{ custom_alias_name | trim }}
+    {%- elif node.version -%}
+        {{ node.name ~ "_v" ~ (node.version | replace(".", "_")) }}
+    {%- else -%}
+        {{ node.name }}
+    {%- endif -%}
+{%- endmacro %}
+`
+
+func builtinMacroFiles() []*project.File {
+	return []*project.File{{Path: "elt/builtin_macros.sql", Contents: builtinMacroSQL}}
+}

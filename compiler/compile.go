@@ -1,0 +1,252 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+// Compile renders the given nodes (nil: all) with execute=true,
+// concurrently, and injects ephemeral models as CTEs. Ephemeral models the
+// nodes depend on are compiled too.
+func (m *Manifest) Compile(ctx context.Context, ids []string) error {
+	if ids == nil {
+		ids = sortedKeys(m.Nodes)
+	}
+	var l diag.List
+	// Add the ephemeral models these nodes read, transitively.
+	want := map[string]bool{}
+	var order []string
+	var visit func(id string)
+	visit = func(id string) {
+		if want[id] {
+			return
+		}
+		n, ok := m.Nodes[id]
+		if !ok {
+			return
+		}
+		want[id] = true
+		order = append(order, id)
+		for _, dep := range n.DependsOn.Nodes {
+			if d, ok := m.Nodes[dep]; ok && isEphemeral(d) {
+				visit(dep)
+			}
+		}
+	}
+	for _, id := range ids {
+		if _, ok := m.Nodes[id]; !ok {
+			l.Add(diag.Errorf("", diag.Pos{}, "", "compile: unknown node %s", id))
+			continue
+		}
+		visit(id)
+	}
+	errs := make([]error, len(order))
+	states := make([]*renderState, len(order))
+	pre := make([]string, len(order))
+	m.parallel(ctx, len(order), func(i int) {
+		n := m.Nodes[order[i]]
+		states[i], errs[i] = m.renderNode(n, true)
+		if errs[i] == nil {
+			pre[i] = n.CompiledCode
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	preSQL := map[string]string{}
+	failed := map[string]bool{}
+	for i, id := range order {
+		n := m.Nodes[id]
+		if errs[i] != nil {
+			l.Add(m.renderDiag(n, states[i], errs[i]))
+			failed[id] = true
+			continue
+		}
+		if states[i] != nil {
+			m.Warnings = append(m.Warnings, states[i].warnings...)
+		}
+		preSQL[id] = pre[i]
+	}
+	for _, id := range order {
+		if failed[id] {
+			continue
+		}
+		n := m.Nodes[id]
+		ctes, bad := m.ephemeralCTEs(n, preSQL, failed)
+		if bad != "" {
+			continue // the failing ephemeral model was reported already
+		}
+		n.ExtraCTEs = ctes
+		n.CompiledCode = injectCTEs(preSQL[id], ctes)
+		n.Compiled = true
+	}
+	sortDiags(l)
+	return l.Err()
+}
+
+// ephemeralCTEs lists the ephemeral models n reads, nested ones first,
+// each once.
+func (m *Manifest) ephemeralCTEs(n *Node, preSQL map[string]string, failed map[string]bool) ([]CTE, string) {
+	var out []CTE
+	seen := map[string]bool{}
+	var bad string
+	var walk func(x *Node)
+	walk = func(x *Node) {
+		for _, dep := range x.DependsOn.Nodes {
+			d, ok := m.Nodes[dep]
+			if !ok || !isEphemeral(d) || seen[dep] {
+				continue
+			}
+			seen[dep] = true
+			if failed[dep] {
+				bad = dep
+				return
+			}
+			walk(d)
+			out = append(out, CTE{ID: dep, SQL: " " + cteName(d.Name) + " as (\n" + preSQL[dep] + "\n)"})
+		}
+	}
+	walk(n)
+	return out, bad
+}
+
+// injectCTEs merges ctes into sql: into its leading WITH when it has one,
+// else as a new WITH before it.
+func injectCTEs(sql string, ctes []CTE) string {
+	if len(ctes) == 0 {
+		return sql
+	}
+	parts := make([]string, len(ctes))
+	for i, c := range ctes {
+		parts[i] = c.SQL
+	}
+	joined := strings.Join(parts, ", ")
+	i := skipSpaceAndComments(sql)
+	if len(sql) >= i+4 && strings.EqualFold(sql[i:i+4], "with") && (len(sql) == i+4 || !isIdentByte(sql[i+4])) {
+		return sql[:i+4] + joined + "," + sql[i+4:]
+	}
+	return sql[:i] + "with" + joined + "\n" + sql[i:]
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// skipSpaceAndComments returns the offset of the first SQL token.
+func skipSpaceAndComments(s string) int {
+	i := 0
+	for i < len(s) {
+		switch {
+		case s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r':
+			i++
+		case strings.HasPrefix(s[i:], "--"):
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				return len(s)
+			}
+			i += j + 1
+		case strings.HasPrefix(s[i:], "/*"):
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
+				return len(s)
+			}
+			i += j + 4
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// CallMacro renders a macro call outside any node (run-operation, hooks).
+// The result is the macro's output, or the str() of what it return()ed.
+func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]any) (string, error) {
+	v, err := m.CallMacroValue(ctx, name, args)
+	if err != nil {
+		return "", err
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case nil:
+		return "", nil
+	default:
+		return pyStr(x), nil
+	}
+}
+
+// CallMacroValue is CallMacro returning the value itself: what the macro
+// return()ed (lists, dicts, bools...) or its rendered output as a string.
+func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[string]any) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	def, ok := m.engine.macros[name]
+	if !ok {
+		return nil, diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", name)
+	}
+	st := m.engine.newState(m, nil, true)
+	v, err := st.invoke(name, nil, args)
+	if err != nil {
+		return nil, diag.Errorf(def.meta.OriginalFilePath, diag.Pos{Line: def.meta.Line}, "", "in macro %s: %v", name, err)
+	}
+	return toGo(v), nil
+}
+
+// RenderString renders tmpl in the context of node (nil: no node) with
+// execute=true, for hooks and operations.
+func (m *Manifest) RenderString(ctx context.Context, tmpl string, node *Node) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	st := m.engine.newState(m, node, true)
+	out, err := st.renderString(tmpl)
+	if err != nil {
+		file := ""
+		if node != nil {
+			file = node.OriginalFilePath
+		}
+		if st.fatal != nil {
+			if je, ok := st.fatal.(*jinjaError); ok {
+				return "", diag.Errorf(file, diag.Pos{}, je.hint, "%s", je.msg)
+			}
+		}
+		return "", diag.Errorf(file, diag.Pos{}, "", "%s", cleanGonjaMessage(err.Error()))
+	}
+	return out, nil
+}
+
+// CompiledPath is where dbt writes a node's compiled SQL, relative to
+// target/compiled: <package>/<original_file_path>, and for generic tests
+// <package>/<properties file>/<short name>.sql.
+func CompiledPath(n *Node) string {
+	if n.TestMetadata != nil {
+		return path.Join(n.Package, n.OriginalFilePath, n.ShortName+".sql")
+	}
+	return path.Join(n.Package, n.OriginalFilePath)
+}
+
+// WriteCompiled writes dir/<CompiledPath> for every compiled node.
+func (m *Manifest) WriteCompiled(dir string) error {
+	for _, id := range sortedKeys(m.Nodes) {
+		n := m.Nodes[id]
+		if !n.Compiled || n.ResourceType == project.Seed {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(CompiledPath(n)))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
+		}
+		if err := os.WriteFile(p, []byte(n.CompiledCode), 0o644); err != nil {
+			return fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,10 @@
+// Package compiler turns a loaded project into a Manifest: it owns the Jinja
+// environment (ref, source, config, var, env_var, this, target, macros,
+// return(), adapter.dispatch...), parses every node once to learn its config
+// and dependencies, names relations the way dbt does (overridable
+// generate_*_name macros), builds generic test nodes, and renders compiled
+// SQL with ephemeral models inlined as CTEs.
+//
+// It never opens a database connection: what it needs from a warehouse
+// (quoting, relation rendering) comes through the Dialect interface.
+package compiler

@@ -1,0 +1,369 @@
+package compiler
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+// buildGenericTests creates one test node per generic test declaration.
+func (m *Manifest) buildGenericTests(l *diag.List) {
+	p := m.Project
+	pkg := p.Config.Name
+	nodesByName := map[string]*Node{}
+	for _, n := range m.Nodes {
+		if refable(n) {
+			nodesByName[string(n.ResourceType)+"/"+n.Name] = n
+		}
+	}
+	for _, d := range p.GenericTests {
+		var attached *Node
+		var src *project.SourceTable
+		if d.AttachedKind == project.Source {
+			for _, s := range p.Sources {
+				if s.SourceName == d.SourceName && s.Name == d.AttachedName {
+					src = s
+				}
+			}
+			if src == nil {
+				l.Add(diag.Errorf(d.File, d.Pos, "", "test %s is attached to unknown source table %s.%s", d.TestName, d.SourceName, d.AttachedName))
+				continue
+			}
+		} else {
+			attached = nodesByName[string(d.AttachedKind)+"/"+d.AttachedName]
+			if attached == nil {
+				if disabledNamed(m.disabled, d.AttachedName) {
+					continue // tests on disabled nodes are disabled too
+				}
+				l.Add(diag.Errorf(d.File, d.Pos, "", "test %s is attached to unknown %s %q", d.TestName, d.AttachedKind, d.AttachedName))
+				continue
+			}
+		}
+		shortTest := d.TestName
+		if i := strings.LastIndex(shortTest, "."); i >= 0 {
+			shortTest = shortTest[i+1:]
+		}
+		kwargs := map[string]any{}
+		for k, v := range d.Args {
+			kwargs[k] = v
+		}
+		if d.ColumnName != "" {
+			kwargs["column_name"] = d.ColumnName
+		}
+		var modelExpr string
+		if src != nil {
+			modelExpr = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", src.SourceName, src.Name)
+		} else {
+			modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", attached.Name)
+		}
+		kwargs["model"] = modelExpr
+
+		target := d.AttachedName
+		if src != nil {
+			target = d.SourceName + "_" + d.AttachedName
+		}
+		name, short := genericTestName(d.Namespace, shortTest, target, src != nil, kwargs)
+		if d.Name != "" {
+			name, short = d.Name, d.Name
+		}
+		fqn := []string{pkg}
+		fqn = append(fqn, ymlFolders(p.Config, d.File)...)
+		fqn = append(fqn, name)
+		sum := md5.Sum([]byte(name + "\x00" + d.File))
+		id := "test." + pkg + "." + name + "." + hex.EncodeToString(sum[:])[:10]
+		if prev, ok := m.Nodes[id]; ok {
+			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", name, prev.PatchPath, prev.PatchPos.Line))
+			continue
+		}
+		cfg := p.TreeConfig(project.Test, fqn)
+		cfg = mergeConfig(cfg, d.Config)
+		cfg = withTestDefaults(cfg)
+		if isDisabled(cfg) {
+			continue
+		}
+		n := &Node{
+			Node: project.Node{
+				UniqueID:         id,
+				ResourceType:     project.Test,
+				Name:             name,
+				Package:          pkg,
+				Path:             short + ".sql",
+				OriginalFilePath: d.File,
+				FQN:              fqn,
+				RawCode:          fmt.Sprintf("{{ test_%s(**_dbt_generic_test_kwargs) }}", shortTest),
+				Language:         "sql",
+				Config:           cfg,
+				Description:      d.Description,
+				PatchPath:        d.File,
+				PatchPos:         d.Pos,
+			},
+			ShortName:  short,
+			ColumnName: d.ColumnName,
+			TestMetadata: &TestMetadata{
+				Name:      shortTest,
+				Namespace: d.Namespace,
+				Kwargs:    kwargs,
+			},
+		}
+		if attached != nil {
+			n.AttachedNode = attached.UniqueID
+		}
+		m.Nodes[id] = n
+	}
+}
+
+func disabledNamed(disabled map[string]*Node, name string) bool {
+	for _, n := range disabled {
+		if n.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ymlFolders are the folders of a properties file below its resource path:
+// models/staging/schema.yml -> [staging].
+func ymlFolders(c *project.ProjectConfig, file string) []string {
+	dir := path.Dir(file)
+	var roots []string
+	for _, list := range [][]string{c.ModelPaths, c.SeedPaths, c.SnapshotPaths, c.TestPaths, c.AnalysisPaths} {
+		roots = append(roots, list...)
+	}
+	if len(roots) == 0 {
+		roots = []string{"models", "seeds", "snapshots", "tests", "analyses"}
+	}
+	for _, r := range roots {
+		r = strings.Trim(r, "/")
+		if dir == r {
+			return nil
+		}
+		if strings.HasPrefix(dir, r+"/") {
+			return strings.Split(dir[len(r)+1:], "/")
+		}
+	}
+	if dir == "." {
+		return nil
+	}
+	return strings.Split(dir, "/")
+}
+
+var nonIdent = regexp.MustCompile(`[^0-9a-zA-Z_]+`)
+
+// genericTestName synthesises dbt's test name: <test>_<target>_<args...>,
+// args sorted by name (model excluded), each flattened and cleaned. Names of
+// 64 characters or more keep their full name but get a short file name:
+// the first 30 characters of the identifier and the md5 of the full name.
+func genericTestName(namespace, test, target string, source bool, kwargs map[string]any) (name, short string) {
+	testType := test
+	if namespace != "" {
+		testType = namespace + "_" + test
+	}
+	identifier := testType + "_" + target
+	if source {
+		identifier = "source_" + identifier
+	}
+	keys := make([]string, 0, len(kwargs))
+	for k := range kwargs {
+		if k != "model" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var flat []string
+	for _, k := range keys {
+		switch v := kwargs[k].(type) {
+		case map[string]any:
+			for _, kk := range sortedKeys(v) { // Python keeps insertion order; YAML maps arrive unordered here
+				flat = append(flat, pyStr(v[kk]))
+			}
+		case []any:
+			for _, part := range v {
+				flat = append(flat, pyStr(part))
+			}
+		default:
+			flat = append(flat, pyStr(v))
+		}
+	}
+	for i, f := range flat {
+		flat[i] = nonIdent.ReplaceAllString(f, "_")
+	}
+	full := identifier + "_" + strings.Join(flat, "__")
+	if len(full) >= 64 {
+		sum := md5.Sum([]byte(full))
+		trunc := identifier
+		if len(trunc) > 30 {
+			trunc = trunc[:30]
+		}
+		return full, trunc + "_" + hex.EncodeToString(sum[:])
+	}
+	return full, full
+}
+
+// pyStr prints a value the way Python's str() does.
+func pyStr(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "None"
+	case string:
+		return x
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		if x == float64(int64(x)) {
+			return strconv.FormatFloat(x, 'f', 1, 64)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case []any:
+		parts := make([]string, len(x))
+		for i, p := range x {
+			parts[i] = pyRepr(p)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		var parts []string
+		for _, k := range sortedKeys(x) {
+			parts = append(parts, "'"+k+"': "+pyRepr(x[k]))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return fmt.Sprint(v)
+}
+
+func pyRepr(v any) string {
+	if s, ok := v.(string); ok {
+		return "'" + s + "'"
+	}
+	return pyStr(v)
+}
+
+var jinjaExprRe = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
+
+// renderGenericTest calls test_<name> with the declaration's kwargs: model
+// is the attached relation (wrapped by the where config), ref()/source()
+// strings are evaluated and strings containing {{ are rendered.
+func (st *renderState) renderGenericTest() (string, error) {
+	n := st.node
+	md := n.TestMetadata
+	macro := "test_" + md.Name
+	if md.Namespace != "" {
+		if _, ok := st.engine.macros[macro]; !ok || md.Namespace != st.engine.proj.Config.Name {
+			return "", &jinjaError{
+				msg:  fmt.Sprintf("test %s.%s: packages are not supported yet, so macro %s.%s cannot be found", md.Namespace, md.Name, md.Namespace, macro),
+				hint: "define {% test " + md.Name + "(...) %} in your project's macros and drop the '" + md.Namespace + ".' prefix",
+				line: n.PatchPos.Line,
+			}
+		}
+	}
+	def, ok := st.engine.macros[macro]
+	if !ok {
+		return "", &jinjaError{
+			msg:  fmt.Sprintf("test '%s' is not defined (no macro %s)", md.Name, macro),
+			hint: "define it with {% test " + md.Name + "(model, column_name) %} in a macros or tests/generic file",
+			line: n.PatchPos.Line,
+		}
+	}
+	va := exec.NewVarArgs()
+	for k, v := range md.Kwargs {
+		var val any
+		if k == "model" {
+			val = st.testModel(v)
+		} else {
+			val = st.testArg(v)
+		}
+		if st.fatal != nil {
+			return "", st.fatal
+		}
+		va.KwArgs[k] = exec.AsValue(val)
+	}
+	out := def.fn(st.evaluator(), va)
+	if st.fatal != nil {
+		return "", st.fatal
+	}
+	if out.IsError() {
+		return "", fmt.Errorf("%s", out.Error())
+	}
+	return out.String(), nil
+}
+
+// testModel renders the model kwarg: the relation, wrapped as a
+// subquery when the test has a where config.
+func (st *renderState) testModel(v any) any {
+	s, _ := v.(string)
+	out, err := st.renderString(s)
+	if err != nil {
+		return st.fail(st.node.PatchPos.Line, "", "%v", err)
+	}
+	return strings.TrimSpace(out)
+}
+
+func (st *renderState) testArg(v any) any {
+	switch x := v.(type) {
+	case string:
+		if jinjaExprRe.MatchString(x) {
+			out, err := st.renderString("{{ " + x + " }}")
+			if err != nil {
+				return st.fail(st.node.PatchPos.Line, "", "%v", err)
+			}
+			return out
+		}
+		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
+			out, err := st.renderString(x)
+			if err != nil {
+				return st.fail(st.node.PatchPos.Line, "", "%v", err)
+			}
+			return out
+		}
+		return x
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = st.testArg(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = st.testArg(e)
+		}
+		return out
+	}
+	return v
+}
+
+// renderString renders a small template in this state, caching its parse.
+func (st *renderState) renderString(src string) (string, error) {
+	e := st.engine
+	var tpl *exec.Template
+	if v, ok := e.strCache.Load(src); ok {
+		tpl = v.(*exec.Template)
+	} else {
+		t, err := newTemplate(e, "<string>", src)
+		if err != nil {
+			return "", err
+		}
+		e.strCache.Store(src, t)
+		tpl = t
+	}
+	out, err := st.render(tpl)
+	if err == nil && st.fatal != nil {
+		err = st.fatal
+	}
+	return out, err
+}

@@ -1,0 +1,171 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+func TestEphemeral(t *testing.T) {
+	p := newProject(readCase(t, "ephemeral"))
+	m, got := compileProject(t, p, testOptions())
+	golden(t, "ephemeral/compiled.sql", got)
+	if m.Nodes["model.shop.base_e"].RelationName != "" {
+		t.Errorf("ephemeral models have no relation")
+	}
+	if n := len(m.Nodes["model.shop.nested"].ExtraCTEs); n != 2 {
+		t.Errorf("nested: want 2 CTEs, got %d", n)
+	}
+
+	// A subset compiles its ephemeral dependencies too.
+	m2, err := Parse(context.Background(), newProject(readCase(t, "ephemeral")), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m2.Compile(context.Background(), []string{"model.shop.nested"}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := m2.Nodes["model.shop.nested"].CompiledCode, m.Nodes["model.shop.nested"].CompiledCode; a != b {
+		t.Errorf("subset compile differs:\n%s\nvs\n%s", a, b)
+	}
+	if m2.Nodes["model.shop.simple"].Compiled {
+		t.Errorf("simple was not asked for")
+	}
+}
+
+func TestInjectCTEs(t *testing.T) {
+	ctes := []CTE{{SQL: " __dbt__cte__a as (\nselect 1\n)"}}
+	for _, tc := range []struct{ in, want string }{
+		{"select * from __dbt__cte__a", "with __dbt__cte__a as (\nselect 1\n)\nselect * from __dbt__cte__a"},
+		{"with b as (select 2) select *", "with __dbt__cte__a as (\nselect 1\n), b as (select 2) select *"},
+		{"/* c */ -- d\nWith b as (x) y", "/* c */ -- d\nWith __dbt__cte__a as (\nselect 1\n), b as (x) y"},
+		{"without_with", "with __dbt__cte__a as (\nselect 1\n)\nwithout_with"},
+	} {
+		if got := injectCTEs(tc.in, ctes); got != tc.want {
+			t.Errorf("injectCTEs(%q):\nwant %q\ngot  %q", tc.in, tc.want, got)
+		}
+	}
+}
+
+func TestGenericTests(t *testing.T) {
+	p := newProject(readCase(t, "generic"))
+	addSource(p, "raw", "orders")
+	decl := func(test string, col string, args map[string]any) *project.TestDecl {
+		return &project.TestDecl{TestName: test, Args: args, Config: project.Config{}, AttachedKind: project.Model,
+			AttachedName: "orders", ColumnName: col, File: "models/marts/schema.yml", Pos: diag.Pos{Line: 7}}
+	}
+	p.GenericTests = []*project.TestDecl{
+		decl("not_null", "id", nil),
+		decl("unique", "id", nil),
+		decl("accepted_values", "status", map[string]any{"values": []any{"placed", "shipped", "completed"}}),
+		decl("relationships", "customer_id", map[string]any{"to": "ref('customers')", "field": "id"}),
+		decl("accepted_values", "status", map[string]any{"values": []any{"placed", "shipped", "completed", "return_pending", "returned"}}),
+		{TestName: "not_null", Config: project.Config{}, AttachedKind: project.Source, SourceName: "raw", AttachedName: "orders", ColumnName: "id", File: "models/sources.yml", Pos: diag.Pos{Line: 3}},
+	}
+	where := decl("not_null", "customer_id", nil)
+	where.Config = project.Config{"where": "status = '{{ var(\"status\", \"placed\") }}'", "severity": "warn"}
+	named := decl("unique", "customer_id", nil)
+	named.Name = "orders_customer_unique"
+	p.GenericTests = append(p.GenericTests, where, named)
+
+	m, got := compileProject(t, p, testOptions())
+	golden(t, "generic/compiled.sql", got)
+
+	byName := map[string]*Node{}
+	var names []string
+	for _, n := range m.Nodes {
+		if n.TestMetadata != nil {
+			byName[n.Name] = n
+			names = append(names, n.Name)
+		}
+	}
+	sort.Strings(names)
+	wantNames := []string{
+		"accepted_values_orders_status__placed__shipped__completed",
+		"accepted_values_orders_status__placed__shipped__completed__return_pending__returned",
+		"not_null_orders_customer_id",
+		"not_null_orders_id",
+		"orders_customer_unique",
+		"relationships_orders_customer_id__id__ref_customers_",
+		"source_not_null_raw_orders_id",
+		"unique_orders_id",
+	}
+	if strings.Join(names, "\n") != strings.Join(wantNames, "\n") {
+		t.Fatalf("test names:\nwant %v\ngot  %v", wantNames, names)
+	}
+	long := byName["accepted_values_orders_status__placed__shipped__completed__return_pending__returned"]
+	if long.ShortName != "accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758" {
+		t.Errorf("long name short form: got %s", long.ShortName)
+	}
+	rel := byName["relationships_orders_customer_id__id__ref_customers_"]
+	if !strings.HasPrefix(rel.UniqueID, "test.shop.relationships_orders_customer_id__id__ref_customers_.") || len(rel.UniqueID) != len("test.shop.relationships_orders_customer_id__id__ref_customers_.")+10 {
+		t.Errorf("unique id: %s", rel.UniqueID)
+	}
+	if got := fmt.Sprint(rel.DependsOn.Nodes); got != "[model.shop.orders model.shop.customers]" {
+		t.Errorf("relationships depends_on: %s", got)
+	}
+	if rel.Config["severity"] != "WARN" {
+		t.Errorf("config() inside a test macro: severity %v", rel.Config["severity"])
+	}
+	if got := fmt.Sprint(rel.FQN); got != "[shop marts relationships_orders_customer_id__id__ref_customers_]" {
+		t.Errorf("fqn: %s", got)
+	}
+	if rel.AttachedNode != "model.shop.orders" || rel.ColumnName != "customer_id" {
+		t.Errorf("attached: %s %s", rel.AttachedNode, rel.ColumnName)
+	}
+	kw := rel.TestMetadata.Kwargs
+	if kw["model"] != "{{ get_where_subquery(ref('orders')) }}" || kw["column_name"] != "customer_id" || kw["to"] != "ref('customers')" || kw["field"] != "id" {
+		t.Errorf("kwargs: %v", kw)
+	}
+	nn := byName["not_null_orders_id"]
+	for k, want := range map[string]any{"severity": "ERROR", "warn_if": "!=0", "error_if": "!=0", "fail_calc": "count(*)", "store_failures": false} {
+		if nn.Config[k] != want {
+			t.Errorf("default %s: want %v, got %v", k, want, nn.Config[k])
+		}
+	}
+	src := byName["source_not_null_raw_orders_id"]
+	if fmt.Sprint(src.DependsOn.Nodes) != "[source.shop.raw.orders]" {
+		t.Errorf("source test depends_on: %v", src.DependsOn.Nodes)
+	}
+}
+
+func TestErrorsAllAtOnce(t *testing.T) {
+	p := newProject(readCase(t, "errors"))
+	p.GenericTests = []*project.TestDecl{{TestName: "no_such_test", Config: project.Config{}, AttachedKind: project.Model,
+		AttachedName: "stg_orders", File: "models/schema.yml", Pos: diag.Pos{Line: 12, Column: 11}}}
+	_, got := compileProject(t, p, testOptions())
+	golden(t, "errors/stderr.txt", got)
+	_, err := Parse(context.Background(), p, testOptions())
+	l := diagList(err)
+	want := map[string]int{
+		"models/bad_ref.sql": 2, "models/bad_source.sql": 3, "models/bad_syntax.sql": 3,
+		"models/uses_off.sql": 1, "models/bad_var.sql": 3, "models/raises.sql": 2, "models/schema.yml": 12,
+	}
+	gotLines := map[string]int{}
+	for _, d := range l {
+		gotLines[d.File] = d.Pos.Line
+	}
+	for f, line := range want {
+		if gotLines[f] != line {
+			t.Errorf("%s: want line %d, got %d (all: %v)", f, line, gotLines[f], err)
+		}
+	}
+}
+
+func TestMacroSyntaxError(t *testing.T) {
+	p := newProject(map[string]string{
+		"macros/ok.sql":  "{% macro fine() %}ok{% endmacro %}\n",
+		"macros/bad.sql": "{% macro broken() %}\n{{ 1 + }}\n{% endmacro %}\n",
+		"models/a.sql":   "select 1\n",
+	})
+	_, err := Parse(context.Background(), p, testOptions())
+	l := diagList(err)
+	if len(l) != 1 || l[0].File != "macros/bad.sql" || l[0].Pos.Line != 2 {
+		t.Errorf("want one error at macros/bad.sql:2, got %v", err)
+	}
+}

@@ -1,0 +1,2 @@
+{{ config(schema='marts') }}
+select 1 as id

@@ -1,0 +1,3 @@
+select 1
+union all
+select * from {{ source('raw', 'nope') }}

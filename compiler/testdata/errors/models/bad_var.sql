@@ -1,0 +1,3 @@
+select 1
+
+where x = {{ var('missing_var') }}

@@ -1,0 +1,2 @@
+select 1
+{{ exceptions.raise_compiler_error('custom failure') }}

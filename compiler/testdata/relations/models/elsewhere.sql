@@ -1,0 +1,2 @@
+{{ config(database='other_db') }}
+select 1 as x

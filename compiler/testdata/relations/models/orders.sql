@@ -1,0 +1,2 @@
+{{ config(schema='marts', alias='fct_orders') }}
+select * from {{ ref('plain') }}

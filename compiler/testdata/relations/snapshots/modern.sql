@@ -1,0 +1,2 @@
+{{ config(schema='snaps') }}
+select 1 as id
