@@ -75,6 +75,8 @@ type Options struct {
 	Build bool
 	// OnEvent receives progress; calls are serialised.
 	OnEvent func(Event)
+	// Tests configures data tests (target database and schema for stored failures).
+	Tests tests.Options
 }
 
 // Runner runs nodes of one manifest on one adapter.
@@ -314,7 +316,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 }
 
 func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error {
-	out, err := tests.Run(ctx, r.a, n, r.testOptions())
+	out, err := tests.Run(ctx, r.a, n, r.opts.Tests)
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.OriginalFilePath, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/runner"
+	"github.com/elt-dev/elt/tests"
 )
 
 // execute runs build, run, seed or test.
@@ -60,7 +62,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		FullRefresh: f.fullRefresh,
 		Build:       build,
 		OnEvent:     s.printEvent,
-		Audit:       runner.AuditOptions{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema},
+		Tests:       tests.Options{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema},
 	})
 	results := r.Run(ctx, ids)
 	elapsed := time.Since(started)
@@ -358,7 +360,8 @@ func (s *session) meta() docs.Metadata {
 		GeneratedAt:  time.Now().UTC(),
 		ProjectName:  s.proj.Config.Name,
 		AdapterType:  typ,
-		Version:      version,
+		Env:          docs.CustomEnv(os.Environ()),
+		Dialect:      s.dialect,
 	}
 }
 

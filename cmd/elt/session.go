@@ -29,7 +29,7 @@ type session struct {
 	invocationID string
 	startedAt    time.Time
 	proj         *project.Project
-	dialect      adapters.Dialect
+	dialect      compilerDialect
 	adapter      adapters.Adapter // nil until connect
 	manifest     *compiler.Manifest
 	graph        *graph.Graph
@@ -56,21 +56,25 @@ func parseVars(s string) (map[string]any, error) {
 
 // dialectFor returns the pure naming/quoting part of an adapter by type,
 // so commands that never connect can still compile.
-func dialectFor(typ string) (adapters.Dialect, error) {
+func dialectFor(typ string) (compilerDialect, error) {
 	switch typ {
 	case "duckdb":
-		return duckdb.Dialect{}, nil
+		return compilerDialect{duckdb.Dialect{}}, nil
 	}
-	return nil, fmt.Errorf("adapter type %q is not supported yet (supported: duckdb)", typ)
+	return compilerDialect{}, fmt.Errorf("adapter type %q is not supported yet (supported: duckdb)", typ)
 }
 
 // openAdapter connects to the target's warehouse.
-func openAdapter(ctx context.Context, t *project.Target) (adapters.Adapter, error) {
+// Relative DuckDB paths are relative to the working directory, as in dbt-duckdb.
+func openAdapter(ctx context.Context, t *project.Target, workDir string) (adapters.Adapter, error) {
 	switch t.Type {
 	case "duckdb":
 		cfg, err := duckdb.ConfigFromFields(t.Fields)
 		if err != nil {
 			return nil, fmt.Errorf("profile %q target %q: %w", t.ProfileName, t.Name, err)
+		}
+		if cfg.Path != "" && cfg.Path != ":memory:" && !filepath.IsAbs(cfg.Path) && !strings.Contains(cfg.Path, "://") {
+			cfg.Path = filepath.Join(workDir, cfg.Path)
 		}
 		if cfg.Threads == 0 {
 			cfg.Threads = t.Threads
@@ -155,7 +159,7 @@ func (s *session) connect(ctx context.Context) error {
 	if s.proj.Target == nil {
 		return usageErr(fmt.Errorf("no profile found: create profiles.yml next to dbt_project.yml or in ~/.dbt"))
 	}
-	a, err := openAdapter(ctx, s.proj.Target)
+	a, err := openAdapter(ctx, s.proj.Target, s.env.workDir)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -196,8 +200,10 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 			DependsOn:    n.DependsOn.Nodes,
 		}
 		if n.ResourceType == project.Test {
-			for _, d := range n.DependsOn.Nodes {
-				gn.TestOf = append(gn.TestOf, d)
+			gn.TestOf = append(gn.TestOf, n.DependsOn.Nodes...)
+			if n.TestMetadata != nil {
+				gn.TestName = n.TestMetadata.Name
+				gn.TestNamespace = n.TestMetadata.Namespace
 			}
 		}
 		out = append(out, gn)
@@ -236,7 +242,7 @@ func tagsOf(c project.Config) []string {
 
 // selectIDs applies --select/--exclude and the command's resource types.
 func (s *session) selectIDs(kinds []string) ([]string, error) {
-	ids, err := s.graph.Select(graph.SelectOptions{
+	sel, err := s.graph.Select(graph.SelectOptions{
 		Select:        s.f.selectors,
 		Exclude:       s.f.excludes,
 		ResourceTypes: kinds,
@@ -244,5 +250,16 @@ func (s *session) selectIDs(kinds []string) ([]string, error) {
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	return ids, nil
+	for _, w := range sel.Warnings {
+		s.log.warn("NoNodesForSelectionCriteria", w.Error(), nil)
+	}
+	return sel.IDs, nil
+}
+
+// compilerDialect lets an adapter's dialect serve the compiler, which has its
+// own Relation type so that it never imports adapters.
+type compilerDialect struct{ adapters.Dialect }
+
+func (d compilerDialect) RenderRelation(r compiler.Relation) string {
+	return d.Dialect.RenderRelation(adapters.Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
 }
