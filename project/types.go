@@ -75,14 +75,26 @@ type ProjectConfig struct {
 	DocsPaths           []string // default: all of model, seed, test, macro, snapshot, analysis paths
 	TargetPath          string   // default "target"
 	PackagesInstallPath string   // default "dbt_packages"
+	AssetPaths          []string // default none
 	CleanTargets        []string
 	Vars                map[string]any // project-level vars (global and per-package scopes kept as written)
-	OnRunStart          []string
+	OnRunStart          []string       // kept raw: hooks are rendered at run time
 	OnRunEnd            []string
+	RequireDbtVersion   []string       // version ranges, as written
+	Quoting             map[string]any // project-level quoting (database, schema, identifier)
+	Dispatch            []Dispatch
+	Flags               map[string]any // flags: block
+	QueryComment        any            // string or mapping, kept raw like dbt
 	// Raw keeps every key as written, including ones elt does not act on yet.
 	Raw map[string]any
 	// Config trees by resource type: "models", "seeds", "snapshots", "tests", "sources".
 	Trees map[string]*ConfigTree
+}
+
+// Dispatch is one dispatch: entry of dbt_project.yml.
+type Dispatch struct {
+	MacroNamespace string
+	SearchOrder    []string
 }
 
 // ConfigTree is one level of a dbt_project.yml config tree such as
@@ -132,6 +144,7 @@ type Node struct {
 	PatchPos         diag.Pos          // where in PatchPath
 	Checksum         string            // sha256 of the file contents
 	SeedColumnTypes  map[string]string // seeds: config column_types, kept in order-independent map
+	Constraints      []any             // model-level constraints from properties YAML, as written
 }
 
 // Column is a documented column.
@@ -142,6 +155,7 @@ type Column struct {
 	Meta        map[string]any
 	Tags        []string
 	Quote       *bool
+	Constraints []any // as written: [{type: not_null}, ...]
 }
 
 // SourceTable is one table of a declared source.
@@ -161,6 +175,7 @@ type SourceTable struct {
 	Tags              []string
 	Config            Config
 	Freshness         map[string]any
+	Quoting           map[string]any // source quoting merged with the table's
 	LoadedAtField     string
 	OriginalFilePath  string
 	Pos               diag.Pos

@@ -1,0 +1,129 @@
+package project
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// block is one {% tag name %}...{% endtag %} block of a file.
+type block struct {
+	name       string
+	body       string
+	bodyOffset int // byte offset of body in the file
+	offset     int // byte offset of the opening tag
+}
+
+type blockError struct {
+	offset int
+	msg    string
+	hint   string
+}
+
+var blockRes = map[string][2]*regexp.Regexp{}
+
+func init() {
+	for _, tag := range []string{"snapshot", "docs"} {
+		blockRes[tag] = [2]*regexp.Regexp{
+			regexp.MustCompile(`\{%-?\s*` + tag + `\s+([^\s%]*)\s*-?%\}`),
+			regexp.MustCompile(`\{%-?\s*end` + tag + `\s*-?%\}`),
+		}
+	}
+}
+
+// findBlocks lists the tag blocks of src, with an error for each unclosed
+// or badly named block. Blocks do not nest.
+func findBlocks(src, tag string) ([]block, []blockError) {
+	if !strings.Contains(src, tag) {
+		return nil, nil
+	}
+	res := blockRes[tag]
+	open, end := res[0], res[1]
+	var blocks []block
+	var errs []blockError
+	pos := 0
+	for pos < len(src) {
+		m := open.FindStringSubmatchIndex(src[pos:])
+		if m == nil {
+			break
+		}
+		start, bodyStart := pos+m[0], pos+m[1]
+		name := src[pos+m[2] : pos+m[3]]
+		e := end.FindStringIndex(src[bodyStart:])
+		if e == nil {
+			errs = append(errs, blockError{start, fmt.Sprintf("{%% %s %s %%} is never closed", tag, name),
+				fmt.Sprintf("add {%% end%s %%} after the block", tag)})
+			break
+		}
+		if !identRe.MatchString(name) {
+			errs = append(errs, blockError{start, fmt.Sprintf("invalid %s name %q", tag, name),
+				"use only letters, digits and underscores, not starting with a digit"})
+		} else {
+			blocks = append(blocks, block{name: name, body: src[bodyStart : bodyStart+e[0]], bodyOffset: bodyStart, offset: start})
+		}
+		pos = bodyStart + e[1]
+	}
+	return blocks, errs
+}
+
+// ---- docs ----
+
+func (l *loader) parseDocsFile(f *diskFile) {
+	if f.err != nil {
+		return
+	}
+	src := string(f.data)
+	blocks, errs := findBlocks(src, "docs")
+	for _, e := range errs {
+		l.diags.Add(diag.Errorf(f.rel, diag.LineCol(src, e.offset), e.hint, "%s", e.msg))
+	}
+	for _, b := range blocks {
+		pos := diag.LineCol(src, b.offset)
+		if prev, dup := l.proj.Docs[b.name]; dup {
+			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them",
+				"docs block %q is defined twice: %s:%d and %s:%d", b.name, prev.File, prev.Pos.Line, f.rel, pos.Line))
+			continue
+		}
+		l.proj.Docs[b.name] = &DocBlock{Name: b.name, Contents: strings.TrimSpace(b.body), File: f.rel, Pos: pos}
+	}
+}
+
+var docCallRe = regexp.MustCompile(`\{\{-?\s*doc\(\s*(?:['"]([^'"]*)['"]\s*,\s*)?['"]([^'"]*)['"]\s*\)\s*-?\}\}`)
+
+// resolveDocs replaces {{ doc('name') }} in a description with the docs block's text.
+func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {
+	if !strings.Contains(s, "doc(") {
+		return s
+	}
+	return docCallRe.ReplaceAllStringFunc(s, func(call string) string {
+		m := docCallRe.FindStringSubmatch(call)
+		pkg, name := m[1], m[2]
+		if pkg != "" && pkg != l.proj.Config.Name {
+			l.diags.Add(diag.Errorf(file, pos, "elt does not load installed packages' docs yet",
+				"doc('%s', '%s'): package %q is not available", pkg, name, pkg))
+			return call
+		}
+		d, ok := l.proj.Docs[name]
+		if !ok {
+			hint := "define it in a .md file under a docs path: {% docs " + name + " %}...{% enddocs %}"
+			if s := nearestName(name, sortedKeys(l.proj.Docs)); s != "" {
+				hint = fmt.Sprintf("did you mean doc('%s')?", s)
+			}
+			l.diags.Add(diag.Errorf(file, pos, hint, "doc('%s') not found", name))
+			return call
+		}
+		return d.Contents
+	})
+}
+
+func nearestName(name string, names []string) string {
+	best, bestDist := "", 3
+	for _, n := range names {
+		if d := editDistance(n, name); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}

@@ -1,0 +1,310 @@
+package project
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// Config values are plain YAML values, with three normalised shapes so that
+// consumers need no type switches for them: "tags" is always []string, and
+// "pre_hook" / "post_hook" are always []any (each a SQL string or a
+// {sql: ..., transaction: ...} mapping).
+
+// treeKeys maps dbt_project.yml config-tree keys to the ResourceType they configure.
+var treeKeys = map[string]ResourceType{
+	"models":     Model,
+	"seeds":      Seed,
+	"snapshots":  Snapshot,
+	"tests":      Test,
+	"data_tests": Test,
+	"sources":    Source,
+}
+
+// normConfigKey turns "pre-hook" into "pre_hook": dbt accepts both spellings.
+func normConfigKey(k string) string {
+	return strings.ReplaceAll(strings.TrimSpace(k), "-", "_")
+}
+
+// normConfigValue gives tags and hooks their fixed shapes.
+func normConfigValue(key string, v any) any {
+	switch key {
+	case "tags":
+		return toStringList(v)
+	case "pre_hook", "post_hook":
+		return toAnyList(v)
+	}
+	return v
+}
+
+func toStringList(v any) []string {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{v}
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			} else {
+				out = append(out, pyRepr(x, false))
+			}
+		}
+		return out
+	}
+	return []string{pyRepr(v, false)}
+}
+
+func toAnyList(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	case []string:
+		out := make([]any, len(v))
+		for i, s := range v {
+			out[i] = s
+		}
+		return out
+	}
+	return []any{v}
+}
+
+// dictMergeKeys are merged key by key; a more specific value for a key wins.
+var dictMergeKeys = map[string]bool{"meta": true, "grants": true, "docs": true, "persist_docs": true, "quoting": true}
+
+// MergeConfig returns base overridden by override, with dbt's merge rules:
+// most keys clobber; "tags" is a union that keeps order and drops repeats;
+// "pre_hook" and "post_hook" append; "meta", "grants", "docs",
+// "persist_docs" and "quoting" merge key by key ("grants" keys written as
+// "+select" append to the inherited grantees); "column_types" clobbers.
+// Neither argument is modified.
+func MergeConfig(base, override Config) Config {
+	out := make(Config, len(base)+len(override))
+	for k, v := range base {
+		out[k] = normConfigValue(k, v)
+	}
+	for k, v := range override {
+		switch {
+		case k == "tags":
+			out[k] = unionStrings(toStringList(out[k]), toStringList(v))
+		case k == "pre_hook" || k == "post_hook":
+			prev := toAnyList(out[k])
+			add := toAnyList(v)
+			merged := make([]any, 0, len(prev)+len(add))
+			out[k] = append(append(merged, prev...), add...)
+		case dictMergeKeys[k]:
+			bm, bok := out[k].(map[string]any)
+			om, ook := v.(map[string]any)
+			if !bok || !ook {
+				out[k] = v
+				continue
+			}
+			if k == "grants" {
+				out[k] = mergeGrants(bm, om)
+			} else {
+				out[k] = mergeDict(bm, om)
+			}
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func unionStrings(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	seen := make(map[string]bool, len(a)+len(b))
+	for _, list := range [][]string{a, b} {
+		for _, s := range list {
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func mergeDict(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+func mergeGrants(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[strings.TrimPrefix(k, "+")] = v
+	}
+	for k, v := range b {
+		if priv, ok := strings.CutPrefix(k, "+"); ok {
+			out[priv] = unionAny(toAnyList(out[priv]), toAnyList(v))
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func unionAny(a, b []any) []any {
+	out := make([]any, 0, len(a)+len(b))
+	for _, x := range append(append([]any{}, a...), b...) {
+		dup := false
+		for _, y := range out {
+			if valuesEqual(x, y) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// treeNames lists the dbt_project.yml keys whose trees configure kind.
+func treeNames(kind ResourceType) []string {
+	switch kind {
+	case Model:
+		return []string{"models"}
+	case Seed:
+		return []string{"seeds"}
+	case Snapshot:
+		return []string{"snapshots"}
+	case Test:
+		return []string{"tests", "data_tests"}
+	case Source:
+		return []string{"sources"}
+	}
+	return nil
+}
+
+// TreeConfig is the config dbt_project.yml gives a node of the given kind
+// and fqn ([package, folders..., name]): the tree's root level, then each
+// level along the fqn that exists, more specific levels winning. For tests,
+// the "tests:" tree applies before "data_tests:".
+func (p *Project) TreeConfig(kind ResourceType, fqn []string) Config {
+	out := Config{}
+	if p == nil || p.Config == nil {
+		return out
+	}
+	for _, name := range treeNames(kind) {
+		t := p.Config.Trees[name]
+		if t == nil {
+			continue
+		}
+		out = MergeConfig(out, t.Config)
+		for _, part := range fqn {
+			t = t.Children[part]
+			if t == nil {
+				break
+			}
+			out = MergeConfig(out, t.Config)
+		}
+	}
+	return out
+}
+
+// markTreeUse records which tree levels an fqn reaches, for the unused-path warning.
+func markTreeUse(trees map[string]*ConfigTree, kind ResourceType, fqn []string, used map[*ConfigTree]bool) {
+	for _, name := range treeNames(kind) {
+		t := trees[name]
+		for _, part := range fqn {
+			if t == nil {
+				break
+			}
+			t = t.Children[part]
+			if t != nil {
+				used[t] = true
+			}
+		}
+	}
+}
+
+// unusedTreePaths lists config paths of the root project's trees that no
+// node reached. Paths under other packages are not checked: elt does not
+// load installed packages.
+func unusedTreePaths(cfg *ProjectConfig, used map[*ConfigTree]bool) []struct {
+	path string
+	pos  diag.Pos
+} {
+	var out []struct {
+		path string
+		pos  diag.Pos
+	}
+	var walk func(prefix string, t *ConfigTree)
+	walk = func(prefix string, t *ConfigTree) {
+		for _, name := range sortedKeys(t.Children) {
+			c := t.Children[name]
+			p := prefix + "." + name
+			if !used[c] {
+				out = append(out, struct {
+					path string
+					pos  diag.Pos
+				}{p, c.Pos})
+				continue
+			}
+			walk(p, c)
+		}
+	}
+	for _, key := range sortedKeys(cfg.Trees) {
+		t := cfg.Trees[key]
+		if own := t.Children[cfg.Name]; own != nil {
+			if !used[own] {
+				out = append(out, struct {
+					path string
+					pos  diag.Pos
+				}{key + "." + cfg.Name, own.Pos})
+				continue
+			}
+			walk(key+"."+cfg.Name, own)
+		}
+	}
+	return out
+}
+
+// parseConfigTree reads one level of a config tree. Keys starting with "+"
+// are config; so is a plain key whose value is not a mapping (dbt's rule).
+// Other keys are child levels (package, folder or node names).
+func (l *loader) parseConfigTree(file string, n *yaml.Node, keypath []string) *ConfigTree {
+	t := &ConfigTree{Config: Config{}, Children: map[string]*ConfigTree{}, Pos: posOf(n)}
+	if isNull(n) {
+		return t
+	}
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write a mapping of folder names and +config keys",
+			"%s must be a mapping, not %s", strings.Join(keypath, "."), kindName(n)))
+		return t
+	}
+	for _, p := range pairs(n) {
+		kp := appendPath(keypath, p.Key)
+		if name, ok := strings.CutPrefix(p.Key, "+"); ok {
+			key := normConfigKey(name)
+			t.Config[key] = normConfigValue(key, l.projectValue(file, p.Val, kp))
+			continue
+		}
+		if !isMapping(p.Val) && !isNull(p.Val) {
+			key := normConfigKey(p.Key)
+			t.Config[key] = normConfigValue(key, l.projectValue(file, p.Val, kp))
+			continue
+		}
+		child := l.parseConfigTree(file, p.Val, kp)
+		child.Pos = posOf(p.KeyNode)
+		t.Children[p.Key] = child
+	}
+	return t
+}

@@ -1,0 +1,136 @@
+package project
+
+import "testing"
+
+func TestMergeConfig(t *testing.T) {
+	tests := []struct {
+		name           string
+		base, override Config
+		want           Config
+	}{
+		{"clobber", Config{"materialized": "view", "schema": "a"}, Config{"materialized": "table"},
+			Config{"materialized": "table", "schema": "a"}},
+		{"tags union keeps order and drops repeats", Config{"tags": []any{"a", "b"}}, Config{"tags": []any{"b", "c"}},
+			Config{"tags": []string{"a", "b", "c"}}},
+		{"string tag becomes a list", Config{"tags": "a"}, Config{"tags": "b"}, Config{"tags": []string{"a", "b"}}},
+		{"hooks append", Config{"pre_hook": "one"}, Config{"pre_hook": []any{"two", "three"}},
+			Config{"pre_hook": []any{"one", "two", "three"}}},
+		{"post_hook alone becomes a list", Config{}, Config{"post_hook": "x"}, Config{"post_hook": []any{"x"}}},
+		{"meta merges by key", Config{"meta": map[string]any{"owner": "a", "tier": 1}}, Config{"meta": map[string]any{"owner": "b"}},
+			Config{"meta": map[string]any{"owner": "b", "tier": 1}}},
+		{"docs merges by key", Config{"docs": map[string]any{"show": false}}, Config{"docs": map[string]any{"node_color": "red"}},
+			Config{"docs": map[string]any{"show": false, "node_color": "red"}}},
+		{"grants merge, +key appends", Config{"grants": map[string]any{"select": []any{"a"}, "insert": []any{"x"}}},
+			Config{"grants": map[string]any{"+select": []any{"b"}, "insert": []any{"y"}}},
+			Config{"grants": map[string]any{"select": []any{"a", "b"}, "insert": []any{"y"}}}},
+		{"column_types clobber", Config{"column_types": map[string]any{"a": "int"}}, Config{"column_types": map[string]any{"b": "text"}},
+			Config{"column_types": map[string]any{"b": "text"}}},
+		{"nil base", nil, Config{"enabled": false}, Config{"enabled": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantEqual(t, "merged", MergeConfig(tt.base, tt.override), tt.want)
+		})
+	}
+}
+
+func TestMergeConfigDoesNotModifyInputs(t *testing.T) {
+	base := Config{"tags": []string{"a"}, "meta": map[string]any{"k": 1}}
+	MergeConfig(base, Config{"tags": "b", "meta": map[string]any{"k": 2}})
+	wantEqual(t, "base", base, Config{"tags": []string{"a"}, "meta": map[string]any{"k": 1}})
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + `
+models:
+  +materialized: view
+  +tags: root
+  +pre-hook: "select 'root'"
+  shop:
+    +schema: shop_schema
+    +meta: {owner: shop, tier: 1}
+    staging:
+      +materialized: table
+      +tags: [staging]
+      +post-hook: ["select 1"]
+      enabled: true
+      stg_orders:
+        +alias: orders_alias
+    marts:
+      materialized: incremental
+seeds:
+  shop:
+    +column_types: {id: bigint}
+    +quote_columns: false
+`,
+		"models/staging/stg_orders.sql":    "select 1",
+		"models/staging/stg_customers.sql": "select 1",
+		"models/marts/orders.sql":          "select 1",
+		"seeds/raw_orders.csv":             "id\n1\n",
+		"models/staging/schema.yml": `
+version: 2
+models:
+  - name: stg_orders
+    description: Orders
+    meta: {tier: 2}
+    config:
+      materialized: ephemeral
+      tags: [props]
+      pre_hook: "select 'props'"
+      meta: {team: data}
+seeds:
+  - name: raw_orders
+    config:
+      column_types: {id: varchar, amount: double}
+`,
+	})
+	orders := p.Nodes["model.shop.stg_orders"]
+	if orders == nil {
+		t.Fatalf("stg_orders not found; nodes: %v", sortedKeys(p.Nodes))
+	}
+	wantEqual(t, "stg_orders config", orders.Config, Config{
+		"materialized": "ephemeral",
+		"tags":         []string{"root", "staging", "props"},
+		"pre_hook":     []any{"select 'root'", "select 'props'"},
+		"post_hook":    []any{"select 1"},
+		"schema":       "shop_schema",
+		"meta":         map[string]any{"owner": "shop", "tier": 2, "team": "data"},
+		"enabled":      true,
+		"alias":        "orders_alias",
+	})
+	wantEqual(t, "stg_orders meta", orders.Meta, map[string]any{"owner": "shop", "tier": 2, "team": "data"})
+	wantEqual(t, "stg_customers materialized", p.Nodes["model.shop.stg_customers"].Config["materialized"], "table")
+	wantEqual(t, "marts materialized (plain key)", p.Nodes["model.shop.orders"].Config["materialized"], "incremental")
+	wantEqual(t, "TreeConfig", p.TreeConfig(Model, []string{"shop", "staging", "x"})["tags"], []string{"root", "staging"})
+	seed := p.Nodes["seed.shop.raw_orders"]
+	wantEqual(t, "seed column types", seed.SeedColumnTypes, map[string]string{"id": "varchar", "amount": "double"})
+	wantEqual(t, "seed quote_columns", seed.Config["quote_columns"], false)
+	if len(p.Warnings) != 0 {
+		t.Errorf("unexpected warnings: %v", p.Warnings)
+	}
+}
+
+func TestUnusedConfigPathWarning(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + `
+models:
+  shop:
+    staging:
+      +materialized: table
+    typo_folder:
+      +materialized: view
+  other_package:
+    +enabled: false
+`,
+		"models/staging/a.sql": "select 1",
+	})
+	if len(p.Warnings) != 1 {
+		t.Fatalf("want 1 warning, got %v", p.Warnings)
+	}
+	w := p.Warnings[0]
+	if w.File != "dbt_project.yml" || w.Pos.Line != 10 {
+		t.Errorf("warning at %s, want dbt_project.yml:10", w.Location())
+	}
+	wantEqual(t, "summary", w.Summary, "Configuration paths exist in your dbt_project.yml file which do not apply to any resources: models.shop.typo_folder")
+}

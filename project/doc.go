@@ -1,0 +1,10 @@
+// Package project finds and loads a dbt-format project folder: dbt_project.yml,
+// profiles.yml, properties YAML, docs blocks and the model, seed, snapshot,
+// test and macro files on disk. Every value keeps the file and position it
+// came from, and Load reports all problems it finds at once as a *diag.Errors.
+//
+// It renders only the small Jinja dbt itself renders while loading (env_var,
+// var and target in dbt_project.yml and profiles.yml values). It does not
+// know SQL, does not render models or macros (package compiler does) and
+// never opens a warehouse connection.
+package project

@@ -1,0 +1,84 @@
+package project
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRenderYAMLValues(t *testing.T) {
+	j := &yamlJinja{
+		env:    envOf("HOST", "db.local", "PORT", "5432", "FLAG", "true", "EMPTY", ""),
+		vars:   map[string]any{"schema_suffix": "x", "n": 3},
+		varOK:  true,
+		target: map[string]any{"name": "dev", "schema": "main"},
+	}
+	tests := []struct {
+		src  string
+		want any
+	}{
+		{"plain", "plain"},
+		{"{{ env_var('HOST') }}", "db.local"},
+		{`{{ env_var("MISSING", "fallback") }}`, "fallback"},
+		{"{{ env_var('PORT') }}", "5432"},
+		{"{{ env_var('PORT') | as_number }}", 5432},
+		{"{{ env_var('PORT') | int }}", 5432},
+		{"{{ env_var('FLAG') | as_bool }}", true},
+		{"{{ env_var('EMPTY', 'x') }}", ""},
+		{"host={{ env_var('HOST') }}:{{ env_var('PORT') }}", "host=db.local:5432"},
+		{"{{ var('schema_suffix') }}", "x"},
+		{"{{ var('n') }}", 3},
+		{"{{ var('missing', 'd') }}", "d"},
+		{"{{ 'view' if target.name == 'dev' else 'table' }}", "view"},
+		{"{{ target.name == 'prod' }}", false},
+		{"{% if target.name == 'prod' %}prod{% elif target.name == 'dev' %}dev{% else %}other{% endif %}", "dev"},
+		{"{{ target.schema ~ '_' ~ var('schema_suffix') }}", "main_x"},
+		{"{{ target.name | upper }}", "DEV"},
+		{"{{ target.missing | default('d') }}", "d"},
+		{"{{ 1 + 2 * 3 }}", 7},
+		{"{{ [1, 2] }}", []any{1, 2}},
+		{"{{ 'a' in ['a', 'b'] and not false }}", true},
+		{"{# comment #}x", "x"},
+		{"  {{- 'a' -}}  ", "a"},
+		{"{{ env_var('HOST').upper() }}", "DB.LOCAL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			got, err := j.render(tt.src)
+			if err != nil {
+				t.Fatalf("render: %v", err)
+			}
+			wantEqual(t, "value", got, tt.want)
+		})
+	}
+}
+
+func TestRenderYAMLValueErrors(t *testing.T) {
+	j := &yamlJinja{env: envOf(), varOK: true}
+	tests := []struct {
+		src, want   string
+		unsupported bool
+	}{
+		{"{{ env_var('NOPE') }}", "Env var required but not provided: 'NOPE'", false},
+		{"{{ var('nope') }}", "Required var 'nope' not found", false},
+		{"{{ my_macro() }}", "'my_macro' is not available", true},
+		{"{{ 'x' ", "unclosed Jinja tag", false},
+		{"{% if true %}x", "without {% endif %}", false},
+		{"{{ 'abc' | as_number }}", "could not convert value 'abc'", false},
+		{"{% for x in y %}{% endfor %}", "not supported", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			_, err := j.render(tt.src)
+			if err == nil {
+				t.Fatal("render succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+			je, _ := asJinjaError(err)
+			if je == nil || je.Unsupported != tt.unsupported {
+				t.Errorf("unsupported = %v, want %v", je != nil && je.Unsupported, tt.unsupported)
+			}
+		})
+	}
+}

@@ -1,0 +1,482 @@
+package project
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// loader holds the state of one Load.
+type loader struct {
+	ctx   context.Context
+	opts  Options
+	root  string
+	diags diag.List
+	proj  *Project
+
+	projectJinja *yamlJinja // dbt_project.yml: env_var, var (--vars), target
+	profileJinja *yamlJinja // profiles.yml: env_var, var (--vars)
+	propsJinja   *yamlJinja // properties YAML: env_var, var (project and --vars), target
+
+	refable   map[string]*Node     // models, seeds and snapshots by name
+	patched   map[string]patchSite // unique id -> where properties YAML described it
+	propsConf map[string]Config    // unique id -> properties YAML config (merged after the tree)
+	treeUsed  map[*ConfigTree]bool
+}
+
+type patchSite struct {
+	file string
+	pos  diag.Pos
+}
+
+// Load finds the project (opts.ProjectDir, else the nearest folder at or
+// above opts.WorkDir holding dbt_project.yml) and reads all of it. When
+// anything is wrong it returns a *diag.Errors listing every problem found;
+// warnings are in the returned Project's Warnings.
+func Load(ctx context.Context, opts Options) (*Project, error) {
+	root, err := FindRoot(opts)
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{
+		ctx:       ctx,
+		opts:      opts,
+		root:      root,
+		refable:   map[string]*Node{},
+		patched:   map[string]patchSite{},
+		propsConf: map[string]Config{},
+		treeUsed:  map[*ConfigTree]bool{},
+		proj: &Project{
+			Root:    root,
+			Nodes:   map[string]*Node{},
+			Sources: map[string]*SourceTable{},
+			Docs:    map[string]*DocBlock{},
+		},
+	}
+	l.projectJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true}
+	l.profileJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true}
+	p, err := l.load()
+	if p != nil {
+		p.Warnings = l.diags.Warnings()
+	}
+	return p, err
+}
+
+func (l *loader) lookupEnv(name string) (string, bool) {
+	if l.opts.Env == nil {
+		return "", false
+	}
+	return l.opts.Env(name)
+}
+
+func (l *loader) load() (*Project, error) {
+	rootNode := l.readProjectFile()
+	if rootNode == nil {
+		return nil, l.diags.Err()
+	}
+	l.proj.Target = l.loadTarget(l.profileName(rootNode))
+	l.projectJinja.target = targetContext(l.proj.Target)
+	cfg := l.parseProjectConfig(rootNode)
+	l.proj.Config = cfg
+	if l.diags.HasErrors() && cfg.Name == "" {
+		return nil, l.diags.Err()
+	}
+	l.propsJinja = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(), varOK: true, target: l.projectJinja.target}
+
+	files, err := l.discover()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.readAll(files); err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if f.err != nil {
+			l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "check the file's permissions", "cannot read file: %v", f.err))
+		}
+	}
+	for _, f := range files {
+		if f.has(kindDocs) && f.ext == ".md" {
+			l.parseDocsFile(f)
+		}
+	}
+	for _, f := range files {
+		l.addNodes(f)
+	}
+	for _, f := range files {
+		if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 {
+			l.parseProperties(f)
+		}
+	}
+	l.finishNodes()
+	l.warnUnusedConfig()
+	if err := l.diags.Err(); err != nil {
+		return nil, err
+	}
+	return l.proj, nil
+}
+
+// propertyVars is what var() sees while loading properties YAML: the root
+// project's global and project-scoped vars, overridden by --vars.
+func (l *loader) propertyVars() map[string]any {
+	out := map[string]any{}
+	name := l.proj.Config.Name
+	for k, v := range l.proj.Config.Vars {
+		if k == name {
+			continue
+		}
+		out[k] = v
+	}
+	if scoped, ok := l.proj.Config.Vars[name].(map[string]any); ok {
+		for k, v := range scoped {
+			out[k] = v
+		}
+	}
+	for k, v := range l.opts.Vars {
+		out[k] = v
+	}
+	return out
+}
+
+// FindRoot returns the absolute path of the project folder: opts.ProjectDir
+// when set, else the nearest folder at or above opts.WorkDir that holds
+// dbt_project.yml.
+func FindRoot(opts Options) (string, error) {
+	if opts.ProjectDir != "" {
+		dir := opts.ProjectDir
+		if !filepath.IsAbs(dir) && opts.WorkDir != "" {
+			dir = filepath.Join(opts.WorkDir, dir)
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", err
+		}
+		if _, err := os.Stat(filepath.Join(abs, projectFile)); err != nil {
+			return "", &diag.Errors{List: diag.List{diag.Errorf("", diag.Pos{},
+				"check --project-dir: it must be the folder holding dbt_project.yml",
+				"no dbt_project.yml in %s", abs)}}
+		}
+		return abs, nil
+	}
+	start := opts.WorkDir
+	if start == "" {
+		start = "."
+	}
+	abs, err := filepath.Abs(start)
+	if err != nil {
+		return "", err
+	}
+	for dir := abs; ; {
+		if st, err := os.Stat(filepath.Join(dir, projectFile)); err == nil && !st.IsDir() {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", &diag.Errors{List: diag.List{diag.Errorf("", diag.Pos{},
+		"run elt inside a dbt project folder, or pass --project-dir",
+		"no dbt_project.yml found in %s or any folder above it", abs)}}
+}
+
+// ---- discovery ----
+
+type fileKind uint8
+
+const (
+	kindModel fileKind = 1 << iota
+	kindSeed
+	kindSnapshot
+	kindTest
+	kindMacro
+	kindAnalysis
+	kindDocs
+)
+
+// diskFile is one file found under a resource path.
+type diskFile struct {
+	rel   string              // relative to the project root, slash-separated
+	ext   string              // lower-case extension with the dot
+	mask  fileKind            // which resource paths it is under
+	roots map[fileKind]string // resource path it was found under, per kind
+	data  []byte
+	sum   string // sha256 hex of the contents
+	err   error
+}
+
+func (f *diskFile) has(k fileKind) bool { return f.mask&k != 0 }
+
+// within returns the file's path relative to its resource path for kind k.
+func (f *diskFile) within(k fileKind) string {
+	r := f.roots[k]
+	if r == "." || r == "" {
+		return f.rel
+	}
+	return strings.TrimPrefix(f.rel, r+"/")
+}
+
+func isYAMLExt(ext string) bool { return ext == ".yml" || ext == ".yaml" }
+
+func (f *diskFile) wanted() bool {
+	switch f.ext {
+	case ".sql":
+		return f.mask&(kindModel|kindSnapshot|kindTest|kindMacro) != 0
+	case ".py":
+		return f.has(kindModel)
+	case ".csv":
+		return f.has(kindSeed)
+	case ".yml", ".yaml":
+		return f.mask&^kindDocs != 0
+	case ".md":
+		return f.has(kindDocs)
+	}
+	return false
+}
+
+// discover walks every resource path once and lists the files elt reads, sorted by path.
+func (l *loader) discover() ([]*diskFile, error) {
+	cfg := l.proj.Config
+	byDir := map[string]fileKind{}
+	var dirs []string
+	add := func(k fileKind, list []string) {
+		for _, d := range list {
+			d = path.Clean(filepath.ToSlash(d))
+			if strings.HasPrefix(d, "../") || d == ".." || path.IsAbs(d) {
+				l.diags.Add(diag.Errorf(projectFile, diag.Pos{}, "resource paths are folders inside the project",
+					"path %q is outside the project folder", d))
+				continue
+			}
+			if _, ok := byDir[d]; !ok {
+				dirs = append(dirs, d)
+			}
+			byDir[d] |= k
+		}
+	}
+	add(kindModel, cfg.ModelPaths)
+	add(kindSeed, cfg.SeedPaths)
+	add(kindSnapshot, cfg.SnapshotPaths)
+	add(kindTest, cfg.TestPaths)
+	add(kindMacro, cfg.MacroPaths)
+	add(kindAnalysis, cfg.AnalysisPaths)
+	add(kindDocs, cfg.DocsPaths)
+
+	skip := map[string]bool{
+		path.Clean(filepath.ToSlash(cfg.TargetPath)):          true,
+		path.Clean(filepath.ToSlash(cfg.PackagesInstallPath)): true,
+		"dbt_packages": true,
+		"target":       true,
+		"logs":         true,
+	}
+	files := map[string]*diskFile{}
+	for _, dir := range dirs {
+		kinds := byDir[dir]
+		base := filepath.Join(l.root, filepath.FromSlash(dir))
+		err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if isNotExist(err) && p == base {
+					return filepath.SkipDir
+				}
+				return err
+			}
+			name := d.Name()
+			if p != base && strings.HasPrefix(name, ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			relOS, _ := filepath.Rel(l.root, p)
+			rel := filepath.ToSlash(relOS)
+			if d.IsDir() {
+				if p != base && skip[rel] {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			f := files[rel]
+			if f == nil {
+				f = &diskFile{rel: rel, ext: strings.ToLower(path.Ext(name)), roots: map[fileKind]string{}}
+				files[rel] = f
+			}
+			for k := kindModel; k <= kindDocs; k <<= 1 {
+				if kinds&k != 0 && !f.has(k) {
+					f.mask |= k
+					f.roots[k] = dir
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("project: walk %s: %w", dir, err)
+		}
+	}
+	out := make([]*diskFile, 0, len(files))
+	for _, f := range files {
+		if f.wanted() {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
+	return out, nil
+}
+
+// bigSeed is the size above which a seed is hashed while streaming instead of kept in memory.
+const bigSeed = 1 << 20
+
+// readAll reads every file once, in parallel: a project of many small files
+// is bound by syscalls, not bytes.
+func (l *loader) readAll(files []*diskFile) error {
+	workers := min(runtime.GOMAXPROCS(0)*4, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch []byte
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) || l.ctx.Err() != nil {
+					return
+				}
+				f := files[i]
+				full := filepath.Join(l.root, filepath.FromSlash(f.rel))
+				if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
+					f.sum, f.err = hashFile(full)
+					continue
+				}
+				f.data, f.err = readWhole(full, &scratch)
+				if f.err == nil {
+					h := sha256.Sum256(f.data)
+					f.sum = hex.EncodeToString(h[:])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return l.ctx.Err()
+}
+
+func hashFile(p string) (string, error) {
+	fh, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func readFile(root, rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+}
+
+// ---- nodes ----
+
+func (l *loader) addNodes(f *diskFile) {
+	if f.err != nil {
+		return
+	}
+	pkg := l.proj.Config.Name
+	switch f.ext {
+	case ".py":
+		l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "rewrite the model in SQL, or run it with dbt",
+			"python models are not supported yet"))
+	case ".csv":
+		if f.has(kindSeed) {
+			within := f.within(kindSeed)
+			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+			l.addNode(&Node{ResourceType: Seed, Name: name, Path: within, FQN: fqnFor(pkg, within, name)}, f)
+		}
+	case ".sql":
+		if f.has(kindModel) {
+			within := f.within(kindModel)
+			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
+				RawCode: string(f.data)}, f)
+		}
+		if f.has(kindSnapshot) {
+			l.addSnapshots(f)
+		}
+		if f.has(kindTest) {
+			within := f.within(kindTest)
+			if strings.HasPrefix(within, "generic/") {
+				l.proj.MacroFiles = append(l.proj.MacroFiles, &File{Path: f.rel, Contents: string(f.data)})
+			} else {
+				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+				l.addNode(&Node{ResourceType: Test, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
+					RawCode: string(f.data)}, f)
+			}
+		}
+		if f.has(kindMacro) {
+			l.proj.MacroFiles = append(l.proj.MacroFiles, &File{Path: f.rel, Contents: string(f.data)})
+		}
+	}
+}
+
+// fqnFor is [package, folders..., name].
+func fqnFor(pkg, within, name string) []string {
+	fqn := []string{pkg}
+	if dir := path.Dir(within); dir != "." {
+		fqn = append(fqn, strings.Split(dir, "/")...)
+	}
+	return append(fqn, name)
+}
+
+func (l *loader) addNode(n *Node, f *diskFile) {
+	n.Package = l.proj.Config.Name
+	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
+	n.OriginalFilePath = f.rel
+	n.Checksum = f.sum
+	n.Language = "sql"
+	if n.ResourceType != Test {
+		if prev, dup := l.refable[n.Name]; dup {
+			l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "rename one of them, or disable one with enabled: false",
+				"found two resources named %q: %s %s and %s %s",
+				n.Name, prev.ResourceType, prev.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
+			return
+		}
+		l.refable[n.Name] = n
+	}
+	if prev, dup := l.proj.Nodes[n.UniqueID]; dup {
+		l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "rename one of them",
+			"found two %ss named %q: %s and %s", n.ResourceType, n.Name, prev.OriginalFilePath, n.OriginalFilePath))
+		return
+	}
+	l.proj.Nodes[n.UniqueID] = n
+}
+
+// addSnapshots turns each {% snapshot name %}...{% endsnapshot %} block into a node.
+func (l *loader) addSnapshots(f *diskFile) {
+	src := string(f.data)
+	within := f.within(kindSnapshot)
+	noExt := strings.TrimSuffix(within, path.Ext(within))
+	blocks, errs := findBlocks(src, "snapshot")
+	for _, e := range errs {
+		l.diags.Add(diag.Errorf(f.rel, diag.LineCol(src, e.offset), e.hint, "%s", e.msg))
+	}
+	for _, b := range blocks {
+		fqn := append([]string{l.proj.Config.Name}, strings.Split(noExt, "/")...)
+		fqn = append(fqn, b.name)
+		l.addNode(&Node{ResourceType: Snapshot, Name: b.name, Path: within, FQN: fqn,
+			RawCode: b.body, RawCodeOffset: b.bodyOffset}, f)
+	}
+}

@@ -1,0 +1,587 @@
+package project
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDiscoverNodes(t *testing.T) {
+	snapshotFile := "-- header\n{% snapshot orders_snap %}\n{{ config(unique_key='id') }}\nselect * from {{ source('raw', 'orders') }}\n{% endsnapshot %}\n\n{%- snapshot customers_snap -%}select 2{%- endsnapshot -%}\n"
+	p := mustLoad(t, map[string]string{
+		"models/staging/stg_orders.sql":  "select 1 as id",
+		"models/orders.sql":              "select * from {{ ref('stg_orders') }}",
+		"models/.hidden.sql":             "select 1",
+		"models/.cache/x.sql":            "select 1",
+		"models/notes.txt":               "ignored",
+		"seeds/lookup/countries.csv":     "code\nNL\n",
+		"snapshots/snaps.sql":            snapshotFile,
+		"tests/assert_positive.sql":      "select 1 where false",
+		"tests/generic/is_even.sql":      "{% test is_even(model, column_name) %}select 1{% endtest %}",
+		"macros/cents.sql":               "{% macro cents(x) %}{{ x }} * 100{% endmacro %}",
+		"dbt_packages/pkg/models/p.sql":  "select 1",
+		"target/compiled/x.sql":          "select 1",
+		"analyses/a.sql":                 "select 1",
+		"models/staging/_properties.yml": "version: 2\n",
+	})
+	var ids []string
+	for id := range p.Nodes {
+		ids = append(ids, id)
+	}
+	wantEqual(t, "node ids", sortedKeys(p.Nodes), []string{
+		"model.shop.orders", "model.shop.stg_orders", "seed.shop.countries",
+		"snapshot.shop.customers_snap", "snapshot.shop.orders_snap", "test.shop.assert_positive",
+	})
+
+	stg := p.Nodes["model.shop.stg_orders"]
+	sum := sha256.Sum256([]byte("select 1 as id"))
+	wantEqual(t, "model", *stg, Node{
+		UniqueID: "model.shop.stg_orders", ResourceType: Model, Name: "stg_orders", Package: "shop",
+		Path: "staging/stg_orders.sql", OriginalFilePath: "models/staging/stg_orders.sql",
+		FQN: []string{"shop", "staging", "stg_orders"}, RawCode: "select 1 as id", Language: "sql",
+		Config: Config{}, Checksum: hex.EncodeToString(sum[:]),
+	})
+
+	seed := p.Nodes["seed.shop.countries"]
+	wantEqual(t, "seed fqn", seed.FQN, []string{"shop", "lookup", "countries"})
+	wantEqual(t, "seed path", seed.Path, "lookup/countries.csv")
+	wantEqual(t, "seed raw code", seed.RawCode, "")
+	if seed.Checksum == "" {
+		t.Error("seed has no checksum")
+	}
+
+	snap := p.Nodes["snapshot.shop.orders_snap"]
+	wantEqual(t, "snapshot fqn", snap.FQN, []string{"shop", "snaps", "orders_snap"})
+	wantEqual(t, "snapshot raw code", snap.RawCode, "\n{{ config(unique_key='id') }}\nselect * from {{ source('raw', 'orders') }}\n")
+	wantEqual(t, "snapshot body at offset", snapshotFile[snap.RawCodeOffset:snap.RawCodeOffset+len(snap.RawCode)], snap.RawCode)
+	snap2 := p.Nodes["snapshot.shop.customers_snap"]
+	wantEqual(t, "second snapshot", snap2.RawCode, "select 2")
+
+	test := p.Nodes["test.shop.assert_positive"]
+	wantEqual(t, "test fqn", test.FQN, []string{"shop", "assert_positive"})
+
+	var macroPaths []string
+	for _, f := range p.MacroFiles {
+		macroPaths = append(macroPaths, f.Path)
+	}
+	wantEqual(t, "macro files", macroPaths, []string{"macros/cents.sql", "tests/generic/is_even.sql"})
+
+	if p.Target == nil || p.Target.Database != "shop" || p.Target.Schema != "main" || p.Target.Threads != 1 {
+		t.Errorf("target = %+v", p.Target)
+	}
+}
+
+func TestCustomPathsAndDefaults(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + `
+model-paths: ["src/models", "more"]
+seed-paths: [data]
+target-path: build
+clean-targets: [build, dbt_packages]
+on-run-start: "create schema if not exists {{ target.schema }}"
+on-run-end: ["grant usage on schema {{ target.schema }} to r", "select 1"]
+require-dbt-version: ">=1.5.0"
+query-comment: "run by {{ target.name }}"
+dispatch:
+  - macro_namespace: dbt_utils
+    search_order: [shop, dbt_utils]
+flags:
+  send_anonymous_usage_stats: false
+quoting: {identifier: false}
+restrict-access: true
+`,
+		"src/models/a.sql":   "select 1",
+		"more/b.sql":         "select 2",
+		"data/s.csv":         "x\n1\n",
+		"models/ignored.sql": "select 3",
+	})
+	c := p.Config
+	wantEqual(t, "model paths", c.ModelPaths, []string{"src/models", "more"})
+	wantEqual(t, "test paths default", c.TestPaths, []string{"tests"})
+	wantEqual(t, "docs paths default", c.DocsPaths, []string{"src/models", "more", "data", "tests", "macros", "snapshots", "analyses"})
+	wantEqual(t, "target path", c.TargetPath, "build")
+	wantEqual(t, "on-run-start kept raw", c.OnRunStart, []string{"create schema if not exists {{ target.schema }}"})
+	wantEqual(t, "on-run-end", len(c.OnRunEnd), 2)
+	wantEqual(t, "require-dbt-version", c.RequireDbtVersion, []string{">=1.5.0"})
+	wantEqual(t, "query-comment kept raw", c.QueryComment, "run by {{ target.name }}")
+	wantEqual(t, "dispatch", c.Dispatch, []Dispatch{{MacroNamespace: "dbt_utils", SearchOrder: []string{"shop", "dbt_utils"}}})
+	wantEqual(t, "flags", c.Flags, map[string]any{"send_anonymous_usage_stats": false})
+	wantEqual(t, "raw restrict-access", c.Raw["restrict-access"], true)
+	wantEqual(t, "nodes", sortedKeys(p.Nodes), []string{"model.shop.a", "model.shop.b", "seed.shop.s"})
+	wantEqual(t, "path relative to its model path", p.Nodes["model.shop.a"].Path, "a.sql")
+}
+
+func TestFindRootUpward(t *testing.T) {
+	dir := newProject(t, map[string]string{"models/deep/x/a.sql": "select 1"})
+	p, err := Load(context.Background(), Options{WorkDir: filepath.Join(dir, "models", "deep", "x"), Env: envOf()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "root", p.Root, dir)
+
+	_, err = Load(context.Background(), Options{WorkDir: t.TempDir(), Env: envOf()})
+	l := diagList(t, err)
+	if !strings.Contains(l[0].Summary, "no dbt_project.yml found") || l[0].Hint == "" {
+		t.Errorf("got %v", l[0])
+	}
+}
+
+func TestEnvVarAndVarInProjectAndProfile(t *testing.T) {
+	dir := newProject(t, map[string]string{
+		"dbt_project.yml": `name: shop
+profile: "{{ env_var('DBT_PROFILE', 'shop') }}"
+models:
+  shop:
+    +schema: "{{ env_var('SCHEMA_PREFIX') }}_{{ var('suffix', 'dflt') }}"
+    +materialized: "{{ 'view' if target.name == 'dev' else 'table' }}"
+    +enabled: "{{ var('enable_models') }}"
+    +pre-hook: "insert into audit values ('{{ this }}')"
+vars:
+  not_rendered: "{{ env_var('NOT_SET_ANYWHERE') }}"
+`,
+		"profiles.yml": `shop:
+  target: "{{ env_var('DBT_TARGET', 'dev') }}"
+  outputs:
+    dev:
+      type: postgres
+      host: "{{ env_var('PGHOST') }}"
+      port: "{{ env_var('PGPORT') | as_number }}"
+      password: "{{ env_var('PGPASSWORD', '') }}"
+      dbname: analytics
+      schema: dbt_dev
+      threads: "{{ env_var('THREADS', '4') | int }}"
+    other:
+      type: postgres
+      host: "{{ env_var('ONLY_IN_OTHER') }}"
+`,
+		"models/a.sql": "select 1",
+	})
+	p, err := loadDir(t, dir, Options{
+		Env:  envOf("SCHEMA_PREFIX", "analytics", "PGHOST", "db.example", "PGPORT", "5433"),
+		Vars: map[string]any{"enable_models": true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := p.Nodes["model.shop.a"].Config
+	wantEqual(t, "schema", cfg["schema"], "analytics_dflt")
+	wantEqual(t, "materialized", cfg["materialized"], "view")
+	wantEqual(t, "enabled (native bool from var)", cfg["enabled"], true)
+	wantEqual(t, "hook kept raw", cfg["pre_hook"], []any{"insert into audit values ('{{ this }}')"})
+	wantEqual(t, "vars kept raw", p.Config.Vars["not_rendered"], "{{ env_var('NOT_SET_ANYWHERE') }}")
+	tg := p.Target
+	wantEqual(t, "target name", tg.Name, "dev")
+	wantEqual(t, "host", tg.Fields["host"], "db.example")
+	wantEqual(t, "port as number", tg.Fields["port"], 5433)
+	wantEqual(t, "threads", tg.Threads, 4)
+	wantEqual(t, "database", tg.Database, "analytics")
+	wantEqual(t, "schema", tg.Schema, "dbt_dev")
+	wantEqual(t, "profile file", tg.File, "profiles.yml")
+}
+
+func TestProfileLookupOrder(t *testing.T) {
+	profile := func(db string) string {
+		return "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: " + db + ".duckdb\n"
+	}
+	tests := []struct {
+		name      string
+		flagDir   bool // profiles.yml in a dir given as --profiles-dir
+		envDir    bool // ... in a dir named by DBT_PROFILES_DIR
+		inProject bool
+		inWorkDir bool
+		inHome    bool
+		want      string // database of the chosen profile; "" means no target
+	}{
+		{"flag wins", true, true, true, true, true, "flag"},
+		{"env next", false, true, true, true, true, "env"},
+		{"project dir next", false, false, true, true, true, "project"},
+		{"working dir next", false, false, false, true, true, "work"},
+		{"home last", false, false, false, false, true, "home"},
+		{"none", false, false, false, false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			proj := filepath.Join(root, "project")
+			work := filepath.Join(root, "work")
+			home := filepath.Join(root, "home")
+			files := map[string]string{"project/dbt_project.yml": baseProject, "work/.keep": "", "home/.keep": ""}
+			opts := Options{ProjectDir: proj, WorkDir: work, HomeDir: home, SkipProfile: true}
+			env := []string{}
+			if tt.flagDir {
+				files["flagdir/profiles.yml"] = profile("flag")
+				opts.ProfilesDir = filepath.Join(root, "flagdir")
+			}
+			if tt.envDir {
+				files["envdir/profiles.yml"] = profile("env")
+				env = append(env, "DBT_PROFILES_DIR", filepath.Join(root, "envdir"))
+			}
+			if tt.inProject {
+				files["project/profiles.yml"] = profile("project")
+			}
+			if tt.inWorkDir {
+				files["work/profiles.yml"] = profile("work")
+			}
+			if tt.inHome {
+				files["home/.dbt/profiles.yml"] = profile("home")
+			}
+			writeFiles(t, root, files)
+			opts.Env = envOf(env...)
+			p, err := Load(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if p.Target != nil {
+				got = p.Target.Database
+			}
+			wantEqual(t, "database", got, tt.want)
+		})
+	}
+}
+
+func TestProfileTargets(t *testing.T) {
+	profiles := `shop:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+    file:
+      type: duckdb
+      path: /data/warehouse.db
+      schema: analytics
+      threads: 8
+    pg:
+      type: postgres
+      database: wh
+      schema: s
+    bq:
+      type: bigquery
+      project: my-gcp
+      dataset: ds
+`
+	tests := []struct {
+		target, typ, db, schema string
+		threads                 int
+	}{
+		{"", "duckdb", "memory", "main", 1},
+		{"file", "duckdb", "warehouse", "analytics", 8},
+		{"pg", "postgres", "wh", "s", 1},
+		{"bq", "bigquery", "my-gcp", "ds", 1},
+	}
+	dir := newProject(t, map[string]string{"profiles.yml": profiles})
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			p, err := loadDir(t, dir, Options{Target: tt.target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := p.Target
+			wantEqual(t, "target", []any{got.Type, got.Database, got.Schema, got.Threads}, []any{tt.typ, tt.db, tt.schema, tt.threads})
+		})
+	}
+}
+
+func TestDocsBlocks(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"models/docs.md":    "{% docs orders %}\nOne row per order.\n{% enddocs %}\n\n{% docs status %}Order status{% enddocs %}\n",
+		"docs/extra.md":     "{% docs not_loaded %}not in a docs path{% enddocs %}",
+		"models/orders.sql": "select 1",
+		"models/schema.yml": `
+models:
+  - name: orders
+    description: "{{ doc('orders') }}"
+    columns:
+      - name: status
+        description: 'Status: {{ doc("status") }}'
+`,
+	})
+	d := p.Docs["orders"]
+	if d == nil {
+		t.Fatalf("docs: %v", sortedKeys(p.Docs))
+	}
+	wantEqual(t, "doc", *d, DocBlock{Name: "orders", Contents: "One row per order.", File: "models/docs.md", Pos: d.Pos})
+	wantEqual(t, "doc pos line", d.Pos.Line, 1)
+	wantEqual(t, "second doc line", p.Docs["status"].Pos.Line, 5)
+	if _, ok := p.Docs["not_loaded"]; ok {
+		t.Error("docs/ is not a docs path by default")
+	}
+	o := p.Nodes["model.shop.orders"]
+	wantEqual(t, "description", o.Description, "One row per order.")
+	wantEqual(t, "column description", o.Columns[0].Description, "Status: Order status")
+	wantEqual(t, "patch path", o.PatchPath, "models/schema.yml")
+}
+
+func TestSources(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + `
+sources:
+  shop:
+    raw:
+      +enabled: true
+`,
+		"models/sources.yml": `
+version: 2
+sources:
+  - name: raw
+    description: Raw data
+    loader: fivetran
+    meta: {owner: ingest}
+    tags: [raw]
+    loaded_at_field: _loaded_at
+    freshness: {warn_after: {count: 12, period: hour}}
+    quoting: {identifier: true}
+    tables:
+      - name: orders
+        description: Orders table
+        tags: [orders]
+        meta: {pii: false}
+        columns:
+          - name: id
+            tests: [unique]
+      - name: customers
+        identifier: CUSTOMERS_V2
+        freshness: null
+        loaded_at_field: updated_at
+  - name: other
+    database: "{{ env_var('OTHER_DB', 'elsewhere') }}"
+    schema: landing
+    tables:
+      - name: events
+`,
+	})
+	wantEqual(t, "source ids", sortedKeys(p.Sources), []string{"source.shop.other.events", "source.shop.raw.customers", "source.shop.raw.orders"})
+	o := p.Sources["source.shop.raw.orders"]
+	wantEqual(t, "orders", []any{o.Database, o.Schema, o.Identifier, o.Loader, o.LoadedAtField, o.Description, o.SourceDescription},
+		[]any{"shop", "raw", "orders", "fivetran", "_loaded_at", "Orders table", "Raw data"})
+	wantEqual(t, "orders tags", o.Tags, []string{"raw", "orders"})
+	wantEqual(t, "orders meta", o.Meta, map[string]any{"owner": "ingest", "pii": false})
+	wantEqual(t, "orders freshness", o.Freshness, map[string]any{"warn_after": map[string]any{"count": 12, "period": "hour"}})
+	wantEqual(t, "orders quoting", o.Quoting, map[string]any{"identifier": true})
+	wantEqual(t, "orders config enabled (tree)", o.Config["enabled"], true)
+	wantEqual(t, "orders fqn", o.FQN, []string{"shop", "raw", "orders"})
+	wantEqual(t, "orders pos", o.Pos.Line, 13)
+	c := p.Sources["source.shop.raw.customers"]
+	wantEqual(t, "customers", []any{c.Identifier, c.LoadedAtField, c.Freshness == nil}, []any{"CUSTOMERS_V2", "updated_at", true})
+	e := p.Sources["source.shop.other.events"]
+	wantEqual(t, "events", []any{e.Database, e.Schema}, []any{"elsewhere", "landing"})
+	if len(p.GenericTests) != 1 || p.GenericTests[0].AttachedKind != Source || p.GenericTests[0].SourceName != "raw" ||
+		p.GenericTests[0].AttachedName != "orders" || p.GenericTests[0].ColumnName != "id" {
+		t.Errorf("source test = %+v", p.GenericTests)
+	}
+}
+
+func TestSourceDatabaseWithoutTarget(t *testing.T) {
+	dir := newProject(t, map[string]string{
+		"profiles.yml":       "",
+		"models/sources.yml": "sources:\n  - name: raw\n    tables: [{name: t}]\n",
+	})
+	p, err := loadDir(t, dir, Options{SkipProfile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Target != nil {
+		t.Errorf("target = %+v, want nil", p.Target)
+	}
+	wantEqual(t, "database", p.Sources["source.shop.raw.t"].Database, "")
+}
+
+func TestTestDeclarations(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"models/orders.sql": "select 1",
+		"models/schema.yml": `
+models:
+  - name: orders
+    data_tests:
+      - dbt_utils.expression_is_true:
+          expression: "total >= 0"
+    columns:
+      - name: id
+        tests:
+          - unique
+          - not_null:
+              severity: warn
+              where: "id > 0"
+      - name: status
+        data_tests:
+          - accepted_values:
+              values: [placed, shipped]
+              quote: false
+              config:
+                severity: error
+                tags: [x]
+          - accepted_values:
+              name: status_values_v2
+              description: Allowed statuses
+              arguments:
+                values: [a, b]
+              config:
+                where: "1=1"
+      - name: customer_id
+        tests:
+          - relationships:
+              to: ref('customers')
+              field: id
+          - test_name: not_null
+            name: cust_not_null
+            limit: 10
+`,
+	})
+	type short struct {
+		TestName, Namespace, Name, Column, Desc string
+		Args                                    map[string]any
+		Config                                  Config
+		Line                                    int
+	}
+	var got []short
+	for _, td := range p.GenericTests {
+		if td.File != "models/schema.yml" || td.AttachedKind != Model || td.AttachedName != "orders" {
+			t.Errorf("attachment of %s: %+v", td.TestName, td)
+		}
+		got = append(got, short{td.TestName, td.Namespace, td.Name, td.ColumnName, td.Description, td.Args, td.Config, td.Pos.Line})
+	}
+	want := []short{
+		{"dbt_utils.expression_is_true", "dbt_utils", "", "", "", map[string]any{"expression": "total >= 0"}, Config{}, 5},
+		{"unique", "", "", "id", "", map[string]any{}, Config{}, 10},
+		{"not_null", "", "", "id", "", map[string]any{}, Config{"severity": "warn", "where": "id > 0"}, 11},
+		{"accepted_values", "", "", "status", "", map[string]any{"values": []any{"placed", "shipped"}, "quote": false},
+			Config{"severity": "error", "tags": []string{"x"}}, 16},
+		{"accepted_values", "", "status_values_v2", "status", "Allowed statuses", map[string]any{"values": []any{"a", "b"}},
+			Config{"where": "1=1"}, 22},
+		{"relationships", "", "", "customer_id", "", map[string]any{"to": "ref('customers')", "field": "id"}, Config{}, 31},
+		{"not_null", "", "cust_not_null", "customer_id", "", map[string]any{}, Config{"limit": 10}, 34},
+	}
+	wantEqual(t, "tests", got, want)
+}
+
+func TestPropertiesWarnings(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"models/a.sql": "select 1",
+		"models/schema.yml": `
+version: 2
+models:
+  - name: does_not_exist
+    description: x
+exposures:
+  - name: dash
+    type: dashboard
+    owner: {email: a@b.c}
+semantic_models: []
+unit_tests: []
+custom_key: 1
+`,
+	})
+	if len(p.Warnings) != 2 {
+		t.Fatalf("warnings: %v", p.Warnings)
+	}
+	if d, ok := findDiag(p.Warnings, `did not find a model named "does_not_exist"`); !ok || d.Pos.Line != 4 {
+		t.Errorf("missing-node warning: %v", p.Warnings)
+	}
+	if _, ok := findDiag(p.Warnings, `unknown top-level key "custom_key"`); !ok {
+		t.Errorf("unknown key warning: %v", p.Warnings)
+	}
+}
+
+// TestBadInput: every problem names its file and line, and all of them are reported together.
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string
+		opts    Options
+		summary string
+		file    string
+		line    int
+	}{
+		{"malformed dbt_project.yml", map[string]string{"dbt_project.yml": "name: shop\nmodels:\n  shop:\n    +materialized: table\n   bad: [\n"},
+			Options{}, "invalid YAML", "dbt_project.yml", 5},
+		{"malformed schema.yml", map[string]string{"models/a.sql": "select 1", "models/schema.yml": "models:\n  - name: a\n    description: \"unclosed\n"},
+			Options{}, "invalid YAML", "models/schema.yml", 3},
+		{"tabs in yaml", map[string]string{"models/schema.yml": "models:\n\t- name: a\n"},
+			Options{}, "invalid YAML", "models/schema.yml", 2},
+		{"unknown project key", map[string]string{"dbt_project.yml": baseProject + "model_paths: [models]\n"},
+			Options{}, `unknown key "model_paths"`, "dbt_project.yml", 5},
+		{"renamed project key", map[string]string{"dbt_project.yml": baseProject + "source-paths: [models]\n"},
+			Options{}, "renamed to model-paths", "dbt_project.yml", 5},
+		{"missing profile", map[string]string{}, Options{Profile: "nope"}, `profile "nope" not found`, "profiles.yml", 0},
+		{"missing target", map[string]string{}, Options{Target: "prod"}, `target "prod" not found`, "profiles.yml", 3},
+		{"duplicate model names", map[string]string{"models/a/orders.sql": "select 1", "models/b/orders.sql": "select 2"},
+			Options{}, "models/a/orders.sql and model models/b/orders.sql", "models/b/orders.sql", 0},
+		{"model and seed with one name", map[string]string{"models/orders.sql": "select 1", "seeds/orders.csv": "a\n1\n"},
+			Options{}, "model models/orders.sql and seed seeds/orders.csv", "seeds/orders.csv", 0},
+		{"duplicate source table", map[string]string{"models/s.yml": "sources:\n  - name: raw\n    tables:\n      - name: t\n      - name: t\n"},
+			Options{}, "source table raw.t is declared twice: models/s.yml:4 and models/s.yml:5", "models/s.yml", 5},
+		{"unknown doc", map[string]string{"models/a.sql": "select 1", "models/s.yml": "models:\n  - name: a\n    description: \"{{ doc('nope') }}\"\n"},
+			Options{}, "doc('nope') not found", "models/s.yml", 3},
+		{"missing env var in project", map[string]string{"dbt_project.yml": baseProject + "models:\n  +schema: \"{{ env_var('NO_SUCH') }}\"\n"},
+			Options{}, "Env var required but not provided: 'NO_SUCH'", "dbt_project.yml", 6},
+		{"missing env var in profile", map[string]string{"profiles.yml": "shop:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      password: \"{{ env_var('PGPASS') }}\"\n"},
+			Options{}, "Env var required but not provided: 'PGPASS'", "profiles.yml", 6},
+		{"missing var in project", map[string]string{"dbt_project.yml": baseProject + "models:\n  +schema: \"{{ var('s') }}\"\n"},
+			Options{}, "Required var 's' not found", "dbt_project.yml", 6},
+		{"python model", map[string]string{"models/py.py": "def model(dbt, session): pass\n"},
+			Options{}, "python models are not supported yet", "models/py.py", 0},
+		{"unclosed snapshot", map[string]string{"snapshots/s.sql": "\n{% snapshot s %}\nselect 1\n"},
+			Options{}, "never closed", "snapshots/s.sql", 2},
+		{"described twice", map[string]string{"models/a.sql": "select 1", "models/x.yml": "models: [{name: a}]\n", "models/y.yml": "models:\n  - name: a\n"},
+			Options{}, `model "a" is described twice: models/x.yml:1 and models/y.yml:2`, "models/y.yml", 2},
+		{"bad test entry", map[string]string{"models/a.sql": "select 1", "models/s.yml": "models:\n  - name: a\n    tests:\n      - unique: {}\n        not_null: {}\n"},
+			Options{}, "exactly one key", "models/s.yml", 4},
+		{"bad config-version", map[string]string{"dbt_project.yml": "name: shop\nprofile: shop\nconfig-version: 1\n"},
+			Options{}, "invalid config-version", "dbt_project.yml", 3},
+		{"invalid project name", map[string]string{"dbt_project.yml": "name: my-shop\nprofile: shop\n"},
+			Options{}, `invalid project name "my-shop"`, "dbt_project.yml", 1},
+		{"bad properties version", map[string]string{"models/s.yml": "version: 1\n"},
+			Options{}, "only version 2 is supported", "models/s.yml", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadDir(t, newProject(t, tt.files), tt.opts)
+			l := diagList(t, err)
+			d, ok := findDiag(l, tt.summary)
+			if !ok {
+				t.Fatalf("no diagnostic containing %q in:\n%v", tt.summary, err)
+			}
+			if d.File != tt.file || d.Pos.Line != tt.line {
+				t.Errorf("at %s:%d, want %s:%d (%s)", d.File, d.Pos.Line, tt.file, tt.line, d.Error())
+			}
+			if d.Hint == "" {
+				t.Errorf("no hint: %s", d.Error())
+			}
+		})
+	}
+}
+
+func TestMissingProfileNamesAvailable(t *testing.T) {
+	_, err := loadDir(t, newProject(t, map[string]string{
+		"profiles.yml": baseProfiles + "other:\n  outputs:\n    x: {type: duckdb}\n",
+	}), Options{Profile: "nope"})
+	d, _ := findDiag(diagList(t, err), "not found")
+	wantEqual(t, "hint", d.Hint, "available profiles: shop, other")
+
+	_, err = loadDir(t, newProject(t, nil), Options{Target: "prod"})
+	d, _ = findDiag(diagList(t, err), "not found")
+	wantEqual(t, "hint", d.Hint, "available targets: dev")
+
+	_, err = loadDir(t, newProject(t, map[string]string{"profiles.yml": ""}), Options{HomeDir: t.TempDir()})
+	d, ok := findDiag(diagList(t, err), "profiles.yml not found")
+	if !ok || d.Hint == "" {
+		t.Errorf("no profiles.yml: %v", err)
+	}
+}
+
+func TestAllProblemsReported(t *testing.T) {
+	_, err := loadDir(t, newProject(t, map[string]string{
+		"models/a.sql":  "select 1",
+		"models/b.py":   "x",
+		"models/s1.yml": "models: [{name: a, description: \"{{ doc('x') }}\"}]\n",
+		"models/s2.yml": "models: [\n",
+	}), Options{})
+	l := diagList(t, err)
+	if len(l) != 3 {
+		t.Errorf("want 3 errors, got %d:\n%v", len(l), err)
+	}
+}
+

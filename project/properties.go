@@ -1,0 +1,527 @@
+package project
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// propertyKeys are the top-level keys of properties YAML. elt acts on models,
+// seeds, snapshots and sources; the others are accepted and left for later.
+var propertyKeys = map[string]bool{
+	"version": true, "models": true, "seeds": true, "snapshots": true, "sources": true,
+	"macros": true, "exposures": true, "metrics": true, "semantic_models": true, "analyses": true,
+	"unit_tests": true, "groups": true, "saved_queries": true, "data_tests": true, "functions": true,
+}
+
+// testConfigKeys are the config keys dbt accepts at the top level of a test's
+// arguments; they go to the test's Config rather than its Args.
+var testConfigKeys = map[string]bool{
+	"severity": true, "where": true, "limit": true, "warn_if": true, "error_if": true,
+	"store_failures": true, "store_failures_as": true, "tags": true, "enabled": true, "meta": true,
+	"schema": true, "alias": true, "database": true, "fail_calc": true,
+}
+
+func (l *loader) parseProperties(f *diskFile) {
+	if f.err != nil {
+		return
+	}
+	root, d := parseYAML(f.rel, f.data)
+	if d != nil {
+		l.diags.Add(*d)
+		return
+	}
+	if root == nil {
+		return
+	}
+	if !isMapping(root) {
+		l.diags.Add(diag.Errorf(f.rel, posOf(root), "start the file with a key such as models: or sources:",
+			"properties YAML must be a mapping, not %s", kindName(root)))
+		return
+	}
+	for _, p := range pairs(root) {
+		if !propertyKeys[p.Key] {
+			l.diags.Add(diag.Warnf(f.rel, posOf(p.KeyNode), "remove it, or move it under a resource",
+				"unknown top-level key %q in properties YAML is ignored", p.Key))
+			continue
+		}
+		if p.Key == "version" {
+			if s, _ := stringOf(p.Val); s != "2" {
+				l.diags.Add(diag.Errorf(f.rel, posOf(p.Val), "write version: 2, or remove the line",
+					"invalid properties YAML version %q: only version 2 is supported", s))
+			}
+			continue
+		}
+		if isNull(p.Val) {
+			continue
+		}
+		if !isSequence(p.Val) {
+			l.diags.Add(diag.Errorf(f.rel, posOf(p.Val), fmt.Sprintf("write %s: as a list of entries starting with `- name:`", p.Key),
+				"%s must be a list, not %s", p.Key, kindName(p.Val)))
+			continue
+		}
+		entries := deref(p.Val).Content
+		switch p.Key {
+		case "models":
+			l.patchNodes(f.rel, Model, p.Key, entries)
+		case "seeds":
+			l.patchNodes(f.rel, Seed, p.Key, entries)
+		case "snapshots":
+			l.patchNodes(f.rel, Snapshot, p.Key, entries)
+		case "sources":
+			for _, e := range entries {
+				l.parseSource(f.rel, e)
+			}
+		}
+	}
+}
+
+// entryName reads the `name:` of a list entry, reporting when it is missing.
+func (l *loader) entryName(file, section string, n *yaml.Node) (string, bool) {
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "each entry is a mapping starting with `- name:`",
+			"%s entry must be a mapping, not %s", section, kindName(n)))
+		return "", false
+	}
+	for _, p := range pairs(n) {
+		if p.Key == "name" {
+			if s, ok := stringOf(p.Val); ok && s != "" {
+				return s, true
+			}
+			break
+		}
+	}
+	l.diags.Add(diag.Errorf(file, posOf(n), "add `name:` to the entry", "%s entry has no name", section))
+	return "", false
+}
+
+func (l *loader) patchNodes(file string, kind ResourceType, section string, entries []*yaml.Node) {
+	for _, e := range entries {
+		name, ok := l.entryName(file, section, e)
+		if !ok {
+			continue
+		}
+		n := l.refable[name]
+		if n == nil || n.ResourceType != kind {
+			l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
+				"did not find a %s named %q for this entry of the %q section", kind, name, section))
+			continue
+		}
+		if prev, dup := l.patched[n.UniqueID]; dup {
+			l.diags.Add(diag.Errorf(file, posOf(e), "keep one entry and remove the other",
+				"%s %q is described twice: %s:%d and %s:%d", kind, name, prev.file, prev.pos.Line, file, posOf(e).Line))
+			continue
+		}
+		l.patched[n.UniqueID] = patchSite{file, posOf(e)}
+		n.PatchPath, n.PatchPos = file, posOf(e)
+		l.patchNode(file, n, e)
+	}
+}
+
+// patchNode applies one models:/seeds:/snapshots: entry to its node.
+func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
+	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, File: file}
+	props := Config{}
+	var blockConfig Config
+	for _, p := range pairs(e) {
+		switch p.Key {
+		case "description":
+			s, _ := stringOf(p.Val)
+			n.Description = l.resolveDocs(file, posOf(p.Val), s)
+		case "columns":
+			n.Columns = l.parseColumns(file, p.Val, base)
+		case "config":
+			blockConfig = l.propsConfig(file, p.Val)
+		case "meta", "docs":
+			if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
+				props[p.Key] = m
+			} else if !isNull(p.Val) {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write it as a mapping", "%s must be a mapping, not %s", p.Key, kindName(p.Val)))
+			}
+		case "tags", "access", "group", "deprecation_date", "latest_version":
+			// Accepted as properties for backwards compatibility; dbt treats them as config.
+			props[p.Key] = normConfigValue(p.Key, toValue(p.Val, nil, nil))
+		case "tests", "data_tests":
+			l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, base)...)
+		case "constraints":
+			if list, ok := toValue(p.Val, nil, nil).([]any); ok {
+				n.Constraints = list
+			}
+		}
+	}
+	l.propsConf[n.UniqueID] = MergeConfig(props, blockConfig)
+}
+
+// propsConfig reads a `config:` block of properties YAML. Values are rendered
+// when they use only what loading knows (env_var, var, target); anything else
+// is kept for the compiler. Hooks are never rendered here.
+func (l *loader) propsConfig(file string, n *yaml.Node) Config {
+	if isNull(n) {
+		return nil
+	}
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write config: as a mapping of config names to values",
+			"config must be a mapping, not %s", kindName(n)))
+		return nil
+	}
+	out := Config{}
+	for _, p := range pairs(n) {
+		key := normConfigKey(p.Key)
+		var render valueRenderer
+		if key != "pre_hook" && key != "post_hook" {
+			render = func(s string, node *yaml.Node, _ []string) any {
+				return l.renderYAMLString(l.propsJinja, file, s, node, true)
+			}
+		}
+		out[key] = normConfigValue(key, toValue(p.Val, nil, render))
+	}
+	return out
+}
+
+func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Column {
+	if isNull(n) {
+		return nil
+	}
+	if !isSequence(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write columns: as a list of `- name:` entries",
+			"columns must be a list, not %s", kindName(n)))
+		return nil
+	}
+	var cols []*Column
+	seen := map[string]int{}
+	for _, e := range deref(n).Content {
+		name, ok := l.entryName(file, "columns", e)
+		if !ok {
+			continue
+		}
+		if line, dup := seen[strings.ToLower(name)]; dup {
+			l.diags.Add(diag.Errorf(file, posOf(e), "merge the two entries",
+				"column %q is listed twice (first at line %d)", name, line))
+			continue
+		}
+		seen[strings.ToLower(name)] = posOf(e).Line
+		c := &Column{Name: name}
+		colBase := base
+		colBase.ColumnName = name
+		for _, p := range pairs(e) {
+			switch p.Key {
+			case "description":
+				s, _ := stringOf(p.Val)
+				c.Description = l.resolveDocs(file, posOf(p.Val), s)
+			case "data_type":
+				c.DataType, _ = stringOf(p.Val)
+			case "meta":
+				c.Meta, _ = toValue(p.Val, nil, nil).(map[string]any)
+			case "tags":
+				c.Tags = toStringList(toValue(p.Val, nil, nil))
+			case "quote":
+				if b, ok := toValue(p.Val, nil, nil).(bool); ok {
+					c.Quote = &b
+				}
+			case "constraints":
+				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
+			case "tests", "data_tests":
+				l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, colBase)...)
+			}
+		}
+		cols = append(cols, c)
+	}
+	return cols
+}
+
+// parseTests reads a tests:/data_tests: list.
+func (l *loader) parseTests(file string, n *yaml.Node, base TestDecl) []*TestDecl {
+	if isNull(n) {
+		return nil
+	}
+	if !isSequence(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write data_tests: as a list, e.g. [unique, not_null]",
+			"data_tests must be a list, not %s", kindName(n)))
+		return nil
+	}
+	var out []*TestDecl
+	for _, e := range deref(n).Content {
+		if t := l.parseTestDecl(file, e, base); t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// parseTestDecl reads one test: `unique`, `{accepted_values: {values: [...]}}`,
+// `{test_name: x, ...}`, with optional name, description, arguments and config.
+func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDecl {
+	t := base
+	t.Pos = posOf(e)
+	t.Args = map[string]any{}
+	t.Config = Config{}
+	e = deref(e)
+	var args *yaml.Node
+	switch {
+	case e.Kind == yaml.ScalarNode && e.Tag != "!!null":
+		t.TestName = e.Value
+	case e.Kind == yaml.MappingNode:
+		ps := pairs(e)
+		for _, p := range ps {
+			if p.Key == "test_name" {
+				t.TestName, _ = stringOf(p.Val)
+				args = e
+			}
+		}
+		if args == nil {
+			if len(ps) != 1 {
+				keys := make([]string, len(ps))
+				for i, p := range ps {
+					keys[i] = p.Key
+				}
+				l.diags.Add(diag.Errorf(file, t.Pos, "write `- test_name: {arg: value}`, one test per list item",
+					"a test entry must have exactly one key, the test's name; found %s", strings.Join(keys, ", ")))
+				return nil
+			}
+			t.TestName = ps[0].Key
+			args = ps[0].Val
+			if !isNull(args) && !isMapping(args) {
+				l.diags.Add(diag.Errorf(file, posOf(args), fmt.Sprintf("write `- %s: {arg: value}`", t.TestName),
+					"arguments of test %q must be a mapping, not %s", t.TestName, kindName(args)))
+				return nil
+			}
+		}
+	default:
+		l.diags.Add(diag.Errorf(file, t.Pos, "write a test name such as `unique`, or `accepted_values: {values: [...]}`",
+			"invalid test entry: %s", kindName(e)))
+		return nil
+	}
+	if t.TestName == "" {
+		l.diags.Add(diag.Errorf(file, t.Pos, "name the test, e.g. unique or not_null", "test entry has no test name"))
+		return nil
+	}
+	if ns, _, ok := strings.Cut(t.TestName, "."); ok {
+		t.Namespace = ns
+	}
+	var block Config
+	for _, p := range pairs(args) {
+		switch {
+		case p.Key == "test_name":
+		case p.Key == "name":
+			t.Name, _ = stringOf(p.Val)
+		case p.Key == "description":
+			s, _ := stringOf(p.Val)
+			t.Description = l.resolveDocs(file, posOf(p.Val), s)
+		case p.Key == "config":
+			block = l.propsConfig(file, p.Val)
+		case p.Key == "arguments":
+			if isNull(p.Val) {
+				continue
+			}
+			m, ok := toValue(p.Val, nil, nil).(map[string]any)
+			if !ok {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write arguments: as a mapping of argument names to values",
+					"arguments must be a mapping, not %s", kindName(p.Val)))
+				continue
+			}
+			for k, v := range m {
+				t.Args[k] = v
+			}
+		case testConfigKeys[normConfigKey(p.Key)]:
+			key := normConfigKey(p.Key)
+			t.Config[key] = normConfigValue(key, toValue(p.Val, nil, nil))
+		default:
+			t.Args[p.Key] = toValue(p.Val, nil, nil)
+		}
+	}
+	t.Config = MergeConfig(t.Config, block)
+	return &t
+}
+
+// ---- sources ----
+
+func (l *loader) parseSource(file string, e *yaml.Node) {
+	srcName, ok := l.entryName(file, "sources", e)
+	if !ok {
+		return
+	}
+	pkg := l.proj.Config.Name
+	render := func(n *yaml.Node) string {
+		s, _ := stringOf(n)
+		return fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, n, true))
+	}
+	var (
+		database, schema, loader, loadedAt, description string
+		meta, quoting, freshness                        map[string]any
+		tags                                            []string
+		config                                          Config
+		tables                                          *yaml.Node
+	)
+	if l.proj.Target != nil {
+		database = l.proj.Target.Database
+	}
+	schema = srcName
+	for _, p := range pairs(e) {
+		switch p.Key {
+		case "database", "project":
+			database = render(p.Val)
+		case "schema", "dataset":
+			schema = render(p.Val)
+		case "loader":
+			loader = render(p.Val)
+		case "loaded_at_field":
+			loadedAt = render(p.Val)
+		case "description":
+			s, _ := stringOf(p.Val)
+			description = l.resolveDocs(file, posOf(p.Val), s)
+		case "meta":
+			meta, _ = toValue(p.Val, nil, nil).(map[string]any)
+		case "quoting":
+			quoting, _ = toValue(p.Val, nil, nil).(map[string]any)
+		case "freshness":
+			freshness, _ = toValue(p.Val, nil, nil).(map[string]any)
+		case "tags":
+			tags = toStringList(toValue(p.Val, nil, nil))
+		case "config":
+			config = l.propsConfig(file, p.Val)
+		case "tables":
+			tables = p.Val
+		}
+	}
+	if tables == nil || isNull(tables) {
+		return
+	}
+	if !isSequence(tables) {
+		l.diags.Add(diag.Errorf(file, posOf(tables), "write tables: as a list of `- name:` entries",
+			"tables must be a list, not %s", kindName(tables)))
+		return
+	}
+	for _, te := range deref(tables).Content {
+		name, ok := l.entryName(file, "tables", te)
+		if !ok {
+			continue
+		}
+		st := &SourceTable{
+			UniqueID: "source." + pkg + "." + srcName + "." + name, SourceName: srcName, Name: name, Package: pkg,
+			Database: database, Schema: schema, Identifier: name, SourceDescription: description,
+			Loader: loader, LoadedAtField: loadedAt, Freshness: freshness,
+			OriginalFilePath: file, Pos: posOf(te), FQN: []string{pkg, srcName, name},
+		}
+		base := TestDecl{AttachedKind: Source, AttachedName: name, SourceName: srcName, File: file}
+		var tableMeta, tableQuoting map[string]any
+		var tableTags []string
+		var tableConfig Config
+		for _, p := range pairs(te) {
+			switch p.Key {
+			case "identifier":
+				st.Identifier = render(p.Val)
+			case "description":
+				s, _ := stringOf(p.Val)
+				st.Description = l.resolveDocs(file, posOf(p.Val), s)
+			case "loaded_at_field":
+				st.LoadedAtField = render(p.Val)
+			case "freshness":
+				// A table's freshness, even null, replaces the source's.
+				st.Freshness, _ = toValue(p.Val, nil, nil).(map[string]any)
+			case "meta":
+				tableMeta, _ = toValue(p.Val, nil, nil).(map[string]any)
+			case "quoting":
+				tableQuoting, _ = toValue(p.Val, nil, nil).(map[string]any)
+			case "tags":
+				tableTags = toStringList(toValue(p.Val, nil, nil))
+			case "config":
+				tableConfig = l.propsConfig(file, p.Val)
+			case "columns":
+				st.Columns = l.parseColumns(file, p.Val, base)
+			case "tests", "data_tests":
+				l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, base)...)
+			}
+		}
+		if prev, dup := l.proj.Sources[st.UniqueID]; dup {
+			l.diags.Add(diag.Errorf(file, st.Pos, "remove one of the two entries",
+				"source table %s.%s is declared twice: %s:%d and %s:%d",
+				srcName, name, prev.OriginalFilePath, prev.Pos.Line, file, st.Pos.Line))
+			continue
+		}
+		cfg := l.proj.TreeConfig(Source, st.FQN)
+		markTreeUse(l.proj.Config.Trees, Source, st.FQN, l.treeUsed)
+		cfg = MergeConfig(cfg, propsOnly(meta, tags))
+		cfg = MergeConfig(cfg, config)
+		cfg = MergeConfig(cfg, propsOnly(tableMeta, tableTags))
+		cfg = MergeConfig(cfg, tableConfig)
+		if m, ok := cfg["meta"].(map[string]any); ok && len(m) > 0 {
+			st.Meta = m
+		} else {
+			delete(cfg, "meta")
+		}
+		if t := toStringList(cfg["tags"]); len(t) > 0 {
+			st.Tags = t
+		} else {
+			delete(cfg, "tags")
+		}
+		if len(quoting) > 0 || len(tableQuoting) > 0 {
+			st.Quoting = mergeDict(quoting, tableQuoting)
+		}
+		st.Config = cfg
+		l.proj.Sources[st.UniqueID] = st
+	}
+}
+
+// propsOnly is a Config holding the meta and tags properties that are set.
+func propsOnly(meta map[string]any, tags []string) Config {
+	c := Config{}
+	if meta != nil {
+		c["meta"] = meta
+	}
+	if tags != nil {
+		c["tags"] = tags
+	}
+	return c
+}
+
+// ---- after all files ----
+
+// finishNodes gives every node its config: dbt_project.yml tree < properties YAML.
+func (l *loader) finishNodes() {
+	for _, id := range sortedKeys(l.proj.Nodes) {
+		n := l.proj.Nodes[id]
+		markTreeUse(l.proj.Config.Trees, n.ResourceType, n.FQN, l.treeUsed)
+		cfg := MergeConfig(l.proj.TreeConfig(n.ResourceType, n.FQN), l.propsConf[id])
+		n.Config = cfg
+		if m, ok := cfg["meta"].(map[string]any); ok {
+			n.Meta = m
+		}
+		if m, ok := cfg["docs"].(map[string]any); ok {
+			n.Docs = m
+		}
+		if n.ResourceType == Seed {
+			if m, ok := cfg["column_types"].(map[string]any); ok {
+				n.SeedColumnTypes = make(map[string]string, len(m))
+				for k, v := range m {
+					n.SeedColumnTypes[k] = fmt.Sprint(v)
+				}
+			}
+		}
+	}
+	// Generic tests take tree config by the folder of the YAML that declares them.
+	for _, t := range l.proj.GenericTests {
+		dir := path.Dir(t.File)
+		parts := strings.Split(dir, "/")
+		if len(parts) > 0 && dir != "." {
+			parts = parts[1:] // drop the resource path itself
+		} else {
+			parts = nil
+		}
+		markTreeUse(l.proj.Config.Trees, Test, append([]string{l.proj.Config.Name}, parts...), l.treeUsed)
+	}
+}
+
+func (l *loader) warnUnusedConfig() {
+	unused := unusedTreePaths(l.proj.Config, l.treeUsed)
+	if len(unused) == 0 {
+		return
+	}
+	for _, u := range unused {
+		l.diags.Add(diag.Warnf(projectFile, u.pos, "fix the folder or node name, or remove the config",
+			"Configuration paths exist in your dbt_project.yml file which do not apply to any resources: %s", u.path))
+	}
+}

@@ -1,0 +1,268 @@
+package project
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// yamlLineRe finds the line number yaml.v3 puts in its syntax errors ("yaml: line 3: ...").
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseYAML parses src into its document node. A syntax error becomes a
+// diagnostic at the line yaml.v3 reports (it gives no column). An empty file
+// yields a nil node and no error.
+func parseYAML(file string, src []byte) (*yaml.Node, *diag.Diagnostic) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		pos := diag.Pos{}
+		if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			msg = m[2]
+			pos = problemPos(src, msg, line)
+			if pos.Line != line {
+				msg = fmt.Sprintf("%s (in the block starting at line %d)", msg, line)
+			}
+		}
+		// yaml.v3 reports tabs used for indentation with an opaque message.
+		hint := "fix the YAML syntax near this line (check indentation and quoting; values starting with '{' or '*' need quotes)"
+		if bytes.Contains(src, []byte("\t")) && strings.Contains(msg, "found character that cannot start any token") {
+			hint = "YAML does not allow tabs for indentation; use spaces"
+		}
+		d := diag.Errorf(file, pos, hint, "invalid YAML: %s", msg)
+		return nil, &d
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	n := doc.Content[0]
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	return n, nil
+}
+
+// problemPos finds the line a YAML syntax error is on. yaml.v3 reports the
+// line where the enclosing block starts, which can be far above the mistake;
+// the first prefix of the file that fails with the same message ends at the
+// line that holds it. The column is that line's first non-blank character.
+func problemPos(src []byte, msg string, reported int) diag.Pos {
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	fails := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc)
+		return err != nil && strings.HasSuffix(err.Error(), ": "+msg)
+	}
+	lo, hi := max(reported, 1), len(lines)
+	if hi < lo || !fails(hi) {
+		return diag.Pos{Line: reported}
+	}
+	for lo < hi { // the smallest n with fails(n)
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	text := string(lines[lo-1])
+	col := len(text) - len(strings.TrimLeft(text, " \t")) + 1
+	return diag.Pos{Line: lo, Column: col}
+}
+
+func posOf(n *yaml.Node) diag.Pos {
+	if n == nil {
+		return diag.Pos{}
+	}
+	return diag.Pos{Line: n.Line, Column: n.Column}
+}
+
+// deref follows YAML aliases.
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// pair is one key/value of a YAML mapping.
+type pair struct {
+	Key     string
+	KeyNode *yaml.Node
+	Val     *yaml.Node
+}
+
+// pairs lists a mapping's entries in order, expanding "<<" merge keys the way
+// YAML loaders do: keys written in the mapping win over merged ones.
+func pairs(n *yaml.Node) []pair {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]pair, 0, len(n.Content)/2)
+	var merged []pair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag == "!!merge" || (k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0) {
+			v = deref(v)
+			switch v.Kind {
+			case yaml.MappingNode:
+				merged = append(merged, pairs(v)...)
+			case yaml.SequenceNode:
+				for _, item := range v.Content {
+					merged = append(merged, pairs(item)...)
+				}
+			}
+			continue
+		}
+		out = append(out, pair{Key: k.Value, KeyNode: k, Val: v})
+	}
+	if len(merged) > 0 {
+		seen := make(map[string]bool, len(out))
+		for _, p := range out {
+			seen[p.Key] = true
+		}
+		for _, p := range merged {
+			if !seen[p.Key] {
+				seen[p.Key] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func isMapping(n *yaml.Node) bool  { n = deref(n); return n != nil && n.Kind == yaml.MappingNode }
+func isSequence(n *yaml.Node) bool { n = deref(n); return n != nil && n.Kind == yaml.SequenceNode }
+func isNull(n *yaml.Node) bool {
+	n = deref(n)
+	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+// scalarValue converts a scalar node to a Go value: string, int, float64, bool or nil.
+func scalarValue(n *yaml.Node) any {
+	switch n.Tag {
+	case "!!str", "":
+		return n.Value
+	case "!!null":
+		return nil
+	case "!!bool":
+		switch strings.ToLower(n.Value) {
+		case "true", "yes", "on", "y":
+			return true
+		}
+		return false
+	case "!!int":
+		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+			return int(i)
+		}
+	case "!!float":
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return f
+		}
+	}
+	var v any
+	if err := n.Decode(&v); err == nil {
+		return v
+	}
+	return n.Value
+}
+
+// valueRenderer renders one string scalar; keypath is the path of keys from
+// the document root. It returns the value unchanged when nothing is to render.
+type valueRenderer func(s string, n *yaml.Node, keypath []string) any
+
+// toValue converts a node to plain Go values (map[string]any, []any, scalars).
+// When render is non-nil it is applied to every string scalar.
+func toValue(n *yaml.Node, keypath []string, render valueRenderer) any {
+	n = deref(n)
+	if n == nil {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		ps := pairs(n)
+		m := make(map[string]any, len(ps))
+		for _, p := range ps {
+			m[p.Key] = toValue(p.Val, appendPath(keypath, p.Key), render)
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			s[i] = toValue(c, keypath, render)
+		}
+		return s
+	case yaml.ScalarNode:
+		v := scalarValue(n)
+		if s, ok := v.(string); ok && render != nil {
+			return render(s, n, keypath)
+		}
+		return v
+	}
+	return nil
+}
+
+func appendPath(path []string, key string) []string {
+	out := make([]string, len(path)+1)
+	copy(out, path)
+	out[len(path)] = key
+	return out
+}
+
+// stringOf returns a scalar's text ("" for null or non-scalars) and whether it was a scalar.
+func stringOf(n *yaml.Node) (string, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return "", false
+	}
+	if n.Tag == "!!null" {
+		return "", true
+	}
+	return n.Value, true
+}
+
+// stringList reads a string or a list of strings.
+func stringList(n *yaml.Node) ([]string, bool) {
+	n = deref(n)
+	if n == nil || isNull(n) {
+		return nil, true
+	}
+	if n.Kind == yaml.ScalarNode {
+		return []string{n.Value}, true
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, false
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, c := range n.Content {
+		s, ok := stringOf(c)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+func kindName(n *yaml.Node) string {
+	n = deref(n)
+	switch {
+	case n == nil:
+		return "nothing"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Tag == "!!null":
+		return "null"
+	}
+	return "a " + strings.TrimPrefix(n.Tag, "!!")
+}
