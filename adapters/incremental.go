@@ -1,0 +1,77 @@
+package adapters
+
+import (
+	"context"
+	"time"
+)
+
+// Incremental is one incremental model run against an existing target table.
+// The runner sends a plain Materialize(table) instead when the target does not
+// exist yet or a full refresh was asked for.
+type Incremental struct {
+	UniqueID string
+	Relation Relation
+	// SQL is the compiled select producing the new rows (the model's
+	// is_incremental() branch already rendered true).
+	SQL string
+	// Strategy: "append", "merge", "delete+insert" or "microbatch".
+	Strategy            string
+	UniqueKey           []string // merge and delete+insert; empty means none
+	MergeUpdateColumns  []string // merge: only these columns are updated (nil: all but the key)
+	MergeExcludeColumns []string // merge: these columns are not updated
+	// OnSchemaChange: "ignore" (default), "fail", "append_new_columns", "sync_all_columns".
+	OnSchemaChange string
+	// Microbatch: rows of the target whose EventTime falls in [BatchStart, BatchEnd)
+	// are replaced by SQL's rows (SQL is already filtered to the batch).
+	EventTime  string
+	BatchStart time.Time
+	BatchEnd   time.Time
+	Config     map[string]any
+}
+
+// Snapshot is one snapshot run: SQL selects the current state of the source;
+// the adapter creates the snapshot table on the first run and records
+// changes as new versions on later runs, all in one transaction.
+type Snapshot struct {
+	UniqueID  string
+	Relation  Relation
+	SQL       string
+	Strategy  string   // "timestamp" or "check"
+	UniqueKey []string // one or more columns
+	UpdatedAt string   // timestamp strategy: the column holding the row's last update
+	CheckCols []string // check strategy: columns compared; nil with CheckAll
+	CheckAll  bool     // check_cols: all
+	// HardDeletes: "ignore" (default), "invalidate" or "new_record".
+	HardDeletes string
+	// ValidToCurrent is a SQL expression used instead of NULL for dbt_valid_to of current rows ("" = NULL).
+	ValidToCurrent string
+	Columns        SnapshotColumns
+	// Now is the snapshot's timestamp (check strategy, hard deletes), the same for every row of one run.
+	Now time.Time
+}
+
+// SnapshotColumns are the meta column names (snapshot_meta_column_names).
+type SnapshotColumns struct {
+	ScdID     string // default "dbt_scd_id"
+	UpdatedAt string // default "dbt_updated_at"
+	ValidFrom string // default "dbt_valid_from"
+	ValidTo   string // default "dbt_valid_to"
+	IsDeleted string // default "dbt_is_deleted" (hard_deletes: new_record only)
+}
+
+// DefaultSnapshotColumns returns dbt's default meta column names.
+func DefaultSnapshotColumns() SnapshotColumns {
+	return SnapshotColumns{ScdID: "dbt_scd_id", UpdatedAt: "dbt_updated_at", ValidFrom: "dbt_valid_from", ValidTo: "dbt_valid_to", IsDeleted: "dbt_is_deleted"}
+}
+
+// Incrementaler and Snapshotter are implemented by adapters that support
+// incremental models and snapshots (every adapter is expected to).
+type Incrementaler interface {
+	// Incremental applies inc to its existing target in one transaction.
+	Incremental(ctx context.Context, inc Incremental) (RunResult, error)
+}
+
+// Snapshotter runs snapshots.
+type Snapshotter interface {
+	Snapshot(ctx context.Context, s Snapshot) (RunResult, error)
+}
