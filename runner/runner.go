@@ -279,7 +279,8 @@ func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error 
 	}
 	rr, err := r.a.LoadSeed(ctx, s)
 	if err != nil {
-		return err
+		// Name the CSV relative to the project, as every other message does.
+		return errors.New(strings.ReplaceAll(err.Error(), r.m.Project.Root+string(filepath.Separator), ""))
 	}
 	res.Status = Success
 	res.AdapterMsg = rr.Message
@@ -306,7 +307,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		Config:       n.Config,
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", n.OriginalFilePath, err)
+		return located(n, err)
 	}
 	res.Status = Success
 	res.AdapterMsg = rr.Message
@@ -318,7 +319,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error {
 	out, err := tests.Run(ctx, r.a, n, r.opts.Tests)
 	if err != nil {
-		return fmt.Errorf("%s: %w", n.OriginalFilePath, err)
+		return located(n, err)
 	}
 	f := out.Failures
 	res.Failures = &f
@@ -358,4 +359,17 @@ func boolConfig(c project.Config, key string, def bool) bool {
 		return strings.EqualFold(v, "true")
 	}
 	return def
+}
+
+// located prefixes a warehouse error with the model file and, when it can be
+// found, the line of the template the error points at.
+func located(n *compiler.Node, err error) error {
+	file := n.OriginalFilePath
+	if n.PatchPath != "" && n.TestMetadata != nil {
+		file = n.PatchPath
+	}
+	if line := sourceLine(n, err.Error()); line > 0 && n.TestMetadata == nil {
+		return fmt.Errorf("%s:%d: %w", file, line, err)
+	}
+	return fmt.Errorf("%s: %w", file, err)
 }

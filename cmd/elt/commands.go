@@ -44,9 +44,15 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	}
 	s.log.info("CompileComplete", fmt.Sprintf("Compiled %d %s into %s", len(compiled), plural(len(compiled), "node", "nodes"),
 		filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled"))), map[string]any{"count": len(compiled)})
-	// Like dbt, show the SQL when exactly one node was asked for.
-	if len(compiled) == 1 && len(f.selectors) > 0 {
-		n := compiled[0]
+	// Like dbt, show the SQL when exactly one model (tests aside) was asked for.
+	var shown []*compiler.Node
+	for _, n := range compiled {
+		if n.ResourceType != project.Test {
+			shown = append(shown, n)
+		}
+	}
+	if len(shown) == 1 && len(f.selectors) > 0 {
+		n := shown[0]
 		s.log.info("CompiledNode", "Compiled node '"+n.Name+"' is:\n"+n.CompiledCode, map[string]any{"unique_id": n.UniqueID, "compiled": n.CompiledCode})
 	}
 	return nil

@@ -67,6 +67,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	results := r.Run(ctx, ids)
 	elapsed := time.Since(started)
 
+	if err := s.writeRunFiles(results); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	if err := s.writeRunResults(results, elapsed, command); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -310,7 +313,7 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration) i
 			s.log.info("RunResultErrorNoMessage", "  See test failures:\n    select * from "+r.StoredFailures, nil)
 		}
 		if r.Node.ResourceType == project.Test {
-			s.log.info("RunResultError", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", r.Node.Package, r.Node.OriginalFilePath)), nil)
+			s.log.info("RunResultError", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node))), nil)
 		}
 	}
 	s.log.info("Formatting", "", nil)
@@ -407,4 +410,41 @@ func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration
 		"invocation_command": "elt " + command,
 	}
 	return docs.WriteRunResults(filepath.Join(s.targetDir(), "run_results.json"), s.meta(), out, elapsed, args)
+}
+
+// writeRunFiles writes target/run/<package>/<path>: the statement each node
+// ran, as dbt does, so a user can replay it by hand.
+func (s *session) writeRunFiles(results []runner.Result) error {
+	root := filepath.Join(s.targetDir(), "run")
+	for _, r := range results {
+		n := r.Node
+		if r.Status == runner.Skipped || r.Status == runner.Cancelled || !n.Compiled {
+			continue
+		}
+		var stmt string
+		switch n.ResourceType {
+		case project.Model:
+			kind := "table"
+			if fmt.Sprint(n.Config["materialized"]) == "view" {
+				kind = "view"
+			}
+			stmt = fmt.Sprintf("create or replace %s %s as (\n%s\n);\n", kind, n.RelationName, strings.TrimRight(n.CompiledCode, " \n\t;"))
+		case project.Test:
+			w, err := tests.Wrap(n.CompiledCode, n.Config, s.dialect.Dialect)
+			if err != nil {
+				continue
+			}
+			stmt = w + "\n"
+		default:
+			continue
+		}
+		path := filepath.Join(root, filepath.FromSlash(compiler.CompiledPath(n)))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := os.WriteFile(path, []byte(stmt), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	return nil
 }

@@ -58,6 +58,7 @@ type flags struct {
 	fullRefresh   bool
 	output        string
 	noColor       bool
+	indirect      string
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -147,6 +148,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
 		c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
 		c.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
+		c.Flags().StringVar(&f.indirect, "indirect-selection", "eager", "which tests of selected nodes run: eager, cautious, buildable or empty")
 	}
 	runFlags := func(c *cobra.Command) {
 		sel(c)

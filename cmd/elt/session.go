@@ -243,9 +243,10 @@ func tagsOf(c project.Config) []string {
 // selectIDs applies --select/--exclude and the command's resource types.
 func (s *session) selectIDs(kinds []string) ([]string, error) {
 	sel, err := s.graph.Select(graph.SelectOptions{
-		Select:        s.f.selectors,
-		Exclude:       s.f.excludes,
-		ResourceTypes: kinds,
+		Select:            s.f.selectors,
+		Exclude:           s.f.excludes,
+		ResourceTypes:     kinds,
+		IndirectSelection: s.f.indirect,
 	})
 	if err != nil {
 		return nil, usageErr(err)

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// starterProject scaffolds the `elt init` project into a temp folder and
+// returns its path; the DuckDB file lands inside it.
+func starterProject(t *testing.T) string {
+	t.Helper()
+	work := t.TempDir()
+	res := elt(t, work, "init", "demo")
+	if res.code != 0 {
+		t.Fatalf("init: exit %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	return filepath.Join(work, "demo")
+}
+
+func writeFile(t *testing.T, dir, rel, content string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInitThenBuild(t *testing.T) {
+	dir := starterProject(t)
+	res := elt(t, dir, "build")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"OK loaded seed file main.raw_people", "OK created sql view model main.people", "OK created sql table model main.people_per_city", "PASS unique_people_id", "Done. PASS=8 WARN=0 ERROR=0 SKIP=0 TOTAL=8"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	_, rows := relationRows(t, openDB(t, filepath.Join(dir, "demo.duckdb")), "main.people_per_city")
+	if got := strings.Join(flat(rows), ","); got != "BOSTON,1,HELSINKI,1,LONDON,1,NEW YORK,1" {
+		t.Errorf("people_per_city = %s", got)
+	}
+	for _, f := range []string{"target/manifest.json", "target/run_results.json", "target/compiled/demo/models/example/people.sql", "target/run/demo/models/example/people.sql"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+}
+
+func flat(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+// TestBadInput: every bad input gets a message naming the file and line, a
+// hint where one helps, and the documented exit code.
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		args  []string
+		code  int
+		want  []string // substrings of stdout+stderr
+	}{
+		{
+			name: "malformed properties YAML",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/example/schema.yml", "version: 2\nmodels:\n  - name: people\n    columns:\n     - name: id\n    - bad\n")
+			},
+			code: 2, want: []string{"models/example/schema.yml:6", "hint:"},
+		},
+		{
+			name: "malformed dbt_project.yml",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "dbt_project.yml", "name: demo\nprofile: demo\nmodels:\n  demo:\n   +materialized: view\n  - x\n")
+			},
+			code: 2, want: []string{"dbt_project.yml:", "hint:"},
+		},
+		{
+			name: "unknown ref",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/example/people_per_city.sql", "select city\n\nfrom {{ ref('peeple') }}\n")
+			},
+			code: 2, want: []string{"models/example/people_per_city.sql:3", "peeple", "did you mean 'people'"},
+		},
+		{
+			name: "undeclared source",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/example/src.sql", "-- raw data\nselect * from {{ source('raw', 'events') }}\n")
+			},
+			code: 2, want: []string{"models/example/src.sql:2", "source('raw', 'events')", "hint:"},
+		},
+		{
+			name: "duplicate model names",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/other/people.sql", "select 1 as id\n")
+			},
+			code: 2, want: []string{"models/example/people.sql", "models/other/people.sql", "people"},
+		},
+		{
+			name: "Jinja syntax error",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/example/broken.sql", "select 1 as a\n{% if true %}\nselect 2\n")
+			},
+			code: 2, want: []string{"models/example/broken.sql:3", "Jinja"},
+		},
+		{
+			name: "dependency cycle",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/example/people.sql", "select * from {{ ref('people_per_city') }}\n")
+			},
+			code: 2, want: []string{"cycle", "model.demo.people", "model.demo.people_per_city", "models/example/people.sql"},
+		},
+		{
+			name: "SQL error at run time",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/example/people.sql", "select\n    id,\n    nme\nfrom {{ ref('raw_people') }}\n")
+			},
+			code: 1, want: []string{"models/example/people.sql:3", "nme", "ERROR creating sql view model main.people", "SKIP relation main.people_per_city"},
+		},
+		{
+			name:  "missing profile",
+			setup: func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "profiles.yml")) },
+			code:  2, want: []string{"profiles.yml", "hint:"},
+		},
+		{
+			name:  "missing target",
+			setup: func(t *testing.T, dir string) {},
+			args:  []string{"build", "--target", "prod"},
+			code:  2, want: []string{"profiles.yml", "prod", "dev"},
+		},
+		{
+			name: "bad CSV",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "seeds/raw_people.csv", "id,name,city\n1,Ada,London\n2,\"Grace,NY\n3,Linus,Helsinki\n")
+			},
+			code: 1, want: []string{"seeds/raw_people.csv:3", "ERROR creating seed file main.raw_people"},
+		},
+		{
+			name:  "unknown selector method",
+			setup: func(t *testing.T, dir string) {},
+			args:  []string{"build", "--select", "colour:red"},
+			code:  2, want: []string{"colour"},
+		},
+		{
+			name:  "bad --vars",
+			setup: func(t *testing.T, dir string) {},
+			args:  []string{"build", "--vars", "{unclosed"},
+			code:  2, want: []string{"--vars"},
+		},
+		{
+			name: "failing data test",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "tests/no_ada.sql", "select * from {{ ref('people') }} where name = 'Ada'\n")
+			},
+			code: 1, want: []string{"FAIL 1 no_ada", "Failure in test no_ada (tests/no_ada.sql)", "ERROR=1"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := starterProject(t)
+			tc.setup(t, dir)
+			args := tc.args
+			if args == nil {
+				args = []string{"build"}
+			}
+			res := elt(t, dir, args...)
+			all := res.stdout + res.stderr
+			if res.code != tc.code {
+				t.Errorf("exit code: got %d, want %d\n%s", res.code, tc.code, all)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("output lacks %q:\n%s", w, all)
+				}
+			}
+			if strings.Contains(all, "panic") || strings.Contains(all, "goroutine ") {
+				t.Errorf("output shows a crash:\n%s", all)
+			}
+		})
+	}
+}
+
+// TestFailedModelKeepsPreviousTable: a model whose SQL fails at run time
+// leaves the previous table and its rows in place.
+func TestFailedModelKeepsPreviousTable(t *testing.T) {
+	dir := starterProject(t)
+	if res := elt(t, dir, "build"); res.code != 0 {
+		t.Fatalf("first build: %d\n%s", res.code, res.stdout)
+	}
+	writeFile(t, dir, "models/example/people_per_city.sql", "{{ config(materialized='table') }}\nselect city, cast('not a number' as integer) as people\nfrom {{ ref('people') }}\n")
+	res := elt(t, dir, "run", "--select", "people_per_city")
+	if res.code != 1 {
+		t.Fatalf("failing run: exit %d, want 1\n%s", res.code, res.stdout)
+	}
+	if !strings.Contains(res.stdout, "Conversion Error") {
+		t.Errorf("the warehouse error is not shown:\n%s", res.stdout)
+	}
+	db := openDB(t, filepath.Join(dir, "demo.duckdb"))
+	header, rows := relationRows(t, db, "main.people_per_city")
+	if strings.Join(header, ",") != "city,people" || len(rows) != 4 || rows[0][1] != "1" {
+		t.Errorf("previous table changed: %v %v", header, rows)
+	}
+	var leftovers int
+	if err := db.QueryRow(`select count(*) from information_schema.tables where table_name like '%elt_tmp%'`).Scan(&leftovers); err != nil {
+		t.Fatal(err)
+	}
+	if leftovers != 0 {
+		t.Errorf("%d temporary tables left behind", leftovers)
+	}
+}
+
+func TestSelectionRunsOnlyWhatIsAsked(t *testing.T) {
+	dir := starterProject(t)
+	if res := elt(t, dir, "seed"); res.code != 0 || !strings.Contains(res.stdout, "TOTAL=1") {
+		t.Fatalf("seed: %d\n%s", res.code, res.stdout)
+	}
+	// The singular test every_person_counted reads people and people_per_city:
+	// with cautious indirect selection it is left out when only people is selected.
+	res := elt(t, dir, "build", "--select", "people", "--indirect-selection", "cautious")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	if strings.Contains(res.stdout, "people_per_city") {
+		t.Errorf("people_per_city ran though only people was selected:\n%s", res.stdout)
+	}
+	if !strings.Contains(res.stdout, "PASS unique_people_id") || !strings.Contains(res.stdout, "TOTAL=3") {
+		t.Errorf("people's tests did not run:\n%s", res.stdout)
+	}
+	res = elt(t, dir, "run", "--select", "+people_per_city", "--exclude", "people_per_city")
+	if res.code != 0 || !strings.Contains(res.stdout, "TOTAL=1") {
+		t.Errorf("run +people_per_city --exclude people_per_city: exit %d\n%s", res.code, res.stdout)
+	}
+	if res = elt(t, dir, "run"); res.code != 0 {
+		t.Fatalf("run: exit %d\n%s", res.code, res.stdout)
+	}
+	res = elt(t, dir, "test")
+	if res.code != 0 || !strings.Contains(res.stdout, "TOTAL=5") {
+		t.Errorf("test: exit %d\n%s", res.code, res.stdout)
+	}
+}
+
+func TestListCompileDebugClean(t *testing.T) {
+	dir := starterProject(t)
+	res := elt(t, dir, "ls", "--resource-type", "model", "--output", "name")
+	if res.code != 0 || res.stdout != "people\npeople_per_city\n" {
+		t.Errorf("ls names: exit %d %q %s", res.code, res.stdout, res.stderr)
+	}
+	res = elt(t, dir, "ls", "--select", "people", "--output", "path")
+	if res.code != 0 || !strings.Contains(res.stdout, "models/example/people.sql\n") || !strings.Contains(res.stdout, "models/example/schema.yml") {
+		t.Errorf("ls paths: %q", res.stdout)
+	}
+	res = elt(t, dir, "ls", "--resource-type", "seed")
+	if res.stdout != "demo.raw_people\n" {
+		t.Errorf("ls selector: %q", res.stdout)
+	}
+	res = elt(t, dir, "ls", "--resource-type", "model", "--output", "json")
+	var n struct {
+		Name         string `json:"name"`
+		UniqueID     string `json:"unique_id"`
+		ResourceType string `json:"resource_type"`
+	}
+	line := strings.SplitN(res.stdout, "\n", 2)[0]
+	if err := json.Unmarshal([]byte(line), &n); err != nil || n.UniqueID != "model.demo.people" || n.ResourceType != "model" {
+		t.Errorf("ls json: %v %q", err, line)
+	}
+
+	res = elt(t, dir, "compile", "--select", "people")
+	if res.code != 0 || !strings.Contains(res.stdout, `upper(city) as city`) || !strings.Contains(res.stdout, `from "demo"."main"."raw_people"`) {
+		t.Errorf("compile: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "demo", "models", "example", "people.sql"))
+	if err != nil || !strings.Contains(string(b), `"demo"."main"."raw_people"`) {
+		t.Errorf("compiled file: %v %s", err, b)
+	}
+
+	res = elt(t, dir, "debug")
+	if res.code != 0 || !strings.Contains(res.stdout, "Connection test: [OK connection ok]") || !strings.Contains(res.stdout, "type: duckdb") {
+		t.Errorf("debug: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
+	res = elt(t, dir, "clean")
+	if res.code != 0 {
+		t.Errorf("clean: exit %d %s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target")); !os.IsNotExist(err) {
+		t.Errorf("target/ still exists after clean")
+	}
+
+	res = elt(t, dir, "--version")
+	if res.code != 0 || !strings.HasPrefix(res.stdout, "elt version ") {
+		t.Errorf("--version: %q", res.stdout)
+	}
+	res = elt(t, dir, "frobnicate")
+	if res.code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", res.code)
+	}
+}
+
+func TestJSONLogFormat(t *testing.T) {
+	dir := starterProject(t)
+	res := elt(t, dir, "build", "--log-format", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	finished := 0
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var ev struct {
+			Info struct {
+				Name, Level, Msg string
+			} `json:"info"`
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not JSON: %q: %v", line, err)
+		}
+		if ev.Info.Name == "NodeFinished" {
+			finished++
+			if ev.Data["status"] == nil || ev.Data["node_info"] == nil {
+				t.Errorf("NodeFinished without status/node_info: %s", line)
+			}
+		}
+	}
+	if finished != 8 {
+		t.Errorf("NodeFinished events: got %d, want 8", finished)
+	}
+}
+
+func TestFailFastStopsTheRun(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "models/example/people.sql", "select nope from {{ ref('raw_people') }}\n")
+	for i := 0; i < 6; i++ {
+		writeFile(t, dir, "models/example/extra"+string(rune('a'+i))+".sql", "select 1 as one\n")
+	}
+	res := elt(t, dir, "run", "--fail-fast", "--threads", "1")
+	if res.code != 1 {
+		t.Fatalf("exit %d\n%s", res.code, res.stdout)
+	}
+	if !strings.Contains(res.stdout, "SKIP") {
+		t.Errorf("nothing was skipped after the failure:\n%s", res.stdout)
+	}
+}
