@@ -3,117 +3,39 @@ package tests
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/duckdb"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/project"
 )
 
-// sqlAdapter is a minimal adapters.Adapter over a real DuckDB database/sql
-// handle, so Run is tested against a real warehouse without depending on
-// the adapters/duckdb package being finished. It records what Run asked of it.
-type sqlAdapter struct {
-	db      *sql.DB
-	schemas []string // "database.schema" passed to CreateSchema
-	built   []adapters.Model
+// testAdapter is the real DuckDB adapter plus a database/sql handle on the
+// same file (one DuckDB instance per file in a process) for fixtures.
+type testAdapter struct {
+	*duckdb.Adapter
+	db *sql.DB
 }
 
-var _ adapters.Adapter = (*sqlAdapter)(nil)
-
-type duckDialect struct{}
-
-func (duckDialect) Type() string { return "duckdb" }
-func (duckDialect) Quote(ident string) string {
-	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
-}
-func (d duckDialect) RenderRelation(r adapters.Relation) string {
-	var parts []string
-	for _, p := range []string{r.Database, r.Schema, r.Identifier} {
-		if p != "" {
-			parts = append(parts, d.Quote(p))
-		}
-	}
-	return strings.Join(parts, ".")
-}
-
-func (a *sqlAdapter) Dialect() adapters.Dialect { return duckDialect{} }
-func (a *sqlAdapter) Exec(ctx context.Context, q string) error {
-	_, err := a.db.ExecContext(ctx, q)
-	return err
-}
-func (a *sqlAdapter) Query(ctx context.Context, q string) (*adapters.Result, error) {
-	rows, err := a.db.QueryContext(ctx, q)
+func newTestAdapter(t *testing.T) *testAdapter {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.duckdb")
+	a, err := duckdb.Open(context.Background(), duckdb.Config{Path: path})
 	if err != nil {
-		return nil, err
+		t.Fatalf("open duckdb adapter: %v", err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+	t.Cleanup(func() { a.Close() })
+	db, err := sql.Open("duckdb", path)
 	if err != nil {
-		return nil, err
+		t.Fatalf("open duckdb: %v", err)
 	}
-	res := &adapters.Result{Columns: cols}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	return res, rows.Err()
+	t.Cleanup(func() { db.Close() })
+	return &testAdapter{Adapter: a, db: db}
 }
-func (a *sqlAdapter) Columns(context.Context, adapters.Relation) ([]adapters.Column, error) {
-	return nil, errors.New("not used by package tests")
-}
-func (a *sqlAdapter) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
-	var kind string
-	err := a.db.QueryRowContext(ctx, `select table_type from information_schema.tables
-		where table_catalog = ? and table_schema = ? and table_name = ?`,
-		rel.Database, rel.Schema, rel.Identifier).Scan(&kind)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return adapters.KindNone, nil
-	case err != nil:
-		return "", err
-	case kind == "VIEW":
-		return adapters.KindView, nil
-	}
-	return adapters.KindTable, nil
-}
-func (a *sqlAdapter) CreateSchema(ctx context.Context, database, schema string) error {
-	a.schemas = append(a.schemas, database+"."+schema)
-	d := a.Dialect()
-	return a.Exec(ctx, "create schema if not exists "+d.Quote(database)+"."+d.Quote(schema))
-}
-func (a *sqlAdapter) Materialize(ctx context.Context, m adapters.Model) (adapters.RunResult, error) {
-	a.built = append(a.built, m)
-	rel := a.Dialect().RenderRelation(m.Relation)
-	// Replacing a table by a view (or back) needs the old one gone first.
-	kind, err := a.RelationKind(ctx, m.Relation)
-	if err != nil {
-		return adapters.RunResult{}, err
-	}
-	if kind != adapters.KindNone && string(kind) != m.Materialized {
-		if err := a.Exec(ctx, fmt.Sprintf("drop %s %s", kind, rel)); err != nil {
-			return adapters.RunResult{}, err
-		}
-	}
-	err = a.Exec(ctx, fmt.Sprintf("create or replace %s %s as (\n%s\n)", m.Materialized, rel, m.SQL))
-	return adapters.RunResult{Message: "OK", RowsAffected: -1}, err
-}
-func (a *sqlAdapter) LoadSeed(context.Context, adapters.Seed) (adapters.RunResult, error) {
-	return adapters.RunResult{}, errors.New("not used by package tests")
-}
-func (a *sqlAdapter) Close() error { return a.db.Close() }
 
-// testNode builds a test node as the compiler would hand it over.
 func testNode(name, compiled string, cfg project.Config) *compiler.Node {
 	n := &compiler.Node{CompiledCode: compiled, Compiled: true}
 	n.UniqueID = "test.shop." + name
@@ -237,7 +159,7 @@ func TestRunAgainstDuckDB(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := &sqlAdapter{db: openDuckDB(t)}
+			a := newTestAdapter(t)
 			mustExec(t, a.db, runFixture)
 			opts := tc.opts
 			opts.Database, opts.Schema = "test", "main"
@@ -249,13 +171,13 @@ func TestRunAgainstDuckDB(t *testing.T) {
 				t.Errorf("outcome differs:%s", d)
 			}
 			if tc.wantRelation == (adapters.Relation{}) {
-				if len(a.built) != 0 || len(a.schemas) != 0 {
-					t.Errorf("nothing should be stored, got schemas %v and builds %+v", a.schemas, a.built)
+				if extra := extraSchemas(t, a.db); len(extra) != 0 {
+					t.Errorf("nothing should be stored, got schemas %v", extra)
 				}
 				return
 			}
-			if d := diff([]string{tc.wantRelation.Database + "." + tc.wantRelation.Schema}, a.schemas); d != "" {
-				t.Errorf("CreateSchema calls differ:%s", d)
+			if d := diff([]string{tc.wantRelation.Schema}, extraSchemas(t, a.db)); d != "" {
+				t.Errorf("schemas created differ:%s", d)
 			}
 			kind, err := a.RelationKind(context.Background(), tc.wantRelation)
 			if err != nil {
@@ -263,9 +185,6 @@ func TestRunAgainstDuckDB(t *testing.T) {
 			}
 			if kind != tc.wantKind {
 				t.Errorf("stored relation kind: want %q, got %q", tc.wantKind, kind)
-			}
-			if len(a.built) != 1 || a.built[0].UniqueID != tc.node.UniqueID || a.built[0].Materialized != string(tc.wantKind) {
-				t.Errorf("Materialize calls: %+v", a.built)
 			}
 			stored := queryStrings(t, a.db, "select * from "+got.StoredRelation)
 			if tc.wantStored != nil {
@@ -283,7 +202,7 @@ func TestRunAgainstDuckDB(t *testing.T) {
 // finds none.
 func TestRunReplacesStoredFailures(t *testing.T) {
 	ctx := context.Background()
-	a := &sqlAdapter{db: openDuckDB(t)}
+	a := newTestAdapter(t)
 	mustExec(t, a.db, runFixture)
 	n := testNode("not_null_orders_id", "select * from orders where id is null", project.Config{"store_failures": true})
 	opts := Options{Database: "test", Schema: "main"}
@@ -327,7 +246,7 @@ func TestRunErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := &sqlAdapter{db: openDuckDB(t)}
+			a := newTestAdapter(t)
 			got, err := Run(context.Background(), a, tc.node, Options{Database: "test", Schema: "main"})
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("want error containing %q, got %v", tc.wantErr, err)
@@ -339,8 +258,8 @@ func TestRunErrors(t *testing.T) {
 				t.Errorf("outcome: want status error with the message, got %+v", got)
 			}
 			// Bad config is found before anything is written.
-			if strings.Contains(tc.name, "bad") && (len(a.schemas) != 0 || len(a.built) != 0) {
-				t.Errorf("wrote to the warehouse despite bad config: %v %+v", a.schemas, a.built)
+			if extra := extraSchemas(t, a.db); strings.Contains(tc.name, "bad") && len(extra) != 0 {
+				t.Errorf("wrote to the warehouse despite bad config: %v", extra)
 			}
 		})
 	}
@@ -370,4 +289,15 @@ func TestAuditRelation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// extraSchemas lists the schemas a test run created (all but main and the system ones).
+func extraSchemas(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	var out []string
+	for _, r := range queryStrings(t, db, `select schema_name from information_schema.schemata
+		where catalog_name = 'test' and schema_name not in ('main', 'information_schema', 'pg_catalog') order by 1`) {
+		out = append(out, r[0])
+	}
+	return out
 }
