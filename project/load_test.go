@@ -584,4 +584,3 @@ func TestAllProblemsReported(t *testing.T) {
 		t.Errorf("want 3 errors, got %d:\n%v", len(l), err)
 	}
 }
-
