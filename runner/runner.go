@@ -43,6 +43,7 @@ type Result struct {
 	CompletedAt    time.Time
 	AdapterMsg     string
 	StoredFailures string
+	Batches        []Batch // microbatch models only
 }
 
 // Duration is how long the node ran.
@@ -77,6 +78,13 @@ type Options struct {
 	OnEvent func(Event)
 	// Tests configures data tests (target database and schema for stored failures).
 	Tests tests.Options
+	// IsIncremental answers is_incremental() for a model (see IncrementalTargets);
+	// nil means never.
+	IsIncremental func(n *compiler.Node) bool
+	// EventTimeStart and EventTimeEnd bound microbatch runs (--event-time-start/--event-time-end).
+	EventTimeStart, EventTimeEnd time.Time
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Runner runs nodes of one manifest on one adapter.
@@ -231,14 +239,17 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) Result {
 	case project.Test:
 		err = r.test(ctx, n, &res)
 	case project.Snapshot:
-		err = fmt.Errorf("%s: snapshots are not supported yet", n.OriginalFilePath)
+		err = r.build(ctx, n, &res, func() (adapters.RunResult, error) { return r.snapshot(ctx, n) })
 	default:
 		err = fmt.Errorf("%s: cannot run a %s", n.UniqueID, n.ResourceType)
 	}
 	if err != nil {
 		res.Status = Error
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		if ctx.Err() != nil {
+			// Whatever the warehouse said, the query stopped because the run was cancelled.
 			res.Status = Cancelled
+			res.Message = "cancelled: " + context.Cause(ctx).Error()
+			return res
 		}
 		res.Message = err.Error()
 	}
@@ -262,6 +273,9 @@ func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error 
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
+	if err := r.runHooks(ctx, n, "pre_hook"); err != nil {
+		return err
+	}
 	s := adapters.Seed{
 		UniqueID:     n.UniqueID,
 		Relation:     toAdapterRel(n.Relation),
@@ -269,7 +283,7 @@ func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error 
 		ColumnTypes:  n.SeedColumnTypes,
 		QuoteColumns: boolConfig(n.Config, "quote_columns", false),
 		Delimiter:    stringConfig(n.Config, "delimiter", ","),
-		FullRefresh:  r.opts.FullRefresh || boolConfig(n.Config, "full_refresh", false),
+		FullRefresh:  FullRefresh(n.Config, r.opts.FullRefresh),
 	}
 	if ct, ok := n.Config["column_types"].(map[string]any); ok && len(s.ColumnTypes) == 0 {
 		s.ColumnTypes = map[string]string{}
@@ -282,6 +296,9 @@ func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error 
 		// Name the CSV relative to the project, as every other message does.
 		return errors.New(strings.ReplaceAll(err.Error(), r.m.Project.Root+string(filepath.Separator), ""))
 	}
+	if err := r.runHooks(ctx, n, "post_hook"); err != nil {
+		return err
+	}
 	res.Status = Success
 	res.AdapterMsg = rr.Message
 	res.RowsAffected = rr.RowsAffected
@@ -293,26 +310,68 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 	mat := materialized(n)
 	switch mat {
 	case "table", "view":
-	default:
-		return fmt.Errorf("%s: materialization %q is not supported yet (use table, view or ephemeral)", n.OriginalFilePath, mat)
+		return r.build(ctx, n, res, func() (adapters.RunResult, error) {
+			return r.a.Materialize(ctx, adapters.Model{
+				UniqueID:     n.UniqueID,
+				Relation:     toAdapterRel(n.Relation),
+				Materialized: mat,
+				SQL:          n.CompiledCode,
+				Config:       n.Config,
+			})
+		})
+	case "incremental":
+		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.incremental(ctx, n, res) })
 	}
+	return fmt.Errorf("%s: materialization %q is not supported (use table, view, incremental or ephemeral)", n.OriginalFilePath, mat)
+}
+
+// HookRenderer renders a node's pre_hook/post_hook statements.
+type HookRenderer interface {
+	Hooks(ctx context.Context, id string, which string) ([]string, error)
+}
+
+// build wraps one materialization with its schema, pre-hooks and post-hooks.
+func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do func() (adapters.RunResult, error)) error {
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
-	rr, err := r.a.Materialize(ctx, adapters.Model{
-		UniqueID:     n.UniqueID,
-		Relation:     toAdapterRel(n.Relation),
-		Materialized: mat,
-		SQL:          n.CompiledCode,
-		Config:       n.Config,
-	})
+	if err := r.runHooks(ctx, n, "pre_hook"); err != nil {
+		return err
+	}
+	rr, err := do()
 	if err != nil {
 		return located(n, err)
+	}
+	if err := r.runHooks(ctx, n, "post_hook"); err != nil {
+		return err
 	}
 	res.Status = Success
 	res.AdapterMsg = rr.Message
 	res.RowsAffected = rr.RowsAffected
 	res.Message = rr.Message
+	return nil
+}
+
+func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string) error {
+	if n.Config[which] == nil {
+		return nil
+	}
+	hr, ok := any(r.m).(HookRenderer)
+	if !ok {
+		return fmt.Errorf("%s: %s needs hook rendering, which is not available", n.OriginalFilePath, which)
+	}
+	stmts, err := hr.Hooks(ctx, n.UniqueID, which)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", n.OriginalFilePath, which, err)
+	}
+	for i, sql := range stmts {
+		if strings.TrimSpace(sql) == "" {
+			continue
+		}
+		if err := r.a.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("%s: %s %d: %w", n.OriginalFilePath, strings.ReplaceAll(which, "_", "-"), i+1, err)
+		}
+	}
 	return nil
 }
 

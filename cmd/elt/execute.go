@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +18,8 @@ import (
 )
 
 // execute runs build, run, seed or test.
-func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, command string, kinds []string, build bool) error {
+// retryIDs, when not nil, replaces selection (elt retry).
+func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, command string, kinds []string, build bool, retryIDs []string) error {
 	started := time.Now()
 	s, err := load(ctx, f, env, stdout, true)
 	if err != nil {
@@ -32,11 +32,27 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	}
 	defer s.close()
 
-	ids, err := s.selectIDs(kinds)
-	if err != nil {
-		return err
+	ids := retryIDs
+	if ids == nil {
+		if ids, err = s.selectIDs(kinds); err != nil {
+			return err
+		}
+	}
+	var eventStart, eventEnd time.Time
+	if f.eventStart != "" {
+		if eventStart, err = parseFlagTime(f.eventStart); err != nil {
+			return usageErr(fmt.Errorf("--event-time-start: %w", err))
+		}
+	}
+	if f.eventEnd != "" {
+		if eventEnd, err = parseFlagTime(f.eventEnd); err != nil {
+			return usageErr(fmt.Errorf("--event-time-end: %w", err))
+		}
 	}
 	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if s.incremental, err = runner.IncrementalTargets(ctx, s.adapter, s.manifest, ids, f.fullRefresh); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if err := s.manifest.Compile(ctx, ids); err != nil {
@@ -57,12 +73,15 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	s.log.info("ConcurrencyLine", "", nil)
 
 	r := runner.New(s.manifest, s.graph, s.adapter, runner.Options{
-		Threads:     threads,
-		FailFast:    f.failFast,
-		FullRefresh: f.fullRefresh,
-		Build:       build,
-		OnEvent:     s.printEvent,
-		Tests:       tests.Options{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema},
+		Threads:        threads,
+		FailFast:       f.failFast,
+		FullRefresh:    f.fullRefresh,
+		Build:          build,
+		OnEvent:        s.printEvent,
+		Tests:          tests.Options{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema},
+		IsIncremental:  s.isIncremental,
+		EventTimeStart: eventStart,
+		EventTimeEnd:   eventEnd,
 	})
 	results := r.Run(ctx, ids)
 	elapsed := time.Since(started)
@@ -75,10 +94,8 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	}
 	code := s.printSummary(results, elapsed)
 	if ctx.Err() != nil {
-		if errors.Is(context.Cause(ctx), context.Canceled) {
-			return &exitError{code: exitSIGINT}
-		}
-		return &exitError{code: exitSIGINT}
+		s.log.warn("CancelLine", "Cancelled: "+context.Cause(ctx).Error()+"; unfinished nodes are marked cancelled in run_results.json", nil)
+		return &exitError{code: cancelledExit(ctx)}
 	}
 	if code != exitOK {
 		return &exitError{code: code}
@@ -375,9 +392,18 @@ func (s *session) writeManifest() error {
 func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration, command string) error {
 	out := make([]docs.NodeResult, 0, len(results))
 	for _, r := range results {
+		status := string(r.Status)
+		if r.Status == runner.Cancelled {
+			// dbt's run_results schema has no cancelled status: a cancelled node
+			// is skipped, and its message says it was cancelled.
+			status = string(runner.Skipped)
+			if !strings.HasPrefix(r.Message, "cancelled") {
+				r.Message = "cancelled"
+			}
+		}
 		nr := docs.NodeResult{
 			UniqueID:      r.UniqueID,
-			Status:        string(r.Status),
+			Status:        status,
 			Message:       r.Message,
 			ThreadID:      r.ThreadID,
 			StartedAt:     r.StartedAt,
@@ -447,4 +473,56 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 		}
 	}
 	return nil
+}
+
+func parseFlagTime(v string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date or timestamp (use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)", v)
+}
+
+// retryCommand re-runs what the last run left undone, with that run's command.
+func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	p, err := project.Load(ctx, project.Options{
+		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
+		Env: env.lookupEnv, SkipProfile: true,
+	})
+	if err != nil {
+		return usageErr(err)
+	}
+	tp := p.Config.TargetPath
+	if tp == "" {
+		tp = "target"
+	}
+	path := filepath.Join(p.Root, tp, "run_results.json")
+	prev, err := docs.ReadRunResults(path)
+	if err != nil {
+		return usageErr(fmt.Errorf("%s: %w (run a command such as elt build first)", path, err))
+	}
+	command, _ := prev.Args["which"].(string)
+	kinds := map[string][]string{
+		"build": {"seed", "model", "snapshot", "test"}, "run": {"model"}, "seed": {"seed"},
+		"test": {"test"}, "snapshot": {"snapshot"},
+	}[command]
+	if kinds == nil {
+		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test and snapshot", path, command))
+	}
+	var ids []string
+	for _, r := range prev.Results {
+		switch r.Status {
+		case "error", "fail", "skipped", "runtime error", "partial success":
+			ids = append(ids, r.UniqueID)
+		}
+	}
+	if len(ids) == 0 {
+		fmt.Fprintln(stdout, "Nothing to retry: the last run finished without errors or skips.")
+		return nil
+	}
+	if v, ok := prev.Args["full_refresh"].(bool); ok {
+		f.fullRefresh = v
+	}
+	return execute(ctx, f, env, stdout, stderr, command, kinds, command == "build", ids)
 }

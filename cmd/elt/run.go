@@ -59,6 +59,9 @@ type flags struct {
 	output        string
 	noColor       bool
 	indirect      string
+	eventStart    string
+	eventEnd      string
+	macroArgs     string
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -153,7 +156,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	runFlags := func(c *cobra.Command) {
 		sel(c)
 		c.Flags().BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
-		c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild seeds (and later incremental models) from scratch")
+		c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild seeds and incremental models from scratch")
+		c.Flags().StringVar(&f.eventStart, "event-time-start", "", "microbatch models: first batch time (YYYY-MM-DD[ HH:MM:SS])")
+		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
@@ -162,7 +167,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			Short: short,
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				return execute(cmd.Context(), f, env, stdout, stderr, use, kinds, build)
+				return execute(cmd.Context(), f, env, stdout, stderr, use, kinds, build, nil)
 			},
 		}
 		runFlags(c)
@@ -173,7 +178,30 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		mk("run", "Materialize the selected models", []string{"model"}, false),
 		mk("seed", "Load the CSV seeds into the warehouse", []string{"seed"}, false),
 		mk("test", "Run the data tests", []string{"test"}, false),
+		mk("snapshot", "Record changes to the selected snapshots", []string{"snapshot"}, false),
 	)
+
+	retryCmd := &cobra.Command{
+		Use:   "retry",
+		Short: "Re-run the nodes that errored, failed or were skipped in the last run (from target/run_results.json)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return retryCommand(cmd.Context(), f, env, stdout, stderr)
+		},
+	}
+	retryCmd.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
+	retryCmd.Flags().BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
+
+	opCmd := &cobra.Command{
+		Use:   "run-operation MACRO",
+		Short: "Run a macro, e.g. to grant access or vacuum tables",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runOperationCommand(cmd.Context(), f, env, stdout, stderr, args[0])
+		},
+	}
+	opCmd.Flags().StringVar(&f.macroArgs, "args", "", "the macro's arguments as a YAML or JSON dict, e.g. '{days: 7}'")
+	root.AddCommand(retryCmd, opCmd)
 
 	compileCmd := &cobra.Command{
 		Use:   "compile",

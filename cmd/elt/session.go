@@ -33,7 +33,11 @@ type session struct {
 	adapter      adapters.Adapter // nil until connect
 	manifest     *compiler.Manifest
 	graph        *graph.Graph
+	// incremental answers is_incremental() per model id; filled after connecting.
+	incremental map[string]bool
 }
+
+func (s *session) isIncremental(n *compiler.Node) bool { return s.incremental[n.UniqueID] }
 
 func newInvocationID() string {
 	var b [16]byte
@@ -135,13 +139,14 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	m, err := compiler.Parse(ctx, p, compiler.Options{
-		Dialect:      s.dialect,
-		Vars:         vars,
-		Env:          env.lookupEnv,
-		InvocationID: s.invocationID,
-		RunStartedAt: s.startedAt,
-		ExtraMacros:  tests.BuiltinMacros(),
-		Log:          func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
+		Dialect:       s.dialect,
+		Vars:          vars,
+		Env:           env.lookupEnv,
+		InvocationID:  s.invocationID,
+		RunStartedAt:  s.startedAt,
+		ExtraMacros:   tests.BuiltinMacros(),
+		IsIncremental: s.isIncremental,
+		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 	})
 	if err != nil {
 		return nil, usageErr(err)

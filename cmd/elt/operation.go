@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// runOperationCommand runs one macro with --args, as `dbt run-operation`.
+// Statements the macro issues (run_query, statement blocks) run on the
+// target's connection.
+func runOperationCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, macro string) error {
+	args, err := parseVars(f.macroArgs)
+	if err != nil {
+		return usageErr(fmt.Errorf("--args: %s", strings.TrimPrefix(err.Error(), "--vars: ")))
+	}
+	s, err := load(ctx, f, env, stdout, true)
+	if err != nil {
+		return err
+	}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	defer s.close()
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), nil)
+	out, err := s.manifest.CallMacro(ctx, macro, args)
+	if err != nil {
+		s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: %v", err), map[string]any{"macro": macro})
+		return &exitError{code: exitFailed}
+	}
+	if t := strings.TrimSpace(out); t != "" {
+		s.log.info("RunOperationOutput", t, map[string]any{"macro": macro})
+	}
+	return nil
+}

@@ -1,0 +1,310 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+// IncrementalTargets reports, for each selected incremental model, whether
+// is_incremental() is true: its table exists, it is a table, and no full
+// refresh applies. The compiler consults the answer while rendering.
+func IncrementalTargets(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, ids []string, fullRefreshFlag bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, id := range ids {
+		n := m.Nodes[id]
+		if n == nil || n.ResourceType != project.Model || materialized(n) != "incremental" {
+			continue
+		}
+		if FullRefresh(n.Config, fullRefreshFlag) {
+			out[id] = false
+			continue
+		}
+		kind, err := a.RelationKind(ctx, toAdapterRel(n.Relation))
+		if err != nil {
+			return nil, fmt.Errorf("%s: inspect %s: %w", n.OriginalFilePath, n.RelationName, err)
+		}
+		out[id] = kind == adapters.KindTable
+	}
+	return out, nil
+}
+
+// incremental runs one incremental model: a plain table build on the first
+// run or a full refresh, otherwise the configured strategy.
+func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result) (adapters.RunResult, error) {
+	strategy := incrementalStrategy(n.Config)
+	if strategy == "microbatch" {
+		return r.microbatch(ctx, n, res)
+	}
+	if !r.isIncremental(n) {
+		return r.a.Materialize(ctx, adapters.Model{UniqueID: n.UniqueID, Relation: toAdapterRel(n.Relation), Materialized: "table", SQL: n.CompiledCode, Config: n.Config})
+	}
+	inc, ok := r.a.(adapters.Incrementaler)
+	if !ok {
+		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support incremental models", r.a.Dialect().Type())
+	}
+	return inc.Incremental(ctx, r.incrementalRequest(n, strategy, n.CompiledCode))
+}
+
+func (r *Runner) isIncremental(n *compiler.Node) bool {
+	if r.opts.IsIncremental == nil {
+		return false
+	}
+	return r.opts.IsIncremental(n)
+}
+
+func (r *Runner) incrementalRequest(n *compiler.Node, strategy, sql string) adapters.Incremental {
+	return adapters.Incremental{
+		UniqueID:            n.UniqueID,
+		Relation:            toAdapterRel(n.Relation),
+		SQL:                 sql,
+		Strategy:            strategy,
+		UniqueKey:           stringList(n.Config, "unique_key"),
+		MergeUpdateColumns:  stringList(n.Config, "merge_update_columns"),
+		MergeExcludeColumns: stringList(n.Config, "merge_exclude_columns"),
+		OnSchemaChange:      strings.ToLower(stringConfig(n.Config, "on_schema_change", "ignore")),
+		EventTime:           stringConfig(n.Config, "event_time", ""),
+		Config:              n.Config,
+	}
+}
+
+// BatchRenderer renders one model for one microbatch window.
+type BatchRenderer interface {
+	RenderBatch(ctx context.Context, id string, start, end time.Time) (string, error)
+}
+
+// Batch is one microbatch window of a model and how it went.
+type Batch struct {
+	Start, End time.Time
+	Status     Status
+	Message    string
+	Attempts   int
+}
+
+// microbatch splits the model's time range into batches and runs each one
+// as its own query; a failed batch is retried once on its own, and the
+// model reports each batch that still failed.
+func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) (adapters.RunResult, error) {
+	eventTime := stringConfig(n.Config, "event_time", "")
+	if eventTime == "" {
+		return adapters.RunResult{}, fmt.Errorf("microbatch model %s needs an event_time config (the column holding each row's time)", n.Name)
+	}
+	size, err := parseBatchSize(stringConfig(n.Config, "batch_size", ""))
+	if err != nil {
+		return adapters.RunResult{}, fmt.Errorf("microbatch model %s: %w", n.Name, err)
+	}
+	incremental := r.isIncremental(n)
+	start, end, err := r.batchRange(n, size, incremental)
+	if err != nil {
+		return adapters.RunResult{}, fmt.Errorf("microbatch model %s: %w", n.Name, err)
+	}
+	br, ok := any(r.m).(BatchRenderer)
+	if !ok {
+		return adapters.RunResult{}, errors.New("microbatch rendering is not available")
+	}
+	inc, ok := r.a.(adapters.Incrementaler)
+	if !ok {
+		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support incremental models", r.a.Dialect().Type())
+	}
+	var batches []Batch
+	for s := start; s.Before(end); s = size.next(s) {
+		batches = append(batches, Batch{Start: s, End: size.next(s)})
+	}
+	var total int64
+	exists := incremental
+	for i := range batches {
+		b := &batches[i]
+		for attempt := 1; attempt <= 2; attempt++ {
+			b.Attempts = attempt
+			if ctx.Err() != nil {
+				return adapters.RunResult{}, ctx.Err()
+			}
+			sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
+			var rr adapters.RunResult
+			if err == nil {
+				if !exists {
+					rr, err = r.a.Materialize(ctx, adapters.Model{UniqueID: n.UniqueID, Relation: toAdapterRel(n.Relation), Materialized: "table", SQL: sql, Config: n.Config})
+				} else {
+					req := r.incrementalRequest(n, "microbatch", sql)
+					req.BatchStart, req.BatchEnd = b.Start, b.End
+					rr, err = inc.Incremental(ctx, req)
+				}
+			}
+			if err == nil {
+				exists = true
+				b.Status, b.Message = Success, rr.Message
+				if rr.RowsAffected > 0 {
+					total += rr.RowsAffected
+				}
+				break
+			}
+			b.Status, b.Message = Error, err.Error()
+		}
+	}
+	res.Batches = batches
+	var failed []string
+	for _, b := range batches {
+		if b.Status != Success {
+			failed = append(failed, fmt.Sprintf("batch %s..%s: %s", b.Start.Format(time.RFC3339), b.End.Format(time.RFC3339), firstLine(b.Message)))
+		}
+	}
+	if len(failed) > 0 {
+		return adapters.RunResult{}, fmt.Errorf("%d of %d batches failed after a retry:\n%s", len(failed), len(batches), strings.Join(failed, "\n"))
+	}
+	return adapters.RunResult{Message: fmt.Sprintf("%d batches", len(batches)), RowsAffected: total}, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// batchRange is [start, end) to process: --event-time-start/--event-time-end
+// when given; else `begin` on a first run or full refresh; else the current
+// batch and `lookback` batches before it.
+func (r *Runner) batchRange(n *compiler.Node, size batchSize, incremental bool) (time.Time, time.Time, error) {
+	now := r.now().UTC()
+	end := size.next(size.trunc(now))
+	if !r.opts.EventTimeEnd.IsZero() {
+		end = r.opts.EventTimeEnd.UTC()
+	}
+	if !r.opts.EventTimeStart.IsZero() {
+		return size.trunc(r.opts.EventTimeStart.UTC()), end, nil
+	}
+	if !incremental {
+		begin := stringConfig(n.Config, "begin", "")
+		if begin == "" {
+			return time.Time{}, time.Time{}, errors.New("needs a begin config (the time of the first batch) for its first run")
+		}
+		t, err := parseTime(begin)
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("begin %q: %w", begin, err)
+		}
+		return size.trunc(t), end, nil
+	}
+	lookback := 1
+	if v, ok := n.Config["lookback"]; ok {
+		if _, err := fmt.Sscan(fmt.Sprint(v), &lookback); err != nil || lookback < 0 {
+			return time.Time{}, time.Time{}, fmt.Errorf("lookback must be a whole number, not %v", v)
+		}
+	}
+	start := size.trunc(now)
+	for i := 0; i < lookback; i++ {
+		start = size.prev(start)
+	}
+	return start, end, nil
+}
+
+func (r *Runner) now() time.Time {
+	if r.opts.Now != nil {
+		return r.opts.Now()
+	}
+	return time.Now()
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("not a date or timestamp (use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+}
+
+type batchSize string
+
+func parseBatchSize(s string) (batchSize, error) {
+	switch strings.ToLower(s) {
+	case "hour", "day", "month", "year":
+		return batchSize(strings.ToLower(s)), nil
+	case "":
+		return "", errors.New("needs a batch_size config: hour, day, month or year")
+	}
+	return "", fmt.Errorf("batch_size %q is not one of hour, day, month, year", s)
+}
+
+func (b batchSize) trunc(t time.Time) time.Time {
+	switch b {
+	case "hour":
+		return t.Truncate(time.Hour)
+	case "day":
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	case "month":
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+func (b batchSize) next(t time.Time) time.Time {
+	switch b {
+	case "hour":
+		return t.Add(time.Hour)
+	case "day":
+		return t.AddDate(0, 0, 1)
+	case "month":
+		return t.AddDate(0, 1, 0)
+	}
+	return t.AddDate(1, 0, 0)
+}
+
+func (b batchSize) prev(t time.Time) time.Time {
+	switch b {
+	case "hour":
+		return t.Add(-time.Hour)
+	case "day":
+		return t.AddDate(0, 0, -1)
+	case "month":
+		return t.AddDate(0, -1, 0)
+	}
+	return t.AddDate(-1, 0, 0)
+}
+
+// snapshot runs one snapshot node.
+func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunResult, error) {
+	sn, ok := r.a.(adapters.Snapshotter)
+	if !ok {
+		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support snapshots", r.a.Dialect().Type())
+	}
+	c := n.Config
+	req := adapters.Snapshot{
+		UniqueID:       n.UniqueID,
+		Relation:       toAdapterRel(n.Relation),
+		SQL:            n.CompiledCode,
+		Strategy:       strings.ToLower(stringConfig(c, "strategy", "")),
+		UniqueKey:      stringList(c, "unique_key"),
+		UpdatedAt:      stringConfig(c, "updated_at", ""),
+		HardDeletes:    strings.ToLower(stringConfig(c, "hard_deletes", "ignore")),
+		ValidToCurrent: stringConfig(c, "dbt_valid_to_current", ""),
+		Columns:        adapters.DefaultSnapshotColumns(),
+		Now:            r.now().UTC(),
+	}
+	if v, set := optBool(c, "invalidate_hard_deletes"); set && v && c["hard_deletes"] == nil {
+		req.HardDeletes = "invalidate"
+	}
+	if cc, ok := c["check_cols"].(string); ok && strings.EqualFold(cc, "all") {
+		req.CheckAll = true
+	} else {
+		req.CheckCols = stringList(c, "check_cols")
+	}
+	if names, ok := c["snapshot_meta_column_names"].(map[string]any); ok {
+		set := func(key string, dst *string) {
+			if v, ok := names[key]; ok && v != nil && fmt.Sprint(v) != "" {
+				*dst = fmt.Sprint(v)
+			}
+		}
+		set("dbt_scd_id", &req.Columns.ScdID)
+		set("dbt_updated_at", &req.Columns.UpdatedAt)
+		set("dbt_valid_from", &req.Columns.ValidFrom)
+		set("dbt_valid_to", &req.Columns.ValidTo)
+		set("dbt_is_deleted", &req.Columns.IsDeleted)
+	}
+	return sn.Snapshot(ctx, req)
+}
