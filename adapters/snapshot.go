@@ -1,0 +1,125 @@
+package adapters
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Snapshot strategies and hard-delete modes, as written in a snapshot's config.
+const (
+	SnapshotTimestamp = "timestamp"
+	SnapshotCheck     = "check"
+
+	HardDeletesIgnore     = "ignore"
+	HardDeletesInvalidate = "invalidate"
+	HardDeletesNewRecord  = "new_record"
+)
+
+// Values of the is-deleted meta column (hard_deletes: new_record). They are
+// strings, not booleans, as in dbt.
+const (
+	SnapshotDeleted    = "True"
+	SnapshotNotDeleted = "False"
+)
+
+// ErrSnapshotConfig is wrapped by every error Snapshot.Normalize returns, so
+// callers can tell a configuration mistake from a warehouse failure.
+var ErrSnapshotConfig = errors.New("invalid snapshot config")
+
+// DuplicateKeyError says that a snapshot's unique_key is not unique in its
+// source. dbt would record duplicate versions silently; we refuse instead.
+type DuplicateKeyError struct {
+	Snapshot string   // the snapshot's UniqueID
+	Key      []string // the unique_key columns
+	Samples  []string // a few offending keys, e.g. "id=1 (2 rows)"
+}
+
+func (e *DuplicateKeyError) Error() string {
+	return fmt.Sprintf("unique_key (%s) is not unique in the snapshot's source, e.g. %s; make the key unique (add columns to unique_key, or deduplicate the select)",
+		strings.Join(e.Key, ", "), strings.Join(e.Samples, ", "))
+}
+
+// Normalize checks s and fills in defaults: hard_deletes "ignore", dbt's meta
+// column names for those left empty, and Now (the current time) when zero.
+// Errors wrap ErrSnapshotConfig; with an error, s is returned unchanged.
+func (s Snapshot) Normalize() (Snapshot, error) {
+	orig := s
+	fail := func(format string, args ...any) (Snapshot, error) {
+		return orig, fmt.Errorf("%w: %s", ErrSnapshotConfig, fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(s.SQL) == "" {
+		return fail("empty SQL")
+	}
+	if len(s.UniqueKey) == 0 {
+		return fail("unique_key is required")
+	}
+	for _, k := range s.UniqueKey {
+		if strings.TrimSpace(k) == "" {
+			return fail("unique_key has an empty column name")
+		}
+	}
+	switch s.Strategy {
+	case SnapshotTimestamp:
+		if s.UpdatedAt == "" {
+			return fail("the timestamp strategy needs updated_at")
+		}
+	case SnapshotCheck:
+		if !s.CheckAll && len(s.CheckCols) == 0 {
+			return fail("the check strategy needs check_cols (a list of columns, or all)")
+		}
+		for _, c := range s.CheckCols {
+			if strings.TrimSpace(c) == "" {
+				return fail("check_cols has an empty column name")
+			}
+		}
+	case "":
+		return fail("strategy is required (timestamp or check)")
+	default:
+		return fail("unknown strategy %q (want timestamp or check)", s.Strategy)
+	}
+	switch s.HardDeletes {
+	case "":
+		s.HardDeletes = HardDeletesIgnore
+	case HardDeletesIgnore, HardDeletesInvalidate, HardDeletesNewRecord:
+	default:
+		return fail("unknown hard_deletes %q (want ignore, invalidate or new_record)", s.HardDeletes)
+	}
+	def := DefaultSnapshotColumns()
+	for _, f := range []struct {
+		got *string
+		def string
+	}{
+		{&s.Columns.ScdID, def.ScdID},
+		{&s.Columns.UpdatedAt, def.UpdatedAt},
+		{&s.Columns.ValidFrom, def.ValidFrom},
+		{&s.Columns.ValidTo, def.ValidTo},
+		{&s.Columns.IsDeleted, def.IsDeleted},
+	} {
+		if *f.got == "" {
+			*f.got = f.def
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range s.Columns.Names(true) {
+		if seen[strings.ToLower(c)] {
+			return fail("snapshot_meta_column_names uses %q twice", c)
+		}
+		seen[strings.ToLower(c)] = true
+	}
+	if s.Now.IsZero() {
+		s.Now = time.Now()
+	}
+	return s, nil
+}
+
+// Names lists the meta column names in the order they are added to a new
+// snapshot table; the is-deleted column only when withDeleted.
+func (c SnapshotColumns) Names(withDeleted bool) []string {
+	names := []string{c.ScdID, c.UpdatedAt, c.ValidFrom, c.ValidTo}
+	if withDeleted {
+		names = append(names, c.IsDeleted)
+	}
+	return names
+}
