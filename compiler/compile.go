@@ -52,7 +52,7 @@ func (m *Manifest) Compile(ctx context.Context, ids []string) error {
 	pre := make([]string, len(order))
 	m.parallel(ctx, len(order), func(i int) {
 		n := m.Nodes[order[i]]
-		states[i], errs[i] = m.renderNode(n, true)
+		states[i], errs[i] = m.renderNode(ctx, n, true)
 		if errs[i] == nil {
 			pre[i] = n.CompiledCode
 		}
@@ -165,7 +165,8 @@ func skipSpaceAndComments(s string) int {
 	return i
 }
 
-// CallMacro renders a macro call outside any node (run-operation, hooks).
+// CallMacro renders a macro call outside any node (run-operation, hooks)
+// with execute=true: run_query and statement run through Options.Query.
 // The result is the macro's output, or the str() of what it return()ed.
 func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]any) (string, error) {
 	v, err := m.CallMacroValue(ctx, name, args)
@@ -193,6 +194,7 @@ func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[str
 		return nil, diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", name)
 	}
 	st := m.engine.newState(m, nil, true)
+	st.ctx = ctx
 	v, err := st.invoke(name, nil, args)
 	if err != nil {
 		return nil, diag.Errorf(def.meta.OriginalFilePath, diag.Pos{Line: def.meta.Line}, "", "in macro %s: %v", name, err)
@@ -203,24 +205,7 @@ func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[str
 // RenderString renders tmpl in the context of node (nil: no node) with
 // execute=true, for hooks and operations.
 func (m *Manifest) RenderString(ctx context.Context, tmpl string, node *Node) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	st := m.engine.newState(m, node, true)
-	out, err := st.renderString(tmpl)
-	if err != nil {
-		file := ""
-		if node != nil {
-			file = node.OriginalFilePath
-		}
-		if st.fatal != nil {
-			if je, ok := st.fatal.(*jinjaError); ok {
-				return "", diag.Errorf(file, diag.Pos{}, je.hint, "%s", je.msg)
-			}
-		}
-		return "", diag.Errorf(file, diag.Pos{}, "", "%s", cleanGonjaMessage(err.Error()))
-	}
-	return out, nil
+	return m.renderWith(ctx, tmpl, node, nil)
 }
 
 // CompiledPath is where dbt writes a node's compiled SQL, relative to

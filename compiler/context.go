@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -28,6 +29,15 @@ type renderState struct {
 	node    *Node // nil for CallMacro
 	execute bool
 	root    *exec.Context
+	ctx     context.Context // for run_query and statement
+
+	// Set by RenderBatch: the batch window (refs and sources with an
+	// event_time are filtered to it) and is_incremental()'s answer.
+	batch       *batchWindow
+	incremental *bool
+
+	// statement('name') results for load_result('name').
+	results map[string]*queryResult
 
 	// Captured in parse mode.
 	refs     []Ref
@@ -103,7 +113,7 @@ func (st *renderState) lineOf(fn string, args ...string) int {
 // newState prepares the context of one render. Node-specific values live
 // in a child of the shared globals, which are never written.
 func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
-	st := &renderState{engine: e, m: m, node: n, execute: execute}
+	st := &renderState{engine: e, m: m, node: n, execute: execute, ctx: context.Background()}
 	root := exec.NewContext(e.globals).Inherit()
 	root.Set(stateKey, st)
 	root.Set("execute", execute)
@@ -283,6 +293,14 @@ func (v *nodeView) GetAttribute(name string) (*exec.Value, bool) {
 		return exec.AsValue(n.Meta), true
 	case "version":
 		return exec.AsValue(nil), true
+	case "batch":
+		// dbt's model.batch is None outside a microbatch batch; an empty
+		// mapping is just as falsy and lets an unguarded
+		// model.batch.event_time_start render empty at parse time.
+		if v.st.batch == nil {
+			return exec.AsValue(map[string]any{}), true
+		}
+		return exec.AsValue(v.st.batch.jinja()), true
 	case "relation_name":
 		return exec.AsValue(n.RelationName), true
 	case "depends_on":
@@ -488,6 +506,9 @@ func (e *engine) buildGlobals() {
 	g["zip"] = jfn(fnZip)
 	g["local_md5"] = jfn(fnMD5)
 	g["get_where_subquery"] = jfn(fnWhereSubquery)
+	g["run_query"] = jfn(fnRunQuery)
+	g["statement"] = jfn(fnStatement)
+	g["load_result"] = jfn(fnLoadResult)
 	g["dbt_version"] = "1.9.0"
 	g["project_name"] = e.proj.Config.Name
 	g["invocation_id"] = e.opts.InvocationID
@@ -610,7 +631,7 @@ func fnRef(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 	if err != nil {
 		return st.fail(st.lineOf("ref", r.Name), err.hint, "%s", err.msg)
 	}
-	return exec.AsValue(relationOf(target))
+	return exec.AsValue(st.batch.filter(relationOf(target), target.Config))
 }
 
 func fnSource(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
@@ -627,7 +648,8 @@ func fnSource(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 	if err != nil {
 		return st.fail(st.lineOf("source", s, t), err.hint, "%s", err.msg)
 	}
-	return exec.AsValue(&relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID]})
+	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID]}
+	return exec.AsValue(st.batch.filter(rel, src.Config))
 }
 
 func fnVar(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
@@ -694,6 +716,9 @@ func fnEnvVar(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 
 func fnIsIncremental(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 	st := stateFrom(ev)
+	if st.execute && st.incremental != nil {
+		return exec.AsValue(*st.incremental)
+	}
 	if !st.execute || st.node == nil || st.engine.opts.IsIncremental == nil {
 		return exec.AsValue(false)
 	}
@@ -873,8 +898,16 @@ func fnDispatch(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 // Python's str(datetime) and has strftime/isoformat.
 type timeValue struct{ t time.Time }
 
+// String is Python's str(datetime): microseconds only when not zero.
 func (tv *timeValue) String() string {
-	return tv.t.Format("2006-01-02 15:04:05.000000-07:00")
+	return pyDatetime(tv.t)
+}
+
+func pyDatetime(t time.Time) string {
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02 15:04:05-07:00")
+	}
+	return t.Format("2006-01-02 15:04:05.000000-07:00")
 }
 
 func (tv *timeValue) GetAttribute(name string) (*exec.Value, bool) {

@@ -73,7 +73,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	results := make([]*renderState, len(ids))
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
-		results[i], errs[i] = m.renderNode(m.Nodes[ids[i]], false)
+		results[i], errs[i] = m.renderNode(ctx, m.Nodes[ids[i]], false)
 	})
 	if err := ctx.Err(); err != nil {
 		return m, err
@@ -303,21 +303,37 @@ func (m *Manifest) parseBatches(ctx context.Context, ids []string) {
 	})
 }
 
-// renderNode renders one node; generic tests call their test macro.
-func (m *Manifest) renderNode(n *Node, execute bool) (*renderState, error) {
+// renderNode renders one node; with execute it stores the result in
+// n.CompiledCode.
+func (m *Manifest) renderNode(ctx context.Context, n *Node, execute bool) (*renderState, error) {
 	st := m.engine.newState(m, n, execute)
+	st.ctx = ctx
+	out, err := m.renderIn(st)
+	if err != nil {
+		return st, err
+	}
+	if execute && n.ResourceType != project.Seed {
+		n.CompiledCode = out
+	}
+	return st, nil
+}
+
+// renderIn renders st.node in st and returns the SQL without storing
+// it; generic tests call their test macro, seeds render nothing.
+func (m *Manifest) renderIn(st *renderState) (string, error) {
+	n := st.node
 	var out string
 	var err error
 	if n.TestMetadata != nil {
 		out, err = st.renderGenericTest()
 	} else {
 		if n.ResourceType == project.Seed {
-			return st, nil
+			return "", nil
 		}
 		var nt *nodeTemplate
 		nt, err = m.template(n)
 		if err != nil {
-			return st, err
+			return "", err
 		}
 		if nt.body != nil {
 			out, err = st.renderBody(nt)
@@ -329,12 +345,9 @@ func (m *Manifest) renderNode(n *Node, execute bool) (*renderState, error) {
 		err = st.fatal
 	}
 	if err != nil {
-		return st, err
+		return "", err
 	}
-	if execute {
-		n.CompiledCode = out
-	}
-	return st, nil
+	return out, nil
 }
 
 var atLineRe = regexp.MustCompile(`at line (\d+)`)
@@ -365,7 +378,10 @@ func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnost
 	line := 0
 	if mt := atLineRe.FindStringSubmatch(err.Error()); mt != nil {
 		line, _ = strconv.Atoi(mt[1])
-		if nt := m.engine.templates[n.UniqueID]; nt != nil && nt.body != nil {
+		m.engine.tplMu.Lock()
+		nt := m.engine.templates[n.UniqueID]
+		m.engine.tplMu.Unlock()
+		if nt != nil && nt.body != nil {
 			line -= nt.startLine - 1
 		}
 		line += shift

@@ -16,15 +16,17 @@ func TestRelations(t *testing.T) {
 	m, got := compileProject(t, p, testOptions())
 	golden(t, "relations/compiled.sql", got)
 	for id, want := range map[string]string{
-		"model.shop.plain":       `"warehouse"."main"."plain"`,
-		"model.shop.orders":      `"warehouse"."main_marts"."fct_orders"`,
-		"model.shop.elsewhere":   `"other_db"."main"."elsewhere"`,
-		"model.shop.stg_a":       `"warehouse"."main_stg"."stg_a"`,
-		"seed.shop.countries":    `"warehouse"."main"."country_codes"`,
-		"snapshot.shop.snap":     `"warehouse"."snapshots"."snap"`,
-		"snapshot.shop.modern":   `"warehouse"."main_snaps"."modern"`,
-		"source.shop.raw.orders": `"warehouse"."raw"."orders"`,
-		"source.shop.raw.items":  `"lake"."landing"."item_v2"`,
+		"model.shop.plain":     `"warehouse"."main"."plain"`,
+		"model.shop.orders":    `"warehouse"."main_marts"."fct_orders"`,
+		"model.shop.elsewhere": `"other_db"."main"."elsewhere"`,
+		"model.shop.stg_a":     `"warehouse"."main_stg"."stg_a"`,
+		"seed.shop.countries":  `"warehouse"."main"."country_codes"`,
+		"snapshot.shop.snap":   `"warehouse"."snapshots"."snap"`,
+		"snapshot.shop.modern": `"warehouse"."main_snaps"."modern"`,
+		// Neither target_schema nor schema: the target's schema.
+		"snapshot.shop.default_snap": `"warehouse"."main"."default_snap"`,
+		"source.shop.raw.orders":     `"warehouse"."raw"."orders"`,
+		"source.shop.raw.items":      `"lake"."landing"."item_v2"`,
 	} {
 		var gotRel string
 		if n, ok := m.Nodes[id]; ok {
@@ -44,5 +46,15 @@ func TestCustomNamingMacros(t *testing.T) {
 	golden(t, "custom_naming/compiled.sql", got)
 	if r := m.Nodes["model.shop.orders"].RelationName; r != `"warehouse"."marts"."orders_model"` {
 		t.Errorf("overriding generate_schema_name/generate_alias_name: got %s", r)
+	}
+	// Snapshots: target_schema (legacy) is used verbatim; schema (dbt 1.9)
+	// goes through generate_schema_name like any model's.
+	for id, want := range map[string]string{
+		"snapshot.shop.legacy_snap": `"warehouse"."snapshots"."legacy_snap_snapshot"`,
+		"snapshot.shop.modern_snap": `"warehouse"."snaps"."modern_snap_snapshot"`,
+	} {
+		if got := m.Nodes[id].RelationName; got != want {
+			t.Errorf("%s: want %s, got %s", id, want, got)
+		}
 	}
 }

@@ -37,6 +37,12 @@ type Options struct {
 	Log func(msg string)
 	// Concurrency bounds concurrent renders; 0 means GOMAXPROCS.
 	Concurrency int
+	// Query runs SQL for run_query() and {% call statement() %} when
+	// rendering with execute=true (Compile, RenderNode, RenderBatch, Hooks,
+	// CallMacro...). Nil: those calls fail with "run_query needs a
+	// connection". Parse never calls it: run_query returns None there, as
+	// in dbt. It may be called concurrently.
+	Query func(ctx context.Context, sql string) (columns []string, rows [][]any, err error)
 }
 
 // Node is a project node after parsing (config final, dependencies known) and,
@@ -136,4 +142,9 @@ type Manifest struct {
 //	    Renders a macro call, for run-operation, hooks and tests.
 //	func (m *Manifest) WriteCompiled(dir string) error
 //	    Writes target/compiled/<pkg>/<original_file_path> for every compiled node.
-var _ = context.Background
+//	func (m *Manifest) RenderNode(ctx context.Context, id string) (string, error)
+//	func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.Time) (string, error)
+//	    Render one node (one microbatch batch) again without storing anything (batch.go).
+//	func (m *Manifest) Hooks(ctx context.Context, id, which string) ([]string, error)
+//	func (m *Manifest) RenderProjectHook(ctx context.Context, sql string, extra map[string]any) (string, error)
+//	    Render pre_hook/post_hook and on-run-start/on-run-end (batch.go).

@@ -315,15 +315,32 @@ func hookList(v any) ([]string, bool) {
 	case []any:
 		out := make([]string, 0, len(v))
 		for _, x := range v {
-			s, ok := x.(string)
+			s, ok := hookSQL(x)
 			if !ok {
 				return nil, false
 			}
 			out = append(out, s)
 		}
 		return out, true
+	case map[string]any:
+		if s, ok := hookSQL(v); ok {
+			return []string{s}, true
+		}
 	}
 	return nil, false
+}
+
+// hookSQL reads one run hook: a SQL string, or a {sql: ..., transaction: ...}
+// mapping (the transaction flag does not apply to on-run-start/end).
+func hookSQL(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case map[string]any:
+		s, ok := x["sql"].(string)
+		return s, ok
+	}
+	return "", false
 }
 
 func (l *loader) parseDispatch(file string, n *yaml.Node) []Dispatch {

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/elt-dev/elt/internal/diag"
 )
 
@@ -116,9 +118,18 @@ func (l *loader) load() (*Project, error) {
 	for _, f := range files {
 		l.addNodes(f)
 	}
+	// Properties YAML in two passes: snapshots defined in YAML first, so
+	// that any file may describe them.
+	props := map[*diskFile]*yaml.Node{}
 	for _, f := range files {
 		if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 {
-			l.parseProperties(f)
+			props[f] = l.readProperties(f)
+			l.defineYAMLSnapshots(f, props[f])
+		}
+	}
+	for _, f := range files {
+		if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 {
+			l.parseProperties(f, props[f])
 		}
 	}
 	l.finishNodes()

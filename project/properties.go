@@ -26,21 +26,33 @@ var testConfigKeys = map[string]bool{
 	"schema": true, "alias": true, "database": true, "fail_calc": true,
 }
 
-func (l *loader) parseProperties(f *diskFile) {
+// readProperties parses a properties YAML file, reporting a file that is
+// not YAML or not a mapping; nil means there is nothing to apply.
+func (l *loader) readProperties(f *diskFile) *yaml.Node {
 	if f.err != nil {
-		return
+		return nil
 	}
 	root, d := parseYAML(f.rel, f.data)
 	if d != nil {
 		l.diags.Add(*d)
-		return
+		return nil
 	}
 	if root == nil {
-		return
+		return nil
 	}
 	if !isMapping(root) {
 		l.diags.Add(diag.Errorf(f.rel, posOf(root), "start the file with a key such as models: or sources:",
 			"properties YAML must be a mapping, not %s", kindName(root)))
+		return nil
+	}
+	return root
+}
+
+// parseProperties applies one properties YAML file read by readProperties.
+// Snapshots defined in YAML (entries with relation:) were created already
+// by defineYAMLSnapshots.
+func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
+	if root == nil {
 		return
 	}
 	for _, p := range pairs(root) {
@@ -71,7 +83,13 @@ func (l *loader) parseProperties(f *diskFile) {
 		case "seeds":
 			l.patchNodes(f.rel, Seed, p.Key, entries)
 		case "snapshots":
-			l.patchNodes(f.rel, Snapshot, p.Key, entries)
+			var patches []*yaml.Node
+			for _, e := range entries {
+				if _, defined := yamlSnapshotRelation(e); !defined {
+					patches = append(patches, e)
+				}
+			}
+			l.patchNodes(f.rel, Snapshot, p.Key, patches)
 		case "sources":
 			for _, e := range entries {
 				l.parseSource(f.rel, e)

@@ -10,6 +10,9 @@ select 1 as id
 select 2 as id
 -- seed.shop.countries -> "warehouse"."main"."country_codes"
 
+-- snapshot.shop.default_snap -> "warehouse"."main"."default_snap"
+
+select 1 as id
 -- snapshot.shop.modern -> "warehouse"."main_snaps"."modern"
 
 select 1 as id

@@ -1,0 +1,269 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+// batchWindow is one microbatch: [start, end) in UTC.
+type batchWindow struct {
+	id         string
+	start, end time.Time
+}
+
+// Config keys dbt sets on a microbatch model while it renders one batch.
+const (
+	configBatchStart = "__dbt_internal_microbatch_event_time_start"
+	configBatchEnd   = "__dbt_internal_microbatch_event_time_end"
+)
+
+// jinja is model.batch: id, event_time_start (inclusive), event_time_end (exclusive).
+func (b *batchWindow) jinja() map[string]any {
+	return map[string]any{
+		"id":               b.id,
+		"event_time_start": &timeValue{b.start},
+		"event_time_end":   &timeValue{b.end},
+	}
+}
+
+// filter returns rel as dbt renders an event_time-filtered input of a
+// microbatch batch: a subquery keeping the rows of the window, with a stable
+// alias. Relations whose config has no event_time, and renders outside a
+// batch (b == nil), are returned unchanged.
+func (b *batchWindow) filter(rel *relationValue, cfg project.Config) *relationValue {
+	if b == nil {
+		return rel
+	}
+	col, _ := configString(cfg, "event_time")
+	if strings.TrimSpace(col) == "" {
+		return rel
+	}
+	out := *rel
+	out.rendered = fmt.Sprintf("(select * from %s where %s >= '%s' and %s < '%s') %s",
+		rel.rendered, col, batchLiteral(b.start), col, batchLiteral(b.end), filterAlias(rel.Identifier))
+	return &out
+}
+
+// batchLiteral formats a batch bound as Python's str() of an aware UTC
+// datetime ("2024-01-01 00:00:00+00:00"): DuckDB and Postgres both read it
+// as a timestamptz, a timestamp or a date.
+func batchLiteral(t time.Time) string { return pyDatetime(t.UTC()) }
+
+// filterAlias is the alias of a filtered input: _dbt_et_filter_subq_<identifier>,
+// with characters that would need quoting replaced by underscores.
+func filterAlias(ident string) string {
+	var b strings.Builder
+	b.WriteString("_dbt_et_filter_subq_")
+	for i := 0; i < len(ident); i++ {
+		if isIdentByte(ident[i]) {
+			b.WriteByte(ident[i])
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// batchID is dbt's batch id: the start formatted by the model's batch_size
+// (yyyymmdd, or yyyymmddhh for hourly batches).
+func batchID(start time.Time, batchSize string) string {
+	if strings.EqualFold(batchSize, "hour") {
+		return start.Format("2006010215")
+	}
+	return start.Format("20060102")
+}
+
+// RenderNode renders one node with execute=true and returns its SQL with
+// the ephemeral models it reads injected as CTEs. Unlike Compile it stores
+// nothing on the manifest, so it is safe to call concurrently, e.g. to
+// re-render a model once is_incremental() is known.
+func (m *Manifest) RenderNode(ctx context.Context, id string) (string, error) {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return "", diag.Errorf("", diag.Pos{}, "", "render: unknown node %s", id)
+	}
+	return m.renderDetached(ctx, n, nil)
+}
+
+// RenderBatch renders the microbatch model id for the batch [start, end):
+// every ref() to a model, seed or snapshot and every source() whose config
+// sets event_time reads only that window, as
+// (select * from <relation> where <event_time> >= '<start>' and <event_time> < '<end>') _dbt_et_filter_subq_<identifier>;
+// other inputs are read whole. is_incremental() is true unless
+// Options.IsIncremental says otherwise for the node; model.batch.id,
+// model.batch.event_time_start and model.batch.event_time_end, and the
+// config keys __dbt_internal_microbatch_event_time_start/end, hold the
+// window. Ephemeral models are injected as CTEs rendered as usual (dbt does
+// not filter inside them). Safe to call concurrently.
+func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.Time) (string, error) {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return "", diag.Errorf("", diag.Pos{}, "", "render batch: unknown node %s", id)
+	}
+	if !end.After(start) {
+		return "", diag.Errorf(n.OriginalFilePath, diag.Pos{}, "", "render batch of %s: the batch end %s is not after its start %s", id, batchLiteral(end), batchLiteral(start))
+	}
+	w := &batchWindow{start: start.UTC(), end: end.UTC()}
+	size, _ := configString(n.Config, "batch_size")
+	w.id = batchID(w.start, size)
+	// A copy of the node carries the batch config keys, so the shared node
+	// is never written.
+	batchNode := *n
+	batchNode.Config = copyConfig(n.Config)
+	batchNode.Config[configBatchStart] = &timeValue{w.start}
+	batchNode.Config[configBatchEnd] = &timeValue{w.end}
+	incremental := true
+	if f := m.engine.opts.IsIncremental; f != nil {
+		incremental = f(n)
+	}
+	return m.renderDetached(ctx, &batchNode, func(st *renderState) {
+		st.batch = w
+		st.incremental = &incremental
+	})
+}
+
+// renderDetached renders n (prepared by setup) and the ephemeral models it
+// reads, and injects those as CTEs, writing nothing shared.
+func (m *Manifest) renderDetached(ctx context.Context, n *Node, setup func(*renderState)) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	st := m.engine.newState(m, n, true)
+	st.ctx = ctx
+	if setup != nil {
+		setup(st)
+	}
+	out, err := m.renderIn(st)
+	if err != nil {
+		return "", m.renderDiag(n, st, err)
+	}
+	pre := map[string]string{}
+	var visit func(x *Node) error
+	visit = func(x *Node) error {
+		for _, dep := range x.DependsOn.Nodes {
+			d, ok := m.Nodes[dep]
+			if !ok || !isEphemeral(d) {
+				continue
+			}
+			if _, done := pre[dep]; done {
+				continue
+			}
+			est := m.engine.newState(m, d, true)
+			est.ctx = ctx
+			sql, err := m.renderIn(est)
+			if err != nil {
+				return m.renderDiag(d, est, err)
+			}
+			pre[dep] = sql
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := visit(n); err != nil {
+		return "", err
+	}
+	ctes, _ := m.ephemeralCTEs(n, pre, nil)
+	return injectCTEs(out, ctes), nil
+}
+
+// Hooks renders the node's pre_hook or post_hook config ("pre_hook" or
+// "post_hook"; "pre-hook" and "post-hook" are accepted too) in the node's
+// context (this, target, config, macros, run_query...) with execute=true,
+// and returns the statements in the order they run: dbt_project.yml
+// levels first, then properties YAML, then the file's config(). Each entry
+// is a SQL string or a {sql: ..., transaction: ...} mapping; the transaction
+// flag is not reported. Hooks that render to nothing are dropped.
+func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string, error) {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return nil, diag.Errorf("", diag.Pos{}, "", "hooks: unknown node %s", id)
+	}
+	key := strings.ReplaceAll(which, "-", "_")
+	if key != "pre_hook" && key != "post_hook" {
+		return nil, fmt.Errorf("compiler: hooks: want pre_hook or post_hook, got %q", which)
+	}
+	entries := n.Config[key]
+	var list []any
+	switch x := entries.(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		list = x
+	case []string:
+		for _, s := range x {
+			list = append(list, s)
+		}
+	default:
+		list = []any{x}
+	}
+	var out []string
+	for i, e := range list {
+		var src string
+		switch x := e.(type) {
+		case string:
+			src = x
+		case map[string]any:
+			s, ok := x["sql"].(string)
+			if !ok {
+				return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write the hook as a SQL string or {sql: ..., transaction: true}",
+					"%s %d of %s has no sql", key, i+1, n.UniqueID)
+			}
+			src = s
+		default:
+			return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write the hook as a SQL string or {sql: ..., transaction: true}",
+				"%s %d of %s is a %T, not SQL", key, i+1, n.UniqueID, e)
+		}
+		sql, err := m.renderWith(ctx, src, n, nil)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(sql) != "" {
+			out = append(out, sql)
+		}
+	}
+	return out, nil
+}
+
+// RenderProjectHook renders one on-run-start or on-run-end entry of
+// dbt_project.yml with execute=true and extra in the context. For
+// on-run-end dbt passes results (one per node run, each with status,
+// message, node (name, unique_id, resource_type...), execution_time,
+// failures, adapter_response), schemas and database_schemas. Values may be
+// plain Go maps and slices, or structs whose fields carry `jinja:"name"` tags.
+func (m *Manifest) RenderProjectHook(ctx context.Context, sql string, extra map[string]any) (string, error) {
+	return m.renderWith(ctx, sql, nil, extra)
+}
+
+// renderWith renders tmpl in the context of node (nil: none) with
+// execute=true and extra values set in the context.
+func (m *Manifest) renderWith(ctx context.Context, tmpl string, node *Node, extra map[string]any) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	st := m.engine.newState(m, node, true)
+	st.ctx = ctx
+	for k, v := range extra {
+		st.root.Set(k, v)
+	}
+	out, err := st.renderString(tmpl)
+	if err != nil {
+		file := ""
+		if node != nil {
+			file = node.OriginalFilePath
+		}
+		if st.fatal != nil {
+			if je, ok := st.fatal.(*jinjaError); ok {
+				return "", diag.Errorf(file, diag.Pos{}, je.hint, "%s", je.msg)
+			}
+		}
+		return "", diag.Errorf(file, diag.Pos{}, "", "%s", cleanGonjaMessage(err.Error()))
+	}
+	return out, nil
+}

@@ -1,0 +1,2 @@
+{{ config(unique_key='id', strategy='check', check_cols='all') }}
+select 1 as id
