@@ -83,7 +83,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeStart: eventStart,
 		EventTimeEnd:   eventEnd,
 	})
+	if err := s.projectHooks(ctx, "on-run-start", s.proj.Config.OnRunStart, nil); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	results := r.Run(ctx, ids)
+	hookErr := s.projectHooks(ctx, "on-run-end", s.proj.Config.OnRunEnd, results)
 	elapsed := time.Since(started)
 
 	if err := s.writeRunFiles(results); err != nil {
@@ -93,6 +97,10 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return &exitError{code: exitFailed, err: err}
 	}
 	code := s.printSummary(results, elapsed)
+	if hookErr != nil {
+		printError(stderr, hookErr)
+		code = exitFailed
+	}
 	if ctx.Err() != nil {
 		s.log.warn("CancelLine", "Cancelled: "+context.Cause(ctx).Error()+"; unfinished nodes are marked cancelled in run_results.json", nil)
 		return &exitError{code: cancelledExit(ctx)}
@@ -525,4 +533,57 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		f.fullRefresh = v
 	}
 	return execute(ctx, f, env, stdout, stderr, command, kinds, command == "build", ids)
+}
+
+// projectHooks renders and runs on-run-start or on-run-end statements.
+// on-run-end sees `results` (each with status, message, node, execution_time,
+// failures) and `schemas`, as in dbt.
+func (s *session) projectHooks(ctx context.Context, which string, hooks []string, results []runner.Result) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	extra := map[string]any{}
+	if which == "on-run-end" {
+		var rs []map[string]any
+		schemaSet := map[string]bool{}
+		var schemas, dbSchemas []string
+		for _, r := range results {
+			n := r.Node
+			var failures any
+			if r.Failures != nil {
+				failures = *r.Failures
+			}
+			rs = append(rs, map[string]any{
+				"status": string(r.Status), "message": r.Message, "execution_time": r.Duration().Seconds(),
+				"failures": failures, "thread_id": r.ThreadID, "adapter_response": map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected},
+				"node": map[string]any{"name": n.Name, "unique_id": n.UniqueID, "resource_type": string(n.ResourceType),
+					"schema": n.Relation.Schema, "database": n.Relation.Database, "alias": n.Relation.Identifier,
+					"relation_name": n.RelationName, "config": map[string]any(n.Config), "original_file_path": n.OriginalFilePath},
+			})
+			if n.Relation.Schema != "" && !schemaSet[n.Relation.Database+"."+n.Relation.Schema] && n.ResourceType != project.Test {
+				schemaSet[n.Relation.Database+"."+n.Relation.Schema] = true
+				schemas = append(schemas, n.Relation.Schema)
+				dbSchemas = append(dbSchemas, n.Relation.Database+"."+n.Relation.Schema)
+			}
+		}
+		extra["results"] = rs
+		extra["schemas"] = schemas
+		extra["database_schemas"] = dbSchemas
+	}
+	s.log.info("HooksRunning", fmt.Sprintf("Running %d %s %s", len(hooks), which, plural(len(hooks), "hook", "hooks")), nil)
+	for i, h := range hooks {
+		start := time.Now()
+		sql, err := s.manifest.RenderProjectHook(ctx, h, extra)
+		if err != nil {
+			return fmt.Errorf("dbt_project.yml: %s hook %d: %w", which, i+1, err)
+		}
+		if strings.TrimSpace(sql) == "" {
+			continue
+		}
+		if err := s.adapter.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("dbt_project.yml: %s hook %d: %w", which, i+1, err)
+		}
+		s.log.info("LogHookEndLine", dots(fmt.Sprintf("%d of %d OK hook: %s.%s.%d", i+1, len(hooks), s.proj.Config.Name, strings.ReplaceAll(which, "-", "_"), i), fmt.Sprintf("[OK in %.2fs]", time.Since(start).Seconds()), lineWidth), nil)
+	}
+	return nil
 }

@@ -39,6 +39,18 @@ type session struct {
 
 func (s *session) isIncremental(n *compiler.Node) bool { return s.incremental[n.UniqueID] }
 
+// query serves run_query() and statement blocks once connected.
+func (s *session) query(ctx context.Context, sql string) ([]string, [][]any, error) {
+	if s.adapter == nil {
+		return nil, nil, fmt.Errorf("run_query needs a connection, and this command does not open one")
+	}
+	res, err := s.adapter.Query(ctx, sql)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Columns, res.Rows, nil
+}
+
 func newInvocationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -146,6 +158,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		RunStartedAt:  s.startedAt,
 		ExtraMacros:   tests.BuiltinMacros(),
 		IsIncremental: s.isIncremental,
+		Query:         s.query,
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 	})
 	if err != nil {
