@@ -195,8 +195,11 @@ func (s *session) printEvent(e runner.Event) {
 	switch res.Status {
 	case runner.Success:
 		verb := "created"
-		if n.ResourceType == project.Seed {
+		switch n.ResourceType {
+		case project.Seed:
 			verb = "loaded"
+		case project.Snapshot:
+			verb = "snapshotted"
 		}
 		left = prefix + "OK " + verb + " " + describe(n)
 		msg := res.AdapterMsg

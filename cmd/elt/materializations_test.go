@@ -1,0 +1,225 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// miniProject writes dbt_project.yml and profiles.yml for a project named p.
+func miniProject(t *testing.T, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n"+extra)
+	writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      threads: 2\n")
+	return dir
+}
+
+func mustElt(t *testing.T, dir string, args ...string) cliResult {
+	t.Helper()
+	res := elt(t, dir, args...)
+	if res.code != 0 {
+		t.Fatalf("elt %s: exit %d\n%s%s", strings.Join(args, " "), res.code, res.stdout, res.stderr)
+	}
+	return res
+}
+
+func rowsOf(t *testing.T, dir, rel string) string {
+	t.Helper()
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	defer db.Close()
+	_, rows := relationRows(t, db, rel)
+	var out []string
+	for _, r := range rows {
+		out = append(out, strings.Join(r, "|"))
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestIncrementalEqualsFullRebuild: an incremental model run again after new
+// and changed source rows ends with exactly the rows of a full rebuild.
+func TestIncrementalEqualsFullRebuild(t *testing.T) {
+	for _, strategy := range []string{"merge", "delete+insert", "append"} {
+		t.Run(strategy, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "seeds/events.csv", "id,updated_at,amount\n1,2024-01-01 10:00:00,10\n2,2024-01-02 10:00:00,20\n3,2024-01-03 10:00:00,30\n")
+			filter := "where updated_at > (select max(updated_at) from {{ this }})"
+			key := ", unique_key='id'"
+			if strategy == "append" {
+				key = ""
+			}
+			writeFile(t, dir, "models/events_inc.sql", fmt.Sprintf("{{ config(materialized='incremental', incremental_strategy='%s'%s) }}\nselect id, updated_at, amount from {{ ref('events') }}\n{%% if is_incremental() %%}\n%s\n{%% endif %%}\n", strategy, key, filter))
+			mustElt(t, dir, "build")
+			if got := rowsOf(t, dir, "main.events_inc"); strings.Count(got, "\n") != 2 {
+				t.Fatalf("first run rows:\n%s", got)
+			}
+			// A new row, and (except for append) a changed row with a later timestamp.
+			seed := "id,updated_at,amount\n1,2024-01-01 10:00:00,10\n2,2024-01-02 10:00:00,20\n3,2024-01-03 10:00:00,30\n4,2024-01-04 10:00:00,40\n"
+			if strategy != "append" {
+				seed = "id,updated_at,amount\n1,2024-01-01 10:00:00,10\n2,2024-01-05 09:00:00,25\n3,2024-01-03 10:00:00,30\n4,2024-01-04 10:00:00,40\n"
+			}
+			writeFile(t, dir, "seeds/events.csv", seed)
+			res := mustElt(t, dir, "build")
+			if strategy != "append" && !strings.Contains(res.stdout, "incremental model main.events_inc") {
+				t.Errorf("no incremental run line:\n%s", res.stdout)
+			}
+			incremental := rowsOf(t, dir, "main.events_inc")
+			mustElt(t, dir, "build", "--full-refresh")
+			full := rowsOf(t, dir, "main.events_inc")
+			if incremental != full {
+				t.Errorf("incremental rows differ from a full rebuild:\nincremental:\n%s\nfull:\n%s", incremental, full)
+			}
+			if strings.Count(full, "\n") != 3 {
+				t.Errorf("want 4 rows, got:\n%s", full)
+			}
+		})
+	}
+}
+
+// TestIncrementalDuplicateKeyFails: where dbt would silently duplicate rows,
+// elt fails naming the model, the key and sample values, and keeps the table.
+func TestIncrementalDuplicateKeyFails(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/src.csv", "id,v\n1,a\n2,b\n")
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}\nselect id, v from {{ ref('src') }}\n")
+	mustElt(t, dir, "build")
+	writeFile(t, dir, "seeds/src.csv", "id,v\n1,a\n2,b\n2,c\n")
+	res := elt(t, dir, "build")
+	if res.code != 1 || !strings.Contains(res.stdout, "model.p.m") || !strings.Contains(res.stdout, "unique_key (id)") || !strings.Contains(res.stdout, "e.g. 2") {
+		t.Errorf("exit %d; want a duplicate-key error naming model, key and value:\n%s", res.code, res.stdout)
+	}
+	if got := rowsOf(t, dir, "main.m"); got != "1|a\n2|b" {
+		t.Errorf("table changed after the failed merge:\n%s", got)
+	}
+}
+
+// TestSnapshotKeepsOldVersion: a changed row keeps its old version with
+// dbt_valid_to set, and gains a new current version.
+func TestSnapshotKeepsOldVersion(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n1,a@x.org,2024-01-01 00:00:00\n2,b@x.org,2024-01-01 00:00:00\n")
+	writeFile(t, dir, "snapshots/customers_snap.sql", "{% snapshot customers_snap %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from {{ ref('customers') }}\n{% endsnapshot %}\n")
+	mustElt(t, dir, "seed")
+	res := mustElt(t, dir, "snapshot")
+	if !strings.Contains(res.stdout, "OK snapshotted snapshot main.customers_snap") {
+		t.Errorf("snapshot line:\n%s", res.stdout)
+	}
+	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n1,a@new.org,2024-02-01 00:00:00\n2,b@x.org,2024-01-01 00:00:00\n")
+	mustElt(t, dir, "build")
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	rows, err := db.Query(`select id, email, cast(dbt_valid_from as varchar), coalesce(cast(dbt_valid_to as varchar), 'current')
+		from main.customers_snap order by id, dbt_valid_from`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id int
+		var email, from, to string
+		if err := rows.Scan(&id, &email, &from, &to); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s %s %s", id, email, from, to))
+	}
+	want := []string{
+		"1 a@x.org 2024-01-01 00:00:00 2024-02-01 00:00:00",
+		"1 a@new.org 2024-02-01 00:00:00 current",
+		"2 b@x.org 2024-01-01 00:00:00 current",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("snapshot rows:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestHooksAndOperations: pre/post hooks, on-run-start/end with results, and run-operation.
+func TestHooksAndOperations(t *testing.T) {
+	dir := miniProject(t, `on-run-start:
+  - "create table if not exists main.audit (event varchar, detail varchar)"
+on-run-end:
+  - "insert into main.audit select 'end', '{{ results | length }} results, first {{ results[0].status }}'"
+models:
+  p:
+    +post-hook: "insert into main.audit values ('post', '{{ this.identifier }}')"
+`)
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='table', pre_hook=\"insert into main.audit values ('pre', '{{ this }}')\") }}\nselect 1 as one\n")
+	writeFile(t, dir, "macros/ops.sql", `{% macro count_audit(event) %}
+{% set r = run_query("select count(*) from main.audit where event = '" ~ event ~ "'") %}
+{% do log("audit rows for " ~ event ~ ": " ~ r[0][0], info=True) %}
+{% endmacro %}
+{% macro add_note(text) %}
+{% call statement('note', fetch_result=False) %}insert into main.audit values ('note', '{{ text }}'){% endcall %}
+{% endmacro %}`)
+	mustElt(t, dir, "run")
+	got := rowsOf(t, dir, "main.audit")
+	want := "end|1 results, first success\npost|m\npre|\"p\".\"main\".\"m\""
+	if got != want {
+		t.Errorf("audit rows:\n got %s\nwant %s", got, want)
+	}
+	res := mustElt(t, dir, "run-operation", "count_audit", "--args", "{event: post}")
+	if !strings.Contains(res.stdout, "audit rows for post: 1") {
+		t.Errorf("run-operation output:\n%s", res.stdout)
+	}
+	mustElt(t, dir, "run-operation", "add_note", "--args", "{text: hello}")
+	if got := rowsOf(t, dir, "main.audit"); !strings.Contains(got, "note|hello") {
+		t.Errorf("statement did not run:\n%s", got)
+	}
+	if res := elt(t, dir, "run-operation", "no_such_macro"); res.code != 1 || !strings.Contains(res.stdout+res.stderr, "no_such_macro") {
+		t.Errorf("unknown macro: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestRetry re-runs only what errored or was skipped.
+func TestRetry(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select idd from {{ ref('a') }}\n")
+	writeFile(t, dir, "models/c.sql", "select * from {{ ref('b') }}\n")
+	writeFile(t, dir, "models/d.sql", "select 2 as id\n")
+	res := elt(t, dir, "run")
+	if res.code != 1 || !strings.Contains(res.stdout, "PASS=2 WARN=0 ERROR=1 SKIP=1") {
+		t.Fatalf("first run: exit %d\n%s", res.code, res.stdout)
+	}
+	writeFile(t, dir, "models/b.sql", "select id from {{ ref('a') }}\n")
+	res = mustElt(t, dir, "retry")
+	if !strings.Contains(res.stdout, "TOTAL=2") || strings.Contains(res.stdout, "main.a ") || !strings.Contains(res.stdout, "main.c") {
+		t.Errorf("retry ran the wrong nodes:\n%s", res.stdout)
+	}
+	res = mustElt(t, dir, "retry")
+	if !strings.Contains(res.stdout, "Nothing to retry") {
+		t.Errorf("second retry:\n%s", res.stdout)
+	}
+}
+
+// TestMicrobatch: batches by day, upstream filtered by event_time, one batch
+// replaced on a later run, and a failing batch retried alone and reported.
+func TestMicrobatch(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/raw_events.csv", "id,event_at,v\n1,2024-01-01 08:00:00,1\n2,2024-01-01 20:00:00,2\n3,2024-01-02 09:00:00,3\n4,2024-01-03 10:00:00,4\n")
+	writeFile(t, dir, "models/events.sql", "{{ config(materialized='table', event_time='event_at') }}\nselect * from {{ ref('raw_events') }}\n")
+	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) as v from {{ ref('events') }} group by 1\n")
+	window := []string{"--event-time-start", "2024-01-01", "--event-time-end", "2024-01-04"}
+	res := mustElt(t, dir, append([]string{"build"}, window...)...)
+	if !strings.Contains(res.stdout, "[3 batches in") {
+		t.Errorf("want 3 batches:\n%s", res.stdout)
+	}
+	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|1|3\n2024-01-03|1|4" {
+		t.Errorf("after the first run:\n%s", got)
+	}
+	// A late row for 2024-01-02: rebuilding only that day's batch picks it up.
+	writeFile(t, dir, "seeds/raw_events.csv", "id,event_at,v\n1,2024-01-01 08:00:00,1\n2,2024-01-01 20:00:00,2\n3,2024-01-02 09:00:00,3\n5,2024-01-02 23:00:00,10\n4,2024-01-03 10:00:00,4\n")
+	mustElt(t, dir, "build", "--event-time-start", "2024-01-02", "--event-time-end", "2024-01-03")
+	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|2|13\n2024-01-03|1|4" {
+		t.Errorf("after re-running one batch:\n%s", got)
+	}
+	// A batch that always fails is retried once on its own and reported; the others land.
+	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) {% if '2024-01-02' in (model.batch.event_time_start | string) %}+ cast('boom' as integer){% endif %} as v from {{ ref('events') }} group by 1\n")
+	res = elt(t, dir, append([]string{"build", "--full-refresh"}, window...)...)
+	if res.code != 1 || !strings.Contains(res.stdout, "1 of 3 batches failed after a retry") || !strings.Contains(res.stdout, "batch 2024-01-02T00:00:00Z..2024-01-03T00:00:00Z") {
+		t.Errorf("failing batch: exit %d\n%s", res.code, res.stdout)
+	}
+	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-03|1|4" {
+		t.Errorf("the other batches should have landed:\n%s", got)
+	}
+}
