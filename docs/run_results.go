@@ -34,6 +34,7 @@ type NodeResult struct {
 	CompiledCode    string
 	RelationName    string // "" is written as null
 	Compiled        bool
+	BatchResults    *BatchResults // microbatch models only; nil is written as null
 }
 
 // RunResults is run_results.json (schema v6).
@@ -77,7 +78,7 @@ type TimingInfo struct {
 }
 
 // BatchResults lists the batches of a microbatch model as [start, end] pairs.
-// elt writes null until it runs microbatch models.
+// Other nodes have null.
 type BatchResults struct {
 	Successful [][2]string `json:"successful"`
 	Failed     [][2]string `json:"failed"`
@@ -109,6 +110,7 @@ func BuildRunResults(meta Metadata, results []NodeResult, elapsed time.Duration,
 			Failures:        r.Failures,
 			UniqueID:        r.UniqueID,
 			RelationName:    strOrNull(r.RelationName),
+			BatchResults:    r.BatchResults,
 		}
 		compiled := r.Compiled
 		out.Compiled = &compiled

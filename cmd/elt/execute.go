@@ -428,6 +428,18 @@ func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration
 			f := int(*r.Failures)
 			nr.Failures = &f
 		}
+		if len(r.Batches) > 0 {
+			br := &docs.BatchResults{Successful: [][2]string{}, Failed: [][2]string{}}
+			for _, b := range r.Batches {
+				pair := [2]string{b.Start.Format(time.RFC3339), b.End.Format(time.RFC3339)}
+				if b.Status == runner.Success {
+					br.Successful = append(br.Successful, pair)
+				} else {
+					br.Failed = append(br.Failed, pair)
+				}
+			}
+			nr.BatchResults = br
+		}
 		if r.AdapterMsg != "" || r.RowsAffected != 0 {
 			nr.AdapterResponse = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
 		} else {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -221,5 +222,13 @@ func TestMicrobatch(t *testing.T) {
 	}
 	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-03|1|4" {
 		t.Errorf("the other batches should have landed:\n%s", got)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"batch_results":{"successful":[["2024-01-01T00:00:00Z","2024-01-02T00:00:00Z"],["2024-01-03T00:00:00Z","2024-01-04T00:00:00Z"]],"failed":[["2024-01-02T00:00:00Z","2024-01-03T00:00:00Z"]]}`
+	if !strings.Contains(string(b), want) {
+		t.Errorf("run_results.json lacks %s:\n%s", want, b)
 	}
 }
