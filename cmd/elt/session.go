@@ -70,44 +70,45 @@ func parseVars(s string) (map[string]any, error) {
 	return v, nil
 }
 
+// drivers is the registry of warehouses elt can talk to, built here and
+// passed down: no package keeps a global registry.
+func drivers() map[string]adapters.Driver {
+	out := map[string]adapters.Driver{}
+	for _, d := range []adapters.Driver{duckdb.Driver()} {
+		out[d.Type] = d
+	}
+	return out
+}
+
+func supportedTypes() string {
+	var names []string
+	for name := range drivers() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
 // dialectFor returns the pure naming/quoting part of an adapter by type,
 // so commands that never connect can still compile.
 func dialectFor(typ string) (compilerDialect, error) {
-	switch typ {
-	case "duckdb":
-		return compilerDialect{duckdb.Dialect{}}, nil
+	d, ok := drivers()[typ]
+	if !ok {
+		return compilerDialect{}, fmt.Errorf("adapter type %q is not supported (supported: %s)", typ, supportedTypes())
 	}
-	return compilerDialect{}, fmt.Errorf("adapter type %q is not supported yet (supported: duckdb)", typ)
+	return compilerDialect{d.Dialect}, nil
 }
 
 // openAdapter connects to the target's warehouse.
-// Relative DuckDB paths are relative to the working directory, as in dbt-duckdb.
 func openAdapter(ctx context.Context, t *project.Target, workDir string) (adapters.Adapter, error) {
-	switch t.Type {
-	case "duckdb":
-		cfg, err := duckdb.ConfigFromFields(t.Fields)
-		if err != nil {
-			return nil, fmt.Errorf("profile %q target %q: %w", t.ProfileName, t.Name, err)
-		}
-		if cfg.Path != "" && cfg.Path != ":memory:" && !filepath.IsAbs(cfg.Path) && !strings.Contains(cfg.Path, "://") {
-			cfg.Path = filepath.Join(workDir, cfg.Path)
-		}
-		if cfg.Threads == 0 {
-			cfg.Threads = t.Threads
-		}
-		if cfg.Database == "" {
-			cfg.Database = t.Database
-		}
-		if cfg.Schema == "" {
-			cfg.Schema = t.Schema
-		}
-		a, err := duckdb.Open(ctx, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("profile %q target %q: %w", t.ProfileName, t.Name, err)
-		}
-		return a, nil
+	d, ok := drivers()[t.Type]
+	if !ok {
+		return nil, fmt.Errorf("profile %q target %q: adapter type %q is not supported (supported: %s)", t.ProfileName, t.Name, t.Type, supportedTypes())
 	}
-	return nil, fmt.Errorf("profile %q target %q: adapter type %q is not supported yet (supported: duckdb)", t.ProfileName, t.Name, t.Type)
+	return d.Open(ctx, adapters.Target{
+		Profile: t.ProfileName, Name: t.Name, Type: t.Type, Threads: t.Threads,
+		Database: t.Database, Schema: t.Schema, Fields: t.Fields, WorkDir: workDir,
+	})
 }
 
 // load reads the project and parses it into a manifest and graph.
