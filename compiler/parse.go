@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/elt-dev/elt/internal/textdist"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -567,7 +568,7 @@ func closeNames(name string, candidates []string) []string {
 	}
 	var out []scored
 	for _, c := range candidates {
-		d := levenshtein(strings.ToLower(name), strings.ToLower(c))
+		d := textdist.Levenshtein(strings.ToLower(name), strings.ToLower(c))
 		limit := len(name)/3 + 1
 		if d <= limit || strings.Contains(c, name) || strings.Contains(name, c) {
 			out = append(out, scored{c, d})
@@ -584,26 +585,6 @@ func closeNames(name string, candidates []string) []string {
 		names = append(names, out[i].s)
 	}
 	return names
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // mergeConfig is project.MergeConfig (dbt's merge rules live in project).

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"github.com/elt-dev/elt/internal/textdist"
 	"regexp"
 	"strings"
 
@@ -121,7 +122,7 @@ func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {
 func nearestName(name string, names []string) string {
 	best, bestDist := "", 3
 	for _, n := range names {
-		if d := editDistance(n, name); d < bestDist {
+		if d := textdist.Levenshtein(n, name); d < bestDist {
 			best, bestDist = n, d
 		}
 	}

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"github.com/elt-dev/elt/internal/textdist"
 	"regexp"
 	"sort"
 	"strings"
@@ -389,31 +390,11 @@ func suggestKey(key string) string {
 		if norm(k) == want {
 			return k
 		}
-		if d := editDistance(norm(k), want); d < bestDist {
+		if d := textdist.Levenshtein(norm(k), want); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func dedupe(list []string) []string {

@@ -270,12 +270,6 @@ func toAdapterRel(rel compiler.Relation) adapters.Relation {
 }
 
 func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error {
-	if err := r.ensureSchema(ctx, n.Relation); err != nil {
-		return err
-	}
-	if err := r.runHooks(ctx, n, "pre_hook"); err != nil {
-		return err
-	}
 	s := adapters.Seed{
 		UniqueID:     n.UniqueID,
 		Relation:     toAdapterRel(n.Relation),
@@ -291,19 +285,7 @@ func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error 
 			s.ColumnTypes[k] = fmt.Sprint(v)
 		}
 	}
-	rr, err := r.a.LoadSeed(ctx, s)
-	if err != nil {
-		// Name the CSV relative to the project, as every other message does.
-		return errors.New(strings.ReplaceAll(err.Error(), r.m.Project.Root+string(filepath.Separator), ""))
-	}
-	if err := r.runHooks(ctx, n, "post_hook"); err != nil {
-		return err
-	}
-	res.Status = Success
-	res.AdapterMsg = rr.Message
-	res.RowsAffected = rr.RowsAffected
-	res.Message = rr.Message
-	return nil
+	return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.a.LoadSeed(ctx, s) })
 }
 
 func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error {
@@ -340,6 +322,10 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 	}
 	rr, err := do()
 	if err != nil {
+		if n.ResourceType == project.Seed {
+			// The adapter names the CSV and line; make the path relative to the project.
+			return errors.New(strings.ReplaceAll(err.Error(), r.m.Project.Root+string(filepath.Separator), ""))
+		}
 		return located(n, err)
 	}
 	if err := r.runHooks(ctx, n, "post_hook"); err != nil {

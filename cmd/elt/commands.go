@@ -161,12 +161,9 @@ func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 }
 
 func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
-	p, err := project.Load(ctx, project.Options{
-		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
-		Env: env.lookupEnv, SkipProfile: true,
-	})
+	p, err := loadProjectOnly(ctx, f, env)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	targets := p.Config.CleanTargets
 	if len(targets) == 0 {
@@ -228,4 +225,17 @@ func initCommand(f *flags, env environment, stdout io.Writer, name string) error
 	}
 	fmt.Fprintf(stdout, "Created project %s in %s\n\nNext:\n  cd %s\n  elt build\n", name, dir, name)
 	return nil
+}
+
+// loadProjectOnly reads the project without needing a profile, for commands
+// that never connect.
+func loadProjectOnly(ctx context.Context, f *flags, env environment) (*project.Project, error) {
+	p, err := project.Load(ctx, project.Options{
+		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
+		Env: env.lookupEnv, SkipProfile: true,
+	})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return p, nil
 }

@@ -509,12 +509,9 @@ func parseFlagTime(v string) (time.Time, error) {
 
 // retryCommand re-runs what the last run left undone, with that run's command.
 func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
-	p, err := project.Load(ctx, project.Options{
-		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
-		Env: env.lookupEnv, SkipProfile: true,
-	})
+	p, err := loadProjectOnly(ctx, f, env)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	tp := p.Config.TargetPath
 	if tp == "" {
