@@ -23,6 +23,23 @@ type DatabaseNamer interface {
 	Database() string
 }
 
+// SchemaDropper is implemented by adapters whose SQL cannot name a schema
+// with its database (PostgreSQL: drop schema "db"."s" is a syntax error).
+// The suite then drops its schemas with DropSchema instead of
+// drop schema <database>.<schema> cascade.
+type SchemaDropper interface {
+	// DropSchema drops database.schema and everything in it, if it exists.
+	DropSchema(ctx context.Context, database, schema string) error
+}
+
+// dropSchema drops a schema the suite made.
+func (e *env) dropSchema(ctx context.Context, schema string) error {
+	if sd, ok := e.a.(SchemaDropper); ok {
+		return sd.DropSchema(ctx, e.database, schema)
+	}
+	return e.a.Exec(ctx, "drop schema if exists "+e.d.RenderRelation(adapters.Relation{Database: e.database, Schema: schema})+" cascade")
+}
+
 // Run runs the suite. open must return a fresh, working adapter for the
 // test; the suite closes it. Each case works in a schema of its own, made
 // with CreateSchema and dropped at the end.
@@ -62,6 +79,8 @@ type env struct {
 	ctx      context.Context
 	database string
 	schema   string
+	// goldenDir is RunGolden's folder for files a case writes (seeds).
+	goldenDir string
 }
 
 func newEnv(t *testing.T, open func(t *testing.T) adapters.Adapter) *env {
@@ -77,7 +96,7 @@ func newEnv(t *testing.T, open func(t *testing.T) adapters.Adapter) *env {
 	}
 	t.Cleanup(func() {
 		// Shared warehouses keep schemas; an embedded one goes with its file.
-		if err := a.Exec(context.Background(), "drop schema if exists "+e.d.RenderRelation(adapters.Relation{Database: e.database, Schema: e.schema})+" cascade"); err != nil {
+		if err := e.dropSchema(context.Background(), e.schema); err != nil {
 			t.Errorf("drop schema: %v", err)
 		}
 		if err := a.Close(); err != nil {
@@ -304,7 +323,7 @@ func testRelationKind(t *testing.T, e *env) {
 func testCreateSchema(t *testing.T, e *env) {
 	schema := e.schema + "_New Schema"
 	t.Cleanup(func() {
-		_ = e.a.Exec(context.Background(), "drop schema if exists "+e.d.RenderRelation(adapters.Relation{Database: e.database, Schema: schema})+" cascade")
+		_ = e.dropSchema(context.Background(), schema)
 	})
 	for i := range 2 { // idempotent
 		if err := e.a.CreateSchema(e.ctx, e.database, schema); err != nil {

@@ -27,6 +27,10 @@ type Config struct {
 	Threads    int               // how many models run at once; sizes the connection pool
 	Settings   map[string]string // applied with SET on every connection
 	Extensions []string          // loaded (installed first if needed) on every connection
+	// Trace, when set, is called with every statement the adapter runs
+	// (and begin, commit, rollback), before it runs. It must be safe for
+	// concurrent use.
+	Trace func(sql string)
 }
 
 // Adapter is a DuckDB database opened by Open. It is safe for concurrent use.
@@ -188,7 +192,11 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, openError(cfg.Path, err)
 	}
-	db := sql.OpenDB(connector) // closes the connector when db is closed
+	var conn driver.Connector = connector
+	if cfg.Trace != nil {
+		conn = traceConnector{Connector: connector, trace: cfg.Trace}
+	}
+	db := sql.OpenDB(conn) // closes the connector when db is closed
 	// One connection per running model, plus one for catalog look-ups.
 	db.SetMaxOpenConns(cfg.Threads + 1)
 	db.SetMaxIdleConns(cfg.Threads + 1)

@@ -134,3 +134,44 @@ func TestExampleSameOnPostgresAndDuckDB(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresConnectionErrors: each bad connection setting gives one clear
+// line naming the profile and target, exit code 1, and never the password.
+func TestPostgresConnectionErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"wrong password", map[string]string{"ELT_PG_PASSWORD": "s3cret-wrong"}, "password authentication failed"},
+		{"unreachable host", map[string]string{"ELT_PG_PORT": "1", "ELT_PG_PASSWORD": "s3cret-wrong"}, "refused"},
+		{"missing database", map[string]string{"ELT_PG_DBNAME": "no_such_db"}, "no_such_db"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pgEnv(t, "shop_errors")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			dir := t.TempDir()
+			copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
+			for _, args := range [][]string{{"build", "--target", "pg"}, {"debug", "--target", "pg"}} {
+				res := elt(t, dir, args...)
+				all := res.stdout + res.stderr
+				if res.code != 1 {
+					t.Errorf("%v: exit %d, want 1\n%s", args, res.code, all)
+				}
+				errLines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+				if len(errLines) != 1 || !strings.Contains(errLines[0], `profile "shop" target "pg"`) || !strings.Contains(errLines[0], tc.want) {
+					t.Errorf("%v: want one line naming the profile, target and %q; stderr:\n%s", args, tc.want, res.stderr)
+				}
+				if strings.Contains(all, "s3cret-wrong") {
+					t.Errorf("%v: output shows the password", args)
+				}
+				if strings.Contains(all, "goroutine") {
+					t.Errorf("%v: stack trace in output", args)
+				}
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/duckdb"
+	"github.com/elt-dev/elt/adapters/postgres"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/project"
@@ -74,7 +75,7 @@ func parseVars(s string) (map[string]any, error) {
 // passed down: no package keeps a global registry.
 func drivers() map[string]adapters.Driver {
 	out := map[string]adapters.Driver{}
-	for _, d := range []adapters.Driver{duckdb.Driver()} {
+	for _, d := range []adapters.Driver{duckdb.Driver(), postgres.Driver()} {
 		out[d.Type] = d
 	}
 	return out

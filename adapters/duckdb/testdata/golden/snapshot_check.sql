@@ -1,0 +1,76 @@
+begin;
+
+create temporary table "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as (
+select * from "<database>"."<schema>"."source"
+);
+
+select column_name, data_type, column_index, coalesce(comment, '')
+		from duckdb_columns()
+		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(table_name) = lower(?)
+		order by column_index;
+
+select "id", count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
+
+select 'table' from duckdb_tables() where not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(table_name) = lower(?)
+		union all
+		select 'view' from duckdb_views() where not internal and not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(view_name) = lower(?)
+		limit 1;
+
+select column_name, data_type, column_index, coalesce(comment, '')
+		from duckdb_columns()
+		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(table_name) = lower(?)
+		order by column_index;
+
+select column_name, data_type, column_index, coalesce(comment, '')
+		from duckdb_columns()
+		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(table_name) = lower(?)
+		order by column_index;
+
+select column_name, data_type, column_index, coalesce(comment, '')
+		from duckdb_columns()
+		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(table_name) = lower(?)
+		order by column_index;
+
+create temporary table "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" as (
+select src.*, timestamp '2024-02-02 00:00:00' as "elt_snapshot__valid_from", cur."elt_snapshot__current" is null as "elt_snapshot__is_new"
+from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src
+left join (select *, true as "elt_snapshot__current" from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null) as cur on src."id" is not distinct from cur."id"
+where cur."elt_snapshot__current" is null or (src."status" is distinct from cur."status")
+);
+
+create temporary table "temp"."main"."elt_snapshot_deleted__elt_tmp_<id>" as (
+select t.* from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null and not exists (select 1 from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src where src."id" is not distinct from t."id")
+);
+
+select count(*) from "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" where "elt_snapshot__is_new";
+
+select count(*) from "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" where not "elt_snapshot__is_new";
+
+select count(*) from "temp"."main"."elt_snapshot_deleted__elt_tmp_<id>";
+
+update "<database>"."<schema>"."orders_snapshot" as t set "dbt_valid_to" = stage."elt_snapshot__valid_from" from "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" as stage where not stage."elt_snapshot__is_new" and stage."id" is not distinct from t."id" and t."dbt_valid_to" is null;
+
+insert into "<database>"."<schema>"."orders_snapshot" ("id", "status", "updated_at", "dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to")
+select src."id", src."status", src."updated_at", md5(coalesce(cast(src."id" as varchar), '') || '|' || coalesce(cast(src."elt_snapshot__valid_from" as varchar), '')), src."elt_snapshot__valid_from", src."elt_snapshot__valid_from", null
+from "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" as src;
+
+drop table if exists "temp"."main"."elt_snapshot_source__elt_tmp_<id>";
+
+drop table if exists "temp"."main"."elt_snapshot_stage__elt_tmp_<id>";
+
+drop table if exists "temp"."main"."elt_snapshot_deleted__elt_tmp_<id>";
+
+commit;
+

@@ -1,0 +1,40 @@
+begin;
+
+create temporary table "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as (
+select * from "<database>"."<schema>"."source"
+);
+
+select column_name, data_type, column_index, coalesce(comment, '')
+		from duckdb_columns()
+		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(table_name) = lower(?)
+		order by column_index;
+
+select "id", count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
+
+select 'table' from duckdb_tables() where not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(table_name) = lower(?)
+		union all
+		select 'view' from duckdb_views() where not internal and not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
+	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
+	and lower(view_name) = lower(?)
+		limit 1;
+
+describe select src."updated_at" as x from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src;
+
+create table "<database>"."<schema>"."orders_snapshot" as
+select src.*,
+  md5(coalesce(cast(src."id" as varchar), '') || '|' || coalesce(cast(src."updated_at" as varchar), '')) as "dbt_scd_id",
+  src."updated_at" as "dbt_updated_at",
+  src."updated_at" as "dbt_valid_from",
+  cast(null as TIMESTAMP) as "dbt_valid_to"
+from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src;
+
+select count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>";
+
+drop table if exists "temp"."main"."elt_snapshot_source__elt_tmp_<id>";
+
+commit;
+

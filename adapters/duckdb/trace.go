@@ -1,0 +1,116 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+)
+
+// traceConnector wraps the DuckDB connector so that Config.Trace sees every
+// statement run on its connections, and begin, commit and rollback, without
+// touching the code that runs them.
+type traceConnector struct {
+	driver.Connector
+	trace func(string)
+}
+
+func (c traceConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &traceConn{conn: conn, trace: c.trace}, nil
+}
+
+// Close closes the wrapped connector (sql.DB closes a connector that has Close).
+func (c traceConnector) Close() error {
+	if cl, ok := c.Connector.(interface{ Close() error }); ok {
+		return cl.Close()
+	}
+	return nil
+}
+
+// traceConn forwards to the DuckDB connection, tracing statements.
+type traceConn struct {
+	conn  driver.Conn
+	trace func(string)
+}
+
+var (
+	_ driver.ExecerContext      = (*traceConn)(nil)
+	_ driver.QueryerContext     = (*traceConn)(nil)
+	_ driver.ConnPrepareContext = (*traceConn)(nil)
+	_ driver.ConnBeginTx        = (*traceConn)(nil)
+	_ driver.NamedValueChecker  = (*traceConn)(nil)
+)
+
+func (c *traceConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+func (c *traceConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	c.trace(query)
+	if p, ok := c.conn.(driver.ConnPrepareContext); ok {
+		return p.PrepareContext(ctx, query)
+	}
+	return c.conn.Prepare(query)
+}
+
+func (c *traceConn) Close() error { return c.conn.Close() }
+
+func (c *traceConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *traceConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	b, ok := c.conn.(driver.ConnBeginTx)
+	if !ok {
+		return nil, errors.New("duckdb: connection does not support BeginTx")
+	}
+	c.trace("begin")
+	tx, err := b.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return traceTx{tx: tx, trace: c.trace}, nil
+}
+
+func (c *traceConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := c.conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.trace(query)
+	return e.ExecContext(ctx, query, args)
+}
+
+func (c *traceConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	q, ok := c.conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.trace(query)
+	return q.QueryContext(ctx, query, args)
+}
+
+func (c *traceConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if ch, ok := c.conn.(driver.NamedValueChecker); ok {
+		return ch.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
+type traceTx struct {
+	tx    driver.Tx
+	trace func(string)
+}
+
+func (t traceTx) Commit() error {
+	t.trace("commit")
+	return t.tx.Commit()
+}
+
+func (t traceTx) Rollback() error {
+	t.trace("rollback")
+	return t.tx.Rollback()
+}

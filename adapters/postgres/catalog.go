@@ -1,0 +1,136 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// PostgreSQL resolves quoted names exactly, so look-ups compare names as
+// they are. A connection's temporary schema is reached as "pg_temp", as in
+// SQL. The database part of a relation is not compared: a connection only
+// sees its own database.
+const relationFilter = `c.relnamespace = (select n.oid from pg_catalog.pg_namespace n
+		where n.nspname = coalesce(nullif($1, ''), current_schema())
+		   or ($1 = 'pg_temp' and n.oid = pg_catalog.pg_my_temp_schema())
+		order by n.nspname = $1 desc limit 1)
+	and c.relname = $2`
+
+// Columns lists the columns of a table or view in order, with PostgreSQL's
+// type names as format_type writes them (integer, text, numeric(18,3),
+// timestamp without time zone, ...), which are valid in DDL. A relation that
+// does not exist has no columns.
+func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	rel = a.qualify(rel)
+	cols, err := columns(ctx, a.pool, rel)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: columns of %s: %w", Dialect{}.RenderRelation(rel), err)
+	}
+	return cols, nil
+}
+
+func columns(ctx context.Context, q querier, rel adapters.Relation) ([]adapters.Column, error) {
+	rows, err := q.Query(ctx, `select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+		row_number() over (order by a.attnum),
+		coalesce(pg_catalog.col_description(a.attrelid, a.attnum), '')
+	from pg_catalog.pg_attribute a
+	where a.attrelid = (select c.oid from pg_catalog.pg_class c where `+relationFilter+`)
+		and a.attnum > 0 and not a.attisdropped
+	order by a.attnum`, rel.Schema, rel.Identifier)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	defer rows.Close()
+	cols := []adapters.Column{}
+	for rows.Next() {
+		var c adapters.Column
+		var idx int64
+		if err := rows.Scan(&c.Name, &c.DataType, &idx, &c.Comment); err != nil {
+			return nil, err
+		}
+		c.Index = int(idx)
+		cols = append(cols, c)
+	}
+	return cols, ctxErr(ctx, rows.Err())
+}
+
+// RelationKind says whether rel is a table, a view or absent. Partitioned
+// and foreign tables are tables; materialized views are views.
+func (a *Adapter) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
+	rel = a.qualify(rel)
+	kind, _, err := relationKind(ctx, a.pool, rel)
+	if err != nil {
+		return adapters.KindNone, fmt.Errorf("postgres: relation kind of %s: %w", Dialect{}.RenderRelation(rel), err)
+	}
+	return kind, nil
+}
+
+// relationKind also returns the keyword that drops the relation (table,
+// view, materialized view, foreign table).
+func relationKind(ctx context.Context, q querier, rel adapters.Relation) (adapters.RelationKind, string, error) {
+	var relkind string
+	err := q.QueryRow(ctx, `select c.relkind::text from pg_catalog.pg_class c where `+relationFilter, rel.Schema, rel.Identifier).Scan(&relkind)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return adapters.KindNone, "", nil
+	case err != nil:
+		return adapters.KindNone, "", ctxErr(ctx, err)
+	}
+	switch relkind {
+	case "r", "p":
+		return adapters.KindTable, "table", nil
+	case "f":
+		return adapters.KindTable, "foreign table", nil
+	case "v":
+		return adapters.KindView, "view", nil
+	case "m":
+		return adapters.KindView, "materialized view", nil
+	}
+	// An index, sequence or composite type holds the name.
+	return adapters.KindNone, "", fmt.Errorf("%s exists but is neither a table nor a view (relkind %q)", Dialect{}.RenderRelation(rel), relkind)
+}
+
+// CreateSchema creates database.schema unless it exists. database must be
+// the connected one (PostgreSQL cannot create objects in another database).
+func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) error {
+	d := Dialect{}
+	name := d.RenderRelation(adapters.Relation{Database: database, Schema: schema})
+	if database != "" && database != a.cfg.DBName {
+		return fmt.Errorf("postgres: create schema %s: connected to database %q; PostgreSQL cannot create schemas in another database", name, a.cfg.DBName)
+	}
+	_, err := a.pool.Exec(ctx, "create schema if not exists "+d.Quote(schema))
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == codeUniqueViolation || pe.Code == codeDuplicateSchema) {
+		// Another connection created it at the same moment: "if not
+		// exists" does not lock against that race.
+		return nil
+	}
+	if err != nil {
+		err = a.permissionError(err, fmt.Sprintf("create schema %q in database %q", schema, a.cfg.DBName),
+			fmt.Sprintf("grant create on database %s to %s, or set schema in profiles.yml to one that exists", d.Quote(a.cfg.DBName), d.Quote(a.cfg.User)))
+		var ce *ConnectError
+		if errors.As(err, &ce) {
+			return ce
+		}
+		return fmt.Errorf("postgres: create schema %s: %w", name, ctxErr(ctx, err))
+	}
+	return nil
+}
+
+// DropSchema drops schema and everything in it, if it exists. PostgreSQL
+// names schemas without their database, so database must be the connected
+// one (or empty).
+func (a *Adapter) DropSchema(ctx context.Context, database, schema string) error {
+	if database != "" && database != a.cfg.DBName {
+		return fmt.Errorf("postgres: drop schema %q: connected to database %q, not %q", schema, a.cfg.DBName, database)
+	}
+	if _, err := a.pool.Exec(ctx, "drop schema if exists "+Dialect{}.Quote(schema)+" cascade"); err != nil {
+		return fmt.Errorf("postgres: drop schema %q: %w", schema, ctxErr(ctx, err))
+	}
+	return nil
+}

@@ -1,0 +1,360 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// Config is a Postgres target, with dbt-postgres's profiles.yml keys.
+type Config struct {
+	Host     string // default "localhost"
+	Port     int    // default 5432
+	User     string
+	Password string // never appears in errors or logs
+	DBName   string // the database; also accepted as "database" in profiles.yml
+	Schema   string // default schema of the target; default "public"
+	Threads  int    // how many models run at once; sizes the pool (Threads + 1)
+	// SSLMode is libpq's sslmode (disable, allow, prefer, require,
+	// verify-ca, verify-full); empty is libpq's default, prefer.
+	SSLMode                      string
+	SSLCert, SSLKey, SSLRootCert string
+	SearchPath                   string // set on every connection when not empty
+	KeepalivesIdle               int    // seconds; TCP keep-alive period, 0 for the system's default
+	ConnectTimeout               int    // seconds; default 10, as dbt-postgres
+	Role                         string // SET ROLE on every connection when not empty
+	ApplicationName              string // default "elt"
+	// Trace, when set, is called with every statement the adapter runs
+	// (COPY included), before it runs. It must be safe for concurrent use.
+	Trace func(sql string)
+}
+
+// Adapter is a Postgres database opened by Open. It is safe for concurrent use.
+type Adapter struct {
+	cfg  Config
+	pool *pgxpool.Pool
+	// label names the profile and target in errors the user must act on
+	// (permissions); "postgres" when opened directly.
+	label string
+}
+
+var _ adapters.Adapter = (*Adapter)(nil)
+
+// ConfigFromFields reads a profiles.yml target's keys: host, port, user,
+// password (or pass), dbname (or database), schema, threads, sslmode,
+// sslcert, sslkey, sslrootcert, search_path, keepalives_idle,
+// connect_timeout, role and application_name. Other keys (type, retries, ...)
+// are ignored.
+func ConfigFromFields(fields map[string]any) (Config, error) {
+	var cfg Config
+	str := func(dst *string, keys ...string) error {
+		for _, k := range keys {
+			v, ok := fields[k]
+			if !ok || v == nil {
+				continue
+			}
+			switch x := v.(type) {
+			case string:
+				*dst = x
+			case int, int64, float64:
+				// YAML reads password: 1234 as a number.
+				*dst = fmt.Sprint(x)
+			default:
+				return fmt.Errorf("postgres: profile field %s: want a string, got %T", k, v)
+			}
+			return nil
+		}
+		return nil
+	}
+	num := func(dst *int, key string) error {
+		v, ok := fields[key]
+		if !ok || v == nil {
+			return nil
+		}
+		switch n := v.(type) {
+		case int:
+			*dst = n
+		case int64:
+			*dst = int(n)
+		case float64:
+			if n != float64(int(n)) {
+				return fmt.Errorf("postgres: profile field %s: want a whole number, got %v", key, n)
+			}
+			*dst = int(n)
+		case string:
+			i, err := strconv.Atoi(strings.TrimSpace(n))
+			if err != nil {
+				return fmt.Errorf("postgres: profile field %s: want a whole number, got %q", key, n)
+			}
+			*dst = i
+		default:
+			return fmt.Errorf("postgres: profile field %s: want a number, got %T", key, v)
+		}
+		if *dst < 0 {
+			return fmt.Errorf("postgres: profile field %s: want a positive number, got %d", key, *dst)
+		}
+		return nil
+	}
+	for _, f := range []error{
+		str(&cfg.Host, "host"),
+		str(&cfg.User, "user", "username"),
+		str(&cfg.Password, "password", "pass"),
+		str(&cfg.DBName, "dbname", "database"),
+		str(&cfg.Schema, "schema"),
+		str(&cfg.SSLMode, "sslmode"),
+		str(&cfg.SSLCert, "sslcert"),
+		str(&cfg.SSLKey, "sslkey"),
+		str(&cfg.SSLRootCert, "sslrootcert"),
+		str(&cfg.SearchPath, "search_path"),
+		str(&cfg.Role, "role"),
+		str(&cfg.ApplicationName, "application_name"),
+		num(&cfg.Port, "port"),
+		num(&cfg.Threads, "threads"),
+		num(&cfg.KeepalivesIdle, "keepalives_idle"),
+		num(&cfg.ConnectTimeout, "connect_timeout"),
+	} {
+		if f != nil {
+			return Config{}, f
+		}
+	}
+	if cfg.Port > 65535 {
+		return Config{}, fmt.Errorf("postgres: profile field port: %d is not a port number", cfg.Port)
+	}
+	// dbt-postgres accepts both spellings of the database; when both are
+	// given they must agree.
+	if a, b := fields["dbname"], fields["database"]; a != nil && b != nil && fmt.Sprint(a) != fmt.Sprint(b) {
+		return Config{}, fmt.Errorf("postgres: profile fields dbname %q and database %q differ; keep one", fmt.Sprint(a), fmt.Sprint(b))
+	}
+	return cfg.withDefaults(), nil
+}
+
+func (cfg Config) withDefaults() Config {
+	if cfg.Host == "" {
+		cfg.Host = "localhost"
+	}
+	if cfg.Port == 0 {
+		cfg.Port = 5432
+	}
+	if cfg.Schema == "" {
+		cfg.Schema = "public"
+	}
+	if cfg.Threads < 1 {
+		cfg.Threads = 1
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10
+	}
+	if cfg.ApplicationName == "" {
+		cfg.ApplicationName = "elt"
+	}
+	return cfg
+}
+
+// connString renders every setting but the password as a libpq keyword/value
+// string, so that nothing pgx echoes from it can hold a secret.
+func (cfg Config) connString() string {
+	var b strings.Builder
+	kv := func(k, v string) {
+		if v == "" {
+			return
+		}
+		v = strings.ReplaceAll(v, `\`, `\\`)
+		v = strings.ReplaceAll(v, `'`, `\'`)
+		fmt.Fprintf(&b, "%s='%s' ", k, v)
+	}
+	kv("host", cfg.Host)
+	kv("port", strconv.Itoa(cfg.Port))
+	kv("user", cfg.User)
+	kv("dbname", cfg.DBName)
+	kv("sslmode", cfg.SSLMode)
+	kv("sslcert", cfg.SSLCert)
+	kv("sslkey", cfg.SSLKey)
+	kv("sslrootcert", cfg.SSLRootCert)
+	kv("connect_timeout", strconv.Itoa(cfg.ConnectTimeout))
+	kv("application_name", cfg.ApplicationName)
+	return strings.TrimSpace(b.String())
+}
+
+// Open connects to the database in cfg and checks the connection with a
+// round trip (and SET ROLE, when a role is set). Connection failures are
+// *ConnectError values with one-line messages that name no secret.
+func Open(ctx context.Context, cfg Config) (*Adapter, error) {
+	cfg = cfg.withDefaults()
+	pcfg, err := pgxpool.ParseConfig(cfg.connString())
+	if err != nil {
+		msg := err.Error()
+		if inner := errors.Unwrap(err); inner != nil {
+			msg = inner.Error() // without the connection string
+		}
+		return nil, &ConnectError{Prefix: "postgres", Reason: "invalid connection settings: " + msg, Hint: "check host, port, sslmode and the other keys in profiles.yml"}
+	}
+	cc := pcfg.ConnConfig
+	// Set after parsing: the password never passes through a string pgx
+	// might quote in an error.
+	if cfg.Password != "" {
+		cc.Password = cfg.Password
+	}
+	// Plain simple-protocol statements: no server-side prepared statements,
+	// which a rebuilt table would invalidate ("cached plan must not change
+	// result type"), and several statements per Exec work.
+	cc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	if cfg.SearchPath != "" {
+		cc.RuntimeParams["search_path"] = cfg.SearchPath
+	}
+	if cfg.KeepalivesIdle > 0 {
+		dialer := &net.Dialer{KeepAlive: time.Duration(cfg.KeepalivesIdle) * time.Second, Timeout: time.Duration(cfg.ConnectTimeout) * time.Second}
+		cc.DialFunc = dialer.DialContext
+	}
+	if cfg.Trace != nil {
+		cc.Tracer = tracer{cfg.Trace}
+	}
+	if cfg.Role != "" {
+		role := cfg.Role
+		pcfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, "set role "+Dialect{}.Quote(role))
+			return err
+		}
+	}
+	pcfg.MaxConns = int32(cfg.Threads + 1) // one per running model, one for catalog look-ups
+	pcfg.MinConns = 0
+
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, connectError(ctx, cfg, err)
+	}
+	// Acquire runs AfterConnect (SET ROLE), so a bad role fails here too.
+	conn, err := pool.Acquire(ctx)
+	if err == nil {
+		err = conn.Ping(ctx)
+		conn.Release()
+	}
+	if err != nil {
+		pool.Close()
+		return nil, connectError(ctx, cfg, err)
+	}
+	return &Adapter{cfg: cfg, pool: pool, label: "postgres"}, nil
+}
+
+// tracer hands every statement pgx runs to Config.Trace.
+type tracer struct{ fn func(string) }
+
+func (t tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	t.fn(data.SQL)
+	return ctx
+}
+
+func (tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (a *Adapter) trace(sql string) {
+	if a.cfg.Trace != nil {
+		a.cfg.Trace(sql)
+	}
+}
+
+// Config is the configuration the adapter was opened with, defaults filled
+// in (the password included: do not print it).
+func (a *Adapter) Config() Config { return a.cfg }
+
+// Database is the database the adapter is connected to. The conformance
+// suite uses it to build three-part names.
+func (a *Adapter) Database() string { return a.cfg.DBName }
+
+// Dialect returns PostgreSQL's quoting and naming.
+func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
+
+// Exec runs one or more statements (simple protocol) in autocommit.
+func (a *Adapter) Exec(ctx context.Context, query string) error {
+	if _, err := a.pool.Exec(ctx, query); err != nil {
+		return fmt.Errorf("postgres: exec: %w", ctxErr(ctx, err))
+	}
+	return nil
+}
+
+// Query runs a query and holds its rows in memory, as plain Go values (see
+// goValue).
+func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
+	res, err := queryAll(ctx, a.pool, query)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: query: %w", err)
+	}
+	return res, nil
+}
+
+// querier is what a pool and a transaction share.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapters.Result, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	defer rows.Close()
+	fields := rows.FieldDescriptions()
+	res := &adapters.Result{Columns: make([]string, len(fields)), Rows: [][]any{}}
+	for i, f := range fields {
+		res.Columns[i] = f.Name
+	}
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range vals {
+			vals[i] = goValue(v)
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	return res, nil
+}
+
+// ctxErr puts the context's error in the chain when the context ended, so
+// callers can test errors.Is(err, context.Canceled) whatever the driver said.
+func ctxErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
+// inTx runs fn in a transaction, committing only if fn succeeds.
+func (a *Adapter) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := a.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		// The context may be cancelled: roll back regardless (pgx closes
+		// the connection if it cannot).
+		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) && ctx.Err() == nil {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Close closes the connection pool.
+func (a *Adapter) Close() error {
+	a.pool.Close()
+	return nil
+}

@@ -1,0 +1,321 @@
+package postgres
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// LoadSeed loads a CSV file with COPY ... FROM STDIN (format csv), so
+// PostgreSQL parses the values into the columns' types itself.
+//
+// The file is read once in Go first: to check that it is well-formed CSV
+// (a ragged row or an unterminated quote is reported with its line) and to
+// infer each column's type from every value, as dbt infers seed types with
+// agate: integer (bigint when a value needs it), numeric, boolean, date,
+// timestamp, and text for anything else or a column with no values.
+// s.ColumnTypes overrides the inferred types. Header names become column
+// names as written; empty fields become NULL.
+//
+// Like dbt's seed materialization, an existing table is emptied and
+// refilled in place (keeping its column types and the views over it), and
+// FullRefresh, a missing table or an existing view rebuilds it: built under
+// a temporary name and swapped in. Both run in one transaction, so a bad
+// file leaves the previous rows.
+func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.RunResult, err error) {
+	d := Dialect{}
+	rel := a.qualify(s.Relation)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("postgres: load seed %s: %w", d.RenderRelation(rel), ctxErr(ctx, err))
+		}
+	}()
+	delim := s.Delimiter
+	if delim == "" {
+		delim = ","
+	}
+	comma, size := utf8.DecodeRuneInString(delim)
+	if size != len(delim) || comma == '"' || comma == '\n' || comma == '\r' {
+		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: fmt.Errorf("delimiter %q is not supported: use one character other than a quote or a line break", delim)}
+	}
+	header, types, err := inferSeed(s.Path, comma)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	for i, h := range header {
+		if t, ok := columnType(s.ColumnTypes, h); ok {
+			types[i] = t
+		}
+	}
+
+	var rows int64
+	err = a.inTx(ctx, func(tx pgx.Tx) error {
+		kind, _, err := relationKind(ctx, tx, rel)
+		if err != nil {
+			return err
+		}
+		if kind == adapters.KindTable && !s.FullRefresh {
+			existing, err := columns(ctx, tx, rel)
+			if err != nil {
+				return err
+			}
+			tableCols := make([]string, len(existing))
+			for i, c := range existing {
+				tableCols[i] = c.Name
+			}
+			if !slices.EqualFunc(header, tableCols, strings.EqualFold) {
+				return fmt.Errorf("the CSV's columns (%s) differ from the table's (%s); run with --full-refresh to rebuild the table",
+					strings.Join(header, ", "), strings.Join(tableCols, ", "))
+			}
+			if _, err := tx.Exec(ctx, "delete from "+d.RenderRelation(rel)); err != nil {
+				return err
+			}
+			rows, err = a.copyCSV(ctx, tx, rel, tableCols, s.Path, delim)
+			return err
+		}
+		_, err = replaceRelation(ctx, tx, rel, func(tmp string) string {
+			defs := make([]string, len(header))
+			for i, h := range header {
+				defs[i] = d.Quote(h) + " " + types[i]
+			}
+			return "create table " + tmp + " (" + strings.Join(defs, ", ") + ")"
+		})
+		if err != nil {
+			return err
+		}
+		// The table is in place (uncommitted): fill it.
+		rows, err = a.copyCSV(ctx, tx, rel, header, s.Path, delim)
+		return err
+	})
+	if err != nil {
+		return adapters.RunResult{}, seedError(s.Path, err)
+	}
+	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}, nil
+}
+
+// columnType finds name in the seed's column_types: exactly, or else
+// ignoring case.
+func columnType(types map[string]string, name string) (string, bool) {
+	if t, ok := types[name]; ok {
+		return t, true
+	}
+	for k, t := range types {
+		if strings.EqualFold(k, name) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// copyCSV streams the file into rel with COPY. It returns the rows copied.
+func (a *Adapter) copyCSV(ctx context.Context, tx pgx.Tx, rel adapters.Relation, cols []string, path, delim string) (int64, error) {
+	d := Dialect{}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, &adapters.SeedError{Path: path, Err: err}
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	if bom, _ := r.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		_, _ = r.Discard(3)
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = d.Quote(c)
+	}
+	stmt := "copy " + d.RenderRelation(rel) + " (" + strings.Join(quoted, ", ") + ") from stdin with (format csv, header true, delimiter " + literal(delim) + ")"
+	a.trace(stmt)
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, stmt)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+var copyLine = regexp.MustCompile(`line (\d+)(?:, column ([^:]+))?`)
+
+// seedError turns a failed load into an *adapters.SeedError naming the file
+// and, when PostgreSQL says (COPY reports the line in the error's context),
+// the line and column. Other failures (cancelled, connection trouble,
+// permissions) are not the file's fault and are returned as they are.
+func seedError(path string, err error) error {
+	var se *adapters.SeedError
+	if errors.As(err, &se) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Where, "COPY") {
+		return err
+	}
+	msg := oneLine(pe.Message)
+	m := copyLine.FindStringSubmatch(pe.Where)
+	if m == nil {
+		return &adapters.SeedError{Path: path, Err: errors.New(msg)}
+	}
+	line, _ := strconv.Atoi(m[1])
+	if m[2] != "" {
+		msg += " (column " + m[2] + ")"
+	}
+	return &adapters.SeedError{Path: path, Line: line, Err: errors.New(msg)}
+}
+
+// inferSeed reads the whole file as RFC 4180 CSV and returns its header and
+// each column's inferred PostgreSQL type.
+func inferSeed(path string, comma rune) ([]string, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, &adapters.SeedError{Path: path, Err: err}
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
+	}
+	r := csv.NewReader(br)
+	r.Comma = comma
+	r.ReuseRecord = true
+	var header []string
+	var kinds []seedKind
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			switch {
+			case errors.Is(pe.Err, csv.ErrFieldCount):
+				return nil, nil, &adapters.SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), len(header))}
+			case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
+				return nil, nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: errors.New("unterminated or stray quote (a \" opened here is never closed, or a field has a quote inside it)")}
+			}
+			return nil, nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: pe.Err}
+		}
+		if err != nil {
+			return nil, nil, &adapters.SeedError{Path: path, Err: err}
+		}
+		if header == nil {
+			header = slices.Clone(rec)
+			seen := map[string]bool{}
+			for i, h := range header {
+				if strings.TrimSpace(h) == "" {
+					return nil, nil, &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d has no name in the header", i+1)}
+				}
+				if seen[strings.ToLower(h)] {
+					return nil, nil, &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %q appears twice in the header", h)}
+				}
+				seen[strings.ToLower(h)] = true
+			}
+			kinds = make([]seedKind, len(header))
+			continue
+		}
+		for i, v := range rec {
+			kinds[i] = kinds[i].widen(v)
+		}
+	}
+	if header == nil {
+		return nil, nil, &adapters.SeedError{Path: path, Err: errors.New("the file is empty: a seed needs a header row")}
+	}
+	types := make([]string, len(kinds))
+	for i, k := range kinds {
+		types[i] = k.sqlType()
+	}
+	return header, types, nil
+}
+
+// seedKind is what a column's values so far can all be read as. Kinds only
+// widen: once a value is not an integer, the column is not an integer.
+type seedKind struct {
+	seen                           bool // a non-empty value was seen
+	notInt, notBigint, notNumeric  bool
+	notBool, notDate, notTimestamp bool
+	withZone                       bool // some timestamp has a UTC offset
+}
+
+var (
+	intPattern     = regexp.MustCompile(`^[+-]?[0-9]+$`)
+	numericPattern = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+	datePattern    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	tsPattern      = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$`)
+)
+
+func (k seedKind) widen(v string) seedKind {
+	if v == "" {
+		return k // NULL fits every type
+	}
+	k.seen = true
+	if !k.notInt || !k.notBigint {
+		if !intPattern.MatchString(v) {
+			k.notInt, k.notBigint = true, true
+		} else if n, err := strconv.ParseInt(v, 10, 64); err != nil {
+			k.notInt, k.notBigint = true, true
+		} else if n > math.MaxInt32 || n < math.MinInt32 {
+			k.notInt = true
+		}
+	}
+	if !k.notNumeric && !numericPattern.MatchString(v) {
+		k.notNumeric = true
+	}
+	if !k.notBool {
+		switch strings.ToLower(v) {
+		case "true", "false":
+		default:
+			k.notBool = true
+		}
+	}
+	if !k.notDate {
+		if _, err := time.Parse("2006-01-02", v); err != nil || !datePattern.MatchString(v) {
+			k.notDate = true
+		}
+	}
+	if !k.notTimestamp {
+		m := tsPattern.FindStringSubmatch(v)
+		if m == nil {
+			k.notTimestamp = true
+		} else if _, err := time.Parse("2006-01-02", m[1]); err != nil {
+			k.notTimestamp = true
+		} else if m[5] != "" {
+			k.withZone = true
+		}
+	}
+	return k
+}
+
+func (k seedKind) sqlType() string {
+	switch {
+	case !k.seen:
+		return "text"
+	case !k.notInt:
+		return "integer"
+	case !k.notBigint:
+		return "bigint"
+	case !k.notNumeric:
+		return "numeric"
+	case !k.notBool:
+		return "boolean"
+	case !k.notDate:
+		return "date"
+	case !k.notTimestamp && k.withZone:
+		return "timestamp with time zone"
+	case !k.notTimestamp:
+		return "timestamp without time zone"
+	}
+	return "text"
+}
