@@ -1,0 +1,41 @@
+-- stage the new rows
+create or replace table `proj`.`analytics`.`orders__elt_tmp_0002`
+options(
+  expiration_timestamp = timestamp_add(current_timestamp(), interval 12 hour)
+)
+as (
+select id, customer, amount, ordered_at, ordered_on from `proj`.`raw`.`orders`
+);
+
+-- check NULL keys: count
+select count(*) from `proj`.`analytics`.`orders__elt_tmp_0002` where `id` is null;
+
+-- check NULL keys: samples
+select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` where `id` is null order by `id` limit 5;
+
+-- check repeated keys: count
+select count(*) from (select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` group by `id` having count(*) > 1);
+
+-- check repeated keys: samples
+select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` group by `id` having count(*) > 1 order by `id` limit 5;
+
+-- rows inserted
+select count(*) from `proj`.`analytics`.`orders__elt_tmp_0002`;
+
+-- apply (DELETE+INSERT)
+begin
+  begin transaction;
+  delete from `proj`.`analytics`.`orders` as t
+  where exists (select 1 from `proj`.`analytics`.`orders__elt_tmp_0002` as s where t.`id` = s.`id`);
+  insert into `proj`.`analytics`.`orders` (`id`, `customer`, `amount`, `ordered_at`, `ordered_on`)
+  select s.`id`, s.`customer`, s.`amount`, s.`ordered_at`, s.`ordered_on`
+  from `proj`.`analytics`.`orders__elt_tmp_0002` as s;
+  commit transaction;
+exception when error then
+  rollback transaction;
+  raise using message = @@error.message;
+end;
+
+-- clean up
+drop table if exists `proj`.`analytics`.`orders__elt_tmp_0002`;
+

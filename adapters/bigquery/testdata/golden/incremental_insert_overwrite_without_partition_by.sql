@@ -1,0 +1,1 @@
+-- error: invalid incremental config: incremental_strategy "insert_overwrite" replaces partitions and needs partition_by; set partition_by or use one of append, merge, delete+insert, microbatch

@@ -1,0 +1,1 @@
+-- error: invalid incremental config: unique_key column "order_id" is not in the model's columns (id, customer, amount, ordered_at, ordered_on)

@@ -1,0 +1,20 @@
+-- stage the new rows
+create or replace table `proj`.`analytics`.`orders__elt_tmp_0002`
+options(
+  expiration_timestamp = timestamp_add(current_timestamp(), interval 12 hour)
+)
+as (
+select id, customer, amount, ordered_at, ordered_on from `proj`.`raw`.`orders`
+);
+
+-- rows inserted
+select count(*) from `proj`.`analytics`.`orders__elt_tmp_0002`;
+
+-- apply (INSERT)
+insert into `proj`.`analytics`.`orders` (`id`, `customer`, `amount`, `ordered_at`, `ordered_on`)
+select s.`id`, s.`customer`, s.`amount`, s.`ordered_at`, s.`ordered_on`
+from `proj`.`analytics`.`orders__elt_tmp_0002` as s;
+
+-- clean up
+drop table if exists `proj`.`analytics`.`orders__elt_tmp_0002`;
+

@@ -1,0 +1,1 @@
+-- error: invalid incremental config: event_time column "customer" is STRING; microbatch needs a TIMESTAMP, DATETIME or DATE column

@@ -1,0 +1,1 @@
+-- error: invalid incremental config: incremental_strategy "upsert" is not supported; use one of append, merge, delete+insert, microbatch

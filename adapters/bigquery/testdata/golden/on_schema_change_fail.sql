@@ -1,0 +1,1 @@
+-- error: model.shop.orders: The source and target schemas on this incremental model are out of sync: added columns [channel], removed columns [legacy], changed types [customer STRING -> INT64, amount NUMERIC -> FLOAT64]; set on_schema_change to append_new_columns or sync_all_columns, or run with --full-refresh

@@ -1,0 +1,1 @@
+-- error: seeds/orders.csv:3: column id: "x" is not a valid INT64

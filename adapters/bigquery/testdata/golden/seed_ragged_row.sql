@@ -1,0 +1,1 @@
+-- error: seeds/orders.csv:3: row has 3 fields, the header has 2

@@ -1,0 +1,1 @@
+-- error: the CSV's columns (id, name, extra) differ from the table's (id, name); run with --full-refresh to rebuild the table

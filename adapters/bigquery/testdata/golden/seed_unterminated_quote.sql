@@ -1,0 +1,1 @@
+-- error: seeds/orders.csv:2: unterminated quoted field (a " opened here is never closed)

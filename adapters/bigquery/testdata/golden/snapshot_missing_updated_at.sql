@@ -1,0 +1,1 @@
+-- error: invalid snapshot config: updated_at column "modified" is not in the source (columns: id, status, updated_at)

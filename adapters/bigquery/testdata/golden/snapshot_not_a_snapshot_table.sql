@@ -1,0 +1,1 @@
+-- error: the target is not a snapshot table: it has no column "dbt_scd_id" (was snapshot_meta_column_names changed? dbt does not rename meta columns either)

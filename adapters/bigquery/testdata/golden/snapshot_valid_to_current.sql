@@ -1,0 +1,51 @@
+-- stage the source
+create or replace table `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001`
+options(
+  expiration_timestamp = timestamp_add(current_timestamp(), interval 12 hour)
+)
+as (
+select * from `proj`.`raw`.`orders`
+);
+
+-- check unique_key
+select `id`, count(*) from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` group by `id` having count(*) > 1 order by count(*) desc, `id` limit 3;
+
+-- stage the changes
+create or replace table `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002`
+options(
+  expiration_timestamp = timestamp_add(current_timestamp(), interval 12 hour)
+)
+as (
+with cur as (
+  select *, true as `elt_snapshot__current` from `proj`.`snapshots`.`orders_snapshot` as t where (t.`dbt_valid_to` is null or t.`dbt_valid_to` = cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP))
+),
+changed as (
+  select src.*, src.`updated_at` as `elt_snapshot__ts`, cur.`elt_snapshot__current` is null as `elt_snapshot__is_new`
+  from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src
+  left join cur on to_json_string(src.`id`) = to_json_string(cur.`id`)
+  where cur.`elt_snapshot__current` is null or (src.`updated_at` > cur.`dbt_updated_at`)
+)
+select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, if(changed.`elt_snapshot__is_new`, 'new', 'changed') as `elt_snapshot__action` from changed
+union all
+select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, 'close' from changed where not changed.`elt_snapshot__is_new`
+);
+
+-- count new, changed, deleted
+select countif(`elt_snapshot__action` = 'new'), countif(`elt_snapshot__action` = 'changed'), countif(`elt_snapshot__action` = 'deleted') from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002`;
+
+-- write the changes
+merge into `proj`.`snapshots`.`orders_snapshot` as t
+using `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002` as s
+on s.`elt_snapshot__action` in ('close', 'deleted') and to_json_string(s.`id`) = to_json_string(t.`id`) and (t.`dbt_valid_to` is null or t.`dbt_valid_to` = cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP))
+when matched then
+  update set `dbt_valid_to` = s.`elt_snapshot__ts`
+when not matched and s.`elt_snapshot__action` in ('new', 'changed') then
+  insert (`id`, `status`, `updated_at`, `dbt_scd_id`, `dbt_updated_at`, `dbt_valid_from`, `dbt_valid_to`)
+  values (s.`id`, s.`status`, s.`updated_at`, to_hex(md5(concat(coalesce(cast(s.`id` as string), ''), '|', coalesce(cast(s.`elt_snapshot__ts` as string), '')))), s.`elt_snapshot__ts`, s.`elt_snapshot__ts`, cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP));
+
+-- clean up
+drop table if exists `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002`;
+
+-- clean up
+drop table if exists `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001`;
+

@@ -1,0 +1,6 @@
+-- build
+create or replace table `proj`.`analytics`.`orders`
+as (
+select id, customer, amount, ordered_at, ordered_on from `proj`.`raw`.`orders`
+);
+

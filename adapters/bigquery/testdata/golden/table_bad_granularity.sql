@@ -1,0 +1,1 @@
+-- error: partition_by.granularity: "hour" is not a granularity for data_type date; use day, month, year

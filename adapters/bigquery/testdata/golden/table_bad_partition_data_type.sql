@@ -1,0 +1,1 @@
+-- error: partition_by.data_type: "string" is not supported; use date, timestamp, datetime or int64

@@ -1,0 +1,8 @@
+-- build
+create or replace table `proj`.`analytics`.`orders`
+partition by `ordered_on`
+cluster by `customer`, `id`
+as (
+select id, customer, amount, ordered_at, ordered_on from `proj`.`raw`.`orders`
+);
+

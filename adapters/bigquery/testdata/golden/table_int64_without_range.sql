@@ -1,0 +1,1 @@
+-- error: partition_by.range: is required with data_type int64: {start: 0, end: 100, interval: 10}

@@ -1,0 +1,1 @@
+-- error: require_partition_filter: only applies to a partitioned table; set partition_by too

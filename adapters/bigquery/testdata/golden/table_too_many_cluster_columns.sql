@@ -1,0 +1,1 @@
+-- error: cluster_by: BigQuery clusters by at most 4 columns, got 5
