@@ -146,7 +146,7 @@ func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		fmt.Fprintf(stdout, "  path: %v\n", path)
 	}
 	start := time.Now()
-	a, err := openAdapter(ctx, t, env.workDir)
+	a, err := openAdapter(ctx, p, env.workDir)
 	if err == nil {
 		_, err = a.Query(ctx, "select 1")
 		_ = a.Close()

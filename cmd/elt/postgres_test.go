@@ -103,7 +103,7 @@ func TestExampleSameOnPostgresAndDuckDB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := openAdapter(ctx, p.Target, dir)
+		a, err := openAdapter(ctx, p, dir)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,8 +14,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/bigquery"
 	"github.com/elt-dev/elt/adapters/duckdb"
 	"github.com/elt-dev/elt/adapters/postgres"
+	"github.com/elt-dev/elt/adapters/snowflake"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/project"
@@ -72,18 +74,29 @@ func parseVars(s string) (map[string]any, error) {
 }
 
 // drivers is the registry of warehouses elt can talk to, built here and
-// passed down: no package keeps a global registry.
-func drivers() map[string]adapters.Driver {
+// passed down: no package keeps a global registry. quoting is the project's
+// quoting config (dbt_project.yml `quoting:`), which Snowflake's naming follows.
+func drivers(quoting map[string]any) map[string]adapters.Driver {
+	q := snowflake.Quoting{
+		Database:   truthy(quoting["database"]),
+		Schema:     truthy(quoting["schema"]),
+		Identifier: truthy(quoting["identifier"]),
+	}
 	out := map[string]adapters.Driver{}
-	for _, d := range []adapters.Driver{duckdb.Driver(), postgres.Driver()} {
+	for _, d := range []adapters.Driver{duckdb.Driver(), postgres.Driver(), snowflake.DriverWithQuoting(q), bigquery.Driver()} {
 		out[d.Type] = d
 	}
 	return out
 }
 
+func truthy(v any) bool {
+	b, ok := v.(bool)
+	return ok && b
+}
+
 func supportedTypes() string {
 	var names []string
-	for name := range drivers() {
+	for name := range drivers(nil) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -92,8 +105,8 @@ func supportedTypes() string {
 
 // dialectFor returns the pure naming/quoting part of an adapter by type,
 // so commands that never connect can still compile.
-func dialectFor(typ string) (compilerDialect, error) {
-	d, ok := drivers()[typ]
+func dialectFor(typ string, quoting map[string]any) (compilerDialect, error) {
+	d, ok := drivers(quoting)[typ]
 	if !ok {
 		return compilerDialect{}, fmt.Errorf("adapter type %q is not supported (supported: %s)", typ, supportedTypes())
 	}
@@ -101,8 +114,9 @@ func dialectFor(typ string) (compilerDialect, error) {
 }
 
 // openAdapter connects to the target's warehouse.
-func openAdapter(ctx context.Context, t *project.Target, workDir string) (adapters.Adapter, error) {
-	d, ok := drivers()[t.Type]
+func openAdapter(ctx context.Context, p *project.Project, workDir string) (adapters.Adapter, error) {
+	t := p.Target
+	d, ok := drivers(p.Config.Quoting)[t.Type]
 	if !ok {
 		return nil, fmt.Errorf("profile %q target %q: adapter type %q is not supported (supported: %s)", t.ProfileName, t.Name, t.Type, supportedTypes())
 	}
@@ -148,7 +162,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	if p.Target != nil {
 		typ = p.Target.Type
 	}
-	s.dialect, err = dialectFor(typ)
+	s.dialect, err = dialectFor(typ, p.Config.Quoting)
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -179,7 +193,7 @@ func (s *session) connect(ctx context.Context) error {
 	if s.proj.Target == nil {
 		return usageErr(fmt.Errorf("no profile found: create profiles.yml next to dbt_project.yml or in ~/.dbt"))
 	}
-	a, err := openAdapter(ctx, s.proj.Target, s.env.workDir)
+	a, err := openAdapter(ctx, s.proj, s.env.workDir)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

@@ -1,0 +1,372 @@
+package snowflake
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// SnapshotPlan records a snapshot run.
+//
+// The first run (the target is absent) is one "create table ... as
+// select": atomic on its own. A later run computes every change into a
+// temporary table first, then writes them all with one MERGE between begin
+// and commit: it closes the current version of each changed or deleted key
+// (dbt_valid_to) and inserts the new versions, so the table never shows half
+// a run. New source columns are added before that (DDL commits on its own).
+type SnapshotPlan struct {
+	// DuplicateKeys returns the unique_key values that occur more than once
+	// in the source, with their counts; any row fails the run.
+	DuplicateKeys string
+	Create        []Statement // first run
+	SchemaChanges []Statement // later runs, before Stage
+	Stage         []Statement // later runs: computes the changes
+	// Counts returns one row: new keys, changed keys, deleted keys.
+	Counts  string
+	Apply   []Statement // later runs: begin ... merge ... commit
+	Cleanup []Statement // drops the temporary tables; always runs
+}
+
+// Staging column names: long and odd so that they do not collide with
+// source columns.
+const (
+	stageValidFrom = "ELT_SNAPSHOT__VALID_FROM"
+	stageAction    = "ELT_SNAPSHOT__ACTION"
+	stageCloseScd  = "ELT_SNAPSHOT__CLOSE_SCD_ID"
+	stageDeleted   = "ELT_SNAPSHOT__IS_DELETED"
+)
+
+// SnapshotSource returns the temporary table holding the source rows and
+// the statement creating it, so every later statement reads the same rows.
+func (p Planner) SnapshotSource(s adapters.Snapshot, suffix string) (adapters.Relation, Statement) {
+	src := tempRelation(s.Relation, "src_"+suffix)
+	return src, Statement{Purpose: "read the source once", SQL: "create or replace temporary table " + p.Dialect.RenderRelation(src) + " as (\n" + trimStatement(s.SQL) + "\n)"}
+}
+
+// snapshotPlanner holds one run's relations and resolved columns.
+type snapshotPlanner struct {
+	p       Planner
+	d       Dialect
+	s       adapters.Snapshot
+	src     adapters.Relation
+	srcCols []adapters.Column
+	key     []string // unique_key, spelled as in the source
+	checks  []string // check strategy: compared columns, spelled as in the source
+	now     string
+	ts      string // expression over alias src: a new version's valid-from
+	tsType  string
+}
+
+// Snapshot plans a snapshot run: s normalized (adapters.Snapshot.Normalize),
+// src and srcCols the source table from SnapshotSource as "describe table"
+// lists it, kind and targetCols what the catalog says about the target.
+func (p Planner) Snapshot(s adapters.Snapshot, src adapters.Relation, srcCols []adapters.Column, kind adapters.RelationKind, targetCols []adapters.Column, suffix string) (SnapshotPlan, error) {
+	sp := &snapshotPlanner{p: p, d: p.Dialect, s: s, src: src, srcCols: srcCols}
+	plan := SnapshotPlan{Cleanup: []Statement{{Purpose: "drop the source rows", SQL: "drop table if exists " + sp.d.RenderRelation(src)}}}
+	if err := sp.resolveColumns(); err != nil {
+		return plan, err
+	}
+	keys := sp.quoted(sp.key)
+	plan.DuplicateKeys = "select " + strings.Join(keys, ", ") + ", count(*)\nfrom " + sp.d.RenderRelation(src) +
+		"\ngroup by " + strings.Join(keys, ", ") + "\nhaving count(*) > 1\norder by count(*) desc, " + strings.Join(keys, ", ") + "\nlimit 3"
+	switch kind {
+	case adapters.KindNone:
+		sp.create(&plan)
+		return plan, nil
+	case adapters.KindView:
+		return plan, fmt.Errorf("the target is a view, not a snapshot table; drop it or choose another name")
+	}
+	chg := tempRelation(s.Relation, "chg_"+suffix)
+	plan.Cleanup = append(plan.Cleanup, Statement{Purpose: "drop the changes", SQL: "drop table if exists " + sp.d.RenderRelation(chg)})
+	return plan, sp.update(&plan, targetCols, chg)
+}
+
+func (sp *snapshotPlanner) quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = sp.d.Quote(n)
+	}
+	return out
+}
+
+func (sp *snapshotPlanner) qualified(alias string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = alias + "." + sp.d.Quote(n)
+	}
+	return out
+}
+
+// meta renders a meta column name as the user wrote it (unquoted when it
+// can be, so dbt_valid_to is DBT_VALID_TO, as in dbt-snowflake).
+func (sp *snapshotPlanner) meta(name string) string { return sp.d.ident(name) }
+
+func (sp *snapshotPlanner) resolveColumns() error {
+	s := sp.s
+	names := make([]string, len(sp.srcCols))
+	for i, c := range sp.srcCols {
+		names[i] = c.Name
+	}
+	missing := func(what, name string) error {
+		return fmt.Errorf("%w: %s column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, what, name, strings.Join(names, ", "))
+	}
+	for _, k := range s.UniqueKey {
+		c, ok := adapters.FindColumn(sp.srcCols, k)
+		if !ok {
+			return missing("unique_key", k)
+		}
+		sp.key = append(sp.key, c.Name)
+	}
+	sp.now = "'" + s.Now.UTC().Format("2006-01-02 15:04:05.999999") + "'::timestamp_ntz"
+	sp.tsType = "TIMESTAMP_NTZ(9)"
+	switch s.Strategy {
+	case adapters.SnapshotTimestamp:
+		c, ok := adapters.FindColumn(sp.srcCols, s.UpdatedAt)
+		if !ok {
+			return missing("updated_at", s.UpdatedAt)
+		}
+		sp.ts = "src." + sp.d.Quote(c.Name)
+		sp.tsType = c.DataType
+	case adapters.SnapshotCheck:
+		if s.CheckAll {
+			sp.checks = names
+		} else {
+			for _, k := range s.CheckCols {
+				c, ok := adapters.FindColumn(sp.srcCols, k)
+				if !ok {
+					return missing("check_cols", k)
+				}
+				sp.checks = append(sp.checks, c.Name)
+			}
+		}
+		sp.ts = sp.now
+		// dbt: with updated_at configured, the check strategy takes its
+		// timestamps from that column, falling back to now where it is NULL.
+		if s.UpdatedAt != "" {
+			c, ok := adapters.FindColumn(sp.srcCols, s.UpdatedAt)
+			if !ok {
+				return missing("updated_at", s.UpdatedAt)
+			}
+			sp.ts = "coalesce(src." + sp.d.Quote(c.Name) + ", " + sp.now + ")"
+			sp.tsType = c.DataType
+		}
+	}
+	for _, m := range s.Columns.Names(true) {
+		if c, ok := adapters.FindColumn(sp.srcCols, m); ok {
+			return fmt.Errorf("the source has a column %q, which is a snapshot meta column name; rename it in the select, or set snapshot_meta_column_names", c.Name)
+		}
+	}
+	return nil
+}
+
+// scdID is dbt's dbt_scd_id: the md5 of the unique key's values and the
+// version's timestamp, each cast to text (NULL as the empty string) and
+// joined with a pipe.
+func (sp *snapshotPlanner) scdID(alias, ts string) string {
+	parts := make([]string, 0, len(sp.key)+1)
+	for _, k := range sp.qualified(alias, sp.key) {
+		parts = append(parts, "coalesce(cast("+k+" as varchar), '')")
+	}
+	parts = append(parts, "coalesce(cast("+ts+" as varchar), '')")
+	return "md5(" + strings.Join(parts, " || '|' || ") + ")"
+}
+
+func (sp *snapshotPlanner) validToCurrent() string {
+	if sp.s.ValidToCurrent == "" {
+		return "null"
+	}
+	return "(" + sp.s.ValidToCurrent + ")"
+}
+
+// isCurrent says whether alias's row is its key's current version. With
+// dbt_valid_to_current, rows written before it was configured keep NULL
+// (dbt does not rewrite them), so both count as current.
+func (sp *snapshotPlanner) isCurrent(alias string) string {
+	vt := alias + "." + sp.meta(sp.s.Columns.ValidTo)
+	if sp.s.ValidToCurrent == "" {
+		return vt + " is null"
+	}
+	return "(" + vt + " is null or " + vt + " = " + sp.validToCurrent() + ")"
+}
+
+// keyMatch joins two aliases on the unique key; NULL matches NULL, so a row
+// whose key is NULL is tracked as one row rather than re-inserted each run.
+func (sp *snapshotPlanner) keyMatch(a, b string, bNames []string) string {
+	conds := make([]string, len(sp.key))
+	for i, k := range sp.key {
+		conds[i] = a + "." + sp.d.Quote(k) + " is not distinct from " + b + "." + sp.d.Quote(bNames[i])
+	}
+	return strings.Join(conds, " and ")
+}
+
+func (sp *snapshotPlanner) create(plan *SnapshotPlan) {
+	c := sp.s.Columns
+	sel := []string{
+		"src.*",
+		sp.scdID("src", sp.ts) + " as " + sp.meta(c.ScdID),
+		sp.ts + " as " + sp.meta(c.UpdatedAt),
+		sp.ts + " as " + sp.meta(c.ValidFrom),
+		"cast(" + sp.validToCurrent() + " as " + sp.tsType + ") as " + sp.meta(c.ValidTo),
+	}
+	if sp.s.HardDeletes == adapters.HardDeletesNewRecord {
+		sel = append(sel, literal(adapters.SnapshotNotDeleted)+" as "+sp.meta(c.IsDeleted))
+	}
+	// A snapshot's history cannot be rebuilt, so its table is permanent
+	// (with Fail-safe), not transient.
+	plan.Create = []Statement{{Purpose: "create the snapshot table", SQL: "create table " + sp.d.RenderRelation(sp.s.Relation) +
+		" as\nselect " + strings.Join(sel, ",\n  ") + "\nfrom " + sp.d.RenderRelation(sp.src) + " as src"}}
+	plan.Counts = "select count(*), 0, 0 from " + sp.d.RenderRelation(sp.src)
+}
+
+func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Column, chg adapters.Relation) error {
+	d := sp.d
+	s := sp.s
+	c := s.Columns
+	target := d.RenderRelation(s.Relation)
+	newRecord := s.HardDeletes == adapters.HardDeletesNewRecord
+	for _, m := range c.Names(false) {
+		if _, ok := adapters.FindColumn(targetCols, m); !ok {
+			return fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", m)
+		}
+	}
+	// Source columns the table lacks are added; each source column as the
+	// table spells it.
+	tnames := make([]string, len(sp.srcCols))
+	for i, sc := range sp.srcCols {
+		tc, ok := adapters.FindColumn(targetCols, sc.Name)
+		if !ok {
+			plan.SchemaChanges = append(plan.SchemaChanges, Statement{Purpose: "add new source column " + sc.Name,
+				SQL: "alter table " + target + " add column " + d.Quote(sc.Name) + " " + sc.DataType})
+			tc = sc
+		}
+		tnames[i] = tc.Name
+	}
+	var markNotDeleted []Statement
+	if newRecord {
+		if _, ok := adapters.FindColumn(targetCols, c.IsDeleted); !ok {
+			// Switching an existing snapshot to new_record: the rows so far
+			// were not deletions.
+			plan.SchemaChanges = append(plan.SchemaChanges, Statement{Purpose: "add the is-deleted column",
+				SQL: "alter table " + target + " add column " + sp.meta(c.IsDeleted) + " varchar"})
+			markNotDeleted = append(markNotDeleted, Statement{Purpose: "mark the existing rows as not deleted",
+				SQL: "update " + target + " set " + sp.meta(c.IsDeleted) + " = " + literal(adapters.SnapshotNotDeleted) + " where " + sp.meta(c.IsDeleted) + " is null"})
+		}
+	}
+	keyT := make([]string, len(sp.key)) // key columns as the table spells them
+	for i, k := range sp.key {
+		for j, sc := range sp.srcCols {
+			if sc.Name == k {
+				keyT[i] = tnames[j]
+			}
+		}
+	}
+	srcNames := make([]string, len(sp.srcCols))
+	for i, sc := range sp.srcCols {
+		srcNames[i] = sc.Name
+	}
+
+	// What changed: compared with each key's current version.
+	var changed []string
+	switch s.Strategy {
+	case adapters.SnapshotTimestamp:
+		changed = append(changed, sp.ts+" > cur."+sp.meta(c.UpdatedAt))
+	case adapters.SnapshotCheck:
+		for _, col := range sp.checks {
+			for j, sc := range sp.srcCols {
+				if sc.Name == col {
+					changed = append(changed, "src."+d.Quote(col)+" is distinct from cur."+d.Quote(tnames[j]))
+				}
+			}
+		}
+	}
+	if newRecord {
+		// A key that comes back after its deletion was recorded.
+		changed = append(changed, "cur."+sp.meta(c.IsDeleted)+" = "+literal(adapters.SnapshotDeleted))
+	}
+	change := "(" + strings.Join(changed, " or ") + ")"
+	scd := "cur." + sp.meta(c.ScdID)
+	srcRel := d.RenderRelation(sp.src)
+	join := "from " + srcRel + " as src\n"
+	on := sp.keyMatch("src", "cur", keyT)
+	extra := func(validFrom, action, closeScd, deleted string) string {
+		q := ", " + validFrom + " as " + stageValidFrom + ", " + literal(action) + " as " + stageAction + ", " + closeScd + " as " + stageCloseScd
+		if newRecord {
+			q += ", " + literal(deleted) + " as " + stageDeleted
+		}
+		return q
+	}
+	parts := []string{
+		"-- new keys, and new versions of changed keys\nselect " + strings.Join(sp.qualified("src", srcNames), ", ") +
+			", " + sp.ts + " as " + stageValidFrom + ", case when " + scd + " is null then 'insert_new' else 'insert_changed' end as " + stageAction +
+			", cast(null as varchar) as " + stageCloseScd + func() string {
+			if newRecord {
+				return ", " + literal(adapters.SnapshotNotDeleted) + " as " + stageDeleted
+			}
+			return ""
+		}() + "\n" + join + "left join cur on " + on + "\nwhere " + scd + " is null or " + change,
+		"-- close the current versions of changed keys\nselect " + strings.Join(sp.qualified("src", srcNames), ", ") +
+			extra(sp.ts, "close_changed", scd, adapters.SnapshotNotDeleted) + "\n" + join + "join cur on " + on + "\nwhere " + change,
+	}
+	if s.HardDeletes != adapters.HardDeletesIgnore {
+		gone := "from cur\nwhere not exists (select 1 from " + srcRel + " as src where " + on + ")"
+		if newRecord {
+			// Already recorded as deleted.
+			gone += " and cur." + sp.meta(c.IsDeleted) + " is distinct from " + literal(adapters.SnapshotDeleted)
+		}
+		parts = append(parts, "-- close the current versions of keys gone from the source\nselect "+strings.Join(sp.qualified("cur", tnames), ", ")+
+			extra(sp.now, "close_deleted", scd, adapters.SnapshotDeleted)+"\n"+gone)
+		if newRecord {
+			parts = append(parts, "-- record each deletion as a new version\nselect "+strings.Join(sp.qualified("cur", tnames), ", ")+
+				extra(sp.now, "insert_deleted", "cast(null as varchar)", adapters.SnapshotDeleted)+"\n"+gone)
+		}
+	}
+	plan.Stage = []Statement{{Purpose: "compute the changes", SQL: "create or replace temporary table " + d.RenderRelation(chg) + " as\nwith cur as (\n  select * from " + target + " as t where " + sp.isCurrent("t") + "\n)\n" +
+		strings.Join(parts, "\nunion all\n")}}
+	chgRel := d.RenderRelation(chg)
+	plan.Counts = "select count_if(" + stageAction + " = 'insert_new'), count_if(" + stageAction + " = 'insert_changed'), count_if(" + stageAction + " = 'close_deleted') from " + chgRel
+
+	insertCols := append(d.quoteAll(tnames), sp.meta(c.ScdID), sp.meta(c.UpdatedAt), sp.meta(c.ValidFrom), sp.meta(c.ValidTo))
+	vf := "c." + stageValidFrom
+	// The staged rows carry the source's column names (a union takes its
+	// first select's), so the key is read from them as from the source.
+	values := append(sp.qualified("c", srcNames), sp.scdID("c", vf), vf, vf, sp.validToCurrent())
+	if newRecord {
+		insertCols = append(insertCols, sp.meta(c.IsDeleted))
+		values = append(values, "c."+stageDeleted)
+	}
+	merge := "merge into " + target + " as t\nusing " + chgRel + " as c\non t." + sp.meta(c.ScdID) + " = c." + stageCloseScd +
+		"\nwhen matched and c." + stageAction + " in ('close_changed', 'close_deleted') then update set t." + sp.meta(c.ValidTo) + " = " + vf +
+		"\nwhen not matched and c." + stageAction + " in ('insert_new', 'insert_changed', 'insert_deleted') then insert (" + strings.Join(insertCols, ", ") + ")\nvalues (" + strings.Join(values, ", ") + ")"
+	plan.Apply = append([]Statement{{Purpose: "write the changes in one transaction", SQL: "begin"}}, markNotDeleted...)
+	plan.Apply = append(plan.Apply,
+		Statement{Purpose: "close changed and deleted versions, insert new ones", SQL: merge, Counts: true},
+		Statement{Purpose: "commit", SQL: "commit"})
+	return nil
+}
+
+func (d Dialect) quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = d.Quote(n)
+	}
+	return out
+}
+
+// snapshotResult reports the keys that were new, changed or deleted.
+// RowsAffected counts the rows written: a change closes one row and inserts
+// one, a new key inserts one, a deletion closes one (and inserts one with
+// new_record).
+func snapshotResult(hardDeletes string, isNew, changed, deleted int64) adapters.RunResult {
+	msg := fmt.Sprintf("SNAPSHOT %d new, %d changed", isNew, changed)
+	rows := isNew + 2*changed
+	switch hardDeletes {
+	case adapters.HardDeletesInvalidate:
+		msg += fmt.Sprintf(", %d deleted", deleted)
+		rows += deleted
+	case adapters.HardDeletesNewRecord:
+		msg += fmt.Sprintf(", %d deleted", deleted)
+		rows += 2 * deleted
+	}
+	return adapters.RunResult{Message: msg, RowsAffected: rows}
+}

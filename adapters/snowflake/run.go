@@ -1,0 +1,358 @@
+package snowflake
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// Every operation runs its plan on one session (sql.Conn): temporary
+// tables, transactions and the query tag belong to a session, and the pool
+// would otherwise hand each statement to any of them.
+
+// runStatements executes stmts in order. It returns the rows affected by
+// the statements marked Counts, and on failure the failing statement's
+// index. A transaction opened by a "begin" statement is rolled back on
+// failure, so the session goes back to the pool clean.
+func (a *Adapter) runStatements(ctx context.Context, conn *sql.Conn, stmts []Statement) (affected int64, failed int, err error) {
+	inTx := false
+	for i, s := range stmts {
+		a.trace(s.SQL)
+		res, err := conn.ExecContext(ctx, s.SQL)
+		if err != nil {
+			err = ctxErr(ctx, err)
+			if inTx {
+				a.trace("rollback")
+				if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "rollback"); rbErr != nil {
+					err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+				}
+			}
+			return affected, i, fmt.Errorf("%s: %w", s.Purpose, err)
+		}
+		switch strings.ToLower(s.SQL) {
+		case "begin":
+			inTx = true
+		case "commit", "rollback":
+			inTx = false
+		}
+		if s.Counts {
+			if n, err := res.RowsAffected(); err == nil {
+				affected += n
+			}
+		}
+	}
+	return affected, -1, nil
+}
+
+// runCleanup runs cleanup statements even when ctx has ended, and reports
+// only the first failure (the operation's own error matters more).
+func (a *Adapter) runCleanup(ctx context.Context, conn *sql.Conn, stmts []Statement) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	var first error
+	for _, s := range stmts {
+		a.trace(s.SQL)
+		if _, err := conn.ExecContext(cctx, s.SQL); err != nil && first == nil {
+			first = fmt.Errorf("%s: %w", s.Purpose, err)
+		}
+	}
+	return first
+}
+
+// withCleanup runs cleanup after an operation and folds its error in.
+func (a *Adapter) withCleanup(ctx context.Context, conn *sql.Conn, stmts []Statement, err *error) {
+	if cerr := a.runCleanup(ctx, conn, stmts); cerr != nil && *err == nil {
+		*err = cerr
+	}
+}
+
+func (a *Adapter) count(ctx context.Context, conn *sql.Conn, query string) ([]int64, error) {
+	res, err := a.queryAll(ctx, conn, query)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) != 1 {
+		return nil, fmt.Errorf("%s: want one row, got %d", query, len(res.Rows))
+	}
+	out := make([]int64, len(res.Rows[0]))
+	for i, v := range res.Rows[0] {
+		n, ok := v.(int64)
+		if !ok && v != nil {
+			return nil, fmt.Errorf("%s: want a count, got %T", query, v)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// Materialize builds a model as a table or a view (see Planner.Table and
+// Planner.View for how each stays atomic).
+func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapters.RunResult, err error) {
+	m.Relation = a.qualify(m.Relation)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("snowflake: materialize %s: %w", a.planner.Dialect.RenderRelation(m.Relation), err)
+		}
+	}()
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return adapters.RunResult{}, ctxErr(ctx, err)
+	}
+	defer conn.Close()
+	kind, err := a.relationKind(ctx, conn, m.Relation)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	var plan ModelPlan
+	switch m.Materialized {
+	case "table":
+		plan, err = a.planner.Table(m, kind, suffix())
+	case "view":
+		plan, err = a.planner.View(m, kind, suffix())
+	default:
+		return adapters.RunResult{}, fmt.Errorf("materialization %q is not supported (want table or view)", m.Materialized)
+	}
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	defer a.withCleanup(ctx, conn, plan.Cleanup, &err)
+	if _, _, err := a.runStatements(ctx, conn, plan.Build); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if plan.CountRows == "" {
+		return adapters.RunResult{Message: "OK", RowsAffected: -1}, nil
+	}
+	n, err := a.count(ctx, conn, plan.CountRows)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	return adapters.RunResult{Message: "OK", RowsAffected: n[0]}, nil
+}
+
+// LoadSeed loads a CSV file (see Planner.Seed).
+func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.RunResult, err error) {
+	s.Relation = a.qualify(s.Relation)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("snowflake: load seed %s: %w", a.planner.Dialect.RenderRelation(s.Relation), err)
+		}
+	}()
+	data, err := ReadSeed(s.Path, s.Delimiter)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return adapters.RunResult{}, ctxErr(ctx, err)
+	}
+	defer conn.Close()
+	kind, err := a.relationKind(ctx, conn, s.Relation)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	var cols []adapters.Column
+	if kind == adapters.KindTable && !s.FullRefresh {
+		if cols, err = a.describe(ctx, conn, s.Relation); err != nil {
+			return adapters.RunResult{}, err
+		}
+	}
+	plan, err := a.planner.Seed(s, data, kind, cols, suffix())
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	defer a.withCleanup(ctx, conn, plan.Cleanup, &err)
+	if _, failed, err := a.runStatements(ctx, conn, plan.Statements); err != nil {
+		if lines, ok := plan.Batches[failed]; ok && ctx.Err() == nil {
+			// A value the column's type rejects: point at the batch.
+			line := 0
+			if lines[0] == lines[1] {
+				line = lines[0]
+			}
+			return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Line: line, Err: fmt.Errorf("a row on lines %d-%d: %w", lines[0], lines[1], err)}
+		}
+		return adapters.RunResult{}, err
+	}
+	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", plan.Rows), RowsAffected: plan.Rows}, nil
+}
+
+// Incremental applies an incremental model's new rows to its existing
+// target, the way dbt-snowflake does, except that where dbt would silently
+// write duplicates (a NULL or repeated unique_key in the new rows of a merge
+// or delete+insert) it fails with an *adapters.UniqueKeyError.
+//
+// The new rows are staged in a temporary table, the key checks run, the
+// schema changes are applied (DDL: each commits on its own on Snowflake, as
+// in dbt-snowflake), and the rows are written in one transaction. A failing
+// select or key check changes nothing; a failure while writing rows rolls
+// them all back but keeps columns that on_schema_change already added.
+func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (res adapters.RunResult, err error) {
+	inc.Relation = a.qualify(inc.Relation)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("snowflake: incremental %s: %w", a.planner.Dialect.RenderRelation(inc.Relation), err)
+		}
+	}()
+	if inc, err = ResolveIncremental(inc); err != nil {
+		return adapters.RunResult{}, err
+	}
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return adapters.RunResult{}, ctxErr(ctx, err)
+	}
+	defer conn.Close()
+	kind, err := a.relationKind(ctx, conn, inc.Relation)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	switch kind {
+	case adapters.KindNone:
+		return adapters.RunResult{}, errors.New("the target table does not exist; build it first (a plain table build, as on a model's first run or with --full-refresh)")
+	case adapters.KindView:
+		return adapters.RunResult{}, errors.New("the target is a view, not a table; run with --full-refresh to rebuild it as a table")
+	}
+	sfx := suffix()
+	stage, stageStmts, err := a.planner.IncrementalStage(inc, sfx)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	defer a.withCleanup(ctx, conn, a.planner.incrementalCleanup(inc, stage), &err)
+	if _, _, err := a.runStatements(ctx, conn, stageStmts); err != nil {
+		return adapters.RunResult{}, err
+	}
+	targetCols, err := a.describe(ctx, conn, inc.Relation)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	stageCols, err := a.describe(ctx, conn, stage)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	plan, err := a.planner.Incremental(inc, stage, targetCols, stageCols, sfx)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	for _, kc := range plan.KeyChecks {
+		n, err := a.count(ctx, conn, kc.Count)
+		if err != nil {
+			return adapters.RunResult{}, fmt.Errorf("checking unique_key: %w", err)
+		}
+		if n[0] == 0 {
+			continue
+		}
+		samples, err := a.queryAll(ctx, conn, kc.Samples)
+		if err != nil {
+			return adapters.RunResult{}, fmt.Errorf("checking unique_key: %w", err)
+		}
+		return adapters.RunResult{}, &adapters.UniqueKeyError{UniqueID: inc.UniqueID, Key: inc.UniqueKey, Problem: kc.Problem, Count: n[0], Samples: samples.Rows}
+	}
+	if _, _, err := a.runStatements(ctx, conn, plan.SchemaChanges); err != nil {
+		return adapters.RunResult{}, fmt.Errorf("on_schema_change %s: %w", inc.OnSchemaChange, err)
+	}
+	n, _, err := a.runStatements(ctx, conn, plan.Apply)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	return adapters.RunResult{Message: fmt.Sprintf("%s %d", plan.Verb, n), RowsAffected: n}, nil
+}
+
+// Snapshot records the current state of s.SQL's rows in a type-2 slowly
+// changing dimension table, the way dbt (1.9 and later) does (see
+// SnapshotPlan for the statements and what is atomic).
+func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapters.RunResult, err error) {
+	s.Relation = a.qualify(s.Relation)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("snowflake: snapshot %s into %s: %w", s.UniqueID, a.planner.Dialect.RenderRelation(s.Relation), err)
+		}
+	}()
+	if s, err = s.Normalize(); err != nil {
+		return adapters.RunResult{}, err
+	}
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return adapters.RunResult{}, ctxErr(ctx, err)
+	}
+	defer conn.Close()
+	sfx := suffix()
+	src, create := a.planner.SnapshotSource(s, sfx)
+	cleanup := []Statement{{Purpose: "drop the source rows", SQL: "drop table if exists " + a.planner.Dialect.RenderRelation(src)}}
+	defer func() { a.withCleanup(ctx, conn, cleanup, &err) }()
+	if _, _, err := a.runStatements(ctx, conn, []Statement{create}); err != nil {
+		return adapters.RunResult{}, fmt.Errorf("source query: %w", err)
+	}
+	srcCols, err := a.describe(ctx, conn, src)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	kind, err := a.relationKind(ctx, conn, s.Relation)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	var targetCols []adapters.Column
+	if kind == adapters.KindTable {
+		if targetCols, err = a.describe(ctx, conn, s.Relation); err != nil {
+			return adapters.RunResult{}, err
+		}
+	}
+	plan, err := a.planner.Snapshot(s, src, srcCols, kind, targetCols, sfx)
+	cleanup = plan.Cleanup
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	dups, err := a.queryAll(ctx, conn, plan.DuplicateKeys)
+	if err != nil {
+		return adapters.RunResult{}, fmt.Errorf("checking unique_key: %w", err)
+	}
+	if len(dups.Rows) > 0 {
+		return adapters.RunResult{}, duplicateKeyError(s, dups.Rows)
+	}
+	if len(plan.Create) > 0 {
+		if _, _, err := a.runStatements(ctx, conn, plan.Create); err != nil {
+			return adapters.RunResult{}, err
+		}
+		n, err := a.count(ctx, conn, plan.Counts)
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n[0]), RowsAffected: n[0]}, nil
+	}
+	if _, _, err := a.runStatements(ctx, conn, plan.SchemaChanges); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if _, _, err := a.runStatements(ctx, conn, plan.Stage); err != nil {
+		return adapters.RunResult{}, fmt.Errorf("comparing the source with the snapshot: %w", err)
+	}
+	n, err := a.count(ctx, conn, plan.Counts)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	if _, _, err := a.runStatements(ctx, conn, plan.Apply); err != nil {
+		return adapters.RunResult{}, err
+	}
+	return snapshotResult(s.HardDeletes, n[0], n[1], n[2]), nil
+}
+
+func duplicateKeyError(s adapters.Snapshot, rows [][]any) error {
+	dup := &adapters.DuplicateKeyError{Snapshot: s.UniqueID, Key: s.UniqueKey}
+	for _, row := range rows {
+		parts := make([]string, len(s.UniqueKey))
+		for i, k := range s.UniqueKey {
+			v := row[i]
+			text := fmt.Sprint(v)
+			switch x := v.(type) {
+			case nil:
+				text = "NULL"
+			case string:
+				text = fmt.Sprintf("%q", x)
+			}
+			parts[i] = k + "=" + text
+		}
+		dup.Samples = append(dup.Samples, fmt.Sprintf("%s (%v rows)", strings.Join(parts, " "), row[len(s.UniqueKey)]))
+	}
+	return dup
+}

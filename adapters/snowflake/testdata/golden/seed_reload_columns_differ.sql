@@ -1,0 +1,2 @@
+-- seed analytics.dbt_ann.customers from customers.csv, existing: "table", full refresh: false
+-- error: customers.csv:1: the CSV's columns (id, Full Name, score, joined, active, code, seen_at) differ from the table's (ID, Full Name, SCORE); run with --full-refresh to rebuild the table
