@@ -123,7 +123,7 @@ func TestGenericTests(t *testing.T) {
 		t.Errorf("kwargs: %v", kw)
 	}
 	nn := byName["not_null_orders_id"]
-	for k, want := range map[string]any{"severity": "ERROR", "warn_if": "!=0", "error_if": "!=0", "fail_calc": "count(*)", "store_failures": false} {
+	for k, want := range map[string]any{"severity": "ERROR", "warn_if": "!= 0", "error_if": "!= 0", "fail_calc": "count(*)"} {
 		if nn.Config[k] != want {
 			t.Errorf("default %s: want %v, got %v", k, want, nn.Config[k])
 		}

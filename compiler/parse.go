@@ -157,13 +157,14 @@ func copyConfig(c project.Config) project.Config {
 // withTestDefaults sets dbt's defaults on a test's config.
 func withTestDefaults(c project.Config) project.Config {
 	defaults := project.Config{
-		"severity":       "ERROR",
-		"store_failures": false,
-		"warn_if":        "!=0",
-		"error_if":       "!=0",
-		"fail_calc":      "count(*)",
-		"materialized":   "test",
-		"enabled":        true,
+		// store_failures stays unset (null in dbt's manifest) so that the
+		// --store-failures flag can apply when no config says otherwise.
+		"severity":     "ERROR",
+		"warn_if":      "!= 0",
+		"error_if":     "!= 0",
+		"fail_calc":    "count(*)",
+		"materialized": "test",
+		"enabled":      true,
 	}
 	for k, v := range defaults {
 		if _, ok := c[k]; !ok {

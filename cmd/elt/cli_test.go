@@ -349,3 +349,18 @@ func TestFailFastStopsTheRun(t *testing.T) {
 		t.Errorf("nothing was skipped after the failure:\n%s", res.stdout)
 	}
 }
+
+// TestStoreFailures: --store-failures keeps a failing test's rows in the
+// audit schema and the summary says where to look.
+func TestStoreFailures(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "tests/no_ada.sql", "select * from {{ ref('people') }} where name = 'Ada'\n")
+	res := elt(t, dir, "build", "--store-failures")
+	if res.code != 1 || !strings.Contains(res.stdout, `select * from "demo"."main_dbt_test__audit"."no_ada"`) {
+		t.Fatalf("exit %d, want 1 and a pointer to the stored failures:\n%s", res.code, res.stdout)
+	}
+	_, rows := relationRows(t, openDB(t, filepath.Join(dir, "demo.duckdb")), "main_dbt_test__audit.no_ada")
+	if len(rows) != 1 || rows[0][1] != "Ada" {
+		t.Errorf("stored failures: %v", rows)
+	}
+}

@@ -78,7 +78,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		FullRefresh:    f.fullRefresh,
 		Build:          build,
 		OnEvent:        s.printEvent,
-		Tests:          tests.Options{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema},
+		Tests:          tests.Options{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema, StoreFailures: f.storeFailures},
 		IsIncremental:  s.isIncremental,
 		EventTimeStart: eventStart,
 		EventTimeEnd:   eventEnd,

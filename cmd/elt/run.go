@@ -62,6 +62,7 @@ type flags struct {
 	eventStart    string
 	eventEnd      string
 	macroArgs     string
+	storeFailures bool
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -159,6 +160,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild seeds and incremental models from scratch")
 		c.Flags().StringVar(&f.eventStart, "event-time-start", "", "microbatch models: first batch time (YYYY-MM-DD[ HH:MM:SS])")
 		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
+		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
