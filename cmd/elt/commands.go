@@ -64,7 +64,8 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	default:
 		return usageErr(fmt.Errorf("--output must be selector, name, path or json, not %q", f.output))
 	}
-	s, err := load(ctx, f, env, stdout, false)
+	// The list goes to stdout; warnings go to stderr so the list stays machine-readable.
+	s, err := load(ctx, f, env, stderr, false)
 	if err != nil {
 		return err
 	}
