@@ -55,14 +55,9 @@ func FullRefresh(c project.Config, flag bool) bool {
 	return flag
 }
 
-// incrementalStrategy is the configured strategy or the default: merge-like
-// delete+insert with a unique_key, append without (as dbt-postgres and dbt-duckdb).
+// incrementalStrategy is the configured strategy, or "" when none is set:
+// each adapter then applies its warehouse's default (delete+insert with a
+// unique_key or append on DuckDB and Postgres, merge on Snowflake and BigQuery).
 func incrementalStrategy(c project.Config) string {
-	if s := strings.ToLower(stringConfig(c, "incremental_strategy", "")); s != "" {
-		return s
-	}
-	if len(stringList(c, "unique_key")) > 0 {
-		return "delete+insert"
-	}
-	return "append"
+	return strings.ToLower(stringConfig(c, "incremental_strategy", ""))
 }
