@@ -183,6 +183,11 @@ type IncrementalPlan struct {
 // ResolveIncremental is adapters.ResolveIncremental knowing insert_overwrite,
 // which only BigQuery has. insert_overwrite needs partition_by.
 func ResolveIncremental(inc adapters.Incremental, tc TableConfig) (adapters.Incremental, error) {
+	if strings.TrimSpace(inc.Strategy) == "" {
+		// dbt-bigquery's default strategy is merge (an append when there is
+		// no unique_key), where the shared default is dbt-postgres's delete+insert.
+		inc.Strategy = adapters.StrategyMerge
+	}
 	overwrite := strings.EqualFold(strings.TrimSpace(inc.Strategy), StrategyInsertOverwrite)
 	if overwrite {
 		if tc.PartitionBy == nil {

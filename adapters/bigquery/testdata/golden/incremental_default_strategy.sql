@@ -19,22 +19,15 @@ select count(*) from (select `id` from `proj`.`analytics`.`orders__elt_tmp_0002`
 -- check repeated keys: samples
 select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` group by `id` having count(*) > 1 order by `id` limit 5;
 
--- rows inserted
-select count(*) from `proj`.`analytics`.`orders__elt_tmp_0002`;
-
--- apply (DELETE+INSERT)
-begin
-  begin transaction;
-  delete from `proj`.`analytics`.`orders` as t
-  where exists (select 1 from `proj`.`analytics`.`orders__elt_tmp_0002` as s where t.`id` = s.`id`);
-  insert into `proj`.`analytics`.`orders` (`id`, `customer`, `amount`, `ordered_at`, `ordered_on`)
-  select s.`id`, s.`customer`, s.`amount`, s.`ordered_at`, s.`ordered_on`
-  from `proj`.`analytics`.`orders__elt_tmp_0002` as s;
-  commit transaction;
-exception when error then
-  rollback transaction;
-  raise using message = @@error.message;
-end;
+-- apply (MERGE)
+merge into `proj`.`analytics`.`orders` as t
+using `proj`.`analytics`.`orders__elt_tmp_0002` as s
+on t.`id` = s.`id`
+when matched then
+  update set `customer` = s.`customer`, `amount` = s.`amount`, `ordered_at` = s.`ordered_at`, `ordered_on` = s.`ordered_on`
+when not matched then
+  insert (`id`, `customer`, `amount`, `ordered_at`, `ordered_on`)
+  values (s.`id`, s.`customer`, s.`amount`, s.`ordered_at`, s.`ordered_on`);
 
 -- clean up
 drop table if exists `proj`.`analytics`.`orders__elt_tmp_0002`;
