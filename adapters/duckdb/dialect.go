@@ -1,9 +1,8 @@
 package duckdb
 
 import (
-	"strings"
-
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/sqlgen"
 )
 
 // Dialect is DuckDB's quoting and relation naming. It does no I/O, so the
@@ -17,22 +16,16 @@ func (Dialect) Type() string { return "duckdb" }
 
 // Quote wraps ident in double quotes, doubling any embedded double quote.
 func (Dialect) Quote(ident string) string {
-	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+	return sqlgen.Quote(ident)
 }
 
 // RenderRelation renders "database"."schema"."identifier", leaving out
 // empty parts, the way dbt-duckdb names relations.
-func (d Dialect) RenderRelation(r adapters.Relation) string {
-	parts := make([]string, 0, 3)
-	for _, p := range []string{r.Database, r.Schema, r.Identifier} {
-		if p != "" {
-			parts = append(parts, d.Quote(p))
-		}
-	}
-	return strings.Join(parts, ".")
+func (Dialect) RenderRelation(r adapters.Relation) string {
+	return sqlgen.RenderRelation(r)
 }
 
 // literal renders s as a SQL string literal.
 func literal(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	return sqlgen.Literal(s)
 }

@@ -2,14 +2,12 @@ package duckdb
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/sqlgen"
 )
 
 // Materialize builds a model as a table or a view.
@@ -29,45 +27,9 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 			err = fmt.Errorf("duckdb: materialize %s: %w", d.RenderRelation(rel), ctxErr(ctx, err))
 		}
 	}()
-	body := trimStatement(m.SQL)
-	if body == "" {
-		return adapters.RunResult{}, errors.New("empty SQL")
-	}
-	switch m.Materialized {
-	case "table":
-		var rows int64
-		err := a.inTx(ctx, func(tx *sql.Tx) error {
-			var err error
-			rows, err = replaceTable(ctx, tx, rel, func(tmp string) string {
-				return "create table " + tmp + " as (\n" + body + "\n)"
-			})
-			return err
-		})
-		if err != nil {
-			return adapters.RunResult{}, err
-		}
-		return adapters.RunResult{Message: "OK", RowsAffected: rows}, nil
-	case "view":
-		err := a.inTx(ctx, func(tx *sql.Tx) error {
-			kind, err := relationKind(ctx, tx, rel)
-			if err != nil {
-				return err
-			}
-			if kind == adapters.KindTable {
-				if _, err := tx.ExecContext(ctx, "drop table "+d.RenderRelation(rel)); err != nil {
-					return err
-				}
-			}
-			_, err = tx.ExecContext(ctx, "create or replace view "+d.RenderRelation(rel)+" as (\n"+body+"\n)")
-			return err
-		})
-		if err != nil {
-			return adapters.RunResult{}, err
-		}
-		return adapters.RunResult{Message: "OK", RowsAffected: -1}, nil
-	default:
-		return adapters.RunResult{}, fmt.Errorf("materialization %q is not supported (want table or view)", m.Materialized)
-	}
+	return warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {
+		return a.inTx(ctx, func(tx *sql.Tx) error { return fn(sqlTx{tx}) })
+	})
 }
 
 // qualify fills in the adapter's database and schema where rel leaves them
@@ -86,33 +48,7 @@ func (a *Adapter) qualify(rel adapters.Relation) adapters.Relation {
 // name next to rel, drops whatever rel is, and renames the new table to
 // rel. It must run inside a transaction. It returns the new table's rows.
 func replaceTable(ctx context.Context, tx *sql.Tx, rel adapters.Relation, build func(tmp string) string) (int64, error) {
-	d := Dialect{}
-	tmp := rel
-	tmp.Identifier = tempName(rel.Identifier)
-	if _, err := tx.ExecContext(ctx, build(d.RenderRelation(tmp))); err != nil {
-		return 0, err
-	}
-	var rows int64
-	if err := tx.QueryRowContext(ctx, "select count(*) from "+d.RenderRelation(tmp)).Scan(&rows); err != nil {
-		return 0, err
-	}
-	kind, err := relationKind(ctx, tx, rel)
-	if err != nil {
-		return 0, err
-	}
-	switch kind {
-	case adapters.KindTable:
-		_, err = tx.ExecContext(ctx, "drop table "+d.RenderRelation(rel))
-	case adapters.KindView:
-		_, err = tx.ExecContext(ctx, "drop view "+d.RenderRelation(rel))
-	}
-	if err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, "alter table "+d.RenderRelation(tmp)+" rename to "+d.Quote(rel.Identifier)); err != nil {
-		return 0, err
-	}
-	return rows, nil
+	return warehouse().ReplaceRelation(ctx, sqlTx{tx}, rel, build)
 }
 
 // inTx runs fn in a transaction, committing only if fn succeeds.
@@ -128,17 +64,4 @@ func (a *Adapter) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// tempName is unique per call, so concurrent runs and retries never collide.
-func tempName(ident string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return ident + "__elt_tmp_" + hex.EncodeToString(b[:])
-}
-
-// trimStatement drops trailing semicolons and blank space, so a model that
-// ends in ";" can still be wrapped in create ... as ( ... ).
-func trimStatement(sql string) string {
-	return strings.TrimRight(strings.TrimSpace(sql), "; \t\r\n")
 }

@@ -1,0 +1,90 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/sqlgen"
+)
+
+// warehouse is how DuckDB's SQL differs from the other warehouses that
+// package sqlgen serves.
+func warehouse() sqlgen.Warehouse {
+	return sqlgen.Warehouse{
+		// Temporary tables live in DuckDB's "temp" catalog, private to the
+		// connection, and go away with the transaction if it rolls back.
+		TempRelation: func(ident string) adapters.Relation {
+			return adapters.Relation{Database: "temp", Schema: "main", Identifier: ident}
+		},
+		QualifiedSnapshotTemps: true,
+		CountCreatedRows:       true,
+		ReplaceViewsInPlace:    true,
+		ExprType:               describeType,
+		WithTimeZone: func(dataType string) bool {
+			typ := strings.ToUpper(dataType)
+			return typ == "TIMESTAMP WITH TIME ZONE" || typ == "TIMESTAMPTZ"
+		},
+	}
+}
+
+// describeType reads query's one column type with DESCRIBE.
+func describeType(ctx context.Context, tx sqlgen.Tx, expr, query string, _ func(string) (adapters.Relation, error)) (string, error) {
+	res, err := tx.Query(ctx, "describe "+query)
+	if err != nil {
+		return "", err
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) < 2 {
+		return "", fmt.Errorf("describe %s: unexpected result", expr)
+	}
+	t, ok := res.Rows[0][1].(string)
+	if !ok || t == "" {
+		return "", fmt.Errorf("describe %s: no type", expr)
+	}
+	return t, nil
+}
+
+// sqlTx hands a transaction to package sqlgen.
+type sqlTx struct{ tx *sql.Tx }
+
+func (t sqlTx) Exec(ctx context.Context, query string) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (t sqlTx) QueryInt(ctx context.Context, query string) (int64, error) {
+	var n int64
+	err := t.tx.QueryRowContext(ctx, query).Scan(&n)
+	return n, err
+}
+
+func (t sqlTx) Query(ctx context.Context, query string) (*adapters.Result, error) {
+	return queryAll(ctx, t.tx, query)
+}
+
+func (t sqlTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	return columns(ctx, t.tx, rel)
+}
+
+func (t sqlTx) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
+	return relationKind(ctx, t.tx, rel)
+}
+
+func (t sqlTx) DropRelation(ctx context.Context, rel adapters.Relation) error {
+	kind, err := relationKind(ctx, t.tx, rel)
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case adapters.KindTable:
+		_, err = t.tx.ExecContext(ctx, "drop table "+Dialect{}.RenderRelation(rel))
+	case adapters.KindView:
+		_, err = t.tx.ExecContext(ctx, "drop view "+Dialect{}.RenderRelation(rel))
+	}
+	return err
+}

@@ -1,0 +1,425 @@
+package sqlgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// Incremental applies inc's new rows (body, inc.SQL trimmed) to target, an
+// existing table, the way dbt's incremental materialization does (merge as
+// an update then an insert). inc must be resolved (adapters.ResolveIncremental).
+// It runs inside tx, which the caller commits when it succeeds.
+//
+// The new rows are staged in a temporary table under a unique name, the
+// schemas are compared and reconciled (on_schema_change), the keys are
+// checked and the strategy is applied. Schema changes run before any row is
+// written, so every later statement sees the final columns (and DuckDB
+// refuses to commit a transaction that alters a table after modifying its
+// rows).
+func (w Warehouse) Incremental(ctx context.Context, tx Tx, inc adapters.Incremental, target adapters.Relation, body string) (adapters.RunResult, error) {
+	r := &incrementalRun{w: w, ctx: ctx, tx: tx, inc: inc, target: target}
+	return r.apply(body)
+}
+
+// incrementalRun is one Incremental call inside its transaction.
+type incrementalRun struct {
+	w      Warehouse
+	ctx    context.Context
+	tx     Tx
+	inc    adapters.Incremental
+	target adapters.Relation
+	stage  adapters.Relation // temporary table holding the new rows
+
+	targetCols, stageCols []adapters.Column
+	// written are the columns copied from the new rows into the target,
+	// in the target's order.
+	written []columnPair
+}
+
+// columnPair is one column as the target and the new rows spell it. cast
+// is the target's type when the new rows' type differs and the warehouse
+// casts (Warehouse.CastToTarget): a value that does not fit fails the run.
+type columnPair struct{ target, source, cast string }
+
+// sourceExpr is the new rows' value for c, read from alias, in the
+// target's type.
+func (c columnPair) sourceExpr(alias string) string {
+	e := alias + "." + Quote(c.source)
+	if c.cast != "" {
+		return "cast(" + e + " as " + c.cast + ")"
+	}
+	return e
+}
+
+func (r *incrementalRun) exec(query string) (int64, error) {
+	return r.tx.Exec(r.ctx, query)
+}
+
+func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
+	d := dialect{}
+	kind, err := r.tx.RelationKind(r.ctx, r.target)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	switch kind {
+	case adapters.KindNone:
+		return adapters.RunResult{}, errors.New("the target table does not exist; build it first (a plain table build, as on a model's first run or with --full-refresh)")
+	case adapters.KindView:
+		return adapters.RunResult{}, errors.New("the target is a view, not a table; run with --full-refresh to rebuild it as a table")
+	}
+
+	r.stage = r.w.TempRelation(r.w.TempName(r.target.Identifier))
+	if _, err := r.exec("create temp table " + d.Quote(r.stage.Identifier) + r.w.onCommit() + " as (\n" + body + "\n)"); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if r.stageCols, err = r.tx.Columns(r.ctx, r.stage); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if r.targetCols, err = r.tx.Columns(r.ctx, r.target); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if err := r.reconcileSchema(); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if err := r.pairColumns(); err != nil {
+		return adapters.RunResult{}, err
+	}
+
+	var res adapters.RunResult
+	inc := r.inc
+	switch {
+	case inc.Strategy == adapters.StrategyAppend,
+		inc.Strategy == adapters.StrategyMerge && len(inc.UniqueKey) == 0: // dbt: merge without a key appends
+		n, err := r.insertAll()
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		res = adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n), RowsAffected: n}
+	case inc.Strategy == adapters.StrategyMerge:
+		keys, err := r.keyColumns()
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		if err := r.checkKeys(keys); err != nil {
+			return adapters.RunResult{}, err
+		}
+		n, err := r.merge(keys)
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		res = adapters.RunResult{Message: fmt.Sprintf("MERGE %d", n), RowsAffected: n}
+	case inc.Strategy == adapters.StrategyDeleteInsert:
+		keys, err := r.keyColumns()
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		if err := r.checkKeys(keys); err != nil {
+			return adapters.RunResult{}, err
+		}
+		if _, err := r.exec("delete from " + d.RenderRelation(r.target) + " as t where exists (select 1 from " +
+			d.RenderRelation(r.stage) + " as s where " + keyMatch(keys) + ")"); err != nil {
+			return adapters.RunResult{}, err
+		}
+		n, err := r.insertAll()
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		res = adapters.RunResult{Message: fmt.Sprintf("DELETE+INSERT %d", n), RowsAffected: n}
+	case inc.Strategy == adapters.StrategyMicrobatch:
+		n, err := r.replaceBatch()
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		res = adapters.RunResult{Message: fmt.Sprintf("DELETE+INSERT %d", n), RowsAffected: n}
+	default: // ResolveIncremental let an unknown strategy through
+		return adapters.RunResult{}, fmt.Errorf("incremental_strategy %q is not supported", inc.Strategy)
+	}
+	if !r.w.OnCommitDrop {
+		if _, err := r.exec("drop table " + d.RenderRelation(r.stage)); err != nil {
+			return adapters.RunResult{}, err
+		}
+	}
+	return res, nil
+}
+
+// reconcileSchema applies on_schema_change to the target, then reads its
+// columns again.
+func (r *incrementalRun) reconcileSchema() error {
+	d := dialect{}
+	diff := adapters.DiffColumns(r.targetCols, r.stageCols)
+	if diff.Empty() {
+		return nil
+	}
+	var alters []string
+	target := d.RenderRelation(r.target)
+	switch r.inc.OnSchemaChange {
+	case adapters.SchemaChangeIgnore:
+		return nil
+	case adapters.SchemaChangeFail:
+		return &adapters.SchemaChangeError{UniqueID: r.inc.UniqueID, Diff: diff}
+	case adapters.SchemaChangeAppend:
+		for _, c := range diff.Added {
+			alters = append(alters, "alter table "+target+" add column "+d.Quote(c.Name)+" "+c.DataType)
+		}
+	case adapters.SchemaChangeSyncAll:
+		for _, c := range diff.Added {
+			alters = append(alters, "alter table "+target+" add column "+d.Quote(c.Name)+" "+c.DataType)
+		}
+		for _, c := range diff.Removed {
+			alters = append(alters, "alter table "+target+" drop column "+d.Quote(c.Name))
+		}
+		for _, c := range diff.Changed {
+			// Existing values are cast; one that does not fit fails the run.
+			alter := "alter table " + target + " alter column " + d.Quote(c.Column) + " type " + c.To
+			if r.w.AlterTypeUsing {
+				alter += " using " + d.Quote(c.Column) + "::" + c.To
+			}
+			alters = append(alters, alter)
+		}
+	}
+	for _, q := range alters {
+		if _, err := r.exec(q); err != nil {
+			return fmt.Errorf("on_schema_change %s: %w", r.inc.OnSchemaChange, err)
+		}
+	}
+	var err error
+	r.targetCols, err = r.tx.Columns(r.ctx, r.target)
+	return err
+}
+
+// pairColumns decides which columns are written: the target's columns that
+// the new rows have. The target's other columns get NULL in new rows, and
+// the new rows' other columns are dropped (on_schema_change ignore).
+func (r *incrementalRun) pairColumns() error {
+	for _, t := range r.targetCols {
+		if s, ok := adapters.FindColumn(r.stageCols, t.Name); ok {
+			p := columnPair{target: t.Name, source: s.Name}
+			if r.w.CastToTarget && !strings.EqualFold(t.DataType, s.DataType) {
+				p.cast = t.DataType
+			}
+			r.written = append(r.written, p)
+		}
+	}
+	if len(r.written) == 0 {
+		return fmt.Errorf("the new rows (%s) share no column with the target (%s)", names(r.stageCols), names(r.targetCols))
+	}
+	return nil
+}
+
+func names(cols []adapters.Column) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return strings.Join(out, ", ")
+}
+
+// keyColumns finds the unique_key columns on both sides.
+func (r *incrementalRun) keyColumns() ([]columnPair, error) {
+	keys := make([]columnPair, 0, len(r.inc.UniqueKey))
+	for _, k := range r.inc.UniqueKey {
+		t, inTarget := adapters.FindColumn(r.targetCols, k)
+		s, inStage := adapters.FindColumn(r.stageCols, k)
+		switch {
+		case !inStage:
+			return nil, adapters.IncrementalConfigError("unique_key column %q is not in the model's columns (%s)", k, names(r.stageCols))
+		case !inTarget:
+			return nil, adapters.IncrementalConfigError("unique_key column %q is not in the target table's columns (%s); run with --full-refresh", k, names(r.targetCols))
+		}
+		keys = append(keys, columnPair{target: t.Name, source: s.Name})
+	}
+	return keys, nil
+}
+
+// checkKeys fails when a new row has a NULL key part or a key appears in
+// more than one new row.
+func (r *incrementalRun) checkKeys(keys []columnPair) error {
+	d := dialect{}
+	stage := d.RenderRelation(r.stage)
+	keyList := make([]string, len(keys))
+	nullTests := make([]string, len(keys))
+	for i, k := range keys {
+		keyList[i] = d.Quote(k.source)
+		nullTests[i] = d.Quote(k.source) + " is null"
+	}
+	cols := strings.Join(keyList, ", ")
+	keyErr := func(problem adapters.UniqueKeyProblem, countQuery, sampleQuery string) error {
+		n, err := r.tx.QueryInt(r.ctx, countQuery)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		samples, err := r.tx.Query(r.ctx, sampleQuery)
+		if err != nil {
+			return err
+		}
+		return &adapters.UniqueKeyError{UniqueID: r.inc.UniqueID, Key: r.inc.UniqueKey, Problem: problem, Count: n, Samples: samples.Rows}
+	}
+	order, subqueryAlias := "all", ""
+	if r.w.OrderByPosition {
+		positions := make([]string, len(keys))
+		for i := range keys {
+			positions[i] = fmt.Sprint(i + 1)
+		}
+		order, subqueryAlias = strings.Join(positions, ", "), " as repeated"
+	}
+	limit := fmt.Sprintf(" order by %s limit %d", order, adapters.MaxKeySamples)
+	anyNull := strings.Join(nullTests, " or ")
+	if err := keyErr(adapters.KeyNull,
+		"select count(*) from "+stage+" where "+anyNull,
+		"select "+cols+" from "+stage+" where "+anyNull+limit); err != nil {
+		return err
+	}
+	repeated := "select " + cols + " from " + stage + " group by " + cols + " having count(*) > 1"
+	return keyErr(adapters.KeyRepeated, "select count(*) from ("+repeated+")"+subqueryAlias, repeated+limit)
+}
+
+// keyMatch is the join condition between target t and staged rows s.
+// Keys are never NULL in s (checkKeys), so = is the right test.
+func keyMatch(keys []columnPair) string {
+	d := dialect{}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = "t." + d.Quote(k.target) + " = " + k.sourceExpr("s")
+	}
+	return strings.Join(parts, " and ")
+}
+
+// insertSQL inserts the staged rows (all, or those matching where) into the
+// target, columns matched by name.
+func (r *incrementalRun) insertSQL(where string) string {
+	d := dialect{}
+	targetCols := make([]string, len(r.written))
+	sourceCols := make([]string, len(r.written))
+	for i, c := range r.written {
+		targetCols[i] = d.Quote(c.target)
+		sourceCols[i] = c.sourceExpr("s")
+	}
+	q := "insert into " + d.RenderRelation(r.target) + " (" + strings.Join(targetCols, ", ") + ")\nselect " +
+		strings.Join(sourceCols, ", ") + " from " + d.RenderRelation(r.stage) + " as s"
+	if where != "" {
+		q += " where " + where
+	}
+	return q
+}
+
+func (r *incrementalRun) insertAll() (int64, error) { return r.exec(r.insertSQL("")) }
+
+// merge updates the target rows whose key matches a new row, then inserts
+// the new rows whose key is not in the target. It returns both counts'
+// sum.
+func (r *incrementalRun) merge(keys []columnPair) (int64, error) {
+	d := dialect{}
+	update, err := r.updateColumns(keys)
+	if err != nil {
+		return 0, err
+	}
+	var updated int64
+	if len(update) > 0 {
+		sets := make([]string, len(update))
+		for i, c := range update {
+			sets[i] = d.Quote(c.target) + " = " + c.sourceExpr("s")
+		}
+		updated, err = r.exec("update " + d.RenderRelation(r.target) + " as t set " + strings.Join(sets, ", ") +
+			" from " + d.RenderRelation(r.stage) + " as s where " + keyMatch(keys))
+		if err != nil {
+			return 0, err
+		}
+	}
+	inserted, err := r.exec(r.insertSQL("not exists (select 1 from " + d.RenderRelation(r.target) + " as t where " + keyMatch(keys) + ")"))
+	if err != nil {
+		return 0, err
+	}
+	return updated + inserted, nil
+}
+
+// updateColumns are the columns a merge updates: merge_update_columns, or
+// every written column but the key and merge_exclude_columns.
+func (r *incrementalRun) updateColumns(keys []columnPair) ([]columnPair, error) {
+	find := func(name string) (columnPair, bool) {
+		for _, c := range r.written {
+			if strings.EqualFold(c.target, name) {
+				return c, true
+			}
+		}
+		return columnPair{}, false
+	}
+	if len(r.inc.MergeUpdateColumns) > 0 {
+		var out []columnPair
+		for _, name := range r.inc.MergeUpdateColumns {
+			c, ok := find(name)
+			if !ok {
+				return nil, adapters.IncrementalConfigError("merge_update_columns: %q is not a column of both the model and the target (%s)", name, pairNames(r.written))
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	for _, name := range r.inc.MergeExcludeColumns {
+		_, inTarget := adapters.FindColumn(r.targetCols, name)
+		_, inStage := adapters.FindColumn(r.stageCols, name)
+		if !inTarget && !inStage {
+			return nil, adapters.IncrementalConfigError("merge_exclude_columns: %q is not a column of the model or the target", name)
+		}
+	}
+	var out []columnPair
+	for _, c := range r.written {
+		skip := false
+		for _, k := range keys {
+			skip = skip || strings.EqualFold(c.target, k.target)
+		}
+		for _, name := range r.inc.MergeExcludeColumns {
+			skip = skip || strings.EqualFold(c.target, name)
+		}
+		if !skip {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func pairNames(cols []columnPair) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.target
+	}
+	return strings.Join(out, ", ")
+}
+
+// replaceBatch deletes the target's rows in [BatchStart, BatchEnd) by
+// event_time and inserts the new rows.
+func (r *incrementalRun) replaceBatch() (int64, error) {
+	d := dialect{}
+	col, ok := adapters.FindColumn(r.targetCols, r.inc.EventTime)
+	if !ok {
+		return 0, adapters.IncrementalConfigError("event_time column %q is not in the target table's columns (%s)", r.inc.EventTime, names(r.targetCols))
+	}
+	if _, ok := adapters.FindColumn(r.stageCols, r.inc.EventTime); !ok {
+		return 0, adapters.IncrementalConfigError("event_time column %q is not in the model's columns (%s)", r.inc.EventTime, names(r.stageCols))
+	}
+	withZone := r.w.WithTimeZone(col.DataType)
+	start, end := batchBound(r.inc.BatchStart, withZone), batchBound(r.inc.BatchEnd, withZone)
+	evt := d.Quote(col.Name)
+	if _, err := r.exec("delete from " + d.RenderRelation(r.target) + " where " + evt + " >= " + start + " and " + evt + " < " + end); err != nil {
+		return 0, err
+	}
+	return r.insertAll()
+}
+
+// batchBound renders a batch bound as a literal comparable with the
+// event_time column: an instant for a column with a time zone, UTC wall
+// time otherwise (DATE columns compare as midnight).
+func batchBound(t time.Time, withZone bool) string {
+	s := t.UTC().Format("2006-01-02 15:04:05.999999")
+	if withZone {
+		return Literal(s+"+00") + "::timestamptz"
+	}
+	return Literal(s) + "::timestamp"
+}

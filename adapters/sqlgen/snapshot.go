@@ -1,0 +1,534 @@
+package sqlgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// Snapshot records the current state of body's rows (s.SQL, trimmed) in
+// rel, a type-2 slowly changing dimension table, the way dbt (1.9 and
+// later) does. s must be normalized. It runs inside tx, which the caller
+// commits when it succeeds.
+//
+// The first run creates the table from the source rows plus the meta
+// columns. Later runs close the current version of every row that changed
+// (dbt_valid_to = the new version's dbt_valid_from) and insert the new
+// version, insert rows whose key is new, and handle keys missing from the
+// source as s.HardDeletes says. Source columns the table lacks are added.
+//
+// The source is read once into a temporary table, so every statement sees
+// the same rows.
+func (w Warehouse) Snapshot(ctx context.Context, tx Tx, s adapters.Snapshot, rel adapters.Relation, body string) (adapters.RunResult, error) {
+	r := &snapshotRun{w: w, ctx: ctx, tx: tx, s: s, rel: rel}
+	res, err := r.run(body)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	// Temporary tables that are not dropped on commit belong to the
+	// pooled connection once it commits: drop them. On failure the
+	// rollback discards them anyway.
+	if err := r.dropTemps(); err != nil {
+		return adapters.RunResult{}, err
+	}
+	return res, nil
+}
+
+// snapshotRun is the state of one Snapshot call, inside its transaction.
+type snapshotRun struct {
+	w     Warehouse
+	ctx   context.Context
+	tx    Tx
+	s     adapters.Snapshot
+	rel   adapters.Relation
+	temps []string // rendered temporary tables to drop
+
+	src     string            // rendered temporary table holding the source rows
+	srcRel  adapters.Relation // the same, as a relation
+	srcCols []string          // the source's column names, in order
+	key     []string          // unique_key columns, spelled as in the source
+	checks  []string          // check strategy: compared columns, spelled as in the source
+	now     string            // SQL literal of s.Now
+	ts      string            // SQL expression over "src" giving a new version's dbt_valid_from
+	// validToType is the type of the valid-to column: the timestamps' type
+	// on the first run, the table's column afterwards.
+	validToType string
+}
+
+const (
+	// Extra columns of the staging table; long and odd so that they do not
+	// collide with source columns.
+	stageValidFrom = "elt_snapshot__valid_from"
+	stageIsNew     = "elt_snapshot__is_new"
+	// Marks the snapshot's current rows in the join that finds changes.
+	currentMarker = "elt_snapshot__current"
+)
+
+func (r *snapshotRun) exec(query string) error {
+	_, err := r.tx.Exec(r.ctx, query)
+	return err
+}
+
+func (r *snapshotRun) count(query string) (int64, error) {
+	return r.tx.QueryInt(r.ctx, query)
+}
+
+// createTemp makes a temporary table from query and returns its rendered
+// name and its relation.
+func (r *snapshotRun) createTemp(purpose, query string) (string, adapters.Relation, error) {
+	rel := r.w.TempRelation(r.w.TempName("elt_snapshot_" + purpose))
+	name := RenderRelation(rel)
+	created := Quote(rel.Identifier)
+	if r.w.QualifiedSnapshotTemps {
+		created = name
+	}
+	if _, err := r.tx.Exec(r.ctx, "create temporary table "+created+r.w.onCommit()+" as (\n"+query+"\n)"); err != nil {
+		return "", adapters.Relation{}, err
+	}
+	if !r.w.OnCommitDrop {
+		r.temps = append(r.temps, name)
+	}
+	return name, rel, nil
+}
+
+func (r *snapshotRun) dropTemps() error {
+	for _, t := range r.temps {
+		if _, err := r.tx.Exec(r.ctx, "drop table if exists "+t); err != nil {
+			return err
+		}
+	}
+	r.temps = nil
+	return nil
+}
+
+func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
+	d := dialect{}
+	s := r.s
+	var err error
+	if r.src, r.srcRel, err = r.createTemp("source", body); err != nil {
+		return adapters.RunResult{}, fmt.Errorf("source query: %w", err)
+	}
+	cols, err := r.tx.Columns(r.ctx, r.srcRel)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	for _, c := range cols {
+		r.srcCols = append(r.srcCols, c.Name)
+	}
+	if err := r.resolveColumns(); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if err := r.checkUniqueKey(); err != nil {
+		return adapters.RunResult{}, err
+	}
+	r.now = TimeLiteral(s.Now)
+	switch s.Strategy {
+	case adapters.SnapshotTimestamp:
+		r.ts = "src." + d.Quote(r.sourceName(s.UpdatedAt))
+	case adapters.SnapshotCheck:
+		r.ts = r.now
+		// dbt: with updated_at configured, the check strategy takes its
+		// timestamps from that column, falling back to now where it is NULL.
+		if s.UpdatedAt != "" {
+			name, ok := r.findSourceColumn(s.UpdatedAt)
+			if !ok {
+				return adapters.RunResult{}, fmt.Errorf("%w: updated_at column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, s.UpdatedAt, strings.Join(r.srcCols, ", "))
+			}
+			r.ts = "coalesce(src." + d.Quote(name) + ", " + r.now + ")"
+		}
+	}
+
+	kind, err := r.tx.RelationKind(r.ctx, r.rel)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	switch kind {
+	case adapters.KindNone:
+		return r.create()
+	case adapters.KindView:
+		return adapters.RunResult{}, errors.New("the target is a view, not a snapshot table; drop it or choose another name")
+	}
+	return r.update()
+}
+
+// findSourceColumn finds name among the source columns case-insensitively:
+// DuckDB resolves identifiers so, and dbt's configs are usually written in
+// lower case for PostgreSQL's unquoted (folded) columns.
+func (r *snapshotRun) findSourceColumn(name string) (string, bool) {
+	for _, c := range r.srcCols {
+		if strings.EqualFold(c, name) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+func (r *snapshotRun) sourceName(name string) string {
+	if c, ok := r.findSourceColumn(name); ok {
+		return c
+	}
+	return name
+}
+
+// resolveColumns checks that the configured columns are in the source and
+// that no source column takes a meta column's name.
+func (r *snapshotRun) resolveColumns() error {
+	s := r.s
+	missing := func(what, name string) error {
+		return fmt.Errorf("%w: %s column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, what, name, strings.Join(r.srcCols, ", "))
+	}
+	for _, k := range s.UniqueKey {
+		c, ok := r.findSourceColumn(k)
+		if !ok {
+			return missing("unique_key", k)
+		}
+		r.key = append(r.key, c)
+	}
+	if s.Strategy == adapters.SnapshotTimestamp {
+		if _, ok := r.findSourceColumn(s.UpdatedAt); !ok {
+			return missing("updated_at", s.UpdatedAt)
+		}
+	}
+	if s.Strategy == adapters.SnapshotCheck {
+		if s.CheckAll {
+			r.checks = slices.Clone(r.srcCols)
+		} else {
+			for _, k := range s.CheckCols {
+				c, ok := r.findSourceColumn(k)
+				if !ok {
+					return missing("check_cols", k)
+				}
+				r.checks = append(r.checks, c)
+			}
+		}
+	}
+	for _, m := range s.Columns.Names(true) {
+		if c, ok := r.findSourceColumn(m); ok {
+			return fmt.Errorf("the source has a column %q, which is a snapshot meta column name; rename it in the select, or set snapshot_meta_column_names", c)
+		}
+	}
+	return nil
+}
+
+// checkUniqueKey fails when a key occurs more than once in the source.
+func (r *snapshotRun) checkUniqueKey() error {
+	keys := quoteIdents(r.key)
+	res, err := r.tx.Query(r.ctx, "select "+strings.Join(keys, ", ")+", count(*) from "+r.src+
+		" group by "+strings.Join(keys, ", ")+" having count(*) > 1 order by count(*) desc, "+strings.Join(keys, ", ")+" limit 3")
+	if err != nil {
+		return fmt.Errorf("checking unique_key: %w", err)
+	}
+	if len(res.Rows) == 0 {
+		return nil
+	}
+	dup := &adapters.DuplicateKeyError{Snapshot: r.s.UniqueID, Key: slices.Clone(r.key)}
+	for _, row := range res.Rows {
+		parts := make([]string, len(r.key))
+		for i, k := range r.key {
+			parts[i] = fmt.Sprintf("%s=%v", k, keyValueText(row[i]))
+		}
+		dup.Samples = append(dup.Samples, fmt.Sprintf("%s (%v rows)", strings.Join(parts, " "), row[len(r.key)]))
+	}
+	return dup
+}
+
+func keyValueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return fmt.Sprintf("%q", x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func quoteIdents(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = dialect{}.Quote(n)
+	}
+	return out
+}
+
+// qualifiedIdents renders alias.column for each name.
+func qualifiedIdents(alias string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = alias + "." + dialect{}.Quote(n)
+	}
+	return out
+}
+
+// keyMatch joins two aliases on the unique key. NULL matches NULL, so a row
+// whose key is NULL is still tracked as one row rather than re-inserted on
+// every run.
+func (r *snapshotRun) keyMatch(a, b string) string {
+	conds := make([]string, len(r.key))
+	for i, k := range r.key {
+		q := dialect{}.Quote(k)
+		conds[i] = a + "." + q + " is not distinct from " + b + "." + q
+	}
+	return strings.Join(conds, " and ")
+}
+
+// scdID is dbt's dbt_scd_id: the md5 of the unique key's values and the
+// version's timestamp, each cast to text (NULL as the empty string) and
+// joined with a pipe.
+func (r *snapshotRun) scdID(alias, ts string) string {
+	parts := make([]string, 0, len(r.key)+1)
+	for _, k := range qualifiedIdents(alias, r.key) {
+		parts = append(parts, "coalesce(cast("+k+" as varchar), '')")
+	}
+	parts = append(parts, "coalesce(cast("+ts+" as varchar), '')")
+	return "md5(" + strings.Join(parts, " || '|' || ") + ")"
+}
+
+// validToCurrent is what dbt_valid_to holds in a current row.
+func (r *snapshotRun) validToCurrent() string {
+	if r.s.ValidToCurrent == "" {
+		return "null"
+	}
+	return "(" + r.s.ValidToCurrent + ")"
+}
+
+// isCurrent says whether alias's row is its key's current version. With
+// dbt_valid_to_current, rows written before it was configured keep NULL
+// (dbt does not rewrite them), so both count as current.
+func (r *snapshotRun) isCurrent(alias string) string {
+	vt := alias + "." + dialect{}.Quote(r.s.Columns.ValidTo)
+	if r.s.ValidToCurrent == "" {
+		return vt + " is null"
+	}
+	return "(" + vt + " is null or " + vt + " = " + r.validToCurrent() + ")"
+}
+
+// create builds the snapshot table on the first run.
+func (r *snapshotRun) create() (adapters.RunResult, error) {
+	d := dialect{}
+	c := r.s.Columns
+	tsType, err := r.exprType(r.ts)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	r.validToType = tsType
+	sel := []string{
+		"src.*",
+		r.scdID("src", r.ts) + " as " + d.Quote(c.ScdID),
+		r.ts + " as " + d.Quote(c.UpdatedAt),
+		r.ts + " as " + d.Quote(c.ValidFrom),
+		r.validToCurrentTyped() + " as " + d.Quote(c.ValidTo),
+	}
+	if r.s.HardDeletes == adapters.HardDeletesNewRecord {
+		sel = append(sel, Literal(adapters.SnapshotNotDeleted)+" as "+d.Quote(c.IsDeleted))
+	}
+	if err := r.exec("create table " + d.RenderRelation(r.rel) + " as\nselect " + strings.Join(sel, ",\n  ") + "\nfrom " + r.src + " as src"); err != nil {
+		return adapters.RunResult{}, err
+	}
+	n, err := r.count("select count(*) from " + r.src)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n), RowsAffected: n}, nil
+}
+
+// exprType is the warehouse's type of expr over the source rows (aliased
+// src).
+func (r *snapshotRun) exprType(expr string) (string, error) {
+	return r.w.ExprType(r.ctx, r.tx, expr, "select "+expr+" as x from "+r.src+" as src", func(query string) (adapters.Relation, error) {
+		_, rel, err := r.createTemp("type", query)
+		return rel, err
+	})
+}
+
+// validToCurrentTyped is validToCurrent in the valid-to column's type.
+func (r *snapshotRun) validToCurrentTyped() string {
+	return "cast(" + r.validToCurrent() + " as " + r.validToType + ")"
+}
+
+// insertedValidTo is the valid-to value of an inserted current row.
+func (r *snapshotRun) insertedValidTo() string {
+	if r.w.TypedValidTo {
+		return r.validToCurrentTyped()
+	}
+	return r.validToCurrent()
+}
+
+// update records a later run's changes in the existing table.
+func (r *snapshotRun) update() (adapters.RunResult, error) {
+	d := dialect{}
+	s := r.s
+	c := s.Columns
+	target := d.RenderRelation(r.rel)
+	newRecord := s.HardDeletes == adapters.HardDeletesNewRecord
+
+	// Schema changes first, so that every later statement sees the final
+	// columns.
+	tcols, err := r.tx.Columns(r.ctx, r.rel)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	has := map[string]bool{}
+	for _, tc := range tcols {
+		has[strings.ToLower(tc.Name)] = true
+	}
+	for _, m := range c.Names(false) {
+		if !has[strings.ToLower(m)] {
+			return adapters.RunResult{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", m)
+		}
+	}
+	srcTypes, err := r.tx.Columns(r.ctx, r.srcRel)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	for _, sc := range srcTypes {
+		if !has[strings.ToLower(sc.Name)] {
+			if err := r.exec("alter table " + target + " add column " + d.Quote(sc.Name) + " " + sc.DataType); err != nil {
+				return adapters.RunResult{}, fmt.Errorf("adding new source column %q: %w", sc.Name, err)
+			}
+		}
+	}
+	if newRecord && !has[strings.ToLower(c.IsDeleted)] {
+		// Switching an existing snapshot to new_record: the rows so far
+		// were not deletions.
+		if err := r.exec("alter table " + target + " add column " + d.Quote(c.IsDeleted) + " varchar"); err != nil {
+			return adapters.RunResult{}, err
+		}
+		if err := r.exec("update " + target + " set " + d.Quote(c.IsDeleted) + " = " + Literal(adapters.SnapshotNotDeleted)); err != nil {
+			return adapters.RunResult{}, err
+		}
+	}
+	// The table's data columns (everything but the meta columns), after the
+	// additions above.
+	if tcols, err = r.tx.Columns(r.ctx, r.rel); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if vt, ok := adapters.FindColumn(tcols, c.ValidTo); ok {
+		r.validToType = vt.DataType
+	}
+	meta := map[string]bool{}
+	for _, m := range c.Names(true) {
+		meta[strings.ToLower(m)] = true
+	}
+	var dataCols []string
+	for _, tc := range tcols {
+		if !meta[strings.ToLower(tc.Name)] {
+			dataCols = append(dataCols, tc.Name)
+		}
+	}
+
+	// Stage the source rows to write: new keys, and keys whose current
+	// version changed.
+	var changed []string
+	switch s.Strategy {
+	case adapters.SnapshotTimestamp:
+		changed = append(changed, "src."+d.Quote(r.sourceName(s.UpdatedAt))+" > cur."+d.Quote(c.UpdatedAt))
+	case adapters.SnapshotCheck:
+		for _, col := range r.checks {
+			q := d.Quote(col)
+			changed = append(changed, "src."+q+" is distinct from cur."+q)
+		}
+	}
+	if newRecord {
+		// A key that comes back after its deletion was recorded.
+		changed = append(changed, "cur."+d.Quote(c.IsDeleted)+" = "+Literal(adapters.SnapshotDeleted))
+	}
+	marker := "cur." + d.Quote(currentMarker)
+	curSel := "select *, true as " + d.Quote(currentMarker) + " from " + target + " as t where " + r.isCurrent("t")
+	stage, _, err := r.createTemp("stage", "select src.*, "+r.ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
+		"\nfrom "+r.src+" as src\nleft join ("+curSel+") as cur on "+r.keyMatch("src", "cur")+
+		"\nwhere "+marker+" is null or ("+strings.Join(changed, " or ")+")")
+	if err != nil {
+		return adapters.RunResult{}, fmt.Errorf("comparing the source with the snapshot: %w", err)
+	}
+
+	// Current rows whose key left the source, found before any row changes.
+	var gone string
+	if s.HardDeletes != adapters.HardDeletesIgnore {
+		q := "select t.* from " + target + " as t where " + r.isCurrent("t") +
+			" and not exists (select 1 from " + r.src + " as src where " + r.keyMatch("src", "t") + ")"
+		if newRecord {
+			// Already recorded as deleted.
+			q += " and t." + d.Quote(c.IsDeleted) + " is distinct from " + Literal(adapters.SnapshotDeleted)
+		}
+		if gone, _, err = r.createTemp("deleted", q); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("finding deleted rows: %w", err)
+		}
+	}
+
+	var res snapshotCounts
+	if res.isNew, err = r.count("select count(*) from " + stage + " where " + d.Quote(stageIsNew)); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if res.changed, err = r.count("select count(*) from " + stage + " where not " + d.Quote(stageIsNew)); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if gone != "" {
+		if res.deleted, err = r.count("select count(*) from " + gone); err != nil {
+			return adapters.RunResult{}, err
+		}
+	}
+
+	vt := d.Quote(c.ValidTo)
+	// Close the changed rows' current versions where the new ones begin.
+	if res.changed > 0 {
+		if err := r.exec("update " + target + " as t set " + vt + " = stage." + d.Quote(stageValidFrom) +
+			" from " + stage + " as stage where not stage." + d.Quote(stageIsNew) + " and " + r.keyMatch("stage", "t") + " and " + r.isCurrent("t")); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("closing changed rows: %w", err)
+		}
+	}
+	// Close the deleted keys' current versions now.
+	if res.deleted > 0 {
+		if err := r.exec("update " + target + " as t set " + vt + " = " + r.now +
+			" from " + gone + " as gone where " + r.keyMatch("gone", "t") + " and " + r.isCurrent("t")); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("closing deleted rows: %w", err)
+		}
+	}
+	// Insert the new versions.
+	insertCols := append(quoteIdents(r.srcCols), quoteIdents(c.Names(newRecord))...)
+	if res.isNew+res.changed > 0 {
+		ts := "src." + d.Quote(stageValidFrom)
+		sel := append(qualifiedIdents("src", r.srcCols), r.scdID("src", ts), ts, ts, r.insertedValidTo())
+		if newRecord {
+			sel = append(sel, Literal(adapters.SnapshotNotDeleted))
+		}
+		if err := r.exec("insert into " + target + " (" + strings.Join(insertCols, ", ") + ")\nselect " + strings.Join(sel, ", ") + "\nfrom " + stage + " as src"); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("inserting new versions: %w", err)
+		}
+	}
+	// new_record: a row saying the key was deleted, carrying its last values.
+	if newRecord && res.deleted > 0 {
+		cols := append(quoteIdents(dataCols), quoteIdents(c.Names(true))...)
+		sel := append(qualifiedIdents("gone", dataCols), r.scdID("gone", r.now), r.now, r.now, r.insertedValidTo(), Literal(adapters.SnapshotDeleted))
+		if err := r.exec("insert into " + target + " (" + strings.Join(cols, ", ") + ")\nselect " + strings.Join(sel, ", ") + "\nfrom " + gone + " as gone"); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("inserting deletion records: %w", err)
+		}
+	}
+	return res.result(s.HardDeletes), nil
+}
+
+type snapshotCounts struct {
+	isNew, changed, deleted int64
+}
+
+// result reports the keys that were new, changed or deleted. RowsAffected
+// counts the rows written: each change closes one row and inserts one, a
+// new key inserts one, a deletion closes one (and inserts one with
+// new_record).
+func (c snapshotCounts) result(hardDeletes string) adapters.RunResult {
+	msg := fmt.Sprintf("SNAPSHOT %d new, %d changed", c.isNew, c.changed)
+	rows := c.isNew + 2*c.changed
+	switch hardDeletes {
+	case adapters.HardDeletesInvalidate:
+		msg += fmt.Sprintf(", %d deleted", c.deleted)
+		rows += c.deleted
+	case adapters.HardDeletesNewRecord:
+		msg += fmt.Sprintf(", %d deleted", c.deleted)
+		rows += 2 * c.deleted
+	}
+	return adapters.RunResult{Message: msg, RowsAffected: rows}
+}
