@@ -113,11 +113,26 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support incremental models", r.a.Dialect().Type())
 	}
 	var batches []Batch
-	for s := start; s.Before(end); s = size.next(s) {
-		batches = append(batches, Batch{Start: s, End: size.next(s)})
+	if retry, ok := r.opts.RetryBatches[n.UniqueID]; ok {
+		for _, w := range retry {
+			batches = append(batches, Batch{Start: w.Start.UTC(), End: w.End.UTC()})
+		}
+	} else {
+		for s := start; s.Before(end); s = size.next(s) {
+			batches = append(batches, Batch{Start: s, End: size.next(s)})
+		}
 	}
 	var total int64
 	exists := incremental
+	if _, retrying := r.opts.RetryBatches[n.UniqueID]; retrying {
+		// The batches that succeeded last time are in the table: add to it
+		// even if that run was a full refresh.
+		kind, err := r.a.RelationKind(ctx, toAdapterRel(n.Relation))
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		exists = kind == adapters.KindTable
+	}
 	for i := range batches {
 		b := &batches[i]
 		for attempt := 1; attempt <= 2; attempt++ {
@@ -155,7 +170,11 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 		}
 	}
 	if len(failed) > 0 {
-		return adapters.RunResult{}, fmt.Errorf("%d of %d batches failed after a retry:\n%s", len(failed), len(batches), strings.Join(failed, "\n"))
+		err := fmt.Errorf("%d of %d batches failed after a retry:\n%s", len(failed), len(batches), strings.Join(failed, "\n"))
+		if len(failed) < len(batches) {
+			return adapters.RunResult{}, &partialError{err}
+		}
+		return adapters.RunResult{}, err
 	}
 	return adapters.RunResult{Message: fmt.Sprintf("%d batches", len(batches)), RowsAffected: total}, nil
 }
@@ -308,3 +327,8 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 	}
 	return sn.Snapshot(ctx, req)
 }
+
+// partialError marks a microbatch run in which some batches landed.
+type partialError struct{ error }
+
+func (e *partialError) Unwrap() error { return e.error }

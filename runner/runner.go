@@ -28,6 +28,9 @@ const (
 	Warn      Status = "warn"
 	Fail      Status = "fail"
 	Cancelled Status = "cancelled"
+	// PartialSuccess is a microbatch model some of whose batches failed:
+	// the others are in the table, and elt retry re-runs only the failed ones.
+	PartialSuccess Status = "partial success"
 )
 
 // Result is one node's outcome.
@@ -85,7 +88,13 @@ type Options struct {
 	EventTimeStart, EventTimeEnd time.Time
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// RetryBatches, by model id, replaces a microbatch model's batches with
+	// exactly these windows (elt retry after a partial success).
+	RetryBatches map[string][]Window
 }
+
+// Window is one microbatch window [Start, End).
+type Window struct{ Start, End time.Time }
 
 // Runner runs nodes of one manifest on one adapter.
 type Runner struct {
@@ -164,7 +173,7 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 			order = append(order, id)
 			resMu.Unlock()
 			switch res.Status {
-			case Error, Fail:
+			case Error, Fail, PartialSuccess:
 				return graph.Failed
 			case Cancelled:
 				return graph.Cancelled
@@ -252,6 +261,10 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) Result {
 			return res
 		}
 		res.Message = err.Error()
+		var pe *partialError
+		if errors.As(err, &pe) {
+			res.Status = PartialSuccess
+		}
 	}
 	res.CompletedAt = time.Now()
 	return res

@@ -82,6 +82,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		IsIncremental:  s.isIncremental,
 		EventTimeStart: eventStart,
 		EventTimeEnd:   eventEnd,
+		RetryBatches:   f.retryBatches,
 	})
 	if err := s.projectHooks(ctx, "on-run-start", s.proj.Config.OnRunStart, nil); err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -218,6 +219,10 @@ func (s *session) printEvent(e runner.Event) {
 		level = "error"
 		left = fmt.Sprintf("%sFAIL %d %s", prefix, deref(res.Failures), n.Name)
 		right = fmt.Sprintf("[%s in %s]", s.log.paint(ansiRed, fmt.Sprintf("FAIL %d", deref(res.Failures))), secs)
+	case runner.PartialSuccess:
+		level = "error"
+		left = prefix + "PARTIAL SUCCESS for " + describe(n)
+		right = "[" + s.log.paint(ansiRed, "PARTIAL SUCCESS") + " in " + secs + "]"
 	case runner.Skipped:
 		left = prefix + "SKIP " + skipDescribe(n)
 		right = "[" + s.log.paint(ansiYellow, "SKIP") + "]"
@@ -281,7 +286,7 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration) i
 		case runner.Warn:
 			warn++
 			warnings = append(warnings, r)
-		case runner.Error, runner.Fail:
+		case runner.Error, runner.Fail, runner.PartialSuccess:
 			errs++
 			problems = append(problems, r)
 		case runner.Skipped, runner.Cancelled:
@@ -328,9 +333,12 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration) i
 	for _, r := range append(problems, warnings...) {
 		s.log.info("Formatting", "", nil)
 		what := "Failure in"
-		if r.Status == runner.Error {
+		switch r.Status {
+		case runner.Error:
 			what = "Error in"
-		} else if r.Status == runner.Warn {
+		case runner.PartialSuccess:
+			what = "Partial success in"
+		case runner.Warn:
 			what = "Warning in"
 		}
 		s.log.event(levelOf(r.Status), "RunResultError", fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, r.Node.OriginalFilePath), map[string]any{"unique_id": r.UniqueID})
@@ -531,12 +539,25 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test and snapshot", path, command))
 	}
 	var ids []string
+	retryBatches := map[string][]runner.Window{}
 	for _, r := range prev.Results {
 		switch r.Status {
 		case "error", "fail", "skipped", "runtime error", "partial success":
 			ids = append(ids, r.UniqueID)
 		}
+		// After a partial success only the failed batches run again, as in dbt.
+		if r.Status == "partial success" && r.BatchResults != nil {
+			for _, w := range r.BatchResults.Failed {
+				start, err1 := time.Parse(time.RFC3339, w[0])
+				end, err2 := time.Parse(time.RFC3339, w[1])
+				if err1 != nil || err2 != nil {
+					return usageErr(fmt.Errorf("%s: %s has a failed batch with unreadable times %q", path, r.UniqueID, w))
+				}
+				retryBatches[r.UniqueID] = append(retryBatches[r.UniqueID], runner.Window{Start: start, End: end})
+			}
+		}
 	}
+	f.retryBatches = retryBatches
 	if len(ids) == 0 {
 		fmt.Fprintln(stdout, "Nothing to retry: the last run finished without errors or skips.")
 		return nil

@@ -236,4 +236,16 @@ func TestMicrobatch(t *testing.T) {
 	if !strings.Contains(string(b), want) {
 		t.Errorf("run_results.json lacks %s:\n%s", want, b)
 	}
+	if !strings.Contains(res.stdout, "PARTIAL SUCCESS for sql incremental model main.daily") || !strings.Contains(string(b), `"status":"partial success"`) {
+		t.Errorf("want a partial success:\n%s", res.stdout)
+	}
+	// Fixed, elt retry runs only the failed batch.
+	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) as v from {{ ref('events') }} group by 1\n")
+	res = mustElt(t, dir, "retry")
+	if !strings.Contains(res.stdout, "[1 batches in") || !strings.Contains(res.stdout, "TOTAL=1") {
+		t.Errorf("retry should run the one failed batch:\n%s", res.stdout)
+	}
+	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|2|13\n2024-01-03|1|4" {
+		t.Errorf("after the retry:\n%s", got)
+	}
 }

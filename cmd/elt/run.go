@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/runner"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -63,6 +64,7 @@ type flags struct {
 	eventEnd      string
 	macroArgs     string
 	storeFailures bool
+	retryBatches  map[string][]runner.Window // set by elt retry
 }
 
 // run is the whole CLI; tests call it in-process.
