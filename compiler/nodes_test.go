@@ -169,3 +169,26 @@ func TestMacroSyntaxError(t *testing.T) {
 		t.Errorf("want one error at macros/bad.sql:2, got %v", err)
 	}
 }
+
+// TestUnknownNamesReadable: calling something the Jinja context lacks says
+// what is missing, not gonja's dump of the receiver.
+func TestUnknownNamesReadable(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/a.sql": "select '{{ modules.datetime.date(2024, 1, 2) }}'\n",
+		"models/b.sql": "select 1\n-- x\nselect '{{ nothing.here() }}'\n",
+	})
+	_, err := Parse(context.Background(), p, testOptions())
+	got := map[string]string{}
+	for _, d := range diagList(err) {
+		got[fmt.Sprintf("%s:%d", d.File, d.Pos.Line)] = d.Summary
+	}
+	want := map[string]string{
+		"models/a.sql:1": "no function or method 'date' here (elt's Jinja context does not provide it)",
+		"models/b.sql:3": "'here' is called on something that is undefined (check the name before .here)",
+	}
+	for loc, msg := range want {
+		if got[loc] != msg {
+			t.Errorf("%s: got %q, want %q (all: %v)", loc, got[loc], msg, got)
+		}
+	}
+}

@@ -401,8 +401,21 @@ func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnost
 }
 
 // cleanGonjaMessage keeps the innermost part of gonja's wrapped messages.
+var (
+	unknownMethodRE = regexp.MustCompile(`invalid call to method '([^']+)' of .*unknown method '[^']+'`)
+	notCallableRE   = regexp.MustCompile(`invalid call to method '([^']+)' of : '[^']+' is not callable`)
+)
+
 func cleanGonjaMessage(msg string) string {
 	msg = strings.TrimPrefix(msg, "unable to execute template: ")
+	// gonja prints the whole receiver (often a dict of Go funcs) when a
+	// method is missing; say what is missing instead.
+	if m := unknownMethodRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("no function or method '%s' here (elt's Jinja context does not provide it)", m[1])
+	}
+	if m := notCallableRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("'%s' is called on something that is undefined (check the name before .%s)", m[1], m[1])
+	}
 	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg[:i], "Unable to") {
 		return msg[i+2:]
 	}
