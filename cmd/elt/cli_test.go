@@ -364,3 +364,28 @@ func TestStoreFailures(t *testing.T) {
 		t.Errorf("stored failures: %v", rows)
 	}
 }
+
+// TestManifestCarriesCompiledCode: target/manifest.json is written after
+// compiling, with each run node's compiled SQL, as dbt's is.
+func TestManifestCarriesCompiledCode(t *testing.T) {
+	dir := starterProject(t)
+	mustElt(t, dir, "build")
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			Compiled     bool   `json:"compiled"`
+			CompiledCode string `json:"compiled_code"`
+			RelationName string `json:"relation_name"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	n := m.Nodes["model.demo.people"]
+	if !n.Compiled || !strings.Contains(n.CompiledCode, `from "demo"."main"."raw_people"`) || n.RelationName != `"demo"."main"."people"` {
+		t.Errorf("model.demo.people in the manifest: %+v", n)
+	}
+}

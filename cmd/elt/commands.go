@@ -27,11 +27,14 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err != nil {
 		return err
 	}
+	// The manifest is written after compiling, so it carries compiled_code,
+	// and also when compiling fails, so it still describes the project.
+	compileErr := s.manifest.Compile(ctx, ids)
 	if err := s.writeManifest(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if err := s.manifest.Compile(ctx, ids); err != nil {
-		return usageErr(err)
+	if compileErr != nil {
+		return usageErr(compileErr)
 	}
 	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
 		return &exitError{code: exitFailed, err: err}

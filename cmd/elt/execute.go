@@ -49,14 +49,17 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			return usageErr(fmt.Errorf("--event-time-end: %w", err))
 		}
 	}
-	if err := s.writeManifest(); err != nil {
-		return &exitError{code: exitFailed, err: err}
-	}
 	if s.incremental, err = runner.IncrementalTargets(ctx, s.adapter, s.manifest, ids, f.fullRefresh); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if err := s.manifest.Compile(ctx, ids); err != nil {
-		return usageErr(err)
+	// The manifest is written after compiling, so it carries compiled_code,
+	// and also when compiling fails, so it still describes the project.
+	compileErr := s.manifest.Compile(ctx, ids)
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if compileErr != nil {
+		return usageErr(compileErr)
 	}
 	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
 		return &exitError{code: exitFailed, err: err}
