@@ -54,7 +54,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	}
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
+	s.compileStart = time.Now()
 	compileErr := s.manifest.Compile(ctx, ids)
+	s.compileEnd = time.Now()
 	if err := s.writeManifest(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -434,6 +436,11 @@ func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration
 			CompiledCode:  r.Node.CompiledCode,
 			RelationName:  r.Node.RelationName,
 			Compiled:      r.Node.Compiled,
+		}
+		if r.Status != runner.Skipped && r.Status != runner.Cancelled {
+			// elt compiles every selected node up front, concurrently: each
+			// node's compile timing is that shared window.
+			nr.CompileStartedAt, nr.CompileCompletedAt = s.compileStart, s.compileEnd
 		}
 		if r.Failures != nil {
 			f := int(*r.Failures)

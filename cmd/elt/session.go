@@ -36,6 +36,8 @@ type session struct {
 	adapter      adapters.Adapter // nil until connect
 	manifest     *compiler.Manifest
 	graph        *graph.Graph
+	// compileStart and compileEnd bound the up-front compile, for run_results timing.
+	compileStart, compileEnd time.Time
 	// incremental answers is_incremental() per model id; filled after connecting.
 	incremental map[string]bool
 }
