@@ -275,7 +275,7 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 // Exec runs one or more statements (simple protocol) in autocommit.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
 	if _, err := a.pool.Exec(ctx, query); err != nil {
-		return fmt.Errorf("postgres: exec: %w", ctxErr(ctx, err))
+		return fmt.Errorf("postgres: exec: %w", positioned(ctxErr(ctx, err), query))
 	}
 	return nil
 }
@@ -285,7 +285,7 @@ func (a *Adapter) Exec(ctx context.Context, query string) error {
 func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
 	res, err := queryAll(ctx, a.pool, query)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: query: %w", err)
+		return nil, fmt.Errorf("postgres: query: %w", positioned(err, query))
 	}
 	return res, nil
 }

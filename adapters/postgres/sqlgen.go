@@ -61,7 +61,7 @@ type pgTx struct{ tx pgx.Tx }
 func (t pgTx) Exec(ctx context.Context, query string) (int64, error) {
 	tag, err := t.tx.Exec(ctx, query)
 	if err != nil {
-		return 0, err
+		return 0, positioned(err, query)
 	}
 	return tag.RowsAffected(), nil
 }
@@ -69,11 +69,12 @@ func (t pgTx) Exec(ctx context.Context, query string) (int64, error) {
 func (t pgTx) QueryInt(ctx context.Context, query string) (int64, error) {
 	var n int64
 	err := t.tx.QueryRow(ctx, query).Scan(&n)
-	return n, err
+	return n, positioned(err, query)
 }
 
 func (t pgTx) Query(ctx context.Context, query string) (*adapters.Result, error) {
-	return queryAll(ctx, t.tx, query)
+	res, err := queryAll(ctx, t.tx, query)
+	return res, positioned(err, query)
 }
 
 func (t pgTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {

@@ -175,3 +175,23 @@ func TestPostgresConnectionErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresSQLErrorNamesLine: a warehouse error on Postgres names the
+// model file and the template line, as on DuckDB.
+func TestPostgresSQLErrorNamesLine(t *testing.T) {
+	pgEnv(t, fmt.Sprintf("errline_%d", time.Now().UnixNano()%1_000_000_000))
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
+	writeFile(t, dir, "models/staging/stg_customers.sql", "select\n    customer_id,\n    frist_name\nfrom {{ ref('raw_customers') }}\n")
+	res := elt(t, dir, "build", "--target", "pg", "--select", "raw_customers", "stg_customers")
+	if res.code != 1 || !strings.Contains(res.stdout, "models/staging/stg_customers.sql:3:") || !strings.Contains(res.stdout, "frist_name") {
+		t.Errorf("exit %d; want the error at models/staging/stg_customers.sql:3\n%s", res.code, res.stdout)
+	}
+	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
+	if err == nil {
+		if a, err := openAdapter(context.Background(), p, dir); err == nil {
+			_ = a.Exec(context.Background(), `drop schema if exists "`+os.Getenv("ELT_PG_SCHEMA")+`" cascade`)
+			a.Close()
+		}
+	}
+}

@@ -103,7 +103,7 @@ func homeDir() string {
 func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env environment) int {
 	f := &flags{}
 	root := newRootCmd(ctx, f, stdout, stderr, env)
-	root.SetArgs(args)
+	root.SetArgs(expandMultiValueFlags(args))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -266,3 +266,30 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
 
 func joinLower(s []string) string { return strings.ToLower(strings.Join(s, ",")) }
+
+// multiValueFlags take several space-separated values, as dbt's do:
+// `elt run --select a b --exclude c`.
+var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--exclude": true, "--resource-type": true}
+
+// expandMultiValueFlags rewrites `--select a b` as `--select a --select b`,
+// which is what the flag library understands.
+func expandMultiValueFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	current := "" // the multi-value flag whose values are being read
+	taken := false
+	for _, a := range args {
+		switch {
+		case multiValueFlags[a]:
+			current, taken = a, false
+		case strings.HasPrefix(a, "-"):
+			current = ""
+		case current != "":
+			if taken {
+				out = append(out, current)
+			}
+			taken = true
+		}
+		out = append(out, a)
+	}
+	return out
+}
