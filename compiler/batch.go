@@ -44,6 +44,7 @@ func (b *batchWindow) filter(rel *relationValue, cfg project.Config) *relationVa
 		return rel
 	}
 	out := *rel
+	out.filtered = true
 	out.rendered = fmt.Sprintf("(select * from %s where %s >= '%s' and %s < '%s') %s",
 		rel.rendered, col, batchLiteral(b.start), col, batchLiteral(b.end), filterAlias(rel.Identifier))
 	return &out

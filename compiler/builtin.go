@@ -35,5 +35,8 @@ const builtinMacroSQL = `{% macro generate_database_name(custom_database_name=no
 `
 
 func builtinMacroFiles() []*project.File {
-	return []*project.File{{Path: "elt/builtin_macros.sql", Contents: builtinMacroSQL}}
+	return []*project.File{
+		{Path: "elt/builtin_macros.sql", Contents: builtinMacroSQL},
+		{Path: "elt/cross_database_macros.sql", Contents: crossDBMacroSQL},
+	}
 }

@@ -121,7 +121,9 @@ func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	if n != nil {
 		root.Set("model", &nodeView{n: n, st: st})
 		if n.RelationName != "" || execute {
-			root.Set("this", relationOf(n))
+			this := relationOf(n)
+			this.dialect = e.dialect
+			root.Set("this", this)
 		} else {
 			root.Set("this", &relationValue{Identifier: n.Name, rendered: n.Name})
 		}
@@ -213,6 +215,13 @@ func (st *renderState) invoke(name string, args []any, kwargs map[string]any) (*
 type relationValue struct {
 	Database, Schema, Identifier string
 	rendered                     string
+	// Type is "table", "view"... when known (adapter.get_relation,
+	// api.Relation.create(type=...)).
+	Type string
+	// dialect re-renders the relation for include(); nil: include() keeps
+	// the relation as it is.
+	dialect  Dialect
+	filtered bool // a microbatch window subquery: include() keeps it whole
 }
 
 func (r *relationValue) String() string { return r.rendered }
@@ -227,8 +236,23 @@ func (r *relationValue) GetAttribute(name string) (*exec.Value, bool) {
 		return exec.AsValue(r.Identifier), true
 	case "render":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r.rendered) }), true
-	case "include", "incorporate", "quote":
+	case "include":
+		return exec.AsValue(r.include), true
+	case "incorporate", "quote":
 		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r) }), true
+	case "type":
+		if r.Type == "" {
+			return exec.AsValue(nil), true
+		}
+		return exec.AsValue(r.Type), true
+	case "is_table":
+		return exec.AsValue(r.Type == "table"), true
+	case "is_view":
+		return exec.AsValue(r.Type == "view"), true
+	case "is_materialized_view":
+		return exec.AsValue(r.Type == "materialized_view"), true
+	case "is_cte":
+		return exec.AsValue(strings.HasPrefix(r.Identifier, "__dbt__cte__")), true
 	}
 	return exec.AsValue(nil), false
 }
@@ -540,20 +564,22 @@ func (e *engine) buildGlobals() {
 			}
 			return exec.AsValue(dialect.Quote(va.Args[0].String()))
 		},
-		"type":     func(*exec.VarArgs) *exec.Value { return exec.AsValue(dialect.Type()) },
-		"dispatch": jfn(fnDispatch),
+		"type":                    func(*exec.VarArgs) *exec.Value { return exec.AsValue(dialect.Type()) },
+		"dispatch":                jfn(fnDispatch),
+		"get_relation":            jfn(fnGetRelation),
+		"get_columns_in_relation": jfn(fnGetColumns),
+		"load_relation":           jfn(fnLoadRelation),
 	}
-	g["modules"] = map[string]any{
-		"datetime": map[string]any{
-			"datetime": map[string]any{
-				"now":    func(*exec.VarArgs) *exec.Value { return exec.AsValue(&timeValue{time.Now()}) },
-				"utcnow": func(*exec.VarArgs) *exec.Value { return exec.AsValue(&timeValue{time.Now().UTC()}) },
-			},
-		},
+	g["load_relation"] = jfn(fnLoadRelation)
+	g["load_cached_relation"] = jfn(fnLoadRelation)
+	g["api"] = map[string]any{
+		"Relation": map[string]any{"create": e.createRelation},
 	}
+	g["modules"] = modulesObject()
 	for name, def := range e.macros {
 		g[name] = def.fn
 	}
+	g["dbt"] = e.dbtNamespace()
 	e.globals = g
 }
 
@@ -631,7 +657,9 @@ func fnRef(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 	if err != nil {
 		return st.fail(st.lineOf("ref", r.Name), err.hint, "%s", err.msg)
 	}
-	return exec.AsValue(st.batch.filter(relationOf(target), target.Config))
+	rel := relationOf(target)
+	rel.dialect = st.engine.dialect
+	return exec.AsValue(st.batch.filter(rel, target.Config))
 }
 
 func fnSource(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
@@ -648,7 +676,7 @@ func fnSource(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 	if err != nil {
 		return st.fail(st.lineOf("source", s, t), err.hint, "%s", err.msg)
 	}
-	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID]}
+	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID], dialect: st.engine.dialect}
 	return exec.AsValue(st.batch.filter(rel, src.Config))
 }
 
@@ -873,25 +901,6 @@ func fnWhereSubquery(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 		where = out
 	}
 	return exec.AsValue(fmt.Sprintf("(select * from %s where %s) dbt_subquery", rel.String(), where))
-}
-
-// fnDispatch is adapter.dispatch(name, macro_namespace): the macro
-// <type>__name, else default__name, else name itself.
-func fnDispatch(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	name, ok := argString(va, 0, "macro_name")
-	if !ok {
-		return st.fail(0, "", "adapter.dispatch() needs a macro name")
-	}
-	e := st.engine
-	for _, cand := range []string{e.dialect.Type() + "__" + name, "default__" + name, name} {
-		if def, ok := e.macros[cand]; ok {
-			return exec.AsValue(jfn(func(ev2 *exec.Evaluator, va2 *exec.VarArgs) *exec.Value {
-				return st.callMacro(def, ev2.Environment.Context, va2)
-			}))
-		}
-	}
-	return st.fail(0, "define default__"+name, "no macro found for adapter.dispatch('%s')", name)
 }
 
 // timeValue is run_started_at and modules.datetime values: prints like

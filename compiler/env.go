@@ -35,8 +35,11 @@ type engine struct {
 	cfg     *config.Config
 	env     *exec.Environment // filters, tests, control structures, methods (Context unused)
 
-	macros  map[string]*macroDef // by name, after overrides
-	globals map[string]any       // builtins and macros; never written after build
+	macros map[string]*macroDef // by name, after overrides
+	// builtins are elt's own macros (dbt's "dbt" package) by name, before
+	// project overrides: the dbt namespace and dispatch's last resort.
+	builtins map[string]*macroDef
+	globals  map[string]any // builtins and macros; never written after build
 
 	tplMu     sync.Mutex
 	templates map[string]*nodeTemplate // node unique id -> parsed template
@@ -140,6 +143,7 @@ func preprocess(file, src string, warn func(diag.Diagnostic)) string {
 // project's own macros.
 func (e *engine) loadMacros(l *diag.List) {
 	e.macros = map[string]*macroDef{}
+	e.builtins = map[string]*macroDef{}
 	type src struct {
 		file *project.File
 		pkg  string
@@ -195,6 +199,9 @@ func (e *engine) loadMacros(l *diag.List) {
 			}
 			def.fn = e.macroFunc(def)
 			e.macros[name] = def
+			if s.pkg == "elt" {
+				e.builtins[name] = def
+			}
 			if s.pkg != "elt" && strings.HasPrefix(name, "generate_") && strings.HasSuffix(name, "_name") {
 				e.customNaming[name] = true
 			}

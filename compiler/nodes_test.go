@@ -174,7 +174,7 @@ func TestMacroSyntaxError(t *testing.T) {
 // what is missing, not gonja's dump of the receiver.
 func TestUnknownNamesReadable(t *testing.T) {
 	p := newProject(map[string]string{
-		"models/a.sql": "select '{{ modules.datetime.date(2024, 1, 2) }}'\n",
+		"models/a.sql": "select '{{ modules.datetime.time(1, 2) }}'\n",
 		"models/b.sql": "select 1\n-- x\nselect '{{ nothing.here() }}'\n",
 	})
 	_, err := Parse(context.Background(), p, testOptions())
@@ -183,7 +183,7 @@ func TestUnknownNamesReadable(t *testing.T) {
 		got[fmt.Sprintf("%s:%d", d.File, d.Pos.Line)] = d.Summary
 	}
 	want := map[string]string{
-		"models/a.sql:1": "no function or method 'date' here (elt's Jinja context does not provide it)",
+		"models/a.sql:1": "no function or method 'time' here (elt's Jinja context does not provide it)",
 		"models/b.sql:3": "'here' is called on something that is undefined (check the name before .here)",
 	}
 	for loc, msg := range want {

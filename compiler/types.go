@@ -43,6 +43,27 @@ type Options struct {
 	// connection". Parse never calls it: run_query returns None there, as
 	// in dbt. It may be called concurrently.
 	Query func(ctx context.Context, sql string) (columns []string, rows [][]any, err error)
+	// Catalog answers adapter.get_relation, load_relation and
+	// adapter.get_columns_in_relation when rendering with execute=true.
+	// Nil: those calls fail with "needs a connection". Parse never calls
+	// it (they return None and [] there, as in dbt). It may be called
+	// concurrently.
+	Catalog Catalog
+}
+
+// Catalog is what Jinja's adapter introspection needs from a warehouse.
+type Catalog interface {
+	// RelationKind is "table", "view" (or another kind the warehouse
+	// names), or "" with a nil error when the relation does not exist.
+	RelationKind(ctx context.Context, r Relation) (string, error)
+	// Columns lists the relation's columns in order.
+	Columns(ctx context.Context, r Relation) ([]Column, error)
+}
+
+// Column is one column of a relation, as adapter.get_columns_in_relation
+// returns it.
+type Column struct {
+	Name, DataType string
 }
 
 // Node is a project node after parsing (config final, dependencies known) and,

@@ -240,14 +240,21 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) Result {
 	res := Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
 	defer func() { res.CompletedAt = time.Now() }()
 	var err error
-	switch n.ResourceType {
-	case project.Seed:
+	if n.ResourceType != project.Seed {
+		// Render again just before running, as dbt does, so introspective
+		// Jinja (adapter.get_columns_in_relation, run_query) sees the tables
+		// built earlier in this run.
+		err = r.rerender(ctx, n)
+	}
+	switch {
+	case err != nil:
+	case n.ResourceType == project.Seed:
 		err = r.seed(ctx, n, &res)
-	case project.Model:
+	case n.ResourceType == project.Model:
 		err = r.model(ctx, n, &res)
-	case project.Test:
+	case n.ResourceType == project.Test:
 		err = r.test(ctx, n, &res)
-	case project.Snapshot:
+	case n.ResourceType == project.Snapshot:
 		err = r.build(ctx, n, &res, func() (adapters.RunResult, error) { return r.snapshot(ctx, n) })
 	default:
 		err = fmt.Errorf("%s: cannot run a %s", n.UniqueID, n.ResourceType)
@@ -430,4 +437,23 @@ func located(n *compiler.Node, err error) error {
 		return fmt.Errorf("%s:%d: %w", file, line, err)
 	}
 	return fmt.Errorf("%s: %w", file, err)
+}
+
+// NodeRenderer renders one node again, storing nothing.
+type NodeRenderer interface {
+	RenderNode(ctx context.Context, id string) (string, error)
+}
+
+// rerender refreshes n.CompiledCode; only this node's goroutine writes it.
+func (r *Runner) rerender(ctx context.Context, n *compiler.Node) error {
+	nr, ok := any(r.m).(NodeRenderer)
+	if !ok {
+		return nil
+	}
+	sql, err := nr.RenderNode(ctx, n.UniqueID)
+	if err != nil {
+		return err
+	}
+	n.CompiledCode = sql
+	return nil
 }

@@ -96,6 +96,10 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	hookErr := s.projectHooks(ctx, "on-run-end", s.proj.Config.OnRunEnd, results)
 	elapsed := time.Since(started)
 
+	// Nodes are rendered again just before they run; keep target/compiled in step.
+	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	if err := s.writeRunFiles(results); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

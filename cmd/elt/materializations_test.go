@@ -249,3 +249,23 @@ func TestMicrobatch(t *testing.T) {
 		t.Errorf("after the retry:\n%s", got)
 	}
 }
+
+// TestJinjaIntrospectionAndCrossDB: dbt's cross-database macros and adapter
+// introspection work in a model compiled against the real warehouse.
+func TestJinjaIntrospectionAndCrossDB(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/src.csv", "id,name,joined\n1,ada,2024-01-31\n2,grace,2024-02-29\n")
+	writeFile(t, dir, "models/star.sql", `{%- set rel = adapter.get_relation(database=target.database, schema=target.schema, identifier='src') -%}
+{%- set cols = adapter.get_columns_in_relation(rel) if rel is not none else [] -%}
+select
+  {% for c in cols if c.name != 'joined' %}{{ c.name }}, {% endfor %}
+  {{ dbt.dateadd('day', 1, 'joined') }} as next_day,
+  {{ dbt.concat(["name", "'!'"]) }} as shout,
+  {{ dbt.datediff("'2024-01-01'", 'joined', 'month') }} as months
+from {{ ref('src') }}
+`)
+	mustElt(t, dir, "build")
+	if got := rowsOf(t, dir, "main.star"); got != "1|ada|2024-02-01 00:00:00|ada!|0\n2|grace|2024-03-01 00:00:00|grace!|1" {
+		t.Errorf("rows:\n%s", got)
+	}
+}

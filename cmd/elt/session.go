@@ -177,6 +177,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		ExtraMacros:   tests.BuiltinMacros(),
 		IsIncremental: s.isIncremental,
 		Query:         s.query,
+		Catalog:       sessionCatalog{s},
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 	})
 	if err != nil {
@@ -299,4 +300,40 @@ type compilerDialect struct{ adapters.Dialect }
 
 func (d compilerDialect) RenderRelation(r compiler.Relation) string {
 	return d.Dialect.RenderRelation(adapters.Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
+}
+
+// sessionCatalog serves adapter.get_relation and get_columns_in_relation
+// from the session's connection, once it is open.
+type sessionCatalog struct{ s *session }
+
+func (c sessionCatalog) adapter() (adapters.Adapter, error) {
+	if c.s.adapter == nil {
+		return nil, fmt.Errorf("adapter introspection needs a connection, and this command does not open one")
+	}
+	return c.s.adapter, nil
+}
+
+func (c sessionCatalog) RelationKind(ctx context.Context, r compiler.Relation) (string, error) {
+	a, err := c.adapter()
+	if err != nil {
+		return "", err
+	}
+	kind, err := a.RelationKind(ctx, adapters.Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
+	return string(kind), err
+}
+
+func (c sessionCatalog) Columns(ctx context.Context, r compiler.Relation) ([]compiler.Column, error) {
+	a, err := c.adapter()
+	if err != nil {
+		return nil, err
+	}
+	cols, err := a.Columns(ctx, adapters.Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]compiler.Column, len(cols))
+	for i, col := range cols {
+		out[i] = compiler.Column{Name: col.Name, DataType: col.DataType}
+	}
+	return out, nil
 }

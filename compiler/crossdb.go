@@ -1,0 +1,310 @@
+package compiler
+
+// crossDBMacroSQL are dbt's cross-database macros, written for elt. Each
+// public macro dispatches with adapter.dispatch('<name>', 'dbt'), so a
+// project macro named duckdb__<name> or default__<name> replaces one
+// warehouse's SQL, and a project macro named <name> replaces the macro
+// for bare calls (dbt.<name> keeps the built-in, as in dbt).
+//
+// Arguments are SQL text, as in dbt: dateadd('day', 1, 'created_at')
+// adds to the column created_at; string literals are passed quoted
+// ("'2024-01-01'"). Output is kept on one line so compiled SQL reads well.
+const crossDBMacroSQL = `
+{#- Types -#}
+{% macro type_string() %}{{ return(adapter.dispatch('type_string', 'dbt')()) }}{% endmacro %}
+{% macro default__type_string() %}{{ return('varchar') }}{% endmacro %}
+{% macro postgres__type_string() %}{{ return('text') }}{% endmacro %}
+{% macro bigquery__type_string() %}{{ return('string') }}{% endmacro %}
+
+{% macro type_int() %}{{ return(adapter.dispatch('type_int', 'dbt')()) }}{% endmacro %}
+{% macro default__type_int() %}{{ return('integer') }}{% endmacro %}
+{% macro bigquery__type_int() %}{{ return('int64') }}{% endmacro %}
+
+{% macro type_bigint() %}{{ return(adapter.dispatch('type_bigint', 'dbt')()) }}{% endmacro %}
+{% macro default__type_bigint() %}{{ return('bigint') }}{% endmacro %}
+{% macro bigquery__type_bigint() %}{{ return('int64') }}{% endmacro %}
+
+{% macro type_float() %}{{ return(adapter.dispatch('type_float', 'dbt')()) }}{% endmacro %}
+{% macro default__type_float() %}{{ return('float') }}{% endmacro %}
+{% macro duckdb__type_float() %}{{ return('double') }}{% endmacro %}
+{% macro bigquery__type_float() %}{{ return('float64') }}{% endmacro %}
+
+{% macro type_numeric() %}{{ return(adapter.dispatch('type_numeric', 'dbt')()) }}{% endmacro %}
+{% macro default__type_numeric() %}{{ return('numeric(28,6)') }}{% endmacro %}
+{% macro bigquery__type_numeric() %}{{ return('numeric') }}{% endmacro %}
+
+{% macro type_boolean() %}{{ return(adapter.dispatch('type_boolean', 'dbt')()) }}{% endmacro %}
+{% macro default__type_boolean() %}{{ return('boolean') }}{% endmacro %}
+{% macro bigquery__type_boolean() %}{{ return('bool') }}{% endmacro %}
+
+{% macro type_timestamp() %}{{ return(adapter.dispatch('type_timestamp', 'dbt')()) }}{% endmacro %}
+{% macro default__type_timestamp() %}{{ return('timestamp') }}{% endmacro %}
+{% macro snowflake__type_timestamp() %}{{ return('timestamp_ntz') }}{% endmacro %}
+
+{#- Date and time -#}
+{% macro current_timestamp() %}{{ return(adapter.dispatch('current_timestamp', 'dbt')()) }}{% endmacro %}
+{% macro default__current_timestamp() %}{{ return('current_timestamp') }}{% endmacro %}
+{% macro duckdb__current_timestamp() %}{{ return('now()') }}{% endmacro %}
+{% macro postgres__current_timestamp() %}{{ return('now()') }}{% endmacro %}
+{% macro snowflake__current_timestamp() %}{{ return('current_timestamp()') }}{% endmacro %}
+{% macro bigquery__current_timestamp() %}{{ return('current_timestamp()') }}{% endmacro %}
+
+{% macro dateadd(datepart, interval, from_date_or_timestamp) %}{{ return(adapter.dispatch('dateadd', 'dbt')(datepart, interval, from_date_or_timestamp)) }}{% endmacro %}
+{% macro default__dateadd(datepart, interval, from_date_or_timestamp) -%}
+dateadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
+{%- endmacro %}
+{% macro duckdb__dateadd(datepart, interval, from_date_or_timestamp) -%}
+date_add({{ from_date_or_timestamp }}, interval ({{ interval }}) {{ datepart }})
+{%- endmacro %}
+{% macro postgres__dateadd(datepart, interval, from_date_or_timestamp) -%}
+({{ from_date_or_timestamp }} + ((interval '1 {{ datepart }}') * ({{ interval }})))
+{%- endmacro %}
+{% macro bigquery__dateadd(datepart, interval, from_date_or_timestamp) -%}
+datetime_add(cast({{ from_date_or_timestamp }} as datetime), interval {{ interval }} {{ datepart }})
+{%- endmacro %}
+
+{% macro datediff(first_date, second_date, datepart) %}{{ return(adapter.dispatch('datediff', 'dbt')(first_date, second_date, datepart)) }}{% endmacro %}
+{% macro default__datediff(first_date, second_date, datepart) -%}
+datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
+{%- endmacro %}
+{% macro duckdb__datediff(first_date, second_date, datepart) -%}
+date_diff('{{ datepart }}', cast({{ first_date }} as timestamp), cast({{ second_date }} as timestamp))
+{%- endmacro %}
+{% macro bigquery__datediff(first_date, second_date, datepart) -%}
+datetime_diff(cast({{ second_date }} as datetime), cast({{ first_date }} as datetime), {{ datepart }})
+{%- endmacro %}
+{#- Postgres has no datediff: count the datepart boundaries crossed, as the other warehouses do. -#}
+{% macro postgres__datediff(first_date, second_date, datepart) -%}
+{%- set a = 'cast(' ~ first_date ~ ' as timestamp)' -%}
+{%- set b = 'cast(' ~ second_date ~ ' as timestamp)' -%}
+{%- set years = '(date_part(\'year\', ' ~ b ~ ') - date_part(\'year\', ' ~ a ~ '))' -%}
+{%- if datepart == 'year' -%}
+{{ years }}
+{%- elif datepart == 'quarter' -%}
+({{ years }} * 4 + date_part('quarter', {{ b }}) - date_part('quarter', {{ a }}))
+{%- elif datepart == 'month' -%}
+({{ years }} * 12 + date_part('month', {{ b }}) - date_part('month', {{ a }}))
+{%- elif datepart == 'week' -%}
+((cast(date_trunc('week', {{ b }}) as date) - cast(date_trunc('week', {{ a }}) as date)) / 7)
+{%- elif datepart == 'day' -%}
+(cast({{ b }} as date) - cast({{ a }} as date))
+{%- elif datepart in ('hour', 'minute', 'second', 'millisecond', 'microsecond') -%}
+{%- set unit = {'hour': 3600, 'minute': 60, 'second': 1, 'millisecond': 0.001, 'microsecond': 0.000001}[datepart] -%}
+{%- set trunc = datepart if datepart in ('hour', 'minute', 'second') else datepart ~ 's' -%}
+cast(round(extract(epoch from (date_trunc('{{ trunc }}', {{ b }}) - date_trunc('{{ trunc }}', {{ a }}))) / {{ unit }}) as bigint)
+{%- else -%}
+{{ exceptions.raise_compiler_error("datediff: unsupported datepart '" ~ datepart ~ "' on postgres") }}
+{%- endif -%}
+{%- endmacro %}
+
+{% macro date_trunc(datepart, date) %}{{ return(adapter.dispatch('date_trunc', 'dbt')(datepart, date)) }}{% endmacro %}
+{% macro default__date_trunc(datepart, date) -%}
+date_trunc('{{ datepart }}', {{ date }})
+{%- endmacro %}
+{% macro snowflake__date_trunc(datepart, date) -%}
+date_trunc({{ datepart }}, {{ date }})
+{%- endmacro %}
+{% macro bigquery__date_trunc(datepart, date) -%}
+timestamp_trunc(cast({{ date }} as timestamp), {{ datepart }})
+{%- endmacro %}
+
+{% macro last_day(date, datepart) %}{{ return(adapter.dispatch('last_day', 'dbt')(date, datepart)) }}{% endmacro %}
+{% macro default__last_day(date, datepart) -%}
+cast({{ dbt.dateadd('day', '-1', dbt.dateadd(datepart, '1', dbt.date_trunc(datepart, date))) }} as date)
+{%- endmacro %}
+{% macro snowflake__last_day(date, datepart) -%}
+last_day({{ date }}, {{ datepart }})
+{%- endmacro %}
+{% macro bigquery__last_day(date, datepart) -%}
+last_day(cast({{ date }} as date), {{ datepart }})
+{%- endmacro %}
+
+{#- Strings -#}
+{% macro concat(fields) %}{{ return(adapter.dispatch('concat', 'dbt')(fields)) }}{% endmacro %}
+{% macro default__concat(fields) -%}
+concat({{ fields | join(', ') }})
+{%- endmacro %}
+
+{% macro hash(field) %}{{ return(adapter.dispatch('hash', 'dbt')(field)) }}{% endmacro %}
+{% macro default__hash(field) -%}
+md5(cast({{ field }} as {{ dbt.type_string() }}))
+{%- endmacro %}
+{% macro bigquery__hash(field) -%}
+to_hex(md5(cast({{ field }} as string)))
+{%- endmacro %}
+
+{% macro safe_cast(field, type) %}{{ return(adapter.dispatch('safe_cast', 'dbt')(field, type)) }}{% endmacro %}
+{#- Postgres has no non-failing cast; dbt's default is a plain cast too. -#}
+{% macro default__safe_cast(field, type) -%}
+cast({{ field }} as {{ type }})
+{%- endmacro %}
+{% macro duckdb__safe_cast(field, type) -%}
+try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+{% macro snowflake__safe_cast(field, type) -%}
+try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+{% macro bigquery__safe_cast(field, type) -%}
+safe_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{% macro cast_bool_to_text(field) %}{{ return(adapter.dispatch('cast_bool_to_text', 'dbt')(field)) }}{% endmacro %}
+{% macro default__cast_bool_to_text(field) -%}
+cast({{ field }} as {{ dbt.type_string() }})
+{%- endmacro %}
+{% macro bigquery__cast_bool_to_text(field) -%}
+lower(cast({{ field }} as string))
+{%- endmacro %}
+
+{% macro split_part(string_text, delimiter_text, part_number) %}{{ return(adapter.dispatch('split_part', 'dbt')(string_text, delimiter_text, part_number)) }}{% endmacro %}
+{% macro default__split_part(string_text, delimiter_text, part_number) -%}
+split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
+{%- endmacro %}
+{% macro bigquery__split_part(string_text, delimiter_text, part_number) -%}
+split({{ string_text }}, {{ delimiter_text }})[safe_offset({{ part_number }} - 1)]
+{%- endmacro %}
+
+{% macro replace(field, old_chars, new_chars) %}{{ return(adapter.dispatch('replace', 'dbt')(field, old_chars, new_chars)) }}{% endmacro %}
+{% macro default__replace(field, old_chars, new_chars) -%}
+replace({{ field }}, {{ old_chars }}, {{ new_chars }})
+{%- endmacro %}
+
+{% macro right(string_text, length_expression) %}{{ return(adapter.dispatch('right', 'dbt')(string_text, length_expression)) }}{% endmacro %}
+{% macro default__right(string_text, length_expression) -%}
+right({{ string_text }}, {{ length_expression }})
+{%- endmacro %}
+{% macro bigquery__right(string_text, length_expression) -%}
+case when {{ length_expression }} = 0 then '' else substr({{ string_text }}, -1 * ({{ length_expression }})) end
+{%- endmacro %}
+
+{% macro length(expression) %}{{ return(adapter.dispatch('length', 'dbt')(expression)) }}{% endmacro %}
+{% macro default__length(expression) -%}
+length({{ expression }})
+{%- endmacro %}
+
+{% macro position(substring_text, string_text) %}{{ return(adapter.dispatch('position', 'dbt')(substring_text, string_text)) }}{% endmacro %}
+{% macro default__position(substring_text, string_text) -%}
+position({{ substring_text }} in {{ string_text }})
+{%- endmacro %}
+{% macro bigquery__position(substring_text, string_text) -%}
+strpos({{ string_text }}, {{ substring_text }})
+{%- endmacro %}
+
+{% macro escape_single_quotes(expression) %}{{ return(adapter.dispatch('escape_single_quotes', 'dbt')(expression)) }}{% endmacro %}
+{% macro default__escape_single_quotes(expression) -%}
+{{ expression | replace("'", "''") }}
+{%- endmacro %}
+{% macro bigquery__escape_single_quotes(expression) -%}
+{{ expression | replace("'", '\\\'') }}
+{%- endmacro %}
+
+{% macro string_literal(value) %}{{ return(adapter.dispatch('string_literal', 'dbt')(value)) }}{% endmacro %}
+{% macro default__string_literal(value) -%}
+'{{ value }}'
+{%- endmacro %}
+
+{#- Aggregates -#}
+{% macro any_value(expression) %}{{ return(adapter.dispatch('any_value', 'dbt')(expression)) }}{% endmacro %}
+{% macro default__any_value(expression) -%}
+any_value({{ expression }})
+{%- endmacro %}
+{#- any_value is new in Postgres 16; min() works on every version. -#}
+{% macro postgres__any_value(expression) -%}
+min({{ expression }})
+{%- endmacro %}
+
+{% macro bool_or(expression) %}{{ return(adapter.dispatch('bool_or', 'dbt')(expression)) }}{% endmacro %}
+{% macro default__bool_or(expression) -%}
+bool_or({{ expression }})
+{%- endmacro %}
+{% macro snowflake__bool_or(expression) -%}
+boolor_agg({{ expression }})
+{%- endmacro %}
+{% macro bigquery__bool_or(expression) -%}
+logical_or({{ expression }})
+{%- endmacro %}
+
+{% macro listagg(measure, delimiter_text="','", order_by_clause=none, limit_num=none) %}{{ return(adapter.dispatch('listagg', 'dbt')(measure, delimiter_text, order_by_clause, limit_num)) }}{% endmacro %}
+{% macro default__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+{%- if limit_num -%}
+array_to_string(array_slice(array_agg({{ measure }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}, 0, {{ limit_num }}), {{ delimiter_text }})
+{%- else -%}
+listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
+{%- endif -%}
+{%- endmacro %}
+{% macro duckdb__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+{%- if limit_num -%}
+array_to_string(list_slice(list({{ measure }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}), 1, {{ limit_num }}), {{ delimiter_text }})
+{%- else -%}
+string_agg({{ measure }}, {{ delimiter_text }}{% if order_by_clause %} {{ order_by_clause }}{% endif %})
+{%- endif -%}
+{%- endmacro %}
+{% macro postgres__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+{%- if limit_num -%}
+array_to_string((array_agg({{ measure }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}))[1:{{ limit_num }}], {{ delimiter_text }})
+{%- else -%}
+string_agg({{ measure }}, {{ delimiter_text }}{% if order_by_clause %} {{ order_by_clause }}{% endif %})
+{%- endif -%}
+{%- endmacro %}
+{% macro bigquery__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+string_agg({{ measure }}, {{ delimiter_text }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}{% if limit_num %} limit {{ limit_num }}{% endif %})
+{%- endmacro %}
+
+{#- Set operators -#}
+{% macro except() %}{{ return(adapter.dispatch('except', 'dbt')()) }}{% endmacro %}
+{% macro default__except() %}{{ return('except') }}{% endmacro %}
+{% macro bigquery__except() %}{{ return('except distinct') }}{% endmacro %}
+
+{% macro intersect() %}{{ return(adapter.dispatch('intersect', 'dbt')()) }}{% endmacro %}
+{% macro default__intersect() %}{{ return('intersect') }}{% endmacro %}
+{% macro bigquery__intersect() %}{{ return('intersect distinct') }}{% endmacro %}
+
+{#- Arrays -#}
+{% macro array_construct(inputs=[], data_type=none) %}{{ return(adapter.dispatch('array_construct', 'dbt')(inputs, data_type or dbt.type_int())) }}{% endmacro %}
+{% macro default__array_construct(inputs, data_type) -%}
+{%- if inputs | length > 0 -%}
+array[{{ inputs | join(', ') }}]
+{%- else -%}
+array[]::{{ data_type }}[]
+{%- endif -%}
+{%- endmacro %}
+{% macro duckdb__array_construct(inputs, data_type) -%}
+{%- if inputs | length > 0 -%}
+[{{ inputs | join(', ') }}]
+{%- else -%}
+cast([] as {{ data_type }}[])
+{%- endif -%}
+{%- endmacro %}
+{% macro snowflake__array_construct(inputs, data_type) -%}
+array_construct({{ inputs | join(', ') }})
+{%- endmacro %}
+{% macro bigquery__array_construct(inputs, data_type) -%}
+{%- if inputs | length > 0 -%}
+[{{ inputs | join(', ') }}]
+{%- else -%}
+array<{{ data_type }}>[]
+{%- endif -%}
+{%- endmacro %}
+
+{% macro array_append(array, new_element) %}{{ return(adapter.dispatch('array_append', 'dbt')(array, new_element)) }}{% endmacro %}
+{% macro default__array_append(array, new_element) -%}
+array_append({{ array }}, {{ new_element }})
+{%- endmacro %}
+{% macro duckdb__array_append(array, new_element) -%}
+list_append({{ array }}, {{ new_element }})
+{%- endmacro %}
+{% macro bigquery__array_append(array, new_element) -%}
+array_concat({{ array }}, [{{ new_element }}])
+{%- endmacro %}
+
+{% macro array_concat(array_1, array_2) %}{{ return(adapter.dispatch('array_concat', 'dbt')(array_1, array_2)) }}{% endmacro %}
+{% macro default__array_concat(array_1, array_2) -%}
+array_cat({{ array_1 }}, {{ array_2 }})
+{%- endmacro %}
+{% macro duckdb__array_concat(array_1, array_2) -%}
+list_concat({{ array_1 }}, {{ array_2 }})
+{%- endmacro %}
+{% macro bigquery__array_concat(array_1, array_2) -%}
+array_concat({{ array_1 }}, {{ array_2 }})
+{%- endmacro %}
+`

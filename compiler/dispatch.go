@@ -1,0 +1,98 @@
+package compiler
+
+import (
+	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+)
+
+// internalPackages name elt's built-in macros in a dispatch search order:
+// dbt's own namespace, and "elt" for the same macros under our name.
+var internalPackages = map[string]bool{"dbt": true, "elt": true}
+
+// dbtNamespace is the `dbt` object: every built-in macro (the project
+// cannot override what dbt.<name> calls, as in dbt) and the Go builtins
+// that are macros in dbt's own package.
+func (e *engine) dbtNamespace() map[string]any {
+	ns := map[string]any{}
+	for name, def := range e.builtins {
+		ns[name] = def.fn
+	}
+	ns["is_incremental"] = jfn(fnIsIncremental)
+	ns["run_query"] = jfn(fnRunQuery)
+	ns["statement"] = jfn(fnStatement)
+	ns["get_where_subquery"] = jfn(fnWhereSubquery)
+	return ns
+}
+
+// searchOrder is where adapter.dispatch looks for a macro, package by
+// package: the project's dispatch config for the namespace if it has one,
+// else the root project first, then the namespace itself (dbt's documented
+// default). With no namespace, the root project then dbt's internal macros.
+func (e *engine) searchOrder(namespace string) []string {
+	root := e.proj.Config.Name
+	for _, d := range e.proj.Config.Dispatch {
+		if d.MacroNamespace == namespace && len(d.SearchOrder) > 0 {
+			return d.SearchOrder
+		}
+	}
+	if namespace == "" || namespace == root {
+		return []string{root, "dbt"}
+	}
+	return []string{root, namespace}
+}
+
+// lookupIn finds the macro name defined by package pkg.
+func (e *engine) lookupIn(pkg, name string) (*macroDef, bool) {
+	if internalPackages[pkg] {
+		def, ok := e.builtins[name]
+		return def, ok
+	}
+	def, ok := e.macros[name]
+	if !ok {
+		return nil, false
+	}
+	// elt loads no package macros apart from the project's own: a package
+	// other than the root (dbt_utils...) is taken to be whatever the project
+	// defines under that name, so a vendored copy of a package still works.
+	if pkg == e.proj.Config.Name && def.meta.Package != pkg {
+		return nil, false
+	}
+	return def, true
+}
+
+// fnDispatch is adapter.dispatch(macro_name, macro_namespace=None): for
+// each package of the search order, <target type>__name then default__name.
+func fnDispatch(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
+	st := stateFrom(ev)
+	name, ok := argString(va, 0, "macro_name")
+	if !ok {
+		return st.fail(0, "", "adapter.dispatch() needs a macro name")
+	}
+	if pkg, rest, found := strings.Cut(name, "."); found {
+		return st.fail(0, "write adapter.dispatch('"+rest+"', macro_namespace='"+pkg+"')",
+			"adapter.dispatch('%s'): '.' is not allowed in a macro name", name)
+	}
+	namespace := ""
+	if len(va.Args) > 1 && !va.Args[1].IsNil() {
+		namespace = va.Args[1].String()
+	} else if v, ok := va.KwArgs["macro_namespace"]; ok && !v.IsNil() {
+		namespace = v.String()
+	}
+	e := st.engine
+	order := e.searchOrder(namespace)
+	var tried []string
+	for _, pkg := range order {
+		for _, prefix := range []string{e.dialect.Type(), "default"} {
+			cand := prefix + "__" + name
+			tried = append(tried, pkg+"."+cand)
+			if def, ok := e.lookupIn(pkg, cand); ok {
+				return exec.AsValue(jfn(func(ev2 *exec.Evaluator, va2 *exec.VarArgs) *exec.Value {
+					return st.callMacro(def, ev2.Environment.Context, va2)
+				}))
+			}
+		}
+	}
+	return st.fail(0, "define default__"+name+" in your macros",
+		"no macro found for adapter.dispatch('%s'); tried %s", name, strings.Join(tried, ", "))
+}
