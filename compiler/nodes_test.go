@@ -184,11 +184,25 @@ func TestUnknownNamesReadable(t *testing.T) {
 	}
 	want := map[string]string{
 		"models/a.sql:1": "no function or method 'time' here (elt's Jinja context does not provide it)",
-		"models/b.sql:3": "'here' is called on something that is undefined (check the name before .here)",
+		"models/b.sql:3": "'nothing' is not defined, so nothing.here() cannot be called",
 	}
 	for loc, msg := range want {
 		if got[loc] != msg {
 			t.Errorf("%s: got %q, want %q (all: %v)", loc, got[loc], msg, got)
 		}
+	}
+}
+
+// TestPackageNamespaceUndefined: calling a macro of a dbt package elt does
+// not load names the package and says what to do.
+func TestPackageNamespaceUndefined(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/a.sql": "select\n{{ dbt_utils.star(ref('b')) }}\nfrom {{ ref('b') }}\n",
+		"models/b.sql": "select 1 as id\n",
+	})
+	_, err := Parse(context.Background(), p, testOptions())
+	l := diagList(err)
+	if len(l) != 1 || l[0].File != "models/a.sql" || l[0].Summary != "'dbt_utils' is not defined, so dbt_utils.star() cannot be called" || !strings.Contains(l[0].Hint, "dbt_packages") {
+		t.Errorf("got %v", err)
 	}
 }

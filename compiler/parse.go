@@ -397,7 +397,26 @@ func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnost
 		}
 		return diag.Errorf(file, diag.Pos{Line: line}, je.hint, "%s", je.msg)
 	}
-	return diag.Errorf(file, diag.Pos{Line: line}, "", "%s", cleanGonjaMessage(err.Error()))
+	msg := cleanGonjaMessage(err.Error())
+	if m := notCallableRE.FindStringSubmatch(err.Error()); m != nil {
+		// Name what the method was called on: most often a dbt package's
+		// namespace (dbt_utils.star), which elt does not load yet.
+		if owner := methodOwner(n.RawCode, m[1]); owner != "" {
+			return diag.Errorf(file, diag.Pos{Line: line}, "elt does not load dbt packages from dbt_packages/ yet; define the macro in your project's macros/ instead",
+				"'%s' is not defined, so %s.%s() cannot be called", owner, owner, m[1])
+		}
+	}
+	return diag.Errorf(file, diag.Pos{Line: line}, "", "%s", msg)
+}
+
+// methodOwner finds the name a method is called on in src ("dbt_utils" for
+// "dbt_utils.star(" and method "star"); "" when it is not a plain name.
+func methodOwner(src, method string) string {
+	re := regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*` + regexp.QuoteMeta(method) + `\s*\(`)
+	if m := re.FindStringSubmatch(src); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // cleanGonjaMessage keeps the innermost part of gonja's wrapped messages.
