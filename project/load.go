@@ -73,6 +73,12 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	p, err := l.load()
 	if p != nil {
 		p.Warnings = l.diags.Warnings()
+		for _, f := range []string{"packages.yml", "dependencies.yml"} {
+			if _, statErr := os.Stat(filepath.Join(root, f)); statErr == nil {
+				p.Warnings.Add(diag.Warnf(f, diag.Pos{}, "macros and models from dbt packages are not available; a call such as dbt_utils.star() fails to compile",
+					"elt does not load dbt packages (dbt_packages/) yet"))
+			}
+		}
 	}
 	return p, err
 }

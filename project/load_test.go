@@ -584,3 +584,18 @@ func TestAllProblemsReported(t *testing.T) {
 		t.Errorf("want 3 errors, got %d:\n%v", len(l), err)
 	}
 }
+
+func TestPackagesFileWarns(t *testing.T) {
+	dir := newProject(t, map[string]string{"packages.yml": "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n"})
+	p, err := loadDir(t, dir, Options{SkipProfile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range p.Warnings {
+		found = found || (w.File == "packages.yml" && strings.Contains(w.Summary, "dbt packages"))
+	}
+	if !found {
+		t.Errorf("no warning for packages.yml: %v", p.Warnings)
+	}
+}
