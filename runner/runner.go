@@ -417,11 +417,8 @@ func stringConfig(c project.Config, key, def string) string {
 }
 
 func boolConfig(c project.Config, key string, def bool) bool {
-	switch v := c[key].(type) {
-	case bool:
+	if v, set := optBool(c, key); set {
 		return v
-	case string:
-		return strings.EqualFold(v, "true")
 	}
 	return def
 }

@@ -200,7 +200,7 @@ func (s *session) printEvent(e runner.Event) {
 		data["message"] = res.Message
 	}
 	secs := fmt.Sprintf("%.2fs", res.Duration().Seconds())
-	var left, right, color string
+	var left, right string
 	level := "info"
 	switch res.Status {
 	case runner.Success:
@@ -248,7 +248,6 @@ func (s *session) printEvent(e runner.Event) {
 		}
 		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 	}
-	_ = color
 	s.log.event(level, "NodeFinished", dots(left, right, lineWidth+len(right)-visibleLen(right)), data)
 }
 
