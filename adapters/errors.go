@@ -1,6 +1,10 @@
 package adapters
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"fmt"
+)
 
 // SeedError is a problem with a seed's CSV file. It carries the file and,
 // when the warehouse or the adapter could tell, the 1-based line, so the
@@ -19,3 +23,16 @@ func (e *SeedError) Error() string {
 }
 
 func (e *SeedError) Unwrap() error { return e.Err }
+
+// ContextError puts the context's error in err's chain when the context has
+// ended, so callers can test errors.Is(err, context.Canceled) whatever the
+// driver said about the interrupted query.
+func ContextError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}

@@ -244,3 +244,48 @@ func renderValue(v any) string {
 		return fmt.Sprint(x)
 	}
 }
+
+// MergeUpdateColumns chooses the columns a merge updates among written (the
+// target column names the run writes, in order): merge_update_columns when
+// set, otherwise every written column but the unique key and
+// merge_exclude_columns. It returns indexes into written.
+func MergeUpdateColumns(inc Incremental, written, keys []string, targetCols, stageCols []Column) ([]int, error) {
+	if len(inc.MergeUpdateColumns) > 0 {
+		var out []int
+		for _, name := range inc.MergeUpdateColumns {
+			i := slices.IndexFunc(written, func(w string) bool { return strings.EqualFold(w, name) })
+			if i < 0 {
+				return nil, IncrementalConfigError("merge_update_columns: %q is not a column of both the model and the target (%s)", name, strings.Join(written, ", "))
+			}
+			out = append(out, i)
+		}
+		return out, nil
+	}
+	for _, name := range inc.MergeExcludeColumns {
+		_, inTarget := FindColumn(targetCols, name)
+		_, inStage := FindColumn(stageCols, name)
+		if !inTarget && !inStage {
+			return nil, IncrementalConfigError("merge_exclude_columns: %q is not a column of the model or the target", name)
+		}
+	}
+	skipped := func(w string) bool {
+		for _, k := range keys {
+			if strings.EqualFold(w, k) {
+				return true
+			}
+		}
+		for _, name := range inc.MergeExcludeColumns {
+			if strings.EqualFold(w, name) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []int
+	for i, w := range written {
+		if !skipped(w) {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}

@@ -162,11 +162,11 @@ func (a *Adapter) run(ctx context.Context, sql string, params ...bigquery.QueryP
 			return job, status, nil
 		}
 		if attempt >= a.cfg.JobRetries || !retryable(err) || ctx.Err() != nil {
-			return nil, nil, ctxErr(ctx, err)
+			return nil, nil, adapters.ContextError(ctx, err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, ctxErr(ctx, err)
+			return nil, nil, adapters.ContextError(ctx, err)
 		case <-time.After(time.Duration(attempt+1) * time.Second):
 		}
 	}
@@ -177,7 +177,7 @@ func (a *Adapter) dryRun(ctx context.Context, sql string) error {
 	q.DryRun = true
 	job, err := q.Run(ctx)
 	if err != nil {
-		return ctxErr(ctx, err)
+		return adapters.ContextError(ctx, err)
 	}
 	if s := job.LastStatus(); s != nil && s.Err() != nil {
 		return s.Err()
@@ -194,17 +194,6 @@ func dmlRows(status *bigquery.JobStatus) int64 {
 		return qs.NumDMLAffectedRows
 	}
 	return -1
-}
-
-// ctxErr puts the context's error in the chain when the context ended.
-func ctxErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
 }
 
 // Exec runs a statement or a script.
@@ -234,7 +223,7 @@ func (a *Adapter) query(ctx context.Context, sql string, params ...bigquery.Quer
 	}
 	it, err := job.Read(ctx)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	res := &adapters.Result{Rows: [][]any{}}
 	for {
@@ -244,7 +233,7 @@ func (a *Adapter) query(ctx context.Context, sql string, params ...bigquery.Quer
 			break
 		}
 		if err != nil {
-			return nil, ctxErr(ctx, err)
+			return nil, adapters.ContextError(ctx, err)
 		}
 		vals := make([]any, len(row))
 		for i, v := range row {
@@ -355,7 +344,7 @@ func (a *Adapter) tableFacts(ctx context.Context, rel adapters.Relation) (TableF
 		return TableFacts{Kind: adapters.KindNone}, nil
 	}
 	if err != nil {
-		return TableFacts{}, ctxErr(ctx, err)
+		return TableFacts{}, adapters.ContextError(ctx, err)
 	}
 	f := TableFacts{Kind: adapters.KindTable}
 	if md.Type == bigquery.ViewTable || md.Type == bigquery.MaterializedView {
@@ -377,7 +366,7 @@ func (a *Adapter) tableFacts(ctx context.Context, rel adapters.Relation) (TableF
 func (a *Adapter) numRows(ctx context.Context, rel adapters.Relation) (int64, error) {
 	md, err := a.client.DatasetInProject(rel.Database, rel.Schema).Table(rel.Identifier).Metadata(ctx)
 	if err != nil {
-		return 0, ctxErr(ctx, err)
+		return 0, adapters.ContextError(ctx, err)
 	}
 	return int64(md.NumRows), nil
 }
@@ -523,11 +512,11 @@ func (a *Adapter) load(ctx context.Context, job LoadJob, withSchema bool) error 
 	loader.CreateDisposition = bigquery.CreateIfNeeded
 	j, err := loader.Run(ctx)
 	if err != nil {
-		return ctxErr(ctx, err)
+		return adapters.ContextError(ctx, err)
 	}
 	status, err := j.Wait(ctx)
 	if err != nil {
-		return ctxErr(ctx, err)
+		return adapters.ContextError(ctx, err)
 	}
 	return status.Err()
 }

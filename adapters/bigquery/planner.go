@@ -467,50 +467,24 @@ func keyMatch(keys []columnPair) string {
 // updateColumns are the columns a merge updates: merge_update_columns, or
 // every written column but the key and merge_exclude_columns.
 func updateColumns(inc adapters.Incremental, written, keys []columnPair, targetCols, stageCols []adapters.Column) ([]columnPair, error) {
-	find := func(name string) (columnPair, bool) {
-		for _, c := range written {
-			if strings.EqualFold(c.target, name) {
-				return c, true
-			}
-		}
-		return columnPair{}, false
+	idx, err := adapters.MergeUpdateColumns(inc, pairTargets(written), pairTargets(keys), targetCols, stageCols)
+	if err != nil {
+		return nil, err
 	}
-	if len(inc.MergeUpdateColumns) > 0 {
-		var out []columnPair
-		for _, name := range inc.MergeUpdateColumns {
-			c, ok := find(name)
-			if !ok {
-				targets := make([]string, len(written))
-				for i, w := range written {
-					targets[i] = w.target
-				}
-				return nil, adapters.IncrementalConfigError("merge_update_columns: %q is not a column of both the model and the target (%s)", name, strings.Join(targets, ", "))
-			}
-			out = append(out, c)
-		}
-		return out, nil
-	}
-	for _, name := range inc.MergeExcludeColumns {
-		_, inTarget := adapters.FindColumn(targetCols, name)
-		_, inStage := adapters.FindColumn(stageCols, name)
-		if !inTarget && !inStage {
-			return nil, adapters.IncrementalConfigError("merge_exclude_columns: %q is not a column of the model or the target", name)
-		}
-	}
-	var out []columnPair
-	for _, c := range written {
-		skip := false
-		for _, k := range keys {
-			skip = skip || strings.EqualFold(c.target, k.target)
-		}
-		for _, name := range inc.MergeExcludeColumns {
-			skip = skip || strings.EqualFold(c.target, name)
-		}
-		if !skip {
-			out = append(out, c)
-		}
+	out := make([]columnPair, len(idx))
+	for i, j := range idx {
+		out[i] = written[j]
 	}
 	return out, nil
+}
+
+// pairTargets lists the target column names of cols.
+func pairTargets(cols []columnPair) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.target
+	}
+	return out
 }
 
 // Catalog queries. INFORMATION_SCHEMA views are per dataset, so the

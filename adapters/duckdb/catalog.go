@@ -33,7 +33,7 @@ func columns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.
 		where `+fmt.Sprintf(relationFilter, "table_name")+`
 		order by column_index`, rel.Database, rel.Schema, rel.Identifier)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	defer rows.Close()
 	cols := []adapters.Column{}
@@ -44,7 +44,7 @@ func columns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.
 		}
 		cols = append(cols, c)
 	}
-	return cols, ctxErr(ctx, rows.Err())
+	return cols, adapters.ContextError(ctx, rows.Err())
 }
 
 // RelationKind says whether rel is a table, a view or absent.
@@ -72,7 +72,7 @@ func relationKind(ctx context.Context, q rowQueryer, rel adapters.Relation) (ada
 	case errors.Is(err, sql.ErrNoRows):
 		return adapters.KindNone, nil
 	case err != nil:
-		return adapters.KindNone, ctxErr(ctx, err)
+		return adapters.KindNone, adapters.ContextError(ctx, err)
 	}
 	return adapters.RelationKind(kind), nil
 }
@@ -81,7 +81,7 @@ func relationKind(ctx context.Context, q rowQueryer, rel adapters.Relation) (ada
 func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) error {
 	name := Dialect{}.RenderRelation(adapters.Relation{Database: database, Schema: schema})
 	if _, err := a.db.ExecContext(ctx, "create schema if not exists "+name); err != nil {
-		return fmt.Errorf("duckdb: create schema %s: %w", name, ctxErr(ctx, err))
+		return fmt.Errorf("duckdb: create schema %s: %w", name, adapters.ContextError(ctx, err))
 	}
 	return nil
 }

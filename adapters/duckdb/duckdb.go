@@ -291,7 +291,7 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 // Exec runs one or more statements.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
 	if _, err := a.db.ExecContext(ctx, query); err != nil {
-		return fmt.Errorf("duckdb: exec: %w", ctxErr(ctx, err))
+		return fmt.Errorf("duckdb: exec: %w", adapters.ContextError(ctx, err))
 	}
 	return nil
 }
@@ -313,7 +313,7 @@ type queryer interface {
 func queryAll(ctx context.Context, q queryer, query string, args ...any) (*adapters.Result, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	defer rows.Close()
 	cols, err := rows.ColumnTypes()
@@ -339,21 +339,9 @@ func queryAll(ctx context.Context, q queryer, query string, args ...any) (*adapt
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	return res, nil
-}
-
-// ctxErr puts the context's error in the chain when the context ended, so
-// callers can test errors.Is(err, context.Canceled) whatever the driver said.
-func ctxErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
 }
 
 // Close checkpoints the database file and closes the connection pool.

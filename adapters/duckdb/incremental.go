@@ -34,7 +34,7 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	rel := a.qualify(inc.Relation)
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("duckdb: incremental %s: %w", d.RenderRelation(rel), ctxErr(ctx, err))
+			err = fmt.Errorf("duckdb: incremental %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
 	inc, err = adapters.ResolveIncremental(inc)

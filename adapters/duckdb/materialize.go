@@ -24,7 +24,7 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 	rel := a.qualify(m.Relation)
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("duckdb: materialize %s: %w", d.RenderRelation(rel), ctxErr(ctx, err))
+			err = fmt.Errorf("duckdb: materialize %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
 	return warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {

@@ -32,7 +32,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	rel := a.qualify(s.Relation)
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("duckdb: load seed %s: %w", d.RenderRelation(rel), ctxErr(ctx, err))
+			err = fmt.Errorf("duckdb: load seed %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
 	delim := s.Delimiter

@@ -43,7 +43,7 @@ func columns(ctx context.Context, q querier, rel adapters.Relation) ([]adapters.
 		and a.attnum > 0 and not a.attisdropped
 	order by a.attnum`, rel.Schema, rel.Identifier)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	defer rows.Close()
 	cols := []adapters.Column{}
@@ -56,7 +56,7 @@ func columns(ctx context.Context, q querier, rel adapters.Relation) ([]adapters.
 		c.Index = int(idx)
 		cols = append(cols, c)
 	}
-	return cols, ctxErr(ctx, rows.Err())
+	return cols, adapters.ContextError(ctx, rows.Err())
 }
 
 // RelationKind says whether rel is a table, a view or absent. Partitioned
@@ -79,7 +79,7 @@ func relationKind(ctx context.Context, q querier, rel adapters.Relation) (adapte
 	case errors.Is(err, pgx.ErrNoRows):
 		return adapters.KindNone, "", nil
 	case err != nil:
-		return adapters.KindNone, "", ctxErr(ctx, err)
+		return adapters.KindNone, "", adapters.ContextError(ctx, err)
 	}
 	switch relkind {
 	case "r", "p":
@@ -117,7 +117,7 @@ func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) err
 		if errors.As(err, &ce) {
 			return ce
 		}
-		return fmt.Errorf("postgres: create schema %s: %w", name, ctxErr(ctx, err))
+		return fmt.Errorf("postgres: create schema %s: %w", name, adapters.ContextError(ctx, err))
 	}
 	return nil
 }
@@ -130,7 +130,7 @@ func (a *Adapter) DropSchema(ctx context.Context, database, schema string) error
 		return fmt.Errorf("postgres: drop schema %q: connected to database %q, not %q", schema, a.cfg.DBName, database)
 	}
 	if _, err := a.pool.Exec(ctx, "drop schema if exists "+Dialect{}.Quote(schema)+" cascade"); err != nil {
-		return fmt.Errorf("postgres: drop schema %q: %w", schema, ctxErr(ctx, err))
+		return fmt.Errorf("postgres: drop schema %q: %w", schema, adapters.ContextError(ctx, err))
 	}
 	return nil
 }

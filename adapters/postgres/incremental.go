@@ -35,7 +35,7 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	rel := a.qualify(inc.Relation)
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("postgres: incremental %s: %w", d.RenderRelation(rel), ctxErr(ctx, err))
+			err = fmt.Errorf("postgres: incremental %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
 	inc, err = adapters.ResolveIncremental(inc)

@@ -275,7 +275,7 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 // Exec runs one or more statements (simple protocol) in autocommit.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
 	if _, err := a.pool.Exec(ctx, query); err != nil {
-		return fmt.Errorf("postgres: exec: %w", positioned(ctxErr(ctx, err), query))
+		return fmt.Errorf("postgres: exec: %w", positioned(adapters.ContextError(ctx, err), query))
 	}
 	return nil
 }
@@ -300,7 +300,7 @@ type querier interface {
 func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapters.Result, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
@@ -319,21 +319,9 @@ func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapt
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	return res, nil
-}
-
-// ctxErr puts the context's error in the chain when the context ended, so
-// callers can test errors.Is(err, context.Canceled) whatever the driver said.
-func ctxErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
 }
 
 // inTx runs fn in a transaction, committing only if fn succeeds.

@@ -28,7 +28,7 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	rel := a.qualify(s.Relation)
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("postgres: snapshot %s into %s: %w", s.UniqueID, Dialect{}.RenderRelation(rel), ctxErr(ctx, err))
+			err = fmt.Errorf("postgres: snapshot %s into %s: %w", s.UniqueID, Dialect{}.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
 	if s, err = s.Normalize(); err != nil {

@@ -25,7 +25,7 @@ func (a *Adapter) runStatements(ctx context.Context, conn *sql.Conn, stmts []Sta
 		a.trace(s.SQL)
 		res, err := conn.ExecContext(ctx, s.SQL)
 		if err != nil {
-			err = ctxErr(ctx, err)
+			err = adapters.ContextError(ctx, err)
 			if inTx {
 				a.trace("rollback")
 				if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "rollback"); rbErr != nil {
@@ -101,7 +101,7 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 	}()
 	conn, err := a.db.Conn(ctx)
 	if err != nil {
-		return adapters.RunResult{}, ctxErr(ctx, err)
+		return adapters.RunResult{}, adapters.ContextError(ctx, err)
 	}
 	defer conn.Close()
 	kind, err := a.relationKind(ctx, conn, m.Relation)
@@ -148,7 +148,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	}
 	conn, err := a.db.Conn(ctx)
 	if err != nil {
-		return adapters.RunResult{}, ctxErr(ctx, err)
+		return adapters.RunResult{}, adapters.ContextError(ctx, err)
 	}
 	defer conn.Close()
 	kind, err := a.relationKind(ctx, conn, s.Relation)
@@ -202,7 +202,7 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	}
 	conn, err := a.db.Conn(ctx)
 	if err != nil {
-		return adapters.RunResult{}, ctxErr(ctx, err)
+		return adapters.RunResult{}, adapters.ContextError(ctx, err)
 	}
 	defer conn.Close()
 	kind, err := a.relationKind(ctx, conn, inc.Relation)
@@ -275,7 +275,7 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	}
 	conn, err := a.db.Conn(ctx)
 	if err != nil {
-		return adapters.RunResult{}, ctxErr(ctx, err)
+		return adapters.RunResult{}, adapters.ContextError(ctx, err)
 	}
 	defer conn.Close()
 	sfx := suffix()

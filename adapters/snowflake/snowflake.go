@@ -231,7 +231,7 @@ func (a *Adapter) Exec(ctx context.Context, query string) error {
 	}
 	a.trace(query)
 	if _, err := a.db.ExecContext(mctx, query); err != nil {
-		return fmt.Errorf("snowflake: exec: %w", ctxErr(ctx, err))
+		return fmt.Errorf("snowflake: exec: %w", adapters.ContextError(ctx, err))
 	}
 	return nil
 }
@@ -274,7 +274,7 @@ func (a *Adapter) queryAll(ctx context.Context, q queryer, query string) (*adapt
 func queryAll(ctx context.Context, q queryer, query string) (*adapters.Result, error) {
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	defer rows.Close()
 	cols, err := rows.ColumnTypes()
@@ -301,20 +301,9 @@ func queryAll(ctx context.Context, q queryer, query string) (*adapters.Result, e
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	return res, nil
-}
-
-// ctxErr puts the context's error in the chain when the context ended.
-func ctxErr(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	return err
 }
 
 // qualify fills in the target's database and schema where rel leaves them
@@ -350,7 +339,7 @@ func (a *Adapter) catalogColumns(ctx context.Context, q queryer, rel adapters.Re
 	a.trace(query)
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, adapters.ContextError(ctx, err)
 	}
 	defer rows.Close()
 	cols := []adapters.Column{}
@@ -367,7 +356,7 @@ func (a *Adapter) catalogColumns(ctx context.Context, q queryer, rel adapters.Re
 		c.Index = int(pos.Int64)
 		cols = append(cols, c)
 	}
-	return cols, ctxErr(ctx, rows.Err())
+	return cols, adapters.ContextError(ctx, rows.Err())
 }
 
 func nullInt(n sql.NullInt64) *int64 {
@@ -446,7 +435,7 @@ func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) err
 	q := a.planner.CreateSchema(database, schema)
 	a.trace(q)
 	if _, err := a.db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("snowflake: %s: %w", q, ctxErr(ctx, err))
+		return fmt.Errorf("snowflake: %s: %w", q, adapters.ContextError(ctx, err))
 	}
 	return nil
 }

@@ -343,54 +343,24 @@ func (r *incrementalRun) merge(keys []columnPair) (int64, error) {
 // updateColumns are the columns a merge updates: merge_update_columns, or
 // every written column but the key and merge_exclude_columns.
 func (r *incrementalRun) updateColumns(keys []columnPair) ([]columnPair, error) {
-	find := func(name string) (columnPair, bool) {
-		for _, c := range r.written {
-			if strings.EqualFold(c.target, name) {
-				return c, true
-			}
-		}
-		return columnPair{}, false
+	idx, err := adapters.MergeUpdateColumns(r.inc, pairTargets(r.written), pairTargets(keys), r.targetCols, r.stageCols)
+	if err != nil {
+		return nil, err
 	}
-	if len(r.inc.MergeUpdateColumns) > 0 {
-		var out []columnPair
-		for _, name := range r.inc.MergeUpdateColumns {
-			c, ok := find(name)
-			if !ok {
-				return nil, adapters.IncrementalConfigError("merge_update_columns: %q is not a column of both the model and the target (%s)", name, pairNames(r.written))
-			}
-			out = append(out, c)
-		}
-		return out, nil
-	}
-	for _, name := range r.inc.MergeExcludeColumns {
-		_, inTarget := adapters.FindColumn(r.targetCols, name)
-		_, inStage := adapters.FindColumn(r.stageCols, name)
-		if !inTarget && !inStage {
-			return nil, adapters.IncrementalConfigError("merge_exclude_columns: %q is not a column of the model or the target", name)
-		}
-	}
-	var out []columnPair
-	for _, c := range r.written {
-		skip := false
-		for _, k := range keys {
-			skip = skip || strings.EqualFold(c.target, k.target)
-		}
-		for _, name := range r.inc.MergeExcludeColumns {
-			skip = skip || strings.EqualFold(c.target, name)
-		}
-		if !skip {
-			out = append(out, c)
-		}
+	out := make([]columnPair, len(idx))
+	for i, j := range idx {
+		out[i] = r.written[j]
 	}
 	return out, nil
 }
 
-func pairNames(cols []columnPair) string {
+// pairTargets lists the target column names of cols.
+func pairTargets(cols []columnPair) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = c.target
 	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 // replaceBatch deletes the target's rows in [BatchStart, BatchEnd) by
