@@ -315,33 +315,9 @@ func queryAll(ctx context.Context, q queryer, query string, args ...any) (*adapt
 	if err != nil {
 		return nil, adapters.ContextError(ctx, err)
 	}
-	defer rows.Close()
-	cols, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	res := &adapters.Result{Columns: make([]string, len(cols)), Rows: [][]any{}}
-	for i, c := range cols {
-		res.Columns[i] = c.Name()
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		for i, v := range vals {
-			vals[i] = goValue(v, cols[i].DatabaseTypeName())
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, adapters.ContextError(ctx, err)
-	}
-	return res, nil
+	return adapters.ReadRows(ctx, rows, func(v any, col *sql.ColumnType) any {
+		return goValue(v, col.DatabaseTypeName())
+	})
 }
 
 // Close checkpoints the database file and closes the connection pool.

@@ -276,34 +276,10 @@ func queryAll(ctx context.Context, q queryer, query string) (*adapters.Result, e
 	if err != nil {
 		return nil, adapters.ContextError(ctx, err)
 	}
-	defer rows.Close()
-	cols, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	res := &adapters.Result{Columns: make([]string, len(cols)), Rows: [][]any{}}
-	for i, c := range cols {
-		res.Columns[i] = c.Name()
-	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		for i, v := range vals {
-			_, scale, _ := cols[i].DecimalSize()
-			vals[i] = goValue(v, cols[i].DatabaseTypeName(), scale)
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, adapters.ContextError(ctx, err)
-	}
-	return res, nil
+	return adapters.ReadRows(ctx, rows, func(v any, col *sql.ColumnType) any {
+		_, scale, _ := col.DecimalSize()
+		return goValue(v, col.DatabaseTypeName(), scale)
+	})
 }
 
 // qualify fills in the target's database and schema where rel leaves them
