@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/elt-dev/elt/internal/textdist"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -442,16 +440,12 @@ func cleanGonjaMessage(msg string) string {
 }
 
 // lineShift is how many lines precede a node's RawCode in its file
-// (snapshot blocks start inside their file).
+// (snapshot blocks start inside their file); the loader counted them.
 func (e *engine) lineShift(n *Node) int {
-	if n == nil || n.RawCodeOffset <= 0 {
+	if n == nil {
 		return 0
 	}
-	b, err := os.ReadFile(filepath.Join(e.proj.Root, filepath.FromSlash(n.OriginalFilePath)))
-	if err != nil || n.RawCodeOffset > len(b) {
-		return 0
-	}
-	return strings.Count(string(b[:n.RawCodeOffset]), "\n")
+	return n.RawCodeLine
 }
 
 type lookupError struct{ msg, hint string }

@@ -494,6 +494,6 @@ func (l *loader) addSnapshots(f *diskFile) {
 		fqn := append([]string{l.proj.Config.Name}, strings.Split(noExt, "/")...)
 		fqn = append(fqn, b.name)
 		l.addNode(&Node{ResourceType: Snapshot, Name: b.name, Path: within, FQN: fqn,
-			RawCode: b.body, RawCodeOffset: b.bodyOffset}, f)
+			RawCode: b.body, RawCodeOffset: b.bodyOffset, RawCodeLine: strings.Count(src[:b.bodyOffset], "\n")}, f)
 	}
 }

@@ -93,6 +93,13 @@ func TestBadInput(t *testing.T) {
 			code: 2, want: []string{"models/example/people_per_city.sql:3", "peeple", "did you mean 'people'"},
 		},
 		{
+			name: "unknown ref inside a snapshot block",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "snapshots/s.sql", "-- history\n\n{% snapshot s1 %}\n{{ config(unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('nope') }}\n{% endsnapshot %}\n")
+			},
+			code: 2, want: []string{"snapshots/s.sql:5", "ref('nope')"},
+		},
+		{
 			name: "undeclared source",
 			setup: func(t *testing.T, dir string) {
 				writeFile(t, dir, "models/example/src.sql", "-- raw data\nselect * from {{ source('raw', 'events') }}\n")
