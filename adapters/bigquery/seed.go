@@ -3,7 +3,6 @@ package bigquery
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,37 +51,18 @@ func parseSeed(path string, r io.Reader, delim string) (*SeedData, error) {
 	if size != len(delim) {
 		return nil, &adapters.SeedError{Path: path, Err: fmt.Errorf("delimiter %q: BigQuery seeds take a one-character delimiter", delim)}
 	}
-	cr := csv.NewReader(r)
-	cr.Comma = comma
 	d := &SeedData{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			switch {
-			case errors.Is(pe.Err, csv.ErrFieldCount):
-				return nil, &adapters.SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), len(d.Header))}
-			case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
-				return nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: errors.New("unterminated quoted field (a \" opened here is never closed)")}
-			}
-			return nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: pe.Err}
-		}
-		if err != nil {
-			return nil, &adapters.SeedError{Path: path, Err: err}
-		}
-		line, _ := cr.FieldPos(0)
+	err := adapters.ReadCSV(path, r, comma, func(line int, rec []string) error {
 		if d.Header == nil {
 			d.Header = rec
-			continue
+			return nil
 		}
 		d.Records = append(d.Records, rec)
 		d.Lines = append(d.Lines, line)
-	}
-	if len(d.Header) == 0 {
-		return nil, &adapters.SeedError{Path: path, Err: errors.New("the file is empty; a seed needs a header row")}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, h := range d.Header {

@@ -3,10 +3,8 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -179,29 +177,9 @@ func findCSVProblem(path, delim string) (int, string) {
 		return 0, ""
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comma = comma
-	var header int
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return 0, ""
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				return pe.Line, fmt.Sprintf("row has %d fields, the header has %d", len(rec), header)
-			}
-			if errors.Is(pe.Err, csv.ErrQuote) {
-				return pe.StartLine, "unterminated quoted field (a \" opened here is never closed)"
-			}
-			return pe.StartLine, pe.Err.Error()
-		}
-		if err != nil {
-			return 0, ""
-		}
-		if header == 0 {
-			header = len(rec)
-		}
+	var se *adapters.SeedError
+	if err := adapters.ReadCSV(path, f, comma, func(int, []string) error { return nil }); errors.As(err, &se) && se.Line > 0 {
+		return se.Line, se.Err.Error()
 	}
+	return 0, ""
 }

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"regexp"
@@ -184,54 +182,31 @@ func inferSeed(path string, comma rune) ([]string, []string, error) {
 		return nil, nil, &adapters.SeedError{Path: path, Err: err}
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		_, _ = br.Discard(3)
-	}
-	r := csv.NewReader(br)
-	r.Comma = comma
-	r.ReuseRecord = true
 	var header []string
 	var kinds []seedKind
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			switch {
-			case errors.Is(pe.Err, csv.ErrFieldCount):
-				return nil, nil, &adapters.SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), len(header))}
-			case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
-				return nil, nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: errors.New("unterminated or stray quote (a \" opened here is never closed, or a field has a quote inside it)")}
-			}
-			return nil, nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: pe.Err}
-		}
-		if err != nil {
-			return nil, nil, &adapters.SeedError{Path: path, Err: err}
-		}
+	err = adapters.ReadCSV(path, f, comma, func(_ int, rec []string) error {
 		if header == nil {
-			header = slices.Clone(rec)
+			header = rec
 			seen := map[string]bool{}
 			for i, h := range header {
 				if strings.TrimSpace(h) == "" {
-					return nil, nil, &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d has no name in the header", i+1)}
+					return &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d has no name in the header", i+1)}
 				}
 				if seen[strings.ToLower(h)] {
-					return nil, nil, &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %q appears twice in the header", h)}
+					return &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %q appears twice in the header", h)}
 				}
 				seen[strings.ToLower(h)] = true
 			}
 			kinds = make([]seedKind, len(header))
-			continue
+			return nil
 		}
 		for i, v := range rec {
 			kinds[i] = kinds[i].widen(v)
 		}
-	}
-	if header == nil {
-		return nil, nil, &adapters.SeedError{Path: path, Err: errors.New("the file is empty: a seed needs a header row")}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	types := make([]string, len(kinds))
 	for i, k := range kinds {

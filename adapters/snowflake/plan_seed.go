@@ -1,10 +1,7 @@
 package snowflake
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -52,37 +49,17 @@ func ReadSeed(path, delim string) (*SeedData, error) {
 		return nil, &adapters.SeedError{Path: path, Err: err}
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comma = comma
 	data := &SeedData{Path: path}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			switch {
-			case errors.Is(pe.Err, csv.ErrFieldCount):
-				return nil, &adapters.SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), len(data.Header))}
-			case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
-				return nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: errors.New("unterminated quoted field (a \" opened here is never closed)")}
-			}
-			return nil, &adapters.SeedError{Path: path, Line: pe.StartLine, Err: pe.Err}
-		}
-		if err != nil {
-			return nil, &adapters.SeedError{Path: path, Err: err}
-		}
+	err = adapters.ReadCSV(path, f, comma, func(line int, rec []string) error {
 		if data.Header == nil {
 			data.Header = rec
 			for i, h := range rec {
 				if strings.TrimSpace(h) == "" {
-					return nil, &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d of the header has no name", i+1)}
+					return &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d of the header has no name", i+1)}
 				}
 			}
-			continue
+			return nil
 		}
-		line, _ := r.FieldPos(0)
 		row := make([]*string, len(rec))
 		for i, v := range rec {
 			if v != "" {
@@ -91,9 +68,10 @@ func ReadSeed(path, delim string) (*SeedData, error) {
 		}
 		data.Rows = append(data.Rows, row)
 		data.Lines = append(data.Lines, line)
-	}
-	if data.Header == nil {
-		return nil, &adapters.SeedError{Path: path, Err: errors.New("the file is empty: a seed needs a header row")}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return data, nil
 }

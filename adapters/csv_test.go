@@ -1,0 +1,41 @@
+package adapters
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestReadCSV(t *testing.T) {
+	cases := []struct {
+		name, in string
+		rows     []string // "line:fields"
+		errLine  int
+		errText  string
+	}{
+		{name: "plain with BOM", in: "\xef\xbb\xbfid,name\n1,\"a\nb\"\n2,c\n", rows: []string{"1:id|name", "2:1|a\nb", "4:2|c"}},
+		{name: "ragged", in: "id,name\n1,a\n2,b,extra\n", errLine: 3, errText: "row has 3 fields, the header has 2"},
+		{name: "unterminated quote", in: "id,name\n1,\"a\n2,b\n", errLine: 2, errText: "unterminated quoted field"},
+		{name: "empty", in: "", errText: "the file is empty"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			err := ReadCSV("seeds/x.csv", strings.NewReader(c.in), ',', func(line int, rec []string) error {
+				got = append(got, strconv.Itoa(line)+":"+strings.Join(rec, "|"))
+				return nil
+			})
+			if c.errText == "" {
+				if err != nil || strings.Join(got, ";") != strings.Join(c.rows, ";") {
+					t.Errorf("got %q, %v; want %q", got, err, c.rows)
+				}
+				return
+			}
+			var se *SeedError
+			if !errors.As(err, &se) || se.Line != c.errLine || !strings.Contains(se.Err.Error(), c.errText) || se.Path != "seeds/x.csv" {
+				t.Errorf("got %v; want line %d and %q", err, c.errLine, c.errText)
+			}
+		})
+	}
+}
