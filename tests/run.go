@@ -84,7 +84,7 @@ func run(ctx context.Context, a adapters.Adapter, n *compiler.Node, opts Options
 		failing = "select * from " + stored
 	}
 
-	query, err := Wrap(failing, cfg, a.Dialect())
+	query, err := Wrap(failing, cfg)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%s: %w", n.UniqueID, err)
 	}

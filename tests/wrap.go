@@ -18,13 +18,9 @@ import (
 // When limit is set, only that many failing rows are considered, as in dbt.
 // fail_calc, warn_if and error_if are SQL written by the project author and
 // are pasted in as written; limit is checked to be a whole number.
-//
-// The dialect may be nil. Every warehouse elt supports writes a row limit as
-// "limit n" and selects boolean expressions, so the text does not depend on
-// it yet; it is taken so that a dialect that differs (T-SQL's "top n") can be
-// handled here without changing callers.
-func Wrap(failingRowsSQL string, cfg project.Config, d adapters.Dialect) (string, error) {
-	_ = d
+// Every warehouse elt supports writes a row limit as "limit n" and selects
+// boolean expressions, so the text does not depend on the dialect.
+func Wrap(failingRowsSQL string, cfg project.Config) (string, error) {
 	inner := trimStatement(failingRowsSQL)
 	if inner == "" {
 		return "", fmt.Errorf("tests: the test query is empty")

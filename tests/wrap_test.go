@@ -117,7 +117,7 @@ func TestWrapAndEvaluateOnDuckDB(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			q, err := Wrap(failingRows(tc.rows), tc.cfg, nil)
+			q, err := Wrap(failingRows(tc.rows), tc.cfg)
 			if err != nil {
 				t.Fatalf("Wrap: %v", err)
 			}
@@ -155,7 +155,7 @@ func TestWrapKeepsTestQueriesValid(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			q, err := Wrap(tc.sql, tc.cfg, nil)
+			q, err := Wrap(tc.sql, tc.cfg)
 			if err != nil {
 				t.Fatalf("Wrap: %v", err)
 			}
@@ -188,7 +188,7 @@ func TestWrapRejectsBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			q, err := Wrap(tc.sql, tc.cfg, nil)
+			q, err := Wrap(tc.sql, tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("want error containing %q, got %v (query %q)", tc.wantErr, err, q)
 			}
@@ -201,7 +201,7 @@ func TestEvaluateBadResults(t *testing.T) {
 	cols := []string{"failures", "should_warn", "should_error"}
 	real := func(sql string, cfg project.Config) *adapters.Result {
 		t.Helper()
-		q, err := Wrap(sql, cfg, nil)
+		q, err := Wrap(sql, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -500,7 +500,7 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 			}
 			stmt = fmt.Sprintf("create or replace %s %s as (\n%s\n);\n", kind, n.RelationName, strings.TrimRight(n.CompiledCode, " \n\t;"))
 		case project.Test:
-			w, err := tests.Wrap(n.CompiledCode, n.Config, s.dialect.Dialect)
+			w, err := tests.Wrap(n.CompiledCode, n.Config)
 			if err != nil {
 				continue
 			}
