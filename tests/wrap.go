@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/project"
 )
 
