@@ -3,12 +3,11 @@ package compiler
 import (
 	"context"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -218,18 +217,15 @@ func CompiledPath(n *Node) string {
 	return path.Join(n.Package, n.OriginalFilePath)
 }
 
-// WriteCompiled writes dir/<CompiledPath> for every compiled node.
-func (m *Manifest) WriteCompiled(dir string) error {
+// WriteCompiled writes compiled/<CompiledPath> in the target directory for
+// every compiled node.
+func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
 	for _, id := range sortedKeys(m.Nodes) {
 		n := m.Nodes[id]
 		if !n.Compiled || n.ResourceType == project.Seed {
 			continue
 		}
-		p := filepath.Join(dir, filepath.FromSlash(CompiledPath(n)))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
-		}
-		if err := os.WriteFile(p, []byte(n.CompiledCode), 0o644); err != nil {
+		if err := dir.WriteFile(path.Join("compiled", CompiledPath(n)), []byte(n.CompiledCode)); err != nil {
 			return fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
 		}
 	}

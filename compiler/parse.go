@@ -96,6 +96,11 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 				n.Config = withTestDefaults(n.Config)
 			}
 		}
+		if n.ResourceType == project.Model && n.Config["materialized"] == nil {
+			// dbt's default, written into the config so that logs, the
+			// manifest and the runner all name the same materialization.
+			n.Config = mergeConfig(project.Config{"materialized": "view"}, n.Config)
+		}
 		if isDisabled(n.Config) {
 			m.disabled[id] = n
 			delete(m.Nodes, id)

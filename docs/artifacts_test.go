@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -197,8 +198,9 @@ func get(t *testing.T, v any, keys ...any) any {
 
 func writeManifest(t *testing.T) (string, map[string]any) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "target", "manifest.json")
-	if err := WriteManifest(path, testManifest(), testMeta()); err != nil {
+	dir := openTarget(t, filepath.Join(t.TempDir(), "target"))
+	path := filepath.Join(dir.Path(), "manifest.json")
+	if err := WriteManifest(dir, "manifest.json", testManifest(), testMeta()); err != nil {
 		t.Fatal(err)
 	}
 	return path, readJSON(t, path)
@@ -356,10 +358,10 @@ func TestManifestMatchesSchema(t *testing.T) {
 }
 
 func TestManifestDeterministicAndAtomic(t *testing.T) {
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	dir := openTarget(t, t.TempDir())
+	a, b := filepath.Join(dir.Path(), "a.json"), filepath.Join(dir.Path(), "b.json")
 	for _, p := range []string{a, b, a} { // a twice: overwriting works
-		if err := WriteManifest(p, testManifest(), testMeta()); err != nil {
+		if err := WriteManifest(dir, filepath.Base(p), testManifest(), testMeta()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -381,7 +383,7 @@ func TestManifestDeterministicAndAtomic(t *testing.T) {
 	if bytes.Contains(da, []byte(`\u003c`)) || !bytes.Contains(da, []byte("id < 0")) {
 		t.Error("SQL should be written without HTML escaping")
 	}
-	entries, _ := os.ReadDir(dir)
+	entries, _ := os.ReadDir(dir.Path())
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
@@ -475,9 +477,10 @@ func runResultsFixture() ([]NodeResult, time.Duration) {
 
 func TestRunResults(t *testing.T) {
 	results, elapsed := runResultsFixture()
-	path := filepath.Join(t.TempDir(), "run_results.json")
+	dir := openTarget(t, t.TempDir())
+	path := filepath.Join(dir.Path(), "run_results.json")
 	args := map[string]any{"which": "build", "select": []any{"orders+"}, "threads": 4}
-	if err := WriteRunResults(path, testMeta(), results, elapsed, args); err != nil {
+	if err := WriteRunResults(dir, "run_results.json", testMeta(), results, elapsed, args); err != nil {
 		t.Fatal(err)
 	}
 	rr := readJSON(t, path)
@@ -584,11 +587,22 @@ func BenchmarkWriteManifest(b *testing.B) {
 		m.Nodes[n.UniqueID] = &n
 	}
 	m.ParentMap, m.ChildMap = depMaps(m)
-	path := filepath.Join(b.TempDir(), "manifest.json")
+	dir := openTarget(b, b.TempDir())
 	b.ResetTimer()
 	for b.Loop() {
-		if err := WriteManifest(path, m, testMeta()); err != nil {
+		if err := WriteManifest(dir, "manifest.json", m, testMeta()); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// openTarget opens dir as a target directory for the writers under test.
+func openTarget(tb testing.TB, dir string) *targetfs.Dir {
+	tb.Helper()
+	d, err := targetfs.Open(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	return d
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -335,11 +336,11 @@ type Doc struct {
 	BlockContents    string `json:"block_contents"`
 }
 
-// WriteManifest builds the manifest and writes it atomically to path
-// (normally target/manifest.json).
-func WriteManifest(path string, m *compiler.Manifest, meta Metadata) error {
-	if err := writeAtomic(path, BuildManifest(m, meta).writeTo); err != nil {
-		return fmt.Errorf("docs: write manifest %s: %w", path, err)
+// WriteManifest builds the manifest and writes it atomically to name in
+// the target directory (normally manifest.json).
+func WriteManifest(dir *targetfs.Dir, name string, m *compiler.Manifest, meta Metadata) error {
+	if err := dir.WriteAtomic(name, BuildManifest(m, meta).writeTo); err != nil {
+		return fmt.Errorf("docs: write manifest %s: %w", name, err)
 	}
 	return nil
 }

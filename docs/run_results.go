@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/elt-dev/elt/internal/targetfs"
 )
 
 // Result statuses written in run_results.json. Models, seeds and snapshots
@@ -129,12 +131,12 @@ func BuildRunResults(meta Metadata, results []NodeResult, elapsed time.Duration,
 	return rr
 }
 
-// WriteRunResults writes run_results.json atomically to path (normally
-// target/run_results.json). elapsed is the whole invocation's wall time;
-// args are the invocation's flags under dbt's names ("which", "select", ...).
-func WriteRunResults(path string, meta Metadata, results []NodeResult, elapsed time.Duration, args map[string]any) error {
-	if err := writeJSONAtomic(path, BuildRunResults(meta, results, elapsed, args)); err != nil {
-		return fmt.Errorf("docs: write run results %s: %w", path, err)
+// WriteRunResults writes run_results.json atomically to name in the target
+// directory. elapsed is the whole invocation's wall time; args are the
+// invocation's flags under dbt's names ("which", "select", ...).
+func WriteRunResults(dir *targetfs.Dir, name string, meta Metadata, results []NodeResult, elapsed time.Duration, args map[string]any) error {
+	if err := dir.WriteAtomic(name, jsonWriter(BuildRunResults(meta, results, elapsed, args))); err != nil {
+		return fmt.Errorf("docs: write run results %s: %w", name, err)
 	}
 	return nil
 }

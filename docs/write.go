@@ -1,60 +1,20 @@
 package docs
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 )
 
-// writeJSONAtomic encodes v compactly into a temporary file next to path and
-// renames it over path, so readers see either the old file or the new one.
-func writeJSONAtomic(path string, v any) error {
-	return writeAtomic(path, func(w io.Writer) error {
+// jsonWriter encodes v compactly, for Dir.WriteAtomic.
+func jsonWriter(v any) func(io.Writer) error {
+	return func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		// SQL is full of <, > and &; dbt writes them as they are.
 		enc.SetEscapeHTML(false)
 		return enc.Encode(v)
-	})
-}
-
-// writeAtomic writes through write into a temporary file next to path and
-// renames it over path.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := write(w); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // timeLayout is how dbt writes timestamps: UTC, microseconds, a literal Z.

@@ -326,6 +326,9 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 		case p.Key == "test_name":
 		case p.Key == "name":
 			t.Name, _ = stringOf(p.Val)
+			if t.Name != "" && !l.checkResourceName(file, posOf(p.Val), "test", t.Name) {
+				return nil
+			}
 		case p.Key == "description":
 			s, _ := stringOf(p.Val)
 			t.Description = l.resolveDocs(file, posOf(p.Val), s)

@@ -54,7 +54,7 @@ func (l *loader) defineYAMLSnapshots(f *diskFile, root *yaml.Node) {
 				continue
 			}
 			name, ok := l.entryName(f.rel, "snapshots", e)
-			if !ok {
+			if !ok || !l.checkResourceName(f.rel, posOf(e), "snapshot", name) {
 				continue
 			}
 			rel, _ := stringOf(relNode)

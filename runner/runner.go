@@ -47,6 +47,9 @@ type Result struct {
 	AdapterMsg     string
 	StoredFailures string
 	Batches        []Batch // microbatch models only
+	// Statements are the SQL statements the adapter ran for the node, in
+	// order (hooks included), for target/run.
+	Statements []string
 }
 
 // Duration is how long the node ran.
@@ -236,8 +239,10 @@ func (r *Runner) emit(e Event) {
 	r.opts.OnEvent(e)
 }
 
-func (r *Runner) execute(ctx context.Context, n *compiler.Node) Result {
-	res := Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
+// execute runs one node. The result is named so that the deferred
+// bookkeeping reaches every return, the cancelled one included.
+func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
+	res = Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
 	defer func() { res.CompletedAt = time.Now() }()
 	var err error
 	if n.ResourceType != project.Seed {
@@ -246,6 +251,9 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) Result {
 		// built earlier in this run.
 		err = r.rerender(ctx, n)
 	}
+	var stmts adapters.StatementLog
+	ctx = adapters.WithStatementLog(ctx, &stmts)
+	defer func() { res.Statements = stmts.Statements() }()
 	switch {
 	case err != nil:
 	case n.ResourceType == project.Seed:
@@ -273,7 +281,6 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) Result {
 			res.Status = PartialSuccess
 		}
 	}
-	res.CompletedAt = time.Now()
 	return res
 }
 

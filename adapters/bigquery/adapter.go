@@ -147,6 +147,7 @@ func (a *Adapter) newQuery(sql string, params ...bigquery.QueryParameter) *bigqu
 // run runs a query job to completion, retrying a job that failed for a
 // transient reason up to job_retries times.
 func (a *Adapter) run(ctx context.Context, sql string, params ...bigquery.QueryParameter) (*bigquery.Job, *bigquery.JobStatus, error) {
+	adapters.LogStatement(ctx, sql)
 	var err error
 	for attempt := 0; ; attempt++ {
 		var job *bigquery.Job

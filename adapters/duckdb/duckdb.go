@@ -192,11 +192,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, openError(cfg.Path, err)
 	}
-	var conn driver.Connector = connector
-	if cfg.Trace != nil {
-		conn = traceConnector{Connector: connector, trace: cfg.Trace}
-	}
-	db := sql.OpenDB(conn) // closes the connector when db is closed
+	db := sql.OpenDB(traceConnector{Connector: connector, trace: cfg.Trace}) // closes the connector when db is closed
 	// One connection per running model, plus one for catalog look-ups.
 	db.SetMaxOpenConns(cfg.Threads + 1)
 	db.SetMaxIdleConns(cfg.Threads + 1)

@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+
+	"github.com/elt-dev/elt/adapters"
 )
 
-// traceConnector wraps the DuckDB connector so that Config.Trace sees every
-// statement run on its connections, and begin, commit and rollback, without
-// touching the code that runs them.
+// traceConnector wraps the DuckDB connector so that Config.Trace (when set)
+// sees every statement run on its connections, and begin, commit and
+// rollback, and the node's statement log (adapters.LogStatement) sees the
+// statements, without touching the code that runs them.
 type traceConnector struct {
 	driver.Connector
 	trace func(string)
@@ -49,7 +52,7 @@ func (c *traceConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *traceConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.trace(query)
+	c.record(ctx, query)
 	if p, ok := c.conn.(driver.ConnPrepareContext); ok {
 		return p.PrepareContext(ctx, query)
 	}
@@ -57,6 +60,14 @@ func (c *traceConn) PrepareContext(ctx context.Context, query string) (driver.St
 }
 
 func (c *traceConn) Close() error { return c.conn.Close() }
+
+// record hands a statement to the trace hook and the node's statement log.
+func (c *traceConn) record(ctx context.Context, query string) {
+	if c.trace != nil {
+		c.trace(query)
+	}
+	adapters.LogStatement(ctx, query)
+}
 
 func (c *traceConn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
@@ -67,7 +78,9 @@ func (c *traceConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 	if !ok {
 		return nil, errors.New("duckdb: connection does not support BeginTx")
 	}
-	c.trace("begin")
+	if c.trace != nil {
+		c.trace("begin")
+	}
 	tx, err := b.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -80,7 +93,7 @@ func (c *traceConn) ExecContext(ctx context.Context, query string, args []driver
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.trace(query)
+	c.record(ctx, query)
 	return e.ExecContext(ctx, query, args)
 }
 
@@ -89,7 +102,7 @@ func (c *traceConn) QueryContext(ctx context.Context, query string, args []drive
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.trace(query)
+	c.record(ctx, query)
 	return q.QueryContext(ctx, query, args)
 }
 
@@ -106,11 +119,15 @@ type traceTx struct {
 }
 
 func (t traceTx) Commit() error {
-	t.trace("commit")
+	if t.trace != nil {
+		t.trace("commit")
+	}
 	return t.tx.Commit()
 }
 
 func (t traceTx) Rollback() error {
-	t.trace("rollback")
+	if t.trace != nil {
+		t.trace("rollback")
+	}
 	return t.tx.Rollback()
 }

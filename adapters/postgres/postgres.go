@@ -215,9 +215,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		dialer := &net.Dialer{KeepAlive: time.Duration(cfg.KeepalivesIdle) * time.Second, Timeout: time.Duration(cfg.ConnectTimeout) * time.Second}
 		cc.DialFunc = dialer.DialContext
 	}
-	if cfg.Trace != nil {
-		cc.Tracer = tracer{cfg.Trace}
-	}
+	cc.Tracer = tracer{cfg.Trace}
 	if cfg.Role != "" {
 		role := cfg.Role
 		pcfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
@@ -245,20 +243,26 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	return &Adapter{cfg: cfg, pool: pool, label: "postgres"}, nil
 }
 
-// tracer hands every statement pgx runs to Config.Trace.
+// tracer hands every statement pgx runs to Config.Trace (when set) and to
+// the node's statement log.
 type tracer struct{ fn func(string) }
 
 func (t tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	t.fn(data.SQL)
+	if t.fn != nil {
+		t.fn(data.SQL)
+	}
+	adapters.LogStatement(ctx, data.SQL)
 	return ctx
 }
 
 func (tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-func (a *Adapter) trace(sql string) {
+// trace records a statement pgx does not see as a query (COPY).
+func (a *Adapter) trace(ctx context.Context, sql string) {
 	if a.cfg.Trace != nil {
 		a.cfg.Trace(sql)
 	}
+	adapters.LogStatement(ctx, sql)
 }
 
 // Config is the configuration the adapter was opened with, defaults filled

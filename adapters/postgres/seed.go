@@ -139,7 +139,7 @@ func (a *Adapter) copyCSV(ctx context.Context, tx pgx.Tx, rel adapters.Relation,
 		quoted[i] = d.Quote(c)
 	}
 	stmt := "copy " + d.RenderRelation(rel) + " (" + strings.Join(quoted, ", ") + ") from stdin with (format csv, header true, delimiter " + literal(delim) + ")"
-	a.trace(stmt)
+	a.trace(ctx, stmt)
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, stmt)
 	if err != nil {
 		return 0, err

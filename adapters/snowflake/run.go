@@ -22,12 +22,12 @@ import (
 func (a *Adapter) runStatements(ctx context.Context, conn *sql.Conn, stmts []Statement) (affected int64, failed int, err error) {
 	inTx := false
 	for i, s := range stmts {
-		a.trace(s.SQL)
+		a.trace(ctx, s.SQL)
 		res, err := conn.ExecContext(ctx, s.SQL)
 		if err != nil {
 			err = adapters.ContextError(ctx, err)
 			if inTx {
-				a.trace("rollback")
+				a.trace(ctx, "rollback")
 				if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "rollback"); rbErr != nil {
 					err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 				}
@@ -56,7 +56,7 @@ func (a *Adapter) runCleanup(ctx context.Context, conn *sql.Conn, stmts []Statem
 	defer cancel()
 	var first error
 	for _, s := range stmts {
-		a.trace(s.SQL)
+		a.trace(ctx, s.SQL)
 		if _, err := conn.ExecContext(cctx, s.SQL); err != nil && first == nil {
 			first = fmt.Errorf("%s: %w", s.Purpose, err)
 		}

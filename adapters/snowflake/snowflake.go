@@ -204,11 +204,12 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	return &Adapter{cfg: cfg, db: db, planner: Planner{Dialect: Dialect{Quoting: cfg.Quoting}, QueryTag: cfg.QueryTag}}, nil
 }
 
-// trace passes sql to Config.Trace, when set.
-func (a *Adapter) trace(sql string) {
+// trace passes sql to Config.Trace, when set, and to the node's statement log.
+func (a *Adapter) trace(ctx context.Context, sql string) {
 	if a.cfg.Trace != nil {
 		a.cfg.Trace(sql)
 	}
+	adapters.LogStatement(ctx, sql)
 }
 
 // Config is the configuration the adapter was opened with.
@@ -229,7 +230,7 @@ func (a *Adapter) Exec(ctx context.Context, query string) error {
 	if err != nil {
 		return fmt.Errorf("snowflake: exec: %w", err)
 	}
-	a.trace(query)
+	a.trace(ctx, query)
 	if _, err := a.db.ExecContext(mctx, query); err != nil {
 		return fmt.Errorf("snowflake: exec: %w", adapters.ContextError(ctx, err))
 	}
@@ -267,7 +268,7 @@ type queryer interface {
 }
 
 func (a *Adapter) queryAll(ctx context.Context, q queryer, query string) (*adapters.Result, error) {
-	a.trace(query)
+	a.trace(ctx, query)
 	return queryAll(ctx, q, query)
 }
 
@@ -312,7 +313,7 @@ func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapter
 
 func (a *Adapter) catalogColumns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.Column, error) {
 	query := a.planner.ColumnsQuery(rel)
-	a.trace(query)
+	a.trace(ctx, query)
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, adapters.ContextError(ctx, err)
@@ -409,7 +410,7 @@ func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) err
 		database = a.cfg.Database
 	}
 	q := a.planner.CreateSchema(database, schema)
-	a.trace(q)
+	a.trace(ctx, q)
 	if _, err := a.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("snowflake: %s: %w", q, adapters.ContextError(ctx, err))
 	}

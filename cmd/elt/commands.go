@@ -36,7 +36,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if compileErr != nil {
 		return usageErr(compileErr)
 	}
-	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
+	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	var compiled []*compiler.Node

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -63,7 +64,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if compileErr != nil {
 		return usageErr(compileErr)
 	}
-	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
+	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	threads := f.threads
@@ -97,7 +98,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	elapsed := time.Since(started)
 
 	// Nodes are rendered again just before they run; keep target/compiled in step.
-	if err := s.manifest.WriteCompiled(filepath.Join(s.targetDir(), "compiled")); err != nil {
+	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if err := s.writeRunFiles(results); err != nil {
@@ -413,7 +414,11 @@ func (s *session) meta() docs.Metadata {
 }
 
 func (s *session) writeManifest() error {
-	return docs.WriteManifest(filepath.Join(s.targetDir(), "manifest.json"), s.manifest, s.meta())
+	dir, err := s.targetFS()
+	if err != nil {
+		return err
+	}
+	return docs.WriteManifest(dir, "manifest.json", s.manifest, s.meta())
 }
 
 func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration, command string) error {
@@ -479,41 +484,35 @@ func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration
 		"log_format":         s.f.logFormat,
 		"invocation_command": "elt " + command,
 	}
-	return docs.WriteRunResults(filepath.Join(s.targetDir(), "run_results.json"), s.meta(), out, elapsed, args)
+	dir, err := s.targetFS()
+	if err != nil {
+		return err
+	}
+	return docs.WriteRunResults(dir, "run_results.json", s.meta(), out, elapsed, args)
 }
 
-// writeRunFiles writes target/run/<package>/<path>: the statement each node
-// ran, as dbt does, so a user can replay it by hand.
+// writeRunFiles writes target/run/<package>/<path>: the statements the
+// warehouse ran for each node, in order, as dbt does, so a user can see
+// and replay exactly what happened.
 func (s *session) writeRunFiles(results []runner.Result) error {
-	root := filepath.Join(s.targetDir(), "run")
+	dir, err := s.targetFS()
+	if err != nil {
+		return err
+	}
 	for _, r := range results {
-		n := r.Node
-		if r.Status == runner.Skipped || r.Status == runner.Cancelled || !n.Compiled {
+		if len(r.Statements) == 0 {
 			continue
 		}
-		var stmt string
-		switch n.ResourceType {
-		case project.Model:
-			kind := "table"
-			if fmt.Sprint(n.Config["materialized"]) == "view" {
-				kind = "view"
+		var b strings.Builder
+		for i, stmt := range r.Statements {
+			if i > 0 {
+				b.WriteString("\n")
 			}
-			stmt = fmt.Sprintf("create or replace %s %s as (\n%s\n);\n", kind, n.RelationName, strings.TrimRight(n.CompiledCode, " \n\t;"))
-		case project.Test:
-			w, err := tests.Wrap(n.CompiledCode, n.Config)
-			if err != nil {
-				continue
-			}
-			stmt = w + "\n"
-		default:
-			continue
+			b.WriteString(strings.TrimRight(stmt, " \n\t;"))
+			b.WriteString(";\n")
 		}
-		path := filepath.Join(root, filepath.FromSlash(compiler.CompiledPath(n)))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-		if err := os.WriteFile(path, []byte(stmt), 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+		if err := dir.WriteFile(path.Join("run", compiler.CompiledPath(r.Node)), []byte(b.String())); err != nil {
+			return fmt.Errorf("write target/run for %s: %w", r.UniqueID, err)
 		}
 	}
 	return nil
@@ -534,11 +533,7 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	if err != nil {
 		return err
 	}
-	tp := p.Config.TargetPath
-	if tp == "" {
-		tp = "target"
-	}
-	path := filepath.Join(p.Root, tp, "run_results.json")
+	path := filepath.Join(targetDir(p), "run_results.json")
 	prev, err := docs.ReadRunResults(path)
 	if err != nil {
 		return usageErr(fmt.Errorf("%s: %w (run a command such as elt build first)", path, err))

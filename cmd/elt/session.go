@@ -20,6 +20,7 @@ import (
 	"github.com/elt-dev/elt/adapters/snowflake"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/graph"
+	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/tests"
 )
@@ -40,6 +41,21 @@ type session struct {
 	compileStart, compileEnd time.Time
 	// incremental answers is_incremental() per model id; filled after connecting.
 	incremental map[string]bool
+	// target is the target directory, opened on first write; every file
+	// the session writes goes through it and so stays beneath it.
+	target *targetfs.Dir
+}
+
+// targetFS opens the target directory for writing on first use.
+func (s *session) targetFS() (*targetfs.Dir, error) {
+	if s.target == nil {
+		d, err := targetfs.Open(s.targetDir())
+		if err != nil {
+			return nil, err
+		}
+		s.target = d
+	}
+	return s.target, nil
 }
 
 func (s *session) isIncremental(n *compiler.Node) bool { return s.incremental[n.UniqueID] }
@@ -208,17 +224,33 @@ func (s *session) close() {
 	if s.adapter != nil {
 		_ = s.adapter.Close()
 	}
+	if s.target != nil {
+		_ = s.target.Close()
+	}
 }
 
-func (s *session) targetDir() string {
-	tp := s.proj.Config.TargetPath
+func (s *session) targetDir() string { return targetDir(s.proj) }
+
+// targetDir is the project's target path: relative to the project root
+// unless written as an absolute path, as in dbt.
+func targetDir(p *project.Project) string {
+	tp := p.Config.TargetPath
 	if tp == "" {
 		tp = "target"
 	}
 	if filepath.IsAbs(tp) {
 		return tp
 	}
-	return filepath.Join(s.proj.Root, tp)
+	return filepath.Join(p.Root, tp)
+}
+
+// writeCompiled writes target/compiled for every compiled node.
+func (s *session) writeCompiled() error {
+	dir, err := s.targetFS()
+	if err != nil {
+		return err
+	}
+	return s.manifest.WriteCompiled(dir)
 }
 
 // graphNodes turns manifest nodes and sources into graph nodes.

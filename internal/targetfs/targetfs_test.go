@@ -1,0 +1,83 @@
+package targetfs
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWritesStayInside(t *testing.T) {
+	base := t.TempDir()
+	target := filepath.Join(base, "target")
+	outside := filepath.Join(base, "victim")
+	if err := os.MkdirAll(outside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+
+	if err := d.WriteFile("compiled/demo/models/a.sql", []byte("select 1")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(target, "compiled/demo/models/a.sql")); err != nil || string(b) != "select 1" {
+		t.Fatalf("read back %q, %v", b, err)
+	}
+
+	// A symbolic link inside the target that points outside it.
+	if err := os.Symlink(outside, filepath.Join(target, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{
+		"../victim/notes.sql",
+		"compiled/../../victim/notes.sql",
+		"compiled/demo/" + "../../../../../../../../../../../../victim/notes.sql",
+		"/victim/notes.sql",
+		filepath.Join(outside, "notes.sql"),
+		"link/notes.sql",
+		"",
+	} {
+		err := d.WriteFile(name, []byte("owned"))
+		if err == nil {
+			t.Errorf("WriteFile(%q) succeeded; want a refusal", name)
+		}
+		if err != nil && name != "link/notes.sql" && !errors.Is(err, ErrOutside) {
+			t.Errorf("WriteFile(%q) = %v; want ErrOutside", name, err)
+		}
+	}
+	entries, _ := os.ReadDir(outside)
+	if len(entries) != 0 {
+		t.Errorf("files written outside the target: %v", entries)
+	}
+}
+
+func TestWriteAtomicKeepsOldFileOnError(t *testing.T) {
+	d, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.WriteFile("run_results.json", []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err = d.WriteAtomic("run_results.json", func(w io.Writer) error {
+		_, _ = w.Write([]byte("half"))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(d.Path(), "run_results.json"))
+	if string(b) != "old" {
+		t.Errorf("file = %q after a failed write; want the old contents", b)
+	}
+	entries, _ := os.ReadDir(d.Path())
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
