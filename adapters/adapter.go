@@ -19,6 +19,9 @@ type Dialect interface {
 	Type() string
 	Quote(ident string) string
 	RenderRelation(r Relation) string
+	// MaxIdentifierLength is the longest name part, in bytes, the
+	// warehouse keeps without truncating it; 0 means no limit.
+	MaxIdentifierLength() int
 }
 
 // Column is one column of a relation, in ordinal order.

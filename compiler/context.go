@@ -14,6 +14,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/exec"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/secrets"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -596,10 +597,9 @@ func builtinsGlobalContext() map[string]any {
 
 func (e *engine) targetMap() map[string]any {
 	t := e.target
-	secret := regexp.MustCompile(`(?i)pass|token|secret|private_key|keyfile`)
 	out := map[string]any{}
 	for k, v := range t.Fields {
-		if !secret.MatchString(k) {
+		if !project.IsSecretKey(k) {
 			out[k] = v
 		}
 	}
@@ -726,6 +726,12 @@ func fnEnvVar(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 	name, ok := argString(va, 0, "var")
 	if !ok {
 		return st.fail(0, "", "env_var() needs a name")
+	}
+	if secrets.IsSecretEnv(name) {
+		// As dbt: a secret read here would land in compiled SQL, the
+		// manifest and the warehouse.
+		return st.fail(st.lineOf("env_var", name), "read secrets only in profiles.yml (or packages.yml)",
+			"Secret env vars are allowed only in profiles.yml or packages.yml: env_var('%s')", name)
 	}
 	if st.engine.opts.Env != nil {
 		if v, ok := st.engine.opts.Env(name); ok {

@@ -59,6 +59,11 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 		}
 		if d.ColumnName != "" {
 			kwargs["column_name"] = d.ColumnName
+			if d.ColumnQuote {
+				// As dbt-core: a column with quote: true reaches every
+				// generic test (built-in or from a package) already quoted.
+				kwargs["column_name"] = m.engine.dialect.Quote(d.ColumnName)
+			}
 		}
 		var modelExpr string
 		if src != nil {

@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -35,6 +37,9 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List) {
 			return
 		}
 		rel, err := m.relationFor(n)
+		if err == nil {
+			err = checkNameLengths(e.dialect, rel)
+		}
 		if err != nil {
 			errs[i] = err
 			return
@@ -45,7 +50,12 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List) {
 	for i, err := range errs {
 		if err != nil {
 			n := m.Nodes[ids[i]]
-			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, "check your generate_*_name macros", "naming the relation of %s: %v", n.UniqueID, err))
+			hint := "check your generate_*_name macros"
+			var long *nameTooLongError
+			if errors.As(err, &long) {
+				hint = fmt.Sprintf("shorten the name, or set a shorter alias (config alias=...) of at most %d bytes", long.limit)
+			}
+			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, hint, "naming the relation of %s: %v", n.UniqueID, err))
 		}
 	}
 }
@@ -126,4 +136,39 @@ func (m *Manifest) generateName(n *Node, macro, key string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(v.String()), nil
+}
+
+// maxIdentifierLength is implemented by dialects whose warehouse limits the
+// length of names (0: no limit).
+type maxIdentifierLength interface{ MaxIdentifierLength() int }
+
+// nameTooLongError is a relation name part longer than the warehouse keeps.
+type nameTooLongError struct {
+	part, name, warehouse string
+	limit                 int
+}
+
+func (e *nameTooLongError) Error() string {
+	return fmt.Sprintf("%s name %q is %d bytes long; %s keeps at most %d and would silently truncate it, so two relations could become one",
+		e.part, e.name, len(e.name), e.warehouse, e.limit)
+}
+
+// checkNameLengths refuses a relation whose schema or identifier is longer
+// than the warehouse keeps, as dbt-postgres does, instead of letting the
+// warehouse truncate it.
+func checkNameLengths(d Dialect, rel Relation) error {
+	ml, ok := d.(maxIdentifierLength)
+	if !ok {
+		return nil
+	}
+	limit := ml.MaxIdentifierLength()
+	if limit <= 0 {
+		return nil
+	}
+	for _, p := range []struct{ part, name string }{{"database", rel.Database}, {"schema", rel.Schema}, {"relation", rel.Identifier}} {
+		if len(p.name) > limit {
+			return &nameTooLongError{part: p.part, name: p.name, warehouse: d.Type(), limit: limit}
+		}
+	}
+	return nil
 }

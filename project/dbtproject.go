@@ -2,7 +2,8 @@ package project
 
 import (
 	"fmt"
-	"github.com/elt-dev/elt/internal/textdist"
+	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/textdist"
 )
 
 const projectFile = "dbt_project.yml"
@@ -101,9 +103,8 @@ func (l *loader) readProjectFile() *yaml.Node {
 		l.diags.Add(diag.Errorf(projectFile, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", projectFile, err))
 		return nil
 	}
-	n, d := parseYAML(projectFile, src)
-	if d != nil {
-		l.diags.Add(*d)
+	n, ok := l.parseYAMLFile(projectFile, src)
+	if !ok {
 		return nil
 	}
 	if n == nil || !isMapping(n) {
@@ -151,10 +152,6 @@ func (l *loader) parseProjectConfig(root *yaml.Node) *ProjectConfig {
 	}
 	for _, p := range pairs(root) {
 		key, pos := p.Key, posOf(p.KeyNode)
-		if prev, dup := seen[key]; dup {
-			l.diags.Add(diag.Warnf(file, pos, "remove one of them; the last one wins",
-				"%s is set twice (first at line %d)", key, prev.Line))
-		}
 		seen[key] = p.KeyNode
 		if newKey, ok := removedProjectKeys[key]; ok {
 			l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("rename %s to %s", key, newKey),
@@ -184,6 +181,9 @@ func (l *loader) parseProjectConfig(root *yaml.Node) *ProjectConfig {
 				continue
 			}
 			*dst = renderedStrings(v, list)
+			if key != "asset-paths" && key != "clean-targets" {
+				*dst = l.pathsInside(file, key, p.Val, *dst)
+			}
 			continue
 		}
 		switch key {
@@ -290,6 +290,27 @@ func (l *loader) parseProjectConfig(root *yaml.Node) *ProjectConfig {
 		cfg.DocsPaths = dedupe(all)
 	}
 	return cfg
+}
+
+// pathsInside drops, and reports at its list item, each resource path that
+// leads outside the project folder: elt only reads files inside it.
+func (l *loader) pathsInside(file, key string, n *yaml.Node, list []string) []string {
+	items := deref(n).Content
+	out := list[:0:0]
+	for i, d := range list {
+		c := path.Clean(filepath.ToSlash(d))
+		if c == ".." || strings.HasPrefix(c, "../") || path.IsAbs(c) || filepath.IsAbs(d) {
+			pos := posOf(n)
+			if isSequence(n) && i < len(items) {
+				pos = posOf(items[i])
+			}
+			l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("%s lists folders inside the project", key),
+				"path %q is outside the project folder", d))
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // renderedStrings prefers the rendered list v, falling back to the raw strings.

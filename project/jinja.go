@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/elt-dev/elt/internal/secrets"
 	"gopkg.in/yaml.v3"
 )
 
@@ -27,6 +28,10 @@ type yamlJinja struct {
 	vars   map[string]any // what var() sees; nil with varOK false means var() is not available
 	varOK  bool
 	target map[string]any // nil: `target` is undefined
+	// secretsOK allows env_var() of DBT_ENV_SECRET_* variables: only in
+	// profiles.yml (and packages.yml), as in dbt, so a secret never lands
+	// in the manifest, compiled SQL or the warehouse.
+	secretsOK bool
 }
 
 // jinjaError is a rendering failure. Unsupported marks constructs this small
@@ -1035,6 +1040,10 @@ func (j *yamlJinja) envVar(args []any, kwargs map[string]any) (any, error) {
 		return nil, jerr("write env_var('NAME') or env_var('NAME', 'default')", "env_var() needs the variable name")
 	}
 	name, _ := pyStr(args[0])
+	if secrets.IsSecretEnv(name) && !j.secretsOK {
+		return nil, jerr("read secrets only in profiles.yml (or packages.yml), e.g. password: \"{{ env_var('"+name+"') }}\"",
+			"Secret env vars are allowed only in profiles.yml or packages.yml: env_var('%s')", name)
+	}
 	if j.env != nil {
 		if v, ok := j.env(name); ok {
 			return v, nil

@@ -69,7 +69,7 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 		},
 	}
 	l.projectJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true}
-	l.profileJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true}
+	l.profileJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true, secretsOK: true}
 	p, err := l.load()
 	if p != nil {
 		p.Warnings = l.diags.Warnings()

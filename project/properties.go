@@ -3,6 +3,7 @@ package project
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -32,9 +33,8 @@ func (l *loader) readProperties(f *diskFile) *yaml.Node {
 	if f.err != nil {
 		return nil
 	}
-	root, d := parseYAML(f.rel, f.data)
-	if d != nil {
-		l.diags.Add(*d)
+	root, ok := l.parseYAMLFile(f.rel, f.data)
+	if !ok {
 		return nil
 	}
 	if root == nil {
@@ -136,6 +136,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 		}
 		l.patched[n.UniqueID] = patchSite{file, posOf(e)}
 		n.PatchPath, n.PatchPos = file, posOf(e)
+		l.checkOneTestsKey(file, e, fmt.Sprintf("%s %q", kind, name))
 		l.patchNode(file, n, e)
 	}
 }
@@ -225,6 +226,23 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		c := &Column{Name: name}
 		colBase := base
 		colBase.ColumnName = name
+		// quote: applies to the column's tests wherever it is written, so
+		// read it before them.
+		l.checkOneTestsKey(file, e, "column "+strconv.Quote(name))
+		for _, p := range pairs(e) {
+			switch p.Key {
+			case "quote":
+				b, ok := toValue(p.Val, nil, nil).(bool)
+				if !ok && !isNull(p.Val) {
+					l.diags.Add(diag.Errorf(file, posOf(p.Val), "write quote: true or quote: false",
+						"quote must be true or false, not %s", kindName(p.Val)))
+				}
+				if ok {
+					c.Quote = &b
+					colBase.ColumnQuote = b
+				}
+			}
+		}
 		for _, p := range pairs(e) {
 			switch p.Key {
 			case "description":
@@ -236,10 +254,6 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				c.Meta, _ = toValue(p.Val, nil, nil).(map[string]any)
 			case "tags":
 				c.Tags = toStringList(toValue(p.Val, nil, nil))
-			case "quote":
-				if b, ok := toValue(p.Val, nil, nil).(bool); ok {
-					c.Quote = &b
-				}
 			case "constraints":
 				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
 			case "tests", "data_tests":
@@ -249,6 +263,23 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		cols = append(cols, c)
 	}
 	return cols
+}
+
+// checkOneTestsKey reports an entry that has both tests: and data_tests:
+// (dbt refuses it too: one would silently replace the other).
+func (l *loader) checkOneTestsKey(file string, entry *yaml.Node, what string) {
+	var first *yaml.Node
+	for _, p := range pairs(entry) {
+		if p.Key != "tests" && p.Key != "data_tests" {
+			continue
+		}
+		if first != nil {
+			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "keep one list: data_tests: (tests: is its older name)",
+				"%s has both tests: and data_tests: (the other at line %d)", what, first.Line))
+			return
+		}
+		first = p.KeyNode
+	}
 }
 
 // parseTests reads a tests:/data_tests: list.
@@ -428,6 +459,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			OriginalFilePath: file, Pos: posOf(te), FQN: []string{pkg, srcName, name},
 		}
 		base := TestDecl{AttachedKind: Source, AttachedName: name, SourceName: srcName, File: file}
+		l.checkOneTestsKey(file, te, "source table "+strconv.Quote(name))
 		var tableMeta, tableQuoting map[string]any
 		var tableTags []string
 		var tableConfig Config

@@ -197,6 +197,7 @@ type TestDecl struct {
 	AttachedName string       // model/seed/snapshot name, or table name for sources
 	SourceName   string       // for sources
 	ColumnName   string       // "" for model-level tests
+	ColumnQuote  bool         // the column says quote: true; tests get the name quoted
 	File         string       // properties YAML
 	Pos          diag.Pos
 }

@@ -52,6 +52,20 @@ func parseYAML(file string, src []byte) (*yaml.Node, *diag.Diagnostic) {
 	return n, nil
 }
 
+// parseYAMLFile parses one of the project's YAML files, reporting a syntax
+// error or an alias bomb (ok false) and warning of keys written twice.
+func (l *loader) parseYAMLFile(file string, src []byte) (*yaml.Node, bool) {
+	root, d := parseYAML(file, src)
+	if d != nil {
+		l.diags.Add(*d)
+		return nil, false
+	}
+	for _, w := range duplicateKeyWarnings(file, root) {
+		l.diags.Add(w)
+	}
+	return root, true
+}
+
 // problemPos finds the line a YAML syntax error is on. yaml.v3 reports the
 // line where the enclosing block starts, which can be far above the mistake;
 // the first prefix of the file that fails with the same message ends at the
@@ -167,7 +181,9 @@ type pair struct {
 }
 
 // pairs lists a mapping's entries in order, expanding "<<" merge keys the way
-// YAML loaders do: keys written in the mapping win over merged ones.
+// YAML loaders do: keys written in the mapping win over merged ones. A key
+// written twice keeps its first place and takes its last value, as dbt's
+// YAML loader (PyYAML) does; duplicateKeyWarnings tells the user.
 func pairs(n *yaml.Node) []pair {
 	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -191,6 +207,7 @@ func pairs(n *yaml.Node) []pair {
 		}
 		out = append(out, pair{Key: k.Value, KeyNode: k, Val: v})
 	}
+	out = lastValueWins(out)
 	if len(merged) > 0 {
 		seen := make(map[string]bool, len(out))
 		for _, p := range out {
@@ -203,6 +220,62 @@ func pairs(n *yaml.Node) []pair {
 			}
 		}
 	}
+	return out
+}
+
+// lastValueWins folds repeated keys into the first entry, with the value
+// and key position of the last one.
+func lastValueWins(ps []pair) []pair {
+	if len(ps) < 2 {
+		return ps
+	}
+	var first map[string]int
+	out := ps[:0:0]
+	for _, p := range ps {
+		if first == nil {
+			first = make(map[string]int, len(ps))
+		}
+		if i, dup := first[p.Key]; dup {
+			out[i].Val, out[i].KeyNode = p.Val, p.KeyNode
+			continue
+		}
+		first[p.Key] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// duplicateKeyWarnings warns once for every key written twice in one
+// mapping anywhere in the document, naming both lines and saying which
+// value is used.
+func duplicateKeyWarnings(file string, root *yaml.Node) []diag.Diagnostic {
+	var out []diag.Diagnostic
+	visited := map[*yaml.Node]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || n.Kind == yaml.AliasNode || visited[n] {
+			return
+		}
+		visited[n] = true
+		if n.Kind == yaml.MappingNode {
+			seen := map[string]*yaml.Node{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" || k.Value == "<<" {
+					continue
+				}
+				if prev, dup := seen[k.Value]; dup {
+					out = append(out, diag.Warnf(file, posOf(k), "remove one of them",
+						"%s is set twice (first at line %d); the value at line %d is used", k.Value, prev.Line, k.Line))
+				}
+				seen[k.Value] = k
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
 	return out
 }
 

@@ -120,3 +120,7 @@ func sameType(a, b string) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// MaxIdentifierLength is the longest relation name part the warehouse
+// keeps; the compiler refuses longer names. BigQuery table names are at most 1024 characters.
+func (Dialect) MaxIdentifierLength() int { return 1024 }

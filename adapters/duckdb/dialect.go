@@ -29,3 +29,7 @@ func (Dialect) RenderRelation(r adapters.Relation) string {
 func literal(s string) string {
 	return sqlgen.Literal(s)
 }
+
+// MaxIdentifierLength is the longest relation name part the warehouse
+// keeps; the compiler refuses longer names. DuckDB sets no limit on identifier length: 0.
+func (Dialect) MaxIdentifierLength() int { return 0 }

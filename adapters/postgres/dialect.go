@@ -31,3 +31,8 @@ func (Dialect) RenderRelation(r adapters.Relation) string {
 func literal(s string) string {
 	return sqlgen.Literal(s)
 }
+
+// MaxIdentifierLength is the longest relation name part the warehouse
+// keeps; the compiler refuses longer names. PostgreSQL keeps identifiers of up to 63 bytes (NAMEDATALEN-1) and silently
+// truncates longer ones, so two long names could become one table.
+func (Dialect) MaxIdentifierLength() int { return maxIdentLen }

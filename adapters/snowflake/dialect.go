@@ -121,3 +121,7 @@ func literal(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// MaxIdentifierLength is the longest relation name part the warehouse
+// keeps; the compiler refuses longer names. Snowflake identifiers are at most 255 characters.
+func (Dialect) MaxIdentifierLength() int { return 255 }

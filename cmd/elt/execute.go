@@ -436,7 +436,7 @@ func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration
 		nr := docs.NodeResult{
 			UniqueID:      r.UniqueID,
 			Status:        status,
-			Message:       r.Message,
+			Message:       s.env.secrets.Scrub(r.Message),
 			ThreadID:      r.ThreadID,
 			StartedAt:     r.StartedAt,
 			CompletedAt:   r.CompletedAt,
@@ -595,7 +595,7 @@ func (s *session) projectHooks(ctx context.Context, which string, hooks []string
 				failures = *r.Failures
 			}
 			rs = append(rs, map[string]any{
-				"status": string(r.Status), "message": r.Message, "execution_time": r.Duration().Seconds(),
+				"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
 				"failures": failures, "thread_id": r.ThreadID, "adapter_response": map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected},
 				"node": map[string]any{"name": n.Name, "unique_id": n.UniqueID, "resource_type": string(n.ResourceType),
 					"schema": n.Relation.Schema, "database": n.Relation.Database, "alias": n.Relation.Identifier,

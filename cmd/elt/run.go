@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/secrets"
 	"github.com/elt-dev/elt/runner"
 )
 
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		lookupEnv: os.LookupEnv,
 		workDir:   mustGetwd(),
 		homeDir:   homeDir(),
+		secrets:   secrets.FromEnviron(os.Environ()),
 	}
 	return runWith(ctx, args, stdout, stderr, env)
 }
@@ -82,6 +84,9 @@ type environment struct {
 	lookupEnv func(string) (string, bool)
 	workDir   string
 	homeDir   string
+	// secrets are scrubbed from everything elt prints or writes; the
+	// profile's secret fields join them once it is read.
+	secrets *secrets.Set
 }
 
 func mustGetwd() string {
@@ -101,6 +106,10 @@ func homeDir() string {
 }
 
 func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env environment) int {
+	if env.secrets == nil {
+		env.secrets = secrets.FromEnviron(os.Environ())
+	}
+	stdout, stderr = env.secrets.Writer(stdout), env.secrets.Writer(stderr)
 	f := &flags{}
 	root := newRootCmd(ctx, f, stdout, stderr, env)
 	root.SetArgs(expandMultiValueFlags(args))

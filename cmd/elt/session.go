@@ -173,6 +173,9 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	s.proj = p
+	if p.Target != nil {
+		env.secrets.Add(p.Target.SecretValues()...)
+	}
 	for _, w := range p.Warnings {
 		s.log.warn("ProjectWarning", w.Error(), nil)
 	}
@@ -329,6 +332,9 @@ func (s *session) selectIDs(kinds []string) ([]string, error) {
 // compilerDialect lets an adapter's dialect serve the compiler, which has its
 // own Relation type so that it never imports adapters.
 type compilerDialect struct{ adapters.Dialect }
+
+// MaxIdentifierLength lets the compiler refuse names the warehouse would truncate.
+func (d compilerDialect) MaxIdentifierLength() int { return d.Dialect.MaxIdentifierLength() }
 
 func (d compilerDialect) RenderRelation(r compiler.Relation) string {
 	return d.Dialect.RenderRelation(adapters.Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
