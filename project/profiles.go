@@ -99,9 +99,8 @@ func (l *loader) loadTarget(profileName string) *Target {
 		l.diags.Add(diag.Errorf(file, diag.Pos{}, "check the file's permissions", "cannot read profiles.yml: %v", err))
 		return nil
 	}
-	root, d := parseYAML(file, src)
-	if d != nil {
-		l.diags.Add(*d)
+	root, ok := l.parseYAMLFile(file, src)
+	if !ok {
 		return nil
 	}
 	var profileNode *yaml.Node
@@ -116,7 +115,12 @@ func (l *loader) loadTarget(profileName string) *Target {
 		}
 	}
 	if profileNode == nil {
-		l.diags.Add(diag.Errorf(file, diag.Pos{}, availableHint("profiles", names),
+		// Point at the profiles the file does have (line 1 when it has none).
+		pos := posOf(root)
+		if pos.Line == 0 {
+			pos = diag.Pos{Line: 1, Column: 1}
+		}
+		l.diags.Add(diag.Errorf(file, pos, availableHint("profiles", names),
 			"profile %q not found in %s", profileName, file))
 		return nil
 	}
@@ -280,9 +284,35 @@ func targetContext(t *Target) map[string]any {
 	return m
 }
 
+// SecretValues lists the values of the target's secret fields (passwords,
+// tokens, keys; nested settings included), for scrubbing from output.
+func (t *Target) SecretValues() []string {
+	var out []string
+	var walk func(k string, v any)
+	walk = func(k string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for kk, vv := range v {
+				walk(kk, vv)
+			}
+		case string:
+			if IsSecretKey(k) {
+				out = append(out, v)
+			}
+		}
+	}
+	for k, v := range t.Fields {
+		walk(k, v)
+	}
+	return out
+}
+
+// IsSecretKey reports whether a profile field of this name holds a secret.
+func IsSecretKey(k string) bool { return isSecretKey(k) }
+
 func isSecretKey(k string) bool {
 	k = strings.ToLower(k)
-	for _, s := range []string{"password", "secret", "token", "private_key", "keyfile", "passphrase"} {
+	for _, s := range []string{"password", "secret", "token", "private_key", "keyfile", "passphrase", "pass"} {
 		if strings.Contains(k, s) {
 			return true
 		}
