@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/docs/schematest"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
@@ -485,6 +486,13 @@ func TestRunResults(t *testing.T) {
 	}
 	rr := readJSON(t, path)
 	checkRunResultsSchema(t, rr)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateRunResults(raw); err != nil {
+		t.Error(err)
+	}
 	checks := []struct {
 		keys []any
 		want any

@@ -106,7 +106,7 @@ func BuildRunResults(meta Metadata, results []NodeResult, elapsed time.Duration,
 			Status:          r.Status,
 			Timing:          []TimingInfo{},
 			ThreadID:        r.ThreadID,
-			ExecutionTime:   r.ExecutionTime.Seconds(),
+			ExecutionTime:   max(r.ExecutionTime, 0).Seconds(),
 			AdapterResponse: jsonMap(r.AdapterResponse),
 			Message:         strOrNull(r.Message),
 			Failures:        r.Failures,
@@ -120,10 +120,12 @@ func BuildRunResults(meta Metadata, results []NodeResult, elapsed time.Duration,
 			code := r.CompiledCode
 			out.CompiledCode = &code
 		}
-		if !r.CompileStartedAt.IsZero() {
+		if !r.CompileStartedAt.IsZero() && !r.CompileCompletedAt.IsZero() {
 			out.Timing = append(out.Timing, TimingInfo{Name: "compile", StartedAt: Time{r.CompileStartedAt}, CompletedAt: Time{r.CompileCompletedAt}})
 		}
-		if !r.StartedAt.IsZero() {
+		// A phase is recorded only once it has both ends: an artifact never
+		// claims a start without an end.
+		if !r.StartedAt.IsZero() && !r.CompletedAt.IsZero() {
 			out.Timing = append(out.Timing, TimingInfo{Name: "execute", StartedAt: Time{r.StartedAt}, CompletedAt: Time{r.CompletedAt}})
 		}
 		rr.Results = append(rr.Results, out)

@@ -153,6 +153,10 @@ func (l *loader) parseProjectConfig(root *yaml.Node) *ProjectConfig {
 	for _, p := range pairs(root) {
 		key, pos := p.Key, posOf(p.KeyNode)
 		seen[key] = p.KeyNode
+		if cfg.KeyPos == nil {
+			cfg.KeyPos = map[string]diag.Pos{}
+		}
+		cfg.KeyPos[key] = posOf(p.KeyNode)
 		if newKey, ok := removedProjectKeys[key]; ok {
 			l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("rename %s to %s", key, newKey),
 				"the %s config has been renamed to %s", key, newKey))

@@ -87,6 +87,9 @@ type ProjectConfig struct {
 	QueryComment        any            // string or mapping, kept raw like dbt
 	// Raw keeps every key as written, including ones elt does not act on yet.
 	Raw map[string]any
+	// KeyPos is where each top-level key is written, for messages about
+	// its value (clean-targets, profile, ...).
+	KeyPos map[string]diag.Pos
 	// Config trees by resource type: "models", "seeds", "snapshots", "tests", "sources".
 	Trees map[string]*ConfigTree
 }

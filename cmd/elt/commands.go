@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -177,19 +178,59 @@ func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		}
 		targets = []string{tp}
 	}
-	for _, t := range targets {
-		abs := filepath.Clean(filepath.Join(p.Root, t))
-		rel, err := filepath.Rel(p.Root, abs)
-		if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
-			return usageErr(fmt.Errorf("dbt_project.yml: clean-targets entry %q is outside the project or is the project itself; refusing to delete it", t))
+	// Every entry is checked before anything is deleted, so a bad entry
+	// late in the list cannot leave the earlier ones half done.
+	rels := make([]string, len(targets))
+	var bad []string
+	for i, t := range targets {
+		rel, ok := insideProject(p.Root, t)
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%q", t))
+			continue
 		}
-		if err := os.RemoveAll(abs); err != nil {
-			return &exitError{code: exitFailed, err: fmt.Errorf("clean %s: %w", t, err)}
+		rels[i] = rel
+	}
+	if len(bad) > 0 {
+		return usageErr(diag.List{diag.Errorf("dbt_project.yml", p.Config.KeyPos["clean-targets"],
+			"list only folders inside the project, such as target; nothing was deleted",
+			"clean-targets %s %s %s outside the project folder %s, or the folder itself",
+			plural(len(bad), "entry", "entries"), strings.Join(bad, ", "), plural(len(bad), "is", "are"), p.Root)}.Err())
+	}
+	for _, rel := range rels {
+		if err := os.RemoveAll(filepath.Join(p.Root, rel)); err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("clean %s: %w", rel, err)}
 		}
 		fmt.Fprintf(stdout, "Cleaned %s/\n", filepath.ToSlash(rel))
 	}
 	fmt.Fprintln(stdout, "Finished cleaning all paths.")
 	return nil
+}
+
+// insideProject resolves a clean-targets entry (relative to the project,
+// or absolute) and reports its path relative to root when it lies strictly
+// inside the project. Symbolic links are resolved first, so a link inside
+// the project that points elsewhere does not count as inside.
+func insideProject(root, entry string) (string, bool) {
+	abs := entry
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(root, abs)
+	}
+	abs = filepath.Clean(abs)
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", false
+	}
+	realAbs := abs
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		realAbs = r
+	} else if r, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		realAbs = filepath.Join(r, filepath.Base(abs)) // not there yet: its folder decides
+	}
+	rel, err := filepath.Rel(realRoot, realAbs)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return rel, true
 }
 
 //go:embed all:starter

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/elt-dev/elt/docs/schematest"
 )
 
 // slowProject writes a project of four tables that each take a noticeable
@@ -201,6 +203,13 @@ func TestSignalsCancelAndExit(t *testing.T) {
 			cancelled = strings.Count(string(b), `"message":"cancelled`)
 			if cancelled == 0 || len(rr) != 5 {
 				t.Errorf("run_results: %d results, %d cancelled\n%s", len(rr), cancelled, b)
+			}
+			if err := schematest.ValidateRunResults(b); err != nil {
+				t.Errorf("run_results.json after %v: %v\n%s", tc.sig, err, b)
+			}
+			text := out.String()
+			if strings.Contains(text, "Completed successfully") || !strings.Contains(text, "Interrupted (interrupted by "+tc.sig.String()+")") {
+				t.Errorf("the console does not report the interruption truthfully:\n%s", text)
 			}
 		})
 	}

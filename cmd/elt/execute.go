@@ -107,13 +107,12 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeRunResults(results, elapsed, command); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	code := s.printSummary(results, elapsed)
+	code := s.printSummary(results, elapsed, context.Cause(ctx))
 	if hookErr != nil {
 		printError(stderr, hookErr)
 		code = exitFailed
 	}
 	if ctx.Err() != nil {
-		s.log.warn("CancelLine", "Cancelled: "+context.Cause(ctx).Error()+"; unfinished nodes are marked cancelled in run_results.json", nil)
 		return &exitError{code: cancelledExit(ctx)}
 	}
 	if code != exitOK {
@@ -283,7 +282,9 @@ func deref(p *int64) int64 {
 }
 
 // printSummary prints dbt's closing lines and returns the exit code.
-func (s *session) printSummary(results []runner.Result, elapsed time.Duration) int {
+// printSummary prints dbt's end-of-run lines and returns the exit code the
+// results call for. cancelled is the cause when the run was interrupted.
+func (s *session) printSummary(results []runner.Result, elapsed time.Duration, cancelled error) int {
 	var pass, warn, errs, skip int
 	kinds := map[string]int{}
 	var problems []runner.Result
@@ -332,6 +333,15 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration) i
 		map[string]any{"execution_time": secs})
 	s.log.info("Formatting", "", nil)
 	switch {
+	case cancelled != nil:
+		finished := 0
+		for _, r := range results {
+			if r.Status != runner.Cancelled && r.Status != runner.Skipped {
+				finished++
+			}
+		}
+		s.log.errorf("RunInterrupted", s.log.paint(ansiRed, fmt.Sprintf("Interrupted (%v): %d of %d %s finished; the rest are marked cancelled in run_results.json",
+			cancelled, finished, len(results), plural(len(results), "node", "nodes"))), map[string]any{"finished": finished, "total": len(results)})
 	case errs == 0 && warn == 0:
 		s.log.info("CompletedSuccessfully", s.log.paint(ansiGreen, "Completed successfully"), nil)
 	case errs == 0:
