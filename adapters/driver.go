@@ -24,6 +24,10 @@ type Target struct {
 type Driver struct {
 	Type    string
 	Dialect Dialect
+	// Fields are the profile keys the adapter acts on ("type" aside); any
+	// other key in a target is refused when the project loads, so nothing
+	// a profile says is silently ignored.
+	Fields []string
 	// Open connects and verifies the connection (a round trip), so that a
 	// wrong password or an unreachable host fails here with a one-line
 	// message that names no secret.

@@ -71,6 +71,12 @@ func (m *Manifest) Compile(ctx context.Context, ids []string) error {
 		if states[i] != nil {
 			m.Warnings = append(m.Warnings, states[i].warnings...)
 		}
+		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && blankSQL(pre[i]) {
+			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
+				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name))
+			failed[id] = true
+			continue
+		}
 		preSQL[id] = pre[i]
 	}
 	for _, id := range order {
@@ -230,4 +236,30 @@ func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
 		}
 	}
 	return nil
+}
+
+// blankSQL reports SQL that holds nothing but whitespace, comments (-- and
+// /* */) and semicolons.
+func blankSQL(sql string) bool {
+	for i := 0; i < len(sql); {
+		switch c := sql[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';':
+			i++
+		case strings.HasPrefix(sql[i:], "--"):
+			j := strings.IndexByte(sql[i:], '\n')
+			if j < 0 {
+				return true
+			}
+			i += j + 1
+		case strings.HasPrefix(sql[i:], "/*"):
+			j := strings.Index(sql[i+2:], "*/")
+			if j < 0 {
+				return true
+			}
+			i += j + 4
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -687,6 +687,15 @@ func fnVar(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 		return st.fail(0, "", "var() needs a name")
 	}
 	if v, ok := st.engine.lookupVar(name, st.node); ok {
+		// As dbt: a string var holding Jinja is rendered when it is read,
+		// in the reading node's context.
+		if s, isStr := v.(string); isStr && (strings.Contains(s, "{{") || strings.Contains(s, "{%")) {
+			out, err := st.renderString(s)
+			if err != nil {
+				return st.fail(st.lineOf("var", name), "fix the Jinja in the var's value", "rendering var('%s'): %v", name, err)
+			}
+			return exec.AsValue(out)
+		}
 		return exec.AsValue(v)
 	}
 	if len(va.Args) > 1 {

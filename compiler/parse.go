@@ -107,6 +107,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 	}
 	m.index()
+	m.validateConfigs(&l)
 	m.resolveDependencies(&l)
 	m.resolveRelations(ctx, &l)
 	m.buildMaps()

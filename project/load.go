@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -37,6 +38,7 @@ type loader struct {
 	patched   map[string]patchSite // unique id -> where properties YAML described it
 	propsConf map[string]Config    // unique id -> properties YAML config (merged after the tree)
 	treeUsed  map[*ConfigTree]bool
+	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
 }
 
 type patchSite struct {
@@ -139,6 +141,7 @@ func (l *loader) load() (*Project, error) {
 		}
 	}
 	l.finishNodes()
+	l.checkSeedHeaders()
 	l.warnUnusedConfig()
 	if err := l.diags.Err(); err != nil {
 		return nil, err
@@ -352,9 +355,6 @@ func (l *loader) discover() ([]*diskFile, error) {
 	return out, nil
 }
 
-// bigSeed is the size above which a seed is hashed while streaming instead of kept in memory.
-const bigSeed = 1 << 20
-
 // readAll reads every file once, in parallel: a project of many small files
 // is bound by syscalls, not bytes.
 func (l *loader) readAll(files []*diskFile) error {
@@ -374,7 +374,7 @@ func (l *loader) readAll(files []*diskFile) error {
 				f := files[i]
 				full := filepath.Join(l.root, filepath.FromSlash(f.rel))
 				if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
-					f.sum, f.err = hashFile(full)
+					f.sum, f.data, f.err = hashSeed(full)
 					continue
 				}
 				f.data, f.err = readWhole(full, &scratch)
@@ -389,17 +389,30 @@ func (l *loader) readAll(files []*diskFile) error {
 	return l.ctx.Err()
 }
 
-func hashFile(p string) (string, error) {
+// seedHead is how much of a seed file the loader keeps: enough for its
+// header row, which is checked when the project loads.
+const seedHead = 64 << 10
+
+// hashSeed hashes a seed file while streaming it and returns its first
+// seedHead bytes.
+func hashSeed(p string) (string, []byte, error) {
 	fh, err := os.Open(p)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer fh.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return "", err
+	head := make([]byte, seedHead)
+	n, err := io.ReadFull(fh, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", nil, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	head = head[:n]
+	h.Write(head)
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", nil, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), head, nil
 }
 
 func readFile(root, rel string) ([]byte, error) {
@@ -421,7 +434,12 @@ func (l *loader) addNodes(f *diskFile) {
 		if f.has(kindSeed) {
 			within := f.within(kindSeed)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
-			l.addNode(&Node{ResourceType: Seed, Name: name, Path: within, FQN: fqnFor(pkg, within, name)}, f)
+			n := &Node{ResourceType: Seed, Name: name, Path: within, FQN: fqnFor(pkg, within, name)}
+			l.addNode(n, f)
+			if l.seedData == nil {
+				l.seedData = map[string][]byte{}
+			}
+			l.seedData[n.UniqueID] = f.data
 		}
 	case ".sql":
 		if f.has(kindModel) {

@@ -171,7 +171,11 @@ func (l *loader) loadTarget(profileName string) *Target {
 			"target %q must be a mapping, not %s", targetName, kindName(outNode)))
 		return nil
 	}
-	t := &Target{ProfileName: profileName, Name: targetName, Fields: fields, File: file, Threads: 1}
+	t := &Target{ProfileName: profileName, Name: targetName, Fields: fields, File: file, Threads: 1,
+		Pos: posOf(outNode), KeyPos: map[string]diag.Pos{}}
+	for _, p := range pairs(outNode) {
+		t.KeyPos[p.Key] = posOf(p.KeyNode)
+	}
 	t.Type, _ = fields["type"].(string)
 	if t.Type == "" {
 		l.diags.Add(diag.Errorf(file, posOf(outNode), "add type: duckdb (or postgres, snowflake, bigquery...)",

@@ -117,13 +117,15 @@ type Config map[string]any
 // Target is the resolved output of profiles.yml for this run.
 type Target struct {
 	ProfileName string
-	Name        string         // target name, e.g. "dev"
-	Type        string         // "duckdb", "postgres", ...
-	Threads     int            // default 1 when unset
-	Database    string         // for duckdb: the file's base name without extension, "memory" for :memory:
-	Schema      string         // for duckdb: default "main"
-	Fields      map[string]any // every key as written, env_var() rendered; secrets stay here and never get logged
-	File        string         // profiles.yml path it came from
+	Name        string              // target name, e.g. "dev"
+	Type        string              // "duckdb", "postgres", ...
+	Threads     int                 // default 1 when unset
+	Database    string              // for duckdb: the file's base name without extension, "memory" for :memory:
+	Schema      string              // for duckdb: default "main"
+	Fields      map[string]any      // every key as written, env_var() rendered; secrets stay here and never get logged
+	File        string              // profiles.yml path it came from
+	Pos         diag.Pos            // where the target's mapping starts in File
+	KeyPos      map[string]diag.Pos // where each field's key is written in File
 }
 
 // Node is a model, seed, snapshot, singular test or analysis found on disk.

@@ -9,7 +9,7 @@ import (
 
 // Driver registers BigQuery with cmd/elt.
 func Driver() adapters.Driver {
-	return adapters.Driver{Type: "bigquery", Dialect: Dialect{}, Open: openTarget}
+	return adapters.Driver{Type: "bigquery", Dialect: Dialect{}, Open: openTarget, Fields: profileFields}
 }
 
 func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error) {
@@ -42,4 +42,11 @@ func withField(fields map[string]any, k string, v any) map[string]any {
 	}
 	out[k] = v
 	return out
+}
+
+// profileFields are the target keys ConfigFromFields reads.
+var profileFields = []string{
+	"method", "project", "database", "dataset", "schema", "threads", "location", "keyfile", "keyfile_json", "priority",
+	"endpoint", "execution_project", "impersonate_service_account", "job_execution_timeout_seconds", "timeout_seconds",
+	"job_retries", "retries", "maximum_bytes_billed",
 }

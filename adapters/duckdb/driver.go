@@ -11,7 +11,7 @@ import (
 
 // Driver registers DuckDB with cmd/elt.
 func Driver() adapters.Driver {
-	return adapters.Driver{Type: "duckdb", Dialect: Dialect{}, Open: openTarget}
+	return adapters.Driver{Type: "duckdb", Dialect: Dialect{}, Open: openTarget, Fields: profileFields}
 }
 
 func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error) {
@@ -37,4 +37,9 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 		return nil, fmt.Errorf("profile %q target %q: %w", t.Profile, t.Name, err)
 	}
 	return a, nil
+}
+
+// profileFields are the target keys ConfigFromFields reads.
+var profileFields = []string{
+	"path", "database", "schema", "threads", "settings", "extensions",
 }

@@ -1,11 +1,13 @@
 package duckdb
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,6 +188,11 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if dsn == memoryPath {
 		dsn = ""
 	}
+	// No extension is fetched from the network or loaded behind the
+	// profile's back: opening a file that is not DuckDB's (a SQLite file,
+	// say) would otherwise make DuckDB download a scanner for it. The
+	// profile's extensions: list is installed and loaded explicitly.
+	dsn += "?autoinstall_known_extensions=false&autoload_known_extensions=false"
 	connector, err := duckdbdriver.NewConnector(dsn, func(conn driver.ExecerContext) error {
 		return initConn(conn, cfg)
 	})
@@ -264,7 +271,32 @@ func openError(path string, err error) error {
 		return fmt.Errorf("duckdb: open %s: %w: another elt or duckdb process has the file open; wait for it or close it (%s)",
 			path, adapters.ErrDatabaseLocked, firstLine(msg))
 	}
+	if kind := notDuckDB(path); kind != "" {
+		return fmt.Errorf("duckdb: open %s: the file is not a DuckDB database (%s); point the profile's path: at a DuckDB file, or at a new file name for elt to create", path, kind)
+	}
 	return fmt.Errorf("duckdb: open %s: %w", path, err)
+}
+
+// notDuckDB describes the file at path when it exists, is not empty and
+// lacks DuckDB's header magic ("DUCK" at byte 8); "" otherwise.
+func notDuckDB(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case n == 0:
+		return ""
+	case n >= 12 && string(head[8:12]) == "DUCK":
+		return ""
+	case bytes.HasPrefix(head, []byte("SQLite format 3")):
+		return "it is a SQLite database"
+	}
+	return "it has no DuckDB header"
 }
 
 func firstLine(s string) string {

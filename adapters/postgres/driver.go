@@ -10,7 +10,7 @@ import (
 
 // Driver registers Postgres with cmd/elt.
 func Driver() adapters.Driver {
-	return adapters.Driver{Type: "postgres", Dialect: Dialect{}, Open: openTarget}
+	return adapters.Driver{Type: "postgres", Dialect: Dialect{}, Open: openTarget, Fields: profileFields}
 }
 
 func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error) {
@@ -45,4 +45,10 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 	}
 	a.label = label
 	return a, nil
+}
+
+// profileFields are the target keys ConfigFromFields reads.
+var profileFields = []string{
+	"host", "port", "user", "username", "password", "pass", "dbname", "database", "schema", "threads",
+	"sslmode", "sslcert", "sslkey", "sslrootcert", "search_path", "role", "application_name", "keepalives_idle", "connect_timeout",
 }

@@ -290,3 +290,10 @@ func parseBool(v any) (bool, error) {
 	}
 	return false, fmt.Errorf("want true or false, got %T", v)
 }
+
+// profileFields are the target keys ConfigFromFields reads.
+var profileFields = []string{
+	"account", "user", "password", "authenticator", "private_key_path", "private_key", "private_key_passphrase",
+	"token", "role", "warehouse", "database", "schema", "query_tag", "host", "protocol", "port", "threads", "connect_retries",
+	"connect_timeout", "login_timeout", "client_session_keep_alive", "insecure_mode", "quoting",
+}

@@ -29,6 +29,7 @@ func DriverWithQuoting(q Quoting) adapters.Driver {
 	return adapters.Driver{
 		Type:    "snowflake",
 		Dialect: Dialect{Quoting: q},
+		Fields:  profileFields,
 		Open: func(ctx context.Context, t adapters.Target) (adapters.Adapter, error) {
 			return openTarget(ctx, t, q)
 		},

@@ -11,9 +11,9 @@ import (
 // Statements the macro issues (run_query, statement blocks) run on the
 // target's connection.
 func runOperationCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, macro string) error {
-	args, err := parseVars(f.macroArgs)
+	args, err := parseDictFlag("--args", f.macroArgs)
 	if err != nil {
-		return usageErr(fmt.Errorf("--args: %s", strings.TrimPrefix(err.Error(), "--vars: ")))
+		return usageErr(err)
 	}
 	s, err := load(ctx, f, env, stdout, true)
 	if err != nil {

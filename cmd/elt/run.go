@@ -149,6 +149,13 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// Checks of flag values every command shares, before any work starts.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
+			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
+		}
+		return nil
+	}
 	root.SetVersionTemplate("elt version {{.Version}} (dbt-core " + dbtVersion + " compatible)\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.projectDir, "project-dir", "", "folder holding dbt_project.yml (default: search upward from the working directory)")

@@ -20,7 +20,9 @@ import (
 	"github.com/elt-dev/elt/adapters/snowflake"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/graph"
+	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/tests"
 )
@@ -79,14 +81,14 @@ func newInvocationID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// parseVars reads --vars as YAML (JSON is YAML).
-func parseVars(s string) (map[string]any, error) {
+// parseDictFlag reads a flag (--vars, --args) holding a YAML or JSON dictionary.
+func parseDictFlag(flag, s string) (map[string]any, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
 	var v map[string]any
 	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-		return nil, fmt.Errorf("--vars: not a YAML or JSON dictionary: %v (example: --vars '{key: value}')", err)
+		return nil, fmt.Errorf("%s: not a YAML or JSON dictionary: %v (example: %s '{key: value}')", flag, err, flag)
 	}
 	return v, nil
 }
@@ -131,6 +133,45 @@ func dialectFor(typ string, quoting map[string]any) (compilerDialect, error) {
 	return compilerDialect{d.Dialect}, nil
 }
 
+// checkTarget refuses, with their profiles.yml lines, an adapter type elt
+// does not have and target keys the adapter would not act on.
+func checkTarget(t *project.Target, quoting map[string]any) error {
+	d, ok := drivers(quoting)[t.Type]
+	if !ok {
+		pos := t.KeyPos["type"]
+		if pos.Line == 0 {
+			pos = t.Pos
+		}
+		return diag.List{diag.Errorf(t.File, pos, "use one of: "+supportedTypes(),
+			"adapter type %q of target %q is not supported", t.Type, t.Name)}.Err()
+	}
+	known := map[string]bool{"type": true}
+	for _, f := range d.Fields {
+		known[f] = true
+	}
+	var l diag.List
+	for _, k := range sortedFieldKeys(t.Fields) {
+		if known[k] {
+			continue
+		}
+		hint := "remove it; the " + t.Type + " adapter reads: " + strings.Join(d.Fields, ", ")
+		if s := textdist.Closest(k, d.Fields); s != "" {
+			hint = "did you mean " + s + "? (or remove it)"
+		}
+		l.Add(diag.Errorf(t.File, t.KeyPos[k], hint, "target %q: %s does not support the profile key %q", t.Name, t.Type, k))
+	}
+	return l.Err()
+}
+
+func sortedFieldKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // openAdapter connects to the target's warehouse.
 func openAdapter(ctx context.Context, p *project.Project, workDir string) (adapters.Adapter, error) {
 	t := p.Target
@@ -154,7 +195,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return nil, usageErr(fmt.Errorf("--log-format must be text or json, not %q", f.logFormat))
 	}
-	vars, err := parseVars(f.vars)
+	vars, err := parseDictFlag("--vars", f.vars)
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -182,6 +223,9 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	typ := "duckdb"
 	if p.Target != nil {
 		typ = p.Target.Type
+		if err := checkTarget(p.Target, p.Config.Quoting); err != nil {
+			return nil, usageErr(err)
+		}
 	}
 	s.dialect, err = dialectFor(typ, p.Config.Quoting)
 	if err != nil {

@@ -23,3 +23,16 @@ func Levenshtein(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Closest returns the candidate nearest to name when it is near enough to
+// be a likely typo (at most a third of name's length away, and at least 2
+// edits allowed), or "" when none is.
+func Closest(name string, candidates []string) string {
+	best, bestDist := "", max(2, len(name)/3)+1
+	for _, c := range candidates {
+		if d := Levenshtein(name, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}

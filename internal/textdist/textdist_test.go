@@ -12,3 +12,12 @@ func TestLevenshtein(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	cands := []string{"host", "port", "password", "dbname"}
+	for name, want := range map[string]string{"passwrd": "password", "hots": "host", "dbnmae": "dbname", "keepalive": ""} {
+		if got := Closest(name, cands); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

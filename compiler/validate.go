@@ -1,0 +1,74 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+// validateConfigs checks, once every config is final, the values that would
+// otherwise fail only when the node runs: a test's severity and a
+// snapshot's strategy and the keys it needs.
+func (m *Manifest) validateConfigs(l *diag.List) {
+	for _, id := range sortedKeys(m.Nodes) {
+		n := m.Nodes[id]
+		file, pos := configSite(n)
+		switch n.ResourceType {
+		case project.Test:
+			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
+				l.Add(diag.Errorf(file, pos, "set severity to warn or error",
+					"test %s: severity must be warn or error, not %q", n.Name, fmt.Sprint(n.Config["severity"])))
+			}
+		case project.Snapshot:
+			m.validateSnapshot(l, n, file, pos)
+		}
+	}
+}
+
+func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag.Pos) {
+	c := n.Config
+	missing := func(key, hint string) {
+		if v, ok := c[key]; !ok || v == nil || v == "" {
+			l.Add(diag.Errorf(file, pos, hint, "snapshot %s: %s is required", n.Name, key))
+		}
+	}
+	missing("unique_key", "set unique_key to the column (or list of columns) that identifies a row")
+	strategy, _ := c["strategy"].(string)
+	switch strings.ToLower(strategy) {
+	case "timestamp":
+		missing("updated_at", "set updated_at to the column that records when a row last changed")
+	case "check":
+		missing("check_cols", "set check_cols to a list of columns, or 'all'")
+	case "":
+		l.Add(diag.Errorf(file, pos, "set strategy='timestamp' (with updated_at) or strategy='check' (with check_cols)",
+			"snapshot %s: strategy is required", n.Name))
+	default:
+		if _, ok := m.engine.macros["snapshot_"+strategy+"_strategy"]; !ok {
+			l.Add(diag.Errorf(file, pos, "use timestamp or check, or define a macro snapshot_"+strategy+"_strategy",
+				"snapshot %s: unknown strategy %q", n.Name, strategy))
+		}
+	}
+	if hd, ok := c["hard_deletes"]; ok && hd != nil {
+		switch strings.ToLower(fmt.Sprint(hd)) {
+		case "ignore", "invalidate", "new_record":
+		default:
+			l.Add(diag.Errorf(file, pos, "set hard_deletes to ignore, invalidate or new_record",
+				"snapshot %s: unknown hard_deletes %q", n.Name, fmt.Sprint(hd)))
+		}
+	}
+}
+
+// configSite is where a node's config is best reported: its properties
+// YAML entry when it has one, else the start of its SQL.
+func configSite(n *Node) (string, diag.Pos) {
+	if n.PatchPath != "" && n.PatchPos.Line > 0 {
+		return n.PatchPath, n.PatchPos
+	}
+	line := n.RawCodeLine + 1
+	if i := strings.Index(n.RawCode, "config("); i >= 0 {
+		line += strings.Count(n.RawCode[:i], "\n")
+	}
+	return n.OriginalFilePath, diag.Pos{Line: line}
+}
