@@ -1,0 +1,129 @@
+package jinja
+
+import (
+	"math"
+	"math/big"
+)
+
+// Integers are int64 until a result does not fit; then they become
+// *big.Int, as Python's ints grow. Results that fit again shrink back.
+
+func toBig(v any) (*big.Int, bool) {
+	switch x := v.(type) {
+	case *big.Int:
+		return x, true
+	case int64:
+		return big.NewInt(x), true
+	case bool:
+		if x {
+			return big.NewInt(1), true
+		}
+		return big.NewInt(0), true
+	}
+	return nil, false
+}
+
+func shrink(b *big.Int) any {
+	if b.IsInt64() {
+		return b.Int64()
+	}
+	return b
+}
+
+func isBig(a, b any) bool {
+	_, ok1 := a.(*big.Int)
+	_, ok2 := b.(*big.Int)
+	return ok1 || ok2
+}
+
+func bigFloat(b *big.Int) float64 {
+	f, _ := new(big.Float).SetInt(b).Float64()
+	return f
+}
+
+// bigArith handles +, -, *, //, %, ** and / when an operand is a *big.Int
+// or an int64 operation overflowed. ok is false when the operands are not
+// both integers (the caller then handles floats or errors).
+func bigArith(op string, a, b any) (any, bool, error) {
+	x, ok1 := toBig(a)
+	y, ok2 := toBig(b)
+	if !ok1 || !ok2 {
+		// big int with a float: compute in floats
+		if _, isF := a.(float64); isF || func() bool { _, f := b.(float64); return f }() {
+			fa, fb := toFloatLoose(a), toFloatLoose(b)
+			switch op {
+			case "+":
+				return fa + fb, true, nil
+			case "-":
+				return fa - fb, true, nil
+			case "*":
+				return fa * fb, true, nil
+			case "/":
+				if fb == 0 {
+					return nil, true, newErr("ZeroDivisionError", "float division by zero")
+				}
+				return fa / fb, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	r := new(big.Int)
+	switch op {
+	case "+":
+		r.Add(x, y)
+	case "-":
+		r.Sub(x, y)
+	case "*":
+		r.Mul(x, y)
+	case "//", "%":
+		if y.Sign() == 0 {
+			if op == "//" {
+				return nil, true, newErr("ZeroDivisionError", "integer division or modulo by zero")
+			}
+			return nil, true, newErr("ZeroDivisionError", "integer modulo by zero")
+		}
+		q, m := new(big.Int), new(big.Int)
+		q.DivMod(x, y, m) // Euclidean: m >= 0
+		if m.Sign() != 0 && y.Sign() < 0 {
+			q.Add(q, big.NewInt(1))
+			m.Add(m, y)
+		}
+		if op == "//" {
+			return shrink(q), true, nil
+		}
+		return shrink(m), true, nil
+	case "/":
+		if y.Sign() == 0 {
+			return nil, true, newErr("ZeroDivisionError", "division by zero")
+		}
+		f, _ := new(big.Rat).SetFrac(x, y).Float64()
+		return f, true, nil
+	case "**":
+		if y.Sign() < 0 {
+			return math.Pow(bigFloat(x), bigFloat(y)), true, nil
+		}
+		if y.BitLen() > 32 || int64(x.BitLen())*y.Int64() > 1<<20 {
+			return nil, true, newErr("OverflowError", "integer result is too large")
+		}
+		r.Exp(x, y, nil)
+	default:
+		return nil, false, nil
+	}
+	return shrink(r), true, nil
+}
+
+func toFloatLoose(v any) float64 {
+	switch x := v.(type) {
+	case *big.Int:
+		return bigFloat(x)
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	case bool:
+		if x {
+			return 1
+		}
+	}
+	return 0
+}

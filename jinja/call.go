@@ -1,0 +1,205 @@
+package jinja
+
+// Func is a Go function callable from templates.
+type Func func(s *State, args []any, kwargs Kwargs) (any, error)
+
+// FilterFunc implements a filter: v is the value left of the pipe.
+type FilterFunc func(s *State, v any, args []any, kwargs Kwargs) (any, error)
+
+// TestFunc implements a test (x is name(args)).
+type TestFunc func(s *State, v any, args []any) (bool, error)
+
+// Object lets Go values expose attributes to templates. A value may also
+// implement GetItem(key any) (any, bool), Call(s *State, args []any,
+// kwargs Kwargs) (any, error), Iter() []any, Len() int and String() string.
+type Object interface {
+	GetAttr(name string) (any, bool)
+}
+
+type itemGetter interface {
+	GetItem(key any) (any, bool)
+}
+
+type callable interface {
+	Call(s *State, args []any, kwargs Kwargs) (any, error)
+}
+
+// compiledMacro is a macro's compiled body and signature.
+type compiledMacro struct {
+	name           string
+	params         []string
+	defaults       []evalFn // aligned to the end of params
+	body           execFn
+	pos            int
+	si             *srcInfo
+	caller         bool // the body refers to caller
+	varargs        bool
+	kwargs         bool
+	explicitCaller bool
+}
+
+// macroValue is a macro bound to the scope it was defined in.
+type macroValue struct {
+	m  *compiledMacro
+	sc *scope
+	c  *tplCtx
+}
+
+// boundMethod is obj.method before it is called.
+type boundMethod struct {
+	recv any
+	name string
+}
+
+func callValue(s *State, f any, args []any, kw *Dict, si *srcInfo, p int) (any, error) {
+	switch fn := f.(type) {
+	case *macroValue:
+		return fn.invoke(s, args, kw, si, p)
+	case Func:
+		v, err := fn(s, args, kw)
+		if err != nil {
+			if rs, ok := err.(*returnSignal); ok {
+				return nil, rs
+			}
+			return nil, err
+		}
+		return norm(v), nil
+	case func(s *State, args []any, kwargs Kwargs) (any, error):
+		v, err := fn(s, args, kw)
+		return norm(v), err
+	case *boundMethod:
+		return callMethod(s, fn.recv, fn.name, args, kw)
+	case *Undefined:
+		return nil, fn.err()
+	case *loopCtx:
+		if fn.recurse == nil {
+			return nil, typeErr("Tried to call non recursive loop.  Maybe you forgot the 'recursive' modifier.")
+		}
+		if len(args) != 1 {
+			return nil, typeErr("loop() takes exactly one argument")
+		}
+		return fn.recurse(args[0])
+	case callable:
+		v, err := fn.Call(s, args, kw)
+		return norm(v), err
+	}
+	return nil, typeErr("'%s' object is not callable", typeName(f))
+}
+
+// invoke binds arguments the way Jinja2's Macro.__call__ does and runs
+// the body in a new scope whose parent is the definition's scope.
+func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int) (any, error) {
+	m := mv.m
+	r := s.r
+	if r.depth >= r.env.maxRecursion() {
+		return nil, newErr("RecursionError", "maximum recursion depth exceeded")
+	}
+	if r.ctx != nil {
+		if err := r.ctx.Err(); err != nil {
+			return nil, &Error{Kind: "Canceled", Msg: err.Error(), Err: err}
+		}
+	}
+	sc := &scope{parent: mv.sc, names: make([]string, 0, len(m.params)+2), vals: make([]any, 0, len(m.params)+2)}
+	inner := &State{r: r, c: mv.c, sc: sc}
+	var extraKw *Dict
+	if kw != nil && kw.Len() > 0 {
+		extraKw = kw.copy()
+	}
+	nparams := len(m.params)
+	foundCaller := false
+	firstDefault := nparams - len(m.defaults)
+	for i, name := range m.params {
+		var v any
+		have := false
+		if i < len(args) {
+			v, have = args[i], true
+		} else if extraKw != nil {
+			if kv, ok := extraKw.Get(name); ok {
+				v, have = kv, true
+				extraKw.Delete(name)
+			}
+		}
+		if name == "caller" && len(args) < nparams {
+			foundCaller = true
+		}
+		if !have {
+			if i >= firstDefault {
+				dv, err := m.defaults[i-firstDefault](inner)
+				if err != nil {
+					return nil, err
+				}
+				v = dv
+			} else {
+				v = &Undefined{policy: r.env.opts.Undefined, hint: "parameter " + pyRepr(name) + " was not provided", name: name}
+			}
+		}
+		sc.names = append(sc.names, name)
+		sc.vals = append(sc.vals, v)
+	}
+	if len(args) >= nparams {
+		foundCaller = m.explicitCaller
+	}
+	if m.caller && !foundCaller {
+		var cv any
+		if extraKw != nil {
+			if v, ok := extraKw.Get("caller"); ok {
+				cv = v
+				extraKw.Delete("caller")
+			}
+		}
+		if cv == nil {
+			cv = &Undefined{policy: r.env.opts.Undefined, hint: "No caller defined", name: "caller"}
+		}
+		sc.names = append(sc.names, "caller")
+		sc.vals = append(sc.vals, cv)
+	}
+	if m.kwargs {
+		if extraKw == nil {
+			extraKw = &Dict{}
+		}
+		sc.names = append(sc.names, "kwargs")
+		sc.vals = append(sc.vals, extraKw)
+	} else if extraKw.Len() > 0 {
+		if _, ok := extraKw.Get("caller"); ok {
+			return nil, typeErr("macro %s was invoked with two values for the special caller argument. This is most likely a bug.", pyRepr(m.name))
+		}
+		return nil, typeErr("macro %s takes no keyword argument %s", pyRepr(m.name), repr(extraKw.keys[0]))
+	}
+	if m.varargs {
+		var va Tuple
+		if len(args) > nparams {
+			va = append(Tuple{}, args[nparams:]...)
+		} else {
+			va = Tuple{}
+		}
+		sc.names = append(sc.names, "varargs")
+		sc.vals = append(sc.vals, va)
+	} else if len(args) > nparams {
+		return nil, typeErr("macro %s takes not more than %d argument(s)", pyRepr(m.name), nparams)
+	}
+	line, col := 0, 0
+	name := ""
+	if si != nil {
+		line, col = si.lineCol(p)
+		name = si.name
+	}
+	r.stack = append(r.stack, Frame{Name: name, Line: line, Col: col, Macro: m.name})
+	r.depth++
+	var w writer
+	err := m.body(inner, &w)
+	r.depth--
+	r.stack = r.stack[:len(r.stack)-1]
+	if err != nil {
+		if rs, ok := err.(*returnSignal); ok {
+			return rs.v, nil
+		}
+		if err == errBreak || err == errContinue {
+			return nil, nil
+		}
+		if e, ok := err.(*Error); ok && e.Kind != "RecursionError" || ok && len(e.Stack) < 50 {
+			e.Stack = append([]Frame{{Name: name, Line: line, Col: col, Macro: m.name}}, e.Stack...)
+		}
+		return nil, err
+	}
+	return w.b.String(), nil
+}

@@ -1,0 +1,619 @@
+package jinja
+
+// Templates are compiled into a tree of Go closures: every AST node
+// becomes one func that evaluates its children's funcs directly. There is
+// no reflection and no per-node interface dispatch at render time, and
+// every closure that can fail knows its source position.
+
+type evalFn func(s *State) (any, error)
+
+type compiler struct {
+	env  *Env
+	si   *srcInfo
+	tpl  *Template
+	soft bool // inside an if or conditional expression: unknown filters fail late
+
+	macroOf map[*macroStmt]*compiledMacro
+}
+
+func (c *compiler) at(err error, p int) error { return c.si.positioned(err, p) }
+
+func (c *compiler) expr(e expr) evalFn {
+	switch n := e.(type) {
+	case *constExpr:
+		v := n.val
+		return func(*State) (any, error) { return v, nil }
+	case *nameExpr:
+		return c.name(n)
+	case *getattrExpr:
+		return c.getattr(n)
+	case *getitemExpr:
+		return c.getitem(n)
+	case *callExpr:
+		return c.call(n)
+	case *filterExpr:
+		return c.filter(n, nil)
+	case *testExpr:
+		return c.test(n)
+	case *unaryExpr:
+		return c.unary(n)
+	case *binaryExpr:
+		return c.binary(n)
+	case *concatExpr:
+		return c.concat(n)
+	case *compareExpr:
+		return c.compare(n)
+	case *condExpr:
+		return c.cond(n)
+	case *listExpr:
+		items := c.exprs(n.items)
+		return func(s *State) (any, error) {
+			out := make([]any, len(items))
+			for i, f := range items {
+				v, err := f(s)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = v
+			}
+			return &List{Items: out}, nil
+		}
+	case *tupleExpr:
+		items := c.exprs(n.items)
+		return func(s *State) (any, error) {
+			out := make(Tuple, len(items))
+			for i, f := range items {
+				v, err := f(s)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = v
+			}
+			return out, nil
+		}
+	case *dictExpr:
+		keys, vals := c.exprs(n.keys), c.exprs(n.vals)
+		p := n.position()
+		return func(s *State) (any, error) {
+			d := &Dict{}
+			for i := range keys {
+				k, err := keys[i](s)
+				if err != nil {
+					return nil, err
+				}
+				v, err := vals[i](s)
+				if err != nil {
+					return nil, err
+				}
+				if err := d.set(k, v); err != nil {
+					return nil, c.at(err, p)
+				}
+			}
+			return d, nil
+		}
+	case *sliceExpr:
+		start, stop, step := c.optExpr(n.start), c.optExpr(n.stop), c.optExpr(n.step)
+		return func(s *State) (any, error) {
+			var sl sliceVal
+			var err error
+			if sl.start, err = start(s); err != nil {
+				return nil, err
+			}
+			if sl.stop, err = stop(s); err != nil {
+				return nil, err
+			}
+			if sl.step, err = step(s); err != nil {
+				return nil, err
+			}
+			return &sl, nil
+		}
+	case *nsRefExpr:
+		p := n.position()
+		return func(*State) (any, error) {
+			return nil, c.at(newErr("TemplateSyntaxError", "namespace reference in expression"), p)
+		}
+	}
+	panic("jinja: unknown expression node")
+}
+
+func (c *compiler) optExpr(e expr) evalFn {
+	if e == nil {
+		return func(*State) (any, error) { return nil, nil }
+	}
+	return c.expr(e)
+}
+
+func (c *compiler) exprs(es []expr) []evalFn {
+	out := make([]evalFn, len(es))
+	for i, e := range es {
+		out[i] = c.expr(e)
+	}
+	return out
+}
+
+// sliceVal is a[start:stop:step]'s subscript.
+type sliceVal struct{ start, stop, step any }
+
+func (c *compiler) name(n *nameExpr) evalFn {
+	name := n.name
+	return func(s *State) (any, error) {
+		for sc := s.sc; sc != nil; sc = sc.parent {
+			for i, nm := range sc.names {
+				if nm == name {
+					return sc.vals[i], nil
+				}
+			}
+		}
+		if v, ok := s.c.lookup(s.r.env, name); ok {
+			return v, nil
+		}
+		return s.undefinedName(name), nil
+	}
+}
+
+func (c *compiler) getattr(n *getattrExpr) evalFn {
+	obj := c.expr(n.obj)
+	attr := n.attr
+	p := n.position()
+	return func(s *State) (any, error) {
+		o, err := obj(s)
+		if err != nil {
+			return nil, err
+		}
+		v, err := getAttr(s, o, attr)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		return v, nil
+	}
+}
+
+func (c *compiler) getitem(n *getitemExpr) evalFn {
+	obj := c.expr(n.obj)
+	key := c.expr(n.key)
+	p := n.position()
+	return func(s *State) (any, error) {
+		o, err := obj(s)
+		if err != nil {
+			return nil, err
+		}
+		k, err := key(s)
+		if err != nil {
+			return nil, err
+		}
+		v, err := getItem(s, o, k)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		return v, nil
+	}
+}
+
+// argsFn evaluates call arguments.
+type argsFn func(s *State) ([]any, *Dict, error)
+
+func (c *compiler) args(a callArgs, p int) argsFn {
+	if len(a.kwNames) == 0 && a.dynArgs == nil && a.dynKwargs == nil {
+		pos := c.exprs(a.args)
+		switch len(pos) {
+		case 0:
+			return func(*State) ([]any, *Dict, error) { return nil, nil, nil }
+		case 1:
+			f := pos[0]
+			return func(s *State) ([]any, *Dict, error) {
+				v, err := f(s)
+				if err != nil {
+					return nil, nil, err
+				}
+				return []any{v}, nil, nil
+			}
+		}
+		return func(s *State) ([]any, *Dict, error) {
+			out := make([]any, len(pos))
+			for i, f := range pos {
+				v, err := f(s)
+				if err != nil {
+					return nil, nil, err
+				}
+				out[i] = v
+			}
+			return out, nil, nil
+		}
+	}
+	pos := c.exprs(a.args)
+	kwv := c.exprs(a.kwValues)
+	names := a.kwNames
+	dynArgs, dynKwargs := a.dynArgs, a.dynKwargs
+	var da, dk evalFn
+	if dynArgs != nil {
+		da = c.expr(dynArgs)
+	}
+	if dynKwargs != nil {
+		dk = c.expr(dynKwargs)
+	}
+	return func(s *State) ([]any, *Dict, error) {
+		out := make([]any, 0, len(pos))
+		for _, f := range pos {
+			v, err := f(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, v)
+		}
+		var kw *Dict
+		if len(names) > 0 || dk != nil {
+			kw = &Dict{}
+		}
+		for i, f := range kwv {
+			v, err := f(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			kw.keys = append(kw.keys, names[i])
+			kw.vals = append(kw.vals, v)
+		}
+		if da != nil {
+			v, err := da(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			items, err := iterate(v)
+			if err != nil {
+				return nil, nil, c.at(err, p)
+			}
+			out = append(out, items...)
+		}
+		if dk != nil {
+			v, err := dk(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			d, ok := toDict(v)
+			if !ok {
+				return nil, nil, c.at(typeErr("argument after ** must be a mapping, not %s", typeName(v)), p)
+			}
+			for i, k := range d.keys {
+				ks, ok := k.(string)
+				if !ok {
+					return nil, nil, c.at(typeErr("keywords must be strings"), p)
+				}
+				kw.set(ks, d.vals[i])
+			}
+		}
+		return out, kw, nil
+	}
+}
+
+func toDict(v any) (*Dict, bool) {
+	switch x := v.(type) {
+	case *Dict:
+		return x, true
+	case map[string]any:
+		return dictFromMap(x), true
+	}
+	return nil, false
+}
+
+func (c *compiler) call(n *callExpr) evalFn {
+	args := c.args(n.callArgs, n.position())
+	p := n.position()
+	si := c.si
+	if ga, ok := n.fn.(*getattrExpr); ok {
+		// obj.method(...) on builtin types skips making a bound method.
+		obj := c.expr(ga.obj)
+		attr := ga.attr
+		gp := ga.position()
+		return func(s *State) (any, error) {
+			o, err := obj(s)
+			if err != nil {
+				return nil, err
+			}
+			if hasBuiltinMethod(o, attr) {
+				a, kw, err := args(s)
+				if err != nil {
+					return nil, err
+				}
+				v, err := callMethod(s, o, attr, a, kw)
+				if err != nil {
+					return nil, c.at(err, p)
+				}
+				return v, nil
+			}
+			f, err := getAttr(s, o, attr)
+			if err != nil {
+				return nil, c.at(err, gp)
+			}
+			a, kw, err := args(s)
+			if err != nil {
+				return nil, err
+			}
+			s.r.callSi, s.r.callPos = si, p
+			v, err := callValue(s, f, a, kw, si, p)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			return v, nil
+		}
+	}
+	fn := c.expr(n.fn)
+	return func(s *State) (any, error) {
+		f, err := fn(s)
+		if err != nil {
+			return nil, err
+		}
+		a, kw, err := args(s)
+		if err != nil {
+			return nil, err
+		}
+		s.r.callSi, s.r.callPos = si, p
+		v, err := callValue(s, f, a, kw, si, p)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		return v, nil
+	}
+}
+
+// filter compiles a filter application; in filter blocks the input comes
+// from input instead of n.x.
+func (c *compiler) filter(n *filterExpr, input evalFn) evalFn {
+	var x evalFn
+	switch {
+	case input != nil:
+		x = input
+	case n.x != nil:
+		x = c.expr(n.x)
+	default:
+		x = func(*State) (any, error) { return nil, nil }
+	}
+	args := c.args(n.callArgs, n.position())
+	p := n.position()
+	name := n.name
+	f := c.env.lookupFilter(name)
+	if f == nil && !c.soft {
+		panic(parseErr{&Error{Kind: "TemplateAssertionError", Msg: "No filter named " + pyRepr(name) + ".", Name: c.si.name, Line: lineOf(c.si, p), Col: colOf(c.si, p)}})
+	}
+	return func(s *State) (any, error) {
+		ff := f
+		if ff == nil {
+			if ff = s.r.env.lookupFilter(name); ff == nil {
+				return nil, c.at(newErr("TemplateRuntimeError", "No filter named "+pyRepr(name)+" found."), p)
+			}
+		}
+		v, err := x(s)
+		if err != nil {
+			return nil, err
+		}
+		a, kw, err := args(s)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ff(s, v, a, kw)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		return norm(r), nil
+	}
+}
+
+func lineOf(si *srcInfo, p int) int { l, _ := si.lineCol(p); return l }
+func colOf(si *srcInfo, p int) int  { _, c := si.lineCol(p); return c }
+
+func (c *compiler) test(n *testExpr) evalFn {
+	x := c.expr(n.x)
+	args := c.args(n.callArgs, n.position())
+	p := n.position()
+	name := n.name
+	f := c.env.lookupTest(name)
+	if f == nil && !c.soft {
+		panic(parseErr{&Error{Kind: "TemplateAssertionError", Msg: "No test named " + pyRepr(name) + ".", Name: c.si.name, Line: lineOf(c.si, p), Col: colOf(c.si, p)}})
+	}
+	return func(s *State) (any, error) {
+		tf := f
+		if tf == nil {
+			if tf = s.r.env.lookupTest(name); tf == nil {
+				return nil, c.at(newErr("TemplateRuntimeError", "No test named "+pyRepr(name)+" found."), p)
+			}
+		}
+		v, err := x(s)
+		if err != nil {
+			return nil, err
+		}
+		a, kw, err := args(s)
+		if err != nil {
+			return nil, err
+		}
+		if kw.Len() > 0 {
+			// tests take keyword arguments positionally in the order given
+			a = append(a, kw.vals...)
+		}
+		r, err := tf(s, v, a)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		return r, nil
+	}
+}
+
+func (c *compiler) unary(n *unaryExpr) evalFn {
+	x := c.expr(n.x)
+	p := n.position()
+	switch n.op {
+	case "not":
+		return func(s *State) (any, error) {
+			v, err := x(s)
+			if err != nil {
+				return nil, err
+			}
+			b, err := truth(v)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			return !b, nil
+		}
+	case "-":
+		return func(s *State) (any, error) {
+			v, err := x(s)
+			if err != nil {
+				return nil, err
+			}
+			r, err := negate(v)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			return r, nil
+		}
+	}
+	return func(s *State) (any, error) {
+		v, err := x(s)
+		if err != nil {
+			return nil, err
+		}
+		r, err := unaryPlus(v)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		return r, nil
+	}
+}
+
+func (c *compiler) binary(n *binaryExpr) evalFn {
+	l, r := c.expr(n.l), c.expr(n.r)
+	p := n.position()
+	switch n.op {
+	case "and":
+		return func(s *State) (any, error) {
+			a, err := l(s)
+			if err != nil {
+				return nil, err
+			}
+			t, err := truth(a)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			if !t {
+				return a, nil
+			}
+			return r(s)
+		}
+	case "or":
+		return func(s *State) (any, error) {
+			a, err := l(s)
+			if err != nil {
+				return nil, err
+			}
+			t, err := truth(a)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			if t {
+				return a, nil
+			}
+			return r(s)
+		}
+	}
+	op := binOps[n.op]
+	return func(s *State) (any, error) {
+		a, err := l(s)
+		if err != nil {
+			return nil, err
+		}
+		b, err := r(s)
+		if err != nil {
+			return nil, err
+		}
+		v, err := op(a, b)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		return v, nil
+	}
+}
+
+func (c *compiler) concat(n *concatExpr) evalFn {
+	items := c.exprs(n.items)
+	p := n.position()
+	return func(s *State) (any, error) {
+		var buf []byte
+		for _, f := range items {
+			v, err := f(s)
+			if err != nil {
+				return nil, err
+			}
+			if str, ok := v.(string); ok {
+				buf = append(buf, str...)
+				continue
+			}
+			str, err := toStr(v)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			buf = append(buf, str...)
+		}
+		return string(buf), nil
+	}
+}
+
+func (c *compiler) compare(n *compareExpr) evalFn {
+	first := c.expr(n.first)
+	type op struct {
+		f  evalFn
+		op string
+	}
+	ops := make([]op, len(n.ops))
+	for i, o := range n.ops {
+		ops[i] = op{c.expr(o.x), o.op}
+	}
+	p := n.position()
+	return func(s *State) (any, error) {
+		a, err := first(s)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range ops {
+			b, err := o.f(s)
+			if err != nil {
+				return nil, err
+			}
+			ok, err := compareOp2(o.op, a, b)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			if !ok {
+				return false, nil
+			}
+			a = b
+		}
+		return true, nil
+	}
+}
+
+func (c *compiler) cond(n *condExpr) evalFn {
+	saved := c.soft
+	c.soft = true
+	test, then := c.expr(n.test), c.expr(n.then)
+	var els evalFn
+	if n.els != nil {
+		els = c.expr(n.els)
+	}
+	c.soft = saved
+	p := n.position()
+	line := lineOf(c.si, p)
+	return func(s *State) (any, error) {
+		t, err := test(s)
+		if err != nil {
+			return nil, err
+		}
+		b, err := truth(t)
+		if err != nil {
+			return nil, c.at(err, p)
+		}
+		if b {
+			return then(s)
+		}
+		if els == nil {
+			return &Undefined{hint: "the inline if-expression on line " + itoa(line) + " evaluated to false and no else section was defined."}, nil
+		}
+		return els(s)
+	}
+}

@@ -1,0 +1,273 @@
+package jinja
+
+import (
+	"context"
+	"strings"
+	"sync"
+)
+
+// Options configure an Env.
+type Options struct {
+	Undefined     UndefinedPolicy
+	Loader        func(name string) (string, error) // for include/import/from/extends; nil = none
+	MaxRecursion  int                               // macro call depth; 0 means 500
+	MaxIterations int                               // loop iterations per render; 0 means 10,000,000
+}
+
+// Env holds filters, tests and globals. Configure it before rendering:
+// AddGlobal, AddFilter and AddTest must not run concurrently with Parse
+// or Render. Templates it parses may be rendered concurrently.
+type Env struct {
+	opts    Options
+	globals map[string]any
+	filters map[string]FilterFunc
+	tests   map[string]TestFunc
+	loaded  sync.Map // name -> *loadResult, templates the Loader returned
+}
+
+type loadResult struct {
+	once sync.Once
+	t    *Template
+	err  error
+}
+
+// New makes an Env.
+func New(opts Options) *Env {
+	return &Env{opts: opts, globals: map[string]any{}, filters: map[string]FilterFunc{}, tests: map[string]TestFunc{}}
+}
+
+// AddGlobal makes v visible to every template under name.
+func (e *Env) AddGlobal(name string, v any) { e.globals[name] = norm(v) }
+
+// AddFilter adds or replaces a filter.
+func (e *Env) AddFilter(name string, f FilterFunc) { e.filters[name] = f }
+
+// AddTest adds or replaces a test.
+func (e *Env) AddTest(name string, f TestFunc) { e.tests[name] = f }
+
+func (e *Env) lookupFilter(name string) FilterFunc {
+	if f, ok := e.filters[name]; ok {
+		return f
+	}
+	return builtinFilters[name]
+}
+
+func (e *Env) lookupTest(name string) TestFunc {
+	if f, ok := e.tests[name]; ok {
+		return f
+	}
+	return builtinTests[name]
+}
+
+func (e *Env) maxRecursion() int {
+	if e.opts.MaxRecursion > 0 {
+		return e.opts.MaxRecursion
+	}
+	return 500
+}
+
+func (e *Env) maxIterations() int {
+	if e.opts.MaxIterations > 0 {
+		return e.opts.MaxIterations
+	}
+	return 10_000_000
+}
+
+// Template is a parsed, compiled template. It is immutable and safe for
+// concurrent use.
+type Template struct {
+	env    *Env
+	name   string
+	si     *srcInfo
+	body   execFn
+	blocks map[string]*blockFn
+	macros []*Macro
+}
+
+// Macro is a top-level {% macro %} of a template.
+type Macro struct {
+	Name   string
+	Params []string
+	Line   int
+	Col    int
+	tpl    *Template
+	m      *compiledMacro
+}
+
+// Parse parses and compiles a template. name is used in error positions.
+func (e *Env) Parse(name, source string) (*Template, error) {
+	src := normalizeSource(source)
+	body, p, err := parseTemplate(name, src)
+	if err != nil {
+		return nil, err
+	}
+	t := &Template{env: e, name: name, si: newSrcInfo(name, src)}
+	if len(p.blocks) > 0 {
+		t.blocks = map[string]*blockFn{}
+	}
+	c := &compiler{env: e, si: t.si, tpl: t}
+	if len(p.macros) > 0 {
+		c.macroOf = map[*macroStmt]*compiledMacro{}
+	}
+	perr := p.catch(func() {
+		t.body = c.body(body)
+		for name, b := range p.blocks {
+			t.blocks[name] = c.blockFn(b)
+		}
+	})
+	if perr != nil {
+		return nil, perr
+	}
+	for _, ms := range p.macros {
+		l, col := t.si.lineCol(ms.position())
+		t.macros = append(t.macros, &Macro{Name: ms.name, Params: ms.params, Line: l, Col: col, tpl: t, m: c.macroOf[ms]})
+	}
+	return t, nil
+}
+
+// Name is the template's name.
+func (t *Template) Name() string { return t.name }
+
+// Macros returns the top-level macro definitions in source order.
+func (t *Template) Macros() []*Macro { return t.macros }
+
+// Render renders the template with vars.
+func (t *Template) Render(vars map[string]any) (string, error) {
+	return t.RenderContext(context.Background(), vars)
+}
+
+// RenderContext renders the template; ctx is checked in loops and macro calls.
+func (t *Template) RenderContext(ctx context.Context, vars map[string]any) (string, error) {
+	v, w, err := t.render(ctx, vars, false)
+	if err != nil {
+		return "", err
+	}
+	if w == nil {
+		return toStr(v)
+	}
+	return w.b.String(), nil
+}
+
+// RenderNative renders like jinja2.nativetypes: a single output value is
+// returned as is; several are concatenated and parsed as a Python literal
+// when possible, else returned as the string.
+func (t *Template) RenderNative(vars map[string]any) (any, error) {
+	v, w, err := t.render(context.Background(), vars, true)
+	if err != nil {
+		return nil, err
+	}
+	if w == nil {
+		return v, nil
+	}
+	return nativeConcat(w.parts)
+}
+
+func normVars(vars map[string]any) map[string]any {
+	for _, v := range vars {
+		switch v.(type) {
+		case string, int64, float64, bool, nil, *Dict, *List, Func, map[string]any:
+			continue
+		}
+		out := make(map[string]any, len(vars))
+		for k, v := range vars {
+			if l, ok := v.([]any); ok {
+				out[k] = &List{Items: l}
+			} else {
+				out[k] = norm(v)
+			}
+		}
+		return out
+	}
+	return vars
+}
+
+// render runs the template. When a ReturnValue stops it, w is nil and v is
+// the value.
+func (t *Template) render(ctx context.Context, vars map[string]any, native bool) (any, *writer, error) {
+	r := &render{ctx: ctx, env: t.env}
+	c := t.newCtx(normVars(vars))
+	s := &State{r: r, c: c, sc: c.root}
+	w := &writer{native: native}
+	if err := t.run(s, w); err != nil {
+		if rs, ok := err.(*returnSignal); ok {
+			return rs.v, nil, nil
+		}
+		return nil, nil, err
+	}
+	return nil, w, nil
+}
+
+func (t *Template) newCtx(vars map[string]any) *tplCtx {
+	c := &tplCtx{tpl: t, vars: vars, root: &scope{}}
+	if len(t.blocks) > 0 {
+		c.blocks = make(map[string][]*blockFn, len(t.blocks))
+		for name, b := range t.blocks {
+			c.blocks[name] = []*blockFn{b}
+		}
+	}
+	return c
+}
+
+// run executes a template's body, then the templates it extends.
+func (t *Template) run(s *State, w *writer) error {
+	if err := t.body(s, w); err != nil {
+		return err
+	}
+	c := s.c
+	for c.parent != nil {
+		pt := c.parent
+		nc := &tplCtx{tpl: pt, vars: c.vars, globals: c.globals, outer: c.outer, root: c.root, blocks: c.blocks}
+		if err := pt.body(&State{r: s.r, c: nc, sc: nc.root}, w); err != nil {
+			return err
+		}
+		c = nc
+	}
+	return nil
+}
+
+// Call runs the macro with globals resolving the names it does not define
+// itself (how dbt runs a macro in the calling node's context). s is the
+// calling render's state, or nil outside a render. The result is the
+// rendered string, or the value passed to ReturnValue.
+func (m *Macro) Call(s *State, globals func(name string) (any, bool), args []any, kwargs Kwargs) (any, error) {
+	var r *render
+	var si *srcInfo
+	p := 0
+	if s != nil && s.r != nil {
+		r = s.r
+		si, p = r.callSi, r.callPos
+	} else {
+		r = &render{ctx: context.Background(), env: m.tpl.env}
+	}
+	c := &tplCtx{tpl: m.tpl, globals: globals, root: &scope{}}
+	for i, a := range args {
+		args[i] = norm(a)
+	}
+	mv := &macroValue{m: m.m, sc: c.root, c: c}
+	return mv.invoke(&State{r: r, c: c, sc: c.root}, args, kwargs, si, p)
+}
+
+// load returns the template the Loader gives for name, parsed once.
+func (e *Env) load(name string) (*Template, error) {
+	if e.opts.Loader == nil {
+		return nil, &Error{Kind: "TemplateNotFound", Msg: name}
+	}
+	v, _ := e.loaded.LoadOrStore(name, &loadResult{})
+	lr := v.(*loadResult)
+	lr.once.Do(func() {
+		src, err := e.opts.Loader(name)
+		if err != nil {
+			lr.err = &Error{Kind: "TemplateNotFound", Msg: name, Err: err}
+			return
+		}
+		lr.t, lr.err = e.Parse(name, src)
+	})
+	return lr.t, lr.err
+}
+
+func notFound(err error) bool {
+	e, ok := err.(*Error)
+	return ok && e.Kind == "TemplateNotFound"
+}
+
+var _ = strings.TrimSpace

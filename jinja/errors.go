@@ -1,0 +1,140 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Frame is one macro invocation in an error's call chain: the macro that
+// was called and where it was called from.
+type Frame struct {
+	Name  string // template holding the call site
+	Line  int    // 1-based
+	Col   int    // 1-based, in characters
+	Macro string // the macro that was called
+}
+
+// Error is every error Parse and Render return. Kind names the Python
+// exception class Jinja2 raises in the same situation.
+type Error struct {
+	Kind  string
+	Msg   string
+	Name  string
+	Line  int
+	Col   int
+	Stack []Frame // macro call chain, outermost first
+	Err   error   // the error a Go callable returned, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Name)
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(e.Line))
+	b.WriteByte(':')
+	b.WriteString(strconv.Itoa(e.Col))
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if len(e.Stack) > 0 {
+		b.WriteString(" (")
+		for i := len(e.Stack) - 1; i >= 0; i-- {
+			f := e.Stack[i]
+			if i != len(e.Stack)-1 {
+				b.WriteString(" → ")
+			}
+			fmt.Fprintf(&b, "in macro %s called from %s:%d:%d", f.Macro, f.Name, f.Line, f.Col)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// newErr makes an error that does not know its position yet; the code that
+// evaluates the failing node fills it in.
+func newErr(kind, msg string) *Error { return &Error{Kind: kind, Msg: msg} }
+
+func errorf(kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+func typeErr(format string, args ...any) *Error { return errorf("TypeError", format, args...) }
+
+// srcInfo maps byte offsets of one template to line and column.
+type srcInfo struct {
+	name  string
+	src   string
+	lines []int // offset of the start of each line
+}
+
+func newSrcInfo(name, src string) *srcInfo {
+	si := &srcInfo{name: name, src: src, lines: []int{0}}
+	for i := 0; i < len(src); i++ {
+		if src[i] == '\n' {
+			si.lines = append(si.lines, i+1)
+		}
+	}
+	return si
+}
+
+func (si *srcInfo) lineCol(pos int) (int, int) {
+	if pos > len(si.src) {
+		pos = len(si.src)
+	}
+	if pos < 0 {
+		pos = 0
+	}
+	l := sort.Search(len(si.lines), func(i int) bool { return si.lines[i] > pos }) - 1
+	col := utf8.RuneCountInString(si.src[si.lines[l]:pos]) + 1
+	return l + 1, col
+}
+
+func newSyntaxError(name, src string, pos int, msg string) *Error {
+	si := newSrcInfo(name, src)
+	l, c := si.lineCol(pos)
+	return &Error{Kind: "TemplateSyntaxError", Msg: msg, Name: name, Line: l, Col: c}
+}
+
+// returnSignal carries a value out of a macro for ReturnValue.
+type returnSignal struct{ v any }
+
+func (r *returnSignal) Error() string { return "return() called outside of a macro" }
+
+// ReturnValue makes a Go callable's error end the innermost macro
+// invocation with v as its result (dbt's return()). At the top level the
+// render stops; RenderNative yields v and Render yields v as a string.
+func ReturnValue(v any) error { return &returnSignal{v: v} }
+
+// positioned attaches a position to err if it has none yet. Errors that a
+// Go callable returned are wrapped in an *Error of Kind "Error" unless they
+// already are one.
+func (si *srcInfo) positioned(err error, pos int) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		var rs *returnSignal
+		if errors.As(err, &rs) {
+			return err
+		}
+		e = &Error{Kind: "Error", Msg: err.Error(), Err: err}
+	} else if e != err {
+		// a Go callable wrapped one of our errors: keep the outer text
+		if e.Line == 0 {
+			e.Name = si.name
+			e.Line, e.Col = si.lineCol(pos)
+		}
+		return e
+	}
+	if e.Line == 0 {
+		e.Name = si.name
+		e.Line, e.Col = si.lineCol(pos)
+	}
+	return e
+}

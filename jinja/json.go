@@ -1,0 +1,275 @@
+package jinja
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// DecodeJSON parses JSON into template values: objects become *Dict in
+// document order, integers int64, other numbers float64.
+func DecodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	v, err := decodeValue(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, &Error{Kind: "ValueError", Msg: "Extra data after JSON value"}
+	}
+	return v, nil
+}
+
+func decodeValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			d := &Dict{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				d.set(kt.(string), v)
+			}
+			_, err := dec.Token()
+			return d, err
+		case '[':
+			l := &List{Items: []any{}}
+			for dec.More() {
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				l.Items = append(l.Items, v)
+			}
+			_, err := dec.Token()
+			return l, err
+		}
+	case json.Number:
+		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return i, nil
+		}
+		if b, ok := new(big.Int).SetString(string(t), 10); ok {
+			return b, nil
+		}
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err != nil && !strings.ContainsAny(string(t), ".eE") {
+			return f, nil // too big for int64: Python would keep it exact
+		}
+		return f, nil
+	case string, bool, nil:
+		return t, nil
+	}
+	return nil, &Error{Kind: "ValueError", Msg: "unexpected JSON token"}
+}
+
+// htmlSafeJSON is Jinja2's htmlsafe_json_dumps with json.dumps(sort_keys=True).
+func htmlSafeJSON(v any, indent any) (string, error) {
+	var b strings.Builder
+	ind := ""
+	hasIndent := false
+	if indent != nil {
+		hasIndent = true
+		if s, ok := indent.(string); ok {
+			ind = s
+		} else if n, ok := indexInt(indent); ok {
+			ind = strings.Repeat(" ", int(n))
+		}
+	}
+	if err := writeJSON(&b, v, hasIndent, ind, 0); err != nil {
+		return "", err
+	}
+	r := strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`, "'", `\u0027`)
+	return r.Replace(b.String()), nil
+}
+
+func jsonString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			if r < 0x20 || r > 0x7e {
+				if r > 0xffff {
+					r1, r2 := utf16.EncodeRune(r)
+					b.WriteString(`\u` + hex4(int(r1)) + `\u` + hex4(int(r2)))
+				} else if r == utf8.RuneError {
+					b.WriteString(`\ufffd`)
+				} else {
+					b.WriteString(`\u` + hex4(int(r)))
+				}
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+}
+
+func hex4(n int) string {
+	s := strconv.FormatInt(int64(n), 16)
+	return strings.Repeat("0", 4-len(s)) + s
+}
+
+func jsonFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return floatRepr(f)
+}
+
+func jsonKey(k any) (string, error) {
+	switch x := k.(type) {
+	case string:
+		return x, nil
+	case Markup:
+		return string(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		return jsonFloat(x), nil
+	case bool:
+		if x {
+			return "true", nil
+		}
+		return "false", nil
+	case nil:
+		return "null", nil
+	}
+	return "", typeErr("keys must be str, int, float, bool or None, not %s", typeName(k))
+}
+
+func writeJSON(b *strings.Builder, v any, hasIndent bool, ind string, depth int) error {
+	nl := func(d int) {
+		if hasIndent {
+			b.WriteByte('\n')
+			b.WriteString(strings.Repeat(ind, d))
+		}
+	}
+	itemSep := ", "
+	if hasIndent {
+		itemSep = ","
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case *big.Int:
+		b.WriteString(x.String())
+	case float64:
+		b.WriteString(jsonFloat(x))
+	case string:
+		jsonString(b, x)
+	case Markup:
+		jsonString(b, string(x))
+	case *List, []any, Tuple:
+		items, _ := seqItems(x)
+		if len(items) == 0 {
+			b.WriteString("[]")
+			return nil
+		}
+		b.WriteByte('[')
+		for i, it := range items {
+			if i > 0 {
+				b.WriteString(itemSep)
+			}
+			nl(depth + 1)
+			if err := writeJSON(b, it, hasIndent, ind, depth+1); err != nil {
+				return err
+			}
+		}
+		nl(depth)
+		b.WriteByte(']')
+	case *Dict, map[string]any:
+		d, _ := toDict(x)
+		if d.Len() == 0 {
+			b.WriteString("{}")
+			return nil
+		}
+		keys, vals := d.Keys(), d.Values()
+		idx := make([]int, len(keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		var serr error
+		sortInts(idx, func(a, c int) bool {
+			r, err := compare(keys[a], keys[c], "<")
+			if err != nil && serr == nil {
+				serr = err
+			}
+			return r < 0
+		})
+		if serr != nil {
+			return serr
+		}
+		b.WriteByte('{')
+		for n, i := range idx {
+			if n > 0 {
+				b.WriteString(itemSep)
+			}
+			nl(depth + 1)
+			k, err := jsonKey(keys[i])
+			if err != nil {
+				return err
+			}
+			jsonString(b, k)
+			b.WriteString(": ")
+			if err := writeJSON(b, vals[i], hasIndent, ind, depth+1); err != nil {
+				return err
+			}
+		}
+		nl(depth)
+		b.WriteByte('}')
+	case *dictView:
+		return writeJSON(b, &List{Items: x.items}, hasIndent, ind, depth)
+	case *Undefined:
+		if x.policy == Strict {
+			return x.err()
+		}
+		return typeErr("Object of type Undefined is not JSON serializable")
+	default:
+		return typeErr("Object of type %s is not JSON serializable", typeName(v))
+	}
+	return nil
+}

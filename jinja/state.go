@@ -1,0 +1,178 @@
+package jinja
+
+import (
+	"context"
+	"strings"
+)
+
+// render is the mutable state of one Render call, shared by every frame.
+type render struct {
+	ctx        context.Context
+	env        *Env
+	iterations int
+	depth      int
+	stack      []Frame
+	callSi     *srcInfo // where the innermost call expression is, for Macro.Call
+	callPos    int
+}
+
+// tplCtx is Jinja2's Context: the names a template (or a macro called
+// from Go) resolves after its local scopes.
+type tplCtx struct {
+	tpl      *Template
+	vars     map[string]any                // render variables
+	globals  func(name string) (any, bool) // an embedder's globals (Macro.Call)
+	outer    *State                        // include "with context": the includer's names
+	root     *scope                        // template-level assignments
+	blocks   map[string][]*blockFn         // block overrides, most derived first
+	parent   *Template                     // set by {% extends %}
+	exported bool
+}
+
+// scope holds the names assigned in one Jinja2 scope.
+type scope struct {
+	parent *scope
+	names  []string
+	vals   []any
+}
+
+func (sc *scope) set(name string, v any) {
+	for i, n := range sc.names {
+		if n == name {
+			sc.vals[i] = v
+			return
+		}
+	}
+	sc.names = append(sc.names, name)
+	sc.vals = append(sc.vals, v)
+}
+
+func (sc *scope) get(name string) (any, bool) {
+	for i, n := range sc.names {
+		if n == name {
+			return sc.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+// State is what a Go callable sees of the render that calls it.
+type State struct {
+	r  *render
+	c  *tplCtx
+	sc *scope
+}
+
+// Context returns the render's context.Context.
+func (s *State) Context() context.Context {
+	if s == nil || s.r == nil || s.r.ctx == nil {
+		return context.Background()
+	}
+	return s.r.ctx
+}
+
+// Lookup resolves a name the way the template would at this point.
+func (s *State) Lookup(name string) (any, bool) {
+	if s == nil {
+		return nil, false
+	}
+	return s.lookup(name)
+}
+
+// CallStack returns the chain of macro calls, outermost first.
+func (s *State) CallStack() []Frame {
+	if s == nil || s.r == nil {
+		return nil
+	}
+	return append([]Frame(nil), s.r.stack...)
+}
+
+func (s *State) lookup(name string) (any, bool) {
+	for sc := s.sc; sc != nil; sc = sc.parent {
+		for i, n := range sc.names {
+			if n == name {
+				return sc.vals[i], true
+			}
+		}
+	}
+	return s.c.lookup(s.r.env, name)
+}
+
+func (c *tplCtx) lookup(env *Env, name string) (any, bool) {
+	if c.vars != nil {
+		if v, ok := c.vars[name]; ok {
+			return v, true
+		}
+	}
+	if c.globals != nil {
+		if v, ok := c.globals(name); ok {
+			return norm(v), true
+		}
+	}
+	if c.outer != nil {
+		if v, ok := c.outer.lookup(name); ok {
+			return v, true
+		}
+	}
+	if name == "self" && c.blocks != nil {
+		return &blockRef{c: c}, true
+	}
+	if v, ok := env.globals[name]; ok {
+		return v, true
+	}
+	if v, ok := builtinGlobals[name]; ok {
+		return v, true
+	}
+	return nil, false
+}
+
+func (s *State) undefinedName(name string) *Undefined {
+	return &Undefined{policy: s.r.env.opts.Undefined, name: name}
+}
+
+func (s *State) undef(hint string) *Undefined {
+	return &Undefined{policy: s.r.env.opts.Undefined, hint: hint}
+}
+
+func (s *State) child() *State {
+	return &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
+}
+
+// writer collects output. In native mode (RenderNative at the top level)
+// it keeps the values themselves.
+type writer struct {
+	b      strings.Builder
+	native bool
+	parts  []any
+}
+
+func (w *writer) str(s string) {
+	if w.native {
+		w.parts = append(w.parts, s)
+		return
+	}
+	w.b.WriteString(s)
+}
+
+func (w *writer) value(v any) error {
+	if w.native {
+		if u, ok := v.(*Undefined); ok {
+			if u.policy == Strict {
+				return u.err()
+			}
+		}
+		w.parts = append(w.parts, v)
+		return nil
+	}
+	switch x := v.(type) {
+	case string:
+		w.b.WriteString(x)
+		return nil
+	}
+	s, err := toStr(v)
+	if err != nil {
+		return err
+	}
+	w.b.WriteString(s)
+	return nil
+}

@@ -1,0 +1,529 @@
+package jinja
+
+import (
+	"errors"
+	"strconv"
+)
+
+type execFn func(s *State, w *writer) error
+
+var (
+	errBreak    = errors.New("break")
+	errContinue = errors.New("continue")
+)
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func (c *compiler) body(body []stmt) execFn {
+	fns := make([]execFn, 0, len(body))
+	for _, st := range body {
+		if f := c.stmt(st); f != nil {
+			fns = append(fns, f)
+		}
+	}
+	switch len(fns) {
+	case 0:
+		return func(*State, *writer) error { return nil }
+	case 1:
+		return fns[0]
+	}
+	return func(s *State, w *writer) error {
+		for _, f := range fns {
+			if err := f(s, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// hard compiles a body in a new frame, where unknown filters fail at parse time.
+func (c *compiler) hard(body []stmt) execFn {
+	saved := c.soft
+	c.soft = false
+	f := c.body(body)
+	c.soft = saved
+	return f
+}
+
+func (c *compiler) stmt(st stmt) execFn {
+	switch n := st.(type) {
+	case *dataStmt:
+		text := n.text
+		return func(s *State, w *writer) error {
+			if s.c.parent != nil {
+				return nil
+			}
+			w.str(text)
+			return nil
+		}
+	case *outputStmt:
+		x := c.expr(n.x)
+		p := n.position()
+		return func(s *State, w *writer) error {
+			if s.c.parent != nil {
+				return nil
+			}
+			v, err := x(s)
+			if err != nil {
+				return err
+			}
+			if err := w.value(v); err != nil {
+				return c.at(err, p)
+			}
+			return nil
+		}
+	case *scopeStmt:
+		return c.body(n.body)
+	case *ifStmt:
+		return c.ifStmt(n)
+	case *forStmt:
+		return c.forStmt(n)
+	case *setStmt:
+		x := c.expr(n.x)
+		assign := c.assign(n.target)
+		return func(s *State, w *writer) error {
+			v, err := x(s)
+			if err != nil {
+				return err
+			}
+			return assign(s, v)
+		}
+	case *setBlockStmt:
+		body := c.hard(n.body)
+		assign := c.assign(n.target)
+		var filter evalFn
+		var bodyVal any
+		_ = bodyVal
+		if n.filter != nil {
+			filter = c.filterChain(n.filter)
+		}
+		return func(s *State, w *writer) error {
+			var bw writer
+			if err := body(s.child(), &bw); err != nil {
+				return err
+			}
+			var v any = bw.b.String()
+			if filter != nil {
+				fs := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc, names: []string{"\x00input"}, vals: []any{v}}}
+				var err error
+				if v, err = filter(fs); err != nil {
+					return err
+				}
+			}
+			return assign(s, v)
+		}
+	case *macroStmt:
+		m := c.macro(n)
+		name := n.name
+		return func(s *State, w *writer) error {
+			s.sc.set(name, &macroValue{m: m, sc: s.sc, c: s.c})
+			return nil
+		}
+	case *callBlockStmt:
+		return c.callBlock(n)
+	case *filterBlockStmt:
+		body := c.hard(n.body)
+		filter := c.filterChain(n.filter)
+		return func(s *State, w *writer) error {
+			var bw writer
+			if err := body(s.child(), &bw); err != nil {
+				return err
+			}
+			fs := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc, names: []string{"\x00input"}, vals: []any{bw.b.String()}}}
+			v, err := filter(fs)
+			if err != nil {
+				return err
+			}
+			if s.c.parent != nil {
+				return nil
+			}
+			return w.value(v)
+		}
+	case *withStmt:
+		vals := c.exprs(n.values)
+		assigns := make([]func(*State, any) error, len(n.targets))
+		for i, t := range n.targets {
+			assigns[i] = c.assign(t)
+		}
+		body := c.hard(n.body)
+		return func(s *State, w *writer) error {
+			vs := make([]any, len(vals))
+			for i, f := range vals {
+				v, err := f(s)
+				if err != nil {
+					return err
+				}
+				vs[i] = v
+			}
+			inner := s.child()
+			for i, a := range assigns {
+				if err := a(inner, vs[i]); err != nil {
+					return err
+				}
+			}
+			return body(inner, w)
+		}
+	case *doStmt:
+		x := c.expr(n.x)
+		return func(s *State, w *writer) error {
+			_, err := x(s)
+			return err
+		}
+	case *breakStmt:
+		return func(*State, *writer) error { return errBreak }
+	case *continueStmt:
+		return func(*State, *writer) error { return errContinue }
+	case *includeStmt:
+		return c.include(n)
+	case *importStmt:
+		return c.importStmt(n)
+	case *fromImportStmt:
+		return c.fromImport(n)
+	case *extendsStmt:
+		return c.extends(n)
+	case *blockStmt:
+		return c.block(n)
+	}
+	panic("jinja: unknown statement node")
+}
+
+// filterChain compiles the filters of a filter block or {% set x | f %};
+// the innermost one reads its input from the "\x00input" slot.
+func (c *compiler) filterChain(f *filterExpr) evalFn {
+	if inner, ok := f.x.(*filterExpr); ok && inner != nil {
+		in := c.filterChain(inner)
+		return c.filter(f, in)
+	}
+	return c.filter(f, func(s *State) (any, error) { return s.sc.vals[0], nil })
+}
+
+func (c *compiler) ifStmt(n *ifStmt) execFn {
+	saved := c.soft
+	c.soft = true
+	test := c.expr(n.test)
+	body := c.body(n.body)
+	els := c.body(n.els)
+	c.soft = saved
+	p := n.test.position()
+	return func(s *State, w *writer) error {
+		v, err := test(s)
+		if err != nil {
+			return err
+		}
+		b, err := truth(v)
+		if err != nil {
+			return c.at(err, p)
+		}
+		if b {
+			return body(s, w)
+		}
+		return els(s, w)
+	}
+}
+
+// assign compiles an assignment to a name, a tuple of names or ns.attr.
+func (c *compiler) assign(target expr) func(*State, any) error {
+	switch t := target.(type) {
+	case *nameExpr:
+		name := t.name
+		return func(s *State, v any) error {
+			s.sc.set(name, v)
+			return nil
+		}
+	case *nsRefExpr:
+		name, attr := t.name, t.attr
+		p := t.position()
+		return func(s *State, v any) error {
+			ns, _ := s.lookup(name)
+			n, ok := ns.(*Namespace)
+			if !ok {
+				return c.at(newErr("TemplateRuntimeError", "cannot assign attribute on non-namespace object"), p)
+			}
+			n.d.set(attr, v)
+			return nil
+		}
+	case *tupleExpr:
+		subs := make([]func(*State, any) error, len(t.items))
+		for i, it := range t.items {
+			subs[i] = c.assign(it)
+		}
+		p := t.position()
+		return func(s *State, v any) error {
+			items, err := unpack(v, len(subs))
+			if err != nil {
+				return c.at(err, p)
+			}
+			for i, f := range subs {
+				if err := f(s, items[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	panic("jinja: bad assignment target")
+}
+
+func unpack(v any, n int) ([]any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		if u, ok := v.(*Undefined); ok {
+			return nil, u.err()
+		}
+		return nil, typeErr("cannot unpack non-iterable %s object", typeName(v))
+	}
+	if len(items) < n {
+		return nil, errorf("ValueError", "not enough values to unpack (expected %d, got %d)", n, len(items))
+	}
+	if len(items) > n {
+		return nil, errorf("ValueError", "too many values to unpack (expected %d)", n)
+	}
+	return items, nil
+}
+
+func (c *compiler) forStmt(n *forStmt) execFn {
+	iter := c.expr(n.iter)
+	assign := c.assign(n.target)
+	saved := c.soft
+	c.soft = false
+	var test evalFn
+	if n.test != nil {
+		test = c.expr(n.test)
+	}
+	body := c.body(n.body)
+	c.soft = saved
+	els := c.body(n.els)
+	p := n.position()
+	ip := n.iter.position()
+	usesLoop := false
+	walkNames(n.body, func(name string) {
+		if name == "loop" {
+			usesLoop = true
+		}
+	})
+	if n.test != nil {
+		walkExprNames(n.test, func(name string) {
+			if name == "loop" {
+				usesLoop = true
+			}
+		})
+	}
+	if n.recursive {
+		usesLoop = true
+	}
+	fresh := capturesScope(n.body) || usesLoop
+	recursive := n.recursive
+	var run func(s *State, w *writer, v any, depth int) error
+	run = func(s *State, w *writer, v any, depth int) error {
+		items, err := iterate(v)
+		if err != nil {
+			return c.at(err, ip)
+		}
+		if test != nil {
+			kept := make([]any, 0, len(items))
+			ts := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
+			for _, it := range items {
+				ts.sc.names, ts.sc.vals = ts.sc.names[:0], ts.sc.vals[:0]
+				if err := assign(ts, it); err != nil {
+					return err
+				}
+				tv, err := test(ts)
+				if err != nil {
+					return err
+				}
+				b, err := truth(tv)
+				if err != nil {
+					return c.at(err, p)
+				}
+				if b {
+					kept = append(kept, it)
+				}
+			}
+			items = kept
+		}
+		var lc *loopCtx
+		if usesLoop {
+			lc = &loopCtx{items: items, depth: depth, s: s}
+			if recursive {
+				lc.recurse = func(v any) (any, error) {
+					var bw writer
+					if err := run(s, &bw, v, depth+1); err != nil {
+						return nil, err
+					}
+					return bw.b.String(), nil
+				}
+			}
+		}
+		inner := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
+		r := s.r
+		iterated := false
+		for i, it := range items {
+			r.iterations++
+			if r.iterations > r.env.maxIterations() {
+				return c.at(errorf("TemplateRuntimeError", "loop iteration limit of %d exceeded", r.env.maxIterations()), p)
+			}
+			if r.iterations&255 == 0 && r.ctx != nil {
+				if err := r.ctx.Err(); err != nil {
+					return c.at(&Error{Kind: "Canceled", Msg: err.Error(), Err: err}, p)
+				}
+			}
+			if fresh && i > 0 {
+				inner = &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
+			} else {
+				inner.sc.names, inner.sc.vals = inner.sc.names[:0], inner.sc.vals[:0]
+			}
+			if lc != nil {
+				lc.index = i
+				inner.sc.names = append(inner.sc.names, "loop")
+				inner.sc.vals = append(inner.sc.vals, lc)
+			}
+			if err := assign(inner, it); err != nil {
+				return err
+			}
+			if err := body(inner, w); err != nil {
+				if err == errBreak {
+					break
+				}
+				if err == errContinue {
+					continue
+				}
+				return err
+			}
+			iterated = true
+		}
+		if !iterated {
+			return els(s, w)
+		}
+		return nil
+	}
+	return func(s *State, w *writer) error {
+		v, err := iter(s)
+		if err != nil {
+			return err
+		}
+		return run(s, w, v, 1)
+	}
+}
+
+// loopCtx is the loop variable inside a for loop.
+type loopCtx struct {
+	items    []any
+	index    int
+	depth    int
+	s        *State
+	recurse  func(v any) (any, error)
+	lastSeen []any
+	changed  bool
+}
+
+func (l *loopCtx) attr(s *State, name string) (any, bool) {
+	n := len(l.items)
+	switch name {
+	case "index":
+		return int64(l.index + 1), true
+	case "index0":
+		return int64(l.index), true
+	case "revindex":
+		return int64(n - l.index), true
+	case "revindex0":
+		return int64(n - l.index - 1), true
+	case "first":
+		return l.index == 0, true
+	case "last":
+		return l.index == n-1, true
+	case "length":
+		return int64(n), true
+	case "depth":
+		return int64(l.depth), true
+	case "depth0":
+		return int64(l.depth - 1), true
+	case "previtem":
+		if l.index == 0 {
+			return s.undef("there is no previous item"), true
+		}
+		return l.items[l.index-1], true
+	case "nextitem":
+		if l.index >= n-1 {
+			return s.undef("there is no next item"), true
+		}
+		return l.items[l.index+1], true
+	case "cycle":
+		return Func(func(s *State, args []any, kw Kwargs) (any, error) {
+			if len(args) == 0 {
+				return nil, typeErr("no items for cycling given")
+			}
+			return args[l.index%len(args)], nil
+		}), true
+	case "changed":
+		return Func(func(s *State, args []any, kw Kwargs) (any, error) {
+			vals := Tuple(args)
+			if l.lastSeen == nil || !equal(Tuple(l.lastSeen), vals) {
+				l.lastSeen = append([]any{}, args...)
+				return true, nil
+			}
+			return false, nil
+		}), true
+	}
+	return nil, false
+}
+
+func (c *compiler) macro(n *macroStmt) *compiledMacro {
+	m := &compiledMacro{
+		name:    n.name,
+		params:  n.params,
+		pos:     n.position(),
+		si:      c.si,
+		caller:  n.usesCaller,
+		varargs: n.usesVarargs,
+		kwargs:  n.usesKwargs,
+	}
+	saved := c.soft
+	c.soft = false
+	m.defaults = c.exprs(n.defaults)
+	m.body = c.body(n.body)
+	c.soft = saved
+	if c.macroOf != nil {
+		c.macroOf[n] = m
+	}
+	for _, p := range n.params {
+		if p == "caller" {
+			m.explicitCaller = true
+		}
+	}
+	return m
+}
+
+func (c *compiler) callBlock(n *callBlockStmt) execFn {
+	caller := c.macro(n.caller)
+	call := n.call
+	fn := c.expr(call.fn)
+	args := c.args(call.callArgs, call.position())
+	p := call.position()
+	si := c.si
+	return func(s *State, w *writer) error {
+		f, err := fn(s)
+		if err != nil {
+			return err
+		}
+		a, kw, err := args(s)
+		if err != nil {
+			return err
+		}
+		if kw == nil {
+			kw = &Dict{}
+		} else {
+			kw = kw.copy()
+		}
+		kw.set("caller", &macroValue{m: caller, sc: s.sc, c: s.c})
+		s.r.callSi, s.r.callPos = si, p
+		v, err := callValue(s, f, a, kw, si, p)
+		if err != nil {
+			return c.at(err, p)
+		}
+		if s.c.parent != nil {
+			return nil
+		}
+		return w.value(v)
+	}
+}

@@ -1,0 +1,170 @@
+package jinja
+
+// walkNames calls f for every name a statement list loads (assignment
+// targets are not loads), the way Jinja2's find_undeclared does; like it,
+// it does not look inside {% block %} bodies.
+func walkNames(body []stmt, f func(string)) {
+	for _, s := range body {
+		walkStmtNames(s, f)
+	}
+}
+
+func walkStmtNames(s stmt, f func(string)) {
+	x := func(e expr) { walkExprNames(e, f) }
+	switch n := s.(type) {
+	case *outputStmt:
+		x(n.x)
+	case *ifStmt:
+		x(n.test)
+		walkNames(n.body, f)
+		walkNames(n.els, f)
+	case *forStmt:
+		x(n.iter)
+		x(n.test)
+		walkNames(n.body, f)
+		walkNames(n.els, f)
+	case *setStmt:
+		x(n.x)
+		if ns, ok := n.target.(*nsRefExpr); ok {
+			f(ns.name)
+		}
+	case *setBlockStmt:
+		if n.filter != nil {
+			x(n.filter)
+		}
+		walkNames(n.body, f)
+	case *macroStmt:
+		for _, d := range n.defaults {
+			x(d)
+		}
+		walkNames(n.body, f)
+	case *callBlockStmt:
+		x(n.call)
+		walkStmtNames(n.caller, f)
+	case *filterBlockStmt:
+		x(n.filter)
+		walkNames(n.body, f)
+	case *withStmt:
+		for _, v := range n.values {
+			x(v)
+		}
+		walkNames(n.body, f)
+	case *doStmt:
+		x(n.x)
+	case *includeStmt:
+		x(n.template)
+	case *importStmt:
+		x(n.template)
+	case *fromImportStmt:
+		x(n.template)
+	case *extendsStmt:
+		x(n.template)
+	case *scopeStmt:
+		walkNames(n.body, f)
+	}
+}
+
+func walkExprNames(e expr, f func(string)) {
+	if e == nil {
+		return
+	}
+	x := func(e expr) { walkExprNames(e, f) }
+	args := func(a callArgs) {
+		for _, v := range a.args {
+			x(v)
+		}
+		for _, v := range a.kwValues {
+			x(v)
+		}
+		x(a.dynArgs)
+		x(a.dynKwargs)
+	}
+	switch n := e.(type) {
+	case *nameExpr:
+		f(n.name)
+	case *getattrExpr:
+		x(n.obj)
+	case *getitemExpr:
+		x(n.obj)
+		x(n.key)
+	case *sliceExpr:
+		x(n.start)
+		x(n.stop)
+		x(n.step)
+	case *callExpr:
+		x(n.fn)
+		args(n.callArgs)
+	case *filterExpr:
+		x(n.x)
+		args(n.callArgs)
+	case *testExpr:
+		x(n.x)
+		args(n.callArgs)
+	case *unaryExpr:
+		x(n.x)
+	case *binaryExpr:
+		x(n.l)
+		x(n.r)
+	case *concatExpr:
+		for _, it := range n.items {
+			x(it)
+		}
+	case *compareExpr:
+		x(n.first)
+		for _, op := range n.ops {
+			x(op.x)
+		}
+	case *condExpr:
+		x(n.test)
+		x(n.then)
+		x(n.els)
+	case *listExpr:
+		for _, it := range n.items {
+			x(it)
+		}
+	case *tupleExpr:
+		for _, it := range n.items {
+			x(it)
+		}
+	case *dictExpr:
+		for i := range n.keys {
+			x(n.keys[i])
+			x(n.vals[i])
+		}
+	}
+}
+
+// capturesScope reports whether a body defines a macro or call block,
+// whose closures keep a reference to the scope they are defined in.
+func capturesScope(body []stmt) bool {
+	found := false
+	var visit func([]stmt)
+	visit = func(b []stmt) {
+		for _, s := range b {
+			switch n := s.(type) {
+			case *macroStmt, *callBlockStmt:
+				found = true
+			case *ifStmt:
+				visit(n.body)
+				visit(n.els)
+			case *forStmt:
+				visit(n.body)
+				visit(n.els)
+			case *withStmt:
+				visit(n.body)
+			case *setBlockStmt:
+				visit(n.body)
+			case *filterBlockStmt:
+				visit(n.body)
+			case *scopeStmt:
+				visit(n.body)
+			case *blockStmt:
+				if n.scoped {
+					visit(n.body)
+				}
+			}
+		}
+	}
+	visit(body)
+	return found
+}
