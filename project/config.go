@@ -53,12 +53,12 @@ func toStringList(v any) []string {
 			if s, ok := x.(string); ok {
 				out = append(out, s)
 			} else {
-				out = append(out, pyRepr(x, false))
+				out = append(out, pyStr(x))
 			}
 		}
 		return out
 	}
-	return []string{pyRepr(v, false)}
+	return []string{pyStr(v)}
 }
 
 func toAnyList(v any) []any {
@@ -307,4 +307,48 @@ func (l *loader) parseConfigTree(file string, n *yaml.Node, keypath []string) *C
 		t.Children[p.Key] = child
 	}
 	return t
+}
+
+// valuesEqual is Python's == on plain YAML values (1 == 1.0 == True).
+func valuesEqual(a, b any) bool {
+	if fa, ok := toFloat(a); ok {
+		if fb, ok := toFloat(b); ok {
+			return fa == fb
+		}
+		return false
+	}
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		bs, ok := b.(string)
+		return ok && a == bs
+	case []any:
+		bl, ok := b.([]any)
+		if !ok || len(a) != len(bl) {
+			return false
+		}
+		for i := range a {
+			if !valuesEqual(a[i], bl[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func toFloat(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int:
+		return float64(v), true
+	case float64:
+		return v, true
+	case bool:
+		if v {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
 }

@@ -206,7 +206,7 @@ func (l *loader) parseProjectConfig(root *yaml.Node) *ProjectConfig {
 		case "config-version":
 			if i, ok := v.(int); !ok || i != 2 {
 				l.diags.Add(diag.Errorf(file, posOf(p.Val), "set config-version: 2 or remove the key",
-					"invalid config-version %v: only version 2 is supported", pyRepr(v, false)))
+					"invalid config-version %v: only version 2 is supported", pyStr(v)))
 			}
 		case "profile":
 			if v != nil {

@@ -1,0 +1,41 @@
+package jinja
+
+import "context"
+
+// What an embedder needs beyond parsing and rendering: Python's str() and
+// bool() of template values, calling a template value (a caller, a macro
+// a template passed in) from Go, and the raw output values of a render for
+// an embedder that concatenates them its own way (dbt's
+// quoted_native_concat differs from jinja2.nativetypes).
+
+// Str is Python's str(v), as a template prints v.
+func Str(v any) (string, error) { return toStr(norm(v)) }
+
+// Truth is Python's bool(v), as {% if v %} tests it.
+func Truth(v any) (bool, error) { return truth(norm(v)) }
+
+// Call calls f, any callable template value (a macro, the caller of a
+// {% call %} block, a Func), from a Go callable running in s's render.
+func (s *State) Call(f any, args []any, kwargs Kwargs) (any, error) {
+	if s == nil || s.r == nil {
+		return nil, newErr("RuntimeError", "Call needs the State of a render")
+	}
+	for i, a := range args {
+		args[i] = norm(a)
+	}
+	return callValue(s, f, args, kwargs, s.r.callSi, s.r.callPos)
+}
+
+// RenderParts renders the template and returns what it output, in order:
+// template text as strings and the value of every {{ expression }} as it
+// is. A render stopped by ReturnValue yields that one value.
+func (t *Template) RenderParts(ctx context.Context, vars map[string]any) ([]any, error) {
+	v, w, err := t.render(ctx, vars, true)
+	if err != nil {
+		return nil, err
+	}
+	if w == nil {
+		return []any{v}, nil
+	}
+	return w.parts, nil
+}
