@@ -251,7 +251,7 @@ func (m *Manifest) renderWith(ctx context.Context, tmpl string, node *Node, extr
 	st := m.engine.newState(m, node, true)
 	st.ctx = ctx
 	for k, v := range extra {
-		st.root.Set(k, v)
+		st.names[k] = templateValue(v)
 	}
 	out, err := st.renderString(tmpl)
 	if err != nil {
@@ -259,12 +259,12 @@ func (m *Manifest) renderWith(ctx context.Context, tmpl string, node *Node, extr
 		if node != nil {
 			file = node.OriginalFilePath
 		}
-		if st.fatal != nil {
-			if je, ok := st.fatal.(*jinjaError); ok {
-				return "", diag.Errorf(file, diag.Pos{}, je.hint, "%s", je.msg)
-			}
+		d := m.engine.errorDiag("<string>", 0, err)
+		d.File = file
+		if d.Pos.Line > 0 && file != "" {
+			d.Pos = diag.Pos{} // the line is the hook's, not the file's
 		}
-		return "", diag.Errorf(file, diag.Pos{}, "", "%s", cleanGonjaMessage(err.Error()))
+		return "", d
 	}
 	return out, nil
 }

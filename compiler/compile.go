@@ -202,7 +202,13 @@ func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[str
 	st.ctx = ctx
 	v, err := st.invoke(name, nil, args)
 	if err != nil {
-		return nil, diag.Errorf(def.meta.OriginalFilePath, diag.Pos{Line: def.meta.Line}, "", "in macro %s: %v", name, err)
+		d := m.engine.errorDiag(def.meta.OriginalFilePath, 0, err)
+		if d.Pos.Line == 0 {
+			d.Pos = diag.Pos{Line: def.meta.Line}
+		}
+		d.File = def.meta.OriginalFilePath
+		d.Summary = "in macro " + name + ": " + d.Summary
+		return nil, d
 	}
 	return toGo(v), nil
 }

@@ -4,23 +4,17 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/nikolalohinski/gonja/v2/exec"
-
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/secrets"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
-
-// jfn is the shape of every function elt puts into the Jinja context: it
-// receives the evaluator (to find the render state) and the raw arguments.
-type jfn = func(*exec.Evaluator, *exec.VarArgs) *exec.Value
 
 // renderState is everything one render of one node needs and captures.
 // A render runs on one goroutine; states are never shared.
@@ -29,7 +23,7 @@ type renderState struct {
 	m       *Manifest
 	node    *Node // nil for CallMacro
 	execute bool
-	root    *exec.Context
+	names   map[string]any  // the node's own names: this, model, config, execute...
 	ctx     context.Context // for run_query and statement
 
 	// Set by RenderBatch: the batch window (refs and sources with an
@@ -47,26 +41,20 @@ type renderState struct {
 	macros   []string
 	macroSet map[string]bool
 
-	fatal    error // the first error raised by an elt builtin, with its message intact
 	warnings diag.List
-	depth    int
 }
 
 // jinjaError is an error raised by an elt builtin (unknown ref, missing var,
 // raise_compiler_error); the render reports it with the node's file:line.
 type jinjaError struct {
 	msg, hint string
-	line      int // 0: take the line from gonja's message
+	line      int // 0: the line of the call, from the engine
 }
 
 func (e *jinjaError) Error() string { return e.msg }
 
-func (st *renderState) fail(line int, hint, format string, args ...any) *exec.Value {
-	err := &jinjaError{msg: fmt.Sprintf(format, args...), hint: hint, line: line}
-	if st.fatal == nil {
-		st.fatal = err
-	}
-	return exec.AsValue(err)
+func (st *renderState) fail(hint, format string, args ...any) error {
+	return &jinjaError{msg: fmt.Sprintf(format, args...), hint: hint}
 }
 
 func (st *renderState) useMacro(id string) {
@@ -87,7 +75,8 @@ func (st *renderState) file() string {
 }
 
 // lineOf finds the line of the first call fn('arg' in the node's raw code,
-// so errors from ref(), source() and var() point where the user wrote them.
+// so errors found after rendering (an unknown ref) point where the user
+// wrote the call.
 func (st *renderState) lineOf(fn string, args ...string) int {
 	if st.node == nil || st.node.RawCode == "" {
 		return 0
@@ -111,104 +100,56 @@ func (st *renderState) lineOf(fn string, args ...string) int {
 	return diag.LineCol(st.node.RawCode, loc[0]).Line + st.engine.lineShift(st.node)
 }
 
-// newState prepares the context of one render. Node-specific values live
-// in a child of the shared globals, which are never written.
+// newState prepares the names of one render. What every render shares
+// (builtins, macros, target...) is in the engine's globals, never written.
 func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	st := &renderState{engine: e, m: m, node: n, execute: execute, ctx: context.Background()}
-	root := exec.NewContext(e.globals).Inherit()
-	root.Set(stateKey, st)
-	root.Set("execute", execute)
-	root.Set("config", st.configObject())
+	st.names = map[string]any{
+		stateName: st,
+		"execute": execute,
+		"config":  &configValue{st: st},
+	}
 	if n != nil {
-		root.Set("model", &nodeView{n: n, st: st})
+		st.names["model"] = &nodeView{n: n, st: st}
 		if n.RelationName != "" || execute {
 			this := relationOf(n)
 			this.dialect = e.dialect
-			root.Set("this", this)
+			st.names["this"] = this
 		} else {
-			root.Set("this", &relationValue{Identifier: n.Name, rendered: n.Name})
+			st.names["this"] = &relationValue{Identifier: n.Name, rendered: n.Name}
 		}
 	}
-	st.root = root
 	return st
 }
 
-func (st *renderState) evaluator() *exec.Evaluator {
-	e := st.engine
-	return &exec.Evaluator{
-		Config: e.cfg,
-		Environment: &exec.Environment{
-			Context:           st.root.Inherit(),
-			Filters:           e.env.Filters,
-			Tests:             e.env.Tests,
-			ControlStructures: e.env.ControlStructures,
-			Methods:           e.env.Methods,
-		},
-	}
+// lookup resolves the render's own names for macros called in it.
+func (st *renderState) lookup(name string) (any, bool) {
+	v, ok := st.names[name]
+	return v, ok
 }
 
 // render executes a parsed template in this state.
-func (st *renderState) render(tpl *exec.Template) (string, error) {
-	e := st.engine
-	var b strings.Builder
-	env := &exec.Environment{
-		Context:           st.root.Inherit(),
-		Filters:           e.env.Filters,
-		Tests:             e.env.Tests,
-		ControlStructures: e.env.ControlStructures,
-		Methods:           e.env.Methods,
-	}
-	r := exec.NewRenderer(env, &b, e.cfg, nil, tpl)
-	if err := r.Execute(); err != nil {
-		return "", err
-	}
-	return b.String(), nil
-}
-
-// renderBody executes a node's body from a batch template.
-func (st *renderState) renderBody(nt *nodeTemplate) (string, error) {
-	e := st.engine
-	var b strings.Builder
-	r := &exec.Renderer{
-		Config: e.cfg,
-		Environment: &exec.Environment{
-			Context:           st.root.Inherit(),
-			Filters:           e.env.Filters,
-			Tests:             e.env.Tests,
-			ControlStructures: e.env.ControlStructures,
-			Methods:           e.env.Methods,
-		},
-		Template: nt.tpl,
-		RootNode: nt.tpl.Root(),
-		Output:   &b,
-	}
-	if err := r.ExecuteWrapper(nt.body.Wrapper); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+func (st *renderState) render(tpl *jinja.Template) (string, error) {
+	return tpl.RenderContext(st.ctx, st.names)
 }
 
 // invoke calls a macro by name from Go.
-func (st *renderState) invoke(name string, args []any, kwargs map[string]any) (*exec.Value, error) {
+func (st *renderState) invoke(name string, args []any, kwargs map[string]any) (any, error) {
 	def, ok := st.engine.macros[name]
 	if !ok {
 		return nil, fmt.Errorf("macro %q is not defined", name)
 	}
-	va := exec.NewVarArgs()
-	for _, a := range args {
-		va.Args = append(va.Args, exec.AsValue(a))
-	}
-	for k, v := range kwargs {
-		va.KwArgs[k] = exec.AsValue(v)
-	}
-	v := def.fn(st.evaluator(), va)
-	if v.IsError() {
-		if st.fatal != nil {
-			return nil, st.fatal
+	var kw jinja.Kwargs
+	if len(kwargs) > 0 {
+		kw = jinja.NewDict()
+		for _, k := range sortedKeys(kwargs) {
+			kw.Set(k, templateValue(kwargs[k]))
 		}
-		return nil, fmt.Errorf("%s", cleanGonjaMessage(v.Error()))
 	}
-	return v, nil
+	for i, a := range args {
+		args[i] = templateValue(a)
+	}
+	return st.callMacro(def, nil, args, kw)
 }
 
 // relationValue is what ref(), source() and this return: it prints as the
@@ -227,35 +168,35 @@ type relationValue struct {
 
 func (r *relationValue) String() string { return r.rendered }
 
-func (r *relationValue) GetAttribute(name string) (*exec.Value, bool) {
+func (r *relationValue) GetAttr(name string) (any, bool) {
 	switch name {
 	case "database":
-		return exec.AsValue(r.Database), true
+		return r.Database, true
 	case "schema":
-		return exec.AsValue(r.Schema), true
+		return r.Schema, true
 	case "identifier", "name", "table":
-		return exec.AsValue(r.Identifier), true
+		return r.Identifier, true
 	case "render":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r.rendered) }), true
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return r.rendered, nil }), true
 	case "include":
-		return exec.AsValue(r.include), true
+		return jinja.Func(r.include), true
 	case "incorporate", "quote":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(r) }), true
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return r, nil }), true
 	case "type":
 		if r.Type == "" {
-			return exec.AsValue(nil), true
+			return nil, true
 		}
-		return exec.AsValue(r.Type), true
+		return r.Type, true
 	case "is_table":
-		return exec.AsValue(r.Type == "table"), true
+		return r.Type == "table", true
 	case "is_view":
-		return exec.AsValue(r.Type == "view"), true
+		return r.Type == "view", true
 	case "is_materialized_view":
-		return exec.AsValue(r.Type == "materialized_view"), true
+		return r.Type == "materialized_view", true
 	case "is_cte":
-		return exec.AsValue(strings.HasPrefix(r.Identifier, "__dbt__cte__")), true
+		return strings.HasPrefix(r.Identifier, "__dbt__cte__"), true
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }
 
 func relationOf(n *Node) *relationValue {
@@ -276,89 +217,90 @@ type nodeView struct {
 
 func (v *nodeView) String() string { return v.n.UniqueID }
 
-func (v *nodeView) GetItem(key any) (*exec.Value, bool) {
+func (v *nodeView) GetItem(key any) (any, bool) {
 	if s, ok := key.(string); ok {
-		return v.GetAttribute(s)
+		return v.GetAttr(s)
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }
 
-func (v *nodeView) GetAttribute(name string) (*exec.Value, bool) {
+func (v *nodeView) GetAttr(name string) (any, bool) {
 	n := v.n
 	switch name {
 	case "name":
-		return exec.AsValue(n.Name), true
+		return n.Name, true
 	case "unique_id":
-		return exec.AsValue(n.UniqueID), true
+		return n.UniqueID, true
 	case "resource_type":
-		return exec.AsValue(string(n.ResourceType)), true
+		return string(n.ResourceType), true
 	case "package_name":
-		return exec.AsValue(n.Package), true
+		return n.Package, true
 	case "path":
-		return exec.AsValue(n.Path), true
+		return n.Path, true
 	case "original_file_path":
-		return exec.AsValue(n.OriginalFilePath), true
+		return n.OriginalFilePath, true
 	case "fqn":
-		return exec.AsValue(toAnyList(n.FQN)), true
+		return toAnyList(n.FQN), true
 	case "raw_code", "raw_sql":
-		return exec.AsValue(n.RawCode), true
+		return n.RawCode, true
 	case "config":
-		return exec.AsValue(map[string]any(v.st.currentConfig())), true
+		return map[string]any(v.st.currentConfig()), true
 	case "tags":
-		return exec.AsValue(v.st.currentConfig()["tags"]), true
+		return v.st.currentConfig()["tags"], true
 	case "alias":
-		return exec.AsValue(n.Relation.Identifier), true
+		return n.Relation.Identifier, true
 	case "schema":
-		return exec.AsValue(n.Relation.Schema), true
+		return n.Relation.Schema, true
 	case "database":
-		return exec.AsValue(n.Relation.Database), true
+		return n.Relation.Database, true
 	case "description":
-		return exec.AsValue(n.Description), true
+		return n.Description, true
 	case "meta":
-		return exec.AsValue(n.Meta), true
+		return n.Meta, true
 	case "version":
-		return exec.AsValue(nil), true
+		return nil, true
 	case "batch":
 		// dbt's model.batch is None outside a microbatch batch; an empty
 		// mapping is just as falsy and lets an unguarded
 		// model.batch.event_time_start render empty at parse time.
 		if v.st.batch == nil {
-			return exec.AsValue(map[string]any{}), true
+			return map[string]any{}, true
 		}
-		return exec.AsValue(v.st.batch.jinja()), true
+		return v.st.batch.jinja(), true
 	case "relation_name":
-		return exec.AsValue(n.RelationName), true
+		return n.RelationName, true
 	case "depends_on":
-		return exec.AsValue(map[string]any{"nodes": toAnyList(n.DependsOn.Nodes), "macros": toAnyList(n.DependsOn.Macros)}), true
+		return map[string]any{"nodes": toAnyList(n.DependsOn.Nodes), "macros": toAnyList(n.DependsOn.Macros)}, true
 	case "refs":
-		var out []any
+		out := []any{}
 		for _, r := range n.Refs {
 			out = append(out, map[string]any{"name": r.Name, "package": r.Package})
 		}
-		return exec.AsValue(out), true
+		return out, true
 	case "compiled_code", "compiled_sql":
-		return exec.AsValue(n.CompiledCode), true
+		return n.CompiledCode, true
 	case "columns":
 		cols := map[string]any{}
 		for _, c := range n.Columns {
 			cols[c.Name] = map[string]any{"name": c.Name, "description": c.Description, "data_type": c.DataType}
 		}
-		return exec.AsValue(cols), true
+		return cols, true
 	case "get":
-		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 0 {
-				return exec.AsValue(nil)
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			if len(args) == 0 {
+				return nil, nil
 			}
-			if val, ok := v.GetAttribute(va.Args[0].String()); ok {
-				return val
+			key, _ := jinja.Str(args[0])
+			if val, ok := v.GetAttr(key); ok {
+				return val, nil
 			}
-			if len(va.Args) > 1 {
-				return va.Args[1]
+			if len(args) > 1 {
+				return args[1], nil
 			}
-			return exec.AsValue(nil)
+			return nil, nil
 		}), true
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }
 
 // currentConfig is the node's config as far as known: during parse the
@@ -373,134 +315,132 @@ func (st *renderState) currentConfig() project.Config {
 	return mergeConfig(st.node.Config, st.inFile)
 }
 
-// configFn is config(): callable, with .get and .require attributes.
-// Called with a nil evaluator it hands back its render state, which is how
-// GetAttribute (which gets no arguments) finds it.
-type configFn func(*exec.Evaluator, *exec.VarArgs) *exec.Value
+// configValue is config(): callable, with .get, .require and .set.
+type configValue struct{ st *renderState }
 
-func (c configFn) GetAttribute(name string) (*exec.Value, bool) {
-	st, _ := c(nil, nil).Interface().(*renderState)
-	if st == nil {
-		return exec.AsValue(nil), false
+// Call is config(key=value, ...) or config({...}): recorded while parsing,
+// nothing when executing.
+func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st := c.st
+	if st.execute {
+		return "", nil
 	}
+	add := project.Config{}
+	for _, a := range args {
+		if m, ok := toGo(a).(map[string]any); ok {
+			for k, v := range m {
+				add[normaliseKey(k)] = v
+			}
+		}
+	}
+	if kw != nil {
+		vals := kw.Values()
+		for i, k := range kw.Keys() {
+			ks, _ := jinja.Str(k)
+			add[normaliseKey(ks)] = toGo(vals[i])
+		}
+	}
+	st.inFile = mergeConfig(st.inFile, add)
+	return "", nil
+}
+
+func (c *configValue) String() string { return "" }
+
+func (c *configValue) GetAttr(name string) (any, bool) {
+	st := c.st
 	switch name {
 	case "get":
-		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 0 {
-				return st.fail(0, "", "config.get() needs a key")
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			key, ok := argString(args, kw, 0, "name")
+			if !ok {
+				return nil, st.fail("", "config.get() needs a key")
 			}
-			key := va.Args[0].String()
 			if v, ok := st.currentConfig()[key]; ok && v != nil {
-				return exec.AsValue(v)
+				return templateValue(v), nil
 			}
-			if len(va.Args) > 1 {
-				return va.Args[1]
+			if d, ok := argAt(args, kw, 1, "default"); ok {
+				return d, nil
 			}
-			if d, ok := va.KwArgs["default"]; ok {
-				return d
-			}
-			return exec.AsValue(nil)
+			return nil, nil
 		}), true
 	case "require":
-		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 0 {
-				return st.fail(0, "", "config.require() needs a key")
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			key, ok := argString(args, kw, 0, "name")
+			if !ok {
+				return nil, st.fail("", "config.require() needs a key")
 			}
-			key := va.Args[0].String()
 			if v, ok := st.currentConfig()[key]; ok && v != nil {
-				return exec.AsValue(v)
+				return templateValue(v), nil
 			}
-			return st.fail(0, "set it in config() or dbt_project.yml", "required config %q was not set", key)
+			return nil, st.fail("set it in config() or dbt_project.yml", "required config %q was not set", key)
 		}), true
 	case "set":
-		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 2 && !st.execute {
+		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+			if len(args) == 2 && !st.execute {
 				if st.inFile == nil {
 					st.inFile = project.Config{}
 				}
-				st.inFile[va.Args[0].String()] = toGo(va.Args[1])
+				key, _ := jinja.Str(args[0])
+				st.inFile[key] = toGo(args[1])
 			}
-			return exec.AsValue("")
+			return "", nil
 		}), true
 	}
-	return exec.AsValue(nil), false
-}
-
-func (st *renderState) configObject() configFn {
-	return func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-		if ev == nil && va == nil {
-			return exec.AsValue(st)
-		}
-		if st.execute {
-			return exec.AsValue("")
-		}
-		add := project.Config{}
-		for _, a := range va.Args {
-			if m, ok := toGo(a).(map[string]any); ok {
-				for k, v := range m {
-					add[normaliseKey(k)] = v
-				}
-			}
-		}
-		for k, v := range va.KwArgs {
-			add[normaliseKey(k)] = toGo(v)
-		}
-		st.inFile = mergeConfig(st.inFile, add)
-		return exec.AsValue("")
-	}
+	return nil, false
 }
 
 func normaliseKey(k string) string { return strings.ReplaceAll(k, "-", "_") }
 
-// toGo turns a Jinja value into plain Go values (maps, slices, scalars).
-func toGo(v *exec.Value) any {
-	if v == nil || v.IsNil() {
+// toGo turns a template value into plain Go values (map[string]any,
+// []any, int, float64, string, bool, nil) for configs and callers.
+func toGo(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, float64, int:
+		return x
+	case int64:
+		return int(x)
+	case jinja.Markup:
+		return string(x)
+	case *jinja.Undefined:
 		return nil
-	}
-	switch x := v.Interface().(type) {
 	case *relationValue:
 		return x.rendered
 	case *nodeView:
 		return x.n.UniqueID
-	case *exec.Dict:
-		out := make(map[string]any, len(x.Pairs))
-		for _, p := range x.Pairs {
-			out[p.Key.String()] = toGo(p.Value)
+	case *jinja.Dict:
+		out := make(map[string]any, x.Len())
+		vals := x.Values()
+		for i, k := range x.Keys() {
+			ks, _ := jinja.Str(k)
+			out[ks] = toGo(vals[i])
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {
-			out[k] = toGo(exec.ToValue(val))
+			out[k] = toGo(val)
 		}
 		return out
+	case *jinja.List:
+		return toGoList(x.Items)
+	case jinja.Tuple:
+		return toGoList(x)
 	case []any:
-		out := make([]any, len(x))
-		for i, val := range x {
-			out[i] = toGo(exec.ToValue(val))
-		}
-		return out
-	case string, bool, int, int64, float64:
-		return x
+		return toGoList(x)
+	case []string:
+		return toAnyList(x)
+	case *timeValue, *dateValue, *timedeltaValue:
+		return fmt.Sprint(x)
 	}
-	if v.IsList() {
-		out := make([]any, 0, v.Len())
-		for i := 0; i < v.Len(); i++ {
-			out = append(out, toGo(v.Index(i)))
-		}
-		return out
+	return v
+}
+
+func toGoList(items []any) []any {
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[i] = toGo(it)
 	}
-	if v.IsDict() {
-		out := map[string]any{}
-		for _, p := range v.Items() {
-			out[p.Key.String()] = toGo(p.Value)
-		}
-		return out
-	}
-	if v.IsError() {
-		return v.Error()
-	}
-	return v.ToGoSimpleType(false)
+	return out
 }
 
 func toAnyList(ss []string) []any {
@@ -511,88 +451,83 @@ func toAnyList(ss []string) []any {
 	return out
 }
 
-// buildGlobals fills the shared, read-only context: dbt's builtins and
+// buildGlobals fills the shared, read-only globals: dbt's builtins and
 // every macro by name.
 func (e *engine) buildGlobals() {
-	g := map[string]any{}
-	for k, v := range builtinsGlobalContext() {
-		g[k] = v
+	g := map[string]any{
+		"ref":                  jinja.Func(fnRef),
+		"source":               jinja.Func(fnSource),
+		"var":                  jinja.Func(fnVar),
+		"env_var":              jinja.Func(fnEnvVar),
+		"is_incremental":       jinja.Func(fnIsIncremental),
+		"log":                  jinja.Func(fnLog),
+		"print":                jinja.Func(fnLog),
+		"return":               jinja.Func(fnReturn),
+		"tojson":               jinja.Func(fnToJSON),
+		"fromjson":             jinja.Func(fnFromJSON),
+		"toyaml":               jinja.Func(fnToYAML),
+		"fromyaml":             jinja.Func(fnFromYAML),
+		"zip":                  jinja.Func(fnZip(false)),
+		"zip_strict":           jinja.Func(fnZip(true)),
+		"set":                  jinja.Func(fnSet(false)),
+		"set_strict":           jinja.Func(fnSet(true)),
+		"local_md5":            jinja.Func(fnMD5),
+		"get_where_subquery":   jinja.Func(fnWhereSubquery),
+		"run_query":            jinja.Func(fnRunQuery),
+		"statement":            jinja.Func(fnStatement),
+		"load_result":          jinja.Func(fnLoadResult),
+		"dbt_version":          "1.9.0",
+		"project_name":         e.proj.Config.Name,
+		"invocation_id":        e.opts.InvocationID,
+		"target":               e.targetMap(),
+		"load_relation":        jinja.Func(fnLoadRelation),
+		"load_cached_relation": jinja.Func(fnLoadRelation),
+		"modules":              modulesObject(),
 	}
-	g["ref"] = jfn(fnRef)
-	g["source"] = jfn(fnSource)
-	g["var"] = jfn(fnVar)
-	g["env_var"] = jfn(fnEnvVar)
-	g["is_incremental"] = jfn(fnIsIncremental)
-	g["log"] = jfn(fnLog)
-	g["print"] = jfn(fnLog)
-	g["return"] = jfn(fnReturn)
-	g["tojson"] = jfn(fnToJSON)
-	g["fromjson"] = jfn(fnFromJSON)
-	g["zip"] = jfn(fnZip)
-	g["local_md5"] = jfn(fnMD5)
-	g["get_where_subquery"] = jfn(fnWhereSubquery)
-	g["run_query"] = jfn(fnRunQuery)
-	g["statement"] = jfn(fnStatement)
-	g["load_result"] = jfn(fnLoadResult)
-	g["dbt_version"] = "1.9.0"
-	g["project_name"] = e.proj.Config.Name
-	g["invocation_id"] = e.opts.InvocationID
 	started := e.opts.RunStartedAt
 	if started.IsZero() {
 		started = time.Now()
 	}
 	g["run_started_at"] = &timeValue{started.UTC()}
-	g["target"] = e.targetMap()
 	g["exceptions"] = map[string]any{
-		"raise_compiler_error":     jfn(fnRaise),
-		"raise_not_implemented":    jfn(fnRaise),
-		"raise_fail_fast_error":    jfn(fnRaise),
-		"warn":                     jfn(fnWarn),
-		"raise_database_error":     jfn(fnRaise),
-		"raise_dependency_error":   jfn(fnRaise),
-		"column_type_missing":      jfn(fnRaise),
-		"relation_wrong_type":      jfn(fnRaise),
-		"raise_contract_error":     jfn(fnRaise),
-		"raise_ambiguous_alias":    jfn(fnRaise),
-		"missing_materialization":  jfn(fnRaise),
-		"raise_duplicate_resource": jfn(fnRaise),
+		"raise_compiler_error":     jinja.Func(fnRaise),
+		"raise_not_implemented":    jinja.Func(fnRaise),
+		"raise_fail_fast_error":    jinja.Func(fnRaise),
+		"warn":                     jinja.Func(fnWarn),
+		"raise_database_error":     jinja.Func(fnRaise),
+		"raise_dependency_error":   jinja.Func(fnRaise),
+		"column_type_missing":      jinja.Func(fnRaise),
+		"relation_wrong_type":      jinja.Func(fnRaise),
+		"raise_contract_error":     jinja.Func(fnRaise),
+		"raise_ambiguous_alias":    jinja.Func(fnRaise),
+		"missing_materialization":  jinja.Func(fnRaise),
+		"raise_duplicate_resource": jinja.Func(fnRaise),
 	}
 	dialect := e.dialect
 	g["adapter"] = map[string]any{
-		"quote": func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 0 {
-				return exec.AsValue("")
+		"quote": jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+			if len(args) == 0 {
+				return "", nil
 			}
-			return exec.AsValue(dialect.Quote(va.Args[0].String()))
-		},
-		"type":                    func(*exec.VarArgs) *exec.Value { return exec.AsValue(dialect.Type()) },
-		"dispatch":                jfn(fnDispatch),
-		"get_relation":            jfn(fnGetRelation),
-		"get_columns_in_relation": jfn(fnGetColumns),
-		"load_relation":           jfn(fnLoadRelation),
+			s, _ := jinja.Str(args[0])
+			return dialect.Quote(s), nil
+		}),
+		"type":                    jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return dialect.Type(), nil }),
+		"dispatch":                jinja.Func(fnDispatch),
+		"get_relation":            jinja.Func(fnGetRelation),
+		"get_columns_in_relation": jinja.Func(fnGetColumns),
+		"load_relation":           jinja.Func(fnLoadRelation),
 	}
-	g["load_relation"] = jfn(fnLoadRelation)
-	g["load_cached_relation"] = jfn(fnLoadRelation)
 	g["api"] = map[string]any{
-		"Relation": map[string]any{"create": e.createRelation},
+		"Relation": map[string]any{"create": jinja.Func(e.createRelation)},
 	}
-	g["modules"] = modulesObject()
 	for name, def := range e.macros {
 		g[name] = def.fn
 	}
 	g["dbt"] = e.dbtNamespace()
-	e.globals = g
-}
-
-func builtinsGlobalContext() map[string]any {
-	// gonja's own globals (namespace, range, dict, cycler, joiner...).
-	out := map[string]any{}
-	for _, name := range []string{"namespace", "range", "dict", "cycler", "joiner", "lipsum"} {
-		if v, ok := gonjaGlobals().Get(name); ok {
-			out[name] = v
-		}
+	for name, v := range g {
+		e.env.AddGlobal(name, v)
 	}
-	return out
 }
 
 func (e *engine) targetMap() map[string]any {
@@ -616,75 +551,113 @@ func (e *engine) targetMap() map[string]any {
 	return out
 }
 
-func stateFrom(ev *exec.Evaluator) *renderState {
-	if ev == nil {
-		return nil
+// argAt is argument i, or the keyword argument kw.
+func argAt(args []any, kwargs jinja.Kwargs, i int, kw string) (any, bool) {
+	if i < len(args) {
+		return args[i], true
 	}
-	return stateOf(ev.Environment.Context)
+	if kw != "" {
+		return kwargs.Get(kw)
+	}
+	return nil, false
 }
 
-func argString(va *exec.VarArgs, i int, kw string) (string, bool) {
-	if i < len(va.Args) {
-		return va.Args[i].String(), true
+// argString is argument i (or keyword kw) as Python's str() prints it.
+func argString(args []any, kwargs jinja.Kwargs, i int, kw string) (string, bool) {
+	v, ok := argAt(args, kwargs, i, kw)
+	if !ok {
+		return "", false
 	}
-	if v, ok := va.KwArgs[kw]; ok {
-		return v.String(), true
+	s, err := jinja.Str(v)
+	if err != nil {
+		return "", false
 	}
-	return "", false
+	return s, true
 }
 
-func fnRef(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
+// argBool is argument i (or keyword kw) as Python's bool().
+func argBool(args []any, kwargs jinja.Kwargs, i int, kw string, def bool) bool {
+	v, ok := argAt(args, kwargs, i, kw)
+	if !ok {
+		return def
+	}
+	b, _ := jinja.Truth(v)
+	return b
+}
+
+// renderStateOf is stateOf for the builtins: a builtin always runs in a
+// render elt started.
+func renderStateOf(s *jinja.State) (*renderState, error) {
+	st := stateOf(s)
+	if st == nil {
+		return nil, fmt.Errorf("called outside a render of elt")
+	}
+	return st, nil
+}
+
+func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
 	var r Ref
-	switch len(va.Args) {
+	switch len(args) {
 	case 1:
-		r.Name = va.Args[0].String()
+		r.Name, _ = jinja.Str(args[0])
 	case 2:
-		r.Package, r.Name = va.Args[0].String(), va.Args[1].String()
+		r.Package, _ = jinja.Str(args[0])
+		r.Name, _ = jinja.Str(args[1])
 	default:
-		return st.fail(0, "call ref('model') or ref('package', 'model')", "ref() takes 1 or 2 arguments, got %d", len(va.Args))
+		return nil, st.fail("call ref('model') or ref('package', 'model')", "ref() takes 1 or 2 arguments, got %d", len(args))
 	}
 	for _, k := range []string{"v", "version"} {
-		if v, ok := va.KwArgs[k]; ok {
-			r.Version = v.String()
+		if v, ok := kw.Get(k); ok {
+			r.Version, _ = jinja.Str(v)
 		}
 	}
 	if !st.execute {
 		st.refs = append(st.refs, r)
-		return exec.AsValue(&relationValue{Identifier: r.Name, rendered: r.Name})
+		return &relationValue{Identifier: r.Name, rendered: r.Name}, nil
 	}
-	target, err := st.m.lookupRef(r, st.node)
-	if err != nil {
-		return st.fail(st.lineOf("ref", r.Name), err.hint, "%s", err.msg)
+	target, lerr := st.m.lookupRef(r, st.node)
+	if lerr != nil {
+		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
 	rel := relationOf(target)
 	rel.dialect = st.engine.dialect
-	return exec.AsValue(st.batch.filter(rel, target.Config))
+	return st.batch.filter(rel, target.Config), nil
 }
 
-func fnSource(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	if len(va.Args) != 2 {
-		return st.fail(0, "call source('source_name', 'table_name')", "source() takes 2 arguments, got %d", len(va.Args))
-	}
-	s, t := va.Args[0].String(), va.Args[1].String()
-	if !st.execute {
-		st.sources = append(st.sources, [2]string{s, t})
-		return exec.AsValue(&relationValue{Schema: s, Identifier: t, rendered: s + "." + t})
-	}
-	src, err := st.m.lookupSource(s, t)
+func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
 	if err != nil {
-		return st.fail(st.lineOf("source", s, t), err.hint, "%s", err.msg)
+		return nil, err
+	}
+	if len(args) != 2 {
+		return nil, st.fail("call source('source_name', 'table_name')", "source() takes 2 arguments, got %d", len(args))
+	}
+	sn, _ := jinja.Str(args[0])
+	tn, _ := jinja.Str(args[1])
+	if !st.execute {
+		st.sources = append(st.sources, [2]string{sn, tn})
+		return &relationValue{Schema: sn, Identifier: tn, rendered: sn + "." + tn}, nil
+	}
+	src, lerr := st.m.lookupSource(sn, tn)
+	if lerr != nil {
+		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
 	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID], dialect: st.engine.dialect}
-	return exec.AsValue(st.batch.filter(rel, src.Config))
+	return st.batch.filter(rel, src.Config), nil
 }
 
-func fnVar(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	name, ok := argString(va, 0, "name")
+func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	name, ok := argString(args, kw, 0, "name")
 	if !ok {
-		return st.fail(0, "", "var() needs a name")
+		return nil, st.fail("", "var() needs a name")
 	}
 	if v, ok := st.engine.lookupVar(name, st.node); ok {
 		// As dbt: a string var holding Jinja is rendered when it is read,
@@ -692,19 +665,16 @@ func fnVar(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 		if s, isStr := v.(string); isStr && (strings.Contains(s, "{{") || strings.Contains(s, "{%")) {
 			out, err := st.renderString(s)
 			if err != nil {
-				return st.fail(st.lineOf("var", name), "fix the Jinja in the var's value", "rendering var('%s'): %v", name, err)
+				return nil, st.fail("fix the Jinja in the var's value", "rendering var('%s'): %v", name, err)
 			}
-			return exec.AsValue(out)
+			return out, nil
 		}
-		return exec.AsValue(v)
+		return templateValue(v), nil
 	}
-	if len(va.Args) > 1 {
-		return va.Args[1]
+	if d, ok := argAt(args, kw, 1, "default"); ok {
+		return d, nil
 	}
-	if d, ok := va.KwArgs["default"]; ok {
-		return d
-	}
-	return st.fail(st.lineOf("var", name), "pass it with --vars '{"+name+": ...}', declare it under vars: in dbt_project.yml, or give var() a default",
+	return nil, st.fail("pass it with --vars '{"+name+": ...}', declare it under vars: in dbt_project.yml, or give var() a default",
 		"Required var '%s' not found in config", name)
 }
 
@@ -730,192 +700,125 @@ func (e *engine) lookupVar(name string, n *Node) (any, bool) {
 	return nil, false
 }
 
-func fnEnvVar(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	name, ok := argString(va, 0, "var")
+func fnEnvVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	name, ok := argString(args, kw, 0, "var")
 	if !ok {
-		return st.fail(0, "", "env_var() needs a name")
+		return nil, st.fail("", "env_var() needs a name")
 	}
 	if secrets.IsSecretEnv(name) {
 		// As dbt: a secret read here would land in compiled SQL, the
 		// manifest and the warehouse.
-		return st.fail(st.lineOf("env_var", name), "read secrets only in profiles.yml (or packages.yml)",
+		return nil, st.fail("read secrets only in profiles.yml (or packages.yml)",
 			"Secret env vars are allowed only in profiles.yml or packages.yml: env_var('%s')", name)
 	}
 	if st.engine.opts.Env != nil {
 		if v, ok := st.engine.opts.Env(name); ok {
-			return exec.AsValue(v)
+			return v, nil
 		}
 	}
-	if len(va.Args) > 1 {
-		return va.Args[1]
+	if d, ok := argAt(args, kw, 1, "default"); ok {
+		return d, nil
 	}
-	if d, ok := va.KwArgs["default"]; ok {
-		return d
-	}
-	return st.fail(st.lineOf("env_var", name), "set the environment variable or give env_var() a default",
+	return nil, st.fail("set the environment variable or give env_var() a default",
 		"Env var required but not provided: '%s'", name)
 }
 
-func fnIsIncremental(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
+func fnIsIncremental(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
 	if st.execute && st.incremental != nil {
-		return exec.AsValue(*st.incremental)
+		return *st.incremental, nil
 	}
 	if !st.execute || st.node == nil || st.engine.opts.IsIncremental == nil {
-		return exec.AsValue(false)
+		return false, nil
 	}
-	return exec.AsValue(st.engine.opts.IsIncremental(st.node))
+	return st.engine.opts.IsIncremental(st.node), nil
 }
 
-func fnLog(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	if len(va.Args) == 0 || st.engine.opts.Log == nil || !st.execute {
-		return exec.AsValue("")
+func fnLog(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
 	}
-	info := len(va.Args) > 1 && va.Args[1].IsTrue()
-	if v, ok := va.KwArgs["info"]; ok {
-		info = v.IsTrue()
+	if len(args) == 0 || st.engine.opts.Log == nil || !st.execute {
+		return "", nil
 	}
-	if info {
-		st.engine.opts.Log(va.Args[0].String())
+	if argBool(args, kw, 1, "info", false) {
+		msg, _ := jinja.Str(args[0])
+		st.engine.opts.Log(msg)
 	}
-	return exec.AsValue("")
+	return "", nil
 }
 
-func fnReturn(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	f, _ := ev.Environment.Context.Get(frameKey)
-	frame, _ := f.(*macroFrame)
-	if frame == nil {
-		return exec.AsValue(returnSignal{})
+// fnReturn is dbt's return(value): the macro being called yields value.
+func fnReturn(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+	var v any
+	if len(args) > 0 {
+		v = args[0]
 	}
-	frame.returned = true
-	if len(va.Args) > 0 {
-		frame.value = unwrapValue(va.Args[0])
-	}
-	// Stop the macro body: the error unwinds to the macro wrapper, which
-	// sees frame.returned and hands back the value instead.
-	return exec.AsValue(returnSignal{})
+	return nil, jinja.ReturnValue(v)
 }
 
-// unwrapValue keeps gonja dict literals usable (as Go maps) after return().
-func unwrapValue(v *exec.Value) any {
-	if d, ok := v.Interface().(*exec.Dict); ok {
-		return toGo(exec.AsValue(d))
-	}
-	return v.Interface()
-}
-
-func fnRaise(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
+func fnRaise(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	msg := ""
-	if len(va.Args) > 0 {
-		msg = va.Args[0].String()
+	if len(args) > 0 {
+		msg, _ = jinja.Str(args[0])
 	}
-	return st.fail(0, "", "%s", msg)
+	return nil, &jinjaError{msg: msg}
 }
 
-func fnWarn(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	if len(va.Args) > 0 && st.execute { // parse renders too; warn once
-		st.warnings.Add(diag.Warnf(st.file(), diag.Pos{}, "", "%s", va.Args[0].String()))
+func fnWarn(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
 	}
-	return exec.AsValue("")
+	if len(args) > 0 && st.execute { // parse renders too; warn once
+		msg, _ := jinja.Str(args[0])
+		st.warnings.Add(diag.Warnf(st.file(), diag.Pos{}, "", "%s", msg))
+	}
+	return "", nil
 }
 
-func fnToJSON(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	if len(va.Args) == 0 {
-		return exec.AsValue("null")
+func fnMD5(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+	if len(args) == 0 {
+		return "", nil
 	}
-	var b strings.Builder
-	if err := pyJSON(&b, toGo(va.Args[0])); err != nil {
-		return exec.AsValue(err)
-	}
-	return exec.AsValue(b.String())
-}
-
-func fnFromJSON(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	if len(va.Args) == 0 {
-		return exec.AsValue(nil)
-	}
-	var out any
-	if err := json.Unmarshal([]byte(va.Args[0].String()), &out); err != nil {
-		if len(va.Args) > 1 {
-			return va.Args[1]
-		}
-		return exec.AsValue(nil)
-	}
-	return exec.AsValue(jsonNumbers(out))
-}
-
-// jsonNumbers turns whole float64s into ints, as Python's json does.
-func jsonNumbers(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if x == float64(int64(x)) {
-			return int(x)
-		}
-	case map[string]any:
-		for k, val := range x {
-			x[k] = jsonNumbers(val)
-		}
-	case []any:
-		for i, val := range x {
-			x[i] = jsonNumbers(val)
-		}
-	}
-	return v
-}
-
-func fnZip(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	var lists [][]any
-	for _, a := range va.Args {
-		l, _ := toGo(a).([]any)
-		lists = append(lists, l)
-	}
-	var out []any
-	for i := 0; len(lists) > 0; i++ {
-		row := make([]any, 0, len(lists))
-		for _, l := range lists {
-			if i >= len(l) {
-				return exec.AsValue(out)
-			}
-			row = append(row, l[i])
-		}
-		out = append(out, row)
-	}
-	return exec.AsValue(out)
-}
-
-func fnMD5(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	if len(va.Args) == 0 {
-		return exec.AsValue("")
-	}
-	sum := md5.Sum([]byte(va.Args[0].String()))
-	return exec.AsValue(hex.EncodeToString(sum[:]))
+	s, _ := jinja.Str(args[0])
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // fnWhereSubquery is dbt's get_where_subquery(relation): the relation, or
 // (select * from relation where <where>) dbt_subquery when the test has
 // a `where` config.
-func fnWhereSubquery(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	if len(va.Args) == 0 {
-		return exec.AsValue("")
+func fnWhereSubquery(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
 	}
-	rel := va.Args[0]
+	if len(args) == 0 {
+		return "", nil
+	}
+	rel := args[0]
 	where, _ := st.currentConfig()["where"].(string)
 	if where == "" {
-		return rel
+		return rel, nil
 	}
 	if strings.Contains(where, "{{") || strings.Contains(where, "{%") {
 		out, err := st.renderString(where)
 		if err != nil {
-			return st.fail(0, "", "rendering the where config: %v", err)
+			return nil, st.fail("", "rendering the where config: %v", err)
 		}
 		where = out
 	}
-	return exec.AsValue(fmt.Sprintf("(select * from %s where %s) dbt_subquery", rel.String(), where))
+	rs, _ := jinja.Str(rel)
+	return fmt.Sprintf("(select * from %s where %s) dbt_subquery", rs, where), nil
 }
 
 // timeValue is run_started_at and modules.datetime values: prints like
@@ -934,36 +837,50 @@ func pyDatetime(t time.Time) string {
 	return t.Format("2006-01-02 15:04:05.000000-07:00")
 }
 
-func (tv *timeValue) GetAttribute(name string) (*exec.Value, bool) {
+func (tv *timeValue) GetAttr(name string) (any, bool) {
 	t := tv.t
 	switch name {
 	case "strftime":
-		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) == 0 {
-				return exec.AsValue("")
+		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+			if len(args) == 0 {
+				return "", nil
 			}
-			return exec.AsValue(strftime(t, va.Args[0].String()))
+			f, _ := jinja.Str(args[0])
+			return strftime(t, f), nil
 		}), true
 	case "isoformat":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value {
-			return exec.AsValue(t.Format("2006-01-02T15:04:05.000000-07:00"))
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
+			return t.Format("2006-01-02T15:04:05.000000-07:00"), nil
 		}), true
 	case "timestamp":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(float64(t.UnixNano()) / 1e9) }), true
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return float64(t.UnixNano()) / 1e9, nil }), true
 	case "year":
-		return exec.AsValue(t.Year()), true
+		return t.Year(), true
 	case "month":
-		return exec.AsValue(int(t.Month())), true
+		return int(t.Month()), true
 	case "day":
-		return exec.AsValue(t.Day()), true
+		return t.Day(), true
 	case "hour":
-		return exec.AsValue(t.Hour()), true
+		return t.Hour(), true
 	case "minute":
-		return exec.AsValue(t.Minute()), true
+		return t.Minute(), true
 	case "second":
-		return exec.AsValue(t.Second()), true
+		return t.Second(), true
+	case "microsecond":
+		return t.Nanosecond() / 1000, true
+	case "date":
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
+			y, m, d := t.Date()
+			return &dateValue{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}, nil
+		}), true
+	case "weekday":
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return (int(t.Weekday()) + 6) % 7, nil }), true
+	case "replace":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			return &timeValue{replaceTime(t, kw)}, nil
+		}), true
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }
 
 // strftime supports the common Python directives.
@@ -1026,28 +943,27 @@ func strftime(t time.Time, f string) string {
 	return b.String()
 }
 
-// dbtFilters are dbt's extra Jinja filters.
-func dbtFilters() map[string]exec.FilterFunction {
-	return map[string]exec.FilterFunction{
-		"as_bool": func(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-			if in.IsString() {
-				return exec.AsValue(strings.EqualFold(strings.TrimSpace(in.String()), "true"))
+// dbtFilters are dbt's extra Jinja filters. In SQL they convert text as
+// their names say; YAML values use project's native markers instead.
+func dbtFilters() map[string]jinja.FilterFunc {
+	return map[string]jinja.FilterFunc{
+		"as_bool": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
+			if s, ok := in.(string); ok {
+				return strings.EqualFold(strings.TrimSpace(s), "true"), nil
 			}
-			return exec.AsValue(in.IsTrue())
+			return jinja.Truth(in)
 		},
-		"as_number": func(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-			if in.IsString() {
-				if strings.Contains(in.String(), ".") {
-					return exec.AsValue(in.Float())
-				}
-				return exec.AsValue(in.Integer())
+		"as_number": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
+			s, ok := in.(string)
+			if !ok {
+				return in, nil
 			}
-			return in
+			return parseNumber(s), nil
 		},
-		"as_text": func(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-			return exec.AsValue(in.String())
+		"as_text": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
+			return jinja.Str(in)
 		},
-		"as_native": func(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value { return in },
+		"as_native": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) { return in, nil },
 	}
 }
 
@@ -1058,43 +974,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// pyJSON writes v as Python's json.dumps does by default (", " and ": "
-// separators); map keys are sorted since Go maps have no order.
-func pyJSON(b *strings.Builder, v any) error {
-	switch x := v.(type) {
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			kb, _ := json.Marshal(k)
-			b.Write(kb)
-			b.WriteString(": ")
-			if err := pyJSON(b, x[k]); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if err := pyJSON(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	default:
-		out, err := json.Marshal(x)
-		if err != nil {
-			return err
-		}
-		b.Write(out)
-	}
-	return nil
 }

@@ -3,7 +3,7 @@ package compiler
 import (
 	"strings"
 
-	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // internalPackages name elt's built-in macros in a dispatch search order:
@@ -18,10 +18,10 @@ func (e *engine) dbtNamespace() map[string]any {
 	for name, def := range e.builtins {
 		ns[name] = def.fn
 	}
-	ns["is_incremental"] = jfn(fnIsIncremental)
-	ns["run_query"] = jfn(fnRunQuery)
-	ns["statement"] = jfn(fnStatement)
-	ns["get_where_subquery"] = jfn(fnWhereSubquery)
+	ns["is_incremental"] = jinja.Func(fnIsIncremental)
+	ns["run_query"] = jinja.Func(fnRunQuery)
+	ns["statement"] = jinja.Func(fnStatement)
+	ns["get_where_subquery"] = jinja.Func(fnWhereSubquery)
 	return ns
 }
 
@@ -63,21 +63,24 @@ func (e *engine) lookupIn(pkg, name string) (*macroDef, bool) {
 
 // fnDispatch is adapter.dispatch(macro_name, macro_namespace=None): for
 // each package of the search order, <target type>__name then default__name.
-func fnDispatch(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	name, ok := argString(va, 0, "macro_name")
+func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	name, ok := argString(args, kw, 0, "macro_name")
 	if !ok {
-		return st.fail(0, "", "adapter.dispatch() needs a macro name")
+		return nil, st.fail("", "adapter.dispatch() needs a macro name")
 	}
 	if pkg, rest, found := strings.Cut(name, "."); found {
-		return st.fail(0, "write adapter.dispatch('"+rest+"', macro_namespace='"+pkg+"')",
+		return nil, st.fail("write adapter.dispatch('"+rest+"', macro_namespace='"+pkg+"')",
 			"adapter.dispatch('%s'): '.' is not allowed in a macro name", name)
 	}
 	namespace := ""
-	if len(va.Args) > 1 && !va.Args[1].IsNil() {
-		namespace = va.Args[1].String()
-	} else if v, ok := va.KwArgs["macro_namespace"]; ok && !v.IsNil() {
-		namespace = v.String()
+	if v, ok := argAt(args, kw, 1, "macro_namespace"); ok && v != nil {
+		if _, undef := v.(*jinja.Undefined); !undef {
+			namespace, _ = jinja.Str(v)
+		}
 	}
 	e := st.engine
 	order := e.searchOrder(namespace)
@@ -87,12 +90,10 @@ func fnDispatch(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 			cand := prefix + "__" + name
 			tried = append(tried, pkg+"."+cand)
 			if def, ok := e.lookupIn(pkg, cand); ok {
-				return exec.AsValue(jfn(func(ev2 *exec.Evaluator, va2 *exec.VarArgs) *exec.Value {
-					return st.callMacro(def, ev2.Environment.Context, va2)
-				}))
+				return def.fn, nil
 			}
 		}
 	}
-	return st.fail(0, "define default__"+name+" in your macros",
+	return nil, st.fail("define default__"+name+" in your macros",
 		"no macro found for adapter.dispatch('%s'); tried %s", name, strings.Join(tried, ", "))
 }

@@ -2,28 +2,19 @@ package compiler
 
 import (
 	"fmt"
-	"io"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 
-	"github.com/nikolalohinski/gonja/v2/builtins"
-	"github.com/nikolalohinski/gonja/v2/config"
-	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/nikolalohinski/gonja/v2/loaders"
-	"github.com/nikolalohinski/gonja/v2/nodes"
-
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
-// Context keys that carry per-render state through gonja's context chain.
-const (
-	stateKey  = "__elt_state__"
-	frameKey  = "__elt_frame__"
-	callerKey = "__gonja_caller__" // gonja's slot for {% call %} bodies
-)
+// stateName is the context name under which a render's *renderState is
+// found by the Go functions the templates call. It cannot be written in a
+// template (no identifier starts with a dot).
+const stateName = ".elt_state"
 
 // engine is the Jinja environment of one invocation: macros parsed once,
 // node templates parsed once, shared read-only by concurrent renders.
@@ -32,18 +23,16 @@ type engine struct {
 	opts    Options
 	dialect Dialect
 	target  *project.Target
-	cfg     *config.Config
-	env     *exec.Environment // filters, tests, control structures, methods (Context unused)
+	env     *jinja.Env // filters and the shared globals (builtins, macros)
 
 	macros map[string]*macroDef // by name, after overrides
 	// builtins are elt's own macros (dbt's "dbt" package) by name, before
 	// project overrides: the dbt namespace and dispatch's last resort.
 	builtins map[string]*macroDef
-	globals  map[string]any // builtins and macros; never written after build
 
 	tplMu     sync.Mutex
-	templates map[string]*nodeTemplate // node unique id -> parsed template
-	strCache  sync.Map                 // RenderString templates by source
+	templates map[string]*jinja.Template // node unique id -> parsed template
+	strCache  sync.Map                   // RenderString templates by source
 
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).
@@ -52,46 +41,23 @@ type engine struct {
 
 // macroDef is one macro with the file template it was parsed from.
 type macroDef struct {
-	meta *Macro
-	node *nodes.Macro
-	tpl  *exec.Template
-	fn   func(e *exec.Evaluator, va *exec.VarArgs) *exec.Value
-}
-
-// memLoader serves one template source; dbt projects have no includes.
-type memLoader struct{ name, src string }
-
-func (l *memLoader) Read(string) (io.Reader, error)         { return strings.NewReader(l.src), nil }
-func (l *memLoader) Resolve(p string) (string, error)       { return p, nil }
-func (l *memLoader) Inherit(string) (loaders.Loader, error) { return l, nil }
-
-func newTemplate(e *engine, name, src string) (*exec.Template, error) {
-	return exec.NewTemplate(name, e.cfg, &memLoader{name, src}, e.env)
+	meta  *Macro
+	macro *jinja.Macro
+	fn    jinja.Func // calls the macro in the calling render's context
 }
 
 func newEngine(p *project.Project, opts Options) *engine {
-	cfg := config.New()
-	cfg.KeepTrailingNewline = false // dbt's Jinja drops one trailing newline
-	filters := exec.NewFilterSet(map[string]exec.FilterFunction{})
-	filters.Update(builtins.Filters)
+	env := jinja.New(jinja.Options{Undefined: jinja.Lenient})
 	for name, fn := range dbtFilters() {
-		_ = filters.Replace(name, fn)  // replace when it exists...
-		_ = filters.Register(name, fn) // ...register when it does not
+		env.AddFilter(name, fn)
 	}
 	e := &engine{
 		proj:         p,
 		opts:         opts,
 		dialect:      opts.Dialect,
-		cfg:          cfg,
-		templates:    map[string]*nodeTemplate{},
+		env:          env,
+		templates:    map[string]*jinja.Template{},
 		customNaming: map[string]bool{},
-		env: &exec.Environment{
-			Context:           exec.EmptyContext(),
-			Filters:           filters,
-			Tests:             builtins.Tests,
-			ControlStructures: builtins.ControlStructures,
-			Methods:           builtins.Methods,
-		},
 	}
 	if e.dialect == nil {
 		e.dialect = ansiDialect{}
@@ -110,7 +76,7 @@ var (
 	matCloseRe  = regexp.MustCompile(`\{%-?\s*endmaterialization\s*-?%\}`)
 )
 
-// preprocess rewrites dbt-only tags gonja does not know, keeping every line
+// preprocess rewrites dbt-only tags the engine does not know, keeping every line
 // where it was so positions in errors still point at the user's file:
 // {% test x(...) %} becomes {% macro test_x(...) %}, and {% materialization %}
 // blocks are blanked out (with a warning).
@@ -160,27 +126,15 @@ func (e *engine) loadMacros(l *diag.List) {
 	}
 	for _, s := range files {
 		text := preprocess(s.file.Path, s.file.Contents, l.Add)
-		tpl, err := newTemplate(e, s.file.Path, text)
+		tpl, err := e.env.Parse(s.file.Path, text)
 		if err != nil {
 			l.Add(templateDiag(s.file.Path, 0, "", err))
 			continue
 		}
-		names := make([]string, 0, len(tpl.Macros()))
-		for name := range tpl.Macros() {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			mn := tpl.Macros()[name]
-			args := make([]string, 0, len(mn.Kwargs))
-			for _, kw := range mn.Kwargs {
-				if str, ok := kw.Key.(*nodes.String); ok {
-					args = append(args, str.Val)
-				}
-			}
-			line := mn.Position().Line
+		for _, mac := range tpl.Macros() {
+			name := mac.Name
 			if prev, ok := e.macros[name]; ok && prev.meta.Package == s.pkg && s.pkg != "elt" {
-				l.Add(diag.Errorf(s.file.Path, diag.Pos{Line: line}, "rename one of them",
+				l.Add(diag.Errorf(s.file.Path, diag.Pos{Line: mac.Line}, "rename one of them",
 					"macro %q is defined twice (also at %s:%d)", name, prev.meta.OriginalFilePath, prev.meta.Line))
 				continue
 			}
@@ -190,12 +144,11 @@ func (e *engine) loadMacros(l *diag.List) {
 					Name:             name,
 					Package:          s.pkg,
 					OriginalFilePath: s.file.Path,
-					Line:             line,
-					MacroSQL:         macroSource(s.file.Contents, line),
-					Arguments:        args,
+					Line:             mac.Line,
+					MacroSQL:         macroSource(s.file.Contents, mac.Line),
+					Arguments:        append([]string{}, mac.Params...),
 				},
-				node: mn,
-				tpl:  tpl,
+				macro: mac,
 			}
 			def.fn = e.macroFunc(def)
 			e.macros[name] = def
@@ -227,78 +180,29 @@ func macroSource(src string, line int) string {
 	return rest[start:]
 }
 
-// macroFrame is the per-call slot return() writes into.
-type macroFrame struct {
-	returned bool
-	value    any
-}
-
-// errReturn stops a macro body after return(); the macro wrapper turns it
-// into the returned value.
-type returnSignal struct{}
-
-func (returnSignal) Error() string { return "return() called outside a macro" }
-
 // macroFunc wraps a parsed macro so that it runs in the calling node's
 // context (dbt semantics: macros see ref, this, config... of the node being
-// rendered) and so that return(x) yields x as a real value.
-func (e *engine) macroFunc(def *macroDef) func(*exec.Evaluator, *exec.VarArgs) *exec.Value {
-	return func(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-		st := stateOf(ev.Environment.Context)
+// rendered); return(x) makes the call yield x itself.
+func (e *engine) macroFunc(def *macroDef) jinja.Func {
+	return func(s *jinja.State, args []any, kwargs jinja.Kwargs) (any, error) {
+		st := stateOf(s)
 		if st == nil {
-			return exec.AsValue(fmt.Errorf("macro %s called without a render context", def.meta.Name))
+			return nil, fmt.Errorf("macro %s called without a render context", def.meta.Name)
 		}
-		return st.callMacro(def, ev.Environment.Context, va)
+		return st.callMacro(def, s, args, kwargs)
 	}
 }
 
-func (st *renderState) callMacro(def *macroDef, callerCtx *exec.Context, va *exec.VarArgs) *exec.Value {
-	e := st.engine
+// callMacro runs def with the names of st's render as its globals. s is
+// the calling render's state (nil outside a render).
+func (st *renderState) callMacro(def *macroDef, s *jinja.State, args []any, kwargs jinja.Kwargs) (any, error) {
 	st.useMacro(def.meta.UniqueID)
-	st.depth++
-	defer func() { st.depth-- }()
-	if st.depth > 200 {
-		return exec.AsValue(fmt.Errorf("macro %s: recursion too deep", def.meta.Name))
-	}
-	base := st.root.Inherit()
-	frame := &macroFrame{}
-	base.Set(frameKey, frame)
-	if callerCtx != nil {
-		if c, ok := callerCtx.Get(callerKey); ok && c != nil {
-			base.Set(callerKey, c)
-			callerCtx.Set(callerKey, nil)
-		}
-	}
-	r := &exec.Renderer{
-		Config: e.cfg,
-		Environment: &exec.Environment{
-			Context:           base,
-			Filters:           e.env.Filters,
-			Tests:             e.env.Tests,
-			ControlStructures: e.env.ControlStructures,
-			Methods:           e.env.Methods,
-		},
-		Template: def.tpl,
-		RootNode: def.tpl.Root(),
-		Output:   io.Discard,
-		Loader:   nil,
-	}
-	fn, err := exec.MacroNodeToFunc(def.node, r)
-	if err != nil {
-		return exec.AsValue(err)
-	}
-	out := fn(va)
-	if frame.returned {
-		return exec.AsValue(frame.value)
-	}
-	return out
+	return def.macro.Call(s, st.lookup, args, kwargs)
 }
 
-func stateOf(ctx *exec.Context) *renderState {
-	v, ok := ctx.Get(stateKey)
-	if !ok {
-		return nil
-	}
+// stateOf finds the render state of the render s belongs to.
+func stateOf(s *jinja.State) *renderState {
+	v, _ := s.Lookup(stateName)
 	st, _ := v.(*renderState)
 	return st
 }

@@ -3,6 +3,7 @@ package compiler
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -10,9 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nikolalohinski/gonja/v2/exec"
-
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -284,91 +284,102 @@ func (st *renderState) renderGenericTest() (string, error) {
 			line: n.PatchPos.Line,
 		}
 	}
-	va := exec.NewVarArgs()
-	for k, v := range md.Kwargs {
+	kw := jinja.NewDict()
+	for _, k := range sortedKeys(md.Kwargs) {
+		v := md.Kwargs[k]
 		var val any
+		var err error
 		if k == "model" {
-			val = st.testModel(v)
+			val, err = st.testModel(v)
 		} else {
-			val = st.testArg(v)
+			val, err = st.testArg(v)
 		}
-		if st.fatal != nil {
-			return "", st.fatal
+		if err != nil {
+			return "", err
 		}
-		va.KwArgs[k] = exec.AsValue(val)
+		kw.Set(k, templateValue(val))
 	}
-	out := def.fn(st.evaluator(), va)
-	if st.fatal != nil {
-		return "", st.fatal
+	out, err := st.callMacro(def, nil, nil, kw)
+	if err != nil {
+		return "", err
 	}
-	if out.IsError() {
-		return "", fmt.Errorf("%s", out.Error())
-	}
-	return out.String(), nil
+	return jinja.Str(out)
 }
 
 // testModel renders the model kwarg: the relation, wrapped as a
 // subquery when the test has a where config.
-func (st *renderState) testModel(v any) any {
+func (st *renderState) testModel(v any) (any, error) {
 	s, _ := v.(string)
 	out, err := st.renderString(s)
 	if err != nil {
-		return st.fail(st.node.PatchPos.Line, "", "%v", err)
+		return nil, st.testArgError(err)
 	}
-	return strings.TrimSpace(out)
+	return strings.TrimSpace(out), nil
 }
 
-func (st *renderState) testArg(v any) any {
+func (st *renderState) testArg(v any) (any, error) {
 	switch x := v.(type) {
 	case string:
+		src := x
 		if jinjaExprRe.MatchString(x) {
-			out, err := st.renderString("{{ " + x + " }}")
-			if err != nil {
-				return st.fail(st.node.PatchPos.Line, "", "%v", err)
-			}
-			return out
+			src = "{{ " + x + " }}"
+		} else if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
+			return x, nil
 		}
-		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
-			out, err := st.renderString(x)
-			if err != nil {
-				return st.fail(st.node.PatchPos.Line, "", "%v", err)
-			}
-			return out
+		out, err := st.renderString(src)
+		if err != nil {
+			return nil, st.testArgError(err)
 		}
-		return x
+		return out, nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = st.testArg(e)
+			var err error
+			if out[i], err = st.testArg(e); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = st.testArg(e)
+			var err error
+			if out[k], err = st.testArg(e); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	}
-	return v
+	return v, nil
+}
+
+// testArgError reports a test argument that failed to render at the
+// test's declaration.
+func (st *renderState) testArgError(err error) error {
+	out := &jinjaError{msg: err.Error(), line: st.node.PatchPos.Line}
+	var je *jinjaError
+	var e *jinja.Error
+	if errors.As(err, &je) {
+		out.msg, out.hint = je.msg, je.hint
+	} else if errors.As(err, &e) {
+		out.msg = e.Msg
+	}
+	return out
 }
 
 // renderString renders a small template in this state, caching its parse.
 func (st *renderState) renderString(src string) (string, error) {
 	e := st.engine
-	var tpl *exec.Template
+	var tpl *jinja.Template
 	if v, ok := e.strCache.Load(src); ok {
-		tpl = v.(*exec.Template)
+		tpl = v.(*jinja.Template)
 	} else {
-		t, err := newTemplate(e, "<string>", src)
+		t, err := e.env.Parse("<string>", src)
 		if err != nil {
 			return "", err
 		}
 		e.strCache.Store(src, t)
 		tpl = t
 	}
-	out, err := st.render(tpl)
-	if err == nil && st.fatal != nil {
-		err = st.fatal
-	}
-	return out, err
+	return st.render(tpl)
 }

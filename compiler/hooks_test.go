@@ -140,7 +140,7 @@ models:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "success orders (model, 0.5s, ); fail not_null_orders_id (test, 1.25s, 3); in main"
+	want := "success orders (model, 0.5s, None); fail not_null_orders_id (test, 1.25s, 3); in main"
 	if got != want {
 		t.Errorf("RenderProjectHook:\nwant %q\ngot  %q", want, got)
 	}

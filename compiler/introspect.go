@@ -3,7 +3,7 @@ package compiler
 import (
 	"fmt"
 
-	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // Adapter introspection: adapter.get_relation, load_relation,
@@ -24,35 +24,23 @@ func (st *renderState) catalog(what string) (Catalog, error) {
 }
 
 // relationArgs reads (database, schema, identifier) positionally or by name.
-func relationArgs(va *exec.VarArgs) Relation {
+func relationArgs(args []any, kw jinja.Kwargs) Relation {
 	var r Relation
 	for i, p := range []*string{&r.Database, &r.Schema, &r.Identifier} {
-		kw := [...]string{"database", "schema", "identifier"}[i]
-		var v *exec.Value
-		if i < len(va.Args) {
-			v = va.Args[i]
-		} else if kv, ok := va.KwArgs[kw]; ok {
-			v = kv
-		}
-		if v != nil && !v.IsNil() {
-			*p = v.String()
+		name := [...]string{"database", "schema", "identifier"}[i]
+		if v, ok := argAt(args, kw, i, name); ok && v != nil {
+			if _, undef := v.(*jinja.Undefined); !undef {
+				*p, _ = jinja.Str(v)
+			}
 		}
 	}
 	return r
 }
 
 // relationArg is the relation passed as argument i (or keyword kw).
-func relationArg(va *exec.VarArgs, i int, kw string) (*relationValue, bool) {
-	var v *exec.Value
-	if i < len(va.Args) {
-		v = va.Args[i]
-	} else if kv, ok := va.KwArgs[kw]; ok {
-		v = kv
-	}
-	if v == nil {
-		return nil, false
-	}
-	rel, ok := v.Interface().(*relationValue)
+func relationArg(args []any, kwargs jinja.Kwargs, i int, kw string) (*relationValue, bool) {
+	v, _ := argAt(args, kwargs, i, kw)
+	rel, ok := v.(*relationValue)
 	return rel, ok
 }
 
@@ -62,98 +50,108 @@ func (st *renderState) newRelation(r Relation, kind string) *relationValue {
 		rendered: d.RenderRelation(r), Type: kind, dialect: d}
 }
 
-// getRelation is the relation if the catalog has it, else nil.
-func (st *renderState) getRelation(r Relation, what string) *exec.Value {
+// getRelation is the relation if the catalog has it, else None.
+func (st *renderState) getRelation(r Relation, what string) (any, error) {
 	if !st.execute {
-		return exec.AsValue(nil)
+		return nil, nil
 	}
 	cat, err := st.catalog(what)
 	if err != nil {
-		return st.failWith(err)
+		return nil, err
 	}
 	kind, err := cat.RelationKind(st.ctx, r)
 	if err != nil {
-		return st.failWith(&jinjaError{msg: fmt.Sprintf("%s: %v", what, err)})
+		return nil, &jinjaError{msg: fmt.Sprintf("%s: %v", what, err)}
 	}
 	if kind == "" {
-		return exec.AsValue(nil)
+		return nil, nil
 	}
-	return exec.AsValue(st.newRelation(r, kind))
+	return st.newRelation(r, kind), nil
 }
 
 // fnGetRelation is adapter.get_relation(database, schema, identifier).
-func fnGetRelation(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	r := relationArgs(va)
+func fnGetRelation(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	r := relationArgs(args, kw)
 	if r.Identifier == "" {
-		return st.fail(0, "call adapter.get_relation(database, schema, identifier)", "adapter.get_relation() needs an identifier")
+		return nil, st.fail("call adapter.get_relation(database, schema, identifier)", "adapter.get_relation() needs an identifier")
 	}
 	return st.getRelation(r, "adapter.get_relation")
 }
 
 // fnLoadRelation is load_relation(relation): the relation as the catalog
 // knows it (with its type), or None when it does not exist.
-func fnLoadRelation(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	rel, ok := relationArg(va, 0, "relation")
+func fnLoadRelation(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	rel, ok := relationArg(args, kw, 0, "relation")
 	if !ok {
-		return st.fail(0, "pass a relation: load_relation(ref('orders')) or load_relation(this)", "load_relation() needs a relation")
+		return nil, st.fail("pass a relation: load_relation(ref('orders')) or load_relation(this)", "load_relation() needs a relation")
 	}
 	return st.getRelation(Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier}, "load_relation")
 }
 
 // fnGetColumns is adapter.get_columns_in_relation(relation): a list of
 // columns with .name, .column, .data_type, .dtype and .quoted.
-func fnGetColumns(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	rel, ok := relationArg(va, 0, "relation")
+func fnGetColumns(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	rel, ok := relationArg(args, kw, 0, "relation")
 	if !st.execute {
-		return exec.AsValue([]any{})
+		return jinja.NewList(), nil
 	}
 	if !ok {
-		return st.fail(0, "pass a relation: adapter.get_columns_in_relation(ref('orders'))", "adapter.get_columns_in_relation() needs a relation")
+		return nil, st.fail("pass a relation: adapter.get_columns_in_relation(ref('orders'))", "adapter.get_columns_in_relation() needs a relation")
 	}
 	cat, err := st.catalog("adapter.get_columns_in_relation")
 	if err != nil {
-		return st.failWith(err)
+		return nil, err
 	}
 	cols, err := cat.Columns(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier})
 	if err != nil {
-		return st.failWith(&jinjaError{msg: fmt.Sprintf("adapter.get_columns_in_relation(%s): %v", rel.rendered, err)})
+		return nil, &jinjaError{msg: fmt.Sprintf("adapter.get_columns_in_relation(%s): %v", rel.rendered, err)}
 	}
-	out := make([]any, len(cols))
-	for i, c := range cols {
-		out[i] = &columnValue{Column: c, quoted: st.engine.dialect.Quote(c.Name)}
+	out := jinja.NewList()
+	for _, c := range cols {
+		out.Items = append(out.Items, &columnValue{Column: c, quoted: st.engine.dialect.Quote(c.Name)})
 	}
-	return exec.AsValue(out)
+	return out, nil
 }
 
 // createRelation is api.Relation.create(database=, schema=, identifier=, type=).
-func (e *engine) createRelation(va *exec.VarArgs) *exec.Value {
-	r := relationArgs(va)
+func (e *engine) createRelation(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	r := relationArgs(args, kw)
 	kind := ""
-	if v, ok := va.KwArgs["type"]; ok && !v.IsNil() {
-		kind = v.String()
+	if v, ok := kw.Get("type"); ok && v != nil {
+		kind, _ = jinja.Str(v)
 	}
-	return exec.AsValue(&relationValue{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier,
-		rendered: e.dialect.RenderRelation(r), Type: kind, dialect: e.dialect})
+	return &relationValue{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier,
+		rendered: e.dialect.RenderRelation(r), Type: kind, dialect: e.dialect}, nil
 }
 
 // include is relation.include(database=True, schema=True, identifier=True):
 // the same relation printed without the parts set to False.
-func (r *relationValue) include(va *exec.VarArgs) *exec.Value {
+func (r *relationValue) include(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if r.dialect == nil || r.filtered {
-		return exec.AsValue(r)
+		return r, nil
 	}
 	out := *r
 	parts := Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier}
-	for kw, p := range map[string]*string{"database": &parts.Database, "schema": &parts.Schema, "identifier": &parts.Identifier} {
-		if v, ok := va.KwArgs[kw]; ok && !v.IsTrue() {
+	for i, p := range []*string{&parts.Database, &parts.Schema, &parts.Identifier} {
+		name := [...]string{"database", "schema", "identifier"}[i]
+		if !argBool(args, kw, i, name, true) {
 			*p = ""
 		}
 	}
 	out.rendered = r.dialect.RenderRelation(parts)
-	return exec.AsValue(&out)
+	return &out, nil
 }
 
 // columnValue is one column from adapter.get_columns_in_relation.
@@ -164,14 +162,14 @@ type columnValue struct {
 
 func (c *columnValue) String() string { return c.Name }
 
-func (c *columnValue) GetAttribute(name string) (*exec.Value, bool) {
+func (c *columnValue) GetAttr(name string) (any, bool) {
 	switch name {
 	case "name", "column":
-		return exec.AsValue(c.Name), true
+		return c.Name, true
 	case "data_type", "dtype":
-		return exec.AsValue(c.DataType), true
+		return c.DataType, true
 	case "quoted":
-		return exec.AsValue(c.quoted), true
+		return c.quoted, true
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }

@@ -14,7 +14,7 @@ func TestModules(t *testing.T) {
 		{`{{ modules.datetime.datetime.strptime('2024-05-06 07:08', '%Y-%m-%d %H:%M').strftime('%H:%M %d') }}`, "07:08 06"},
 		{`{{ modules.datetime.datetime.now() is not none }} {{ modules.datetime.date.today() is not none }}`, "True True"},
 		{`{{ modules.re.search('(\\d+)-(\\d+)', 'ab 12-34').group(2) }}`, "34"},
-		{`{{ modules.re.match('\\d', 'a1') is none }} {{ modules.re.match('a(\\d)', 'a1').groups() }}`, "True ['1']"},
+		{`{{ modules.re.match('\\d', 'a1') is none }} {{ modules.re.match('a(\\d)', 'a1').groups() }}`, "True ('1',)"},
 		{`{{ modules.re.findall('[a-z]+', 'ab 12 cd') | join(',') }}`, "ab,cd"},
 		{`{{ modules.re.sub('(\\w+)@', '\\1 at ', 'me@x') }}`, "me at x"},
 	} {

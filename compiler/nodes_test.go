@@ -171,7 +171,7 @@ func TestMacroSyntaxError(t *testing.T) {
 }
 
 // TestUnknownNamesReadable: calling something the Jinja context lacks says
-// what is missing, not gonja's dump of the receiver.
+// what is missing, not a dump of the receiver.
 func TestUnknownNamesReadable(t *testing.T) {
 	p := newProject(map[string]string{
 		"models/a.sql": "select '{{ modules.datetime.time(1, 2) }}'\n",

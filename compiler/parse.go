@@ -4,24 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/elt-dev/elt/internal/textdist"
 	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/nikolalohinski/gonja/v2/builtins"
-	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/nikolalohinski/gonja/v2/nodes"
-	"github.com/nikolalohinski/gonja/v2/parser"
-
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/textdist"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
-
-func gonjaGlobals() *exec.Context { return builtins.GlobalFunctions }
 
 // Parse loads macros once, renders every enabled node once with
 // execute=false to capture config(), ref() and source() calls, builds the
@@ -68,7 +61,6 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 
 	// Render every node once in parse mode, concurrently.
 	ids := sortedKeys(m.Nodes)
-	m.parseBatches(ctx, ids)
 	results := make([]*renderState, len(ids))
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
@@ -225,15 +217,6 @@ func (m *Manifest) parallel(ctx context.Context, n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// nodeTemplate is a node's parsed template: either a template of its own,
-// or the body of macro __elt_node_<i> in a batch template shared with other
-// nodes (see parseBatches), starting at line startLine of that template.
-type nodeTemplate struct {
-	tpl       *exec.Template
-	body      *nodes.Macro
-	startLine int
-}
-
 func nodeSource(n *Node) string {
 	src := n.RawCode
 	if strings.Contains(src, "test") || strings.Contains(src, "materialization") {
@@ -242,71 +225,24 @@ func nodeSource(n *Node) string {
 	return src
 }
 
-// template returns the parsed template of a node, parsing it once.
-func (m *Manifest) template(n *Node) (*nodeTemplate, error) {
+// template returns the parsed template of a node, parsing it once. It is
+// named after the node's file, so errors name the file.
+func (m *Manifest) template(n *Node) (*jinja.Template, error) {
 	e := m.engine
 	e.tplMu.Lock()
-	nt, ok := e.templates[n.UniqueID]
+	t, ok := e.templates[n.UniqueID]
 	e.tplMu.Unlock()
 	if ok {
-		return nt, nil
+		return t, nil
 	}
-	tpl, err := newTemplate(e, n.OriginalFilePath, nodeSource(n))
+	t, err := e.env.Parse(n.OriginalFilePath, nodeSource(n))
 	if err != nil {
 		return nil, err
 	}
-	nt = &nodeTemplate{tpl: tpl}
 	e.tplMu.Lock()
-	e.templates[n.UniqueID] = nt
+	e.templates[n.UniqueID] = t
 	e.tplMu.Unlock()
-	return nt, nil
-}
-
-// batchSize nodes share one parsed template. gonja compiles two regular
-// expressions for every template it lexes, which costs more than lexing a
-// small model; wrapping each node in a macro of a shared template pays that
-// once per batch. A batch that fails to parse falls back to one template per
-// node, so syntax errors are still reported per file.
-const batchSize = 64
-
-func (m *Manifest) parseBatches(ctx context.Context, ids []string) {
-	var todo []*Node
-	for _, id := range ids {
-		n := m.Nodes[id]
-		if n.TestMetadata == nil && n.ResourceType != project.Seed {
-			todo = append(todo, n)
-		}
-	}
-	batches := (len(todo) + batchSize - 1) / batchSize
-	m.parallel(ctx, batches, func(b int) {
-		end := min((b+1)*batchSize, len(todo))
-		chunk := todo[b*batchSize : end]
-		var src strings.Builder
-		starts := make([]int, len(chunk))
-		line := 1
-		for i, n := range chunk {
-			body := nodeSource(n)
-			body = strings.ReplaceAll(body, "\r\n", "\n")
-			body = strings.TrimSuffix(body, "\n") // what gonja does to a whole template
-			starts[i] = line
-			fmt.Fprintf(&src, "{%% macro __elt_node_%d() %%}%s{%% endmacro %%}\n", i, body)
-			line += strings.Count(body, "\n") + 1
-		}
-		tpl, err := newTemplate(m.engine, "batch", src.String())
-		if err != nil {
-			return // per-node parsing will report the error
-		}
-		e := m.engine
-		e.tplMu.Lock()
-		defer e.tplMu.Unlock()
-		for i, n := range chunk {
-			body := tpl.Macros()[fmt.Sprintf("__elt_node_%d", i)]
-			if body == nil {
-				continue
-			}
-			e.templates[n.UniqueID] = &nodeTemplate{tpl: tpl, body: body, startLine: starts[i]}
-		}
-	})
+	return t, nil
 }
 
 // renderNode renders one node; with execute it stores the result in
@@ -328,121 +264,144 @@ func (m *Manifest) renderNode(ctx context.Context, n *Node, execute bool) (*rend
 // it; generic tests call their test macro, seeds render nothing.
 func (m *Manifest) renderIn(st *renderState) (string, error) {
 	n := st.node
-	var out string
-	var err error
 	if n.TestMetadata != nil {
-		out, err = st.renderGenericTest()
-	} else {
-		if n.ResourceType == project.Seed {
-			return "", nil
-		}
-		var nt *nodeTemplate
-		nt, err = m.template(n)
-		if err != nil {
-			return "", err
-		}
-		if nt.body != nil {
-			out, err = st.renderBody(nt)
-		} else {
-			out, err = st.render(nt.tpl)
-		}
+		return st.renderGenericTest()
 	}
-	if err == nil && st.fatal != nil {
-		err = st.fatal
+	if n.ResourceType == project.Seed {
+		return "", nil
 	}
+	t, err := m.template(n)
 	if err != nil {
 		return "", err
 	}
-	return out, nil
+	return st.render(t)
 }
 
-var atLineRe = regexp.MustCompile(`at line (\d+)`)
-
 // renderDiag turns a render or template error into a diagnostic at the
-// node's file and line.
+// node's file and line. An error inside a macro is reported where the
+// node calls the macro, with the chain of calls down to the failing line
+// (models/orders.sql:12 → macros/money.sql:3).
 func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnostic {
 	file := n.OriginalFilePath
-	shift := m.engine.lineShift(n)
 	if n.TestMetadata != nil {
 		file = n.PatchPath
 		if file == "" {
 			file = n.OriginalFilePath
 		}
-		shift = 0
 	}
-	var syn *parser.SyntaxError
-	if errors.As(err, &syn) {
-		return diag.Errorf(file, diag.Pos{Line: syn.Line + shift, Column: syn.Column}, "", "Jinja syntax error: %s", syn.Message)
-	}
-	var je *jinjaError
-	if st != nil && st.fatal != nil {
-		errors.As(st.fatal, &je)
-	}
-	if je == nil {
-		errors.As(err, &je)
-	}
-	line := 0
-	if mt := atLineRe.FindStringSubmatch(err.Error()); mt != nil {
-		line, _ = strconv.Atoi(mt[1])
-		m.engine.tplMu.Lock()
-		nt := m.engine.templates[n.UniqueID]
-		m.engine.tplMu.Unlock()
-		if nt != nil && nt.body != nil {
-			line -= nt.startLine - 1
-		}
-		line += shift
-	}
+	d := m.engine.errorDiag(n.OriginalFilePath, m.engine.lineShift(n), err)
+	d.File = file
 	if n.TestMetadata != nil {
-		line = n.PatchPos.Line
-	}
-	if je != nil {
-		if je.line > 0 {
-			line = je.line
-		}
-		return diag.Errorf(file, diag.Pos{Line: line}, je.hint, "%s", je.msg)
-	}
-	msg := cleanGonjaMessage(err.Error())
-	if m := notCallableRE.FindStringSubmatch(err.Error()); m != nil {
-		// Name what the method was called on: most often a dbt package's
-		// namespace (dbt_utils.star), which elt does not load yet.
-		if owner := methodOwner(n.RawCode, m[1]); owner != "" {
-			return diag.Errorf(file, diag.Pos{Line: line}, "elt does not load dbt packages from dbt_packages/ yet; define the macro in your project's macros/ instead",
-				"'%s' is not defined, so %s.%s() cannot be called", owner, owner, m[1])
+		d.Pos = n.PatchPos
+		var ee *jinjaError
+		if errors.As(err, &ee) && ee.line > 0 {
+			d.Pos = diag.Pos{Line: ee.line}
 		}
 	}
-	return diag.Errorf(file, diag.Pos{Line: line}, "", "%s", msg)
+	return d
 }
 
-// methodOwner finds the name a method is called on in src ("dbt_utils" for
-// "dbt_utils.star(" and method "star"); "" when it is not a plain name.
-func methodOwner(src, method string) string {
-	re := regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*` + regexp.QuoteMeta(method) + `\s*\(`)
-	if m := re.FindStringSubmatch(src); m != nil {
-		return m[1]
+// errorDiag describes err from rendering or parsing the template named
+// name; lines of that template are shifted by shift (a snapshot's body
+// starts inside its file). Messages of elt's builtins keep their hint.
+func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
+	var je *jinja.Error
+	if !errors.As(err, &je) {
+		var ee *jinjaError
+		if errors.As(err, &ee) {
+			return diag.Errorf(name, diag.Pos{Line: ee.line}, ee.hint, "%s", ee.msg)
+		}
+		return diag.Errorf(name, diag.Pos{}, "", "%s", err.Error())
+	}
+	at := func(file string, line, col int) (diag.Pos, string) {
+		if file == name {
+			line += shift
+		}
+		return diag.Pos{Line: line, Column: col}, fmt.Sprintf("%s:%d", file, line)
+	}
+	var pos diag.Pos
+	var chain []string
+	for i, f := range je.Stack {
+		p, loc := at(f.Name, f.Line, f.Col)
+		if i == 0 {
+			pos = p
+		}
+		chain = append(chain, loc)
+	}
+	p, loc := at(je.Name, je.Line, je.Col)
+	if len(je.Stack) == 0 {
+		pos = p
+		if je.Name != name {
+			pos = diag.Pos{} // a var's or config's Jinja: no line of this file
+		}
+	} else {
+		chain = append(chain, loc)
+	}
+	if je.Kind == "TemplateSyntaxError" {
+		return diag.Errorf(name, pos, "", "Jinja syntax error: %s", je.Msg)
+	}
+	msg, hint := je.Msg, ""
+	var ee *jinjaError
+	if errors.As(err, &ee) {
+		msg, hint = ee.msg, ee.hint
+	} else if je.Kind == "UndefinedError" {
+		msg, hint = e.undefinedMessage(je, msg)
+	} else if je.Kind != "Error" {
+		msg = je.Kind + ": " + msg
+	}
+	if len(chain) > 1 {
+		msg += " (" + strings.Join(chain, " → ") + ")"
+	}
+	return diag.Errorf(name, pos, hint, "%s", msg)
+}
+
+var (
+	undefinedNameRE = regexp.MustCompile(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`)
+	noAttributeRE   = regexp.MustCompile(`has no attribute '([A-Za-z_][A-Za-z0-9_]*)'$`)
+)
+
+// undefinedMessage says what is missing when an undefined value was used:
+// most often a dbt package's namespace (dbt_utils.star), which elt does
+// not load yet, or a function elt's context does not provide.
+func (e *engine) undefinedMessage(je *jinja.Error, msg string) (string, string) {
+	src := e.sourceOf(je.Name)
+	if m := undefinedNameRE.FindStringSubmatch(msg); m != nil {
+		if method := methodOf(src, m[1]); method != "" {
+			return fmt.Sprintf("'%s' is not defined, so %s.%s() cannot be called", m[1], m[1], method),
+				"elt does not load dbt packages from dbt_packages/ yet; define the macro in your project's macros/ instead"
+		}
+		return msg, ""
+	}
+	if m := noAttributeRE.FindStringSubmatch(msg); m != nil && regexp.MustCompile(`\.\s*`+m[1]+`\s*\(`).MatchString(src) {
+		return fmt.Sprintf("no function or method '%s' here (elt's Jinja context does not provide it)", m[1]), ""
+	}
+	return msg, ""
+}
+
+// sourceOf is the source of the template named name, if it is a node's
+// or a macro file's.
+func (e *engine) sourceOf(name string) string {
+	for _, n := range e.proj.Nodes {
+		if n.OriginalFilePath == name {
+			return n.RawCode
+		}
+	}
+	for _, f := range e.proj.MacroFiles {
+		if f.Path == name {
+			return f.Contents
+		}
 	}
 	return ""
 }
 
-// cleanGonjaMessage keeps the innermost part of gonja's wrapped messages.
-var (
-	unknownMethodRE = regexp.MustCompile(`invalid call to method '([^']+)' of .*unknown method '[^']+'`)
-	notCallableRE   = regexp.MustCompile(`invalid call to method '([^']+)' of : '[^']+' is not callable`)
-)
-
-func cleanGonjaMessage(msg string) string {
-	msg = strings.TrimPrefix(msg, "unable to execute template: ")
-	// gonja prints the whole receiver (often a dict of Go funcs) when a
-	// method is missing; say what is missing instead.
-	if m := unknownMethodRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("no function or method '%s' here (elt's Jinja context does not provide it)", m[1])
+// methodOf finds the method called on owner in src ("star" for
+// "dbt_utils.star(" and owner "dbt_utils"); "" when there is none.
+func methodOf(src, owner string) string {
+	re := regexp.MustCompile(`\b` + regexp.QuoteMeta(owner) + `\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
+	if m := re.FindStringSubmatch(src); m != nil {
+		return m[1]
 	}
-	if m := notCallableRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("'%s' is called on something that is undefined (check the name before .%s)", m[1], m[1])
-	}
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg[:i], "Unable to") {
-		return msg[i+2:]
-	}
-	return msg
+	return ""
 }
 
 // lineShift is how many lines precede a node's RawCode in its file
@@ -627,9 +586,13 @@ func mergeConfig(base, override project.Config) project.Config {
 
 // templateDiag reports a template that failed to parse at its file:line.
 func templateDiag(file string, shift int, hint string, err error) diag.Diagnostic {
-	var syn *parser.SyntaxError
-	if errors.As(err, &syn) {
-		return diag.Errorf(file, diag.Pos{Line: syn.Line + shift, Column: syn.Column}, hint, "Jinja syntax error: %s", syn.Message)
+	var je *jinja.Error
+	if errors.As(err, &je) {
+		line := je.Line
+		if line > 0 {
+			line += shift
+		}
+		return diag.Errorf(file, diag.Pos{Line: line, Column: je.Col}, hint, "Jinja syntax error: %s", je.Msg)
 	}
-	return diag.Errorf(file, diag.Pos{}, hint, "%s", cleanGonjaMessage(err.Error()))
+	return diag.Errorf(file, diag.Pos{}, hint, "%s", err.Error())
 }

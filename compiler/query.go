@@ -2,10 +2,11 @@ package compiler
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"time"
 
-	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // queryResult is what one run_query or statement returned.
@@ -38,39 +39,32 @@ func (st *renderState) query(sql string) (*queryResult, error) {
 	return out, nil
 }
 
-func (st *renderState) failWith(err error) *exec.Value {
-	if je, ok := err.(*jinjaError); ok {
-		if st.fatal == nil {
-			st.fatal = je
-		}
-		return exec.AsValue(je)
-	}
-	return st.fail(0, "", "%v", err)
-}
-
 // cellValue turns a driver value into what Jinja prints and compares well:
 // ints as int, bytes as text, times as Python datetimes, big numbers and
 // decimals as their text.
 func cellValue(v any) any {
 	switch x := v.(type) {
-	case nil, string, bool, int, float64:
+	case nil, string, bool, int64, float64:
 		return x
+	case int:
+		return int64(x)
 	case int8:
-		return int(x)
+		return int64(x)
 	case int16:
-		return int(x)
+		return int64(x)
 	case int32:
-		return int(x)
-	case int64:
-		return int(x)
+		return int64(x)
 	case uint8:
-		return int(x)
+		return int64(x)
 	case uint16:
-		return int(x)
+		return int64(x)
 	case uint32:
-		return int(x)
+		return int64(x)
 	case uint64:
-		return int(x)
+		if x > math.MaxInt64 {
+			return new(big.Int).SetUint64(x).String()
+		}
+		return int64(x)
 	case float32:
 		return float64(x)
 	case []byte:
@@ -79,7 +73,7 @@ func cellValue(v any) any {
 		return &timeValue{x}
 	case *big.Int:
 		if x.IsInt64() {
-			return int(x.Int64())
+			return x.Int64()
 		}
 		return x.String()
 	case fmt.Stringer:
@@ -90,57 +84,52 @@ func cellValue(v any) any {
 
 // fnRunQuery is run_query(sql): an agate-like table when executing, None
 // while parsing (dbt does not run queries at parse time).
-func fnRunQuery(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	sql, ok := argString(va, 0, "sql")
+func fnRunQuery(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	sql, ok := argString(args, kw, 0, "sql")
 	if !ok {
-		return st.fail(0, "", "run_query() needs a SQL string")
+		return nil, st.fail("", "run_query() needs a SQL string")
 	}
 	if !st.execute {
-		return exec.AsValue(nil)
+		return nil, nil
 	}
 	res, err := st.query(sql)
 	if err != nil {
-		return st.failWith(err)
+		return nil, err
 	}
-	return exec.AsValue(res.table())
+	return res.table(), nil
 }
 
 // fnStatement is dbt's statement(name, fetch_result=False, auto_begin=True),
 // used as {% call statement('name', fetch_result=True) %}sql{% endcall %}:
 // it runs the body when executing and keeps the result for load_result.
-func fnStatement(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
+func fnStatement(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
 	if !st.execute {
-		return exec.AsValue("")
+		return "", nil
 	}
-	name, _ := argString(va, 0, "name")
-	if len(va.Args) > 0 && va.Args[0].IsNil() {
-		name = ""
+	name := ""
+	if v, ok := argAt(args, kw, 0, "name"); ok && v != nil {
+		name, _ = jinja.Str(v)
 	}
-	fetch := false
-	if len(va.Args) > 1 {
-		fetch = va.Args[1].IsTrue()
-	}
-	if v, ok := va.KwArgs["fetch_result"]; ok {
-		fetch = v.IsTrue()
-	}
+	fetch := argBool(args, kw, 1, "fetch_result", false)
 	var sql string
-	if c, ok := ev.Environment.Context.Get(callerKey); ok && c != nil {
-		caller, ok := c.(func(*exec.VarArgs) *exec.Value)
-		if !ok {
-			return st.fail(0, "", "statement(): unexpected caller %T", c)
+	if caller, ok := kw.Get("caller"); ok && caller != nil {
+		body, err := s.Call(caller, nil, nil)
+		if err != nil {
+			return nil, err
 		}
-		ev.Environment.Context.Set(callerKey, nil)
-		body := caller(exec.NewVarArgs())
-		if body.IsError() {
-			return body
-		}
-		sql = body.String()
+		sql, _ = jinja.Str(body)
 	}
 	res, err := st.query(sql)
 	if err != nil {
-		return st.failWith(err)
+		return nil, err
 	}
 	if name != "" {
 		if !fetch {
@@ -151,121 +140,100 @@ func fnStatement(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
 		}
 		st.results[name] = res
 	}
-	return exec.AsValue("")
+	return "", nil
 }
 
 // fnLoadResult is load_result(name): {response, data, table} of the
 // statement of that name, or None.
-func fnLoadResult(ev *exec.Evaluator, va *exec.VarArgs) *exec.Value {
-	st := stateFrom(ev)
-	name, _ := argString(va, 0, "name")
+func fnLoadResult(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	name, _ := argString(args, kw, 0, "name")
 	res, ok := st.results[name]
 	if !ok {
-		return exec.AsValue(nil)
+		return nil, nil
 	}
-	data := make([]any, len(res.rows))
-	for i, r := range res.rows {
-		data[i] = append([]any(nil), r...)
+	data := jinja.NewList()
+	for _, r := range res.rows {
+		data.Items = append(data.Items, jinja.Tuple(append([]any(nil), r...)))
 	}
-	return exec.AsValue(map[string]any{
+	return map[string]any{
 		"response": map[string]any{"_message": "OK", "code": "OK", "rows_affected": len(res.rows)},
 		"data":     data,
 		"table":    res.table(),
-	})
+	}, nil
 }
 
-// The agate-like values below are slices, so that | length, [i] and for
-// loops work on them as on lists. Each carries its column names in the
-// spare slot just past its length (cap = len+1), where Jinja cannot see
-// them: a row can then be indexed by column name too, and a table with no
-// rows still knows its columns.
-
-// withNames returns vals with meta stored past its length.
-func withNames[T any](vals []T, meta T) []T {
-	s := make([]T, len(vals), len(vals)+1)
-	copy(s, vals)
-	return append(s, meta)[:len(vals)]
+// agateRow is one row: row[0], row['name'], row.name, keys(), values(),
+// items(), get(); it iterates over its values like agate's Row.
+type agateRow struct {
+	names []string
+	vals  []any
 }
 
-// namesOf reads the meta slot written by withNames.
-func namesOf[T any](s []T) (T, bool) {
-	if cap(s) > len(s) {
-		return s[:len(s)+1][len(s)], true
-	}
-	var zero T
-	return zero, false
+func (r *agateRow) Iter() []any { return r.vals }
+func (r *agateRow) Len() int    { return len(r.vals) }
+func (r *agateRow) String() string {
+	s, _ := jinja.Str(jinja.Tuple(r.vals))
+	return "<agate.Row: " + s + ">"
 }
 
-// agateRow is one row: row[0], row['name'], row.name, keys(), values(), items(), get().
-type agateRow []any
-
-func newRow(names []string, vals []any) agateRow { return agateRow(withNames(vals, any(names))) }
-
-func (r agateRow) names() []string {
-	m, _ := namesOf([]any(r))
-	names, _ := m.([]string)
-	return names
-}
-
-func (r agateRow) byName(name string) (any, bool) {
-	for i, n := range r.names() {
-		if n == name && i < len(r) {
-			return r[i], true
+func (r *agateRow) byName(name string) (any, bool) {
+	for i, n := range r.names {
+		if n == name && i < len(r.vals) {
+			return r.vals[i], true
 		}
 	}
 	return nil, false
 }
 
-func (r agateRow) GetItem(key any) (*exec.Value, bool) {
+func (r *agateRow) GetItem(key any) (any, bool) {
 	switch k := key.(type) {
-	case int:
+	case int64:
 		if k < 0 {
-			k += len(r)
+			k += int64(len(r.vals))
 		}
-		if k >= 0 && k < len(r) {
-			return exec.AsValue(r[k]), true
+		if k >= 0 && k < int64(len(r.vals)) {
+			return r.vals[k], true
 		}
 	case string:
-		if v, ok := r.byName(k); ok {
-			return exec.AsValue(v), true
-		}
+		return r.byName(k)
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }
 
-func (r agateRow) GetAttribute(name string) (*exec.Value, bool) {
+func (r *agateRow) GetAttr(name string) (any, bool) {
 	switch name {
 	case "keys":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(toAnyList(r.names())) }), true
+		return fn0(func() any { return jinja.NewList(toAnyList(r.names)...) }), true
 	case "values":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue(append([]any(nil), r...)) }), true
+		return fn0(func() any { return jinja.NewList(append([]any(nil), r.vals...)...) }), true
 	case "items":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value {
-			var out []any
-			for i, n := range r.names() {
-				if i < len(r) {
-					out = append(out, []any{n, r[i]})
+		return fn0(func() any {
+			out := jinja.NewList()
+			for i, n := range r.names {
+				if i < len(r.vals) {
+					out.Items = append(out.Items, jinja.Tuple{n, r.vals[i]})
 				}
 			}
-			return exec.AsValue(out)
+			return out
 		}), true
 	case "get":
-		return exec.AsValue(func(va *exec.VarArgs) *exec.Value {
-			if len(va.Args) > 0 {
-				if v, ok := r.GetItem(va.Args[0].Interface()); ok {
-					return v
+		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+			if len(args) > 0 {
+				if v, ok := r.GetItem(args[0]); ok {
+					return v, nil
 				}
 			}
-			if len(va.Args) > 1 {
-				return va.Args[1]
+			if len(args) > 1 {
+				return args[1], nil
 			}
-			return exec.AsValue(nil)
+			return nil, nil
 		}), true
 	}
-	if v, ok := r.byName(name); ok {
-		return exec.AsValue(v), true
-	}
-	return exec.AsValue(nil), false
+	return r.byName(name)
 }
 
 // agateColumn is one column: name, values(), data_type.
@@ -277,91 +245,120 @@ type agateColumn struct {
 
 func (c *agateColumn) String() string { return c.name }
 
-func (c *agateColumn) GetAttribute(name string) (*exec.Value, bool) {
+func (c *agateColumn) GetAttr(name string) (any, bool) {
 	switch name {
 	case "name":
-		return exec.AsValue(c.name), true
+		return c.name, true
 	case "index":
-		return exec.AsValue(c.index), true
+		return c.index, true
 	case "values", "values_without_nulls":
 		skipNull := name == "values_without_nulls"
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value {
-			out := make([]any, 0, len(c.values))
+		return fn0(func() any {
+			out := make(jinja.Tuple, 0, len(c.values))
 			for _, v := range c.values {
 				if v != nil || !skipNull {
 					out = append(out, v)
 				}
 			}
-			return exec.AsValue(out)
+			return out
 		}), true
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }
 
 // agateColumns is table.columns: indexed by position or by name.
 type agateColumns []*agateColumn
 
-func (cs agateColumns) GetItem(key any) (*exec.Value, bool) {
-	switch k := key.(type) {
-	case int:
-		if k < 0 {
-			k += len(cs)
-		}
-		if k >= 0 && k < len(cs) {
-			return exec.AsValue(cs[k]), true
-		}
-	case string:
-		for _, c := range cs {
-			if c.name == k {
-				return exec.AsValue(c), true
-			}
-		}
-	}
-	return exec.AsValue(nil), false
-}
-
-// agateTable is what run_query returns: a list of rows with .rows,
-// .columns, .column_names and [i].
-type agateTable []agateRow
-
-func (r *queryResult) table() agateTable {
-	rows := make([]agateRow, len(r.rows))
-	for i, vals := range r.rows {
-		rows[i] = newRow(r.columns, vals)
-	}
-	return agateTable(withNames(rows, newRow(nil, toAnyList(r.columns))))
-}
-
-func (t agateTable) columnNames() []string {
-	meta, _ := namesOf([]agateRow(t))
-	out := make([]string, len(meta))
-	for i, v := range meta {
-		out[i], _ = v.(string)
+func (cs agateColumns) Iter() []any {
+	out := make([]any, len(cs))
+	for i, c := range cs {
+		out[i] = c
 	}
 	return out
 }
 
-func (t agateTable) GetAttribute(name string) (*exec.Value, bool) {
+func (cs agateColumns) Len() int { return len(cs) }
+
+func (cs agateColumns) GetAttr(string) (any, bool) { return nil, false }
+
+func (cs agateColumns) GetItem(key any) (any, bool) {
+	switch k := key.(type) {
+	case int64:
+		if k < 0 {
+			k += int64(len(cs))
+		}
+		if k >= 0 && k < int64(len(cs)) {
+			return cs[k], true
+		}
+	case string:
+		for _, c := range cs {
+			if c.name == k {
+				return c, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// agateTable is what run_query returns: iterable over its rows, with
+// .rows, .columns, .column_names and [i].
+type agateTable struct {
+	columns []string
+	rows    []*agateRow
+}
+
+func (r *queryResult) table() *agateTable {
+	t := &agateTable{columns: r.columns, rows: make([]*agateRow, len(r.rows))}
+	for i, vals := range r.rows {
+		t.rows[i] = &agateRow{names: r.columns, vals: vals}
+	}
+	return t
+}
+
+func (t *agateTable) Iter() []any {
+	out := make([]any, len(t.rows))
+	for i, r := range t.rows {
+		out[i] = r
+	}
+	return out
+}
+
+func (t *agateTable) Len() int { return len(t.rows) }
+
+func (t *agateTable) String() string { return fmt.Sprintf("<agate.Table: %d rows>", len(t.rows)) }
+
+func (t *agateTable) GetItem(key any) (any, bool) {
+	if k, ok := key.(int64); ok {
+		if k < 0 {
+			k += int64(len(t.rows))
+		}
+		if k >= 0 && k < int64(len(t.rows)) {
+			return t.rows[k], true
+		}
+	}
+	return nil, false
+}
+
+func (t *agateTable) GetAttr(name string) (any, bool) {
 	switch name {
 	case "rows":
-		return exec.AsValue([]agateRow(t)), true
+		return jinja.NewList(t.Iter()...), true
 	case "column_names":
-		return exec.AsValue(toAnyList(t.columnNames())), true
+		return jinja.Tuple(toAnyList(t.columns)), true
 	case "columns":
-		names := t.columnNames()
-		cols := make(agateColumns, len(names))
-		for i, n := range names {
-			c := &agateColumn{name: n, index: i, values: make([]any, len(t))}
-			for j, row := range t {
-				if i < len(row) {
-					c.values[j] = row[i]
+		cols := make(agateColumns, len(t.columns))
+		for i, n := range t.columns {
+			c := &agateColumn{name: n, index: i, values: make([]any, len(t.rows))}
+			for j, row := range t.rows {
+				if i < len(row.vals) {
+					c.values[j] = row.vals[i]
 				}
 			}
 			cols[i] = c
 		}
-		return exec.AsValue(cols), true
+		return cols, true
 	case "print_table":
-		return exec.AsValue(func(*exec.VarArgs) *exec.Value { return exec.AsValue("") }), true
+		return fn0(func() any { return "" }), true
 	}
-	return exec.AsValue(nil), false
+	return nil, false
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -135,7 +136,11 @@ func (m *Manifest) generateName(n *Node, macro, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(v.String()), nil
+	out, err := jinja.Str(v)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
 }
 
 // maxIdentifierLength is implemented by dialects whose warehouse limits the

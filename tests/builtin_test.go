@@ -1,18 +1,13 @@
 package tests
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/nikolalohinski/gonja/v2"
-	"github.com/nikolalohinski/gonja/v2/config"
-	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/nikolalohinski/gonja/v2/loaders"
-
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -28,7 +23,7 @@ func testBlocksToMacros(src string) string {
 	return testBlockEnd.ReplaceAllString(src, "{%${1} endmacro ${2}%}")
 }
 
-// renderBuiltin renders a call of the built-in generic test `name` with gonja,
+// renderBuiltin renders a call of the built-in generic test `name` with package jinja,
 // the way the compiler will: macros defined, then called with keyword arguments.
 func renderBuiltin(t *testing.T, name string, args map[string]any) string {
 	t.Helper()
@@ -48,21 +43,12 @@ func renderBuiltin(t *testing.T, name string, args map[string]any) string {
 	}
 	fmt.Fprintf(&src, "{{ test_%s(%s) }}", name, strings.Join(kw, ", "))
 
-	cfg := config.New()
-	cfg.StrictUndefined = true
-	fsLoader, err := loaders.NewFileSystemLoader("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	loader, err := loaders.NewShiftedLoader("builtin_test", bytes.NewReader([]byte(src.String())), fsLoader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := exec.NewTemplate("builtin_test", cfg, loader, gonja.DefaultEnvironment)
+	env := jinja.New(jinja.Options{Undefined: jinja.Strict})
+	tpl, err := env.Parse("builtin_test", src.String())
 	if err != nil {
 		t.Fatalf("parse built-in tests: %v\n--- source ---\n%s", err, src.String())
 	}
-	out, err := tpl.ExecuteToString(exec.NewContext(args))
+	out, err := tpl.Render(args)
 	if err != nil {
 		t.Fatalf("render test_%s: %v", name, err)
 	}

@@ -1,0 +1,518 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/jinja"
+)
+
+// dbt's functions on plain values (tojson, fromjson, toyaml, fromyaml,
+// zip, set) and the conversions between Go values and template values.
+
+// templateValue makes a Go value readable by templates. Maps, slices and
+// scalars are read by the engine as they are; structs are turned into
+// mappings of their fields that carry a `jinja:"name"` tag (how callers
+// pass run results to on-run-end hooks).
+func templateValue(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, int, int64, float64, map[string]any, []any, []string:
+		if m, ok := x.(map[string]any); ok {
+			out := make(map[string]any, len(m))
+			for k, val := range m {
+				out[k] = templateValue(val)
+			}
+			return out
+		}
+		if l, ok := x.([]any); ok {
+			out := make([]any, len(l))
+			for i, val := range l {
+				out[i] = templateValue(val)
+			}
+			return out
+		}
+		return x
+	case jinja.Object, *jinja.Dict, *jinja.List, jinja.Tuple, jinja.Func, fmt.Stringer:
+		return x
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.Struct:
+		out := map[string]any{}
+		rt := rv.Type()
+		for i := 0; i < rt.NumField(); i++ {
+			f := rt.Field(i)
+			name := f.Tag.Get("jinja")
+			if name == "" || name == "-" || !f.IsExported() {
+				continue
+			}
+			out[name] = templateValue(rv.Field(i).Interface())
+		}
+		return out
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = templateValue(rv.Index(i).Interface())
+		}
+		return out
+	case reflect.Map:
+		out := map[string]any{}
+		for _, k := range rv.MapKeys() {
+			out[fmt.Sprint(k.Interface())] = templateValue(rv.MapIndex(k).Interface())
+		}
+		return out
+	}
+	return v
+}
+
+// parseNumber is as_number on text: an int, a float, or the text itself.
+func parseNumber(s string) any {
+	t := strings.TrimSpace(s)
+	if i, err := strconv.ParseInt(t, 10, 64); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(t, 64); err == nil {
+		return f
+	}
+	return s
+}
+
+// items returns what iterating v yields in Python, or false when v is
+// not iterable.
+func items(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case *jinja.List:
+		return x.Items, true
+	case jinja.Tuple:
+		return x, true
+	case []any:
+		return x, true
+	case *jinja.Dict:
+		return x.Keys(), true
+	case map[string]any:
+		return toAnyList(sortedKeys(x)), true
+	case string:
+		out := make([]any, 0, len(x))
+		for _, r := range x {
+			out = append(out, string(r))
+		}
+		return out, true
+	case interface{ Iter() []any }:
+		return x.Iter(), true
+	}
+	return nil, false
+}
+
+// fnZip is dbt's zip(*args, default=None): a list of tuples, or the
+// default when an argument is not iterable (zip_strict raises instead).
+func fnZip(strict bool) jinja.Func {
+	return func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+		lists := make([][]any, len(args))
+		for i, a := range args {
+			l, ok := items(a)
+			if !ok {
+				if strict {
+					return nil, fmt.Errorf("zip argument #%d must support iteration", i+1)
+				}
+				d, _ := kw.Get("default")
+				return d, nil
+			}
+			lists[i] = l
+		}
+		out := jinja.NewList()
+		for i := 0; len(lists) > 0; i++ {
+			row := make(jinja.Tuple, 0, len(lists))
+			for _, l := range lists {
+				if i >= len(l) {
+					return out, nil
+				}
+				row = append(row, l[i])
+			}
+			out.Items = append(out.Items, row)
+		}
+		return out, nil
+	}
+}
+
+// fnSet is dbt's set(value, default=None): the distinct items of value
+// (a list in first-seen order; Python's set order is arbitrary anyway).
+func fnSet(strict bool) jinja.Func {
+	return func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+		var v any
+		if len(args) > 0 {
+			v = args[0]
+		}
+		l, ok := items(v)
+		if !ok {
+			if strict {
+				return nil, fmt.Errorf("'%T' object is not iterable", v)
+			}
+			d, _ := argAt(args, kw, 1, "default")
+			return d, nil
+		}
+		seen := jinja.NewDict()
+		out := jinja.NewList()
+		for _, it := range l {
+			if _, dup := seen.Get(it); dup {
+				continue
+			}
+			seen.Set(it, true)
+			out.Items = append(out.Items, it)
+		}
+		return out, nil
+	}
+}
+
+// fnToJSON is dbt's tojson(value, default=None, sort_keys=False): Python's
+// json.dumps, or the default when the value cannot be serialised.
+func fnToJSON(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	v, _ := argAt(args, kw, 0, "value")
+	sortKeys := argBool(args, kw, 2, "sort_keys", false)
+	var b strings.Builder
+	if err := pyJSON(&b, v, sortKeys); err != nil {
+		d, _ := argAt(args, kw, 1, "default")
+		return d, nil
+	}
+	return b.String(), nil
+}
+
+// fnFromJSON is dbt's fromjson(string, default=None).
+func fnFromJSON(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	s, ok := argString(args, kw, 0, "string")
+	if !ok {
+		return nil, nil
+	}
+	v, err := jinja.DecodeJSON([]byte(s))
+	if err != nil {
+		d, _ := argAt(args, kw, 1, "default")
+		return d, nil
+	}
+	return v, nil
+}
+
+// fnFromYAML is dbt's fromyaml(value, default=None): mappings keep their
+// order.
+func fnFromYAML(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	s, ok := argString(args, kw, 0, "value")
+	if !ok {
+		return nil, nil
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &n); err != nil {
+		d, _ := argAt(args, kw, 1, "default")
+		return d, nil
+	}
+	if len(n.Content) == 0 {
+		return nil, nil
+	}
+	return yamlToTemplate(n.Content[0]), nil
+}
+
+func yamlToTemplate(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return yamlToTemplate(n.Alias)
+	case yaml.MappingNode:
+		d := jinja.NewDict()
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			d.Set(yamlToTemplate(n.Content[i]), yamlToTemplate(n.Content[i+1]))
+		}
+		return d
+	case yaml.SequenceNode:
+		l := jinja.NewList()
+		for _, c := range n.Content {
+			l.Items = append(l.Items, yamlToTemplate(c))
+		}
+		return l
+	case yaml.ScalarNode:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return n.Value
+		}
+		switch x := v.(type) {
+		case int:
+			return int64(x)
+		case time.Time:
+			return &timeValue{x}
+		}
+		return v
+	}
+	return nil
+}
+
+// fnToYAML is dbt's toyaml(value, default=None, sort_keys=False).
+func fnToYAML(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	v, _ := argAt(args, kw, 0, "value")
+	sortKeys := argBool(args, kw, 2, "sort_keys", false)
+	n, err := templateToYAML(v, sortKeys)
+	if err != nil {
+		d, _ := argAt(args, kw, 1, "default")
+		return d, nil
+	}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(n); err != nil {
+		d, _ := argAt(args, kw, 1, "default")
+		return d, nil
+	}
+	_ = enc.Close()
+	return b.String(), nil
+}
+
+func templateToYAML(v any, sortKeys bool) (*yaml.Node, error) {
+	switch x := v.(type) {
+	case *jinja.Dict, map[string]any:
+		keys, vals := dictItems(x, sortKeys)
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		for i, k := range keys {
+			kn, err := templateToYAML(k, sortKeys)
+			if err != nil {
+				return nil, err
+			}
+			vn, err := templateToYAML(vals[i], sortKeys)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, kn, vn)
+		}
+		return n, nil
+	case *jinja.List, jinja.Tuple, []any:
+		l, _ := items(x)
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, it := range l {
+			c, err := templateToYAML(it, sortKeys)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case *jinja.Undefined:
+		return nil, fmt.Errorf("cannot represent an undefined value")
+	}
+	n := &yaml.Node{}
+	if err := n.Encode(toGo(v)); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// dictItems returns a mapping's keys and values: in insertion order for a
+// template dict, sorted for a Go map (which has no order), or sorted when
+// sortKeys.
+func dictItems(v any, sortKeys bool) ([]any, []any) {
+	var keys, vals []any
+	switch x := v.(type) {
+	case *jinja.Dict:
+		keys, vals = x.Keys(), x.Values()
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			keys = append(keys, k)
+			vals = append(vals, x[k])
+		}
+		return keys, vals
+	}
+	if sortKeys {
+		idx := make([]int, len(keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		str := func(k any) string { s, _ := jinja.Str(k); return s }
+		sortInts(idx, func(a, b int) bool { return str(keys[a]) < str(keys[b]) })
+		k2, v2 := make([]any, len(keys)), make([]any, len(keys))
+		for i, j := range idx {
+			k2[i], v2[i] = keys[j], vals[j]
+		}
+		keys, vals = k2, v2
+	}
+	return keys, vals
+}
+
+func sortInts(idx []int, less func(a, b int) bool) {
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && less(idx[j], idx[j-1]); j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+}
+
+// pyJSON writes v as Python's json.dumps does by default: ", " and ": "
+// separators, non-ASCII escaped.
+func pyJSON(b *strings.Builder, v any, sortKeys bool) error {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case int64, int:
+		fmt.Fprint(b, x)
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			b.WriteString("NaN")
+		case math.IsInf(x, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(x, -1):
+			b.WriteString("-Infinity")
+		default:
+			s, _ := jinja.Str(x)
+			b.WriteString(s)
+		}
+	case string:
+		jsonString(b, x)
+	case jinja.Markup:
+		jsonString(b, string(x))
+	case *jinja.Dict, map[string]any:
+		keys, vals := dictItems(x, sortKeys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			ks, ok := k.(string)
+			if !ok {
+				switch k.(type) {
+				case int64, float64, bool, nil:
+					var kb strings.Builder
+					if err := pyJSON(&kb, k, false); err != nil {
+						return err
+					}
+					ks = kb.String()
+				default:
+					return fmt.Errorf("keys must be str, int, float, bool or None, not %T", k)
+				}
+			}
+			jsonString(b, ks)
+			b.WriteString(": ")
+			if err := pyJSON(b, vals[i], sortKeys); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case *jinja.List, jinja.Tuple, []any:
+		l, _ := items(x)
+		b.WriteByte('[')
+		for i, e := range l {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if err := pyJSON(b, e, sortKeys); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case fmt.Stringer:
+		if _, undefined := x.(*jinja.Undefined); undefined {
+			return fmt.Errorf("Object of type Undefined is not JSON serializable")
+		}
+		jsonString(b, x.String())
+	default:
+		return fmt.Errorf("Object of type %T is not JSON serializable", v)
+	}
+	return nil
+}
+
+// jsonString writes s as a JSON string with Python's ensure_ascii escaping.
+func jsonString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20 || r > 0x7e && r < 0x10000:
+			fmt.Fprintf(b, `\u%04x`, r)
+		case r >= 0x10000:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// replaceTime is datetime.replace(year=..., ...).
+func replaceTime(t time.Time, kw jinja.Kwargs) time.Time {
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	us := t.Nanosecond() / 1000
+	for _, f := range []struct {
+		name string
+		p    *int
+	}{{"year", &y}, {"day", &d}, {"hour", &h}, {"minute", &mi}, {"second", &s}, {"microsecond", &us}} {
+		if v, ok := kw.Get(f.name); ok {
+			*f.p = intOf(v)
+		}
+	}
+	if v, ok := kw.Get("month"); ok {
+		mo = time.Month(intOf(v))
+	}
+	return time.Date(y, mo, d, h, mi, s, us*1000, t.Location())
+}
+
+// intOf is int(v) for numbers and numeric text; 0 otherwise.
+func intOf(v any) int {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case int:
+		return x
+	case float64:
+		return int(x)
+	case bool:
+		if x {
+			return 1
+		}
+		return 0
+	case string:
+		i, _ := strconv.Atoi(strings.TrimSpace(x))
+		return i
+	}
+	return 0
+}
+
+// floatOf is float(v) for numbers and numeric text; 0 otherwise.
+func floatOf(v any) float64 {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case int:
+		return float64(x)
+	case float64:
+		return x
+	case string:
+		f, _ := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f
+	}
+	return 0
+}
