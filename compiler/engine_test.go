@@ -1,0 +1,96 @@
+package compiler
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestMacroErrorChain: an error inside a macro is reported where the node
+// calls it, naming every call on the way down to the failing line.
+func TestMacroErrorChain(t *testing.T) {
+	p := newProject(map[string]string{
+		"macros/money.sql":  "{% macro money(col) %}\n  {{ cents(col) }}\n{% endmacro %}\n",
+		"macros/cents.sql":  "{% macro cents(col) %}\n\n{{ exceptions.raise_compiler_error('bad column ' ~ col) }}\n{% endmacro %}\n",
+		"models/orders.sql": "select\n  {{ money('amount') }} as amount\nfrom t\n",
+	})
+	_, err := Parse(context.Background(), p, testOptions())
+	l := diagList(err)
+	if len(l) != 1 {
+		t.Fatalf("want one error, got %v", err)
+	}
+	d := l[0]
+	want := "bad column amount (models/orders.sql:2 → macros/money.sql:2 → macros/cents.sql:3)"
+	if d.File != "models/orders.sql" || d.Pos.Line != 2 || d.Summary != want {
+		t.Errorf("want models/orders.sql:2: %s\ngot  %s", want, d.Error())
+	}
+}
+
+// TestDbtFunctions: dbt's additions to Jinja's globals, as dbt prints them.
+func TestDbtFunctions(t *testing.T) {
+	for _, tc := range []struct{ expr, want string }{
+		{`{{ tojson({'b': 1, 'a': [True, none, 'é']}) }}`, `{"b": 1, "a": [true, null, "\u00e9"]}`},
+		{`{{ tojson({'b': 1, 'a': 2}, sort_keys=True) }}`, `{"a": 2, "b": 1}`},
+		{`{{ fromjson('{"x": [1, 2.5]}').x }} {{ fromjson('nope', 'dflt') }}`, `[1, 2.5] dflt`},
+		{`{{ fromyaml('a: 1\nb: [x, y]\n') }}`, `{'a': 1, 'b': ['x', 'y']}`},
+		{`{{ toyaml({'a': 1, 'b': ['x']}) }}`, "a: 1\nb:\n  - x\n"},
+		{`{{ set([1, 2, 1, 3]) | length }} {{ set(1) }}`, `3 None`},
+		{`{{ zip([1, 2], 'ab') }}`, `[(1, 'a'), (2, 'b')]`},
+		{`{{ modules.itertools.chain([1], [2, 3]) }} {{ modules.itertools.combinations([1, 2, 3], 2) | length }}`, `[1, 2, 3] 3`},
+		{`{{ '42' | as_number + 1 }} {{ 'TRUE' | as_bool }} {{ 7 | as_text ~ 'x' }}`, `43 True 7x`},
+		{`{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}`, `3`},
+		{`{{ modules.datetime.datetime(2024, 1, 31).replace(month=2, day=1) }}`, `2024-02-01 00:00:00+00:00`},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			m, err := Parse(context.Background(), newProject(map[string]string{"models/m.sql": tc.expr}), testOptions())
+			if err == nil {
+				err = m.Compile(context.Background(), nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Nodes["model.shop.m"].CompiledCode; got != tc.want {
+				t.Errorf("want %q, got %q", tc.want, got)
+			}
+		})
+	}
+}
+
+// TestUndefinedCallPositioned: calling a name nothing defines fails at
+// the line of the call.
+func TestUndefinedCallPositioned(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/a.sql": "select 1\n\n{{ not_a_macro() }}\n",
+	})
+	_, err := Parse(context.Background(), p, testOptions())
+	l := diagList(err)
+	if len(l) != 1 || l[0].Pos.Line != 3 || !strings.Contains(l[0].Summary, "'not_a_macro' is undefined") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestShiftedNodeLines: a node whose code starts inside its file (a
+// snapshot block) reports errors at the file's line, in the call chain too.
+func TestShiftedNodeLines(t *testing.T) {
+	p := newProject(map[string]string{
+		"macros/boom.sql":        "{% macro boom() %}{{ exceptions.raise_compiler_error('boom') }}{% endmacro %}\n",
+		"snapshots/orders.sql":   "\nselect {{ boom() }}\n",
+		"snapshots/payments.sql": "select 1\n{{ 1 + }}\n",
+	})
+	p.Nodes["snapshot.shop.orders"].RawCodeLine = 10
+	p.Nodes["snapshot.shop.payments"].RawCodeLine = 20
+	_, err := Parse(context.Background(), p, testOptions())
+	got := map[string]string{}
+	for _, d := range diagList(err) {
+		got[d.Location()] = d.Summary
+	}
+	want := map[string]string{
+		"snapshots/orders.sql:12:15":  "boom (snapshots/orders.sql:12 → macros/boom.sql:1)",
+		"snapshots/payments.sql:22:8": "Jinja syntax error: unexpected 'end of print statement'",
+	}
+	for loc, msg := range want {
+		if got[loc] != msg {
+			t.Errorf("%s: want %q, got %q (all: %v)", loc, msg, got[loc], got)
+		}
+	}
+}
