@@ -38,10 +38,14 @@ type renderState struct {
 	refs     []Ref
 	sources  [][2]string
 	inFile   project.Config
-	macros   []string
-	macroSet map[string]bool
+	macros   []string        // unique ids of the macros called, first call first
+	macroSet map[string]bool // set of macros once it is long
 
 	warnings diag.List
+
+	// The node's objects, allocated with the state.
+	configObj configValue
+	modelObj  nodeView
 }
 
 // jinjaError is an error raised by an elt builtin (unknown ref, missing var,
@@ -59,7 +63,20 @@ func (st *renderState) fail(hint, format string, args ...any) error {
 
 func (st *renderState) useMacro(id string) {
 	if st.macroSet == nil {
-		st.macroSet = map[string]bool{}
+		// Most nodes call a handful of macros: a scan beats a map.
+		for _, m := range st.macros {
+			if m == id {
+				return
+			}
+		}
+		st.macros = append(st.macros, id)
+		if len(st.macros) > 16 {
+			st.macroSet = make(map[string]bool, 2*len(st.macros))
+			for _, m := range st.macros {
+				st.macroSet[m] = true
+			}
+		}
+		return
 	}
 	if !st.macroSet[id] {
 		st.macroSet[id] = true
@@ -104,13 +121,14 @@ func (st *renderState) lineOf(fn string, args ...string) int {
 // (builtins, macros, target...) is in the engine's globals, never written.
 func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	st := &renderState{engine: e, m: m, node: n, execute: execute, ctx: context.Background()}
-	st.names = map[string]any{
-		stateName: st,
-		"execute": execute,
-		"config":  &configValue{st: st},
-	}
+	st.configObj.st = st
+	st.names = make(map[string]any, 8)
+	st.names[stateName] = st
+	st.names["execute"] = execute
+	st.names["config"] = &st.configObj
 	if n != nil {
-		st.names["model"] = &nodeView{n: n, st: st}
+		st.modelObj = nodeView{n: n, st: st}
+		st.names["model"] = &st.modelObj
 		if n.RelationName != "" || execute {
 			this := relationOf(n)
 			this.dialect = e.dialect
