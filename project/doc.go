@@ -3,8 +3,9 @@
 // test and macro files on disk. Every value keeps the file and position it
 // came from, and Load reports all problems it finds at once as a *diag.Errors.
 //
-// It renders only the small Jinja dbt itself renders while loading (env_var,
-// var and target in dbt_project.yml and profiles.yml values). It does not
-// know SQL, does not render models or macros (package compiler does) and
+// It renders only the Jinja dbt itself renders while loading (env_var, var
+// and target in dbt_project.yml, profiles.yml and properties YAML values),
+// with package jinja and natively as dbt does (`| as_number` gives a
+// number). It does not know SQL, does not render models or macros (package compiler does) and
 // never opens a warehouse connection.
 package project
