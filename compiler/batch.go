@@ -250,8 +250,11 @@ func (m *Manifest) renderWith(ctx context.Context, tmpl string, node *Node, extr
 	}
 	st := m.engine.newState(m, node, true)
 	st.ctx = ctx
-	for k, v := range extra {
-		st.names[k] = templateValue(v)
+	if len(extra) > 0 {
+		st.extra = make(map[string]any, len(extra))
+		for k, v := range extra {
+			st.extra[k] = templateValue(v)
+		}
 	}
 	out, err := st.renderString(tmpl)
 	if err != nil {

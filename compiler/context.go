@@ -23,7 +23,8 @@ type renderState struct {
 	m       *Manifest
 	node    *Node // nil for CallMacro
 	execute bool
-	names   map[string]any  // the node's own names: this, model, config, execute...
+	this    *relationValue  // nil without a node
+	extra   map[string]any  // names a caller adds (on-run-end results...)
 	ctx     context.Context // for run_query and statement
 
 	// Set by RenderBatch: the batch window (refs and sources with an
@@ -122,33 +123,47 @@ func (st *renderState) lineOf(fn string, args ...string) int {
 func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	st := &renderState{engine: e, m: m, node: n, execute: execute, ctx: context.Background()}
 	st.configObj.st = st
-	st.names = make(map[string]any, 8)
-	st.names[stateName] = st
-	st.names["execute"] = execute
-	st.names["config"] = &st.configObj
 	if n != nil {
 		st.modelObj = nodeView{n: n, st: st}
-		st.names["model"] = &st.modelObj
 		if n.RelationName != "" || execute {
-			this := relationOf(n)
-			this.dialect = e.dialect
-			st.names["this"] = this
+			st.this = relationOf(n)
+			st.this.dialect = e.dialect
 		} else {
-			st.names["this"] = &relationValue{Identifier: n.Name, rendered: n.Name}
+			st.this = &relationValue{Identifier: n.Name, rendered: n.Name}
 		}
 	}
 	return st
 }
 
-// lookup resolves the render's own names for macros called in it.
+// lookup resolves the render's own names (this, model, config, execute,
+// and the extra names of hooks): the globals of its templates and macros.
 func (st *renderState) lookup(name string) (any, bool) {
-	v, ok := st.names[name]
-	return v, ok
+	switch name {
+	case stateName:
+		return st, true
+	case "execute":
+		return st.execute, true
+	case "config":
+		return &st.configObj, true
+	case "model":
+		if st.node != nil {
+			return &st.modelObj, true
+		}
+	case "this":
+		if st.this != nil {
+			return st.this, true
+		}
+	}
+	if st.extra != nil {
+		v, ok := st.extra[name]
+		return v, ok
+	}
+	return nil, false
 }
 
 // render executes a parsed template in this state.
 func (st *renderState) render(tpl *jinja.Template) (string, error) {
-	return tpl.RenderContext(st.ctx, st.names)
+	return tpl.RenderGlobals(st.ctx, st.lookup)
 }
 
 // invoke calls a macro by name from Go.

@@ -39,3 +39,22 @@ func (t *Template) RenderParts(ctx context.Context, vars map[string]any) ([]any,
 	}
 	return w.parts, nil
 }
+
+// RenderGlobals renders the template with the names it does not define
+// itself resolved by globals, then by the Env's globals, as Macro.Call
+// resolves a macro's names: an embedder with per-render names (dbt's
+// this, model, config) serves them without building a vars map.
+func (t *Template) RenderGlobals(ctx context.Context, globals func(name string) (any, bool)) (string, error) {
+	r := &render{ctx: ctx, env: t.env}
+	c := t.newCtx(nil)
+	c.globals = globals
+	s := &State{r: r, c: c, sc: c.root}
+	w := &writer{}
+	if err := t.run(s, w); err != nil {
+		if rs, ok := err.(*returnSignal); ok {
+			return toStr(rs.v)
+		}
+		return "", err
+	}
+	return w.b.String(), nil
+}
