@@ -82,3 +82,42 @@ func TestRenderYAMLValueErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderYAMLNative: what package jinja adds over the former YAML-only
+// evaluator, and dbt's native rules (one expression keeps its type; a
+// marker filter converts text; several outputs make a string).
+func TestRenderYAMLNative(t *testing.T) {
+	j := &yamlJinja{env: envOf("PORT", "5432", "RATE", "0.5", "LIST", "[1, 'a']", "DBT_ENV_SECRET_PW", "s3cret"), varOK: true,
+		target: map[string]any{"name": "dev", "threads": 4}}
+	tests := []struct {
+		src  string
+		want any
+	}{
+		{"{{ env_var('RATE') | as_number }}", 0.5},
+		{"{{ env_var('LIST') | as_native }}", []any{1, "a"}},
+		{"{{ env_var('PORT') | as_text }}", "5432"},
+		{"{{ target.threads }}", 4},
+		{"{{ target.threads }} threads", "4 threads"},
+		{"{% for x in [1, 2] %}{{ x }}{% endfor %}", "12"},
+		{"{{ {'a': 1} }}", map[string]any{"a": 1}},
+		{"{{ none }}", nil},
+		{"{{ env_var('PORT') | int + 1 }}", 5433},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			got, err := j.render(tt.src)
+			if err != nil {
+				t.Fatalf("render: %v", err)
+			}
+			wantEqual(t, "value", got, tt.want)
+		})
+	}
+	// Secrets only where secretsOK (profiles.yml).
+	if _, err := j.render("{{ env_var('DBT_ENV_SECRET_PW') }}"); err == nil || !strings.Contains(err.Error(), "only in profiles.yml") {
+		t.Errorf("secret outside profiles.yml: got %v", err)
+	}
+	j.secretsOK = true
+	if got, err := j.render("{{ env_var('DBT_ENV_SECRET_PW') }}"); err != nil || got != "s3cret" {
+		t.Errorf("secret in profiles.yml: got %v, %v", got, err)
+	}
+}
