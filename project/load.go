@@ -39,6 +39,8 @@ type loader struct {
 	propsConf map[string]Config    // unique id -> properties YAML config (merged after the tree)
 	treeUsed  map[*ConfigTree]bool
 	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
+	// profilePos is where dbt_project.yml names the profile.
+	profilePos diag.Pos
 }
 
 type patchSite struct {
