@@ -33,7 +33,10 @@ func ReadCSV(path string, r io.Reader, comma rune, record func(line int, rec []s
 			switch {
 			case errors.Is(pe.Err, csv.ErrFieldCount):
 				return &SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), header)}
-			case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
+			case errors.Is(pe.Err, csv.ErrBareQuote):
+				// A quote in the middle of an unquoted field, on the line it is on.
+				return &SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("a \" inside an unquoted field (column %d): quote the field and double the quote, e.g. write a\"b as \"a\"\"b\"", pe.Column)}
+			case errors.Is(pe.Err, csv.ErrQuote):
 				return &SeedError{Path: path, Line: pe.StartLine, Err: errors.New("unterminated quoted field (a \" opened here is never closed)")}
 			}
 			return &SeedError{Path: path, Line: pe.StartLine, Err: pe.Err}

@@ -108,7 +108,11 @@ func (l *loader) readProjectFile() *yaml.Node {
 		return nil
 	}
 	if n == nil || !isMapping(n) {
-		l.diags.Add(diag.Errorf(projectFile, posOf(n), "start the file with `name: my_project`",
+		pos := posOf(n)
+		if n == nil { // empty, or only comments
+			pos = diag.Pos{Line: 1, Column: 1}
+		}
+		l.diags.Add(diag.Errorf(projectFile, pos, "start the file with `name: my_project`",
 			"%s must be a mapping of keys such as name and profile, not %s", projectFile, kindName(n)))
 		return nil
 	}
@@ -120,6 +124,7 @@ func (l *loader) readProjectFile() *yaml.Node {
 func (l *loader) profileName(root *yaml.Node) string {
 	for _, p := range pairs(root) {
 		if p.Key == "profile" {
+			l.profilePos = posOf(p.KeyNode)
 			v := toValue(p.Val, nil, func(s string, n *yaml.Node, _ []string) any {
 				return l.renderYAMLString(l.projectJinja, projectFile, s, n, false)
 			})

@@ -39,6 +39,8 @@ type loader struct {
 	propsConf map[string]Config    // unique id -> properties YAML config (merged after the tree)
 	treeUsed  map[*ConfigTree]bool
 	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
+	// profilePos is where dbt_project.yml names the profile.
+	profilePos diag.Pos
 }
 
 type patchSite struct {
@@ -435,7 +437,7 @@ func (l *loader) addNodes(f *diskFile) {
 			within := f.within(kindSeed)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			n := &Node{ResourceType: Seed, Name: name, Path: within, FQN: fqnFor(pkg, within, name)}
-			l.addNode(n, f)
+			l.addNode(n, f, diag.Pos{})
 			if l.seedData == nil {
 				l.seedData = map[string][]byte{}
 			}
@@ -446,7 +448,7 @@ func (l *loader) addNodes(f *diskFile) {
 			within := f.within(kindModel)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: string(f.data)}, f)
+				RawCode: string(f.data)}, f, diag.Pos{})
 		}
 		if f.has(kindSnapshot) {
 			l.addSnapshots(f)
@@ -458,7 +460,7 @@ func (l *loader) addNodes(f *diskFile) {
 			} else {
 				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 				l.addNode(&Node{ResourceType: Test, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-					RawCode: string(f.data)}, f)
+					RawCode: string(f.data)}, f, diag.Pos{})
 			}
 		}
 		if f.has(kindMacro) {
@@ -476,7 +478,9 @@ func fqnFor(pkg, within, name string) []string {
 	return append(fqn, name)
 }
 
-func (l *loader) addNode(n *Node, f *diskFile) {
+// addNode registers n, read from f; pos is where in f it is defined (the
+// zero Pos for a node that is the whole file), for duplicate reports.
+func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 	n.Package = l.proj.Config.Name
 	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
 	n.OriginalFilePath = f.rel
@@ -484,7 +488,7 @@ func (l *loader) addNode(n *Node, f *diskFile) {
 	n.Language = "sql"
 	if n.ResourceType != Test {
 		if prev, dup := l.refable[n.Name]; dup {
-			l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "rename one of them, or disable one with enabled: false",
+			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",
 				"found two resources named %q: %s %s and %s %s",
 				n.Name, prev.ResourceType, prev.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
 			return
@@ -492,7 +496,7 @@ func (l *loader) addNode(n *Node, f *diskFile) {
 		l.refable[n.Name] = n
 	}
 	if prev, dup := l.proj.Nodes[n.UniqueID]; dup {
-		l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "rename one of them",
+		l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them",
 			"found two %ss named %q: %s and %s", n.ResourceType, n.Name, prev.OriginalFilePath, n.OriginalFilePath))
 		return
 	}
@@ -512,6 +516,7 @@ func (l *loader) addSnapshots(f *diskFile) {
 		fqn := append([]string{l.proj.Config.Name}, strings.Split(noExt, "/")...)
 		fqn = append(fqn, b.name)
 		l.addNode(&Node{ResourceType: Snapshot, Name: b.name, Path: within, FQN: fqn,
-			RawCode: b.body, RawCodeOffset: b.bodyOffset, RawCodeLine: strings.Count(src[:b.bodyOffset], "\n")}, f)
+			RawCode: b.body, RawCodeOffset: b.bodyOffset, RawCodeLine: strings.Count(src[:b.bodyOffset], "\n")}, f,
+			diag.LineCol(src, b.offset))
 	}
 }

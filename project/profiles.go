@@ -115,7 +115,13 @@ func (l *loader) loadTarget(profileName string) *Target {
 		}
 	}
 	if profileNode == nil {
-		// Point at the profiles the file does have (line 1 when it has none).
+		// Point where the name was written: dbt_project.yml's profile:
+		// line, or (for --profile) the profiles the file does have.
+		if pos := l.profilePos; l.opts.Profile == "" && pos.Line > 0 {
+			l.diags.Add(diag.Errorf(projectFile, pos, availableHint("profiles in "+file, names),
+				"profile %q not found in %s", profileName, file))
+			return nil
+		}
 		pos := posOf(root)
 		if pos.Line == 0 {
 			pos = diag.Pos{Line: 1, Column: 1}

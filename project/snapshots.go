@@ -72,7 +72,7 @@ func (l *loader) defineYAMLSnapshots(f *diskFile, root *yaml.Node) {
 			fqn = append(fqn, name)
 			n := &Node{ResourceType: Snapshot, Name: name, Path: within, FQN: fqn,
 				RawCode: "select * from {{ " + strings.TrimSpace(m[1]) + " }}"}
-			l.addNode(n, f)
+			l.addNode(n, f, posOf(e))
 			if l.proj.Nodes[n.UniqueID] != n {
 				continue // a duplicate, reported by addNode
 			}

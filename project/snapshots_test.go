@@ -143,7 +143,7 @@ func TestYAMLSnapshotErrors(t *testing.T) {
 			"snapshots/s.yml": "snapshots:\n  - name: s\n    relation: ref('m')\n",
 			"snapshots/s.sql": "{% snapshot s %}select 1{% endsnapshot %}",
 			"models/m.sql":    "select 1",
-		}, "found two", "snapshots/s.yml", 0},
+		}, "found two", "snapshots/s.yml", 2},
 		{"described again in another file", map[string]string{
 			"snapshots/s.yml": "snapshots:\n  - name: s\n    relation: ref('m')\n",
 			"models/m.yml":    "snapshots:\n  - name: s\n    description: again\n",

@@ -30,6 +30,11 @@ func parseYAML(file string, src []byte) (*yaml.Node, *diag.Diagnostic) {
 			if pos.Line != line {
 				msg = fmt.Sprintf("%s (in the block starting at line %d)", msg, line)
 			}
+		} else {
+			// yaml.v3 names no line for problems on the first line and for
+			// bytes it cannot read (control characters, bad UTF-8): find
+			// the line the same way.
+			pos = problemPos(src, msg, 1)
 		}
 		// yaml.v3 reports tabs used for indentation with an opaque message.
 		hint := "fix the YAML syntax near this line (check indentation and quoting; values starting with '{' or '*' need quotes)"

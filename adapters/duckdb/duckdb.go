@@ -188,11 +188,13 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if dsn == memoryPath {
 		dsn = ""
 	}
-	// No extension is fetched from the network or loaded behind the
-	// profile's back: opening a file that is not DuckDB's (a SQLite file,
-	// say) would otherwise make DuckDB download a scanner for it. The
-	// profile's extensions: list is installed and loaded explicitly.
-	dsn += "?autoinstall_known_extensions=false&autoload_known_extensions=false"
+	// A file that is not DuckDB's (a SQLite file, say) is refused before
+	// DuckDB opens it: DuckDB would otherwise download a scanner extension
+	// to read it. initConn turns extension auto-install and auto-load off
+	// for everything after the profile's own extensions are loaded.
+	if kind := notDuckDB(cfg.Path); kind != "" {
+		return nil, fmt.Errorf("duckdb: open %s: the file is not a DuckDB database (%s); point the profile's path: at a DuckDB file, or at a new file name for elt to create", cfg.Path, kind)
+	}
 	connector, err := duckdbdriver.NewConnector(dsn, func(conn driver.ExecerContext) error {
 		return initConn(conn, cfg)
 	})
@@ -240,6 +242,13 @@ func initConn(conn driver.ExecerContext, cfg Config) error {
 			}
 		}
 	}
+	// No extension is fetched from the network or loaded behind the
+	// profile's back: only the extensions: list above is.
+	for _, q := range []string{"set autoinstall_known_extensions = false", "set autoload_known_extensions = false"} {
+		if err := exec(q); err != nil {
+			return fmt.Errorf("duckdb: %s: %w", q, err)
+		}
+	}
 	keys := make([]string, 0, len(cfg.Settings))
 	for k := range cfg.Settings {
 		keys = append(keys, k)
@@ -270,9 +279,6 @@ func openError(path string, err error) error {
 	if strings.Contains(msg, "Could not set lock on file") || strings.Contains(msg, "Conflicting lock is held") {
 		return fmt.Errorf("duckdb: open %s: %w: another elt or duckdb process has the file open; wait for it or close it (%s)",
 			path, adapters.ErrDatabaseLocked, firstLine(msg))
-	}
-	if kind := notDuckDB(path); kind != "" {
-		return fmt.Errorf("duckdb: open %s: the file is not a DuckDB database (%s); point the profile's path: at a DuckDB file, or at a new file name for elt to create", path, kind)
 	}
 	return fmt.Errorf("duckdb: open %s: %w", path, err)
 }

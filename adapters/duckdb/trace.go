@@ -52,7 +52,7 @@ func (c *traceConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *traceConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.record(ctx, query)
+	c.record(ctx, query, 0)
 	if p, ok := c.conn.(driver.ConnPrepareContext); ok {
 		return p.PrepareContext(ctx, query)
 	}
@@ -62,11 +62,15 @@ func (c *traceConn) PrepareContext(ctx context.Context, query string) (driver.St
 func (c *traceConn) Close() error { return c.conn.Close() }
 
 // record hands a statement to the trace hook and the node's statement log.
-func (c *traceConn) record(ctx context.Context, query string) {
+// Statements with bound arguments are the adapter's catalog look-ups, not
+// work done for the node, and are left out of the log.
+func (c *traceConn) record(ctx context.Context, query string, nargs int) {
 	if c.trace != nil {
 		c.trace(query)
 	}
-	adapters.LogStatement(ctx, query)
+	if nargs == 0 {
+		adapters.LogStatement(ctx, query)
+	}
 }
 
 func (c *traceConn) Begin() (driver.Tx, error) {
@@ -93,7 +97,7 @@ func (c *traceConn) ExecContext(ctx context.Context, query string, args []driver
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.record(ctx, query)
+	c.record(ctx, query, len(args))
 	return e.ExecContext(ctx, query, args)
 }
 
@@ -102,7 +106,7 @@ func (c *traceConn) QueryContext(ctx context.Context, query string, args []drive
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.record(ctx, query)
+	c.record(ctx, query, len(args))
 	return q.QueryContext(ctx, query, args)
 }
 

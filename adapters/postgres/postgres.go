@@ -251,7 +251,9 @@ func (t tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trace
 	if t.fn != nil {
 		t.fn(data.SQL)
 	}
-	adapters.LogStatement(ctx, data.SQL)
+	if len(data.Args) == 0 { // with arguments: a catalog look-up, not the node's work
+		adapters.LogStatement(ctx, data.SQL)
+	}
 	return ctx
 }
 

@@ -195,3 +195,63 @@ func TestPostgresSQLErrorNamesLine(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresLongNamesRefused: two models whose names share their first 63
+// bytes would become one table in Postgres; elt refuses both at compile
+// time, naming the model and the limit, and creates nothing.
+func TestPostgresLongNamesRefused(t *testing.T) {
+	schema := fmt.Sprintf("longnames_%d", time.Now().UnixNano()%1_000_000_000)
+	pgEnv(t, schema)
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
+	long := strings.Repeat("a", 63)
+	writeFile(t, dir, "models/marts/"+long+"_one.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/marts/"+long+"_two.sql", "select 2 as id\n")
+	res := elt(t, dir, "build", "--target", "pg")
+	all := res.stdout + res.stderr
+	if res.code != 2 {
+		t.Errorf("exit %d, want 2\n%s", res.code, all)
+	}
+	for _, want := range []string{"models/marts/" + long + "_one.sql", "models/marts/" + long + "_two.sql", "postgres keeps at most 63"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("output lacks %q:\n%s", want, all)
+		}
+	}
+	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openAdapter(context.Background(), p, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	res2, err := a.Query(context.Background(), "select count(*) from information_schema.schemata where schema_name = '"+schema+"'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(res2.Rows[0][0]) != "0" {
+		t.Errorf("the refused build created schema %s", schema)
+	}
+}
+
+// TestPostgresSecretUserScrubbed: a user name read from a DBT_ENV_SECRET_
+// variable never reaches the output, whatever case Postgres prints it in.
+func TestPostgresSecretUserScrubbed(t *testing.T) {
+	pgEnv(t, "secret_user")
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
+	t.Setenv("DBT_ENV_SECRET_PG_USER", "Svc_Secret_Loader")
+	replaceIn(t, dir, "profiles.yml", `user: "{{ env_var('ELT_PG_USER', 'postgres') }}"`, `user: "{{ env_var('DBT_ENV_SECRET_PG_USER') }}"`)
+	res := elt(t, dir, "debug", "--target", "pg")
+	all := res.stdout + res.stderr
+	if res.code != 1 {
+		t.Errorf("exit %d, want 1 (no such role)\n%s", res.code, all)
+	}
+	if strings.Contains(strings.ToLower(all), "svc_secret_loader") {
+		t.Errorf("output shows the secret user name:\n%s", all)
+	}
+	if !strings.Contains(all, "*****") {
+		t.Errorf("output does not show where the secret was scrubbed:\n%s", all)
+	}
+}

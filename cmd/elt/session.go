@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -150,7 +152,7 @@ func checkTarget(t *project.Target, quoting map[string]any) error {
 		known[f] = true
 	}
 	var l diag.List
-	for _, k := range sortedFieldKeys(t.Fields) {
+	for _, k := range slices.Sorted(maps.Keys(t.Fields)) {
 		if known[k] {
 			continue
 		}
@@ -161,15 +163,6 @@ func checkTarget(t *project.Target, quoting map[string]any) error {
 		l.Add(diag.Errorf(t.File, t.KeyPos[k], hint, "target %q: %s does not support the profile key %q", t.Name, t.Type, k))
 	}
 	return l.Err()
-}
-
-func sortedFieldKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // openAdapter connects to the target's warehouse.

@@ -6,6 +6,7 @@
 package secrets
 
 import (
+	"encoding/json"
 	"io"
 	"regexp"
 	"sort"
@@ -54,14 +55,21 @@ func (s *Set) Add(values ...string) {
 	changed := false
 	for _, v := range values {
 		v = strings.TrimSpace(v)
-		if len(v) < minLen || s.values[v] {
+		if len(v) < minLen {
 			continue
 		}
-		if s.values == nil {
-			s.values = map[string]bool{}
+		// The JSON log format escapes quotes, backslashes and control
+		// characters: scrub the escaped form too.
+		for _, form := range []string{v, jsonEscaped(v)} {
+			if s.values[form] {
+				continue
+			}
+			if s.values == nil {
+				s.values = map[string]bool{}
+			}
+			s.values[form] = true
+			changed = true
 		}
-		s.values[v] = true
-		changed = true
 	}
 	if !changed {
 		return
@@ -113,4 +121,13 @@ func (w *writer) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// jsonEscaped is v as it appears inside a JSON string.
+func jsonEscaped(v string) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	return string(b[1 : len(b)-1])
 }

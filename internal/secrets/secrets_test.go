@@ -26,6 +26,10 @@ func TestScrub(t *testing.T) {
 	if buf.String() != "error: *****\n" {
 		t.Errorf("writer wrote %q", buf.String())
 	}
+	s.Add(`pa"ss\word`)
+	if got := s.Scrub(`{"msg":"auth failed for pa\"ss\\word"}`); got != `{"msg":"auth failed for *****"}` {
+		t.Errorf("JSON-escaped secret not scrubbed: %s", got)
+	}
 	var empty *Set
 	if empty.Scrub("x") != "x" {
 		t.Error("a nil set must leave text alone")
