@@ -68,14 +68,15 @@ type nativeMarker struct {
 func (m nativeMarker) String() string { return m.s }
 func (m nativeMarker) Len() int       { return len(m.s) }
 
-// engine returns the Jinja environment of YAML values: strict about
-// undefined names (a misspelt name is an error, not an empty string) and
-// with dbt's native filters.
+// engine returns the Jinja environment of YAML values, with dbt's native
+// filters and, as dbt, Jinja2's default Undefined: `target.missing` is
+// false and prints as nothing; calling an unknown name (a macro, doc())
+// is an error that callers treat as "render later".
 func (j *yamlJinja) engine() *jinja.Env {
 	if j.jenv != nil {
 		return j.jenv
 	}
-	e := jinja.New(jinja.Options{Undefined: jinja.Strict})
+	e := jinja.New(jinja.Options{})
 	marker := func(kind string) jinja.FilterFunc {
 		return func(_ *jinja.State, v any, _ []any, _ jinja.Kwargs) (any, error) {
 			s, err := jinja.Str(v)
