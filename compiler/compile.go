@@ -71,7 +71,7 @@ func (m *Manifest) Compile(ctx context.Context, ids []string) error {
 		if states[i] != nil {
 			m.Warnings = append(m.Warnings, states[i].warnings...)
 		}
-		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && blankSQL(pre[i]) {
+		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && blankSQL(pre[i]) {
 			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
 				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name))
 			failed[id] = true

@@ -89,9 +89,13 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			}
 		}
 		if n.ResourceType == project.Model && n.Config["materialized"] == nil {
-			// dbt's default, written into the config so that logs, the
-			// manifest and the runner all name the same materialization.
-			n.Config = mergeConfig(project.Config{"materialized": "view"}, n.Config)
+			// dbt's default (a table for Python models), written into the
+			// config so that logs, the manifest and the runner agree.
+			def := "view"
+			if isPython(n) {
+				def = "table"
+			}
+			n.Config = mergeConfig(project.Config{"materialized": def}, n.Config)
 		}
 		if isDisabled(n.Config) {
 			m.disabled[id] = n
@@ -269,6 +273,18 @@ func (m *Manifest) renderIn(st *renderState) (string, error) {
 	}
 	if n.ResourceType == project.Seed {
 		return "", nil
+	}
+	if isPython(n) {
+		// No Jinja in Python models: the source is the compiled code, and
+		// its dbt.ref()/dbt.source()/dbt.config() calls are read as dbt does.
+		if !st.execute {
+			refs, sources, cfg := pythonDependencies(n.RawCode)
+			st.refs, st.sources = append(st.refs, refs...), append(st.sources, sources...)
+			if len(cfg) > 0 {
+				st.inFile = mergeConfig(st.inFile, cfg)
+			}
+		}
+		return n.RawCode, nil
 	}
 	t, err := m.template(n)
 	if err != nil {

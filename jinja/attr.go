@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"math/big"
 	"strings"
 	"unicode/utf8"
 )
@@ -32,6 +33,9 @@ func unsafeAttr(s *State, obj any, name string) *Undefined {
 func getAttr(s *State, obj any, name string) (any, error) {
 	switch x := obj.(type) {
 	case *Undefined:
+		if isDunder(name) && pyDunders["Undefined"][name] {
+			return unsafeAttr(s, obj, name), nil
+		}
 		if x.policy == Chainable {
 			return x, nil
 		}
@@ -61,6 +65,9 @@ func getAttr(s *State, obj any, name string) (any, error) {
 	case *macroValue:
 		switch name {
 		case "name":
+			if x.m.anonymous {
+				return nil, nil
+			}
 			return x.m.name, nil
 		case "arguments":
 			t := make(Tuple, len(x.m.params))
@@ -132,6 +139,10 @@ func getAttr(s *State, obj any, name string) (any, error) {
 		}
 	}
 	if isDunder(name) {
+		if ds, ok := pyDunders[typeName(obj)]; ok && !ds[name] {
+			// no such attribute in Python: an undefined value
+			return undefAttr(s, obj, name), nil
+		}
 		return unsafeAttr(s, obj, name), nil
 	}
 	return undefAttr(s, obj, name), nil
@@ -350,6 +361,9 @@ func sliceValue(s *State, obj any, sl *sliceVal) (any, error) {
 		return wrapLike(obj, b.String()), nil
 	case *List, []any, Tuple:
 		items, _ := seqItems(x)
+		if l, ok := x.(*List); ok && l.rng != nil {
+			return sliceRange(l, sl)
+		}
 		idx, err := sliceIndices(len(items), sl)
 		if err != nil {
 			return nil, err
@@ -367,6 +381,13 @@ func sliceValue(s *State, obj any, sl *sliceVal) (any, error) {
 			return x, nil
 		}
 		return nil, x.err()
+	case *Dict, map[string]any:
+		return nil, typeErr("unhashable type: 'slice'")
+	case nil, bool, int64, float64, *big.Int, *Namespace, *macroValue, Func, *boundMethod,
+		*loopCtx, *cycler, *joiner, *dictView, *Module, *Iterator:
+		// Jinja2 compiles a slice to a plain Python subscript, so this
+		// raises instead of giving an undefined value.
+		return nil, typeErr("'%s' object is not subscriptable", typeName(obj))
 	}
 	return undefAttr(s, obj, nil), nil
 }
@@ -376,4 +397,50 @@ func wrapLike(orig any, s string) any {
 		return Markup(s)
 	}
 	return s
+}
+
+// sliceRange is range(...)[a:b:c], which is again a range.
+func sliceRange(l *List, sl *sliceVal) (any, error) {
+	idx, err := sliceIndices(len(l.Items), sl)
+	if err != nil {
+		return nil, err
+	}
+	step, hasStep, _ := sliceArg(sl.step)
+	if !hasStep {
+		step = 1
+	}
+	start, stop := sliceBounds(int64(len(l.Items)), sl, step)
+	r0, r2 := l.rng[0], l.rng[2]
+	out := make([]any, len(idx))
+	for j, i := range idx {
+		out[j] = l.Items[i]
+	}
+	return &List{Items: out, rng: []int64{r0 + start*r2, r0 + stop*r2, r2 * step}}, nil
+}
+
+// sliceBounds is the start and stop of Python's slice.indices(n).
+func sliceBounds(n int64, sl *sliceVal, step int64) (int64, int64) {
+	lower, upper := int64(0), n
+	if step < 0 {
+		lower, upper = -1, n-1
+	}
+	adjust := func(v any, def int64) int64 {
+		i, ok, _ := sliceArg(v)
+		if !ok {
+			return def
+		}
+		if i < 0 {
+			i += n
+			if i < lower {
+				i = lower
+			}
+		} else if i > upper {
+			i = upper
+		}
+		return i
+	}
+	if step < 0 {
+		return adjust(sl.start, upper), adjust(sl.stop, lower)
+	}
+	return adjust(sl.start, lower), adjust(sl.stop, upper)
 }

@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"math"
 	"math/big"
 )
 
@@ -100,7 +99,11 @@ func bigArith(op string, a, b any) (any, bool, error) {
 		return f, true, nil
 	case "**":
 		if y.Sign() < 0 {
-			return math.Pow(bigFloat(x), bigFloat(y)), true, nil
+			r, err := floatPow(bigFloat(x), bigFloat(y))
+			if err != nil {
+				return nil, true, err
+			}
+			return r, true, nil
 		}
 		if y.BitLen() > 32 || int64(x.BitLen())*y.Int64() > 1<<20 {
 			return nil, true, newErr("OverflowError", "integer result is too large")

@@ -36,6 +36,8 @@ type compiledMacro struct {
 	varargs        bool
 	kwargs         bool
 	explicitCaller bool
+	endPos         int  // where Jinja2 reports a failed join of the output
+	anonymous      bool // a call block's caller: its name is None
 }
 
 // macroValue is a macro bound to the scope it was defined in.
@@ -201,5 +203,9 @@ func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int)
 		}
 		return nil, err
 	}
-	return w.b.String(), nil
+	out, err := w.join()
+	if err != nil {
+		return nil, m.si.positioned(err, m.endPos)
+	}
+	return out, nil
 }

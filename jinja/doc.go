@@ -33,5 +33,13 @@
 //     i18n, or Jinja2 extensions other than do and loopcontrols;
 //   - reproduce Python exactly where it cannot be observed or costs too
 //     much: integers are int64 and grow into math/big only when a result
-//     overflows; generators (map, select, ...) are returned as lists.
+//     overflows; there are no complex numbers (a negative float raised to
+//     a fractional power is a ValueError, where Python returns a complex);
+//     float ** float is Go's math.Pow, which can differ in the last bit
+//     from the C library's pow() that CPython calls.
+//
+// Generators are lazy and one-shot as in Python (Iterator: what select,
+// map, reverse ... return), float ** float runs glibc's pow() algorithm
+// so results match Python's bit for bit, and Options.MacroTags lets an
+// embedder accept block tags that define macros (dbt's {% test %}).
 package jinja

@@ -12,6 +12,13 @@ type Options struct {
 	Loader        func(name string) (string, error) // for include/import/from/extends; nil = none
 	MaxRecursion  int                               // macro call depth; 0 means 500
 	MaxIterations int                               // loop iterations per render; 0 means 10,000,000
+
+	// MacroTags are extra block tags that define a macro, mapped to a
+	// prefix for its name: with {"test": "test_"},
+	// {% test unique(model) %}...{% endtest %} is
+	// {% macro test_unique(model) %}...{% endmacro %}. (dbt's generic
+	// test blocks are such tags.) Jinja2 itself has none.
+	MacroTags map[string]string
 }
 
 // Env holds filters, tests and globals. Configure it before rendering:
@@ -97,7 +104,7 @@ type Macro struct {
 // Parse parses and compiles a template. name is used in error positions.
 func (e *Env) Parse(name, source string) (*Template, error) {
 	src := normalizeSource(source)
-	body, p, err := parseTemplate(name, src)
+	body, p, err := parseTemplate(name, src, e.opts.MacroTags)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +152,7 @@ func (t *Template) RenderContext(ctx context.Context, vars map[string]any) (stri
 	if w == nil {
 		return toStr(v)
 	}
-	return w.b.String(), nil
+	return w.join()
 }
 
 // RenderNative renders like jinja2.nativetypes: a single output value is

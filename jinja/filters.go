@@ -24,7 +24,7 @@ func init() {
 		"random": fRandom, "reject": fReject, "rejectattr": fRejectattr, "replace": fReplace,
 		"reverse": fReverse, "round": fRound, "safe": fSafe, "select": fSelect, "selectattr": fSelectattr,
 		"slice": fSlice, "sort": fSort, "string": fString, "striptags": fStriptags, "sum": fSum,
-		"title": strFilter(jinjaTitle), "tojson": fTojson, "trim": fTrim, "truncate": fTruncate,
+		"title": fTitle, "tojson": fTojson, "trim": fTrim, "truncate": fTruncate,
 		"unique": fUnique, "upper": strFilter(pyUpper), "urlencode": fUrlencode, "urlize": fUrlize,
 		"wordcount": fWordcount, "wordwrap": fWordwrap, "xmlattr": fXmlattr,
 	}
@@ -60,7 +60,7 @@ func jinjaTitle(s string) string {
 			return
 		}
 		r := []rune(item)
-		b.WriteString(strings.ToUpper(string(r[0])))
+		b.WriteString(pyUpper(string(r[0])))
 		b.WriteString(strings.ToLower(string(r[1:])))
 	}
 	for _, m := range wordBeginningSplit.FindAllStringIndex(s, -1) {
@@ -89,9 +89,8 @@ func fAbs(s *State, v any, args []any, kw Kwargs) (any, error) {
 			return int64(1), nil
 		}
 		return int64(0), nil
-	case *Undefined:
-		return nil, x.err()
 	}
+	// Undefined has no __abs__: TypeError, not UndefinedError
 	return nil, typeErr("bad operand type for abs(): '%s'", typeName(v))
 }
 
@@ -130,28 +129,30 @@ func fBatch(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if !ok {
 		return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(p[0]))
 	}
-	items, err := toList(v)
-	if err != nil {
-		return nil, err
-	}
-	var out []any
-	var tmp []any
-	for _, it := range items {
-		if int64(len(tmp)) == n {
-			out = append(out, &List{Items: tmp})
-			tmp = nil
+	return listGenerator("do_batch", func() ([]any, error) {
+		items, err := toList(v)
+		if err != nil {
+			return nil, err
 		}
-		tmp = append(tmp, it)
-	}
-	if len(tmp) > 0 {
-		if p[1] != nil {
-			for int64(len(tmp)) < n {
-				tmp = append(tmp, p[1])
+		var out []any
+		var tmp []any
+		for _, it := range items {
+			if int64(len(tmp)) == n {
+				out = append(out, &List{Items: tmp})
+				tmp = nil
 			}
+			tmp = append(tmp, it)
 		}
-		out = append(out, &List{Items: tmp})
-	}
-	return &List{Items: orEmpty(out)}, nil
+		if len(tmp) > 0 {
+			if p[1] != nil {
+				for int64(len(tmp)) < n {
+					tmp = append(tmp, p[1])
+				}
+			}
+			out = append(out, &List{Items: tmp})
+		}
+		return out, nil
+	}), nil
 }
 
 func orEmpty(items []any) []any {
@@ -165,6 +166,9 @@ func fCenter(s *State, v any, args []any, kw Kwargs) (any, error) {
 	p, err := bindArgs("do_center", args, kw, []string{"width"}, []any{int64(80)})
 	if err != nil {
 		return nil, err
+	}
+	if m, ok := v.(Markup); ok {
+		return callMethod(s, m, "center", p, nil)
 	}
 	str, err := softStr(v)
 	if err != nil {
@@ -449,6 +453,16 @@ func fFilesize(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 func fFirst(s *State, v any, args []any, kw Kwargs) (any, error) {
+	if it, ok := v.(*Iterator); ok {
+		x, ok, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return s.undef("No first item, sequence was empty."), nil
+		}
+		return x, nil
+	}
 	items, err := toList(v)
 	if err != nil {
 		return nil, err
@@ -463,6 +477,8 @@ func fLast(s *State, v any, args []any, kw Kwargs) (any, error) {
 	switch v.(type) {
 	case *Dict, map[string]any:
 		return nil, typeErr("'dict' object is not reversible")
+	case *Iterator:
+		return nil, typeErr("'%s' object is not reversible", typeName(v))
 	}
 	items, err := toList(v)
 	if err != nil {
@@ -585,6 +601,9 @@ func fIndent(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if u, ok := v.(*Undefined); ok {
+		return nil, u.err() // s += "\n" fails on an undefined value
+	}
 	str, err := softStr(v)
 	if err != nil {
 		return nil, err
@@ -633,18 +652,20 @@ func fIndent(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 func fItems(s *State, v any, args []any, kw Kwargs) (any, error) {
-	if _, ok := v.(*Undefined); ok {
-		return &List{Items: []any{}}, nil
-	}
-	d, ok := toDict(v)
-	if !ok {
-		return nil, typeErr("Can only get item pairs from a mapping.")
-	}
-	items := make([]any, d.Len())
-	for i := range d.keys {
-		items[i] = Tuple{d.keys[i], d.vals[i]}
-	}
-	return &List{Items: items}, nil
+	return listGenerator("do_items", func() ([]any, error) {
+		if _, ok := v.(*Undefined); ok {
+			return nil, nil
+		}
+		d, ok := toDict(v)
+		if !ok {
+			return nil, typeErr("Can only get item pairs from a mapping.")
+		}
+		items := make([]any, d.Len())
+		for i := range d.keys {
+			items[i] = Tuple{d.keys[i], d.vals[i]}
+		}
+		return items, nil
+	}), nil
 }
 
 func fJoin(s *State, v any, args []any, kw Kwargs) (any, error) {
@@ -691,14 +712,40 @@ func fList(s *State, v any, args []any, kw Kwargs) (any, error) {
 	return &List{Items: append([]any{}, items...)}, nil
 }
 
+// fMap is Jinja2's do_map, a generator.
 func fMap(s *State, v any, args []any, kw Kwargs) (any, error) {
-	items, err := toList(v)
-	if err != nil {
-		return nil, err
-	}
-	if !truthy(v) {
-		return &List{Items: []any{}}, nil
-	}
+	return newGenerator("sync_do_map", func() (func() (any, bool, error), error) {
+		t, err := truth(v)
+		if err != nil {
+			return nil, err
+		}
+		if !t {
+			return itemsNext(nil), nil
+		}
+		fn, err := mapFunc(s, args, kw)
+		if err != nil {
+			return nil, err
+		}
+		src, err := iterNext(v)
+		if err != nil {
+			return nil, err
+		}
+		return func() (any, bool, error) {
+			it, ok, err := src()
+			if err != nil || !ok {
+				return nil, false, err
+			}
+			r, err := fn(it)
+			if err != nil {
+				return nil, false, err
+			}
+			return r, true, nil
+		}, nil
+	}), nil
+}
+
+// mapFunc is Jinja2's prepare_map.
+func mapFunc(s *State, args []any, kw Kwargs) (func(any) (any, error), error) {
 	var fn func(any) (any, error)
 	if len(args) == 0 && kw != nil {
 		if attr, ok := kw.Get("attribute"); ok {
@@ -716,23 +763,17 @@ func fMap(s *State, v any, args []any, kw Kwargs) (any, error) {
 			return nil, newErr("FilterArgumentError", "map requires a filter argument")
 		}
 		name, _ := args[0].(string)
-		f := s.r.env.lookupFilter(name)
-		if f == nil {
-			return nil, newErr("TemplateRuntimeError", "No filter named "+pyRepr(name)+".")
-		}
 		rest := args[1:]
 		fn = func(it any) (any, error) {
+			f := s.r.env.lookupFilter(name)
+			if f == nil {
+				return nil, newErr("TemplateRuntimeError", "No filter named "+pyRepr(name)+".")
+			}
 			r, err := f(s, it, rest, kw)
 			return norm(r), err
 		}
 	}
-	out := make([]any, len(items))
-	for i, it := range items {
-		if out[i], err = fn(it); err != nil {
-			return nil, err
-		}
-	}
-	return &List{Items: out}, nil
+	return fn, nil
 }
 
 func minMax(s *State, v any, args []any, kw Kwargs, name string, wantMax bool) (any, error) {
@@ -786,6 +827,9 @@ func fPprint(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 func fRandom(s *State, v any, args []any, kw Kwargs) (any, error) {
+	if _, ok := v.(*Iterator); ok {
+		return nil, typeErr("object of type '%s' has no len()", typeName(v))
+	}
 	items, err := toList(v)
 	if err != nil {
 		return nil, err
@@ -796,53 +840,67 @@ func fRandom(s *State, v any, args []any, kw Kwargs) (any, error) {
 	return items[rand.IntN(len(items))], nil
 }
 
+// selectReject is Jinja2's select_or_reject: a generator whose body
+// (the argument checks included) runs as items are taken.
 func selectReject(s *State, v any, args []any, kw Kwargs, keep bool, lookupAttr bool) (any, error) {
-	items, err := toList(v)
-	if err != nil {
-		return nil, err
-	}
-	if !truthy(v) {
-		return &List{Items: []any{}}, nil
-	}
-	trans := func(x any) (any, error) { return x, nil }
-	off := 0
-	if lookupAttr {
-		if len(args) == 0 {
-			return nil, newErr("FilterArgumentError", "Missing parameter for attribute name")
-		}
-		trans = attrGetter(s, args[0], false, nil)
-		off = 1
-	}
-	var test func(any) (bool, error)
-	if len(args) > off {
-		name, _ := args[off].(string)
-		tf := s.r.env.lookupTest(name)
-		if tf == nil {
-			return nil, newErr("TemplateRuntimeError", "No test named "+pyRepr(name)+".")
-		}
-		rest := args[off+1:]
-		if kw.Len() > 0 {
-			rest = append(append([]any{}, rest...), kw.vals...)
-		}
-		test = func(x any) (bool, error) { return tf(s, x, rest) }
-	} else {
-		test = truth
-	}
-	out := []any{}
-	for _, it := range items {
-		x, err := trans(it)
+	return newGenerator("select_or_reject", func() (func() (any, bool, error), error) {
+		t, err := truth(v)
 		if err != nil {
 			return nil, err
 		}
-		ok, err := test(x)
+		if !t {
+			return itemsNext(nil), nil
+		}
+		trans := func(x any) (any, error) { return x, nil }
+		off := 0
+		if lookupAttr {
+			if len(args) == 0 {
+				return nil, newErr("FilterArgumentError", "Missing parameter for attribute name")
+			}
+			trans = attrGetter(s, args[0], false, nil)
+			off = 1
+		}
+		var test func(any) (bool, error)
+		if len(args) > off {
+			name, _ := args[off].(string)
+			rest := args[off+1:]
+			if kw.Len() > 0 {
+				rest = append(append([]any{}, rest...), kw.vals...)
+			}
+			test = func(x any) (bool, error) {
+				tf := s.r.env.lookupTest(name)
+				if tf == nil {
+					return false, newErr("TemplateRuntimeError", "No test named "+pyRepr(name)+".")
+				}
+				return tf(s, x, rest)
+			}
+		} else {
+			test = truth
+		}
+		src, err := iterNext(v)
 		if err != nil {
 			return nil, err
 		}
-		if ok == keep {
-			out = append(out, it)
-		}
-	}
-	return &List{Items: out}, nil
+		return func() (any, bool, error) {
+			for {
+				it, ok, err := src()
+				if err != nil || !ok {
+					return nil, false, err
+				}
+				x, err := trans(it)
+				if err != nil {
+					return nil, false, err
+				}
+				r, err := test(x)
+				if err != nil {
+					return nil, false, err
+				}
+				if r == keep {
+					return it, true, nil
+				}
+			}
+		}, nil
+	}), nil
 }
 
 func fSelect(s *State, v any, a []any, kw Kwargs) (any, error) {
@@ -894,15 +952,54 @@ func fReverse(s *State, v any, args []any, kw Kwargs) (any, error) {
 		}
 		return wrapLike(v, string(r)), nil
 	}
+	// reversed(value), else a reversed copy of list(value)
+	if it := reversedIter(v); it != nil {
+		return it, nil
+	}
 	items, err := toList(v)
 	if err != nil {
-		return nil, typeErr("argument to reversed() must be a sequence")
+		return nil, newErr("FilterArgumentError", "argument must be iterable")
 	}
 	out := make([]any, len(items))
 	for i, it := range items {
 		out[len(items)-1-i] = it
 	}
 	return &List{Items: out}, nil
+}
+
+// reversedIter is Python's reversed(v) for the values that support it, or nil.
+func reversedIter(v any) *Iterator {
+	kind := "reversed"
+	var get func() []any
+	switch x := v.(type) {
+	case *List:
+		kind = "list_reverseiterator"
+		if x.rng != nil {
+			kind = "range_iterator"
+		}
+		get = func() []any { return x.Items }
+	case []any:
+		kind = "list_reverseiterator"
+		get = func() []any { return x }
+	case Tuple:
+		get = func() []any { return x }
+	case *Dict:
+		kind = "dict_reversekeyiterator"
+		get = func() []any { return x.keys }
+	case *Undefined:
+		get = func() []any { return nil }
+	default:
+		return nil
+	}
+	i := len(get()) - 1
+	return &Iterator{kind: kind, next: func() (any, bool, error) {
+		items := get()
+		if i < 0 || i >= len(items) {
+			return nil, false, nil
+		}
+		i--
+		return items[i+1], true, nil
+	}}
 }
 
 func pyRound(x float64, ndigits int64) float64 {
@@ -933,7 +1030,8 @@ func fRound(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if method != "common" && method != "ceil" && method != "floor" {
 		return nil, newErr("FilterArgumentError", "method must be common, ceil or floor")
 	}
-	if u, ok := v.(*Undefined); ok {
+	if u, ok := v.(*Undefined); ok && method != "common" {
+		// value * 10**precision fails; round(Undefined) is a TypeError below
 		return nil, u.err()
 	}
 	i, f, isInt, okN := numeric(v)
@@ -954,12 +1052,25 @@ func fRound(s *State, v any, args []any, kw Kwargs) (any, error) {
 		}
 		return pyRound(f, prec), nil
 	}
+	// math.ceil/floor return an int, so -0.0 becomes 0 before dividing
 	x := toF(i, f, isInt)
 	pw := math.Pow(10, float64(prec))
-	if method == "ceil" {
-		return math.Ceil(x*pw) / pw, nil
+	r := x * pw
+	if math.IsInf(r, 0) {
+		return nil, newErr("OverflowError", "cannot convert float infinity to integer")
 	}
-	return math.Floor(x*pw) / pw, nil
+	if math.IsNaN(r) {
+		return nil, newErr("ValueError", "cannot convert float NaN to integer")
+	}
+	if method == "ceil" {
+		r = math.Ceil(r)
+	} else {
+		r = math.Floor(r)
+	}
+	if r == 0 {
+		r = 0
+	}
+	return r / pw, nil
 }
 
 func fSlice(s *State, v any, args []any, kw Kwargs) (any, error) {
@@ -974,28 +1085,30 @@ func fSlice(s *State, v any, args []any, kw Kwargs) (any, error) {
 		}
 		return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(p[0]))
 	}
-	seq, err := toList(v)
-	if err != nil {
-		return nil, err
-	}
-	ln := int64(len(seq))
-	per := ln / n
-	extra := ln % n
-	offset := int64(0)
-	out := []any{}
-	for i := int64(0); i < n; i++ {
-		start := offset + i*per
-		if i < extra {
-			offset++
+	return listGenerator("sync_do_slice", func() ([]any, error) {
+		seq, err := toList(v)
+		if err != nil {
+			return nil, err
 		}
-		end := offset + (i+1)*per
-		tmp := append([]any{}, seq[start:end]...)
-		if p[1] != nil && i >= extra {
-			tmp = append(tmp, p[1])
+		ln := int64(len(seq))
+		per := ln / n
+		extra := ln % n
+		offset := int64(0)
+		out := []any{}
+		for i := int64(0); i < n; i++ {
+			start := offset + i*per
+			if i < extra {
+				offset++
+			}
+			end := offset + (i+1)*per
+			tmp := append([]any{}, seq[start:end]...)
+			if p[1] != nil && i >= extra {
+				tmp = append(tmp, p[1])
+			}
+			out = append(out, &List{Items: tmp})
 		}
-		out = append(out, &List{Items: tmp})
-	}
-	return &List{Items: out}, nil
+		return out, nil
+	}), nil
 }
 
 func fSort(s *State, v any, args []any, kw Kwargs) (any, error) {
@@ -1065,6 +1178,9 @@ func fSum(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := asString(p[1]); ok {
+		return nil, typeErr("sum() can't sum strings [use ''.join(seq) instead]")
+	}
 	get := attrGetter(s, p[0], false, nil)
 	total := p[1]
 	for _, it := range items {
@@ -1088,6 +1204,9 @@ func fTrim(s *State, v any, args []any, kw Kwargs) (any, error) {
 	p, err := bindArgs("do_trim", args, kw, []string{"chars"}, []any{nil})
 	if err != nil {
 		return nil, err
+	}
+	if m, ok := v.(Markup); ok {
+		return callMethod(s, m, "strip", p, nil)
 	}
 	str, err := softStr(v)
 	if err != nil {
@@ -1129,14 +1248,20 @@ func fTruncate(s *State, v any, args []any, kw Kwargs) (any, error) {
 	}
 	r := []rune(str)
 	if int64(len(r)) <= ln+leeway {
-		return str, nil
+		return v, nil
 	}
 	cut := string(r[:ln-int64(runeLen(end))])
-	if truthy(p[1]) {
-		return cut + end, nil
+	if !truthy(p[1]) {
+		if i := strings.LastIndex(cut, " "); i >= 0 {
+			cut = cut[:i]
+		}
 	}
-	if i := strings.LastIndex(cut, " "); i >= 0 {
-		cut = cut[:i]
+	if _, ok := v.(Markup); ok {
+		// Markup slices are Markup, and Markup + str escapes the str
+		if _, ok := p[2].(Markup); !ok {
+			end = escapeHTML(end)
+		}
+		return Markup(cut + end), nil
 	}
 	return cut + end, nil
 }
@@ -1146,31 +1271,36 @@ func fUnique(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := toList(v)
-	if err != nil {
-		return nil, err
-	}
-	get := attrGetter(s, p[1], !truthy(p[0]), nil)
-	seen := &Dict{}
-	out := []any{}
-	for _, it := range items {
-		k, err := get(it)
+	return newGenerator("do_unique", func() (func() (any, bool, error), error) {
+		get := attrGetter(s, p[1], !truthy(p[0]), nil)
+		seen := &Dict{}
+		src, err := iterNext(v)
 		if err != nil {
 			return nil, err
 		}
-		i, err := seen.find(k)
-		if err != nil {
-			return nil, err
-		}
-		if i < 0 {
-			seen.set(k, true)
-			out = append(out, it)
-		}
-	}
-	return &List{Items: out}, nil
+		return func() (any, bool, error) {
+			for {
+				it, ok, err := src()
+				if err != nil || !ok {
+					return nil, false, err
+				}
+				k, err := get(it)
+				if err != nil {
+					return nil, false, err
+				}
+				i, err := seen.find(k)
+				if err != nil {
+					return nil, false, err
+				}
+				if i < 0 {
+					seen.set(k, true)
+					return it, true, nil
+				}
+			}
+		}, nil
+	}), nil
 }
 
-// urlQuote is Jinja2's url_quote: UTF-8, "/" kept unless for a query string.
 func urlQuote(v any, forQS bool) (string, error) {
 	var str string
 	if b, ok := v.(string); ok {
@@ -1335,6 +1465,9 @@ func fWordwrap(s *State, v any, args []any, kw Kwargs) (any, error) {
 		return nil, errorf("AttributeError", "'%s' object has no attribute 'splitlines'", typeName(v))
 	}
 	width, _ := indexInt(p[0])
+	if width <= 0 {
+		return nil, errorf("ValueError", "invalid width %d (must be > 0)", width)
+	}
 	wrap := "\n"
 	if p[2] != nil {
 		wrap, _ = softStr(p[2])
@@ -1360,3 +1493,15 @@ func fTojson(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 func url2(u string) bool { _, err := url.Parse(u); return err == nil }
+
+// fTitle is do_title: "".join of the words, a plain str even for Markup.
+func fTitle(s *State, v any, args []any, kw Kwargs) (any, error) {
+	if len(args) > 0 || kw.Len() > 0 {
+		return nil, typeErr("filter takes 1 positional argument but %d were given", len(args)+kw.Len()+1)
+	}
+	str, err := softStr(v)
+	if err != nil {
+		return nil, err
+	}
+	return jinjaTitle(str), nil
+}

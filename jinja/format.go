@@ -38,6 +38,14 @@ func percentFormat(format string, arg any) (string, error) {
 		args = []any{arg}
 		single = true
 	}
+	// Python takes any argument with __getitem__ (but a tuple or str)
+	// as the mapping for %(key)s, and then does not complain about
+	// unused arguments.
+	itemLike := false
+	switch arg.(type) {
+	case *List, []any, *Undefined:
+		itemLike = true
+	}
 	var b strings.Builder
 	ai := 0
 	usedMapping := false
@@ -76,7 +84,18 @@ func percentFormat(format string, arg any) (string, error) {
 			key := format[i+1 : i+j]
 			i += j + 1
 			if mapping == nil {
-				return "", typeErr("format requires a mapping")
+				switch x := arg.(type) {
+				case *List, []any:
+					return "", typeErr("list indices must be integers or slices, not str")
+				case *Undefined:
+					if x.policy != Chainable {
+						return "", x.err()
+					}
+					mapping = &Dict{}
+					mapping.Set(key, x)
+				default:
+					return "", typeErr("format requires a mapping")
+				}
 			}
 			v, ok := mapping.Get(key)
 			if !ok {
@@ -239,7 +258,7 @@ func percentFormat(format string, arg any) (string, error) {
 			return "", errorf("ValueError", "unsupported format character '%c' (0x%x) at index %d", conv, conv, i-1)
 		}
 	}
-	if ai < len(args) && !(single && (mapping != nil || usedMapping)) {
+	if ai < len(args) && !(single && (mapping != nil || usedMapping || itemLike)) {
 		if !(single && mapping != nil) {
 			return "", typeErr("not all arguments converted during string formatting")
 		}

@@ -30,7 +30,7 @@ func (b *blockRef) GetAttr(name string) (any, bool) {
 		if err := renderBlock(bs, &w, chain, 0); err != nil {
 			return nil, err
 		}
-		return w.b.String(), nil
+		return w.join()
 	}), true
 }
 
@@ -57,7 +57,7 @@ func renderBlock(s *State, w *writer, chain []*blockFn, i int) error {
 		if err := renderBlock(s, &bw, chain, i+1); err != nil {
 			return nil, err
 		}
-		return bw.b.String(), nil
+		return bw.join()
 	}))
 	return b.body(&State{r: s.r, c: s.c, sc: sc}, w)
 }
@@ -187,7 +187,11 @@ func (c *compiler) include(n *includeStmt) execFn {
 		if err := t.run(&State{r: s.r, c: nc, sc: nc.root}, &iw); err != nil {
 			return err
 		}
-		w.str(iw.b.String())
+		if w.native {
+			w.str(iw.b.String())
+		} else {
+			w.absorb(&iw)
+		}
 		return nil
 	}
 }

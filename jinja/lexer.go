@@ -26,11 +26,44 @@ const (
 )
 
 // token is one lexical token; pos is a byte offset into the normalized source.
+// token is 32 bytes: a template has one per name, operator and literal,
+// so its size is most of what lexing allocates. A number token's value
+// is parsed again from its text when the parser needs it (number).
 type token struct {
-	kind tokKind
 	val  string
 	pos  int
-	num  any // int64 or float64 for number tokens
+	kind tokKind
+}
+
+// number is the value of a tInt (int64 or *big.Int) or tFloat token.
+func (t token) number() any {
+	text := strings.ReplaceAll(t.val, "_", "")
+	if t.kind == tFloat {
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			f = parseFloatInf(text)
+		}
+		return f
+	}
+	base := 10
+	if len(text) > 2 && text[0] == '0' {
+		switch text[1] | 0x20 {
+		case 'b':
+			base = 2
+		case 'o':
+			base = 8
+		case 'x':
+			base = 16
+		}
+		if base != 10 {
+			text = text[2:]
+		}
+	}
+	if n, err := strconv.ParseInt(text, base, 64); err == nil {
+		return n
+	}
+	b, _ := new(big.Int).SetString(text, base)
+	return b
 }
 
 // describe names a token the way Jinja2's error messages do.
@@ -437,12 +470,7 @@ func (lx *lexer) lexNumber() error {
 				end = k
 			}
 			if end > 0 {
-				text := strings.ReplaceAll(s[i:end], "_", "")
-				f, err := strconv.ParseFloat(text, 64)
-				if err != nil {
-					f = parseFloatInf(text)
-				}
-				lx.toks = append(lx.toks, token{kind: tFloat, val: s[i:end], pos: i, num: f})
+				lx.toks = append(lx.toks, token{kind: tFloat, val: s[i:end], pos: i})
 				lx.pos = end
 				return nil
 			}
@@ -514,15 +542,12 @@ func (lx *lexer) lexNumber() error {
 	if base != 10 {
 		text = text[2:]
 	}
-	var num any
-	if n, err := strconv.ParseInt(text, base, 64); err == nil {
-		num = n
-	} else if b, ok := new(big.Int).SetString(text, base); ok {
-		num = b
-	} else {
-		return lx.errAt(i, "invalid integer literal "+s[i:end])
+	if _, err := strconv.ParseInt(text, base, 64); err != nil {
+		if _, ok := new(big.Int).SetString(text, base); !ok {
+			return lx.errAt(i, "invalid integer literal "+s[i:end])
+		}
 	}
-	lx.toks = append(lx.toks, token{kind: tInt, val: s[i:end], pos: i, num: num})
+	lx.toks = append(lx.toks, token{kind: tInt, val: s[i:end], pos: i})
 	lx.pos = end
 	return nil
 }

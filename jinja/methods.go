@@ -236,12 +236,37 @@ func pySplit(s string, sep string, hasSep bool, maxsplit int, right bool) []any 
 }
 
 // pyUpper is str.upper, with the special case Go's ToUpper lacks.
+// specialCase holds Python's full (multi-character) upper and title case
+// mappings that Go's one-rune mappings lack, for the common characters.
+var specialCase = map[rune][2]string{
+	'ß': {"SS", "Ss"}, 'ﬀ': {"FF", "Ff"}, 'ﬁ': {"FI", "Fi"}, 'ﬂ': {"FL", "Fl"},
+	'ﬃ': {"FFI", "Ffi"}, 'ﬄ': {"FFL", "Ffl"}, 'ﬅ': {"ST", "St"}, 'ﬆ': {"ST", "St"},
+}
+
 func pyUpper(s string) string {
 	u := strings.ToUpper(s)
-	if strings.Contains(u, "ß") {
-		u = strings.ReplaceAll(u, "ß", "SS")
+	for _, r := range u {
+		if _, ok := specialCase[r]; ok {
+			var b strings.Builder
+			for _, r := range u {
+				if sc, ok := specialCase[r]; ok {
+					b.WriteString(sc[0])
+				} else {
+					b.WriteRune(r)
+				}
+			}
+			return b.String()
+		}
 	}
 	return u
+}
+
+// titleRune is Python's title case of one character.
+func titleRune(r rune) string {
+	if sc, ok := specialCase[r]; ok {
+		return sc[1]
+	}
+	return string(unicode.ToTitle(r))
 }
 
 func pyTitle(s string) string {
@@ -252,7 +277,7 @@ func pyTitle(s string) string {
 			if prevCased {
 				b.WriteRune(unicode.ToLower(r))
 			} else {
-				b.WriteRune(unicode.ToTitle(r))
+				b.WriteString(titleRune(r))
 			}
 			prevCased = true
 		} else {
@@ -268,7 +293,7 @@ func pyCapitalize(s string) string {
 		return s
 	}
 	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToTitle(r)) + strings.ToLower(s[n:])
+	return titleRune(r) + strings.ToLower(s[n:])
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }

@@ -127,7 +127,7 @@ func (p *litParser) single() (any, bool) {
 	p.i++
 	switch t.kind {
 	case tInt, tFloat:
-		return t.num, true
+		return t.number(), true
 	case tString:
 		s := t.val
 		for {

@@ -351,10 +351,12 @@ func pow(a, b any) (any, error) {
 	if aok && bok {
 		if aInt && bInt {
 			if bi < 0 {
-				if ai == 0 {
-					return nil, newErr("ZeroDivisionError", "0.0 cannot be raised to a negative power")
+				// int ** negative int is float ** float in Python
+				r, err := floatPow(float64(ai), float64(bi))
+				if err != nil {
+					return nil, err
 				}
-				return math.Pow(float64(ai), float64(bi)), nil
+				return r, nil
 			}
 			result := int64(1)
 			base := ai
@@ -378,16 +380,9 @@ func pow(a, b any) (any, error) {
 			}
 			return result, nil
 		}
-		x, y := toF(ai, af, aInt), toF(bi, bf, bInt)
-		if x == 0 && y < 0 {
-			return nil, newErr("ZeroDivisionError", "0.0 cannot be raised to a negative power")
-		}
-		if x < 0 && y != math.Trunc(y) {
-			return nil, newErr("ValueError", "complex results are not supported")
-		}
-		r := math.Pow(x, y)
-		if math.IsInf(r, 0) && !math.IsInf(x, 0) {
-			return nil, newErr("OverflowError", "(34, 'Numerical result out of range')")
+		r, err := floatPow(toF(ai, af, aInt), toF(bi, bf, bInt))
+		if err != nil {
+			return nil, err
 		}
 		return r, nil
 	}
@@ -696,6 +691,18 @@ func contains(container, item any) (bool, error) {
 		if _, isIter := container.(interface{ Iter() []any }); !isIter {
 			_, ok := x.GetItem(item)
 			return ok, nil
+		}
+	}
+	if it, ok := container.(*Iterator); ok {
+		// stops at the first match, leaving the rest to be taken
+		for {
+			v, ok, err := it.Next()
+			if err != nil || !ok {
+				return false, err
+			}
+			if equal(v, item) {
+				return true, nil
+			}
 		}
 	}
 	items, err := iterate(container)

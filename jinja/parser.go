@@ -7,24 +7,25 @@ import (
 // parser is a recursive-descent parser that follows Jinja2's grammar rule
 // for rule, so precedence and error messages match.
 type parser struct {
-	name     string
-	src      string
-	toks     []token
-	i        int
-	tagStack []string
-	endStack [][]string
-	loops    int // depth of for loops, for break/continue
-	blocks   map[string]*blockStmt
-	macros   []*macroStmt
-	inMacro  int
+	name      string
+	src       string
+	toks      []token
+	i         int
+	tagStack  []string
+	endStack  [][]string
+	loops     int // depth of for loops, for break/continue
+	blocks    map[string]*blockStmt
+	macros    []*macroStmt
+	inMacro   int
+	macroTags map[string]string // Options.MacroTags
 }
 
-func parseTemplate(name, src string) ([]stmt, *parser, error) {
+func parseTemplate(name, src string, macroTags map[string]string) ([]stmt, *parser, error) {
 	toks, err := tokenize(name, src)
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &parser{name: name, src: src, toks: toks}
+	p := &parser{name: name, src: src, toks: toks, macroTags: macroTags}
 	var body []stmt
 	perr := p.catch(func() { body = p.subparse(nil) })
 	if perr != nil {
@@ -258,6 +259,9 @@ func (p *parser) parseStatement() stmt {
 			return &breakStmt{pos(t.pos)}
 		}
 		return &continueStmt{pos(t.pos)}
+	}
+	if prefix, ok := p.macroTags[t.val]; ok {
+		return p.parseMacroTag(t.val, prefix)
 	}
 	p.tagStack = p.tagStack[:len(p.tagStack)-1]
 	popped = true
@@ -525,6 +529,26 @@ func (p *parser) parseMacro() stmt {
 	return m
 }
 
+// parseMacroTag parses {% tag name(params) %}...{% endtag %}, an
+// Options.MacroTags tag, as a macro named prefix+name.
+func (p *parser) parseMacroTag(tag, prefix string) stmt {
+	t := p.next()
+	m := &macroStmt{pos: pos(t.pos)}
+	m.name = prefix + p.expect("name").val
+	m.params, m.defaults = p.parseSignature()
+	saved := p.loops
+	p.loops = 0
+	p.inMacro++
+	m.body = p.parseStatements([]string{"name:end" + tag}, true)
+	p.inMacro--
+	p.loops = saved
+	markSpecialNames(m)
+	if p.inMacro == 0 && len(p.tagStack) == 1 {
+		p.macros = append(p.macros, m)
+	}
+	return m
+}
+
 func (p *parser) parseCallBlock() stmt {
 	t := p.next()
 	caller := &macroStmt{pos: pos(t.pos), name: "caller"}
@@ -756,7 +780,7 @@ func (p *parser) parsePrimary(withNamespace bool) expr {
 		return &constExpr{pos(t.pos), s}
 	case tInt, tFloat:
 		p.next()
-		return &constExpr{pos(t.pos), t.num}
+		return &constExpr{pos(t.pos), t.number()}
 	case tOp:
 		switch t.val {
 		case "(":
@@ -916,7 +940,7 @@ func (p *parser) parseSubscript(x expr) expr {
 		} else if at.kind != tInt {
 			p.failAt(at.pos, "expected name or number")
 		}
-		return &getitemExpr{pos(t.pos), x, &constExpr{pos(at.pos), at.num}}
+		return &getitemExpr{pos(t.pos), x, &constExpr{pos(at.pos), at.number()}}
 	}
 	var args []expr
 	for !p.isOp("]") {

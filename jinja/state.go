@@ -140,13 +140,34 @@ func (s *State) child() *State {
 
 // writer collects output. In native mode (RenderNative at the top level)
 // it keeps the values themselves.
+//
+// It also counts the items Jinja2's generated code would yield (or append
+// to a buffer) so far: the output is joined with "".join at the end of a
+// template, macro, set block or filter block, and a filter block or call
+// block whose value is not a str makes that join fail with TypeError
+// "sequence item N: expected str instance, ... found" after all its
+// rendering is done.
 type writer struct {
 	b      strings.Builder
 	native bool
 	parts  []any
+	n      int    // items yielded so far
+	badAt  int    // index of the first non-str item, when badType != ""
+	bad    string // its Python type name
 }
 
 func (w *writer) str(s string) {
+	w.n++
+	if w.native {
+		w.parts = append(w.parts, s)
+		return
+	}
+	w.b.WriteString(s)
+}
+
+// more writes text that Jinja2 folds into the item before it (template
+// data after data or a constant output in the same output node).
+func (w *writer) more(s string) {
 	if w.native {
 		w.parts = append(w.parts, s)
 		return
@@ -155,6 +176,7 @@ func (w *writer) str(s string) {
 }
 
 func (w *writer) value(v any) error {
+	w.n++
 	if w.native {
 		if u, ok := v.(*Undefined); ok {
 			if u.policy == Strict {
@@ -175,4 +197,39 @@ func (w *writer) value(v any) error {
 	}
 	w.b.WriteString(s)
 	return nil
+}
+
+// raw writes a value Jinja2 yields without converting it to str: the
+// result of a filter block or call block.
+func (w *writer) raw(v any) error {
+	if w.native {
+		return w.value(v)
+	}
+	if s, ok := asString(v); ok {
+		w.n++
+		w.b.WriteString(s)
+		return nil
+	}
+	if w.bad == "" {
+		w.badAt, w.bad = w.n, typeName(v)
+	}
+	w.n++
+	return nil
+}
+
+// join is "".join of the items written.
+func (w *writer) join() (string, error) {
+	if w.bad != "" {
+		return "", typeErr("sequence item %d: expected str instance, %s found", w.badAt, w.bad)
+	}
+	return w.b.String(), nil
+}
+
+// absorb appends the items of an included template's writer.
+func (w *writer) absorb(iw *writer) {
+	if iw.bad != "" && w.bad == "" {
+		w.badAt, w.bad = w.n+iw.badAt, iw.bad
+	}
+	w.n += iw.n
+	w.b.WriteString(iw.b.String())
 }

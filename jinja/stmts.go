@@ -16,8 +16,28 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func (c *compiler) body(body []stmt) execFn {
 	fns := make([]execFn, 0, len(body))
-	for _, st := range body {
-		if f := c.stmt(st); f != nil {
+	for i, st := range body {
+		var f execFn
+		if i > 0 && isConstOutput(st) && isConstOutput(body[i-1]) {
+			// Jinja2 joins constant children of one output node into
+			// one item (this only matters for counting items).
+			var text string
+			switch n := st.(type) {
+			case *dataStmt:
+				text = n.text
+			case *outputStmt:
+				text, _ = toStr(n.x.(*constExpr).val)
+			}
+			f = func(s *State, w *writer) error {
+				if s.c.parent == nil {
+					w.more(text)
+				}
+				return nil
+			}
+		} else {
+			f = c.stmt(st)
+		}
+		if f != nil {
 			fns = append(fns, f)
 		}
 	}
@@ -92,6 +112,7 @@ func (c *compiler) stmt(st stmt) execFn {
 	case *setBlockStmt:
 		body := c.hard(n.body)
 		assign := c.assign(n.target)
+		endPos := n.position()
 		var filter evalFn
 		var bodyVal any
 		_ = bodyVal
@@ -103,7 +124,11 @@ func (c *compiler) stmt(st stmt) execFn {
 			if err := body(s.child(), &bw); err != nil {
 				return err
 			}
-			var v any = bw.b.String()
+			str, err := bw.join()
+			if err != nil {
+				return c.at(err, endPos)
+			}
+			var v any = str
 			if filter != nil {
 				fs := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc, names: []string{"\x00input"}, vals: []any{v}}}
 				var err error
@@ -125,12 +150,17 @@ func (c *compiler) stmt(st stmt) execFn {
 	case *filterBlockStmt:
 		body := c.hard(n.body)
 		filter := c.filterChain(n.filter)
+		endPos := n.position()
 		return func(s *State, w *writer) error {
 			var bw writer
 			if err := body(s.child(), &bw); err != nil {
 				return err
 			}
-			fs := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc, names: []string{"\x00input"}, vals: []any{bw.b.String()}}}
+			in, err := bw.join()
+			if err != nil {
+				return c.at(err, endPos)
+			}
+			fs := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc, names: []string{"\x00input"}, vals: []any{in}}}
 			v, err := filter(fs)
 			if err != nil {
 				return err
@@ -138,7 +168,7 @@ func (c *compiler) stmt(st stmt) execFn {
 			if s.c.parent != nil {
 				return nil
 			}
-			return w.value(v)
+			return w.raw(v)
 		}
 	case *withStmt:
 		vals := c.exprs(n.values)
@@ -316,9 +346,14 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 	recursive := n.recursive
 	var run func(s *State, w *writer, v any, depth int) error
 	run = func(s *State, w *writer, v any, depth int) error {
-		items, err := iterate(v)
-		if err != nil {
-			return c.at(err, ip)
+		var items []any
+		lazy, _ := v.(*Iterator)
+		if lazy == nil || test != nil || usesLoop {
+			lazy = nil
+			var err error
+			if items, err = iterate(v); err != nil {
+				return c.at(err, ip)
+			}
 		}
 		if test != nil {
 			kept := make([]any, 0, len(items))
@@ -351,21 +386,22 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 					if err := run(s, &bw, v, depth+1); err != nil {
 						return nil, err
 					}
-					return bw.b.String(), nil
+					return bw.join()
 				}
 			}
 		}
 		inner := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
 		r := s.r
 		iterated := false
-		for i, it := range items {
+		// step runs the body for item i; stop is true after a break.
+		step := func(i int, it any) (stop bool, err error) {
 			r.iterations++
 			if r.iterations > r.env.maxIterations() {
-				return c.at(errorf("TemplateRuntimeError", "loop iteration limit of %d exceeded", r.env.maxIterations()), p)
+				return true, c.at(errorf("TemplateRuntimeError", "loop iteration limit of %d exceeded", r.env.maxIterations()), p)
 			}
 			if r.iterations&255 == 0 && r.ctx != nil {
 				if err := r.ctx.Err(); err != nil {
-					return c.at(&Error{Kind: "Canceled", Msg: err.Error(), Err: err}, p)
+					return true, c.at(&Error{Kind: "Canceled", Msg: err.Error(), Err: err}, p)
 				}
 			}
 			if fresh && i > 0 {
@@ -379,18 +415,48 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 				inner.sc.vals = append(inner.sc.vals, lc)
 			}
 			if err := assign(inner, it); err != nil {
-				return err
+				return true, err
 			}
 			if err := body(inner, w); err != nil {
 				if err == errBreak {
-					break
+					return true, nil
 				}
 				if err == errContinue {
-					continue
+					// Jinja2 marks an iteration done at the end of the
+					// body, which continue skips.
+					return false, nil
 				}
-				return err
+				return true, err
 			}
 			iterated = true
+			return false, nil
+		}
+		if lazy != nil {
+			// a generator is advanced item by item, as Python's for does
+			for i := 0; ; i++ {
+				it, ok, err := lazy.Next()
+				if err != nil {
+					return c.at(err, ip)
+				}
+				if !ok {
+					break
+				}
+				if stop, err := step(i, it); stop || err != nil {
+					if err != nil {
+						return err
+					}
+					break
+				}
+			}
+		} else {
+			for i, it := range items {
+				if stop, err := step(i, it); stop || err != nil {
+					if err != nil {
+						return err
+					}
+					break
+				}
+			}
 		}
 		if !iterated {
 			return els(s, w)
@@ -480,6 +546,7 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 	}
 	saved := c.soft
 	c.soft = false
+	m.endPos = lastPos(n.body, n.position())
 	m.defaults = c.exprs(n.defaults)
 	m.body = c.body(n.body)
 	c.soft = saved
@@ -496,6 +563,7 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 
 func (c *compiler) callBlock(n *callBlockStmt) execFn {
 	caller := c.macro(n.caller)
+	caller.anonymous = true
 	call := n.call
 	fn := c.expr(call.fn)
 	args := c.args(call.callArgs, call.position())
@@ -524,6 +592,31 @@ func (c *compiler) callBlock(n *callBlockStmt) execFn {
 		if s.c.parent != nil {
 			return nil
 		}
-		return w.value(v)
+		return w.raw(v)
 	}
+}
+
+// isConstOutput reports whether st is template data or the output of a
+// literal, which Jinja2 folds together with following template data.
+func isConstOutput(st stmt) bool {
+	switch n := st.(type) {
+	case *dataStmt:
+		return true
+	case *outputStmt:
+		_, ok := n.x.(*constExpr)
+		return ok
+	}
+	return false
+}
+
+// lastPos is where the last statement of a body that is not constant
+// output starts (or def): Jinja2 reports an error in the join that ends a
+// macro at the template line of the last code it emitted with a line.
+func lastPos(body []stmt, def int) int {
+	for i := len(body) - 1; i >= 0; i-- {
+		if !isConstOutput(body[i]) {
+			return body[i].position()
+		}
+	}
+	return def
 }

@@ -18,7 +18,7 @@ func init() {
 		"boolean": func(s *State, v any, a []any) (bool, error) { _, ok := v.(bool); return ok, nil },
 		"callable": func(s *State, v any, a []any) (bool, error) {
 			switch v.(type) {
-			case Func, *macroValue, *boundMethod, callable, *joiner:
+			case Func, *macroValue, *boundMethod, callable, *joiner, *Undefined:
 				return true, nil
 			case *loopCtx:
 				return true, nil
@@ -64,11 +64,18 @@ func init() {
 		"false": func(s *State, v any, a []any) (bool, error) { b, ok := v.(bool); return ok && !b, nil },
 		"true":  func(s *State, v any, a []any) (bool, error) { b, ok := v.(bool); return ok && b, nil },
 		"filter": func(s *State, v any, a []any) (bool, error) {
-			name, ok := v.(string)
+			// value in environment.filters: a dict lookup
+			if _, err := hashKey(v); err != nil {
+				return false, err
+			}
+			name, ok := asString(v)
 			return ok && s.r.env.lookupFilter(name) != nil, nil
 		},
 		"test": func(s *State, v any, a []any) (bool, error) {
-			name, ok := v.(string)
+			if _, err := hashKey(v); err != nil {
+				return false, err
+			}
+			name, ok := asString(v)
 			return ok && s.r.env.lookupTest(name) != nil, nil
 		},
 		"float": func(s *State, v any, a []any) (bool, error) { _, ok := v.(float64); return ok, nil },
@@ -92,6 +99,9 @@ func init() {
 		"iterable": func(s *State, v any, a []any) (bool, error) {
 			if u, ok := v.(*Undefined); ok {
 				return u.policy != Strict, nil
+			}
+			if _, ok := v.(*Iterator); ok {
+				return true, nil
 			}
 			_, err := iterate(v)
 			return err == nil, nil
@@ -118,6 +128,10 @@ func init() {
 			return false, nil
 		},
 		"sequence": func(s *State, v any, a []any) (bool, error) {
+			if u, ok := v.(*Undefined); ok {
+				// Undefined has __len__ and __getitem__ (strict's __len__ raises)
+				return u.policy != Strict, nil
+			}
 			switch v.(type) {
 			case string, Markup, *List, []any, Tuple, *Dict, map[string]any:
 				return true, nil
@@ -132,6 +146,33 @@ func init() {
 			}
 			return sameAs(v, a[0]), nil
 		},
+	}
+	// Python checks the number of arguments of a test function: one
+	// (the value) for most, two for divisibleby, in, sameas and the
+	// comparisons.
+	for name, f := range builtinTests {
+		extra := 0
+		switch name {
+		case "divisibleby", "in", "sameas", "eq", "ne", "lt", "le", "gt", "ge",
+			"==", "!=", "<", "<=", ">", ">=", "equalto", "lessthan", "greaterthan":
+			extra = 1
+		}
+		builtinTests[name] = checkArity(name, extra, f)
+	}
+}
+
+func checkArity(name string, extra int, f TestFunc) TestFunc {
+	return func(s *State, v any, a []any) (bool, error) {
+		if len(a) > extra {
+			if name == "callable" {
+				return false, typeErr("callable() takes exactly one argument (%d given)", len(a)+1)
+			}
+			if extra == 0 {
+				return false, typeErr("test_%s() takes 1 positional argument but %d were given", name, len(a)+1)
+			}
+			return false, typeErr("%s() takes %d positional arguments but %d were given", name, extra+1, len(a)+1)
+		}
+		return f(s, v, a)
 	}
 }
 

@@ -327,6 +327,8 @@ func typeName(v any) string {
 		return x.kind
 	case *cycler:
 		return "Cycler"
+	case *Iterator:
+		return x.kind
 	case *joiner:
 		return "Joiner"
 	}
@@ -570,7 +572,11 @@ func writeRepr(b *strings.Builder, v any, top bool) error {
 		}
 		b.WriteString(">")
 	case *macroValue:
-		fmt.Fprintf(b, "<Macro '%s'>", x.m.name)
+		if x.m.anonymous {
+			b.WriteString("<Macro anonymous>")
+		} else {
+			fmt.Fprintf(b, "<Macro %s>", pyRepr(x.m.name))
+		}
 	case *loopCtx:
 		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index+1, len(x.items))
 	case Func, *boundMethod:
@@ -632,6 +638,8 @@ func iterate(v any) ([]any, error) {
 		return strChars(string(x)), nil
 	case *dictView:
 		return x.items, nil
+	case *Iterator:
+		return x.rest()
 	case *Undefined:
 		if x.policy == Strict {
 			return nil, x.err()

@@ -430,8 +430,14 @@ func (l *loader) addNodes(f *diskFile) {
 	pkg := l.proj.Config.Name
 	switch f.ext {
 	case ".py":
-		l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "rewrite the model in SQL, or run it with dbt",
-			"python models are not supported yet"))
+		// A Python model is a node like any other (its dependencies are
+		// read by the compiler); elt does not run it.
+		if f.has(kindModel) {
+			within := f.within(kindModel)
+			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
+				RawCode: string(f.data), Language: "python"}, f, diag.Pos{})
+		}
 	case ".csv":
 		if f.has(kindSeed) {
 			within := f.within(kindSeed)
@@ -485,7 +491,9 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
 	n.OriginalFilePath = f.rel
 	n.Checksum = f.sum
-	n.Language = "sql"
+	if n.Language == "" {
+		n.Language = "sql"
+	}
 	if n.ResourceType != Test {
 		if prev, dup := l.refable[n.Name]; dup {
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",

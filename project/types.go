@@ -140,7 +140,7 @@ type Node struct {
 	RawCode          string   // file contents (snapshots: the body of the snapshot block; seeds: "")
 	RawCodeOffset    int      // byte offset of RawCode within the file (non-zero for snapshot blocks)
 	RawCodeLine      int      // lines of the file before RawCode, to report positions in the file
-	Language         string   // "sql" ("python" models are rejected with a clear error)
+	Language         string   // "sql" or "python" (a DAG node that elt does not run)
 	Config           Config   // dbt_project.yml tree merged with properties YAML config:
 	Description      string   // doc() already resolved
 	Columns          []*Column

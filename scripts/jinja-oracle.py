@@ -14,12 +14,29 @@ Answer:   {"id": ..., "output": "..."}
 The environment is configured the way dbt configures its own: a sandboxed
 environment with the `do` and `loopcontrols` extensions, no autoescaping and
 the default Undefined unless the request asks for "strict" or "chainable".
+
+With --macro-calls it instead reads one JSON document from stdin,
+    {"packages": [{"namespace": "dbt_utils", "files": {"path": "source"}}, ...],
+     "stubs": "jinja source of the dbt.* stub macros",
+     "vars": {...}, "target": {...},
+     "calls": [{"namespace": ..., "macro": ..., "args": [...], "kwargs": {...}}]}
+loads every package's macro files into one context as dbt does (each
+macro reachable by name and as namespace.name, {% test %} blocks as
+test_<name> macros), calls each macro and writes a JSON list of answers,
+{"output": str(result)} or {"error": class, "message": ...}. The names a
+dbt macro expects from dbt (adapter.dispatch, adapter.quote, var, target,
+config, log, exceptions, return, execute, this, dbt.*) are small stubs,
+defined identically in jinja/packages_test.go: they exist to compare the
+two engines on the same inputs, not to imitate dbt.
 """
 
 import json
 import sys
 
 import jinja2
+import jinja2.ext
+import jinja2.nodes
+import jinja2.runtime
 import jinja2.sandbox
 
 UNDEFINED = {
@@ -78,7 +95,122 @@ def answer(req):
                 "lineno": template_lineno(exc)}
 
 
+class TestBlockExtension(jinja2.ext.Extension):
+    """dbt's {% test name(args) %}...{% endtest %}: a macro test_<name>."""
+
+    tags = {"test"}
+
+    def parse(self, parser):
+        node = jinja2.nodes.Macro(lineno=next(parser.stream).lineno)
+        node.name = "test_" + parser.parse_assign_target(name_only=True).name
+        parser.parse_signature(node)
+        node.body = parser.parse_statements(("name:endtest",), drop_needle=True)
+        return node
+
+
+class MacroReturn(Exception):
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+
+class CompilationError(Exception):
+    pass
+
+
+class Namespace(dict):
+    """A package's macros by name (dbt_utils.star): a mapping, as dbt's
+    namespaces are, so the sandbox finds dbt_utils._is_relation through
+    the item lookup it falls back to."""
+
+
+class Stub:
+    def __init__(self, **attrs):
+        self.__dict__.update(attrs)
+
+
+def macro_calls(doc):
+    env = jinja2.sandbox.SandboxedEnvironment(
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", TestBlockExtension])
+    ctx = dict(env.globals)  # range, dict, namespace, ...
+    namespaces = {}
+
+    def load(namespace, files):
+        macros = namespaces.setdefault(namespace, {})
+        for path in sorted(files):
+            # Run the file's top level in the shared context and take every
+            # macro it defines (a module would hide names starting with _,
+            # which dbt does not).
+            tmpl = env.from_string(files[path])
+            context = tmpl.new_context(ctx, shared=True)
+            for _ in tmpl.root_render_func(context):
+                pass
+            for name, value in context.vars.items():
+                if isinstance(value, jinja2.runtime.Macro):
+                    macros[name] = wrap(value)
+        return macros
+
+    def wrap(macro):
+        def call(*args, **kwargs):
+            try:
+                return macro(*args, **kwargs)
+            except MacroReturn as ret:
+                return ret.value
+        return call
+
+    def return_(value=None):
+        raise MacroReturn(value)
+
+    def dispatch(macro_name, macro_namespace=None):
+        spaces = [macro_namespace] if macro_namespace else list(namespaces)
+        for prefix in ("postgres__", "default__", ""):
+            for space in spaces + ["dbt"]:
+                m = namespaces.get(space, {}).get(prefix + macro_name)
+                if m is not None:
+                    return m
+        raise CompilationError("No macro named %r found within namespace: %r" % (macro_name, macro_namespace))
+
+    def raise_compiler_error(msg):
+        raise CompilationError(msg)
+
+    def var(name, default=None):
+        return doc.get("vars", {}).get(name, default)
+
+    def config_get(name, default=None):
+        return default
+
+    ctx.update({
+        "adapter": Stub(dispatch=dispatch, quote=lambda s: '"%s"' % s),
+        "var": var,
+        "target": doc.get("target", {}),
+        "config": Stub(get=config_get),
+        "log": lambda msg, info=False: "",
+        "exceptions": Stub(raise_compiler_error=raise_compiler_error, warn=lambda msg: ""),
+        "return": return_,
+        "execute": True,
+        "this": "this_model",
+    })
+    ctx["dbt"] = Namespace(load("dbt", {"stubs.sql": doc["stubs"]}))
+    for pkg in doc["packages"]:
+        ctx[pkg["namespace"]] = Namespace(load(pkg["namespace"], pkg["files"]))
+    for space in [p["namespace"] for p in doc["packages"]]:
+        for name, m in namespaces[space].items():
+            ctx.setdefault(name, m)
+    answers = []
+    for call in doc["calls"]:
+        try:
+            fn = namespaces[call["namespace"]][call["macro"]]
+            out = fn(*call.get("args", []), **call.get("kwargs", {}))
+            answers.append({"output": out if isinstance(out, str) else str(out)})
+        except Exception as exc:  # noqa: BLE001 - every failure is an answer
+            answers.append({"error": type(exc).__name__, "message": str(exc)})
+    return answers
+
+
 def main():
+    if sys.argv[1:] == ["--macro-calls"]:
+        json.dump(macro_calls(json.load(sys.stdin)), sys.stdout)
+        return
     sys.setrecursionlimit(1000)
     while True:
         line = sys.stdin.readline()

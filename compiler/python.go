@@ -1,0 +1,61 @@
+package compiler
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Python models (.py) are nodes of the DAG, as in dbt: their dependencies
+// are the dbt.ref() and dbt.source() calls in the file, and dbt.config()
+// calls with literal arguments set their config. elt does not run Python:
+// the runner fails such a node alone, with a clear message, and skips its
+// children, so the rest of the project builds.
+
+var (
+	pyRefRe    = regexp.MustCompile(`\bdbt\.ref\(\s*(['"])([^'"]+)['"](?:\s*,\s*(['"])([^'"]+)['"])?\s*(?:,\s*v(?:ersion)?\s*=\s*['"]?([^'")\s]+)['"]?\s*)?\)`)
+	pySourceRe = regexp.MustCompile(`\bdbt\.source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
+	pyConfigRe = regexp.MustCompile(`\bdbt\.config\(([^)]*)\)`)
+	pyKwargRe  = regexp.MustCompile(`(\w+)\s*=\s*(?:(['"])([^'"]*)['"]|(True|False))`)
+)
+
+// pythonDependencies reads the refs, sources and literal config of a
+// Python model's source, skipping comment lines.
+func pythonDependencies(src string) (refs []Ref, sources [][2]string, cfg map[string]any) {
+	var code strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			code.WriteString(line)
+			code.WriteByte('\n')
+		}
+	}
+	text := code.String()
+	for _, m := range pyRefRe.FindAllStringSubmatch(text, -1) {
+		r := Ref{Name: m[2], Version: m[5]}
+		if m[4] != "" {
+			r = Ref{Package: m[2], Name: m[4], Version: m[5]}
+		}
+		refs = append(refs, r)
+	}
+	for _, m := range pySourceRe.FindAllStringSubmatch(text, -1) {
+		sources = append(sources, [2]string{m[1], m[2]})
+	}
+	for _, m := range pyConfigRe.FindAllStringSubmatch(text, -1) {
+		for _, kv := range pyKwargRe.FindAllStringSubmatch(m[1], -1) {
+			if cfg == nil {
+				cfg = map[string]any{}
+			}
+			switch kv[4] {
+			case "True":
+				cfg[kv[1]] = true
+			case "False":
+				cfg[kv[1]] = false
+			default:
+				cfg[kv[1]] = kv[3]
+			}
+		}
+	}
+	return refs, sources, cfg
+}
+
+// isPython reports a Python model.
+func isPython(n *Node) bool { return n.Language == "python" }
