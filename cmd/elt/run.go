@@ -275,6 +275,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	root.AddCommand(compileCmd, lsCmd, debugCmd, cleanCmd, initCmd)
+	root.AddCommand(newDepsCmd(f, env, stdout, stderr))
 	return root
 }
 
