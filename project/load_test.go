@@ -523,8 +523,6 @@ func TestBadInput(t *testing.T) {
 			Options{}, "Env var required but not provided: 'PGPASS'", "profiles.yml", 6},
 		{"missing var in project", map[string]string{"dbt_project.yml": baseProject + "models:\n  +schema: \"{{ var('s') }}\"\n"},
 			Options{}, "Required var 's' not found", "dbt_project.yml", 6},
-		{"python model", map[string]string{"models/py.py": "def model(dbt, session): pass\n"},
-			Options{}, "python models are not supported yet", "models/py.py", 0},
 		{"unclosed snapshot", map[string]string{"snapshots/s.sql": "\n{% snapshot s %}\nselect 1\n"},
 			Options{}, "never closed", "snapshots/s.sql", 2},
 		{"described twice", map[string]string{"models/a.sql": "select 1", "models/x.yml": "models: [{name: a}]\n", "models/y.yml": "models:\n  - name: a\n"},
@@ -577,9 +575,10 @@ func TestMissingProfileNamesAvailable(t *testing.T) {
 func TestAllProblemsReported(t *testing.T) {
 	_, err := loadDir(t, newProject(t, map[string]string{
 		"models/a.sql":  "select 1",
-		"models/b.py":   "x",
+		"models/b.sql":  "select 2",
 		"models/s1.yml": "models: [{name: a, description: \"{{ doc('x') }}\"}]\n",
 		"models/s2.yml": "models: [\n",
+		"models/s3.yml": "models: [{name: b, columns: [{name: c, tests: [], data_tests: []}]}]\n",
 	}), Options{})
 	l := diagList(t, err)
 	if len(l) != 3 {
@@ -599,5 +598,19 @@ func TestPackagesFileWarns(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no warning for packages.yml: %v", p.Warnings)
+	}
+}
+
+func TestPythonModelIsANode(t *testing.T) {
+	p, err := loadDir(t, newProject(t, map[string]string{
+		"models/a.sql":       "select 1",
+		"models/py/score.py": "def model(dbt, session):\n    return dbt.ref('a')\n",
+	}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := p.Nodes["model.shop.score"]
+	if n == nil || n.Language != "python" || !strings.Contains(n.RawCode, "dbt.ref('a')") {
+		t.Fatalf("python model: %+v", n)
 	}
 }
