@@ -36,6 +36,7 @@ func TestDbtFunctions(t *testing.T) {
 		{`{{ toyaml({'a': 1, 'b': ['x']}) }}`, "a: 1\nb:\n  - x\n"},
 		{`{{ set([1, 2, 1, 3]) | length }} {{ set(1) }}`, `3 None`},
 		{`{{ zip([1, 2], 'ab') }}`, `[(1, 'a'), (2, 'b')]`},
+		{`{{ zip(['a', 'b'] | map('upper'), [1, 2] | select('odd')) }} {{ set(['x', 'X'] | map('lower')) | length }}`, `[('A', 1)] 1`},
 		{`{{ modules.itertools.chain([1], [2, 3]) }} {{ modules.itertools.combinations([1, 2, 3], 2) | length }}`, `[1, 2, 3] 3`},
 		{`{{ '42' | as_number + 1 }} {{ 'TRUE' | as_bool }} {{ 7 | as_text ~ 'x' }}`, `43 True 7x`},
 		{`{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}`, `3`},

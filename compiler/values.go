@@ -96,6 +96,9 @@ func items(v any) ([]any, bool) {
 	switch x := v.(type) {
 	case *jinja.List:
 		return x.Items, true
+	case *jinja.Iterator: // map(), select() and friends: consumed here
+		l, err := jinja.Iterate(x)
+		return l, err == nil
 	case jinja.Tuple:
 		return x, true
 	case []any:
