@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -99,7 +100,13 @@ func FuzzReadCSV(f *testing.F) {
 		}); err != nil {
 			t.Fatalf("reading the records written back: %v\n%q", err, again)
 		}
-		if !slices.EqualFunc(got, recs, slices.Equal) {
+		// encoding/csv reads "\r\n" inside a quoted field as "\n", so a
+		// field holding "\r\n" after one read (from "\r\r\n") is "\n"
+		// after the next: compare with line breaks normalised.
+		crlf := func(a, b string) bool {
+			return strings.ReplaceAll(a, "\r\n", "\n") == strings.ReplaceAll(b, "\r\n", "\n")
+		}
+		if !slices.EqualFunc(got, recs, func(a, b []string) bool { return slices.EqualFunc(a, b, crlf) }) {
 			t.Fatalf("records changed on a round trip:\nbefore %q\nafter  %q", recs, got)
 		}
 

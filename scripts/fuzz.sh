@@ -19,7 +19,11 @@ if ! [[ "$secs" =~ ^[0-9]+$ ]] || [ "$secs" -eq 0 ]; then
 	exit 2
 fi
 
-# package target
+# package target. The Jinja engine's differential fuzzer (FuzzDifferential,
+# against Python's Jinja2) is not here: CI compares 2,000 generated
+# templates from fixed seeds (TestGeneratedAgainstOracle) so that its
+# verdict is repeatable; run the fuzzer by hand to hunt for new cases:
+#   go test ./jinja -run '^$' -fuzz FuzzDifferential -fuzztime 5m -parallel 1
 targets=(
 	"./project FuzzProperties"
 	"./project FuzzDbtProject"
@@ -27,9 +31,6 @@ targets=(
 	"./graph FuzzSelect"
 	"./adapters FuzzReadCSV"
 	"./adapters/bigquery FuzzPlanSeed"
-	# Random templates rendered by elt's engine and by Python's Jinja2 (the
-	# oracle); skips, saying so, where python3 has no jinja2.
-	"./jinja FuzzDifferential"
 )
 
 log="$(mktemp)"
