@@ -26,8 +26,8 @@ const (
 func (b *batchWindow) jinja() map[string]any {
 	return map[string]any{
 		"id":               b.id,
-		"event_time_start": &timeValue{b.start},
-		"event_time_end":   &timeValue{b.end},
+		"event_time_start": &timeValue{t: b.start},
+		"event_time_end":   &timeValue{t: b.end},
 	}
 }
 
@@ -53,7 +53,7 @@ func (b *batchWindow) filter(rel *relationValue, cfg project.Config) *relationVa
 // batchLiteral formats a batch bound as Python's str() of an aware UTC
 // datetime ("2024-01-01 00:00:00+00:00"): DuckDB and Postgres both read it
 // as a timestamptz, a timestamp or a date.
-func batchLiteral(t time.Time) string { return pyDatetime(t.UTC()) }
+func batchLiteral(t time.Time) string { return (&timeValue{t: t.UTC()}).String() }
 
 // filterAlias is the alias of a filtered input: _dbt_et_filter_subq_<identifier>,
 // with characters that would need quoting replaced by underscores.
@@ -116,8 +116,8 @@ func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.T
 	// is never written.
 	batchNode := *n
 	batchNode.Config = copyConfig(n.Config)
-	batchNode.Config[configBatchStart] = &timeValue{w.start}
-	batchNode.Config[configBatchEnd] = &timeValue{w.end}
+	batchNode.Config[configBatchStart] = &timeValue{t: w.start}
+	batchNode.Config[configBatchEnd] = &timeValue{t: w.end}
 	incremental := true
 	if f := m.engine.opts.IsIncremental; f != nil {
 		incremental = f(n)

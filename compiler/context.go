@@ -521,7 +521,7 @@ func (e *engine) buildGlobals() {
 	if started.IsZero() {
 		started = time.Now()
 	}
-	g["run_started_at"] = &timeValue{started.UTC()}
+	g["run_started_at"] = &timeValue{t: started.UTC()}
 	g["exceptions"] = map[string]any{
 		"raise_compiler_error":     jinja.Func(fnRaise),
 		"raise_not_implemented":    jinja.Func(fnRaise),
@@ -852,128 +852,6 @@ func fnWhereSubquery(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	}
 	rs, _ := jinja.Str(rel)
 	return fmt.Sprintf("(select * from %s where %s) dbt_subquery", rs, where), nil
-}
-
-// timeValue is run_started_at and modules.datetime values: prints like
-// Python's str(datetime) and has strftime/isoformat.
-type timeValue struct{ t time.Time }
-
-// String is Python's str(datetime): microseconds only when not zero.
-func (tv *timeValue) String() string {
-	return pyDatetime(tv.t)
-}
-
-func pyDatetime(t time.Time) string {
-	if t.Nanosecond()/1000 == 0 {
-		return t.Format("2006-01-02 15:04:05-07:00")
-	}
-	return t.Format("2006-01-02 15:04:05.000000-07:00")
-}
-
-func (tv *timeValue) GetAttr(name string) (any, bool) {
-	t := tv.t
-	switch name {
-	case "strftime":
-		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			if len(args) == 0 {
-				return "", nil
-			}
-			f, _ := jinja.Str(args[0])
-			return strftime(t, f), nil
-		}), true
-	case "isoformat":
-		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
-			return t.Format("2006-01-02T15:04:05.000000-07:00"), nil
-		}), true
-	case "timestamp":
-		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return float64(t.UnixNano()) / 1e9, nil }), true
-	case "year":
-		return t.Year(), true
-	case "month":
-		return int(t.Month()), true
-	case "day":
-		return t.Day(), true
-	case "hour":
-		return t.Hour(), true
-	case "minute":
-		return t.Minute(), true
-	case "second":
-		return t.Second(), true
-	case "microsecond":
-		return t.Nanosecond() / 1000, true
-	case "date":
-		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
-			y, m, d := t.Date()
-			return &dateValue{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}, nil
-		}), true
-	case "weekday":
-		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return (int(t.Weekday()) + 6) % 7, nil }), true
-	case "replace":
-		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
-			return &timeValue{replaceTime(t, kw)}, nil
-		}), true
-	}
-	return nil, false
-}
-
-// strftime supports the common Python directives.
-func strftime(t time.Time, f string) string {
-	var b strings.Builder
-	for i := 0; i < len(f); i++ {
-		if f[i] != '%' || i+1 == len(f) {
-			b.WriteByte(f[i])
-			continue
-		}
-		i++
-		switch f[i] {
-		case 'Y':
-			fmt.Fprintf(&b, "%04d", t.Year())
-		case 'y':
-			fmt.Fprintf(&b, "%02d", t.Year()%100)
-		case 'm':
-			fmt.Fprintf(&b, "%02d", int(t.Month()))
-		case 'd':
-			fmt.Fprintf(&b, "%02d", t.Day())
-		case 'H':
-			fmt.Fprintf(&b, "%02d", t.Hour())
-		case 'I':
-			h := t.Hour() % 12
-			if h == 0 {
-				h = 12
-			}
-			fmt.Fprintf(&b, "%02d", h)
-		case 'M':
-			fmt.Fprintf(&b, "%02d", t.Minute())
-		case 'S':
-			fmt.Fprintf(&b, "%02d", t.Second())
-		case 'f':
-			fmt.Fprintf(&b, "%06d", t.Nanosecond()/1000)
-		case 'p':
-			b.WriteString(t.Format("PM"))
-		case 'j':
-			fmt.Fprintf(&b, "%03d", t.YearDay())
-		case 'a':
-			b.WriteString(t.Format("Mon"))
-		case 'A':
-			b.WriteString(t.Format("Monday"))
-		case 'b':
-			b.WriteString(t.Format("Jan"))
-		case 'B':
-			b.WriteString(t.Format("January"))
-		case 'z':
-			b.WriteString(t.Format("-0700"))
-		case 'Z':
-			b.WriteString(t.Format("MST"))
-		case 's':
-			fmt.Fprintf(&b, "%d", t.Unix())
-		case '%':
-			b.WriteByte('%')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(f[i])
-		}
-	}
-	return b.String()
 }
 
 // dbtFilters are dbt's extra Jinja filters. In SQL they convert text as

@@ -4,200 +4,12 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/elt-dev/elt/jinja"
 )
 
-// dbt's `modules` object: the parts of Python's datetime and re that dbt
-// projects commonly call, and itertools. The engine's + and - do not reach
-// Go values, so datetime arithmetic (dt + timedelta) is not supported;
-// use datetime.replace or SQL instead.
-
-// datetimeClass and dateClass are callables with attributes, like Python
-// classes: modules.datetime.datetime(2024, 1, 1) and
-// modules.datetime.datetime.now().
-type datetimeClass struct{}
-type dateClass struct{}
-
-func fn0(f func() any) jinja.Func {
-	return func(*jinja.State, []any, jinja.Kwargs) (any, error) { return f(), nil }
-}
-
-func (datetimeClass) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
-	a := intArgs(args, kw, []string{"year", "month", "day", "hour", "minute", "second", "microsecond"}, []int{0, 1, 1, 0, 0, 0, 0})
-	return &timeValue{time.Date(a[0], time.Month(a[1]), a[2], a[3], a[4], a[5], a[6]*1000, time.UTC)}, nil
-}
-
-func (datetimeClass) GetAttr(name string) (any, bool) {
-	switch name {
-	case "now":
-		return fn0(func() any { return &timeValue{time.Now()} }), true
-	case "utcnow":
-		return fn0(func() any { return &timeValue{time.Now().UTC()} }), true
-	case "strptime":
-		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			if len(args) < 2 {
-				return nil, fmt.Errorf("datetime.strptime(date_string, format) takes 2 arguments")
-			}
-			value, _ := jinja.Str(args[0])
-			layout, _ := jinja.Str(args[1])
-			t, err := time.Parse(goLayout(layout), value)
-			if err != nil {
-				return nil, fmt.Errorf("datetime.strptime: %v", err)
-			}
-			return &timeValue{t}, nil
-		}), true
-	case "fromisoformat":
-		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			if len(args) < 1 {
-				return nil, fmt.Errorf("datetime.fromisoformat(date_string) takes 1 argument")
-			}
-			value, _ := jinja.Str(args[0])
-			for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
-				if t, err := time.Parse(layout, value); err == nil {
-					return &timeValue{t}, nil
-				}
-			}
-			return nil, fmt.Errorf("Invalid isoformat string: '%s'", value)
-		}), true
-	}
-	return nil, false
-}
-
-func (datetimeClass) String() string { return "<class 'datetime.datetime'>" }
-
-func (dateClass) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
-	a := intArgs(args, kw, []string{"year", "month", "day"}, []int{0, 1, 1})
-	return &dateValue{time.Date(a[0], time.Month(a[1]), a[2], 0, 0, 0, 0, time.UTC)}, nil
-}
-
-func (dateClass) GetAttr(name string) (any, bool) {
-	if name == "today" {
-		return fn0(func() any {
-			y, m, d := time.Now().Date()
-			return &dateValue{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
-		}), true
-	}
-	return nil, false
-}
-
-func (dateClass) String() string { return "<class 'datetime.date'>" }
-
-// intArgs reads Python-style int arguments by position or keyword.
-func intArgs(args []any, kw jinja.Kwargs, names []string, defaults []int) []int {
-	out := append([]int(nil), defaults...)
-	for i, n := range names {
-		if v, ok := argAt(args, kw, i, n); ok {
-			out[i] = intOf(v)
-		}
-	}
-	return out
-}
-
-// dateValue is a Python date: prints as 2024-01-31.
-type dateValue struct{ t time.Time }
-
-func (d *dateValue) String() string { return d.t.Format("2006-01-02") }
-
-func (d *dateValue) GetAttr(name string) (any, bool) {
-	switch name {
-	case "isoformat":
-		return fn0(func() any { return d.String() }), true
-	case "hour", "minute", "second", "microsecond", "timestamp", "date":
-		return nil, false
-	case "replace":
-		return jinja.Func(func(_ *jinja.State, _ []any, kw jinja.Kwargs) (any, error) {
-			return &dateValue{replaceTime(d.t, kw)}, nil
-		}), true
-	}
-	return (&timeValue{d.t}).GetAttr(name)
-}
-
-// timedeltaValue is a Python timedelta: prints as "1 day, 2:00:00".
-type timedeltaValue struct{ d time.Duration }
-
-type timedeltaClass struct{}
-
-func (timedeltaClass) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
-	var d time.Duration
-	units := []struct {
-		name string
-		unit time.Duration
-	}{{"days", 24 * time.Hour}, {"seconds", time.Second}, {"microseconds", time.Microsecond},
-		{"milliseconds", time.Millisecond}, {"minutes", time.Minute}, {"hours", time.Hour}, {"weeks", 7 * 24 * time.Hour}}
-	for i, u := range units {
-		if v, ok := argAt(args, kw, i, u.name); ok {
-			d += time.Duration(floatOf(v) * float64(u.unit))
-		}
-	}
-	return &timedeltaValue{d}, nil
-}
-
-func (timedeltaClass) String() string { return "<class 'datetime.timedelta'>" }
-
-func (td *timedeltaValue) String() string {
-	days := int(td.d / (24 * time.Hour))
-	rest := td.d - time.Duration(days)*24*time.Hour
-	if rest < 0 {
-		days--
-		rest += 24 * time.Hour
-	}
-	s := fmt.Sprintf("%d:%02d:%02d", int(rest/time.Hour), int(rest/time.Minute)%60, int(rest/time.Second)%60)
-	if us := int(rest/time.Microsecond) % 1e6; us != 0 {
-		s += fmt.Sprintf(".%06d", us)
-	}
-	switch {
-	case days == 1 || days == -1:
-		return fmt.Sprintf("%d day, %s", days, s)
-	case days != 0:
-		return fmt.Sprintf("%d days, %s", days, s)
-	}
-	return s
-}
-
-func (td *timedeltaValue) GetAttr(name string) (any, bool) {
-	switch name {
-	case "days":
-		days := int(td.d / (24 * time.Hour))
-		if td.d < 0 && td.d%(24*time.Hour) != 0 {
-			days--
-		}
-		return days, true
-	case "seconds":
-		rest := td.d % (24 * time.Hour)
-		if rest < 0 {
-			rest += 24 * time.Hour
-		}
-		return int(rest / time.Second), true
-	case "total_seconds":
-		return fn0(func() any { return td.d.Seconds() }), true
-	}
-	return nil, false
-}
-
-// goLayout turns the strftime directives strptime needs into a Go layout.
-func goLayout(f string) string {
-	repl := map[byte]string{'Y': "2006", 'm': "01", 'd': "02", 'H': "15", 'M': "04", 'S': "05",
-		'f': "000000", 'y': "06", 'b': "Jan", 'B': "January", 'z': "-0700", 'p': "PM", 'I': "03", 'j': "002"}
-	var out []byte
-	for i := 0; i < len(f); i++ {
-		if f[i] == '%' && i+1 < len(f) {
-			if r, ok := repl[f[i+1]]; ok {
-				out = append(out, r...)
-				i++
-				continue
-			}
-			if f[i+1] == '%' {
-				out = append(out, '%')
-				i++
-				continue
-			}
-		}
-		out = append(out, f[i])
-	}
-	return string(out)
-}
+// dbt's `modules` object: Python's datetime and pytz (pydatetime.go), the
+// parts of re that dbt projects commonly call, and itertools.
 
 // reModule is modules.re with Go's regexp (RE2 syntax: no backreferences
 // or lookaround). search/match return a match object or None.
@@ -499,7 +311,9 @@ func modulesObject() map[string]any {
 			"datetime":  datetimeClass{},
 			"date":      dateClass{},
 			"timedelta": timedeltaClass{},
+			"timezone":  timezoneClass{},
 		},
+		"pytz":      pytzModule(),
 		"re":        reModule(),
 		"itertools": itertoolsModule(),
 	}

@@ -70,7 +70,7 @@ func cellValue(v any) any {
 	case []byte:
 		return string(x)
 	case time.Time:
-		return &timeValue{x}
+		return &timeValue{t: x}
 	case *big.Int:
 		if x.IsInt64() {
 			return x.Int64()

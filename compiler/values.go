@@ -249,7 +249,7 @@ func yamlToTemplate(n *yaml.Node) any {
 		case int:
 			return int64(x)
 		case time.Time:
-			return &timeValue{x}
+			return &timeValue{t: x}
 		}
 		return v
 	}
@@ -462,25 +462,6 @@ func jsonString(b *strings.Builder, s string) {
 		}
 	}
 	b.WriteByte('"')
-}
-
-// replaceTime is datetime.replace(year=..., ...).
-func replaceTime(t time.Time, kw jinja.Kwargs) time.Time {
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	us := t.Nanosecond() / 1000
-	for _, f := range []struct {
-		name string
-		p    *int
-	}{{"year", &y}, {"day", &d}, {"hour", &h}, {"minute", &mi}, {"second", &s}, {"microsecond", &us}} {
-		if v, ok := kw.Get(f.name); ok {
-			*f.p = intOf(v)
-		}
-	}
-	if v, ok := kw.Get("month"); ok {
-		mo = time.Month(intOf(v))
-	}
-	return time.Date(y, mo, d, h, mi, s, us*1000, t.Location())
 }
 
 // intOf is int(v) for numbers and numeric text; 0 otherwise.

@@ -31,6 +31,11 @@ func withBig(op string, f func(a, b any) (any, error)) func(a, b any) (any, erro
 			return nil, opErr(op, a, b)
 		}
 		v, err := f(a, b)
+		if err != nil {
+			if v, ok, err := objBinary(op, a, b); ok {
+				return v, err
+			}
+		}
 		if e, ok := err.(*Error); ok && e.Kind == "OverflowError" && e.Msg == overflowMsg {
 			if v, ok, err := bigArith(op, a, b); ok {
 				return v, err
@@ -509,6 +514,9 @@ func equal(a, b any) bool {
 		y, ok := b.(*dictView)
 		return ok && x.kind == y.kind && seqEqual(x.items, y.items)
 	}
+	if c, ok := objCompare(a, b); ok {
+		return c == 0
+	}
 	defer func() { _ = recover() }() // uncomparable Go values
 	return a == b
 }
@@ -606,6 +614,9 @@ func compare(a, b any, op string) (int, error) {
 			return 1, nil
 		}
 		return 0, nil
+	}
+	if c, ok := objCompare(a, b); ok {
+		return c, nil
 	}
 	return 0, typeErr("'%s' not supported between instances of '%s' and '%s'", op, typeName(a), typeName(b))
 }
