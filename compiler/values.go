@@ -2,12 +2,10 @@ package compiler
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"gopkg.in/yaml.v3"
 
@@ -184,12 +182,23 @@ func fnSet(strict bool) jinja.Func {
 func fnToJSON(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	v, _ := argAt(args, kw, 0, "value")
 	sortKeys := argBool(args, kw, 2, "sort_keys", false)
-	var b strings.Builder
-	if err := pyJSON(&b, v, sortKeys); err != nil {
+	out, err := jinja.DumpJSON(v, jinja.JSONOptions{SortKeys: sortKeys, Default: jsonDefault})
+	if err != nil {
 		d, _ := argAt(args, kw, 1, "default")
 		return d, nil
 	}
-	return b.String(), nil
+	return out, nil
+}
+
+// jsonDefault writes dbt's objects (relations, columns, dates) as their
+// text; anything else, Undefined included, is not JSON.
+func jsonDefault(v any) (any, error) {
+	if st, ok := v.(fmt.Stringer); ok {
+		if _, undefined := v.(*jinja.Undefined); !undefined {
+			return st.String(), nil
+		}
+	}
+	return nil, fmt.Errorf("Object of type %T is not JSON serializable", v)
 }
 
 // fnFromJSON is dbt's fromjson(string, default=None).
@@ -351,117 +360,6 @@ func sortInts(idx []int, less func(a, b int) bool) {
 			idx[j], idx[j-1] = idx[j-1], idx[j]
 		}
 	}
-}
-
-// pyJSON writes v as Python's json.dumps does by default: ", " and ": "
-// separators, non-ASCII escaped.
-func pyJSON(b *strings.Builder, v any, sortKeys bool) error {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		if x {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case int64, int:
-		fmt.Fprint(b, x)
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			b.WriteString("NaN")
-		case math.IsInf(x, 1):
-			b.WriteString("Infinity")
-		case math.IsInf(x, -1):
-			b.WriteString("-Infinity")
-		default:
-			s, _ := jinja.Str(x)
-			b.WriteString(s)
-		}
-	case string:
-		jsonString(b, x)
-	case jinja.Markup:
-		jsonString(b, string(x))
-	case *jinja.Dict, map[string]any:
-		keys, vals := dictItems(x, sortKeys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			ks, ok := k.(string)
-			if !ok {
-				switch k.(type) {
-				case int64, float64, bool, nil:
-					var kb strings.Builder
-					if err := pyJSON(&kb, k, false); err != nil {
-						return err
-					}
-					ks = kb.String()
-				default:
-					return fmt.Errorf("keys must be str, int, float, bool or None, not %T", k)
-				}
-			}
-			jsonString(b, ks)
-			b.WriteString(": ")
-			if err := pyJSON(b, vals[i], sortKeys); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	case *jinja.List, jinja.Tuple, []any:
-		l, _ := items(x)
-		b.WriteByte('[')
-		for i, e := range l {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if err := pyJSON(b, e, sortKeys); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	case fmt.Stringer:
-		if _, undefined := x.(*jinja.Undefined); undefined {
-			return fmt.Errorf("Object of type Undefined is not JSON serializable")
-		}
-		jsonString(b, x.String())
-	default:
-		return fmt.Errorf("Object of type %T is not JSON serializable", v)
-	}
-	return nil
-}
-
-// jsonString writes s as a JSON string with Python's ensure_ascii escaping.
-func jsonString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || r > 0x7e && r < 0x10000:
-			fmt.Fprintf(b, `\u%04x`, r)
-		case r >= 0x10000:
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
 }
 
 // intOf is int(v) for numbers and numeric text; 0 otherwise.

@@ -79,24 +79,44 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	return nil, &Error{Kind: "ValueError", Msg: "unexpected JSON token"}
 }
 
-// htmlSafeJSON is Jinja2's htmlsafe_json_dumps with json.dumps(sort_keys=True).
-func htmlSafeJSON(v any, indent any) (string, error) {
-	var b strings.Builder
-	ind := ""
-	hasIndent := false
-	if indent != nil {
-		hasIndent = true
-		if s, ok := indent.(string); ok {
-			ind = s
-		} else if n, ok := indexInt(indent); ok {
-			ind = strings.Repeat(" ", int(n))
+// JSONOptions are the json.dumps keyword arguments embedders use.
+type JSONOptions struct {
+	SortKeys bool
+	// Indent is json.dumps' indent: nil for one line with ", " and ": ",
+	// else a number of spaces or a string.
+	Indent any
+	// Default is json.dumps' default=: it converts a value JSON cannot
+	// encode, or returns an error; nil raises TypeError as Python does.
+	Default func(v any) (any, error)
+}
+
+// DumpJSON is Python's json.dumps(v, ...) with ensure_ascii, for values
+// of templates and plain Go values (nil, bool, int, int64, float64,
+// string, []any, map[string]any and the engine's own types).
+func DumpJSON(v any, o JSONOptions) (string, error) {
+	w := jsonWriter{opts: o}
+	if o.Indent != nil {
+		w.hasIndent = true
+		if s, ok := o.Indent.(string); ok {
+			w.ind = s
+		} else if n, ok := indexInt(o.Indent); ok {
+			w.ind = strings.Repeat(" ", int(n))
 		}
 	}
-	if err := writeJSON(&b, v, hasIndent, ind, 0); err != nil {
+	if err := w.write(v, 0); err != nil {
+		return "", err
+	}
+	return w.b.String(), nil
+}
+
+// htmlSafeJSON is Jinja2's htmlsafe_json_dumps with json.dumps(sort_keys=True).
+func htmlSafeJSON(v any, indent any) (string, error) {
+	s, err := DumpJSON(v, JSONOptions{SortKeys: true, Indent: indent})
+	if err != nil {
 		return "", err
 	}
 	r := strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`, "'", `\u0027`)
-	return r.Replace(b.String()), nil
+	return r.Replace(s), nil
 }
 
 func jsonString(b *strings.Builder, s string) {
@@ -173,7 +193,16 @@ func jsonKey(k any) (string, error) {
 	return "", typeErr("keys must be str, int, float, bool or None, not %s", typeName(k))
 }
 
-func writeJSON(b *strings.Builder, v any, hasIndent bool, ind string, depth int) error {
+// jsonWriter is one json.dumps call.
+type jsonWriter struct {
+	b         strings.Builder
+	opts      JSONOptions
+	hasIndent bool
+	ind       string
+}
+
+func (w *jsonWriter) write(v any, depth int) error {
+	b, hasIndent, ind := &w.b, w.hasIndent, w.ind
 	nl := func(d int) {
 		if hasIndent {
 			b.WriteByte('\n')
@@ -195,6 +224,8 @@ func writeJSON(b *strings.Builder, v any, hasIndent bool, ind string, depth int)
 		}
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
+	case int:
+		b.WriteString(strconv.Itoa(x))
 	case *big.Int:
 		b.WriteString(x.String())
 	case float64:
@@ -215,7 +246,7 @@ func writeJSON(b *strings.Builder, v any, hasIndent bool, ind string, depth int)
 				b.WriteString(itemSep)
 			}
 			nl(depth + 1)
-			if err := writeJSON(b, it, hasIndent, ind, depth+1); err != nil {
+			if err := w.write(it, depth+1); err != nil {
 				return err
 			}
 		}
@@ -232,16 +263,18 @@ func writeJSON(b *strings.Builder, v any, hasIndent bool, ind string, depth int)
 		for i := range idx {
 			idx[i] = i
 		}
-		var serr error
-		sortInts(idx, func(a, c int) bool {
-			r, err := compare(keys[a], keys[c], "<")
-			if err != nil && serr == nil {
-				serr = err
+		if w.opts.SortKeys {
+			var serr error
+			sortInts(idx, func(a, c int) bool {
+				r, err := compare(keys[a], keys[c], "<")
+				if err != nil && serr == nil {
+					serr = err
+				}
+				return r < 0
+			})
+			if serr != nil {
+				return serr
 			}
-			return r < 0
-		})
-		if serr != nil {
-			return serr
 		}
 		b.WriteByte('{')
 		for n, i := range idx {
@@ -255,20 +288,27 @@ func writeJSON(b *strings.Builder, v any, hasIndent bool, ind string, depth int)
 			}
 			jsonString(b, k)
 			b.WriteString(": ")
-			if err := writeJSON(b, vals[i], hasIndent, ind, depth+1); err != nil {
+			if err := w.write(vals[i], depth+1); err != nil {
 				return err
 			}
 		}
 		nl(depth)
 		b.WriteByte('}')
 	case *dictView:
-		return writeJSON(b, &List{Items: x.items}, hasIndent, ind, depth)
+		return w.write(&List{Items: x.items}, depth)
 	case *Undefined:
 		if x.policy == Strict {
 			return x.err()
 		}
 		return typeErr("Object of type Undefined is not JSON serializable")
 	default:
+		if w.opts.Default != nil {
+			d, err := w.opts.Default(v)
+			if err != nil {
+				return err
+			}
+			return w.write(d, depth)
+		}
 		return typeErr("Object of type %s is not JSON serializable", typeName(v))
 	}
 	return nil
