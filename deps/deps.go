@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/secrets"
 )
 
 // Options configure one `elt deps`.
@@ -81,7 +82,7 @@ type installer struct {
 	limits   Limits
 	root     *packageProject
 	rnd      *renderer
-	secrets  *secretSet
+	secrets  *secrets.Set
 	hub      *hubClient
 	tmp      string // downloads and checkouts, removed at the end
 	checkout map[string]*gitCheckout
@@ -91,7 +92,7 @@ type installer struct {
 
 func (in *installer) event(level, name, msg string, data map[string]any) {
 	if in.opts.Report != nil {
-		in.opts.Report(Event{Level: level, Name: name, Msg: in.secrets.scrub(msg), Data: data})
+		in.opts.Report(Event{Level: level, Name: name, Msg: in.secrets.Scrub(msg), Data: data})
 	}
 }
 
@@ -109,15 +110,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.DBTVersion == "" {
 		return nil, errors.New("deps: Options.DBTVersion is required")
 	}
-	secrets := &secretSet{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, secretPrefix) {
-			secrets.add(v)
-		}
-	}
+	sec := secrets.FromEnviron(os.Environ())
 	in := &installer{
-		opts: opts, limits: opts.Limits.withDefaults(), secrets: secrets,
-		rnd:      &renderer{env: opts.Env, vars: opts.Vars, secrets: secrets},
+		opts: opts, limits: opts.Limits.withDefaults(), secrets: sec,
+		rnd:      &renderer{env: opts.Env, vars: opts.Vars, secrets: sec},
 		hub:      newHubClient(opts.HubURL, opts.HTTPClient, opts.Retries, opts.RetryBackoff),
 		checkout: map[string]*gitCheckout{}, tarballs: map[string]string{}, meta: map[string]*metadata{},
 	}

@@ -57,7 +57,7 @@ func (in *installer) download(ctx context.Context, rawURL, shown, dir string) (s
 			break
 		}
 	}
-	return "", fmt.Errorf("download %s: %s", shown, in.secrets.scrub(last.Error()))
+	return "", fmt.Errorf("download %s: %s", shown, in.secrets.Scrub(last.Error()))
 }
 
 func (in *installer) downloadOnce(ctx context.Context, rawURL, dir string) (string, bool, error) {

@@ -2,6 +2,8 @@ package deps
 
 import (
 	"testing"
+
+	"github.com/elt-dev/elt/internal/secrets"
 )
 
 // The expected strings below were produced by Python's json/hashlib and
@@ -121,7 +123,7 @@ func TestSemverResolution(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	env := map[string]string{"DBT_ENV_SECRET_TOKEN": "tok123", "HOST": "example.com"}
-	r := &renderer{env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, vars: map[string]any{"rev": "1.2.0", "n": 3}, secrets: &secretSet{}}
+	r := &renderer{env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, vars: map[string]any{"rev": "1.2.0", "n": 3}, secrets: &secrets.Set{}}
 	for _, c := range []struct {
 		in   string
 		want any
@@ -132,18 +134,22 @@ func TestRender(t *testing.T) {
 		{"{{ var('rev') }}", "1.2.0"},
 		{"{{ var('n') }}", 3},
 		{"{{ var('n') }}.5", 3.5},
+		// dbt renders packages.yml with full Jinja, as elt does.
+		{"{{ env_var('HOST') | upper }}", "EXAMPLE.COM"},
+		{"{% if var('n') > 2 %}big{% endif %}", "big"},
+		{"{{ env_var('MISSING', default='kw') }}", "kw"},
 	} {
 		got, err := r.render(c.in)
 		if err != nil || got != c.want {
 			t.Errorf("render(%q) = %#v, %v; want %#v", c.in, got, err, c.want)
 		}
 	}
-	for _, bad := range []string{"{{ env_var('MISSING') }}", "{{ var('nope') }}", "{% if x %}a{% endif %}", "{{ target.name }}", "{{ env_var('HOST') | upper }}"} {
+	for _, bad := range []string{"{{ env_var('MISSING') }}", "{{ var('nope') }}", "{{ target.name }}", "{{ env_var('HOST'", "{% if %}"} {
 		if _, err := r.render(bad); err == nil {
 			t.Errorf("render(%q): want an error", bad)
 		}
 	}
-	if got := r.secrets.scrub("a tok123 b"); got != "a ***** b" {
+	if got := r.secrets.Scrub("a tok123 b"); got != "a ***** b" {
 		t.Errorf("scrub = %q", got)
 	}
 }

@@ -20,7 +20,7 @@ func (in *installer) lockEntry(p *pinned) map[string]any {
 		}
 		// dbt writes the URL as written in packages.yml (env_var calls
 		// unrendered) and scrubs any secret value that was typed in.
-		scrubbed := in.secrets.scrub(val)
+		scrubbed := in.secrets.Scrub(val)
 		if scrubbed != val {
 			in.event("warn", "DepsScrubbedPackageName", "Detected secret env var in "+scrubbed+". elt will write a scrubbed representation to the lock file. This will cause issues with subsequent 'elt deps' using the lock file, requiring 'elt deps --upgrade'", nil)
 		}
@@ -35,7 +35,7 @@ func (in *installer) lockEntry(p *pinned) map[string]any {
 	case KindLocal:
 		return map[string]any{"local": p.local}
 	default:
-		scrubbed := in.secrets.scrub(p.tarballShown)
+		scrubbed := in.secrets.Scrub(p.tarballShown)
 		if scrubbed != p.tarballShown {
 			in.event("warn", "DepsScrubbedPackageName", "Detected secret env var in "+scrubbed+". elt will write a scrubbed representation to the lock file. This will cause issues with subsequent 'elt deps' using the lock file, requiring 'elt deps --upgrade'", nil)
 		}

@@ -73,7 +73,7 @@ func (in *installer) privateURL(r *Requirement) (string, string, error) {
 	}
 	org, repo, group := parts[0], parts[len(parts)-1], strings.Join(parts[1:len(parts)-1], "/")
 	for _, p := range providers {
-		in.secrets.add(p.Token)
+		in.secrets.Add(p.Token)
 		if p.Org != org || (provider != "" && normProvider(provider) != normProvider(p.Provider)) {
 			continue
 		}

@@ -1,25 +1,28 @@
 package deps
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/elt-dev/elt/internal/secrets"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // renderer renders packages.yml values the way dbt's PackageRenderer does,
-// for the only functions dbt offers there: env_var (secret variables
-// allowed) and var (command-line --vars only). Anything else in {{ }} or any
-// {% %} block is refused with the value's position.
+// with elt's one Jinja engine and the functions dbt offers there: env_var
+// (secret variables allowed) and var (command-line --vars only).
 type renderer struct {
 	env  func(string) (string, bool)
 	vars map[string]any
 	// secrets collects the values of DBT_ENV_SECRET_* variables rendered, so
 	// that messages can be scrubbed of them.
-	secrets *secretSet
+	secrets *secrets.Set
+	jenv    *jinja.Env
 }
-
-const secretPrefix = "DBT_ENV_SECRET_"
 
 // renderError is a problem in one template, with the byte offset inside it.
 type renderError struct {
@@ -30,6 +33,8 @@ type renderError struct {
 
 func (e *renderError) Error() string { return e.msg }
 
+const renderHintText = "packages.yml values may use env_var('NAME'), env_var('NAME', 'default') and var('name')"
+
 // render returns the rendered value. A value that is exactly one {{ }}
 // keeps the type of what it returns (var() may return a number); several
 // pieces are joined into a string which, as dbt's native rendering does, is
@@ -38,207 +43,122 @@ func (r *renderer) render(s string) (any, error) {
 	if !strings.Contains(s, "{{") && !strings.Contains(s, "{%") && !strings.Contains(s, "{#") {
 		return s, nil
 	}
-	var pieces []any
-	i := 0
-	for i < len(s) {
-		j := nextTag(s, i)
-		if j < 0 {
-			pieces = append(pieces, s[i:])
-			break
-		}
-		j -= i
-		if j > 0 {
-			pieces = append(pieces, s[i:i+j])
-		}
-		start := i + j
-		switch s[start+1] {
-		case '%', '#':
-			return nil, &renderError{offset: start, msg: "only {{ env_var(...) }} and {{ var(...) }} are supported in package specifications",
-				hint: "remove the Jinja block; packages.yml values may use env_var('NAME'), env_var('NAME', 'default') and var('name')"}
-		}
-		end := strings.Index(s[start:], "}}")
-		if end < 0 {
-			return nil, &renderError{offset: start, msg: "unclosed {{ in package specification", hint: "close the expression with }}"}
-		}
-		expr := s[start+2 : start+end]
-		v, err := r.evalCall(expr, start+2)
-		if err != nil {
-			return nil, err
-		}
-		pieces = append(pieces, v)
-		i = start + end + 2
+	if r.jenv == nil {
+		r.jenv = jinja.New(jinja.Options{})
 	}
-	if len(pieces) == 1 {
-		return pieces[0], nil
+	t, err := r.jenv.Parse("packages.yml", s)
+	if err != nil {
+		return nil, templateError(s, err)
+	}
+	parts, err := t.RenderParts(context.Background(), map[string]any{
+		"env_var": jinja.Func(r.envVar),
+		"var":     jinja.Func(r.varFunc),
+	})
+	if err != nil {
+		return nil, templateError(s, err)
+	}
+	if len(parts) == 1 {
+		return plain(parts[0]), nil
 	}
 	var b strings.Builder
-	for _, p := range pieces {
-		b.WriteString(pyStr(p))
+	for _, p := range parts {
+		text, err := jinja.Str(p)
+		if err != nil {
+			return nil, templateError(s, err)
+		}
+		b.WriteString(text)
 	}
 	return pyLiteral(b.String()), nil
 }
 
-// nextTag finds the next "{{", "{%" or "{#" at or after from, or -1.
-func nextTag(s string, from int) int {
-	best := -1
-	for _, tok := range []string{"{{", "{%", "{#"} {
-		if k := strings.Index(s[from:], tok); k >= 0 && (best < 0 || k < best) {
-			best = k
-		}
+// plain turns the engine's values into the plain ones the packages code
+// compares and writes (int rather than int64).
+func plain(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case jinja.Markup:
+		return string(x)
 	}
-	if best < 0 {
-		return -1
-	}
-	return from + best
+	return v
 }
 
-// evalCall evaluates `env_var('X')`, `env_var('X', 'default')`, `var('x')`
-// or `var('x', default)`.
-func (r *renderer) evalCall(expr string, offset int) (any, error) {
-	p := &callParser{s: expr, base: offset}
-	p.space()
-	name := p.ident()
-	if name != "env_var" && name != "var" {
-		return nil, &renderError{offset: offset, msg: fmt.Sprintf("unsupported expression {{%s}} in package specification", expr),
-			hint: "packages.yml values may use only env_var('NAME'), env_var('NAME', 'default') and var('name')"}
+// templateError turns an engine error into a renderError at its byte
+// offset within the value.
+func templateError(src string, err error) error {
+	var re *renderError
+	if errors.As(err, &re) {
+		return re
 	}
-	p.space()
-	if !p.eat('(') {
-		return nil, p.fail("expected ( after " + name)
+	var je *jinja.Error
+	if !errors.As(err, &je) {
+		return &renderError{msg: err.Error(), hint: renderHintText}
 	}
-	var args []any
-	for {
-		p.space()
-		if p.eat(')') {
+	if inner := errors.Unwrap(je); inner != nil && errors.As(inner, &re) {
+		return re
+	}
+	off := 0
+	for line := 1; line < je.Line && off < len(src); line++ {
+		nl := strings.IndexByte(src[off:], '\n')
+		if nl < 0 {
 			break
 		}
-		if len(args) > 0 {
-			if !p.eat(',') {
-				return nil, p.fail("expected , or ) in " + name + "(...)")
-			}
-			p.space()
-		}
-		v, ok := p.literal()
-		if !ok {
-			return nil, p.fail("arguments of " + name + "() must be quoted strings or numbers")
-		}
-		args = append(args, v)
+		off += nl + 1
 	}
-	p.space()
-	if p.i != len(p.s) {
-		return nil, p.fail("unexpected text after " + name + "(...): filters and operators are not supported here")
+	off = min(off+max(je.Col-1, 0), len(src))
+	return &renderError{offset: off, msg: je.Msg, hint: renderHintText}
+}
+
+func (r *renderer) envVar(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	key, def, hasDef, err := nameAndDefault("env_var", args, kw)
+	if err != nil {
+		return nil, err
 	}
-	if len(args) < 1 || len(args) > 2 {
-		return nil, &renderError{offset: offset, msg: fmt.Sprintf("%s() takes a name and an optional default, got %d arguments", name, len(args))}
-	}
-	key, ok := args[0].(string)
-	if !ok {
-		return nil, &renderError{offset: offset, msg: fmt.Sprintf("the name given to %s() must be a string", name)}
-	}
-	if name == "env_var" {
-		if v, ok := r.env(key); ok {
-			if strings.HasPrefix(key, secretPrefix) && r.secrets != nil {
-				r.secrets.add(v)
-			}
-			return v, nil
+	if v, ok := r.env(key); ok {
+		if secrets.IsSecretEnv(key) && r.secrets != nil {
+			r.secrets.Add(v)
 		}
-		if len(args) == 2 && args[1] != nil {
-			return pyStr(args[1]), nil
-		}
-		return nil, &renderError{offset: offset, msg: fmt.Sprintf("env var required but not provided: '%s'", key),
-			hint: fmt.Sprintf("set the environment variable %s, or give env_var a default: env_var('%s', 'value')", key, key)}
+		return v, nil
+	}
+	if hasDef && def != nil {
+		return pyStr(def), nil
+	}
+	return nil, &renderError{msg: fmt.Sprintf("env var required but not provided: '%s'", key),
+		hint: fmt.Sprintf("set the environment variable %s, or give env_var a default: env_var('%s', 'value')", key, key)}
+}
+
+func (r *renderer) varFunc(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	key, def, hasDef, err := nameAndDefault("var", args, kw)
+	if err != nil {
+		return nil, err
 	}
 	if v, ok := r.vars[key]; ok {
 		return v, nil
 	}
-	if len(args) == 2 {
-		return args[1], nil
+	if hasDef {
+		return def, nil
 	}
-	return nil, &renderError{offset: offset, msg: fmt.Sprintf("required var '%s' not found: packages.yml sees only --vars", key),
+	return nil, &renderError{msg: fmt.Sprintf("required var '%s' not found: packages.yml sees only --vars", key),
 		hint: fmt.Sprintf("pass it on the command line: --vars '{%s: value}', or give var a default", key)}
 }
 
-type callParser struct {
-	s    string
-	i    int
-	base int
-}
-
-func (p *callParser) fail(msg string) error {
-	return &renderError{offset: p.base + p.i, msg: msg, hint: "write {{ env_var('NAME') }}, {{ env_var('NAME', 'default') }} or {{ var('name') }}"}
-}
-
-func (p *callParser) space() {
-	for p.i < len(p.s) && strings.ContainsRune(" \t\r\n", rune(p.s[p.i])) {
-		p.i++
+// nameAndDefault reads (name, default=...) as env_var() and var() take them.
+func nameAndDefault(fn string, args []any, kw jinja.Kwargs) (string, any, bool, error) {
+	def, hasDef := any(nil), false
+	if kw != nil {
+		def, hasDef = kw.Get("default")
 	}
-}
-
-func (p *callParser) eat(c byte) bool {
-	if p.i < len(p.s) && p.s[p.i] == c {
-		p.i++
-		return true
+	if len(args) == 2 {
+		def, hasDef = args[1], true
 	}
-	return false
-}
-
-func (p *callParser) ident() string {
-	st := p.i
-	for p.i < len(p.s) && (p.s[p.i] == '_' || p.s[p.i] >= 'a' && p.s[p.i] <= 'z' || p.s[p.i] >= 'A' && p.s[p.i] <= 'Z' || p.i > st && p.s[p.i] >= '0' && p.s[p.i] <= '9') {
-		p.i++
+	if len(args) < 1 || len(args) > 2 {
+		return "", nil, false, &renderError{msg: fmt.Sprintf("%s() takes a name and an optional default, got %d arguments", fn, len(args)), hint: renderHintText}
 	}
-	return p.s[st:p.i]
-}
-
-func (p *callParser) literal() (any, bool) {
-	if p.i >= len(p.s) {
-		return nil, false
+	key, ok := args[0].(string)
+	if !ok {
+		return "", nil, false, &renderError{msg: fmt.Sprintf("the name given to %s() must be a string", fn), hint: renderHintText}
 	}
-	if q := p.s[p.i]; q == '\'' || q == '"' {
-		var b strings.Builder
-		for j := p.i + 1; j < len(p.s); j++ {
-			c := p.s[j]
-			if c == '\\' && j+1 < len(p.s) {
-				j++
-				switch p.s[j] {
-				case 'n':
-					b.WriteByte('\n')
-				case 't':
-					b.WriteByte('\t')
-				default:
-					b.WriteByte(p.s[j])
-				}
-				continue
-			}
-			if c == q {
-				p.i = j + 1
-				return b.String(), true
-			}
-			b.WriteByte(c)
-		}
-		return nil, false
-	}
-	st := p.i
-	for p.i < len(p.s) && strings.ContainsRune("+-.0123456789eE_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", rune(p.s[p.i])) {
-		p.i++
-	}
-	word := p.s[st:p.i]
-	switch word {
-	case "none", "None":
-		return nil, true
-	case "true", "True":
-		return true, true
-	case "false", "False":
-		return false, true
-	}
-	if n, err := strconv.ParseInt(word, 10, 64); err == nil {
-		return int(n), true
-	}
-	if f, err := strconv.ParseFloat(word, 64); err == nil {
-		return f, true
-	}
-	p.i = st
-	return nil, false
+	return key, plain(def), hasDef, nil
 }
 
 // pyStr is Python's str() of a YAML value.
