@@ -425,55 +425,22 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 func normaliseKey(k string) string { return strings.ReplaceAll(k, "-", "_") }
 
 // toGo turns a template value into plain Go values (map[string]any,
-// []any, int, float64, string, bool, nil) for configs and callers.
+// []any, int, float64, string, bool, nil) for configs and callers:
+// relations as their rendered names, nodes as their ids, dates as text.
 func toGo(v any) any {
-	switch x := v.(type) {
-	case nil, string, bool, float64, int:
-		return x
-	case int64:
-		return int(x)
-	case jinja.Markup:
-		return string(x)
-	case *jinja.Undefined:
-		return nil
-	case *relationValue:
-		return x.rendered
-	case *nodeView:
-		return x.n.UniqueID
-	case *jinja.Dict:
-		out := make(map[string]any, x.Len())
-		vals := x.Values()
-		for i, k := range x.Keys() {
-			ks, _ := jinja.Str(k)
-			out[ks] = toGo(vals[i])
+	return jinja.Plain(v, func(x any) (any, bool) {
+		switch x := x.(type) {
+		case *relationValue:
+			return x.rendered, true
+		case *nodeView:
+			return x.n.UniqueID, true
+		case []string:
+			return toAnyList(x), true
+		case *timeValue, *dateValue, *timedeltaValue:
+			return fmt.Sprint(x), true
 		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			out[k] = toGo(val)
-		}
-		return out
-	case *jinja.List:
-		return toGoList(x.Items)
-	case jinja.Tuple:
-		return toGoList(x)
-	case []any:
-		return toGoList(x)
-	case []string:
-		return toAnyList(x)
-	case *timeValue, *dateValue, *timedeltaValue:
-		return fmt.Sprint(x)
-	}
-	return v
-}
-
-func toGoList(items []any) []any {
-	out := make([]any, len(items))
-	for i, it := range items {
-		out[i] = toGo(it)
-	}
-	return out
+		return nil, false
+	})
 }
 
 func toAnyList(ss []string) []any {

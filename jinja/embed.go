@@ -1,6 +1,9 @@
 package jinja
 
-import "context"
+import (
+	"context"
+	"math/big"
+)
 
 // What an embedder needs beyond parsing and rendering: Python's str() and
 // bool() of template values, calling a template value (a caller, a macro
@@ -57,4 +60,64 @@ func (t *Template) RenderGlobals(ctx context.Context, globals func(name string) 
 		return "", err
 	}
 	return w.b.String(), nil
+}
+
+// Plain turns a template value into the plain Go values YAML and JSON
+// decoding give: map[string]any, []any, int, float64, string, bool and
+// nil (Markup becomes a string, Undefined nil, an integer too large for
+// int its decimal text, a generator the list of what it yields). convert,
+// when set, is asked first, for the embedder's own types; it returns false
+// for values it leaves to Plain.
+func Plain(v any, convert func(any) (any, bool)) any {
+	if convert != nil {
+		if out, ok := convert(v); ok {
+			return out
+		}
+	}
+	list := func(items []any) []any {
+		out := make([]any, len(items))
+		for i, it := range items {
+			out[i] = Plain(it, convert)
+		}
+		return out
+	}
+	switch x := v.(type) {
+	case nil, string, bool, float64, int:
+		return x
+	case int64:
+		return int(x)
+	case Markup:
+		return string(x)
+	case *Undefined:
+		return nil
+	case *big.Int:
+		return x.String()
+	case *List:
+		return list(x.Items)
+	case Tuple:
+		return list(x)
+	case []any:
+		return list(x)
+	case *Iterator:
+		items, err := iterate(x)
+		if err != nil {
+			return nil
+		}
+		return list(items)
+	case *Dict:
+		out := make(map[string]any, x.Len())
+		vals := x.Values()
+		for i, k := range x.Keys() {
+			ks, _ := Str(k)
+			out[ks] = Plain(vals[i], convert)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = Plain(val, convert)
+		}
+		return out
+	}
+	return v
 }

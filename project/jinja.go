@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -291,47 +290,12 @@ func literalValue(m nativeMarker) (any, error) {
 // plainValue turns a template value into the plain Go values YAML
 // decoding gives: int, float64, string, bool, nil, []any, map[string]any.
 func plainValue(v any) any {
-	switch x := v.(type) {
-	case int64:
-		return int(x)
-	case jinja.Markup:
-		return string(x)
-	case *jinja.Undefined:
-		return nil
-	case *big.Int:
-		return x.String()
-	case nativeMarker:
-		return x.s
-	case *jinja.List:
-		return plainList(x.Items)
-	case jinja.Tuple:
-		return plainList(x)
-	case []any:
-		return plainList(x)
-	case *jinja.Dict:
-		out := make(map[string]any, x.Len())
-		vals := x.Values()
-		for i, k := range x.Keys() {
-			ks, _ := jinja.Str(k)
-			out[ks] = plainValue(vals[i])
+	return jinja.Plain(v, func(x any) (any, bool) {
+		if m, ok := x.(nativeMarker); ok {
+			return m.s, true
 		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			out[k] = plainValue(val)
-		}
-		return out
-	}
-	return v
-}
-
-func plainList(items []any) []any {
-	out := make([]any, len(items))
-	for i, it := range items {
-		out[i] = plainValue(it)
-	}
-	return out
+		return nil, false
+	})
 }
 
 // asJinjaError extracts a *jinjaError.
