@@ -8,7 +8,6 @@ import (
 	"path"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -216,46 +215,11 @@ func genericTestName(namespace, test, target string, source bool, kwargs map[str
 
 // pyStr prints a value the way Python's str() does.
 func pyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		if x == float64(int64(x)) {
-			return strconv.FormatFloat(x, 'f', 1, 64)
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []any:
-		parts := make([]string, len(x))
-		for i, p := range x {
-			parts[i] = pyRepr(p)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		var parts []string
-		for _, k := range sortedKeys(x) {
-			parts = append(parts, "'"+k+"': "+pyRepr(x[k]))
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
+	s, err := jinja.Str(v)
+	if err != nil {
+		return fmt.Sprint(v)
 	}
-	return fmt.Sprint(v)
-}
-
-func pyRepr(v any) string {
-	if s, ok := v.(string); ok {
-		return "'" + s + "'"
-	}
-	return pyStr(v)
+	return s
 }
 
 var jinjaExprRe = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)

@@ -120,7 +120,7 @@ func pyScalar(v any, col, indent int, key bool) string {
 	case int:
 		return strconv.Itoa(x)
 	case float64:
-		s := strings.ToLower(pyFloat(x))
+		s := strings.ToLower(pyStr(x))
 		switch s {
 		case "inf":
 			return ".inf"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -163,50 +162,9 @@ func nameAndDefault(fn string, args []any, kw jinja.Kwargs) (string, any, bool, 
 
 // pyStr is Python's str() of a YAML value.
 func pyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return pyFloat(x)
-	default:
-		return fmt.Sprint(x)
-	}
-}
-
-// pyFloat is Python's repr() of a float.
-func pyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	abs := math.Abs(f)
-	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		// Python writes at least two exponent digits: 1e-05, 1e+16.
-		mant, exp, _ := strings.Cut(s, "e")
-		sign := exp[0]
-		digits := exp[1:]
-		if len(digits) < 2 {
-			digits = "0" + digits
-		}
-		return mant + "e" + string(sign) + digits
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
+	s, err := jinja.Str(v)
+	if err != nil {
+		return fmt.Sprint(v)
 	}
 	return s
 }
