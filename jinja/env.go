@@ -2,7 +2,6 @@ package jinja
 
 import (
 	"context"
-	"strings"
 	"sync"
 )
 
@@ -276,5 +275,3 @@ func notFound(err error) bool {
 	e, ok := err.(*Error)
 	return ok && e.Kind == "TemplateNotFound"
 }
-
-var _ = strings.TrimSpace
