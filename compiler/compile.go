@@ -194,7 +194,7 @@ func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[str
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	def, ok := m.engine.macros[name]
+	def, ok := m.engine.macroNamed(name)
 	if !ok {
 		return nil, diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", name)
 	}

@@ -168,7 +168,7 @@ func (st *renderState) render(tpl *jinja.Template) (string, error) {
 
 // invoke calls a macro by name from Go.
 func (st *renderState) invoke(name string, args []any, kwargs map[string]any) (any, error) {
-	def, ok := st.engine.macros[name]
+	def, ok := st.engine.macroNamed(name)
 	if !ok {
 		return nil, fmt.Errorf("macro %q is not defined", name)
 	}
@@ -525,6 +525,22 @@ func (e *engine) buildGlobals() {
 		g[name] = def.fn
 	}
 	g["dbt"] = e.dbtNamespace()
+	// Package namespaces (dbt_utils.star) and the root project's own come
+	// after every other name, as in dbt.
+	namespaces := map[string]map[string]*macroDef{e.proj.Config.Name: e.rootMacros()}
+	for pkg, defs := range e.packageMacros {
+		namespaces[pkg] = defs
+	}
+	for pkg, defs := range namespaces {
+		if _, taken := g[pkg]; taken {
+			continue
+		}
+		ns := make(map[string]any, len(defs))
+		for name, def := range defs {
+			ns[name] = def.fn
+		}
+		g[pkg] = ns
+	}
 	for name, v := range g {
 		e.env.AddGlobal(name, v)
 	}

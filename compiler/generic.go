@@ -231,17 +231,19 @@ func (st *renderState) renderGenericTest() (string, error) {
 	n := st.node
 	md := n.TestMetadata
 	macro := "test_" + md.Name
-	if md.Namespace != "" {
-		if _, ok := st.engine.macros[macro]; !ok || md.Namespace != st.engine.proj.Config.Name {
+	def, ok := st.engine.testMacro(md.Namespace, macro)
+	if !ok {
+		if md.Namespace != "" {
+			hint := "install the package " + md.Namespace + " (packages.yml, then elt deps)"
+			if _, installed := st.engine.packageMacros[md.Namespace]; installed || md.Namespace == st.engine.proj.Config.Name {
+				hint = "check the test's name against the package's tests"
+			}
 			return "", &jinjaError{
-				msg:  fmt.Sprintf("test %s.%s: packages are not supported yet, so macro %s.%s cannot be found", md.Namespace, md.Name, md.Namespace, macro),
-				hint: "define {% test " + md.Name + "(...) %} in your project's macros and drop the '" + md.Namespace + ".' prefix",
+				msg:  fmt.Sprintf("test '%s.%s' is not defined (no macro %s.%s)", md.Namespace, md.Name, md.Namespace, macro),
+				hint: hint,
 				line: n.PatchPos.Line,
 			}
 		}
-	}
-	def, ok := st.engine.macros[macro]
-	if !ok {
 		return "", &jinjaError{
 			msg:  fmt.Sprintf("test '%s' is not defined (no macro %s)", md.Name, macro),
 			hint: "define it with {% test " + md.Name + "(model, column_name) %} in a macros or tests/generic file",
@@ -268,6 +270,25 @@ func (st *renderState) renderGenericTest() (string, error) {
 		return "", err
 	}
 	return jinja.Str(out)
+}
+
+// testMacro finds the macro of a generic test as dbt does: in the named
+// package when the test is written namespace.name, else the root
+// project's, then an installed package's (in name order), then a builtin.
+func (e *engine) testMacro(namespace, macro string) (*macroDef, bool) {
+	if namespace != "" {
+		return e.lookupQualified(namespace, macro)
+	}
+	if def, ok := e.macros[macro]; ok && def.meta.Package == e.proj.Config.Name {
+		return def, true
+	}
+	for _, pkg := range e.proj.Packages {
+		if def, ok := e.packageMacros[pkg.Name][macro]; ok {
+			return def, true
+		}
+	}
+	def, ok := e.macros[macro]
+	return def, ok
 }
 
 // testModel renders the model kwarg: the relation, wrapped as a
