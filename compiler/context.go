@@ -201,8 +201,38 @@ type relationValue struct {
 
 func (r *relationValue) String() string { return r.rendered }
 
+// IsMapping makes `relation is mapping` true: dbt's relations are Python
+// Mappings, which dbt_utils' _is_relation checks.
+func (r *relationValue) IsMapping() bool { return true }
+
+// GetItem is relation['metadata'] and the relation's fields by key.
+func (r *relationValue) GetItem(key any) (any, bool) {
+	k, ok := key.(string)
+	if !ok {
+		return nil, false
+	}
+	if k == "metadata" {
+		// dbt: {"type": "<Adapter>Relation"}, what _is_relation checks.
+		return map[string]any{"type": "Relation"}, true
+	}
+	switch k {
+	case "database", "schema", "identifier", "type":
+		return r.GetAttr(k)
+	}
+	return nil, false
+}
+
 func (r *relationValue) GetAttr(name string) (any, bool) {
 	switch name {
+	case "get":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			key, _ := argAt(args, kw, 0, "key")
+			if v, ok := r.GetItem(key); ok {
+				return v, nil
+			}
+			def, _ := argAt(args, kw, 1, "default")
+			return def, nil
+		}), true
 	case "database":
 		return r.Database, true
 	case "schema":
@@ -483,6 +513,8 @@ func (e *engine) buildGlobals() {
 		"load_relation":        jinja.Func(fnLoadRelation),
 		"load_cached_relation": jinja.Func(fnLoadRelation),
 		"modules":              modulesObject(),
+		// dbt's flags object: the ones a macro reads (should_store_failures).
+		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures},
 	}
 	started := e.opts.RunStartedAt
 	if started.IsZero() {
