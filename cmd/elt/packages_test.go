@@ -174,3 +174,34 @@ func TestDbtUtilsOnDuckDB(t *testing.T) {
 		})
 	}
 }
+
+// TestDbtUtilsDispatch: a root-project implementation overrides what a
+// dbt_utils macro renders through adapter.dispatch, unless the project's
+// dispatch: config leaves the root project out of the search order.
+func TestDbtUtilsDispatch(t *testing.T) {
+	shared := sharedPackages(t)
+	cases := []struct {
+		name, dispatch, want string
+	}{
+		{name: "root project first", want: "root-key"},
+		{name: "search_order without the root project",
+			dispatch: "dispatch:\n  - macro_namespace: dbt_utils\n    search_order: [dbt_utils]\n", want: "md5"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := miniProject(t, c.dispatch)
+			installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
+			writeFile(t, dir, "macros/keys.sql", "{% macro duckdb__generate_surrogate_key(field_list) %}'root-key'{% endmacro %}\n")
+			writeFile(t, dir, "models/keyed.sql", "{{ config(materialized='table') }}\nselect {{ dbt_utils.generate_surrogate_key(['a']) }} as sk from (select 1 as a)\n")
+			mustElt(t, dir, "run")
+			got := rowsOf(t, dir, "keyed")
+			if c.want == "md5" {
+				s := md5.Sum([]byte("1"))
+				c.want = hex.EncodeToString(s[:])
+			}
+			if got != c.want {
+				t.Errorf("want %s, got %s", c.want, got)
+			}
+		})
+	}
+}
