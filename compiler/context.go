@@ -43,6 +43,10 @@ type renderState struct {
 	macroSet map[string]bool // set of macros once it is long
 
 	warnings diag.List
+	// introspected: the render asked the warehouse (run_query, statement,
+	// adapter.get_relation, get_columns_in_relation...), so its result
+	// may change once upstream nodes are built.
+	introspected bool
 
 	// The node's objects, allocated with the state.
 	configObj configValue

@@ -291,10 +291,23 @@ func (e *engine) testMacro(namespace, macro string) (*macroDef, bool) {
 	return def, ok
 }
 
-// testModel renders the model kwarg: the relation, wrapped as a
-// subquery when the test has a where config.
+// testModel evaluates the model kwarg: the relation itself (as in dbt, so
+// a test macro may call adapter.get_columns_in_relation(model)), or a
+// subquery string when the test has a where config.
 func (st *renderState) testModel(v any) (any, error) {
 	s, _ := v.(string)
+	if expr, ok := strings.CutPrefix(s, "{{ "); ok {
+		if expr, ok = strings.CutSuffix(expr, " }}"); ok {
+			val, err := st.evalExpr(expr)
+			if err != nil {
+				return nil, st.testArgError(err)
+			}
+			if _, isStr := val.(string); isStr {
+				return strings.TrimSpace(val.(string)), nil
+			}
+			return val, nil
+		}
+	}
 	out, err := st.renderString(s)
 	if err != nil {
 		return nil, st.testArgError(err)
@@ -353,6 +366,25 @@ func (st *renderState) testArgError(err error) error {
 }
 
 // renderString renders a small template in this state, caching its parse.
+// evalExpr evaluates a Jinja expression to its value (not its string)
+// in this render's context.
+func (st *renderState) evalExpr(expr string) (any, error) {
+	src := "{% macro __elt_value() %}{{ return(" + expr + ") }}{% endmacro %}"
+	e := st.engine
+	var tpl *jinja.Template
+	if v, ok := e.strCache.Load(src); ok {
+		tpl = v.(*jinja.Template)
+	} else {
+		t, err := e.env.Parse("<string>", src)
+		if err != nil {
+			return nil, err
+		}
+		e.strCache.Store(src, t)
+		tpl = t
+	}
+	return tpl.Macros()[0].Call(nil, st.lookup, nil, nil)
+}
+
 func (st *renderState) renderString(src string) (string, error) {
 	e := st.engine
 	var tpl *jinja.Template

@@ -124,6 +124,9 @@ func TestDbtUtilsOnDuckDB(t *testing.T) {
 			writeFile(t, dir, "models/keyed.sql", "{{ config(materialized='table') }}\nselect a, {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} as sk from {{ ref('raw') }}\n")
 			writeFile(t, dir, "models/pivoted.sql", "{{ config(materialized='table') }}\nselect a, {{ dbt_utils.pivot('b', ['x', 'y']) }} from {{ ref('raw') }} group by a\n")
 			writeFile(t, dir, "models/spine.sql", "{{ config(materialized='table') }}\n{{ dbt_utils.date_spine(datepart='day', start_date=\"cast('2024-01-01' as date)\", end_date=\"cast('2024-01-05' as date)\") }}\n")
+			writeFile(t, dir, "models/raw2.sql", "{{ config(materialized='table') }}\nselect 4 as a, 'z' as b\n")
+			writeFile(t, dir, "models/unioned.sql", "{{ config(materialized='table') }}\n{{ dbt_utils.union_relations(relations=[ref('raw'), ref('raw2')], include=['a', 'b']) }}\n")
+			writeFile(t, dir, "models/vals.sql", "{{ config(materialized='table') }}\nselect '{{ dbt_utils.get_column_values(ref('raw'), 'b', order_by='b', where='b is not null') | join(',') }}' as v\n")
 			writeFile(t, dir, "models/schema.yml", utilsModels)
 
 			// elt build would skip the models downstream of raw's failing
@@ -147,6 +150,15 @@ func TestDbtUtilsOnDuckDB(t *testing.T) {
 			}
 			if got, want := rowsOf(t, dir, "spine"), "2024-01-01 00:00:00\n2024-01-02 00:00:00\n2024-01-03 00:00:00\n2024-01-04 00:00:00"; got != want {
 				t.Errorf("spine: want\n%s\ngot\n%s", want, got)
+			}
+			if got, want := rowsOf(t, dir, "unioned"), `"p"."main"."raw"|1|x
+"p"."main"."raw"|2|y
+"p"."main"."raw"|3|
+"p"."main"."raw2"|4|z`; got != want {
+				t.Errorf("unioned: want\n%s\ngot\n%s", want, got)
+			}
+			if got, want := rowsOf(t, dir, "vals"), "x,y"; got != want {
+				t.Errorf("vals: want %s, got %s", want, got)
 			}
 			res = elt(t, dir, "test")
 			if res.code == 0 {
