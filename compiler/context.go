@@ -730,24 +730,38 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		"Required var '%s' not found in config", name)
 }
 
-// lookupVar applies dbt's precedence: --vars, then the node's package scope
-// in dbt_project.yml vars, then global project vars.
+// lookupVar applies dbt's precedence for the node's package: --vars, then
+// the root project's vars (scoped to the package, then global), then, for
+// a node of an installed package, that package's own dbt_project.yml vars
+// (scoped, then global). A macro runs in the calling node's context, so a
+// dbt_utils macro called from a root model reads the root project's vars,
+// as in dbt.
 func (e *engine) lookupVar(name string, n *Node) (any, bool) {
 	if v, ok := e.opts.Vars[name]; ok {
 		return v, true
 	}
-	vars := e.proj.Config.Vars
 	pkg := e.proj.Config.Name
 	if n != nil && n.Package != "" {
 		pkg = n.Package
 	}
-	if scope, ok := vars[pkg].(map[string]any); ok {
-		if v, ok := scope[name]; ok {
-			return v, true
+	scoped := func(vars map[string]any) (any, bool) {
+		if scope, ok := vars[pkg].(map[string]any); ok {
+			if v, ok := scope[name]; ok {
+				return v, true
+			}
 		}
+		v, ok := vars[name]
+		return v, ok
 	}
-	if v, ok := vars[name]; ok {
+	if v, ok := scoped(e.proj.Config.Vars); ok {
 		return v, true
+	}
+	if pkg != e.proj.Config.Name {
+		for _, p := range e.proj.Packages {
+			if p.Name == pkg && p.Config != nil {
+				return scoped(p.Config.Vars)
+			}
+		}
 	}
 	return nil, false
 }

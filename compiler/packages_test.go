@@ -119,3 +119,29 @@ func TestPackageGenericTests(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestPackageVars: dbt's var precedence for a node of an installed
+// package: --vars, the root project's vars (scoped to the package, then
+// global), then the package's own vars; a root node sees only the root's.
+func TestPackageVars(t *testing.T) {
+	p := newProject(nil)
+	p.Config.Vars = map[string]any{"utils": map[string]any{"scoped": "root-scoped"}, "global": "root-global"}
+	withPackage(p, "utils", nil)
+	p.Packages[0].Config.Vars = map[string]any{"scoped": "pkg", "global": "pkg", "own": "pkg-own", "utils": map[string]any{"own": "pkg-scoped"}}
+	e := newEngine(p, testOptions())
+	pkgNode := &Node{Node: project.Node{Package: "utils"}}
+	rootNode := &Node{Node: project.Node{Package: "shop"}}
+	for _, c := range []struct {
+		name string
+		node *Node
+		want any
+	}{
+		{"scoped", pkgNode, "root-scoped"}, {"global", pkgNode, "root-global"}, {"own", pkgNode, "pkg-scoped"},
+		{"own", rootNode, nil}, {"global", rootNode, "root-global"},
+	} {
+		got, _ := e.lookupVar(c.name, c.node)
+		if got != c.want {
+			t.Errorf("var(%q) in package %s: want %v, got %v", c.name, c.node.Package, c.want, got)
+		}
+	}
+}
