@@ -209,6 +209,20 @@ func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]a
 	}
 }
 
+// OperationMacro is the macro `run-operation name` runs, named as
+// CallMacro takes it: dbt looks an unqualified name up in the root
+// project, then the installed packages (so `run-operation
+// generate_model_yaml` finds codegen's), then its builtins.
+func (m *Manifest) OperationMacro(name string) string {
+	if strings.Contains(name, ".") {
+		return name
+	}
+	if def, ok := m.engine.testMacro("", name); ok && def.meta.Package != "elt" && def.meta.Package != m.Project.Config.Name {
+		return def.meta.Package + "." + name
+	}
+	return name
+}
+
 // CallMacroValue is CallMacro returning the value itself: what the macro
 // return()ed (lists, dicts, bools...) or its rendered output as a string.
 func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[string]any) (any, error) {

@@ -217,3 +217,21 @@ func TestDbtUtilsDispatch(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOperationPackageMacro: run-operation finds an installed
+// package's macro unqualified (after the root project's) or qualified.
+func TestRunOperationPackageMacro(t *testing.T) {
+	shared := sharedPackages(t)
+	dir := miniProject(t, "")
+	installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
+	for _, name := range []string{"slugify", "dbt_utils.slugify"} {
+		res := mustElt(t, dir, "run-operation", name, "--args", "{string: 'Hello World'}")
+		if !strings.Contains(res.stdout, "hello_world") {
+			t.Errorf("%s: no hello_world in\n%s", name, res.stdout)
+		}
+	}
+	writeFile(t, dir, "macros/slugify.sql", "{% macro slugify(string) %}root-{{ string }}{% endmacro %}")
+	if res := mustElt(t, dir, "run-operation", "slugify", "--args", "{string: x}"); !strings.Contains(res.stdout, "root-x") {
+		t.Errorf("the root project's macro wins:\n%s", res.stdout)
+	}
+}
