@@ -342,10 +342,14 @@ func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
 	}
 	var pos diag.Pos
 	var chain []string
-	for i, f := range je.Stack {
+	first := true
+	for _, f := range je.Stack {
+		if f.Name == "" {
+			continue // a call from Go (a generic test's macro): no file to name
+		}
 		p, loc := at(f.Name, f.Line, f.Col)
-		if i == 0 {
-			pos = p
+		if first {
+			pos, first = p, false
 		}
 		chain = append(chain, loc)
 	}
