@@ -235,3 +235,59 @@ func TestRunOperationPackageMacro(t *testing.T) {
 		t.Errorf("the root project's macro wins:\n%s", res.stdout)
 	}
 }
+
+// TestDbtExpectationsAndDateOnDuckDB: dbt_expectations' generic tests
+// (one introspects the model's columns) and dbt_date's date dimension,
+// with dbt_utils, from their public releases.
+func TestDbtExpectationsAndDateOnDuckDB(t *testing.T) {
+	shared := sharedPackages(t)
+	dir := miniProject(t, "vars:\n  'dbt_date:time_zone': UTC\n")
+	installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
+	installTarball(t, filepath.Join(shared, "dbt-date-0.21.0.tar.gz"), dir, "dbt_date")
+	installTarball(t, filepath.Join(shared, "dbt-expectations-0.10.9.tar.gz"), dir, "dbt_expectations")
+	writeFile(t, dir, "models/raw.sql", "{{ config(materialized='table') }}\nselect * from (values (1, 10, date '2024-01-03'), (2, -5, date '2024-01-07')) as t(a, c, d)\n")
+	writeFile(t, dir, "models/dim.sql", "{{ config(materialized='table') }}\n{{ dbt_date.get_date_dimension('2024-01-01', '2024-01-11') }}\n")
+	writeFile(t, dir, "models/schema.yml", `
+models:
+  - name: raw
+    data_tests:
+      - dbt_expectations.expect_table_row_count_to_equal:
+          value: 2
+    columns:
+      - name: c
+        data_tests:
+          - dbt_expectations.expect_column_values_to_be_between:
+              min_value: 0
+      - name: d
+        data_tests:
+          - dbt_expectations.expect_column_values_to_be_of_type:
+              column_type: date
+`)
+	mustElt(t, dir, "run")
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	var days int
+	var first string
+	if err := db.QueryRow("select count(*), min(date_day)::varchar from dim").Scan(&days, &first); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if days != 10 || first != "2024-01-01" {
+		t.Errorf("dim: want 10 days from 2024-01-01, got %d from %s", days, first)
+	}
+	res := elt(t, dir, "test")
+	rr := readRunResults(t, filepath.Join(dir, "target", "run_results.json"))
+	for name, want := range map[string]string{
+		"dbt_expectations_expect_table_row_count_to_equal_raw_2":          "pass 0",
+		"dbt_expectations_expect_column_values_to_be_between_raw_c__0":    "fail 1",
+		"dbt_expectations_expect_column_values_to_be_of_type_raw_d__date": "pass 0",
+	} {
+		r, ok := rr[name]
+		if !ok {
+			t.Errorf("test %s: missing from run_results.json (have %v)\n%s", name, keys(rr), res.stdout)
+			continue
+		}
+		if got := fmt.Sprintf("%s %d", r.Status, r.Failures); got != want {
+			t.Errorf("test %s: want %s, got %s\n%s", name, want, got, res.stdout)
+		}
+	}
+}
