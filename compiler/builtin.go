@@ -23,6 +23,14 @@ const builtinMacroSQL = `{% macro generate_database_name(custom_database_name=no
     {%- endif -%}
 {%- endmacro %}
 
+{% macro should_store_failures() -%}
+    {%- set config_store_failures = config.get('store_failures') -%}
+    {%- if config_store_failures is none -%}
+        {%- set config_store_failures = flags.STORE_FAILURES -%}
+    {%- endif -%}
+    {%- do return(config_store_failures) -%}
+{%- endmacro %}
+
 {% macro generate_alias_name(custom_alias_name=none, node=none) -%}
     {%- if custom_alias_name -%}
         {{ custom_alias_name | trim }}

@@ -15,6 +15,20 @@ import (
 // concurrently, and injects ephemeral models as CTEs. Ephemeral models the
 // nodes depend on are compiled too.
 func (m *Manifest) Compile(ctx context.Context, ids []string) error {
+	return m.compile(ctx, ids, false)
+}
+
+// CompileBeforeRun is Compile before the nodes run (run, build, test),
+// which renders each node again just before it runs, as dbt compiles
+// it only then: a node whose render asked the warehouse about relations
+// and failed (dbt_utils.get_column_values on a model not built yet) is
+// left uncompiled and its error to that later render, instead of
+// stopping the whole invocation.
+func (m *Manifest) CompileBeforeRun(ctx context.Context, ids []string) error {
+	return m.compile(ctx, ids, true)
+}
+
+func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection bool) error {
 	if ids == nil {
 		ids = sortedKeys(m.Nodes)
 	}
@@ -63,8 +77,11 @@ func (m *Manifest) Compile(ctx context.Context, ids []string) error {
 	failed := map[string]bool{}
 	for i, id := range order {
 		n := m.Nodes[id]
+		deferred := deferIntrospection && states[i] != nil && states[i].introspected
 		if errs[i] != nil {
-			l.Add(m.renderDiag(n, states[i], errs[i]))
+			if !deferred {
+				l.Add(m.renderDiag(n, states[i], errs[i]))
+			}
 			failed[id] = true
 			continue
 		}
@@ -72,6 +89,10 @@ func (m *Manifest) Compile(ctx context.Context, ids []string) error {
 			m.Warnings = append(m.Warnings, states[i].warnings...)
 		}
 		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && blankSQL(pre[i]) {
+			if deferred {
+				failed[id] = true
+				continue
+			}
 			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
 				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name))
 			failed[id] = true
@@ -188,13 +209,27 @@ func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]a
 	}
 }
 
+// OperationMacro is the macro `run-operation name` runs, named as
+// CallMacro takes it: dbt looks an unqualified name up in the root
+// project, then the installed packages (so `run-operation
+// generate_model_yaml` finds codegen's), then its builtins.
+func (m *Manifest) OperationMacro(name string) string {
+	if strings.Contains(name, ".") {
+		return name
+	}
+	if def, ok := m.engine.testMacro("", name); ok && def.meta.Package != "elt" && def.meta.Package != m.Project.Config.Name {
+		return def.meta.Package + "." + name
+	}
+	return name
+}
+
 // CallMacroValue is CallMacro returning the value itself: what the macro
 // return()ed (lists, dicts, bools...) or its rendered output as a string.
 func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[string]any) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	def, ok := m.engine.macros[name]
+	def, ok := m.engine.macroNamed(name)
 	if !ok {
 		return nil, diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", name)
 	}

@@ -43,6 +43,10 @@ type renderState struct {
 	macroSet map[string]bool // set of macros once it is long
 
 	warnings diag.List
+	// introspected: the render asked the warehouse (run_query, statement,
+	// adapter.get_relation, get_columns_in_relation...), so its result
+	// may change once upstream nodes are built.
+	introspected bool
 
 	// The node's objects, allocated with the state.
 	configObj configValue
@@ -168,7 +172,7 @@ func (st *renderState) render(tpl *jinja.Template) (string, error) {
 
 // invoke calls a macro by name from Go.
 func (st *renderState) invoke(name string, args []any, kwargs map[string]any) (any, error) {
-	def, ok := st.engine.macros[name]
+	def, ok := st.engine.macroNamed(name)
 	if !ok {
 		return nil, fmt.Errorf("macro %q is not defined", name)
 	}
@@ -201,8 +205,38 @@ type relationValue struct {
 
 func (r *relationValue) String() string { return r.rendered }
 
+// IsMapping makes `relation is mapping` true: dbt's relations are Python
+// Mappings, which dbt_utils' _is_relation checks.
+func (r *relationValue) IsMapping() bool { return true }
+
+// GetItem is relation['metadata'] and the relation's fields by key.
+func (r *relationValue) GetItem(key any) (any, bool) {
+	k, ok := key.(string)
+	if !ok {
+		return nil, false
+	}
+	if k == "metadata" {
+		// dbt: {"type": "<Adapter>Relation"}, what _is_relation checks.
+		return map[string]any{"type": "Relation"}, true
+	}
+	switch k {
+	case "database", "schema", "identifier", "type":
+		return r.GetAttr(k)
+	}
+	return nil, false
+}
+
 func (r *relationValue) GetAttr(name string) (any, bool) {
 	switch name {
+	case "get":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			key, _ := argAt(args, kw, 0, "key")
+			if v, ok := r.GetItem(key); ok {
+				return v, nil
+			}
+			def, _ := argAt(args, kw, 1, "default")
+			return def, nil
+		}), true
 	case "database":
 		return r.Database, true
 	case "schema":
@@ -483,6 +517,8 @@ func (e *engine) buildGlobals() {
 		"load_relation":        jinja.Func(fnLoadRelation),
 		"load_cached_relation": jinja.Func(fnLoadRelation),
 		"modules":              modulesObject(),
+		// dbt's flags object: the ones a macro reads (should_store_failures).
+		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures},
 	}
 	started := e.opts.RunStartedAt
 	if started.IsZero() {
@@ -525,6 +561,22 @@ func (e *engine) buildGlobals() {
 		g[name] = def.fn
 	}
 	g["dbt"] = e.dbtNamespace()
+	// Package namespaces (dbt_utils.star) and the root project's own come
+	// after every other name, as in dbt.
+	namespaces := map[string]map[string]*macroDef{e.proj.Config.Name: e.rootMacros()}
+	for pkg, defs := range e.packageMacros {
+		namespaces[pkg] = defs
+	}
+	for pkg, defs := range namespaces {
+		if _, taken := g[pkg]; taken {
+			continue
+		}
+		ns := make(map[string]any, len(defs))
+		for name, def := range defs {
+			ns[name] = def.fn
+		}
+		g[pkg] = ns
+	}
 	for name, v := range g {
 		e.env.AddGlobal(name, v)
 	}
@@ -678,24 +730,38 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		"Required var '%s' not found in config", name)
 }
 
-// lookupVar applies dbt's precedence: --vars, then the node's package scope
-// in dbt_project.yml vars, then global project vars.
+// lookupVar applies dbt's precedence for the node's package: --vars, then
+// the root project's vars (scoped to the package, then global), then, for
+// a node of an installed package, that package's own dbt_project.yml vars
+// (scoped, then global). A macro runs in the calling node's context, so a
+// dbt_utils macro called from a root model reads the root project's vars,
+// as in dbt.
 func (e *engine) lookupVar(name string, n *Node) (any, bool) {
 	if v, ok := e.opts.Vars[name]; ok {
 		return v, true
 	}
-	vars := e.proj.Config.Vars
 	pkg := e.proj.Config.Name
 	if n != nil && n.Package != "" {
 		pkg = n.Package
 	}
-	if scope, ok := vars[pkg].(map[string]any); ok {
-		if v, ok := scope[name]; ok {
-			return v, true
+	scoped := func(vars map[string]any) (any, bool) {
+		if scope, ok := vars[pkg].(map[string]any); ok {
+			if v, ok := scope[name]; ok {
+				return v, true
+			}
 		}
+		v, ok := vars[name]
+		return v, ok
 	}
-	if v, ok := vars[name]; ok {
+	if v, ok := scoped(e.proj.Config.Vars); ok {
 		return v, true
+	}
+	if pkg != e.proj.Config.Name {
+		for _, p := range e.proj.Packages {
+			if p.Name == pkg && p.Config != nil {
+				return scoped(p.Config.Vars)
+			}
+		}
 	}
 	return nil, false
 }

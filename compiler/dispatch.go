@@ -42,19 +42,62 @@ func (e *engine) searchOrder(namespace string) []string {
 	return []string{root, namespace}
 }
 
+// rootMacros are the root project's own macros by name.
+func (e *engine) rootMacros() map[string]*macroDef {
+	out := map[string]*macroDef{}
+	for name, def := range e.macros {
+		if def.meta.Package == e.proj.Config.Name {
+			out[name] = def
+		}
+	}
+	return out
+}
+
+// lookupQualified finds pkg.name as a call or a generic test names it: an
+// installed package's macro, the root project's, or a builtin (dbt.name).
+func (e *engine) lookupQualified(pkg, name string) (*macroDef, bool) {
+	if own, installed := e.packageMacros[pkg]; installed {
+		def, ok := own[name]
+		return def, ok
+	}
+	if internalPackages[pkg] {
+		def, ok := e.builtins[name]
+		return def, ok
+	}
+	if pkg == e.proj.Config.Name {
+		def, ok := e.macros[name]
+		return def, ok && def.meta.Package == pkg
+	}
+	return nil, false
+}
+
+// macroNamed finds a macro by name as run-operation names it: "name"
+// (the project's, else a builtin) or "package.name".
+func (e *engine) macroNamed(name string) (*macroDef, bool) {
+	if pkg, rest, dotted := strings.Cut(name, "."); dotted {
+		return e.lookupQualified(pkg, rest)
+	}
+	def, ok := e.macros[name]
+	return def, ok
+}
+
 // lookupIn finds the macro name defined by package pkg.
 func (e *engine) lookupIn(pkg, name string) (*macroDef, bool) {
 	if internalPackages[pkg] {
 		def, ok := e.builtins[name]
 		return def, ok
 	}
+	if own, installed := e.packageMacros[pkg]; installed {
+		def, ok := own[name]
+		return def, ok
+	}
 	def, ok := e.macros[name]
 	if !ok {
 		return nil, false
 	}
-	// elt loads no package macros apart from the project's own: a package
-	// other than the root (dbt_utils...) is taken to be whatever the project
-	// defines under that name, so a vendored copy of a package still works.
+	// A package that is not installed (dbt_utils without dbt_packages/) is
+	// taken to be whatever the project defines under that name, so a
+	// vendored copy of a package's macros still works.
 	if pkg == e.proj.Config.Name && def.meta.Package != pkg {
 		return nil, false
 	}

@@ -29,6 +29,11 @@ type engine struct {
 	// builtins are elt's own macros (dbt's "dbt" package) by name, before
 	// project overrides: the dbt namespace and dispatch's last resort.
 	builtins map[string]*macroDef
+	// packageMacros are the macros of the installed packages (dbt_utils...),
+	// package name -> macro name -> macro. They are not in macros: dbt
+	// reaches them as dbt_utils.star, through dispatch, or unqualified from
+	// inside the same package.
+	packageMacros map[string]map[string]*macroDef
 
 	tplMu     sync.Mutex
 	templates map[string]*jinja.Template // node unique id -> parsed template
@@ -44,6 +49,9 @@ type macroDef struct {
 	meta  *Macro
 	macro *jinja.Macro
 	fn    jinja.Func // calls the macro in the calling render's context
+	// siblings are the macros of the same file of an installed package:
+	// as in dbt (Jinja's module), they come before any other macro.
+	siblings map[string]*macroDef
 }
 
 func newEngine(p *project.Project, opts Options) *engine {
@@ -124,7 +132,18 @@ func (e *engine) loadMacros(l *diag.List) {
 	for _, f := range e.proj.MacroFiles {
 		files = append(files, src{f, e.proj.Config.Name})
 	}
+	e.packageMacros = map[string]map[string]*macroDef{}
+	for _, pkg := range e.proj.Packages {
+		e.packageMacros[pkg.Name] = map[string]*macroDef{}
+		for _, f := range pkg.MacroFiles {
+			files = append(files, src{f, pkg.Name})
+		}
+	}
 	for _, s := range files {
+		if own, ok := e.packageMacros[s.pkg]; ok {
+			e.loadPackageFile(l, s.file, s.pkg, own)
+			continue
+		}
 		text := preprocess(s.file.Path, s.file.Contents, l.Add)
 		tpl, err := e.env.Parse(s.file.Path, text)
 		if err != nil {
@@ -159,6 +178,66 @@ func (e *engine) loadMacros(l *diag.List) {
 				e.customNaming[name] = true
 			}
 		}
+	}
+}
+
+// loadPackageFile parses one macro file of an installed package into own,
+// the package's macros.
+func (e *engine) loadPackageFile(l *diag.List, f *project.File, pkg string, own map[string]*macroDef) {
+	text := preprocess(f.Path, f.Contents, l.Add)
+	tpl, err := e.env.Parse(f.Path, text)
+	if err != nil {
+		l.Add(templateDiag(f.Path, 0, "", err))
+		return
+	}
+	siblings := map[string]*macroDef{}
+	for _, mac := range tpl.Macros() {
+		name := mac.Name
+		if prev, ok := own[name]; ok {
+			l.Add(diag.Errorf(f.Path, diag.Pos{Line: mac.Line}, "reinstall the package with elt deps",
+				"macro %q of package %s is defined twice (also at %s:%d)", name, pkg, prev.meta.OriginalFilePath, prev.meta.Line))
+			continue
+		}
+		def := &macroDef{
+			meta: &Macro{
+				UniqueID:         "macro." + pkg + "." + name,
+				Name:             name,
+				Package:          pkg,
+				OriginalFilePath: f.Path,
+				Line:             mac.Line,
+				MacroSQL:         macroSource(f.Contents, mac.Line),
+				Arguments:        append([]string{}, mac.Params...),
+			},
+			macro:    mac,
+			siblings: siblings,
+		}
+		def.fn = e.macroFunc(def)
+		siblings[name] = def
+		own[name] = def
+	}
+}
+
+// packageLookup resolves the names a package's macro does not define, in
+// dbt's order: the render's own names, the macros of the same file, the
+// root project's macros (they override the package's), then the
+// package's other macros; the shared globals come after.
+func (st *renderState) packageLookup(def *macroDef) func(string) (any, bool) {
+	e := st.engine
+	own := e.packageMacros[def.meta.Package]
+	return func(name string) (any, bool) {
+		if v, ok := st.lookup(name); ok {
+			return v, ok
+		}
+		if d, ok := def.siblings[name]; ok {
+			return d.fn, true
+		}
+		if d, ok := e.macros[name]; ok && d.meta.Package == e.proj.Config.Name {
+			return d.fn, true
+		}
+		if d, ok := own[name]; ok {
+			return d.fn, true
+		}
+		return nil, false
 	}
 }
 
@@ -197,6 +276,9 @@ func (e *engine) macroFunc(def *macroDef) jinja.Func {
 // the calling render's state (nil outside a render).
 func (st *renderState) callMacro(def *macroDef, s *jinja.State, args []any, kwargs jinja.Kwargs) (any, error) {
 	st.useMacro(def.meta.UniqueID)
+	if def.siblings != nil {
+		return def.macro.Call(s, st.packageLookup(def), args, kwargs)
+	}
 	return def.macro.Call(s, st.lookup, args, kwargs)
 }
 

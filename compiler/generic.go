@@ -231,17 +231,19 @@ func (st *renderState) renderGenericTest() (string, error) {
 	n := st.node
 	md := n.TestMetadata
 	macro := "test_" + md.Name
-	if md.Namespace != "" {
-		if _, ok := st.engine.macros[macro]; !ok || md.Namespace != st.engine.proj.Config.Name {
+	def, ok := st.engine.testMacro(md.Namespace, macro)
+	if !ok {
+		if md.Namespace != "" {
+			hint := "install the package " + md.Namespace + " (packages.yml, then elt deps)"
+			if _, installed := st.engine.packageMacros[md.Namespace]; installed || md.Namespace == st.engine.proj.Config.Name {
+				hint = "check the test's name against the package's tests"
+			}
 			return "", &jinjaError{
-				msg:  fmt.Sprintf("test %s.%s: packages are not supported yet, so macro %s.%s cannot be found", md.Namespace, md.Name, md.Namespace, macro),
-				hint: "define {% test " + md.Name + "(...) %} in your project's macros and drop the '" + md.Namespace + ".' prefix",
+				msg:  fmt.Sprintf("test '%s.%s' is not defined (no macro %s.%s)", md.Namespace, md.Name, md.Namespace, macro),
+				hint: hint,
 				line: n.PatchPos.Line,
 			}
 		}
-	}
-	def, ok := st.engine.macros[macro]
-	if !ok {
 		return "", &jinjaError{
 			msg:  fmt.Sprintf("test '%s' is not defined (no macro %s)", md.Name, macro),
 			hint: "define it with {% test " + md.Name + "(model, column_name) %} in a macros or tests/generic file",
@@ -270,10 +272,42 @@ func (st *renderState) renderGenericTest() (string, error) {
 	return jinja.Str(out)
 }
 
-// testModel renders the model kwarg: the relation, wrapped as a
-// subquery when the test has a where config.
+// testMacro finds the macro of a generic test as dbt does: in the named
+// package when the test is written namespace.name, else the root
+// project's, then an installed package's (in name order), then a builtin.
+func (e *engine) testMacro(namespace, macro string) (*macroDef, bool) {
+	if namespace != "" {
+		return e.lookupQualified(namespace, macro)
+	}
+	if def, ok := e.macros[macro]; ok && def.meta.Package == e.proj.Config.Name {
+		return def, true
+	}
+	for _, pkg := range e.proj.Packages {
+		if def, ok := e.packageMacros[pkg.Name][macro]; ok {
+			return def, true
+		}
+	}
+	def, ok := e.macros[macro]
+	return def, ok
+}
+
+// testModel evaluates the model kwarg: the relation itself (as in dbt, so
+// a test macro may call adapter.get_columns_in_relation(model)), or a
+// subquery string when the test has a where config.
 func (st *renderState) testModel(v any) (any, error) {
 	s, _ := v.(string)
+	if expr, ok := strings.CutPrefix(s, "{{ "); ok {
+		if expr, ok = strings.CutSuffix(expr, " }}"); ok {
+			val, err := st.evalExpr(expr)
+			if err != nil {
+				return nil, st.testArgError(err)
+			}
+			if _, isStr := val.(string); isStr {
+				return strings.TrimSpace(val.(string)), nil
+			}
+			return val, nil
+		}
+	}
 	out, err := st.renderString(s)
 	if err != nil {
 		return nil, st.testArgError(err)
@@ -332,6 +366,25 @@ func (st *renderState) testArgError(err error) error {
 }
 
 // renderString renders a small template in this state, caching its parse.
+// evalExpr evaluates a Jinja expression to its value (not its string)
+// in this render's context.
+func (st *renderState) evalExpr(expr string) (any, error) {
+	src := "{% macro __elt_value() %}{{ return(" + expr + ") }}{% endmacro %}"
+	e := st.engine
+	var tpl *jinja.Template
+	if v, ok := e.strCache.Load(src); ok {
+		tpl = v.(*jinja.Template)
+	} else {
+		t, err := e.env.Parse("<string>", src)
+		if err != nil {
+			return nil, err
+		}
+		e.strCache.Store(src, t)
+		tpl = t
+	}
+	return tpl.Macros()[0].Call(nil, st.lookup, nil, nil)
+}
+
 func (st *renderState) renderString(src string) (string, error) {
 	e := st.engine
 	var tpl *jinja.Template

@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/elt-dev/elt/jinja"
 )
@@ -55,6 +57,7 @@ func (st *renderState) getRelation(r Relation, what string) (any, error) {
 	if !st.execute {
 		return nil, nil
 	}
+	st.introspected = true
 	cat, err := st.catalog(what)
 	if err != nil {
 		return nil, err
@@ -110,6 +113,7 @@ func fnGetColumns(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if !ok {
 		return nil, st.fail("pass a relation: adapter.get_columns_in_relation(ref('orders'))", "adapter.get_columns_in_relation() needs a relation")
 	}
+	st.introspected = true
 	cat, err := st.catalog("adapter.get_columns_in_relation")
 	if err != nil {
 		return nil, err
@@ -170,6 +174,53 @@ func (c *columnValue) GetAttr(name string) (any, bool) {
 		return c.DataType, true
 	case "quoted":
 		return c.quoted, true
+	case "is_string", "is_number", "is_float", "is_integer", "is_numeric":
+		kind := name
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return c.is(kind), nil }), true
+	case "string_size":
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
+			if !c.is("is_string") {
+				return nil, &jinjaError{msg: fmt.Sprintf("Called string_size() on non-string field %s of type %s", c.Name, c.DataType)}
+			}
+			// dbt's Column: the char_size, else 256.
+			if _, size, ok := strings.Cut(strings.TrimSuffix(c.DataType, ")"), "("); ok {
+				if n, err := strconv.Atoi(strings.TrimSpace(size)); err == nil {
+					return n, nil
+				}
+			}
+			return 256, nil
+		}), true
 	}
 	return nil, false
+}
+
+// is answers dbt's Column.is_string(), is_number()...: the data type's
+// name (without a size) among the names dbt's base Column knows.
+func (c *columnValue) is(kind string) bool {
+	t := strings.ToLower(strings.TrimSpace(c.DataType))
+	if i := strings.IndexByte(t, '('); i >= 0 {
+		t = strings.TrimSpace(t[:i])
+	}
+	in := func(names ...string) bool {
+		for _, n := range names {
+			if t == n {
+				return true
+			}
+		}
+		return false
+	}
+	isFloat := in("real", "float4", "float", "double precision", "float8", "double")
+	isInteger := in("smallint", "integer", "bigint", "smallserial", "serial", "bigserial", "int2", "int4", "int8", "serial2", "serial4", "serial8")
+	isNumeric := in("numeric", "decimal")
+	switch kind {
+	case "is_string":
+		return in("text", "character varying", "character", "varchar")
+	case "is_float":
+		return isFloat
+	case "is_integer":
+		return isInteger
+	case "is_numeric":
+		return isNumeric
+	}
+	return isFloat || isInteger || isNumeric
 }

@@ -194,7 +194,7 @@ func TestUnknownNamesReadable(t *testing.T) {
 }
 
 // TestPackageNamespaceUndefined: calling a macro of a dbt package elt does
-// not load names the package and says what to do.
+// not installed names the package and says what to do.
 func TestPackageNamespaceUndefined(t *testing.T) {
 	p := newProject(map[string]string{
 		"models/a.sql": "select\n{{ dbt_utils.star(ref('b')) }}\nfrom {{ ref('b') }}\n",
@@ -202,7 +202,7 @@ func TestPackageNamespaceUndefined(t *testing.T) {
 	})
 	_, err := Parse(context.Background(), p, testOptions())
 	l := diagList(err)
-	if len(l) != 1 || l[0].File != "models/a.sql" || l[0].Summary != "'dbt_utils' is not defined, so dbt_utils.star() cannot be called" || !strings.Contains(l[0].Hint, "dbt_packages") {
+	if len(l) != 1 || l[0].File != "models/a.sql" || l[0].Summary != "'dbt_utils' is not defined, so dbt_utils.star() cannot be called" || !strings.Contains(l[0].Hint, "elt deps") {
 		t.Errorf("got %v", err)
 	}
 }

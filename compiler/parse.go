@@ -40,6 +40,11 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	for _, def := range e.macros {
 		m.Macros[def.meta.UniqueID] = def.meta
 	}
+	for _, defs := range e.packageMacros {
+		for _, def := range defs {
+			m.Macros[def.meta.UniqueID] = def.meta
+		}
+	}
 	for id, s := range p.Sources {
 		m.Sources[id] = s
 	}
@@ -337,10 +342,14 @@ func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
 	}
 	var pos diag.Pos
 	var chain []string
-	for i, f := range je.Stack {
+	first := true
+	for _, f := range je.Stack {
+		if f.Name == "" {
+			continue // a call from Go (a generic test's macro): no file to name
+		}
 		p, loc := at(f.Name, f.Line, f.Col)
-		if i == 0 {
-			pos = p
+		if first {
+			pos, first = p, false
 		}
 		chain = append(chain, loc)
 	}
@@ -377,14 +386,14 @@ var (
 )
 
 // undefinedMessage says what is missing when an undefined value was used:
-// most often a dbt package's namespace (dbt_utils.star), which elt does
-// not load yet, or a function elt's context does not provide.
+// most often a dbt package's namespace (dbt_utils.star) that is not
+// installed, or a function elt's context does not provide.
 func (e *engine) undefinedMessage(je *jinja.Error, msg string) (string, string) {
 	src := e.sourceOf(je.Name)
 	if m := undefinedNameRE.FindStringSubmatch(msg); m != nil {
 		if method := methodOf(src, m[1]); method != "" {
 			return fmt.Sprintf("'%s' is not defined, so %s.%s() cannot be called", m[1], m[1], method),
-				"elt does not load dbt packages from dbt_packages/ yet; define the macro in your project's macros/ instead"
+				fmt.Sprintf("if %s is a dbt package, list it in packages.yml and run elt deps to install it", m[1])
 		}
 		return msg, ""
 	}
@@ -405,6 +414,13 @@ func (e *engine) sourceOf(name string) string {
 	for _, f := range e.proj.MacroFiles {
 		if f.Path == name {
 			return f.Contents
+		}
+	}
+	for _, pkg := range e.proj.Packages {
+		for _, f := range pkg.MacroFiles {
+			if f.Path == name {
+				return f.Contents
+			}
 		}
 	}
 	return ""

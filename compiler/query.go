@@ -17,6 +17,7 @@ type queryResult struct {
 
 // query runs sql through Options.Query.
 func (st *renderState) query(sql string) (*queryResult, error) {
+	st.introspected = true
 	q := st.engine.opts.Query
 	if q == nil {
 		return nil, &jinjaError{

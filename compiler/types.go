@@ -49,6 +49,9 @@ type Options struct {
 	// it (they return None and [] there, as in dbt). It may be called
 	// concurrently.
 	Catalog Catalog
+	// StoreFailures is --store-failures: flags.STORE_FAILURES, which
+	// should_store_failures() falls back to when a test's config is unset.
+	StoreFailures bool
 }
 
 // Catalog is what Jinja's adapter introspection needs from a warehouse.

@@ -16,6 +16,12 @@ type Object interface {
 	GetAttr(name string) (any, bool)
 }
 
+// Mapping is an Object that is a Python Mapping for `is mapping` (dbt's
+// relations are).
+type Mapping interface {
+	IsMapping() bool
+}
+
 type itemGetter interface {
 	GetItem(key any) (any, bool)
 }

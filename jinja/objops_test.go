@@ -68,3 +68,20 @@ func TestObjectOperators(t *testing.T) {
 		t.Error("want TypeError for meters < int")
 	}
 }
+
+// fakeMapping is a Go object that says it is a Python Mapping.
+type fakeMapping struct{ mapping bool }
+
+func (f fakeMapping) GetAttr(string) (any, bool) { return nil, false }
+func (f fakeMapping) IsMapping() bool            { return f.mapping }
+
+func TestMappingObject(t *testing.T) {
+	tpl, err := New(Options{}).Parse("t", `{{ a is mapping }} {{ b is mapping }} {{ 1 is mapping }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tpl.Render(map[string]any{"a": fakeMapping{true}, "b": fakeMapping{false}})
+	if want := "True False False"; err != nil || got != want {
+		t.Errorf("want %q, got %q (%v)", want, got, err)
+	}
+}

@@ -121,9 +121,11 @@ func init() {
 			return strNoArg(str, "isupper").(bool), nil
 		},
 		"mapping": func(s *State, v any, a []any) (bool, error) {
-			switch v.(type) {
+			switch x := v.(type) {
 			case *Dict, map[string]any:
 				return true, nil
+			case Mapping:
+				return x.IsMapping(), nil
 			}
 			return false, nil
 		},

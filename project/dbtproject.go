@@ -137,9 +137,15 @@ func (l *loader) profileName(root *yaml.Node) string {
 	return ""
 }
 
-// parseProjectConfig reads every key of dbt_project.yml.
+// parseProjectConfig reads every key of the root project's dbt_project.yml.
 func (l *loader) parseProjectConfig(root *yaml.Node) *ProjectConfig {
-	const file = projectFile
+	return l.parseProjectConfigFile(projectFile, root)
+}
+
+// parseProjectConfigFile reads every key of the dbt_project.yml at file
+// (relative to the root project: an installed package's is under
+// dbt_packages/), reporting problems at their position in that file.
+func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectConfig {
 	cfg := &ProjectConfig{
 		ConfigVersion:       2,
 		TargetPath:          "target",

@@ -78,9 +78,9 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if p != nil {
 		p.Warnings = l.diags.Warnings()
 		for _, f := range []string{"packages.yml", "dependencies.yml"} {
-			if _, statErr := os.Stat(filepath.Join(root, f)); statErr == nil {
-				p.Warnings.Add(diag.Warnf(f, diag.Pos{}, "macros and models from dbt packages are not available; a call such as dbt_utils.star() fails to compile",
-					"elt does not load dbt packages (dbt_packages/) yet"))
+			if _, statErr := os.Stat(filepath.Join(root, f)); statErr == nil && len(p.Packages) == 0 {
+				p.Warnings.Add(diag.Warnf(f, diag.Pos{}, "run elt deps to install them",
+					"%s lists dbt packages, but none is installed in %s/", f, p.Config.PackagesInstallPath))
 			}
 		}
 	}
@@ -110,6 +110,9 @@ func (l *loader) load() (*Project, error) {
 
 	files, err := l.discover()
 	if err != nil {
+		return nil, err
+	}
+	if err := l.loadPackages(); err != nil {
 		return nil, err
 	}
 	if err := l.readAll(files); err != nil {

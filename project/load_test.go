@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -594,7 +596,7 @@ func TestPackagesFileWarns(t *testing.T) {
 	}
 	found := false
 	for _, w := range p.Warnings {
-		found = found || (w.File == "packages.yml" && strings.Contains(w.Summary, "dbt packages"))
+		found = found || (w.File == "packages.yml" && strings.Contains(w.Summary, "none is installed in dbt_packages/"))
 	}
 	if !found {
 		t.Errorf("no warning for packages.yml: %v", p.Warnings)
@@ -612,5 +614,73 @@ func TestPythonModelIsANode(t *testing.T) {
 	n := p.Nodes["model.shop.score"]
 	if n == nil || n.Language != "python" || !strings.Contains(n.RawCode, "dbt.ref('a')") {
 		t.Fatalf("python model: %+v", n)
+	}
+}
+
+func TestInstalledPackagesMacros(t *testing.T) {
+	dir := newProject(t, map[string]string{
+		"packages.yml":                               "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n",
+		"macros/mine.sql":                            "{% macro mine() %}1{% endmacro %}",
+		"dbt_packages/utils/dbt_project.yml":         "name: dbt_utils\nversion: '1.0'\nconfig-version: 2\nmacro-paths: [src]\nvars:\n  size: 3\n",
+		"dbt_packages/utils/src/star.sql":            "{% macro star() %}*{% endmacro %}",
+		"dbt_packages/utils/src/readme.md":           "not a macro",
+		"dbt_packages/utils/tests/generic/range.sql": "{% test accepted_range(model) %}select 1{% endtest %}",
+		"dbt_packages/utils/models/ignored.sql":      "select 1",
+		"dbt_packages/not_a_package/macros/x.sql":    "{% macro x() %}{% endmacro %}",
+		"dbt_packages/other/dbt_project.yml":         "name: other\n",
+	})
+	p, err := loadDir(t, dir, Options{SkipProfile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range p.Warnings {
+		if w.File == "packages.yml" {
+			t.Errorf("unexpected warning: %v", w)
+		}
+	}
+	var names []string
+	for _, pkg := range p.Packages {
+		names = append(names, pkg.Name)
+	}
+	if want := []string{"dbt_utils", "other"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("packages: want %v, got %v", want, names)
+	}
+	u := p.Packages[0]
+	var files []string
+	for _, f := range u.MacroFiles {
+		if f.Package != "dbt_utils" {
+			t.Errorf("%s: package %q", f.Path, f.Package)
+		}
+		files = append(files, f.Path)
+	}
+	if want := []string{"dbt_packages/utils/src/star.sql", "dbt_packages/utils/tests/generic/range.sql"}; !reflect.DeepEqual(files, want) {
+		t.Errorf("macro files: want %v, got %v", want, files)
+	}
+	if u.Dir != "dbt_packages/utils" || u.Config.Vars["size"] != 3 {
+		t.Errorf("package: %+v", u)
+	}
+	if len(p.MacroFiles) != 1 || p.MacroFiles[0].Package != "" {
+		t.Errorf("root macro files: %+v", p.MacroFiles)
+	}
+	if len(p.Nodes) != 0 {
+		t.Errorf("package models are not loaded yet: %v", p.Nodes)
+	}
+}
+
+func TestInstalledPackageErrorsArePositioned(t *testing.T) {
+	dir := newProject(t, map[string]string{
+		"dbt_packages/bad/dbt_project.yml":  "name: bad\nmacro-paths: macros\n",
+		"dbt_packages/dup1/dbt_project.yml": "name: twin\n",
+		"dbt_packages/dup2/dbt_project.yml": "name: twin\n",
+	})
+	_, err := loadDir(t, dir, Options{SkipProfile: true})
+	l := diagList(t, err)
+	var got []string
+	for _, d := range l {
+		got = append(got, fmt.Sprintf("%s:%d", d.File, d.Pos.Line))
+	}
+	want := []string{"dbt_packages/bad/dbt_project.yml:2", "dbt_packages/dup2/dbt_project.yml:1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("want %v, got %v (%v)", want, got, err)
 	}
 }

@@ -46,6 +46,9 @@ type Project struct {
 	Sources map[string]*SourceTable
 	// MacroFiles are the .sql files under macro-paths (plus snapshot/test paths' {% test %} blocks are in node files).
 	MacroFiles []*File
+	// Packages are the installed dbt packages (folders under
+	// packages-install-path holding a dbt_project.yml), sorted by name.
+	Packages []*Package
 	// Docs are {% docs name %} blocks from .md files, keyed by name.
 	Docs map[string]*DocBlock
 	// GenericTests are test declarations found in properties YAML (models, columns, sources, seeds, snapshots).
@@ -58,6 +61,18 @@ type Project struct {
 type File struct {
 	Path     string // relative to Root, slash-separated, e.g. "models/staging/stg_orders.sql"
 	Contents string
+	Package  string // the installed package it belongs to ("dbt_utils"); "" for the root project
+}
+
+// Package is one installed dbt package, e.g. dbt_packages/dbt_utils.
+// elt loads its macros (and generic tests); its models are not loaded yet.
+type Package struct {
+	Name   string         // dbt_project.yml name, the macros' namespace
+	Dir    string         // relative to Root, slash-separated: "dbt_packages/dbt_utils"
+	Config *ProjectConfig // its dbt_project.yml (vars, macro-paths, ...)
+	// MacroFiles are the .sql files under its macro-paths and the
+	// generic tests under <test-path>/generic, Path relative to Root.
+	MacroFiles []*File
 }
 
 // ProjectConfig is dbt_project.yml.

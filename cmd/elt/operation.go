@@ -24,7 +24,7 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	}
 	defer s.close()
 	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), nil)
-	out, err := s.manifest.CallMacro(ctx, macro, args)
+	out, err := s.manifest.CallMacro(ctx, s.manifest.OperationMacro(macro), args)
 	if err != nil {
 		s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: %v", err), map[string]any{"macro": macro})
 		return &exitError{code: exitFailed}

@@ -234,6 +234,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		IsIncremental: s.isIncremental,
 		Query:         s.query,
 		Catalog:       sessionCatalog{s},
+		StoreFailures: f.storeFailures,
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 	})
 	if err != nil {

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedPackages is ../shared/dbt-packages beside the repository root,
+// where CI keeps public dbt package releases; tests skip without it.
+func sharedPackages(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+	shared := filepath.Join(filepath.Dir(dir), "shared", "dbt-packages")
+	if _, err := os.Stat(shared); err != nil {
+		t.Skipf("%s is absent: the dbt package releases these tests install are kept beside the repository in CI", shared)
+	}
+	return shared
+}
+
+// installTarball unpacks a package release (one top folder) into
+// <project>/dbt_packages/<name>, as elt deps installs it.
+func installTarball(t *testing.T, tarball, projectDir, name string) {
+	t.Helper()
+	f, err := os.Open(tarball)
+	if err != nil {
+		t.Skipf("%s is absent: %v", tarball, err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	dest := filepath.Join(projectDir, "dbt_packages", name)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, _ := strings.Cut(path.Clean(h.Name), "/")
+		if rest == "" || strings.HasPrefix(rest, "../") {
+			continue
+		}
+		out := filepath.Join(dest, filepath.FromSlash(rest))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(out, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+const utilsModels = `
+models:
+  - name: raw
+    data_tests:
+      - dbt_utils.expression_is_true:
+          arguments:
+            expression: "c > 0"
+      - dbt_utils.unique_combination_of_columns:
+          arguments:
+            combination_of_columns: [a, b]
+    columns:
+      - name: c
+        data_tests:
+          - dbt_utils.accepted_range:
+              arguments:
+                min_value: 0
+                inclusive: true
+      - name: b
+        data_tests:
+          - dbt_utils.not_null_proportion:
+              arguments:
+                at_least: 0.5
+`
+
+// TestDbtUtilsOnDuckDB builds models and tests that call the real
+// dbt_utils macros, installed in dbt_packages/ from a public release.
+func TestDbtUtilsOnDuckDB(t *testing.T) {
+	shared := sharedPackages(t)
+	for _, release := range []string{"dbt-utils-1.4.1", "dbt-utils-1.3.3"} {
+		t.Run(release, func(t *testing.T) {
+			dir := miniProject(t, "")
+			installTarball(t, filepath.Join(shared, release+".tar.gz"), dir, "dbt_utils")
+			writeFile(t, dir, "models/raw.sql", "{{ config(materialized='table') }}\nselect * from (values (1, 'x', 10), (2, 'y', 20), (3, null, -5)) as t(a, b, c)\n")
+			writeFile(t, dir, "models/starred.sql", "{{ config(materialized='table') }}\nselect {{ dbt_utils.star(ref('raw'), except=['b']) }} from {{ ref('raw') }}\n")
+			writeFile(t, dir, "models/keyed.sql", "{{ config(materialized='table') }}\nselect a, {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} as sk from {{ ref('raw') }}\n")
+			writeFile(t, dir, "models/pivoted.sql", "{{ config(materialized='table') }}\nselect a, {{ dbt_utils.pivot('b', ['x', 'y']) }} from {{ ref('raw') }} group by a\n")
+			writeFile(t, dir, "models/spine.sql", "{{ config(materialized='table') }}\n{{ dbt_utils.date_spine(datepart='day', start_date=\"cast('2024-01-01' as date)\", end_date=\"cast('2024-01-05' as date)\") }}\n")
+			writeFile(t, dir, "models/raw2.sql", "{{ config(materialized='table') }}\nselect 4 as a, 'z' as b\n")
+			writeFile(t, dir, "models/unioned.sql", "{{ config(materialized='table') }}\n{{ dbt_utils.union_relations(relations=[ref('raw'), ref('raw2')], include=['a', 'b']) }}\n")
+			writeFile(t, dir, "models/vals.sql", "{{ config(materialized='table') }}\nselect '{{ dbt_utils.get_column_values(ref('raw'), 'b', order_by='b', where='b is not null') | join(',') }}' as v\n")
+			writeFile(t, dir, "models/schema.yml", utilsModels)
+
+			// elt build would skip the models downstream of raw's failing
+			// tests, as dbt does: run, then test.
+			res := mustElt(t, dir, "run")
+			if got, want := rowsOf(t, dir, "starred"), "1|10\n2|20\n3|-5"; got != want {
+				t.Errorf("starred: want\n%s\ngot\n%s\n%s%s", want, got, res.stdout, res.stderr)
+			}
+			// dbt_utils: md5 of the fields cast to text, nulls as
+			// '_dbt_utils_surrogate_key_null_', joined with '-'.
+			key := func(a, b string) string {
+				s := md5.Sum([]byte(a + "-" + b))
+				return hex.EncodeToString(s[:])
+			}
+			want := strings.Join([]string{"1|" + key("1", "x"), "2|" + key("2", "y"), "3|" + key("3", "_dbt_utils_surrogate_key_null_")}, "\n")
+			if got := rowsOf(t, dir, "keyed"); got != want {
+				t.Errorf("keyed: want\n%s\ngot\n%s", want, got)
+			}
+			if got, want := rowsOf(t, dir, "pivoted"), "1|1|0\n2|0|1\n3|0|0"; got != want {
+				t.Errorf("pivoted: want\n%s\ngot\n%s", want, got)
+			}
+			if got, want := rowsOf(t, dir, "spine"), "2024-01-01 00:00:00\n2024-01-02 00:00:00\n2024-01-03 00:00:00\n2024-01-04 00:00:00"; got != want {
+				t.Errorf("spine: want\n%s\ngot\n%s", want, got)
+			}
+			if got, want := rowsOf(t, dir, "unioned"), `"p"."main"."raw"|1|x
+"p"."main"."raw"|2|y
+"p"."main"."raw"|3|
+"p"."main"."raw2"|4|z`; got != want {
+				t.Errorf("unioned: want\n%s\ngot\n%s", want, got)
+			}
+			if got, want := rowsOf(t, dir, "vals"), "x,y"; got != want {
+				t.Errorf("vals: want %s, got %s", want, got)
+			}
+			res = elt(t, dir, "test")
+			if res.code == 0 {
+				t.Errorf("two tests fail on purpose, yet exit 0:\n%s", res.stdout)
+			}
+			rr := readRunResults(t, filepath.Join(dir, "target", "run_results.json"))
+			for name, want := range map[string]string{
+				"dbt_utils_expression_is_true_raw_c_0":             "fail 1",
+				"dbt_utils_unique_combination_of_columns_raw_a__b": "pass 0",
+				"dbt_utils_accepted_range_raw_c__True__0":          "fail 1",
+				"dbt_utils_not_null_proportion_raw_0_5__b":         "pass 0",
+			} {
+				r, ok := rr[name]
+				if !ok {
+					t.Errorf("test %s: missing from run_results.json (have %v)", name, keys(rr))
+					continue
+				}
+				if got := fmt.Sprintf("%s %d", r.Status, r.Failures); got != want {
+					t.Errorf("test %s: want %s, got %s", name, want, got)
+				}
+			}
+			if t.Failed() {
+				t.Logf("%s\n%s", res.stdout, res.stderr)
+			}
+		})
+	}
+}
+
+// TestDbtUtilsDispatch: a root-project implementation overrides what a
+// dbt_utils macro renders through adapter.dispatch, unless the project's
+// dispatch: config leaves the root project out of the search order.
+func TestDbtUtilsDispatch(t *testing.T) {
+	shared := sharedPackages(t)
+	cases := []struct {
+		name, dispatch, want string
+	}{
+		{name: "root project first", want: "root-key"},
+		{name: "search_order without the root project",
+			dispatch: "dispatch:\n  - macro_namespace: dbt_utils\n    search_order: [dbt_utils]\n", want: "md5"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := miniProject(t, c.dispatch)
+			installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
+			writeFile(t, dir, "macros/keys.sql", "{% macro duckdb__generate_surrogate_key(field_list) %}'root-key'{% endmacro %}\n")
+			writeFile(t, dir, "models/keyed.sql", "{{ config(materialized='table') }}\nselect {{ dbt_utils.generate_surrogate_key(['a']) }} as sk from (select 1 as a)\n")
+			mustElt(t, dir, "run")
+			got := rowsOf(t, dir, "keyed")
+			if c.want == "md5" {
+				s := md5.Sum([]byte("1"))
+				c.want = hex.EncodeToString(s[:])
+			}
+			if got != c.want {
+				t.Errorf("want %s, got %s", c.want, got)
+			}
+		})
+	}
+}
+
+// TestRunOperationPackageMacro: run-operation finds an installed
+// package's macro unqualified (after the root project's) or qualified.
+func TestRunOperationPackageMacro(t *testing.T) {
+	shared := sharedPackages(t)
+	dir := miniProject(t, "")
+	installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
+	for _, name := range []string{"slugify", "dbt_utils.slugify"} {
+		res := mustElt(t, dir, "run-operation", name, "--args", "{string: 'Hello World'}")
+		if !strings.Contains(res.stdout, "hello_world") {
+			t.Errorf("%s: no hello_world in\n%s", name, res.stdout)
+		}
+	}
+	writeFile(t, dir, "macros/slugify.sql", "{% macro slugify(string) %}root-{{ string }}{% endmacro %}")
+	if res := mustElt(t, dir, "run-operation", "slugify", "--args", "{string: x}"); !strings.Contains(res.stdout, "root-x") {
+		t.Errorf("the root project's macro wins:\n%s", res.stdout)
+	}
+}
+
+// TestDbtExpectationsAndDateOnDuckDB: dbt_expectations' generic tests
+// (one introspects the model's columns) and dbt_date's date dimension,
+// with dbt_utils, from their public releases.
+func TestDbtExpectationsAndDateOnDuckDB(t *testing.T) {
+	shared := sharedPackages(t)
+	dir := miniProject(t, "vars:\n  'dbt_date:time_zone': UTC\n")
+	installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
+	installTarball(t, filepath.Join(shared, "dbt-date-0.21.0.tar.gz"), dir, "dbt_date")
+	installTarball(t, filepath.Join(shared, "dbt-expectations-0.10.9.tar.gz"), dir, "dbt_expectations")
+	writeFile(t, dir, "models/raw.sql", "{{ config(materialized='table') }}\nselect * from (values (1, 10, date '2024-01-03'), (2, -5, date '2024-01-07')) as t(a, c, d)\n")
+	writeFile(t, dir, "models/dim.sql", "{{ config(materialized='table') }}\n{{ dbt_date.get_date_dimension('2024-01-01', '2024-01-11') }}\n")
+	writeFile(t, dir, "models/schema.yml", `
+models:
+  - name: raw
+    data_tests:
+      - dbt_expectations.expect_table_row_count_to_equal:
+          value: 2
+    columns:
+      - name: c
+        data_tests:
+          - dbt_expectations.expect_column_values_to_be_between:
+              min_value: 0
+      - name: d
+        data_tests:
+          - dbt_expectations.expect_column_values_to_be_of_type:
+              column_type: date
+`)
+	mustElt(t, dir, "run")
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	var days int
+	var first string
+	if err := db.QueryRow("select count(*), min(date_day)::varchar from dim").Scan(&days, &first); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if days != 10 || first != "2024-01-01" {
+		t.Errorf("dim: want 10 days from 2024-01-01, got %d from %s", days, first)
+	}
+	res := elt(t, dir, "test")
+	rr := readRunResults(t, filepath.Join(dir, "target", "run_results.json"))
+	for name, want := range map[string]string{
+		"dbt_expectations_expect_table_row_count_to_equal_raw_2":          "pass 0",
+		"dbt_expectations_expect_column_values_to_be_between_raw_c__0":    "fail 1",
+		"dbt_expectations_expect_column_values_to_be_of_type_raw_d__date": "pass 0",
+	} {
+		r, ok := rr[name]
+		if !ok {
+			t.Errorf("test %s: missing from run_results.json (have %v)\n%s", name, keys(rr), res.stdout)
+			continue
+		}
+		if got := fmt.Sprintf("%s %d", r.Status, r.Failures); got != want {
+			t.Errorf("test %s: want %s, got %s\n%s", name, want, got, res.stdout)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package project
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// loadPackages finds the installed packages: every folder directly under
+// packages-install-path that holds a dbt_project.yml, as dbt reads them.
+// Their macros (and generic tests) are collected; their models are not
+// loaded yet. A missing install folder means no packages.
+func (l *loader) loadPackages() error {
+	installRel := path.Clean(filepath.ToSlash(l.proj.Config.PackagesInstallPath))
+	if installRel == "" || installRel == "." {
+		return nil
+	}
+	installDir := installRel
+	if !filepath.IsAbs(filepath.FromSlash(installRel)) {
+		installDir = filepath.Join(l.root, filepath.FromSlash(installRel))
+	}
+	entries, err := os.ReadDir(installDir)
+	if err != nil {
+		if isNotExist(err) {
+			return nil
+		}
+		return fmt.Errorf("project: read %s: %w", installRel, err)
+	}
+	byName := map[string]*Package{}
+	for _, ent := range entries {
+		if strings.HasPrefix(ent.Name(), ".") {
+			continue
+		}
+		dirAbs := filepath.Join(installDir, ent.Name())
+		if st, err := os.Stat(dirAbs); err != nil || !st.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dirAbs, projectFile)); err != nil {
+			continue
+		}
+		dir := path.Join(installRel, ent.Name())
+		pkg := l.readPackage(dir, dirAbs)
+		if pkg == nil {
+			continue
+		}
+		file := path.Join(dir, projectFile)
+		if pkg.Name == l.proj.Config.Name {
+			l.diags.Add(diag.Errorf(file, pkg.Config.KeyPos["name"], "remove the package folder or rename the project",
+				"installed package %q has the root project's name", pkg.Name))
+			continue
+		}
+		if prev, dup := byName[pkg.Name]; dup {
+			l.diags.Add(diag.Errorf(file, pkg.Config.KeyPos["name"], "remove one of the two folders, then run elt deps",
+				"two installed packages are named %q: %s and %s", pkg.Name, prev.Dir, pkg.Dir))
+			continue
+		}
+		byName[pkg.Name] = pkg
+		l.proj.Packages = append(l.proj.Packages, pkg)
+	}
+	sort.Slice(l.proj.Packages, func(i, j int) bool { return l.proj.Packages[i].Name < l.proj.Packages[j].Name })
+	return l.ctx.Err()
+}
+
+// readPackage reads one package's dbt_project.yml and macro files; nil when
+// its dbt_project.yml is unusable (the problem is reported at its position).
+func (l *loader) readPackage(dir, dirAbs string) *Package {
+	file := path.Join(dir, projectFile)
+	src, err := os.ReadFile(filepath.Join(dirAbs, projectFile))
+	if err != nil {
+		l.diags.Add(diag.Errorf(file, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", file, err))
+		return nil
+	}
+	root, ok := l.parseYAMLFile(file, src)
+	if !ok {
+		return nil
+	}
+	if root == nil || !isMapping(root) {
+		l.diags.Add(diag.Errorf(file, posOf(root), "reinstall the package with elt deps",
+			"%s must be a mapping of keys such as name, not %s", file, kindName(root)))
+		return nil
+	}
+	before := len(l.diags)
+	cfg := l.parseProjectConfigFile(file, root)
+	if cfg.Name == "" || l.diags[before:].HasErrors() {
+		return nil
+	}
+	pkg := &Package{Name: cfg.Name, Dir: dir, Config: cfg}
+	collect := func(sub string) {
+		base := filepath.Join(dirAbs, filepath.FromSlash(sub))
+		_ = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // a missing folder holds no macros
+			}
+			if p != base && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() || strings.ToLower(path.Ext(d.Name())) != ".sql" {
+				return nil
+			}
+			relOS, _ := filepath.Rel(dirAbs, p)
+			rel := path.Join(dir, filepath.ToSlash(relOS))
+			data, err := os.ReadFile(p)
+			if err != nil {
+				l.diags.Add(diag.Errorf(rel, diag.Pos{}, "check the file's permissions", "cannot read file: %v", err))
+				return nil
+			}
+			pkg.MacroFiles = append(pkg.MacroFiles, &File{Path: rel, Contents: string(data), Package: cfg.Name})
+			return nil
+		})
+	}
+	for _, mp := range cfg.MacroPaths {
+		collect(mp)
+	}
+	for _, tp := range cfg.TestPaths {
+		collect(path.Join(tp, "generic"))
+	}
+	sort.Slice(pkg.MacroFiles, func(i, j int) bool { return pkg.MacroFiles[i].Path < pkg.MacroFiles[j].Path })
+	// A file under both a macro path and a test path is read once.
+	out := pkg.MacroFiles[:0]
+	for i, f := range pkg.MacroFiles {
+		if i == 0 || f.Path != pkg.MacroFiles[i-1].Path {
+			out = append(out, f)
+		}
+	}
+	pkg.MacroFiles = out
+	return pkg
+}
