@@ -289,6 +289,8 @@ func TestHubErrors(t *testing.T) {
 		{"packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.3\n", "no compatible versions of dbt-labs/dbt_utils found for dbt-core version 1.9.0"},
 		{"packages:\n  - git: https://example.com/x.git\n    version: 1.0.0\n", "git packages are pinned with revision:"},
 		{"packages:\n  - local: a\n    git: b\n", "mixes sources"},
+		// A "billion laughs" file: refused before any value is read.
+		{"l0: &a0 [x, x, x, x, x, x, x, x, x]\n" + aliasLevels(7) + "packages: []\n", "packages.yml:7:5: YAML aliases expand to more than"},
 	}
 	for _, c := range cases {
 		dir := newProject(t, c.yml)
@@ -611,4 +613,14 @@ func TestRealReleases(t *testing.T) {
 	if len(res.Installed) != 6 || res.Installed[0].Version != "1.4.1" {
 		t.Errorf("installed %+v", res.Installed)
 	}
+}
+
+// aliasLevels writes levels 1..n of nested aliases, nine references each.
+func aliasLevels(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		refs := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 9), ", ")
+		fmt.Fprintf(&b, "l%d: &a%d [%s]\n", i, i, refs)
+	}
+	return b.String()
 }

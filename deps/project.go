@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
 const (
@@ -47,6 +48,14 @@ func parseYAML(file string, b []byte) (*yaml.Node, error) {
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
+	}
+	if culprit, limit, tooLarge := yamlsafe.TooLarge(&doc); tooLarge {
+		pos := diag.Pos{Line: 1}
+		if culprit != nil {
+			pos = posOfNode(culprit)
+		}
+		return nil, diag.Errorf(file, pos, "use fewer nested aliases (&anchor / *alias): write the values out",
+			"YAML aliases expand to more than %d values; elt refuses files that could exhaust memory", limit)
 	}
 	if doc.Content[0].Kind != yaml.MappingNode {
 		if doc.Content[0].Tag == "!!null" {

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
 // yamlLineRe finds the line number yaml.v3 puts in its syntax errors ("yaml: line 3: ...").
@@ -99,59 +100,11 @@ func problemPos(src []byte, msg string, reported int) diag.Pos {
 	return diag.Pos{Line: lo, Column: col}
 }
 
-// maxExpandedNodes bounds how many nodes a YAML file may stand for once its
-// aliases are expanded. yaml.v3 guards Unmarshal into Go values against
-// "billion laughs" files, but not a walk over its node tree, which is what
-// the loader does: without this bound a few hundred bytes of nested aliases
-// expand to billions of values. Real projects reuse anchors a handful of
-// times; the bound is far above that and far below what hurts.
-const maxExpandedNodes = 1_000_000
-
-// checkAliasExpansion reports a file whose aliases expand beyond
-// maxExpandedNodes (or beyond 50 times its own size, for large files),
-// naming the innermost node whose expansion crosses the bound.
+// checkAliasExpansion reports a file whose aliases expand beyond what
+// yamlsafe allows, naming the innermost node whose expansion crosses it.
 func checkAliasExpansion(file string, doc *yaml.Node) *diag.Diagnostic {
-	raw := 0
-	var countRaw func(n *yaml.Node)
-	countRaw = func(n *yaml.Node) {
-		raw++
-		for _, c := range n.Content {
-			countRaw(c)
-		}
-	}
-	countRaw(doc)
-	limit := max(maxExpandedNodes, 50*raw)
-
-	// sizes memoises each node's expanded size, so the walk itself stays
-	// linear in the file's size however often an anchor is used.
-	sizes := make(map[*yaml.Node]int)
-	var culprit *yaml.Node
-	var expanded func(n *yaml.Node) int
-	expanded = func(n *yaml.Node) int {
-		if s, ok := sizes[n]; ok {
-			return s
-		}
-		sizes[n] = limit + 1 // an alias cycle counts as too large
-		total := 1
-		if n.Kind == yaml.AliasNode && n.Alias != nil {
-			total += expanded(n.Alias)
-		}
-		for _, c := range n.Content {
-			total += expanded(c)
-			if total > limit {
-				break
-			}
-		}
-		if total > limit {
-			total = limit + 1
-			if culprit == nil && n.Line > 0 {
-				culprit = n // the innermost node that crosses the bound
-			}
-		}
-		sizes[n] = total
-		return total
-	}
-	if expanded(doc) <= limit {
+	culprit, limit, tooLarge := yamlsafe.TooLarge(doc)
+	if !tooLarge {
 		return nil
 	}
 	pos := diag.Pos{Line: 1}
