@@ -39,6 +39,14 @@ for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"
 	echo "== $name ($pkg, ${secs}s)"
 	if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="${secs}s" -fuzzminimizetime="$minimize" -parallel=1 "$pkg" 2>&1 | tee "$log"; then
+		# Go's fuzzing engine can stop with "context deadline exceeded" when
+		# -fuzztime ends while a worker is still busy (minimizing a new
+		# input, say). It found nothing then: no input failed, none was
+		# written. Anything else is a failure.
+		if grep -q "context deadline exceeded" "$log" && ! grep -q "Failing input written to" "$log"; then
+			echo "ok: $name: the time ran out while a worker was busy; no failing input (Go's fuzzer reports this as 'context deadline exceeded')"
+			continue
+		fi
 		echo >&2
 		echo "FAIL: fuzz target $name in $pkg" >&2
 		crasher="$(sed -n 's/.*Failing input written to \(testdata\/fuzz\/[^ ]*\).*/\1/p' "$log" | tail -1)"
