@@ -318,13 +318,19 @@ func (st *renderState) testModel(v any) (any, error) {
 func (st *renderState) testArg(v any) (any, error) {
 	switch x := v.(type) {
 	case string:
-		src := x
 		if jinjaExprRe.MatchString(x) {
-			src = "{{ " + x + " }}"
-		} else if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
+			// compare_model: ref('orders') reaches the test macro as the
+			// relation itself, as in dbt, so it can be introspected.
+			v, err := st.evalExpr(x)
+			if err != nil {
+				return nil, st.testArgError(err)
+			}
+			return v, nil
+		}
+		if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
 			return x, nil
 		}
-		out, err := st.renderString(src)
+		out, err := st.renderString(x)
 		if err != nil {
 			return nil, st.testArgError(err)
 		}

@@ -97,6 +97,10 @@ models:
       - dbt_utils.unique_combination_of_columns:
           arguments:
             combination_of_columns: [a, b]
+      # compare_model reaches the macro as a relation (it is introspected)
+      - dbt_utils.equality:
+          arguments:
+            compare_model: ref('raw')
     columns:
       - name: c
         data_tests:
@@ -170,6 +174,7 @@ func TestDbtUtilsOnDuckDB(t *testing.T) {
 				"dbt_utils_unique_combination_of_columns_raw_a__b": "pass 0",
 				"dbt_utils_accepted_range_raw_c__True__0":          "fail 1",
 				"dbt_utils_not_null_proportion_raw_0_5__b":         "pass 0",
+				"dbt_utils_equality_raw_ref_raw_":                  "pass 0",
 			} {
 				r, ok := rr[name]
 				if !ok {
