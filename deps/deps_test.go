@@ -22,6 +22,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/sharedtest"
 )
 
 // testHub serves dbt's hub JSON API and release tarballs built in the test.
@@ -564,10 +565,7 @@ func TestAddPackage(t *testing.T) {
 
 // TestRealReleases serves the public release tarballs in ../shared as a hub.
 func TestRealReleases(t *testing.T) {
-	shared := filepath.Join("..", "..", "shared", "dbt-packages")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("no %s (the release tarballs live beside the repository in the project's workspace only): %v", shared, err)
-	}
+	shared := sharedtest.DBTPackages(t)
 	hub := newTestHub(t)
 	load := func(file string) []byte {
 		b, err := os.ReadFile(filepath.Join(shared, file))

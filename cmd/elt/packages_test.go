@@ -12,32 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/internal/sharedtest"
 )
 
-// sharedPackages is ../shared/dbt-packages beside the repository root,
-// where CI keeps public dbt package releases; tests skip without it.
-func sharedPackages(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared", "dbt-packages")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("%s is absent: the dbt package releases these tests install are kept beside the repository in CI", shared)
-	}
-	return shared
-}
+// sharedPackages is ../shared/dbt-packages beside the repository root;
+// tests skip without it.
+func sharedPackages(t *testing.T) string { return sharedtest.DBTPackages(t) }
 
 // installTarball unpacks a package release (one top folder) into
 // <project>/dbt_packages/<name>, as elt deps installs it.
