@@ -232,6 +232,59 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 	return out, nil
 }
 
+// ProjectHook is one on-run-start or on-run-end entry of a project's
+// dbt_project.yml: the root project's or an installed package's.
+type ProjectHook struct {
+	Package string // the project that declares it
+	Index   int    // its position in that project's list
+	SQL     string // as written
+	File    string // the dbt_project.yml, relative to the root project
+}
+
+// Name is dbt's name for the hook: "<package>.on_run_start.<index>".
+func (h ProjectHook) Name(which string) string {
+	return fmt.Sprintf("%s.%s.%d", h.Package, strings.ReplaceAll(which, "-", "_"), h.Index)
+}
+
+// ProjectHooks lists the on-run-start (or on-run-end) hooks of every
+// project in dbt's order: installed packages by name, the root project last.
+func (m *Manifest) ProjectHooks(which string) []ProjectHook {
+	pick := func(c *project.ProjectConfig) []string {
+		if which == "on-run-end" {
+			return c.OnRunEnd
+		}
+		return c.OnRunStart
+	}
+	var out []ProjectHook
+	for _, p := range m.Project.Packages { // sorted by name
+		for i, sql := range pick(p.Config) {
+			out = append(out, ProjectHook{Package: p.Name, Index: i, SQL: sql, File: p.Dir + "/dbt_project.yml"})
+		}
+	}
+	for i, sql := range pick(m.Project.Config) {
+		out = append(out, ProjectHook{Package: m.Project.Config.Name, Index: i, SQL: sql, File: "dbt_project.yml"})
+	}
+	return out
+}
+
+// RenderHook renders one project hook with execute=true and extra in the
+// context; a package's hook sees its package's macros and vars, as in dbt.
+func (m *Manifest) RenderHook(ctx context.Context, h ProjectHook, which string, extra map[string]any) (string, error) {
+	if h.Package == "" || h.Package == m.Project.Config.Name {
+		return m.renderWith(ctx, h.SQL, nil, extra)
+	}
+	op := &Node{Node: project.Node{
+		UniqueID:         "operation." + h.Package + "." + h.Package + "-" + which + "-" + fmt.Sprint(h.Index),
+		ResourceType:     "operation",
+		Name:             h.Package + "-" + which + "-" + fmt.Sprint(h.Index),
+		Package:          h.Package,
+		OriginalFilePath: h.File,
+		Language:         "sql",
+		Config:           project.Config{},
+	}}
+	return m.renderWith(ctx, h.SQL, op, extra)
+}
+
 // RenderProjectHook renders one on-run-start or on-run-end entry of
 // dbt_project.yml with execute=true and extra in the context. For
 // on-run-end dbt passes results (one per node run, each with status,

@@ -259,9 +259,9 @@ func (m *Manifest) RenderString(ctx context.Context, tmpl string, node *Node) (s
 // <package>/<properties file>/<short name>.sql.
 func CompiledPath(n *Node) string {
 	if n.TestMetadata != nil {
-		return path.Join(n.Package, n.OriginalFilePath, n.ShortName+".sql")
+		return path.Join(n.Package, n.PackagePath(), n.ShortName+".sql")
 	}
-	return path.Join(n.Package, n.OriginalFilePath)
+	return path.Join(n.Package, n.PackagePath())
 }
 
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for

@@ -23,9 +23,12 @@ type renderState struct {
 	m       *Manifest
 	node    *Node // nil for CallMacro
 	execute bool
-	this    *relationValue  // nil without a node
-	extra   map[string]any  // names a caller adds (on-run-end results...)
-	ctx     context.Context // for run_query and statement
+	this    *relationValue // nil without a node
+	extra   map[string]any // names a caller adds (on-run-end results...)
+	// pkgMacros are the macros of the installed package the node belongs
+	// to (nil for the root project's nodes): unqualified names find them first.
+	pkgMacros map[string]*macroDef
+	ctx       context.Context // for run_query and statement
 
 	// Set by RenderBatch: the batch window (refs and sources with an
 	// event_time are filtered to it) and is_incremental()'s answer.
@@ -127,6 +130,11 @@ func (st *renderState) lineOf(fn string, args ...string) int {
 func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	st := &renderState{engine: e, m: m, node: n, execute: execute, ctx: context.Background()}
 	st.configObj.st = st
+	if n != nil && n.Package != "" && n.Package != e.proj.Config.Name {
+		// A package's node sees its own package's macros first (dbt's
+		// local namespace), then the root project's.
+		st.pkgMacros = e.packageMacros[n.Package]
+	}
 	if n != nil {
 		st.modelObj = nodeView{n: n, st: st}
 		if n.RelationName != "" || execute {
@@ -147,6 +155,8 @@ func (st *renderState) lookup(name string) (any, bool) {
 		return st, true
 	case "execute":
 		return st.execute, true
+	case "graph":
+		return st.graphValue(), true
 	case "config":
 		return &st.configObj, true
 	case "model":
@@ -159,8 +169,12 @@ func (st *renderState) lookup(name string) (any, bool) {
 		}
 	}
 	if st.extra != nil {
-		v, ok := st.extra[name]
-		return v, ok
+		if v, ok := st.extra[name]; ok {
+			return v, ok
+		}
+	}
+	if d, ok := st.pkgMacros[name]; ok {
+		return d.fn, true
 	}
 	return nil, false
 }
@@ -378,6 +392,11 @@ func (st *renderState) currentConfig() project.Config {
 	}
 	if st.execute || len(st.inFile) == 0 {
 		return st.node.Config
+	}
+	if st.node.RootConfig != nil {
+		// A package's node: its own config, then config() calls, then the
+		// root project's dbt_project.yml.
+		return mergeConfig(mergeConfig(st.node.ownConfig, st.inFile), st.node.RootConfig)
 	}
 	return mergeConfig(st.node.Config, st.inFile)
 }
@@ -694,7 +713,7 @@ func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		st.sources = append(st.sources, [2]string{sn, tn})
 		return &relationValue{Schema: sn, Identifier: tn, rendered: sn + "." + tn}, nil
 	}
-	src, lerr := st.m.lookupSource(sn, tn)
+	src, lerr := st.m.lookupSource(sn, tn, st.node)
 	if lerr != nil {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}

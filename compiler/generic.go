@@ -18,19 +18,28 @@ import (
 // buildGenericTests creates one test node per generic test declaration.
 func (m *Manifest) buildGenericTests(l *diag.List) {
 	p := m.Project
-	pkg := p.Config.Name
 	nodesByName := map[string]*Node{}
 	for _, n := range m.Nodes {
 		if refable(n) {
-			nodesByName[string(n.ResourceType)+"/"+n.Name] = n
+			nodesByName[n.Package+"/"+string(n.ResourceType)+"/"+n.Name] = n
 		}
 	}
 	for _, d := range p.GenericTests {
+		// A test belongs to the project whose properties YAML declares
+		// it, and attaches to that project's node or source.
+		pkg, pkgDir, own := p.Config.Name, "", p.Config
+		if d.Package != "" && d.Package != pkg {
+			pk := packageNamed(p, d.Package)
+			if pk == nil {
+				continue
+			}
+			pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+		}
 		var attached *Node
 		var src *project.SourceTable
 		if d.AttachedKind == project.Source {
 			for _, s := range p.Sources {
-				if s.SourceName == d.SourceName && s.Name == d.AttachedName {
+				if s.SourceName == d.SourceName && s.Name == d.AttachedName && s.Package == pkg {
 					src = s
 				}
 			}
@@ -39,7 +48,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 				continue
 			}
 		} else {
-			attached = nodesByName[string(d.AttachedKind)+"/"+d.AttachedName]
+			attached = nodesByName[pkg+"/"+string(d.AttachedKind)+"/"+d.AttachedName]
 			if attached == nil {
 				if disabledNamed(m.disabled, d.AttachedName) {
 					continue // tests on disabled nodes are disabled too
@@ -81,7 +90,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 			name, short = d.Name, d.Name
 		}
 		fqn := []string{pkg}
-		fqn = append(fqn, ymlFolders(p.Config, d.File)...)
+		fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
 		fqn = append(fqn, name)
 		sum := md5.Sum([]byte(name + "\x00" + d.File))
 		id := "test." + pkg + "." + name + "." + hex.EncodeToString(sum[:])[:10]
@@ -89,8 +98,14 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", name, prev.PatchPath, prev.PatchPos.Line))
 			continue
 		}
-		cfg := p.TreeConfig(project.Test, fqn)
+		cfg := project.TreeConfig(own, project.Test, fqn)
 		cfg = mergeConfig(cfg, d.Config)
+		var rootCfg, ownCfg project.Config
+		if pkgDir != "" {
+			rootCfg = p.TreeConfig(project.Test, fqn)
+			ownCfg = withTestDefaults(cfg)
+			cfg = mergeConfig(cfg, rootCfg)
+		}
 		cfg = withTestDefaults(cfg)
 		if isDisabled(cfg) {
 			continue
@@ -101,16 +116,19 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 				ResourceType:     project.Test,
 				Name:             name,
 				Package:          pkg,
+				PackageDir:       pkgDir,
 				Path:             short + ".sql",
 				OriginalFilePath: d.File,
 				FQN:              fqn,
 				RawCode:          fmt.Sprintf("{{ test_%s(**_dbt_generic_test_kwargs) }}", shortTest),
 				Language:         "sql",
 				Config:           cfg,
+				RootConfig:       rootCfg,
 				Description:      d.Description,
 				PatchPath:        d.File,
 				PatchPos:         d.Pos,
 			},
+			ownConfig:  ownCfg,
 			ShortName:  short,
 			ColumnName: d.ColumnName,
 			TestMetadata: &TestMetadata{
@@ -405,4 +423,14 @@ func (st *renderState) renderString(src string) (string, error) {
 		tpl = t
 	}
 	return st.render(tpl)
+}
+
+// packageNamed is the installed package name, or nil.
+func packageNamed(p *project.Project, name string) *project.Package {
+	for _, pk := range p.Packages {
+		if pk.Name == name {
+			return pk
+		}
+	}
+	return nil
 }

@@ -52,6 +52,10 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	for id, pn := range p.Nodes {
 		n := &Node{Node: *pn}
 		n.Config = copyConfig(pn.Config)
+		if pn.RootConfig != nil {
+			n.ownConfig = n.Config
+			n.Config = mergeConfig(n.Config, pn.RootConfig)
+		}
 		if n.ResourceType == project.Test {
 			n.Config = withTestDefaults(n.Config)
 		}
@@ -88,7 +92,14 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		n.SourceRefs = st.sources
 		n.DependsOn.Macros = st.macros
 		if len(st.inFile) > 0 {
-			n.Config = mergeConfig(n.Config, st.inFile)
+			// dbt's order: dbt_project.yml and properties YAML, then the
+			// node's config() calls; for a package's node the root
+			// project's dbt_project.yml comes last.
+			if n.RootConfig != nil {
+				n.Config = mergeConfig(mergeConfig(n.ownConfig, st.inFile), n.RootConfig)
+			} else {
+				n.Config = mergeConfig(n.Config, st.inFile)
+			}
 			if n.ResourceType == project.Test {
 				n.Config = withTestDefaults(n.Config)
 			}
@@ -121,7 +132,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 // Manifest internals kept beside the exported fields.
 type manifestIndex struct {
 	byName   map[string][]*Node // refable nodes by name
-	sources  map[[2]string]*project.SourceTable
+	sources  map[[2]string][]*project.SourceTable
 	disabled map[string]*Node
 }
 
@@ -189,10 +200,23 @@ func (m *Manifest) index() {
 			m.byName[n.Name] = append(m.byName[n.Name], n)
 		}
 	}
-	m.sources = map[[2]string]*project.SourceTable{}
-	for _, s := range m.Sources {
-		m.sources[[2]string{s.SourceName, s.Name}] = s
+	m.sources = map[[2]string][]*project.SourceTable{}
+	for _, id := range sortedKeys(m.Sources) {
+		s := m.Sources[id]
+		k := [2]string{s.SourceName, s.Name}
+		m.sources[k] = append(m.sources[k], s)
 	}
+}
+
+// searchOrder is dbt's order for finding what a node in package from
+// names without a package: the root project, the node's own package,
+// then any package.
+func (m *Manifest) searchOrder(from string) []string {
+	root := m.Project.Config.Name
+	if from == "" || from == root {
+		return []string{root, ""}
+	}
+	return []string{root, from, ""}
 }
 
 // parallel runs fn(0..n-1) on at most Options.Concurrency goroutines.
@@ -449,9 +473,23 @@ type lookupError struct{ msg, hint string }
 
 // lookupRef finds the node a ref points to.
 func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
-	for _, n := range m.byName[r.Name] {
-		if r.Package == "" || n.Package == r.Package {
-			return n, nil
+	if r.Package != "" {
+		for _, n := range m.byName[r.Name] {
+			if n.Package == r.Package {
+				return n, nil
+			}
+		}
+	} else {
+		fromPkg := ""
+		if from != nil {
+			fromPkg = from.Package
+		}
+		for _, pkg := range m.searchOrder(fromPkg) {
+			for _, n := range m.byName[r.Name] {
+				if pkg == "" || n.Package == pkg {
+					return n, nil
+				}
+			}
 		}
 	}
 	for _, n := range m.disabled {
@@ -477,9 +515,19 @@ func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 	return nil, &lookupError{msg: fmt.Sprintf("ref('%s') not found", full), hint: hint}
 }
 
-func (m *Manifest) lookupSource(s, t string) (*project.SourceTable, *lookupError) {
-	if src, ok := m.sources[[2]string{s, t}]; ok {
-		return src, nil
+func (m *Manifest) lookupSource(s, t string, from *Node) (*project.SourceTable, *lookupError) {
+	fromPkg := ""
+	if from != nil {
+		fromPkg = from.Package
+	}
+	if list := m.sources[[2]string{s, t}]; len(list) > 0 {
+		for _, pkg := range m.searchOrder(fromPkg) {
+			for _, src := range list {
+				if pkg == "" || src.Package == pkg {
+					return src, nil
+				}
+			}
+		}
 	}
 	var names []string
 	for k := range m.sources {
@@ -537,7 +585,7 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 			add(t.UniqueID)
 		}
 		for _, s := range n.SourceRefs {
-			src, err := m.lookupSource(s[0], s[1])
+			src, err := m.lookupSource(s[0], s[1], n)
 			if err != nil {
 				line := st.lineOf("source", s[0], s[1])
 				if n.TestMetadata != nil {

@@ -92,6 +92,10 @@ type Node struct {
 	CompiledCode string // after Compile: rendered SQL with ephemeral CTEs injected
 	ExtraCTEs    []CTE  // ephemeral models inlined into CompiledCode, in order
 	Compiled     bool
+
+	// ownConfig is, for a package's node, its config before the root
+	// project's dbt_project.yml is applied over it (nil otherwise).
+	ownConfig project.Config
 }
 
 // Ref is one ref() call.
@@ -148,6 +152,7 @@ type Manifest struct {
 	Warnings diag.List
 
 	engine *engine // the Jinja environment, built once by Parse
+	graph  flatGraph
 	manifestIndex
 }
 

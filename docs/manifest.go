@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -460,7 +461,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		ResourceType:     string(n.ResourceType),
 		PackageName:      n.Package,
 		Path:             n.Path,
-		OriginalFilePath: n.OriginalFilePath,
+		OriginalFilePath: n.PackagePath(),
 		UniqueID:         n.UniqueID,
 		FQN:              orEmpty(n.FQN),
 		Alias:            n.Relation.Identifier,
@@ -504,12 +505,15 @@ func (b *builder) node(n *compiler.Node) Node {
 		}
 	}
 	if n.PatchPath != "" {
-		base.PatchPath = strOrNull(n.Package + "://" + n.PatchPath)
+		base.PatchPath = strOrNull(n.Package + "://" + b.pkgRel(n.Package, n.PatchPath))
 	}
 
 	if n.ResourceType == project.Seed {
 		seed := &SeedNode{NodeBase: base, DependsOn: MacroDependsOn{Macros: orEmpty(n.DependsOn.Macros)}}
 		seed.RootPath = strOrNull(b.root)
+		if n.PackageDir != "" {
+			seed.RootPath = strOrNull(filepath.Join(b.root, filepath.FromSlash(n.PackageDir)))
+		}
 		return seed
 	}
 
@@ -531,7 +535,7 @@ func (b *builder) node(n *compiler.Node) Node {
 	if n.Compiled {
 		code := n.CompiledCode
 		cn.CompiledCode = &code
-		p := path.Join(b.targetPath(), "compiled", n.Package, n.OriginalFilePath)
+		p := path.Join(b.targetPath(), "compiled", n.Package, n.PackagePath())
 		if n.TestMetadata != nil {
 			// Generic tests live in a YAML file; dbt writes each under a
 			// folder named after that file.
@@ -605,8 +609,8 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		Name:              s.Name,
 		ResourceType:      string(project.Source),
 		PackageName:       s.Package,
-		Path:              s.OriginalFilePath,
-		OriginalFilePath:  s.OriginalFilePath,
+		Path:              b.pkgRel(s.Package, s.OriginalFilePath),
+		OriginalFilePath:  b.pkgRel(s.Package, s.OriginalFilePath),
 		UniqueID:          s.UniqueID,
 		FQN:               fqn,
 		SourceName:        s.SourceName,
@@ -650,8 +654,8 @@ func (b *builder) macro(m *compiler.Macro) *Macro {
 		Name:             m.Name,
 		ResourceType:     string(project.Macro),
 		PackageName:      m.Package,
-		Path:             m.OriginalFilePath,
-		OriginalFilePath: m.OriginalFilePath,
+		Path:             b.pkgRel(m.Package, m.OriginalFilePath),
+		OriginalFilePath: b.pkgRel(m.Package, m.OriginalFilePath),
 		MacroSQL:         m.MacroSQL,
 		DependsOn:        MacroDependsOn{Macros: []string{}},
 		Meta:             map[string]any{},
@@ -662,13 +666,17 @@ func (b *builder) macro(m *compiler.Macro) *Macro {
 }
 
 func (b *builder) doc(d *project.DocBlock) *Doc {
+	docPkg := b.pkg
+	if d.Package != "" {
+		docPkg = d.Package
+	}
 	return &Doc{
-		UniqueID:         "doc." + b.pkg + "." + d.Name,
+		UniqueID:         "doc." + docPkg + "." + d.Name,
 		Name:             d.Name,
 		ResourceType:     string(project.Doc),
-		PackageName:      b.pkg,
+		PackageName:      docPkg,
 		Path:             b.docPath(d.File),
-		OriginalFilePath: d.File,
+		OriginalFilePath: b.pkgRel(docPkg, d.File),
 		BlockContents:    strings.TrimSpace(d.Contents),
 	}
 }
@@ -882,4 +890,19 @@ func contract(v any) Contract {
 		}
 	}
 	return c
+}
+
+// pkgRel is file (relative to the root project) relative to its own
+// project's folder, as dbt writes paths of an installed package's
+// resources ("macros/sql/star.sql" for dbt_packages/dbt_utils/macros/...).
+func (b *builder) pkgRel(pkg, file string) string {
+	if b.m.Project == nil {
+		return file
+	}
+	for _, p := range b.m.Project.Packages {
+		if p.Name == pkg {
+			return strings.TrimPrefix(file, p.Dir+"/")
+		}
+	}
+	return file
 }

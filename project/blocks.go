@@ -82,13 +82,43 @@ func (l *loader) parseDocsFile(f *diskFile) {
 	}
 	for _, b := range blocks {
 		pos := diag.LineCol(src, b.offset)
-		if prev, dup := l.proj.Docs[b.name]; dup {
+		key := l.docKey(l.cur.name, b.name)
+		if prev, dup := l.proj.Docs[key]; dup {
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them",
 				"docs block %q is defined twice: %s:%d and %s:%d", b.name, prev.File, prev.Pos.Line, f.rel, pos.Line))
 			continue
 		}
-		l.proj.Docs[b.name] = &DocBlock{Name: b.name, Contents: strings.TrimSpace(b.body), File: f.rel, Pos: pos}
+		l.proj.Docs[key] = &DocBlock{Name: b.name, Package: l.cur.name, Contents: strings.TrimSpace(b.body), File: f.rel, Pos: pos}
 	}
+}
+
+// docKey is the key of a docs block in Project.Docs: its name in the root
+// project, "<package>.<name>" in an installed package.
+func (l *loader) docKey(pkg, name string) string {
+	if pkg == l.proj.Config.Name {
+		return name
+	}
+	return pkg + "." + name
+}
+
+// findDoc resolves doc(name) or doc(pkg, name) as dbt does: with a package,
+// only there; else the root project, then the current package, then any.
+func (l *loader) findDoc(pkg, name string) (*DocBlock, bool) {
+	if pkg != "" {
+		d, ok := l.proj.Docs[l.docKey(pkg, name)]
+		return d, ok
+	}
+	for _, p := range []string{l.proj.Config.Name, l.cur.name} {
+		if d, ok := l.proj.Docs[l.docKey(p, name)]; ok {
+			return d, true
+		}
+	}
+	for _, k := range sortedKeys(l.proj.Docs) {
+		if d := l.proj.Docs[k]; d.Name == name {
+			return d, true
+		}
+	}
+	return nil, false
 }
 
 var docCallRe = regexp.MustCompile(`\{\{-?\s*doc\(\s*(?:['"]([^'"]*)['"]\s*,\s*)?['"]([^'"]*)['"]\s*\)\s*-?\}\}`)
@@ -101,12 +131,12 @@ func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {
 	return docCallRe.ReplaceAllStringFunc(s, func(call string) string {
 		m := docCallRe.FindStringSubmatch(call)
 		pkg, name := m[1], m[2]
-		if pkg != "" && pkg != l.proj.Config.Name {
-			l.diags.Add(diag.Errorf(file, pos, "elt does not load installed packages' docs yet",
-				"doc('%s', '%s'): package %q is not available", pkg, name, pkg))
+		d, ok := l.findDoc(pkg, name)
+		if !ok && pkg != "" {
+			l.diags.Add(diag.Errorf(file, pos, "check the package and block names",
+				"doc('%s', '%s') not found", pkg, name))
 			return call
 		}
-		d, ok := l.proj.Docs[name]
 		if !ok {
 			hint := "define it in a .md file under a docs path: {% docs " + name + " %}...{% enddocs %}"
 			if s := nearestName(name, sortedKeys(l.proj.Docs)); s != "" {

@@ -198,12 +198,22 @@ func treeNames(kind ResourceType) []string {
 // level along the fqn that exists, more specific levels winning. For tests,
 // the "tests:" tree applies before "data_tests:".
 func (p *Project) TreeConfig(kind ResourceType, fqn []string) Config {
+	if p == nil {
+		return Config{}
+	}
+	return TreeConfig(p.Config, kind, fqn)
+}
+
+// TreeConfig is the config one project's dbt_project.yml (the root
+// project's or an installed package's) gives a node of the given kind and
+// fqn. See Project.TreeConfig.
+func TreeConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 	out := Config{}
-	if p == nil || p.Config == nil {
+	if cfg == nil {
 		return out
 	}
 	for _, name := range treeNames(kind) {
-		t := p.Config.Trees[name]
+		t := cfg.Trees[name]
 		if t == nil {
 			continue
 		}
@@ -235,10 +245,9 @@ func markTreeUse(trees map[string]*ConfigTree, kind ResourceType, fqn []string, 
 	}
 }
 
-// unusedTreePaths lists config paths of the root project's trees that no
-// node reached. Paths under other packages are not checked: elt does not
-// load installed packages.
-func unusedTreePaths(cfg *ProjectConfig, used map[*ConfigTree]bool) []struct {
+// unusedTreePaths lists config paths of the root project's trees, under
+// its own name or an installed package's (projects), that no node reached.
+func unusedTreePaths(cfg *ProjectConfig, projects []string, used map[*ConfigTree]bool) []struct {
 	path string
 	pos  diag.Pos
 } {
@@ -263,15 +272,19 @@ func unusedTreePaths(cfg *ProjectConfig, used map[*ConfigTree]bool) []struct {
 	}
 	for _, key := range sortedKeys(cfg.Trees) {
 		t := cfg.Trees[key]
-		if own := t.Children[cfg.Name]; own != nil {
+		for _, name := range projects {
+			own := t.Children[name]
+			if own == nil {
+				continue
+			}
 			if !used[own] {
 				out = append(out, struct {
 					path string
 					pos  diag.Pos
-				}{key + "." + cfg.Name, own.Pos})
+				}{key + "." + name, own.Pos})
 				continue
 			}
-			walk(key+"."+cfg.Name, own)
+			walk(key+"."+name, own)
 		}
 	}
 	return out

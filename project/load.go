@@ -34,7 +34,8 @@ type loader struct {
 	profileJinja *yamlJinja // profiles.yml: env_var, var (--vars)
 	propsJinja   *yamlJinja // properties YAML: env_var, var (project and --vars), target
 
-	refable   map[string]*Node     // models, seeds and snapshots by name
+	cur       *scope               // the project whose files are being read
+	refable   map[string]*Node     // models, seeds and snapshots by package and name
 	patched   map[string]patchSite // unique id -> where properties YAML described it
 	propsConf map[string]Config    // unique id -> properties YAML config (merged after the tree)
 	treeUsed  map[*ConfigTree]bool
@@ -106,45 +107,79 @@ func (l *loader) load() (*Project, error) {
 	if l.diags.HasErrors() && cfg.Name == "" {
 		return nil, l.diags.Err()
 	}
-	l.propsJinja = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(), varOK: true, target: l.projectJinja.target}
+	rootScope := &scope{name: cfg.Name, cfg: cfg}
+	l.cur = rootScope
+	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}
+	l.propsJinja = rootScope.props
 
-	files, err := l.discover()
+	files, err := l.discover(rootScope)
 	if err != nil {
 		return nil, err
 	}
 	if err := l.loadPackages(); err != nil {
 		return nil, err
 	}
-	if err := l.readAll(files); err != nil {
+	// Every project's files: the root project's, then each package's.
+	scopes := []*scope{rootScope}
+	perScope := map[*scope][]*diskFile{rootScope: files}
+	all := append([]*diskFile(nil), files...)
+	for _, pkg := range l.proj.Packages {
+		sc := &scope{name: pkg.Name, dir: pkg.Dir, cfg: pkg.Config, pkg: pkg}
+		sc.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(sc), varOK: true, target: l.projectJinja.target}
+		pf, err := l.discover(sc)
+		if err != nil {
+			return nil, err
+		}
+		scopes = append(scopes, sc)
+		perScope[sc] = pf
+		all = append(all, pf...)
+	}
+	if err := l.readAll(all); err != nil {
 		return nil, err
 	}
-	for _, f := range files {
+	for _, f := range all {
 		if f.err != nil {
 			l.diags.Add(diag.Errorf(f.rel, diag.Pos{}, "check the file's permissions", "cannot read file: %v", f.err))
 		}
 	}
-	for _, f := range files {
-		if f.has(kindDocs) && f.ext == ".md" {
-			l.parseDocsFile(f)
+	for _, sc := range scopes {
+		l.enter(sc)
+		for _, f := range perScope[sc] {
+			if f.has(kindDocs) && f.ext == ".md" {
+				l.parseDocsFile(f)
+			}
 		}
 	}
-	for _, f := range files {
-		l.addNodes(f)
+	for _, sc := range scopes {
+		l.enter(sc)
+		for _, f := range perScope[sc] {
+			l.addNodes(f)
+		}
+		if sc.pkg != nil {
+			sortFiles(sc.pkg.MacroFiles)
+		}
 	}
 	// Properties YAML in two passes: snapshots defined in YAML first, so
 	// that any file may describe them.
 	props := map[*diskFile]*yaml.Node{}
-	for _, f := range files {
-		if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 {
-			props[f] = l.readProperties(f)
-			l.defineYAMLSnapshots(f, props[f])
+	for _, sc := range scopes {
+		l.enter(sc)
+		for _, f := range perScope[sc] {
+			if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 {
+				props[f] = l.readProperties(f)
+				l.defineYAMLSnapshots(f, props[f])
+			}
 		}
 	}
-	for _, f := range files {
-		if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 {
-			l.parseProperties(f, props[f])
+	for _, sc := range scopes {
+		l.enter(sc)
+		for _, f := range perScope[sc] {
+			if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 {
+				l.parseProperties(f, props[f])
+			}
 		}
 	}
+	l.enter(rootScope)
 	l.finishNodes()
 	l.checkSeedHeaders()
 	l.warnUnusedConfig()
@@ -154,22 +189,26 @@ func (l *loader) load() (*Project, error) {
 	return l.proj, nil
 }
 
-// propertyVars is what var() sees while loading properties YAML: the root
-// project's global and project-scoped vars, overridden by --vars.
-func (l *loader) propertyVars() map[string]any {
+// propertyVars is what var() sees while loading sc's properties YAML, with
+// dbt's precedence: --vars, then the root project's vars (global, then
+// scoped to sc), then, for a package, the package's own vars (global, then
+// scoped to itself).
+func (l *loader) propertyVars(sc *scope) map[string]any {
 	out := map[string]any{}
-	name := l.proj.Config.Name
-	for k, v := range l.proj.Config.Vars {
-		if k == name {
-			continue
-		}
-		out[k] = v
-	}
-	if scoped, ok := l.proj.Config.Vars[name].(map[string]any); ok {
-		for k, v := range scoped {
+	layer := func(vars map[string]any) {
+		for k, v := range vars {
 			out[k] = v
 		}
+		if scoped, ok := vars[sc.name].(map[string]any); ok {
+			for k, v := range scoped {
+				out[k] = v
+			}
+		}
 	}
+	if sc.pkg != nil {
+		layer(sc.cfg.Vars)
+	}
+	layer(l.proj.Config.Vars)
 	for k, v := range l.opts.Vars {
 		out[k] = v
 	}
@@ -273,19 +312,21 @@ func (f *diskFile) wanted() bool {
 	return false
 }
 
-// discover walks every resource path once and lists the files elt reads, sorted by path.
-func (l *loader) discover() ([]*diskFile, error) {
-	cfg := l.proj.Config
+// discover walks every resource path of sc once and lists the files elt
+// reads, sorted by path. Paths are relative to the root project.
+func (l *loader) discover(sc *scope) ([]*diskFile, error) {
+	cfg := sc.cfg
 	byDir := map[string]fileKind{}
 	var dirs []string
 	add := func(k fileKind, list []string) {
 		for _, d := range list {
 			d = path.Clean(filepath.ToSlash(d))
 			if strings.HasPrefix(d, "../") || d == ".." || path.IsAbs(d) {
-				l.diags.Add(diag.Errorf(projectFile, diag.Pos{}, "resource paths are folders inside the project",
+				l.diags.Add(diag.Errorf(path.Join(sc.dir, projectFile), diag.Pos{}, "resource paths are folders inside the project",
 					"path %q is outside the project folder", d))
 				continue
 			}
+			d = path.Join(sc.dir, d)
 			if _, ok := byDir[d]; !ok {
 				dirs = append(dirs, d)
 			}
@@ -300,12 +341,13 @@ func (l *loader) discover() ([]*diskFile, error) {
 	add(kindAnalysis, cfg.AnalysisPaths)
 	add(kindDocs, cfg.DocsPaths)
 
-	skip := map[string]bool{
-		path.Clean(filepath.ToSlash(cfg.TargetPath)):          true,
-		path.Clean(filepath.ToSlash(cfg.PackagesInstallPath)): true,
-		"dbt_packages": true,
-		"target":       true,
-		"logs":         true,
+	skip := map[string]bool{}
+	for _, d := range []string{cfg.TargetPath, cfg.PackagesInstallPath, "dbt_packages", "target", "logs"} {
+		skip[path.Join(sc.dir, path.Clean(filepath.ToSlash(d)))] = true
+	}
+	root := l.proj.Config
+	for _, d := range []string{root.TargetPath, root.PackagesInstallPath} {
+		skip[path.Clean(filepath.ToSlash(d))] = true
 	}
 	files := map[string]*diskFile{}
 	for _, dir := range dirs {
@@ -430,7 +472,7 @@ func (l *loader) addNodes(f *diskFile) {
 	if f.err != nil {
 		return
 	}
-	pkg := l.proj.Config.Name
+	pkg := l.cur.name
 	switch f.ext {
 	case ".py":
 		// A Python model is a node like any other (its dependencies are
@@ -465,15 +507,15 @@ func (l *loader) addNodes(f *diskFile) {
 		if f.has(kindTest) {
 			within := f.within(kindTest)
 			if strings.HasPrefix(within, "generic/") {
-				l.proj.MacroFiles = append(l.proj.MacroFiles, &File{Path: f.rel, Contents: string(f.data)})
+				l.addMacroFile(f)
 			} else {
 				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 				l.addNode(&Node{ResourceType: Test, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
 					RawCode: string(f.data)}, f, diag.Pos{})
 			}
 		}
-		if f.has(kindMacro) {
-			l.proj.MacroFiles = append(l.proj.MacroFiles, &File{Path: f.rel, Contents: string(f.data)})
+		if f.has(kindMacro) && !(f.has(kindTest) && strings.HasPrefix(f.within(kindTest), "generic/")) {
+			l.addMacroFile(f)
 		}
 	}
 }
@@ -490,7 +532,8 @@ func fqnFor(pkg, within, name string) []string {
 // addNode registers n, read from f; pos is where in f it is defined (the
 // zero Pos for a node that is the whole file), for duplicate reports.
 func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
-	n.Package = l.proj.Config.Name
+	n.Package = l.cur.name
+	n.PackageDir = l.cur.dir
 	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
 	n.OriginalFilePath = f.rel
 	n.Checksum = f.sum
@@ -498,13 +541,14 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 		n.Language = "sql"
 	}
 	if n.ResourceType != Test {
-		if prev, dup := l.refable[n.Name]; dup {
+		key := n.Package + "." + n.Name
+		if prev, dup := l.refable[key]; dup {
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",
 				"found two resources named %q: %s %s and %s %s",
 				n.Name, prev.ResourceType, prev.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
 			return
 		}
-		l.refable[n.Name] = n
+		l.refable[key] = n
 	}
 	if prev, dup := l.proj.Nodes[n.UniqueID]; dup {
 		l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them",
@@ -524,7 +568,7 @@ func (l *loader) addSnapshots(f *diskFile) {
 		l.diags.Add(diag.Errorf(f.rel, diag.LineCol(src, e.offset), e.hint, "%s", e.msg))
 	}
 	for _, b := range blocks {
-		fqn := append([]string{l.proj.Config.Name}, strings.Split(noExt, "/")...)
+		fqn := append([]string{l.cur.name}, strings.Split(noExt, "/")...)
 		fqn = append(fqn, b.name)
 		l.addNode(&Node{ResourceType: Snapshot, Name: b.name, Path: within, FQN: fqn,
 			RawCode: b.body, RawCodeOffset: b.bodyOffset, RawCodeLine: strings.Count(src[:b.bodyOffset], "\n")}, f,

@@ -305,7 +305,7 @@ models:
 	if d == nil {
 		t.Fatalf("docs: %v", sortedKeys(p.Docs))
 	}
-	wantEqual(t, "doc", *d, DocBlock{Name: "orders", Contents: "One row per order.", File: "models/docs.md", Pos: d.Pos})
+	wantEqual(t, "doc", *d, DocBlock{Name: "orders", Package: "shop", Contents: "One row per order.", File: "models/docs.md", Pos: d.Pos})
 	wantEqual(t, "doc pos line", d.Pos.Line, 1)
 	wantEqual(t, "second doc line", p.Docs["status"].Pos.Line, 5)
 	if _, ok := p.Docs["not_loaded"]; ok {
@@ -662,8 +662,10 @@ func TestInstalledPackagesMacros(t *testing.T) {
 	if len(p.MacroFiles) != 1 || p.MacroFiles[0].Package != "" {
 		t.Errorf("root macro files: %+v", p.MacroFiles)
 	}
-	if len(p.Nodes) != 0 {
-		t.Errorf("package models are not loaded yet: %v", p.Nodes)
+	m := p.Nodes["model.dbt_utils.ignored"]
+	if len(p.Nodes) != 1 || m == nil || m.PackageDir != "dbt_packages/utils" || m.PackagePath() != "models/ignored.sql" ||
+		!reflect.DeepEqual(m.FQN, []string{"dbt_utils", "ignored"}) {
+		t.Errorf("package model: %+v", p.Nodes)
 	}
 }
 

@@ -2,7 +2,6 @@ package project
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,8 +13,8 @@ import (
 
 // loadPackages finds the installed packages: every folder directly under
 // packages-install-path that holds a dbt_project.yml, as dbt reads them.
-// Their macros (and generic tests) are collected; their models are not
-// loaded yet. A missing install folder means no packages.
+// Only their dbt_project.yml is read here; their files are read with the
+// root project's (see load). A missing install folder means no packages.
 func (l *loader) loadPackages() error {
 	installRel := path.Clean(filepath.ToSlash(l.proj.Config.PackagesInstallPath))
 	if installRel == "" || installRel == "." {
@@ -67,7 +66,7 @@ func (l *loader) loadPackages() error {
 	return l.ctx.Err()
 }
 
-// readPackage reads one package's dbt_project.yml and macro files; nil when
+// readPackage reads one package's dbt_project.yml; nil when
 // its dbt_project.yml is unusable (the problem is reported at its position).
 func (l *loader) readPackage(dir, dirAbs string) *Package {
 	file := path.Join(dir, projectFile)
@@ -90,47 +89,5 @@ func (l *loader) readPackage(dir, dirAbs string) *Package {
 	if cfg.Name == "" || l.diags[before:].HasErrors() {
 		return nil
 	}
-	pkg := &Package{Name: cfg.Name, Dir: dir, Config: cfg}
-	collect := func(sub string) {
-		base := filepath.Join(dirAbs, filepath.FromSlash(sub))
-		_ = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil // a missing folder holds no macros
-			}
-			if p != base && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() || strings.ToLower(path.Ext(d.Name())) != ".sql" {
-				return nil
-			}
-			relOS, _ := filepath.Rel(dirAbs, p)
-			rel := path.Join(dir, filepath.ToSlash(relOS))
-			data, err := os.ReadFile(p)
-			if err != nil {
-				l.diags.Add(diag.Errorf(rel, diag.Pos{}, "check the file's permissions", "cannot read file: %v", err))
-				return nil
-			}
-			pkg.MacroFiles = append(pkg.MacroFiles, &File{Path: rel, Contents: string(data), Package: cfg.Name})
-			return nil
-		})
-	}
-	for _, mp := range cfg.MacroPaths {
-		collect(mp)
-	}
-	for _, tp := range cfg.TestPaths {
-		collect(path.Join(tp, "generic"))
-	}
-	sort.Slice(pkg.MacroFiles, func(i, j int) bool { return pkg.MacroFiles[i].Path < pkg.MacroFiles[j].Path })
-	// A file under both a macro path and a test path is read once.
-	out := pkg.MacroFiles[:0]
-	for i, f := range pkg.MacroFiles {
-		if i == 0 || f.Path != pkg.MacroFiles[i-1].Path {
-			out = append(out, f)
-		}
-	}
-	pkg.MacroFiles = out
-	return pkg
+	return &Package{Name: cfg.Name, Dir: dir, Config: cfg}
 }

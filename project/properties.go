@@ -123,7 +123,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 		if !ok {
 			continue
 		}
-		n := l.refable[name]
+		n := l.refable[l.cur.name+"."+name]
 		if n == nil || n.ResourceType != kind {
 			l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
 				"did not find a %s named %q for this entry of the %q section", kind, name, section))
@@ -143,7 +143,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 
 // patchNode applies one models:/seeds:/snapshots: entry to its node.
 func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
-	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, File: file}
+	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, File: file, Package: l.cur.name}
 	props := Config{}
 	var blockConfig Config
 	for _, p := range pairs(e) {
@@ -396,7 +396,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 	if !ok {
 		return
 	}
-	pkg := l.proj.Config.Name
+	pkg := l.cur.name
 	render := func(n *yaml.Node) string {
 		s, _ := stringOf(n)
 		return fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, n, true))
@@ -458,7 +458,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			Loader: loader, LoadedAtField: loadedAt, Freshness: freshness,
 			OriginalFilePath: file, Pos: posOf(te), FQN: []string{pkg, srcName, name},
 		}
-		base := TestDecl{AttachedKind: Source, AttachedName: name, SourceName: srcName, File: file}
+		base := TestDecl{AttachedKind: Source, AttachedName: name, SourceName: srcName, File: file, Package: pkg}
 		l.checkOneTestsKey(file, te, "source table "+strconv.Quote(name))
 		var tableMeta, tableQuoting map[string]any
 		var tableTags []string
@@ -495,12 +495,16 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 				srcName, name, prev.OriginalFilePath, prev.Pos.Line, file, st.Pos.Line))
 			continue
 		}
-		cfg := l.proj.TreeConfig(Source, st.FQN)
+		cfg := TreeConfig(l.cur.cfg, Source, st.FQN)
 		markTreeUse(l.proj.Config.Trees, Source, st.FQN, l.treeUsed)
 		cfg = MergeConfig(cfg, propsOnly(meta, tags))
 		cfg = MergeConfig(cfg, config)
 		cfg = MergeConfig(cfg, propsOnly(tableMeta, tableTags))
 		cfg = MergeConfig(cfg, tableConfig)
+		if l.cur.pkg != nil {
+			// The root project's dbt_project.yml has the last word.
+			cfg = MergeConfig(cfg, l.proj.TreeConfig(Source, st.FQN))
+		}
 		if m, ok := cfg["meta"].(map[string]any); ok && len(m) > 0 {
 			st.Meta = m
 		} else {
@@ -538,7 +542,12 @@ func (l *loader) finishNodes() {
 	for _, id := range sortedKeys(l.proj.Nodes) {
 		n := l.proj.Nodes[id]
 		markTreeUse(l.proj.Config.Trees, n.ResourceType, n.FQN, l.treeUsed)
-		cfg := MergeConfig(l.proj.TreeConfig(n.ResourceType, n.FQN), l.propsConf[id])
+		own := l.proj.Config
+		if n.Package != own.Name {
+			own = l.packageConfig(n.Package)
+			n.RootConfig = l.proj.TreeConfig(n.ResourceType, n.FQN)
+		}
+		cfg := MergeConfig(TreeConfig(own, n.ResourceType, n.FQN), l.propsConf[id])
 		n.Config = cfg
 		if m, ok := cfg["meta"].(map[string]any); ok {
 			n.Meta = m
@@ -564,12 +573,16 @@ func (l *loader) finishNodes() {
 		} else {
 			parts = nil
 		}
-		markTreeUse(l.proj.Config.Trees, Test, append([]string{l.proj.Config.Name}, parts...), l.treeUsed)
+		markTreeUse(l.proj.Config.Trees, Test, append([]string{t.Package}, parts...), l.treeUsed)
 	}
 }
 
 func (l *loader) warnUnusedConfig() {
-	unused := unusedTreePaths(l.proj.Config, l.treeUsed)
+	projects := []string{l.proj.Config.Name}
+	for _, p := range l.proj.Packages {
+		projects = append(projects, p.Name)
+	}
+	unused := unusedTreePaths(l.proj.Config, projects, l.treeUsed)
 	if len(unused) == 0 {
 		return
 	}

@@ -65,7 +65,7 @@ func (l *loader) defineYAMLSnapshots(f *diskFile, root *yaml.Node) {
 				continue
 			}
 			within := l.snapshotYAMLPath(f)
-			fqn := []string{l.proj.Config.Name}
+			fqn := []string{l.cur.name}
 			if dir := path.Dir(within); dir != "." {
 				fqn = append(fqn, strings.Split(dir, "/")...)
 			}

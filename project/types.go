@@ -1,6 +1,8 @@
 package project
 
 import (
+	"strings"
+
 	"github.com/elt-dev/elt/internal/diag"
 )
 
@@ -49,7 +51,8 @@ type Project struct {
 	// Packages are the installed dbt packages (folders under
 	// packages-install-path holding a dbt_project.yml), sorted by name.
 	Packages []*Package
-	// Docs are {% docs name %} blocks from .md files, keyed by name.
+	// Docs are {% docs name %} blocks from .md files, keyed by name (the
+	// root project's) or "<package>.<name>" (an installed package's).
 	Docs map[string]*DocBlock
 	// GenericTests are test declarations found in properties YAML (models, columns, sources, seeds, snapshots).
 	GenericTests []*TestDecl
@@ -64,8 +67,9 @@ type File struct {
 	Package  string // the installed package it belongs to ("dbt_utils"); "" for the root project
 }
 
-// Package is one installed dbt package, e.g. dbt_packages/dbt_utils.
-// elt loads its macros (and generic tests); its models are not loaded yet.
+// Package is one installed dbt package, e.g. dbt_packages/dbt_utils. Its
+// models, seeds, snapshots, tests, sources and docs are in the Project's
+// maps with Package set to its name.
 type Package struct {
 	Name   string         // dbt_project.yml name, the macros' namespace
 	Dir    string         // relative to Root, slash-separated: "dbt_packages/dbt_utils"
@@ -149,23 +153,28 @@ type Node struct {
 	ResourceType     ResourceType
 	Name             string   // file base name without extension (snapshots: block name)
 	Package          string   // project name
+	PackageDir       string   // the installed package's folder relative to Root ("dbt_packages/dbt_utils"); "" for the root project
 	Path             string   // relative to its resource path, e.g. "staging/stg_orders.sql"
-	OriginalFilePath string   // relative to Root, e.g. "models/staging/stg_orders.sql"
+	OriginalFilePath string   // relative to Root, e.g. "models/staging/stg_orders.sql" (see PackagePath)
 	FQN              []string // [package, folders..., name]
 	RawCode          string   // file contents (snapshots: the body of the snapshot block; seeds: "")
 	RawCodeOffset    int      // byte offset of RawCode within the file (non-zero for snapshot blocks)
 	RawCodeLine      int      // lines of the file before RawCode, to report positions in the file
 	Language         string   // "sql" or "python" (a DAG node that elt does not run)
 	Config           Config   // dbt_project.yml tree merged with properties YAML config:
-	Description      string   // doc() already resolved
-	Columns          []*Column
-	Meta             map[string]any
-	Docs             map[string]any
-	PatchPath        string            // properties YAML that described this node ("" if none)
-	PatchPos         diag.Pos          // where in PatchPath
-	Checksum         string            // sha256 of the file contents
-	SeedColumnTypes  map[string]string // seeds: config column_types, kept in order-independent map
-	Constraints      []any             // model-level constraints from properties YAML, as written
+	// RootConfig is, for a node of an installed package, the root
+	// project's dbt_project.yml config for it: dbt applies it last, over
+	// the node's own config() call. Nil for the root project's nodes.
+	RootConfig      Config
+	Description     string // doc() already resolved
+	Columns         []*Column
+	Meta            map[string]any
+	Docs            map[string]any
+	PatchPath       string            // properties YAML that described this node ("" if none)
+	PatchPos        diag.Pos          // where in PatchPath
+	Checksum        string            // sha256 of the file contents
+	SeedColumnTypes map[string]string // seeds: config column_types, kept in order-independent map
+	Constraints     []any             // model-level constraints from properties YAML, as written
 }
 
 // Column is a documented column.
@@ -220,12 +229,24 @@ type TestDecl struct {
 	ColumnQuote  bool         // the column says quote: true; tests get the name quoted
 	File         string       // properties YAML
 	Pos          diag.Pos
+	Package      string // the project whose properties YAML declares it
 }
 
 // DocBlock is a {% docs name %} block.
 type DocBlock struct {
 	Name     string
+	Package  string // the project it is defined in
 	Contents string
 	File     string
 	Pos      diag.Pos
+}
+
+// PackagePath is OriginalFilePath relative to the node's own project
+// folder, as dbt writes original_file_path ("models/x.sql" for a model of
+// dbt_packages/pkg).
+func (n *Node) PackagePath() string {
+	if n.PackageDir == "" {
+		return n.OriginalFilePath
+	}
+	return strings.TrimPrefix(n.OriginalFilePath, n.PackageDir+"/")
 }

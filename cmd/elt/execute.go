@@ -90,11 +90,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
 	})
-	if err := s.projectHooks(ctx, "on-run-start", s.proj.Config.OnRunStart, nil); err != nil {
+	if err := s.projectHooks(ctx, "on-run-start", nil); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	results := r.Run(ctx, ids)
-	hookErr := s.projectHooks(ctx, "on-run-end", s.proj.Config.OnRunEnd, results)
+	hookErr := s.projectHooks(ctx, "on-run-end", results)
 	elapsed := time.Since(started)
 
 	// Nodes are rendered again just before they run; keep target/compiled in step.
@@ -586,10 +586,12 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	return execute(ctx, f, env, stdout, stderr, command, kinds, command == "build", ids)
 }
 
-// projectHooks renders and runs on-run-start or on-run-end statements.
-// on-run-end sees `results` (each with status, message, node, execution_time,
-// failures) and `schemas`, as in dbt.
-func (s *session) projectHooks(ctx context.Context, which string, hooks []string, results []runner.Result) error {
+// projectHooks renders and runs the on-run-start or on-run-end statements
+// of every project (installed packages first, by name; the root project
+// last). on-run-end sees `results` (each with status, message, node,
+// execution_time, failures) and `schemas`, as in dbt.
+func (s *session) projectHooks(ctx context.Context, which string, results []runner.Result) error {
+	hooks := s.manifest.ProjectHooks(which)
 	if len(hooks) == 0 {
 		return nil
 	}
@@ -624,17 +626,17 @@ func (s *session) projectHooks(ctx context.Context, which string, hooks []string
 	s.log.info("HooksRunning", fmt.Sprintf("Running %d %s %s", len(hooks), which, plural(len(hooks), "hook", "hooks")), nil)
 	for i, h := range hooks {
 		start := time.Now()
-		sql, err := s.manifest.RenderProjectHook(ctx, h, extra)
+		sql, err := s.manifest.RenderHook(ctx, h, which, extra)
 		if err != nil {
-			return fmt.Errorf("dbt_project.yml: %s hook %d: %w", which, i+1, err)
+			return fmt.Errorf("%s: %s hook %d: %w", h.File, which, h.Index+1, err)
 		}
 		if strings.TrimSpace(sql) == "" {
 			continue
 		}
 		if err := s.adapter.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("dbt_project.yml: %s hook %d: %w", which, i+1, err)
+			return fmt.Errorf("%s: %s hook %d: %w", h.File, which, h.Index+1, err)
 		}
-		s.log.info("LogHookEndLine", dots(fmt.Sprintf("%d of %d OK hook: %s.%s.%d", i+1, len(hooks), s.proj.Config.Name, strings.ReplaceAll(which, "-", "_"), i), fmt.Sprintf("[OK in %.2fs]", time.Since(start).Seconds()), lineWidth), nil)
+		s.log.info("LogHookEndLine", dots(fmt.Sprintf("%d of %d OK hook: %s", i+1, len(hooks), h.Name(which)), fmt.Sprintf("[OK in %.2fs]", time.Since(start).Seconds()), lineWidth), nil)
 	}
 	return nil
 }
