@@ -261,7 +261,15 @@ func (r *relationValue) GetAttr(name string) (any, bool) {
 		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return r.rendered, nil }), true
 	case "include":
 		return jinja.Func(r.include), true
-	case "incorporate", "quote":
+	case "incorporate":
+		return jinja.Func(r.incorporate), true
+	case "without_identifier":
+		return jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+			kw := jinja.NewDict()
+			kw.Set("identifier", false)
+			return r.include(s, nil, kw)
+		}), true
+	case "quote":
 		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return r, nil }), true
 	case "type":
 		if r.Type == "" {
@@ -572,6 +580,9 @@ func (e *engine) buildGlobals() {
 		"get_relation":            jinja.Func(fnGetRelation),
 		"get_columns_in_relation": jinja.Func(fnGetColumns),
 		"load_relation":           jinja.Func(fnLoadRelation),
+	}
+	for name, fn := range e.adapterOps() {
+		g["adapter"].(map[string]any)[name] = fn
 	}
 	g["api"] = map[string]any{
 		"Relation": map[string]any{"create": jinja.Func(e.createRelation)},

@@ -26,7 +26,6 @@ const crossDBMacroSQL = `
 
 {% macro type_float() %}{{ return(adapter.dispatch('type_float', 'dbt')()) }}{% endmacro %}
 {% macro default__type_float() %}{{ return('float') }}{% endmacro %}
-{% macro duckdb__type_float() %}{{ return('double') }}{% endmacro %}
 {% macro bigquery__type_float() %}{{ return('float64') }}{% endmacro %}
 
 {% macro type_numeric() %}{{ return(adapter.dispatch('type_numeric', 'dbt')()) }}{% endmacro %}
@@ -53,8 +52,16 @@ const crossDBMacroSQL = `
 {% macro default__dateadd(datepart, interval, from_date_or_timestamp) -%}
 dateadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
+{#- As dbt-duckdb: a whole number of units times a one-unit interval (quarter is 3 months, week 7 days). -#}
 {% macro duckdb__dateadd(datepart, interval, from_date_or_timestamp) -%}
-date_add({{ from_date_or_timestamp }}, interval ({{ interval }}) {{ datepart }})
+{%- set unit = datepart | lower -%}
+{%- if unit == 'quarter' -%}
+({{ from_date_or_timestamp }} + (cast({{ interval }} as bigint) * 3) * interval 1 month)
+{%- elif unit == 'week' -%}
+({{ from_date_or_timestamp }} + (cast({{ interval }} as bigint) * 7) * interval 1 day)
+{%- else -%}
+({{ from_date_or_timestamp }} + cast({{ interval }} as bigint) * interval 1 {{ unit }})
+{%- endif -%}
 {%- endmacro %}
 {% macro postgres__dateadd(datepart, interval, from_date_or_timestamp) -%}
 ({{ from_date_or_timestamp }} + ((interval '1 {{ datepart }}') * ({{ interval }})))
@@ -67,8 +74,13 @@ datetime_add(cast({{ from_date_or_timestamp }} as datetime), interval {{ interva
 {% macro default__datediff(first_date, second_date, datepart) -%}
 datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
 {%- endmacro %}
+{#- As dbt-duckdb: weeks are whole days // 7, adjusted by the weekdays. -#}
 {% macro duckdb__datediff(first_date, second_date, datepart) -%}
-date_diff('{{ datepart }}', cast({{ first_date }} as timestamp), cast({{ second_date }} as timestamp))
+{%- if datepart == 'week' -%}
+({{ dbt.datediff(first_date, second_date, 'day') }} // 7 + case when date_part('dow', ({{ first_date }})::timestamp) <= date_part('dow', ({{ second_date }})::timestamp) then case when {{ first_date }} <= {{ second_date }} then 0 else -1 end else case when {{ first_date }} <= {{ second_date }} then 1 else 0 end end)
+{%- else -%}
+(date_diff('{{ datepart }}', ({{ first_date }})::timestamp, ({{ second_date }})::timestamp))
+{%- endif -%}
 {%- endmacro %}
 {% macro bigquery__datediff(first_date, second_date, datepart) -%}
 datetime_diff(cast({{ second_date }} as datetime), cast({{ first_date }} as datetime), {{ datepart }})
@@ -138,9 +150,6 @@ to_hex(md5(cast({{ field }} as string)))
 {% macro default__safe_cast(field, type) -%}
 cast({{ field }} as {{ type }})
 {%- endmacro %}
-{% macro duckdb__safe_cast(field, type) -%}
-try_cast({{ field }} as {{ type }})
-{%- endmacro %}
 {% macro snowflake__safe_cast(field, type) -%}
 try_cast({{ field }} as {{ type }})
 {%- endmacro %}
@@ -159,6 +168,9 @@ lower(cast({{ field }} as string))
 {% macro split_part(string_text, delimiter_text, part_number) %}{{ return(adapter.dispatch('split_part', 'dbt')(string_text, delimiter_text, part_number)) }}{% endmacro %}
 {% macro default__split_part(string_text, delimiter_text, part_number) -%}
 split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
+{%- endmacro %}
+{% macro duckdb__split_part(string_text, delimiter_text, part_number) -%}
+string_split({{ string_text }}, {{ delimiter_text }})[{{ part_number }}]
 {%- endmacro %}
 {% macro bigquery__split_part(string_text, delimiter_text, part_number) -%}
 split({{ string_text }}, {{ delimiter_text }})[safe_offset({{ part_number }} - 1)]
@@ -207,6 +219,9 @@ strpos({{ string_text }}, {{ substring_text }})
 {% macro any_value(expression) %}{{ return(adapter.dispatch('any_value', 'dbt')(expression)) }}{% endmacro %}
 {% macro default__any_value(expression) -%}
 any_value({{ expression }})
+{%- endmacro %}
+{% macro duckdb__any_value(expression) -%}
+arbitrary({{ expression }})
 {%- endmacro %}
 {#- any_value is new in Postgres 16; min() works on every version. -#}
 {% macro postgres__any_value(expression) -%}

@@ -140,6 +140,44 @@ func (e *engine) createRelation(_ *jinja.State, args []any, kw jinja.Kwargs) (an
 		rendered: e.dialect.RenderRelation(r), Type: kind, dialect: e.dialect}, nil
 }
 
+// incorporate is relation.incorporate(path={...}, type=...): a copy with
+// the path parts and type replaced.
+func (r *relationValue) incorporate(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	out := *r
+	if v, ok := argAt(args, kw, 0, "path"); ok && v != nil {
+		get := func(k string) (string, bool) {
+			var x any
+			var found bool
+			switch m := v.(type) {
+			case *jinja.Dict:
+				x, found = m.Get(k)
+			case map[string]any:
+				x, found = m[k]
+			}
+			if !found || x == nil {
+				return "", false
+			}
+			s, _ := jinja.Str(x)
+			return s, true
+		}
+		changed := false
+		for k, p := range map[string]*string{"database": &out.Database, "schema": &out.Schema, "identifier": &out.Identifier} {
+			if s, ok := get(k); ok {
+				*p = s
+				changed = true
+			}
+		}
+		if changed && out.dialect != nil {
+			out.rendered = out.dialect.RenderRelation(Relation{Database: out.Database, Schema: out.Schema, Identifier: out.Identifier})
+			out.filtered = false
+		}
+	}
+	if v, ok := kw.Get("type"); ok && v != nil {
+		out.Type, _ = jinja.Str(v)
+	}
+	return &out, nil
+}
+
 // include is relation.include(database=True, schema=True, identifier=True):
 // the same relation printed without the parts set to False.
 func (r *relationValue) include(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

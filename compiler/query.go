@@ -280,7 +280,43 @@ func (cs agateColumns) Iter() []any {
 
 func (cs agateColumns) Len() int { return len(cs) }
 
-func (cs agateColumns) GetAttr(string) (any, bool) { return nil, false }
+// GetAttr gives agate's MappedSequence methods: keys() (the column names),
+// values() (the columns), items() and get(name, default).
+func (cs agateColumns) GetAttr(name string) (any, bool) {
+	switch name {
+	case "keys":
+		return fn0(func() any {
+			out := make(jinja.Tuple, len(cs))
+			for i, c := range cs {
+				out[i] = c.name
+			}
+			return out
+		}), true
+	case "values":
+		return fn0(func() any { return jinja.Tuple(cs.Iter()) }), true
+	case "items":
+		return fn0(func() any {
+			out := make(jinja.Tuple, len(cs))
+			for i, c := range cs {
+				out[i] = jinja.Tuple{c.name, c}
+			}
+			return out
+		}), true
+	case "get":
+		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+			if len(args) > 0 {
+				if v, ok := cs.GetItem(args[0]); ok {
+					return v, nil
+				}
+			}
+			if len(args) > 1 {
+				return args[1], nil
+			}
+			return nil, nil
+		}), true
+	}
+	return nil, false
+}
 
 func (cs agateColumns) GetItem(key any) (any, bool) {
 	switch k := key.(type) {

@@ -30,11 +30,13 @@ func templateValue(v any) any {
 			return out
 		}
 		if l, ok := x.([]any); ok {
+			// A list the template may change (group_by_columns.append(c)):
+			// the engine's own list, so that changes stick, as in Python.
 			out := make([]any, len(l))
 			for i, val := range l {
 				out[i] = templateValue(val)
 			}
-			return out
+			return jinja.NewList(out...)
 		}
 		return x
 	case jinja.Object, *jinja.Dict, *jinja.List, jinja.Tuple, jinja.Func, fmt.Stringer:
@@ -157,23 +159,22 @@ func fnSet(strict bool) jinja.Func {
 			v = args[0]
 		}
 		l, ok := items(v)
-		if !ok {
+		var set *pySet
+		var err error
+		if ok {
+			set, err = newPySet(l)
+		} else {
+			err = fmt.Errorf("'%T' object is not iterable", v)
+		}
+		if err != nil {
+			// dbt's set() gives the default where Python raises TypeError.
 			if strict {
-				return nil, fmt.Errorf("'%T' object is not iterable", v)
+				return nil, err
 			}
 			d, _ := argAt(args, kw, 1, "default")
 			return d, nil
 		}
-		seen := jinja.NewDict()
-		out := jinja.NewList()
-		for _, it := range l {
-			if _, dup := seen.Get(it); dup {
-				continue
-			}
-			seen.Set(it, true)
-			out.Items = append(out.Items, it)
-		}
-		return out, nil
+		return set, nil
 	}
 }
 

@@ -1,0 +1,48 @@
+package compiler
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestPySet: dbt's set() is Python's set (answers as Python gives them).
+func TestPySet(t *testing.T) {
+	cases := []struct{ tmpl, want string }{
+		{"{{ set(['a','b']) == set(['b','a']) }}", "True"},
+		{"{{ set(['a','b']) != set(['b','a']) }}", "False"},
+		{"{{ set([1, 1, 2]) | length }}", "2"},
+		{"{{ 'a' in set(['a']) }} {{ 'z' in set(['a']) }}", "True False"},
+		{"{{ set(['a']) }}", "{'a'}"},
+		{"{{ set([]) }}", "set()"},
+		{"{{ (set([1, 2, 3]) - set([2])) | sort | list }}", "[1, 3]"},
+		{"{% set s = set([1]) %}{% do s.add(2) %}{% do s.update([3, 1]) %}{{ s | sort | list }}", "[1, 2, 3]"},
+		{"{{ set([1, 2]).issubset([1, 2, 3]) }} {{ set([1, 2]).issuperset([1]) }} {{ set([1]).isdisjoint([2]) }}", "True True True"},
+		{"{{ set([1, 2]).union([3]) | sort | list }} {{ set([1, 2]).intersection([2, 3]) | list }}", "[1, 2, 3] [2]"},
+		{"{{ set([1, 2]) < set([1, 2, 3]) }} {{ set([1, 2]) <= set([1, 2]) }} {{ set([1, 2]) > set([1]) }}", "True True True"},
+		{"{{ set(['a']) == ['a'] }}", "False"},
+		{"{{ set(5) }} {{ set([[1]]) }} {{ set(5, default='d') }}", "None None d"},
+		{"{{ set([1, True, 1.0]) | length }}", "1"},
+		{"{% set s = set(['x', 'y']) %}{% do s.discard('x') %}{% do s.discard('q') %}{{ s }}", "{'y'}"},
+	}
+	for _, c := range cases {
+		p := newProject(map[string]string{"models/a.sql": c.tmpl})
+		m, err := Parse(context.Background(), p, testOptions())
+		if err == nil {
+			err = m.Compile(context.Background(), nil)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.tmpl, err)
+			continue
+		}
+		if got := strings.TrimSpace(m.Nodes["model.shop.a"].CompiledCode); got != c.want {
+			t.Errorf("%s: want %q, got %q", c.tmpl, c.want, got)
+		}
+	}
+	p := newProject(map[string]string{"models/a.sql": "{{ set_strict(5) }}"})
+	if m, err := Parse(context.Background(), p, testOptions()); err == nil {
+		if err := m.Compile(context.Background(), nil); err == nil {
+			t.Errorf("set_strict(5) must fail")
+		}
+	}
+}
