@@ -537,7 +537,7 @@ func (e *engine) buildGlobals() {
 		"run_query":            jinja.Func(fnRunQuery),
 		"statement":            jinja.Func(fnStatement),
 		"load_result":          jinja.Func(fnLoadResult),
-		"dbt_version":          "1.9.0",
+		"dbt_version":          DBTVersion,
 		"project_name":         e.proj.Config.Name,
 		"invocation_id":        e.opts.InvocationID,
 		"target":               e.targetMap(),

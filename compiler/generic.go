@@ -92,8 +92,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 		fqn := []string{pkg}
 		fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
 		fqn = append(fqn, name)
-		sum := md5.Sum([]byte(name + "\x00" + d.File))
-		id := "test." + pkg + "." + name + "." + hex.EncodeToString(sum[:])[:10]
+		id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
 		if prev, ok := m.Nodes[id]; ok {
 			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", name, prev.PatchPath, prev.PatchPos.Line))
 			continue
@@ -433,4 +432,41 @@ func packageNamed(p *project.Project, name string) *project.Package {
 		}
 	}
 	return nil
+}
+
+// testHash is the last part of a generic test's unique id, as dbt makes
+// it: the last 10 hex digits of md5(name + repr(metadata)), where metadata
+// is {namespace, name, kwargs} with every dict sorted by key and every
+// scalar turned into its Python str(). Two tests whose names are the same
+// (arguments that differ only in punctuation) get different ids.
+func testHash(name, namespace, test string, kwargs map[string]any) string {
+	var ns any
+	if namespace != "" {
+		ns = namespace
+	}
+	md := map[string]any{"kwargs": kwargs, "name": test, "namespace": ns}
+	repr, _ := jinja.Str(hashableMD(md))
+	sum := md5.Sum([]byte(name + repr))
+	h := hex.EncodeToString(sum[:])
+	return h[len(h)-10:]
+}
+
+// hashableMD is dbt's get_hashable_md: dicts with sorted keys, lists kept,
+// everything else as its Python str().
+func hashableMD(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		d := jinja.NewDict()
+		for _, k := range sortedKeys(x) {
+			d.Set(k, hashableMD(x[k]))
+		}
+		return d
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = hashableMD(it)
+		}
+		return jinja.NewList(out...)
+	}
+	return pyStr(v)
 }

@@ -69,6 +69,11 @@ type Column struct {
 	Name, DataType string
 }
 
+// DBTVersion is the dbt-core version whose behaviour elt follows: what
+// dbt_version says in templates, what packages' require-dbt-version is
+// checked against, and what artifacts declare.
+const DBTVersion = "1.10.5"
+
 // Node is a project node after parsing (config final, dependencies known) and,
 // after Compile, with its compiled SQL.
 type Node struct {

@@ -24,7 +24,7 @@ const (
 // DefaultDBTVersion is written as dbt_version when Metadata.DBTVersion is
 // empty: the dbt release whose artifacts ours match, so readers that gate on
 // the version accept them.
-const DefaultDBTVersion = "1.9.0"
+const DefaultDBTVersion = compiler.DBTVersion
 
 // customEnvPrefix marks environment variables dbt copies into artifacts.
 const customEnvPrefix = "DBT_ENV_CUSTOM_ENV_"

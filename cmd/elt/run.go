@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/elt-dev/elt/compiler"
+
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -19,7 +21,7 @@ import (
 var version = "0.1.0-dev"
 
 // dbtVersion is the dbt-core version whose behaviour and artifact schemas elt follows.
-const dbtVersion = "1.9.0"
+const dbtVersion = compiler.DBTVersion
 
 // Exit codes, as dbt's: 0 success, 1 a node errored or a test failed, 2 usage or project errors.
 const (
