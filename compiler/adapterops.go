@@ -58,10 +58,22 @@ const adapterOpsSQL = `
   {%- endcall -%}
 {%- endmacro %}
 
+{% macro postgres__create_schema(relation) -%}
+  {%- call statement('create_schema') -%}
+    create schema if not exists {{ relation.without_identifier().include(database=False) }}
+  {%- endcall -%}
+{%- endmacro %}
+
 {% macro drop_schema(relation) -%}{{ return(adapter.dispatch('drop_schema', 'dbt')(relation)) }}{%- endmacro %}
 {% macro default__drop_schema(relation) -%}
   {%- call statement('drop_schema') -%}
     drop schema if exists {{ relation.without_identifier() }} cascade
+  {%- endcall -%}
+{%- endmacro %}
+
+{% macro postgres__drop_schema(relation) -%}
+  {%- call statement('drop_schema') -%}
+    drop schema if exists {{ relation.without_identifier().include(database=False) }} cascade
   {%- endcall -%}
 {%- endmacro %}
 

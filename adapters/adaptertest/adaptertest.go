@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) adapters.Adapter) {
 		{"QueryValues", testQueryValues},
 		{"Seed", testSeed},
 		{"SeedColumnTypes", testSeedColumnTypes},
+		{"SeedEmptyColumn", testSeedEmptyColumn},
 		{"SeedReload", testSeedReload},
 		{"SeedMalformed", testSeedMalformed},
 	}
@@ -428,6 +429,22 @@ func testSeedColumnTypes(t *testing.T, e *env) {
 	res = e.seed(t, adapters.Seed{Relation: e.rel("semi"), Path: semi, Delimiter: ";"})
 	equal(t, "semicolon result", adapters.RunResult{Message: "INSERT 2", RowsAffected: 2}, res)
 	equal(t, "semicolon rows", [][]any{{int64(1), "x"}, {int64(2), "y"}}, e.rows(t, "select a, b from "+e.render("semi")+" order by a"))
+}
+
+// testSeedEmptyColumn: a column with no value at all is an integer
+// column, as dbt's agate typing makes it, so `x + 1` works on it.
+func testSeedEmptyColumn(t *testing.T, e *env) {
+	path := writeCSV(t, "sparse.csv", "id,nothing,label\n1,,a\n2,,b\n")
+	e.seed(t, adapters.Seed{Relation: e.rel("sparse"), Path: path})
+	rows := e.rows(t, "select id, nothing + 1, label from "+e.render("sparse")+" order by id")
+	equal(t, "rows", [][]any{{int64(1), nil, "a"}, {int64(2), nil, "b"}}, rows)
+	cols, err := e.a.Columns(e.ctx, e.rel("sparse"))
+	if err != nil {
+		t.Fatalf("Columns: %v", err)
+	}
+	if len(cols) != 3 || !strings.Contains(strings.ToLower(cols[1].DataType), "int") {
+		t.Errorf("the empty column should be an integer column, got %+v", cols)
+	}
 }
 
 func testSeedReload(t *testing.T, e *env) {

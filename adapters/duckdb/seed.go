@@ -51,7 +51,11 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 			rows, err = refillSeed(ctx, tx, rel, s, delim)
 			return err
 		}
-		reader := readCSV(s.Path, delim, s.ColumnTypes)
+		types, err := emptyColumnTypes(ctx, tx, s, delim)
+		if err != nil {
+			return err
+		}
+		reader := readCSV(s.Path, delim, types)
 		rows, err = replaceTable(ctx, tx, rel, func(tmp string) string {
 			return "create table " + tmp + " as select * from " + reader
 		})
@@ -61,6 +65,56 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 		return adapters.RunResult{}, seedError(s.Path, delim, err)
 	}
 	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}, nil
+}
+
+// emptyColumnTypes is the seed's column_types plus INTEGER for every
+// column that has no value at all: dbt types seeds with agate, whose first
+// guess, integer, fits a column of only NULLs (DuckDB's sniffer says
+// VARCHAR).
+func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim string) (map[string]string, error) {
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes))
+	if err != nil {
+		return nil, err
+	}
+	var candidates []string
+	for _, r := range res.Rows {
+		name, _ := r[0].(string)
+		typ, _ := r[1].(string)
+		if typ != "VARCHAR" {
+			continue
+		}
+		set := false
+		for k := range s.ColumnTypes {
+			set = set || strings.EqualFold(k, name)
+		}
+		if !set {
+			candidates = append(candidates, name)
+		}
+	}
+	types := make(map[string]string, len(s.ColumnTypes)+len(candidates))
+	for k, v := range s.ColumnTypes {
+		types[k] = v
+	}
+	if len(candidates) == 0 {
+		return types, nil
+	}
+	d := Dialect{}
+	counts := make([]string, len(candidates))
+	for i, c := range candidates {
+		counts[i] = "count(" + d.Quote(c) + ")"
+	}
+	res, err = queryAll(ctx, tx, "select "+strings.Join(counts, ", ")+" from "+readCSV(s.Path, delim, s.ColumnTypes))
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) == 1 {
+		for i, c := range candidates {
+			if n, ok := res.Rows[0][i].(int64); ok && n == 0 {
+				types[c] = "INTEGER"
+			}
+		}
+	}
+	return types, nil
 }
 
 // refillSeed empties an existing seed table and inserts the file's rows,

@@ -276,7 +276,9 @@ func (k seedKind) widen(v string) seedKind {
 func (k seedKind) sqlType() string {
 	switch {
 	case !k.seen:
-		return "text"
+		// dbt types seeds with agate, whose first guess, integer, fits
+		// a column of only NULLs.
+		return "integer"
 	case !k.notInt:
 		return "integer"
 	case !k.notBigint:

@@ -9,6 +9,10 @@ select 'table' from duckdb_tables() where not temporary and lower(database_name)
 	and lower(view_name) = lower(?)
 		limit 1;
 
+describe select * from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
+
+select count("Full Name") from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
+
 create table "<database>"."<schema>"."customers__elt_tmp_<id>" as select * from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
 
 select count(*) from "<database>"."<schema>"."customers__elt_tmp_<id>";
