@@ -46,5 +46,6 @@ func builtinMacroFiles() []*project.File {
 	return []*project.File{
 		{Path: "elt/builtin_macros.sql", Contents: builtinMacroSQL},
 		{Path: "elt/cross_database_macros.sql", Contents: crossDBMacroSQL},
+		{Path: "elt/external_macros.sql", Contents: externalMacroSQL},
 	}
 }

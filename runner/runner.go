@@ -333,8 +333,10 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		})
 	case "incremental":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.incremental(ctx, n, res) })
+	case "external":
+		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.external(ctx, n) })
 	}
-	return fmt.Errorf("%s: materialization %q is not supported (use table, view, incremental or ephemeral)", n.OriginalFilePath, mat)
+	return fmt.Errorf("%s: materialization %q is not supported (use table, view, incremental, ephemeral, or external on DuckDB)", n.OriginalFilePath, mat)
 }
 
 // HookRenderer renders a node's pre_hook/post_hook statements.
@@ -463,4 +465,35 @@ func (r *Runner) rerender(ctx context.Context, n *compiler.Node) error {
 	}
 	n.CompiledCode = sql
 	return nil
+}
+
+// ExternalPlanner works out where and how an external model is written.
+type ExternalPlanner interface {
+	External(ctx context.Context, id string) (compiler.ExternalPlan, error)
+}
+
+// external writes a model to files and leaves a view over them
+// (dbt-duckdb's external materialization).
+func (r *Runner) external(ctx context.Context, n *compiler.Node) (adapters.RunResult, error) {
+	w, ok := r.a.(adapters.ExternalWriter)
+	if !ok {
+		return adapters.RunResult{}, fmt.Errorf("materialized='external' writes files through DuckDB; the %s adapter cannot (use table or view)", r.a.Dialect().Type())
+	}
+	pl, ok := any(r.m).(ExternalPlanner)
+	if !ok {
+		return adapters.RunResult{}, errors.New("external models need the compiler's plan, which is not available")
+	}
+	p, err := pl.External(ctx, n.UniqueID)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	return w.External(ctx, adapters.External{
+		UniqueID:     n.UniqueID,
+		Relation:     toAdapterRel(n.Relation),
+		SQL:          n.CompiledCode,
+		Location:     p.Location,
+		WriteOptions: p.WriteOptions,
+		Reader:       p.Reader,
+		SingleFile:   p.SingleFile,
+	})
 }

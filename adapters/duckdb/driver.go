@@ -23,6 +23,7 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 	if cfg.Path != "" && cfg.Path != ":memory:" && !filepath.IsAbs(cfg.Path) && !strings.Contains(cfg.Path, "://") && t.WorkDir != "" {
 		cfg.Path = filepath.Join(t.WorkDir, cfg.Path)
 	}
+	cfg.WorkDir = t.WorkDir
 	if cfg.Threads == 0 {
 		cfg.Threads = t.Threads
 	}

@@ -29,6 +29,11 @@ type Config struct {
 	Threads    int               // how many models run at once; sizes the connection pool
 	Settings   map[string]string // applied with SET on every connection
 	Extensions []string          // loaded (installed first if needed) on every connection
+	// WorkDir is the directory elt was started in: relative file paths in
+	// SQL (sources' external_location, external models' locations) and
+	// attached databases resolve against it, as DuckDB resolves them
+	// against its process's directory in dbt-duckdb. Empty: the process's.
+	WorkDir string
 	// Trace, when set, is called with every statement the adapter runs
 	// (and begin, commit, rollback), before it runs. It must be safe for
 	// concurrent use.
@@ -247,6 +252,14 @@ func initConn(conn driver.ExecerContext, cfg Config) error {
 	for _, q := range []string{"set autoinstall_known_extensions = false", "set autoload_known_extensions = false"} {
 		if err := exec(q); err != nil {
 			return fmt.Errorf("duckdb: %s: %w", q, err)
+		}
+	}
+	if cfg.WorkDir != "" {
+		// Relative paths that DuckDB reads resolve against the working
+		// directory elt was given, which in-process callers may set apart
+		// from the process's. A settings: entry may still replace it.
+		if err := exec("set file_search_path = " + literal(cfg.WorkDir)); err != nil {
+			return fmt.Errorf("duckdb: set file_search_path: %w", err)
 		}
 	}
 	keys := make([]string, 0, len(cfg.Settings))

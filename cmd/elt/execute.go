@@ -39,6 +39,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			return err
 		}
 	}
+	s.manifest.SetSelected(ids)
 	var eventStart, eventEnd time.Time
 	if f.eventStart != "" {
 		if eventStart, err = parseFlagTime(f.eventStart); err != nil {

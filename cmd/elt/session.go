@@ -374,6 +374,12 @@ type compilerDialect struct{ adapters.Dialect }
 // MaxIdentifierLength lets the compiler refuse names the warehouse would truncate.
 func (d compilerDialect) MaxIdentifierLength() int { return d.Dialect.MaxIdentifierLength() }
 
+// ExternalSources passes on whether sources may be files (DuckDB's external_location).
+func (d compilerDialect) ExternalSources() bool {
+	es, ok := d.Dialect.(interface{ ExternalSources() bool })
+	return ok && es.ExternalSources()
+}
+
 func (d compilerDialect) RenderRelation(r compiler.Relation) string {
 	return d.Dialect.RenderRelation(adapters.Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
 }

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// dbt-duckdb's file features, end to end through the CLI: sources read in
+// place from files (external_location), models written to files
+// (materialized='external'), register_upstream_external_models(), attached
+// databases and extensions.
+
+// queryIn runs query on the project's p.duckdb, read-only, resolving
+// relative file paths against dir as elt does, and returns the rows as
+// "a|b" lines in the query's order.
+func queryIn(t *testing.T, dir, query string) string {
+	t.Helper()
+	db, err := sql.Open("duckdb", filepath.Join(dir, "p.duckdb")+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("set file_search_path = '" + strings.ReplaceAll(dir, "'", "''") + "'"); err != nil {
+		t.Fatal(err)
+	}
+	return queryRows(t, db, query)
+}
+
+func queryRows(t *testing.T, db *sql.DB, query string) string {
+	t.Helper()
+	r, err := db.Query(query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer r.Close()
+	cols, _ := r.Columns()
+	var lines []string
+	for r.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := r.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(cols))
+		for i, v := range vals {
+			if v.Valid {
+				parts[i] = v.String
+			}
+		}
+		lines = append(lines, strings.Join(parts, "|"))
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// writeParquet writes the rows of query to path as Parquet, with DuckDB.
+func writeParquet(t *testing.T, path, query string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("copy (" + query + ") to '" + path + "' (format parquet)"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readManifest(t *testing.T, dir string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func compiledSQL(t *testing.T, dir, model string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", model+".sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestExternalSources: source tables whose meta or config sets
+// external_location read CSV, JSON and Parquet files in place; the
+// table's setting overrides the source's; the three formatters of
+// dbt-duckdb fill in the fields; the manifest still lists the sources as
+// dependencies and names them by their location.
+func TestExternalSources(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "data/people.csv", "id,name\n1,ann\n2,bob\n")
+	writeFile(t, dir, "data/ev/a.json", `{"id": 1, "kind": "click"}`+"\n"+`{"id": 2, "kind": "view"}`+"\n")
+	writeFile(t, dir, "data/ev/b.json", `{"id": 3, "kind": "click"}`+"\n")
+	writeParquet(t, filepath.Join(dir, "data", "orders_1.parquet"), "select 1 as id, 10 as amount")
+	writeParquet(t, filepath.Join(dir, "data", "orders_2.parquet"), "select 2 as id, 20 as amount")
+	writeFile(t, dir, "data/tagged_x.csv", "id\n7\n")
+	writeFile(t, dir, "data/tmpl.csv", "id\n8\n")
+	writeFile(t, dir, "data/cfgsrc_things.csv", "id\n9\n")
+	writeFile(t, dir, "models/sources.yml", `version: 2
+sources:
+  - name: raw
+    meta:
+      external_location: "data/{name}.csv"
+    tables:
+      - name: people
+        columns:
+          - name: id
+            data_tests: [not_null, unique]
+      - name: events
+        identifier: ev
+        config:
+          external_location: "read_json('data/{identifier}/*.json')"
+      - name: orders
+        meta:
+          external_location: "data/orders_*.parquet"
+      - name: tagged
+        config:
+          external_location: "data/%(name)s_%(extra)s.csv"
+          formatter: oldstyle
+          extra: x
+      - name: tmpl
+        config:
+          external_location: "read_csv('data/${name}.csv', header = true)"
+          formatter: template
+  - name: cfgsrc
+    config:
+      external_location: "data/{schema}_{name}.csv"
+    tables:
+      - name: things
+`)
+	writeFile(t, dir, "models/people.sql", "{{ config(materialized='table') }}\nselect id, name from {{ source('raw', 'people') }}\n")
+	writeFile(t, dir, "models/clicks.sql", "{{ config(materialized='table') }}\nselect count(*) as n from {{ source('raw', 'events') }} where kind = 'click'\n")
+	writeFile(t, dir, "models/orders.sql", "{{ config(materialized='table') }}\nselect cast(sum(amount) as integer) as total from {{ source('raw', 'orders') }}\n")
+	writeFile(t, dir, "models/others.sql", "{{ config(materialized='table') }}\n"+
+		"select id from {{ source('raw', 'tagged') }} union all select id from {{ source('raw', 'tmpl') }} union all select id from {{ source('cfgsrc', 'things') }}\n"+
+		"{% set cols = adapter.get_columns_in_relation(source('raw', 'people')) %}\n"+
+		"union all select {{ cols | length }}\n")
+	mustElt(t, dir, "build")
+
+	for rel, want := range map[string]string{
+		"main.people": "1|ann\n2|bob",
+		"main.clicks": "2",
+		"main.orders": "30",
+		"main.others": "2\n7\n8\n9",
+	} {
+		if got := queryIn(t, dir, "select * from "+rel+" order by all"); got != want {
+			t.Errorf("%s:\n got %q\nwant %q", rel, got, want)
+		}
+	}
+	for model, want := range map[string]string{
+		"people": "from 'data/people.csv'",
+		"clicks": "from read_json('data/ev/*.json')",
+		"orders": "from 'data/orders_*.parquet'",
+		"others": "from 'data/tagged_x.csv' union all select id from read_csv('data/tmpl.csv', header = true) union all select id from 'data/cfgsrc_things.csv'",
+	} {
+		if got := compiledSQL(t, dir, model); !strings.Contains(got, want) {
+			t.Errorf("compiled %s lacks %q:\n%s", model, want, got)
+		}
+	}
+	m := readManifest(t, dir)
+	node := m["nodes"].(map[string]any)["model.p.people"].(map[string]any)
+	deps := node["depends_on"].(map[string]any)["nodes"].([]any)
+	if len(deps) != 1 || deps[0] != "source.p.raw.people" {
+		t.Errorf("model.p.people depends_on.nodes = %v", deps)
+	}
+	src := m["sources"].(map[string]any)["source.p.raw.events"].(map[string]any)
+	if src["relation_name"] != "read_json('data/ev/*.json')" {
+		t.Errorf("source relation_name = %v", src["relation_name"])
+	}
+}
