@@ -567,10 +567,35 @@ func fnRegisterUpstreamExternalModels(s *jinja.State, _ []any, _ jinja.Kwargs) (
 				}
 				schemas[u.Relation.Schema] = true
 			}
-			if _, err := st.query("create or replace view " + rel + " as (\n  select * from '" + p.ReadLocation + "'\n)"); err != nil {
+			// An empty model's files hold one row of nulls (see
+			// adapters.ExternalWriter); the view filters it out, as the
+			// materialization's view does. dbt-duckdb's version of this
+			// macro lets that row through.
+			sample, err := st.query("select * from '" + p.ReadLocation + "' limit 2")
+			if err != nil {
+				return nil, err
+			}
+			filter := ""
+			if len(sample.rows) == 1 && allNil(sample.rows[0]) {
+				conds := make([]string, len(sample.columns))
+				for i, c := range sample.columns {
+					conds[i] = st.engine.dialect.Quote(c) + " is not null"
+				}
+				filter = "\n  where " + strings.Join(conds, " and ")
+			}
+			if _, err := st.query("create or replace view " + rel + " as (\n  select * from '" + p.ReadLocation + "'" + filter + "\n)"); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return "", nil
+}
+
+func allNil(row []any) bool {
+	for _, v := range row {
+		if v != nil {
+			return false
+		}
+	}
+	return true
 }

@@ -42,5 +42,5 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 
 // profileFields are the target keys ConfigFromFields reads.
 var profileFields = []string{
-	"path", "database", "schema", "threads", "settings", "extensions",
+	"path", "database", "schema", "threads", "settings", "extensions", "external_root",
 }

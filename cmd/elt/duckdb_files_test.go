@@ -188,3 +188,124 @@ sources:
 		t.Errorf("source relation_name = %v", src["relation_name"])
 	}
 }
+
+// TestExternalModels: materialized='external' writes Parquet and CSV
+// files (partitioned too) under the target path, leaves a view over them
+// that refs read, rewrites them on a rerun, and
+// register_upstream_external_models() in on-run-start recreates the view
+// of an unselected upstream model.
+func TestExternalModels(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/items.csv", "id,cat,amount\n1,a,10\n2,a,20\n3,b,30\n")
+	writeFile(t, dir, "models/ext_parquet.sql", "{{ config(materialized='external') }}\nselect id, cat, amount from {{ ref('items') }}\n")
+	writeFile(t, dir, "models/ext_csv.sql", "{{ config(materialized='external', format='csv', delimiter='|') }}\nselect id, amount from {{ ref('items') }}\n")
+	writeFile(t, dir, "models/ext_parts.sql", "{{ config(materialized='external', options={'partition_by': 'cat', 'overwrite': true}) }}\nselect id, cat, amount from {{ ref('items') }}\n")
+	writeFile(t, dir, "models/ext_csv_parts.sql", "{{ config(materialized='external', format='csv', options={'partition_by': 'cat', 'overwrite': true}) }}\nselect id, cat from {{ ref('items') }}\n")
+	writeFile(t, dir, "models/ext_empty.sql", "{{ config(materialized='external') }}\nselect id, cat from {{ ref('items') }} where false\n")
+	writeFile(t, dir, "models/summary.sql", `{{ config(materialized='table') }}
+select
+  (select sum(amount) from {{ ref('ext_parquet') }})::int as parquet_total,
+  (select sum(amount) from {{ ref('ext_csv') }})::int as csv_total,
+  (select string_agg(cat || ':' || amount, ',' order by id) from {{ ref('ext_parts') }}) as parts,
+  (select string_agg(cat || ':' || id, ',' order by id) from {{ ref('ext_csv_parts') }}) as csv_parts,
+  (select count(*) from {{ ref('ext_empty') }})::int as empty_rows
+`)
+	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "OK created sql external model main.ext_parquet") {
+		t.Errorf("no external model line:\n%s", res.stdout)
+	}
+	check := func(want string) {
+		t.Helper()
+		if got := queryIn(t, dir, "select * from main.summary"); got != want {
+			t.Errorf("summary:\n got %s\nwant %s", got, want)
+		}
+	}
+	check("60|60|a:10,a:20,b:30|a:1,a:2,b:3|0")
+
+	// The files are where dbt-duckdb's external_location puts them, under
+	// the target path, and hold the rows.
+	target := filepath.Join(dir, "target")
+	mem, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	for q, want := range map[string]string{
+		"select count(*) from read_parquet('" + target + "/ext_parquet.parquet')":                                  "3",
+		"select count(*) from read_csv('" + target + "/ext_csv.csv', delim='|', header=true)":                      "3",
+		"select string_agg(amount, ',' order by id) from read_parquet('" + target + "/ext_parts/cat=a/*.parquet')": "10,20",
+		"select count(*) from read_csv('" + target + "/ext_csv_parts/cat=b/*.csv')":                                "1",
+		"select count(*) from read_parquet('" + target + "/ext_empty.parquet')":                                    "1", // the row of nulls
+	} {
+		if got := queryRows(t, mem, q); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+	}
+	if got := queryIn(t, dir, "select table_type from information_schema.tables where table_name = 'ext_parquet'"); got != "VIEW" {
+		t.Errorf("ext_parquet is a %s, want a VIEW", got)
+	}
+	if got := queryIn(t, dir, "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name = 'ext_empty'"); got != "id,cat" {
+		t.Errorf("ext_empty columns: %s", got)
+	}
+
+	// A rerun with changed rows rewrites every file.
+	writeFile(t, dir, "seeds/items.csv", "id,cat,amount\n1,a,11\n2,b,22\n")
+	mustElt(t, dir, "build")
+	check("33|33|a:11,b:22|a:1,b:2|0")
+	entries, _ := os.ReadDir(target)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), "elt-tmp") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+
+	// A run of summary alone, after the upstream view is gone: on-run-start's
+	// register_upstream_external_models() recreates it over the file.
+	db, err := sql.Open("duckdb", filepath.Join(dir, "p.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("drop view main.ext_parquet"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if res := elt(t, dir, "run", "--select", "summary"); res.code == 0 {
+		t.Fatalf("summary ran without its upstream view:\n%s", res.stdout)
+	}
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-start:\n  - \"{{ register_upstream_external_models() }}\"\n")
+	mustElt(t, dir, "run", "--select", "summary")
+	check("33|33|a:11,b:22|a:1,b:2|0")
+	if got := queryIn(t, dir, "select count(*) from main.ext_parquet"); got != "2" {
+		t.Errorf("recreated view has %s rows", got)
+	}
+}
+
+// TestExternalModelLocations: external_root and location put files where
+// the profile and model say, relative to the working directory; a
+// partitioned model without overwrite fails its rerun as DuckDB and
+// dbt-duckdb do, saying what to set.
+func TestExternalModelLocations(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      external_root: exports\n")
+	writeFile(t, dir, "models/a.sql", "{{ config(materialized='external') }}\nselect 1 as x\n")
+	writeFile(t, dir, "models/b.sql", "{{ config(materialized='external', location='elsewhere/b_file.json') }}\nselect 2 as x\n")
+	writeFile(t, dir, "models/c.sql", "{{ config(materialized='external', options={'partition_by': 'x'}) }}\nselect 3 as x, 4 as y\n")
+	writeFile(t, dir, "models/d.sql", "select (select x from {{ ref('a') }}) + (select x from {{ ref('b') }}) + (select y from {{ ref('c') }}) as v\n")
+	mustElt(t, dir, "run")
+	for _, f := range []string{"exports/a.parquet", "elsewhere/b_file.json", "exports/c/x=3"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	if got := queryIn(t, dir, "select v from main.d"); got != "7" {
+		t.Errorf("d = %s", got)
+	}
+	if got := queryIn(t, dir, "select sql like '%read_json(''elsewhere/b_file.json''%' from duckdb_views() where view_name = 'b'"); got != "true" {
+		t.Errorf("view b does not read the location as written: %s", got)
+	}
+	res := elt(t, dir, "run", "--select", "c")
+	if res.code != 1 || !strings.Contains(res.stdout, "models/c.sql") || !strings.Contains(res.stdout, "overwrite: true") {
+		t.Errorf("rerun of a partitioned model without overwrite: exit %d\n%s", res.code, res.stdout)
+	}
+}
