@@ -599,3 +599,7 @@ func allNil(row []any) bool {
 	}
 	return true
 }
+
+// IsExternalSource reports whether the source renders as files
+// (external_location); SourceRelations then holds its location.
+func (m *Manifest) IsExternalSource(id string) bool { return m.externalSources[id] }

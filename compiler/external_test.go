@@ -197,3 +197,19 @@ func TestExternalPlan(t *testing.T) {
 		})
 	}
 }
+
+func TestExternalUnsupportedConfigs(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/g.sql": "\n{{ config(materialized='external', glue_register=true) }} select 1 as a",
+		"models/p.sql": "{{ config(materialized='external', plugin='excel') }} select 1 as a",
+	})
+	_, err := Parse(context.Background(), p, testOptions())
+	for _, want := range []string{
+		"models/g.sql:2: model g: elt does not register external files with AWS Glue (glue_register)",
+		"models/p.sql:1: model p: elt does not support dbt-duckdb plugins (plugin: excel)",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

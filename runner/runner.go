@@ -466,34 +466,3 @@ func (r *Runner) rerender(ctx context.Context, n *compiler.Node) error {
 	n.CompiledCode = sql
 	return nil
 }
-
-// ExternalPlanner works out where and how an external model is written.
-type ExternalPlanner interface {
-	External(ctx context.Context, id string) (compiler.ExternalPlan, error)
-}
-
-// external writes a model to files and leaves a view over them
-// (dbt-duckdb's external materialization).
-func (r *Runner) external(ctx context.Context, n *compiler.Node) (adapters.RunResult, error) {
-	w, ok := r.a.(adapters.ExternalWriter)
-	if !ok {
-		return adapters.RunResult{}, fmt.Errorf("materialized='external' writes files through DuckDB; the %s adapter cannot (use table or view)", r.a.Dialect().Type())
-	}
-	pl, ok := any(r.m).(ExternalPlanner)
-	if !ok {
-		return adapters.RunResult{}, errors.New("external models need the compiler's plan, which is not available")
-	}
-	p, err := pl.External(ctx, n.UniqueID)
-	if err != nil {
-		return adapters.RunResult{}, err
-	}
-	return w.External(ctx, adapters.External{
-		UniqueID:     n.UniqueID,
-		Relation:     toAdapterRel(n.Relation),
-		SQL:          n.CompiledCode,
-		Location:     p.Location,
-		WriteOptions: p.WriteOptions,
-		Reader:       p.Reader,
-		SingleFile:   p.SingleFile,
-	})
-}

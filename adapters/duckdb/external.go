@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
@@ -178,4 +179,17 @@ func (a *Adapter) extensionLoaded(ctx context.Context, name string) (bool, error
 		return false, nil
 	}
 	return loaded, err
+}
+
+var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^'"\s,)\]]*`)
+
+// CheckLocation refuses a location, or a read_* call naming locations,
+// with a URL that needs an extension that is not loaded.
+func (a *Adapter) CheckLocation(ctx context.Context, location string) error {
+	for _, u := range urlPattern.FindAllString(location, -1) {
+		if err := a.checkRemote(ctx, u, "read or write"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -309,3 +309,165 @@ func TestExternalModelLocations(t *testing.T) {
 		t.Errorf("rerun of a partitioned model without overwrite: exit %d\n%s", res.code, res.stdout)
 	}
 }
+
+// profileProject writes a project p with the given duckdb target lines
+// (indented under the target) and returns its folder.
+func profileProject(t *testing.T, targetLines string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n"+targetLines)
+	return dir
+}
+
+// TestAttach: databases under attach: are attached at connect, a
+// read-only one refuses writes, and its tables serve as sources
+// (database: alias); one without an alias is named after its file.
+func TestAttach(t *testing.T) {
+	dir := profileProject(t, "      attach:\n        - path: crm.duckdb\n          alias: crm_ro\n          read_only: true\n        - path: sub/scratch.duckdb\n")
+	crm, err := sql.Open("duckdb", filepath.Join(dir, "crm.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crm.Exec("create schema raw; create table raw.customers as select * from (values (1, 'ann'), (2, 'bob')) t(id, name)"); err != nil {
+		t.Fatal(err)
+	}
+	crm.Close()
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "models/sources.yml", `version: 2
+sources:
+  - name: crm
+    database: crm_ro
+    schema: raw
+    tables:
+      - name: customers
+        columns:
+          - name: id
+            data_tests: [unique]
+`)
+	writeFile(t, dir, "models/customers.sql", "{{ config(materialized='table') }}\nselect id, upper(name) as name from {{ source('crm', 'customers') }}\n")
+	writeFile(t, dir, "models/scratch_copy.sql", "{{ config(materialized='table', database='scratch') }}\nselect count(*)::int as n from {{ ref('customers') }}\n")
+	mustElt(t, dir, "build")
+	if got := queryIn(t, dir, "select * from main.customers order by id"); got != "1|ANN\n2|BOB" {
+		t.Errorf("customers: %s", got)
+	}
+	scratch, err := sql.Open("duckdb", filepath.Join(dir, "sub", "scratch.duckdb")+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := queryRows(t, scratch, "select n from main.scratch_copy"); got != "2" {
+		t.Errorf("scratch.main.scratch_copy: %s", got)
+	}
+	scratch.Close()
+
+	writeFile(t, dir, "models/writer.sql", "{{ config(materialized='table', database='crm_ro') }}\nselect 1 as x\n")
+	res := elt(t, dir, "run", "--select", "writer")
+	if res.code != 1 || !strings.Contains(res.stdout, "models/writer.sql") || !strings.Contains(strings.ToLower(res.stdout), "read-only") {
+		t.Errorf("a write to the read-only database: exit %d\n%s", res.code, res.stdout)
+	}
+}
+
+// TestProfileDatabaseIsAttachAlias: as in dbt-duckdb, the target database
+// may be an attached database's alias; models are built there.
+func TestProfileDatabaseIsAttachAlias(t *testing.T) {
+	dir := profileProject(t, "      database: wh\n      attach:\n        - path: warehouse.duckdb\n          alias: wh\n")
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='table') }}\nselect 42 as answer\n")
+	mustElt(t, dir, "run")
+	db, err := sql.Open("duckdb", filepath.Join(dir, "warehouse.duckdb")+"?access_mode=read_only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := queryRows(t, db, "select answer from main.m"); got != "42" {
+		t.Errorf("wh.main.m: %s", got)
+	}
+}
+
+// TestProfileExtensionsAndUnsupported: extensions built into elt load
+// offline; one that would need a download, an attached database of a type
+// elt cannot read and dbt-duckdb keys elt does not support all stop the
+// command before anything runs, at their line in profiles.yml.
+func TestProfileExtensionsAndUnsupported(t *testing.T) {
+	// DuckDB looks for installed extensions under $HOME/.duckdb: an empty
+	// home makes sure nothing but what is built in is there.
+	t.Setenv("HOME", t.TempDir())
+	dir := profileProject(t, "      extensions:\n        - json\n        - name: parquet\n          repo: core\n")
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='table') }}\nselect (select count(*) from read_json_objects('data.json'))::int as n\n")
+	writeFile(t, dir, "data.json", `{"a": 1}`+"\n"+`{"a": 2}`+"\n")
+	mustElt(t, dir, "run")
+	if got := queryIn(t, dir, "select n from main.m"); got != "2" {
+		t.Errorf("m: %s", got)
+	}
+
+	cases := []struct {
+		name, lines string
+		want        []string
+	}{
+		{"extension needing a download", "      extensions:\n        - json\n        - spatial\n",
+			[]string{"profiles.yml:9:11", "extensions[1]", "extension spatial is not built into elt", "never downloads", "hint:", "json"}},
+		{"unknown extension", "      extensions: [no_such_ext]\n",
+			[]string{"profiles.yml:7:20", "extension no_such_ext is not built into elt"}},
+		{"sqlite attach", "      attach:\n        - path: other.db\n          type: sqlite\n",
+			[]string{"profiles.yml:9:11", "attach[0].type", "sqlite_scanner extension", "never downloads"}},
+		{"attach secret", "      attach:\n        - path: s3://bucket/x.duckdb\n          secret: mine\n",
+			[]string{"profiles.yml:9:11", "attach[0].secret", "elt does not support DuckDB secrets"}},
+		{"attach unknown key", "      attach:\n        - path: x.duckdb\n          aliass: y\n",
+			[]string{"profiles.yml:9:11", "an attach entry has no key \"aliass\""}},
+		{"plugins", "      plugins:\n        - module: excel\n",
+			[]string{"profiles.yml:7:7", "plugins is not supported: elt does not run dbt-duckdb's plugins"}},
+		{"unknown key", "      extentions: [json]\n",
+			[]string{"profiles.yml:7:7", "does not support the profile key \"extentions\"", "did you mean extensions?"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := profileProject(t, c.lines)
+			writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-start:\n  - \"create table main.started as select 1 as x\"\n")
+			writeFile(t, dir, "models/m.sql", "select 1 as x\n")
+			res := elt(t, dir, "run")
+			out := res.stdout + res.stderr
+			if res.code == 0 {
+				t.Fatalf("ran:\n%s", out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(out, "START") || strings.Contains(out, "hook") {
+				t.Errorf("something ran:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestRemoteFilesNeedAnExtension: an s3:// source or external model
+// location, with httpfs neither built in nor loaded, stops the run before
+// anything runs, at the source's or model's file, saying why.
+func TestRemoteFilesNeedAnExtension(t *testing.T) {
+	dir := miniProject(t, "on-run-start:\n  - \"create table main.started as select 1 as x\"\n")
+	writeFile(t, dir, "models/sources.yml", `version: 2
+sources:
+  - name: lake
+    tables:
+      - name: events
+        meta:
+          external_location: "read_parquet('s3://bucket/{name}/*.parquet')"
+`)
+	writeFile(t, dir, "models/a.sql", "select * from {{ source('lake', 'events') }}\n")
+	writeFile(t, dir, "models/b.sql", "{{ config(materialized='external', location='s3://bucket/out/b.parquet') }}\nselect 1 as x\n")
+	res := elt(t, dir, "run")
+	out := res.stdout + res.stderr
+	for _, w := range []string{
+		"models/sources.yml:5:9: source lake.events: elt cannot read or write s3://bucket/events/*.parquet",
+		"models/b.sql", "s3://bucket/out/b.parquet", "httpfs extension", "never downloads",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if res.code != 1 || strings.Contains(out, "START") || strings.Contains(out, "hook") {
+		t.Errorf("exit %d; something ran:\n%s", res.code, out)
+	}
+}

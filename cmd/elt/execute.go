@@ -68,6 +68,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	// Files the run would read or write but cannot reach (an s3:// source
+	// without httpfs, say) stop it here, before anything runs.
+	if err := runner.CheckFiles(ctx, s.adapter, s.manifest, ids); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	threads := f.threads
 	if threads <= 0 {
 		threads = s.proj.Target.Threads
