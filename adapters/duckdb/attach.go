@@ -260,7 +260,7 @@ func attach(ctx context.Context, conn driver.ExecerContext, i int, a Attachment,
 		}
 		if !st.loaded {
 			return &adapters.FieldError{Field: field + "." + f,
-				Msg: fmt.Sprintf("attaching %s needs DuckDB's %s extension, which is not built into elt and not loaded; elt never downloads extensions", a.Path, ext),
+				Msg:  fmt.Sprintf("attaching %s needs DuckDB's %s extension, which is not built into elt and not loaded; elt never downloads extensions", a.Path, ext),
 				Hint: fmt.Sprintf("attach a DuckDB file instead, or install %s once (duckdb -c \"install %s\") and list it under extensions:", ext, ext)}
 		}
 	}

@@ -23,11 +23,11 @@ const memoryPath = ":memory:"
 
 // Config is a DuckDB target, as read from profiles.yml.
 type Config struct {
-	Path       string            // database file, or ":memory:" (also when empty)
-	Database   string            // catalog name: the file's base name without extension, "memory" for :memory:
-	Schema     string            // default schema, "main" when empty
-	Threads    int               // how many models run at once; sizes the connection pool
-	Settings   map[string]string // applied with SET on every connection
+	Path     string            // database file, or ":memory:" (also when empty)
+	Database string            // catalog name: the file's base name without extension, "memory" for :memory:
+	Schema   string            // default schema, "main" when empty
+	Threads  int               // how many models run at once; sizes the connection pool
+	Settings map[string]string // applied with SET on every connection
 	// Extensions are loaded on every connection. Only those built into
 	// elt's DuckDB or already installed in DuckDB's extension directory
 	// can be: elt never downloads one (see initConn).
