@@ -330,7 +330,11 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 	}
 	sort.Strings(other)
 	for _, k := range other {
-		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], k))
+		label := k
+		if kinds[k] > 1 {
+			label += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], label))
 	}
 	secs := elapsed.Seconds()
 	s.log.info("Formatting", "", nil)
