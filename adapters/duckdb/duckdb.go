@@ -55,9 +55,11 @@ type Adapter struct {
 var _ adapters.Adapter = (*Adapter)(nil)
 
 // ConfigFromFields reads a profiles.yml target's keys: path, database,
-// schema, threads, settings and extensions. Other keys (type, ...) are
-// ignored. A database that is given must match the one the path implies,
-// as in dbt-duckdb, since DuckDB names the catalog after the file.
+// schema, threads, settings, extensions and attach. Other keys (type,
+// external_root, which the compiler reads, ...) are ignored. A database
+// that is given must match the one the path implies, as in dbt-duckdb,
+// since DuckDB names the catalog after the file, or be an attached
+// database's alias. A field at fault is reported as *adapters.FieldError.
 func ConfigFromFields(fields map[string]any) (Config, error) {
 	var cfg Config
 	var err error
