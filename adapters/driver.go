@@ -28,8 +28,34 @@ type Driver struct {
 	// other key in a target is refused when the project loads, so nothing
 	// a profile says is silently ignored.
 	Fields []string
+	// Unsupported are profile keys the warehouse's dbt adapter reads that
+	// elt does not support, with why; they are refused as unknown keys
+	// are, with the reason.
+	Unsupported map[string]string
+	// Check, when set, validates a target's fields without connecting, so
+	// that a malformed or unsupported field is reported when the project
+	// loads, before anything runs. Its errors are *FieldError where a
+	// field is at fault.
+	Check func(fields map[string]any) error
 	// Open connects and verifies the connection (a round trip), so that a
 	// wrong password or an unreachable host fails here with a one-line
 	// message that names no secret.
 	Open func(ctx context.Context, t Target) (Adapter, error)
+}
+
+// FieldError is a problem with one profile field. Field names it as a
+// path into the target: "extensions[1]", "attach[0].type", "threads", so
+// that cmd/elt can point at its line in profiles.yml. The message names no
+// secret.
+type FieldError struct {
+	Field string
+	Msg   string
+	Hint  string // what to do; may be empty
+}
+
+func (e *FieldError) Error() string {
+	if e.Hint == "" {
+		return "profile field " + e.Field + ": " + e.Msg
+	}
+	return "profile field " + e.Field + ": " + e.Msg + " (" + e.Hint + ")"
 }

@@ -47,5 +47,6 @@ func builtinMacroFiles() []*project.File {
 		{Path: "elt/builtin_macros.sql", Contents: builtinMacroSQL},
 		{Path: "elt/cross_database_macros.sql", Contents: crossDBMacroSQL},
 		{Path: "elt/adapter_macros.sql", Contents: adapterOpsSQL},
+		{Path: "elt/external_macros.sql", Contents: externalMacroSQL},
 	}
 }

@@ -167,6 +167,8 @@ func (st *renderState) lookup(name string) (any, bool) {
 		if st.this != nil {
 			return st.this, true
 		}
+	case "selected_resources":
+		return toAnyList(st.m.selected), true
 	}
 	if st.extra != nil {
 		if v, ok := st.extra[name]; ok {
@@ -215,6 +217,10 @@ type relationValue struct {
 	// the relation as it is.
 	dialect  Dialect
 	filtered bool // a microbatch window subquery: include() keeps it whole
+	// external: a source read from files (external_location); it prints
+	// as the location, include() keeps it, and its columns are described
+	// from the files.
+	external bool
 }
 
 func (r *relationValue) String() string { return r.rendered }
@@ -516,34 +522,36 @@ func toAnyList(ss []string) []any {
 // every macro by name.
 func (e *engine) buildGlobals() {
 	g := map[string]any{
-		"ref":                  jinja.Func(fnRef),
-		"source":               jinja.Func(fnSource),
-		"var":                  jinja.Func(fnVar),
-		"env_var":              jinja.Func(fnEnvVar),
-		"is_incremental":       jinja.Func(fnIsIncremental),
-		"log":                  jinja.Func(fnLog),
-		"print":                jinja.Func(fnLog),
-		"return":               jinja.Func(fnReturn),
-		"tojson":               jinja.Func(fnToJSON),
-		"fromjson":             jinja.Func(fnFromJSON),
-		"toyaml":               jinja.Func(fnToYAML),
-		"fromyaml":             jinja.Func(fnFromYAML),
-		"zip":                  jinja.Func(fnZip(false)),
-		"zip_strict":           jinja.Func(fnZip(true)),
-		"set":                  jinja.Func(fnSet(false)),
-		"set_strict":           jinja.Func(fnSet(true)),
-		"local_md5":            jinja.Func(fnMD5),
-		"get_where_subquery":   jinja.Func(fnWhereSubquery),
-		"run_query":            jinja.Func(fnRunQuery),
-		"statement":            jinja.Func(fnStatement),
-		"load_result":          jinja.Func(fnLoadResult),
-		"dbt_version":          DBTVersion,
-		"project_name":         e.proj.Config.Name,
-		"invocation_id":        e.opts.InvocationID,
-		"target":               e.targetMap(),
-		"load_relation":        jinja.Func(fnLoadRelation),
-		"load_cached_relation": jinja.Func(fnLoadRelation),
-		"modules":              modulesObject(),
+		"ref":                               jinja.Func(fnRef),
+		"source":                            jinja.Func(fnSource),
+		"var":                               jinja.Func(fnVar),
+		"env_var":                           jinja.Func(fnEnvVar),
+		"is_incremental":                    jinja.Func(fnIsIncremental),
+		"log":                               jinja.Func(fnLog),
+		"print":                             jinja.Func(fnLog),
+		"return":                            jinja.Func(fnReturn),
+		"tojson":                            jinja.Func(fnToJSON),
+		"fromjson":                          jinja.Func(fnFromJSON),
+		"toyaml":                            jinja.Func(fnToYAML),
+		"fromyaml":                          jinja.Func(fnFromYAML),
+		"zip":                               jinja.Func(fnZip(false)),
+		"zip_strict":                        jinja.Func(fnZip(true)),
+		"set":                               jinja.Func(fnSet(false)),
+		"set_strict":                        jinja.Func(fnSet(true)),
+		"local_md5":                         jinja.Func(fnMD5),
+		"render":                            jinja.Func(fnRender),
+		"register_upstream_external_models": jinja.Func(fnRegisterUpstreamExternalModels),
+		"get_where_subquery":                jinja.Func(fnWhereSubquery),
+		"run_query":                         jinja.Func(fnRunQuery),
+		"statement":                         jinja.Func(fnStatement),
+		"load_result":                       jinja.Func(fnLoadResult),
+		"dbt_version":                       DBTVersion,
+		"project_name":                      e.proj.Config.Name,
+		"invocation_id":                     e.opts.InvocationID,
+		"target":                            e.targetMap(),
+		"load_relation":                     jinja.Func(fnLoadRelation),
+		"load_cached_relation":              jinja.Func(fnLoadRelation),
+		"modules":                           modulesObject(),
 		// dbt's flags object: the ones a macro reads (should_store_failures).
 		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures},
 	}
@@ -580,6 +588,26 @@ func (e *engine) buildGlobals() {
 		"get_relation":            jinja.Func(fnGetRelation),
 		"get_columns_in_relation": jinja.Func(fnGetColumns),
 		"load_relation":           jinja.Func(fnLoadRelation),
+		// dbt-duckdb's adapter methods for external models (external.go).
+		"external_root": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return e.externalRoot(), nil }),
+		"external_write_options": jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			loc, _ := argString(args, kw, 0, "write_location")
+			v, _ := argAt(args, kw, 1, "rendered_options")
+			opts, err := optionsDict(v)
+			if err != nil {
+				return nil, err
+			}
+			return externalWriteOptions(loc, opts)
+		}),
+		"external_read_location": jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			loc, _ := argString(args, kw, 0, "write_location")
+			v, _ := argAt(args, kw, 1, "rendered_options")
+			opts, err := optionsDict(v)
+			if err != nil {
+				return nil, err
+			}
+			return externalReadLocation(loc, opts), nil
+		}),
 	}
 	for name, fn := range e.adapterOps() {
 		g["adapter"].(map[string]any)[name] = fn
@@ -728,7 +756,8 @@ func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if lerr != nil {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
-	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID], dialect: st.engine.dialect}
+	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID], dialect: st.engine.dialect,
+		external: st.m.externalSources[src.UniqueID]}
 	return st.batch.filter(rel, src.Config), nil
 }
 

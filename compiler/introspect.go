@@ -118,7 +118,13 @@ func fnGetColumns(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols, err := cat.Columns(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier})
+	var cols []Column
+	if rel.external {
+		// As dbt-duckdb: describe what the relation renders as.
+		cols, err = st.describe(rel.rendered)
+	} else {
+		cols, err = cat.Columns(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier})
+	}
 	if err != nil {
 		return nil, &jinjaError{msg: fmt.Sprintf("adapter.get_columns_in_relation(%s): %v", rel.rendered, err)}
 	}
@@ -181,7 +187,7 @@ func (r *relationValue) incorporate(_ *jinja.State, args []any, kw jinja.Kwargs)
 // include is relation.include(database=True, schema=True, identifier=True):
 // the same relation printed without the parts set to False.
 func (r *relationValue) include(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
-	if r.dialect == nil || r.filtered {
+	if r.dialect == nil || r.filtered || r.external {
 		return r, nil
 	}
 	out := *r
@@ -261,4 +267,23 @@ func (c *columnValue) is(kind string) bool {
 		return isNumeric
 	}
 	return isFloat || isInteger || isNumeric
+}
+
+// describe lists the columns of a relation expression (a file, a read_*
+// call) with DuckDB's describe.
+func (st *renderState) describe(expr string) ([]Column, error) {
+	res, err := st.query("select column_name, column_type from (describe select * from " + expr + ")")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Column, 0, len(res.rows))
+	for _, r := range res.rows {
+		if len(r) < 2 {
+			continue
+		}
+		name, _ := jinja.Str(r[0])
+		typ, _ := jinja.Str(r[1])
+		out = append(out, Column{Name: name, DataType: typ})
+	}
+	return out, nil
 }

@@ -134,7 +134,17 @@ type manifestIndex struct {
 	byName   map[string][]*Node // refable nodes by name
 	sources  map[[2]string][]*project.SourceTable
 	disabled map[string]*Node
+	// externalSources are the sources that render as files (external_location).
+	externalSources map[string]bool
+	// selected are the unique ids the command runs (SetSelected): dbt's
+	// selected_resources.
+	selected []string
 }
+
+// SetSelected records the unique ids a command runs, for dbt's
+// selected_resources and register_upstream_external_models(). Call it
+// before rendering with execute=true, not during.
+func (m *Manifest) SetSelected(ids []string) { m.selected = append([]string(nil), ids...) }
 
 func isDisabled(c project.Config) bool {
 	v, ok := c["enabled"]

@@ -29,6 +29,20 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List) {
 		}
 		s.Database, s.Schema, s.Identifier = db, schema, ident
 		m.SourceRelations[id] = e.dialect.RenderRelation(Relation{db, schema, ident})
+		if !e.externalSources() {
+			continue
+		}
+		loc, ok, d := e.externalSource(s)
+		if d != nil {
+			l.Add(*d)
+		}
+		if ok {
+			m.SourceRelations[id] = loc
+			if m.externalSources == nil {
+				m.externalSources = map[string]bool{}
+			}
+			m.externalSources[id] = true
+		}
 	}
 	ids := sortedKeys(m.Nodes)
 	errs := make([]error, len(ids))

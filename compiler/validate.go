@@ -14,7 +14,7 @@ import (
 func (m *Manifest) validateConfigs(l *diag.List) {
 	for _, id := range sortedKeys(m.Nodes) {
 		n := m.Nodes[id]
-		file, pos := configSite(n)
+		file, pos := ConfigSite(n)
 		switch n.ResourceType {
 		case project.Test:
 			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
@@ -23,6 +23,10 @@ func (m *Manifest) validateConfigs(l *diag.List) {
 			}
 		case project.Snapshot:
 			m.validateSnapshot(l, n, file, pos)
+		case project.Model:
+			if n.Config["materialized"] == "external" {
+				validateExternal(l, n, file, pos)
+			}
 		}
 	}
 }
@@ -60,9 +64,9 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 	}
 }
 
-// configSite is where a node's config is best reported: its properties
+// ConfigSite is where a node's config is best reported: its properties
 // YAML entry when it has one, else the start of its SQL.
-func configSite(n *Node) (string, diag.Pos) {
+func ConfigSite(n *Node) (string, diag.Pos) {
 	if n.PatchPath != "" && n.PatchPos.Line > 0 {
 		return n.PatchPath, n.PatchPos
 	}
@@ -71,4 +75,17 @@ func configSite(n *Node) (string, diag.Pos) {
 		line += strings.Count(n.RawCode[:i], "\n")
 	}
 	return n.OriginalFilePath, diag.Pos{Line: line}
+}
+
+// validateExternal refuses what dbt-duckdb's external materialization does
+// with a file beyond writing it, which elt does not do.
+func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
+	if p, ok := n.Config["plugin"]; ok && p != nil {
+		l.Add(diag.Errorf(file, pos, "remove plugin; elt writes the file and the view only",
+			"model %s: elt does not support dbt-duckdb plugins (plugin: %v), which are Python code", n.Name, p))
+	}
+	if g, _ := n.Config["glue_register"].(bool); g {
+		l.Add(diag.Errorf(file, pos, "remove glue_register, and register the files with AWS Glue yourself",
+			"model %s: elt does not register external files with AWS Glue (glue_register)", n.Name))
+	}
 }

@@ -121,3 +121,21 @@ func Plain(v any, convert func(any) (any, bool)) any {
 	}
 	return v
 }
+
+// FormatMap is Python's format.format_map(mapping), and PercentFormat is
+// Python's format % mapping, for an embedder formatting a string it holds
+// (dbt-duckdb names a source's file with them). Values are Go values as a
+// render takes them; attribute and item look-ups follow the Env's rules.
+func (e *Env) FormatMap(format string, mapping map[string]any) (string, error) {
+	s := &State{r: &render{ctx: context.Background(), env: e}}
+	v, err := pyFormat(s, format, nil, dictFromMap(mapping))
+	if err != nil {
+		return "", err
+	}
+	return toStr(v)
+}
+
+// PercentFormat is Python's format % mapping; see FormatMap.
+func (e *Env) PercentFormat(format string, mapping map[string]any) (string, error) {
+	return percentFormat(format, dictFromMap(mapping))
+}

@@ -181,6 +181,7 @@ func (l *loader) loadTarget(profileName string) *Target {
 		Pos: posOf(outNode), KeyPos: map[string]diag.Pos{}}
 	for _, p := range pairs(outNode) {
 		t.KeyPos[p.Key] = posOf(p.KeyNode)
+		recordPositions(t.KeyPos, p.Key, p.Val)
 	}
 	t.Type, _ = fields["type"].(string)
 	if t.Type == "" {
@@ -331,3 +332,28 @@ func isSecretKey(k string) bool {
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// recordPositions records where each value inside a target field is
+// written, under paths such as "attach[0]", "attach[0].path" or
+// "settings.threads", so that an adapter's complaint about one entry
+// points at its line.
+func recordPositions(pos map[string]diag.Pos, path string, n *yaml.Node) {
+	n = deref(n)
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, p := range pairs(n) {
+			key := path + "." + p.Key
+			pos[key] = posOf(p.KeyNode)
+			recordPositions(pos, key, p.Val)
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			key := path + "[" + strconv.Itoa(i) + "]"
+			pos[key] = posOf(item)
+			recordPositions(pos, key, item)
+		}
+	}
+}

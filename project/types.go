@@ -144,7 +144,7 @@ type Target struct {
 	Fields      map[string]any      // every key as written, env_var() rendered; secrets stay here and never get logged
 	File        string              // profiles.yml path it came from
 	Pos         diag.Pos            // where the target's mapping starts in File
-	KeyPos      map[string]diag.Pos // where each field's key is written in File
+	KeyPos      map[string]diag.Pos // where each field's key is written in File; nested values as "attach[0].path", "settings.x"
 }
 
 // Node is a model, seed, snapshot, singular test or analysis found on disk.

@@ -333,8 +333,10 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		})
 	case "incremental":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.incremental(ctx, n, res) })
+	case "external":
+		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.external(ctx, n) })
 	}
-	return fmt.Errorf("%s: materialization %q is not supported (use table, view, incremental or ephemeral)", n.OriginalFilePath, mat)
+	return fmt.Errorf("%s: materialization %q is not supported (use table, view, incremental, ephemeral, or external on DuckDB)", n.OriginalFilePath, mat)
 }
 
 // HookRenderer renders a node's pre_hook/post_hook statements.

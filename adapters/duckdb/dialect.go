@@ -33,3 +33,8 @@ func literal(s string) string {
 // MaxIdentifierLength is the longest relation name part the warehouse
 // keeps; the compiler refuses longer names. DuckDB sets no limit on identifier length: 0.
 func (Dialect) MaxIdentifierLength() int { return 0 }
+
+// ExternalSources reports that a source may be a file read in place
+// (dbt-duckdb's external_location): the compiler renders such a source as
+// its location.
+func (Dialect) ExternalSources() bool { return true }

@@ -23,12 +23,23 @@ const memoryPath = ":memory:"
 
 // Config is a DuckDB target, as read from profiles.yml.
 type Config struct {
-	Path       string            // database file, or ":memory:" (also when empty)
-	Database   string            // catalog name: the file's base name without extension, "memory" for :memory:
-	Schema     string            // default schema, "main" when empty
-	Threads    int               // how many models run at once; sizes the connection pool
-	Settings   map[string]string // applied with SET on every connection
-	Extensions []string          // loaded (installed first if needed) on every connection
+	Path     string            // database file, or ":memory:" (also when empty)
+	Database string            // catalog name: the file's base name without extension, "memory" for :memory:
+	Schema   string            // default schema, "main" when empty
+	Threads  int               // how many models run at once; sizes the connection pool
+	Settings map[string]string // applied with SET on every connection
+	// Extensions are loaded on every connection. Only those built into
+	// elt's DuckDB or already installed in DuckDB's extension directory
+	// can be: elt never downloads one (see initConn).
+	Extensions []string
+	// Attach are other databases attached on every connection, as
+	// dbt-duckdb's attach: does.
+	Attach []Attachment
+	// WorkDir is the directory elt was started in: relative file paths in
+	// SQL (sources' external_location, external models' locations) and
+	// attached databases resolve against it, as DuckDB resolves them
+	// against its process's directory in dbt-duckdb. Empty: the process's.
+	WorkDir string
 	// Trace, when set, is called with every statement the adapter runs
 	// (and begin, commit, rollback), before it runs. It must be safe for
 	// concurrent use.
@@ -44,9 +55,11 @@ type Adapter struct {
 var _ adapters.Adapter = (*Adapter)(nil)
 
 // ConfigFromFields reads a profiles.yml target's keys: path, database,
-// schema, threads, settings and extensions. Other keys (type, ...) are
-// ignored. A database that is given must match the one the path implies,
-// as in dbt-duckdb, since DuckDB names the catalog after the file.
+// schema, threads, settings, extensions and attach. Other keys (type,
+// external_root, which the compiler reads, ...) are ignored. A database
+// that is given must match the one the path implies, as in dbt-duckdb,
+// since DuckDB names the catalog after the file, or be an attached
+// database's alias. A field at fault is reported as *adapters.FieldError.
 func ConfigFromFields(fields map[string]any) (Config, error) {
 	var cfg Config
 	var err error
@@ -67,20 +80,20 @@ func ConfigFromFields(fields map[string]any) (Config, error) {
 			cfg.Threads = int(n)
 		case float64:
 			if n != float64(int(n)) {
-				return Config{}, fmt.Errorf("duckdb: profile field threads: want a whole number, got %v", n)
+				return Config{}, &adapters.FieldError{Field: "threads", Msg: fmt.Sprintf("want a whole number, got %v", n)}
 			}
 			cfg.Threads = int(n)
 		default:
-			return Config{}, fmt.Errorf("duckdb: profile field threads: want a number, got %T", v)
+			return Config{}, &adapters.FieldError{Field: "threads", Msg: fmt.Sprintf("want a number, got %T", v)}
 		}
 		if cfg.Threads < 1 {
-			return Config{}, fmt.Errorf("duckdb: profile field threads: want at least 1, got %d", cfg.Threads)
+			return Config{}, &adapters.FieldError{Field: "threads", Msg: fmt.Sprintf("want at least 1, got %d", cfg.Threads)}
 		}
 	}
 	if v, ok := fields["settings"]; ok && v != nil {
 		m, ok := v.(map[string]any)
 		if !ok {
-			return Config{}, fmt.Errorf("duckdb: profile field settings: want a mapping of setting to value, got %T", v)
+			return Config{}, &adapters.FieldError{Field: "settings", Msg: fmt.Sprintf("want a mapping of setting to value, got %T", v)}
 		}
 		cfg.Settings = make(map[string]string, len(m))
 		for k, val := range m {
@@ -88,14 +101,14 @@ func ConfigFromFields(fields map[string]any) (Config, error) {
 			case string, bool, int, int64, float64:
 				cfg.Settings[k] = fmt.Sprint(val)
 			default:
-				return Config{}, fmt.Errorf("duckdb: profile field settings.%s: want a string, number or boolean, got %T", k, val)
+				return Config{}, &adapters.FieldError{Field: "settings." + k, Msg: fmt.Sprintf("want a string, number or boolean, got %T", val)}
 			}
 		}
 	}
 	if v, ok := fields["extensions"]; ok && v != nil {
 		list, ok := v.([]any)
 		if !ok {
-			return Config{}, fmt.Errorf("duckdb: profile field extensions: want a list, got %T", v)
+			return Config{}, &adapters.FieldError{Field: "extensions", Msg: fmt.Sprintf("want a list, got %T", v)}
 		}
 		for i, e := range list {
 			switch e := e.(type) {
@@ -104,13 +117,21 @@ func ConfigFromFields(fields map[string]any) (Config, error) {
 			case map[string]any: // dbt-duckdb also accepts {name: ..., repo: ...}
 				name, ok := e["name"].(string)
 				if !ok || name == "" {
-					return Config{}, fmt.Errorf("duckdb: profile field extensions[%d]: want a name", i)
+					return Config{}, &adapters.FieldError{Field: fmt.Sprintf("extensions[%d]", i), Msg: "want a name", Hint: "write {name: h3, repo: community}, or just the name"}
+				}
+				for k := range e {
+					if k != "name" && k != "repo" {
+						return Config{}, &adapters.FieldError{Field: fmt.Sprintf("extensions[%d].%s", i, k), Msg: "an extension has only name and repo", Hint: "remove it"}
+					}
 				}
 				cfg.Extensions = append(cfg.Extensions, name)
 			default:
-				return Config{}, fmt.Errorf("duckdb: profile field extensions[%d]: want a string, got %T", i, e)
+				return Config{}, &adapters.FieldError{Field: fmt.Sprintf("extensions[%d]", i), Msg: fmt.Sprintf("want a string, got %T", e)}
 			}
 		}
+	}
+	if cfg.Attach, err = attachmentsFromField(fields["attach"]); err != nil {
+		return Config{}, err
 	}
 	return cfg.withDefaults()
 }
@@ -122,7 +143,7 @@ func stringField(fields map[string]any, key string) (string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("duckdb: profile field %s: want a string, got %T", key, v)
+		return "", &adapters.FieldError{Field: key, Msg: fmt.Sprintf("want a string, got %T", v)}
 	}
 	return s, nil
 }
@@ -136,9 +157,14 @@ func (cfg Config) withDefaults() (Config, error) {
 	switch {
 	case cfg.Database == "":
 		cfg.Database = implied
-	case !strings.EqualFold(cfg.Database, implied):
-		return Config{}, fmt.Errorf("duckdb: database %q does not match path %q: DuckDB names the database %q after the file; remove database or set it to %q",
-			cfg.Database, cfg.Path, implied, implied)
+	case strings.EqualFold(cfg.Database, implied):
+	case cfg.attached(cfg.Database):
+		// As dbt-duckdb: the target database may be an attached one,
+		// named by its alias; models are built there.
+	default:
+		return Config{}, &adapters.FieldError{Field: "database",
+			Msg:  fmt.Sprintf("database %q does not match path %q: DuckDB names the database %q after the file", cfg.Database, cfg.Path, implied),
+			Hint: fmt.Sprintf("remove database, set it to %q, or to the alias of a database under attach:", implied)}
 	}
 	if cfg.Schema == "" {
 		cfg.Schema = "main"
@@ -191,7 +217,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	// A file that is not DuckDB's (a SQLite file, say) is refused before
 	// DuckDB opens it: DuckDB would otherwise download a scanner extension
 	// to read it. initConn turns extension auto-install and auto-load off
-	// for everything after the profile's own extensions are loaded.
+	// before anything else.
 	if kind := notDuckDB(cfg.Path); kind != "" {
 		return nil, fmt.Errorf("duckdb: open %s: the file is not a DuckDB database (%s); point the profile's path: at a DuckDB file, or at a new file name for elt to create", cfg.Path, kind)
 	}
@@ -217,9 +243,9 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		db.Close()
 		return nil, openError(cfg.Path, err)
 	}
-	if !strings.EqualFold(current, cfg.Database) {
+	if !strings.EqualFold(current, catalogName(cfg.Path)) {
 		db.Close()
-		return nil, fmt.Errorf("duckdb: open %s: DuckDB names this database %q, not %q", cfg.Path, current, cfg.Database)
+		return nil, fmt.Errorf("duckdb: open %s: DuckDB names this database %q, not %q", cfg.Path, current, catalogName(cfg.Path))
 	}
 	return &Adapter{cfg: cfg, db: db}, nil
 }
@@ -230,23 +256,30 @@ func initConn(conn driver.ExecerContext, cfg Config) error {
 		_, err := conn.ExecContext(ctx, q, nil)
 		return err
 	}
-	for _, ext := range cfg.Extensions {
-		name := Dialect{}.Quote(ext)
-		if err := exec("load " + name); err != nil {
-			// Not installed yet: install it, then load.
-			if errInstall := exec("install " + name); errInstall != nil {
-				return fmt.Errorf("duckdb: extension %s: %w", ext, errors.Join(err, errInstall))
-			}
-			if err := exec("load " + name); err != nil {
-				return fmt.Errorf("duckdb: extension %s: %w", ext, err)
-			}
-		}
-	}
 	// No extension is fetched from the network or loaded behind the
-	// profile's back: only the extensions: list above is.
+	// profile's back: only the extensions: list below is loaded, and only
+	// from what is built in or already installed.
 	for _, q := range []string{"set autoinstall_known_extensions = false", "set autoload_known_extensions = false"} {
 		if err := exec(q); err != nil {
 			return fmt.Errorf("duckdb: %s: %w", q, err)
+		}
+	}
+	for i, ext := range cfg.Extensions {
+		if err := loadExtension(ctx, conn, i, ext); err != nil {
+			return err
+		}
+	}
+	for i, at := range cfg.Attach {
+		if err := attach(ctx, conn, i, at, cfg.WorkDir); err != nil {
+			return err
+		}
+	}
+	if cfg.WorkDir != "" {
+		// Relative paths that DuckDB reads resolve against the working
+		// directory elt was given, which in-process callers may set apart
+		// from the process's. A settings: entry may still replace it.
+		if err := exec("set file_search_path = " + literal(cfg.WorkDir)); err != nil {
+			return fmt.Errorf("duckdb: set file_search_path: %w", err)
 		}
 	}
 	keys := make([]string, 0, len(cfg.Settings))

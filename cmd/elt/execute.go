@@ -39,6 +39,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			return err
 		}
 	}
+	s.manifest.SetSelected(ids)
 	var eventStart, eventEnd time.Time
 	if f.eventStart != "" {
 		if eventStart, err = parseFlagTime(f.eventStart); err != nil {
@@ -65,6 +66,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return usageErr(compileErr)
 	}
 	if err := s.writeCompiled(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	// Files the run would read or write but cannot reach (an s3:// source
+	// without httpfs, say) stop it here, before anything runs.
+	if err := runner.CheckFiles(ctx, s.adapter, s.manifest, ids); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	threads := f.threads
@@ -324,7 +330,11 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 	}
 	sort.Strings(other)
 	for _, k := range other {
-		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], k))
+		label := k
+		if kinds[k] > 1 {
+			label += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], label))
 	}
 	secs := elapsed.Seconds()
 	s.log.info("Formatting", "", nil)

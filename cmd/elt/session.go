@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -156,13 +157,52 @@ func checkTarget(t *project.Target, quoting map[string]any) error {
 		if known[k] {
 			continue
 		}
+		if why, ok := d.Unsupported[k]; ok {
+			l.Add(diag.Errorf(t.File, t.KeyPos[k], "remove it; the "+t.Type+" adapter reads: "+strings.Join(d.Fields, ", "),
+				"target %q: %s is not supported: %s", t.Name, k, why))
+			continue
+		}
 		hint := "remove it; the " + t.Type + " adapter reads: " + strings.Join(d.Fields, ", ")
 		if s := textdist.Closest(k, d.Fields); s != "" {
 			hint = "did you mean " + s + "? (or remove it)"
 		}
 		l.Add(diag.Errorf(t.File, t.KeyPos[k], hint, "target %q: %s does not support the profile key %q", t.Name, t.Type, k))
 	}
+	if len(l) == 0 && d.Check != nil {
+		if err := d.Check(t.Fields); err != nil {
+			if fe := fieldDiag(t, err); fe != nil {
+				l.Add(*fe)
+			} else {
+				l.Add(diag.Errorf(t.File, t.Pos, "", "target %q: %v", t.Name, err))
+			}
+		}
+	}
 	return l.Err()
+}
+
+// fieldDiag places an adapter's complaint about one profile field at the
+// field's line in profiles.yml; nil when err is about no field.
+func fieldDiag(t *project.Target, err error) *diag.Diagnostic {
+	var fe *adapters.FieldError
+	if !errors.As(err, &fe) {
+		return nil
+	}
+	// The nearest recorded position: attach[0].options.x, then
+	// attach[0].options, attach[0], attach.
+	pos := t.Pos
+	for path := fe.Field; path != ""; {
+		if p, ok := t.KeyPos[path]; ok && p.Line > 0 {
+			pos = p
+			break
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	d := diag.Errorf(t.File, pos, fe.Hint, "target %q: %s: %s", t.Name, fe.Field, fe.Msg)
+	return &d
 }
 
 // openAdapter connects to the target's warehouse.
@@ -255,6 +295,11 @@ func (s *session) connect(ctx context.Context) error {
 	}
 	a, err := openAdapter(ctx, s.proj, s.env.workDir)
 	if err != nil {
+		if d := fieldDiag(s.proj.Target, err); d != nil {
+			// A profile field (an extension that would need a download, a
+			// database to attach) is at fault: point at its line.
+			return &exitError{code: exitFailed, err: diag.List{*d}.Err()}
+		}
 		return &exitError{code: exitFailed, err: err}
 	}
 	s.adapter = a
@@ -373,6 +418,12 @@ type compilerDialect struct{ adapters.Dialect }
 
 // MaxIdentifierLength lets the compiler refuse names the warehouse would truncate.
 func (d compilerDialect) MaxIdentifierLength() int { return d.Dialect.MaxIdentifierLength() }
+
+// ExternalSources passes on whether sources may be files (DuckDB's external_location).
+func (d compilerDialect) ExternalSources() bool {
+	es, ok := d.Dialect.(interface{ ExternalSources() bool })
+	return ok && es.ExternalSources()
+}
 
 func (d compilerDialect) RenderRelation(r compiler.Relation) string {
 	return d.Dialect.RenderRelation(adapters.Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
