@@ -63,6 +63,10 @@ type Seed struct {
 	Path         string            // absolute path of the CSV file
 	ColumnTypes  map[string]string // column name -> warehouse type
 	QuoteColumns bool
+	// QuoteColumnsSet says the seed's config sets quote_columns; when it
+	// does not, each adapter keeps dbt's default for its warehouse
+	// (quoted on Postgres and DuckDB, unquoted on Snowflake).
+	QuoteColumnsSet bool
 	Delimiter    string // default ","
 	FullRefresh  bool
 }

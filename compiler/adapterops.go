@@ -362,13 +362,18 @@ func (e *engine) fnQuoteAsConfigured(_ *jinja.State, args []any, kw jinja.Kwargs
 }
 
 // fnQuoteSeedColumn is adapter.quote_seed_column(column, quote_config):
-// quoted unless quote_config is false.
+// quoted when quote_config says so; when it is None, dbt's default for
+// the warehouse (quoted, except on Snowflake).
 func (e *engine) fnQuoteSeedColumn(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	col, _ := argString(args, kw, 0, "column")
+	quote := e.dialect.Type() != "snowflake"
 	if v, ok := argAt(args, kw, 1, "quote_config"); ok {
-		if b, isBool := v.(bool); isBool && !b {
-			return col, nil
+		if b, isBool := v.(bool); isBool {
+			quote = b
 		}
+	}
+	if !quote {
+		return col, nil
 	}
 	return e.dialect.Quote(col), nil
 }

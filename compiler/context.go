@@ -269,6 +269,8 @@ func (r *relationValue) GetAttr(name string) (any, bool) {
 		return jinja.Func(r.include), true
 	case "incorporate":
 		return jinja.Func(r.incorporate), true
+	case "information_schema":
+		return jinja.Func(r.informationSchema), true
 	case "without_identifier":
 		return jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
 			kw := jinja.NewDict()

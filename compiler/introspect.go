@@ -184,6 +184,28 @@ func (r *relationValue) incorporate(_ *jinja.State, args []any, kw jinja.Kwargs)
 	return &out, nil
 }
 
+// informationSchema is relation.information_schema(view=None): dbt's
+// InformationSchema relation, "<database>".INFORMATION_SCHEMA[.<view>]
+// (the database quoted as the relation's, the rest as written).
+func (r *relationValue) informationSchema(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	view := ""
+	if v, ok := argAt(args, kw, 0, "view_name"); ok && v != nil {
+		view, _ = jinja.Str(v)
+	}
+	s := "INFORMATION_SCHEMA"
+	if r.Database != "" {
+		db := r.Database
+		if r.dialect != nil {
+			db = r.dialect.Quote(db)
+		}
+		s = db + "." + s
+	}
+	if view != "" {
+		s += "." + view
+	}
+	return &relationValue{Database: r.Database, Schema: "INFORMATION_SCHEMA", Identifier: view, rendered: s, dialect: r.dialect, filtered: true}, nil
+}
+
 // include is relation.include(database=True, schema=True, identifier=True):
 // the same relation printed without the parts set to False.
 func (r *relationValue) include(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

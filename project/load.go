@@ -506,9 +506,12 @@ func (l *loader) addNodes(f *diskFile) {
 		}
 		if f.has(kindTest) {
 			within := f.within(kindTest)
-			if strings.HasPrefix(within, "generic/") {
+			switch {
+			case strings.HasPrefix(within, "generic/"):
 				l.addMacroFile(f)
-			} else {
+			case strings.HasPrefix(within, "fixtures/"):
+				// Unit test fixtures (dbt 1.8), not singular tests.
+			default:
 				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 				l.addNode(&Node{ResourceType: Test, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
 					RawCode: string(f.data)}, f, diag.Pos{})

@@ -298,13 +298,14 @@ func toAdapterRel(rel compiler.Relation) adapters.Relation {
 
 func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error {
 	s := adapters.Seed{
-		UniqueID:     n.UniqueID,
-		Relation:     toAdapterRel(n.Relation),
-		Path:         filepath.Join(r.m.Project.Root, filepath.FromSlash(n.OriginalFilePath)),
-		ColumnTypes:  n.SeedColumnTypes,
-		QuoteColumns: boolConfig(n.Config, "quote_columns", false),
-		Delimiter:    stringConfig(n.Config, "delimiter", ","),
-		FullRefresh:  FullRefresh(n.Config, r.opts.FullRefresh),
+		UniqueID:        n.UniqueID,
+		Relation:        toAdapterRel(n.Relation),
+		Path:            filepath.Join(r.m.Project.Root, filepath.FromSlash(n.OriginalFilePath)),
+		ColumnTypes:     n.SeedColumnTypes,
+		QuoteColumns:    boolConfig(n.Config, "quote_columns", false),
+		QuoteColumnsSet: n.Config["quote_columns"] != nil,
+		Delimiter:       stringConfig(n.Config, "delimiter", ","),
+		FullRefresh:     FullRefresh(n.Config, r.opts.FullRefresh),
 	}
 	if ct, ok := n.Config["column_types"].(map[string]any); ok && len(s.ColumnTypes) == 0 {
 		s.ColumnTypes = map[string]string{}

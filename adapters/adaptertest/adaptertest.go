@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) adapters.Adapter) {
 		{"Seed", testSeed},
 		{"SeedColumnTypes", testSeedColumnTypes},
 		{"SeedEmptyColumn", testSeedEmptyColumn},
+		{"SeedUnquotedColumns", testSeedUnquotedColumns},
 		{"SeedReload", testSeedReload},
 		{"SeedMalformed", testSeedMalformed},
 	}
@@ -445,6 +446,16 @@ func testSeedEmptyColumn(t *testing.T, e *env) {
 	if len(cols) != 3 || !strings.Contains(strings.ToLower(cols[1].DataType), "int") {
 		t.Errorf("the empty column should be an integer column, got %+v", cols)
 	}
+}
+
+// testSeedUnquotedColumns: quote_columns: false writes the header names
+// unquoted, so the warehouse's folding applies and an unquoted reference
+// in any case finds them (on Postgres the names are stored lower case).
+func testSeedUnquotedColumns(t *testing.T, e *env) {
+	path := writeCSV(t, "upper.csv", "COLUMN_NAME,Score\nx,1\n")
+	e.seed(t, adapters.Seed{Relation: e.rel("upper"), Path: path, QuoteColumnsSet: true})
+	rows := e.rows(t, "select column_name, score from "+e.render("upper"))
+	equal(t, "rows", [][]any{{"x", int64(1)}}, rows)
 }
 
 func testSeedReload(t *testing.T, e *env) {

@@ -57,6 +57,13 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
+	if s.QuoteColumnsSet && !s.QuoteColumns {
+		// quote_columns: false: dbt writes the names unquoted, and
+		// PostgreSQL folds unquoted names to lower case.
+		for i, h := range header {
+			header[i] = foldUnquoted(h)
+		}
+	}
 	for i, h := range header {
 		if t, ok := columnType(s.ColumnTypes, h); ok {
 			types[i] = t
@@ -295,4 +302,16 @@ func (k seedKind) sqlType() string {
 		return "timestamp without time zone"
 	}
 	return "text"
+}
+
+// foldUnquoted is what PostgreSQL makes of an unquoted identifier: ASCII
+// letters in lower case.
+func foldUnquoted(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
