@@ -67,8 +67,8 @@ type Seed struct {
 	// does not, each adapter keeps dbt's default for its warehouse
 	// (quoted on Postgres and DuckDB, unquoted on Snowflake).
 	QuoteColumnsSet bool
-	Delimiter    string // default ","
-	FullRefresh  bool
+	Delimiter       string // default ","
+	FullRefresh     bool
 }
 
 // RunResult is what the warehouse said about a statement.
