@@ -20,10 +20,11 @@ func (m *Manifest) Compile(ctx context.Context, ids []string) error {
 
 // CompileBeforeRun is Compile before the nodes run (run, build, test),
 // which renders each node again just before it runs, as dbt compiles
-// it only then: a node whose render asked the warehouse about relations
-// and failed (dbt_utils.get_column_values on a model not built yet) is
-// left uncompiled and its error to that later render, instead of
-// stopping the whole invocation.
+// it only then: a node whose render fails (dbt_utils.get_column_values
+// on a model not built yet, a package's raise_compiler_error for an
+// unsupported warehouse) is left uncompiled and its error to that later
+// render, where it fails that node alone and its children are skipped,
+// instead of stopping the whole invocation.
 func (m *Manifest) CompileBeforeRun(ctx context.Context, ids []string) error {
 	return m.compile(ctx, ids, true)
 }
@@ -77,7 +78,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	failed := map[string]bool{}
 	for i, id := range order {
 		n := m.Nodes[id]
-		deferred := deferIntrospection && states[i] != nil && states[i].introspected
+		deferred := deferIntrospection
 		if errs[i] != nil {
 			if !deferred {
 				l.Add(m.renderDiag(n, states[i], errs[i]))

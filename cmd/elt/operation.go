@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // runOperationCommand runs one macro with --args, as `dbt run-operation`.
@@ -24,13 +23,12 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	}
 	defer s.close()
 	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), nil)
-	out, err := s.manifest.CallMacro(ctx, s.manifest.OperationMacro(macro), args)
+	_, err = s.manifest.CallMacro(ctx, s.manifest.OperationMacro(macro), args)
 	if err != nil {
 		s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: %v", err), map[string]any{"macro": macro})
 		return &exitError{code: exitFailed}
 	}
-	if t := strings.TrimSpace(out); t != "" {
-		s.log.info("RunOperationOutput", t, map[string]any{"macro": macro})
-	}
+	// As dbt, what the macro renders or returns is not printed: a macro
+	// shows things with log() or print().
 	return nil
 }

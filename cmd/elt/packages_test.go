@@ -24,6 +24,12 @@ func sharedPackages(t *testing.T) string { return sharedtest.DBTPackages(t) }
 // <project>/dbt_packages/<name>, as elt deps installs it.
 func installTarball(t *testing.T, tarball, projectDir, name string) {
 	t.Helper()
+	unpackTarball(t, tarball, filepath.Join(projectDir, "dbt_packages", name))
+}
+
+// unpackTarball unpacks a release tarball's one top folder into dest.
+func unpackTarball(t *testing.T, tarball, dest string) {
+	t.Helper()
 	f, err := os.Open(tarball)
 	if err != nil {
 		t.Skipf("%s is absent: %v", tarball, err)
@@ -34,7 +40,6 @@ func installTarball(t *testing.T, tarball, projectDir, name string) {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(gz)
-	dest := filepath.Join(projectDir, "dbt_packages", name)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -210,14 +215,16 @@ func TestRunOperationPackageMacro(t *testing.T) {
 	shared := sharedPackages(t)
 	dir := miniProject(t, "")
 	installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
-	for _, name := range []string{"slugify", "dbt_utils.slugify"} {
-		res := mustElt(t, dir, "run-operation", name, "--args", "{string: 'Hello World'}")
-		if !strings.Contains(res.stdout, "hello_world") {
-			t.Errorf("%s: no hello_world in\n%s", name, res.stdout)
+	// dbt_utils.log_info logs its message; run-operation prints nothing
+	// else, as dbt.
+	for _, name := range []string{"log_info", "dbt_utils.log_info"} {
+		res := mustElt(t, dir, "run-operation", name, "--args", "{message: 'Hello World'}")
+		if !strings.Contains(res.stdout, "Hello World") {
+			t.Errorf("%s: no Hello World in\n%s", name, res.stdout)
 		}
 	}
-	writeFile(t, dir, "macros/slugify.sql", "{% macro slugify(string) %}root-{{ string }}{% endmacro %}")
-	if res := mustElt(t, dir, "run-operation", "slugify", "--args", "{string: x}"); !strings.Contains(res.stdout, "root-x") {
+	writeFile(t, dir, "macros/log_info.sql", "{% macro log_info(message) %}{% do log('root-' ~ message, info=True) %}{% endmacro %}")
+	if res := mustElt(t, dir, "run-operation", "log_info", "--args", "{message: x}"); !strings.Contains(res.stdout, "root-x") {
 		t.Errorf("the root project's macro wins:\n%s", res.stdout)
 	}
 }
