@@ -100,9 +100,14 @@ func (p *pinned) display() string {
 		return p.hubName
 	case KindTarball:
 		return p.name
-	default:
-		return p.first.display()
+	case KindPrivate:
+		// dbt names a private package by the URL it resolved to, the
+		// token masked.
+		if p.gitShown != "" {
+			return p.gitShown
+		}
 	}
+	return p.first.display()
 }
 
 // resolvePin picks one version for all requirements of u.
