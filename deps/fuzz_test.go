@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/secrets"
@@ -214,9 +215,23 @@ func checkDepsOutcome(t *testing.T, project string, o fuzzOutcome, err error) {
 	}
 }
 
-// yamlLines counts lines as YAML does: breaks at CR, LF, CRLF, NEL, LS, PS.
+// yamlLines counts lines as YAML does: breaks at CR, LF, CRLF, NEL, LS, PS,
+// in the text as yaml.v3 decodes it (UTF-16 when the file starts with its
+// byte order mark).
 func yamlLines(src []byte) int {
-	s := strings.ReplaceAll(string(src), "\r\n", "\n")
+	text := string(src)
+	if len(src) >= 2 && (src[0] == 0xff && src[1] == 0xfe || src[0] == 0xfe && src[1] == 0xff) {
+		units := make([]uint16, 0, len(src)/2)
+		for i := 2; i+1 < len(src); i += 2 {
+			if src[0] == 0xff {
+				units = append(units, uint16(src[i])|uint16(src[i+1])<<8)
+			} else {
+				units = append(units, uint16(src[i])<<8|uint16(src[i+1]))
+			}
+		}
+		text = string(utf16.Decode(units))
+	}
+	s := strings.ReplaceAll(text, "\r\n", "\n")
 	return 1 + strings.Count(s, "\n") + strings.Count(s, "\r") +
 		strings.Count(s, "\u0085") + strings.Count(s, "\u2028") + strings.Count(s, "\u2029")
 }

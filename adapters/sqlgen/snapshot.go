@@ -528,7 +528,8 @@ type snapshotCounts struct {
 	isNew, changed, deleted int64
 }
 
-// result reports the keys that were new, changed or deleted. RowsAffected
+// result reports the keys that were new, changed or deleted (with a
+// repeated unique_key, the staged versions: one per pairing). RowsAffected
 // counts the rows written: each change closes one row and inserts one, a
 // new key inserts one, a deletion closes one (and inserts one with
 // new_record).

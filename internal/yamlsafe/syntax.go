@@ -23,6 +23,7 @@ var lineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // and for bytes it cannot read (control characters, bad UTF-8). The first
 // prefix of the file that fails with the same message ends at the line that
 // holds the mistake; the column is that line's first non-blank character.
+// In a UTF-16 file (with its byte order mark) the line is yaml.v3's.
 func SyntaxError(src []byte, err error) (line, col int, msg string, reported int) {
 	msg = strings.TrimPrefix(err.Error(), "yaml: ")
 	from := 1
@@ -31,11 +32,21 @@ func SyntaxError(src []byte, err error) (line, col int, msg string, reported int
 		msg = m[2]
 		from = reported
 	}
+	if utf16BOM(src) {
+		// yaml.v3 reads the file as UTF-16: its lines are not the bytes'.
+		return from, 0, msg, reported
+	}
 	line, col = problemPos(src, msg, from)
 	if line == 0 {
 		line = reported
 	}
 	return line, col, msg, reported
+}
+
+// utf16BOM reports a UTF-16 byte order mark, by which yaml.v3 decodes a
+// file as UTF-16.
+func utf16BOM(src []byte) bool {
+	return len(src) >= 2 && (src[0] == 0xff && src[1] == 0xfe || src[0] == 0xfe && src[1] == 0xff)
 }
 
 func problemPos(src []byte, msg string, from int) (line, col int) {
