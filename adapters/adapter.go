@@ -75,6 +75,17 @@ type Seed struct {
 type RunResult struct {
 	Message      string // like dbt's adapter_response._message, e.g. "OK", "INSERT 12"
 	RowsAffected int64  // -1 when unknown
+	// Warnings are problems that did not stop the build, in the order found.
+	Warnings []Warning
+}
+
+// Warning is something a build did that the user should know about but
+// that did not stop it (e.g. *DuplicateKeyWarning). The runner reports it
+// with the node's result.
+type Warning interface {
+	// Event names the warning in structured logs, e.g. "SnapshotDuplicateKey".
+	Event() string
+	String() string
 }
 
 // Adapter is what the runner and the tests need from a warehouse.

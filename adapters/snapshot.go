@@ -28,17 +28,66 @@ const (
 // callers can tell a configuration mistake from a warehouse failure.
 var ErrSnapshotConfig = errors.New("invalid snapshot config")
 
-// DuplicateKeyError says that a snapshot's unique_key is not unique in its
-// source. dbt would record duplicate versions silently; we refuse instead.
-type DuplicateKeyError struct {
+// DuplicateKeyWarning says that a snapshot's unique_key is not unique in
+// its source. dbt does not check this, and projects rely on it building
+// anyway, so the adapters build exactly as dbt's snapshot materialization
+// would on their warehouse and return this warning with the result.
+//
+// What dbt builds: the first run inserts every source row, duplicates
+// included. Later runs join the source and the current versions on the key,
+// so each duplicate pairs with each current version of its key: a change
+// inserts one new version per pair and closes the versions by dbt_scd_id,
+// and versions multiply from then on. On Snowflake and BigQuery that
+// closing is a MERGE, which fails (as under dbt) when two staged rows close
+// the same version.
+type DuplicateKeyWarning struct {
 	Snapshot string   // the snapshot's UniqueID
 	Key      []string // the unique_key columns
-	Samples  []string // a few offending keys, e.g. "id=1 (2 rows)"
+	Samples  []string // a few repeated keys, e.g. "id=1 (2 rows)"
 }
 
-func (e *DuplicateKeyError) Error() string {
-	return fmt.Sprintf("unique_key (%s) is not unique in the snapshot's source, e.g. %s; make the key unique (add columns to unique_key, or deduplicate the select)",
-		strings.Join(e.Key, ", "), strings.Join(e.Samples, ", "))
+// Event names the warning in structured logs.
+func (w *DuplicateKeyWarning) Event() string { return "SnapshotDuplicateKey" }
+
+// Fields are the warning's details for structured logs.
+func (w *DuplicateKeyWarning) Fields() map[string]any {
+	return map[string]any{"snapshot": w.Snapshot, "unique_key": w.Key, "samples": w.Samples}
+}
+
+func (w *DuplicateKeyWarning) String() string {
+	return fmt.Sprintf("snapshot %s: unique_key (%s) is not unique in the source, e.g. %s; built as dbt does (each repeated row is a version of its own, and later changes add one version per repeat); make the key unique (add columns to unique_key, or deduplicate the select)",
+		w.Snapshot, strings.Join(w.Key, ", "), strings.Join(w.Samples, ", "))
+}
+
+// DuplicateKeySamples describes the rows of a duplicate-key query (the key
+// columns, then the row count) as "id=1 (2 rows)", strings quoted and NULL
+// spelled out.
+func DuplicateKeySamples(key []string, rows [][]any) []string {
+	var out []string
+	for _, row := range rows {
+		if len(row) < len(key)+1 {
+			continue
+		}
+		parts := make([]string, len(key))
+		for i, k := range key {
+			parts[i] = k + "=" + keyValueText(row[i])
+		}
+		out = append(out, fmt.Sprintf("%s (%v rows)", strings.Join(parts, " "), row[len(key)]))
+	}
+	return out
+}
+
+func keyValueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return fmt.Sprintf("%q", x)
+	case []byte:
+		return fmt.Sprintf("%q", x)
+	default:
+		return fmt.Sprint(x)
+	}
 }
 
 // Normalize checks s and fills in defaults: hard_deletes "ignore", dbt's meta

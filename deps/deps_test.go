@@ -34,7 +34,7 @@ type testHub struct {
 	hits map[string]int
 }
 
-func newTestHub(t *testing.T) *testHub {
+func newTestHub(t testing.TB) *testHub {
 	h := &testHub{pkgs: map[string]map[string]map[string]any{}, tars: map[string][]byte{}, hits: map[string]int{}}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
@@ -66,7 +66,7 @@ func newTestHub(t *testing.T) *testHub {
 }
 
 // add publishes a release whose tarball holds files under top/.
-func (h *testHub) add(t *testing.T, pkg, version, projectName string, requireDBT []string, deps []map[string]any, archive []byte) {
+func (h *testHub) add(t testing.TB, pkg, version, projectName string, requireDBT []string, deps []map[string]any, archive []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if archive == nil {
@@ -90,7 +90,7 @@ func (h *testHub) add(t *testing.T, pkg, version, projectName string, requireDBT
 	h.pkgs[pkg][version] = rel
 }
 
-func tarGz(t *testing.T, files map[string]string) []byte {
+func tarGz(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
@@ -111,7 +111,7 @@ func tarGz(t *testing.T, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, body := range files {
 		p := filepath.Join(dir, name)

@@ -2,7 +2,6 @@ package deps
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,12 +38,8 @@ func dirReader(dir string) fileReader {
 func parseYAML(file string, b []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		line := 0
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			fmt.Sscanf(err.Error(), "yaml: line %d:", &line)
-		}
-		return nil, diag.Errorf(file, diag.Pos{Line: line}, "fix the YAML syntax", "not valid YAML: %v", err)
+		line, col, msg, _ := yamlsafe.SyntaxError(b, err)
+		return nil, diag.Errorf(file, diag.Pos{Line: line, Column: col}, "fix the YAML syntax", "not valid YAML: %s", msg)
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -77,14 +72,22 @@ type packageProject struct {
 	installPos  diag.Pos
 }
 
+// errNoProject is readProject's error for a folder without
+// dbt_project.yml when the caller says where the folder was asked for.
+var errNoProject = errors.New("no " + projectFile)
+
+// readProject reads a project's dbt_project.yml. Without one, it returns a
+// diagnostic naming the missing file, which also wraps errNoProject, so
+// that a caller can report it where the package was asked for instead.
 func readProject(read fileReader, shownFile string) (*packageProject, error) {
 	b, err := read(projectFile)
 	if err != nil {
 		return nil, err
 	}
 	if b == nil {
-		return nil, diag.Errorf(shownFile, diag.Pos{}, "each package (and each package it depends on) must hold a dbt_project.yml at its root; check subdirectory: for git packages",
+		d := diag.Errorf(shownFile, diag.Pos{}, "each package (and each package it depends on) must hold a dbt_project.yml at its root; check subdirectory: for git packages",
 			"no %s found at expected path %s", projectFile, shownFile)
+		return nil, noProjectError{d}
 	}
 	doc, err := parseYAML(shownFile, b)
 	if err != nil {
@@ -113,10 +116,18 @@ func readProject(read fileReader, shownFile string) (*packageProject, error) {
 		}
 	}
 	if p.name == "" {
-		return nil, diag.Errorf(shownFile, diag.Pos{}, "add name: to dbt_project.yml", "required \"name\" field not present in project")
+		// The whole file is at fault: point at its start.
+		return nil, diag.Errorf(shownFile, diag.Pos{Line: 1, Column: 1}, "add name: to dbt_project.yml", "required \"name\" field not present in project")
 	}
 	return p, nil
 }
+
+// noProjectError is a missing dbt_project.yml: a diagnostic, and
+// errNoProject for errors.Is.
+type noProjectError struct{ diag.Diagnostic }
+
+func (e noProjectError) Is(target error) bool { return target == errNoProject }
+func (e noProjectError) Unwrap() error        { return e.Diagnostic }
 
 // packagesSpec finds a project's packages list: dependencies.yml when its
 // packages: key is set, else packages.yml, as dbt does. Both setting

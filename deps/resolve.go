@@ -2,6 +2,7 @@ package deps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,9 +101,14 @@ func (p *pinned) display() string {
 		return p.hubName
 	case KindTarball:
 		return p.name
-	default:
-		return p.first.display()
+	case KindPrivate:
+		// dbt names a private package by the URL it resolved to, the
+		// token masked.
+		if p.gitShown != "" {
+			return p.gitShown
+		}
 	}
+	return p.first.display()
 }
 
 // resolvePin picks one version for all requirements of u.
@@ -324,9 +330,18 @@ func (in *installer) hubMetadata(p *pinned) (*metadata, error) {
 }
 
 // projectMetadata reads dbt_project.yml and the packages list of a
-// package's files, checking require-dbt-version.
-func (in *installer) projectMetadata(read fileReader, shownDir, parent string) (*metadata, error) {
+// package's files, checking require-dbt-version. A package without
+// dbt_project.yml is reported where req asks for it.
+func (in *installer) projectMetadata(read fileReader, shownDir, parent string, req *Requirement) (*metadata, error) {
 	proj, err := readProject(read, shownDir+projectFile)
+	if errors.Is(err, errNoProject) {
+		key := map[Kind]string{KindLocal: "local", KindGit: "git", KindPrivate: "private", KindTarball: "tarball"}[req.Kind]
+		if req.Subdirectory != "" {
+			key = "subdirectory"
+		}
+		return nil, diag.Errorf(req.Origin.File, req.posOf(key), "each package (and each package it depends on) must hold a dbt_project.yml at its root; check subdirectory: for git packages",
+			"no %s found at expected path %s", projectFile, shownDir+projectFile)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +391,7 @@ func (in *installer) localMetadata(p *pinned) (*metadata, error) {
 		return nil, diag.Errorf(r.Origin.File, r.posOf("local"), "give the folder of the package, relative to the project root",
 			"local package %s: %s is not a folder", p.local, dir)
 	}
-	m, err := in.projectMetadata(dirReader(dir), filepath.ToSlash(p.local)+"/", p.local)
+	m, err := in.projectMetadata(dirReader(dir), filepath.ToSlash(p.local)+"/", p.local, p.first)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +418,7 @@ func (in *installer) gitMetadata(ctx context.Context, p *pinned) (*metadata, err
 	}
 	read := func(name string) ([]byte, error) { return readTreeFile(tree, name) }
 	parent := p.display() + "@" + co.commit.Hash.String()[:7]
-	m, err := in.projectMetadata(read, p.display()+"/", parent)
+	m, err := in.projectMetadata(read, p.display()+"/", parent, p.first)
 	if err != nil {
 		return nil, err
 	}
@@ -432,7 +447,7 @@ func (in *installer) tarballMetadata(ctx context.Context, p *pinned) (*metadata,
 	if err != nil {
 		return nil, err
 	}
-	m, err := in.projectMetadata(dirReader(dir), p.name+"/", p.name)
+	m, err := in.projectMetadata(dirReader(dir), p.name+"/", p.name, p.first)
 	if err != nil {
 		return nil, err
 	}

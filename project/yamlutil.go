@@ -3,7 +3,6 @@ package project
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -13,30 +12,17 @@ import (
 	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
-// yamlLineRe finds the line number yaml.v3 puts in its syntax errors ("yaml: line 3: ...").
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseYAML parses src into its document node. A syntax error becomes a
 // diagnostic at the line yaml.v3 reports (it gives no column). An empty file
 // yields a nil node and no error.
 func parseYAML(file string, src []byte) (*yaml.Node, *diag.Diagnostic) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		pos := diag.Pos{}
-		if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			msg = m[2]
-			pos = problemPos(src, msg, line)
-			if pos.Line != line {
-				msg = fmt.Sprintf("%s (in the block starting at line %d)", msg, line)
-			}
-		} else {
-			// yaml.v3 names no line for problems on the first line and for
-			// bytes it cannot read (control characters, bad UTF-8): find
-			// the line the same way.
-			pos = problemPos(src, msg, 1)
+		line, col, msg, reported := yamlsafe.SyntaxError(src, err)
+		if reported != 0 && line != reported {
+			msg = fmt.Sprintf("%s (in the block starting at line %d)", msg, reported)
 		}
+		pos := diag.Pos{Line: line, Column: col}
 		// yaml.v3 reports tabs used for indentation with an opaque message.
 		hint := "fix the YAML syntax near this line (check indentation and quoting; values starting with '{' or '*' need quotes)"
 		if bytes.Contains(src, []byte("\t")) && strings.Contains(msg, "found character that cannot start any token") {
@@ -70,34 +56,6 @@ func (l *loader) parseYAMLFile(file string, src []byte) (*yaml.Node, bool) {
 		l.diags.Add(w)
 	}
 	return root, true
-}
-
-// problemPos finds the line a YAML syntax error is on. yaml.v3 reports the
-// line where the enclosing block starts, which can be far above the mistake;
-// the first prefix of the file that fails with the same message ends at the
-// line that holds it. The column is that line's first non-blank character.
-func problemPos(src []byte, msg string, reported int) diag.Pos {
-	lines := bytes.SplitAfter(src, []byte("\n"))
-	fails := func(n int) bool {
-		var doc yaml.Node
-		err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc)
-		return err != nil && strings.HasSuffix(err.Error(), ": "+msg)
-	}
-	lo, hi := max(reported, 1), len(lines)
-	if hi < lo || !fails(hi) {
-		return diag.Pos{Line: reported}
-	}
-	for lo < hi { // the smallest n with fails(n)
-		mid := (lo + hi) / 2
-		if fails(mid) {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	text := string(lines[lo-1])
-	col := len(text) - len(strings.TrimLeft(text, " \t")) + 1
-	return diag.Pos{Line: lo, Column: col}
 }
 
 // checkAliasExpansion reports a file whose aliases expand beyond what

@@ -50,6 +50,9 @@ type Result struct {
 	// Statements are the SQL statements the adapter ran for the node, in
 	// order (hooks included), for target/run.
 	Statements []string
+	// Warnings are what the adapter warned about while building the node
+	// (e.g. a snapshot's repeated unique_key); the node still succeeded.
+	Warnings []adapters.Warning
 }
 
 // Duration is how long the node ran.
@@ -365,6 +368,7 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 		return err
 	}
 	res.Status = Success
+	res.Warnings = rr.Warnings
 	res.AdapterMsg = rr.Message
 	res.RowsAffected = rr.RowsAffected
 	res.Message = rr.Message

@@ -31,6 +31,7 @@ targets=(
 	"./graph FuzzSelect"
 	"./adapters FuzzReadCSV"
 	"./adapters/bigquery FuzzPlanSeed"
+	"./deps FuzzPackagesFile"
 )
 
 log="$(mktemp)"

@@ -649,9 +649,14 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 // not at all. Source columns the table lacks are added first.
 func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapters.RunResult, err error) {
 	rel := a.qualify(s.Relation)
+	var dup *adapters.DuplicateKeyWarning
+	mergeFailed := false
 	defer func() {
 		if err != nil {
 			err = a.cfg.mapError("snapshot "+s.UniqueID+" into "+render(rel), err)
+			if mergeFailed {
+				err = duplicateKeyHint(err, dup)
+			}
 		}
 	}()
 	if s, err = s.Normalize(); err != nil {
@@ -680,8 +685,12 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
-	if err := a.checkSnapshotKey(ctx, s, facts, plan.Key); err != nil {
+	if dup, err = a.duplicateKeys(ctx, s, facts, plan.Key); err != nil {
 		return adapters.RunResult{}, err
+	}
+	var warnings []adapters.Warning
+	if dup != nil {
+		warnings = append(warnings, dup)
 	}
 	if plan.Create != "" {
 		if _, _, err := a.run(ctx, plan.Create); err != nil {
@@ -691,7 +700,7 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n), RowsAffected: n}, nil
+		return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n), RowsAffected: n, Warnings: warnings}, nil
 	}
 	if err := a.execAll(ctx, plan.SchemaChanges); err != nil {
 		return adapters.RunResult{}, err
@@ -711,38 +720,35 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 		}
 	}
 	if _, _, err := a.run(ctx, plan.Merge); err != nil {
+		mergeFailed = true
 		return adapters.RunResult{}, err
 	}
-	return snapshotResult(n[0], n[1], n[2], s.HardDeletes), nil
+	res = snapshotResult(n[0], n[1], n[2], s.HardDeletes)
+	res.Warnings = warnings
+	return res, nil
 }
 
-// checkSnapshotKey fails when a key occurs more than once in the source.
-func (a *Adapter) checkSnapshotKey(ctx context.Context, s adapters.Snapshot, facts SnapshotFacts, key []string) error {
+// duplicateKeys returns a warning when a key occurs more than once in the
+// source, nil otherwise. dbt does not check this; the run goes on.
+func (a *Adapter) duplicateKeys(ctx context.Context, s adapters.Snapshot, facts SnapshotFacts, key []string) (*adapters.DuplicateKeyWarning, error) {
 	res, err := a.query(ctx, DuplicateKeyQuery(facts.Source, key))
 	if err != nil {
-		return fmt.Errorf("checking unique_key: %w", err)
+		return nil, fmt.Errorf("checking unique_key: %w", err)
 	}
 	if len(res.Rows) == 0 {
-		return nil
+		return nil, nil
 	}
-	dup := &adapters.DuplicateKeyError{Snapshot: s.UniqueID, Key: key}
-	for _, row := range res.Rows {
-		parts := make([]string, len(key))
-		for i, k := range key {
-			parts[i] = fmt.Sprintf("%s=%s", k, keyValueText(row[i]))
-		}
-		dup.Samples = append(dup.Samples, fmt.Sprintf("%s (%v rows)", strings.Join(parts, " "), row[len(key)]))
-	}
-	return dup
+	return &adapters.DuplicateKeyWarning{Snapshot: s.UniqueID, Key: key, Samples: adapters.DuplicateKeySamples(key, res.Rows)}, nil
 }
 
-func keyValueText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case string:
-		return fmt.Sprintf("%q", x)
-	default:
-		return fmt.Sprint(x)
+// duplicateKeyHint says why the MERGE may have failed when the source
+// repeats the unique_key: two staged rows closing one version is what
+// BigQuery refuses ("UPDATE/MERGE must match at most one source row for
+// each target row"), exactly as it does under dbt-bigquery.
+func duplicateKeyHint(err error, dup *adapters.DuplicateKeyWarning) error {
+	if dup == nil {
+		return err
 	}
+	return fmt.Errorf("%w (the source repeats unique_key (%s), e.g. %s; where two rows close one version, BigQuery's MERGE fails, as under dbt-bigquery: make the key unique)",
+		err, strings.Join(dup.Key, ", "), strings.Join(dup.Samples, ", "))
 }

@@ -49,12 +49,11 @@ func (cfg Config) mapError(op string, err error) error {
 	var seedErr *adapters.SeedError
 	var keyErr *adapters.UniqueKeyError
 	var schemaErr *adapters.SchemaChangeError
-	var dupErr *adapters.DuplicateKeyError
 	var cfgErr *ConfigError
 	var modelErr *ModelConfigError
 	switch {
 	case errors.As(err, &own), errors.As(err, &seedErr), errors.As(err, &keyErr), errors.As(err, &schemaErr),
-		errors.As(err, &dupErr), errors.As(err, &cfgErr), errors.As(err, &modelErr),
+		errors.As(err, &cfgErr), errors.As(err, &modelErr),
 		errors.Is(err, adapters.ErrIncrementalConfig), errors.Is(err, adapters.ErrSnapshotConfig):
 		return fmt.Errorf("bigquery: %s: %w", op, err)
 	}

@@ -16,6 +16,10 @@ const (
 	snapAction  = "elt_snapshot__action"  // what the merge does with the row
 	snapIsNew   = "elt_snapshot__is_new"  // the key is not in the snapshot yet
 	snapCurrent = "elt_snapshot__current" // marks the snapshot's current rows in a join
+	// The dbt_scd_id the MERGE matches on, as in dbt's staging table: an
+	// inserted row's own, or that of the current version a row closes.
+	snapScd      = "elt_snapshot__scd_id"
+	snapCloseScd = "elt_snapshot__close_scd_id" // in the changed rows: the current version's
 )
 
 // Actions in the changes table. Rows with an insert action become new
@@ -178,14 +182,20 @@ func qualified(alias string, names []string) []string {
 	return out
 }
 
-// scdID is dbt_scd_id: the md5 (hex) of the key's values and the version's
-// timestamp, each as text (NULL as the empty string), joined with a pipe.
+// scdID is dbt_scd_id: the hash of the key's values and the version's
+// timestamp.
 func (p *snapshotPlanner) scdID(alias, ts string) string {
-	parts := make([]string, 0, len(p.key)+1)
-	for _, k := range qualified(alias, p.key) {
-		parts = append(parts, "coalesce(cast("+k+" as string), '')")
+	return hashArguments(append(qualified(alias, p.key), ts))
+}
+
+// hashArguments is dbt-bigquery's snapshot_hash_arguments: the md5 (hex)
+// of the arguments, each as text (NULL as the empty string), joined with a
+// pipe.
+func hashArguments(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = "coalesce(cast(" + a + " as string), '')"
 	}
-	parts = append(parts, "coalesce(cast("+ts+" as string), '')")
 	return "to_hex(md5(concat(" + strings.Join(parts, ", '|', ") + ")))"
 }
 
@@ -296,12 +306,17 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 	var b strings.Builder
 	b.WriteString("create or replace table " + render(p.facts.Changes) + optionsClause([]string{stageExpiration}) + "\nas (\n")
 	b.WriteString("with cur as (\n  select *, true as " + quote(snapCurrent) + " from " + target + " as t where " + p.isCurrent("t") + "\n),\n")
+	// As dbt's staging table, this pairs each source row with each current
+	// version of its key: a source that repeats a key, or a key with
+	// several current versions, gives one row per changed pair.
 	b.WriteString("changed as (\n  select src.*, " + p.ts + " as " + quote(snapTS) + ", " + marker + " is null as " + quote(snapIsNew) +
+		", cur." + quote(c.ScdID) + " as " + quote(snapCloseScd) +
 		"\n  from " + src + " as src\n  left join cur on " + p.keyMatch("src", "cur") +
 		"\n  where " + marker + " is null or (" + strings.Join(changed, " or ") + ")\n)")
 	fields := strings.Join(fromSource, ", ")
-	b.WriteString("\nselect " + fields + ", changed." + quote(snapTS) + ", if(changed." + quote(snapIsNew) + ", " + literal(actionNew) + ", " + literal(actionChanged) + ") as " + quote(snapAction) + " from changed")
-	b.WriteString("\nunion all\nselect " + fields + ", changed." + quote(snapTS) + ", " + literal(actionClose) + " from changed where not changed." + quote(snapIsNew))
+	b.WriteString("\nselect " + fields + ", changed." + quote(snapTS) + ", if(changed." + quote(snapIsNew) + ", " + literal(actionNew) + ", " + literal(actionChanged) + ") as " + quote(snapAction) +
+		", " + p.scdID("changed", "changed."+quote(snapTS)) + " as " + quote(snapScd) + " from changed")
+	b.WriteString("\nunion all\nselect " + fields + ", changed." + quote(snapTS) + ", " + literal(actionClose) + ", changed." + quote(snapCloseScd) + " from changed where not changed." + quote(snapIsNew))
 	if s.HardDeletes != adapters.HardDeletesIgnore {
 		gone := "from cur as t where not exists (select 1 from " + src + " as src where " + p.keyMatch("src", "t") + ")"
 		if newRecord {
@@ -309,9 +324,11 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 			gone += " and t." + quote(c.IsDeleted) + " is distinct from " + literal(adapters.SnapshotDeleted)
 		}
 		goneCols := strings.Join(qualified("t", dataNames), ", ")
-		b.WriteString("\nunion all\nselect " + goneCols + ", " + p.now + ", " + literal(actionDeleted) + " " + gone)
+		scd := "t." + quote(c.ScdID)
+		b.WriteString("\nunion all\nselect " + goneCols + ", " + p.now + ", " + literal(actionDeleted) + ", " + scd + " " + gone)
 		if newRecord {
-			b.WriteString("\nunion all\nselect " + goneCols + ", " + p.now + ", " + literal(actionDeletion) + " " + gone)
+			// dbt's deletion row: its dbt_scd_id hashes the closed version's and the run's time.
+			b.WriteString("\nunion all\nselect " + goneCols + ", " + p.now + ", " + literal(actionDeletion) + ", " + hashArguments([]string{scd, p.now}) + " " + gone)
 		}
 	}
 	b.WriteString("\n)")
@@ -323,15 +340,19 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 
 	ts := "s." + quote(snapTS)
 	insertCols := append(quoteAll(dataNames), quoteAll(c.Names(newRecord))...)
-	insertVals := append(qualified("s", dataNames), p.scdID("s", ts), ts, ts, p.validToCurrent())
+	insertVals := append(qualified("s", dataNames), "s."+quote(snapScd), ts, ts, p.validToCurrent())
 	inserts := []string{literal(actionNew), literal(actionChanged)}
 	if newRecord {
 		insertVals = append(insertVals, "if(s."+a+" = "+literal(actionDeletion)+", "+literal(adapters.SnapshotDeleted)+", "+literal(adapters.SnapshotNotDeleted)+")")
 		inserts = append(inserts, literal(actionDeletion))
 	}
+	// As dbt's snapshot_merge_sql: matched on dbt_scd_id, a current version
+	// is closed; a row to insert whose dbt_scd_id is already in the table
+	// is not. Two staged rows closing one version (a repeated unique_key)
+	// make BigQuery's MERGE fail, as under dbt-bigquery.
 	plan.Merge = "merge into " + target + " as t\nusing " + changes + " as s\n" +
-		"on s." + a + " in (" + literal(actionClose) + ", " + literal(actionDeleted) + ") and " + p.keyMatch("s", "t") + " and " + p.isCurrent("t") + "\n" +
-		"when matched then\n  update set " + quote(c.ValidTo) + " = " + ts + "\n" +
+		"on t." + quote(c.ScdID) + " = s." + quote(snapScd) + "\n" +
+		"when matched and " + p.isCurrent("t") + " and s." + a + " in (" + literal(actionClose) + ", " + literal(actionDeleted) + ") then\n  update set " + quote(c.ValidTo) + " = " + ts + "\n" +
 		"when not matched and s." + a + " in (" + strings.Join(inserts, ", ") + ") then\n" +
 		"  insert (" + strings.Join(insertCols, ", ") + ")\n  values (" + strings.Join(insertVals, ", ") + ")"
 	return plan, nil

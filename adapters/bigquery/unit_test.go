@@ -317,3 +317,17 @@ func TestResolveIncrementalInsertOverwrite(t *testing.T) {
 	equal(t, "strategy", StrategyInsertOverwrite, inc.Strategy)
 	equal(t, "on_schema_change", "ignore", inc.OnSchemaChange)
 }
+
+// TestDuplicateKeyHint: a failed snapshot MERGE over a source that repeats
+// the unique_key says so; over a unique source the error is unchanged.
+func TestDuplicateKeyHint(t *testing.T) {
+	merge := errors.New("bigquery: snapshot snapshot.p.s into `p`.`d`.`s`: UPDATE/MERGE must match at most one source row for each target row")
+	dup := &adapters.DuplicateKeyWarning{Snapshot: "snapshot.p.s", Key: []string{"id"}, Samples: []string{"id=2 (2 rows)"}}
+	err := duplicateKeyHint(merge, dup)
+	if !errors.Is(err, merge) || !strings.Contains(err.Error(), "repeats unique_key (id), e.g. id=2 (2 rows)") {
+		t.Errorf("hint: %v", err)
+	}
+	if got := duplicateKeyHint(merge, nil); got != merge {
+		t.Errorf("unique source: got %v, want the error unchanged", got)
+	}
+}

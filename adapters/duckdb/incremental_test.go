@@ -48,7 +48,7 @@ func TestIncrementalNamesDifferingInCase(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Incremental: %v", err)
 	}
-	if want := (adapters.RunResult{Message: "MERGE 2", RowsAffected: 2}); res != want {
+	if want := (adapters.RunResult{Message: "MERGE 2", RowsAffected: 2}); !reflect.DeepEqual(res, want) {
 		t.Errorf("result: want %+v, got %+v", want, res)
 	}
 	got := queryRows(t, a, "select * from orders order by 1")

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -90,7 +91,7 @@ func TestSnapshotResults(t *testing.T) {
 				if err != nil {
 					t.Fatalf("run %d: %v", i+1, err)
 				}
-				if got != r.want {
+				if !reflect.DeepEqual(got, r.want) {
 					t.Errorf("run %d: result:\nwant %+v\n got %+v", i+1, r.want, got)
 				}
 			}
@@ -242,10 +243,11 @@ func TestSnapshotNoTempTablesLeft(t *testing.T) {
 			t.Errorf("run %d: %v temporary tables left", i+1, got[0][0])
 		}
 	}
-	// A failing run leaves none either.
-	s.SQL = "select 1 as id, 'c' as x union all select 1, 'd'"
+	// A failing run leaves none either: the source is read, but its text
+	// y cannot be written to the integer column.
+	s.SQL = "select 2 as id, 'c' as x, 'not a number' as y"
 	if _, err := a.Snapshot(ctx, s); err == nil {
-		t.Fatal("duplicate key: want an error")
+		t.Fatal("text into an integer column: want an error")
 	}
 	if got := snapshotRows(t, a, "select count(*) from duckdb_tables() where temporary"); got[0][0] != int64(0) {
 		t.Errorf("after a failure: %v temporary tables left", got[0][0])
@@ -305,12 +307,20 @@ func TestSnapshotSwitchToNewRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (adapters.RunResult{Message: "SNAPSHOT 0 new, 0 changed, 1 deleted", RowsAffected: 2}); res != want {
+	if want := (adapters.RunResult{Message: "SNAPSHOT 0 new, 0 changed, 1 deleted", RowsAffected: 2}); !reflect.DeepEqual(res, want) {
 		t.Errorf("result: want %+v, got %+v", want, res)
 	}
 	got := snapshotRows(t, a, "select id, dbt_is_deleted, dbt_valid_to is null from switch order by id, dbt_valid_from")
 	want := [][]any{{int64(1), "False", true}, {int64(2), "False", false}, {int64(2), "True", true}}
 	if !reflect.DeepEqual(want, got) {
 		t.Errorf("rows:\nwant %v\n got %v", want, got)
+	}
+	// As in dbt, the deletion row's dbt_scd_id hashes the closed version's
+	// dbt_scd_id and the run's time.
+	closed := md5.Sum([]byte("2|2024-02-01 00:00:00"))
+	deletion := md5.Sum([]byte(fmt.Sprintf("%x|2024-02-02 00:00:00", closed)))
+	got = snapshotRows(t, a, "select dbt_scd_id from switch where id = 2 order by dbt_valid_from")
+	if want := [][]any{{fmt.Sprintf("%x", closed)}, {fmt.Sprintf("%x", deletion)}}; !reflect.DeepEqual(want, got) {
+		t.Errorf("dbt_scd_id of the closed and deletion rows:\nwant %v\n got %v", want, got)
 	}
 }

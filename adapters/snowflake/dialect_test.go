@@ -232,7 +232,7 @@ func TestModelOptionsErrors(t *testing.T) {
 
 func TestSnapshotResult(t *testing.T) {
 	got := snapshotResult(adapters.HardDeletesNewRecord, 1, 2, 3)
-	if want := (adapters.RunResult{Message: "SNAPSHOT 1 new, 2 changed, 3 deleted", RowsAffected: 11}); got != want {
+	if want := (adapters.RunResult{Message: "SNAPSHOT 1 new, 2 changed, 3 deleted", RowsAffected: 11}); !reflect.DeepEqual(got, want) {
 		t.Errorf("want %+v, got %+v", want, got)
 	}
 }

@@ -17,6 +17,8 @@ const (
 	errJWTInvalid           = 390144 // JWT token is invalid (key pair); some hosts also use it for a bad account
 	errOAuthInvalid         = 390303 // Invalid OAuth access token.
 	errOAuthExpired         = 390318 // OAuth access token expired.
+	// A MERGE would update one row from two source rows (ERROR_ON_NONDETERMINISTIC_MERGE).
+	errDuplicateRowInDML = 100090 // Duplicate row detected during DML action
 )
 
 // ConnectError is a failure to open a session, in one line that names the

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	sf "github.com/snowflakedb/gosnowflake"
+
+	"github.com/elt-dev/elt/adapters"
 )
 
 func TestConnectErrors(t *testing.T) {
@@ -97,5 +99,30 @@ func TestOpenReportsBadKeyBeforeNetwork(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "expired or invalid private key") || strings.Contains(err.Error(), "pp-secret") {
 		t.Errorf("message: %v", err)
+	}
+}
+
+// TestDuplicateKeyHint: when the source repeats the unique_key, Snowflake's
+// "Duplicate row detected during DML action" from the snapshot's MERGE says
+// why; other errors, or a unique source, are left as they are.
+func TestDuplicateKeyHint(t *testing.T) {
+	dup := &adapters.DuplicateKeyWarning{Snapshot: "snapshot.p.s", Key: []string{"id"}, Samples: []string{"id=2 (2 rows)"}}
+	dml := &sf.SnowflakeError{Number: errDuplicateRowInDML, Message: "Duplicate row detected during DML action"}
+	err := duplicateKeyHint(dml, dup)
+	for _, want := range []string{"Duplicate row detected during DML action", "repeats unique_key (id), e.g. id=2 (2 rows)", "dbt-snowflake"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("hint lacks %q: %v", want, err)
+		}
+	}
+	var se *sf.SnowflakeError
+	if !errors.As(err, &se) || se.Number != errDuplicateRowInDML {
+		t.Errorf("the driver's error is not reachable: %v", err)
+	}
+	if got := duplicateKeyHint(dml, nil); got != error(dml) {
+		t.Errorf("unique source: got %v, want the error unchanged", got)
+	}
+	other := &sf.SnowflakeError{Number: 2003, Message: "does not exist"}
+	if got := duplicateKeyHint(other, dup); got != error(other) {
+		t.Errorf("another error: got %v, want it unchanged", got)
 	}
 }

@@ -17,7 +17,8 @@ import (
 // a run. New source columns are added before that (DDL commits on its own).
 type SnapshotPlan struct {
 	// DuplicateKeys returns the unique_key values that occur more than once
-	// in the source, with their counts; any row fails the run.
+	// in the source, with their counts; any row makes a warning (dbt does
+	// not check, and builds anyway).
 	DuplicateKeys string
 	Create        []Statement // first run
 	SchemaChanges []Statement // later runs, before Stage
@@ -33,8 +34,10 @@ type SnapshotPlan struct {
 const (
 	stageValidFrom = "ELT_SNAPSHOT__VALID_FROM"
 	stageAction    = "ELT_SNAPSHOT__ACTION"
-	stageCloseScd  = "ELT_SNAPSHOT__CLOSE_SCD_ID"
-	stageDeleted   = "ELT_SNAPSHOT__IS_DELETED"
+	// The dbt_scd_id the MERGE matches on, as in dbt's staging table: a
+	// new version's own, or the current version's that a row closes.
+	stageScd     = "ELT_SNAPSHOT__SCD_ID"
+	stageDeleted = "ELT_SNAPSHOT__IS_DELETED"
 )
 
 // SnapshotSource returns the temporary table holding the source rows and
@@ -161,14 +164,19 @@ func (sp *snapshotPlanner) resolveColumns() error {
 }
 
 // scdID is dbt's dbt_scd_id: the md5 of the unique key's values and the
-// version's timestamp, each cast to text (NULL as the empty string) and
-// joined with a pipe.
+// version's timestamp.
 func (sp *snapshotPlanner) scdID(alias, ts string) string {
-	parts := make([]string, 0, len(sp.key)+1)
-	for _, k := range sp.qualified(alias, sp.key) {
-		parts = append(parts, "coalesce(cast("+k+" as varchar), '')")
+	return hashArguments(append(sp.qualified(alias, sp.key), ts))
+}
+
+// hashArguments is dbt's snapshot_hash_arguments (dbt-snowflake uses the
+// default): the md5 of the arguments, each cast to text (NULL as the empty
+// string), joined with a pipe.
+func hashArguments(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = "coalesce(cast(" + a + " as varchar), '')"
 	}
-	parts = append(parts, "coalesce(cast("+ts+" as varchar), '')")
 	return "md5(" + strings.Join(parts, " || '|' || ") + ")"
 }
 
@@ -289,8 +297,8 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 	srcRel := d.RenderRelation(sp.src)
 	join := "from " + srcRel + " as src\n"
 	on := sp.keyMatch("src", "cur", keyT)
-	extra := func(validFrom, action, closeScd, deleted string) string {
-		q := ", " + validFrom + " as " + stageValidFrom + ", " + literal(action) + " as " + stageAction + ", " + closeScd + " as " + stageCloseScd
+	extra := func(validFrom, action, scdID, deleted string) string {
+		q := ", " + validFrom + " as " + stageValidFrom + ", " + literal(action) + " as " + stageAction + ", " + scdID + " as " + stageScd
 		if newRecord {
 			q += ", " + literal(deleted) + " as " + stageDeleted
 		}
@@ -299,7 +307,7 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 	parts := []string{
 		"-- new keys, and new versions of changed keys\nselect " + strings.Join(sp.qualified("src", srcNames), ", ") +
 			", " + sp.ts + " as " + stageValidFrom + ", case when " + scd + " is null then 'insert_new' else 'insert_changed' end as " + stageAction +
-			", cast(null as varchar) as " + stageCloseScd + func() string {
+			", " + sp.scdID("src", sp.ts) + " as " + stageScd + func() string {
 			if newRecord {
 				return ", " + literal(adapters.SnapshotNotDeleted) + " as " + stageDeleted
 			}
@@ -318,7 +326,7 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 			extra(sp.now, "close_deleted", scd, adapters.SnapshotDeleted)+"\n"+gone)
 		if newRecord {
 			parts = append(parts, "-- record each deletion as a new version\nselect "+strings.Join(sp.qualified("cur", tnames), ", ")+
-				extra(sp.now, "insert_deleted", "cast(null as varchar)", adapters.SnapshotDeleted)+"\n"+gone)
+				extra(sp.now, "insert_deleted", hashArguments([]string{scd, sp.now}), adapters.SnapshotDeleted)+"\n"+gone)
 		}
 	}
 	plan.Stage = []Statement{{Purpose: "compute the changes", SQL: "create or replace temporary table " + d.RenderRelation(chg) + " as\nwith cur as (\n  select * from " + target + " as t where " + sp.isCurrent("t") + "\n)\n" +
@@ -330,13 +338,17 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 	vf := "c." + stageValidFrom
 	// The staged rows carry the source's column names (a union takes its
 	// first select's), so the key is read from them as from the source.
-	values := append(sp.qualified("c", srcNames), sp.scdID("c", vf), vf, vf, sp.validToCurrent())
+	values := append(sp.qualified("c", srcNames), "c."+stageScd, vf, vf, sp.validToCurrent())
 	if newRecord {
 		insertCols = append(insertCols, sp.meta(c.IsDeleted))
 		values = append(values, "c."+stageDeleted)
 	}
-	merge := "merge into " + target + " as t\nusing " + chgRel + " as c\non t." + sp.meta(c.ScdID) + " = c." + stageCloseScd +
-		"\nwhen matched and c." + stageAction + " in ('close_changed', 'close_deleted') then update set t." + sp.meta(c.ValidTo) + " = " + vf +
+	// As dbt's snapshot_merge_sql: matched on dbt_scd_id, a current version
+	// is closed; a new version whose dbt_scd_id is already in the table is
+	// not inserted. Two staged rows closing one version (a repeated
+	// unique_key) make Snowflake's MERGE fail, as under dbt-snowflake.
+	merge := "merge into " + target + " as t\nusing " + chgRel + " as c\non t." + sp.meta(c.ScdID) + " = c." + stageScd +
+		"\nwhen matched and " + sp.isCurrent("t") + " and c." + stageAction + " in ('close_changed', 'close_deleted') then update set t." + sp.meta(c.ValidTo) + " = " + vf +
 		"\nwhen not matched and c." + stageAction + " in ('insert_new', 'insert_changed', 'insert_deleted') then insert (" + strings.Join(insertCols, ", ") + ")\nvalues (" + strings.Join(values, ", ") + ")"
 	plan.Apply = append([]Statement{{Purpose: "write the changes in one transaction", SQL: "begin"}}, markNotDeleted...)
 	plan.Apply = append(plan.Apply,

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	sf "github.com/snowflakedb/gosnowflake"
+
 	"github.com/elt-dev/elt/adapters"
 )
 
@@ -308,8 +310,12 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if err != nil {
 		return adapters.RunResult{}, fmt.Errorf("checking unique_key: %w", err)
 	}
+	// dbt does not check the key; neither do we, beyond warning.
+	var warnings []adapters.Warning
+	var dup *adapters.DuplicateKeyWarning
 	if len(dups.Rows) > 0 {
-		return adapters.RunResult{}, duplicateKeyError(s, dups.Rows)
+		dup = &adapters.DuplicateKeyWarning{Snapshot: s.UniqueID, Key: s.UniqueKey, Samples: adapters.DuplicateKeySamples(s.UniqueKey, dups.Rows)}
+		warnings = append(warnings, dup)
 	}
 	if len(plan.Create) > 0 {
 		if _, _, err := a.runStatements(ctx, conn, plan.Create); err != nil {
@@ -319,7 +325,7 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n[0]), RowsAffected: n[0]}, nil
+		return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n[0]), RowsAffected: n[0], Warnings: warnings}, nil
 	}
 	if _, _, err := a.runStatements(ctx, conn, plan.SchemaChanges); err != nil {
 		return adapters.RunResult{}, err
@@ -332,27 +338,22 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 		return adapters.RunResult{}, err
 	}
 	if _, _, err := a.runStatements(ctx, conn, plan.Apply); err != nil {
-		return adapters.RunResult{}, err
+		return adapters.RunResult{}, duplicateKeyHint(err, dup)
 	}
-	return snapshotResult(s.HardDeletes, n[0], n[1], n[2]), nil
+	res = snapshotResult(s.HardDeletes, n[0], n[1], n[2])
+	res.Warnings = warnings
+	return res, nil
 }
 
-func duplicateKeyError(s adapters.Snapshot, rows [][]any) error {
-	dup := &adapters.DuplicateKeyError{Snapshot: s.UniqueID, Key: s.UniqueKey}
-	for _, row := range rows {
-		parts := make([]string, len(s.UniqueKey))
-		for i, k := range s.UniqueKey {
-			v := row[i]
-			text := fmt.Sprint(v)
-			switch x := v.(type) {
-			case nil:
-				text = "NULL"
-			case string:
-				text = fmt.Sprintf("%q", x)
-			}
-			parts[i] = k + "=" + text
-		}
-		dup.Samples = append(dup.Samples, fmt.Sprintf("%s (%v rows)", strings.Join(parts, " "), row[len(s.UniqueKey)]))
+// duplicateKeyHint says why the MERGE failed when the source repeats the
+// unique_key: two staged rows closing one version make Snowflake's MERGE
+// nondeterministic, which it refuses ("Duplicate row detected during DML
+// action"), exactly as it does under dbt-snowflake.
+func duplicateKeyHint(err error, dup *adapters.DuplicateKeyWarning) error {
+	var se *sf.SnowflakeError
+	if dup == nil || !errors.As(err, &se) || se.Number != errDuplicateRowInDML {
+		return err
 	}
-	return dup
+	return fmt.Errorf("%w (the source repeats unique_key (%s), e.g. %s; Snowflake's MERGE cannot close one version with two rows, and fails the same way under dbt-snowflake: make the key unique)",
+		err, strings.Join(dup.Key, ", "), strings.Join(dup.Samples, ", "))
 }

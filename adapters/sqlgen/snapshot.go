@@ -21,6 +21,11 @@ import (
 // version, insert rows whose key is new, and handle keys missing from the
 // source as s.HardDeletes says. Source columns the table lacks are added.
 //
+// A source that repeats a unique_key is built as dbt-postgres and
+// dbt-duckdb build it (their snapshot_merge_sql: an UPDATE of the staged
+// versions to close, matched by dbt_scd_id, then an INSERT of the staged
+// new versions), and the result carries an *adapters.DuplicateKeyWarning.
+//
 // The source is read once into a temporary table, so every statement sees
 // the same rows.
 func (w Warehouse) Snapshot(ctx context.Context, tx Tx, s adapters.Snapshot, rel adapters.Relation, body string) (adapters.RunResult, error) {
@@ -28,6 +33,9 @@ func (w Warehouse) Snapshot(ctx context.Context, tx Tx, s adapters.Snapshot, rel
 	res, err := r.run(body)
 	if err != nil {
 		return adapters.RunResult{}, err
+	}
+	if r.dupWarning != nil {
+		res.Warnings = append(res.Warnings, r.dupWarning)
 	}
 	// Temporary tables that are not dropped on commit belong to the
 	// pooled connection once it commits: drop them. On failure the
@@ -57,6 +65,7 @@ type snapshotRun struct {
 	// validToType is the type of the valid-to column: the timestamps' type
 	// on the first run, the table's column afterwards.
 	validToType string
+	dupWarning  *adapters.DuplicateKeyWarning // the source repeats a key
 }
 
 const (
@@ -64,6 +73,8 @@ const (
 	// collide with source columns.
 	stageValidFrom = "elt_snapshot__valid_from"
 	stageIsNew     = "elt_snapshot__is_new"
+	// The dbt_scd_id of the current version a changed row closes.
+	stageCloseScd = "elt_snapshot__close_scd_id"
 	// Marks the snapshot's current rows in the join that finds changes.
 	currentMarker = "elt_snapshot__current"
 )
@@ -122,7 +133,7 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 	if err := r.resolveColumns(); err != nil {
 		return adapters.RunResult{}, err
 	}
-	if err := r.checkUniqueKey(); err != nil {
+	if err := r.findDuplicateKeys(); err != nil {
 		return adapters.RunResult{}, err
 	}
 	r.now = TimeLiteral(s.Now)
@@ -214,37 +225,19 @@ func (r *snapshotRun) resolveColumns() error {
 	return nil
 }
 
-// checkUniqueKey fails when a key occurs more than once in the source.
-func (r *snapshotRun) checkUniqueKey() error {
+// findDuplicateKeys sets r.dupWarning when a key occurs more than once in
+// the source. dbt does not check this; the run goes on.
+func (r *snapshotRun) findDuplicateKeys() error {
 	keys := quoteIdents(r.key)
 	res, err := r.tx.Query(r.ctx, "select "+strings.Join(keys, ", ")+", count(*) from "+r.src+
 		" group by "+strings.Join(keys, ", ")+" having count(*) > 1 order by count(*) desc, "+strings.Join(keys, ", ")+" limit 3")
 	if err != nil {
 		return fmt.Errorf("checking unique_key: %w", err)
 	}
-	if len(res.Rows) == 0 {
-		return nil
+	if len(res.Rows) > 0 {
+		r.dupWarning = &adapters.DuplicateKeyWarning{Snapshot: r.s.UniqueID, Key: slices.Clone(r.key), Samples: adapters.DuplicateKeySamples(r.key, res.Rows)}
 	}
-	dup := &adapters.DuplicateKeyError{Snapshot: r.s.UniqueID, Key: slices.Clone(r.key)}
-	for _, row := range res.Rows {
-		parts := make([]string, len(r.key))
-		for i, k := range r.key {
-			parts[i] = fmt.Sprintf("%s=%v", k, keyValueText(row[i]))
-		}
-		dup.Samples = append(dup.Samples, fmt.Sprintf("%s (%v rows)", strings.Join(parts, " "), row[len(r.key)]))
-	}
-	return dup
-}
-
-func keyValueText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case string:
-		return fmt.Sprintf("%q", x)
-	default:
-		return fmt.Sprint(x)
-	}
+	return nil
 }
 
 func quoteIdents(names []string) []string {
@@ -277,14 +270,26 @@ func (r *snapshotRun) keyMatch(a, b string) string {
 }
 
 // scdID is dbt's dbt_scd_id: the md5 of the unique key's values and the
-// version's timestamp, each cast to text (NULL as the empty string) and
-// joined with a pipe.
+// version's timestamp (snapshot_hash_arguments).
 func (r *snapshotRun) scdID(alias, ts string) string {
-	parts := make([]string, 0, len(r.key)+1)
-	for _, k := range qualifiedIdents(alias, r.key) {
-		parts = append(parts, "coalesce(cast("+k+" as varchar), '')")
+	return hashArguments(append(qualifiedIdents(alias, r.key), ts))
+}
+
+// deletionScdID is the dbt_scd_id dbt gives a hard_deletes new_record
+// deletion row: the hash of the closed version's dbt_scd_id and the run's
+// time.
+func (r *snapshotRun) deletionScdID(alias string) string {
+	return hashArguments([]string{alias + "." + dialect{}.Quote(r.s.Columns.ScdID), r.now})
+}
+
+// hashArguments is dbt's default snapshot_hash_arguments: the md5 of the
+// arguments, each cast to text (NULL as the empty string), joined with a
+// pipe.
+func hashArguments(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = "coalesce(cast(" + a + " as varchar), '')"
 	}
-	parts = append(parts, "coalesce(cast("+ts+" as varchar), '')")
 	return "md5(" + strings.Join(parts, " || '|' || ") + ")"
 }
 
@@ -437,9 +442,13 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 		// A key that comes back after its deletion was recorded.
 		changed = append(changed, "cur."+d.Quote(c.IsDeleted)+" = "+Literal(adapters.SnapshotDeleted))
 	}
+	// As dbt's staging table, this pairs each source row with each current
+	// version of its key: a source that repeats a key, or a key with
+	// several current versions, gives one row per changed pair.
 	marker := "cur." + d.Quote(currentMarker)
 	curSel := "select *, true as " + d.Quote(currentMarker) + " from " + target + " as t where " + r.isCurrent("t")
 	stage, _, err := r.createTemp("stage", "select src.*, "+r.ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
+		", cur."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
 		"\nfrom "+r.src+" as src\nleft join ("+curSel+") as cur on "+r.keyMatch("src", "cur")+
 		"\nwhere "+marker+" is null or ("+strings.Join(changed, " or ")+")")
 	if err != nil {
@@ -474,17 +483,21 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	}
 
 	vt := d.Quote(c.ValidTo)
-	// Close the changed rows' current versions where the new ones begin.
+	scd := d.Quote(c.ScdID)
+	// Close the changed rows' current versions where the new ones begin,
+	// matched by dbt_scd_id as dbt does. When two staged rows close the
+	// same version (a repeated key), the warehouse takes either's time, as
+	// under dbt.
 	if res.changed > 0 {
 		if err := r.exec("update " + target + " as t set " + vt + " = stage." + d.Quote(stageValidFrom) +
-			" from " + stage + " as stage where not stage." + d.Quote(stageIsNew) + " and " + r.keyMatch("stage", "t") + " and " + r.isCurrent("t")); err != nil {
+			" from " + stage + " as stage where not stage." + d.Quote(stageIsNew) + " and stage." + d.Quote(stageCloseScd) + " = t." + scd + " and " + r.isCurrent("t")); err != nil {
 			return adapters.RunResult{}, fmt.Errorf("closing changed rows: %w", err)
 		}
 	}
 	// Close the deleted keys' current versions now.
 	if res.deleted > 0 {
 		if err := r.exec("update " + target + " as t set " + vt + " = " + r.now +
-			" from " + gone + " as gone where " + r.keyMatch("gone", "t") + " and " + r.isCurrent("t")); err != nil {
+			" from " + gone + " as gone where gone." + scd + " = t." + scd + " and " + r.isCurrent("t")); err != nil {
 			return adapters.RunResult{}, fmt.Errorf("closing deleted rows: %w", err)
 		}
 	}
@@ -503,7 +516,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	// new_record: a row saying the key was deleted, carrying its last values.
 	if newRecord && res.deleted > 0 {
 		cols := append(quoteIdents(dataCols), quoteIdents(c.Names(true))...)
-		sel := append(qualifiedIdents("gone", dataCols), r.scdID("gone", r.now), r.now, r.now, r.insertedValidTo(), Literal(adapters.SnapshotDeleted))
+		sel := append(qualifiedIdents("gone", dataCols), r.deletionScdID("gone"), r.now, r.now, r.insertedValidTo(), Literal(adapters.SnapshotDeleted))
 		if err := r.exec("insert into " + target + " (" + strings.Join(cols, ", ") + ")\nselect " + strings.Join(sel, ", ") + "\nfrom " + gone + " as gone"); err != nil {
 			return adapters.RunResult{}, fmt.Errorf("inserting deletion records: %w", err)
 		}
@@ -515,7 +528,8 @@ type snapshotCounts struct {
 	isNew, changed, deleted int64
 }
 
-// result reports the keys that were new, changed or deleted. RowsAffected
+// result reports the keys that were new, changed or deleted (with a
+// repeated unique_key, the staged versions: one per pairing). RowsAffected
 // counts the rows written: each change closes one row and inserts one, a
 // new key inserts one, a deletion closes one (and inserts one with
 // new_record).

@@ -286,6 +286,11 @@ func TestExamples(t *testing.T) {
 			continue
 		}
 		t.Run(e.Name(), func(t *testing.T) {
+			if _, err := os.Stat(filepath.Join("..", "..", "examples", e.Name(), "packages.yml")); err == nil {
+				// elt deps would need the network; TestExampleJaffleUtils
+				// builds it from a hub served locally.
+				t.Skip("the example installs packages (elt deps): built by its own test")
+			}
 			dir := t.TempDir()
 			copyTree(t, filepath.Join("..", "..", "examples", e.Name()), dir)
 			res := elt(t, dir, "build")

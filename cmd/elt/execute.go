@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/project"
@@ -197,6 +198,9 @@ func (s *session) printEvent(e runner.Event) {
 		return
 	}
 	res := e.Result
+	for _, w := range res.Warnings {
+		s.printWarning(n, w, data)
+	}
 	data["status"] = string(res.Status)
 	data["execution_time"] = res.Duration().Seconds()
 	if res.Failures != nil {
@@ -255,6 +259,24 @@ func (s *session) printEvent(e runner.Event) {
 		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 	}
 	s.log.event(level, "NodeFinished", dots(left, right, lineWidth+len(right)-visibleLen(right)), data)
+}
+
+// printWarning reports a warning an adapter returned with a node's result,
+// before the node's result line: in text as "file: warning: ...", in JSON
+// as an event named after the warning, with the node's info and, where the
+// warning has them, its fields.
+func (s *session) printWarning(n *compiler.Node, w adapters.Warning, nodeData map[string]any) {
+	data := map[string]any{"node_info": nodeData["node_info"]}
+	if f, ok := w.(interface{ Fields() map[string]any }); ok {
+		for k, v := range f.Fields() {
+			data[k] = v
+		}
+	}
+	msg := "warning: " + w.String()
+	if n.OriginalFilePath != "" {
+		msg = n.OriginalFilePath + ": " + msg
+	}
+	s.log.warn(w.Event(), s.log.paint(ansiYellow, msg), data)
 }
 
 func skipDescribe(n *compiler.Node) string {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -97,6 +99,89 @@ func TestIncrementalDuplicateKeyFails(t *testing.T) {
 	}
 	if got := rowsOf(t, dir, "main.m"); got != "1|a\n2|b" {
 		t.Errorf("table changed after the failed merge:\n%s", got)
+	}
+}
+
+// TestSnapshotDuplicateKeyWarns: a snapshot whose source repeats its
+// unique_key is built as dbt builds it, with a warning naming the
+// snapshot, the key and sample values, in text and in JSON logs.
+func TestSnapshotDuplicateKeyWarns(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n1,a@x.org,2024-01-01 00:00:00\n2,b@x.org,2024-01-01 00:00:00\n2,b@x.org,2024-01-01 00:00:00\n")
+	writeFile(t, dir, "snapshots/customers_snap.sql", "{% snapshot customers_snap %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from {{ ref('customers') }}\n{% endsnapshot %}\n")
+	mustElt(t, dir, "seed")
+	res := mustElt(t, dir, "snapshot")
+	for _, want := range []string{
+		"snapshots/customers_snap.sql: warning: snapshot snapshot.p.customers_snap: unique_key (id) is not unique in the source, e.g. id=2 (2 rows)",
+		"OK snapshotted snapshot main.customers_snap",
+		"PASS=1 WARN=0 ERROR=0",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	query := "(select id, email, cast(dbt_valid_from as varchar) as valid_from, coalesce(cast(dbt_valid_to as varchar), 'current') as valid_to from main.customers_snap) q"
+	sorted := func(rows string) string {
+		lines := strings.Split(rows, "\n")
+		sort.Strings(lines)
+		return strings.Join(lines, "\n")
+	}
+	if got, want := sorted(rowsOf(t, dir, query)), "1|a@x.org|2024-01-01 00:00:00|current\n2|b@x.org|2024-01-01 00:00:00|current\n2|b@x.org|2024-01-01 00:00:00|current"; got != want {
+		t.Errorf("first run rows:\n got %s\nwant %s", got, want)
+	}
+
+	// 2 changes: both its current versions close and, as under dbt, the
+	// new version is inserted once for each. The source is unique now:
+	// no warning.
+	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n1,a@x.org,2024-01-01 00:00:00\n2,b@new.org,2024-02-01 00:00:00\n")
+	mustElt(t, dir, "seed")
+	res = mustElt(t, dir, "snapshot", "--log-format", "json")
+	warned := 0
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		if strings.Contains(line, "SnapshotDuplicateKey") {
+			warned++
+		}
+	}
+	if warned != 0 {
+		t.Errorf("a unique source was warned about:\n%s", res.stdout)
+	}
+	want := strings.Join([]string{
+		"1|a@x.org|2024-01-01 00:00:00|current",
+		"2|b@new.org|2024-02-01 00:00:00|current",
+		"2|b@new.org|2024-02-01 00:00:00|current",
+		"2|b@x.org|2024-01-01 00:00:00|2024-02-01 00:00:00",
+		"2|b@x.org|2024-01-01 00:00:00|2024-02-01 00:00:00",
+	}, "\n")
+	if got := sorted(rowsOf(t, dir, query)); got != want {
+		t.Errorf("second run rows:\n got %s\nwant %s", got, want)
+	}
+
+	// JSON logs: one warn event with the snapshot, key and samples.
+	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n1,a@x.org,2024-01-01 00:00:00\n1,a@x.org,2024-01-01 00:00:00\n2,b@new.org,2024-02-01 00:00:00\n")
+	mustElt(t, dir, "seed")
+	res = mustElt(t, dir, "snapshot", "--log-format", "json")
+	var events []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var ev struct {
+			Info struct{ Name, Level, Msg string } `json:"info"`
+			Data map[string]any                    `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not JSON: %q: %v", line, err)
+		}
+		if ev.Info.Name == "SnapshotDuplicateKey" {
+			if ev.Info.Level != "warn" || !strings.Contains(ev.Info.Msg, "id=1 (2 rows)") {
+				t.Errorf("warning event: %s", line)
+			}
+			events = append(events, ev.Data)
+		}
+	}
+	if len(events) != 1 {
+		t.Fatalf("want one SnapshotDuplicateKey event, got %d:\n%s", len(events), res.stdout)
+	}
+	got := fmt.Sprint(events[0]["snapshot"], " ", events[0]["unique_key"], " ", events[0]["samples"], " ", events[0]["node_info"].(map[string]any)["unique_id"])
+	if want := "snapshot.p.customers_snap [id] [id=1 (2 rows)] snapshot.p.customers_snap"; got != want {
+		t.Errorf("warning event data: got %q, want %q", got, want)
 	}
 }
 

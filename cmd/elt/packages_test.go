@@ -4,9 +4,13 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"crypto/md5"
+	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
@@ -282,5 +286,129 @@ models:
 		if got := fmt.Sprintf("%s %d", r.Status, r.Failures); got != want {
 			t.Errorf("test %s: want %s, got %s\n%s", name, want, got, res.stdout)
 		}
+	}
+}
+
+// utilsHub serves dbt's hub API with dbt-labs/dbt_utils 1.4.1, its tarball
+// the public release kept in ../shared/dbt-packages (the test skips
+// without it), so elt deps runs as against hub.getdbt.com, offline.
+func utilsHub(t *testing.T) *httptest.Server {
+	t.Helper()
+	archive, err := os.ReadFile(filepath.Join(sharedPackages(t), "dbt-utils-1.4.1.tar.gz"))
+	if err != nil {
+		t.Skipf("the dbt_utils release is absent: %v", err)
+	}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/index.json":
+			json.NewEncoder(w).Encode([]string{"dbt-labs/dbt_utils"})
+		case "/api/v1/dbt-labs/dbt_utils.json":
+			json.NewEncoder(w).Encode(map[string]any{"name": "dbt_utils", "namespace": "dbt-labs", "versions": map[string]any{
+				"1.4.1": map[string]any{"name": "dbt_utils", "packages": []any{}, "require_dbt_version": []any{">=1.3.0", "<3.0.0"},
+					"downloads": map[string]any{"tarball": srv.URL + "/dbt-labs/dbt-utils/1.4.1.tar.gz"}},
+			}})
+		case "/dbt-labs/dbt-utils/1.4.1.tar.gz":
+			w.Write(archive)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestExampleJaffleUtils runs the README's commands for examples/jaffle_utils,
+// elt deps then elt build, on a copy of it, with the hub served locally,
+// and checks what dbt_utils' macros built and that every test passed.
+func TestExampleJaffleUtils(t *testing.T) {
+	hub := utilsHub(t)
+	t.Setenv("DBT_PACKAGE_HUB_URL", hub.URL+"/")
+	t.Setenv("ELT_JAFFLE_UTILS_DB", "")
+	os.Unsetenv("ELT_JAFFLE_UTILS_DB") // the profile's default: target/jaffle_utils.duckdb
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "jaffle_utils"), dir)
+
+	res := mustElt(t, dir, "deps")
+	for _, want := range []string{"Installing dbt-labs/dbt_utils", "Installed from version 1.4.1"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("elt deps output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	res = mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "WARN=0 ERROR=0 SKIP=0") {
+		t.Errorf("elt build: want everything to pass:\n%s", res.stdout)
+	}
+	rr := readRunResults(t, filepath.Join(dir, "target", "run_results.json"))
+	tests, utilsTests := 0, 0
+	for name, r := range rr {
+		if !strings.HasPrefix(r.UniqueID, "test.") {
+			continue
+		}
+		tests++
+		if strings.HasPrefix(name, "dbt_utils_") {
+			utilsTests++
+		}
+		if r.Status != "pass" {
+			t.Errorf("test %s: %s", name, r.Status)
+		}
+	}
+	if tests != 23 || utilsTests != 7 {
+		t.Errorf("want 23 tests, 7 of them dbt_utils', in run_results.json; found %d and %d: %v", tests, utilsTests, keys(rr))
+	}
+
+	db := openDB(t, filepath.Join(dir, "target", "jaffle_utils.duckdb"))
+	query := func(q string) string {
+		t.Helper()
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		var out []string
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fields := make([]string, len(cols))
+			for i, v := range vals {
+				fields[i] = v.String
+			}
+			out = append(out, strings.Join(fields, "|"))
+		}
+		return strings.Join(out, "\n")
+	}
+	// union_relations: both stores' orders, each named by its source.
+	if got, want := query("select store, count(*), min(order_id), max(order_id) from main.stg_orders group by store order by store"), "city|8|1|8\nharbour|5|101|105"; got != want {
+		t.Errorf("stg_orders by store:\n got %s\nwant %s", got, want)
+	}
+	// pivot: order 3 was paid by card and coupon.
+	if got, want := query("select cast(credit_card_amount as varchar), cast(coupon_amount as varchar), cast(bank_transfer_amount as varchar), cast(gift_card_amount as varchar), cast(total_amount as varchar) from main.order_payments where order_id = 3"), "7.00|1.00|0.00|0.00|8.00"; got != want {
+		t.Errorf("order_payments of order 3: got %s, want %s", got, want)
+	}
+	// generate_surrogate_key: md5 of the fields as text, joined with '-';
+	// star: every column of stg_orders, then the payment columns.
+	sum := md5.Sum([]byte("harbour-104"))
+	if got, want := query("select order_key, order_id, customer_id, cast(order_date as varchar), status, store, cast(amount as varchar), cast(coupon_amount as varchar), cast(bank_transfer_amount as varchar) from main.orders where order_id = 104"),
+		hex.EncodeToString(sum[:])+"|104|3|2024-01-08|shipped|harbour|15.00|3.00|12.00"; got != want {
+		t.Errorf("order 104:\n got %s\nwant %s", got, want)
+	}
+	if got, want := query("select first_name, email, cast(first_order as varchar), cast(most_recent_order as varchar), number_of_orders, cast(lifetime_value as varchar) from main.customers where customer_id in (1, 3) order by customer_id"),
+		"Ada|ada@example.com|2024-01-01|2024-01-06|3|48.00\nGrace||2024-01-04|2024-01-08|2|40.00"; got != want {
+		t.Errorf("customers 1 and 3:\n got %s\nwant %s", got, want)
+	}
+	// date_spine: ten days, the quiet ones included.
+	want := strings.Join([]string{
+		"2024-01-01|2|30.00", "2024-01-02|1|15.00", "2024-01-03|2|17.00", "2024-01-04|1|25.00", "2024-01-05|0|0.00",
+		"2024-01-06|3|53.00", "2024-01-07|0|0.00", "2024-01-08|1|15.00", "2024-01-09|1|16.00", "2024-01-10|2|31.00",
+	}, "\n")
+	if got := query("select cast(order_date as varchar), orders, cast(revenue as varchar) from main.daily_orders order by order_date"); got != want {
+		t.Errorf("daily_orders:\n got %s\nwant %s", got, want)
 	}
 }

@@ -1,8 +1,10 @@
-// Package yamlsafe bounds what a YAML document may stand for once its
-// aliases are expanded. yaml.v3 guards Unmarshal into Go values against
-// "billion laughs" documents, but not a walk over its node tree, which is
-// how elt reads YAML (to keep positions): without a bound, a few hundred
-// bytes of nested aliases expand to billions of values.
+// Package yamlsafe holds what every reader of a user's YAML in elt needs
+// around yaml.v3. It bounds what a document may stand for once its aliases
+// are expanded: yaml.v3 guards Unmarshal into Go values against "billion
+// laughs" documents, but not a walk over its node tree, which is how elt
+// reads YAML (to keep positions); without a bound, a few hundred bytes of
+// nested aliases expand to billions of values. And it finds the line of a
+// syntax error, which yaml.v3 often misplaces or leaves out.
 package yamlsafe
 
 import "gopkg.in/yaml.v3"

@@ -41,3 +41,27 @@ func TestTooLarge(t *testing.T) {
 		}
 	}
 }
+
+func TestSyntaxError(t *testing.T) {
+	cases := []struct {
+		src       string
+		line, col int
+	}{
+		// yaml.v3 names no line for bytes it cannot read.
+		{"packages:\n  - package: a/\xff\n", 2, 3},
+		// It names the block's first line; the mistake is further down.
+		{"packages:\n  - package: a/b\n    version: [1, 2\n  - local: x\n", 3, 5},
+		{"a: 1\nb: [\n", 2, 1},
+	}
+	for _, c := range cases {
+		var doc yaml.Node
+		err := yaml.Unmarshal([]byte(c.src), &doc)
+		if err == nil {
+			t.Fatalf("%q parses", c.src)
+		}
+		line, col, msg, _ := SyntaxError([]byte(c.src), err)
+		if line != c.line || col != c.col || strings.HasPrefix(msg, "yaml: ") || msg == "" {
+			t.Errorf("%q (%v): got %d:%d %q, want %d:%d", c.src, err, line, col, msg, c.line, c.col)
+		}
+	}
+}

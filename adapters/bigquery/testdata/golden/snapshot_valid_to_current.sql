@@ -20,14 +20,14 @@ with cur as (
   select *, true as `elt_snapshot__current` from `proj`.`snapshots`.`orders_snapshot` as t where (t.`dbt_valid_to` is null or t.`dbt_valid_to` = cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP))
 ),
 changed as (
-  select src.*, src.`updated_at` as `elt_snapshot__ts`, cur.`elt_snapshot__current` is null as `elt_snapshot__is_new`
+  select src.*, src.`updated_at` as `elt_snapshot__ts`, cur.`elt_snapshot__current` is null as `elt_snapshot__is_new`, cur.`dbt_scd_id` as `elt_snapshot__close_scd_id`
   from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src
   left join cur on to_json_string(src.`id`) = to_json_string(cur.`id`)
   where cur.`elt_snapshot__current` is null or (src.`updated_at` > cur.`dbt_updated_at`)
 )
-select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, if(changed.`elt_snapshot__is_new`, 'new', 'changed') as `elt_snapshot__action` from changed
+select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, if(changed.`elt_snapshot__is_new`, 'new', 'changed') as `elt_snapshot__action`, to_hex(md5(concat(coalesce(cast(changed.`id` as string), ''), '|', coalesce(cast(changed.`elt_snapshot__ts` as string), '')))) as `elt_snapshot__scd_id` from changed
 union all
-select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, 'close' from changed where not changed.`elt_snapshot__is_new`
+select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, 'close', changed.`elt_snapshot__close_scd_id` from changed where not changed.`elt_snapshot__is_new`
 );
 
 -- count new, changed, deleted
@@ -36,12 +36,12 @@ select countif(`elt_snapshot__action` = 'new'), countif(`elt_snapshot__action` =
 -- write the changes
 merge into `proj`.`snapshots`.`orders_snapshot` as t
 using `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002` as s
-on s.`elt_snapshot__action` in ('close', 'deleted') and to_json_string(s.`id`) = to_json_string(t.`id`) and (t.`dbt_valid_to` is null or t.`dbt_valid_to` = cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP))
-when matched then
+on t.`dbt_scd_id` = s.`elt_snapshot__scd_id`
+when matched and (t.`dbt_valid_to` is null or t.`dbt_valid_to` = cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP)) and s.`elt_snapshot__action` in ('close', 'deleted') then
   update set `dbt_valid_to` = s.`elt_snapshot__ts`
 when not matched and s.`elt_snapshot__action` in ('new', 'changed') then
   insert (`id`, `status`, `updated_at`, `dbt_scd_id`, `dbt_updated_at`, `dbt_valid_from`, `dbt_valid_to`)
-  values (s.`id`, s.`status`, s.`updated_at`, to_hex(md5(concat(coalesce(cast(s.`id` as string), ''), '|', coalesce(cast(s.`elt_snapshot__ts` as string), '')))), s.`elt_snapshot__ts`, s.`elt_snapshot__ts`, cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP));
+  values (s.`id`, s.`status`, s.`updated_at`, s.`elt_snapshot__scd_id`, s.`elt_snapshot__ts`, s.`elt_snapshot__ts`, cast((timestamp '9999-12-31 00:00:00+00') as TIMESTAMP));
 
 -- clean up
 drop table if exists `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002`;

@@ -21,13 +21,13 @@ with cur as (
   select * from analytics.snapshots.orders_snapshot as t where t.valid_to is null
 )
 -- new keys, and new versions of changed keys
-select src."ID", src."STATUS", src."UPDATED_AT", src."UPDATED_AT" as ELT_SNAPSHOT__VALID_FROM, case when cur.scd_id is null then 'insert_new' else 'insert_changed' end as ELT_SNAPSHOT__ACTION, cast(null as varchar) as ELT_SNAPSHOT__CLOSE_SCD_ID
+select src."ID", src."STATUS", src."UPDATED_AT", src."UPDATED_AT" as ELT_SNAPSHOT__VALID_FROM, case when cur.scd_id is null then 'insert_new' else 'insert_changed' end as ELT_SNAPSHOT__ACTION, md5(coalesce(cast(src."ID" as varchar), '') || '|' || coalesce(cast(src."UPDATED_AT" as varchar), '')) as ELT_SNAPSHOT__SCD_ID
 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src
 left join cur on src."ID" is not distinct from cur."ID"
 where cur.scd_id is null or (src."UPDATED_AT" > cur.updated_ts)
 union all
 -- close the current versions of changed keys
-select src."ID", src."STATUS", src."UPDATED_AT", src."UPDATED_AT" as ELT_SNAPSHOT__VALID_FROM, 'close_changed' as ELT_SNAPSHOT__ACTION, cur.scd_id as ELT_SNAPSHOT__CLOSE_SCD_ID
+select src."ID", src."STATUS", src."UPDATED_AT", src."UPDATED_AT" as ELT_SNAPSHOT__VALID_FROM, 'close_changed' as ELT_SNAPSHOT__ACTION, cur.scd_id as ELT_SNAPSHOT__SCD_ID
 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src
 join cur on src."ID" is not distinct from cur."ID"
 where (src."UPDATED_AT" > cur.updated_ts);
@@ -41,10 +41,10 @@ begin;
 -- apply: close changed and deleted versions, insert new ones [rows affected]
 merge into analytics.snapshots.orders_snapshot as t
 using analytics.snapshots.orders_snapshot__elt_tmp_chg_0123456789ab as c
-on t.scd_id = c.ELT_SNAPSHOT__CLOSE_SCD_ID
-when matched and c.ELT_SNAPSHOT__ACTION in ('close_changed', 'close_deleted') then update set t.valid_to = c.ELT_SNAPSHOT__VALID_FROM
+on t.scd_id = c.ELT_SNAPSHOT__SCD_ID
+when matched and t.valid_to is null and c.ELT_SNAPSHOT__ACTION in ('close_changed', 'close_deleted') then update set t.valid_to = c.ELT_SNAPSHOT__VALID_FROM
 when not matched and c.ELT_SNAPSHOT__ACTION in ('insert_new', 'insert_changed', 'insert_deleted') then insert ("ID", "STATUS", "UPDATED_AT", scd_id, updated_ts, valid_from, valid_to)
-values (c."ID", c."STATUS", c."UPDATED_AT", md5(coalesce(cast(c."ID" as varchar), '') || '|' || coalesce(cast(c.ELT_SNAPSHOT__VALID_FROM as varchar), '')), c.ELT_SNAPSHOT__VALID_FROM, c.ELT_SNAPSHOT__VALID_FROM, null);
+values (c."ID", c."STATUS", c."UPDATED_AT", c.ELT_SNAPSHOT__SCD_ID, c.ELT_SNAPSHOT__VALID_FROM, c.ELT_SNAPSHOT__VALID_FROM, null);
 
 -- apply: commit
 commit;
