@@ -616,6 +616,7 @@ func (e *engine) buildGlobals() {
 	}
 	g["api"] = map[string]any{
 		"Relation": map[string]any{"create": jinja.Func(e.createRelation)},
+		"Column":   apiColumn{e: e},
 	}
 	for name, def := range e.macros {
 		g[name] = def.fn

@@ -243,6 +243,36 @@ func (c *columnValue) GetAttr(name string) (any, bool) {
 	case "is_string", "is_number", "is_float", "is_integer", "is_numeric":
 		kind := name
 		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return c.is(kind), nil }), true
+	case "char_size":
+		if parts := sizeParts(c.DataType); c.is("is_string") && len(parts) == 1 {
+			return parts[0], true
+		}
+		return nil, true
+	case "numeric_precision", "numeric_scale":
+		parts := sizeParts(c.DataType)
+		i := 0
+		if name == "numeric_scale" {
+			i = 1
+		}
+		if c.is("is_numeric") && len(parts) > i {
+			return parts[i], true
+		}
+		return nil, true
+	case "literal":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			v, _ := argAt(args, kw, 0, "value")
+			s, _ := jinja.Str(v)
+			return s + "::" + c.DataType, nil
+		}), true
+	case "can_expand_to":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			v, _ := argAt(args, kw, 0, "other_column")
+			o, ok := v.(*columnValue)
+			if !ok || !c.is("is_string") || !o.is("is_string") {
+				return false, nil
+			}
+			return o.stringSize() > c.stringSize(), nil
+		}), true
 	case "string_size":
 		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
 			if !c.is("is_string") {
@@ -258,6 +288,15 @@ func (c *columnValue) GetAttr(name string) (any, bool) {
 		}), true
 	}
 	return nil, false
+}
+
+// stringSize is dbt's Column.string_size() for a string column: the
+// char_size, else 256.
+func (c *columnValue) stringSize() int {
+	if parts := sizeParts(c.DataType); len(parts) == 1 {
+		return parts[0]
+	}
+	return 256
 }
 
 // is answers dbt's Column.is_string(), is_number()...: the data type's

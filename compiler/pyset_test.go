@@ -46,3 +46,23 @@ func TestPySet(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIColumn: api.Column as dbt's base Column class.
+func TestAPIColumn(t *testing.T) {
+	tmpl := "{% set c = api.Column.create('a', 'string') %}{{ c.name }} {{ c.dtype }} {{ c.is_string() }} {{ api.Column.translate_type('string') }}" +
+		" {{ api.Column('x', 'varchar(10)').string_size() }} {{ api.Column('x', 'numeric(10,2)').numeric_precision }},{{ api.Column('x', 'numeric(10,2)').numeric_scale }}" +
+		" {{ api.Column('x', 'varchar(5)').can_expand_to(api.Column('y', 'varchar(10)')) }} {{ api.Column.string_type(12) }} {{ api.Column('n', 'integer').is_number() }}" +
+		" {{ api.Column('n', 'integer').literal(5) }} {{ api.Column.numeric_type('numeric', 5, 1) }}"
+	p := newProject(map[string]string{"models/a.sql": tmpl})
+	m, err := Parse(context.Background(), p, testOptions())
+	if err == nil {
+		err = m.Compile(context.Background(), nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a TEXT True TEXT 10 10,2 True character varying(12) True 5::integer numeric(5,1)"
+	if got := strings.TrimSpace(m.Nodes["model.shop.a"].CompiledCode); got != want {
+		t.Errorf("want %q\ngot  %q", want, got)
+	}
+}
