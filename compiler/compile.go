@@ -90,7 +90,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 			m.Warnings = append(m.Warnings, states[i].warnings...)
 		}
 		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && blankSQL(pre[i]) {
-			if deferred {
+			if deferred && states[i] != nil && states[i].introspected {
 				failed[id] = true
 				continue
 			}
