@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,6 +23,9 @@ type integrationProject struct {
 	notPassing map[string][]string
 	// skipped is how many nodes are skipped because a parent failed.
 	skipped map[string]int
+	// random are tests over random data (rand() in the project's models)
+	// that pass or fail by chance, under dbt as under elt.
+	random []string
 }
 
 var integrationProjects = []integrationProject{
@@ -47,6 +51,8 @@ var integrationProjects = []integrationProject{
 		deps: []string{"dbt-date-0.21.0.tar.gz"}, depName: []string{"dbt_date"},
 		steps:      [][]string{{"build"}},
 		notPassing: map[string][]string{"postgres": nil, "duckdb": nil},
+		// z-scores of 4 sums of random values: none may exceed 1 sigma.
+		random: []string{"dbt_expectations_expect_column_values_to_be_within_n_stdevs_timeseries_data_grouped_row_value__group_id__1"},
 	},
 	{
 		tarball: "dbt-date-0.21.0.tar.gz", name: "dbt_date",
@@ -127,7 +133,9 @@ func TestPackageIntegrationProjects(t *testing.T) {
 					case "skipped":
 						skipped++
 					default:
-						bad = append(bad, name)
+						if !slices.Contains(p.random, name) {
+							bad = append(bad, name)
+						}
 					}
 				}
 				if skipped != p.skipped[wh] {
