@@ -1,0 +1,240 @@
+package compiler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/elt-dev/elt/jinja"
+)
+
+// Differential tests of modules.re against Python's re: the templates of
+// testdata/pyre/cases.txt render through elt's compiler and must give
+// the answers Python gave (testdata/pyre/answers.json, recorded by
+// scripts/re-oracle.py through dbt's Jinja2 environment). With python3
+// and jinja2 installed, TestPyreOracle asks Python again and fails when
+// a recorded answer changed; -update rewrites the answers.
+
+const (
+	pyreCases   = "testdata/pyre/cases.txt"
+	pyreAnswers = "testdata/pyre/answers.json"
+)
+
+// pyreUnsupported are the cases Python answers and elt refuses, with
+// what elt's NotImplementedError must name.
+var pyreUnsupported = map[string]string{
+	"unsupported_backreference":         `backreference \1`,
+	"unsupported_named_backreference":   `backreference (?P=x)`,
+	"unsupported_lookbehind_start":      `lookbehind (?<=...) at the start of a pattern searched without \A or ^`,
+	"unsupported_lookahead_middle":      `lookahead (?=...) in the middle of a pattern`,
+	"unsupported_conditional":           `conditional group (?(1)...)`,
+	"unsupported_atomic":                `atomic group (?>...)`,
+	"unsupported_possessive":            `possessive repeat a++`,
+	"unsupported_empty_then_nonempty":   `an empty match where a non-empty one could follow`,
+	"unsupported_unicode_word_boundary": `Unicode \b or \B on a string with non-ASCII letters or digits`,
+}
+
+type pyreCase struct{ name, template string }
+
+// readPyreCases reads cases.txt as scripts/re-oracle.py does: a section's
+// lines up to the next "-- name --" marker, trailing empty lines dropped.
+func readPyreCases(t *testing.T) []pyreCase {
+	t.Helper()
+	data, err := os.ReadFile(pyreCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := regexp.MustCompile(`^-- (.+) --$`)
+	var cases []pyreCase
+	var cur *pyreCase
+	var lines []string
+	flush := func() {
+		for len(lines) > 0 && lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		cur.template = strings.Join(lines, "\n")
+		cases = append(cases, *cur)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if m := marker.FindStringSubmatch(line); m != nil {
+			if cur != nil {
+				flush()
+			}
+			cur, lines = &pyreCase{name: m[1]}, nil
+			continue
+		}
+		if cur != nil {
+			lines = append(lines, line)
+		}
+	}
+	if cur != nil {
+		flush()
+	}
+	return cases
+}
+
+type pyreAnswer struct {
+	Output  *string `json:"output,omitempty"`
+	Error   string  `json:"error,omitempty"`
+	Message string  `json:"message,omitempty"`
+}
+
+func (a pyreAnswer) String() string {
+	if a.Output != nil {
+		return "output " + strconv.Quote(*a.Output)
+	}
+	return a.Error + ": " + a.Message
+}
+
+func readPyreAnswers(t *testing.T) map[string]pyreAnswer {
+	t.Helper()
+	data, err := os.ReadFile(pyreAnswers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]pyreAnswer
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// renderModel compiles a one-model project and returns the model's
+// compiled SQL.
+func renderModel(t *testing.T, template string) (string, error) {
+	t.Helper()
+	m, err := Parse(context.Background(), newProject(map[string]string{"models/m.sql": template}), testOptions())
+	if err == nil {
+		err = m.Compile(context.Background(), nil)
+	}
+	if err != nil {
+		return "", err
+	}
+	return m.Nodes["model.shop.m"].CompiledCode, nil
+}
+
+// errorKindRE finds the exception class in a compile error's text:
+// "models/m.sql:1:38: re.error: missing ), ...".
+var errorKindRE = regexp.MustCompile(`^[^:]*:\d+:\d+: ([A-Za-z_.]+): `)
+
+// errorKind is the Python exception class an elt error stands for.
+func errorKind(err error) string {
+	var je *jinja.Error
+	kind := ""
+	if errors.As(err, &je) {
+		kind = je.Kind
+	} else if m := errorKindRE.FindStringSubmatch(err.Error()); m != nil {
+		kind = m[1]
+	}
+	if kind == "re.error" {
+		return "error"
+	}
+	return kind
+}
+
+func TestPyreAgainstPython(t *testing.T) {
+	answers := readPyreAnswers(t)
+	cases := readPyreCases(t)
+	if len(cases) < 80 {
+		t.Fatalf("%d cases, want at least 80", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want, ok := answers[c.name]
+			if !ok {
+				t.Fatalf("no recorded answer: run go test ./compiler -run TestPyreOracle -update")
+			}
+			got, err := renderModel(t, "{% set re = modules.re %}"+c.template)
+			if feature, ok := pyreUnsupported[c.name]; ok {
+				if err == nil || errorKind(err) != "NotImplementedError" {
+					t.Fatalf("want NotImplementedError naming %q, got %q, %v", feature, got, err)
+				}
+				if !strings.Contains(err.Error(), feature) || !strings.Contains(err.Error(), "is not supported by elt") {
+					t.Fatalf("error should name %q:\n%v", feature, err)
+				}
+				return
+			}
+			switch {
+			case want.Output != nil && err != nil:
+				t.Fatalf("Python rendered %q; elt failed: %v", *want.Output, err)
+			case want.Output != nil && got != *want.Output:
+				t.Fatalf("\nwant %q\ngot  %q", *want.Output, got)
+			case want.Output == nil && err == nil:
+				t.Fatalf("Python raised %s (%s); elt rendered %q", want.Error, want.Message, got)
+			case want.Output == nil && errorKind(err) != want.Error:
+				t.Fatalf("Python raised %s (%s); elt raised %s: %v", want.Error, want.Message, errorKind(err), err)
+			}
+		})
+	}
+	for name := range pyreUnsupported {
+		if _, ok := answers[name]; !ok {
+			t.Errorf("pyreUnsupported names %s, which is not a case", name)
+		}
+	}
+}
+
+// pyreOracle returns the path of a python3 that can import jinja2, or
+// skips.
+func pyreOracle(t *testing.T) string {
+	t.Helper()
+	for _, c := range []string{os.Getenv("JINJA_ORACLE_PYTHON"), "/usr/bin/python3", "python3"} {
+		if c == "" {
+			continue
+		}
+		p, err := exec.LookPath(c)
+		if err != nil {
+			continue
+		}
+		if exec.Command(p, "-c", "import jinja2").Run() == nil {
+			return p
+		}
+	}
+	t.Skip("no python3 with jinja2 (install python3-jinja2 or set JINJA_ORACLE_PYTHON): the recorded answers are used")
+	return ""
+}
+
+// TestPyreOracle asks Python again: the recorded answers must be what
+// Python's re answers today.
+func TestPyreOracle(t *testing.T) {
+	py := pyreOracle(t)
+	script, err := filepath.Abs(filepath.Join("..", "scripts", "re-oracle.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, script, pyreCases).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", script, err)
+	}
+	if *update {
+		if err := os.WriteFile(pyreAnswers, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	var fresh map[string]pyreAnswer
+	if err := json.Unmarshal(out, &fresh); err != nil {
+		t.Fatal(err)
+	}
+	recorded := readPyreAnswers(t)
+	for name, a := range fresh {
+		r, ok := recorded[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: not recorded (run with -update)", name)
+		case (a.Output == nil) != (r.Output == nil) || (a.Output != nil && *a.Output != *r.Output) || a.Error != r.Error:
+			t.Errorf("%s: recorded answer differs from Python's\nrecorded: %s\npython:   %s", name, r, a)
+		}
+	}
+	for name := range recorded {
+		if _, ok := fresh[name]; !ok {
+			t.Errorf("%s: recorded but no longer a case", name)
+		}
+	}
+}
