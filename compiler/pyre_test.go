@@ -1,17 +1,22 @@
 package compiler
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/elt-dev/elt/internal/sharedtest"
 	"github.com/elt-dev/elt/jinja"
 )
 
@@ -236,5 +241,97 @@ func TestPyreOracle(t *testing.T) {
 		if _, ok := fresh[name]; !ok {
 			t.Errorf("%s: recorded but no longer a case", name)
 		}
+	}
+	t.Run("codegen", func(t *testing.T) {
+		tarball := filepath.Join(sharedtest.DBTPackages(t), codegenRelease)
+		out, err := exec.Command(py, script, "--codegen", tarball, codegenModel).Output()
+		if err != nil {
+			t.Fatalf("%s --codegen: %v", script, err)
+		}
+		if *update {
+			if err := os.WriteFile(codegenGolden, out, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		if recorded, err := os.ReadFile(codegenGolden); err != nil || string(recorded) != string(out) {
+			t.Errorf("%s differs from Python's answer (%v):\n%s", codegenGolden, err, out)
+		}
+	})
+}
+
+const (
+	codegenRelease = "dbt-codegen-0.14.1.tar.gz"
+	codegenModel   = "testdata/pyre/codegen_orders.sql"
+	codegenGolden  = "testdata/pyre/codegen_import_ctes.sql"
+)
+
+// packageMacros returns the macro files of a package release (paths
+// relative to its top folder).
+func packageMacros(t *testing.T, tarball string) map[string]string {
+	t.Helper()
+	f, err := os.Open(tarball)
+	if err != nil {
+		t.Skipf("%s is absent: %v", tarball, err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, _ := strings.Cut(path.Clean(h.Name), "/")
+		if h.Typeflag != tar.TypeReg || !strings.HasPrefix(rest, "macros/") || !strings.HasSuffix(rest, ".sql") {
+			continue
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[rest] = string(b)
+	}
+	return files
+}
+
+// TestPyreCodegenImportCTEs renders dbt-codegen's generate_model_import_ctes,
+// whose patterns are verbose, case-insensitive and end in lookaheads,
+// through elt and compares with what dbt's Jinja2 and Python's re return
+// for the same model (scripts/re-oracle.py --codegen).
+func TestPyreCodegenImportCTEs(t *testing.T) {
+	shared := sharedtest.DBTPackages(t)
+	model, err := os.ReadFile(codegenModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(codegenGolden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProject(map[string]string{
+		"models/orders.sql":        string(model),
+		"models/stg_orders.sql":    "select 1 as id",
+		"models/stg_customers.sql": "select 1 as id",
+		"models/stg_payments.sql":  "select 1 as order_id",
+		"models/imports.sql":       "{{ codegen.generate_model_import_ctes('orders') }}",
+	})
+	withPackage(p, "codegen", packageMacros(t, filepath.Join(shared, codegenRelease)))
+	m, err := Parse(context.Background(), p, testOptions())
+	if err == nil {
+		err = m.Compile(context.Background(), nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Nodes["model.shop.imports"].CompiledCode; got != string(want) {
+		t.Errorf("generate_model_import_ctes\nwant:\n%s\ngot:\n%s", want, got)
 	}
 }
