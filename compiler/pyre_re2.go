@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -80,7 +81,28 @@ func (s runeSet) negate() runeSet {
 	return out
 }
 
-func (s runeSet) minus(t runeSet) runeSet { return s.negate().union(t).negate() }
+func (s runeSet) minus(t runeSet) runeSet {
+	var out runeSet
+	j := 0
+	for _, r := range s {
+		lo := r.lo
+		for j < len(t) && t[j].hi < lo {
+			j++
+		}
+		k := j
+		for k < len(t) && t[k].lo <= r.hi {
+			if t[k].lo > lo {
+				out = append(out, runeRange{lo, t[k].lo - 1})
+			}
+			lo = t[k].hi + 1
+			k++
+		}
+		if lo <= r.hi {
+			out = append(out, runeRange{lo, r.hi})
+		}
+	}
+	return out
+}
 
 func (s runeSet) contains(r rune) bool {
 	i := sort.Search(len(s), func(i int) bool { return s[i].hi >= r })
@@ -131,6 +153,9 @@ type reTables struct {
 	asciiWord, asciiDigit, asciiSpace runeSet
 	cased                             runeSet // _sre.unicode_iscased
 	lowered                           []rune  // characters whose lowercase differs, sorted
+	loweredSet                        runeSet
+	lowerOf                           []rune          // lowercase of each of lowered
+	upperOf                           map[rune][]rune // lowercase -> the lowered characters mapping to it
 	fixes                             map[rune][]rune
 }
 
@@ -182,6 +207,13 @@ func pyReTables() *reTables {
 		}
 		t.cased = normalizeRunes(cased)
 		sort.Slice(t.lowered, func(i, j int) bool { return t.lowered[i] < t.lowered[j] })
+		t.loweredSet = runesOf(t.lowered...)
+		t.upperOf = map[rune][]rune{}
+		for _, r := range t.lowered {
+			l := unicode.ToLower(r)
+			t.lowerOf = append(t.lowerOf, l)
+			t.upperOf[l] = append(t.upperOf[l], r)
+		}
 		for _, eq := range pyCaseFixes {
 			for _, a := range eq {
 				for _, b := range eq {
@@ -213,16 +245,20 @@ func (c caseFold) lower(r rune) rune {
 	return unicode.ToLower(r)
 }
 
-// changed are the characters whose lowercase differs from themselves.
-func (c caseFold) changed() []rune {
-	if c.ascii {
-		out := make([]rune, 0, 26)
-		for r := 'A'; r <= 'Z'; r++ {
-			out = append(out, r)
-		}
-		return out
+var asciiUpper = func() []rune {
+	out := make([]rune, 0, 26)
+	for r := 'A'; r <= 'Z'; r++ {
+		out = append(out, r)
 	}
-	return c.t.lowered
+	return out
+}()
+
+// changed are the characters whose lowercase differs from themselves.
+func (c caseFold) changed() ([]rune, runeSet) {
+	if c.ascii {
+		return asciiUpper, runeSet{{'A', 'Z'}}
+	}
+	return c.t.lowered, c.t.loweredSet
 }
 
 func (c caseFold) isCased(r rune) bool {
@@ -241,15 +277,18 @@ func (c caseFold) hasCased(s runeSet) bool {
 
 // lowerImage is {lower(x) : x in s}, with Python's extra equivalents.
 func (c caseFold) lowerImage(s runeSet) runeSet {
-	changed := c.changed()
+	changed, changedSet := c.changed()
 	var moved []runeRange
-	for _, r := range changed {
+	for i, r := range changed {
 		if s.contains(r) {
-			l := c.lower(r)
+			l := r + 'a' - 'A'
+			if !c.ascii {
+				l = c.t.lowerOf[i]
+			}
 			moved = append(moved, runeRange{l, l})
 		}
 	}
-	out := s.minus(runesOf(changed...)).union(moved)
+	out := s.minus(changedSet).union(moved)
 	if !c.ascii {
 		var extra []runeRange
 		for k, vs := range c.t.fixes {
@@ -267,14 +306,36 @@ func (c caseFold) lowerImage(s runeSet) runeSet {
 // preimage is {x : lower(x) in s}: what a character must be to match a
 // set of lowercase characters.
 func (c caseFold) preimage(s runeSet) runeSet {
-	changed := c.changed()
+	changed, changedSet := c.changed()
 	var in []runeRange
-	for _, r := range changed {
-		if s.contains(c.lower(r)) {
-			in = append(in, runeRange{r, r})
+	if size := s.size(); !c.ascii && size <= 64 {
+		for _, r := range s {
+			for x := r.lo; x <= r.hi; x++ {
+				for _, u := range c.t.upperOf[x] {
+					in = append(in, runeRange{u, u})
+				}
+			}
+		}
+	} else {
+		for i, r := range changed {
+			l := r + 'a' - 'A'
+			if !c.ascii {
+				l = c.t.lowerOf[i]
+			}
+			if s.contains(l) {
+				in = append(in, runeRange{r, r})
+			}
 		}
 	}
-	return s.minus(runesOf(changed...)).union(in)
+	return s.minus(changedSet).union(in)
+}
+
+func (s runeSet) size() int {
+	n := 0
+	for _, r := range s {
+		n += int(r.hi-r.lo) + 1
+	}
+	return n
 }
 
 // literalSet is what a literal character matches under IGNORECASE.
@@ -345,11 +406,40 @@ func writeRune(b *strings.Builder, r rune) {
 		b.WriteRune(r)
 		return
 	}
-	fmt.Fprintf(b, `\x{%x}`, r)
+	b.WriteString(`\x{`)
+	b.WriteString(strconv.FormatInt(int64(r), 16))
+	b.WriteByte('}')
 }
 
-// writeSet writes s as an RE2 class.
+func (s runeSet) equal(t runeSet) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := range s {
+		if s[i] != t[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// writeSet writes s as an RE2 class: Python's Unicode \w \d \s and their
+// complements by the names of the same Unicode tables, others as ranges.
 func writeSet(b *strings.Builder, s runeSet) {
+	t := pyReTables()
+	for _, named := range []struct {
+		set  runeSet
+		name string
+	}{{t.word, `[\p{L}\p{N}_]`}, {t.digit, `\p{Nd}`}} {
+		if s.equal(named.set) {
+			b.WriteString(named.name)
+			return
+		}
+		if s.equal(named.set.negate()) {
+			b.WriteString(strings.Replace(strings.Replace(named.name, `[`, `[^`, 1), `\p{Nd}`, `\P{Nd}`, 1))
+			return
+		}
+	}
 	switch {
 	case len(s) == 0:
 		b.WriteString(`[^\x00-\x{10ffff}]`)
@@ -374,7 +464,8 @@ func writeSet(b *strings.Builder, s runeSet) {
 
 // reShape is how a pattern's top level is laid out for translation.
 type reShape struct {
-	branches [][]*reNode // top-level alternatives (one when there is no |)
+	branches    [][]*reNode // top-level alternatives (one when there is no |)
+	branchLooks []*reNode   // with several: each one's final positive lookahead, or nil
 
 	// For a single branch: leading zero-width items, the middle, and
 	// trailing zero-width items.
@@ -439,8 +530,31 @@ func shapeOf(root *reNode, anchoredMode bool) *reShape {
 			}
 			sh.branches = append(sh.branches, items)
 		}
-		if l := findLook(root); l != nil {
-			sh.err = lookName(l) + " in a pattern with top-level alternatives"
+		// Each alternative may end with one positive lookahead, which
+		// becomes a marker like $ does; other lookarounds cannot be
+		// tested on their own in one alternative.
+		for _, items := range sh.branches {
+			j := len(items)
+			for j > 0 && zeroWidth(items[j-1]) {
+				j--
+			}
+			var marker *reNode
+			for _, it := range items[j:] {
+				if it.op == reLook && !it.neg && !it.behind && marker == nil && findLook(it.subs[0]) == nil {
+					marker = it
+				}
+			}
+			for k, it := range items {
+				if l := findLook(it); l != nil && l != marker {
+					sh.err = lookName(l) + " in a pattern with top-level alternatives (only one lookahead at the end of an alternative is supported)"
+					return sh
+				}
+				if k >= j && isEndAnchor(it) && marker != nil {
+					sh.err = "lookahead (?=...) with $ or \\Z at the end of an alternative"
+					return sh
+				}
+			}
+			sh.branchLooks = append(sh.branchLooks, marker)
 		}
 		return sh
 	}
@@ -646,7 +760,11 @@ func (e *reEmitter) node(n *reNode, tail bool) {
 			return
 		}
 		if n.min > 1000 || n.max > 1000 {
-			e.unsupported(fmt.Sprintf("repeat count above 1000 ({%d,%d})", n.min, n.max))
+			e.unsupported(fmt.Sprintf("repeat count above 1000 (%s)", n.text))
+			return
+		}
+		if emptyRepeatDiffers(n) {
+			e.unsupported(fmt.Sprintf("repeat %s of something that can match the empty string (Python and RE2 end such repeats differently)", n.text))
 			return
 		}
 		e.b.WriteString("(?:")
@@ -674,6 +792,65 @@ func (e *reEmitter) node(n *reNode, tail bool) {
 	case reOpaque:
 		e.unsupported("backreference, conditional or atomic group")
 	}
+}
+
+// emptyRepeatDiffers reports whether RE2 could answer a repeat
+// differently from Python: both stop repeating after an iteration that
+// matched the empty string, but Python takes that empty iteration as
+// soon as it is the body's preferred choice, and keeps the groups it set,
+// where RE2 tries the body's non-empty choices first and drops it. The
+// answers agree when the body prefers every non-empty match to the empty
+// one and no group in it can be set by an empty match.
+func emptyRepeatDiffers(n *reNode) bool {
+	if lo, _ := reWidth(n.subs[0]); lo > 0 || (n.max >= 0 && n.max <= 1) || n.min == n.max {
+		return false
+	}
+	return !emptyLast(n.subs[0]) || hasEmptyGroup(n.subs[0])
+}
+
+// emptyLast reports whether n tries the empty match only after every
+// non-empty one (or cannot match empty, or only matches empty).
+func emptyLast(n *reNode) bool {
+	switch n.op {
+	case reGroup:
+		return emptyLast(n.subs[0])
+	case reConcat:
+		for _, s := range n.subs {
+			if !emptyLast(s) {
+				return false
+			}
+		}
+		return true
+	case reAlt:
+		for i, s := range n.subs {
+			if lo, _ := reWidth(s); lo == 0 && i < len(n.subs)-1 {
+				return false
+			}
+		}
+		return emptyLast(n.subs[len(n.subs)-1])
+	case reRepeat:
+		if _, hi := reWidth(n.subs[0]); n.lazy && n.min == 0 && hi > 0 {
+			return false
+		}
+		return emptyLast(n.subs[0])
+	case reOpaque:
+		return false
+	}
+	return true
+}
+
+func hasEmptyGroup(n *reNode) bool {
+	if n.op == reGroup && n.group > 0 {
+		if lo, _ := reWidth(n.subs[0]); lo == 0 {
+			return true
+		}
+	}
+	for _, s := range n.subs {
+		if hasEmptyGroup(s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *reEmitter) at(n *reNode, tail bool) {
@@ -730,7 +907,7 @@ func (e *reEmitter) body(sh *reShape) {
 				e.node(it, false)
 			}
 			e.tailItems(items[j:])
-			e.endPiece(items[j:], endFree, nil)
+			e.endPiece(items[j:], endFree, sh.branchLooks[i])
 		}
 		e.b.WriteByte(')')
 		return
@@ -793,6 +970,9 @@ func (e *reEmitter) endPiece(items []*reNode, end reEnd, marker *reNode) {
 		e.b.WriteString(`\n?\z`)
 	case marker != nil:
 		e.marker()
+		if e.key.mode == modeFullmatch {
+			e.b.WriteString(`\z`) // the match ends at the end; the lookahead is tested there
+		}
 		e.b.WriteString("(?:")
 		e.node(marker.subs[0], true)
 		e.b.WriteByte(')')

@@ -84,7 +84,8 @@ type reNode struct {
 	group      int
 	neg        bool
 	behind     bool
-	pos        int // code point offset in the pattern
+	pos        int    // code point offset in the pattern
+	text       string // a repeat's source text, for messages
 }
 
 // reClassSpec is a character set: literal characters and ranges, and
@@ -543,6 +544,7 @@ func (p *reParser) parse(verbose bool, nested int, first bool) *reNode {
 				p.unsupportedf("possessive repeat %s", string(p.pat[item.pos:p.tell()]))
 				rep.possessive = true
 			}
+			rep.text = string(p.pat[item.pos:p.tell()])
 			items[len(items)-1] = rep
 		case this.c == '.':
 			items = append(items, &reNode{op: reAny, flags: p.eff(), pos: here})

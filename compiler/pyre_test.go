@@ -2,16 +2,22 @@ package compiler
 
 import (
 	"archive/tar"
+	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,6 +50,7 @@ var pyreUnsupported = map[string]string{
 	"unsupported_possessive":            `possessive repeat a++`,
 	"unsupported_empty_then_nonempty":   `an empty match where a non-empty one could follow`,
 	"unsupported_unicode_word_boundary": `Unicode \b or \B on a string with non-ASCII letters or digits`,
+	"unsupported_empty_repeat":          `repeat (a|)* of something that can match the empty string`,
 }
 
 type pyreCase struct{ name, template string }
@@ -334,4 +341,95 @@ func TestPyreCodegenImportCTEs(t *testing.T) {
 	if got := m.Nodes["model.shop.imports"].CompiledCode; got != string(want) {
 		t.Errorf("generate_model_import_ctes\nwant:\n%s\ngot:\n%s", want, got)
 	}
+}
+
+// refusalKind drops the part of a refusal that quotes the pattern.
+var refusalKind = regexp.MustCompile(`^repeat .*? of something`)
+
+var (
+	pyreGenCount = flag.Int("pyregen", 0, "TestPyreGenerated: how many random patterns to compare with Python's re")
+	pyreGenSeed  = flag.Int("pyreseed", 1, "TestPyreGenerated: the random seed")
+)
+
+// TestPyreGenerated compares elt with Python's re on random patterns and
+// strings (scripts/re-oracle.py --generate): go test ./compiler -run
+// TestPyreGenerated -pyregen 20000 [-pyreseed 2]. An answer that differs
+// fails; a refusal (NotImplementedError) is counted and listed.
+func TestPyreGenerated(t *testing.T) {
+	if *pyreGenCount == 0 {
+		t.Skip("run with -pyregen N to compare N random patterns with Python's re")
+	}
+	py := pyreOracle(t)
+	script, err := filepath.Abs(filepath.Join("..", "scripts", "re-oracle.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, script, "--generate", fmt.Sprint(*pyreGenCount), fmt.Sprint(*pyreGenSeed)).Output()
+	if err != nil {
+		t.Fatalf("%s --generate: %v", script, err)
+	}
+	var cache reCache
+	refused := map[string]int{}
+	differ := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var c struct {
+			Pattern string
+			Flags   int
+			String  string
+			Pos     int
+			Want    map[string]any
+		}
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			t.Fatal(err)
+		}
+		pv, compileErr := cache.get(c.Pattern, c.Flags)
+		for _, op := range []string{"search", "match", "fullmatch", "findall", "sub", "split"} {
+			var v any
+			err := compileErr
+			if err == nil {
+				switch op {
+				case "search", "match":
+					v, err = pv.matchFn(op, c.String, int64(c.Pos), reNoArg)
+				case "fullmatch":
+					v, err = pv.matchFn(op, c.String, reNoArg, reNoArg)
+				case "findall":
+					v, err = pv.findall(c.String, reNoArg, reNoArg)
+				case "sub":
+					v, _, err = pv.subn(nil, "sub", `<\g<0>>`, c.String, reNoArg)
+				case "split":
+					v, err = pv.split(c.String, reNoArg)
+				}
+			}
+			var got any
+			switch {
+			case errors.Is(err, errRegexUnsupported):
+				msg := err.Error()
+				msg = msg[strings.Index(msg, "feature ")+8 : strings.Index(msg, " is not supported")]
+				refused[refusalKind.ReplaceAllString(msg, "repeat X of something")]++
+				continue
+			case err != nil:
+				got = map[string]any{"error": errorKind(err)}
+			default:
+				if m, ok := v.(*reMatchValue); ok {
+					v, _ = m.GetAttr("regs")
+				}
+				b, _ := json.Marshal(jinja.Plain(v, nil))
+				_ = json.Unmarshal(b, &got)
+			}
+			if !reflect.DeepEqual(got, c.Want[op]) {
+				differ++
+				if differ <= 30 {
+					t.Errorf("%s(%q, flags=%d, %q, pos=%d):\nwant %v\ngot  %v", op, c.Pattern, c.Flags, c.String, c.Pos, c.Want[op], got)
+				}
+			}
+		}
+	}
+	var lines []string
+	for what, n := range refused {
+		lines = append(lines, fmt.Sprintf("%6d  %s", n, what))
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(lines)))
+	t.Logf("%d patterns, %d answers differ; refused:\n%s", *pyreGenCount, differ, strings.Join(lines, "\n"))
 }

@@ -7,6 +7,11 @@
                                   print what dbt-codegen's
                                   generate_model_import_ctes returns for a
                                   model whose SQL is the file MODEL_SQL
+    re-oracle.py --generate COUNT SEED
+                                  print COUNT random patterns and strings,
+                                  one JSON object a line, with what
+                                  search, match, fullmatch, findall, sub
+                                  and split answer for them
 
 CASES is compiler/testdata/pyre/cases.txt: "-- name --" lines, each
 followed by a template (its lines up to the next marker, trailing empty
@@ -25,6 +30,7 @@ real package through elt.
 """
 
 import json
+import random
 import re
 import sys
 import tarfile
@@ -110,9 +116,107 @@ def codegen(tarball, model_sql):
     sys.stdout.write(str(out))
 
 
+# ---- random patterns (--generate) ----
+
+LITERALS = ["a", "b", "c", "é", "K", "k", "ß", "S", "s", " ", "\\n", "1", "_", "-",
+            "ı", "İ", "\\.", "Σ", "ς"]
+CLASSES = ["[ab]", "[^a]", "[a-c]", "\\d", "\\w", "\\s", "\\W", "\\S", "\\D", ".",
+           "[\\w-]", "[^\\s]", "[a-zA-Z]", "[^a-z]", "[K-k]", "[é-ë]", "[\\da]"]
+ASSERTIONS = ["^", "$", "\\A", "\\Z", "\\b", "\\B"]
+TEXT = ["a", "b", "c", "é", "K", "k", "ß", "ẞ", "s", "ſ", "S", " ", "\n", "1", "_", "-",
+        "ı", "İ", "i", "I", ".", "σ", "Σ", "ς", "😀"]
+ASCII_TEXT = ["a", "b", "c", "k", "K", "s", "S", " ", "\n", "1", "_", "-", "i", "I", "."]
+
+
+def random_pattern(rnd):
+    def atom(depth):
+        r = rnd.random()
+        if r < 0.35:
+            return rnd.choice(LITERALS)
+        if r < 0.6:
+            return rnd.choice(CLASSES)
+        if r < 0.7:
+            return rnd.choice(ASSERTIONS)
+        if depth > 2:
+            return rnd.choice(LITERALS)
+        inner = alternatives(depth + 1)
+        k = rnd.random()
+        if k < 0.4:
+            return "(" + inner + ")"
+        if k < 0.7:
+            return "(?:" + inner + ")"
+        if k < 0.8:
+            return "(?P<n%d>" % rnd.randint(0, 999) + inner + ")"
+        if k < 0.9:
+            return "(?i:" + inner + ")"
+        return "(?" + rnd.choice(["s", "m", "x", "a", "-i"]) + ":" + inner + ")"
+
+    def piece(depth):
+        a = atom(depth)
+        if a in ASSERTIONS or rnd.random() < 0.55:
+            return a
+        q = rnd.choice(["*", "+", "?", "{2}", "{1,2}", "{,2}", "{0,1}"])
+        if rnd.random() < 0.3:
+            q += "?"
+        return a + q
+
+    def alternatives(depth):
+        s = "".join(piece(depth) for _ in range(rnd.randint(0, 3)))
+        while rnd.random() < 0.25:
+            s += "|" + "".join(piece(depth) for _ in range(rnd.randint(0, 3)))
+        return s
+
+    p = alternatives(0)
+    if rnd.random() < 0.2:
+        p = "(?" + rnd.choice(["i", "m", "s", "a", "im", "is", "ai"]) + ")" + p
+    if rnd.random() < 0.15:
+        p += rnd.choice(["(?=a)", "(?=\\s|$)", "(?!b)$", "(?<=a)$", "(?<!b)\\Z"])
+    if rnd.random() < 0.08:
+        p = rnd.choice(["^(?!a)", "^(?=\\w)"]) + p
+    return p
+
+
+def generate(count, seed):
+    rnd = random.Random(seed)
+    n = 0
+    while n < count:
+        p = random_pattern(rnd)
+        flags = rnd.choice([0, 0, 0, re.I, re.M, re.S, re.A, re.I | re.A])
+        try:
+            cp = re.compile(p, flags)
+        except Exception:
+            continue
+        alphabet = ASCII_TEXT if n % 2 else TEXT
+        s = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 7)))
+        pos = rnd.choice([0, 0, 0, 1, 2])
+        answers = {}
+
+        def run(name, f):
+            try:
+                answers[name] = f()
+            except Exception as e:
+                answers[name] = {"error": type(e).__name__}
+
+        def regs(m):
+            return None if m is None else [list(r) for r in m.regs]
+
+        run("search", lambda: regs(cp.search(s, pos)))
+        run("match", lambda: regs(cp.match(s, pos)))
+        run("fullmatch", lambda: regs(cp.fullmatch(s)))
+        run("findall", lambda: cp.findall(s))
+        run("sub", lambda: cp.sub("<\\g<0>>", s))
+        run("split", lambda: cp.split(s))
+        print(json.dumps({"pattern": p, "flags": int(flags), "string": s, "pos": pos,
+                          "want": answers}, ensure_ascii=False))
+        n += 1
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "--codegen":
         codegen(argv[2], argv[3])
+        return 0
+    if len(argv) == 4 and argv[1] == "--generate":
+        generate(int(argv[2]), int(argv[3]))
         return 0
     if len(argv) != 2:
         sys.stderr.write(__doc__)
