@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"regexp"
 	"sort"
 	"strings"
@@ -669,6 +670,10 @@ func reNumber(v any) (float64, bool, bool) {
 	}
 	return 0, false, false
 }
+
+// Len is the number of flags set, as len() of a Python 3.11 flag; it
+// also makes re.NOFLAG false, as in Python.
+func (f reFlag) Len() int { return bits.OnesCount64(uint64(f)) }
 
 // BinaryOp is int's + - * and / with another number.
 func (f reFlag) BinaryOp(op string, other any, right bool) (any, bool, error) {
