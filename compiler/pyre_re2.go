@@ -13,9 +13,9 @@ import (
 // Translation of a parsed Python pattern (pyre_syntax.go) into Go regexp
 // syntax. Nothing is left to RE2's own reading of flags or classes:
 //
-//   - \d \w \s are Python's sets (Unicode unless ASCII), spelt as explicit
-//     ranges; . is [^\n] or any character; ^ and $ are \A, \z or the
-//     multi-line forms.
+//   - \d \w \s are Python's sets (Unicode unless ASCII), spelt as ranges
+//     or as the Unicode tables they are; . is [^\n] or any character; ^
+//     and $ are \A, \z or the multi-line forms.
 //   - IGNORECASE is Python's rule, not RE2's (?i): a character matches
 //     when its lowercase (Python's simple lowercase) is the pattern
 //     character's lowercase, or one of the few extra equivalents Python
@@ -30,6 +30,10 @@ import (
 //     at its end. A single positive lookahead at the end becomes
 //     "()(?:Y)" like $; others at the end are tested at each possible end
 //     position, which $ or \Z (or fullmatch) must pin to one or two.
+//   - RE2's \b is ASCII's: a Unicode \b or \B is refused on text with
+//     non-ASCII letters or digits. A repeat of something that can match
+//     the empty string is refused unless Python and RE2 provably end it
+//     the same way (emptyRepeatDiffers).
 //
 // Each pattern compiles to a few RE2 programs ("variants"), one per way it
 // is run: searching, anchored at the start, anchored at both ends, from a
@@ -979,7 +983,7 @@ func (e *reEmitter) endPiece(items []*reNode, end reEnd, marker *reNode) {
 	}
 }
 
-// wrap puts the body in group 1 and adds what key's mode needs around it.
+// wrapVariant puts the body in group 1 and adds what key's mode needs around it.
 func wrapVariant(key reVariantKey, body string) string {
 	var b strings.Builder
 	if key.mode != modeSearch || key.ctx {

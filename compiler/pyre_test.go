@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/elt-dev/elt/internal/sharedtest"
 	"github.com/elt-dev/elt/jinja"
@@ -432,4 +433,78 @@ func TestPyreGenerated(t *testing.T) {
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(lines)))
 	t.Logf("%d patterns, %d answers differ; refused:\n%s", *pyreGenCount, differ, strings.Join(lines, "\n"))
+}
+
+// TestPyreUnicodeTables checks the character data the translation uses
+// (\w \d \s, lowercase, what counts as cased, the extra case equivalents)
+// against Python's, for every character Python's Unicode version assigns.
+func TestPyreUnicodeTables(t *testing.T) {
+	py := pyreOracle(t)
+	script, err := filepath.Abs(filepath.Join("..", "scripts", "re-oracle.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, script, "--unicode").Output()
+	if err != nil {
+		t.Fatalf("%s --unicode: %v", script, err)
+	}
+	var data struct {
+		UnicodeVersion                        string `json:"unicode_version"`
+		Word, Digit, Space, Cased, Unassigned [][2]rune
+		Lower                                 [][2]rune
+		ExtraCases                            map[string][]rune `json:"extra_cases"`
+	}
+	if err := json.Unmarshal(out, &data); err != nil {
+		t.Fatal(err)
+	}
+	toSet := func(rs [][2]rune) runeSet {
+		var out []runeRange
+		for _, r := range rs {
+			out = append(out, runeRange{r[0], r[1]})
+		}
+		return normalizeRunes(out)
+	}
+	unassigned := toSet(data.Unassigned)
+	tables := pyReTables()
+	for _, c := range []struct {
+		name    string
+		elt, py runeSet
+	}{
+		{`\w`, tables.word, toSet(data.Word)},
+		{`\d`, tables.digit, toSet(data.Digit)},
+		{`\s`, tables.space, toSet(data.Space)},
+		{"cased", tables.cased, toSet(data.Cased)},
+	} {
+		diff := c.elt.minus(c.py).union(c.py.minus(c.elt)).minus(unassigned)
+		if len(diff) > 0 {
+			t.Errorf("%s differs from Python's (Unicode %s) at %v", c.name, data.UnicodeVersion, diff)
+		}
+	}
+	pyLower := map[rune]rune{}
+	for _, l := range data.Lower {
+		pyLower[l[0]] = l[1]
+	}
+	fold := caseFold{t: tables}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want, ok := pyLower[r]
+		if !ok {
+			want = r
+		}
+		if got := fold.lower(r); got != want && !unassigned.contains(r) {
+			t.Errorf("lowercase of %U: Python %U, elt %U", r, want, got)
+		}
+	}
+	for k, vs := range data.ExtraCases {
+		var r rune
+		fmt.Sscan(k, &r)
+		got := append([]rune{}, tables.fixes[r]...)
+		sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+		sort.Slice(vs, func(i, j int) bool { return vs[i] < vs[j] })
+		if !reflect.DeepEqual(got, vs) {
+			t.Errorf("case equivalents of %U: Python %U, elt %U", r, vs, got)
+		}
+	}
+	if len(tables.fixes) != len(data.ExtraCases) {
+		t.Errorf("%d characters with extra case equivalents, Python has %d", len(tables.fixes), len(data.ExtraCases))
+	}
 }

@@ -7,6 +7,9 @@
                                   print what dbt-codegen's
                                   generate_model_import_ctes returns for a
                                   model whose SQL is the file MODEL_SQL
+    re-oracle.py --unicode        print the character data Python's re uses
+                                  (\\w \\d \\s, lowercase, cased, the extra
+                                  case equivalents) as JSON
     re-oracle.py --generate COUNT SEED
                                   print COUNT random patterns and strings,
                                   one JSON object a line, with what
@@ -116,6 +119,41 @@ def codegen(tarball, model_sql):
     sys.stdout.write(str(out))
 
 
+# ---- character data (--unicode) ----
+
+def unicode_data():
+    import unicodedata
+    import _sre
+    from re import _casefix
+
+    def ranges(pred):
+        out, start = [], None
+        for c in range(0x110000):
+            if pred(c):
+                if start is None:
+                    start = c
+            elif start is not None:
+                out.append([start, c - 1])
+                start = None
+        if start is not None:
+            out.append([start, 0x10FFFF])
+        return out
+
+    word, digit, space = re.compile(r"\w"), re.compile(r"\d"), re.compile(r"\s")
+    surrogate = lambda c: 0xD800 <= c <= 0xDFFF
+    json.dump({
+        "unicode_version": unicodedata.unidata_version,
+        "word": ranges(lambda c: not surrogate(c) and word.match(chr(c)) is not None),
+        "digit": ranges(lambda c: not surrogate(c) and digit.match(chr(c)) is not None),
+        "space": ranges(lambda c: not surrogate(c) and space.match(chr(c)) is not None),
+        "cased": ranges(lambda c: _sre.unicode_iscased(c)),
+        "unassigned": ranges(lambda c: unicodedata.category(chr(c)) == "Cn"),
+        "lower": [[c, _sre.unicode_tolower(c)] for c in range(0x110000)
+                  if _sre.unicode_tolower(c) != c],
+        "extra_cases": {str(k): list(v) for k, v in _casefix._EXTRA_CASES.items()},
+    }, sys.stdout)
+
+
 # ---- random patterns (--generate) ----
 
 LITERALS = ["a", "b", "c", "é", "K", "k", "ß", "S", "s", " ", "\\n", "1", "_", "-",
@@ -214,6 +252,9 @@ def generate(count, seed):
 def main(argv):
     if len(argv) == 4 and argv[1] == "--codegen":
         codegen(argv[2], argv[3])
+        return 0
+    if len(argv) == 2 and argv[1] == "--unicode":
+        unicode_data()
         return 0
     if len(argv) == 4 and argv[1] == "--generate":
         generate(int(argv[2]), int(argv[3]))
