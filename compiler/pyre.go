@@ -16,13 +16,13 @@ import (
 
 // modules.re: Python's re module as dbt's Jinja context offers it, on Go's
 // regexp. Patterns are Python's syntax, translated (pyre_syntax.go,
-// pyre_re2.go) into RE2 programs that find the same matches Python's
-// backtracking engine finds; positions are counted in characters as
-// Python counts them. What RE2 cannot do (backreferences, lookarounds
-// other than at the ends of a pattern, conditionals, atomic groups and
-// possessive repeats) fails with NotImplementedError naming the construct
-// and the pattern, never with a different answer; so do the few inputs
-// where a translation would answer differently (see pyre_re2.go).
+// pyre_re2.go) into RE2 programs that find the matches Python's
+// backtracking engine finds; positions are counted in characters, as
+// Python counts them. What RE2 cannot do (backreferences, conditionals,
+// atomic groups, possessive repeats, lookarounds other than at the ends
+// of a pattern) fails with NotImplementedError naming the construct and
+// the pattern, and so do the few patterns and inputs a translation would
+// answer differently (pyre_re2.go lists them): never a different answer.
 
 // errRegexUnsupported is wrapped by the errors of patterns and inputs elt
 // cannot run as Python would.

@@ -52,6 +52,8 @@ var pyreUnsupported = map[string]string{
 	"unsupported_empty_then_nonempty":   `an empty match where a non-empty one could follow`,
 	"unsupported_unicode_word_boundary": `Unicode \b or \B on a string with non-ASCII letters or digits`,
 	"unsupported_empty_repeat":          `repeat (a|)* of something that can match the empty string`,
+	"unsupported_named_character":       `named character escape \N{EM DASH}`,
+	"unsupported_large_repeat":          `repeat count above 1000 (a{1001})`,
 }
 
 type pyreCase struct{ name, template string }
