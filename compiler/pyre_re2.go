@@ -579,7 +579,13 @@ func shapeOf(root *reNode, anchoredMode bool) *reShape {
 	}
 	switch {
 	case allZero && (anchoredMode || hasAnchor):
-		sh.lead = items
+		// Start assertions are tested at the fixed start; final $ and \Z
+		// stay at the end, where they become markers (^$ on "\n").
+		j := len(items)
+		for j > 0 && isEndAnchor(items[j-1]) {
+			j--
+		}
+		sh.lead, sh.tail = items[:j], items[j:]
 	case allZero:
 		sh.tail = items
 	default:
