@@ -553,7 +553,7 @@ func (e *engine) buildGlobals() {
 		"target":                            e.targetMap(),
 		"load_relation":                     jinja.Func(fnLoadRelation),
 		"load_cached_relation":              jinja.Func(fnLoadRelation),
-		"modules":                           modulesObject(),
+		"modules":                           modulesObject(&e.regexps),
 		// dbt's flags object: the ones a macro reads (should_store_failures).
 		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures},
 	}

@@ -6,6 +6,9 @@
 // SQL with ephemeral models inlined as CTEs. Templates are parsed once by
 // package jinja; macros run with jinja's Macro.Call in the calling node's
 // context, and dbt's additions (tojson, fromyaml, modules...) live here.
+// modules.re is Python's re translated onto Go's regexp (pyre*.go); a
+// pattern or input it cannot answer as Python would fails with
+// NotImplementedError instead of answering differently.
 //
 // It never opens a database connection: what it needs from a warehouse
 // (quoting, relation rendering) comes through the Dialect interface.

@@ -38,6 +38,7 @@ type engine struct {
 	tplMu     sync.Mutex
 	templates map[string]*jinja.Template // node unique id -> parsed template
 	strCache  sync.Map                   // RenderString templates by source
+	regexps   reCache                    // modules.re's compiled patterns
 
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).

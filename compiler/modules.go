@@ -2,154 +2,13 @@ package compiler
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/elt-dev/elt/jinja"
 )
 
-// dbt's `modules` object: Python's datetime and pytz (pydatetime.go), the
-// parts of re that dbt projects commonly call, and itertools.
-
-// reModule is modules.re with Go's regexp (RE2 syntax: no backreferences
-// or lookaround). search/match return a match object or None.
-func reModule() map[string]any {
-	compile := func(args []any) (*regexp.Regexp, error) {
-		if len(args) == 0 {
-			return nil, fmt.Errorf("re: needs a pattern")
-		}
-		p, _ := jinja.Str(args[0])
-		return regexp.Compile(p)
-	}
-	str := func(args []any, i int) string {
-		if i >= len(args) {
-			return ""
-		}
-		s, _ := jinja.Str(args[i])
-		return s
-	}
-	matcher := func(anchored, full bool) jinja.Func {
-		return func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			re, err := compile(args)
-			if err != nil {
-				return nil, fmt.Errorf("re: %v", err)
-			}
-			if len(args) < 2 {
-				return nil, fmt.Errorf("re: needs a pattern and a string")
-			}
-			s := str(args, 1)
-			loc := re.FindStringSubmatchIndex(s)
-			if loc == nil || (anchored && loc[0] != 0) || (full && loc[1] != len(s)) {
-				return nil, nil
-			}
-			return &reMatch{s: s, loc: loc}, nil
-		}
-	}
-	return map[string]any{
-		"search":    matcher(false, false),
-		"match":     matcher(true, false),
-		"fullmatch": matcher(true, true),
-		"findall": jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			re, err := compile(args)
-			if err != nil || len(args) < 2 {
-				return nil, fmt.Errorf("re.findall(pattern, string): %v", err)
-			}
-			out := jinja.NewList()
-			for _, m := range re.FindAllStringSubmatch(str(args, 1), -1) {
-				switch len(m) {
-				case 1:
-					out.Items = append(out.Items, m[0])
-				case 2:
-					out.Items = append(out.Items, m[1])
-				default:
-					t := make(jinja.Tuple, len(m)-1)
-					for i, g := range m[1:] {
-						t[i] = g
-					}
-					out.Items = append(out.Items, t)
-				}
-			}
-			return out, nil
-		}),
-		"sub": jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			re, err := compile(args)
-			if err != nil || len(args) < 3 {
-				return nil, fmt.Errorf("re.sub(pattern, repl, string): %v", err)
-			}
-			// Python's \1 group references become Go's ${1}.
-			repl := regexp.MustCompile(`\\(\d+)`).ReplaceAllString(strings.ReplaceAll(str(args, 1), "$", "$$"), `$${$1}`)
-			return re.ReplaceAllString(str(args, 2), repl), nil
-		}),
-		"split": jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			re, err := compile(args)
-			if err != nil || len(args) < 2 {
-				return nil, fmt.Errorf("re.split(pattern, string): %v", err)
-			}
-			return jinja.NewList(toAnyList(re.Split(str(args, 1), -1))...), nil
-		}),
-		"escape": jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			return regexp.QuoteMeta(str(args, 0)), nil
-		}),
-		"compile": jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			if _, err := compile(args); err != nil {
-				return nil, fmt.Errorf("re.compile: %v", err)
-			}
-			return str(args, 0), nil // a pattern string works wherever re takes a pattern
-		}),
-	}
-}
-
-// reMatch is a match object: group(n), groups(), start(), end().
-type reMatch struct {
-	s   string
-	loc []int
-}
-
-func (m *reMatch) group(i int) any {
-	if 2*i+1 >= len(m.loc) || m.loc[2*i] < 0 {
-		return nil
-	}
-	return m.s[m.loc[2*i]:m.loc[2*i+1]]
-}
-
-func (m *reMatch) GetAttr(name string) (any, bool) {
-	switch name {
-	case "group":
-		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			if len(args) <= 1 {
-				i := 0
-				if len(args) == 1 {
-					i = intOf(args[0])
-				}
-				return m.group(i), nil
-			}
-			t := make(jinja.Tuple, len(args))
-			for j, a := range args {
-				t[j] = m.group(intOf(a))
-			}
-			return t, nil
-		}), true
-	case "groups":
-		return fn0(func() any {
-			t := jinja.Tuple{}
-			for i := 1; 2*i < len(m.loc); i++ {
-				t = append(t, m.group(i))
-			}
-			return t
-		}), true
-	case "start":
-		return fn0(func() any { return m.loc[0] }), true
-	case "end":
-		return fn0(func() any { return m.loc[1] }), true
-	case "string":
-		return m.s, true
-	}
-	return nil, false
-}
-
-func (m *reMatch) String() string {
-	return fmt.Sprintf("<re.Match object; span=(%d, %d), match=%s>", m.loc[0], m.loc[1], pyQuote(m.s[m.loc[0]:m.loc[1]]))
-}
+// dbt's `modules` object: Python's datetime and pytz (pydatetime.go), re
+// (pyre.go) and itertools.
 
 func pyQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
 
@@ -304,8 +163,9 @@ func tuples(rows [][]any) *jinja.List {
 	return out
 }
 
-// modulesObject is dbt's `modules`.
-func modulesObject() map[string]any {
+// modulesObject is dbt's `modules`; re's compiled patterns are cached in
+// regexps.
+func modulesObject(regexps *reCache) map[string]any {
 	return map[string]any{
 		"datetime": map[string]any{
 			"datetime":  datetimeClass{},
@@ -314,7 +174,7 @@ func modulesObject() map[string]any {
 			"timezone":  timezoneClass{},
 		},
 		"pytz":      pytzModule(),
-		"re":        reModule(),
+		"re":        reModule(regexps),
 		"itertools": itertoolsModule(),
 	}
 }

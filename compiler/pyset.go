@@ -52,6 +52,7 @@ func hashable(v any) error {
 	return nil
 }
 
+// pyTypeName is the Python type name of a template value.
 func pyTypeName(v any) string {
 	switch v.(type) {
 	case *jinja.List, []any:
@@ -60,6 +61,26 @@ func pyTypeName(v any) string {
 		return "dict"
 	case *pySet:
 		return "set"
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int, int64:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case jinja.Markup:
+		return "Markup"
+	case jinja.Tuple:
+		return "tuple"
+	case *jinja.Undefined:
+		return "Undefined"
+	case *rePatternValue:
+		return "re.Pattern"
+	case *reMatchValue:
+		return "re.Match"
 	}
 	return fmt.Sprintf("%T", v)
 }

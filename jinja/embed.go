@@ -14,8 +14,18 @@ import (
 // Str is Python's str(v), as a template prints v.
 func Str(v any) (string, error) { return toStr(norm(v)) }
 
+// Repr is Python's repr(v), as a list prints its items.
+func Repr(v any) string { return repr(norm(v)) }
+
 // Truth is Python's bool(v), as {% if v %} tests it.
 func Truth(v any) (bool, error) { return truth(norm(v)) }
+
+// NewIterator is a lazy, one-shot Python iterator whose items next
+// yields (ok false when exhausted); kind is its Python type name, which
+// its repr shows ("callable_iterator" for re.finditer).
+func NewIterator(kind string, next func() (v any, ok bool, err error)) *Iterator {
+	return &Iterator{kind: kind, next: next}
+}
 
 // Call calls f, any callable template value (a macro, the caller of a
 // {% call %} block, a Func), from a Go callable running in s's render.

@@ -472,7 +472,9 @@ func equal(a, b any) bool {
 		return toF(ai, af, aInt) == toF(bi, bf, bInt)
 	}
 	if aok || bok {
-		return false
+		// a number and an object that may compare with numbers
+		c, ok := objCompare(a, b)
+		return ok && c == 0
 	}
 	switch x := a.(type) {
 	case Markup:

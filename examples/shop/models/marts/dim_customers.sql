@@ -13,7 +13,7 @@ customer_orders as (
         max(order_date) as most_recent_order_date,
         count(*) as number_of_orders,
         {% for status in var('order_statuses') %}
-        count(*) filter (where status = '{{ status }}') as {{ status }}_orders,
+        count(*) filter (where status = '{{ status }}') as {{ column_name(status) }}_orders,
         {% endfor %}
         sum(case when is_revenue then amount_paid else 0 end) as lifetime_value
     from orders
@@ -29,7 +29,7 @@ select
     customer_orders.most_recent_order_date,
     coalesce(customer_orders.number_of_orders, 0) as number_of_orders,
     {% for status in var('order_statuses') %}
-    coalesce(customer_orders.{{ status }}_orders, 0) as {{ status }}_orders,
+    coalesce(customer_orders.{{ column_name(status) }}_orders, 0) as {{ column_name(status) }}_orders,
     {% endfor %}
     coalesce(customer_orders.lifetime_value, 0) as lifetime_value
 from customers
