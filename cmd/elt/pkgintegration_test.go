@@ -60,6 +60,23 @@ var integrationProjects = []integrationProject{
 		notPassing: map[string][]string{"postgres": nil, "duckdb": nil},
 	},
 	{
+		// codegen's CI: create a source table, then seed, run and test.
+		tarball: "dbt-codegen-0.14.1.tar.gz", name: "codegen",
+		deps: []string{"dbt-utils-1.4.1.tar.gz"}, depName: []string{"dbt_utils"},
+		steps: [][]string{{"run-operation", "create_source_table"}, {"seed", "--full-refresh"}, {"run"}, {"test"}},
+		notPassing: map[string][]string{
+			"postgres": nil,
+			// codegen does not support DuckDB; under dbt-duckdb these fail alike:
+			"duckdb": {
+				"test_generate_model_yaml", // expects Postgres' type names (text), DuckDB says varchar
+				// generate_source lists tables from <db>.information_schema.tables, which DuckDB lacks
+				"test_generate_source", "test_generate_source_all_args", "test_generate_source_exclude",
+				"test_generate_source_include_database_property", "test_generate_source_include_schema_property",
+				"test_generate_source_table_descriptions", "test_generate_source_table_name", "test_generate_source_table_pattern",
+			},
+		},
+	},
+	{
 		tarball: "dbt-audit-helper-0.12.2.tar.gz", name: "audit_helper",
 		deps: []string{"dbt-utils-1.4.1.tar.gz"}, depName: []string{"dbt_utils"},
 		steps: [][]string{{"build", "--exclude", "tag:skip"}},
@@ -119,9 +136,17 @@ func TestPackageIntegrationProjects(t *testing.T) {
 				var out strings.Builder
 				results := map[string]rrEntry{}
 				for _, step := range p.steps {
+					rr := filepath.Join(dir, "target", "run_results.json")
+					os.Remove(rr)
 					res := elt(t, dir, append(step, "--profiles-dir", profiles)...)
 					out.WriteString(res.stdout + res.stderr)
-					for k, v := range readRunResults(t, filepath.Join(dir, "target", "run_results.json")) {
+					if step[0] == "run-operation" {
+						if res.code != 0 {
+							t.Fatalf("%s: exit %d\n%s", strings.Join(step, " "), res.code, tail(out.String(), 40))
+						}
+						continue
+					}
+					for k, v := range readRunResults(t, rr) {
 						results[k] = v
 					}
 				}
@@ -147,7 +172,7 @@ func TestPackageIntegrationProjects(t *testing.T) {
 				if strings.Join(bad, "\n") != strings.Join(want, "\n") {
 					t.Errorf("%d nodes; not passing:\n  %s\nwant:\n  %s\n%s", len(results), strings.Join(bad, "\n  "), strings.Join(want, "\n  "), tail(out.String(), 60))
 				}
-				if len(results) < 50 {
+				if len(results) < 30 {
 					t.Errorf("only %d nodes ran", len(results))
 				}
 			})
