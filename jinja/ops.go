@@ -296,10 +296,28 @@ func floorDiv(a, b any) (any, error) {
 		if y == 0 {
 			return nil, newErr("ZeroDivisionError", "float floor division by zero")
 		}
-		x := toF(ai, af, aInt)
-		return math.Floor(x / y), nil
+		return pyFloorDiv(toF(ai, af, aInt), y), nil
 	}
 	return nil, opErr("//", a, b)
+}
+
+// pyFloorDiv is Python's float //, which is not floor(x / y): it divides
+// x minus its remainder, so 2.5 // (2.5 / 3) is 2.0 where the rounded
+// quotient 3.0 would say 3.0.
+func pyFloorDiv(x, y float64) float64 {
+	m := math.Mod(x, y)
+	div := (x - m) / y
+	if m != 0 && (y < 0) != (m < 0) {
+		div -= 1
+	}
+	if div == 0 {
+		return math.Copysign(0, x/y)
+	}
+	fl := math.Floor(div)
+	if div-fl > 0.5 {
+		fl++
+	}
+	return fl
 }
 
 func mod(a, b any) (any, error) {
