@@ -20,8 +20,11 @@ type Node struct {
 	Dialect string
 	// Columns are a seed's or source's columns, nil when unknown. A
 	// model's are computed from its SQL.
-	Columns   []string
-	DependsOn []string // names of the nodes it reads
+	Columns []string
+	// ExtraColumns are columns a model's materialization adds to its
+	// query's (a snapshot's dbt_valid_from...); they read nothing upstream.
+	ExtraColumns []string
+	DependsOn    []string // names of the nodes it reads
 }
 
 // Project is the column lineage of a whole DAG.
@@ -71,6 +74,9 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 			}
 		}
 		m := Resolve(ctx, parsers, Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels})
+		for _, c := range n.ExtraColumns {
+			m.Columns = append(m.Columns, Column{Name: c, Edges: []Edge{}})
+		}
 		p.Models[name] = m
 		for _, c := range m.Columns {
 			for _, e := range c.Edges {

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLineageShop follows fct_orders.order_total through the example
+// project, down to the seed columns: through the ephemeral
+// int_order_totals, its CTEs and aggregates, and the staging views.
+func TestLineageShop(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "../../examples/shop", dir)
+	os.Remove(filepath.Join(dir, "shop.duckdb"))
+
+	r := elt(t, dir, "lineage", "fct_orders.order_total", "--output", "json")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	var got struct {
+		Column               string
+		Upstream, Downstream []struct{ Node, Column, Type string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	flat := func(l []struct{ Node, Column, Type string }) string {
+		var s []string
+		for _, e := range l {
+			s = append(s, e.Node+"."+e.Column+" "+e.Type)
+		}
+		return strings.Join(s, "\n")
+	}
+	wantUp := strings.Join([]string{
+		// Depth 1: the ephemeral model's column, and the join keys of fct_orders.
+		"int_order_totals.items_total_cents transformation",
+		"int_order_totals.order_id indirect",
+		"stg_orders.order_id indirect",
+		"stg_payments.order_id indirect",
+		// Depth 2: int_order_totals sums stg_order_items.line_total_cents by order.
+		"stg_order_items.line_total_cents aggregation",
+		"stg_order_items.order_id indirect",
+		"raw_orders.order_id indirect",
+		"raw_payments.order_id indirect",
+		// Depth 3: the seed columns line_total_cents multiplies.
+		"raw_order_items.quantity aggregation",
+		"raw_order_items.unit_price_cents aggregation",
+		"raw_order_items.order_id indirect",
+	}, "\n")
+	if got.Column != "fct_orders.order_total" {
+		t.Errorf("column: %q", got.Column)
+	}
+	if f := flat(got.Upstream); f != wantUp {
+		t.Errorf("upstream:\n--- want\n%s\n--- got\n%s", wantUp, f)
+	}
+	if f, want := flat(got.Downstream), "daily_revenue.revenue aggregation"; f != want {
+		t.Errorf("downstream:\n--- want\n%s\n--- got\n%s", want, f)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shop.duckdb")); err == nil {
+		t.Error("elt lineage created the warehouse file")
+	}
+
+	t.Run("identity chain to a seed", func(t *testing.T) {
+		r := elt(t, dir, "lineage", "dim_customers.email", "--upstream", "--output", "json")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		got = struct {
+			Column               string
+			Upstream, Downstream []struct{ Node, Column, Type string }
+		}{}
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatal(err)
+		}
+		want := "stg_customers.email identity\nfct_orders.customer_id indirect\nstg_customers.customer_id indirect\n" +
+			"raw_customers.email transformation"
+		if f := flat(got.Upstream); !strings.HasPrefix(f, want) {
+			t.Errorf("upstream:\n--- want prefix\n%s\n--- got\n%s", want, f)
+		}
+		if got.Downstream != nil {
+			t.Errorf("--upstream printed downstream too: %v", got.Downstream)
+		}
+	})
+	t.Run("downstream depth", func(t *testing.T) {
+		r := elt(t, dir, "lineage", "raw_orders.status", "--downstream", "--depth", "1")
+		want := "raw_orders.status\ndownstream:\n  1  stg_orders.status                        transformation\n"
+		if r.code != 0 || r.stdout != want {
+			t.Errorf("exit %d\n--- want\n%s--- got\n%s%s", r.code, want, r.stdout, r.stderr)
+		}
+	})
+	t.Run("model columns", func(t *testing.T) {
+		r := elt(t, dir, "lineage", "stg_orders")
+		for _, want := range []string{"stg_orders\n", "order_date               <- raw_orders.ordered_at (transformation)", "status                   <- raw_orders.status (transformation)"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("want %q in\n%s", want, r.stdout)
+			}
+		}
+	})
+	t.Run("unknown column", func(t *testing.T) {
+		r := elt(t, dir, "lineage", "stg_orders.nope")
+		if r.code != exitUsage || !strings.Contains(r.stderr, `stg_orders has no column "nope" (it has: order_id, customer_id, ordered_at, order_date, status)`) {
+			t.Errorf("exit %d, stderr %s", r.code, r.stderr)
+		}
+	})
+}
+
+// TestLineageDegraded: a model DuckDB cannot parse keeps table-level
+// lineage, with a warning naming the model, the line and the construct;
+// a model reading it with * degrades in turn, and nothing crashes.
+func TestLineageDegraded(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: deg\nprofile: deg\n")
+	writeFile(t, dir, "profiles.yml", "deg:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: deg.duckdb\n")
+	writeFile(t, dir, "seeds/raw.csv", "id,amount\n1,2\n")
+	writeFile(t, dir, "models/bad.sql", "select id,\n  amount +\nfrom {{ ref('raw') }}\n")
+	writeFile(t, dir, "models/reader.sql", "select * from {{ ref('bad') }}\n")
+	writeFile(t, dir, "models/good.sql", "select id, amount * 2 as double_amount from {{ ref('raw') }}\n")
+
+	r := elt(t, dir, "lineage", "good.double_amount", "--output", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"node": "raw",
+      "column": "amount",
+      "type": "transformation"`) {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"lineage: bad line 3: parse error: syntax error at or near \"from\"; table-level lineage only",
+		"lineage: reader line 1: *: the columns of bad are unknown, so the output columns are too",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("want warning %q in stderr:\n%s", want, r.stderr)
+		}
+	}
+	r = elt(t, dir, "lineage", "bad")
+	if r.code != 0 || !strings.Contains(r.stdout, "(the column list is incomplete; reads: raw)") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = elt(t, dir, "lineage", "reader.id")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "the columns of reader are unknown") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
