@@ -3,8 +3,11 @@ package lineage
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Node is one node of the project DAG, as lineage needs it.
@@ -53,6 +56,9 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 		return nil, err
 	}
 	p.order = order
+	// Parsing needs nothing upstream, so every model is parsed first, in
+	// parallel; resolving then goes in dependency order.
+	trees := parseAll(ctx, parsers, order, p.Nodes)
 	for _, name := range order {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -73,7 +79,7 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 				rels[key] = rel
 			}
 		}
-		m := Resolve(ctx, parsers, Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels})
+		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels}, trees[name])
 		for _, c := range n.ExtraColumns {
 			m.Columns = append(m.Columns, Column{Name: c, Edges: []Edge{}})
 		}
@@ -255,4 +261,38 @@ func (p *Project) walk(node, column string, depth int, next func(node, column st
 		}
 	}
 	return out
+}
+
+// parseAll parses every model's SQL with one worker per CPU.
+func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[string]*Node) map[string]parsed {
+	var todo []string
+	for _, name := range order {
+		if nodes[name].SQL != "" {
+			todo = append(todo, name)
+		}
+	}
+	out := make([]parsed, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) {
+					return
+				}
+				n := nodes[todo[i]]
+				out[i] = parse(ctx, parsers, n.Dialect, n.SQL)
+			}
+		}()
+	}
+	wg.Wait()
+	m := make(map[string]parsed, len(todo))
+	for i, name := range todo {
+		m[name] = out[i]
+	}
+	return m
 }

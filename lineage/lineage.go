@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -142,36 +143,56 @@ func (p Parsers) forDialect(d string) (Parser, bool) {
 // Resolve parses in.SQL and resolves every output column. It never fails:
 // what cannot be parsed or resolved degrades to table-level lineage, with warnings.
 func Resolve(ctx context.Context, parsers Parsers, in Input) *Model {
+	return resolveParsed(in, parse(ctx, parsers, in.Dialect, in.SQL))
+}
+
+// parsed is a model's SQL after parsing: a query, or why there is none.
+type parsed struct {
+	q       sqlmodel.Query
+	warning string // construct ": " message; "" when q is set
+	pos     int
+}
+
+func parse(ctx context.Context, parsers Parsers, dialect, sql string) parsed {
+	p, native := parsers.forDialect(dialect)
+	if p == nil {
+		return parsed{warning: fmt.Sprintf("no SQL parser for %s; table-level lineage only", dialect), pos: -1}
+	}
+	q, err := p.Parse(ctx, sql)
+	if err == nil {
+		return parsed{q: q}
+	}
+	pos := -1
+	var pe *sqlmodel.ParseError
+	if errors.As(err, &pe) {
+		pos = pe.Pos
+	}
+	msg := err.Error()
+	if !native {
+		msg = fmt.Sprintf("DuckDB's parser, used for %s SQL: %s", dialect, msg)
+	}
+	return parsed{warning: msg + "; table-level lineage only", pos: pos}
+}
+
+func resolveParsed(in Input, p parsed) *Model {
 	m := &Model{Node: in.Node}
 	r := newResolver(in, m)
-	p, native := parsers.forDialect(in.Dialect)
-	if p == nil {
-		r.warn(-1, "dialect", fmt.Sprintf("no SQL parser for %s; table-level lineage only", in.Dialect))
+	if p.q == nil {
+		construct := "parse error"
+		if strings.HasPrefix(p.warning, "no SQL parser") {
+			construct = "dialect"
+		}
+		r.warn(p.pos, construct, p.warning)
 		m.Upstream = r.allUpstream()
 		return m
 	}
-	q, err := p.Parse(ctx, in.SQL)
-	if err != nil {
-		pos := -1
-		if pe, ok := err.(*sqlmodel.ParseError); ok {
-			pos = pe.Pos
-		}
-		msg := err.Error()
-		if !native {
-			msg = fmt.Sprintf("DuckDB's parser, used for %s SQL: %s", in.Dialect, msg)
-		}
-		r.warn(pos, "parse error", msg+"; table-level lineage only")
-		m.Upstream = r.allUpstream()
-		return m
-	}
-	d := r.query(q, nil, nil)
+	d := r.query(p.q, nil, nil)
 	m.ColumnsKnown = d.known
 	for _, c := range d.cols {
 		if c.unnamed {
 			r.warn(c.pos, "unnamed column", "a computed column without an alias is named by its SQL text, which lineage does not know; give it an alias")
 		}
-		col := Column{Name: c.name, Edges: c.lin.edges(), Degraded: c.lin.degraded}
-		m.Columns = append(m.Columns, col)
+		m.Columns = append(m.Columns, Column{Name: c.name, Edges: c.lin.edges(), Degraded: c.lin.degraded})
 	}
 	m.Upstream = r.upstreamRead()
 	return m

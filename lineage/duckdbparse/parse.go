@@ -19,7 +19,10 @@ import (
 )
 
 // Parser holds an in-memory DuckDB used only for its parser. It is safe for concurrent use.
-type Parser struct{ db *sql.DB }
+type Parser struct {
+	db   *sql.DB
+	stmt *sql.Stmt // prepared once: planning it is much of a call's cost
+}
 
 // New opens the in-memory DuckDB.
 func New() (*Parser, error) {
@@ -27,17 +30,25 @@ func New() (*Parser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("duckdbparse: open: %w", err)
 	}
-	return &Parser{db: db}, nil
+	stmt, err := db.Prepare("select json_serialize_sql(?::varchar)::varchar")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdbparse: prepare: %w", err)
+	}
+	return &Parser{db: db, stmt: stmt}, nil
 }
 
 // Close releases the in-memory DuckDB.
-func (p *Parser) Close() error { return p.db.Close() }
+func (p *Parser) Close() error {
+	p.stmt.Close()
+	return p.db.Close()
+}
 
 // Parse parses one SELECT statement. A syntax error, several statements or a
 // statement other than a query is returned as a *sqlmodel.ParseError.
 func (p *Parser) Parse(ctx context.Context, query string) (sqlmodel.Query, error) {
 	var out string
-	if err := p.db.QueryRowContext(ctx, "select json_serialize_sql(?::varchar)::varchar", query).Scan(&out); err != nil {
+	if err := p.stmt.QueryRowContext(ctx, query).Scan(&out); err != nil {
 		return nil, fmt.Errorf("duckdbparse: %w", err)
 	}
 	return FromJSON([]byte(out))
