@@ -189,6 +189,15 @@ func (r *resolver) fromItem(t sqlmodel.Table, env *ctes, sc *scope) (star []outC
 			return add(src)
 		}
 		node := strings.Join(t.Parts, ".")
+		if many := r.relationsEndingWith(t.Parts); len(many) > 1 {
+			// Not a guess: references to it degrade, and each candidate
+			// counts as read for table-level lineage.
+			r.warn(t.Pos, "relation "+node, "could be any of "+strings.Join(many, ", ")+"; qualify it. Its columns are unknown")
+			for _, n := range many {
+				r.markRead(n)
+			}
+			return add(&source{name: alias})
+		}
 		r.warn(t.Pos, "relation "+node, "not a ref, source or CTE; its columns are unknown")
 		r.markRead(node)
 		return add(&source{name: alias, node: node})
@@ -336,6 +345,24 @@ func (r *resolver) expandStar(it sqlmodel.Item, sc *scope) ([]outCol, bool) {
 	}
 	r.warn(it.Pos, st.Table+".*", "no relation named "+st.Table+" in scope")
 	return nil, false
+}
+
+// relationsEndingWith names the upstream nodes whose relation names end with parts.
+func (r *resolver) relationsEndingWith(parts []string) []string {
+	var out []string
+	for _, e := range r.rels {
+		if len(e.parts) < len(parts) {
+			continue
+		}
+		same := true
+		for i, p := range parts {
+			same = same && e.parts[len(e.parts)-len(parts)+i] == lowerName(p)
+		}
+		if same {
+			out = append(out, e.rel.Node)
+		}
+	}
+	return out
 }
 
 // relation finds the upstream relation a table name means: the same parts,

@@ -63,6 +63,13 @@ func TestLineageShop(t *testing.T) {
 		t.Error("elt lineage created the warehouse file")
 	}
 
+	t.Run("the same on Postgres", func(t *testing.T) {
+		// The pg target is compiled, not connected to: pg_query parses its SQL.
+		pg := elt(t, dir, "lineage", "fct_orders.order_total", "--output", "json", "--target", "pg")
+		if pg.code != 0 || pg.stderr != "" || pg.stdout != r.stdout {
+			t.Errorf("exit %d, stderr %s\n--- want (as on DuckDB)\n%s\n--- got\n%s", pg.code, pg.stderr, r.stdout, pg.stdout)
+		}
+	})
 	t.Run("identity chain to a seed", func(t *testing.T) {
 		r := elt(t, dir, "lineage", "dim_customers.email", "--upstream", "--output", "json")
 		if r.code != 0 {

@@ -77,6 +77,10 @@ func FromJSON(b []byte) (q sqlmodel.Query, err error) {
 		// The tree's shape is DuckDB's and may change between versions; a
 		// surprise becomes a parse error for this model, never a crash.
 		if r := recover(); r != nil {
+			if u, ok := r.(sqlmodel.Unsupported); ok {
+				q, err = nil, &sqlmodel.ParseError{Message: u.Construct + " is not supported by column lineage", Pos: u.Pos}
+				return
+			}
 			q, err = nil, &sqlmodel.ParseError{Message: fmt.Sprintf("unexpected parse tree: %v", r), Pos: -1}
 		}
 	}()
@@ -175,7 +179,7 @@ func query(node obj) sqlmodel.Query {
 		top.CTEs, top.OrderBy = op.CTEs, op.OrderBy
 		return top
 	case "RECURSIVE_CTE_NODE":
-		panic("recursive CTE")
+		panic(sqlmodel.Unsupported{Construct: "WITH RECURSIVE", Pos: node.pos()})
 	}
 	panic("query node " + node.str("type"))
 }

@@ -68,6 +68,10 @@ func FromJSON(b []byte) (q sqlmodel.Query, err error) {
 		// A parse-tree shape this mapping does not expect becomes a parse
 		// error for this model, never a crash.
 		if r := recover(); r != nil {
+			if u, ok := r.(sqlmodel.Unsupported); ok {
+				q, err = nil, &sqlmodel.ParseError{Message: u.Construct + " is not supported by column lineage", Pos: u.Pos}
+				return
+			}
 			q, err = nil, &sqlmodel.ParseError{Message: fmt.Sprintf("unexpected parse tree: %v", r), Pos: -1}
 		}
 	}()
@@ -135,7 +139,7 @@ func ctes(s obj) []sqlmodel.CTE {
 		return nil
 	}
 	if w.bool("recursive") {
-		panic("WITH RECURSIVE")
+		panic(sqlmodel.Unsupported{Construct: "WITH RECURSIVE"})
 	}
 	var out []sqlmodel.CTE
 	for _, c := range w.list("ctes") {
@@ -166,7 +170,7 @@ func selectStmt(s obj) sqlmodel.Query {
 		return o
 	}
 	if len(s.list("valuesLists")) > 0 {
-		panic("VALUES as a query")
+		panic(sqlmodel.Unsupported{Construct: "VALUES as a query"})
 	}
 	q := &sqlmodel.Select{CTEs: ctes(s), Pos: -1}
 	for _, t := range s.list("targetList") {
@@ -217,7 +221,7 @@ func selectStmt(s obj) sqlmodel.Query {
 		}
 	}
 	if len(s.list("windowClause")) > 0 {
-		panic("named WINDOW clause")
+		panic(sqlmodel.Unsupported{Construct: "named WINDOW clause"})
 	}
 	return q
 }
