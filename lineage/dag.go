@@ -37,6 +37,8 @@ type Project struct {
 	order  []string
 	// down is the reverse of every model column's edges.
 	down map[colKey][]Edge
+	// readers are, by node, the models whose SQL reads it (table-level lineage).
+	readers map[string][]string
 }
 
 // Build resolves every model in dependency order, so that a model's output
@@ -44,7 +46,7 @@ type Project struct {
 // A dependency cycle or an unknown dependency is an error; everything the
 // SQL itself does wrong degrades with warnings instead.
 func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error) {
-	p := &Project{Nodes: map[string]*Node{}, Models: map[string]*Model{}, down: map[colKey][]Edge{}}
+	p := &Project{Nodes: map[string]*Node{}, Models: map[string]*Model{}, down: map[colKey][]Edge{}, readers: map[string][]string{}}
 	for _, n := range nodes {
 		if _, dup := p.Nodes[n.Name]; dup {
 			return nil, fmt.Errorf("lineage: two nodes are named %s", n.Name)
@@ -84,6 +86,9 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 			m.Columns = append(m.Columns, Column{Name: c, Edges: []Edge{}})
 		}
 		p.Models[name] = m
+		for _, u := range m.Upstream {
+			p.readers[u] = append(p.readers[u], name)
+		}
 		for _, c := range m.Columns {
 			for _, e := range c.Edges {
 				k := colKey{lowerName(e.Node), lowerName(e.Column)}
@@ -194,25 +199,54 @@ func (p *Project) modelColumn(node, column string) *Column {
 
 // Upstream walks from node.column towards the sources, breadth first:
 // every column reached, nearest first. depth <= 0 walks the whole DAG.
+// Where a column could not be resolved, the walk goes on at table level:
+// every node the model reads, and everything upstream of those.
 func (p *Project) Upstream(node, column string, depth int) []Reached {
 	return p.walk(node, column, depth, func(n, c string) ([]Edge, []string) {
+		m := p.Models[n]
+		if m == nil {
+			return nil, nil
+		}
+		if c == "" {
+			return nil, m.Upstream
+		}
 		col := p.modelColumn(n, c)
 		if col == nil {
 			return nil, nil
 		}
 		var tables []string
 		if col.Degraded {
-			tables = p.Models[n].Upstream
+			tables = m.Upstream
 		}
 		return col.Edges, tables
 	})
 }
 
-// Downstream walks from node.column towards the models that read it.
+// Downstream walks from node.column towards the models that read it. A
+// model that reads the node but whose columns could not all be resolved
+// is reached at table level, and so is everything downstream of it.
 func (p *Project) Downstream(node, column string, depth int) []Reached {
 	return p.walk(node, column, depth, func(n, c string) ([]Edge, []string) {
-		return p.down[colKey{lowerName(n), lowerName(c)}], nil
+		if c == "" {
+			return nil, p.readers[n]
+		}
+		var tables []string
+		for _, r := range p.readers[n] {
+			if m := p.Models[r]; !m.ColumnsKnown || hasDegraded(m) {
+				tables = append(tables, r)
+			}
+		}
+		return p.down[colKey{lowerName(n), lowerName(c)}], tables
 	})
+}
+
+func hasDegraded(m *Model) bool {
+	for _, c := range m.Columns {
+		if c.Degraded {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Project) walk(node, column string, depth int, next func(node, column string) ([]Edge, []string)) []Reached {
@@ -258,6 +292,7 @@ func (p *Project) walk(node, column string, depth int, next func(node, column st
 			}
 			seen[k] = len(out)
 			out = append(out, Reached{Node: tb, Type: TableLevel, Depth: it.depth + 1})
+			queue = append(queue, item{tb, "", TableLevel, it.depth + 1})
 		}
 	}
 	return out

@@ -81,3 +81,35 @@ func TestLineageDAGErrors(t *testing.T) {
 		t.Errorf("unknown dependency: got %v", err)
 	}
 }
+
+// TestLineageDAGTableLevel: where a column cannot be resolved the walk goes
+// on at table level, upstream and downstream, and says so with type "table".
+func TestLineageDAGTableLevel(t *testing.T) {
+	nodes := []*Node{
+		{Name: "seed", Relation: `"w"."main"."seed"`, Columns: []string{"id", "v"}},
+		{Name: "mid", Relation: `"w"."main"."mid"`, Dialect: "duckdb", DependsOn: []string{"seed"}, SQL: `select id, v from "w"."main"."seed"`},
+		{Name: "other", Relation: `"w"."main"."other"`, Dialect: "duckdb", SQL: `select 1 as v`},
+		{Name: "odd", Relation: `"w"."main"."odd"`, Dialect: "duckdb", DependsOn: []string{"mid", "other"},
+			SQL: `select v from "w"."main"."mid" join "w"."main"."other" using (id)`},
+		{Name: "last", Relation: `"w"."main"."last"`, Dialect: "duckdb", DependsOn: []string{"odd"}, SQL: `select v + 1 as w from "w"."main"."odd"`},
+	}
+	p, err := Build(context.Background(), testParsers(t), nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := func(rs []Reached) string {
+		s := ""
+		for _, r := range rs {
+			s += fmt.Sprintf(" %s.%s:%s@%d", r.Node, r.Column, r.Type, r.Depth)
+		}
+		return s
+	}
+	// odd.v is ambiguous (mid and other both have v); `using (id)` fails on other.
+	if got, want := flat(p.Upstream("last", "w", 0)),
+		" odd.v:transformation@1 mid.id:indirect@2 mid.:table@2 other.:table@2 seed.id:indirect@3 seed.:table@3"; got != want {
+		t.Errorf("upstream\nwant%s\ngot %s", want, got)
+	}
+	if got, want := flat(p.Downstream("seed", "v", 0)), " mid.v:identity@1 odd.:table@2 last.:table@3"; got != want {
+		t.Errorf("downstream\nwant%s\ngot %s", want, got)
+	}
+}

@@ -211,7 +211,11 @@ func (r *resolver) fromItem(t sqlmodel.Table, env *ctes, sc *scope) (star []outC
 		return add(&source{name: lowerName(t.Alias), cols: cols, known: d.known})
 	case *sqlmodel.UnsupportedTable:
 		r.warn(t.Pos, t.Construct, "its columns are not known to column lineage")
-		return add(&source{name: lowerName(t.Alias)})
+		name := lowerName(t.Alias)
+		if name == "" {
+			name = t.Construct
+		}
+		return add(&source{name: name})
 	case *sqlmodel.Join:
 		before := len(sc.star)
 		lstar, lok := r.fromItem(t.Left, env, sc)

@@ -174,9 +174,17 @@ func parse(ctx context.Context, parsers Parsers, dialect, sql string) parsed {
 	return parsed{warning: msg + "; table-level lineage only", pos: pos}
 }
 
-func resolveParsed(in Input, p parsed) *Model {
-	m := &Model{Node: in.Node}
+func resolveParsed(in Input, p parsed) (m *Model) {
+	m = &Model{Node: in.Node}
 	r := newResolver(in, m)
+	defer func() {
+		// A resolver bug must not take elt down: the model falls back to
+		// table-level lineage, and the warning says so.
+		if v := recover(); v != nil {
+			m = &Model{Node: in.Node, Upstream: r.allUpstream(), Warnings: []Warning{{
+				Node: in.Node, Construct: "internal error", Message: fmt.Sprintf("%v; table-level lineage only (please report this)", v)}}}
+		}
+	}()
 	if p.q == nil {
 		construct := "parse error"
 		if strings.HasPrefix(p.warning, "no SQL parser") {

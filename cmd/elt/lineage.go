@@ -78,12 +78,19 @@ func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environ
 	if err != nil {
 		return usageErr(err)
 	}
-	// Warnings of the models the answer passes through.
-	for _, name := range sortedModelNames(proj) {
-		for _, w := range proj.Models[name].Warnings {
+	// Warnings of the models the answer passes through, once each.
+	warned := map[string]bool{}
+	warnFor := func(name string) {
+		m := proj.Models[name]
+		if m == nil || warned[name] {
+			return
+		}
+		warned[name] = true
+		for _, w := range m.Warnings {
 			s.log.warn("LineageDegraded", "lineage: "+w.String(), map[string]any{"node": w.Node, "line": w.Line, "construct": w.Construct})
 		}
 	}
+	warnFor(node)
 	if column == "" {
 		return printNodeColumns(stdout, f.output, proj, node)
 	}
@@ -93,6 +100,9 @@ func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environ
 	}
 	if lf.downstream {
 		out.Downstream = nonNilReached(proj.Downstream(node, column, lf.depth))
+	}
+	for _, r := range append(append([]lineage.Reached(nil), out.Upstream...), out.Downstream...) {
+		warnFor(r.Node)
 	}
 	if f.output == "json" {
 		b, err := json.MarshalIndent(out, "", "  ")
@@ -131,15 +141,6 @@ func nonNilReached(r []lineage.Reached) []lineage.Reached {
 		return []lineage.Reached{}
 	}
 	return r
-}
-
-func sortedModelNames(p *lineage.Project) []string {
-	names := make([]string, 0, len(p.Models))
-	for n := range p.Models {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // splitLineageTarget reads NODE or NODE.COLUMN; source names hold a dot

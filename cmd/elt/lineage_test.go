@@ -126,11 +126,28 @@ func TestLineageDegraded(t *testing.T) {
 	writeFile(t, dir, "models/reader.sql", "select * from {{ ref('bad') }}\n")
 	writeFile(t, dir, "models/good.sql", "select id, amount * 2 as double_amount from {{ ref('raw') }}\n")
 
-	r := elt(t, dir, "lineage", "good.double_amount", "--output", "json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"node": "raw",
-      "column": "amount",
-      "type": "transformation"`) {
-		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	r := elt(t, dir, "lineage", "raw.amount", "--downstream", "--output", "json")
+	want := `{
+  "column": "raw.amount",
+  "downstream": [
+    {
+      "node": "good",
+      "column": "double_amount",
+      "type": "transformation"
+    },
+    {
+      "node": "bad",
+      "type": "table"
+    },
+    {
+      "node": "reader",
+      "type": "table"
+    }
+  ]
+}
+`
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("exit %d\n--- want\n%s--- got\n%s\n%s", r.code, want, r.stdout, r.stderr)
 	}
 	for _, want := range []string{
 		"lineage: bad line 3: parse error: syntax error at or near \"from\"; table-level lineage only",
