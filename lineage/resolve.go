@@ -174,13 +174,63 @@ func (r *resolver) withCTEs(list []sqlmodel.CTE, env *ctes, outer *scope) *ctes 
 			// upstream node, so lineage goes through that node, not into its SQL.
 			continue
 		}
-		d := r.query(c.Query, env, outer)
-		if len(c.Columns) > 0 {
-			d = renamed(d, c.Columns)
+		var d *derived
+		if op, ok := c.Query.(*sqlmodel.SetOp); ok && c.Recursive && op.Op == "union" {
+			d = r.recursiveCTE(c, op, env, outer)
+		} else {
+			d = r.query(c.Query, env, outer)
+			if len(c.Columns) > 0 {
+				d = renamed(d, c.Columns)
+			}
 		}
 		env = &ctes{name: lowerName(c.Name), d: d, parent: env, pos: c.Pos}
 	}
 	return env
+}
+
+// recursiveCTE resolves `name as (anchor union [all] step)`, where step
+// reads name itself: the anchor's lineage, then each step's, until no
+// column gains an edge (a few rounds, as edges only accumulate).
+func (r *resolver) recursiveCTE(c sqlmodel.CTE, op *sqlmodel.SetOp, env *ctes, outer *scope) *derived {
+	name := lowerName(c.Name)
+	cur := r.query(op.Left, env, outer)
+	if len(c.Columns) > 0 {
+		cur = renamed(cur, c.Columns)
+	}
+	for round := 0; round < 8; round++ {
+		step := r.query(op.Right, &ctes{name: name, d: cur, parent: env, pos: c.Pos}, outer)
+		next := &derived{known: cur.known && step.known, indirect: &lineage{}}
+		next.indirect.merge(cur.indirect, Indirect)
+		next.indirect.merge(step.indirect, Indirect)
+		changed := len(next.indirect.order) != len(cur.indirect.order)
+		for i, col := range cur.cols {
+			lin := &lineage{}
+			lin.merge(col.lin, Identity)
+			if i < len(step.cols) {
+				lin.merge(step.cols[i].lin, Identity)
+			}
+			changed = changed || len(lin.order) != len(col.lin.order) || lin.degraded != col.lin.degraded || !sameTypes(lin, col.lin)
+			next.cols = append(next.cols, outCol{name: col.name, lin: lin, pos: col.pos})
+		}
+		cur = next
+		if !changed {
+			return cur
+		}
+	}
+	r.warn(c.Pos, "WITH RECURSIVE "+c.Name, "lineage did not settle; table-level lineage only")
+	for _, col := range cur.cols {
+		col.lin.degraded = true
+	}
+	return cur
+}
+
+func sameTypes(a, b *lineage) bool {
+	for k, t := range a.cols {
+		if b.cols[k] != t {
+			return false
+		}
+	}
+	return true
 }
 
 func renamed(d *derived, names []string) *derived {
@@ -201,6 +251,19 @@ func (r *resolver) query(q sqlmodel.Query, env *ctes, outer *scope) *derived {
 	case *sqlmodel.SetOp:
 		env = r.withCTEs(q.CTEs, env, outer)
 		return r.setOp(q, env, outer)
+	case *sqlmodel.Values:
+		out := &derived{known: true, indirect: &lineage{}}
+		ctx := &exprCtx{sc: outer, env: env}
+		for i, name := range q.Names {
+			lin := &lineage{}
+			for _, row := range q.Rows {
+				if i < len(row) {
+					r.expr(row[i], Identity, lin, ctx)
+				}
+			}
+			out.cols = append(out.cols, outCol{name: name, lin: lin, pos: q.Pos})
+		}
+		return out
 	}
 	return &derived{indirect: r.degrade(-1, "query", "unknown query form")}
 }

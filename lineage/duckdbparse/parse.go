@@ -140,7 +140,8 @@ func ctes(node obj) []sqlmodel.CTE {
 	for _, e := range node.obj("cte_map").list("map") {
 		e := asObj(e)
 		v := e.obj("value")
-		out = append(out, sqlmodel.CTE{Name: e.str("key"), Columns: strs(v.list("aliases")), Query: query(v.obj("query").obj("node")), Pos: v.obj("query").obj("node").pos()})
+		n := v.obj("query").obj("node")
+		out = append(out, sqlmodel.CTE{Name: e.str("key"), Columns: strs(v.list("aliases")), Query: query(n), Recursive: n.str("type") == "RECURSIVE_CTE_NODE", Pos: n.pos()})
 	}
 	return out
 }
@@ -179,7 +180,7 @@ func query(node obj) sqlmodel.Query {
 		top.CTEs, top.OrderBy = op.CTEs, op.OrderBy
 		return top
 	case "RECURSIVE_CTE_NODE":
-		panic(sqlmodel.Unsupported{Construct: "WITH RECURSIVE", Pos: node.pos()})
+		return &sqlmodel.SetOp{Op: "union", Left: query(node.obj("left")), Right: query(node.obj("right")), Pos: node.pos()}
 	}
 	panic("query node " + node.str("type"))
 }
@@ -314,7 +315,17 @@ func table(t obj) sqlmodel.Table {
 	case "TABLE_FUNCTION":
 		return &sqlmodel.UnsupportedTable{Construct: "table function", Alias: t.str("alias"), Pos: t.pos()}
 	case "EXPRESSION_LIST":
-		return &sqlmodel.UnsupportedTable{Construct: "VALUES list", Alias: t.str("alias"), Pos: t.pos()}
+		v := &sqlmodel.Values{Pos: t.pos()}
+		for _, row := range t.list("values") {
+			r, _ := row.([]any)
+			v.Rows = append(v.Rows, exprs(r))
+		}
+		if len(v.Rows) > 0 {
+			for i := range v.Rows[0] {
+				v.Names = append(v.Names, fmt.Sprintf("col%d", i))
+			}
+		}
+		return &sqlmodel.Subquery{Query: v, Alias: t.str("alias"), ColumnAliases: strs(t.list("column_name_alias")), Pos: t.pos()}
 	case "PIVOT":
 		return &sqlmodel.UnsupportedTable{Construct: "PIVOT", Alias: t.str("alias"), Pos: t.pos()}
 	}

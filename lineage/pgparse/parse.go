@@ -138,14 +138,11 @@ func ctes(s obj) []sqlmodel.CTE {
 	if w == nil {
 		return nil
 	}
-	if w.bool("recursive") {
-		panic(sqlmodel.Unsupported{Construct: "WITH RECURSIVE"})
-	}
 	var out []sqlmodel.CTE
 	for _, c := range w.list("ctes") {
 		_, c := node(c)
 		_, q := node(c.obj("ctequery"))
-		out = append(out, sqlmodel.CTE{Name: c.str("ctename"), Columns: strs(c.list("aliascolnames")), Query: selectStmt(q), Pos: c.pos()})
+		out = append(out, sqlmodel.CTE{Name: c.str("ctename"), Columns: strs(c.list("aliascolnames")), Query: selectStmt(q), Recursive: w.bool("recursive"), Pos: c.pos()})
 	}
 	return out
 }
@@ -169,8 +166,16 @@ func selectStmt(s obj) sqlmodel.Query {
 		}
 		return o
 	}
-	if len(s.list("valuesLists")) > 0 {
-		panic(sqlmodel.Unsupported{Construct: "VALUES as a query"})
+	if rows := s.list("valuesLists"); len(rows) > 0 {
+		v := &sqlmodel.Values{Pos: -1}
+		for _, row := range rows {
+			_, l := node(row) // each row is a List node
+			v.Rows = append(v.Rows, exprs(l.list("items")))
+		}
+		for i := range v.Rows[0] {
+			v.Names = append(v.Names, fmt.Sprintf("column%d", i+1))
+		}
+		return v
 	}
 	q := &sqlmodel.Select{CTEs: ctes(s), Pos: -1}
 	for _, t := range s.list("targetList") {

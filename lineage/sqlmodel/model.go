@@ -12,7 +12,10 @@ type CTE struct {
 	Name    string
 	Columns []string // optional column aliases
 	Query   Query
-	Pos     int
+	// Recursive is set for a CTE of WITH RECURSIVE; when its query is a
+	// UNION, the right side may read the CTE itself.
+	Recursive bool
+	Pos       int
 }
 
 // Select is one SELECT block.
@@ -42,8 +45,17 @@ type SetOp struct {
 	Pos         int
 }
 
+// Values is a VALUES list; Names are the column names the dialect gives it
+// (column1... in Postgres, col0... in DuckDB).
+type Values struct {
+	Names []string
+	Rows  [][]Expr
+	Pos   int
+}
+
 func (*Select) isQuery() {}
 func (*SetOp) isQuery()  {}
+func (*Values) isQuery() {}
 
 // Item is one select-list entry: an expression with an optional alias, or a star.
 type Item struct {
