@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -164,5 +165,48 @@ func TestLineageDegraded(t *testing.T) {
 	r = elt(t, dir, "lineage", "reader.id")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "the columns of reader are unknown") {
 		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestLineageSourceColumns: a source's columns come from its properties
+// YAML, else from the warehouse when it exists; else * over it degrades.
+func TestLineageSourceColumns(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: src\nprofile: src\n")
+	writeFile(t, dir, "profiles.yml", "src:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: src.duckdb\n")
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n"+
+		"      - name: declared\n        columns:\n          - name: id\n          - name: label\n"+
+		"      - name: undeclared\n")
+	writeFile(t, dir, "models/a.sql", "select * from {{ source('raw', 'declared') }}\n")
+	writeFile(t, dir, "models/b.sql", "select * from {{ source('raw', 'undeclared') }}\n")
+
+	// No warehouse yet: the undeclared source's columns are unknown, and
+	// asking must not create the DuckDB file.
+	r := elt(t, dir, "lineage", "a.label", "--upstream", "--output", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"node": "raw.declared",
+      "column": "label",
+      "type": "identity"`) {
+		t.Errorf("declared: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "source raw.undeclared declares no columns and the warehouse does not exist yet") {
+		t.Errorf("want the undeclared source's warning, got:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "src.duckdb")); err == nil {
+		t.Fatal("elt lineage created the warehouse file")
+	}
+
+	db, err := sql.Open("duckdb", filepath.Join(dir, "src.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("create table main.undeclared (code varchar, amount integer)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r = elt(t, dir, "lineage", "b.amount", "--upstream", "--output", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"node": "raw.undeclared",
+      "column": "amount",
+      "type": "identity"`) || r.stderr != "" {
+		t.Errorf("from the catalog: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
