@@ -149,7 +149,7 @@ func ctes(s obj) []sqlmodel.CTE {
 
 func selectStmt(s obj) sqlmodel.Query {
 	if op := s.str("op"); op != "" && op != "SETOP_NONE" {
-		o := &sqlmodel.SetOp{CTEs: ctes(s), Left: selectStmt(s.obj("larg")), Right: selectStmt(s.obj("rarg")), Pos: -1}
+		o := &sqlmodel.SetOp{CTEs: ctes(s), Left: selectStmt(s.obj("larg")), Right: selectStmt(s.obj("rarg")), Pos: firstLoc(s.obj("rarg"))}
 		switch op {
 		case "SETOP_UNION":
 			o.Op = "union"
@@ -167,7 +167,7 @@ func selectStmt(s obj) sqlmodel.Query {
 		return o
 	}
 	if rows := s.list("valuesLists"); len(rows) > 0 {
-		v := &sqlmodel.Values{Pos: -1}
+		v := &sqlmodel.Values{Pos: firstLoc(s)}
 		for _, row := range rows {
 			_, l := node(row) // each row is a List node
 			v.Rows = append(v.Rows, exprs(l.list("items")))
@@ -177,7 +177,7 @@ func selectStmt(s obj) sqlmodel.Query {
 		}
 		return v
 	}
-	q := &sqlmodel.Select{CTEs: ctes(s), Pos: -1}
+	q := &sqlmodel.Select{CTEs: ctes(s), Pos: firstLoc(s)}
 	for _, t := range s.list("targetList") {
 		_, rt := node(t)
 		val := rt.obj("val")
@@ -304,9 +304,9 @@ func table(v any) sqlmodel.Table {
 		return &sqlmodel.BaseTable{Parts: parts, Alias: alias.str("aliasname"), ColumnAliases: strs(alias.list("colnames")), Pos: t.pos()}
 	case "RangeSubselect":
 		_, q := node(t["subquery"])
-		return &sqlmodel.Subquery{Query: selectStmt(q), Alias: alias.str("aliasname"), ColumnAliases: strs(alias.list("colnames")), Lateral: t.bool("lateral"), Pos: -1}
+		return &sqlmodel.Subquery{Query: selectStmt(q), Alias: alias.str("aliasname"), ColumnAliases: strs(alias.list("colnames")), Lateral: t.bool("lateral"), Pos: firstLoc(t)}
 	case "JoinExpr":
-		j := &sqlmodel.Join{Left: table(t["larg"]), Right: table(t["rarg"]), Natural: t.bool("isNatural"), Using: strs(t.list("usingClause")), Pos: -1}
+		j := &sqlmodel.Join{Left: table(t["larg"]), Right: table(t["rarg"]), Natural: t.bool("isNatural"), Using: strs(t.list("usingClause")), Pos: firstLoc(t)}
 		switch t.str("jointype") {
 		case "JOIN_LEFT":
 			j.Kind = "left"
@@ -323,11 +323,11 @@ func table(v any) sqlmodel.Table {
 			j.Kind = "cross"
 		}
 		if a := alias.str("aliasname"); a != "" {
-			return &sqlmodel.UnsupportedTable{Construct: "aliased join", Alias: a, Pos: -1}
+			return &sqlmodel.UnsupportedTable{Construct: "aliased join", Alias: a, Pos: firstLoc(t)}
 		}
 		return j
 	case "RangeFunction":
-		return &sqlmodel.UnsupportedTable{Construct: "table function", Alias: alias.str("aliasname"), Pos: -1}
+		return &sqlmodel.UnsupportedTable{Construct: "table function", Alias: alias.str("aliasname"), Pos: firstLoc(t)}
 	}
 	return &sqlmodel.UnsupportedTable{Construct: typ, Alias: alias.str("aliasname"), Pos: t.pos()}
 }
@@ -444,4 +444,35 @@ func exprs(l []any) []sqlmodel.Expr {
 		out = append(out, expr(v))
 	}
 	return out
+}
+
+// firstLoc is the smallest location inside a node, for nodes Postgres
+// gives none of their own (joins, subqueries in FROM, set operations); -1 when none.
+func firstLoc(v any) int {
+	best := -1
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				if k == "location" {
+					if n, ok := c.(json.Number); ok {
+						if i, err := strconv.Atoi(n.String()); err == nil && i >= 0 && (best < 0 || i < best) {
+							best = i
+						}
+					}
+					continue
+				}
+				walk(c)
+			}
+		case obj:
+			walk(map[string]any(x))
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return best
 }
