@@ -23,6 +23,9 @@ import (
 type lineageFlags struct {
 	upstream, downstream bool
 	depth                int
+	// output is its own field: flags.output is ls's, whose default differs,
+	// and a flag's default is written when the flag is defined.
+	output string
 }
 
 func newLineageCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
@@ -43,7 +46,7 @@ func newLineageCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.C
 	c.Flags().BoolVar(&lf.upstream, "upstream", false, "only what the column reads")
 	c.Flags().BoolVar(&lf.downstream, "downstream", false, "only what reads the column")
 	c.Flags().IntVar(&lf.depth, "depth", 0, "follow at most N hops (default: the whole DAG)")
-	c.Flags().StringVarP(&f.output, "output", "o", "text", "output: text or json")
+	c.Flags().StringVarP(&lf.output, "output", "o", "text", "output: text or json")
 	return c
 }
 
@@ -55,8 +58,8 @@ type lineageOutput struct {
 }
 
 func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environment, stdout, stderr io.Writer, target string) error {
-	if f.output != "text" && f.output != "json" {
-		return usageErr(fmt.Errorf("--output must be text or json, not %q", f.output))
+	if lf.output != "text" && lf.output != "json" {
+		return usageErr(fmt.Errorf("--output must be text or json, not %q", lf.output))
 	}
 	if lf.depth < 0 {
 		return usageErr(fmt.Errorf("--depth must be at least 1, not %d", lf.depth))
@@ -92,7 +95,7 @@ func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environ
 	}
 	warnFor(node)
 	if column == "" {
-		return printNodeColumns(stdout, f.output, proj, node)
+		return printNodeColumns(stdout, lf.output, proj, node)
 	}
 	out := lineageOutput{Column: node + "." + column}
 	if lf.upstream {
@@ -104,7 +107,7 @@ func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environ
 	for _, r := range append(append([]lineage.Reached(nil), out.Upstream...), out.Downstream...) {
 		warnFor(r.Node)
 	}
-	if f.output == "json" {
+	if lf.output == "json" {
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
 			return err

@@ -107,6 +107,17 @@ func TestLineageShop(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ls keeps its own --output default", func(t *testing.T) {
+		// Both commands define --output; lineage's default must not become ls's.
+		r := elt(t, dir, "ls", "--resource-type", "seed")
+		if r.code != 0 || !strings.Contains(r.stdout, "shop.raw_orders\n") {
+			t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		r = elt(t, dir, "lineage", "stg_orders.status", "--output", "yaml")
+		if r.code != exitUsage || !strings.Contains(r.stderr, `--output must be text or json, not "yaml"`) {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
 	t.Run("unknown column", func(t *testing.T) {
 		r := elt(t, dir, "lineage", "stg_orders.nope")
 		if r.code != exitUsage || !strings.Contains(r.stderr, `stg_orders has no column "nope" (it has: order_id, customer_id, ordered_at, order_date, status)`) {
