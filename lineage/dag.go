@@ -34,7 +34,6 @@ type Node struct {
 type Project struct {
 	Nodes  map[string]*Node
 	Models map[string]*Model
-	order  []string
 	// down is the reverse of every model column's edges.
 	down map[colKey][]Edge
 	// readers are, by node, the models whose SQL reads it (table-level lineage).
@@ -57,7 +56,6 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 	if err != nil {
 		return nil, err
 	}
-	p.order = order
 	// Parsing needs nothing upstream, so every model is parsed first, in
 	// parallel; resolving then goes in dependency order.
 	trees := parseAll(ctx, parsers, order, p.Nodes)

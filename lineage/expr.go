@@ -12,9 +12,10 @@ type exprCtx struct {
 	sc      *scope
 	env     *ctes
 	aliases map[string]sqlmodel.Expr
-	// aliasFallback lets a name no FROM item has mean a select item's alias
-	// (GROUP BY, HAVING); aliasFirst prefers the alias (ORDER BY).
-	aliasFallback, aliasFirst bool
+	// A name no FROM item has may be a select item's alias (GROUP BY,
+	// HAVING; DuckDB also in the select list and WHERE). aliasFirst
+	// prefers the alias over a FROM item's column (ORDER BY).
+	aliasFirst bool
 }
 
 // plain is the context for an alias's own expression, so that
@@ -107,7 +108,7 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 				return r.degrade(ref.Pos, "column "+text, "cannot tell which relation it comes from: "+names(unknown)+" has unknown columns")
 			}
 		}
-		if a, ok := ctx.aliases[name]; ok && (ctx.aliasFallback || ctx.aliases != nil) {
+		if a, ok := ctx.aliases[name]; ok {
 			l := &lineage{}
 			r.expr(a, Identity, l, ctx.plain())
 			return l

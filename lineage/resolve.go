@@ -120,7 +120,6 @@ func (r *resolver) degrade(pos int, construct, msg string) *lineage {
 type ctes struct {
 	name   string
 	d      *derived
-	cols   []string
 	parent *ctes
 	pos    int
 }
@@ -398,7 +397,7 @@ func (r *resolver) selectQuery(q *sqlmodel.Select, env *ctes, outer *scope) *der
 	if q.Where != nil {
 		r.expr(q.Where, Indirect, ind, ctx)
 	}
-	groupCtx := &exprCtx{sc: sc, env: env, aliases: aliases, aliasFallback: true}
+	groupCtx := &exprCtx{sc: sc, env: env, aliases: aliases}
 	for _, g := range q.GroupBy {
 		r.orderish(g, cols, ind, groupCtx, q.Pos, "GROUP BY")
 	}
