@@ -51,10 +51,12 @@ func newLineageCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.C
 }
 
 // lineageOutput is `elt lineage MODEL.COLUMN --output json`.
+// A direction not asked for is left out; one asked for is always there,
+// [] when nothing was reached.
 type lineageOutput struct {
-	Column     string            `json:"column"`
-	Upstream   []lineage.Reached `json:"upstream,omitempty"`
-	Downstream []lineage.Reached `json:"downstream,omitempty"`
+	Column     string             `json:"column"`
+	Upstream   *[]lineage.Reached `json:"upstream,omitempty"`
+	Downstream *[]lineage.Reached `json:"downstream,omitempty"`
 }
 
 func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environment, stdout, stderr io.Writer, target string) error {
@@ -98,13 +100,16 @@ func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environ
 		return printNodeColumns(stdout, lf.output, proj, node)
 	}
 	out := lineageOutput{Column: node + "." + column}
+	var up, down []lineage.Reached
 	if lf.upstream {
-		out.Upstream = nonNilReached(proj.Upstream(node, column, lf.depth))
+		up = nonNilReached(proj.Upstream(node, column, lf.depth))
+		out.Upstream = &up
 	}
 	if lf.downstream {
-		out.Downstream = nonNilReached(proj.Downstream(node, column, lf.depth))
+		down = nonNilReached(proj.Downstream(node, column, lf.depth))
+		out.Downstream = &down
 	}
-	for _, r := range append(append([]lineage.Reached(nil), out.Upstream...), out.Downstream...) {
+	for _, r := range append(append([]lineage.Reached(nil), up...), down...) {
 		warnFor(r.Node)
 	}
 	if lf.output == "json" {
@@ -120,7 +125,7 @@ func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environ
 		name string
 		list []lineage.Reached
 		on   bool
-	}{{"upstream", out.Upstream, lf.upstream}, {"downstream", out.Downstream, lf.downstream}} {
+	}{{"upstream", up, lf.upstream}, {"downstream", down, lf.downstream}} {
 		if !dir.on {
 			continue
 		}

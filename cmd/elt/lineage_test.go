@@ -92,6 +92,12 @@ func TestLineageShop(t *testing.T) {
 			t.Errorf("--upstream printed downstream too: %v", got.Downstream)
 		}
 	})
+	t.Run("an empty direction is []", func(t *testing.T) {
+		r := elt(t, dir, "lineage", "daily_revenue.revenue", "--downstream", "--output", "json")
+		if want := "{\n  \"column\": \"daily_revenue.revenue\",\n  \"downstream\": []\n}\n"; r.code != 0 || r.stdout != want {
+			t.Errorf("exit %d\n--- want\n%s--- got\n%s%s", r.code, want, r.stdout, r.stderr)
+		}
+	})
 	t.Run("downstream depth", func(t *testing.T) {
 		r := elt(t, dir, "lineage", "raw_orders.status", "--downstream", "--depth", "1")
 		want := "raw_orders.status\ndownstream:\n  1  stg_orders.status                        transformation\n"
