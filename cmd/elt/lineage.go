@@ -248,6 +248,17 @@ func (s *session) projectLineage(ctx context.Context) (*lineage.Project, error) 
 	for id, src := range s.manifest.Sources {
 		names[id] = src.SourceName + "." + src.Name
 	}
+	// Two packages may each have a node of the same name: those go by
+	// their unique ids instead, which never clash.
+	count := map[string]int{}
+	for _, name := range names {
+		count[name]++
+	}
+	for id, name := range names {
+		if count[name] > 1 {
+			names[id] = id
+		}
+	}
 	var nodes []*lineage.Node
 	for _, id := range sortedKeys(names) {
 		ln := &lineage.Node{Name: names[id]}

@@ -227,3 +227,20 @@ func TestLineageSourceColumns(t *testing.T) {
 		t.Errorf("from the catalog: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestLineageSameNameInTwoPackages: nodes that share a name go by their
+// unique ids, and lineage still runs.
+func TestLineageSameNameInTwoPackages(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: root\nprofile: root\n")
+	writeFile(t, dir, "profiles.yml", "root:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: r.duckdb\n")
+	writeFile(t, dir, "dbt_packages/pkg/dbt_project.yml", "name: pkg\n")
+	writeFile(t, dir, "dbt_packages/pkg/models/orders.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/orders.sql", "select 2 as id, 3 as v\n")
+	writeFile(t, dir, "models/report.sql", "select id, v from {{ ref('orders') }}\n")
+	r := elt(t, dir, "lineage", "report.v", "--upstream")
+	want := "report.v\nupstream:\n  1  model.root.orders.v                      identity\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("exit %d\n--- want\n%s--- got\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+}
