@@ -351,7 +351,7 @@ func (r *resolver) selectQuery(q *sqlmodel.Select, env *ctes, outer *scope) *der
 		if it.Star == nil {
 			name := it.Alias
 			if name == "" {
-				name = r.exprName(it.Expr, it.Pos)
+				name = r.exprName(it.Expr)
 			}
 			cols = append(cols, selCol{name: name, expr: it.Expr, pos: it.Pos, unnamed: it.Alias == "" && name == "?column?"})
 			continue
@@ -360,11 +360,13 @@ func (r *resolver) selectQuery(q *sqlmodel.Select, env *ctes, outer *scope) *der
 		if !ok {
 			out.known = false
 		}
+		first := len(cols)
 		for _, c := range expanded {
 			cols = append(cols, selCol{name: c.name, lin: c.lin, pos: it.Pos})
 		}
+		// REPLACE applies to the columns this star expanded to, not earlier items.
 		for _, rep := range it.Star.Replace {
-			for i := range cols {
+			for i := first; i < len(cols); i++ {
 				if lowerName(cols[i].name) == lowerName(rep.Alias) && cols[i].lin != nil {
 					cols[i].expr, cols[i].lin = rep.Expr, nil
 				}
@@ -476,7 +478,7 @@ func hasAggregate(e sqlmodel.Expr) bool {
 // exprName names an unaliased select item as Postgres does: a column
 // keeps its name, a call takes the function's. DuckDB names computed
 // columns by their text, which the parse tree does not keep.
-func (r *resolver) exprName(e sqlmodel.Expr, pos int) string {
+func (r *resolver) exprName(e sqlmodel.Expr) string {
 	switch e := e.(type) {
 	case *sqlmodel.ColumnRef:
 		return e.Parts[len(e.Parts)-1]
