@@ -49,6 +49,9 @@ type session struct {
 	// target is the target directory, opened on first write; every file
 	// the session writes goes through it and so stays beneath it.
 	target *targetfs.Dir
+	// lineageNoCatalog is set once elt lineage has tried the warehouse for
+	// a source's columns, so it tries and warns once.
+	lineageNoCatalog bool
 }
 
 // targetFS opens the target directory for writing on first use.

@@ -1,0 +1,331 @@
+package lineage
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Node is one node of the project DAG, as lineage needs it.
+type Node struct {
+	Name string // what edges and output call it: a model or seed name, or source_name.table
+	// Relation is how other nodes' compiled SQL names it, e.g.
+	// "warehouse"."main"."orders"; "" for an ephemeral model, which is
+	// inlined as the CTE __dbt__cte__<Name>.
+	Relation  string
+	Ephemeral bool
+	// SQL is a model's compiled SQL; "" for seeds and sources.
+	SQL     string
+	Dialect string
+	// Columns are a seed's or source's columns, nil when unknown. A
+	// model's are computed from its SQL.
+	Columns []string
+	// ExtraColumns are columns a model's materialization adds to its
+	// query's (a snapshot's dbt_valid_from...); they read nothing upstream.
+	ExtraColumns []string
+	DependsOn    []string // names of the nodes it reads
+}
+
+// Project is the column lineage of a whole DAG.
+type Project struct {
+	Nodes  map[string]*Node
+	Models map[string]*Model
+	// down is the reverse of every model column's edges.
+	down map[colKey][]Edge
+	// readers are, by node, the models whose SQL reads it (table-level lineage).
+	readers map[string][]string
+}
+
+// Build resolves every model in dependency order, so that a model's output
+// columns are known before the models that read it are resolved.
+// A dependency cycle or an unknown dependency is an error; everything the
+// SQL itself does wrong degrades with warnings instead.
+func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error) {
+	p := &Project{Nodes: map[string]*Node{}, Models: map[string]*Model{}, down: map[colKey][]Edge{}, readers: map[string][]string{}}
+	for _, n := range nodes {
+		if _, dup := p.Nodes[n.Name]; dup {
+			return nil, fmt.Errorf("lineage: two nodes are named %s", n.Name)
+		}
+		p.Nodes[n.Name] = n
+	}
+	order, err := topoOrder(p.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	// Parsing needs nothing upstream, so every model is parsed first, in
+	// parallel; resolving then goes in dependency order.
+	trees := parseAll(ctx, parsers, order, p.Nodes)
+	for _, name := range order {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := p.Nodes[name]
+		if n.SQL == "" {
+			continue
+		}
+		rels := map[string]Relation{}
+		for _, dep := range n.DependsOn {
+			d := p.Nodes[dep]
+			rel := Relation{Node: d.Name, Columns: p.columns(d)}
+			key := d.Relation
+			if d.Ephemeral {
+				key = "__dbt__cte__" + d.Name
+			}
+			if key != "" {
+				rels[key] = rel
+			}
+		}
+		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels}, trees[name])
+		for _, c := range n.ExtraColumns {
+			m.Columns = append(m.Columns, Column{Name: c, Edges: []Edge{}})
+		}
+		p.Models[name] = m
+		for _, u := range m.Upstream {
+			p.readers[u] = append(p.readers[u], name)
+		}
+		for _, c := range m.Columns {
+			for _, e := range c.Edges {
+				k := colKey{lowerName(e.Node), lowerName(e.Column)}
+				p.down[k] = append(p.down[k], Edge{Node: n.Name, Column: c.Name, Type: e.Type})
+			}
+		}
+	}
+	return p, nil
+}
+
+// columns are a node's known columns: a model's resolved output, or what the caller supplied.
+func (p *Project) columns(n *Node) []string {
+	if n.SQL == "" {
+		return n.Columns
+	}
+	m := p.Models[n.Name]
+	if m == nil || !m.ColumnsKnown {
+		return nil
+	}
+	out := make([]string, 0, len(m.Columns))
+	for _, c := range m.Columns {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// Columns returns a node's known columns, nil when unknown.
+func (p *Project) Columns(name string) []string {
+	n := p.Nodes[name]
+	if n == nil {
+		return nil
+	}
+	return p.columns(n)
+}
+
+func topoOrder(nodes map[string]*Node) ([]string, error) {
+	names := make([]string, 0, len(nodes))
+	for n := range nodes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	state := map[string]int{} // 1 visiting, 2 done
+	var order []string
+	var visit func(string, []string) error
+	visit = func(name string, path []string) error {
+		switch state[name] {
+		case 1:
+			return fmt.Errorf("lineage: dependency cycle: %s", strings.Join(append(path, name), " -> "))
+		case 2:
+			return nil
+		}
+		state[name] = 1
+		for _, d := range nodes[name].DependsOn {
+			if nodes[d] == nil {
+				return fmt.Errorf("lineage: %s depends on unknown node %s", name, d)
+			}
+			if err := visit(d, append(path, name)); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		order = append(order, name)
+		return nil
+	}
+	for _, n := range names {
+		if err := visit(n, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// Reached is a column found by a walk, with the type of the whole path
+// from the start and its distance in hops.
+type Reached struct {
+	Node   string   `json:"node"`
+	Column string   `json:"column,omitempty"` // "" for table-level lineage of a degraded column
+	Type   EdgeType `json:"type"`
+	Depth  int      `json:"-"`
+}
+
+// TableLevel is the Type of a Reached node whose columns could not be resolved.
+const TableLevel EdgeType = "table"
+
+// Column finds a column of a node, case-insensitively, and returns its
+// name as the node spells it.
+func (p *Project) Column(node, column string) (string, bool) {
+	for _, c := range p.Columns(node) {
+		if strings.EqualFold(c, column) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+func (p *Project) modelColumn(node, column string) *Column {
+	m := p.Models[node]
+	if m == nil {
+		return nil
+	}
+	for i := range m.Columns {
+		if strings.EqualFold(m.Columns[i].Name, column) {
+			return &m.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Upstream walks from node.column towards the sources, breadth first:
+// every column reached, nearest first. depth <= 0 walks the whole DAG.
+// Where a column could not be resolved, the walk goes on at table level:
+// every node the model reads, and everything upstream of those.
+func (p *Project) Upstream(node, column string, depth int) []Reached {
+	return p.walk(node, column, depth, func(n, c string) ([]Edge, []string) {
+		m := p.Models[n]
+		if m == nil {
+			return nil, nil
+		}
+		if c == "" {
+			return nil, m.Upstream
+		}
+		col := p.modelColumn(n, c)
+		if col == nil {
+			return nil, nil
+		}
+		var tables []string
+		if col.Degraded {
+			tables = m.Upstream
+		}
+		return col.Edges, tables
+	})
+}
+
+// Downstream walks from node.column towards the models that read it. A
+// model that reads the node but whose columns could not all be resolved
+// is reached at table level, and so is everything downstream of it.
+func (p *Project) Downstream(node, column string, depth int) []Reached {
+	return p.walk(node, column, depth, func(n, c string) ([]Edge, []string) {
+		if c == "" {
+			return nil, p.readers[n]
+		}
+		var tables []string
+		for _, r := range p.readers[n] {
+			if m := p.Models[r]; !m.ColumnsKnown || hasDegraded(m) {
+				tables = append(tables, r)
+			}
+		}
+		return p.down[colKey{lowerName(n), lowerName(c)}], tables
+	})
+}
+
+func hasDegraded(m *Model) bool {
+	for _, c := range m.Columns {
+		if c.Degraded {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Project) walk(node, column string, depth int, next func(node, column string) ([]Edge, []string)) []Reached {
+	type item struct {
+		node, column string
+		typ          EdgeType
+		depth        int
+	}
+	seen := map[colKey]int{} // index into out
+	var out []Reached
+	queue := []item{{node, column, Identity, 0}}
+	start := colKey{lowerName(node), lowerName(column)}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		if depth > 0 && it.depth >= depth {
+			continue
+		}
+		edges, tables := next(it.node, it.column)
+		for _, e := range edges {
+			t := compose(it.typ, e.Type)
+			k := colKey{lowerName(e.Node), lowerName(e.Column)}
+			if k == start {
+				continue
+			}
+			if i, ok := seen[k]; ok {
+				// A better path to a column already reached: take its type,
+				// and walk on from it again so what lies beyond gets it too.
+				if better(t, out[i].Type) {
+					out[i].Type = t
+					queue = append(queue, item{e.Node, e.Column, t, out[i].Depth})
+				}
+				continue
+			}
+			seen[k] = len(out)
+			out = append(out, Reached{Node: e.Node, Column: e.Column, Type: t, Depth: it.depth + 1})
+			queue = append(queue, item{e.Node, e.Column, t, it.depth + 1})
+		}
+		for _, tb := range tables {
+			k := colKey{lowerName(tb), ""}
+			if _, ok := seen[k]; ok {
+				continue
+			}
+			seen[k] = len(out)
+			out = append(out, Reached{Node: tb, Type: TableLevel, Depth: it.depth + 1})
+			queue = append(queue, item{tb, "", TableLevel, it.depth + 1})
+		}
+	}
+	return out
+}
+
+// parseAll parses every model's SQL with one worker per CPU.
+func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[string]*Node) map[string]parsed {
+	var todo []string
+	for _, name := range order {
+		if nodes[name].SQL != "" {
+			todo = append(todo, name)
+		}
+	}
+	out := make([]parsed, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) {
+					return
+				}
+				n := nodes[todo[i]]
+				out[i] = parse(ctx, parsers, n.Dialect, n.SQL)
+			}
+		}()
+	}
+	wg.Wait()
+	m := make(map[string]parsed, len(todo))
+	for i, name := range todo {
+		m[name] = out[i]
+	}
+	return m
+}

@@ -1,0 +1,275 @@
+package lineage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/elt-dev/elt/lineage/sqlmodel"
+)
+
+// EdgeType says how an output column depends on an upstream column.
+type EdgeType string
+
+// The edge types, after OpenLineage's DIRECT (identity, transformation,
+// aggregation) and INDIRECT transformation types.
+const (
+	Identity       EdgeType = "identity"       // copied unchanged
+	Transformation EdgeType = "transformation" // computed from it, row by row
+	Aggregation    EdgeType = "aggregation"    // computed from it across rows
+	Indirect       EdgeType = "indirect"       // it filters, joins, groups, orders or partitions the rows
+)
+
+func rank(t EdgeType) int {
+	switch t {
+	case Identity:
+		return 0
+	case Transformation:
+		return 1
+	case Aggregation:
+		return 2
+	}
+	return 3
+}
+
+// compose is the type of an edge reached through an outer use of kind outer
+// and an inner edge of kind inner: indirect wins, then the stronger change.
+func compose(outer, inner EdgeType) EdgeType {
+	if outer == Indirect || inner == Indirect {
+		return Indirect
+	}
+	if rank(outer) > rank(inner) {
+		return outer
+	}
+	return inner
+}
+
+// better reports whether a is the type to keep over b for the same upstream
+// column: a direct use beats an indirect one, and among direct uses the
+// stronger change is kept.
+func better(a, b EdgeType) bool {
+	if a == Indirect || b == Indirect {
+		return b == Indirect && a != Indirect
+	}
+	return rank(a) > rank(b)
+}
+
+// Edge is one upstream column an output column reads.
+type Edge struct {
+	Node   string   `json:"node"`
+	Column string   `json:"column"`
+	Type   EdgeType `json:"type"`
+}
+
+// Relation is an upstream node as the compiled SQL names it.
+type Relation struct {
+	Node string
+	// Columns are the node's columns in order; nil when unknown.
+	Columns []string
+}
+
+// Input is one model to resolve.
+type Input struct {
+	Node    string // the model's id or name, used in warnings
+	Dialect string // "duckdb" or "postgres"; others are tried with DuckDB's parser
+	SQL     string // compiled SQL
+	// Relations maps relation names as rendered in the SQL, such as
+	// "warehouse"."main"."orders" or __dbt__cte__ephemeral, to upstream nodes.
+	Relations map[string]Relation
+}
+
+// Column is one output column and what it reads.
+type Column struct {
+	Name  string `json:"name"`
+	Edges []Edge `json:"upstream"`
+	// Degraded is set when some of what the column reads could not be
+	// resolved; it then depends on the model's Upstream tables as a whole.
+	Degraded bool `json:"degraded,omitempty"`
+}
+
+// Warning says why lineage was degraded, and where.
+type Warning struct {
+	Node      string `json:"node"`
+	Line      int    `json:"line,omitempty"` // 1-based, 0 when unknown
+	Construct string `json:"construct"`
+	Message   string `json:"message"`
+}
+
+func (w Warning) String() string {
+	loc := w.Node
+	if w.Line > 0 {
+		loc = fmt.Sprintf("%s line %d", w.Node, w.Line)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, w.Construct, w.Message)
+}
+
+// Model is the column lineage of one model.
+type Model struct {
+	Node    string   `json:"node"`
+	Columns []Column `json:"columns"`
+	// ColumnsKnown is false when the output columns could not all be listed
+	// (the model did not parse, or a * over a relation of unknown columns).
+	ColumnsKnown bool `json:"columns_known"`
+	// Upstream is the table-level lineage: every upstream node the SQL reads.
+	Upstream []string  `json:"upstream"`
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Parser turns one SQL statement into the query model.
+type Parser interface {
+	Parse(ctx context.Context, sql string) (sqlmodel.Query, error)
+}
+
+// Parsers chooses the parser for a dialect.
+type Parsers struct {
+	DuckDB   Parser
+	Postgres Parser
+}
+
+func (p Parsers) forDialect(d string) (Parser, bool) {
+	switch d {
+	case "postgres", "redshift":
+		return p.Postgres, p.Postgres != nil
+	case "duckdb":
+		return p.DuckDB, p.DuckDB != nil
+	}
+	// Other dialects: DuckDB's parser reads much of their SQL; what it
+	// cannot read degrades with a warning.
+	return p.DuckDB, false
+}
+
+// Resolve parses in.SQL and resolves every output column. It never fails:
+// what cannot be parsed or resolved degrades to table-level lineage, with warnings.
+func Resolve(ctx context.Context, parsers Parsers, in Input) *Model {
+	return resolveParsed(in, parse(ctx, parsers, in.Dialect, in.SQL))
+}
+
+// parsed is a model's SQL after parsing: a query, or why there is none.
+type parsed struct {
+	q       sqlmodel.Query
+	warning string // construct ": " message; "" when q is set
+	pos     int
+}
+
+func parse(ctx context.Context, parsers Parsers, dialect, sql string) parsed {
+	p, native := parsers.forDialect(dialect)
+	if p == nil {
+		return parsed{warning: fmt.Sprintf("no SQL parser for %s; table-level lineage only", dialect), pos: -1}
+	}
+	q, err := p.Parse(ctx, sql)
+	if err == nil {
+		return parsed{q: q}
+	}
+	pos := -1
+	var pe *sqlmodel.ParseError
+	if errors.As(err, &pe) {
+		pos = pe.Pos
+	}
+	msg := err.Error()
+	if !native {
+		msg = fmt.Sprintf("DuckDB's parser, used for %s SQL: %s", dialect, msg)
+	}
+	return parsed{warning: msg + "; table-level lineage only", pos: pos}
+}
+
+func resolveParsed(in Input, p parsed) (m *Model) {
+	m = &Model{Node: in.Node}
+	r := newResolver(in, m)
+	defer func() {
+		// A resolver bug must not take elt down: the model falls back to
+		// table-level lineage, and the warning says so.
+		if v := recover(); v != nil {
+			m = &Model{Node: in.Node, Upstream: r.allUpstream(), Warnings: []Warning{{
+				Node: in.Node, Construct: "internal error", Message: fmt.Sprintf("%v; table-level lineage only (please report this)", v)}}}
+		}
+	}()
+	if p.q == nil {
+		construct := "parse error"
+		if strings.HasPrefix(p.warning, "no SQL parser") {
+			construct = "dialect"
+		}
+		r.warn(p.pos, construct, p.warning)
+		m.Upstream = r.allUpstream()
+		return m
+	}
+	d := r.query(p.q, nil, nil)
+	m.ColumnsKnown = d.known
+	for _, c := range d.cols {
+		if c.unnamed {
+			r.warn(c.pos, "unnamed column", "a computed column without an alias is named by its SQL text, which lineage does not know; give it an alias")
+		}
+		m.Columns = append(m.Columns, Column{Name: c.name, Edges: c.lin.edges(), Degraded: c.lin.degraded})
+	}
+	m.Upstream = r.upstreamRead()
+	return m
+}
+
+// lineage is what one value reads: upstream columns by edge type, and
+// whether part of it could not be resolved.
+type lineage struct {
+	cols     map[colKey]EdgeType
+	order    []colKey // first-seen order, for stable output
+	degraded bool
+}
+
+type colKey struct{ node, column string }
+
+func (l *lineage) add(k colKey, t EdgeType) {
+	if l.cols == nil {
+		l.cols = map[colKey]EdgeType{}
+	}
+	old, ok := l.cols[k]
+	if !ok {
+		l.order = append(l.order, k)
+		l.cols[k] = t
+		return
+	}
+	if better(t, old) {
+		l.cols[k] = t
+	}
+}
+
+// merge adds every edge of o, composed with the use kind.
+func (l *lineage) merge(o *lineage, kind EdgeType) {
+	if o == nil {
+		return
+	}
+	for _, k := range o.order {
+		l.add(k, compose(kind, o.cols[k]))
+	}
+	if o.degraded {
+		l.degraded = true
+	}
+}
+
+func (l *lineage) edges() []Edge {
+	out := make([]Edge, 0, len(l.order))
+	for _, k := range l.order {
+		out = append(out, Edge{Node: k.node, Column: k.column, Type: l.cols[k]})
+	}
+	// Direct edges first, then indirect; each group in reading order.
+	sort.SliceStable(out, func(i, j int) bool {
+		return (out[i].Type == Indirect) != (out[j].Type == Indirect) && out[j].Type == Indirect
+	})
+	return out
+}
+
+// outCol is a resolved output column of a query or FROM item.
+type outCol struct {
+	name    string
+	lin     *lineage
+	pos     int
+	unnamed bool
+}
+
+// derived is a resolved query: its columns, whether the list is complete,
+// and what decides its rows (its indirect lineage).
+type derived struct {
+	cols     []outCol
+	known    bool
+	indirect *lineage
+}
+
+func lowerName(s string) string { return strings.ToLower(s) }
