@@ -34,10 +34,11 @@ type loader struct {
 	profileJinja *yamlJinja // profiles.yml: env_var, var (--vars)
 	propsJinja   *yamlJinja // properties YAML: env_var, var (project and --vars), target
 
-	cur       *scope               // the project whose files are being read
-	refable   map[string]*Node     // models, seeds and snapshots by package and name
-	patched   map[string]patchSite // unique id -> where properties YAML described it
-	propsConf map[string]Config    // unique id -> properties YAML config (merged after the tree)
+	cur       *scope                        // the project whose files are being read
+	overrides map[[2]string]*sourceOverride // (package, source) -> the root project's overrides: entry
+	refable   map[string]*Node              // models, seeds and snapshots by package and name
+	patched   map[string]patchSite          // unique id -> where properties YAML described it
+	propsConf map[string]Config             // unique id -> properties YAML config (merged after the tree)
 	treeUsed  map[*ConfigTree]bool
 	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
 	// profilePos is where dbt_project.yml names the profile.
@@ -180,6 +181,7 @@ func (l *loader) load() (*Project, error) {
 		}
 	}
 	l.enter(rootScope)
+	l.warnUnusedOverrides()
 	l.finishNodes()
 	l.checkSeedHeaders()
 	l.warnUnusedConfig()

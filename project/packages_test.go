@@ -156,3 +156,55 @@ func sortedStrings(s []string) []string {
 	}
 	return out
 }
+
+// TestSourceOverrides: a root project's sources entry with overrides:
+// patches the package's source (source keys and same-named tables' keys
+// replaced), declares nothing itself, and an override of nothing warns.
+func TestSourceOverrides(t *testing.T) {
+	dir := pkgProject(t, map[string]string{
+		"models/sources.yml": `version: 2
+sources:
+  - name: raw
+    overrides: pkg
+    schema: landing
+    tables:
+      - name: events
+        identifier: events_v2
+      - name: extra
+  - name: nothing
+    overrides: pkg
+`,
+	})
+	p, err := loadDir(t, dir, Options{SkipProfile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := p.Sources["source.pkg.raw.events"]
+	if src == nil || src.Schema != "landing" || src.Identifier != "events_v2" {
+		t.Fatalf("overridden source: %+v", src)
+	}
+	if len(p.Sources) != 1 {
+		t.Errorf("an override declares no source of its own: %v", p.Sources)
+	}
+	// The table's tests stay (the override did not set columns).
+	found := false
+	for _, d := range p.GenericTests {
+		found = found || (d.SourceName == "raw" && d.AttachedName == "events" && d.TestName == "not_null")
+	}
+	if !found {
+		t.Errorf("the package's test on the source is kept: %+v", p.GenericTests)
+	}
+	warned := false
+	for _, w := range p.Warnings {
+		warned = warned || (strings.Contains(w.Summary, `"nothing"`) && w.File == "models/sources.yml" && w.Pos.Line == 10)
+	}
+	if !warned {
+		t.Errorf("want a warning for the unused override at models/sources.yml:10, got %v", p.Warnings)
+	}
+	_, err = loadDir(t, pkgProject(t, map[string]string{
+		"models/sources.yml": "version: 2\nsources:\n  - name: raw\n    overrides: not_installed\n",
+	}), Options{SkipProfile: true})
+	if err == nil || !strings.Contains(err.Error(), `"not_installed", which is not installed`) {
+		t.Errorf("want an error for an override of a package that is not installed, got %v", err)
+	}
+}

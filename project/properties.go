@@ -92,6 +92,10 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 			l.patchNodes(f.rel, Snapshot, p.Key, patches)
 		case "sources":
 			for _, e := range entries {
+				if pkg, ok := overrideOf(e); ok {
+					l.recordOverride(f.rel, e, pkg)
+					continue
+				}
 				l.parseSource(f.rel, e)
 			}
 		}
@@ -396,6 +400,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 	if !ok {
 		return
 	}
+	e = l.applyOverride(srcName, e)
 	pkg := l.cur.name
 	render := func(n *yaml.Node) string {
 		s, _ := stringOf(n)
