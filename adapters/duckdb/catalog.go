@@ -80,6 +80,8 @@ func relationKind(ctx context.Context, q rowQueryer, rel adapters.Relation) (ada
 // CreateSchema creates database.schema unless it exists.
 func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) error {
 	name := Dialect{}.RenderRelation(adapters.Relation{Database: database, Schema: schema})
+	a.schemaMu.Lock()
+	defer a.schemaMu.Unlock()
 	if _, err := a.db.ExecContext(ctx, "create schema if not exists "+name); err != nil {
 		return fmt.Errorf("duckdb: create schema %s: %w", name, adapters.ContextError(ctx, err))
 	}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
@@ -50,6 +51,10 @@ type Config struct {
 type Adapter struct {
 	cfg Config
 	db  *sql.DB
+	// schemaMu serialises create schema: two threads creating the same
+	// schema at once make DuckDB fail one with a write-write conflict,
+	// even with "if not exists".
+	schemaMu sync.Mutex
 }
 
 var _ adapters.Adapter = (*Adapter)(nil)

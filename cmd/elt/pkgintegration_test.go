@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // integrationProject is a dbt package's own integration test project
@@ -103,7 +105,9 @@ func TestPackageIntegrationProjects(t *testing.T) {
 		for _, wh := range []string{"duckdb", "postgres"} {
 			t.Run(p.name+"/"+wh, func(t *testing.T) {
 				if wh == "postgres" {
-					pgEnv(t, "it_"+p.name)
+					// A schema of its own per run: codegen's setup cannot
+					// drop a table that a previous run's views read.
+					pgEnv(t, fmt.Sprintf("it_%s_%d", p.name, time.Now().UnixNano()%1e9))
 				}
 				root := t.TempDir()
 				unpackTarball(t, filepath.Join(shared, p.tarball), root)
