@@ -52,7 +52,10 @@ type Adapter struct {
 	db  *sql.DB
 }
 
-var _ adapters.Adapter = (*Adapter)(nil)
+var (
+	_ adapters.Adapter   = (*Adapter)(nil)
+	_ adapters.Describer = (*Adapter)(nil)
+)
 
 // ConfigFromFields reads a profiles.yml target's keys: path, database,
 // schema, threads, settings, extensions and attach. Other keys (type,
