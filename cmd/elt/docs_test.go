@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -259,5 +260,85 @@ func TestDocsGenerateBeforeBuild(t *testing.T) {
 	}
 	if got := c.Nodes["seed.shop.raw_orders"].Columns["status"]; got.Name != "status" || got.Index == 0 {
 		t.Errorf("raw_orders.status: %+v", got)
+	}
+}
+
+// TestDocsGenerateCatalogSources: a source table that exists is in
+// sources with the columns and comments the warehouse reports, keyed by
+// the column name as the warehouse spells it; one that does not is left
+// out; a model that reads the missing source is not in nodes until built.
+func TestDocsGenerateCatalogSources(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: src\nprofile: src\n")
+	writeFile(t, dir, "profiles.yml", "src:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: src.duckdb\n")
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n"+
+		"      - name: events\n      - name: missing\n")
+	writeFile(t, dir, "models/a.sql", "select \"Code\" as code, amount * 2 as doubled from {{ source('raw', 'events') }}\n")
+	writeFile(t, dir, "models/b.sql", "select * from {{ source('raw', 'missing') }}\n")
+
+	db, err := sql.Open("duckdb", filepath.Join(dir, "src.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`create table main.events ("Code" varchar, amount decimal(10,2))`,
+		`insert into main.events values ('a', 1), ('b', 2)`,
+		`comment on table main.events is 'Raw events'`,
+		`comment on column main.events.amount is 'In euros'`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if r := elt(t, dir, "run", "--select", "a"); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := elt(t, dir, "docs", "generate")
+	if r.code != 0 {
+		t.Fatalf("docs generate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateCatalog(raw); err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Nodes, Sources map[string]struct {
+			Metadata struct {
+				Type, Name string
+				Comment    *string
+			}
+			Columns map[string]struct {
+				Type    string
+				Index   int
+				Comment *string
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Sources) != 1 {
+		t.Fatalf("sources: want only source.src.raw.events, got %v", c.Sources)
+	}
+	ev, ok := c.Sources["source.src.raw.events"]
+	if !ok || ev.Metadata.Comment == nil || *ev.Metadata.Comment != "Raw events" || ev.Metadata.Type != "BASE TABLE" {
+		t.Fatalf("source.src.raw.events: %+v", ev)
+	}
+	if code := ev.Columns["Code"]; code.Type != "VARCHAR" || code.Index != 1 || code.Comment != nil {
+		t.Errorf("Code: %+v", code)
+	}
+	if amt := ev.Columns["amount"]; amt.Type != "DECIMAL(10,2)" || amt.Index != 2 || amt.Comment == nil || *amt.Comment != "In euros" {
+		t.Errorf("amount: %+v", amt)
+	}
+	if _, ok := c.Nodes["model.src.a"]; !ok || len(c.Nodes) != 1 {
+		t.Errorf("nodes: want only model.src.a (b was never built), got %v", c.Nodes)
+	}
+	// Lineage reads the source's columns from the warehouse.
+	if got, want := upstreamOf(t, readLineage(t, dir), "model.src.a", "doubled"), "source.src.raw.events.amount transformation"; got != want {
+		t.Errorf("a.doubled upstream: want %q, got %q", want, got)
 	}
 }
