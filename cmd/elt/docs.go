@@ -32,6 +32,8 @@ func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 			return docsGenerateCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
+	gen.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "only these nodes and sources in catalog.json (dbt selection syntax)")
+	gen.Flags().StringSliceVar(&f.excludes, "exclude", nil, "leave these out of catalog.json")
 	c.AddCommand(gen)
 	return c
 }
@@ -72,7 +74,20 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		return &exitError{code: exitFailed, err: err}
 	}
 
-	cat := s.buildCatalog(ctx)
+	// --select and --exclude narrow the catalog, as in dbt; the manifest
+	// and lineage always cover the whole project.
+	var selected map[string]bool
+	if len(f.selectors) > 0 || len(f.excludes) > 0 {
+		ids, err := s.selectIDs([]string{"model", "seed", "snapshot", "source"})
+		if err != nil {
+			return err
+		}
+		selected = map[string]bool{}
+		for _, id := range ids {
+			selected[id] = true
+		}
+	}
+	cat := s.buildCatalog(ctx, selected)
 	if err := ctx.Err(); err != nil {
 		return &exitError{code: cancelledExit(ctx)}
 	}
@@ -107,11 +122,21 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	return nil
 }
 
-// buildCatalog describes every relation catalog.json covers. Without a
-// connection (the warehouse does not exist yet) it lists none. A relation
+// buildCatalog describes every relation catalog.json covers, or only the
+// selected ones when selected is not nil. Without a connection (the
+// warehouse does not exist yet) it lists none. A relation
 // that cannot be read is an entry of errors, and the rest are still read.
-func (s *session) buildCatalog(ctx context.Context) *docs.Catalog {
+func (s *session) buildCatalog(ctx context.Context, selected map[string]bool) *docs.Catalog {
 	nodeRels, sourceRels := docs.CatalogRelations(s.manifest)
+	if selected != nil {
+		for _, rels := range []map[string]adapters.Relation{nodeRels, sourceRels} {
+			for id := range rels {
+				if !selected[id] {
+					delete(rels, id)
+				}
+			}
+		}
+	}
 	nodes := map[string]*adapters.RelationInfo{}
 	sources := map[string]*adapters.RelationInfo{}
 	var errs []string
@@ -123,7 +148,8 @@ func (s *session) buildCatalog(ctx context.Context) *docs.Catalog {
 				}
 				info, err := adapters.Describe(ctx, s.adapter, rels[id])
 				if err != nil {
-					errs = append(errs, fmt.Sprintf("%s: %v", id, err))
+					// Artifacts are files others read: no secret may reach them.
+					errs = append(errs, s.env.secrets.Scrub(fmt.Sprintf("%s: %v", id, err)))
 					continue
 				}
 				out[id] = info

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -166,6 +167,7 @@ func TestDocsGenerateShop(t *testing.T) {
 			t.Errorf("%s has_stats: %+v", id, hs)
 		}
 	}
+	db.Close() // elt opens the file for writing below
 	stg := c.Nodes["model.shop.stg_orders"]
 	if stg.Metadata.Type != "VIEW" || stg.Stats["has_stats"].Value != false || len(stg.Stats) != 1 {
 		t.Errorf("the view stg_orders: %+v", stg)
@@ -215,6 +217,34 @@ func TestDocsGenerateShop(t *testing.T) {
 	if !l.Nodes["model.shop.fct_orders"].ColumnsKnown || len(l.Warnings) != 0 {
 		t.Errorf("columns_known %v, warnings %v", l.Nodes["model.shop.fct_orders"].ColumnsKnown, l.Warnings)
 	}
+
+	t.Run("select narrows the catalog", func(t *testing.T) {
+		r := elt(t, dir, "docs", "generate", "--select", "fct_orders", "raw_orders", "stg_orders+", "--exclude", "daily_revenue")
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		var ids []string
+		for id := range readCatalog(t, dir).Nodes {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		want := "model.shop.dim_customers model.shop.fct_orders model.shop.stg_orders seed.shop.raw_orders"
+		if got := strings.Join(ids, " "); got != want {
+			t.Errorf("want %s, got %s", want, got)
+		}
+		// Lineage still covers the whole project.
+		upstreamOf(t, readLineage(t, dir), "model.shop.daily_revenue", "revenue")
+	})
+	t.Run("a selector that matches nothing", func(t *testing.T) {
+		// As in dbt: a warning, and an empty catalog.
+		r := elt(t, dir, "docs", "generate", "--select", "nope+")
+		if r.code != 0 || !strings.Contains(r.stdout, `--select "nope+" does not match any node`) {
+			t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if c := readCatalog(t, dir); len(c.Nodes) != 0 {
+			t.Errorf("nodes: %v", c.Nodes)
+		}
+	})
 }
 
 // TestDocsGenerateBeforeBuild: with nothing built, the catalog lists
