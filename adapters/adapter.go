@@ -107,3 +107,33 @@ type Adapter interface {
 
 // ErrDatabaseLocked is returned (wrapped) by Open when another process holds the database.
 var ErrDatabaseLocked = errors.New("database file is in use by another process")
+
+// RelationInfo is what the warehouse's catalog says about one relation,
+// for catalog.json.
+type RelationInfo struct {
+	Relation Relation // as the warehouse spells it
+	// Type is the warehouse's table type, as dbt's catalog macros write
+	// it: "BASE TABLE", "VIEW", "MATERIALIZED VIEW".
+	Type    string
+	Comment string // "" when none
+	Owner   string // "" when the warehouse has no owners (DuckDB)
+	Columns []Column
+	Stats   []Stat // only what the warehouse reports; none is fine
+}
+
+// Stat is one table statistic, as dbt's catalog stats items: e.g.
+// {ID: "row_count", Label: "Row Count", Value: 42, Include: true}.
+type Stat struct {
+	ID, Label   string
+	Value       any // bool, string, number or nil
+	Include     bool
+	Description string
+}
+
+// Describer is implemented by adapters that can read a relation's catalog
+// entry (type, comment, owner, columns, statistics) in one call. Adapters
+// without it are described from RelationKind and Columns alone.
+type Describer interface {
+	// Describe returns nil, nil when rel does not exist.
+	Describe(ctx context.Context, rel Relation) (*RelationInfo, error)
+}

@@ -3,10 +3,14 @@
 //
 //   - target/manifest.json, schema https://schemas.getdbt.com/dbt/manifest/v12.json
 //   - target/run_results.json, schema https://schemas.getdbt.com/dbt/run-results/v6.json
+//   - target/catalog.json, schema https://schemas.getdbt.com/dbt/catalog/v1.json, from what
+//     the warehouse reported (adapters.RelationInfo), matched to unique ids by CatalogRelations
+//   - target/lineage.json, elt's own (see Lineage), rendering what package lineage resolved
 //
 // It renders what package compiler produced (nodes, relations, dependencies,
-// parent and child maps); it does not recompute lineage, open a connection
-// or read the project folder. Every object carries only the keys dbt's
+// parent and child maps), what the warehouse reported and what package
+// lineage resolved; it does not recompute lineage, open a connection or
+// read the project folder. Every object carries only the keys dbt's
 // schema allows there (the schemas forbid additional properties on most
 // objects), so elt-specific facts such as elt's own version are not written.
 //
@@ -15,5 +19,5 @@
 // atomically (a temporary file in the same directory, then a rename), so a
 // reader never sees half an artifact.
 //
-// Later parts of this package: catalog.json and the static docs site.
+// Later parts of this package: the static docs site.
 package docs

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) adapters.Adapter) {
 		{"Columns", testColumns},
 		{"QuotedIdentifiers", testQuotedIdentifiers},
 		{"RelationKind", testRelationKind},
+		{"Describe", testDescribe},
 		{"CreateSchema", testCreateSchema},
 		{"QueryValues", testQueryValues},
 		{"Seed", testSeed},
@@ -320,6 +321,47 @@ func testRelationKind(t *testing.T, e *env) {
 	e.materialize(t, "v", "view", "select 1 as x")
 	equal(t, "table", adapters.KindTable, e.kind(t, "t"))
 	equal(t, "view", adapters.KindView, e.kind(t, "v"))
+}
+
+// testDescribe: adapters.Describe (the adapter's Describer, or the
+// fallback) gives catalog.json what it needs: the type as dbt's catalog
+// macros write it, the columns in order, nil for a missing relation, and
+// any statistics well formed.
+func testDescribe(t *testing.T, e *env) {
+	info, err := adapters.Describe(e.ctx, e.a, e.rel("nothing_here"))
+	if err != nil || info != nil {
+		t.Fatalf("missing relation: %+v, %v", info, err)
+	}
+	info, err = adapters.Describe(e.ctx, e.a, adapters.Relation{Database: e.database, Schema: e.schema + "_missing", Identifier: "x"})
+	if err != nil || info != nil {
+		t.Fatalf("relation in a missing schema: %+v, %v", info, err)
+	}
+	e.materialize(t, "described", "table", "select 1 as a, 'x' as "+e.d.Quote("MixedCase"))
+	e.materialize(t, "described_view", "view", "select a from "+e.render("described"))
+	for _, c := range []struct {
+		ident, typ string
+		cols       []string
+	}{{"described", "BASE TABLE", []string{"a", "MixedCase"}}, {"described_view", "VIEW", []string{"a"}}} {
+		info, err := adapters.Describe(e.ctx, e.a, e.rel(c.ident))
+		if err != nil || info == nil {
+			t.Fatalf("%s: %+v, %v", c.ident, info, err)
+		}
+		equal(t, c.ident+" type", c.typ, info.Type)
+		equal(t, c.ident+" identifier", c.ident, info.Relation.Identifier)
+		var names []string
+		for i, col := range info.Columns {
+			names = append(names, col.Name)
+			if col.Index != i+1 || col.DataType == "" {
+				t.Errorf("%s.%s: index %d (want %d), type %q", c.ident, col.Name, col.Index, i+1, col.DataType)
+			}
+		}
+		equal(t, c.ident+" columns", c.cols, names)
+		for _, s := range info.Stats {
+			if s.ID == "" || s.ID == "has_stats" || s.Label == "" {
+				t.Errorf("%s: malformed stat %+v", c.ident, s)
+			}
+		}
+	}
 }
 
 func testCreateSchema(t *testing.T, e *env) {

@@ -87,3 +87,44 @@ func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) err
 	}
 	return nil
 }
+
+// Describe reads rel's catalog entry: its type ("BASE TABLE" or "VIEW", as
+// dbt-duckdb's catalog macro writes them), comment, columns and, for a
+// table, DuckDB's estimated row count. nil when rel does not exist.
+func (a *Adapter) Describe(ctx context.Context, rel adapters.Relation) (*adapters.RelationInfo, error) {
+	info, err := describe(ctx, a.db, rel)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: describe %s: %w", Dialect{}.RenderRelation(rel), err)
+	}
+	return info, nil
+}
+
+func describe(ctx context.Context, q *sql.DB, rel adapters.Relation) (*adapters.RelationInfo, error) {
+	var (
+		info adapters.RelationInfo
+		rows sql.NullInt64
+	)
+	err := q.QueryRowContext(ctx, `
+		select database_name, schema_name, table_name, 'BASE TABLE', coalesce(comment, ''), estimated_size
+		from duckdb_tables() where not temporary and `+fmt.Sprintf(relationFilter, "table_name")+`
+		union all
+		select database_name, schema_name, view_name, 'VIEW', coalesce(comment, ''), null
+		from duckdb_views() where not internal and not temporary and `+fmt.Sprintf(relationFilter, "view_name")+`
+		limit 1`,
+		rel.Database, rel.Schema, rel.Identifier, rel.Database, rel.Schema, rel.Identifier).Scan(
+		&info.Relation.Database, &info.Relation.Schema, &info.Relation.Identifier, &info.Type, &info.Comment, &rows)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, adapters.ContextError(ctx, err)
+	}
+	if info.Columns, err = columns(ctx, q, info.Relation); err != nil {
+		return nil, err
+	}
+	if rows.Valid {
+		info.Stats = []adapters.Stat{{ID: "row_count", Label: "Row Count", Value: rows.Int64, Include: true,
+			Description: "Approximate number of rows in the table as reported by DuckDB"}}
+	}
+	return &info, nil
+}

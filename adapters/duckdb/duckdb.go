@@ -57,7 +57,10 @@ type Adapter struct {
 	schemaMu sync.Mutex
 }
 
-var _ adapters.Adapter = (*Adapter)(nil)
+var (
+	_ adapters.Adapter   = (*Adapter)(nil)
+	_ adapters.Describer = (*Adapter)(nil)
+)
 
 // ConfigFromFields reads a profiles.yml target's keys: path, database,
 // schema, threads, settings, extensions and attach. Other keys (type,

@@ -134,3 +134,67 @@ func (a *Adapter) DropSchema(ctx context.Context, database, schema string) error
 	}
 	return nil
 }
+
+// Describe reads rel's catalog entry as dbt-postgres's catalog macro does
+// (type "BASE TABLE", "VIEW" or "MATERIALIZED VIEW"; the table's comment
+// and owner), with the columns in order and, for a table that has been
+// analyzed, the planner's row estimate and its size on disk. nil when rel
+// does not exist.
+func (a *Adapter) Describe(ctx context.Context, rel adapters.Relation) (*adapters.RelationInfo, error) {
+	rel = a.qualify(rel)
+	info, err := describe(ctx, a.pool, rel)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: describe %s: %w", Dialect{}.RenderRelation(rel), err)
+	}
+	if info != nil {
+		info.Relation.Database = a.cfg.DBName
+	}
+	return info, nil
+}
+
+func describe(ctx context.Context, q querier, rel adapters.Relation) (*adapters.RelationInfo, error) {
+	var (
+		info     adapters.RelationInfo
+		relkind  string
+		reltuple float64
+		bytes    int64
+	)
+	err := q.QueryRow(ctx, `select n.nspname, c.relname, c.relkind::text,
+			coalesce(pg_catalog.obj_description(c.oid, 'pg_class'), ''),
+			pg_catalog.pg_get_userbyid(c.relowner),
+			c.reltuples::float8, pg_catalog.pg_total_relation_size(c.oid)
+		from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+		where `+relationFilter, rel.Schema, rel.Identifier).Scan(
+		&info.Relation.Schema, &info.Relation.Identifier, &relkind, &info.Comment, &info.Owner, &reltuple, &bytes)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, adapters.ContextError(ctx, err)
+	}
+	table := false
+	switch relkind {
+	case "v":
+		info.Type = "VIEW"
+	case "m":
+		info.Type = "MATERIALIZED VIEW"
+	case "r", "p", "f":
+		info.Type, table = "BASE TABLE", true
+	default:
+		return nil, nil // an index or sequence holds the name: no relation to describe
+	}
+	if info.Columns, err = columns(ctx, q, info.Relation); err != nil {
+		return nil, err
+	}
+	// reltuples is -1 (PostgreSQL 14+) or 0 before the first VACUUM or
+	// ANALYZE: then there is no estimate to report.
+	if table && reltuple > 0 {
+		info.Stats = append(info.Stats, adapters.Stat{ID: "row_count", Label: "Row Count Approximate", Value: int64(reltuple), Include: true,
+			Description: "Approximate number of rows in the table as reported by PostgreSQL (pg_class.reltuples)"})
+	}
+	if table && relkind != "f" {
+		info.Stats = append(info.Stats, adapters.Stat{ID: "bytes", Label: "Approximate Size", Value: bytes, Include: true,
+			Description: "Size of the table, its indexes and TOAST data as reported by PostgreSQL"})
+	}
+	return &info, nil
+}

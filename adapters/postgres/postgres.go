@@ -48,7 +48,10 @@ type Adapter struct {
 	label string
 }
 
-var _ adapters.Adapter = (*Adapter)(nil)
+var (
+	_ adapters.Adapter   = (*Adapter)(nil)
+	_ adapters.Describer = (*Adapter)(nil)
+)
 
 // ConfigFromFields reads a profiles.yml target's keys: host, port, user,
 // password (or pass), dbname (or database), schema, threads, sslmode,

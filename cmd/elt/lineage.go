@@ -75,7 +75,7 @@ func lineageCommand(ctx context.Context, f *flags, lf *lineageFlags, env environ
 		return err
 	}
 	defer s.close()
-	proj, err := s.projectLineage(ctx)
+	proj, _, err := s.projectLineage(ctx)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -218,8 +218,9 @@ var snapshotColumns = []string{"dbt_scd_id", "dbt_updated_at", "dbt_valid_from",
 
 // projectLineage compiles the project's models and snapshots and resolves
 // their column lineage. Seeds' columns come from their CSV headers;
-// sources' from their properties YAML, else the warehouse catalog.
-func (s *session) projectLineage(ctx context.Context) (*lineage.Project, error) {
+// sources' from their properties YAML, else the warehouse catalog. ids maps
+// the names lineage gives nodes back to their unique ids (uniqueIDs).
+func (s *session) projectLineage(ctx context.Context) (proj *lineage.Project, uniqueIDs map[string]string, err error) {
 	var ids []string
 	for id, n := range s.manifest.Nodes {
 		if n.ResourceType == project.Model || n.ResourceType == project.Snapshot {
@@ -228,12 +229,12 @@ func (s *session) projectLineage(ctx context.Context) (*lineage.Project, error) 
 	}
 	sort.Strings(ids)
 	if err := s.manifest.Compile(ctx, ids); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dialect := s.proj.Target.Type
 	duck, err := duckdbparse.New()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer duck.Close()
 	parsers := lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}}
@@ -290,7 +291,12 @@ func (s *session) projectLineage(ctx context.Context) (*lineage.Project, error) 
 		}
 		nodes = append(nodes, ln)
 	}
-	return lineage.Build(ctx, parsers, nodes)
+	byName := make(map[string]string, len(names))
+	for id, name := range names {
+		byName[name] = id
+	}
+	proj, err = lineage.Build(ctx, parsers, nodes)
+	return proj, byName, err
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -255,3 +255,54 @@ func TestPostgresSecretUserScrubbed(t *testing.T) {
 		t.Errorf("output does not show where the secret was scrubbed:\n%s", all)
 	}
 }
+
+// TestDocsGenerateCatalogPostgres: on Postgres the catalog has
+// dbt-postgres's table types and owners, format_type's type names, and the
+// row estimate and size of tables once they are analyzed.
+func TestDocsGenerateCatalogPostgres(t *testing.T) {
+	schema := fmt.Sprintf("catalog_%d", time.Now().UnixNano()%1_000_000_000)
+	pgEnv(t, schema)
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
+	if r := elt(t, dir, "build", "--target", "pg"); r.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ctx := context.Background()
+	p, err := project.Load(ctx, project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openAdapter(ctx, p, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer func() { _ = a.Exec(ctx, `drop schema "`+schema+`" cascade`) }()
+	if err := a.Exec(ctx, `analyze "`+schema+`".fct_orders`); err != nil {
+		t.Fatal(err)
+	}
+	r := elt(t, dir, "docs", "generate", "--target", "pg")
+	if r.code != 0 {
+		t.Fatalf("docs generate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	c := readCatalog(t, dir)
+	fct := c.Nodes["model.shop.fct_orders"]
+	if fct.Metadata.Type != "BASE TABLE" || fct.Metadata.Schema != schema || fct.Metadata.Owner == nil || *fct.Metadata.Owner == "" {
+		t.Errorf("fct_orders metadata: %+v", fct.Metadata)
+	}
+	if got := fct.Columns["ordered_at"]; got.Type != "timestamp without time zone" || got.Index != 3 {
+		t.Errorf("fct_orders.ordered_at: %+v", got)
+	}
+	if got := fct.Stats["row_count"]; got.Value != float64(120) {
+		t.Errorf("fct_orders row_count after analyze: %+v", got)
+	}
+	if got, ok := fct.Stats["bytes"].Value.(float64); !ok || got <= 0 {
+		t.Errorf("fct_orders bytes: %+v", fct.Stats["bytes"])
+	}
+	if stg := c.Nodes["model.shop.stg_orders"]; stg.Metadata.Type != "VIEW" || stg.Stats["has_stats"].Value != false {
+		t.Errorf("the view stg_orders: %+v", stg)
+	}
+	if len(c.Nodes) != 15 {
+		t.Errorf("want 15 nodes, got %d", len(c.Nodes))
+	}
+}

@@ -279,6 +279,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(compileCmd, lsCmd, debugCmd, cleanCmd, initCmd)
 	root.AddCommand(newDepsCmd(f, env, stdout, stderr))
 	root.AddCommand(newLineageCmd(f, env, stdout, stderr))
+	root.AddCommand(newDocsCmd(f, env, stdout, stderr))
 	return root
 }
 

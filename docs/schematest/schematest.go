@@ -1,7 +1,10 @@
 // Package schematest validates elt's artifacts with a JSON-schema
 // validator, for tests: run_results.json against dbt's run-results v6
-// rules (run_results.v6.schema.json, written from the published schema's
-// facts, with a few stricter rules of elt's own).
+// rules (run_results.v6.schema.json) and catalog.json against dbt's
+// catalog v1 rules (catalog.v1.schema.json, after
+// https://schemas.getdbt.com/dbt/catalog/v1.json as dbt-core publishes it
+// in schemas/dbt/catalog/v1.json). Both are written from the published
+// schemas' facts, with a few stricter rules of elt's own marked "elt:".
 package schematest
 
 import (
@@ -15,26 +18,38 @@ import (
 //go:embed run_results.v6.schema.json
 var runResultsSchema []byte
 
+//go:embed catalog.v1.schema.json
+var catalogSchema []byte
+
 // ValidateRunResults reports every way data breaks the run-results rules.
 func ValidateRunResults(data []byte) error {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(runResultsSchema))
+	return validate(runResultsSchema, "run_results.v6.schema.json", "run_results.json", "run-results v6", data)
+}
+
+// ValidateCatalog reports every way data breaks the catalog v1 rules.
+func ValidateCatalog(data []byte) error {
+	return validate(catalogSchema, "catalog.v1.schema.json", "catalog.json", "catalog v1", data)
+}
+
+func validate(schema []byte, schemaName, file, what string, data []byte) error {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
 	if err != nil {
-		return fmt.Errorf("schematest: read schema: %w", err)
+		return fmt.Errorf("schematest: read schema %s: %w", schemaName, err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource("run_results.v6.schema.json", doc); err != nil {
-		return fmt.Errorf("schematest: add schema: %w", err)
+	if err := c.AddResource(schemaName, doc); err != nil {
+		return fmt.Errorf("schematest: add schema %s: %w", schemaName, err)
 	}
-	sch, err := c.Compile("run_results.v6.schema.json")
+	sch, err := c.Compile(schemaName)
 	if err != nil {
-		return fmt.Errorf("schematest: compile schema: %w", err)
+		return fmt.Errorf("schematest: compile schema %s: %w", schemaName, err)
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
-		return fmt.Errorf("run_results.json is not JSON: %w", err)
+		return fmt.Errorf("%s is not JSON: %w", file, err)
 	}
 	if err := sch.Validate(inst); err != nil {
-		return fmt.Errorf("run_results.json breaks the run-results v6 schema: %w", err)
+		return fmt.Errorf("%s breaks the %s schema: %w", file, what, err)
 	}
 	return nil
 }

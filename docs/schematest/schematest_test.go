@@ -26,3 +26,35 @@ func TestValidateRunResults(t *testing.T) {
 		}
 	}
 }
+
+const validCatalog = `{"metadata":{"dbt_schema_version":"https://schemas.getdbt.com/dbt/catalog/v1.json","dbt_version":"1.10.5","generated_at":"2024-05-01T10:00:00.123456Z","invocation_id":"x","env":{}},
+"nodes":{"model.a.b":{"metadata":{"type":"BASE TABLE","schema":"main","name":"b","database":"db","comment":null,"owner":null},
+"columns":{"id":{"type":"INTEGER","index":1,"name":"id","comment":null}},
+"stats":{"has_stats":{"id":"has_stats","label":"Has Stats?","value":true,"include":false,"description":"Indicates whether there are statistics for this table"},"row_count":{"id":"row_count","label":"Row Count","value":3,"include":true,"description":null}},
+"unique_id":"model.a.b"}},
+"sources":{},"errors":null}`
+
+func TestValidateCatalog(t *testing.T) {
+	if err := ValidateCatalog([]byte(validCatalog)); err != nil {
+		t.Fatalf("a valid catalog was refused: %v", err)
+	}
+	broken := map[string]string{
+		"missing sources":      strings.Replace(validCatalog, `"sources":{},`, ``, 1),
+		"unknown table key":    strings.Replace(validCatalog, `"unique_id":"model.a.b"}`, `"unique_id":"model.a.b","rows":3}`, 1),
+		"index as a string":    strings.Replace(validCatalog, `"index":1`, `"index":"1"`, 1),
+		"column without type":  strings.Replace(validCatalog, `"type":"INTEGER",`, ``, 1),
+		"stat without include": strings.Replace(validCatalog, `"value":3,"include":true,`, `"value":3,`, 1),
+		"no has_stats":         strings.Replace(validCatalog, `"has_stats":{"id":"has_stats","label":"Has Stats?","value":true,"include":false,"description":"Indicates whether there are statistics for this table"},`, ``, 1),
+		"errors as a string":   strings.Replace(validCatalog, `"errors":null`, `"errors":"x"`, 1),
+		"wrong schema version": strings.Replace(validCatalog, `catalog/v1.json`, `catalog/v2.json`, 1),
+	}
+	for name, doc := range broken {
+		if doc == validCatalog {
+			t.Errorf("%s: the case changes nothing", name)
+			continue
+		}
+		if err := ValidateCatalog([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/docs"
+)
+
+func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "docs",
+		Short: "Generate the project's documentation artifacts",
+		Args:  cobra.NoArgs,
+	}
+	gen := &cobra.Command{
+		Use:   "generate",
+		Short: "Compile the project and write target/manifest.json, catalog.json (what the warehouse holds) and lineage.json (column lineage)",
+		Long: "Compile the project and write, in the target path:\n" +
+			"  manifest.json  the compiled project, as dbt writes it\n" +
+			"  catalog.json   every model, seed, snapshot and source relation that exists in the\n" +
+			"                 warehouse, with its columns, types and statistics (dbt's catalog v1)\n" +
+			"  lineage.json   every model column with the upstream columns it reads and how:\n" +
+			"                 identity, transformation, aggregation, indirect or table",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return docsGenerateCommand(cmd.Context(), f, env, stdout, stderr)
+		},
+	}
+	gen.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "only these nodes and sources in catalog.json (dbt selection syntax)")
+	gen.Flags().StringSliceVar(&f.excludes, "exclude", nil, "leave these out of catalog.json")
+	c.AddCommand(gen)
+	return c
+}
+
+func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	s, err := load(ctx, f, env, stdout, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	if s.proj.Target == nil {
+		return usageErr(fmt.Errorf("no profile found: create profiles.yml next to dbt_project.yml or in ~/.dbt"))
+	}
+	// A DuckDB file not built yet is not created just to find it empty.
+	if s.warehouseExists() {
+		if err := s.connect(ctx); err != nil {
+			return err
+		}
+	} else {
+		s.log.warn("CatalogEmpty", "the warehouse does not exist yet; catalog.json lists no relations (run elt build first)", nil)
+	}
+
+	// As dbt docs generate: compile everything, then write the manifest,
+	// also when compiling fails, so it still describes the project.
+	compileErr := s.manifest.Compile(ctx, nil)
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if compileErr != nil {
+		return usageErr(compileErr)
+	}
+	if err := s.writeCompiled(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	dir, err := s.targetFS()
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+
+	// --select and --exclude narrow the catalog, as in dbt; the manifest
+	// and lineage always cover the whole project.
+	var selected map[string]bool
+	if len(f.selectors) > 0 || len(f.excludes) > 0 {
+		ids, err := s.selectIDs([]string{"model", "seed", "snapshot", "source"})
+		if err != nil {
+			return err
+		}
+		selected = map[string]bool{}
+		for _, id := range ids {
+			selected[id] = true
+		}
+	}
+	cat := s.buildCatalog(ctx, selected)
+	if err := ctx.Err(); err != nil {
+		return &exitError{code: cancelledExit(ctx)}
+	}
+	for _, e := range cat.Errors {
+		s.log.warn("CatalogError", "catalog: "+e, nil)
+	}
+	if err := docs.WriteCatalog(dir, "catalog.json", cat); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+
+	proj, ids, err := s.projectLineage(ctx)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	lin := docs.BuildLineage(s.meta(), proj, ids)
+	if err := docs.WriteLineage(dir, "lineage.json", lin); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if n := len(lin.Warnings); n > 0 {
+		s.log.warn("LineageDegraded", fmt.Sprintf("lineage: %d %s fell back to table-level lineage; see warnings in lineage.json", n, plural(n, "construct", "constructs")), map[string]any{"count": n})
+	}
+	where := filepath.ToSlash(s.proj.Config.TargetPath)
+	if where == "" {
+		where = "target"
+	}
+	s.log.info("CatalogWritten", fmt.Sprintf("Catalog written to %s (%d %s, %d %s); lineage to %s",
+		where+"/catalog.json", len(cat.Nodes), plural(len(cat.Nodes), "node", "nodes"), len(cat.Sources), plural(len(cat.Sources), "source", "sources"), where+"/lineage.json"),
+		map[string]any{"nodes": len(cat.Nodes), "sources": len(cat.Sources)})
+	if len(cat.Errors) > 0 {
+		return &exitError{code: exitFailed}
+	}
+	return nil
+}
+
+// buildCatalog describes every relation catalog.json covers, or only the
+// selected ones when selected is not nil. Without a connection (the
+// warehouse does not exist yet) it lists none. A relation
+// that cannot be read is an entry of errors, and the rest are still read.
+func (s *session) buildCatalog(ctx context.Context, selected map[string]bool) *docs.Catalog {
+	nodeRels, sourceRels := docs.CatalogRelations(s.manifest)
+	if selected != nil {
+		for _, rels := range []map[string]adapters.Relation{nodeRels, sourceRels} {
+			for id := range rels {
+				if !selected[id] {
+					delete(rels, id)
+				}
+			}
+		}
+	}
+	nodes := map[string]*adapters.RelationInfo{}
+	sources := map[string]*adapters.RelationInfo{}
+	var errs []string
+	if s.adapter != nil {
+		read := func(out map[string]*adapters.RelationInfo, rels map[string]adapters.Relation) {
+			for _, id := range sortedKeys(rels) {
+				if ctx.Err() != nil {
+					return
+				}
+				info, err := adapters.Describe(ctx, s.adapter, rels[id])
+				if err != nil {
+					// Artifacts are files others read: no secret may reach them.
+					errs = append(errs, s.env.secrets.Scrub(fmt.Sprintf("%s: %v", id, err)))
+					continue
+				}
+				out[id] = info
+			}
+		}
+		read(nodes, nodeRels)
+		read(sources, sourceRels)
+	}
+	return docs.BuildCatalog(s.meta(), nodes, sources, errs)
+}
