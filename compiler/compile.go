@@ -30,7 +30,7 @@ func (m *Manifest) CompileBeforeRun(ctx context.Context, ids []string) error {
 
 func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection bool) error {
 	if ids == nil {
-		ids = sortedKeys(m.Nodes)
+		ids = m.nodeIDs()
 	}
 	var l diag.List
 	// Add the ephemeral models these nodes read, transitively.
@@ -267,7 +267,7 @@ func CompiledPath(n *Node) string {
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
 // every compiled node.
 func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
-	for _, id := range sortedKeys(m.Nodes) {
+	for _, id := range m.nodeIDs() {
 		n := m.Nodes[id]
 		if !n.Compiled || n.ResourceType == project.Seed {
 			continue

@@ -19,10 +19,17 @@ import (
 func (m *Manifest) buildGenericTests(l *diag.List) {
 	p := m.Project
 	pkg := p.Config.Name
-	nodesByName := map[string]*Node{}
+	if len(p.GenericTests) == 0 {
+		return
+	}
+	type kindName struct {
+		kind project.ResourceType
+		name string
+	}
+	nodesByName := make(map[kindName]*Node, len(m.Nodes))
 	for _, n := range m.Nodes {
 		if refable(n) {
-			nodesByName[string(n.ResourceType)+"/"+n.Name] = n
+			nodesByName[kindName{n.ResourceType, n.Name}] = n
 		}
 	}
 	for _, d := range p.GenericTests {
@@ -39,7 +46,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 				continue
 			}
 		} else {
-			attached = nodesByName[string(d.AttachedKind)+"/"+d.AttachedName]
+			attached = nodesByName[kindName{d.AttachedKind, d.AttachedName}]
 			if attached == nil {
 				if disabledNamed(m.disabled, d.AttachedName) {
 					continue // tests on disabled nodes are disabled too

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,7 +32,6 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	e.buildGlobals()
 	m := &Manifest{
 		Project:         p,
-		Nodes:           map[string]*Node{},
 		Sources:         map[string]*project.SourceTable{},
 		Macros:          map[string]*Macro{},
 		SourceRelations: map[string]string{},
@@ -49,8 +49,12 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		m.Sources[id] = s
 	}
 	m.disabled = map[string]*Node{}
+	m.Nodes = make(map[string]*Node, len(p.Nodes)+len(p.GenericTests))
+	slab := make([]Node, len(p.Nodes)) // one allocation for every node
 	for id, pn := range p.Nodes {
-		n := &Node{Node: *pn}
+		n := &slab[0]
+		slab = slab[1:]
+		n.Node = *pn
 		n.Config = copyConfig(pn.Config)
 		if n.ResourceType == project.Test {
 			n.Config = withTestDefaults(n.Config)
@@ -66,6 +70,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 
 	// Render every node once in parse mode, concurrently.
 	ids := sortedKeys(m.Nodes)
+	disabled := len(m.disabled)
 	results := make([]*renderState, len(ids))
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
@@ -107,7 +112,18 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			delete(m.Nodes, id)
 		}
 	}
-	m.index()
+	if len(m.disabled) != disabled {
+		// An in-file config(enabled=false) removed nodes.
+		m.index()
+		kept := ids[:0]
+		for _, id := range ids {
+			if _, ok := m.Nodes[id]; ok {
+				kept = append(kept, id)
+			}
+		}
+		ids = kept
+	}
+	m.ids = ids
 	m.validateConfigs(&l)
 	m.resolveDependencies(&l)
 	m.resolveRelations(ctx, &l)
@@ -123,6 +139,28 @@ type manifestIndex struct {
 	byName   map[string][]*Node // refable nodes by name
 	sources  map[[2]string]*project.SourceTable
 	disabled map[string]*Node
+	// ids are the keys of Nodes, sorted, as Parse left them; see nodeIDs.
+	ids []string
+}
+
+// nodeIDs returns the keys of m.Nodes, sorted. Parse sorts them once;
+// later callers get that slice while Nodes still holds exactly those
+// keys (the map is exported, so this is checked), else a fresh sort.
+// The slice must not be modified.
+func (m *Manifest) nodeIDs() []string {
+	if len(m.ids) == len(m.Nodes) {
+		same := true
+		for _, id := range m.ids {
+			if _, ok := m.Nodes[id]; !ok {
+				same = false
+				break
+			}
+		}
+		if same {
+			return m.ids
+		}
+	}
+	return sortedKeys(m.Nodes)
 }
 
 func isDisabled(c project.Config) bool {
@@ -183,13 +221,13 @@ func withTestDefaults(c project.Config) project.Config {
 }
 
 func (m *Manifest) index() {
-	m.byName = map[string][]*Node{}
+	m.byName = make(map[string][]*Node, len(m.Nodes))
 	for _, n := range m.Nodes {
 		if refable(n) {
 			m.byName[n.Name] = append(m.byName[n.Name], n)
 		}
 	}
-	m.sources = map[[2]string]*project.SourceTable{}
+	m.sources = make(map[[2]string]*project.SourceTable, len(m.Sources))
 	for _, s := range m.Sources {
 		m.sources[[2]string{s.SourceName, s.Name}] = s
 	}
@@ -503,11 +541,26 @@ func quoteJoin(ss []string) string {
 // resolveDependencies turns captured refs and sources into DependsOn.Nodes
 // and reports unknown or disabled targets at the line of the call.
 func (m *Manifest) resolveDependencies(l *diag.List) {
-	for _, id := range sortedKeys(m.Nodes) {
+	for _, id := range m.nodeIDs() {
 		n := m.Nodes[id]
-		var deps []string
-		seen := map[string]bool{}
+		deps := make([]string, 0, len(n.Refs)+len(n.SourceRefs)+1)
+		var seen map[string]bool // once deps is long; a scan beats a set before
 		add := func(id string) {
+			if seen == nil {
+				for _, d := range deps {
+					if d == id {
+						return
+					}
+				}
+				deps = append(deps, id)
+				if len(deps) > 16 {
+					seen = make(map[string]bool, 2*len(deps))
+					for _, d := range deps {
+						seen[d] = true
+					}
+				}
+				return
+			}
 			if !seen[id] {
 				seen[id] = true
 				deps = append(deps, id)
@@ -516,7 +569,6 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 		if n.AttachedNode != "" {
 			add(n.AttachedNode)
 		}
-		st := &renderState{engine: m.engine, node: n}
 		file := n.OriginalFilePath
 		if n.TestMetadata != nil {
 			file = n.PatchPath
@@ -524,6 +576,7 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 		for _, r := range n.Refs {
 			t, err := m.lookupRef(r, n)
 			if err != nil {
+				st := &renderState{engine: m.engine, node: n}
 				line := st.lineOf("ref", r.Name)
 				if r.Package != "" {
 					line = st.lineOf("ref", r.Package, r.Name)
@@ -539,6 +592,7 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 		for _, s := range n.SourceRefs {
 			src, err := m.lookupSource(s[0], s[1])
 			if err != nil {
+				st := &renderState{engine: m.engine, node: n}
 				line := st.lineOf("source", s[0], s[1])
 				if n.TestMetadata != nil {
 					line = n.PatchPos.Line
@@ -548,29 +602,34 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 			}
 			add(src.UniqueID)
 		}
+		if len(deps) == 0 {
+			deps = nil
+		}
 		n.DependsOn.Nodes = deps
 	}
 }
 
 func (m *Manifest) buildMaps() {
-	m.ParentMap = map[string][]string{}
-	m.ChildMap = map[string][]string{}
-	for id := range m.Nodes {
-		m.ParentMap[id] = []string{}
-		m.ChildMap[id] = []string{}
-	}
+	ids := m.nodeIDs()
+	m.ParentMap = make(map[string][]string, len(m.Nodes))
+	m.ChildMap = make(map[string][]string, len(m.Nodes)+len(m.Sources))
 	for id := range m.Sources {
 		m.ChildMap[id] = []string{}
 	}
-	for id, n := range m.Nodes {
-		for _, dep := range n.DependsOn.Nodes {
-			m.ParentMap[id] = append(m.ParentMap[id], dep)
-			m.ChildMap[dep] = append(m.ChildMap[dep], id)
-		}
+	for _, id := range ids {
+		m.ChildMap[id] = []string{}
 	}
-	for _, mp := range []map[string][]string{m.ParentMap, m.ChildMap} {
-		for _, v := range mp {
-			sort.Strings(v)
+	// Visiting nodes in sorted order appends children sorted already.
+	for _, id := range ids {
+		n := m.Nodes[id]
+		parents := slices.Clone(n.DependsOn.Nodes)
+		if parents == nil {
+			parents = []string{}
+		}
+		slices.Sort(parents)
+		m.ParentMap[id] = parents
+		for _, dep := range n.DependsOn.Nodes {
+			m.ChildMap[dep] = append(m.ChildMap[dep], id)
 		}
 	}
 }

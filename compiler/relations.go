@@ -30,7 +30,7 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List) {
 		s.Database, s.Schema, s.Identifier = db, schema, ident
 		m.SourceRelations[id] = e.dialect.RenderRelation(Relation{db, schema, ident})
 	}
-	ids := sortedKeys(m.Nodes)
+	ids := m.nodeIDs()
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
 		n := m.Nodes[ids[i]]

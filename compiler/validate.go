@@ -12,7 +12,7 @@ import (
 // otherwise fail only when the node runs: a test's severity and a
 // snapshot's strategy and the keys it needs.
 func (m *Manifest) validateConfigs(l *diag.List) {
-	for _, id := range sortedKeys(m.Nodes) {
+	for _, id := range m.nodeIDs() {
 		n := m.Nodes[id]
 		file, pos := configSite(n)
 		switch n.ResourceType {
