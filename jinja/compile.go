@@ -138,19 +138,22 @@ type sliceVal struct{ start, stop, step any }
 
 func (c *compiler) name(n *nameExpr) evalFn {
 	name := n.name
-	return func(s *State) (any, error) {
-		for sc := s.sc; sc != nil; sc = sc.parent {
-			for i, nm := range sc.names {
-				if nm == name {
-					return sc.vals[i], nil
-				}
+	return func(s *State) (any, error) { return s.resolve(name), nil }
+}
+
+// resolve is the value of a name, undefined when there is none.
+func (s *State) resolve(name string) any {
+	for sc := s.sc; sc != nil; sc = sc.parent {
+		for i, nm := range sc.names {
+			if nm == name {
+				return sc.vals[i]
 			}
 		}
-		if v, ok := s.c.lookup(s.r.env, name); ok {
-			return v, nil
-		}
-		return s.undefinedName(name), nil
 	}
+	if v, ok := s.c.lookup(s.r.env, name); ok {
+		return v
+	}
+	return s.undefinedName(name)
 }
 
 func (c *compiler) getattr(n *getattrExpr) evalFn {
@@ -213,32 +216,8 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 type argsFn func(s *State) ([]any, *Dict, error)
 
 func (c *compiler) args(a callArgs, p int) argsFn {
-	if len(a.kwNames) == 0 && a.dynArgs == nil && a.dynKwargs == nil {
-		pos := c.exprs(a.args)
-		switch len(pos) {
-		case 0:
-			return func(*State) ([]any, *Dict, error) { return nil, nil, nil }
-		case 1:
-			f := pos[0]
-			return func(s *State) ([]any, *Dict, error) {
-				v, err := f(s)
-				if err != nil {
-					return nil, nil, err
-				}
-				return []any{v}, nil, nil
-			}
-		}
-		return func(s *State) ([]any, *Dict, error) {
-			out := make([]any, len(pos))
-			for i, f := range pos {
-				v, err := f(s)
-				if err != nil {
-					return nil, nil, err
-				}
-				out[i] = v
-			}
-			return out, nil, nil
-		}
+	if a.dynArgs == nil && a.dynKwargs == nil {
+		return c.staticArgs(a)
 	}
 	pos := c.exprs(a.args)
 	kwv := c.exprs(a.kwValues)
@@ -304,6 +283,97 @@ func (c *compiler) args(a callArgs, p int) argsFn {
 	}
 }
 
+// argList evaluates a list of argument expressions; literals are kept as
+// values instead of compiled into funcs.
+type argList struct {
+	consts []any
+	fns    []evalFn // nil for a literal
+}
+
+func (c *compiler) argList(es []expr) argList {
+	if len(es) == 0 {
+		return argList{}
+	}
+	l := argList{consts: make([]any, len(es)), fns: make([]evalFn, len(es))}
+	for i, e := range es {
+		if k, ok := e.(*constExpr); ok {
+			l.consts[i] = k.val
+		} else {
+			l.fns[i] = c.expr(e)
+		}
+	}
+	return l
+}
+
+// eval fills out (len(out) == len(l.consts)).
+func (l *argList) eval(s *State, out []any) error {
+	for i, f := range l.fns {
+		if f == nil {
+			out[i] = l.consts[i]
+			continue
+		}
+		v, err := f(s)
+		if err != nil {
+			return err
+		}
+		out[i] = v
+	}
+	return nil
+}
+
+// staticArgs compiles arguments without * and **. Every call gets new
+// slices: callees may change them.
+func (c *compiler) staticArgs(a callArgs) argsFn {
+	if len(a.kwNames) == 0 {
+		switch len(a.args) {
+		case 0:
+			return func(*State) ([]any, *Dict, error) { return nil, nil, nil }
+		case 1:
+			if k, ok := a.args[0].(*constExpr); ok {
+				v := k.val
+				return func(*State) ([]any, *Dict, error) { return []any{v}, nil, nil }
+			}
+			f := c.expr(a.args[0])
+			return func(s *State) ([]any, *Dict, error) {
+				v, err := f(s)
+				if err != nil {
+					return nil, nil, err
+				}
+				return []any{v}, nil, nil
+			}
+		}
+		pos := c.argList(a.args)
+		n := len(a.args)
+		return func(s *State) ([]any, *Dict, error) {
+			out := make([]any, n)
+			if err := pos.eval(s, out); err != nil {
+				return nil, nil, err
+			}
+			return out, nil, nil
+		}
+	}
+	pos := c.argList(a.args)
+	kwv := c.argList(a.kwValues)
+	n, nk := len(a.args), len(a.kwNames)
+	keys := make([]any, nk) // boxed once
+	for i, k := range a.kwNames {
+		keys[i] = k
+	}
+	return func(s *State) ([]any, *Dict, error) {
+		out := make([]any, n)
+		if err := pos.eval(s, out); err != nil {
+			return nil, nil, err
+		}
+		buf := make([]any, 2*nk)
+		kw := &Dict{keys: buf[:nk:nk], vals: buf[nk:]}
+		copy(kw.keys, keys)
+		if err := kwv.eval(s, kw.vals); err != nil {
+			return nil, nil, err
+		}
+		return out, kw, nil
+	}
+}
+
 func toDict(v any) (*Dict, bool) {
 	switch x := v.(type) {
 	case *Dict:
@@ -343,6 +413,23 @@ func (c *compiler) call(n *callExpr) evalFn {
 			if err != nil {
 				return nil, c.at(err, gp)
 			}
+			a, kw, err := args(s)
+			if err != nil {
+				return nil, err
+			}
+			s.r.callSi, s.r.callPos = si, p
+			v, err := callValue(s, f, a, kw, si, p)
+			if err != nil {
+				return nil, c.at(err, p)
+			}
+			return v, nil
+		}
+	}
+	if ne, ok := n.fn.(*nameExpr); ok {
+		// name(...), the most common call, looks the name up itself.
+		name := ne.name
+		return func(s *State) (any, error) {
+			f := s.resolve(name)
 			a, kw, err := args(s)
 			if err != nil {
 				return nil, err

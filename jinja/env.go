@@ -107,11 +107,20 @@ func (e *Env) Parse(name, source string) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Template{env: e, name: name, si: newSrcInfo(name, src)}
+	// The template, its source information and its compiler live as
+	// long as each other: one allocation.
+	a := &struct {
+		t  Template
+		si srcInfo
+		c  compiler
+	}{}
+	t, c := &a.t, &a.c
+	a.si.init(name, src)
+	*t = Template{env: e, name: name, si: &a.si}
 	if len(p.blocks) > 0 {
 		t.blocks = map[string]*blockFn{}
 	}
-	c := &compiler{env: e, si: t.si, tpl: t}
+	*c = compiler{env: e, si: t.si, tpl: t}
 	if len(p.macros) > 0 {
 		c.macroOf = map[*macroStmt]*compiledMacro{}
 	}

@@ -73,13 +73,22 @@ type srcInfo struct {
 }
 
 func newSrcInfo(name, src string) *srcInfo {
-	si := &srcInfo{name: name, src: src, lines: []int{0}}
-	for i := 0; i < len(src); i++ {
-		if src[i] == '\n' {
-			si.lines = append(si.lines, i+1)
-		}
-	}
+	si := &srcInfo{}
+	si.init(name, src)
 	return si
+}
+
+func (si *srcInfo) init(name, src string) {
+	lines := make([]int, 1, strings.Count(src, "\n")+1)
+	for i := 0; ; {
+		k := strings.IndexByte(src[i:], '\n')
+		if k < 0 {
+			break
+		}
+		i += k + 1
+		lines = append(lines, i)
+	}
+	*si = srcInfo{name: name, src: src, lines: lines}
 }
 
 func (si *srcInfo) lineCol(pos int) (int, int) {

@@ -18,6 +18,8 @@ type parser struct {
 	macros    []*macroStmt
 	inMacro   int
 	macroTags map[string]string // Options.MacroTags
+	stmts     []stmt            // statements of the bodies being parsed (subparse)
+	stmtArr   [16]stmt          // stmts' first backing array
 }
 
 func parseTemplate(name, src string, macroTags map[string]string) ([]stmt, *parser, error) {
@@ -26,6 +28,7 @@ func parseTemplate(name, src string, macroTags map[string]string) ([]stmt, *pars
 		return nil, nil, err
 	}
 	p := &parser{name: name, src: src, toks: toks, macroTags: macroTags}
+	p.stmts = p.stmtArr[:0]
 	var body []stmt
 	perr := p.catch(func() { body = p.subparse(nil) })
 	if perr != nil {
@@ -150,7 +153,9 @@ var statementKeywords = map[string]bool{"for": true, "if": true, "block": true, 
 	"macro": true, "include": true, "from": true, "import": true, "set": true, "with": true, "autoescape": true}
 
 func (p *parser) subparse(end []string) []stmt {
-	var body []stmt
+	// The statements are gathered on p.stmts, shared by the nested
+	// calls, and copied out once: one allocation per body.
+	base := len(p.stmts)
 	if end != nil {
 		p.endStack = append(p.endStack, end)
 		defer func() { p.endStack = p.endStack[:len(p.endStack)-1] }()
@@ -159,32 +164,46 @@ func (p *parser) subparse(end []string) []stmt {
 		t := p.cur()
 		switch t.kind {
 		case tEOF:
-			return body
+			return p.takeStmts(base)
 		case tData:
-			body = append(body, &dataStmt{pos(t.pos), t.val})
+			p.stmts = append(p.stmts, &dataStmt{pos(t.pos), t.val})
 			p.next()
 		case tVarBegin:
 			p.next()
 			x := p.parseTuple(false, true, nil, false)
-			body = append(body, &outputStmt{pos(x.position()), x})
+			p.stmts = append(p.stmts, &outputStmt{pos(x.position()), x})
 			p.expect("variable_end")
 		case tBlockBegin:
 			p.next()
 			if end != nil {
 				for _, e := range end {
 					if tokTest(p.cur(), e) {
-						return body
+						return p.takeStmts(base)
 					}
 				}
 			}
 			if s := p.parseStatement(); s != nil {
-				body = append(body, s)
+				p.stmts = append(p.stmts, s)
 			}
 			p.expect("block_end")
 		default:
 			p.fail("internal parsing error")
 		}
 	}
+}
+
+// takeStmts returns a copy of p.stmts[base:] (nil when empty) and drops
+// them from p.stmts.
+func (p *parser) takeStmts(base int) []stmt {
+	n := len(p.stmts) - base
+	if n == 0 {
+		return nil
+	}
+	body := make([]stmt, n)
+	copy(body, p.stmts[base:])
+	clear(p.stmts[base:])
+	p.stmts = p.stmts[:base]
+	return body
 }
 
 func (p *parser) parseStatement() stmt {
@@ -704,13 +723,14 @@ func (p *parser) parseMath1() expr {
 
 func (p *parser) parseConcat() expr {
 	start := p.cur().pos
-	items := []expr{p.parseMath2()}
+	x := p.parseMath2()
+	if !p.isOp("~") {
+		return x
+	}
+	items := []expr{x}
 	for p.isOp("~") {
 		p.next()
 		items = append(items, p.parseMath2())
-	}
-	if len(items) == 1 {
-		return items[0]
 	}
 	return &concatExpr{pos(start), items}
 }
@@ -841,28 +861,31 @@ func (p *parser) parseTupleSimplified(extra []string, withNamespace bool) expr {
 
 func (p *parser) parseTuple(simplified, withCond bool, extra []string, explicitParens bool) expr {
 	start := p.cur().pos
-	var items []expr
-	isTuple := false
-	for {
-		if len(items) > 0 {
-			p.expect(",")
+	if !p.isTupleEnd(extra) {
+		// The common case, one expression and no comma, makes no slice.
+		x := p.parseExpression(withCond)
+		if !p.isOp(",") {
+			return x
 		}
+		return p.parseTupleRest(start, x, withCond, extra)
+	}
+	if !explicitParens {
+		p.fail("Expected an expression, got " + pyRepr(p.cur().describe()))
+	}
+	return &tupleExpr{pos(start), nil}
+}
+
+// parseTupleRest parses the items after first, which a comma follows.
+func (p *parser) parseTupleRest(start int, first expr, withCond bool, extra []string) expr {
+	items := []expr{first}
+	for {
+		p.expect(",")
 		if p.isTupleEnd(extra) {
 			break
 		}
 		items = append(items, p.parseExpression(withCond))
-		if p.isOp(",") {
-			isTuple = true
-		} else {
+		if !p.isOp(",") {
 			break
-		}
-	}
-	if !isTuple {
-		if len(items) > 0 {
-			return items[0]
-		}
-		if !explicitParens {
-			p.fail("Expected an expression, got " + pyRepr(p.cur().describe()))
 		}
 	}
 	return &tupleExpr{pos(start), items}
