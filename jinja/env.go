@@ -88,6 +88,9 @@ type Template struct {
 	body   execFn
 	blocks map[string]*blockFn
 	macros []*Macro
+	// outHint is how much output to expect: a render's writer starts
+	// with that capacity.
+	outHint int
 }
 
 // Macro is a top-level {% macro %} of a template.
@@ -116,7 +119,7 @@ func (e *Env) Parse(name, source string) (*Template, error) {
 	}{}
 	t, c := &a.t, &a.c
 	a.si.init(name, src)
-	*t = Template{env: e, name: name, si: &a.si}
+	*t = Template{env: e, name: name, si: &a.si, outHint: len(src) + 16}
 	if len(p.blocks) > 0 {
 		t.blocks = map[string]*blockFn{}
 	}
@@ -199,10 +202,7 @@ func normVars(vars map[string]any) map[string]any {
 // render runs the template. When a ReturnValue stops it, w is nil and v is
 // the value.
 func (t *Template) render(ctx context.Context, vars map[string]any, native bool) (any, *writer, error) {
-	r := &render{ctx: ctx, env: t.env}
-	c := t.newCtx(normVars(vars))
-	s := &State{r: r, c: c, sc: c.root}
-	w := &writer{native: native}
+	s, w := t.start(ctx, normVars(vars), nil, native)
 	if err := t.run(s, w); err != nil {
 		if rs, ok := err.(*returnSignal); ok {
 			return rs.v, nil, nil
@@ -212,15 +212,42 @@ func (t *Template) render(ctx context.Context, vars map[string]any, native bool)
 	return nil, w, nil
 }
 
+// renderFrame is what starting a render allocates, in one piece.
+type renderFrame struct {
+	r    render
+	c    tplCtx
+	root scope
+	s    State
+	w    writer
+}
+
+// start prepares a render of t: its state and its output.
+func (t *Template) start(ctx context.Context, vars map[string]any, globals func(string) (any, bool), native bool) (*State, *writer) {
+	f := &renderFrame{}
+	f.r = render{ctx: ctx, env: t.env}
+	f.c = tplCtx{tpl: t, vars: vars, globals: globals, root: &f.root}
+	t.initBlocks(&f.c)
+	f.s = State{r: &f.r, c: &f.c, sc: &f.root}
+	f.w.native = native
+	if !native {
+		f.w.b.Grow(t.outHint)
+	}
+	return &f.s, &f.w
+}
+
 func (t *Template) newCtx(vars map[string]any) *tplCtx {
 	c := &tplCtx{tpl: t, vars: vars, root: &scope{}}
+	t.initBlocks(c)
+	return c
+}
+
+func (t *Template) initBlocks(c *tplCtx) {
 	if len(t.blocks) > 0 {
 		c.blocks = make(map[string][]*blockFn, len(t.blocks))
 		for name, b := range t.blocks {
 			c.blocks[name] = []*blockFn{b}
 		}
 	}
-	return c
 }
 
 // run executes a template's body, then the templates it extends.
@@ -245,21 +272,30 @@ func (t *Template) run(s *State, w *writer) error {
 // calling render's state, or nil outside a render. The result is the
 // rendered string, or the value passed to ReturnValue.
 func (m *Macro) Call(s *State, globals func(name string) (any, bool), args []any, kwargs Kwargs) (any, error) {
-	var r *render
+	// The macro's context, bound value and calling state: one allocation.
+	f := &struct {
+		c    tplCtx
+		root scope
+		mv   macroValue
+		s    State
+		r    render
+	}{}
+	r := &f.r
 	var si *srcInfo
 	p := 0
 	if s != nil && s.r != nil {
 		r = s.r
 		si, p = r.callSi, r.callPos
 	} else {
-		r = &render{ctx: context.Background(), env: m.tpl.env}
+		f.r = render{ctx: context.Background(), env: m.tpl.env}
 	}
-	c := &tplCtx{tpl: m.tpl, globals: globals, root: &scope{}}
+	f.c = tplCtx{tpl: m.tpl, globals: globals, root: &f.root}
 	for i, a := range args {
 		args[i] = norm(a)
 	}
-	mv := &macroValue{m: m.m, sc: c.root, c: c}
-	return mv.invoke(&State{r: r, c: c, sc: c.root}, args, kwargs, si, p)
+	f.mv = macroValue{m: m.m, sc: &f.root, c: &f.c}
+	f.s = State{r: r, c: &f.c, sc: &f.root}
+	return f.mv.invoke(&f.s, args, kwargs, si, p)
 }
 
 // load returns the template the Loader gives for name, parsed once.

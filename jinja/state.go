@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"context"
+	"math/big"
 	"strings"
 )
 
@@ -11,7 +12,7 @@ type render struct {
 	env        *Env
 	iterations int
 	depth      int
-	stack      []Frame
+	stack      []callSite
 	callSi     *srcInfo // where the innermost call expression is, for Macro.Call
 	callPos    int
 }
@@ -84,7 +85,14 @@ func (s *State) CallStack() []Frame {
 	if s == nil || s.r == nil {
 		return nil
 	}
-	return append([]Frame(nil), s.r.stack...)
+	if len(s.r.stack) == 0 {
+		return nil
+	}
+	out := make([]Frame, len(s.r.stack))
+	for i, c := range s.r.stack {
+		out[i] = c.frame()
+	}
+	return out
 }
 
 func (s *State) lookup(name string) (any, bool) {
@@ -190,13 +198,16 @@ func (w *writer) value(v any) error {
 	case string:
 		w.b.WriteString(x)
 		return nil
+	case int64, Markup, *Undefined, nil, bool, float64, *big.Int:
+		s, err := toStr(v)
+		if err != nil {
+			return err
+		}
+		w.b.WriteString(s)
+		return nil
 	}
-	s, err := toStr(v)
-	if err != nil {
-		return err
-	}
-	w.b.WriteString(s)
-	return nil
+	// What toStr does for every other value, without a string of its own.
+	return writeRepr(&w.b, v, true)
 }
 
 // raw writes a value Jinja2 yields without converting it to str: the

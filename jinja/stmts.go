@@ -547,6 +547,7 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 	saved := c.soft
 	c.soft = false
 	m.endPos = lastPos(n.body, n.position())
+	m.outHint = outputHint(n.body)
 	m.defaults = c.exprs(n.defaults)
 	m.body = c.body(n.body)
 	c.soft = saved
@@ -619,4 +620,18 @@ func lastPos(body []stmt, def int) int {
 		}
 	}
 	return def
+}
+
+// outputHint guesses how many bytes a body writes: its text, and a few
+// bytes per other statement.
+func outputHint(body []stmt) int {
+	n := 0
+	for _, st := range body {
+		if d, ok := st.(*dataStmt); ok {
+			n += len(d.text)
+		} else {
+			n += 16
+		}
+	}
+	return min(n, 4096)
 }
