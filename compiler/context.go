@@ -51,6 +51,9 @@ type renderState struct {
 	// The node's objects, allocated with the state.
 	configObj configValue
 	modelObj  nodeView
+	thisObj   relationValue
+
+	lookupFn func(string) (any, bool) // st.lookup, made once per state
 }
 
 // jinjaError is an error raised by an elt builtin (unknown ref, missing var,
@@ -130,13 +133,22 @@ func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	if n != nil {
 		st.modelObj = nodeView{n: n, st: st}
 		if n.RelationName != "" || execute {
-			st.this = relationOf(n)
-			st.this.dialect = e.dialect
+			st.thisObj = relationOf(n)
+			st.thisObj.dialect = e.dialect
 		} else {
-			st.this = &relationValue{Identifier: n.Name, rendered: n.Name}
+			st.thisObj = relationValue{Identifier: n.Name, rendered: n.Name}
 		}
+		st.this = &st.thisObj
 	}
 	return st
+}
+
+// globals is st.lookup as the func the jinja package takes.
+func (st *renderState) globals() func(string) (any, bool) {
+	if st.lookupFn == nil {
+		st.lookupFn = st.lookup
+	}
+	return st.lookupFn
 }
 
 // lookup resolves the render's own names (this, model, config, execute,
@@ -167,7 +179,7 @@ func (st *renderState) lookup(name string) (any, bool) {
 
 // render executes a parsed template in this state.
 func (st *renderState) render(tpl *jinja.Template) (string, error) {
-	return tpl.RenderGlobals(st.ctx, st.lookup)
+	return tpl.RenderGlobals(st.ctx, st.globals())
 }
 
 // invoke calls a macro by name from Go.
@@ -266,12 +278,12 @@ func (r *relationValue) GetAttr(name string) (any, bool) {
 	return nil, false
 }
 
-func relationOf(n *Node) *relationValue {
+func relationOf(n *Node) relationValue {
 	if n.RelationName == "" && isEphemeral(n) {
 		name := cteName(n.Name)
-		return &relationValue{Identifier: name, rendered: name}
+		return relationValue{Identifier: name, rendered: name}
 	}
-	return &relationValue{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier, rendered: n.RelationName}
+	return relationValue{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier, rendered: n.RelationName}
 }
 
 func cteName(name string) string { return "__dbt__cte__" + name }
@@ -392,7 +404,7 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 	if st.execute {
 		return "", nil
 	}
-	add := project.Config{}
+	add := make(project.Config, kw.Len())
 	for _, a := range args {
 		if m, ok := toGo(a).(map[string]any); ok {
 			for k, v := range m {
@@ -400,12 +412,9 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 			}
 		}
 	}
-	if kw != nil {
-		vals := kw.Values()
-		for i, k := range kw.Keys() {
-			ks, _ := jinja.Str(k)
-			add[normaliseKey(ks)] = toGo(vals[i])
-		}
+	for k, v := range kw.All() {
+		ks, _ := jinja.Str(k)
+		add[normaliseKey(ks)] = toGo(v)
 	}
 	st.inFile = mergeConfig(st.inFile, add)
 	return "", nil
@@ -662,9 +671,11 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	default:
 		return nil, st.fail("call ref('model') or ref('package', 'model')", "ref() takes 1 or 2 arguments, got %d", len(args))
 	}
-	for _, k := range []string{"v", "version"} {
-		if v, ok := kw.Get(k); ok {
-			r.Version, _ = jinja.Str(v)
+	if kw.Len() > 0 {
+		for _, k := range []string{"v", "version"} {
+			if v, ok := kw.Get(k); ok {
+				r.Version, _ = jinja.Str(v)
+			}
 		}
 	}
 	if !st.execute {
@@ -677,7 +688,7 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	rel := relationOf(target)
 	rel.dialect = st.engine.dialect
-	return st.batch.filter(rel, target.Config), nil
+	return st.batch.filter(&rel, target.Config), nil
 }
 
 func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
