@@ -215,10 +215,112 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 // argsFn evaluates call arguments.
 type argsFn func(s *State) ([]any, *Dict, error)
 
-func (c *compiler) args(a callArgs, p int) argsFn {
+// argsSpec is a call's compiled arguments. It is a value, kept in the
+// closure of the call itself: literal arguments are kept as values, not
+// compiled into funcs, and a call allocates one slice for its positional
+// and keyword arguments together.
+type argsSpec struct {
+	n    int      // positional arguments
+	vals []any    // literal values: positional, then keyword
+	fns  []evalFn // the others (nil for a literal); nil when all are literals
+	keys []any    // keyword names, boxed once
+	dyn  argsFn   // a call with * or **: the general path
+}
+
+// eval evaluates the arguments. Every call gets new slices: callees may
+// change them.
+func (a *argsSpec) eval(s *State) ([]any, *Dict, error) {
+	if a.dyn != nil {
+		return a.dyn(s)
+	}
+	nk := len(a.keys)
+	if nk == 0 {
+		if a.n == 0 {
+			return nil, nil, nil
+		}
+		out := make([]any, a.n)
+		if err := a.fill(s, out, 0); err != nil {
+			return nil, nil, err
+		}
+		return out, nil, nil
+	}
+	n := a.n
+	buf := make([]any, n+2*nk)
+	out := buf[:n:n]
+	kw := &Dict{keys: buf[n : n+nk : n+nk], vals: buf[n+nk:]}
+	copy(kw.keys, a.keys)
+	if err := a.fill(s, out, 0); err != nil {
+		return nil, nil, err
+	}
+	if err := a.fill(s, kw.vals, n); err != nil {
+		return nil, nil, err
+	}
+	return out, kw, nil
+}
+
+// fill sets out to arguments off.. in order.
+func (a *argsSpec) fill(s *State, out []any, off int) error {
+	if a.fns == nil {
+		copy(out, a.vals[off:])
+		return nil
+	}
+	for i := range out {
+		f := a.fns[off+i]
+		if f == nil {
+			out[i] = a.vals[off+i]
+			continue
+		}
+		v, err := f(s)
+		if err != nil {
+			return err
+		}
+		out[i] = v
+	}
+	return nil
+}
+
+func (c *compiler) args(a callArgs, p int) argsSpec {
 	if a.dynArgs == nil && a.dynKwargs == nil {
 		return c.staticArgs(a)
 	}
+	return argsSpec{dyn: c.dynArgs(a, p)}
+}
+
+// staticArgs compiles arguments without * and **.
+func (c *compiler) staticArgs(a callArgs) argsSpec {
+	spec := argsSpec{n: len(a.args)}
+	all := len(a.args) + len(a.kwValues)
+	if all == 0 {
+		return spec
+	}
+	spec.vals = make([]any, all)
+	for i := range all {
+		var e expr
+		if i < len(a.args) {
+			e = a.args[i]
+		} else {
+			e = a.kwValues[i-len(a.args)]
+		}
+		if k, ok := e.(*constExpr); ok {
+			spec.vals[i] = k.val
+			continue
+		}
+		if spec.fns == nil {
+			spec.fns = make([]evalFn, all)
+		}
+		spec.fns[i] = c.expr(e)
+	}
+	if len(a.kwNames) > 0 {
+		spec.keys = make([]any, len(a.kwNames))
+		for i, k := range a.kwNames {
+			spec.keys[i] = k
+		}
+	}
+	return spec
+}
+
+// dynArgs compiles arguments with * or **.
+func (c *compiler) dynArgs(a callArgs, p int) argsFn {
 	pos := c.exprs(a.args)
 	kwv := c.exprs(a.kwValues)
 	names := a.kwNames
@@ -283,97 +385,6 @@ func (c *compiler) args(a callArgs, p int) argsFn {
 	}
 }
 
-// argList evaluates a list of argument expressions; literals are kept as
-// values instead of compiled into funcs.
-type argList struct {
-	consts []any
-	fns    []evalFn // nil for a literal
-}
-
-func (c *compiler) argList(es []expr) argList {
-	if len(es) == 0 {
-		return argList{}
-	}
-	l := argList{consts: make([]any, len(es)), fns: make([]evalFn, len(es))}
-	for i, e := range es {
-		if k, ok := e.(*constExpr); ok {
-			l.consts[i] = k.val
-		} else {
-			l.fns[i] = c.expr(e)
-		}
-	}
-	return l
-}
-
-// eval fills out (len(out) == len(l.consts)).
-func (l *argList) eval(s *State, out []any) error {
-	for i, f := range l.fns {
-		if f == nil {
-			out[i] = l.consts[i]
-			continue
-		}
-		v, err := f(s)
-		if err != nil {
-			return err
-		}
-		out[i] = v
-	}
-	return nil
-}
-
-// staticArgs compiles arguments without * and **. Every call gets new
-// slices: callees may change them.
-func (c *compiler) staticArgs(a callArgs) argsFn {
-	if len(a.kwNames) == 0 {
-		switch len(a.args) {
-		case 0:
-			return func(*State) ([]any, *Dict, error) { return nil, nil, nil }
-		case 1:
-			if k, ok := a.args[0].(*constExpr); ok {
-				v := k.val
-				return func(*State) ([]any, *Dict, error) { return []any{v}, nil, nil }
-			}
-			f := c.expr(a.args[0])
-			return func(s *State) ([]any, *Dict, error) {
-				v, err := f(s)
-				if err != nil {
-					return nil, nil, err
-				}
-				return []any{v}, nil, nil
-			}
-		}
-		pos := c.argList(a.args)
-		n := len(a.args)
-		return func(s *State) ([]any, *Dict, error) {
-			out := make([]any, n)
-			if err := pos.eval(s, out); err != nil {
-				return nil, nil, err
-			}
-			return out, nil, nil
-		}
-	}
-	pos := c.argList(a.args)
-	kwv := c.argList(a.kwValues)
-	n, nk := len(a.args), len(a.kwNames)
-	keys := make([]any, nk) // boxed once
-	for i, k := range a.kwNames {
-		keys[i] = k
-	}
-	return func(s *State) ([]any, *Dict, error) {
-		out := make([]any, n)
-		if err := pos.eval(s, out); err != nil {
-			return nil, nil, err
-		}
-		buf := make([]any, 2*nk)
-		kw := &Dict{keys: buf[:nk:nk], vals: buf[nk:]}
-		copy(kw.keys, keys)
-		if err := kwv.eval(s, kw.vals); err != nil {
-			return nil, nil, err
-		}
-		return out, kw, nil
-	}
-}
-
 func toDict(v any) (*Dict, bool) {
 	switch x := v.(type) {
 	case *Dict:
@@ -399,7 +410,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 				return nil, err
 			}
 			if hasBuiltinMethod(o, attr) {
-				a, kw, err := args(s)
+				a, kw, err := args.eval(s)
 				if err != nil {
 					return nil, err
 				}
@@ -413,7 +424,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 			if err != nil {
 				return nil, c.at(err, gp)
 			}
-			a, kw, err := args(s)
+			a, kw, err := args.eval(s)
 			if err != nil {
 				return nil, err
 			}
@@ -430,7 +441,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 		name := ne.name
 		return func(s *State) (any, error) {
 			f := s.resolve(name)
-			a, kw, err := args(s)
+			a, kw, err := args.eval(s)
 			if err != nil {
 				return nil, err
 			}
@@ -448,7 +459,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return nil, err
 		}
@@ -491,7 +502,7 @@ func (c *compiler) filter(n *filterExpr, input evalFn) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return nil, err
 		}
@@ -526,7 +537,7 @@ func (c *compiler) test(n *testExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return nil, err
 		}

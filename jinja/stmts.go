@@ -575,7 +575,7 @@ func (c *compiler) callBlock(n *callBlockStmt) execFn {
 		if err != nil {
 			return err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return err
 		}
