@@ -229,7 +229,7 @@ type argsSpec struct {
 
 // eval evaluates the arguments. Every call gets new slices: callees may
 // change them.
-func (a *argsSpec) eval(s *State) ([]any, *Dict, error) {
+func (a argsSpec) eval(s *State) ([]any, *Dict, error) {
 	if a.dyn != nil {
 		return a.dyn(s)
 	}

@@ -14,10 +14,16 @@ var (
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// bodyOp is one statement of a body: text to write when fn is nil.
+type bodyOp struct {
+	fn   execFn
+	text string
+	more bool // the text folds into the item before it (writer.more)
+}
+
 func (c *compiler) body(body []stmt) execFn {
-	fns := make([]execFn, 0, len(body))
+	ops := make([]bodyOp, 0, len(body))
 	for i, st := range body {
-		var f execFn
 		if i > 0 && isConstOutput(st) && isConstOutput(body[i-1]) {
 			// Jinja2 joins constant children of one output node into
 			// one item (this only matters for counting items).
@@ -28,29 +34,41 @@ func (c *compiler) body(body []stmt) execFn {
 			case *outputStmt:
 				text, _ = toStr(n.x.(*constExpr).val)
 			}
-			f = func(s *State, w *writer) error {
-				if s.c.parent == nil {
-					w.more(text)
-				}
-				return nil
-			}
-		} else {
-			f = c.stmt(st)
+			ops = append(ops, bodyOp{text: text, more: true})
+			continue
 		}
-		if f != nil {
-			fns = append(fns, f)
+		if d, ok := st.(*dataStmt); ok {
+			ops = append(ops, bodyOp{text: d.text})
+			continue
+		}
+		if f := c.stmt(st); f != nil {
+			ops = append(ops, bodyOp{fn: f})
 		}
 	}
-	switch len(fns) {
+	switch len(ops) {
 	case 0:
 		return func(*State, *writer) error { return nil }
 	case 1:
-		return fns[0]
+		if ops[0].fn != nil {
+			return ops[0].fn
+		}
 	}
 	return func(s *State, w *writer) error {
-		for _, f := range fns {
-			if err := f(s, w); err != nil {
-				return err
+		for i := range ops {
+			op := &ops[i]
+			if op.fn != nil {
+				if err := op.fn(s, w); err != nil {
+					return err
+				}
+				continue
+			}
+			if s.c.parent != nil {
+				continue // a template that extends another writes nothing itself
+			}
+			if op.more {
+				w.more(op.text)
+			} else {
+				w.str(op.text)
 			}
 		}
 		return nil
@@ -78,8 +96,13 @@ func (c *compiler) stmt(st stmt) execFn {
 			return nil
 		}
 	case *outputStmt:
-		x := c.expr(n.x)
 		p := n.position()
+		if call, ok := n.x.(*callExpr); ok {
+			if ne, ok := call.fn.(*nameExpr); ok {
+				return c.outputNameCall(ne.name, call, p)
+			}
+		}
+		x := c.expr(n.x)
 		return func(s *State, w *writer) error {
 			if s.c.parent != nil {
 				return nil
@@ -634,4 +657,31 @@ func outputHint(body []stmt) int {
 		}
 	}
 	return min(n, 4096)
+}
+
+// outputNameCall is {{ name(...) }}, the most common output, in one
+// closure: what compiler.call does for it, then the output.
+func (c *compiler) outputNameCall(name string, n *callExpr, p int) execFn {
+	args := c.args(n.callArgs, n.position())
+	cp := n.position()
+	si := c.si
+	return func(s *State, w *writer) error {
+		if s.c.parent != nil {
+			return nil
+		}
+		f := s.resolve(name)
+		a, kw, err := args.eval(s)
+		if err != nil {
+			return err
+		}
+		s.r.callSi, s.r.callPos = si, cp
+		v, err := callValue(s, f, a, kw, si, cp)
+		if err != nil {
+			return c.at(err, cp)
+		}
+		if err := w.value(v); err != nil {
+			return c.at(err, p)
+		}
+		return nil
+	}
 }
