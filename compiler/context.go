@@ -70,6 +70,9 @@ func (st *renderState) fail(hint, format string, args ...any) error {
 }
 
 func (st *renderState) useMacro(id string) {
+	if st.execute {
+		return // only parsing records dependencies
+	}
 	if st.macroSet == nil {
 		// Most nodes call a handful of macros: a scan beats a map.
 		for _, m := range st.macros {

@@ -16,6 +16,19 @@ type compiler struct {
 	soft bool // inside an if or conditional expression: unknown filters fail late
 
 	macroOf map[*macroStmt]*compiledMacro
+
+	free []any // slab memory for the literal arguments of calls (values)
+}
+
+// values returns n zero values from slab memory, full so that an append
+// copies.
+func (c *compiler) values(n int) []any {
+	if len(c.free) < n {
+		c.free = make([]any, max(n, 8))
+	}
+	out := c.free[:n:n]
+	c.free = c.free[n:]
+	return out
 }
 
 func (c *compiler) at(err error, p int) error { return c.si.positioned(err, p) }
@@ -293,7 +306,7 @@ func (c *compiler) staticArgs(a callArgs) argsSpec {
 	if all == 0 {
 		return spec
 	}
-	spec.vals = make([]any, all)
+	spec.vals = c.values(all)
 	for i := range all {
 		var e expr
 		if i < len(a.args) {
@@ -311,7 +324,7 @@ func (c *compiler) staticArgs(a callArgs) argsSpec {
 		spec.fns[i] = c.expr(e)
 	}
 	if len(a.kwNames) > 0 {
-		spec.keys = make([]any, len(a.kwNames))
+		spec.keys = c.values(len(a.kwNames))
 		for i, k := range a.kwNames {
 			spec.keys[i] = k
 		}

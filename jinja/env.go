@@ -214,17 +214,18 @@ func (t *Template) render(ctx context.Context, vars map[string]any, native bool)
 
 // renderFrame is what starting a render allocates, in one piece.
 type renderFrame struct {
-	r    render
-	c    tplCtx
-	root scope
-	s    State
-	w    writer
+	r     render
+	c     tplCtx
+	root  scope
+	s     State
+	w     writer
+	stack [4]callSite // r.stack's first backing array
 }
 
 // start prepares a render of t: its state and its output.
 func (t *Template) start(ctx context.Context, vars map[string]any, globals func(string) (any, bool), native bool) (*State, *writer) {
 	f := &renderFrame{}
-	f.r = render{ctx: ctx, env: t.env}
+	f.r = render{ctx: ctx, env: t.env, stack: f.stack[:0]}
 	f.c = tplCtx{tpl: t, vars: vars, globals: globals, root: &f.root}
 	t.initBlocks(&f.c)
 	f.s = State{r: &f.r, c: &f.c, sc: &f.root}

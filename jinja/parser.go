@@ -20,6 +20,38 @@ type parser struct {
 	macroTags map[string]string // Options.MacroTags
 	stmts     []stmt            // statements of the bodies being parsed (subparse)
 	stmtArr   [16]stmt          // stmts' first backing array
+
+	// The most common nodes come from slabs: a parse allocates them
+	// chunk nodes at a time, chunk set from the number of tokens.
+	chunk    int
+	consts   slab[constExpr]
+	names    slab[nameExpr]
+	calls    slab[callExpr]
+	attrs    slab[getattrExpr]
+	filters  slab[filterExpr]
+	binaries slab[binaryExpr]
+	outputs  slab[outputStmt]
+	datas    slab[dataStmt]
+
+	exprStack []expr   // call arguments being parsed (parseCallArgs)
+	nameStack []string // their keywords
+	exprFree  []expr   // slab memory for argument lists
+	exprArr   [8]expr  // exprStack's first backing array
+	nameArr   [4]string
+}
+
+// slab hands out *T from chunks of n.
+type slab[T any] struct{ free []T }
+
+// node returns a pointer to a copy of v.
+func (s *slab[T]) node(n int, v T) *T {
+	if len(s.free) == 0 {
+		s.free = make([]T, n)
+	}
+	x := &s.free[0]
+	s.free = s.free[1:]
+	*x = v
+	return x
 }
 
 func parseTemplate(name, src string, macroTags map[string]string) ([]stmt, *parser, error) {
@@ -29,6 +61,8 @@ func parseTemplate(name, src string, macroTags map[string]string) ([]stmt, *pars
 	}
 	p := &parser{name: name, src: src, toks: toks, macroTags: macroTags}
 	p.stmts = p.stmtArr[:0]
+	p.exprStack, p.nameStack = p.exprArr[:0], p.nameArr[:0]
+	p.chunk = min(max(len(toks)/8, 4), 64)
 	var body []stmt
 	perr := p.catch(func() { body = p.subparse(nil) })
 	if perr != nil {
@@ -166,12 +200,12 @@ func (p *parser) subparse(end []string) []stmt {
 		case tEOF:
 			return p.takeStmts(base)
 		case tData:
-			p.stmts = append(p.stmts, &dataStmt{pos(t.pos), t.val})
+			p.stmts = append(p.stmts, p.datas.node(p.chunk, dataStmt{pos(t.pos), t.val}))
 			p.next()
 		case tVarBegin:
 			p.next()
 			x := p.parseTuple(false, true, nil, false)
-			p.stmts = append(p.stmts, &outputStmt{pos(x.position()), x})
+			p.stmts = append(p.stmts, p.outputs.node(p.chunk, outputStmt{pos(x.position()), x}))
 			p.expect("variable_end")
 		case tBlockBegin:
 			p.next()
@@ -239,7 +273,7 @@ func (p *parser) parseStatement() stmt {
 		}
 		var body []stmt
 		for _, x := range items {
-			body = append(body, &outputStmt{pos(x.position()), x})
+			body = append(body, p.outputs.node(p.chunk, outputStmt{pos(x.position()), x}))
 		}
 		return &scopeStmt{pos(t.pos), body}
 	case "macro":
@@ -592,7 +626,7 @@ func (p *parser) parseAssignTarget(withTuple, nameOnly bool, extraEnd []string, 
 	var target expr
 	if nameOnly {
 		t := p.expect("name")
-		return &nameExpr{pos(t.pos), t.val}
+		return p.names.node(p.chunk, nameExpr{pos(t.pos), t.val})
 	}
 	if withTuple {
 		target = p.parseTupleSimplified(extraEnd, withNamespace)
@@ -663,7 +697,7 @@ func (p *parser) parseOr() expr {
 	x := p.parseAnd()
 	for p.isName("or") {
 		p.next()
-		x = &binaryExpr{pos(x.position()), "or", x, p.parseAnd()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), "or", x, p.parseAnd()})
 	}
 	return x
 }
@@ -672,7 +706,7 @@ func (p *parser) parseAnd() expr {
 	x := p.parseNot()
 	for p.isName("and") {
 		p.next()
-		x = &binaryExpr{pos(x.position()), "and", x, p.parseNot()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), "and", x, p.parseNot()})
 	}
 	return x
 }
@@ -716,7 +750,7 @@ func (p *parser) parseMath1() expr {
 	x := p.parseConcat()
 	for p.isOp("+") || p.isOp("-") {
 		t := p.next()
-		x = &binaryExpr{pos(x.position()), t.val, x, p.parseConcat()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), t.val, x, p.parseConcat()})
 	}
 	return x
 }
@@ -739,7 +773,7 @@ func (p *parser) parseMath2() expr {
 	x := p.parsePow()
 	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
 		t := p.next()
-		x = &binaryExpr{pos(x.position()), t.val, x, p.parsePow()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), t.val, x, p.parsePow()})
 	}
 	return x
 }
@@ -748,7 +782,7 @@ func (p *parser) parsePow() expr {
 	x := p.parseUnary(true)
 	for p.isOp("**") {
 		p.next()
-		x = &binaryExpr{pos(x.position()), "**", x, p.parseUnary(true)}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), "**", x, p.parseUnary(true)})
 	}
 	return x
 }
@@ -779,28 +813,28 @@ func (p *parser) parsePrimary(withNamespace bool) expr {
 		p.next()
 		switch t.val {
 		case "true", "True":
-			return &constExpr{pos(t.pos), true}
+			return p.consts.node(p.chunk, constExpr{pos(t.pos), true})
 		case "false", "False":
-			return &constExpr{pos(t.pos), false}
+			return p.consts.node(p.chunk, constExpr{pos(t.pos), false})
 		case "none", "None":
-			return &constExpr{pos(t.pos), nil}
+			return p.consts.node(p.chunk, constExpr{pos(t.pos), nil})
 		}
 		if withNamespace && p.isOp(".") {
 			p.next()
 			attr := p.expect("name")
 			return &nsRefExpr{pos(t.pos), t.val, attr.val}
 		}
-		return &nameExpr{pos(t.pos), t.val}
+		return p.names.node(p.chunk, nameExpr{pos(t.pos), t.val})
 	case tString:
 		p.next()
 		s := t.val
 		for p.cur().kind == tString {
 			s += p.next().val
 		}
-		return &constExpr{pos(t.pos), s}
+		return p.consts.node(p.chunk, constExpr{pos(t.pos), s})
 	case tInt, tFloat:
 		p.next()
-		return &constExpr{pos(t.pos), t.number()}
+		return p.consts.node(p.chunk, constExpr{pos(t.pos), t.number()})
 	case tOp:
 		switch t.val {
 		case "(":
@@ -959,11 +993,11 @@ func (p *parser) parseSubscript(x expr) expr {
 		at := p.cur()
 		p.next()
 		if at.kind == tName {
-			return &getattrExpr{pos(t.pos), x, at.val}
+			return p.attrs.node(p.chunk, getattrExpr{pos(t.pos), x, at.val})
 		} else if at.kind != tInt {
 			p.failAt(at.pos, "expected name or number")
 		}
-		return &getitemExpr{pos(t.pos), x, &constExpr{pos(at.pos), at.number()}}
+		return &getitemExpr{pos(t.pos), x, p.consts.node(p.chunk, constExpr{pos(at.pos), at.number()})}
 	}
 	var args []expr
 	for !p.isOp("]") {
@@ -1016,6 +1050,9 @@ func (p *parser) parseSubscribed() expr {
 func (p *parser) parseCallArgs() callArgs {
 	t := p.expect("(")
 	var a callArgs
+	// The arguments are gathered on p.exprStack and p.nameStack (nested
+	// calls use them above base), then cut from slab memory.
+	base, nbase, npos := len(p.exprStack), len(p.nameStack), 0
 	requireComma := false
 	ensure := func(ok bool) {
 		if !ok {
@@ -1042,26 +1079,59 @@ func (p *parser) parseCallArgs() callArgs {
 			kt := p.next()
 			key := kt.val
 			p.next()
-			for _, k := range a.kwNames {
+			for _, k := range p.nameStack[nbase:] {
 				if k == key {
 					panic(parseErr{&Error{Kind: "SyntaxError", Msg: "keyword argument repeated: " + key, Name: p.name, Line: lineOf(newSrcInfo(p.name, p.src), kt.pos), Col: colOf(newSrcInfo(p.name, p.src), kt.pos)}})
 				}
 			}
-			a.kwNames = append(a.kwNames, key)
-			a.kwValues = append(a.kwValues, p.parseExpression(true))
+			p.nameStack = append(p.nameStack, key)
+			x := p.parseExpression(true)
+			p.exprStack = append(p.exprStack, x)
 		} else {
-			ensure(a.dynArgs == nil && a.dynKwargs == nil && len(a.kwNames) == 0)
-			a.args = append(a.args, p.parseExpression(true))
+			ensure(a.dynArgs == nil && a.dynKwargs == nil && len(p.nameStack) == nbase)
+			x := p.parseExpression(true)
+			p.exprStack = append(p.exprStack, x)
+			npos++
 		}
 		requireComma = true
 	}
 	p.expect(")")
+	all := p.takeExprs(base)
+	if npos > 0 {
+		a.args = all[:npos:npos]
+	}
+	if len(all) > npos {
+		a.kwValues = all[npos:]
+	}
+	if n := len(p.nameStack) - nbase; n > 0 {
+		a.kwNames = make([]string, n)
+		copy(a.kwNames, p.nameStack[nbase:])
+		p.nameStack = p.nameStack[:nbase]
+	}
 	return a
+}
+
+// takeExprs returns p.exprStack[base:] (nil when empty) in slab memory,
+// full so that an append copies, and drops them from p.exprStack.
+func (p *parser) takeExprs(base int) []expr {
+	n := len(p.exprStack) - base
+	if n == 0 {
+		return nil
+	}
+	if len(p.exprFree) < n {
+		p.exprFree = make([]expr, max(n, 2*p.chunk))
+	}
+	out := p.exprFree[:n:n]
+	p.exprFree = p.exprFree[n:]
+	copy(out, p.exprStack[base:])
+	clear(p.exprStack[base:])
+	p.exprStack = p.exprStack[:base]
+	return out
 }
 
 func (p *parser) parseCall(x expr) expr {
 	t := p.cur()
-	return &callExpr{pos(t.pos), x, p.parseCallArgs()}
+	return p.calls.node(p.chunk, callExpr{pos(t.pos), x, p.parseCallArgs()})
 }
 
 func (p *parser) parseFilter(x expr, startInline bool) expr {
@@ -1079,7 +1149,7 @@ func (p *parser) parseFilter(x expr, startInline bool) expr {
 		if p.isOp("(") {
 			a = p.parseCallArgs()
 		}
-		x = &filterExpr{pos(t.pos), x, name, a}
+		x = p.filters.node(p.chunk, filterExpr{pos(t.pos), x, name, a})
 		startInline = false
 	}
 	return x
