@@ -123,6 +123,11 @@ func (c callSite) frame() Frame {
 // invoke binds arguments the way Jinja2's Macro.__call__ does and runs
 // the body in a new scope whose parent is the definition's scope.
 func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int) (any, error) {
+	return mv.run(&macroFrame{}, s, args, kw, si, p)
+}
+
+// run is invoke in f, a new frame.
+func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *srcInfo, p int) (any, error) {
 	m := mv.m
 	r := s.r
 	if r.depth >= r.env.maxRecursion() {
@@ -133,11 +138,10 @@ func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int)
 			return nil, &Error{Kind: "Canceled", Msg: err.Error(), Err: err}
 		}
 	}
-	// The call's scope, state and output in one allocation. The scope's
-	// names are a prefix of the parameters' own slice, grown as each is
-	// bound (a default sees the parameters before it), until a special
-	// name or an assignment extends them: it is full, so append copies.
-	f := &macroFrame{}
+	// The call's scope, state and output are f's. The scope's names are
+	// a prefix of the parameters' own slice, grown as each is bound (a
+	// default sees the parameters before it), until a special name or an
+	// assignment extends them: it is full, so append copies.
 	sc, inner := &f.sc, &f.st
 	vals := f.vals[:0]
 	if len(m.params)+3 > len(f.vals) {

@@ -223,7 +223,7 @@ type renderFrame struct {
 }
 
 // start prepares a render of t: its state and its output.
-func (t *Template) start(ctx context.Context, vars map[string]any, globals func(string) (any, bool), native bool) (*State, *writer) {
+func (t *Template) start(ctx context.Context, vars map[string]any, globals Globals, native bool) (*State, *writer) {
 	f := &renderFrame{}
 	f.r = render{ctx: ctx, env: t.env, stack: f.stack[:0]}
 	f.c = tplCtx{tpl: t, vars: vars, globals: globals, root: &f.root}
@@ -273,13 +273,25 @@ func (t *Template) run(s *State, w *writer) error {
 // calling render's state, or nil outside a render. The result is the
 // rendered string, or the value passed to ReturnValue.
 func (m *Macro) Call(s *State, globals func(name string) (any, bool), args []any, kwargs Kwargs) (any, error) {
-	// The macro's context, bound value and calling state: one allocation.
+	var g Globals
+	if globals != nil {
+		g = GlobalsFunc(globals)
+	}
+	return m.CallWith(s, g, args, kwargs)
+}
+
+// CallWith is Call with the globals as an interface, which an embedder's
+// per-render state can implement without allocating a func.
+func (m *Macro) CallWith(s *State, globals Globals, args []any, kwargs Kwargs) (any, error) {
+	// The macro's context, bound value, calling state and frame: one
+	// allocation.
 	f := &struct {
-		c    tplCtx
-		root scope
-		mv   macroValue
-		s    State
-		r    render
+		c     tplCtx
+		root  scope
+		mv    macroValue
+		s     State
+		frame macroFrame
+		r     render
 	}{}
 	r := &f.r
 	var si *srcInfo
@@ -296,7 +308,7 @@ func (m *Macro) Call(s *State, globals func(name string) (any, bool), args []any
 	}
 	f.mv = macroValue{m: m.m, sc: &f.root, c: &f.c}
 	f.s = State{r: r, c: &f.c, sc: &f.root}
-	return f.mv.invoke(&f.s, args, kwargs, si, p)
+	return f.mv.run(&f.frame, &f.s, args, kwargs, si, p)
 }
 
 // load returns the template the Loader gives for name, parsed once.

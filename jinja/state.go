@@ -21,12 +21,12 @@ type render struct {
 // from Go) resolves after its local scopes.
 type tplCtx struct {
 	tpl      *Template
-	vars     map[string]any                // render variables
-	globals  func(name string) (any, bool) // an embedder's globals (Macro.Call)
-	outer    *State                        // include "with context": the includer's names
-	root     *scope                        // template-level assignments
-	blocks   map[string][]*blockFn         // block overrides, most derived first
-	parent   *Template                     // set by {% extends %}
+	vars     map[string]any        // render variables
+	globals  Globals               // an embedder's globals (Macro.Call)
+	outer    *State                // include "with context": the includer's names
+	root     *scope                // template-level assignments
+	blocks   map[string][]*blockFn // block overrides, most derived first
+	parent   *Template             // set by {% extends %}
 	exported bool
 }
 
@@ -56,6 +56,18 @@ func (sc *scope) get(name string) (any, bool) {
 	}
 	return nil, false
 }
+
+// Globals resolves the names a template or macro does not define itself
+// (RenderWith, Macro.CallWith).
+type Globals interface {
+	Lookup(name string) (any, bool)
+}
+
+// GlobalsFunc is a func as Globals.
+type GlobalsFunc func(name string) (any, bool)
+
+// Lookup calls f.
+func (f GlobalsFunc) Lookup(name string) (any, bool) { return f(name) }
 
 // State is what a Go callable sees of the render that calls it.
 type State struct {
@@ -113,7 +125,7 @@ func (c *tplCtx) lookup(env *Env, name string) (any, bool) {
 		}
 	}
 	if c.globals != nil {
-		if v, ok := c.globals(name); ok {
+		if v, ok := c.globals.Lookup(name); ok {
 			return norm(v), true
 		}
 	}
