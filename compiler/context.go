@@ -52,8 +52,6 @@ type renderState struct {
 	configObj configValue
 	modelObj  nodeView
 	thisObj   relationValue
-
-	lookupFn func(string) (any, bool) // st.lookup, made once per state
 }
 
 // jinjaError is an error raised by an elt builtin (unknown ref, missing var,
@@ -146,13 +144,10 @@ func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	return st
 }
 
-// globals is st.lookup as the func the jinja package takes.
-func (st *renderState) globals() func(string) (any, bool) {
-	if st.lookupFn == nil {
-		st.lookupFn = st.lookup
-	}
-	return st.lookupFn
-}
+var _ jinja.Globals = (*renderState)(nil)
+
+// Lookup makes the state the jinja.Globals of its templates and macros.
+func (st *renderState) Lookup(name string) (any, bool) { return st.lookup(name) }
 
 // lookup resolves the render's own names (this, model, config, execute,
 // and the extra names of hooks): the globals of its templates and macros.
@@ -182,7 +177,7 @@ func (st *renderState) lookup(name string) (any, bool) {
 
 // render executes a parsed template in this state.
 func (st *renderState) render(tpl *jinja.Template) (string, error) {
-	return tpl.RenderGlobals(st.ctx, st.globals())
+	return tpl.RenderWith(st.ctx, st)
 }
 
 // invoke calls a macro by name from Go.
@@ -326,7 +321,7 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 	case "raw_code", "raw_sql":
 		return n.RawCode, true
 	case "config":
-		return map[string]any(v.st.currentConfig()), true
+		return map[string]any(v.st.ownConfig()), true
 	case "tags":
 		return v.st.currentConfig()["tags"], true
 	case "alias":
@@ -387,6 +382,16 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 
 // currentConfig is the node's config as far as known: during parse the
 // project config merged with in-file config() calls seen so far.
+// ownConfig is currentConfig for a template to keep (model.config), which
+// may change it: a node whose config Parse still shares with the project
+// gets its own copy first.
+func (st *renderState) ownConfig() project.Config {
+	if n := st.node; n != nil && n.sharedConfig {
+		n.Config, n.sharedConfig = copyConfig(n.Config), false
+	}
+	return st.currentConfig()
+}
+
 func (st *renderState) currentConfig() project.Config {
 	if st.node == nil {
 		return project.Config{}
@@ -419,7 +424,7 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 		ks, _ := jinja.Str(k)
 		add[normaliseKey(ks)] = toGo(v)
 	}
-	st.inFile = mergeConfig(st.inFile, add)
+	st.inFile = mergeOwned(st.inFile, add)
 	return "", nil
 }
 

@@ -279,7 +279,7 @@ func (st *renderState) callMacro(def *macroDef, s *jinja.State, args []any, kwar
 	if def.siblings != nil {
 		return def.macro.Call(s, st.packageLookup(def), args, kwargs)
 	}
-	return def.macro.Call(s, st.globals(), args, kwargs)
+	return def.macro.CallWith(s, st, args, kwargs)
 }
 
 // stateOf finds the render state of the render s belongs to.

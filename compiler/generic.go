@@ -395,7 +395,7 @@ func (st *renderState) evalExpr(expr string) (any, error) {
 		e.strCache.Store(src, t)
 		tpl = t
 	}
-	return tpl.Macros()[0].Call(nil, st.globals(), nil, nil)
+	return tpl.Macros()[0].CallWith(nil, st, nil, nil)
 }
 
 func (st *renderState) renderString(src string) (string, error) {

@@ -55,11 +55,15 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		n := &slab[0]
 		slab = slab[1:]
 		n.Node = *pn
-		n.Config = copyConfig(pn.Config)
 		if n.ResourceType == project.Test {
-			n.Config = withTestDefaults(n.Config)
+			n.Config = withTestDefaults(copyConfig(pn.Config))
+		} else {
+			// Read only until the parse render below, which gives the
+			// node a config of its own (finishConfig).
+			n.sharedConfig = true
 		}
 		if isDisabled(n.Config) {
+			n.Config, n.sharedConfig = copyConfig(n.Config), false
 			m.disabled[id] = n
 			continue
 		}
@@ -86,6 +90,9 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			l.Add(m.renderDiag(n, st, errs[i]))
 		}
 		if st == nil {
+			if n.sharedConfig {
+				n.Config, n.sharedConfig = copyConfig(n.Config), false
+			}
 			continue
 		}
 		m.Warnings = append(m.Warnings, st.warnings...)
@@ -93,11 +100,15 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		n.SourceRefs = st.sources
 		n.DependsOn.Macros = st.macros
 		if len(st.inFile) > 0 {
-			n.Config = mergeConfig(n.Config, st.inFile)
+			// st.inFile is the state's own, and the state is done.
+			n.Config = mergeOwned(n.Config, st.inFile)
 			if n.ResourceType == project.Test {
 				n.Config = withTestDefaults(n.Config)
 			}
+		} else if n.sharedConfig {
+			n.Config = copyConfig(n.Config)
 		}
+		n.sharedConfig = false
 		if n.ResourceType == project.Model && n.Config["materialized"] == nil {
 			// dbt's default (a table for Python models), written into the
 			// config so that logs, the manifest and the runner agree.
@@ -673,6 +684,21 @@ func closeNames(name string, candidates []string) []string {
 // mergeConfig is project.MergeConfig (dbt's merge rules live in project).
 func mergeConfig(base, override project.Config) project.Config {
 	return project.MergeConfig(base, override)
+}
+
+// mergeOwned is mergeConfig when override is the caller's to give away:
+// merged into an empty base, an override without the keys MergeConfig
+// rewrites (tags, hooks) is its own result.
+func mergeOwned(base, override project.Config) project.Config {
+	if len(base) == 0 {
+		_, tags := override["tags"]
+		_, pre := override["pre_hook"]
+		_, post := override["post_hook"]
+		if !tags && !pre && !post {
+			return override
+		}
+	}
+	return mergeConfig(base, override)
 }
 
 // templateDiag reports a template that failed to parse at its file:line.

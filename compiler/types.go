@@ -92,6 +92,10 @@ type Node struct {
 	CompiledCode string // after Compile: rendered SQL with ephemeral CTEs injected
 	ExtraCTEs    []CTE  // ephemeral models inlined into CompiledCode, in order
 	Compiled     bool
+
+	// sharedConfig: Config is still the project node's map, read only,
+	// during Parse.
+	sharedConfig bool
 }
 
 // Ref is one ref() call.
