@@ -34,8 +34,8 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	}
 	var l diag.List
 	// Add the ephemeral models these nodes read, transitively.
-	want := map[string]bool{}
-	var order []string
+	want := make(map[string]bool, len(ids))
+	order := make([]string, 0, len(ids))
 	var visit func(id string)
 	visit = func(id string) {
 		if want[id] {
@@ -73,16 +73,33 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// preSQL and failed are by id for ephemeral models, which other
+	// nodes read; failedAt is by index in order, for every node.
 	preSQL := map[string]string{}
 	failed := map[string]bool{}
+	failedAt := make([]bool, len(order))
+	nodes := make([]*Node, len(order))
 	for i, id := range order {
 		n := m.Nodes[id]
+		nodes[i] = n
+		if isEphemeral(n) {
+			preSQL[id] = pre[i]
+		}
+	}
+	fail := func(i int) {
+		failedAt[i] = true
+		if isEphemeral(nodes[i]) {
+			failed[order[i]] = true
+		}
+	}
+	for i := range order {
+		n := nodes[i]
 		deferred := deferIntrospection && states[i] != nil && states[i].introspected
 		if errs[i] != nil {
 			if !deferred {
 				l.Add(m.renderDiag(n, states[i], errs[i]))
 			}
-			failed[id] = true
+			fail(i)
 			continue
 		}
 		if states[i] != nil {
@@ -90,31 +107,44 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		}
 		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && blankSQL(pre[i]) {
 			if deferred {
-				failed[id] = true
+				fail(i)
 				continue
 			}
 			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
 				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name))
-			failed[id] = true
+			fail(i)
 			continue
 		}
-		preSQL[id] = pre[i]
 	}
-	for _, id := range order {
-		if failed[id] {
+	for i := range order {
+		if failedAt[i] {
 			continue
 		}
-		n := m.Nodes[id]
-		ctes, bad := m.ephemeralCTEs(n, preSQL, failed)
-		if bad != "" {
-			continue // the failing ephemeral model was reported already
+		n := nodes[i]
+		var ctes []CTE
+		if m.readsEphemeral(n) {
+			var bad string
+			ctes, bad = m.ephemeralCTEs(n, preSQL, failed)
+			if bad != "" {
+				continue // the failing ephemeral model was reported already
+			}
 		}
 		n.ExtraCTEs = ctes
-		n.CompiledCode = injectCTEs(preSQL[id], ctes)
+		n.CompiledCode = injectCTEs(pre[i], ctes)
 		n.Compiled = true
 	}
 	sortDiags(l)
 	return l.Err()
+}
+
+// readsEphemeral reports whether n depends on an ephemeral model.
+func (m *Manifest) readsEphemeral(n *Node) bool {
+	for _, dep := range n.DependsOn.Nodes {
+		if d, ok := m.Nodes[dep]; ok && isEphemeral(d) {
+			return true
+		}
+	}
+	return false
 }
 
 // ephemeralCTEs lists the ephemeral models n reads, nested ones first,

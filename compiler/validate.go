@@ -14,14 +14,15 @@ import (
 func (m *Manifest) validateConfigs(l *diag.List) {
 	for _, id := range m.nodeIDs() {
 		n := m.Nodes[id]
-		file, pos := configSite(n)
 		switch n.ResourceType {
 		case project.Test:
 			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
+				file, pos := configSite(n)
 				l.Add(diag.Errorf(file, pos, "set severity to warn or error",
 					"test %s: severity must be warn or error, not %q", n.Name, fmt.Sprint(n.Config["severity"])))
 			}
 		case project.Snapshot:
+			file, pos := configSite(n)
 			m.validateSnapshot(l, n, file, pos)
 		}
 	}
