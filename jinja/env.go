@@ -28,7 +28,8 @@ type Env struct {
 	globals map[string]any
 	filters map[string]FilterFunc
 	tests   map[string]TestFunc
-	loaded  sync.Map // name -> *loadResult, templates the Loader returned
+	loaded  sync.Map  // name -> *loadResult, templates the Loader returned
+	parsers sync.Pool // *parser, reset: their buffers and slabs serve many parses
 }
 
 type loadResult struct {
@@ -106,7 +107,15 @@ type Macro struct {
 // Parse parses and compiles a template. name is used in error positions.
 func (e *Env) Parse(name, source string) (*Template, error) {
 	src := normalizeSource(source)
-	body, p, err := parseTemplate(name, src, e.opts.MacroTags)
+	p, _ := e.parsers.Get().(*parser)
+	if p == nil {
+		p = new(parser)
+	}
+	defer func() {
+		p.reset()
+		e.parsers.Put(p)
+	}()
+	body, err := parseTemplate(p, name, src, e.opts.MacroTags)
 	if err != nil {
 		return nil, err
 	}

@@ -154,9 +154,23 @@ func rstripSpace(s string) string {
 
 // tokenize splits a normalized source into tokens.
 func tokenize(name, src string) ([]token, error) {
-	lx := &lexer{src: src, name: name, toks: make([]token, 0, len(src)/6+8)}
-	if err := lx.run(); err != nil {
+	toks, err := tokenizeInto(name, src, nil)
+	if err != nil {
 		return nil, err
+	}
+	return toks, nil
+}
+
+// tokenizeInto is tokenize appending to buf[:0] when its capacity is
+// likely to be enough.
+func tokenizeInto(name, src string, buf []token) ([]token, error) {
+	want := len(src)/6 + 8
+	if cap(buf) < want {
+		buf = make([]token, 0, want)
+	}
+	lx := &lexer{src: src, name: name, toks: buf[:0]}
+	if err := lx.run(); err != nil {
+		return lx.toks, err // the tokens so far, for the caller to clear
 	}
 	// Jinja2's end-of-template token carries the line of the last token.
 	eof := 0

@@ -18,8 +18,11 @@ type parser struct {
 	macros    []*macroStmt
 	inMacro   int
 	macroTags map[string]string // Options.MacroTags
-	stmts     []stmt            // statements of the bodies being parsed (subparse)
-	stmtArr   [16]stmt          // stmts' first backing array
+
+	// What follows is kept when an Env reuses the parser (Env.parsers):
+	// the stacks are empty between parses, and the slabs hand out each
+	// node once, so nodes given to one template are never another's.
+	stmts []stmt // statements of the bodies being parsed (subparse)
 
 	// The most common nodes come from slabs: a parse allocates them
 	// chunk nodes at a time, chunk set from the number of tokens.
@@ -36,8 +39,38 @@ type parser struct {
 	exprStack []expr   // call arguments being parsed (parseCallArgs)
 	nameStack []string // their keywords
 	exprFree  []expr   // slab memory for argument lists
-	exprArr   [8]expr  // exprStack's first backing array
-	nameArr   [4]string
+	stmtFree  []stmt   // slab memory for bodies
+}
+
+// reset makes p ready for another parse, keeping its memory unless a
+// large template grew it.
+func (p *parser) reset() {
+	toks := p.toks
+	clear(toks) // tokens hold the source's text; past len they are clear
+	if cap(toks) > 4096 {
+		toks = nil
+	}
+	clear(p.stmts)
+	clear(p.exprStack)
+	clear(p.nameStack)
+	*p = parser{
+		toks:      toks[:0],
+		tagStack:  p.tagStack[:0],
+		endStack:  p.endStack[:0],
+		stmts:     p.stmts[:0],
+		consts:    p.consts,
+		names:     p.names,
+		calls:     p.calls,
+		attrs:     p.attrs,
+		filters:   p.filters,
+		binaries:  p.binaries,
+		outputs:   p.outputs,
+		datas:     p.datas,
+		exprStack: p.exprStack[:0],
+		nameStack: p.nameStack[:0],
+		exprFree:  p.exprFree,
+		stmtFree:  p.stmtFree,
+	}
 }
 
 // slab hands out *T from chunks of n.
@@ -54,21 +87,21 @@ func (s *slab[T]) node(n int, v T) *T {
 	return x
 }
 
-func parseTemplate(name, src string, macroTags map[string]string) ([]stmt, *parser, error) {
-	toks, err := tokenize(name, src)
+// parseTemplate parses src with p, a new or reset parser.
+func parseTemplate(p *parser, name, src string, macroTags map[string]string) ([]stmt, error) {
+	toks, err := tokenizeInto(name, src, p.toks)
+	p.toks = toks
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	p := &parser{name: name, src: src, toks: toks, macroTags: macroTags}
-	p.stmts = p.stmtArr[:0]
-	p.exprStack, p.nameStack = p.exprArr[:0], p.nameArr[:0]
+	p.name, p.src, p.macroTags = name, src, macroTags
 	p.chunk = min(max(len(toks)/8, 4), 64)
 	var body []stmt
 	perr := p.catch(func() { body = p.subparse(nil) })
 	if perr != nil {
-		return nil, nil, perr
+		return nil, perr
 	}
-	return body, p, nil
+	return body, nil
 }
 
 type parseErr struct{ e *Error }
@@ -233,7 +266,11 @@ func (p *parser) takeStmts(base int) []stmt {
 	if n == 0 {
 		return nil
 	}
-	body := make([]stmt, n)
+	if len(p.stmtFree) < n {
+		p.stmtFree = make([]stmt, max(n, 2*p.chunk))
+	}
+	body := p.stmtFree[:n:n]
+	p.stmtFree = p.stmtFree[n:]
 	copy(body, p.stmts[base:])
 	clear(p.stmts[base:])
 	p.stmts = p.stmts[:base]
