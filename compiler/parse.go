@@ -233,9 +233,16 @@ func withTestDefaults(c project.Config) project.Config {
 
 func (m *Manifest) index() {
 	m.byName = make(map[string][]*Node, len(m.Nodes))
+	one := make([]*Node, len(m.Nodes)) // the lists of one node, in one allocation
 	for _, n := range m.Nodes {
 		if refable(n) {
-			m.byName[n.Name] = append(m.byName[n.Name], n)
+			if l, ok := m.byName[n.Name]; ok {
+				m.byName[n.Name] = append(l, n)
+				continue
+			}
+			one[0] = n
+			m.byName[n.Name] = one[:1:1]
+			one = one[1:]
 		}
 	}
 	m.sources = make(map[[2]string]*project.SourceTable, len(m.Sources))
@@ -552,9 +559,10 @@ func quoteJoin(ss []string) string {
 // resolveDependencies turns captured refs and sources into DependsOn.Nodes
 // and reports unknown or disabled targets at the line of the call.
 func (m *Manifest) resolveDependencies(l *diag.List) {
+	var free []string // memory for the lists, shared
 	for _, id := range m.nodeIDs() {
 		n := m.Nodes[id]
-		deps := make([]string, 0, len(n.Refs)+len(n.SourceRefs)+1)
+		deps := takeStrings(&free, len(n.Refs)+len(n.SourceRefs)+1)
 		var seen map[string]bool // once deps is long; a scan beats a set before
 		add := func(id string) {
 			if seen == nil {
@@ -622,27 +630,66 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 
 func (m *Manifest) buildMaps() {
 	ids := m.nodeIDs()
-	m.ParentMap = make(map[string][]string, len(m.Nodes))
-	m.ChildMap = make(map[string][]string, len(m.Nodes)+len(m.Sources))
+	nodes := make([]*Node, len(ids))
+	edges := 0
+	for i, id := range ids {
+		n := m.Nodes[id]
+		n.ord = i
+		nodes[i] = n
+		edges += len(n.DependsOn.Nodes)
+	}
+	// Every list is cut, full, from one allocation: the parents, then the
+	// children of each node (counted first).
+	mem := make([]string, 2*edges)
+	m.ParentMap = make(map[string][]string, len(ids))
+	for i, n := range nodes {
+		parents := mem[:len(n.DependsOn.Nodes):len(n.DependsOn.Nodes)]
+		mem = mem[len(parents):]
+		copy(parents, n.DependsOn.Nodes)
+		slices.Sort(parents)
+		m.ParentMap[ids[i]] = parents
+	}
+	counts := make([]int, len(nodes))
+	for _, n := range nodes {
+		for _, dep := range n.DependsOn.Nodes {
+			if d, ok := m.Nodes[dep]; ok {
+				counts[d.ord]++
+			}
+		}
+	}
+	children := make([][]string, len(nodes))
+	for i, c := range counts {
+		children[i] = mem[:0:c]
+		mem = mem[c:]
+	}
+	m.ChildMap = make(map[string][]string, len(ids)+len(m.Sources))
 	for id := range m.Sources {
 		m.ChildMap[id] = []string{}
 	}
-	for _, id := range ids {
-		m.ChildMap[id] = []string{}
-	}
 	// Visiting nodes in sorted order appends children sorted already.
-	for _, id := range ids {
-		n := m.Nodes[id]
-		parents := slices.Clone(n.DependsOn.Nodes)
-		if parents == nil {
-			parents = []string{}
-		}
-		slices.Sort(parents)
-		m.ParentMap[id] = parents
+	for _, n := range nodes {
 		for _, dep := range n.DependsOn.Nodes {
-			m.ChildMap[dep] = append(m.ChildMap[dep], id)
+			if d, ok := m.Nodes[dep]; ok {
+				children[d.ord] = append(children[d.ord], n.UniqueID)
+			} else {
+				m.ChildMap[dep] = append(m.ChildMap[dep], n.UniqueID)
+			}
 		}
 	}
+	for i, id := range ids {
+		m.ChildMap[id] = children[i]
+	}
+}
+
+// takeStrings returns an empty slice of capacity n, full, from *free
+// (refilled as needed), so that many small lists share allocations.
+func takeStrings(free *[]string, n int) []string {
+	if len(*free) < n {
+		*free = make([]string, max(n, 256))
+	}
+	out := (*free)[:0:n]
+	*free = (*free)[n:]
+	return out
 }
 
 func sortDiags(l diag.List) {

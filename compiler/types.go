@@ -96,6 +96,7 @@ type Node struct {
 	// sharedConfig: Config is still the project node's map, read only,
 	// during Parse.
 	sharedConfig bool
+	ord          int // index in the sorted ids, while buildMaps runs
 }
 
 // Ref is one ref() call.
