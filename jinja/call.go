@@ -44,6 +44,7 @@ type compiledMacro struct {
 	explicitCaller bool
 	endPos         int  // where Jinja2 reports a failed join of the output
 	outHint        int  // bytes of output to expect (outputHint)
+	specials       int  // how many of caller, kwargs and varargs the body uses
 	anonymous      bool // a call block's caller: its name is None
 }
 
@@ -100,7 +101,7 @@ type macroFrame struct {
 	sc   scope
 	st   State
 	w    writer
-	vals [5]any
+	vals [3]any
 }
 
 // callSite is where a macro was called from; it becomes a Frame (with
@@ -144,8 +145,8 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 	// assignment extends them: it is full, so append copies.
 	sc, inner := &f.sc, &f.st
 	vals := f.vals[:0]
-	if len(m.params)+3 > len(f.vals) {
-		vals = make([]any, 0, len(m.params)+3)
+	if need := len(m.params) + m.specials; need > len(f.vals) {
+		vals = make([]any, 0, need)
 	}
 	*sc = scope{parent: mv.sc, names: m.params[:0:0], vals: vals}
 	*inner = State{r: r, c: mv.c, sc: sc}

@@ -228,7 +228,7 @@ type renderFrame struct {
 	root  scope
 	s     State
 	w     writer
-	stack [4]callSite // r.stack's first backing array
+	stack [2]callSite // r.stack's first backing array
 }
 
 // start prepares a render of t: its state and its output.
@@ -300,16 +300,15 @@ func (m *Macro) CallWith(s *State, globals Globals, args []any, kwargs Kwargs) (
 		mv    macroValue
 		s     State
 		frame macroFrame
-		r     render
 	}{}
-	r := &f.r
+	var r *render
 	var si *srcInfo
 	p := 0
 	if s != nil && s.r != nil {
 		r = s.r
 		si, p = r.callSi, r.callPos
 	} else {
-		f.r = render{ctx: context.Background(), env: m.tpl.env}
+		r = &render{ctx: context.Background(), env: m.tpl.env}
 	}
 	f.c = tplCtx{tpl: m.tpl, globals: globals, root: &f.root}
 	for i, a := range args {

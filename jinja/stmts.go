@@ -571,6 +571,11 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 	c.soft = false
 	m.endPos = lastPos(n.body, n.position())
 	m.outHint = outputHint(n.body)
+	for _, b := range []bool{m.caller, m.varargs, m.kwargs} {
+		if b {
+			m.specials++
+		}
+	}
 	m.defaults = c.exprs(n.defaults)
 	m.body = c.body(n.body)
 	c.soft = saved
