@@ -61,12 +61,18 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		visit(id)
 	}
 	errs := make([]error, len(order))
-	states := make([]*renderState, len(order))
+	// Of each render's state, what is needed here: not the state itself.
+	warnings := make([]diag.List, len(order))
+	introspected := make([]bool, len(order))
 	pre := make([]string, len(order))
 	m.parallel(ctx, len(order), func(i int) {
 		n := m.Nodes[order[i]]
-		states[i], errs[i] = m.renderNode(ctx, n, true)
-		if errs[i] == nil {
+		st, err := m.renderNode(ctx, n, true)
+		errs[i] = err
+		if st != nil {
+			warnings[i], introspected[i] = st.warnings, st.introspected
+		}
+		if err == nil {
 			pre[i] = n.CompiledCode
 		}
 	})
@@ -94,17 +100,15 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	}
 	for i := range order {
 		n := nodes[i]
-		deferred := deferIntrospection && states[i] != nil && states[i].introspected
+		deferred := deferIntrospection && introspected[i]
 		if errs[i] != nil {
 			if !deferred {
-				l.Add(m.renderDiag(n, states[i], errs[i]))
+				l.Add(m.renderDiag(n, nil, errs[i]))
 			}
 			fail(i)
 			continue
 		}
-		if states[i] != nil {
-			m.Warnings = append(m.Warnings, states[i].warnings...)
-		}
+		m.Warnings = append(m.Warnings, warnings[i]...)
 		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && blankSQL(pre[i]) {
 			if deferred {
 				fail(i)

@@ -75,21 +75,36 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	// Render every node once in parse mode, concurrently.
 	ids := sortedKeys(m.Nodes)
 	disabled := len(m.disabled)
-	results := make([]*renderState, len(ids))
+	// What a render captured is kept, not its state: less to hold (and
+	// for the garbage collector to scan) while the other nodes render.
+	type captured struct {
+		refs     []Ref
+		sources  [][2]string
+		macros   []string
+		inFile   project.Config
+		warnings diag.List
+	}
+	results := make([]captured, len(ids))
+	rendered := make([]bool, len(ids))
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
-		results[i], errs[i] = m.renderNode(ctx, m.Nodes[ids[i]], false)
+		st, err := m.renderNode(ctx, m.Nodes[ids[i]], false)
+		errs[i] = err
+		if st != nil {
+			rendered[i] = true
+			results[i] = captured{st.refs, st.sources, st.macros, st.inFile, st.warnings}
+		}
 	})
 	if err := ctx.Err(); err != nil {
 		return m, err
 	}
 	for i, id := range ids {
 		n := m.Nodes[id]
-		st := results[i]
+		st := &results[i]
 		if errs[i] != nil {
-			l.Add(m.renderDiag(n, st, errs[i]))
+			l.Add(m.renderDiag(n, nil, errs[i]))
 		}
-		if st == nil {
+		if !rendered[i] {
 			if n.sharedConfig {
 				n.Config, n.sharedConfig = copyConfig(n.Config), false
 			}
