@@ -17,14 +17,14 @@ type compiler struct {
 
 	macroOf map[*macroStmt]*compiledMacro
 
-	free []any // slab memory for the literal arguments of calls (values)
+	free []any // slab memory for the literal arguments of calls (values), the parser's
 }
 
 // values returns n zero values from slab memory, full so that an append
 // copies.
 func (c *compiler) values(n int) []any {
 	if len(c.free) < n {
-		c.free = make([]any, max(n, 8))
+		c.free = make([]any, max(n, 64))
 	}
 	out := c.free[:n:n]
 	c.free = c.free[n:]
@@ -228,40 +228,42 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 // argsFn evaluates call arguments.
 type argsFn func(s *State) ([]any, *Dict, error)
 
-// argsSpec is a call's compiled arguments. It is a value, kept in the
-// closure of the call itself: literal arguments are kept as values, not
-// compiled into funcs, and a call allocates one slice for its positional
-// and keyword arguments together.
+// argsSpec is a call's compiled arguments. It is a small value, kept in
+// the closure of the call itself: literal arguments are kept as values,
+// not compiled into funcs, and a call allocates one slice for its
+// positional and keyword arguments together.
 type argsSpec struct {
-	n    int      // positional arguments
-	vals []any    // literal values: positional, then keyword
-	fns  []evalFn // the others (nil for a literal); nil when all are literals
-	keys []any    // keyword names, boxed once
-	dyn  argsFn   // a call with * or **: the general path
+	vals  []any     // literal values (positional, keyword), then the keywords' names
+	n, nk int32     // positional and keyword arguments
+	more  *argsMore // nil when every argument is a literal, without * or **
+}
+
+type argsMore struct {
+	fns []evalFn // per argument, positional then keyword: nil for a literal
+	dyn argsFn   // a call with * or **: the general path
 }
 
 // eval evaluates the arguments. Every call gets new slices: callees may
 // change them.
 func (a argsSpec) eval(s *State) ([]any, *Dict, error) {
-	if a.dyn != nil {
-		return a.dyn(s)
+	if a.more != nil && a.more.dyn != nil {
+		return a.more.dyn(s)
 	}
-	nk := len(a.keys)
+	n, nk := int(a.n), int(a.nk)
 	if nk == 0 {
-		if a.n == 0 {
+		if n == 0 {
 			return nil, nil, nil
 		}
-		out := make([]any, a.n)
+		out := make([]any, n)
 		if err := a.fill(s, out, 0); err != nil {
 			return nil, nil, err
 		}
 		return out, nil, nil
 	}
-	n := a.n
 	buf := make([]any, n+2*nk)
 	out := buf[:n:n]
 	kw := &Dict{keys: buf[n : n+nk : n+nk], vals: buf[n+nk:]}
-	copy(kw.keys, a.keys)
+	copy(kw.keys, a.vals[n+nk:])
 	if err := a.fill(s, out, 0); err != nil {
 		return nil, nil, err
 	}
@@ -273,12 +275,12 @@ func (a argsSpec) eval(s *State) ([]any, *Dict, error) {
 
 // fill sets out to arguments off.. in order.
 func (a *argsSpec) fill(s *State, out []any, off int) error {
-	if a.fns == nil {
+	if a.more == nil {
 		copy(out, a.vals[off:])
 		return nil
 	}
 	for i := range out {
-		f := a.fns[off+i]
+		f := a.more.fns[off+i]
 		if f == nil {
 			out[i] = a.vals[off+i]
 			continue
@@ -296,38 +298,35 @@ func (c *compiler) args(a callArgs, p int) argsSpec {
 	if a.dynArgs == nil && a.dynKwargs == nil {
 		return c.staticArgs(a)
 	}
-	return argsSpec{dyn: c.dynArgs(a, p)}
+	return argsSpec{more: &argsMore{dyn: c.dynArgs(a, p)}}
 }
 
 // staticArgs compiles arguments without * and **.
 func (c *compiler) staticArgs(a callArgs) argsSpec {
-	spec := argsSpec{n: len(a.args)}
-	all := len(a.args) + len(a.kwValues)
-	if all == 0 {
+	n, nk := len(a.args), len(a.kwNames)
+	spec := argsSpec{n: int32(n), nk: int32(nk)}
+	if n+nk == 0 {
 		return spec
 	}
-	spec.vals = c.values(all)
-	for i := range all {
+	spec.vals = c.values(n + 2*nk)
+	for i := range n + nk {
 		var e expr
-		if i < len(a.args) {
+		if i < n {
 			e = a.args[i]
 		} else {
-			e = a.kwValues[i-len(a.args)]
+			e = a.kwValues[i-n]
 		}
 		if k, ok := e.(*constExpr); ok {
 			spec.vals[i] = k.val
 			continue
 		}
-		if spec.fns == nil {
-			spec.fns = make([]evalFn, all)
+		if spec.more == nil {
+			spec.more = &argsMore{fns: make([]evalFn, n+nk)}
 		}
-		spec.fns[i] = c.expr(e)
+		spec.more.fns[i] = c.expr(e)
 	}
-	if len(a.kwNames) > 0 {
-		spec.keys = c.values(len(a.kwNames))
-		for i, k := range a.kwNames {
-			spec.keys[i] = k
-		}
+	for i, k := range a.kwNames {
+		spec.vals[n+nk+i] = k
 	}
 	return spec
 }
@@ -461,7 +460,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 			s.r.callSi, s.r.callPos = si, p
 			v, err := callValue(s, f, a, kw, si, p)
 			if err != nil {
-				return nil, c.at(err, p)
+				return nil, si.positioned(err, p)
 			}
 			return v, nil
 		}

@@ -132,7 +132,7 @@ func (e *Env) Parse(name, source string) (*Template, error) {
 	if len(p.blocks) > 0 {
 		t.blocks = map[string]*blockFn{}
 	}
-	*c = compiler{env: e, si: t.si, tpl: t}
+	*c = compiler{env: e, si: t.si, tpl: t, free: p.valFree}
 	if len(p.macros) > 0 {
 		c.macroOf = map[*macroStmt]*compiledMacro{}
 	}
@@ -142,6 +142,7 @@ func (e *Env) Parse(name, source string) (*Template, error) {
 			t.blocks[name] = c.blockFn(b)
 		}
 	})
+	p.valFree, c.free = c.free, nil
 	if perr != nil {
 		return nil, perr
 	}

@@ -40,6 +40,7 @@ type parser struct {
 	nameStack []string // their keywords
 	exprFree  []expr   // slab memory for argument lists
 	stmtFree  []stmt   // slab memory for bodies
+	valFree   []any    // slab memory for the compiler's values
 }
 
 // reset makes p ready for another parse, keeping its memory unless a
@@ -70,6 +71,7 @@ func (p *parser) reset() {
 		nameStack: p.nameStack[:0],
 		exprFree:  p.exprFree,
 		stmtFree:  p.stmtFree,
+		valFree:   p.valFree,
 	}
 }
 

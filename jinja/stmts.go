@@ -97,9 +97,9 @@ func (c *compiler) stmt(st stmt) execFn {
 		}
 	case *outputStmt:
 		p := n.position()
-		if call, ok := n.x.(*callExpr); ok {
+		if call, ok := n.x.(*callExpr); ok && call.position() == p {
 			if ne, ok := call.fn.(*nameExpr); ok {
-				return c.outputNameCall(ne.name, call, p)
+				return c.outputNameCall(ne.name, call)
 			}
 		}
 		x := c.expr(n.x)
@@ -666,10 +666,12 @@ func outputHint(body []stmt) int {
 
 // outputNameCall is {{ name(...) }}, the most common output, in one
 // closure: what compiler.call does for it, then the output.
-func (c *compiler) outputNameCall(name string, n *callExpr, p int) execFn {
+func (c *compiler) outputNameCall(name string, n *callExpr) execFn {
 	args := c.args(n.callArgs, n.position())
 	cp := n.position()
 	si := c.si
+	// The closure holds a few words: there is one per output in every
+	// template, all kept for as long as the template.
 	return func(s *State, w *writer) error {
 		if s.c.parent != nil {
 			return nil
@@ -682,10 +684,10 @@ func (c *compiler) outputNameCall(name string, n *callExpr, p int) execFn {
 		s.r.callSi, s.r.callPos = si, cp
 		v, err := callValue(s, f, a, kw, si, cp)
 		if err != nil {
-			return c.at(err, cp)
+			return si.positioned(err, cp)
 		}
 		if err := w.value(v); err != nil {
-			return c.at(err, p)
+			return si.positioned(err, cp)
 		}
 		return nil
 	}
