@@ -260,9 +260,20 @@ func (a argsSpec) eval(s *State) ([]any, *Dict, error) {
 		}
 		return out, nil, nil
 	}
-	buf := make([]any, n+2*nk)
+	var buf []any
+	var kw *Dict
+	if n+2*nk <= 6 {
+		// Few arguments: the dict and the slice in one allocation.
+		d := &struct {
+			d   Dict
+			buf [6]any
+		}{}
+		kw, buf = &d.d, d.buf[:n+2*nk]
+	} else {
+		kw, buf = &Dict{}, make([]any, n+2*nk)
+	}
 	out := buf[:n:n]
-	kw := &Dict{keys: buf[n : n+nk : n+nk], vals: buf[n+nk:]}
+	kw.keys, kw.vals = buf[n:n+nk:n+nk], buf[n+nk:n+2*nk:n+2*nk]
 	copy(kw.keys, a.vals[n+nk:])
 	if err := a.fill(s, out, 0); err != nil {
 		return nil, nil, err

@@ -168,7 +168,8 @@ func tokenizeInto(name, src string, buf []token) ([]token, error) {
 	if cap(buf) < want {
 		buf = make([]token, 0, want)
 	}
-	lx := &lexer{src: src, name: name, toks: buf[:0]}
+	var parens [16]byte
+	lx := &lexer{src: src, name: name, toks: buf[:0], parens: parens[:0]}
 	if err := lx.run(); err != nil {
 		return lx.toks, err // the tokens so far, for the caller to clear
 	}

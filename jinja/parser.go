@@ -24,8 +24,7 @@ type parser struct {
 	// node once, so nodes given to one template are never another's.
 	stmts []stmt // statements of the bodies being parsed (subparse)
 
-	// The most common nodes come from slabs: a parse allocates them
-	// chunk nodes at a time, chunk set from the number of tokens.
+	// The most common nodes come from slabs, chunk nodes at a time.
 	chunk    int
 	consts   slab[constExpr]
 	names    slab[nameExpr]
@@ -41,6 +40,7 @@ type parser struct {
 	exprFree  []expr   // slab memory for argument lists
 	stmtFree  []stmt   // slab memory for bodies
 	valFree   []any    // slab memory for the compiler's values
+	nameFree  []string // slab memory for keyword names
 }
 
 // reset makes p ready for another parse, keeping its memory unless a
@@ -72,6 +72,7 @@ func (p *parser) reset() {
 		exprFree:  p.exprFree,
 		stmtFree:  p.stmtFree,
 		valFree:   p.valFree,
+		nameFree:  p.nameFree,
 	}
 }
 
@@ -97,7 +98,7 @@ func parseTemplate(p *parser, name, src string, macroTags map[string]string) ([]
 		return nil, err
 	}
 	p.name, p.src, p.macroTags = name, src, macroTags
-	p.chunk = min(max(len(toks)/8, 4), 64)
+	p.chunk = 64 // the slabs outlive the parse: the parser is reused
 	var body []stmt
 	perr := p.catch(func() { body = p.subparse(nil) })
 	if perr != nil {
@@ -1143,8 +1144,13 @@ func (p *parser) parseCallArgs() callArgs {
 		a.kwValues = all[npos:]
 	}
 	if n := len(p.nameStack) - nbase; n > 0 {
-		a.kwNames = make([]string, n)
+		if len(p.nameFree) < n {
+			p.nameFree = make([]string, max(n, p.chunk))
+		}
+		a.kwNames = p.nameFree[:n:n]
+		p.nameFree = p.nameFree[n:]
 		copy(a.kwNames, p.nameStack[nbase:])
+		clear(p.nameStack[nbase:])
 		p.nameStack = p.nameStack[:nbase]
 	}
 	return a
