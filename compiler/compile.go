@@ -29,36 +29,44 @@ func (m *Manifest) CompileBeforeRun(ctx context.Context, ids []string) error {
 }
 
 func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection bool) error {
-	if ids == nil {
-		ids = m.nodeIDs()
-	}
 	var l diag.List
-	// Add the ephemeral models these nodes read, transitively.
-	want := make(map[string]bool, len(ids))
+	var given []*Node
+	if ids == nil {
+		ids, given = m.sortedNodes()
+	} else {
+		given = make([]*Node, len(ids))
+		for i, id := range ids {
+			given[i] = m.Nodes[id]
+		}
+	}
+	// Add the ephemeral models these nodes read, transitively. order and
+	// nodes are the ids and nodes to render; readsEph, whether each
+	// reads an ephemeral model.
+	want := make(map[*Node]bool, len(ids))
 	order := make([]string, 0, len(ids))
-	var visit func(id string)
-	visit = func(id string) {
-		if want[id] {
+	nodes := make([]*Node, 0, len(ids))
+	var readsEph []bool
+	var visit func(id string, n *Node)
+	visit = func(id string, n *Node) {
+		if want[n] {
 			return
 		}
-		n, ok := m.Nodes[id]
-		if !ok {
-			return
-		}
-		want[id] = true
-		order = append(order, id)
+		want[n] = true
+		k := len(order)
+		order, nodes, readsEph = append(order, id), append(nodes, n), append(readsEph, false)
 		for _, dep := range n.DependsOn.Nodes {
 			if d, ok := m.Nodes[dep]; ok && isEphemeral(d) {
-				visit(dep)
+				readsEph[k] = true
+				visit(dep, d)
 			}
 		}
 	}
-	for _, id := range ids {
-		if _, ok := m.Nodes[id]; !ok {
+	for i, id := range ids {
+		if given[i] == nil {
 			l.Add(diag.Errorf("", diag.Pos{}, "", "compile: unknown node %s", id))
 			continue
 		}
-		visit(id)
+		visit(id, given[i])
 	}
 	errs := make([]error, len(order))
 	// Of each render's state, what is needed here: not the state itself.
@@ -66,7 +74,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	introspected := make([]bool, len(order))
 	pre := make([]string, len(order))
 	m.parallel(ctx, len(order), func(i int) {
-		n := m.Nodes[order[i]]
+		n := nodes[i]
 		st, err := m.renderNode(ctx, n, true)
 		errs[i] = err
 		if st != nil {
@@ -84,12 +92,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	preSQL := map[string]string{}
 	failed := map[string]bool{}
 	failedAt := make([]bool, len(order))
-	nodes := make([]*Node, len(order))
-	for i, id := range order {
-		n := m.Nodes[id]
-		nodes[i] = n
+	for i, n := range nodes {
 		if isEphemeral(n) {
-			preSQL[id] = pre[i]
+			preSQL[order[i]] = pre[i]
 		}
 	}
 	fail := func(i int) {
@@ -126,7 +131,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		}
 		n := nodes[i]
 		var ctes []CTE
-		if m.readsEphemeral(n) {
+		if readsEph[i] {
 			var bad string
 			ctes, bad = m.ephemeralCTEs(n, preSQL, failed)
 			if bad != "" {
@@ -139,16 +144,6 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	}
 	sortDiags(l)
 	return l.Err()
-}
-
-// readsEphemeral reports whether n depends on an ephemeral model.
-func (m *Manifest) readsEphemeral(n *Node) bool {
-	for _, dep := range n.DependsOn.Nodes {
-		if d, ok := m.Nodes[dep]; ok && isEphemeral(d) {
-			return true
-		}
-	}
-	return false
 }
 
 // ephemeralCTEs lists the ephemeral models n reads, nested ones first,
@@ -301,8 +296,8 @@ func CompiledPath(n *Node) string {
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
 // every compiled node.
 func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
-	for _, id := range m.nodeIDs() {
-		n := m.Nodes[id]
+	_, nodes := m.sortedNodes()
+	for _, n := range nodes {
 		if !n.Compiled || n.ResourceType == project.Seed {
 			continue
 		}

@@ -35,9 +35,8 @@ type engine struct {
 	// inside the same package.
 	packageMacros map[string]map[string]*macroDef
 
-	tplMu     sync.Mutex
-	templates map[string]*jinja.Template // node unique id -> parsed template
-	strCache  sync.Map                   // RenderString templates by source
+	tplMu    sync.Mutex // guards Node.tpl, each node's parsed template
+	strCache sync.Map   // RenderString templates by source
 
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).
@@ -64,7 +63,6 @@ func newEngine(p *project.Project, opts Options) *engine {
 		opts:         opts,
 		dialect:      opts.Dialect,
 		env:          env,
-		templates:    map[string]*jinja.Template{},
 		customNaming: map[string]bool{},
 	}
 	if e.dialect == nil {

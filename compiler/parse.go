@@ -74,6 +74,10 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 
 	// Render every node once in parse mode, concurrently.
 	ids := sortedKeys(m.Nodes)
+	nodes := make([]*Node, len(ids))
+	for i, id := range ids {
+		nodes[i] = m.Nodes[id]
+	}
 	disabled := len(m.disabled)
 	// What a render captured is kept, not its state: less to hold (and
 	// for the garbage collector to scan) while the other nodes render.
@@ -88,7 +92,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	rendered := make([]bool, len(ids))
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
-		st, err := m.renderNode(ctx, m.Nodes[ids[i]], false)
+		st, err := m.renderNode(ctx, nodes[i], false)
 		errs[i] = err
 		if st != nil {
 			rendered[i] = true
@@ -99,7 +103,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		return m, err
 	}
 	for i, id := range ids {
-		n := m.Nodes[id]
+		n := nodes[i]
 		st := &results[i]
 		if errs[i] != nil {
 			l.Add(m.renderDiag(n, nil, errs[i]))
@@ -141,19 +145,19 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	if len(m.disabled) != disabled {
 		// An in-file config(enabled=false) removed nodes.
 		m.index()
-		kept := ids[:0]
-		for _, id := range ids {
+		keptIDs, kept := ids[:0], nodes[:0]
+		for i, id := range ids {
 			if _, ok := m.Nodes[id]; ok {
-				kept = append(kept, id)
+				keptIDs, kept = append(keptIDs, id), append(kept, nodes[i])
 			}
 		}
-		ids = kept
+		ids, nodes = keptIDs, kept
 	}
-	m.ids = ids
-	m.validateConfigs(&l)
-	m.resolveDependencies(&l)
-	m.resolveRelations(ctx, &l)
-	m.buildMaps()
+	m.ids, m.nodes = ids, nodes
+	m.validateConfigs(&l, nodes)
+	deps := m.resolveDependencies(&l, nodes)
+	m.resolveRelations(ctx, &l, ids, nodes)
+	m.buildMaps(ids, nodes, deps)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
 	sortDiags(l)
 	sortDiags(m.Warnings)
@@ -165,28 +169,35 @@ type manifestIndex struct {
 	byName   map[string][]*Node // refable nodes by name
 	sources  map[[2]string]*project.SourceTable
 	disabled map[string]*Node
-	// ids are the keys of Nodes, sorted, as Parse left them; see nodeIDs.
-	ids []string
+	// ids are the keys of Nodes, sorted, and nodes their values, as
+	// Parse left them; see sortedNodes.
+	ids   []string
+	nodes []*Node
 }
 
-// nodeIDs returns the keys of m.Nodes, sorted. Parse sorts them once;
-// later callers get that slice while Nodes still holds exactly those
-// keys (the map is exported, so this is checked), else a fresh sort.
-// The slice must not be modified.
-func (m *Manifest) nodeIDs() []string {
-	if len(m.ids) == len(m.Nodes) {
+// sortedNodes returns the keys of m.Nodes, sorted, and the nodes in that
+// order. Parse sorts them once; later callers get those slices while
+// Nodes still holds exactly them (the map is exported, so this is
+// checked), else a fresh sort. The slices must not be modified.
+func (m *Manifest) sortedNodes() ([]string, []*Node) {
+	if len(m.ids) == len(m.Nodes) && len(m.nodes) == len(m.ids) {
 		same := true
-		for _, id := range m.ids {
-			if _, ok := m.Nodes[id]; !ok {
+		for i, id := range m.ids {
+			if n, ok := m.Nodes[id]; !ok || n != m.nodes[i] {
 				same = false
 				break
 			}
 		}
 		if same {
-			return m.ids
+			return m.ids, m.nodes
 		}
 	}
-	return sortedKeys(m.Nodes)
+	ids := sortedKeys(m.Nodes)
+	nodes := make([]*Node, len(ids))
+	for i, id := range ids {
+		nodes[i] = m.Nodes[id]
+	}
+	return ids, nodes
 }
 
 func isDisabled(c project.Config) bool {
@@ -310,9 +321,9 @@ func nodeSource(n *Node) string {
 func (m *Manifest) template(n *Node) (*jinja.Template, error) {
 	e := m.engine
 	e.tplMu.Lock()
-	t, ok := e.templates[n.UniqueID]
+	t := n.tpl
 	e.tplMu.Unlock()
-	if ok {
+	if t != nil {
 		return t, nil
 	}
 	t, err := e.env.Parse(n.OriginalFilePath, nodeSource(n))
@@ -320,7 +331,7 @@ func (m *Manifest) template(n *Node) (*jinja.Template, error) {
 		return nil, err
 	}
 	e.tplMu.Lock()
-	e.templates[n.UniqueID] = t
+	n.tpl = t
 	e.tplMu.Unlock()
 	return t, nil
 }
@@ -572,21 +583,30 @@ func quoteJoin(ss []string) string {
 }
 
 // resolveDependencies turns captured refs and sources into DependsOn.Nodes
-// and reports unknown or disabled targets at the line of the call.
-func (m *Manifest) resolveDependencies(l *diag.List) {
-	var free []string // memory for the lists, shared
-	for _, id := range m.nodeIDs() {
-		n := m.Nodes[id]
-		deps := takeStrings(&free, len(n.Refs)+len(n.SourceRefs)+1)
+// and reports unknown or disabled targets at the line of the call. It
+// returns, for each of nodes, the node of each of its DependsOn.Nodes
+// (nil for a source or an id that is no node).
+func (m *Manifest) resolveDependencies(l *diag.List, nodes []*Node) [][]*Node {
+	var free []string    // memory for the lists, shared
+	var freeNode []*Node // the same for the nodes of the lists
+	out := make([][]*Node, len(nodes))
+	for i, n := range nodes {
+		size := len(n.Refs) + len(n.SourceRefs) + 1
+		deps := takeStrings(&free, size)
+		if len(freeNode) < size {
+			freeNode = make([]*Node, max(size, 256))
+		}
+		depNodes := freeNode[:0:size]
+		freeNode = freeNode[size:]
 		var seen map[string]bool // once deps is long; a scan beats a set before
-		add := func(id string) {
+		add := func(id string, dn *Node) {
 			if seen == nil {
 				for _, d := range deps {
 					if d == id {
 						return
 					}
 				}
-				deps = append(deps, id)
+				deps, depNodes = append(deps, id), append(depNodes, dn)
 				if len(deps) > 16 {
 					seen = make(map[string]bool, 2*len(deps))
 					for _, d := range deps {
@@ -597,11 +617,11 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 			}
 			if !seen[id] {
 				seen[id] = true
-				deps = append(deps, id)
+				deps, depNodes = append(deps, id), append(depNodes, dn)
 			}
 		}
 		if n.AttachedNode != "" {
-			add(n.AttachedNode)
+			add(n.AttachedNode, m.Nodes[n.AttachedNode])
 		}
 		file := n.OriginalFilePath
 		if n.TestMetadata != nil {
@@ -621,7 +641,7 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 				l.Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
 			}
-			add(t.UniqueID)
+			add(t.UniqueID, t)
 		}
 		for _, s := range n.SourceRefs {
 			src, err := m.lookupSource(s[0], s[1])
@@ -634,23 +654,22 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 				l.Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
 			}
-			add(src.UniqueID)
+			add(src.UniqueID, nil)
 		}
 		if len(deps) == 0 {
 			deps = nil
 		}
 		n.DependsOn.Nodes = deps
+		out[i] = depNodes
 	}
+	return out
 }
 
-func (m *Manifest) buildMaps() {
-	ids := m.nodeIDs()
-	nodes := make([]*Node, len(ids))
+// buildMaps makes ParentMap and ChildMap; deps are resolveDependencies'.
+func (m *Manifest) buildMaps(ids []string, nodes []*Node, deps [][]*Node) {
 	edges := 0
-	for i, id := range ids {
-		n := m.Nodes[id]
+	for i, n := range nodes {
 		n.ord = i
-		nodes[i] = n
 		edges += len(n.DependsOn.Nodes)
 	}
 	// Every list is cut, full, from one allocation: the parents, then the
@@ -665,9 +684,9 @@ func (m *Manifest) buildMaps() {
 		m.ParentMap[ids[i]] = parents
 	}
 	counts := make([]int, len(nodes))
-	for _, n := range nodes {
-		for _, dep := range n.DependsOn.Nodes {
-			if d, ok := m.Nodes[dep]; ok {
+	for i := range nodes {
+		for _, d := range deps[i] {
+			if d != nil {
 				counts[d.ord]++
 			}
 		}
@@ -682,9 +701,9 @@ func (m *Manifest) buildMaps() {
 		m.ChildMap[id] = []string{}
 	}
 	// Visiting nodes in sorted order appends children sorted already.
-	for _, n := range nodes {
-		for _, dep := range n.DependsOn.Nodes {
-			if d, ok := m.Nodes[dep]; ok {
+	for i, n := range nodes {
+		for j, dep := range n.DependsOn.Nodes {
+			if d := deps[i][j]; d != nil {
 				children[d.ord] = append(children[d.ord], n.UniqueID)
 			} else {
 				m.ChildMap[dep] = append(m.ChildMap[dep], n.UniqueID)

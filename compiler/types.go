@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -96,7 +97,8 @@ type Node struct {
 	// sharedConfig: Config is still the project node's map, read only,
 	// during Parse.
 	sharedConfig bool
-	ord          int // index in the sorted ids, while buildMaps runs
+	ord          int             // index in the sorted ids, while buildMaps runs
+	tpl          *jinja.Template // the parsed RawCode, once parsed (engine.tplMu)
 }
 
 // Ref is one ref() call.

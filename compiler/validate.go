@@ -11,9 +11,8 @@ import (
 // validateConfigs checks, once every config is final, the values that would
 // otherwise fail only when the node runs: a test's severity and a
 // snapshot's strategy and the keys it needs.
-func (m *Manifest) validateConfigs(l *diag.List) {
-	for _, id := range m.nodeIDs() {
-		n := m.Nodes[id]
+func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
+	for _, n := range nodes {
 		switch n.ResourceType {
 		case project.Test:
 			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
