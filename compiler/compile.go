@@ -31,8 +31,9 @@ func (m *Manifest) CompileBeforeRun(ctx context.Context, ids []string) error {
 func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection bool) error {
 	var l diag.List
 	var given []*Node
+	var all bool // every node, in Parse's order: ord marks them
 	if ids == nil {
-		ids, given = m.sortedNodes()
+		ids, given, all = m.sortedNodes()
 	} else {
 		given = make([]*Node, len(ids))
 		for i, id := range ids {
@@ -42,16 +43,29 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	// Add the ephemeral models these nodes read, transitively. order and
 	// nodes are the ids and nodes to render; readsEph, whether each
 	// reads an ephemeral model.
-	want := make(map[*Node]bool, len(ids))
+	var want map[*Node]bool
+	var wantAt []bool // by ord, when all
+	if all {
+		wantAt = make([]bool, len(ids))
+	} else {
+		want = make(map[*Node]bool, len(ids))
+	}
 	order := make([]string, 0, len(ids))
 	nodes := make([]*Node, 0, len(ids))
 	var readsEph []bool
 	var visit func(id string, n *Node)
 	visit = func(id string, n *Node) {
-		if want[n] {
-			return
+		if all {
+			if wantAt[n.ord] {
+				return
+			}
+			wantAt[n.ord] = true
+		} else {
+			if want[n] {
+				return
+			}
+			want[n] = true
 		}
-		want[n] = true
 		k := len(order)
 		order, nodes, readsEph = append(order, id), append(nodes, n), append(readsEph, false)
 		for _, dep := range n.DependsOn.Nodes {
@@ -296,7 +310,7 @@ func CompiledPath(n *Node) string {
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
 // every compiled node.
 func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
-	_, nodes := m.sortedNodes()
+	_, nodes, _ := m.sortedNodes()
 	for _, n := range nodes {
 		if !n.Compiled || n.ResourceType == project.Seed {
 			continue

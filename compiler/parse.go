@@ -28,22 +28,20 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	var l diag.List
 	e := newEngine(p, opts)
-	e.loadMacros(&l)
-	e.buildGlobals()
+	// The macros are parsed while the nodes are set up: neither reads
+	// what the other writes.
+	macrosDone := make(chan struct{})
+	go func() {
+		defer close(macrosDone)
+		e.loadMacros(&l)
+		e.buildGlobals()
+	}()
 	m := &Manifest{
 		Project:         p,
 		Sources:         map[string]*project.SourceTable{},
 		Macros:          map[string]*Macro{},
 		SourceRelations: map[string]string{},
 		engine:          e,
-	}
-	for _, def := range e.macros {
-		m.Macros[def.meta.UniqueID] = def.meta
-	}
-	for _, defs := range e.packageMacros {
-		for _, def := range defs {
-			m.Macros[def.meta.UniqueID] = def.meta
-		}
 	}
 	for id, s := range p.Sources {
 		m.Sources[id] = s
@@ -58,8 +56,8 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		if n.ResourceType == project.Test {
 			n.Config = withTestDefaults(copyConfig(pn.Config))
 		} else {
-			// Read only until the parse render below, which gives the
-			// node a config of its own (finishConfig).
+			// Read only until the parse render below, after which the
+			// node gets a config of its own.
 			n.sharedConfig = true
 		}
 		if isDisabled(n.Config) {
@@ -69,8 +67,21 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		m.Nodes[id] = n
 	}
+	<-macrosDone
+	for _, def := range e.macros {
+		m.Macros[def.meta.UniqueID] = def.meta
+	}
+	for _, defs := range e.packageMacros {
+		for _, def := range defs {
+			m.Macros[def.meta.UniqueID] = def.meta
+		}
+	}
 	m.buildGenericTests(&l)
-	m.index()
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		m.index() // reads m.Nodes, as the sort does
+	}()
 
 	// Render every node once in parse mode, concurrently.
 	ids := sortedKeys(m.Nodes)
@@ -78,6 +89,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	for i, id := range ids {
 		nodes[i] = m.Nodes[id]
 	}
+	<-indexed
 	disabled := len(m.disabled)
 	// What a render captured is kept, not its state: less to hold (and
 	// for the garbage collector to scan) while the other nodes render.
@@ -179,7 +191,9 @@ type manifestIndex struct {
 // order. Parse sorts them once; later callers get those slices while
 // Nodes still holds exactly them (the map is exported, so this is
 // checked), else a fresh sort. The slices must not be modified.
-func (m *Manifest) sortedNodes() ([]string, []*Node) {
+//
+// parsed reports that they are Parse's: then each node's ord is its index.
+func (m *Manifest) sortedNodes() (ids []string, nodes []*Node, parsed bool) {
 	if len(m.ids) == len(m.Nodes) && len(m.nodes) == len(m.ids) {
 		same := true
 		for i, id := range m.ids {
@@ -189,15 +203,15 @@ func (m *Manifest) sortedNodes() ([]string, []*Node) {
 			}
 		}
 		if same {
-			return m.ids, m.nodes
+			return m.ids, m.nodes, true
 		}
 	}
-	ids := sortedKeys(m.Nodes)
-	nodes := make([]*Node, len(ids))
+	ids = sortedKeys(m.Nodes)
+	nodes = make([]*Node, len(ids))
 	for i, id := range ids {
 		nodes[i] = m.Nodes[id]
 	}
-	return ids, nodes
+	return ids, nodes, false
 }
 
 func isDisabled(c project.Config) bool {
