@@ -137,11 +137,11 @@ func (p *parser) failKind(at int, kind, msg string) {
 
 func (p *parser) cur() token { return p.toks[p.i] }
 
-func (p *parser) look() token {
+func (p *parser) look() *token {
 	if p.i+1 < len(p.toks) {
-		return p.toks[p.i+1]
+		return &p.toks[p.i+1]
 	}
-	return p.toks[len(p.toks)-1]
+	return &p.toks[len(p.toks)-1]
 }
 
 func (p *parser) next() token {
@@ -154,7 +154,7 @@ func (p *parser) next() token {
 
 // test matches a token expression like Jinja2's: "name:if", "comma" or an
 // operator such as "(".
-func tokTest(t token, e string) bool {
+func tokTest(t *token, e string) bool {
 	if strings.HasPrefix(e, "name:") {
 		return t.kind == tName && t.val == e[5:]
 	}
@@ -191,7 +191,7 @@ func describeExpr(e string) string {
 }
 
 func (p *parser) skipIf(e string) bool {
-	if tokTest(p.cur(), e) {
+	if tokTest(&p.toks[p.i], e) {
 		p.next()
 		return true
 	}
@@ -199,17 +199,17 @@ func (p *parser) skipIf(e string) bool {
 }
 
 func (p *parser) isOp(op string) bool {
-	t := p.cur()
+	t := &p.toks[p.i]
 	return t.kind == tOp && t.val == op
 }
 
 func (p *parser) isName(n string) bool {
-	t := p.cur()
+	t := &p.toks[p.i]
 	return t.kind == tName && t.val == n
 }
 
 func (p *parser) expect(e string) token {
-	t := p.cur()
+	t := &p.toks[p.i]
 	if !tokTest(t, e) {
 		if t.kind == tEOF {
 			p.fail("unexpected end of template, expected " + pyRepr(describeExpr(e)) + ".")
@@ -247,7 +247,7 @@ func (p *parser) subparse(end []string) []stmt {
 			p.next()
 			if end != nil {
 				for _, e := range end {
-					if tokTest(p.cur(), e) {
+					if tokTest(&p.toks[p.i], e) {
 						return p.takeStmts(base)
 					}
 				}
@@ -893,7 +893,7 @@ func (p *parser) parsePrimary(withNamespace bool) expr {
 }
 
 func (p *parser) isTupleEnd(extra []string) bool {
-	t := p.cur()
+	t := &p.toks[p.i]
 	if t.kind == tVarEnd || t.kind == tBlockEnd || (t.kind == tOp && t.val == ")") {
 		return true
 	}
