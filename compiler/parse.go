@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/textdist"
@@ -300,22 +301,24 @@ func (m *Manifest) parallel(ctx context.Context, n int, fn func(i int)) {
 	if workers > n {
 		workers = n
 	}
-	var next int64 = -1
-	var mu sync.Mutex
+	// Workers take chunks of indexes, enough of them per worker to even
+	// out nodes that take longer, few enough that taking one costs
+	// nothing next to the work.
+	chunk := max(1, n/(workers*64))
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				mu.Lock()
-				next++
-				i := int(next)
-				mu.Unlock()
-				if i >= n {
+				start := int(next.Add(int64(chunk))) - chunk
+				if start >= n {
 					return
 				}
-				fn(i)
+				for i := start; i < min(start+chunk, n); i++ {
+					fn(i)
+				}
 			}
 		}()
 	}
