@@ -713,10 +713,66 @@ func nodeKindName(x expr) string {
 }
 
 func (p *parser) parseExpression(withCond bool) expr {
+	if p.unaryAhead() {
+		return p.parseUnary(true)
+	}
 	if withCond {
 		return p.parseCondExpr()
 	}
 	return p.parseOr()
+}
+
+// unaryAhead reports whether the expression starting here is a literal,
+// a name or a call of a name, followed by a token no rule between
+// parseCondExpr and parseUnary continues with. parseUnary alone then
+// parses what the whole descent would, without the dozen calls in
+// between (most arguments and outputs are such expressions).
+func (p *parser) unaryAhead() bool {
+	t := &p.toks[p.i]
+	switch t.kind {
+	case tName:
+		if t.val == "not" {
+			return false
+		}
+	case tString, tInt, tFloat:
+	default:
+		return false
+	}
+	j := p.i + 1
+	if t.kind == tName && j < len(p.toks) && p.toks[j].kind == tOp && p.toks[j].val == "(" {
+		depth := 0
+		for ; j < len(p.toks); j++ {
+			u := &p.toks[j]
+			switch u.kind {
+			case tOp:
+				switch u.val {
+				case "(", "[", "{":
+					depth++
+				case ")", "]", "}":
+					depth--
+				}
+			case tEOF, tVarEnd, tBlockEnd:
+				return false // unbalanced: the full descent reports it
+			}
+			if depth == 0 {
+				j++
+				break
+			}
+		}
+	}
+	if j >= len(p.toks) {
+		return false
+	}
+	switch u := &p.toks[j]; u.kind {
+	case tVarEnd, tBlockEnd:
+		return true
+	case tOp:
+		switch u.val {
+		case ")", ",", "]", "}", ":":
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) parseCondExpr() expr {
