@@ -44,11 +44,21 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	// nodes are the ids and nodes to render; readsEph, whether each
 	// reads an ephemeral model.
 	var want map[*Node]bool
-	var wantAt []bool // by ord, when all
+	var wantAt, ephAt []bool // by ord, when all
 	if all {
-		wantAt = make([]bool, len(ids))
+		wantAt, ephAt = make([]bool, len(ids)), make([]bool, len(ids))
+		for i, n := range given {
+			ephAt[i] = isEphemeral(n)
+		}
 	} else {
 		want = make(map[*Node]bool, len(ids))
+	}
+	// ephemeral is isEphemeral, computed once per node when all.
+	ephemeral := func(n *Node) bool {
+		if all {
+			return ephAt[n.ord]
+		}
+		return isEphemeral(n)
 	}
 	order := make([]string, 0, len(ids))
 	nodes := make([]*Node, 0, len(ids))
@@ -69,7 +79,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		k := len(order)
 		order, nodes, readsEph = append(order, id), append(nodes, n), append(readsEph, false)
 		for _, dep := range n.DependsOn.Nodes {
-			if d, ok := m.Nodes[dep]; ok && isEphemeral(d) {
+			if d, ok := m.Nodes[dep]; ok && ephemeral(d) {
 				readsEph[k] = true
 				visit(dep, d)
 			}
@@ -107,13 +117,13 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	failed := map[string]bool{}
 	failedAt := make([]bool, len(order))
 	for i, n := range nodes {
-		if isEphemeral(n) {
+		if ephemeral(n) {
 			preSQL[order[i]] = pre[i]
 		}
 	}
 	fail := func(i int) {
 		failedAt[i] = true
-		if isEphemeral(nodes[i]) {
+		if ephemeral(nodes[i]) {
 			failed[order[i]] = true
 		}
 	}
