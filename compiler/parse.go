@@ -301,6 +301,9 @@ func (m *Manifest) parallel(ctx context.Context, n int, fn func(i int)) {
 	if workers > n {
 		workers = n
 	}
+	if n == 0 {
+		return
+	}
 	// Workers take chunks of indexes, enough of them per worker to even
 	// out nodes that take longer, few enough that taking one costs
 	// nothing next to the work.
