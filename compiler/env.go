@@ -35,8 +35,7 @@ type engine struct {
 	// inside the same package.
 	packageMacros map[string]map[string]*macroDef
 
-	tplMu    sync.Mutex // guards Node.tpl, each node's parsed template
-	strCache sync.Map   // RenderString templates by source
+	strCache sync.Map // RenderString templates by source
 
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).

@@ -339,20 +339,14 @@ func nodeSource(n *Node) string {
 // template returns the parsed template of a node, parsing it once. It is
 // named after the node's file, so errors name the file.
 func (m *Manifest) template(n *Node) (*jinja.Template, error) {
-	e := m.engine
-	e.tplMu.Lock()
-	t := n.tpl
-	e.tplMu.Unlock()
-	if t != nil {
+	if t, ok := n.tpl.Load().(*jinja.Template); ok {
 		return t, nil
 	}
-	t, err := e.env.Parse(n.OriginalFilePath, nodeSource(n))
+	t, err := m.engine.env.Parse(n.OriginalFilePath, nodeSource(n))
 	if err != nil {
 		return nil, err
 	}
-	e.tplMu.Lock()
-	n.tpl = t
-	e.tplMu.Unlock()
+	n.tpl.Store(t)
 	return t, nil
 }
 

@@ -2,10 +2,10 @@ package compiler
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
-	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -97,8 +97,8 @@ type Node struct {
 	// sharedConfig: Config is still the project node's map, read only,
 	// during Parse.
 	sharedConfig bool
-	ord          int             // index in the sorted ids, while buildMaps runs
-	tpl          *jinja.Template // the parsed RawCode, once parsed (engine.tplMu)
+	ord          int          // index in the sorted ids, while buildMaps runs
+	tpl          atomic.Value // *jinja.Template: the parsed RawCode, once parsed
 }
 
 // Ref is one ref() call.
