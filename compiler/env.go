@@ -147,6 +147,7 @@ func (e *engine) loadMacros(l *diag.List) {
 			l.Add(templateDiag(s.file.Path, 0, "", err))
 			continue
 		}
+		starts := lineStarts(s.file.Contents)
 		for _, mac := range tpl.Macros() {
 			name := mac.Name
 			if prev, ok := e.macros[name]; ok && prev.meta.Package == s.pkg && s.pkg != "elt" {
@@ -161,7 +162,7 @@ func (e *engine) loadMacros(l *diag.List) {
 					Package:          s.pkg,
 					OriginalFilePath: s.file.Path,
 					Line:             mac.Line,
-					MacroSQL:         macroSource(s.file.Contents, mac.Line),
+					MacroSQL:         macroSourceAt(s.file.Contents, starts, mac.Line),
 					Arguments:        append([]string{}, mac.Params...),
 				},
 				macro: mac,
@@ -188,6 +189,7 @@ func (e *engine) loadPackageFile(l *diag.List, f *project.File, pkg string, own 
 		return
 	}
 	siblings := map[string]*macroDef{}
+	starts := lineStarts(f.Contents)
 	for _, mac := range tpl.Macros() {
 		name := mac.Name
 		if prev, ok := own[name]; ok {
@@ -202,7 +204,7 @@ func (e *engine) loadPackageFile(l *diag.List, f *project.File, pkg string, own 
 				Package:          pkg,
 				OriginalFilePath: f.Path,
 				Line:             mac.Line,
-				MacroSQL:         macroSource(f.Contents, mac.Line),
+				MacroSQL:         macroSourceAt(f.Contents, starts, mac.Line),
 				Arguments:        append([]string{}, mac.Params...),
 			},
 			macro:    mac,
@@ -238,22 +240,38 @@ func (st *renderState) packageLookup(def *macroDef) func(string) (any, bool) {
 	}
 }
 
-// macroSource cuts the text of the macro starting at line from src (best effort).
-func macroSource(src string, line int) string {
-	lines := strings.SplitAfter(src, "\n")
-	if line < 1 || line > len(lines) {
+// macroEndRe is the tag that ends a macro (or a generic test).
+var macroEndRe = regexp.MustCompile(`\{%-?\s*end(macro|test)\s*-?%\}`)
+
+// macroSourceAt cuts the text of the macro starting at line from src (best
+// effort); starts are lineStarts(src), which a file's macros share.
+func macroSourceAt(src string, starts []int, line int) string {
+	if line < 1 || line > len(starts) {
 		return ""
 	}
-	rest := strings.Join(lines[line-1:], "")
+	rest := src[starts[line-1]:]
 	start := strings.Index(rest, "{%")
 	if start < 0 {
 		return ""
 	}
-	endRe := regexp.MustCompile(`\{%-?\s*end(macro|test)\s*-?%\}`)
-	if loc := endRe.FindStringIndex(rest); loc != nil {
+	if loc := macroEndRe.FindStringIndex(rest); loc != nil {
 		return rest[start:loc[1]]
 	}
 	return rest[start:]
+}
+
+// lineStarts are the offsets where the lines of src start (one more than
+// its newlines, as strings.SplitAfter counts lines).
+func lineStarts(src string) []int {
+	starts := make([]int, 1, strings.Count(src, "\n")+1)
+	for i := 0; ; {
+		k := strings.IndexByte(src[i:], '\n')
+		if k < 0 {
+			return starts
+		}
+		i += k + 1
+		starts = append(starts, i)
+	}
 }
 
 // macroFunc wraps a parsed macro so that it runs in the calling node's
