@@ -92,42 +92,22 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	<-indexed
 	disabled := len(m.disabled)
-	// What a render captured is kept, not its state: less to hold (and
-	// for the garbage collector to scan) while the other nodes render.
-	type captured struct {
-		refs     []Ref
-		sources  [][2]string
-		macros   []string
-		inFile   project.Config
-		warnings diag.List
-	}
-	results := make([]captured, len(ids))
-	rendered := make([]bool, len(ids))
+	// Each render's captures go to its node right away, concurrently (a
+	// render reads no other node); what is shared is done in order below.
+	warnings := make([]diag.List, len(ids))
+	disable := make([]bool, len(ids))
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
-		st, err := m.renderNode(ctx, nodes[i], false)
-		errs[i] = err
-		if st != nil {
-			rendered[i] = true
-			results[i] = captured{st.refs, st.sources, st.macros, st.inFile, st.warnings}
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return m, err
-	}
-	for i, id := range ids {
 		n := nodes[i]
-		st := &results[i]
-		if errs[i] != nil {
-			l.Add(m.renderDiag(n, nil, errs[i]))
-		}
-		if !rendered[i] {
+		st, err := m.renderNode(ctx, n, false)
+		errs[i] = err
+		if st == nil {
 			if n.sharedConfig {
 				n.Config, n.sharedConfig = copyConfig(n.Config), false
 			}
-			continue
+			return
 		}
-		m.Warnings = append(m.Warnings, st.warnings...)
+		warnings[i] = st.warnings
 		n.Refs = st.refs
 		n.SourceRefs = st.sources
 		n.DependsOn.Macros = st.macros
@@ -150,8 +130,18 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			}
 			n.Config = mergeConfig(project.Config{"materialized": def}, n.Config)
 		}
-		if isDisabled(n.Config) {
-			m.disabled[id] = n
+		disable[i] = isDisabled(n.Config)
+	})
+	if err := ctx.Err(); err != nil {
+		return m, err
+	}
+	for i, id := range ids {
+		if errs[i] != nil {
+			l.Add(m.renderDiag(nodes[i], nil, errs[i]))
+		}
+		m.Warnings = append(m.Warnings, warnings[i]...)
+		if disable[i] {
+			m.disabled[id] = nodes[i]
 			delete(m.Nodes, id)
 		}
 	}
@@ -168,7 +158,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	m.ids, m.nodes = ids, nodes
 	m.validateConfigs(&l, nodes)
-	deps := m.resolveDependencies(&l, nodes)
+	deps := m.resolveDependencies(ctx, &l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
@@ -599,31 +589,34 @@ func quoteJoin(ss []string) string {
 // resolveDependencies turns captured refs and sources into DependsOn.Nodes
 // and reports unknown or disabled targets at the line of the call. It
 // returns, for each of nodes, the node of each of its DependsOn.Nodes
-// (nil for a source or an id that is no node).
-func (m *Manifest) resolveDependencies(l *diag.List, nodes []*Node) [][]*Node {
-	var free []string    // memory for the lists, shared
-	var freeNode []*Node // the same for the nodes of the lists
-	out := make([][]*Node, len(nodes))
+// (nil for a source or an id that is no node). Nodes are resolved
+// concurrently, their problems reported in order.
+func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes []*Node) [][]*Node {
+	// Every list is cut, full, from one allocation.
+	offsets := make([]int, len(nodes)+1)
 	for i, n := range nodes {
-		size := len(n.Refs) + len(n.SourceRefs) + 1
-		deps := takeStrings(&free, size)
-		if len(freeNode) < size {
-			freeNode = make([]*Node, max(size, 256))
-		}
-		depNodes := freeNode[:0:size]
-		freeNode = freeNode[size:]
-		var seen map[string]bool // once deps is long; a scan beats a set before
+		offsets[i+1] = offsets[i] + len(n.Refs) + len(n.SourceRefs) + 1
+	}
+	ids := make([]string, offsets[len(nodes)])
+	deps := make([]*Node, offsets[len(nodes)])
+	out := make([][]*Node, len(nodes))
+	diags := make([]diag.List, len(nodes))
+	m.parallel(ctx, len(nodes), func(i int) {
+		n := nodes[i]
+		lo, hi := offsets[i], offsets[i+1]
+		nodeIDs, nodeDeps := ids[lo:lo:hi], deps[lo:lo:hi]
+		var seen map[string]bool // once the list is long; a scan beats a set before
 		add := func(id string, dn *Node) {
 			if seen == nil {
-				for _, d := range deps {
+				for _, d := range nodeIDs {
 					if d == id {
 						return
 					}
 				}
-				deps, depNodes = append(deps, id), append(depNodes, dn)
-				if len(deps) > 16 {
-					seen = make(map[string]bool, 2*len(deps))
-					for _, d := range deps {
+				nodeIDs, nodeDeps = append(nodeIDs, id), append(nodeDeps, dn)
+				if len(nodeIDs) > 16 {
+					seen = make(map[string]bool, 2*len(nodeIDs))
+					for _, d := range nodeIDs {
 						seen[d] = true
 					}
 				}
@@ -631,7 +624,7 @@ func (m *Manifest) resolveDependencies(l *diag.List, nodes []*Node) [][]*Node {
 			}
 			if !seen[id] {
 				seen[id] = true
-				deps, depNodes = append(deps, id), append(depNodes, dn)
+				nodeIDs, nodeDeps = append(nodeIDs, id), append(nodeDeps, dn)
 			}
 		}
 		if n.AttachedNode != "" {
@@ -652,7 +645,7 @@ func (m *Manifest) resolveDependencies(l *diag.List, nodes []*Node) [][]*Node {
 				if n.TestMetadata != nil {
 					line = n.PatchPos.Line
 				}
-				l.Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
 			}
 			add(t.UniqueID, t)
@@ -665,16 +658,21 @@ func (m *Manifest) resolveDependencies(l *diag.List, nodes []*Node) [][]*Node {
 				if n.TestMetadata != nil {
 					line = n.PatchPos.Line
 				}
-				l.Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
 			}
 			add(src.UniqueID, nil)
 		}
-		if len(deps) == 0 {
-			deps = nil
+		if len(nodeIDs) == 0 {
+			nodeIDs = nil
 		}
-		n.DependsOn.Nodes = deps
-		out[i] = depNodes
+		n.DependsOn.Nodes = nodeIDs
+		out[i] = nodeDeps
+	})
+	for _, ds := range diags {
+		for _, d := range ds {
+			l.Add(d)
+		}
 	}
 	return out
 }
@@ -688,15 +686,22 @@ func (m *Manifest) buildMaps(ids []string, nodes []*Node, deps [][]*Node) {
 	}
 	// Every list is cut, full, from one allocation: the parents, then the
 	// children of each node (counted first).
+	// The two maps are built concurrently: both only read the nodes.
 	mem := make([]string, 2*edges)
-	m.ParentMap = make(map[string][]string, len(ids))
-	for i, n := range nodes {
-		parents := mem[:len(n.DependsOn.Nodes):len(n.DependsOn.Nodes)]
-		mem = mem[len(parents):]
-		copy(parents, n.DependsOn.Nodes)
-		slices.Sort(parents)
-		m.ParentMap[ids[i]] = parents
-	}
+	parentsDone := make(chan struct{})
+	go func(mem []string) {
+		defer close(parentsDone)
+		parentMap := make(map[string][]string, len(ids))
+		for i, n := range nodes {
+			parents := mem[:len(n.DependsOn.Nodes):len(n.DependsOn.Nodes)]
+			mem = mem[len(parents):]
+			copy(parents, n.DependsOn.Nodes)
+			slices.Sort(parents)
+			parentMap[ids[i]] = parents
+		}
+		m.ParentMap = parentMap
+	}(mem[:edges])
+	mem = mem[edges:]
 	counts := make([]int, len(nodes))
 	for i := range nodes {
 		for _, d := range deps[i] {
@@ -727,17 +732,7 @@ func (m *Manifest) buildMaps(ids []string, nodes []*Node, deps [][]*Node) {
 	for i, id := range ids {
 		m.ChildMap[id] = children[i]
 	}
-}
-
-// takeStrings returns an empty slice of capacity n, full, from *free
-// (refilled as needed), so that many small lists share allocations.
-func takeStrings(free *[]string, n int) []string {
-	if len(*free) < n {
-		*free = make([]string, max(n, 256))
-	}
-	out := (*free)[:0:n]
-	*free = (*free)[n:]
-	return out
+	<-parentsDone
 }
 
 func sortDiags(l diag.List) {
