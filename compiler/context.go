@@ -23,7 +23,7 @@ type renderState struct {
 	m       *Manifest
 	node    *Node // nil for CallMacro
 	execute bool
-	this    *relationValue  // nil without a node
+	this    *relationValue  // nil without a node; see thisValue
 	extra   map[string]any  // names a caller adds (on-run-end results...)
 	ctx     context.Context // for run_query and statement
 
@@ -133,15 +133,24 @@ func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	st.configObj.st = st
 	if n != nil {
 		st.modelObj = nodeView{n: n, st: st}
-		if n.RelationName != "" || execute {
+	}
+	return st
+}
+
+// thisValue is `this`, made the first time it is asked for (most renders
+// never do); nil without a node.
+func (st *renderState) thisValue() *relationValue {
+	if st.this == nil && st.node != nil {
+		n := st.node
+		if n.RelationName != "" || st.execute {
 			st.thisObj = relationOf(n)
-			st.thisObj.dialect = e.dialect
+			st.thisObj.dialect = st.engine.dialect
 		} else {
 			st.thisObj = relationValue{Identifier: n.Name, rendered: n.Name}
 		}
 		st.this = &st.thisObj
 	}
-	return st
+	return st.this
 }
 
 var _ jinja.Globals = (*renderState)(nil)
@@ -164,8 +173,8 @@ func (st *renderState) lookup(name string) (any, bool) {
 			return &st.modelObj, true
 		}
 	case "this":
-		if st.this != nil {
-			return st.this, true
+		if this := st.thisValue(); this != nil {
+			return this, true
 		}
 	}
 	if st.extra != nil {
