@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -136,15 +137,35 @@ func (e *engine) loadMacros(l *diag.List) {
 			files = append(files, src{f, pkg.Name})
 		}
 	}
-	for _, s := range files {
-		if own, ok := e.packageMacros[s.pkg]; ok {
-			e.loadPackageFile(l, s.file, s.pkg, own)
+	// The files are parsed concurrently, then their macros are taken in
+	// order (later files override earlier ones), each file's problems
+	// reported where its turn comes.
+	type parsed struct {
+		tpl   *jinja.Template // nil when it did not parse
+		diags diag.List
+	}
+	done := make([]parsed, len(files))
+	parallelFor(context.Background(), e.opts.Concurrency, len(files), func(i int) {
+		f := files[i].file
+		d := &done[i]
+		text := preprocess(f.Path, f.Contents, d.diags.Add)
+		tpl, err := e.env.Parse(f.Path, text)
+		if err != nil {
+			d.diags.Add(templateDiag(f.Path, 0, "", err))
+			return
+		}
+		d.tpl = tpl
+	})
+	for i, s := range files {
+		for _, d := range done[i].diags {
+			l.Add(d)
+		}
+		tpl := done[i].tpl
+		if tpl == nil {
 			continue
 		}
-		text := preprocess(s.file.Path, s.file.Contents, l.Add)
-		tpl, err := e.env.Parse(s.file.Path, text)
-		if err != nil {
-			l.Add(templateDiag(s.file.Path, 0, "", err))
+		if own, ok := e.packageMacros[s.pkg]; ok {
+			e.loadPackageFile(l, s.file, tpl, s.pkg, own)
 			continue
 		}
 		starts := lineStarts(s.file.Contents)
@@ -179,15 +200,9 @@ func (e *engine) loadMacros(l *diag.List) {
 	}
 }
 
-// loadPackageFile parses one macro file of an installed package into own,
-// the package's macros.
-func (e *engine) loadPackageFile(l *diag.List, f *project.File, pkg string, own map[string]*macroDef) {
-	text := preprocess(f.Path, f.Contents, l.Add)
-	tpl, err := e.env.Parse(f.Path, text)
-	if err != nil {
-		l.Add(templateDiag(f.Path, 0, "", err))
-		return
-	}
+// loadPackageFile takes the macros of tpl, one parsed macro file f of an
+// installed package, into own, the package's macros.
+func (e *engine) loadPackageFile(l *diag.List, f *project.File, tpl *jinja.Template, pkg string, own map[string]*macroDef) {
 	siblings := map[string]*macroDef{}
 	starts := lineStarts(f.Contents)
 	for _, mac := range tpl.Macros() {

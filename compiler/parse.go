@@ -284,7 +284,12 @@ func (m *Manifest) index() {
 
 // parallel runs fn(0..n-1) on at most Options.Concurrency goroutines.
 func (m *Manifest) parallel(ctx context.Context, n int, fn func(i int)) {
-	workers := m.engine.opts.Concurrency
+	parallelFor(ctx, m.engine.opts.Concurrency, n, fn)
+}
+
+// parallelFor runs fn(0..n-1) on at most workers goroutines (0:
+// GOMAXPROCS), until ctx is done.
+func parallelFor(ctx context.Context, workers, n int, fn func(i int)) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
