@@ -15,13 +15,15 @@ import (
 	"github.com/elt-dev/elt/project"
 )
 
-// buildGenericTests creates one test node per generic test declaration.
-func (m *Manifest) buildGenericTests(l *diag.List) {
+// buildGenericTests creates one test node per generic test declaration
+// and returns their ids.
+func (m *Manifest) buildGenericTests(l *diag.List) []string {
 	p := m.Project
 	pkg := p.Config.Name
 	if len(p.GenericTests) == 0 {
-		return
+		return nil
 	}
+	var added []string
 	type kindName struct {
 		kind project.ResourceType
 		name string
@@ -130,7 +132,9 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 			n.AttachedNode = attached.UniqueID
 		}
 		m.Nodes[id] = n
+		added = append(added, id)
 	}
+	return added
 }
 
 func disabledNamed(disabled map[string]*Node, name string) bool {

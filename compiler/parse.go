@@ -49,10 +49,15 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	m.disabled = map[string]*Node{}
 	m.Nodes = make(map[string]*Node, len(p.Nodes)+len(p.GenericTests))
-	slab := make([]Node, len(p.Nodes)) // one allocation for every node
-	for id, pn := range p.Nodes {
-		n := &slab[0]
-		slab = slab[1:]
+	// The nodes are laid out in the order of their ids, the order in
+	// which every step below visits them.
+	keys := sortedKeys(p.Nodes)
+	ids := make([]string, 0, len(keys))
+	nodes := make([]*Node, 0, len(keys))
+	slab := make([]Node, len(keys)) // one allocation for every node
+	for i, id := range keys {
+		pn := p.Nodes[id]
+		n := &slab[i]
 		n.Node = *pn
 		if n.ResourceType == project.Test {
 			n.Config = withTestDefaults(copyConfig(pn.Config))
@@ -67,6 +72,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			continue
 		}
 		m.Nodes[id] = n
+		ids, nodes = append(ids, id), append(nodes, n)
 	}
 	<-macrosDone
 	for _, def := range e.macros {
@@ -77,20 +83,32 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			m.Macros[def.meta.UniqueID] = def.meta
 		}
 	}
-	m.buildGenericTests(&l)
+	tests := m.buildGenericTests(&l)
 	indexed := make(chan struct{})
 	go func() {
 		defer close(indexed)
-		m.index() // reads m.Nodes, as the sort does
+		m.index() // reads m.Nodes, as the merge does
 	}()
-
-	// Render every node once in parse mode, concurrently.
-	ids := sortedKeys(m.Nodes)
-	nodes := make([]*Node, len(ids))
-	for i, id := range ids {
-		nodes[i] = m.Nodes[id]
+	if len(tests) > 0 {
+		// Merge the generic tests' ids into the sorted ids.
+		sort.Strings(tests)
+		merged := make([]string, 0, len(ids)+len(tests))
+		mergedNodes := make([]*Node, 0, len(ids)+len(tests))
+		i, j := 0, 0
+		for i < len(ids) || j < len(tests) {
+			if j == len(tests) || i < len(ids) && ids[i] < tests[j] {
+				merged, mergedNodes = append(merged, ids[i]), append(mergedNodes, nodes[i])
+				i++
+			} else {
+				merged, mergedNodes = append(merged, tests[j]), append(mergedNodes, m.Nodes[tests[j]])
+				j++
+			}
+		}
+		ids, nodes = merged, mergedNodes
 	}
 	<-indexed
+
+	// Render every node once in parse mode, concurrently.
 	disabled := len(m.disabled)
 	// Each render's captures go to its node right away, concurrently (a
 	// render reads no other node); what is shared is done in order below.
