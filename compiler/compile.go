@@ -30,88 +30,144 @@ func (m *Manifest) CompileBeforeRun(ctx context.Context, ids []string) error {
 }
 
 func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection bool) error {
-	if ids == nil {
-		ids = sortedKeys(m.Nodes)
-	}
 	var l diag.List
-	// Add the ephemeral models these nodes read, transitively.
-	want := map[string]bool{}
-	var order []string
-	var visit func(id string)
-	visit = func(id string) {
-		if want[id] {
-			return
+	var given []*Node
+	var all bool // every node, in Parse's order: ord marks them
+	if ids == nil {
+		ids, given, all = m.sortedNodes()
+	} else {
+		given = make([]*Node, len(ids))
+		for i, id := range ids {
+			given[i] = m.Nodes[id]
 		}
-		n, ok := m.Nodes[id]
-		if !ok {
-			return
+	}
+	// Add the ephemeral models these nodes read, transitively. order and
+	// nodes are the ids and nodes to render; readsEph, whether each
+	// reads an ephemeral model.
+	var want map[*Node]bool
+	var wantAt, ephAt []bool // by ord, when all
+	if all {
+		wantAt, ephAt = make([]bool, len(ids)), make([]bool, len(ids))
+		for i, n := range given {
+			ephAt[i] = isEphemeral(n)
 		}
-		want[id] = true
-		order = append(order, id)
+	} else {
+		want = make(map[*Node]bool, len(ids))
+	}
+	// ephemeral is isEphemeral, computed once per node when all.
+	ephemeral := func(n *Node) bool {
+		if all {
+			return ephAt[n.ord]
+		}
+		return isEphemeral(n)
+	}
+	order := make([]string, 0, len(ids))
+	nodes := make([]*Node, 0, len(ids))
+	var readsEph []bool
+	var visit func(id string, n *Node)
+	visit = func(id string, n *Node) {
+		if all {
+			if wantAt[n.ord] {
+				return
+			}
+			wantAt[n.ord] = true
+		} else {
+			if want[n] {
+				return
+			}
+			want[n] = true
+		}
+		k := len(order)
+		order, nodes, readsEph = append(order, id), append(nodes, n), append(readsEph, false)
 		for _, dep := range n.DependsOn.Nodes {
-			if d, ok := m.Nodes[dep]; ok && isEphemeral(d) {
-				visit(dep)
+			if d, ok := m.Nodes[dep]; ok && ephemeral(d) {
+				readsEph[k] = true
+				visit(dep, d)
 			}
 		}
 	}
-	for _, id := range ids {
-		if _, ok := m.Nodes[id]; !ok {
+	for i, id := range ids {
+		if given[i] == nil {
 			l.Add(diag.Errorf("", diag.Pos{}, "", "compile: unknown node %s", id))
 			continue
 		}
-		visit(id)
+		visit(id, given[i])
 	}
 	errs := make([]error, len(order))
-	states := make([]*renderState, len(order))
+	// Of each render's state, what is needed here: not the state itself.
+	warnings := make([]diag.List, len(order))
+	introspected := make([]bool, len(order))
 	pre := make([]string, len(order))
 	m.parallel(ctx, len(order), func(i int) {
-		n := m.Nodes[order[i]]
-		states[i], errs[i] = m.renderNode(ctx, n, true)
-		if errs[i] == nil {
+		n := nodes[i]
+		st, err := m.renderNode(ctx, n, true)
+		errs[i] = err
+		if st != nil {
+			warnings[i], introspected[i] = st.warnings, st.introspected
+		}
+		if err == nil {
 			pre[i] = n.CompiledCode
 		}
 	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// preSQL and failed are by id for ephemeral models, which other
+	// nodes read; failedAt is by index in order, for every node.
 	preSQL := map[string]string{}
 	failed := map[string]bool{}
-	for i, id := range order {
-		n := m.Nodes[id]
+	failedAt := make([]bool, len(order))
+	for i, n := range nodes {
+		if ephemeral(n) {
+			preSQL[order[i]] = pre[i]
+		}
+	}
+	fail := func(i int) {
+		failedAt[i] = true
+		if ephemeral(nodes[i]) {
+			failed[order[i]] = true
+		}
+	}
+	for i := range order {
+		n := nodes[i]
+		// A render that fails waits for the run, where it fails its node
+		// alone; a blank model is reported now unless its render asked
+		// the warehouse (and may differ once upstream models exist).
 		deferred := deferIntrospection
 		if errs[i] != nil {
 			if !deferred {
-				l.Add(m.renderDiag(n, states[i], errs[i]))
+				l.Add(m.renderDiag(n, nil, errs[i]))
 			}
-			failed[id] = true
+			fail(i)
 			continue
 		}
-		if states[i] != nil {
-			m.Warnings = append(m.Warnings, states[i].warnings...)
-		}
+		m.Warnings = append(m.Warnings, warnings[i]...)
 		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && blankSQL(pre[i]) {
-			if deferred && states[i] != nil && states[i].introspected {
-				failed[id] = true
+			if deferred && introspected[i] {
+				fail(i)
 				continue
 			}
 			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
 				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name))
-			failed[id] = true
+			fail(i)
 			continue
 		}
-		preSQL[id] = pre[i]
 	}
-	for _, id := range order {
-		if failed[id] {
+	for i := range order {
+		if failedAt[i] {
 			continue
 		}
-		n := m.Nodes[id]
-		ctes, bad := m.ephemeralCTEs(n, preSQL, failed)
-		if bad != "" {
-			continue // the failing ephemeral model was reported already
+		n := nodes[i]
+		var ctes []CTE
+		if readsEph[i] {
+			var bad string
+			ctes, bad = m.ephemeralCTEs(n, preSQL, failed)
+			if bad != "" {
+				continue // the failing ephemeral model was reported already
+			}
 		}
 		n.ExtraCTEs = ctes
-		n.CompiledCode = injectCTEs(preSQL[id], ctes)
+		n.CompiledCode = injectCTEs(pre[i], ctes)
 		n.Compiled = true
 	}
 	sortDiags(l)
@@ -268,8 +324,8 @@ func CompiledPath(n *Node) string {
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
 // every compiled node.
 func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
-	for _, id := range sortedKeys(m.Nodes) {
-		n := m.Nodes[id]
+	_, nodes, _ := m.sortedNodes()
+	for _, n := range nodes {
 		if !n.Compiled || n.ResourceType == project.Seed {
 			continue
 		}

@@ -23,7 +23,7 @@ type renderState struct {
 	m       *Manifest
 	node    *Node // nil for CallMacro
 	execute bool
-	this    *relationValue // nil without a node
+	this    *relationValue // nil without a node; see thisValue
 	extra   map[string]any // names a caller adds (on-run-end results...)
 	// pkgMacros are the macros of the installed package the node belongs
 	// to (nil for the root project's nodes): unqualified names find them first.
@@ -54,6 +54,7 @@ type renderState struct {
 	// The node's objects, allocated with the state.
 	configObj configValue
 	modelObj  nodeView
+	thisObj   relationValue
 }
 
 // jinjaError is an error raised by an elt builtin (unknown ref, missing var,
@@ -70,6 +71,9 @@ func (st *renderState) fail(hint, format string, args ...any) error {
 }
 
 func (st *renderState) useMacro(id string) {
+	if st.execute {
+		return // only parsing records dependencies
+	}
 	if st.macroSet == nil {
 		// Most nodes call a handful of macros: a scan beats a map.
 		for _, m := range st.macros {
@@ -137,15 +141,30 @@ func (e *engine) newState(m *Manifest, n *Node, execute bool) *renderState {
 	}
 	if n != nil {
 		st.modelObj = nodeView{n: n, st: st}
-		if n.RelationName != "" || execute {
-			st.this = relationOf(n)
-			st.this.dialect = e.dialect
-		} else {
-			st.this = &relationValue{Identifier: n.Name, rendered: n.Name}
-		}
 	}
 	return st
 }
+
+// thisValue is `this`, made the first time it is asked for (most renders
+// never do); nil without a node.
+func (st *renderState) thisValue() *relationValue {
+	if st.this == nil && st.node != nil {
+		n := st.node
+		if n.RelationName != "" || st.execute {
+			st.thisObj = relationOf(n)
+			st.thisObj.dialect = st.engine.dialect
+		} else {
+			st.thisObj = relationValue{Identifier: n.Name, rendered: n.Name}
+		}
+		st.this = &st.thisObj
+	}
+	return st.this
+}
+
+var _ jinja.Globals = (*renderState)(nil)
+
+// Lookup makes the state the jinja.Globals of its templates and macros.
+func (st *renderState) Lookup(name string) (any, bool) { return st.lookup(name) }
 
 // lookup resolves the render's own names (this, model, config, execute,
 // and the extra names of hooks): the globals of its templates and macros.
@@ -164,8 +183,8 @@ func (st *renderState) lookup(name string) (any, bool) {
 			return &st.modelObj, true
 		}
 	case "this":
-		if st.this != nil {
-			return st.this, true
+		if this := st.thisValue(); this != nil {
+			return this, true
 		}
 	case "selected_resources":
 		return toAnyList(st.m.selected), true
@@ -183,7 +202,7 @@ func (st *renderState) lookup(name string) (any, bool) {
 
 // render executes a parsed template in this state.
 func (st *renderState) render(tpl *jinja.Template) (string, error) {
-	return tpl.RenderGlobals(st.ctx, st.lookup)
+	return tpl.RenderWith(st.ctx, st)
 }
 
 // invoke calls a macro by name from Go.
@@ -296,12 +315,12 @@ func (r *relationValue) GetAttr(name string) (any, bool) {
 	return nil, false
 }
 
-func relationOf(n *Node) *relationValue {
+func relationOf(n *Node) relationValue {
 	if n.RelationName == "" && isEphemeral(n) {
 		name := cteName(n.Name)
-		return &relationValue{Identifier: name, rendered: name}
+		return relationValue{Identifier: name, rendered: name}
 	}
-	return &relationValue{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier, rendered: n.RelationName}
+	return relationValue{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier, rendered: n.RelationName}
 }
 
 func cteName(name string) string { return "__dbt__cte__" + name }
@@ -341,7 +360,7 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 	case "raw_code", "raw_sql":
 		return n.RawCode, true
 	case "config":
-		return map[string]any(v.st.currentConfig()), true
+		return map[string]any(v.st.ownConfig()), true
 	case "tags":
 		return v.st.currentConfig()["tags"], true
 	case "alias":
@@ -402,6 +421,16 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 
 // currentConfig is the node's config as far as known: during parse the
 // project config merged with in-file config() calls seen so far.
+// ownConfig is currentConfig for a template to keep (model.config), which
+// may change it: a node whose config Parse still shares with the project
+// gets its own copy first.
+func (st *renderState) ownConfig() project.Config {
+	if n := st.node; n != nil && n.sharedConfig {
+		n.Config, n.sharedConfig = copyConfig(n.Config), false
+	}
+	return st.currentConfig()
+}
+
 func (st *renderState) currentConfig() project.Config {
 	if st.node == nil {
 		return project.Config{}
@@ -427,7 +456,7 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 	if st.execute {
 		return "", nil
 	}
-	add := project.Config{}
+	add := make(project.Config, kw.Len())
 	for _, a := range args {
 		if m, ok := toGo(a).(map[string]any); ok {
 			for k, v := range m {
@@ -435,14 +464,11 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 			}
 		}
 	}
-	if kw != nil {
-		vals := kw.Values()
-		for i, k := range kw.Keys() {
-			ks, _ := jinja.Str(k)
-			add[normaliseKey(ks)] = toGo(vals[i])
-		}
+	for k, v := range kw.All() {
+		ks, _ := jinja.Str(k)
+		add[normaliseKey(ks)] = toGo(v)
 	}
-	st.inFile = mergeConfig(st.inFile, add)
+	st.inFile = mergeOwned(st.inFile, add)
 	return "", nil
 }
 
@@ -723,9 +749,11 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	default:
 		return nil, st.fail("call ref('model') or ref('package', 'model')", "ref() takes 1 or 2 arguments, got %d", len(args))
 	}
-	for _, k := range []string{"v", "version"} {
-		if v, ok := kw.Get(k); ok {
-			r.Version, _ = jinja.Str(v)
+	if kw.Len() > 0 {
+		for _, k := range []string{"v", "version"} {
+			if v, ok := kw.Get(k); ok {
+				r.Version, _ = jinja.Str(v)
+			}
 		}
 	}
 	if !st.execute {
@@ -738,7 +766,7 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	rel := relationOf(target)
 	rel.dialect = st.engine.dialect
-	return st.batch.filter(rel, target.Config), nil
+	return st.batch.filter(&rel, target.Config), nil
 }
 
 func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -35,10 +36,8 @@ type engine struct {
 	// inside the same package.
 	packageMacros map[string]map[string]*macroDef
 
-	tplMu     sync.Mutex
-	templates map[string]*jinja.Template // node unique id -> parsed template
-	strCache  sync.Map                   // RenderString templates by source
-	regexps   reCache                    // modules.re's compiled patterns
+	strCache sync.Map // RenderString templates by source
+	regexps  reCache  // modules.re's compiled patterns
 
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).
@@ -65,7 +64,6 @@ func newEngine(p *project.Project, opts Options) *engine {
 		opts:         opts,
 		dialect:      opts.Dialect,
 		env:          env,
-		templates:    map[string]*jinja.Template{},
 		customNaming: map[string]bool{},
 	}
 	if e.dialect == nil {
@@ -140,17 +138,38 @@ func (e *engine) loadMacros(l *diag.List) {
 			files = append(files, src{f, pkg.Name})
 		}
 	}
-	for _, s := range files {
-		if own, ok := e.packageMacros[s.pkg]; ok {
-			e.loadPackageFile(l, s.file, s.pkg, own)
-			continue
-		}
-		text := preprocess(s.file.Path, s.file.Contents, l.Add)
-		tpl, err := e.env.Parse(s.file.Path, text)
+	// The files are parsed concurrently, then their macros are taken in
+	// order (later files override earlier ones), each file's problems
+	// reported where its turn comes.
+	type parsed struct {
+		tpl   *jinja.Template // nil when it did not parse
+		diags diag.List
+	}
+	done := make([]parsed, len(files))
+	parallelFor(context.Background(), e.opts.Concurrency, len(files), func(i int) {
+		f := files[i].file
+		d := &done[i]
+		text := preprocess(f.Path, f.Contents, d.diags.Add)
+		tpl, err := e.env.Parse(f.Path, text)
 		if err != nil {
-			l.Add(templateDiag(s.file.Path, 0, "", err))
+			d.diags.Add(templateDiag(f.Path, 0, "", err))
+			return
+		}
+		d.tpl = tpl
+	})
+	for i, s := range files {
+		for _, d := range done[i].diags {
+			l.Add(d)
+		}
+		tpl := done[i].tpl
+		if tpl == nil {
 			continue
 		}
+		if own, ok := e.packageMacros[s.pkg]; ok {
+			e.loadPackageFile(l, s.file, tpl, s.pkg, own)
+			continue
+		}
+		starts := lineStarts(s.file.Contents)
 		for _, mac := range tpl.Macros() {
 			name := mac.Name
 			if prev, ok := e.macros[name]; ok && prev.meta.Package == s.pkg && s.pkg != "elt" {
@@ -165,7 +184,7 @@ func (e *engine) loadMacros(l *diag.List) {
 					Package:          s.pkg,
 					OriginalFilePath: s.file.Path,
 					Line:             mac.Line,
-					MacroSQL:         macroSource(s.file.Contents, mac.Line),
+					MacroSQL:         macroSourceAt(s.file.Contents, starts, mac.Line),
 					Arguments:        append([]string{}, mac.Params...),
 				},
 				macro: mac,
@@ -182,16 +201,11 @@ func (e *engine) loadMacros(l *diag.List) {
 	}
 }
 
-// loadPackageFile parses one macro file of an installed package into own,
-// the package's macros.
-func (e *engine) loadPackageFile(l *diag.List, f *project.File, pkg string, own map[string]*macroDef) {
-	text := preprocess(f.Path, f.Contents, l.Add)
-	tpl, err := e.env.Parse(f.Path, text)
-	if err != nil {
-		l.Add(templateDiag(f.Path, 0, "", err))
-		return
-	}
+// loadPackageFile takes the macros of tpl, one parsed macro file f of an
+// installed package, into own, the package's macros.
+func (e *engine) loadPackageFile(l *diag.List, f *project.File, tpl *jinja.Template, pkg string, own map[string]*macroDef) {
 	siblings := map[string]*macroDef{}
+	starts := lineStarts(f.Contents)
 	for _, mac := range tpl.Macros() {
 		name := mac.Name
 		if prev, ok := own[name]; ok {
@@ -206,7 +220,7 @@ func (e *engine) loadPackageFile(l *diag.List, f *project.File, pkg string, own 
 				Package:          pkg,
 				OriginalFilePath: f.Path,
 				Line:             mac.Line,
-				MacroSQL:         macroSource(f.Contents, mac.Line),
+				MacroSQL:         macroSourceAt(f.Contents, starts, mac.Line),
 				Arguments:        append([]string{}, mac.Params...),
 			},
 			macro:    mac,
@@ -242,22 +256,38 @@ func (st *renderState) packageLookup(def *macroDef) func(string) (any, bool) {
 	}
 }
 
-// macroSource cuts the text of the macro starting at line from src (best effort).
-func macroSource(src string, line int) string {
-	lines := strings.SplitAfter(src, "\n")
-	if line < 1 || line > len(lines) {
+// macroEndRe is the tag that ends a macro (or a generic test).
+var macroEndRe = regexp.MustCompile(`\{%-?\s*end(macro|test)\s*-?%\}`)
+
+// macroSourceAt cuts the text of the macro starting at line from src (best
+// effort); starts are lineStarts(src), which a file's macros share.
+func macroSourceAt(src string, starts []int, line int) string {
+	if line < 1 || line > len(starts) {
 		return ""
 	}
-	rest := strings.Join(lines[line-1:], "")
+	rest := src[starts[line-1]:]
 	start := strings.Index(rest, "{%")
 	if start < 0 {
 		return ""
 	}
-	endRe := regexp.MustCompile(`\{%-?\s*end(macro|test)\s*-?%\}`)
-	if loc := endRe.FindStringIndex(rest); loc != nil {
+	if loc := macroEndRe.FindStringIndex(rest); loc != nil {
 		return rest[start:loc[1]]
 	}
 	return rest[start:]
+}
+
+// lineStarts are the offsets where the lines of src start (one more than
+// its newlines, as strings.SplitAfter counts lines).
+func lineStarts(src string) []int {
+	starts := make([]int, 1, strings.Count(src, "\n")+1)
+	for i := 0; ; {
+		k := strings.IndexByte(src[i:], '\n')
+		if k < 0 {
+			return starts
+		}
+		i += k + 1
+		starts = append(starts, i)
+	}
 }
 
 // macroFunc wraps a parsed macro so that it runs in the calling node's
@@ -280,7 +310,7 @@ func (st *renderState) callMacro(def *macroDef, s *jinja.State, args []any, kwar
 	if def.siblings != nil {
 		return def.macro.Call(s, st.packageLookup(def), args, kwargs)
 	}
-	return def.macro.Call(s, st.lookup, args, kwargs)
+	return def.macro.CallWith(s, st, args, kwargs)
 }
 
 // stateOf finds the render state of the render s belongs to.

@@ -248,7 +248,7 @@ func (m *Manifest) External(ctx context.Context, id string) (ExternalPlan, error
 	}
 	st := m.engine.newState(m, n, true)
 	st.ctx = ctx
-	p, err := st.externalPlan(n.Config, st.this, &st.configObj)
+	p, err := st.externalPlan(n.Config, st.thisValue(), &st.configObj)
 	if err != nil {
 		d := m.engine.errorDiag(n.OriginalFilePath, 0, err)
 		d.File = n.OriginalFilePath
@@ -556,7 +556,8 @@ func fnRegisterUpstreamExternalModels(s *jinja.State, _ []any, _ jinja.Kwargs) (
 			ust := st.engine.newState(m, u, true)
 			ust.ctx = st.ctx
 			rel := st.engine.dialect.RenderRelation(u.Relation)
-			p, err := ust.externalPlan(u.Config, relationOf(u), u.Config)
+			uRel := relationOf(u)
+			p, err := ust.externalPlan(u.Config, &uRel, u.Config)
 			if err != nil {
 				return nil, st.fail("", "register_upstream_external_models: %s: %v", u.UniqueID, err)
 			}

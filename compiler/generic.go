@@ -15,13 +15,23 @@ import (
 	"github.com/elt-dev/elt/project"
 )
 
-// buildGenericTests creates one test node per generic test declaration.
-func (m *Manifest) buildGenericTests(l *diag.List) {
+// buildGenericTests creates one test node per generic test declaration
+// and returns their ids.
+func (m *Manifest) buildGenericTests(l *diag.List) []string {
 	p := m.Project
-	nodesByName := map[string]*Node{}
+	if len(p.GenericTests) == 0 {
+		return nil
+	}
+	var added []string
+	type kindName struct {
+		pkg  string
+		kind project.ResourceType
+		name string
+	}
+	nodesByName := make(map[kindName]*Node, len(m.Nodes))
 	for _, n := range m.Nodes {
 		if refable(n) {
-			nodesByName[n.Package+"/"+string(n.ResourceType)+"/"+n.Name] = n
+			nodesByName[kindName{n.Package, n.ResourceType, n.Name}] = n
 		}
 	}
 	for _, d := range p.GenericTests {
@@ -48,7 +58,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 				continue
 			}
 		} else {
-			attached = nodesByName[pkg+"/"+string(d.AttachedKind)+"/"+d.AttachedName]
+			attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName}]
 			if attached == nil {
 				if disabledNamed(m.disabled, d.AttachedName) {
 					continue // tests on disabled nodes are disabled too
@@ -140,7 +150,9 @@ func (m *Manifest) buildGenericTests(l *diag.List) {
 			n.AttachedNode = attached.UniqueID
 		}
 		m.Nodes[id] = n
+		added = append(added, id)
 	}
+	return added
 }
 
 func disabledNamed(disabled map[string]*Node, name string) bool {
@@ -405,7 +417,7 @@ func (st *renderState) evalExpr(expr string) (any, error) {
 		e.strCache.Store(src, t)
 		tpl = t
 	}
-	return tpl.Macros()[0].Call(nil, st.lookup, nil, nil)
+	return tpl.Macros()[0].CallWith(nil, st, nil, nil)
 }
 
 func (st *renderState) renderString(src string) (string, error) {

@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -75,6 +76,16 @@ func TestGenericTests(t *testing.T) {
 
 	m, got := compileProject(t, p, testOptions())
 	golden(t, "generic/compiled.sql", got)
+	// Parse merged the generic tests into its sorted nodes.
+	ids, nodes, parsed := m.sortedNodes()
+	if want := sortedKeys(m.Nodes); !parsed || !slices.Equal(ids, want) {
+		t.Errorf("Parse's node order: want %v, got %v (parsed %v)", want, ids, parsed)
+	}
+	for i, id := range ids {
+		if nodes[i] != m.Nodes[id] {
+			t.Errorf("Parse's node %d is not %s", i, id)
+		}
+	}
 
 	byName := map[string]*Node{}
 	var names []string

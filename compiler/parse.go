@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/textdist"
@@ -27,16 +29,62 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	var l diag.List
 	e := newEngine(p, opts)
-	e.loadMacros(&l)
-	e.buildGlobals()
+	// The macros are parsed while the nodes are set up: neither reads
+	// what the other writes.
+	macrosDone := make(chan struct{})
+	go func() {
+		defer close(macrosDone)
+		e.loadMacros(&l)
+		e.buildGlobals()
+	}()
 	m := &Manifest{
 		Project:         p,
-		Nodes:           map[string]*Node{},
 		Sources:         map[string]*project.SourceTable{},
 		Macros:          map[string]*Macro{},
 		SourceRelations: map[string]string{},
 		engine:          e,
 	}
+	for id, s := range p.Sources {
+		m.Sources[id] = s
+	}
+	m.disabled = map[string]*Node{}
+	m.Nodes = make(map[string]*Node, len(p.Nodes)+len(p.GenericTests))
+	// The nodes are laid out in the order of their ids, the order in
+	// which every step below visits them.
+	keys := sortedKeys(p.Nodes)
+	ids := make([]string, 0, len(keys))
+	nodes := make([]*Node, 0, len(keys))
+	slab := make([]Node, len(keys)) // one allocation for every node
+	for i, id := range keys {
+		pn := p.Nodes[id]
+		n := &slab[i]
+		n.Node = *pn
+		switch {
+		case pn.RootConfig != nil:
+			// A package's node: the root project's dbt_project.yml
+			// applies over its own config (and, after the render, over
+			// its config() calls).
+			n.ownConfig = copyConfig(pn.Config)
+			n.Config = mergeConfig(n.ownConfig, pn.RootConfig)
+			if n.ResourceType == project.Test {
+				n.Config = withTestDefaults(n.Config)
+			}
+		case n.ResourceType == project.Test:
+			n.Config = withTestDefaults(copyConfig(pn.Config))
+		default:
+			// Read only until the parse render below, after which the
+			// node gets a config of its own.
+			n.sharedConfig = true
+		}
+		if isDisabled(n.Config) {
+			n.Config, n.sharedConfig = copyConfig(n.Config), false
+			m.disabled[id] = n
+			continue
+		}
+		m.Nodes[id] = n
+		ids, nodes = append(ids, id), append(nodes, n)
+	}
+	<-macrosDone
 	for _, def := range e.macros {
 		m.Macros[def.meta.UniqueID] = def.meta
 	}
@@ -45,49 +93,49 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			m.Macros[def.meta.UniqueID] = def.meta
 		}
 	}
-	for id, s := range p.Sources {
-		m.Sources[id] = s
+	tests := m.buildGenericTests(&l)
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		m.index() // reads m.Nodes, as the merge does
+	}()
+	if len(tests) > 0 {
+		// Merge the generic tests' ids into the sorted ids.
+		sort.Strings(tests)
+		merged := make([]string, 0, len(ids)+len(tests))
+		mergedNodes := make([]*Node, 0, len(ids)+len(tests))
+		i, j := 0, 0
+		for i < len(ids) || j < len(tests) {
+			if j == len(tests) || i < len(ids) && ids[i] < tests[j] {
+				merged, mergedNodes = append(merged, ids[i]), append(mergedNodes, nodes[i])
+				i++
+			} else {
+				merged, mergedNodes = append(merged, tests[j]), append(mergedNodes, m.Nodes[tests[j]])
+				j++
+			}
+		}
+		ids, nodes = merged, mergedNodes
 	}
-	m.disabled = map[string]*Node{}
-	for id, pn := range p.Nodes {
-		n := &Node{Node: *pn}
-		n.Config = copyConfig(pn.Config)
-		if pn.RootConfig != nil {
-			n.ownConfig = n.Config
-			n.Config = mergeConfig(n.Config, pn.RootConfig)
-		}
-		if n.ResourceType == project.Test {
-			n.Config = withTestDefaults(n.Config)
-		}
-		if isDisabled(n.Config) {
-			m.disabled[id] = n
-			continue
-		}
-		m.Nodes[id] = n
-	}
-	m.buildGenericTests(&l)
-	m.index()
+	<-indexed
 
 	// Render every node once in parse mode, concurrently.
-	ids := sortedKeys(m.Nodes)
-	results := make([]*renderState, len(ids))
+	disabled := len(m.disabled)
+	// Each render's captures go to its node right away, concurrently (a
+	// render reads no other node); what is shared is done in order below.
+	warnings := make([]diag.List, len(ids))
+	disable := make([]bool, len(ids))
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
-		results[i], errs[i] = m.renderNode(ctx, m.Nodes[ids[i]], false)
-	})
-	if err := ctx.Err(); err != nil {
-		return m, err
-	}
-	for i, id := range ids {
-		n := m.Nodes[id]
-		st := results[i]
-		if errs[i] != nil {
-			l.Add(m.renderDiag(n, st, errs[i]))
-		}
+		n := nodes[i]
+		st, err := m.renderNode(ctx, n, false)
+		errs[i] = err
 		if st == nil {
-			continue
+			if n.sharedConfig {
+				n.Config, n.sharedConfig = copyConfig(n.Config), false
+			}
+			return
 		}
-		m.Warnings = append(m.Warnings, st.warnings...)
+		warnings[i] = st.warnings
 		n.Refs = st.refs
 		n.SourceRefs = st.sources
 		n.DependsOn.Macros = st.macros
@@ -98,12 +146,16 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			if n.RootConfig != nil {
 				n.Config = mergeConfig(mergeConfig(n.ownConfig, st.inFile), n.RootConfig)
 			} else {
-				n.Config = mergeConfig(n.Config, st.inFile)
+				// st.inFile is the state's own, and the state is done.
+				n.Config = mergeOwned(n.Config, st.inFile)
 			}
 			if n.ResourceType == project.Test {
 				n.Config = withTestDefaults(n.Config)
 			}
+		} else if n.sharedConfig {
+			n.Config = copyConfig(n.Config)
 		}
+		n.sharedConfig = false
 		if n.ResourceType == project.Model && n.Config["materialized"] == nil {
 			// dbt's default (a table for Python models), written into the
 			// config so that logs, the manifest and the runner agree.
@@ -113,16 +165,37 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			}
 			n.Config = mergeConfig(project.Config{"materialized": def}, n.Config)
 		}
-		if isDisabled(n.Config) {
-			m.disabled[id] = n
+		disable[i] = isDisabled(n.Config)
+	})
+	if err := ctx.Err(); err != nil {
+		return m, err
+	}
+	for i, id := range ids {
+		if errs[i] != nil {
+			l.Add(m.renderDiag(nodes[i], nil, errs[i]))
+		}
+		m.Warnings = append(m.Warnings, warnings[i]...)
+		if disable[i] {
+			m.disabled[id] = nodes[i]
 			delete(m.Nodes, id)
 		}
 	}
-	m.index()
-	m.validateConfigs(&l)
-	m.resolveDependencies(&l)
-	m.resolveRelations(ctx, &l)
-	m.buildMaps()
+	if len(m.disabled) != disabled {
+		// An in-file config(enabled=false) removed nodes.
+		m.index()
+		keptIDs, kept := ids[:0], nodes[:0]
+		for i, id := range ids {
+			if _, ok := m.Nodes[id]; ok {
+				keptIDs, kept = append(keptIDs, id), append(kept, nodes[i])
+			}
+		}
+		ids, nodes = keptIDs, kept
+	}
+	m.ids, m.nodes = ids, nodes
+	m.validateConfigs(&l, nodes)
+	deps := m.resolveDependencies(ctx, &l, nodes)
+	m.resolveRelations(ctx, &l, ids, nodes)
+	m.buildMaps(ids, nodes, deps)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
 	sortDiags(l)
 	sortDiags(m.Warnings)
@@ -139,6 +212,37 @@ type manifestIndex struct {
 	// selected are the unique ids the command runs (SetSelected): dbt's
 	// selected_resources.
 	selected []string
+	// ids are the keys of Nodes, sorted, and nodes their values, as
+	// Parse left them; see sortedNodes.
+	ids   []string
+	nodes []*Node
+}
+
+// sortedNodes returns the keys of m.Nodes, sorted, and the nodes in that
+// order. Parse sorts them once; later callers get those slices while
+// Nodes still holds exactly them (the map is exported, so this is
+// checked), else a fresh sort. The slices must not be modified.
+//
+// parsed reports that they are Parse's: then each node's ord is its index.
+func (m *Manifest) sortedNodes() (ids []string, nodes []*Node, parsed bool) {
+	if len(m.ids) == len(m.Nodes) && len(m.nodes) == len(m.ids) {
+		same := true
+		for i, id := range m.ids {
+			if n, ok := m.Nodes[id]; !ok || n != m.nodes[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return m.ids, m.nodes, true
+		}
+	}
+	ids = sortedKeys(m.Nodes)
+	nodes = make([]*Node, len(ids))
+	for i, id := range ids {
+		nodes[i] = m.Nodes[id]
+	}
+	return ids, nodes, false
 }
 
 // SetSelected records the unique ids a command runs, for dbt's
@@ -204,13 +308,27 @@ func withTestDefaults(c project.Config) project.Config {
 }
 
 func (m *Manifest) index() {
-	m.byName = map[string][]*Node{}
+	m.byName = make(map[string][]*Node, len(m.Nodes))
+	one := make([]*Node, len(m.Nodes)) // the lists of one node, in one allocation
 	for _, n := range m.Nodes {
 		if refable(n) {
-			m.byName[n.Name] = append(m.byName[n.Name], n)
+			if l, ok := m.byName[n.Name]; ok {
+				m.byName[n.Name] = append(l, n)
+				continue
+			}
+			one[0] = n
+			m.byName[n.Name] = one[:1:1]
+			one = one[1:]
 		}
 	}
-	m.sources = map[[2]string][]*project.SourceTable{}
+	// Nodes of the same name in several packages: in id order, so that
+	// which one a ref finds does not depend on map order.
+	for _, l := range m.byName {
+		if len(l) > 1 {
+			sort.Slice(l, func(i, j int) bool { return l[i].UniqueID < l[j].UniqueID })
+		}
+	}
+	m.sources = make(map[[2]string][]*project.SourceTable, len(m.Sources))
 	for _, id := range sortedKeys(m.Sources) {
 		s := m.Sources[id]
 		k := [2]string{s.SourceName, s.Name}
@@ -231,29 +349,39 @@ func (m *Manifest) searchOrder(from string) []string {
 
 // parallel runs fn(0..n-1) on at most Options.Concurrency goroutines.
 func (m *Manifest) parallel(ctx context.Context, n int, fn func(i int)) {
-	workers := m.engine.opts.Concurrency
+	parallelFor(ctx, m.engine.opts.Concurrency, n, fn)
+}
+
+// parallelFor runs fn(0..n-1) on at most workers goroutines (0:
+// GOMAXPROCS), until ctx is done.
+func parallelFor(ctx context.Context, workers, n int, fn func(i int)) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	if workers > n {
 		workers = n
 	}
-	var next int64 = -1
-	var mu sync.Mutex
+	if n == 0 {
+		return
+	}
+	// Workers take chunks of indexes, enough of them per worker to even
+	// out nodes that take longer, few enough that taking one costs
+	// nothing next to the work.
+	chunk := max(1, n/(workers*64))
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				mu.Lock()
-				next++
-				i := int(next)
-				mu.Unlock()
-				if i >= n {
+				start := int(next.Add(int64(chunk))) - chunk
+				if start >= n {
 					return
 				}
-				fn(i)
+				for i := start; i < min(start+chunk, n); i++ {
+					fn(i)
+				}
 			}
 		}()
 	}
@@ -271,20 +399,14 @@ func nodeSource(n *Node) string {
 // template returns the parsed template of a node, parsing it once. It is
 // named after the node's file, so errors name the file.
 func (m *Manifest) template(n *Node) (*jinja.Template, error) {
-	e := m.engine
-	e.tplMu.Lock()
-	t, ok := e.templates[n.UniqueID]
-	e.tplMu.Unlock()
-	if ok {
+	if t, ok := n.tpl.Load().(*jinja.Template); ok {
 		return t, nil
 	}
-	t, err := e.env.Parse(n.OriginalFilePath, nodeSource(n))
+	t, err := m.engine.env.Parse(n.OriginalFilePath, nodeSource(n))
 	if err != nil {
 		return nil, err
 	}
-	e.tplMu.Lock()
-	e.templates[n.UniqueID] = t
-	e.tplMu.Unlock()
+	n.tpl.Store(t)
 	return t, nil
 }
 
@@ -559,22 +681,49 @@ func quoteJoin(ss []string) string {
 }
 
 // resolveDependencies turns captured refs and sources into DependsOn.Nodes
-// and reports unknown or disabled targets at the line of the call.
-func (m *Manifest) resolveDependencies(l *diag.List) {
-	for _, id := range sortedKeys(m.Nodes) {
-		n := m.Nodes[id]
-		var deps []string
-		seen := map[string]bool{}
-		add := func(id string) {
+// and reports unknown or disabled targets at the line of the call. It
+// returns, for each of nodes, the node of each of its DependsOn.Nodes
+// (nil for a source or an id that is no node). Nodes are resolved
+// concurrently, their problems reported in order.
+func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes []*Node) [][]*Node {
+	// Every list is cut, full, from one allocation.
+	offsets := make([]int, len(nodes)+1)
+	for i, n := range nodes {
+		offsets[i+1] = offsets[i] + len(n.Refs) + len(n.SourceRefs) + 1
+	}
+	ids := make([]string, offsets[len(nodes)])
+	deps := make([]*Node, offsets[len(nodes)])
+	out := make([][]*Node, len(nodes))
+	diags := make([]diag.List, len(nodes))
+	m.parallel(ctx, len(nodes), func(i int) {
+		n := nodes[i]
+		lo, hi := offsets[i], offsets[i+1]
+		nodeIDs, nodeDeps := ids[lo:lo:hi], deps[lo:lo:hi]
+		var seen map[string]bool // once the list is long; a scan beats a set before
+		add := func(id string, dn *Node) {
+			if seen == nil {
+				for _, d := range nodeIDs {
+					if d == id {
+						return
+					}
+				}
+				nodeIDs, nodeDeps = append(nodeIDs, id), append(nodeDeps, dn)
+				if len(nodeIDs) > 16 {
+					seen = make(map[string]bool, 2*len(nodeIDs))
+					for _, d := range nodeIDs {
+						seen[d] = true
+					}
+				}
+				return
+			}
 			if !seen[id] {
 				seen[id] = true
-				deps = append(deps, id)
+				nodeIDs, nodeDeps = append(nodeIDs, id), append(nodeDeps, dn)
 			}
 		}
 		if n.AttachedNode != "" {
-			add(n.AttachedNode)
+			add(n.AttachedNode, m.Nodes[n.AttachedNode])
 		}
-		st := &renderState{engine: m.engine, node: n}
 		file := n.OriginalFilePath
 		if n.TestMetadata != nil {
 			file = n.PatchPath
@@ -582,6 +731,7 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 		for _, r := range n.Refs {
 			t, err := m.lookupRef(r, n)
 			if err != nil {
+				st := &renderState{engine: m.engine, node: n}
 				line := st.lineOf("ref", r.Name)
 				if r.Package != "" {
 					line = st.lineOf("ref", r.Package, r.Name)
@@ -589,48 +739,94 @@ func (m *Manifest) resolveDependencies(l *diag.List) {
 				if n.TestMetadata != nil {
 					line = n.PatchPos.Line
 				}
-				l.Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
 			}
-			add(t.UniqueID)
+			add(t.UniqueID, t)
 		}
 		for _, s := range n.SourceRefs {
 			src, err := m.lookupSource(s[0], s[1], n)
 			if err != nil {
+				st := &renderState{engine: m.engine, node: n}
 				line := st.lineOf("source", s[0], s[1])
 				if n.TestMetadata != nil {
 					line = n.PatchPos.Line
 				}
-				l.Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
 			}
-			add(src.UniqueID)
+			add(src.UniqueID, nil)
 		}
-		n.DependsOn.Nodes = deps
+		if len(nodeIDs) == 0 {
+			nodeIDs = nil
+		}
+		n.DependsOn.Nodes = nodeIDs
+		out[i] = nodeDeps
+	})
+	for _, ds := range diags {
+		for _, d := range ds {
+			l.Add(d)
+		}
 	}
+	return out
 }
 
-func (m *Manifest) buildMaps() {
-	m.ParentMap = map[string][]string{}
-	m.ChildMap = map[string][]string{}
-	for id := range m.Nodes {
-		m.ParentMap[id] = []string{}
-		m.ChildMap[id] = []string{}
+// buildMaps makes ParentMap and ChildMap; deps are resolveDependencies'.
+func (m *Manifest) buildMaps(ids []string, nodes []*Node, deps [][]*Node) {
+	edges := 0
+	for i, n := range nodes {
+		n.ord = i
+		edges += len(n.DependsOn.Nodes)
 	}
+	// Every list is cut, full, from one allocation: the parents, then the
+	// children of each node (counted first).
+	// The two maps are built concurrently: both only read the nodes.
+	mem := make([]string, 2*edges)
+	parentsDone := make(chan struct{})
+	go func(mem []string) {
+		defer close(parentsDone)
+		parentMap := make(map[string][]string, len(ids))
+		for i, n := range nodes {
+			parents := mem[:len(n.DependsOn.Nodes):len(n.DependsOn.Nodes)]
+			mem = mem[len(parents):]
+			copy(parents, n.DependsOn.Nodes)
+			slices.Sort(parents)
+			parentMap[ids[i]] = parents
+		}
+		m.ParentMap = parentMap
+	}(mem[:edges])
+	mem = mem[edges:]
+	counts := make([]int, len(nodes))
+	for i := range nodes {
+		for _, d := range deps[i] {
+			if d != nil {
+				counts[d.ord]++
+			}
+		}
+	}
+	children := make([][]string, len(nodes))
+	for i, c := range counts {
+		children[i] = mem[:0:c]
+		mem = mem[c:]
+	}
+	m.ChildMap = make(map[string][]string, len(ids)+len(m.Sources))
 	for id := range m.Sources {
 		m.ChildMap[id] = []string{}
 	}
-	for id, n := range m.Nodes {
-		for _, dep := range n.DependsOn.Nodes {
-			m.ParentMap[id] = append(m.ParentMap[id], dep)
-			m.ChildMap[dep] = append(m.ChildMap[dep], id)
+	// Visiting nodes in sorted order appends children sorted already.
+	for i, n := range nodes {
+		for j, dep := range n.DependsOn.Nodes {
+			if d := deps[i][j]; d != nil {
+				children[d.ord] = append(children[d.ord], n.UniqueID)
+			} else {
+				m.ChildMap[dep] = append(m.ChildMap[dep], n.UniqueID)
+			}
 		}
 	}
-	for _, mp := range []map[string][]string{m.ParentMap, m.ChildMap} {
-		for _, v := range mp {
-			sort.Strings(v)
-		}
+	for i, id := range ids {
+		m.ChildMap[id] = children[i]
 	}
+	<-parentsDone
 }
 
 func sortDiags(l diag.List) {
@@ -672,6 +868,21 @@ func closeNames(name string, candidates []string) []string {
 // mergeConfig is project.MergeConfig (dbt's merge rules live in project).
 func mergeConfig(base, override project.Config) project.Config {
 	return project.MergeConfig(base, override)
+}
+
+// mergeOwned is mergeConfig when override is the caller's to give away:
+// merged into an empty base, an override without the keys MergeConfig
+// rewrites (tags, hooks) is its own result.
+func mergeOwned(base, override project.Config) project.Config {
+	if len(base) == 0 {
+		_, tags := override["tags"]
+		_, pre := override["pre_hook"]
+		_, post := override["post_hook"]
+		if !tags && !pre && !post {
+			return override
+		}
+	}
+	return mergeConfig(base, override)
 }
 
 // templateDiag reports a template that failed to parse at its file:line.

@@ -14,7 +14,7 @@ import (
 // resolveRelations names every model, seed and snapshot (dbt's
 // generate_database_name / generate_schema_name / generate_alias_name) and
 // every source. Ephemeral models and tests have no relation.
-func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List) {
+func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []string, nodes []*Node) {
 	e := m.engine
 	for id, s := range m.Sources {
 		db, schema, ident := s.Database, s.Schema, s.Identifier
@@ -44,10 +44,9 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List) {
 			m.externalSources[id] = true
 		}
 	}
-	ids := sortedKeys(m.Nodes)
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
-		n := m.Nodes[ids[i]]
+		n := nodes[i]
 		if !refable(n) || isEphemeral(n) {
 			return
 		}
@@ -64,7 +63,7 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List) {
 	})
 	for i, err := range errs {
 		if err != nil {
-			n := m.Nodes[ids[i]]
+			n := nodes[i]
 			hint := "check your generate_*_name macros"
 			var long *nameTooLongError
 			if errors.As(err, &long) {

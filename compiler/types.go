@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -101,6 +102,11 @@ type Node struct {
 	// ownConfig is, for a package's node, its config before the root
 	// project's dbt_project.yml is applied over it (nil otherwise).
 	ownConfig project.Config
+	// sharedConfig: Config is still the project node's map, read only,
+	// during Parse.
+	sharedConfig bool
+	ord          int          // index in the sorted ids, while buildMaps runs
+	tpl          atomic.Value // *jinja.Template: the parsed RawCode, once parsed
 }
 
 // Ref is one ref() call.

@@ -11,20 +11,21 @@ import (
 // validateConfigs checks, once every config is final, the values that would
 // otherwise fail only when the node runs: a test's severity and a
 // snapshot's strategy and the keys it needs.
-func (m *Manifest) validateConfigs(l *diag.List) {
-	for _, id := range sortedKeys(m.Nodes) {
-		n := m.Nodes[id]
-		file, pos := ConfigSite(n)
+func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
+	for _, n := range nodes {
 		switch n.ResourceType {
 		case project.Test:
 			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
+				file, pos := ConfigSite(n)
 				l.Add(diag.Errorf(file, pos, "set severity to warn or error",
 					"test %s: severity must be warn or error, not %q", n.Name, fmt.Sprint(n.Config["severity"])))
 			}
 		case project.Snapshot:
+			file, pos := ConfigSite(n)
 			m.validateSnapshot(l, n, file, pos)
 		case project.Model:
 			if n.Config["materialized"] == "external" {
+				file, pos := ConfigSite(n)
 				validateExternal(l, n, file, pos)
 			}
 		}

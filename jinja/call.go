@@ -43,6 +43,8 @@ type compiledMacro struct {
 	kwargs         bool
 	explicitCaller bool
 	endPos         int  // where Jinja2 reports a failed join of the output
+	outHint        int  // bytes of output to expect (outputHint)
+	specials       int  // how many of caller, kwargs and varargs the body uses
 	anonymous      bool // a call block's caller: its name is None
 }
 
@@ -94,9 +96,39 @@ func callValue(s *State, f any, args []any, kw *Dict, si *srcInfo, p int) (any, 
 	return nil, typeErr("'%s' object is not callable", typeName(f))
 }
 
+// macroFrame is what one macro call allocates.
+type macroFrame struct {
+	sc   scope
+	st   State
+	w    writer
+	vals [3]any
+}
+
+// callSite is where a macro was called from; it becomes a Frame (with
+// line and column) only when a stack is asked for.
+type callSite struct {
+	si    *srcInfo // nil for a call from Go
+	pos   int
+	macro string
+}
+
+func (c callSite) frame() Frame {
+	f := Frame{Macro: c.macro}
+	if c.si != nil {
+		f.Line, f.Col = c.si.lineCol(c.pos)
+		f.Name = c.si.name
+	}
+	return f
+}
+
 // invoke binds arguments the way Jinja2's Macro.__call__ does and runs
 // the body in a new scope whose parent is the definition's scope.
 func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int) (any, error) {
+	return mv.run(&macroFrame{}, s, args, kw, si, p)
+}
+
+// run is invoke in f, a new frame.
+func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *srcInfo, p int) (any, error) {
 	m := mv.m
 	r := s.r
 	if r.depth >= r.env.maxRecursion() {
@@ -107,8 +139,17 @@ func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int)
 			return nil, &Error{Kind: "Canceled", Msg: err.Error(), Err: err}
 		}
 	}
-	sc := &scope{parent: mv.sc, names: make([]string, 0, len(m.params)+2), vals: make([]any, 0, len(m.params)+2)}
-	inner := &State{r: r, c: mv.c, sc: sc}
+	// The call's scope, state and output are f's. The scope's names are
+	// a prefix of the parameters' own slice, grown as each is bound (a
+	// default sees the parameters before it), until a special name or an
+	// assignment extends them: it is full, so append copies.
+	sc, inner := &f.sc, &f.st
+	vals := f.vals[:0]
+	if need := len(m.params) + m.specials; need > len(f.vals) {
+		vals = make([]any, 0, need)
+	}
+	*sc = scope{parent: mv.sc, names: m.params[:0:0], vals: vals}
+	*inner = State{r: r, c: mv.c, sc: sc}
 	var extraKw *Dict
 	if kw != nil && kw.Len() > 0 {
 		extraKw = kw.copy()
@@ -141,8 +182,8 @@ func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int)
 				v = &Undefined{policy: r.env.opts.Undefined, hint: "parameter " + pyRepr(name) + " was not provided", name: name}
 			}
 		}
-		sc.names = append(sc.names, name)
 		sc.vals = append(sc.vals, v)
+		sc.names = m.params[: i+1 : i+1]
 	}
 	if len(args) >= nparams {
 		foundCaller = m.explicitCaller
@@ -185,16 +226,11 @@ func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int)
 	} else if len(args) > nparams {
 		return nil, typeErr("macro %s takes not more than %d argument(s)", pyRepr(m.name), nparams)
 	}
-	line, col := 0, 0
-	name := ""
-	if si != nil {
-		line, col = si.lineCol(p)
-		name = si.name
-	}
-	r.stack = append(r.stack, Frame{Name: name, Line: line, Col: col, Macro: m.name})
+	r.stack = append(r.stack, callSite{si: si, pos: p, macro: m.name})
 	r.depth++
-	var w writer
-	err := m.body(inner, &w)
+	w := &f.w
+	w.b.Grow(m.outHint)
+	err := m.body(inner, w)
 	r.depth--
 	r.stack = r.stack[:len(r.stack)-1]
 	if err != nil {
@@ -205,7 +241,8 @@ func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int)
 			return nil, nil
 		}
 		if e, ok := err.(*Error); ok && e.Kind != "RecursionError" || ok && len(e.Stack) < 50 {
-			e.Stack = append([]Frame{{Name: name, Line: line, Col: col, Macro: m.name}}, e.Stack...)
+			fr := callSite{si: si, pos: p, macro: m.name}.frame()
+			e.Stack = append([]Frame{fr}, e.Stack...)
 		}
 		return nil, err
 	}

@@ -16,6 +16,19 @@ type compiler struct {
 	soft bool // inside an if or conditional expression: unknown filters fail late
 
 	macroOf map[*macroStmt]*compiledMacro
+
+	free []any // slab memory for the literal arguments of calls (values), the parser's
+}
+
+// values returns n zero values from slab memory, full so that an append
+// copies.
+func (c *compiler) values(n int) []any {
+	if len(c.free) < n {
+		c.free = make([]any, max(n, 64))
+	}
+	out := c.free[:n:n]
+	c.free = c.free[n:]
+	return out
 }
 
 func (c *compiler) at(err error, p int) error { return c.si.positioned(err, p) }
@@ -138,19 +151,22 @@ type sliceVal struct{ start, stop, step any }
 
 func (c *compiler) name(n *nameExpr) evalFn {
 	name := n.name
-	return func(s *State) (any, error) {
-		for sc := s.sc; sc != nil; sc = sc.parent {
-			for i, nm := range sc.names {
-				if nm == name {
-					return sc.vals[i], nil
-				}
+	return func(s *State) (any, error) { return s.resolve(name), nil }
+}
+
+// resolve is the value of a name, undefined when there is none.
+func (s *State) resolve(name string) any {
+	for sc := s.sc; sc != nil; sc = sc.parent {
+		for i, nm := range sc.names {
+			if nm == name {
+				return sc.vals[i]
 			}
 		}
-		if v, ok := s.c.lookup(s.r.env, name); ok {
-			return v, nil
-		}
-		return s.undefinedName(name), nil
 	}
+	if v, ok := s.c.lookup(s.r.env, name); ok {
+		return v
+	}
+	return s.undefinedName(name)
 }
 
 func (c *compiler) getattr(n *getattrExpr) evalFn {
@@ -212,34 +228,122 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 // argsFn evaluates call arguments.
 type argsFn func(s *State) ([]any, *Dict, error)
 
-func (c *compiler) args(a callArgs, p int) argsFn {
-	if len(a.kwNames) == 0 && a.dynArgs == nil && a.dynKwargs == nil {
-		pos := c.exprs(a.args)
-		switch len(pos) {
-		case 0:
-			return func(*State) ([]any, *Dict, error) { return nil, nil, nil }
-		case 1:
-			f := pos[0]
-			return func(s *State) ([]any, *Dict, error) {
-				v, err := f(s)
-				if err != nil {
-					return nil, nil, err
-				}
-				return []any{v}, nil, nil
-			}
-		}
-		return func(s *State) ([]any, *Dict, error) {
-			out := make([]any, len(pos))
-			for i, f := range pos {
-				v, err := f(s)
-				if err != nil {
-					return nil, nil, err
-				}
-				out[i] = v
-			}
-			return out, nil, nil
-		}
+// argsSpec is a call's compiled arguments. It is a small value, kept in
+// the closure of the call itself: literal arguments are kept as values,
+// not compiled into funcs, and a call allocates one slice for its
+// positional and keyword arguments together.
+type argsSpec struct {
+	vals  []any     // literal values (positional, keyword), then the keywords' names
+	n, nk int32     // positional and keyword arguments
+	more  *argsMore // nil when every argument is a literal, without * or **
+}
+
+type argsMore struct {
+	fns []evalFn // per argument, positional then keyword: nil for a literal
+	dyn argsFn   // a call with * or **: the general path
+}
+
+// eval evaluates the arguments. Every call gets new slices: callees may
+// change them.
+func (a argsSpec) eval(s *State) ([]any, *Dict, error) {
+	if a.more != nil && a.more.dyn != nil {
+		return a.more.dyn(s)
 	}
+	n, nk := int(a.n), int(a.nk)
+	if nk == 0 {
+		if n == 0 {
+			return nil, nil, nil
+		}
+		out := make([]any, n)
+		if err := a.fill(s, out, 0); err != nil {
+			return nil, nil, err
+		}
+		return out, nil, nil
+	}
+	var buf []any
+	var kw *Dict
+	if n+2*nk <= 6 {
+		// Few arguments: the dict and the slice in one allocation.
+		d := &struct {
+			d   Dict
+			buf [6]any
+		}{}
+		kw, buf = &d.d, d.buf[:n+2*nk]
+	} else {
+		kw, buf = &Dict{}, make([]any, n+2*nk)
+	}
+	out := buf[:n:n]
+	kw.keys, kw.vals = buf[n:n+nk:n+nk], buf[n+nk:n+2*nk:n+2*nk]
+	copy(kw.keys, a.vals[n+nk:])
+	if err := a.fill(s, out, 0); err != nil {
+		return nil, nil, err
+	}
+	if err := a.fill(s, kw.vals, n); err != nil {
+		return nil, nil, err
+	}
+	return out, kw, nil
+}
+
+// fill sets out to arguments off.. in order.
+func (a *argsSpec) fill(s *State, out []any, off int) error {
+	if a.more == nil {
+		copy(out, a.vals[off:])
+		return nil
+	}
+	for i := range out {
+		f := a.more.fns[off+i]
+		if f == nil {
+			out[i] = a.vals[off+i]
+			continue
+		}
+		v, err := f(s)
+		if err != nil {
+			return err
+		}
+		out[i] = v
+	}
+	return nil
+}
+
+func (c *compiler) args(a callArgs, p int) argsSpec {
+	if a.dynArgs == nil && a.dynKwargs == nil {
+		return c.staticArgs(a)
+	}
+	return argsSpec{more: &argsMore{dyn: c.dynArgs(a, p)}}
+}
+
+// staticArgs compiles arguments without * and **.
+func (c *compiler) staticArgs(a callArgs) argsSpec {
+	n, nk := len(a.args), len(a.kwNames)
+	spec := argsSpec{n: int32(n), nk: int32(nk)}
+	if n+nk == 0 {
+		return spec
+	}
+	spec.vals = c.values(n + 2*nk)
+	for i := range n + nk {
+		var e expr
+		if i < n {
+			e = a.args[i]
+		} else {
+			e = a.kwValues[i-n]
+		}
+		if k, ok := e.(*constExpr); ok {
+			spec.vals[i] = k.val
+			continue
+		}
+		if spec.more == nil {
+			spec.more = &argsMore{fns: make([]evalFn, n+nk)}
+		}
+		spec.more.fns[i] = c.expr(e)
+	}
+	for i, k := range a.kwNames {
+		spec.vals[n+nk+i] = k
+	}
+	return spec
+}
+
+// dynArgs compiles arguments with * or **.
+func (c *compiler) dynArgs(a callArgs, p int) argsFn {
 	pos := c.exprs(a.args)
 	kwv := c.exprs(a.kwValues)
 	names := a.kwNames
@@ -329,7 +433,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 				return nil, err
 			}
 			if hasBuiltinMethod(o, attr) {
-				a, kw, err := args(s)
+				a, kw, err := args.eval(s)
 				if err != nil {
 					return nil, err
 				}
@@ -343,7 +447,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 			if err != nil {
 				return nil, c.at(err, gp)
 			}
-			a, kw, err := args(s)
+			a, kw, err := args.eval(s)
 			if err != nil {
 				return nil, err
 			}
@@ -355,13 +459,30 @@ func (c *compiler) call(n *callExpr) evalFn {
 			return v, nil
 		}
 	}
+	if ne, ok := n.fn.(*nameExpr); ok {
+		// name(...), the most common call, looks the name up itself.
+		name := ne.name
+		return func(s *State) (any, error) {
+			f := s.resolve(name)
+			a, kw, err := args.eval(s)
+			if err != nil {
+				return nil, err
+			}
+			s.r.callSi, s.r.callPos = si, p
+			v, err := callValue(s, f, a, kw, si, p)
+			if err != nil {
+				return nil, si.positioned(err, p)
+			}
+			return v, nil
+		}
+	}
 	fn := c.expr(n.fn)
 	return func(s *State) (any, error) {
 		f, err := fn(s)
 		if err != nil {
 			return nil, err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return nil, err
 		}
@@ -404,7 +525,7 @@ func (c *compiler) filter(n *filterExpr, input evalFn) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return nil, err
 		}
@@ -439,7 +560,7 @@ func (c *compiler) test(n *testExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return nil, err
 		}

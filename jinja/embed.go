@@ -58,11 +58,17 @@ func (t *Template) RenderParts(ctx context.Context, vars map[string]any) ([]any,
 // resolves a macro's names: an embedder with per-render names (dbt's
 // this, model, config) serves them without building a vars map.
 func (t *Template) RenderGlobals(ctx context.Context, globals func(name string) (any, bool)) (string, error) {
-	r := &render{ctx: ctx, env: t.env}
-	c := t.newCtx(nil)
-	c.globals = globals
-	s := &State{r: r, c: c, sc: c.root}
-	w := &writer{}
+	var g Globals
+	if globals != nil {
+		g = GlobalsFunc(globals)
+	}
+	return t.RenderWith(ctx, g)
+}
+
+// RenderWith is RenderGlobals with the globals as an interface, which an
+// embedder's per-render state can implement without allocating a func.
+func (t *Template) RenderWith(ctx context.Context, globals Globals) (string, error) {
+	s, w := t.start(ctx, nil, globals, false)
 	if err := t.run(s, w); err != nil {
 		if rs, ok := err.(*returnSignal); ok {
 			return toStr(rs.v)

@@ -28,7 +28,8 @@ type Env struct {
 	globals map[string]any
 	filters map[string]FilterFunc
 	tests   map[string]TestFunc
-	loaded  sync.Map // name -> *loadResult, templates the Loader returned
+	loaded  sync.Map  // name -> *loadResult, templates the Loader returned
+	parsers sync.Pool // *parser, reset: their buffers and slabs serve many parses
 }
 
 type loadResult struct {
@@ -88,6 +89,9 @@ type Template struct {
 	body   execFn
 	blocks map[string]*blockFn
 	macros []*Macro
+	// outHint is how much output to expect: a render's writer starts
+	// with that capacity.
+	outHint int
 }
 
 // Macro is a top-level {% macro %} of a template.
@@ -103,15 +107,32 @@ type Macro struct {
 // Parse parses and compiles a template. name is used in error positions.
 func (e *Env) Parse(name, source string) (*Template, error) {
 	src := normalizeSource(source)
-	body, p, err := parseTemplate(name, src, e.opts.MacroTags)
+	p, _ := e.parsers.Get().(*parser)
+	if p == nil {
+		p = new(parser)
+	}
+	defer func() {
+		p.reset()
+		e.parsers.Put(p)
+	}()
+	body, err := parseTemplate(p, name, src, e.opts.MacroTags)
 	if err != nil {
 		return nil, err
 	}
-	t := &Template{env: e, name: name, si: newSrcInfo(name, src)}
+	// The template, its source information and its compiler live as
+	// long as each other: one allocation.
+	a := &struct {
+		t  Template
+		si srcInfo
+		c  compiler
+	}{}
+	t, c := &a.t, &a.c
+	a.si.init(name, src)
+	*t = Template{env: e, name: name, si: &a.si, outHint: len(src) + 16}
 	if len(p.blocks) > 0 {
 		t.blocks = map[string]*blockFn{}
 	}
-	c := &compiler{env: e, si: t.si, tpl: t}
+	*c = compiler{env: e, si: t.si, tpl: t, free: p.valFree}
 	if len(p.macros) > 0 {
 		c.macroOf = map[*macroStmt]*compiledMacro{}
 	}
@@ -121,6 +142,7 @@ func (e *Env) Parse(name, source string) (*Template, error) {
 			t.blocks[name] = c.blockFn(b)
 		}
 	})
+	p.valFree, c.free = c.free, nil
 	if perr != nil {
 		return nil, perr
 	}
@@ -190,10 +212,7 @@ func normVars(vars map[string]any) map[string]any {
 // render runs the template. When a ReturnValue stops it, w is nil and v is
 // the value.
 func (t *Template) render(ctx context.Context, vars map[string]any, native bool) (any, *writer, error) {
-	r := &render{ctx: ctx, env: t.env}
-	c := t.newCtx(normVars(vars))
-	s := &State{r: r, c: c, sc: c.root}
-	w := &writer{native: native}
+	s, w := t.start(ctx, normVars(vars), nil, native)
 	if err := t.run(s, w); err != nil {
 		if rs, ok := err.(*returnSignal); ok {
 			return rs.v, nil, nil
@@ -203,15 +222,43 @@ func (t *Template) render(ctx context.Context, vars map[string]any, native bool)
 	return nil, w, nil
 }
 
+// renderFrame is what starting a render allocates, in one piece.
+type renderFrame struct {
+	r     render
+	c     tplCtx
+	root  scope
+	s     State
+	w     writer
+	stack [2]callSite // r.stack's first backing array
+}
+
+// start prepares a render of t: its state and its output.
+func (t *Template) start(ctx context.Context, vars map[string]any, globals Globals, native bool) (*State, *writer) {
+	f := &renderFrame{}
+	f.r = render{ctx: ctx, env: t.env, stack: f.stack[:0]}
+	f.c = tplCtx{tpl: t, vars: vars, globals: globals, root: &f.root}
+	t.initBlocks(&f.c)
+	f.s = State{r: &f.r, c: &f.c, sc: &f.root}
+	f.w.native = native
+	if !native {
+		f.w.b.Grow(t.outHint)
+	}
+	return &f.s, &f.w
+}
+
 func (t *Template) newCtx(vars map[string]any) *tplCtx {
 	c := &tplCtx{tpl: t, vars: vars, root: &scope{}}
+	t.initBlocks(c)
+	return c
+}
+
+func (t *Template) initBlocks(c *tplCtx) {
 	if len(t.blocks) > 0 {
 		c.blocks = make(map[string][]*blockFn, len(t.blocks))
 		for name, b := range t.blocks {
 			c.blocks[name] = []*blockFn{b}
 		}
 	}
-	return c
 }
 
 // run executes a template's body, then the templates it extends.
@@ -236,6 +283,25 @@ func (t *Template) run(s *State, w *writer) error {
 // calling render's state, or nil outside a render. The result is the
 // rendered string, or the value passed to ReturnValue.
 func (m *Macro) Call(s *State, globals func(name string) (any, bool), args []any, kwargs Kwargs) (any, error) {
+	var g Globals
+	if globals != nil {
+		g = GlobalsFunc(globals)
+	}
+	return m.CallWith(s, g, args, kwargs)
+}
+
+// CallWith is Call with the globals as an interface, which an embedder's
+// per-render state can implement without allocating a func.
+func (m *Macro) CallWith(s *State, globals Globals, args []any, kwargs Kwargs) (any, error) {
+	// The macro's context, bound value, calling state and frame: one
+	// allocation.
+	f := &struct {
+		c     tplCtx
+		root  scope
+		mv    macroValue
+		s     State
+		frame macroFrame
+	}{}
 	var r *render
 	var si *srcInfo
 	p := 0
@@ -245,12 +311,13 @@ func (m *Macro) Call(s *State, globals func(name string) (any, bool), args []any
 	} else {
 		r = &render{ctx: context.Background(), env: m.tpl.env}
 	}
-	c := &tplCtx{tpl: m.tpl, globals: globals, root: &scope{}}
+	f.c = tplCtx{tpl: m.tpl, globals: globals, root: &f.root}
 	for i, a := range args {
 		args[i] = norm(a)
 	}
-	mv := &macroValue{m: m.m, sc: c.root, c: c}
-	return mv.invoke(&State{r: r, c: c, sc: c.root}, args, kwargs, si, p)
+	f.mv = macroValue{m: m.m, sc: &f.root, c: &f.c}
+	f.s = State{r: r, c: &f.c, sc: &f.root}
+	return f.mv.run(&f.frame, &f.s, args, kwargs, si, p)
 }
 
 // load returns the template the Loader gives for name, parsed once.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -65,21 +66,41 @@ func errorf(kind, format string, args ...any) *Error {
 
 func typeErr(format string, args ...any) *Error { return errorf("TypeError", format, args...) }
 
-// srcInfo maps byte offsets of one template to line and column.
+// srcInfo maps byte offsets of one template to line and column. The
+// table of lines is made the first time a position is asked for (most
+// templates never report one).
 type srcInfo struct {
 	name  string
 	src   string
+	once  sync.Once
 	lines []int // offset of the start of each line
 }
 
 func newSrcInfo(name, src string) *srcInfo {
-	si := &srcInfo{name: name, src: src, lines: []int{0}}
-	for i := 0; i < len(src); i++ {
-		if src[i] == '\n' {
-			si.lines = append(si.lines, i+1)
-		}
-	}
+	si := &srcInfo{}
+	si.init(name, src)
 	return si
+}
+
+func (si *srcInfo) init(name, src string) {
+	si.name, si.src = name, src
+}
+
+func (si *srcInfo) lineTable() []int {
+	si.once.Do(func() {
+		src := si.src
+		lines := make([]int, 1, strings.Count(src, "\n")+1)
+		for i := 0; ; {
+			k := strings.IndexByte(src[i:], '\n')
+			if k < 0 {
+				break
+			}
+			i += k + 1
+			lines = append(lines, i)
+		}
+		si.lines = lines
+	})
+	return si.lines
 }
 
 func (si *srcInfo) lineCol(pos int) (int, int) {
@@ -89,8 +110,9 @@ func (si *srcInfo) lineCol(pos int) (int, int) {
 	if pos < 0 {
 		pos = 0
 	}
-	l := sort.Search(len(si.lines), func(i int) bool { return si.lines[i] > pos }) - 1
-	col := utf8.RuneCountInString(si.src[si.lines[l]:pos]) + 1
+	lines := si.lineTable()
+	l := sort.Search(len(lines), func(i int) bool { return lines[i] > pos }) - 1
+	col := utf8.RuneCountInString(si.src[lines[l]:pos]) + 1
 	return l + 1, col
 }
 

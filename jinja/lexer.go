@@ -154,9 +154,24 @@ func rstripSpace(s string) string {
 
 // tokenize splits a normalized source into tokens.
 func tokenize(name, src string) ([]token, error) {
-	lx := &lexer{src: src, name: name, toks: make([]token, 0, len(src)/6+8)}
-	if err := lx.run(); err != nil {
+	toks, err := tokenizeInto(name, src, nil)
+	if err != nil {
 		return nil, err
+	}
+	return toks, nil
+}
+
+// tokenizeInto is tokenize appending to buf[:0] when its capacity is
+// likely to be enough.
+func tokenizeInto(name, src string, buf []token) ([]token, error) {
+	want := len(src)/6 + 8
+	if cap(buf) < want {
+		buf = make([]token, 0, want)
+	}
+	var parens [16]byte
+	lx := &lexer{src: src, name: name, toks: buf[:0], parens: parens[:0]}
+	if err := lx.run(); err != nil {
+		return lx.toks, err // the tokens so far, for the caller to clear
 	}
 	// Jinja2's end-of-template token carries the line of the last token.
 	eof := 0
@@ -313,8 +328,6 @@ func (lx *lexer) lexRaw(open, bodyStart int) error {
 	}
 }
 
-var operators3 = []string{"//", "**", "==", "!=", ">=", "<="}
-
 // lexTag lexes the inside of {% %} or {{ }} up to and including its end.
 func (lx *lexer) lexTag(block bool) error {
 	s := lx.src
@@ -367,6 +380,14 @@ func (lx *lexer) lexTag(block bool) error {
 		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf:
 			j := i
 			for j < len(s) {
+				if b := s[j]; b < utf8.RuneSelf {
+					// ASCII: what the Unicode classes below allow of it.
+					if b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || j > i && b >= '0' && b <= '9' {
+						j++
+						continue
+					}
+					break
+				}
 				r, n := utf8.DecodeRuneInString(s[j:])
 				if r == '_' || unicode.IsLetter(r) || (j > i && (unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r) || unicode.Is(unicode.Nd, r) || unicode.Is(unicode.Pc, r))) {
 					j += n
@@ -381,13 +402,24 @@ func (lx *lexer) lexTag(block bool) error {
 			lx.pos = j
 		default:
 			op := ""
-			for _, o := range operators3 {
-				if strings.HasPrefix(s[i:], o) {
-					op = o
-					break
-				}
+			var next byte
+			if i+1 < len(s) {
+				next = s[i+1]
 			}
-			if op == "" && strings.IndexByte("+-/*%~[](){}><=.:|,;", c) >= 0 {
+			switch c {
+			case '/', '*':
+				if next == c { // // and **
+					op = s[i : i+2]
+				} else {
+					op = s[i : i+1]
+				}
+			case '=', '!', '>', '<':
+				if next == '=' { // == != >= <=
+					op = s[i : i+2]
+				} else if c != '!' {
+					op = s[i : i+1]
+				}
+			case '+', '-', '%', '~', '[', ']', '(', ')', '{', '}', '.', ':', '|', ',', ';':
 				op = s[i : i+1]
 			}
 			if op == "" {

@@ -18,20 +18,93 @@ type parser struct {
 	macros    []*macroStmt
 	inMacro   int
 	macroTags map[string]string // Options.MacroTags
+
+	// What follows is kept when an Env reuses the parser (Env.parsers):
+	// the stacks are empty between parses, and the slabs hand out each
+	// node once, so nodes given to one template are never another's.
+	stmts []stmt // statements of the bodies being parsed (subparse)
+
+	// The most common nodes come from slabs, chunk nodes at a time.
+	chunk    int
+	consts   slab[constExpr]
+	names    slab[nameExpr]
+	calls    slab[callExpr]
+	attrs    slab[getattrExpr]
+	filters  slab[filterExpr]
+	binaries slab[binaryExpr]
+	outputs  slab[outputStmt]
+	datas    slab[dataStmt]
+
+	exprStack []expr   // call arguments being parsed (parseCallArgs)
+	nameStack []string // their keywords
+	exprFree  []expr   // slab memory for argument lists
+	stmtFree  []stmt   // slab memory for bodies
+	valFree   []any    // slab memory for the compiler's values
+	nameFree  []string // slab memory for keyword names
 }
 
-func parseTemplate(name, src string, macroTags map[string]string) ([]stmt, *parser, error) {
-	toks, err := tokenize(name, src)
-	if err != nil {
-		return nil, nil, err
+// reset makes p ready for another parse, keeping its memory unless a
+// large template grew it.
+func (p *parser) reset() {
+	toks := p.toks
+	clear(toks) // tokens hold the source's text; past len they are clear
+	if cap(toks) > 4096 {
+		toks = nil
 	}
-	p := &parser{name: name, src: src, toks: toks, macroTags: macroTags}
+	clear(p.stmts)
+	clear(p.exprStack)
+	clear(p.nameStack)
+	*p = parser{
+		toks:      toks[:0],
+		tagStack:  p.tagStack[:0],
+		endStack:  p.endStack[:0],
+		stmts:     p.stmts[:0],
+		consts:    p.consts,
+		names:     p.names,
+		calls:     p.calls,
+		attrs:     p.attrs,
+		filters:   p.filters,
+		binaries:  p.binaries,
+		outputs:   p.outputs,
+		datas:     p.datas,
+		exprStack: p.exprStack[:0],
+		nameStack: p.nameStack[:0],
+		exprFree:  p.exprFree,
+		stmtFree:  p.stmtFree,
+		valFree:   p.valFree,
+		nameFree:  p.nameFree,
+	}
+}
+
+// slab hands out *T from chunks of n.
+type slab[T any] struct{ free []T }
+
+// node returns a pointer to a copy of v.
+func (s *slab[T]) node(n int, v T) *T {
+	if len(s.free) == 0 {
+		s.free = make([]T, n)
+	}
+	x := &s.free[0]
+	s.free = s.free[1:]
+	*x = v
+	return x
+}
+
+// parseTemplate parses src with p, a new or reset parser.
+func parseTemplate(p *parser, name, src string, macroTags map[string]string) ([]stmt, error) {
+	toks, err := tokenizeInto(name, src, p.toks)
+	p.toks = toks
+	if err != nil {
+		return nil, err
+	}
+	p.name, p.src, p.macroTags = name, src, macroTags
+	p.chunk = 64 // the slabs outlive the parse: the parser is reused
 	var body []stmt
 	perr := p.catch(func() { body = p.subparse(nil) })
 	if perr != nil {
-		return nil, nil, perr
+		return nil, perr
 	}
-	return body, p, nil
+	return body, nil
 }
 
 type parseErr struct{ e *Error }
@@ -64,11 +137,11 @@ func (p *parser) failKind(at int, kind, msg string) {
 
 func (p *parser) cur() token { return p.toks[p.i] }
 
-func (p *parser) look() token {
+func (p *parser) look() *token {
 	if p.i+1 < len(p.toks) {
-		return p.toks[p.i+1]
+		return &p.toks[p.i+1]
 	}
-	return p.toks[len(p.toks)-1]
+	return &p.toks[len(p.toks)-1]
 }
 
 func (p *parser) next() token {
@@ -81,7 +154,7 @@ func (p *parser) next() token {
 
 // test matches a token expression like Jinja2's: "name:if", "comma" or an
 // operator such as "(".
-func tokTest(t token, e string) bool {
+func tokTest(t *token, e string) bool {
 	if strings.HasPrefix(e, "name:") {
 		return t.kind == tName && t.val == e[5:]
 	}
@@ -118,7 +191,7 @@ func describeExpr(e string) string {
 }
 
 func (p *parser) skipIf(e string) bool {
-	if tokTest(p.cur(), e) {
+	if tokTest(&p.toks[p.i], e) {
 		p.next()
 		return true
 	}
@@ -126,17 +199,17 @@ func (p *parser) skipIf(e string) bool {
 }
 
 func (p *parser) isOp(op string) bool {
-	t := p.cur()
+	t := &p.toks[p.i]
 	return t.kind == tOp && t.val == op
 }
 
 func (p *parser) isName(n string) bool {
-	t := p.cur()
+	t := &p.toks[p.i]
 	return t.kind == tName && t.val == n
 }
 
 func (p *parser) expect(e string) token {
-	t := p.cur()
+	t := &p.toks[p.i]
 	if !tokTest(t, e) {
 		if t.kind == tEOF {
 			p.fail("unexpected end of template, expected " + pyRepr(describeExpr(e)) + ".")
@@ -150,7 +223,9 @@ var statementKeywords = map[string]bool{"for": true, "if": true, "block": true, 
 	"macro": true, "include": true, "from": true, "import": true, "set": true, "with": true, "autoescape": true}
 
 func (p *parser) subparse(end []string) []stmt {
-	var body []stmt
+	// The statements are gathered on p.stmts, shared by the nested
+	// calls, and copied out once: one allocation per body.
+	base := len(p.stmts)
 	if end != nil {
 		p.endStack = append(p.endStack, end)
 		defer func() { p.endStack = p.endStack[:len(p.endStack)-1] }()
@@ -159,32 +234,50 @@ func (p *parser) subparse(end []string) []stmt {
 		t := p.cur()
 		switch t.kind {
 		case tEOF:
-			return body
+			return p.takeStmts(base)
 		case tData:
-			body = append(body, &dataStmt{pos(t.pos), t.val})
+			p.stmts = append(p.stmts, p.datas.node(p.chunk, dataStmt{pos(t.pos), t.val}))
 			p.next()
 		case tVarBegin:
 			p.next()
 			x := p.parseTuple(false, true, nil, false)
-			body = append(body, &outputStmt{pos(x.position()), x})
+			p.stmts = append(p.stmts, p.outputs.node(p.chunk, outputStmt{pos(x.position()), x}))
 			p.expect("variable_end")
 		case tBlockBegin:
 			p.next()
 			if end != nil {
 				for _, e := range end {
-					if tokTest(p.cur(), e) {
-						return body
+					if tokTest(&p.toks[p.i], e) {
+						return p.takeStmts(base)
 					}
 				}
 			}
 			if s := p.parseStatement(); s != nil {
-				body = append(body, s)
+				p.stmts = append(p.stmts, s)
 			}
 			p.expect("block_end")
 		default:
 			p.fail("internal parsing error")
 		}
 	}
+}
+
+// takeStmts returns a copy of p.stmts[base:] (nil when empty) and drops
+// them from p.stmts.
+func (p *parser) takeStmts(base int) []stmt {
+	n := len(p.stmts) - base
+	if n == 0 {
+		return nil
+	}
+	if len(p.stmtFree) < n {
+		p.stmtFree = make([]stmt, max(n, 2*p.chunk))
+	}
+	body := p.stmtFree[:n:n]
+	p.stmtFree = p.stmtFree[n:]
+	copy(body, p.stmts[base:])
+	clear(p.stmts[base:])
+	p.stmts = p.stmts[:base]
+	return body
 }
 
 func (p *parser) parseStatement() stmt {
@@ -220,7 +313,7 @@ func (p *parser) parseStatement() stmt {
 		}
 		var body []stmt
 		for _, x := range items {
-			body = append(body, &outputStmt{pos(x.position()), x})
+			body = append(body, p.outputs.node(p.chunk, outputStmt{pos(x.position()), x}))
 		}
 		return &scopeStmt{pos(t.pos), body}
 	case "macro":
@@ -573,7 +666,7 @@ func (p *parser) parseAssignTarget(withTuple, nameOnly bool, extraEnd []string, 
 	var target expr
 	if nameOnly {
 		t := p.expect("name")
-		return &nameExpr{pos(t.pos), t.val}
+		return p.names.node(p.chunk, nameExpr{pos(t.pos), t.val})
 	}
 	if withTuple {
 		target = p.parseTupleSimplified(extraEnd, withNamespace)
@@ -620,10 +713,66 @@ func nodeKindName(x expr) string {
 }
 
 func (p *parser) parseExpression(withCond bool) expr {
+	if p.unaryAhead() {
+		return p.parseUnary(true)
+	}
 	if withCond {
 		return p.parseCondExpr()
 	}
 	return p.parseOr()
+}
+
+// unaryAhead reports whether the expression starting here is a literal,
+// a name or a call of a name, followed by a token no rule between
+// parseCondExpr and parseUnary continues with. parseUnary alone then
+// parses what the whole descent would, without the dozen calls in
+// between (most arguments and outputs are such expressions).
+func (p *parser) unaryAhead() bool {
+	t := &p.toks[p.i]
+	switch t.kind {
+	case tName:
+		if t.val == "not" {
+			return false
+		}
+	case tString, tInt, tFloat:
+	default:
+		return false
+	}
+	j := p.i + 1
+	if t.kind == tName && j < len(p.toks) && p.toks[j].kind == tOp && p.toks[j].val == "(" {
+		depth := 0
+		for ; j < len(p.toks); j++ {
+			u := &p.toks[j]
+			switch u.kind {
+			case tOp:
+				switch u.val {
+				case "(", "[", "{":
+					depth++
+				case ")", "]", "}":
+					depth--
+				}
+			case tEOF, tVarEnd, tBlockEnd:
+				return false // unbalanced: the full descent reports it
+			}
+			if depth == 0 {
+				j++
+				break
+			}
+		}
+	}
+	if j >= len(p.toks) {
+		return false
+	}
+	switch u := &p.toks[j]; u.kind {
+	case tVarEnd, tBlockEnd:
+		return true
+	case tOp:
+		switch u.val {
+		case ")", ",", "]", "}", ":":
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) parseCondExpr() expr {
@@ -644,7 +793,7 @@ func (p *parser) parseOr() expr {
 	x := p.parseAnd()
 	for p.isName("or") {
 		p.next()
-		x = &binaryExpr{pos(x.position()), "or", x, p.parseAnd()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), "or", x, p.parseAnd()})
 	}
 	return x
 }
@@ -653,7 +802,7 @@ func (p *parser) parseAnd() expr {
 	x := p.parseNot()
 	for p.isName("and") {
 		p.next()
-		x = &binaryExpr{pos(x.position()), "and", x, p.parseNot()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), "and", x, p.parseNot()})
 	}
 	return x
 }
@@ -697,20 +846,21 @@ func (p *parser) parseMath1() expr {
 	x := p.parseConcat()
 	for p.isOp("+") || p.isOp("-") {
 		t := p.next()
-		x = &binaryExpr{pos(x.position()), t.val, x, p.parseConcat()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), t.val, x, p.parseConcat()})
 	}
 	return x
 }
 
 func (p *parser) parseConcat() expr {
 	start := p.cur().pos
-	items := []expr{p.parseMath2()}
+	x := p.parseMath2()
+	if !p.isOp("~") {
+		return x
+	}
+	items := []expr{x}
 	for p.isOp("~") {
 		p.next()
 		items = append(items, p.parseMath2())
-	}
-	if len(items) == 1 {
-		return items[0]
 	}
 	return &concatExpr{pos(start), items}
 }
@@ -719,7 +869,7 @@ func (p *parser) parseMath2() expr {
 	x := p.parsePow()
 	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
 		t := p.next()
-		x = &binaryExpr{pos(x.position()), t.val, x, p.parsePow()}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), t.val, x, p.parsePow()})
 	}
 	return x
 }
@@ -728,7 +878,7 @@ func (p *parser) parsePow() expr {
 	x := p.parseUnary(true)
 	for p.isOp("**") {
 		p.next()
-		x = &binaryExpr{pos(x.position()), "**", x, p.parseUnary(true)}
+		x = p.binaries.node(p.chunk, binaryExpr{pos(x.position()), "**", x, p.parseUnary(true)})
 	}
 	return x
 }
@@ -759,28 +909,28 @@ func (p *parser) parsePrimary(withNamespace bool) expr {
 		p.next()
 		switch t.val {
 		case "true", "True":
-			return &constExpr{pos(t.pos), true}
+			return p.consts.node(p.chunk, constExpr{pos(t.pos), true})
 		case "false", "False":
-			return &constExpr{pos(t.pos), false}
+			return p.consts.node(p.chunk, constExpr{pos(t.pos), false})
 		case "none", "None":
-			return &constExpr{pos(t.pos), nil}
+			return p.consts.node(p.chunk, constExpr{pos(t.pos), nil})
 		}
 		if withNamespace && p.isOp(".") {
 			p.next()
 			attr := p.expect("name")
 			return &nsRefExpr{pos(t.pos), t.val, attr.val}
 		}
-		return &nameExpr{pos(t.pos), t.val}
+		return p.names.node(p.chunk, nameExpr{pos(t.pos), t.val})
 	case tString:
 		p.next()
 		s := t.val
 		for p.cur().kind == tString {
 			s += p.next().val
 		}
-		return &constExpr{pos(t.pos), s}
+		return p.consts.node(p.chunk, constExpr{pos(t.pos), s})
 	case tInt, tFloat:
 		p.next()
-		return &constExpr{pos(t.pos), t.number()}
+		return p.consts.node(p.chunk, constExpr{pos(t.pos), t.number()})
 	case tOp:
 		switch t.val {
 		case "(":
@@ -799,7 +949,7 @@ func (p *parser) parsePrimary(withNamespace bool) expr {
 }
 
 func (p *parser) isTupleEnd(extra []string) bool {
-	t := p.cur()
+	t := &p.toks[p.i]
 	if t.kind == tVarEnd || t.kind == tBlockEnd || (t.kind == tOp && t.val == ")") {
 		return true
 	}
@@ -841,28 +991,31 @@ func (p *parser) parseTupleSimplified(extra []string, withNamespace bool) expr {
 
 func (p *parser) parseTuple(simplified, withCond bool, extra []string, explicitParens bool) expr {
 	start := p.cur().pos
-	var items []expr
-	isTuple := false
-	for {
-		if len(items) > 0 {
-			p.expect(",")
+	if !p.isTupleEnd(extra) {
+		// The common case, one expression and no comma, makes no slice.
+		x := p.parseExpression(withCond)
+		if !p.isOp(",") {
+			return x
 		}
+		return p.parseTupleRest(start, x, withCond, extra)
+	}
+	if !explicitParens {
+		p.fail("Expected an expression, got " + pyRepr(p.cur().describe()))
+	}
+	return &tupleExpr{pos(start), nil}
+}
+
+// parseTupleRest parses the items after first, which a comma follows.
+func (p *parser) parseTupleRest(start int, first expr, withCond bool, extra []string) expr {
+	items := []expr{first}
+	for {
+		p.expect(",")
 		if p.isTupleEnd(extra) {
 			break
 		}
 		items = append(items, p.parseExpression(withCond))
-		if p.isOp(",") {
-			isTuple = true
-		} else {
+		if !p.isOp(",") {
 			break
-		}
-	}
-	if !isTuple {
-		if len(items) > 0 {
-			return items[0]
-		}
-		if !explicitParens {
-			p.fail("Expected an expression, got " + pyRepr(p.cur().describe()))
 		}
 	}
 	return &tupleExpr{pos(start), items}
@@ -936,11 +1089,11 @@ func (p *parser) parseSubscript(x expr) expr {
 		at := p.cur()
 		p.next()
 		if at.kind == tName {
-			return &getattrExpr{pos(t.pos), x, at.val}
+			return p.attrs.node(p.chunk, getattrExpr{pos(t.pos), x, at.val})
 		} else if at.kind != tInt {
 			p.failAt(at.pos, "expected name or number")
 		}
-		return &getitemExpr{pos(t.pos), x, &constExpr{pos(at.pos), at.number()}}
+		return &getitemExpr{pos(t.pos), x, p.consts.node(p.chunk, constExpr{pos(at.pos), at.number()})}
 	}
 	var args []expr
 	for !p.isOp("]") {
@@ -993,6 +1146,9 @@ func (p *parser) parseSubscribed() expr {
 func (p *parser) parseCallArgs() callArgs {
 	t := p.expect("(")
 	var a callArgs
+	// The arguments are gathered on p.exprStack and p.nameStack (nested
+	// calls use them above base), then cut from slab memory.
+	base, nbase, npos := len(p.exprStack), len(p.nameStack), 0
 	requireComma := false
 	ensure := func(ok bool) {
 		if !ok {
@@ -1019,26 +1175,64 @@ func (p *parser) parseCallArgs() callArgs {
 			kt := p.next()
 			key := kt.val
 			p.next()
-			for _, k := range a.kwNames {
+			for _, k := range p.nameStack[nbase:] {
 				if k == key {
 					panic(parseErr{&Error{Kind: "SyntaxError", Msg: "keyword argument repeated: " + key, Name: p.name, Line: lineOf(newSrcInfo(p.name, p.src), kt.pos), Col: colOf(newSrcInfo(p.name, p.src), kt.pos)}})
 				}
 			}
-			a.kwNames = append(a.kwNames, key)
-			a.kwValues = append(a.kwValues, p.parseExpression(true))
+			p.nameStack = append(p.nameStack, key)
+			x := p.parseExpression(true)
+			p.exprStack = append(p.exprStack, x)
 		} else {
-			ensure(a.dynArgs == nil && a.dynKwargs == nil && len(a.kwNames) == 0)
-			a.args = append(a.args, p.parseExpression(true))
+			ensure(a.dynArgs == nil && a.dynKwargs == nil && len(p.nameStack) == nbase)
+			x := p.parseExpression(true)
+			p.exprStack = append(p.exprStack, x)
+			npos++
 		}
 		requireComma = true
 	}
 	p.expect(")")
+	all := p.takeExprs(base)
+	if npos > 0 {
+		a.args = all[:npos:npos]
+	}
+	if len(all) > npos {
+		a.kwValues = all[npos:]
+	}
+	if n := len(p.nameStack) - nbase; n > 0 {
+		if len(p.nameFree) < n {
+			p.nameFree = make([]string, max(n, p.chunk))
+		}
+		a.kwNames = p.nameFree[:n:n]
+		p.nameFree = p.nameFree[n:]
+		copy(a.kwNames, p.nameStack[nbase:])
+		clear(p.nameStack[nbase:])
+		p.nameStack = p.nameStack[:nbase]
+	}
 	return a
+}
+
+// takeExprs returns p.exprStack[base:] (nil when empty) in slab memory,
+// full so that an append copies, and drops them from p.exprStack.
+func (p *parser) takeExprs(base int) []expr {
+	n := len(p.exprStack) - base
+	if n == 0 {
+		return nil
+	}
+	if len(p.exprFree) < n {
+		p.exprFree = make([]expr, max(n, 2*p.chunk))
+	}
+	out := p.exprFree[:n:n]
+	p.exprFree = p.exprFree[n:]
+	copy(out, p.exprStack[base:])
+	clear(p.exprStack[base:])
+	p.exprStack = p.exprStack[:base]
+	return out
 }
 
 func (p *parser) parseCall(x expr) expr {
 	t := p.cur()
-	return &callExpr{pos(t.pos), x, p.parseCallArgs()}
+	return p.calls.node(p.chunk, callExpr{pos(t.pos), x, p.parseCallArgs()})
 }
 
 func (p *parser) parseFilter(x expr, startInline bool) expr {
@@ -1056,7 +1250,7 @@ func (p *parser) parseFilter(x expr, startInline bool) expr {
 		if p.isOp("(") {
 			a = p.parseCallArgs()
 		}
-		x = &filterExpr{pos(t.pos), x, name, a}
+		x = p.filters.node(p.chunk, filterExpr{pos(t.pos), x, name, a})
 		startInline = false
 	}
 	return x

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"context"
+	"math/big"
 	"strings"
 )
 
@@ -11,7 +12,7 @@ type render struct {
 	env        *Env
 	iterations int
 	depth      int
-	stack      []Frame
+	stack      []callSite
 	callSi     *srcInfo // where the innermost call expression is, for Macro.Call
 	callPos    int
 }
@@ -20,12 +21,12 @@ type render struct {
 // from Go) resolves after its local scopes.
 type tplCtx struct {
 	tpl      *Template
-	vars     map[string]any                // render variables
-	globals  func(name string) (any, bool) // an embedder's globals (Macro.Call)
-	outer    *State                        // include "with context": the includer's names
-	root     *scope                        // template-level assignments
-	blocks   map[string][]*blockFn         // block overrides, most derived first
-	parent   *Template                     // set by {% extends %}
+	vars     map[string]any        // render variables
+	globals  Globals               // an embedder's globals (Macro.Call)
+	outer    *State                // include "with context": the includer's names
+	root     *scope                // template-level assignments
+	blocks   map[string][]*blockFn // block overrides, most derived first
+	parent   *Template             // set by {% extends %}
 	exported bool
 }
 
@@ -56,6 +57,18 @@ func (sc *scope) get(name string) (any, bool) {
 	return nil, false
 }
 
+// Globals resolves the names a template or macro does not define itself
+// (RenderWith, Macro.CallWith).
+type Globals interface {
+	Lookup(name string) (any, bool)
+}
+
+// GlobalsFunc is a func as Globals.
+type GlobalsFunc func(name string) (any, bool)
+
+// Lookup calls f.
+func (f GlobalsFunc) Lookup(name string) (any, bool) { return f(name) }
+
 // State is what a Go callable sees of the render that calls it.
 type State struct {
 	r  *render
@@ -84,7 +97,14 @@ func (s *State) CallStack() []Frame {
 	if s == nil || s.r == nil {
 		return nil
 	}
-	return append([]Frame(nil), s.r.stack...)
+	if len(s.r.stack) == 0 {
+		return nil
+	}
+	out := make([]Frame, len(s.r.stack))
+	for i, c := range s.r.stack {
+		out[i] = c.frame()
+	}
+	return out
 }
 
 func (s *State) lookup(name string) (any, bool) {
@@ -105,7 +125,7 @@ func (c *tplCtx) lookup(env *Env, name string) (any, bool) {
 		}
 	}
 	if c.globals != nil {
-		if v, ok := c.globals(name); ok {
+		if v, ok := c.globals.Lookup(name); ok {
 			return norm(v), true
 		}
 	}
@@ -190,13 +210,16 @@ func (w *writer) value(v any) error {
 	case string:
 		w.b.WriteString(x)
 		return nil
+	case int64, Markup, *Undefined, nil, bool, float64, *big.Int:
+		s, err := toStr(v)
+		if err != nil {
+			return err
+		}
+		w.b.WriteString(s)
+		return nil
 	}
-	s, err := toStr(v)
-	if err != nil {
-		return err
-	}
-	w.b.WriteString(s)
-	return nil
+	// What toStr does for every other value, without a string of its own.
+	return writeRepr(&w.b, v, true)
 }
 
 // raw writes a value Jinja2 yields without converting it to str: the

@@ -14,10 +14,16 @@ var (
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// bodyOp is one statement of a body: text to write when fn is nil.
+type bodyOp struct {
+	fn   execFn
+	text string
+	more bool // the text folds into the item before it (writer.more)
+}
+
 func (c *compiler) body(body []stmt) execFn {
-	fns := make([]execFn, 0, len(body))
+	ops := make([]bodyOp, 0, len(body))
 	for i, st := range body {
-		var f execFn
 		if i > 0 && isConstOutput(st) && isConstOutput(body[i-1]) {
 			// Jinja2 joins constant children of one output node into
 			// one item (this only matters for counting items).
@@ -28,29 +34,41 @@ func (c *compiler) body(body []stmt) execFn {
 			case *outputStmt:
 				text, _ = toStr(n.x.(*constExpr).val)
 			}
-			f = func(s *State, w *writer) error {
-				if s.c.parent == nil {
-					w.more(text)
-				}
-				return nil
-			}
-		} else {
-			f = c.stmt(st)
+			ops = append(ops, bodyOp{text: text, more: true})
+			continue
 		}
-		if f != nil {
-			fns = append(fns, f)
+		if d, ok := st.(*dataStmt); ok {
+			ops = append(ops, bodyOp{text: d.text})
+			continue
+		}
+		if f := c.stmt(st); f != nil {
+			ops = append(ops, bodyOp{fn: f})
 		}
 	}
-	switch len(fns) {
+	switch len(ops) {
 	case 0:
 		return func(*State, *writer) error { return nil }
 	case 1:
-		return fns[0]
+		if ops[0].fn != nil {
+			return ops[0].fn
+		}
 	}
 	return func(s *State, w *writer) error {
-		for _, f := range fns {
-			if err := f(s, w); err != nil {
-				return err
+		for i := range ops {
+			op := &ops[i]
+			if op.fn != nil {
+				if err := op.fn(s, w); err != nil {
+					return err
+				}
+				continue
+			}
+			if s.c.parent != nil {
+				continue // a template that extends another writes nothing itself
+			}
+			if op.more {
+				w.more(op.text)
+			} else {
+				w.str(op.text)
 			}
 		}
 		return nil
@@ -78,8 +96,13 @@ func (c *compiler) stmt(st stmt) execFn {
 			return nil
 		}
 	case *outputStmt:
-		x := c.expr(n.x)
 		p := n.position()
+		if call, ok := n.x.(*callExpr); ok && call.position() == p {
+			if ne, ok := call.fn.(*nameExpr); ok {
+				return c.outputNameCall(ne.name, call)
+			}
+		}
+		x := c.expr(n.x)
 		return func(s *State, w *writer) error {
 			if s.c.parent != nil {
 				return nil
@@ -547,6 +570,12 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 	saved := c.soft
 	c.soft = false
 	m.endPos = lastPos(n.body, n.position())
+	m.outHint = outputHint(n.body)
+	for _, b := range []bool{m.caller, m.varargs, m.kwargs} {
+		if b {
+			m.specials++
+		}
+	}
 	m.defaults = c.exprs(n.defaults)
 	m.body = c.body(n.body)
 	c.soft = saved
@@ -574,7 +603,7 @@ func (c *compiler) callBlock(n *callBlockStmt) execFn {
 		if err != nil {
 			return err
 		}
-		a, kw, err := args(s)
+		a, kw, err := args.eval(s)
 		if err != nil {
 			return err
 		}
@@ -619,4 +648,47 @@ func lastPos(body []stmt, def int) int {
 		}
 	}
 	return def
+}
+
+// outputHint guesses how many bytes a body writes: its text, and a few
+// bytes per other statement.
+func outputHint(body []stmt) int {
+	n := 0
+	for _, st := range body {
+		if d, ok := st.(*dataStmt); ok {
+			n += len(d.text)
+		} else {
+			n += 16
+		}
+	}
+	return min(n, 4096)
+}
+
+// outputNameCall is {{ name(...) }}, the most common output, in one
+// closure: what compiler.call does for it, then the output.
+func (c *compiler) outputNameCall(name string, n *callExpr) execFn {
+	args := c.args(n.callArgs, n.position())
+	cp := n.position()
+	si := c.si
+	// The closure holds a few words: there is one per output in every
+	// template, all kept for as long as the template.
+	return func(s *State, w *writer) error {
+		if s.c.parent != nil {
+			return nil
+		}
+		f := s.resolve(name)
+		a, kw, err := args.eval(s)
+		if err != nil {
+			return err
+		}
+		s.r.callSi, s.r.callPos = si, cp
+		v, err := callValue(s, f, a, kw, si, cp)
+		if err != nil {
+			return si.positioned(err, cp)
+		}
+		if err := w.value(v); err != nil {
+			return si.positioned(err, cp)
+		}
+		return nil
+	}
 }

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"math/big"
 	"sort"
@@ -203,6 +204,20 @@ func (d *Dict) Values() []any {
 		return nil
 	}
 	return append([]any(nil), d.vals...)
+}
+
+// All yields the entries in insertion order, without copying them.
+func (d *Dict) All() iter.Seq2[any, any] {
+	return func(yield func(k, v any) bool) {
+		if d == nil {
+			return
+		}
+		for i, k := range d.keys {
+			if !yield(k, d.vals[i]) {
+				return
+			}
+		}
+	}
 }
 
 // Len is the number of entries.
