@@ -2,8 +2,6 @@ package compiler
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,25 +9,12 @@ import (
 	"github.com/elt-dev/elt/project"
 )
 
-// loadFiles writes files into a temporary project folder and loads it as
-// elt does.
+// loadFiles loads files as a project (see loadProject) with a fixed
+// DuckDB target, whatever its profile says.
 func loadFiles(t *testing.T, files map[string]string) *project.Project {
 	t.Helper()
-	dir := t.TempDir()
-	for rel, contents := range files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(contents), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, SkipProfile: true,
-		Env: func(string) (string, bool) { return "", false }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files["profiles.yml"] = hooksProfiles
+	p := loadProject(t, files)
 	p.Target = &project.Target{ProfileName: "shop", Name: "dev", Type: "duckdb", Threads: 1, Database: "warehouse", Schema: "main"}
 	return p
 }
