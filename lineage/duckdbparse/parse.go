@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/elt-dev/elt/lineage/jsontree"
+
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
 
 	"github.com/elt-dev/elt/lineage/sqlmodel"
@@ -58,14 +60,14 @@ func FromJSON(b []byte) (q sqlmodel.Query, err error) {
 	if err := dec.Decode(&root); err != nil {
 		return nil, fmt.Errorf("duckdbparse: decode parse tree: %w", err)
 	}
-	if root.bool("error") {
+	if root.Bool("error") {
 		pos := -1
-		if p, err := strconv.Atoi(root.str("position")); err == nil {
+		if p, err := strconv.Atoi(root.Str("position")); err == nil {
 			pos = p
 		}
-		return nil, &sqlmodel.ParseError{Message: root.str("error_message"), Pos: pos}
+		return nil, &sqlmodel.ParseError{Message: root.Str("error_message"), Pos: pos}
 	}
-	stmts := root.list("statements")
+	stmts := root.List("statements")
 	if len(stmts) != 1 {
 		return nil, &sqlmodel.ParseError{Message: fmt.Sprintf("expected one SELECT statement, found %d statements", len(stmts)), Pos: -1}
 	}
@@ -80,36 +82,15 @@ func FromJSON(b []byte) (q sqlmodel.Query, err error) {
 			q, err = nil, &sqlmodel.ParseError{Message: fmt.Sprintf("unexpected parse tree: %v", r), Pos: -1}
 		}
 	}()
-	return query(asObj(stmts[0]).obj("node")), nil
+	return query(asObj(stmts[0]).Obj("node")), nil
 }
 
-type obj map[string]any
+type obj = jsontree.Obj
 
-func asObj(v any) obj {
-	switch m := v.(type) {
-	case map[string]any:
-		return m
-	case obj:
-		return m
-	}
-	return nil
-}
-
-func (o obj) obj(k string) obj    { return asObj(o[k]) }
-func (o obj) list(k string) []any { l, _ := o[k].([]any); return l }
-func (o obj) str(k string) string {
-	switch v := o[k].(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	}
-	return ""
-}
-func (o obj) bool(k string) bool { b, _ := o[k].(bool); return b }
+func asObj(v any) obj { return jsontree.As(v) }
 
 // pos is the node's byte offset in the SQL, -1 when DuckDB has none.
-func (o obj) pos() int {
+func posOf(o obj) int {
 	n, ok := o["query_location"].(json.Number)
 	if !ok {
 		return -1
@@ -133,22 +114,22 @@ func strs(l []any) []string {
 
 func ctes(node obj) []sqlmodel.CTE {
 	var out []sqlmodel.CTE
-	for _, e := range node.obj("cte_map").list("map") {
+	for _, e := range node.Obj("cte_map").List("map") {
 		e := asObj(e)
-		v := e.obj("value")
-		n := v.obj("query").obj("node")
-		out = append(out, sqlmodel.CTE{Name: e.str("key"), Columns: strs(v.list("aliases")), Query: query(n), Recursive: n.str("type") == "RECURSIVE_CTE_NODE", Pos: n.pos()})
+		v := e.Obj("value")
+		n := v.Obj("query").Obj("node")
+		out = append(out, sqlmodel.CTE{Name: e.Str("key"), Columns: strs(v.List("aliases")), Query: query(n), Recursive: n.Str("type") == "RECURSIVE_CTE_NODE", Pos: posOf(n)})
 	}
 	return out
 }
 
 func query(node obj) sqlmodel.Query {
-	switch node.str("type") {
+	switch node.Str("type") {
 	case "SELECT_NODE":
 		return selectNode(node)
 	case "SET_OPERATION_NODE":
-		op := &sqlmodel.SetOp{CTEs: ctes(node), Pos: node.pos()}
-		switch t := node.str("setop_type"); t {
+		op := &sqlmodel.SetOp{CTEs: ctes(node), Pos: posOf(node)}
+		switch t := node.Str("setop_type"); t {
 		case "UNION", "UNION_BY_NAME":
 			op.Op, op.ByName = "union", t == "UNION_BY_NAME"
 		case "EXCEPT":
@@ -159,12 +140,12 @@ func query(node obj) sqlmodel.Query {
 			panic("set operation " + t)
 		}
 		op.OrderBy = orderBy(node)
-		if l, r := node.obj("left"), node.obj("right"); l != nil && r != nil {
+		if l, r := node.Obj("left"), node.Obj("right"); l != nil && r != nil {
 			op.Left, op.Right = query(l), query(r)
 			return op
 		}
 		// Newer DuckDB lists the operands as children.
-		ch := node.list("children")
+		ch := node.List("children")
 		if len(ch) < 2 {
 			panic("set operation without operands")
 		}
@@ -176,18 +157,18 @@ func query(node obj) sqlmodel.Query {
 		top.CTEs, top.OrderBy = op.CTEs, op.OrderBy
 		return top
 	case "RECURSIVE_CTE_NODE":
-		return &sqlmodel.SetOp{Op: "union", Left: query(node.obj("left")), Right: query(node.obj("right")), Pos: node.pos()}
+		return &sqlmodel.SetOp{Op: "union", Left: query(node.Obj("left")), Right: query(node.Obj("right")), Pos: posOf(node)}
 	}
-	panic("query node " + node.str("type"))
+	panic("query node " + node.Str("type"))
 }
 
 func orderBy(node obj) []sqlmodel.Expr {
 	var out []sqlmodel.Expr
-	for _, m := range node.list("modifiers") {
+	for _, m := range node.List("modifiers") {
 		m := asObj(m)
-		if m.str("type") == "ORDER_MODIFIER" {
-			for _, o := range m.list("orders") {
-				out = append(out, ordinalOrExpr(asObj(o).obj("expression")))
+		if m.Str("type") == "ORDER_MODIFIER" {
+			for _, o := range m.List("orders") {
+				out = append(out, ordinalOrExpr(asObj(o).Obj("expression")))
 			}
 		}
 	}
@@ -195,11 +176,11 @@ func orderBy(node obj) []sqlmodel.Expr {
 }
 
 func ordinalOrExpr(e obj) sqlmodel.Expr {
-	if e.str("class") == "CONSTANT" {
-		v := e.obj("value")
-		if id := v.obj("type").str("id"); id == "INTEGER" || id == "BIGINT" {
-			if n, err := strconv.Atoi(v.str("value")); err == nil {
-				return &sqlmodel.Ordinal{N: n, Pos: e.pos()}
+	if e.Str("class") == "CONSTANT" {
+		v := e.Obj("value")
+		if id := v.Obj("type").Str("id"); id == "INTEGER" || id == "BIGINT" {
+			if n, err := strconv.Atoi(v.Str("value")); err == nil {
+				return &sqlmodel.Ordinal{N: n, Pos: posOf(e)}
 			}
 		}
 	}
@@ -207,51 +188,51 @@ func ordinalOrExpr(e obj) sqlmodel.Expr {
 }
 
 func selectNode(node obj) *sqlmodel.Select {
-	s := &sqlmodel.Select{CTEs: ctes(node), Pos: node.pos()}
-	for _, it := range node.list("select_list") {
+	s := &sqlmodel.Select{CTEs: ctes(node), Pos: posOf(node)}
+	for _, it := range node.List("select_list") {
 		it := asObj(it)
-		if it.str("class") == "STAR" && !it.bool("columns") && it.obj("expr") == nil {
-			st := &sqlmodel.Star{Table: it.str("relation_name"), Exclude: excludes(it.list("exclude_list"))}
-			for _, r := range it.list("replace_list") {
+		if it.Str("class") == "STAR" && !it.Bool("columns") && it.Obj("expr") == nil {
+			st := &sqlmodel.Star{Table: it.Str("relation_name"), Exclude: excludes(it.List("exclude_list"))}
+			for _, r := range it.List("replace_list") {
 				r := asObj(r)
-				st.Replace = append(st.Replace, sqlmodel.Item{Alias: r.str("key"), Expr: expr(r.obj("value"))})
+				st.Replace = append(st.Replace, sqlmodel.Item{Alias: r.Str("key"), Expr: expr(r.Obj("value"))})
 			}
-			if it.str("regex") != "" {
+			if it.Str("regex") != "" {
 				st.Unsupported = "COLUMNS(regex)"
 			}
-			if len(it.list("rename_list")) > 0 {
+			if len(it.List("rename_list")) > 0 {
 				st.Unsupported = "* RENAME"
 			}
-			s.Items = append(s.Items, sqlmodel.Item{Star: st, Pos: it.pos()})
+			s.Items = append(s.Items, sqlmodel.Item{Star: st, Pos: posOf(it)})
 			continue
 		}
-		s.Items = append(s.Items, sqlmodel.Item{Expr: expr(it), Alias: it.str("alias"), Pos: it.pos()})
+		s.Items = append(s.Items, sqlmodel.Item{Expr: expr(it), Alias: it.Str("alias"), Pos: posOf(it)})
 	}
-	if f := node.obj("from_table"); f != nil && f.str("type") != "EMPTY" {
+	if f := node.Obj("from_table"); f != nil && f.Str("type") != "EMPTY" {
 		s.From = []sqlmodel.Table{table(f)}
 	}
-	if w := node.obj("where_clause"); w != nil {
+	if w := node.Obj("where_clause"); w != nil {
 		s.Where = expr(w)
 	}
-	if h := node.obj("having"); h != nil {
+	if h := node.Obj("having"); h != nil {
 		s.Having = expr(h)
 	}
-	if q := node.obj("qualify"); q != nil {
+	if q := node.Obj("qualify"); q != nil {
 		s.Qualify = expr(q)
 	}
-	groups := node.list("group_expressions")
+	groups := node.List("group_expressions")
 	if groups == nil {
-		groups = node.obj("groups").list("group_expressions")
+		groups = node.Obj("groups").List("group_expressions")
 	}
 	for _, g := range groups {
 		s.GroupBy = append(s.GroupBy, ordinalOrExpr(asObj(g)))
 	}
-	s.GroupByAll = node.str("aggregate_handling") == "FORCE_AGGREGATES"
+	s.GroupByAll = node.Str("aggregate_handling") == "FORCE_AGGREGATES"
 	s.OrderBy = orderBy(node)
-	for _, m := range node.list("modifiers") {
+	for _, m := range node.List("modifiers") {
 		m := asObj(m)
-		if m.str("type") == "DISTINCT_MODIFIER" {
-			for _, d := range m.list("distinct_on_targets") {
+		if m.Str("type") == "DISTINCT_MODIFIER" {
+			for _, d := range m.List("distinct_on_targets") {
 				s.DistinctOn = append(s.DistinctOn, ordinalOrExpr(asObj(d)))
 			}
 		}
@@ -268,9 +249,9 @@ func excludes(l []any) []string {
 			out = append(out, e)
 		case map[string]any:
 			o := obj(e)
-			if n := o.str("name"); n != "" {
+			if n := o.Str("name"); n != "" {
 				out = append(out, n)
-			} else if n := o.str("column"); n != "" {
+			} else if n := o.Str("column"); n != "" {
 				out = append(out, n)
 			} else {
 				panic("exclude entry")
@@ -281,20 +262,20 @@ func excludes(l []any) []string {
 }
 
 func table(t obj) sqlmodel.Table {
-	switch t.str("type") {
+	switch t.Str("type") {
 	case "BASE_TABLE":
 		var parts []string
 		for _, k := range []string{"catalog_name", "schema_name", "table_name"} {
-			if v := t.str(k); v != "" {
+			if v := t.Str(k); v != "" {
 				parts = append(parts, v)
 			}
 		}
-		return &sqlmodel.BaseTable{Parts: parts, Alias: t.str("alias"), ColumnAliases: strs(t.list("column_name_alias")), Pos: t.pos()}
+		return &sqlmodel.BaseTable{Parts: parts, Alias: t.Str("alias"), ColumnAliases: strs(t.List("column_name_alias")), Pos: posOf(t)}
 	case "SUBQUERY":
-		return &sqlmodel.Subquery{Query: query(t.obj("subquery").obj("node")), Alias: t.str("alias"), ColumnAliases: strs(t.list("column_name_alias")), Pos: t.pos()}
+		return &sqlmodel.Subquery{Query: query(t.Obj("subquery").Obj("node")), Alias: t.Str("alias"), ColumnAliases: strs(t.List("column_name_alias")), Pos: posOf(t)}
 	case "JOIN":
-		j := &sqlmodel.Join{Left: table(t.obj("left")), Right: table(t.obj("right")), Kind: strings.ToLower(t.str("join_type")), Using: strs(t.list("using_columns")), Pos: t.pos()}
-		switch t.str("ref_type") {
+		j := &sqlmodel.Join{Left: table(t.Obj("left")), Right: table(t.Obj("right")), Kind: strings.ToLower(t.Str("join_type")), Using: strs(t.List("using_columns")), Pos: posOf(t)}
+		switch t.Str("ref_type") {
 		case "NATURAL":
 			j.Natural = true
 		case "CROSS":
@@ -304,15 +285,15 @@ func table(t obj) sqlmodel.Table {
 		case "ASOF":
 			j.Kind = "asof"
 		}
-		if c := t.obj("condition"); c != nil {
+		if c := t.Obj("condition"); c != nil {
 			j.On = expr(c)
 		}
 		return j
 	case "TABLE_FUNCTION":
-		return &sqlmodel.UnsupportedTable{Construct: "table function", Alias: t.str("alias"), Pos: t.pos()}
+		return &sqlmodel.UnsupportedTable{Construct: "table function", Alias: t.Str("alias"), Pos: posOf(t)}
 	case "EXPRESSION_LIST":
-		v := &sqlmodel.Values{Pos: t.pos()}
-		for _, row := range t.list("values") {
+		v := &sqlmodel.Values{Pos: posOf(t)}
+		for _, row := range t.List("values") {
 			r, _ := row.([]any)
 			v.Rows = append(v.Rows, exprs(r))
 		}
@@ -321,30 +302,30 @@ func table(t obj) sqlmodel.Table {
 				v.Names = append(v.Names, fmt.Sprintf("col%d", i))
 			}
 		}
-		return &sqlmodel.Subquery{Query: v, Alias: t.str("alias"), ColumnAliases: strs(t.list("column_name_alias")), Pos: t.pos()}
+		return &sqlmodel.Subquery{Query: v, Alias: t.Str("alias"), ColumnAliases: strs(t.List("column_name_alias")), Pos: posOf(t)}
 	case "PIVOT":
-		return &sqlmodel.UnsupportedTable{Construct: "PIVOT", Alias: t.str("alias"), Pos: t.pos()}
+		return &sqlmodel.UnsupportedTable{Construct: "PIVOT", Alias: t.Str("alias"), Pos: posOf(t)}
 	}
-	return &sqlmodel.UnsupportedTable{Construct: strings.ToLower(t.str("type")), Alias: t.str("alias"), Pos: t.pos()}
+	return &sqlmodel.UnsupportedTable{Construct: strings.ToLower(t.Str("type")), Alias: t.Str("alias"), Pos: posOf(t)}
 }
 
 func expr(e obj) sqlmodel.Expr {
-	switch e.str("class") {
+	switch e.Str("class") {
 	case "COLUMN_REF":
-		return &sqlmodel.ColumnRef{Parts: strs(e.list("column_names")), Pos: e.pos()}
+		return &sqlmodel.ColumnRef{Parts: strs(e.List("column_names")), Pos: posOf(e)}
 	case "CONSTANT", "PARAMETER", "DEFAULT":
-		return &sqlmodel.Literal{Pos: e.pos()}
+		return &sqlmodel.Literal{Pos: posOf(e)}
 	case "STAR":
-		if e.bool("columns") || e.obj("expr") != nil {
-			return &sqlmodel.Unsupported{Construct: "COLUMNS(...)", Pos: e.pos()}
+		if e.Bool("columns") || e.Obj("expr") != nil {
+			return &sqlmodel.Unsupported{Construct: "COLUMNS(...)", Pos: posOf(e)}
 		}
 		// count(*) and the like read rows, not columns.
-		return &sqlmodel.Literal{Pos: e.pos()}
+		return &sqlmodel.Literal{Pos: posOf(e)}
 	case "LAMBDA":
-		return &sqlmodel.Unsupported{Construct: "lambda", Pos: e.pos()}
+		return &sqlmodel.Unsupported{Construct: "lambda", Pos: posOf(e)}
 	case "SUBQUERY":
-		sq := &sqlmodel.SubqueryExpr{Query: query(e.obj("subquery").obj("node")), Pos: e.pos()}
-		switch e.str("subquery_type") {
+		sq := &sqlmodel.SubqueryExpr{Query: query(e.Obj("subquery").Obj("node")), Pos: posOf(e)}
+		switch e.Str("subquery_type") {
 		case "SCALAR":
 			sq.Kind = "scalar"
 		case "EXISTS", "NOT_EXISTS":
@@ -352,42 +333,42 @@ func expr(e obj) sqlmodel.Expr {
 		case "ANY":
 			sq.Kind = "any"
 		default:
-			sq.Kind = strings.ToLower(e.str("subquery_type"))
+			sq.Kind = strings.ToLower(e.Str("subquery_type"))
 		}
-		if c := e.obj("child"); c != nil {
+		if c := e.Obj("child"); c != nil {
 			sq.Test = expr(c)
 		}
 		return sq
 	case "FUNCTION":
-		c := &sqlmodel.Call{Name: strings.ToLower(e.str("function_name")), Args: exprs(e.list("children")), Pos: e.pos()}
+		c := &sqlmodel.Call{Name: strings.ToLower(e.Str("function_name")), Args: exprs(e.List("children")), Pos: posOf(e)}
 		if sqlmodel.IsAggregate(c.Name) {
 			c.Kind = sqlmodel.Aggregate
 		}
-		if f := e.obj("filter"); f != nil {
+		if f := e.Obj("filter"); f != nil {
 			c.Filter = expr(f)
 		}
-		for _, o := range e.obj("order_bys").list("orders") {
-			c.Order = append(c.Order, expr(asObj(o).obj("expression")))
+		for _, o := range e.Obj("order_bys").List("orders") {
+			c.Order = append(c.Order, expr(asObj(o).Obj("expression")))
 		}
 		return c
 	case "WINDOW":
-		c := &sqlmodel.Call{Name: strings.ToLower(e.str("function_name")), Kind: sqlmodel.Window, Args: exprs(e.list("children")), Partition: exprs(e.list("partitions")), Pos: e.pos()}
-		for _, o := range e.list("orders") {
-			c.Order = append(c.Order, expr(asObj(o).obj("expression")))
+		c := &sqlmodel.Call{Name: strings.ToLower(e.Str("function_name")), Kind: sqlmodel.Window, Args: exprs(e.List("children")), Partition: exprs(e.List("partitions")), Pos: posOf(e)}
+		for _, o := range e.List("orders") {
+			c.Order = append(c.Order, expr(asObj(o).Obj("expression")))
 		}
 		for _, k := range []string{"offset_expr", "default_expr"} {
-			if a := e.obj(k); a != nil {
+			if a := e.Obj(k); a != nil {
 				c.Args = append(c.Args, expr(a))
 			}
 		}
-		if f := e.obj("filter_expr"); f != nil {
+		if f := e.Obj("filter_expr"); f != nil {
 			c.Filter = expr(f)
 		}
 		return c
 	}
 	// Every other class (operators, comparisons, CASE, CAST, BETWEEN, COLLATE...)
 	// depends on all the expressions inside it.
-	c := &sqlmodel.Call{Name: strings.ToLower(e.str("type")), Pos: e.pos()}
+	c := &sqlmodel.Call{Name: strings.ToLower(e.Str("type")), Pos: posOf(e)}
 	collect(map[string]any(e), &c.Args, true)
 	return c
 }
@@ -398,7 +379,7 @@ func collect(v any, out *[]sqlmodel.Expr, top bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		o := obj(x)
-		if !top && o.str("class") != "" {
+		if !top && o.Str("class") != "" {
 			*out = append(*out, expr(o))
 			return
 		}
@@ -408,7 +389,7 @@ func collect(v any, out *[]sqlmodel.Expr, top bool) {
 		}
 		sort.Strings(keys) // a stable order, for stable warnings
 		for _, k := range keys {
-			if k == "value" && o.str("class") == "CONSTANT" {
+			if k == "value" && o.Str("class") == "CONSTANT" {
 				continue
 			}
 			collect(o[k], out, false)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/elt-dev/elt/lineage/jsontree"
+
 	pg "github.com/pganalyze/pg_query_go/v5"
 	"github.com/pganalyze/pg_query_go/v5/parser"
 
@@ -53,11 +55,11 @@ func FromJSON(b []byte) (q sqlmodel.Query, err error) {
 	if err := dec.Decode(&root); err != nil {
 		return nil, fmt.Errorf("pgparse: decode parse tree: %w", err)
 	}
-	stmts := root.list("stmts")
+	stmts := root.List("stmts")
 	if len(stmts) != 1 {
 		return nil, &sqlmodel.ParseError{Message: fmt.Sprintf("expected one SELECT statement, found %d statements", len(stmts)), Pos: -1}
 	}
-	sel := asObj(stmts[0]).obj("stmt").obj("SelectStmt")
+	sel := asObj(stmts[0]).Obj("stmt").Obj("SelectStmt")
 	if sel == nil {
 		return nil, &sqlmodel.ParseError{Message: "not a SELECT statement", Pos: -1}
 	}
@@ -75,31 +77,10 @@ func FromJSON(b []byte) (q sqlmodel.Query, err error) {
 	return selectStmt(sel), nil
 }
 
-type obj map[string]any
+type obj = jsontree.Obj
 
-func asObj(v any) obj {
-	switch m := v.(type) {
-	case map[string]any:
-		return m
-	case obj:
-		return m
-	}
-	return nil
-}
-
-func (o obj) obj(k string) obj    { return asObj(o[k]) }
-func (o obj) list(k string) []any { l, _ := o[k].([]any); return l }
-func (o obj) str(k string) string {
-	switch v := o[k].(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	}
-	return ""
-}
-func (o obj) bool(k string) bool { b, _ := o[k].(bool); return b }
-func (o obj) pos() int {
+func asObj(v any) obj { return jsontree.As(v) }
+func posOf(o obj) int {
 	n, ok := o["location"].(json.Number)
 	if !ok {
 		return 0 // protobuf JSON leaves out a location of 0
@@ -124,29 +105,29 @@ func strs(l []any) []string {
 	var out []string
 	for _, v := range l {
 		if t, b := node(v); t == "String" {
-			out = append(out, b.str("sval"))
+			out = append(out, b.Str("sval"))
 		}
 	}
 	return out
 }
 
 func ctes(s obj) []sqlmodel.CTE {
-	w := s.obj("withClause")
+	w := s.Obj("withClause")
 	if w == nil {
 		return nil
 	}
 	var out []sqlmodel.CTE
-	for _, c := range w.list("ctes") {
+	for _, c := range w.List("ctes") {
 		_, c := node(c)
-		_, q := node(c.obj("ctequery"))
-		out = append(out, sqlmodel.CTE{Name: c.str("ctename"), Columns: strs(c.list("aliascolnames")), Query: selectStmt(q), Recursive: w.bool("recursive"), Pos: c.pos()})
+		_, q := node(c.Obj("ctequery"))
+		out = append(out, sqlmodel.CTE{Name: c.Str("ctename"), Columns: strs(c.List("aliascolnames")), Query: selectStmt(q), Recursive: w.Bool("recursive"), Pos: posOf(c)})
 	}
 	return out
 }
 
 func selectStmt(s obj) sqlmodel.Query {
-	if op := s.str("op"); op != "" && op != "SETOP_NONE" {
-		o := &sqlmodel.SetOp{CTEs: ctes(s), Left: selectStmt(s.obj("larg")), Right: selectStmt(s.obj("rarg")), Pos: firstLoc(s.obj("rarg"))}
+	if op := s.Str("op"); op != "" && op != "SETOP_NONE" {
+		o := &sqlmodel.SetOp{CTEs: ctes(s), Left: selectStmt(s.Obj("larg")), Right: selectStmt(s.Obj("rarg")), Pos: firstLoc(s.Obj("rarg"))}
 		switch op {
 		case "SETOP_UNION":
 			o.Op = "union"
@@ -157,17 +138,17 @@ func selectStmt(s obj) sqlmodel.Query {
 		default:
 			panic("set operation " + op)
 		}
-		for _, sb := range s.list("sortClause") {
+		for _, sb := range s.List("sortClause") {
 			_, sb := node(sb)
-			o.OrderBy = append(o.OrderBy, ordinalOrExpr(sb.obj("node")))
+			o.OrderBy = append(o.OrderBy, ordinalOrExpr(sb.Obj("node")))
 		}
 		return o
 	}
-	if rows := s.list("valuesLists"); len(rows) > 0 {
+	if rows := s.List("valuesLists"); len(rows) > 0 {
 		v := &sqlmodel.Values{Pos: firstLoc(s)}
 		for _, row := range rows {
 			_, l := node(row) // each row is a List node
-			v.Rows = append(v.Rows, exprs(l.list("items")))
+			v.Rows = append(v.Rows, exprs(l.List("items")))
 		}
 		for i := range v.Rows[0] {
 			v.Names = append(v.Names, fmt.Sprintf("column%d", i+1))
@@ -175,63 +156,63 @@ func selectStmt(s obj) sqlmodel.Query {
 		return v
 	}
 	q := &sqlmodel.Select{CTEs: ctes(s), Pos: firstLoc(s)}
-	for _, t := range s.list("targetList") {
+	for _, t := range s.List("targetList") {
 		_, rt := node(t)
-		val := rt.obj("val")
+		val := rt.Obj("val")
 		if typ, cr := node(val); typ == "ColumnRef" {
-			fields := cr.list("fields")
+			fields := cr.List("fields")
 			if last, _ := node(fields[len(fields)-1]); last == "A_Star" {
 				st := &sqlmodel.Star{}
 				if q := strs(fields[:len(fields)-1]); len(q) > 0 {
 					st.Table = q[len(q)-1]
 				}
-				q.Items = append(q.Items, sqlmodel.Item{Star: st, Pos: rt.pos()})
+				q.Items = append(q.Items, sqlmodel.Item{Star: st, Pos: posOf(rt)})
 				continue
 			}
 		}
-		name := rt.str("name")
+		name := rt.Str("name")
 		if name == "" {
 			name = figureName(val)
 		}
-		q.Items = append(q.Items, sqlmodel.Item{Expr: expr(val), Alias: name, Pos: rt.pos()})
+		q.Items = append(q.Items, sqlmodel.Item{Expr: expr(val), Alias: name, Pos: posOf(rt)})
 	}
-	for _, f := range s.list("fromClause") {
+	for _, f := range s.List("fromClause") {
 		q.From = append(q.From, table(f))
 	}
-	if w := s.obj("whereClause"); w != nil {
+	if w := s.Obj("whereClause"); w != nil {
 		q.Where = expr(w)
 	}
-	if h := s.obj("havingClause"); h != nil {
+	if h := s.Obj("havingClause"); h != nil {
 		q.Having = expr(h)
 	}
-	for _, g := range s.list("groupClause") {
+	for _, g := range s.List("groupClause") {
 		if typ, gs := node(g); typ == "GroupingSet" {
-			for _, c := range gs.list("content") {
+			for _, c := range gs.List("content") {
 				q.GroupBy = append(q.GroupBy, ordinalOrExpr(asObj(c)))
 			}
 			continue
 		}
 		q.GroupBy = append(q.GroupBy, ordinalOrExpr(asObj(g)))
 	}
-	for _, sb := range s.list("sortClause") {
+	for _, sb := range s.List("sortClause") {
 		_, sb := node(sb)
-		q.OrderBy = append(q.OrderBy, ordinalOrExpr(sb.obj("node")))
+		q.OrderBy = append(q.OrderBy, ordinalOrExpr(sb.Obj("node")))
 	}
-	for _, d := range s.list("distinctClause") {
+	for _, d := range s.List("distinctClause") {
 		if len(asObj(d)) > 0 {
 			q.DistinctOn = append(q.DistinctOn, ordinalOrExpr(asObj(d)))
 		}
 	}
-	if len(s.list("windowClause")) > 0 {
+	if len(s.List("windowClause")) > 0 {
 		panic(sqlmodel.Unsupported{Construct: "named WINDOW clause"})
 	}
 	return q
 }
 
 func ordinalOrExpr(e obj) sqlmodel.Expr {
-	if typ, c := node(e); typ == "A_Const" && c.obj("ival") != nil {
-		n, _ := strconv.Atoi(c.obj("ival").str("ival")) // ival 0 is left out
-		return &sqlmodel.Ordinal{N: n, Pos: c.pos()}
+	if typ, c := node(e); typ == "A_Const" && c.Obj("ival") != nil {
+		n, _ := strconv.Atoi(c.Obj("ival").Str("ival")) // ival 0 is left out
+		return &sqlmodel.Ordinal{N: n, Pos: posOf(c)}
 	}
 	return expr(e)
 }
@@ -241,12 +222,12 @@ func figureName(v any) string {
 	typ, b := node(v)
 	switch typ {
 	case "ColumnRef":
-		f := strs(b.list("fields"))
+		f := strs(b.List("fields"))
 		if len(f) > 0 {
 			return f[len(f)-1]
 		}
 	case "FuncCall":
-		f := strs(b.list("funcname"))
+		f := strs(b.List("funcname"))
 		if len(f) > 0 {
 			return f[len(f)-1]
 		}
@@ -254,7 +235,7 @@ func figureName(v any) string {
 		if n := figureName(b["arg"]); n != "?column?" {
 			return n
 		}
-		f := strs(b.obj("typeName").list("names"))
+		f := strs(b.Obj("typeName").List("names"))
 		if len(f) > 0 {
 			return f[len(f)-1]
 		}
@@ -263,21 +244,21 @@ func figureName(v any) string {
 	case "CoalesceExpr":
 		return "coalesce"
 	case "MinMaxExpr":
-		if b.str("op") == "IS_GREATEST" {
+		if b.Str("op") == "IS_GREATEST" {
 			return "greatest"
 		}
 		return "least"
 	case "SubLink":
-		switch b.str("subLinkType") {
+		switch b.Str("subLinkType") {
 		case "EXISTS_SUBLINK":
 			return "exists"
 		case "ARRAY_SUBLINK":
 			return "array"
 		case "EXPR_SUBLINK":
 			_, sel := node(b["subselect"])
-			if tl := sel.list("targetList"); len(tl) == 1 {
+			if tl := sel.List("targetList"); len(tl) == 1 {
 				_, rt := node(tl[0])
-				if n := rt.str("name"); n != "" {
+				if n := rt.Str("name"); n != "" {
 					return n
 				}
 				return figureName(rt["val"])
@@ -289,22 +270,22 @@ func figureName(v any) string {
 
 func table(v any) sqlmodel.Table {
 	typ, t := node(v)
-	alias := t.obj("alias")
+	alias := t.Obj("alias")
 	switch typ {
 	case "RangeVar":
 		var parts []string
 		for _, k := range []string{"catalogname", "schemaname", "relname"} {
-			if s := t.str(k); s != "" {
+			if s := t.Str(k); s != "" {
 				parts = append(parts, s)
 			}
 		}
-		return &sqlmodel.BaseTable{Parts: parts, Alias: alias.str("aliasname"), ColumnAliases: strs(alias.list("colnames")), Pos: t.pos()}
+		return &sqlmodel.BaseTable{Parts: parts, Alias: alias.Str("aliasname"), ColumnAliases: strs(alias.List("colnames")), Pos: posOf(t)}
 	case "RangeSubselect":
 		_, q := node(t["subquery"])
-		return &sqlmodel.Subquery{Query: selectStmt(q), Alias: alias.str("aliasname"), ColumnAliases: strs(alias.list("colnames")), Lateral: t.bool("lateral"), Pos: firstLoc(t)}
+		return &sqlmodel.Subquery{Query: selectStmt(q), Alias: alias.Str("aliasname"), ColumnAliases: strs(alias.List("colnames")), Lateral: t.Bool("lateral"), Pos: firstLoc(t)}
 	case "JoinExpr":
-		j := &sqlmodel.Join{Left: table(t["larg"]), Right: table(t["rarg"]), Natural: t.bool("isNatural"), Using: strs(t.list("usingClause")), Pos: firstLoc(t)}
-		switch t.str("jointype") {
+		j := &sqlmodel.Join{Left: table(t["larg"]), Right: table(t["rarg"]), Natural: t.Bool("isNatural"), Using: strs(t.List("usingClause")), Pos: firstLoc(t)}
+		switch t.Str("jointype") {
 		case "JOIN_LEFT":
 			j.Kind = "left"
 		case "JOIN_RIGHT":
@@ -314,19 +295,19 @@ func table(v any) sqlmodel.Table {
 		default:
 			j.Kind = "inner"
 		}
-		if q := t.obj("quals"); q != nil {
+		if q := t.Obj("quals"); q != nil {
 			j.On = expr(q)
 		} else if !j.Natural && len(j.Using) == 0 {
 			j.Kind = "cross"
 		}
-		if a := alias.str("aliasname"); a != "" {
+		if a := alias.Str("aliasname"); a != "" {
 			return &sqlmodel.UnsupportedTable{Construct: "aliased join", Alias: a, Pos: firstLoc(t)}
 		}
 		return j
 	case "RangeFunction":
-		return &sqlmodel.UnsupportedTable{Construct: "table function", Alias: alias.str("aliasname"), Pos: firstLoc(t)}
+		return &sqlmodel.UnsupportedTable{Construct: "table function", Alias: alias.Str("aliasname"), Pos: firstLoc(t)}
 	}
-	return &sqlmodel.UnsupportedTable{Construct: typ, Alias: alias.str("aliasname"), Pos: t.pos()}
+	return &sqlmodel.UnsupportedTable{Construct: typ, Alias: alias.Str("aliasname"), Pos: posOf(t)}
 }
 
 func expr(v any) sqlmodel.Expr {
@@ -335,33 +316,33 @@ func expr(v any) sqlmodel.Expr {
 	case "":
 		return nil
 	case "ColumnRef":
-		fields := e.list("fields")
+		fields := e.List("fields")
 		if last, _ := node(fields[len(fields)-1]); last == "A_Star" {
-			return &sqlmodel.Unsupported{Construct: "* inside an expression", Pos: e.pos()}
+			return &sqlmodel.Unsupported{Construct: "* inside an expression", Pos: posOf(e)}
 		}
-		return &sqlmodel.ColumnRef{Parts: strs(fields), Pos: e.pos()}
+		return &sqlmodel.ColumnRef{Parts: strs(fields), Pos: posOf(e)}
 	case "A_Const", "ParamRef", "SQLValueFunction", "SetToDefault":
-		return &sqlmodel.Literal{Pos: e.pos()}
+		return &sqlmodel.Literal{Pos: posOf(e)}
 	case "FuncCall":
-		name := strs(e.list("funcname"))
-		c := &sqlmodel.Call{Name: strings.ToLower(name[len(name)-1]), Args: exprs(e.list("args")), Pos: e.pos()}
-		if sqlmodel.IsAggregate(c.Name) || e.list("agg_order") != nil || e.bool("agg_star") || e.bool("agg_distinct") {
+		name := strs(e.List("funcname"))
+		c := &sqlmodel.Call{Name: strings.ToLower(name[len(name)-1]), Args: exprs(e.List("args")), Pos: posOf(e)}
+		if sqlmodel.IsAggregate(c.Name) || e.List("agg_order") != nil || e.Bool("agg_star") || e.Bool("agg_distinct") {
 			c.Kind = sqlmodel.Aggregate
 		}
 		if f := e["agg_filter"]; f != nil {
 			c.Filter = expr(f)
 		}
-		for _, sb := range e.list("agg_order") {
+		for _, sb := range e.List("agg_order") {
 			_, sb := node(sb)
 			c.Order = append(c.Order, expr(sb["node"]))
 		}
-		if w := e.obj("over"); w != nil {
-			if w.str("name") != "" || w.str("refname") != "" {
-				return &sqlmodel.Unsupported{Construct: "named window", Pos: e.pos()}
+		if w := e.Obj("over"); w != nil {
+			if w.Str("name") != "" || w.Str("refname") != "" {
+				return &sqlmodel.Unsupported{Construct: "named window", Pos: posOf(e)}
 			}
 			c.Kind = sqlmodel.Window
-			c.Partition = exprs(w.list("partitionClause"))
-			for _, sb := range w.list("orderClause") {
+			c.Partition = exprs(w.List("partitionClause"))
+			for _, sb := range w.List("orderClause") {
 				_, sb := node(sb)
 				c.Order = append(c.Order, expr(sb["node"]))
 			}
@@ -369,8 +350,8 @@ func expr(v any) sqlmodel.Expr {
 		return c
 	case "SubLink":
 		_, sel := node(e["subselect"])
-		sq := &sqlmodel.SubqueryExpr{Query: selectStmt(sel), Pos: e.pos()}
-		switch e.str("subLinkType") {
+		sq := &sqlmodel.SubqueryExpr{Query: selectStmt(sel), Pos: posOf(e)}
+		switch e.Str("subLinkType") {
 		case "EXPR_SUBLINK":
 			sq.Kind = "scalar"
 		case "EXISTS_SUBLINK":
@@ -382,18 +363,18 @@ func expr(v any) sqlmodel.Expr {
 		case "ARRAY_SUBLINK":
 			sq.Kind = "array"
 		default:
-			return &sqlmodel.Unsupported{Construct: "subquery " + e.str("subLinkType"), Pos: e.pos()}
+			return &sqlmodel.Unsupported{Construct: "subquery " + e.Str("subLinkType"), Pos: posOf(e)}
 		}
 		if t := e["testexpr"]; t != nil {
 			sq.Test = expr(t)
 		}
 		return sq
 	case "TypeName", "String":
-		return &sqlmodel.Literal{Pos: e.pos()}
+		return &sqlmodel.Literal{Pos: posOf(e)}
 	}
 	// Operators, CASE, casts, COALESCE, NULL tests...: the value depends on
 	// every expression inside.
-	c := &sqlmodel.Call{Name: strings.ToLower(typ), Pos: e.pos()}
+	c := &sqlmodel.Call{Name: strings.ToLower(typ), Pos: posOf(e)}
 	collect(e, &c.Args)
 	return c
 }
