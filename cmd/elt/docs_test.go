@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -306,21 +305,11 @@ func TestDocsGenerateCatalogSources(t *testing.T) {
 	writeFile(t, dir, "models/a.sql", "select \"Code\" as code, amount * 2 as doubled from {{ source('raw', 'events') }}\n")
 	writeFile(t, dir, "models/b.sql", "select * from {{ source('raw', 'missing') }}\n")
 
-	db, err := sql.Open("duckdb", filepath.Join(dir, "src.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{
+	execDuckDB(t, filepath.Join(dir, "src.duckdb"),
 		`create table main.events ("Code" varchar, amount decimal(10,2))`,
 		`insert into main.events values ('a', 1), ('b', 2)`,
 		`comment on table main.events is 'Raw events'`,
-		`comment on column main.events.amount is 'In euros'`,
-	} {
-		if _, err := db.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
+		`comment on column main.events.amount is 'In euros'`)
 	if r := elt(t, dir, "run", "--select", "a"); r.code != 0 {
 		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

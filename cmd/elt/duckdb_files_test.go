@@ -261,14 +261,7 @@ select
 
 	// A run of summary alone, after the upstream view is gone: on-run-start's
 	// register_upstream_external_models() recreates it over the file.
-	db, err := sql.Open("duckdb", filepath.Join(dir, "p.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("drop view main.ext_parquet"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	execDuckDB(t, filepath.Join(dir, "p.duckdb"), "drop view main.ext_parquet")
 	if res := elt(t, dir, "run", "--select", "summary"); res.code == 0 {
 		t.Fatalf("summary ran without its upstream view:\n%s", res.stdout)
 	}
@@ -325,14 +318,7 @@ func profileProject(t *testing.T, targetLines string) string {
 // (database: alias); one without an alias is named after its file.
 func TestAttach(t *testing.T) {
 	dir := profileProject(t, "      attach:\n        - path: crm.duckdb\n          alias: crm_ro\n          read_only: true\n        - path: sub/scratch.duckdb\n")
-	crm, err := sql.Open("duckdb", filepath.Join(dir, "crm.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := crm.Exec("create schema raw; create table raw.customers as select * from (values (1, 'ann'), (2, 'bob')) t(id, name)"); err != nil {
-		t.Fatal(err)
-	}
-	crm.Close()
+	execDuckDB(t, filepath.Join(dir, "crm.duckdb"), "create schema raw; create table raw.customers as select * from (values (1, 'ann'), (2, 'bob')) t(id, name)")
 	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}

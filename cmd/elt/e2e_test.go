@@ -60,6 +60,22 @@ func elt(t *testing.T, workDir string, args ...string) cliResult {
 	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
+// execDuckDB runs statements on the DuckDB file at path (created if
+// missing) and closes it, so that elt can open it next.
+func execDuckDB(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, stmt := range stmts {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
 func openDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("duckdb", path+"?access_mode=read_only")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -212,14 +211,7 @@ func TestLineageSourceColumns(t *testing.T) {
 		t.Fatal("elt lineage created the warehouse file")
 	}
 
-	db, err := sql.Open("duckdb", filepath.Join(dir, "src.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("create table main.undeclared (code varchar, amount integer)"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	execDuckDB(t, filepath.Join(dir, "src.duckdb"), "create table main.undeclared (code varchar, amount integer)")
 	r = elt(t, dir, "lineage", "b.amount", "--upstream", "--output", "json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"node": "raw.undeclared",
       "column": "amount",
