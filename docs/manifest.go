@@ -340,7 +340,12 @@ type Doc struct {
 // WriteManifest builds the manifest and writes it atomically to name in
 // the target directory (normally manifest.json).
 func WriteManifest(dir *targetfs.Dir, name string, m *compiler.Manifest, meta Metadata) error {
-	if err := dir.WriteAtomic(name, BuildManifest(m, meta).writeTo); err != nil {
+	return BuildManifest(m, meta).Write(dir, name)
+}
+
+// Write writes the manifest atomically to name in the target directory.
+func (m *Manifest) Write(dir *targetfs.Dir, name string) error {
+	if err := dir.WriteAtomic(name, m.writeTo); err != nil {
 		return fmt.Errorf("docs: write manifest %s: %w", name, err)
 	}
 	return nil

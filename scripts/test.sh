@@ -15,6 +15,18 @@ if ! /usr/bin/python3 -c 'import jinja2' >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &
     echo "warning: could not install python3-jinja2; the Jinja oracle tests will skip" >&2
 fi
 
+# Headless Chromium (Debian's chromium) runs the docs site's browser tests.
+# Once it is here, ELT_REQUIRE_BROWSER makes those tests fail rather than
+# skip should it not start.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${ELT_TEST_CHROMIUM:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing chromium (for the docs site's browser tests) from Debian's packages"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 ||
+    echo "warning: could not install chromium; the browser tests will skip" >&2
+fi
+if command -v chromium >/dev/null 2>&1 || [ -n "${ELT_TEST_CHROMIUM:-}" ]; then
+  export ELT_REQUIRE_BROWSER=1
+fi
+
 eval "$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 echo "Postgres for the tests: ${ELT_TEST_POSTGRES_URL%%@*}@... (password hidden)" | sed 's#//[^:]*:[^@]*@#//***@#'

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/docs/site"
+	"github.com/elt-dev/elt/internal/targetfs"
 )
 
 func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
@@ -20,13 +24,14 @@ func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 	}
 	gen := &cobra.Command{
 		Use:   "generate",
-		Short: "Compile the project and write target/manifest.json, catalog.json (what the warehouse holds) and lineage.json (column lineage)",
+		Short: "Compile the project and write target/manifest.json, catalog.json, lineage.json and the docs site (index.html)",
 		Long: "Compile the project and write, in the target path:\n" +
 			"  manifest.json  the compiled project, as dbt writes it\n" +
 			"  catalog.json   every model, seed, snapshot and source relation that exists in the\n" +
 			"                 warehouse, with its columns, types and statistics (dbt's catalog v1)\n" +
 			"  lineage.json   every model column with the upstream columns it reads and how:\n" +
-			"                 identity, transformation, aggregation, indirect or table",
+			"                 identity, transformation, aggregation, indirect or table\n" +
+			"  index.html     the docs site (with elt-docs/): open it from disk or run elt docs serve",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return docsGenerateCommand(cmd.Context(), f, env, stdout, stderr)
@@ -35,7 +40,44 @@ func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 	gen.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "only these nodes and sources in catalog.json (dbt selection syntax)")
 	gen.Flags().StringSliceVar(&f.excludes, "exclude", nil, "leave these out of catalog.json")
 	c.AddCommand(gen)
+
+	var host string
+	var port int
+	serve := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the docs site elt docs generate wrote, on http://127.0.0.1:8080 by default",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return docsServeCommand(cmd.Context(), f, env, stdout, host, port)
+		},
+	}
+	serve.Flags().StringVar(&host, "host", "127.0.0.1", "address to listen on (0.0.0.0 to let other machines in)")
+	serve.Flags().IntVar(&port, "port", 8080, "port to listen on (0: any free port)")
+	c.AddCommand(serve)
 	return c
+}
+
+func docsServeCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, host string, port int) error {
+	if port < 0 || port > 65535 {
+		return usageErr(fmt.Errorf("--port %d: a port is 0 to 65535", port))
+	}
+	s, err := load(ctx, f, env, stdout, false)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	err = site.Serve(ctx, addr, s.targetDir(), func(url string) {
+		s.log.info("DocsServing", "Serving the docs site at "+url+" (Ctrl-C to stop)", map[string]any{"url": url})
+	})
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
+}
+
+func (s *session) copyAssets(dir *targetfs.Dir) error {
+	return site.CopyAssets(s.proj.Root, s.proj.Config.AssetPaths, dir)
 }
 
 func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
@@ -60,7 +102,12 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	// As dbt docs generate: compile everything, then write the manifest,
 	// also when compiling fails, so it still describes the project.
 	compileErr := s.manifest.Compile(ctx, nil)
-	if err := s.writeManifest(); err != nil {
+	dir, err := s.targetFS()
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	man := docs.BuildManifest(s.manifest, s.meta())
+	if err := man.Write(dir, "manifest.json"); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if compileErr != nil {
@@ -69,8 +116,7 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	dir, err := s.targetFS()
-	if err != nil {
+	if err := s.copyAssets(dir); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 
@@ -106,6 +152,19 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	if err := docs.WriteLineage(dir, "lineage.json", lin); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	order := map[string][]string{}
+	for name, m := range proj.Models {
+		cols := make([]string, len(m.Columns))
+		for i, c := range m.Columns {
+			cols[i] = c.Name
+		}
+		if id, ok := ids[name]; ok {
+			order[id] = cols
+		}
+	}
+	if err := site.Write(dir, site.Build(man, cat, lin, order)); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	if n := len(lin.Warnings); n > 0 {
 		s.log.warn("LineageDegraded", fmt.Sprintf("lineage: %d %s fell back to table-level lineage; see warnings in lineage.json", n, plural(n, "construct", "constructs")), map[string]any{"count": n})
 	}
@@ -113,8 +172,8 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	if where == "" {
 		where = "target"
 	}
-	s.log.info("CatalogWritten", fmt.Sprintf("Catalog written to %s (%d %s, %d %s); lineage to %s",
-		where+"/catalog.json", len(cat.Nodes), plural(len(cat.Nodes), "node", "nodes"), len(cat.Sources), plural(len(cat.Sources), "source", "sources"), where+"/lineage.json"),
+	s.log.info("CatalogWritten", fmt.Sprintf("Catalog written to %s (%d %s, %d %s); lineage to %s; docs site to %s (open it, or run elt docs serve)",
+		where+"/catalog.json", len(cat.Nodes), plural(len(cat.Nodes), "node", "nodes"), len(cat.Sources), plural(len(cat.Sources), "source", "sources"), where+"/lineage.json", where+"/index.html"),
 		map[string]any{"nodes": len(cat.Nodes), "sources": len(cat.Sources)})
 	if len(cat.Errors) > 0 {
 		return &exitError{code: exitFailed}
