@@ -303,13 +303,13 @@ func (d *Data) writeScript(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, "window.__ELT_DOCS__=JSON.parse("); err != nil {
+	if _, err := io.WriteString(w, "performance.mark('elt-data');window.__ELT_DOCS__=JSON.parse("); err != nil {
 		return err
 	}
 	if _, err := w.Write(lit); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, ");\n")
+	_, err = io.WriteString(w, ");performance.mark('elt-data-parsed');\n")
 	return err
 }
 

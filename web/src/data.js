@@ -19,8 +19,19 @@ export function loadProject(raw) {
       tests.get(n.test_of).push(n.i);
     }
   }
-  // Column lineage: upstream hops by node and column, and the reverse.
-  const lineage = raw.lineage || {};
+  const P = { meta: raw.meta, nodes, byId, tests, lineage: raw.lineage || {}, warnings: raw.warnings || [] };
+  // The column lineage indexes are built when a view first needs them.
+  let idx = null;
+  const index = () => idx || (idx = lineageIndex(P.lineage));
+  Object.defineProperty(P, 'up', { get: () => index().up });
+  Object.defineProperty(P, 'down', { get: () => index().down });
+  Object.defineProperty(P, 'degraded', { get: () => index().degraded });
+  return P;
+}
+
+// lineageIndex indexes column lineage: upstream hops by node and column,
+// the reverse, and the nodes whose lineage is degraded.
+function lineageIndex(lineage) {
   const up = new Map(); // "i\u0000col" -> [[j, col|null, type]]
   const down = new Map(); // "j\u0000col" -> [[i, col, type]]
   const degraded = new Set(); // nodes with a column not resolved, or columns not all known
@@ -40,7 +51,7 @@ export function loadProject(raw) {
       }
     }
   }
-  return { meta: raw.meta, nodes, byId, tests, lineage, up, down, degraded, warnings: raw.warnings || [] };
+  return { up, down, degraded };
 }
 
 export function colKey(i, col) {

@@ -55,6 +55,7 @@ function route(P, main, tree) {
 }
 
 function start() {
+  performance.mark('elt-start');
   const main = document.getElementById('main');
   const raw = window.__ELT_DOCS__;
   if (!raw) {
@@ -62,9 +63,11 @@ function start() {
     return;
   }
   const P = loadProject(raw);
+  performance.mark('elt-loaded');
   document.getElementById('project-name').textContent = P.meta.project;
   const tree = document.getElementById('tree');
   renderTree(P, tree);
+  performance.mark('elt-tree');
   const search = attachSearch(P, document.getElementById('search'), document.getElementById('search-results'));
   window.addEventListener('hashchange', () => route(P, main, tree));
   route(P, main, tree);
