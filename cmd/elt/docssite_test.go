@@ -96,7 +96,9 @@ func TestDocsSiteInChromium(t *testing.T) {
 	if lin.code != 0 {
 		t.Fatalf("lineage: %s", lin.stderr)
 	}
-	var trace struct{ Upstream []struct{ Node, Column, Type string } }
+	var trace struct {
+		Upstream []struct{ Node, Column, Type string }
+	}
 	if err := json.Unmarshal([]byte(lin.stdout), &trace); err != nil {
 		t.Fatal(err)
 	}

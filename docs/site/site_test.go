@@ -26,7 +26,7 @@ func sampleManifest() *docs.Manifest {
 		Language: "sql", CompiledCode: str(`select id from "db"."main"."raw"`), DependsOn: docs.DependsOn{Nodes: []string{"seed.p.raw"}}}
 	test := &docs.CompiledNode{NodeBase: docs.NodeBase{Name: "not_null_m_id", ResourceType: "test", PackageName: "p", OriginalFilePath: "models/schema.yml",
 		UniqueID: "test.p.not_null_m_id.abc", FQN: []string{"p", "not_null_m_id"}, Config: map[string]any{}, Docs: docs.DocsConfig{Show: true}},
-		DependsOn: docs.DependsOn{Nodes: []string{"model.p.m"}},
+		DependsOn:         docs.DependsOn{Nodes: []string{"model.p.m"}},
 		GenericTestFields: &docs.GenericTestFields{ColumnName: str("id"), AttachedNode: str("model.p.m"), TestMetadata: docs.TestMetadata{Name: "not_null"}}}
 	return &docs.Manifest{
 		Metadata: docs.ManifestMetadata{ProjectName: str("p"), AdapterType: str("duckdb"), DBTVersion: "1.10.5", GeneratedAt: "2026-12-02T00:00:00Z"},
