@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -172,23 +173,7 @@ func TestDocsSiteInChromium(t *testing.T) {
 	gotDag := eval(`[...document.querySelectorAll('#dag-svg g.dnode')].map(g => g.dataset.id).sort()`)
 	// 2+fct_orders+2 by the manifest's parent and child maps, tests left out
 	// as the site's DAG leaves them out.
-	wantDag := []string{model}
-	for _, m := range [2]map[string][]string{man.ParentMap, man.ChildMap} {
-		frontier := []string{model}
-		for range 2 {
-			var next []string
-			for _, n := range frontier {
-				for _, p := range m[n] {
-					if !strings.HasPrefix(p, "test.") && !slices.Contains(wantDag, p) {
-						wantDag = append(wantDag, p)
-						next = append(next, p)
-					}
-				}
-			}
-			frontier = next
-		}
-	}
-	sort.Strings(wantDag)
+	wantDag := neighbours(man.ParentMap, man.ChildMap, model, 2)
 	if len(wantDag) < 8 {
 		t.Fatalf("the shop's fct_orders has too small a neighbourhood for this test: %v", wantDag)
 	}
@@ -208,6 +193,17 @@ func TestDocsSiteInChromium(t *testing.T) {
 		t.Errorf("choosing fct_orders lit:\n got %v\nwant %v", got, wantLit)
 	}
 	shot("dag.png")
+
+	// Focus on it with one level of parents and children.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById('dag-depth').value = '1', true)`)); err != nil {
+		t.Fatal(err)
+	}
+	do("focus with one level", chromedp.Click(chromedp.CSS(`#dag-svg g.dnode[data-id="`+model+`"]`)),
+		chromedp.Click(chromedp.CSS("#dag-focus")), chromedp.WaitVisible(chromedp.CSS(`#dag-svg g.dnode[data-id="`+model+`"]`)),
+		void(chromedp.Poll[bool](`document.getElementById('dag-select').value === '1+fct_orders+1'`)))
+	if got, want := eval(`[...document.querySelectorAll('#dag-svg g.dnode')].map(g => g.dataset.id).sort()`), neighbours(man.ParentMap, man.ChildMap, model, 1); !slices.Equal(got, want) {
+		t.Errorf("DAG for 1+fct_orders+1:\n got %v\nwant %v", got, want)
+	}
 
 	// A selection typed into the DAG's --select box.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById('dag-select').value = '', true)`)); err != nil {
@@ -257,6 +253,37 @@ func readJSON(t *testing.T, path string, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+}
+
+// void drops an action's value, to run it among steps.
+func void[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// neighbours is node and its parents and children up to depth levels
+// away, tests left out, sorted.
+func neighbours(parents, children map[string][]string, node string, depth int) []string {
+	out := []string{node}
+	for _, m := range []map[string][]string{parents, children} {
+		frontier := []string{node}
+		for range depth {
+			var next []string
+			for _, n := range frontier {
+				for _, p := range m[n] {
+					if !strings.HasPrefix(p, "test.") && !slices.Contains(out, p) {
+						out = append(out, p)
+						next = append(next, p)
+					}
+				}
+			}
+			frontier = next
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // reaches reports whether to is reachable from from along edges.

@@ -24,17 +24,20 @@ export function renderDag(P, main, params) {
   const selIn = h('input', { id: 'dag-select', type: 'text', value: sel, placeholder: 'e.g. +fct_orders, tag:nightly, path:models/marts', spellcheck: 'false' });
   const excIn = h('input', { id: 'dag-exclude', type: 'text', value: exc, placeholder: 'e.g. resource_type:seed', spellcheck: 'false' });
   const testsIn = h('input', { id: 'dag-tests', type: 'checkbox', checked: showTests });
+  const depthIn = h('input', { id: 'dag-depth', type: 'number', min: 1, max: 20, value: depth, title: 'levels of parents and children to focus on' });
   const go = () => {
     const q = new URLSearchParams();
     if (selIn.value.trim()) q.set('select', selIn.value.trim());
     if (excIn.value.trim()) q.set('exclude', excIn.value.trim());
     if (testsIn.checked) q.set('tests', '1');
+    if (Number(depthIn.value) !== 2) q.set('depth', depthIn.value);
     const qs = q.toString();
     location.hash = '#!/dag' + (qs ? '?' + qs : '');
   };
   const form = h('form', { id: 'dag-form', onsubmit: (e) => { e.preventDefault(); go(); } },
     h('label', null, '--select ', selIn), h('label', null, '--exclude ', excIn),
     h('label', { class: 'check' }, testsIn, ' tests'),
+    h('label', null, 'focus levels ', depthIn),
     h('button', { type: 'submit', id: 'dag-update' }, 'Update graph'));
   const status = h('div', { id: 'dag-status', class: 'muted' });
   const panel = h('div', { id: 'dag-panel', hidden: true });
@@ -109,14 +112,15 @@ export function renderDag(P, main, params) {
       e.classList.toggle('lit', (a === i || up.has(a)) && (b === i || up.has(b)) || (a === i || down.has(a)) && (b === i || down.has(b)));
     }
     const name = label(n);
-    const focusSel = `${depth}+${n.type === 'source' ? 'source:' + n.source_name + '.' + n.name : n.name}+${depth}`;
+    const levels = Math.max(1, Number(depthIn.value) || 2);
+    const focusSel = `${levels}+${n.type === 'source' ? 'source:' + n.source_name + '.' + n.name : n.name}+${levels}`;
     fill(panel, 
       h('div', { class: 'panel-title' }, h('span', { class: 'badge t-' + n.type }, n.type), ' ', name),
       n.description ? h('p', { class: 'desc' }, n.description) : null,
       h('p', null, `${n.parents.length} parents, ${n.children.length} children`),
       h('div', { class: 'panel-links' },
         h('a', { href: nodeHref(n), id: 'dag-open' }, 'Open'),
-        h('a', { href: dagHref(focusSel), id: 'dag-focus' }, `Focus (${depth} levels)`),
+        h('a', { href: dagHref(focusSel) + (levels !== 2 ? '&depth=' + levels : ''), id: 'dag-focus' }, `Focus (${levels} levels)`),
         n.type !== 'test' ? h('a', { href: lineageHref(n) }, 'Column lineage') : null));
     panel.hidden = false;
   };
