@@ -153,8 +153,12 @@ func TestDocsSiteInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`article.node-page[data-id="`+model+`"]`)))
 
 	// Its columns, in the warehouse's order, and its compiled SQL.
-	if got := eval(`[...document.querySelectorAll('table.columns tbody tr')].map(tr => tr.dataset.col)`); !slices.Equal(got, wantCols) {
+	if got := eval(`[...document.querySelectorAll('table.columns > tbody > tr')].map(tr => tr.dataset.col)`); !slices.Equal(got, wantCols) {
 		t.Errorf("columns on the model page:\n got %v\nwant %v", got, wantCols)
+	}
+	// Descriptions are Markdown: the status column's table is a table.
+	if got := eval(`[...document.querySelectorAll('tr[data-col="status"] .cdesc table th')].map(th => th.textContent)`); !slices.Equal(got, []string{"status", "meaning"}) {
+		t.Errorf("the Markdown table in status's description renders as headers %v", got)
 	}
 	if got := eval(`[document.querySelector('.tabs button.active').dataset.tab, document.querySelector('.code-box code').textContent]`); got[0] != "compiled" || got[1] != man.Nodes[model].CompiledCode {
 		t.Errorf("code shown: tab %q, text:\n%s\nwant the compiled SQL:\n%s", got[0], got[1], man.Nodes[model].CompiledCode)

@@ -6,6 +6,7 @@ import sql from 'highlight.js/lib/languages/sql';
 import python from 'highlight.js/lib/languages/python';
 import { h, nodeHref, dagHref, lineageHref } from './dom.js';
 import { label } from './data.js';
+import { md } from './md.js';
 
 hljs.registerLanguage('sql', sql);
 hljs.registerLanguage('python', python);
@@ -44,7 +45,7 @@ export function renderNode(P, main, n) {
   const colRows = n.columns.map((c) => h('tr', { 'data-col': c.name },
     h('td', { class: 'cname' }, n.type === 'test' ? c.name : h('a', { href: lineageHref(n, c.name), title: 'Trace this column' }, c.name)),
     h('td', { class: 'ctype' }, c.type || ''),
-    h('td', { class: 'cdesc' }, c.description || ''),
+    h('td', { class: 'cdesc' }, c.description ? md(c.description) : ''),
     h('td', { class: 'ctests' }, (c.tests || []).map((t) => h('span', { class: 'test-tag' }, t)))));
 
   const tabs = [];
@@ -66,7 +67,7 @@ export function renderNode(P, main, n) {
       n.type !== 'test' ? h('a', { href: dagHref(`2+${sel}+2`), id: 'open-dag' }, 'View in DAG') : null,
       n.type !== 'test' ? h('a', { href: lineageHref(n), id: 'open-lineage' }, 'Column lineage') : null),
     h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
-    h('section', null, h('h2', null, 'Description'), n.description ? h('p', { class: 'desc' }, n.description) : h('p', { class: 'muted' }, 'No description.')),
+    h('section', null, h('h2', null, 'Description'), n.description ? md(n.description, 'desc') : h('p', { class: 'muted' }, 'No description.')),
     warnings.length ? h('section', { class: 'warn' }, h('h2', null, 'Lineage warnings'),
       h('ul', null, warnings.map((w) => h('li', null, `${w.line ? 'line ' + w.line + ': ' : ''}${w.construct}: ${w.message}`)))) : null,
     h('section', null, h('h2', null, `Columns (${n.columns.length})`),
