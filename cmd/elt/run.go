@@ -281,6 +281,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newLineageCmd(f, env, stdout, stderr))
 	root.AddCommand(newDocsCmd(f, env, stdout, stderr))
 	root.AddCommand(newShowCmd(f, env, stdout, stderr))
+	root.AddCommand(newParseCmd(f, env, stdout, stderr))
 	return root
 }
 
