@@ -56,3 +56,12 @@ func (m *Manifest) CompileInline(ctx context.Context, sql string) (*Node, error)
 	}
 	return n, nil
 }
+
+// RenderForSource renders sql written on a source table (its
+// loaded_at_query or freshness filter) with execute=true, `this` being
+// the source's relation, as dbt renders them when freshness runs.
+func (m *Manifest) RenderForSource(ctx context.Context, sql string, src *project.SourceTable) (string, error) {
+	this := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier,
+		rendered: m.SourceRelations[src.UniqueID], dialect: m.engine.dialect}
+	return m.renderWith(ctx, sql, nil, map[string]any{"this": this})
+}

@@ -524,6 +524,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			st.Quoting = mergeDict(quoting, tableQuoting)
 		}
 		st.Config = cfg
+		l.sourceFreshness(file, e, te, st)
 		l.proj.Sources[st.UniqueID] = st
 	}
 }

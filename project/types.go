@@ -207,6 +207,7 @@ type SourceTable struct {
 	Freshness         map[string]any
 	Quoting           map[string]any // source quoting merged with the table's
 	LoadedAtField     string
+	LoadedAtQuery     string // dbt 1.10: SQL returning the latest load time, rendered when freshness runs
 	OriginalFilePath  string
 	Pos               diag.Pos
 	FQN               []string // [package, source_name, table_name]
