@@ -73,6 +73,8 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	var nodes []*compiler.Node
 	var ids []string
 	if !inline {
+		// Only what is named: no tests come along by indirect selection.
+		f.indirect = "empty"
 		if ids, err = s.selectIDs([]string{"model", "snapshot", "test", "analysis"}); err != nil {
 			return err
 		}
