@@ -389,6 +389,7 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 		}
 	}
 	out.ParentMap, out.ChildMap = b.graphMaps(out)
+	b.resources(out)
 	return out
 }
 

@@ -381,6 +381,7 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 			Config:       src.Config,
 		})
 	}
+	out = append(out, resourceGraphNodes(m)...)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
