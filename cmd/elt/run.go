@@ -245,7 +245,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	sel(lsCmd)
-	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source)")
+	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
 
 	debugCmd := &cobra.Command{
