@@ -85,6 +85,14 @@ func (l *loader) sourceFreshness(file string, src, table *yaml.Node, st *SourceT
 			}
 		}
 	}
+	// dbt ignores a threshold that ends up with a count but no period (or
+	// the other way round); elt refuses it, so that no rule is silently off.
+	for _, k := range []string{"warn_after", "error_after"} {
+		if t, ok := fresh[k].(map[string]any); ok && (t["count"] == nil) != (t["period"] == nil) {
+			l.diags.Add(diag.Errorf(file, st.Pos, "set both count and period, e.g. {count: 12, period: hour}, here or on the source",
+				"source table %s.%s: freshness %s has a count or a period but not both", st.SourceName, st.Name, k))
+		}
+	}
 	st.Freshness = fresh
 	st.LoadedAtField = field
 	st.LoadedAtQuery = query
@@ -153,18 +161,15 @@ func (l *loader) freshnessBlock(file string, n *yaml.Node) (any, bool) {
 				ok = false
 				continue
 			}
-			var count, period *yaml.Node
 			for _, q := range pairs(p.Val) {
 				switch q.Key {
 				case "count":
-					count = q.Val
 					if _, isInt := scalarValue(deref(q.Val)).(int); !isInt && !isNull(q.Val) {
 						l.diags.Add(diag.Errorf(file, posOf(q.Val), "write a whole number, e.g. count: 12",
 							"%s.count must be a whole number, not %s", p.Key, kindName(q.Val)))
 						ok = false
 					}
 				case "period":
-					period = q.Val
 					if s, _ := stringOf(q.Val); !freshnessPeriods[s] && !isNull(q.Val) {
 						l.diags.Add(diag.Errorf(file, posOf(q.Val), "use minute, hour or day",
 							"%s.period %q is not a period dbt knows", p.Key, s))
@@ -176,11 +181,8 @@ func (l *loader) freshnessBlock(file string, n *yaml.Node) (any, bool) {
 					ok = false
 				}
 			}
-			if (count == nil || isNull(count)) != (period == nil || isNull(period)) {
-				l.diags.Add(diag.Errorf(file, posOf(p.Val), "set both, e.g. {count: 12, period: hour}",
-					"%s sets one of count and period but not both", p.Key))
-				ok = false
-			}
+			// A count without a period (or the other way round) may take the
+			// other from a less specific level: checked once merged.
 		case "filter":
 			if !isNull(p.Val) && deref(p.Val).Kind != yaml.ScalarNode {
 				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write a SQL condition, e.g. filter: \"loaded_at > current_date - 3\"",

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -226,7 +227,7 @@ func (l *loader) parseExposures(file string, entries []*yaml.Node) {
 		}
 		what := "exposure " + strconvQuote(name)
 		x := &Exposure{UniqueID: string(ExposureType) + "." + l.cur.name + "." + name, Name: name, Package: l.cur.name,
-			File: file, Pos: posOf(e), FQN: []string{l.cur.name, name}}
+			File: file, Pos: posOf(e), FQN: l.yamlFQN(file, name)}
 		l.checkKeys(file, e, what, exposureKeys)
 		var props Config = Config{}
 		var cfg Config
@@ -273,7 +274,7 @@ func (l *loader) parseExposures(file string, entries []*yaml.Node) {
 		if !hasOwner {
 			l.diags.Add(diag.Errorf(file, posOf(e), "add owner: {name: ..., email: ...}", "%s has no owner", what))
 		}
-		x.Config = MergeConfig(MergeConfig(Config{"enabled": true}, props), cfg)
+		x.Config = MergeConfig(MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(ExposureType, x.FQN)), props), cfg)
 		x.Tags = toStringList(x.Config["tags"])
 		x.Meta, _ = x.Config["meta"].(map[string]any)
 		if isDisabledConfig(x.Config) {
@@ -341,7 +342,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 		}
 		what := strings.ReplaceAll(string(kind), "_", " ") + " " + strconvQuote(name)
 		r := &SemanticResource{UniqueID: string(kind) + "." + l.cur.name + "." + name, Kind: kind, Name: name, Package: l.cur.name,
-			File: file, Pos: posOf(e), FQN: []string{l.cur.name, name}}
+			File: file, Pos: posOf(e), FQN: l.yamlFQN(file, name)}
 		r.Raw, _ = toValue(e, nil, nil).(map[string]any)
 		switch kind {
 		case SemanticModel:
@@ -381,7 +382,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 				r.Label, _ = stringOf(p.Val)
 			}
 		}
-		r.Config = MergeConfig(Config{"enabled": true}, r.Config)
+		r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(kind, r.FQN)), r.Config)
 		if isDisabledConfig(r.Config) {
 			continue
 		}
@@ -467,6 +468,31 @@ func (l *loader) checkSemanticModel(file string, e *yaml.Node, what string, r *S
 	if !hasModel {
 		l.diags.Add(diag.Errorf(file, posOf(e), "add model: ref('a_model')", "%s has no model", what))
 	}
+}
+
+// yamlFQN is dbt's fqn of a resource declared in properties YAML:
+// [project, the file's folders below its resource path..., name].
+func (l *loader) yamlFQN(file, name string) []string {
+	rel := file
+	if l.cur.dir != "" {
+		rel = strings.TrimPrefix(rel, l.cur.dir+"/")
+	}
+	fqn := []string{l.cur.name}
+	if parts := strings.Split(path.Dir(rel), "/"); len(parts) > 1 {
+		fqn = append(fqn, parts[1:]...)
+	}
+	return append(fqn, name)
+}
+
+// treeConfig is the dbt_project.yml config of a resource declared in
+// properties YAML, the root project's last for a package's resource.
+func (l *loader) treeConfig(kind ResourceType, fqn []string) Config {
+	cfg := TreeConfig(l.cur.cfg, kind, fqn)
+	markTreeUse(l.proj.Config.Trees, kind, fqn, l.treeUsed)
+	if l.cur.pkg != nil {
+		cfg = MergeConfig(cfg, l.proj.TreeConfig(kind, fqn))
+	}
+	return cfg
 }
 
 func isDisabledConfig(c Config) bool {

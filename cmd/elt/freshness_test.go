@@ -158,7 +158,7 @@ func TestSourceFreshnessBadInput(t *testing.T) {
 	for _, c := range []struct{ name, yml, want string }{
 		{"period", "      warn_after: {count: 1, period: week}\n", "models/sources.yml:6:38: warn_after.period \"week\" is not a period dbt knows"},
 		{"count", "      warn_after: {count: many, period: hour}\n", "models/sources.yml:6:27: warn_after.count must be a whole number"},
-		{"half", "      error_after: {count: 3}\n", "models/sources.yml:6:20: error_after sets one of count and period but not both"},
+		{"half", "      error_after: {count: 3}\n", "models/sources.yml:8:9: source table raw.t: freshness error_after has a count or a period but not both"},
 		{"unknown", "      warn_afer: {count: 1, period: hour}\n", "models/sources.yml:6:7: unknown key \"warn_afer\" in freshness"},
 		{"inner", "      warn_after: {count: 1, period: hour, unit: x}\n", "models/sources.yml:6:44: unknown key \"unit\" in warn_after"},
 	} {
