@@ -54,6 +54,7 @@ func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
 				r.DependsOnIDs = []string{dep}
 			}
 		}
+		r.DependsOnIDs = append(r.DependsOnIDs, m.semanticDependencies(l, r)...)
 		if g, ok := r.Config["group"].(string); ok && g != "" && groups[g] == nil {
 			l.Add(diag.Errorf(r.File, r.Pos, groupHint(groups), "%s: invalid group '%s'", r.UniqueID, g))
 		}
@@ -208,4 +209,86 @@ func groupHint(groups map[string]*project.Group) string {
 	}
 	sort.Strings(names)
 	return "declare it under groups:, or use one of: " + strings.Join(names, ", ")
+}
+
+// semanticDependencies are what a metric or saved query is built on, as
+// dbt records them: a metric's measures are found in the semantic models
+// that define them, a ratio's or derived metric's input metrics and a
+// saved query's metrics by name. A name that is not declared is an error.
+func (m *Manifest) semanticDependencies(l *diag.List, r *project.SemanticResource) []string {
+	p := m.Project
+	byName := func(kind project.ResourceType, name string) string {
+		for _, id := range sortedKeys(p.Semantic) {
+			if x := p.Semantic[id]; x.Kind == kind && x.Name == name {
+				return id
+			}
+		}
+		return ""
+	}
+	measureOwner := func(name string) string {
+		for _, id := range sortedKeys(p.Semantic) {
+			x := p.Semantic[id]
+			if x.Kind != project.SemanticModel {
+				continue
+			}
+			measures, _ := x.Raw["measures"].([]any)
+			for _, me := range measures {
+				if mm, ok := me.(map[string]any); ok && mm["name"] == name {
+					return id
+				}
+			}
+		}
+		return ""
+	}
+	var out []string
+	add := func(id, kind, name string) {
+		if id == "" {
+			l.Add(diag.Errorf(r.File, r.Pos, "declare it, or fix the name", "%s refers to %s %q, which is not declared", r.UniqueID, kind, name))
+			return
+		}
+		if !contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	nameOf := func(v any) string {
+		if mm, ok := v.(map[string]any); ok {
+			v = mm["name"]
+		}
+		s, _ := v.(string)
+		return s
+	}
+	switch r.Kind {
+	case project.Metric:
+		tp, _ := r.Raw["type_params"].(map[string]any)
+		if n := nameOf(tp["measure"]); n != "" {
+			add(measureOwner(n), "measure", n)
+		}
+		if conv, ok := tp["conversion_type_params"].(map[string]any); ok {
+			for _, k := range []string{"base_measure", "conversion_measure"} {
+				if n := nameOf(conv[k]); n != "" {
+					add(measureOwner(n), "measure", n)
+				}
+			}
+		}
+		for _, k := range []string{"numerator", "denominator"} {
+			if n := nameOf(tp[k]); n != "" {
+				add(byName(project.Metric, n), "metric", n)
+			}
+		}
+		metrics, _ := tp["metrics"].([]any)
+		for _, x := range metrics {
+			if n := nameOf(x); n != "" {
+				add(byName(project.Metric, n), "metric", n)
+			}
+		}
+	case project.SavedQuery:
+		qp, _ := r.Raw["query_params"].(map[string]any)
+		metrics, _ := qp["metrics"].([]any)
+		for _, x := range metrics {
+			if n := nameOf(x); n != "" {
+				add(byName(project.Metric, n), "metric", n)
+			}
+		}
+	}
+	return out
 }

@@ -114,11 +114,16 @@ func TestAnalysesExposuresGroupsSemantic(t *testing.T) {
 	if strings.Join(toStrings(sm["depends_on"].(map[string]any)["nodes"]), ",") != "model.p.people_t" || len(sm["measures"].([]any)) != 1 {
 		t.Errorf("semantic model: %v", sm)
 	}
-	if _, ok := m["metrics"].(map[string]any)["metric.p.people_count"]; !ok {
+	if mt, ok := m["metrics"].(map[string]any)["metric.p.people_count"].(map[string]any); !ok ||
+		strings.Join(toStrings(mt["depends_on"].(map[string]any)["nodes"]), ",") != "semantic_model.p.people_sm" {
 		t.Errorf("metrics: %v", m["metrics"])
 	}
-	if _, ok := m["saved_queries"].(map[string]any)["saved_query.p.people_by_day"]; !ok {
+	if sq, ok := m["saved_queries"].(map[string]any)["saved_query.p.people_by_day"].(map[string]any); !ok ||
+		strings.Join(toStrings(sq["depends_on"].(map[string]any)["nodes"]), ",") != "metric.p.people_count" {
 		t.Errorf("saved_queries: %v", m["saved_queries"])
+	}
+	if got := strings.Join(toStrings(m["parent_map"].(map[string]any)["metric.p.people_count"]), ","); got != "semantic_model.p.people_sm" {
+		t.Errorf("parent_map of the metric: %s", got)
 	}
 
 	res = mustElt(t, dir, "ls", "-s", "+exposure:weekly")
@@ -165,6 +170,8 @@ func TestResourcesBadInput(t *testing.T) {
 			[]string{"models/exp2.yml:6:18: Node exposure.p.peek attempted to reference node model.p.private_m"}},
 		{"semantic keys", "models/sm.yml", "version: 2\nsemantic_models:\n  - name: s2\n    model: ref('people_t')\n    measures:\n      - {name: m, agg: avg, exprr: id}\n",
 			[]string{"models/sm.yml:6:24: semantic model \"s2\": measures \"m\": agg \"avg\" is not valid", "models/sm.yml:6:29: semantic model \"s2\": measures \"m\": unknown key \"exprr\""}},
+		{"unknown measure", "models/mt.yml", "version: 2\nmetrics:\n  - name: revenue\n    type: simple\n    type_params: {measure: money}\n",
+			[]string{"models/mt.yml:3:5: metric.p.revenue refers to measure \"money\", which is not declared"}},
 		{"unknown group", "models/g.yml", "version: 2\nmodels:\n  - name: people_t\n    config: {group: sales}\n",
 			[]string{"models/g.yml:3:5: model.p.people_t: invalid group 'sales'"}},
 		{"bad access", "models/a.yml", "version: 2\nmodels:\n  - name: people_t\n    access: secret\n",
