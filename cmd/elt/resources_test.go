@@ -66,6 +66,9 @@ func resourcesProject(t *testing.T) string {
 func TestAnalysesExposuresGroupsSemantic(t *testing.T) {
 	dir := resourcesProject(t)
 	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "1 analysis, ") || !strings.Contains(res.stdout, "1 exposure, 1 metric, ") || !strings.Contains(res.stdout, "1 group, 1 semantic model, 1 saved query") {
+		t.Errorf("found stats:\n%s", res.stdout)
+	}
 	if strings.Contains(res.stdout, "report") || strings.Contains(res.stdout, "weekly") {
 		t.Errorf("build ran an analysis or an exposure:\n%s", res.stdout)
 	}
