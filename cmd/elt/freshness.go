@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/runner"
@@ -109,6 +110,22 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// warnFreshnessWithoutField warns, as dbt 1.10 does when it parses the
+// project, about each source table with a freshness rule but neither
+// loaded_at_field nor loaded_at_query: no elt adapter reads load times
+// from warehouse metadata, so its freshness check will fail.
+func (s *session) warnFreshnessWithoutField() {
+	for _, id := range sortedKeys(s.manifest.Sources) {
+		src := s.manifest.Sources[id]
+		if !src.HasFreshness() || src.LoadedAtField != "" || src.LoadedAtQuery != "" {
+			continue
+		}
+		d := diag.Warnf(src.OriginalFilePath, src.Pos, "set loaded_at_field (a timestamp column) or loaded_at_query on the table or its source",
+			"The configured adapter does not support metadata-based freshness. A loaded_at_field must be specified for source '%s.%s'.", src.SourceName, src.Name)
+		s.log.warn("FreshnessConfigProblem", d.Error(), map[string]any{"unique_id": id})
+	}
 }
 
 // printFreshness prints one source's result line as dbt does: PASS,

@@ -71,6 +71,7 @@ func TestSourceFreshness(t *testing.T) {
 		"ERROR STALE freshness of raw.filtered", "PASS freshness of raw.by_query", "WARN freshness of raw.warn_only",
 		"ERROR freshness of raw.no_field", "no 'loaded_at_field' provided and duckdb adapter does not support metadata-based freshness checks",
 		"Finished running 7 sources",
+		"models/sources.yml:25:9: warning: The configured adapter does not support metadata-based freshness. A loaded_at_field must be specified for source 'raw.no_field'.",
 	} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("stdout lacks %q\n%s", want, res.stdout)

@@ -292,6 +292,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	s.graph = g
+	s.warnFreshnessWithoutField()
 	return s, nil
 }
 
