@@ -197,3 +197,37 @@ func TestResourcesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestProtectedAcrossPackages: a protected model (the default access) of a
+// package whose dbt_project.yml sets restrict-access: true cannot be
+// referenced from the root project, as in dbt; a public one can, and
+// without restrict-access protected models are open to other projects.
+func TestProtectedAcrossPackages(t *testing.T) {
+	for _, c := range []struct {
+		name, restrict, access string
+		wantErr                bool
+	}{
+		{"restricted protected", "restrict-access: true\n", "", true},
+		{"restricted public", "restrict-access: true\n", "    config: {access: public}\n", false},
+		{"open protected", "", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "dbt_packages/lib/dbt_project.yml", "name: lib\nversion: '1.0'\nconfig-version: 2\n"+c.restrict)
+			writeFile(t, dir, "dbt_packages/lib/models/lib_m.sql", "select 1 as id\n")
+			writeFile(t, dir, "dbt_packages/lib/models/props.yml", "version: 2\nmodels:\n  - name: lib_m\n"+c.access)
+			writeFile(t, dir, "models/user.sql", "-- reads the package\nselect * from {{ ref('lib', 'lib_m') }}\n")
+			res := elt(t, dir, "parse")
+			msg := "models/user.sql:2: Node model.p.user attempted to reference node model.lib.lib_m, which is not allowed because the referenced node is protected to the 'lib' package"
+			if c.wantErr {
+				if res.code != 2 || !strings.Contains(res.stderr, msg) {
+					t.Fatalf("exit %d, want 2 with %q\n%s%s", res.code, msg, res.stdout, res.stderr)
+				}
+				return
+			}
+			if res.code != 0 {
+				t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+		})
+	}
+}
