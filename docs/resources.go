@@ -68,6 +68,19 @@ func (b *builder) resources(out *Manifest) {
 		}
 		switch r.Kind {
 		case project.SemanticModel:
+			// node_relation: the relation of the model it reads, as dbt writes it.
+			if len(r.DependsOnIDs) > 0 {
+				if n := b.m.Nodes[r.DependsOnIDs[0]]; n != nil {
+					obj["node_relation"] = map[string]any{
+						"alias": n.Relation.Identifier, "schema_name": n.Relation.Schema,
+						"database": strOrNull(n.Relation.Database), "relation_name": strOrNull(n.RelationName),
+					}
+				}
+			}
+			if r.Model != nil {
+				refs, _, _ := callLists([]project.DependsOnCall{*r.Model})
+				obj["refs"] = refs
+			}
 			out.SemanticModels[id] = obj
 		case project.Metric:
 			out.Metrics[id] = obj

@@ -114,6 +114,9 @@ func TestAnalysesExposuresGroupsSemantic(t *testing.T) {
 		t.Errorf("private_m access %v group %v", n["access"], n["group"])
 	}
 	sm := m["semantic_models"].(map[string]any)["semantic_model.p.people_sm"].(map[string]any)
+	if nr, _ := sm["node_relation"].(map[string]any); nr["relation_name"] != `"p"."main"."people_t"` || nr["alias"] != "people_t" {
+		t.Errorf("semantic model node_relation: %v", sm["node_relation"])
+	}
 	if strings.Join(toStrings(sm["depends_on"].(map[string]any)["nodes"]), ",") != "model.p.people_t" || len(sm["measures"].([]any)) != 1 {
 		t.Errorf("semantic model: %v", sm)
 	}
