@@ -143,6 +143,11 @@ func TestSourceFreshness(t *testing.T) {
 		t.Fatalf("%v\n%s", err, raw)
 	}
 
+	// A warning alone exits 0, as in dbt.
+	if res := elt(t, dir, "source", "freshness", "-s", "source:raw.stale_warn"); res.code != 0 || !strings.Contains(res.stdout, "WARN freshness of raw.stale_warn") {
+		t.Errorf("warn only: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
 	// The manifest carries the merged freshness and loaded_at_query.
 	mustElt(t, dir, "parse")
 	m := readManifest(t, dir)
