@@ -194,6 +194,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.ids, m.nodes = ids, nodes
 	m.validateConfigs(&l, nodes)
 	deps := m.resolveDependencies(ctx, &l, nodes)
+	m.resolveResources(&l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
 	m.Warnings = append(l.Warnings(), m.Warnings...)

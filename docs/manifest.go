@@ -271,6 +271,7 @@ type Source struct {
 	Identifier        string                 `json:"identifier"`
 	Quoting           Quoting                `json:"quoting"`
 	LoadedAtField     *string                `json:"loaded_at_field"`
+	LoadedAtQuery     *string                `json:"loaded_at_query"`
 	Freshness         *FreshnessThreshold    `json:"freshness"`
 	External          map[string]any         `json:"external"`
 	Description       string                 `json:"description"`
@@ -393,6 +394,7 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 		}
 	}
 	out.ParentMap, out.ChildMap = b.graphMaps(out)
+	b.resources(out)
 	return out
 }
 
@@ -623,6 +625,7 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		Loader:            s.Loader,
 		Identifier:        rel.Identifier,
 		LoadedAtField:     strOrNull(s.LoadedAtField),
+		LoadedAtQuery:     strOrNull(s.LoadedAtQuery),
 		Freshness:         freshness(s.Freshness),
 		Description:       s.Description,
 		Columns:           columns(s.Columns),
@@ -805,6 +808,13 @@ func freshness(f map[string]any) *FreshnessThreshold {
 		return nil
 	}
 	t := &FreshnessThreshold{WarnAfter: freshnessTime(f["warn_after"]), ErrorAfter: freshnessTime(f["error_after"])}
+	// warn_after: null (or error_after: null) cleared the threshold: dbt writes null.
+	if v, ok := f["warn_after"]; ok && v == nil {
+		t.WarnAfter = nil
+	}
+	if v, ok := f["error_after"]; ok && v == nil {
+		t.ErrorAfter = nil
+	}
 	if s, ok := f["filter"].(string); ok {
 		t.Filter = strOrNull(s)
 	}

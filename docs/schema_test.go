@@ -321,12 +321,12 @@ func checkSource(t *testing.T, where string, v any) {
 	t.Helper()
 	s := checkObject(t, where, v, objSpec{
 		required: words("database schema name resource_type package_name path original_file_path unique_id fqn source_name source_description loader identifier"),
-		allowed:  words("database schema name resource_type package_name path original_file_path unique_id fqn source_name source_description loader identifier quoting loaded_at_field freshness external description columns meta source_meta tags config patch_path unrendered_config relation_name created_at unrendered_database unrendered_schema"),
+		allowed:  words("database schema name resource_type package_name path original_file_path unique_id fqn source_name source_description loader identifier quoting loaded_at_field loaded_at_query freshness external description columns meta source_meta tags config patch_path unrendered_config relation_name created_at unrendered_database unrendered_schema"),
 		types: map[string][]string{
 			"database": strNull, "schema": str, "name": str, "resource_type": str, "package_name": str,
 			"path": str, "original_file_path": str, "unique_id": str, "fqn": arr, "source_name": str,
 			"source_description": str, "loader": str, "identifier": str, "quoting": obj,
-			"loaded_at_field": strNull, "freshness": objNull, "external": objNull, "description": str,
+			"loaded_at_field": strNull, "loaded_at_query": strNull, "freshness": objNull, "external": objNull, "description": str,
 			"columns": obj, "meta": obj, "source_meta": obj, "tags": arr, "config": obj,
 			"patch_path": strNull, "unrendered_config": obj, "relation_name": strNull, "created_at": num,
 		},

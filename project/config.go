@@ -21,6 +21,12 @@ var treeKeys = map[string]ResourceType{
 	"tests":      Test,
 	"data_tests": Test,
 	"sources":    Source,
+	// Resources elt parses but never runs (resources.go).
+	"analyses":        Analysis,
+	"exposures":       ExposureType,
+	"metrics":         Metric,
+	"semantic-models": SemanticModel,
+	"saved-queries":   SavedQuery,
 }
 
 // normConfigKey turns "pre-hook" into "pre_hook": dbt accepts both spellings.
@@ -189,6 +195,16 @@ func treeNames(kind ResourceType) []string {
 		return []string{"tests", "data_tests"}
 	case Source:
 		return []string{"sources"}
+	case Analysis:
+		return []string{"analyses"}
+	case ExposureType:
+		return []string{"exposures"}
+	case Metric:
+		return []string{"metrics"}
+	case SemanticModel:
+		return []string{"semantic-models"}
+	case SavedQuery:
+		return []string{"saved-queries"}
 	}
 	return nil
 }

@@ -301,7 +301,7 @@ func isYAMLExt(ext string) bool { return ext == ".yml" || ext == ".yaml" }
 func (f *diskFile) wanted() bool {
 	switch f.ext {
 	case ".sql":
-		return f.mask&(kindModel|kindSnapshot|kindTest|kindMacro) != 0
+		return f.mask&(kindModel|kindSnapshot|kindTest|kindMacro|kindAnalysis) != 0
 	case ".py":
 		return f.has(kindModel)
 	case ".csv":
@@ -519,6 +519,12 @@ func (l *loader) addNodes(f *diskFile) {
 					RawCode: string(f.data)}, f, diag.Pos{})
 			}
 		}
+		if f.has(kindAnalysis) {
+			within := f.within(kindAnalysis)
+			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+			l.addNode(&Node{ResourceType: Analysis, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
+				RawCode: string(f.data)}, f, diag.Pos{})
+		}
 		if f.has(kindMacro) && !(f.has(kindTest) && strings.HasPrefix(f.within(kindTest), "generic/")) {
 			l.addMacroFile(f)
 		}
@@ -545,7 +551,7 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 	if n.Language == "" {
 		n.Language = "sql"
 	}
-	if n.ResourceType != Test {
+	if n.ResourceType != Test && n.ResourceType != Analysis {
 		key := n.Package + "." + n.Name
 		if prev, dup := l.refable[key]; dup {
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",

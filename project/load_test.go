@@ -34,7 +34,7 @@ func TestDiscoverNodes(t *testing.T) {
 		ids = append(ids, id)
 	}
 	wantEqual(t, "node ids", sortedKeys(p.Nodes), []string{
-		"model.shop.orders", "model.shop.stg_orders", "seed.shop.countries",
+		"analysis.shop.a", "model.shop.orders", "model.shop.stg_orders", "seed.shop.countries",
 		"snapshot.shop.customers_snap", "snapshot.shop.orders_snap", "test.shop.assert_positive",
 	})
 

@@ -82,6 +82,18 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 			l.patchNodes(f.rel, Model, p.Key, entries)
 		case "seeds":
 			l.patchNodes(f.rel, Seed, p.Key, entries)
+		case "analyses":
+			l.patchNodes(f.rel, Analysis, p.Key, entries)
+		case "exposures":
+			l.parseExposures(f.rel, entries)
+		case "groups":
+			l.parseGroups(f.rel, entries)
+		case "semantic_models":
+			l.parseSemantic(f.rel, SemanticModel, p.Key, entries)
+		case "metrics":
+			l.parseSemantic(f.rel, Metric, p.Key, entries)
+		case "saved_queries":
+			l.parseSemantic(f.rel, SavedQuery, p.Key, entries)
 		case "snapshots":
 			var patches []*yaml.Node
 			for _, e := range entries {
@@ -128,6 +140,9 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 			continue
 		}
 		n := l.refable[l.cur.name+"."+name]
+		if kind == Analysis {
+			n = l.proj.Nodes[string(Analysis)+"."+l.cur.name+"."+name]
+		}
 		if n == nil || n.ResourceType != kind {
 			l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
 				"did not find a %s named %q for this entry of the %q section", kind, name, section))
@@ -524,6 +539,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			st.Quoting = mergeDict(quoting, tableQuoting)
 		}
 		st.Config = cfg
+		l.sourceFreshness(file, e, te, st)
 		l.proj.Sources[st.UniqueID] = st
 	}
 }

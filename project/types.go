@@ -17,6 +17,8 @@ const (
 	Source   ResourceType = "source"
 	Macro    ResourceType = "macro"
 	Doc      ResourceType = "doc"
+	// Analysis is a .sql file under analysis-paths: compiled, never run.
+	Analysis ResourceType = "analysis"
 )
 
 // Options says where to find things. Nothing here is read from globals:
@@ -56,6 +58,12 @@ type Project struct {
 	Docs map[string]*DocBlock
 	// GenericTests are test declarations found in properties YAML (models, columns, sources, seeds, snapshots).
 	GenericTests []*TestDecl
+	// Exposures, Groups and Semantic (semantic models, metrics, saved
+	// queries) are declared in properties YAML, keyed by unique id; nil
+	// when the project declares none (resources.go).
+	Exposures map[string]*Exposure
+	Groups    map[string]*Group
+	Semantic  map[string]*SemanticResource
 	// Warnings found while loading (unused config paths and similar).
 	Warnings diag.List
 }
@@ -207,6 +215,7 @@ type SourceTable struct {
 	Freshness         map[string]any
 	Quoting           map[string]any // source quoting merged with the table's
 	LoadedAtField     string
+	LoadedAtQuery     string // dbt 1.10: SQL returning the latest load time, rendered when freshness runs
 	OriginalFilePath  string
 	Pos               diag.Pos
 	FQN               []string // [package, source_name, table_name]

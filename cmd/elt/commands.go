@@ -24,7 +24,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err != nil {
 		return err
 	}
-	ids, err := s.selectIDs([]string{"model", "test", "snapshot", "seed"})
+	ids, err := s.selectIDs([]string{"model", "test", "snapshot", "seed", "analysis"})
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	}
 	kinds := f.resourceTypes
 	if len(kinds) == 0 {
-		kinds = []string{"model", "seed", "snapshot", "test", "source"}
+		kinds = []string{"model", "seed", "snapshot", "test", "source", "analysis", "exposure"}
 	}
 	ids, err := s.selectIDs(kinds)
 	if err != nil {
@@ -89,6 +89,9 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 }
 
 func (s *session) lsLine(id, output string) string {
+	if line, ok := s.resourceLsLine(id, output); ok {
+		return line
+	}
 	if src, ok := s.manifest.Sources[id]; ok {
 		switch output {
 		case "name":

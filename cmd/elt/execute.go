@@ -148,8 +148,18 @@ func foundStats(m *compiler.Manifest) string {
 	add(counts[project.Snapshot], "snapshot", "snapshots")
 	add(counts[project.Seed], "seed", "seeds")
 	add(counts[project.Test], "data test", "data tests")
+	add(counts[project.Analysis], "analysis", "analyses")
 	add(len(m.Sources), "source", "sources")
+	sem := map[project.ResourceType]int{}
+	for _, r := range m.Project.Semantic {
+		sem[r.Kind]++
+	}
+	add(len(m.Project.Exposures), "exposure", "exposures")
+	add(sem[project.Metric], "metric", "metrics")
 	add(len(m.Macros), "macro", "macros")
+	add(len(m.Project.Groups), "group", "groups")
+	add(sem[project.SemanticModel], "semantic model", "semantic models")
+	add(sem[project.SavedQuery], "saved query", "saved queries")
 	if len(parts) == 0 {
 		return "Found nothing to run"
 	}

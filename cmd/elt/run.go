@@ -245,7 +245,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	sel(lsCmd)
-	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source)")
+	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
 
 	debugCmd := &cobra.Command{
@@ -280,6 +280,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newDepsCmd(f, env, stdout, stderr))
 	root.AddCommand(newLineageCmd(f, env, stdout, stderr))
 	root.AddCommand(newDocsCmd(f, env, stdout, stderr))
+	root.AddCommand(newShowCmd(f, env, stdout, stderr))
+	root.AddCommand(newParseCmd(f, env, stdout, stderr))
+	root.AddCommand(newSourceCmd(f, env, stdout, stderr))
 	return root
 }
 

@@ -42,6 +42,8 @@ type session struct {
 	adapter      adapters.Adapter // nil until connect
 	manifest     *compiler.Manifest
 	graph        *graph.Graph
+	// projectLoaded is when project.Load returned, for elt parse's timing.
+	projectLoaded time.Time
 	// compileStart and compileEnd bound the up-front compile, for run_results timing.
 	compileStart, compileEnd time.Time
 	// incremental answers is_incremental() per model id; filled after connecting.
@@ -250,6 +252,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	s.proj = p
+	s.projectLoaded = time.Now()
 	if p.Target != nil {
 		env.secrets.Add(p.Target.SecretValues()...)
 	}
@@ -289,6 +292,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	s.graph = g
+	s.warnFreshnessWithoutField()
 	return s, nil
 }
 
@@ -378,6 +382,7 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 			Config:       src.Config,
 		})
 	}
+	out = append(out, resourceGraphNodes(m)...)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -21,6 +21,15 @@ var runResultsSchema []byte
 //go:embed catalog.v1.schema.json
 var catalogSchema []byte
 
+//go:embed sources.v3.schema.json
+var sourcesSchema []byte
+
+// ValidateSources reports every way data breaks dbt's sources v3 rules
+// (sources.json, written by source freshness).
+func ValidateSources(data []byte) error {
+	return validate(sourcesSchema, "sources.v3.schema.json", "sources.json", "sources v3", data)
+}
+
 // ValidateRunResults reports every way data breaks the run-results rules.
 func ValidateRunResults(data []byte) error {
 	return validate(runResultsSchema, "run_results.v6.schema.json", "run_results.json", "run-results v6", data)

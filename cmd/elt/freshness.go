@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/runner"
+)
+
+func newSourceCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "source",
+		Short: "Commands about sources: source freshness",
+		Args:  cobra.NoArgs,
+	}
+	var output string
+	fresh := &cobra.Command{
+		Use:   "freshness",
+		Short: "Check how recently each source with a freshness rule was loaded and write target/sources.json",
+		Long: "For each selected source table with freshness (warn_after or error_after), find its newest\n" +
+			"load time (max(loaded_at_field), with the freshness filter, or what loaded_at_query returns),\n" +
+			"compare its age with the thresholds and write the results to target/sources.json (dbt's\n" +
+			"sources v3). Exits 1 when a source is past error_after or its freshness cannot be found.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return freshnessCommand(cmd.Context(), f, env, stdout, output)
+		},
+	}
+	fresh.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "sources to check (dbt selection syntax, e.g. source:raw)")
+	fresh.Flags().StringSliceVar(&f.excludes, "exclude", nil, "sources to leave out")
+	fresh.Flags().StringVarP(&output, "output", "o", "", "where to write the results (default: <target-path>/sources.json)")
+	c.AddCommand(fresh)
+	return c
+}
+
+func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, output string) error {
+	started := time.Now()
+	s, err := load(ctx, f, env, stdout, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.log.info("FoundStats", foundStats(s.manifest), nil)
+	selected, err := s.selectIDs([]string{"source"})
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, id := range selected {
+		if src := s.manifest.Sources[id]; src != nil && src.HasFreshness() {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		s.log.warn("NoNodesSelected", "Nothing to do: no selected source has a freshness rule (warn_after or error_after with count and period)", nil)
+		return nil
+	}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	s.log.info("ConcurrencyLine", "", nil)
+	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: 1 threads (target='%s')", s.proj.Target.Name), map[string]any{"num_threads": 1, "target_name": s.proj.Target.Name})
+	s.log.info("ConcurrencyLine", "", nil)
+	results := runner.CheckFreshness(ctx, s.adapter, s.manifest, ids, runner.FreshnessOptions{
+		OnStart: func(i, total int, src *project.SourceTable) {
+			s.log.info("LogStartLine", dots(fmt.Sprintf("%d of %d START freshness of %s.%s", i+1, total, src.SourceName, src.Name), "[RUN]", lineWidth),
+				map[string]any{"unique_id": src.UniqueID})
+		},
+		OnResult: func(i, total int, r runner.FreshnessResult) { s.printFreshness(i, total, r) },
+	})
+	elapsed := time.Since(started)
+
+	out := make([]docs.FreshnessResult, len(results))
+	code := exitOK
+	for i, r := range results {
+		out[i] = docs.FreshnessResult{
+			UniqueID: r.Source.UniqueID, Status: string(r.Status), Error: s.env.secrets.Scrub(r.Error),
+			MaxLoadedAt: r.MaxLoadedAt, SnapshottedAt: r.SnapshottedAt, Age: r.Age, Criteria: r.Source.Freshness,
+			StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, ThreadID: r.ThreadID,
+		}
+		if r.Status == runner.FreshnessError || r.Status == runner.FreshnessRuntimeError {
+			code = exitFailed
+		}
+	}
+	if err := s.writeSources(output, out, elapsed); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	secs := elapsed.Seconds()
+	s.log.info("Formatting", "", nil)
+	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %d %s in %d hours %d minutes and %.2f seconds (%.2fs).",
+		len(results), plural(len(results), "source", "sources"), int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60), secs),
+		map[string]any{"execution_time": secs})
+	s.log.info("Formatting", "", nil)
+	s.log.info("FreshnessDone", "Done.", nil)
+	if ctx.Err() != nil {
+		return &exitError{code: cancelledExit(ctx)}
+	}
+	if code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// warnFreshnessWithoutField warns, as dbt 1.10 does when it parses the
+// project, about each source table with a freshness rule but neither
+// loaded_at_field nor loaded_at_query: no elt adapter reads load times
+// from warehouse metadata, so its freshness check will fail.
+func (s *session) warnFreshnessWithoutField() {
+	for _, id := range sortedKeys(s.manifest.Sources) {
+		src := s.manifest.Sources[id]
+		if !src.HasFreshness() || src.LoadedAtField != "" || src.LoadedAtQuery != "" {
+			continue
+		}
+		d := diag.Warnf(src.OriginalFilePath, src.Pos, "set loaded_at_field (a timestamp column) or loaded_at_query on the table or its source",
+			"The configured adapter does not support metadata-based freshness. A loaded_at_field must be specified for source '%s.%s'.", src.SourceName, src.Name)
+		s.log.warn("FreshnessConfigProblem", d.Error(), map[string]any{"unique_id": id})
+	}
+}
+
+// printFreshness prints one source's result line as dbt does: PASS,
+// WARN, ERROR STALE (past error_after) or ERROR (no answer).
+func (s *session) printFreshness(i, total int, r runner.FreshnessResult) {
+	prefix := fmt.Sprintf("%d of %d ", i+1, total)
+	name := r.Source.SourceName + "." + r.Source.Name
+	secs := fmt.Sprintf("%.2fs", r.CompletedAt.Sub(r.StartedAt).Seconds())
+	var level, word, color string
+	switch r.Status {
+	case runner.FreshnessPass:
+		level, word, color = "info", "PASS", ansiGreen
+	case runner.FreshnessWarn:
+		level, word, color = "warn", "WARN", ansiYellow
+	case runner.FreshnessError:
+		level, word, color = "error", "ERROR STALE", ansiRed
+	default:
+		level, word, color = "error", "ERROR", ansiRed
+	}
+	right := "[" + s.log.paint(color, word) + " in " + secs + "]"
+	data := map[string]any{"unique_id": r.Source.UniqueID, "status": string(r.Status)}
+	if r.Status != runner.FreshnessRuntimeError {
+		data["max_loaded_at"] = r.MaxLoadedAt.Format(time.RFC3339)
+		data["max_loaded_at_time_ago_in_s"] = r.Age
+	}
+	s.log.event(level, "LogFreshnessResult", dots(prefix+word+" freshness of "+name, right, lineWidth+len(right)-visibleLen(right)), data)
+	if r.Error != "" {
+		s.log.event(level, "RunResultError", "  "+s.env.secrets.Scrub(r.Error), map[string]any{"unique_id": r.Source.UniqueID})
+	}
+}
+
+// writeSources writes sources.json: to --output when given (relative to
+// the working directory, as dbt's flag), else into the target path.
+func (s *session) writeSources(output string, results []docs.FreshnessResult, elapsed time.Duration) error {
+	if output == "" {
+		dir, err := s.targetFS()
+		if err != nil {
+			return err
+		}
+		return docs.WriteSources(dir, "sources.json", s.meta(), results, elapsed)
+	}
+	path := output
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(s.env.workDir, path)
+	}
+	dir, err := targetfs.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	if strings.TrimSpace(filepath.Base(path)) == "" {
+		return fmt.Errorf("--output %q names no file", output)
+	}
+	return docs.WriteSources(dir, filepath.Base(path), s.meta(), results, elapsed)
+}

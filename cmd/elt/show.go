@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/runner"
+)
+
+// showOptions are the flags of elt show.
+type showOptions struct {
+	inline string
+	limit  int
+	output string
+}
+
+func newShowCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	var o showOptions
+	c := &cobra.Command{
+		Use:   "show",
+		Short: "Compile a node (or an --inline query), run it with a limit and print the rows; nothing is written to the warehouse",
+		Long: "Compile the selected node, or the SQL given with --inline, run it wrapped with a limit\n" +
+			"and print the first rows, as dbt show does. A model is compiled from its SQL (its refs\n" +
+			"resolved, ephemeral models inlined) rather than read from its built relation.\n" +
+			"With --output json the rows are printed as {\"node\": name, \"show\": [rows]} on stdout\n" +
+			"and the log lines go to stderr.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return showCommand(cmd.Context(), f, env, stdout, stderr, o)
+		},
+	}
+	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "the node to preview (dbt selection syntax)")
+	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+	c.Flags().StringVar(&o.inline, "inline", "", "a SQL query to preview, with Jinja (ref, source, var...) as in a model")
+	c.Flags().IntVar(&o.limit, "limit", 5, "rows to fetch and print; -1 for all")
+	c.Flags().StringVarP(&o.output, "output", "o", "text", "output: text (a table) or json")
+	return c
+}
+
+func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, o showOptions) error {
+	if o.output != "text" && o.output != "json" {
+		return usageErr(fmt.Errorf("--output must be text or json, not %q", o.output))
+	}
+	inline := strings.TrimSpace(o.inline) != ""
+	if !inline && len(f.selectors) == 0 {
+		return usageErr(fmt.Errorf("either --select or --inline must be passed to show"))
+	}
+	if inline && len(f.selectors) > 0 {
+		return usageErr(fmt.Errorf("pass either --select or --inline to show, not both"))
+	}
+	logTo := stdout
+	if o.output == "json" {
+		// stdout holds the rows alone, so that they can be piped into jq.
+		logTo = stderr
+	}
+	s, err := load(ctx, f, env, logTo, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+
+	var nodes []*compiler.Node
+	var ids []string
+	if !inline {
+		// Only what is named: no tests come along by indirect selection.
+		f.indirect = "empty"
+		if ids, err = s.selectIDs([]string{"model", "snapshot", "test", "analysis"}); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return usageErr(fmt.Errorf("--select %s matches no model, snapshot, test or analysis to show", strings.Join(f.selectors, " ")))
+		}
+		for _, id := range ids {
+			n := s.manifest.Nodes[id]
+			if n.Language == "python" {
+				return usageErr(fmt.Errorf("%s: show does not support Python models (%s)", n.OriginalFilePath, n.UniqueID))
+			}
+			nodes = append(nodes, n)
+		}
+	}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if !inline {
+		s.manifest.SetSelected(ids)
+		// is_incremental() answers as it would in a run, as dbt compiles.
+		if s.incremental, err = runner.IncrementalTargets(ctx, s.adapter, s.manifest, ids, false); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		if err := s.manifest.Compile(ctx, ids); err != nil {
+			return usageErr(err)
+		}
+	} else {
+		n, err := s.manifest.CompileInline(ctx, o.inline)
+		if err != nil {
+			return usageErr(err)
+		}
+		nodes = []*compiler.Node{n}
+	}
+	var limit *int
+	if o.limit >= 0 {
+		limit = &o.limit
+	}
+	for _, n := range nodes {
+		sql := showSQL(n, limit)
+		res, err := s.adapter.Query(ctx, sql)
+		if err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("%s: %s: %w", n.OriginalFilePath, n.UniqueID, err)}
+		}
+		rows := res.Rows
+		if limit != nil && len(rows) > *limit {
+			rows = rows[:*limit]
+		}
+		s.printShow(stdout, n, inline, o.output, res.Columns, rows)
+	}
+	return nil
+}
+
+// showSQL is the node's compiled SQL with dbt's limit (default__get_limit_sql:
+// the limit is appended, so a query with its own limit is a syntax error,
+// as in dbt). A trailing semicolon is dropped first.
+func showSQL(n *compiler.Node, limit *int) string {
+	sql := strings.TrimRight(n.CompiledCode, " \t\r\n;")
+	if h, ok := n.Config["sql_header"].(string); ok && h != "" {
+		sql = h + "\n" + sql
+	}
+	if limit == nil {
+		return sql
+	}
+	return sql + "\nlimit " + strconv.Itoa(*limit)
+}
+
+// printShow prints one preview: in text a table after "Previewing node
+// 'x':", in JSON dbt's {"node": ..., "show": [...]} (no "node" for an
+// inline query, as in dbt).
+func (s *session) printShow(stdout io.Writer, n *compiler.Node, inline bool, output string, cols []string, rows [][]any) {
+	if output == "json" {
+		out := map[string]any{"show": showJSONRows(cols, rows)}
+		if !inline {
+			out["node"] = n.Name
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+		return
+	}
+	title := fmt.Sprintf("Previewing node '%s':", n.Name)
+	if inline {
+		title = "Previewing inline node:"
+	}
+	table := showTable(cols, rows)
+	if s.log.json {
+		s.log.info("ShowNode", title+"\n"+table, map[string]any{
+			"node_name": n.Name, "unique_id": n.UniqueID, "is_inline": inline, "output_format": "text",
+			"preview": showJSONRows(cols, rows),
+		})
+		return
+	}
+	s.log.info("ShowNode", title, nil)
+	fmt.Fprint(stdout, table)
+}
+
+// showJSONRows turns rows into objects keyed by column name, values as
+// JSON has them (numbers, strings, booleans, null; times as ISO text).
+func showJSONRows(cols []string, rows [][]any) []orderedRow {
+	out := make([]orderedRow, len(rows))
+	for i, r := range rows {
+		out[i] = orderedRow{cols: cols, vals: r}
+	}
+	return out
+}
+
+// orderedRow marshals as a JSON object with its columns in query order.
+type orderedRow struct {
+	cols []string
+	vals []any
+}
+
+func (r orderedRow) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, c := range r.cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(c)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(jsonValue(r.vals[i]))
+		if err != nil {
+			v, _ = json.Marshal(fmt.Sprint(r.vals[i]))
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return formatShowValue(x)
+	case []byte:
+		return string(x)
+	case *big.Int:
+		return json.Number(x.String())
+	case *big.Float:
+		return json.Number(x.Text('f', -1))
+	}
+	return v
+}
+
+// formatShowValue prints a value for the text table: NULL as empty, a
+// midnight UTC time as a date, other times as date and time.
+func formatShowValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		if x.Location() == time.UTC && x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format("2006-01-02")
+		}
+		if x.Nanosecond() != 0 {
+			return x.Format("2006-01-02 15:04:05.999999")
+		}
+		return x.Format("2006-01-02 15:04:05")
+	case []byte:
+		return string(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32)
+	}
+	return fmt.Sprint(v)
+}
+
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int, *big.Float:
+		return true
+	}
+	return false
+}
+
+// showTable draws rows as dbt's agate table does: a header, a rule of
+// dashes, numbers aligned right and text left.
+func showTable(cols []string, rows [][]any) string {
+	cells := make([][]string, len(rows))
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = utf8.RuneCountInString(c)
+	}
+	numeric := make([]bool, len(cols))
+	for i := range cols {
+		numeric[i] = len(rows) > 0
+	}
+	for r, row := range rows {
+		cells[r] = make([]string, len(cols))
+		for i := range cols {
+			var v any
+			if i < len(row) {
+				v = row[i]
+			}
+			cells[r][i] = formatShowValue(v)
+			widths[i] = max(widths[i], utf8.RuneCountInString(cells[r][i]))
+			if v != nil && !isNumber(v) {
+				numeric[i] = false
+			}
+		}
+	}
+	pad := func(s string, w int, right bool) string {
+		gap := strings.Repeat(" ", w-utf8.RuneCountInString(s))
+		if right {
+			return gap + s
+		}
+		return s + gap
+	}
+	var b strings.Builder
+	line := func(vals []string, right func(i int) bool) {
+		b.WriteString("|")
+		for i, v := range vals {
+			b.WriteString(" " + pad(v, widths[i], right(i)) + " |")
+		}
+		b.WriteString("\n")
+	}
+	line(cols, func(int) bool { return false })
+	rule := make([]string, len(cols))
+	for i := range cols {
+		rule[i] = strings.Repeat("-", widths[i])
+	}
+	line(rule, func(int) bool { return false })
+	for _, r := range cells {
+		line(r, func(i int) bool { return numeric[i] })
+	}
+	return b.String()
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// showProject has a seed, an ephemeral model over it and a table model
+// reading the ephemeral one.
+func showProject(t *testing.T) string {
+	t.Helper()
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/people.csv", "id,name,joined\n1,ann,2024-01-01\n2,bob,2024-02-01\n3,cid,2024-03-01\n4,dee,2024-04-01\n5,eve,2024-05-01\n6,fay,2024-06-01\n7,gus,2024-07-01\n")
+	writeFile(t, dir, "models/eph.sql", "{{ config(materialized='ephemeral') }}\nselect id, name, joined from {{ ref('people') }}\n")
+	writeFile(t, dir, "models/people_t.sql", "{{ config(materialized='table') }}\nselect id, upper(name) as name, joined, id * 1.5 as score from {{ ref('eph') }} order by id\n")
+	return dir
+}
+
+func TestShow(t *testing.T) {
+	dir := showProject(t)
+	mustElt(t, dir, "seed")
+
+	t.Run("select text, default limit 5, nothing built", func(t *testing.T) {
+		res := mustElt(t, dir, "show", "--select", "people_t")
+		want := "| id | name | joined     | score |\n" +
+			"| -- | ---- | ---------- | ----- |\n" +
+			"|  1 | ANN  | 2024-01-01 |   1.5 |\n" +
+			"|  2 | BOB  | 2024-02-01 |     3 |\n" +
+			"|  3 | CID  | 2024-03-01 |   4.5 |\n" +
+			"|  4 | DEE  | 2024-04-01 |     6 |\n" +
+			"|  5 | EVE  | 2024-05-01 |   7.5 |\n"
+		if !strings.Contains(res.stdout, "Previewing node 'people_t':\n"+want) {
+			t.Fatalf("want table\n%s\ngot\n%s", want, res.stdout)
+		}
+		// show never writes a relation: the model was not built.
+		if got := queryIn(t, dir, "select count(*) from information_schema.tables where table_name = 'people_t'"); got != "0" {
+			t.Fatalf("show built people_t: %s", got)
+		}
+	})
+
+	t.Run("json with limit", func(t *testing.T) {
+		res := mustElt(t, dir, "show", "-s", "people_t", "--limit", "2", "--output", "json")
+		var got struct {
+			Node string           `json:"node"`
+			Show []map[string]any `json:"show"`
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+			t.Fatalf("stdout is not one JSON document: %v\n%s", err, res.stdout)
+		}
+		if got.Node != "people_t" || len(got.Show) != 2 {
+			t.Fatalf("got %+v", got)
+		}
+		if got.Show[1]["name"] != "BOB" || got.Show[1]["id"] != 2.0 || got.Show[1]["score"] != 3.0 || got.Show[1]["joined"] != "2024-02-01" {
+			t.Fatalf("row 2: %v", got.Show[1])
+		}
+		// The column order is the query's.
+		if i, j := strings.Index(res.stdout, `"id"`), strings.Index(res.stdout, `"score"`); i < 0 || j < i {
+			t.Fatalf("columns out of order:\n%s", res.stdout)
+		}
+	})
+
+	t.Run("inline with ref, all rows", func(t *testing.T) {
+		res := mustElt(t, dir, "show", "--inline", "select count(*) as n, max(name) as top from {{ ref('eph') }}", "--limit", "-1", "--output", "json")
+		var got map[string]any
+		if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+			t.Fatalf("%v\n%s", err, res.stdout)
+		}
+		if _, ok := got["node"]; ok {
+			t.Fatalf("inline output has a node: %v", got)
+		}
+		rows := got["show"].([]any)
+		if len(rows) != 1 || rows[0].(map[string]any)["n"] != 7.0 || rows[0].(map[string]any)["top"] != "gus" {
+			t.Fatalf("got %v", got)
+		}
+	})
+
+	t.Run("inline text", func(t *testing.T) {
+		res := mustElt(t, dir, "show", "--inline", "select name from {{ ref('people') }} where id > 5 order by id")
+		if !strings.Contains(res.stdout, "Previewing inline node:\n| name |\n| ---- |\n| fay  |\n| gus  |\n") {
+			t.Fatalf("got\n%s", res.stdout)
+		}
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		for _, c := range []struct {
+			args []string
+			code int
+			want string
+		}{
+			{[]string{"show"}, 2, "either --select or --inline"},
+			{[]string{"show", "--inline", "select 1", "-s", "people_t"}, 2, "not both"},
+			{[]string{"show", "-s", "nothing_here"}, 2, "matches no model"},
+			{[]string{"show", "--inline", "select * from {{ ref('peple') }}"}, 2, "--inline:1: sql_operation.p.inline_query: ref('peple') not found"},
+			{[]string{"show", "--inline", "select 1", "--output", "yaml"}, 2, "--output must be text or json"},
+			{[]string{"show", "--inline", "select * from no_such_table"}, 1, "no_such_table"},
+		} {
+			res := elt(t, dir, c.args...)
+			if res.code != c.code || !strings.Contains(res.stderr, c.want) {
+				t.Errorf("elt %s: exit %d, want %d with %q\n%s%s", strings.Join(c.args, " "), res.code, c.code, c.want, res.stdout, res.stderr)
+			}
+		}
+	})
+}

@@ -1,0 +1,294 @@
+package compiler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+// resolveResources resolves what exposures and semantic models depend on
+// and checks groups and model access as dbt does: a node's group must be
+// declared; a private model may be referenced only from its own group, a
+// protected one only from its own package when that package sets
+// restrict-access. Problems are reported at the line of the reference.
+func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
+	p := m.Project
+	groups := map[string]*project.Group{}
+	for _, g := range p.Groups {
+		groups[g.Name] = g
+	}
+	// Refs can break access only when a model is private or a package
+	// restricts access: otherwise the refs are not looked at again.
+	needAccess := false
+	for _, pkg := range p.Packages {
+		needAccess = needAccess || m.restrictAccess(pkg.Name)
+	}
+	for _, n := range nodes {
+		if n.ResourceType == project.Model && n.Config["access"] == "private" {
+			needAccess = true
+			break
+		}
+	}
+	for _, n := range nodes {
+		m.checkGroupAndAccess(l, n, groups, needAccess)
+	}
+	for _, id := range sortedKeys(p.Exposures) {
+		x := p.Exposures[id]
+		from := &Node{Node: project.Node{UniqueID: x.UniqueID, Package: x.Package, ResourceType: project.ExposureType}}
+		x.DependsOnNodes = nil
+		for _, c := range x.DependsOn {
+			if dep := m.resolveCall(l, x.File, from, c); dep != "" && !contains(x.DependsOnNodes, dep) {
+				x.DependsOnNodes = append(x.DependsOnNodes, dep)
+			}
+		}
+	}
+	for _, id := range sortedKeys(p.Semantic) {
+		r := p.Semantic[id]
+		r.DependsOnIDs = nil
+		if r.Model != nil {
+			from := &Node{Node: project.Node{UniqueID: r.UniqueID, Package: r.Package, ResourceType: r.Kind}}
+			if dep := m.resolveCall(l, r.File, from, *r.Model); dep != "" {
+				r.DependsOnIDs = []string{dep}
+			}
+		}
+		r.DependsOnIDs = append(r.DependsOnIDs, m.semanticDependencies(l, r)...)
+		if g, ok := r.Config["group"].(string); ok && g != "" && groups[g] == nil {
+			l.Add(diag.Errorf(r.File, r.Pos, groupHint(groups), "%s: invalid group '%s'", r.UniqueID, g))
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveCall resolves a ref(), source() or metric() written in YAML to a
+// unique id, reporting what it cannot find at its line; "" then.
+func (m *Manifest) resolveCall(l *diag.List, file string, from *Node, c project.DependsOnCall) string {
+	switch c.Func {
+	case "ref":
+		r := Ref{Name: c.Args[len(c.Args)-1], Version: c.Version}
+		if len(c.Args) == 2 {
+			r.Package = c.Args[0]
+		}
+		t, err := m.lookupRef(r, from)
+		if err != nil {
+			l.Add(diag.Errorf(file, c.Pos, err.hint, "%s: %s", from.UniqueID, err.msg))
+			return ""
+		}
+		if msg := m.accessViolation(from, t); msg != "" {
+			l.Add(diag.Errorf(file, c.Pos, accessHint(t), "%s", msg))
+		}
+		return t.UniqueID
+	case "source":
+		src, err := m.lookupSource(c.Args[0], c.Args[1], from)
+		if err != nil {
+			l.Add(diag.Errorf(file, c.Pos, err.hint, "%s: %s", from.UniqueID, err.msg))
+			return ""
+		}
+		return src.UniqueID
+	}
+	for _, id := range sortedKeys(m.Project.Semantic) {
+		if r := m.Project.Semantic[id]; r.Kind == project.Metric && r.Name == c.Args[0] {
+			return id
+		}
+	}
+	l.Add(diag.Errorf(file, c.Pos, "declare it under metrics: in a properties YAML file", "%s: metric('%s') is not declared", from.UniqueID, c.Args[0]))
+	return ""
+}
+
+// checkGroupAndAccess checks n's group and access config, and the access
+// of every model n refs.
+func (m *Manifest) checkGroupAndAccess(l *diag.List, n *Node, groups map[string]*project.Group, checkRefs bool) {
+	file, pos := n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}
+	if n.PatchPath != "" {
+		file, pos = n.PatchPath, n.PatchPos
+	}
+	if g, ok := n.Config["group"]; ok && g != nil {
+		if name, _ := g.(string); groups[name] == nil {
+			l.Add(diag.Errorf(file, pos, groupHint(groups), "%s: invalid group '%v'", n.UniqueID, g))
+		}
+	}
+	if a, ok := n.Config["access"]; ok && a != nil && n.ResourceType == project.Model {
+		switch a {
+		case "private", "protected", "public":
+		default:
+			l.Add(diag.Errorf(file, pos, "use access: private, protected or public", "%s: access %q is not valid", n.UniqueID, fmt.Sprint(a)))
+		}
+	}
+	if !checkRefs || n.ResourceType == SQLOperation {
+		return // dbt allows previews to read anything
+	}
+	for _, r := range n.Refs {
+		t, err := m.lookupRef(r, n)
+		if err != nil || (n.ResourceType == project.Test && t.UniqueID == n.AttachedNode) {
+			continue // a test of a model may read it; unknown refs are reported elsewhere
+		}
+		msg := m.accessViolation(n, t)
+		if msg == "" {
+			continue
+		}
+		st := &renderState{engine: m.engine, node: n}
+		line := st.lineOf("ref", r.Name)
+		if r.Package != "" {
+			line = st.lineOf("ref", r.Package, r.Name)
+		}
+		f := n.OriginalFilePath
+		if n.TestMetadata != nil {
+			f, line = n.PatchPath, n.PatchPos.Line
+		}
+		l.Add(diag.Errorf(f, diag.Pos{Line: line}, accessHint(t), "%s", msg))
+	}
+}
+
+// accessViolation says why from may not reference target, or "".
+func (m *Manifest) accessViolation(from, target *Node) string {
+	if target.ResourceType != project.Model {
+		return ""
+	}
+	access, _ := target.Config["access"].(string)
+	if access == "" {
+		access = "protected"
+	}
+	restrict := m.restrictAccess(target.Package)
+	switch access {
+	case "private":
+		group, _ := target.Config["group"].(string)
+		fromGroup := ""
+		if from.ResourceType != project.ExposureType {
+			fromGroup, _ = from.Config["group"].(string)
+		}
+		if fromGroup == "" || fromGroup != group || (from.Package != target.Package && restrict) {
+			return fmt.Sprintf("Node %s attempted to reference node %s, which is not allowed because the referenced node is private to the '%s' group",
+				from.UniqueID, target.UniqueID, group)
+		}
+	case "protected":
+		if from.Package != target.Package && restrict {
+			return fmt.Sprintf("Node %s attempted to reference node %s, which is not allowed because the referenced node is protected to the '%s' package",
+				from.UniqueID, target.UniqueID, target.Package)
+		}
+	}
+	return ""
+}
+
+// restrictAccess reports a package whose dbt_project.yml sets restrict-access: true.
+func (m *Manifest) restrictAccess(pkg string) bool {
+	for _, p := range m.Project.Packages {
+		if p.Name == pkg && p.Config != nil {
+			b, _ := p.Config.Raw["restrict-access"].(bool)
+			return b
+		}
+	}
+	return false
+}
+
+func accessHint(t *Node) string {
+	access, _ := t.Config["access"].(string)
+	if access == "private" {
+		group, _ := t.Config["group"].(string)
+		return fmt.Sprintf("put the referencing node in the '%s' group (config group: %s), or make %s protected or public", group, group, t.Name)
+	}
+	return "make " + t.Name + " public (access: public), or reference it from its own package"
+}
+
+func groupHint(groups map[string]*project.Group) string {
+	if len(groups) == 0 {
+		return "declare the group under groups: in a properties YAML file"
+	}
+	names := make([]string, 0, len(groups))
+	for n := range groups {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return "declare it under groups:, or use one of: " + strings.Join(names, ", ")
+}
+
+// semanticDependencies are what a metric or saved query is built on, as
+// dbt records them: a metric's measures are found in the semantic models
+// that define them, a ratio's or derived metric's input metrics and a
+// saved query's metrics by name. A name that is not declared is an error.
+func (m *Manifest) semanticDependencies(l *diag.List, r *project.SemanticResource) []string {
+	p := m.Project
+	byName := func(kind project.ResourceType, name string) string {
+		for _, id := range sortedKeys(p.Semantic) {
+			if x := p.Semantic[id]; x.Kind == kind && x.Name == name {
+				return id
+			}
+		}
+		return ""
+	}
+	measureOwner := func(name string) string {
+		for _, id := range sortedKeys(p.Semantic) {
+			x := p.Semantic[id]
+			if x.Kind != project.SemanticModel {
+				continue
+			}
+			measures, _ := x.Raw["measures"].([]any)
+			for _, me := range measures {
+				if mm, ok := me.(map[string]any); ok && mm["name"] == name {
+					return id
+				}
+			}
+		}
+		return ""
+	}
+	var out []string
+	add := func(id, kind, name string) {
+		if id == "" {
+			l.Add(diag.Errorf(r.File, r.Pos, "declare it, or fix the name", "%s refers to %s %q, which is not declared", r.UniqueID, kind, name))
+			return
+		}
+		if !contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	nameOf := func(v any) string {
+		if mm, ok := v.(map[string]any); ok {
+			v = mm["name"]
+		}
+		s, _ := v.(string)
+		return s
+	}
+	switch r.Kind {
+	case project.Metric:
+		tp, _ := r.Raw["type_params"].(map[string]any)
+		if n := nameOf(tp["measure"]); n != "" {
+			add(measureOwner(n), "measure", n)
+		}
+		if conv, ok := tp["conversion_type_params"].(map[string]any); ok {
+			for _, k := range []string{"base_measure", "conversion_measure"} {
+				if n := nameOf(conv[k]); n != "" {
+					add(measureOwner(n), "measure", n)
+				}
+			}
+		}
+		for _, k := range []string{"numerator", "denominator"} {
+			if n := nameOf(tp[k]); n != "" {
+				add(byName(project.Metric, n), "metric", n)
+			}
+		}
+		metrics, _ := tp["metrics"].([]any)
+		for _, x := range metrics {
+			if n := nameOf(x); n != "" {
+				add(byName(project.Metric, n), "metric", n)
+			}
+		}
+	case project.SavedQuery:
+		qp, _ := r.Raw["query_params"].(map[string]any)
+		metrics, _ := qp["metrics"].([]any)
+		for _, x := range metrics {
+			if n := nameOf(x); n != "" {
+				add(byName(project.Metric, n), "metric", n)
+			}
+		}
+	}
+	return out
+}

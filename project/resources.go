@@ -1,0 +1,508 @@
+package project
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// Exposures, groups, semantic models, metrics and saved queries: declared
+// in properties YAML, parsed and checked here so that a project declaring
+// them loads as in dbt. elt runs none of them; exposures take part in
+// selection (+exposure:x) and all of them go into the manifest.
+
+// Exposure is one entry of `exposures:`.
+type Exposure struct {
+	UniqueID    string // "exposure.<pkg>.<name>"
+	Name        string
+	Package     string
+	Type        string // dashboard, notebook, analysis, ml, application
+	Owner       map[string]any
+	Maturity    string
+	URL         string
+	Description string
+	Label       string
+	Tags        []string
+	Meta        map[string]any
+	Config      Config
+	DependsOn   []DependsOnCall // depends_on: as written
+	File        string
+	Pos         diag.Pos
+	FQN         []string
+	// DependsOnNodes are the unique ids DependsOn resolves to, set by the
+	// compiler.
+	DependsOnNodes []string
+}
+
+// DependsOnCall is one ref(), source() or metric() call written as a
+// string in YAML (an exposure's depends_on, a semantic model's model:).
+type DependsOnCall struct {
+	Func    string   // "ref", "source" or "metric"
+	Args    []string // the quoted arguments, in order
+	Version string   // ref(..., v=2)
+	Text    string   // as written
+	Pos     diag.Pos
+}
+
+// Group is one entry of `groups:`.
+type Group struct {
+	UniqueID    string // "group.<pkg>.<name>"
+	Name        string
+	Package     string
+	Owner       map[string]any
+	Description string
+	Config      Config
+	File        string
+	Pos         diag.Pos
+}
+
+// SemanticResource is a semantic model, metric or saved query: kept as
+// written (elt has no query engine), with its keys checked.
+type SemanticResource struct {
+	UniqueID     string       // "<kind>.<pkg>.<name>"
+	Kind         ResourceType // SemanticModel, Metric or SavedQuery
+	Name         string
+	Package      string
+	Description  string
+	Label        string
+	Raw          map[string]any
+	Config       Config
+	Model        *DependsOnCall // semantic models: model: ref('x')
+	File         string
+	Pos          diag.Pos
+	FQN          []string
+	DependsOnIDs []string // set by the compiler
+}
+
+// The resource types declared only in properties YAML.
+const (
+	ExposureType  ResourceType = "exposure"
+	GroupType     ResourceType = "group"
+	SemanticModel ResourceType = "semantic_model"
+	Metric        ResourceType = "metric"
+	SavedQuery    ResourceType = "saved_query"
+)
+
+var (
+	exposureKeys      = keySet("name type owner depends_on maturity url description label tags meta config")
+	exposureTypes     = keySet("dashboard notebook analysis ml application")
+	exposureMaturity  = keySet("high medium low")
+	exposureConfig    = keySet("enabled tags meta")
+	ownerKeys         = keySet("name email")
+	groupKeys         = keySet("name owner description config")
+	groupConfig       = keySet("meta")
+	semanticTopKeys   = keySet("name description model defaults entities measures dimensions primary_entity label config meta")
+	entityKeys        = keySet("name type description expr role label config meta")
+	measureKeys       = keySet("name agg description expr create_metric agg_params non_additive_dimension agg_time_dimension label config meta")
+	dimensionKeys     = keySet("name type description expr is_partition type_params label config meta")
+	metricKeys        = keySet("name description type type_params label filter config meta time_granularity group")
+	savedQueryKeys    = keySet("name description label query_params exports config")
+	resourceConfig    = keySet("enabled group meta tags")
+	savedQueryConfig  = keySet("enabled group meta tags cache export_as schema")
+	entityTypes       = keySet("primary unique foreign natural")
+	dimensionTypes    = keySet("categorical time")
+	metricTypes       = keySet("simple ratio cumulative derived conversion")
+	measureAggregates = keySet("sum max min count_distinct sum_boolean average percentile median count")
+	callRe            = regexp.MustCompile(`^\s*(ref|source|metric)\s*\((.*)\)\s*$`)
+	callArgRe         = regexp.MustCompile(`^\s*(?:(v|version)\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([0-9][0-9.]*))\s*$`)
+)
+
+func keySet(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, k := range strings.Fields(s) {
+		out[k] = true
+	}
+	return out
+}
+
+func keyList(m map[string]bool) string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// checkKeys reports every key of n not in allowed, at its line.
+func (l *loader) checkKeys(file string, n *yaml.Node, what string, allowed map[string]bool) {
+	for _, p := range pairs(n) {
+		if !allowed[p.Key] {
+			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "remove it, or use one of: "+keyList(allowed),
+				"%s: unknown key %q (elt does not support it)", what, p.Key))
+		}
+	}
+}
+
+// oneOf reports a scalar that is not one of allowed.
+func (l *loader) oneOf(file string, n *yaml.Node, what string, allowed map[string]bool) string {
+	s, _ := stringOf(n)
+	if !allowed[strings.ToLower(s)] {
+		l.diags.Add(diag.Errorf(file, posOf(n), "use one of: "+keyList(allowed), "%s %q is not valid", what, s))
+	}
+	return strings.ToLower(s)
+}
+
+// parseCall reads "ref('orders')", "ref('pkg', 'orders', v=2)",
+// "source('raw', 'orders')" or "metric('revenue')".
+func parseCall(text string) (DependsOnCall, bool) {
+	m := callRe.FindStringSubmatch(text)
+	if m == nil {
+		return DependsOnCall{}, false
+	}
+	c := DependsOnCall{Func: m[1], Text: strings.TrimSpace(text)}
+	if strings.TrimSpace(m[2]) == "" {
+		return c, false
+	}
+	for _, a := range strings.Split(m[2], ",") {
+		am := callArgRe.FindStringSubmatch(a)
+		if am == nil {
+			return c, false
+		}
+		val := am[2] + am[3] + am[4]
+		if am[1] != "" {
+			c.Version = val
+			continue
+		}
+		c.Args = append(c.Args, val)
+	}
+	switch c.Func {
+	case "ref":
+		return c, len(c.Args) == 1 || len(c.Args) == 2
+	case "source":
+		return c, len(c.Args) == 2 && c.Version == ""
+	}
+	return c, len(c.Args) == 1 && c.Version == ""
+}
+
+func (l *loader) readCall(file string, n *yaml.Node, what string) (DependsOnCall, bool) {
+	s, ok := stringOf(n)
+	c, good := parseCall(s)
+	if !ok || !good {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write ref('model'), ref('package', 'model'), source('source', 'table') or metric('name')",
+			"%s: %q is not a ref(), source() or metric() call", what, s))
+		return c, false
+	}
+	c.Pos = posOf(n)
+	return c, true
+}
+
+// readOwner reads an owner: mapping with a name or an email.
+func (l *loader) readOwner(file string, n *yaml.Node, what string) map[string]any {
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write owner: {name: ..., email: ...}", "%s: owner must be a mapping, not %s", what, kindName(n)))
+		return nil
+	}
+	owner, _ := toValue(n, nil, nil).(map[string]any)
+	// dbt allows more keys on an owner (they go to its extra fields).
+	if owner["name"] == nil && owner["email"] == nil {
+		l.diags.Add(diag.Errorf(file, posOf(n), "add name: or email:", "%s: owner needs a name or an email", what))
+	}
+	return owner
+}
+
+func (l *loader) resourceConfig(file string, n *yaml.Node, what string, allowed map[string]bool) Config {
+	if isNull(n) {
+		return nil
+	}
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write config: as a mapping", "%s: config must be a mapping, not %s", what, kindName(n)))
+		return nil
+	}
+	l.checkKeys(file, n, what+" config", allowed)
+	return l.propsConfig(file, n)
+}
+
+func (l *loader) parseExposures(file string, entries []*yaml.Node) {
+	for _, e := range entries {
+		name, ok := l.entryName(file, "exposures", e)
+		if !ok || !l.checkResourceName(file, posOf(e), "exposure", name) {
+			continue
+		}
+		what := "exposure " + strconvQuote(name)
+		x := &Exposure{UniqueID: string(ExposureType) + "." + l.cur.name + "." + name, Name: name, Package: l.cur.name,
+			File: file, Pos: posOf(e), FQN: l.yamlFQN(file, name)}
+		l.checkKeys(file, e, what, exposureKeys)
+		var props Config = Config{}
+		var cfg Config
+		hasType, hasOwner := false, false
+		for _, p := range pairs(e) {
+			switch p.Key {
+			case "type":
+				x.Type, hasType = l.oneOf(file, p.Val, what+": type", exposureTypes), true
+			case "owner":
+				x.Owner, hasOwner = l.readOwner(file, p.Val, what), true
+			case "maturity":
+				x.Maturity = l.oneOf(file, p.Val, what+": maturity", exposureMaturity)
+			case "url":
+				x.URL, _ = stringOf(p.Val)
+			case "description":
+				s, _ := stringOf(p.Val)
+				x.Description = l.resolveDocs(file, posOf(p.Val), s)
+			case "label":
+				x.Label, _ = stringOf(p.Val)
+			case "tags":
+				props["tags"] = toStringList(toValue(p.Val, nil, nil))
+			case "meta":
+				if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
+					props["meta"] = m
+				}
+			case "config":
+				cfg = l.resourceConfig(file, p.Val, what, exposureConfig)
+			case "depends_on":
+				if !isSequence(p.Val) {
+					l.diags.Add(diag.Errorf(file, posOf(p.Val), "write depends_on: as a list, e.g. [\"ref('orders')\"]",
+						"%s: depends_on must be a list, not %s", what, kindName(p.Val)))
+					continue
+				}
+				for _, d := range deref(p.Val).Content {
+					if c, ok := l.readCall(file, d, what+": depends_on"); ok {
+						x.DependsOn = append(x.DependsOn, c)
+					}
+				}
+			}
+		}
+		if !hasType {
+			l.diags.Add(diag.Errorf(file, posOf(e), "add type: dashboard, notebook, analysis, ml or application", "%s has no type", what))
+		}
+		if !hasOwner {
+			l.diags.Add(diag.Errorf(file, posOf(e), "add owner: {name: ..., email: ...}", "%s has no owner", what))
+		}
+		x.Config = MergeConfig(MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(ExposureType, x.FQN)), props), cfg)
+		x.Tags = toStringList(x.Config["tags"])
+		x.Meta, _ = x.Config["meta"].(map[string]any)
+		if isDisabledConfig(x.Config) {
+			continue
+		}
+		if l.proj.Exposures == nil {
+			l.proj.Exposures = map[string]*Exposure{}
+		}
+		if prev, dup := l.proj.Exposures[x.UniqueID]; dup {
+			l.diags.Add(diag.Errorf(file, x.Pos, "rename one of them", "exposure %q is declared twice: %s:%d and %s:%d",
+				name, prev.File, prev.Pos.Line, file, x.Pos.Line))
+			continue
+		}
+		l.proj.Exposures[x.UniqueID] = x
+	}
+}
+
+func (l *loader) parseGroups(file string, entries []*yaml.Node) {
+	for _, e := range entries {
+		name, ok := l.entryName(file, "groups", e)
+		if !ok || !l.checkResourceName(file, posOf(e), "group", name) {
+			continue
+		}
+		what := "group " + strconvQuote(name)
+		g := &Group{UniqueID: string(GroupType) + "." + l.cur.name + "." + name, Name: name, Package: l.cur.name, File: file, Pos: posOf(e)}
+		l.checkKeys(file, e, what, groupKeys)
+		hasOwner := false
+		for _, p := range pairs(e) {
+			switch p.Key {
+			case "owner":
+				g.Owner, hasOwner = l.readOwner(file, p.Val, what), true
+			case "description":
+				s, _ := stringOf(p.Val)
+				g.Description = l.resolveDocs(file, posOf(p.Val), s)
+			case "config":
+				g.Config = l.resourceConfig(file, p.Val, what, groupConfig)
+			}
+		}
+		if !hasOwner {
+			l.diags.Add(diag.Errorf(file, posOf(e), "add owner: {name: ..., email: ...}", "%s has no owner", what))
+		}
+		if l.proj.Groups == nil {
+			l.proj.Groups = map[string]*Group{}
+		}
+		// Groups share one namespace across the project and its packages.
+		for _, prev := range l.proj.Groups {
+			if prev.Name == name {
+				l.diags.Add(diag.Errorf(file, g.Pos, "rename one of them", "group %q is declared twice: %s:%d and %s:%d",
+					name, prev.File, prev.Pos.Line, file, g.Pos.Line))
+				ok = false
+			}
+		}
+		if ok {
+			l.proj.Groups[g.UniqueID] = g
+		}
+	}
+}
+
+// parseSemantic reads semantic_models:, metrics: or saved_queries:.
+func (l *loader) parseSemantic(file string, kind ResourceType, section string, entries []*yaml.Node) {
+	for _, e := range entries {
+		name, ok := l.entryName(file, section, e)
+		if !ok || !l.checkResourceName(file, posOf(e), string(kind), name) {
+			continue
+		}
+		what := strings.ReplaceAll(string(kind), "_", " ") + " " + strconvQuote(name)
+		r := &SemanticResource{UniqueID: string(kind) + "." + l.cur.name + "." + name, Kind: kind, Name: name, Package: l.cur.name,
+			File: file, Pos: posOf(e), FQN: l.yamlFQN(file, name)}
+		r.Raw, _ = toValue(e, nil, nil).(map[string]any)
+		switch kind {
+		case SemanticModel:
+			l.checkSemanticModel(file, e, what, r)
+		case Metric:
+			l.checkKeys(file, e, what, metricKeys)
+			hasType := false
+			for _, p := range pairs(e) {
+				switch p.Key {
+				case "type":
+					l.oneOf(file, p.Val, what+": type", metricTypes)
+					hasType = true
+				case "config":
+					r.Config = l.resourceConfig(file, p.Val, what, resourceConfig)
+				}
+			}
+			if !hasType {
+				l.diags.Add(diag.Errorf(file, posOf(e), "add type: simple, ratio, cumulative, derived or conversion", "%s has no type", what))
+			}
+		case SavedQuery:
+			l.checkKeys(file, e, what, savedQueryKeys)
+			for _, p := range pairs(e) {
+				switch p.Key {
+				case "query_params":
+					l.checkKeys(file, p.Val, what+": query_params", keySet("metrics group_by where order_by limit"))
+				case "config":
+					r.Config = l.resourceConfig(file, p.Val, what, savedQueryConfig)
+				}
+			}
+		}
+		for _, p := range pairs(e) {
+			switch p.Key {
+			case "description":
+				s, _ := stringOf(p.Val)
+				r.Description = l.resolveDocs(file, posOf(p.Val), s)
+			case "label":
+				r.Label, _ = stringOf(p.Val)
+			}
+		}
+		r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(kind, r.FQN)), r.Config)
+		if isDisabledConfig(r.Config) {
+			continue
+		}
+		if l.proj.Semantic == nil {
+			l.proj.Semantic = map[string]*SemanticResource{}
+		}
+		if prev, dup := l.proj.Semantic[r.UniqueID]; dup {
+			l.diags.Add(diag.Errorf(file, r.Pos, "rename one of them", "%s is declared twice: %s:%d and %s:%d",
+				what, prev.File, prev.Pos.Line, file, r.Pos.Line))
+			continue
+		}
+		l.proj.Semantic[r.UniqueID] = r
+	}
+}
+
+func (l *loader) checkSemanticModel(file string, e *yaml.Node, what string, r *SemanticResource) {
+	l.checkKeys(file, e, what, semanticTopKeys)
+	hasModel := false
+	list := func(n *yaml.Node, part string, keys map[string]bool, check func(item *yaml.Node, itemWhat string)) {
+		if isNull(n) {
+			return
+		}
+		if !isSequence(n) {
+			l.diags.Add(diag.Errorf(file, posOf(n), "write "+part+": as a list of `- name:` entries", "%s: %s must be a list, not %s", what, part, kindName(n)))
+			return
+		}
+		for _, item := range deref(n).Content {
+			itemName, ok := l.entryName(file, part, item)
+			if !ok {
+				continue
+			}
+			itemWhat := what + ": " + part + " " + strconvQuote(itemName)
+			l.checkKeys(file, item, itemWhat, keys)
+			if check != nil {
+				check(item, itemWhat)
+			}
+		}
+	}
+	for _, p := range pairs(e) {
+		switch p.Key {
+		case "model":
+			if c, ok := l.readCall(file, p.Val, what+": model"); ok {
+				if c.Func != "ref" {
+					l.diags.Add(diag.Errorf(file, posOf(p.Val), "write model: ref('a_model')", "%s: model must be a ref(), not %s()", what, c.Func))
+				} else {
+					r.Model = &c
+				}
+			}
+			hasModel = true
+		case "defaults":
+			l.checkKeys(file, p.Val, what+": defaults", keySet("agg_time_dimension"))
+		case "entities":
+			list(p.Val, "entities", entityKeys, func(item *yaml.Node, w string) {
+				for _, q := range pairs(item) {
+					if q.Key == "type" {
+						l.oneOf(file, q.Val, w+": type", entityTypes)
+					}
+				}
+			})
+		case "measures":
+			list(p.Val, "measures", measureKeys, func(item *yaml.Node, w string) {
+				for _, q := range pairs(item) {
+					if q.Key == "agg" {
+						l.oneOf(file, q.Val, w+": agg", measureAggregates)
+					}
+				}
+			})
+		case "dimensions":
+			list(p.Val, "dimensions", dimensionKeys, func(item *yaml.Node, w string) {
+				for _, q := range pairs(item) {
+					switch q.Key {
+					case "type":
+						l.oneOf(file, q.Val, w+": type", dimensionTypes)
+					case "type_params":
+						l.checkKeys(file, q.Val, w+": type_params", keySet("time_granularity validity_params"))
+					}
+				}
+			})
+		case "config":
+			r.Config = l.resourceConfig(file, p.Val, what, resourceConfig)
+		}
+	}
+	if !hasModel {
+		l.diags.Add(diag.Errorf(file, posOf(e), "add model: ref('a_model')", "%s has no model", what))
+	}
+}
+
+// yamlFQN is dbt's fqn of a resource declared in properties YAML:
+// [project, the file's folders below its resource path..., name].
+func (l *loader) yamlFQN(file, name string) []string {
+	rel := file
+	if l.cur.dir != "" {
+		rel = strings.TrimPrefix(rel, l.cur.dir+"/")
+	}
+	fqn := []string{l.cur.name}
+	if parts := strings.Split(path.Dir(rel), "/"); len(parts) > 1 {
+		fqn = append(fqn, parts[1:]...)
+	}
+	return append(fqn, name)
+}
+
+// treeConfig is the dbt_project.yml config of a resource declared in
+// properties YAML, the root project's last for a package's resource.
+func (l *loader) treeConfig(kind ResourceType, fqn []string) Config {
+	cfg := TreeConfig(l.cur.cfg, kind, fqn)
+	markTreeUse(l.proj.Config.Trees, kind, fqn, l.treeUsed)
+	if l.cur.pkg != nil {
+		cfg = MergeConfig(cfg, l.proj.TreeConfig(kind, fqn))
+	}
+	return cfg
+}
+
+func isDisabledConfig(c Config) bool {
+	switch v := c["enabled"].(type) {
+	case bool:
+		return !v
+	case string:
+		return strings.EqualFold(v, "false")
+	}
+	return false
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -1,0 +1,74 @@
+package project
+
+import (
+	"testing"
+)
+
+func TestSourceFreshnessLevels(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": "name: shop\nprofile: shop\nsources:\n  shop:\n    +freshness:\n      warn_after: {count: 3, period: day}\n",
+		"models/src.yml": `version: 2
+sources:
+  - name: raw
+    loaded_at_field: src_loaded
+    config:
+      freshness:
+        error_after: {count: 5, period: day}
+    tables:
+      - name: inherits
+      - name: table_props
+        freshness:
+          warn_after: {count: 6}
+          filter: "x > 1"
+      - name: table_config
+        config:
+          freshness: {warn_after: {count: 1, period: hour}}
+          loaded_at_field: tbl_loaded
+      - name: cleared
+        config:
+          freshness: null
+      - name: query
+        loaded_at_query: "select 1"
+`,
+	})
+	day3 := map[string]any{"count": 3, "period": "day"}
+	day5 := map[string]any{"count": 5, "period": "day"}
+	get := func(name string) *SourceTable { return p.Sources["source.shop.raw."+name] }
+	wantEqual(t, "inherits", get("inherits").Freshness, map[string]any{"warn_after": day3, "error_after": day5})
+	wantEqual(t, "inherits field", get("inherits").LoadedAtField, "src_loaded")
+	wantEqual(t, "table props merge one level deep", get("table_props").Freshness,
+		map[string]any{"warn_after": map[string]any{"count": 6, "period": "day"}, "error_after": day5, "filter": "x > 1"})
+	wantEqual(t, "table config", get("table_config").Freshness,
+		map[string]any{"warn_after": map[string]any{"count": 1, "period": "hour"}, "error_after": day5})
+	wantEqual(t, "table config field", get("table_config").LoadedAtField, "tbl_loaded")
+	if get("cleared").Freshness != nil || get("cleared").HasFreshness() {
+		t.Errorf("freshness: null kept %v", get("cleared").Freshness)
+	}
+	wantEqual(t, "query replaces the source's field", [2]string{get("query").LoadedAtField, get("query").LoadedAtQuery}, [2]string{"", "select 1"})
+	if !get("inherits").HasFreshness() {
+		t.Errorf("inherits has no freshness")
+	}
+}
+
+func TestExposureTreeConfig(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml":   "name: shop\nprofile: shop\nexposures:\n  shop:\n    bi:\n      +enabled: false\n    +tags: [from_project]\n",
+		"models/x.sql":      "select 1 as id",
+		"models/bi/exp.yml": "version: 2\nexposures:\n  - name: off\n    type: ml\n    owner: {name: a}\n",
+		"models/exp.yml":    "version: 2\nexposures:\n  - name: on\n    type: ml\n    owner: {email: a@b.c}\n    tags: [own]\n    depends_on: [\"ref('x')\", \"ref('shop', 'x', v=2)\", \"source('a', 'b')\", \"metric('m')\"]\n",
+	})
+	if _, ok := p.Exposures["exposure.shop.off"]; ok {
+		t.Errorf("+enabled: false under exposures: shop: bi did not disable the exposure")
+	}
+	on := p.Exposures["exposure.shop.on"]
+	if on == nil {
+		t.Fatalf("exposures: %v", p.Exposures)
+	}
+	wantEqual(t, "tags", on.Tags, []string{"from_project", "own"})
+	wantEqual(t, "fqn", on.FQN, []string{"shop", "on"})
+	var calls [][]string
+	for _, c := range on.DependsOn {
+		calls = append(calls, append([]string{c.Func, c.Version}, c.Args...))
+	}
+	wantEqual(t, "depends_on", calls, [][]string{{"ref", "", "x"}, {"ref", "2", "shop", "x"}, {"source", "", "a", "b"}, {"metric", "", "m"}})
+}

@@ -1,0 +1,202 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+// FreshnessStatus is a source table's freshness outcome, as dbt's
+// sources.json names it.
+type FreshnessStatus string
+
+const (
+	FreshnessPass         FreshnessStatus = "pass"
+	FreshnessWarn         FreshnessStatus = "warn"
+	FreshnessError        FreshnessStatus = "error"
+	FreshnessRuntimeError FreshnessStatus = "runtime error"
+)
+
+// FreshnessResult is one source table's freshness check.
+type FreshnessResult struct {
+	Source *project.SourceTable
+	Status FreshnessStatus
+	// MaxLoadedAt and SnapshottedAt are what the warehouse said (both
+	// UTC); Age is the seconds between them. Unset after a runtime error.
+	MaxLoadedAt, SnapshottedAt time.Time
+	Age                        float64
+	// Error says why a runtime error happened.
+	Error string
+	// SQL is the query that ran.
+	SQL                    string
+	StartedAt, CompletedAt time.Time
+	ThreadID               string
+}
+
+// FreshnessOptions are what CheckFreshness needs besides the sources.
+type FreshnessOptions struct {
+	// OnStart and OnResult are called as each source starts and ends.
+	OnStart  func(i, total int, src *project.SourceTable)
+	OnResult func(i, total int, r FreshnessResult)
+}
+
+// CheckFreshness checks the freshness of the given sources (unique ids)
+// as dbt's `source freshness` does, one after another: the newest load
+// time is max(loaded_at_field) (with the freshness filter) or what
+// loaded_at_query returns, its age is measured against the warehouse's
+// current_timestamp, and the status is error when error_after is
+// exceeded, else warn when warn_after is, else pass. A source without
+// either way of finding its newest load is a runtime error, as in dbt on
+// warehouses that have no metadata freshness (DuckDB, Postgres).
+func CheckFreshness(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, ids []string, opts FreshnessOptions) []FreshnessResult {
+	out := make([]FreshnessResult, 0, len(ids))
+	for i, id := range ids {
+		src := m.Sources[id]
+		if src == nil {
+			continue
+		}
+		if opts.OnStart != nil {
+			opts.OnStart(i, len(ids), src)
+		}
+		r := checkOne(ctx, a, m, src)
+		r.ThreadID = "Thread-1"
+		if opts.OnResult != nil {
+			opts.OnResult(i, len(ids), r)
+		}
+		out = append(out, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return out
+}
+
+func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src *project.SourceTable) FreshnessResult {
+	r := FreshnessResult{Source: src, StartedAt: time.Now().UTC()}
+	fail := func(format string, args ...any) FreshnessResult {
+		r.Status = FreshnessRuntimeError
+		r.Error = fmt.Sprintf(format, args...)
+		r.CompletedAt = time.Now().UTC()
+		return r
+	}
+	rel := m.SourceRelations[src.UniqueID]
+	now := "current_timestamp"
+	if a.Dialect().Type() == "bigquery" {
+		now = "current_timestamp()"
+	}
+	switch {
+	case src.LoadedAtQuery != "":
+		q, err := m.RenderForSource(ctx, src.LoadedAtQuery, src)
+		if err != nil {
+			return fail("rendering loaded_at_query of source %s.%s: %v", src.SourceName, src.Name, err)
+		}
+		q = strings.TrimRight(strings.TrimSpace(q), ";")
+		r.SQL = "with source_query as (\n" + q + "\n)\nselect (select * from source_query) as max_loaded_at,\n  " + now + " as snapshotted_at"
+	case src.LoadedAtField != "":
+		r.SQL = "select\n  max(" + src.LoadedAtField + ") as max_loaded_at,\n  " + now + " as snapshotted_at\nfrom " + rel
+		if f, ok := src.Freshness["filter"].(string); ok && strings.TrimSpace(f) != "" {
+			filter, err := m.RenderForSource(ctx, f, src)
+			if err != nil {
+				return fail("rendering the freshness filter of source %s.%s: %v", src.SourceName, src.Name, err)
+			}
+			r.SQL += "\nwhere " + filter
+		}
+	default:
+		return fail("Could not compute freshness for source %s: no 'loaded_at_field' provided and %s adapter does not support metadata-based freshness checks.",
+			src.Name, a.Dialect().Type())
+	}
+	res, err := a.Query(ctx, r.SQL)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) < 2 {
+		return fail("the freshness query of source %s.%s returned %d rows, not one", src.SourceName, src.Name, len(res.Rows))
+	}
+	maxLoaded, ok1 := asUTC(res.Rows[0][0])
+	snap, ok2 := asUTC(res.Rows[0][1])
+	if res.Rows[0][0] == nil {
+		field := src.LoadedAtField
+		if field == "" {
+			field = "loaded_at_query"
+		}
+		return fail("Expected a non-null value when querying field '%s' of table %s but received value 'null' instead", field, rel)
+	}
+	if !ok1 || !ok2 {
+		return fail("the freshness query of source %s.%s returned %v (%T), not a timestamp", src.SourceName, src.Name, res.Rows[0][0], res.Rows[0][0])
+	}
+	r.MaxLoadedAt, r.SnapshottedAt = maxLoaded, snap
+	r.Age = snap.Sub(maxLoaded).Seconds()
+	r.Status = freshnessStatus(src.Freshness, r.Age)
+	r.CompletedAt = time.Now().UTC()
+	return r
+}
+
+// asUTC reads a timestamp a warehouse returned; a timestamp without a
+// time zone is taken to be UTC, as dbt does.
+func asUTC(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC(), true
+	case string:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
+			if t, err := time.Parse(layout, x); err == nil {
+				return t.UTC(), true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// freshnessStatus compares age (seconds) with the criteria.
+func freshnessStatus(criteria map[string]any, age float64) FreshnessStatus {
+	if exceeded(criteria["error_after"], age) {
+		return FreshnessError
+	}
+	if exceeded(criteria["warn_after"], age) {
+		return FreshnessWarn
+	}
+	return FreshnessPass
+}
+
+// exceeded: a threshold with both count and period that age is past.
+func exceeded(threshold any, age float64) bool {
+	t, ok := threshold.(map[string]any)
+	if !ok {
+		return false
+	}
+	count, ok := toNumber(t["count"])
+	if !ok {
+		return false
+	}
+	var unit float64
+	switch t["period"] {
+	case "minute":
+		unit = 60
+	case "hour":
+		unit = 3600
+	case "day":
+		unit = 86400
+	default:
+		return false
+	}
+	return age > count*unit
+}
+
+func toNumber(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
