@@ -196,6 +196,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	deps := m.resolveDependencies(ctx, &l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
+	m.buildUnitTests(&l)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
 	sortDiags(l)
 	sortDiags(m.Warnings)

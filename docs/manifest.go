@@ -388,6 +388,7 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 		}
 	}
 	out.ParentMap, out.ChildMap = b.graphMaps(out)
+	b.unitTests(out)
 	return out
 }
 

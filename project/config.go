@@ -21,6 +21,7 @@ var treeKeys = map[string]ResourceType{
 	"tests":      Test,
 	"data_tests": Test,
 	"sources":    Source,
+	"unit_tests": UnitTestType,
 }
 
 // normConfigKey turns "pre-hook" into "pre_hook": dbt accepts both spellings.
@@ -189,6 +190,8 @@ func treeNames(kind ResourceType) []string {
 		return []string{"tests", "data_tests"}
 	case Source:
 		return []string{"sources"}
+	case UnitTestType:
+		return []string{"unit_tests"}
 	}
 	return nil
 }

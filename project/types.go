@@ -56,6 +56,8 @@ type Project struct {
 	Docs map[string]*DocBlock
 	// GenericTests are test declarations found in properties YAML (models, columns, sources, seeds, snapshots).
 	GenericTests []*TestDecl
+	// UnitTests are the unit_tests: entries of properties YAML (unittests.go).
+	UnitTests []*UnitTest
 	// Warnings found while loading (unused config paths and similar).
 	Warnings diag.List
 }
