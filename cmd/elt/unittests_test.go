@@ -209,3 +209,107 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestUnitTestFailureDiffAndBuildSkips(t *testing.T) {
+	dir := unitProject(t, `version: 2
+unit_tests:
+  - name: wrong_total
+    model: customer_totals
+    given:
+      - input: ref('stg_orders')
+        rows:
+          - {id: 1, customer_id: 10, amount: 2.5, status: PLACED}
+          - {id: 2, customer_id: 11, amount: 4, status: PLACED}
+          - {id: 3, customer_id: 12, status: PLACED}
+      - input: source('crm', 'customers')
+        rows: [{id: 10, name: Ada}, {id: 11, name: Bob}]
+    expect:
+      rows:
+        - {customer_id: 10, name: Ada, total: 2.5}
+        - {customer_id: 11, name: Bob, total: 5}
+        - {customer_id: 13, total: null}
+`)
+	writeFile(t, dir, "models/downstream.sql", "select * from {{ ref('customer_totals') }}")
+	res := elt(t, dir, "build")
+	if res.code != 1 {
+		t.Fatalf("build: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	// Only the differing rows and columns, expected beside actual; the
+	// omitted amount of order 3 is NULL, so customer 12's total is NULL.
+	for _, want := range []string{
+		"actual differs from expected:",
+		"row | customer_id (expected) | customer_id (actual) | total (expected) | total (actual)\n",
+		"2   | 11                     | 11                   | 5                | 4\n",
+		"3   | 13                     | 12                   | null             | null\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks the diff line %q:\n%s", want, res.stdout)
+		}
+	}
+	for _, want := range []string{
+		"FAIL 2 customer_totals::wrong_total",
+		"SKIP relation main.customer_totals",
+		"SKIP relation main.downstream",
+		"OK created sql view model main.stg_orders",
+		"OK created sql incremental model main.ledger",
+		"Done. PASS=3 WARN=0 ERROR=1 SKIP=2 TOTAL=6",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	// The unit test ran before the model, which was never built.
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	if got := queryRows(t, db, "select count(*) from information_schema.tables where table_name in ('customer_totals', 'downstream')"); got != "0" {
+		t.Errorf("customer_totals or downstream was built: %s", got)
+	}
+	db.Close()
+	// elt test fails the same way, exit 1, with the diff.
+	res = elt(t, dir, "test", "-s", "test_type:unit")
+	if res.code != 1 || !strings.Contains(res.stdout, "| 5                | 4\n") {
+		t.Errorf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestUnitTestProjectErrors(t *testing.T) {
+	head := "version: 2\nunit_tests:\n  - name: t\n"
+	cases := []struct {
+		name, yml string
+		args      []string
+		code      int
+		want      []string
+	}{
+		{"unknown model", head + "    model: nope\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:3:5", "Unable to find model 'p.nope' for unit test 't'"}},
+		{"incremental without override", head + "    model: ledger\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:3:5", "Boolean override for 'is_incremental' must be provided for unit test 't' in model 'ledger'"}},
+		{"incremental without this", head + "    model: ledger\n    overrides: {macros: {is_incremental: true}}\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:3:5", "must have a 'this' input"}},
+		{"unknown input", head + "    model: customer_totals\n    given: [{input: ref('stg_ordrs'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:5:13", "input (ref('stg_ordrs')) which was not found", "did you mean 'stg_orders'"}},
+		{"ref not given", head + "    model: customer_totals\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
+			[]string{"reads source('crm', 'customers'), which is not among the given inputs", "add `- input: source('crm', 'customers')`"}},
+		{"column not in relation", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: [{idd: 1}]}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: []}\n", []string{"test"}, 1,
+			[]string{"Invalid column name: 'idd' in unit test fixture for 'stg_orders'", "id, customer_id, amount, status"}},
+		{"expected column not in output", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: []}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: [{totl: 1}]}\n", []string{"test"}, 1,
+			[]string{"Invalid column name: 'totl' in unit test fixture for expected output"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := unitProject(t, c.yml)
+			if c.code == 1 {
+				mustElt(t, dir, "seed")
+				mustElt(t, dir, "run")
+			}
+			res := elt(t, dir, c.args...)
+			if res.code != c.code {
+				t.Errorf("exit %d, want %d", res.code, c.code)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(res.stdout+res.stderr, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, res.stdout, res.stderr)
+				}
+			}
+		})
+	}
+}
