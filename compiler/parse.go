@@ -197,6 +197,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
 	m.buildUnitTests(&l)
+	m.validateContracts(&l)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
 	sortDiags(l)
 	sortDiags(m.Warnings)

@@ -354,6 +354,16 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		return fmt.Errorf("%s: elt does not run Python models; build this one with dbt, or rewrite it in SQL (its children are skipped, the rest of the project builds)", n.OriginalFilePath)
 	}
 	mat := materialized(n)
+	var contract *adapters.Contract
+	if compiler.ContractEnforced(n) {
+		// Checked before anything runs: a mismatch fails the model.
+		c, warnings, err := r.checkContract(ctx, n, mat)
+		if err != nil {
+			return err
+		}
+		contract = c
+		res.Warnings = append(res.Warnings, warnings...)
+	}
 	switch mat {
 	case "table", "view":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) {
@@ -363,6 +373,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 				Materialized: mat,
 				SQL:          n.CompiledCode,
 				Config:       n.Config,
+				Contract:     contract,
 			})
 		})
 	case "incremental":
@@ -398,7 +409,7 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 		return err
 	}
 	res.Status = Success
-	res.Warnings = rr.Warnings
+	res.Warnings = append(res.Warnings, rr.Warnings...)
 	res.AdapterMsg = rr.Message
 	res.RowsAffected = rr.RowsAffected
 	res.Message = rr.Message
