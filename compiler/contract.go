@@ -223,3 +223,37 @@ func stringsOf(v any) []string {
 	}
 	return nil
 }
+
+// addConstraintRefs makes a foreign key's to: ref('x') or source('s', 't')
+// a dependency of its model, as dbt 1.9 does, so the referenced table is
+// built first.
+func addConstraintRefs(nodes []*Node) {
+	for _, n := range nodes {
+		if n.ResourceType != project.Model {
+			continue
+		}
+		var all []any
+		all = append(all, n.Constraints...)
+		for _, c := range n.Columns {
+			all = append(all, c.Constraints...)
+		}
+		for _, raw := range all {
+			mp, ok := raw.(map[string]any)
+			if !ok || mp["type"] != "foreign_key" {
+				continue
+			}
+			to, _ := mp["to"].(string)
+			args := project.QuotedArgs(to)
+			switch {
+			case strings.HasPrefix(strings.TrimSpace(to), "ref(") && len(args) > 0:
+				r := Ref{Name: args[len(args)-1]}
+				if len(args) > 1 {
+					r.Package = args[0]
+				}
+				n.Refs = append(n.Refs, r)
+			case strings.HasPrefix(strings.TrimSpace(to), "source(") && len(args) == 2:
+				n.SourceRefs = append(n.SourceRefs, [2]string{args[0], args[1]})
+			}
+		}
+	}
+}

@@ -193,6 +193,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	m.ids, m.nodes = ids, nodes
 	m.validateConfigs(&l, nodes)
+	addConstraintRefs(nodes)
 	deps := m.resolveDependencies(ctx, &l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
