@@ -234,9 +234,18 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 			}
 		}
 	}
-	if len(cols) == 0 {
+	if len(cols) == 0 && len(declared) > 0 {
+		// The relation is not built yet: its declared columns, and the
+		// fixture's other columns untyped (YAML need not list them all).
+		seen := map[string]bool{}
 		for _, c := range declared {
 			cols = append(cols, Column{Name: c.Name, DataType: c.DataType})
+			seen[strings.ToLower(c.Name)] = true
+		}
+		for _, c := range fx.Columns {
+			if !seen[strings.ToLower(c)] {
+				cols = append(cols, Column{Name: c})
+			}
 		}
 	}
 	return key, cte, what, cols, nil

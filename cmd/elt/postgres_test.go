@@ -113,7 +113,7 @@ func TestExampleSameOnPostgresAndDuckDB(t *testing.T) {
 	duck, _ := open("dev")
 	pg, _ := open("pg")
 	defer func() { _ = pg.Exec(ctx, `drop schema "`+schema+`" cascade`) }()
-	models := []string{"stg_customers", "stg_products", "stg_orders", "stg_order_items", "stg_payments", "fct_orders", "dim_customers", "daily_revenue", "payments_ledger"}
+	models := []string{"stg_customers", "stg_products", "stg_orders", "stg_order_items", "stg_payments", "fct_orders", "dim_customers", "daily_revenue", "payments_ledger", "payment_methods"}
 	for _, m := range models {
 		d := relationValues(t, duck, "main."+m)
 		p := relationValues(t, pg, `"`+schema+`".`+m)
