@@ -25,7 +25,11 @@ type unitRender struct {
 	inputs map[string]string // "ref:<name>", "source:<src>.<table>", "this" -> CTE name
 	vars   map[string]any
 	env    map[string]any
-	macros map[string]any
+	// macros are the overrides of global names; namespaced are those of
+	// package-qualified ones ("audit_helper.x", "dbt.x"), by package.
+	macros     map[string]any
+	namespaced map[string]map[string]any
+	built      map[string]map[string]any // namespaces with their overrides, made once
 }
 
 var isIncrementalCall = regexp.MustCompile(`\bis_incremental\s*\(`)
@@ -160,7 +164,8 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 	}
 	st := m.engine.newState(m, model, true)
 	st.ctx = ctx
-	u := &unitRender{test: ut, inputs: map[string]string{}, vars: ut.Overrides.Vars, env: ut.Overrides.EnvVars, macros: ut.Overrides.Macros}
+	u := &unitRender{test: ut, inputs: map[string]string{}, vars: ut.Overrides.Vars, env: ut.Overrides.EnvVars}
+	u.splitMacros(ut.Overrides.Macros, m.engine.dbtNamespace())
 	st.unit = u
 	if inc, ok := ut.Overrides.Macros["is_incremental"].(bool); ok {
 		st.incremental = &inc
@@ -172,7 +177,12 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 			return nil, fmt.Errorf("%s: unit test %s: input %s: %w", ut.File, ut.Name, fx.Input, err)
 		}
 		sql := fx.SQL
-		if fx.Format != "sql" {
+		if fx.Format == "sql" {
+			// A sql fixture is rendered like a model (dbt makes it a node).
+			if sql, err = st.renderString(sql); err != nil {
+				return nil, fmt.Errorf("%s: unit test %s: rendering the sql fixture of %s: %w", ut.File, ut.Name, fx.Input, err)
+			}
+		} else {
 			if sql, err = FixtureSQL(fx, cols, what); err != nil {
 				return nil, fmt.Errorf("%s: unit test %s: %w", ut.File, ut.Name, err)
 			}
@@ -189,7 +199,9 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 	n.CompiledCode, n.Compiled = actual, true
 	res := &UnitTestSQL{Actual: actual, Expect: ut.Expect}
 	if ut.Expect != nil && ut.Expect.Format == "sql" {
-		res.ExpectSQL = ut.Expect.SQL
+		if res.ExpectSQL, err = st.renderString(ut.Expect.SQL); err != nil {
+			return nil, fmt.Errorf("%s: unit test %s: rendering the expected sql: %w", ut.File, ut.Name, err)
+		}
 	}
 	return res, nil
 }
@@ -409,9 +421,69 @@ func (st *renderState) unitLookup(name string) (any, bool) {
 		return nil, false // answered by st.incremental
 	}
 	if v, ok := st.unit.macros[name]; ok {
-		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return templateValue(v), nil }), true
+		return overrideFunc(v), true
+	}
+	if over, ok := st.unit.namespaced[name]; ok {
+		if ns, done := st.unit.built[name]; done {
+			return ns, true
+		}
+		e := st.engine
+		ns := map[string]any{}
+		switch {
+		case name == "dbt":
+			ns = e.dbtNamespace()
+		case name == e.proj.Config.Name:
+			for k, def := range e.rootMacros() {
+				ns[k] = def.fn
+			}
+		default:
+			for k, def := range e.packageMacros[name] {
+				ns[k] = def.fn
+			}
+		}
+		for k, v := range over {
+			ns[k] = overrideFunc(v)
+		}
+		if st.unit.built == nil {
+			st.unit.built = map[string]map[string]any{}
+		}
+		st.unit.built[name] = ns
+		return ns, true
 	}
 	return nil, false
+}
+
+// overrideFunc is an overridden macro: called with any arguments, it
+// returns the override's value, as dbt's UnitTestMacroGenerator does.
+func overrideFunc(v any) jinja.Func {
+	return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return templateValue(v), nil })
+}
+
+// splitMacros sorts macro overrides into global and package-qualified
+// ones, propagating between a dbt macro's global and dbt.<name> forms as
+// dbt does.
+func (u *unitRender) splitMacros(overrides map[string]any, dbtNS map[string]any) {
+	u.macros = map[string]any{}
+	u.namespaced = map[string]map[string]any{}
+	addNS := func(pkg, name string, v any) {
+		if u.namespaced[pkg] == nil {
+			u.namespaced[pkg] = map[string]any{}
+		}
+		u.namespaced[pkg][name] = v
+	}
+	for key, v := range overrides {
+		if pkg, name, ok := strings.Cut(key, "."); ok {
+			addNS(pkg, name, v)
+			if pkg == "dbt" {
+				u.macros[name] = v
+			}
+			continue
+		}
+		u.macros[key] = v
+		if _, inDBT := dbtNS[key]; inDBT {
+			addNS("dbt", key, v)
+		}
+	}
 }
 
 // varOverride is the unit test's vars: override of var(name).

@@ -302,7 +302,7 @@ func TestDocsGenerateCatalogPostgres(t *testing.T) {
 	if stg := c.Nodes["model.shop.stg_orders"]; stg.Metadata.Type != "VIEW" || stg.Stats["has_stats"].Value != false {
 		t.Errorf("the view stg_orders: %+v", stg)
 	}
-	if len(c.Nodes) != 15 {
-		t.Errorf("want 15 nodes, got %d", len(c.Nodes))
+	if len(c.Nodes) != 16 {
+		t.Errorf("want 16 nodes, got %d", len(c.Nodes))
 	}
 }
