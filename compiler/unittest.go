@@ -387,6 +387,12 @@ func (st *renderState) unitRef(r Ref) (any, error) {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
 	name, ok := st.unit.inputs["ref:"+target.Name]
+	if !ok && target.ResourceType == project.Seed {
+		// dbt: a seed without a given input is its own input.
+		rel := relationOf(target)
+		rel.dialect = st.engine.dialect
+		return &rel, nil
+	}
 	if !ok {
 		return nil, st.fail(fmt.Sprintf("add `- input: ref('%s')` to the unit test's given: (rows: [] for none)", r.Name),
 			"unit test '%s': model '%s' refs '%s', which is not among the given inputs", st.unit.test.Name, st.node.Name, r.Name)

@@ -99,6 +99,10 @@ unit_tests:
         rows: select 2 as id, 2.0 as amount
     expect:
       rows: [{id: 3, amount: 3}]
+  - name: stg_orders_reads_the_seed
+    model: stg_orders
+    expect:
+      rows: [{id: 1, status: PLACED}, {id: 2, status: SHIPPED}, {id: 3, status: RETURNED}]
   - name: ledger_full
     model: ledger
     config: {tags: [ledger]}
@@ -125,7 +129,8 @@ func TestUnitTestsPass(t *testing.T) {
 		"PASS customer_totals::totals_csv_and_vars",
 		"PASS ledger::ledger_new_rows_only",
 		"PASS ledger::ledger_full",
-		"4 unit tests",
+		"PASS stg_orders::stg_orders_reads_the_seed",
+		"5 unit tests",
 	} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, res.stdout)
@@ -137,7 +142,7 @@ func TestUnitTestsPass(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"ls", "--select", "test_type:unit", "--output", "name"}, "totals_csv_and_vars\ntotals_skip_returns\nledger_full\nledger_new_rows_only"},
+		{[]string{"ls", "--select", "test_type:unit", "--output", "name"}, "totals_csv_and_vars\ntotals_skip_returns\nledger_full\nledger_new_rows_only\nstg_orders_reads_the_seed"},
 		{[]string{"ls", "--select", "ledger_full", "--output", "name"}, "ledger_full"},
 		{[]string{"ls", "--select", "tag:ledger", "--output", "name"}, "ledger_full"},
 		{[]string{"ls", "--select", "ledger+", "--resource-type", "unit_test", "--output", "name"}, "ledger_full\nledger_new_rows_only"},
