@@ -32,9 +32,9 @@ func (w contractWarning) String() string { return w.msg }
 
 // checkContract compares the model's output columns and types with its
 // contract before it runs, failing with dbt's table of mismatches, and
-// returns the contract to build a table with (nil for views and
-// incremental models, which get the check alone) and warnings for the
-// constraints that will not be enforced.
+// returns the contract to create the table with (nil for views and for
+// incremental runs that add to the table, which get the check alone) and
+// warnings for the constraints that will not be enforced.
 func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string) (*adapters.Contract, []adapters.Warning, error) {
 	c, err := r.m.ContractOf(n)
 	if err != nil {
@@ -62,7 +62,13 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 	}
 	typ := r.a.Dialect().Type()
 	enforced := enforcedConstraints[typ]
-	if mat != "table" {
+	// The table is created now: a table, or an incremental model's first
+	// build (later runs add to the table, which has its constraints).
+	creates := mat == "table" || mat == "incremental" && !r.isIncremental(n) && incrementalStrategy(n.Config) != "microbatch"
+	if mat == "incremental" && !creates {
+		return nil, nil, nil
+	}
+	if !creates {
 		enforced = nil
 	}
 	var warnings []adapters.Warning
@@ -71,10 +77,10 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 		case mat == "view" && k.WarnUnsupported:
 			warnings = append(warnings, contractWarning{"UnsupportedConstraintMaterialization",
 				fmt.Sprintf("constraint %s%s is not applied: constraints are not supported for view materializations", k.Type, where)})
-		case mat != "view" && mat != "table" && k.WarnUnenforced:
+		case !creates && mat != "view" && k.WarnUnenforced:
 			warnings = append(warnings, contractWarning{"ConstraintNotEnforced",
 				fmt.Sprintf("constraint %s%s is not applied to the %s model: elt writes constraints when it creates a table; the columns and types are checked", k.Type, where, mat)})
-		case mat == "table" && k.WarnUnenforced:
+		case creates && k.WarnUnenforced:
 			warnings = append(warnings, contractWarning{"ConstraintNotEnforced",
 				fmt.Sprintf("The constraint type %s%s is not enforced by %s, so it is not written into this model's DDL. Set 'warn_unenforced: false' on this constraint to ignore this warning.", k.Type, where, typ)})
 		}
@@ -103,7 +109,7 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 		}
 		out.Constraints = append(out.Constraints, toAdapterConstraint(k))
 	}
-	if mat != "table" {
+	if !creates {
 		return nil, warnings, nil
 	}
 	return out, warnings, nil

@@ -377,7 +377,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 			})
 		})
 	case "incremental":
-		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.incremental(ctx, n, res) })
+		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.incremental(ctx, n, res, contract) })
 	case "external":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.external(ctx, n) })
 	}

@@ -125,3 +125,26 @@ func TestContractWarningsAndErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestContractIncremental(t *testing.T) {
+	yml := strings.Replace(peopleContract, "materialized: table", "materialized: incremental\n      on_schema_change: fail", 1)
+	dir := contractProject(t, "{{ config(unique_key='id') }}\nselect name, cast(id as int) as id, age from {{ ref('raw_people') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}", yml)
+	mustElt(t, dir, "build")
+	// The first build created the table with the contract's constraints.
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	if got := queryRows(t, db, "select column_name || ' ' || is_nullable from information_schema.columns where table_name = 'people' order by ordinal_position"); got != "id NO\nname YES\nage YES" {
+		t.Errorf("columns: %s", got)
+	}
+	db.Close()
+	// An incremental run adding a row that breaks a constraint fails; the
+	// table keeps its rows.
+	writeFile(t, dir, "seeds/raw_people.csv", "id,name,age\n1,Ada,36\n2,Bob,\n3,Cy,-5\n")
+	mustElt(t, dir, "seed")
+	res := elt(t, dir, "run", "-s", "people")
+	if res.code != 1 || !strings.Contains(res.stdout, "CHECK constraint failed") {
+		t.Errorf("incremental run: exit %d\n%s", res.code, res.stdout)
+	}
+	if got := rowsOf(t, dir, "main.people"); got != "1|Ada|36\n2|Bob|" {
+		t.Errorf("rows after the failed run: %q", got)
+	}
+}
