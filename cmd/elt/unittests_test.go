@@ -16,7 +16,8 @@ func unitProject(t *testing.T, unitYAML string) string {
 	writeFile(t, dir, "seeds/raw_orders.csv", "id,customer_id,amount,status\n1,10,5.50,placed\n2,11,7.25,shipped\n3,10,1.00,returned\n")
 	writeFile(t, dir, "models/stg_orders.sql", "select id, customer_id, amount, upper(status) as status from {{ ref('raw_orders') }}")
 	writeFile(t, dir, "models/customer_totals.sql", `{{ config(materialized='table') }}
-select o.customer_id, c.name, sum(o.amount) as total, count(*) as orders, '{{ var("currency", "EUR") }}' as currency
+select o.customer_id, c.name, sum(o.amount) as total, count(*) as orders, '{{ var("currency", "EUR") }}' as currency,
+    '{{ env_var("SHOP_REGION", "eu") }}' as region
 from {{ ref('stg_orders') }} o
 left join {{ source('crm', 'customers') }} c on c.id = o.customer_id
 where o.status <> 'RETURNED'
@@ -73,6 +74,7 @@ unit_tests:
     model: customer_totals
     overrides:
       vars: {currency: USD}
+      env_vars: {SHOP_REGION: us}
     given:
       - input: ref('stg_orders')
         format: csv
@@ -85,8 +87,8 @@ unit_tests:
     expect:
       format: csv
       rows: |
-        customer_id,name,total,currency
-        10,Ada,3,USD
+        customer_id,name,total,currency,region
+        10,Ada,3,USD,us
   - name: ledger_new_rows_only
     model: ledger
     overrides:
