@@ -273,7 +273,10 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	var err error
 	if n.ResourceType == project.UnitTestType {
 		err = r.unitTest(ctx, n, &res)
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			res.Status, res.Message = Cancelled, "cancelled: "+context.Cause(ctx).Error()
+		case err != nil:
 			res.Status, res.Message = Error, err.Error()
 		}
 		return res
