@@ -93,3 +93,26 @@ func TestUnitTestsBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestUnitTestsProjectConfig(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + "unit_tests:\n  shop:\n    +tags: [unit]\n    m:\n      +enabled: false\n",
+		"models/m.sql":    "select 1 as a",
+		"models/n.sql":    "select 1 as a",
+		"models/unit.yml": "version: 2\nunit_tests:\n  - name: t\n    model: m\n    expect: {rows: []}\n  - name: u\n    model: n\n    config: {tags: [own]}\n    expect: {rows: []}\n",
+	})
+	if len(p.UnitTests) != 2 {
+		t.Fatalf("unit tests: %d", len(p.UnitTests))
+	}
+	if got := p.UnitTests[0].Config["enabled"]; got != false {
+		t.Errorf("t enabled = %v (dbt_project.yml unit_tests: config by model)", got)
+	}
+	if got := p.UnitTests[1].Config["tags"]; !reflect.DeepEqual(got, []string{"unit", "own"}) {
+		t.Errorf("u tags = %#v", got)
+	}
+	for _, w := range p.Warnings {
+		if strings.Contains(w.Error(), "do not apply to any resources") {
+			t.Errorf("warning: %v", w)
+		}
+	}
+}
