@@ -557,7 +557,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		if a, ok := cfg["access"].(string); ok && a != "" {
 			access = a
 		}
-		cn.ModelFields = &ModelFields{Access: access, Constraints: []any{}}
+		cn.ModelFields = &ModelFields{Access: access, Constraints: constraintsJSON(n.Constraints, true)}
 	case n.ResourceType == project.Test && n.TestMetadata != nil:
 		cn.GenericTestFields = b.genericTest(n)
 	}
@@ -788,7 +788,7 @@ func columns(cols []*project.Column) map[string]*ColumnInfo {
 			Description: c.Description,
 			Meta:        orEmptyMap(c.Meta),
 			DataType:    strOrNull(c.DataType),
-			Constraints: []any{},
+			Constraints: constraintsJSON(c.Constraints, false),
 			Quote:       c.Quote,
 			Tags:        orEmpty(c.Tags),
 		}

@@ -63,6 +63,26 @@ func TestContractEnforced(t *testing.T) {
 	db.Close()
 	// A second build replaces the table with its constraints.
 	mustElt(t, dir, "run", "-s", "people")
+
+	var manifest struct {
+		Nodes map[string]struct {
+			Contract struct {
+				Enforced bool `json:"enforced"`
+			} `json:"contract"`
+			Constraints []map[string]any `json:"constraints"`
+			Columns     map[string]struct {
+				Constraints []map[string]any `json:"constraints"`
+			} `json:"columns"`
+		} `json:"nodes"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &manifest)
+	node := manifest.Nodes["model.p.people"]
+	if !node.Contract.Enforced || len(node.Constraints) != 1 || node.Constraints[0]["type"] != "check" || node.Constraints[0]["expression"] != "age is null or age >= 0" {
+		t.Errorf("manifest contract %+v, constraints %v", node.Contract, node.Constraints)
+	}
+	if c := node.Columns["id"].Constraints; len(c) != 2 || c[0]["type"] != "not_null" || c[1]["type"] != "primary_key" {
+		t.Errorf("manifest id constraints: %v", c)
+	}
 }
 
 func TestContractMismatchFailsBeforeRunning(t *testing.T) {
