@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/docs/schematest"
 )
 
 // unitProject is a small shop: a seed, a staging view, a mart that joins a
@@ -192,6 +194,13 @@ func TestUnitTestsPass(t *testing.T) {
 		} `json:"results"`
 	}
 	readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateRunResults(raw); err != nil {
+		t.Errorf("run_results.json: %v", err)
+	}
 	if len(rr.Results) != 2 || rr.Results[0].Status != "pass" || !strings.HasPrefix(rr.Results[0].UniqueID, "unit_test.p.customer_totals.") {
 		t.Errorf("run_results = %+v", rr.Results)
 	}
