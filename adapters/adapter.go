@@ -54,6 +54,9 @@ type Model struct {
 	Materialized string         // "table" or "view" ("ephemeral" is never sent here)
 	SQL          string         // compiled select statement
 	Config       map[string]any // the node's final config, for adapter-specific options
+	// Contract, when set, is the model's enforced contract: a table is
+	// created with its columns and constraints (contract.go).
+	Contract *Contract
 }
 
 // Seed is one CSV to load.

@@ -88,6 +88,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	}
 	for i, id := range ids {
 		if given[i] == nil {
+			if _, unit := m.UnitTests[id]; unit {
+				continue // rendered when it runs (RenderUnitTest)
+			}
 			l.Add(diag.Errorf("", diag.Pos{}, "", "compile: unknown node %s", id))
 			continue
 		}

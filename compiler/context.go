@@ -34,6 +34,8 @@ type renderState struct {
 	// event_time are filtered to it) and is_incremental()'s answer.
 	batch       *batchWindow
 	incremental *bool
+	// unit is set when rendering a unit test's model (unittest.go).
+	unit *unitRender
 
 	// statement('name') results for load_result('name').
 	results map[string]*queryResult
@@ -169,6 +171,11 @@ func (st *renderState) Lookup(name string) (any, bool) { return st.lookup(name) 
 // lookup resolves the render's own names (this, model, config, execute,
 // and the extra names of hooks): the globals of its templates and macros.
 func (st *renderState) lookup(name string) (any, bool) {
+	if st.unit != nil {
+		if v, ok := st.unitLookup(name); ok {
+			return v, true
+		}
+	}
 	switch name {
 	case stateName:
 		return st, true
@@ -760,6 +767,9 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		st.refs = append(st.refs, r)
 		return &relationValue{Identifier: r.Name, rendered: r.Name}, nil
 	}
+	if st.unit != nil {
+		return st.unitRef(r)
+	}
 	target, lerr := st.m.lookupRef(r, st.node)
 	if lerr != nil {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
@@ -783,6 +793,9 @@ func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		st.sources = append(st.sources, [2]string{sn, tn})
 		return &relationValue{Schema: sn, Identifier: tn, rendered: sn + "." + tn}, nil
 	}
+	if st.unit != nil {
+		return st.unitSource(sn, tn)
+	}
 	src, lerr := st.m.lookupSource(sn, tn, st.node)
 	if lerr != nil {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
@@ -800,6 +813,9 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	name, ok := argString(args, kw, 0, "name")
 	if !ok {
 		return nil, st.fail("", "var() needs a name")
+	}
+	if v, ok := st.unit.varOverride(name); ok {
+		return templateValue(v), nil
 	}
 	if v, ok := st.engine.lookupVar(name, st.node); ok {
 		// As dbt: a string var holding Jinja is rendered when it is read,
@@ -870,6 +886,9 @@ func fnEnvVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		// manifest and the warehouse.
 		return nil, st.fail("read secrets only in profiles.yml (or packages.yml)",
 			"Secret env vars are allowed only in profiles.yml or packages.yml: env_var('%s')", name)
+	}
+	if v, ok := st.unit.envOverride(name); ok {
+		return v, nil
 	}
 	if st.engine.opts.Env != nil {
 		if v, ok := st.engine.opts.Env(name); ok {

@@ -193,10 +193,13 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	m.ids, m.nodes = ids, nodes
 	m.validateConfigs(&l, nodes)
+	addConstraintRefs(nodes)
 	deps := m.resolveDependencies(ctx, &l, nodes)
 	m.resolveResources(&l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
+	m.buildUnitTests(&l)
+	m.validateContracts(&l)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
 	sortDiags(l)
 	sortDiags(m.Warnings)

@@ -158,6 +158,10 @@ type Manifest struct {
 	ChildMap  map[string][]string
 	// SourceRelations are the rendered relation names of Sources, by unique id.
 	SourceRelations map[string]string
+	// UnitTests are the enabled unit tests (resource type unit_test), by
+	// unique id; they are not in Nodes (unittest.go).
+	UnitTests map[string]*Node
+	unitDefs  map[string]*project.UnitTest
 	// Warnings found while parsing and compiling (skipped {% materialization %}
 	// blocks, exceptions.warn, ...).
 	Warnings diag.List

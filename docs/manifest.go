@@ -395,6 +395,7 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 	}
 	out.ParentMap, out.ChildMap = b.graphMaps(out)
 	b.resources(out)
+	b.unitTests(out)
 	return out
 }
 
@@ -563,7 +564,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		if a, ok := cfg["access"].(string); ok && a != "" {
 			access = a
 		}
-		cn.ModelFields = &ModelFields{Access: access, Constraints: []any{}}
+		cn.ModelFields = &ModelFields{Access: access, Constraints: constraintsJSON(n.Constraints, true)}
 	case n.ResourceType == project.Test && n.TestMetadata != nil:
 		cn.GenericTestFields = b.genericTest(n)
 	}
@@ -795,7 +796,7 @@ func columns(cols []*project.Column) map[string]*ColumnInfo {
 			Description: c.Description,
 			Meta:        orEmptyMap(c.Meta),
 			DataType:    strOrNull(c.DataType),
-			Constraints: []any{},
+			Constraints: constraintsJSON(c.Constraints, false),
 			Quote:       c.Quote,
 			Tags:        orEmpty(c.Tags),
 		}

@@ -27,6 +27,7 @@ var treeKeys = map[string]ResourceType{
 	"metrics":         Metric,
 	"semantic-models": SemanticModel,
 	"saved-queries":   SavedQuery,
+	"unit_tests":      UnitTestType,
 }
 
 // normConfigKey turns "pre-hook" into "pre_hook": dbt accepts both spellings.
@@ -205,6 +206,8 @@ func treeNames(kind ResourceType) []string {
 		return []string{"semantic-models"}
 	case SavedQuery:
 		return []string{"saved-queries"}
+	case UnitTestType:
+		return []string{"unit_tests"}
 	}
 	return nil
 }

@@ -181,6 +181,7 @@ func (l *loader) load() (*Project, error) {
 		}
 	}
 	l.enter(rootScope)
+	l.resolveSeedFixtures()
 	l.warnUnusedOverrides()
 	l.finishNodes()
 	l.checkSeedHeaders()

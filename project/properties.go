@@ -102,6 +102,8 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 				}
 			}
 			l.patchNodes(f.rel, Snapshot, p.Key, patches)
+		case "unit_tests":
+			l.parseUnitTests(f.rel, entries)
 		case "sources":
 			for _, e := range entries {
 				if pkg, ok := overrideOf(e); ok {

@@ -64,6 +64,9 @@ type Project struct {
 	Exposures map[string]*Exposure
 	Groups    map[string]*Group
 	Semantic  map[string]*SemanticResource
+
+	// UnitTests are the unit_tests: entries of properties YAML (unittests.go).
+	UnitTests []*UnitTest
 	// Warnings found while loading (unused config paths and similar).
 	Warnings diag.List
 }

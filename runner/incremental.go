@@ -37,13 +37,13 @@ func IncrementalTargets(ctx context.Context, a adapters.Adapter, m *compiler.Man
 
 // incremental runs one incremental model: a plain table build on the first
 // run or a full refresh, otherwise the configured strategy.
-func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result) (adapters.RunResult, error) {
+func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result, contract *adapters.Contract) (adapters.RunResult, error) {
 	strategy := incrementalStrategy(n.Config)
 	if strategy == "microbatch" {
 		return r.microbatch(ctx, n, res)
 	}
 	if !r.isIncremental(n) {
-		return r.a.Materialize(ctx, adapters.Model{UniqueID: n.UniqueID, Relation: toAdapterRel(n.Relation), Materialized: "table", SQL: n.CompiledCode, Config: n.Config})
+		return r.a.Materialize(ctx, adapters.Model{UniqueID: n.UniqueID, Relation: toAdapterRel(n.Relation), Materialized: "table", SQL: n.CompiledCode, Config: n.Config, Contract: contract})
 	}
 	inc, ok := r.a.(adapters.Incrementaler)
 	if !ok {

@@ -112,6 +112,8 @@ type Runner struct {
 	schemas sync.Map // "db.schema" -> *schemaOnce
 	mu      sync.Mutex
 	index   int
+	// unitsOf lists, in build, the unit tests that run before each model.
+	unitsOf map[string][]string
 }
 
 type schemaOnce struct {
@@ -137,7 +139,7 @@ func Executable(n *compiler.Node) bool {
 		return false
 	}
 	switch n.ResourceType {
-	case project.Model, project.Seed, project.Snapshot, project.Test:
+	case project.Model, project.Seed, project.Snapshot, project.Test, project.UnitTestType:
 		return true
 	}
 	return false
@@ -148,11 +150,13 @@ func Executable(n *compiler.Node) bool {
 func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 	var run []string
 	for _, id := range ids {
-		if Executable(r.m.Nodes[id]) {
+		if Executable(r.node(id)) {
 			run = append(run, id)
 		}
 	}
 	total := len(run)
+	// In build, a model's unit tests run just before it (unittest.go).
+	run, r.unitsOf = r.attachUnitTests(run)
 	results := make(map[string]Result, total)
 	var order []string
 	var resMu sync.Mutex
@@ -169,7 +173,24 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 		func(ctx context.Context, id string) graph.Status {
 			tid := <-threadIDs
 			defer func() { threadIDs <- tid }()
-			n := r.m.Nodes[id]
+			n := r.node(id)
+			if units := r.unitsOf[id]; len(units) > 0 {
+				if failed := r.runUnitTests(ctx, units, total, tid, func(res Result) {
+					resMu.Lock()
+					results[res.UniqueID] = res
+					order = append(order, res.UniqueID)
+					resMu.Unlock()
+				}); failed {
+					now := time.Now()
+					res := Result{UniqueID: id, Node: n, Status: Skipped, Message: "SKIP: a unit test of this model failed", StartedAt: now, CompletedAt: now}
+					r.finish(r.nextIndex(), total, n, res)
+					resMu.Lock()
+					results[id] = res
+					order = append(order, id)
+					resMu.Unlock()
+					return graph.Failed
+				}
+			}
 			idx := r.start(n, total)
 			res := r.execute(ctx, n)
 			res.ThreadID = fmt.Sprintf("Thread-%d (worker)", tid)
@@ -192,11 +213,13 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 	for _, id := range run {
 		if _, ok := results[id]; !ok {
 			rest = append(rest, id)
+			// A skipped model's unit tests are skipped with it.
+			rest = append(rest, r.unitsOf[id]...)
 		}
 	}
 	sort.Strings(rest)
 	for _, id := range rest {
-		n := r.m.Nodes[id]
+		n := r.node(id)
 		st := Skipped
 		msg := "SKIP"
 		if statuses[id] == graph.Cancelled {
@@ -248,6 +271,16 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	res = Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
 	defer func() { res.CompletedAt = time.Now() }()
 	var err error
+	if n.ResourceType == project.UnitTestType {
+		err = r.unitTest(ctx, n, &res)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			res.Status, res.Message = Cancelled, "cancelled: "+context.Cause(ctx).Error()
+		case err != nil:
+			res.Status, res.Message = Error, err.Error()
+		}
+		return res
+	}
 	if n.ResourceType != project.Seed {
 		// Render again just before running, as dbt does, so introspective
 		// Jinja (adapter.get_columns_in_relation, run_query) sees the tables
@@ -324,6 +357,16 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		return fmt.Errorf("%s: elt does not run Python models; build this one with dbt, or rewrite it in SQL (its children are skipped, the rest of the project builds)", n.OriginalFilePath)
 	}
 	mat := materialized(n)
+	var contract *adapters.Contract
+	if compiler.ContractEnforced(n) {
+		// Checked before anything runs: a mismatch fails the model.
+		c, warnings, err := r.checkContract(ctx, n, mat)
+		if err != nil {
+			return err
+		}
+		contract = c
+		res.Warnings = append(res.Warnings, warnings...)
+	}
 	switch mat {
 	case "table", "view":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) {
@@ -333,10 +376,11 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 				Materialized: mat,
 				SQL:          n.CompiledCode,
 				Config:       n.Config,
+				Contract:     contract,
 			})
 		})
 	case "incremental":
-		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.incremental(ctx, n, res) })
+		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.incremental(ctx, n, res, contract) })
 	case "external":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) { return r.external(ctx, n) })
 	}
@@ -368,7 +412,7 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 		return err
 	}
 	res.Status = Success
-	res.Warnings = rr.Warnings
+	res.Warnings = append(res.Warnings, rr.Warnings...)
 	res.AdapterMsg = rr.Message
 	res.RowsAffected = rr.RowsAffected
 	res.Message = rr.Message

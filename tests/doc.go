@@ -10,5 +10,9 @@
 //
 // It does not render Jinja (the compiler turns a test node into CompiledCode),
 // decide which tests run (graph) or talk to a warehouse except through an
-// adapters.Adapter. Unit tests (dbt's `unit_tests:`) are not implemented yet.
+// adapters.Adapter.
+//
+// Unit tests (dbt's `unit_tests:`, unit.go) run a model's SQL, rendered by
+// the compiler on fixture CTEs, beside the expected rows cast to its output
+// types, and compare the two as multisets (RowDiff).
 package tests

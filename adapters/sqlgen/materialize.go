@@ -25,6 +25,10 @@ func (w Warehouse) Materialize(ctx context.Context, m adapters.Model, rel adapte
 		var rows int64
 		err := inTx(func(tx Tx) error {
 			var err error
+			if m.Contract != nil {
+				rows, err = w.replaceContracted(ctx, tx, rel, m.Contract, body)
+				return err
+			}
 			rows, err = w.ReplaceRelation(ctx, tx, rel, func(tmp string) string {
 				return "create table " + tmp + " as (\n" + body + "\n)"
 			})

@@ -75,7 +75,7 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	}
 	kinds := f.resourceTypes
 	if len(kinds) == 0 {
-		kinds = []string{"model", "seed", "snapshot", "test", "source", "analysis", "exposure"}
+		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure"}
 	}
 	ids, err := s.selectIDs(kinds)
 	if err != nil {
@@ -109,6 +109,12 @@ func (s *session) lsLine(id, output string) string {
 		return "source:" + strings.Join(src.FQN, ".")
 	}
 	n := s.manifest.Nodes[id]
+	if ut, ok := s.manifest.UnitTests[id]; ok {
+		n = ut
+		if output == "selector" {
+			return "unit_test:" + strings.Join(n.FQN, ".")
+		}
+	}
 	switch output {
 	case "name":
 		return n.Name

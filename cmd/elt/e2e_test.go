@@ -268,6 +268,10 @@ func readRunResults(t *testing.T, path string) map[string]rrEntry {
 	out := map[string]rrEntry{}
 	for _, r := range doc.Results {
 		parts := strings.Split(r.UniqueID, ".")
+		if parts[0] == "unit_test" {
+			out[parts[3]] = r // unit_test.<package>.<model>.<name>
+			continue
+		}
 		out[parts[2]] = r
 	}
 	return out

@@ -36,7 +36,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 
 	ids := retryIDs
 	if ids == nil {
-		if ids, err = s.selectIDs(kinds); err != nil {
+		if ids, err = s.selectIDs(onlyResourceTypes(kinds, f.resourceTypes)); err != nil {
 			return err
 		}
 	}
@@ -149,6 +149,7 @@ func foundStats(m *compiler.Manifest) string {
 	add(counts[project.Seed], "seed", "seeds")
 	add(counts[project.Test], "data test", "data tests")
 	add(counts[project.Analysis], "analysis", "analyses")
+	add(len(m.UnitTests), "unit test", "unit tests")
 	add(len(m.Sources), "source", "sources")
 	sem := map[project.ResourceType]int{}
 	for _, r := range m.Project.Semantic {
@@ -173,6 +174,8 @@ func describe(n *compiler.Node) string {
 		return "seed file " + shortRel(n)
 	case project.Test:
 		return "test " + n.Name
+	case project.UnitTestType:
+		return "unit_test " + unitTestName(n)
 	case project.Snapshot:
 		return "snapshot " + shortRel(n)
 	}
@@ -238,7 +241,7 @@ func (s *session) printEvent(e runner.Event) {
 		}
 		right = "[" + s.log.paint(ansiGreen, msg) + " in " + secs + "]"
 	case runner.Pass:
-		left = prefix + "PASS " + n.Name
+		left = prefix + "PASS " + unitTestName(n)
 		right = "[" + s.log.paint(ansiGreen, "PASS") + " in " + secs + "]"
 	case runner.Warn:
 		level = "warn"
@@ -246,7 +249,7 @@ func (s *session) printEvent(e runner.Event) {
 		right = fmt.Sprintf("[%s in %s]", s.log.paint(ansiYellow, fmt.Sprintf("WARN %d", deref(res.Failures))), secs)
 	case runner.Fail:
 		level = "error"
-		left = fmt.Sprintf("%sFAIL %d %s", prefix, deref(res.Failures), n.Name)
+		left = fmt.Sprintf("%sFAIL %d %s", prefix, deref(res.Failures), unitTestName(n))
 		right = fmt.Sprintf("[%s in %s]", s.log.paint(ansiRed, fmt.Sprintf("FAIL %d", deref(res.Failures))), secs)
 	case runner.PartialSuccess:
 		level = "error"
@@ -261,8 +264,8 @@ func (s *session) printEvent(e runner.Event) {
 		right = "[" + s.log.paint(ansiYellow, "CANCELLED") + "]"
 	default:
 		level = "error"
-		if n.ResourceType == project.Test {
-			left = prefix + "ERROR " + n.Name
+		if n.ResourceType == project.Test || n.ResourceType == project.UnitTestType {
+			left = prefix + "ERROR " + unitTestName(n)
 		} else {
 			left = prefix + "ERROR creating " + describe(n)
 		}
@@ -290,6 +293,9 @@ func (s *session) printWarning(n *compiler.Node, w adapters.Warning, nodeData ma
 }
 
 func skipDescribe(n *compiler.Node) string {
+	if n.ResourceType == project.UnitTestType {
+		return "unit_test " + unitTestName(n)
+	}
 	if n.ResourceType == project.Test {
 		return "test " + n.Name
 	}
@@ -343,7 +349,7 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 		kinds[kindLabel(r.Node)]++
 	}
 	var parts []string
-	for _, k := range []string{"seed", "view model", "table model", "snapshot", "data test"} {
+	for _, k := range []string{"seed", "view model", "table model", "snapshot", "data test", "unit test"} {
 		if c := kinds[k]; c > 0 {
 			label := k
 			if c > 1 {
@@ -355,7 +361,7 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 	var other []string
 	for k := range kinds {
 		switch k {
-		case "seed", "view model", "table model", "snapshot", "data test":
+		case "seed", "view model", "table model", "snapshot", "data test", "unit test":
 		default:
 			other = append(other, k)
 		}
@@ -442,6 +448,8 @@ func kindLabel(n *compiler.Node) string {
 		return "seed"
 	case project.Test:
 		return "data test"
+	case project.UnitTestType:
+		return "unit test"
 	case project.Snapshot:
 		return "snapshot"
 	case project.Model:
@@ -592,8 +600,8 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	}
 	command, _ := prev.Args["which"].(string)
 	kinds := map[string][]string{
-		"build": {"seed", "model", "snapshot", "test"}, "run": {"model"}, "seed": {"seed"},
-		"test": {"test"}, "snapshot": {"snapshot"},
+		"build": {"seed", "model", "snapshot", "test", "unit_test"}, "run": {"model"}, "seed": {"seed"},
+		"test": {"test", "unit_test"}, "snapshot": {"snapshot"},
 	}[command]
 	if kinds == nil {
 		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test and snapshot", path, command))

@@ -113,7 +113,7 @@ func TestExampleSameOnPostgresAndDuckDB(t *testing.T) {
 	duck, _ := open("dev")
 	pg, _ := open("pg")
 	defer func() { _ = pg.Exec(ctx, `drop schema "`+schema+`" cascade`) }()
-	models := []string{"stg_customers", "stg_products", "stg_orders", "stg_order_items", "stg_payments", "fct_orders", "dim_customers", "daily_revenue", "payments_ledger"}
+	models := []string{"stg_customers", "stg_products", "stg_orders", "stg_order_items", "stg_payments", "fct_orders", "dim_customers", "daily_revenue", "payments_ledger", "payment_methods"}
 	for _, m := range models {
 		d := relationValues(t, duck, "main."+m)
 		p := relationValues(t, pg, `"`+schema+`".`+m)
@@ -302,7 +302,7 @@ func TestDocsGenerateCatalogPostgres(t *testing.T) {
 	if stg := c.Nodes["model.shop.stg_orders"]; stg.Metadata.Type != "VIEW" || stg.Stats["has_stats"].Value != false {
 		t.Errorf("the view stg_orders: %+v", stg)
 	}
-	if len(c.Nodes) != 15 {
-		t.Errorf("want 15 nodes, got %d", len(c.Nodes))
+	if len(c.Nodes) != 16 {
+		t.Errorf("want 16 nodes, got %d", len(c.Nodes))
 	}
 }

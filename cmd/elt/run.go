@@ -181,6 +181,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringVar(&f.eventStart, "event-time-start", "", "microbatch models: first batch time (YYYY-MM-DD[ HH:MM:SS])")
 		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
 		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
+		c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (e.g. unit_test, test, model)")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
@@ -196,10 +197,10 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		return c
 	}
 	root.AddCommand(
-		mk("build", "Seed, run, snapshot and test the selected nodes in dependency order", []string{"seed", "model", "snapshot", "test"}, true),
+		mk("build", "Seed, run, snapshot and test the selected nodes in dependency order", []string{"seed", "model", "snapshot", "test", "unit_test"}, true),
 		mk("run", "Materialize the selected models", []string{"model"}, false),
 		mk("seed", "Load the CSV seeds into the warehouse", []string{"seed"}, false),
-		mk("test", "Run the data tests", []string{"test"}, false),
+		mk("test", "Run the data tests and unit tests", []string{"test", "unit_test"}, false),
 		mk("snapshot", "Record changes to the selected snapshots", []string{"snapshot"}, false),
 	)
 

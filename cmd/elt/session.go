@@ -370,6 +370,7 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 		}
 		out = append(out, gn)
 	}
+	out = append(out, unitTestGraphNodes(m)...)
 	for _, src := range m.Sources {
 		out = append(out, graph.Node{
 			ID:           src.UniqueID,

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// contractProject has a contracted table model over a seed.
+func contractProject(t *testing.T, sql, yml string) string {
+	t.Helper()
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/raw_people.csv", "id,name,age\n1,Ada,36\n2,Bob,\n")
+	writeFile(t, dir, "models/people.sql", sql)
+	writeFile(t, dir, "models/people.yml", yml)
+	writeFile(t, dir, "models/after_people.sql", "select * from {{ ref('people') }}")
+	return dir
+}
+
+const peopleContract = `version: 2
+models:
+  - name: people
+    config:
+      materialized: table
+      contract: {enforced: true}
+    constraints:
+      - type: check
+        expression: "age is null or age >= 0"
+    columns:
+      - name: id
+        data_type: integer
+        constraints: [{type: not_null}, {type: primary_key}]
+      - name: name
+        data_type: string
+        constraints: [{type: unique}]
+      - name: age
+        data_type: bigint
+`
+
+func TestContractEnforced(t *testing.T) {
+	dir := contractProject(t, "select name, cast(id as int) as id, age from {{ ref('raw_people') }}", peopleContract)
+	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "OK created sql table model main.people") {
+		t.Fatalf("build:\n%s", res.stdout)
+	}
+	// The table has the declared columns, in the declared order, with the
+	// declared types and constraints; the warehouse enforces them.
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	cols := queryRows(t, db, "select column_name || ' ' || data_type || ' ' || is_nullable from information_schema.columns where table_name = 'people' order by ordinal_position")
+	if want := "id INTEGER NO\nname VARCHAR YES\nage BIGINT YES"; cols != want {
+		t.Errorf("columns:\n%s\nwant:\n%s", cols, want)
+	}
+	for _, stmt := range []string{
+		"insert into main.people values (null, 'Cy', 1)",
+		"insert into main.people values (1, 'Cy', 1)",
+		"insert into main.people values (3, 'Ada', 1)",
+		"insert into main.people values (3, 'Cy', -1)",
+	} {
+		if _, err := db.Exec(stmt); err == nil {
+			t.Errorf("%s: the warehouse accepted it", stmt)
+		}
+	}
+	db.Close()
+	// A second build replaces the table with its constraints.
+	mustElt(t, dir, "run", "-s", "people")
+
+	var manifest struct {
+		Nodes map[string]struct {
+			Contract struct {
+				Enforced bool `json:"enforced"`
+			} `json:"contract"`
+			Constraints []map[string]any `json:"constraints"`
+			Columns     map[string]struct {
+				Constraints []map[string]any `json:"constraints"`
+			} `json:"columns"`
+		} `json:"nodes"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &manifest)
+	node := manifest.Nodes["model.p.people"]
+	if !node.Contract.Enforced || len(node.Constraints) != 1 || node.Constraints[0]["type"] != "check" || node.Constraints[0]["expression"] != "age is null or age >= 0" {
+		t.Errorf("manifest contract %+v, constraints %v", node.Contract, node.Constraints)
+	}
+	if c := node.Columns["id"].Constraints; len(c) != 2 || c[0]["type"] != "not_null" || c[1]["type"] != "primary_key" {
+		t.Errorf("manifest id constraints: %v", c)
+	}
+}
+
+func TestContractMismatchFailsBeforeRunning(t *testing.T) {
+	dir := contractProject(t, "select cast(id as int) as id, name as full_name, cast(age as varchar) as age from {{ ref('raw_people') }}", peopleContract)
+	res := elt(t, dir, "build")
+	if res.code != 1 {
+		t.Fatalf("build: exit %d, want 1\n%s", res.code, res.stdout)
+	}
+	for _, want := range []string{
+		"This model has an enforced contract that failed.",
+		"| column_name | definition_type | contract_type | mismatch_reason       |",
+		"| full_name   | VARCHAR         |               | missing in contract   |",
+		"| age         | VARCHAR         | bigint        | data type mismatch    |",
+		"| name        |                 | TEXT          | missing in definition |",
+		"SKIP relation main.after_people",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	defer db.Close()
+	if got := queryRows(t, db, "select count(*) from information_schema.tables where table_name = 'people'"); got != "0" {
+		t.Errorf("the model ran: %s people tables", got)
+	}
+}
+
+func TestContractWarningsAndErrors(t *testing.T) {
+	// A view gets the column check and a warning for its constraints.
+	view := strings.Replace(peopleContract, "materialized: table", "materialized: view", 1)
+	dir := contractProject(t, "select cast(id as int) as id, name, age from {{ ref('raw_people') }}", view)
+	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "constraint not_null on column id is not applied: constraints are not supported for view materializations") {
+		t.Errorf("no view warning:\n%s", res.stdout)
+	}
+	// A foreign key is not enforced on DuckDB: warned, not written.
+	fk := peopleContract + "      - name: dummy\n        data_type: int\n        constraints: [{type: foreign_key, to: \"ref('raw_people')\", to_columns: [id]}]\n"
+	dir = contractProject(t, "select cast(id as int) as id, name, age, 1 as dummy from {{ ref('raw_people') }}", fk)
+	res = mustElt(t, dir, "build", "-s", "+people")
+	if !strings.Contains(res.stdout, "The constraint type foreign_key on column dummy is not enforced by duckdb") {
+		t.Errorf("no foreign key warning:\n%s", res.stdout)
+	}
+
+	for _, c := range []struct{ name, yml, want string }{
+		{"untyped column", strings.Replace(peopleContract, "        data_type: bigint\n", "", 1),
+			"models/people.yml:3:5: Contracted models require data_type to be defined for each column. Please ensure that the column name and data_type are defined within the YAML configuration for the ['age'] column(s)."},
+		{"incremental ignore", strings.Replace(peopleContract, "materialized: table", "materialized: incremental", 1),
+			"an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not ignore"},
+		{"ephemeral", strings.Replace(peopleContract, "materialized: table", "materialized: ephemeral", 1),
+			"contracts are not supported for ephemeral models"},
+		{"bad constraint", strings.Replace(peopleContract, "type: unique", "type: uniq", 1), `column name: unknown constraint type "uniq"`},
+		{"check without expression", strings.Replace(peopleContract, "        expression: \"age is null or age >= 0\"\n", "", 1), "a check constraint needs an expression"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := contractProject(t, "select id, name, age from {{ ref('raw_people') }}", c.yml)
+			res := elt(t, dir, "ls")
+			if res.code != 2 || !strings.Contains(res.stderr+res.stdout, c.want) {
+				t.Errorf("exit %d, want 2 and %q:\n%s%s", res.code, c.want, res.stdout, res.stderr)
+			}
+		})
+	}
+}
+
+func TestContractIncremental(t *testing.T) {
+	yml := strings.Replace(peopleContract, "materialized: table", "materialized: incremental\n      on_schema_change: fail", 1)
+	dir := contractProject(t, "{{ config(unique_key='id') }}\nselect name, cast(id as int) as id, age from {{ ref('raw_people') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}", yml)
+	mustElt(t, dir, "build")
+	// The first build created the table with the contract's constraints.
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	if got := queryRows(t, db, "select column_name || ' ' || is_nullable from information_schema.columns where table_name = 'people' order by ordinal_position"); got != "id NO\nname YES\nage YES" {
+		t.Errorf("columns: %s", got)
+	}
+	db.Close()
+	// An incremental run adding a row that breaks a constraint fails; the
+	// table keeps its rows.
+	writeFile(t, dir, "seeds/raw_people.csv", "id,name,age\n1,Ada,36\n2,Bob,\n3,Cy,-5\n")
+	mustElt(t, dir, "seed")
+	res := elt(t, dir, "run", "-s", "people")
+	if res.code != 1 || !strings.Contains(res.stdout, "CHECK constraint failed") {
+		t.Errorf("incremental run: exit %d\n%s", res.code, res.stdout)
+	}
+	if got := rowsOf(t, dir, "main.people"); got != "1|Ada|36\n2|Bob|" {
+		t.Errorf("rows after the failed run: %q", got)
+	}
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"sort"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/graph"
+	"github.com/elt-dev/elt/project"
+)
+
+// unitTestGraphNodes makes the unit tests graph nodes: children of their
+// model, and tests of it, so that selecting the model selects them.
+func unitTestGraphNodes(m *compiler.Manifest) []graph.Node {
+	out := make([]graph.Node, 0, len(m.UnitTests))
+	for _, n := range m.UnitTests {
+		out = append(out, graph.Node{
+			ID:           n.UniqueID,
+			Name:         n.Name,
+			ResourceType: string(project.UnitTestType),
+			Package:      n.Package,
+			Path:         n.OriginalFilePath,
+			FQN:          n.FQN,
+			Tags:         tagsOf(n.Config),
+			Config:       n.Config,
+			DependsOn:    n.DependsOn.Nodes,
+			TestOf:       n.DependsOn.Nodes,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// unitTestName is how dbt prints a unit test, model::test; other nodes by name.
+func unitTestName(n *compiler.Node) string {
+	if n.ResourceType != project.UnitTestType {
+		return n.Name
+	}
+	model := n.AttachedNode
+	if i := lastDot(model); i >= 0 {
+		model = model[i+1:]
+	}
+	return model + "::" + n.Name
+}
+
+func lastDot(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
+// onlyResourceTypes narrows a command's resource types to --resource-type.
+func onlyResourceTypes(kinds, only []string) []string {
+	if len(only) == 0 {
+		return kinds
+	}
+	var out []string
+	for _, k := range kinds {
+		for _, o := range only {
+			if k == o {
+				out = append(out, k)
+			}
+		}
+	}
+	if out == nil {
+		return []string{"none"}
+	}
+	return out
+}

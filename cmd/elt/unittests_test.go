@@ -1,0 +1,331 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/elt-dev/elt/docs/schematest"
+)
+
+// unitProject is a small shop: a seed, a staging view, a mart that joins a
+// source, and an incremental ledger.
+func unitProject(t *testing.T, unitYAML string) string {
+	t.Helper()
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/raw_orders.csv", "id,customer_id,amount,status\n1,10,5.50,placed\n2,11,7.25,shipped\n3,10,1.00,returned\n")
+	writeFile(t, dir, "models/stg_orders.sql", "select id, customer_id, amount, upper(status) as status from {{ ref('raw_orders') }}")
+	writeFile(t, dir, "models/customer_totals.sql", `{{ config(materialized='table') }}
+select o.customer_id, c.name, sum(o.amount) as total, count(*) as orders, '{{ var("currency", "EUR") }}' as currency,
+    '{{ env_var("SHOP_REGION", "eu") }}' as region
+from {{ ref('stg_orders') }} o
+left join {{ source('crm', 'customers') }} c on c.id = o.customer_id
+where o.status <> 'RETURNED'
+group by 1, 2
+`)
+	writeFile(t, dir, "models/ledger.sql", `{{ config(materialized='incremental', unique_key='id') }}
+select id, amount from {{ ref('stg_orders') }}
+{% if is_incremental() %}
+where id > (select max(id) from {{ this }})
+{% endif %}
+`)
+	writeFile(t, dir, "models/sources.yml", `version: 2
+sources:
+  - name: crm
+    schema: crm
+    tables:
+      - name: customers
+        columns:
+          - name: id
+            data_type: integer
+          - name: name
+            data_type: varchar
+          - name: tier
+            data_type: varchar
+`)
+	writeFile(t, dir, "models/unit.yml", unitYAML)
+	execDuckDB(t, filepath.Join(dir, "p.duckdb"),
+		"create schema crm",
+		"create table crm.customers (id integer, name varchar, tier varchar)",
+		"insert into crm.customers values (10, 'Ada', 'gold'), (11, 'Bob', 'silver')")
+	return dir
+}
+
+const passingUnitTests = `version: 2
+unit_tests:
+  - name: totals_skip_returns
+    description: returned orders do not count
+    model: customer_totals
+    given:
+      - input: ref('stg_orders')
+        rows:
+          - {id: 1, customer_id: 10, amount: 2.5, status: PLACED}
+          - {id: 2, customer_id: 10, amount: 1.5, status: SHIPPED}
+          - {id: 3, customer_id: 10, amount: 9, status: RETURNED}
+          - {id: 4, customer_id: 12, status: PLACED}
+      - input: source('crm', 'customers')
+        rows:
+          - {id: 10, name: Ada}
+    expect:
+      rows:
+        - {customer_id: 10, name: Ada, total: 4.0, orders: 2}
+        - {customer_id: 12, name: null, total: null, orders: 1}
+  - name: totals_csv_and_vars
+    model: customer_totals
+    overrides:
+      vars: {currency: USD}
+      env_vars: {SHOP_REGION: us}
+    given:
+      - input: ref('stg_orders')
+        format: csv
+        rows: |
+          id,customer_id,amount,status
+          1,10,3,PLACED
+      - input: source('crm', 'customers')
+        format: csv
+        fixture: customers
+    expect:
+      format: csv
+      rows: |
+        customer_id,name,total,currency,region
+        10,Ada,3,USD,us
+  - name: ledger_new_rows_only
+    model: ledger
+    overrides:
+      macros: {is_incremental: true}
+    given:
+      - input: ref('stg_orders')
+        rows: [{id: 1, amount: 1}, {id: 2, amount: 2}, {id: 3, amount: 3}]
+      - input: this
+        format: sql
+        rows: select 2 as id, 2.0 as amount
+    expect:
+      rows: [{id: 3, amount: 3}]
+  - name: stg_orders_reads_the_seed
+    model: stg_orders
+    expect:
+      rows: [{id: 1, status: PLACED}, {id: 2, status: SHIPPED}, {id: 3, status: RETURNED}]
+  - name: ledger_full
+    model: ledger
+    config: {tags: [ledger]}
+    overrides:
+      macros: {is_incremental: false}
+    given:
+      - input: ref('stg_orders')
+        rows: [{id: 1, amount: 1}, {id: 2, amount: 2}]
+    expect:
+      format: sql
+      rows: select 1 as id, 1 as amount union all select 2, 2
+`
+
+func TestUnitTestsPass(t *testing.T) {
+	dir := unitProject(t, passingUnitTests)
+	writeFile(t, dir, "tests/fixtures/customers.csv", "id,name\n10,Ada\n")
+	// The inputs' real relations exist (types come from them), but the
+	// unit tests read none of their rows.
+	mustElt(t, dir, "seed")
+	mustElt(t, dir, "run")
+	res := mustElt(t, dir, "test")
+	for _, want := range []string{
+		"PASS customer_totals::totals_skip_returns",
+		"PASS customer_totals::totals_csv_and_vars",
+		"PASS ledger::ledger_new_rows_only",
+		"PASS ledger::ledger_full",
+		"PASS stg_orders::stg_orders_reads_the_seed",
+		"5 unit tests",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+
+	// Selection: by test type, by name, by model with +, by tag, by resource type.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ls", "--select", "test_type:unit", "--output", "name"}, "totals_csv_and_vars\ntotals_skip_returns\nledger_full\nledger_new_rows_only\nstg_orders_reads_the_seed"},
+		{[]string{"ls", "--select", "ledger_full", "--output", "name"}, "ledger_full"},
+		{[]string{"ls", "--select", "tag:ledger", "--output", "name"}, "ledger_full"},
+		{[]string{"ls", "--select", "ledger+", "--resource-type", "unit_test", "--output", "name"}, "ledger_full\nledger_new_rows_only"},
+		{[]string{"ls", "--select", "unit_test:totals*", "--output", "selector"}, "unit_test:p.customer_totals.totals_csv_and_vars\nunit_test:p.customer_totals.totals_skip_returns"},
+	} {
+		res := elt(t, dir, c.args...)
+		if got := strings.TrimSpace(res.stdout); got != c.want {
+			t.Errorf("elt %s = %q, want %q (%s)", strings.Join(c.args, " "), got, c.want, res.stderr)
+		}
+	}
+	res = mustElt(t, dir, "test", "--resource-type", "unit_test", "-s", "customer_totals")
+	if !strings.Contains(res.stdout, "Done. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2") {
+		t.Errorf("test --resource-type unit_test -s customer_totals:\n%s", res.stdout)
+	}
+
+	// The manifest lists them; run_results has their verdicts.
+	var manifest struct {
+		UnitTests map[string]struct {
+			Model     string `json:"model"`
+			DependsOn struct {
+				Nodes []string `json:"nodes"`
+			} `json:"depends_on"`
+			Given []struct {
+				Input  string `json:"input"`
+				Format string `json:"format"`
+			} `json:"given"`
+		} `json:"unit_tests"`
+		ChildMap map[string][]string `json:"child_map"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &manifest)
+	ut, ok := manifest.UnitTests["unit_test.p.ledger.ledger_new_rows_only"]
+	if !ok {
+		t.Fatalf("manifest unit_tests: %v", manifest.UnitTests)
+	}
+	if ut.Model != "ledger" || len(ut.DependsOn.Nodes) != 1 || ut.DependsOn.Nodes[0] != "model.p.ledger" || len(ut.Given) != 2 || ut.Given[1].Input != "this" || ut.Given[1].Format != "sql" {
+		t.Errorf("manifest unit test = %+v", ut)
+	}
+	if !contains(manifest.ChildMap["model.p.ledger"], "unit_test.p.ledger.ledger_full") {
+		t.Errorf("child_map of ledger = %v", manifest.ChildMap["model.p.ledger"])
+	}
+	var rr struct {
+		Results []struct {
+			UniqueID string `json:"unique_id"`
+			Status   string `json:"status"`
+		} `json:"results"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateRunResults(raw); err != nil {
+		t.Errorf("run_results.json: %v", err)
+	}
+	if len(rr.Results) != 2 || rr.Results[0].Status != "pass" || !strings.HasPrefix(rr.Results[0].UniqueID, "unit_test.p.customer_totals.") {
+		t.Errorf("run_results = %+v", rr.Results)
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestUnitTestFailureDiffAndBuildSkips(t *testing.T) {
+	dir := unitProject(t, `version: 2
+unit_tests:
+  - name: wrong_total
+    model: customer_totals
+    given:
+      - input: ref('stg_orders')
+        rows:
+          - {id: 1, customer_id: 10, amount: 2.5, status: PLACED}
+          - {id: 2, customer_id: 11, amount: 4, status: PLACED}
+          - {id: 3, customer_id: 12, status: PLACED}
+      - input: source('crm', 'customers')
+        rows: [{id: 10, name: Ada}, {id: 11, name: Bob}]
+    expect:
+      rows:
+        - {customer_id: 10, name: Ada, total: 2.5}
+        - {customer_id: 11, name: Bob, total: 5}
+        - {customer_id: 13, total: null}
+`)
+	writeFile(t, dir, "models/downstream.sql", "select * from {{ ref('customer_totals') }}")
+	res := elt(t, dir, "build")
+	if res.code != 1 {
+		t.Fatalf("build: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	// Only the differing rows and columns, expected beside actual; the
+	// omitted amount of order 3 is NULL, so customer 12's total is NULL.
+	for _, want := range []string{
+		"actual differs from expected:",
+		"row | customer_id (expected) | customer_id (actual) | total (expected) | total (actual)\n",
+		"2   | 11                     | 11                   | 5                | 4\n",
+		"3   | 13                     | 12                   | null             | null\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks the diff line %q:\n%s", want, res.stdout)
+		}
+	}
+	for _, want := range []string{
+		"FAIL 2 customer_totals::wrong_total",
+		"SKIP relation main.customer_totals",
+		"SKIP relation main.downstream",
+		"OK created sql view model main.stg_orders",
+		"OK created sql incremental model main.ledger",
+		"Done. PASS=3 WARN=0 ERROR=1 SKIP=2 TOTAL=6",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	// The unit test ran before the model, which was never built.
+	db := openDB(t, filepath.Join(dir, "p.duckdb"))
+	if got := queryRows(t, db, "select count(*) from information_schema.tables where table_name in ('customer_totals', 'downstream')"); got != "0" {
+		t.Errorf("customer_totals or downstream was built: %s", got)
+	}
+	db.Close()
+	// elt test fails the same way, exit 1, with the diff.
+	res = elt(t, dir, "test", "-s", "test_type:unit")
+	if res.code != 1 || !strings.Contains(res.stdout, "| 5                | 4\n") {
+		t.Errorf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestUnitTestProjectErrors(t *testing.T) {
+	head := "version: 2\nunit_tests:\n  - name: t\n"
+	cases := []struct {
+		name, yml string
+		args      []string
+		code      int
+		want      []string
+	}{
+		{"unknown model", head + "    model: nope\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:3:5", "Unable to find model 'p.nope' for unit test 't'"}},
+		{"incremental without override", head + "    model: ledger\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:3:5", "Boolean override for 'is_incremental' must be provided for unit test 't' in model 'ledger'"}},
+		{"incremental without this", head + "    model: ledger\n    overrides: {macros: {is_incremental: true}}\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:3:5", "must have a 'this' input"}},
+		{"unknown input", head + "    model: customer_totals\n    given: [{input: ref('stg_ordrs'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
+			[]string{"models/unit.yml:5:13", "input (ref('stg_ordrs')) which was not found", "did you mean 'stg_orders'"}},
+		{"ref not given", head + "    model: customer_totals\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
+			[]string{"reads source('crm', 'customers'), which is not among the given inputs", "add `- input: source('crm', 'customers')`"}},
+		{"column not in relation", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: [{idd: 1}]}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: []}\n", []string{"test"}, 1,
+			[]string{"Invalid column name: 'idd' in unit test fixture for 'stg_orders'", "id, customer_id, amount, status"}},
+		{"expected column not in output", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: []}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: [{totl: 1}]}\n", []string{"test"}, 1,
+			[]string{"Invalid column name: 'totl' in unit test fixture for expected output"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := unitProject(t, c.yml)
+			if c.code == 1 {
+				mustElt(t, dir, "seed")
+				mustElt(t, dir, "run")
+			}
+			res := elt(t, dir, c.args...)
+			if res.code != c.code {
+				t.Errorf("exit %d, want %d", res.code, c.code)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(res.stdout+res.stderr, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, res.stdout, res.stderr)
+				}
+			}
+		})
+	}
+}

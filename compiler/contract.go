@@ -1,0 +1,259 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+// Model contracts (dbt's contract: {enforced: true}): the declared columns,
+// types and constraints of a model, checked here at parse time and by the
+// runner against the model's SQL before it runs.
+
+// Contract is a model's enforced contract, as declared.
+type Contract struct {
+	Columns     []ContractColumn
+	Constraints []Constraint // model-level
+	// AliasTypes is contract.alias_types (default true): data types such
+	// as string are translated to the warehouse's name.
+	AliasTypes bool
+}
+
+// ContractColumn is one declared column.
+type ContractColumn struct {
+	Name        string
+	Quote       bool
+	DataType    string
+	Constraints []Constraint
+}
+
+// Constraint is one declared constraint.
+type Constraint struct {
+	Type       string // not_null, unique, primary_key, foreign_key, check, custom
+	Name       string
+	Expression string
+	Columns    []string
+	// To is the rendered relation of foreign_key's to: ref()/source(); ToColumns its columns.
+	To        string
+	ToColumns []string
+	// WarnUnenforced and WarnUnsupported (default true) say whether to
+	// warn when the warehouse does not enforce or support the constraint.
+	WarnUnenforced, WarnUnsupported bool
+}
+
+var constraintTypes = map[string]bool{"not_null": true, "unique": true, "primary_key": true, "foreign_key": true, "check": true, "custom": true}
+
+var constraintKeys = map[string]bool{"type": true, "name": true, "expression": true, "columns": true, "to": true, "to_columns": true, "warn_unenforced": true, "warn_unsupported": true}
+
+// ContractEnforced says whether n's config enforces a contract.
+func ContractEnforced(n *Node) bool {
+	c, _ := n.Config["contract"].(map[string]any)
+	b, _ := c["enforced"].(bool)
+	return b
+}
+
+// validateContracts reports, as dbt does at parse time, contracts that
+// cannot be enforced: on resources or materializations without contract
+// support, columns without data_type, bad constraints, and incremental
+// models whose on_schema_change would let the table drift.
+func (m *Manifest) validateContracts(l *diag.List) {
+	for _, n := range m.nodes {
+		if n.ResourceType != project.Model || !ContractEnforced(n) {
+			continue
+		}
+		file, pos := n.OriginalFilePath, diag.Pos{Line: 1}
+		if n.PatchPath != "" {
+			file, pos = n.PatchPath, n.PatchPos
+		}
+		mat := fmt.Sprint(n.Config["materialized"])
+		switch {
+		case isPython(n):
+			l.Add(diag.Errorf(file, pos, "remove contract: {enforced: true}, or rewrite the model in SQL",
+				"model %s: contracts are not supported for Python models", n.Name))
+			continue
+		case mat == "ephemeral" || mat == "materialized_view":
+			l.Add(diag.Errorf(file, pos, "materialize the model as table, view or incremental, or remove the contract",
+				"model %s: contracts are not supported for %s models", n.Name, mat))
+			continue
+		case mat == "incremental":
+			osc, _ := n.Config["on_schema_change"].(string)
+			if osc == "" {
+				osc = "ignore"
+			}
+			if osc != "append_new_columns" && osc != "fail" {
+				l.Add(diag.Errorf(file, pos, "set on_schema_change: append_new_columns or fail",
+					"model %s: an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not %s", n.Name, osc))
+			}
+		}
+		var untyped []string
+		for _, c := range n.Columns {
+			if strings.TrimSpace(c.DataType) == "" {
+				untyped = append(untyped, "'"+c.Name+"'")
+			}
+		}
+		if len(untyped) > 0 {
+			l.Add(diag.Errorf(file, pos, "add data_type: to every column of the model's properties YAML",
+				"Contracted models require data_type to be defined for each column. Please ensure that the column name and data_type are defined within the YAML configuration for the [%s] column(s).", strings.Join(untyped, ", ")))
+		}
+		if _, err := m.ContractOf(n); err != nil {
+			l.Add(diag.Errorf(file, pos, "fix the constraint (type: not_null, unique, primary_key, foreign_key, check or custom)", "model %s: %v", n.Name, err))
+		}
+	}
+}
+
+// ContractOf reads n's declared columns and constraints, resolving a
+// foreign key's to: ref('x') or source('s', 't') to its relation.
+func (m *Manifest) ContractOf(n *Node) (*Contract, error) {
+	c := &Contract{AliasTypes: true}
+	if cfg, ok := n.Config["contract"].(map[string]any); ok {
+		if b, ok := cfg["alias_types"].(bool); ok {
+			c.AliasTypes = b
+		}
+	}
+	for _, col := range n.Columns {
+		cc := ContractColumn{Name: col.Name, DataType: col.DataType, Quote: col.Quote != nil && *col.Quote}
+		for _, raw := range col.Constraints {
+			k, err := m.constraintOf(n, raw, false)
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %w", col.Name, err)
+			}
+			cc.Constraints = append(cc.Constraints, k)
+		}
+		c.Columns = append(c.Columns, cc)
+	}
+	for _, raw := range n.Constraints {
+		k, err := m.constraintOf(n, raw, true)
+		if err != nil {
+			return nil, err
+		}
+		c.Constraints = append(c.Constraints, k)
+	}
+	return c, nil
+}
+
+func (m *Manifest) constraintOf(n *Node, raw any, modelLevel bool) (Constraint, error) {
+	k := Constraint{WarnUnenforced: true, WarnUnsupported: true}
+	mp, ok := raw.(map[string]any)
+	if !ok {
+		return k, fmt.Errorf("a constraint must be a mapping such as {type: not_null}, not %v", raw)
+	}
+	for key := range mp {
+		if !constraintKeys[key] {
+			return k, fmt.Errorf("unknown constraint key %q (keys: type, name, expression, columns, to, to_columns, warn_unenforced, warn_unsupported)", key)
+		}
+	}
+	k.Type, _ = mp["type"].(string)
+	if !constraintTypes[k.Type] {
+		return k, fmt.Errorf("unknown constraint type %q", k.Type)
+	}
+	k.Name, _ = mp["name"].(string)
+	if e, ok := mp["expression"]; ok && e != nil {
+		k.Expression = fmt.Sprint(e)
+	}
+	k.Columns = stringsOf(mp["columns"])
+	k.ToColumns = stringsOf(mp["to_columns"])
+	if b, ok := mp["warn_unenforced"].(bool); ok {
+		k.WarnUnenforced = b
+	}
+	if b, ok := mp["warn_unsupported"].(bool); ok {
+		k.WarnUnsupported = b
+	}
+	switch k.Type {
+	case "check", "custom":
+		if k.Expression == "" {
+			return k, fmt.Errorf("a %s constraint needs an expression", k.Type)
+		}
+	case "foreign_key":
+		to, _ := mp["to"].(string)
+		if to == "" && k.Expression == "" {
+			return k, fmt.Errorf("a foreign_key constraint needs to: ref('model') and to_columns:, or an expression")
+		}
+		if to != "" {
+			rel, err := m.relationExpr(n, to)
+			if err != nil {
+				return k, fmt.Errorf("foreign_key to %s: %w", to, err)
+			}
+			k.To = rel
+		}
+	}
+	if modelLevel && len(k.Columns) == 0 && (k.Type == "not_null" || k.Type == "unique" || k.Type == "primary_key" || k.Type == "foreign_key") {
+		return k, fmt.Errorf("a model-level %s constraint needs columns: [...]", k.Type)
+	}
+	return k, nil
+}
+
+// relationExpr renders "ref('x')" or "source('s', 't')" as a relation.
+func (m *Manifest) relationExpr(n *Node, expr string) (string, error) {
+	args := project.QuotedArgs(expr)
+	switch {
+	case strings.HasPrefix(strings.TrimSpace(expr), "ref(") && len(args) > 0:
+		r := Ref{Name: args[len(args)-1]}
+		if len(args) > 1 {
+			r.Package = args[0]
+		}
+		target, lerr := m.lookupRef(r, n)
+		if lerr != nil {
+			return "", fmt.Errorf("%s", lerr.msg)
+		}
+		return target.RelationName, nil
+	case strings.HasPrefix(strings.TrimSpace(expr), "source(") && len(args) == 2:
+		src, lerr := m.lookupSource(args[0], args[1], n)
+		if lerr != nil {
+			return "", fmt.Errorf("%s", lerr.msg)
+		}
+		return m.SourceRelations[src.UniqueID], nil
+	}
+	return "", fmt.Errorf("write to: ref('model') or source('source', 'table')")
+}
+
+func stringsOf(v any) []string {
+	switch v := v.(type) {
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	case []string:
+		return v
+	case string:
+		return []string{v}
+	}
+	return nil
+}
+
+// addConstraintRefs makes a foreign key's to: ref('x') or source('s', 't')
+// a dependency of its model, as dbt 1.9 does, so the referenced table is
+// built first.
+func addConstraintRefs(nodes []*Node) {
+	for _, n := range nodes {
+		if n.ResourceType != project.Model {
+			continue
+		}
+		var all []any
+		all = append(all, n.Constraints...)
+		for _, c := range n.Columns {
+			all = append(all, c.Constraints...)
+		}
+		for _, raw := range all {
+			mp, ok := raw.(map[string]any)
+			if !ok || mp["type"] != "foreign_key" {
+				continue
+			}
+			to, _ := mp["to"].(string)
+			args := project.QuotedArgs(to)
+			switch {
+			case strings.HasPrefix(strings.TrimSpace(to), "ref(") && len(args) > 0:
+				r := Ref{Name: args[len(args)-1]}
+				if len(args) > 1 {
+					r.Package = args[0]
+				}
+				n.Refs = append(n.Refs, r)
+			case strings.HasPrefix(strings.TrimSpace(to), "source(") && len(args) == 2:
+				n.SourceRefs = append(n.SourceRefs, [2]string{args[0], args[1]})
+			}
+		}
+	}
+}

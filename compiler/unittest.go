@@ -1,0 +1,514 @@
+package compiler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
+	"github.com/elt-dev/elt/project"
+)
+
+// Unit tests (dbt 1.8 `unit_tests:`): the tested model's SQL rendered with
+// every ref(), source() and `this` replaced by a CTE holding the given
+// rows, so a unit test never reads or writes a real table. The CTEs are
+// named as dbt names its fixture nodes (__dbt__cte__<model>,
+// __dbt__cte__<source>__<table>).
+
+// unitRender is what a unit test changes in the render of its model.
+type unitRender struct {
+	test   *project.UnitTest
+	inputs map[string]string // "ref:<name>", "source:<src>.<table>", "this" -> CTE name
+	vars   map[string]any
+	env    map[string]any
+	// macros are the overrides of global names; namespaced are those of
+	// package-qualified ones ("audit_helper.x", "dbt.x"), by package.
+	macros     map[string]any
+	namespaced map[string]map[string]any
+	built      map[string]map[string]any // namespaces with their overrides, made once
+}
+
+var isIncrementalCall = regexp.MustCompile(`\bis_incremental\s*\(`)
+
+// buildUnitTests turns the project's unit tests into nodes of resource
+// type unit_test in m.UnitTests, checking what dbt checks at parse time.
+func (m *Manifest) buildUnitTests(l *diag.List) {
+	m.UnitTests = map[string]*Node{}
+	m.unitDefs = map[string]*project.UnitTest{}
+	for _, ut := range m.Project.UnitTests {
+		if isDisabled(ut.Config) {
+			continue
+		}
+		var model *Node
+		for _, n := range m.byName[ut.Model] {
+			if n.ResourceType == project.Model && n.Package == ut.Package {
+				model = n
+			}
+		}
+		if model == nil {
+			disabled := false
+			for _, n := range m.disabled {
+				if n.ResourceType == project.Model && n.Name == ut.Model {
+					disabled = true
+				}
+			}
+			if !disabled {
+				l.Add(diag.Errorf(ut.File, ut.Pos, "fix model: to name a model of this project",
+					"Unable to find model '%s.%s' for unit test '%s'", ut.Package, ut.Model, ut.Name))
+			}
+			continue
+		}
+		ok := true
+		hasThis := false
+		for _, fx := range ut.Given {
+			switch {
+			case fx.Input == "this":
+				hasThis = true
+			case strings.HasPrefix(fx.Input, "ref("):
+				args := project.QuotedArgs(fx.Input)
+				if len(args) == 0 {
+					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: ref('model')", "unit test '%s': invalid input %s", ut.Name, fx.Input))
+					ok = false
+					continue
+				}
+				r := Ref{Name: args[len(args)-1]}
+				if len(args) > 1 {
+					r.Package = args[0]
+				}
+				if _, lerr := m.lookupRef(r, model); lerr != nil {
+					l.Add(diag.Errorf(ut.File, fx.Pos, lerr.hint, "Unit test '%s' had an input (%s) which was not found in the manifest: %s", ut.Name, fx.Input, lerr.msg))
+					ok = false
+				}
+			default:
+				args := project.QuotedArgs(fx.Input)
+				if len(args) != 2 {
+					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: source('source_name', 'table_name')", "unit test '%s': invalid input %s", ut.Name, fx.Input))
+					ok = false
+					continue
+				}
+				if _, lerr := m.lookupSource(args[0], args[1], model); lerr != nil {
+					l.Add(diag.Errorf(ut.File, fx.Pos, lerr.hint, "Unit test '%s' had an input (%s) which was not found in the manifest: %s", ut.Name, fx.Input, lerr.msg))
+					ok = false
+				}
+			}
+		}
+		if isIncrementalCall.MatchString(model.RawCode) {
+			inc, isBool := ut.Overrides.Macros["is_incremental"].(bool)
+			switch {
+			case !isBool:
+				l.Add(diag.Errorf(ut.File, ut.Pos, "add overrides: {macros: {is_incremental: true}} (or false)",
+					"Boolean override for 'is_incremental' must be provided for unit test '%s' in model '%s'", ut.Name, model.Name))
+				ok = false
+			case inc && !hasThis:
+				l.Add(diag.Errorf(ut.File, ut.Pos, "add a given input `- input: this` with the rows the table holds",
+					"Unit test '%s' for incremental model '%s' must have a 'this' input", ut.Name, model.Name))
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		n := &Node{}
+		n.UniqueID = ut.UniqueID
+		n.ResourceType = project.UnitTestType
+		n.Name = ut.Name
+		n.Package = ut.Package
+		n.Path = ut.File
+		n.OriginalFilePath = ut.File
+		n.PatchPath, n.PatchPos = ut.File, ut.Pos
+		n.FQN = ut.FQN
+		n.Description = ut.Description
+		n.Config = copyConfig(ut.Config)
+		if m, ok := n.Config["meta"].(map[string]any); ok {
+			n.Meta = m
+		}
+		n.Language = "sql"
+		n.RawCode = model.RawCode
+		n.DependsOn.Nodes = []string{model.UniqueID}
+		n.AttachedNode = model.UniqueID
+		n.ShortName = ut.Name
+		m.UnitTests[n.UniqueID] = n
+		m.unitDefs[n.UniqueID] = ut
+	}
+}
+
+// UnitTestDef is the properties YAML entry of a unit test node.
+func (m *Manifest) UnitTestDef(id string) *project.UnitTest { return m.unitDefs[id] }
+
+// UnitTestSQL is a unit test ready to run.
+type UnitTestSQL struct {
+	// Actual is the tested model's SQL on the given rows.
+	Actual string
+	// Expect is the expected fixture; for format sql, ExpectSQL is its select.
+	Expect    *project.UnitTestFixture
+	ExpectSQL string
+}
+
+// RenderUnitTest renders unit test id: the model with its inputs replaced
+// by fixture CTEs. Column types of the inputs come from the warehouse
+// (the real relations, when they exist) or the columns their properties
+// YAML declares; columns a fixture leaves out are NULL of that type.
+// The compiled SQL is stored in the unit test node's CompiledCode.
+func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL, error) {
+	n, ut := m.UnitTests[id], m.unitDefs[id]
+	if n == nil || ut == nil {
+		return nil, fmt.Errorf("unknown unit test %s", id)
+	}
+	model := m.Nodes[n.AttachedNode]
+	if model == nil {
+		return nil, fmt.Errorf("unit test %s: model %s is not in the manifest", ut.Name, n.AttachedNode)
+	}
+	st := m.engine.newState(m, model, true)
+	st.ctx = ctx
+	u := &unitRender{test: ut, inputs: map[string]string{}, vars: ut.Overrides.Vars, env: ut.Overrides.EnvVars}
+	u.splitMacros(ut.Overrides.Macros, m.engine.dbtNamespace())
+	st.unit = u
+	if inc, ok := ut.Overrides.Macros["is_incremental"].(bool); ok {
+		st.incremental = &inc
+	}
+	var ctes []CTE
+	for _, fx := range ut.Given {
+		key, name, what, cols, err := m.unitInput(ctx, model, fx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: unit test %s: input %s: %w", ut.File, ut.Name, fx.Input, err)
+		}
+		sql := fx.SQL
+		if fx.Format == "sql" {
+			// A sql fixture is rendered like a model (dbt makes it a node).
+			if sql, err = st.renderString(sql); err != nil {
+				return nil, fmt.Errorf("%s: unit test %s: rendering the sql fixture of %s: %w", ut.File, ut.Name, fx.Input, err)
+			}
+		} else {
+			if sql, err = FixtureSQL(fx, cols, what); err != nil {
+				return nil, fmt.Errorf("%s: unit test %s: %w", ut.File, ut.Name, err)
+			}
+		}
+		u.inputs[key] = name
+		ctes = append(ctes, CTE{ID: key, SQL: " " + name + " as (\n" + strings.TrimRight(sql, " \n\t;") + "\n)"})
+	}
+	out, err := m.renderIn(st)
+	if err != nil {
+		d := m.renderDiag(model, st, err)
+		return nil, fmt.Errorf("unit test %s (%s:%d): %s", ut.Name, ut.File, ut.Pos.Line, d.Error())
+	}
+	actual := injectCTEs(out, ctes)
+	n.CompiledCode, n.Compiled = actual, true
+	res := &UnitTestSQL{Actual: actual, Expect: ut.Expect}
+	if ut.Expect != nil && ut.Expect.Format == "sql" {
+		if res.ExpectSQL, err = st.renderString(ut.Expect.SQL); err != nil {
+			return nil, fmt.Errorf("%s: unit test %s: rendering the expected sql: %w", ut.File, ut.Name, err)
+		}
+	}
+	return res, nil
+}
+
+// unitInput resolves one given input: its key in unitRender.inputs, its
+// CTE name, what to call it in messages, and its columns with types.
+func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitTestFixture) (key, cte, what string, cols []Column, err error) {
+	var rel Relation
+	var declared []*project.Column
+	exists := true
+	switch {
+	case fx.Input == "this":
+		key, cte, what = "this", cteName(model.Name), "'"+model.Name+"'"
+		rel, declared = model.Relation, model.Columns
+	case strings.HasPrefix(fx.Input, "ref("):
+		args := project.QuotedArgs(fx.Input)
+		r := Ref{Name: args[len(args)-1]}
+		if len(args) > 1 {
+			r.Package = args[0]
+		}
+		target, lerr := m.lookupRef(r, model)
+		if lerr != nil {
+			return "", "", "", nil, fmt.Errorf("%s", lerr.msg)
+		}
+		key, cte, what = "ref:"+target.Name, cteName(target.Name), "'"+target.Name+"'"
+		rel, declared = target.Relation, target.Columns
+		exists = target.RelationName != ""
+	default:
+		args := project.QuotedArgs(fx.Input)
+		src, lerr := m.lookupSource(args[0], args[1], model)
+		if lerr != nil {
+			return "", "", "", nil, fmt.Errorf("%s", lerr.msg)
+		}
+		key, cte, what = "source:"+src.SourceName+"."+src.Name, cteName(src.SourceName+"__"+src.Name), "'"+src.SourceName+"."+src.Name+"'"
+		rel, declared = Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}, src.Columns
+	}
+	if c := m.engine.opts.Catalog; c != nil && exists && rel.Identifier != "" {
+		kind, kerr := c.RelationKind(ctx, rel)
+		if kerr == nil && kind != "" {
+			if cols, err = c.Columns(ctx, rel); err != nil {
+				return "", "", "", nil, err
+			}
+		}
+	}
+	if len(cols) == 0 && len(declared) > 0 {
+		// The relation is not built yet: its declared columns, and the
+		// fixture's other columns untyped (YAML need not list them all).
+		seen := map[string]bool{}
+		for _, c := range declared {
+			cols = append(cols, Column{Name: c.Name, DataType: c.DataType})
+			seen[strings.ToLower(c.Name)] = true
+		}
+		for _, c := range fx.Columns {
+			if !seen[strings.ToLower(c)] {
+				cols = append(cols, Column{Name: c})
+			}
+		}
+	}
+	return key, cte, what, cols, nil
+}
+
+// FixtureSQL is dbt's get_fixture_sql: one select per row joined by union
+// all, every value cast to its column's type, the columns a row leaves out
+// NULL of their type; no rows gives a typed empty select. cols are the
+// relation's columns (empty when unknown: then the rows' own columns,
+// uncast). what names the fixture in errors.
+func FixtureSQL(fx *project.UnitTestFixture, cols []Column, what string) (string, error) {
+	if len(cols) == 0 {
+		for _, c := range fx.Columns {
+			cols = append(cols, Column{Name: c})
+		}
+	}
+	if len(cols) == 0 {
+		return "", fmt.Errorf("cannot tell the columns of %s: the relation does not exist and its properties YAML declares no columns (build it first, declare its columns, or give rows)", what)
+	}
+	byName := map[string]int{}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		byName[strings.ToLower(c.Name)] = i
+		names[i] = strings.ToLower(c.Name)
+	}
+	var b strings.Builder
+	for ri, row := range fx.Rows {
+		vals := make([]string, len(cols))
+		for i, c := range cols {
+			vals[i] = castSQL("null", c.DataType)
+		}
+		for _, k := range sortedKeys(row) {
+			i, ok := byName[strings.ToLower(k)]
+			if !ok {
+				return "", fmt.Errorf("Invalid column name: '%s' in unit test fixture for %s. Accepted columns for %s are: %s", strings.ToLower(k), what, what, strings.Join(names, ", "))
+			}
+			vals[i] = castSQL(literalSQL(row[k]), cols[i].DataType)
+		}
+		if ri > 0 {
+			b.WriteString("\nunion all\n")
+		}
+		b.WriteString("select ")
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(vals[i] + " as " + c.Name)
+		}
+	}
+	if len(fx.Rows) == 0 {
+		b.WriteString("select ")
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(castSQL("null", c.DataType) + " as " + c.Name)
+		}
+		b.WriteString("\nlimit 0")
+	}
+	return b.String(), nil
+}
+
+// ExpectedSQL is dbt's get_expected_sql: the expected rows with only the
+// columns they name (all of actual's when there are no rows), cast to the
+// model's output types. actual are the model's output columns, in order;
+// it returns the columns compared.
+func ExpectedSQL(fx *project.UnitTestFixture, actual []Column) (string, []string, error) {
+	types := make(map[string]string, len(actual))
+	names := make([]string, len(actual))
+	for i, c := range actual {
+		types[strings.ToLower(c.Name)] = c.DataType
+		names[i] = strings.ToLower(c.Name)
+	}
+	if len(fx.Columns) == 0 {
+		sql, err := FixtureSQL(fx, actual, "expected output")
+		return sql, names, err
+	}
+	var cols []Column
+	var compared []string
+	for _, c := range fx.Columns {
+		t, ok := types[strings.ToLower(c)]
+		if !ok && len(actual) > 0 {
+			return "", nil, fmt.Errorf("Invalid column name: '%s' in unit test fixture for expected output. Accepted columns for expected output are: %s", strings.ToLower(c), strings.Join(names, ", "))
+		}
+		cols = append(cols, Column{Name: c, DataType: t})
+		compared = append(compared, c)
+	}
+	sql, err := FixtureSQL(fx, cols, "expected output")
+	return sql, compared, err
+}
+
+func castSQL(value, typ string) string {
+	if typ == "" {
+		return value
+	}
+	return "cast(" + value + " as " + typ + ")"
+}
+
+// literalSQL writes a YAML value as a SQL literal: strings quoted, numbers
+// and booleans as written, lists and mappings as JSON text.
+func literalSQL(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case bool:
+		return strconv.FormatBool(v)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "'" + strings.ReplaceAll(fmt.Sprint(v), "'", "''") + "'"
+	}
+	return "'" + strings.ReplaceAll(string(b), "'", "''") + "'"
+}
+
+// unitRef is ref() inside a unit test: the input's CTE.
+func (st *renderState) unitRef(r Ref) (any, error) {
+	target, lerr := st.m.lookupRef(r, st.node)
+	if lerr != nil {
+		return nil, st.fail(lerr.hint, "%s", lerr.msg)
+	}
+	name, ok := st.unit.inputs["ref:"+target.Name]
+	if !ok && target.ResourceType == project.Seed {
+		// dbt: a seed without a given input is its own input.
+		rel := relationOf(target)
+		rel.dialect = st.engine.dialect
+		return &rel, nil
+	}
+	if !ok {
+		return nil, st.fail(fmt.Sprintf("add `- input: ref('%s')` to the unit test's given: (rows: [] for none)", r.Name),
+			"unit test '%s': model '%s' refs '%s', which is not among the given inputs", st.unit.test.Name, st.node.Name, r.Name)
+	}
+	return &relationValue{Identifier: name, rendered: name}, nil
+}
+
+// unitSource is source() inside a unit test: the input's CTE.
+func (st *renderState) unitSource(s, t string) (any, error) {
+	src, lerr := st.m.lookupSource(s, t, st.node)
+	if lerr != nil {
+		return nil, st.fail(lerr.hint, "%s", lerr.msg)
+	}
+	name, ok := st.unit.inputs["source:"+src.SourceName+"."+src.Name]
+	if !ok {
+		return nil, st.fail(fmt.Sprintf("add `- input: source('%s', '%s')` to the unit test's given: (rows: [] for none)", s, t),
+			"unit test '%s': model '%s' reads source('%s', '%s'), which is not among the given inputs", st.unit.test.Name, st.node.Name, s, t)
+	}
+	return &relationValue{Identifier: name, rendered: name}, nil
+}
+
+// unitLookup serves the unit test's overrides: `this` as its input and
+// overridden macros as functions returning the given value.
+func (st *renderState) unitLookup(name string) (any, bool) {
+	if name == "this" {
+		if cte, ok := st.unit.inputs["this"]; ok {
+			return &relationValue{Identifier: cte, rendered: cte}, true
+		}
+		return nil, false
+	}
+	if name == "is_incremental" {
+		return nil, false // answered by st.incremental
+	}
+	if v, ok := st.unit.macros[name]; ok {
+		return overrideFunc(v), true
+	}
+	if over, ok := st.unit.namespaced[name]; ok {
+		if ns, done := st.unit.built[name]; done {
+			return ns, true
+		}
+		e := st.engine
+		ns := map[string]any{}
+		switch {
+		case name == "dbt":
+			ns = e.dbtNamespace()
+		case name == e.proj.Config.Name:
+			for k, def := range e.rootMacros() {
+				ns[k] = def.fn
+			}
+		default:
+			for k, def := range e.packageMacros[name] {
+				ns[k] = def.fn
+			}
+		}
+		for k, v := range over {
+			ns[k] = overrideFunc(v)
+		}
+		if st.unit.built == nil {
+			st.unit.built = map[string]map[string]any{}
+		}
+		st.unit.built[name] = ns
+		return ns, true
+	}
+	return nil, false
+}
+
+// overrideFunc is an overridden macro: called with any arguments, it
+// returns the override's value, as dbt's UnitTestMacroGenerator does.
+func overrideFunc(v any) jinja.Func {
+	return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return templateValue(v), nil })
+}
+
+// splitMacros sorts macro overrides into global and package-qualified
+// ones, propagating between a dbt macro's global and dbt.<name> forms as
+// dbt does.
+func (u *unitRender) splitMacros(overrides map[string]any, dbtNS map[string]any) {
+	u.macros = map[string]any{}
+	u.namespaced = map[string]map[string]any{}
+	addNS := func(pkg, name string, v any) {
+		if u.namespaced[pkg] == nil {
+			u.namespaced[pkg] = map[string]any{}
+		}
+		u.namespaced[pkg][name] = v
+	}
+	for key, v := range overrides {
+		if pkg, name, ok := strings.Cut(key, "."); ok {
+			addNS(pkg, name, v)
+			if pkg == "dbt" {
+				u.macros[name] = v
+			}
+			continue
+		}
+		u.macros[key] = v
+		if _, inDBT := dbtNS[key]; inDBT {
+			addNS("dbt", key, v)
+		}
+	}
+}
+
+// varOverride is the unit test's vars: override of var(name).
+func (u *unitRender) varOverride(name string) (any, bool) {
+	if u == nil {
+		return nil, false
+	}
+	v, ok := u.vars[name]
+	return v, ok
+}
+
+// envOverride is the unit test's env_vars: override of env_var(name).
+func (u *unitRender) envOverride(name string) (any, bool) {
+	if u == nil {
+		return nil, false
+	}
+	v, ok := u.env[name]
+	if ok && v != nil {
+		return fmt.Sprint(v), true
+	}
+	return nil, ok
+}

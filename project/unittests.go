@@ -1,0 +1,536 @@
+package project
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// UnitTest is one entry of properties YAML `unit_tests:` (dbt 1.8): the
+// model's SQL run on fixed input rows and compared with expected rows.
+type UnitTest struct {
+	UniqueID    string // "unit_test.<package>.<model>.<name>"
+	Name        string
+	Model       string // the tested model's name
+	Description string
+	Package     string
+	File        string   // the properties YAML, relative to Root
+	Pos         diag.Pos // where the entry starts
+	FQN         []string // [package, folders of File below its resource path..., model, name]
+	Given       []*UnitTestFixture
+	Expect      *UnitTestFixture
+	Overrides   UnitTestOverrides
+	Config      Config // tags, meta, enabled
+}
+
+// UnitTestFixture is one given input or the expected output.
+type UnitTestFixture struct {
+	// Input is how the model reads it: "ref('orders')", "source('raw',
+	// 'orders')" or "this"; "" for expect.
+	Input string
+	// Format is "dict", "csv" or "sql".
+	Format string
+	// Rows are the rows of dict and csv fixtures (csv values are strings,
+	// an empty field is nil), in order; Columns lists their keys in the
+	// order first written.
+	Rows    []map[string]any
+	Columns []string
+	// SQL is the select of a sql fixture.
+	SQL string
+	// Fixture is the fixture file's name when the rows come from
+	// tests/fixtures/<name>.csv or .sql.
+	Fixture string
+	// FromSeed: a dict input with neither rows nor fixture reads the rows
+	// of the seed it refs, as dbt does.
+	FromSeed bool
+	Pos      diag.Pos
+}
+
+// UnitTestOverrides replace macros, vars and env vars while the model renders.
+type UnitTestOverrides struct {
+	Macros  map[string]any
+	Vars    map[string]any
+	EnvVars map[string]any
+}
+
+// UnitTestType is dbt's resource_type for unit tests.
+const UnitTestType ResourceType = "unit_test"
+
+var (
+	unitTestKeys  = map[string]bool{"name": true, "model": true, "description": true, "given": true, "expect": true, "overrides": true, "config": true, "versions": true}
+	givenKeys     = map[string]bool{"input": true, "rows": true, "format": true, "fixture": true}
+	expectKeys    = map[string]bool{"rows": true, "format": true, "fixture": true}
+	overrideKeys  = map[string]bool{"macros": true, "vars": true, "env_vars": true}
+	unitConfigKey = map[string]bool{"tags": true, "meta": true, "enabled": true}
+)
+
+// parseUnitTests reads a unit_tests: list of one properties YAML file.
+func (l *loader) parseUnitTests(file string, entries []*yaml.Node) {
+	for _, e := range entries {
+		name, ok := l.entryName(file, "unit_tests", e)
+		if !ok || !l.checkResourceName(file, posOf(e), "unit test", name) {
+			continue
+		}
+		if ut := l.parseUnitTest(file, name, e); ut != nil {
+			for _, prev := range l.proj.UnitTests {
+				if prev.UniqueID == ut.UniqueID {
+					l.diags.Add(diag.Errorf(file, ut.Pos, "rename one of them",
+						"unit test %q of model %q is declared twice: %s:%d and %s:%d", name, ut.Model, prev.File, prev.Pos.Line, file, ut.Pos.Line))
+					ut = nil
+					break
+				}
+			}
+			if ut != nil {
+				l.proj.UnitTests = append(l.proj.UnitTests, ut)
+			}
+		}
+	}
+}
+
+func (l *loader) unknownKey(file string, k pair, what string, known map[string]bool) {
+	keys := make([]string, 0, len(known))
+	for key := range known {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	l.diags.Add(diag.Errorf(file, posOf(k.KeyNode), "use one of: "+strings.Join(keys, ", "),
+		"unknown key %q in %s", k.Key, what))
+}
+
+func (l *loader) parseUnitTest(file, name string, e *yaml.Node) *UnitTest {
+	ut := &UnitTest{Name: name, Package: l.cur.name, File: file, Pos: posOf(e), Config: Config{}}
+	what := fmt.Sprintf("unit test %q", name)
+	ok := true
+	var expectSeen bool
+	for _, p := range pairs(e) {
+		if !unitTestKeys[p.Key] {
+			l.unknownKey(file, p, what, unitTestKeys)
+			ok = false
+			continue
+		}
+		switch p.Key {
+		case "model":
+			s, _ := stringOf(p.Val)
+			ut.Model = strings.TrimSpace(s)
+		case "description":
+			s, _ := stringOf(p.Val)
+			ut.Description = l.resolveDocs(file, posOf(p.Val), s)
+		case "given":
+			if !isSequence(p.Val) {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write given: as a list of `- input: ref('...')` entries",
+					"%s: given must be a list, not %s", what, kindName(p.Val)))
+				ok = false
+				continue
+			}
+			for _, g := range deref(p.Val).Content {
+				fx := l.parseFixture(file, what, g, true)
+				if fx == nil {
+					ok = false
+					continue
+				}
+				ut.Given = append(ut.Given, fx)
+			}
+		case "expect":
+			expectSeen = true
+			ut.Expect = l.parseFixture(file, what, p.Val, false)
+			if ut.Expect == nil {
+				ok = false
+			}
+		case "overrides":
+			if !l.parseOverrides(file, what, p.Val, &ut.Overrides) {
+				ok = false
+			}
+		case "config":
+			if isNull(p.Val) {
+				continue
+			}
+			if !isMapping(p.Val) {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write config: as a mapping (tags, meta, enabled)",
+					"%s: config must be a mapping, not %s", what, kindName(p.Val)))
+				ok = false
+				continue
+			}
+			for _, c := range pairs(p.Val) {
+				if !unitConfigKey[c.Key] {
+					l.unknownKey(file, c, what+" config", unitConfigKey)
+					ok = false
+				}
+			}
+			ut.Config = l.propsConfig(file, p.Val)
+		case "versions":
+			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "remove versions: (elt tests the model as it is)",
+				"%s: versions: is not supported by elt", what))
+			ok = false
+		}
+	}
+	if ut.Model == "" {
+		l.diags.Add(diag.Errorf(file, ut.Pos, "add `model: <model name>` to the unit test", "%s has no model", what))
+		ok = false
+	}
+	if !expectSeen {
+		l.diags.Add(diag.Errorf(file, ut.Pos, "add `expect: {rows: [...]}` to the unit test", "%s has no expect", what))
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	ut.UniqueID = string(UnitTestType) + "." + ut.Package + "." + ut.Model + "." + ut.Name
+	ut.FQN = unitTestFQN(ut.Package, file, l.cur.dir, ut.Model, ut.Name)
+	markTreeUse(l.proj.Config.Trees, UnitTestType, ut.FQN, l.treeUsed)
+	cfg := MergeConfig(TreeConfig(l.cur.cfg, UnitTestType, ut.FQN), ut.Config)
+	ut.Config = cfg
+	return ut
+}
+
+// unitTestFQN is dbt's: the package, the folders of the YAML file below
+// its resource folder, the model and the test.
+func unitTestFQN(pkg, file, dir string, model, name string) []string {
+	rel := strings.TrimPrefix(file, dir+"/")
+	parts := strings.Split(path.Dir(rel), "/")
+	fqn := []string{pkg}
+	if len(parts) > 1 {
+		fqn = append(fqn, parts[1:]...)
+	}
+	return append(fqn, model, name)
+}
+
+func (l *loader) parseOverrides(file, what string, n *yaml.Node, o *UnitTestOverrides) bool {
+	if isNull(n) {
+		return true
+	}
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write overrides: as a mapping with macros:, vars: or env_vars:",
+			"%s: overrides must be a mapping, not %s", what, kindName(n)))
+		return false
+	}
+	ok := true
+	for _, p := range pairs(n) {
+		if !overrideKeys[p.Key] {
+			l.unknownKey(file, p, what+" overrides", overrideKeys)
+			ok = false
+			continue
+		}
+		if isNull(p.Val) {
+			continue
+		}
+		m, isMap := toValue(p.Val, nil, nil).(map[string]any)
+		if !isMap {
+			l.diags.Add(diag.Errorf(file, posOf(p.Val), "write it as a mapping of names to values",
+				"%s: overrides %s must be a mapping, not %s", what, p.Key, kindName(p.Val)))
+			ok = false
+			continue
+		}
+		switch p.Key {
+		case "macros":
+			o.Macros = m
+		case "vars":
+			o.Vars = m
+		case "env_vars":
+			o.EnvVars = m
+		}
+	}
+	return ok
+}
+
+// parseFixture reads one given: entry (input true) or the expect: mapping.
+func (l *loader) parseFixture(file, what string, n *yaml.Node, input bool) *UnitTestFixture {
+	section, keys := "expect", expectKeys
+	if input {
+		section, keys = "given", givenKeys
+	}
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write it as a mapping with rows: (and input: for given)",
+			"%s: %s entry must be a mapping, not %s", what, section, kindName(n)))
+		return nil
+	}
+	fx := &UnitTestFixture{Format: "dict", Pos: posOf(n)}
+	var rows *yaml.Node
+	ok := true
+	for _, p := range pairs(n) {
+		if !keys[p.Key] {
+			l.unknownKey(file, p, what+" "+section, keys)
+			ok = false
+			continue
+		}
+		switch p.Key {
+		case "input":
+			s, _ := stringOf(p.Val)
+			fx.Input = strings.TrimSpace(s)
+		case "format":
+			s, _ := stringOf(p.Val)
+			switch s {
+			case "dict", "csv", "sql":
+				fx.Format = s
+			default:
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "use format: dict, csv or sql",
+					"%s: unknown fixture format %q", what, s))
+				ok = false
+			}
+		case "rows":
+			rows = p.Val
+		case "fixture":
+			fx.Fixture, _ = stringOf(p.Val)
+		}
+	}
+	if input && fx.Input == "" {
+		l.diags.Add(diag.Errorf(file, fx.Pos, "add input: ref('model'), source('src', 'table') or this",
+			"%s: a given entry has no input", what))
+		ok = false
+	}
+	if input && fx.Input != "" && fx.Input != "this" && !strings.HasPrefix(fx.Input, "ref(") && !strings.HasPrefix(fx.Input, "source(") {
+		l.diags.Add(diag.Errorf(file, fx.Pos, "write input: ref('model'), source('src', 'table') or this",
+			"%s: invalid input %q", what, fx.Input))
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	pos := fx.Pos
+	if rows != nil {
+		pos = posOf(rows)
+	}
+	if rows != nil && fx.Fixture != "" {
+		l.diags.Add(diag.Errorf(file, pos, "keep either rows: or fixture:", "%s: %s has both rows and fixture", what, section))
+		return nil
+	}
+	switch fx.Format {
+	case "dict":
+		if fx.Fixture != "" {
+			l.diags.Add(diag.Errorf(file, fx.Pos, "use format: csv or sql with a fixture file",
+				"%s: fixture files need format csv or sql, not dict", what))
+			return nil
+		}
+		if rows == nil {
+			if !input {
+				l.diags.Add(diag.Errorf(file, fx.Pos, "add rows: (a list of mappings, or [] for none)", "%s: expect has no rows", what))
+				return nil
+			}
+			fx.FromSeed = true
+			return fx
+		}
+		if isNull(rows) {
+			return fx
+		}
+		if !isSequence(rows) {
+			l.diags.Add(diag.Errorf(file, pos, "write rows: as a list of mappings such as - {id: 1, name: a}",
+				"%s has %s rows which do not match format dict: rows must be a list, not %s", what, section, kindName(rows)))
+			return nil
+		}
+		for _, r := range deref(rows).Content {
+			if !isMapping(r) {
+				l.diags.Add(diag.Errorf(file, posOf(r), "write each row as a mapping such as {id: 1, name: a}",
+					"%s: a %s row must be a mapping, not %s", what, section, kindName(r)))
+				return nil
+			}
+			row := map[string]any{}
+			for _, c := range pairs(r) {
+				row[c.Key] = toValue(c.Val, nil, nil)
+				fx.addColumn(c.Key)
+			}
+			fx.Rows = append(fx.Rows, row)
+		}
+	case "csv":
+		text, from, ok := l.fixtureText(file, what, section, fx, rows, ".csv")
+		if !ok {
+			return nil
+		}
+		if err := fx.readCSV(text); err != nil {
+			l.diags.Add(diag.Errorf(from.file, from.pos, "fix the CSV (a header line, then one line per row)",
+				"%s: %s CSV: %v", what, section, err))
+			return nil
+		}
+	case "sql":
+		text, _, ok := l.fixtureText(file, what, section, fx, rows, ".sql")
+		if !ok {
+			return nil
+		}
+		fx.SQL = text
+	}
+	return fx
+}
+
+func (fx *UnitTestFixture) addColumn(name string) {
+	for _, c := range fx.Columns {
+		if strings.EqualFold(c, name) {
+			return
+		}
+	}
+	fx.Columns = append(fx.Columns, name)
+}
+
+type fixtureSite struct {
+	file string
+	pos  diag.Pos
+}
+
+// fixtureText is a csv or sql fixture's text: rows: written inline as a
+// string, or the file tests/fixtures/<fixture>.<ext> (any folder below a
+// test path's fixtures/).
+func (l *loader) fixtureText(file, what, section string, fx *UnitTestFixture, rows *yaml.Node, ext string) (string, fixtureSite, bool) {
+	if fx.Fixture == "" {
+		s, isScalar := stringOf(rows)
+		if rows == nil || !isScalar || deref(rows).Tag != "!!str" {
+			l.diags.Add(diag.Errorf(file, fx.Pos, fmt.Sprintf("write rows: as a %s string (rows: |), or name a fixture file with fixture:", strings.TrimPrefix(ext, ".")),
+				"%s has %s rows or fixtures which do not match format %s: expected a string", what, section, fx.Format))
+			return "", fixtureSite{}, false
+		}
+		return s, fixtureSite{file, posOf(rows)}, true
+	}
+	rel, data, err := l.findFixture(fx.Fixture, ext)
+	if err != nil {
+		l.diags.Add(diag.Errorf(file, fx.Pos, fmt.Sprintf("create %s/fixtures/%s%s, or fix the name", l.testPath(), fx.Fixture, ext),
+			"%s: %v", what, err))
+		return "", fixtureSite{}, false
+	}
+	return string(data), fixtureSite{rel, diag.Pos{Line: 1}}, true
+}
+
+func (l *loader) testPath() string {
+	if l.cur.cfg != nil && len(l.cur.cfg.TestPaths) > 0 {
+		return l.cur.cfg.TestPaths[0]
+	}
+	return "tests"
+}
+
+// findFixture finds name+ext under the fixtures/ folder of the current
+// project's test paths.
+func (l *loader) findFixture(name, ext string) (string, []byte, error) {
+	paths := []string{"tests"}
+	if l.cur.cfg != nil && len(l.cur.cfg.TestPaths) > 0 {
+		paths = l.cur.cfg.TestPaths
+	}
+	for _, tp := range paths {
+		dir := path.Join(tp, "fixtures")
+		if l.cur.dir != "" {
+			dir = path.Join(l.cur.dir, dir)
+		}
+		var found string
+		_ = filepath.WalkDir(filepath.Join(l.root, filepath.FromSlash(dir)), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || found != "" {
+				return nil
+			}
+			if !d.IsDir() && d.Name() == name+ext {
+				found = p
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if found != "" {
+			data, err := os.ReadFile(found)
+			if err != nil {
+				return "", nil, fmt.Errorf("fixture %q: %w", name, err)
+			}
+			rel, _ := filepath.Rel(l.root, found)
+			return filepath.ToSlash(rel), data, nil
+		}
+	}
+	return "", nil, fmt.Errorf("file not found for fixture %q (looked for %s%s under the fixtures/ folder of %s)", name, name, ext, strings.Join(paths, ", "))
+}
+
+// readCSV reads a header line and rows; an empty field is NULL, as in dbt.
+func (fx *UnitTestFixture) readCSV(text string) error {
+	r := csv.NewReader(bytes.NewReader([]byte(strings.TrimSpace(text) + "\n")))
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return fmt.Errorf("no header line")
+	}
+	if err != nil {
+		return err
+	}
+	for i, h := range header {
+		header[i] = strings.TrimSpace(h)
+		fx.addColumn(header[i])
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		row := make(map[string]any, len(header))
+		for i, h := range header {
+			if i < len(rec) && rec[i] != "" {
+				row[h] = rec[i]
+			} else {
+				row[h] = nil
+			}
+		}
+		fx.Rows = append(fx.Rows, row)
+	}
+}
+
+// resolveSeedFixtures fills the rows of dict inputs that give none from
+// the seed they ref, as dbt does.
+func (l *loader) resolveSeedFixtures() {
+	for _, ut := range l.proj.UnitTests {
+		for _, fx := range ut.Given {
+			if !fx.FromSeed {
+				continue
+			}
+			name := refName(fx.Input)
+			seed := l.refable[ut.Package+"."+name]
+			if seed == nil || seed.ResourceType != Seed {
+				l.diags.Add(diag.Errorf(ut.File, fx.Pos, "give rows: (or [] for none), or ref a seed to read its rows",
+					"unit test %q: input %s has no rows, and %q is not a seed to read them from", ut.Name, fx.Input, name))
+				continue
+			}
+			data, ok := l.seedData[seed.UniqueID]
+			if !ok {
+				var err error
+				if data, err = os.ReadFile(filepath.Join(l.root, filepath.FromSlash(seed.OriginalFilePath))); err != nil {
+					l.diags.Add(diag.Errorf(ut.File, fx.Pos, "check the seed file", "unit test %q: reading %s: %v", ut.Name, seed.OriginalFilePath, err))
+					continue
+				}
+			}
+			fx.Format = "csv"
+			if err := fx.readCSV(string(data)); err != nil {
+				l.diags.Add(diag.Errorf(seed.OriginalFilePath, diag.Pos{Line: 1}, "fix the CSV", "unit test %q: %v", ut.Name, err))
+			}
+			// Values read from a seed are strings, as written in dbt; empty is NULL.
+			fx.FromSeed = false
+		}
+	}
+}
+
+// refName is the model name of "ref('x')" or "ref('pkg', 'x')" (the last
+// quoted argument), "" when it is not a ref.
+func refName(input string) string {
+	args := QuotedArgs(input)
+	if !strings.HasPrefix(strings.TrimSpace(input), "ref(") || len(args) == 0 {
+		return ""
+	}
+	return args[len(args)-1]
+}
+
+// QuotedArgs lists the quoted string arguments of a call such as
+// "source('raw', 'orders')".
+func QuotedArgs(call string) []string {
+	var out []string
+	for i := 0; i < len(call); i++ {
+		q := call[i]
+		if q != '\'' && q != '"' {
+			continue
+		}
+		j := strings.IndexByte(call[i+1:], q)
+		if j < 0 {
+			break
+		}
+		out = append(out, call[i+1:i+1+j])
+		i += j + 1
+	}
+	return out
+}

@@ -1,0 +1,215 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
+)
+
+// enforcedConstraints are the constraint types each warehouse enforces in
+// a table's DDL, as its dbt adapter declares them. DuckDB's foreign keys
+// are left out: a referenced table could no longer be rebuilt (DuckDB
+// refuses to drop a table another one references). Warehouses not listed
+// enforce none that elt writes.
+var enforcedConstraints = map[string]map[string]bool{
+	"duckdb":   {"not_null": true, "unique": true, "primary_key": true, "check": true, "custom": true},
+	"postgres": {"not_null": true, "unique": true, "primary_key": true, "check": true, "foreign_key": true, "custom": true},
+}
+
+// typeLabels are dbt's data type aliases (Column.TYPE_LABELS), applied to
+// a contract's data_type unless alias_types is false.
+var typeLabels = map[string]string{"STRING": "TEXT", "TIMESTAMP": "TIMESTAMP", "FLOAT": "FLOAT", "INTEGER": "INT"}
+
+// contractWarning is a constraint the warehouse does not enforce.
+type contractWarning struct{ event, msg string }
+
+func (w contractWarning) Event() string  { return w.event }
+func (w contractWarning) String() string { return w.msg }
+
+// checkContract compares the model's output columns and types with its
+// contract before it runs, failing with dbt's table of mismatches, and
+// returns the contract to create the table with (nil for views and for
+// incremental runs that add to the table, which get the check alone) and
+// warnings for the constraints that will not be enforced.
+func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string) (*adapters.Contract, []adapters.Warning, error) {
+	c, err := r.m.ContractOf(n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", n.OriginalFilePath, err)
+	}
+	actual, err := adapters.DescribeQuery(ctx, r.a, n.CompiledCode)
+	if err != nil {
+		return nil, nil, located(n, fmt.Errorf("reading the model's columns for its contract: %w", err))
+	}
+	declared := make([]string, len(c.Columns))
+	for i, col := range c.Columns {
+		declared[i] = col.DataType
+		if c.AliasTypes {
+			if t, ok := typeLabels[strings.ToUpper(strings.TrimSpace(col.DataType))]; ok {
+				declared[i] = t
+			}
+		}
+	}
+	canonical, err := r.canonicalTypes(ctx, declared)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: a contract data_type is not a type %s knows: %w", n.OriginalFilePath, r.a.Dialect().Type(), err)
+	}
+	if table := contractMismatches(c, declared, canonical, actual); table != "" {
+		return nil, nil, fmt.Errorf("%s: This model has an enforced contract that failed.\nPlease ensure the name, data_type, and number of columns in your contract match the columns in your model's definition.\n\n%s", n.OriginalFilePath, table)
+	}
+	typ := r.a.Dialect().Type()
+	enforced := enforcedConstraints[typ]
+	// The table is created now: a table, or an incremental model's first
+	// build (later runs add to the table, which has its constraints).
+	creates := mat == "table" || mat == "incremental" && !r.isIncremental(n) && incrementalStrategy(n.Config) != "microbatch"
+	if mat == "incremental" && !creates {
+		return nil, nil, nil
+	}
+	if !creates {
+		enforced = nil
+	}
+	var warnings []adapters.Warning
+	warn := func(k compiler.Constraint, where string) {
+		switch {
+		case mat == "view" && k.WarnUnsupported:
+			warnings = append(warnings, contractWarning{"UnsupportedConstraintMaterialization",
+				fmt.Sprintf("constraint %s%s is not applied: constraints are not supported for view materializations", k.Type, where)})
+		case !creates && mat != "view" && k.WarnUnenforced:
+			warnings = append(warnings, contractWarning{"ConstraintNotEnforced",
+				fmt.Sprintf("constraint %s%s is not applied to the %s model: elt writes constraints when it creates a table; the columns and types are checked", k.Type, where, mat)})
+		case creates && k.WarnUnenforced:
+			warnings = append(warnings, contractWarning{"ConstraintNotEnforced",
+				fmt.Sprintf("The constraint type %s%s is not enforced by %s, so it is not written into this model's DDL. Set 'warn_unenforced: false' on this constraint to ignore this warning.", k.Type, where, typ)})
+		}
+	}
+	out := &adapters.Contract{}
+	d := r.a.Dialect()
+	for i, col := range c.Columns {
+		name := col.Name
+		if col.Quote {
+			name = d.Quote(col.Name)
+		}
+		ac := adapters.ContractColumn{Name: name, DataType: declared[i]}
+		for _, k := range col.Constraints {
+			if !enforced[k.Type] {
+				warn(k, " on column "+col.Name)
+				continue
+			}
+			ac.Constraints = append(ac.Constraints, toAdapterConstraint(k))
+		}
+		out.Columns = append(out.Columns, ac)
+	}
+	for _, k := range c.Constraints {
+		if !enforced[k.Type] {
+			warn(k, " ("+strings.Join(k.Columns, ", ")+")")
+			continue
+		}
+		out.Constraints = append(out.Constraints, toAdapterConstraint(k))
+	}
+	if !creates {
+		return nil, warnings, nil
+	}
+	return out, warnings, nil
+}
+
+func toAdapterConstraint(k compiler.Constraint) adapters.Constraint {
+	return adapters.Constraint{Type: k.Type, Name: k.Name, Expression: k.Expression, Columns: k.Columns, To: k.To, ToColumns: k.ToColumns}
+}
+
+// canonicalTypes asks the warehouse how it names each declared type, so
+// that "int" and "INTEGER" compare equal. Without a QueryDescriber the
+// types are compared as written.
+func (r *Runner) canonicalTypes(ctx context.Context, types []string) ([]string, error) {
+	if _, ok := r.a.(adapters.QueryDescriber); !ok || len(types) == 0 {
+		return types, nil
+	}
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("cast(null as %s) as c%d", t, i)
+	}
+	cols, err := adapters.DescribeQuery(ctx, r.a, "select "+strings.Join(parts, ", "))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(types))
+	for i := range types {
+		if i < len(cols) {
+			out[i] = cols[i].DataType
+		}
+	}
+	return out, nil
+}
+
+var typeParams = regexp.MustCompile(`\s*\(.*\)\s*`)
+
+// sameType compares base types: dbt does not check size, precision or scale.
+func sameType(a, b string) bool {
+	norm := func(s string) string {
+		return strings.ToLower(strings.TrimSpace(typeParams.ReplaceAllString(s, " ")))
+	}
+	return norm(a) == norm(b)
+}
+
+// contractMismatches is dbt's table of contract mismatches, "" when the
+// model matches its contract.
+func contractMismatches(c *compiler.Contract, declared, canonical []string, actual []adapters.Column) string {
+	type row struct{ name, definition, contract, reason string }
+	var rows []row
+	byName := map[string]int{}
+	for i, col := range c.Columns {
+		byName[strings.ToLower(col.Name)] = i
+	}
+	seen := map[int]bool{}
+	for _, a := range actual {
+		i, ok := byName[strings.ToLower(a.Name)]
+		if !ok {
+			rows = append(rows, row{a.Name, a.DataType, "", "missing in contract"})
+			continue
+		}
+		seen[i] = true
+		if a.DataType != "" && !sameType(a.DataType, canonical[i]) {
+			rows = append(rows, row{a.Name, a.DataType, declared[i], "data type mismatch"})
+		}
+	}
+	for i, col := range c.Columns {
+		if !seen[i] {
+			rows = append(rows, row{col.Name, "", declared[i], "missing in definition"})
+		}
+	}
+	if len(rows) == 0 {
+		return ""
+	}
+	table := [][]string{{"column_name", "definition_type", "contract_type", "mismatch_reason"}}
+	for _, r := range rows {
+		table = append(table, []string{r.name, r.definition, r.contract, r.reason})
+	}
+	widths := make([]int, 4)
+	for _, r := range table {
+		for i, c := range r {
+			if len(c) > widths[i] {
+				widths[i] = len(c)
+			}
+		}
+	}
+	var b strings.Builder
+	line := func(cells []string) {
+		b.WriteString("|")
+		for i, c := range cells {
+			b.WriteString(" " + c + strings.Repeat(" ", widths[i]-len(c)) + " |")
+		}
+		b.WriteString("\n")
+	}
+	line(table[0])
+	dashes := make([]string, 4)
+	for i, w := range widths {
+		dashes[i] = strings.Repeat("-", w)
+	}
+	line(dashes)
+	for _, r := range table[1:] {
+		line(r)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
