@@ -50,6 +50,9 @@ type Node struct {
 	TestColumn string `json:"test_column,omitempty"`
 	TestName   string `json:"test_name,omitempty"`
 	RowCount   any    `json:"row_count,omitempty"`
+	// Facts are what else a node's page lists: an exposure's owner, URL
+	// and maturity.
+	Facts [][2]string `json:"facts,omitempty"`
 	Hidden     bool   `json:"hidden,omitempty"` // docs: {show: false}
 }
 
@@ -101,6 +104,15 @@ func Build(m *docs.Manifest, cat *docs.Catalog, lin *docs.Lineage, colOrder map[
 	for id := range m.Sources {
 		ids = append(ids, id)
 	}
+	others := map[string]map[string]any{} // exposures and unit tests
+	for _, group := range []map[string]any{m.Exposures, m.UnitTests} {
+		for id, v := range group {
+			if obj, ok := v.(map[string]any); ok {
+				others[id] = obj
+				ids = append(ids, id)
+			}
+		}
+	}
 	sort.Strings(ids)
 	index := make(map[string]int, len(ids))
 	for i, id := range ids {
@@ -121,7 +133,9 @@ func Build(m *docs.Manifest, cat *docs.Catalog, lin *docs.Lineage, colOrder map[
 	for i, id := range ids {
 		var n Node
 		var cols map[string]*docs.ColumnInfo
-		if s, ok := m.Sources[id]; ok {
+		if obj, ok := others[id]; ok {
+			n = otherNode(id, obj, index)
+		} else if s, ok := m.Sources[id]; ok {
 			n = Node{ID: id, Name: s.Name, Type: "source", Package: s.PackageName, Path: s.OriginalFilePath,
 				FQN: s.FQN, Description: firstNonEmpty(s.Description, s.SourceDescription), Tags: s.Tags,
 				SourceName: s.SourceName, Relation: deref(s.RelationName)}
@@ -220,6 +234,52 @@ func Build(m *docs.Manifest, cat *docs.Catalog, lin *docs.Lineage, colOrder map[
 		}
 	}
 	return d
+}
+
+// otherNode is an exposure or a unit test, from its manifest object.
+func otherNode(id string, obj map[string]any, index map[string]int) Node {
+	str := func(k string) string {
+		s, _ := obj[k].(string)
+		return s
+	}
+	n := Node{ID: id, Name: str("name"), Type: str("resource_type"), Package: str("package_name"),
+		Path: str("original_file_path"), Description: str("description"), Columns: []Column{}}
+	if fqn, ok := obj["fqn"].([]string); ok {
+		n.FQN = fqn
+	}
+	if tags, ok := obj["tags"].([]string); ok {
+		n.Tags = tags
+	}
+	if dep, ok := obj["depends_on"].(map[string]any); ok {
+		if nodes, ok := dep["nodes"].([]string); ok {
+			for _, p := range nodes {
+				if j, ok := index[p]; ok {
+					n.Parents = append(n.Parents, j)
+				}
+			}
+		}
+	}
+	if n.Type == "exposure" {
+		n.Facts = append(n.Facts, [2]string{"Exposure type", str("type")})
+		if owner, ok := obj["owner"].(map[string]any); ok {
+			var who []string
+			for _, k := range []string{"name", "email"} {
+				if v, ok := owner[k].(string); ok && v != "" {
+					who = append(who, v)
+				}
+			}
+			n.Facts = append(n.Facts, [2]string{"Owner", strings.Join(who, ", ")})
+		}
+		for _, k := range []string{"maturity", "url", "label"} {
+			if v, ok := obj[k].(*string); ok && v != nil {
+				n.Facts = append(n.Facts, [2]string{strings.ToUpper(k[:1]) + k[1:], *v})
+			}
+		}
+	}
+	if n.Type == "unit_test" {
+		n.Facts = append(n.Facts, [2]string{"Model", str("model")})
+	}
+	return n
 }
 
 // mergeColumns lists a node's columns: the warehouse's in their order,

@@ -3,6 +3,7 @@ package site
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -135,6 +136,44 @@ func TestWriteSite(t *testing.T) {
 	}
 	if len(d.Warnings) != 1 || d.Warnings[0].Node != 0 || d.Warnings[0].Line != 3 {
 		t.Errorf("warnings: %+v", d.Warnings)
+	}
+}
+
+func TestExposuresAndUnitTests(t *testing.T) {
+	man := sampleManifest()
+	url := "https://bi.example.com/d/1"
+	man.Exposures = map[string]any{"exposure.p.dash": map[string]any{
+		"name": "dash", "resource_type": "exposure", "package_name": "p", "original_file_path": "models/exposures.yml",
+		"fqn": []string{"p", "dash"}, "type": "dashboard", "owner": map[string]any{"name": "Ana", "email": nil},
+		"maturity": (*string)(nil), "url": &url, "label": (*string)(nil), "description": "weekly", "tags": []string{},
+		"depends_on": map[string]any{"nodes": []string{"model.p.m"}},
+	}}
+	man.UnitTests = map[string]any{"unit_test.p.m.t1": map[string]any{
+		"name": "t1", "resource_type": "unit_test", "package_name": "p", "original_file_path": "models/m.sql",
+		"fqn": []string{"p", "m", "t1"}, "model": "m", "description": "",
+		"depends_on": map[string]any{"nodes": []string{"model.p.m"}},
+	}}
+	d := Build(man, nil, nil, nil)
+	byID := map[string]Node{}
+	for _, n := range d.Nodes {
+		byID[n.ID] = n
+	}
+	mi := -1
+	for i, n := range d.Nodes {
+		if n.ID == "model.p.m" {
+			mi = i
+		}
+	}
+	e := byID["exposure.p.dash"]
+	if e.Type != "exposure" || len(e.Parents) != 1 || e.Parents[0] != mi || e.Description != "weekly" {
+		t.Errorf("exposure: %+v", e)
+	}
+	if got := fmt.Sprint(e.Facts); got != "[[Exposure type dashboard] [Owner Ana] [Url "+url+"]]" {
+		t.Errorf("exposure facts: %s", got)
+	}
+	u := byID["unit_test.p.m.t1"]
+	if u.Type != "unit_test" || len(u.Parents) != 1 || u.Parents[0] != mi || fmt.Sprint(u.Facts) != "[[Model m]]" {
+		t.Errorf("unit test: %+v", u)
 	}
 }
 

@@ -5,7 +5,7 @@
 import { select as d3select } from 'd3-selection';
 import { zoom, zoomIdentity } from 'd3-zoom';
 import { h, s, fill, nodeHref, dagHref, lineageHref } from './dom.js';
-import { label } from './data.js';
+import { label, isTest } from './data.js';
 import { selectNodes, walk } from './select.js';
 import { layout } from './layout.js';
 
@@ -52,7 +52,7 @@ export function renderDag(P, main, params) {
     status.classList.add('error');
     return;
   }
-  const shown = [...chosen].filter((i) => !P.nodes[i].hidden && (showTests || P.nodes[i].type !== 'test')).sort((a, b) => a - b);
+  const shown = [...chosen].filter((i) => !P.nodes[i].hidden && (showTests || !isTest(P.nodes[i]))).sort((a, b) => a - b);
   const shownSet = new Set(shown);
   const edges = [];
   for (const i of shown) for (const p of P.nodes[i].parents) if (shownSet.has(p)) edges.push([p, i]);
@@ -121,7 +121,7 @@ export function renderDag(P, main, params) {
       h('div', { class: 'panel-links' },
         h('a', { href: nodeHref(n), id: 'dag-open' }, 'Open'),
         h('a', { href: dagHref(focusSel) + (levels !== 2 ? '&depth=' + levels : ''), id: 'dag-focus' }, `Focus (${levels} levels)`),
-        n.type !== 'test' ? h('a', { href: lineageHref(n) }, 'Column lineage') : null));
+        !isTest(n) && n.type !== 'exposure' ? h('a', { href: lineageHref(n) }, 'Column lineage') : null));
     panel.hidden = false;
   };
   svg.addEventListener('click', () => {

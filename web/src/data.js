@@ -85,3 +85,8 @@ export function lineageColumns(P, n) {
   }
   return out;
 }
+
+// isTest: data tests and unit tests, which the DAG leaves out as dbt docs does.
+export function isTest(n) {
+  return n.type === 'test' || n.type === 'unit_test';
+}

@@ -4,7 +4,7 @@
 // edges between them by type.
 
 import { h, s, fill, nodeHref, lineageHref } from './dom.js';
-import { label, colKey, lineageColumns } from './data.js';
+import { label, colKey, lineageColumns, isTest } from './data.js';
 import { layout } from './layout.js';
 
 const BOX_W = 250;
@@ -65,7 +65,7 @@ function walk(i, col, next) {
   return { cols, tables };
 }
 
-const readsOf = (P, n) => n.parents.filter((j) => P.nodes[j].type !== 'test');
+const readsOf = (P, n) => n.parents.filter((j) => !isTest(P.nodes[j]));
 
 // upstream lists what column (i, col) reads, nearest first.
 export function upstream(P, i, col) {
@@ -107,8 +107,8 @@ function neighbourhood(P, focus) {
     for (const j of d.tables.keys()) visit(j);
   }
   // A node without column edges still shows its direct neighbours.
-  for (const j of focus.parents) if (P.nodes[j].type !== 'test') visit(j);
-  for (const j of focus.children) if (P.nodes[j].type !== 'test') visit(j);
+  for (const j of focus.parents) if (!isTest(P.nodes[j])) visit(j);
+  for (const j of focus.children) if (!isTest(P.nodes[j]) && P.nodes[j].type !== 'exposure') visit(j);
   return order;
 }
 

@@ -5,7 +5,7 @@ import hljs from 'highlight.js/lib/core';
 import sql from 'highlight.js/lib/languages/sql';
 import python from 'highlight.js/lib/languages/python';
 import { h, nodeHref, dagHref, lineageHref } from './dom.js';
-import { label } from './data.js';
+import { label, isTest } from './data.js';
 import { md } from './md.js';
 
 hljs.registerLanguage('sql', sql);
@@ -39,11 +39,12 @@ export function renderNode(P, main, n) {
     ['Tags', (n.tags || []).join(', ')],
     ['Rows', n.row_count !== undefined ? String(n.row_count) : ''],
     ['Test', n.test_name ? n.test_name + (n.test_column ? ' on ' + n.test_column : '') : ''],
+    ...(n.facts || []),
   ].filter(([, v]) => v);
 
   const testsOf = (P.tests.get(n.i) || []).map((i) => P.nodes[i]);
   const colRows = n.columns.map((c) => h('tr', { 'data-col': c.name },
-    h('td', { class: 'cname' }, n.type === 'test' ? c.name : h('a', { href: lineageHref(n, c.name), title: 'Trace this column' }, c.name)),
+    h('td', { class: 'cname' }, isTest(n) ? c.name : h('a', { href: lineageHref(n, c.name), title: 'Trace this column' }, c.name)),
     h('td', { class: 'ctype' }, c.type || ''),
     h('td', { class: 'cdesc' }, c.description ? md(c.description) : ''),
     h('td', { class: 'ctests' }, (c.tests || []).map((t) => h('span', { class: 'test-tag' }, t)))));
@@ -64,9 +65,9 @@ export function renderNode(P, main, n) {
   main.replaceChildren(h('article', { class: 'node-page', 'data-id': n.id },
     h('h1', null, h('span', { class: 'badge t-' + n.type }, n.type), ' ', label(n)),
     h('div', { class: 'actions' },
-      n.type !== 'test' ? h('a', { href: dagHref(`2+${sel}+2`), id: 'open-dag' }, 'View in DAG') : null,
-      n.type !== 'test' ? h('a', { href: lineageHref(n), id: 'open-lineage' }, 'Column lineage') : null),
-    h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      !isTest(n) ? h('a', { href: dagHref(`2+${sel}+2`), id: 'open-dag' }, 'View in DAG') : null,
+      !isTest(n) && n.type !== 'exposure' ? h('a', { href: lineageHref(n), id: 'open-lineage' }, 'Column lineage') : null),
+    h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, k === 'Url' && /^https?:/.test(v) ? h('a', { href: v, rel: 'noopener' }, v) : v)])),
     h('section', null, h('h2', null, 'Description'), n.description ? md(n.description, 'desc') : h('p', { class: 'muted' }, 'No description.')),
     warnings.length ? h('section', { class: 'warn' }, h('h2', null, 'Lineage warnings'),
       h('ul', null, warnings.map((w) => h('li', null, `${w.line ? 'line ' + w.line + ': ' : ''}${w.construct}: ${w.message}`)))) : null,
@@ -77,8 +78,8 @@ export function renderNode(P, main, n) {
     testsOf.length ? h('section', null, h('h2', null, `Tests (${testsOf.length})`), nodeList(P, testsOf.map((t) => t.i), '')) : null,
     h('div', { class: 'deps-grid' },
       h('section', null, h('h2', null, `Upstream (${n.parents.length})`), nodeList(P, n.parents, 'Depends on no other node.')),
-      h('section', null, h('h2', null, `Downstream (${n.children.filter((i) => P.nodes[i].type !== 'test').length})`),
-        nodeList(P, n.children.filter((i) => P.nodes[i].type !== 'test'), 'Nothing depends on it.'))),
+      h('section', null, h('h2', null, `Downstream (${n.children.filter((i) => !isTest(P.nodes[i])).length})`),
+        nodeList(P, n.children.filter((i) => !isTest(P.nodes[i])), 'Nothing depends on it.'))),
     tabs.length ? h('section', null, h('h2', null, 'Code'), tabBar, codeBox) : null));
   if (tabs.length) show(tabs.length - 1 === 0 ? 0 : tabs.findIndex(([t]) => t === 'Compiled'));
 }

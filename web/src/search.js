@@ -71,7 +71,7 @@ export class Search {
       }
       if (rank > 0) {
         // Tests rank below what they test.
-        if (e.n.type === 'test') rank -= 10;
+        if (e.n.type === 'test' || e.n.type === 'unit_test') rank -= 10;
         out.push({ n: e.n, rank, why });
       }
     }

@@ -1,8 +1,8 @@
 // dbt's node selection syntax, as the DAG's --select and --exclude boxes
 // take it: space-separated terms are a union, comma-joined criteria an
 // intersection; a criterion is [@][N+]method:value[+N] with the methods
-// fqn (the default), tag, path, file, package, resource_type, source and
-// config.materialized, and * and ? wildcards in values.
+// fqn (the default), tag, path, file, package, resource_type, source,
+// exposure and config.materialized, and * and ? wildcards in values.
 
 export function selectNodes(P, selectStr, excludeStr) {
   const all = P.nodes;
@@ -54,7 +54,7 @@ export function parseCriterion(crit) {
   return { at, parents, children, method, value };
 }
 
-const METHODS = new Set(['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'config.materialized']);
+const METHODS = new Set(['fqn', 'tag', 'path', 'file', 'package', 'resource_type', 'source', 'exposure', 'config.materialized']);
 
 function evalCriterion(P, crit) {
   const c = parseCriterion(crit);
@@ -119,6 +119,8 @@ function matches(n, method, value, re) {
       const v = value.replace(/\/$/, '');
       return n.path === v || n.path.startsWith(v + '/') || glob(v).test(n.path);
     }
+    case 'exposure':
+      return n.type === 'exposure' && re.test(n.name);
     case 'source': {
       if (n.type !== 'source') return false;
       const parts = value.split('.');
@@ -127,7 +129,7 @@ function matches(n, method, value, re) {
       return glob(parts[0]).test(n.package) && glob(parts[1]).test(n.source_name) && glob(parts[2]).test(n.name);
     }
     default: { // fqn
-      if (n.type === 'source') return false;
+      if (n.type === 'source' || n.type === 'exposure') return false;
       if (re.test(n.name)) return true;
       const parts = value.split('.');
       if (parts.length > n.fqn.length) return false;

@@ -7,7 +7,7 @@ import { label } from './data.js';
 
 const GROUPS = [
   ['model', 'Models'], ['source', 'Sources'], ['seed', 'Seeds'], ['snapshot', 'Snapshots'],
-  ['analysis', 'Analyses'], ['test', 'Tests'],
+  ['analysis', 'Analyses'], ['exposure', 'Exposures'], ['test', 'Tests'], ['unit_test', 'Unit tests'],
 ];
 
 function folder() {
