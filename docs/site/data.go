@@ -52,8 +52,8 @@ type Node struct {
 	RowCount   any    `json:"row_count,omitempty"`
 	// Facts are what else a node's page lists: an exposure's owner, URL
 	// and maturity.
-	Facts [][2]string `json:"facts,omitempty"`
-	Hidden     bool   `json:"hidden,omitempty"` // docs: {show: false}
+	Facts  [][2]string `json:"facts,omitempty"`
+	Hidden bool        `json:"hidden,omitempty"` // docs: {show: false}
 }
 
 // Column is one column: from the warehouse catalog, the properties or
