@@ -117,7 +117,7 @@ export function renderDag(P, main, params) {
     fill(panel, 
       h('div', { class: 'panel-title' }, h('span', { class: 'badge t-' + n.type }, n.type), ' ', name),
       n.description ? h('p', { class: 'desc' }, n.description) : null,
-      h('p', null, `${n.parents.length} parents, ${n.children.length} children`),
+      h('p', null, `${n.parents.length} parents, ${n.children.filter((j) => !isTest(P.nodes[j])).length} children`),
       h('div', { class: 'panel-links' },
         h('a', { href: nodeHref(n), id: 'dag-open' }, 'Open'),
         h('a', { href: dagHref(focusSel) + (levels !== 2 ? '&depth=' + levels : ''), id: 'dag-focus' }, `Focus (${levels} levels)`),
