@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
@@ -40,13 +42,15 @@ type FreshnessResult struct {
 
 // FreshnessOptions are what CheckFreshness needs besides the sources.
 type FreshnessOptions struct {
+	// Threads is how many sources are checked at once (at least 1).
+	Threads int
 	// OnStart and OnResult are called as each source starts and ends.
 	OnStart  func(i, total int, src *project.SourceTable)
 	OnResult func(i, total int, r FreshnessResult)
 }
 
 // CheckFreshness checks the freshness of the given sources (unique ids)
-// as dbt's `source freshness` does, one after another: the newest load
+// as dbt's `source freshness` does, opts.Threads at a time: the newest load
 // time is max(loaded_at_field) (with the freshness filter) or what
 // loaded_at_query returns, its age is measured against the warehouse's
 // current_timestamp, and the status is error when error_after is
@@ -54,26 +58,47 @@ type FreshnessOptions struct {
 // either way of finding its newest load is a runtime error, as in dbt on
 // warehouses that have no metadata freshness (DuckDB, Postgres).
 func CheckFreshness(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, ids []string, opts FreshnessOptions) []FreshnessResult {
-	out := make([]FreshnessResult, 0, len(ids))
-	for i, id := range ids {
-		src := m.Sources[id]
-		if src == nil {
-			continue
-		}
-		if opts.OnStart != nil {
-			opts.OnStart(i, len(ids), src)
-		}
-		r := checkOne(ctx, a, m, src)
-		r.ThreadID = "Thread-1"
-		if opts.OnResult != nil {
-			opts.OnResult(i, len(ids), r)
-		}
-		out = append(out, r)
-		if ctx.Err() != nil {
-			break
+	var srcs []*project.SourceTable
+	for _, id := range ids {
+		if src := m.Sources[id]; src != nil {
+			srcs = append(srcs, src)
 		}
 	}
-	return out
+	threads := max(1, min(opts.Threads, len(srcs)))
+	out := make([]FreshnessResult, len(srcs))
+	done := make([]bool, len(srcs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 1; w <= threads; w++ {
+		wg.Add(1)
+		go func(thread string) {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(srcs) {
+					return
+				}
+				if opts.OnStart != nil {
+					opts.OnStart(i, len(srcs), srcs[i])
+				}
+				r := checkOne(ctx, a, m, srcs[i])
+				r.ThreadID = thread
+				out[i], done[i] = r, true
+				if opts.OnResult != nil {
+					opts.OnResult(i, len(srcs), r)
+				}
+			}
+		}(fmt.Sprintf("Thread-%d", w))
+	}
+	wg.Wait()
+	// A cancelled check leaves the sources it did not reach out.
+	kept := out[:0]
+	for i, r := range out {
+		if done[i] {
+			kept = append(kept, r)
+		}
+	}
+	return kept
 }
 
 func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src *project.SourceTable) FreshnessResult {

@@ -39,6 +39,7 @@ func newSourceCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Co
 	fresh.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "sources to check (dbt selection syntax, e.g. source:raw)")
 	fresh.Flags().StringSliceVar(&f.excludes, "exclude", nil, "sources to leave out")
 	fresh.Flags().StringVarP(&output, "output", "o", "", "where to write the results (default: <target-path>/sources.json)")
+	fresh.Flags().IntVar(&f.threads, "threads", 0, "sources checked at once (default: the profile's threads)")
 	c.AddCommand(fresh)
 	return c
 }
@@ -69,10 +70,16 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	if err := s.connect(ctx); err != nil {
 		return err
 	}
+	threads := f.threads
+	if threads <= 0 {
+		threads = s.proj.Target.Threads
+	}
+	threads = max(threads, 1)
 	s.log.info("ConcurrencyLine", "", nil)
-	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: 1 threads (target='%s')", s.proj.Target.Name), map[string]any{"num_threads": 1, "target_name": s.proj.Target.Name})
+	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
 	s.log.info("ConcurrencyLine", "", nil)
 	results := runner.CheckFreshness(ctx, s.adapter, s.manifest, ids, runner.FreshnessOptions{
+		Threads: threads,
 		OnStart: func(i, total int, src *project.SourceTable) {
 			s.log.info("LogStartLine", dots(fmt.Sprintf("%d of %d START freshness of %s.%s", i+1, total, src.SourceName, src.Name), "[RUN]", lineWidth),
 				map[string]any{"unique_id": src.UniqueID})
