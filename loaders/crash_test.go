@@ -1,0 +1,86 @@
+package loaders
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestCrashChild is the load the crash test kills: it runs only when
+// re-executed by TestCrashBetweenPagesThenRerun.
+func TestCrashChild(t *testing.T) {
+	url, db := os.Getenv("ELT_LOADERS_CRASH_URL"), os.Getenv("ELT_LOADERS_CRASH_DB")
+	if url == "" {
+		t.Skip("run by TestCrashBetweenPagesThenRerun")
+	}
+	l := parseOne(t, httpLoaderYAML(url, "/page", "{style: page_number}"), nil)
+	a := openDuck(t, db)
+	res := Run(context.Background(), a, l, duckRel(a, "orders"), RunOptions{})
+	t.Fatalf("the load was not killed: %+v", res)
+}
+
+// A load is killed (SIGKILL) while it waits for a page, after several
+// pages were committed; the rerun resumes from the committed checkpoint
+// and the table holds every row exactly once.
+func TestCrashBetweenPagesThenRerun(t *testing.T) {
+	srv := newAPI(200, false) // 7 rows a page: 29 pages
+	killed := make(chan struct{})
+	var child *exec.Cmd
+	srv.onPage = func(page int) {
+		if page == 6 && child != nil {
+			_ = child.Process.Signal(syscall.SIGKILL)
+			close(killed)
+			child = nil
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	db := filepath.Join(t.TempDir(), "crash.duckdb")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "ELT_LOADERS_CRASH_URL="+ts.URL, "ELT_LOADERS_CRASH_DB="+db)
+	child = cmd
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	select {
+	case <-killed:
+	default:
+		t.Fatalf("the child load ended without being killed: %v", err)
+	}
+	srv.onPage = nil
+	a := openDuck(t, db)
+	if got := queryInt(t, a, "select count(*) from raw.orders"); got != 35 {
+		t.Fatalf("after the kill: want the 5 committed pages (35 rows), got %d", got)
+	}
+	if got := queryInt(t, a, "select count(*) from raw._elt_loads where status = 'running' and checkpoint is not null"); got != 1 {
+		t.Fatalf("want the killed load left running with a checkpoint, got %d", got)
+	}
+	srv.resetServed()
+	l := parseOne(t, httpLoaderYAML(ts.URL, "/page", "{style: page_number}"), nil)
+	res := Run(context.Background(), a, l, duckRel(a, "orders"), RunOptions{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if !res.Resumed {
+		t.Fatal("the rerun did not resume the killed load")
+	}
+	if got := queryInt(t, a, "select count(*) from raw.orders"); got != 200 {
+		t.Fatalf("rows: want 200, got %d", got)
+	}
+	if got := queryInt(t, a, "select count(distinct id) from raw.orders"); got != 200 {
+		t.Fatalf("distinct ids: want 200, got %d", got)
+	}
+	if old := srv.servedOld(35); old != 0 {
+		t.Fatalf("the rerun fetched %d committed rows again", old)
+	}
+	if got := queryInt(t, a, "select count(*) from raw._elt_loads where status = 'success' and rows = 200"); got != 1 {
+		t.Fatalf("want one successful load of 200 rows, got %d", got)
+	}
+}
