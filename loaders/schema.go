@@ -66,7 +66,7 @@ func widen(have, v kind) kind {
 		return have
 	case have == kNull:
 		return v
-	case have == kInt && v == kFloat:
+	case have == kInt && v == kFloat, have == kFloat && v == kInt:
 		return kFloat
 	}
 	return kText

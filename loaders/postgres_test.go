@@ -1,0 +1,157 @@
+package loaders
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/postgres"
+)
+
+const pgSkip = "set ELT_TEST_POSTGRES_URL (scripts/postgres.sh start prints it) to run the Postgres loader tests"
+
+func pgURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("ELT_TEST_POSTGRES_URL")
+	if u == "" {
+		t.Skip(pgSkip)
+	}
+	return u
+}
+
+func pgExec(t *testing.T, dsn string, sqls ...string) {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	for _, s := range sqls {
+		if _, err := c.Exec(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+func openPG(t *testing.T, dsn string) *postgres.Adapter {
+	t.Helper()
+	u, _ := url.Parse(dsn)
+	cfg := postgres.Config{Host: u.Hostname(), User: u.User.Username(), DBName: u.Path[1:], SSLMode: "disable", Threads: 1}
+	cfg.Password, _ = u.User.Password()
+	cfg.Port, _ = strconv.Atoi(u.Port())
+	a, err := postgres.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func pgSourceYAML(extra string) string {
+	return `loaders:
+  - name: pg_orders
+    connector: postgres
+    lands: {source: raw, table: pg_orders}
+    write_disposition: append
+    options:
+      dsn_env: SRC_URL
+      table: src.orders
+      batch_size: 100
+` + extra
+}
+
+// Full and incremental table loads from the real Postgres server, landed
+// both in DuckDB (Appender) and in Postgres itself (COPY).
+func TestPostgresSourceFullAndIncremental(t *testing.T) {
+	dsn := pgURL(t)
+	ctx := context.Background()
+	pgExec(t, dsn, "drop schema if exists src cascade", "drop schema if exists raw cascade", "create schema src",
+		"create table src.orders (id int primary key, amount numeric(10,2), note text, updated_at timestamptz, meta jsonb)",
+		// 250 rows, updated_at with ties (5 rows per second) to test batch edges.
+		"insert into src.orders select i, i * 1.5, 'n' || i, timestamptz '2024-01-01' + ((i - 1) / 5) * interval '1 second', jsonb_build_object('k', i) from generate_series(1, 250) i")
+	env := map[string]string{"SRC_URL": dsn}
+	targets := []struct {
+		name string
+		a    adapters.Adapter
+		rel  adapters.Relation
+	}{}
+	duck := openDuck(t, "")
+	targets = append(targets, struct {
+		name string
+		a    adapters.Adapter
+		rel  adapters.Relation
+	}{"duckdb", duck, duckRel(duck, "pg_orders")})
+	pga := openPG(t, dsn)
+	targets = append(targets, struct {
+		name string
+		a    adapters.Adapter
+		rel  adapters.Relation
+	}{"postgres", pga, adapters.Relation{Database: pga.Database(), Schema: "raw", Identifier: "pg_orders"}})
+	for _, tg := range targets {
+		t.Run("full/"+tg.name, func(t *testing.T) {
+			pgExec(t, dsn, "delete from src.orders where id > 250")
+			l := parseOne(t, pgSourceYAML(""), env)
+			l.Disposition = Replace
+			res := Run(ctx, tg.a, l, tg.rel, RunOptions{})
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			rel := tg.a.Dialect().RenderRelation(tg.rel)
+			if got := queryInt(t, tg.a, "select count(distinct id) from "+rel); got != 250 || res.Rows != 250 {
+				t.Fatalf("want 250 rows, got %d (result %d)", got, res.Rows)
+			}
+			if got := queryInt(t, tg.a, "select count(*) from "+rel+" where amount = id * 1.5 and note = 'n' || id"); got != 250 {
+				t.Fatalf("values: want 250 matching rows, got %d", got)
+			}
+			// Replace again: still 250 (swapped, not appended).
+			if res := Run(ctx, tg.a, l, tg.rel, RunOptions{}); res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if got := queryInt(t, tg.a, "select count(*) from "+rel); got != 250 {
+				t.Fatalf("after a second replace: want 250 rows, got %d", got)
+			}
+		})
+		t.Run("incremental/"+tg.name, func(t *testing.T) {
+			pgExec(t, dsn, "delete from src.orders where id > 250")
+			rel := tg.a.Dialect().RenderRelation(tg.rel)
+			_ = tg.a.Exec(ctx, "drop table if exists "+rel)
+			_ = tg.a.Exec(ctx, "delete from "+tg.a.Dialect().RenderRelation(adapters.Relation{Database: tg.rel.Database, Schema: "raw", Identifier: "_elt_loads"}))
+			l := parseOne(t, pgSourceYAML("      cursor_column: updated_at\n"), env)
+			res := Run(ctx, tg.a, l, tg.rel, RunOptions{})
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if got := queryInt(t, tg.a, "select count(*) from "+rel); got != 250 {
+				t.Fatalf("first load: want 250 rows, got %d", got)
+			}
+			if res.Pages < 3 {
+				t.Fatalf("want the load in batches of 100, got %d pages", res.Pages)
+			}
+			pgExec(t, dsn, "insert into src.orders select i, i * 1.5, 'n' || i, timestamptz '2024-01-01' + ((i - 1) / 5) * interval '1 second', null from generate_series(251, 300) i")
+			res = Run(ctx, tg.a, l, tg.rel, RunOptions{})
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if res.Rows != 50 {
+				t.Fatalf("the incremental load landed %d rows, want only the 50 new ones", res.Rows)
+			}
+			if got := queryInt(t, tg.a, "select count(*) from "+rel); got != 300 {
+				t.Fatalf("after the incremental load: want 300 rows, got %d", got)
+			}
+			if got := queryInt(t, tg.a, "select count(distinct id) from "+rel); got != 300 {
+				t.Fatalf("distinct ids: want 300, got %d", got)
+			}
+			want := "2024-01-01T00:00:59.000000000Z"
+			r, _ := tg.a.Query(ctx, fmt.Sprintf("select cursor from %s where loader = 'pg_orders' order by started_at desc limit 1", tg.a.Dialect().RenderRelation(adapters.Relation{Database: tg.rel.Database, Schema: "raw", Identifier: "_elt_loads"})))
+			if got := str(r.Rows[0][0]); got != want {
+				t.Fatalf("cursor: want %s, got %s", want, got)
+			}
+		})
+	}
+}
