@@ -57,6 +57,20 @@ type Loader struct {
 // ID is the loader's unique id, as the DAG names it.
 func (l *Loader) ID(pkg string) string { return "loader." + pkg + "." + l.Name }
 
+// Selected reports whether a --select value picks l: its name,
+// "loader:<name>", or "source:<source>" / "source:<source>.<table>" for
+// the source it lands.
+func (l *Loader) Selected(sel string) bool {
+	switch {
+	case sel == l.Name, sel == "loader:"+l.Name:
+		return true
+	case strings.HasPrefix(sel, "source:"):
+		s := strings.TrimPrefix(sel, "source:")
+		return s == l.Source || s == l.Source+"."+l.Table
+	}
+	return false
+}
+
 // Env looks up environment variables (os.LookupEnv in production).
 type Env func(string) (string, bool)
 
@@ -84,7 +98,7 @@ func Discover(ctx context.Context, p *project.Project, env Env) ([]*Loader, erro
 			return nil, diags.Err()
 		}
 	}
-	var files []string
+	var found []string
 	for _, d := range dirs {
 		if d == "" || filepath.IsAbs(d) || strings.HasPrefix(path.Clean(filepath.ToSlash(d)), "..") {
 			diags.Add(diag.Errorf("dbt_project.yml", p.Config.KeyPos["loader-paths"], "list folders inside the project", "loader-paths entry %q is outside the project", d))
@@ -97,21 +111,24 @@ func Discover(ctx context.Context, p *project.Project, env Env) ([]*Loader, erro
 			}
 			if ext := filepath.Ext(fp); ext == ".yml" || ext == ".yaml" {
 				rel, _ := filepath.Rel(p.Root, fp)
-				files = append(files, filepath.ToSlash(rel))
+				found = append(found, filepath.ToSlash(rel))
 			}
 			return nil
 		})
 	}
-	sort.Strings(files)
+	sort.Strings(found)
 	var out []*Loader
 	seen := map[string]*Loader{}
-	for _, f := range files {
+	for _, f := range found {
 		src, err := os.ReadFile(filepath.Join(p.Root, filepath.FromSlash(f)))
 		if err != nil {
 			diags.Add(diag.Errorf(f, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", f, err))
 			continue
 		}
 		for _, l := range parseFile(f, src, env, &diags) {
+			if fc, ok := l.Conn.(*files); ok {
+				fc.SetRoot(p.Root)
+			}
 			if prev, dup := seen[l.Name]; dup {
 				diags.Add(diag.Errorf(f, l.Pos, "rename one of them", "loader %q is also declared at %s:%d", l.Name, prev.File, prev.Pos.Line))
 				continue

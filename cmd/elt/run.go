@@ -280,6 +280,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newDepsCmd(f, env, stdout, stderr))
 	root.AddCommand(newLineageCmd(f, env, stdout, stderr))
 	root.AddCommand(newDocsCmd(f, env, stdout, stderr))
+	root.AddCommand(newLoadCmd(f, env, stdout, stderr))
 	return root
 }
 

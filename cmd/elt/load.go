@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/loaders"
+)
+
+func newLoadCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "load",
+		Short: "Land raw data with the project's loaders (loaders/*.yml) into their source tables",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return loadCommand(cmd.Context(), f, env, stdout)
+		},
+	}
+	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "loaders to run: a loader name, loader:NAME, or source:SOURCE[.TABLE]")
+	return c
+}
+
+func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Writer) error {
+	s, err := load(ctx, f, env, stdout, true)
+	if err != nil {
+		return err
+	}
+	all, err := loaders.Discover(ctx, s.proj, env.lookupEnv)
+	if err != nil {
+		return usageErr(err)
+	}
+	var chosen []*loaders.Loader
+	for _, l := range all {
+		if len(f.selectors) == 0 {
+			chosen = append(chosen, l)
+			continue
+		}
+		for _, sel := range f.selectors {
+			if l.Selected(sel) {
+				chosen = append(chosen, l)
+				break
+			}
+		}
+	}
+	if len(chosen) == 0 {
+		s.log.warn("NothingToLoad", "No loaders to run: none is declared under loaders/, or --select matched none.", nil)
+		return nil
+	}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	defer s.close()
+	start := time.Now()
+	var total, failed int64
+	for i, l := range chosen {
+		src := s.manifest.Sources[l.SourceID]
+		rel := adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}
+		prefix := fmt.Sprintf("%d of %d", i+1, len(chosen))
+		s.log.info("LoaderStart", fmt.Sprintf("%s START load %s into %s", prefix, l.Name, s.adapter.Dialect().RenderRelation(rel)),
+			map[string]any{"loader": l.Name, "connector": l.Connector, "relation": s.adapter.Dialect().RenderRelation(rel)})
+		var lastLine time.Time
+		res := loaders.Run(ctx, s.adapter, l, rel, loaders.RunOptions{Progress: func(p loaders.Progress) {
+			if time.Since(lastLine) < time.Second && !s.log.json {
+				return
+			}
+			lastLine = time.Now()
+			s.log.info("LoaderProgress", fmt.Sprintf("  %s: %d rows, %d pages, %.0f rows/s", l.Name, p.Rows, p.Pages, rate(p.Rows, p.Elapsed)),
+				map[string]any{"loader": l.Name, "load_id": p.LoadID, "rows": p.Rows, "pages": p.Pages, "rejected": p.Rejected, "rows_per_second": rate(p.Rows, p.Elapsed)})
+		}})
+		data := map[string]any{"loader": l.Name, "load_id": res.LoadID, "status": res.Status, "rows": res.Rows, "pages": res.Pages,
+			"rejected": res.Rejected, "cursor": res.Cursor, "resumed": res.Resumed, "execution_time": res.Elapsed.Seconds(), "rows_per_second": rate(res.Rows, res.Elapsed)}
+		msg := fmt.Sprintf("%d rows, %d pages, %d rejected, %.0f rows/s in %.2fs", res.Rows, res.Pages, res.Rejected, rate(res.Rows, res.Elapsed), res.Elapsed.Seconds())
+		if res.Resumed {
+			msg += " (resumed)"
+		}
+		if res.Err != nil {
+			failed++
+			data["error"] = res.Err.Error()
+			s.log.errorf("LoaderResult", dots(prefix+" ERROR loading "+l.Name, "[ERROR]", 80)+"\n  "+res.Err.Error(), data)
+			continue
+		}
+		total += res.Rows
+		s.log.info("LoaderResult", dots(prefix+" OK loaded "+l.Name, "["+msg+"]", 80), data)
+	}
+	elapsed := time.Since(start)
+	s.log.info("LoadSummary", fmt.Sprintf("Finished %d %s: %d rows in %.2fs. PASS=%d ERROR=%d", len(chosen), plural(len(chosen), "loader", "loaders"),
+		total, elapsed.Seconds(), int64(len(chosen))-failed, failed),
+		map[string]any{"loaders": len(chosen), "rows": total, "errors": failed, "elapsed": elapsed.Seconds()})
+	if failed > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d %s failed", failed, plural(int(failed), "loader", "loaders"))}
+	}
+	return nil
+}
+
+func rate(rows int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(rows) / d.Seconds()
+}
