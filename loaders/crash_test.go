@@ -20,7 +20,8 @@ func TestCrashChild(t *testing.T) {
 	}
 	l := parseOne(t, httpLoaderYAML(url, "/page", "{style: page_number}"), nil)
 	a := openDuck(t, db)
-	res := Run(context.Background(), a, l, duckRel(a, "orders"), RunOptions{})
+	// Commit every page, so the kill lands between committed pages.
+	res := Run(context.Background(), a, l, duckRel(a, "orders"), RunOptions{CommitRows: 1})
 	t.Fatalf("the load was not killed: %+v", res)
 }
 

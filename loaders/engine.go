@@ -96,6 +96,10 @@ type Result struct {
 type RunOptions struct {
 	Now      func() time.Time // time.Now when nil
 	Progress func(Progress)   // called after each committed page; may be nil
+	// CommitRows is how many rows a resumable load lands before it
+	// commits them with its checkpoint (default 20,000; pages are never
+	// split, and at least every 2 seconds a commit happens too).
+	CommitRows int64
 }
 
 const (
@@ -313,31 +317,69 @@ func (e *engine) readSchema(ctx context.Context) error {
 	return nil
 }
 
-// runPaged commits every page in its own transaction, together with the
-// load's counts, cursor and checkpoint.
+// Pages are committed together with the load's counts, cursor and
+// checkpoint once commitRows rows or commitEvery have gone by, so a crash
+// loses at most that much work, and never lands a row twice.
+const (
+	commitRows  = 20000
+	commitEvery = 2 * time.Second
+)
+
+// runPaged commits pages in transactions that also hold the load's
+// counts, cursor and checkpoint.
 func (e *engine) runPaged(ctx context.Context, st State) error {
 	b, _ := e.bulk()
 	e.write = e.rel
-	err := e.l.Conn.Extract(ctx, st, func(p Page) error {
-		tx, err := b.BeginBulk(ctx)
-		if err != nil {
+	var tx adapters.BulkTx
+	var pending int64
+	var since time.Time
+	defer func() {
+		if tx != nil {
+			_ = tx.Rollback(ctx)
+		}
+	}()
+	commit := func(checkpoint string) error {
+		if err := tx.Exec(ctx, e.stateUpdate(checkpoint)); err != nil {
 			return err
 		}
-		defer tx.Rollback(ctx)
+		err := tx.Commit(ctx)
+		tx, pending = nil, 0
+		return err
+	}
+	var lastCheckpoint string
+	err := e.l.Conn.Extract(ctx, st, func(p Page) error {
+		if tx == nil {
+			var err error
+			if tx, err = b.BeginBulk(ctx); err != nil {
+				return err
+			}
+			since = time.Now()
+		}
+		before := e.rows
 		if err := e.landPage(ctx, tx, p); err != nil {
 			return err
 		}
-		if err := tx.Exec(ctx, e.stateUpdate(p.Checkpoint)); err != nil {
-			return err
+		pending += e.rows - before + 1
+		lastCheckpoint = p.Checkpoint
+		limit := e.opts.CommitRows
+		if limit <= 0 {
+			limit = commitRows
 		}
-		if err := tx.Commit(ctx); err != nil {
-			return err
+		if pending >= limit || time.Since(since) >= commitEvery {
+			if err := commit(p.Checkpoint); err != nil {
+				return err
+			}
 		}
 		e.report()
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if tx != nil {
+		if err := commit(lastCheckpoint); err != nil {
+			return err
+		}
 	}
 	return e.a.Exec(ctx, e.finish())
 }
