@@ -73,6 +73,7 @@ func BenchmarkFileLoad(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			l := parseOne(b, fmt.Sprintf("loaders:\n  - name: bench_%s\n    connector: files\n    lands: {source: raw, table: bench_%s}\n    write_disposition: replace\n    options:\n      path: %s\n", tc.name, tc.name, tc.path), nil)
 			var loaderTime, nativeTime time.Duration
+			bestLoader, bestNative := time.Duration(1<<62), time.Duration(1<<62)
 			var rows int64
 			// Warm the file cache, so that neither side pays for it.
 			if err := a.Exec(ctx, fmt.Sprintf("create or replace table raw.native_%s as select * from %s", tc.name, tc.native)); err != nil {
@@ -85,21 +86,28 @@ func BenchmarkFileLoad(b *testing.B) {
 					b.Fatal(res.Err)
 				}
 				loaderTime += time.Since(t0)
+				bestLoader = min(bestLoader, time.Since(t0))
 				rows = res.Rows
 				t0 = time.Now()
 				if err := a.Exec(ctx, fmt.Sprintf("create or replace table raw.native_%s as select * from %s", tc.name, tc.native)); err != nil {
 					b.Fatal(err)
 				}
 				nativeTime += time.Since(t0)
+				bestNative = min(bestNative, time.Since(t0))
 			}
 			if n := queryInt(b, a, "select count(*) from raw.native_"+tc.name); n != rows {
 				b.Fatalf("loader landed %d rows, DuckDB %d", rows, n)
 			}
 			ratio := nativeTime.Seconds() / loaderTime.Seconds()
 			b.ReportMetric(float64(rows)*float64(b.N)/loaderTime.Seconds(), "rows/s")
+			// The machine may be shared: the best of the runs is the
+			// fairer comparison, and both are reported.
+			best := bestNative.Seconds() / bestLoader.Seconds()
 			b.ReportMetric(ratio, "ratio_vs_duckdb")
-			b.Logf("%s %d MB, %d rows: loader %.2fs, DuckDB %s alone %.2fs per load; throughput ratio %.2f",
-				tc.name, size>>20, rows, loaderTime.Seconds()/float64(b.N), tc.name, nativeTime.Seconds()/float64(b.N), ratio)
+			b.ReportMetric(best, "best_ratio_vs_duckdb")
+			b.Logf("%s %d MB, %d rows: loader %.2fs, DuckDB %s alone %.2fs per load (mean of %d); throughput ratio %.2f; best of each %.2fs vs %.2fs, ratio %.2f",
+				tc.name, size>>20, rows, loaderTime.Seconds()/float64(b.N), tc.name, nativeTime.Seconds()/float64(b.N), b.N, ratio,
+				bestLoader.Seconds(), bestNative.Seconds(), best)
 		})
 	}
 }

@@ -13,21 +13,27 @@ import (
 // staging table with the load columns, fitted to the contract in SQL,
 // and then swapped in (replace, or a table's first load) or inserted.
 func (e *engine) runNative(ctx context.Context, expr string) error {
-	b, _ := e.bulk()
-	tx, err := b.BeginBulk(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
+	// The bulk read runs on its own, outside the transaction: DuckDB
+	// reads fastest that way, and the staging table it fills is not the
+	// landed table, so a crash here leaves the table as it was (the next
+	// load drops the leftover staging table).
 	stage := adapters.Relation{Database: e.rel.Database, Schema: e.rel.Schema, Identifier: e.rel.Identifier + "__elt_new"}
 	st := e.r(stage)
-	if err := tx.Exec(ctx, "drop table if exists "+st); err != nil {
-		return err
-	}
-	if err := tx.Exec(ctx, fmt.Sprintf("create table %s as select *, %s as %s, %s as %s from %s",
+	if err := e.a.Exec(ctx, fmt.Sprintf("create or replace table %s as select *, %s as %s, %s as %s from %s",
 		st, e.ts(e.start), e.q(colLoadedAt), lit(e.loadID), e.q(colLoadID), expr)); err != nil {
 		return err
 	}
+	b, _ := e.bulk()
+	tx, err := b.BeginBulk(ctx)
+	if err != nil {
+		_ = e.a.Exec(context.WithoutCancel(ctx), "drop table if exists "+st)
+		return err
+	}
+	defer func() {
+		if tx.Rollback(ctx) == nil {
+			_ = e.a.Exec(context.WithoutCancel(ctx), "drop table if exists "+st)
+		}
+	}()
 	res, err := tx.Query(ctx, fmt.Sprintf("select column_name, data_type from information_schema.columns where table_catalog = %s and table_schema = %s and table_name = %s order by ordinal_position",
 		lit(stage.Database), lit(stage.Schema), lit(stage.Identifier)))
 	if err != nil {
