@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/loaders"
 )
 
@@ -55,8 +56,19 @@ func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Write
 		return err
 	}
 	defer s.close()
+	failed := s.runLoaders(ctx, chosen)
+	if failed > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d %s failed", failed, plural(failed, "loader", "loaders"))}
+	}
+	return nil
+}
+
+// runLoaders runs loaders one after another, printing a progress line per
+// loader and a summary, and returns how many failed.
+func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int {
 	start := time.Now()
-	var total, failed int64
+	var total int64
+	failed := 0
 	for i, l := range chosen {
 		src := s.manifest.Sources[l.SourceID]
 		rel := adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}
@@ -89,12 +101,65 @@ func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Write
 	}
 	elapsed := time.Since(start)
 	s.log.info("LoadSummary", fmt.Sprintf("Finished %d %s: %d rows in %.2fs. PASS=%d ERROR=%d", len(chosen), plural(len(chosen), "loader", "loaders"),
-		total, elapsed.Seconds(), int64(len(chosen))-failed, failed),
+		total, elapsed.Seconds(), len(chosen)-failed, failed),
 		map[string]any{"loaders": len(chosen), "rows": total, "errors": failed, "elapsed": elapsed.Seconds()})
-	if failed > 0 {
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d %s failed", failed, plural(int(failed), "loader", "loaders"))}
+	return failed
+}
+
+// addLoaders puts the project's loaders into the session's graph, each
+// as the parent of the source it lands (loader -> source -> models), so
+// that elt build --select +mart selects them. It returns them by id.
+func (s *session) addLoaders(ctx context.Context) (map[string]*loaders.Loader, error) {
+	all, err := loaders.Discover(ctx, s.proj, s.env.lookupEnv)
+	if err != nil {
+		return nil, usageErr(err)
 	}
-	return nil
+	if len(all) == 0 {
+		return nil, nil
+	}
+	byID := map[string]*loaders.Loader{}
+	bySource := map[string]string{}
+	nodes := graphNodes(s.manifest)
+	for _, l := range all {
+		id := l.ID(s.proj.Config.Name)
+		byID[id] = l
+		bySource[l.SourceID] = id
+		nodes = append(nodes, graph.Node{ID: id, Name: l.Name, ResourceType: "loader", Package: s.proj.Config.Name,
+			Path: l.File, FQN: []string{s.proj.Config.Name, l.Name}})
+	}
+	for i := range nodes {
+		if id, ok := bySource[nodes[i].ID]; ok {
+			nodes[i].DependsOn = append(nodes[i].DependsOn, id)
+		}
+	}
+	g, err := graph.New(nodes)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	s.graph = g
+	return byID, nil
+}
+
+// buildLoaders runs the selected loaders before anything else and returns
+// the other ids. A failed loader stops the build: models would read
+// stale or partial raw data.
+func (s *session) buildLoaders(ctx context.Context, ids []string, byID map[string]*loaders.Loader) ([]string, error) {
+	var chosen []*loaders.Loader
+	rest := ids[:0:0]
+	for _, id := range ids {
+		if l, ok := byID[id]; ok {
+			chosen = append(chosen, l)
+			continue
+		}
+		rest = append(rest, id)
+	}
+	if len(chosen) == 0 {
+		return rest, nil
+	}
+	if failed := s.runLoaders(ctx, chosen); failed > 0 {
+		return nil, &exitError{code: exitFailed, err: fmt.Errorf("%d %s failed; nothing else was built", failed, plural(failed, "loader", "loaders"))}
+	}
+	return rest, nil
 }
 
 func rate(rows int64, d time.Duration) float64 {

@@ -124,3 +124,45 @@ func TestLoadBadDeclarations(t *testing.T) {
 		}
 	}
 }
+
+// elt build --select +mart runs the loaders upstream of mart first
+// (loader -> source -> model), and only those.
+func TestBuildRunsUpstreamLoadersFirst(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "data/a.csv", "id\n1\n2\n")
+	writeFile(t, dir, "data/b.csv", "id\n7\n")
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: a\n      - name: b\n")
+	writeFile(t, dir, "models/mart_a.sql", "select sum(id) as total from {{ source('raw', 'a') }}\n")
+	writeFile(t, dir, "models/mart_b.sql", "select sum(id) as total from {{ source('raw', 'b') }}\n")
+	writeFile(t, dir, "loaders/raw.yml", `loaders:
+  - name: load_a
+    connector: files
+    lands: {source: raw, table: a}
+    write_disposition: replace
+    options: {path: data/a.csv}
+  - name: load_b
+    connector: files
+    lands: {source: raw, table: b}
+    write_disposition: replace
+    options: {path: data/b.csv}
+`)
+	res := elt(t, dir, "build", "--select", "+mart_a")
+	if res.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "OK loaded load_a") || strings.Contains(res.stdout, "load_b") {
+		t.Fatalf("want load_a loaded and load_b not:\n%s", res.stdout)
+	}
+	if i, j := strings.Index(res.stdout, "OK loaded load_a"), strings.Index(res.stdout, "mart_a"); j < i {
+		t.Fatalf("mart_a ran before its loader:\n%s", res.stdout)
+	}
+	db := openDB(t, filepath.Join(dir, "demo.duckdb"))
+	var total int
+	if err := db.QueryRow("select total from main.mart_a").Scan(&total); err != nil || total != 3 {
+		t.Fatalf("mart_a: want 3, got %d (%v)", total, err)
+	}
+	var n int
+	if err := db.QueryRow("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'b'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("raw.b was loaded (%d, %v)", n, err)
+	}
+}
