@@ -155,3 +155,64 @@ func TestPostgresSourceFullAndIncremental(t *testing.T) {
 		})
 	}
 }
+
+// Files land in Postgres by COPY, streamed in pages: CSV (with a
+// delimiter, quotes and latin-1 text), NDJSON with a bad line rejected,
+// and a JSON array.
+func TestFilesIntoPostgres(t *testing.T) {
+	dsn := pgURL(t)
+	ctx := context.Background()
+	pgExec(t, dsn, "drop schema if exists raw cascade")
+	a := openPG(t, dsn)
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// "Zoë" in latin-1 is 5a 6f eb.
+	write("a.csv", []byte("id|name|price\n1|\"Ann|A\"|1.5\n2|Zo\xeb|2\n"))
+	write("b.csv", []byte("id|name|price\n3|Cy|\n"))
+	nd := write("o.ndjson", []byte("{\"id\": 1, \"ship\": {\"city\": \"Lyon\"}}\nnot json\n{\"id\": 2, \"items\": [1, 2]}\n"))
+	js := write("o.json", []byte(`[{"id": 1, "ok": true}, {"id": 2, "ok": false}]`))
+	cases := []struct {
+		name, yaml string
+		checks     []string
+	}{
+		{"csv", fmt.Sprintf("path: %s/*.csv\n      delimiter: \"|\"\n      encoding: latin-1\n      page_size: 2", dir), []string{
+			"select count(*) = 3 from raw.t",
+			"select count(*) = 1 from raw.t where name = 'Ann|A' and price = 1.5",
+			"select count(*) = 1 from raw.t where name = 'Zoë'",
+			"select count(*) = 1 from raw.t where id = 3 and price is null",
+			"select data_type = 'double precision' from information_schema.columns where table_schema = 'raw' and table_name = 't' and column_name = 'price'",
+		}},
+		{"ndjson", "path: " + nd, []string{
+			"select count(*) = 2 from raw.t",
+			"select count(*) = 1 from raw.t where ship__city = 'Lyon'",
+			"select count(*) = 1 from raw.t where items = '[1,2]'",
+			"select count(*) = 1 from raw._elt_rejected where record = 'not json'",
+		}},
+		{"json", "path: " + js, []string{"select count(*) = 1 from raw.t where id = 2 and not ok"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pgExec(t, dsn, "drop schema if exists raw cascade")
+			l := parseOne(t, "loaders:\n  - name: f\n    connector: files\n    lands: {source: raw, table: t}\n    max_rejected: 1\n    options:\n      "+tc.yaml+"\n", nil)
+			res := Run(ctx, a, l, adapters.Relation{Database: a.Database(), Schema: "raw", Identifier: "t"}, RunOptions{})
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			for _, q := range tc.checks {
+				r, err := a.Query(ctx, q)
+				if err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				if r.Rows[0][0] != true {
+					t.Errorf("%s: false", q)
+				}
+			}
+		})
+	}
+}

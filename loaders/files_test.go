@@ -1,0 +1,72 @@
+package loaders
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// On DuckDB, files are read by DuckDB itself (read_csv, read_json,
+// read_parquet); append evolves the table when a later file brings a new
+// column, and merge upserts on the primary key.
+func TestFilesIntoDuckDB(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	write := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := openDuck(t, "")
+	check := func(qs ...string) {
+		t.Helper()
+		for _, q := range qs {
+			r, err := a.Query(ctx, q)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if r.Rows[0][0] != true {
+				t.Errorf("%s: false", q)
+			}
+		}
+	}
+	loader := func(disp, path, extra string) *Loader {
+		return parseOne(t, fmt.Sprintf("loaders:\n  - name: f\n    connector: files\n    lands: {source: raw, table: t}\n    write_disposition: %s\n    primary_key: id\n    options:\n      path: %s\n%s", disp, path, extra), nil)
+	}
+	write("a.tsv", "id\tName\n1\tAnn\n2\tBob\n")
+	if res := Run(ctx, a, loader("append", filepath.Join(dir, "*.tsv"), ""), duckRel(a, "t"), RunOptions{}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	check("select count(*) = 2 from raw.t where name in ('Ann', 'Bob')")
+	write("b.ndjson", `{"id": 3, "name": "Cy", "score": 9.5}`+"\n")
+	if res := Run(ctx, a, loader("append", filepath.Join(dir, "b.ndjson"), ""), duckRel(a, "t"), RunOptions{}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	check("select count(*) = 3 from raw.t", "select count(*) = 1 from raw.t where id = 3 and score = 9.5", "select count(distinct _elt_load_id) = 2 from raw.t")
+	write("c.json", `[{"id": 1, "name": "Ann B"}, {"id": 4, "name": "Di"}]`)
+	if res := Run(ctx, a, loader("merge", filepath.Join(dir, "c.json"), ""), duckRel(a, "t"), RunOptions{}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	check("select count(*) = 4 from raw.t", "select count(*) = 1 from raw.t where id = 1 and name = 'Ann B'")
+	// Parquet, written by DuckDB, replaces the table atomically.
+	pq := filepath.Join(dir, "p.parquet")
+	if err := a.Exec(ctx, fmt.Sprintf("copy (select range as id, 'x' || range as name from range(10)) to '%s' (format parquet)", pq)); err != nil {
+		t.Fatal(err)
+	}
+	res := Run(ctx, a, loader("replace", pq, ""), duckRel(a, "t"), RunOptions{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	check("select count(*) = 10 from raw.t", "select count(*) = 0 from duckdb_tables() where table_name like '%__elt_new'")
+	if res.Rows != 10 {
+		t.Fatalf("want 10 rows reported, got %d", res.Rows)
+	}
+	// A missing file fails the load and leaves the table.
+	res = Run(ctx, a, loader("replace", filepath.Join(dir, "none*.csv"), ""), duckRel(a, "t"), RunOptions{})
+	if res.Err == nil {
+		t.Fatal("want an error for a glob matching nothing")
+	}
+	check("select count(*) = 10 from raw.t", "select count(*) = 1 from raw._elt_loads where status = 'error' and error like '%matches no file%'")
+}
