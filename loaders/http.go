@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -218,34 +219,67 @@ func (h *httpAPI) Extract(ctx context.Context, st State, emit func(Page) error) 
 		}
 		cp.Next = first
 	}
-	lim := &limiter{rps: h.rps}
-	for {
-		body, hdr, requests, err := h.fetch(ctx, lim, cp.Next)
-		if err != nil {
-			return err
+	// Pages are fetched one ahead of the page being landed, so the
+	// network and the warehouse work at once; at most two pages are held.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		page Page
+		done bool
+		err  error
+	}
+	ch := make(chan fetched, 1)
+	go func() {
+		defer close(ch)
+		lim := &limiter{rps: h.rps}
+		for {
+			page, next, err := h.page(ctx, lim, cp)
+			select {
+			case ch <- fetched{page: page, done: next.Done, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || next.Done {
+				return
+			}
+			cp = next
 		}
-		var doc any
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.UseNumber()
-		if err := dec.Decode(&doc); err != nil {
-			return fmt.Errorf("GET %s: response is not JSON: %w", redact(cp.Next), err)
+	}()
+	for f := range ch {
+		if f.err != nil {
+			return f.err
 		}
-		recs, err := h.records(doc)
-		if err != nil {
-			return fmt.Errorf("GET %s: %w", redact(cp.Next), err)
-		}
-		next := h.next(cp, doc, hdr, len(recs))
-		b, _ := json.Marshal(next)
-		if len(recs) > 0 || next.Done {
-			if err := emit(Page{Records: recs, Checkpoint: string(b), Requests: requests}); err != nil {
+		if len(f.page.Records) > 0 || f.done {
+			if err := emit(f.page); err != nil {
 				return err
 			}
 		}
-		if next.Done {
+		if f.done {
 			return nil
 		}
-		cp = next
 	}
+	return ctx.Err()
+}
+
+// page fetches and parses the page at cp and works out the next one.
+func (h *httpAPI) page(ctx context.Context, lim *limiter, cp checkpoint) (Page, checkpoint, error) {
+	body, hdr, requests, err := h.fetch(ctx, lim, cp.Next)
+	if err != nil {
+		return Page{}, cp, err
+	}
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return Page{}, cp, fmt.Errorf("GET %s: response is not JSON: %w", redact(cp.Next), err)
+	}
+	recs, err := h.records(doc)
+	if err != nil {
+		return Page{}, cp, fmt.Errorf("GET %s: %w", redact(cp.Next), err)
+	}
+	next := h.next(cp, doc, hdr, len(recs))
+	b, _ := json.Marshal(next)
+	return Page{Records: recs, Checkpoint: string(b), Requests: requests}, next, nil
 }
 
 // next works out the following request from this page.
