@@ -85,7 +85,7 @@ func TestCrashBetweenPagesThenRerun(t *testing.T) {
 	if old := srv.servedOld(int(committed)); old != 0 {
 		t.Fatalf("the rerun fetched %d committed rows again", old)
 	}
-	if got := queryInt(t, a, "select count(*) from raw._elt_loads where status = 'success' and rows = 200"); got != 1 {
+	if got := queryInt(t, a, "select count(*) from raw._elt_loads where status = 'success' and row_count = 200"); got != 1 {
 		t.Fatalf("want one successful load of 200 rows, got %d", got)
 	}
 }

@@ -124,7 +124,7 @@ func Run(ctx context.Context, a adapters.Adapter, l *Loader, rel adapters.Relati
 		res.Err = fmt.Errorf("loader %s: %w", l.Name, err)
 		if e.loadID != "" {
 			msg := strings.ReplaceAll(err.Error(), "'", "''")
-			_ = a.Exec(context.WithoutCancel(ctx), fmt.Sprintf("update %s set status = 'error', finished_at = %s, error = '%s' where load_id = '%s'",
+			_ = a.Exec(context.WithoutCancel(ctx), fmt.Sprintf("update %s set status = 'error', finished_at = %s, error_message = '%s' where load_id = '%s'",
 				e.loadsRel(), e.ts(opts.Now()), msg, e.loadID))
 		}
 		return res
@@ -193,7 +193,7 @@ func (e *engine) run(ctx context.Context, res *Result) error {
 	if err := e.a.CreateSchema(ctx, e.rel.Database, e.rel.Schema); err != nil {
 		return err
 	}
-	if err := e.a.Exec(ctx, fmt.Sprintf(`create table if not exists %s (load_id text, loader text, started_at timestamptz, finished_at timestamptz, status text, rows bigint, pages bigint, rejected bigint, cursor text, checkpoint text, error text)`, e.loadsRel())); err != nil {
+	if err := e.a.Exec(ctx, fmt.Sprintf(`create table if not exists %s (load_id text, loader text, started_at timestamptz, finished_at timestamptz, status text, row_count bigint, pages bigint, rejected bigint, cursor_value text, checkpoint text, error_message text)`, e.loadsRel())); err != nil {
 		return err
 	}
 	if err := e.a.Exec(ctx, fmt.Sprintf(`create table if not exists %s (load_id text, loader text, rejected_at timestamptz, reason text, record text)`, e.r(e.rejectedRel()))); err != nil {
@@ -205,7 +205,7 @@ func (e *engine) run(ctx context.Context, res *Result) error {
 	}
 	if !res.Resumed {
 		e.loadID = newLoadID()
-		if err := e.a.Exec(ctx, fmt.Sprintf("insert into %s (load_id, loader, started_at, status, rows, pages, rejected, cursor) values (%s, %s, %s, 'running', 0, 0, 0, %s)",
+		if err := e.a.Exec(ctx, fmt.Sprintf("insert into %s (load_id, loader, started_at, status, row_count, pages, rejected, cursor_value) values (%s, %s, %s, 'running', 0, 0, 0, %s)",
 			e.loadsRel(), lit(e.loadID), lit(e.l.Name), e.ts(e.start), litOrNull(st.Cursor))); err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (e *engine) fill(res *Result) {
 // resumeState reads the cursor earlier loads reached and, when the last
 // load of this loader stopped part way, its checkpoint and counts.
 func (e *engine) resumeState(ctx context.Context, res *Result) (State, error) {
-	r, err := e.a.Query(ctx, fmt.Sprintf("select load_id, status, cursor, checkpoint, rows, pages, rejected from %s where loader = %s order by started_at desc limit 1",
+	r, err := e.a.Query(ctx, fmt.Sprintf("select load_id, status, cursor_value, checkpoint, row_count, pages, rejected from %s where loader = %s order by started_at desc limit 1",
 		e.loadsRel(), lit(e.l.Name)))
 	if err != nil {
 		return State{}, err
@@ -259,7 +259,7 @@ func (e *engine) resumeState(ctx context.Context, res *Result) (State, error) {
 		e.loadID = str(row[0])
 		e.rows, e.pages, e.rejected = num(row[4]), num(row[5]), num(row[6])
 		res.Resumed = true
-		if err := e.a.Exec(ctx, fmt.Sprintf("update %s set status = 'running', error = null where load_id = %s", e.loadsRel(), lit(e.loadID))); err != nil {
+		if err := e.a.Exec(ctx, fmt.Sprintf("update %s set status = 'running', error_message = null where load_id = %s", e.loadsRel(), lit(e.loadID))); err != nil {
 			return st, err
 		}
 	}
@@ -452,7 +452,7 @@ func (e *engine) report() {
 }
 
 func (e *engine) stateUpdate(checkpoint string) string {
-	return fmt.Sprintf("update %s set rows = %d, pages = %d, rejected = %d, cursor = %s, checkpoint = %s where load_id = %s",
+	return fmt.Sprintf("update %s set row_count = %d, pages = %d, rejected = %d, cursor_value = %s, checkpoint = %s where load_id = %s",
 		e.loadsRel(), e.rows, e.pages, e.rejected, litOrNull(e.cursor), litOrNull(checkpoint), lit(e.loadID))
 }
 

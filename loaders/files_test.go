@@ -68,5 +68,5 @@ func TestFilesIntoDuckDB(t *testing.T) {
 	if res.Err == nil {
 		t.Fatal("want an error for a glob matching nothing")
 	}
-	check("select count(*) = 10 from raw.t", "select count(*) = 1 from raw._elt_loads where status = 'error' and error like '%matches no file%'")
+	check("select count(*) = 10 from raw.t", "select count(*) = 1 from raw._elt_loads where status = 'error' and error_message like '%matches no file%'")
 }

@@ -218,7 +218,7 @@ func TestHTTPEveryPaginationStyleExactlyOnce(t *testing.T) {
 			if got := queryInt(t, a, "select count(distinct id) from raw.orders"); got != 123 {
 				t.Fatalf("distinct ids after rerun: want 123, got %d", got)
 			}
-			if got := queryInt(t, a, "select count(*) from raw._elt_loads where status = 'success' and cursor = '123'"); got != 1 {
+			if got := queryInt(t, a, "select count(*) from raw._elt_loads where status = 'success' and cursor_value = '123'"); got != 1 {
 				t.Fatalf("want the second load recorded with cursor 123, got %d such loads", got)
 			}
 			if got := queryInt(t, a, "select count(distinct _elt_load_id) from raw.orders"); got != 2 {

@@ -148,7 +148,7 @@ func TestPostgresSourceFullAndIncremental(t *testing.T) {
 				t.Fatalf("distinct ids: want 300, got %d", got)
 			}
 			want := "2024-01-01T00:00:59.000000000Z"
-			r, _ := tg.a.Query(ctx, fmt.Sprintf("select cursor from %s where loader = 'pg_orders' order by started_at desc limit 1", tg.a.Dialect().RenderRelation(adapters.Relation{Database: tg.rel.Database, Schema: "raw", Identifier: "_elt_loads"})))
+			r, _ := tg.a.Query(ctx, fmt.Sprintf("select cursor_value from %s where loader = 'pg_orders' order by started_at desc limit 1", tg.a.Dialect().RenderRelation(adapters.Relation{Database: tg.rel.Database, Schema: "raw", Identifier: "_elt_loads"})))
 			if got := str(r.Rows[0][0]); got != want {
 				t.Fatalf("cursor: want %s, got %s", want, got)
 			}
