@@ -149,6 +149,10 @@ type engine struct {
 	rows, pages, rejected int64
 	cursor                string
 	curKind               kind
+	// children land nested arrays (nested_arrays: table), by path.
+	children map[string]*engine
+	isChild  bool
+	nested   bool
 }
 
 func (e *engine) bulk() (adapters.Bulk, error) {
@@ -212,6 +216,9 @@ func (e *engine) run(ctx context.Context, res *Result) error {
 	}
 	res.LoadID = e.loadID
 	e.cursor = st.Cursor
+	if n, ok := e.l.Conn.(Nester); ok {
+		e.nested = n.NestedTables()
+	}
 	if err := e.readSchema(ctx); err != nil {
 		return err
 	}
@@ -428,6 +435,11 @@ func (e *engine) runSingle(ctx context.Context, st State) error {
 		if err := e.swap(ctx, tx); err != nil {
 			return err
 		}
+		if e.nested {
+			if err := e.swapChildren(ctx, tx); err != nil {
+				return err
+			}
+		}
 	}
 	if err := tx.Exec(ctx, e.stateUpdate("")); err != nil {
 		return err
@@ -475,7 +487,11 @@ func (e *engine) createTable(ctx context.Context, tx adapters.BulkTx, rel adapte
 // commits.
 func (e *engine) landPage(ctx context.Context, tx adapters.BulkTx, p Page) error {
 	recs := make([]Record, len(p.Records))
+	var kids []childRecord
 	for i, r := range p.Records {
+		if e.nested && !e.isChild {
+			r = unnest(r, fmt.Sprintf("%s.%d.%d", e.loadID, e.pages, i), "", &kids)
+		}
 		recs[i] = flatten(r, p.Untyped)
 	}
 	rows, rejects, ddl, err := e.fit(recs, p.Columns)
@@ -516,10 +532,15 @@ func (e *engine) landPage(ctx context.Context, tx adapters.BulkTx, p Page) error
 	if err := e.writeRejects(ctx, tx, rejects); err != nil {
 		return err
 	}
+	if len(kids) > 0 {
+		if err := e.landChildren(ctx, tx, kids); err != nil {
+			return err
+		}
+	}
 	e.rows += int64(len(rows))
 	e.rejected += int64(len(rejects))
 	e.pages++
-	if f := e.l.Conn.CursorField(); f != "" {
+	if f := e.l.Conn.CursorField(); f != "" && !e.isChild {
 		e.advanceCursor(recs, normalizeName(f))
 	}
 	return nil
@@ -754,6 +775,11 @@ func (e *engine) merge(ctx context.Context, tx adapters.BulkTx, rows [][]any) er
 	for _, k := range e.l.PrimaryKey {
 		c := e.q(normalizeName(k))
 		conds = append(conds, "t."+c+" = s."+c)
+	}
+	if e.nested {
+		if err := e.deleteChildrenOf(ctx, tx, e.r(stage), conds); err != nil {
+			return err
+		}
 	}
 	if err := tx.Exec(ctx, fmt.Sprintf("delete from %s as t using %s as s where %s", e.r(e.write), e.r(stage), strings.Join(conds, " and "))); err != nil {
 		return err

@@ -40,6 +40,8 @@ type httpAPI struct {
 	timeout             time.Duration
 	rps                 float64
 
+	nestedTables bool
+
 	client *http.Client
 	// sleep waits d or until ctx ends; tests may replace it.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -127,6 +129,7 @@ func newHTTP(o *Options) Connector {
 		h.baseDelay = r.Duration("base_delay", h.baseDelay)
 		h.maxDelay = r.Duration("max_delay", h.maxDelay)
 	}
+	h.nestedTables = o.OneOf("nested_arrays", "json", "json", "table") == "table"
 	h.timeout = o.Duration("timeout", 30*time.Second)
 	h.rps = o.Float("rps", 0)
 	h.client = &http.Client{}
@@ -147,6 +150,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 func (h *httpAPI) CursorField() string { return h.cursorField }
 func (h *httpAPI) Resumable() bool     { return true }
+
+// NestedTables says nested arrays land in child tables (nested_arrays: table).
+func (h *httpAPI) NestedTables() bool { return h.nestedTables }
 
 // checkpoint is where a load resumes: the next request and the page
 // counters, or done after the last page.
