@@ -229,6 +229,22 @@ func (e *engine) run(ctx context.Context, res *Result) error {
 		}
 		if ok {
 			defer cleanup()
+			if setup, ok := e.l.Conn.(interface{ NativeSetup() ([]string, error) }); ok {
+				stmts, err := setup.NativeSetup()
+				if err != nil {
+					return err
+				}
+				for _, s := range stmts {
+					if err := e.a.Exec(ctx, s); err != nil {
+						// The statement holds a secret: name only what failed.
+						msg := strings.SplitN(err.Error(), "\n", 2)[0]
+						if strings.Contains(msg, "httpfs") {
+							msg += " (s3:// and gs:// paths need DuckDB's httpfs extension installed in DuckDB's extension directory; elt never downloads one)"
+						}
+						return fmt.Errorf("object storage credentials: %s", msg)
+					}
+				}
+			}
 			err = e.runNative(ctx, expr)
 			e.fill(res)
 			return err

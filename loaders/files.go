@@ -33,6 +33,10 @@ type files struct {
 	pageSize  int
 	root      string
 	opts      *Options
+	// Object storage credentials (s3://, gs://): environment variable
+	// names, read when the load runs.
+	keyID, secret, token func() (string, error)
+	region               string
 }
 
 func newFiles(o *Options) Connector {
@@ -67,11 +71,81 @@ func newFiles(o *Options) Connector {
 	f.header = o.Bool("header", true)
 	f.quote = o.String("quote", `"`)
 	f.encoding = o.OneOf("encoding", "utf-8", "utf-8", "latin-1", "utf-16")
+	if c := o.Sub("credentials"); c != nil {
+		f.keyID, f.secret, f.token = c.EnvName("key_id_env"), c.EnvName("secret_env"), c.EnvName("session_token_env")
+		f.region = c.String("region", "")
+		if f.keyID == nil || f.secret == nil {
+			c.errAt(nil, "add key_id_env and secret_env (environment variables holding the keys)", "credentials need key_id_env and secret_env")
+		}
+	} else {
+		// The usual variables, when set.
+		f.keyID, f.secret, f.token = optionalEnv(o.env, "AWS_ACCESS_KEY_ID"), optionalEnv(o.env, "AWS_SECRET_ACCESS_KEY"), optionalEnv(o.env, "AWS_SESSION_TOKEN")
+		if v, ok := lookupEnv(o.env, "AWS_REGION"); ok {
+			f.region = v
+		}
+	}
 	f.pageSize = o.Int("page_size", 50000)
 	if f.pageSize == 0 {
 		f.pageSize = 50000
 	}
 	return f
+}
+
+func lookupEnv(env Env, name string) (string, bool) {
+	if env == nil {
+		return "", false
+	}
+	return env(name)
+}
+
+// optionalEnv reads name when the load runs; unset is "".
+func optionalEnv(env Env, name string) func() (string, error) {
+	return func() (string, error) {
+		v, _ := lookupEnv(env, name)
+		return v, nil
+	}
+}
+
+// NativeSetup returns the statements DuckDB needs before reading the
+// files: a temporary secret for s3:// or gs:// paths, from environment
+// variables (never written in the project). They hold secrets: they are
+// run, never logged.
+func (f *files) NativeSetup() ([]string, error) {
+	var out []string
+	for _, scheme := range []string{"s3", "gs"} {
+		used := false
+		for _, p := range f.paths {
+			used = used || strings.HasPrefix(p, scheme+"://")
+		}
+		if !used || f.keyID == nil {
+			continue
+		}
+		id, err := f.keyID()
+		if err != nil {
+			return nil, err
+		}
+		sec, err := f.secret()
+		if err != nil {
+			return nil, err
+		}
+		if id == "" || sec == "" {
+			continue // DuckDB's own credential chain, if any
+		}
+		typ := map[string]string{"s3": "S3", "gs": "GCS"}[scheme]
+		parts := []string{"TYPE " + typ, "KEY_ID " + lit(id), "SECRET " + lit(sec)}
+		if f.token != nil {
+			if tok, err := f.token(); err != nil {
+				return nil, err
+			} else if tok != "" {
+				parts = append(parts, "SESSION_TOKEN "+lit(tok))
+			}
+		}
+		if f.region != "" {
+			parts = append(parts, "REGION "+lit(f.region))
+		}
+		out = append(out, fmt.Sprintf("create or replace temporary secret elt_loader_%s (%s)", scheme, strings.Join(parts, ", ")))
+	}
+	return out, nil
 }
 
 func formatOf(p string) string {
