@@ -210,6 +210,13 @@ func setParam(raw, key, val string) string {
 }
 
 func (h *httpAPI) Extract(ctx context.Context, st State, emit func(Page) error) error {
+	// Credentials are read before the first request: a missing variable
+	// is the user's to fix, not a failure to retry.
+	if req, err := http.NewRequest(http.MethodGet, h.baseURL, nil); err == nil {
+		if err := h.authorize(req); err != nil {
+			return err
+		}
+	}
 	cp := checkpoint{Page: h.start}
 	if st.Checkpoint != "" {
 		if err := json.Unmarshal([]byte(st.Checkpoint), &cp); err != nil {
