@@ -601,18 +601,31 @@ func (e *engine) fit(recs []Record, hint []string) ([][]any, []Reject, []string,
 	var order []string
 	widened := map[string]kind{}
 	for _, r := range recs {
-		for _, k := range sortedKeys(r, hint) {
-			vk := kindOf(r[k])
-			if i, ok := e.sch.lookup(k); ok {
-				have := e.sch.cols[i].kind
-				if w, ok := widened[k]; ok {
-					have = w
-				}
-				if _, fits := convert(r[k], have); !fits {
-					widened[k] = widen(have, vk)
-				}
+		unknown := false
+		for k, v := range r {
+			i, ok := e.sch.lookup(k)
+			if !ok {
+				unknown = true
 				continue
 			}
+			have := e.sch.cols[i].kind
+			if w, ok := widened[k]; ok {
+				have = w
+			}
+			if _, fits := convert(v, have); !fits {
+				widened[k] = widen(have, kindOf(v))
+			}
+		}
+		if !unknown {
+			continue
+		}
+		// New columns are ordered (hint first, then by name), so the
+		// table's column order does not depend on map order.
+		for _, k := range sortedKeys(r, hint) {
+			if _, ok := e.sch.lookup(k); ok {
+				continue
+			}
+			vk := kindOf(r[k])
 			if _, seen := newCols[k]; !seen {
 				order = append(order, k)
 				newCols[k] = kNull

@@ -162,6 +162,14 @@ func convert(v any, k kind) (any, bool) {
 // normalizeName makes a source field a column name: lower case, letters,
 // digits and underscores.
 func normalizeName(s string) string {
+	plain := s != "" && !(s[0] >= '0' && s[0] <= '9')
+	for i := 0; plain && i < len(s); i++ {
+		c := s[i]
+		plain = c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+	}
+	if plain { // the common case: nothing to allocate
+		return s
+	}
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
