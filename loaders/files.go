@@ -37,6 +37,24 @@ type files struct {
 	// names, read when the load runs.
 	keyID, secret, token func() (string, error)
 	region               string
+	// storeRejects keeps malformed CSV rows (DuckDB's store_rejects) for
+	// the rejected table instead of failing the read; set when the
+	// loader allows rejects (max_rejected > 0).
+	storeRejects bool
+}
+
+const (
+	rejectsTableMark = "{elt_rejects_table}"
+	rejectsScanMark  = "{elt_rejects_scan}"
+)
+
+// nativeRejects names the temporary tables DuckDB's read_csv fills with
+// malformed rows for load id, or "" when rejects are not kept.
+func (f *files) nativeRejects(loadID string) (table, scans string) {
+	if !f.storeRejects || (f.format != "csv" && f.format != "tsv") {
+		return "", ""
+	}
+	return "elt_rejects_" + loadID, "elt_reject_scans_" + loadID
 }
 
 func newFiles(o *Options) Connector {
@@ -264,7 +282,12 @@ func (f *files) NativeSQL(ctx context.Context, targetType string) (string, bool,
 	switch f.format {
 	case "csv", "tsv":
 		enc := map[string]string{"utf-8": "utf-8", "latin-1": "latin-1", "utf-16": "utf-16"}[f.encoding]
-		expr = fmt.Sprintf("read_csv(%s, delim = %s, header = %t, quote = %s, encoding = %s)", arg, lit(f.delimiter), f.header, lit(f.quote), lit(enc))
+		expr = fmt.Sprintf("read_csv(%s, delim = %s, header = %t, quote = %s, encoding = %s", arg, lit(f.delimiter), f.header, lit(f.quote), lit(enc))
+		if f.storeRejects {
+			// The engine names the tables per load (see nativeRejects).
+			expr += ", store_rejects = true, rejects_table = '" + rejectsTableMark + "', rejects_scan = '" + rejectsScanMark + "'"
+		}
+		expr += ")"
 	case "parquet":
 		expr = fmt.Sprintf("read_parquet(%s)", arg)
 	case "json":

@@ -104,3 +104,37 @@ func TestObjectStorageCredentials(t *testing.T) {
 	}
 	t.Logf("without network: %v", res.Err)
 }
+
+// Malformed CSV rows read by DuckDB land in the rejected table with the
+// line and the reason (max_rejected > 0); past max_rejected the load
+// fails and the table keeps its rows.
+func TestDuckDBCSVRejects(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.csv")
+	if err := os.WriteFile(p, []byte("id,name\n1,a\n2,b,extra\n3,c\n4,d,x,y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := openDuck(t, "")
+	run := func(max int) Result {
+		l := parseOne(t, fmt.Sprintf("loaders:\n  - name: r\n    connector: files\n    lands: {source: raw, table: t}\n    write_disposition: replace\n    max_rejected: %d\n    options: {path: %s}\n", max, p), nil)
+		return Run(ctx, a, l, duckRel(a, "t"), RunOptions{})
+	}
+	res := run(2)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res.Rows != 2 || res.Rejected != 2 {
+		t.Fatalf("want 2 rows and 2 rejected, got %d and %d", res.Rows, res.Rejected)
+	}
+	if got := queryInt(t, a, "select count(*) from raw._elt_rejected where reason like 'line 3: %' and record = '2,b,extra'"); got != 1 {
+		t.Fatalf("want line 3 rejected with its text, got %d", got)
+	}
+	res = run(1)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "2 rows rejected, more than max_rejected (1)") {
+		t.Fatalf("want a max_rejected failure, got %v", res.Err)
+	}
+	if got := queryInt(t, a, "select count(*) from raw.t"); got != 2 {
+		t.Fatalf("the failed load changed the table: %d rows", got)
+	}
+}

@@ -19,9 +19,31 @@ func (e *engine) runNative(ctx context.Context, expr string) error {
 	// load drops the leftover staging table).
 	stage := adapters.Relation{Database: e.rel.Database, Schema: e.rel.Schema, Identifier: e.rel.Identifier + "__elt_new"}
 	st := e.r(stage)
-	if err := e.a.Exec(ctx, fmt.Sprintf("create or replace table %s as select *, %s as %s, %s as %s from %s",
-		st, e.ts(e.start), e.q(colLoadedAt), lit(e.loadID), e.q(colLoadID), expr)); err != nil {
+	read := fmt.Sprintf("create or replace table %s as select *, %s as %s, %s as %s from %s",
+		st, e.ts(e.start), e.q(colLoadedAt), lit(e.loadID), e.q(colLoadID), expr)
+	var rejTable string
+	if f, ok := e.l.Conn.(*files); ok {
+		var scans string
+		if rejTable, scans = f.nativeRejects(e.loadID); rejTable != "" {
+			// DuckDB keeps malformed rows in temporary tables of the
+			// connection that read them: copy them out in the same call.
+			read = strings.NewReplacer(rejectsTableMark, rejTable, rejectsScanMark, scans).Replace(read) + fmt.Sprintf(
+				"; insert into %s select %s, %s, %s, 'line ' || line || ': ' || string_agg(error_message, '; '), any_value(csv_line) from %s group by file_id, line; drop table %s; drop table %s",
+				e.r(e.rejectedRel()), lit(e.loadID), lit(e.l.Name), e.ts(e.start), rejTable, rejTable, scans)
+		}
+	}
+	if err := e.a.Exec(ctx, read); err != nil {
 		return err
+	}
+	if rejTable != "" {
+		r, err := e.a.Query(ctx, fmt.Sprintf("select count(*) from %s where load_id = %s", e.r(e.rejectedRel()), lit(e.loadID)))
+		if err != nil {
+			return err
+		}
+		e.rejected = num(r.Rows[0][0])
+		if e.rejected > int64(e.l.MaxRejected) {
+			return fmt.Errorf("%d rows rejected, more than max_rejected (%d) (see %s)", e.rejected, e.l.MaxRejected, e.r(e.rejectedRel()))
+		}
 	}
 	b, _ := e.bulk()
 	tx, err := b.BeginBulk(ctx)

@@ -291,6 +291,9 @@ func parseLoader(file string, n *yaml.Node, env Env, diags *diag.List) *Loader {
 	default:
 		diags.Add(diag.Errorf(file, connPos, "use files, http or postgres", "unknown connector %q", l.Connector))
 	}
+	if f, ok := l.Conn.(*files); ok {
+		f.storeRejects = l.MaxRejected > 0
+	}
 	opts.checkUnknown()
 	if len(diags.Errors()) > before {
 		return nil
