@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/elt-dev/elt/adapters"
 )
 
 // TestCrashChild is the load the crash test kills: it runs only when
@@ -19,9 +21,9 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("run by TestCrashBetweenPagesThenRerun")
 	}
 	l := parseOne(t, httpLoaderYAML(url, "/page", "{style: page_number}"), nil)
-	a := openDuck(t, db)
+	a, rel := crashTarget(t, db)
 	// Commit every page, so the kill lands between committed pages.
-	res := Run(context.Background(), a, l, duckRel(a, "orders"), RunOptions{CommitRows: 1})
+	res := Run(context.Background(), a, l, rel, RunOptions{CommitRows: 1})
 	t.Fatalf("the load was not killed: %+v", res)
 }
 
@@ -29,6 +31,26 @@ func TestCrashChild(t *testing.T) {
 // pages were committed; the rerun resumes from the committed checkpoint
 // and the table holds every row exactly once.
 func TestCrashBetweenPagesThenRerun(t *testing.T) {
+	t.Run("duckdb", func(t *testing.T) { crashThenRerun(t, filepath.Join(t.TempDir(), "crash.duckdb")) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := pgURL(t)
+		pgExec(t, dsn, "drop schema if exists raw cascade")
+		crashThenRerun(t, "postgres")
+	})
+}
+
+// crashTarget is the DuckDB file at db, or the test Postgres server when
+// db is "postgres".
+func crashTarget(t *testing.T, db string) (adapters.Adapter, adapters.Relation) {
+	if db == "postgres" {
+		a := openPG(t, os.Getenv("ELT_TEST_POSTGRES_URL"))
+		return a, adapters.Relation{Database: a.Database(), Schema: "raw", Identifier: "orders"}
+	}
+	a := openDuck(t, db)
+	return a, duckRel(a, "orders")
+}
+
+func crashThenRerun(t *testing.T, db string) {
 	srv := newAPI(200, false) // 7 rows a page: 29 pages
 	killed := make(chan struct{})
 	var child *exec.Cmd
@@ -42,7 +64,6 @@ func TestCrashBetweenPagesThenRerun(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	db := filepath.Join(t.TempDir(), "crash.duckdb")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "ELT_LOADERS_CRASH_URL="+ts.URL, "ELT_LOADERS_CRASH_DB="+db)
 	child = cmd
@@ -56,7 +77,7 @@ func TestCrashBetweenPagesThenRerun(t *testing.T) {
 		t.Fatalf("the child load ended without being killed: %v", err)
 	}
 	srv.onPage = nil
-	a := openDuck(t, db)
+	a, rel := crashTarget(t, db)
 	// Pages are fetched ahead of the page being landed, so the kill
 	// comes while page 3, 4 or 5 is landing: whole pages of 7 rows are
 	// committed, never a part of one.
@@ -69,7 +90,7 @@ func TestCrashBetweenPagesThenRerun(t *testing.T) {
 	}
 	srv.resetServed()
 	l := parseOne(t, httpLoaderYAML(ts.URL, "/page", "{style: page_number}"), nil)
-	res := Run(context.Background(), a, l, duckRel(a, "orders"), RunOptions{})
+	res := Run(context.Background(), a, l, rel, RunOptions{})
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}

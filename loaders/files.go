@@ -269,6 +269,11 @@ func (f *files) NativeSQL(ctx context.Context, targetType string) (string, bool,
 		}
 		return "", false, nil, nil
 	}
+	if f.storeRejects && (f.format == "json" || f.format == "ndjson") {
+		// read_json cannot keep the lines it fails on: stream them
+		// through the Appender instead, rejecting line by line.
+		return "", false, nil, nil
+	}
 	paths, cleanup, err := f.resolve(ctx)
 	if err != nil {
 		return "", false, nil, err

@@ -138,3 +138,27 @@ func TestDuckDBCSVRejects(t *testing.T) {
 		t.Fatalf("the failed load changed the table: %d rows", got)
 	}
 }
+
+// NDJSON with a malformed line, max_rejected > 0, on DuckDB: the lines go
+// through the Appender, and the bad one is rejected with its text.
+func TestDuckDBNDJSONRejects(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "a.ndjson")
+	if err := os.WriteFile(p, []byte("{\"id\": 1}\n{oops\n{\"id\": 2, \"tags\": [\"a\"]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := openDuck(t, "")
+	l := parseOne(t, "loaders:\n  - name: r\n    connector: files\n    lands: {source: raw, table: t}\n    max_rejected: 5\n    options: {path: "+p+"}\n", nil)
+	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res.Rows != 2 || res.Rejected != 1 {
+		t.Fatalf("want 2 rows and 1 rejected, got %d and %d", res.Rows, res.Rejected)
+	}
+	if got := queryInt(t, a, "select count(*) from raw._elt_rejected where record = '{oops' and reason like 'not a JSON object%'"); got != 1 {
+		t.Fatalf("want the bad line in the rejected table, got %d", got)
+	}
+	if got := queryInt(t, a, "select count(*) from raw.t where tags = '[\"a\"]'"); got != 1 {
+		t.Fatalf("want the array kept as JSON, got %d", got)
+	}
+}
