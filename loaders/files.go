@@ -102,9 +102,9 @@ func newFiles(o *Options) Connector {
 			f.region = v
 		}
 	}
-	f.pageSize = o.Int("page_size", 50000)
+	f.pageSize = o.Int("page_size", 10000)
 	if f.pageSize == 0 {
-		f.pageSize = 50000
+		f.pageSize = 10000
 	}
 	return f
 }

@@ -511,6 +511,10 @@ func (h *httpAPI) once(ctx context.Context, u string) ([]byte, http.Header, time
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redact(ue.URL) // it may carry an API key
+		}
 		return nil, nil, 0, err
 	}
 	defer resp.Body.Close()
@@ -576,11 +580,16 @@ func (h *httpAPI) authorize(req *http.Request) error {
 	return nil
 }
 
-// redact drops the query string from a URL in messages: it may hold an
-// API key.
+// redact drops the query string and any user:password from a URL in
+// messages: they may hold an API key.
 func redact(u string) string {
-	if i := strings.IndexByte(u, '?'); i >= 0 {
-		return u[:i]
+	p, err := url.Parse(u)
+	if err != nil {
+		if i := strings.IndexByte(u, '?'); i >= 0 {
+			return u[:i]
+		}
+		return u
 	}
-	return u
+	p.User, p.RawQuery, p.Fragment = nil, "", ""
+	return p.String()
 }

@@ -105,3 +105,20 @@ func TestHTTPAuthAndRateLimit(t *testing.T) {
 		t.Fatalf("want a positioned error for the missing variable, got %v", res.Err)
 	}
 }
+
+// An API key sent in the query string never shows in an error.
+func TestHTTPErrorsHideQueryKey(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+	}))
+	defer ts.Close()
+	l := parseOne(t, fmt.Sprintf("loaders:\n  - name: a\n    connector: http\n    lands: {source: raw, table: t}\n    options:\n      base_url: %s\n      auth: {type: api_key, name: key, in: query, value_env: KEY}\n      timeout: 20ms\n      retries: {max_attempts: 2, base_delay: 1ms, max_delay: 2ms}\n", ts.URL), map[string]string{"KEY": "sekr1t"})
+	a := openDuck(t, "")
+	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "gave up after 2 attempts") {
+		t.Fatalf("want a timeout failure, got %v", res.Err)
+	}
+	if strings.Contains(res.Err.Error(), "sekr1t") {
+		t.Fatalf("the error shows the key: %v", res.Err)
+	}
+}
