@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -164,5 +165,36 @@ func TestBuildRunsUpstreamLoadersFirst(t *testing.T) {
 	var n int
 	if err := db.QueryRow("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'b'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("raw.b was loaded (%d, %v)", n, err)
+	}
+}
+
+// loader-paths in dbt_project.yml moves the loader files; a malformed
+// value is a positioned error.
+func TestLoaderPaths(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "data/a.csv", "id\n1\n")
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: a\n")
+	writeFile(t, dir, "ingest/a.yml", "loaders:\n  - name: load_a\n    connector: files\n    lands: {source: raw, table: a}\n    options: {path: data/a.csv}\n")
+	writeFile(t, dir, "loaders/ignored.yml", "loaders:\n  - name: ignored\n    connector: nope\n")
+	project := filepath.Join(dir, "dbt_project.yml")
+	b, err := os.ReadFile(project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(project, append(b, []byte("\nloader-paths: [\"ingest\"]\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := elt(t, dir, "load")
+	if res.code != 0 || !strings.Contains(res.stdout, "OK loaded load_a") {
+		t.Fatalf("load: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if err := os.WriteFile(project, append(b, []byte("\nloader-paths: ingest\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = elt(t, dir, "load")
+	lines := strings.Count(string(b), "\n")
+	want := fmt.Sprintf("dbt_project.yml:%d:1: loader-paths must be a list of folder names", lines+2)
+	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, want) {
+		t.Fatalf("want %q, got exit %d\n%s%s", want, res.code, res.stdout, res.stderr)
 	}
 }
