@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -148,7 +147,6 @@ type engine struct {
 	// rows, pages, rejected and cursor as committed so far.
 	rows, pages, rejected int64
 	cursor                string
-	curKind               kind
 	// children land nested arrays (nested_arrays: table), by path.
 	children map[string]*engine
 	isChild  bool
@@ -823,5 +821,3 @@ func (e *engine) merge(ctx context.Context, tx adapters.BulkTx, rows [][]any) er
 	}
 	return tx.Exec(ctx, "drop table "+e.r(stage))
 }
-
-var errStop = errors.New("stop")
