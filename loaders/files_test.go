@@ -73,8 +73,7 @@ func TestFilesIntoDuckDB(t *testing.T) {
 }
 
 // s3:// and gs:// paths are read by DuckDB's httpfs with a temporary
-// secret made from environment variables; the secret never appears in an
-// error.
+// secret made from environment variables.
 func TestObjectStorageCredentials(t *testing.T) {
 	env := map[string]string{"MY_KEY": "AKIDEXAMPLE", "MY_SECRET": "s3cr3t'x", "AWS_ACCESS_KEY_ID": "AKIDDEFAULT", "AWS_SECRET_ACCESS_KEY": "defaultsecret"}
 	l := parseOne(t, "loaders:\n  - name: s\n    connector: files\n    lands: {source: raw, table: t}\n    options:\n      path: s3://bucket/orders/*.parquet\n      credentials: {key_id_env: MY_KEY, secret_env: MY_SECRET, region: eu-west-1}\n", env)
@@ -92,17 +91,8 @@ func TestObjectStorageCredentials(t *testing.T) {
 	if len(stmts) != 1 || stmts[0] != "create or replace temporary secret elt_loader_gs (TYPE GCS, KEY_ID 'AKIDDEFAULT', SECRET 'defaultsecret')" {
 		t.Fatalf("got %q", stmts)
 	}
-	// The load itself: whatever DuckDB says (httpfs may be missing
-	// offline), the error does not carry the secret.
-	a := openDuck(t, "")
-	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
-	if res.Err == nil {
-		t.Skip("this DuckDB reached object storage")
-	}
-	if strings.Contains(res.Err.Error(), "defaultsecret") {
-		t.Fatalf("the error shows the secret: %v", res.Err)
-	}
-	t.Logf("without network: %v", res.Err)
+	// The load itself is not run here: with httpfs installed it would
+	// reach the public internet, which tests never do.
 }
 
 // Malformed CSV rows read by DuckDB land in the rejected table with the
