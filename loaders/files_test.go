@@ -3,6 +3,8 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,5 +152,32 @@ func TestDuckDBNDJSONRejects(t *testing.T) {
 	}
 	if got := queryInt(t, a, "select count(*) from raw.t where tags = '[\"a\"]'"); got != 1 {
 		t.Fatalf("want the array kept as JSON, got %d", got)
+	}
+}
+
+// An http(s) URL is fetched (here from a local server) and read like a
+// local file: by DuckDB's reader, or streamed in pages elsewhere.
+func TestFilesFromURL(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/exports/orders.csv" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, "id,total\n1,9.5\n2,3\n")
+	}))
+	defer ts.Close()
+	a := openDuck(t, "")
+	l := parseOne(t, "loaders:\n  - name: u\n    connector: files\n    lands: {source: raw, table: t}\n    options: {path: "+ts.URL+"/exports/orders.csv}\n", nil)
+	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := queryInt(t, a, "select count(*) from raw.t where total in (9.5, 3)"); got != 2 {
+		t.Fatalf("want 2 rows, got %d", got)
+	}
+	l = parseOne(t, "loaders:\n  - name: u\n    connector: files\n    lands: {source: raw, table: t}\n    options: {path: "+ts.URL+"/missing.csv}\n", nil)
+	res = Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "404") {
+		t.Fatalf("want a 404 error, got %v", res.Err)
 	}
 }
