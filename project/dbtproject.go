@@ -29,6 +29,9 @@ var projectKeys = map[string]bool{
 	"models": true, "seeds": true, "snapshots": true, "sources": true, "tests": true,
 	"data_tests": true, "unit_tests": true, "metrics": true, "semantic-models": true,
 	"saved-queries": true, "exposures": true, "functions": true, "analyses": true,
+	// elt's own: where loader YAML files live (package loaders reads it
+	// from Raw and KeyPos); dbt has no loaders.
+	"loader-paths": true,
 }
 
 // removedProjectKeys are keys dbt 1.0 renamed; dbt stops with an error naming the new key.

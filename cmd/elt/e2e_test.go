@@ -313,6 +313,12 @@ func TestExamples(t *testing.T) {
 			}
 			dir := t.TempDir()
 			copyTree(t, filepath.Join("..", "..", "examples", e.Name()), dir)
+			if _, err := os.Stat(filepath.Join(dir, "loaders")); err == nil {
+				// The example lands its raw data first, as its README says.
+				if res := elt(t, dir, "load"); res.code != 0 {
+					t.Fatalf("elt load exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+				}
+			}
 			res := elt(t, dir, "build")
 			if res.code != 0 {
 				t.Fatalf("elt build exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/runner"
 	"github.com/elt-dev/elt/tests"
@@ -36,7 +38,18 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 
 	ids := retryIDs
 	if ids == nil {
+		// elt build lands raw data first: loaders are the DAG's roots.
+		var byID map[string]*loaders.Loader
+		if build {
+			if byID, err = s.addLoaders(ctx); err != nil {
+				return err
+			}
+			kinds = append(slices.Clip(kinds), "loader")
+		}
 		if ids, err = s.selectIDs(onlyResourceTypes(kinds, f.resourceTypes)); err != nil {
+			return err
+		}
+		if ids, err = s.buildLoaders(ctx, ids, byID); err != nil {
 			return err
 		}
 	}

@@ -284,6 +284,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newShowCmd(f, env, stdout, stderr))
 	root.AddCommand(newParseCmd(f, env, stdout, stderr))
 	root.AddCommand(newSourceCmd(f, env, stdout, stderr))
+	root.AddCommand(newLoadCmd(f, env, stdout, stderr))
 	return root
 }
 

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// elt load lands a local CSV (DuckDB's reader) and a paginated API into
+// declared sources; a model reads them; JSON events carry the counts.
+func TestLoadCommand(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		var recs []map[string]any
+		for id := (page-1)*4 + 1; id <= page*4 && id <= 10; id++ {
+			recs = append(recs, map[string]any{"id": id, "status": "open", "customer": map[string]any{"name": fmt.Sprintf("c%d", id)}})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"results": recs})
+	}))
+	defer api.Close()
+	dir := starterProject(t)
+	writeFile(t, dir, "data/customers.csv", "id;name\n1;Ann\n2;Bob\n3;Cy\n")
+	writeFile(t, dir, "models/sources.yml", `version: 2
+sources:
+  - name: raw
+    tables:
+      - name: customers
+      - name: orders
+`)
+	writeFile(t, dir, "models/open_orders.sql", "select count(*) as n from {{ source('raw', 'orders') }} where status = 'open'\n")
+	writeFile(t, dir, "loaders/raw.yml", `loaders:
+  - name: customers_file
+    connector: files
+    lands: {source: raw, table: customers}
+    write_disposition: replace
+    options:
+      path: data/*.csv
+      delimiter: ";"
+  - name: orders_api
+    connector: http
+    lands: {source: raw, table: orders}
+    write_disposition: merge
+    primary_key: id
+    options:
+      base_url: `+api.URL+`
+      path: /orders
+      records_path: results
+      paginate: {style: page_number, page_param: page}
+`)
+	res := elt(t, dir, "load", "--log-format", "json")
+	if res.code != 0 {
+		t.Fatalf("load: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	rows := map[string]float64{}
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var ev struct {
+			Info struct{ Name string }
+			Data map[string]any
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON event: %q", line)
+		}
+		if ev.Info.Name == "LoaderResult" {
+			rows[ev.Data["loader"].(string)] = ev.Data["rows"].(float64)
+		}
+	}
+	if rows["customers_file"] != 3 || rows["orders_api"] != 10 {
+		t.Fatalf("LoaderResult rows: want customers_file 3, orders_api 10; got %v\n%s", rows, res.stdout)
+	}
+	// Merge: a second load upserts, the table keeps 10 rows.
+	res = elt(t, dir, "load", "--select", "orders_api")
+	if res.code != 0 || !strings.Contains(res.stdout, "OK loaded orders_api") || strings.Contains(res.stdout, "customers_file") {
+		t.Fatalf("load --select: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := elt(t, dir, "build"); res.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	db := openDB(t, filepath.Join(dir, "demo.duckdb"))
+	var n, orders, names int
+	if err := db.QueryRow("select n from main.open_orders").Scan(&n); err != nil || n != 10 {
+		t.Fatalf("open_orders: want 10, got %d (%v)", n, err)
+	}
+	if err := db.QueryRow("select count(*) from raw.orders").Scan(&orders); err != nil || orders != 10 {
+		t.Fatalf("raw.orders after two merges: want 10, got %d (%v)", orders, err)
+	}
+	if err := db.QueryRow("select count(*) from raw.customers where name in ('Ann', 'Bob', 'Cy')").Scan(&names); err != nil || names != 3 {
+		t.Fatalf("raw.customers: want 3, got %d (%v)", names, err)
+	}
+}
+
+// A loader landing an undeclared source, and an unknown option, are
+// positioned errors.
+func TestLoadBadDeclarations(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "loaders/bad.yml", `loaders:
+  - name: ghost
+    connector: files
+    lands: {source: raw, table: nowhere}
+    options:
+      path: data/x.csv
+  - name: typo
+    connector: http
+    lands: {source: raw, table: nowhere2}
+    options:
+      base_url: http://127.0.0.1:1
+      recrds_path: data
+`)
+	res := elt(t, dir, "load")
+	if res.code == 0 {
+		t.Fatal("want a failure")
+	}
+	out := res.stdout + res.stderr
+	for _, want := range []string{
+		`loaders/bad.yml:2:5: loader "ghost" lands source raw.nowhere, which no properties file declares`,
+		`loaders/bad.yml:12:7: unknown option "recrds_path"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in:\n%s", want, out)
+		}
+	}
+}
+
+// elt build --select +mart runs the loaders upstream of mart first
+// (loader -> source -> model), and only those.
+func TestBuildRunsUpstreamLoadersFirst(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "data/a.csv", "id\n1\n2\n")
+	writeFile(t, dir, "data/b.csv", "id\n7\n")
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: a\n      - name: b\n")
+	writeFile(t, dir, "models/mart_a.sql", "select sum(id) as total from {{ source('raw', 'a') }}\n")
+	writeFile(t, dir, "models/mart_b.sql", "select sum(id) as total from {{ source('raw', 'b') }}\n")
+	writeFile(t, dir, "loaders/raw.yml", `loaders:
+  - name: load_a
+    connector: files
+    lands: {source: raw, table: a}
+    write_disposition: replace
+    options: {path: data/a.csv}
+  - name: load_b
+    connector: files
+    lands: {source: raw, table: b}
+    write_disposition: replace
+    options: {path: data/b.csv}
+`)
+	res := elt(t, dir, "build", "--select", "+mart_a")
+	if res.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "OK loaded load_a") || strings.Contains(res.stdout, "load_b") {
+		t.Fatalf("want load_a loaded and load_b not:\n%s", res.stdout)
+	}
+	if i, j := strings.Index(res.stdout, "OK loaded load_a"), strings.Index(res.stdout, "mart_a"); j < i {
+		t.Fatalf("mart_a ran before its loader:\n%s", res.stdout)
+	}
+	db := openDB(t, filepath.Join(dir, "demo.duckdb"))
+	var total int
+	if err := db.QueryRow("select total from main.mart_a").Scan(&total); err != nil || total != 3 {
+		t.Fatalf("mart_a: want 3, got %d (%v)", total, err)
+	}
+	var n int
+	if err := db.QueryRow("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'b'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("raw.b was loaded (%d, %v)", n, err)
+	}
+}
+
+// loader-paths in dbt_project.yml moves the loader files; a malformed
+// value is a positioned error.
+func TestLoaderPaths(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "data/a.csv", "id\n1\n")
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: a\n")
+	writeFile(t, dir, "ingest/a.yml", "loaders:\n  - name: load_a\n    connector: files\n    lands: {source: raw, table: a}\n    options: {path: data/a.csv}\n")
+	writeFile(t, dir, "loaders/ignored.yml", "loaders:\n  - name: ignored\n    connector: nope\n")
+	project := filepath.Join(dir, "dbt_project.yml")
+	b, err := os.ReadFile(project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(project, append(b, []byte("\nloader-paths: [\"ingest\"]\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := elt(t, dir, "load")
+	if res.code != 0 || !strings.Contains(res.stdout, "OK loaded load_a") {
+		t.Fatalf("load: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if err := os.WriteFile(project, append(b, []byte("\nloader-paths: ingest\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = elt(t, dir, "load")
+	lines := strings.Count(string(b), "\n")
+	want := fmt.Sprintf("dbt_project.yml:%d:1: loader-paths must be a list of folder names", lines+2)
+	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, want) {
+		t.Fatalf("want %q, got exit %d\n%s%s", want, res.code, res.stdout, res.stderr)
+	}
+}

@@ -1,0 +1,124 @@
+package loaders
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// Every key of a loader file either works or is a positioned error that
+// says what to do.
+func TestBadDeclarations(t *testing.T) {
+	cases := []struct{ name, src, want string }{
+		{"not a list", "loaders: {a: 1}\n", "loaders/test.yml:1:10: loaders must be a list"},
+		{"unknown top key", "loader: []\n", `loaders/test.yml:1:1: unknown key "loader" in a loader file`},
+		{"unknown loader key", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    options: {path: x.csv}\n    disposition: append\n", `loaders/test.yml:6:5: unknown key "disposition" in loader`},
+		{"bad disposition", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    write_disposition: upsert\n    options: {path: x.csv}\n", `loaders/test.yml:5:24: unknown write_disposition "upsert"`},
+		{"merge without key", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    write_disposition: merge\n    options: {path: x.csv}\n", `loaders/test.yml:2:5: loader "a" merges but has no primary_key`},
+		{"bad contract", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    schema_contract: strict\n    options: {path: x.csv}\n", `unknown schema_contract "strict"`},
+		{"bad max_rejected", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    max_rejected: lots\n    options: {path: x.csv}\n", `loaders/test.yml:5:19: max_rejected must be a whole number`},
+		{"no lands", "loaders:\n  - name: a\n    connector: files\n    options: {path: x.csv}\n", `needs lands: {source, table}`},
+		{"half lands", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s}\n    options: {path: x.csv}\n", `loaders/test.yml:4:12: lands needs both source and table`},
+		{"unknown connector", "loaders:\n  - name: a\n    connector: ftp\n    lands: {source: s, table: t}\n", `loaders/test.yml:3:16: unknown connector "ftp"`},
+		{"unknown option", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options:\n      base_url: http://x\n      paginate: {style: cursor, cursor_path: n, cursr_param: c}\n", `loaders/test.yml:7:49: unknown option "cursr_param"`},
+		{"bad style", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options: {base_url: http://x, paginate: {style: pages}}\n", `option style cannot be "pages"`},
+		{"no base_url", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n", "the http connector needs base_url"},
+		{"bad url", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options: {base_url: ftp://x}\n", `base_url "ftp://x" is not an http(s) URL`},
+		{"bad duration", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options: {base_url: http://x, timeout: 5}\n", "option timeout must be a duration"},
+		{"postgres both", "loaders:\n  - name: a\n    connector: postgres\n    lands: {source: s, table: t}\n    options: {dsn_env: X, table: a, query: select 1}\n", "needs exactly one of table and query"},
+		{"bad delimiter", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    options: {path: a.csv, delimiter: ab}\n", "delimiter must be one character"},
+		{"unknown format", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    options: {path: a.xlsx}\n", `cannot tell the format of "a.xlsx"`},
+		{"bad yaml", "loaders:\n  - name: [\n", "loaders/test.yml:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var diags diag.List
+			parseFile("loaders/test.yml", []byte(tc.src), nil, &diags)
+			if !diags.HasErrors() {
+				t.Fatal("want an error")
+			}
+			if got := diags.Err().Error(); !strings.Contains(got, tc.want) {
+				t.Fatalf("want %q in:\n%s", tc.want, got)
+			}
+			for _, d := range diags {
+				if d.Pos.Line == 0 {
+					t.Errorf("an error without a position: %v", d)
+				}
+			}
+		})
+	}
+}
+
+// Auth comes from environment variables: bearer, basic, and an API key
+// in a header or the query string; a missing variable is an error naming
+// the option's line.
+func TestHTTPAuthAndRateLimit(t *testing.T) {
+	var got atomic.Value
+	var calls atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		got.Store(r.Header.Get("Authorization") + "|" + r.Header.Get("X-Key") + "|" + r.URL.Query().Get("key"))
+		page := r.URL.Query().Get("page")
+		if page == "6" {
+			fmt.Fprint(w, `[]`)
+			return
+		}
+		fmt.Fprintf(w, `[{"id": %s}]`, page)
+	}))
+	defer ts.Close()
+	env := map[string]string{"TOKEN": "t0k", "USER": "u", "PASS": "p", "KEY": "k3y"}
+	cases := []struct{ auth, want string }{
+		{"{type: bearer, token_env: TOKEN}", "Bearer t0k||"},
+		{"{type: basic, username_env: USER, password_env: PASS}", "Basic " + base64.StdEncoding.EncodeToString([]byte("u:p")) + "||"},
+		{"{type: api_key, name: X-Key, value_env: KEY}", "|k3y|"},
+		{"{type: api_key, name: key, in: query, value_env: KEY}", "||k3y"},
+	}
+	for _, tc := range cases {
+		l := parseOne(t, fmt.Sprintf("loaders:\n  - name: a\n    connector: http\n    lands: {source: raw, table: t}\n    options:\n      base_url: %s\n      auth: %s\n      paginate: {style: page_number}\n      rps: 20\n", ts.URL, tc.auth), env)
+		a := openDuck(t, "")
+		calls.Store(0)
+		start := time.Now()
+		res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		if g := got.Load().(string); g != tc.want {
+			t.Errorf("%s: server saw %q, want %q", tc.auth, g, tc.want)
+		}
+		// 6 requests at 20 per second take at least 250ms.
+		if el := time.Since(start); calls.Load() != 6 || el < 250*time.Millisecond {
+			t.Errorf("rps 20: %d requests in %v", calls.Load(), el)
+		}
+	}
+	l := parseOne(t, fmt.Sprintf("loaders:\n  - name: a\n    connector: http\n    lands: {source: raw, table: t}\n    options:\n      base_url: %s\n      auth: {type: bearer, token_env: NOPE}\n", ts.URL), env)
+	a := openDuck(t, "")
+	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err == nil || strings.Contains(res.Err.Error(), "attempts") || !strings.Contains(res.Err.Error(), "loaders/test.yml:7:39: environment variable NOPE (option token_env) is not set") {
+		t.Fatalf("want a positioned error for the missing variable, got %v", res.Err)
+	}
+}
+
+// An API key sent in the query string never shows in an error.
+func TestHTTPErrorsHideQueryKey(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+	}))
+	defer ts.Close()
+	l := parseOne(t, fmt.Sprintf("loaders:\n  - name: a\n    connector: http\n    lands: {source: raw, table: t}\n    options:\n      base_url: %s\n      auth: {type: api_key, name: key, in: query, value_env: KEY}\n      timeout: 20ms\n      retries: {max_attempts: 2, base_delay: 1ms, max_delay: 2ms}\n", ts.URL), map[string]string{"KEY": "sekr1t"})
+	a := openDuck(t, "")
+	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "gave up after 2 attempts") {
+		t.Fatalf("want a timeout failure, got %v", res.Err)
+	}
+	if strings.Contains(res.Err.Error(), "sekr1t") {
+		t.Fatalf("the error shows the key: %v", res.Err)
+	}
+}

@@ -1,0 +1,15 @@
+create schema if not exists ANALYTICS.raw;
+create temporary file format ANALYTICS.raw.t__elt_format type = csv field_delimiter = '	' skip_header = 1 field_optionally_enclosed_by = '"' encoding = 'ISO-8859-1' empty_field_as_null = true;
+create temporary stage ANALYTICS.raw.t__elt_stage file_format = ANALYTICS.raw.t__elt_format;
+put 'file://<testdata>/people.tsv' @ANALYTICS.raw.t__elt_stage auto_compress = true overwrite = true;
+create or replace temporary table ANALYTICS.raw.t__elt_raw (id varchar, name varchar);
+copy into ANALYTICS.raw.t__elt_raw from @ANALYTICS.raw.t__elt_stage on_error = abort_statement purge = true;
+create table if not exists ANALYTICS.raw._elt_loads (load_id varchar, loader varchar, started_at timestamp_tz, finished_at timestamp_tz, status varchar, row_count bigint, pages bigint, rejected bigint, cursor_value varchar, checkpoint varchar, error_message varchar);
+create table if not exists ANALYTICS.raw.t (id varchar, name varchar, _elt_loaded_at timestamp_tz, _elt_load_id varchar);
+alter table ANALYTICS.raw.t add column if not exists id varchar;
+alter table ANALYTICS.raw.t add column if not exists name varchar;
+begin;
+merge into ANALYTICS.raw.t as t using (select id, name, current_timestamp() as _elt_loaded_at, '0123abcd' as _elt_load_id from ANALYTICS.raw.t__elt_raw) as s on t.id = s.id when matched then update set id = s.id, name = s.name, _elt_loaded_at = s._elt_loaded_at, _elt_load_id = s._elt_load_id when not matched then insert (id, name, _elt_loaded_at, _elt_load_id) values (s.id, s.name, s._elt_loaded_at, s._elt_load_id);
+insert into ANALYTICS.raw._elt_loads (load_id, loader, started_at, finished_at, status, row_count, pages, rejected) select '0123abcd', 'snowflake_merge_tsv_latin1', '2024-05-06 07:08:09.000000 +0000'::timestamp_tz, current_timestamp(), 'success', count(*), 1, 0 from ANALYTICS.raw.t__elt_raw;
+commit;
+drop table if exists ANALYTICS.raw.t__elt_raw;
