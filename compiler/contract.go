@@ -60,12 +60,29 @@ func ContractEnforced(n *Node) bool {
 // models whose on_schema_change would let the table drift.
 func (m *Manifest) validateContracts(l *diag.List) {
 	for _, n := range m.nodes {
-		if n.ResourceType != project.Model || !ContractEnforced(n) {
+		if n.ResourceType != project.Model || n.Config["contract"] == nil {
 			continue
 		}
 		file, pos := n.OriginalFilePath, diag.Pos{Line: 1}
 		if n.PatchPath != "" {
 			file, pos = n.PatchPath, n.PatchPos
+		}
+		if cfg, ok := n.Config["contract"].(map[string]any); !ok {
+			l.Add(diag.Errorf(file, pos, "write contract: {enforced: true}", "model %s: contract must be a mapping, not %v", n.Name, n.Config["contract"]))
+			continue
+		} else {
+			bad := false
+			for k, v := range cfg {
+				_, isBool := v.(bool)
+				if (k != "enforced" && k != "alias_types") || !isBool {
+					l.Add(diag.Errorf(file, pos, "contract takes enforced: true|false and alias_types: true|false",
+						"model %s: contract: %s: %v is not supported", n.Name, k, v))
+					bad = true
+				}
+			}
+			if bad || !ContractEnforced(n) {
+				continue
+			}
 		}
 		mat := fmt.Sprint(n.Config["materialized"])
 		switch {

@@ -167,9 +167,10 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 	u := &unitRender{test: ut, inputs: map[string]string{}, vars: ut.Overrides.Vars, env: ut.Overrides.EnvVars}
 	u.splitMacros(ut.Overrides.Macros, m.engine.dbtNamespace())
 	st.unit = u
-	if inc, ok := ut.Overrides.Macros["is_incremental"].(bool); ok {
-		st.incremental = &inc
-	}
+	// is_incremental() is false in a unit test unless overridden, as in
+	// dbt (the unit test is not an incremental build of a table).
+	inc, _ := ut.Overrides.Macros["is_incremental"].(bool)
+	st.incremental = &inc
 	var ctes []CTE
 	for _, fx := range ut.Given {
 		key, name, what, cols, err := m.unitInput(ctx, model, fx)

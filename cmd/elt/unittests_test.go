@@ -304,7 +304,7 @@ func TestUnitTestProjectErrors(t *testing.T) {
 		{"unknown input", head + "    model: customer_totals\n    given: [{input: ref('stg_ordrs'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
 			[]string{"models/unit.yml:5:13", "input (ref('stg_ordrs')) which was not found", "did you mean 'stg_orders'"}},
 		{"ref not given", head + "    model: customer_totals\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
-			[]string{"reads source('crm', 'customers'), which is not among the given inputs", "add `- input: source('crm', 'customers')`"}},
+			[]string{"unit test t (models/unit.yml:3): models/customer_totals.sql:5:20", "reads source('crm', 'customers'), which is not among the given inputs", "add `- input: source('crm', 'customers')`"}},
 		{"column not in relation", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: [{idd: 1}]}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: []}\n", []string{"test"}, 1,
 			[]string{"Invalid column name: 'idd' in unit test fixture for 'stg_orders'", "id, customer_id, amount, status"}},
 		{"expected column not in output", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: []}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: [{totl: 1}]}\n", []string{"test"}, 1,
