@@ -264,9 +264,6 @@ func download(ctx context.Context, url string) (string, error) {
 // NativeSQL is DuckDB's reader over the files.
 func (f *files) NativeSQL(ctx context.Context, targetType string) (string, bool, func(), error) {
 	if targetType != "duckdb" {
-		if f.format == "parquet" {
-			return "", false, nil, errors.New("parquet files can be landed only on a DuckDB target; convert them to CSV or NDJSON")
-		}
 		return "", false, nil, nil
 	}
 	if f.storeRejects && (f.format == "json" || f.format == "ndjson") {
@@ -314,6 +311,11 @@ func (f *files) Extract(ctx context.Context, st State, emit func(Page) error) er
 		if strings.Contains(p, "://") {
 			return fmt.Errorf("%s: object storage paths need a DuckDB target", p)
 		}
+	}
+	if f.format == "parquet" {
+		return f.extractParquet(ctx, paths, emit)
+	}
+	for _, p := range paths {
 		if err := f.extractFile(ctx, p, emit); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}

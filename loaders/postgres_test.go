@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -177,6 +178,19 @@ func TestFilesIntoPostgres(t *testing.T) {
 	write("b.csv", []byte("id|name|price\n3|Cy|\n"))
 	nd := write("o.ndjson", []byte("{\"id\": 1, \"ship\": {\"city\": \"Lyon\"}}\nnot json\n{\"id\": 2, \"items\": [1, 2]}\n"))
 	js := write("o.json", []byte(`[{"id": 1, "ok": true}, {"id": 2, "ok": false}]`))
+	// Parquet, written by DuckDB, with typed and nested columns.
+	pq := dir + "/p.parquet"
+	duck, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = duck.Exec(fmt.Sprintf(`copy (select range::int as id, range * 1.5 as price, (range * 2.25)::decimal(10, 2) as amount,
+		timestamp '2024-01-01 00:00:00' + to_days(range::int) as at, range %% 2 = 0 as even, 'p' || range as name, [range, range + 1] as pair
+		from range(2500)) to '%s' (format parquet)`, pq))
+	duck.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, yaml string
 		checks     []string
@@ -195,6 +209,11 @@ func TestFilesIntoPostgres(t *testing.T) {
 			"select count(*) = 1 from raw._elt_rejected where record = 'not json'",
 		}},
 		{"json", "path: " + js, []string{"select count(*) = 1 from raw.t where id = 2 and not ok"}},
+		{"parquet", "path: " + pq + "\n      page_size: 1000", []string{
+			"select count(*) = 2500 and count(distinct id) = 2500 from raw.t",
+			"select count(*) = 1 from raw.t where id = 3 and price = 4.5 and amount = 6.75 and at = timestamptz '2024-01-04 00:00:00+00' and not even and name = 'p3' and pair = '[3,4]'",
+			"select string_agg(column_name || ':' || data_type, ',' order by column_name) = 'amount:double precision,at:timestamp with time zone,even:boolean,id:bigint,name:text,pair:text,price:double precision' from information_schema.columns where table_schema = 'raw' and table_name = 't' and column_name not like '\\_elt%'",
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
