@@ -62,6 +62,7 @@ var knownResourceTypes = map[string]bool{
 	"rpc": true, "sql_operation": true, "doc": true, "source": true, "macro": true, "exposure": true,
 	"metric": true, "group": true, "saved_query": true, "semantic_model": true, "unit_test": true,
 	"fragment": true, "function": true,
+	"loader": true, // elt's own: a loader lands a source's raw data
 }
 
 func sortedKeys(m map[string]bool) []string {

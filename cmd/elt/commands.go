@@ -16,6 +16,7 @@ import (
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -73,9 +74,14 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	// Loaders are nodes of the DAG too (roots, before their sources).
+	byID, err := s.addLoaders(ctx)
+	if err != nil {
+		return err
+	}
 	kinds := f.resourceTypes
 	if len(kinds) == 0 {
-		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure"}
+		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "loader"}
 	}
 	ids, err := s.selectIDs(kinds)
 	if err != nil {
@@ -83,9 +89,30 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
+		if l, ok := byID[id]; ok {
+			fmt.Fprintln(stdout, loaderLsLine(l, id, s.proj.Config.Name, f.output))
+			continue
+		}
 		fmt.Fprintln(stdout, s.lsLine(id, f.output))
 	}
 	return nil
+}
+
+func loaderLsLine(l *loaders.Loader, id, pkg, output string) string {
+	switch output {
+	case "name":
+		return l.Name
+	case "path":
+		return l.File
+	case "json":
+		b, _ := json.Marshal(map[string]any{
+			"name": l.Name, "resource_type": "loader", "package_name": pkg, "unique_id": id,
+			"original_file_path": l.File, "connector": l.Connector,
+			"lands": map[string]string{"source": l.Source, "table": l.Table},
+		})
+		return string(b)
+	}
+	return "loader:" + l.Name
 }
 
 func (s *session) lsLine(id, output string) string {

@@ -166,6 +166,28 @@ func TestBuildRunsUpstreamLoadersFirst(t *testing.T) {
 	if err := db.QueryRow("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'b'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("raw.b was loaded (%d, %v)", n, err)
 	}
+	db.Close()
+
+	// elt ls lists loaders as the DAG's roots; resource_type:loader selects them.
+	if res := elt(t, dir, "ls", "--select", "+mart_a", "--output", "name"); res.code != 0 || !strings.Contains(res.stdout, "load_a\n") || strings.Contains(res.stdout, "load_b") {
+		t.Errorf("ls +mart_a: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res = elt(t, dir, "ls", "--select", "resource_type:loader", "--output", "json")
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var l struct {
+			Name     string
+			UniqueID string `json:"unique_id"`
+			Lands    struct{ Source, Table string }
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("ls json line %q: %v", line, err)
+		}
+		got = append(got, l.Name+" "+l.UniqueID+" "+l.Lands.Source+"."+l.Lands.Table)
+	}
+	if want := []string{"load_a loader.demo.load_a raw.a", "load_b loader.demo.load_b raw.b"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("ls resource_type:loader: %v, want %v", got, want)
+	}
 }
 
 // loader-paths in dbt_project.yml moves the loader files; a malformed
