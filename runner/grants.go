@@ -1,0 +1,245 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+// grantsConfig reads a node's grants config: privilege -> grantees. A key
+// written "+select" (append to the inherited grantees, merged by
+// project.MergeConfig) is the plain privilege here.
+func grantsConfig(n *compiler.Node) (map[string][]string, error) {
+	raw, ok := n.Config["grants"]
+	if !ok || raw == nil {
+		return nil, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: grants must be a mapping of privilege to grantees, e.g. grants: {select: [reporter]}", n.OriginalFilePath)
+	}
+	out := make(map[string][]string, len(m))
+	for k, v := range m {
+		priv := strings.TrimSpace(strings.TrimPrefix(k, "+"))
+		list := stringList(project.Config{"g": v}, "g")
+		for _, g := range list {
+			if g == "" {
+				return nil, fmt.Errorf("%s: grants.%s lists an empty grantee", n.OriginalFilePath, k)
+			}
+		}
+		out[priv] = unionStringList(out[priv], list)
+	}
+	return out, nil
+}
+
+func unionStringList(a, b []string) []string {
+	for _, x := range b {
+		if !containsFold(a, x) {
+			a = append(a, x)
+		}
+	}
+	return a
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// diffGrants is dbt's diff_of_two_dicts: for each privilege of a, the
+// grantees b does not have; privileges and grantees compare without case.
+func diffGrants(a, b map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for k, va := range a {
+		var vb []string
+		for kb, v := range b {
+			if strings.EqualFold(k, kb) {
+				vb = v
+			}
+		}
+		var diff []string
+		for _, g := range va {
+			if !containsFold(vb, g) {
+				diff = append(diff, g)
+			}
+		}
+		if len(diff) > 0 {
+			out[k] = diff
+		}
+	}
+	return out
+}
+
+// grantsWarning is said once per run on DuckDB, which has no grants.
+type grantsWarning struct{ warehouse string }
+
+func (grantsWarning) Event() string { return "GrantsNotSupported" }
+func (w grantsWarning) String() string {
+	return w.warehouse + " has no grants: the grants config is not applied (the build itself is unaffected)"
+}
+
+// applyGrants follows dbt's default apply_grants: a relation that did not
+// exist before the build gets every configured grant; otherwise the
+// current grants are read and what the config no longer lists is revoked
+// and what is new is granted. An empty grants config changes nothing.
+func (r *Runner) applyGrants(ctx context.Context, n *compiler.Node, res *Result, existed bool) error {
+	want, err := grantsConfig(n)
+	if err != nil || len(want) == 0 {
+		return err
+	}
+	typ := r.a.Dialect().Type()
+	if typ == "duckdb" {
+		r.grantsWarnOnce.Do(func() { res.Warnings = append(res.Warnings, grantsWarning{warehouse: "DuckDB"}) })
+		return nil
+	}
+	rel := toAdapterRel(n.Relation)
+	revoke := map[string][]string{}
+	grant := want
+	if existed {
+		current, err := r.currentGrants(ctx, typ, rel)
+		if err != nil {
+			return fmt.Errorf("%s: reading the grants of %s: %w", n.OriginalFilePath, r.a.Dialect().RenderRelation(rel), err)
+		}
+		grant = diffGrants(want, current)
+		revoke = diffGrants(current, want)
+	}
+	stmts := append(dclStatements(r.a.Dialect(), rel, revoke, "revoke", "from"), dclStatements(r.a.Dialect(), rel, grant, "grant", "to")...)
+	for _, s := range stmts {
+		if err := r.a.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: grants: %w", n.OriginalFilePath, err)
+		}
+	}
+	return nil
+}
+
+// dclStatements renders one statement per privilege (dbt's
+// get_dcl_statement_list with several grantees per statement), in
+// privilege order so the SQL is the same on every run.
+func dclStatements(d adapters.Dialect, rel adapters.Relation, grants map[string][]string, verb, prep string) []string {
+	privs := make([]string, 0, len(grants))
+	for p := range grants {
+		privs = append(privs, p)
+	}
+	sort.Strings(privs)
+	var out []string
+	for _, p := range privs {
+		if len(grants[p]) == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s on %s %s %s", verb, p, d.RenderRelation(rel), prep, strings.Join(grants[p], ", ")))
+	}
+	return out
+}
+
+// currentGrants is dbt's get_show_grant_sql and standardize_grants_dict.
+func (r *Runner) currentGrants(ctx context.Context, typ string, rel adapters.Relation) (map[string][]string, error) {
+	var q string
+	switch typ {
+	case "postgres":
+		q = "select grantee, privilege_type from information_schema.role_table_grants\n" +
+			"where grantor = current_role and grantee != current_role\n" +
+			"and table_schema = " + literal(rel.Schema) + " and table_name = " + literal(rel.Identifier)
+	case "snowflake":
+		q = "show grants on " + r.a.Dialect().RenderRelation(rel)
+	default:
+		return nil, fmt.Errorf("elt cannot read the grants of a %s relation", typ)
+	}
+	out, err := r.a.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	col := func(names ...string) int {
+		for i, c := range out.Columns {
+			for _, n := range names {
+				if strings.EqualFold(c, n) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	gi, pi, ti := col("grantee", "grantee_name"), col("privilege_type", "privilege"), col("granted_to")
+	if gi < 0 || pi < 0 {
+		return nil, fmt.Errorf("the grants query returned columns %v", out.Columns)
+	}
+	got := map[string][]string{}
+	for _, row := range out.Rows {
+		g, p := fmt.Sprint(row[gi]), strings.ToLower(fmt.Sprint(row[pi]))
+		if typ == "snowflake" && (ti < 0 || fmt.Sprint(row[ti]) != "ROLE" || p == "ownership") {
+			continue
+		}
+		got[p] = unionStringList(got[p], []string{g})
+	}
+	return got, nil
+}
+
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// persistDocs writes the model's and its columns' descriptions as
+// comments, as dbt's persist_docs config asks: COMMENT ON TABLE/VIEW and
+// COMMENT ON COLUMN for each documented column the relation has.
+func (r *Runner) persistDocs(ctx context.Context, n *compiler.Node) error {
+	pd, _ := n.Config["persist_docs"].(map[string]any)
+	if len(pd) == 0 {
+		return nil
+	}
+	relOn, _ := optBool(project.Config(pd), "relation")
+	colsOn, _ := optBool(project.Config(pd), "columns")
+	if !relOn && !colsOn {
+		return nil
+	}
+	d := r.a.Dialect()
+	typ := d.Type()
+	if typ != "duckdb" && typ != "postgres" {
+		return fmt.Errorf("%s: persist_docs is not supported on %s by elt; remove persist_docs from this model's config", n.OriginalFilePath, typ)
+	}
+	rel := toAdapterRel(n.Relation)
+	kind, err := r.a.RelationKind(ctx, rel)
+	if err != nil {
+		return fmt.Errorf("%s: persist_docs: %w", n.OriginalFilePath, err)
+	}
+	keyword := "table"
+	if kind == adapters.KindView {
+		keyword = "view"
+	}
+	var stmts []string
+	if relOn && n.Description != "" {
+		stmts = append(stmts, fmt.Sprintf("comment on %s %s is %s", keyword, d.RenderRelation(rel), literal(n.Description)))
+	}
+	if colsOn && len(n.Columns) > 0 {
+		existing, err := r.a.Columns(ctx, rel)
+		if err != nil {
+			return fmt.Errorf("%s: persist_docs: %w", n.OriginalFilePath, err)
+		}
+		for _, c := range n.Columns {
+			if c.Description == "" {
+				continue
+			}
+			name := ""
+			for _, e := range existing {
+				if e.Name == c.Name || (!(c.Quote != nil && *c.Quote) && strings.EqualFold(e.Name, c.Name)) {
+					name = e.Name
+				}
+			}
+			if name == "" {
+				continue // as dbt: only columns the relation has
+			}
+			stmts = append(stmts, fmt.Sprintf("comment on column %s.%s is %s", d.RenderRelation(rel), d.Quote(name), literal(c.Description)))
+		}
+	}
+	for _, s := range stmts {
+		if err := r.a.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: persist_docs: %w", n.OriginalFilePath, err)
+		}
+	}
+	return nil
+}
