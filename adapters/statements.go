@@ -80,3 +80,23 @@ func CommentSQL(ctx context.Context, sql string) string {
 	}
 	return sql + "\n/* " + text + " */"
 }
+
+// UncommentSQL undoes CommentSQL, for statement logs, which hold the SQL
+// as compiled (dbt's target/run files carry no query comment).
+func UncommentSQL(ctx context.Context, sql string) string {
+	if ctx == nil {
+		return sql
+	}
+	c, _ := ctx.Value(queryCommentKey{}).(QueryComment)
+	text := strings.TrimSpace(c.Text)
+	if text == "" {
+		return sql
+	}
+	if !c.Append {
+		return strings.TrimPrefix(sql, "/* "+text+" */\n")
+	}
+	if s, ok := strings.CutSuffix(sql, "\n/* "+text+" */;"); ok {
+		return s + ";"
+	}
+	return strings.TrimSuffix(sql, "\n/* "+text+" */")
+}

@@ -289,6 +289,9 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		// built earlier in this run.
 		err = r.rerender(ctx, n)
 	}
+	if err == nil {
+		ctx, err = r.withQueryComment(ctx, n)
+	}
 	var stmts adapters.StatementLog
 	ctx = adapters.WithStatementLog(ctx, &stmts)
 	defer func() { res.Statements = stmts.Statements() }()

@@ -255,7 +255,7 @@ func (t tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trace
 		t.fn(data.SQL)
 	}
 	if len(data.Args) == 0 { // with arguments: a catalog look-up, not the node's work
-		adapters.LogStatement(ctx, data.SQL)
+		adapters.LogStatement(ctx, adapters.UncommentSQL(ctx, data.SQL))
 	}
 	return ctx
 }
