@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestQueryCommentDuckDB reads back, with current_query(), the statement
@@ -57,5 +61,31 @@ func TestQueryCommentErrors(t *testing.T) {
 		if res.code == 0 || !strings.Contains(res.stdout+res.stderr, tc.want) {
 			t.Errorf("%s: exit %d, want %q:\n%s%s", tc.yml, res.code, tc.want, res.stdout, res.stderr)
 		}
+	}
+}
+
+// TestQueryCommentPostgres: Postgres receives the rendered comment too.
+func TestQueryCommentPostgres(t *testing.T) {
+	schema := "query_comment_pg"
+	pgEnv(t, schema)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade")
+	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nquery-comment: \"{{ node.unique_id }} for {{ target.name }}\"\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "models/q.sql", "{{ config(materialized='table') }}\nselect current_query() as q")
+	mustElt(t, dir, "run")
+	var q string
+	if err := conn.QueryRow(ctx, "select q from "+schema+".q").Scan(&q); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(q, "/* model.p.q for pg */\n") || !strings.Contains(q, "select current_query() as q") {
+		t.Errorf("statement:\n%s", q)
 	}
 }
