@@ -112,7 +112,17 @@ func (r *Runner) applyGrants(ctx context.Context, n *compiler.Node, res *Result,
 		grant = diffGrants(want, current)
 		revoke = diffGrants(current, want)
 	}
-	stmts := append(dclStatements(r.a.Dialect(), rel, revoke, "revoke", "from"), dclStatements(r.a.Dialect(), rel, grant, "grant", "to")...)
+	kind := adapters.KindTable
+	if typ == "bigquery" { // BigQuery's DCL names the relation's type
+		k, err := r.a.RelationKind(ctx, rel)
+		if err != nil {
+			return fmt.Errorf("%s: grants: %w", n.OriginalFilePath, err)
+		}
+		if k != adapters.KindNone {
+			kind = k
+		}
+	}
+	stmts := append(dclStatements(r.a.Dialect(), rel, kind, revoke, "revoke"), dclStatements(r.a.Dialect(), rel, kind, grant, "grant")...)
 	for _, s := range stmts {
 		if err := r.a.Exec(ctx, s); err != nil {
 			return fmt.Errorf("%s: grants: %w", n.OriginalFilePath, err)
@@ -123,8 +133,15 @@ func (r *Runner) applyGrants(ctx context.Context, n *compiler.Node, res *Result,
 
 // dclStatements renders one statement per privilege (dbt's
 // get_dcl_statement_list with several grantees per statement), in
-// privilege order so the SQL is the same on every run.
-func dclStatements(d adapters.Dialect, rel adapters.Relation, grants map[string][]string, verb, prep string) []string {
+// privilege order so the SQL is the same on every run. verb is "grant" or
+// "revoke". BigQuery's form (bigquery__get_grant_sql) quotes the role and
+// the grantees and names the relation's type; the others use dbt's
+// default__get_grant_sql.
+func dclStatements(d adapters.Dialect, rel adapters.Relation, kind adapters.RelationKind, grants map[string][]string, verb string) []string {
+	prep := "to"
+	if verb == "revoke" {
+		prep = "from"
+	}
 	privs := make([]string, 0, len(grants))
 	for p := range grants {
 		privs = append(privs, p)
@@ -132,10 +149,15 @@ func dclStatements(d adapters.Dialect, rel adapters.Relation, grants map[string]
 	sort.Strings(privs)
 	var out []string
 	for _, p := range privs {
-		if len(grants[p]) == 0 {
+		g := grants[p]
+		if len(g) == 0 {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s %s on %s %s %s", verb, p, d.RenderRelation(rel), prep, strings.Join(grants[p], ", ")))
+		if d.Type() == "bigquery" {
+			out = append(out, fmt.Sprintf("%s `%s` on %s %s %s \"%s\"", verb, p, kind, d.RenderRelation(rel), prep, strings.Join(g, `", "`)))
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s on %s %s %s", verb, p, d.RenderRelation(rel), prep, strings.Join(g, ", ")))
 	}
 	return out
 }
@@ -150,6 +172,8 @@ func (r *Runner) currentGrants(ctx context.Context, typ string, rel adapters.Rel
 			"and table_schema = " + literal(rel.Schema) + " and table_name = " + literal(rel.Identifier)
 	case "snowflake":
 		q = "show grants on " + r.a.Dialect().RenderRelation(rel)
+	case "bigquery":
+		q = bigqueryShowGrants(rel, fmt.Sprint(r.targetField("location")))
 	default:
 		return nil, fmt.Errorf("elt cannot read the grants of a %s relation", typ)
 	}
@@ -173,8 +197,8 @@ func (r *Runner) currentGrants(ctx context.Context, typ string, rel adapters.Rel
 	}
 	got := map[string][]string{}
 	for _, row := range out.Rows {
-		g, p := fmt.Sprint(row[gi]), strings.ToLower(fmt.Sprint(row[pi]))
-		if typ == "snowflake" && (ti < 0 || fmt.Sprint(row[ti]) != "ROLE" || p == "ownership") {
+		g, p := fmt.Sprint(row[gi]), fmt.Sprint(row[pi])
+		if typ == "snowflake" && (ti < 0 || fmt.Sprint(row[ti]) != "ROLE" || strings.EqualFold(p, "ownership")) {
 			continue
 		}
 		got[p] = unionStringList(got[p], []string{g})
@@ -242,4 +266,22 @@ func (r *Runner) persistDocs(ctx context.Context, n *compiler.Node) error {
 		}
 	}
 	return nil
+}
+
+// bigqueryShowGrants is bigquery__get_show_grant_sql: the relation's
+// object privileges, without the session user's own.
+func bigqueryShowGrants(rel adapters.Relation, location string) string {
+	if location == "" || location == "<nil>" {
+		location = "US"
+	}
+	return "select privilege_type, grantee from `" + rel.Database + "`.`region-" + strings.ToLower(location) + "`.INFORMATION_SCHEMA.OBJECT_PRIVILEGES\n" +
+		"where object_schema = " + literal(rel.Schema) + " and object_name = " + literal(rel.Identifier) + "\n" +
+		"and split(grantee, ':')[offset(1)] != session_user()"
+}
+
+func (r *Runner) targetField(key string) any {
+	if r.target == nil {
+		return nil
+	}
+	return r.target.Fields[key]
 }
