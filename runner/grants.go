@@ -222,23 +222,16 @@ func (r *Runner) persistDocs(ctx context.Context, n *compiler.Node) error {
 		return nil
 	}
 	d := r.a.Dialect()
-	typ := d.Type()
-	if typ != "duckdb" && typ != "postgres" {
-		return fmt.Errorf("%s: persist_docs is not supported on %s by elt; remove persist_docs from this model's config", n.OriginalFilePath, typ)
-	}
 	rel := toAdapterRel(n.Relation)
 	kind, err := r.a.RelationKind(ctx, rel)
 	if err != nil {
 		return fmt.Errorf("%s: persist_docs: %w", n.OriginalFilePath, err)
 	}
-	keyword := "table"
-	if kind == adapters.KindView {
-		keyword = "view"
+	relDesc := ""
+	if relOn {
+		relDesc = n.Description
 	}
-	var stmts []string
-	if relOn && n.Description != "" {
-		stmts = append(stmts, fmt.Sprintf("comment on %s %s is %s", keyword, d.RenderRelation(rel), literal(n.Description)))
-	}
+	var cols [][2]string // name as the relation has it, description
 	if colsOn && len(n.Columns) > 0 {
 		existing, err := r.a.Columns(ctx, rel)
 		if err != nil {
@@ -248,24 +241,58 @@ func (r *Runner) persistDocs(ctx context.Context, n *compiler.Node) error {
 			if c.Description == "" {
 				continue
 			}
-			name := ""
 			for _, e := range existing {
 				if e.Name == c.Name || (!(c.Quote != nil && *c.Quote) && strings.EqualFold(e.Name, c.Name)) {
-					name = e.Name
+					cols = append(cols, [2]string{e.Name, c.Description})
+					break
 				}
 			}
-			if name == "" {
-				continue // as dbt: only columns the relation has
-			}
-			stmts = append(stmts, fmt.Sprintf("comment on column %s.%s is %s", d.RenderRelation(rel), d.Quote(name), literal(c.Description)))
+			// as dbt: a documented column the relation lacks is skipped
 		}
 	}
-	for _, s := range stmts {
+	for _, s := range commentStatements(d, rel, kind, relDesc, cols) {
 		if err := r.a.Exec(ctx, s); err != nil {
 			return fmt.Errorf("%s: persist_docs: %w", n.OriginalFilePath, err)
 		}
 	}
 	return nil
+}
+
+// commentStatements writes a relation's and its columns' descriptions:
+// COMMENT ON on DuckDB, Postgres and Snowflake (Snowflake's comment in
+// $$ quotes, "$" written "[$]" as dbt-snowflake does), description options
+// on BigQuery.
+func commentStatements(d adapters.Dialect, rel adapters.Relation, kind adapters.RelationKind, relDesc string, cols [][2]string) []string {
+	keyword := "table"
+	if kind == adapters.KindView {
+		keyword = "view"
+	}
+	name := d.RenderRelation(rel)
+	lit := literal
+	switch d.Type() {
+	case "snowflake":
+		lit = func(s string) string { return "$$" + strings.ReplaceAll(s, "$", "[$]") + "$$" }
+	case "bigquery":
+		lit = func(s string) string {
+			return `"""` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"""`
+		}
+	}
+	var out []string
+	if relDesc != "" {
+		if d.Type() == "bigquery" {
+			out = append(out, fmt.Sprintf("alter %s %s set options (description = %s)", keyword, name, lit(relDesc)))
+		} else {
+			out = append(out, fmt.Sprintf("comment on %s %s is %s", keyword, name, lit(relDesc)))
+		}
+	}
+	for _, c := range cols {
+		if d.Type() == "bigquery" {
+			out = append(out, fmt.Sprintf("alter %s %s alter column %s set options (description = %s)", keyword, name, d.Quote(c[0]), lit(c[1])))
+		} else {
+			out = append(out, fmt.Sprintf("comment on column %s.%s is %s", name, d.Quote(c[0]), lit(c[1])))
+		}
+	}
+	return out
 }
 
 // bigqueryShowGrants is bigquery__get_show_grant_sql: the relation's

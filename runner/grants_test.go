@@ -56,3 +56,31 @@ grant select on analytics.marts.orders to reporter, bi`},
 		t.Errorf("bigquery show grants:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestCommentStatements pins persist_docs' SQL per warehouse, quotes in
+// descriptions escaped.
+func TestCommentStatements(t *testing.T) {
+	rel := adapters.Relation{Database: "analytics", Schema: "marts", Identifier: "orders"}
+	cols := [][2]string{{"id", `the "id" it's $1`}}
+	for _, tc := range []struct {
+		d    adapters.Dialect
+		kind adapters.RelationKind
+		want string
+	}{
+		{postgres.Dialect{}, adapters.KindView, `comment on view "analytics"."marts"."orders" is 'Ada''s orders'
+comment on column "analytics"."marts"."orders"."id" is 'the "id" it''s $1'`},
+		{snowflake.Dialect{}, adapters.KindTable, `comment on table analytics.marts.orders is $$Ada's orders$$
+comment on column analytics.marts.orders."ID" is $$the "id" it's [$]1$$`},
+		{bigquery.Dialect{}, adapters.KindTable, "alter table `analytics`.`marts`.`orders` set options (description = \"\"\"Ada's orders\"\"\")\n" +
+			"alter table `analytics`.`marts`.`orders` alter column `id` set options (description = \"\"\"the \\\"id\\\" it's $1\"\"\")"},
+	} {
+		cols := cols
+		if tc.d.Type() == "snowflake" { // as Snowflake's catalog spells the column
+			cols = [][2]string{{"ID", cols[0][1]}}
+		}
+		got := strings.Join(commentStatements(tc.d, rel, tc.kind, "Ada's orders", cols), "\n")
+		if got != tc.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tc.d.Type(), got, tc.want)
+		}
+	}
+}
