@@ -312,3 +312,23 @@ func (r *Runner) targetField(key string) any {
 	}
 	return r.target.Fields[key]
 }
+
+// grantsCarriedOver is dbt's should_revoke for a relation that exists:
+// true, except on Snowflake when the build replaces the relation (a table
+// or view, or a full refresh) without copy_grants, which starts it with
+// no grants (snowflake__copy_grants).
+func (r *Runner) grantsCarriedOver(n *compiler.Node) bool {
+	if r.a.Dialect().Type() != "snowflake" || boolConfig(n.Config, "copy_grants", false) {
+		return true
+	}
+	switch n.ResourceType {
+	case project.Snapshot:
+		return true
+	case project.Seed:
+		return !FullRefresh(n.Config, r.opts.FullRefresh)
+	}
+	if mat := materialized(n); mat == "incremental" {
+		return !FullRefresh(n.Config, r.opts.FullRefresh)
+	}
+	return false
+}

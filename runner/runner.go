@@ -412,7 +412,7 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 		if err != nil {
 			return located(n, err)
 		}
-		existed = kind != adapters.KindNone
+		existed = kind != adapters.KindNone && r.grantsCarriedOver(n)
 	}
 	rr, err := do()
 	if err != nil {
