@@ -123,3 +123,19 @@ func TestGrantsAndPersistDocsPostgres(t *testing.T) {
 		t.Errorf("comments: %q %q %q %q", rel, col, view, viewCol)
 	}
 }
+
+func TestGrantsAndPersistDocsConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ cfg, want string }{
+		{"grants='select'", "model q: grants must be a mapping of privilege to grantees"},
+		{"grants={'select': [1]}", `model q: grants: "select" must list grantees by name`},
+		{"persist_docs={'relation': true, 'table': true}", "model q: persist_docs: table: true is not supported"},
+		{"persist_docs={'columns': 'yes'}", "model q: persist_docs: columns: yes is not supported"},
+	} {
+		dir := miniProject(t, "")
+		writeFile(t, dir, "models/q.sql", "{{ config("+tc.cfg+") }}\nselect 1 as q")
+		res := elt(t, dir, "run")
+		if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "models/q.sql:1:") || !strings.Contains(res.stdout+res.stderr, tc.want) {
+			t.Errorf("%s: exit %d, want %q at models/q.sql:\n%s%s", tc.cfg, res.code, tc.want, res.stdout, res.stderr)
+		}
+	}
+}
