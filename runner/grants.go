@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/sqlgen"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/project"
 )
@@ -169,7 +170,7 @@ func (r *Runner) currentGrants(ctx context.Context, typ string, rel adapters.Rel
 	case "postgres":
 		q = "select grantee, privilege_type from information_schema.role_table_grants\n" +
 			"where grantor = current_role and grantee != current_role\n" +
-			"and table_schema = " + literal(rel.Schema) + " and table_name = " + literal(rel.Identifier)
+			"and table_schema = " + sqlgen.Literal(rel.Schema) + " and table_name = " + sqlgen.Literal(rel.Identifier)
 	case "snowflake":
 		q = "show grants on " + r.a.Dialect().RenderRelation(rel)
 	case "bigquery":
@@ -205,8 +206,6 @@ func (r *Runner) currentGrants(ctx context.Context, typ string, rel adapters.Rel
 	}
 	return got, nil
 }
-
-func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // persistDocs writes the model's and its columns' descriptions as
 // comments, as dbt's persist_docs config asks: COMMENT ON TABLE/VIEW and
@@ -268,7 +267,7 @@ func commentStatements(d adapters.Dialect, rel adapters.Relation, kind adapters.
 		keyword = "view"
 	}
 	name := d.RenderRelation(rel)
-	lit := literal
+	lit := sqlgen.Literal
 	switch d.Type() {
 	case "snowflake":
 		lit = func(s string) string { return "$$" + strings.ReplaceAll(s, "$", "[$]") + "$$" }
@@ -302,7 +301,7 @@ func bigqueryShowGrants(rel adapters.Relation, location string) string {
 		location = "US"
 	}
 	return "select privilege_type, grantee from `" + rel.Database + "`.`region-" + strings.ToLower(location) + "`.INFORMATION_SCHEMA.OBJECT_PRIVILEGES\n" +
-		"where object_schema = " + literal(rel.Schema) + " and object_name = " + literal(rel.Identifier) + "\n" +
+		"where object_schema = " + sqlgen.Literal(rel.Schema) + " and object_name = " + sqlgen.Literal(rel.Identifier) + "\n" +
 		"and split(grantee, ':')[offset(1)] != session_user()"
 }
 
