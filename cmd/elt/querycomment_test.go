@@ -30,6 +30,10 @@ func TestQueryCommentDuckDB(t *testing.T) {
 		{"append", "query-comment: {comment: \"elt {{ node.name }}\", append: true}\n", func(q string) bool {
 			return strings.HasSuffix(strings.TrimRight(q, ";"), "\n/* elt q */") && !strings.HasPrefix(q, "/*")
 		}, "the comment last"},
+		{"default appended", "query-comment: {append: true}\n", func(q string) bool {
+			return strings.HasSuffix(strings.TrimRight(q, ";"), `"node_id": "model.p.q"} */`) && !strings.HasPrefix(q, "/*")
+		}, "dbt's default comment last"},
+		{"empty", "query-comment: ''\n", func(q string) bool { return !strings.Contains(q, "/*") }, "no comment"},
 		{"null", "query-comment: null\n", func(q string) bool { return !strings.Contains(q, "/*") }, "no comment"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,6 +58,7 @@ func TestQueryCommentErrors(t *testing.T) {
 		{"query-comment: {coment: x}\n", `dbt_project.yml:3:17: unknown key "coment" in query-comment`},
 		{"query-comment: [a]\n", "dbt_project.yml:3:16: query-comment must be a string or a mapping"},
 		{"query-comment: {append: yes please}\n", "dbt_project.yml:3:25: query-comment.append must be true or false"},
+		{"query-comment: \"a */ b\"\n", "query comment contains illegal value '*/'"},
 	} {
 		dir := miniProject(t, tc.yml)
 		writeFile(t, dir, "models/q.sql", "select 1 as q")
