@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"strings"
 	"sync"
 )
 
@@ -40,4 +41,62 @@ func LogStatement(ctx context.Context, sql string) {
 	l.mu.Lock()
 	l.stmts = append(l.stmts, sql)
 	l.mu.Unlock()
+}
+
+// QueryComment is the comment dbt's query-comment setting adds to every
+// statement run for a node: prepended ("/* c */\n" + sql), or appended
+// before a final semicolon when Append is set.
+type QueryComment struct {
+	Text   string
+	Append bool
+}
+
+type queryCommentKey struct{}
+
+// WithQueryComment returns a context whose statements carry c; an empty
+// comment adds nothing.
+func WithQueryComment(ctx context.Context, c QueryComment) context.Context {
+	return context.WithValue(ctx, queryCommentKey{}, c)
+}
+
+// CommentSQL returns sql with the context's query comment, as dbt's
+// query comment adds it; without one, sql unchanged. Adapters call it
+// where they hand SQL to the driver.
+func CommentSQL(ctx context.Context, sql string) string {
+	if ctx == nil {
+		return sql
+	}
+	c, _ := ctx.Value(queryCommentKey{}).(QueryComment)
+	text := strings.TrimSpace(c.Text)
+	if text == "" {
+		return sql
+	}
+	if !c.Append {
+		return "/* " + text + " */\n" + sql
+	}
+	sql = strings.TrimRight(sql, " \t\r\n")
+	if s, ok := strings.CutSuffix(sql, ";"); ok {
+		return s + "\n/* " + text + " */;"
+	}
+	return sql + "\n/* " + text + " */"
+}
+
+// UncommentSQL undoes CommentSQL, for statement logs, which hold the SQL
+// as compiled (dbt's target/run files carry no query comment).
+func UncommentSQL(ctx context.Context, sql string) string {
+	if ctx == nil {
+		return sql
+	}
+	c, _ := ctx.Value(queryCommentKey{}).(QueryComment)
+	text := strings.TrimSpace(c.Text)
+	if text == "" {
+		return sql
+	}
+	if !c.Append {
+		return strings.TrimPrefix(sql, "/* "+text+" */\n")
+	}
+	if s, ok := strings.CutSuffix(sql, "\n/* "+text+" */;"); ok {
+		return s + ";"
+	}
+	return strings.TrimSuffix(sql, "\n/* "+text+" */")
 }

@@ -13,6 +13,7 @@ import (
 // snapshot's strategy and the keys it needs.
 func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 	for _, n := range nodes {
+		validateGrantsAndDocs(l, n)
 		switch n.ResourceType {
 		case project.Test:
 			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {

@@ -278,6 +278,7 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write flags as a mapping of flag names to values", "flags must be a mapping, not %s", kindName(p.Val)))
 			}
 		case "query-comment":
+			l.checkQueryComment(file, p.Val)
 			cfg.QueryComment = v
 		case "dispatch":
 			cfg.Dispatch = l.parseDispatch(file, p.Val)
@@ -455,4 +456,39 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkQueryComment reports a query-comment that is not null, a string or
+// a mapping of comment, append and job-label, as dbt documents it. elt
+// adds no BigQuery job labels, so job-label: true is refused.
+func (l *loader) checkQueryComment(file string, n *yaml.Node) {
+	n = deref(n)
+	if isNull(n) || n.Kind == yaml.ScalarNode && n.Tag != "!!bool" && n.Tag != "!!int" && n.Tag != "!!float" {
+		return
+	}
+	hint := `write query-comment: "a comment", or {comment: "...", append: true}`
+	if n.Kind != yaml.MappingNode {
+		l.diags.Add(diag.Errorf(file, posOf(n), hint, "query-comment must be a string or a mapping, not %s", kindName(n)))
+		return
+	}
+	for _, p := range pairs(n) {
+		val := deref(p.Val)
+		switch p.Key {
+		case "comment":
+			if !isNull(val) && (val.Kind != yaml.ScalarNode || val.Tag != "!!str") {
+				l.diags.Add(diag.Errorf(file, posOf(val), hint, "query-comment.comment must be a string, not %s", kindName(val)))
+			}
+		case "append", "job-label":
+			if val.Kind != yaml.ScalarNode || val.Tag != "!!bool" {
+				l.diags.Add(diag.Errorf(file, posOf(val), "write "+p.Key+": true or false", "query-comment.%s must be true or false, not %s", p.Key, kindName(val)))
+				continue
+			}
+			if p.Key == "job-label" && val.Value != "false" && val.Value != "False" && val.Value != "FALSE" {
+				l.diags.Add(diag.Errorf(file, posOf(val), "remove job-label (or set it to false); the comment itself is still added to every statement",
+					"elt does not support query-comment job-label: it adds no BigQuery job labels"))
+			}
+		default:
+			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "use comment, append or job-label", "unknown key %q in query-comment", p.Key))
+		}
+	}
 }

@@ -114,6 +114,8 @@ type Runner struct {
 	index   int
 	// unitsOf lists, in build, the unit tests that run before each model.
 	unitsOf map[string][]string
+	// grantsWarnOnce says once per run that the warehouse has no grants.
+	grantsWarnOnce sync.Once
 }
 
 type schemaOnce struct {
@@ -287,6 +289,9 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		// built earlier in this run.
 		err = r.rerender(ctx, n)
 	}
+	if err == nil {
+		ctx, err = r.withQueryComment(ctx, n)
+	}
 	var stmts adapters.StatementLog
 	ctx = adapters.WithStatementLog(ctx, &stmts)
 	defer func() { res.Statements = stmts.Statements() }()
@@ -400,6 +405,15 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 	if err := r.runHooks(ctx, n, "pre_hook"); err != nil {
 		return err
 	}
+	// dbt revokes stale grants only on a relation that existed before.
+	existed := false
+	if g, _ := grantsConfig(n); len(g) > 0 && r.a.Dialect().Type() != "duckdb" {
+		kind, err := r.a.RelationKind(ctx, toAdapterRel(n.Relation))
+		if err != nil {
+			return located(n, err)
+		}
+		existed = kind != adapters.KindNone && r.grantsCarriedOver(n)
+	}
 	rr, err := do()
 	if err != nil {
 		if n.ResourceType == project.Seed {
@@ -409,6 +423,12 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 		return located(n, err)
 	}
 	if err := r.runHooks(ctx, n, "post_hook"); err != nil {
+		return err
+	}
+	if err := r.applyGrants(ctx, n, res, existed); err != nil {
+		return err
+	}
+	if err := r.persistDocs(ctx, n); err != nil {
 		return err
 	}
 	res.Status = Success

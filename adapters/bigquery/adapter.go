@@ -152,7 +152,7 @@ func (a *Adapter) run(ctx context.Context, sql string, params ...bigquery.QueryP
 	for attempt := 0; ; attempt++ {
 		var job *bigquery.Job
 		var status *bigquery.JobStatus
-		job, err = a.newQuery(sql, params...).Run(ctx)
+		job, err = a.newQuery(adapters.CommentSQL(ctx, sql), params...).Run(ctx)
 		if err == nil {
 			status, err = job.Wait(ctx)
 			if err == nil {

@@ -53,6 +53,7 @@ func (c *traceConn) Prepare(query string) (driver.Stmt, error) {
 
 func (c *traceConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	c.record(ctx, query, 0)
+	query = adapters.CommentSQL(ctx, query)
 	if p, ok := c.conn.(driver.ConnPrepareContext); ok {
 		return p.PrepareContext(ctx, query)
 	}
@@ -98,7 +99,7 @@ func (c *traceConn) ExecContext(ctx context.Context, query string, args []driver
 		return nil, driver.ErrSkip
 	}
 	c.record(ctx, query, len(args))
-	return e.ExecContext(ctx, query, args)
+	return e.ExecContext(ctx, adapters.CommentSQL(ctx, query), args)
 }
 
 func (c *traceConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -107,7 +108,7 @@ func (c *traceConn) QueryContext(ctx context.Context, query string, args []drive
 		return nil, driver.ErrSkip
 	}
 	c.record(ctx, query, len(args))
-	return q.QueryContext(ctx, query, args)
+	return q.QueryContext(ctx, adapters.CommentSQL(ctx, query), args)
 }
 
 func (c *traceConn) CheckNamedValue(nv *driver.NamedValue) error {

@@ -37,16 +37,18 @@ type bulkTx struct {
 }
 
 func (t *bulkTx) Exec(ctx context.Context, query string) error {
-	if _, err := t.tx.Exec(ctx, query); err != nil {
-		return fmt.Errorf("postgres: exec: %w", positioned(adapters.ContextError(ctx, err), query))
+	sent := adapters.CommentSQL(ctx, query)
+	if _, err := t.tx.Exec(ctx, sent); err != nil {
+		return fmt.Errorf("postgres: exec: %w", positioned(adapters.ContextError(ctx, err), sent))
 	}
 	return nil
 }
 
 func (t *bulkTx) Query(ctx context.Context, query string) (*adapters.Result, error) {
-	res, err := queryAll(ctx, t.tx, query)
+	sent := adapters.CommentSQL(ctx, query)
+	res, err := queryAll(ctx, t.tx, sent)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: query: %w", positioned(err, query))
+		return nil, fmt.Errorf("postgres: query: %w", positioned(err, sent))
 	}
 	return res, nil
 }

@@ -103,7 +103,7 @@ func (a *Adapter) CreateSchema(ctx context.Context, database, schema string) err
 	if database != "" && database != a.cfg.DBName {
 		return fmt.Errorf("postgres: create schema %s: connected to database %q; PostgreSQL cannot create schemas in another database", name, a.cfg.DBName)
 	}
-	_, err := a.pool.Exec(ctx, "create schema if not exists "+d.Quote(schema))
+	_, err := a.pool.Exec(ctx, adapters.CommentSQL(ctx, "create schema if not exists "+d.Quote(schema)))
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && (pe.Code == codeUniqueViolation || pe.Code == codeDuplicateSchema) {
 		// Another connection created it at the same moment: "if not

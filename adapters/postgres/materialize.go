@@ -64,6 +64,6 @@ func dropExisting(ctx context.Context, tx pgx.Tx, rel adapters.Relation) error {
 	if err != nil || keyword == "" {
 		return err
 	}
-	_, err = tx.Exec(ctx, "drop "+keyword+" "+Dialect{}.RenderRelation(rel)+" cascade")
+	_, err = tx.Exec(ctx, adapters.CommentSQL(ctx, "drop "+keyword+" "+Dialect{}.RenderRelation(rel)+" cascade"))
 	return err
 }

@@ -255,7 +255,7 @@ func (t tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trace
 		t.fn(data.SQL)
 	}
 	if len(data.Args) == 0 { // with arguments: a catalog look-up, not the node's work
-		adapters.LogStatement(ctx, data.SQL)
+		adapters.LogStatement(ctx, adapters.UncommentSQL(ctx, data.SQL))
 	}
 	return ctx
 }
@@ -283,8 +283,9 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 
 // Exec runs one or more statements (simple protocol) in autocommit.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
-	if _, err := a.pool.Exec(ctx, query); err != nil {
-		return fmt.Errorf("postgres: exec: %w", positioned(adapters.ContextError(ctx, err), query))
+	sent := adapters.CommentSQL(ctx, query)
+	if _, err := a.pool.Exec(ctx, sent); err != nil {
+		return fmt.Errorf("postgres: exec: %w", positioned(adapters.ContextError(ctx, err), sent))
 	}
 	return nil
 }
@@ -292,9 +293,10 @@ func (a *Adapter) Exec(ctx context.Context, query string) error {
 // Query runs a query and holds its rows in memory, as plain Go values (see
 // goValue).
 func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
-	res, err := queryAll(ctx, a.pool, query)
+	sent := adapters.CommentSQL(ctx, query)
+	res, err := queryAll(ctx, a.pool, sent)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: query: %w", positioned(err, query))
+		return nil, fmt.Errorf("postgres: query: %w", positioned(err, sent))
 	}
 	return res, nil
 }

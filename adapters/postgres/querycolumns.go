@@ -17,7 +17,7 @@ func (a *Adapter) DescribeQuery(ctx context.Context, sql string) ([]adapters.Col
 	rel := adapters.Relation{Schema: "pg_temp", Identifier: "dbt_internal_describe"}
 	var out []adapters.Column
 	err := a.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "create temporary table "+Dialect{}.Quote(rel.Identifier)+" on commit drop as select * from (\n"+sql+"\n) as dbt_internal_describe limit 0"); err != nil {
+		if _, err := tx.Exec(ctx, adapters.CommentSQL(ctx, "create temporary table "+Dialect{}.Quote(rel.Identifier)+" on commit drop as select * from (\n"+sql+"\n) as dbt_internal_describe limit 0")); err != nil {
 			return positioned(err, sql)
 		}
 		cols, err := columns(ctx, tx, rel)

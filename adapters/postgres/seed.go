@@ -89,7 +89,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 				return fmt.Errorf("the CSV's columns (%s) differ from the table's (%s); run with --full-refresh to rebuild the table",
 					strings.Join(header, ", "), strings.Join(tableCols, ", "))
 			}
-			if _, err := tx.Exec(ctx, "delete from "+d.RenderRelation(rel)); err != nil {
+			if _, err := tx.Exec(ctx, adapters.CommentSQL(ctx, "delete from "+d.RenderRelation(rel))); err != nil {
 				return err
 			}
 			rows, err = a.copyCSV(ctx, tx, rel, tableCols, s.Path, delim)

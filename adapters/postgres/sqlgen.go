@@ -59,22 +59,25 @@ func tempTableType(ctx context.Context, tx sqlgen.Tx, expr, query string, temp f
 type pgTx struct{ tx pgx.Tx }
 
 func (t pgTx) Exec(ctx context.Context, query string) (int64, error) {
-	tag, err := t.tx.Exec(ctx, query)
+	sent := adapters.CommentSQL(ctx, query)
+	tag, err := t.tx.Exec(ctx, sent)
 	if err != nil {
-		return 0, positioned(err, query)
+		return 0, positioned(err, sent)
 	}
 	return tag.RowsAffected(), nil
 }
 
 func (t pgTx) QueryInt(ctx context.Context, query string) (int64, error) {
 	var n int64
-	err := t.tx.QueryRow(ctx, query).Scan(&n)
-	return n, positioned(err, query)
+	sent := adapters.CommentSQL(ctx, query)
+	err := t.tx.QueryRow(ctx, sent).Scan(&n)
+	return n, positioned(err, sent)
 }
 
 func (t pgTx) Query(ctx context.Context, query string) (*adapters.Result, error) {
-	res, err := queryAll(ctx, t.tx, query)
-	return res, positioned(err, query)
+	sent := adapters.CommentSQL(ctx, query)
+	res, err := queryAll(ctx, t.tx, sent)
+	return res, positioned(err, sent)
 }
 
 func (t pgTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {

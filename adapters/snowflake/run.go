@@ -25,7 +25,7 @@ func (a *Adapter) runStatements(ctx context.Context, conn *sql.Conn, stmts []Sta
 	inTx := false
 	for i, s := range stmts {
 		a.trace(ctx, s.SQL)
-		res, err := conn.ExecContext(ctx, s.SQL)
+		res, err := conn.ExecContext(ctx, adapters.CommentSQL(ctx, s.SQL))
 		if err != nil {
 			err = adapters.ContextError(ctx, err)
 			if inTx {
@@ -59,7 +59,7 @@ func (a *Adapter) runCleanup(ctx context.Context, conn *sql.Conn, stmts []Statem
 	var first error
 	for _, s := range stmts {
 		a.trace(ctx, s.SQL)
-		if _, err := conn.ExecContext(cctx, s.SQL); err != nil && first == nil {
+		if _, err := conn.ExecContext(cctx, adapters.CommentSQL(ctx, s.SQL)); err != nil && first == nil {
 			first = fmt.Errorf("%s: %w", s.Purpose, err)
 		}
 	}

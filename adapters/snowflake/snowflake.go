@@ -232,7 +232,7 @@ func (a *Adapter) Exec(ctx context.Context, query string) error {
 		return fmt.Errorf("snowflake: exec: %w", err)
 	}
 	a.trace(ctx, query)
-	if _, err := a.db.ExecContext(mctx, query); err != nil {
+	if _, err := a.db.ExecContext(mctx, adapters.CommentSQL(ctx, query)); err != nil {
 		return fmt.Errorf("snowflake: exec: %w", adapters.ContextError(ctx, err))
 	}
 	return nil
@@ -274,7 +274,7 @@ func (a *Adapter) queryAll(ctx context.Context, q queryer, query string) (*adapt
 }
 
 func queryAll(ctx context.Context, q queryer, query string) (*adapters.Result, error) {
-	rows, err := q.QueryContext(ctx, query)
+	rows, err := q.QueryContext(ctx, adapters.CommentSQL(ctx, query))
 	if err != nil {
 		return nil, adapters.ContextError(ctx, err)
 	}
@@ -315,7 +315,7 @@ func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapter
 func (a *Adapter) catalogColumns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.Column, error) {
 	query := a.planner.ColumnsQuery(rel)
 	a.trace(ctx, query)
-	rows, err := q.QueryContext(ctx, query)
+	rows, err := q.QueryContext(ctx, adapters.CommentSQL(ctx, query))
 	if err != nil {
 		return nil, adapters.ContextError(ctx, err)
 	}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestQueryCommentDuckDB reads back, with current_query(), the statement
+// DuckDB received for a table model: the default comment is dbt's JSON,
+// a configured one is rendered with node and target, appended on request,
+// and null turns it off.
+func TestQueryCommentDuckDB(t *testing.T) {
+	for _, tc := range []struct {
+		name, project string
+		want          func(q string) bool
+		desc          string
+	}{
+		{"default", "", func(q string) bool {
+			return strings.HasPrefix(q, `/* {"app": "dbt", "dbt_version": "`) &&
+				strings.Contains(q, `", "profile_name": "p", "target_name": "dev", "node_id": "model.p.q"} */`+"\n")
+		}, "dbt's default comment first"},
+		{"string", "query-comment: \"run {{ node.unique_id }} on {{ target.name }}\"\n", func(q string) bool {
+			return strings.HasPrefix(q, "/* run model.p.q on dev */\n")
+		}, "the rendered comment first"},
+		{"append", "query-comment: {comment: \"elt {{ node.name }}\", append: true}\n", func(q string) bool {
+			return strings.HasSuffix(strings.TrimRight(q, ";"), "\n/* elt q */") && !strings.HasPrefix(q, "/*")
+		}, "the comment last"},
+		{"default appended", "query-comment: {append: true}\n", func(q string) bool {
+			return strings.HasSuffix(strings.TrimRight(q, ";"), `"node_id": "model.p.q"} */`) && !strings.HasPrefix(q, "/*")
+		}, "dbt's default comment last"},
+		{"empty", "query-comment: ''\n", func(q string) bool { return !strings.Contains(q, "/*") }, "no comment"},
+		{"null", "query-comment: null\n", func(q string) bool { return !strings.Contains(q, "/*") }, "no comment"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := miniProject(t, tc.project)
+			writeFile(t, dir, "models/q.sql", "{{ config(materialized='table') }}\nselect current_query() as q")
+			mustElt(t, dir, "run")
+			db := openDB(t, filepath.Join(dir, "p.duckdb"))
+			q := queryRows(t, db, "select q from q")
+			if !tc.want(q) {
+				t.Errorf("want %s; the statement was:\n%s", tc.desc, q)
+			}
+			if !strings.Contains(q, "select current_query() as q") {
+				t.Errorf("the model's SQL is missing:\n%s", q)
+			}
+		})
+	}
+}
+
+func TestQueryCommentErrors(t *testing.T) {
+	for _, tc := range []struct{ yml, want string }{
+		{"query-comment: {comment: x, job-label: true}\n", "dbt_project.yml:3:40: elt does not support query-comment job-label"},
+		{"query-comment: {coment: x}\n", `dbt_project.yml:3:17: unknown key "coment" in query-comment`},
+		{"query-comment: [a]\n", "dbt_project.yml:3:16: query-comment must be a string or a mapping"},
+		{"query-comment: {append: yes please}\n", "dbt_project.yml:3:25: query-comment.append must be true or false"},
+		{"query-comment: \"a */ b\"\n", "query comment contains illegal value '*/'"},
+	} {
+		dir := miniProject(t, tc.yml)
+		writeFile(t, dir, "models/q.sql", "select 1 as q")
+		res := elt(t, dir, "run")
+		if res.code == 0 || !strings.Contains(res.stdout+res.stderr, tc.want) {
+			t.Errorf("%s: exit %d, want %q:\n%s%s", tc.yml, res.code, tc.want, res.stdout, res.stderr)
+		}
+	}
+}
+
+// TestQueryCommentPostgres: Postgres receives the rendered comment too.
+func TestQueryCommentPostgres(t *testing.T) {
+	schema := "query_comment_pg"
+	pgEnv(t, schema)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade")
+	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nquery-comment: \"{{ node.unique_id }} for {{ target.name }}\"\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "models/q.sql", "{{ config(materialized='table') }}\nselect current_query() as q")
+	mustElt(t, dir, "run")
+	var q string
+	if err := conn.QueryRow(ctx, "select q from "+schema+".q").Scan(&q); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(q, "/* model.p.q for pg */\n") || !strings.Contains(q, "select current_query() as q") {
+		t.Errorf("statement:\n%s", q)
+	}
+}
