@@ -658,6 +658,27 @@ func (b *builder) sourceRelation(id string, r compiler.Relation) string {
 }
 
 func (b *builder) macro(m *compiler.Macro) *Macro {
+	out := b.macroBase(m)
+	// A macros: entry of properties YAML documents the macro.
+	if p := b.m.Project; p != nil {
+		if mp := p.MacroProperties[m.Package+"."+m.Name]; mp != nil {
+			out.Description = mp.Description
+			if mp.Meta != nil {
+				out.Meta = mp.Meta
+			}
+			if mp.Docs != nil {
+				out.Docs = docsConfig(mp.Docs)
+			}
+			for _, a := range mp.Arguments {
+				out.Arguments = append(out.Arguments, a)
+			}
+			out.PatchPath = strOrNull(mp.Package + "://" + b.pkgRel(mp.Package, mp.File))
+		}
+	}
+	return out
+}
+
+func (b *builder) macroBase(m *compiler.Macro) *Macro {
 	return &Macro{
 		UniqueID:         m.UniqueID,
 		Name:             m.Name,
