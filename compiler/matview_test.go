@@ -23,6 +23,9 @@ func TestMaterializedViewChecks(t *testing.T) {
 		{"postgres", "{{ config(materialized='materialized_view', indexes=[{'columns': ['a']}]) }} select 1 as a",
 			"models/m.sql:1: model m: elt does not support indexes on materialized views yet"},
 		{"postgres", "{{ config(materialized='materialized_view', on_configuration_change='fail') }} select 1 as a", ""},
+		{"snowflake", "{{ config(materialized='dynamic_table', target_lag='1 hour') }} select 1 as a",
+			"models/m.sql:1: model m: a dynamic table needs snowflake_warehouse"},
+		{"snowflake", "{{ config(materialized='dynamic_table', target_lag='1 hour', snowflake_warehouse='wh') }} select 1 as a", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.target+"/"+c.want, func(t *testing.T) {

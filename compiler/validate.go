@@ -95,7 +95,7 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 // validateMaterializedView refuses, at load time, the materializations a
 // warehouse does not have: DuckDB has no materialized views, only
 // Snowflake has dynamic tables. elt builds materialized views on
-// Postgres; BigQuery materialized views and Snowflake dynamic tables are
+// Postgres and dynamic tables on Snowflake; BigQuery materialized views are
 // not built yet.
 func (m *Manifest) validateMaterializedView(l *diag.List, n *Node) {
 	mat, _ := n.Config["materialized"].(string)
@@ -120,6 +120,13 @@ func (m *Manifest) validateMaterializedView(l *diag.List, n *Node) {
 		l.Add(diag.Errorf(file, pos, "use materialized='materialized_view' or table",
 			"model %s: dynamic tables exist only on Snowflake, not on %s", n.Name, typ))
 		return
+	case mat == "dynamic_table":
+		for _, key := range []string{"target_lag", "snowflake_warehouse"} {
+			if v, ok := n.Config[key]; !ok || v == nil || v == "" {
+				l.Add(diag.Errorf(file, pos, "set "+key+" in the model's config",
+					"model %s: a dynamic table needs %s", n.Name, key))
+			}
+		}
 	case typ != "postgres":
 		l.Add(diag.Errorf(file, pos, "materialize the model as table or view for now",
 			"model %s: elt does not support materialized=%q on %s yet", n.Name, mat, typ))
