@@ -95,8 +95,7 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 // validateMaterializedView refuses, at load time, the materializations a
 // warehouse does not have: DuckDB has no materialized views, only
 // Snowflake has dynamic tables. elt builds materialized views on
-// Postgres and dynamic tables on Snowflake; BigQuery materialized views are
-// not built yet.
+// Postgres and BigQuery and dynamic tables on Snowflake.
 func (m *Manifest) validateMaterializedView(l *diag.List, n *Node) {
 	mat, _ := n.Config["materialized"].(string)
 	if mat != "materialized_view" && mat != "dynamic_table" {
@@ -127,7 +126,7 @@ func (m *Manifest) validateMaterializedView(l *diag.List, n *Node) {
 					"model %s: a dynamic table needs %s", n.Name, key))
 			}
 		}
-	case typ != "postgres":
+	case typ != "postgres" && typ != "bigquery":
 		l.Add(diag.Errorf(file, pos, "materialize the model as table or view for now",
 			"model %s: elt does not support materialized=%q on %s yet", n.Name, mat, typ))
 		return
@@ -138,7 +137,7 @@ func (m *Manifest) validateMaterializedView(l *diag.List, n *Node) {
 				"model %s: on_configuration_change %q is not valid", n.Name, fmt.Sprint(v)))
 		}
 	}
-	if v, ok := n.Config["indexes"]; ok && v != nil {
+	if v, ok := n.Config["indexes"]; ok && v != nil && typ == "postgres" {
 		l.Add(diag.Errorf(file, pos, "remove indexes: from the model's config",
 			"model %s: elt does not support indexes on materialized views yet", n.Name))
 	}
