@@ -5,6 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/bigquery"
+	"github.com/elt-dev/elt/adapters/postgres"
+	"github.com/elt-dev/elt/adapters/snowflake"
 )
 
 // TestCloneDuckDB builds a project in a prod schema, then clones it into
@@ -59,5 +64,26 @@ func TestCloneDuckDB(t *testing.T) {
 	res = elt(t, dir, "clone", "--target", "dev")
 	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "needs --state") {
 		t.Errorf("clone without --state: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestCloneSQL pins the statement each warehouse gets: a zero-copy clone
+// of a table where the warehouse has one, a view otherwise.
+func TestCloneSQL(t *testing.T) {
+	target := adapters.Relation{Database: "analytics", Schema: "dbt_ann", Identifier: "orders"}
+	from := adapters.Relation{Database: "analytics", Schema: "prod", Identifier: "orders"}
+	for _, c := range []struct {
+		d    adapters.Dialect
+		mat  string
+		want string
+	}{
+		{snowflake.Dialect{}, "table", "create or replace table analytics.dbt_ann.orders clone analytics.prod.orders"},
+		{snowflake.Dialect{}, "view", "create view analytics.dbt_ann.orders as select * from analytics.prod.orders"},
+		{bigquery.Dialect{}, "incremental", "create or replace table `analytics`.`dbt_ann`.`orders` clone `analytics`.`prod`.`orders`"},
+		{postgres.Dialect{}, "table", `create view "analytics"."dbt_ann"."orders" as select * from "analytics"."prod"."orders"`},
+	} {
+		if got := cloneSQL(c.d, target, from, c.mat); got != c.want {
+			t.Errorf("%s %s:\n got %s\nwant %s", c.d.Type(), c.mat, got, c.want)
+		}
 	}
 }
