@@ -72,3 +72,45 @@ func TestMaterializedViewDuckDB(t *testing.T) {
 		t.Errorf("exit %d, want an error %q:\n%s%s", res.code, want, res.stdout, res.stderr)
 	}
 }
+
+// TestClonePostgres clones a prod schema's relations into a dev schema on
+// a real Postgres: views over prod's tables.
+func TestClonePostgres(t *testing.T) {
+	pgEnv(t, "clone_prod")
+	conn, err := pgx.Connect(context.Background(), os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, s := range []string{"clone_prod", "clone_dev"} {
+		if _, err := conn.Exec(context.Background(), "drop schema if exists "+s+" cascade"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "drop schema if exists "+s+" cascade") })
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	dev := strings.Replace(strings.Replace(pgProfile, "    pg:", "    dev:", 1), `schema: "{{ env_var('ELT_PG_SCHEMA') }}"`, "schema: clone_dev", 1)
+	dev = dev[strings.Index(dev, "    dev:"):]
+	writeFile(t, dir, "profiles.yml", pgProfile+dev)
+	writeFile(t, dir, "models/totals.sql", "{{ config(materialized='table') }}\nselect 42 as n")
+	mustElt(t, dir, "run")
+	state := t.TempDir()
+	data, err := os.ReadFile(dir + "/target/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, state, "manifest.json", string(data))
+	res := mustElt(t, dir, "clone", "--state", state, "--target", "dev")
+	if !strings.Contains(res.stdout, "OK model.p.totals: cloned") {
+		t.Fatalf("clone:\n%s", res.stdout)
+	}
+	var n int
+	var kind string
+	if err := conn.QueryRow(context.Background(), "select n from clone_dev.totals").Scan(&n); err != nil || n != 42 {
+		t.Errorf("clone_dev.totals: %d, %v; want 42", n, err)
+	}
+	if err := conn.QueryRow(context.Background(), "select table_type from information_schema.tables where table_schema = 'clone_dev' and table_name = 'totals'").Scan(&kind); err != nil || kind != "VIEW" {
+		t.Errorf("clone_dev.totals: %q, %v; want a VIEW", kind, err)
+	}
+}
