@@ -670,7 +670,12 @@ func (b *builder) macro(m *compiler.Macro) *Macro {
 				out.Docs = docsConfig(mp.Docs)
 			}
 			for _, a := range mp.Arguments {
-				out.Arguments = append(out.Arguments, a)
+				// dbt's MacroArgument: name, type (null when not given), description ("").
+				arg := map[string]any{"name": a["name"], "type": a["type"], "description": ""}
+				if d, ok := a["description"]; ok && d != nil {
+					arg["description"] = d
+				}
+				out.Arguments = append(out.Arguments, arg)
 			}
 			out.PatchPath = strOrNull(mp.Package + "://" + b.pkgRel(mp.Package, mp.File))
 		}
