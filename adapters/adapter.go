@@ -51,12 +51,15 @@ const (
 type Model struct {
 	UniqueID     string
 	Relation     Relation
-	Materialized string         // "table" or "view" ("ephemeral" is never sent here)
+	Materialized string         // "table", "view" or "materialized_view" ("ephemeral" is never sent here)
 	SQL          string         // compiled select statement
 	Config       map[string]any // the node's final config, for adapter-specific options
 	// Contract, when set, is the model's enforced contract: a table is
 	// created with its columns and constraints (contract.go).
 	Contract *Contract
+	// FullRefresh rebuilds a materialized view that would otherwise be
+	// refreshed in place.
+	FullRefresh bool
 }
 
 // Seed is one CSV to load.

@@ -29,6 +29,7 @@ func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 				file, pos := ConfigSite(n)
 				validateExternal(l, n, file, pos)
 			}
+			m.validateMaterializedView(l, n)
 		}
 	}
 }
@@ -89,5 +90,56 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 	if g, _ := n.Config["glue_register"].(bool); g {
 		l.Add(diag.Errorf(file, pos, "remove glue_register, and register the files with AWS Glue yourself",
 			"model %s: elt does not register external files with AWS Glue (glue_register)", n.Name))
+	}
+}
+
+// validateMaterializedView refuses, at load time, the materializations a
+// warehouse does not have: DuckDB has no materialized views, only
+// Snowflake has dynamic tables. elt builds materialized views on
+// Postgres and BigQuery and dynamic tables on Snowflake.
+func (m *Manifest) validateMaterializedView(l *diag.List, n *Node) {
+	mat, _ := n.Config["materialized"].(string)
+	if mat != "materialized_view" && mat != "dynamic_table" {
+		return
+	}
+	typ := ""
+	if m.Project != nil && m.Project.Target != nil {
+		typ = m.Project.Target.Type
+	}
+	file, pos := ConfigSite(n)
+	switch {
+	case mat == "materialized_view" && typ == "duckdb":
+		l.Add(diag.Errorf(file, pos, "materialize the model as table or view",
+			"model %s: DuckDB has no materialized views (materialized='materialized_view')", n.Name))
+		return
+	case mat == "materialized_view" && typ == "snowflake":
+		l.Add(diag.Errorf(file, pos, "use materialized='dynamic_table' (dbt-snowflake does not build materialized views)",
+			"model %s: materialized='materialized_view' is not supported on Snowflake", n.Name))
+		return
+	case mat == "dynamic_table" && typ != "snowflake":
+		l.Add(diag.Errorf(file, pos, "use materialized='materialized_view' or table",
+			"model %s: dynamic tables exist only on Snowflake, not on %s", n.Name, typ))
+		return
+	case mat == "dynamic_table":
+		for _, key := range []string{"target_lag", "snowflake_warehouse"} {
+			if v, ok := n.Config[key]; !ok || v == nil || v == "" {
+				l.Add(diag.Errorf(file, pos, "set "+key+" in the model's config",
+					"model %s: a dynamic table needs %s", n.Name, key))
+			}
+		}
+	case typ != "postgres" && typ != "bigquery":
+		l.Add(diag.Errorf(file, pos, "materialize the model as table or view for now",
+			"model %s: elt does not support materialized=%q on %s yet", n.Name, mat, typ))
+		return
+	}
+	if v, ok := n.Config["on_configuration_change"]; ok && v != nil {
+		if s, _ := v.(string); s != "apply" && s != "continue" && s != "fail" {
+			l.Add(diag.Errorf(file, pos, "use apply, continue or fail",
+				"model %s: on_configuration_change %q is not valid", n.Name, fmt.Sprint(v)))
+		}
+	}
+	if v, ok := n.Config["indexes"]; ok && v != nil && typ == "postgres" {
+		l.Add(diag.Errorf(file, pos, "remove indexes: from the model's config",
+			"model %s: elt does not support indexes on materialized views yet", n.Name))
 	}
 }

@@ -36,6 +36,11 @@ func testManifest() *compiler.Manifest {
 		Docs: map[string]*project.DocBlock{
 			"orders": {Name: "orders", Contents: "\nOne row per order.\n", File: "models/docs.md"},
 		},
+		MacroProperties: map[string]*project.MacroProperties{
+			"shop.cents_to_dollars": {Name: "cents_to_dollars", Package: "shop", Description: "Cents to dollars.",
+				Meta: map[string]any{"owner": "finance"}, File: "macros/props.yml",
+				Arguments: []map[string]any{{"name": "column_name", "type": "column"}}},
+		},
 	}
 	seed := &compiler.Node{
 		Node: project.Node{
@@ -303,6 +308,10 @@ func TestManifestValues(t *testing.T) {
 
 		{[]any{"macros", "macro.shop.cents_to_dollars", "path"}, "macros/cents.sql"},
 		{[]any{"macros", "macro.shop.cents_to_dollars", "depends_on"}, map[string]any{"macros": []any{}}},
+		{[]any{"macros", "macro.shop.cents_to_dollars", "description"}, "Cents to dollars."},
+		{[]any{"macros", "macro.shop.cents_to_dollars", "meta"}, map[string]any{"owner": "finance"}},
+		{[]any{"macros", "macro.shop.cents_to_dollars", "patch_path"}, "shop://macros/props.yml"},
+		{[]any{"macros", "macro.shop.cents_to_dollars", "arguments"}, []any{map[string]any{"name": "column_name", "type": "column", "description": ""}}},
 
 		{[]any{"docs", "doc.shop.orders"}, map[string]any{
 			"unique_id": "doc.shop.orders", "name": "orders", "resource_type": "doc", "package_name": "shop",

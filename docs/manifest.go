@@ -658,6 +658,32 @@ func (b *builder) sourceRelation(id string, r compiler.Relation) string {
 }
 
 func (b *builder) macro(m *compiler.Macro) *Macro {
+	out := b.macroBase(m)
+	// A macros: entry of properties YAML documents the macro.
+	if p := b.m.Project; p != nil {
+		if mp := p.MacroProperties[m.Package+"."+m.Name]; mp != nil {
+			out.Description = mp.Description
+			if mp.Meta != nil {
+				out.Meta = mp.Meta
+			}
+			if mp.Docs != nil {
+				out.Docs = docsConfig(mp.Docs)
+			}
+			for _, a := range mp.Arguments {
+				// dbt's MacroArgument: name, type (null when not given), description ("").
+				arg := map[string]any{"name": a["name"], "type": a["type"], "description": ""}
+				if d, ok := a["description"]; ok && d != nil {
+					arg["description"] = d
+				}
+				out.Arguments = append(out.Arguments, arg)
+			}
+			out.PatchPath = strOrNull(mp.Package + "://" + b.pkgRel(mp.Package, mp.File))
+		}
+	}
+	return out
+}
+
+func (b *builder) macroBase(m *compiler.Macro) *Macro {
 	return &Macro{
 		UniqueID:         m.UniqueID,
 		Name:             m.Name,

@@ -84,6 +84,10 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 			l.patchNodes(f.rel, Seed, p.Key, entries)
 		case "analyses":
 			l.patchNodes(f.rel, Analysis, p.Key, entries)
+		case "data_tests":
+			l.patchNodes(f.rel, Test, p.Key, entries)
+		case "macros":
+			l.parseMacroProperties(f.rel, entries)
 		case "exposures":
 			l.parseExposures(f.rel, entries)
 		case "groups":
@@ -142,8 +146,8 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 			continue
 		}
 		n := l.refable[l.cur.name+"."+name]
-		if kind == Analysis {
-			n = l.proj.Nodes[string(Analysis)+"."+l.cur.name+"."+name]
+		if kind == Analysis || kind == Test {
+			n = l.proj.Nodes[string(kind)+"."+l.cur.name+"."+name]
 		}
 		if n == nil || n.ResourceType != kind {
 			l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
@@ -157,6 +161,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 		}
 		l.patched[n.UniqueID] = patchSite{file, posOf(e)}
 		n.PatchPath, n.PatchPos = file, posOf(e)
+		l.checkPropertyKeys(file, e, fmt.Sprintf("%s %q", kind, name), nodePropertyKeys)
 		l.checkOneTestsKey(file, e, fmt.Sprintf("%s %q", kind, name))
 		l.patchNode(file, n, e)
 	}
@@ -250,6 +255,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		// quote: applies to the column's tests wherever it is written, so
 		// read it before them.
 		l.checkOneTestsKey(file, e, "column "+strconv.Quote(name))
+		l.checkPropertyKeys(file, e, "column "+strconv.Quote(name), columnPropertyKeys)
 		for _, p := range pairs(e) {
 			switch p.Key {
 			case "quote":
@@ -272,9 +278,21 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "data_type":
 				c.DataType, _ = stringOf(p.Val)
 			case "meta":
-				c.Meta, _ = toValue(p.Val, nil, nil).(map[string]any)
+				if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
+					c.Meta = mergeDict(c.Meta, m)
+				}
 			case "tags":
-				c.Tags = toStringList(toValue(p.Val, nil, nil))
+				c.Tags = unionStrings(c.Tags, toStringList(toValue(p.Val, nil, nil)))
+			case "config":
+				// dbt 1.10: a column's meta and tags may be written under config:.
+				if isMapping(p.Val) {
+					l.checkPropertyKeys(file, p.Val, "column "+strconv.Quote(name)+" config", columnConfigKeys)
+				}
+				cc, _ := toValue(p.Val, nil, nil).(map[string]any)
+				if m, ok := cc["meta"].(map[string]any); ok {
+					c.Meta = mergeDict(c.Meta, m)
+				}
+				c.Tags = unionStrings(c.Tags, toStringList(cc["tags"]))
 			case "constraints":
 				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
 			case "tests", "data_tests":
@@ -434,6 +452,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		database = l.proj.Target.Database
 	}
 	schema = srcName
+	l.checkPropertyKeys(file, e, "source "+strconv.Quote(srcName), sourcePropertyKeys)
 	for _, p := range pairs(e) {
 		switch p.Key {
 		case "database", "project":
@@ -482,6 +501,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		}
 		base := TestDecl{AttachedKind: Source, AttachedName: name, SourceName: srcName, File: file, Package: pkg}
 		l.checkOneTestsKey(file, te, "source table "+strconv.Quote(name))
+		l.checkPropertyKeys(file, te, "source table "+strconv.Quote(name), sourceTablePropertyKeys)
 		var tableMeta, tableQuoting map[string]any
 		var tableTags []string
 		var tableConfig Config

@@ -65,6 +65,10 @@ type Project struct {
 	Groups    map[string]*Group
 	Semantic  map[string]*SemanticResource
 
+	// MacroProperties are the macros: entries of properties YAML, keyed by
+	// "<package>.<macro name>" (keys.go).
+	MacroProperties map[string]*MacroProperties
+
 	// UnitTests are the unit_tests: entries of properties YAML (unittests.go).
 	UnitTests []*UnitTest
 	// Warnings found while loading (unused config paths and similar).

@@ -373,7 +373,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		res.Warnings = append(res.Warnings, warnings...)
 	}
 	switch mat {
-	case "table", "view":
+	case "table", "view", "materialized_view", "dynamic_table":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) {
 			return r.a.Materialize(ctx, adapters.Model{
 				UniqueID:     n.UniqueID,
@@ -382,6 +382,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 				SQL:          n.CompiledCode,
 				Config:       n.Config,
 				Contract:     contract,
+				FullRefresh:  FullRefresh(n.Config, r.opts.FullRefresh),
 			})
 		})
 	case "incremental":

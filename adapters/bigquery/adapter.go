@@ -449,10 +449,51 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 			return adapters.RunResult{}, err
 		}
 		return adapters.RunResult{Message: "OK", RowsAffected: -1}, nil
+	case "materialized_view":
+		return a.materializedView(ctx, m, rel, body, tc, existing)
 	default:
 		return adapters.RunResult{}, fmt.Errorf("materialization %q is not supported (want table or view)", m.Materialized)
 	}
 }
+
+// materializedView builds a materialized_view model (PlanMaterializedView),
+// reading an existing materialized view's refresh settings.
+func (a *Adapter) materializedView(ctx context.Context, m adapters.Model, rel adapters.Relation, body string, tc TableConfig, existing TableFacts) (adapters.RunResult, error) {
+	mc, err := ParseMaterializedViewConfig(m.Config)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	var mv *MaterializedViewFacts
+	if existing.Kind != adapters.KindNone {
+		md, err := a.client.DatasetInProject(rel.Database, rel.Schema).Table(rel.Identifier).Metadata(ctx)
+		if err != nil {
+			return adapters.RunResult{}, adapters.ContextError(ctx, err)
+		}
+		if md.Type == bigquery.MaterializedView && md.MaterializedView != nil {
+			mv = &MaterializedViewFacts{EnableRefresh: md.MaterializedView.EnableRefresh,
+				RefreshIntervalMinutes: int64(md.MaterializedView.RefreshInterval / time.Minute)}
+		}
+	}
+	stmts, warnings, err := PlanMaterializedView(rel, body, tc, mc, existing, mv, m.FullRefresh)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	if err := a.execAll(ctx, stmts); err != nil {
+		return adapters.RunResult{}, err
+	}
+	res := adapters.RunResult{Message: "OK", RowsAffected: -1}
+	for _, w := range warnings {
+		res.Warnings = append(res.Warnings, configurationWarning(w))
+	}
+	return res, nil
+}
+
+// configurationWarning is a configuration change left unapplied
+// (on_configuration_change: continue).
+type configurationWarning string
+
+func (w configurationWarning) Event() string  { return "ConfigurationChangeNotApplied" }
+func (w configurationWarning) String() string { return string(w) }
 
 // LoadSeed loads a CSV file with a load job (see PlanSeed).
 func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.RunResult, err error) {

@@ -307,6 +307,9 @@ func goldenCases() map[string]func() (string, error) {
 func TestGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "golden")
 	cases := goldenCases()
+	for name, c := range matViewCases() {
+		cases[name] = c
+	}
 	if updating() {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)

@@ -33,6 +33,9 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 			err = fmt.Errorf("postgres: materialize %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
+	if m.Materialized == "materialized_view" {
+		return a.materializedView(ctx, m, rel)
+	}
 	return warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {
 		return a.inTx(ctx, func(tx pgx.Tx) error { return fn(pgTx{tx}) })
 	})
@@ -66,4 +69,41 @@ func dropExisting(ctx context.Context, tx pgx.Tx, rel adapters.Relation) error {
 	}
 	_, err = tx.Exec(ctx, adapters.CommentSQL(ctx, "drop "+keyword+" "+Dialect{}.RenderRelation(rel)+" cascade"))
 	return err
+}
+
+// materializedView builds a model as a PostgreSQL materialized view, as
+// dbt-postgres does: an existing materialized view is refreshed in place
+// (PostgreSQL's only configuration change, indexes, is refused at load
+// time, so on_configuration_change has nothing to apply); a full refresh,
+// or a table or view holding the name, is replaced by a new materialized
+// view built under a temporary name and swapped in within one transaction.
+func (a *Adapter) materializedView(ctx context.Context, m adapters.Model, rel adapters.Relation) (adapters.RunResult, error) {
+	body := sqlgen.TrimStatement(m.SQL)
+	if body == "" {
+		return adapters.RunResult{}, fmt.Errorf("empty SQL")
+	}
+	var rows int64
+	refreshed := false
+	err := a.inTx(ctx, func(tx pgx.Tx) error {
+		_, keyword, err := relationKind(ctx, tx, rel)
+		if err != nil {
+			return err
+		}
+		if keyword == "materialized view" && !m.FullRefresh {
+			tag, err := tx.Exec(ctx, "refresh materialized view "+Dialect{}.RenderRelation(rel))
+			refreshed, rows = true, tag.RowsAffected()
+			return err
+		}
+		rows, err = replaceRelation(ctx, tx, rel, func(tmp string) string {
+			return "create materialized view " + tmp + " as (\n" + body + "\n)"
+		})
+		return err
+	})
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	if refreshed {
+		return adapters.RunResult{Message: "REFRESH MATERIALIZED VIEW", RowsAffected: -1}, nil
+	}
+	return adapters.RunResult{Message: "OK", RowsAffected: rows}, nil
 }

@@ -110,6 +110,9 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
+	if m.Materialized == "dynamic_table" {
+		return a.dynamicTable(ctx, conn, m, kind)
+	}
 	var plan ModelPlan
 	switch m.Materialized {
 	case "table":
@@ -357,3 +360,46 @@ func duplicateKeyHint(err error, dup *adapters.DuplicateKeyWarning) error {
 	return fmt.Errorf("%w (the source repeats unique_key (%s), e.g. %s; Snowflake's MERGE cannot close one version with two rows, and fails the same way under dbt-snowflake: make the key unique)",
 		err, strings.Join(dup.Key, ", "), strings.Join(dup.Samples, ", "))
 }
+
+// dynamicTable builds a dynamic_table model (Planner.DynamicTable), reading
+// an existing dynamic table's settings with SHOW DYNAMIC TABLES.
+func (a *Adapter) dynamicTable(ctx context.Context, conn *sql.Conn, m adapters.Model, kind adapters.RelationKind) (res adapters.RunResult, err error) {
+	var state *DynamicTableState
+	if kind != adapters.KindNone {
+		shown, err := a.queryAll(ctx, conn, a.planner.ShowDynamicTableQuery(m.Relation))
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		if len(shown.Rows) > 0 {
+			col := func(name string) string {
+				for i, c := range shown.Columns {
+					if strings.EqualFold(c, name) && shown.Rows[0][i] != nil {
+						return fmt.Sprint(shown.Rows[0][i])
+					}
+				}
+				return ""
+			}
+			state = &DynamicTableState{TargetLag: col("target_lag"), Warehouse: col("warehouse"), RefreshMode: col("refresh_mode")}
+		}
+	}
+	plan, warnings, err := a.planner.DynamicTable(m, kind, state)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	defer a.withCleanup(ctx, conn, plan.Cleanup, &err)
+	if _, _, err := a.runStatements(ctx, conn, plan.Build); err != nil {
+		return adapters.RunResult{}, err
+	}
+	res = adapters.RunResult{Message: "OK", RowsAffected: -1}
+	for _, w := range warnings {
+		res.Warnings = append(res.Warnings, dynamicTableWarning(w))
+	}
+	return res, nil
+}
+
+// dynamicTableWarning is a configuration change left unapplied
+// (on_configuration_change: continue).
+type dynamicTableWarning string
+
+func (w dynamicTableWarning) Event() string  { return "ConfigurationChangeNotApplied" }
+func (w dynamicTableWarning) String() string { return string(w) }

@@ -1,0 +1,1 @@
+-- error: on_configuration_change "ignore" is not apply, continue or fail

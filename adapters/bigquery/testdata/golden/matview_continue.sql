@@ -1,0 +1,1 @@
+-- warning: configuration changes were found (enable_refresh/refresh_interval_minutes); on_configuration_change is continue, so they are not applied

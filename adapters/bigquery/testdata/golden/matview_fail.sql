@@ -1,0 +1,1 @@
+-- error: configuration changes were found (enable_refresh/refresh_interval_minutes) and on_configuration_change is fail

@@ -1,0 +1,3 @@
+-- build
+call bq.refresh_materialized_view('proj.analytics.orders');
+

@@ -1,0 +1,2 @@
+-- dynamic_table analytics.dbt_ann.orders, existing: "table", dynamic: true, full refresh: false
+-- warning: configuration changes were found (target_lag, snowflake_warehouse); on_configuration_change is continue, so they are not applied

@@ -1,0 +1,10 @@
+-- dynamic_table analytics.dbt_ann.orders, existing: "table", dynamic: true, full refresh: true
+-- build: create the dynamic table
+create or replace dynamic table analytics.dbt_ann.orders
+    target_lag = '1 hour'
+    warehouse = transforming
+    refresh_mode = AUTO
+    initialize = ON_CREATE
+    as (
+select id, status from analytics.dbt_ann.stg_orders
+);

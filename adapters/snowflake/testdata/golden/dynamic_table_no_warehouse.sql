@@ -1,0 +1,2 @@
+-- dynamic_table analytics.dbt_ann.orders, existing: "", dynamic: false, full refresh: false
+-- error: a dynamic table needs snowflake_warehouse

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// stateManifestNode is what elt clone reads of a node in the --state
+// manifest: where that run built it.
+type stateManifestNode struct {
+	ResourceType string         `json:"resource_type"`
+	Database     *string        `json:"database"`
+	Schema       string         `json:"schema"`
+	Alias        string         `json:"alias"`
+	Name         string         `json:"name"`
+	Config       map[string]any `json:"config"`
+}
+
+func newCloneCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	var state string
+	c := &cobra.Command{
+		Use:   "clone",
+		Short: "Clone the selected nodes' relations from the --state manifest's run into the target",
+		Long: "For each selected model, seed and snapshot in the --state manifest, create in the target a\n" +
+			"clone of the relation that run built: a zero-copy table clone on Snowflake and BigQuery,\n" +
+			"a view selecting from it elsewhere. Relations that already exist in the target are left\n" +
+			"alone unless --full-refresh, as dbt clone does.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cloneCommand(cmd.Context(), f, env, stdout, state)
+		},
+	}
+	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to clone (dbt selection syntax)")
+	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+	c.Flags().StringVar(&state, "state", "", "folder holding the manifest.json of the run to clone from")
+	c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "replace relations that already exist in the target")
+	return c
+}
+
+// readStateManifest reads manifest.json under dir.
+func readStateManifest(dir string) (map[string]stateManifestNode, error) {
+	path := filepath.Join(dir, "manifest.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--state: %w (point --state at the target folder of an earlier run)", err)
+	}
+	var m struct {
+		Nodes map[string]stateManifestNode `json:"nodes"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("--state: %s is not a dbt manifest: %w", path, err)
+	}
+	return m.Nodes, nil
+}
+
+// cloneSQL creates target as a clone of from: zero-copy where the
+// warehouse has it (Snowflake, BigQuery), a view elsewhere.
+func cloneSQL(d adapters.Dialect, target, from adapters.Relation, stateMaterialized string) string {
+	switch d.Type() {
+	case "snowflake", "bigquery":
+		if stateMaterialized == "view" {
+			break // only tables clone
+		}
+		return "create or replace table " + d.RenderRelation(target) + " clone " + d.RenderRelation(from)
+	}
+	return "create view " + d.RenderRelation(target) + " as select * from " + d.RenderRelation(from)
+}
+
+func cloneCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, state string) error {
+	if strings.TrimSpace(state) == "" {
+		return usageErr(fmt.Errorf("elt clone needs --state, the folder of an earlier run's manifest.json"))
+	}
+	stateNodes, err := readStateManifest(state)
+	if err != nil {
+		return usageErr(err)
+	}
+	s, err := load(ctx, f, env, stdout, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ids, err := s.selectIDs([]string{"model", "seed", "snapshot"})
+	if err != nil {
+		return err
+	}
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	d := s.adapter.Dialect()
+	failed := 0
+	for _, id := range ids {
+		n := s.manifest.Nodes[id]
+		sn, ok := stateNodes[id]
+		if !ok || fmt.Sprint(sn.Config["materialized"]) == "ephemeral" || n.Config["materialized"] == "ephemeral" {
+			continue
+		}
+		from := adapters.Relation{Schema: sn.Schema, Identifier: sn.Alias}
+		if sn.Database != nil {
+			from.Database = *sn.Database
+		}
+		if from.Identifier == "" {
+			from.Identifier = sn.Name
+		}
+		target := adapters.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
+		if strings.EqualFold(d.RenderRelation(from), d.RenderRelation(target)) {
+			fmt.Fprintf(stdout, "SKIP %s: the state relation is the target relation\n", id)
+			continue
+		}
+		kind, err := s.adapter.RelationKind(ctx, target)
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		if kind != adapters.KindNone && !f.fullRefresh {
+			fmt.Fprintf(stdout, "OK %s: %s already exists (No-op; --full-refresh replaces it)\n", id, d.RenderRelation(target))
+			continue
+		}
+		err = s.adapter.CreateSchema(ctx, target.Database, target.Schema)
+		if err == nil && kind != adapters.KindNone {
+			err = s.adapter.Exec(ctx, "drop "+string(kind)+" "+d.RenderRelation(target))
+		}
+		if err == nil {
+			err = s.adapter.Exec(ctx, cloneSQL(d, target, from, fmt.Sprint(sn.Config["materialized"])))
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(stdout, "ERROR %s: %v\n", id, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "OK %s: cloned %s into %s\n", id, d.RenderRelation(from), d.RenderRelation(target))
+	}
+	if failed > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d clone(s) failed", failed)}
+	}
+	return nil
+}
