@@ -141,6 +141,15 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 		if !ok {
 			continue
 		}
+		if list, ok := hasVersions(e); ok {
+			if kind != Model {
+				l.diags.Add(diag.Errorf(file, posOf(list), "remove versions: (only models have versions)",
+					"%s %q: versions: is only supported on models", kind, name))
+				continue
+			}
+			l.patchVersioned(file, e, list, name)
+			continue
+		}
 		n := l.refable[l.cur.name+"."+name]
 		if kind == Analysis {
 			n = l.proj.Nodes[string(Analysis)+"."+l.cur.name+"."+name]
@@ -164,7 +173,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 
 // patchNode applies one models:/seeds:/snapshots: entry to its node.
 func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
-	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, File: file, Package: l.cur.name}
+	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
 	props := Config{}
 	var blockConfig Config
 	for _, p := range pairs(e) {

@@ -186,6 +186,14 @@ type Node struct {
 	Checksum        string            // sha256 of the file contents
 	SeedColumnTypes map[string]string // seeds: config column_types, kept in order-independent map
 	Constraints     []any             // model-level constraints from properties YAML, as written
+	// Version is a versioned model's v as written (int, float or string);
+	// nil for a model without versions:. LatestVersion is its model's
+	// latest_version (default the greatest v). VersionString is v's text
+	// ("2", "1.5"), which names the node ("model.shop.m.v2").
+	Version         any
+	LatestVersion   any
+	VersionString   string
+	DeprecationDate string // deprecation_date as written; "" when unset
 }
 
 // Column is a documented column.
@@ -234,14 +242,15 @@ type TestDecl struct {
 	Name        string         // explicit "name:" when given
 	Description string
 	// What it is attached to.
-	AttachedKind ResourceType // Model, Seed, Snapshot or Source
-	AttachedName string       // model/seed/snapshot name, or table name for sources
-	SourceName   string       // for sources
-	ColumnName   string       // "" for model-level tests
-	ColumnQuote  bool         // the column says quote: true; tests get the name quoted
-	File         string       // properties YAML
-	Pos          diag.Pos
-	Package      string // the project whose properties YAML declares it
+	AttachedKind    ResourceType // Model, Seed, Snapshot or Source
+	AttachedName    string       // model/seed/snapshot name, or table name for sources
+	AttachedVersion string       // the version's text ("2") for a test of one version of a model
+	SourceName      string       // for sources
+	ColumnName      string       // "" for model-level tests
+	ColumnQuote     bool         // the column says quote: true; tests get the name quoted
+	File            string       // properties YAML
+	Pos             diag.Pos
+	Package         string // the project whose properties YAML declares it
 }
 
 // DocBlock is a {% docs name %} block.
