@@ -753,6 +753,11 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 		if n.TestMetadata != nil {
 			file = n.PatchPath
 		}
+		if n.DeprecationDate != "" {
+			if w, past := m.deprecatedModel(n); past {
+				diags[i].Add(w)
+			}
+		}
 		for _, r := range n.Refs {
 			t, err := m.lookupRef(r, n)
 			if err != nil {

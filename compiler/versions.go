@@ -15,10 +15,7 @@ func (m *Manifest) deprecatedRef(from, to *Node, file string, line int) diag.Dia
 	if to.VersionString != "" {
 		name += ".v" + to.VersionString
 	}
-	now := m.engine.opts.RunStartedAt
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := m.now()
 	hint := "move the ref to a model that is not deprecated"
 	if to.VersionString != "" && !to.IsLatestVersion() {
 		hint = fmt.Sprintf("try the latest version: ref('%s', v=%s)", to.Name, to.LatestVersionText())
@@ -29,6 +26,26 @@ func (m *Manifest) deprecatedRef(from, to *Node, file string, line int) diag.Dia
 	}
 	return diag.Warnf(file, diag.Pos{Line: line}, hint,
 		"While compiling '%s': Found a reference to %s, which is slated for deprecation on '%s'.", from.Name, name, to.DeprecationDate)
+}
+
+// deprecatedModel is dbt's warning for a model past its deprecation_date.
+func (m *Manifest) deprecatedModel(n *Node) (diag.Diagnostic, bool) {
+	if !deprecated(n.DeprecationDate, m.now()) {
+		return diag.Diagnostic{}, false
+	}
+	name := n.Name
+	if n.VersionString != "" {
+		name += ".v" + n.VersionString
+	}
+	return diag.Warnf(n.OriginalFilePath, diag.Pos{}, "disable or remove the model, or move its deprecation_date",
+		"Model %s has passed its deprecation date of %s. This model should be disabled or removed.", name, n.DeprecationDate), true
+}
+
+func (m *Manifest) now() time.Time {
+	if t := m.engine.opts.RunStartedAt; !t.IsZero() {
+		return t
+	}
+	return time.Now()
 }
 
 // deprecated reports whether a deprecation_date (a date, or a date and
