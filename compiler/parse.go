@@ -772,7 +772,8 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
 			}
-			if t.DeprecationDate != "" {
+			if t.DeprecationDate != "" && n.ResourceType == project.Model {
+				// As dbt: models that ref a deprecated model are warned.
 				st := &renderState{engine: m.engine, node: n}
 				diags[i].Add(m.deprecatedRef(n, t, file, st.lineOf("ref", r.Name)))
 			}
