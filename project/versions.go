@@ -207,6 +207,10 @@ func (l *loader) versionNode(file, name string, mv modelVersion, latest bool) *N
 	l.refable[l.cur.name+"."+name+".v"+mv.text] = n
 	if latest {
 		// unit_tests: model: <name> reach the latest version.
+		if other := l.refable[l.cur.name+"."+name]; other != nil && other.Version == nil {
+			l.diags.Add(diag.Errorf(file, mv.pos, fmt.Sprintf("rename or remove %s, or make it a version with defined_in: %s", other.OriginalFilePath, name),
+				"model %q has versions, and %s is another resource named %q", name, other.OriginalFilePath, name))
+		}
 		l.refable[l.cur.name+"."+name] = n
 	}
 	l.proj.Nodes[n.UniqueID] = n

@@ -85,12 +85,14 @@ func TestModelVersionsErrors(t *testing.T) {
 		{"exclude with a list", "      - v: 1\n        columns:\n          - include: [a]\n            exclude: [b]\n", "models/m.yml:8:22: version 1: exclude can only be specified if include is 'all' or '*'"},
 		{"no v", "      - defined_in: m_v1\n", "models/m.yml:5:9: model \"m\": a versions entry has no v"},
 		{"not a list", "      v: 1\n", "models/m.yml:5:7: model \"m\": versions must be a list, not a mapping"},
+		{"unversioned file of the same name", "      - v: 1\n", "models/m.yml:5:9: model \"m\" has versions, and models/m.sql is another resource named \"m\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := newProject(t, map[string]string{
 				"dbt_project.yml": baseProject,
 				"profiles.yml":    baseProfiles,
 				"models/m_v1.sql": "select 1 as a",
+				"models/m.sql":    "select 1 as a",
 				"models/m.yml":    "version: 2\nmodels:\n  - name: m\n    versions:\n" + tc.yml,
 			})
 			_, err := loadDir(t, dir, Options{})
