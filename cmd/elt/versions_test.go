@@ -53,6 +53,14 @@ models:
         config: {materialized: view}
         columns:
           - include: [id]
+unit_tests:
+  - name: latest_upper
+    model: dim_people
+    given:
+      - input: ref('people')
+        rows: [{id: 1, name: ann}]
+    expect:
+      rows: [{id: 1, name: ann, name_upper: ANN}]
 `
 
 func versionsProject(t *testing.T) string {
@@ -76,6 +84,10 @@ func TestModelVersions(t *testing.T) {
 	out := res.stdout + res.stderr
 	if !strings.Contains(out, "While compiling 'uses_v1': Found a reference to dim_people.v1, which was deprecated on '2020-01-01'.") {
 		t.Errorf("no deprecation warning for the ref to v1:\n%s", out)
+	}
+	// A unit test of a versioned model tests its latest version.
+	if !strings.Contains(out, "PASS dim_people::latest_upper") {
+		t.Errorf("unit test of the latest version did not pass:\n%s", out)
 	}
 	if strings.Contains(out, "While compiling 'uses_latest'") {
 		t.Errorf("a ref to a version without deprecation_date warned:\n%s", out)
