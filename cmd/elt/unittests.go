@@ -45,15 +45,6 @@ func unitTestName(n *compiler.Node) string {
 	return model + "::" + n.Name
 }
 
-func lastDot(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return -1
-}
-
 // onlyResourceTypes narrows a command's resource types to --resource-type.
 func onlyResourceTypes(kinds, only []string) []string {
 	if len(only) == 0 {
