@@ -242,15 +242,18 @@ type TestDecl struct {
 	Name        string         // explicit "name:" when given
 	Description string
 	// What it is attached to.
-	AttachedKind    ResourceType // Model, Seed, Snapshot or Source
-	AttachedName    string       // model/seed/snapshot name, or table name for sources
-	AttachedVersion string       // the version's text ("2") for a test of one version of a model
-	SourceName      string       // for sources
-	ColumnName      string       // "" for model-level tests
-	ColumnQuote     bool         // the column says quote: true; tests get the name quoted
-	File            string       // properties YAML
-	Pos             diag.Pos
-	Package         string // the project whose properties YAML declares it
+	AttachedKind ResourceType // Model, Seed, Snapshot or Source
+	AttachedName string       // model/seed/snapshot name, or table name for sources
+	SourceName   string       // for sources
+	ColumnName   string       // "" for model-level tests
+	ColumnQuote  bool         // the column says quote: true; tests get the name quoted
+	File         string       // properties YAML
+	Pos          diag.Pos
+	Package      string // the project whose properties YAML declares it
+
+	// AttachedVersion is the version's text ("2") for a test of one
+	// version of a versioned model; "" otherwise.
+	AttachedVersion string
 }
 
 // DocBlock is a {% docs name %} block.
