@@ -194,6 +194,9 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 		case "tags", "access", "group", "deprecation_date", "latest_version":
 			// Accepted as properties for backwards compatibility; dbt treats them as config.
 			props[p.Key] = normConfigValue(p.Key, toValue(p.Val, nil, nil))
+			if p.Key == "deprecation_date" && n.ResourceType == Model {
+				n.DeprecationDate, _ = stringOf(p.Val)
+			}
 		case "tests", "data_tests":
 			l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, base)...)
 		case "constraints":

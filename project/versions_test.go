@@ -102,3 +102,15 @@ func TestModelVersionsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDeprecationDateUnversioned(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml":  baseProject,
+		"profiles.yml":     baseProfiles,
+		"models/old.sql":   "select 1 as id",
+		"models/props.yml": "version: 2\nmodels:\n  - name: old\n    deprecation_date: 2030-06-01\n",
+	})
+	if d := p.Nodes["model.shop.old"].DeprecationDate; d != "2030-06-01" {
+		t.Errorf("deprecation_date = %q", d)
+	}
+}
