@@ -381,7 +381,16 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 	case "meta":
 		return n.Meta, true
 	case "version":
-		return nil, true
+		return n.Version, true
+	case "latest_version":
+		return n.LatestVersion, true
+	case "is_latest_version":
+		return n.IsLatestVersion(), true
+	case "deprecation_date":
+		if n.DeprecationDate == "" {
+			return nil, true
+		}
+		return n.DeprecationDate, true
 	case "batch":
 		// dbt's model.batch is None outside a microbatch batch; an empty
 		// mapping is just as falsy and lets an unguarded

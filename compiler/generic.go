@@ -27,11 +27,12 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 		pkg  string
 		kind project.ResourceType
 		name string
+		v    string // a versioned model's version
 	}
 	nodesByName := make(map[kindName]*Node, len(m.Nodes))
 	for _, n := range m.Nodes {
 		if refable(n) {
-			nodesByName[kindName{n.Package, n.ResourceType, n.Name}] = n
+			nodesByName[kindName{n.Package, n.ResourceType, n.Name, n.VersionString}] = n
 		}
 	}
 	for _, d := range p.GenericTests {
@@ -58,7 +59,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 				continue
 			}
 		} else {
-			attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName}]
+			attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
 			if attached == nil {
 				if disabledNamed(m.disabled, d.AttachedName) {
 					continue // tests on disabled nodes are disabled too
@@ -86,6 +87,8 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 		var modelExpr string
 		if src != nil {
 			modelExpr = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", src.SourceName, src.Name)
+		} else if d.AttachedVersion != "" {
+			modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s', version='%s')) }}", attached.Name, d.AttachedVersion)
 		} else {
 			modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", attached.Name)
 		}
@@ -94,6 +97,8 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 		target := d.AttachedName
 		if src != nil {
 			target = d.SourceName + "_" + d.AttachedName
+		} else if d.AttachedVersion != "" {
+			target += "_v" + d.AttachedVersion
 		}
 		name, short := genericTestName(d.Namespace, shortTest, target, src != nil, kwargs)
 		if d.Name != "" {

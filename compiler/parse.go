@@ -611,7 +611,7 @@ type lookupError struct{ msg, hint string }
 func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 	if r.Package != "" {
 		for _, n := range m.byName[r.Name] {
-			if n.Package == r.Package {
+			if n.Package == r.Package && versionMatch(n, r.Version) {
 				return n, nil
 			}
 		}
@@ -622,9 +622,30 @@ func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 		}
 		for _, pkg := range m.searchOrder(fromPkg) {
 			for _, n := range m.byName[r.Name] {
-				if pkg == "" || n.Package == pkg {
+				if (pkg == "" || n.Package == pkg) && versionMatch(n, r.Version) {
 					return n, nil
 				}
+			}
+		}
+	}
+	if r.Version != "" {
+		var have []string
+		for _, n := range m.byName[r.Name] {
+			if n.VersionString != "" && (r.Package == "" || n.Package == r.Package) {
+				have = append(have, n.VersionString)
+			}
+		}
+		if len(have) > 0 || len(m.byName[r.Name]) > 0 {
+			sort.Slice(have, func(i, j int) bool { return project.CompareVersions(have[i], have[j]) < 0 })
+			hint := "ref a version the model declares under versions:"
+			if len(have) > 0 {
+				hint = "its versions are " + strings.Join(have, ", ")
+			} else {
+				hint = "the model has no versions: remove v="
+			}
+			return nil, &lookupError{
+				msg:  fmt.Sprintf("ref('%s', v=%s) depends on a node named '%s' with version '%s' which was not found", r.Name, r.Version, r.Name, r.Version),
+				hint: hint,
 			}
 		}
 	}
@@ -732,6 +753,11 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 		if n.TestMetadata != nil {
 			file = n.PatchPath
 		}
+		if n.DeprecationDate != "" {
+			if w, past := m.deprecatedModel(n); past {
+				diags[i].Add(w)
+			}
+		}
 		for _, r := range n.Refs {
 			t, err := m.lookupRef(r, n)
 			if err != nil {
@@ -745,6 +771,11 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				}
 				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
 				continue
+			}
+			if t.DeprecationDate != "" && n.ResourceType == project.Model {
+				// As dbt: models that ref a deprecated model are warned.
+				st := &renderState{engine: m.engine, node: n}
+				diags[i].Add(m.deprecatedRef(n, t, file, st.lineOf("ref", r.Name)))
 			}
 			add(t.UniqueID, t)
 		}
@@ -900,4 +931,14 @@ func templateDiag(file string, shift int, hint string, err error) diag.Diagnosti
 		return diag.Errorf(file, diag.Pos{Line: line, Column: je.Col}, hint, "Jinja syntax error: %s", je.Msg)
 	}
 	return diag.Errorf(file, diag.Pos{}, hint, "%s", err.Error())
+}
+
+// versionMatch: a ref with a version reaches that version of a versioned
+// model; a ref without one reaches an unversioned node or the latest
+// version, as in dbt.
+func versionMatch(n *Node, v string) bool {
+	if v == "" {
+		return n.VersionString == "" || n.IsLatestVersion()
+	}
+	return n.VersionString != "" && project.CompareVersions(n.VersionString, v) == 0
 }

@@ -137,6 +137,9 @@ func (m *Manifest) generateName(n *Node, macro, key string) (string, error) {
 			if has && custom != "" {
 				return strings.TrimSpace(custom), nil
 			}
+			if n.VersionString != "" {
+				return n.Name + "_v" + strings.ReplaceAll(n.VersionString, ".", "_"), nil
+			}
 			return n.Name, nil
 		}
 	}

@@ -45,7 +45,8 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 		}
 		var model *Node
 		for _, n := range m.byName[ut.Model] {
-			if n.ResourceType == project.Model && n.Package == ut.Package {
+			// A versioned model is tested in its latest version.
+			if n.ResourceType == project.Model && n.Package == ut.Package && versionMatch(n, "") {
 				model = n
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -564,7 +565,12 @@ func (b *builder) node(n *compiler.Node) Node {
 		if a, ok := cfg["access"].(string); ok && a != "" {
 			access = a
 		}
-		cn.ModelFields = &ModelFields{Access: access, Constraints: constraintsJSON(n.Constraints, true)}
+		cn.ModelFields = &ModelFields{Access: access, Constraints: constraintsJSON(n.Constraints, true),
+			Version: n.Version, LatestVersion: n.LatestVersion}
+		if n.DeprecationDate != "" {
+			d := n.DeprecationDate
+			cn.ModelFields.DeprecationDate = &d
+		}
 	case n.ResourceType == project.Test && n.TestMetadata != nil:
 		cn.GenericTestFields = b.genericTest(n)
 	}
@@ -799,7 +805,12 @@ func refs(rs []compiler.Ref) []RefArgs {
 	for _, r := range rs {
 		a := RefArgs{Name: r.Name, Package: strOrNull(r.Package)}
 		if r.Version != "" {
-			a.Version = r.Version
+			// ref('m', v=2) is written as the number it was.
+			if i, err := strconv.Atoi(r.Version); err == nil {
+				a.Version = i
+			} else {
+				a.Version = r.Version
+			}
 		}
 		out = append(out, a)
 	}

@@ -32,6 +32,11 @@ type Node struct {
 	// package when it was called as "dbt_utils.expression_is_true".
 	TestName      string
 	TestNamespace string
+	// Version is a versioned model's version ("2"), "" otherwise;
+	// VersionKind says how it stands to the model's latest_version:
+	// "latest", "prerelease" (greater) or "old" (less), for version:.
+	Version     string
+	VersionKind string
 }
 
 // Unlimited is the depth that follows edges as far as they go.

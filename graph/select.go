@@ -53,7 +53,7 @@ func SelectorMethods() []string { return append([]string(nil), methods...) }
 var methods = []string{
 	"fqn", "path", "file", "tag", "package", "resource_type", "config.<key>",
 	"source", "test_name", "test_type", "exposure", "metric", "semantic_model",
-	"saved_query", "unit_test", "group", "access",
+	"saved_query", "unit_test", "group", "access", "version",
 }
 
 // knownResourceTypes are dbt's resource types, to catch typos in resource_type:.
@@ -80,7 +80,6 @@ var methodsNotSupported = map[string]string{
 	"state":         "it needs the manifest of an earlier run (--state)",
 	"result":        "it needs run_results.json of an earlier run (--state)",
 	"source_status": "it needs sources.json of an earlier freshness run (--state)",
-	"version":       "model versions are not supported",
 }
 
 // Select resolves dbt's node selection syntax against g. Syntax errors and
@@ -385,6 +384,15 @@ func (g *Graph) methodMatcher(method string, args []string, value string) (func(
 			v, ok := nodes[i].Config["access"].(string)
 			return ok && v == value
 		}, nil
+	case "version":
+		switch value {
+		case "latest", "prerelease", "old":
+			return func(i int) bool { return nodes[i].VersionKind == value }, nil
+		case "none":
+			return func(i int) bool { return nodes[i].ResourceType == "model" && nodes[i].Version == "" }, nil
+		}
+		return fail(`use version:latest, version:prerelease, version:old or version:none`,
+			"invalid version type selector %q: expected one of: \"latest\", \"prerelease\", \"old\", or \"none\"", value)
 	}
 	if why, ok := methodsNotSupported[method]; ok {
 		hint := "selector methods: " + strings.Join(methods, ", ")
@@ -428,6 +436,11 @@ func (f fqnSelector) match(g *Graph, i int) bool {
 		return false
 	}
 	if n.Name == f.raw {
+		return true
+	}
+	// A version of a model by its relation-style name: "dim_customers_v2"
+	// (and "dim_customers.v2", which the fqn below matches).
+	if n.Version != "" && n.Name+"_v"+n.Version == f.raw {
 		return true
 	}
 	// A single pattern like "stg_*" also matches names. dbt matches it only

@@ -145,6 +145,15 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 		if !ok {
 			continue
 		}
+		if list, ok := hasVersions(e); ok {
+			if kind != Model {
+				l.diags.Add(diag.Errorf(file, posOf(list), "remove versions: (only models have versions)",
+					"%s %q: versions: is only supported on models", kind, name))
+				continue
+			}
+			l.patchVersioned(file, e, list, name)
+			continue
+		}
 		n := l.refable[l.cur.name+"."+name]
 		if kind == Analysis || kind == Test {
 			n = l.proj.Nodes[string(kind)+"."+l.cur.name+"."+name]
@@ -169,7 +178,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 
 // patchNode applies one models:/seeds:/snapshots: entry to its node.
 func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
-	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, File: file, Package: l.cur.name}
+	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
 	props := Config{}
 	var blockConfig Config
 	for _, p := range pairs(e) {
@@ -190,6 +199,9 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 		case "tags", "access", "group", "deprecation_date", "latest_version":
 			// Accepted as properties for backwards compatibility; dbt treats them as config.
 			props[p.Key] = normConfigValue(p.Key, toValue(p.Val, nil, nil))
+			if p.Key == "deprecation_date" && n.ResourceType == Model {
+				n.DeprecationDate, _ = stringOf(p.Val)
+			}
 		case "tests", "data_tests":
 			l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, base)...)
 		case "constraints":

@@ -190,6 +190,14 @@ type Node struct {
 	Checksum        string            // sha256 of the file contents
 	SeedColumnTypes map[string]string // seeds: config column_types, kept in order-independent map
 	Constraints     []any             // model-level constraints from properties YAML, as written
+	// Version is a versioned model's v as written (int, float or string);
+	// nil for a model without versions:. LatestVersion is its model's
+	// latest_version (default the greatest v). VersionString is v's text
+	// ("2", "1.5"), which names the node ("model.shop.m.v2").
+	Version         any
+	LatestVersion   any
+	VersionString   string
+	DeprecationDate string // deprecation_date as written; "" when unset
 }
 
 // Column is a documented column.
@@ -246,6 +254,10 @@ type TestDecl struct {
 	File         string       // properties YAML
 	Pos          diag.Pos
 	Package      string // the project whose properties YAML declares it
+
+	// AttachedVersion is the version's text ("2") for a test of one
+	// version of a versioned model; "" otherwise.
+	AttachedVersion string
 }
 
 // DocBlock is a {% docs name %} block.

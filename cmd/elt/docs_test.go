@@ -113,7 +113,7 @@ func TestDocsGenerateShop(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("docs generate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "Catalog written to target/catalog.json (16 nodes, 0 sources)") {
+	if !strings.Contains(r.stdout, "Catalog written to target/catalog.json (18 nodes, 0 sources)") {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
 	c := readCatalog(t, dir)

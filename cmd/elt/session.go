@@ -287,6 +287,9 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	s.manifest = m
+	for _, w := range m.Warnings {
+		s.log.warn("ParseWarning", w.Error(), nil)
+	}
 	g, err := graph.New(graphNodes(m))
 	if err != nil {
 		return nil, usageErr(err)
@@ -360,6 +363,17 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 			Tags:         tagsOf(n.Config),
 			Config:       n.Config,
 			DependsOn:    n.DependsOn.Nodes,
+			Version:      n.VersionString,
+		}
+		if n.VersionString != "" {
+			switch c := project.CompareVersions(n.VersionString, n.LatestVersionText()); {
+			case c == 0:
+				gn.VersionKind = "latest"
+			case c > 0:
+				gn.VersionKind = "prerelease"
+			default:
+				gn.VersionKind = "old"
+			}
 		}
 		if n.ResourceType == project.Test {
 			gn.TestOf = append(gn.TestOf, n.DependsOn.Nodes...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/graph"
@@ -35,20 +36,13 @@ func unitTestName(n *compiler.Node) string {
 	if n.ResourceType != project.UnitTestType {
 		return n.Name
 	}
+	// "model.<package>.<name>", or "model.<package>.<name>.v<v>" for a
+	// version: dbt prints the model's name.
 	model := n.AttachedNode
-	if i := lastDot(model); i >= 0 {
-		model = model[i+1:]
+	if parts := strings.SplitN(model, ".", 4); len(parts) >= 3 {
+		model = parts[2]
 	}
 	return model + "::" + n.Name
-}
-
-func lastDot(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return -1
 }
 
 // onlyResourceTypes narrows a command's resource types to --resource-type.
