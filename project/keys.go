@@ -17,7 +17,7 @@ var (
 	// models:, seeds:, snapshots:, analyses: and data_tests: (singular
 	// tests) entries.
 	nodePropertyKeys = keySet("name description columns config meta docs tags access group " +
-		"deprecation_date latest_version tests data_tests constraints")
+		"deprecation_date latest_version versions tests data_tests constraints")
 	columnPropertyKeys      = keySet("name description data_type meta tags quote constraints tests data_tests config")
 	columnConfigKeys        = keySet("meta tags")
 	sourcePropertyKeys      = keySet("name description database project schema dataset loader loaded_at_field loaded_at_query meta quoting freshness tags config tables overrides")
@@ -29,7 +29,7 @@ var (
 
 // notYetSupported are keys dbt documents that elt does not act on yet; they
 // get their own message, since they are not typos.
-var notYetSupported = keySet("versions time_spine granularity external")
+var notYetSupported = keySet("time_spine granularity external")
 
 // checkPropertyKeys reports each key of the mapping n that is not in
 // allowed, at the key's line.

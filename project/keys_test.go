@@ -285,6 +285,13 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_models.txt/description":      func(p *Project, v any) error { return wantValue("Description", model(p).Description, v) },
 	"props_models.txt/docs":             func(p *Project, v any) error { return wantValue("Docs", model(p).Docs, v) },
 	"props_models.txt/latest_version":   configCheck(model, "latest_version"),
+	"props_models.txt/versions": func(p *Project, v any) error {
+		n := p.Nodes["model.shop.m.v1"]
+		if n == nil {
+			return fmt.Errorf("no node model.shop.m.v1 for versions: [{v: 1}]")
+		}
+		return wantValue("Version", n.Version, 1)
+	},
 	"props_models.txt/deprecation_date": configCheck(model, "deprecation_date"),
 	"props_models.txt/access":           configCheck(model, "access"),
 	"props_models.txt/group":            configCheck(model, "group"),
