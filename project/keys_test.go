@@ -282,9 +282,9 @@ func testsOn(p *Project, name string) int {
 
 // propsChecks say where dbt puts each property, as "<file>/<key>".
 var propsChecks = map[string]func(p *Project, v any) error{
-	"props_models.txt/description":      func(p *Project, v any) error { return wantValue("Description", model(p).Description, v) },
-	"props_models.txt/docs":             func(p *Project, v any) error { return wantValue("Docs", model(p).Docs, v) },
-	"props_models.txt/latest_version":   configCheck(model, "latest_version"),
+	"props_models.txt/description":    func(p *Project, v any) error { return wantValue("Description", model(p).Description, v) },
+	"props_models.txt/docs":           func(p *Project, v any) error { return wantValue("Docs", model(p).Docs, v) },
+	"props_models.txt/latest_version": configCheck(model, "latest_version"),
 	"props_models.txt/versions": func(p *Project, v any) error {
 		n := p.Nodes["model.shop.m.v1"]
 		if n == nil {
