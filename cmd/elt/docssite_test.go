@@ -245,6 +245,22 @@ func TestDocsSiteInChromium(t *testing.T) {
 		t.Errorf("edge types drawn: %v", types)
 	}
 	shot("lineage.png")
+
+	// Versioned models go by name.v<version> in search, as dbt selects
+	// them, and rank above their tests.
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`new Promise(done => {
+		const input = document.getElementById('search');
+		input.value = 'dim_products';
+		input.dispatchEvent(new Event('input'));
+		requestAnimationFrame(() => requestAnimationFrame(() =>
+			done([...document.querySelectorAll('#search-results li.result .rname')].slice(0, 2).map(e => e.textContent).sort())));
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"dim_products.v1", "dim_products.v2"}; !slices.Equal(got, want) {
+		t.Errorf("search for dim_products: %v, want %v", got, want)
+	}
 	t.Logf("screenshots in %s", shots)
 }
 

@@ -54,6 +54,8 @@ type Node struct {
 	// and maturity.
 	Facts  [][2]string `json:"facts,omitempty"`
 	Hidden bool        `json:"hidden,omitempty"` // docs: {show: false}
+	// Version is a versioned model's v, as text; "" otherwise.
+	Version string `json:"version,omitempty"`
 }
 
 // Column is one column: from the warehouse catalog, the properties or
@@ -159,6 +161,9 @@ func Build(m *docs.Manifest, cat *docs.Catalog, lin *docs.Lineage, colOrder map[
 					if j, ok := index[p]; ok {
 						n.Parents = append(n.Parents, j)
 					}
+				}
+				if c.ModelFields != nil && c.ModelFields.Version != nil {
+					n.Version = fmt.Sprint(c.ModelFields.Version)
 				}
 				if c.GenericTestFields != nil {
 					n.TestName = c.TestMetadata.Name

@@ -24,7 +24,8 @@ func sampleManifest() *docs.Manifest {
 		UniqueID: "model.p.m", FQN: []string{"p", "m"}, Config: map[string]any{"materialized": "table"}, Docs: docs.DocsConfig{Show: true},
 		Description: "</script><b>not markup</b>\u2028", RawCode: "select id from {{ ref('raw') }}", RelationName: str(`"db"."main"."m"`),
 		Columns: map[string]*docs.ColumnInfo{"ID": {Name: "ID", Description: "the key", DataType: str("integer")}, "extra": {Name: "extra"}}},
-		Language: "sql", CompiledCode: str(`select id from "db"."main"."raw"`), DependsOn: docs.DependsOn{Nodes: []string{"seed.p.raw"}}}
+		Language: "sql", CompiledCode: str(`select id from "db"."main"."raw"`), DependsOn: docs.DependsOn{Nodes: []string{"seed.p.raw"}},
+		ModelFields: &docs.ModelFields{Version: 2}}
 	test := &docs.CompiledNode{NodeBase: docs.NodeBase{Name: "not_null_m_id", ResourceType: "test", PackageName: "p", OriginalFilePath: "models/schema.yml",
 		UniqueID: "test.p.not_null_m_id.abc", FQN: []string{"p", "not_null_m_id"}, Config: map[string]any{}, Docs: docs.DocsConfig{Show: true}},
 		DependsOn:         docs.DependsOn{Nodes: []string{"model.p.m"}},
@@ -111,6 +112,9 @@ func TestWriteSite(t *testing.T) {
 	}
 	if got, want := strings.Join(cols, " | "), "name:VARCHAR:: | id:INTEGER:the key:not_null | extra::: | late:::"; got != want {
 		t.Errorf("columns:\n got %s\nwant %s", got, want)
+	}
+	if m.Version != "2" {
+		t.Errorf("version %q", m.Version)
 	}
 	if m.Materialized != "table" || m.Relation != `"db"."main"."m"` || m.Compiled != `select id from "db"."main"."raw"` || m.RowCount != float64(42) {
 		t.Errorf("model: %+v", m)

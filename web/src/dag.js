@@ -113,7 +113,7 @@ export function renderDag(P, main, params) {
     }
     const name = label(n);
     const levels = Math.max(1, Number(depthIn.value) || 2);
-    const focusSel = `${levels}+${n.type === 'source' ? 'source:' + n.source_name + '.' + n.name : n.name}+${levels}`;
+    const focusSel = `${levels}+${n.type === 'source' ? 'source:' + n.source_name + '.' + n.name : label(n)}+${levels}`;
     fill(panel, 
       h('div', { class: 'panel-title' }, h('span', { class: 'badge t-' + n.type }, n.type), ' ', name),
       n.description ? h('p', { class: 'desc' }, n.description) : null,

@@ -59,8 +59,10 @@ export function colKey(i, col) {
 }
 
 // label is how a node is named to people: sources as source.table.
+// Versioned models go by name.v<version>, as dbt selects them.
 export function label(n) {
-  return n.type === 'source' ? n.source_name + '.' + n.name : n.name;
+  if (n.type === 'source') return n.source_name + '.' + n.name;
+  return n.version ? n.name + '.v' + n.version : n.name;
 }
 
 // lineageColumns lists a node's columns as the lineage view shows them:

@@ -60,7 +60,7 @@ export function renderNode(P, main, n) {
   };
   tabs.forEach(([t], k) => tabBar.append(h('button', { type: 'button', 'data-tab': t.toLowerCase(), onclick: () => show(k) }, t)));
 
-  const sel = n.type === 'source' ? `source:${n.source_name}.${n.name}` : n.name;
+  const sel = n.type === 'source' ? `source:${n.source_name}.${n.name}` : label(n);
   const warnings = P.warnings.filter((w) => w.node === n.i);
   main.replaceChildren(h('article', { class: 'node-page', 'data-id': n.id },
     h('h1', null, h('span', { class: 'badge t-' + n.type }, n.type), ' ', label(n)),

@@ -134,9 +134,10 @@ function matches(n, method, value, re) {
       const parts = value.split('.');
       if (parts.length > n.fqn.length) return false;
       // A dotted value matches a prefix of the fqn (package, folders,
-      // name), or its whole tail.
+      // name), or its tail (a versioned model's name.v2).
       const prefix = parts.every((p, k) => glob(p).test(n.fqn[k]));
-      return prefix;
+      const off = n.fqn.length - parts.length;
+      return prefix || parts.every((p, k) => glob(p).test(n.fqn[off + k]));
     }
   }
 }
