@@ -14,6 +14,7 @@ import (
 func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 	for _, n := range nodes {
 		validateGrantsAndDocs(l, n)
+		m.validateIndexes(l, n)
 		switch n.ResourceType {
 		case project.Test:
 			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
@@ -91,6 +92,33 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 		l.Add(diag.Errorf(file, pos, "remove glue_register, and register the files with AWS Glue yourself",
 			"model %s: elt does not register external files with AWS Glue (glue_register)", n.Name))
 	}
+}
+
+// validateIndexes refuses dbt-postgres's indexes config, which elt does
+// not act on yet: accepting it would build the tables without the indexes
+// the project asks for, silently. Materialized views say so themselves.
+func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
+	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "postgres" {
+		return // dbt acts on indexes only on Postgres
+	}
+	switch n.ResourceType {
+	case project.Model, project.Seed, project.Snapshot:
+	default:
+		return
+	}
+	if mat, _ := n.Config["materialized"].(string); mat == "materialized_view" {
+		return
+	}
+	v, ok := n.Config["indexes"]
+	if !ok || v == nil {
+		return
+	}
+	if l2, isList := v.([]any); isList && len(l2) == 0 {
+		return
+	}
+	file, pos := ConfigSite(n)
+	l.Add(diag.Errorf(file, pos, "remove indexes: from the config, and create the indexes in a post-hook for now",
+		"%s %s: elt does not create Postgres indexes (indexes) yet", n.ResourceType, n.Name))
 }
 
 // validateMaterializedView refuses, at load time, the materializations a
