@@ -94,9 +94,11 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 	}
 }
 
-// validateIndexes refuses dbt-postgres's indexes config, which elt does
-// not act on yet: accepting it would build the tables without the indexes
-// the project asks for, silently. Materialized views say so themselves.
+// validateIndexes refuses dbt-postgres's indexes config where elt does
+// not act on it yet: it indexes table models (adapters/postgres), not yet
+// incremental models, seeds or snapshots. Accepting it there would build
+// them without the indexes the project asks for, silently. Materialized
+// views say so themselves.
 func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "postgres" {
 		return // dbt acts on indexes only on Postgres
@@ -106,7 +108,8 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	default:
 		return
 	}
-	if mat, _ := n.Config["materialized"].(string); mat == "materialized_view" {
+	mat, _ := n.Config["materialized"].(string)
+	if mat == "materialized_view" || (n.ResourceType == project.Model && mat == "table") {
 		return
 	}
 	v, ok := n.Config["indexes"]
@@ -116,9 +119,13 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	if l2, isList := v.([]any); isList && len(l2) == 0 {
 		return
 	}
+	what := string(n.ResourceType) + "s"
+	if n.ResourceType == project.Model {
+		what = mat + " models"
+	}
 	file, pos := ConfigSite(n)
 	l.Add(diag.Errorf(file, pos, "remove indexes: from the config, and create the indexes in a post-hook for now",
-		"%s %s: elt does not create Postgres indexes (indexes) yet", n.ResourceType, n.Name))
+		"%s %s: elt creates Postgres indexes (indexes) on table models only, not yet on %s", n.ResourceType, n.Name, what))
 }
 
 // validateMaterializedView refuses, at load time, the materializations a

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,9 +37,23 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 	if m.Materialized == "materialized_view" {
 		return a.materializedView(ctx, m, rel)
 	}
-	return warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {
+	ixs, err := ParseIndexes(m.Config["indexes"])
+	if err != nil {
+		return res, err
+	}
+	res, err = warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {
 		return a.inTx(ctx, func(tx pgx.Tx) error { return fn(pgTx{tx}) })
 	})
+	if err != nil || m.Materialized != "table" {
+		return res, err
+	}
+	// dbt-postgres indexes a table model once it is built.
+	for _, stmt := range indexStatements(rel, ixs, time.Now()) {
+		if err := a.Exec(ctx, stmt); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // qualify fills in the adapter's database and schema where rel leaves them
