@@ -8,7 +8,7 @@ import (
 	"math/big"
 	"time"
 
-	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/elt-dev/elt/adapters/duckdb"
 )
 
 // extractParquet streams Parquet files for targets without a Parquet
@@ -37,6 +37,10 @@ func (f *files) extractParquet(ctx context.Context, paths []string, emit func(Pa
 	if err != nil {
 		return err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
@@ -49,7 +53,7 @@ func (f *files) extractParquet(ctx context.Context, paths []string, emit func(Pa
 		}
 		rec := make(Record, len(cols))
 		for i, c := range cols {
-			rec[c] = parquetValue(vals[i])
+			rec[c] = parquetValue(vals[i], types[i].DatabaseTypeName())
 		}
 		page.Records = append(page.Records, rec)
 		if len(page.Records) >= f.pageSize {
@@ -71,45 +75,24 @@ func (f *files) extractParquet(ctx context.Context, paths []string, emit func(Pa
 	return nil
 }
 
-// parquetValue maps a value DuckDB read to the loaders' kinds: integers
-// to int64, floats and decimals to float64, times as they are, nested
-// values (lists, structs, maps) to their JSON text.
-func parquetValue(v any) any {
-	switch x := v.(type) {
+// parquetValue maps a value DuckDB read to the loaders' kinds: the
+// DuckDB adapter's plain Go values (integers int64, floats and decimals
+// float64, times time.Time), with what the loaders have no kind for as
+// text: integers past int64, blobs, and nested values (lists, structs,
+// maps) as their JSON.
+func parquetValue(v any, dbType string) any {
+	switch x := duckdb.GoValue(v, dbType).(type) {
 	case nil, bool, int64, float64, string, time.Time:
 		return x
-	case int8:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint64:
-		if x <= 1<<63-1 {
-			return int64(x)
-		}
-		return fmt.Sprint(x)
-	case float32:
-		return float64(x)
-	case *big.Int:
-		if x.IsInt64() {
-			return x.Int64()
-		}
-		return x.String()
-	case duckdb.Decimal:
-		return x.Float64()
 	case []byte:
 		return string(x)
+	case uint64, *big.Int:
+		return fmt.Sprint(x)
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }

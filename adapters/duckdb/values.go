@@ -10,6 +10,10 @@ import (
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 )
 
+// GoValue is goValue for other packages that read DuckDB through the
+// driver themselves (the loaders read Parquet with an in-memory DuckDB).
+func GoValue(v any, dbType string) any { return goValue(v, dbType) }
+
 // goValue turns what the driver scanned into plain Go values, so no driver
 // type leaves the package:
 //
