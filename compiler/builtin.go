@@ -48,5 +48,6 @@ func builtinMacroFiles() []*project.File {
 		{Path: "elt/cross_database_macros.sql", Contents: crossDBMacroSQL},
 		{Path: "elt/adapter_macros.sql", Contents: adapterOpsSQL},
 		{Path: "elt/external_macros.sql", Contents: externalMacroSQL},
+		{Path: "elt/materialization_macros.sql", Contents: materializationMacroSQL},
 	}
 }

@@ -37,6 +37,10 @@ type renderState struct {
 	// unit is set when rendering a unit test's model (unittest.go).
 	unit *unitRender
 
+	// host is set while a materialization block runs (RunMaterialization):
+	// apply_grants and persist_docs act through it.
+	host MaterializationHost
+
 	// statement('name') results for load_result('name').
 	results map[string]*queryResult
 
@@ -595,9 +599,11 @@ func (e *engine) buildGlobals() {
 		"target":                            e.targetMap(),
 		"load_relation":                     jinja.Func(fnLoadRelation),
 		"load_cached_relation":              jinja.Func(fnLoadRelation),
+		"apply_grants":                      jinja.Func(fnApplyGrants),
+		"persist_docs":                      jinja.Func(fnPersistDocs),
 		"modules":                           modulesObject(&e.regexps),
 		// dbt's flags object: the ones a macro reads (should_store_failures).
-		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures},
+		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures, "FULL_REFRESH": e.opts.FullRefresh},
 	}
 	started := e.opts.RunStartedAt
 	if started.IsZero() {
@@ -632,6 +638,8 @@ func (e *engine) buildGlobals() {
 		"get_relation":            jinja.Func(fnGetRelation),
 		"get_columns_in_relation": jinja.Func(fnGetColumns),
 		"load_relation":           jinja.Func(fnLoadRelation),
+		// Each statement is committed as it runs: nothing is left to commit.
+		"commit": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return "", nil }),
 		// dbt-duckdb's adapter methods for external models (external.go).
 		"external_root": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return e.externalRoot(), nil }),
 		"external_write_options": jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

@@ -39,6 +39,10 @@ type engine struct {
 	strCache sync.Map // RenderString templates by source
 	regexps  reCache  // modules.re's compiled patterns
 
+	// materializations are the project's and packages' materialization
+	// blocks, by materialization name (materialization.go).
+	materializations map[string][]*matBlock
+
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).
 	customNaming map[string]bool
@@ -85,23 +89,29 @@ var (
 
 // preprocess rewrites dbt-only tags the engine does not know, keeping every line
 // where it was so positions in errors still point at the user's file:
-// {% test x(...) %} becomes {% macro test_x(...) %}, and {% materialization %}
-// blocks are blanked out (with a warning).
-func preprocess(file, src string, warn func(diag.Diagnostic)) string {
+// {% test x(...) %} becomes {% macro test_x(...) %}. In a macro file (mats
+// not nil) each {% materialization %} block becomes the macro dbt makes of
+// it (materialization.go) and its header is added to mats; elsewhere (a
+// model's file) the block is blanked out, as dbt ignores it there.
+func preprocess(file, src string, warn func(diag.Diagnostic), mats *[]matHeader) string {
 	if strings.Contains(src, "materialization") {
-		for {
-			loc := matOpenRe.FindStringIndex(src)
-			if loc == nil {
-				break
+		if mats != nil {
+			var headers []matHeader
+			src, headers = rewriteMaterializations(file, src, warn)
+			*mats = append(*mats, headers...)
+		} else {
+			for {
+				loc := matOpenRe.FindStringIndex(src)
+				if loc == nil {
+					break
+				}
+				end := matCloseRe.FindStringIndex(src[loc[1]:])
+				stop := len(src)
+				if end != nil {
+					stop = loc[1] + end[1]
+				}
+				src = src[:loc[0]] + strings.Repeat("\n", strings.Count(src[loc[0]:stop], "\n")) + src[stop:]
 			}
-			end := matCloseRe.FindStringIndex(src[loc[1]:])
-			stop := len(src)
-			if end != nil {
-				stop = loc[1] + end[1]
-			}
-			warn(diag.Warnf(file, diag.LineCol(src, loc[0]), "elt builds tables and views itself; custom materializations are not supported yet",
-				"{%% materialization %%} block skipped"))
-			src = src[:loc[0]] + strings.Repeat("\n", strings.Count(src[loc[0]:stop], "\n")) + src[stop:]
 		}
 	}
 	if strings.Contains(src, "test") {
@@ -144,12 +154,13 @@ func (e *engine) loadMacros(l *diag.List) {
 	type parsed struct {
 		tpl   *jinja.Template // nil when it did not parse
 		diags diag.List
+		mats  []matHeader // its materialization blocks
 	}
 	done := make([]parsed, len(files))
 	parallelFor(context.Background(), e.opts.Concurrency, len(files), func(i int) {
 		f := files[i].file
 		d := &done[i]
-		text := preprocess(f.Path, f.Contents, d.diags.Add)
+		text := preprocess(f.Path, f.Contents, d.diags.Add, &d.mats)
 		tpl, err := e.env.Parse(f.Path, text)
 		if err != nil {
 			d.diags.Add(templateDiag(f.Path, 0, "", err))
@@ -167,6 +178,7 @@ func (e *engine) loadMacros(l *diag.List) {
 		}
 		if own, ok := e.packageMacros[s.pkg]; ok {
 			e.loadPackageFile(l, s.file, tpl, s.pkg, own)
+			e.registerMaterializations(s.file.Path, s.pkg, done[i].mats, own)
 			continue
 		}
 		starts := lineStarts(s.file.Contents)
@@ -197,6 +209,9 @@ func (e *engine) loadMacros(l *diag.List) {
 			if s.pkg != "elt" && strings.HasPrefix(name, "generate_") && strings.HasSuffix(name, "_name") {
 				e.customNaming[name] = true
 			}
+		}
+		if s.pkg != "elt" {
+			e.registerMaterializations(s.file.Path, s.pkg, done[i].mats, e.macros)
 		}
 	}
 }

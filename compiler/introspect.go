@@ -160,8 +160,11 @@ func (r *relationValue) incorporate(_ *jinja.State, args []any, kw jinja.Kwargs)
 			case map[string]any:
 				x, found = m[k]
 			}
-			if !found || x == nil {
+			if !found {
 				return "", false
+			}
+			if x == nil { // as dbt: None drops the part (temporary relations)
+				return "", true
 			}
 			s, _ := jinja.Str(x)
 			return s, true

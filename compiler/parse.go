@@ -395,7 +395,7 @@ func parallelFor(ctx context.Context, workers, n int, fn func(i int)) {
 func nodeSource(n *Node) string {
 	src := n.RawCode
 	if strings.Contains(src, "test") || strings.Contains(src, "materialization") {
-		src = preprocess(n.OriginalFilePath, src, func(diag.Diagnostic) {})
+		src = preprocess(n.OriginalFilePath, src, func(diag.Diagnostic) {}, nil)
 	}
 	return src
 }

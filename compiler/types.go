@@ -53,6 +53,9 @@ type Options struct {
 	// StoreFailures is --store-failures: flags.STORE_FAILURES, which
 	// should_store_failures() falls back to when a test's config is unset.
 	StoreFailures bool
+	// FullRefresh is --full-refresh: flags.FULL_REFRESH, which
+	// should_full_refresh() falls back to when a model's config is unset.
+	FullRefresh bool
 }
 
 // Catalog is what Jinja's adapter introspection needs from a warehouse.
@@ -162,8 +165,7 @@ type Manifest struct {
 	// unique id; they are not in Nodes (unittest.go).
 	UnitTests map[string]*Node
 	unitDefs  map[string]*project.UnitTest
-	// Warnings found while parsing and compiling (skipped {% materialization %}
-	// blocks, exceptions.warn, ...).
+	// Warnings found while parsing and compiling (exceptions.warn, ...).
 	Warnings diag.List
 
 	engine *engine // the Jinja environment, built once by Parse

@@ -31,6 +31,7 @@ func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 				validateExternal(l, n, file, pos)
 			}
 			m.validateMaterializedView(l, n)
+			m.validateMaterialization(l, n)
 		}
 	}
 }

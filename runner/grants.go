@@ -16,8 +16,13 @@ import (
 // written "+select" (append to the inherited grantees, merged by
 // project.MergeConfig) is the plain privilege here.
 func grantsConfig(n *compiler.Node) (map[string][]string, error) {
-	raw, ok := n.Config["grants"]
-	if !ok || raw == nil {
+	return grantsMap(n, n.Config["grants"])
+}
+
+// grantsMap reads a grants mapping (privilege -> grantee or grantees) of
+// node n.
+func grantsMap(n *compiler.Node, raw any) (map[string][]string, error) {
+	if raw == nil {
 		return nil, nil
 	}
 	m, ok := raw.(map[string]any)
@@ -97,12 +102,17 @@ func (r *Runner) applyGrants(ctx context.Context, n *compiler.Node, res *Result,
 	if err != nil || len(want) == 0 {
 		return err
 	}
+	return r.applyGrantsTo(ctx, n, toAdapterRel(n.Relation), want, res, existed)
+}
+
+// applyGrantsTo applies want to rel, a relation node n built; existed:
+// read the current grants and revoke what want no longer lists.
+func (r *Runner) applyGrantsTo(ctx context.Context, n *compiler.Node, rel adapters.Relation, want map[string][]string, res *Result, existed bool) error {
 	typ := r.a.Dialect().Type()
 	if typ == "duckdb" {
 		r.grantsWarnOnce.Do(func() { res.Warnings = append(res.Warnings, grantsWarning{warehouse: "DuckDB"}) })
 		return nil
 	}
-	rel := toAdapterRel(n.Relation)
 	revoke := map[string][]string{}
 	grant := want
 	if existed {
@@ -217,11 +227,16 @@ func (r *Runner) persistDocs(ctx context.Context, n *compiler.Node) error {
 	}
 	relOn, _ := optBool(project.Config(pd), "relation")
 	colsOn, _ := optBool(project.Config(pd), "columns")
+	return r.persistDocsTo(ctx, n, toAdapterRel(n.Relation), relOn, colsOn)
+}
+
+// persistDocsTo writes n's relation (relOn) and column (colsOn)
+// descriptions as comments on rel.
+func (r *Runner) persistDocsTo(ctx context.Context, n *compiler.Node, rel adapters.Relation, relOn, colsOn bool) error {
 	if !relOn && !colsOn {
 		return nil
 	}
 	d := r.a.Dialect()
-	rel := toAdapterRel(n.Relation)
 	kind, err := r.a.RelationKind(ctx, rel)
 	if err != nil {
 		return fmt.Errorf("%s: persist_docs: %w", n.OriginalFilePath, err)

@@ -372,6 +372,9 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		contract = c
 		res.Warnings = append(res.Warnings, warnings...)
 	}
+	if _, custom := r.m.CustomMaterialization(n); custom {
+		return r.custom(ctx, n, res)
+	}
 	switch mat {
 	case "table", "view", "materialized_view", "dynamic_table":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) {

@@ -281,6 +281,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		Query:         s.query,
 		Catalog:       sessionCatalog{s},
 		StoreFailures: f.storeFailures,
+		FullRefresh:   f.fullRefresh,
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 	})
 	if err != nil {

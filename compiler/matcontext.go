@@ -1,0 +1,194 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/elt-dev/elt/jinja"
+)
+
+// The names a materialization block uses that dbt's global project
+// defines as macros: relation helpers, DDL builders, hooks and flags.
+// They are dispatched as in dbt, so a project's <adapter>__ or default__
+// macro replaces elt's. Statements run one at a time, each committed, so
+// adapter.commit() has nothing to do and run_hooks issues no "commit;".
+const materializationMacroSQL = `
+{% macro run_hooks(hooks, inside_transaction=True) %}
+  {%- for hook in hooks -%}
+    {%- if hook.get('transaction', True) == inside_transaction -%}
+      {%- set rendered = render(hook.get('sql')) | trim -%}
+      {%- if (rendered | length) > 0 -%}
+        {%- call statement(auto_begin=inside_transaction) -%}{{ rendered }}{%- endcall -%}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endfor -%}
+{% endmacro %}
+
+{% macro should_full_refresh() %}
+  {%- set full_refresh = config.get('full_refresh') -%}
+  {%- if full_refresh is none -%}{%- set full_refresh = flags.FULL_REFRESH -%}{%- endif -%}
+  {%- do return(full_refresh) -%}
+{% endmacro %}
+
+{% macro copy_grants() %}{{ return(adapter.dispatch('copy_grants', 'dbt')()) }}{% endmacro %}
+{% macro default__copy_grants() %}{{ return(True) }}{% endmacro %}
+{% macro snowflake__copy_grants() %}{{ return(config.get('copy_grants', False)) }}{% endmacro %}
+
+{% macro should_revoke(existing_relation, full_refresh_mode=True) %}
+  {%- if not existing_relation -%}{{ return(False) }}
+  {%- elif full_refresh_mode -%}{{ return(copy_grants()) }}
+  {%- else -%}{{ return(True) }}{%- endif -%}
+{% endmacro %}
+
+{% macro make_intermediate_relation(base_relation, suffix='__dbt_tmp') %}
+  {{ return(adapter.dispatch('make_intermediate_relation', 'dbt')(base_relation, suffix)) }}
+{% endmacro %}
+{% macro default__make_intermediate_relation(base_relation, suffix) %}
+  {{ return(default__make_temp_relation(base_relation, suffix)) }}
+{% endmacro %}
+
+{% macro make_temp_relation(base_relation, suffix='__dbt_tmp') %}
+  {%- if suffix == '__dbt_tmp' and model.batch -%}{%- set suffix = suffix ~ '_' ~ model.batch.id -%}{%- endif -%}
+  {{ return(adapter.dispatch('make_temp_relation', 'dbt')(base_relation, suffix)) }}
+{% endmacro %}
+{% macro default__make_temp_relation(base_relation, suffix) %}
+  {{ return(base_relation.incorporate(path={"identifier": base_relation.identifier ~ suffix})) }}
+{% endmacro %}
+
+{% macro make_backup_relation(base_relation, backup_relation_type, suffix='__dbt_backup') %}
+  {{ return(adapter.dispatch('make_backup_relation', 'dbt')(base_relation, backup_relation_type, suffix)) }}
+{% endmacro %}
+{% macro default__make_backup_relation(base_relation, backup_relation_type, suffix) %}
+  {{ return(base_relation.incorporate(path={"identifier": base_relation.identifier ~ suffix}, type=backup_relation_type)) }}
+{% endmacro %}
+
+{#- dbt-duckdb: temporary tables live in the connection's temp schema. -#}
+{% macro duckdb__make_temp_relation(base_relation, suffix) %}
+  {%- set stamp = modules.datetime.datetime.now().strftime('%Y%m%d%H%M%S%f') -%}
+  {{ return(base_relation.incorporate(path={"identifier": base_relation.identifier ~ suffix ~ stamp, "schema": none, "database": none})) }}
+{% endmacro %}
+
+{#- dbt-postgres: names fit Postgres's 63 characters; temporary tables have no schema. -#}
+{% macro postgres__make_relation_with_suffix(base_relation, suffix, dstring) %}
+  {%- if dstring -%}{%- set suffix = suffix ~ modules.datetime.datetime.now().strftime('%H%M%S%f') -%}{%- endif -%}
+  {%- set identifier = base_relation.identifier[:63 - (suffix | length)] ~ suffix -%}
+  {{ return(base_relation.incorporate(path={"identifier": identifier})) }}
+{% endmacro %}
+{% macro postgres__make_intermediate_relation(base_relation, suffix) %}
+  {{ return(postgres__make_relation_with_suffix(base_relation, suffix, dstring=False)) }}
+{% endmacro %}
+{% macro postgres__make_temp_relation(base_relation, suffix) %}
+  {%- set rel = postgres__make_relation_with_suffix(base_relation, suffix, dstring=True) -%}
+  {{ return(rel.incorporate(path={"schema": none, "database": none})) }}
+{% endmacro %}
+{% macro postgres__make_backup_relation(base_relation, backup_relation_type, suffix) %}
+  {%- set rel = postgres__make_relation_with_suffix(base_relation, suffix, dstring=False) -%}
+  {{ return(rel.incorporate(type=backup_relation_type)) }}
+{% endmacro %}
+
+{% macro get_create_table_as_sql(temporary, relation, sql) -%}
+  {{ adapter.dispatch('get_create_table_as_sql', 'dbt')(temporary, relation, sql) }}
+{%- endmacro %}
+{% macro default__get_create_table_as_sql(temporary, relation, sql) -%}
+  {{ return(create_table_as(temporary, relation, sql)) }}
+{%- endmacro %}
+
+{% macro create_table_as(temporary, relation, compiled_code, language='sql') -%}
+  {%- if language != 'sql' -%}
+    {{ exceptions.raise_compiler_error("elt runs SQL models only; create_table_as got language " ~ language) }}
+  {%- endif -%}
+  {{ adapter.dispatch('create_table_as', 'dbt')(temporary, relation, compiled_code) }}
+{%- endmacro %}
+{% macro default__create_table_as(temporary, relation, sql) -%}
+  {%- set sql_header = config.get('sql_header', none) -%}
+  {{ sql_header if sql_header is not none }}
+  create {% if temporary %}temporary {% endif %}table {{ relation.include(database=(not temporary), schema=(not temporary)) }}
+  as (
+    {{ sql }}
+  );
+{%- endmacro %}
+{% macro postgres__create_table_as(temporary, relation, sql) -%}
+  {%- set sql_header = config.get('sql_header', none) -%}
+  {{ sql_header if sql_header is not none }}
+  create {% if temporary %}temporary {% elif config.get('unlogged', False) %}unlogged {% endif %}table {{ relation }}
+  as (
+    {{ sql }}
+  );
+{%- endmacro %}
+
+{% macro get_create_view_as_sql(relation, sql) -%}
+  {{ adapter.dispatch('get_create_view_as_sql', 'dbt')(relation, sql) }}
+{%- endmacro %}
+{% macro default__get_create_view_as_sql(relation, sql) -%}
+  {{ return(create_view_as(relation, sql)) }}
+{%- endmacro %}
+
+{% macro create_view_as(relation, sql) -%}
+  {{ adapter.dispatch('create_view_as', 'dbt')(relation, sql) }}
+{%- endmacro %}
+{% macro default__create_view_as(relation, sql) -%}
+  {%- set sql_header = config.get('sql_header', none) -%}
+  {{ sql_header if sql_header is not none }}
+  create view {{ relation }} as (
+    {{ sql }}
+  );
+{%- endmacro %}
+
+{#- elt creates a table model's Postgres indexes itself, after its own
+    table materialization; inside a project's block this is a no-op. -#}
+{% macro create_indexes(relation) -%}{%- endmacro %}
+`
+
+// fnApplyGrants is apply_grants(relation, grant_config, should_revoke=True):
+// elt's grants (runner), applied to relation by the materialization's host.
+func fnApplyGrants(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if !st.execute {
+		return "", nil
+	}
+	rel, ok := relationArg(args, kw, 0, "relation")
+	if !ok {
+		return nil, st.fail("call apply_grants(target_relation, config.get('grants'), should_revoke=...)", "apply_grants() needs a relation")
+	}
+	cfg, _ := argAt(args, kw, 1, "grant_config")
+	grants, _ := toGo(cfg).(map[string]any)
+	if len(grants) == 0 {
+		return "", nil
+	}
+	if st.host == nil {
+		return nil, st.fail("call apply_grants only inside a {% materialization %} block", "apply_grants() runs only while a materialization builds a model")
+	}
+	revoke := argBool(args, kw, 2, "should_revoke", true)
+	if err := st.host.ApplyGrants(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier}, grants, revoke); err != nil {
+		return nil, &jinjaError{msg: fmt.Sprintf("apply_grants(%s): %v", rel.rendered, err)}
+	}
+	return "", nil
+}
+
+// fnPersistDocs is persist_docs(relation, model, for_relation=True,
+// for_columns=True): the model's descriptions as comments, where its
+// persist_docs config asks for them.
+func fnPersistDocs(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if !st.execute {
+		return "", nil
+	}
+	rel, ok := relationArg(args, kw, 0, "relation")
+	if !ok {
+		return nil, st.fail("call persist_docs(target_relation, model)", "persist_docs() needs a relation")
+	}
+	if st.host == nil {
+		return nil, st.fail("call persist_docs only inside a {% materialization %} block", "persist_docs() runs only while a materialization builds a model")
+	}
+	forRel := argBool(args, kw, 2, "for_relation", true)
+	forCols := argBool(args, kw, 3, "for_columns", true)
+	if err := st.host.PersistDocs(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier}, forRel, forCols); err != nil {
+		return nil, &jinjaError{msg: fmt.Sprintf("persist_docs(%s): %v", rel.rendered, err)}
+	}
+	return "", nil
+}

@@ -1,0 +1,52 @@
+package runner
+
+import (
+	"context"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+// custom builds a model with a project's or package's materialization
+// block, as dbt's ModelRunner does: the block runs its own hooks, grants
+// and docs (run_hooks, apply_grants, persist_docs); elt only makes sure
+// the schema exists, as dbt creates the run's schemas first.
+func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result) error {
+	if err := r.ensureSchema(ctx, n.Relation); err != nil {
+		return err
+	}
+	out, err := r.m.RunMaterialization(ctx, n.UniqueID, &materializationHost{r: r, n: n, res: res})
+	if err != nil {
+		return err
+	}
+	res.Status = Success
+	res.Message = out.Message
+	res.AdapterMsg = out.Message
+	res.RowsAffected = out.RowsAffected
+	return nil
+}
+
+// materializationHost gives a materialization block elt's grants and
+// persist_docs.
+type materializationHost struct {
+	r   *Runner
+	n   *compiler.Node
+	res *Result
+}
+
+func (h *materializationHost) ApplyGrants(ctx context.Context, rel compiler.Relation, grants map[string]any, shouldRevoke bool) error {
+	want, err := grantsMap(h.n, grants)
+	if err != nil || len(want) == 0 {
+		return err
+	}
+	return h.r.applyGrantsTo(ctx, h.n, toAdapterRel(rel), want, h.res, shouldRevoke)
+}
+
+func (h *materializationHost) PersistDocs(ctx context.Context, rel compiler.Relation, forRelation, forColumns bool) error {
+	pd, _ := h.n.Config["persist_docs"].(map[string]any)
+	relOn, _ := optBool(project.Config(pd), "relation")
+	colsOn, _ := optBool(project.Config(pd), "columns")
+	return h.r.persistDocsTo(ctx, h.n, toAdapterRel(rel), forRelation && relOn, forColumns && colsOn)
+}
+
+var _ compiler.MaterializationHost = (*materializationHost)(nil)
