@@ -45,28 +45,3 @@ func BenchmarkParseCompile10k(b *testing.B) {
 	b.ReportMetric(float64(parse.Milliseconds())/float64(b.N), "parse-ms/op")
 	b.ReportMetric(float64(compile.Milliseconds())/float64(b.N), "compile-ms/op")
 }
-
-func TestMaterializationBlockSkipped(t *testing.T) {
-	p := newProject(map[string]string{
-		"macros/mat.sql":  "{% materialization custom, adapter='duckdb' %}\n{{ weird_tag }}\n{% endmaterialization %}\n{% macro after() %}ok{% endmacro %}\n",
-		"models/a.sql":    "select '{{ after() }}' as v\n",
-		"tests/check.sql": "select * from {{ ref('a') }} where v <> 'ok'\n",
-	})
-	m, err := Parse(context.Background(), p, testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(m.Warnings) != 1 || m.Warnings[0].Pos.Line != 1 || !strings.Contains(m.Warnings[0].Summary, "materialization") {
-		t.Errorf("want one warning at macros/mat.sql:1, got %v", m.Warnings)
-	}
-	if mac := m.Macros["macro.shop.after"]; mac == nil || mac.Line != 4 {
-		t.Errorf("line numbers must survive the skip: %+v", mac)
-	}
-	if err := m.Compile(context.Background(), nil); err != nil {
-		t.Fatal(err)
-	}
-	single := m.Nodes["test.shop.check"]
-	if single.Config["severity"] != "ERROR" || single.CompiledCode != `select * from "warehouse"."main"."a" where v <> 'ok'` {
-		t.Errorf("singular test: %v %q", single.Config, single.CompiledCode)
-	}
-}

@@ -211,7 +211,7 @@ type matCandidate struct {
 // adapter: the winning project or package block, or nil when one of
 // elt's built-ins wins. ok is false when nothing defines it.
 func (e *engine) materializationFor(name string) (block *matBlock, ok bool, err error) {
-	adapterTypes := []string{e.dialect.Type(), "default"}
+	adapterTypes := []string{e.adapterType(), "default"}
 	if adapterTypes[0] == "default" {
 		adapterTypes = adapterTypes[:1]
 	}
@@ -264,6 +264,14 @@ func (e *engine) materializationFor(name string) (block *matBlock, ok bool, err 
 	return best.block, true, nil
 }
 
+// adapterType is dbt's adapter.type(): the target's type.
+func (e *engine) adapterType() string {
+	if e.target != nil && e.target.Type != "" {
+		return e.target.Type
+	}
+	return e.dialect.Type()
+}
+
 // packageOverridesNeedExplicit is dbt's behaviour flag
 // require_explicit_package_overrides_for_builtin_materializations (true
 // unless the project's flags: turn it off).
@@ -297,7 +305,7 @@ func (m *Manifest) validateMaterialization(l *diag.List, n *Node) {
 		return
 	case !ok:
 		l.Add(diag.Errorf(file, pos, fmt.Sprintf("define it in macros/ with {%% materialization %s, default %%} ... {%% endmaterialization %%}, or use table, view, incremental or ephemeral", mat),
-			"model %s: materialization %q is not available for %s", n.Name, mat, m.engine.dialect.Type()))
+			"model %s: materialization %q is not available for %s", n.Name, mat, m.engine.adapterType()))
 		return
 	case block == nil:
 		return
@@ -369,7 +377,7 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 	if err != nil || !ok || block == nil {
 		file, pos := ConfigSite(n)
 		if err == nil {
-			err = fmt.Errorf("materialization %q is not a project or package materialization for %s", mat, m.engine.dialect.Type())
+			err = fmt.Errorf("materialization %q is not a project or package materialization for %s", mat, m.engine.adapterType())
 		}
 		return out, diag.Errorf(file, pos, "", "model %s: %v", n.Name, err)
 	}
@@ -394,6 +402,10 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 	v, err := st.callMacro(block.def, nil, nil, nil)
 	if err != nil {
 		d := m.engine.errorDiag(block.File, 0, err)
+		if d.Pos.Line == 0 || d.File != block.File {
+			// Called from Go, the engine knows no line: name the block.
+			d.File, d.Pos = block.File, diag.Pos{Line: block.Line}
+		}
 		d.Summary = fmt.Sprintf("model %s: materialization %s: %s", n.Name, block.MacroName(), d.Summary)
 		return out, d
 	}
