@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// custmatProject copies testdata/custmat: a project with its own
+// materializations (swap_table, an override of view, tagged with default,
+// duckdb and postgres blocks) and a local package shipping insert_only,
+// installed with elt deps.
+func custmatProject(t *testing.T, profile string) string {
+	t.Helper()
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("testdata", "custmat", "project"), dir)
+	copyTree(t, filepath.Join("testdata", "custmat", "mats"), filepath.Join(dir, "vendor", "mats"))
+	writeFile(t, dir, "profiles.yml", profile)
+	mustElt(t, dir, "deps")
+	return dir
+}
+
+// checkCustomMaterializations runs the custmat project three times on one
+// warehouse; query returns a query's rows, one line each, columns joined by |.
+func checkCustomMaterializations(t *testing.T, dir, adapter string, query func(string) string) {
+	t.Helper()
+	res := mustElt(t, dir, "run")
+	if !strings.Contains(res.stdout, "swap_table model") || !strings.Contains(res.stdout, "insert_only model") {
+		t.Errorf("run output does not name the materializations:\n%s", res.stdout)
+	}
+	mustElt(t, dir, "run", "--vars", "{batch: 2}")
+
+	// (a) the project's swap_table: the model's rows and its post-hook's,
+	// a table, no intermediate or backup left behind, twice.
+	if got := query("select id, amount from orders order by id"); got != "1|10\n2|20\n3|30" {
+		t.Errorf("orders:\n%s", got)
+	}
+	// (b) the project's view replaces elt's: every view model goes through it.
+	if got := query("select model from view_audit"); got != "orders_v\norders_v" {
+		t.Errorf("view_audit:\n%s", got)
+	}
+	if got := query("select id from orders_v order by id"); got != "1\n2\n3" {
+		t.Errorf("orders_v:\n%s", got)
+	}
+	// (c) the package's insert_only appends on each run; a full refresh rebuilds.
+	if got := query("select batch from events order by batch"); got != "1\n2" {
+		t.Errorf("events after two runs:\n%s", got)
+	}
+	// (d) the adapter's own block wins over the default one.
+	if got := query("select built_by, x from tagged"); got != adapter+"|1" {
+		t.Errorf("tagged:\n%s", got)
+	}
+	// A built-in materialization the project does not replace still runs.
+	if got := query("select id from plain"); got != "7" {
+		t.Errorf("plain:\n%s", got)
+	}
+
+	mustElt(t, dir, "run", "--select", "events", "--full-refresh", "--vars", "{batch: 3}")
+	if got := query("select batch from events"); got != "3" {
+		t.Errorf("events after a full refresh:\n%s", got)
+	}
+}
+
+// TestCustomMaterializationsDuckDB runs a project's and a package's
+// materialization blocks on DuckDB.
+func TestCustomMaterializationsDuckDB(t *testing.T) {
+	dir := custmatProject(t, "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      threads: 2\n")
+	query := func(q string) string {
+		t.Helper()
+		db := openDB(t, filepath.Join(dir, "p.duckdb"))
+		defer db.Close()
+		return queryRows(t, db, "select concat_ws('|', *columns(*)) from ("+q+")")
+	}
+	checkCustomMaterializations(t, dir, "duckdb", query)
+	if got := query("select table_name || ':' || table_type from information_schema.tables where table_name in ('orders', 'orders_v') or table_name like '%dbt%' order by 1"); got != "orders:BASE TABLE\norders_v:VIEW" {
+		t.Errorf("relations:\n%s", got)
+	}
+	// The block's statements are what target/run holds for the model.
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run", "p", "models", "orders.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`create table "p"."main"."orders__dbt_tmp"`, `alter table "p"."main"."orders__dbt_tmp" rename to "orders"`, `drop table if exists "p"."main"."orders__dbt_backup" cascade`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("target/run/p/models/orders.sql lacks %q:\n%s", want, b)
+		}
+	}
+}
+
+// TestCustomMaterializationsPostgres runs the same project on Postgres.
+func TestCustomMaterializationsPostgres(t *testing.T) {
+	schema := "custmat_pg"
+	pgEnv(t, schema)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "drop schema if exists "+schema+" cascade"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	dir := custmatProject(t, pgProfile)
+	query := func(q string) string {
+		t.Helper()
+		rows, err := conn.Query(ctx, "select concat_ws('|', variadic array(select x from jsonb_each_text(to_jsonb(r)) as e(k, x))) from ("+strings.ReplaceAll(q, " from ", " from "+schema+".")+") as r")
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(list, "\n")
+	}
+	checkCustomMaterializations(t, dir, "postgres", query)
+	var kinds string
+	if err := conn.QueryRow(ctx, "select string_agg(table_name || ':' || table_type, ',' order by table_name) from information_schema.tables where table_schema = $1 and (table_name in ('orders', 'orders_v') or table_name like '%dbt%')", schema).Scan(&kinds); err != nil {
+		t.Fatal(err)
+	}
+	if kinds != "orders:BASE TABLE,orders_v:VIEW" {
+		t.Errorf("relations: %s", kinds)
+	}
+}
+
+// TestCustomMaterializationErrors: a model naming a materialization that
+// exists nowhere stops the load at the model's config; a block that
+// returns nothing fails its model, naming the block.
+func TestCustomMaterializationErrors(t *testing.T) {
+	t.Run("unknown materialization", func(t *testing.T) {
+		dir := miniProject(t, "")
+		writeFile(t, dir, "models/ok.sql", "select 1 as id")
+		writeFile(t, dir, "models/bad.sql", "\n{{ config(materialized='nowhere') }}\nselect 1 as id")
+		res := elt(t, dir, "run")
+		out := res.stdout + res.stderr
+		if res.code == 0 || !strings.Contains(out, `models/bad.sql:2: model bad: materialization "nowhere" is not available for duckdb`) ||
+			!strings.Contains(out, "{% materialization nowhere, default %}") {
+			t.Errorf("exit %d:\n%s", res.code, out)
+		}
+	})
+	t.Run("block returns nothing", func(t *testing.T) {
+		dir := miniProject(t, "")
+		writeFile(t, dir, "macros/noreturn.sql", "\n{% materialization noreturn, default %}\n{% call statement('main') %}select 1{% endcall %}\n{% endmaterialization %}\n")
+		writeFile(t, dir, "models/m.sql", "{{ config(materialized='noreturn') }}\nselect 1 as id")
+		writeFile(t, dir, "models/child.sql", "select * from {{ ref('m') }}")
+		res := elt(t, dir, "run")
+		out := res.stdout + res.stderr
+		if res.code == 0 || !strings.Contains(out, "macros/noreturn.sql:2: model m: materialization materialization_noreturn_default: the materialization did not explicitly return a list of relations") ||
+			!strings.Contains(out, "SKIP=1") {
+			t.Errorf("exit %d:\n%s", res.code, out)
+		}
+	})
+}

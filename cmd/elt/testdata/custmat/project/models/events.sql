@@ -1,0 +1,2 @@
+{{ config(materialized='insert_only') }}
+select {{ var('batch', 1) }} as batch

@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+select 7 as id

@@ -1,0 +1,2 @@
+{{ config(materialized='tagged') }}
+select 1 as x
