@@ -108,7 +108,7 @@ func TestCustomMaterializationsPostgres(t *testing.T) {
 	dir := custmatProject(t, pgProfile)
 	query := func(q string) string {
 		t.Helper()
-		rows, err := conn.Query(ctx, "select concat_ws('|', variadic array(select x from jsonb_each_text(to_jsonb(r)) as e(k, x))) from ("+strings.ReplaceAll(q, " from ", " from "+schema+".")+") as r")
+		rows, err := conn.Query(ctx, "select concat_ws('|', variadic array(select x from json_each_text(row_to_json(r)) as e(k, x))) from ("+strings.ReplaceAll(q, " from ", " from "+schema+".")+") as r")
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
