@@ -327,6 +327,21 @@ func (m *Manifest) validateMaterialization(l *diag.List, n *Node) {
 		"model %s: Materialization %q only supports languages [%s]; got %q", n.Name, block.MacroName(), strings.Join(quoted, ", "), lang))
 }
 
+// validateMaterializationOverrides refuses the project's blocks that
+// would replace how seeds, snapshots and tests are built: elt runs blocks
+// for models only, and ignoring the block would build them differently
+// from what the project says.
+func (m *Manifest) validateMaterializationOverrides(l *diag.List) {
+	for _, name := range []string{"seed", "snapshot", "test", "unit"} {
+		block, _, err := m.engine.materializationFor(name)
+		if err != nil || block == nil {
+			continue
+		}
+		l.Add(diag.Errorf(block.File, diag.Pos{Line: block.Line}, "remove the block; elt builds "+name+"s itself",
+			"materialization %s: elt runs project and package materializations for models only, not yet the %s materialization", block.MacroName(), name))
+	}
+}
+
 // CustomMaterialization says whether the model runs a project's or a
 // package's materialization block rather than one of elt's own, and
 // names the block's file.

@@ -163,6 +163,17 @@ func TestMaterializationLoadErrors(t *testing.T) {
 			t.Errorf("got %s:%d %q", d.File, d.Pos.Line, d.Summary)
 		}
 	})
+	t.Run("a project's seed materialization", func(t *testing.T) {
+		p := newProject(map[string]string{
+			"macros/m.sql": "\n{% materialization seed, default %}x{% endmaterialization %}",
+			"models/a.sql": "select 1",
+		})
+		_, err := Parse(context.Background(), p, testOptions())
+		d := firstDiag(t, err)
+		if d.File != "macros/m.sql" || d.Pos.Line != 2 || !strings.Contains(d.Summary, "not yet the seed materialization") {
+			t.Errorf("got %s:%d %q", d.File, d.Pos.Line, d.Summary)
+		}
+	})
 	t.Run("language not supported", func(t *testing.T) {
 		p := newProject(map[string]string{
 			"macros/m.sql": "{% materialization swap, default, supported_languages=['python'] %}x{% endmaterialization %}",

@@ -12,6 +12,7 @@ import (
 // otherwise fail only when the node runs: a test's severity and a
 // snapshot's strategy and the keys it needs.
 func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
+	m.validateMaterializationOverrides(l)
 	for _, n := range nodes {
 		validateGrantsAndDocs(l, n)
 		m.validateIndexes(l, n)
