@@ -315,9 +315,16 @@ func (m *Manifest) RenderString(ctx context.Context, tmpl string, node *Node) (s
 }
 
 // CompiledPath is where dbt writes a node's compiled SQL, relative to
-// target/compiled: <package>/<original_file_path>, and for generic tests
-// <package>/<properties file>/<short name>.sql.
+// target/compiled: <package>/<original_file_path>, for generic tests
+// <package>/<properties file>/<short name>.sql, and for unit tests
+// <package>/<properties file>/<its folder>/<name>.sql.
 func CompiledPath(n *Node) string {
+	if n.ResourceType == project.UnitTestType {
+		// dbt's unit test path is get_pseudo_test_path(name, properties
+		// file): <folder of the file>/<name>.sql, under the file's path.
+		yml := n.PackagePath()
+		return path.Join(n.Package, yml, path.Dir(yml), n.Name+".sql")
+	}
 	if n.TestMetadata != nil {
 		return path.Join(n.Package, n.PackagePath(), n.ShortName+".sql")
 	}
@@ -325,9 +332,13 @@ func CompiledPath(n *Node) string {
 }
 
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
-// every compiled node.
+// every compiled node, unit tests (compiled when they run) included.
 func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
-	_, nodes, _ := m.sortedNodes()
+	_, sorted, _ := m.sortedNodes()
+	nodes := append(make([]*Node, 0, len(sorted)+len(m.UnitTests)), sorted...)
+	for _, id := range sortedKeys(m.UnitTests) {
+		nodes = append(nodes, m.UnitTests[id])
+	}
 	for _, n := range nodes {
 		if !n.Compiled || n.ResourceType == project.Seed {
 			continue

@@ -140,6 +140,15 @@ func TestUnitTestsPass(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, res.stdout)
 		}
 	}
+	// As dbt, each unit test's SQL (the model on its fixtures) is in
+	// target/compiled under its properties file and that file's folder.
+	b, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", "unit.yml", "models", "ledger_new_rows_only.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); !strings.Contains(got, "select id, amount from __dbt__cte__stg_orders") || !strings.Contains(got, "select max(id) from __dbt__cte__ledger") {
+		t.Errorf("compiled unit test:\n%s", got)
+	}
 
 	// Selection: by test type, by name, by model with +, by tag, by resource type.
 	for _, c := range []struct {
