@@ -22,10 +22,25 @@ func (m *Manifest) QueryComment(ctx context.Context, id string) (text string, ap
 	if !ok {
 		return "", false, diag.Errorf("", diag.Pos{}, "", "query comment: unknown node %s", id)
 	}
+	return m.queryComment(ctx, n, n.UniqueID)
+}
+
+// ConnectionQueryComment is the query comment of statements dbt sends
+// outside any node, on the connection it names: "master" for
+// on-run-start and on-run-end hooks, "macro_<name>" for run-operation.
+// node is None and connection_name is set, so dbt's default comment
+// carries "connection_name" instead of "node_id".
+func (m *Manifest) ConnectionQueryComment(ctx context.Context, connection string) (text string, appendIt bool, err error) {
+	return m.queryComment(ctx, nil, connection)
+}
+
+// queryComment renders the query comment for node n (nil: none) on the
+// connection named connection.
+func (m *Manifest) queryComment(ctx context.Context, n *Node, connection string) (text string, appendIt bool, err error) {
 	cfg := m.Project.Config
 	raw, set := cfg.Raw["query-comment"]
 	if !set {
-		return m.defaultQueryComment(n), false, nil
+		return m.defaultQueryComment(n, connection), false, nil
 	}
 	tmpl := ""
 	switch v := raw.(type) {
@@ -37,7 +52,7 @@ func (m *Manifest) QueryComment(ctx context.Context, id string) (text string, ap
 		appendIt, _ = v["append"].(bool)
 		c, has := v["comment"]
 		if !has { // a mapping without comment keeps dbt's default
-			return m.defaultQueryComment(n), appendIt, nil
+			return m.defaultQueryComment(n, connection), appendIt, nil
 		}
 		if c != nil {
 			tmpl = fmt.Sprint(c)
@@ -48,7 +63,13 @@ func (m *Manifest) QueryComment(ctx context.Context, id string) (text string, ap
 	if strings.TrimSpace(tmpl) == "" {
 		return "", appendIt, nil
 	}
-	out, err := m.renderWith(ctx, "{%- set node = model -%}"+tmpl, n, nil)
+	extra := map[string]any{"connection_name": connection}
+	if n == nil {
+		extra["node"] = nil
+	} else {
+		tmpl = "{%- set node = model -%}" + tmpl
+	}
+	out, err := m.renderWith(ctx, tmpl, n, extra)
 	if err != nil {
 		return "", false, fmt.Errorf("dbt_project.yml: query-comment: %w", err)
 	}
@@ -61,7 +82,7 @@ func (m *Manifest) QueryComment(ctx context.Context, id string) (text string, ap
 
 // defaultQueryComment is dbt's default query comment, keys in dbt's order,
 // written as Python's json.dumps writes it.
-func (m *Manifest) defaultQueryComment(n *Node) string {
+func (m *Manifest) defaultQueryComment(n *Node, connection string) string {
 	t := m.Project.Target
 	profile, target := "", ""
 	if t != nil {
@@ -69,7 +90,11 @@ func (m *Manifest) defaultQueryComment(n *Node) string {
 	}
 	var b strings.Builder
 	b.WriteString("{")
-	for i, kv := range [][2]string{{"app", "dbt"}, {"dbt_version", DBTVersion}, {"profile_name", profile}, {"target_name", target}, {"node_id", n.UniqueID}} {
+	last := [2]string{"connection_name", connection} // dbt: the node's id when there is a node
+	if n != nil {
+		last = [2]string{"node_id", n.UniqueID}
+	}
+	for i, kv := range [][2]string{{"app", "dbt"}, {"dbt_version", DBTVersion}, {"profile_name", profile}, {"target_name", target}, last} {
 		if i > 0 {
 			b.WriteString(", ")
 		}

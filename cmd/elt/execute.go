@@ -687,6 +687,12 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 		extra["database_schemas"] = dbSchemas
 	}
 	s.log.info("HooksRunning", fmt.Sprintf("Running %d %s %s", len(hooks), which, plural(len(hooks), "hook", "hooks")), nil)
+	// dbt runs project hooks on its "master" connection, whose query
+	// comment has no node.
+	ctx, err := s.withConnectionQueryComment(ctx, "master")
+	if err != nil {
+		return err
+	}
 	for i, h := range hooks {
 		start := time.Now()
 		sql, err := s.manifest.RenderHook(ctx, h, which, extra)

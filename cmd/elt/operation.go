@@ -4,7 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/elt-dev/elt/adapters"
 )
+
+// withConnectionQueryComment puts in ctx the query comment of statements
+// sent outside any node on the connection dbt names connection.
+func (s *session) withConnectionQueryComment(ctx context.Context, connection string) (context.Context, error) {
+	text, appendIt, err := s.manifest.ConnectionQueryComment(ctx, connection)
+	if err != nil {
+		return ctx, err
+	}
+	return adapters.WithQueryComment(ctx, adapters.QueryComment{Text: text, Append: appendIt}), nil
+}
 
 // runOperationCommand runs one macro with --args, as `dbt run-operation`.
 // Statements the macro issues (run_query, statement blocks) run on the
@@ -23,6 +35,11 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	}
 	defer s.close()
 	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), nil)
+	// dbt runs the macro on a connection named macro_<name>.
+	ctx, err = s.withConnectionQueryComment(ctx, "macro_"+macro)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	_, err = s.manifest.CallMacro(ctx, s.manifest.OperationMacro(macro), args)
 	if err != nil {
 		s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: %v", err), map[string]any{"macro": macro})

@@ -52,6 +52,34 @@ func TestQueryCommentDuckDB(t *testing.T) {
 	}
 }
 
+// TestQueryCommentHooksAndOperations: on-run-start hooks and
+// run-operation statements carry the comment too, with no node and the
+// connection dbt runs them on ("master", "macro_<name>").
+func TestQueryCommentHooksAndOperations(t *testing.T) {
+	for _, tc := range []struct {
+		name, project, wantHook, wantOp string
+	}{
+		{"default", "", `"target_name": "dev", "connection_name": "master"} */`, `"target_name": "dev", "connection_name": "macro_save_query"} */`},
+		{"template", "query-comment: \"conn={{ connection_name }} node={{ node.unique_id if node is not none else 'none' }}\"\n",
+			"/* conn=master node=none */", "/* conn=macro_save_query node=none */"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := miniProject(t, tc.project+"on-run-start:\n  - create or replace table hook_q as select current_query() as q\n")
+			writeFile(t, dir, "models/m.sql", "select 1 as id")
+			writeFile(t, dir, "macros/ops.sql", "{% macro save_query() %}{% do run_query('create or replace table op_q as select current_query() as q') %}{% endmacro %}")
+			mustElt(t, dir, "run")
+			mustElt(t, dir, "run-operation", "save_query")
+			db := openDB(t, filepath.Join(dir, "p.duckdb"))
+			if q := queryRows(t, db, "select q from hook_q"); !strings.Contains(q, tc.wantHook) {
+				t.Errorf("on-run-start statement lacks %q:\n%s", tc.wantHook, q)
+			}
+			if q := queryRows(t, db, "select q from op_q"); !strings.Contains(q, tc.wantOp) {
+				t.Errorf("run-operation statement lacks %q:\n%s", tc.wantOp, q)
+			}
+		})
+	}
+}
+
 func TestQueryCommentErrors(t *testing.T) {
 	for _, tc := range []struct{ yml, want string }{
 		{"query-comment: {comment: x, job-label: true}\n", "dbt_project.yml:3:40: elt does not support query-comment job-label"},
