@@ -75,6 +75,9 @@ type Seed struct {
 	QuoteColumnsSet bool
 	Delimiter       string // default ","
 	FullRefresh     bool
+	// Config is the seed's config, for the keys one warehouse acts on
+	// (Postgres's indexes).
+	Config map[string]any
 }
 
 // RunResult is what the warehouse said about a statement.

@@ -48,6 +48,9 @@ type Snapshot struct {
 	Columns        SnapshotColumns
 	// Now is the snapshot's timestamp (check strategy, hard deletes), the same for every row of one run.
 	Now time.Time
+	// Config is the snapshot's config, for the keys one warehouse acts on
+	// (Postgres's indexes).
+	Config map[string]any
 }
 
 // SnapshotColumns are the meta column names (snapshot_meta_column_names).

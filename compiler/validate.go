@@ -96,11 +96,13 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 	}
 }
 
-// validateIndexes refuses dbt-postgres's indexes config where elt does
-// not act on it yet: it indexes table models (adapters/postgres), not yet
-// incremental models, seeds or snapshots. Accepting it there would build
-// them without the indexes the project asks for, silently. Materialized
-// views say so themselves.
+// validateIndexes refuses dbt-postgres's indexes config where no index
+// would be created: dbt-postgres indexes tables it creates (table and
+// incremental models, seeds, snapshots; adapters/postgres), not views,
+// ephemeral models or what a project's materialization builds (elt's
+// create_indexes does nothing there). Accepting it would build them
+// without the indexes the project asks for, silently. Materialized views
+// say so themselves.
 func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "postgres" {
 		return // dbt acts on indexes only on Postgres
@@ -111,7 +113,10 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 		return
 	}
 	mat, _ := n.Config["materialized"].(string)
-	if mat == "materialized_view" || (n.ResourceType == project.Model && mat == "table") {
+	if n.ResourceType != project.Model || mat == "materialized_view" {
+		return
+	}
+	if _, custom := m.CustomMaterialization(n); !custom && (mat == "table" || mat == "incremental") {
 		return
 	}
 	v, ok := n.Config["indexes"]
@@ -121,13 +126,12 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	if l2, isList := v.([]any); isList && len(l2) == 0 {
 		return
 	}
-	what := string(n.ResourceType) + "s"
-	if n.ResourceType == project.Model {
-		what = mat + " models"
+	if mat == "" {
+		mat = "view"
 	}
 	file, pos := ConfigSite(n)
-	l.Add(diag.Errorf(file, pos, "remove indexes: from the config, and create the indexes in a post-hook for now",
-		"%s %s: elt creates Postgres indexes (indexes) on table models only, not yet on %s", n.ResourceType, n.Name, what))
+	l.Add(diag.Errorf(file, pos, "remove indexes: from the config, or materialize the model as table or incremental",
+		"model %s: elt creates Postgres indexes (indexes) on tables it builds (table and incremental models, seeds, snapshots), not on %s models", n.Name, mat))
 }
 
 // validateMaterializedView refuses, at load time, the materializations a

@@ -304,6 +304,7 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 		ValidToCurrent: stringConfig(c, "dbt_valid_to_current", ""),
 		Columns:        adapters.DefaultSnapshotColumns(),
 		Now:            r.now().UTC(),
+		Config:         c,
 	}
 	if v, set := optBool(c, "invalidate_hard_deletes"); set && v && c["hard_deletes"] == nil {
 		req.HardDeletes = "invalidate"

@@ -347,6 +347,7 @@ func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error 
 		QuoteColumnsSet: n.Config["quote_columns"] != nil,
 		Delimiter:       stringConfig(n.Config, "delimiter", ","),
 		FullRefresh:     FullRefresh(n.Config, r.opts.FullRefresh),
+		Config:          n.Config,
 	}
 	if ct, ok := n.Config["column_types"].(map[string]any); ok && len(s.ColumnTypes) == 0 {
 		s.ColumnTypes = map[string]string{}

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -77,5 +79,79 @@ func TestTableIndexes(t *testing.T) {
 	sort.Strings(defs)
 	if got, want := strings.Join(defs, " | "), "CREATE  USING btree (a, b) | CREATE  USING hash (b) | CREATE UNIQUE  USING btree (id)"; got != want {
 		t.Errorf("indexes after two builds:\n got %s\nwant %s", got, want)
+	}
+}
+
+// indexDefs lists the indexes of schema.table as "[UNIQUE] USING <method> (<columns>)".
+func indexDefs(t *testing.T, a *Adapter, schema, table string) string {
+	t.Helper()
+	res, err := a.Query(context.Background(), "select indexdef from pg_indexes where schemaname = '"+schema+"' and tablename = '"+table+"' order by indexdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var defs []string
+	for _, r := range res.Rows {
+		d := r[0].(string)
+		prefix := ""
+		if strings.HasPrefix(d, "CREATE UNIQUE") {
+			prefix = "UNIQUE "
+		}
+		defs = append(defs, prefix+d[strings.Index(d, " USING ")+1:])
+	}
+	sort.Strings(defs)
+	return strings.Join(defs, " | ")
+}
+
+// TestSeedAndSnapshotIndexes: as dbt-postgres, a seed gets its indexes
+// when its table is created or rebuilt (--full-refresh), not when a
+// reload refills it; a snapshot gets them when its table is created.
+func TestSeedAndSnapshotIndexes(t *testing.T) {
+	a := openConfig(t, testConfig(t))
+	defer a.Close()
+	schema := testSchema(t, a)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.csv")
+	if err := os.WriteFile(path, []byte("id,name\n1,a\n2,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ixs := map[string]any{"indexes": []any{map[string]any{"columns": []any{"id"}, "unique": true}}}
+	seed := adapters.Seed{Relation: adapters.Relation{Schema: schema, Identifier: "s"}, Path: path, Config: ixs}
+	if _, err := a.LoadSeed(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexDefs(t, a, schema, "s"); got != "UNIQUE USING btree (id)" {
+		t.Errorf("seed indexes after the first load: %q", got)
+	}
+	// A reload keeps the table (and its index): no second index.
+	if _, err := a.LoadSeed(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexDefs(t, a, schema, "s"); got != "UNIQUE USING btree (id)" {
+		t.Errorf("seed indexes after a reload: %q", got)
+	}
+	seed.FullRefresh = true
+	if _, err := a.LoadSeed(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexDefs(t, a, schema, "s"); got != "UNIQUE USING btree (id)" {
+		t.Errorf("seed indexes after a full refresh: %q", got)
+	}
+	// The unique index is real: a duplicate id is refused.
+	if err := a.Exec(ctx, "insert into "+schema+".s values (1, 'again')"); err == nil {
+		t.Error("the unique index did not refuse a duplicate id")
+	}
+
+	snap := adapters.Snapshot{
+		Relation: adapters.Relation{Schema: schema, Identifier: "snap"}, SQL: "select * from " + schema + ".s",
+		Strategy: "check", UniqueKey: []string{"id"}, CheckAll: true, Columns: adapters.DefaultSnapshotColumns(), Now: time.Now(),
+		Config: map[string]any{"indexes": []any{map[string]any{"columns": []any{"id", "dbt_valid_to"}}}},
+	}
+	for run := 1; run <= 2; run++ {
+		if _, err := a.Snapshot(ctx, snap); err != nil {
+			t.Fatalf("snapshot run %d: %v", run, err)
+		}
+	}
+	if got := indexDefs(t, a, schema, "snap"); got != "USING btree (id, dbt_valid_to)" {
+		t.Errorf("snapshot indexes after two runs: %q", got)
 	}
 }

@@ -53,6 +53,10 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	if size != len(delim) || comma == '"' || comma == '\n' || comma == '\r' {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: fmt.Errorf("delimiter %q is not supported: use one character other than a quote or a line break", delim)}
 	}
+	ixs, err := ParseIndexes(s.Config["indexes"])
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
 	header, types, err := inferSeed(s.Path, comma)
 	if err != nil {
 		return adapters.RunResult{}, err
@@ -71,12 +75,14 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	}
 
 	var rows int64
+	created := false
 	err = a.inTx(ctx, func(tx pgx.Tx) error {
 		kind, _, err := relationKind(ctx, tx, rel)
 		if err != nil {
 			return err
 		}
-		if kind == adapters.KindTable && !s.FullRefresh {
+		created = kind != adapters.KindTable || s.FullRefresh
+		if !created {
 			existing, err := columns(ctx, tx, rel)
 			if err != nil {
 				return err
@@ -111,6 +117,14 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	})
 	if err != nil {
 		return adapters.RunResult{}, seedError(s.Path, err)
+	}
+	if created {
+		// As dbt-postgres's seed: indexes when the table is (re)created.
+		for _, stmt := range indexStatements(rel, ixs, time.Now()) {
+			if err := a.Exec(ctx, stmt); err != nil {
+				return adapters.RunResult{}, err
+			}
+		}
 	}
 	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}, nil
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -38,13 +39,30 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if body == "" {
 		return adapters.RunResult{}, fmt.Errorf("%w: empty SQL", adapters.ErrSnapshotConfig)
 	}
+	ixs, err := ParseIndexes(s.Config["indexes"])
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	created := false
 	err = a.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
+		kind, _, err := relationKind(ctx, tx, rel)
+		if err != nil {
+			return err
+		}
+		created = kind == adapters.KindNone
 		res, err = warehouse().Snapshot(ctx, pgTx{tx}, s, rel, body)
 		return err
 	})
 	if err != nil {
 		return adapters.RunResult{}, err
+	}
+	if created {
+		// As dbt-postgres's snapshot: indexes when the table is created.
+		for _, stmt := range indexStatements(rel, ixs, time.Now()) {
+			if err := a.Exec(ctx, stmt); err != nil {
+				return adapters.RunResult{}, err
+			}
+		}
 	}
 	return res, nil
 }
