@@ -78,3 +78,11 @@ type Incrementaler interface {
 type Snapshotter interface {
 	Snapshot(ctx context.Context, s Snapshot) (RunResult, error)
 }
+
+// IndexCreator is implemented by adapters whose warehouse has the indexes
+// config (Postgres): CreateIndexes creates on rel the indexes config
+// lists, as dbt's create_indexes does. A project's materialization
+// reaches it through create_indexes(relation).
+type IndexCreator interface {
+	CreateIndexes(ctx context.Context, rel Relation, config map[string]any) error
+}

@@ -601,6 +601,7 @@ func (e *engine) buildGlobals() {
 		"load_cached_relation":              jinja.Func(fnLoadRelation),
 		"apply_grants":                      jinja.Func(fnApplyGrants),
 		"persist_docs":                      jinja.Func(fnPersistDocs),
+		"create_indexes":                    jinja.Func(fnCreateIndexes),
 		"modules":                           modulesObject(&e.regexps),
 		// dbt's flags object: the ones a macro reads (should_store_failures).
 		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures, "FULL_REFRESH": e.opts.FullRefresh},

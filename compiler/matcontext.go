@@ -132,10 +132,6 @@ const materializationMacroSQL = `
     {{ sql }}
   );
 {%- endmacro %}
-
-{#- elt creates a table model's Postgres indexes itself, after its own
-    table materialization; inside a project's block this is a no-op. -#}
-{% macro create_indexes(relation) -%}{%- endmacro %}
 `
 
 // fnApplyGrants is apply_grants(relation, grant_config, should_revoke=True):
@@ -189,6 +185,29 @@ func fnPersistDocs(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	forCols := argBool(args, kw, 3, "for_columns", true)
 	if err := st.host.PersistDocs(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier}, forRel, forCols); err != nil {
 		return nil, &jinjaError{msg: fmt.Sprintf("persist_docs(%s): %v", rel.rendered, err)}
+	}
+	return "", nil
+}
+
+// fnCreateIndexes is create_indexes(relation): the model's indexes config
+// created on relation (Postgres; nothing elsewhere, as in dbt).
+func fnCreateIndexes(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if !st.execute {
+		return "", nil
+	}
+	rel, ok := relationArg(args, kw, 0, "relation")
+	if !ok {
+		return nil, st.fail("call create_indexes(target_relation)", "create_indexes() needs a relation")
+	}
+	if st.host == nil {
+		return nil, st.fail("call create_indexes only inside a {% materialization %} block", "create_indexes() runs only while a materialization builds a model")
+	}
+	if err := st.host.CreateIndexes(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier}); err != nil {
+		return nil, &jinjaError{msg: fmt.Sprintf("create_indexes(%s): %v", rel.rendered, err)}
 	}
 	return "", nil
 }

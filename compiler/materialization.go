@@ -357,8 +357,9 @@ func (m *Manifest) CustomMaterialization(n *Node) (file string, ok bool) {
 }
 
 // MaterializationHost is what a materialization block reaches in the
-// runner: the grants and docs elt applies in Go, so a block's
-// apply_grants and persist_docs do what elt's own materializations do.
+// runner: the grants, docs and indexes elt applies in Go, so a block's
+// apply_grants, persist_docs and create_indexes do what elt's own
+// materializations do.
 type MaterializationHost interface {
 	// ApplyGrants applies grants (privilege -> grantee or grantees) to
 	// rel; shouldRevoke: revoke what the relation has and grants no
@@ -366,6 +367,9 @@ type MaterializationHost interface {
 	ApplyGrants(ctx context.Context, rel Relation, grants map[string]any, shouldRevoke bool) error
 	// PersistDocs writes the model's descriptions as comments on rel.
 	PersistDocs(ctx context.Context, rel Relation, forRelation, forColumns bool) error
+	// CreateIndexes creates the model's indexes config on rel where the
+	// warehouse has indexes (Postgres), and does nothing elsewhere.
+	CreateIndexes(ctx context.Context, rel Relation) error
 }
 
 // MaterializationResult is what a block's run produced.

@@ -200,6 +200,11 @@ func (h *recordingHost) PersistDocs(_ context.Context, rel Relation, forRel, for
 	return nil
 }
 
+func (h *recordingHost) CreateIndexes(_ context.Context, rel Relation) error {
+	h.calls = append(h.calls, "indexes "+rel.Identifier)
+	return nil
+}
+
 const swapBlock = `{% materialization swap, default %}
   {%- set existing = load_relation(this) -%}
   {%- set target_relation = this.incorporate(type='table') -%}
@@ -210,6 +215,7 @@ const swapBlock = `{% materialization swap, default %}
   {% call statement('main') -%}
     {{ get_create_table_as_sql(False, tmp, sql) }}
   {%- endcall %}
+  {% do create_indexes(tmp) %}
   {% if existing is not none %}{{ adapter.rename_relation(existing, backup) }}{% endif %}
   {{ adapter.rename_relation(tmp, target_relation) }}
   {{ run_hooks(post_hooks) }}
@@ -256,7 +262,7 @@ func TestRunMaterializationDuckDB(t *testing.T) {
 			t.Errorf("run %d: result %+v", run, out)
 		}
 		wantGrants := "grants a select revoke=" + map[int]string{1: "no", 2: "yes"}[run]
-		if strings.Join(host.calls, ";") != wantGrants+";docs a" {
+		if strings.Join(host.calls, ";") != "indexes a__dbt_tmp;"+wantGrants+";docs a" {
 			t.Errorf("run %d: host calls %v", run, host.calls)
 		}
 	}

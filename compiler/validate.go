@@ -98,11 +98,10 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 
 // validateIndexes refuses dbt-postgres's indexes config where no index
 // would be created: dbt-postgres indexes tables it creates (table and
-// incremental models, seeds, snapshots; adapters/postgres), not views,
-// ephemeral models or what a project's materialization builds (elt's
-// create_indexes does nothing there). Accepting it would build them
-// without the indexes the project asks for, silently. Materialized views
-// say so themselves.
+// incremental models, seeds, snapshots; adapters/postgres), not views or
+// ephemeral models; a project's materialization creates them where it
+// calls create_indexes. Accepting it would build them without the indexes
+// the project asks for, silently. Materialized views say so themselves.
 func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "postgres" {
 		return // dbt acts on indexes only on Postgres
@@ -116,8 +115,8 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	if n.ResourceType != project.Model || mat == "materialized_view" {
 		return
 	}
-	if _, custom := m.CustomMaterialization(n); !custom && (mat == "table" || mat == "incremental") {
-		return
+	if _, custom := m.CustomMaterialization(n); custom || mat == "table" || mat == "incremental" {
+		return // a project's materialization creates them with create_indexes, as in dbt
 	}
 	v, ok := n.Config["indexes"]
 	if !ok || v == nil {

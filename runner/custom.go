@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 
+	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/project"
 )
@@ -47,6 +48,14 @@ func (h *materializationHost) PersistDocs(ctx context.Context, rel compiler.Rela
 	relOn, _ := optBool(project.Config(pd), "relation")
 	colsOn, _ := optBool(project.Config(pd), "columns")
 	return h.r.persistDocsTo(ctx, h.n, toAdapterRel(rel), forRelation && relOn, forColumns && colsOn)
+}
+
+func (h *materializationHost) CreateIndexes(ctx context.Context, rel compiler.Relation) error {
+	ic, ok := h.r.a.(adapters.IndexCreator)
+	if !ok {
+		return nil // dbt: the default create_indexes creates nothing
+	}
+	return ic.CreateIndexes(ctx, toAdapterRel(rel), h.n.Config)
 }
 
 var _ compiler.MaterializationHost = (*materializationHost)(nil)

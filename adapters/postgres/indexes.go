@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -104,4 +105,21 @@ func indexStatements(rel adapters.Relation, ixs []Index, now time.Time) []string
 		out = append(out, b.String())
 	}
 	return out
+}
+
+var _ adapters.IndexCreator = (*Adapter)(nil)
+
+// CreateIndexes creates on rel the indexes config's indexes key lists,
+// as dbt-postgres's create_indexes does.
+func (a *Adapter) CreateIndexes(ctx context.Context, rel adapters.Relation, config map[string]any) error {
+	ixs, err := ParseIndexes(config["indexes"])
+	if err != nil {
+		return err
+	}
+	for _, stmt := range indexStatements(a.qualify(rel), ixs, time.Now()) {
+		if err := a.Exec(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -126,6 +126,14 @@ func TestCustomMaterializationsPostgres(t *testing.T) {
 	if kinds != "orders:BASE TABLE,orders_v:VIEW" {
 		t.Errorf("relations: %s", kinds)
 	}
+	// The block's create_indexes made the model's unique index, once per build.
+	var indexes string
+	if err := conn.QueryRow(ctx, "select string_agg(substr(indexdef, 1, strpos(indexdef, ' INDEX ') - 1) || substr(indexdef, strpos(indexdef, ' USING ')), ',') from pg_indexes where schemaname = $1 and tablename = 'orders'", schema).Scan(&indexes); err != nil {
+		t.Fatal(err)
+	}
+	if indexes != "CREATE UNIQUE USING btree (id)" {
+		t.Errorf("indexes of orders: %s", indexes)
+	}
 }
 
 // TestCustomMaterializationErrors: a model naming a materialization that

@@ -12,6 +12,7 @@
     {{ create_table_as(False, intermediate, sql) }}
   {%- endcall %}
   {% if existing is not none %}{{ adapter.rename_relation(existing, backup) }}{% endif %}
+  {% do create_indexes(intermediate) %}
   {{ adapter.rename_relation(intermediate, target_relation) }}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {% do apply_grants(target_relation, config.get('grants'), should_revoke=should_revoke(existing)) %}
