@@ -79,6 +79,15 @@ type Snapshotter interface {
 	Snapshot(ctx context.Context, s Snapshot) (RunResult, error)
 }
 
+// Sessioner is implemented by adapters that can run a series of
+// statements on one connection: Session returns a context whose Exec and
+// Query calls all use the same connection (so a temporary table one
+// creates is seen by the next, as on dbt's one connection per node), and
+// the function that gives the connection back.
+type Sessioner interface {
+	Session(ctx context.Context) (context.Context, func(), error)
+}
+
 // IndexCreator is implemented by adapters whose warehouse has the indexes
 // config (Postgres): CreateIndexes creates on rel the indexes config
 // lists, as dbt's create_indexes does. A project's materialization

@@ -11,10 +11,21 @@ import (
 // custom builds a model with a project's or package's materialization
 // block, as dbt's ModelRunner does: the block runs its own hooks, grants
 // and docs (run_hooks, apply_grants, persist_docs); elt only makes sure
-// the schema exists, as dbt creates the run's schemas first.
+// the schema exists, as dbt creates the run's schemas first, and runs the
+// block's statements on one connection.
 func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result) error {
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
+	}
+	if sess, ok := r.a.(adapters.Sessioner); ok {
+		// As dbt, the block's statements share one connection, so a
+		// temporary table it creates is there for its next statement.
+		var release func()
+		var err error
+		if ctx, release, err = sess.Session(ctx); err != nil {
+			return err
+		}
+		defer release()
 	}
 	out, err := r.m.RunMaterialization(ctx, n.UniqueID, &materializationHost{r: r, n: n, res: res})
 	if err != nil {

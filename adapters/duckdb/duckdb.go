@@ -365,16 +365,45 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 
 // Exec runs one or more statements.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
-	if _, err := a.db.ExecContext(ctx, query); err != nil {
+	var err error
+	if c := sessionConn(ctx); c != nil {
+		_, err = c.ExecContext(ctx, query)
+	} else {
+		_, err = a.db.ExecContext(ctx, query)
+	}
+	if err != nil {
 		return fmt.Errorf("duckdb: exec: %w", adapters.ContextError(ctx, err))
 	}
 	return nil
 }
 
+var _ adapters.Sessioner = (*Adapter)(nil)
+
+type sessionKey struct{}
+
+// Session pins one connection of the pool for the statements run with the
+// returned context (DuckDB's temporary tables live on one connection).
+func (a *Adapter) Session(ctx context.Context) (context.Context, func(), error) {
+	c, err := a.db.Conn(ctx)
+	if err != nil {
+		return ctx, func() {}, fmt.Errorf("duckdb: session: %w", adapters.ContextError(ctx, err))
+	}
+	return context.WithValue(ctx, sessionKey{}, c), func() { _ = c.Close() }, nil
+}
+
+func sessionConn(ctx context.Context) *sql.Conn {
+	c, _ := ctx.Value(sessionKey{}).(*sql.Conn)
+	return c
+}
+
 // Query runs a query and holds its rows in memory, as plain Go values (see
 // goValue).
 func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
-	res, err := queryAll(ctx, a.db, query)
+	var q queryer = a.db
+	if c := sessionConn(ctx); c != nil {
+		q = c
+	}
+	res, err := queryAll(ctx, q, query)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: query: %w", err)
 	}

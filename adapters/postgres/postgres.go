@@ -284,7 +284,7 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 // Exec runs one or more statements (simple protocol) in autocommit.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
 	sent := adapters.CommentSQL(ctx, query)
-	if _, err := a.pool.Exec(ctx, sent); err != nil {
+	if _, err := a.querier(ctx).Exec(ctx, sent); err != nil {
 		return fmt.Errorf("postgres: exec: %w", positioned(adapters.ContextError(ctx, err), sent))
 	}
 	return nil
@@ -294,11 +294,33 @@ func (a *Adapter) Exec(ctx context.Context, query string) error {
 // goValue).
 func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
 	sent := adapters.CommentSQL(ctx, query)
-	res, err := queryAll(ctx, a.pool, sent)
+	res, err := queryAll(ctx, a.querier(ctx), sent)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: query: %w", positioned(err, sent))
 	}
 	return res, nil
+}
+
+var _ adapters.Sessioner = (*Adapter)(nil)
+
+type sessionKey struct{}
+
+// Session pins one connection of the pool for the statements run with the
+// returned context (PostgreSQL's temporary tables live on one session).
+func (a *Adapter) Session(ctx context.Context) (context.Context, func(), error) {
+	c, err := a.pool.Acquire(ctx)
+	if err != nil {
+		return ctx, func() {}, fmt.Errorf("postgres: session: %w", adapters.ContextError(ctx, err))
+	}
+	return context.WithValue(ctx, sessionKey{}, c), c.Release, nil
+}
+
+// querier is the session's connection when ctx has one, else the pool.
+func (a *Adapter) querier(ctx context.Context) querier {
+	if c, ok := ctx.Value(sessionKey{}).(*pgxpool.Conn); ok {
+		return c
+	}
+	return a.pool
 }
 
 // querier is what a pool and a transaction share.

@@ -1,4 +1,5 @@
-{#- Appends the model's rows on every run; a full refresh rebuilds it. -#}
+{#- Appends the model's rows on every run, staged in a temporary table;
+    a full refresh rebuilds it. -#}
 {% materialization insert_only, default %}
   {%- set existing = load_relation(this) -%}
   {%- set target_relation = this.incorporate(type='table') -%}
@@ -9,8 +10,15 @@
       {{ create_table_as(False, target_relation, sql) }}
     {%- endcall %}
   {% else %}
+    {%- set staged = make_temp_relation(target_relation) -%}
+    {% call statement('stage') -%}
+      {{ create_table_as(True, staged, sql) }}
+    {%- endcall %}
     {% call statement('main') -%}
-      insert into {{ target_relation }} select * from ({{ sql }}) as new_rows
+      insert into {{ target_relation }} select * from {{ staged }}
+    {%- endcall %}
+    {% call statement('unstage') -%}
+      drop table {{ staged }}
     {%- endcall %}
   {% endif %}
   {{ run_hooks(post_hooks) }}
