@@ -45,11 +45,14 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	}
 	created := false
 	err = a.inTx(ctx, func(tx pgx.Tx) error {
-		kind, _, err := relationKind(ctx, tx, rel)
-		if err != nil {
-			return err
+		if len(ixs) > 0 {
+			kind, _, err := relationKind(ctx, tx, rel)
+			if err != nil {
+				return err
+			}
+			created = kind == adapters.KindNone
 		}
-		created = kind == adapters.KindNone
+		var err error
 		res, err = warehouse().Snapshot(ctx, pgTx{tx}, s, rel, body)
 		return err
 	})
