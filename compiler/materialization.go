@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -418,13 +419,21 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 		return diag.Errorf(block.File, diag.Pos{Line: block.Line}, "end the block with {{ return({'relations': [target_relation]}) }}",
 			"model %s: materialization %s: "+format, append([]any{n.Name, block.MacroName()}, args...)...)
 	}
-	v, err := st.callMacro(block.def, nil, nil, nil)
-	if err != nil {
-		d := m.engine.errorDiag(block.File, 0, err)
-		if d.Pos.Line == 0 || d.File != block.File {
-			// Called from Go, the engine knows no line: name the block.
-			d.File, d.Pos = block.File, diag.Pos{Line: block.Line}
+	// The block is called from a one-line template, so that an error in it
+	// carries the line it happened at.
+	var v any
+	st.extra["__elt_materialization"] = block.def.fn
+	st.extra["__elt_keep"] = jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+		if len(args) > 0 {
+			v = args[0]
 		}
+		return "", nil
+	})
+	if _, err := st.renderString(`{%- do __elt_keep(__elt_materialization()) -%}`); err != nil {
+		d := m.engine.errorDiag(block.File, 0, err)
+		d.File, d.Pos = block.File, blockErrorPos(err, block)
+		// The one-line template is elt's, not the user's: no need to name it.
+		d.Summary = strings.Replace(d.Summary, "<string>:1 → ", "", 1)
 		d.Summary = fmt.Sprintf("model %s: materialization %s: %s", n.Name, block.MacroName(), d.Summary)
 		return out, d
 	}
@@ -441,6 +450,24 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 	out.Message = "OK"
 	out.RowsAffected = int64(len(res.rows))
 	return out, nil
+}
+
+// blockErrorPos is where in the block's file err happened: the innermost
+// position in that file (the failing line, or the call into another
+// file's macro that failed), else the block's first line.
+func blockErrorPos(err error, block *matBlock) diag.Pos {
+	var je *jinja.Error
+	if errors.As(err, &je) {
+		if je.Name == block.File {
+			return diag.Pos{Line: je.Line, Column: je.Col}
+		}
+		for i := len(je.Stack) - 1; i >= 0; i-- {
+			if f := je.Stack[i]; f.Name == block.File {
+				return diag.Pos{Line: f.Line, Column: f.Col}
+			}
+		}
+	}
+	return diag.Pos{Line: block.Line}
 }
 
 // materializationRelations checks a block's return value as dbt's

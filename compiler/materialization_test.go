@@ -305,7 +305,7 @@ func TestRunMaterializationBadReturn(t *testing.T) {
 		{"{% call statement('main') %}select 1{% endcall %}{{ return({'relations': ['a']}) }}", `"relations" contains non-Relation: a`},
 		{"{% call statement('main') %}select 1{% endcall %}{{ return([this]) }}", `expected a dict with key "relations"`},
 		{"{{ return({'relations': [this]}) }}", "main is not being called during running model"},
-		{"{{ exceptions.raise_compiler_error('no way') }}", "no way"},
+		{"\n\n{{ exceptions.raise_compiler_error('no way') }}", "no way"},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {
@@ -327,7 +327,10 @@ func TestRunMaterializationBadReturn(t *testing.T) {
 			if !errors.As(err, &d) {
 				t.Fatalf("want a diagnostic, got %v", err)
 			}
-			wantLine := 2
+			wantLine := 2 // the block's first line: a bad return value
+			if strings.HasPrefix(c.body, "\n") {
+				wantLine = 4 // the line that failed
+			}
 			if d.File != "macros/bad.sql" || d.Pos.Line != wantLine || !strings.Contains(d.Summary, c.want) || !strings.Contains(d.Summary, "model a") {
 				t.Errorf("want macros/bad.sql:%d %q, got %s:%d %q", wantLine, c.want, d.File, d.Pos.Line, d.Summary)
 			}
