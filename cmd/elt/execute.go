@@ -54,6 +54,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		}
 	}
 	s.manifest.SetSelected(ids)
+	if err := s.applyDefer(ctx, ids); err != nil {
+		return err
+	}
 	var eventStart, eventEnd time.Time
 	if f.eventStart != "" {
 		if eventStart, err = parseFlagTime(f.eventStart); err != nil {

@@ -68,6 +68,11 @@ type flags struct {
 	macroArgs     string
 	storeFailures bool
 	retryBatches  map[string][]runner.Window // set by elt retry
+	state         string                     // --state: an earlier run's target folder
+	selector      string                     // --selector: a named selector of selectors.yml
+	deferFlag     bool                       // --defer
+	favorState    bool                       // --favor-state
+	empty         bool                       // --empty
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -173,6 +178,15 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
 		c.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
 		c.Flags().StringVar(&f.indirect, "indirect-selection", "eager", "which tests of selected nodes run: eager, cautious, buildable or empty")
+		c.Flags().StringVar(&f.state, "state", "", "folder holding an earlier run's manifest.json (and run_results.json, sources.json) for state:, result: and source_status: selectors and --defer")
+		c.Flags().StringVar(&f.selector, "selector", "", "a named selector of selectors.yml (replaces --select and --exclude)")
+	}
+	deferFlags := func(c *cobra.Command) {
+		c.Flags().BoolVar(&f.deferFlag, "defer", false, "resolve refs to nodes that are not selected to the --state run's relations when they do not exist here")
+		c.Flags().BoolVar(&f.favorState, "favor-state", false, "with --defer: use the --state run's relations for every node that is not selected, even when they exist here")
+	}
+	emptyFlag := func(c *cobra.Command) {
+		c.Flags().BoolVar(&f.empty, "empty", false, "read no rows: every ref() and source() becomes an empty subquery, so models build with zero rows")
 	}
 	runFlags := func(c *cobra.Command) {
 		sel(c)
@@ -194,6 +208,10 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			},
 		}
 		runFlags(c)
+		deferFlags(c)
+		if use == "build" || use == "run" {
+			emptyFlag(c)
+		}
 		return c
 	}
 	root.AddCommand(
@@ -235,6 +253,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	sel(compileCmd)
+	deferFlags(compileCmd)
+	emptyFlag(compileCmd)
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
