@@ -1,0 +1,345 @@
+package state
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+)
+
+// manifestJSON writes a small manifest in dbt's v12 shape: two models
+// (stg_orders -> orders), a seed, a generic test, a source and two macros
+// (cents calls money_round). change edits the maps before encoding.
+func manifestJSON(t *testing.T, change func(nodes, sources, macros map[string]map[string]any)) []byte {
+	t.Helper()
+	model := func(name, raw string, deps []string, macros []string) map[string]any {
+		return map[string]any{
+			"unique_id": "model.shop." + name, "resource_type": "model", "name": name, "package_name": "shop",
+			"database": "wh", "schema": "prod", "alias": name, "fqn": []any{"shop", name},
+			"checksum": map[string]any{"name": "sha256", "checksum": "x"}, "raw_code": raw,
+			"config":            map[string]any{"materialized": "view", "persist_docs": map[string]any{}, "schema": nil},
+			"unrendered_config": map[string]any{"materialized": "view"},
+			"description":       "", "columns": map[string]any{},
+			"contract":   map[string]any{"enforced": false, "alias_types": true, "checksum": nil},
+			"depends_on": map[string]any{"nodes": deps, "macros": macros},
+			"access":     "protected", "version": nil, "latest_version": nil, "deprecation_date": nil, "constraints": []any{},
+		}
+	}
+	nodes := map[string]map[string]any{
+		"model.shop.stg_orders": model("stg_orders", "select * from {{ ref('raw_orders') }}", []string{"seed.shop.raw_orders"}, nil),
+		"model.shop.orders":     model("orders", "select {{ cents('amount') }} from {{ ref('stg_orders') }}", []string{"model.shop.stg_orders"}, []string{"macro.shop.cents"}),
+		"seed.shop.raw_orders": {
+			"unique_id": "seed.shop.raw_orders", "resource_type": "seed", "name": "raw_orders", "package_name": "shop",
+			"schema": "prod", "alias": "raw_orders", "fqn": []any{"shop", "raw_orders"},
+			"checksum": map[string]any{"name": "sha256", "checksum": "aaa"}, "raw_code": "",
+			"config": map[string]any{"materialized": "seed"}, "unrendered_config": map[string]any{},
+			"depends_on": map[string]any{"macros": []any{}},
+		},
+		"test.shop.not_null_orders_id": {
+			"unique_id": "test.shop.not_null_orders_id", "resource_type": "test", "name": "not_null_orders_id", "package_name": "shop",
+			"schema": "prod_dbt_test__audit", "alias": "not_null_orders_id", "fqn": []any{"shop", "not_null_orders_id"},
+			"raw_code":          "{{ test_not_null(**_dbt_generic_test_kwargs) }}",
+			"config":            map[string]any{"severity": "ERROR"},
+			"unrendered_config": map[string]any{},
+			"test_metadata":     map[string]any{"name": "not_null", "kwargs": map[string]any{"column_name": "id"}},
+			"depends_on":        map[string]any{"nodes": []any{"model.shop.orders"}, "macros": []any{"macro.shop.test_not_null"}},
+		},
+	}
+	sources := map[string]map[string]any{
+		"source.shop.raw.payments": {
+			"unique_id": "source.shop.raw.payments", "resource_type": "source", "name": "payments", "package_name": "shop",
+			"database": "wh", "schema": "raw", "identifier": "payments", "fqn": []any{"shop", "raw", "payments"},
+			"config": map[string]any{"enabled": true}, "unrendered_config": map[string]any{},
+			"quoting": map[string]any{}, "freshness": nil, "loaded_at_field": nil, "external": nil,
+		},
+	}
+	macros := map[string]map[string]any{
+		"macro.shop.cents":         {"unique_id": "macro.shop.cents", "macro_sql": "{% macro cents(c) %}{{ money_round(c) }}{% endmacro %}", "depends_on": map[string]any{"macros": []any{"macro.shop.money_round"}}},
+		"macro.shop.money_round":   {"unique_id": "macro.shop.money_round", "macro_sql": "{% macro money_round(c) %}round({{ c }} / 100, 2){% endmacro %}", "depends_on": map[string]any{"macros": []any{}}},
+		"macro.shop.test_not_null": {"unique_id": "macro.shop.test_not_null", "macro_sql": "{% test not_null(model, column_name) %}...{% endtest %}", "depends_on": map[string]any{"macros": []any{}}},
+	}
+	if change != nil {
+		change(nodes, sources, macros)
+	}
+	b, err := json.Marshal(map[string]any{
+		"metadata": map[string]any{"adapter_type": "duckdb"},
+		"nodes":    nodes, "sources": sources, "macros": macros, "disabled": map[string]any{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustParse(t *testing.T, data []byte) *Manifest {
+	t.Helper()
+	m, err := ParseManifest("manifest.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// selected lists the ids of cur matching state:<selector>, sorted.
+func selected(c *Comparison, selector string) []string {
+	var out []string
+	for id := range c.cur.Nodes {
+		if c.Check(selector, id) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestStateSelectors(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(nodes, sources, macros map[string]map[string]any)
+		// want maps a state selector to the ids it selects; selectors not
+		// listed select nothing, except state:old and state:unmodified,
+		// which the test derives.
+		want    map[string][]string
+		reasons map[string][]string
+	}{
+		{"nothing changed", nil, map[string][]string{}, map[string][]string{}},
+		{
+			"body of stg_orders: its child is not modified itself",
+			func(n, _, _ map[string]map[string]any) {
+				n["model.shop.stg_orders"]["raw_code"] = "select id from {{ ref('raw_orders') }}"
+			},
+			map[string][]string{"modified": {"model.shop.stg_orders"}, "modified.body": {"model.shop.stg_orders"}},
+			map[string][]string{"model.shop.stg_orders": {"body"}},
+		},
+		{
+			"config as written (unrendered), not as rendered",
+			func(n, _, _ map[string]map[string]any) {
+				n["model.shop.orders"]["unrendered_config"] = map[string]any{"materialized": "table"}
+				// A rendered value that differs (a schema generated per
+				// environment) is not a change of the unrendered config.
+				n["model.shop.stg_orders"]["config"].(map[string]any)["schema"] = "pr_123"
+			},
+			map[string][]string{"modified": {"model.shop.orders"}, "modified.configs": {"model.shop.orders"}},
+			map[string][]string{"model.shop.orders": {"configs: materialized"}},
+		},
+		{
+			"schema as configured is the relation, not the configs",
+			func(n, _, _ map[string]map[string]any) {
+				n["model.shop.orders"]["unrendered_config"] = map[string]any{"materialized": "view", "schema": "marts"}
+			},
+			map[string][]string{"modified": {"model.shop.orders"}, "modified.relation": {"model.shop.orders"}},
+			map[string][]string{"model.shop.orders": {"relation: schema"}},
+		},
+		{
+			"a macro two calls deep changed",
+			func(_, _, m map[string]map[string]any) {
+				m["macro.shop.money_round"]["macro_sql"] = "{% macro money_round(c) %}round({{ c }} / 100.0, 2){% endmacro %}"
+			},
+			map[string][]string{"modified": {"model.shop.orders"}, "modified.macros": {"model.shop.orders"}},
+			map[string][]string{"model.shop.orders": {"macros: macro.shop.money_round"}},
+		},
+		{
+			"contract enforced, then a column type changes",
+			func(n, _, _ map[string]map[string]any) {
+				n["model.shop.orders"]["contract"] = map[string]any{"enforced": true, "checksum": nil}
+				n["model.shop.orders"]["columns"] = map[string]any{"id": map[string]any{"name": "id", "data_type": "bigint", "constraints": []any{}}}
+			},
+			map[string][]string{"modified": {"model.shop.orders"}, "modified.contract": {"model.shop.orders"}},
+			map[string][]string{"model.shop.orders": {"contract"}},
+		},
+		{
+			"description: only where persist_docs persists it",
+			func(n, _, _ map[string]map[string]any) {
+				n["model.shop.orders"]["description"] = "Orders, one row each."
+				n["model.shop.stg_orders"]["description"] = "Not persisted."
+				n["model.shop.orders"]["config"].(map[string]any)["persist_docs"] = map[string]any{"relation": true}
+			},
+			map[string][]string{"modified": {"model.shop.orders"}, "modified.persisted_descriptions": {"model.shop.orders"}},
+			map[string][]string{"model.shop.orders": {"persisted_descriptions"}},
+		},
+		{
+			"seed file changed: compared by checksum",
+			func(n, _, _ map[string]map[string]any) {
+				n["seed.shop.raw_orders"]["checksum"] = map[string]any{"name": "sha256", "checksum": "bbb"}
+			},
+			map[string][]string{"modified": {"seed.shop.raw_orders"}, "modified.body": {"seed.shop.raw_orders"}},
+			map[string][]string{"seed.shop.raw_orders": {"body"}},
+		},
+		{
+			"generic test severity",
+			func(n, _, _ map[string]map[string]any) {
+				n["test.shop.not_null_orders_id"]["unrendered_config"] = map[string]any{"severity": "warn"}
+			},
+			map[string][]string{"modified": {"test.shop.not_null_orders_id"}, "modified.configs": {"test.shop.not_null_orders_id"}},
+			map[string][]string{"test.shop.not_null_orders_id": {"configs: severity"}},
+		},
+		{
+			"source moved to another schema",
+			func(_, s, _ map[string]map[string]any) {
+				s["source.shop.raw.payments"]["schema"] = "landing"
+			},
+			map[string][]string{"modified": {"source.shop.raw.payments"}, "modified.relation": {"source.shop.raw.payments"}, "modified.configs": nil},
+			map[string][]string{"source.shop.raw.payments": {"relation: schema"}},
+		},
+		{
+			"access changed: the ref representation",
+			func(n, _, _ map[string]map[string]any) {
+				n["model.shop.stg_orders"]["access"] = "private"
+			},
+			map[string][]string{"modified": {"model.shop.stg_orders"}},
+			map[string][]string{"model.shop.stg_orders": {"ref_representation: access"}},
+		},
+	}
+	prev := mustParse(t, manifestJSON(t, nil))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := mustParse(t, manifestJSON(t, tt.change))
+			c := Compare(prev, cur)
+			all := selected(c, "old")
+			for _, sel := range Selectors {
+				want := tt.want[sel]
+				switch sel {
+				case "old":
+					want = all
+				case "unmodified":
+					want = minus(all, tt.want["modified"])
+				}
+				if got := selected(c, sel); !reflect.DeepEqual(got, want) {
+					t.Errorf("state:%s: want %v, got %v", sel, want, got)
+				}
+			}
+			for id := range cur.Nodes {
+				if got, want := c.Reasons(id), tt.reasons[id]; !reflect.DeepEqual(got, want) {
+					t.Errorf("reasons of %s: want %q, got %q", id, want, got)
+				}
+			}
+		})
+	}
+}
+
+func minus(all, drop []string) []string {
+	out := []string{}
+	skip := map[string]bool{}
+	for _, d := range drop {
+		skip[d] = true
+	}
+	for _, a := range all {
+		if !skip[a] {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func TestStateNewNode(t *testing.T) {
+	prev := mustParse(t, manifestJSON(t, nil))
+	cur := mustParse(t, manifestJSON(t, func(n, s, _ map[string]map[string]any) {
+		m := map[string]any{}
+		for k, v := range n["model.shop.orders"] {
+			m[k] = v
+		}
+		m["unique_id"], m["name"] = "model.shop.refunds", "refunds"
+		n["model.shop.refunds"] = m
+		s["source.shop.raw.refunds"] = map[string]any{"unique_id": "source.shop.raw.refunds", "resource_type": "source", "name": "refunds", "schema": "raw", "identifier": "refunds"}
+	}))
+	c := Compare(prev, cur)
+	if got := selected(c, "new"); !reflect.DeepEqual(got, []string{"model.shop.refunds", "source.shop.raw.refunds"}) {
+		t.Errorf("state:new: %v", got)
+	}
+	// As dbt: a new model is modified (and matches every sub-check but
+	// macros); a new source is not.
+	if got := selected(c, "modified"); !reflect.DeepEqual(got, []string{"model.shop.refunds"}) {
+		t.Errorf("state:modified: %v", got)
+	}
+	if got := selected(c, "modified.body"); !reflect.DeepEqual(got, []string{"model.shop.refunds"}) {
+		t.Errorf("state:modified.body: %v", got)
+	}
+	if got := c.Reasons("model.shop.refunds"); !reflect.DeepEqual(got, []string{"new"}) {
+		t.Errorf("reasons: %v", got)
+	}
+}
+
+func TestResultAndSourceStatus(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("manifest.json", string(manifestJSON(t, nil)))
+	write("run_results.json", `{"results": [
+		{"unique_id": "model.shop.orders", "status": "error"},
+		{"unique_id": "model.shop.stg_orders", "status": "success"},
+		{"unique_id": "test.shop.not_null_orders_id", "status": "skipped"}]}`)
+	write("sources.json", `{"results": [
+		{"unique_id": "source.shop.raw.payments", "max_loaded_at": "2024-01-01T00:00:00+00:00", "status": "pass"},
+		{"unique_id": "source.shop.raw.refunds", "max_loaded_at": "2024-01-05T00:00:00Z", "status": "pass"},
+		{"unique_id": "source.shop.raw.items", "max_loaded_at": "2024-01-05T00:00:00Z", "status": "pass"}]}`)
+	prev, err := Read(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := &Freshness{
+		MaxLoadedAt: map[string]time.Time{
+			"source.shop.raw.payments": time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), // fresher
+			"source.shop.raw.refunds":  time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), // same
+			"source.shop.raw.new":      time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), // not checked before
+		},
+		RuntimeError: map[string]bool{"source.shop.raw.items": true},
+	}
+	m := NewMethods(prev, mustParse(t, manifestJSON(t, nil)), cur)
+	match := func(method, value string, ids ...string) []string {
+		t.Helper()
+		test, err := m.Matcher(method, value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, id := range ids {
+			if test(id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	ids := []string{"model.shop.orders", "model.shop.stg_orders", "test.shop.not_null_orders_id"}
+	if got := match("result", "error", ids...); !reflect.DeepEqual(got, []string{"model.shop.orders"}) {
+		t.Errorf("result:error: %v", got)
+	}
+	if got := match("result", "skipped", ids...); !reflect.DeepEqual(got, []string{"test.shop.not_null_orders_id"}) {
+		t.Errorf("result:skipped: %v", got)
+	}
+	srcs := []string{"source.shop.raw.payments", "source.shop.raw.refunds", "source.shop.raw.new", "source.shop.raw.items"}
+	if got := match("source_status", "fresher", srcs...); !reflect.DeepEqual(got, []string{"source.shop.raw.payments", "source.shop.raw.new"}) {
+		t.Errorf("source_status:fresher: %v", got)
+	}
+	if _, err := m.Matcher("state", "modified.everything"); err == nil {
+		t.Error("state:modified.everything: want an error naming the valid checks")
+	}
+	if _, err := m.Matcher("source_status", "stale"); err == nil {
+		t.Error("source_status:stale: want an error")
+	}
+	m.Previous.Results = nil
+	if _, err := m.Matcher("result", "error"); err == nil {
+		t.Error("result: without run_results.json: want an error")
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	if _, err := Read(t.Context(), t.TempDir()); err == nil {
+		t.Error("a folder without manifest.json: want an error")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"metadata": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(t.Context(), dir); err == nil {
+		t.Error("a manifest without nodes: want an error")
+	}
+}
