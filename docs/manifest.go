@@ -463,6 +463,12 @@ func (b *builder) targetPath() string {
 
 func (b *builder) node(n *compiler.Node) Node {
 	cfg := nodeConfig(n)
+	unrendered := n.UnrenderedConfig
+	if unrendered == nil {
+		// A node made without a project load (a test's, say): nothing
+		// recorded the config as written, so the final one stands in.
+		unrendered = n.Config
+	}
 	base := NodeBase{
 		Database:         strOrNull(n.Relation.Database),
 		Schema:           n.Relation.Schema,
@@ -482,7 +488,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		Meta:             orEmptyMap(n.Meta),
 		Group:            stringOrNull(cfg["group"]),
 		Docs:             docsConfig(cfg["docs"]),
-		UnrenderedConfig: unrenderedConfig(n.Config),
+		UnrenderedConfig: unrenderedConfig(unrendered),
 		CreatedAt:        b.createdAt,
 		ConfigCallDict:   map[string]any{},
 		RelationName:     strOrNull(n.RelationName),

@@ -180,7 +180,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
 	props := Config{}
-	var blockConfig Config
+	var blockConfig, rawBlock Config
 	for _, p := range pairs(e) {
 		switch p.Key {
 		case "description":
@@ -190,6 +190,7 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			n.Columns = l.parseColumns(file, p.Val, base)
 		case "config":
 			blockConfig = l.propsConfig(file, p.Val)
+			rawBlock = propsConfigUnrendered(p.Val)
 		case "meta", "docs":
 			if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
 				props[p.Key] = m
@@ -211,6 +212,21 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 		}
 	}
 	l.propsConf[n.UniqueID] = MergeConfig(props, blockConfig)
+	l.propsRaw[n.UniqueID] = MergeConfig(props, rawBlock)
+}
+
+// propsConfigUnrendered is a `config:` block of properties YAML as
+// written, Jinja not rendered; propsConfig reports its problems.
+func propsConfigUnrendered(n *yaml.Node) Config {
+	if isNull(n) || !isMapping(n) {
+		return nil
+	}
+	out := Config{}
+	for _, p := range pairs(n) {
+		key := normConfigKey(p.Key)
+		out[key] = normConfigValue(key, toValue(p.Val, nil, nil))
+	}
+	return out
 }
 
 // propsConfig reads a `config:` block of properties YAML. Values are rendered
@@ -604,6 +620,7 @@ func (l *loader) finishNodes() {
 		}
 		cfg := MergeConfig(TreeConfig(own, n.ResourceType, n.FQN), l.propsConf[id])
 		n.Config = cfg
+		n.UnrenderedConfig = MergeConfig(TreeUnrenderedConfig(own, n.ResourceType, n.FQN), l.propsRaw[id])
 		if m, ok := cfg["meta"].(map[string]any); ok {
 			n.Meta = m
 		}

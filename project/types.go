@@ -137,9 +137,12 @@ type Dispatch struct {
 // ConfigTree is one level of a dbt_project.yml config tree such as
 // models: { shop: { +materialized: table, staging: { +schema: stg } } }.
 type ConfigTree struct {
-	Config   Config                 // "+key" (and non-dict plain keys dbt treats as config) at this level
-	Children map[string]*ConfigTree // folder, package or node names
-	Pos      diag.Pos
+	Config Config // "+key" (and non-dict plain keys dbt treats as config) at this level
+	// Unrendered holds the same keys with their values as written, Jinja
+	// not rendered: dbt's unrendered_config, which state:modified compares.
+	Unrendered Config
+	Children   map[string]*ConfigTree // folder, package or node names
+	Pos        diag.Pos
 }
 
 // Config is a node config with dbt's key names ("materialized", "schema",
@@ -177,6 +180,11 @@ type Node struct {
 	RawCodeLine      int      // lines of the file before RawCode, to report positions in the file
 	Language         string   // "sql" or "python" (a DAG node that elt does not run)
 	Config           Config   // dbt_project.yml tree merged with properties YAML config:
+	// UnrenderedConfig is Config as written, Jinja not rendered (dbt's
+	// unrendered_config): what state:modified compares, so that a value
+	// rendered per environment (a target name, an env var) is no change.
+	// The compiler adds the node's config() call values, as dbt does.
+	UnrenderedConfig Config
 	// RootConfig is, for a node of an installed package, the root
 	// project's dbt_project.yml config for it: dbt applies it last, over
 	// the node's own config() call. Nil for the root project's nodes.
