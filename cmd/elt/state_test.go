@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/elt-dev/elt/project"
 )
 
 // slimCIProject copies examples/shop with two targets on one DuckDB file:
@@ -354,5 +359,79 @@ func TestSelectorsYAML(t *testing.T) {
 	res = elt(t, dir, "ls", "--selector", "nope")
 	if res.code != 2 || !strings.Contains(res.stderr, "the selectors are: bad") {
 		t.Errorf("unknown selector name: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestSlimCIPostgres is TestSlimCI and TestEmptyBuild on Postgres: the
+// state run builds one schema, the CI run another, and refs to what the CI
+// run does not build read the first; --empty's subqueries get the alias
+// Postgres requires.
+func TestSlimCIPostgres(t *testing.T) {
+	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1_000_000_000)
+	prodSchema, ciSchema := "prod_"+suffix, "ci_"+suffix
+	pgEnv(t, prodSchema)
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
+	ctx := context.Background()
+	p, err := project.Load(ctx, project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openAdapter(ctx, p, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer func() {
+		_ = a.Exec(ctx, `drop schema if exists "`+prodSchema+`" cascade`)
+		_ = a.Exec(ctx, `drop schema if exists "`+ciSchema+`" cascade`)
+	}()
+
+	if res := elt(t, dir, "build", "--target", "pg"); res.code != 0 {
+		t.Fatalf("prod build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	prev := saveState(t, dir)
+	t.Setenv("ELT_PG_SCHEMA", ciSchema)
+	b, err := os.ReadFile(filepath.Join(dir, "models", "staging", "stg_payments.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "models/staging/stg_payments.sql", strings.Replace(string(b), "lower(payment_method)", "lower(trim(payment_method))", 1))
+	res := elt(t, dir, "build", "--target", "pg", "-s", "state:modified+", "--defer", "--state", prev)
+	if res.code != 0 {
+		t.Fatalf("slim CI build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	want := lines(elt(t, dir, "ls", "--target", "pg", "-s", "stg_payments+", "--resource-type", "model", "--exclude", "config.materialized:ephemeral", "--output", "name").stdout)
+	var built []string
+	for id, status := range runStatuses(t, dir) {
+		if status != "success" && status != "pass" {
+			t.Errorf("%s: %s", id, status)
+		}
+		if strings.HasPrefix(id, "model.") {
+			built = append(built, strings.TrimPrefix(id, "model.shop."))
+		}
+	}
+	sort.Strings(built)
+	if !reflect.DeepEqual(built, want) {
+		t.Errorf("built models: want %v, got %v", want, built)
+	}
+	fct := shopCompiled(t, dir, "marts/fct_orders")
+	if !strings.Contains(fct, `"`+prodSchema+`"."stg_orders"`) || !strings.Contains(fct, `"`+ciSchema+`"."stg_payments"`) {
+		t.Errorf("fct_orders should read stg_orders from %s and stg_payments from %s:\n%s", prodSchema, ciSchema, fct)
+	}
+	got := relationValues(t, a, `"`+ciSchema+`".fct_orders`)
+	if prodRows := relationValues(t, a, `"`+prodSchema+`".fct_orders`); len(got) != len(prodRows) || len(got) == 0 {
+		t.Errorf("fct_orders in CI has %d rows, production %d", len(got), len(prodRows))
+	}
+
+	if res := elt(t, dir, "build", "--target", "pg", "--empty"); res.code != 0 {
+		t.Fatalf("build --empty: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	fct = shopCompiled(t, dir, "marts/fct_orders")
+	if !strings.Contains(fct, `"`+ciSchema+`"."stg_orders" where false limit 0) _dbt_limit_subq_stg_orders`) {
+		t.Errorf("compiled fct_orders under --empty on Postgres:\n%s", fct)
+	}
+	if rows := relationValues(t, a, `"`+ciSchema+`".fct_orders`); len(rows) != 0 {
+		t.Errorf("fct_orders after --empty: %d rows", len(rows))
 	}
 }
