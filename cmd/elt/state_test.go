@@ -13,24 +13,22 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/elt-dev/elt/project"
 )
 
-// slimCIProject copies examples/shop with two targets on one DuckDB file:
-// prod (schema prod) and ci (schema ci), the environments of a slim CI job.
-// The marts' meta holds an env_var() so that a config that renders
-// differently per environment is part of the example.
+// slimCIProject copies examples/shop, whose profile has the two
+// environments of a slim CI job on one DuckDB file: dev (schema main, the
+// production of this example) and ci (schema ci). The marts' meta gets an
+// env_var() so that a config that renders differently per environment is
+// part of the test.
 func slimCIProject(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
-	db := filepath.ToSlash(filepath.Join(dir, "wh.duckdb"))
-	writeFile(t, dir, "profiles.yml", `shop:
-  target: prod
-  outputs:
-    prod: {type: duckdb, path: "`+db+`", schema: prod, threads: 2}
-    ci: {type: duckdb, path: "`+db+`", schema: ci, threads: 2}
-`)
+	t.Setenv("ELT_SHOP_DB", filepath.Join(dir, "shop.duckdb"))
+	t.Setenv("ELT_SHOP_CI_SCHEMA", "ci")
 	proj, err := os.ReadFile(filepath.Join(dir, "dbt_project.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +107,7 @@ func shopCompiled(t *testing.T, dir, model string) string {
 
 func duckTables(t *testing.T, dir, schema string) []string {
 	t.Helper()
-	db, err := sql.Open("duckdb", filepath.Join(dir, "wh.duckdb")+"?access_mode=read_only")
+	db, err := sql.Open("duckdb", filepath.Join(dir, "shop.duckdb")+"?access_mode=read_only")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +181,7 @@ func TestSlimCI(t *testing.T) {
 		t.Errorf("relations in the ci schema: want %v, got %v", want, tables)
 	}
 	fct := shopCompiled(t, dir, "marts/fct_orders")
-	for _, s := range []string{`"wh"."prod"."stg_orders"`, `"wh"."ci"."stg_payments"`} {
+	for _, s := range []string{`"shop"."main"."stg_orders"`, `"shop"."ci"."stg_payments"`} {
 		if !strings.Contains(fct, s) {
 			t.Errorf("fct_orders should read %s:\n%s", s, fct)
 		}
@@ -199,8 +197,8 @@ func TestSlimCI(t *testing.T) {
 		flags []string
 		want  string
 	}{
-		{nil, `"wh"."ci"."stg_orders"`},
-		{[]string{"--favor-state"}, `"wh"."prod"."stg_orders"`},
+		{nil, `"shop"."ci"."stg_orders"`},
+		{[]string{"--favor-state"}, `"shop"."main"."stg_orders"`},
 	} {
 		args := append([]string{"run", "-t", "ci", "-s", "fct_orders", "--defer", "--state", prev}, tc.flags...)
 		if res := elt(t, dir, args...); res.code != 0 {
@@ -254,7 +252,7 @@ func TestEmptyBuild(t *testing.T) {
 	if res := elt(t, dir, "build", "-t", "ci", "--empty"); res.code != 0 {
 		t.Fatalf("build --empty: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	db, err := sql.Open("duckdb", filepath.Join(dir, "wh.duckdb")+"?access_mode=read_only")
+	db, err := sql.Open("duckdb", filepath.Join(dir, "shop.duckdb")+"?access_mode=read_only")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +262,7 @@ func TestEmptyBuild(t *testing.T) {
 		t.Errorf("fct_orders, dim_customers rows and seed loaded: want 0|0|true, got %s", got)
 	}
 	fct := shopCompiled(t, dir, "marts/fct_orders")
-	if !strings.Contains(fct, `(select * from "wh"."ci"."stg_orders" where false limit 0)`) || strings.Contains(fct, "_dbt_limit_subq_") {
+	if !strings.Contains(fct, `(select * from "shop"."ci"."stg_orders" where false limit 0)`) || strings.Contains(fct, "_dbt_limit_subq_") {
 		t.Errorf("compiled fct_orders under --empty:\n%s", fct)
 	}
 	// Without --empty the same model has rows again.
@@ -433,5 +431,40 @@ func TestSlimCIPostgres(t *testing.T) {
 	}
 	if rows := relationValues(t, a, `"`+ciSchema+`".fct_orders`); len(rows) != 0 {
 		t.Errorf("fct_orders after --empty: %d rows", len(rows))
+	}
+}
+
+// TestCIWorkflowExample keeps examples/ci/github-actions.yml valid YAML and
+// running the commands TestSlimCI runs.
+func TestCIWorkflowExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "ci", "github-actions.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatalf("examples/ci/github-actions.yml: %v", err)
+	}
+	var runs []string
+	for _, s := range wf.Jobs["pull-request"].Steps {
+		runs = append(runs, s.Run)
+	}
+	all := strings.Join(runs, "\n")
+	for _, want := range []string{
+		"./elt build --project-dir examples/shop --target ci --select state:modified+ --defer --state prev",
+		"./elt ls --project-dir examples/shop --select state:modified --state prev --output json",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the pull-request job should run %q; it runs:\n%s", want, all)
+		}
+	}
+	if len(wf.Jobs["production"].Steps) == 0 {
+		t.Error("no production job")
 	}
 }
