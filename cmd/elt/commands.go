@@ -26,7 +26,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		return err
 	}
 	defer s.close()
-	ids, err := s.selectIDs([]string{"model", "test", "snapshot", "seed", "analysis"})
+	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if len(kinds) == 0 {
 		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "loader"}
 	}
-	ids, err := s.selectIDs(kinds)
+	ids, err := s.selectIDs(ctx, kinds)
 	if err != nil {
 		return err
 	}

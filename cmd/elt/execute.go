@@ -46,7 +46,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			}
 			kinds = append(slices.Clip(kinds), "loader")
 		}
-		if ids, err = s.selectIDs(onlyResourceTypes(kinds, f.resourceTypes)); err != nil {
+		if ids, err = s.selectIDs(ctx, onlyResourceTypes(kinds, f.resourceTypes)); err != nil {
 			return err
 		}
 		if ids, err = s.buildLoaders(ctx, ids, byID); err != nil {

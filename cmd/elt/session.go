@@ -425,8 +425,7 @@ func tagsOf(c project.Config) []string {
 }
 
 // selectIDs applies --select/--exclude and the command's resource types.
-func (s *session) selectIDs(kinds []string) ([]string, error) {
-	ctx := context.Background()
+func (s *session) selectIDs(ctx context.Context, kinds []string) ([]string, error) {
 	if err := s.prepareState(ctx); err != nil {
 		return nil, err
 	}
