@@ -137,6 +137,29 @@ func (c *Comparison) modifiedReasons(id string) []string {
 			out = append(out, "external")
 		}
 		return out
+	case n.ResourceType == "exposure":
+		// Exposure.same_contents: a new exposure is no change either.
+		if old == nil {
+			return nil
+		}
+		if !equal(n.FQN, old.FQN) {
+			out = append(out, "fqn")
+		}
+		for _, f := range []struct {
+			name     string
+			now, was any
+		}{{"type", n.Type, old.Type}, {"owner", n.Owner, old.Owner}, {"maturity", n.Maturity, old.Maturity},
+			{"url", n.URL, old.URL}, {"description", n.Description, old.Description}, {"label", n.Label, old.Label}} {
+			if !equal(f.now, f.was) {
+				out = append(out, f.name)
+			}
+		}
+		if !sameNodeSet(n.DependsOn, old.DependsOn) {
+			out = append(out, "depends_on")
+		}
+		if ch := configChanges(n, old); len(ch) > 0 {
+			out = append(out, "configs: "+strings.Join(ch, ", "))
+		}
 	case old == nil:
 		return []string{"new"}
 	case n.ResourceType == "unit_test":
@@ -180,6 +203,20 @@ func (c *Comparison) modifiedReasons(id string) []string {
 		out = append(out, "macros: "+m)
 	}
 	return out
+}
+
+// sameNodeSet compares depends_on.nodes as sets.
+func sameNodeSet(a, b *DependsOn) bool {
+	set := func(d *DependsOn) map[string]bool {
+		out := map[string]bool{}
+		if d != nil {
+			for _, id := range d.Nodes {
+				out[id] = true
+			}
+		}
+		return out
+	}
+	return reflect.DeepEqual(set(a), set(b))
 }
 
 // macroChange names the first modified macro among the node's macros and,

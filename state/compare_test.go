@@ -343,3 +343,30 @@ func TestReadErrors(t *testing.T) {
 		t.Error("a manifest without nodes: want an error")
 	}
 }
+
+func TestExposureChanges(t *testing.T) {
+	doc := func(owner, url string, deps ...string) *Manifest {
+		b, _ := json.Marshal(map[string]any{
+			"nodes": map[string]any{},
+			"exposures": map[string]any{"exposure.shop.dash": map[string]any{
+				"unique_id": "exposure.shop.dash", "resource_type": "exposure", "name": "dash", "fqn": []any{"shop", "dash"},
+				"type": "dashboard", "owner": map[string]any{"email": owner}, "url": url, "label": nil, "maturity": "high",
+				"description": "", "depends_on": map[string]any{"nodes": deps, "macros": []any{}},
+				"config": map[string]any{"enabled": true}, "unrendered_config": map[string]any{},
+			}},
+		})
+		return mustParse(t, b)
+	}
+	prev := doc("a@shop.test", "https://bi/1", "model.shop.orders", "model.shop.customers")
+	// The same dependencies in another order: no change.
+	if r := Compare(prev, doc("a@shop.test", "https://bi/1", "model.shop.customers", "model.shop.orders")).Reasons("exposure.shop.dash"); r != nil {
+		t.Errorf("same exposure: %v", r)
+	}
+	c := Compare(prev, doc("b@shop.test", "https://bi/2", "model.shop.orders"))
+	if got, want := c.Reasons("exposure.shop.dash"), []string{"owner", "url", "depends_on"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("reasons: want %v, got %v", want, got)
+	}
+	if !c.Check("modified", "exposure.shop.dash") || c.Check("modified.body", "exposure.shop.dash") {
+		t.Error("an exposure is state:modified but has no body")
+	}
+}

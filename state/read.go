@@ -16,7 +16,7 @@ import (
 // schema, as elt's docs package and dbt itself write it).
 type Manifest struct {
 	AdapterType string
-	// Nodes holds nodes, sources and unit tests by unique id.
+	// Nodes holds nodes, sources, unit tests and exposures by unique id.
 	Nodes map[string]*Node
 	// Disabled are the ids under the manifest's disabled key.
 	Disabled map[string]bool
@@ -54,6 +54,12 @@ type Node struct {
 	LoadedAtField    *string            `json:"loaded_at_field"`
 	External         any                `json:"external"`
 	TestMetadata     map[string]any     `json:"test_metadata"`
+	// Exposures.
+	Type     string  `json:"type"`
+	Label    *string `json:"label"`
+	Maturity *string `json:"maturity"`
+	Owner    any     `json:"owner"`
+	URL      *string `json:"url"`
 	// Unit tests: dbt's checksum is null in elt's manifests, so the
 	// definition itself is compared.
 	Model     string `json:"model"`
@@ -104,6 +110,7 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 		Nodes     map[string]*Node           `json:"nodes"`
 		Sources   map[string]*Node           `json:"sources"`
 		UnitTests map[string]*Node           `json:"unit_tests"`
+		Exposures map[string]*Node           `json:"exposures"`
 		Macros    map[string]*Macro          `json:"macros"`
 		Disabled  map[string]json.RawMessage `json:"disabled"`
 	}
@@ -120,7 +127,7 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 	if m.Macros == nil {
 		m.Macros = map[string]*Macro{}
 	}
-	for _, group := range []map[string]*Node{raw.Nodes, raw.Sources, raw.UnitTests} {
+	for _, group := range []map[string]*Node{raw.Nodes, raw.Sources, raw.UnitTests, raw.Exposures} {
 		for id, n := range group {
 			if n == nil {
 				continue
