@@ -161,7 +161,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}
-		return nil
+		return flagsFromEnv(cmd, env)
 	}
 	root.SetVersionTemplate("elt version {{.Version}} (dbt-core " + dbtVersion + " compatible)\n")
 	pf := root.PersistentFlags()
@@ -307,6 +307,29 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newLoadCmd(f, env, stdout, stderr))
 	root.AddCommand(newCloneCmd(f, env, stdout, stderr))
 	return root
+}
+
+// envFlags are the flags dbt also reads from environment variables, which
+// a CI job sets once: the flag, when given, wins.
+var envFlags = map[string]string{
+	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
+}
+
+func flagsFromEnv(cmd *cobra.Command, env environment) error {
+	for name, variable := range envFlags {
+		fl := cmd.Flags().Lookup(name)
+		if fl == nil || fl.Changed || env.lookupEnv == nil {
+			continue
+		}
+		v, ok := env.lookupEnv(variable)
+		if !ok || v == "" {
+			continue
+		}
+		if err := fl.Value.Set(v); err != nil {
+			return usageErr(fmt.Errorf("%s=%q: %v (the --%s flag's value)", variable, v, err, name))
+		}
+	}
+	return nil
 }
 
 // usageErr wraps err as a usage or project error (exit 2).

@@ -243,6 +243,12 @@ func TestResultSelector(t *testing.T) {
 	if res := elt(t, dir, "ls", "-s", "state:modified.colour", "--state", prev); res.code != 2 || !strings.Contains(res.stderr, "modified.body") {
 		t.Errorf("unknown state check: exit %d\n%s", res.code, res.stderr)
 	}
+	// DBT_STATE stands in for --state, as in dbt.
+	t.Setenv("DBT_STATE", prev)
+	res = elt(t, dir, "ls", "-s", "result:error", "--output", "name", "--resource-type", "model")
+	if got := lines(res.stdout); !reflect.DeepEqual(got, []string{"stg_products"}) {
+		t.Errorf("result:error with DBT_STATE: want [stg_products], got %v\n%s", got, res.stderr)
+	}
 }
 
 // TestEmptyBuild: --empty builds every model with zero rows; refs and
