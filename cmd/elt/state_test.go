@@ -128,6 +128,13 @@ func TestSlimCI(t *testing.T) {
 		t.Fatalf("prod build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	prev := saveState(t, dir)
+	fctNode := readManifest(t, dir)["nodes"].(map[string]any)["model.shop.fct_orders"].(map[string]any)
+	if got := fctNode["config"].(map[string]any)["meta"]; !reflect.DeepEqual(got, map[string]any{"built_by": "prod-job"}) {
+		t.Errorf("config.meta: %v", got)
+	}
+	if got := fctNode["unrendered_config"].(map[string]any)["meta"]; !reflect.DeepEqual(got, map[string]any{"built_by": "{{ env_var('ELT_STATE_BUILT_BY', 'nobody') }}"}) {
+		t.Errorf("unrendered_config.meta keeps the Jinja as written: %v", got)
+	}
 
 	t.Setenv("ELT_STATE_BUILT_BY", "ci-job")
 	if res := elt(t, dir, "ls", "-s", "state:modified", "--state", prev); res.code != 0 || strings.TrimSpace(res.stdout) != "" {
@@ -210,6 +217,14 @@ func TestSlimCI(t *testing.T) {
 		}
 	}
 
+	// compile defers too.
+	if res := elt(t, dir, "compile", "-t", "ci", "-s", "daily_revenue", "--defer", "--favor-state", "--state", prev); res.code != 0 {
+		t.Fatalf("compile --defer: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if daily := shopCompiled(t, dir, "marts/daily_revenue"); !strings.Contains(daily, `"shop"."main"."fct_orders"`) {
+		t.Errorf("compile --defer --favor-state: daily_revenue should read main's fct_orders:\n%s", daily)
+	}
+
 	if res := elt(t, dir, "build", "-t", "ci", "--defer"); res.code != 2 || !strings.Contains(res.stderr, "--defer needs --state") {
 		t.Errorf("--defer without --state: exit %d\n%s", res.code, res.stderr)
 	}
@@ -270,6 +285,9 @@ func TestEmptyBuild(t *testing.T) {
 	fct := shopCompiled(t, dir, "marts/fct_orders")
 	if !strings.Contains(fct, `(select * from "shop"."ci"."stg_orders" where false limit 0)`) || strings.Contains(fct, "_dbt_limit_subq_") {
 		t.Errorf("compiled fct_orders under --empty:\n%s", fct)
+	}
+	if res := elt(t, dir, "compile", "-t", "ci", "-s", "dim_customers", "--empty"); res.code != 0 || !strings.Contains(res.stdout, "where false limit 0") {
+		t.Errorf("compile --empty: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	// Without --empty the same model has rows again.
 	if res := elt(t, dir, "run", "-t", "ci", "-s", "fct_orders"); res.code != 0 {
