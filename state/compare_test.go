@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -368,5 +369,41 @@ func TestExposureChanges(t *testing.T) {
 	}
 	if !c.Check("modified", "exposure.shop.dash") || c.Check("modified.body", "exposure.shop.dash") {
 		t.Error("an exposure is state:modified but has no body")
+	}
+}
+
+// TestDBTManifestShapes reads the parts of a manifest dbt-core writes that
+// elt's own manifests leave out or shape differently: a unit test's string
+// checksum, a contract checksum, exposures' owner objects, disabled lists.
+func TestDBTManifestShapes(t *testing.T) {
+	src := `{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json", "adapter_type": "postgres"},
+	"nodes": {"model.p.m": {"unique_id": "model.p.m", "resource_type": "model", "name": "m", "raw_code": "select 1",
+		"checksum": {"name": "sha256", "checksum": "abc"}, "version": 2, "latest_version": 2,
+		"contract": {"enforced": true, "alias_types": true, "checksum": "c1"},
+		"columns": {"id": {"name": "id", "data_type": "int", "constraints": [{"type": "not_null", "name": null, "expression": null, "warn_unenforced": true, "warn_unsupported": true, "to": null, "to_columns": []}]}},
+		"config": {"materialized": "table", "contract": {"enforced": true}}, "unrendered_config": {"materialized": "table"},
+		"depends_on": {"macros": [], "nodes": []}}},
+	"unit_tests": {"unit_test.p.m.t": {"unique_id": "unit_test.p.m.t", "resource_type": "unit_test", "name": "t", "model": "m",
+		"given": [], "expect": {"rows": []}, "checksum": "u1", "depends_on": {"macros": [], "nodes": ["model.p.m"]}}},
+	"exposures": {"exposure.p.e": {"unique_id": "exposure.p.e", "resource_type": "exposure", "type": "dashboard",
+		"owner": {"email": "a@b.c", "name": null}, "depends_on": {"macros": [], "nodes": ["model.p.m"]}}},
+	"disabled": {"model.p.old": [{"unique_id": "model.p.old"}]},
+	"macros": {}, "sources": {}}`
+	m := mustParse(t, []byte(src))
+	if m.AdapterType != "postgres" || !m.Disabled["model.p.old"] {
+		t.Errorf("metadata or disabled: %+v", m)
+	}
+	if ut := m.Nodes["unit_test.p.m.t"]; ut == nil || ut.Checksum == nil || ut.Checksum.Checksum != "u1" {
+		t.Errorf("unit test checksum: %+v", ut)
+	}
+	// Two enforced contracts with dbt's checksums compare by checksum.
+	changed := mustParse(t, []byte(strings.Replace(src, `"checksum": "c1"`, `"checksum": "c2"`, 1)))
+	c := Compare(m, changed)
+	if got := c.Reasons("model.p.m"); !reflect.DeepEqual(got, []string{"contract"}) {
+		t.Errorf("contract checksum changed: %v", got)
+	}
+	changedUT := mustParse(t, []byte(strings.Replace(src, `"checksum": "u1"`, `"checksum": "u2"`, 1)))
+	if got := Compare(m, changedUT).Reasons("unit_test.p.m.t"); !reflect.DeepEqual(got, []string{"body"}) {
+		t.Errorf("unit test checksum changed: %v", got)
 	}
 }

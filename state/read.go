@@ -68,10 +68,22 @@ type Node struct {
 	Overrides any    `json:"overrides"`
 }
 
-// FileHash is a node's checksum.
+// FileHash is a node's checksum: {"name": "sha256", "checksum": "..."} for
+// nodes, a plain string for dbt's unit tests.
 type FileHash struct {
 	Name     string `json:"name"`
 	Checksum string `json:"checksum"`
+}
+
+// UnmarshalJSON reads either form.
+func (h *FileHash) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*h = FileHash{Checksum: s}
+		return nil
+	}
+	type plain FileHash
+	return json.Unmarshal(b, (*plain)(h))
 }
 
 // Column is one documented column.
