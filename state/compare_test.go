@@ -407,3 +407,45 @@ func TestDBTManifestShapes(t *testing.T) {
 		t.Errorf("unit test checksum changed: %v", got)
 	}
 }
+
+func TestBreakingContractChanges(t *testing.T) {
+	contracted := func(version any, cols map[string]any, materialized string) func(n, _, _ map[string]map[string]any) {
+		return func(n, _, _ map[string]map[string]any) {
+			o := n["model.shop.orders"]
+			o["contract"] = map[string]any{"enforced": true, "checksum": nil}
+			o["columns"] = cols
+			o["version"] = version
+			o["config"] = map[string]any{"materialized": materialized}
+		}
+	}
+	cols := map[string]any{
+		"id":     map[string]any{"name": "id", "data_type": "bigint", "constraints": []any{map[string]any{"type": "not_null"}}},
+		"amount": map[string]any{"name": "amount", "data_type": "numeric", "constraints": []any{}},
+	}
+	prev := mustParse(t, manifestJSON(t, contracted(nil, cols, "table")))
+	cur := mustParse(t, manifestJSON(t, contracted(nil, map[string]any{
+		"id": map[string]any{"name": "id", "data_type": "text", "constraints": []any{}},
+	}, "view")))
+	got := Compare(prev, cur).BreakingChanges()
+	want := []BreakingChange{{UniqueID: "model.shop.orders", Changes: []string{
+		"column amount was removed", "column id changed type from bigint to text",
+		"materialization changed from table to view, which does not enforce constraints",
+	}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("want %+v\n got %+v", want, got)
+	}
+	// A versioned model's breaking change is an error; an added column is not breaking.
+	prev = mustParse(t, manifestJSON(t, contracted(2, cols, "table")))
+	added := map[string]any{"note": map[string]any{"name": "note", "data_type": "text"}}
+	for k, v := range cols {
+		added[k] = v
+	}
+	if got := Compare(prev, mustParse(t, manifestJSON(t, contracted(2, added, "table")))).BreakingChanges(); len(got) != 0 {
+		t.Errorf("an added column: %+v", got)
+	}
+	removed := mustParse(t, manifestJSON(t, func(n, _, _ map[string]map[string]any) { delete(n, "model.shop.orders") }))
+	got = Compare(prev, removed).BreakingChanges()
+	if len(got) != 1 || !got[0].Error || !strings.Contains(got[0].String(), "was deleted or renamed") {
+		t.Errorf("a deleted versioned contracted model: %+v", got)
+	}
+}

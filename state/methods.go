@@ -15,6 +15,10 @@ type Methods struct {
 	// CurrentSources is this project's target/sources.json, for
 	// source_status:; nil when there is none.
 	CurrentSources *Freshness
+	// ContractsChecked is set once a selector compared contracts
+	// (state:modified, state:unmodified, state:modified.contract): dbt
+	// reports breaking contract changes then.
+	ContractsChecked bool
 }
 
 // NewMethods compares the current manifest with the previous run's.
@@ -31,6 +35,10 @@ func (m *Methods) Matcher(method, value string) (func(id string) bool, error) {
 	case "state":
 		if !ValidSelector(value) {
 			return nil, fmt.Errorf("state:%s is not a state check; use one of: %s", value, strings.Join(Selectors, ", "))
+		}
+		switch value {
+		case "modified", "unmodified", "modified.contract":
+			m.ContractsChecked = true
 		}
 		return func(id string) bool { return m.Comparison.Check(value, id) }, nil
 	case "result":

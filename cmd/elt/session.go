@@ -57,8 +57,9 @@ type session struct {
 	lineageNoCatalog bool
 	// previous and stateMethods are the --state run's artifacts and their
 	// comparison with this project, once prepareState has read them.
-	previous     *state.Previous
-	stateMethods *state.Methods
+	previous          *state.Previous
+	stateMethods      *state.Methods
+	contractsReported bool
 }
 
 // targetFS opens the target directory for writing on first use.
@@ -446,6 +447,9 @@ func (s *session) selectIDs(ctx context.Context, kinds []string) ([]string, erro
 	sel, err := s.graph.Select(opts)
 	if err != nil {
 		return nil, usageErr(err)
+	}
+	if err := s.reportBreakingContracts(); err != nil {
+		return nil, err
 	}
 	for _, w := range sel.Warnings {
 		s.log.warn("NoNodesForSelectionCriteria", w.Error(), nil)

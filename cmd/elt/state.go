@@ -78,6 +78,30 @@ func (s *session) modifiedReasons(id string) ([]string, bool) {
 	return r, true
 }
 
+// reportBreakingContracts warns about breaking changes to the contracts of
+// unversioned models and refuses them on versioned ones, as dbt does once a
+// selector compared contracts with the state.
+func (s *session) reportBreakingContracts() error {
+	m := s.stateMethods
+	if m == nil || !m.ContractsChecked || s.contractsReported {
+		return nil
+	}
+	s.contractsReported = true
+	var errs diag.List
+	for _, b := range m.Comparison.BreakingChanges() {
+		if b.Error {
+			errs.Add(diag.Errorf(b.File, diag.Pos{}, "keep the contract, or add a new version of the model (versions:) and keep the old one until its consumers move",
+				"%s", b.String()))
+			continue
+		}
+		s.log.warn("UnversionedBreakingChange", b.String()+" (consider making the model versioned)", map[string]any{"unique_id": b.UniqueID, "changes": b.Changes})
+	}
+	if len(errs) > 0 {
+		return usageErr(errs.Err())
+	}
+	return nil
+}
+
 // selectorSpec is the named selector to use: --selector, else the
 // selectors.yml selector marked default: true when neither --select nor
 // --exclude is given, else nil.

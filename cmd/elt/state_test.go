@@ -492,3 +492,49 @@ func TestCIWorkflowExample(t *testing.T) {
 		t.Error("no production job")
 	}
 }
+
+// TestContractChangeOnShop: changing a contracted mart's column type is
+// state:modified with reason contract, and a breaking change is reported.
+func TestContractChangeOnShop(t *testing.T) {
+	dir := slimCIProject(t)
+	if res := elt(t, dir, "parse"); res.code != 0 {
+		t.Fatalf("parse: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	prev := saveStateManifest(t, dir)
+	schema, err := os.ReadFile(filepath.Join(dir, "models", "marts", "schema.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "models/marts/schema.yml", strings.Replace(string(schema), "data_type: numeric(18, 2)", "data_type: double", 1))
+	res := elt(t, dir, "ls", "-s", "state:modified", "--state", prev, "--output", "json", "--resource-type", "model")
+	if res.code != 0 {
+		t.Fatalf("ls: exit %d\n%s", res.code, res.stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(res.stdout)), &got); err != nil {
+		t.Fatalf("want one JSON line, got %q", res.stdout)
+	}
+	if got["unique_id"] != "model.shop.payment_methods" || !reflect.DeepEqual(got["modified_reasons"], []any{"contract"}) {
+		t.Errorf("want payment_methods modified for its contract, got %v", got)
+	}
+	if !strings.Contains(res.stderr, "breaking change to the contract of unversioned model model.shop.payment_methods: column amount changed type from numeric(18, 2) to double") {
+		t.Errorf("want a breaking change warning, got:\n%s", res.stderr)
+	}
+}
+
+// saveStateManifest keeps only manifest.json, as after elt parse.
+func saveStateManifest(t *testing.T, dir string) string {
+	t.Helper()
+	prev := filepath.Join(dir, "prev")
+	if err := os.MkdirAll(prev, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prev, "manifest.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return prev
+}
