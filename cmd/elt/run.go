@@ -70,6 +70,7 @@ type flags struct {
 	retryBatches  map[string][]runner.Window // set by elt retry
 	state         string                     // --state: an earlier run's target folder
 	selector      string                     // --selector: a named selector of selectors.yml
+	deferState    string                     // --defer-state: the run to defer to, when not --state
 	deferFlag     bool                       // --defer
 	favorState    bool                       // --favor-state
 	empty         bool                       // --empty
@@ -184,6 +185,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	deferFlags := func(c *cobra.Command) {
 		c.Flags().BoolVar(&f.deferFlag, "defer", false, "resolve refs to nodes that are not selected to the --state run's relations when they do not exist here")
 		c.Flags().BoolVar(&f.favorState, "favor-state", false, "with --defer: use the --state run's relations for every node that is not selected, even when they exist here")
+		c.Flags().StringVar(&f.deferState, "defer-state", "", "with --defer: the earlier run to defer to, when it is not the --state run")
 	}
 	emptyFlag := func(c *cobra.Command) {
 		c.Flags().BoolVar(&f.empty, "empty", false, "read no rows: every ref() and source() becomes an empty subquery, so models build with zero rows")
@@ -313,6 +315,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 // a CI job sets once: the flag, when given, wins.
 var envFlags = map[string]string{
 	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
+	"defer-state": "DBT_DEFER_STATE",
 }
 
 func flagsFromEnv(cmd *cobra.Command, env environment) error {

@@ -28,11 +28,7 @@ func (s *session) prepareState(ctx context.Context) error {
 	if s.f.state == "" || s.stateMethods != nil {
 		return nil
 	}
-	dir := s.f.state
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(s.env.workDir, dir)
-	}
-	prev, err := state.Read(ctx, dir)
+	prev, err := state.Read(ctx, s.resolve(s.f.state))
 	if err != nil {
 		return usageErr(err)
 	}
@@ -52,6 +48,15 @@ func (s *session) prepareState(ctx context.Context) error {
 	s.previous = prev
 	s.stateMethods = state.NewMethods(prev, current, currentSources)
 	return nil
+}
+
+// resolve makes a --state style path absolute: relative to the working
+// directory, as in dbt.
+func (s *session) resolve(dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(s.env.workDir, dir)
 }
 
 // stateManifest is this project's manifest as manifest.json would hold
@@ -152,11 +157,21 @@ func (s *session) applyDefer(ctx context.Context, ids []string) error {
 	if !s.f.deferFlag {
 		return nil
 	}
-	if s.f.state == "" {
-		return usageErr(fmt.Errorf("--defer needs --state DIR, the target folder of the run to defer to (e.g. production's manifest.json)"))
-	}
-	if err := s.prepareState(ctx); err != nil {
-		return err
+	var deferTo *state.Manifest
+	switch {
+	case s.f.deferState != "":
+		prev, err := state.Read(ctx, s.resolve(s.f.deferState))
+		if err != nil {
+			return usageErr(fmt.Errorf("--defer-state: %w", err))
+		}
+		deferTo = prev.Manifest
+	case s.f.state != "":
+		if err := s.prepareState(ctx); err != nil {
+			return err
+		}
+		deferTo = s.previous.Manifest
+	default:
+		return usageErr(fmt.Errorf("--defer needs --state DIR (or --defer-state DIR), the target folder of the run to defer to (e.g. production's manifest.json)"))
 	}
 	selected := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -167,7 +182,7 @@ func (s *session) applyDefer(ctx context.Context, ids []string) error {
 		if selected[id] || !refable(n.ResourceType) || n.Config["materialized"] == "ephemeral" {
 			continue
 		}
-		old, ok := s.previous.Manifest.Nodes[id]
+		old, ok := deferTo.Nodes[id]
 		if !ok || !refable(project.ResourceType(old.ResourceType)) || old.Config["materialized"] == "ephemeral" {
 			continue
 		}
@@ -197,8 +212,12 @@ func (s *session) applyDefer(ctx context.Context, ids []string) error {
 	}
 	s.manifest.SetDeferred(rels)
 	if len(rels) > 0 {
-		s.log.info("DeferRelations", fmt.Sprintf("Deferring %d %s to the relations of %s", len(rels), plural(len(rels), "node", "nodes"), s.f.state),
-			map[string]any{"count": len(rels), "state": s.f.state})
+		from := s.f.deferState
+		if from == "" {
+			from = s.f.state
+		}
+		s.log.info("DeferRelations", fmt.Sprintf("Deferring %d %s to the relations of %s", len(rels), plural(len(rels), "node", "nodes"), from),
+			map[string]any{"count": len(rels), "state": from})
 	}
 	return nil
 }

@@ -225,6 +225,14 @@ func TestSlimCI(t *testing.T) {
 		t.Errorf("compile --defer --favor-state: daily_revenue should read main's fct_orders:\n%s", daily)
 	}
 
+	// --defer-state names the run to defer to apart from --state.
+	if res := elt(t, dir, "compile", "-t", "ci", "-s", "daily_revenue", "--defer", "--favor-state", "--defer-state", prev); res.code != 0 {
+		t.Fatalf("compile --defer-state: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if daily := shopCompiled(t, dir, "marts/daily_revenue"); !strings.Contains(daily, `"shop"."main"."fct_orders"`) {
+		t.Errorf("compile --defer-state: daily_revenue should read main's fct_orders:\n%s", daily)
+	}
+
 	if res := elt(t, dir, "build", "-t", "ci", "--defer"); res.code != 2 || !strings.Contains(res.stderr, "--defer needs --state") {
 		t.Errorf("--defer without --state: exit %d\n%s", res.code, res.stderr)
 	}
