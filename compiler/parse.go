@@ -140,9 +140,9 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		n.SourceRefs = st.sources
 		n.DependsOn.Macros = st.macros
 		if len(st.inFile) > 0 {
-			// dbt (without state_modified_compare_more_unrendered_values)
-			// records config() call values as called, over the YAML's.
-			n.UnrenderedConfig = mergeConfig(n.UnrenderedConfig, st.inFile)
+			// The config() call's values as written, over the YAML's, as
+			// dbt 1.9 records them with state_modified_compare_more_unrendered_values.
+			n.UnrenderedConfig = mergeConfig(n.UnrenderedConfig, unrenderedCall(n, st.inFile))
 			// dbt's order: dbt_project.yml and properties YAML, then the
 			// node's config() calls; for a package's node the root
 			// project's dbt_project.yml comes last.

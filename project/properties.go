@@ -469,6 +469,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		s, _ := stringOf(n)
 		return fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, n, true))
 	}
+	var rawDatabase, rawSchema *string
 	var (
 		database, schema, loader, loadedAt, description string
 		meta, quoting, freshness                        map[string]any
@@ -485,8 +486,12 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		switch p.Key {
 		case "database", "project":
 			database = render(p.Val)
+			s, _ := stringOf(p.Val)
+			rawDatabase = &s
 		case "schema", "dataset":
 			schema = render(p.Val)
+			s, _ := stringOf(p.Val)
+			rawSchema = &s
 		case "loader":
 			loader = render(p.Val)
 		case "loaded_at_field":
@@ -524,6 +529,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		st := &SourceTable{
 			UniqueID: "source." + pkg + "." + srcName + "." + name, SourceName: srcName, Name: name, Package: pkg,
 			Database: database, Schema: schema, Identifier: name, SourceDescription: description,
+			UnrenderedDatabase: rawDatabase, UnrenderedSchema: rawSchema,
 			Loader: loader, LoadedAtField: loadedAt, Freshness: freshness,
 			OriginalFilePath: file, Pos: posOf(te), FQN: []string{pkg, srcName, name},
 		}

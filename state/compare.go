@@ -314,19 +314,37 @@ func relationChanges(n, old *Node) []string {
 	return out
 }
 
-// sourceRelationChanges is same_database_representation of sources.
+// sourceRelationChanges is same_database_representation of sources: the
+// database and schema as written (dbt 1.9 with
+// state_modified_compare_more_unrendered_values) when both manifests
+// record them, else as rendered; and the identifier.
 func sourceRelationChanges(n, old *Node) []string {
 	var out []string
-	if !equal(n.Database, old.Database) {
+	if n.UnrenderedDatabase != nil && old.UnrenderedDatabase != nil {
+		if !sameJSON(n.UnrenderedDatabase, old.UnrenderedDatabase) {
+			out = append(out, "database")
+		}
+	} else if !equal(n.Database, old.Database) {
 		out = append(out, "database")
 	}
-	if n.Schema != old.Schema {
+	if n.UnrenderedSchema != nil && old.UnrenderedSchema != nil {
+		if !sameJSON(n.UnrenderedSchema, old.UnrenderedSchema) {
+			out = append(out, "schema")
+		}
+	} else if n.Schema != old.Schema {
 		out = append(out, "schema")
 	}
 	if n.Identifier != old.Identifier {
 		out = append(out, "identifier")
 	}
 	return out
+}
+
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	_ = json.Unmarshal(a, &x)
+	_ = json.Unmarshal(b, &y)
+	return equal(x, y)
 }
 
 // refRepresentationChanges is a model's same_ref_representation.

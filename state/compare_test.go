@@ -449,3 +449,24 @@ func TestBreakingContractChanges(t *testing.T) {
 		t.Errorf("a deleted versioned contracted model: %+v", got)
 	}
 }
+
+// TestSourceUnrenderedSchema: a source schema written with Jinja renders per
+// environment; dbt 1.9 compares it as written.
+func TestSourceUnrenderedSchema(t *testing.T) {
+	src := func(schema string, unrendered any) func(_, s, _ map[string]map[string]any) {
+		return func(_, s, _ map[string]map[string]any) {
+			p := s["source.shop.raw.payments"]
+			p["schema"], p["unrendered_schema"], p["unrendered_database"] = schema, unrendered, nil
+			p["database"] = "db_" + schema
+		}
+	}
+	prev := mustParse(t, manifestJSON(t, src("prod_raw", "{{ target.schema }}_raw")))
+	same := mustParse(t, manifestJSON(t, src("pr_7_raw", "{{ target.schema }}_raw")))
+	if r := Compare(prev, same).Reasons("source.shop.raw.payments"); r != nil {
+		t.Errorf("same schema as written: %v", r)
+	}
+	moved := mustParse(t, manifestJSON(t, src("landing", "landing")))
+	if r := Compare(prev, moved).Reasons("source.shop.raw.payments"); !reflect.DeepEqual(r, []string{"relation: schema"}) {
+		t.Errorf("schema written differently: %v", r)
+	}
+}

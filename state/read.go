@@ -25,35 +25,39 @@ type Manifest struct {
 
 // Node is one node, source or unit test of a manifest.
 type Node struct {
-	UniqueID         string             `json:"unique_id"`
-	ResourceType     string             `json:"resource_type"`
-	Name             string             `json:"name"`
-	PackageName      string             `json:"package_name"`
-	OriginalFilePath string             `json:"original_file_path"`
-	Database         *string            `json:"database"`
-	Schema           string             `json:"schema"`
-	Alias            string             `json:"alias"`
-	Identifier       string             `json:"identifier"` // sources
-	RelationName     *string            `json:"relation_name"`
-	FQN              []string           `json:"fqn"`
-	Checksum         *FileHash          `json:"checksum"`
-	RawCode          string             `json:"raw_code"`
-	Config           map[string]any     `json:"config"`
-	UnrenderedConfig map[string]any     `json:"unrendered_config"`
-	Description      string             `json:"description"`
-	Columns          map[string]*Column `json:"columns"`
-	Contract         *Contract          `json:"contract"`
-	DependsOn        *DependsOn         `json:"depends_on"`
-	Access           *string            `json:"access"`
-	Version          any                `json:"version"`
-	LatestVersion    any                `json:"latest_version"`
-	DeprecationDate  *string            `json:"deprecation_date"`
-	Constraints      []any              `json:"constraints"`
-	Quoting          map[string]any     `json:"quoting"`   // sources
-	Freshness        any                `json:"freshness"` // sources
-	LoadedAtField    *string            `json:"loaded_at_field"`
-	External         any                `json:"external"`
-	TestMetadata     map[string]any     `json:"test_metadata"`
+	UniqueID         string  `json:"unique_id"`
+	ResourceType     string  `json:"resource_type"`
+	Name             string  `json:"name"`
+	PackageName      string  `json:"package_name"`
+	OriginalFilePath string  `json:"original_file_path"`
+	Database         *string `json:"database"`
+	Schema           string  `json:"schema"`
+	Alias            string  `json:"alias"`
+	Identifier       string  `json:"identifier"` // sources
+	// UnrenderedDatabase and UnrenderedSchema are a source's database and
+	// schema as written (dbt 1.9); nil when the manifest has no such key.
+	UnrenderedDatabase json.RawMessage    `json:"unrendered_database"`
+	UnrenderedSchema   json.RawMessage    `json:"unrendered_schema"`
+	RelationName       *string            `json:"relation_name"`
+	FQN                []string           `json:"fqn"`
+	Checksum           *FileHash          `json:"checksum"`
+	RawCode            string             `json:"raw_code"`
+	Config             map[string]any     `json:"config"`
+	UnrenderedConfig   map[string]any     `json:"unrendered_config"`
+	Description        string             `json:"description"`
+	Columns            map[string]*Column `json:"columns"`
+	Contract           *Contract          `json:"contract"`
+	DependsOn          *DependsOn         `json:"depends_on"`
+	Access             *string            `json:"access"`
+	Version            any                `json:"version"`
+	LatestVersion      any                `json:"latest_version"`
+	DeprecationDate    *string            `json:"deprecation_date"`
+	Constraints        []any              `json:"constraints"`
+	Quoting            map[string]any     `json:"quoting"`   // sources
+	Freshness          any                `json:"freshness"` // sources
+	LoadedAtField      *string            `json:"loaded_at_field"`
+	External           any                `json:"external"`
+	TestMetadata       map[string]any     `json:"test_metadata"`
 	// Exposures.
 	Type     string  `json:"type"`
 	Label    *string `json:"label"`

@@ -39,6 +39,13 @@ func slimCIProject(t *testing.T) string {
 	}
 	writeFile(t, dir, "dbt_project.yml", strings.Replace(string(proj), marts,
 		marts+"      +meta: {built_by: \"{{ env_var('ELT_STATE_BUILT_BY', 'nobody') }}\"}\n", 1))
+	// And so does a config() call.
+	stg, err := os.ReadFile(filepath.Join(dir, "models", "staging", "stg_customers.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "models/staging/stg_customers.sql",
+		"{{ config(meta={'built_by': env_var('ELT_STATE_BUILT_BY', 'nobody')}) }}\n"+string(stg))
 	return dir
 }
 
@@ -134,6 +141,10 @@ func TestSlimCI(t *testing.T) {
 	}
 	if got := fctNode["unrendered_config"].(map[string]any)["meta"]; !reflect.DeepEqual(got, map[string]any{"built_by": "{{ env_var('ELT_STATE_BUILT_BY', 'nobody') }}"}) {
 		t.Errorf("unrendered_config.meta keeps the Jinja as written: %v", got)
+	}
+	stgNode := readManifest(t, dir)["nodes"].(map[string]any)["model.shop.stg_customers"].(map[string]any)
+	if got := stgNode["unrendered_config"].(map[string]any)["meta"]; got != "{'built_by': env_var('ELT_STATE_BUILT_BY', 'nobody')}" {
+		t.Errorf("unrendered_config.meta of a config() call: %v", got)
 	}
 
 	t.Setenv("ELT_STATE_BUILT_BY", "ci-job")
