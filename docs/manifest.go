@@ -285,6 +285,7 @@ type Source struct {
 	UnrenderedConfig  map[string]any         `json:"unrendered_config"`
 	RelationName      *string                `json:"relation_name"`
 	CreatedAt         float64                `json:"created_at"`
+
 	// UnrenderedDatabase and UnrenderedSchema are dbt 1.9's: the source's
 	// database and schema as written, null when not written.
 	UnrenderedDatabase *string `json:"unrendered_database"`
@@ -628,31 +629,32 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		fqn = []string{s.Package, s.SourceName, s.Name}
 	}
 	return &Source{
-		Database:           strOrNull(s.Database),
-		Schema:             s.Schema,
-		Name:               s.Name,
-		ResourceType:       string(project.Source),
-		PackageName:        s.Package,
-		Path:               b.pkgRel(s.Package, s.OriginalFilePath),
-		OriginalFilePath:   b.pkgRel(s.Package, s.OriginalFilePath),
-		UniqueID:           s.UniqueID,
-		FQN:                fqn,
-		SourceName:         s.SourceName,
-		SourceDescription:  s.SourceDescription,
-		Loader:             s.Loader,
-		Identifier:         rel.Identifier,
-		LoadedAtField:      strOrNull(s.LoadedAtField),
-		LoadedAtQuery:      strOrNull(s.LoadedAtQuery),
-		Freshness:          freshness(s.Freshness),
-		Description:        s.Description,
-		Columns:            columns(s.Columns),
-		Meta:               orEmptyMap(s.Meta),
-		SourceMeta:         map[string]any{},
-		Tags:               orEmpty(s.Tags),
-		Config:             cfg,
-		UnrenderedConfig:   unrenderedConfig(s.Config),
-		RelationName:       strOrNull(b.sourceRelation(s.UniqueID, rel)),
-		CreatedAt:          b.createdAt,
+		Database:          strOrNull(s.Database),
+		Schema:            s.Schema,
+		Name:              s.Name,
+		ResourceType:      string(project.Source),
+		PackageName:       s.Package,
+		Path:              b.pkgRel(s.Package, s.OriginalFilePath),
+		OriginalFilePath:  b.pkgRel(s.Package, s.OriginalFilePath),
+		UniqueID:          s.UniqueID,
+		FQN:               fqn,
+		SourceName:        s.SourceName,
+		SourceDescription: s.SourceDescription,
+		Loader:            s.Loader,
+		Identifier:        rel.Identifier,
+		LoadedAtField:     strOrNull(s.LoadedAtField),
+		LoadedAtQuery:     strOrNull(s.LoadedAtQuery),
+		Freshness:         freshness(s.Freshness),
+		Description:       s.Description,
+		Columns:           columns(s.Columns),
+		Meta:              orEmptyMap(s.Meta),
+		SourceMeta:        map[string]any{},
+		Tags:              orEmpty(s.Tags),
+		Config:            cfg,
+		UnrenderedConfig:  unrenderedConfig(s.Config),
+		RelationName:      strOrNull(b.sourceRelation(s.UniqueID, rel)),
+		CreatedAt:         b.createdAt,
+
 		UnrenderedDatabase: s.UnrenderedDatabase,
 		UnrenderedSchema:   s.UnrenderedSchema,
 	}

@@ -137,12 +137,13 @@ type Dispatch struct {
 // ConfigTree is one level of a dbt_project.yml config tree such as
 // models: { shop: { +materialized: table, staging: { +schema: stg } } }.
 type ConfigTree struct {
-	Config Config // "+key" (and non-dict plain keys dbt treats as config) at this level
+	Config   Config                 // "+key" (and non-dict plain keys dbt treats as config) at this level
+	Children map[string]*ConfigTree // folder, package or node names
+	Pos      diag.Pos
+
 	// Unrendered holds the same keys with their values as written, Jinja
 	// not rendered: dbt's unrendered_config, which state:modified compares.
 	Unrendered Config
-	Children   map[string]*ConfigTree // folder, package or node names
-	Pos        diag.Pos
 }
 
 // Config is a node config with dbt's key names ("materialized", "schema",
@@ -221,32 +222,33 @@ type Column struct {
 
 // SourceTable is one table of a declared source.
 type SourceTable struct {
-	UniqueID   string // "source.shop.raw.orders"
-	SourceName string
-	Name       string
-	Package    string
-	Database   string // defaults to the target database
-	Schema     string // defaults to the source name
+	UniqueID          string // "source.shop.raw.orders"
+	SourceName        string
+	Name              string
+	Package           string
+	Database          string // defaults to the target database
+	Schema            string // defaults to the source name
+	Identifier        string // defaults to the table name
+	Description       string
+	SourceDescription string
+	Loader            string
+	Columns           []*Column
+	Meta              map[string]any
+	Tags              []string
+	Config            Config
+	Freshness         map[string]any
+	Quoting           map[string]any // source quoting merged with the table's
+	LoadedAtField     string
+	LoadedAtQuery     string // dbt 1.10: SQL returning the latest load time, rendered when freshness runs
+	OriginalFilePath  string
+	Pos               diag.Pos
+	FQN               []string // [package, source_name, table_name]
+
 	// UnrenderedDatabase and UnrenderedSchema are database: and schema: as
 	// written (Jinja not rendered), nil when not written: dbt 1.9's
 	// unrendered_database and unrendered_schema, which state:modified
 	// compares so that a schema rendered per environment is no change.
 	UnrenderedDatabase, UnrenderedSchema *string
-	Identifier                           string // defaults to the table name
-	Description                          string
-	SourceDescription                    string
-	Loader                               string
-	Columns                              []*Column
-	Meta                                 map[string]any
-	Tags                                 []string
-	Config                               Config
-	Freshness                            map[string]any
-	Quoting                              map[string]any // source quoting merged with the table's
-	LoadedAtField                        string
-	LoadedAtQuery                        string // dbt 1.10: SQL returning the latest load time, rendered when freshness runs
-	OriginalFilePath                     string
-	Pos                                  diag.Pos
-	FQN                                  []string // [package, source_name, table_name]
 }
 
 // TestDecl is one generic test declared in properties YAML, e.g.
