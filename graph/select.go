@@ -113,6 +113,9 @@ func (g *Graph) Select(opts SelectOptions) (Selection, error) {
 	}
 	s := &selector{g: g, state: opts.State}
 	if opts.Spec != nil {
+		if problems.HasErrors() {
+			return Selection{}, problems.Err()
+		}
 		return s.selectSpec(opts, mode)
 	}
 	include := s.parseTerms(opts.Select, "--select", &problems)
