@@ -597,7 +597,7 @@ func (e *engine) buildGlobals() {
 		"load_cached_relation":              jinja.Func(fnLoadRelation),
 		"modules":                           modulesObject(&e.regexps),
 		// dbt's flags object: the ones a macro reads (should_store_failures).
-		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures},
+		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures, "EMPTY": e.opts.Empty},
 	}
 	started := e.opts.RunStartedAt
 	if started.IsZero() {

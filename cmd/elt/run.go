@@ -211,7 +211,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		}
 		runFlags(c)
 		deferFlags(c)
-		if use == "build" || use == "run" {
+		if use == "build" || use == "run" || use == "snapshot" {
 			emptyFlag(c)
 		}
 		return c

@@ -305,6 +305,10 @@ func TestEmptyBuild(t *testing.T) {
 	if !strings.Contains(fct, `(select * from "shop"."ci"."stg_orders" where false limit 0)`) || strings.Contains(fct, "_dbt_limit_subq_") {
 		t.Errorf("compiled fct_orders under --empty:\n%s", fct)
 	}
+	writeFile(t, dir, "analyses/empty_flag.sql", "select {{ flags.EMPTY }} as empty")
+	if res := elt(t, dir, "compile", "-t", "ci", "-s", "empty_flag", "--empty"); res.code != 0 || !strings.Contains(res.stdout, "select True as empty") {
+		t.Errorf("flags.EMPTY under --empty: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
 	if res := elt(t, dir, "compile", "-t", "ci", "-s", "dim_customers", "--empty"); res.code != 0 || !strings.Contains(res.stdout, "where false limit 0") {
 		t.Errorf("compile --empty: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
