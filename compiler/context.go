@@ -604,7 +604,7 @@ func (e *engine) buildGlobals() {
 		"create_indexes":                    jinja.Func(fnCreateIndexes),
 		"modules":                           modulesObject(&e.regexps),
 		// dbt's flags object: the ones a macro reads (should_store_failures).
-		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures, "FULL_REFRESH": e.opts.FullRefresh},
+		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures, "FULL_REFRESH": e.opts.FullRefresh, "EMPTY": e.opts.Empty},
 	}
 	started := e.opts.RunStartedAt
 	if started.IsZero() {
@@ -793,8 +793,26 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
 	rel := relationOf(target)
+	if d, ok := st.m.deferred[target.UniqueID]; ok {
+		rel = relationValue{Database: d.Database, Schema: d.Schema, Identifier: d.Identifier, rendered: st.engine.dialect.RenderRelation(d)}
+	}
 	rel.dialect = st.engine.dialect
-	return st.batch.filter(&rel, target.Config), nil
+	return st.batch.filter(st.limitEmpty(&rel), target.Config), nil
+}
+
+// limitEmpty renders a relation read by ref() or source() under --empty
+// as dbt's render_limited does with limit 0.
+func (st *renderState) limitEmpty(rel *relationValue) *relationValue {
+	if !st.engine.opts.Empty {
+		return rel
+	}
+	out := *rel
+	out.filtered = true
+	out.rendered = "(select * from " + rel.rendered + " where false limit 0)"
+	if a, ok := st.engine.dialect.(SubqueryAliaser); ok && a.RequireSubqueryAlias() {
+		out.rendered += " _dbt_limit_subq_" + rel.Identifier
+	}
+	return &out
 }
 
 func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
@@ -820,7 +838,7 @@ func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID], dialect: st.engine.dialect,
 		external: st.m.externalSources[src.UniqueID]}
-	return st.batch.filter(rel, src.Config), nil
+	return st.batch.filter(st.limitEmpty(rel), src.Config), nil
 }
 
 func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

@@ -114,6 +114,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 		}
 		cfg := project.TreeConfig(own, project.Test, fqn)
 		cfg = mergeConfig(cfg, d.Config)
+		unrendered := mergeConfig(project.TreeUnrenderedConfig(own, project.Test, fqn), d.Config)
 		var rootCfg, ownCfg project.Config
 		if pkgDir != "" {
 			rootCfg = p.TreeConfig(project.Test, fqn)
@@ -137,6 +138,7 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 				RawCode:          fmt.Sprintf("{{ test_%s(**_dbt_generic_test_kwargs) }}", shortTest),
 				Language:         "sql",
 				Config:           cfg,
+				UnrenderedConfig: unrendered,
 				RootConfig:       rootCfg,
 				Description:      d.Description,
 				PatchPath:        d.File,

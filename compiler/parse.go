@@ -140,6 +140,9 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		n.SourceRefs = st.sources
 		n.DependsOn.Macros = st.macros
 		if len(st.inFile) > 0 {
+			// The config() call's values as written, over the YAML's, as
+			// dbt 1.9 records them with state_modified_compare_more_unrendered_values.
+			n.UnrenderedConfig = mergeConfig(n.UnrenderedConfig, unrenderedCall(n, st.inFile))
 			// dbt's order: dbt_project.yml and properties YAML, then the
 			// node's config() calls; for a package's node the root
 			// project's dbt_project.yml comes last.
@@ -216,6 +219,9 @@ type manifestIndex struct {
 	// selected are the unique ids the command runs (SetSelected): dbt's
 	// selected_resources.
 	selected []string
+	// deferred are the relations refs to these unique ids resolve to
+	// instead of their own (SetDeferred: --defer).
+	deferred map[string]Relation
 	// ids are the keys of Nodes, sorted, and nodes their values, as
 	// Parse left them; see sortedNodes.
 	ids   []string
@@ -253,6 +259,12 @@ func (m *Manifest) sortedNodes() (ids []string, nodes []*Node, parsed bool) {
 // selected_resources and register_upstream_external_models(). Call it
 // before rendering with execute=true, not during.
 func (m *Manifest) SetSelected(ids []string) { m.selected = append([]string(nil), ids...) }
+
+// SetDeferred makes ref() to each of these unique ids resolve to the given
+// relation, the one an earlier run built (dbt's --defer: the state
+// manifest's database, schema and alias). Call it before rendering with
+// execute=true, not during.
+func (m *Manifest) SetDeferred(rels map[string]Relation) { m.deferred = rels }
 
 func isDisabled(c project.Config) bool {
 	v, ok := c["enabled"]

@@ -56,6 +56,16 @@ type Options struct {
 	// FullRefresh is --full-refresh: flags.FULL_REFRESH, which
 	// should_full_refresh() falls back to when a model's config is unset.
 	FullRefresh bool
+	// Empty is --empty: every ref() and source() renders as a subquery
+	// that reads no rows, "(select * from rel where false limit 0)", so
+	// models build with zero rows (dbt 1.8+'s limit=0 relations).
+	Empty bool
+}
+
+// SubqueryAliaser is an optional part of a Dialect: whether a subquery in
+// FROM needs an alias (Postgres), as dbt-adapters' require_alias says.
+type SubqueryAliaser interface {
+	RequireSubqueryAlias() bool
 }
 
 // Catalog is what Jinja's adapter introspection needs from a warehouse.

@@ -123,9 +123,9 @@ func nodeConfig(n *compiler.Node) map[string]any {
 	return cfg
 }
 
-// unrenderedConfig is the config as the project set it, without defaults.
-// elt keeps no separate unrendered text, so values are the parsed ones;
-// hook keys get dbt's spelling.
+// unrenderedConfig is the config as the project wrote it, without defaults
+// and with Jinja in dbt_project.yml and properties YAML not rendered (dbt's
+// unrendered_config); hook keys get dbt's spelling.
 func unrenderedConfig(c project.Config) map[string]any {
 	out := make(map[string]any, len(c))
 	for k, v := range c {

@@ -285,6 +285,11 @@ type Source struct {
 	UnrenderedConfig  map[string]any         `json:"unrendered_config"`
 	RelationName      *string                `json:"relation_name"`
 	CreatedAt         float64                `json:"created_at"`
+
+	// UnrenderedDatabase and UnrenderedSchema are dbt 1.9's: the source's
+	// database and schema as written, null when not written.
+	UnrenderedDatabase *string `json:"unrendered_database"`
+	UnrenderedSchema   *string `json:"unrendered_schema"`
 }
 
 // Quoting says which parts of a source relation are quoted; null means the
@@ -463,6 +468,12 @@ func (b *builder) targetPath() string {
 
 func (b *builder) node(n *compiler.Node) Node {
 	cfg := nodeConfig(n)
+	unrendered := n.UnrenderedConfig
+	if unrendered == nil {
+		// A node made without a project load (a test's, say): nothing
+		// recorded the config as written, so the final one stands in.
+		unrendered = n.Config
+	}
 	base := NodeBase{
 		Database:         strOrNull(n.Relation.Database),
 		Schema:           n.Relation.Schema,
@@ -482,7 +493,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		Meta:             orEmptyMap(n.Meta),
 		Group:            stringOrNull(cfg["group"]),
 		Docs:             docsConfig(cfg["docs"]),
-		UnrenderedConfig: unrenderedConfig(n.Config),
+		UnrenderedConfig: unrenderedConfig(unrendered),
 		CreatedAt:        b.createdAt,
 		ConfigCallDict:   map[string]any{},
 		RelationName:     strOrNull(n.RelationName),
@@ -643,6 +654,9 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		UnrenderedConfig:  unrenderedConfig(s.Config),
 		RelationName:      strOrNull(b.sourceRelation(s.UniqueID, rel)),
 		CreatedAt:         b.createdAt,
+
+		UnrenderedDatabase: s.UnrenderedDatabase,
+		UnrenderedSchema:   s.UnrenderedSchema,
 	}
 }
 

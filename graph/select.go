@@ -37,6 +37,20 @@ type SelectOptions struct {
 	// Exclusions are always expanded eagerly, as in dbt: excluding a model
 	// excludes every test that touches it, but no test of other models.
 	IndirectSelection string
+	// State answers state:, result: and source_status: (an earlier run's
+	// artifacts, --state). Nil: those methods are refused with a hint.
+	State StateMethods
+	// Spec, when set, is a named selector from selectors.yml (--selector
+	// or a default: true selector); Select and Exclude are then ignored.
+	Spec *Spec
+}
+
+// StateMethods answers the selector methods that read an earlier run's
+// artifacts; package state implements it.
+type StateMethods interface {
+	// Matcher returns a test on node ids for method:value, or an error
+	// saying which values are accepted or which artifact is missing.
+	Matcher(method, value string) (func(id string) bool, error)
 }
 
 // Selection is the result of Select.
@@ -53,7 +67,7 @@ func SelectorMethods() []string { return append([]string(nil), methods...) }
 var methods = []string{
 	"fqn", "path", "file", "tag", "package", "resource_type", "config.<key>",
 	"source", "test_name", "test_type", "exposure", "metric", "semantic_model",
-	"saved_query", "unit_test", "group", "access", "version",
+	"saved_query", "unit_test", "group", "access", "version", "state", "result", "source_status",
 }
 
 // knownResourceTypes are dbt's resource types, to catch typos in resource_type:.
@@ -74,12 +88,12 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// methodsNotSupported are dbt methods elt does not offer (yet): they get
-// their own message rather than "unknown method".
-var methodsNotSupported = map[string]string{
-	"state":         "it needs the manifest of an earlier run (--state)",
-	"result":        "it needs run_results.json of an earlier run (--state)",
-	"source_status": "it needs sources.json of an earlier freshness run (--state)",
+// stateMethodNeeds says what each method reading an earlier run needs,
+// for the error when --state is missing.
+var stateMethodNeeds = map[string]string{
+	"state":         "the manifest.json of an earlier run",
+	"result":        "the run_results.json of an earlier run",
+	"source_status": "the sources.json of an earlier `elt source freshness`",
 }
 
 // Select resolves dbt's node selection syntax against g. Syntax errors and
@@ -97,13 +111,19 @@ func (g *Graph) Select(opts SelectOptions) (Selection, error) {
 		problems.Add(diag.Errorf("", diag.Pos{}, "use one of eager, cautious, buildable, empty",
 			"unknown indirect selection mode %q", opts.IndirectSelection))
 	}
-	include := g.parseTerms(opts.Select, "--select", &problems)
-	exclude := g.parseTerms(opts.Exclude, "--exclude", &problems)
+	s := &selector{g: g, state: opts.State}
+	if opts.Spec != nil {
+		if problems.HasErrors() {
+			return Selection{}, problems.Err()
+		}
+		return s.selectSpec(opts, mode)
+	}
+	include := s.parseTerms(opts.Select, "--select", &problems)
+	exclude := s.parseTerms(opts.Exclude, "--exclude", &problems)
 	if problems.HasErrors() {
 		return Selection{}, problems.Err()
 	}
 
-	s := &selector{g: g}
 	var warnings diag.List
 	var selected bundle
 	if len(include) == 0 {
@@ -122,9 +142,15 @@ func (g *Graph) Select(opts SelectOptions) (Selection, error) {
 		result = s.incorporate(diff, mode)
 	}
 
-	if opts.ResourceTypes != nil {
+	return Selection{IDs: s.finish(result, opts.ResourceTypes), Warnings: warnings}, nil
+}
+
+// finish keeps the resource types asked for and orders the ids.
+func (s *selector) finish(result []bool, resourceTypes []string) []string {
+	g := s.g
+	if resourceTypes != nil {
 		keep := map[string]bool{}
-		for _, t := range opts.ResourceTypes {
+		for _, t := range resourceTypes {
 			keep[t] = true
 		}
 		for i, ok := range result {
@@ -139,7 +165,7 @@ func (g *Graph) Select(opts SelectOptions) (Selection, error) {
 			ids = append(ids, g.nodes[i].ID)
 		}
 	}
-	return Selection{IDs: ids, Warnings: warnings}, nil
+	return ids
 }
 
 // term is one space-separated selection term: criteria to intersect.
@@ -159,14 +185,14 @@ type criterion struct {
 	match            func(i int) bool
 }
 
-func (g *Graph) parseTerms(args []string, flag string, problems *diag.List) []term {
+func (s *selector) parseTerms(args []string, flag string, problems *diag.List) []term {
 	var terms []term
 	for _, arg := range args {
 		for _, raw := range strings.Fields(arg) {
 			t := term{raw: raw}
 			ok := true
 			for _, part := range strings.Split(raw, ",") {
-				c, err := g.parseCriterion(part)
+				c, err := s.parseCriterion(part)
 				if err != nil {
 					d := *err
 					d.Summary = fmt.Sprintf("%s %q: %s", flag, raw, d.Summary)
@@ -184,7 +210,7 @@ func (g *Graph) parseTerms(args []string, flag string, problems *diag.List) []te
 	return terms
 }
 
-func (g *Graph) parseCriterion(raw string) (criterion, *diag.Diagnostic) {
+func (sel *selector) parseCriterion(raw string) (criterion, *diag.Diagnostic) {
 	fail := func(hint, format string, args ...any) (criterion, *diag.Diagnostic) {
 		d := diag.Errorf("", diag.Pos{}, hint, format, args...)
 		return criterion{}, &d
@@ -243,7 +269,7 @@ func (g *Graph) parseCriterion(raw string) (criterion, *diag.Diagnostic) {
 	if method == "" {
 		method = defaultMethod(value)
 	}
-	match, err := g.methodMatcher(method, args, value)
+	match, err := sel.methodMatcher(method, args, value)
 	if err != nil {
 		return criterion{}, err
 	}
@@ -279,7 +305,8 @@ func defaultMethod(value string) string {
 }
 
 // methodMatcher compiles one method:value into a test on node indexes.
-func (g *Graph) methodMatcher(method string, args []string, value string) (func(int) bool, *diag.Diagnostic) {
+func (sel *selector) methodMatcher(method string, args []string, value string) (func(int) bool, *diag.Diagnostic) {
+	g := sel.g
 	fail := func(hint, format string, a ...any) (func(int) bool, *diag.Diagnostic) {
 		d := diag.Errorf("", diag.Pos{}, hint, format, a...)
 		return nil, &d
@@ -394,12 +421,16 @@ func (g *Graph) methodMatcher(method string, args []string, value string) (func(
 		return fail(`use version:latest, version:prerelease, version:old or version:none`,
 			"invalid version type selector %q: expected one of: \"latest\", \"prerelease\", \"old\", or \"none\"", value)
 	}
-	if why, ok := methodsNotSupported[method]; ok {
-		hint := "selector methods: " + strings.Join(methods, ", ")
-		if why != "" {
-			hint = why + "; " + hint
+	if needs, ok := stateMethodNeeds[method]; ok {
+		if sel.state == nil {
+			return fail("pass --state DIR, the target folder of an earlier run (it needs "+needs+")",
+				"selector method %q needs --state", method)
 		}
-		return fail(hint, "selector method %q is not supported", method)
+		test, err := sel.state.Matcher(method, value)
+		if err != nil {
+			return fail("", "%v", err)
+		}
+		return func(i int) bool { return test(nodes[i].ID) }, nil
 	}
 	return fail("selector methods: "+strings.Join(methods, ", "), "unknown selector method %q", method)
 }
@@ -554,7 +585,10 @@ func stem(base string) string {
 // and tests waiting for the rest of their parents (cautious, buildable).
 type bundle struct{ direct, indirect []bool }
 
-type selector struct{ g *Graph }
+type selector struct {
+	g     *Graph
+	state StateMethods
+}
 
 func (s *selector) all(v bool) []bool {
 	out := make([]bool, len(s.g.nodes))

@@ -372,7 +372,7 @@ func TestSelectErrors(t *testing.T) {
 			[]string{`--select "bogus:x": unknown selector method "bogus"`, "hint: selector methods: fqn, path, file, tag"}},
 		{"unknown dotted method", SelectOptions{Select: []string{"tag.x:y"}}, []string{`unknown selector method "tag.x"`}},
 		{"unsupported dbt method", SelectOptions{Select: []string{"state:modified+"}},
-			[]string{`selector method "state" is not supported`, "--state"}},
+			[]string{`selector method "state" needs --state`, "--state DIR"}},
 		{"@ with leading +", SelectOptions{Select: []string{"@+orders"}}, []string{"@ cannot be combined with a leading +"}},
 		{"empty value", SelectOptions{Select: []string{"+"}}, []string{"empty selector"}},
 		{"empty method value", SelectOptions{Select: []string{"tag:"}}, []string{"empty selector"}},
@@ -421,7 +421,7 @@ func TestParseCriterion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
-			c, err := g.parseCriterion(tt.raw)
+			c, err := (&selector{g: g}).parseCriterion(tt.raw)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -248,6 +248,30 @@ func TreeConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 	return out
 }
 
+// TreeUnrenderedConfig is TreeConfig with the values as written in
+// dbt_project.yml, Jinja not rendered (dbt's unrendered_config).
+func TreeUnrenderedConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
+	out := Config{}
+	if cfg == nil {
+		return out
+	}
+	for _, name := range treeNames(kind) {
+		t := cfg.Trees[name]
+		if t == nil {
+			continue
+		}
+		out = MergeConfig(out, t.Unrendered)
+		for _, part := range fqn {
+			t = t.Children[part]
+			if t == nil {
+				break
+			}
+			out = MergeConfig(out, t.Unrendered)
+		}
+	}
+	return out
+}
+
 // markTreeUse records which tree levels an fqn reaches, for the unused-path warning.
 func markTreeUse(trees map[string]*ConfigTree, kind ResourceType, fqn []string, used map[*ConfigTree]bool) {
 	for _, name := range treeNames(kind) {
@@ -313,7 +337,7 @@ func unusedTreePaths(cfg *ProjectConfig, projects []string, used map[*ConfigTree
 // are config; so is a plain key whose value is not a mapping (dbt's rule).
 // Other keys are child levels (package, folder or node names).
 func (l *loader) parseConfigTree(file string, n *yaml.Node, keypath []string) *ConfigTree {
-	t := &ConfigTree{Config: Config{}, Children: map[string]*ConfigTree{}, Pos: posOf(n)}
+	t := &ConfigTree{Config: Config{}, Unrendered: Config{}, Children: map[string]*ConfigTree{}, Pos: posOf(n)}
 	if isNull(n) {
 		return t
 	}
@@ -327,11 +351,13 @@ func (l *loader) parseConfigTree(file string, n *yaml.Node, keypath []string) *C
 		if name, ok := strings.CutPrefix(p.Key, "+"); ok {
 			key := normConfigKey(name)
 			t.Config[key] = normConfigValue(key, l.projectValue(file, p.Val, kp))
+			t.Unrendered[key] = normConfigValue(key, toValue(p.Val, kp, nil))
 			continue
 		}
 		if !isMapping(p.Val) && !isNull(p.Val) {
 			key := normConfigKey(p.Key)
 			t.Config[key] = normConfigValue(key, l.projectValue(file, p.Val, kp))
+			t.Unrendered[key] = normConfigValue(key, toValue(p.Val, kp, nil))
 			continue
 		}
 		child := l.parseConfigTree(file, p.Val, kp)

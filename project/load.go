@@ -39,6 +39,7 @@ type loader struct {
 	refable   map[string]*Node              // models, seeds and snapshots by package and name
 	patched   map[string]patchSite          // unique id -> where properties YAML described it
 	propsConf map[string]Config             // unique id -> properties YAML config (merged after the tree)
+	propsRaw  map[string]Config             // the same, as written (Jinja not rendered)
 	treeUsed  map[*ConfigTree]bool
 	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
 	// profilePos is where dbt_project.yml names the profile.
@@ -66,6 +67,7 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 		refable:   map[string]*Node{},
 		patched:   map[string]patchSite{},
 		propsConf: map[string]Config{},
+		propsRaw:  map[string]Config{},
 		treeUsed:  map[*ConfigTree]bool{},
 		proj: &Project{
 			Root:    root,

@@ -44,7 +44,7 @@ func TestDiscoverNodes(t *testing.T) {
 		UniqueID: "model.shop.stg_orders", ResourceType: Model, Name: "stg_orders", Package: "shop",
 		Path: "staging/stg_orders.sql", OriginalFilePath: "models/staging/stg_orders.sql",
 		FQN: []string{"shop", "staging", "stg_orders"}, RawCode: "select 1 as id", Language: "sql",
-		Config: Config{}, Checksum: hex.EncodeToString(sum[:]),
+		Config: Config{}, UnrenderedConfig: Config{}, Checksum: hex.EncodeToString(sum[:]),
 	})
 
 	seed := p.Nodes["seed.shop.countries"]

@@ -180,7 +180,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
 	props := Config{}
-	var blockConfig Config
+	var blockConfig, rawBlock Config
 	for _, p := range pairs(e) {
 		switch p.Key {
 		case "description":
@@ -190,6 +190,7 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			n.Columns = l.parseColumns(file, p.Val, base)
 		case "config":
 			blockConfig = l.propsConfig(file, p.Val)
+			rawBlock = propsConfigUnrendered(p.Val)
 		case "meta", "docs":
 			if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
 				props[p.Key] = m
@@ -211,6 +212,21 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 		}
 	}
 	l.propsConf[n.UniqueID] = MergeConfig(props, blockConfig)
+	l.propsRaw[n.UniqueID] = MergeConfig(props, rawBlock)
+}
+
+// propsConfigUnrendered is a `config:` block of properties YAML as
+// written, Jinja not rendered; propsConfig reports its problems.
+func propsConfigUnrendered(n *yaml.Node) Config {
+	if isNull(n) || !isMapping(n) {
+		return nil
+	}
+	out := Config{}
+	for _, p := range pairs(n) {
+		key := normConfigKey(p.Key)
+		out[key] = normConfigValue(key, toValue(p.Val, nil, nil))
+	}
+	return out
 }
 
 // propsConfig reads a `config:` block of properties YAML. Values are rendered
@@ -453,6 +469,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		s, _ := stringOf(n)
 		return fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, n, true))
 	}
+	var rawDatabase, rawSchema *string
 	var (
 		database, schema, loader, loadedAt, description string
 		meta, quoting, freshness                        map[string]any
@@ -469,8 +486,12 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		switch p.Key {
 		case "database", "project":
 			database = render(p.Val)
+			s, _ := stringOf(p.Val)
+			rawDatabase = &s
 		case "schema", "dataset":
 			schema = render(p.Val)
+			s, _ := stringOf(p.Val)
+			rawSchema = &s
 		case "loader":
 			loader = render(p.Val)
 		case "loaded_at_field":
@@ -508,6 +529,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		st := &SourceTable{
 			UniqueID: "source." + pkg + "." + srcName + "." + name, SourceName: srcName, Name: name, Package: pkg,
 			Database: database, Schema: schema, Identifier: name, SourceDescription: description,
+			UnrenderedDatabase: rawDatabase, UnrenderedSchema: rawSchema,
 			Loader: loader, LoadedAtField: loadedAt, Freshness: freshness,
 			OriginalFilePath: file, Pos: posOf(te), FQN: []string{pkg, srcName, name},
 		}
@@ -604,6 +626,7 @@ func (l *loader) finishNodes() {
 		}
 		cfg := MergeConfig(TreeConfig(own, n.ResourceType, n.FQN), l.propsConf[id])
 		n.Config = cfg
+		n.UnrenderedConfig = MergeConfig(TreeUnrenderedConfig(own, n.ResourceType, n.FQN), l.propsRaw[id])
 		if m, ok := cfg["meta"].(map[string]any); ok {
 			n.Meta = m
 		}

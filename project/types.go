@@ -140,6 +140,10 @@ type ConfigTree struct {
 	Config   Config                 // "+key" (and non-dict plain keys dbt treats as config) at this level
 	Children map[string]*ConfigTree // folder, package or node names
 	Pos      diag.Pos
+
+	// Unrendered holds the same keys with their values as written, Jinja
+	// not rendered: dbt's unrendered_config, which state:modified compares.
+	Unrendered Config
 }
 
 // Config is a node config with dbt's key names ("materialized", "schema",
@@ -177,6 +181,11 @@ type Node struct {
 	RawCodeLine      int      // lines of the file before RawCode, to report positions in the file
 	Language         string   // "sql" or "python" (a DAG node that elt does not run)
 	Config           Config   // dbt_project.yml tree merged with properties YAML config:
+	// UnrenderedConfig is Config as written, Jinja not rendered (dbt's
+	// unrendered_config): what state:modified compares, so that a value
+	// rendered per environment (a target name, an env var) is no change.
+	// The compiler adds the node's config() call values, as dbt does.
+	UnrenderedConfig Config
 	// RootConfig is, for a node of an installed package, the root
 	// project's dbt_project.yml config for it: dbt applies it last, over
 	// the node's own config() call. Nil for the root project's nodes.
@@ -234,6 +243,12 @@ type SourceTable struct {
 	OriginalFilePath  string
 	Pos               diag.Pos
 	FQN               []string // [package, source_name, table_name]
+
+	// UnrenderedDatabase and UnrenderedSchema are database: and schema: as
+	// written (Jinja not rendered), nil when not written: dbt 1.9's
+	// unrendered_database and unrendered_schema, which state:modified
+	// compares so that a schema rendered per environment is no change.
+	UnrenderedDatabase, UnrenderedSchema *string
 }
 
 // TestDecl is one generic test declared in properties YAML, e.g.

@@ -26,7 +26,6 @@ type stateManifestNode struct {
 }
 
 func newCloneCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
-	var state string
 	c := &cobra.Command{
 		Use:   "clone",
 		Short: "Clone the selected nodes' relations from the --state manifest's run into the target",
@@ -36,12 +35,12 @@ func newCloneCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Com
 			"alone unless --full-refresh, as dbt clone does.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cloneCommand(cmd.Context(), f, env, stdout, state)
+			return cloneCommand(cmd.Context(), f, env, stdout, f.state)
 		},
 	}
 	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to clone (dbt selection syntax)")
 	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
-	c.Flags().StringVar(&state, "state", "", "folder holding the manifest.json of the run to clone from")
+	c.Flags().StringVar(&f.state, "state", "", "folder holding the manifest.json of the run to clone from (state: selectors compare with it)")
 	c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "replace relations that already exist in the target")
 	return c
 }
@@ -88,7 +87,7 @@ func cloneCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		return err
 	}
 	defer s.close()
-	ids, err := s.selectIDs([]string{"model", "seed", "snapshot"})
+	ids, err := s.selectIDs(ctx, []string{"model", "seed", "snapshot"})
 	if err != nil {
 		return err
 	}

@@ -25,8 +25,13 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err != nil {
 		return err
 	}
-	ids, err := s.selectIDs([]string{"model", "test", "snapshot", "seed", "analysis"})
+	defer s.close()
+	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
 	if err != nil {
+		return err
+	}
+	s.manifest.SetSelected(ids)
+	if err := s.applyDefer(ctx, ids); err != nil {
 		return err
 	}
 	// The manifest is written after compiling, so it carries compiled_code,
@@ -83,7 +88,7 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if len(kinds) == 0 {
 		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "loader"}
 	}
-	ids, err := s.selectIDs(kinds)
+	ids, err := s.selectIDs(ctx, kinds)
 	if err != nil {
 		return err
 	}
@@ -126,11 +131,15 @@ func (s *session) lsLine(id, output string) string {
 		case "path":
 			return src.OriginalFilePath
 		case "json":
-			b, _ := json.Marshal(map[string]any{
+			obj := map[string]any{
 				"name": src.Name, "resource_type": "source", "package_name": src.Package,
 				"original_file_path": src.OriginalFilePath, "unique_id": src.UniqueID,
 				"source_name": src.SourceName, "tags": src.Tags, "config": src.Config,
-			})
+			}
+			if r, ok := s.modifiedReasons(id); ok {
+				obj["modified_reasons"] = r
+			}
+			b, _ := json.Marshal(obj)
 			return string(b)
 		}
 		return "source:" + strings.Join(src.FQN, ".")
@@ -149,11 +158,17 @@ func (s *session) lsLine(id, output string) string {
 		return n.OriginalFilePath
 	case "json":
 		alias := n.Relation.Identifier
-		b, _ := json.Marshal(map[string]any{
+		obj := map[string]any{
 			"name": n.Name, "resource_type": string(n.ResourceType), "package_name": n.Package,
 			"original_file_path": n.OriginalFilePath, "unique_id": n.UniqueID, "alias": alias,
 			"config": n.Config, "tags": tagsOf(n.Config), "depends_on": map[string]any{"nodes": nonNil(n.DependsOn.Nodes), "macros": nonNil(n.DependsOn.Macros)},
-		})
+		}
+		// With --state, why the node counts as state:modified ([] when it
+		// does not), so a CI log can say what changed.
+		if r, ok := s.modifiedReasons(id); ok {
+			obj["modified_reasons"] = r
+		}
+		b, _ := json.Marshal(obj)
 		return string(b)
 	}
 	return strings.Join(n.FQN, ".")

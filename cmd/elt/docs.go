@@ -124,7 +124,7 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	// and lineage always cover the whole project.
 	var selected map[string]bool
 	if len(f.selectors) > 0 || len(f.excludes) > 0 {
-		ids, err := s.selectIDs([]string{"model", "seed", "snapshot", "source"})
+		ids, err := s.selectIDs(ctx, []string{"model", "seed", "snapshot", "source"})
 		if err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			}
 			kinds = append(slices.Clip(kinds), "loader")
 		}
-		if ids, err = s.selectIDs(onlyResourceTypes(kinds, f.resourceTypes)); err != nil {
+		if ids, err = s.selectIDs(ctx, onlyResourceTypes(kinds, f.resourceTypes)); err != nil {
 			return err
 		}
 		if ids, err = s.buildLoaders(ctx, ids, byID); err != nil {
@@ -54,6 +54,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		}
 	}
 	s.manifest.SetSelected(ids)
+	if err := s.applyDefer(ctx, ids); err != nil {
+		return err
+	}
 	var eventStart, eventEnd time.Time
 	if f.eventStart != "" {
 		if eventStart, err = parseFlagTime(f.eventStart); err != nil {

@@ -53,7 +53,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	defer s.close()
 	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
 	s.log.info("FoundStats", foundStats(s.manifest), nil)
-	selected, err := s.selectIDs([]string{"source"})
+	selected, err := s.selectIDs(ctx, []string{"source"})
 	if err != nil {
 		return err
 	}

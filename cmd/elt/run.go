@@ -68,6 +68,12 @@ type flags struct {
 	macroArgs     string
 	storeFailures bool
 	retryBatches  map[string][]runner.Window // set by elt retry
+	state         string                     // --state: an earlier run's target folder
+	selector      string                     // --selector: a named selector of selectors.yml
+	deferState    string                     // --defer-state: the run to defer to, when not --state
+	deferFlag     bool                       // --defer
+	favorState    bool                       // --favor-state
+	empty         bool                       // --empty
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -156,7 +162,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}
-		return nil
+		return flagsFromEnv(cmd, env)
 	}
 	root.SetVersionTemplate("elt version {{.Version}} (dbt-core " + dbtVersion + " compatible)\n")
 	pf := root.PersistentFlags()
@@ -173,6 +179,16 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
 		c.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
 		c.Flags().StringVar(&f.indirect, "indirect-selection", "eager", "which tests of selected nodes run: eager, cautious, buildable or empty")
+		c.Flags().StringVar(&f.state, "state", "", "folder holding an earlier run's manifest.json (and run_results.json, sources.json) for state:, result: and source_status: selectors and --defer")
+		c.Flags().StringVar(&f.selector, "selector", "", "a named selector of selectors.yml (replaces --select and --exclude)")
+	}
+	deferFlags := func(c *cobra.Command) {
+		c.Flags().BoolVar(&f.deferFlag, "defer", false, "resolve refs to nodes that are not selected to the --state run's relations when they do not exist here")
+		c.Flags().BoolVar(&f.favorState, "favor-state", false, "with --defer: use the --state run's relations for every node that is not selected, even when they exist here")
+		c.Flags().StringVar(&f.deferState, "defer-state", "", "with --defer: the earlier run to defer to, when it is not the --state run")
+	}
+	emptyFlag := func(c *cobra.Command) {
+		c.Flags().BoolVar(&f.empty, "empty", false, "read no rows: every ref() and source() becomes an empty subquery, so models build with zero rows")
 	}
 	runFlags := func(c *cobra.Command) {
 		sel(c)
@@ -194,6 +210,10 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			},
 		}
 		runFlags(c)
+		deferFlags(c)
+		if use == "build" || use == "run" || use == "snapshot" {
+			emptyFlag(c)
+		}
 		return c
 	}
 	root.AddCommand(
@@ -235,6 +255,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	sel(compileCmd)
+	deferFlags(compileCmd)
+	emptyFlag(compileCmd)
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
@@ -287,6 +309,30 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newLoadCmd(f, env, stdout, stderr))
 	root.AddCommand(newCloneCmd(f, env, stdout, stderr))
 	return root
+}
+
+// envFlags are the flags dbt also reads from environment variables, which
+// a CI job sets once: the flag, when given, wins.
+var envFlags = map[string]string{
+	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
+	"defer-state": "DBT_DEFER_STATE",
+}
+
+func flagsFromEnv(cmd *cobra.Command, env environment) error {
+	for name, variable := range envFlags {
+		fl := cmd.Flags().Lookup(name)
+		if fl == nil || fl.Changed || env.lookupEnv == nil {
+			continue
+		}
+		v, ok := env.lookupEnv(variable)
+		if !ok || v == "" {
+			continue
+		}
+		if err := fl.Value.Set(v); err != nil {
+			return usageErr(fmt.Errorf("%s=%q: %v (the --%s flag's value)", variable, v, err, name))
+		}
+	}
+	return nil
 }
 
 // usageErr wraps err as a usage or project error (exit 2).

@@ -27,6 +27,7 @@ import (
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/state"
 	"github.com/elt-dev/elt/tests"
 )
 
@@ -54,6 +55,11 @@ type session struct {
 	// lineageNoCatalog is set once elt lineage has tried the warehouse for
 	// a source's columns, so it tries and warns once.
 	lineageNoCatalog bool
+	// previous and stateMethods are the --state run's artifacts and their
+	// comparison with this project, once prepareState has read them.
+	previous          *state.Previous
+	stateMethods      *state.Methods
+	contractsReported bool
 }
 
 // targetFS opens the target directory for writing on first use.
@@ -282,6 +288,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		Catalog:       sessionCatalog{s},
 		StoreFailures: f.storeFailures,
 		FullRefresh:   f.fullRefresh,
+		Empty:         f.empty,
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 	})
 	if err != nil {
@@ -420,21 +427,41 @@ func tagsOf(c project.Config) []string {
 }
 
 // selectIDs applies --select/--exclude and the command's resource types.
-func (s *session) selectIDs(kinds []string) ([]string, error) {
-	sel, err := s.graph.Select(graph.SelectOptions{
+func (s *session) selectIDs(ctx context.Context, kinds []string) ([]string, error) {
+	if err := s.prepareState(ctx); err != nil {
+		return nil, err
+	}
+	spec, err := s.selectorSpec()
+	if err != nil {
+		return nil, err
+	}
+	opts := graph.SelectOptions{
 		Select:            s.f.selectors,
 		Exclude:           s.f.excludes,
 		ResourceTypes:     kinds,
 		IndirectSelection: s.f.indirect,
-	})
+		Spec:              spec,
+	}
+	if s.stateMethods != nil {
+		opts.State = s.stateMethods
+	}
+	sel, err := s.graph.Select(opts)
 	if err != nil {
 		return nil, usageErr(err)
+	}
+	if err := s.reportBreakingContracts(); err != nil {
+		return nil, err
 	}
 	for _, w := range sel.Warnings {
 		s.log.warn("NoNodesForSelectionCriteria", w.Error(), nil)
 	}
 	return sel.IDs, nil
 }
+
+// RequireSubqueryAlias says whether --empty's subqueries need an alias, as
+// dbt-adapters' require_alias: Postgres does; dbt-duckdb, dbt-snowflake and
+// dbt-bigquery turn it off.
+func (d compilerDialect) RequireSubqueryAlias() bool { return d.Dialect.Type() == "postgres" }
 
 // compilerDialect lets an adapter's dialect serve the compiler, which has its
 // own Relation type so that it never imports adapters.

@@ -75,7 +75,7 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	if !inline {
 		// Only what is named: no tests come along by indirect selection.
 		f.indirect = "empty"
-		if ids, err = s.selectIDs([]string{"model", "snapshot", "test", "analysis"}); err != nil {
+		if ids, err = s.selectIDs(ctx, []string{"model", "snapshot", "test", "analysis"}); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
