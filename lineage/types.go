@@ -60,6 +60,7 @@ type operand struct {
 	class typeClass
 	typ   string // the column's type as declared, "" for a literal
 	name  string // the column as written
+	pos   int
 	lit   *sqlmodel.Literal
 }
 
@@ -76,7 +77,7 @@ func (r *resolver) operandOf(e sqlmodel.Expr, ctx *exprCtx) (operand, bool) {
 		}
 		typ := r.in.ColumnType(edges[0].Node, edges[0].Column)
 		c := classOf(typ)
-		return operand{class: c, typ: typ, name: strings.Join(e.Parts, ".")}, c != unknownClass
+		return operand{class: c, typ: typ, name: strings.Join(e.Parts, "."), pos: e.Pos}, c != unknownClass
 	}
 	return operand{}, false
 }
@@ -97,7 +98,7 @@ func (r *resolver) compare(c *sqlmodel.Call, ctx *exprCtx) {
 		if a.class == b.class {
 			return
 		}
-		r.problem(Problem{Kind: TypeMismatch, Pos: c.Pos, Name: name,
+		r.problem(Problem{Kind: TypeMismatch, Pos: a.pos, Name: name,
 			Message: fmt.Sprintf("%s (%s) is compared with %s (%s); cast one side so both have one type", a.name, a.typ, b.name, b.typ)})
 		return
 	}
@@ -121,7 +122,7 @@ func (r *resolver) compare(c *sqlmodel.Call, ctx *exprCtx) {
 	if lit.Type == sqlmodel.StringLiteral {
 		shown = "'" + strings.ReplaceAll(lit.Value, "'", "''") + "'"
 	}
-	r.problem(Problem{Kind: TypeMismatch, Pos: c.Pos, Name: name,
+	r.problem(Problem{Kind: TypeMismatch, Pos: a.pos, Name: name,
 		Message: fmt.Sprintf("%s (%s) is compared with the %s %s, which is not a %s value", name, a.typ, lit.Type, shown, a.class)})
 }
 

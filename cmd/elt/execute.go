@@ -82,6 +82,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	if command == "build" || command == "run" {
+		if err := s.preCheck(ctx, ids); err != nil {
+			return err
+		}
+	}
 	// Files the run would read or write but cannot reach (an s3:// source
 	// without httpfs, say) stop it here, before anything runs.
 	if err := runner.CheckFiles(ctx, s.adapter, s.manifest, ids); err != nil {

@@ -67,6 +67,8 @@ type flags struct {
 	eventEnd      string
 	macroArgs     string
 	storeFailures bool
+	noCheck       bool   // skip the static checks before compile, run and build
+	junitXML      string // --junit-xml PATH
 	retryBatches  map[string][]runner.Window // set by elt retry
 }
 
@@ -182,6 +184,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
 		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
 		c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (e.g. unit_test, test, model)")
+		c.Flags().StringVar(&f.junitXML, "junit-xml", "", "also write the results as a JUnit XML report to PATH (for CI systems)")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
@@ -194,6 +197,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			},
 		}
 		runFlags(c)
+		if use == "build" || use == "run" {
+			c.Flags().BoolVar(&f.noCheck, "no-check", false, "skip the static checks (elt check) that run before the models")
+		}
 		return c
 	}
 	root.AddCommand(
@@ -235,6 +241,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	sel(compileCmd)
+	compileCmd.Flags().BoolVar(&f.noCheck, "no-check", false, "skip the static checks (elt check) that run after compiling")
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
@@ -280,6 +287,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(compileCmd, lsCmd, debugCmd, cleanCmd, initCmd)
 	root.AddCommand(newDepsCmd(f, env, stdout, stderr))
 	root.AddCommand(newLineageCmd(f, env, stdout, stderr))
+	root.AddCommand(newCheckCmd(f, env, stdout, stderr))
 	root.AddCommand(newDocsCmd(f, env, stdout, stderr))
 	root.AddCommand(newShowCmd(f, env, stdout, stderr))
 	root.AddCommand(newParseCmd(f, env, stdout, stderr))
