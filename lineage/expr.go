@@ -120,8 +120,8 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 		}
 		if !pseudoColumns[name] {
 			p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Candidates: inScope(ctx)}
-			if ctx.sc != nil && len(ctx.sc.sources) == 1 && ctx.sc.sources[0].node != "" {
-				p.Node = ctx.sc.sources[0].node
+			if ctx.sc != nil && len(ctx.sc.sources) == 1 {
+				p.Node = ctx.sc.sources[0].origin()
 			}
 			p.Message = "column " + text + " is not in any relation in scope"
 			if p.Node != "" {
@@ -147,7 +147,7 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 				return r.degrade(ref.Pos, "column "+text, "the columns of "+src.name+" are unknown")
 			}
 			if !pseudoColumns[name] {
-				p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Node: src.node, Candidates: colNames(src.cols),
+				p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Node: src.origin(), Candidates: colNames(src.cols),
 					Message: "column " + text + ": " + src.name + " has no column " + parts[len(parts)-1]}
 				if src.node != "" {
 					p.Message = "column " + text + " is not a column of " + src.node
@@ -184,6 +184,24 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 // pseudoColumns are system columns every table has without listing them
 // (DuckDB's rowid, Postgres's ctid, oid, xmin...): never unknown.
 var pseudoColumns = map[string]bool{"rowid": true, "ctid": true, "oid": true, "xmin": true, "xmax": true, "cmin": true, "cmax": true, "tableoid": true}
+
+// origin is the upstream node a FROM item's columns all copy unchanged:
+// the node itself, or the node behind a CTE or subquery of `select *` (or
+// of some of its columns). "" when the columns come from elsewhere.
+func (s *source) origin() string {
+	if s.node != "" {
+		return s.node
+	}
+	node := ""
+	for _, c := range s.cols {
+		edges := c.lin.edges()
+		if len(edges) == 0 || !copied(edges) || (node != "" && edges[0].Node != node) {
+			return ""
+		}
+		node = edges[0].Node
+	}
+	return node
+}
 
 func allKnown(sc *scope) bool {
 	for s := sc; s != nil; s = s.outer {
