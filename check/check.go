@@ -25,7 +25,8 @@ type Node struct {
 	// Check says whether the node's own SQL is checked (it was selected).
 	Check bool
 	// DeclaredColumns is set for a source whose columns come from its
-	// properties YAML, so a hint can say where to declare a missing one.
+	// properties YAML. dbt does not require every column to be declared,
+	// so a column missing from that list is only a warning.
 	DeclaredColumns bool
 }
 
@@ -40,33 +41,62 @@ type Input struct {
 
 // Finding is one problem in one node's file.
 type Finding struct {
-	Kind    lineage.ProblemKind `json:"kind"`
-	Node    string              `json:"node"`
-	File    string              `json:"file"`
-	Line    int                 `json:"line"`
-	Column  int                 `json:"column"`
-	Message string              `json:"message"`
-	Hint    string              `json:"hint,omitempty"`
+	Kind lineage.ProblemKind `json:"kind"`
+	// Severity is "error", or "warning" for what holds only if a source's
+	// declared columns are all its columns.
+	Severity string `json:"severity"`
+	Node     string `json:"node"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
 }
 
 // Diagnostic is the finding as a positioned error.
 func (f Finding) Diagnostic() diag.Diagnostic {
-	return diag.Diagnostic{Severity: diag.Error, File: f.File, Pos: diag.Pos{Line: f.Line, Column: f.Column}, Summary: f.Message, Hint: f.Hint}
+	sev := diag.Error
+	if f.Severity == "warning" {
+		sev = diag.Warning
+	}
+	return diag.Diagnostic{Severity: sev, File: f.File, Pos: diag.Pos{Line: f.Line, Column: f.Column}, Summary: f.Message, Hint: f.Hint}
 }
 
 // Run resolves the lineage of every node and returns the problems of the
 // nodes marked Check, ordered by file and position.
 func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, error) {
-	nodes := make([]*lineage.Node, 0, len(in.Nodes))
 	byName := map[string]*Node{}
+	partial := false
 	for _, n := range in.Nodes {
-		ln := n.Node
-		nodes = append(nodes, &ln)
 		byName[n.Name] = n
+		partial = partial || n.DeclaredColumns
 	}
-	proj, err := lineage.Build(ctx, parsers, nodes)
+	build := func(lenient bool) (*lineage.Project, error) {
+		nodes := make([]*lineage.Node, 0, len(in.Nodes))
+		for _, n := range in.Nodes {
+			ln := n.Node
+			if lenient && n.DeclaredColumns {
+				ln.Columns = nil
+			}
+			nodes = append(nodes, &ln)
+		}
+		p, err := lineage.Build(ctx, parsers, nodes)
+		if err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		return p, nil
+	}
+	// Errors hold whatever columns sources have beyond the declared ones;
+	// warnings are what holds only if the declared columns are all.
+	proj, err := build(true)
 	if err != nil {
-		return nil, fmt.Errorf("check: %w", err)
+		return nil, err
+	}
+	strict := proj
+	if partial {
+		if strict, err = build(false); err != nil {
+			return nil, err
+		}
 	}
 	known := newRelationSet(in.KnownRelations)
 	for _, n := range in.Nodes {
@@ -76,15 +106,23 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 	}
 	var out []Finding
 	for _, n := range in.Nodes {
-		m := proj.Models[n.Name]
+		m, sm := proj.Models[n.Name], strict.Models[n.Name]
 		if !n.Check || m == nil {
 			continue
 		}
+		isError := map[problemKey]bool{}
 		for _, p := range m.Problems {
+			isError[keyOf(p)] = true
+		}
+		for _, p := range sm.Problems {
 			if p.Kind == lineage.UnknownRelation && (known.has(p.Name) || systemRelation(p.Name) || filePath(p.Name)) {
 				continue
 			}
-			out = append(out, finding(n, p, byName))
+			f := finding(n, p, byName)
+			if !isError[keyOf(p)] {
+				f.Severity = "warning"
+			}
+			out = append(out, f)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -100,8 +138,16 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 	return out, nil
 }
 
+type problemKey struct {
+	kind lineage.ProblemKind
+	pos  int
+	name string
+}
+
+func keyOf(p lineage.Problem) problemKey { return problemKey{p.Kind, p.Pos, p.Name} }
+
 func finding(n *Node, p lineage.Problem, byName map[string]*Node) Finding {
-	f := Finding{Kind: p.Kind, Node: n.Name, File: n.File, Message: p.Message}
+	f := Finding{Kind: p.Kind, Severity: "error", Node: n.Name, File: n.File, Message: p.Message}
 	pos := mapPosition(n.RawSQL, n.SQL, p.Pos)
 	f.Line, f.Column = pos.Line, pos.Column
 	if f.Line > 0 {

@@ -52,41 +52,41 @@ func TestFindings(t *testing.T) {
 		name:     "unknown column with a did-you-mean",
 		raw:      "select\n    id,\n    custmer_id\nfrom {{ ref('raw_orders') }}\n",
 		compiled: "select\n    id,\n    custmer_id\nfrom \"db\".\"main\".\"raw_orders\"\n",
-		want:     []string{"unknown_column models/m.sql:3:5 column custmer_id is not a column of raw_orders | did you mean customer_id? (seed raw_orders does not output custmer_id)"},
+		want:     []string{"error unknown_column models/m.sql:3:5 column custmer_id is not a column of raw_orders | did you mean customer_id? (seed raw_orders does not output custmer_id)"},
 	}, {
 		name:     "a column the upstream model no longer outputs",
 		raw:      "select s.order_id, s.status\nfrom {{ ref('stg_orders') }} as s\n",
 		compiled: "select s.order_id, s.status\nfrom \"db\".\"main\".\"stg_orders\" as s\n",
-		want:     []string{"unknown_column models/m.sql:1:20 column s.status is not a column of stg_orders | model stg_orders does not output status; was it removed or renamed there? Read a column it has, or add it back upstream"},
+		want:     []string{"error unknown_column models/m.sql:1:20 column s.status is not a column of stg_orders | model stg_orders does not output status; was it removed or renamed there? Read a column it has, or add it back upstream"},
 	}, {
 		name:     "a source column not declared",
 		raw:      "select c.id, c.email from {{ source('shop', 'customers') }} c",
 		compiled: `select c.id, c.email from "db"."raw"."customers" c`,
-		want:     []string{"unknown_column models/m.sql:1:14 column c.email is not a column of shop.customers | source shop.customers does not output email; if the table has it, declare it under the source's columns in models/sources.yml"},
+		want:     []string{"warning unknown_column models/m.sql:1:14 column c.email is not a column of shop.customers | source shop.customers does not output email; if the table has it, declare it under the source's columns in models/sources.yml"},
 	}, {
 		name: "ambiguous column",
-		raw: "select o.order_id, id\nfrom {{ ref('stg_orders') }} o\njoin {{ source('shop', 'customers') }} c on c.id = o.customer_id\n" +
+		raw: "select o.order_id, customer_id\nfrom {{ ref('stg_orders') }} o\njoin {{ source('shop', 'customers') }} c on c.id = o.customer_id\n" +
 			"join {{ ref('raw_orders') }} r on r.id = o.order_id",
-		compiled: "select o.order_id, id\nfrom \"db\".\"main\".\"stg_orders\" o\njoin \"db\".\"raw\".\"customers\" c on c.id = o.customer_id\n" +
+		compiled: "select o.order_id, customer_id\nfrom \"db\".\"main\".\"stg_orders\" o\njoin \"db\".\"raw\".\"customers\" c on c.id = o.customer_id\n" +
 			"join \"db\".\"main\".\"raw_orders\" r on r.id = o.order_id",
-		want: []string{"ambiguous_column models/m.sql:1:20 column id is ambiguous: c and r each have it | qualify it with the relation it comes from, e.g. c.id"},
+		want: []string{"error ambiguous_column models/m.sql:1:20 column customer_id is ambiguous: o and r each have it | qualify it with the relation it comes from, e.g. o.customer_id"},
 	}, {
 		name:     "unknown relation, with the ref it likely means",
 		raw:      "with o as (select * from main.raw_order)\nselect id from o",
 		compiled: "with o as (select * from main.raw_order)\nselect id from o",
-		want:     []string{"unknown_relation models/m.sql:1:26 relation main.raw_order is not a ref, a source or a CTE | did you mean {{ ref('raw_orders') }}?"},
+		want:     []string{"error unknown_relation models/m.sql:1:26 relation main.raw_order is not a ref, a source or a CTE | did you mean {{ ref('raw_orders') }}?"},
 	}, {
 		name:     "integer compared with a string that is no number",
 		raw:      "select id\nfrom {{ ref('raw_orders') }}\nwhere customer_id = 'abc' and amount > '10.5' and ordered_at >= '2024-01-01'",
 		compiled: "select id\nfrom \"db\".\"main\".\"raw_orders\"\nwhere customer_id = 'abc' and amount > '10.5' and ordered_at >= '2024-01-01'",
-		want:     []string{"type_mismatch models/m.sql:3:7 customer_id (integer) is compared with the string 'abc', which is not a number value | cast one side, e.g. cast(... as varchar), or compare with a value of the column's type"},
+		want:     []string{"error type_mismatch models/m.sql:3:7 customer_id (integer) is compared with the string 'abc', which is not a number value | cast one side, e.g. cast(... as varchar), or compare with a value of the column's type"},
 	}, {
 		name:     "text compared with a number, through an upstream model's copied column",
 		raw:      "select r.id\nfrom {{ ref('raw_orders') }} r join {{ ref('stg_orders') }} s on s.order_id = r.id\nwhere r.status = 1 and s.customer_id = r.status",
 		compiled: "select r.id\nfrom \"db\".\"main\".\"raw_orders\" r join \"db\".\"main\".\"stg_orders\" s on s.order_id = r.id\nwhere r.status = 1 and s.customer_id = r.status",
 		want: []string{
-			"type_mismatch models/m.sql:3:7 r.status (text) is compared with the number 1, which is not a text value | cast one side, e.g. cast(... as varchar), or compare with a value of the column's type",
-			"type_mismatch models/m.sql:3:24 s.customer_id (integer) is compared with r.status (text); cast one side so both have one type | cast one side, e.g. cast(... as varchar), or compare with a value of the column's type",
+			"error type_mismatch models/m.sql:3:7 r.status (text) is compared with the number 1, which is not a text value | cast one side, e.g. cast(... as varchar), or compare with a value of the column's type",
+			"error type_mismatch models/m.sql:3:24 s.customer_id (integer) is compared with r.status (text); cast one side so both have one type | cast one side, e.g. cast(... as varchar), or compare with a value of the column's type",
 		},
 	}, {
 		name:     "clean model: no findings",
@@ -106,7 +106,7 @@ func TestFindings(t *testing.T) {
 				}
 				var lines []string
 				for _, f := range got {
-					lines = append(lines, string(f.Kind)+" "+f.Diagnostic().Location()+" "+f.Message+" | "+f.Hint)
+					lines = append(lines, f.Severity+" "+string(f.Kind)+" "+f.Diagnostic().Location()+" "+f.Message+" | "+f.Hint)
 				}
 				if g, w := strings.Join(lines, "\n"), strings.Join(c.want, "\n"); g != w {
 					t.Errorf("--- want\n%s\n--- got\n%s", w, g)

@@ -54,6 +54,7 @@ func checkCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		return err
 	}
 	defer s.close()
+	s.annotationsTo = stdout
 	ids, err := s.selectIDs([]string{"model", "snapshot"})
 	if err != nil {
 		return err
@@ -67,7 +68,9 @@ func checkCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		}
 	}
 	sort.Strings(all)
-	if err := s.manifest.Compile(ctx, all); err != nil {
+	// A model whose SQL depends on the warehouse (dbt_utils.star,
+	// run_query) cannot be rendered without it: it is left unchecked.
+	if err := s.manifest.CompileBeforeRun(ctx, all); err != nil {
 		return usageErr(err)
 	}
 	findings, err := s.check(ctx, ids)
@@ -93,7 +96,7 @@ func checkCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	}
 	if len(findings) > 0 {
 		s.annotateFindings(findings)
-		return &exitError{code: exitFailed, err: fmt.Errorf("check: %d %s", len(findings), plural(len(findings), "problem", "problems"))}
+		return &exitError{code: exitFailed, err: errAnnotated{fmt.Errorf("check: %d %s", len(findings), plural(len(findings), "problem", "problems"))}}
 	}
 	return nil
 }
@@ -111,17 +114,24 @@ func (s *session) preCheck(ctx context.Context, ids []string) error {
 		s.log.warn("CheckSkipped", "static checks skipped: "+err.Error(), nil)
 		return nil
 	}
-	if len(findings) == 0 {
-		return nil
-	}
-	s.annotateFindings(findings)
+	// Warnings are printed and the command goes on; errors stop it, and
+	// runWith prints them (and annotates them under GitHub Actions).
 	var l diag.List
+	gh := s.github()
 	for _, fd := range findings {
 		d := fd.Diagnostic()
 		d.Hint = strings.TrimSpace(d.Hint + "\n  (static check " + string(fd.Kind) + "; --no-check skips the checks)")
+		if d.Severity == diag.Warning {
+			s.log.warn("CheckWarning", d.Error(), map[string]any{"kind": string(fd.Kind), "file": fd.File, "line": fd.Line, "column": fd.Column})
+			gh.Diagnostic("elt check: "+string(fd.Kind), fd.Diagnostic())
+			continue
+		}
 		l.Add(d)
 	}
-	return &exitError{code: exitFailed, err: l.Err()}
+	if err := l.Err(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
 }
 
 // check builds the check input from the compiled manifest and runs it over
@@ -192,8 +202,10 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		case project.Seed:
 			cn.Columns, cn.Types = s.seedTypes(n)
 		default:
-			if n.Language == "python" || n.CompiledCode == "" {
-				break // columns unknown; readers of it are not checked on its columns
+			if n.Language == "python" || !n.Compiled || n.CompiledCode == "" || n.Introspected {
+				// Its columns are unknown (or its SQL may change once its
+				// upstream is built): readers are not checked on them.
+				break
 			}
 			cn.SQL, cn.Dialect = n.CompiledCode, s.proj.Target.Type
 			cn.RawSQL, cn.RawLine = n.RawCode, n.RawCodeLine
@@ -284,4 +296,9 @@ func (s *session) seedTypes(n *compiler.Node) ([]string, map[string]string) {
 }
 
 // annotateFindings prints findings as GitHub Actions annotations when running there.
-func (s *session) annotateFindings(findings []check.Finding) {}
+func (s *session) annotateFindings(findings []check.Finding) {
+	gh := s.github()
+	for _, fd := range findings {
+		gh.Diagnostic("elt check: "+string(fd.Kind), fd.Diagnostic())
+	}
+}

@@ -132,6 +132,12 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeRunResults(results, elapsed, command); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	if f.junitXML != "" {
+		if err := s.writeJUnit(f.junitXML, results, started, elapsed, command); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
+	s.annotateResults(results)
 	code := s.printSummary(results, elapsed, context.Cause(ctx))
 	if hookErr != nil {
 		printError(stderr, hookErr)

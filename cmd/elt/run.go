@@ -125,6 +125,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			printError(stderr, ee.err)
+			annotateError(stdout, env, f.projectDir, ee.err)
 		}
 		return ee.code
 	}
