@@ -67,8 +67,8 @@ type flags struct {
 	eventEnd      string
 	macroArgs     string
 	storeFailures bool
-	noCheck       bool   // skip the static checks before compile, run and build
-	junitXML      string // --junit-xml PATH
+	noCheck       bool                       // skip the static checks before compile, run and build
+	junitXML      string                     // --junit-xml PATH
 	retryBatches  map[string][]runner.Window // set by elt retry
 }
 
