@@ -295,9 +295,10 @@ func (p *plan) duplicates(rel string, side string) string {
 // only on each side, matched and differing rows, differences per column.
 func (p *plan) summarySQL() string {
 	inA, inB := "a."+p.q("__elt_in_a")+" = 1", "b."+p.q("__elt_in_b")+" = 1"
+	// Row counts are of each relation; the join pairs duplicate keys.
 	items := []string{
-		count(inA),
-		count(inB),
+		"(select cast(count(*) as bigint) from " + p.a + ")",
+		"(select cast(count(*) as bigint) from " + p.b + ")",
 		p.duplicates(p.a, "a"),
 		p.duplicates(p.b, "b"),
 		count(inA + " and b." + p.q("__elt_in_b") + " is null"),
