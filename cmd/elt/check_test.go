@@ -90,3 +90,91 @@ func TestCheckRemovedUpstreamColumn(t *testing.T) {
 		t.Errorf("elt build --no-check: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestDiffCommand builds the example, makes a second environment's copy of
+// two models with known changes, and compares them through --state (the
+// state manifest names the other schema) and through --a/--b.
+func TestDiffCommand(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "../../examples/shop", dir)
+	db := filepath.Join(dir, "shop.duckdb")
+	os.Remove(db)
+	mustElt(t, dir, "build")
+	execDuckDB(t, db,
+		"create schema prev",
+		"create table prev.payments_ledger as select * from main.payments_ledger",
+		"delete from prev.payments_ledger where payment_id = (select min(payment_id) from prev.payments_ledger)",
+		"update prev.payments_ledger set amount = amount + 1 where payment_id = (select max(payment_id) from prev.payments_ledger)",
+		"create table prev.fct_orders as select * from main.fct_orders",
+	)
+	// The state manifest: this build's, with the two models in schema prev.
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range m["nodes"].(map[string]any) {
+		if strings.HasSuffix(id, ".payments_ledger") || strings.HasSuffix(id, ".fct_orders") {
+			n.(map[string]any)["schema"] = "prev"
+		}
+	}
+	b, _ = json.Marshal(m)
+	os.MkdirAll(filepath.Join(dir, "prev"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "prev", "manifest.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// payments_ledger has unique_key payment_id: the key comes from it.
+	res := elt(t, dir, "diff", "--select", "payments_ledger", "--state", "prev", "--output", "json")
+	var got []struct {
+		Model     string
+		A, B      string
+		Key       []string
+		RowsA     int64 `json:"rows_a"`
+		RowsB     int64 `json:"rows_b"`
+		OnlyA     int64 `json:"only_in_a"`
+		OnlyB     int64 `json:"only_in_b"`
+		Differing int64
+		Columns   []struct {
+			Name        string
+			Differences int64
+		}
+	}
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, res.stdout)
+	}
+	if len(got) != 1 || got[0].Model != "payments_ledger" || got[0].B != `"shop"."prev"."payments_ledger"` ||
+		strings.Join(got[0].Key, ",") != "payment_id" || got[0].OnlyA != 1 || got[0].OnlyB != 0 || got[0].Differing != 1 || got[0].RowsA != got[0].RowsB+1 {
+		t.Errorf("diff: %+v", got)
+	}
+	for _, c := range got[0].Columns {
+		want := int64(0)
+		if c.Name == "amount" {
+			want = 1
+		}
+		if c.Differences != want {
+			t.Errorf("column %s: %d differences, want %d", c.Name, c.Differences, want)
+		}
+	}
+
+	// fct_orders has no unique_key: --key says which column identifies a row.
+	res = elt(t, dir, "diff", "-s", "fct_orders", "--state", "prev")
+	if res.code != 2 || !strings.Contains(res.stderr, "fct_orders has no unique_key config: pass --key") {
+		t.Errorf("no key: exit %d\n%s", res.code, res.stderr)
+	}
+	res = elt(t, dir, "diff", "-s", "fct_orders", "--state", "prev", "--key", "order_id")
+	if res.code != 0 || !strings.Contains(res.stdout, "no differences") {
+		t.Errorf("fct_orders: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	// Any two relations.
+	res = elt(t, dir, "diff", "--a", "main.payments_ledger", "--b", "prev.payments_ledger", "--key", "payment_id")
+	if res.code != 0 || !strings.Contains(res.stdout, "differing rows:  1") || !strings.Contains(res.stdout, "amount: ") {
+		t.Errorf("--a/--b: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+}

@@ -289,6 +289,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newDepsCmd(f, env, stdout, stderr))
 	root.AddCommand(newLineageCmd(f, env, stdout, stderr))
 	root.AddCommand(newCheckCmd(f, env, stdout, stderr))
+	root.AddCommand(newDiffCmd(f, env, stdout, stderr))
 	root.AddCommand(newDocsCmd(f, env, stdout, stderr))
 	root.AddCommand(newShowCmd(f, env, stdout, stderr))
 	root.AddCommand(newParseCmd(f, env, stdout, stderr))
