@@ -192,6 +192,7 @@ func (s *session) statePairs(df *diffFlags) ([]diffPair, error) {
 		return nil, err
 	}
 	var pairs []diffPair
+	var noKey []string
 	for _, id := range ids {
 		n := s.manifest.Nodes[id]
 		if n == nil || n.Relation.Identifier == "" {
@@ -214,10 +215,16 @@ func (s *session) statePairs(df *diffFlags) ([]diffPair, error) {
 			key = uniqueKey(n.Config)
 		}
 		if len(key) == 0 {
-			return nil, usageErr(fmt.Errorf("%s has no unique_key config: pass --key col[,col] to say which columns identify a row", n.Name))
+			noKey = append(noKey, n.Name)
+			s.log.warn("DiffNoKey", fmt.Sprintf("%s has no unique_key config: skipped (pass --key col[,col] to say which columns identify a row)", n.Name), nil)
+			continue
 		}
 		a := adapters.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
 		pairs = append(pairs, diffPair{name: n.Name, a: a, b: b, key: key})
+	}
+	if len(pairs) == 0 && len(noKey) > 0 {
+		return nil, usageErr(fmt.Errorf("%s %s no unique_key config: pass --key col[,col] to say which columns identify a row",
+			strings.Join(noKey, ", "), plural(len(noKey), "has", "have")))
 	}
 	if len(pairs) == 0 {
 		s.log.warn("DiffNothing", "no selected model is in both environments: nothing to compare", nil)
