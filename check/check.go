@@ -107,7 +107,7 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 	var out []Finding
 	for _, n := range in.Nodes {
 		m, sm := proj.Models[n.Name], strict.Models[n.Name]
-		if !n.Check || m == nil {
+		if !n.Check || m == nil || !nativeParser(n.Dialect) {
 			continue
 		}
 		isError := map[problemKey]bool{}
@@ -244,6 +244,18 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// nativeParser reports whether the dialect's SQL is parsed by its own
+// parser. Other dialects (Snowflake, BigQuery) are tried with DuckDB's for
+// lineage, but their name resolution differs too much to call a column
+// unknown.
+func nativeParser(dialect string) bool {
+	switch dialect {
+	case "duckdb", "postgres", "redshift":
+		return true
+	}
+	return false
 }
 
 // filePath is a file DuckDB reads by its path in FROM ('data/x.csv',

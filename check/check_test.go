@@ -137,3 +137,20 @@ func TestMapPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherDialectsNotChecked: Snowflake SQL is parsed with DuckDB's parser
+// for lineage only; its findings would not be reliable.
+func TestOtherDialectsNotChecked(t *testing.T) {
+	in := project("snowflake", "select nope from {{ ref('raw_orders') }}", `select nope from "db"."main"."raw_orders"`)
+	got, err := Run(context.Background(), parsers(t), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("findings on snowflake: %+v", got)
+	}
+	in = project("duckdb", "select nope from {{ ref('raw_orders') }}", `select nope from "db"."main"."raw_orders"`)
+	if got, _ := Run(context.Background(), parsers(t), in); len(got) != 1 {
+		t.Errorf("the same model on duckdb: %+v", got)
+	}
+}
