@@ -103,20 +103,22 @@ func checkCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 
 // preCheck runs the static checks over the selected models before compile,
 // run or build goes on; findings stop it as positioned errors.
-func (s *session) preCheck(ctx context.Context, ids []string) error {
+// The findings that are errors are returned too, for --junit-xml.
+func (s *session) preCheck(ctx context.Context, ids []string) ([]check.Finding, error) {
 	if s.f.noCheck {
-		return nil
+		return nil, nil
 	}
 	findings, err := s.check(ctx, ids)
 	if err != nil {
 		// The checks are a safety net: when they cannot run, the warehouse
 		// still reports what is wrong.
 		s.log.warn("CheckSkipped", "static checks skipped: "+err.Error(), nil)
-		return nil
+		return nil, nil
 	}
 	// Warnings are printed and the command goes on; errors stop it, and
 	// runWith prints them (and annotates them under GitHub Actions).
 	var l diag.List
+	var errs []check.Finding
 	gh := s.github()
 	for _, fd := range findings {
 		d := fd.Diagnostic()
@@ -127,11 +129,12 @@ func (s *session) preCheck(ctx context.Context, ids []string) error {
 			continue
 		}
 		l.Add(d)
+		errs = append(errs, fd)
 	}
 	if err := l.Err(); err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return errs, &exitError{code: exitFailed, err: err}
 	}
-	return nil
+	return nil, nil
 }
 
 // check builds the check input from the compiled manifest and runs it over

@@ -41,7 +41,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if err := s.preCheck(ctx, ids); err != nil {
+	if _, err := s.preCheck(ctx, ids); err != nil {
 		return err
 	}
 	var compiled []*compiler.Node

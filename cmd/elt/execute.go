@@ -83,7 +83,13 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return &exitError{code: exitFailed, err: err}
 	}
 	if command == "build" || command == "run" {
-		if err := s.preCheck(ctx, ids); err != nil {
+		if findings, err := s.preCheck(ctx, ids); err != nil {
+			if f.junitXML != "" {
+				// CI still gets its report: the findings, as errors.
+				if jerr := s.writeCheckJUnit(f.junitXML, findings, started, command); jerr != nil {
+					printError(stderr, jerr)
+				}
+			}
 			return err
 		}
 	}
