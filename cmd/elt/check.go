@@ -154,25 +154,7 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	parsers := lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}}
 	catalog := s.readCatalog()
 
-	names := map[string]string{}
-	for id, n := range s.manifest.Nodes {
-		switch n.ResourceType {
-		case project.Model, project.Seed, project.Snapshot:
-			names[id] = n.Name
-		}
-	}
-	for id, src := range s.manifest.Sources {
-		names[id] = src.SourceName + "." + src.Name
-	}
-	count := map[string]int{}
-	for _, name := range names {
-		count[name]++
-	}
-	for id, name := range names {
-		if count[name] > 1 {
-			names[id] = id
-		}
-	}
+	names := lineageNames(s.manifest)
 	in := check.Input{}
 	for _, t := range catalogTables(catalog) {
 		in.KnownRelations = append(in.KnownRelations, t)
