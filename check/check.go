@@ -110,19 +110,19 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 		if !n.Check || m == nil || !nativeParser(n.Dialect) {
 			continue
 		}
-		isError := map[problemKey]bool{}
-		for _, p := range m.Problems {
-			isError[keyOf(p)] = true
-		}
-		for _, p := range sm.Problems {
-			if p.Kind == lineage.UnknownRelation && (known.has(p.Name) || systemRelation(p.Name) || filePath(p.Name)) {
-				continue
+		seen := map[problemKey]bool{}
+		for i, list := range [][]lineage.Problem{m.Problems, sm.Problems} {
+			for _, p := range list {
+				if seen[keyOf(p)] || p.Kind == lineage.UnknownRelation && (known.has(p.Name) || systemRelation(p.Name) || filePath(p.Name)) {
+					continue
+				}
+				seen[keyOf(p)] = true
+				f := finding(n, p, byName)
+				if i == 1 {
+					f.Severity = "warning"
+				}
+				out = append(out, f)
 			}
-			f := finding(n, p, byName)
-			if !isError[keyOf(p)] {
-				f.Severity = "warning"
-			}
-			out = append(out, f)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
