@@ -118,7 +118,10 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 				}
 				seen[keyOf(p)] = true
 				f := finding(n, p, byName)
-				if i == 1 {
+				// A relation the project does not know may still exist in
+				// the warehouse (made by a hook or another tool): without
+				// querying it, that is a warning, not an error.
+				if i == 1 || p.Kind == lineage.UnknownRelation {
 					f.Severity = "warning"
 				}
 				out = append(out, f)

@@ -74,7 +74,7 @@ func TestFindings(t *testing.T) {
 		name:     "unknown relation, with the ref it likely means",
 		raw:      "with o as (select * from main.raw_order)\nselect id from o",
 		compiled: "with o as (select * from main.raw_order)\nselect id from o",
-		want:     []string{"error unknown_relation models/m.sql:1:26 relation main.raw_order is not a ref, a source or a CTE | did you mean {{ ref('raw_orders') }}?"},
+		want:     []string{"warning unknown_relation models/m.sql:1:26 relation main.raw_order is not a ref, a source or a CTE | did you mean {{ ref('raw_orders') }}?"},
 	}, {
 		name:     "integer compared with a string that is no number",
 		raw:      "select id\nfrom {{ ref('raw_orders') }}\nwhere customer_id = 'abc' and amount > '10.5' and ordered_at >= '2024-01-01'",
