@@ -172,6 +172,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		n.ExtraCTEs = ctes
 		n.CompiledCode = injectCTEs(pre[i], ctes)
 		n.Compiled = true
+		n.Introspected = introspected[i]
 	}
 	sortDiags(l)
 	return l.Err()

@@ -111,6 +111,9 @@ type Node struct {
 	CompiledCode string // after Compile: rendered SQL with ephemeral CTEs injected
 	ExtraCTEs    []CTE  // ephemeral models inlined into CompiledCode, in order
 	Compiled     bool
+	// Introspected is set when the last render asked the warehouse (columns,
+	// relations, run_query): the SQL may change once upstream nodes are built.
+	Introspected bool
 
 	// ownConfig is, for a package's node, its config before the root
 	// project's dbt_project.yml is applied over it (nil otherwise).

@@ -28,6 +28,10 @@ type Node struct {
 	// query's (a snapshot's dbt_valid_from...); they read nothing upstream.
 	ExtraColumns []string
 	DependsOn    []string // names of the nodes it reads
+	// Types are a seed's or source's column types by column name, when
+	// known. A model's column that copies an upstream column unchanged
+	// takes its type. With types, comparisons are checked (Problem).
+	Types map[string]string
 }
 
 // Project is the column lineage of a whole DAG.
@@ -38,6 +42,13 @@ type Project struct {
 	down map[colKey][]Edge
 	// readers are, by node, the models whose SQL reads it (table-level lineage).
 	readers map[string][]string
+	// types are the known column types, by lower-case node and column.
+	types map[colKey]string
+}
+
+// ColumnType is the known type of a node's column, "" when unknown.
+func (p *Project) ColumnType(node, column string) string {
+	return p.types[colKey{lowerName(node), lowerName(column)}]
 }
 
 // Build resolves every model in dependency order, so that a model's output
@@ -45,12 +56,21 @@ type Project struct {
 // A dependency cycle or an unknown dependency is an error; everything the
 // SQL itself does wrong degrades with warnings instead.
 func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error) {
-	p := &Project{Nodes: map[string]*Node{}, Models: map[string]*Model{}, down: map[colKey][]Edge{}, readers: map[string][]string{}}
+	p := &Project{Nodes: map[string]*Node{}, Models: map[string]*Model{}, down: map[colKey][]Edge{}, readers: map[string][]string{}, types: map[colKey]string{}}
 	for _, n := range nodes {
 		if _, dup := p.Nodes[n.Name]; dup {
 			return nil, fmt.Errorf("lineage: two nodes are named %s", n.Name)
 		}
 		p.Nodes[n.Name] = n
+		for c, t := range n.Types {
+			if t != "" {
+				p.types[colKey{lowerName(n.Name), lowerName(c)}] = t
+			}
+		}
+	}
+	var columnType func(node, column string) string
+	if len(p.types) > 0 {
+		columnType = p.ColumnType
 	}
 	order, err := topoOrder(p.Nodes)
 	if err != nil {
@@ -79,7 +99,14 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 				rels[key] = rel
 			}
 		}
-		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels}, trees[name])
+		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels, ColumnType: columnType}, trees[name])
+		for _, c := range m.Columns {
+			if len(c.Edges) > 0 && !c.Degraded {
+				if t := p.ColumnType(c.Edges[0].Node, c.Edges[0].Column); t != "" && copied(c.Edges) {
+					p.types[colKey{lowerName(n.Name), lowerName(c.Name)}] = t
+				}
+			}
+		}
 		for _, c := range n.ExtraColumns {
 			m.Columns = append(m.Columns, Column{Name: c, Edges: []Edge{}})
 		}
@@ -95,6 +122,21 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 		}
 	}
 	return p, nil
+}
+
+// copied reports whether a column is one upstream column copied unchanged
+// (indirect edges aside: they filter rows, not change values).
+func copied(edges []Edge) bool {
+	direct := 0
+	for _, e := range edges {
+		if e.Type != Indirect {
+			direct++
+			if e.Type != Identity {
+				return false
+			}
+		}
+	}
+	return direct == 1 && edges[0].Type == Identity
 }
 
 // columns are a node's known columns: a model's resolved output, or what the caller supplied.

@@ -28,6 +28,9 @@ func (r *resolver) expr(e sqlmodel.Expr, kind EdgeType, into *lineage, ctx *expr
 	case *sqlmodel.ColumnRef:
 		into.merge(r.column(e, ctx), kind)
 	case *sqlmodel.Call:
+		if e.Op != "" && len(e.Args) == 2 && r.in.ColumnType != nil {
+			r.compare(e, ctx)
+		}
 		argKind := compose(kind, Transformation)
 		switch {
 		case e.Kind == sqlmodel.Aggregate, e.Kind == sqlmodel.Window && sqlmodel.IsAggregate(e.Name):
@@ -100,6 +103,8 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			case len(found) == 1 && len(unknown) == 0:
 				return found[0].lin
 			case len(found) > 1:
+				r.problem(Problem{Kind: AmbiguousColumn, Pos: ref.Pos, Name: text, Candidates: sourcesWith(s, name),
+					Message: fmt.Sprintf("column %s is ambiguous: %s each have it", text, strings.Join(sourcesWith(s, name), " and "))})
 				return r.degrade(ref.Pos, "column "+text, "ambiguous: more than one relation has it")
 			case len(found) == 0 && len(unknown) == 1 && len(s.sources) == 1 && unknown[0].node != "":
 				// The only relation in scope: the column must be its own.
@@ -112,6 +117,17 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			l := &lineage{}
 			r.expr(a, Identity, l, ctx.plain())
 			return l
+		}
+		if !pseudoColumns[name] {
+			p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Candidates: inScope(ctx)}
+			if ctx.sc != nil && len(ctx.sc.sources) == 1 {
+				p.Node = ctx.sc.sources[0].origin()
+			}
+			p.Message = "column " + text + " is not in any relation in scope"
+			if p.Node != "" {
+				p.Message = "column " + text + " is not a column of " + p.Node
+			}
+			r.problem(p)
 		}
 		return r.degrade(ref.Pos, "column "+text, "no relation in scope has it")
 	}
@@ -130,6 +146,14 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			if !src.known {
 				return r.degrade(ref.Pos, "column "+text, "the columns of "+src.name+" are unknown")
 			}
+			if !pseudoColumns[name] {
+				p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Node: src.origin(), Candidates: colNames(src.cols),
+					Message: "column " + text + ": " + src.name + " has no column " + parts[len(parts)-1]}
+				if src.node != "" {
+					p.Message = "column " + text + " is not a column of " + src.node
+				}
+				r.problem(p)
+			}
 			return r.degrade(ref.Pos, "column "+text, src.name+" has no such column")
 		}
 	}
@@ -144,7 +168,86 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			}
 		}
 	}
+	if allKnown(ctx.sc) && ctx.sc != nil {
+		var rels []string
+		for s := ctx.sc; s != nil; s = s.outer {
+			for _, src := range s.sources {
+				rels = append(rels, src.name)
+			}
+		}
+		r.problem(Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Candidates: rels,
+			Message: "column " + text + ": no relation named " + parts[len(parts)-2] + " in scope"})
+	}
 	return r.degrade(ref.Pos, "column "+text, "no relation named "+parts[len(parts)-2]+" in scope")
+}
+
+// pseudoColumns are system columns every table has without listing them
+// (DuckDB's rowid, Postgres's ctid, oid, xmin...): never unknown.
+var pseudoColumns = map[string]bool{"rowid": true, "ctid": true, "oid": true, "xmin": true, "xmax": true, "cmin": true, "cmax": true, "tableoid": true}
+
+// origin is the upstream node a FROM item's columns all copy unchanged:
+// the node itself, or the node behind a CTE or subquery of `select *` (or
+// of some of its columns). "" when the columns come from elsewhere.
+func (s *source) origin() string {
+	if s.node != "" {
+		return s.node
+	}
+	node := ""
+	for _, c := range s.cols {
+		edges := c.lin.edges()
+		if len(edges) == 0 || !copied(edges) || (node != "" && edges[0].Node != node) {
+			return ""
+		}
+		node = edges[0].Node
+	}
+	return node
+}
+
+func allKnown(sc *scope) bool {
+	for s := sc; s != nil; s = s.outer {
+		for _, src := range s.sources {
+			if !src.known {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sourcesWith names the FROM items of s that have column name.
+func sourcesWith(s *scope, name string) []string {
+	var out []string
+	for _, src := range s.sources {
+		if src.col(name) != nil {
+			out = append(out, src.name)
+		}
+	}
+	return out
+}
+
+func colNames(cols []outCol) []string {
+	out := make([]string, 0, len(cols))
+	for _, c := range cols {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// inScope lists every column and select alias a bare name could mean.
+func inScope(ctx *exprCtx) []string {
+	var out []string
+	for s := ctx.sc; s != nil; s = s.outer {
+		for _, src := range s.sources {
+			out = append(out, colNames(src.cols)...)
+		}
+		for _, m := range s.merged {
+			out = append(out, m.name)
+		}
+	}
+	for a := range ctx.aliases {
+		out = append(out, a)
+	}
+	return out
 }
 
 func names(srcs []*source) string {
@@ -199,6 +302,8 @@ func (r *resolver) fromItem(t sqlmodel.Table, env *ctes, sc *scope) (star []outC
 			}
 			return add(&source{name: alias})
 		}
+		r.problem(Problem{Kind: UnknownRelation, Pos: t.Pos, Name: node,
+			Message: "relation " + node + " is not a ref, a source or a CTE"})
 		r.warn(t.Pos, "relation "+node, "not a ref, source or CTE; its columns are unknown")
 		r.markRead(node)
 		return add(&source{name: alias, node: node})

@@ -78,6 +78,10 @@ type Input struct {
 	// Relations maps relation names as rendered in the SQL, such as
 	// "warehouse"."main"."orders" or __dbt__cte__ephemeral, to upstream nodes.
 	Relations map[string]Relation
+	// ColumnType returns the type of an upstream node's column, "" when
+	// unknown; nil when no types are known. Comparisons of a column with a
+	// value of another type are then reported as problems.
+	ColumnType func(node, column string) string
 }
 
 // Column is one output column and what it reads.
@@ -105,6 +109,33 @@ func (w Warning) String() string {
 	return fmt.Sprintf("%s: %s: %s", loc, w.Construct, w.Message)
 }
 
+// ProblemKind names a mistake in a model's SQL that the warehouse would
+// reject. A Warning is a limit of lineage; a Problem is a fact about the SQL,
+// reported only when every relation involved has known columns.
+type ProblemKind string
+
+// The problems the resolver reports.
+const (
+	UnknownColumn   ProblemKind = "unknown_column"
+	AmbiguousColumn ProblemKind = "ambiguous_column"
+	UnknownRelation ProblemKind = "unknown_relation"
+	TypeMismatch    ProblemKind = "type_mismatch"
+)
+
+// Problem is one mistake, at a byte offset of the compiled SQL.
+type Problem struct {
+	Kind ProblemKind `json:"kind"`
+	Pos  int         `json:"pos"` // byte offset in the compiled SQL, -1 when unknown
+	// Name is the column or relation as written, e.g. "o.customer" or "raw.orders".
+	Name string `json:"name"`
+	// Node is the upstream node whose known columns lack the column: a
+	// column that node does not (or no longer) output. "" otherwise.
+	Node string `json:"node,omitempty"`
+	// Candidates are the names that were in scope, for a "did you mean".
+	Candidates []string `json:"candidates,omitempty"`
+	Message    string   `json:"message"`
+}
+
 // Model is the column lineage of one model.
 type Model struct {
 	Node    string   `json:"node"`
@@ -115,6 +146,8 @@ type Model struct {
 	// Upstream is the table-level lineage: every upstream node the SQL reads.
 	Upstream []string  `json:"upstream"`
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Problems are mistakes the SQL certainly has (see Problem).
+	Problems []Problem `json:"problems,omitempty"`
 }
 
 // Parser turns one SQL statement into the query model.

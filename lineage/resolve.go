@@ -21,10 +21,17 @@ type resolver struct {
 	read    map[string]bool // upstream nodes the SQL reads
 	readOrd []string
 	warned  map[string]bool
+	found   map[problemKey]bool
+}
+
+type problemKey struct {
+	kind ProblemKind
+	pos  int
+	name string
 }
 
 func newResolver(in Input, m *Model) *resolver {
-	r := &resolver{in: in, m: m, read: map[string]bool{}, warned: map[string]bool{}}
+	r := &resolver{in: in, m: m, read: map[string]bool{}, warned: map[string]bool{}, found: map[problemKey]bool{}}
 	keys := make([]string, 0, len(in.Relations))
 	for k := range in.Relations {
 		keys = append(keys, k)
@@ -108,6 +115,16 @@ func (r *resolver) warn(pos int, construct, msg string) {
 	}
 	r.warned[key] = true
 	r.m.Warnings = append(r.m.Warnings, w)
+}
+
+// problem records a mistake in the SQL once.
+func (r *resolver) problem(p Problem) {
+	k := problemKey{p.Kind, p.Pos, p.Name}
+	if r.found[k] {
+		return
+	}
+	r.found[k] = true
+	r.m.Problems = append(r.m.Problems, p)
 }
 
 // degraded returns a lineage marked unresolved, after warning.

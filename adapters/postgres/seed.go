@@ -195,6 +195,12 @@ func seedError(path string, err error) error {
 	return &adapters.SeedError{Path: path, Line: line, Err: errors.New(msg)}
 }
 
+// InferSeed is inferSeed for static checks, which compare seed column
+// types without loading the seed.
+func InferSeed(path string, comma rune) (header, types []string, err error) {
+	return inferSeed(path, comma)
+}
+
 // inferSeed reads the whole file as RFC 4180 CSV and returns its header and
 // each column's inferred PostgreSQL type.
 func inferSeed(path string, comma rune) ([]string, []string, error) {

@@ -134,7 +134,16 @@ func TestBadInput(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeFile(t, dir, "models/example/people.sql", "select\n    id,\n    nme\nfrom {{ ref('raw_people') }}\n")
 			},
+			// The static checks would stop the build first (next case).
+			args: []string{"build", "--no-check"},
 			code: 1, want: []string{"models/example/people.sql:3", "nme", "ERROR creating sql view model main.people", "SKIP relation main.people_per_city"},
+		},
+		{
+			name: "unknown column found before the run",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, dir, "models/example/people.sql", "select\n    id,\n    nme\nfrom {{ ref('raw_people') }}\n")
+			},
+			code: 1, want: []string{"models/example/people.sql:3:5: column nme is not a column of raw_people", "hint: did you mean name?", "--no-check skips the checks"},
 		},
 		{
 			name:  "missing profile",
@@ -350,7 +359,7 @@ func TestFailFastStopsTheRun(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		writeFile(t, dir, "models/example/extra"+string(rune('a'+i))+".sql", "select 1 as one\n")
 	}
-	res := elt(t, dir, "run", "--fail-fast", "--threads", "1")
+	res := elt(t, dir, "run", "--fail-fast", "--threads", "1", "--no-check")
 	if res.code != 1 {
 		t.Fatalf("exit %d\n%s", res.code, res.stdout)
 	}

@@ -46,6 +46,9 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	if _, err := s.preCheck(ctx, ids); err != nil {
+		return err
+	}
 	var compiled []*compiler.Node
 	for _, id := range ids {
 		if n := s.manifest.Nodes[id]; n != nil && n.ResourceType != project.Seed {

@@ -85,6 +85,17 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeCompiled(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	if command == "build" || command == "run" {
+		if findings, err := s.preCheck(ctx, ids); err != nil {
+			if f.junitXML != "" {
+				// CI still gets its report: the findings, as errors.
+				if jerr := s.writeCheckJUnit(f.junitXML, findings, started, command); jerr != nil {
+					printError(stderr, jerr)
+				}
+			}
+			return err
+		}
+	}
 	// Files the run would read or write but cannot reach (an s3:// source
 	// without httpfs, say) stop it here, before anything runs.
 	if err := runner.CheckFiles(ctx, s.adapter, s.manifest, ids); err != nil {
@@ -130,6 +141,12 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeRunResults(results, elapsed, command); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	if f.junitXML != "" {
+		if err := s.writeJUnit(f.junitXML, results, started, elapsed, command); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
+	s.annotateResults(results)
 	code := s.printSummary(results, elapsed, context.Cause(ctx))
 	if hookErr != nil {
 		printError(stderr, hookErr)

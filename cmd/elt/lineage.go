@@ -239,27 +239,7 @@ func (s *session) projectLineage(ctx context.Context) (proj *lineage.Project, un
 	defer duck.Close()
 	parsers := lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}}
 
-	names := map[string]string{} // unique id -> lineage name
-	for id, n := range s.manifest.Nodes {
-		switch n.ResourceType {
-		case project.Model, project.Seed, project.Snapshot:
-			names[id] = n.Name
-		}
-	}
-	for id, src := range s.manifest.Sources {
-		names[id] = src.SourceName + "." + src.Name
-	}
-	// Two packages may each have a node of the same name: those go by
-	// their unique ids instead, which never clash.
-	count := map[string]int{}
-	for _, name := range names {
-		count[name]++
-	}
-	for id, name := range names {
-		if count[name] > 1 {
-			names[id] = id
-		}
-	}
+	names := lineageNames(s.manifest)
 	var nodes []*lineage.Node
 	for _, id := range sortedKeys(names) {
 		ln := &lineage.Node{Name: names[id]}
@@ -297,6 +277,33 @@ func (s *session) projectLineage(ctx context.Context) (proj *lineage.Project, un
 	}
 	proj, err = lineage.Build(ctx, parsers, nodes)
 	return proj, byName, err
+}
+
+// lineageNames names every model, seed, snapshot and source for lineage,
+// by unique id: a node's name, a source's source_name.table.
+func lineageNames(m *compiler.Manifest) map[string]string {
+	names := map[string]string{}
+	for id, n := range m.Nodes {
+		switch n.ResourceType {
+		case project.Model, project.Seed, project.Snapshot:
+			names[id] = n.Name
+		}
+	}
+	for id, src := range m.Sources {
+		names[id] = src.SourceName + "." + src.Name
+	}
+	// Two packages may each have a node of the same name: those go by
+	// their unique ids instead, which never clash.
+	count := map[string]int{}
+	for _, name := range names {
+		count[name]++
+	}
+	for id, name := range names {
+		if count[name] > 1 {
+			names[id] = id
+		}
+	}
+	return names
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -335,6 +335,10 @@ func TestExampleJaffleUtils(t *testing.T) {
 			t.Errorf("elt deps output lacks %q:\n%s", want, res.stdout)
 		}
 	}
+	// No false positive from the static checks on a project using dbt_utils.
+	if res := elt(t, dir, "check", "--output", "json"); res.code != 0 || strings.TrimSpace(res.stdout) != "[]" {
+		t.Errorf("elt check: exit %d, findings:\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
 	res = mustElt(t, dir, "build")
 	if !strings.Contains(res.stdout, "WARN=0 ERROR=0 SKIP=0") {
 		t.Errorf("elt build: want everything to pass:\n%s", res.stdout)

@@ -183,7 +183,13 @@ func TestPostgresSQLErrorNamesLine(t *testing.T) {
 	dir := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
 	writeFile(t, dir, "models/staging/stg_customers.sql", "select\n    customer_id,\n    frist_name\nfrom {{ ref('raw_customers') }}\n")
+	// The static checks find it first, parsing the SQL with Postgres's parser.
 	res := elt(t, dir, "build", "--target", "pg", "--select", "raw_customers", "stg_customers")
+	if want := "models/staging/stg_customers.sql:3:5: column frist_name is not a column of raw_customers\n  hint: did you mean first_name?"; res.code != 1 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d; want the static check's %q\n%s", res.code, want, res.stderr)
+	}
+	// Without them, the warehouse reports it at the same line.
+	res = elt(t, dir, "build", "--target", "pg", "--select", "raw_customers", "stg_customers", "--no-check")
 	if res.code != 1 || !strings.Contains(res.stdout, "models/staging/stg_customers.sql:3:") || !strings.Contains(res.stdout, "frist_name") {
 		t.Errorf("exit %d; want the error at models/staging/stg_customers.sql:3\n%s", res.code, res.stdout)
 	}

@@ -67,6 +67,8 @@ type flags struct {
 	eventEnd      string
 	macroArgs     string
 	storeFailures bool
+	noCheck       bool                       // skip the static checks before compile, run and build
+	junitXML      string                     // --junit-xml PATH
 	retryBatches  map[string][]runner.Window // set by elt retry
 	state         string                     // --state: an earlier run's target folder
 	selector      string                     // --selector: a named selector of selectors.yml
@@ -129,6 +131,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			printError(stderr, ee.err)
+			annotateError(stdout, env, f.projectDir, ee.err)
 		}
 		return ee.code
 	}
@@ -198,6 +201,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
 		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
 		c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (e.g. unit_test, test, model)")
+		c.Flags().StringVar(&f.junitXML, "junit-xml", "", "also write the results as a JUnit XML report to PATH (for CI systems)")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
@@ -213,6 +217,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		deferFlags(c)
 		if use == "build" || use == "run" || use == "snapshot" {
 			emptyFlag(c)
+		}
+		if use == "build" || use == "run" {
+			c.Flags().BoolVar(&f.noCheck, "no-check", false, "skip the static checks (elt check) that run before the models")
 		}
 		return c
 	}
@@ -257,6 +264,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	sel(compileCmd)
 	deferFlags(compileCmd)
 	emptyFlag(compileCmd)
+	compileCmd.Flags().BoolVar(&f.noCheck, "no-check", false, "skip the static checks (elt check) that run after compiling")
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
@@ -302,6 +310,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(compileCmd, lsCmd, debugCmd, cleanCmd, initCmd)
 	root.AddCommand(newDepsCmd(f, env, stdout, stderr))
 	root.AddCommand(newLineageCmd(f, env, stdout, stderr))
+	root.AddCommand(newCheckCmd(f, env, stdout, stderr))
+	root.AddCommand(newDiffCmd(f, env, stdout, stderr))
 	root.AddCommand(newDocsCmd(f, env, stdout, stderr))
 	root.AddCommand(newShowCmd(f, env, stdout, stderr))
 	root.AddCommand(newParseCmd(f, env, stdout, stderr))

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/elt-dev/elt/report/ghactions"
 	"io"
 	"maps"
 	"path/filepath"
@@ -60,6 +61,21 @@ type session struct {
 	previous          *state.Previous
 	stateMethods      *state.Methods
 	contractsReported bool
+	// annotationsTo is where GitHub Actions annotations go; nil: the log's writer.
+	annotationsTo io.Writer
+}
+
+// github is the GitHub Actions annotation printer; nil outside GitHub Actions.
+func (s *session) github() *ghactions.Printer {
+	w := s.annotationsTo
+	if w == nil {
+		w = s.log.w
+	}
+	root := ""
+	if s.proj != nil {
+		root = s.proj.Root
+	}
+	return ghactions.NewPrinter(w, root, s.env.lookupEnv)
 }
 
 // targetFS opens the target directory for writing on first use.

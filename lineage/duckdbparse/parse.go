@@ -313,7 +313,9 @@ func expr(e obj) sqlmodel.Expr {
 	switch e.Str("class") {
 	case "COLUMN_REF":
 		return &sqlmodel.ColumnRef{Parts: strs(e.List("column_names")), Pos: posOf(e)}
-	case "CONSTANT", "PARAMETER", "DEFAULT":
+	case "CONSTANT":
+		return constant(e)
+	case "PARAMETER", "DEFAULT":
 		return &sqlmodel.Literal{Pos: posOf(e)}
 	case "STAR":
 		if e.Bool("columns") || e.Obj("expr") != nil {
@@ -370,7 +372,37 @@ func expr(e obj) sqlmodel.Expr {
 	// depends on all the expressions inside it.
 	c := &sqlmodel.Call{Name: strings.ToLower(e.Str("type")), Pos: posOf(e)}
 	collect(map[string]any(e), &c.Args, true)
+	if e.Str("class") == "COMPARISON" {
+		c.Op = comparisonOps[e.Str("type")]
+	}
 	return c
+}
+
+var comparisonOps = map[string]string{
+	"COMPARE_EQUAL": "=", "COMPARE_NOTEQUAL": "<>", "COMPARE_LESSTHAN": "<", "COMPARE_GREATERTHAN": ">",
+	"COMPARE_LESSTHANOREQUALTO": "<=", "COMPARE_GREATERTHANOREQUALTO": ">=",
+}
+
+// constant reads a CONSTANT's type and value.
+func constant(e obj) *sqlmodel.Literal {
+	l := &sqlmodel.Literal{Pos: posOf(e)}
+	v := e.Obj("value")
+	if v.Bool("is_null") {
+		l.Type = sqlmodel.NullLiteral
+		return l
+	}
+	switch v.Obj("type").Str("id") {
+	case "VARCHAR":
+		l.Type, l.Value = sqlmodel.StringLiteral, v.Str("value")
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "DECIMAL", "DOUBLE", "FLOAT":
+		l.Type = sqlmodel.NumberLiteral
+		if n, ok := v["value"].(json.Number); ok {
+			l.Value = n.String()
+		}
+	case "BOOLEAN":
+		l.Type = sqlmodel.BoolLiteral
+	}
+	return l
 }
 
 // collect finds the expressions directly inside v, looking through plain

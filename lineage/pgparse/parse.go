@@ -321,7 +321,9 @@ func expr(v any) sqlmodel.Expr {
 			return &sqlmodel.Unsupported{Construct: "* inside an expression", Pos: posOf(e)}
 		}
 		return &sqlmodel.ColumnRef{Parts: strs(fields), Pos: posOf(e)}
-	case "A_Const", "ParamRef", "SQLValueFunction", "SetToDefault":
+	case "A_Const":
+		return constant(e)
+	case "ParamRef", "SQLValueFunction", "SetToDefault":
 		return &sqlmodel.Literal{Pos: posOf(e)}
 	case "FuncCall":
 		name := strs(e.List("funcname"))
@@ -376,7 +378,36 @@ func expr(v any) sqlmodel.Expr {
 	// every expression inside.
 	c := &sqlmodel.Call{Name: strings.ToLower(typ), Pos: posOf(e)}
 	collect(e, &c.Args)
+	if typ == "A_Expr" && e.Str("kind") == "AEXPR_OP" && len(c.Args) == 2 {
+		if op := strs(e.List("name")); len(op) == 1 {
+			switch op[0] {
+			case "=", "<>", "!=", "<", ">", "<=", ">=":
+				c.Op = op[0]
+			}
+		}
+	}
 	return c
+}
+
+// constant reads an A_Const's type and value.
+func constant(e obj) *sqlmodel.Literal {
+	l := &sqlmodel.Literal{Pos: posOf(e)}
+	switch {
+	case e.Bool("isnull"):
+		l.Type = sqlmodel.NullLiteral
+	case e.Obj("sval") != nil:
+		l.Type, l.Value = sqlmodel.StringLiteral, e.Obj("sval").Str("sval")
+	case e.Obj("ival") != nil:
+		l.Type, l.Value = sqlmodel.NumberLiteral, e.Obj("ival").Str("ival")
+		if l.Value == "" {
+			l.Value = "0" // protobuf JSON leaves out an ival of 0
+		}
+	case e.Obj("fval") != nil:
+		l.Type, l.Value = sqlmodel.NumberLiteral, e.Obj("fval").Str("fval")
+	case e.Obj("boolval") != nil:
+		l.Type = sqlmodel.BoolLiteral
+	}
+	return l
 }
 
 // collect finds the expression nodes inside a node body, looking through

@@ -122,8 +122,24 @@ type ColumnRef struct {
 	Pos   int
 }
 
-// Literal is a constant.
-type Literal struct{ Pos int }
+// Literal is a constant. Type and Value are set for plain constants, so
+// static checks can compare them with a column's type.
+type Literal struct {
+	Type  LiteralType
+	Value string // the constant as text; "" for null and unknown
+	Pos   int
+}
+
+// LiteralType is the kind of a constant as written.
+type LiteralType string
+
+// The literal types; "" when unknown (a parameter, DEFAULT, a typed constant).
+const (
+	StringLiteral LiteralType = "string"
+	NumberLiteral LiteralType = "number"
+	BoolLiteral   LiteralType = "bool"
+	NullLiteral   LiteralType = "null"
+)
 
 // Call is any operator, function, cast or case: the value depends on every argument.
 // Kind tells aggregates and window calls apart.
@@ -136,7 +152,9 @@ type Call struct {
 	// Partition and Order of a window call, or an ordered aggregate's ORDER BY: indirect.
 	Partition []Expr
 	Order     []Expr
-	Pos       int
+	// Op is set for a comparison of two values: "=", "<>", "<", ">", "<=", ">=".
+	Op  string
+	Pos int
 }
 
 // CallKind distinguishes plain calls, aggregates and window functions.

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/elt-dev/elt/adapters/postgres"
+	"github.com/elt-dev/elt/check"
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/lineage"
+	"github.com/elt-dev/elt/lineage/duckdbparse"
+	"github.com/elt-dev/elt/lineage/pgparse"
+	"github.com/elt-dev/elt/project"
+)
+
+func newCheckCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Find unknown columns and relations, ambiguous columns and type mismatches in the selected models without querying the warehouse",
+		Long: "Compile the project and check every selected model's SQL against the known columns of\n" +
+			"seeds (CSV header and inferred types), sources (declared columns, else target/catalog.json)\n" +
+			"and upstream models (their resolved output columns). Each finding is file:line:col with a\n" +
+			"hint. Exits 1 when there are findings. elt compile, run and build run the same checks\n" +
+			"first (--no-check skips them).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return checkCommand(cmd.Context(), f, env, stdout, stderr, output)
+		},
+	}
+	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to check (dbt selection syntax)")
+	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes not to check")
+	c.Flags().StringVarP(&output, "output", "o", "text", "output: text or json")
+	return c
+}
+
+func checkCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, output string) error {
+	if output != "text" && output != "json" {
+		return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
+	}
+	// Findings go to stdout; logs to stderr, so JSON stays readable.
+	s, err := load(ctx, f, env, stderr, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	s.annotationsTo = stdout
+	ids, err := s.selectIDs(ctx, []string{"model", "snapshot"})
+	if err != nil {
+		return err
+	}
+	// Every model is compiled: a selected model's upstream columns come
+	// from its parents' SQL.
+	var all []string
+	for id, n := range s.manifest.Nodes {
+		if n.ResourceType == project.Model || n.ResourceType == project.Snapshot {
+			all = append(all, id)
+		}
+	}
+	sort.Strings(all)
+	// A model whose SQL depends on the warehouse (dbt_utils.star,
+	// run_query) cannot be rendered without it: it is left unchecked.
+	if err := s.manifest.CompileBeforeRun(ctx, all); err != nil {
+		return usageErr(err)
+	}
+	findings, err := s.check(ctx, ids)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if output == "json" {
+		if findings == nil {
+			findings = []check.Finding{}
+		}
+		b, err := json.MarshalIndent(findings, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		for _, fd := range findings {
+			fmt.Fprintln(stdout, fd.Diagnostic().Error())
+		}
+		if len(findings) == 0 {
+			s.log.info("CheckPassed", fmt.Sprintf("Checked %d %s: no problems found", len(ids), plural(len(ids), "node", "nodes")), map[string]any{"count": len(ids)})
+		}
+	}
+	if len(findings) > 0 {
+		s.annotateFindings(findings)
+		return &exitError{code: exitFailed, err: errAnnotated{fmt.Errorf("check: %d %s", len(findings), plural(len(findings), "problem", "problems"))}}
+	}
+	return nil
+}
+
+// preCheck runs the static checks over the selected models before compile,
+// run or build goes on; findings stop it as positioned errors.
+// The findings that are errors are returned too, for --junit-xml.
+func (s *session) preCheck(ctx context.Context, ids []string) ([]check.Finding, error) {
+	if s.f.noCheck {
+		return nil, nil
+	}
+	findings, err := s.check(ctx, ids)
+	if err != nil {
+		// The checks are a safety net: when they cannot run, the warehouse
+		// still reports what is wrong.
+		s.log.warn("CheckSkipped", "static checks skipped: "+err.Error(), nil)
+		return nil, nil
+	}
+	// Warnings are printed and the command goes on; errors stop it, and
+	// runWith prints them (and annotates them under GitHub Actions).
+	var l diag.List
+	var errs []check.Finding
+	gh := s.github()
+	for _, fd := range findings {
+		d := fd.Diagnostic()
+		d.Hint = strings.TrimSpace(d.Hint + "\n  (static check " + string(fd.Kind) + "; --no-check skips the checks)")
+		if d.Severity == diag.Warning {
+			s.log.warn("CheckWarning", d.Error(), map[string]any{"kind": string(fd.Kind), "file": fd.File, "line": fd.Line, "column": fd.Column})
+			gh.Diagnostic("elt check: "+string(fd.Kind), fd.Diagnostic())
+			continue
+		}
+		l.Add(d)
+		errs = append(errs, fd)
+	}
+	if err := l.Err(); err != nil {
+		return errs, &exitError{code: exitFailed, err: err}
+	}
+	return nil, nil
+}
+
+// check builds the check input from the compiled manifest and runs it over
+// the selected models and snapshots. Nodes not compiled (their render
+// waits for the run) have unknown columns, so they and their readers are
+// not checked.
+func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, error) {
+	selected := map[string]bool{}
+	for _, id := range ids {
+		selected[id] = true
+	}
+	duck, err := duckdbparse.New()
+	if err != nil {
+		return nil, err
+	}
+	defer duck.Close()
+	parsers := lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}}
+	catalog := s.readCatalog()
+
+	names := lineageNames(s.manifest)
+	in := check.Input{}
+	for _, t := range catalogTables(catalog) {
+		in.KnownRelations = append(in.KnownRelations, t)
+	}
+	for _, id := range sortedKeys(names) {
+		cn := &check.Node{Node: lineage.Node{Name: names[id]}}
+		if src, ok := s.manifest.Sources[id]; ok {
+			cn.Kind, cn.File = "source", src.OriginalFilePath
+			cn.Relation = s.manifest.SourceRelations[id]
+			if len(src.Columns) > 0 {
+				cn.DeclaredColumns = true
+				cn.Types = map[string]string{}
+				for _, c := range src.Columns {
+					cn.Columns = append(cn.Columns, c.Name)
+					if c.DataType != "" {
+						cn.Types[c.Name] = c.DataType
+					}
+				}
+			} else if t, ok := catalog.Sources[id]; ok {
+				cn.Columns, cn.Types = catalogColumns(t)
+			}
+			in.Nodes = append(in.Nodes, cn)
+			continue
+		}
+		n := s.manifest.Nodes[id]
+		cn.Kind, cn.File = string(n.ResourceType), n.OriginalFilePath
+		cn.Relation = n.RelationName
+		cn.Ephemeral = n.ResourceType == project.Model && configString(n.Config, "materialized") == "ephemeral"
+		switch n.ResourceType {
+		case project.Seed:
+			cn.Columns, cn.Types = s.seedTypes(n)
+		default:
+			if n.Language == "python" || !n.Compiled || n.CompiledCode == "" || n.Introspected {
+				// Its columns are unknown (or its SQL may change once its
+				// upstream is built): readers are not checked on them.
+				break
+			}
+			cn.SQL, cn.Dialect = n.CompiledCode, s.proj.Target.Type
+			cn.RawSQL, cn.RawLine = n.RawCode, n.RawCodeLine
+			cn.Check = selected[id] && n.Package == s.proj.Config.Name
+			if n.ResourceType == project.Snapshot {
+				cn.ExtraColumns = snapshotColumns
+			}
+		}
+		for _, dep := range n.DependsOn.Nodes {
+			if name, ok := names[dep]; ok {
+				cn.DependsOn = append(cn.DependsOn, name)
+			}
+		}
+		in.Nodes = append(in.Nodes, cn)
+	}
+	return check.Run(ctx, parsers, in)
+}
+
+// readCatalog reads target/catalog.json when elt docs generate wrote one;
+// an empty catalog otherwise.
+func (s *session) readCatalog() docs.Catalog {
+	var c docs.Catalog
+	b, err := os.ReadFile(filepath.Join(s.targetDir(), "catalog.json"))
+	if err != nil {
+		return c
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		s.log.warn("CheckCatalog", "target/catalog.json cannot be read ("+err.Error()+"); checks use declared columns only", nil)
+		return docs.Catalog{}
+	}
+	return c
+}
+
+func catalogTables(c docs.Catalog) []string {
+	var out []string
+	for _, group := range []map[string]docs.CatalogTable{c.Nodes, c.Sources} {
+		for _, t := range group {
+			name := t.Metadata.Schema + "." + t.Metadata.Name
+			if t.Metadata.Database != nil && *t.Metadata.Database != "" {
+				name = *t.Metadata.Database + "." + name
+			}
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func catalogColumns(t docs.CatalogTable) ([]string, map[string]string) {
+	cols := make([]docs.ColumnMetadata, 0, len(t.Columns))
+	for _, c := range t.Columns {
+		cols = append(cols, c)
+	}
+	sort.Slice(cols, func(i, j int) bool { return cols[i].Index < cols[j].Index })
+	names := make([]string, len(cols))
+	types := map[string]string{}
+	for i, c := range cols {
+		names[i] = c.Name
+		types[c.Name] = c.Type
+	}
+	return names, types
+}
+
+// seedTypes are a seed's columns and their types: inferred from the CSV
+// as a seed load infers them, with column_types taking precedence.
+func (s *session) seedTypes(n *compiler.Node) ([]string, map[string]string) {
+	path := filepath.Join(s.proj.Root, filepath.FromSlash(n.OriginalFilePath))
+	comma := ','
+	if d := configString(n.Config, "delimiter"); len([]rune(d)) == 1 {
+		comma = []rune(d)[0]
+	}
+	header, types, err := postgres.InferSeed(path, comma)
+	if err != nil {
+		return s.seedColumns(n), nil
+	}
+	out := map[string]string{}
+	for i, h := range header {
+		out[h] = types[i]
+	}
+	if ct, ok := n.Config["column_types"].(map[string]any); ok {
+		for k, v := range ct {
+			if t, ok := v.(string); ok {
+				out[k] = t
+			}
+		}
+	}
+	return header, out
+}
+
+// annotateFindings prints findings as GitHub Actions annotations when running there.
+func (s *session) annotateFindings(findings []check.Finding) {
+	gh := s.github()
+	for _, fd := range findings {
+		gh.Diagnostic("elt check: "+string(fd.Kind), fd.Diagnostic())
+	}
+}

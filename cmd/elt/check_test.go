@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCheckNoFalsePositives checks the example projects and the dbt-core
+// end-to-end project: correct SQL must give no finding.
+func TestCheckNoFalsePositives(t *testing.T) {
+	t.Setenv("DBTCORE_DB_PATH", filepath.Join(t.TempDir(), "dbtcore.duckdb"))
+	projects := []string{"testdata/dbtcore"}
+	entries, err := os.ReadDir(filepath.Join("..", "..", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join("..", "..", "examples", e.Name(), "dbt_project.yml")); err == nil {
+			if _, err := os.Stat(filepath.Join("..", "..", "examples", e.Name(), "packages.yml")); err == nil {
+				continue // needs elt deps: TestExampleJaffleUtils checks it
+			}
+			projects = append(projects, "examples/"+e.Name())
+		}
+	}
+	for _, p := range projects {
+		t.Run(p, func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, filepath.Join("..", "..", filepath.FromSlash(p)), dir)
+			res := elt(t, dir, "check", "--output", "json")
+			if res.code != 0 || strings.TrimSpace(res.stdout) != "[]" {
+				t.Fatalf("exit %d, findings:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+			}
+		})
+	}
+}
+
+// TestCheckRemovedUpstreamColumn removes a column from a staging model
+// that a mart reads: elt check, compile and build report it at the mart's
+// line and column, and build stops before anything runs.
+func TestCheckRemovedUpstreamColumn(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "../../examples/shop", dir)
+	os.Remove(filepath.Join(dir, "shop.duckdb"))
+	stg := filepath.Join(dir, "models", "staging", "stg_orders.sql")
+	b, err := os.ReadFile(stg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stg, []byte(strings.Replace(string(b), "    customer_id,\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const want = "models/marts/fct_orders.sql:24:5: column orders.customer_id: orders has no column customer_id\n" +
+		"  hint: model stg_orders does not output customer_id; was it removed or renamed there? Read a column it has, or add it back upstream"
+
+	res := elt(t, dir, "check")
+	if res.code != 1 || strings.TrimSpace(res.stdout) != want {
+		t.Errorf("elt check: exit %d\n--- want\n%s\n--- got\n%s", res.code, want, res.stdout)
+	}
+	res = elt(t, dir, "check", "--select", "stg_orders")
+	if res.code != 0 {
+		t.Errorf("elt check --select stg_orders: the finding is fct_orders', exit %d:\n%s", res.code, res.stdout)
+	}
+	res = elt(t, dir, "check", "-o", "json", "-s", "fct_orders")
+	var got []struct {
+		Kind, Node, File string
+		Line, Column     int
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, res.stdout)
+	}
+	if len(got) != 1 || got[0].Kind != "unknown_column" || got[0].Node != "fct_orders" || got[0].File != "models/marts/fct_orders.sql" || got[0].Line != 24 || got[0].Column != 5 {
+		t.Errorf("json: %+v", got)
+	}
+
+	for _, cmd := range []string{"compile", "build"} {
+		res = elt(t, dir, cmd)
+		if res.code != 1 || !strings.Contains(res.stderr, want) {
+			t.Errorf("elt %s: exit %d, stderr lacks the finding:\n%s", cmd, res.code, res.stderr)
+		}
+	}
+	if strings.Contains(res.stdout, "OK created") {
+		t.Errorf("elt build ran nodes despite the finding:\n%s", res.stdout)
+	}
+	// --no-check leaves it to the warehouse, which fails fct_orders alone.
+	res = elt(t, dir, "build", "--no-check")
+	if res.code != 1 || !strings.Contains(res.stdout, "fct_orders") || !strings.Contains(res.stdout, "OK created") {
+		t.Errorf("elt build --no-check: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestDiffCommand builds the example, makes a second environment's copy of
+// two models with known changes, and compares them through --state (the
+// state manifest names the other schema) and through --a/--b.
+func TestDiffCommand(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "../../examples/shop", dir)
+	db := filepath.Join(dir, "shop.duckdb")
+	os.Remove(db)
+	mustElt(t, dir, "build")
+	execDuckDB(t, db,
+		"create schema prev",
+		"create table prev.payments_ledger as select * from main.payments_ledger",
+		"delete from prev.payments_ledger where payment_id = (select min(payment_id) from prev.payments_ledger)",
+		"update prev.payments_ledger set amount = amount + 1 where payment_id = (select max(payment_id) from prev.payments_ledger)",
+		"create table prev.fct_orders as select * from main.fct_orders",
+	)
+	// The state manifest: this build's, with the two models in schema prev.
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range m["nodes"].(map[string]any) {
+		if strings.HasSuffix(id, ".payments_ledger") || strings.HasSuffix(id, ".fct_orders") {
+			n.(map[string]any)["schema"] = "prev"
+		}
+	}
+	b, _ = json.Marshal(m)
+	os.MkdirAll(filepath.Join(dir, "prev"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "prev", "manifest.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// payments_ledger has unique_key payment_id: the key comes from it.
+	res := elt(t, dir, "diff", "--select", "payments_ledger", "--state", "prev", "--output", "json")
+	var got []struct {
+		Model     string
+		A, B      string
+		Key       []string
+		RowsA     int64 `json:"rows_a"`
+		RowsB     int64 `json:"rows_b"`
+		OnlyA     int64 `json:"only_in_a"`
+		OnlyB     int64 `json:"only_in_b"`
+		Differing int64
+		Columns   []struct {
+			Name        string
+			Differences int64
+		}
+	}
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, res.stdout)
+	}
+	if len(got) != 1 || got[0].Model != "payments_ledger" || got[0].B != `"shop"."prev"."payments_ledger"` ||
+		strings.Join(got[0].Key, ",") != "payment_id" || got[0].OnlyA != 1 || got[0].OnlyB != 0 || got[0].Differing != 1 || got[0].RowsA != got[0].RowsB+1 {
+		t.Errorf("diff: %+v", got)
+	}
+	for _, c := range got[0].Columns {
+		want := int64(0)
+		if c.Name == "amount" {
+			want = 1
+		}
+		if c.Differences != want {
+			t.Errorf("column %s: %d differences, want %d", c.Name, c.Differences, want)
+		}
+	}
+
+	// fct_orders has no unique_key: --key says which column identifies a row.
+	res = elt(t, dir, "diff", "-s", "fct_orders", "--state", "prev")
+	if res.code != 2 || !strings.Contains(res.stderr, "fct_orders has no unique_key config: pass --key") {
+		t.Errorf("no key: exit %d\n%s", res.code, res.stderr)
+	}
+	res = elt(t, dir, "diff", "-s", "fct_orders", "--state", "prev", "--key", "order_id")
+	if res.code != 0 || !strings.Contains(res.stdout, "no differences") {
+		t.Errorf("fct_orders: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	// Any two relations.
+	res = elt(t, dir, "diff", "--a", "main.payments_ledger", "--b", "prev.payments_ledger", "--key", "payment_id")
+	if res.code != 0 || !strings.Contains(res.stdout, "differing rows:  1") || !strings.Contains(res.stdout, "amount: ") {
+		t.Errorf("--a/--b: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+}
