@@ -55,6 +55,8 @@ type Adapter struct {
 	// schema at once make DuckDB fail one with a write-write conflict,
 	// even with "if not exists".
 	schemaMu sync.Mutex
+	// kinds spares each build a scan of the whole catalog.
+	kinds kindCache
 }
 
 var (
@@ -365,6 +367,10 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 
 // Exec runs one or more statements.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
+	if !readOnlyStatement(query) {
+		// A hook or an operation may create, drop or replace relations.
+		defer a.kinds.forget()
+	}
 	if _, err := a.db.ExecContext(ctx, query); err != nil {
 		return fmt.Errorf("duckdb: exec: %w", adapters.ContextError(ctx, err))
 	}
@@ -374,6 +380,9 @@ func (a *Adapter) Exec(ctx context.Context, query string) error {
 // Query runs a query and holds its rows in memory, as plain Go values (see
 // goValue).
 func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
+	if !readOnlyStatement(query) {
+		defer a.kinds.forget()
+	}
 	res, err := queryAll(ctx, a.db, query)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: query: %w", err)

@@ -42,8 +42,9 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	}
 
 	var rows int64
-	err = a.inTx(ctx, func(tx *sql.Tx) error {
-		kind, err := relationKind(ctx, tx, rel)
+	err = a.inCachedTx(ctx, func(t sqlTx) error {
+		tx := t.tx
+		kind, err := t.RelationKind(ctx, rel)
 		if err != nil {
 			return err
 		}
@@ -56,11 +57,12 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 			return err
 		}
 		reader := readCSV(s.Path, delim, types)
-		rows, err = replaceTable(ctx, tx, rel, func(tmp string) string {
+		rows, err = replaceTable(ctx, t, rel, func(tmp string) string {
 			return "create table " + tmp + " as select * from " + reader
 		})
 		return err
 	})
+	a.settle(rel, adapters.KindTable, err)
 	if err != nil {
 		return adapters.RunResult{}, seedError(s.Path, delim, err)
 	}

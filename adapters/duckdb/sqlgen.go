@@ -46,8 +46,23 @@ func describeType(ctx context.Context, tx sqlgen.Tx, expr, query string, _ func(
 	return t, nil
 }
 
-// sqlTx hands a transaction to package sqlgen.
-type sqlTx struct{ tx *sql.Tx }
+// sqlTx hands a transaction to package sqlgen. Relation kinds come from
+// the adapter's cache (a) where it can answer, except for relations this
+// transaction dropped: only the transaction itself sees those.
+type sqlTx struct {
+	tx      *sql.Tx
+	a       *Adapter
+	since   uint64 // a.kinds.current() before tx began
+	dropped map[adapters.Relation]bool
+}
+
+// inCachedTx is inTx for a build that asks for relation kinds.
+func (a *Adapter) inCachedTx(ctx context.Context, fn func(t sqlTx) error) error {
+	since := a.kinds.current()
+	return a.inTx(ctx, func(tx *sql.Tx) error {
+		return fn(sqlTx{tx: tx, a: a, since: since, dropped: map[adapters.Relation]bool{}})
+	})
+}
 
 func (t sqlTx) Exec(ctx context.Context, query string) (int64, error) {
 	res, err := t.tx.ExecContext(ctx, query)
@@ -72,13 +87,21 @@ func (t sqlTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.C
 }
 
 func (t sqlTx) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
+	if t.a != nil && !t.dropped[rel] {
+		if kind, ok, err := t.a.kinds.kind(ctx, t.tx, t.since, rel); ok || err != nil {
+			return kind, err
+		}
+	}
 	return relationKind(ctx, t.tx, rel)
 }
 
 func (t sqlTx) DropRelation(ctx context.Context, rel adapters.Relation) error {
-	kind, err := relationKind(ctx, t.tx, rel)
+	kind, err := t.RelationKind(ctx, rel)
 	if err != nil {
 		return err
+	}
+	if t.dropped != nil {
+		t.dropped[rel] = true
 	}
 	switch kind {
 	case adapters.KindTable:
