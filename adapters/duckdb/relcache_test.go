@@ -182,3 +182,19 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestCreateTable(t *testing.T) {
+	for sql, want := range map[string]bool{
+		`create table "db"."main"."t__elt_tmp_1" as (` + "\nselect 1\n)": true,
+		"create table tmp as select * from read_csv('x.csv')":            true,
+		`CREATE OR REPLACE TEMP TABLE "a b" AS SELECT 1`:                 true,
+		`create temporary table "temp"."main"."x" as (select 1)`:         true,
+		`create table "t" ("id" integer, "as" integer)`:                  true,
+		"create view v as select 1":                                      false,
+		"insert into t select 1":                                         false,
+	} {
+		if got := createTable.MatchString(sql); got != want {
+			t.Errorf("createTable(%q) = %v, want %v", sql, got, want)
+		}
+	}
+}

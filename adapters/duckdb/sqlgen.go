@@ -3,7 +3,9 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
@@ -20,7 +22,6 @@ func warehouse() sqlgen.Warehouse {
 			return adapters.Relation{Database: "temp", Schema: "main", Identifier: ident}
 		},
 		QualifiedSnapshotTemps: true,
-		CountCreatedRows:       true,
 		ReplaceViewsInPlace:    true,
 		ExprType:               describeType,
 		WithTimeZone: func(dataType string) bool {
@@ -46,6 +47,10 @@ func describeType(ctx context.Context, tx sqlgen.Tx, expr, query string, _ func(
 	return t, nil
 }
 
+// createTable matches CREATE TABLE statements; DuckDB answers those with
+// AS with the count of rows written, and the others with no row or 0.
+var createTable = regexp.MustCompile(`(?i)^\s*create\s+(or\s+replace\s+)?((temp|temporary)\s+)?table\s`)
+
 // sqlTx hands a transaction to package sqlgen. Relation kinds come from
 // the adapter's cache (a) where it can answer, except for relations this
 // transaction dropped: only the transaction itself sees those.
@@ -65,6 +70,17 @@ func (a *Adapter) inCachedTx(ctx context.Context, fn func(t sqlTx) error) error 
 }
 
 func (t sqlTx) Exec(ctx context.Context, query string) (int64, error) {
+	if createTable.MatchString(query) {
+		// DuckDB answers CREATE TABLE AS with a one-row result holding the
+		// rows written, and reports none as rows affected: reading the
+		// result spares counting the new table again.
+		var n int64
+		err := t.tx.QueryRowContext(ctx, query).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return n, err
+	}
 	res, err := t.tx.ExecContext(ctx, query)
 	if err != nil {
 		return 0, err

@@ -12,8 +12,6 @@ select count("Full Name") from read_csv('<dir>/customers.csv', header = true, de
 
 create table "<database>"."<schema>"."customers__elt_tmp_<id>" as select * from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
 
-select count(*) from "<database>"."<schema>"."customers__elt_tmp_<id>";
-
 alter table "<database>"."<schema>"."customers__elt_tmp_<id>" rename to "customers";
 
 commit;

@@ -4,8 +4,6 @@ create table "<database>"."<schema>"."orders__elt_tmp_<id>" as (
 select * from (values (1, 'a', 10), (2, 'b', 20)) as v(id, name, amount)
 );
 
-select count(*) from "<database>"."<schema>"."orders__elt_tmp_<id>";
-
 select lower(table_name), 'table' from duckdb_tables()
 		where not temporary and lower(database_name) = lower(?) and lower(schema_name) = lower(?)
 		union all

@@ -4,8 +4,6 @@ create table "<database>"."<schema>"."orders__elt_tmp_<id>" as (
 select id, name from "<database>"."<schema>"."orders" where id > 1
 );
 
-select count(*) from "<database>"."<schema>"."orders__elt_tmp_<id>";
-
 drop table "<database>"."<schema>"."orders";
 
 alter table "<database>"."<schema>"."orders__elt_tmp_<id>" rename to "orders";
