@@ -57,6 +57,9 @@ type Adapter struct {
 	schemaMu sync.Mutex
 	// kinds spares each build a scan of the whole catalog.
 	kinds kindCache
+	// fullSeedSniff makes seeds detect types from every row at once, as
+	// the sampled load falls back to; tests set it to compare the two.
+	fullSeedSniff bool
 }
 
 var (
