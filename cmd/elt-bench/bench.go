@@ -143,8 +143,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick {
-		quickDefaults := map[string]string{"models": "300", "ls-models": "300", "select-models": "300",
-			"run-models": "60", "seed-mb": "1", "runs": "1"}
+		quickDefaults := map[string]string{"models": "150", "ls-models": "150", "select-models": "150",
+			"run-models": "120", "seed-mb": "1", "runs": "1"}
 		for name, v := range quickDefaults {
 			if !set[name] {
 				if err := fs.Set(name, v); err != nil {

@@ -46,7 +46,7 @@ func TestQuick(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"compile_cold_300", "ls_300", "compile_select_300", "run_60_threads_1", "run_60_threads_4", "seed_1MB"}
+	want := []string{"compile_cold_150", "ls_150", "compile_select_150", "run_120_threads_1", "run_120_threads_4", "seed_1MB"}
 	if len(rep.Figures) != len(want) {
 		t.Fatalf("figures: want %v, got %+v", want, rep.Figures)
 	}
@@ -67,9 +67,9 @@ func TestQuick(t *testing.T) {
 	}
 	// elt run built every model as a table, as the floor did.
 	for _, db := range []string{"bench.duckdb", "floor/bench.duckdb"} {
-		n := countTables(t, filepath.Join(dir, "work", "tables_60", db))
-		if n != 60+4 {
-			t.Errorf("%s: want 64 tables (60 models, 4 seeds), got %d", db, n)
+		n := countTables(t, filepath.Join(dir, "work", "tables_120", db))
+		if n != 120+4 {
+			t.Errorf("%s: want 124 tables (120 models, 4 seeds), got %d", db, n)
 		}
 	}
 }
