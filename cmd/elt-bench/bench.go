@@ -50,6 +50,10 @@ type Stats struct {
 	Min     float64   `json:"min_s"`
 	Max     float64   `json:"max_s"`
 	PeakRSS int64     `json:"peak_rss_bytes"` // the largest over the runs
+	// CPU is user plus system time of each run: steadier than wall time
+	// on a machine shared with other work.
+	CPU       []float64 `json:"cpu_s"`
+	CPUMedian float64   `json:"cpu_median_s"`
 }
 
 // Figure is one line of the report: elt's timings and, where there is one,
@@ -282,9 +286,9 @@ func bench(ctx context.Context, cfg *config) (err error) {
 
 func (f Figure) line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-26s median %8.3fs  min %8.3fs  max %8.3fs  peak %7.1f MiB", f.Name, f.Elt.Median, f.Elt.Min, f.Elt.Max, mib(f.Elt.PeakRSS))
+	fmt.Fprintf(&b, "%-26s median %8.3fs  min %8.3fs  max %8.3fs  cpu %7.3fs  peak %7.1f MiB", f.Name, f.Elt.Median, f.Elt.Min, f.Elt.Max, f.Elt.CPUMedian, mib(f.Elt.PeakRSS))
 	if f.Floor != nil {
-		fmt.Fprintf(&b, "  | %s %.3fs (peak %.1f MiB)  ratio %.2fx", f.FloorName, f.Floor.Median, mib(f.Floor.PeakRSS), f.Ratio)
+		fmt.Fprintf(&b, "  | %s %.3fs (cpu %.3fs, peak %.1f MiB)  ratio %.2fx (cpu %.2fx)", f.FloorName, f.Floor.Median, f.Floor.CPUMedian, mib(f.Floor.PeakRSS), f.Ratio, f.Elt.CPUMedian/f.Floor.CPUMedian)
 	}
 	return b.String()
 }
@@ -471,8 +475,8 @@ func (b *bencher) child(args ...string) func() process {
 }
 
 type result struct {
-	wall    time.Duration
-	peakRSS int64
+	wall, cpu time.Duration
+	peakRSS   int64
 }
 
 // output runs p and returns its wall time and peak memory; a failure
@@ -493,7 +497,7 @@ func (p process) output(ctx context.Context) (result, error) {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
 	}
-	return result{wall: wall, peakRSS: rss}, nil
+	return result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), peakRSS: rss}, nil
 }
 
 func tail(s string, n int) string {
@@ -515,17 +519,24 @@ func (b *bencher) measure(ctx context.Context, setup func(i int) error, p func()
 			return Stats{}, err
 		}
 		st.Runs = append(st.Runs, r.wall.Seconds())
+		st.CPU = append(st.CPU, r.cpu.Seconds())
 		st.PeakRSS = max(st.PeakRSS, r.peakRSS)
 	}
 	s := slices.Clone(st.Runs)
 	slices.Sort(s)
 	st.Min, st.Max = s[0], s[len(s)-1]
-	if len(s)%2 == 1 {
-		st.Median = s[len(s)/2]
-	} else {
-		st.Median = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
+	st.Median = median(st.Runs)
+	st.CPUMedian = median(st.CPU)
 	return st, nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func removeDB(path string) error {

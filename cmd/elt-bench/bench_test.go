@@ -54,7 +54,7 @@ func TestQuick(t *testing.T) {
 		if f.Name != want[i] {
 			t.Errorf("figure %d: want %s, got %s", i, want[i], f.Name)
 		}
-		if f.Elt.Median <= 0 || f.Elt.PeakRSS <= 0 || len(f.Elt.Runs) != 1 {
+		if f.Elt.Median <= 0 || f.Elt.CPUMedian <= 0 || f.Elt.PeakRSS <= 0 || len(f.Elt.Runs) != 1 {
 			t.Errorf("%s: no timing or memory: %+v", f.Name, f.Elt)
 		}
 		if !strings.Contains(stdout.String(), f.Name+" ") {
