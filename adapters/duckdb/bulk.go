@@ -99,6 +99,8 @@ func (t *bulkTx) Commit(ctx context.Context) error {
 	}
 	t.done = true
 	defer t.conn.Close()
+	// A loader creates and alters tables the relation cache cannot follow.
+	defer t.a.kinds.forget()
 	if _, err := t.conn.ExecContext(ctx, "commit"); err != nil {
 		_, _ = t.conn.ExecContext(context.WithoutCancel(ctx), "rollback")
 		return fmt.Errorf("duckdb: bulk: commit: %w", adapters.ContextError(ctx, err))

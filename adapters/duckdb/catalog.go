@@ -49,7 +49,10 @@ func columns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.
 
 // RelationKind says whether rel is a table, a view or absent.
 func (a *Adapter) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
-	kind, err := relationKind(ctx, a.db, rel)
+	kind, ok, err := a.kinds.kind(ctx, a.db, a.kinds.current(), rel)
+	if !ok && err == nil {
+		kind, err = relationKind(ctx, a.db, rel)
+	}
 	if err != nil {
 		return adapters.KindNone, fmt.Errorf("duckdb: relation kind of %s: %w", Dialect{}.RenderRelation(rel), err)
 	}

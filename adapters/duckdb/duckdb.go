@@ -55,6 +55,11 @@ type Adapter struct {
 	// schema at once make DuckDB fail one with a write-write conflict,
 	// even with "if not exists".
 	schemaMu sync.Mutex
+	// kinds spares each build a scan of the whole catalog.
+	kinds kindCache
+	// fullSeedSniff makes seeds detect types from every row at once, as
+	// the sampled load falls back to; tests set it to compare the two.
+	fullSeedSniff bool
 }
 
 var (
@@ -365,6 +370,10 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 
 // Exec runs one or more statements.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
+	if !readOnlyStatement(query) {
+		// A hook or an operation may create, drop or replace relations.
+		defer a.kinds.forget()
+	}
 	var err error
 	if c := sessionConn(ctx); c != nil {
 		_, err = c.ExecContext(ctx, query)
@@ -399,6 +408,9 @@ func sessionConn(ctx context.Context) *sql.Conn {
 // Query runs a query and holds its rows in memory, as plain Go values (see
 // goValue).
 func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
+	if !readOnlyStatement(query) {
+		defer a.kinds.forget()
+	}
 	var q queryer = a.db
 	if c := sessionConn(ctx); c != nil {
 		q = c

@@ -110,6 +110,7 @@ func (a *Adapter) External(ctx context.Context, e adapters.External) (res adapte
 		_, err = tx.ExecContext(ctx, "drop table "+d.RenderRelation(tmp))
 		return err
 	})
+	a.settle(rel, adapters.KindView, err)
 	if err != nil {
 		return res, err
 	}

@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -45,11 +44,12 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	if body == "" {
 		return adapters.RunResult{}, errors.New("empty SQL")
 	}
-	err = a.inTx(ctx, func(tx *sql.Tx) error {
+	err = a.inCachedTx(ctx, func(tx sqlTx) error {
 		var err error
-		res, err = warehouse().Incremental(ctx, sqlTx{tx}, inc, rel, body)
+		res, err = warehouse().Incremental(ctx, tx, inc, rel, body)
 		return err
 	})
+	a.settle(rel, adapters.KindTable, err)
 	if err != nil {
 		return adapters.RunResult{}, err
 	}

@@ -27,9 +27,18 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 			err = fmt.Errorf("duckdb: materialize %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
-	return warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {
-		return a.inTx(ctx, func(tx *sql.Tx) error { return fn(sqlTx{tx}) })
+	res, err = warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {
+		return a.inCachedTx(ctx, func(t sqlTx) error { return fn(t) })
 	})
+	var kind adapters.RelationKind
+	switch m.Materialized {
+	case "table":
+		kind = adapters.KindTable
+	case "view":
+		kind = adapters.KindView
+	}
+	a.settle(rel, kind, err)
+	return res, err
 }
 
 // qualify fills in the adapter's database and schema where rel leaves them
@@ -47,8 +56,8 @@ func (a *Adapter) qualify(rel adapters.Relation) adapters.Relation {
 // replaceTable creates a table with build(tmpName) under a unique temporary
 // name next to rel, drops whatever rel is, and renames the new table to
 // rel. It must run inside a transaction. It returns the new table's rows.
-func replaceTable(ctx context.Context, tx *sql.Tx, rel adapters.Relation, build func(tmp string) string) (int64, error) {
-	return warehouse().ReplaceRelation(ctx, sqlTx{tx}, rel, build)
+func replaceTable(ctx context.Context, t sqlTx, rel adapters.Relation, build func(tmp string) string) (int64, error) {
+	return warehouse().ReplaceRelation(ctx, t, rel, build)
 }
 
 // inTx runs fn in a transaction, committing only if fn succeeds.

@@ -42,29 +42,132 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	}
 
 	var rows int64
-	err = a.inTx(ctx, func(tx *sql.Tx) error {
-		kind, err := relationKind(ctx, tx, rel)
-		if err != nil {
+	load := func(fast bool) error {
+		return a.inCachedTx(ctx, func(t sqlTx) error {
+			tx := t.tx
+			kind, err := t.RelationKind(ctx, rel)
+			if err != nil {
+				return err
+			}
+			if kind == adapters.KindTable && !s.FullRefresh {
+				rows, err = refillSeed(ctx, tx, rel, s, delim)
+				return err
+			}
+			if fast {
+				rows, err = loadSeedSniffOnce(ctx, t, rel, s, delim)
+				return err
+			}
+			types, err := emptyColumnTypes(ctx, tx, s, delim)
+			if err != nil {
+				return err
+			}
+			reader := readCSV(s.Path, delim, types, allRows)
+			rows, err = replaceTable(ctx, t, rel, func(tmp string) string {
+				return "create table " + tmp + " as select * from " + reader
+			})
 			return err
-		}
-		if kind == adapters.KindTable && !s.FullRefresh {
-			rows, err = refillSeed(ctx, tx, rel, s, delim)
-			return err
-		}
-		types, err := emptyColumnTypes(ctx, tx, s, delim)
-		if err != nil {
-			return err
-		}
-		reader := readCSV(s.Path, delim, types)
-		rows, err = replaceTable(ctx, tx, rel, func(tmp string) string {
-			return "create table " + tmp + " as select * from " + reader
 		})
-		return err
-	})
+	}
+	err = load(!a.fullSeedSniff)
+	if err != nil && ctx.Err() == nil && !a.fullSeedSniff {
+		// Whatever failed (a bad file, most likely), the full path says
+		// so the way it always has, with the line where known.
+		err = load(false)
+	}
+	a.settle(rel, adapters.KindTable, err)
 	if err != nil {
 		return adapters.RunResult{}, seedError(s.Path, delim, err)
 	}
 	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}, nil
+}
+
+// seedSampleRows is how many rows DuckDB's sniffer reads when every
+// column's type is given already (it then only checks the dialect);
+// allRows makes it read every row.
+const (
+	seedSampleRows = 20480
+	allRows        = -1
+)
+
+// loadSeedSniffOnce builds a seed's table reading the file twice, not
+// five times: once to detect the types, date and timestamp formats from
+// every row (sniff_csv), once to load it with all of them given. Columns
+// with no value at all become INTEGER afterwards, on the loaded table
+// (see emptyColumnTypes). The types are the same as the full path's.
+//
+// Detecting from a sample is not enough: DuckDB converts a later value
+// that does not fit the sampled type when it can ("1.5" into BIGINT 2, a
+// timestamp into a DATE) instead of failing, so the types and values would
+// differ from detection over every row.
+func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string) (int64, error) {
+	d := Dialect{}
+	var (
+		cols     any
+		dateFmt  sql.NullString
+		stampFmt sql.NullString
+	)
+	sniff := "select Columns, DateFormat, TimestampFormat from sniff_csv" + strings.TrimPrefix(readCSV(s.Path, delim, s.ColumnTypes, allRows), "read_csv")
+	if err := t.tx.QueryRowContext(ctx, sniff).Scan(&cols, &dateFmt, &stampFmt); err != nil {
+		return 0, err
+	}
+	list, _ := cols.([]any)
+	types := make(map[string]string, len(list))
+	var text []string
+	for _, c := range list {
+		m, _ := c.(map[string]any)
+		name, _ := m["name"].(string)
+		typ, _ := m["type"].(string)
+		if name == "" || typ == "" {
+			return 0, fmt.Errorf("sniff_csv: unexpected columns %v", cols)
+		}
+		set := false
+		for k, v := range s.ColumnTypes {
+			if strings.EqualFold(k, name) {
+				set, typ = true, v
+			}
+		}
+		types[name] = typ
+		if !set && typ == "VARCHAR" {
+			text = append(text, name)
+		}
+	}
+	reader := readCSV(s.Path, delim, types, seedSampleRows)
+	if dateFmt.Valid && dateFmt.String != "" {
+		reader = strings.TrimSuffix(reader, ")") + ", dateformat = " + literal(dateFmt.String) + ")"
+	}
+	if stampFmt.Valid && stampFmt.String != "" {
+		reader = strings.TrimSuffix(reader, ")") + ", timestampformat = " + literal(stampFmt.String) + ")"
+	}
+	tmp := rel
+	tmp.Identifier = warehouse().TempName(rel.Identifier)
+	rows, err := t.Exec(ctx, "create table "+d.RenderRelation(tmp)+" as select * from "+reader)
+	if err != nil {
+		return 0, err
+	}
+	if len(text) > 0 {
+		counts := make([]string, len(text))
+		for i, c := range text {
+			counts[i] = "count(" + d.Quote(c) + ")"
+		}
+		res, err := queryAll(ctx, t.tx, "select "+strings.Join(counts, ", ")+" from "+d.RenderRelation(tmp))
+		if err != nil {
+			return 0, err
+		}
+		for i, c := range text {
+			if n, ok := res.Rows[0][i].(int64); ok && n == 0 {
+				if _, err := t.Exec(ctx, "alter table "+d.RenderRelation(tmp)+" alter column "+d.Quote(c)+" type integer"); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	if err := t.DropRelation(ctx, rel); err != nil {
+		return 0, err
+	}
+	if _, err := t.Exec(ctx, "alter table "+d.RenderRelation(tmp)+" rename to "+d.Quote(rel.Identifier)); err != nil {
+		return 0, err
+	}
+	return rows, nil
 }
 
 // emptyColumnTypes is the seed's column_types plus INTEGER for every
@@ -72,7 +175,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 // guess, integer, fits a column of only NULLs (DuckDB's sniffer says
 // VARCHAR).
 func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim string) (map[string]string, error) {
-	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes))
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes, allRows))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +206,7 @@ func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim st
 	for i, c := range candidates {
 		counts[i] = "count(" + d.Quote(c) + ")"
 	}
-	res, err = queryAll(ctx, tx, "select "+strings.Join(counts, ", ")+" from "+readCSV(s.Path, delim, s.ColumnTypes))
+	res, err = queryAll(ctx, tx, "select "+strings.Join(counts, ", ")+" from "+readCSV(s.Path, delim, s.ColumnTypes, allRows))
 	if err != nil {
 		return nil, err
 	}
@@ -126,8 +229,9 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 	if err != nil {
 		return 0, err
 	}
+	// The header's names do not depend on how many rows are sampled.
 	var fileCols []string
-	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes))
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes, seedSampleRows))
 	if err != nil {
 		return 0, err
 	}
@@ -155,7 +259,8 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 	if _, err := tx.ExecContext(ctx, "delete from "+d.RenderRelation(rel)); err != nil {
 		return 0, err
 	}
-	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+readCSV(s.Path, delim, types))
+	// Every column's type is given, so no sample decides anything.
+	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+readCSV(s.Path, delim, types, seedSampleRows))
 	if err != nil {
 		return 0, err
 	}
@@ -166,11 +271,11 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 // seeds are (RFC 4180 quoting, a header row, nothing skipped): left to
 // itself, DuckDB's sniffer "explains" a ragged file by skipping rows or
 // dropping quoting, and loads the wrong data instead of failing. Types are
-// sniffed from every row, not a sample.
-func readCSV(path, delim string, types map[string]string) string {
+// sniffed from sampleRows rows (allRows: every row).
+func readCSV(path, delim string, types map[string]string, sampleRows int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "read_csv(%s, header = true, delim = %s, quote = '\"', escape = '\"', skip = 0, sample_size = -1, strict_mode = true",
-		literal(path), literal(delim))
+	fmt.Fprintf(&b, "read_csv(%s, header = true, delim = %s, quote = '\"', escape = '\"', skip = 0, sample_size = %d, strict_mode = true",
+		literal(path), literal(delim), sampleRows)
 	if len(types) > 0 {
 		names := make([]string, 0, len(types))
 		for k := range types {

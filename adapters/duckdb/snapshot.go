@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/elt-dev/elt/adapters"
@@ -37,11 +36,12 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if body == "" {
 		return adapters.RunResult{}, fmt.Errorf("%w: empty SQL", adapters.ErrSnapshotConfig)
 	}
-	err = a.inTx(ctx, func(tx *sql.Tx) error {
+	err = a.inCachedTx(ctx, func(tx sqlTx) error {
 		var err error
-		res, err = warehouse().Snapshot(ctx, sqlTx{tx}, s, rel, body)
+		res, err = warehouse().Snapshot(ctx, tx, s, rel, body)
 		return err
 	})
+	a.settle(rel, adapters.KindTable, err)
 	if err != nil {
 		return adapters.RunResult{}, err
 	}

@@ -3,7 +3,9 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
@@ -20,7 +22,6 @@ func warehouse() sqlgen.Warehouse {
 			return adapters.Relation{Database: "temp", Schema: "main", Identifier: ident}
 		},
 		QualifiedSnapshotTemps: true,
-		CountCreatedRows:       true,
 		ReplaceViewsInPlace:    true,
 		ExprType:               describeType,
 		WithTimeZone: func(dataType string) bool {
@@ -46,10 +47,40 @@ func describeType(ctx context.Context, tx sqlgen.Tx, expr, query string, _ func(
 	return t, nil
 }
 
-// sqlTx hands a transaction to package sqlgen.
-type sqlTx struct{ tx *sql.Tx }
+// createTable matches CREATE TABLE statements; DuckDB answers those with
+// AS with the count of rows written, and the others with no row or 0.
+var createTable = regexp.MustCompile(`(?i)^\s*create\s+(or\s+replace\s+)?((temp|temporary)\s+)?table\s`)
+
+// sqlTx hands a transaction to package sqlgen. Relation kinds come from
+// the adapter's cache (a) where it can answer, except for relations this
+// transaction dropped: only the transaction itself sees those.
+type sqlTx struct {
+	tx      *sql.Tx
+	a       *Adapter
+	since   uint64 // a.kinds.current() before tx began
+	dropped map[adapters.Relation]bool
+}
+
+// inCachedTx is inTx for a build that asks for relation kinds.
+func (a *Adapter) inCachedTx(ctx context.Context, fn func(t sqlTx) error) error {
+	since := a.kinds.current()
+	return a.inTx(ctx, func(tx *sql.Tx) error {
+		return fn(sqlTx{tx: tx, a: a, since: since, dropped: map[adapters.Relation]bool{}})
+	})
+}
 
 func (t sqlTx) Exec(ctx context.Context, query string) (int64, error) {
+	if createTable.MatchString(query) {
+		// DuckDB answers CREATE TABLE AS with a one-row result holding the
+		// rows written, and reports none as rows affected: reading the
+		// result spares counting the new table again.
+		var n int64
+		err := t.tx.QueryRowContext(ctx, query).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return n, err
+	}
 	res, err := t.tx.ExecContext(ctx, query)
 	if err != nil {
 		return 0, err
@@ -72,13 +103,21 @@ func (t sqlTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.C
 }
 
 func (t sqlTx) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
+	if t.a != nil && !t.dropped[rel] {
+		if kind, ok, err := t.a.kinds.kind(ctx, t.tx, t.since, rel); ok || err != nil {
+			return kind, err
+		}
+	}
 	return relationKind(ctx, t.tx, rel)
 }
 
 func (t sqlTx) DropRelation(ctx context.Context, rel adapters.Relation) error {
-	kind, err := relationKind(ctx, t.tx, rel)
+	kind, err := t.RelationKind(ctx, rel)
 	if err != nil {
 		return err
+	}
+	if t.dropped != nil {
+		t.dropped[rel] = true
 	}
 	switch kind {
 	case adapters.KindTable:

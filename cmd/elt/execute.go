@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
@@ -586,12 +587,21 @@ func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration
 
 // writeRunFiles writes target/run/<package>/<path>: the statements the
 // warehouse ran for each node, in order, as dbt does, so a user can see
-// and replay exactly what happened.
+// and replay exactly what happened. Files are written a few at a time:
+// each one waits on the disk (it is synced before it is renamed into
+// place), and a run has one per node.
 func (s *session) writeRunFiles(results []runner.Result) error {
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
 	}
+	const writers = 8
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		sem      = make(chan struct{}, writers)
+	)
 	for _, r := range results {
 		if len(r.Statements) == 0 {
 			continue
@@ -604,11 +614,22 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 			b.WriteString(strings.TrimRight(stmt, " \n\t;"))
 			b.WriteString(";\n")
 		}
-		if err := dir.WriteFile(path.Join("run", compiler.CompiledPath(r.Node)), []byte(b.String())); err != nil {
-			return fmt.Errorf("write target/run for %s: %w", r.UniqueID, err)
-		}
+		name, id := path.Join("run", compiler.CompiledPath(r.Node)), r.UniqueID
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := dir.WriteFile(name, []byte(b.String())); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("write target/run for %s: %w", id, err)
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return firstErr
 }
 
 func parseFlagTime(v string) (time.Time, error) {

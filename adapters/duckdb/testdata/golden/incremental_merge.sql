@@ -1,14 +1,5 @@
 begin;
 
-select 'table' from duckdb_tables() where not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		union all
-		select 'view' from duckdb_views() where not internal and not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(view_name) = lower(?)
-		limit 1;
-
 create temp table "orders__elt_tmp_<id>" as (
 select * from (values (2, 'B', 21), (3, 'c', 30)) as v(id, name, amount)
 );

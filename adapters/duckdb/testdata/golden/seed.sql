@@ -1,30 +1,16 @@
 begin;
 
-select 'table' from duckdb_tables() where not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
+select lower(table_name), 'table' from duckdb_tables()
+		where not temporary and lower(database_name) = lower(?) and lower(schema_name) = lower(?)
 		union all
-		select 'view' from duckdb_views() where not internal and not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(view_name) = lower(?)
-		limit 1;
+		select lower(view_name), 'view' from duckdb_views()
+		where not internal and not temporary and lower(database_name) = lower(?) and lower(schema_name) = lower(?);
 
-describe select * from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
+select Columns, DateFormat, TimestampFormat from sniff_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
 
-select count("Full Name") from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
+create table "<database>"."<schema>"."customers__elt_tmp_<id>" as select * from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = 20480, strict_mode = true, types = {'Full Name': 'VARCHAR', 'active': 'BOOLEAN', 'code': 'varchar', 'id': 'BIGINT', 'joined': 'DATE', 'score': 'DOUBLE'}, dateformat = '%Y-%m-%d');
 
-create table "<database>"."<schema>"."customers__elt_tmp_<id>" as select * from read_csv('<dir>/customers.csv', header = true, delim = ',', quote = '"', escape = '"', skip = 0, sample_size = -1, strict_mode = true, types = {'code': 'varchar'});
-
-select count(*) from "<database>"."<schema>"."customers__elt_tmp_<id>";
-
-select 'table' from duckdb_tables() where not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		union all
-		select 'view' from duckdb_views() where not internal and not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(view_name) = lower(?)
-		limit 1;
+select count("Full Name") from "<database>"."<schema>"."customers__elt_tmp_<id>";
 
 alter table "<database>"."<schema>"."customers__elt_tmp_<id>" rename to "customers";
 

@@ -13,15 +13,6 @@ select column_name, data_type, column_index, coalesce(comment, '')
 
 select "id", count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
 
-select 'table' from duckdb_tables() where not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		union all
-		select 'view' from duckdb_views() where not internal and not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(view_name) = lower(?)
-		limit 1;
-
 select column_name, data_type, column_index, coalesce(comment, '')
 		from duckdb_columns()
 		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))

@@ -4,16 +4,11 @@ create table "<database>"."<schema>"."orders__elt_tmp_<id>" as (
 select * from (values (1, 'a', 10), (2, 'b', 20)) as v(id, name, amount)
 );
 
-select count(*) from "<database>"."<schema>"."orders__elt_tmp_<id>";
-
-select 'table' from duckdb_tables() where not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
+select lower(table_name), 'table' from duckdb_tables()
+		where not temporary and lower(database_name) = lower(?) and lower(schema_name) = lower(?)
 		union all
-		select 'view' from duckdb_views() where not internal and not temporary and lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(view_name) = lower(?)
-		limit 1;
+		select lower(view_name), 'view' from duckdb_views()
+		where not internal and not temporary and lower(database_name) = lower(?) and lower(schema_name) = lower(?);
 
 alter table "<database>"."<schema>"."orders__elt_tmp_<id>" rename to "orders";
 

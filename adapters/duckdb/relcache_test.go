@@ -1,0 +1,200 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// openCounting opens a file database and counts the statements that scan
+// the catalog for relation kinds.
+func openCounting(t *testing.T) (*Adapter, *atomic.Int64) {
+	t.Helper()
+	var scans atomic.Int64
+	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
+		if strings.Contains(sql, "duckdb_tables()") {
+			if os.Getenv("DEBUG_SCANS") != "" {
+				fmt.Println(sql)
+			}
+			scans.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a, &scans
+}
+
+func materialize(t *testing.T, a *Adapter, ident, mat, sql string) {
+	t.Helper()
+	rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: ident}
+	if _, err := a.Materialize(context.Background(), adapters.Model{Relation: rel, Materialized: mat, SQL: sql}); err != nil {
+		t.Fatalf("materialize %s as %s: %v", ident, mat, err)
+	}
+}
+
+func kindOf(t *testing.T, a *Adapter, ident string) adapters.RelationKind {
+	t.Helper()
+	// Straight from the catalog, not the cache.
+	k, err := relationKind(context.Background(), a.db, adapters.Relation{Database: "shop", Schema: "main", Identifier: ident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestRelationKindsReadOncePerSchema: building many models scans the
+// catalog once, not once per model.
+func TestRelationKindsReadOncePerSchema(t *testing.T) {
+	a, scans := openCounting(t)
+	for i := range 40 {
+		materialize(t, a, fmt.Sprintf("m%d", i), "table", fmt.Sprintf("select %d as id", i))
+	}
+	for i := range 40 {
+		materialize(t, a, fmt.Sprintf("m%d", i), "table", fmt.Sprintf("select %d as id", i+1))
+	}
+	if n := scans.Load(); n != 1 {
+		t.Errorf("want 1 catalog scan for 80 builds in one schema, got %d", n)
+	}
+	var id int
+	if err := a.db.QueryRow(`select id from shop.main.m39`).Scan(&id); err != nil || id != 40 {
+		t.Errorf("m39: want 40, got %d (%v)", id, err)
+	}
+}
+
+// TestRelationKindsFollowChanges: a relation that changes kind, is dropped
+// or replaced by a hook (an Exec the adapter cannot follow), or by another
+// build, is still rebuilt correctly.
+func TestRelationKindsFollowChanges(t *testing.T) {
+	ctx := context.Background()
+	a, _ := openCounting(t)
+	steps := []struct {
+		name string
+		do   func()
+		want adapters.RelationKind
+	}{
+		{"table", func() { materialize(t, a, "x", "table", "select 1 as id") }, adapters.KindTable},
+		{"table to view", func() { materialize(t, a, "x", "view", "select 2 as id") }, adapters.KindView},
+		{"view to table", func() { materialize(t, a, "x", "table", "select 3 as id") }, adapters.KindTable},
+		{"hook replaces the table by a view", func() {
+			if err := a.Exec(ctx, "drop table shop.main.x; create view shop.main.x as select 4 as id"); err != nil {
+				t.Fatal(err)
+			}
+		}, adapters.KindView},
+		{"table over the hook's view", func() { materialize(t, a, "x", "table", "select 5 as id") }, adapters.KindTable},
+		{"run_query drops it", func() {
+			if _, err := a.Query(ctx, "/* elt */ drop table shop.main.x"); err != nil {
+				t.Fatal(err)
+			}
+		}, adapters.KindNone},
+		{"view after the drop", func() { materialize(t, a, "x", "view", "select 6 as id") }, adapters.KindView},
+		{"seed over the view", func() {
+			path := filepath.Join(t.TempDir(), "x.csv")
+			writeFile(t, path, "id\n7\n")
+			if _, err := a.LoadSeed(ctx, adapters.Seed{Relation: adapters.Relation{Database: "shop", Schema: "main", Identifier: "x"}, Path: path}); err != nil {
+				t.Fatal(err)
+			}
+		}, adapters.KindTable},
+		{"failed build keeps the table", func() {
+			rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: "x"}
+			if _, err := a.Materialize(ctx, adapters.Model{Relation: rel, Materialized: "view", SQL: "select nope from nowhere"}); err == nil {
+				t.Fatal("want an error")
+			}
+		}, adapters.KindTable},
+		{"view after the failure", func() { materialize(t, a, "x", "view", "select 9 as id") }, adapters.KindView},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := kindOf(t, a, "x"); got != s.want {
+			t.Fatalf("%s: catalog says %q, want %q", s.name, got, s.want)
+		}
+		got, err := a.RelationKind(ctx, adapters.Relation{Database: "shop", Schema: "main", Identifier: "X"})
+		if err != nil || got != s.want {
+			t.Fatalf("%s: RelationKind says %q (%v), want %q", s.name, got, err, s.want)
+		}
+	}
+	var id int
+	if err := a.db.QueryRow(`select id from shop.main.x`).Scan(&id); err != nil || id != 9 {
+		t.Errorf("x: want 9, got %d (%v)", id, err)
+	}
+}
+
+// TestRelationKindsConcurrentBuilds: builds on four threads, each flipping
+// its own relation between table and view, agree with the catalog.
+func TestRelationKindsConcurrentBuilds(t *testing.T) {
+	a, scans := openCounting(t)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				mat := []string{"table", "view"}[i%2]
+				materialize(t, a, fmt.Sprintf("c%d", w), mat, fmt.Sprintf("select %d as id", i))
+			}
+		}()
+	}
+	wg.Wait()
+	// Each of the first four builds may read the schema before any of
+	// them has stored it; none of the 36 after them does.
+	if n := scans.Load(); n < 1 || n > 4 {
+		t.Errorf("want 1 to 4 catalog scans for 40 builds on 4 threads, got %d", n)
+	}
+	for w := range 4 {
+		if got := kindOf(t, a, fmt.Sprintf("c%d", w)); got != adapters.KindView {
+			t.Errorf("c%d: want a view, got %q", w, got)
+		}
+	}
+}
+
+func TestReadOnlyStatement(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"select 1": true,
+		"  -- c\n/* {\"app\": \"elt\"} */ with a as (select 1) select * from a": true,
+		"from t":                    true,
+		"describe select 1":         true,
+		"select 1;":                 true,
+		"select 1; drop table t":    false,
+		"drop table t":              false,
+		"create view v as select 1": false,
+		"explain analyze create table t as select 1": false,
+		"/* unterminated":          false,
+		"":                         false,
+		"insert into t values (1)": false,
+	} {
+		if got := readOnlyStatement(sql); got != want {
+			t.Errorf("readOnlyStatement(%q) = %v, want %v", sql, got, want)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCreateTable(t *testing.T) {
+	for sql, want := range map[string]bool{
+		`create table "db"."main"."t__elt_tmp_1" as (` + "\nselect 1\n)": true,
+		"create table tmp as select * from read_csv('x.csv')":            true,
+		`CREATE OR REPLACE TEMP TABLE "a b" AS SELECT 1`:                 true,
+		`create temporary table "temp"."main"."x" as (select 1)`:         true,
+		`create table "t" ("id" integer, "as" integer)`:                  true,
+		"create view v as select 1":                                      false,
+		"insert into t select 1":                                         false,
+	} {
+		if got := createTable.MatchString(sql); got != want {
+			t.Errorf("createTable(%q) = %v, want %v", sql, got, want)
+		}
+	}
+}

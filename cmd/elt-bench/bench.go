@@ -1,0 +1,582 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/elt-dev/elt/internal/benchgen"
+)
+
+// childEnv marks a process that elt-bench started to measure a floor.
+const childEnv = "ELT_BENCH_CHILD"
+
+var allFigures = []string{"compile", "ls", "select", "run", "seed"}
+
+type config struct {
+	elt          string
+	work         string
+	keep         bool
+	models       []int
+	lsModels     int
+	selectModels int
+	runModels    []int
+	threads      []int
+	seedMB       int
+	runs         int
+	only         map[string]bool
+	jsonPath     string
+	self         string // the executable that runs the floors
+	stdout       io.Writer
+	stderr       io.Writer
+}
+
+// Stats are the timings of one command over its runs.
+type Stats struct {
+	Runs    []float64 `json:"runs_s"`
+	Median  float64   `json:"median_s"`
+	Min     float64   `json:"min_s"`
+	Max     float64   `json:"max_s"`
+	PeakRSS int64     `json:"peak_rss_bytes"` // the largest over the runs
+	// CPU is user plus system time of each run: steadier than wall time
+	// on a machine shared with other work.
+	CPU       []float64 `json:"cpu_s"`
+	CPUMedian float64   `json:"cpu_median_s"`
+}
+
+// Figure is one line of the report: elt's timings and, where there is one,
+// the floor it is compared with.
+type Figure struct {
+	Name      string   `json:"name"`
+	Command   string   `json:"command"`
+	Models    int      `json:"models,omitempty"`
+	Threads   int      `json:"threads,omitempty"`
+	SizeBytes int64    `json:"size_bytes,omitempty"`
+	Elt       Stats    `json:"elt"`
+	FloorName string   `json:"floor_name,omitempty"`
+	Floor     *Stats   `json:"floor,omitempty"`
+	Ratio     float64  `json:"ratio,omitempty"` // elt's median over the floor's
+	Notes     []string `json:"notes,omitempty"`
+}
+
+// Report is what --json writes.
+type Report struct {
+	Started time.Time `json:"started"`
+	CPU     string    `json:"cpu"`
+	Cores   int       `json:"cores"`
+	Elt     string    `json:"elt"`
+	Figures []Figure  `json:"figures"`
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "floor-run" || args[0] == "floor-seed") {
+		return runFloor(ctx, args, stderr)
+	}
+	cfg, err := parseFlags(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "elt-bench:", err)
+		return 2
+	}
+	if err := bench(ctx, cfg); err != nil {
+		fmt.Fprintln(stderr, "elt-bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func runFloor(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", "", "DuckDB file")
+	manifest := fs.String("manifest", "", "compiled manifest.json (floor-run)")
+	csv := fs.String("csv", "", "CSV file (floor-seed)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	var err error
+	if args[0] == "floor-run" {
+		err = floorRun(ctx, *db, *manifest)
+	} else {
+		err = floorSeed(ctx, *db, *csv)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "elt-bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
+	cfg := &config{stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("elt-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.elt, "elt", "", "the elt binary to measure (default: build ./cmd/elt once into the work folder)")
+	fs.StringVar(&cfg.work, "work", "", "folder for the generated projects (default: a temporary folder, removed at the end)")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the work folder")
+	models := fs.String("models", "10000,100000", "project sizes for the cold compile figure")
+	fs.IntVar(&cfg.lsModels, "ls-models", 10000, "project size for the ls figure")
+	fs.IntVar(&cfg.selectModels, "select-models", 20000, "project size for the compile -s figure")
+	runModels := fs.String("run-models", "200,1000,2000", "project sizes (table models) for the run figure")
+	threads := fs.String("threads", "1,4", "--threads values for the run figure")
+	fs.IntVar(&cfg.seedMB, "seed-mb", 20, "size of the generated seed CSV in MB (the issue's figure uses 1000)")
+	fs.IntVar(&cfg.runs, "runs", 3, "runs per figure; the report gives median, min and max")
+	only := fs.String("only", strings.Join(allFigures, ","), "figures to measure: "+strings.Join(allFigures, ","))
+	fs.StringVar(&cfg.jsonPath, "json", "", "write the report as JSON to this file")
+	quick := fs.Bool("quick", false, "small sizes and one run, to check that every figure works")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *quick {
+		quickDefaults := map[string]string{"models": "150", "ls-models": "150", "select-models": "150",
+			"run-models": "120", "seed-mb": "1", "runs": "1"}
+		for name, v := range quickDefaults {
+			if !set[name] {
+				if err := fs.Set(name, v); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	var err error
+	if cfg.models, err = intList("models", *models); err != nil {
+		return nil, err
+	}
+	if cfg.runModels, err = intList("run-models", *runModels); err != nil {
+		return nil, err
+	}
+	if cfg.threads, err = intList("threads", *threads); err != nil {
+		return nil, err
+	}
+	if cfg.runs < 1 || cfg.lsModels < 1 || cfg.selectModels < 1 || cfg.seedMB < 1 {
+		return nil, errors.New("--runs, --ls-models, --select-models and --seed-mb must be at least 1")
+	}
+	cfg.only = map[string]bool{}
+	for _, f := range strings.Split(*only, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(allFigures, f) {
+			return nil, fmt.Errorf("--only: unknown figure %q (want some of %s)", f, strings.Join(allFigures, ","))
+		}
+		cfg.only[f] = true
+	}
+	return cfg, nil
+}
+
+func intList(name, s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--%s: %q is not a positive number", name, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func bench(ctx context.Context, cfg *config) (err error) {
+	if cfg.work == "" {
+		if cfg.work, err = os.MkdirTemp("", "elt-bench-"); err != nil {
+			return err
+		}
+		if !cfg.keep {
+			defer os.RemoveAll(cfg.work)
+		}
+	} else if err := os.MkdirAll(cfg.work, 0o755); err != nil {
+		return err
+	}
+	if cfg.work, err = filepath.Abs(cfg.work); err != nil {
+		return err
+	}
+	if cfg.self == "" {
+		if cfg.self, err = os.Executable(); err != nil {
+			return err
+		}
+	}
+	if cfg.elt == "" {
+		cfg.elt = filepath.Join(cfg.work, "elt")
+		fmt.Fprintln(cfg.stderr, "building elt into", cfg.elt)
+		build := exec.CommandContext(ctx, "go", "build", "-o", cfg.elt, "github.com/elt-dev/elt/cmd/elt")
+		build.Stdout, build.Stderr = cfg.stderr, cfg.stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build elt: %w", err)
+		}
+	} else if cfg.elt, err = filepath.Abs(cfg.elt); err != nil {
+		return err
+	}
+	rep := Report{Started: time.Now().UTC(), Elt: cfg.elt}
+	rep.CPU, rep.Cores = cpuInfo()
+	fmt.Fprintf(cfg.stdout, "elt-bench: %s, %d cores; median of %d runs\n", rep.CPU, rep.Cores, cfg.runs)
+	add := func(f Figure) {
+		rep.Figures = append(rep.Figures, f)
+		fmt.Fprintln(cfg.stdout, f.line())
+	}
+	b := &bencher{cfg: cfg, generated: map[string]bool{}}
+	if cfg.only["compile"] {
+		for _, n := range cfg.models {
+			f, err := b.compileCold(ctx, n)
+			if err != nil {
+				return err
+			}
+			add(f)
+		}
+	}
+	if cfg.only["ls"] {
+		f, err := b.ls(ctx, cfg.lsModels)
+		if err != nil {
+			return err
+		}
+		add(f)
+	}
+	if cfg.only["select"] {
+		f, err := b.selectOne(ctx, cfg.selectModels)
+		if err != nil {
+			return err
+		}
+		add(f)
+	}
+	if cfg.only["run"] {
+		for _, n := range cfg.runModels {
+			fs, err := b.run(ctx, n)
+			if err != nil {
+				return err
+			}
+			for _, f := range fs {
+				add(f)
+			}
+		}
+	}
+	if cfg.only["seed"] {
+		f, err := b.seed(ctx, int64(cfg.seedMB)<<20)
+		if err != nil {
+			return err
+		}
+		add(f)
+	}
+	if cfg.jsonPath != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.jsonPath, append(data, '\n'), 0o644); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	}
+	return nil
+}
+
+func (f Figure) line() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-26s median %8.3fs  min %8.3fs  max %8.3fs  cpu %7.3fs  peak %7.1f MiB", f.Name, f.Elt.Median, f.Elt.Min, f.Elt.Max, f.Elt.CPUMedian, mib(f.Elt.PeakRSS))
+	if f.Floor != nil {
+		fmt.Fprintf(&b, "  | %s %.3fs (cpu %.3fs, peak %.1f MiB)  ratio %.2fx (cpu %.2fx)", f.FloorName, f.Floor.Median, f.Floor.CPUMedian, mib(f.Floor.PeakRSS), f.Ratio, f.Elt.CPUMedian/f.Floor.CPUMedian)
+	}
+	return b.String()
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+type bencher struct {
+	cfg       *config
+	generated map[string]bool
+}
+
+// project generates (once per run of elt-bench) a project of n models.
+func (b *bencher) project(kind string, n int, materialized string) (string, error) {
+	dir := filepath.Join(b.cfg.work, fmt.Sprintf("%s_%d", kind, n))
+	if b.generated[dir] {
+		return dir, nil
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	if err := benchgen.Write(dir, benchgen.Options{Models: n, Materialized: materialized}); err != nil {
+		return "", err
+	}
+	b.generated[dir] = true
+	return dir, nil
+}
+
+func (b *bencher) compileCold(ctx context.Context, n int) (Figure, error) {
+	dir, err := b.project("views", n, "view")
+	if err != nil {
+		return Figure{}, err
+	}
+	st, err := b.measure(ctx, func(int) error { return os.RemoveAll(filepath.Join(dir, "target")) },
+		b.elt(dir, "compile"))
+	if err != nil {
+		return Figure{}, err
+	}
+	return Figure{Name: fmt.Sprintf("compile_cold_%d", n), Command: "elt compile (no target/)", Models: n, Elt: st}, nil
+}
+
+func (b *bencher) ls(ctx context.Context, n int) (Figure, error) {
+	dir, err := b.project("views", n, "view")
+	if err != nil {
+		return Figure{}, err
+	}
+	st, err := b.measure(ctx, func(int) error { return nil }, b.elt(dir, "ls"))
+	if err != nil {
+		return Figure{}, err
+	}
+	return Figure{Name: fmt.Sprintf("ls_%d", n), Command: "elt ls", Models: n, Elt: st}, nil
+}
+
+// selectOne compiles the whole project once, then measures compile -s of
+// one model after that model's file changed, against a full compile.
+func (b *bencher) selectOne(ctx context.Context, n int) (Figure, error) {
+	dir, err := b.project("views", n, "view")
+	if err != nil {
+		return Figure{}, err
+	}
+	full, err := b.measure(ctx, func(int) error { return nil }, b.elt(dir, "compile"))
+	if err != nil {
+		return Figure{}, err
+	}
+	target := n / 2
+	name := benchgen.ModelName(target)
+	path := filepath.Join(dir, filepath.FromSlash(benchgen.ModelPath(target)))
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		return Figure{}, err
+	}
+	defer os.WriteFile(path, orig, 0o644)
+	st, err := b.measure(ctx, func(i int) error {
+		return os.WriteFile(path, fmt.Appendf(bytes.Clone(orig), "-- edit %d at %d\n", i, time.Now().UnixNano()), 0o644)
+	}, b.elt(dir, "compile", "-s", name))
+	if err != nil {
+		return Figure{}, err
+	}
+	return Figure{Name: fmt.Sprintf("compile_select_%d", n), Command: "elt compile -s " + name + " after its file changed",
+		Models: n, Elt: st, FloorName: "full compile", Floor: &full, Ratio: st.Median / full.Median}, nil
+}
+
+// run measures elt run of n table models on a seeded DuckDB file, with
+// each --threads value, against the floor: the same statements executed
+// one after another in one session.
+func (b *bencher) run(ctx context.Context, n int) ([]Figure, error) {
+	dir, err := b.project("tables", n, "table")
+	if err != nil {
+		return nil, err
+	}
+	db := filepath.Join(dir, "bench.duckdb")
+	seeded := filepath.Join(dir, "seeded.duckdb.template")
+	removeDB(db)
+	if _, err := b.elt(dir, "seed")().output(ctx); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(db, seeded); err != nil {
+		return nil, err
+	}
+	if _, err := b.elt(dir, "compile")().output(ctx); err != nil {
+		return nil, err
+	}
+	manifest := filepath.Join(dir, "target", "manifest-compiled.json")
+	if err := os.Rename(filepath.Join(dir, "target", "manifest.json"), manifest); err != nil {
+		return nil, err
+	}
+	// The floor's file has the same name in another folder: DuckDB names
+	// the catalog after the file, and the compiled SQL names the catalog.
+	if err := os.MkdirAll(filepath.Join(dir, "floor"), 0o755); err != nil {
+		return nil, err
+	}
+	floorDB := filepath.Join(dir, "floor", "bench.duckdb")
+	floor, err := b.measure(ctx, func(int) error { return copyDB(seeded, floorDB) },
+		b.child("floor-run", "--db", floorDB, "--manifest", manifest))
+	if err != nil {
+		return nil, err
+	}
+	var out []Figure
+	for _, t := range b.cfg.threads {
+		st, err := b.measure(ctx, func(int) error { return copyDB(seeded, db) },
+			b.elt(dir, "run", "--threads", strconv.Itoa(t)))
+		if err != nil {
+			return nil, err
+		}
+		fl := floor
+		out = append(out, Figure{Name: fmt.Sprintf("run_%d_threads_%d", n, t), Command: "elt run --threads " + strconv.Itoa(t),
+			Models: n, Threads: t, Elt: st, FloorName: "floor", Floor: &fl, Ratio: st.Median / floor.Median})
+	}
+	return out, nil
+}
+
+// seed measures elt seed of a generated CSV against DuckDB's read_csv.
+func (b *bencher) seed(ctx context.Context, size int64) (Figure, error) {
+	dir := filepath.Join(b.cfg.work, fmt.Sprintf("seed_%d", size))
+	if !b.generated[dir] {
+		if err := os.RemoveAll(dir); err != nil {
+			return Figure{}, err
+		}
+		if err := benchgen.Write(dir, benchgen.Options{Models: 1, Materialized: "table"}); err != nil {
+			return Figure{}, err
+		}
+		if err := benchgen.WriteCSV(filepath.Join(dir, "seeds", "big.csv"), size); err != nil {
+			return Figure{}, err
+		}
+		b.generated[dir] = true
+	}
+	csv := filepath.Join(dir, "seeds", "big.csv")
+	info, err := os.Stat(csv)
+	if err != nil {
+		return Figure{}, err
+	}
+	db := filepath.Join(dir, "bench.duckdb")
+	st, err := b.measure(ctx, func(int) error { return removeDB(db) }, b.elt(dir, "seed", "-s", "big"))
+	if err != nil {
+		return Figure{}, err
+	}
+	floorDB := filepath.Join(dir, "floor.duckdb")
+	floor, err := b.measure(ctx, func(int) error { return removeDB(floorDB) },
+		b.child("floor-seed", "--db", floorDB, "--csv", csv))
+	if err != nil {
+		return Figure{}, err
+	}
+	return Figure{Name: fmt.Sprintf("seed_%dMB", size>>20), Command: "elt seed -s big", SizeBytes: info.Size(),
+		Elt: st, FloorName: "read_csv", Floor: &floor, Ratio: st.Median / floor.Median}, nil
+}
+
+// process is one command to run and time.
+type process struct {
+	name string
+	args []string
+	dir  string
+	env  []string
+}
+
+func (b *bencher) elt(dir string, args ...string) func() process {
+	return func() process {
+		return process{name: b.cfg.elt, args: append(args, "--profiles-dir", dir), dir: dir}
+	}
+}
+
+func (b *bencher) child(args ...string) func() process {
+	return func() process {
+		return process{name: b.cfg.self, args: args, dir: b.cfg.work, env: []string{childEnv + "=1"}}
+	}
+}
+
+type result struct {
+	wall, cpu time.Duration
+	peakRSS   int64
+}
+
+// output runs p and returns its wall time and peak memory; a failure
+// carries the command's output.
+func (p process) output(ctx context.Context) (result, error) {
+	cmd := exec.CommandContext(ctx, p.name, p.args...)
+	cmd.Dir = p.dir
+	cmd.Env = append(os.Environ(), p.env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return result{}, fmt.Errorf("%s %s (in %s): %w\n%s", filepath.Base(p.name), strings.Join(p.args, " "), p.dir, err, tail(out.String(), 4000))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+	}
+	return result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), peakRSS: rss}, nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// measure runs setup(i) untimed, then p, cfg.runs times.
+func (b *bencher) measure(ctx context.Context, setup func(i int) error, p func() process) (Stats, error) {
+	var st Stats
+	for i := range b.cfg.runs {
+		if err := setup(i); err != nil {
+			return Stats{}, err
+		}
+		r, err := p().output(ctx)
+		if err != nil {
+			return Stats{}, err
+		}
+		st.Runs = append(st.Runs, r.wall.Seconds())
+		st.CPU = append(st.CPU, r.cpu.Seconds())
+		st.PeakRSS = max(st.PeakRSS, r.peakRSS)
+	}
+	s := slices.Clone(st.Runs)
+	slices.Sort(s)
+	st.Min, st.Max = s[0], s[len(s)-1]
+	st.Median = median(st.Runs)
+	st.CPUMedian = median(st.CPU)
+	return st, nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func removeDB(path string) error {
+	for _, p := range []string{path, path + ".wal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyDB(from, to string) error {
+	if err := removeDB(to); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o644)
+}
+
+// cpuInfo reads the CPU model and core count from /proc/cpuinfo (Linux).
+func cpuInfo() (string, int) {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU", 0
+	}
+	model, cores := "unknown CPU", 0
+	for _, l := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "model name":
+			model = strings.TrimSpace(v)
+		case "processor":
+			cores++
+		}
+	}
+	return model, cores
+}
