@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"runtime"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -325,15 +326,28 @@ func CompiledPath(n *Node) string {
 }
 
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
-// every compiled node.
-func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
+// every compiled node whose file does not already hold its SQL, a few
+// files at a time; it returns the first error in node order.
+func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	_, nodes, _ := m.sortedNodes()
-	for _, n := range nodes {
+	errs := make([]error, len(nodes))
+	// Writing is system calls, not CPU: more writers than cores keep the
+	// disk busy.
+	parallelFor(ctx, 2*runtime.GOMAXPROCS(0), len(nodes), func(i int) {
+		n := nodes[i]
 		if !n.Compiled || n.ResourceType == project.Seed {
-			continue
+			return
 		}
-		if err := dir.WriteFile(path.Join("compiled", CompiledPath(n)), []byte(n.CompiledCode)); err != nil {
-			return fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
+		if _, err := dir.WriteIfChanged(path.Join("compiled", CompiledPath(n)), []byte(n.CompiledCode)); err != nil {
+			errs[i] = fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil

@@ -184,8 +184,8 @@ type Manifest struct {
 //	    Renders the given nodes (nil: all) concurrently and injects ephemeral CTEs.
 //	func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]any) (string, error)
 //	    Renders a macro call, for run-operation, hooks and tests.
-//	func (m *Manifest) WriteCompiled(dir string) error
-//	    Writes target/compiled/<pkg>/<original_file_path> for every compiled node.
+//	func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error
+//	    Writes target/compiled/<pkg>/<original_file_path> for every compiled node whose file changed.
 //	func (m *Manifest) RenderNode(ctx context.Context, id string) (string, error)
 //	func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.Time) (string, error)
 //	    Render one node (one microbatch batch) again without storing anything (batch.go).

@@ -38,7 +38,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if compileErr != nil {
 		return usageErr(compileErr)
 	}
-	if err := s.writeCompiled(); err != nil {
+	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	var compiled []*compiler.Node

@@ -79,7 +79,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if compileErr != nil {
 		return usageErr(compileErr)
 	}
-	if err := s.writeCompiled(); err != nil {
+	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	// Files the run would read or write but cannot reach (an s3:// source
@@ -118,7 +118,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	elapsed := time.Since(started)
 
 	// Nodes are rendered again just before they run; keep target/compiled in step.
-	if err := s.writeCompiled(); err != nil {
+	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if err := s.writeRunFiles(results); err != nil {
@@ -584,7 +584,7 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 			b.WriteString(strings.TrimRight(stmt, " \n\t;"))
 			b.WriteString(";\n")
 		}
-		if err := dir.WriteFile(path.Join("run", compiler.CompiledPath(r.Node)), []byte(b.String())); err != nil {
+		if _, err := dir.WriteIfChanged(path.Join("run", compiler.CompiledPath(r.Node)), []byte(b.String())); err != nil {
 			return fmt.Errorf("write target/run for %s: %w", r.UniqueID, err)
 		}
 	}

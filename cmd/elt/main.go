@@ -21,7 +21,9 @@ func main() {
 		sig = <-sigs
 		os.Exit(exitCodeFor(sig))
 	}()
+	stopProfiles := startProfiles(os.LookupEnv)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopProfiles()
 	cancel(nil)
 	os.Exit(code)
 }

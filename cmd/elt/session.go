@@ -341,12 +341,12 @@ func targetDir(p *project.Project) string {
 }
 
 // writeCompiled writes target/compiled for every compiled node.
-func (s *session) writeCompiled() error {
+func (s *session) writeCompiled(ctx context.Context) error {
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
 	}
-	return s.manifest.WriteCompiled(dir)
+	return s.manifest.WriteCompiled(ctx, dir)
 }
 
 // graphNodes turns manifest nodes and sources into graph nodes.

@@ -81,3 +81,57 @@ func TestWriteAtomicKeepsOldFileOnError(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
+
+func TestWriteIfChanged(t *testing.T) {
+	d, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	file := filepath.Join(d.Path(), "compiled/demo/models/a.sql")
+	steps := []struct {
+		data  string
+		wrote bool
+	}{
+		{"select 1", true},  // new file
+		{"select 1", false}, // same bytes: left alone
+		{"select 2", true},  // same size, other bytes
+		{"select 10", true}, // other size
+		{"select", true},    // shorter
+		{"select", false},
+	}
+	for i, s := range steps {
+		wrote, err := d.WriteIfChanged("compiled/demo/models/a.sql", []byte(s.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wrote != s.wrote {
+			t.Errorf("step %d (%q): wrote = %v, want %v", i, s.data, wrote, s.wrote)
+		}
+		if b, _ := os.ReadFile(file); string(b) != s.data {
+			t.Errorf("step %d: file holds %q, want %q", i, b, s.data)
+		}
+	}
+	// An unchanged file keeps its modification time: it was not touched.
+	before, _ := os.Stat(file)
+	if _, err := d.WriteIfChanged("compiled/demo/models/a.sql", []byte("select")); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(file)
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("unchanged file rewritten: %v -> %v", before.ModTime(), after.ModTime())
+	}
+	// Confinement holds as for WriteFile.
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(d.Path(), "compiled/link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"../x.sql", "compiled/link/x.sql", "/x.sql"} {
+		if _, err := d.WriteIfChanged(name, []byte("owned")); err == nil {
+			t.Errorf("WriteIfChanged(%q) succeeded; want a refusal", name)
+		}
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("files written outside the target: %v", entries)
+	}
+}
