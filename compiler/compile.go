@@ -102,8 +102,19 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	warnings := make([]diag.List, len(order))
 	introspected := make([]bool, len(order))
 	pre := make([]string, len(order))
+	cache := m.engine.opts.Cache
 	m.parallel(ctx, len(order), func(i int) {
 		n := nodes[i]
+		var key [32]byte
+		if cache != nil {
+			var ok bool
+			if key, pre[i], warnings[i], ok = m.cachedExec(n); ok {
+				if n.ResourceType != project.Seed {
+					n.CompiledCode = pre[i]
+				}
+				return
+			}
+		}
 		st, err := m.renderNode(ctx, n, true)
 		errs[i] = err
 		if st != nil {
@@ -111,6 +122,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		}
 		if err == nil {
 			pre[i] = n.CompiledCode
+			if cache != nil {
+				m.storeExec(n, key, pre[i], st)
+			}
 		}
 	})
 	if err := ctx.Err(); err != nil {

@@ -125,9 +125,22 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	warnings := make([]diag.List, len(ids))
 	disable := make([]bool, len(ids))
 	errs := make([]error, len(ids))
+	cache := e.opts.Cache
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
-		st, err := m.renderNode(ctx, n, false)
+		var st *renderState
+		var err error
+		var pk [32]byte
+		if cache != nil {
+			pk = parseKey(n)
+			st = m.cachedParse(n, pk)
+		}
+		if st == nil {
+			st, err = m.renderNode(ctx, n, false)
+			if cache != nil && err == nil {
+				m.storeParse(n, pk, st)
+			}
+		}
 		errs[i] = err
 		if st == nil {
 			if n.sharedConfig {

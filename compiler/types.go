@@ -53,6 +53,10 @@ type Options struct {
 	// StoreFailures is --store-failures: flags.STORE_FAILURES, which
 	// should_store_failures() falls back to when a test's config is unset.
 	StoreFailures bool
+	// Cache, when set, keeps renders across invocations (RenderCache):
+	// Parse and Compile take from it what is still valid and record
+	// what they render.
+	Cache *RenderCache
 }
 
 // Catalog is what Jinja's adapter introspection needs from a warehouse.

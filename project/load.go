@@ -43,7 +43,12 @@ type loader struct {
 	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
 	// profilePos is where dbt_project.yml names the profile.
 	profilePos diag.Pos
+	// projectFiles are the dbt_project.yml files read (the root
+	// project's, then each package's), for Project.Digest.
+	projectFiles []fileSum
 }
+
+type fileSum struct{ path, sum string }
 
 type patchSite struct {
 	file string
@@ -189,7 +194,39 @@ func (l *loader) load() (*Project, error) {
 	if err := l.diags.Err(); err != nil {
 		return nil, err
 	}
+	l.proj.Digest = l.digest(all)
 	return l.proj, nil
+}
+
+// digest is Project.Digest: a sha256 over the path and checksum of every
+// file read except the files that are each one node's whole source
+// (models, analyses, singular tests), whose contents are their nodes'
+// RawCode.
+func (l *loader) digest(files []*diskFile) string {
+	own := make(map[string]bool, len(l.proj.Nodes))
+	for _, n := range l.proj.Nodes {
+		switch n.ResourceType {
+		case Model, Analysis, Test:
+			if n.Checksum != "" {
+				own[n.OriginalFilePath] = true
+			}
+		}
+	}
+	sums := append([]fileSum(nil), l.projectFiles...)
+	for _, f := range files {
+		if !own[f.rel] {
+			sums = append(sums, fileSum{f.rel, f.sum})
+		}
+	}
+	sort.Slice(sums, func(i, j int) bool { return sums[i].path < sums[j].path })
+	h := sha256.New()
+	for _, fs := range sums {
+		h.Write([]byte(fs.path))
+		h.Write([]byte{0})
+		h.Write([]byte(fs.sum))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // propertyVars is what var() sees while loading sc's properties YAML, with

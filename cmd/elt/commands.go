@@ -41,6 +41,9 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	if err := s.saveRenderCache(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	var compiled []*compiler.Node
 	for _, id := range ids {
 		if n := s.manifest.Nodes[id]; n != nil && n.ResourceType != project.Seed {

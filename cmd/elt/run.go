@@ -68,6 +68,10 @@ type flags struct {
 	macroArgs     string
 	storeFailures bool
 	retryBatches  map[string][]runner.Window // set by elt retry
+	// renderCache: the command keeps renders in the target directory
+	// for the next invocation (compile, ls); noPartialParse turns it off.
+	renderCache    bool
+	noPartialParse bool
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -231,10 +235,12 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		Short: "Render the selected nodes' SQL into target/compiled without running it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.renderCache = true
 			return compileCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
 	sel(compileCmd)
+	compileCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
@@ -242,10 +248,12 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		Short:   "List the selected nodes",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.renderCache = true
 			return lsCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
 	sel(lsCmd)
+	lsCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
 

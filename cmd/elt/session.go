@@ -51,6 +51,9 @@ type session struct {
 	// target is the target directory, opened on first write; every file
 	// the session writes goes through it and so stays beneath it.
 	target *targetfs.Dir
+	// cache keeps renders across invocations (compile, ls); nil when
+	// not used.
+	cache *compiler.RenderCache
 	// lineageNoCatalog is set once elt lineage has tried the warehouse for
 	// a source's columns, so it tries and warns once.
 	lineageNoCatalog bool
@@ -237,6 +240,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	if err != nil {
 		return nil, usageErr(err)
 	}
+	loadEnv := &envRecorder{lookup: env.lookupEnv}
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir:  f.projectDir,
 		WorkDir:     env.workDir,
@@ -245,7 +249,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		Target:      f.target,
 		Profile:     f.profile,
 		Vars:        vars,
-		Env:         env.lookupEnv,
+		Env:         loadEnv.lookupEnv,
 		SkipProfile: !needProfile,
 	})
 	if err != nil {
@@ -270,7 +274,11 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	if err != nil {
 		return nil, usageErr(err)
 	}
+	if f.renderCache && !f.noPartialParse {
+		s.cache = openRenderCache(p, renderCacheKey(p, f, loadEnv))
+	}
 	m, err := compiler.Parse(ctx, p, compiler.Options{
+		Cache:         s.cache,
 		Dialect:       s.dialect,
 		Vars:          vars,
 		Env:           env.lookupEnv,
