@@ -167,8 +167,10 @@ func TestRenderCacheInvalidation(t *testing.T) {
 		file, want                 string // a compiled file and what it must hold
 	}{
 		{
-			name:   "model file",
-			change: func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"models/e.sql": "select 'x' as region\n"}) },
+			name: "model file",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"models/e.sql": "select 'x' as region\n"})
+			},
 			// e and v; compile: e, v
 			parseMisses: 2, compileMisses: 2,
 			file: "models/e.sql", want: "select 'x' as region\n",
@@ -183,14 +185,18 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/b.sql", want: `select * from "shop"."main"."a_new"`,
 		},
 		{
-			name:        "properties YAML",
-			change:      func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"models/schema.yml": cacheProject["models/schema.yml"] + "  - name: a\n    config:\n      alias: a_yaml\n"}) },
+			name: "properties YAML",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"models/schema.yml": cacheProject["models/schema.yml"] + "  - name: a\n    config:\n      alias: a_yaml\n"})
+			},
 			parseMisses: all, compileMisses: all,
 			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`, // config() in the file wins over YAML
 		},
 		{
-			name:        "macro",
-			change:      func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"macros/money.sql": "{% macro cents(col) -%}({{ col }} / 1000){%- endmacro %}\n"}) },
+			name: "macro",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"macros/money.sql": "{% macro cents(col) -%}({{ col }} / 1000){%- endmacro %}\n"})
+			},
 			parseMisses: all, compileMisses: all,
 			file: "models/a.sql", want: "select 1 as id, (x / 1000) as c, 2 as r",
 		},
@@ -237,8 +243,10 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/b.sql", want: `select * from "shop"."prod"."a_tbl"`,
 		},
 		{
-			name:        "installed package",
-			change:      func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"dbt_packages/pkg/macros/money.sql": "{% macro pkg_money(col) -%}{{ col }} * 10{%- endmacro %}\n"}) },
+			name: "installed package",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"dbt_packages/pkg/macros/money.sql": "{% macro pkg_money(col) -%}{{ col }} * 10{%- endmacro %}\n"})
+			},
 			parseMisses: all, compileMisses: all,
 			file: "models/c.sql", want: "select y * 10 as y",
 		},
