@@ -345,6 +345,7 @@ func CompiledPath(n *Node) string {
 func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	_, nodes, _ := m.sortedNodes()
 	errs := make([]error, len(nodes))
+	cache := m.engine.opts.Cache
 	// Writing is system calls, not CPU: more writers than cores keep the
 	// disk busy.
 	parallelFor(ctx, 2*runtime.GOMAXPROCS(0), len(nodes), func(i int) {
@@ -352,7 +353,14 @@ func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 		if !n.Compiled || n.ResourceType == project.Seed {
 			return
 		}
-		if _, err := dir.WriteIfChanged(path.Join("compiled", CompiledPath(n)), []byte(n.CompiledCode)); err != nil {
+		name := path.Join("compiled", CompiledPath(n))
+		var err error
+		if cache != nil {
+			err = cache.writeFile(dir, name, n.CompiledCode)
+		} else {
+			_, err = dir.WriteIfChanged(name, []byte(n.CompiledCode))
+		}
+		if err != nil {
 			errs[i] = fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
 		}
 	})

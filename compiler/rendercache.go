@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -42,6 +43,10 @@ type RenderCache struct {
 	old  map[string]*cacheEntry
 	mu   sync.Mutex
 	next map[string]*cacheEntry
+	// oldFiles and files are the compiled files written, by path under
+	// the target directory: what they held and their stamp after.
+	oldFiles map[string]writtenFile
+	files    map[string]writtenFile
 
 	parseHits, parseMisses, execHits, execMisses atomic.Int64
 }
@@ -69,11 +74,19 @@ type envRead struct {
 	Set         bool
 }
 
+// writtenFile is a file WriteCompiled left holding the content whose
+// sha256 is Sum, and the file's stamp then.
+type writtenFile struct {
+	Sum   [32]byte
+	Stamp targetfs.Stamp
+}
+
 // cacheFile is the cache as stored.
 type cacheFile struct {
 	Version string
 	Key     string
 	Entries map[string]*cacheEntry
+	Files   map[string]writtenFile
 }
 
 func init() {
@@ -88,13 +101,17 @@ func init() {
 // (another version of elt, a truncated file) is an empty cache, not an
 // error.
 func NewRenderCache(key string, r io.Reader) *RenderCache {
-	c := &RenderCache{key: key, next: map[string]*cacheEntry{}}
+	c := &RenderCache{key: key, next: map[string]*cacheEntry{}, files: map[string]writtenFile{}}
 	if r == nil {
 		return c
 	}
 	var f cacheFile
 	if err := gob.NewDecoder(r).Decode(&f); err != nil {
 		return c
+	}
+	if f.Version == renderCacheVersion {
+		// Files hold what they hold whatever the key.
+		c.oldFiles = f.Files
 	}
 	if f.Version == renderCacheVersion && f.Key == key {
 		c.old = f.Entries
@@ -129,9 +146,34 @@ func (c *RenderCache) Save(w io.Writer) error {
 			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv
 		}
 	}
-	if err := gob.NewEncoder(w).Encode(cacheFile{Version: renderCacheVersion, Key: c.key, Entries: c.next}); err != nil {
+	for name, f := range c.oldFiles {
+		if _, ok := c.files[name]; !ok {
+			// Not written this time (compile -s): its stamp still says
+			// whether it holds what it held.
+			c.files[name] = f
+		}
+	}
+	if err := gob.NewEncoder(w).Encode(cacheFile{Version: renderCacheVersion, Key: c.key, Entries: c.next, Files: c.files}); err != nil {
 		return fmt.Errorf("compiler: write render cache: %w", err)
 	}
+	return nil
+}
+
+// writeFile writes a compiled file unless the stamp it had when it last
+// held the same content says it still does.
+func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
+	sum := sha256.Sum256([]byte(content))
+	var prev targetfs.Stamp
+	if o, ok := c.oldFiles[name]; ok && o.Sum == sum {
+		prev = o.Stamp
+	}
+	st, _, err := dir.WriteIfStale(name, []byte(content), prev)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.files[name] = writtenFile{Sum: sum, Stamp: st}
+	c.mu.Unlock()
 	return nil
 }
 

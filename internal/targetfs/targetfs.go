@@ -144,6 +144,14 @@ func (d *Dir) subdir(name string) (*os.Root, error) {
 	return r, nil
 }
 
+// Stamp is what a file's metadata says about its contents: its size and
+// modification time (nanoseconds). The zero Stamp matches no file.
+type Stamp struct{ Size, ModTime int64 }
+
+func stampOf(fi os.FileInfo) Stamp {
+	return Stamp{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+}
+
 // WriteIfChanged writes data to name unless name already holds exactly
 // data, and reports whether it wrote. It is for files that are derived
 // again on every invocation (target/compiled, target/run): a file whose
@@ -152,58 +160,82 @@ func (d *Dir) subdir(name string) (*os.Root, error) {
 // dbt's are: an interrupted write leaves a file the next invocation
 // rewrites. It is safe for concurrent use.
 func (d *Dir) WriteIfChanged(name string, data []byte) (bool, error) {
+	_, wrote, err := d.WriteIfStale(name, data, Stamp{})
+	return wrote, err
+}
+
+// WriteIfStale is WriteIfChanged for a caller that remembers the Stamp
+// the file had when it last held data: a file whose Stamp is still prev
+// is taken to hold data without being read. It returns the file's Stamp
+// once it holds data.
+func (d *Dir) WriteIfStale(name string, data []byte, prev Stamp) (Stamp, bool, error) {
 	name, err := clean(name)
 	if err != nil {
-		return false, err
+		return Stamp{}, false, err
 	}
 	dir, base := path.Split(name)
 	root := d.root
 	if dir = strings.TrimSuffix(dir, "/"); dir != "" {
 		if root, err = d.subdir(dir); err != nil {
-			return false, fmt.Errorf("targetfs: %s: %w", name, err)
+			return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
 		}
 	}
-	if same, err := holds(root, base, data); err != nil {
-		return false, fmt.Errorf("targetfs: %s: %w", name, err)
+	if prev != (Stamp{}) && prev.Size == int64(len(data)) {
+		if fi, err := root.Lstat(base); err == nil && fi.Mode().IsRegular() && stampOf(fi) == prev {
+			return prev, false, nil
+		}
+	}
+	if st, same, err := holds(root, base, data); err != nil {
+		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
 	} else if same {
-		return false, nil
+		return st, false, nil
 	}
 	f, err := root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return false, fmt.Errorf("targetfs: %s: %w", name, err)
+		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
 	}
 	_, err = f.Write(data)
+	var st Stamp
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil {
+			st = stampOf(fi)
+		}
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return false, fmt.Errorf("targetfs: %s: %w", name, err)
+		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
 	}
-	return true, nil
+	return st, true, nil
 }
 
-// holds reports whether the regular file name in root holds exactly data;
-// a missing file does not.
-func holds(root *os.Root, name string, data []byte) (bool, error) {
+// holds reports whether the regular file name in root holds exactly data,
+// and its Stamp when it does; a missing file does not.
+func holds(root *os.Root, name string, data []byte) (Stamp, bool, error) {
 	f, err := root.Open(name)
 	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
+		return Stamp{}, false, nil
 	}
 	if err != nil {
-		return false, err
+		return Stamp{}, false, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	fi, err := f.Stat()
 	if err != nil {
-		return false, err
+		return Stamp{}, false, err
 	}
-	if !st.Mode().IsRegular() || st.Size() != int64(len(data)) {
-		return false, nil
+	if !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+		return Stamp{}, false, nil
 	}
 	buf := make([]byte, len(data)+1) // one byte more: a file that grew since Stat differs
 	n, err := io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return false, err
+		return Stamp{}, false, err
 	}
-	return n == len(data) && string(buf[:n]) == string(data), nil
+	if n != len(data) || string(buf[:n]) != string(data) {
+		return Stamp{}, false, nil
+	}
+	return stampOf(fi), true, nil
 }

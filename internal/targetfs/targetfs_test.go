@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestWritesStayInside(t *testing.T) {
@@ -133,5 +134,44 @@ func TestWriteIfChanged(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Errorf("files written outside the target: %v", entries)
+	}
+}
+
+func TestWriteIfStale(t *testing.T) {
+	d, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	file := filepath.Join(d.Path(), "compiled/a.sql")
+	st, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), Stamp{})
+	if err != nil || !wrote || st.Size != 8 || st.ModTime == 0 {
+		t.Fatalf("first write: %+v %v %v", st, wrote, err)
+	}
+	// The same stamp: trusted, not read.
+	if st2, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), st); err != nil || wrote || st2 != st {
+		t.Fatalf("unchanged: %+v %v %v", st2, wrote, err)
+	}
+	// Edited by hand (same size): the stamp no longer matches, so the
+	// file is read, found different and rewritten.
+	if err := os.WriteFile(file, []byte("select 9"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Unix(0, st.ModTime).Add(time.Second)
+	if err := os.Chtimes(file, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), st); err != nil || !wrote {
+		t.Fatalf("edited file not rewritten: %v %v", wrote, err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "select 1" {
+		t.Errorf("file holds %q", b)
+	}
+	// Deleted: written again.
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), st); err != nil || !wrote {
+		t.Fatalf("deleted file not written: %v %v", wrote, err)
 	}
 }
