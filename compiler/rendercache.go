@@ -53,6 +53,7 @@ type RenderCache struct {
 
 // cacheEntry is what is kept for one node, by unique id.
 type cacheEntry struct {
+	ID       string
 	ParseKey [32]byte
 	Refs     []Ref
 	Sources  [][2]string
@@ -81,12 +82,13 @@ type writtenFile struct {
 	Stamp targetfs.Stamp
 }
 
-// cacheFile is the cache as stored.
-type cacheFile struct {
+// cacheHeader starts the stored cache; the files written follow (a
+// map[string]writtenFile), then Entries cacheEntry values, one gob value
+// each, so that neither writing nor reading holds the whole file.
+type cacheHeader struct {
 	Version string
 	Key     string
-	Entries map[string]*cacheEntry
-	Files   map[string]writtenFile
+	Entries int
 }
 
 func init() {
@@ -105,17 +107,28 @@ func NewRenderCache(key string, r io.Reader) *RenderCache {
 	if r == nil {
 		return c
 	}
-	var f cacheFile
-	if err := gob.NewDecoder(r).Decode(&f); err != nil {
+	dec := gob.NewDecoder(r)
+	var h cacheHeader
+	if err := dec.Decode(&h); err != nil || h.Version != renderCacheVersion {
 		return c
 	}
-	if f.Version == renderCacheVersion {
-		// Files hold what they hold whatever the key.
-		c.oldFiles = f.Files
+	// Files hold what they hold whatever the key.
+	if err := dec.Decode(&c.oldFiles); err != nil {
+		c.oldFiles = nil
+		return c
 	}
-	if f.Version == renderCacheVersion && f.Key == key {
-		c.old = f.Entries
+	if h.Key != key {
+		return c
 	}
+	old := make(map[string]*cacheEntry, h.Entries)
+	for range h.Entries {
+		var e cacheEntry
+		if err := dec.Decode(&e); err != nil {
+			return c
+		}
+		old[e.ID] = &e
+	}
+	c.old = old
 	return c
 }
 
@@ -153,8 +166,18 @@ func (c *RenderCache) Save(w io.Writer) error {
 			c.files[name] = f
 		}
 	}
-	if err := gob.NewEncoder(w).Encode(cacheFile{Version: renderCacheVersion, Key: c.key, Entries: c.next, Files: c.files}); err != nil {
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(cacheHeader{Version: renderCacheVersion, Key: c.key, Entries: len(c.next)}); err != nil {
 		return fmt.Errorf("compiler: write render cache: %w", err)
+	}
+	if err := enc.Encode(c.files); err != nil {
+		return fmt.Errorf("compiler: write render cache: %w", err)
+	}
+	for id, e := range c.next {
+		e.ID = id
+		if err := enc.Encode(e); err != nil {
+			return fmt.Errorf("compiler: write render cache: %w", err)
+		}
 	}
 	return nil
 }

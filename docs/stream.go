@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"sort"
+	"sync"
 )
 
 // jsonStream writes one JSON document piece by piece. A manifest of 10,000
@@ -84,6 +85,10 @@ func streamMap[V any](s *jsonStream, m map[string]V) {
 // at a time.
 const streamChunk = 256
 
+// chunkBuffers are the buffers of encoded chunks, reused: a chunk of
+// nodes is tens of kilobytes.
+var chunkBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // encodeTrimmed encodes v into buf (enc's buffer) without the newline
 // json.Encoder ends each value with.
 func encodeTrimmed(enc *json.Encoder, buf *bytes.Buffer, v any) error {
@@ -112,7 +117,8 @@ func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *b
 		for c := 0; c < chunks; c++ {
 			inFlight <- struct{}{}
 			go func(c int) {
-				buf := new(bytes.Buffer)
+				buf := chunkBuffers.Get().(*bytes.Buffer)
+				buf.Reset()
 				enc := json.NewEncoder(buf)
 				enc.SetEscapeHTML(false)
 				for i := c * streamChunk; i < min(n, (c+1)*streamChunk); i++ {
@@ -133,6 +139,7 @@ func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *b
 		if s.err == nil {
 			_, s.err = s.w.Write(buf.Bytes())
 		}
+		chunkBuffers.Put(buf)
 		<-inFlight
 	}
 }
