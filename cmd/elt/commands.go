@@ -88,6 +88,7 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	s.logRenderCacheStats()
 	// Loaders are nodes of the DAG too (roots, before their sources).
 	byID, err := s.addLoaders(ctx)
 	if err != nil {

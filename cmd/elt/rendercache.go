@@ -81,13 +81,21 @@ func (s *session) saveRenderCache() error {
 	if s.cache == nil {
 		return nil
 	}
-	st := s.cache.Stats()
-	s.log.debug("RenderCacheStats", fmt.Sprintf("renders reused: %d of %d parse, %d of %d compile",
-		st.ParseHits, st.ParseHits+st.ParseMisses, st.CompileHits, st.CompileHits+st.CompileMisses),
-		map[string]any{"parse_hits": st.ParseHits, "parse_misses": st.ParseMisses, "compile_hits": st.CompileHits, "compile_misses": st.CompileMisses})
+	s.logRenderCacheStats()
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
 	}
 	return dir.WriteAtomic(renderCacheFile, func(w io.Writer) error { return s.cache.Save(w) })
+}
+
+// logRenderCacheStats reports, in JSON logs, how many renders the cache saved.
+func (s *session) logRenderCacheStats() {
+	if s.cache == nil {
+		return
+	}
+	st := s.cache.Stats()
+	s.log.debug("RenderCacheStats", fmt.Sprintf("renders reused: %d of %d parse, %d of %d compile",
+		st.ParseHits, st.ParseHits+st.ParseMisses, st.CompileHits, st.CompileHits+st.CompileMisses),
+		map[string]any{"parse_hits": st.ParseHits, "parse_misses": st.ParseMisses, "compile_hits": st.CompileHits, "compile_misses": st.CompileMisses})
 }

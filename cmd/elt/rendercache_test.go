@@ -144,9 +144,12 @@ func TestRenderCacheUsedWhenNothingChanged(t *testing.T) {
 		t.Errorf("--no-partial-parse: exit %d, %s", res.code, res.stdout)
 	}
 	// elt ls reads the cache (and renders only what changed).
-	res := eltWith(t, dir, nil, "ls", "--resource-type", "model", "--output", "name")
+	res := eltWith(t, dir, nil, "ls", "--resource-type", "model", "--output", "name", "--log-format", "json")
 	if res.code != 0 || res.stdout != "a\nb\nc\ne\nv\n" {
 		t.Errorf("ls: %d %q %s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stderr, fmt.Sprintf(`"parse_hits":%d,"parse_misses":1`, cold.ParseMisses-1)) {
+		t.Errorf("ls did not reuse the parse renders: %s", res.stderr)
 	}
 }
 
