@@ -416,7 +416,7 @@ func nodeSource(n *Node) string {
 // template returns the parsed template of a node, parsing it once. It is
 // named after the node's file, so errors name the file.
 func (m *Manifest) template(n *Node) (*jinja.Template, error) {
-	if t, ok := n.tpl.Load().(*jinja.Template); ok {
+	if t, ok := n.tpl.Load().(*jinja.Template); ok && t != nil {
 		return t, nil
 	}
 	t, err := m.engine.env.Parse(n.OriginalFilePath, nodeSource(n))
@@ -425,6 +425,18 @@ func (m *Manifest) template(n *Node) (*jinja.Template, error) {
 	}
 	n.tpl.Store(t)
 	return t, nil
+}
+
+// ReleaseTemplates drops every node's parsed template (macros stay), for
+// a command that renders nothing more: a template's syntax tree is many
+// times the size of its source. A node rendered again later is parsed
+// again.
+func (m *Manifest) ReleaseTemplates() {
+	for _, n := range m.Nodes {
+		if t, ok := n.tpl.Load().(*jinja.Template); ok && t != nil {
+			n.tpl.Store((*jinja.Template)(nil))
+		}
+	}
 }
 
 // renderNode renders one node; with execute it stores the result in
