@@ -296,16 +296,23 @@ func TestRenderCacheVolatileRenders(t *testing.T) {
 	writeFiles(t, dir, map[string]string{
 		"models/now.sql":   "select '{{ modules.datetime.datetime.now().isoformat() }}' as now\n",
 		"models/graph.sql": "select {{ graph.nodes | length }} as n\n",
+		// Read inside a macro, two calls down.
+		"macros/stamp.sql":   "{% macro stamp() %}{{ inner_stamp() }}{% endmacro %}\n{% macro inner_stamp() %}{{ invocation_id }}{% endmacro %}\n",
+		"models/stamped.sql": "select '{{ stamp() }}' as inv\n",
 	})
 	compileStats(t, dir, nil)
 	v1 := compiledFile(t, dir, "models/v.sql")
 	now1 := compiledFile(t, dir, "models/now.sql")
+	stamped1 := compiledFile(t, dir, "models/stamped.sql")
 	// A new model changes what graph shows, and no other file.
 	writeFiles(t, dir, map[string]string{"models/extra.sql": "select 1 as x\n"})
 	got := compileStats(t, dir, nil)
-	// extra is new; v, now and graph are volatile.
-	if got.ParseMisses != 4 || got.CompileMisses != 4 {
-		t.Errorf("stats %+v; want 4 parse and 4 compile misses (extra, v, now, graph)", got)
+	// extra is new; v, now, graph and stamped are volatile.
+	if got.ParseMisses != 5 || got.CompileMisses != 5 {
+		t.Errorf("stats %+v; want 5 parse and 5 compile misses (extra, v, now, graph, stamped)", got)
+	}
+	if stamped2 := compiledFile(t, dir, "models/stamped.sql"); stamped2 == stamped1 {
+		t.Errorf("stamped.sql kept the earlier invocation_id: %q", stamped2)
 	}
 	if v2 := compiledFile(t, dir, "models/v.sql"); v2 == v1 {
 		t.Errorf("v.sql kept the earlier invocation_id: %q", v2)
