@@ -120,7 +120,7 @@ func NewRenderCache(key string, r io.Reader) *RenderCache {
 	if h.Key != key {
 		return c
 	}
-	old := make(map[string]*cacheEntry, h.Entries)
+	old := make(map[string]*cacheEntry, min(max(h.Entries, 0), 1<<20)) // a damaged count must not allocate
 	for range h.Entries {
 		var e cacheEntry
 		if err := dec.Decode(&e); err != nil {
