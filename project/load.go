@@ -46,6 +46,8 @@ type loader struct {
 	// projectFiles are the dbt_project.yml files read (the root
 	// project's, then each package's), for Project.Digest.
 	projectFiles []fileSum
+	// preparsed are the properties YAML files parsed ahead (parseAllYAML).
+	preparsed map[*diskFile]*parsedYAML
 }
 
 type fileSum struct{ path, sum string }
@@ -168,6 +170,15 @@ func (l *loader) load() (*Project, error) {
 	// Properties YAML in two passes: snapshots defined in YAML first, so
 	// that any file may describe them.
 	props := map[*diskFile]*yaml.Node{}
+	var yamlFiles []*diskFile
+	for _, sc := range scopes {
+		for _, f := range perScope[sc] {
+			if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 && f.err == nil {
+				yamlFiles = append(yamlFiles, f)
+			}
+		}
+	}
+	l.parseAllYAML(yamlFiles)
 	for _, sc := range scopes {
 		l.enter(sc)
 		for _, f := range perScope[sc] {
