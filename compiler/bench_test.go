@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -44,4 +45,28 @@ func BenchmarkParseCompile10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(parse.Milliseconds())/float64(b.N), "parse-ms/op")
 	b.ReportMetric(float64(compile.Milliseconds())/float64(b.N), "compile-ms/op")
+}
+
+func TestReleaseTemplatesRendersAgain(t *testing.T) {
+	p := benchProject(3)
+	ctx := context.Background()
+	m, err := Parse(ctx, p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := m.Nodes["model.shop.m2"].CompiledCode
+	m.ReleaseTemplates()
+	if tpl, _ := m.Nodes["model.shop.m2"].tpl.Load().(*jinja.Template); tpl != nil {
+		t.Fatal("template kept after ReleaseTemplates")
+	}
+	// A later render parses the node again and gets the same SQL.
+	if err := m.Compile(ctx, []string{"model.shop.m2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Nodes["model.shop.m2"].CompiledCode; got != want || !strings.Contains(got, `"m1"`) {
+		t.Errorf("after ReleaseTemplates: %q, want %q", got, want)
+	}
 }

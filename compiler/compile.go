@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"runtime"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -101,8 +102,19 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	warnings := make([]diag.List, len(order))
 	introspected := make([]bool, len(order))
 	pre := make([]string, len(order))
+	cache := m.engine.opts.Cache
 	m.parallel(ctx, len(order), func(i int) {
 		n := nodes[i]
+		var key [32]byte
+		if cache != nil {
+			var ok bool
+			if key, pre[i], warnings[i], ok = m.cachedExec(n); ok {
+				if n.ResourceType != project.Seed {
+					n.CompiledCode = pre[i]
+				}
+				return
+			}
+		}
 		st, err := m.renderNode(ctx, n, true)
 		errs[i] = err
 		if st != nil {
@@ -110,6 +122,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		}
 		if err == nil {
 			pre[i] = n.CompiledCode
+			if cache != nil {
+				m.storeExec(n, key, pre[i], st)
+			}
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -333,19 +348,41 @@ func CompiledPath(n *Node) string {
 }
 
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
-// every compiled node, unit tests (compiled when they run) included.
-func (m *Manifest) WriteCompiled(dir *targetfs.Dir) error {
+// every compiled node, unit tests (compiled when they run) included, whose
+// file does not already hold its SQL, a few files at a time; it returns the
+// first error in node order.
+func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	_, sorted, _ := m.sortedNodes()
 	nodes := append(make([]*Node, 0, len(sorted)+len(m.UnitTests)), sorted...)
 	for _, id := range sortedKeys(m.UnitTests) {
 		nodes = append(nodes, m.UnitTests[id])
 	}
-	for _, n := range nodes {
+	errs := make([]error, len(nodes))
+	cache := m.engine.opts.Cache
+	// Writing is system calls, not CPU: more writers than cores keep the
+	// disk busy.
+	parallelFor(ctx, 2*runtime.GOMAXPROCS(0), len(nodes), func(i int) {
+		n := nodes[i]
 		if !n.Compiled || n.ResourceType == project.Seed {
-			continue
+			return
 		}
-		if err := dir.WriteFile(path.Join("compiled", CompiledPath(n)), []byte(n.CompiledCode)); err != nil {
-			return fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
+		name := path.Join("compiled", CompiledPath(n))
+		var err error
+		if cache != nil {
+			err = cache.writeFile(dir, name, n.CompiledCode)
+		} else {
+			_, err = dir.WriteIfChanged(name, []byte(n.CompiledCode))
+		}
+		if err != nil {
+			errs[i] = fmt.Errorf("compiler: write compiled %s: %w", n.UniqueID, err)
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil

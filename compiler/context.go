@@ -56,6 +56,12 @@ type renderState struct {
 	// adapter.get_relation, get_columns_in_relation...), so its result
 	// may change once upstream nodes are built.
 	introspected bool
+	// volatile: the render read something that may differ between two
+	// invocations over the same files (run_started_at, graph, log()...),
+	// so RenderCache must not keep it.
+	volatile bool
+	// envReads are the env_var() lookups, for RenderCache.
+	envReads []envRead
 
 	// The node's objects, allocated with the state.
 	configObj configValue
@@ -186,6 +192,7 @@ func (st *renderState) lookup(name string) (any, bool) {
 	case "execute":
 		return st.execute, true
 	case "graph":
+		st.volatile = true // it shows every node
 		return st.graphValue(), true
 	case "config":
 		return &st.configObj, true
@@ -198,7 +205,12 @@ func (st *renderState) lookup(name string) (any, bool) {
 			return this, true
 		}
 	case "selected_resources":
+		st.volatile = true
 		return toAnyList(st.m.selected), true
+	case "run_started_at", "invocation_id", "modules":
+		// Shared globals, found after this: noted here because they
+		// differ between invocations (modules.datetime.now()).
+		st.volatile = true
 	}
 	if st.extra != nil {
 		if v, ok := st.extra[name]; ok {
@@ -927,9 +939,13 @@ func fnEnvVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		return v, nil
 	}
 	if st.engine.opts.Env != nil {
-		if v, ok := st.engine.opts.Env(name); ok {
+		v, ok := st.engine.opts.Env(name)
+		st.envReads = append(st.envReads, envRead{Name: name, Value: v, Set: ok})
+		if ok {
 			return v, nil
 		}
+	} else {
+		st.envReads = append(st.envReads, envRead{Name: name})
 	}
 	if d, ok := argAt(args, kw, 1, "default"); ok {
 		return d, nil
@@ -942,6 +958,9 @@ func fnIsIncremental(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
 	st, err := renderStateOf(s)
 	if err != nil {
 		return nil, err
+	}
+	if st.execute {
+		st.volatile = true // it asks about the warehouse
 	}
 	if st.execute && st.incremental != nil {
 		return *st.incremental, nil
@@ -960,6 +979,7 @@ func fnLog(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if len(args) == 0 || st.engine.opts.Log == nil || !st.execute {
 		return "", nil
 	}
+	st.volatile = true // a cached render would not log
 	if argBool(args, kw, 1, "info", false) {
 		msg, _ := jinja.Str(args[0])
 		st.engine.opts.Log(msg)
@@ -990,6 +1010,7 @@ func fnWarn(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 		return nil, err
 	}
 	if len(args) > 0 && st.execute { // parse renders too; warn once
+		st.volatile = true
 		msg, _ := jinja.Str(args[0])
 		st.warnings.Add(diag.Warnf(st.file(), diag.Pos{}, "", "%s", msg))
 	}

@@ -125,9 +125,22 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	warnings := make([]diag.List, len(ids))
 	disable := make([]bool, len(ids))
 	errs := make([]error, len(ids))
+	cache := e.opts.Cache
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
-		st, err := m.renderNode(ctx, n, false)
+		var st *renderState
+		var err error
+		var pk [32]byte
+		if cache != nil {
+			pk = parseKey(n)
+			st = m.cachedParse(n, pk)
+		}
+		if st == nil {
+			st, err = m.renderNode(ctx, n, false)
+			if cache != nil && err == nil {
+				m.storeParse(n, pk, st)
+			}
+		}
 		errs[i] = err
 		if st == nil {
 			if n.sharedConfig {
@@ -415,7 +428,7 @@ func nodeSource(n *Node) string {
 // template returns the parsed template of a node, parsing it once. It is
 // named after the node's file, so errors name the file.
 func (m *Manifest) template(n *Node) (*jinja.Template, error) {
-	if t, ok := n.tpl.Load().(*jinja.Template); ok {
+	if t, ok := n.tpl.Load().(*jinja.Template); ok && t != nil {
 		return t, nil
 	}
 	t, err := m.engine.env.Parse(n.OriginalFilePath, nodeSource(n))
@@ -424,6 +437,18 @@ func (m *Manifest) template(n *Node) (*jinja.Template, error) {
 	}
 	n.tpl.Store(t)
 	return t, nil
+}
+
+// ReleaseTemplates drops every node's parsed template (macros stay), for
+// a command that renders nothing more: a template's syntax tree is many
+// times the size of its source. A node rendered again later is parsed
+// again.
+func (m *Manifest) ReleaseTemplates() {
+	for _, n := range m.Nodes {
+		if t, ok := n.tpl.Load().(*jinja.Template); ok && t != nil {
+			n.tpl.Store((*jinja.Template)(nil))
+		}
+	}
 }
 
 // renderNode renders one node; with execute it stores the result in

@@ -60,6 +60,10 @@ type Options struct {
 	// that reads no rows, "(select * from rel where false limit 0)", so
 	// models build with zero rows (dbt 1.8+'s limit=0 relations).
 	Empty bool
+	// Cache, when set, keeps renders across invocations (RenderCache):
+	// Parse and Compile take from it what is still valid and record
+	// what they render.
+	Cache *RenderCache
 }
 
 // SubqueryAliaser is an optional part of a Dialect: whether a subquery in
@@ -199,8 +203,8 @@ type Manifest struct {
 //	    Renders the given nodes (nil: all) concurrently and injects ephemeral CTEs.
 //	func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]any) (string, error)
 //	    Renders a macro call, for run-operation, hooks and tests.
-//	func (m *Manifest) WriteCompiled(dir string) error
-//	    Writes target/compiled/<pkg>/<original_file_path> for every compiled node.
+//	func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error
+//	    Writes target/compiled/<pkg>/<original_file_path> for every compiled node whose file changed.
 //	func (m *Manifest) RenderNode(ctx context.Context, id string) (string, error)
 //	func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.Time) (string, error)
 //	    Render one node (one microbatch batch) again without storing anything (batch.go).

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // jsonStream writes one JSON document piece by piece. A manifest of 10,000
@@ -59,11 +61,87 @@ func streamMap[V any](s *jsonStream, m map[string]V) {
 	}
 	sort.Strings(keys)
 	s.raw("{")
-	for i, k := range keys {
-		s.key(k, i == 0)
-		s.value(m[k])
+	if len(keys) < 2*streamChunk {
+		for i, k := range keys {
+			s.key(k, i == 0)
+			s.value(m[k])
+		}
+	} else {
+		s.parallelEntries(len(keys), func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := encodeTrimmed(enc, buf, keys[i]); err != nil {
+				return err
+			}
+			buf.WriteByte(':')
+			return encodeTrimmed(enc, buf, m[keys[i]])
+		})
 	}
 	s.raw("}")
+}
+
+// streamChunk is how many entries of a large map one goroutine encodes
+// at a time.
+const streamChunk = 256
+
+// chunkBuffers are the buffers of encoded chunks, reused: a chunk of
+// nodes is tens of kilobytes.
+var chunkBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encodeTrimmed encodes v into buf (enc's buffer) without the newline
+// json.Encoder ends each value with.
+func encodeTrimmed(enc *json.Encoder, buf *bytes.Buffer, v any) error {
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1)
+	return nil
+}
+
+// parallelEntries encodes entries 0..n-1 with entry, chunks of them on
+// every core, and writes the chunks in order as they are done. A few
+// chunks are in flight at once, so memory stays flat.
+func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
+	if s.err != nil {
+		return
+	}
+	chunks := (n + streamChunk - 1) / streamChunk
+	done := make([]chan *bytes.Buffer, chunks)
+	errs := make([]error, chunks)
+	for c := range done {
+		done[c] = make(chan *bytes.Buffer, 1)
+	}
+	inFlight := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	go func() {
+		for c := 0; c < chunks; c++ {
+			inFlight <- struct{}{}
+			go func(c int) {
+				buf := chunkBuffers.Get().(*bytes.Buffer)
+				buf.Reset()
+				enc := json.NewEncoder(buf)
+				enc.SetEscapeHTML(false)
+				for i := c * streamChunk; i < min(n, (c+1)*streamChunk); i++ {
+					if err := entry(enc, buf, i); err != nil {
+						errs[c] = err
+						break
+					}
+				}
+				done[c] <- buf
+			}(c)
+		}
+	}()
+	for c := 0; c < chunks; c++ {
+		buf := <-done[c]
+		if errs[c] != nil && s.err == nil {
+			s.err = errs[c]
+		}
+		if s.err == nil {
+			_, s.err = s.w.Write(buf.Bytes())
+		}
+		chunkBuffers.Put(buf)
+		<-inFlight
+	}
 }
 
 // writeTo streams the manifest with the same keys as its json tags.

@@ -106,6 +106,7 @@ func (l *loader) readProjectFile() *yaml.Node {
 		l.diags.Add(diag.Errorf(projectFile, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", projectFile, err))
 		return nil
 	}
+	l.addProjectFile(projectFile, src)
 	n, ok := l.parseYAMLFile(projectFile, src)
 	if !ok {
 		return nil

@@ -44,7 +44,14 @@ type loader struct {
 	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
 	// profilePos is where dbt_project.yml names the profile.
 	profilePos diag.Pos
+	// projectFiles are the dbt_project.yml files read (the root
+	// project's, then each package's), for Project.Digest.
+	projectFiles []fileSum
+	// preparsed are the properties YAML files parsed ahead (parseAllYAML).
+	preparsed map[*diskFile]*parsedYAML
 }
+
+type fileSum struct{ path, sum string }
 
 type patchSite struct {
 	file string
@@ -165,6 +172,15 @@ func (l *loader) load() (*Project, error) {
 	// Properties YAML in two passes: snapshots defined in YAML first, so
 	// that any file may describe them.
 	props := map[*diskFile]*yaml.Node{}
+	var yamlFiles []*diskFile
+	for _, sc := range scopes {
+		for _, f := range perScope[sc] {
+			if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 && f.err == nil {
+				yamlFiles = append(yamlFiles, f)
+			}
+		}
+	}
+	l.parseAllYAML(yamlFiles)
 	for _, sc := range scopes {
 		l.enter(sc)
 		for _, f := range perScope[sc] {
@@ -191,7 +207,39 @@ func (l *loader) load() (*Project, error) {
 	if err := l.diags.Err(); err != nil {
 		return nil, err
 	}
+	l.proj.Digest = l.digest(all)
 	return l.proj, nil
+}
+
+// digest is Project.Digest: a sha256 over the path and checksum of every
+// file read except the files that are each one node's whole source
+// (models, analyses, singular tests), whose contents are their nodes'
+// RawCode.
+func (l *loader) digest(files []*diskFile) string {
+	own := make(map[string]bool, len(l.proj.Nodes))
+	for _, n := range l.proj.Nodes {
+		switch n.ResourceType {
+		case Model, Analysis, Test:
+			if n.Checksum != "" {
+				own[n.OriginalFilePath] = true
+			}
+		}
+	}
+	sums := append([]fileSum(nil), l.projectFiles...)
+	for _, f := range files {
+		if !own[f.rel] {
+			sums = append(sums, fileSum{f.rel, f.sum})
+		}
+	}
+	sort.Slice(sums, func(i, j int) bool { return sums[i].path < sums[j].path })
+	h := sha256.New()
+	for _, fs := range sums {
+		h.Write([]byte(fs.path))
+		h.Write([]byte{0})
+		h.Write([]byte(fs.sum))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // propertyVars is what var() sees while loading sc's properties YAML, with

@@ -1,6 +1,8 @@
 package project
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
@@ -75,6 +77,7 @@ func (l *loader) readPackage(dir, dirAbs string) *Package {
 		l.diags.Add(diag.Errorf(file, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", file, err))
 		return nil
 	}
+	l.addProjectFile(file, src)
 	root, ok := l.parseYAMLFile(file, src)
 	if !ok {
 		return nil
@@ -90,4 +93,10 @@ func (l *loader) readPackage(dir, dirAbs string) *Package {
 		return nil
 	}
 	return &Package{Name: cfg.Name, Dir: dir, Config: cfg}
+}
+
+// addProjectFile records a dbt_project.yml for Project.Digest.
+func (l *loader) addProjectFile(path string, src []byte) {
+	h := sha256.Sum256(src)
+	l.projectFiles = append(l.projectFiles, fileSum{path, hex.EncodeToString(h[:])})
 }

@@ -3,8 +3,11 @@ package project
 import (
 	"fmt"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 
@@ -33,9 +36,23 @@ func (l *loader) readProperties(f *diskFile) *yaml.Node {
 	if f.err != nil {
 		return nil
 	}
-	root, ok := l.parseYAMLFile(f.rel, f.data)
-	if !ok {
-		return nil
+	var root *yaml.Node
+	if pre, ok := l.preparsed[f]; ok {
+		// Parsed beforehand (parseAllYAML); its problems are reported
+		// here, in the order of the files, as parseYAMLFile would.
+		if pre.err != nil {
+			l.diags.Add(*pre.err)
+			return nil
+		}
+		for _, w := range pre.warnings {
+			l.diags.Add(w)
+		}
+		root = pre.root
+	} else {
+		var ok bool
+		if root, ok = l.parseYAMLFile(f.rel, f.data); !ok {
+			return nil
+		}
 	}
 	if root == nil {
 		return nil
@@ -46,6 +63,48 @@ func (l *loader) readProperties(f *diskFile) *yaml.Node {
 		return nil
 	}
 	return root
+}
+
+// parsedYAML is one YAML file parsed ahead of its turn.
+type parsedYAML struct {
+	root     *yaml.Node
+	err      *diag.Diagnostic
+	warnings []diag.Diagnostic
+}
+
+// parseAllYAML parses the given YAML files on every core, for
+// readProperties: parsing is most of the cost of a properties file and
+// needs nothing but the file.
+func (l *loader) parseAllYAML(files []*diskFile) {
+	out := make([]parsedYAML, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) || l.ctx.Err() != nil {
+					return
+				}
+				f := files[i]
+				root, d := parseYAML(f.rel, f.data)
+				out[i] = parsedYAML{root: root, err: d}
+				if d == nil {
+					out[i].warnings = duplicateKeyWarnings(f.rel, root)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if l.ctx.Err() != nil {
+		return
+	}
+	l.preparsed = make(map[*diskFile]*parsedYAML, len(files))
+	for i, f := range files {
+		l.preparsed[f] = &out[i]
+	}
 }
 
 // parseProperties applies one properties YAML file read by readProperties.

@@ -73,6 +73,13 @@ type Project struct {
 	UnitTests []*UnitTest
 	// Warnings found while loading (unused config paths and similar).
 	Warnings diag.List
+	// Digest is a sha256 (hex) over every file read (dbt_project.yml
+	// files, properties YAML, macros, seeds, snapshots, docs, packages'
+	// files) except those that are each one node's whole source: models,
+	// analyses and singular tests, whose contents are their RawCode. Two
+	// loads with the same Digest and the same nodes' RawCode read the same
+	// files (what env_var() read while loading is not in it).
+	Digest string
 }
 
 // File is one file read from the project.

@@ -37,13 +37,30 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
 	compileErr := s.manifest.Compile(ctx, ids)
-	if err := s.writeManifest(); err != nil {
-		return &exitError{code: exitFailed, err: err}
-	}
+	// Nothing is rendered after this: the templates' memory is free for
+	// writing the artifacts.
+	s.manifest.ReleaseTemplates()
 	if compileErr != nil {
+		if err := s.writeManifest(); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
 		return usageErr(compileErr)
 	}
-	if err := s.writeCompiled(); err != nil {
+	// The manifest, the compiled files and the render cache read the
+	// compiled manifest and write files of their own: at once.
+	if _, err := s.targetFS(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	manifestDone := make(chan error, 1)
+	go func() { manifestDone <- s.writeManifest() }()
+	err = s.writeCompiled(ctx)
+	if err == nil {
+		err = s.saveRenderCache()
+	}
+	if merr := <-manifestDone; merr != nil {
+		return &exitError{code: exitFailed, err: merr}
+	}
+	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if _, err := s.preCheck(ctx, ids); err != nil {
@@ -82,6 +99,7 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	s.logRenderCacheStats()
 	// Loaders are nodes of the DAG too (roots, before their sources).
 	byID, err := s.addLoaders(ctx)
 	if err != nil {

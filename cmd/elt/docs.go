@@ -113,7 +113,7 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	if compileErr != nil {
 		return usageErr(compileErr)
 	}
-	if err := s.writeCompiled(); err != nil {
+	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if err := s.copyAssets(dir); err != nil {

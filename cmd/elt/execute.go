@@ -83,7 +83,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if compileErr != nil {
 		return usageErr(compileErr)
 	}
-	if err := s.writeCompiled(); err != nil {
+	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if command == "build" || command == "run" {
@@ -133,7 +133,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	elapsed := time.Since(started)
 
 	// Nodes are rendered again just before they run; keep target/compiled in step.
-	if err := s.writeCompiled(); err != nil {
+	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if err := s.writeRunFiles(results); err != nil {
@@ -619,7 +619,7 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := dir.WriteFile(name, []byte(b.String())); err != nil {
+			if _, err := dir.WriteIfChanged(name, []byte(b.String())); err != nil {
 				mu.Lock()
 				if firstErr == nil {
 					firstErr = fmt.Errorf("write target/run for %s: %w", id, err)

@@ -86,7 +86,14 @@ func (l *logger) event(level, name, msg string, data map[string]any) {
 	}
 }
 
-func (l *logger) info(name, msg string, data map[string]any)   { l.event("info", name, msg, data) }
+func (l *logger) info(name, msg string, data map[string]any) { l.event("info", name, msg, data) }
+
+// debug writes an event for machines only: in JSON logs, never as text.
+func (l *logger) debug(name, msg string, data map[string]any) {
+	if l.json {
+		l.event("debug", name, msg, data)
+	}
+}
 func (l *logger) warn(name, msg string, data map[string]any)   { l.event("warn", name, msg, data) }
 func (l *logger) errorf(name, msg string, data map[string]any) { l.event("error", name, msg, data) }
 

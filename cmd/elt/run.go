@@ -76,6 +76,10 @@ type flags struct {
 	deferFlag     bool                       // --defer
 	favorState    bool                       // --favor-state
 	empty         bool                       // --empty
+	// renderCache: the command keeps renders in the target directory
+	// for the next invocation (compile, ls); noPartialParse turns it off.
+	renderCache    bool
+	noPartialParse bool
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -258,6 +262,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		Short: "Render the selected nodes' SQL into target/compiled without running it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.renderCache = true
 			return compileCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
@@ -265,6 +270,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	deferFlags(compileCmd)
 	emptyFlag(compileCmd)
 	compileCmd.Flags().BoolVar(&f.noCheck, "no-check", false, "skip the static checks (elt check) that run after compiling")
+	compileCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
@@ -272,10 +278,12 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		Short:   "List the selected nodes",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.renderCache = true
 			return lsCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
 	sel(lsCmd)
+	lsCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
 

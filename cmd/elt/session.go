@@ -53,6 +53,9 @@ type session struct {
 	// target is the target directory, opened on first write; every file
 	// the session writes goes through it and so stays beneath it.
 	target *targetfs.Dir
+	// cache keeps renders across invocations (compile, ls); nil when
+	// not used.
+	cache *compiler.RenderCache
 	// lineageNoCatalog is set once elt lineage has tried the warehouse for
 	// a source's columns, so it tries and warns once.
 	lineageNoCatalog bool
@@ -259,6 +262,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	if err != nil {
 		return nil, usageErr(err)
 	}
+	loadEnv := &envRecorder{lookup: env.lookupEnv}
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir:  f.projectDir,
 		WorkDir:     env.workDir,
@@ -267,7 +271,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		Target:      f.target,
 		Profile:     f.profile,
 		Vars:        vars,
-		Env:         env.lookupEnv,
+		Env:         loadEnv.lookupEnv,
 		SkipProfile: !needProfile,
 	})
 	if err != nil {
@@ -292,7 +296,13 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	if err != nil {
 		return nil, usageErr(err)
 	}
+	// --defer makes refs resolve to another environment's relations, so
+	// those renders are not kept (nor reused).
+	if f.renderCache && !f.noPartialParse && !f.deferFlag {
+		s.cache = openRenderCache(p, renderCacheKey(p, f, loadEnv))
+	}
 	m, err := compiler.Parse(ctx, p, compiler.Options{
+		Cache:         s.cache,
 		Dialect:       s.dialect,
 		Vars:          vars,
 		Env:           env.lookupEnv,
@@ -365,12 +375,12 @@ func targetDir(p *project.Project) string {
 }
 
 // writeCompiled writes target/compiled for every compiled node.
-func (s *session) writeCompiled() error {
+func (s *session) writeCompiled(ctx context.Context) error {
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
 	}
-	return s.manifest.WriteCompiled(dir)
+	return s.manifest.WriteCompiled(ctx, dir)
 }
 
 // graphNodes turns manifest nodes and sources into graph nodes.

@@ -16,6 +16,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Dir is an open target directory. Names passed to its methods are
@@ -23,6 +24,11 @@ import (
 type Dir struct {
 	path string
 	root *os.Root
+	// subdirs are the directories WriteIfChanged has opened, by name,
+	// each an os.Root of its own: a file in one is then opened with one
+	// system call instead of one per path component.
+	mu      sync.Mutex
+	subdirs map[string]*os.Root
 }
 
 // Open creates dir when it is missing and opens it for confined writes.
@@ -40,8 +46,16 @@ func Open(dir string) (*Dir, error) {
 // Path is the directory as it was opened.
 func (d *Dir) Path() string { return d.path }
 
-// Close releases the directory handle.
-func (d *Dir) Close() error { return d.root.Close() }
+// Close releases the directory handles.
+func (d *Dir) Close() error {
+	d.mu.Lock()
+	for _, r := range d.subdirs {
+		_ = r.Close()
+	}
+	d.subdirs = nil
+	d.mu.Unlock()
+	return d.root.Close()
+}
 
 // ErrOutside is returned for a name that would leave the directory.
 var ErrOutside = errors.New("path leaves the target directory")
@@ -106,4 +120,122 @@ func (d *Dir) WriteAtomic(name string, write func(io.Writer) error) (err error) 
 		return fmt.Errorf("targetfs: %s: %w", name, err)
 	}
 	return nil
+}
+
+// subdir returns the directory name (created when missing) opened as a
+// root of its own, confined as d is.
+func (d *Dir) subdir(name string) (*os.Root, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.subdirs[name]; ok {
+		return r, nil
+	}
+	if err := d.root.MkdirAll(name, 0o755); err != nil {
+		return nil, err
+	}
+	r, err := d.root.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	if d.subdirs == nil {
+		d.subdirs = map[string]*os.Root{}
+	}
+	d.subdirs[name] = r
+	return r, nil
+}
+
+// Stamp is what a file's metadata says about its contents: its size and
+// modification time (nanoseconds). The zero Stamp matches no file.
+type Stamp struct{ Size, ModTime int64 }
+
+func stampOf(fi os.FileInfo) Stamp {
+	return Stamp{Size: fi.Size(), ModTime: fi.ModTime().UnixNano()}
+}
+
+// WriteIfChanged writes data to name unless name already holds exactly
+// data, and reports whether it wrote. It is for files that are derived
+// again on every invocation (target/compiled, target/run): a file whose
+// size differs is rewritten without being read, one of the same size is
+// read and compared first. The write is in place and not synced, as
+// dbt's are: an interrupted write leaves a file the next invocation
+// rewrites. It is safe for concurrent use.
+func (d *Dir) WriteIfChanged(name string, data []byte) (bool, error) {
+	_, wrote, err := d.WriteIfStale(name, data, Stamp{})
+	return wrote, err
+}
+
+// WriteIfStale is WriteIfChanged for a caller that remembers the Stamp
+// the file had when it last held data: a file whose Stamp is still prev
+// is taken to hold data without being read. It returns the file's Stamp
+// once it holds data.
+func (d *Dir) WriteIfStale(name string, data []byte, prev Stamp) (Stamp, bool, error) {
+	name, err := clean(name)
+	if err != nil {
+		return Stamp{}, false, err
+	}
+	dir, base := path.Split(name)
+	root := d.root
+	if dir = strings.TrimSuffix(dir, "/"); dir != "" {
+		if root, err = d.subdir(dir); err != nil {
+			return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+		}
+	}
+	if prev != (Stamp{}) && prev.Size == int64(len(data)) {
+		if fi, err := root.Lstat(base); err == nil && fi.Mode().IsRegular() && stampOf(fi) == prev {
+			return prev, false, nil
+		}
+	}
+	if st, same, err := holds(root, base, data); err != nil {
+		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+	} else if same {
+		return st, false, nil
+	}
+	f, err := root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	var st Stamp
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil {
+			st = stampOf(fi)
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+	}
+	return st, true, nil
+}
+
+// holds reports whether the regular file name in root holds exactly data,
+// and its Stamp when it does; a missing file does not.
+func holds(root *os.Root, name string, data []byte) (Stamp, bool, error) {
+	f, err := root.Open(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return Stamp{}, false, nil
+	}
+	if err != nil {
+		return Stamp{}, false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Stamp{}, false, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+		return Stamp{}, false, nil
+	}
+	buf := make([]byte, len(data)+1) // one byte more: a file that grew since Stat differs
+	n, err := io.ReadFull(f, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return Stamp{}, false, err
+	}
+	if n != len(data) || string(buf[:n]) != string(data) {
+		return Stamp{}, false, nil
+	}
+	return stampOf(fi), true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestWritesStayInside(t *testing.T) {
@@ -79,5 +80,98 @@ func TestWriteAtomicKeepsOldFileOnError(t *testing.T) {
 	entries, _ := os.ReadDir(d.Path())
 	if len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestWriteIfChanged(t *testing.T) {
+	d, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	file := filepath.Join(d.Path(), "compiled/demo/models/a.sql")
+	steps := []struct {
+		data  string
+		wrote bool
+	}{
+		{"select 1", true},  // new file
+		{"select 1", false}, // same bytes: left alone
+		{"select 2", true},  // same size, other bytes
+		{"select 10", true}, // other size
+		{"select", true},    // shorter
+		{"select", false},
+	}
+	for i, s := range steps {
+		wrote, err := d.WriteIfChanged("compiled/demo/models/a.sql", []byte(s.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wrote != s.wrote {
+			t.Errorf("step %d (%q): wrote = %v, want %v", i, s.data, wrote, s.wrote)
+		}
+		if b, _ := os.ReadFile(file); string(b) != s.data {
+			t.Errorf("step %d: file holds %q, want %q", i, b, s.data)
+		}
+	}
+	// An unchanged file keeps its modification time: it was not touched.
+	before, _ := os.Stat(file)
+	if _, err := d.WriteIfChanged("compiled/demo/models/a.sql", []byte("select")); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(file)
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("unchanged file rewritten: %v -> %v", before.ModTime(), after.ModTime())
+	}
+	// Confinement holds as for WriteFile.
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(d.Path(), "compiled/link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"../x.sql", "compiled/link/x.sql", "/x.sql"} {
+		if _, err := d.WriteIfChanged(name, []byte("owned")); err == nil {
+			t.Errorf("WriteIfChanged(%q) succeeded; want a refusal", name)
+		}
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("files written outside the target: %v", entries)
+	}
+}
+
+func TestWriteIfStale(t *testing.T) {
+	d, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	file := filepath.Join(d.Path(), "compiled/a.sql")
+	st, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), Stamp{})
+	if err != nil || !wrote || st.Size != 8 || st.ModTime == 0 {
+		t.Fatalf("first write: %+v %v %v", st, wrote, err)
+	}
+	// The same stamp: trusted, not read.
+	if st2, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), st); err != nil || wrote || st2 != st {
+		t.Fatalf("unchanged: %+v %v %v", st2, wrote, err)
+	}
+	// Edited by hand (same size): the stamp no longer matches, so the
+	// file is read, found different and rewritten.
+	if err := os.WriteFile(file, []byte("select 9"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Unix(0, st.ModTime).Add(time.Second)
+	if err := os.Chtimes(file, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), st); err != nil || !wrote {
+		t.Fatalf("edited file not rewritten: %v %v", wrote, err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "select 1" {
+		t.Errorf("file holds %q", b)
+	}
+	// Deleted: written again.
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if _, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1"), st); err != nil || !wrote {
+		t.Fatalf("deleted file not written: %v %v", wrote, err)
 	}
 }

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
+)
+
+// renderCacheFile is where compile keeps its renders for the next
+// invocation (compiler.RenderCache), beside dbt's partial_parse.msgpack.
+const renderCacheFile = "elt_render_cache.bin"
+
+// envRecorder wraps an env lookup and records every name read and what it
+// found, for the render cache's key.
+type envRecorder struct {
+	lookup func(string) (string, bool)
+	mu     sync.Mutex
+	reads  map[string]string // "\x00" marks a variable that is not set
+}
+
+func (r *envRecorder) lookupEnv(name string) (string, bool) {
+	v, ok := r.lookup(name)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reads == nil {
+		r.reads = map[string]string{}
+	}
+	if ok {
+		r.reads[name] = v
+	} else {
+		r.reads[name] = "\x00"
+	}
+	return v, ok
+}
+
+// renderCacheKey is what every render of the project may depend on
+// besides each node's own source: elt's version, every project file but
+// the nodes' own (project.Project.Digest), --vars, the target, what
+// env_var() found while the project loaded, --store-failures, --full-refresh
+// and --empty.
+func renderCacheKey(p *project.Project, f *flags, env *envRecorder) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%t\x00%t\x00%t\x00", version, compiler.DBTVersion, p.Digest, f.vars, f.storeFailures, f.fullRefresh, f.empty)
+	if t := p.Target; t != nil {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%#v\x00", t.ProfileName, t.Name, t.Type, t.Threads, t.Database, t.Schema, t.Fields)
+	}
+	env.mu.Lock()
+	names := make([]string, 0, len(env.reads))
+	for n := range env.reads {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "%s=%s\x00", n, env.reads[n])
+	}
+	env.mu.Unlock()
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// openRenderCache reads the cache an earlier compile left in the target
+// directory; a missing or unreadable file is an empty cache.
+func openRenderCache(p *project.Project, key string) *compiler.RenderCache {
+	fh, err := os.Open(filepath.Join(targetDir(p), renderCacheFile))
+	if err != nil {
+		return compiler.NewRenderCache(key, nil)
+	}
+	defer fh.Close()
+	return compiler.NewRenderCache(key, bufio.NewReaderSize(fh, 1<<16))
+}
+
+// saveRenderCache writes the session's render cache for the next invocation.
+func (s *session) saveRenderCache() error {
+	if s.cache == nil {
+		return nil
+	}
+	s.logRenderCacheStats()
+	dir, err := s.targetFS()
+	if err != nil {
+		return err
+	}
+	return dir.WriteAtomic(renderCacheFile, func(w io.Writer) error { return s.cache.Save(w) })
+}
+
+// logRenderCacheStats reports, in JSON logs, how many renders the cache saved.
+func (s *session) logRenderCacheStats() {
+	if s.cache == nil {
+		return
+	}
+	st := s.cache.Stats()
+	s.log.debug("RenderCacheStats", fmt.Sprintf("renders reused: %d of %d parse, %d of %d compile",
+		st.ParseHits, st.ParseHits+st.ParseMisses, st.CompileHits, st.CompileHits+st.CompileMisses),
+		map[string]any{"parse_hits": st.ParseHits, "parse_misses": st.ParseMisses, "compile_hits": st.CompileHits, "compile_misses": st.CompileMisses})
+}

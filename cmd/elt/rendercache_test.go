@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// cacheProject is a small project with every kind of file a render may
+// depend on: a macro, properties YAML, a seed, a snapshot, an installed
+// package's macro, vars, env_var() in a model and in YAML, two targets,
+// and models that read what differs between invocations.
+var cacheProject = map[string]string{
+	"dbt_project.yml": `name: shop
+version: "1.0"
+profile: shop
+vars:
+  rate: 2
+models:
+  shop:
+    +materialized: view
+`,
+	"profiles.yml": `shop:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: shop.duckdb
+      schema: main
+    prod:
+      type: duckdb
+      path: shop.duckdb
+      schema: prod
+`,
+	"macros/money.sql":  "{% macro cents(col) -%}({{ col }} / 100){%- endmacro %}\n",
+	"models/a.sql":      "{{ config(alias='a_tbl') }}\nselect 1 as id, {{ cents('x') }} as c, {{ var('rate') }} as r\n",
+	"models/b.sql":      "select * from {{ ref('a') }}\n",
+	"models/c.sql":      "select {{ pkg.pkg_money('y') }} as y\n",
+	"models/e.sql":      "select '{{ env_var('ELT_TEST_REGION', 'eu') }}' as region\n",
+	"models/v.sql":      "select '{{ invocation_id }}' as inv, '{{ run_started_at }}' as t\n",
+	"models/schema.yml": "version: 2\nmodels:\n  - name: b\n    config:\n      tags: [\"{{ env_var('ELT_TEST_TAG', 'plain') }}\"]\n    columns:\n      - name: id\n        tests: [not_null]\n",
+	"seeds/s.csv":       "id\n1\n",
+	"snapshots/snap.sql": `{% snapshot snap %}
+{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}
+select * from {{ ref('s') }}
+{% endsnapshot %}
+`,
+	"dbt_packages/pkg/dbt_project.yml":  "name: pkg\nversion: \"1.0\"\n",
+	"dbt_packages/pkg/macros/money.sql": "{% macro pkg_money(col) -%}{{ col }} * 100{%- endmacro %}\n",
+}
+
+// eltWith runs the CLI in-process with env as the process environment.
+func eltWith(t *testing.T, dir string, env map[string]string, args ...string) cliResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	lookup := func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		return os.LookupEnv(k)
+	}
+	e := environment{lookupEnv: lookup, workDir: dir, homeDir: t.TempDir()}
+	code := runWith(context.Background(), args, &out, &errb, e)
+	return cliResult{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+type renderCacheStats struct {
+	ParseHits     int `json:"parse_hits"`
+	ParseMisses   int `json:"parse_misses"`
+	CompileHits   int `json:"compile_hits"`
+	CompileMisses int `json:"compile_misses"`
+}
+
+// compileStats runs elt compile with JSON logs and returns the render
+// cache's statistics.
+func compileStats(t *testing.T, dir string, env map[string]string, args ...string) renderCacheStats {
+	t.Helper()
+	res := eltWith(t, dir, env, append([]string{"compile", "--log-format", "json"}, args...)...)
+	if res.code != 0 {
+		t.Fatalf("compile: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, line := range strings.Split(res.stdout, "\n") {
+		var ev struct {
+			Info struct{ Name string }
+			Data renderCacheStats
+		}
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "RenderCacheStats" {
+			return ev.Data
+		}
+	}
+	t.Fatalf("no RenderCacheStats event in\n%s", res.stdout)
+	return renderCacheStats{}
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for rel, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func compiledFile(t *testing.T, dir, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target/compiled/shop", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRenderCacheUsedWhenNothingChanged(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, cacheProject)
+	cold := compileStats(t, dir, nil)
+	if cold.ParseHits != 0 || cold.CompileHits != 0 || cold.ParseMisses == 0 {
+		t.Fatalf("first compile: %+v; want no hits", cold)
+	}
+	before := compiledFile(t, dir, "models/b.sql")
+	warm := compileStats(t, dir, nil)
+	// v.sql reads invocation_id and run_started_at: rendered every time.
+	want := renderCacheStats{ParseHits: cold.ParseMisses - 1, ParseMisses: 1, CompileHits: cold.CompileMisses - 1, CompileMisses: 1}
+	if warm != want {
+		t.Errorf("second compile: %+v; want %+v", warm, want)
+	}
+	if got := compiledFile(t, dir, "models/b.sql"); got != before || got != `select * from "shop"."main"."a_tbl"` {
+		t.Errorf("b compiled from the cache: %q (before: %q)", got, before)
+	}
+	// --no-partial-parse renders everything: no cache, so no statistics.
+	if res := eltWith(t, dir, nil, "compile", "--log-format", "json", "--no-partial-parse"); res.code != 0 || strings.Contains(res.stdout, "RenderCacheStats") {
+		t.Errorf("--no-partial-parse: exit %d, %s", res.code, res.stdout)
+	}
+	// elt ls reads the cache (and renders only what changed).
+	res := eltWith(t, dir, nil, "ls", "--resource-type", "model", "--output", "name", "--log-format", "json")
+	if res.code != 0 || res.stdout != "a\nb\nc\ne\nv\n" {
+		t.Errorf("ls: %d %q %s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stderr, fmt.Sprintf(`"parse_hits":%d,"parse_misses":1`, cold.ParseMisses-1)) {
+		t.Errorf("ls did not reuse the parse renders: %s", res.stderr)
+	}
+}
+
+// TestRenderCacheInvalidation changes one thing a render depends on
+// between two compiles and checks that the cache was not used where it
+// must not be, and that the output shows the change.
+func TestRenderCacheInvalidation(t *testing.T) {
+	all := -1 // every node rendered again
+	cases := []struct {
+		name string
+		// change edits the project; env and args are the second compile's.
+		change func(t *testing.T, dir string)
+		env    map[string]string
+		args   []string
+		// parseMisses and compileMisses expected on the second compile
+		// (all: no hits at all); v.sql always misses.
+		parseMisses, compileMisses int
+		file, want                 string // a compiled file and what it must hold
+	}{
+		{
+			name: "model file",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"models/e.sql": "select 'x' as region\n"})
+			},
+			// e and v; compile: e, v
+			parseMisses: 2, compileMisses: 2,
+			file: "models/e.sql", want: "select 'x' as region\n",
+		},
+		{
+			name: "model config read by a downstream ref",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"models/a.sql": "{{ config(alias='a_new') }}\nselect 1 as id, {{ cents('x') }} as c, {{ var('rate') }} as r\n"})
+			},
+			// parse: a, v; compile: a, b (its ref's relation changed), v
+			parseMisses: 2, compileMisses: 3,
+			file: "models/b.sql", want: `select * from "shop"."main"."a_new"`,
+		},
+		{
+			name: "properties YAML",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"models/schema.yml": cacheProject["models/schema.yml"] + "  - name: a\n    config:\n      alias: a_yaml\n"})
+			},
+			parseMisses: all, compileMisses: all,
+			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`, // config() in the file wins over YAML
+		},
+		{
+			name: "macro",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"macros/money.sql": "{% macro cents(col) -%}({{ col }} / 1000){%- endmacro %}\n"})
+			},
+			parseMisses: all, compileMisses: all,
+			file: "models/a.sql", want: "select 1 as id, (x / 1000) as c, 2 as r",
+		},
+		{
+			name:        "seed",
+			change:      func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"seeds/s.csv": "id\n2\n"}) },
+			parseMisses: all, compileMisses: all,
+			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`,
+		},
+		{
+			name: "snapshot",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"snapshots/snap.sql": strings.Replace(cacheProject["snapshots/snap.sql"], "select *", "select id", 1)})
+			},
+			parseMisses: all, compileMisses: all,
+			file: "snapshots/snap.sql", want: "select id from",
+		},
+		{
+			name: "dbt_project.yml var",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"dbt_project.yml": strings.Replace(cacheProject["dbt_project.yml"], "rate: 2", "rate: 3", 1)})
+			},
+			parseMisses: all, compileMisses: all,
+			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 3 as r",
+		},
+		{
+			name: "--vars", args: []string{"--vars", "{rate: 5}"},
+			parseMisses: all, compileMisses: all,
+			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 5 as r",
+		},
+		{
+			name: "env var read by a model", env: map[string]string{"ELT_TEST_REGION": "us"},
+			parseMisses: 2, compileMisses: 2, // e and v
+			file: "models/e.sql", want: "select 'us' as region",
+		},
+		{
+			name: "env var read by properties YAML", env: map[string]string{"ELT_TEST_TAG": "tagged"},
+			parseMisses: all, compileMisses: all,
+			file: "models/e.sql", want: "select 'eu' as region",
+		},
+		{
+			name: "target", args: []string{"--target", "prod"},
+			parseMisses: all, compileMisses: all,
+			file: "models/b.sql", want: `select * from "shop"."prod"."a_tbl"`,
+		},
+		{
+			name: "installed package",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"dbt_packages/pkg/macros/money.sql": "{% macro pkg_money(col) -%}{{ col }} * 10{%- endmacro %}\n"})
+			},
+			parseMisses: all, compileMisses: all,
+			file: "models/c.sql", want: "select y * 10 as y",
+		},
+		{
+			name: "elt version",
+			change: func(t *testing.T, dir string) {
+				old := version
+				version = old + "+next"
+				t.Cleanup(func() { version = old })
+			},
+			parseMisses: all, compileMisses: all,
+			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 2 as r",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, cacheProject)
+			first := compileStats(t, dir, nil)
+			total := renderCacheStats{ParseMisses: first.ParseMisses, CompileMisses: first.CompileMisses}
+			if c.change != nil {
+				c.change(t, dir)
+			}
+			got := compileStats(t, dir, c.env, c.args...)
+			if c.parseMisses == all {
+				if got.ParseHits != 0 || got.CompileHits != 0 {
+					t.Errorf("cache used after the change: %+v; want every node rendered", got)
+				}
+			} else if got.ParseMisses != c.parseMisses || got.CompileMisses != c.compileMisses || got.ParseHits == 0 {
+				t.Errorf("second compile: %+v; want %d parse and %d compile misses of %+v", got, c.parseMisses, c.compileMisses, total)
+			}
+			if body := compiledFile(t, dir, c.file); !strings.Contains(body, strings.TrimSpace(c.want)) {
+				t.Errorf("%s = %q; want it to hold %q", c.file, body, c.want)
+			}
+		})
+	}
+}
+
+// TestRenderCacheVolatileRenders: renders that read what differs between
+// invocations are rendered every time, and their output shows it.
+func TestRenderCacheVolatileRenders(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, cacheProject)
+	writeFiles(t, dir, map[string]string{
+		"models/now.sql":   "select '{{ modules.datetime.datetime.now().isoformat() }}' as now\n",
+		"models/graph.sql": "select {{ graph.nodes | length }} as n\n",
+		// Read inside a macro, two calls down.
+		"macros/stamp.sql":   "{% macro stamp() %}{{ inner_stamp() }}{% endmacro %}\n{% macro inner_stamp() %}{{ invocation_id }}{% endmacro %}\n",
+		"models/stamped.sql": "select '{{ stamp() }}' as inv\n",
+	})
+	compileStats(t, dir, nil)
+	v1 := compiledFile(t, dir, "models/v.sql")
+	now1 := compiledFile(t, dir, "models/now.sql")
+	stamped1 := compiledFile(t, dir, "models/stamped.sql")
+	// A new model changes what graph shows, and no other file.
+	writeFiles(t, dir, map[string]string{"models/extra.sql": "select 1 as x\n"})
+	got := compileStats(t, dir, nil)
+	// extra is new; v, now, graph and stamped are volatile.
+	if got.ParseMisses != 5 || got.CompileMisses != 5 {
+		t.Errorf("stats %+v; want 5 parse and 5 compile misses (extra, v, now, graph, stamped)", got)
+	}
+	if stamped2 := compiledFile(t, dir, "models/stamped.sql"); stamped2 == stamped1 {
+		t.Errorf("stamped.sql kept the earlier invocation_id: %q", stamped2)
+	}
+	if v2 := compiledFile(t, dir, "models/v.sql"); v2 == v1 {
+		t.Errorf("v.sql kept the earlier invocation_id: %q", v2)
+	}
+	if now2 := compiledFile(t, dir, "models/now.sql"); now2 == now1 {
+		t.Errorf("now.sql kept the earlier time: %q", now2)
+	}
+}
+
+var volatileArtifactFields = regexp.MustCompile(`"(generated_at|invocation_id)":"[^"]*"|"created_at":[0-9.e+]+`)
+
+// targetSnapshot reads target/compiled and target/manifest.json, with the
+// invocation's id and timestamps blanked in the manifest.
+func targetSnapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	root := filepath.Join(dir, "target", "compiled")
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["manifest.json"] = string(volatileArtifactFields.ReplaceAll(b, []byte(`"$1":"-"`)))
+	return out
+}
+
+// TestRenderCacheByteIdentical: the compiled SQL and manifest of a
+// 2,000-model project are the same byte for byte with and without the
+// cache, and with one and several threads.
+func TestRenderCacheByteIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a 2,000-model project several times")
+	}
+	dir := t.TempDir()
+	writeSyntheticProject(t, dir, 2000)
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
+	run := func(threads int) (map[string]string, renderCacheStats) {
+		t.Helper()
+		runtime.GOMAXPROCS(threads)
+		st := compileStats(t, dir, nil, "--threads", fmt.Sprint(threads))
+		return targetSnapshot(t, dir), st
+	}
+	runtime.GOMAXPROCS(1)
+	if res := eltWith(t, dir, nil, "compile", "--threads", "1", "--no-partial-parse"); res.code != 0 {
+		t.Fatalf("compile: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	want := targetSnapshot(t, dir)
+	if len(want) < 2000 {
+		t.Fatalf("only %d files compiled", len(want))
+	}
+	os.RemoveAll(filepath.Join(dir, "target"))
+	steps := []struct {
+		name    string
+		threads int
+		warm    bool
+	}{
+		{"cold cache, 4 threads", 4, false},
+		{"warm cache, 4 threads", 4, true},
+		{"warm cache, 1 thread", 1, true},
+		{"warm cache, 2 threads", 2, true},
+	}
+	for _, s := range steps {
+		got, st := run(s.threads)
+		if s.warm && (st.ParseMisses != 0 || st.CompileMisses != 0) {
+			t.Errorf("%s: %+v; want every render from the cache", s.name, st)
+		}
+		if !s.warm && st.ParseHits != 0 {
+			t.Errorf("%s: %+v; want no hits", s.name, st)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d files, want %d", s.name, len(got), len(want))
+		}
+		for name, w := range want {
+			if got[name] != w {
+				t.Errorf("%s: %s differs from the compile without cache:\n got %.300q\nwant %.300q", s.name, name, got[name], w)
+			}
+		}
+	}
+}

@@ -1,0 +1,395 @@
+package compiler
+
+import (
+	"crypto/sha256"
+	"encoding/gob"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/project"
+)
+
+// renderCacheVersion changes whenever what a render depends on or what
+// the cache stores changes shape; a cache of another version is ignored.
+const renderCacheVersion = "elt-render-cache-1"
+
+// RenderCache keeps the results of an earlier invocation's renders so that
+// a node whose inputs did not change is not rendered again: its parse
+// render (config(), ref(), source() and the macros it called) and its
+// compiled SQL.
+//
+// What a render may depend on, and how each is checked:
+//   - everything shared by all nodes (elt's version, dbt_project.yml
+//     files, properties YAML, macros, seeds, snapshots, packages, vars,
+//     the profile's target, env_var() reads while loading): the key given
+//     to NewRenderCache; any change empties the cache;
+//   - the node's own source: its RawCode is hashed into its entry's key;
+//   - env_var() reads: recorded with their values and compared again;
+//   - for compiled SQL, the relations (and materializations) of what the
+//     node depends on and its own final config and relation;
+//   - anything that can differ between two invocations with the same
+//     files (run_started_at, invocation_id, modules.datetime, graph,
+//     selected_resources, is_incremental(), log(), warnings raised in
+//     execute mode, and every question to the warehouse): such a render
+//     is never cached and is rendered every time.
+//
+// A RenderCache is safe for concurrent use by one Parse and Compile.
+type RenderCache struct {
+	key  string
+	old  map[string]*cacheEntry
+	mu   sync.Mutex
+	next map[string]*cacheEntry
+	// oldFiles and files are the compiled files written, by path under
+	// the target directory: what they held and their stamp after.
+	oldFiles map[string]writtenFile
+	files    map[string]writtenFile
+
+	parseHits, parseMisses, execHits, execMisses atomic.Int64
+}
+
+// cacheEntry is what is kept for one node, by unique id.
+type cacheEntry struct {
+	ID       string
+	ParseKey [32]byte
+	Refs     []Ref
+	Sources  [][2]string
+	Macros   []string
+	InFile   map[string]any
+	Warnings diag.List
+	Env      []envRead
+
+	HasExec      bool
+	ExecKey      [32]byte
+	Compiled     string
+	ExecWarnings diag.List
+	ExecEnv      []envRead
+}
+
+// envRead is one env_var() lookup of a render and what it found.
+type envRead struct {
+	Name, Value string
+	Set         bool
+}
+
+// writtenFile is a file WriteCompiled left holding the content whose
+// sha256 is Sum, and the file's stamp then.
+type writtenFile struct {
+	Sum   [32]byte
+	Stamp targetfs.Stamp
+}
+
+// cacheHeader starts the stored cache; the files written follow (a
+// map[string]writtenFile), then Entries cacheEntry values, one gob value
+// each, so that neither writing nor reading holds the whole file.
+type cacheHeader struct {
+	Version string
+	Key     string
+	Entries int
+}
+
+func init() {
+	// The values a config() call can hold once converted to Go (toGo).
+	gob.Register(map[string]any{})
+	gob.Register([]any{})
+}
+
+// NewRenderCache reads a cache that an earlier invocation wrote with
+// Save (r may be nil: no earlier cache). Entries are used only when
+// the earlier invocation's key equals key; a cache that cannot be read
+// (another version of elt, a truncated file) is an empty cache, not an
+// error.
+func NewRenderCache(key string, r io.Reader) *RenderCache {
+	c := &RenderCache{key: key, next: map[string]*cacheEntry{}, files: map[string]writtenFile{}}
+	if r == nil {
+		return c
+	}
+	dec := gob.NewDecoder(r)
+	var h cacheHeader
+	if err := dec.Decode(&h); err != nil || h.Version != renderCacheVersion {
+		return c
+	}
+	// Files hold what they hold whatever the key.
+	if err := dec.Decode(&c.oldFiles); err != nil {
+		c.oldFiles = nil
+		return c
+	}
+	if h.Key != key {
+		return c
+	}
+	old := make(map[string]*cacheEntry, min(max(h.Entries, 0), 1<<20)) // a damaged count must not allocate
+	for range h.Entries {
+		var e cacheEntry
+		if err := dec.Decode(&e); err != nil {
+			return c
+		}
+		old[e.ID] = &e
+	}
+	c.old = old
+	return c
+}
+
+// CacheStats counts the renders a cache saved and the ones it did not.
+type CacheStats struct {
+	ParseHits, ParseMisses, CompileHits, CompileMisses int
+}
+
+// Stats reports how often the cache was used.
+func (c *RenderCache) Stats() CacheStats {
+	return CacheStats{
+		ParseHits: int(c.parseHits.Load()), ParseMisses: int(c.parseMisses.Load()),
+		CompileHits: int(c.execHits.Load()), CompileMisses: int(c.execMisses.Load()),
+	}
+}
+
+// Save writes the renders of this invocation (and the compiled SQL of
+// the earlier one for nodes whose parse render is unchanged and that were
+// not compiled this time) for the next invocation.
+func (c *RenderCache) Save(w io.Writer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, e := range c.next {
+		if e.HasExec {
+			continue
+		}
+		if o := c.old[id]; o != nil && o.HasExec && o.ParseKey == e.ParseKey {
+			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv
+		}
+	}
+	for name, f := range c.oldFiles {
+		if _, ok := c.files[name]; !ok {
+			// Not written this time (compile -s): its stamp still says
+			// whether it holds what it held.
+			c.files[name] = f
+		}
+	}
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(cacheHeader{Version: renderCacheVersion, Key: c.key, Entries: len(c.next)}); err != nil {
+		return fmt.Errorf("compiler: write render cache: %w", err)
+	}
+	if err := enc.Encode(c.files); err != nil {
+		return fmt.Errorf("compiler: write render cache: %w", err)
+	}
+	for id, e := range c.next {
+		e.ID = id
+		if err := enc.Encode(e); err != nil {
+			return fmt.Errorf("compiler: write render cache: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeFile writes a compiled file unless the stamp it had when it last
+// held the same content says it still does.
+func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
+	sum := sha256.Sum256([]byte(content))
+	var prev targetfs.Stamp
+	if o, ok := c.oldFiles[name]; ok && o.Sum == sum {
+		prev = o.Stamp
+	}
+	st, _, err := dir.WriteIfStale(name, []byte(content), prev)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.files[name] = writtenFile{Sum: sum, Stamp: st}
+	c.mu.Unlock()
+	return nil
+}
+
+// parseKey is the key of n's parse render: its id, file and source.
+func parseKey(n *Node) [32]byte {
+	h := sha256.New()
+	writeKeyParts(h, string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
+	if n.TestMetadata != nil {
+		fmt.Fprintf(h, "%#v", *n.TestMetadata)
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// execKey is the key of n's compiled SQL: its parse key, its final config
+// and relation, and the relations of what it depends on.
+func (m *Manifest) execKey(n *Node, pk [32]byte) [32]byte {
+	h := sha256.New()
+	h.Write(pk[:])
+	fmt.Fprintf(h, "%#v\x00", map[string]any(n.Config))
+	fmt.Fprintf(h, "%#v\x00", n.Relation)
+	writeKeyParts(h, n.RelationName)
+	for _, dep := range n.DependsOn.Nodes {
+		if d, ok := m.Nodes[dep]; ok {
+			fmt.Fprintf(h, "%#v\x00", d.Relation)
+			writeKeyParts(h, dep, d.RelationName, fmt.Sprint(d.Config["materialized"]), d.Name, d.VersionString)
+		} else if rel, ok := m.SourceRelations[dep]; ok {
+			writeKeyParts(h, dep, rel)
+		} else {
+			writeKeyParts(h, dep, "?")
+		}
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func writeKeyParts(w io.Writer, parts ...string) {
+	for _, p := range parts {
+		io.WriteString(w, p)
+		w.Write([]byte{0})
+	}
+}
+
+// envSame reports whether every recorded env_var() read finds the same now.
+func (m *Manifest) envSame(reads []envRead) bool {
+	for _, r := range reads {
+		var v string
+		var ok bool
+		if m.engine.opts.Env != nil {
+			v, ok = m.engine.opts.Env(r.Name)
+		}
+		if ok != r.Set || v != r.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// cachedParse returns n's parse render from the cache as a finished
+// state, or nil.
+func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
+	c := m.engine.opts.Cache
+	e := c.old[n.UniqueID]
+	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) {
+		c.parseMisses.Add(1)
+		return nil
+	}
+	c.parseHits.Add(1)
+	st := &renderState{engine: m.engine, m: m, node: n}
+	st.refs = append([]Ref(nil), e.Refs...)
+	st.sources = append([][2]string(nil), e.Sources...)
+	st.macros = append([]string(nil), e.Macros...)
+	if len(e.InFile) > 0 {
+		st.inFile = project.Config(copyValue(e.InFile).(map[string]any))
+	}
+	st.warnings = append(diag.List(nil), e.Warnings...)
+	c.mu.Lock()
+	c.next[n.UniqueID] = e
+	c.mu.Unlock()
+	// The entry is kept as it is: its compiled SQL too, checked when used.
+	return st
+}
+
+// storeParse records a parse render that succeeded, unless it read
+// something that may differ next time.
+func (m *Manifest) storeParse(n *Node, pk [32]byte, st *renderState) {
+	if st.volatile || st.introspected || !plainValue(map[string]any(st.inFile)) {
+		return
+	}
+	e := &cacheEntry{
+		ParseKey: pk,
+		Refs:     append([]Ref(nil), st.refs...),
+		Sources:  append([][2]string(nil), st.sources...),
+		Macros:   append([]string(nil), st.macros...),
+		Warnings: append(diag.List(nil), st.warnings...),
+		Env:      st.envReads,
+	}
+	if len(st.inFile) > 0 {
+		// mergeOwned may keep st.inFile as the node's config: copy it
+		// before the node's config changes.
+		e.InFile = copyValue(map[string]any(st.inFile)).(map[string]any)
+	}
+	c := m.engine.opts.Cache
+	c.mu.Lock()
+	c.next[n.UniqueID] = e
+	c.mu.Unlock()
+}
+
+// cachedExec returns n's compiled SQL (before ephemeral CTEs are
+// injected) and its warnings from the cache.
+func (m *Manifest) cachedExec(n *Node) (key [32]byte, sql string, warnings diag.List, ok bool) {
+	c := m.engine.opts.Cache
+	c.mu.Lock()
+	e := c.next[n.UniqueID]
+	c.mu.Unlock()
+	if e == nil {
+		// The parse render was not cached: nor is the compiled SQL.
+		c.execMisses.Add(1)
+		return key, "", nil, false
+	}
+	key = m.execKey(n, e.ParseKey)
+	if o := c.old[n.UniqueID]; o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key && m.envSame(o.ExecEnv) {
+		c.execHits.Add(1)
+		return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
+	}
+	c.execMisses.Add(1)
+	return key, "", nil, false
+}
+
+// storeExec records n's compiled SQL, unless its render read something
+// that may differ next time.
+func (m *Manifest) storeExec(n *Node, key [32]byte, sql string, st *renderState) {
+	if st.volatile || st.introspected {
+		return
+	}
+	c := m.engine.opts.Cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.next[n.UniqueID]
+	if e == nil {
+		return
+	}
+	// A fresh entry: the one in next may be the earlier invocation's.
+	ne := *e
+	ne.HasExec, ne.ExecKey, ne.Compiled, ne.ExecWarnings, ne.ExecEnv = true, key, sql, append(diag.List(nil), st.warnings...), st.envReads
+	c.next[n.UniqueID] = &ne
+}
+
+// plainValue reports whether v holds only the types the cache can store.
+func plainValue(v any) bool {
+	switch x := v.(type) {
+	case nil, string, bool, int, int64, float64:
+		return true
+	case []string:
+		return true
+	case []any:
+		for _, e := range x {
+			if !plainValue(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !plainValue(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// copyValue copies maps and lists deeply, so that a cached value is never
+// shared with a node that changes it.
+func copyValue(v any) any {
+	switch x := v.(type) {
+	case []string:
+		return append([]string(nil), x...)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = copyValue(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = copyValue(e)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,50 @@
+package docs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// TestStreamMapMatchesEncodingJSON: the streamed map, encoded in parallel
+// chunks once it is large, is byte for byte what encoding/json writes.
+func TestStreamMapMatchesEncodingJSON(t *testing.T) {
+	for _, n := range []int{0, 1, 3, 2*streamChunk - 1, 2 * streamChunk, 5*streamChunk + 17} {
+		m := map[string]any{}
+		for i := 0; i < n; i++ {
+			m[fmt.Sprintf("model.shop.m%05d", i)] = map[string]any{"sql": fmt.Sprintf("select %d where a < b & c > d", i), "n": i, "tags": []string{"x"}}
+		}
+		var got bytes.Buffer
+		s := newJSONStream(&got)
+		streamMap(s, m)
+		if s.err != nil {
+			t.Fatal(s.err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got.Bytes(), w) {
+			t.Errorf("%d entries: streamed JSON differs from encoding/json\n got %.200s\nwant %.200s", n, got.Bytes(), w)
+		}
+	}
+}
+
+// TestStreamMapError: an entry that cannot be encoded is an error, not
+// a truncated file that looks whole.
+func TestStreamMapError(t *testing.T) {
+	m := map[string]any{}
+	for i := 0; i < 3*streamChunk; i++ {
+		m[fmt.Sprintf("k%05d", i)] = i
+	}
+	m["k00600"] = make(chan int)
+	var out bytes.Buffer
+	s := newJSONStream(&out)
+	streamMap(s, m)
+	if s.err == nil {
+		t.Fatal("no error for an entry encoding/json cannot encode")
+	}
+}
