@@ -3,8 +3,8 @@ package history
 import (
 	"fmt"
 	"path"
-	"sort"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
