@@ -110,7 +110,13 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
 	})
+	hist := s.openHistory(ctx)
+	if hist != nil {
+		defer hist.Close()
+	}
+	s.recordStart(ctx, hist, command)
 	if err := s.projectHooks(ctx, "on-run-start", nil); err != nil {
+		s.recordEnd(ctx, hist, command, nil, exitFailed)
 		return &exitError{code: exitFailed, err: err}
 	}
 	results := r.Run(ctx, ids)
@@ -132,6 +138,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		printError(stderr, hookErr)
 		code = exitFailed
 	}
+	s.recordEnd(ctx, hist, command, results, code)
 	if ctx.Err() != nil {
 		return &exitError{code: cancelledExit(ctx)}
 	}

@@ -67,6 +67,7 @@ type flags struct {
 	eventEnd      string
 	macroArgs     string
 	storeFailures bool
+	noHistory     bool // --no-history: record nothing in the run history
 	retryBatches  map[string][]runner.Window // set by elt retry
 }
 
@@ -182,6 +183,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
 		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
 		c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (e.g. unit_test, test, model)")
+		c.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record this run in the run history (also: ELT_NO_HISTORY=1)")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
