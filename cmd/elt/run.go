@@ -67,7 +67,7 @@ type flags struct {
 	eventEnd      string
 	macroArgs     string
 	storeFailures bool
-	noHistory     bool // --no-history: record nothing in the run history
+	noHistory     bool                       // --no-history: record nothing in the run history
 	retryBatches  map[string][]runner.Window // set by elt retry
 }
 
