@@ -200,7 +200,9 @@ func quantileCont(sorted []float64, q float64) float64 {
 	return sorted[int(lo)] + (pos-lo)*(sorted[int(hi)]-sorted[int(lo)])
 }
 
-func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b))) }
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
 
 // checkProfile compares a profile with values computed here from the
 // generated data.
