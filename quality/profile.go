@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/history"
 )
 
 // ProfileOptions tune profiling.
@@ -574,3 +575,39 @@ func parseNumberList(v any) ([]float64, error) {
 	}
 	return out, nil
 }
+
+// Metrics are the profile's numbers as run-history metrics: the row count,
+// and per column the null and distinct rates and, for numbers, the mean,
+// standard deviation and median, so each can be judged over time.
+func (rp *RelationProfile) Metrics(invocationID, uniqueID string) []history.Metric {
+	f := func(v float64) *float64 { return &v }
+	out := []history.Metric{{InvocationID: invocationID, UniqueID: uniqueID, Relation: rp.Relation, Name: MetricRowCount, Value: f(float64(rp.RowCount)), MeasuredAt: rp.MeasuredAt}}
+	for _, c := range rp.Columns {
+		add := func(name string, v *float64) {
+			if v != nil {
+				out = append(out, history.Metric{InvocationID: invocationID, UniqueID: uniqueID, Relation: rp.Relation, Column: c.Name, Name: name, Value: v, MeasuredAt: rp.MeasuredAt})
+			}
+		}
+		if rp.RowCount > 0 {
+			add(MetricNullRate, f(c.NullRate))
+			add(MetricDistinctRate, f(float64(c.DistinctCount)/float64(rp.RowCount)))
+		}
+		add(MetricMean, c.Mean)
+		add(MetricStddev, c.Stddev)
+		if p50, ok := c.Quantiles["p50"]; ok {
+			add(MetricMedian, f(p50))
+		}
+	}
+	return out
+}
+
+// Metric names, as recorded in the run history.
+const (
+	MetricRowCount     = "row_count"
+	MetricNullRate     = "null_rate"
+	MetricDistinctRate = "distinct_rate"
+	MetricMean         = "mean"
+	MetricStddev       = "stddev"
+	MetricMedian       = "median"
+	MetricFreshnessLag = "freshness_lag_seconds"
+)
