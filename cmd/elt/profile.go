@@ -162,7 +162,7 @@ func renderProfile(p *quality.RelationProfile) string {
 	if p.Approximate {
 		approx = ", distinct counts and quantiles approximate"
 	}
-	fmt.Fprintf(&b, "\n%s (%s): %d rows%s, profiled in %s\n", p.UniqueID, p.Relation, p.RowCount, approx, (time.Duration(p.Seconds*float64(time.Second))).Round(time.Millisecond))
+	fmt.Fprintf(&b, "\n%s (%s): %d rows%s, profiled in %s\n", p.UniqueID, p.Relation, p.RowCount, approx, (time.Duration(p.Seconds * float64(time.Second))).Round(time.Millisecond))
 	cols := []string{"column", "type", "nulls", "distinct", "min", "max", "mean", "stddev", "p5 / p50 / p95", "length", "semantic", "top values"}
 	var rows [][]any
 	for _, c := range p.Columns {
