@@ -62,7 +62,7 @@ type AnomalyOptions struct {
 	// MinHistory is how many past values are needed before judging;
 	// default 7, or 21 (three of each weekday) with weekly seasonality.
 	// With fewer, the verdict is "not enough history".
-	MinHistory int
+	MinHistory  int
 	Seasonality Seasonality
 	Direction   Direction
 }
