@@ -120,6 +120,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return &exitError{code: exitFailed, err: err}
 	}
 	results := r.Run(ctx, ids)
+	// Quality checks judge what the build made, before on-run-end hooks.
+	qualityCode := exitOK
+	if build {
+		_, qualityCode = s.runQualityChecks(ctx, hist, results)
+	}
 	hookErr := s.projectHooks(ctx, "on-run-end", results)
 	elapsed := time.Since(started)
 
@@ -134,6 +139,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return &exitError{code: exitFailed, err: err}
 	}
 	code := s.printSummary(results, elapsed, context.Cause(ctx))
+	if qualityCode != exitOK {
+		code = qualityCode
+	}
 	if hookErr != nil {
 		printError(stderr, hookErr)
 		code = exitFailed
