@@ -17,6 +17,7 @@ import (
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/runner"
 	"github.com/elt-dev/elt/tests"
 )
@@ -110,6 +111,10 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
 	})
+	alertCfg, err := s.loadAlerts()
+	if err != nil {
+		return err
+	}
 	hist := s.openHistory(ctx)
 	if hist != nil {
 		defer hist.Close()
@@ -122,9 +127,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	results := r.Run(ctx, ids)
 	// Quality checks judge what the build made, before on-run-end hooks.
 	qualityCode := exitOK
+	var checkResults []quality.Result
 	if build {
-		_, qualityCode = s.runQualityChecks(ctx, hist, results)
+		checkResults, qualityCode = s.runQualityChecks(ctx, hist, results)
 	}
+	s.sendAlerts(ctx, alertCfg, hist, append(testEvents(results), checkEvents(checkResults)...))
 	hookErr := s.projectHooks(ctx, "on-run-end", results)
 	elapsed := time.Since(started)
 
