@@ -115,6 +115,10 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	scoreOpts, err := s.scoreOptions()
+	if err != nil {
+		return usageErr(err)
+	}
 	hist := s.openHistory(ctx)
 	if hist != nil {
 		defer hist.Close()
@@ -131,7 +135,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if build {
 		checkResults, qualityCode = s.runQualityChecks(ctx, hist, results)
 	}
-	s.sendAlerts(ctx, alertCfg, hist, append(testEvents(results), checkEvents(checkResults)...))
+	events := append(testEvents(results), checkEvents(checkResults)...)
+	if build || command == "test" {
+		events = append(events, s.scoreRun(ctx, hist, s.outcomes(results, checkResults), scoreOpts)...)
+	}
+	s.sendAlerts(ctx, alertCfg, hist, events)
 	hookErr := s.projectHooks(ctx, "on-run-end", results)
 	elapsed := time.Since(started)
 

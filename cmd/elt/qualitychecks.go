@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/alerts"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/quality"
@@ -73,4 +76,121 @@ func (s *session) runQualityChecks(ctx context.Context, st *history.Store, resul
 		return res, exitFailed
 	}
 	return res, exitOK
+}
+
+// scoreOptions reads quality_weights and quality_thresholds from the vars
+// (--vars first, then dbt_project.yml).
+func (s *session) scoreOptions() (quality.ScoreOptions, error) {
+	vars := map[string]any{}
+	for k, v := range s.proj.Config.Vars {
+		vars[k] = v
+	}
+	if cli, err := parseDictFlag("--vars", s.f.vars); err == nil {
+		for k, v := range cli {
+			vars[k] = v
+		}
+	}
+	opts, err := quality.ScoreOptionsFromVars(vars)
+	if err != nil {
+		return opts, fmt.Errorf("dbt_project.yml vars: %w", err)
+	}
+	return opts, nil
+}
+
+// outcomes are the run's data tests and quality checks, each for the model
+// it is about, for the quality scores.
+func (s *session) outcomes(results []runner.Result, checks []quality.Result) []quality.Outcome {
+	var out []quality.Outcome
+	for _, r := range results {
+		n := r.Node
+		if n == nil || n.ResourceType != project.Test {
+			continue
+		}
+		model := n.AttachedNode
+		if model == "" {
+			for _, d := range n.DependsOn.Nodes {
+				if dn := s.manifest.Nodes[d]; dn != nil && dn.ResourceType != project.Test {
+					model = d
+					break
+				}
+			}
+		}
+		if model == "" {
+			continue
+		}
+		name := ""
+		if n.TestMetadata != nil {
+			name = n.TestMetadata.Name
+		}
+		status := string(r.Status)
+		if r.Status == runner.Skipped || r.Status == runner.Cancelled {
+			continue
+		}
+		out = append(out, quality.Outcome{Model: model, Dimension: quality.DimensionOfTest(name), Status: status})
+	}
+	for _, c := range checks {
+		out = append(out, quality.Outcome{Model: c.Check.UniqueID, Dimension: quality.DimensionOfMetric(c.Check.Metric), Status: c.Status})
+	}
+	return out
+}
+
+// MetricScore is the run-history metric of a quality score;
+// MetricScore+"_"+dimension that of one dimension.
+const MetricScore = "quality_score"
+
+// scoreRun computes, prints and records the run's quality scores, and
+// returns them as score_below alert events.
+func (s *session) scoreRun(ctx context.Context, st *history.Store, outcomes []quality.Outcome, opts quality.ScoreOptions) []alerts.Event {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	models, total := quality.Scores(outcomes, "project."+s.proj.Config.Name, opts)
+	now := time.Now().UTC()
+	var metrics []history.Metric
+	var events []alerts.Event
+	add := func(sc quality.Score) {
+		v := sc.Score
+		metrics = append(metrics, history.Metric{InvocationID: s.invocationID, UniqueID: sc.Subject, Name: MetricScore, Value: &v, MeasuredAt: now})
+		for d, x := range sc.Dimensions {
+			x := x
+			metrics = append(metrics, history.Metric{InvocationID: s.invocationID, UniqueID: sc.Subject, Name: MetricScore + "_" + d, Value: &x, MeasuredAt: now})
+		}
+		events = append(events, alerts.Event{Kind: alerts.ScoreBelow, Subject: sc.Subject, Value: &v, Message: fmt.Sprintf("quality score of %s is %.1f", sc.Subject, sc.Score)})
+		for _, d := range quality.AllDimensions {
+			if _, ok := sc.Dimensions[d]; !ok {
+				continue
+			}
+			e := alerts.Event{Kind: alerts.ScoreBelow, Subject: sc.Subject + ":" + d}
+			for _, b := range sc.Breaches {
+				if strings.HasPrefix(b, d+" ") {
+					e.Firing, e.Message = true, fmt.Sprintf("%s of %s is below its threshold: %s", d, sc.Subject, b)
+				}
+			}
+			events = append(events, e)
+		}
+	}
+	s.log.info("Formatting", "", nil)
+	s.log.info("QualityScore", fmt.Sprintf("Quality score: %.1f for the project", total.Score), map[string]any{"score": total.Score, "dimensions": total.Dimensions})
+	add(total)
+	for _, m := range models {
+		var dims []string
+		for _, d := range quality.AllDimensions {
+			if v, ok := m.Dimensions[d]; ok {
+				dims = append(dims, fmt.Sprintf("%s %.1f", d, v))
+			}
+		}
+		s.log.info("QualityScore", fmt.Sprintf("  %.1f %s (%s)", m.Score, m.Subject, strings.Join(dims, ", ")), map[string]any{"unique_id": m.Subject, "score": m.Score, "dimensions": m.Dimensions})
+		for _, b := range m.Breaches {
+			s.log.warn("QualityScoreBreach", fmt.Sprintf("  quality alert: %s of %s", b, m.Subject), map[string]any{"unique_id": m.Subject})
+		}
+		add(m)
+	}
+	if st != nil {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), historyWriteTimeout)
+		defer cancel()
+		if err := st.RecordMetrics(wctx, metrics); err != nil {
+			s.log.warn("HistoryWriteFailed", fmt.Sprintf("run history: %v", err), nil)
+		}
+	}
+	return events
 }
