@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,5 +93,60 @@ func TestQualityBlockTypoIsAPositionedError(t *testing.T) {
 	res := elt(t, dir, "build")
 	if res.code != exitUsage || !strings.Contains(res.stderr, `models/example/schema.yml:15:9: model "people_per_city" config quality: unknown key "volumes"`) {
 		t.Fatalf("want a positioned error, got exit %d:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestQualityCommand(t *testing.T) {
+	dir := starterProject(t)
+	if res := elt(t, dir, "quality"); res.code != exitFailed && res.code != 0 {
+		t.Fatalf("quality before any build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	addQuality(t, dir, "    config:\n      quality:\n        volume: {anomaly: {min_history: 3}}\n")
+	for range 3 {
+		if res := elt(t, dir, "build"); res.code != 0 {
+			t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	}
+	writeFile(t, dir, "seeds/raw_people.csv", "id,name,city\n1,Ada,London\n")
+	if res := elt(t, dir, "build"); res.code != 0 || !strings.Contains(res.stdout, "quality alert: consistency 75.0 < 90 of model.demo.people_per_city") {
+		t.Fatalf("build with a volume drop (warn): exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res := elt(t, dir, "quality", "--output", "json")
+	if res.code != 0 {
+		t.Fatalf("quality: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var rep qualityReport
+	if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, res.stdout)
+	}
+	if rep.Project.Score == nil || *rep.Project.Score != 91.7 || len(rep.Project.History) != 4 || rep.Project.History[0] != 100 {
+		t.Fatalf("project score: %+v", rep.Project)
+	}
+	var ppc *scoreLine
+	for i := range rep.Nodes {
+		if rep.Nodes[i].UniqueID == "model.demo.people_per_city" {
+			ppc = &rep.Nodes[i]
+		}
+	}
+	if ppc == nil || *ppc.Score != 91.7 || ppc.Dimensions["consistency"] != 75 || ppc.Sparkline != "███▁" {
+		t.Fatalf("people_per_city: %+v", ppc)
+	}
+	if len(rep.Anomalies) != 1 || rep.Anomalies[0].Check != "quality.model.demo.people_per_city.row_count" || !strings.Contains(rep.Anomalies[0].Message, "row_count of people_per_city is 1") {
+		t.Fatalf("anomalies: %+v", rep.Anomalies)
+	}
+	var vol *metricLine
+	for i := range rep.Metrics {
+		if rep.Metrics[i].UniqueID == "model.demo.people_per_city" && rep.Metrics[i].Metric == "row_count" {
+			vol = &rep.Metrics[i]
+		}
+	}
+	if vol == nil || fmt.Sprint(vol.Values) != "[4 4 4 1]" || vol.Sparkline != "███▁" {
+		t.Fatalf("row_count metric: %+v", vol)
+	}
+	text := elt(t, dir, "quality", "--select", "people_per_city")
+	for _, want := range []string{"Project quality 91.7  ███▁", "| people_per_city | 91.7  | ███▁", "WARN anomaly: row_count of people_per_city is 1"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, text.stdout)
+		}
 	}
 }

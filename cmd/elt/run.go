@@ -289,6 +289,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newLoadCmd(f, env, stdout, stderr))
 	root.AddCommand(newCloneCmd(f, env, stdout, stderr))
 	root.AddCommand(newProfileCmd(f, env, stdout, stderr))
+	root.AddCommand(newQualityCmd(f, env, stdout, stderr))
 	return root
 }
 
