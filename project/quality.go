@@ -14,7 +14,8 @@ import (
 // runs; the quality package reads the values.
 var (
 	qualityNodeKeys    = keySet("severity volume freshness null_rate distinct_rate custom")
-	qualityColumnKeys  = keySet("severity null_rate distinct_rate")
+	qualityColumnKeys  = keySet("severity null_rate distinct_rate drift")
+	qualityDriftKeys   = keySet("psi_max ks_max min_history severity")
 	qualityCheckKeys   = keySet("min max anomaly severity")
 	qualityAnomalyKeys = keySet("sensitivity min_history seasonality direction")
 	qualityCustomKeys  = keySet("name expression min max anomaly severity")
@@ -53,6 +54,33 @@ func (l *loader) checkQuality(file string, n *yaml.Node, what string, column boo
 			l.checkSeverity(file, p.Val, w)
 		case "volume":
 			l.checkQualityCheck(file, p.Val, w, nil)
+		case "drift":
+			if isNull(p.Val) {
+				continue
+			}
+			if !isMapping(p.Val) {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write drift: {psi_max: 0.25, ks_max: 0.2}", "%s must be a mapping, not %s", w, kindName(p.Val)))
+				continue
+			}
+			l.checkPropertyKeys(file, p.Val, w, qualityDriftKeys)
+			for _, c := range pairs(p.Val) {
+				switch c.Key {
+				case "severity":
+					l.checkSeverity(file, c.Val, w+" severity")
+				case "min_history":
+					if i, ok := toValue(c.Val, nil, nil).(int); !ok || i < 1 {
+						l.diags.Add(diag.Errorf(file, posOf(c.Val), "write a whole number of past runs, e.g. 7", "%s min_history must be a whole number of at least 1", w))
+					}
+				default:
+					f, ok := toValue(c.Val, nil, nil).(float64)
+					if i, isInt := toValue(c.Val, nil, nil).(int); isInt {
+						f, ok = float64(i), true
+					}
+					if !ok || f <= 0 {
+						l.diags.Add(diag.Errorf(file, posOf(c.Val), "write a positive number, e.g. psi_max: 0.25 or ks_max: 0.2", "%s %s must be a positive number", w, c.Key))
+					}
+				}
+			}
 		case "freshness":
 			l.checkQualityCheck(file, p.Val, w, keySet("column"))
 		case "null_rate", "distinct_rate":

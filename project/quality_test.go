@@ -27,6 +27,7 @@ models:
           quality:
             null_rate: {max: 0.1, severity: warn}
             distinct_rate:
+            drift: {psi_max: 0.2, ks_max: 0.1, min_history: 5}
 `,
 	})
 	n := p.Nodes["model.shop.orders"]
@@ -58,6 +59,7 @@ func TestQualityBlockBadInput(t *testing.T) {
 		{"null rate on a node without a column", "    config:\n      quality:\n        null_rate: {max: 0.1}\n", `maps column names to checks: "max" is a check setting`, 6},
 		{"column level key", "    columns:\n      - name: id\n        config:\n          quality:\n            volume: {}\n", `unknown key "volume"`, 8},
 		{"bad sensitivity in meta", "    meta:\n      quality:\n        volume: {anomaly: {sensitivity: -1}}\n", "sensitivity must be a positive number", 6},
+		{"bad drift limit", "    columns:\n      - name: id\n        config:\n          quality:\n            drift: {psi_max: lots}\n", "drift psi_max must be a positive number", 8},
 		{"bad min_history", "    config:\n      quality:\n        volume: {anomaly: {min_history: 2.5}}\n", "min_history must be a whole number", 6},
 	}
 	for _, c := range cases {

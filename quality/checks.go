@@ -23,8 +23,23 @@ type Check struct {
 	Expression string // custom metrics: an aggregate SQL expression over the relation
 	Min, Max   *float64
 	Anomaly    *AnomalyOptions // nil: thresholds only
+	Drift      *DriftOptions   // MetricDrift only
 	Severity   string          // "warn" or "error"
 }
+
+// MetricDrift is the distribution-drift check of a numeric column: its
+// quantiles against the median quantiles of its past runs.
+const MetricDrift = "drift"
+
+// DriftOptions are a drift check's limits.
+type DriftOptions struct {
+	PSIMax     float64 // default 0.25 (a major shift)
+	KSMax      float64 // 0: not checked
+	MinHistory int     // past runs needed; default 7
+}
+
+// quantileMetric names the run-history metric of one quantile (p5...).
+func quantileMetric(name string) string { return "quantile_" + name }
 
 // ID names the check's results in the run history and in alerts.
 func (c Check) ID() string {
@@ -130,6 +145,22 @@ func ChecksFor(uniqueID, name string, rel adapters.Relation, config map[string]a
 					}
 				}
 			}
+			if v, ok := q["drift"]; ok {
+				m, _ := v.(map[string]any)
+				c := base
+				c.Metric, c.Column, c.Severity = MetricDrift, col.Name, severityOf(m["severity"], sev)
+				c.Drift = &DriftOptions{PSIMax: 0.25, MinHistory: DefaultMinHistory}
+				if f := number(m["psi_max"]); f != nil {
+					c.Drift.PSIMax = *f
+				}
+				if f := number(m["ks_max"]); f != nil {
+					c.Drift.KSMax = *f
+				}
+				if f := number(m["min_history"]); f != nil {
+					c.Drift.MinHistory = int(*f)
+				}
+				out = append(out, c)
+			}
 		}
 	}
 	return out
@@ -205,10 +236,15 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
+// Measured is one check's measurement.
+type Measured struct {
+	Value     *float64  // nil where the metric has no value (an empty table's null rate)
+	Quantiles []float64 // drift checks: p5, p25, p50, p75, p95
+}
+
 // Measure computes the checks' metrics of one relation in one query. The
-// checks must all be on rel. Values are nil where the metric has no value
-// (an empty table's null rate, a freshness column with no rows).
-func Measure(ctx context.Context, a adapters.Adapter, rel adapters.Relation, checks []Check, now time.Time) ([]*float64, error) {
+// checks must all be on rel.
+func Measure(ctx context.Context, a adapters.Adapter, rel adapters.Relation, checks []Check, now time.Time) ([]Measured, error) {
 	d := a.Dialect()
 	relName := d.RenderRelation(rel)
 	typ := sqlDialect{typ: d.Type()}
@@ -225,6 +261,8 @@ func Measure(ctx context.Context, a adapters.Adapter, rel adapters.Relation, che
 			exprs = append(exprs, "count("+d.Quote(c.Column)+")")
 		case c.Metric == MetricDistinctRate:
 			exprs = append(exprs, "count(DISTINCT "+d.Quote(c.Column)+")")
+		case c.Metric == MetricDrift:
+			exprs = append(exprs, typ.quantiles(d.Quote(c.Column), d.Type() == "duckdb"))
 		case strings.HasPrefix(c.Metric, "custom:"):
 			exprs = append(exprs, typ.double("("+c.Expression+")"))
 		default:
@@ -246,11 +284,20 @@ func Measure(ctx context.Context, a adapters.Adapter, rel adapters.Relation, che
 	if err != nil {
 		return nil, fmt.Errorf("quality metrics of %s: row count: %w", relName, err)
 	}
-	out := make([]*float64, len(checks))
+	out := make([]Measured, len(checks))
 	for i, c := range checks {
 		v := row[at[i]]
 		var f float64
 		switch c.Metric {
+		case MetricDrift:
+			qs, err := parseNumberList(v)
+			if err != nil {
+				return nil, fmt.Errorf("quality %s: %w", c.Label(), err)
+			}
+			if len(qs) == len(quantileLevels) {
+				out[i].Quantiles = qs
+			}
+			continue
 		case MetricRowCount:
 			f = float64(rows)
 		case MetricFreshnessLag:
@@ -280,7 +327,7 @@ func Measure(ctx context.Context, a adapters.Adapter, rel adapters.Relation, che
 				return nil, fmt.Errorf("quality %s: %w", c.Label(), err)
 			}
 		}
-		out[i] = &f
+		out[i].Value = &f
 	}
 	return out, nil
 }
@@ -334,6 +381,9 @@ func Evaluate(c Check, value *float64, past []history.Point, at time.Time) Resul
 		r.Message = c.Label() + " has no value (no rows)"
 		return r
 	}
+	if c.Metric == MetricDrift {
+		return r // judged by EvaluateDrift
+	}
 	v := *value
 	r.Message = fmt.Sprintf("%s is %s", c.Label(), formatValue(c.Metric, v))
 	if c.Min != nil && v < *c.Min {
@@ -381,4 +431,52 @@ func formatValue(metric string, v float64) string {
 		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
 	}
 	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// EvaluateDrift judges a column's quantiles against the median quantiles
+// of its past runs (each oldest first, one slice per run): PSI over the
+// baseline's quantile buckets, and the largest distance between the two
+// distribution functions (KS).
+func EvaluateDrift(c Check, current []float64, past [][]float64) Result {
+	r := Result{Check: c, Status: "pass"}
+	opts := *c.Drift
+	if current == nil {
+		r.Message = c.Label() + " has no values"
+		return r
+	}
+	if len(past) < opts.MinHistory {
+		r.Message = fmt.Sprintf("%s: not judged yet: %d of the %d past runs needed", c.Label(), len(past), opts.MinHistory)
+		return r
+	}
+	base := make([]float64, len(quantileLevels))
+	for j := range quantileLevels {
+		col := make([]float64, len(past))
+		for i, p := range past {
+			col[i] = p[j]
+		}
+		base[j] = Median(col)
+	}
+	levels := make([]float64, len(quantileLevels))
+	for j, q := range quantileLevels {
+		levels[j] = q.level
+	}
+	psi, ks := DriftFromQuantiles(QuantileCDF{levels, base}, QuantileCDF{levels, current})
+	r.Value = &psi
+	r.Message = fmt.Sprintf("%s: PSI %.3f, KS %.3f against the median quantiles of %d past runs (p50 %s, was %s)",
+		c.Label(), psi, ks, len(past), strconv.FormatFloat(current[2], 'g', 6, 64), strconv.FormatFloat(base[2], 'g', 6, 64))
+	var over []string
+	if psi > opts.PSIMax {
+		over = append(over, fmt.Sprintf("PSI above %.3g", opts.PSIMax))
+	}
+	if opts.KSMax > 0 && ks > opts.KSMax {
+		over = append(over, fmt.Sprintf("KS above %.3g", opts.KSMax))
+	}
+	if len(over) > 0 {
+		r.Status = c.Severity
+		if r.Status != "error" {
+			r.Status = "warn"
+		}
+		r.Message = "drift: " + r.Message + ": " + strings.Join(over, ", ")
+	}
+	return r
 }

@@ -131,3 +131,48 @@ func TestRunChecksOverHistory(t *testing.T) {
 		t.Fatalf("check results in history: %+v", nrs)
 	}
 }
+
+// TestDriftCheck builds a table of a numeric column drawn from one
+// distribution for 8 runs, then from a shifted one: the shift is drift.
+func TestDriftCheck(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := openDuckDB(t, filepath.Join(dir, "w.duckdb"))
+	st, err := history.Open(ctx, history.Config{Path: filepath.Join(dir, "h.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rel := adapters.Relation{Database: "w", Schema: "main", Identifier: "pay"}
+	checks := ChecksFor("model.shop.pay", "pay", rel, nil, []ColumnQuality{{Name: "amount", Quality: map[string]any{"drift": map[string]any{"ks_max": 0.2}}}})
+	if len(checks) != 1 || checks[0].Drift == nil || checks[0].Drift.PSIMax != 0.25 || checks[0].Drift.KSMax != 0.2 {
+		t.Fatalf("drift check: %+v", checks)
+	}
+	day0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	run := func(day int, shift float64) Result {
+		t.Helper()
+		// A deterministic bell shape: the sum of three uniform-ish hashes.
+		if err := a.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE main.pay AS SELECT
+  %g + ((hash(i + %d) %% 1000) + (hash(i * 7 + %d) %% 1000) + (hash(i * 13 + %d) %% 1000)) / 30.0 AS amount FROM range(5000) t(i)`, shift, day, day, day)); err != nil {
+			t.Fatal(err)
+		}
+		inv := fmt.Sprintf("d%02d", day)
+		st.RecordInvocation(ctx, history.Invocation{ID: inv, Command: "build", StartedAt: day0.AddDate(0, 0, day), Status: "running"})
+		now := day0.AddDate(0, 0, day)
+		res, err := Runner{Adapter: a, Store: st, InvocationID: inv, Now: func() time.Time { return now }}.Run(ctx, checks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0]
+	}
+	for day := range 8 {
+		r := run(day, 0)
+		if r.Failed() || (day >= 7) != (r.Value != nil) {
+			t.Fatalf("day %d: %s %s", day, r.Status, r.Message)
+		}
+	}
+	r := run(8, 20) // a shift of about 0.4 standard deviations
+	if r.Status != "warn" || !strings.HasPrefix(r.Message, "drift: drift of pay.amount: PSI") || !strings.Contains(r.Message, "against the median quantiles of 8 past runs") {
+		t.Fatalf("shifted: %s %s", r.Status, r.Message)
+	}
+}

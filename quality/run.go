@@ -56,6 +56,24 @@ func (r Runner) Run(ctx context.Context, checks []Check) ([]Result, error) {
 				results[i] = Result{Check: c, Status: "error", Message: err.Error()}
 				continue
 			}
+			relName := r.Adapter.Dialect().RenderRelation(rel)
+			if c.Metric == MetricDrift {
+				var past [][]float64
+				if r.Store != nil {
+					past, err = r.pastQuantiles(ctx, c, started)
+					if err != nil && historyErr == nil {
+						historyErr = err
+					}
+					err = nil
+				}
+				results[i] = EvaluateDrift(c, values[k].Quantiles, past)
+				for j, q := range values[k].Quantiles {
+					q := q
+					metrics = append(metrics, history.Metric{InvocationID: r.InvocationID, UniqueID: c.UniqueID, Relation: relName,
+						Column: c.Column, Name: quantileMetric(quantileLevels[j].name), Value: &q, MeasuredAt: started})
+				}
+				continue
+			}
 			var past []history.Point
 			if r.Store != nil && c.Anomaly != nil {
 				past, err = r.Store.Series(ctx, history.SeriesQuery{UniqueID: c.UniqueID, Column: c.Column, Metric: c.Metric, Until: started, Limit: HistoryLimit})
@@ -64,10 +82,10 @@ func (r Runner) Run(ctx context.Context, checks []Check) ([]Result, error) {
 				}
 				err = nil
 			}
-			results[i] = Evaluate(c, values[k], past, started)
-			if values[k] != nil {
-				metrics = append(metrics, history.Metric{InvocationID: r.InvocationID, UniqueID: c.UniqueID, Relation: r.Adapter.Dialect().RenderRelation(rel),
-					Column: c.Column, Name: c.Metric, Value: values[k], MeasuredAt: started})
+			results[i] = Evaluate(c, values[k].Value, past, started)
+			if values[k].Value != nil {
+				metrics = append(metrics, history.Metric{InvocationID: r.InvocationID, UniqueID: c.UniqueID, Relation: relName,
+					Column: c.Column, Name: c.Metric, Value: values[k].Value, MeasuredAt: started})
 			}
 		}
 		ended := now()
@@ -89,4 +107,34 @@ func (r Runner) Run(ctx context.Context, checks []Check) ([]Result, error) {
 		return results, fmt.Errorf("quality checks: run history: %w", historyErr)
 	}
 	return results, nil
+}
+
+// pastQuantiles reads a column's recorded quantiles, one slice per past run
+// that recorded all of them, oldest first.
+func (r Runner) pastQuantiles(ctx context.Context, c Check, until time.Time) ([][]float64, error) {
+	byInv := map[string][]float64{}
+	var order []string
+	for j, q := range quantileLevels {
+		pts, err := r.Store.Series(ctx, history.SeriesQuery{UniqueID: c.UniqueID, Column: c.Column, Metric: quantileMetric(q.name), Until: until, Limit: HistoryLimit})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pts {
+			v, ok := byInv[p.InvocationID]
+			if !ok {
+				if j > 0 {
+					continue
+				}
+				v = make([]float64, len(quantileLevels))
+				order = append(order, p.InvocationID)
+			}
+			v[j] = p.Value
+			byInv[p.InvocationID] = v
+		}
+	}
+	var out [][]float64
+	for _, inv := range order {
+		out = append(out, byInv[inv])
+	}
+	return out, nil
 }

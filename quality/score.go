@@ -46,7 +46,7 @@ func DimensionOfMetric(metric string) string {
 		return Uniqueness
 	case MetricFreshnessLag:
 		return Timeliness
-	case MetricRowCount:
+	case MetricRowCount, MetricDrift:
 		return Consistency
 	}
 	return Accuracy // custom metrics are business rules

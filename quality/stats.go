@@ -315,11 +315,20 @@ func (q QuantileCDF) At(x float64) float64 {
 	if n == 0 {
 		return math.NaN()
 	}
+	// Beyond the outer quantiles the tails are extended linearly with the
+	// slope of the nearest segment, so a slightly different p5 does not
+	// make the 5% below it vanish.
 	if x < q.Values[0] {
-		return 0
+		if n < 2 || q.Values[1] == q.Values[0] {
+			return 0
+		}
+		return math.Max(0, q.Levels[0]-(q.Values[0]-x)*(q.Levels[1]-q.Levels[0])/(q.Values[1]-q.Values[0]))
 	}
 	if x > q.Values[n-1] {
-		return 1
+		if n < 2 || q.Values[n-1] == q.Values[n-2] {
+			return 1
+		}
+		return math.Min(1, q.Levels[n-1]+(x-q.Values[n-1])*(q.Levels[n-1]-q.Levels[n-2])/(q.Values[n-1]-q.Values[n-2]))
 	}
 	i := sort.SearchFloat64s(q.Values, x)
 	if q.Values[i] == x {

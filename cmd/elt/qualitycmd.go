@@ -159,7 +159,7 @@ func buildQualityReport(ctx context.Context, st *history.Store, projectID string
 	}
 	seenCheck := map[string]bool{}
 	for _, k := range keys {
-		if strings.HasPrefix(k.Metric, MetricScore) {
+		if strings.HasPrefix(k.Metric, MetricScore) || (strings.HasPrefix(k.Metric, "quantile_") && k.Metric != "quantile_p50") {
 			continue
 		}
 		pts, err := st.Series(ctx, history.SeriesQuery{UniqueID: k.UniqueID, Column: k.Column, Metric: k.Metric, Limit: trendRuns})
@@ -180,7 +180,11 @@ func buildQualityReport(ctx context.Context, st *history.Store, projectID string
 			rep.Insights = append(rep.Insights, in)
 		}
 		// The latest outcome of the check on this metric, if it is one.
-		check := quality.Check{UniqueID: k.UniqueID, Metric: k.Metric, Column: k.Column}.ID()
+		metric := k.Metric
+		if metric == "quantile_p50" {
+			metric = quality.MetricDrift // recorded by the column's drift check
+		}
+		check := quality.Check{UniqueID: k.UniqueID, Metric: metric, Column: k.Column}.ID()
 		if seenCheck[check] {
 			continue
 		}
