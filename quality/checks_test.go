@@ -3,6 +3,9 @@ package quality
 import (
 	"context"
 	"fmt"
+	"math"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -175,4 +178,52 @@ func TestDriftCheck(t *testing.T) {
 	if r.Status != "warn" || !strings.HasPrefix(r.Message, "drift: drift of pay.amount: PSI") || !strings.Contains(r.Message, "against the median quantiles of 8 past runs") {
 		t.Fatalf("shifted: %s %s", r.Status, r.Message)
 	}
+}
+
+// TestMeasurePostgres measures every kind of check on the real Postgres
+// server and compares with values known from the generated table.
+func TestMeasurePostgres(t *testing.T) {
+	a, schema := openPostgres(t)
+	ctx := context.Background()
+	err := a.Exec(ctx, `CREATE TABLE `+schema+`.orders AS SELECT i AS id,
+  CASE WHEN i % 4 = 0 THEN NULL ELSE 'u' || (i % 10) END AS email,
+  i * 1.5 AS amount, TIMESTAMP '2026-03-01 10:00:00' AS updated_at
+FROM generate_series(1, 100) AS t(i)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := adapters.Relation{Database: pgDatabase(), Schema: schema, Identifier: "orders"}
+	checks := ChecksFor("model.shop.orders", "orders", rel, map[string]any{"quality": map[string]any{
+		"volume":        map[string]any{},
+		"freshness":     map[string]any{"column": "updated_at"},
+		"null_rate":     map[string]any{"email": map[string]any{}},
+		"distinct_rate": map[string]any{"email": map[string]any{}},
+		"custom":        []any{map[string]any{"name": "revenue", "expression": "sum(amount)"}},
+	}}, []ColumnQuality{{Name: "amount", Quality: map[string]any{"drift": nil}}})
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	got, err := Measure(ctx, a, rel, checks, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{MetricRowCount: 100, MetricFreshnessLag: 7200, MetricNullRate: 0.25, MetricDistinctRate: 0.1, "custom:revenue": 7575}
+	for i, c := range checks {
+		if c.Metric == MetricDrift {
+			// percentile_cont over 1.5, 3, ..., 150.
+			if fmt.Sprint(got[i].Quantiles) != "[8.925 38.625 75.75 112.875 142.575]" {
+				t.Errorf("drift quantiles: %v", got[i].Quantiles)
+			}
+			continue
+		}
+		if got[i].Value == nil || math.Abs(*got[i].Value-want[c.Metric]) > 1e-9 {
+			t.Errorf("%s: want %v, got %v", c.Label(), want[c.Metric], deref(got[i].Value))
+		}
+	}
+}
+
+func pgDatabase() string {
+	u, err := url.Parse(os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }

@@ -386,10 +386,13 @@ func TestProfileDuckDB(t *testing.T) {
 	checkProfile(t, got, cols, n)
 }
 
-func TestProfilePostgres(t *testing.T) {
+// openPostgres connects to the server in ELT_TEST_POSTGRES_URL (or skips)
+// and makes a schema for the test, dropped after it.
+func openPostgres(t *testing.T) (adapters.Adapter, string) {
+	t.Helper()
 	raw := os.Getenv("ELT_TEST_POSTGRES_URL")
 	if raw == "" {
-		t.Skip("set ELT_TEST_POSTGRES_URL (scripts/postgres.sh start prints it) to run the Postgres profile test")
+		t.Skip("set ELT_TEST_POSTGRES_URL (scripts/postgres.sh start prints it) to run the Postgres quality tests")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -403,12 +406,24 @@ func TestProfilePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	schema := fmt.Sprintf("quality_profile_%d", time.Now().UnixNano())
+	schema := fmt.Sprintf("quality_test_%d", time.Now().UnixNano())
 	if err := a.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
-	defer a.Exec(context.WithoutCancel(ctx), "DROP SCHEMA "+schema+" CASCADE")
+	t.Cleanup(func() {
+		a.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		a.Close()
+	})
+	return a, schema
+}
+
+func TestProfilePostgres(t *testing.T) {
+	a, schema := openPostgres(t)
+	ctx := context.Background()
+	cfg := struct{ DBName string }{"elt_test"}
+	if u, err := url.Parse(os.Getenv("ELT_TEST_POSTGRES_URL")); err == nil {
+		cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	}
 	const n = 3000
 	cols := generate(n)
 	loadTable(t, ctx, a, schema+".gen", cols, n, true)
