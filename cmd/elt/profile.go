@@ -19,6 +19,7 @@ import (
 )
 
 func newProfileCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	var output string // this command's own: --output of other commands has other defaults
 	c := &cobra.Command{
 		Use:   "profile",
 		Short: "Profile the selected models, seeds, snapshots and sources inside the warehouse and record the profiles in the run history",
@@ -29,12 +30,12 @@ func newProfileCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.C
 			"With --output json the profiles are printed as JSON on stdout and the log goes to stderr.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return profileCommand(cmd.Context(), f, env, stdout, stderr)
+			return profileCommand(cmd.Context(), f, env, stdout, stderr, output)
 		},
 	}
 	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to profile (dbt selection syntax; default: every model, seed, snapshot and source)")
 	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
-	c.Flags().StringVarP(&f.output, "output", "o", "text", "output: text (tables) or json")
+	c.Flags().StringVarP(&output, "output", "o", "text", "output: text (tables) or json")
 	c.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the profiles in the run history (also: ELT_NO_HISTORY=1)")
 	return c
 }
@@ -45,12 +46,12 @@ type profileTarget struct {
 	rel      adapters.Relation
 }
 
-func profileCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
-	if f.output != "text" && f.output != "json" {
-		return usageErr(fmt.Errorf("--output must be text or json, not %q", f.output))
+func profileCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, output string) error {
+	if output != "text" && output != "json" {
+		return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
 	}
 	logOut := stdout
-	if f.output == "json" {
+	if output == "json" {
 		logOut = stderr
 	}
 	s, err := load(ctx, f, env, logOut, true)
@@ -92,11 +93,11 @@ func profileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		p.UniqueID = t.uniqueID
 		profiles = append(profiles, p)
 		s.recordProfile(ctx, hist, p)
-		if f.output == "text" {
+		if output == "text" {
 			fmt.Fprint(stdout, renderProfile(p))
 		}
 	}
-	if f.output == "json" {
+	if output == "json" {
 		b, _ := json.MarshalIndent(map[string]any{"invocation_id": s.invocationID, "profiles": nonNilProfiles(profiles)}, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 	}

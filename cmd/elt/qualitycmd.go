@@ -17,6 +17,7 @@ import (
 )
 
 func newQualityCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
+	var output string // this command's own: --output of other commands has other defaults
 	c := &cobra.Command{
 		Use:   "quality",
 		Short: "Show quality scores, the latest anomalies and each metric's trend, from the run history",
@@ -26,12 +27,12 @@ func newQualityCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.C
 			"and recommendations. Nothing runs in the warehouse. With --output json the report is JSON.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return qualityCommand(cmd.Context(), f, env, stdout, stderr)
+			return qualityCommand(cmd.Context(), f, env, stdout, stderr, output)
 		},
 	}
 	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to report on (dbt selection syntax; default: all)")
 	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
-	c.Flags().StringVarP(&f.output, "output", "o", "text", "output: text or json")
+	c.Flags().StringVarP(&output, "output", "o", "text", "output: text or json")
 	return c
 }
 
@@ -72,12 +73,12 @@ type metricLine struct {
 // trendRuns is how many past runs the report's trends look at.
 const trendRuns = 30
 
-func qualityCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
-	if f.output != "text" && f.output != "json" {
-		return usageErr(fmt.Errorf("--output must be text or json, not %q", f.output))
+func qualityCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, output string) error {
+	if output != "text" && output != "json" {
+		return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
 	}
 	logOut := stdout
-	if f.output == "json" {
+	if output == "json" {
 		logOut = stderr
 	}
 	s, err := load(ctx, f, env, logOut, true)
@@ -98,7 +99,7 @@ func qualityCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if f.output == "json" {
+	if output == "json" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 		return nil
