@@ -19,7 +19,7 @@ var (
 	nodePropertyKeys = keySet("name description columns config meta docs tags access group " +
 		"deprecation_date latest_version versions tests data_tests constraints")
 	columnPropertyKeys      = keySet("name description data_type meta tags quote constraints tests data_tests config")
-	columnConfigKeys        = keySet("meta tags")
+	columnConfigKeys        = keySet("meta tags quality")
 	sourcePropertyKeys      = keySet("name description database project schema dataset loader loaded_at_field loaded_at_query meta quoting freshness tags config tables overrides")
 	sourceTablePropertyKeys = keySet("name description identifier loaded_at_field loaded_at_query freshness meta quoting tags config columns tests data_tests")
 	macroPropertyKeys       = keySet("name description docs meta config arguments")

@@ -225,6 +225,9 @@ type Column struct {
 	Tags        []string
 	Quote       *bool
 	Constraints []any // as written: [{type: not_null}, ...]
+	// Quality is the column's config: quality: block (elt's data-quality
+	// metrics; a quality: under meta: stays in Meta), checked at load.
+	Quality map[string]any
 }
 
 // SourceTable is one table of a declared source.

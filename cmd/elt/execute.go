@@ -18,6 +18,7 @@ import (
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/runner"
 	"github.com/elt-dev/elt/tests"
 )
@@ -125,10 +126,35 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
 	})
+	alertCfg, err := s.loadAlerts()
+	if err != nil {
+		return err
+	}
+	scoreOpts, err := s.scoreOptions()
+	if err != nil {
+		return usageErr(err)
+	}
+	hist := s.openHistory(ctx)
+	if hist != nil {
+		defer hist.Close()
+	}
+	s.recordStart(ctx, hist, command)
 	if err := s.projectHooks(ctx, "on-run-start", nil); err != nil {
+		s.recordEnd(ctx, hist, command, nil, exitFailed)
 		return &exitError{code: exitFailed, err: err}
 	}
 	results := r.Run(ctx, ids)
+	// Quality checks judge what the build made, before on-run-end hooks.
+	qualityCode := exitOK
+	var checkResults []quality.Result
+	if build {
+		checkResults, qualityCode = s.runQualityChecks(ctx, hist, results)
+	}
+	events := append(testEvents(results), checkEvents(checkResults)...)
+	if build || command == "test" {
+		events = append(events, s.scoreRun(ctx, hist, s.outcomes(results, checkResults), scoreOpts)...)
+	}
+	s.sendAlerts(ctx, alertCfg, hist, events)
 	hookErr := s.projectHooks(ctx, "on-run-end", results)
 	elapsed := time.Since(started)
 
@@ -149,10 +175,14 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	}
 	s.annotateResults(results)
 	code := s.printSummary(results, elapsed, context.Cause(ctx))
+	if qualityCode != exitOK {
+		code = qualityCode
+	}
 	if hookErr != nil {
 		printError(stderr, hookErr)
 		code = exitFailed
 	}
+	s.recordEnd(ctx, hist, command, results, code)
 	if ctx.Err() != nil {
 		return &exitError{code: cancelledExit(ctx)}
 	}

@@ -67,6 +67,10 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		s.log.warn("NoNodesSelected", "Nothing to do: no selected source has a freshness rule (warn_after or error_after with count and period)", nil)
 		return nil
 	}
+	alertCfg, err := s.loadAlerts()
+	if err != nil {
+		return err
+	}
 	if err := s.connect(ctx); err != nil {
 		return err
 	}
@@ -87,6 +91,14 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		OnResult: func(i, total int, r runner.FreshnessResult) { s.printFreshness(i, total, r) },
 	})
 	elapsed := time.Since(started)
+	if len(alertCfg.Rules) > 0 {
+		if hist := s.openHistory(ctx); hist != nil {
+			s.sendAlerts(ctx, alertCfg, hist, freshnessEvents(results))
+			hist.Close()
+		} else {
+			s.sendAlerts(ctx, alertCfg, nil, freshnessEvents(results))
+		}
+	}
 
 	out := make([]docs.FreshnessResult, len(results))
 	code := exitOK

@@ -69,6 +69,7 @@ type flags struct {
 	storeFailures bool
 	noCheck       bool                       // skip the static checks before compile, run and build
 	junitXML      string                     // --junit-xml PATH
+	noHistory     bool                       // --no-history: record nothing in the run history
 	retryBatches  map[string][]runner.Window // set by elt retry
 	state         string                     // --state: an earlier run's target folder
 	selector      string                     // --selector: a named selector of selectors.yml
@@ -206,6 +207,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
 		c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (e.g. unit_test, test, model)")
 		c.Flags().StringVar(&f.junitXML, "junit-xml", "", "also write the results as a JUnit XML report to PATH (for CI systems)")
+		c.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record this run in the run history (also: ELT_NO_HISTORY=1)")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
@@ -326,6 +328,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newSourceCmd(f, env, stdout, stderr))
 	root.AddCommand(newLoadCmd(f, env, stdout, stderr))
 	root.AddCommand(newCloneCmd(f, env, stdout, stderr))
+	root.AddCommand(newProfileCmd(f, env, stdout, stderr))
+	root.AddCommand(newQualityCmd(f, env, stdout, stderr))
 	return root
 }
 

@@ -178,7 +178,8 @@ func checkTarget(t *project.Target, quoting map[string]any) error {
 		return diag.List{diag.Errorf(t.File, pos, "use one of: "+supportedTypes(),
 			"adapter type %q of target %q is not supported", t.Type, t.Name)}.Err()
 	}
-	known := map[string]bool{"type": true}
+	// The run-history block is elt's, not the adapter's.
+	known := map[string]bool{"type": true, historyKey: true}
 	for _, f := range d.Fields {
 		known[f] = true
 	}
@@ -198,8 +199,13 @@ func checkTarget(t *project.Target, quoting map[string]any) error {
 		}
 		l.Add(diag.Errorf(t.File, t.KeyPos[k], hint, "target %q: %s does not support the profile key %q", t.Name, t.Type, k))
 	}
+	if _, _, err := historyConfig(&project.Project{}, t, func(string) (string, bool) { return "", false }); err != nil {
+		if dl, ok := diag.AsList(err); ok {
+			l = append(l, dl...)
+		}
+	}
 	if len(l) == 0 && d.Check != nil {
-		if err := d.Check(t.Fields); err != nil {
+		if err := d.Check(withoutHistory(t.Fields)); err != nil {
 			if fe := fieldDiag(t, err); fe != nil {
 				l.Add(*fe)
 			} else {
@@ -244,7 +250,7 @@ func openAdapter(ctx context.Context, p *project.Project, workDir string) (adapt
 	}
 	return d.Open(ctx, adapters.Target{
 		Profile: t.ProfileName, Name: t.Name, Type: t.Type, Threads: t.Threads,
-		Database: t.Database, Schema: t.Schema, Fields: t.Fields, WorkDir: workDir,
+		Database: t.Database, Schema: t.Schema, Fields: withoutHistory(t.Fields), WorkDir: workDir,
 	})
 }
 

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/elt-dev/elt/history"
+	"github.com/elt-dev/elt/quality"
+)
+
+// addQuality puts a quality: block on people_per_city in the starter's
+// properties file.
+func addQuality(t *testing.T, dir, block string) {
+	t.Helper()
+	p := filepath.Join(dir, "models", "example", "schema.yml")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), "  - name: people_per_city\n", "  - name: people_per_city\n"+block, 1)
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBuildRunsQualityChecks(t *testing.T) {
+	dir := starterProject(t)
+	addQuality(t, dir, `    config:
+      quality:
+        severity: error
+        volume: {anomaly: {min_history: 3}}
+        custom:
+          - {name: people_total, expression: "sum(people)", min: 1, severity: warn}
+`)
+	p := filepath.Join(dir, "models", "example", "schema.yml")
+	b, _ := os.ReadFile(p)
+	writeFile(t, dir, "models/example/schema.yml", strings.Replace(string(b), "      - name: city\n", "      - name: city\n        config:\n          quality:\n            null_rate: {max: 0}\n", 1))
+	for i := range 3 {
+		res := elt(t, dir, "build")
+		if res.code != 0 {
+			t.Fatalf("build %d: exit %d\n%s%s", i, res.code, res.stdout, res.stderr)
+		}
+		for _, want := range []string{"Running 3 quality checks", "PASS quality row_count of people_per_city: row_count of people_per_city is 4", "Quality checks: PASS=3 WARN=0 ERROR=0"} {
+			if !strings.Contains(res.stdout, want) {
+				t.Fatalf("build %d: output lacks %q:\n%s", i, want, res.stdout)
+			}
+		}
+	}
+	// One person left: the volume of people_per_city drops from 4 to 1.
+	writeFile(t, dir, "seeds/raw_people.csv", "id,name,city\n1,Ada,London\n")
+	res := elt(t, dir, "build")
+	if res.code != exitFailed {
+		t.Fatalf("an anomaly of severity error must fail the build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{
+		"ERROR quality row_count of people_per_city: anomaly: row_count of people_per_city is 1, expected 4 to 4 (median 4, 3 MADs) judged on 3 past runs",
+		"Quality checks: PASS=2 WARN=0 ERROR=1",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	st := openHistoryAt(t, history.Config{Path: filepath.Join(dir, ".elt", "history.db")})
+	ctx := context.Background()
+	series, err := st.Series(ctx, history.SeriesQuery{UniqueID: "model.demo.people_per_city", Metric: quality.MetricRowCount})
+	if err != nil || len(series) != 4 || series[3].Value != 1 {
+		t.Fatalf("row_count series: %+v %v", series, err)
+	}
+	invs, _ := st.Invocations(ctx, "demo", 1)
+	nrs, _ := st.NodeResults(ctx, invs[0].ID)
+	var checkStatus []string
+	for _, r := range nrs {
+		if r.ResourceType == quality.ResourceType {
+			checkStatus = append(checkStatus, r.UniqueID+"="+r.Status)
+		}
+	}
+	if strings.Join(checkStatus, " ") == "" || !strings.Contains(strings.Join(checkStatus, " "), "quality.model.demo.people_per_city.row_count=error") {
+		t.Errorf("check results in the history: %v", checkStatus)
+	}
+	if invs[0].Status != "error" {
+		t.Errorf("invocation status: %s", invs[0].Status)
+	}
+}
+
+func TestQualityBlockTypoIsAPositionedError(t *testing.T) {
+	dir := starterProject(t)
+	addQuality(t, dir, "    config:\n      quality:\n        volumes: {}\n")
+	res := elt(t, dir, "build")
+	if res.code != exitUsage || !strings.Contains(res.stderr, `models/example/schema.yml:15:9: model "people_per_city" config quality: unknown key "volumes"`) {
+		t.Fatalf("want a positioned error, got exit %d:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestQualityCommand(t *testing.T) {
+	dir := starterProject(t)
+	if res := elt(t, dir, "quality"); res.code != exitFailed && res.code != 0 {
+		t.Fatalf("quality before any build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	addQuality(t, dir, "    config:\n      quality:\n        volume: {anomaly: {min_history: 3}}\n")
+	for range 3 {
+		if res := elt(t, dir, "build"); res.code != 0 {
+			t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	}
+	writeFile(t, dir, "seeds/raw_people.csv", "id,name,city\n1,Ada,London\n")
+	if res := elt(t, dir, "build"); res.code != 0 || !strings.Contains(res.stdout, "quality alert: consistency 75.0 < 90 of model.demo.people_per_city") {
+		t.Fatalf("build with a volume drop (warn): exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res := elt(t, dir, "quality", "--output", "json")
+	if res.code != 0 {
+		t.Fatalf("quality: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var rep qualityReport
+	if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, res.stdout)
+	}
+	if rep.Project.Score == nil || *rep.Project.Score != 91.7 || len(rep.Project.History) != 4 || rep.Project.History[0] != 100 {
+		t.Fatalf("project score: %+v", rep.Project)
+	}
+	var ppc *scoreLine
+	for i := range rep.Nodes {
+		if rep.Nodes[i].UniqueID == "model.demo.people_per_city" {
+			ppc = &rep.Nodes[i]
+		}
+	}
+	if ppc == nil || *ppc.Score != 91.7 || ppc.Dimensions["consistency"] != 75 || ppc.Sparkline != "███▁" {
+		t.Fatalf("people_per_city: %+v", ppc)
+	}
+	if len(rep.Anomalies) != 1 || rep.Anomalies[0].Check != "quality.model.demo.people_per_city.row_count" || !strings.Contains(rep.Anomalies[0].Message, "row_count of people_per_city is 1") {
+		t.Fatalf("anomalies: %+v", rep.Anomalies)
+	}
+	var vol *metricLine
+	for i := range rep.Metrics {
+		if rep.Metrics[i].UniqueID == "model.demo.people_per_city" && rep.Metrics[i].Metric == "row_count" {
+			vol = &rep.Metrics[i]
+		}
+	}
+	if vol == nil || fmt.Sprint(vol.Values) != "[4 4 4 1]" || vol.Sparkline != "███▁" {
+		t.Fatalf("row_count metric: %+v", vol)
+	}
+	text := elt(t, dir, "quality", "--select", "people_per_city")
+	for _, want := range []string{"Project quality 91.7  ███▁", "| people_per_city | 91.7  | ███▁", "WARN anomaly: row_count of people_per_city is 1"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, text.stdout)
+		}
+	}
+}
