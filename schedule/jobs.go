@@ -297,11 +297,7 @@ func (p *parser) job(n *yaml.Node) *Job {
 				p.errAt(v, "write vars: as a mapping, e.g. {start_date: 2024-01-01}", "vars must be a mapping")
 				continue
 			}
-			var m map[string]any
-			if err := v.Decode(&m); err != nil {
-				p.errAt(v, "write vars: as a mapping", "vars: %v", err)
-			}
-			j.Vars = m
+			j.Vars, _ = plainValue(v).(map[string]any)
 		case "full_refresh":
 			j.FullRefresh = p.boolean(v, "full_refresh")
 		case "fail_fast":
@@ -550,4 +546,34 @@ func (p *parser) notify(v *yaml.Node) []Notification {
 		out = append(out, nt)
 	}
 	return out
+}
+
+// plainValue is a YAML value as JSON would carry it. Dates and times stay
+// the text they were written as (yaml.v3 would make them time.Time), as
+// dbt's --vars reads them.
+func plainValue(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return plainValue(n.Alias)
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = plainValue(n.Content[i+1])
+		}
+		return m
+	case yaml.SequenceNode:
+		l := []any{}
+		for _, c := range n.Content {
+			l = append(l, plainValue(c))
+		}
+		return l
+	}
+	switch n.Tag {
+	case "!!int", "!!float", "!!bool", "!!null":
+		var v any
+		if n.Decode(&v) == nil {
+			return v
+		}
+	}
+	return n.Value
 }

@@ -31,7 +31,7 @@ type Options struct {
 	// heartbeat is three intervals old is interrupted. Default 5s.
 	Heartbeat time.Duration
 	Log       io.Writer
-	Metrics   *Metrics    // optional
+	Metrics   *Metrics     // optional
 	HTTP      *http.Client // for notifications; default: a 10s timeout
 }
 
