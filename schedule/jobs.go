@@ -49,6 +49,46 @@ var commands = map[string][]string{
 	"profile":          {"profile"},
 }
 
+// commandFlags are the job keys that become command-line options.
+var commandFlags = map[string]bool{"select": true, "exclude": true, "target": true, "threads": true, "vars": true, "full_refresh": true, "fail_fast": true}
+
+// flagsOf lists the options each command takes, as elt's CLI defines them.
+var flagsOf = map[string]map[string]bool{
+	"build":            set("select", "exclude", "target", "threads", "vars", "full_refresh", "fail_fast"),
+	"run":              set("select", "exclude", "target", "threads", "vars", "full_refresh", "fail_fast"),
+	"snapshot":         set("select", "exclude", "target", "threads", "vars", "fail_fast"),
+	"test":             set("select", "exclude", "target", "threads", "vars", "fail_fast"),
+	"load":             set("select", "target", "vars"),
+	"source freshness": set("select", "exclude", "target", "threads", "vars"),
+	"profile":          set("select", "exclude", "target", "threads", "vars"),
+}
+
+func set(keys ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+func sortedSet(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedNodeKeys(m map[string]*yaml.Node) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Job is one entry of jobs.yml.
 type Job struct {
 	Name string
@@ -265,8 +305,12 @@ func (p *parser) job(n *yaml.Node) *Job {
 	before := len(p.diags.Errors())
 	j := &Job{Pos: posOf(n), Concurrency: ConcurrencySkip, Catchup: CatchupNone, Retries: Retries{Backoff: 10 * time.Second, MaxBackoff: 10 * time.Minute}}
 	var cronNode, commandNode *yaml.Node
+	flagKeys := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if commandFlags[k.Value] {
+			flagKeys[k.Value] = k
+		}
 		switch k.Value {
 		case "name":
 			j.Name = p.str(v, "name")
@@ -334,6 +378,12 @@ func (p *parser) job(n *yaml.Node) *Job {
 		p.errAt(n, "add e.g. `command: build`", "job %q needs a command", j.Name)
 	case commands[j.Command] == nil:
 		p.errAt(commandNode, "use one of: build, run, test, load, snapshot, source freshness, profile", "unknown command %q", j.Command)
+	default:
+		for _, key := range sortedNodeKeys(flagKeys) {
+			if !flagsOf[j.Command][key] {
+				p.errAt(flagKeys[key], "remove it: elt "+j.Command+" takes "+strings.Join(sortedSet(flagsOf[j.Command]), ", "), "elt %s has no %s option", j.Command, key)
+			}
+		}
 	}
 	if j.Cron == "" && len(j.After) == 0 {
 		p.errAt(n, "add `cron: \"0 2 * * *\"` or `after: [other_job]`", "job %q has neither a cron schedule nor after:", j.Name)

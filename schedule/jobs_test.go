@@ -97,6 +97,7 @@ func TestParseJobsErrors(t *testing.T) {
 		{"policies", "jobs:\n  - name: a\n    cron: '* * * * *'\n    command: run\n    timeout: soon\n    concurrency: parallel\n    catchup: some\n    retries: {count: -1}\n",
 			[]string{`jobs.yml:5:14: timeout must be a positive duration, not "soon"`, `jobs.yml:6:18: concurrency must be one of skip, queue, not "parallel"`, `jobs.yml:7:14: catchup must be one of none, latest, all`, `jobs.yml:8:22: retries.count must be a whole number`}},
 		{"webhook", "jobs:\n  - name: a\n    cron: '* * * * *'\n    command: run\n    notify: [{on: [broken], webhook: 'ftp://x'}]\n", []string{`notify.on names "broken"`, `notify.webhook "ftp://x" is not an http(s) URL`}},
+		{"flag of another command", "jobs:\n  - name: a\n    cron: '* * * * *'\n    command: load\n    full_refresh: true\n", []string{`jobs.yml:5:5: elt load has no full_refresh option`}},
 		{"syntax", "jobs:\n  - name: a\n   cron: x\n", []string{"jobs.yml:3"}},
 		{"not a list", "jobs: {a: 1}\n", []string{"jobs.yml:1:7: jobs must be a list"}},
 	}

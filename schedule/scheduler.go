@@ -31,8 +31,11 @@ type Options struct {
 	// heartbeat is three intervals old is interrupted. Default 5s.
 	Heartbeat time.Duration
 	Log       io.Writer
-	Metrics   *Metrics     // optional
-	HTTP      *http.Client // for notifications; default: a 10s timeout
+	Metrics   *Metrics // optional
+	// Nodes, when set, reads the nodes an attempt built (from the
+	// artifacts it wrote), for the run's timeline and the node metrics.
+	Nodes func(ctx context.Context, j *Job, started, ended time.Time) []NodeTiming
+	HTTP  *http.Client // for notifications; default: a 10s timeout
 }
 
 // Scheduler runs jobs on their schedules and records every run.
@@ -415,6 +418,15 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 	}
 	if err := s.o.Runs.Finish(record, &run); err != nil {
 		s.logf("job %s: %v", j.Name, err)
+	}
+	if s.o.Nodes != nil {
+		nodes := s.o.Nodes(record, j, run.StartedAt, run.EndedAt)
+		if err := s.o.Runs.SaveNodes(record, run.ID, nodes); err != nil {
+			s.logf("job %s: %v", j.Name, err)
+		}
+		for _, n := range nodes {
+			s.o.Metrics.ObserveNode(j.Name, n.UniqueID, n.EndedAt.Sub(n.StartedAt).Seconds(), n.RowsAffected)
+		}
 	}
 	s.logf("job %s: attempt %d %s in %s", j.Name, run.Attempt, run.Status, run.Duration().Round(time.Millisecond))
 	s.o.Metrics.observe(run)

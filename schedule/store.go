@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -64,6 +65,17 @@ func Migrations() []history.Migration {
   UNIQUE (job, scheduled_at, attempt)
 )`,
 			`CREATE INDEX job_runs_status ON job_runs (status, job)`,
+			// The nodes an attempt built or tested, for its timeline.
+			`CREATE TABLE job_run_nodes (
+  run_id BIGINT NOT NULL REFERENCES job_runs (id) ON DELETE CASCADE,
+  unique_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at ` + ts + `,
+  ended_at ` + ts + `,
+  rows_affected BIGINT,
+  depends_on TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (run_id, unique_id)
+)`,
 		}
 	}
 	return []history.Migration{{Component: Component, Version: 1, Name: "job runs", SQLite: v1(false), Postgres: v1(true)}}
@@ -219,6 +231,92 @@ func (r *Runs) Finish(ctx context.Context, run *JobRun) error {
 		}
 		return nil
 	})
+}
+
+// NodeTiming is one node of an attempt: when it started and ended.
+type NodeTiming struct {
+	UniqueID     string    `json:"unique_id"`
+	Status       string    `json:"status"`
+	StartedAt    time.Time `json:"started_at"`
+	EndedAt      time.Time `json:"ended_at"`
+	RowsAffected int64     `json:"rows_affected"`
+	DependsOn    []string  `json:"depends_on"`
+	Critical     bool      `json:"critical"` // on the run's critical path
+}
+
+// SaveNodes records an attempt's nodes.
+func (r *Runs) SaveNodes(ctx context.Context, runID int64, nodes []NodeTiming) error {
+	return r.st.InTx(ctx, func(tx *sql.Tx) error {
+		for _, n := range nodes {
+			deps, _ := json.Marshal(nonNilStrings(n.DependsOn))
+			_, err := tx.ExecContext(ctx, `INSERT INTO job_run_nodes (run_id, unique_id, status, started_at, ended_at, rows_affected, depends_on)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, unique_id) DO NOTHING`,
+				runID, n.UniqueID, n.Status, r.st.T(n.StartedAt), r.st.T(n.EndedAt), n.RowsAffected, string(deps))
+			if err != nil {
+				return fmt.Errorf("schedule: save nodes of run %d: %w", runID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Nodes reads an attempt's nodes, by start time, with the critical path marked.
+func (r *Runs) Nodes(ctx context.Context, runID int64) ([]NodeTiming, error) {
+	rows, err := r.st.DB().QueryContext(ctx, `SELECT unique_id, status, started_at, ended_at, coalesce(rows_affected, 0), depends_on FROM job_run_nodes WHERE run_id = $1 ORDER BY started_at, unique_id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: nodes of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []NodeTiming
+	for rows.Next() {
+		var n NodeTiming
+		var st, en history.NullTime
+		var deps string
+		if err := rows.Scan(&n.UniqueID, &n.Status, &st, &en, &n.RowsAffected, &deps); err != nil {
+			return nil, fmt.Errorf("schedule: nodes of run %d: %w", runID, err)
+		}
+		n.StartedAt, n.EndedAt = st.Time, en.Time
+		_ = json.Unmarshal([]byte(deps), &n.DependsOn)
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("schedule: nodes of run %d: %w", runID, err)
+	}
+	MarkCriticalPath(out)
+	return out, nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// MarkCriticalPath marks the chain of nodes that decided when the run
+// ended: from the node that ended last, back through the dependency of
+// each that ended last (the one it waited for), to a node that waited for
+// none of the run's nodes.
+func MarkCriticalPath(nodes []NodeTiming) {
+	byID := map[string]int{}
+	last := -1
+	for i := range nodes {
+		nodes[i].Critical = false
+		byID[nodes[i].UniqueID] = i
+		if last < 0 || nodes[i].EndedAt.After(nodes[last].EndedAt) {
+			last = i
+		}
+	}
+	for i := last; i >= 0; {
+		nodes[i].Critical = true
+		next := -1
+		for _, d := range nodes[i].DependsOn {
+			if j, ok := byID[d]; ok && !nodes[j].Critical && (next < 0 || nodes[j].EndedAt.After(nodes[next].EndedAt)) {
+				next = j
+			}
+		}
+		i = next
+	}
 }
 
 // Heartbeat marks the owner's queued and running runs alive.
