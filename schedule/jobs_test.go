@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"context"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -130,5 +132,15 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 		if len(seen) < 10 {
 			t.Errorf("backoff after attempt %d took only %d values in 50 draws: no jitter?", n, len(seen))
 		}
+	}
+}
+
+func TestExampleJobs(t *testing.T) {
+	js, err := Load(context.Background(), filepath.Join("..", "examples", "shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(js.Names(), ","); got != "after_nightly_tests,marts_refresh,nightly" {
+		t.Errorf("jobs %s", got)
 	}
 }
