@@ -70,7 +70,22 @@ func newJobsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 		},
 	}
 	hist.Flags().IntVar(&limit, "limit", 20, "how many runs to show")
-	c.AddCommand(list, runCmd, hist)
+	var airflow bool
+	var output string
+	export := &cobra.Command{
+		Use:   "export --airflow",
+		Short: "Write the jobs as an Airflow DAG file that calls elt, for teams that keep Airflow",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !airflow {
+				return usageErr(errors.New("say which scheduler to export to: --airflow"))
+			}
+			return jobsExportCommand(cmd.Context(), f, env, stdout, output)
+		},
+	}
+	export.Flags().BoolVar(&airflow, "airflow", false, "write an Airflow DAG file (one DAG per job)")
+	export.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
+	c.AddCommand(list, runCmd, hist, export)
 	return c
 }
 
@@ -331,4 +346,35 @@ func jobsHistoryCommand(ctx context.Context, f *flags, env environment, stdout i
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.ScheduledAt.UTC().Format(time.RFC3339), r.Attempt, r.Trigger, r.Status, started, dur, msg)
 	}
 	return tw.Flush()
+}
+
+func jobsExportCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, output string) error {
+	p, err := loadProjectOnly(ctx, f, env)
+	if err != nil {
+		return err
+	}
+	jobs, err := schedule.Load(ctx, p.Root)
+	if err != nil {
+		return usageErr(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "elt"
+	}
+	src, err := schedule.AirflowDAGs(jobs, exe, p.Root)
+	if err != nil {
+		return usageErr(err)
+	}
+	if output == "" {
+		_, err := io.WriteString(stdout, src)
+		return err
+	}
+	if !filepath.IsAbs(output) {
+		output = filepath.Join(env.workDir, output)
+	}
+	if err := os.WriteFile(output, []byte(src), 0o644); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("export: %w", err)}
+	}
+	fmt.Fprintf(stdout, "Wrote %d %s to %s\n", len(jobs.List), plural(len(jobs.List), "DAG", "DAGs"), output)
+	return nil
 }
