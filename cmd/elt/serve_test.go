@@ -339,3 +339,31 @@ func runIn(ctx context.Context, dir string, args []string, out io.Writer) int {
 	env := environment{lookupEnv: os.LookupEnv, workDir: dir, homeDir: dir}
 	return runWith(ctx, args, out, out, env)
 }
+
+// TestJobsCommands: list, history and the errors of the job commands.
+func TestJobsCommands(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: jc\nprofile: jc\n")
+	writeFile(t, dir, "profiles.yml", "jc:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: jc.duckdb\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as x\n")
+	writeFile(t, dir, "jobs.yml", "jobs:\n  - name: daily\n    cron: '0 6 * * *'\n    command: run\n    threads: two\n")
+	res := elt(t, dir, "jobs", "list")
+	if res.code != 2 || !strings.Contains(res.stderr, `jobs.yml:5:14: threads must be a whole number of at least 0, not "two"`) {
+		t.Errorf("bad jobs.yml: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	writeFile(t, dir, "jobs.yml", "jobs:\n  - name: daily\n    cron: '0 6 * * *'\n    command: run\n")
+	if res := elt(t, dir, "jobs", "run", "nightly"); res.code != 2 || !strings.Contains(res.stderr, `no job named "nightly" in jobs.yml (jobs: daily)`) {
+		t.Errorf("unknown job: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := elt(t, dir, "jobs", "history", "daily"); res.code != 0 || !strings.Contains(res.stdout, "Job daily has not run yet.") {
+		t.Errorf("history before any run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res = elt(t, dir, "jobs", "list")
+	if res.code != 0 || !strings.Contains(res.stdout, "daily") || !strings.Contains(res.stdout, "never") || !strings.Contains(res.stdout, "no finished runs yet") {
+		t.Errorf("list: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	t.Setenv("ELT_NO_HISTORY", "1")
+	if res := elt(t, dir, "jobs", "list"); res.code != 2 || !strings.Contains(res.stderr, "run history, which is turned off") {
+		t.Errorf("history off: exit %d\n%s", res.code, res.stderr)
+	}
+}
