@@ -157,7 +157,7 @@ func TestRunsOnTime(t *testing.T) {
 		if !run.ScheduledAt.Equal(run.ScheduledAt.Truncate(time.Second)) {
 			t.Errorf("run %d scheduled at %s, not a whole second", i, run.ScheduledAt)
 		}
-		if late := run.StartedAt.Sub(run.ScheduledAt); late < 0 || late > 500*time.Millisecond {
+		if late := run.StartedAt.Sub(run.ScheduledAt); late < 0 || late > 800*time.Millisecond {
 			t.Errorf("run %d scheduled at %s started %s later", i, run.ScheduledAt.Format(time.RFC3339Nano), late)
 		}
 		if i > 0 && run.ScheduledAt.Sub(runs[i-1].ScheduledAt) != time.Second {
