@@ -286,7 +286,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newSourceCmd(f, env, stdout, stderr))
 	root.AddCommand(newLoadCmd(f, env, stdout, stderr))
 	root.AddCommand(newCloneCmd(f, env, stdout, stderr))
-	root.AddCommand(newServeCmd(f, env, stdout, stderr), newJobsCmd(f, env, stdout, stderr))
+	root.AddCommand(newServeCmd(f, env, stdout, stderr), newJobsCmd(f, env, stdout, stderr), newAnalyzeCmd(f, env, stdout, stderr))
 	return root
 }
 

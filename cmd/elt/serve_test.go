@@ -385,3 +385,56 @@ func TestJobsCommands(t *testing.T) {
 		t.Errorf("history off: exit %d\n%s", res.code, res.stderr)
 	}
 }
+
+// TestAnalyze: after two runs of a job, elt analyze names the slowest
+// nodes, the critical path, a view read by several models to make a table
+// and a table nobody reads to make a view.
+func TestAnalyze(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	t.Setenv("ELT_TEST_MAIN", "1")
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: an\nprofile: an\n")
+	writeFile(t, dir, "profiles.yml", "an:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: an.duckdb\n")
+	writeFile(t, dir, "models/stg.sql", "select i, md5(cast(i as varchar)) as h from range(400000) t(i)\n")
+	for _, m := range []string{"a", "b", "c"} {
+		writeFile(t, dir, "models/"+m+".sql", "{{ config(materialized='table') }}\nselect count(distinct h) as n from {{ ref('stg') }}\n")
+	}
+	writeFile(t, dir, "models/reader.sql", "select * from {{ ref('a') }} union all select * from {{ ref('b') }} union all select * from {{ ref('c') }}\n")
+	writeFile(t, dir, "jobs.yml", "jobs:\n  - name: all\n    cron: '0 3 * * *'\n    command: run\n")
+	for range 2 {
+		if res := elt(t, dir, "jobs", "run", "all"); res.code != 0 {
+			t.Fatalf("jobs run: %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	}
+	res := elt(t, dir, "analyze", "--output", "json")
+	if res.code != 0 {
+		t.Fatalf("analyze: %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var a schedule.Analysis
+	if err := json.Unmarshal([]byte(res.stdout), &a); err != nil {
+		t.Fatalf("%v\n%s", err, res.stdout)
+	}
+	if a.Runs != 2 || len(a.Slowest) != 5 || len(a.CriticalPath) < 2 || a.CriticalPath[len(a.CriticalPath)-1].UniqueID != "model.an.reader" {
+		t.Errorf("analysis %+v", a)
+	}
+	got := map[string]string{}
+	for _, s := range a.Suggestions {
+		got[s.UniqueID] = s.From + "->" + s.To
+		if s.Saving <= 0 {
+			t.Errorf("suggestion %+v saves nothing", s)
+		}
+	}
+	// stg is a view read by a, b and c; reader is a view nobody reads
+	// (left alone: it costs nothing); a, b and c are read by reader.
+	if len(got) != 1 || got["model.an.stg"] != "view->table" {
+		t.Errorf("suggestions %v\n%s", got, res.stdout)
+	}
+	text := elt(t, dir, "analyze")
+	for _, w := range []string{"From the last 2 successful runs", "Slowest nodes", "Critical path of the latest run", "model.an.stg: view -> table, saves about"} {
+		if !strings.Contains(text.stdout, w) {
+			t.Errorf("analyze text lacks %q:\n%s", w, text.stdout)
+		}
+	}
+}
