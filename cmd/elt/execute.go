@@ -114,12 +114,19 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
 	s.log.info("ConcurrencyLine", "", nil)
 
+	onEvent := s.printEvent
+	if le := s.newLineageEvents(ctx); le != nil {
+		onEvent = func(e runner.Event) {
+			s.printEvent(e)
+			le.onEvent(e)
+		}
+	}
 	r := runner.New(s.manifest, s.graph, s.adapter, runner.Options{
 		Threads:        threads,
 		FailFast:       f.failFast,
 		FullRefresh:    f.fullRefresh,
 		Build:          build,
-		OnEvent:        s.printEvent,
+		OnEvent:        onEvent,
 		Tests:          tests.Options{Database: s.proj.Target.Database, Schema: s.proj.Target.Schema, StoreFailures: f.storeFailures},
 		IsIncremental:  s.isIncremental,
 		EventTimeStart: eventStart,

@@ -330,6 +330,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newCloneCmd(f, env, stdout, stderr))
 	root.AddCommand(newProfileCmd(f, env, stdout, stderr))
 	root.AddCommand(newQualityCmd(f, env, stdout, stderr))
+	root.AddCommand(newServeCmd(f, env, stdout, stderr), newJobsCmd(f, env, stdout, stderr), newAnalyzeCmd(f, env, stdout, stderr))
 	return root
 }
 

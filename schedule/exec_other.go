@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package schedule
+
+import "syscall"
+
+func setDeathSignal(*syscall.SysProcAttr) {}
