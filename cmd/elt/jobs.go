@@ -110,13 +110,8 @@ func openJobs(ctx context.Context, f *flags, env environment) (*jobsEnv, error) 
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	block, _ := p.Target.Fields["history"].(map[string]any)
-	cfg, enabled, err := history.Resolve(p.Root, block, env.lookupEnv)
+	cfg, enabled, err := historyConfig(p, p.Target, env.lookupEnv)
 	if err != nil {
-		var fe *history.FieldError
-		if errors.As(err, &fe) {
-			return nil, usageErr(fmt.Errorf("%s: target %s: %w (%s)", p.Target.File, p.Target.Name, err, fe.Hint))
-		}
 		return nil, usageErr(err)
 	}
 	if !enabled {
