@@ -148,13 +148,23 @@ func Diff(ctx context.Context, w Warehouse, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// MissingError is a relation to compare that does not exist (or has no
+// columns).
+type MissingError struct {
+	Relation string // as the warehouse's dialect renders it
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("datadiff: %s does not exist or has no columns", e.Relation)
+}
+
 func newPlan(d adapters.Dialect, opts Options, ca, cb []adapters.Column) (*plan, error) {
 	p := &plan{dialect: d, a: d.RenderRelation(opts.A), b: d.RenderRelation(opts.B)}
 	if len(ca) == 0 {
-		return nil, fmt.Errorf("datadiff: %s does not exist or has no columns", p.a)
+		return nil, &MissingError{Relation: p.a}
 	}
 	if len(cb) == 0 {
-		return nil, fmt.Errorf("datadiff: %s does not exist or has no columns", p.b)
+		return nil, &MissingError{Relation: p.b}
 	}
 	find := func(cols []adapters.Column, name string) *adapters.Column {
 		for i := range cols {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -99,6 +100,7 @@ func TestDiffCommand(t *testing.T) {
 	copyTree(t, "../../examples/shop", dir)
 	db := filepath.Join(dir, "shop.duckdb")
 	os.Remove(db)
+	writeFile(t, dir, "models/marts/keyless.sql", "select 1 as x")
 	mustElt(t, dir, "build")
 	execDuckDB(t, db,
 		"create schema prev",
@@ -119,6 +121,9 @@ func TestDiffCommand(t *testing.T) {
 	for id, n := range m["nodes"].(map[string]any) {
 		if strings.HasSuffix(id, ".payments_ledger") || strings.HasSuffix(id, ".fct_orders") {
 			n.(map[string]any)["schema"] = "prev"
+		}
+		if strings.HasSuffix(id, ".daily_revenue") {
+			n.(map[string]any)["schema"] = "nowhere"
 		}
 	}
 	b, _ = json.Marshal(m)
@@ -163,14 +168,38 @@ func TestDiffCommand(t *testing.T) {
 		}
 	}
 
-	// fct_orders has no unique_key: --key says which column identifies a row.
-	res = elt(t, dir, "diff", "-s", "fct_orders", "--state", "prev")
-	if res.code != 2 || !strings.Contains(res.stderr, "fct_orders has no unique_key config: pass --key") {
+	// Without unique_key, the key is a primary_key constraint's column
+	// (payment_methods) or the column of a unique test (fct_orders); a
+	// relation that is not there (daily_revenue's in the state) is skipped.
+	res = elt(t, dir, "diff", "-s", "fct_orders", "-s", "payment_methods", "-s", "daily_revenue", "--state", "prev", "--output", "json")
+	got = nil
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, res.stdout)
+	}
+	keys := map[string]string{}
+	for _, r := range got {
+		keys[r.Model] = strings.Join(r.Key, ",")
+		if r.Differing != 0 || r.OnlyA != 0 || r.OnlyB != 0 {
+			t.Errorf("%s: want no differences: %+v", r.Model, r)
+		}
+	}
+	if !reflect.DeepEqual(keys, map[string]string{"fct_orders": "order_id", "payment_methods": "payment_method"}) {
+		t.Errorf("keys: %v", keys)
+	}
+	if !strings.Contains(res.stderr, `daily_revenue: "shop"."nowhere"."daily_revenue" does not exist: skipped`) {
+		t.Errorf("missing relation: want a warning\n%s", res.stderr)
+	}
+	// A model nothing gives a key to: --key says which column identifies a row.
+	res = elt(t, dir, "diff", "-s", "keyless", "--state", "prev")
+	if res.code != 2 || !strings.Contains(res.stderr, "keyless has no unique_key config, primary_key constraint or unique test: pass --key") {
 		t.Errorf("no key: exit %d\n%s", res.code, res.stderr)
 	}
-	res = elt(t, dir, "diff", "-s", "fct_orders", "--state", "prev", "--key", "order_id")
+	res = elt(t, dir, "diff", "-s", "keyless", "--state", "prev", "--key", "x")
 	if res.code != 0 || !strings.Contains(res.stdout, "no differences") {
-		t.Errorf("fct_orders: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+		t.Errorf("keyless: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
 	// Any two relations.
 	res = elt(t, dir, "diff", "--a", "main.payments_ledger", "--b", "prev.payments_ledger", "--key", "payment_id")

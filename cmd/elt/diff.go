@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/datadiff"
 	"github.com/elt-dev/elt/project"
 )
@@ -103,6 +106,13 @@ func diffCommand(ctx context.Context, f *flags, df *diffFlags, env environment, 
 	var results []named
 	for _, p := range pairs {
 		res, err := datadiff.Diff(ctx, s.adapter, datadiff.Options{A: p.a, B: p.b, Key: p.key, Sample: df.sample})
+		var missing *datadiff.MissingError
+		if p.name != "" && errors.As(err, &missing) {
+			// A model a failed build skipped, or one the other environment
+			// never built: the others are still compared.
+			s.log.warn("DiffMissing", fmt.Sprintf("%s: %s does not exist: skipped", p.name, missing.Relation), nil)
+			continue
+		}
 		if err != nil {
 			if p.name != "" {
 				err = fmt.Errorf("%s: %w", p.name, err)
@@ -211,24 +221,68 @@ func (s *session) statePairs(ctx context.Context, df *diffFlags) ([]diffPair, er
 		}
 		key := df.key
 		if len(key) == 0 {
-			key = uniqueKey(n.Config)
+			key = s.rowKey(n)
 		}
 		if len(key) == 0 {
 			noKey = append(noKey, n.Name)
-			s.log.warn("DiffNoKey", fmt.Sprintf("%s has no unique_key config: skipped (pass --key col[,col] to say which columns identify a row)", n.Name), nil)
+			s.log.warn("DiffNoKey", fmt.Sprintf("%s has no unique_key config, primary_key constraint or unique test: skipped (pass --key col[,col] to say which columns identify a row)", n.Name), nil)
 			continue
 		}
 		a := adapters.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
 		pairs = append(pairs, diffPair{name: n.Name, a: a, b: b, key: key})
 	}
 	if len(pairs) == 0 && len(noKey) > 0 {
-		return nil, usageErr(fmt.Errorf("%s %s no unique_key config: pass --key col[,col] to say which columns identify a row",
+		return nil, usageErr(fmt.Errorf("%s %s no unique_key config, primary_key constraint or unique test: pass --key col[,col] to say which columns identify a row",
 			strings.Join(noKey, ", "), plural(len(noKey), "has", "have")))
 	}
 	if len(pairs) == 0 {
 		s.log.warn("DiffNothing", "no selected model is in both environments: nothing to compare", nil)
 	}
 	return pairs, nil
+}
+
+// rowKey is the columns that identify a row of a node, from what the
+// project declares: its unique_key config, else a primary_key constraint
+// (the model's, or one column's), else the column of a unique test on it
+// (the first by name, when several have one). nil: nothing says.
+func (s *session) rowKey(n *compiler.Node) []string {
+	if key := uniqueKey(n.Config); len(key) > 0 {
+		return key
+	}
+	for _, c := range n.Constraints {
+		if m, ok := c.(map[string]any); ok && m["type"] == "primary_key" {
+			var cols []string
+			if list, ok := m["columns"].([]any); ok {
+				for _, v := range list {
+					if name, ok := v.(string); ok {
+						cols = append(cols, name)
+					}
+				}
+			}
+			if len(cols) > 0 {
+				return cols
+			}
+		}
+	}
+	for _, col := range n.Columns {
+		for _, c := range col.Constraints {
+			if m, ok := c.(map[string]any); ok && m["type"] == "primary_key" {
+				return []string{col.Name}
+			}
+		}
+	}
+	var unique []string
+	for _, t := range s.manifest.Nodes {
+		if t.TestMetadata != nil && t.TestMetadata.Name == "unique" && t.TestMetadata.Namespace == "" &&
+			t.AttachedNode == n.UniqueID && t.ColumnName != "" && !strings.ContainsAny(t.ColumnName, " (|") {
+			unique = append(unique, t.ColumnName)
+		}
+	}
+	if len(unique) > 0 {
+		sort.Strings(unique)
+		return unique[:1]
+	}
+	return nil
 }
 
 // uniqueKey reads a unique_key config: a column, or a list of columns.

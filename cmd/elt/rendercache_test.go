@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/internal/benchgen"
 )
 
 // cacheProject is a small project with every kind of file a render may
@@ -358,7 +360,9 @@ func TestRenderCacheByteIdentical(t *testing.T) {
 		t.Skip("compiles a 2,000-model project several times")
 	}
 	dir := t.TempDir()
-	writeSyntheticProject(t, dir, 2000)
+	if err := benchgen.Write(dir, benchgen.Options{Models: 2000}); err != nil {
+		t.Fatal(err)
+	}
 	procs := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(procs)
 	run := func(threads int) (map[string]string, renderCacheStats) {

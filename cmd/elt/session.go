@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/elt-dev/elt/report/ghactions"
 	"io"
 	"maps"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/report/ghactions"
 	"github.com/elt-dev/elt/state"
 	"github.com/elt-dev/elt/tests"
 )
