@@ -165,8 +165,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	hookErr := s.projectHooks(ctx, "on-run-end", results)
 	elapsed := time.Since(started)
 
-	// Nodes are rendered again just before they run; keep target/compiled in step.
-	if err := s.writeCompiled(ctx); err != nil {
+	// Nodes are rendered again just before they run; keep target/compiled in
+	// step, also after a signal cancelled the run (artifacts are still written).
+	if err := s.writeCompiled(context.WithoutCancel(ctx)); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if err := s.writeRunFiles(results); err != nil {

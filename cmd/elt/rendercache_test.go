@@ -85,7 +85,7 @@ type renderCacheStats struct {
 // cache's statistics.
 func compileStats(t *testing.T, dir string, env map[string]string, args ...string) renderCacheStats {
 	t.Helper()
-	res := eltWith(t, dir, env, append([]string{"compile", "--log-format", "json"}, args...)...)
+	res := eltWith(t, dir, env, append([]string{"compile", "--no-check", "--log-format", "json"}, args...)...)
 	if res.code != 0 {
 		t.Fatalf("compile: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
@@ -142,7 +142,7 @@ func TestRenderCacheUsedWhenNothingChanged(t *testing.T) {
 		t.Errorf("b compiled from the cache: %q (before: %q)", got, before)
 	}
 	// --no-partial-parse renders everything: no cache, so no statistics.
-	if res := eltWith(t, dir, nil, "compile", "--log-format", "json", "--no-partial-parse"); res.code != 0 || strings.Contains(res.stdout, "RenderCacheStats") {
+	if res := eltWith(t, dir, nil, "compile", "--no-check", "--log-format", "json", "--no-partial-parse"); res.code != 0 || strings.Contains(res.stdout, "RenderCacheStats") {
 		t.Errorf("--no-partial-parse: exit %d, %s", res.code, res.stdout)
 	}
 	// elt ls reads the cache (and renders only what changed).
