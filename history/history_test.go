@@ -152,6 +152,19 @@ func TestRoundTrip(t *testing.T) {
 		if len(profs) != 1 || string(profs[0].JSON) != `{"row_count":42}` {
 			t.Fatalf("profiles: got %+v", profs)
 		}
+		// The latest non-null table-level value per node: the null at +10h
+		// and the column metric do not count.
+		if err := s.RecordMetrics(ctx, []Metric{{InvocationID: "inv-9", UniqueID: "model.shop.customers", Name: "row_count", Value: f64(7), MeasuredAt: t0}}); err != nil {
+			t.Fatal(err)
+		}
+		latest, err := s.LatestValues(ctx, "row_count")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(latest) != 2 || latest["model.shop.orders"].Value != 104 || latest["model.shop.orders"].InvocationID != "inv-4" ||
+			!latest["model.shop.orders"].At.Equal(t0.Add(4*time.Hour)) || latest["model.shop.customers"].Value != 7 {
+			t.Fatalf("latest row_count: got %+v", latest)
+		}
 	})
 }
 

@@ -346,3 +346,32 @@ ORDER BY p.unique_id`)
 	}
 	return out, rows.Err()
 }
+
+// LatestValues returns the most recent value of a table-level metric for
+// each node that has one (e.g. each model's latest quality score).
+func (s *Store) LatestValues(ctx context.Context, metric string) (map[string]Point, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.unique_id, m.measured_at, m.value, m.invocation_id FROM metrics m
+JOIN (SELECT unique_id, max(measured_at) AS at FROM metrics WHERE metric = $1 AND column_name = '' AND value IS NOT NULL GROUP BY unique_id) l
+  ON l.unique_id = m.unique_id AND l.at = m.measured_at
+WHERE m.metric = $1 AND m.column_name = '' AND m.value IS NOT NULL
+ORDER BY m.unique_id, m.id`, metric)
+	if err != nil {
+		return nil, fmt.Errorf("history: latest %s: %w", metric, err)
+	}
+	defer rows.Close()
+	out := map[string]Point{}
+	for rows.Next() {
+		var id string
+		var p Point
+		var at NullTime
+		if err := rows.Scan(&id, &at, &p.Value, &p.InvocationID); err != nil {
+			return nil, fmt.Errorf("history: latest %s: %w", metric, err)
+		}
+		p.At = at.Time
+		out[id] = p // rows of one instant come in insertion order: the last one wins
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: latest %s: %w", metric, err)
+	}
+	return out, nil
+}

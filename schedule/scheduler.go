@@ -36,7 +36,16 @@ type Options struct {
 	// artifacts it wrote), for the run's timeline and the node metrics.
 	Nodes func(ctx context.Context, j *Job, started, ended time.Time) []NodeTiming
 	HTTP  *http.Client // for notifications; default: a 10s timeout
+	// Scores, when set, reads the latest quality score (0 to 100) of each
+	// model from the run history. The scheduler publishes them as
+	// elt_quality_score when it starts and after every attempt (the
+	// attempt's build may have scored its models).
+	Scores ScoresFunc
 }
+
+// ScoresFunc reads the latest quality score, 0 to 100, of each model (by
+// unique id) from the run history.
+type ScoresFunc func(ctx context.Context) (map[string]float64, error)
 
 // Scheduler runs jobs on their schedules and records every run.
 type Scheduler struct {
@@ -111,6 +120,7 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 	}
 	s.recover(ctx)
 	s.catchup(ctx)
+	s.publishScores(ctx)
 	for _, j := range s.o.Jobs.List {
 		if j.Cron == "" {
 			continue
@@ -428,10 +438,29 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 			s.o.Metrics.ObserveNode(j.Name, n.UniqueID, n.EndedAt.Sub(n.StartedAt).Seconds(), n.RowsAffected)
 		}
 	}
+	s.publishScores(record)
 	s.logf("job %s: attempt %d %s in %s", j.Name, run.Attempt, run.Status, run.Duration().Round(time.Millisecond))
 	s.o.Metrics.observe(run)
 	s.notify(ctx, j, run)
 	return run
+}
+
+// publishScores sets elt_quality_score from the models' latest quality
+// scores in the run history.
+func (s *Scheduler) publishScores(ctx context.Context) {
+	if s.o.Scores == nil || s.o.Metrics == nil {
+		return
+	}
+	scores, err := s.o.Scores(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.logf("quality scores: %v", err)
+		}
+		return
+	}
+	for model, v := range scores {
+		s.o.Metrics.SetQualityScore(model, v)
+	}
 }
 
 func lastLines(s string, n int) string {

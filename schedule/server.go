@@ -114,7 +114,6 @@ func (s *Server) Status(ctx context.Context, j *Job) (JobStatus, error) {
 	if s.Quality != nil {
 		if v, ok := s.Quality(ctx, j); ok {
 			q = v
-			s.Metrics.SetQualityScore(j.Name, v)
 		}
 	}
 	st := JobStatus{Name: j.Name, Cron: j.Cron, Timezone: j.Timezone, Command: j.Command, After: nonNilStrings(j.After),

@@ -19,6 +19,7 @@ import (
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/schedule"
 )
 
@@ -146,6 +147,11 @@ func (je *jobsEnv) runner(f *flags, out io.Writer) (*schedule.ProcessRunner, err
 	return &schedule.ProcessRunner{Program: exe, Prefix: prefix, Dir: je.proj.Root, Output: out}, nil
 }
 
+// scores reads the models' latest quality scores from the run history.
+func (je *jobsEnv) scores(ctx context.Context) (map[string]float64, error) {
+	return quality.LatestScores(ctx, je.store)
+}
+
 // nodeTimings reads the nodes of an attempt from the run_results.json and
 // manifest.json it wrote: only when run_results.json was written during
 // the attempt, so an older file (or none: a load job) adds nothing.
@@ -199,7 +205,8 @@ func serveCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		return &exitError{code: exitFailed, err: err}
 	}
 	metrics := schedule.NewMetrics()
-	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Heartbeat: heartbeat, Log: stdout, Metrics: metrics, Nodes: je.nodeTimings})
+	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Heartbeat: heartbeat, Log: stdout, Metrics: metrics, Nodes: je.nodeTimings,
+		Scores: je.scores})
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/elt-dev/elt/history"
+	"github.com/elt-dev/elt/quality"
+	"github.com/elt-dev/elt/schedule"
+)
+
+// servedElt is `elt serve` running in-process on a project until the test
+// (or stop) ends it.
+type servedElt struct {
+	base string
+	out  *syncBuffer
+	stop func()
+}
+
+func startServe(t *testing.T, dir string) *servedElt {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- runIn(ctx, dir, []string{"serve", "--addr", "127.0.0.1:0", "--heartbeat", "500ms"}, out) }()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	t.Cleanup(stop)
+	if !out.waitFor("Monitoring on http://", 30*time.Second) {
+		stop()
+		t.Fatalf("serve did not start:\n%s", out.String())
+	}
+	base := regexp.MustCompile(`Monitoring on (http://[0-9.:]+)/`).FindStringSubmatch(out.String())[1]
+	return &servedElt{base: base, out: out, stop: stop}
+}
+
+// metrics scrapes /metrics and parses it with the Prometheus text parser.
+func (s *servedElt) metrics(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: HTTP %d", resp.StatusCode)
+	}
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v\n%s", err, body)
+	}
+	return families
+}
+
+// waitMetric scrapes until the series has a value (or the wait ends) and
+// returns the last scrape.
+func (s *servedElt) waitMetric(t *testing.T, name string, labels map[string]string, wait time.Duration) map[string]*dto.MetricFamily {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		f := s.metrics(t)
+		if metricValue(f, name, labels) >= 0 || time.Now().After(deadline) {
+			return f
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// qualityProject is a project whose build scores its model 75: not_null on
+// id and a null_rate check pass (completeness 100), unique on customer_id
+// warns (uniqueness 50).
+func qualityProject(t *testing.T, jobs string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: sq\nprofile: sq\nmodels:\n  sq:\n    +materialized: table\n")
+	writeFile(t, dir, "profiles.yml", "sq:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: sq.duckdb\n")
+	writeFile(t, dir, "models/orders.sql", "select i as id, i % 3 as customer_id from range(6) t(i)\n")
+	writeFile(t, dir, "models/schema.yml", `models:
+  - name: orders
+    columns:
+      - name: id
+        config:
+          quality:
+            null_rate: {max: 0}
+        data_tests: [not_null]
+      - name: customer_id
+        data_tests:
+          - unique:
+              config: {severity: warn}
+`)
+	writeFile(t, dir, "jobs.yml", jobs)
+	return dir
+}
+
+// latestScores reads the quality scores the project's builds stored.
+func latestScores(t *testing.T, dir string) map[string]history.Point {
+	t.Helper()
+	st := openHistoryAt(t, history.Config{Path: filepath.Join(dir, history.DefaultPath), Migrations: schedule.Migrations()})
+	pts, err := st.LatestValues(context.Background(), quality.MetricScore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pts
+}
+
+// TestServeQualityScoreMetric: elt_quality_score carries each model's
+// latest score as the run history holds it, set when a job's build ends
+// and again when the daemon starts.
+func TestServeQualityScoreMetric(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	t.Setenv("ELT_TEST_MAIN", "1")
+	dir := qualityProject(t, "jobs:\n  - name: q\n    cron: '* * * * * *'\n    command: build\n    concurrency: skip\n")
+	srv := startServe(t, dir)
+	series := map[string]string{"model": "model.sq.orders"}
+	families := srv.waitMetric(t, "elt_quality_score", series, 60*time.Second)
+	srv.stop()
+	stored := latestScores(t, dir)
+	want, ok := stored["model.sq.orders"]
+	if !ok || want.Value != 75 {
+		t.Fatalf("stored scores %+v, want model.sq.orders at 75\n%s", stored, srv.out.String())
+	}
+	if got := metricValue(families, "elt_quality_score", series); got != want.Value {
+		t.Errorf("elt_quality_score{model=model.sq.orders} = %v after the job's build, want %v as stored", got, want.Value)
+	}
+	if got := metricValue(families, "elt_quality_score", map[string]string{"model": "project.sq"}); got != -1 {
+		t.Errorf("the project's overall score is not a model's: elt_quality_score{model=project.sq} = %v", got)
+	}
+	if families["elt_quality_score"].GetType() != dto.MetricType_GAUGE {
+		t.Errorf("elt_quality_score is a %v", families["elt_quality_score"].GetType())
+	}
+
+	// A restarted daemon whose job is not due publishes the stored scores
+	// from the start.
+	writeFile(t, dir, "jobs.yml", "jobs:\n  - name: q\n    cron: '0 0 1 1 *'\n    command: build\n")
+	srv = startServe(t, dir)
+	families = srv.waitMetric(t, "elt_quality_score", series, 10*time.Second)
+	if got := metricValue(families, "elt_quality_score", series); got != want.Value {
+		t.Errorf("after a restart elt_quality_score{model=model.sq.orders} = %v, want %v\n%s", got, want.Value, srv.out.String())
+	}
+}
