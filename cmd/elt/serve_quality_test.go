@@ -32,7 +32,9 @@ func startServe(t *testing.T, dir string) *servedElt {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- runIn(ctx, dir, []string{"serve", "--addr", "127.0.0.1:0", "--heartbeat", "500ms"}, out) }()
+	go func() {
+		done <- runIn(ctx, dir, []string{"serve", "--addr", "127.0.0.1:0", "--heartbeat", "500ms"}, out)
+	}()
 	stopped := false
 	stop := func() {
 		if !stopped {
