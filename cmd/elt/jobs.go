@@ -218,7 +218,7 @@ func serveCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		if err != nil {
 			return usageErr(fmt.Errorf("--addr %s: %w", addr, err))
 		}
-		srv := &http.Server{Handler: (&schedule.Server{Jobs: je.jobs, Runs: je.runs, Metrics: metrics, MemoryLimit: memoryLimit()}).Handler(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: (&schedule.Server{Jobs: je.jobs, Runs: je.runs, Metrics: metrics, Scores: je.scores, MemoryLimit: memoryLimit()}).Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
 		fmt.Fprintf(stdout, "Monitoring on http://%s/ (metrics at /metrics)\n", ln.Addr())
@@ -259,7 +259,7 @@ func jobsListCommand(ctx context.Context, f *flags, env environment, stdout io.W
 		fmt.Fprintf(stdout, "No jobs: add %s at the project root.\n", schedule.FileName)
 		return nil
 	}
-	srv := &schedule.Server{Jobs: je.jobs, Runs: je.runs, MemoryLimit: memoryLimit()}
+	srv := &schedule.Server{Jobs: je.jobs, Runs: je.runs, Scores: je.scores, MemoryLimit: memoryLimit()}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tCOMMAND\tSCHEDULE\tNEXT RUN\tLAST RUN\tHEALTH\tISSUES")
 	for _, j := range je.jobs.List {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -158,5 +159,18 @@ func TestServeQualityScoreMetric(t *testing.T) {
 	families = srv.waitMetric(t, "elt_quality_score", series, 10*time.Second)
 	if got := metricValue(families, "elt_quality_score", series); got != want.Value {
 		t.Errorf("after a restart elt_quality_score{model=model.sq.orders} = %v, want %v\n%s", got, want.Value, srv.out.String())
+	}
+	// The job's health counts its model's score: 75 of 100.
+	resp, err := http.Get(srv.base + "/api/jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var jobs []schedule.JobStatus
+	if err := json.NewDecoder(resp.Body).Decode(&jobs); err != nil || len(jobs) != 1 {
+		t.Fatalf("/api/jobs: %v %+v", err, jobs)
+	}
+	if h := jobs[0].Health; h.Quality != 0.75 || h.QualityModels != 1 {
+		t.Errorf("health of q: quality %v from %d models, want 0.75 from 1", h.Quality, h.QualityModels)
 	}
 }
