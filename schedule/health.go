@@ -3,8 +3,8 @@ package schedule
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sort"
+	"strings"
 	"time"
 )
 
