@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+
+	"github.com/elt-dev/elt/alerts"
 )
 
 // Options configure a Scheduler.
@@ -41,6 +43,13 @@ type Options struct {
 	// elt_quality_score when it starts and after every attempt (the
 	// attempt's build may have scored its models).
 	Scores ScoresFunc
+	// Alerts, when set, sends each run's final outcome through alerts.yml
+	// as job_failed and job_health_below events: one alert per incident
+	// (deduplicated in the history store), one recovery when it ends.
+	// Jobs' own notify: webhooks are posted as well.
+	Alerts *alerts.Notifier
+	// MemoryLimit in bytes, for the health job_health_below judges; 0: unknown.
+	MemoryLimit int64
 }
 
 // ScoresFunc reads the latest quality score, 0 to 100, of each model (by
@@ -196,6 +205,9 @@ func (s *Scheduler) recover(ctx context.Context) {
 		s.o.Metrics.observe(r)
 		if j := s.o.Jobs.Get(r.Job); j != nil {
 			s.notify(ctx, j, r)
+			if r.Attempt > j.Retries.Count {
+				s.alert(ctx, j, r) // no retry follows: the run failed for good
+			}
 		}
 	}
 	pending, err := s.o.Runs.Unretried(ctx)
@@ -339,6 +351,11 @@ func (s *Scheduler) executeNoAfter(ctx context.Context, j *Job, scheduled time.T
 	for {
 		run = s.attempt(ctx, j, run, wait)
 		if run.Status == StatusSuccess || run.Status == StatusInterrupted || run.Attempt > j.Retries.Count {
+			// An interrupted run with retries left is retried when a
+			// scheduler next recovers it: not its final outcome yet.
+			if run.Status != StatusInterrupted || run.Attempt > j.Retries.Count {
+				s.alert(ctx, j, run)
+			}
 			return run
 		}
 		// Claim the retry before waiting for it, so that if this process
@@ -351,6 +368,7 @@ func (s *Scheduler) executeNoAfter(ctx context.Context, j *Job, scheduled time.T
 			if err != nil {
 				s.logf("job %s: %v", j.Name, err)
 			}
+			// Not claimed: another replica retries it and reports its outcome.
 			return run
 		}
 		s.logf("job %s: attempt %d %s; retrying in %s", j.Name, run.Attempt, run.Status, wait.Round(time.Millisecond))
@@ -443,6 +461,49 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 	s.o.Metrics.observe(run)
 	s.notify(ctx, j, run)
 	return run
+}
+
+// alert sends a run's final outcome through alerts.yml: a job_failed
+// event (firing unless it succeeded) and, when a rule watches health, a
+// job_health_below event with the job's health after this run.
+func (s *Scheduler) alert(ctx context.Context, j *Job, run JobRun) {
+	n := s.o.Alerts
+	if n == nil || n.Config == nil || len(n.Config.Rules) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // a stopping scheduler still reports the runs it stopped
+	subject := "job." + j.Name
+	failed := alerts.Event{Kind: alerts.JobFailed, Subject: subject, Firing: run.Status != StatusSuccess}
+	if failed.Firing {
+		msg, _, _ := strings.Cut(run.Error, "\n")
+		failed.Message = fmt.Sprintf("job %s %s (attempt %d of the run scheduled at %s): %s", j.Name, run.Status, run.Attempt,
+			run.ScheduledAt.UTC().Format(time.RFC3339), msg)
+	}
+	events := []alerts.Event{failed}
+	for _, r := range n.Config.Rules {
+		if r.On != alerts.JobHealthBelow {
+			continue
+		}
+		h, _, err := jobHealth(ctx, s.o.Runs, s.o.Scores, s.o.MemoryLimit, j)
+		if err != nil {
+			s.logf("job %s: health for alerts: %v", j.Name, err)
+			break
+		}
+		score := h.Score
+		msg := fmt.Sprintf("health of job %s is %.2f", j.Name, h.Score)
+		if len(h.Issues) > 0 {
+			msg += ": " + strings.Join(h.Issues, "; ")
+		}
+		events = append(events, alerts.Event{Kind: alerts.JobHealthBelow, Subject: subject, Value: &score, Message: msg})
+		break
+	}
+	sent, err := n.Process(ctx, events)
+	for _, note := range sent {
+		s.logf("job %s: sent %s %s (%s)", j.Name, note.Rule, note.Type, note.Kind)
+	}
+	if err != nil {
+		s.logf("job %s: alerts: %v", j.Name, err)
+	}
 }
 
 // publishScores sets elt_quality_score from the models' latest quality

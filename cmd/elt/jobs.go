@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/elt-dev/elt/alerts"
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
@@ -147,6 +148,20 @@ func (je *jobsEnv) runner(f *flags, out io.Writer) (*schedule.ProcessRunner, err
 	return &schedule.ProcessRunner{Program: exe, Prefix: prefix, Dir: je.proj.Root, Output: out}, nil
 }
 
+// notifier sends the jobs' failures and low health through alerts.yml's
+// rules and channels (nil when it has no rules). A broken alerts.yml is a
+// project error, reported before any job runs.
+func (je *jobsEnv) notifier(env environment) (*alerts.Notifier, error) {
+	cfg, err := alerts.Load(je.proj.Root, env.lookupEnv)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	if len(cfg.Rules) == 0 {
+		return nil, nil
+	}
+	return &alerts.Notifier{Config: cfg, Store: je.store, Project: je.proj.Config.Name, Dir: je.proj.Root}, nil
+}
+
 // scores reads the models' latest quality scores from the run history.
 func (je *jobsEnv) scores(ctx context.Context) (map[string]float64, error) {
 	return quality.LatestScores(ctx, je.store)
@@ -205,8 +220,12 @@ func serveCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		return &exitError{code: exitFailed, err: err}
 	}
 	metrics := schedule.NewMetrics()
+	notifier, err := je.notifier(env)
+	if err != nil {
+		return err
+	}
 	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Heartbeat: heartbeat, Log: stdout, Metrics: metrics, Nodes: je.nodeTimings,
-		Scores: je.scores})
+		Scores: je.scores, Alerts: notifier, MemoryLimit: memoryLimit()})
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -299,7 +318,12 @@ func jobsRunCommand(ctx context.Context, f *flags, env environment, stdout io.Wr
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Log: stdout, Nodes: je.nodeTimings})
+	notifier, err := je.notifier(env)
+	if err != nil {
+		return err
+	}
+	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Log: stdout, Nodes: je.nodeTimings,
+		Scores: je.scores, Alerts: notifier, MemoryLimit: memoryLimit()})
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
