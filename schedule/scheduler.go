@@ -34,9 +34,10 @@ type Options struct {
 	Heartbeat time.Duration
 	Log       io.Writer
 	Metrics   *Metrics // optional
-	// Nodes, when set, reads the nodes an attempt built (from the
-	// artifacts it wrote), for the run's timeline and the node metrics.
-	Nodes func(ctx context.Context, j *Job, started, ended time.Time) []NodeTiming
+	// Nodes, when set, reads the nodes an attempt built (from what its
+	// command recorded under the attempt's job run id), for the run's
+	// timeline and the node metrics.
+	Nodes func(ctx context.Context, j *Job, run JobRun) []NodeTiming
 	HTTP  *http.Client // for notifications; default: a 10s timeout
 	// Scores, when set, reads the latest quality score (0 to 100) of each
 	// model from the run history. The scheduler publishes them as
@@ -421,7 +422,7 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 	if j.Timeout > 0 {
 		actx, cancel = context.WithTimeoutCause(ctx, j.Timeout, errTimeout)
 	}
-	out := s.o.Runner.Run(actx, j)
+	out := s.o.Runner.Run(actx, j, run)
 	timedOut := errors.Is(context.Cause(actx), errTimeout)
 	cancel()
 	run.EndedAt = time.Now()
@@ -448,7 +449,7 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 		s.logf("job %s: %v", j.Name, err)
 	}
 	if s.o.Nodes != nil {
-		nodes := s.o.Nodes(record, j, run.StartedAt, run.EndedAt)
+		nodes := s.o.Nodes(record, j, run)
 		if err := s.o.Runs.SaveNodes(record, run.ID, nodes); err != nil {
 			s.logf("job %s: %v", j.Name, err)
 		}

@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/alerts"
-	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/quality"
@@ -167,17 +166,15 @@ func (je *jobsEnv) scores(ctx context.Context) (map[string]float64, error) {
 	return quality.LatestScores(ctx, je.store)
 }
 
-// nodeTimings reads the nodes of an attempt from the run_results.json and
-// manifest.json it wrote: only when run_results.json was written during
-// the attempt, so an older file (or none: a load job) adds nothing.
-func (je *jobsEnv) nodeTimings(_ context.Context, _ *schedule.Job, started, ended time.Time) []schedule.NodeTiming {
-	dir := targetDir(je.proj)
-	rr, err := docs.ReadRunResults(filepath.Join(dir, "run_results.json"))
-	if err != nil {
-		return nil
-	}
-	gen := rr.Metadata.GeneratedAt.Time
-	if gen.Before(started.Add(-time.Second)) || gen.After(ended.Add(time.Second)) {
+// nodeTimings reads the nodes of an attempt from the run history: the
+// node results of the invocations its command recorded under the
+// attempt's job run id (schedule.EnvJobRunID), so that jobs running at
+// once each get their own nodes. A command that records no invocation (a
+// job whose target keeps its history elsewhere) adds none. Dependencies,
+// for the critical path, come from the project's manifest.json.
+func (je *jobsEnv) nodeTimings(ctx context.Context, _ *schedule.Job, run schedule.JobRun) []schedule.NodeTiming {
+	invs, err := je.store.JobRunInvocations(ctx, run.ID)
+	if err != nil || len(invs) == 0 {
 		return nil
 	}
 	var man struct {
@@ -187,24 +184,26 @@ func (je *jobsEnv) nodeTimings(_ context.Context, _ *schedule.Job, started, ende
 			} `json:"depends_on"`
 		} `json:"nodes"`
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "manifest.json")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(targetDir(je.proj), "manifest.json")); err == nil {
 		_ = json.Unmarshal(b, &man)
 	}
 	var out []schedule.NodeTiming
-	for _, r := range rr.Results {
-		n := schedule.NodeTiming{UniqueID: r.UniqueID, Status: r.Status, DependsOn: man.Nodes[r.UniqueID].DependsOn.Nodes}
-		for _, t := range r.Timing {
-			if t.Name == "execute" {
-				n.StartedAt, n.EndedAt = t.StartedAt.Time, t.CompletedAt.Time
+	for _, inv := range invs {
+		results, err := je.store.NodeResults(ctx, inv.ID)
+		if err != nil {
+			continue
+		}
+		for _, r := range results {
+			if r.ResourceType == quality.ResourceType || r.StartedAt.IsZero() || r.EndedAt.IsZero() {
+				continue // a quality check is part of its model's build; a node that never ran has no bar
 			}
+			n := schedule.NodeTiming{UniqueID: r.UniqueID, Status: r.Status, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+				DependsOn: man.Nodes[r.UniqueID].DependsOn.Nodes}
+			if r.RowsAffected != nil {
+				n.RowsAffected = *r.RowsAffected
+			}
+			out = append(out, n)
 		}
-		if n.StartedAt.IsZero() {
-			continue // skipped: it never ran
-		}
-		if v, ok := r.AdapterResponse["rows_affected"].(float64); ok {
-			n.RowsAffected = int64(v)
-		}
-		out = append(out, n)
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,87 @@ func TestServeQualityScoreMetric(t *testing.T) {
 	}
 	if h := jobs[0].Health; h.Quality != 0.75 || h.QualityModels != 1 {
 		t.Errorf("health of q: quality %v from %d models, want 0.75 from 1", h.Quality, h.QualityModels)
+	}
+}
+
+// TestConcurrentJobsOwnNodes: two jobs running at once (each on its own
+// DuckDB file, both writing target/ and one run history) each get their
+// own nodes in job_run_nodes, found by the job run id their command
+// recorded with its invocation.
+func TestConcurrentJobsOwnNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	t.Setenv("ELT_TEST_MAIN", "1")
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: cj\nprofile: cj\nmodels:\n  cj:\n    +materialized: table\n")
+	writeFile(t, dir, "profiles.yml", "cj:\n  target: a\n  outputs:\n    a:\n      type: duckdb\n      path: a.duckdb\n    b:\n      type: duckdb\n      path: b.duckdb\n")
+	writeFile(t, dir, "models/slow.sql", "select count(distinct md5(cast(i as varchar))) as n from range(3000000) t(i)\n")
+	writeFile(t, dir, "models/b1.sql", "select i from range(5) t(i)\n")
+	writeFile(t, dir, "models/b2.sql", "select * from {{ ref('b1') }} where i > 1\n")
+	writeFile(t, dir, "jobs.yml", `jobs:
+  - name: big
+    cron: '0 0 1 1 *'
+    command: run
+    select: [slow]
+  - name: small
+    cron: '0 0 1 1 *'
+    command: run
+    select: [b1, b2]
+    target: b
+`)
+	results := make(chan cliResult, 2)
+	for _, job := range []string{"big", "small"} {
+		go func() { results <- elt(t, dir, "jobs", "run", job) }()
+	}
+	for range 2 {
+		if res := <-results; res.code != 0 {
+			t.Fatalf("jobs run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	}
+	big, small := jobRuns(t, dir, "big"), jobRuns(t, dir, "small")
+	if len(big) != 1 || len(small) != 1 {
+		t.Fatalf("runs: big %s, small %s", runsSummary(big), runsSummary(small))
+	}
+	if !big[0].StartedAt.Before(small[0].EndedAt) || !small[0].StartedAt.Before(big[0].EndedAt) {
+		t.Fatalf("the two runs did not overlap: big %s-%s, small %s-%s", big[0].StartedAt, big[0].EndedAt, small[0].StartedAt, small[0].EndedAt)
+	}
+	st := openHistoryAt(t, history.Config{Path: filepath.Join(dir, history.DefaultPath), Migrations: schedule.Migrations()})
+	runs := schedule.NewRuns(st)
+	for _, c := range []struct {
+		run  schedule.JobRun
+		want string
+		rows int64
+	}{
+		{big[0], "model.cj.slow", 1},
+		{small[0], "model.cj.b1,model.cj.b2", 8},
+	} {
+		nodes, err := runs.Nodes(context.Background(), c.run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		var rows int64
+		for _, n := range nodes {
+			ids = append(ids, n.UniqueID)
+			rows += n.RowsAffected
+			if n.Status != "success" || !n.EndedAt.After(n.StartedAt) || n.StartedAt.Before(c.run.StartedAt) || n.EndedAt.After(c.run.EndedAt) {
+				t.Errorf("job %s node %+v is not within its run %s-%s", c.run.Job, n, c.run.StartedAt, c.run.EndedAt)
+			}
+		}
+		sort.Strings(ids)
+		if strings.Join(ids, ",") != c.want {
+			t.Errorf("job %s run %d nodes %v, want %s", c.run.Job, c.run.ID, ids, c.want)
+		}
+		if rows != c.rows {
+			t.Errorf("job %s run %d: %d rows, want %d", c.run.Job, c.run.ID, rows, c.rows)
+		}
+	}
+	// b2 depends on b1: the timeline's critical path runs through both.
+	nodes, _ := runs.Nodes(context.Background(), small[0].ID)
+	for _, n := range nodes {
+		if !n.Critical {
+			t.Errorf("small's node %s is off the critical path: %+v", n.UniqueID, nodes)
+		}
 	}
 }
