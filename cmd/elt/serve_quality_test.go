@@ -152,6 +152,31 @@ func TestServeQualityScoreMetric(t *testing.T) {
 	if families["elt_quality_score"].GetType() != dto.MetricType_GAUGE {
 		t.Errorf("elt_quality_score is a %v", families["elt_quality_score"].GetType())
 	}
+	// The job's builds fed the node metrics: orders' build time, and its 6
+	// rows per build in elt_rows_loaded_total, which the job's recorded
+	// nodes account for.
+	if n := metricValue(families, "elt_node_duration_seconds", map[string]string{"job": "q", "node": "model.sq.orders"}); n < 1 {
+		t.Errorf("elt_node_duration_seconds{job=q,node=model.sq.orders} holds %v observations", n)
+	}
+	rows := metricValue(families, "elt_rows_loaded_total", map[string]string{"job": "q"})
+	var recorded int64
+	st := openHistoryAt(t, history.Config{Path: filepath.Join(dir, history.DefaultPath), Migrations: schedule.Migrations()})
+	qruns, err := schedule.NewRuns(st).History(context.Background(), "q", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range qruns {
+		nodes, err := schedule.NewRuns(st).Nodes(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes {
+			recorded += n.RowsAffected
+		}
+	}
+	if rows < 6 || int64(rows)%6 != 0 || int64(rows) > recorded {
+		t.Errorf("elt_rows_loaded_total{job=q} = %v, want a multiple of 6 rows, at most the %d the job's runs recorded", rows, recorded)
+	}
 
 	// A restarted daemon whose job is not due publishes the stored scores
 	// from the start.
