@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/elt-dev/elt/alerts"
@@ -72,5 +73,60 @@ rules:
 	// Health after 1 success in 3 runs: 0.3/3 + 0.2 + 0.25 + 0.15 + 0.1/3, below 0.9: still open.
 	if len(inc) != 1 || inc[0].Rule != "job unhealthy" || !strings.Contains(inc[0].Message, "health of job flaky is 0.73: low success rate") {
 		t.Errorf("open incidents %+v", inc)
+	}
+}
+
+// TestJobRunIDReachesCommand: two jobs running at once each tell their
+// command their own job run id, and the Nodes callback is asked about
+// that same run, so that each run's nodes are its own.
+func TestJobRunIDReachesCommand(t *testing.T) {
+	r := newRig(t, `jobs:
+  - name: one
+    cron: "0 0 1 1 *"
+    command: run
+    vars: {log: LOG, sleep: 600ms, ids: LOG.one}
+  - name: two
+    cron: "0 0 1 1 *"
+    command: run
+    vars: {log: LOG, sleep: 600ms, ids: LOG.two}
+`)
+	var mu sync.Mutex
+	asked := map[string][]int64{}
+	s := r.scheduler(t, Options{Nodes: func(_ context.Context, j *Job, run JobRun) []NodeTiming {
+		mu.Lock()
+		defer mu.Unlock()
+		asked[j.Name] = append(asked[j.Name], run.ID)
+		return []NodeTiming{{UniqueID: "model.p." + j.Name, Status: "success", StartedAt: run.StartedAt, EndedAt: run.EndedAt}}
+	}})
+	var wg sync.WaitGroup
+	for _, job := range []string{"one", "two"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if run, err := s.RunNow(context.Background(), job); err != nil || run.Status != StatusSuccess {
+				t.Errorf("%s: %s %v", job, run.Status, err)
+			}
+		}()
+	}
+	wg.Wait()
+	one, two := r.history(t, "one"), r.history(t, "two")
+	if len(one) != 1 || len(two) != 1 || !one[0].StartedAt.Before(two[0].EndedAt) || !two[0].StartedAt.Before(one[0].EndedAt) {
+		t.Fatalf("want two overlapping runs: %+v %+v", one, two)
+	}
+	for _, run := range []JobRun{one[0], two[0]} {
+		b, err := os.ReadFile(r.log + "." + run.Job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.TrimSpace(string(b)), fmt.Sprint(run.ID); got != want {
+			t.Errorf("job %s's command was told job run %q, want %s", run.Job, got, want)
+		}
+		if fmt.Sprint(asked[run.Job]) != fmt.Sprintf("[%d]", run.ID) {
+			t.Errorf("Nodes was asked about %v for job %s, want [%d]", asked[run.Job], run.Job, run.ID)
+		}
+		nodes, err := r.runs.Nodes(context.Background(), run.ID)
+		if err != nil || len(nodes) != 1 || nodes[0].UniqueID != "model.p."+run.Job {
+			t.Errorf("nodes of %s's run: %+v %v", run.Job, nodes, err)
+		}
 	}
 }
