@@ -189,6 +189,11 @@ func TestLoadBadInput(t *testing.T) {
 		{"unknown rule kind", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - {on: meteor, channels: [x]}\n", `on "meteor" is not a rule kind`, 4},
 		{"undeclared channel", "rules:\n  - on: anomaly\n    channels: [nowhere]\n", `names channel "nowhere", which is not declared`, 3},
 		{"score without threshold", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - {on: score_below, channels: [x]}\n", "score_below needs a threshold", 4},
+		{"health without threshold", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - {on: job_health_below, channels: [x]}\n", "job_health_below needs a threshold", 4},
+		{"health threshold out of range", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - on: job_health_below\n    threshold: 70\n    channels: [x]\n", "job_health_below needs a threshold above 0 and at most 1, not 70", 5},
+		{"score threshold out of range", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - on: score_below\n    channels: [x]\n    threshold: 0.5e3\n", "score_below needs a threshold above 0 and at most 100, not 500", 6},
+		{"threshold not a number", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - on: job_health_below\n    threshold: high\n    channels: [x]\n", `threshold must be a number, not "high"`, 5},
+		{"threshold on job_failed", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - on: job_failed\n    channels: [x]\n    threshold: 0.5\n", "job_failed takes no threshold", 6},
 		{"unknown key", "channel: []\n", `unknown key "channel"`, 1},
 		{"syntax", "channels: [\n", "", 0},
 	}

@@ -31,14 +31,23 @@ const (
 	Anomaly     = "anomaly"
 	ScoreBelow  = "score_below"
 	StaleSource = "stale_source"
+	// JobFailed fires when a scheduled job's run fails for good (its
+	// retries used up) and recovers when the job next succeeds.
+	JobFailed = "job_failed"
+	// JobHealthBelow fires when a job's health score (0 to 1) falls below
+	// the rule's threshold.
+	JobHealthBelow = "job_health_below"
 )
+
+// kinds are the rule kinds, in the order error messages list them.
+var kinds = []string{TestFailure, Anomaly, ScoreBelow, StaleSource, JobFailed, JobHealthBelow}
 
 // Rule says which events alert which channels.
 type Rule struct {
 	Name      string
-	On        string   // TestFailure, Anomaly, ScoreBelow, StaleSource
+	On        string   // one of the rule kinds
 	Channels  []string // channel names
-	Threshold float64  // score_below: alert when a score is below it
+	Threshold float64  // score_below (0 to 100), job_health_below (0 to 1): alert when a score is below it
 	Pos       diag.Pos
 }
 
@@ -138,6 +147,7 @@ func Load(root string, lookupEnv func(string) (string, bool)) (*Config, error) {
 			for _, e := range seq(v, "rules", &l) {
 				r := Rule{Pos: pos(e)}
 				var chNodes []*yaml.Node
+				var thresholdNode *yaml.Node
 				for _, p := range mapping(e, "a rule", &l) {
 					switch p[0].Value {
 					case "name":
@@ -154,22 +164,32 @@ func Load(root string, lookupEnv func(string) (string, bool)) (*Config, error) {
 							chNodes = append(chNodes, c)
 						}
 					case "threshold":
-						if _, err := fmt.Sscanf(p[1].Value, "%g", &r.Threshold); err != nil {
-							l.Add(diag.Errorf(FileName, pos(p[1]), "write a score from 0 to 100", "threshold must be a number"))
+						thresholdNode = p[1]
+						if _, err := fmt.Sscanf(p[1].Value, "%g", &r.Threshold); err != nil || p[1].Kind != yaml.ScalarNode {
+							l.Add(diag.Errorf(FileName, pos(p[1]), "write a score: from 0 to 100 for score_below, from 0 to 1 for job_health_below", "threshold must be a number, not %q", p[1].Value))
+							thresholdNode = nil
 						}
 					default:
 						l.Add(diag.Errorf(FileName, pos(p[0]), "a rule has: name, on, channels, threshold", "unknown rule key %q", p[0].Value))
 					}
 				}
-				kinds := []string{TestFailure, Anomaly, ScoreBelow, StaleSource}
+				if r.Name == "" {
+					r.Name = r.On
+				}
 				if !slices.Contains(kinds, r.On) {
 					l.Add(diag.Errorf(FileName, pos(e), "use on: "+strings.Join(kinds, ", "), "rule %q: on %q is not a rule kind", r.Name, r.On))
 				}
-				if r.On == ScoreBelow && (r.Threshold <= 0 || r.Threshold > 100) {
+				switch {
+				case r.On == ScoreBelow && thresholdNode == nil:
 					l.Add(diag.Errorf(FileName, pos(e), "write threshold: 80 (a score from 0 to 100)", "rule %q: score_below needs a threshold", r.Name))
-				}
-				if r.Name == "" {
-					r.Name = r.On
+				case r.On == ScoreBelow && (r.Threshold <= 0 || r.Threshold > 100):
+					l.Add(diag.Errorf(FileName, pos(thresholdNode), "write threshold: 80 (a score from 0 to 100)", "rule %q: score_below needs a threshold above 0 and at most 100, not %g", r.Name, r.Threshold))
+				case r.On == JobHealthBelow && thresholdNode == nil:
+					l.Add(diag.Errorf(FileName, pos(e), "write threshold: 0.7 (a health score from 0 to 1)", "rule %q: job_health_below needs a threshold", r.Name))
+				case r.On == JobHealthBelow && (r.Threshold <= 0 || r.Threshold > 1):
+					l.Add(diag.Errorf(FileName, pos(thresholdNode), "write threshold: 0.7 (a health score from 0 to 1)", "rule %q: job_health_below needs a threshold above 0 and at most 1, not %g", r.Name, r.Threshold))
+				case thresholdNode != nil && r.On != ScoreBelow && r.On != JobHealthBelow && slices.Contains(kinds, r.On):
+					l.Add(diag.Errorf(FileName, pos(thresholdNode), "remove threshold: only score_below and job_health_below rules take one", "rule %q: %s takes no threshold", r.Name, r.On))
 				}
 				if len(r.Channels) == 0 {
 					l.Add(diag.Errorf(FileName, pos(e), "list the channels to notify", "rule %q has no channels", r.Name))

@@ -18,11 +18,11 @@ import (
 // Event is the outcome of one check that a rule watches: firing when it
 // failed, not firing when it passed (which resolves an open incident).
 type Event struct {
-	Kind    string // TestFailure, Anomaly, ScoreBelow, StaleSource
-	Subject string // what it is about: a test, a check, a model, a source
+	Kind    string // one of the rule kinds
+	Subject string // what it is about: a test, a check, a model, a source, a job
 	Firing  bool
 	Message string
-	Value   *float64 // ScoreBelow: the score, judged against each rule's threshold
+	Value   *float64 // ScoreBelow, JobHealthBelow: the score, judged against each rule's threshold
 }
 
 // Notification is what a channel receives.
@@ -74,7 +74,7 @@ func (n Notifier) Process(ctx context.Context, events []Event) ([]Notification, 
 				continue
 			}
 			firing := e.Firing
-			if r.On == ScoreBelow && e.Value != nil {
+			if (r.On == ScoreBelow || r.On == JobHealthBelow) && e.Value != nil {
 				firing = *e.Value < r.Threshold
 			}
 			at := now().UTC()

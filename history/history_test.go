@@ -152,6 +152,30 @@ func TestRoundTrip(t *testing.T) {
 		if len(profs) != 1 || string(profs[0].JSON) != `{"row_count":42}` {
 			t.Fatalf("profiles: got %+v", profs)
 		}
+		// An invocation of a job run is found by the job run's id.
+		if err := s.RecordInvocation(ctx, Invocation{ID: "inv-job", Command: "build", StartedAt: t0, Status: "success", Project: "shop", JobRunID: 17}); err != nil {
+			t.Fatal(err)
+		}
+		byRun, err := s.JobRunInvocations(ctx, 17)
+		if err != nil || len(byRun) != 1 || byRun[0].ID != "inv-job" || byRun[0].JobRunID != 17 {
+			t.Fatalf("invocations of job run 17: %+v %v", byRun, err)
+		}
+		if none, err := s.JobRunInvocations(ctx, 18); err != nil || len(none) != 0 {
+			t.Fatalf("invocations of job run 18: %+v %v", none, err)
+		}
+		// The latest non-null table-level value per node: the null at +10h
+		// and the column metric do not count.
+		if err := s.RecordMetrics(ctx, []Metric{{InvocationID: "inv-9", UniqueID: "model.shop.customers", Name: "row_count", Value: f64(7), MeasuredAt: t0}}); err != nil {
+			t.Fatal(err)
+		}
+		latest, err := s.LatestValues(ctx, "row_count")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(latest) != 2 || latest["model.shop.orders"].Value != 104 || latest["model.shop.orders"].InvocationID != "inv-4" ||
+			!latest["model.shop.orders"].At.Equal(t0.Add(4*time.Hour)) || latest["model.shop.customers"].Value != 7 {
+			t.Fatalf("latest row_count: got %+v", latest)
+		}
 	})
 }
 
@@ -219,7 +243,9 @@ func TestMigrateFromOlderSchema(t *testing.T) {
 		if v, _ := old.SchemaVersion(ctx, CoreComponent); v != 1 {
 			t.Fatalf("old store: want schema version 1, got %d", v)
 		}
-		if err := old.RecordInvocation(ctx, Invocation{ID: "before", Command: "build", StartedAt: time.Now(), Status: "success"}); err != nil {
+		// Written as the version 1 code wrote it (today's code writes columns version 1 lacks).
+		if _, err := old.DB().ExecContext(ctx, `INSERT INTO invocations (id, command, started_at, status) VALUES ($1, $2, $3, $4)`,
+			"before", "build", old.T(time.Now()), "success"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := old.DB().ExecContext(ctx, `SELECT count(*) FROM incidents`); err == nil {

@@ -192,8 +192,18 @@ func coreMigrations() []Migration {
 			`CREATE INDEX incidents_open ON incidents (rule, subject, resolved_at)`,
 		}
 	})
+	v3s, v3p := both(func(d Dialect) []string {
+		return []string{
+			// The scheduler's job run (its job_runs.id) an invocation ran
+			// for, so that a job run's nodes are found even when several
+			// jobs run at once.
+			`ALTER TABLE invocations ADD COLUMN job_run_id BIGINT`,
+			`CREATE INDEX invocations_job_run ON invocations (job_run_id)`,
+		}
+	})
 	return []Migration{
 		{Component: CoreComponent, Version: 1, Name: "invocations, node results, metrics, profiles", SQLite: v1s, Postgres: v1p},
 		{Component: CoreComponent, Version: 2, Name: "alert incidents", SQLite: v2s, Postgres: v2p},
+		{Component: CoreComponent, Version: 3, Name: "invocations' job runs", SQLite: v3s, Postgres: v3p},
 	}
 }

@@ -19,6 +19,8 @@ type Invocation struct {
 	EltVersion string
 	Project    string
 	Target     string
+	// JobRunID is the scheduler's job run this invocation ran for (0: none).
+	JobRunID int64
 }
 
 // NodeResult is one node's outcome in an invocation.
@@ -66,12 +68,16 @@ func (s *Store) RecordInvocation(ctx context.Context, inv Invocation) error {
 		args = []byte("{}")
 	}
 	return s.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO invocations (id, command, args, started_at, ended_at, status, elt_version, project, target)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		var jobRun any
+		if inv.JobRunID != 0 {
+			jobRun = inv.JobRunID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO invocations (id, command, args, started_at, ended_at, status, elt_version, project, target, job_run_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (id) DO UPDATE SET command = excluded.command, args = excluded.args, started_at = excluded.started_at,
   ended_at = excluded.ended_at, status = excluded.status, elt_version = excluded.elt_version,
-  project = excluded.project, target = excluded.target`,
-			inv.ID, inv.Command, string(args), s.T(inv.StartedAt), s.T(inv.EndedAt), inv.Status, inv.EltVersion, inv.Project, inv.Target)
+  project = excluded.project, target = excluded.target, job_run_id = excluded.job_run_id`,
+			inv.ID, inv.Command, string(args), s.T(inv.StartedAt), s.T(inv.EndedAt), inv.Status, inv.EltVersion, inv.Project, inv.Target, jobRun)
 		if err != nil {
 			return fmt.Errorf("history: record invocation %s: %w", inv.ID, err)
 		}
@@ -249,8 +255,17 @@ func (s *Store) Invocations(ctx context.Context, project string, limit int) ([]I
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, command, args, started_at, ended_at, status, elt_version, project, target FROM invocations
-WHERE $1 = '' OR project = $1 ORDER BY started_at DESC LIMIT $2`, project, limit)
+	return s.invocations(ctx, `WHERE $1 = '' OR project = $1 ORDER BY started_at DESC LIMIT $2`, project, limit)
+}
+
+// JobRunInvocations lists the invocations that ran for a scheduler's job
+// run (its job_runs.id), oldest first.
+func (s *Store) JobRunInvocations(ctx context.Context, jobRunID int64) ([]Invocation, error) {
+	return s.invocations(ctx, `WHERE job_run_id = $1 ORDER BY started_at, id`, jobRunID)
+}
+
+func (s *Store) invocations(ctx context.Context, where string, args ...any) ([]Invocation, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, command, args, started_at, ended_at, status, elt_version, project, target, job_run_id FROM invocations `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: list invocations: %w", err)
 	}
@@ -260,10 +275,11 @@ WHERE $1 = '' OR project = $1 ORDER BY started_at DESC LIMIT $2`, project, limit
 		var inv Invocation
 		var args string
 		var started, ended NullTime
-		if err := rows.Scan(&inv.ID, &inv.Command, &args, &started, &ended, &inv.Status, &inv.EltVersion, &inv.Project, &inv.Target); err != nil {
+		var jobRun sql.NullInt64
+		if err := rows.Scan(&inv.ID, &inv.Command, &args, &started, &ended, &inv.Status, &inv.EltVersion, &inv.Project, &inv.Target, &jobRun); err != nil {
 			return nil, fmt.Errorf("history: list invocations: %w", err)
 		}
-		inv.StartedAt, inv.EndedAt = started.Time, ended.Time
+		inv.StartedAt, inv.EndedAt, inv.JobRunID = started.Time, ended.Time, jobRun.Int64
 		if err := json.Unmarshal([]byte(args), &inv.Args); err != nil {
 			return nil, fmt.Errorf("history: invocation %s args: %w", inv.ID, err)
 		}
@@ -345,4 +361,33 @@ ORDER BY p.unique_id`)
 		}
 	}
 	return out, rows.Err()
+}
+
+// LatestValues returns the most recent value of a table-level metric for
+// each node that has one (e.g. each model's latest quality score).
+func (s *Store) LatestValues(ctx context.Context, metric string) (map[string]Point, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.unique_id, m.measured_at, m.value, m.invocation_id FROM metrics m
+JOIN (SELECT unique_id, max(measured_at) AS at FROM metrics WHERE metric = $1 AND column_name = '' AND value IS NOT NULL GROUP BY unique_id) l
+  ON l.unique_id = m.unique_id AND l.at = m.measured_at
+WHERE m.metric = $1 AND m.column_name = '' AND m.value IS NOT NULL
+ORDER BY m.unique_id, m.id`, metric)
+	if err != nil {
+		return nil, fmt.Errorf("history: latest %s: %w", metric, err)
+	}
+	defer rows.Close()
+	out := map[string]Point{}
+	for rows.Next() {
+		var id string
+		var p Point
+		var at NullTime
+		if err := rows.Scan(&id, &at, &p.Value, &p.InvocationID); err != nil {
+			return nil, fmt.Errorf("history: latest %s: %w", metric, err)
+		}
+		p.At = at.Time
+		out[id] = p // rows of one instant come in insertion order: the last one wins
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: latest %s: %w", metric, err)
+	}
+	return out, nil
 }

@@ -1,10 +1,13 @@
 package quality
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/elt-dev/elt/history"
 )
 
 // Dimensions of data quality a score is made of.
@@ -282,4 +285,29 @@ func InsightOf(subject, metric string, values []float64) Insight {
 		in.Recommendation = "a shrinking table: check its sources, and add quality: volume: {anomaly: {}} if it has no volume check"
 	}
 	return in
+}
+
+// MetricScore is the run-history metric of a quality score (0 to 100);
+// MetricScore+"_"+dimension that of one dimension.
+const MetricScore = "quality_score"
+
+// ProjectSubject is the subject under which a project's overall score is
+// recorded, next to its models' unique ids.
+func ProjectSubject(project string) string { return "project." + project }
+
+// LatestScores reads each node's latest quality score (0 to 100) from the
+// run history, without the projects' overall scores.
+func LatestScores(ctx context.Context, st *history.Store) (map[string]float64, error) {
+	pts, err := st.LatestValues(ctx, MetricScore)
+	if err != nil {
+		return nil, fmt.Errorf("quality scores: %w", err)
+	}
+	out := make(map[string]float64, len(pts))
+	for id, p := range pts {
+		if strings.HasPrefix(id, ProjectSubject("")) {
+			continue
+		}
+		out[id] = p.Value
+	}
+	return out, nil
 }

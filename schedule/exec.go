@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,10 +25,16 @@ type Outcome struct {
 	Output string
 }
 
-// Runner runs a job's command once.
+// Runner runs a job's command once, for one attempt of a job run.
 type Runner interface {
-	Run(ctx context.Context, j *Job) Outcome
+	Run(ctx context.Context, j *Job, run JobRun) Outcome
 }
+
+// EnvJobRunID is the environment variable that tells an elt child process
+// the job run (job_runs.id) it runs for; elt records it with its
+// invocation in the run history, which is how the scheduler finds the
+// nodes of each job run, even when several jobs run at once.
+const EnvJobRunID = "ELT_JOB_RUN_ID"
 
 // ProcessRunner runs each command as a child process of elt: Program with
 // Prefix, then the job's arguments, in Dir. When ctx ends (a timeout, or
@@ -48,11 +55,11 @@ type ProcessRunner struct {
 const outputTail = 4096
 
 // Run implements Runner.
-func (p *ProcessRunner) Run(ctx context.Context, j *Job) Outcome {
+func (p *ProcessRunner) Run(ctx context.Context, j *Job, run JobRun) Outcome {
 	args := append(append([]string(nil), p.Prefix...), j.Args()...)
 	cmd := exec.Command(p.Program, args...)
 	cmd.Dir = p.Dir
-	cmd.Env = append(os.Environ(), p.Env...)
+	cmd.Env = append(append(os.Environ(), p.Env...), EnvJobRunID+"="+strconv.FormatInt(run.ID, 10))
 	tail := &tailBuffer{max: outputTail}
 	var w io.Writer = tail
 	if p.Output != nil {

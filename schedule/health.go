@@ -1,8 +1,10 @@
 package schedule
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -24,8 +26,12 @@ type Health struct {
 	// DurationRatio is the last successful attempt's duration over the
 	// median of the successful ones before it (1: as usual).
 	DurationRatio float64 `json:"duration_ratio"`
-	// Quality is the data quality score of the job's models (1 when unknown).
+	// Quality is the data quality of the models the job's latest run built:
+	// the mean of their latest quality scores over 100 (1 when unknown).
 	Quality float64 `json:"quality"`
+	// QualityModels is how many models' scores Quality is the mean of (0:
+	// unknown, and Quality counts as perfect).
+	QualityModels int `json:"quality_models"`
 	// MemoryRatio is the highest peak memory of recent attempts over the limit.
 	MemoryRatio float64 `json:"memory_ratio"`
 	// ErrorRate is the share of attempts that failed, timed out or were interrupted.
@@ -39,6 +45,8 @@ type HealthInput struct {
 	Runs []JobRun // recent attempts, any order
 	// Quality is the job's data quality score in [0, 1]; negative: unknown.
 	Quality float64
+	// QualityModels is how many models Quality stands for.
+	QualityModels int
 	// MemoryLimit in bytes; 0: unknown (memory counts as fine).
 	MemoryLimit int64
 }
@@ -105,6 +113,7 @@ func ComputeHealth(in HealthInput) Health {
 	}
 	if in.Quality >= 0 {
 		h.Quality = min(max(in.Quality, 0), 1)
+		h.QualityModels = in.QualityModels
 	}
 	// A run as fast as usual or faster scores 1; twice as slow or worse, 0.
 	durationScore := clamp01(2 - h.DurationRatio)
@@ -135,3 +144,58 @@ func ComputeHealth(in HealthInput) Health {
 }
 
 func clamp01(x float64) float64 { return min(max(x, 0), 1) }
+
+// builtKinds are the resource types whose nodes a run builds and quality
+// scores judge (unique ids start with the resource type).
+var builtKinds = []string{"model.", "seed.", "snapshot."}
+
+// jobQuality is the data quality of the models j's latest run built (the
+// latest attempt that recorded nodes): the mean of their latest quality
+// scores, 0 to 1, and how many models it stands for. When the job has
+// recorded no nodes (it never ran, or runs a load), or none of its models
+// has a score (no tests or checks ever judged them), it returns -1: the
+// quality is unknown, and health counts it as perfect rather than
+// penalize a job for what nobody measured.
+func jobQuality(ctx context.Context, runs *Runs, scores ScoresFunc, job string) (float64, int, error) {
+	if scores == nil {
+		return -1, 0, nil
+	}
+	nodes, err := runs.LatestNodes(ctx, job)
+	if err != nil || len(nodes) == 0 {
+		return -1, 0, err
+	}
+	all, err := scores(ctx)
+	if err != nil {
+		return -1, 0, err
+	}
+	var sum float64
+	n := 0
+	for _, id := range nodes {
+		built := false
+		for _, k := range builtKinds {
+			built = built || strings.HasPrefix(id, k)
+		}
+		if v, ok := all[id]; ok && built {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 {
+		return -1, 0, nil
+	}
+	return sum / float64(n) / 100, n, nil
+}
+
+// jobHealth computes a job's health from its recent runs and the quality
+// of its models.
+func jobHealth(ctx context.Context, runs *Runs, scores ScoresFunc, memoryLimit int64, j *Job) (Health, []JobRun, error) {
+	recent, err := runs.History(ctx, j.Name, healthRuns)
+	if err != nil {
+		return Health{}, nil, err
+	}
+	q, n, err := jobQuality(ctx, runs, scores, j.Name)
+	if err != nil {
+		return Health{}, nil, err
+	}
+	return ComputeHealth(HealthInput{Runs: recent, Quality: q, QualityModels: n, MemoryLimit: memoryLimit}), recent, nil
+}

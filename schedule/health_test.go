@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +66,89 @@ func TestMarkCriticalPath(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "b,d,e" {
 		t.Errorf("critical path %v, want b,d,e", got)
+	}
+}
+
+// recordRun writes one finished attempt of job with its nodes, as the
+// scheduler does.
+func recordRun(t *testing.T, runs *Runs, job string, at time.Time, status string, nodes ...string) JobRun {
+	t.Helper()
+	ctx := context.Background()
+	c, err := runs.Claim(ctx, JobRun{Job: job, ScheduledAt: at, Attempt: 1, Trigger: TriggerManual, Status: StatusQueued, Owner: "test", QueuedAt: at}, "", at)
+	if err != nil || !c.claimed {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	run := c.run
+	if err := runs.Start(ctx, &run, at); err != nil {
+		t.Fatal(err)
+	}
+	run.Status, run.EndedAt = status, at.Add(time.Second)
+	if err := runs.Finish(ctx, &run); err != nil {
+		t.Fatal(err)
+	}
+	var timings []NodeTiming
+	for i, n := range nodes {
+		timings = append(timings, NodeTiming{UniqueID: n, Status: "success", StartedAt: at.Add(time.Duration(i) * time.Millisecond), EndedAt: at.Add(time.Second)})
+	}
+	if err := runs.SaveNodes(ctx, run.ID, timings); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// TestHealthQualityFromScores: a job's data quality is the mean of the
+// latest scores of the models its latest run built; unknown (counted as
+// perfect, no issue) when it built none or none has a score.
+func TestHealthQualityFromScores(t *testing.T) {
+	r := newRig(t, `jobs:
+  - name: nightly
+    cron: '0 0 1 1 *'
+    command: build
+  - name: tests_only
+    cron: '0 0 1 1 *'
+    command: test
+  - name: never
+    cron: '0 0 1 1 *'
+    command: build
+  - name: unscored
+    cron: '0 0 1 1 *'
+    command: run
+`)
+	t0 := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	// An older run built model.s.c too; the latest built a and b (and a test and a seed without a score).
+	recordRun(t, r.runs, "nightly", t0, StatusSuccess, "model.s.a", "model.s.c")
+	recordRun(t, r.runs, "nightly", t0.Add(time.Minute), StatusSuccess, "model.s.a", "model.s.b", "seed.s.raw", "test.s.not_null_a_id")
+	recordRun(t, r.runs, "tests_only", t0, StatusSuccess, "test.s.not_null_a_id")
+	recordRun(t, r.runs, "unscored", t0, StatusSuccess, "model.s.z")
+	scores := map[string]float64{"model.s.a": 80, "model.s.b": 60, "model.s.c": 10, "test.s.not_null_a_id": 0}
+	srv := &Server{Jobs: r.jobs, Runs: r.runs, Scores: func(context.Context) (map[string]float64, error) { return scores, nil }}
+	ctx := context.Background()
+	cases := []struct {
+		job    string
+		want   float64
+		models int
+	}{
+		{"nightly", 0.7, 2},
+		{"tests_only", 1, 0},
+		{"never", 1, 0},
+		{"unscored", 1, 0},
+	}
+	for _, c := range cases {
+		st, err := srv.Status(ctx, r.jobs.Get(c.job))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := st.Health
+		if diff := h.Quality - c.want; diff > 1e-9 || diff < -1e-9 || h.QualityModels != c.models {
+			t.Errorf("%s: quality %v from %d models, want %v from %d", c.job, h.Quality, h.QualityModels, c.want, c.models)
+		}
+	}
+	st, _ := srv.Status(ctx, r.jobs.Get("nightly"))
+	// Two successful runs of 1s each: 0.3 + 0.2 + 0.25*0.7 + 0.15 + 0.1.
+	if want := 0.3 + 0.2 + 0.25*0.7 + 0.15 + 0.1; st.Health.Score-want > 1e-9 || want-st.Health.Score > 1e-9 {
+		t.Errorf("nightly health %v, want %v: %+v", st.Health.Score, want, st.Health)
+	}
+	if !strings.Contains(strings.Join(st.Health.Issues, ";"), "low data quality: score 0.70") {
+		t.Errorf("nightly issues %v", st.Health.Issues)
 	}
 }

@@ -20,7 +20,8 @@ import (
 //   - with ELT_SCHEDULE_TEST_COMMAND=1, a stand-in for an elt command:
 //     it appends "start <unix nanos>" to the file in its vars' "log", sleeps
 //     vars' "sleep", appends "end", and fails while the log holds fewer
-//     than vars' "fail_first"+1 starts. The scheduler's own tests are about
+//     than vars' "fail_first"+1 starts; with vars' "ids", it appends
+//     the job run id it was given (EnvJobRunID) to that file. The scheduler's own tests are about
 //     timing, so they run this small real process instead of a project
 //     build; cmd/elt's tests run the real elt.
 //   - with ELT_SCHEDULE_TEST_SERVE=1, a scheduler replica (Serve) over the
@@ -40,6 +41,8 @@ type standInVars struct {
 	Log       string `json:"log"`
 	Sleep     string `json:"sleep"`
 	FailFirst int    `json:"fail_first"`
+	// IDs, when set, is a file the command appends its job run id to.
+	IDs string `json:"ids"`
 }
 
 func standInCommand(args []string) int {
@@ -62,6 +65,13 @@ func standInCommand(args []string) int {
 		fmt.Fprintf(f, "%s %d\n", s, time.Now().UnixNano())
 		b, _ := os.ReadFile(v.Log)
 		return strings.Count(string(b), "start ")
+	}
+	if v.IDs != "" {
+		f, err := os.OpenFile(v.IDs, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintln(f, os.Getenv(EnvJobRunID))
+			f.Close()
+		}
 	}
 	starts := appendLine("start")
 	if d, err := time.ParseDuration(v.Sleep); err == nil {

@@ -39,7 +39,7 @@ func NewMetrics() *Metrics {
 			Name: "elt_last_success_timestamp_seconds", Help: "When each job last succeeded (Unix time).",
 		}, []string{"job"}),
 		qualityScore: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "elt_quality_score", Help: "Latest data quality score of each model, 0 to 1.",
+			Name: "elt_quality_score", Help: "Latest data quality score of each model, 0 to 100, as elt build recorded it in the run history.",
 		}, []string{"model"}),
 		rowsLoaded: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "elt_rows_loaded_total", Help: "Rows written by job runs' nodes.",
@@ -84,7 +84,7 @@ func (m *Metrics) ObserveNode(job, node string, seconds float64, rows int64) {
 	}
 }
 
-// SetQualityScore publishes a model's latest quality score.
+// SetQualityScore publishes a model's latest quality score (0 to 100).
 func (m *Metrics) SetQualityScore(model string, score float64) {
 	if m == nil {
 		return

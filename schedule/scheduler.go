@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+
+	"github.com/elt-dev/elt/alerts"
 )
 
 // Options configure a Scheduler.
@@ -32,11 +34,28 @@ type Options struct {
 	Heartbeat time.Duration
 	Log       io.Writer
 	Metrics   *Metrics // optional
-	// Nodes, when set, reads the nodes an attempt built (from the
-	// artifacts it wrote), for the run's timeline and the node metrics.
-	Nodes func(ctx context.Context, j *Job, started, ended time.Time) []NodeTiming
+	// Nodes, when set, reads the nodes an attempt built (from what its
+	// command recorded under the attempt's job run id), for the run's
+	// timeline and the node metrics.
+	Nodes func(ctx context.Context, j *Job, run JobRun) []NodeTiming
 	HTTP  *http.Client // for notifications; default: a 10s timeout
+	// Scores, when set, reads the latest quality score (0 to 100) of each
+	// model from the run history. The scheduler publishes them as
+	// elt_quality_score when it starts and after every attempt (the
+	// attempt's build may have scored its models).
+	Scores ScoresFunc
+	// Alerts, when set, sends each run's final outcome through alerts.yml
+	// as job_failed and job_health_below events: one alert per incident
+	// (deduplicated in the history store), one recovery when it ends.
+	// Jobs' own notify: webhooks are posted as well.
+	Alerts *alerts.Notifier
+	// MemoryLimit in bytes, for the health job_health_below judges; 0: unknown.
+	MemoryLimit int64
 }
+
+// ScoresFunc reads the latest quality score, 0 to 100, of each model (by
+// unique id) from the run history.
+type ScoresFunc func(ctx context.Context) (map[string]float64, error)
 
 // Scheduler runs jobs on their schedules and records every run.
 type Scheduler struct {
@@ -111,6 +130,7 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 	}
 	s.recover(ctx)
 	s.catchup(ctx)
+	s.publishScores(ctx)
 	for _, j := range s.o.Jobs.List {
 		if j.Cron == "" {
 			continue
@@ -186,6 +206,9 @@ func (s *Scheduler) recover(ctx context.Context) {
 		s.o.Metrics.observe(r)
 		if j := s.o.Jobs.Get(r.Job); j != nil {
 			s.notify(ctx, j, r)
+			if r.Attempt > j.Retries.Count {
+				s.alert(ctx, j, r) // no retry follows: the run failed for good
+			}
 		}
 	}
 	pending, err := s.o.Runs.Unretried(ctx)
@@ -329,6 +352,11 @@ func (s *Scheduler) executeNoAfter(ctx context.Context, j *Job, scheduled time.T
 	for {
 		run = s.attempt(ctx, j, run, wait)
 		if run.Status == StatusSuccess || run.Status == StatusInterrupted || run.Attempt > j.Retries.Count {
+			// An interrupted run with retries left is retried when a
+			// scheduler next recovers it: not its final outcome yet.
+			if run.Status != StatusInterrupted || run.Attempt > j.Retries.Count {
+				s.alert(ctx, j, run)
+			}
 			return run
 		}
 		// Claim the retry before waiting for it, so that if this process
@@ -341,6 +369,7 @@ func (s *Scheduler) executeNoAfter(ctx context.Context, j *Job, scheduled time.T
 			if err != nil {
 				s.logf("job %s: %v", j.Name, err)
 			}
+			// Not claimed: another replica retries it and reports its outcome.
 			return run
 		}
 		s.logf("job %s: attempt %d %s; retrying in %s", j.Name, run.Attempt, run.Status, wait.Round(time.Millisecond))
@@ -393,7 +422,7 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 	if j.Timeout > 0 {
 		actx, cancel = context.WithTimeoutCause(ctx, j.Timeout, errTimeout)
 	}
-	out := s.o.Runner.Run(actx, j)
+	out := s.o.Runner.Run(actx, j, run)
 	timedOut := errors.Is(context.Cause(actx), errTimeout)
 	cancel()
 	run.EndedAt = time.Now()
@@ -420,7 +449,7 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 		s.logf("job %s: %v", j.Name, err)
 	}
 	if s.o.Nodes != nil {
-		nodes := s.o.Nodes(record, j, run.StartedAt, run.EndedAt)
+		nodes := s.o.Nodes(record, j, run)
 		if err := s.o.Runs.SaveNodes(record, run.ID, nodes); err != nil {
 			s.logf("job %s: %v", j.Name, err)
 		}
@@ -428,10 +457,72 @@ func (s *Scheduler) attempt(ctx context.Context, j *Job, run JobRun, wait time.D
 			s.o.Metrics.ObserveNode(j.Name, n.UniqueID, n.EndedAt.Sub(n.StartedAt).Seconds(), n.RowsAffected)
 		}
 	}
+	s.publishScores(record)
 	s.logf("job %s: attempt %d %s in %s", j.Name, run.Attempt, run.Status, run.Duration().Round(time.Millisecond))
 	s.o.Metrics.observe(run)
 	s.notify(ctx, j, run)
 	return run
+}
+
+// alert sends a run's final outcome through alerts.yml: a job_failed
+// event (firing unless it succeeded) and, when a rule watches health, a
+// job_health_below event with the job's health after this run.
+func (s *Scheduler) alert(ctx context.Context, j *Job, run JobRun) {
+	n := s.o.Alerts
+	if n == nil || n.Config == nil || len(n.Config.Rules) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // a stopping scheduler still reports the runs it stopped
+	subject := "job." + j.Name
+	failed := alerts.Event{Kind: alerts.JobFailed, Subject: subject, Firing: run.Status != StatusSuccess}
+	if failed.Firing {
+		msg, _, _ := strings.Cut(run.Error, "\n")
+		failed.Message = fmt.Sprintf("job %s %s (attempt %d of the run scheduled at %s): %s", j.Name, run.Status, run.Attempt,
+			run.ScheduledAt.UTC().Format(time.RFC3339), msg)
+	}
+	events := []alerts.Event{failed}
+	for _, r := range n.Config.Rules {
+		if r.On != alerts.JobHealthBelow {
+			continue
+		}
+		h, _, err := jobHealth(ctx, s.o.Runs, s.o.Scores, s.o.MemoryLimit, j)
+		if err != nil {
+			s.logf("job %s: health for alerts: %v", j.Name, err)
+			break
+		}
+		score := h.Score
+		msg := fmt.Sprintf("health of job %s is %.2f", j.Name, h.Score)
+		if len(h.Issues) > 0 {
+			msg += ": " + strings.Join(h.Issues, "; ")
+		}
+		events = append(events, alerts.Event{Kind: alerts.JobHealthBelow, Subject: subject, Value: &score, Message: msg})
+		break
+	}
+	sent, err := n.Process(ctx, events)
+	for _, note := range sent {
+		s.logf("job %s: sent %s %s (%s)", j.Name, note.Rule, note.Type, note.Kind)
+	}
+	if err != nil {
+		s.logf("job %s: alerts: %v", j.Name, err)
+	}
+}
+
+// publishScores sets elt_quality_score from the models' latest quality
+// scores in the run history.
+func (s *Scheduler) publishScores(ctx context.Context) {
+	if s.o.Scores == nil || s.o.Metrics == nil {
+		return
+	}
+	scores, err := s.o.Scores(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.logf("quality scores: %v", err)
+		}
+		return
+	}
+	for model, v := range scores {
+		s.o.Metrics.SetQualityScore(model, v)
+	}
 }
 
 func lastLines(s string, n int) string {

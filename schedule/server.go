@@ -18,9 +18,9 @@ type Server struct {
 	Jobs    *Jobs
 	Runs    *Runs
 	Metrics *Metrics
-	// Quality gives a job's data quality score in [0, 1] (ok false:
-	// unknown); optional.
-	Quality     func(ctx context.Context, j *Job) (float64, bool)
+	// Scores reads the models' latest quality scores, for the data quality
+	// part of each job's health; optional (nil: quality unknown).
+	Scores      ScoresFunc
 	MemoryLimit int64 // bytes; 0: unknown
 }
 
@@ -106,19 +106,11 @@ type JobStatus struct {
 
 // Status computes a job's status and health from its recent runs.
 func (s *Server) Status(ctx context.Context, j *Job) (JobStatus, error) {
-	runs, err := s.Runs.History(ctx, j.Name, healthRuns)
+	h, runs, err := jobHealth(ctx, s.Runs, s.Scores, s.MemoryLimit, j)
 	if err != nil {
 		return JobStatus{}, err
 	}
-	q := -1.0
-	if s.Quality != nil {
-		if v, ok := s.Quality(ctx, j); ok {
-			q = v
-			s.Metrics.SetQualityScore(j.Name, v)
-		}
-	}
-	st := JobStatus{Name: j.Name, Cron: j.Cron, Timezone: j.Timezone, Command: j.Command, After: nonNilStrings(j.After),
-		Health: ComputeHealth(HealthInput{Runs: runs, Quality: q, MemoryLimit: s.MemoryLimit})}
+	st := JobStatus{Name: j.Name, Cron: j.Cron, Timezone: j.Timezone, Command: j.Command, After: nonNilStrings(j.After), Health: h}
 	if next := j.Next(time.Now()); !next.IsZero() {
 		st.NextRun = &next
 	}

@@ -286,6 +286,30 @@ func (r *Runs) Nodes(ctx context.Context, runID int64) ([]NodeTiming, error) {
 	return out, nil
 }
 
+// LatestNodes lists the nodes of the job's latest attempt that recorded
+// any: what its latest run built and tested.
+func (r *Runs) LatestNodes(ctx context.Context, job string) ([]string, error) {
+	rows, err := r.st.DB().QueryContext(ctx, `SELECT unique_id FROM job_run_nodes WHERE run_id = (
+  SELECT max(j.id) FROM job_runs j WHERE j.job = $1 AND EXISTS (SELECT 1 FROM job_run_nodes n WHERE n.run_id = j.id))
+ORDER BY unique_id`, job)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: latest nodes of %s: %w", job, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("schedule: latest nodes of %s: %w", job, err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("schedule: latest nodes of %s: %w", job, err)
+	}
+	return out, nil
+}
+
 func nonNilStrings(s []string) []string {
 	if s == nil {
 		return []string{}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/runner"
+	"github.com/elt-dev/elt/schedule"
 )
 
 // historyKey is the profile target key of the run-history block; adapters
@@ -97,9 +99,15 @@ func (s *session) invocation(command, status string, ended time.Time) history.In
 	if s.proj.Target != nil {
 		target = s.proj.Target.Name
 	}
+	// A scheduled job's command records the job run it ran for, which is
+	// how the scheduler finds its nodes.
+	var jobRun int64
+	if v, ok := s.env.lookupEnv(schedule.EnvJobRunID); ok {
+		jobRun, _ = strconv.ParseInt(v, 10, 64)
+	}
 	return history.Invocation{
 		ID: s.invocationID, Command: command, StartedAt: s.startedAt, EndedAt: ended, Status: status,
-		EltVersion: version, Project: s.proj.Config.Name, Target: target,
+		EltVersion: version, Project: s.proj.Config.Name, Target: target, JobRunID: jobRun,
 		Args: map[string]any{"select": s.f.selectors, "exclude": s.f.excludes, "full_refresh": s.f.fullRefresh, "fail_fast": s.f.failFast},
 	}
 }

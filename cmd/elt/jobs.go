@@ -16,9 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/alerts"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/schedule"
 )
 
@@ -146,17 +147,34 @@ func (je *jobsEnv) runner(f *flags, out io.Writer) (*schedule.ProcessRunner, err
 	return &schedule.ProcessRunner{Program: exe, Prefix: prefix, Dir: je.proj.Root, Output: out}, nil
 }
 
-// nodeTimings reads the nodes of an attempt from the run_results.json and
-// manifest.json it wrote: only when run_results.json was written during
-// the attempt, so an older file (or none: a load job) adds nothing.
-func (je *jobsEnv) nodeTimings(_ context.Context, _ *schedule.Job, started, ended time.Time) []schedule.NodeTiming {
-	dir := targetDir(je.proj)
-	rr, err := docs.ReadRunResults(filepath.Join(dir, "run_results.json"))
+// notifier sends the jobs' failures and low health through alerts.yml's
+// rules and channels (nil when it has no rules). A broken alerts.yml is a
+// project error, reported before any job runs.
+func (je *jobsEnv) notifier(env environment) (*alerts.Notifier, error) {
+	cfg, err := alerts.Load(je.proj.Root, env.lookupEnv)
 	if err != nil {
-		return nil
+		return nil, usageErr(err)
 	}
-	gen := rr.Metadata.GeneratedAt.Time
-	if gen.Before(started.Add(-time.Second)) || gen.After(ended.Add(time.Second)) {
+	if len(cfg.Rules) == 0 {
+		return nil, nil
+	}
+	return &alerts.Notifier{Config: cfg, Store: je.store, Project: je.proj.Config.Name, Dir: je.proj.Root}, nil
+}
+
+// scores reads the models' latest quality scores from the run history.
+func (je *jobsEnv) scores(ctx context.Context) (map[string]float64, error) {
+	return quality.LatestScores(ctx, je.store)
+}
+
+// nodeTimings reads the nodes of an attempt from the run history: the
+// node results of the invocations its command recorded under the
+// attempt's job run id (schedule.EnvJobRunID), so that jobs running at
+// once each get their own nodes. A command that records no invocation (a
+// job whose target keeps its history elsewhere) adds none. Dependencies,
+// for the critical path, come from the project's manifest.json.
+func (je *jobsEnv) nodeTimings(ctx context.Context, _ *schedule.Job, run schedule.JobRun) []schedule.NodeTiming {
+	invs, err := je.store.JobRunInvocations(ctx, run.ID)
+	if err != nil || len(invs) == 0 {
 		return nil
 	}
 	var man struct {
@@ -166,24 +184,26 @@ func (je *jobsEnv) nodeTimings(_ context.Context, _ *schedule.Job, started, ende
 			} `json:"depends_on"`
 		} `json:"nodes"`
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "manifest.json")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(targetDir(je.proj), "manifest.json")); err == nil {
 		_ = json.Unmarshal(b, &man)
 	}
 	var out []schedule.NodeTiming
-	for _, r := range rr.Results {
-		n := schedule.NodeTiming{UniqueID: r.UniqueID, Status: r.Status, DependsOn: man.Nodes[r.UniqueID].DependsOn.Nodes}
-		for _, t := range r.Timing {
-			if t.Name == "execute" {
-				n.StartedAt, n.EndedAt = t.StartedAt.Time, t.CompletedAt.Time
+	for _, inv := range invs {
+		results, err := je.store.NodeResults(ctx, inv.ID)
+		if err != nil {
+			continue
+		}
+		for _, r := range results {
+			if r.ResourceType == quality.ResourceType || r.StartedAt.IsZero() || r.EndedAt.IsZero() {
+				continue // a quality check is part of its model's build; a node that never ran has no bar
 			}
+			n := schedule.NodeTiming{UniqueID: r.UniqueID, Status: r.Status, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
+				DependsOn: man.Nodes[r.UniqueID].DependsOn.Nodes}
+			if r.RowsAffected != nil {
+				n.RowsAffected = *r.RowsAffected
+			}
+			out = append(out, n)
 		}
-		if n.StartedAt.IsZero() {
-			continue // skipped: it never ran
-		}
-		if v, ok := r.AdapterResponse["rows_affected"].(float64); ok {
-			n.RowsAffected = int64(v)
-		}
-		out = append(out, n)
 	}
 	return out
 }
@@ -199,7 +219,12 @@ func serveCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		return &exitError{code: exitFailed, err: err}
 	}
 	metrics := schedule.NewMetrics()
-	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Heartbeat: heartbeat, Log: stdout, Metrics: metrics, Nodes: je.nodeTimings})
+	notifier, err := je.notifier(env)
+	if err != nil {
+		return err
+	}
+	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Heartbeat: heartbeat, Log: stdout, Metrics: metrics, Nodes: je.nodeTimings,
+		Scores: je.scores, Alerts: notifier, MemoryLimit: memoryLimit()})
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -211,7 +236,7 @@ func serveCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		if err != nil {
 			return usageErr(fmt.Errorf("--addr %s: %w", addr, err))
 		}
-		srv := &http.Server{Handler: (&schedule.Server{Jobs: je.jobs, Runs: je.runs, Metrics: metrics, MemoryLimit: memoryLimit()}).Handler(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: (&schedule.Server{Jobs: je.jobs, Runs: je.runs, Metrics: metrics, Scores: je.scores, MemoryLimit: memoryLimit()}).Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
 		fmt.Fprintf(stdout, "Monitoring on http://%s/ (metrics at /metrics)\n", ln.Addr())
@@ -252,7 +277,7 @@ func jobsListCommand(ctx context.Context, f *flags, env environment, stdout io.W
 		fmt.Fprintf(stdout, "No jobs: add %s at the project root.\n", schedule.FileName)
 		return nil
 	}
-	srv := &schedule.Server{Jobs: je.jobs, Runs: je.runs, MemoryLimit: memoryLimit()}
+	srv := &schedule.Server{Jobs: je.jobs, Runs: je.runs, Scores: je.scores, MemoryLimit: memoryLimit()}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tCOMMAND\tSCHEDULE\tNEXT RUN\tLAST RUN\tHEALTH\tISSUES")
 	for _, j := range je.jobs.List {
@@ -292,7 +317,12 @@ func jobsRunCommand(ctx context.Context, f *flags, env environment, stdout io.Wr
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Log: stdout, Nodes: je.nodeTimings})
+	notifier, err := je.notifier(env)
+	if err != nil {
+		return err
+	}
+	s, err := schedule.New(schedule.Options{Jobs: je.jobs, Runs: je.runs, Runner: runner, Log: stdout, Nodes: je.nodeTimings,
+		Scores: je.scores, Alerts: notifier, MemoryLimit: memoryLimit()})
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

@@ -134,9 +134,8 @@ func (s *session) outcomes(results []runner.Result, checks []quality.Result) []q
 	return out
 }
 
-// MetricScore is the run-history metric of a quality score;
-// MetricScore+"_"+dimension that of one dimension.
-const MetricScore = "quality_score"
+// MetricScore is the run-history metric of a quality score.
+const MetricScore = quality.MetricScore
 
 // scoreRun computes, prints and records the run's quality scores, and
 // returns them as score_below alert events.
@@ -144,7 +143,7 @@ func (s *session) scoreRun(ctx context.Context, st *history.Store, outcomes []qu
 	if len(outcomes) == 0 {
 		return nil
 	}
-	models, total := quality.Scores(outcomes, "project."+s.proj.Config.Name, opts)
+	models, total := quality.Scores(outcomes, quality.ProjectSubject(s.proj.Config.Name), opts)
 	now := time.Now().UTC()
 	var metrics []history.Metric
 	var events []alerts.Event

@@ -95,7 +95,7 @@ func qualityCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err != nil {
 		return err
 	}
-	rep, err := buildQualityReport(ctx, st, "project."+s.proj.Config.Name, ids)
+	rep, err := buildQualityReport(ctx, st, quality.ProjectSubject(s.proj.Config.Name), ids)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

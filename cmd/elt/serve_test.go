@@ -373,6 +373,13 @@ func TestJobsCommands(t *testing.T) {
 	if res := elt(t, dir, "jobs", "run", "nightly"); res.code != 2 || !strings.Contains(res.stderr, `no job named "nightly" in jobs.yml (jobs: daily)`) {
 		t.Errorf("unknown job: exit %d\n%s", res.code, res.stderr)
 	}
+	writeFile(t, dir, "alerts.yml", "channels:\n  - {name: x, type: slack, url: https://h}\nrules:\n  - on: job_health_below\n    threshold: 70\n    channels: [x]\n")
+	if res := elt(t, dir, "jobs", "run", "daily"); res.code != 2 || !strings.Contains(res.stderr, "alerts.yml:5:16: rule \"job_health_below\": job_health_below needs a threshold above 0 and at most 1, not 70") {
+		t.Errorf("bad alerts.yml: exit %d\n%s", res.code, res.stderr)
+	}
+	if err := os.Remove(filepath.Join(dir, "alerts.yml")); err != nil {
+		t.Fatal(err)
+	}
 	if res := elt(t, dir, "jobs", "history", "daily"); res.code != 0 || !strings.Contains(res.stdout, "Job daily has not run yet.") {
 		t.Errorf("history before any run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
