@@ -20,7 +20,7 @@ type Check struct {
 	Relation   adapters.Relation
 	Metric     string // MetricRowCount, MetricFreshnessLag, MetricNullRate, MetricDistinctRate, or "custom:<name>"
 	Column     string // null/distinct rate: the column; freshness: the timestamp column
-	Expression string // custom metrics: an aggregate SQL expression over the relation
+	Expression string // custom metrics: an aggregate SQL expression over the relation; freshness: the loaded_at_field of a source, as SQL
 	Min, Max   *float64
 	Anomaly    *AnomalyOptions // nil: thresholds only
 	Drift      *DriftOptions   // MetricDrift only
@@ -70,6 +70,17 @@ type ColumnQuality struct {
 // holds meta:) and of its columns. The blocks were checked when the
 // project was loaded; what does not fit is skipped here.
 func ChecksFor(uniqueID, name string, rel adapters.Relation, config map[string]any, columns []ColumnQuality) []Check {
+	return checksFor(uniqueID, name, rel, config, columns, "")
+}
+
+// ChecksForSource is ChecksFor for a source table: a freshness check that
+// names no column reads the table's loaded_at_field, as dbt's source
+// freshness does (max(<loaded_at_field>), the field taken as SQL).
+func ChecksForSource(uniqueID, name string, rel adapters.Relation, config map[string]any, columns []ColumnQuality, loadedAtField string) []Check {
+	return checksFor(uniqueID, name, rel, config, columns, loadedAtField)
+}
+
+func checksFor(uniqueID, name string, rel adapters.Relation, config map[string]any, columns []ColumnQuality, loadedAtField string) []Check {
 	var blocks []map[string]any
 	if q, ok := config["quality"].(map[string]any); ok {
 		blocks = append(blocks, q)
@@ -99,8 +110,15 @@ func ChecksFor(uniqueID, name string, rel adapters.Relation, config map[string]a
 			if m, ok := v.(map[string]any); ok {
 				col, _ = m["column"].(string)
 			}
-			if col != "" {
+			switch {
+			case col != "":
 				add(MetricFreshnessLag, col, v, Above)
+			case loadedAtField != "":
+				c := base
+				c.Metric, c.Column, c.Expression = MetricFreshnessLag, loadedAtField, loadedAtField
+				if fillCheck(&c, v, sev, Above) {
+					out = append(out, c)
+				}
 			}
 		}
 		for _, metric := range []string{MetricNullRate, MetricDistinctRate} {
@@ -255,6 +273,8 @@ func Measure(ctx context.Context, a adapters.Adapter, rel adapters.Relation, che
 		switch {
 		case c.Metric == MetricRowCount:
 			at[i] = 0
+		case c.Metric == MetricFreshnessLag && c.Expression != "":
+			exprs = append(exprs, "max("+c.Expression+")")
 		case c.Metric == MetricFreshnessLag:
 			exprs = append(exprs, "max("+d.Quote(c.Column)+")")
 		case c.Metric == MetricNullRate:

@@ -154,8 +154,8 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	// Quality checks judge what the build made, before on-run-end hooks.
 	qualityCode := exitOK
 	var checkResults []quality.Result
-	if build {
-		checkResults, qualityCode = s.runQualityChecks(ctx, hist, results)
+	if build || command == "test" {
+		checkResults, qualityCode = s.runQualityChecks(ctx, hist, command, results)
 	}
 	events := append(testEvents(results), checkEvents(checkResults)...)
 	if build || command == "test" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -148,5 +149,85 @@ func TestQualityCommand(t *testing.T) {
 		if !strings.Contains(text.stdout, want) {
 			t.Errorf("text output lacks %q:\n%s", want, text.stdout)
 		}
+	}
+}
+
+// TestQualityChecksOnSourcesAndInTest: quality: blocks on a source table
+// (freshness read from its loaded_at_field, volume, null rate) run in elt
+// build and elt test, and elt test runs the models' checks too.
+func TestQualityChecksOnSourcesAndInTest(t *testing.T) {
+	dir := starterProject(t)
+	addQuality(t, dir, "    config:\n      quality:\n        volume: {min: 1}\n")
+	writeFile(t, dir, "models/events.sql", "{{ config(materialized='table') }}\n"+
+		"select * from (values (1, 'a@example.com', now() at time zone 'UTC'), (2, null, now() at time zone 'UTC'), (3, 'c@example.com', now() at time zone 'UTC')) as t(id, email, loaded_at)\n")
+	sources := func(nullMax string) string {
+		return `version: 2
+sources:
+  - name: raw
+    schema: main
+    loaded_at_field: "cast(loaded_at as timestamp)"
+    tables:
+      - name: events
+        config:
+          quality:
+            severity: error
+            volume: {min: 2}
+            freshness: {max: 3600}
+        columns:
+          - name: email
+            config:
+              quality:
+                null_rate: {max: ` + nullMax + `, severity: error}
+`
+	}
+	writeFile(t, dir, "models/sources.yml", sources("0.5"))
+	res := elt(t, dir, "build")
+	if res.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	// The lag is read from max(cast(loaded_at as timestamp)): seconds old.
+	if !regexp.MustCompile(`PASS quality freshness_lag_seconds of raw.events: freshness_lag_seconds of raw.events is [0-9]s\n`).MatchString(res.stdout) {
+		t.Errorf("build output lacks the source's freshness check:\n%s", res.stdout)
+	}
+	for _, want := range []string{
+		"Running 4 quality checks",
+		"PASS quality row_count of raw.events: row_count of raw.events is 3",
+		"PASS quality null_rate of raw.events.email: null_rate of raw.events.email is 33.33%",
+		"PASS quality row_count of people_per_city",
+		"Quality checks: PASS=4 WARN=0 ERROR=0",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("build output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+
+	// elt test runs the checks of the selected relations: all of them.
+	res = elt(t, dir, "test")
+	if res.code != 0 || !strings.Contains(res.stdout, "Quality checks: PASS=4 WARN=0 ERROR=0") {
+		t.Fatalf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	// A tighter null-rate limit fails elt test on the source alone.
+	writeFile(t, dir, "models/sources.yml", sources("0.2"))
+	res = elt(t, dir, "test", "--select", "source:raw.events")
+	if res.code != exitFailed {
+		t.Fatalf("a failing source check of severity error must fail elt test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{
+		"Running 3 quality checks",
+		"ERROR quality null_rate of raw.events.email: null_rate of raw.events.email is 33.33%, above the maximum 20.00%",
+		"Quality checks: PASS=2 WARN=0 ERROR=1",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("test output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if strings.Contains(res.stdout, "people_per_city") {
+		t.Errorf("elt test --select source:raw.events ran the checks of people_per_city:\n%s", res.stdout)
+	}
+	// The check results are in the run history, under the source.
+	st := openHistoryAt(t, history.Config{Path: filepath.Join(dir, ".elt", "history.db")})
+	series, err := st.Series(context.Background(), history.SeriesQuery{UniqueID: "source.demo.raw.events", Column: "email", Metric: quality.MetricNullRate})
+	if err != nil || len(series) != 3 {
+		t.Fatalf("null_rate series of the source: %+v %v", series, err)
 	}
 }
