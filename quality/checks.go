@@ -41,9 +41,14 @@ type DriftOptions struct {
 // quantileMetric names the run-history metric of one quantile (p5...).
 func quantileMetric(name string) string { return "quantile_" + name }
 
-// ID names the check's results in the run history and in alerts.
+// IDPrefix starts every check's ID, so that readers of run_results.json
+// (elt retry, the scheduler) can tell check results from node results.
+const IDPrefix = "quality."
+
+// ID names the check's results in the run history, run_results.json and
+// alerts: "quality.<unique id of the node or source>.<metric>[.<column>]".
 func (c Check) ID() string {
-	id := "quality." + c.UniqueID + "." + c.Metric
+	id := IDPrefix + c.UniqueID + "." + c.Metric
 	if c.Column != "" && c.Metric != MetricFreshnessLag {
 		id += "." + c.Column
 	}
@@ -374,6 +379,27 @@ type Result struct {
 	Status  string // "pass", "warn", "error"
 	Message string
 	Verdict *Verdict // anomaly checks with enough history
+	// Errored says the metric could not be measured (the query failed),
+	// as opposed to a measured value failing a check of severity error.
+	Errored bool
+	// StartedAt and EndedAt bound the query that measured the check (set
+	// by Runner; one query measures all checks of a relation).
+	StartedAt, EndedAt time.Time
+}
+
+// RunStatus is the result's status as dbt writes a test's in
+// run_results.json: pass, warn, fail (a check of severity error failed)
+// or error (the metric could not be measured).
+func (r Result) RunStatus() string {
+	switch {
+	case r.Errored:
+		return "error"
+	case r.Status == "error":
+		return "fail"
+	case r.Status == "warn":
+		return "warn"
+	}
+	return "pass"
 }
 
 // Failed says the check did not pass.

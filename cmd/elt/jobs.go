@@ -19,6 +19,7 @@ import (
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/schedule"
 )
 
@@ -171,6 +172,9 @@ func (je *jobsEnv) nodeTimings(_ context.Context, _ *schedule.Job, started, ende
 	}
 	var out []schedule.NodeTiming
 	for _, r := range rr.Results {
+		if strings.HasPrefix(r.UniqueID, quality.IDPrefix) {
+			continue // a quality check's result, not a node
+		}
 		n := schedule.NodeTiming{UniqueID: r.UniqueID, Status: r.Status, DependsOn: man.Nodes[r.UniqueID].DependsOn.Nodes}
 		for _, t := range r.Timing {
 			if t.Name == "execute" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/alerts"
+	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
@@ -251,4 +252,56 @@ func (s *session) scoreRun(ctx context.Context, st *history.Store, outcomes []qu
 		}
 	}
 	return events
+}
+
+// qualityRunResults are the checks' entries of run_results.json, shaped as
+// dbt's test results: the check's ID as unique_id, pass, warn, fail or
+// error, the message (value, band and history judged on), failures 1 for
+// a failed check, and the measuring query's timing.
+func (s *session) qualityRunResults(checks []quality.Result) []docs.NodeResult {
+	out := make([]docs.NodeResult, 0, len(checks))
+	for _, c := range checks {
+		nr := docs.NodeResult{
+			UniqueID:        c.Check.ID(),
+			Status:          c.RunStatus(),
+			Message:         s.env.secrets.Scrub(c.Message),
+			ThreadID:        "MainThread",
+			StartedAt:       c.StartedAt,
+			CompletedAt:     c.EndedAt,
+			ExecutionTime:   c.EndedAt.Sub(c.StartedAt),
+			RelationName:    s.adapter.Dialect().RenderRelation(c.Check.Relation),
+			AdapterResponse: map[string]any{},
+		}
+		if n := checkFailures(c); n != nil {
+			f := int(*n)
+			nr.Failures = &f
+		}
+		out = append(out, nr)
+	}
+	return out
+}
+
+// checkFailures is a check's failures count: 1 when it failed or warned,
+// 0 when it passed, nil when it could not be measured.
+func checkFailures(c quality.Result) *int {
+	if c.Errored {
+		return nil
+	}
+	n := 0
+	if c.Status != "pass" {
+		n = 1
+	}
+	return &n
+}
+
+// declaredIn is the properties file of a node or source, for reports; ""
+// when unknown.
+func (s *session) declaredIn(uniqueID string) string {
+	if n, ok := s.manifest.Nodes[uniqueID]; ok {
+		return n.PatchPath
+	}
+	if src, ok := s.manifest.Sources[uniqueID]; ok {
+		return src.OriginalFilePath
+	}
+	return ""
 }

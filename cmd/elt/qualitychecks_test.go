@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/elt-dev/elt/docs/schematest"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/quality"
 )
@@ -66,6 +68,40 @@ func TestBuildRunsQualityChecks(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, res.stdout)
 		}
 	}
+	// run_results.json: the anomaly is a failed test-like entry whose
+	// message gives the value, the band and the history.
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateRunResults(raw); err != nil {
+		t.Errorf("run_results.json breaks dbt's schema: %v", err)
+	}
+	var rr struct {
+		Results []struct {
+			UniqueID string `json:"unique_id"`
+			Status   string `json:"status"`
+			Message  string `json:"message"`
+			Failures *int   `json:"failures"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(raw, &rr); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rr.Results {
+		if r.UniqueID == "quality.model.demo.people_per_city.row_count" {
+			found = true
+			if r.Status != "fail" || r.Failures == nil || *r.Failures != 1 ||
+				!strings.Contains(r.Message, "row_count of people_per_city is 1, expected 4 to 4 (median 4, 3 MADs) judged on 3 past runs") {
+				t.Errorf("run_results entry of the anomaly: %+v", r)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("run_results.json has no entry for the volume check:\n%s", raw)
+	}
+
 	st := openHistoryAt(t, history.Config{Path: filepath.Join(dir, ".elt", "history.db")})
 	ctx := context.Background()
 	series, err := st.Series(ctx, history.SeriesQuery{UniqueID: "model.demo.people_per_city", Metric: quality.MetricRowCount})
@@ -208,7 +244,7 @@ sources:
 	}
 	// A tighter null-rate limit fails elt test on the source alone.
 	writeFile(t, dir, "models/sources.yml", sources("0.2"))
-	res = elt(t, dir, "test", "--select", "source:raw.events")
+	res = elt(t, dir, "test", "--select", "source:raw.events", "--junit-xml", "report.xml")
 	if res.code != exitFailed {
 		t.Fatalf("a failing source check of severity error must fail elt test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
@@ -224,6 +260,80 @@ sources:
 	if strings.Contains(res.stdout, "people_per_city") {
 		t.Errorf("elt test --select source:raw.events ran the checks of people_per_city:\n%s", res.stdout)
 	}
+	// run_results.json has one dbt-shaped entry per check, valid against
+	// dbt's run-results schema.
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateRunResults(raw); err != nil {
+		t.Errorf("run_results.json with quality checks breaks dbt's schema: %v", err)
+	}
+	var rr struct {
+		Results []struct {
+			UniqueID     string  `json:"unique_id"`
+			Status       string  `json:"status"`
+			Message      *string `json:"message"`
+			Failures     *int    `json:"failures"`
+			RelationName *string `json:"relation_name"`
+			Timing       []struct {
+				Name string `json:"name"`
+			} `json:"timing"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(raw, &rr); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rr.Results {
+		line := fmt.Sprintf("%s %s failures=%v", r.UniqueID, r.Status, *r.Failures)
+		if r.RelationName == nil || *r.RelationName != `"demo"."main"."events"` || len(r.Timing) != 1 || r.Timing[0].Name != "execute" || r.Message == nil {
+			t.Errorf("run_results entry of %s: relation %v, timing %+v, message %v", r.UniqueID, r.RelationName, r.Timing, r.Message)
+		}
+		if r.Status == "fail" && !strings.Contains(*r.Message, "null_rate of raw.events.email is 33.33%, above the maximum 20.00%") {
+			t.Errorf("message of the failed check: %q", *r.Message)
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"quality.source.demo.raw.events.row_count pass failures=0",
+		"quality.source.demo.raw.events.freshness_lag_seconds pass failures=0",
+		"quality.source.demo.raw.events.null_rate.email fail failures=1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("run_results.json:\nwant\n%s\ngot\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+	}
+	// --junit-xml: a testcase per check, the failed one a failure.
+	var junit struct {
+		Suites []struct {
+			Name     string `xml:"name,attr"`
+			Failures int    `xml:"failures,attr"`
+			Cases    []struct {
+				Name      string `xml:"name,attr"`
+				Classname string `xml:"classname,attr"`
+				File      string `xml:"file,attr"`
+				Failure   *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(b, &junit); err != nil {
+		t.Fatal(err)
+	}
+	if len(junit.Suites) != 1 || junit.Suites[0].Name != "quality_check" || junit.Suites[0].Failures != 1 || len(junit.Suites[0].Cases) != 3 {
+		t.Fatalf("junit suites:\n%s", b)
+	}
+	c := junit.Suites[0].Cases[2]
+	if c.Name != "null_rate of raw.events.email" || c.Classname != "quality_check.demo" || c.File != "models/sources.yml" || c.Failure == nil ||
+		!strings.Contains(c.Failure.Message, "above the maximum 20.00%") {
+		t.Errorf("junit testcase of the failed check: %+v\n%s", c, b)
+	}
+
 	// The check results are in the run history, under the source.
 	st := openHistoryAt(t, history.Config{Path: filepath.Join(dir, ".elt", "history.db")})
 	series, err := st.Series(context.Background(), history.SeriesQuery{UniqueID: "source.demo.raw.events", Column: "email", Metric: quality.MetricNullRate})
