@@ -159,6 +159,9 @@ func TestProfileInDocsSite(t *testing.T) {
 	if got := cell("seed.demo.contacts", `#profile tr[data-col="email"] td.psem`); got != "email (100.0%)" {
 		t.Errorf("semantic type of contacts.email on the page: got %q", got)
 	}
+	if b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(screenshotDir(t), "profile.png"), b, 0o644)
+	}
 	if got := cell("seed.demo.raw_people", `#profile .no-profile`); !strings.Contains(got, "elt profile --select raw_people") {
 		t.Errorf("unprofiled node: got %q, want it to say how to profile it", got)
 	}
