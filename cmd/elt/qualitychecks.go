@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,13 @@ import (
 // command runs. elt build: the models, seeds and snapshots it built, and
 // the selected sources. elt test: the selected models, seeds, snapshots
 // and sources, as the data tests on them run (quality checks are tests of
-// the relation they are declared on).
+// the relation they are declared on). --resource-type without test runs
+// none.
 func (s *session) qualitySubjects(command string, results []runner.Result) ([]string, error) {
+	// They are tests: --resource-type without test leaves them out.
+	if len(s.f.resourceTypes) > 0 && !slices.Contains(s.f.resourceTypes, "test") {
+		return nil, nil
+	}
 	var out []string
 	kinds := []string{"source"}
 	if command == "test" {

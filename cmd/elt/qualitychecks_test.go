@@ -237,6 +237,12 @@ sources:
 		}
 	}
 
+	// Quality checks are tests: --resource-type without test runs none.
+	res = elt(t, dir, "build", "--resource-type", "model")
+	if res.code != 0 || strings.Contains(res.stdout, "quality") {
+		t.Fatalf("build --resource-type model ran quality checks: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
 	// elt test runs the checks of the selected relations: all of them.
 	res = elt(t, dir, "test")
 	if res.code != 0 || !strings.Contains(res.stdout, "Quality checks: PASS=4 WARN=0 ERROR=0") {
