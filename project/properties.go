@@ -248,12 +248,12 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 		case "columns":
 			n.Columns = l.parseColumns(file, p.Val, base)
 		case "config":
-			l.checkQualityIn(file, p.Val, fmt.Sprintf("%s %q config", n.ResourceType, n.Name), false)
+			l.checkQualityIn(file, p.Val, fmt.Sprintf("%s %q config", n.ResourceType, n.Name), qualityOnNode)
 			blockConfig = l.propsConfig(file, p.Val)
 			rawBlock = propsConfigUnrendered(p.Val)
 		case "meta", "docs":
 			if p.Key == "meta" {
-				l.checkQualityIn(file, p.Val, fmt.Sprintf("%s %q meta", n.ResourceType, n.Name), false)
+				l.checkQualityIn(file, p.Val, fmt.Sprintf("%s %q meta", n.ResourceType, n.Name), qualityOnNode)
 			}
 			if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
 				props[p.Key] = m
@@ -369,7 +369,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "data_type":
 				c.DataType, _ = stringOf(p.Val)
 			case "meta":
-				l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" meta", true)
+				l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" meta", qualityOnColumn)
 				if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
 					c.Meta = mergeDict(c.Meta, m)
 				}
@@ -379,7 +379,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				// dbt 1.10: a column's meta and tags may be written under config:.
 				if isMapping(p.Val) {
 					l.checkPropertyKeys(file, p.Val, "column "+strconv.Quote(name)+" config", columnConfigKeys)
-					l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" config", true)
+					l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" config", qualityOnColumn)
 				}
 				cc, _ := toValue(p.Val, nil, nil).(map[string]any)
 				if q, ok := cc["quality"].(map[string]any); ok {
@@ -620,14 +620,14 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 				// A table's freshness, even null, replaces the source's.
 				st.Freshness, _ = toValue(p.Val, nil, nil).(map[string]any)
 			case "meta":
-				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" meta", false)
+				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" meta", qualityOnSource)
 				tableMeta, _ = toValue(p.Val, nil, nil).(map[string]any)
 			case "quoting":
 				tableQuoting, _ = toValue(p.Val, nil, nil).(map[string]any)
 			case "tags":
 				tableTags = toStringList(toValue(p.Val, nil, nil))
 			case "config":
-				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" config", false)
+				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" config", qualityOnSource)
 				tableConfig = l.propsConfig(file, p.Val)
 			case "columns":
 				st.Columns = l.parseColumns(file, p.Val, base)
@@ -666,6 +666,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		}
 		st.Config = cfg
 		l.sourceFreshness(file, e, te, st)
+		l.checkSourceQualityFreshness(file, st)
 		l.proj.Sources[st.UniqueID] = st
 	}
 }

@@ -21,20 +21,30 @@ var (
 	qualityCustomKeys  = keySet("name expression min max anomaly severity")
 )
 
+// qualityScope is where a quality: block sits.
+type qualityScope int
+
+const (
+	qualityOnNode   qualityScope = iota // a model's, seed's or snapshot's
+	qualityOnSource                     // a source table's
+	qualityOnColumn                     // a column's
+)
+
 // checkQualityIn checks the quality: key of a config: or meta: mapping, if
-// it has one. column is true for a column's block.
-func (l *loader) checkQualityIn(file string, mapping *yaml.Node, what string, column bool) {
+// it has one.
+func (l *loader) checkQualityIn(file string, mapping *yaml.Node, what string, scope qualityScope) {
 	if !isMapping(mapping) {
 		return
 	}
 	for _, p := range pairs(mapping) {
 		if p.Key == "quality" {
-			l.checkQuality(file, p.Val, what+" quality", column)
+			l.checkQuality(file, p.Val, what+" quality", scope)
 		}
 	}
 }
 
-func (l *loader) checkQuality(file string, n *yaml.Node, what string, column bool) {
+func (l *loader) checkQuality(file string, n *yaml.Node, what string, scope qualityScope) {
+	column := scope == qualityOnColumn
 	if isNull(n) {
 		return
 	}
@@ -83,6 +93,13 @@ func (l *loader) checkQuality(file string, n *yaml.Node, what string, column boo
 			}
 		case "freshness":
 			l.checkQualityCheck(file, p.Val, w, keySet("column"))
+			// A source table's freshness may read its loaded_at_field
+			// instead (checked once the table is read); a node's needs
+			// the column.
+			if scope == qualityOnNode && (!isMapping(p.Val) || !hasKey(p.Val, "column")) && (isNull(p.Val) || isMapping(p.Val)) {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "name the timestamp column of the latest row, e.g. freshness: {column: updated_at, max: 7200}",
+					"%s needs column:", w))
+			}
 		case "null_rate", "distinct_rate":
 			if column {
 				l.checkQualityCheck(file, p.Val, w, nil)
@@ -212,5 +229,39 @@ func (l *loader) checkQualityCheckFields(file string, n *yaml.Node, what string)
 func (l *loader) checkSeverity(file string, n *yaml.Node, what string) {
 	if s, _ := stringOf(n); s != "warn" && s != "error" && s != "WARN" && s != "ERROR" {
 		l.diags.Add(diag.Errorf(file, posOf(n), "use warn or error", "%s must be warn or error", what))
+	}
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	for _, p := range pairs(n) {
+		if p.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSourceQualityFreshness: a source table's quality freshness without
+// a column reads the table's loaded_at_field, so it needs one.
+func (l *loader) checkSourceQualityFreshness(file string, st *SourceTable) {
+	if st.LoadedAtField != "" {
+		return
+	}
+	blocks := []any{st.Config["quality"]}
+	if st.Meta != nil {
+		blocks = append(blocks, st.Meta["quality"])
+	}
+	for _, b := range blocks {
+		q, _ := b.(map[string]any)
+		f, ok := q["freshness"]
+		if !ok {
+			continue
+		}
+		if m, _ := f.(map[string]any); m != nil && m["column"] != nil {
+			continue
+		}
+		l.diags.Add(diag.Errorf(file, st.Pos, "set loaded_at_field on the source or table, or name the column: freshness: {column: _loaded_at, max: 7200}",
+			"source table %s.%s: quality freshness has no column and the table no loaded_at_field", st.SourceName, st.Name))
+		return
 	}
 }

@@ -61,6 +61,7 @@ func TestQualityBlockBadInput(t *testing.T) {
 		{"bad sensitivity in meta", "    meta:\n      quality:\n        volume: {anomaly: {sensitivity: -1}}\n", "sensitivity must be a positive number", 6},
 		{"bad drift limit", "    columns:\n      - name: id\n        config:\n          quality:\n            drift: {psi_max: lots}\n", "drift psi_max must be a positive number", 8},
 		{"bad min_history", "    config:\n      quality:\n        volume: {anomaly: {min_history: 2.5}}\n", "min_history must be a whole number", 6},
+		{"freshness without a column", "    config:\n      quality:\n        freshness: {max: 3600}\n", "quality freshness needs column:", 6},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -77,5 +78,27 @@ func TestQualityBlockBadInput(t *testing.T) {
 				t.Errorf("want models/schema.yml:%d with a hint, got %s:%d (hint %q)", c.line, d.File, d.Pos.Line, d.Hint)
 			}
 		})
+	}
+}
+
+// TestSourceQualityFreshness: a source table's quality freshness without a
+// column reads its loaded_at_field (the source's or the table's); with
+// neither it is a positioned error.
+func TestSourceQualityFreshness(t *testing.T) {
+	src := func(loadedAt string) map[string]string {
+		return map[string]string{"models/sources.yml": "version: 2\nsources:\n  - name: raw\n" + loadedAt + "    tables:\n      - name: events\n        config:\n          quality:\n            freshness: {max: 3600}\n"}
+	}
+	p := mustLoad(t, src("    loaded_at_field: _loaded_at\n"))
+	if st := p.Sources["source.shop.raw.events"]; st == nil || st.LoadedAtField != "_loaded_at" {
+		t.Fatalf("source: got %+v", st)
+	}
+	_, err := loadDir(t, newProject(t, src("")), Options{})
+	l := diagList(t, err)
+	d, ok := findDiag(l, "source table raw.events: quality freshness has no column and the table no loaded_at_field")
+	if !ok {
+		t.Fatalf("want a diagnostic, got %v", l)
+	}
+	if d.File != "models/sources.yml" || d.Pos.Line != 5 || d.Hint == "" {
+		t.Errorf("want models/sources.yml:5 with a hint, got %s:%d (hint %q)", d.File, d.Pos.Line, d.Hint)
 	}
 }

@@ -20,7 +20,7 @@ type Check struct {
 	Relation   adapters.Relation
 	Metric     string // MetricRowCount, MetricFreshnessLag, MetricNullRate, MetricDistinctRate, or "custom:<name>"
 	Column     string // null/distinct rate: the column; freshness: the timestamp column
-	Expression string // custom metrics: an aggregate SQL expression over the relation
+	Expression string // custom metrics: an aggregate SQL expression over the relation; freshness: the loaded_at_field of a source, as SQL
 	Min, Max   *float64
 	Anomaly    *AnomalyOptions // nil: thresholds only
 	Drift      *DriftOptions   // MetricDrift only
@@ -41,9 +41,14 @@ type DriftOptions struct {
 // quantileMetric names the run-history metric of one quantile (p5...).
 func quantileMetric(name string) string { return "quantile_" + name }
 
-// ID names the check's results in the run history and in alerts.
+// IDPrefix starts every check's ID, so that readers of run_results.json
+// (elt retry, the scheduler) can tell check results from node results.
+const IDPrefix = "quality."
+
+// ID names the check's results in the run history, run_results.json and
+// alerts: "quality.<unique id of the node or source>.<metric>[.<column>]".
 func (c Check) ID() string {
-	id := "quality." + c.UniqueID + "." + c.Metric
+	id := IDPrefix + c.UniqueID + "." + c.Metric
 	if c.Column != "" && c.Metric != MetricFreshnessLag {
 		id += "." + c.Column
 	}
@@ -70,6 +75,17 @@ type ColumnQuality struct {
 // holds meta:) and of its columns. The blocks were checked when the
 // project was loaded; what does not fit is skipped here.
 func ChecksFor(uniqueID, name string, rel adapters.Relation, config map[string]any, columns []ColumnQuality) []Check {
+	return checksFor(uniqueID, name, rel, config, columns, "")
+}
+
+// ChecksForSource is ChecksFor for a source table: a freshness check that
+// names no column reads the table's loaded_at_field, as dbt's source
+// freshness does (max(<loaded_at_field>), the field taken as SQL).
+func ChecksForSource(uniqueID, name string, rel adapters.Relation, config map[string]any, columns []ColumnQuality, loadedAtField string) []Check {
+	return checksFor(uniqueID, name, rel, config, columns, loadedAtField)
+}
+
+func checksFor(uniqueID, name string, rel adapters.Relation, config map[string]any, columns []ColumnQuality, loadedAtField string) []Check {
 	var blocks []map[string]any
 	if q, ok := config["quality"].(map[string]any); ok {
 		blocks = append(blocks, q)
@@ -99,8 +115,15 @@ func ChecksFor(uniqueID, name string, rel adapters.Relation, config map[string]a
 			if m, ok := v.(map[string]any); ok {
 				col, _ = m["column"].(string)
 			}
-			if col != "" {
+			switch {
+			case col != "":
 				add(MetricFreshnessLag, col, v, Above)
+			case loadedAtField != "":
+				c := base
+				c.Metric, c.Column, c.Expression = MetricFreshnessLag, loadedAtField, loadedAtField
+				if fillCheck(&c, v, sev, Above) {
+					out = append(out, c)
+				}
 			}
 		}
 		for _, metric := range []string{MetricNullRate, MetricDistinctRate} {
@@ -255,6 +278,8 @@ func Measure(ctx context.Context, a adapters.Adapter, rel adapters.Relation, che
 		switch {
 		case c.Metric == MetricRowCount:
 			at[i] = 0
+		case c.Metric == MetricFreshnessLag && c.Expression != "":
+			exprs = append(exprs, "max("+c.Expression+")")
 		case c.Metric == MetricFreshnessLag:
 			exprs = append(exprs, "max("+d.Quote(c.Column)+")")
 		case c.Metric == MetricNullRate:
@@ -354,6 +379,27 @@ type Result struct {
 	Status  string // "pass", "warn", "error"
 	Message string
 	Verdict *Verdict // anomaly checks with enough history
+	// Errored says the metric could not be measured (the query failed),
+	// as opposed to a measured value failing a check of severity error.
+	Errored bool
+	// StartedAt and EndedAt bound the query that measured the check (set
+	// by Runner; one query measures all checks of a relation).
+	StartedAt, EndedAt time.Time
+}
+
+// RunStatus is the result's status as dbt writes a test's in
+// run_results.json: pass, warn, fail (a check of severity error failed)
+// or error (the metric could not be measured).
+func (r Result) RunStatus() string {
+	switch {
+	case r.Errored:
+		return "error"
+	case r.Status == "error":
+		return "fail"
+	case r.Status == "warn":
+		return "warn"
+	}
+	return "pass"
 }
 
 // Failed says the check did not pass.

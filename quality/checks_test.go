@@ -56,6 +56,33 @@ func TestChecksFor(t *testing.T) {
 	}
 }
 
+// TestChecksForSource: a source's freshness without a column reads its
+// loaded_at_field as SQL; a column named in the check wins.
+func TestChecksForSource(t *testing.T) {
+	rel := adapters.Relation{Database: "d", Schema: "raw", Identifier: "events"}
+	fresh := func(block map[string]any, loadedAt string) string {
+		cs := ChecksForSource("source.shop.raw.events", "raw.events", rel, map[string]any{"quality": map[string]any{"freshness": block}}, nil, loadedAt)
+		var out []string
+		for _, c := range cs {
+			out = append(out, fmt.Sprintf("%s column=%q expr=%q", c.Metric, c.Column, c.Expression))
+		}
+		return strings.Join(out, "; ")
+	}
+	for _, tc := range []struct {
+		block    map[string]any
+		loadedAt string
+		want     string
+	}{
+		{map[string]any{"max": 3600}, "cast(_loaded as timestamp)", `freshness_lag_seconds column="cast(_loaded as timestamp)" expr="cast(_loaded as timestamp)"`},
+		{map[string]any{"max": 3600, "column": "updated_at"}, "_loaded", `freshness_lag_seconds column="updated_at" expr=""`},
+		{map[string]any{"max": 3600}, "", ``},
+	} {
+		if got := fresh(tc.block, tc.loadedAt); got != tc.want {
+			t.Errorf("freshness %v with loaded_at_field %q:\nwant %s\ngot  %s", tc.block, tc.loadedAt, tc.want, got)
+		}
+	}
+}
+
 // TestRunChecksOverHistory builds a table day after day with a steady row
 // count, then a day with a drop: the drop is an anomaly whose message gives
 // the value, the band and the history; thresholds and custom metrics are

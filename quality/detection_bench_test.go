@@ -18,9 +18,41 @@ type seriesKind struct {
 	name      string
 	metric    string
 	base      func(day time.Time) float64
-	sigma     float64
+	sigma     float64   // the noise's scale (its MAD scaled to a σ): anomaly sizes are in this unit
 	direction Direction // which way anomalies are injected (and judged)
 	season    Seasonality
+	// sample, when set, draws a day's value from its base and the shift
+	// injected (0 on a normal day) with noise that is not Gaussian;
+	// otherwise the value is base + shift + Gaussian noise of σ sigma.
+	sample func(r *rand.Rand, base, shift float64) float64
+}
+
+// Realistic noise for two kinds, beside their Gaussian versions: a null
+// rate is a count of nulls among the day's rows (binomial), and a
+// freshness lag is the time since the last hourly load when the build
+// runs (uniform over the hour, plus the load's own 5 minutes).
+const (
+	nullRows  = 5000
+	nullBase  = 0.02
+	loadEvery = 3600.0
+)
+
+var (
+	// σ of a binomial proportion.
+	nullSigma = math.Sqrt(nullBase * (1 - nullBase) / nullRows)
+	// The MAD of a uniform spread over the hour is a quarter of it; as
+	// a σ, times 1.4826.
+	lagScale = 1.4826 * loadEvery / 4
+)
+
+func binomial(r *rand.Rand, n int, p float64) float64 {
+	k := 0
+	for range n {
+		if r.Float64() < p {
+			k++
+		}
+	}
+	return float64(k)
 }
 
 var benchKinds = []seriesKind{
@@ -37,6 +69,17 @@ var benchKinds = []seriesKind{
 		base: func(time.Time) float64 { return 3600 }},
 	{name: "mean shifts", metric: "mean", sigma: 1.5, direction: Both, season: SeasonalityNone,
 		base: func(time.Time) float64 { return 120 }},
+	{name: "null bursts (binomial)", metric: "null_rate", sigma: nullSigma, direction: Above, season: SeasonalityNone,
+		base: func(time.Time) float64 { return nullBase },
+		sample: func(r *rand.Rand, base, shift float64) float64 {
+			return binomial(r, nullRows, min(1, base+shift)) / nullRows
+		}},
+	{name: "freshness lags (hourly)", metric: "freshness_lag_seconds", sigma: lagScale, direction: Above, season: SeasonalityNone,
+		base: func(time.Time) float64 { return 300 },
+		sample: func(r *rand.Rand, base, shift float64) float64 {
+			// A stall: the loads stopped shift seconds before the build.
+			return base + r.Float64()*loadEvery + shift
+		}},
 }
 
 type confusion struct{ tp, fp, fn, tn int }
@@ -59,15 +102,25 @@ func runDetectionBench(seed uint64, replicas int, minSize, maxSize float64, sens
 			injected := make([]bool, days)
 			for d := range days {
 				at := start.AddDate(0, 0, d)
-				v := k.base(at) + r.NormFloat64()*k.sigma
+				// Gaussian noise is drawn first, as it always was, so the
+				// figures of the Gaussian kinds stay those of earlier runs.
+				var noise float64
+				if k.sample == nil {
+					noise = r.NormFloat64() * k.sigma
+				}
+				shift := 0.0
 				if d >= warmup && r.Float64() < rate {
 					size := minSize + r.Float64()*(maxSize-minSize)
 					sign := 1.0
 					if k.direction == Below || (k.direction == Both && r.IntN(2) == 0) {
 						sign = -1
 					}
-					v += sign * size * k.sigma
+					shift = sign * size * k.sigma
 					injected[d] = true
+				}
+				v := k.base(at) + shift + noise
+				if k.sample != nil {
+					v = k.sample(r, k.base(at), shift)
 				}
 				obs[d] = Observation{At: at, Value: v}
 			}
@@ -99,9 +152,9 @@ func detectionReport(res map[string]*confusion) (string, confusion) {
 	for _, k := range benchKinds {
 		c := res[k.name]
 		all.tp, all.fp, all.fn, all.tn = all.tp+c.tp, all.fp+c.fp, all.fn+c.fn, all.tn+c.tn
-		fmt.Fprintf(&b, "  %-26s precision %.3f  recall %.3f  (TP %d FP %d FN %d)\n", k.name, c.precision(), c.recall(), c.tp, c.fp, c.fn)
+		fmt.Fprintf(&b, "  %-28s precision %.3f  recall %.3f  (TP %d FP %d FN %d)\n", k.name, c.precision(), c.recall(), c.tp, c.fp, c.fn)
 	}
-	fmt.Fprintf(&b, "  %-26s precision %.3f  recall %.3f  (TP %d FP %d FN %d)\n", "all", all.precision(), all.recall(), all.tp, all.fp, all.fn)
+	fmt.Fprintf(&b, "  %-28s precision %.3f  recall %.3f  (TP %d FP %d FN %d)\n", "all", all.precision(), all.recall(), all.tp, all.fp, all.fn)
 	return b.String(), all
 }
 
@@ -123,10 +176,36 @@ func TestDetectionPrecisionRecall(t *testing.T) {
 	if all.precision() < 0.9 || all.recall() < 0.9 {
 		t.Errorf("overall: precision %.3f recall %.3f, want both >= 0.9", all.precision(), all.recall())
 	}
-	for _, size := range []float64{2, 3, 4, 6, 8} {
-		_, c := detectionReport(runDetectionBench(7, replicas, size, size, DefaultSensitivity))
-		t.Logf("anomalies of exactly %.0f MADs: precision %.3f recall %.3f", size, c.precision(), c.recall())
+	// How detection falls off with the anomaly's size, per kind.
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %-28s", "precision / recall at")
+	sizes := []float64{2, 3, 4, 6, 8}
+	for _, size := range sizes {
+		fmt.Fprintf(&b, "  %4.0f MADs   ", size)
 	}
+	b.WriteString("\n")
+	bySize := make([]map[string]*confusion, len(sizes))
+	alls := make([]confusion, len(sizes))
+	for i, size := range sizes {
+		bySize[i] = runDetectionBench(7, replicas, size, size, DefaultSensitivity)
+		_, alls[i] = detectionReport(bySize[i])
+	}
+	row := func(name string, cs []confusion) {
+		fmt.Fprintf(&b, "  %-28s", name)
+		for _, c := range cs {
+			fmt.Fprintf(&b, "  %.2f / %.2f", c.precision(), c.recall())
+		}
+		b.WriteString("\n")
+	}
+	for _, k := range benchKinds {
+		cs := make([]confusion, len(sizes))
+		for i := range sizes {
+			cs[i] = *bySize[i][k.name]
+		}
+		row(k.name, cs)
+	}
+	row("all", alls)
+	t.Logf("anomalies of exactly N MADs, per kind:\n%s", b.String())
 }
 
 // BenchmarkDetect times one judgement against 28 days of history.

@@ -53,7 +53,7 @@ func (r Runner) Run(ctx context.Context, checks []Check) ([]Result, error) {
 		for k, i := range idx {
 			c := checks[i]
 			if err != nil {
-				results[i] = Result{Check: c, Status: "error", Message: err.Error()}
+				results[i] = Result{Check: c, Status: "error", Message: err.Error(), Errored: true}
 				continue
 			}
 			relName := r.Adapter.Dialect().RenderRelation(rel)
@@ -90,6 +90,7 @@ func (r Runner) Run(ctx context.Context, checks []Check) ([]Result, error) {
 		}
 		ended := now()
 		for _, i := range idx {
+			results[i].StartedAt, results[i].EndedAt = started, ended
 			res := results[i]
 			nodeResults = append(nodeResults, history.NodeResult{InvocationID: r.InvocationID, UniqueID: res.Check.ID(), ResourceType: ResourceType,
 				Status: res.Status, StartedAt: started, EndedAt: ended, ExecutionTime: ended.Sub(started).Seconds(), Message: res.Message})

@@ -162,7 +162,9 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 			order[id] = cols
 		}
 	}
-	if err := site.Write(dir, site.Build(man, cat, lin, order)); err != nil {
+	data := site.Build(man, cat, lin, order)
+	data.AddProfiles(s.latestProfiles(ctx))
+	if err := site.Write(dir, data); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if n := len(lin.Warnings); n > 0 {

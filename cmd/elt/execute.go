@@ -154,8 +154,8 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	// Quality checks judge what the build made, before on-run-end hooks.
 	qualityCode := exitOK
 	var checkResults []quality.Result
-	if build {
-		checkResults, qualityCode = s.runQualityChecks(ctx, hist, results)
+	if build || command == "test" {
+		checkResults, qualityCode = s.runQualityChecks(ctx, hist, command, results)
 	}
 	events := append(testEvents(results), checkEvents(checkResults)...)
 	if build || command == "test" {
@@ -173,11 +173,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeRunFiles(results); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if err := s.writeRunResults(results, elapsed, command); err != nil {
+	if err := s.writeRunResults(results, checkResults, elapsed, command); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if f.junitXML != "" {
-		if err := s.writeJUnit(f.junitXML, results, started, elapsed, command); err != nil {
+		if err := s.writeJUnit(f.junitXML, results, checkResults, started, elapsed, command); err != nil {
 			return &exitError{code: exitFailed, err: err}
 		}
 	}
@@ -553,7 +553,7 @@ func (s *session) writeManifest() error {
 	return docs.WriteManifest(dir, "manifest.json", s.manifest, s.meta())
 }
 
-func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration, command string) error {
+func (s *session) writeRunResults(results []runner.Result, checks []quality.Result, elapsed time.Duration, command string) error {
 	out := make([]docs.NodeResult, 0, len(results))
 	for _, r := range results {
 		status := string(r.Status)
@@ -605,6 +605,7 @@ func (s *session) writeRunResults(results []runner.Result, elapsed time.Duration
 		}
 		out = append(out, nr)
 	}
+	out = append(out, s.qualityRunResults(checks)...)
 	args := map[string]any{
 		"which":              command,
 		"select":             s.f.selectors,
@@ -701,6 +702,11 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	var ids []string
 	retryBatches := map[string][]runner.Window{}
 	for _, r := range prev.Results {
+		if strings.HasPrefix(r.UniqueID, quality.IDPrefix) {
+			// A quality check is judged again when its node is built or
+			// tested; it is not a node to run.
+			continue
+		}
 		switch r.Status {
 		case "error", "fail", "skipped", "runtime error", "partial success":
 			ids = append(ids, r.UniqueID)

@@ -194,7 +194,7 @@ func (je *jobsEnv) nodeTimings(ctx context.Context, _ *schedule.Job, run schedul
 			continue
 		}
 		for _, r := range results {
-			if r.ResourceType == quality.ResourceType || r.StartedAt.IsZero() || r.EndedAt.IsZero() {
+			if r.ResourceType == quality.ResourceType || strings.HasPrefix(r.UniqueID, quality.IDPrefix) || r.StartedAt.IsZero() || r.EndedAt.IsZero() {
 				continue // a quality check is part of its model's build; a node that never ran has no bar
 			}
 			n := schedule.NodeTiming{UniqueID: r.UniqueID, Status: r.Status, StartedAt: r.StartedAt, EndedAt: r.EndedAt,

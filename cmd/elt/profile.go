@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -220,4 +221,38 @@ func short(v any) string {
 		return string(r[:23]) + "…"
 	}
 	return s
+}
+
+// latestProfiles reads the latest stored profile of every node from the
+// run history, for the docs site. A history that is off or not created
+// yet gives none (docs generate does not create one); one that cannot be
+// read gives none after a warning.
+func (s *session) latestProfiles(ctx context.Context) map[string]json.RawMessage {
+	if s.f.noHistory {
+		return nil
+	}
+	cfg, enabled, err := historyConfig(s.proj, s.proj.Target, s.env.lookupEnv)
+	if err != nil || !enabled {
+		return nil
+	}
+	if cfg.URL == "" {
+		if _, err := os.Stat(cfg.Path); err != nil {
+			return nil
+		}
+	}
+	st := s.openHistory(ctx)
+	if st == nil {
+		return nil
+	}
+	defer st.Close()
+	profs, err := st.LatestProfiles(ctx)
+	if err != nil {
+		s.log.warn("HistoryReadFailed", fmt.Sprintf("docs site: profiles from the run history: %v", err), nil)
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(profs))
+	for _, p := range profs {
+		out[p.UniqueID] = p.JSON
+	}
+	return out
 }

@@ -3,9 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/elt-dev/elt/internal/browsertest"
 
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/quality"
@@ -59,5 +66,103 @@ func TestProfileCommand(t *testing.T) {
 	}
 	if res := elt(t, dir, "profile", "--output", "yaml"); res.code != exitUsage || !strings.Contains(res.stderr, "--output must be text or json") {
 		t.Errorf("bad --output: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// readSiteData reads target/elt-docs/data.js back as the browser sees
+// window.__ELT_DOCS__.
+func readSiteData(t *testing.T, dir string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target", "elt-docs", "data.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	const pre, post = "performance.mark('elt-data');window.__ELT_DOCS__=JSON.parse(", ");performance.mark('elt-data-parsed');\n"
+	if !strings.HasPrefix(s, pre) || !strings.HasSuffix(s, post) {
+		t.Fatalf("data.js is not one JSON.parse call: %.100s", s)
+	}
+	var lit string
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimPrefix(s, pre), post)), &lit); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lit), v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProfileInDocsSite: elt profile, then elt docs generate, puts the
+// stored profile into the site's data, and the node page shows it in real
+// Chromium; a node never profiled says how to profile it.
+func TestProfileInDocsSite(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "seeds/contacts.csv", "id,email\n1,a@example.com\n2,\n3,c@example.com\n4,d@example.com\n")
+	if res := elt(t, dir, "build"); res.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := elt(t, dir, "profile", "--select", "contacts"); res.code != 0 {
+		t.Fatalf("profile: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := elt(t, dir, "docs", "generate"); res.code != 0 {
+		t.Fatalf("docs generate: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var data struct {
+		Nodes []struct {
+			ID      string
+			Profile *quality.RelationProfile
+		}
+	}
+	readSiteData(t, dir, &data)
+	var contacts *quality.RelationProfile
+	for _, n := range data.Nodes {
+		switch n.ID {
+		case "seed.demo.contacts":
+			contacts = n.Profile
+		case "seed.demo.raw_people", "model.demo.people_per_city":
+			if n.Profile != nil {
+				t.Errorf("%s was never profiled, yet the site has a profile for it", n.ID)
+			}
+		}
+	}
+	if contacts == nil {
+		t.Fatal("the site data has no profile for seed.demo.contacts")
+	}
+	if contacts.RowCount != 4 || len(contacts.Columns) != 2 {
+		t.Fatalf("contacts profile: got %+v", contacts)
+	}
+	email := contacts.Columns[1]
+	if email.Name != "email" || email.NullCount != 1 || email.NullRate != 0.25 || email.DistinctCount != 3 || email.SemanticType != "email" || email.SemanticShare != 1 {
+		t.Errorf("email column profile: got %+v", email)
+	}
+	id := contacts.Columns[0]
+	if id.Min != 1.0 || id.Max != 4.0 || id.Mean == nil || *id.Mean != 2.5 || id.Quantiles["p50"] == 0 {
+		t.Errorf("id column profile: got %+v", id)
+	}
+
+	ctx := browsertest.New(t, 1400, 900, time.Minute)
+	index := filepath.Join(dir, "target", "index.html")
+	cell := func(node, sel string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(fileURL(index, "!/node/"+node)),
+			chromedp.WaitVisible(chromedp.CSS(`article.node-page[data-id="`+node+`"] #profile`))); err != nil {
+			t.Fatalf("%s: %v", node, err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`) || {textContent: ''}).textContent`))
+		if err != nil {
+			t.Fatalf("%s: %v", node, err)
+		}
+		return got
+	}
+	if got := cell("seed.demo.contacts", `#profile tr[data-col="email"] td.pnull`); got != "25.0%" {
+		t.Errorf("null rate of contacts.email on the page: got %q, want 25.0%%", got)
+	}
+	if got := cell("seed.demo.contacts", `#profile tr[data-col="email"] td.psem`); got != "email (100.0%)" {
+		t.Errorf("semantic type of contacts.email on the page: got %q", got)
+	}
+	if b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(screenshotDir(t), "profile.png"), b, 0o644)
+	}
+	if got := cell("seed.demo.raw_people", `#profile .no-profile`); !strings.Contains(got, "elt profile --select raw_people") {
+		t.Errorf("unprofiled node: got %q, want it to say how to profile it", got)
 	}
 }

@@ -3,36 +3,93 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/alerts"
+	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/runner"
 )
 
-// qualityChecks are the quality: checks of the nodes the run built.
-func (s *session) qualityChecks(results []runner.Result) []quality.Check {
+// qualitySubjects are the nodes and sources whose quality: checks the
+// command runs. elt build: the models, seeds and snapshots it built, and
+// the selected sources. elt test: the selected models, seeds, snapshots
+// and sources, as the data tests on them run (quality checks are tests of
+// the relation they are declared on). --resource-type without test runs
+// none.
+func (s *session) qualitySubjects(command string, results []runner.Result) ([]string, error) {
+	// They are tests: --resource-type without test leaves them out.
+	if len(s.f.resourceTypes) > 0 && !slices.Contains(s.f.resourceTypes, "test") {
+		return nil, nil
+	}
+	var out []string
+	kinds := []string{"source"}
+	if command == "test" {
+		kinds = []string{"model", "seed", "snapshot", "source"}
+	} else {
+		for _, r := range results {
+			n := r.Node
+			if n == nil || r.Status != runner.Success {
+				continue
+			}
+			switch n.ResourceType {
+			case project.Model, project.Seed, project.Snapshot:
+				out = append(out, n.UniqueID)
+			}
+		}
+	}
+	spec, err := s.selectorSpec()
+	if err != nil {
+		return nil, err
+	}
+	opts := graph.SelectOptions{Select: s.f.selectors, Exclude: s.f.excludes, ResourceTypes: kinds, Spec: spec}
+	if s.stateMethods != nil {
+		opts.State = s.stateMethods
+	}
+	// The selection was made, and its warnings printed, before the run.
+	sel, err := s.graph.Select(opts)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, sel.IDs...), nil
+}
+
+// qualityChecks are the quality: checks of the given nodes and sources.
+func (s *session) qualityChecks(ids []string) []quality.Check {
 	var out []quality.Check
-	for _, r := range results {
-		n := r.Node
-		if n == nil || r.Status != runner.Success || n.Relation.Identifier == "" {
+	for _, id := range ids {
+		if n, ok := s.manifest.Nodes[id]; ok {
+			if n.Relation.Identifier == "" || configString(n.Config, "materialized") == "ephemeral" {
+				continue
+			}
+			switch n.ResourceType {
+			case project.Model, project.Seed, project.Snapshot:
+			default:
+				continue
+			}
+			rel := adapters.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
+			out = append(out, quality.ChecksFor(n.UniqueID, n.Name, rel, n.Config, columnQuality(n.Columns))...)
 			continue
 		}
-		switch n.ResourceType {
-		case project.Model, project.Seed, project.Snapshot:
-		default:
-			continue
+		if src, ok := s.manifest.Sources[id]; ok {
+			rel := adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}
+			// The source's config holds its meta: too.
+			out = append(out, quality.ChecksForSource(src.UniqueID, src.SourceName+"."+src.Name, rel, src.Config, columnQuality(src.Columns), src.LoadedAtField)...)
 		}
-		var cols []quality.ColumnQuality
-		for _, c := range n.Columns {
-			cols = append(cols, quality.ColumnQuality{Name: c.Name, Quality: c.Quality, Meta: c.Meta})
-		}
-		rel := adapters.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
-		out = append(out, quality.ChecksFor(n.UniqueID, n.Name, rel, n.Config, cols)...)
+	}
+	return out
+}
+
+func columnQuality(cols []*project.Column) []quality.ColumnQuality {
+	var out []quality.ColumnQuality
+	for _, c := range cols {
+		out = append(out, quality.ColumnQuality{Name: c.Name, Quality: c.Quality, Meta: c.Meta})
 	}
 	return out
 }
@@ -40,9 +97,17 @@ func (s *session) qualityChecks(results []runner.Result) []quality.Check {
 // runQualityChecks measures and judges the built nodes' quality checks, as
 // tests of the build: printed like them, an error failing the build. It
 // returns the results and the exit code they call for.
-func (s *session) runQualityChecks(ctx context.Context, st *history.Store, results []runner.Result) ([]quality.Result, int) {
-	checks := s.qualityChecks(results)
-	if len(checks) == 0 || ctx.Err() != nil {
+func (s *session) runQualityChecks(ctx context.Context, st *history.Store, command string, results []runner.Result) ([]quality.Result, int) {
+	if ctx.Err() != nil {
+		return nil, exitOK
+	}
+	ids, err := s.qualitySubjects(command, results)
+	if err != nil {
+		s.log.errorf("QualityChecksFailed", fmt.Sprintf("quality checks: %v", err), nil)
+		return nil, exitFailed
+	}
+	checks := s.qualityChecks(ids)
+	if len(checks) == 0 {
 		return nil, exitOK
 	}
 	s.log.info("Formatting", "", nil)
@@ -192,4 +257,56 @@ func (s *session) scoreRun(ctx context.Context, st *history.Store, outcomes []qu
 		}
 	}
 	return events
+}
+
+// qualityRunResults are the checks' entries of run_results.json, shaped as
+// dbt's test results: the check's ID as unique_id, pass, warn, fail or
+// error, the message (value, band and history judged on), failures 1 for
+// a failed check, and the measuring query's timing.
+func (s *session) qualityRunResults(checks []quality.Result) []docs.NodeResult {
+	out := make([]docs.NodeResult, 0, len(checks))
+	for _, c := range checks {
+		nr := docs.NodeResult{
+			UniqueID:        c.Check.ID(),
+			Status:          c.RunStatus(),
+			Message:         s.env.secrets.Scrub(c.Message),
+			ThreadID:        "MainThread",
+			StartedAt:       c.StartedAt,
+			CompletedAt:     c.EndedAt,
+			ExecutionTime:   c.EndedAt.Sub(c.StartedAt),
+			RelationName:    s.adapter.Dialect().RenderRelation(c.Check.Relation),
+			AdapterResponse: map[string]any{},
+		}
+		if n := checkFailures(c); n != nil {
+			f := int(*n)
+			nr.Failures = &f
+		}
+		out = append(out, nr)
+	}
+	return out
+}
+
+// checkFailures is a check's failures count: 1 when it failed or warned,
+// 0 when it passed, nil when it could not be measured.
+func checkFailures(c quality.Result) *int {
+	if c.Errored {
+		return nil
+	}
+	n := 0
+	if c.Status != "pass" {
+		n = 1
+	}
+	return &n
+}
+
+// declaredIn is the properties file of a node or source, for reports; ""
+// when unknown.
+func (s *session) declaredIn(uniqueID string) string {
+	if n, ok := s.manifest.Nodes[uniqueID]; ok {
+		return n.PatchPath
+	}
+	if src, ok := s.manifest.Sources[uniqueID]; ok {
+		return src.OriginalFilePath
+	}
+	return ""
 }

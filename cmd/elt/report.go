@@ -13,13 +13,15 @@ import (
 	"github.com/elt-dev/elt/check"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/report/ghactions"
 	"github.com/elt-dev/elt/report/junit"
 	"github.com/elt-dev/elt/runner"
 )
 
 // writeJUnit writes --junit-xml: every node that ran (or was skipped) as a testcase.
-func (s *session) writeJUnit(file string, results []runner.Result, started time.Time, elapsed time.Duration, command string) error {
+// Quality checks follow, one testcase each.
+func (s *session) writeJUnit(file string, results []runner.Result, checks []quality.Result, started time.Time, elapsed time.Duration, command string) error {
 	out := make([]junit.Result, 0, len(results))
 	for _, r := range results {
 		status := string(r.Status)
@@ -43,6 +45,21 @@ func (s *session) writeJUnit(file string, results []runner.Result, started time.
 		if r.Node.Compiled && r.Node.CompiledCode != "" {
 			jr.CompiledPath = path.Join(filepath.ToSlash(s.proj.Config.TargetPath), "compiled", compiler.CompiledPath(r.Node))
 		}
+		out = append(out, jr)
+	}
+	for _, c := range checks {
+		jr := junit.Result{
+			UniqueID:     c.Check.ID(),
+			ResourceType: quality.ResourceType,
+			Package:      s.proj.Config.Name,
+			Name:         c.Check.Label(),
+			Status:       c.RunStatus(),
+			Message:      s.env.secrets.Scrub(c.Message),
+			Time:         c.EndedAt.Sub(c.StartedAt),
+			File:         s.declaredIn(c.Check.UniqueID),
+		}
+		// No Failures: a check fails on a value, not on rows, and the
+		// testcase's message is the check's.
 		out = append(out, jr)
 	}
 	return s.writeJUnitFile(file, command, started, elapsed, out)

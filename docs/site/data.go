@@ -56,6 +56,9 @@ type Node struct {
 	Hidden bool        `json:"hidden,omitempty"` // docs: {show: false}
 	// Version is a versioned model's v, as text; "" otherwise.
 	Version string `json:"version,omitempty"`
+	// Profile is the latest profile of the relation that the run history
+	// holds (elt profile), as quality stores it; absent when there is none.
+	Profile json.RawMessage `json:"profile,omitempty"`
 }
 
 // Column is one column: from the warehouse catalog, the properties or
@@ -239,6 +242,20 @@ func Build(m *docs.Manifest, cat *docs.Catalog, lin *docs.Lineage, colOrder map[
 		}
 	}
 	return d
+}
+
+// AddProfiles attaches each node's latest stored profile (JSON, by unique
+// id) to the node; ids the site does not show are ignored. Profiles that
+// are not valid JSON are left out, so one bad row cannot break the page.
+func (d *Data) AddProfiles(profiles map[string]json.RawMessage) {
+	if len(profiles) == 0 {
+		return
+	}
+	for i := range d.Nodes {
+		if p, ok := profiles[d.Nodes[i].ID]; ok && json.Valid(p) {
+			d.Nodes[i].Profile = p
+		}
+	}
 }
 
 // otherNode is an exposure or a unit test, from its manifest object.

@@ -243,3 +243,33 @@ func TestServe(t *testing.T) {
 		t.Errorf("shutdown: %v", err)
 	}
 }
+
+// TestAddProfiles: stored profiles go on their nodes in data.js; ids the
+// site does not show and profiles that are not JSON are left out.
+func TestAddProfiles(t *testing.T) {
+	target := t.TempDir()
+	dir, err := targetfs.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	d := Build(sampleManifest(), nil, nil, nil)
+	d.AddProfiles(map[string]json.RawMessage{
+		"model.p.m":           json.RawMessage(`{"row_count":3,"columns":[{"name":"id","null_rate":0.5}]}`),
+		"source.p.src.events": json.RawMessage(`{"row_count":`),
+		"model.p.gone":        json.RawMessage(`{"row_count":1}`),
+	})
+	if err := Write(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, n := range readData(t, filepath.Join(target, AssetDir, "data.js")).Nodes {
+		if n.Profile != nil {
+			got[n.ID] = string(n.Profile)
+		}
+	}
+	want := map[string]string{"model.p.m": `{"row_count":3,"columns":[{"name":"id","null_rate":0.5}]}`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("profiles in data.js: got %v, want %v", got, want)
+	}
+}

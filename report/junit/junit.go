@@ -72,7 +72,7 @@ type skipped struct {
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
 // order is the suites' order: the order nodes build in.
-var order = []string{"seed", "model", "snapshot", "test", "unit_test"}
+var order = []string{"seed", "model", "snapshot", "test", "quality_check", "unit_test"}
 
 // Write writes the report for one invocation (name, e.g. "elt build"),
 // started at started and taking elapsed.

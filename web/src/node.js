@@ -7,6 +7,7 @@ import python from 'highlight.js/lib/languages/python';
 import { h, nodeHref, dagHref, lineageHref } from './dom.js';
 import { label, isTest } from './data.js';
 import { md } from './md.js';
+import { profileSection } from './profile.js';
 
 hljs.registerLanguage('sql', sql);
 hljs.registerLanguage('python', python);
@@ -75,6 +76,7 @@ export function renderNode(P, main, n) {
       n.columns.length ? h('table', { class: 'columns' },
         h('thead', null, h('tr', null, h('th', null, 'Column'), h('th', null, 'Type'), h('th', null, 'Description'), h('th', null, 'Tests'))),
         h('tbody', null, colRows)) : h('p', { class: 'muted' }, 'No columns known: build the project and run elt docs generate for the warehouse\'s columns.')),
+    profileSection(n, sel),
     testsOf.length ? h('section', null, h('h2', null, `Tests (${testsOf.length})`), nodeList(P, testsOf.map((t) => t.i), '')) : null,
     h('div', { class: 'deps-grid' },
       h('section', null, h('h2', null, `Upstream (${n.parents.length})`), nodeList(P, n.parents, 'Depends on no other node.')),
