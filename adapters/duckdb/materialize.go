@@ -12,13 +12,14 @@ import (
 
 // Materialize builds a model as a table or a view.
 //
-// DuckDB's DDL is transactional, so the whole build is one transaction: the
-// new table is created under a temporary name, the old relation (table or
-// view) is dropped and the new one renamed into place, then the transaction
-// commits. Other connections keep reading the old relation until the commit;
-// on any failure the rollback discards the temporary table too, so nothing
-// is left behind, not even after a crash (uncommitted work never reaches
-// the file).
+// A table over a table or over nothing is one CREATE OR REPLACE TABLE AS
+// statement (replaceTableInPlace). Otherwise, DuckDB's DDL being
+// transactional, the whole build is one transaction: the new table is
+// created under a temporary name, the old relation (table or view) is
+// dropped and the new one renamed into place, then the transaction
+// commits. Either way other connections keep reading the old relation until
+// the commit; on any failure nothing of the new one is left behind, not
+// even after a crash (uncommitted work never reaches the file).
 func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapters.RunResult, err error) {
 	d := Dialect{}
 	rel := a.qualify(m.Relation)
