@@ -61,15 +61,26 @@ var criterionKeys = []string{"method", "value", "children", "parents", "children
 // ParseSelectors reads a selectors.yml; file is its path relative to the
 // project, for errors. Every problem is reported at its line, together.
 func ParseSelectors(file string, src []byte) (*Selectors, error) {
-	p := &selectorParser{file: file, out: &Selectors{Specs: map[string]*Spec{}}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, diag.List{diag.Errorf(file, diag.Pos{}, "fix the YAML syntax", "cannot parse %s: %v", file, err)}.Err()
 	}
-	if len(doc.Content) == 0 {
+	return ParseSelectorsNode(file, &doc)
+}
+
+// ParseSelectorsNode reads the selectors of a parsed selectors.yml (its
+// document or top-level node), as project.Load renders it.
+func ParseSelectorsNode(file string, root *yaml.Node) (*Selectors, error) {
+	p := &selectorParser{file: file, out: &Selectors{Specs: map[string]*Spec{}}}
+	if root != nil && root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return p.out, nil
+		}
+		root = root.Content[0]
+	}
+	if root == nil {
 		return p.out, nil
 	}
-	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		p.errAt(root, "write `selectors:` followed by a list of named selectors", "%s must be a mapping with a selectors: key", file)
 		return nil, p.problems.Err()

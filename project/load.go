@@ -117,6 +117,7 @@ func (l *loader) load() (*Project, error) {
 	if l.diags.HasErrors() && cfg.Name == "" {
 		return nil, l.diags.Err()
 	}
+	l.loadSelectors()
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
 	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}

@@ -71,6 +71,9 @@ type Project struct {
 
 	// UnitTests are the unit_tests: entries of properties YAML (unittests.go).
 	UnitTests []*UnitTest
+	// Selectors is the root project's selectors.yml, rendered; nil when
+	// there is none (selectors.go).
+	Selectors *Selectors
 	// Warnings found while loading (unused config paths and similar).
 	Warnings diag.List
 	// Digest is a sha256 (hex) over every file read (dbt_project.yml

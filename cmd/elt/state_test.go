@@ -407,6 +407,61 @@ func TestSelectorsYAML(t *testing.T) {
 	}
 }
 
+// TestSelectorsYAMLRendered: selectors.yml is rendered as dbt renders it,
+// with dbt_project.yml's context (env_var, var from --vars, target), natively
+// (a bool stays a bool); a render failure is a load error at its line.
+func TestSelectorsYAMLRendered(t *testing.T) {
+	dir := slimCIProject(t)
+	writeFile(t, dir, "selectors.yml", `selectors:
+  - name: from_env
+    default: "{{ env_var('ELT_TEST_SELECTOR_DEFAULT', 'false') | as_bool }}"
+    definition:
+      method: fqn
+      value: "{{ env_var('ELT_TEST_SELECTOR_MODEL') }}"
+  - name: from_vars
+    definition: "{{ var('staging_model', 'stg_payments') }}"
+  - name: by_target
+    definition: "{{ 'stg_orders' if target.name == 'dev' else 'stg_customers' }}"
+`)
+	ls := func(args ...string) []string {
+		t.Helper()
+		res := elt(t, dir, append([]string{"ls", "--output", "name", "--resource-type", "model"}, args...)...)
+		if res.code != 0 {
+			t.Fatalf("ls %v: exit %d\n%s", args, res.code, res.stderr)
+		}
+		return lines(res.stdout)
+	}
+	t.Setenv("ELT_TEST_SELECTOR_MODEL", "stg_customers")
+	if got, want := ls("--selector", "from_env"), []string{"stg_customers"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("env_var in a definition: want %v, got %v", want, got)
+	}
+	if got, want := ls("--selector", "from_vars"), []string{"stg_payments"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("var() default: want %v, got %v", want, got)
+	}
+	if got, want := ls("--selector", "from_vars", "--vars", "{staging_model: stg_products}"), []string{"stg_products"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("var() from --vars: want %v, got %v", want, got)
+	}
+	if got, want := ls("--selector", "by_target"), []string{"stg_orders"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("target.name: want %v, got %v", want, got)
+	}
+	all := ls()
+	if len(all) < 3 {
+		t.Fatalf("no default selector: want every model, got %v", all)
+	}
+	t.Setenv("ELT_TEST_SELECTOR_DEFAULT", "true")
+	if got, want := ls(), []string{"stg_customers"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("default: rendered to true: want %v, got %v", want, got)
+	}
+
+	// A failure to render stops the load at the value's position, as dbt
+	// stops when it cannot render selectors.yml.
+	os.Unsetenv("ELT_TEST_SELECTOR_MODEL")
+	res := elt(t, dir, "ls")
+	if res.code == 0 || !strings.Contains(res.stderr, "selectors.yml:6:14") || !strings.Contains(res.stderr, "ELT_TEST_SELECTOR_MODEL") {
+		t.Errorf("unset env var: want an error at selectors.yml:6:14 naming the variable, exit %d\n%s", res.code, res.stderr)
+	}
+}
+
 // TestSlimCIPostgres is TestSlimCI and TestEmptyBuild on Postgres: the
 // state run builds one schema, the CI run another, and refs to what the CI
 // run does not build read the first; --empty's subqueries get the alias
