@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
@@ -372,7 +373,7 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 		Exposures:      map[string]any{},
 		Metrics:        map[string]any{},
 		Groups:         map[string]any{},
-		Selectors:      map[string]any{},
+		Selectors:      manifestSelectors(m.Project),
 		Disabled:       map[string][]Node{},
 		GroupMap:       map[string][]string{},
 		SavedQueries:   map[string]any{},
@@ -972,4 +973,13 @@ func (b *builder) pkgRel(pkg, file string) string {
 		}
 	}
 	return file
+}
+
+// manifestSelectors is manifest.json's selectors: the root project's
+// selectors.yml, rendered, keyed by selector name.
+func manifestSelectors(p *project.Project) map[string]any {
+	if p == nil || p.Selectors == nil {
+		return map[string]any{}
+	}
+	return graph.ManifestSelectors(p.Selectors.Root)
 }

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/docs/schematest"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -459,6 +460,54 @@ func TestSelectorsYAMLRendered(t *testing.T) {
 	res := elt(t, dir, "ls")
 	if res.code == 0 || !strings.Contains(res.stderr, "selectors.yml:6:14") || !strings.Contains(res.stderr, "ELT_TEST_SELECTOR_MODEL") {
 		t.Errorf("unset env var: want an error at selectors.yml:6:14 naming the variable, exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestSelectorsInManifest: manifest.json's selectors hold the rendered,
+// normalized selectors keyed by name, valid against the manifest schema.
+func TestSelectorsInManifest(t *testing.T) {
+	dir := slimCIProject(t)
+	t.Setenv("ELT_TEST_SELECTOR_TAG", "finance")
+	writeFile(t, dir, "selectors.yml", `selectors:
+  - name: finance
+    description: "models tagged {{ env_var('ELT_TEST_SELECTOR_TAG') }}"
+    default: true
+    definition:
+      union:
+        - "tag:{{ env_var('ELT_TEST_SELECTOR_TAG') }}+"
+        - exclude:
+            - stg_payments
+  - name: orders
+    definition:
+      method: selector
+      value: finance
+`)
+	if res := elt(t, dir, "parse"); res.code != 0 {
+		t.Fatalf("parse: exit %d\n%s", res.code, res.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateManifestSelectors(raw); err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Selectors map[string]json.RawMessage `json:"selectors"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	finance := `{"default":true,"definition":{"union":[{"children":true,"method":"tag","value":"finance"},{"exclude":[{"method":"fqn","value":"stg_payments"}]}]},"description":"models tagged finance","name":"finance"}`
+	orders := `{"definition":{"union":[{"children":true,"method":"tag","value":"finance"},{"exclude":[{"method":"fqn","value":"stg_payments"}]}]},"name":"orders"}`
+	if got := string(m.Selectors["finance"]); got != finance {
+		t.Errorf("selectors.finance:\nwant %s\ngot  %s", finance, got)
+	}
+	if got := string(m.Selectors["orders"]); got != orders {
+		t.Errorf("selectors.orders (method: selector):\nwant %s\ngot  %s", orders, got)
+	}
+	if len(m.Selectors) != 2 {
+		t.Errorf("want 2 selectors, got %d", len(m.Selectors))
 	}
 }
 
