@@ -486,7 +486,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		UniqueID:         n.UniqueID,
 		FQN:              orEmpty(n.FQN),
 		Alias:            n.Relation.Identifier,
-		Checksum:         FileHash{Name: "sha256", Checksum: n.Checksum},
+		Checksum:         fileHash(&n.Node),
 		Config:           cfg,
 		Tags:             orEmpty(stringList(cfg["tags"])),
 		Description:      n.Description,
@@ -982,4 +982,10 @@ func manifestSelectors(p *project.Project) map[string]any {
 		return map[string]any{}
 	}
 	return graph.ManifestSelectors(p.Selectors.Root)
+}
+
+// fileHash is a node's checksum: sha256 of its file, or a big seed's path.
+func fileHash(n *project.Node) FileHash {
+	name, sum := n.FileChecksum()
+	return FileHash{Name: name, Checksum: sum}
 }
