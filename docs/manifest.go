@@ -500,7 +500,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		RelationName:     strOrNull(n.RelationName),
 		RawCode:          n.RawCode,
 	}
-	if n.Checksum == "" {
+	if n.Checksum == "" && n.ChecksumName == "" {
 		// dbt's checksum of nodes without a file of their own (generic tests).
 		base.Checksum = FileHash{Name: "none", Checksum: ""}
 	}

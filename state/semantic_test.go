@@ -25,8 +25,8 @@ func semanticManifest(t *testing.T, change func(metric, sm, sq map[string]any)) 
 		"dimensions":     []any{map[string]any{"name": "ordered_at", "type": "time", "type_params": map[string]any{"time_granularity": "day"}}},
 		"measures":       []any{map[string]any{"name": "amount", "agg": "sum"}},
 		"primary_entity": nil, "group": nil,
-		"config":         map[string]any{"enabled": true, "group": nil, "meta": map[string]any{}},
-		"depends_on":     map[string]any{"macros": []any{}, "nodes": []any{"model.shop.orders"}},
+		"config":     map[string]any{"enabled": true, "group": nil, "meta": map[string]any{}},
+		"depends_on": map[string]any{"macros": []any{}, "nodes": []any{"model.shop.orders"}},
 	}
 	sq := map[string]any{
 		"unique_id": "saved_query.shop.daily", "resource_type": "saved_query", "name": "daily", "package_name": "shop",
