@@ -23,8 +23,11 @@ func ManifestSelectors(root *yaml.Node) map[string]any {
 	if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	root = derefNode(root)
-	if root == nil || root.Kind != yaml.MappingNode {
+	if root == nil {
+		return out
+	}
+	root = expandAliases(root, map[*yaml.Node]*yaml.Node{})
+	if root.Kind != yaml.MappingNode {
 		return out
 	}
 	list := derefNode(mapValue(root, "selectors"))

@@ -65,6 +65,13 @@ func TestManifestSelectors(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("manifest selectors:\nwant %s\ngot  %s", want, got)
 	}
+	var anchored yaml.Node
+	if err := yaml.Unmarshal([]byte("selectors:\n  - name: a\n    definition: &d {method: tag, value: x}\n  - name: b\n    definition:\n      <<: *d\n      value: y\n"), &anchored); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := json.Marshal(ManifestSelectors(&anchored)["b"]); string(got) != `{"definition":{"method":"tag","value":"y"},"name":"b"}` {
+		t.Errorf("merge key in a definition: %s", got)
+	}
 	if got := ManifestSelectors(nil); len(got) != 0 {
 		t.Errorf("no selectors.yml: want {}, got %v", got)
 	}
