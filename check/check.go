@@ -107,8 +107,15 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 	var out []Finding
 	for _, n := range in.Nodes {
 		m, sm := proj.Models[n.Name], strict.Models[n.Name]
-		if !n.Check || m == nil || !nativeParser(n.Dialect) {
+		if !n.Check || m == nil {
 			continue
+		}
+		native := nativeParser(n.Dialect)
+		if !native {
+			if f, ok := unparsed(n, m); ok {
+				out = append(out, f)
+				continue
+			}
 		}
 		seen := map[problemKey]bool{}
 		for i, list := range [][]lineage.Problem{m.Problems, sm.Problems} {
@@ -123,6 +130,13 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 				// querying it, that is a warning, not an error.
 				if i == 1 || p.Kind == lineage.UnknownRelation {
 					f.Severity = "warning"
+				}
+				if !native {
+					// DuckDB's parser read this SQL, but the warehouse
+					// resolves names and types by its own rules: a
+					// warning it has the last word on.
+					f.Severity = "warning"
+					f.Hint = strings.TrimSpace(f.Hint + " (" + dialectCaveat(n.Dialect) + ")")
 				}
 				out = append(out, f)
 			}
@@ -249,10 +263,47 @@ func dedupe(s []string) []string {
 	return out
 }
 
+// Unchecked is the kind of the warning for a model whose SQL could not be
+// checked at all: its dialect's SQL is read with DuckDB's parser, which
+// could not read it.
+const Unchecked lineage.ProblemKind = "unchecked"
+
+// unparsed is the warning for a model of a dialect without a parser of
+// its own (Snowflake, BigQuery) whose SQL DuckDB's parser could not read:
+// none of the checks ran on it. It is placed where the parser stopped.
+func unparsed(n *Node, m *lineage.Model) (Finding, bool) {
+	for _, w := range m.Warnings {
+		if w.Construct != "parse error" && w.Construct != "dialect" {
+			continue
+		}
+		f := Finding{Kind: Unchecked, Severity: "warning", Node: n.Name, File: n.File,
+			Message: fmt.Sprintf("%s SQL not checked: %s", n.Dialect, strings.TrimSuffix(w.Message, "; table-level lineage only")),
+			Hint:    "elt reads " + n.Dialect + " SQL with DuckDB's parser; where it cannot, unknown columns, relations and type mismatches are left to the warehouse to report"}
+		pos := diag.Pos{Line: 1, Column: 1}
+		if w.Pos >= 0 {
+			if p := mapPosition(n.RawSQL, n.SQL, w.Pos); p.Line > 0 {
+				pos = p
+			}
+		}
+		f.Line, f.Column = pos.Line, pos.Column
+		if f.Line > 0 {
+			f.Line += n.RawLine
+		}
+		return f, true
+	}
+	return Finding{}, false
+}
+
+// dialectCaveat says why a finding in a dialect without a parser of its
+// own is only a warning.
+func dialectCaveat(dialect string) string {
+	return dialect + " SQL is read with DuckDB's parser and " + dialect + " resolves names and types by its own rules, so this is a warning"
+}
+
 // nativeParser reports whether the dialect's SQL is parsed by its own
-// parser. Other dialects (Snowflake, BigQuery) are tried with DuckDB's for
-// lineage, but their name resolution differs too much to call a column
-// unknown.
+// parser. Other dialects (Snowflake, BigQuery) are read with DuckDB's:
+// their findings are warnings, and a model DuckDB cannot read gets an
+// Unchecked warning.
 func nativeParser(dialect string) bool {
 	switch dialect {
 	case "duckdb", "postgres", "redshift":

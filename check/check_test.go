@@ -138,16 +138,23 @@ func TestMapPosition(t *testing.T) {
 	}
 }
 
-// TestOtherDialectsNotChecked: Snowflake SQL is parsed with DuckDB's parser
-// for lineage only; its findings would not be reliable.
-func TestOtherDialectsNotChecked(t *testing.T) {
+// TestOtherDialects: Snowflake SQL is read with DuckDB's parser; its
+// findings are warnings that say why, and SQL DuckDB cannot read gets an
+// Unchecked warning where the parser stopped.
+func TestOtherDialects(t *testing.T) {
 	in := project("snowflake", "select nope from {{ ref('raw_orders') }}", `select nope from "db"."main"."raw_orders"`)
 	got, err := Run(context.Background(), parsers(t), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 0 {
+	if len(got) != 1 || got[0].Severity != "warning" || got[0].Kind != lineage.UnknownColumn || got[0].Column != 8 ||
+		!strings.Contains(got[0].Hint, "snowflake SQL is read with DuckDB's parser") {
 		t.Errorf("findings on snowflake: %+v", got)
+	}
+	in = project("snowflake", "select f.value:name from {{ ref('raw_orders') }}", `select f.value:name from "db"."main"."raw_orders"`)
+	got, _ = Run(context.Background(), parsers(t), in)
+	if len(got) != 1 || got[0].Kind != Unchecked || got[0].Severity != "warning" || got[0].Line != 1 || got[0].Column < 15 {
+		t.Errorf("unreadable snowflake SQL: want one unchecked warning on line 1 where DuckDB's parser stopped, got %+v", got)
 	}
 	in = project("duckdb", "select nope from {{ ref('raw_orders') }}", `select nope from "db"."main"."raw_orders"`)
 	if got, _ := Run(context.Background(), parsers(t), in); len(got) != 1 {

@@ -71,7 +71,8 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	set("columns", graphColumns(n.Columns))
 	set("language", n.Language)
 	set("raw_code", n.RawCode)
-	set("checksum", map[string]any{"name": "sha256", "checksum": n.Checksum})
+	sumName, sum := n.FileChecksum()
+	set("checksum", map[string]any{"name": sumName, "checksum": sum})
 	var refs []any
 	for _, r := range n.Refs {
 		refs = append(refs, map[string]any{"name": r.Name, "package": nilIfEmpty(r.Package), "version": nilIfEmpty(r.Version)})

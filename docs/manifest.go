@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
@@ -372,7 +373,7 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 		Exposures:      map[string]any{},
 		Metrics:        map[string]any{},
 		Groups:         map[string]any{},
-		Selectors:      map[string]any{},
+		Selectors:      manifestSelectors(m.Project),
 		Disabled:       map[string][]Node{},
 		GroupMap:       map[string][]string{},
 		SavedQueries:   map[string]any{},
@@ -485,7 +486,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		UniqueID:         n.UniqueID,
 		FQN:              orEmpty(n.FQN),
 		Alias:            n.Relation.Identifier,
-		Checksum:         FileHash{Name: "sha256", Checksum: n.Checksum},
+		Checksum:         fileHash(&n.Node),
 		Config:           cfg,
 		Tags:             orEmpty(stringList(cfg["tags"])),
 		Description:      n.Description,
@@ -499,7 +500,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		RelationName:     strOrNull(n.RelationName),
 		RawCode:          n.RawCode,
 	}
-	if n.Checksum == "" {
+	if n.Checksum == "" && n.ChecksumName == "" {
 		// dbt's checksum of nodes without a file of their own (generic tests).
 		base.Checksum = FileHash{Name: "none", Checksum: ""}
 	}
@@ -972,4 +973,19 @@ func (b *builder) pkgRel(pkg, file string) string {
 		}
 	}
 	return file
+}
+
+// manifestSelectors is manifest.json's selectors: the root project's
+// selectors.yml, rendered, keyed by selector name.
+func manifestSelectors(p *project.Project) map[string]any {
+	if p == nil || p.Selectors == nil {
+		return map[string]any{}
+	}
+	return graph.ManifestSelectors(p.Selectors.Root)
+}
+
+// fileHash is a node's checksum: sha256 of its file, or a big seed's path.
+func fileHash(n *project.Node) FileHash {
+	name, sum := n.FileChecksum()
+	return FileHash{Name: name, Checksum: sum}
 }

@@ -61,15 +61,27 @@ var criterionKeys = []string{"method", "value", "children", "parents", "children
 // ParseSelectors reads a selectors.yml; file is its path relative to the
 // project, for errors. Every problem is reported at its line, together.
 func ParseSelectors(file string, src []byte) (*Selectors, error) {
-	p := &selectorParser{file: file, out: &Selectors{Specs: map[string]*Spec{}}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, diag.List{diag.Errorf(file, diag.Pos{}, "fix the YAML syntax", "cannot parse %s: %v", file, err)}.Err()
 	}
-	if len(doc.Content) == 0 {
+	return ParseSelectorsNode(file, &doc)
+}
+
+// ParseSelectorsNode reads the selectors of a parsed selectors.yml (its
+// document or top-level node), as project.Load renders it.
+func ParseSelectorsNode(file string, root *yaml.Node) (*Selectors, error) {
+	p := &selectorParser{file: file, out: &Selectors{Specs: map[string]*Spec{}}}
+	if root != nil && root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return p.out, nil
+		}
+		root = root.Content[0]
+	}
+	if root == nil {
 		return p.out, nil
 	}
-	root := doc.Content[0]
+	root = expandAliases(root, map[*yaml.Node]*yaml.Node{})
 	if root.Kind != yaml.MappingNode {
 		p.errAt(root, "write `selectors:` followed by a list of named selectors", "%s must be a mapping with a selectors: key", file)
 		return nil, p.problems.Err()
@@ -364,6 +376,60 @@ func (p *selectorParser) exclusions(list *yaml.Node) *Spec {
 		return out.Components[0]
 	}
 	return out
+}
+
+// expandAliases returns n with every alias replaced by the node it names
+// and every `<<: *anchor` merge key expanded (keys written in the mapping
+// win), as YAML loaders do: dbt's docs suggest anchors to share parts of
+// selector definitions. The file's nodes are not modified.
+func expandAliases(n *yaml.Node, done map[*yaml.Node]*yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if out, ok := done[n]; ok {
+		return out
+	}
+	if n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode && n.Kind != yaml.DocumentNode {
+		return n
+	}
+	out := *n
+	done[n] = &out
+	out.Content = nil
+	if n.Kind != yaml.MappingNode {
+		for _, c := range n.Content {
+			out.Content = append(out.Content, expandAliases(c, done))
+		}
+		return &out
+	}
+	written := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "<<" {
+			written[n.Content[i].Value] = true
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], expandAliases(n.Content[i+1], done)
+		if k.Value != "<<" || k.Tag == "!!str" && k.Style != 0 {
+			out.Content = append(out.Content, k, v)
+			continue
+		}
+		merged := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			merged = v.Content
+		}
+		for _, m := range merged {
+			if m.Kind != yaml.MappingNode {
+				continue
+			}
+			for j := 0; j+1 < len(m.Content); j += 2 {
+				if !written[m.Content[j].Value] {
+					written[m.Content[j].Value] = true
+					out.Content = append(out.Content, m.Content[j], m.Content[j+1])
+				}
+			}
+		}
+	}
+	return &out
 }
 
 func hasKey(n *yaml.Node, key string) bool {

@@ -191,3 +191,31 @@ func TestStateMethodsWithGraphOperators(t *testing.T) {
 		t.Errorf("without state: %v", err)
 	}
 }
+
+// TestSelectorsAnchors: YAML anchors, aliases and merge keys share parts of
+// definitions, as dbt's docs suggest.
+func TestSelectorsAnchors(t *testing.T) {
+	src := `selectors:
+  - name: base
+    definition: &nightly
+      method: tag
+      value: nightly
+      children: true
+  - name: reused
+    definition: *nightly
+  - name: merged
+    definition:
+      <<: *nightly
+      value: hourly
+`
+	sels, err := ParseSelectors("selectors.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sels.Specs["reused"]; got == nil || got.Method != "tag" || got.Value != "nightly" || !got.Children {
+		t.Errorf("alias: %+v", got)
+	}
+	if got := sels.Specs["merged"]; got == nil || got.Method != "tag" || got.Value != "hourly" || !got.Children {
+		t.Errorf("merge key: %+v", got)
+	}
+}

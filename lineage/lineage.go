@@ -95,8 +95,11 @@ type Column struct {
 
 // Warning says why lineage was degraded, and where.
 type Warning struct {
-	Node      string `json:"node"`
-	Line      int    `json:"line,omitempty"` // 1-based, 0 when unknown
+	Node string `json:"node"`
+	Line int    `json:"line,omitempty"` // 1-based, 0 when unknown
+	// Pos is the byte offset in the compiled SQL, -1 when unknown; not
+	// written out (lineage.json has the line).
+	Pos       int    `json:"-"`
 	Construct string `json:"construct"`
 	Message   string `json:"message"`
 }
@@ -190,6 +193,9 @@ func parse(ctx context.Context, parsers Parsers, dialect, sql string) parsed {
 	p, native := parsers.forDialect(dialect)
 	if p == nil {
 		return parsed{warning: fmt.Sprintf("no SQL parser for %s; table-level lineage only", dialect), pos: -1}
+	}
+	if dialect == "bigquery" {
+		sql = duckDBReadable(sql)
 	}
 	q, err := p.Parse(ctx, sql)
 	if err == nil {

@@ -108,7 +108,7 @@ func (r *resolver) line(pos int) int {
 }
 
 func (r *resolver) warn(pos int, construct, msg string) {
-	w := Warning{Node: r.in.Node, Line: r.line(pos), Construct: construct, Message: msg}
+	w := Warning{Node: r.in.Node, Line: r.line(pos), Pos: pos, Construct: construct, Message: msg}
 	key := w.String()
 	if r.warned[key] {
 		return

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -117,6 +118,7 @@ func (l *loader) load() (*Project, error) {
 	if l.diags.HasErrors() && cfg.Name == "" {
 		return nil, l.diags.Err()
 	}
+	l.loadSelectors()
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
 	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}
@@ -333,7 +335,11 @@ type diskFile struct {
 	roots map[fileKind]string // resource path it was found under, per kind
 	data  []byte
 	sum   string // sha256 hex of the contents
-	err   error
+	// seedSum is a seed's checksum as dbt computes it: the sha256 of the
+	// contents without leading and trailing whitespace; "" for a seed over
+	// maxSeedSize, whose checksum is its path.
+	seedSum string
+	err     error
 }
 
 func (f *diskFile) has(k fileKind) bool { return f.mask&k != 0 }
@@ -474,7 +480,7 @@ func (l *loader) readAll(files []*diskFile) error {
 				f := files[i]
 				full := filepath.Join(l.root, filepath.FromSlash(f.rel))
 				if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
-					f.sum, f.data, f.err = hashSeed(full)
+					f.sum, f.seedSum, f.data, f.err = hashSeed(full)
 					continue
 				}
 				f.data, f.err = readWhole(full, &scratch)
@@ -493,26 +499,48 @@ func (l *loader) readAll(files []*diskFile) error {
 // header row, which is checked when the project loads.
 const seedHead = 64 << 10
 
+// maxSeedSize is dbt's MAXIMUM_SEED_SIZE: a larger seed's checksum is its
+// path, so state:modified cannot see a change to its contents.
+const maxSeedSize = 1 << 20
+
 // hashSeed hashes a seed file while streaming it and returns its first
-// seedHead bytes.
-func hashSeed(p string) (string, []byte, error) {
+// seedHead bytes. dbtSum is dbt's checksum of the seed: the sha256 of its
+// contents stripped of leading and trailing whitespace (as Python's
+// str.strip), or "" when the file is over maxSeedSize.
+func hashSeed(p string) (sum, dbtSum string, head []byte, err error) {
 	fh, err := os.Open(p)
 	if err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return "", "", nil, err
+	}
+	if fi.Size() <= maxSeedSize {
+		data, err := io.ReadAll(io.LimitReader(fh, maxSeedSize+1))
+		if err != nil {
+			return "", "", nil, err
+		}
+		raw, stripped := sha256.Sum256(data), sha256.Sum256(bytes.TrimSpace(data))
+		head = data
+		if len(head) > seedHead {
+			head = head[:seedHead:seedHead]
+		}
+		return hex.EncodeToString(raw[:]), hex.EncodeToString(stripped[:]), head, nil
+	}
 	h := sha256.New()
-	head := make([]byte, seedHead)
+	head = make([]byte, seedHead)
 	n, err := io.ReadFull(fh, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	head = head[:n]
 	h.Write(head)
 	if _, err := io.Copy(h, fh); err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), head, nil
+	return hex.EncodeToString(h.Sum(nil)), "", head, nil
 }
 
 func readFile(root, rel string) ([]byte, error) {
@@ -599,6 +627,12 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
 	n.OriginalFilePath = f.rel
 	n.Checksum = f.sum
+	if n.ResourceType == Seed {
+		n.Checksum = f.seedSum
+		if f.seedSum == "" {
+			n.ChecksumName = ChecksumPath
+		}
+	}
 	if n.Language == "" {
 		n.Language = "sql"
 	}

@@ -71,6 +71,9 @@ type Project struct {
 
 	// UnitTests are the unit_tests: entries of properties YAML (unittests.go).
 	UnitTests []*UnitTest
+	// Selectors is the root project's selectors.yml, rendered; nil when
+	// there is none (selectors.go).
+	Selectors *Selectors
 	// Warnings found while loading (unused config paths and similar).
 	Warnings diag.List
 	// Digest is a sha256 (hex) over every file read (dbt_project.yml
@@ -196,14 +199,17 @@ type Node struct {
 	// RootConfig is, for a node of an installed package, the root
 	// project's dbt_project.yml config for it: dbt applies it last, over
 	// the node's own config() call. Nil for the root project's nodes.
-	RootConfig      Config
-	Description     string // doc() already resolved
-	Columns         []*Column
-	Meta            map[string]any
-	Docs            map[string]any
-	PatchPath       string            // properties YAML that described this node ("" if none)
-	PatchPos        diag.Pos          // where in PatchPath
-	Checksum        string            // sha256 of the file contents
+	RootConfig  Config
+	Description string // doc() already resolved
+	Columns     []*Column
+	Meta        map[string]any
+	Docs        map[string]any
+	PatchPath   string   // properties YAML that described this node ("" if none)
+	PatchPos    diag.Pos // where in PatchPath
+	Checksum    string   // sha256 of the file contents (a seed's: stripped, as dbt)
+	// ChecksumName is "" for a sha256 Checksum, or ChecksumPath for a seed
+	// over 1 MiB, whose checksum dbt takes to be its path (FileChecksum).
+	ChecksumName    string
 	SeedColumnTypes map[string]string // seeds: config column_types, kept in order-independent map
 	Constraints     []any             // model-level constraints from properties YAML, as written
 	// Version is a versioned model's v as written (int, float or string);
@@ -292,6 +298,19 @@ type DocBlock struct {
 	Contents string
 	File     string
 	Pos      diag.Pos
+}
+
+// ChecksumPath is the checksum name of a seed too large to hash.
+const ChecksumPath = "path"
+
+// FileChecksum is the node's checksum as manifest.json writes it: name
+// "sha256" and the hash, or for a seed over 1 MiB name "path" and its path
+// within its package (dbt's FileHash.path).
+func (n *Node) FileChecksum() (name, checksum string) {
+	if n.ChecksumName == ChecksumPath {
+		return ChecksumPath, n.PackagePath()
+	}
+	return "sha256", n.Checksum
 }
 
 // PackagePath is OriginalFilePath relative to the node's own project

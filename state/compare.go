@@ -82,7 +82,7 @@ func (c *Comparison) Check(selector, id string) bool {
 	case "modified.body":
 		return parsed && (old == nil || !sameBody(n, old))
 	case "modified.configs":
-		return n.ResourceType != "unit_test" && (old == nil || len(configChanges(n, old)) > 0)
+		return n.ResourceType != "unit_test" && (old == nil || len(configReasons(n, old)) > 0)
 	case "modified.persisted_descriptions":
 		return parsed && (old == nil || !samePersistedDescription(n, old))
 	case "modified.relation":
@@ -160,6 +160,12 @@ func (c *Comparison) modifiedReasons(id string) []string {
 		if ch := configChanges(n, old); len(ch) > 0 {
 			out = append(out, "configs: "+strings.Join(ch, ", "))
 		}
+	case n.ResourceType == "metric", n.ResourceType == "semantic_model", n.ResourceType == "saved_query":
+		// Their same_contents: one that did not exist before is no change.
+		if old == nil {
+			return nil
+		}
+		out = semanticChanges(n, old)
 	case old == nil:
 		return []string{"new"}
 	case n.ResourceType == "unit_test":
@@ -176,7 +182,7 @@ func (c *Comparison) modifiedReasons(id string) []string {
 		}
 	default:
 		if !sameBody(n, old) {
-			out = append(out, "body")
+			out = append(out, bodyReason(n, old))
 		}
 		if ch := configChanges(n, old); len(ch) > 0 {
 			out = append(out, "configs: "+strings.Join(ch, ", "))
@@ -247,6 +253,40 @@ func (c *Comparison) macroChange(n *Node) string {
 	return walk(n.DependsOn.Macros)
 }
 
+// bodyReason says how a node's body changed: "body", or for a seed over
+// 1 MiB, whose checksum is its path, why its contents were not compared.
+func bodyReason(n, old *Node) string {
+	if n.ResourceType != "seed" || n.Checksum == nil || n.Checksum.Name != checksumPath {
+		return "body"
+	}
+	if old.Checksum == nil || old.Checksum.Name != checksumPath {
+		return "body: the seed grew over 1 MiB; its contents are no longer compared, only its path"
+	}
+	return "body: the path of a seed over 1 MiB changed (its contents are not compared)"
+}
+
+// checksumPath is the checksum name dbt gives a seed over 1 MiB: its
+// checksum is its path, not a hash of its contents.
+const checksumPath = "path"
+
+// SeedWarnings are dbt's warnings about seeds over 1 MiB found unchanged
+// by path only (SeedExceedsLimitSamePath): state:modified cannot see a
+// change to their contents.
+func (c *Comparison) SeedWarnings() []string {
+	var out []string
+	for id, n := range c.cur.Nodes {
+		old := c.prev.Nodes[id]
+		if n.ResourceType != "seed" || old == nil || n.Checksum == nil || old.Checksum == nil {
+			continue
+		}
+		if n.Checksum.Name == checksumPath && old.Checksum.Name == checksumPath && n.Checksum.Checksum == old.Checksum.Checksum {
+			out = append(out, fmt.Sprintf("Found a seed (%s.%s) >1MB in size at the same path, elt cannot tell if it has changed: assuming they are the same", n.PackageName, n.Name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // sameBody is same_body: raw code for nodes, the file checksum for seeds
 // (dbt's same_seeds).
 func sameBody(n, old *Node) bool {
@@ -261,6 +301,128 @@ func sameUnitTest(n, old *Node) bool {
 		return n.Checksum.Checksum == old.Checksum.Checksum
 	}
 	return n.Model == old.Model && equal(n.Given, old.Given) && equal(n.Expect, old.Expect) && equal(n.Overrides, old.Overrides)
+}
+
+// semanticChanges is same_contents of metrics (type, description, label,
+// config: dbt leaves filter, metadata and type_params out), semantic
+// models and saved queries, as reasons.
+func semanticChanges(n, old *Node) []string {
+	type field struct {
+		name     string
+		now, was any
+	}
+	var fields []field
+	switch n.ResourceType {
+	case "metric":
+		fields = []field{{"type", n.Type, old.Type}, {"description", n.Description, old.Description}, {"label", n.Label, old.Label}}
+	case "semantic_model":
+		fields = []field{{"model", n.Model, old.Model}, {"description", n.Description, old.Description},
+			{"defaults", n.Defaults, old.Defaults}, {"entities", n.Entities, old.Entities},
+			{"dimensions", n.Dimensions, old.Dimensions}, {"measures", n.Measures, old.Measures}}
+	case "saved_query":
+		var q, oq QueryParams
+		if n.QueryParams != nil {
+			q = *n.QueryParams
+		}
+		if old.QueryParams != nil {
+			oq = *old.QueryParams
+		}
+		fields = []field{{"metrics", q.Metrics, oq.Metrics}, {"group_by", q.GroupBy, oq.GroupBy},
+			{"description", n.Description, old.Description}, {"where", q.Where, oq.Where}, {"label", n.Label, old.Label}}
+	}
+	var out []string
+	for _, f := range fields {
+		if !equal(f.now, f.was) {
+			out = append(out, f.name)
+		}
+	}
+	if ch := configReasons(n, old); len(ch) > 0 {
+		out = append(out, "configs: "+strings.Join(ch, ", "))
+	}
+	switch n.ResourceType {
+	case "semantic_model":
+		if !equal(n.PrimaryEntity, old.PrimaryEntity) {
+			out = append(out, "primary_entity")
+		}
+		if !equal(n.Group, old.Group) {
+			out = append(out, "group")
+		}
+	case "saved_query":
+		if !equal(n.Group, old.Group) {
+			out = append(out, "group")
+		}
+		if !sameExports(n.Exports, old.Exports) {
+			out = append(out, "exports")
+		}
+		if !equal(n.Tags, old.Tags) {
+			out = append(out, "tags")
+		}
+	}
+	return out
+}
+
+// sameExports is a saved query's same_exports: the same exports in the
+// same order, by name and their unrendered export_as, schema and alias.
+func sameExports(a, b []Export) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name {
+			return false
+		}
+		for _, k := range []string{"export_as", "schema", "alias"} {
+			if !equal(a[i].UnrenderedConfig[k], b[i].UnrenderedConfig[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// configReasons are the config keys that make same_config false: semantic
+// models and saved queries compare their config as rendered (dbt's
+// config ==), everything else its unrendered config (configChanges).
+func configReasons(n, old *Node) []string {
+	switch n.ResourceType {
+	case "semantic_model", "saved_query":
+		return mapChanges(n.Config, old.Config)
+	case "metric":
+		if n.UnrenderedConfig == nil && old.UnrenderedConfig == nil {
+			// A manifest without unrendered_config for metrics: the
+			// config, less what MetricConfig does not compare.
+			ch := mapChanges(n.Config, old.Config)
+			out := ch[:0]
+			for _, k := range ch {
+				if k != "group" {
+					out = append(out, k)
+				}
+			}
+			return out
+		}
+	}
+	return configChanges(n, old)
+}
+
+// mapChanges lists the keys whose values differ between a and b, sorted.
+func mapChanges(a, b map[string]any) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range []map[string]any{a, b} {
+		for k := range m {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			va, inA := a[k]
+			vb, inB := b[k]
+			if inA != inB || !equal(va, vb) {
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // nodeConfigNotCompared are the config keys dbt's NodeConfig leaves out of

@@ -16,7 +16,8 @@ import (
 // schema, as elt's docs package and dbt itself write it).
 type Manifest struct {
 	AdapterType string
-	// Nodes holds nodes, sources, unit tests and exposures by unique id.
+	// Nodes holds nodes, sources, unit tests, exposures, metrics, semantic
+	// models and saved queries by unique id.
 	Nodes map[string]*Node
 	// Disabled are the ids under the manifest's disabled key.
 	Disabled map[string]bool
@@ -70,6 +71,30 @@ type Node struct {
 	Given     any    `json:"given"`
 	Expect    any    `json:"expect"`
 	Overrides any    `json:"overrides"`
+	// Semantic models (Model is the ref they read).
+	Defaults      any `json:"defaults"`
+	Entities      any `json:"entities"`
+	Dimensions    any `json:"dimensions"`
+	Measures      any `json:"measures"`
+	PrimaryEntity any `json:"primary_entity"`
+	Group         any `json:"group"`
+	// Saved queries.
+	QueryParams *QueryParams `json:"query_params"`
+	Exports     []Export     `json:"exports"`
+	Tags        any          `json:"tags"`
+}
+
+// QueryParams are a saved query's query_params.
+type QueryParams struct {
+	Metrics any `json:"metrics"`
+	GroupBy any `json:"group_by"`
+	Where   any `json:"where"`
+}
+
+// Export is one of a saved query's exports.
+type Export struct {
+	Name             string         `json:"name"`
+	UnrenderedConfig map[string]any `json:"unrendered_config"`
 }
 
 // FileHash is a node's checksum: {"name": "sha256", "checksum": "..."} for
@@ -123,12 +148,16 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 		Metadata struct {
 			AdapterType *string `json:"adapter_type"`
 		} `json:"metadata"`
-		Nodes     map[string]*Node           `json:"nodes"`
-		Sources   map[string]*Node           `json:"sources"`
-		UnitTests map[string]*Node           `json:"unit_tests"`
-		Exposures map[string]*Node           `json:"exposures"`
-		Macros    map[string]*Macro          `json:"macros"`
-		Disabled  map[string]json.RawMessage `json:"disabled"`
+		Nodes     map[string]*Node `json:"nodes"`
+		Sources   map[string]*Node `json:"sources"`
+		UnitTests map[string]*Node `json:"unit_tests"`
+		Exposures map[string]*Node `json:"exposures"`
+		// The semantic layer's resources.
+		Metrics        map[string]*Node           `json:"metrics"`
+		SemanticModels map[string]*Node           `json:"semantic_models"`
+		SavedQueries   map[string]*Node           `json:"saved_queries"`
+		Macros         map[string]*Macro          `json:"macros"`
+		Disabled       map[string]json.RawMessage `json:"disabled"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s is not a dbt manifest: %w", file, err)
@@ -143,7 +172,7 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 	if m.Macros == nil {
 		m.Macros = map[string]*Macro{}
 	}
-	for _, group := range []map[string]*Node{raw.Nodes, raw.Sources, raw.UnitTests, raw.Exposures} {
+	for _, group := range []map[string]*Node{raw.Nodes, raw.Sources, raw.UnitTests, raw.Exposures, raw.Metrics, raw.SemanticModels, raw.SavedQueries} {
 		for id, n := range group {
 			if n == nil {
 				continue

@@ -107,7 +107,10 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	}
 	kinds := f.resourceTypes
 	if len(kinds) == 0 {
-		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure", "loader"}
+		// dbt's default list, with metrics, semantic models and saved
+		// queries; elt lists analyses and loaders too.
+		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure",
+			"metric", "semantic_model", "saved_query", "loader"}
 	}
 	ids, err := s.selectIDs(ctx, kinds)
 	if err != nil {

@@ -46,10 +46,14 @@ func (s *session) resourceLsLine(id, output string) (string, bool) {
 	case "path":
 		return file, true
 	case "json":
-		b, _ := json.Marshal(map[string]any{
+		obj := map[string]any{
 			"name": name, "resource_type": kind, "package_name": pkg, "original_file_path": file,
 			"unique_id": id, "config": cfg, "depends_on": map[string]any{"nodes": nonNil(deps)},
-		})
+		}
+		if r, ok := s.modifiedReasons(id); ok {
+			obj["modified_reasons"] = r
+		}
+		b, _ := json.Marshal(obj)
 		return string(b), true
 	}
 	return kind + ":" + strings.Join(fqn, "."), true

@@ -20,7 +20,7 @@ import (
 )
 
 // selectorsFile is dbt's file of named selectors, at the project root.
-const selectorsFile = "selectors.yml"
+const selectorsFile = project.SelectorsFile
 
 // prepareState reads the --state folder once and compares its manifest
 // with this project's, for the state:, result: and source_status: methods.
@@ -47,6 +47,9 @@ func (s *session) prepareState(ctx context.Context) error {
 	}
 	s.previous = prev
 	s.stateMethods = state.NewMethods(prev, current, currentSources)
+	for _, w := range s.stateMethods.Comparison.SeedWarnings() {
+		s.log.warn("SeedExceedsLimitSamePath", w, nil)
+	}
 	return nil
 }
 
@@ -114,18 +117,13 @@ func (s *session) selectorSpec() (*graph.Spec, error) {
 	if s.f.selector == "" && (len(s.f.selectors) > 0 || len(s.f.excludes) > 0) {
 		return nil, nil
 	}
-	file := filepath.Join(s.proj.Root, selectorsFile)
-	src, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
+	if s.proj.Selectors == nil {
 		if s.f.selector != "" {
 			return nil, usageErr(fmt.Errorf("--selector %s: the project has no %s; define named selectors there (dbt's YAML selectors)", s.f.selector, selectorsFile))
 		}
 		return nil, nil
 	}
-	if err != nil {
-		return nil, &exitError{code: exitFailed, err: err}
-	}
-	sels, err := graph.ParseSelectors(selectorsFile, src)
+	sels, err := graph.ParseSelectorsNode(s.proj.Selectors.File, s.proj.Selectors.Root)
 	if err != nil {
 		return nil, usageErr(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/docs/schematest"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -404,6 +405,109 @@ func TestSelectorsYAML(t *testing.T) {
 	res = elt(t, dir, "ls", "--selector", "nope")
 	if res.code != 2 || !strings.Contains(res.stderr, "the selectors are: bad") {
 		t.Errorf("unknown selector name: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestSelectorsYAMLRendered: selectors.yml is rendered as dbt renders it,
+// with dbt_project.yml's context (env_var, var from --vars, target), natively
+// (a bool stays a bool); a render failure is a load error at its line.
+func TestSelectorsYAMLRendered(t *testing.T) {
+	dir := slimCIProject(t)
+	writeFile(t, dir, "selectors.yml", `selectors:
+  - name: from_env
+    default: "{{ env_var('ELT_TEST_SELECTOR_DEFAULT', 'false') | as_bool }}"
+    definition:
+      method: fqn
+      value: "{{ env_var('ELT_TEST_SELECTOR_MODEL') }}"
+  - name: from_vars
+    definition: "{{ var('staging_model', 'stg_payments') }}"
+  - name: by_target
+    definition: "{{ 'stg_orders' if target.name == 'dev' else 'stg_customers' }}"
+`)
+	ls := func(args ...string) []string {
+		t.Helper()
+		res := elt(t, dir, append([]string{"ls", "--output", "name", "--resource-type", "model"}, args...)...)
+		if res.code != 0 {
+			t.Fatalf("ls %v: exit %d\n%s", args, res.code, res.stderr)
+		}
+		return lines(res.stdout)
+	}
+	t.Setenv("ELT_TEST_SELECTOR_MODEL", "stg_customers")
+	if got, want := ls("--selector", "from_env"), []string{"stg_customers"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("env_var in a definition: want %v, got %v", want, got)
+	}
+	if got, want := ls("--selector", "from_vars"), []string{"stg_payments"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("var() default: want %v, got %v", want, got)
+	}
+	if got, want := ls("--selector", "from_vars", "--vars", "{staging_model: stg_products}"), []string{"stg_products"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("var() from --vars: want %v, got %v", want, got)
+	}
+	if got, want := ls("--selector", "by_target"), []string{"stg_orders"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("target.name: want %v, got %v", want, got)
+	}
+	all := ls()
+	if len(all) < 3 {
+		t.Fatalf("no default selector: want every model, got %v", all)
+	}
+	t.Setenv("ELT_TEST_SELECTOR_DEFAULT", "true")
+	if got, want := ls(), []string{"stg_customers"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("default: rendered to true: want %v, got %v", want, got)
+	}
+
+	// A failure to render stops the load at the value's position, as dbt
+	// stops when it cannot render selectors.yml.
+	os.Unsetenv("ELT_TEST_SELECTOR_MODEL")
+	res := elt(t, dir, "ls")
+	if res.code == 0 || !strings.Contains(res.stderr, "selectors.yml:6:14") || !strings.Contains(res.stderr, "ELT_TEST_SELECTOR_MODEL") {
+		t.Errorf("unset env var: want an error at selectors.yml:6:14 naming the variable, exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestSelectorsInManifest: manifest.json's selectors hold the rendered,
+// normalized selectors keyed by name, valid against the manifest schema.
+func TestSelectorsInManifest(t *testing.T) {
+	dir := slimCIProject(t)
+	t.Setenv("ELT_TEST_SELECTOR_TAG", "finance")
+	writeFile(t, dir, "selectors.yml", `selectors:
+  - name: finance
+    description: "models tagged {{ env_var('ELT_TEST_SELECTOR_TAG') }}"
+    default: true
+    definition:
+      union:
+        - "tag:{{ env_var('ELT_TEST_SELECTOR_TAG') }}+"
+        - exclude:
+            - stg_payments
+  - name: orders
+    definition:
+      method: selector
+      value: finance
+`)
+	if res := elt(t, dir, "parse"); res.code != 0 {
+		t.Fatalf("parse: exit %d\n%s", res.code, res.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schematest.ValidateManifestSelectors(raw); err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Selectors map[string]json.RawMessage `json:"selectors"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	finance := `{"default":true,"definition":{"union":[{"children":true,"method":"tag","value":"finance"},{"exclude":[{"method":"fqn","value":"stg_payments"}]}]},"description":"models tagged finance","name":"finance"}`
+	orders := `{"definition":{"union":[{"children":true,"method":"tag","value":"finance"},{"exclude":[{"method":"fqn","value":"stg_payments"}]}]},"name":"orders"}`
+	if got := string(m.Selectors["finance"]); got != finance {
+		t.Errorf("selectors.finance:\nwant %s\ngot  %s", finance, got)
+	}
+	if got := string(m.Selectors["orders"]); got != orders {
+		t.Errorf("selectors.orders (method: selector):\nwant %s\ngot  %s", orders, got)
+	}
+	if len(m.Selectors) != 2 {
+		t.Errorf("want 2 selectors, got %d", len(m.Selectors))
 	}
 }
 

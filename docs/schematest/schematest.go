@@ -24,6 +24,16 @@ var catalogSchema []byte
 //go:embed sources.v3.schema.json
 var sourcesSchema []byte
 
+//go:embed manifest_selectors.v12.schema.json
+var manifestSelectorsSchema []byte
+
+// ValidateManifestSelectors reports every way the selectors key of a
+// manifest.json breaks dbt's manifest v12 rules (and elt's stricter shape
+// of each selector); the manifest's other keys are not checked.
+func ValidateManifestSelectors(data []byte) error {
+	return validate(manifestSelectorsSchema, "manifest_selectors.v12.schema.json", "manifest.json", "manifest v12 selectors", data)
+}
+
 // ValidateSources reports every way data breaks dbt's sources v3 rules
 // (sources.json, written by source freshness).
 func ValidateSources(data []byte) error {

@@ -58,3 +58,23 @@ func TestValidateCatalog(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateManifestSelectors(t *testing.T) {
+	valid := `{"selectors":{"nightly":{"name":"nightly","default":true,"definition":{"union":[{"method":"tag","value":"nightly","children":true},{"exclude":[{"method":"fqn","value":"x"}]}]}}}}`
+	if err := ValidateManifestSelectors([]byte(valid)); err != nil {
+		t.Fatalf("valid selectors were refused: %v", err)
+	}
+	broken := map[string]string{
+		"no selectors key":      `{"nodes":{}}`,
+		"definition missing":    `{"selectors":{"a":{"name":"a"}}}`,
+		"unnormalized string":   `{"selectors":{"a":{"name":"a","definition":"tag:x"}}}`,
+		"default as a string":   `{"selectors":{"a":{"name":"a","default":"true","definition":{"method":"tag","value":"x"}}}}`,
+		"unknown selector key":  `{"selectors":{"a":{"name":"a","definiton":{},"definition":{"method":"tag","value":"x"}}}}`,
+		"criterion sans method": `{"selectors":{"a":{"name":"a","definition":{"value":"x"}}}}`,
+	}
+	for name, doc := range broken {
+		if err := ValidateManifestSelectors([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

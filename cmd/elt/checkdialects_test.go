@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var updateCheckGoldens = flag.Bool("update-check-goldens", false, "rewrite cmd/elt/testdata/check_dialects/*.json")
+
+// TestCheckSnowflakeBigQuery: elt check on Snowflake and BigQuery targets
+// works from the compiled SQL, without a warehouse: DuckDB's parser reads
+// it (BigQuery's backquoted names, "string" literals and # comments are
+// rewritten in place), findings are warnings that say why, and a model it
+// cannot read gets a positioned warning that it was not checked. The
+// findings are compared with goldens.
+func TestCheckSnowflakeBigQuery(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", `p:
+  target: sf
+  outputs:
+    sf:
+      type: snowflake
+      account: acct
+      user: u
+      password: x
+      database: analytics
+      warehouse: wh
+      schema: dbt
+      role: r
+    bq:
+      type: bigquery
+      method: oauth
+      project: proj
+      dataset: ds
+`)
+	writeFile(t, dir, "seeds/people.csv", "id,name\n1,a\n")
+	writeFile(t, dir, "models/typo.sql", "select id,\n  nmae\nfrom {{ ref('people') }}\n")
+	writeFile(t, dir, "models/joined.sql", "select p.id, t.id as typo_id\nfrom {{ ref('people') }} p\njoin {{ ref('typo') }} t on p.id = t.id\nwhere p.name = \"a\" # BigQuery: a string and a comment\n")
+	writeFile(t, dir, "models/ambiguous.sql", "select id\nfrom {{ ref('people') }} p\njoin {{ ref('typo') }} t on p.id = t.id\n")
+	writeFile(t, dir, "models/flatten.sql", "select f.value:name::string as n\nfrom {{ ref('people') }},\n  lateral flatten(input => parse_json('[1]')) f\n")
+	for _, target := range []string{"sf", "bq"} {
+		t.Run(target, func(t *testing.T) {
+			res := elt(t, dir, "check", "--target", target, "--output", "json")
+			if res.code != 1 {
+				t.Fatalf("want exit 1 (findings), got %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			golden := filepath.Join("testdata", "check_dialects", target+".json")
+			if *updateCheckGoldens {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(res.stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update-check-goldens to write it)", err)
+			}
+			if res.stdout != string(want) {
+				t.Errorf("findings for %s differ from %s:\nwant\n%s\ngot\n%s", target, golden, want, res.stdout)
+			}
+			if strings.Contains(res.stdout, `"severity": "error"`) {
+				t.Errorf("a finding in %s SQL read with DuckDB's parser is an error, not a warning", target)
+			}
+		})
+	}
+	// The BigQuery model joined.sql is read once rewritten: no finding.
+	res := elt(t, dir, "check", "--target", "bq", "--select", "joined")
+	if res.code != 0 {
+		t.Errorf("joined.sql on BigQuery: want no findings, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
