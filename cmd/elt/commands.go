@@ -105,12 +105,23 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	kinds := f.resourceTypes
+	// dbt's default list leaves analyses out; --resource-type all (or
+	// analysis) lists them. elt lists its loaders too.
+	defaults := []string{"model", "seed", "snapshot", "test", "unit_test", "source", "exposure",
+		"metric", "semantic_model", "saved_query", "loader"}
+	var kinds []string
+	for _, k := range f.resourceTypes {
+		switch k {
+		case "all":
+			kinds = append(kinds, append(defaults, "analysis")...)
+		case "default":
+			kinds = append(kinds, defaults...)
+		default:
+			kinds = append(kinds, k)
+		}
+	}
 	if len(kinds) == 0 {
-		// dbt's default list, with metrics, semantic models and saved
-		// queries; elt lists analyses and loaders too.
-		kinds = []string{"model", "seed", "snapshot", "test", "unit_test", "source", "analysis", "exposure",
-			"metric", "semantic_model", "saved_query", "loader"}
+		kinds = defaults
 	}
 	ids, err := s.selectIDs(ctx, kinds)
 	if err != nil {

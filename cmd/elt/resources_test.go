@@ -142,6 +142,13 @@ func TestAnalysesExposuresGroupsSemantic(t *testing.T) {
 	if strings.TrimSpace(res.stdout) != "p.report" {
 		t.Errorf("ls analyses: %q", res.stdout)
 	}
+	// As dbt ls: analyses only when asked for (analysis, or all).
+	if res = mustElt(t, dir, "ls"); strings.Contains(res.stdout, "p.report") {
+		t.Errorf("ls lists the analysis by default:\n%s", res.stdout)
+	}
+	if res = mustElt(t, dir, "ls", "--resource-type", "all"); !strings.Contains(res.stdout, "p.report") || !strings.Contains(res.stdout, "p.people_t") {
+		t.Errorf("ls --resource-type all:\n%s", res.stdout)
+	}
 	// build selects the exposure's upstream models and runs them, not it.
 	res = mustElt(t, dir, "run", "-s", "+exposure:weekly")
 	if !strings.Contains(res.stdout, "people_t") || strings.Contains(res.stdout, "weekly") {
