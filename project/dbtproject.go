@@ -275,6 +275,9 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 		case "flags":
 			if m, ok := v.(map[string]any); ok {
 				cfg.Flags = m
+				if file == projectFile { // dbt reads only the root project's flags
+					l.checkFlags(file, p.Val, m)
+				}
 			} else if v != nil {
 				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write flags as a mapping of flag names to values", "flags must be a mapping, not %s", kindName(p.Val)))
 			}

@@ -147,6 +147,8 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 	"restrict-access": func(p *Project, v any) error { return wantValue("Raw", p.Config.Raw["restrict-access"], v) },
 	"on-run-start":    func(p *Project, v any) error { return wantValue("OnRunStart", toAnyList(p.Config.OnRunStart), v) },
 	"on-run-end":      func(p *Project, v any) error { return wantValue("OnRunEnd", toAnyList(p.Config.OnRunEnd), v) },
+	// Each flag is checked by TestProjectFlags (flags.go; cmd/elt acts on them).
+	"flags": func(p *Project, v any) error { return wantValue("Config.Flags", p.Config.Flags, v) },
 	// Config trees: their +keys are walked by TestDocumentedConfigKeys.
 	"models": treeCheck("models"), "seeds": treeCheck("seeds"), "snapshots": treeCheck("snapshots"),
 	"sources": treeCheck("sources"), "data_tests": treeCheck("data_tests"), "tests": treeCheck("tests"),
@@ -159,7 +161,6 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 var acceptedWithoutEffect = map[string]string{
 	"dbt-cloud": "dbt Core ignores it too: it configures dbt Cloud only",
 	"log-path":  "it only locates dbt.log; elt writes no log file",
-	"flags":     "behaviour flags: elt follows dbt 1.10's defaults (kept in Config.Flags)",
 }
 
 func pathsCheck(get func(*ProjectConfig) []string) func(*Project, any) error {

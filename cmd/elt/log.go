@@ -19,10 +19,17 @@ type logger struct {
 	color        bool
 	invocationID string
 	now          func() time.Time
+	width        int  // dbt's printer_width: where result lines end
+	level        int  // the least severe level written (levelRank)
+	debugText    bool // log_level debug: debug events also as text
 }
 
+// levelRank orders dbt's log levels; "none" is above every event.
+var levelRank = map[string]int{"debug": 0, "info": 1, "warn": 2, "error": 3, "none": 4}
+
 func newLogger(w io.Writer, format string, invocationID string) *logger {
-	return &logger{w: w, json: format == "json", color: !isJSON(format) && isTerminal(w), invocationID: invocationID, now: time.Now}
+	return &logger{w: w, json: format == "json", color: !isJSON(format) && isTerminal(w), invocationID: invocationID, now: time.Now,
+		width: 80, level: levelRank["debug"]}
 }
 
 func isJSON(format string) bool { return format == "json" }
@@ -56,6 +63,9 @@ func (l *logger) paint(color, s string) string {
 // event writes one event. name is a dbt-like event name (e.g. "LogModelResult"),
 // msg the human text, data extra machine-readable fields.
 func (l *logger) event(level, name, msg string, data map[string]any) {
+	if levelRank[level] < l.level {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ts := l.now()
@@ -88,9 +98,10 @@ func (l *logger) event(level, name, msg string, data map[string]any) {
 
 func (l *logger) info(name, msg string, data map[string]any) { l.event("info", name, msg, data) }
 
-// debug writes an event for machines only: in JSON logs, never as text.
+// debug writes an event for machines only: in JSON logs, and as text
+// only with log_level debug.
 func (l *logger) debug(name, msg string, data map[string]any) {
-	if l.json {
+	if l.json || l.debugText {
 		l.event("debug", name, msg, data)
 	}
 }

@@ -81,6 +81,9 @@ type flags struct {
 	// for the next invocation (compile, ls); noPartialParse turns it off.
 	renderCache    bool
 	noPartialParse bool
+	// explicit are the flags given on the command line or by their
+	// environment variable: they win over dbt_project.yml's flags:.
+	explicit map[string]bool
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -170,7 +173,19 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}
-		return flagsFromEnv(cmd, env)
+		if err := flagsFromEnv(cmd, env); err != nil {
+			return err
+		}
+		f.explicit = map[string]bool{}
+		for _, name := range []string{"fail-fast", "log-format", "indirect-selection", "no-color", "no-partial-parse"} {
+			if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
+				f.explicit[name] = true
+			}
+			if v, ok := lookupEnvFlag(env, name); ok && v != "" {
+				f.explicit[name] = true
+			}
+		}
+		return nil
 	}
 	root.SetVersionTemplate("elt version {{.Version}} (dbt-core " + dbtVersion + " compatible)\n")
 	pf := root.PersistentFlags()
@@ -338,7 +353,16 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 // a CI job sets once: the flag, when given, wins.
 var envFlags = map[string]string{
 	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
-	"defer-state": "DBT_DEFER_STATE",
+	"defer-state": "DBT_DEFER_STATE", "fail-fast": "DBT_FAIL_FAST", "log-format": "DBT_LOG_FORMAT",
+	"indirect-selection": "DBT_INDIRECT_SELECTION",
+}
+
+func lookupEnvFlag(env environment, name string) (string, bool) {
+	variable, ok := envFlags[name]
+	if !ok || env.lookupEnv == nil {
+		return "", false
+	}
+	return env.lookupEnv(variable)
 }
 
 func flagsFromEnv(cmd *cobra.Command, env environment) error {

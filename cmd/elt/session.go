@@ -285,6 +285,10 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	}
 	s.proj = p
 	s.projectLoaded = time.Now()
+	applyProjectFlags(s, p)
+	if err := checkRequireDBTVersion(p); err != nil {
+		return nil, usageErr(err)
+	}
 	if p.Target != nil {
 		env.secrets.Add(p.Target.SecretValues()...)
 	}
