@@ -204,3 +204,34 @@ func TestGenericTestArgumentsFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestLogPath(t *testing.T) {
+	for _, tc := range []struct {
+		value, want, reject string
+	}{
+		{"logs", "logs", ""},
+		{"var/log", "var/log", ""},
+		{"../logs", "", "outside the project folder"},
+		{"/tmp/logs", "", "outside the project folder"},
+		{"[a]", "", "must be a folder name"},
+	} {
+		dir := newProject(t, map[string]string{
+			"dbt_project.yml": baseProject + "log-path: " + tc.value + "\n",
+			"models/m.sql":    "select 1 as id",
+		})
+		line := strings.Count(baseProject, "\n") + 1
+		p, err := loadDir(t, dir, Options{})
+		if tc.reject == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", tc.value, err)
+			}
+			if p.Config.LogPath != tc.want {
+				t.Errorf("%s: LogPath = %q, want %q", tc.value, p.Config.LogPath, tc.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("dbt_project.yml:%d:", line)) || !strings.Contains(err.Error(), tc.reject) {
+			t.Errorf("%s: want an error at dbt_project.yml:%d saying %q, got %v", tc.value, line, tc.reject, err)
+		}
+	}
+}

@@ -130,7 +130,9 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 	"docs-paths":     pathsCheck(func(c *ProjectConfig) []string { return c.DocsPaths }),
 	"asset-paths":    pathsCheck(func(c *ProjectConfig) []string { return c.AssetPaths }),   // copied by elt docs generate
 	"clean-targets":  pathsCheck(func(c *ProjectConfig) []string { return c.CleanTargets }), // elt clean
-	"target-path":    func(p *Project, v any) error { return wantValue("Config.TargetPath", p.Config.TargetPath, v) },
+	// cmd/elt writes dbt.log there.
+	"log-path":    func(p *Project, v any) error { return wantValue("Config.LogPath", p.Config.LogPath, v) },
+	"target-path": func(p *Project, v any) error { return wantValue("Config.TargetPath", p.Config.TargetPath, v) },
 	"packages-install-path": func(p *Project, v any) error {
 		return wantValue("Config.PackagesInstallPath", p.Config.PackagesInstallPath, v)
 	},
@@ -160,7 +162,6 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 // does not act on, each with the reason. Keep this list short and explicit.
 var acceptedWithoutEffect = map[string]string{
 	"dbt-cloud": "dbt Core ignores it too: it configures dbt Cloud only",
-	"log-path":  "it only locates dbt.log; elt writes no log file",
 }
 
 func pathsCheck(get func(*ProjectConfig) []string) func(*Project, any) error {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/elt-dev/elt/deps"
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -77,4 +79,62 @@ func quoteAll(list []string) []string {
 		out[i] = "'" + s + "'"
 	}
 	return out
+}
+
+// openLogFile starts dbt.log in the log path when one is declared
+// (--log-path, DBT_LOG_PATH, then dbt_project.yml's log-path); with none,
+// elt writes no log file. The folder must be inside the project, and the
+// file is opened through targetfs, so a symbolic link cannot carry it out.
+func openLogFile(s *session, p *project.Project) error {
+	f, cfg := s.f, p.Config
+	rel := cfg.LogPath
+	if f.logPath != "" {
+		abs := f.logPath
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(s.env.workDir, abs)
+		}
+		r, err := filepath.Rel(p.Root, abs)
+		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("--log-path %q is outside the project folder %s: elt writes dbt.log only inside the project", f.logPath, p.Root)
+		}
+		rel = r
+	}
+	if rel == "" {
+		return nil
+	}
+	level, ok := f.logLevelFile, true
+	if level == "" {
+		if level, ok = cfg.FlagString("log_level_file"); !ok {
+			if level, ok = cfg.FlagString("log_level"); !ok {
+				level = "debug"
+			}
+		}
+	}
+	rank, ok := levelRank[level]
+	if !ok {
+		return fmt.Errorf("--log-level-file must be debug, info, warn, error or none, not %q", level)
+	}
+	format := f.logFormatFile
+	if format == "" {
+		if format, ok = cfg.FlagString("log_format_file"); !ok {
+			format = f.logFormat // dbt: the file follows log_format unless told
+		}
+	}
+	if format == "default" {
+		format = "text"
+	}
+	if format != "text" && format != "json" {
+		return fmt.Errorf("--log-format-file must be text or json, not %q", format)
+	}
+	root, err := targetfs.Open(p.Root)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	file, err := root.OpenAppend(filepath.ToSlash(filepath.Join(rel, "dbt.log")))
+	if err != nil {
+		return fmt.Errorf("log-path: %w", err)
+	}
+	s.log.file = &logFile{w: s.env.secrets.Writer(file), json: format == "json", level: rank, close: file.Close}
+	return nil
 }

@@ -84,6 +84,8 @@ type flags struct {
 	// explicit are the flags given on the command line or by their
 	// environment variable: they win over dbt_project.yml's flags:.
 	explicit map[string]bool
+	// dbt.log: --log-path, --log-level-file, --log-format-file.
+	logPath, logLevelFile, logFormatFile string
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -196,6 +198,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	pf.StringVar(&f.vars, "vars", "", "variables as a YAML or JSON dict, e.g. '{start_date: 2024-01-01}'")
 	pf.StringVar(&f.logFormat, "log-format", "text", "output format: text or json (one event per line)")
 	pf.BoolVar(&f.noColor, "no-color", false, "never colour the output")
+	pf.StringVar(&f.logPath, "log-path", "", "write dbt.log into this folder inside the project (default: log-path in dbt_project.yml, else no log file)")
+	pf.StringVar(&f.logLevelFile, "log-level-file", "", "least severe level written to dbt.log: debug (default), info, warn, error or none")
+	pf.StringVar(&f.logFormatFile, "log-format-file", "", "dbt.log's format: text (default) or json")
 
 	sel := func(c *cobra.Command) {
 		c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
@@ -354,7 +359,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 var envFlags = map[string]string{
 	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
 	"defer-state": "DBT_DEFER_STATE", "fail-fast": "DBT_FAIL_FAST", "log-format": "DBT_LOG_FORMAT",
-	"indirect-selection": "DBT_INDIRECT_SELECTION",
+	"indirect-selection": "DBT_INDIRECT_SELECTION", "log-path": "DBT_LOG_PATH", "log-level-file": "DBT_LOG_LEVEL_FILE",
+	"log-format-file": "DBT_LOG_FORMAT_FILE",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {
