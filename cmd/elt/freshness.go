@@ -148,9 +148,13 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 
 // warnFreshnessWithoutField warns, as dbt 1.10 does when it parses the
 // project, about each source table with a freshness rule but neither
-// loaded_at_field nor loaded_at_query: no elt adapter reads load times
-// from warehouse metadata, so its freshness check will fail.
+// loaded_at_field nor loaded_at_query on a warehouse without metadata
+// freshness (DuckDB, Postgres), so its freshness check will fail.
 func (s *session) warnFreshnessWithoutField() {
+	switch s.dialect.Type() {
+	case "snowflake", "bigquery":
+		return // they read the last modification time from metadata
+	}
 	for _, id := range sortedKeys(s.manifest.Sources) {
 		src := s.manifest.Sources[id]
 		if !src.HasFreshness() || src.LoadedAtField != "" || src.LoadedAtQuery != "" {
