@@ -9,8 +9,8 @@ import (
 // The names a materialization block uses that dbt's global project
 // defines as macros: relation helpers, DDL builders, hooks and flags.
 // They are dispatched as in dbt, so a project's <adapter>__ or default__
-// macro replaces elt's. Statements run one at a time, each committed, so
-// adapter.commit() has nothing to do and run_hooks issues no "commit;".
+// macro replaces elt's. A block's statements run in a transaction
+// (transaction.go); run_hooks issues no "commit;" of its own.
 const materializationMacroSQL = `
 {% macro run_hooks(hooks, inside_transaction=True) %}
   {%- for hook in hooks -%}

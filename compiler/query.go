@@ -25,6 +25,13 @@ func (st *renderState) query(sql string) (*queryResult, error) {
 			hint: "guard the call with {% if execute %}, or run a command that connects to the warehouse",
 		}
 	}
+	skip, err := st.beforeStatement(sql)
+	if err != nil {
+		return nil, &jinjaError{msg: fmt.Sprintf("run_query: begin: %v", err)}
+	}
+	if skip {
+		return &queryResult{}, nil
+	}
 	cols, rows, err := q(st.ctx, sql)
 	if err != nil {
 		return nil, &jinjaError{msg: fmt.Sprintf("run_query: %v", err)}
