@@ -55,13 +55,15 @@ func transactionVerb(sql string) string {
 	return ""
 }
 
-// beforeStatement opens the transaction before sql runs, or records that
-// sql ends it; skip is set for a commit or rollback with nothing open,
-// which some warehouses (DuckDB) refuse.
-func (st *renderState) beforeStatement(sql string) (skip bool, err error) {
+// beforeStatement opens the transaction before sql runs (when autoBegin),
+// or records that sql begins or ends one; skip is set for a commit or
+// rollback with nothing open, which some warehouses (DuckDB) refuse.
+func (st *renderState) beforeStatement(sql string, autoBegin bool) (skip bool, err error) {
 	t := transactionOf(st.ctx)
 	if t == nil {
-		return false, nil
+		// No transaction is kept (each statement commits as it runs): a
+		// commit has nothing to end, as run_hooks' before outside hooks.
+		return transactionVerb(sql) == "commit", nil
 	}
 	switch transactionVerb(sql) {
 	case "begin":
@@ -74,7 +76,7 @@ func (st *renderState) beforeStatement(sql string) (skip bool, err error) {
 		t.open = false
 		return false, nil
 	}
-	if t.open {
+	if t.open || !autoBegin {
 		return false, nil
 	}
 	if _, _, err := st.engine.opts.Query(st.ctx, "begin"); err != nil {

@@ -15,6 +15,7 @@ import (
 const halfBuiltMaterialization = `{% materialization half_built, default %}
   {%- set target_relation = this.incorporate(type='table') -%}
   {%- set tmp = make_intermediate_relation(target_relation) -%}
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {% call statement('create') %}create table {{ tmp }} as {{ sql }}{% endcall %}
   {% if var('commit_first', false) %}{{ adapter.commit() }}{% endif %}
   {% call statement('fill') %}insert into {{ tmp }} select 2 as id{% endcall %}
@@ -23,6 +24,7 @@ const halfBuiltMaterialization = `{% materialization half_built, default %}
   {% endif %}
   {% call statement('main') %}alter table {{ tmp }} rename to {{ target_relation.identifier }}{% endcall %}
   {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 `
@@ -48,7 +50,9 @@ func TestCustomMaterializationTransactionPostgres(t *testing.T) {
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
 	writeFile(t, dir, "profiles.yml", pgProfile)
 	writeFile(t, dir, "macros/half_built.sql", halfBuiltMaterialization)
-	writeFile(t, dir, "models/m.sql", "{{ config(materialized='half_built') }}\nselect 1 as id\n")
+	// vacuum cannot run inside a transaction: hooks with transaction
+	// false run outside the block's, as in dbt.
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='half_built', pre_hook={'sql': 'vacuum', 'transaction': False}, post_hook={'sql': 'vacuum {{ this }}', 'transaction': False}) }}\nselect 1 as id\n")
 	tables := func() string {
 		t.Helper()
 		var s *string
