@@ -651,8 +651,16 @@ func (e *engine) buildGlobals() {
 		"get_relation":            jinja.Func(fnGetRelation),
 		"get_columns_in_relation": jinja.Func(fnGetColumns),
 		"load_relation":           jinja.Func(fnLoadRelation),
-		// Each statement is committed as it runs: nothing is left to commit.
-		"commit": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return "", nil }),
+		// Commits a materialization block's transaction (transaction.go);
+		// elsewhere each statement is committed as it runs.
+		"commit": jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+			if st := stateOf(s); st != nil {
+				if err := st.commit(); err != nil {
+					return nil, &jinjaError{msg: fmt.Sprintf("adapter.commit: %v", err)}
+				}
+			}
+			return "", nil
+		}),
 		// dbt-duckdb's adapter methods for external models (external.go).
 		"external_root": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return e.externalRoot(), nil }),
 		"external_write_options": jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

@@ -9,11 +9,15 @@ import (
 // The names a materialization block uses that dbt's global project
 // defines as macros: relation helpers, DDL builders, hooks and flags.
 // They are dispatched as in dbt, so a project's <adapter>__ or default__
-// macro replaces elt's. Statements run one at a time, each committed, so
-// adapter.commit() has nothing to do and run_hooks issues no "commit;".
+// macro replaces elt's. A block's statements run in a transaction
+// (transaction.go); run_hooks commits it before the hooks that run
+// outside it, as dbt's does.
 const materializationMacroSQL = `
 {% macro run_hooks(hooks, inside_transaction=True) %}
   {%- for hook in hooks -%}
+    {%- if not inside_transaction and loop.first -%}
+      {%- call statement(auto_begin=inside_transaction) -%}commit;{%- endcall -%}
+    {%- endif -%}
     {%- if hook.get('transaction', True) == inside_transaction -%}
       {%- set rendered = render(hook.get('sql')) | trim -%}
       {%- if (rendered | length) > 0 -%}

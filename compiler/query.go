@@ -15,8 +15,13 @@ type queryResult struct {
 	rows    [][]any
 }
 
-// query runs sql through Options.Query.
-func (st *renderState) query(sql string) (*queryResult, error) {
+// query runs sql through Options.Query, inside a materialization block's
+// open transaction if there is one (run_query, adapter.execute).
+func (st *renderState) query(sql string) (*queryResult, error) { return st.queryTx(sql, false) }
+
+// queryTx is query; with autoBegin (statement()'s default, as dbt's) it
+// first opens the block's transaction when none is open.
+func (st *renderState) queryTx(sql string, autoBegin bool) (*queryResult, error) {
 	st.introspected = true
 	q := st.engine.opts.Query
 	if q == nil {
@@ -24,6 +29,13 @@ func (st *renderState) query(sql string) (*queryResult, error) {
 			msg:  "run_query needs a connection, and this command has none",
 			hint: "guard the call with {% if execute %}, or run a command that connects to the warehouse",
 		}
+	}
+	skip, err := st.beforeStatement(sql, autoBegin)
+	if err != nil {
+		return nil, &jinjaError{msg: fmt.Sprintf("run_query: begin: %v", err)}
+	}
+	if skip {
+		return &queryResult{}, nil
 	}
 	cols, rows, err := q(st.ctx, sql)
 	if err != nil {
@@ -128,7 +140,7 @@ func fnStatement(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		}
 		sql, _ = jinja.Str(body)
 	}
-	res, err := st.query(sql)
+	res, err := st.queryTx(sql, argBool(args, kw, 2, "auto_begin", true))
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -44,10 +45,16 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 			continue
 		}
 		var model *Node
+		var versions []*Node
 		for _, n := range m.byName[ut.Model] {
-			// A versioned model is tested in its latest version.
-			if n.ResourceType == project.Model && n.Package == ut.Package && versionMatch(n, "") {
-				model = n
+			if n.ResourceType != project.Model || n.Package != ut.Package {
+				continue
+			}
+			if versionMatch(n, "") {
+				model = n // the latest version, which the inputs are checked against
+			}
+			if n.VersionString != "" {
+				versions = append(versions, n)
 			}
 		}
 		if model == nil {
@@ -61,6 +68,11 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 				l.Add(diag.Errorf(ut.File, ut.Pos, "fix model: to name a model of this project",
 					"Unable to find model '%s.%s' for unit test '%s'", ut.Package, ut.Model, ut.Name))
 			}
+			continue
+		}
+		tested, verr := unitTestVersions(ut, model, versions)
+		if verr != nil {
+			l.Add(*verr)
 			continue
 		}
 		ok := true
@@ -113,28 +125,84 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 		if !ok {
 			continue
 		}
-		n := &Node{}
-		n.UniqueID = ut.UniqueID
-		n.ResourceType = project.UnitTestType
-		n.Name = ut.Name
-		n.Package = ut.Package
-		n.Path = ut.File
-		n.OriginalFilePath = ut.File
-		n.PatchPath, n.PatchPos = ut.File, ut.Pos
-		n.FQN = ut.FQN
-		n.Description = ut.Description
-		n.Config = copyConfig(ut.Config)
-		if m, ok := n.Config["meta"].(map[string]any); ok {
-			n.Meta = m
+		for _, model := range tested {
+			n := &Node{}
+			n.UniqueID = ut.UniqueID
+			if model.VersionString != "" {
+				// dbt: one unit test per tested version, "<test>_v<version>".
+				n.UniqueID += "_v" + model.VersionString
+				n.Version, n.VersionString = model.Version, model.VersionString
+			}
+			n.ResourceType = project.UnitTestType
+			n.Name = ut.Name
+			n.Package = ut.Package
+			n.Path = ut.File
+			n.OriginalFilePath = ut.File
+			n.PatchPath, n.PatchPos = ut.File, ut.Pos
+			n.FQN = ut.FQN
+			n.Description = ut.Description
+			n.Config = copyConfig(ut.Config)
+			if m, ok := n.Config["meta"].(map[string]any); ok {
+				n.Meta = m
+			}
+			n.Language = "sql"
+			n.RawCode = model.RawCode
+			n.DependsOn.Nodes = []string{model.UniqueID}
+			n.AttachedNode = model.UniqueID
+			n.ShortName = ut.Name
+			m.UnitTests[n.UniqueID] = n
+			m.unitDefs[n.UniqueID] = ut
 		}
-		n.Language = "sql"
-		n.RawCode = model.RawCode
-		n.DependsOn.Nodes = []string{model.UniqueID}
-		n.AttachedNode = model.UniqueID
-		n.ShortName = ut.Name
-		m.UnitTests[n.UniqueID] = n
-		m.unitDefs[n.UniqueID] = ut
 	}
+}
+
+// unitTestVersions are the models a unit test runs against, as dbt 1.8+
+// picks them: every version of a versioned model unless versions:
+// excludes some (exclude wins over include) or includes only some; the
+// model itself when it is not versioned, where versions: is an error.
+func unitTestVersions(ut *project.UnitTest, latest *Node, versions []*Node) ([]*Node, *diag.Diagnostic) {
+	v := ut.Versions
+	limited := v != nil && (len(v.Include) > 0 || len(v.Exclude) > 0)
+	if latest.VersionString == "" {
+		if limited {
+			d := diag.Errorf(ut.File, v.Pos, "remove versions: from the unit test",
+				"Unit test '%s' should not have a versions include or exclude when referencing non-versioned model '%s'", ut.Name, latest.Name)
+			return nil, &d
+		}
+		return []*Node{latest}, nil
+	}
+	listed := func(list []string, n *Node) bool {
+		for _, s := range list {
+			if project.CompareVersions(n.VersionString, s) == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	sort.Slice(versions, func(i, j int) bool {
+		return project.CompareVersions(versions[i].VersionString, versions[j].VersionString) < 0
+	})
+	var out []*Node
+	for _, n := range versions {
+		switch {
+		case v != nil && len(v.Exclude) > 0:
+			if !listed(v.Exclude, n) {
+				out = append(out, n)
+			}
+		case v != nil && len(v.Include) > 0:
+			if listed(v.Include, n) {
+				out = append(out, n)
+			}
+		default:
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		d := diag.Errorf(ut.File, v.Pos, "list versions the model has in versions:",
+			"Unit test '%s' referenced a version of '%s' which was not found.", ut.Name, latest.Name)
+		return nil, &d
+	}
+	return out, nil
 }
 
 // UnitTestDef is the properties YAML entry of a unit test node.

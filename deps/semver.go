@@ -355,3 +355,9 @@ func dbtVersionCompatible(dbtVersion string, required []string) (bool, error) {
 	}
 	return versionsCompatible(installed, rng.start, rng.end), nil
 }
+
+// DBTVersionCompatible reports whether dbtVersion satisfies a project's
+// require-dbt-version list, as dbt checks it when it loads a project.
+func DBTVersionCompatible(dbtVersion string, required []string) (bool, error) {
+	return dbtVersionCompatible(dbtVersion, required)
+}

@@ -227,6 +227,18 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 			if v != nil {
 				cfg.Profile = fmt.Sprint(v)
 			}
+		case "log-path":
+			s, ok := v.(string)
+			if !ok || s == "" {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write log-path: logs", "log-path must be a folder name, not %s", kindName(p.Val)))
+				continue
+			}
+			if c := path.Clean(filepath.ToSlash(s)); c == ".." || strings.HasPrefix(c, "../") || path.IsAbs(c) || filepath.IsAbs(s) {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write log-path as a folder inside the project, e.g. log-path: logs",
+					"log-path %q is outside the project folder: elt writes dbt.log only inside the project", s))
+				continue
+			}
+			cfg.LogPath = s
 		case "target-path", "packages-install-path":
 			s, ok := v.(string)
 			if !ok {
@@ -275,6 +287,9 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 		case "flags":
 			if m, ok := v.(map[string]any); ok {
 				cfg.Flags = m
+				if file == projectFile { // dbt reads only the root project's flags
+					l.checkFlags(file, p.Val, m)
+				}
 			} else if v != nil {
 				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write flags as a mapping of flag names to values", "flags must be a mapping, not %s", kindName(p.Val)))
 			}

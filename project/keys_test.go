@@ -130,7 +130,9 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 	"docs-paths":     pathsCheck(func(c *ProjectConfig) []string { return c.DocsPaths }),
 	"asset-paths":    pathsCheck(func(c *ProjectConfig) []string { return c.AssetPaths }),   // copied by elt docs generate
 	"clean-targets":  pathsCheck(func(c *ProjectConfig) []string { return c.CleanTargets }), // elt clean
-	"target-path":    func(p *Project, v any) error { return wantValue("Config.TargetPath", p.Config.TargetPath, v) },
+	// cmd/elt writes dbt.log there.
+	"log-path":    func(p *Project, v any) error { return wantValue("Config.LogPath", p.Config.LogPath, v) },
+	"target-path": func(p *Project, v any) error { return wantValue("Config.TargetPath", p.Config.TargetPath, v) },
 	"packages-install-path": func(p *Project, v any) error {
 		return wantValue("Config.PackagesInstallPath", p.Config.PackagesInstallPath, v)
 	},
@@ -147,6 +149,8 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 	"restrict-access": func(p *Project, v any) error { return wantValue("Raw", p.Config.Raw["restrict-access"], v) },
 	"on-run-start":    func(p *Project, v any) error { return wantValue("OnRunStart", toAnyList(p.Config.OnRunStart), v) },
 	"on-run-end":      func(p *Project, v any) error { return wantValue("OnRunEnd", toAnyList(p.Config.OnRunEnd), v) },
+	// Each flag is checked by TestProjectFlags (flags.go; cmd/elt acts on them).
+	"flags": func(p *Project, v any) error { return wantValue("Config.Flags", p.Config.Flags, v) },
 	// Config trees: their +keys are walked by TestDocumentedConfigKeys.
 	"models": treeCheck("models"), "seeds": treeCheck("seeds"), "snapshots": treeCheck("snapshots"),
 	"sources": treeCheck("sources"), "data_tests": treeCheck("data_tests"), "tests": treeCheck("tests"),
@@ -158,8 +162,6 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 // does not act on, each with the reason. Keep this list short and explicit.
 var acceptedWithoutEffect = map[string]string{
 	"dbt-cloud": "dbt Core ignores it too: it configures dbt Cloud only",
-	"log-path":  "it only locates dbt.log; elt writes no log file",
-	"flags":     "behaviour flags: elt follows dbt 1.10's defaults (kept in Config.Flags)",
 }
 
 func pathsCheck(get func(*ProjectConfig) []string) func(*Project, any) error {

@@ -500,6 +500,10 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 			t.Description = l.resolveDocs(file, posOf(p.Val), s)
 		case p.Key == "config":
 			block = l.propsConfig(file, p.Val)
+		case p.Key == "arguments" && !l.nestedTestArguments():
+			// dbt with require_generic_test_arguments_property: false
+			// passes arguments: to the test as one argument of that name.
+			t.Args["arguments"] = toValue(p.Val, nil, nil)
 		case p.Key == "arguments":
 			if isNull(p.Val) {
 				continue
@@ -739,4 +743,15 @@ func (l *loader) warnUnusedConfig() {
 		l.diags.Add(diag.Warnf(projectFile, u.pos, "fix the folder or node name, or remove the config",
 			"Configuration paths exist in your dbt_project.yml file which do not apply to any resources: %s", u.path))
 	}
+}
+
+// nestedTestArguments is dbt's require_generic_test_arguments_property
+// (true unless the root project's flags: turn it off): a generic test's
+// arguments: property holds its keyword arguments.
+func (l *loader) nestedTestArguments() bool {
+	if l.proj == nil || l.proj.Config == nil {
+		return true
+	}
+	v, ok := l.proj.Config.FlagBool("require_generic_test_arguments_property")
+	return !ok || v
 }

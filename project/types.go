@@ -118,6 +118,7 @@ type ProjectConfig struct {
 	AnalysisPaths       []string // default ["analyses"]
 	DocsPaths           []string // default: all of model, seed, test, macro, snapshot, analysis paths
 	TargetPath          string   // default "target"
+	LogPath             string   // log-path: where elt writes dbt.log; "" when not declared (no log file)
 	PackagesInstallPath string   // default "dbt_packages"
 	AssetPaths          []string // default none
 	CleanTargets        []string

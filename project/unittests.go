@@ -32,6 +32,17 @@ type UnitTest struct {
 	Expect      *UnitTestFixture
 	Overrides   UnitTestOverrides
 	Config      Config // tags, meta, enabled
+	// Versions limits a unit test on a versioned model to some of its
+	// versions (dbt 1.8 versions: {include: [...], exclude: [...]}); nil
+	// tests every version.
+	Versions *UnitTestVersions
+}
+
+// UnitTestVersions is a unit test's versions: block; versions are their
+// text ("2", "1.5"), as a model's VersionString.
+type UnitTestVersions struct {
+	Include, Exclude []string
+	Pos              diag.Pos
 }
 
 // UnitTestFixture is one given input or the expected output.
@@ -169,9 +180,12 @@ func (l *loader) parseUnitTest(file, name string, e *yaml.Node) *UnitTest {
 			}
 			ut.Config = l.propsConfig(file, p.Val)
 		case "versions":
-			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "remove versions: (elt tests the model as it is)",
-				"%s: versions: is not supported by elt", what))
-			ok = false
+			if isNull(p.Val) {
+				continue
+			}
+			v, vok := l.parseUnitTestVersions(file, what, p.Val)
+			ut.Versions = v
+			ok = ok && vok
 		}
 	}
 	if ut.Model == "" {
@@ -533,4 +547,48 @@ func QuotedArgs(call string) []string {
 		i += j + 1
 	}
 	return out
+}
+
+// parseUnitTestVersions reads versions: {include: [1, 2]} or {exclude: [1]}.
+func (l *loader) parseUnitTestVersions(file, what string, n *yaml.Node) (*UnitTestVersions, bool) {
+	if !isMapping(n) {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write versions: {include: [2]} or versions: {exclude: [1]}",
+			"%s: versions must be a mapping, not %s", what, kindName(n)))
+		return nil, false
+	}
+	v := &UnitTestVersions{Pos: posOf(n)}
+	ok := true
+	for _, p := range pairs(n) {
+		var dst *[]string
+		switch p.Key {
+		case "include":
+			dst = &v.Include
+		case "exclude":
+			dst = &v.Exclude
+		default:
+			l.unknownKey(file, p, what+" versions", map[string]bool{"include": true, "exclude": true})
+			ok = false
+			continue
+		}
+		if isNull(p.Val) {
+			continue
+		}
+		if !isSequence(p.Val) {
+			l.diags.Add(diag.Errorf(file, posOf(p.Val), fmt.Sprintf("write %s: [1, 2]", p.Key),
+				"%s: versions %s must be a list of versions, not %s", what, p.Key, kindName(p.Val)))
+			ok = false
+			continue
+		}
+		for _, item := range deref(p.Val).Content {
+			s, isScalar := stringOf(item)
+			if !isScalar || s == "" {
+				l.diags.Add(diag.Errorf(file, posOf(item), "list versions as numbers or strings, e.g. [1, 2]",
+					"%s: versions %s lists %s, not a version", what, p.Key, kindName(item)))
+				ok = false
+				continue
+			}
+			*dst = append(*dst, s)
+		}
+	}
+	return v, ok
 }

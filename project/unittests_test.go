@@ -75,7 +75,9 @@ func TestUnitTestsBadInput(t *testing.T) {
 		{"missing fixture", head + "    expect: {format: csv, fixture: nope}\n", []string{"models/unit.yml:5:13", `file not found for fixture "nope"`}},
 		{"bad input", head + "    given: [{input: model_x, rows: []}]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:13", `invalid input "model_x"`}},
 		{"no input", head + "    given: [{rows: []}]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:13", "has no input"}},
-		{"versions", head + "    versions: {include: [1]}\n    expect: {rows: []}\n", []string{"models/unit.yml:5:5", "versions: is not supported"}},
+		{"versions not a mapping", head + "    versions: [1]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:15", "versions must be a mapping"}},
+		{"versions unknown key", head + "    versions: {only: [1]}\n    expect: {rows: []}\n", []string{"models/unit.yml:5:16", `unknown key "only"`}},
+		{"versions include not a list", head + "    versions: {include: 1}\n    expect: {rows: []}\n", []string{"models/unit.yml:5:25", "must be a list of versions"}},
 		{"not a seed", head + "    given: [{input: ref('m')}]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:13", `"m" is not a seed`}},
 	}
 	for _, c := range cases {

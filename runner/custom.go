@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
@@ -17,19 +18,38 @@ func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result) erro
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
+	var tx *compiler.Transaction
 	if sess, ok := r.a.(adapters.Sessioner); ok {
 		// As dbt, the block's statements share one connection, so a
-		// temporary table it creates is there for its next statement.
+		// temporary table it creates is there for its next statement,
+		// and run in a transaction there (compiler.Transaction).
 		var release func()
 		var err error
 		if ctx, release, err = sess.Session(ctx); err != nil {
 			return err
 		}
 		defer release()
+		ctx, tx = compiler.WithTransaction(ctx)
 	}
 	out, err := r.m.RunMaterialization(ctx, n.UniqueID, &materializationHost{r: r, n: n, res: res})
 	if err != nil {
+		if tx != nil && tx.Open() {
+			// dbt rolls back the open transaction when it releases the
+			// connection: nothing the block did since its last commit stays.
+			if rbErr := r.a.Exec(context.WithoutCancel(ctx), "rollback"); rbErr != nil {
+				return fmt.Errorf("%w (and the rollback failed: %v)", err, rbErr)
+			}
+			tx.Closed()
+		}
 		return err
+	}
+	if tx != nil && tx.Open() {
+		// A block that did not call adapter.commit() at its end: elt
+		// commits what it built (dbt would roll it back on release).
+		if err := r.a.Exec(ctx, "commit"); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		tx.Closed()
 	}
 	res.Status = Success
 	res.Message = out.Message

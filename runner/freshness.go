@@ -132,8 +132,26 @@ func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src
 			r.SQL += "\nwhere " + filter
 		}
 	default:
-		return fail("Could not compute freshness for source %s: no 'loaded_at_field' provided and %s adapter does not support metadata-based freshness checks.",
-			src.Name, a.Dialect().Type())
+		mf, ok := a.(adapters.MetadataFreshness)
+		if !ok {
+			return fail("Could not compute freshness for source %s: no 'loaded_at_field' provided and %s adapter does not support metadata-based freshness checks.",
+				src.Name, a.Dialect().Type())
+		}
+		q, err := mf.LastModifiedSQL(ctx, adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier})
+		if err != nil {
+			return fail("%v", err)
+		}
+		r.SQL = q
+		res, err := a.Query(ctx, r.SQL)
+		if err != nil {
+			return fail("%v", err)
+		}
+		// schema, identifier, last_modified, snapshotted_at: keep the
+		// last two, as the loaded_at queries return them.
+		if len(res.Rows) != 1 || len(res.Rows[0]) < 4 {
+			return fail("the warehouse metadata has no last modification time for source %s.%s (%s): %d rows", src.SourceName, src.Name, rel, len(res.Rows))
+		}
+		return r.finish(src, rel, res.Rows[0][2:], fail)
 	}
 	res, err := a.Query(ctx, r.SQL)
 	if err != nil {
@@ -142,9 +160,14 @@ func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src
 	if len(res.Rows) != 1 || len(res.Rows[0]) < 2 {
 		return fail("the freshness query of source %s.%s returned %d rows, not one", src.SourceName, src.Name, len(res.Rows))
 	}
-	maxLoaded, ok1 := asUTC(res.Rows[0][0])
-	snap, ok2 := asUTC(res.Rows[0][1])
-	if res.Rows[0][0] == nil {
+	return r.finish(src, rel, res.Rows[0], fail)
+}
+
+// finish reads row's newest load time and snapshot time and judges them.
+func (r FreshnessResult) finish(src *project.SourceTable, rel string, row []any, fail func(string, ...any) FreshnessResult) FreshnessResult {
+	maxLoaded, ok1 := asUTC(row[0])
+	snap, ok2 := asUTC(row[1])
+	if row[0] == nil {
 		field := src.LoadedAtField
 		if field == "" {
 			field = "loaded_at_query"
@@ -152,7 +175,7 @@ func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src
 		return fail("Expected a non-null value when querying field '%s' of table %s but received value 'null' instead", field, rel)
 	}
 	if !ok1 || !ok2 {
-		return fail("the freshness query of source %s.%s returned %v (%T), not a timestamp", src.SourceName, src.Name, res.Rows[0][0], res.Rows[0][0])
+		return fail("the freshness query of source %s.%s returned %v (%T), not a timestamp", src.SourceName, src.Name, row[0], row[0])
 	}
 	r.MaxLoadedAt, r.SnapshottedAt = maxLoaded, snap
 	r.Age = snap.Sub(maxLoaded).Seconds()

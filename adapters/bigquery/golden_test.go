@@ -197,7 +197,11 @@ func goldenCases() map[string]func() (string, error) {
 	snapNewRecordCols := append(cols(snapCols[0].Name+" INT64"), append(snapCols[1:], adapters.Column{Name: "dbt_is_deleted", DataType: "STRING"})...)
 	const customersCSV = "id,Full Name,score,joined,active,code,seen_at\n1,Ann,1.5,2024-01-02,true,007,2024-01-02 10:00:00\n2,,2.25,2024-01-03,false,10,2024-01-03T11:30:00\n3,\"Smith, Jo\",,,true,,\n"
 
+	freshnessRel := adapters.Relation{Database: "my-project", Schema: "jaffle", Identifier: "orders"}
 	return map[string]func() (string, error){
+		// Source freshness from metadata (bigquery__get_relation_last_modified).
+		"freshness_metadata":             func() (string, error) { return LastModifiedSQL(freshnessRel, "US") + "\n", nil },
+		"freshness_metadata_no_location": func() (string, error) { return LastModifiedSQL(freshnessRel, "") + "\n", nil },
 		// Tables.
 		"table":                          tableCase(nil, TableFacts{}),
 		"table_replace_existing":         tableCase(nil, table),

@@ -146,9 +146,15 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		defer hist.Close()
 	}
 	s.recordStart(ctx, hist, command)
-	if err := s.projectHooks(ctx, "on-run-start", nil); err != nil {
+	// dbt's skip_nodes_if_on_run_start_fails (default false): the nodes
+	// run although an on-run-start hook failed, and the run fails.
+	startErr := s.projectHooks(ctx, "on-run-start", nil)
+	if skip, _ := s.proj.Config.FlagBool("skip_nodes_if_on_run_start_fails"); startErr != nil && skip {
 		s.recordEnd(ctx, hist, command, nil, exitFailed)
-		return &exitError{code: exitFailed, err: err}
+		return &exitError{code: exitFailed, err: startErr}
+	}
+	if startErr != nil {
+		s.log.errorf("HookFailed", "on-run-start failed; running the nodes anyway (flags: skip_nodes_if_on_run_start_fails is false): "+s.env.secrets.Scrub(startErr.Error()), nil)
 	}
 	results := r.Run(ctx, ids)
 	// Quality checks judge what the build made, before on-run-end hooks.
@@ -186,9 +192,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if qualityCode != exitOK {
 		code = qualityCode
 	}
-	if hookErr != nil {
-		printError(stderr, hookErr)
-		code = exitFailed
+	for _, err := range []error{startErr, hookErr} {
+		if err != nil {
+			printError(stderr, err)
+			code = exitFailed
+		}
 	}
 	s.recordEnd(ctx, hist, command, results, code)
 	if ctx.Err() != nil {
@@ -261,8 +269,6 @@ func shortRel(n *compiler.Node) string {
 	return n.Relation.Schema + "." + n.Relation.Identifier
 }
 
-const lineWidth = 80
-
 func (s *session) printEvent(e runner.Event) {
 	n := e.Node
 	prefix := fmt.Sprintf("%d of %d ", e.Index, e.Total)
@@ -279,7 +285,7 @@ func (s *session) printEvent(e runner.Event) {
 		"total": e.Total,
 	}
 	if e.Kind == runner.NodeStart {
-		s.log.info("NodeStart", dots(prefix+"START "+describe(n), "[RUN]", lineWidth), data)
+		s.log.info("NodeStart", dots(prefix+"START "+describe(n), "[RUN]", s.log.width), data)
 		return
 	}
 	res := e.Result
@@ -343,7 +349,7 @@ func (s *session) printEvent(e runner.Event) {
 		}
 		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 	}
-	s.log.event(level, "NodeFinished", dots(left, right, lineWidth+len(right)-visibleLen(right)), data)
+	s.log.event(level, "NodeFinished", dots(left, right, s.log.width+len(right)-visibleLen(right)), data)
 }
 
 // printWarning reports a warning an adapter returned with a node's result,
@@ -613,6 +619,7 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 		"threads":            s.f.threads,
 		"full_refresh":       s.f.fullRefresh,
 		"fail_fast":          s.f.failFast,
+		"indirect_selection": s.f.indirect,
 		"project_dir":        s.proj.Root,
 		"log_format":         s.f.logFormat,
 		"invocation_command": "elt " + command,
@@ -790,7 +797,7 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 		if err := s.adapter.Exec(ctx, sql); err != nil {
 			return fmt.Errorf("%s: %s hook %d: %w", h.File, which, h.Index+1, err)
 		}
-		s.log.info("LogHookEndLine", dots(fmt.Sprintf("%d of %d OK hook: %s", i+1, len(hooks), h.Name(which)), fmt.Sprintf("[OK in %.2fs]", time.Since(start).Seconds()), lineWidth), nil)
+		s.log.info("LogHookEndLine", dots(fmt.Sprintf("%d of %d OK hook: %s", i+1, len(hooks), h.Name(which)), fmt.Sprintf("[OK in %.2fs]", time.Since(start).Seconds()), s.log.width), nil)
 	}
 	return nil
 }

@@ -82,14 +82,29 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	s.log.info("ConcurrencyLine", "", nil)
 	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
 	s.log.info("ConcurrencyLine", "", nil)
+	// dbt's source_freshness_run_project_hooks (default true): the
+	// project's on-run-start and on-run-end hooks run around the checks.
+	runHooks, set := s.proj.Config.FlagBool("source_freshness_run_project_hooks")
+	runHooks = runHooks || !set
+	if runHooks {
+		if err := s.projectHooks(ctx, "on-run-start", nil); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
 	results := runner.CheckFreshness(ctx, s.adapter, s.manifest, ids, runner.FreshnessOptions{
 		Threads: threads,
 		OnStart: func(i, total int, src *project.SourceTable) {
-			s.log.info("LogStartLine", dots(fmt.Sprintf("%d of %d START freshness of %s.%s", i+1, total, src.SourceName, src.Name), "[RUN]", lineWidth),
+			s.log.info("LogStartLine", dots(fmt.Sprintf("%d of %d START freshness of %s.%s", i+1, total, src.SourceName, src.Name), "[RUN]", s.log.width),
 				map[string]any{"unique_id": src.UniqueID})
 		},
 		OnResult: func(i, total int, r runner.FreshnessResult) { s.printFreshness(i, total, r) },
 	})
+	if runHooks {
+		// on-run-end's results hold no freshness results in elt.
+		if err := s.projectHooks(ctx, "on-run-end", nil); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
 	elapsed := time.Since(started)
 	if len(alertCfg.Rules) > 0 {
 		if hist := s.openHistory(ctx); hist != nil {
@@ -133,9 +148,13 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 
 // warnFreshnessWithoutField warns, as dbt 1.10 does when it parses the
 // project, about each source table with a freshness rule but neither
-// loaded_at_field nor loaded_at_query: no elt adapter reads load times
-// from warehouse metadata, so its freshness check will fail.
+// loaded_at_field nor loaded_at_query on a warehouse without metadata
+// freshness (DuckDB, Postgres), so its freshness check will fail.
 func (s *session) warnFreshnessWithoutField() {
+	switch s.dialect.Type() {
+	case "snowflake", "bigquery":
+		return // they read the last modification time from metadata
+	}
 	for _, id := range sortedKeys(s.manifest.Sources) {
 		src := s.manifest.Sources[id]
 		if !src.HasFreshness() || src.LoadedAtField != "" || src.LoadedAtQuery != "" {
@@ -170,7 +189,7 @@ func (s *session) printFreshness(i, total int, r runner.FreshnessResult) {
 		data["max_loaded_at"] = r.MaxLoadedAt.Format(time.RFC3339)
 		data["max_loaded_at_time_ago_in_s"] = r.Age
 	}
-	s.log.event(level, "LogFreshnessResult", dots(prefix+word+" freshness of "+name, right, lineWidth+len(right)-visibleLen(right)), data)
+	s.log.event(level, "LogFreshnessResult", dots(prefix+word+" freshness of "+name, right, s.log.width+len(right)-visibleLen(right)), data)
 	if r.Error != "" {
 		s.log.event(level, "RunResultError", "  "+s.env.secrets.Scrub(r.Error), map[string]any{"unique_id": r.Source.UniqueID})
 	}

@@ -94,11 +94,11 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 		if res.Err != nil {
 			failed++
 			data["error"] = res.Err.Error()
-			s.log.errorf("LoaderResult", dots(prefix+" ERROR loading "+l.Name, "[ERROR]", 80)+"\n  "+res.Err.Error(), data)
+			s.log.errorf("LoaderResult", dots(prefix+" ERROR loading "+l.Name, "[ERROR]", s.log.width)+"\n  "+res.Err.Error(), data)
 			continue
 		}
 		total += res.Rows
-		s.log.info("LoaderResult", dots(prefix+" OK loaded "+l.Name, "["+msg+"]", 80), data)
+		s.log.info("LoaderResult", dots(prefix+" OK loaded "+l.Name, "["+msg+"]", s.log.width), data)
 	}
 	elapsed := time.Since(start)
 	s.log.info("LoadSummary", fmt.Sprintf("Finished %d %s: %d rows in %.2fs. PASS=%d ERROR=%d", len(chosen), plural(len(chosen), "loader", "loaders"),

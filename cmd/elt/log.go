@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -19,10 +20,18 @@ type logger struct {
 	color        bool
 	invocationID string
 	now          func() time.Time
+	width        int  // dbt's printer_width: where result lines end
+	level        int  // the least severe level written (levelRank)
+	debugText    bool // log_level debug: debug events also as text
+	file         *logFile
 }
 
+// levelRank orders dbt's log levels; "none" is above every event.
+var levelRank = map[string]int{"debug": 0, "info": 1, "warn": 2, "error": 3, "none": 4}
+
 func newLogger(w io.Writer, format string, invocationID string) *logger {
-	return &logger{w: w, json: format == "json", color: !isJSON(format) && isTerminal(w), invocationID: invocationID, now: time.Now}
+	return &logger{w: w, json: format == "json", color: !isJSON(format) && isTerminal(w), invocationID: invocationID, now: time.Now,
+		width: 80, level: levelRank["debug"]}
 }
 
 func isJSON(format string) bool { return format == "json" }
@@ -53,13 +62,44 @@ func (l *logger) paint(color, s string) string {
 	return color + s + ansiReset
 }
 
+// logFile is dbt.log: every event at or above its level, in its own
+// format, whatever the console shows.
+type logFile struct {
+	w     io.Writer // scrubs secrets
+	json  bool
+	level int
+	close func() error
+}
+
 // event writes one event. name is a dbt-like event name (e.g. "LogModelResult"),
 // msg the human text, data extra machine-readable fields.
 func (l *logger) event(level, name, msg string, data map[string]any) {
+	l.emit(level, name, msg, data, true)
+}
+
+// emit writes an event to the console (when console and its level is
+// shown) and to dbt.log (when its level is logged there).
+func (l *logger) emit(level, name, msg string, data map[string]any, console bool) {
+	console = console && levelRank[level] >= l.level
+	toFile := l.file != nil && levelRank[level] >= l.file.level
+	if !console && !toFile {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ts := l.now()
-	if l.json {
+	if console {
+		l.write(l.w, l.json, level, name, msg, data, ts, "15:04:05")
+	}
+	if toFile {
+		l.write(l.file.w, l.file.json, level, name, ansiRe.ReplaceAllString(msg, ""), data, ts, "15:04:05.000000")
+	}
+}
+
+var ansiRe = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func (l *logger) write(w io.Writer, asJSON bool, level, name, msg string, data map[string]any, ts time.Time, clock string) {
+	if asJSON {
 		if data == nil {
 			data = map[string]any{}
 		}
@@ -78,20 +118,34 @@ func (l *logger) event(level, name, msg string, data map[string]any) {
 		if err != nil {
 			b = []byte(fmt.Sprintf(`{"info":{"name":"LogError","level":"error","msg":%q}}`, err.Error()))
 		}
-		fmt.Fprintln(l.w, string(b))
+		fmt.Fprintln(w, string(b))
 		return
 	}
 	for _, line := range strings.Split(msg, "\n") {
-		fmt.Fprintf(l.w, "%s  %s\n", ts.Format("15:04:05"), line)
+		if w == l.w {
+			fmt.Fprintf(w, "%s  %s\n", ts.Format(clock), line)
+		} else {
+			// dbt.log's text lines carry the level, as dbt's do.
+			fmt.Fprintf(w, "%s [%-5s]: %s\n", ts.Format(clock), level, line)
+		}
 	}
 }
 
 func (l *logger) info(name, msg string, data map[string]any) { l.event("info", name, msg, data) }
 
-// debug writes an event for machines only: in JSON logs, never as text.
+// debug writes an event for machines only: in JSON logs, as text only
+// with log_level debug, and always to dbt.log (debug level by default).
 func (l *logger) debug(name, msg string, data map[string]any) {
-	if l.json {
-		l.event("debug", name, msg, data)
+	l.emit("debug", name, msg, data, l.json || l.debugText)
+}
+
+// closeFile closes dbt.log, if one is open.
+func (l *logger) closeFile() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.file != nil {
+		_ = l.file.close()
+		l.file = nil
 	}
 }
 func (l *logger) warn(name, msg string, data map[string]any)   { l.event("warn", name, msg, data) }

@@ -81,6 +81,11 @@ type flags struct {
 	// for the next invocation (compile, ls); noPartialParse turns it off.
 	renderCache    bool
 	noPartialParse bool
+	// explicit are the flags given on the command line or by their
+	// environment variable: they win over dbt_project.yml's flags:.
+	explicit map[string]bool
+	// dbt.log: --log-path, --log-level-file, --log-format-file.
+	logPath, logLevelFile, logFormatFile string
 }
 
 // run is the whole CLI; tests call it in-process.
@@ -170,7 +175,19 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}
-		return flagsFromEnv(cmd, env)
+		if err := flagsFromEnv(cmd, env); err != nil {
+			return err
+		}
+		f.explicit = map[string]bool{}
+		for _, name := range []string{"fail-fast", "log-format", "indirect-selection", "no-color", "no-partial-parse"} {
+			if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
+				f.explicit[name] = true
+			}
+			if v, ok := lookupEnvFlag(env, name); ok && v != "" {
+				f.explicit[name] = true
+			}
+		}
+		return nil
 	}
 	root.SetVersionTemplate("elt version {{.Version}} (dbt-core " + dbtVersion + " compatible)\n")
 	pf := root.PersistentFlags()
@@ -181,6 +198,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	pf.StringVar(&f.vars, "vars", "", "variables as a YAML or JSON dict, e.g. '{start_date: 2024-01-01}'")
 	pf.StringVar(&f.logFormat, "log-format", "text", "output format: text or json (one event per line)")
 	pf.BoolVar(&f.noColor, "no-color", false, "never colour the output")
+	pf.StringVar(&f.logPath, "log-path", "", "write dbt.log into this folder inside the project (default: log-path in dbt_project.yml, else no log file)")
+	pf.StringVar(&f.logLevelFile, "log-level-file", "", "least severe level written to dbt.log: debug (default), info, warn, error or none")
+	pf.StringVar(&f.logFormatFile, "log-format-file", "", "dbt.log's format: text (default) or json")
 
 	sel := func(c *cobra.Command) {
 		c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
@@ -338,7 +358,17 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 // a CI job sets once: the flag, when given, wins.
 var envFlags = map[string]string{
 	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
-	"defer-state": "DBT_DEFER_STATE",
+	"defer-state": "DBT_DEFER_STATE", "fail-fast": "DBT_FAIL_FAST", "log-format": "DBT_LOG_FORMAT",
+	"indirect-selection": "DBT_INDIRECT_SELECTION", "log-path": "DBT_LOG_PATH", "log-level-file": "DBT_LOG_LEVEL_FILE",
+	"log-format-file": "DBT_LOG_FORMAT_FILE",
+}
+
+func lookupEnvFlag(env environment, name string) (string, bool) {
+	variable, ok := envFlags[name]
+	if !ok || env.lookupEnv == nil {
+		return "", false
+	}
+	return env.lookupEnv(variable)
 }
 
 func flagsFromEnv(cmd *cobra.Command, env environment) error {

@@ -255,7 +255,7 @@ func openAdapter(ctx context.Context, p *project.Project, workDir string) (adapt
 }
 
 // load reads the project and parses it into a manifest and graph.
-func load(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile bool) (*session, error) {
+func load(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile bool) (_ *session, err error) {
 	s := &session{f: f, env: env, invocationID: newInvocationID(), startedAt: time.Now().UTC()}
 	s.log = newLogger(stdout, f.logFormat, s.invocationID)
 	if f.noColor {
@@ -285,6 +285,18 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	}
 	s.proj = p
 	s.projectLoaded = time.Now()
+	applyProjectFlags(s, p)
+	if err := openLogFile(s, p); err != nil {
+		return nil, usageErr(err)
+	}
+	defer func() {
+		if err != nil {
+			s.log.closeFile()
+		}
+	}()
+	if err := checkRequireDBTVersion(p); err != nil {
+		return nil, usageErr(err)
+	}
 	if p.Target != nil {
 		env.secrets.Add(p.Target.SecretValues()...)
 	}
@@ -357,6 +369,7 @@ func (s *session) connect(ctx context.Context) error {
 }
 
 func (s *session) close() {
+	s.log.closeFile()
 	if s.adapter != nil {
 		_ = s.adapter.Close()
 	}

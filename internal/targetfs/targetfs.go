@@ -239,3 +239,22 @@ func holds(root *os.Root, name string, data []byte) (Stamp, bool, error) {
 	}
 	return stampOf(fi), true, nil
 }
+
+// OpenAppend opens name for appending (a log file), creating it and its
+// parent directories when missing; the caller closes it.
+func (d *Dir) OpenAppend(name string) (*os.File, error) {
+	c, err := clean(name)
+	if err != nil {
+		return nil, err
+	}
+	if dir := path.Dir(c); dir != "." {
+		if err := d.root.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("targetfs: create %s: %w", dir, err)
+		}
+	}
+	f, err := d.root.OpenFile(c, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("targetfs: open %s: %w", c, err)
+	}
+	return f, nil
+}

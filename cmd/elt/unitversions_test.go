@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// unitResults are run_results.json's unit test ids with their status.
+func unitResults(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rr struct {
+		Results []struct {
+			UniqueID string `json:"unique_id"`
+			Status   string `json:"status"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &rr); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range rr.Results {
+		if strings.HasPrefix(r.UniqueID, "unit_test.") {
+			out[r.UniqueID] = r.Status
+		}
+	}
+	return out
+}
+
+// TestUnitTestVersions: a unit test on a versioned model runs against
+// every version (dbt 1.8+), unless versions: includes or excludes some.
+// dim_people v1 labels rows 'one', v2 'two'; the test expects 'two'.
+func TestUnitTestVersions(t *testing.T) {
+	cases := []struct {
+		name, versions string
+		want           map[string]string
+		code           int
+		loadErr        string
+	}{
+		{"every version", "", map[string]string{"unit_test.p.dim_people.labels_v1": "fail", "unit_test.p.dim_people.labels_v2": "pass"}, exitFailed, ""},
+		{"include", "    versions: {include: [2]}\n", map[string]string{"unit_test.p.dim_people.labels_v2": "pass"}, exitOK, ""},
+		{"exclude", "    versions: {exclude: [2]}\n", map[string]string{"unit_test.p.dim_people.labels_v1": "fail"}, exitFailed, ""},
+		{"exclude wins", "    versions: {include: [2], exclude: [1]}\n", map[string]string{"unit_test.p.dim_people.labels_v2": "pass"}, exitOK, ""},
+		{"no such version", "    versions: {include: [3]}\n", nil, exitUsage, "models/unit.yml:5:15: Unit test 'labels' referenced a version of 'dim_people' which was not found."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "seeds/people.csv", "id\n1\n")
+			writeFile(t, dir, "models/dim_people_v1.sql", "select id, 'one' as label from {{ ref('people') }}\n")
+			writeFile(t, dir, "models/dim_people_v2.sql", "select id, 'two' as label from {{ ref('people') }}\n")
+			writeFile(t, dir, "models/versions.yml", "version: 2\nmodels:\n  - name: dim_people\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n")
+			writeFile(t, dir, "models/unit.yml", "version: 2\nunit_tests:\n  - name: labels\n    model: dim_people\n"+tc.versions+
+				"    given:\n      - input: ref('people')\n        rows: [{id: 7}]\n    expect:\n      rows: [{id: 7, label: two}]\n")
+			res := elt(t, dir, "test")
+			if res.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", res.code, tc.code, res.stdout, res.stderr)
+			}
+			if tc.loadErr != "" {
+				if !strings.Contains(res.stderr, tc.loadErr) {
+					t.Errorf("stderr lacks %q:\n%s", tc.loadErr, res.stderr)
+				}
+				return
+			}
+			got := unitResults(t, dir)
+			if !equalMaps(got, tc.want) {
+				t.Errorf("unit test results: want %v, got %v\n%s", tc.want, got, res.stdout)
+			}
+		})
+	}
+
+	t.Run("unversioned model", func(t *testing.T) {
+		dir := miniProject(t, "")
+		writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+		writeFile(t, dir, "models/unit.yml", "version: 2\nunit_tests:\n  - name: t\n    model: m\n    versions: {exclude: [1]}\n    expect:\n      rows: [{id: 1}]\n")
+		res := elt(t, dir, "test")
+		want := "models/unit.yml:5:15: Unit test 't' should not have a versions include or exclude when referencing non-versioned model 'm'"
+		if res.code != exitUsage || !strings.Contains(res.stderr, want) {
+			t.Errorf("want exit %d and %q, got exit %d:\n%s", exitUsage, want, res.code, res.stderr)
+		}
+	})
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if b[k] != a[k] {
+			return false
+		}
+	}
+	return true
+}

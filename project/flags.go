@@ -1,0 +1,209 @@
+package project
+
+import (
+	"fmt"
+	"sort"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/textdist"
+)
+
+// flagKind is the YAML type a dbt flag takes.
+type flagKind int
+
+const (
+	flagBool flagKind = iota
+	flagInt
+	flagString
+	flagMapping
+)
+
+// flagSpec says what elt does with one of dbt-core 1.10's project flags
+// (contracts/project.py ProjectFlags). supported returns "" when elt acts
+// on the value as dbt documents it, else what elt does instead: the load
+// then stops at the flag's line.
+type flagSpec struct {
+	kind      flagKind
+	supported func(v any) string
+}
+
+// anyValue: every value behaves the same in elt, as the reason says (the
+// flag tunes something elt does not have, so no value changes a result).
+func anyValue(string) func(any) string { return func(any) string { return "" } }
+
+// onlyValue: elt behaves as the flag's value want; the other is rejected
+// with instead.
+func onlyValue(want any, instead string) func(any) string {
+	return func(v any) string {
+		if v == want {
+			return ""
+		}
+		return instead
+	}
+}
+
+func oneOf(values []string, instead string) func(any) string {
+	return func(v any) string {
+		s, _ := v.(string)
+		for _, w := range values {
+			if s == w {
+				return ""
+			}
+		}
+		return instead
+	}
+}
+
+// projectFlags are dbt-core 1.10's flags: keys. Flags with a CLI option or
+// environment variable in elt are read by cmd/elt, which lets those win.
+var projectFlags = map[string]flagSpec{
+	// elt keeps no relation cache: every value gives the same results.
+	"cache_selected_only": {flagBool, anyValue("no relation cache")},
+	"populate_cache":      {flagBool, anyValue("no relation cache")},
+	// elt has one Jinja renderer; the parser choice changes no result.
+	"static_parser":           {flagBool, anyValue("one renderer")},
+	"use_experimental_parser": {flagBool, anyValue("one renderer")},
+	"debug": {flagBool, onlyValue(false,
+		"elt has no debug console output; use log_level: debug, --log-format json, or log-path for a debug-level dbt.log")},
+	"fail_fast":          {flagBool, anyValue("cmd/elt: default of --fail-fast")},
+	"indirect_selection": {flagString, oneOf([]string{"eager", "cautious", "buildable", "empty"}, "indirect_selection must be eager, cautious, buildable or empty")},
+	"log_format": {flagString, oneOf([]string{"text", "json", "default"},
+		"elt writes text or json logs (default means text); debug is not supported")},
+	"log_format_file": {flagString, oneOf([]string{"text", "json", "default"},
+		"elt writes dbt.log as text or json (default means text); debug is not supported")},
+	"log_level":      {flagString, oneOf([]string{"debug", "info", "warn", "error", "none"}, "log_level must be debug, info, warn, error or none")},
+	"log_level_file": {flagString, oneOf([]string{"debug", "info", "warn", "error", "none"}, "log_level_file must be debug, info, warn, error or none")},
+	"partial_parse":  {flagBool, anyValue("cmd/elt: false turns the render cache off")},
+	"printer_width":  {flagInt, func(v any) string { return positiveInt(v) }},
+	"send_anonymous_usage_stats": {flagBool, onlyValue(false,
+		"elt never sends usage statistics; set send_anonymous_usage_stats: false or remove it")},
+	"use_colors": {flagBool, anyValue("cmd/elt: false turns colours off")},
+	"use_colors_file": {flagBool, onlyValue(false,
+		"elt writes dbt.log without colours; set use_colors_file: false or remove it")},
+	"version_check": {flagBool, anyValue("cmd/elt: false skips the require-dbt-version check")},
+	"warn_error": {flagBool, onlyValue(false,
+		"elt does not turn warnings into errors; give tests severity: error instead")},
+	"warn_error_options": {flagMapping, func(v any) string {
+		m, _ := v.(map[string]any)
+		for _, k := range []string{"include", "error"} {
+			if l, ok := m[k].([]any); ok && len(l) > 0 {
+				return "elt does not turn warnings into errors: warn_error_options may only list warnings to keep (exclude/warn/silence)"
+			}
+			if s, ok := m[k].(string); ok && s != "" {
+				return "elt does not turn warnings into errors: warn_error_options may only list warnings to keep (exclude/warn/silence)"
+			}
+		}
+		return ""
+	}},
+	"write_json": {flagBool, onlyValue(true,
+		"elt always writes manifest.json and run_results.json (elt retry and --state read them)")},
+
+	// Behaviour-change flags (dbt's docs/guides/behavior-change-flags.md).
+	"require_batched_execution_for_custom_microbatch_strategy": {flagBool, onlyValue(false,
+		"elt runs a custom microbatch strategy as one statement per batch only for the built-in strategies")},
+	// Only renames deprecation events in warn_error_options, which elt
+	// reads for nothing but warnings to keep.
+	"require_event_names_in_deprecations":                             {flagBool, anyValue("names in warn_error_options")},
+	"require_explicit_package_overrides_for_builtin_materializations": {flagBool, anyValue("compiler: package materialization overrides")},
+	"require_resource_names_without_spaces": {flagBool, onlyValue(true,
+		"elt refuses resource names with spaces (they become file and relation names); rename the resource")},
+	"source_freshness_run_project_hooks": {flagBool, anyValue("cmd/elt: elt source freshness runs on-run-start/on-run-end")},
+	"skip_nodes_if_on_run_start_fails":   {flagBool, anyValue("cmd/elt: a failing on-run-start hook skips the nodes")},
+	"state_modified_compare_more_unrendered_values": {flagBool, onlyValue(true,
+		"elt's state:modified compares configs as written (unrendered), as dbt does with this flag true")},
+	"state_modified_compare_vars": {flagBool, onlyValue(false,
+		"elt's state:modified does not compare the vars a node uses")},
+	"require_yaml_configuration_for_mf_time_spines": {flagBool, onlyValue(false,
+		"elt runs no semantic layer queries and does not validate time spines")},
+	"require_nested_cumulative_type_params": {flagBool, onlyValue(false,
+		"elt runs no semantic layer queries and does not validate cumulative metrics' type params")},
+	"validate_macro_args": {flagBool, onlyValue(false,
+		"elt does not check macros' documented arguments against their signatures")},
+	"require_all_warnings_handled_by_warn_error": {flagBool, onlyValue(false,
+		"elt does not turn warnings into errors")},
+	"require_generic_test_arguments_property": {flagBool, anyValue("project: a test's arguments: property")},
+}
+
+func positiveInt(v any) string {
+	if i, ok := v.(int); ok && i > 0 {
+		return ""
+	}
+	return "printer_width must be a whole number of columns, at least 1"
+}
+
+// FlagBool is a flags: boolean as declared, and whether it is declared.
+func (c *ProjectConfig) FlagBool(name string) (value, ok bool) {
+	value, ok = c.Flags[name].(bool)
+	return value, ok
+}
+
+// FlagString is a flags: string as declared.
+func (c *ProjectConfig) FlagString(name string) (string, bool) {
+	s, ok := c.Flags[name].(string)
+	return s, ok
+}
+
+// FlagInt is a flags: whole number as declared.
+func (c *ProjectConfig) FlagInt(name string) (int, bool) {
+	i, ok := c.Flags[name].(int)
+	return i, ok
+}
+
+// checkFlags validates the flags: block, node being its YAML and values
+// the rendered mapping. dbt passes unknown flags to the adapter, which
+// reads its own behaviour flags there; elt has no such adapter flags, so
+// an unknown one is a warning naming it.
+func (l *loader) checkFlags(file string, node *yaml.Node, values map[string]any) {
+	for _, p := range pairs(node) {
+		spec, ok := projectFlags[p.Key]
+		if !ok {
+			hint := "remove it, or check its name against dbt's flags"
+			if c := textdist.Closest(p.Key, knownFlagNames()); c != "" {
+				hint = fmt.Sprintf("did you mean %s?", c)
+			}
+			l.diags.Add(diag.Warnf(file, posOf(p.KeyNode), hint,
+				"unknown flag %q: elt ignores it (dbt passes unknown flags to the adapter, which reads its own behaviour flags there)", p.Key))
+			continue
+		}
+		v := values[p.Key]
+		if v == nil {
+			continue
+		}
+		var typeOK bool
+		var want string
+		switch spec.kind {
+		case flagBool:
+			_, typeOK = v.(bool)
+			want = "true or false"
+		case flagInt:
+			_, typeOK = v.(int)
+			want = "a whole number"
+		case flagString:
+			_, typeOK = v.(string)
+			want = "a string"
+		case flagMapping:
+			_, typeOK = v.(map[string]any)
+			want = "a mapping"
+		}
+		if !typeOK {
+			l.diags.Add(diag.Errorf(file, posOf(p.Val), fmt.Sprintf("write %s: %s", p.Key, want),
+				"flag %s must be %s, not %s", p.Key, want, kindName(p.Val)))
+			continue
+		}
+		if instead := spec.supported(v); instead != "" {
+			l.diags.Add(diag.Errorf(file, posOf(p.Val), instead,
+				"flag %s: %v is not supported by elt", p.Key, pyStr(v)))
+		}
+	}
+}
+
+func knownFlagNames() []string {
+	names := make([]string, 0, len(projectFlags))
+	for k := range projectFlags {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
