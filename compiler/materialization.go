@@ -118,30 +118,39 @@ func parseMatHeader(args string) (matHeader, error) {
 	return h, nil
 }
 
-// splitTopLevel splits s at the commas outside brackets and quotes.
+// splitTopLevel splits s at the commas outside brackets and quotes, each
+// part trimmed; it stops at a closing bracket it did not see open, so it
+// also reads a call's arguments from just after its "(".
 func splitTopLevel(s string) []string {
 	var out []string
-	depth, start := 0, 0
+	depth, start, end := 0, 0, len(s)
 	var quote byte
+scan:
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case quote != 0:
-			if c == quote {
+			if c == '\\' {
+				i++
+			} else if c == quote {
 				quote = 0
 			}
 		case c == '\'' || c == '"':
 			quote = c
-		case c == '[' || c == '(':
+		case c == '(' || c == '[' || c == '{':
 			depth++
-		case c == ']' || c == ')':
+		case c == ')' || c == ']' || c == '}':
+			if depth == 0 {
+				end = i
+				break scan
+			}
 			depth--
 		case c == ',' && depth == 0:
 			out = append(out, strings.TrimSpace(s[start:i]))
 			start = i + 1
 		}
 	}
-	if rest := strings.TrimSpace(s[start:]); rest != "" || len(out) > 0 {
+	if rest := strings.TrimSpace(s[start:end]); rest != "" || len(out) > 0 {
 		out = append(out, rest)
 	}
 	return out

@@ -80,7 +80,7 @@ func configCallArgs(tag string) (map[string]string, bool) {
 		i = k + len("config(")
 	}
 	out := map[string]string{}
-	for _, arg := range splitCallArgs(tag[i:]) {
+	for _, arg := range splitTopLevel(tag[i:]) {
 		key, expr, ok := strings.Cut(arg, "=")
 		key, expr = strings.TrimSpace(key), strings.TrimSpace(expr)
 		if !ok || !isIdent(key) || strings.HasPrefix(expr, "=") {
@@ -91,38 +91,6 @@ func configCallArgs(tag string) (map[string]string, bool) {
 		}
 	}
 	return out, true
-}
-
-// splitCallArgs splits the arguments of a call, from just after its "("
-// to its ")", at commas outside brackets and quotes.
-func splitCallArgs(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '(' || c == '[' || c == '{':
-			depth++
-		case c == ')' || c == ']' || c == '}':
-			if depth == 0 {
-				return append(out, s[start:i])
-			}
-			depth--
-		case c == ',' && depth == 0:
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return out
 }
 
 func isIdent(s string) bool {
