@@ -83,6 +83,9 @@ func (s *session) saveRenderCache() error {
 		return nil
 	}
 	s.logRenderCacheStats()
+	if !s.cache.Changed() {
+		return nil
+	}
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
