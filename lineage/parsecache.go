@@ -29,10 +29,13 @@ const parseCacheVersion = "elt-parse-cache-1"
 //
 // A ParseCache is safe for concurrent use.
 type ParseCache struct {
-	key  string
-	old  map[[32]byte]*parseEntry
-	mu   sync.Mutex
-	next map[[32]byte]*parseEntry
+	key string
+	// unread is set when the stored cache was left unread (see
+	// NewParseCache): it is then not written either.
+	unread bool
+	old    map[[32]byte]*parseEntry
+	mu     sync.Mutex
+	next   map[[32]byte]*parseEntry
 
 	hits, misses atomic.Int64
 }
@@ -67,7 +70,13 @@ func init() {
 // NewParseCache reads a cache an earlier invocation wrote with Save (r may
 // be nil: no earlier cache). A cache of another key or version, or one
 // that cannot be read (a truncated file), is an empty cache, not an error.
-func NewParseCache(key string, r io.Reader) *ParseCache {
+//
+// parses is how many statements the caller is about to parse. When they
+// are few next to the stored entries (a check of one selected model in a
+// large project), reading every entry would cost more than parsing them:
+// the cache is then left unread, and Save is not to be called (Changed
+// reports false), so the file stays for the next full check.
+func NewParseCache(key string, r io.Reader, parses int) *ParseCache {
 	c := &ParseCache{key: key, next: map[[32]byte]*parseEntry{}}
 	if r == nil {
 		return c
@@ -75,6 +84,11 @@ func NewParseCache(key string, r io.Reader) *ParseCache {
 	dec := gob.NewDecoder(r)
 	var h parseCacheHeader
 	if err := dec.Decode(&h); err != nil || h.Version != parseCacheVersion || h.Key != key {
+		return c
+	}
+	// Decoding an entry costs about a tenth of parsing its SQL.
+	if parses*10 < h.Entries {
+		c.unread = true
 		return c
 	}
 	old := make(map[[32]byte]*parseEntry, min(max(h.Entries, 0), 1<<20)) // a damaged count must not allocate
@@ -110,9 +124,13 @@ func (c *ParseCache) Stats() ParseCacheStats {
 
 // Changed reports whether Save would write something other than what was
 // read: a parse was missed, or (unless keepUnused) an entry was not used.
+// It is false for a cache left unread.
 func (c *ParseCache) Changed(keepUnused bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.unread {
+		return false
+	}
 	if c.misses.Load() > 0 {
 		return true
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -55,7 +56,7 @@ func TestParseCacheSameLineage(t *testing.T) {
 	}
 	want := resolveAll(parsers)
 
-	cold := NewParseCache("k", nil)
+	cold := NewParseCache("k", nil, 0)
 	gotCold := resolveAll(cold.Parsers(parsers))
 	if st := cold.Stats(); st.Misses == 0 || !cold.Changed(false) {
 		t.Fatalf("cold cache: stats %+v, changed %v; want misses and a change", st, cold.Changed(false))
@@ -66,7 +67,7 @@ func TestParseCacheSameLineage(t *testing.T) {
 	}
 
 	// No parser behind the warm cache: every parse must come from it.
-	warm := NewParseCache("k", bytes.NewReader(saved.Bytes()))
+	warm := NewParseCache("k", bytes.NewReader(saved.Bytes()), len(cases))
 	failing := Parsers{DuckDB: failParser{t}, Postgres: failParser{t}}
 	gotWarm := resolveAll(warm.Parsers(failing))
 	if st := warm.Stats(); st.Misses != 0 || st.Hits != len(cases) || warm.Changed(false) {
@@ -90,7 +91,7 @@ func TestParseCacheSameLineage(t *testing.T) {
 		if name == "other key" {
 			key = "k2"
 		}
-		c := NewParseCache(key, r)
+		c := NewParseCache(key, r, 1000)
 		c.Parsers(parsers).DuckDB.Parse(ctx, "select 1 as x")
 		if st := c.Stats(); st.Hits != 0 || st.Misses != 1 {
 			t.Errorf("%s: stats %+v, want one miss", name, st)
@@ -103,7 +104,7 @@ func TestParseCacheSameLineage(t *testing.T) {
 func TestParseCacheKeepUnused(t *testing.T) {
 	ctx := context.Background()
 	parsers := testParsers(t)
-	first := NewParseCache("k", nil)
+	first := NewParseCache("k", nil, 0)
 	p := first.Parsers(parsers)
 	for _, sql := range []string{"select 1 as a", "select 2 as b", "select from where"} {
 		p.DuckDB.Parse(ctx, sql)
@@ -113,7 +114,7 @@ func TestParseCacheKeepUnused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, keep := range []bool{true, false} {
-		c := NewParseCache("k", bytes.NewReader(saved.Bytes()))
+		c := NewParseCache("k", bytes.NewReader(saved.Bytes()), 1)
 		q, err := c.Parsers(Parsers{DuckDB: failParser{t}}).DuckDB.Parse(ctx, "select from where")
 		if q != nil || err == nil || !strings.Contains(err.Error(), "syntax error") {
 			t.Fatalf("cached parse error: got %v, %v; want DuckDB's syntax error", q, err)
@@ -129,9 +130,35 @@ func TestParseCacheKeepUnused(t *testing.T) {
 		if keep {
 			want = 3
 		}
-		if got := len(NewParseCache("k", &out).old); got != want {
+		if got := len(NewParseCache("k", &out, 3).old); got != want {
 			t.Errorf("keepUnused %v: saved %d entries, want %d", keep, got, want)
 		}
+	}
+}
+
+// TestParseCacheLeftUnread: a cache far larger than the parses asked for
+// is not read, and not to be written.
+func TestParseCacheLeftUnread(t *testing.T) {
+	ctx := context.Background()
+	parsers := testParsers(t)
+	first := NewParseCache("k", nil, 0)
+	p := first.Parsers(parsers)
+	for i := range 20 {
+		p.DuckDB.Parse(ctx, fmt.Sprintf("select %d as a", i))
+	}
+	var saved bytes.Buffer
+	if err := first.Save(&saved, false); err != nil {
+		t.Fatal(err)
+	}
+	c := NewParseCache("k", bytes.NewReader(saved.Bytes()), 1)
+	if _, err := c.Parsers(parsers).DuckDB.Parse(ctx, "select 0 as a"); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st != (ParseCacheStats{Misses: 1}) || c.Changed(true) || c.Changed(false) {
+		t.Errorf("unread cache: stats %+v, changed %v/%v; want one miss and no change", st, c.Changed(true), c.Changed(false))
+	}
+	if c := NewParseCache("k", bytes.NewReader(saved.Bytes()), 2); len(c.old) != 20 {
+		t.Errorf("a cache ten times the parses: %d entries read, want 20", len(c.old))
 	}
 }
 

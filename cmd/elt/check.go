@@ -152,8 +152,6 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	// DuckDB is opened only when a parse is not in the cache.
 	duck := &lazyDuckDB{}
 	defer duck.Close()
-	cache := s.openParseCache()
-	parsers := cache.Parsers(lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}})
 	catalog := s.readCatalog()
 
 	names := lineageNames(s.manifest)
@@ -208,6 +206,14 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		}
 		in.Nodes = append(in.Nodes, cn)
 	}
+	parses := 0
+	for _, n := range in.Nodes {
+		if n.SQL != "" {
+			parses++
+		}
+	}
+	cache := s.openParseCache(parses)
+	parsers := cache.Parsers(lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}})
 	findings, err := check.Run(ctx, parsers, in)
 	if err != nil {
 		return nil, err
@@ -222,15 +228,16 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 const parseCacheFile = "elt_parse_cache.bin"
 
 // openParseCache reads the parse cache an earlier check left in the
-// target directory; a missing or unreadable file is an empty cache.
-func (s *session) openParseCache() *lineage.ParseCache {
+// target directory for a check that parses SQL of parses nodes; a missing
+// or unreadable file is an empty cache.
+func (s *session) openParseCache(parses int) *lineage.ParseCache {
 	key := version + "\x00" + compiler.DBTVersion
 	fh, err := os.Open(filepath.Join(s.targetDir(), parseCacheFile))
 	if err != nil {
-		return lineage.NewParseCache(key, nil)
+		return lineage.NewParseCache(key, nil, parses)
 	}
 	defer fh.Close()
-	return lineage.NewParseCache(key, bufio.NewReaderSize(fh, 1<<16))
+	return lineage.NewParseCache(key, bufio.NewReaderSize(fh, 1<<16), parses)
 }
 
 // saveParseCache writes the parse cache when it changed. The cache only
