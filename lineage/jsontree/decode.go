@@ -3,6 +3,7 @@ package jsontree
 import (
 	"bytes"
 	"encoding/json"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -14,8 +15,13 @@ import (
 // here directly; anything else, and every error, is left to encoding/json,
 // so values and error messages are encoding/json's own.
 func Decode(b []byte) (Obj, error) {
-	d := decoder{b: b}
+	strs := internTables.Get().(map[string]any)
+	d := decoder{b: b, strs: strs}
 	v, ok := d.value()
+	if len(strs) > maxInterned {
+		clear(strs)
+	}
+	internTables.Put(strs)
 	if m, isObj := v.(map[string]any); ok && isObj {
 		return m, nil
 	}
@@ -27,6 +33,14 @@ func Decode(b []byte) (Obj, error) {
 	}
 	return root, nil
 }
+
+// internTables keep interned strings from one Decode to the next: the
+// same few hundred keys and type names appear in every tree, and filling
+// a new table for each tree cost more than it saved. A table holds only
+// immutable strings; one that grows past maxInterned is emptied.
+var internTables = sync.Pool{New: func() any { return map[string]any{} }}
+
+const maxInterned = 1 << 14
 
 type decoder struct {
 	b []byte
@@ -165,9 +179,6 @@ func (d *decoder) str() (any, bool) {
 				}
 				v := string(s)
 				if len(v) <= 64 {
-					if d.strs == nil {
-						d.strs = map[string]any{}
-					}
 					d.strs[v] = v
 				}
 				return v, true
