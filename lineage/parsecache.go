@@ -23,7 +23,7 @@ const parseCacheVersion = "elt-parse-cache-1"
 //
 // A parse depends only on the parser and the SQL text: the parser is
 // named in each entry's hash, and the key given to NewParseCache (elt's
-// version, which fixes the parsers' versions) must match the stored one.
+// version and build, which fix the parsers) must match the stored one.
 // A statement the parser rejects is kept too (its *sqlmodel.ParseError);
 // any other failure (a cancelled context, a broken parser) is not.
 //

@@ -231,7 +231,7 @@ const parseCacheFile = "elt_parse_cache.bin"
 // target directory for a check that parses SQL of parses nodes; a missing
 // or unreadable file is an empty cache.
 func (s *session) openParseCache(parses int) *lineage.ParseCache {
-	key := version + "\x00" + compiler.DBTVersion
+	key := version + "\x00" + compiler.DBTVersion + "\x00" + executableStamp()
 	fh, err := os.Open(filepath.Join(s.targetDir(), parseCacheFile))
 	if err != nil {
 		return lineage.NewParseCache(key, nil, parses)
