@@ -145,6 +145,24 @@ func (c *RenderCache) Stats() CacheStats {
 	}
 }
 
+// Changed reports whether Save would write something other than what was
+// read: a render was not in the cache, an entry was dropped, or a compiled
+// file was written or its stamp moved. A compile that changed nothing
+// leaves the cache file alone.
+func (c *RenderCache) Changed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.old == nil || c.parseMisses.Load() > 0 || c.execMisses.Load() > 0 || len(c.next) != len(c.old) {
+		return true
+	}
+	for name, f := range c.files {
+		if o, ok := c.oldFiles[name]; !ok || o != f {
+			return true
+		}
+	}
+	return false
+}
+
 // Save writes the renders of this invocation (and the compiled SQL of
 // the earlier one for nodes whose parse render is unchanged and that were
 // not compiled this time) for the next invocation.

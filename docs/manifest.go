@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
@@ -380,13 +383,37 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 		SemanticModels: map[string]any{},
 		UnitTests:      map[string]any{},
 	}
-	for id, n := range m.Nodes {
-		node := b.node(n)
+	// Each node is built on its own (b is only read): on every core.
+	ids := make([]string, 0, len(m.Nodes))
+	for id := range m.Nodes {
+		ids = append(ids, id)
+	}
+	built := make([]Node, len(ids))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(ids)/streamChunk, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				c := int(next.Add(1)) - 1
+				if c*streamChunk >= len(ids) {
+					return
+				}
+				for i := c * streamChunk; i < min(len(ids), (c+1)*streamChunk); i++ {
+					built[i] = b.node(m.Nodes[ids[i]])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, id := range ids {
+		n := m.Nodes[id]
 		if enabled, ok := n.Config["enabled"].(bool); ok && !enabled {
-			out.Disabled[id] = []Node{node}
+			out.Disabled[id] = []Node{built[i]}
 			continue
 		}
-		out.Nodes[id] = node
+		out.Nodes[id] = built[i]
 	}
 	for id, s := range m.Sources {
 		out.Sources[id] = b.source(s)

@@ -166,25 +166,45 @@ func lastValueWins(ps []pair) []pair {
 // value is used.
 func duplicateKeyWarnings(file string, root *yaml.Node) []diag.Diagnostic {
 	var out []diag.Diagnostic
+	// Only an anchored node could be met twice; the walk does not follow
+	// aliases, but a map of every node of a large file is costly.
 	visited := map[*yaml.Node]bool{}
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
-		if n == nil || n.Kind == yaml.AliasNode || visited[n] {
+		if n == nil || n.Kind == yaml.AliasNode || (n.Anchor != "" && visited[n]) {
 			return
 		}
-		visited[n] = true
+		if n.Anchor != "" {
+			visited[n] = true
+		}
 		if n.Kind == yaml.MappingNode {
-			seen := map[string]*yaml.Node{}
+			// Most mappings have a few keys: look back instead of
+			// building a map for each.
+			var seen map[string]*yaml.Node
+			if len(n.Content) > 32 {
+				seen = map[string]*yaml.Node{}
+			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i]
 				if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" || k.Value == "<<" {
 					continue
 				}
-				if prev, dup := seen[k.Value]; dup {
+				var prev *yaml.Node
+				if seen != nil {
+					prev = seen[k.Value]
+					seen[k.Value] = k
+				} else {
+					for j := i - 2; j >= 0; j -= 2 {
+						if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Tag != "!!merge" && p.Value == k.Value {
+							prev = p
+							break
+						}
+					}
+				}
+				if prev != nil {
 					out = append(out, diag.Warnf(file, posOf(k), "remove one of them",
 						"%s is set twice (first at line %d); the value at line %d is used", k.Value, prev.Line, k.Line))
 				}
-				seen[k.Value] = k
 			}
 		}
 		for _, c := range n.Content {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/elt-dev/elt/lineage"
 	"github.com/elt-dev/elt/lineage/duckdbparse"
 	"github.com/elt-dev/elt/lineage/pgparse"
+	"github.com/elt-dev/elt/lineage/sqlmodel"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -146,12 +149,9 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	for _, id := range ids {
 		selected[id] = true
 	}
-	duck, err := duckdbparse.New()
-	if err != nil {
-		return nil, err
-	}
+	// DuckDB is opened only when a parse is not in the cache.
+	duck := &lazyDuckDB{}
 	defer duck.Close()
-	parsers := lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}}
 	catalog := s.readCatalog()
 
 	names := lineageNames(s.manifest)
@@ -206,7 +206,82 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		}
 		in.Nodes = append(in.Nodes, cn)
 	}
-	return check.Run(ctx, parsers, in)
+	parses := 0
+	for _, n := range in.Nodes {
+		if n.SQL != "" {
+			parses++
+		}
+	}
+	cache := s.openParseCache(parses)
+	parsers := cache.Parsers(lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}})
+	findings, err := check.Run(ctx, parsers, in)
+	if err != nil {
+		return nil, err
+	}
+	// A check of some nodes keeps the other nodes' parses for the next one.
+	s.saveParseCache(cache, len(ids) < len(s.manifest.Nodes))
+	return findings, nil
+}
+
+// parseCacheFile is where the static checks keep the parsed SQL of every
+// model for the next invocation (lineage.ParseCache).
+const parseCacheFile = "elt_parse_cache.bin"
+
+// openParseCache reads the parse cache an earlier check left in the
+// target directory for a check that parses SQL of parses nodes; a missing
+// or unreadable file is an empty cache.
+func (s *session) openParseCache(parses int) *lineage.ParseCache {
+	key := version + "\x00" + compiler.DBTVersion + "\x00" + executableStamp()
+	fh, err := os.Open(filepath.Join(s.targetDir(), parseCacheFile))
+	if err != nil {
+		return lineage.NewParseCache(key, nil, parses)
+	}
+	defer fh.Close()
+	return lineage.NewParseCache(key, bufio.NewReaderSize(fh, 1<<16), parses)
+}
+
+// saveParseCache writes the parse cache when it changed. The cache only
+// saves time: failing to write it is logged, not an error.
+func (s *session) saveParseCache(c *lineage.ParseCache, keepUnused bool) {
+	st := c.Stats()
+	s.log.debug("ParseCacheStats", fmt.Sprintf("parses reused: %d of %d", st.Hits, st.Hits+st.Misses),
+		map[string]any{"hits": st.Hits, "misses": st.Misses})
+	if !c.Changed(keepUnused) {
+		return
+	}
+	dir, err := s.targetFS()
+	if err == nil {
+		err = dir.WriteAtomic(parseCacheFile, func(w io.Writer) error { return c.Save(w, keepUnused) })
+	}
+	if err != nil {
+		s.log.debug("ParseCacheNotSaved", "parse cache not saved: "+err.Error(), nil)
+	}
+}
+
+// lazyDuckDB opens DuckDB's parser on the first parse, so that a check
+// served from the parse cache does not start DuckDB at all.
+type lazyDuckDB struct {
+	once sync.Once
+	p    *duckdbparse.Parser
+	err  error
+}
+
+func (l *lazyDuckDB) Parse(ctx context.Context, sql string) (sqlmodel.Query, error) {
+	l.once.Do(func() { l.p, l.err = duckdbparse.New() })
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.p.Parse(ctx, sql)
+}
+
+// Close closes the parser if it was opened; it is not safe to call
+// during a Parse.
+func (l *lazyDuckDB) Close() error {
+	l.once.Do(func() {}) // no parser is opened after Close
+	if l.p != nil {
+		return l.p.Close()
+	}
+	return nil
 }
 
 // readCatalog reads target/catalog.json when elt docs generate wrote one;

@@ -43,13 +43,13 @@ func (r *envRecorder) lookupEnv(name string) (string, bool) {
 }
 
 // renderCacheKey is what every render of the project may depend on
-// besides each node's own source: elt's version, every project file but
+// besides each node's own source: elt's version and build, every project file but
 // the nodes' own (project.Project.Digest), --vars, the target, what
 // env_var() found while the project loaded, --store-failures, --full-refresh
 // and --empty.
 func renderCacheKey(p *project.Project, f *flags, env *envRecorder) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%t\x00%t\x00%t\x00", version, compiler.DBTVersion, p.Digest, f.vars, f.storeFailures, f.fullRefresh, f.empty)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%t\x00%t\x00%t\x00", version, compiler.DBTVersion, executableStamp(), p.Digest, f.vars, f.storeFailures, f.fullRefresh, f.empty)
 	if t := p.Target; t != nil {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%#v\x00", t.ProfileName, t.Name, t.Type, t.Threads, t.Database, t.Schema, t.Fields)
 	}
@@ -64,6 +64,22 @@ func renderCacheKey(p *project.Project, f *flags, env *envRecorder) string {
 	}
 	env.mu.Unlock()
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// executableStamp names this build of elt beyond its version string: a
+// development build keeps "0.1.0-dev" while its renderer or parsers
+// change, and a cache written by another build must not be used. It is
+// the executable's size and modification time ("" when unknown).
+func executableStamp() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d.%d", fi.Size(), fi.ModTime().UnixNano())
 }
 
 // openRenderCache reads the cache an earlier compile left in the target
@@ -83,6 +99,9 @@ func (s *session) saveRenderCache() error {
 		return nil
 	}
 	s.logRenderCacheStats()
+	if !s.cache.Changed() {
+		return nil
+	}
 	dir, err := s.targetFS()
 	if err != nil {
 		return err

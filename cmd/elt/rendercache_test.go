@@ -408,3 +408,120 @@ func TestRenderCacheByteIdentical(t *testing.T) {
 		}
 	}
 }
+
+type parseCacheStats struct {
+	Hits   int `json:"hits"`
+	Misses int `json:"misses"`
+}
+
+// compileWithCheck runs elt compile, static checks included, and returns
+// the parse cache's statistics.
+func compileWithCheck(t *testing.T, dir string, args ...string) parseCacheStats {
+	t.Helper()
+	res := eltWith(t, dir, nil, append([]string{"compile", "--log-format", "json"}, args...)...)
+	if res.code != 0 {
+		t.Fatalf("compile: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, line := range strings.Split(res.stdout, "\n") {
+		var ev struct {
+			Info struct{ Name string }
+			Data parseCacheStats
+		}
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "ParseCacheStats" {
+			return ev.Data
+		}
+	}
+	t.Fatalf("no ParseCacheStats event in\n%s", res.stdout)
+	return parseCacheStats{}
+}
+
+// unchanged reports whether path is still the file before was (not
+// replaced by a rename) with the same size and modification time.
+func unchanged(t *testing.T, path string, before fs.FileInfo) bool {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return os.SameFile(fi, before) && fi.Size() == before.Size() && fi.ModTime().Equal(before.ModTime())
+}
+
+func stat(t *testing.T, path string) fs.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
+// TestCachesRewrittenOnlyWhenChanged: the static checks parse only SQL
+// that changed (the parse cache), and neither cache file is rewritten by
+// a compile that changed nothing.
+func TestCachesRewrittenOnlyWhenChanged(t *testing.T) {
+	dir := t.TempDir()
+	const models = 150
+	if err := benchgen.Write(dir, benchgen.Options{Models: models}); err != nil {
+		t.Fatal(err)
+	}
+	renderCache := filepath.Join(dir, "target", renderCacheFile)
+	parseCache := filepath.Join(dir, "target", parseCacheFile)
+
+	cold := compileWithCheck(t, dir)
+	// Models with the same compiled SQL (several read one seed) share a parse.
+	distinct := map[string]bool{}
+	for i := range models {
+		b, err := os.ReadFile(filepath.Join(dir, "target/compiled", benchgen.ProjectName, benchgen.ModelPath(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		distinct[string(b)] = true
+	}
+	// (Two parsers running at once may both miss the same SQL.)
+	if cold.Hits+cold.Misses != models || cold.Misses < len(distinct) || cold.Misses > len(distinct)+runtime.GOMAXPROCS(0) {
+		t.Fatalf("first compile: %+v; want about one parse for each of %d distinct compiled models", cold, len(distinct))
+	}
+	renderFI, parseFI := stat(t, renderCache), stat(t, parseCache)
+
+	warm := compileWithCheck(t, dir)
+	if warm != (parseCacheStats{Hits: models}) {
+		t.Errorf("nothing changed: %+v; want every parse from the cache", warm)
+	}
+	if r, p := unchanged(t, renderCache, renderFI), unchanged(t, parseCache, parseFI); !r || !p {
+		t.Errorf("a compile that changed nothing rewrote a cache file: render cache kept %v, parse cache kept %v", r, p)
+	}
+
+	// One model changes: only its SQL is parsed again, both caches saved.
+	path := filepath.Join(dir, filepath.FromSlash(benchgen.ModelPath(models/2)))
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{benchgen.ModelPath(models / 2): string(orig) + "where id >= 0\n"})
+	one := compileWithCheck(t, dir)
+	if one != (parseCacheStats{Hits: models - 1, Misses: 1}) {
+		t.Errorf("one model changed: %+v; want one parse", one)
+	}
+	if unchanged(t, renderCache, renderFI) || unchanged(t, parseCache, parseFI) {
+		t.Errorf("a compile that rendered and parsed a changed model did not save the caches")
+	}
+
+	// compile -s of a changed model parses it without reading the whole
+	// parse cache (reading it would cost more) and leaves the file as it
+	// is for the next full compile, which parses only that model again.
+	parseFI = stat(t, parseCache)
+	writeFiles(t, dir, map[string]string{benchgen.ModelPath(models / 2): string(orig) + "where id >= 1\n"})
+	if sel := compileWithCheck(t, dir, "-s", benchgen.ModelName(models/2)); sel != (parseCacheStats{Misses: 1}) {
+		t.Errorf("compile -s after a change: %+v; want one parse", sel)
+	}
+	if !unchanged(t, parseCache, parseFI) {
+		t.Errorf("compile -s of one model rewrote the parse cache")
+	}
+	if full := compileWithCheck(t, dir); full != (parseCacheStats{Hits: models - 1, Misses: 1}) {
+		t.Errorf("full compile after compile -s: %+v; want the changed model parsed, the rest from the cache", full)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "target/compiled", benchgen.ProjectName, benchgen.ModelPath(models/2)))
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(got)), "where id >= 1") {
+		t.Errorf("compiled model after the edits: %q, %v", got, err)
+	}
+}

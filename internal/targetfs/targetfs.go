@@ -29,6 +29,9 @@ type Dir struct {
 	// system call instead of one per path component.
 	mu      sync.Mutex
 	subdirs map[string]*os.Root
+	// created are the subdirectories this Dir created: a file in one of
+	// them is new, and is created without first looking for it.
+	created map[string]bool
 }
 
 // Open creates dir when it is missing and opens it for confined writes.
@@ -110,9 +113,12 @@ func (d *Dir) WriteAtomic(name string, write func(io.Writer) error) (err error) 
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
+	// Not synced before the rename: everything written here (artifacts,
+	// caches) is derived again by the next invocation, and a reader sees
+	// the old file or the new one either way; only a power loss may leave
+	// a short file, which the caches detect and the next command rewrites.
+	// dbt does not sync its artifacts either. A sync cost a disk flush per
+	// artifact on every compile.
 	if err := f.Close(); err != nil {
 		return err
 	}
@@ -130,6 +136,7 @@ func (d *Dir) subdir(name string) (*os.Root, error) {
 	if r, ok := d.subdirs[name]; ok {
 		return r, nil
 	}
+	_, statErr := d.root.Lstat(name)
 	if err := d.root.MkdirAll(name, 0o755); err != nil {
 		return nil, err
 	}
@@ -139,9 +146,18 @@ func (d *Dir) subdir(name string) (*os.Root, error) {
 	}
 	if d.subdirs == nil {
 		d.subdirs = map[string]*os.Root{}
+		d.created = map[string]bool{}
 	}
 	d.subdirs[name] = r
+	d.created[name] = errors.Is(statErr, os.ErrNotExist)
 	return r, nil
+}
+
+// isCreated reports whether subdir name was created by d.
+func (d *Dir) isCreated(name string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.created[name]
 }
 
 // Stamp is what a file's metadata says about its contents: its size and
@@ -185,14 +201,25 @@ func (d *Dir) WriteIfStale(name string, data []byte, prev Stamp) (Stamp, bool, e
 			return prev, false, nil
 		}
 	}
-	if st, same, err := holds(root, base, data); err != nil {
-		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
-	} else if same {
-		return st, false, nil
+	// In a directory this Dir created (a cold compile) the file is new:
+	// create it exclusively instead of looking for it first; should it
+	// exist after all, it is compared as anywhere else.
+	var f *os.File
+	if dir != "" && d.isCreated(dir) {
+		f, err = root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+		}
 	}
-	f, err := root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+	if f == nil {
+		if st, same, err := holds(root, base, data); err != nil {
+			return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+		} else if same {
+			return st, false, nil
+		}
+		if f, err = root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644); err != nil {
+			return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+		}
 	}
 	_, err = f.Write(data)
 	var st Stamp

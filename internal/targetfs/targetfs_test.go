@@ -175,3 +175,33 @@ func TestWriteIfStale(t *testing.T) {
 		t.Fatalf("deleted file not written: %v %v", wrote, err)
 	}
 }
+
+// TestWriteIfChangedExistingDir: in a directory that was there before the
+// Dir was opened, an existing file is compared, not overwritten blindly.
+func TestWriteIfChangedExistingDir(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "compiled/m"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "compiled/m/a.sql")
+	if err := os.WriteFile(file, []byte("select 1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i, s := range []struct {
+		data  string
+		wrote bool
+	}{{"select 1", false}, {"select 2", true}, {"select 2", false}} {
+		wrote, err := d.WriteIfChanged("compiled/m/a.sql", []byte(s.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(file); wrote != s.wrote || string(b) != s.data {
+			t.Errorf("step %d: wrote %v holding %q; want %v holding %q", i, wrote, b, s.wrote, s.data)
+		}
+	}
+}

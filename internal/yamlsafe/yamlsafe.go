@@ -18,16 +18,22 @@ const MaxExpandedNodes = 1_000_000
 // innermost node whose expansion crosses the bound, and the bound. The
 // walk is linear in the document's size, however often an anchor is used.
 func TooLarge(doc *yaml.Node) (culprit *yaml.Node, limit int, tooLarge bool) {
-	raw := 0
+	raw, aliases := 0, false
 	var countRaw func(n *yaml.Node)
 	countRaw = func(n *yaml.Node) {
 		raw++
+		aliases = aliases || n.Kind == yaml.AliasNode
 		for _, c := range n.Content {
 			countRaw(c)
 		}
 	}
 	countRaw(doc)
 	limit = max(MaxExpandedNodes, 50*raw)
+	if !aliases {
+		// Without aliases a document stands for its own nodes only (the
+		// common case: no map of every node is needed).
+		return nil, limit, false
+	}
 
 	sizes := make(map[*yaml.Node]int)
 	var expanded func(n *yaml.Node) int

@@ -54,10 +54,8 @@ func (p *Parser) Parse(ctx context.Context, query string) (sqlmodel.Query, error
 
 // FromJSON maps json_serialize_sql's output onto the query model.
 func FromJSON(b []byte) (q sqlmodel.Query, err error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	var root obj
-	if err := dec.Decode(&root); err != nil {
+	root, err := jsontree.Decode(b)
+	if err != nil {
 		return nil, fmt.Errorf("duckdbparse: decode parse tree: %w", err)
 	}
 	if root.Bool("error") {

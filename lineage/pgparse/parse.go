@@ -49,10 +49,8 @@ func byteOffset(s string, chars int) int {
 
 // FromJSON maps pg_query's JSON parse tree onto the query model.
 func FromJSON(b []byte) (q sqlmodel.Query, err error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	var root obj
-	if err := dec.Decode(&root); err != nil {
+	root, err := jsontree.Decode(b)
+	if err != nil {
 		return nil, fmt.Errorf("pgparse: decode parse tree: %w", err)
 	}
 	stmts := root.List("stmts")

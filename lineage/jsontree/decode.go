@@ -1,0 +1,239 @@
+package jsontree
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync"
+	"unicode/utf8"
+)
+
+// Decode reads the JSON object that b starts with, as json.Decoder with
+// UseNumber would into an Obj (trailing data is ignored): nested objects
+// are map[string]any, arrays []any, numbers json.Number. Parse trees are
+// large and decoding them is a good part of a parse's cost, so the
+// common shapes (strings without escapes, numbers, literals) are read
+// here directly; anything else, and every error, is left to encoding/json,
+// so values and error messages are encoding/json's own.
+func Decode(b []byte) (Obj, error) {
+	strs := internTables.Get().(map[string]any)
+	d := decoder{b: b, strs: strs}
+	v, ok := d.value()
+	if len(strs) > maxInterned {
+		clear(strs)
+	}
+	internTables.Put(strs)
+	if m, isObj := v.(map[string]any); ok && isObj {
+		return m, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var root Obj
+	if err := dec.Decode(&root); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+// internTables keep interned strings from one Decode to the next: the
+// same few hundred keys and type names appear in every tree, and filling
+// a new table for each tree cost more than it saved. A table holds only
+// immutable strings; one that grows past maxInterned is emptied.
+var internTables = sync.Pool{New: func() any { return map[string]any{} }}
+
+const maxInterned = 1 << 14
+
+type decoder struct {
+	b []byte
+	i int
+	// strs holds the strings read so far: a parse tree repeats a few
+	// keys and type names thousands of times, and a lookup by the bytes
+	// does not allocate.
+	// They are kept boxed: storing a string in an interface allocates.
+	strs map[string]any
+}
+
+func (d *decoder) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value; ok is false when the input is not plain enough
+// (or not valid) for the fast path.
+func (d *decoder) value() (any, bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return nil, false
+	}
+	switch c := d.b[d.i]; {
+	case c == '{':
+		d.i++
+		m := map[string]any{}
+		d.space()
+		if d.i < len(d.b) && d.b[d.i] == '}' {
+			d.i++
+			return m, true
+		}
+		for {
+			d.space()
+			kv, ok := d.str()
+			if !ok {
+				return nil, false
+			}
+			k := kv.(string)
+			d.space()
+			if d.i >= len(d.b) || d.b[d.i] != ':' {
+				return nil, false
+			}
+			d.i++
+			v, ok := d.value()
+			if !ok {
+				return nil, false
+			}
+			m[k] = v
+			d.space()
+			if d.i >= len(d.b) {
+				return nil, false
+			}
+			switch d.b[d.i] {
+			case ',':
+				d.i++
+			case '}':
+				d.i++
+				return m, true
+			default:
+				return nil, false
+			}
+		}
+	case c == '[':
+		d.i++
+		l := []any{}
+		d.space()
+		if d.i < len(d.b) && d.b[d.i] == ']' {
+			d.i++
+			return l, true
+		}
+		for {
+			v, ok := d.value()
+			if !ok {
+				return nil, false
+			}
+			l = append(l, v)
+			d.space()
+			if d.i >= len(d.b) {
+				return nil, false
+			}
+			switch d.b[d.i] {
+			case ',':
+				d.i++
+			case ']':
+				d.i++
+				return l, true
+			default:
+				return nil, false
+			}
+		}
+	case c == '"':
+		return d.str()
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.number()
+	case c == 't':
+		return true, d.literal("true")
+	case c == 'f':
+		return false, d.literal("false")
+	case c == 'n':
+		return nil, d.literal("null")
+	}
+	return nil, false
+}
+
+func (d *decoder) literal(word string) bool {
+	if !bytes.HasPrefix(d.b[d.i:], []byte(word)) {
+		return false
+	}
+	d.i += len(word)
+	return true
+}
+
+// str reads a string. One with escapes or bytes that are not UTF-8 is
+// decoded by encoding/json, which knows every escape and replaces
+// invalid bytes as it always does.
+func (d *decoder) str() (any, bool) {
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return nil, false
+	}
+	start := d.i + 1
+	plain := true
+	for j := start; j < len(d.b); j++ {
+		switch c := d.b[j]; {
+		case c == '"':
+			if s := d.b[start:j]; plain && utf8.Valid(s) {
+				d.i = j + 1
+				if v, ok := d.strs[string(s)]; ok {
+					return v, true
+				}
+				v := string(s)
+				if len(v) <= 64 {
+					d.strs[v] = v
+				}
+				return v, true
+			}
+			var s string
+			if err := json.Unmarshal(d.b[d.i:j+1], &s); err != nil {
+				return nil, false
+			}
+			d.i = j + 1
+			return s, true
+		case c == '\\':
+			plain = false
+			j++ // the escaped byte cannot end the string
+		case c < 0x20:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// number reads a number as JSON's grammar writes it.
+func (d *decoder) number() (any, bool) {
+	start := d.i
+	j := d.i
+	if j < len(d.b) && d.b[j] == '-' {
+		j++
+	}
+	digits := func() int {
+		n := 0
+		for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
+			j++
+			n++
+		}
+		return n
+	}
+	if j < len(d.b) && d.b[j] == '0' {
+		j++
+	} else if digits() == 0 {
+		return nil, false
+	}
+	if j < len(d.b) && d.b[j] == '.' {
+		j++
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	if j < len(d.b) && (d.b[j] == 'e' || d.b[j] == 'E') {
+		j++
+		if j < len(d.b) && (d.b[j] == '+' || d.b[j] == '-') {
+			j++
+		}
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	d.i = j
+	return json.Number(d.b[start:j]), true
+}

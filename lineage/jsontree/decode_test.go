@@ -1,0 +1,90 @@
+package jsontree
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// stdDecode is what Decode must match: encoding/json with UseNumber.
+func stdDecode(b []byte) (Obj, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var root Obj
+	err := dec.Decode(&root)
+	return root, err
+}
+
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	cases := []string{
+		`{}`,
+		`{"a":1,"b":-2.5e+10,"c":0,"d":1E3,"e":-0.0}`,
+		`{"s":"plain","t":"tab\tand \"quote\" and \\ and \u00e9 and \ud83d\ude00","u":"\u0000"}`,
+		`{"nested":{"list":[1,"two",true,false,null,{"x":[]},[]],"empty":{}}}`,
+		"  {\n \"ws\" : [ 1 , 2 ] ,\r\n\t\"k\":null }  trailing",
+		`{"dup":1,"dup":2}`,
+		"{\"bad utf8\":\"a\xffb\"}",
+		`{"statements":[{"node":{"type":"SELECT_NODE","query_location":18446744073709551615}}]}`,
+		`null`,
+		// Errors: encoding/json's own messages.
+		`[1,2]`,
+		`{"a":01}`,
+		`{"a":1,}`,
+		`{"a":"unterminated}`,
+		"{\"ctl\":\"a\x01b\"}",
+		`{"a":tru}`,
+		`{"a":1`,
+		``,
+		`{"a":-}`,
+		`{"a":1.}`,
+		`{"a":1e}`,
+		`{"bad escape":"\x"}`,
+	}
+	for _, c := range cases {
+		want, wantErr := stdDecode([]byte(c))
+		got, gotErr := Decode([]byte(c))
+		if (wantErr == nil) != (gotErr == nil) || (wantErr != nil && wantErr.Error() != gotErr.Error()) {
+			t.Errorf("%q: error %v, want %v", c, gotErr, wantErr)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\ngot  %#v\nwant %#v", c, got, want)
+		}
+	}
+}
+
+// benchTree is shaped like a parse tree: nested objects of short strings,
+// numbers and lists.
+func benchTree() []byte {
+	node := func(i int) map[string]any {
+		return map[string]any{"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "query_location": i,
+			"column_names": []any{"src_1", "amount"}}
+	}
+	var items []any
+	for i := range 40 {
+		items = append(items, map[string]any{"class": "FUNCTION", "function_name": "coalesce", "children": []any{node(i), node(i + 1)}, "distinct": false, "filter": nil})
+	}
+	b, _ := json.Marshal(map[string]any{"error": false, "statements": []any{map[string]any{"node": map[string]any{"type": "SELECT_NODE", "select_list": items}}}})
+	return b
+}
+
+func BenchmarkDecode(b *testing.B) {
+	tree := benchTree()
+	b.SetBytes(int64(len(tree)))
+	for b.Loop() {
+		if _, err := Decode(tree); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeEncodingJSON(b *testing.B) {
+	tree := benchTree()
+	b.SetBytes(int64(len(tree)))
+	for b.Loop() {
+		if _, err := stdDecode(tree); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
