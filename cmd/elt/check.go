@@ -218,6 +218,11 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	if err != nil {
 		return nil, err
 	}
+	if duck.err != nil {
+		// Every parse failed for want of a parser: nothing was checked, and
+		// the cache must not keep those failures.
+		return nil, fmt.Errorf("open DuckDB's SQL parser: %w", duck.err)
+	}
 	// A check of some nodes keeps the other nodes' parses for the next one.
 	s.saveParseCache(cache, len(ids) < len(s.manifest.Nodes))
 	return findings, nil
