@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,17 +93,7 @@ func TestCustomMaterializationsDuckDB(t *testing.T) {
 // TestCustomMaterializationsPostgres runs the same project on Postgres.
 func TestCustomMaterializationsPostgres(t *testing.T) {
 	schema := "custmat_pg"
-	pgEnv(t, schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "drop schema if exists "+schema+" cascade"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	ctx, conn := pgSchema(t, schema)
 	dir := custmatProject(t, pgProfile)
 	query := func(q string) string {
 		t.Helper()

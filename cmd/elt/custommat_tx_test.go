@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // halfBuilt creates its table, fills it, then runs statement `fail`
@@ -35,17 +31,7 @@ const halfBuiltMaterialization = `{% materialization half_built, default %}
 // nor the model behind; what the block committed before stays.
 func TestCustomMaterializationTransactionPostgres(t *testing.T) {
 	schema := "custmat_tx"
-	pgEnv(t, schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "drop schema if exists "+schema+" cascade"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	ctx, conn := pgSchema(t, schema)
 	dir := t.TempDir()
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
 	writeFile(t, dir, "profiles.yml", pgProfile)

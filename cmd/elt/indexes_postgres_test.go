@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,17 +12,7 @@ import (
 // created, and an incremental run adds none.
 func TestIndexesPostgres(t *testing.T) {
 	schema := "indexes_pg"
-	pgEnv(t, schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "drop schema if exists "+schema+" cascade"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	ctx, conn := pgSchema(t, schema)
 	indexes := func() string {
 		t.Helper()
 		rows, err := conn.Query(ctx, "select tablename || ': ' || case when indexdef like 'CREATE UNIQUE%' then 'unique ' else '' end || substr(indexdef, strpos(indexdef, ' USING ') + 1) from pg_indexes where schemaname = $1 order by 1", schema)

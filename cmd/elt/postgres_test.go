@@ -14,6 +14,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/project"
+	"github.com/jackc/pgx/v5"
 )
 
 // pgEnv turns ELT_TEST_POSTGRES_URL into the ELT_PG_* variables the
@@ -35,6 +36,25 @@ func pgEnv(t *testing.T, schema string) {
 	t.Setenv("ELT_PG_PASSWORD", pw)
 	t.Setenv("ELT_PG_DBNAME", strings.TrimPrefix(u.Path, "/"))
 	t.Setenv("ELT_PG_SCHEMA", schema)
+}
+
+// pgSchema is pgEnv plus a connection to the test server and schema,
+// dropped before the test and again after it (before the connection
+// closes).
+func pgSchema(t *testing.T, schema string) (context.Context, *pgx.Conn) {
+	t.Helper()
+	pgEnv(t, schema)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, "drop schema if exists "+schema+" cascade"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	return ctx, conn
 }
 
 // relationValues reads every row of rel through the target's own adapter,

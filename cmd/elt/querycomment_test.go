@@ -1,13 +1,9 @@
 package main
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestQueryCommentDuckDB reads back, with current_query(), the statement
@@ -100,15 +96,7 @@ func TestQueryCommentErrors(t *testing.T) {
 // TestQueryCommentPostgres: Postgres receives the rendered comment too.
 func TestQueryCommentPostgres(t *testing.T) {
 	schema := "query_comment_pg"
-	pgEnv(t, schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	_, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade")
-	t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade") })
+	ctx, conn := pgSchema(t, schema)
 	dir := t.TempDir()
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nquery-comment: \"{{ node.unique_id }} for {{ target.name }}\"\n")
 	writeFile(t, dir, "profiles.yml", pgProfile)

@@ -96,18 +96,10 @@ func (d *decoder) value() (any, bool) {
 				return nil, false
 			}
 			m[k] = v
-			d.space()
-			if d.i >= len(d.b) {
+			if done, ok := d.next('}'); !ok {
 				return nil, false
-			}
-			switch d.b[d.i] {
-			case ',':
-				d.i++
-			case '}':
-				d.i++
+			} else if done {
 				return m, true
-			default:
-				return nil, false
 			}
 		}
 	case c == '[':
@@ -124,18 +116,10 @@ func (d *decoder) value() (any, bool) {
 				return nil, false
 			}
 			l = append(l, v)
-			d.space()
-			if d.i >= len(d.b) {
+			if done, ok := d.next(']'); !ok {
 				return nil, false
-			}
-			switch d.b[d.i] {
-			case ',':
-				d.i++
-			case ']':
-				d.i++
+			} else if done {
 				return l, true
-			default:
-				return nil, false
 			}
 		}
 	case c == '"':
@@ -236,4 +220,22 @@ func (d *decoder) number() (any, bool) {
 	}
 	d.i = j
 	return json.Number(d.b[start:j]), true
+}
+
+// next reads, after a member or element, the comma that continues its
+// object or array or the bracket that closes it (done).
+func (d *decoder) next(close byte) (done, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case close:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
