@@ -65,6 +65,11 @@ func (f Finding) Diagnostic() diag.Diagnostic {
 // Run resolves the lineage of every node and returns the problems of the
 // nodes marked Check, ordered by file and position.
 func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, error) {
+	return run(ctx, parsers, in, nil)
+}
+
+// run is Run, reusing the models' results kept in c when c is not nil.
+func run(ctx context.Context, parsers lineage.Parsers, in Input, c *Cache) ([]Finding, error) {
 	byName := map[string]*Node{}
 	partial := false
 	for _, n := range in.Nodes {
@@ -72,6 +77,13 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 		partial = partial || n.DeclaredColumns
 	}
 	build := func(lenient bool) (*lineage.Project, error) {
+		var r lineage.Reuse
+		if c != nil {
+			r = reuse{c: c, build: 0}
+			if !lenient {
+				r = reuse{c: c, build: 1}
+			}
+		}
 		nodes := make([]*lineage.Node, 0, len(in.Nodes))
 		for _, n := range in.Nodes {
 			ln := n.Node
@@ -80,7 +92,7 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 			}
 			nodes = append(nodes, &ln)
 		}
-		p, err := lineage.Build(ctx, parsers, nodes)
+		p, err := lineage.BuildReusing(ctx, parsers, nodes, r)
 		if err != nil {
 			return nil, fmt.Errorf("check: %w", err)
 		}

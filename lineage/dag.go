@@ -56,6 +56,17 @@ func (p *Project) ColumnType(node, column string) string {
 // A dependency cycle or an unknown dependency is an error; everything the
 // SQL itself does wrong degrades with warnings instead.
 func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error) {
+	return BuildReusing(ctx, parsers, nodes, nil)
+}
+
+// BuildReusing is Build that takes a model's result from reuse instead of
+// parsing and resolving it again when neither its own SQL nor anything it
+// reads (its inputs' relations, columns and types) changed since reuse
+// stored it. Every model's result, new or reused, is handed to reuse.Store.
+// A reused model's columns carry no edges: a project built this way has
+// every model's columns, types, warnings and problems (what the static
+// checks read), not its column lineage. A nil reuse is Build.
+func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reuse) (*Project, error) {
 	p := &Project{Nodes: map[string]*Node{}, Models: map[string]*Model{}, down: map[colKey][]Edge{}, readers: map[string][]string{}, types: map[colKey]string{}}
 	for _, n := range nodes {
 		if _, dup := p.Nodes[n.Name]; dup {
@@ -76,9 +87,35 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 	if err != nil {
 		return nil, err
 	}
+	// A model whose own SQL did not change may be reused; whether it is
+	// depends on what its inputs resolve to, known only in the walk.
+	var previous map[string]*Result
+	var own map[string][32]byte
+	if reuse != nil {
+		previous, own = map[string]*Result{}, map[string][32]byte{}
+		for _, name := range order {
+			n := p.Nodes[name]
+			if n.SQL == "" {
+				continue
+			}
+			own[name] = ownDigest(n)
+			if r := reuse.Previous(n); r != nil && r.Own == own[name] && r.Model != nil {
+				previous[name] = r
+			}
+		}
+	}
 	// Parsing needs nothing upstream, so every model is parsed first, in
 	// parallel; resolving then goes in dependency order.
-	trees := parseAll(ctx, parsers, order, p.Nodes)
+	if reuse != nil {
+		parses := 0
+		for _, name := range order {
+			if p.Nodes[name].SQL != "" && previous[name] == nil {
+				parses++
+			}
+		}
+		reuse.Parsing(parses)
+	}
+	trees := parseAll(ctx, parsers, order, p.Nodes, previous)
 	for _, name := range order {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -86,6 +123,19 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 		n := p.Nodes[name]
 		if n.SQL == "" {
 			continue
+		}
+		var inputs [32]byte
+		if reuse != nil {
+			inputs = p.inputsDigest(n, columnType != nil)
+			if r := previous[name]; r != nil && r.Inputs == inputs {
+				p.install(n, r)
+				reuse.Store(n, r)
+				continue
+			}
+		}
+		tree, parsedBefore := trees[name]
+		if !parsedBefore {
+			tree = parse(ctx, parsers, n.Dialect, n.SQL)
 		}
 		rels := map[string]Relation{}
 		for _, dep := range n.DependsOn {
@@ -99,7 +149,7 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 				rels[key] = rel
 			}
 		}
-		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels, ColumnType: columnType}, trees[name])
+		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels, ColumnType: columnType}, tree)
 		for _, c := range m.Columns {
 			if len(c.Edges) > 0 && !c.Degraded {
 				if t := p.ColumnType(c.Edges[0].Node, c.Edges[0].Column); t != "" && copied(c.Edges) {
@@ -119,6 +169,11 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 				k := colKey{lowerName(e.Node), lowerName(e.Column)}
 				p.down[k] = append(p.down[k], Edge{Node: n.Name, Column: c.Name, Type: e.Type})
 			}
+		}
+		// A parse that failed for a reason other than the SQL (a cancelled
+		// context, a parser that could not run) is not a result to keep.
+		if reuse != nil && !tree.transient {
+			reuse.Store(n, p.result(n, m, own[name], inputs))
 		}
 	}
 	return p, nil
@@ -339,10 +394,11 @@ func (p *Project) walk(node, column string, depth int, next func(node, column st
 }
 
 // parseAll parses every model's SQL with one worker per CPU.
-func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[string]*Node) map[string]parsed {
+// Models in skip are left unparsed (they are parsed when needed).
+func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[string]*Node, skip map[string]*Result) map[string]parsed {
 	var todo []string
 	for _, name := range order {
-		if nodes[name].SQL != "" {
+		if nodes[name].SQL != "" && skip[name] == nil {
 			todo = append(todo, name)
 		}
 	}

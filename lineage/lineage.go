@@ -187,6 +187,9 @@ type parsed struct {
 	q       sqlmodel.Query
 	warning string // construct ": " message; "" when q is set
 	pos     int
+	// transient is set when the parser failed for a reason other than
+	// the SQL (not a *sqlmodel.ParseError): the same SQL may parse later.
+	transient bool
 }
 
 func parse(ctx context.Context, parsers Parsers, dialect, sql string) parsed {
@@ -203,14 +206,15 @@ func parse(ctx context.Context, parsers Parsers, dialect, sql string) parsed {
 	}
 	pos := -1
 	var pe *sqlmodel.ParseError
+	transient := true
 	if errors.As(err, &pe) {
-		pos = pe.Pos
+		pos, transient = pe.Pos, false
 	}
 	msg := err.Error()
 	if !native {
 		msg = fmt.Sprintf("DuckDB's parser, used for %s SQL: %s", dialect, msg)
 	}
-	return parsed{warning: msg + "; table-level lineage only", pos: pos}
+	return parsed{warning: msg + "; table-level lineage only", pos: pos, transient: transient}
 }
 
 func resolveParsed(in Input, p parsed) (m *Model) {

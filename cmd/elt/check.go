@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -145,6 +146,11 @@ func (s *session) preCheck(ctx context.Context, ids []string) ([]check.Finding, 
 // waits for the run) have unknown columns, so they and their readers are
 // not checked.
 func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, error) {
+	start := time.Now()
+	s.log.debug("CheckStarted", fmt.Sprintf("static checks of %d %s", len(ids), plural(len(ids), "node", "nodes")), map[string]any{"count": len(ids)})
+	defer func() {
+		s.log.debug("CheckFinished", fmt.Sprintf("static checks took %s", time.Since(start).Round(time.Millisecond)), map[string]any{"seconds": time.Since(start).Seconds()})
+	}()
 	selected := map[string]bool{}
 	for _, id := range ids {
 		selected[id] = true
@@ -206,27 +212,56 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		}
 		in.Nodes = append(in.Nodes, cn)
 	}
-	parses := 0
-	for _, n := range in.Nodes {
-		if n.SQL != "" {
-			parses++
-		}
+	key := version + "\x00" + compiler.DBTVersion + "\x00" + executableStamp()
+	results := check.NewCache(key)
+	if fh, err := os.Open(filepath.Join(s.targetDir(), checkCacheFile)); err == nil {
+		// Read while the check runs: only what it needs is read.
+		defer fh.Close()
+		results = check.ReadCache(key, bufio.NewReaderSize(fh, 1<<16))
 	}
-	cache := s.openParseCache(parses)
-	parsers := cache.Parsers(lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}})
-	findings, err := check.Run(ctx, parsers, in)
+	// The parse cache is read only when something is parsed.
+	var cache *lineage.ParseCache
+	parsers := func() lineage.Parsers {
+		cache = s.openParseCache(results.Parsing())
+		return cache.Parsers(lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}})
+	}
+	findings, err := check.RunCached(ctx, parsers, in, results)
 	if err != nil {
 		return nil, err
 	}
 	if duck.err != nil {
 		// Every parse failed for want of a parser: nothing was checked, and
-		// the cache must not keep those failures.
+		// the caches must not keep those failures.
 		return nil, fmt.Errorf("open DuckDB's SQL parser: %w", duck.err)
 	}
-	// A check of some nodes keeps the other nodes' parses for the next one.
-	s.saveParseCache(cache, len(ids) < len(s.manifest.Nodes))
+	if ctx.Err() != nil {
+		return findings, nil
+	}
+	st := results.Stats()
+	s.log.debug("CheckCacheStats", fmt.Sprintf("check results reused: unchanged project %t, %d models reused, %d resolved", st.Unchanged, st.Reused, st.Resolved),
+		map[string]any{"unchanged": st.Unchanged, "reused": st.Reused, "resolved": st.Resolved})
+	if cache == nil {
+		// Nothing was parsed: the parse cache was not read.
+		s.log.debug("ParseCacheStats", "parses reused: 0 of 0", map[string]any{"hits": 0, "misses": 0})
+	} else {
+		// A check of some nodes keeps the other nodes' parses for the next one.
+		s.saveParseCache(cache, len(ids) < len(s.manifest.Nodes))
+	}
+	if results.Changed() {
+		dir, err := s.targetFS()
+		if err == nil {
+			err = dir.WriteAtomic(checkCacheFile, results.Save)
+		}
+		if err != nil {
+			s.log.debug("CheckCacheNotSaved", "check cache not saved: "+err.Error(), nil)
+		}
+	}
 	return findings, nil
 }
+
+// checkCacheFile is where the static checks keep their findings and every
+// model's resolved columns for the next invocation (check.Cache).
+const checkCacheFile = "elt_check_cache.bin"
 
 // parseCacheFile is where the static checks keep the parsed SQL of every
 // model for the next invocation (lineage.ParseCache).

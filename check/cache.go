@@ -1,0 +1,303 @@
+package check
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"fmt"
+	"hash"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/elt-dev/elt/lineage"
+	"github.com/elt-dev/elt/lineage/sqlmodel"
+)
+
+// cacheVersion changes whenever what the cache stores changes shape; a
+// cache of another version is ignored.
+const cacheVersion = "elt-check-cache-1"
+
+// Cache keeps what a check found for the next check of the same project,
+// so that an unchanged project is not checked again and a changed one
+// re-resolves only the models whose SQL changed and the models whose
+// inputs' columns or types changed with them (lineage.BuildReusing).
+//
+// Two levels: the findings of the whole check, kept under a digest of
+// everything the check reads (every node's SQL, files, columns, types,
+// selection, known relations); and every model's lineage result, kept
+// under digests of its own SQL and of what its inputs resolved to.
+// Findings are always computed from fresh or validated results, so a
+// cache never hides a finding a cold check would report.
+//
+// The key given to ReadCache names what fixes the parsers (elt's
+// version and build); a cache of another key is ignored. A Cache is for
+// one RunCached.
+type Cache struct {
+	key string
+	// dec reads the stored models' results, on demand: a check of an
+	// unchanged project needs only the header.
+	dec     *gob.Decoder
+	header  cacheHeader
+	loaded  bool
+	prev    [2]map[string]*lineage.Result
+	mu      sync.Mutex
+	next    [2]map[string]*lineage.Result
+	changed bool
+	parsing int
+	stats   CacheStats
+}
+
+// cacheHeader starts the stored cache; Entries cacheEntry values follow.
+type cacheHeader struct {
+	Version     string
+	Key         string
+	Fingerprint [32]byte
+	Findings    []Finding
+	Entries     int
+}
+
+// cacheEntry is one model's result in one of the check's lineage builds
+// (0: sources' declared columns not taken as all their columns; 1: taken).
+type cacheEntry struct {
+	Build  int
+	Name   string
+	Result *lineage.Result
+}
+
+// CacheStats says how much of a check the cache saved.
+type CacheStats struct {
+	// Unchanged is set when the whole check was answered from the cache.
+	Unchanged bool
+	// Reused and Resolved count models (per lineage build) taken from
+	// the cache and resolved again.
+	Reused, Resolved int
+}
+
+// NewCache is an empty cache: a check with it stores what it finds.
+func NewCache(key string) *Cache { return &Cache{key: key} }
+
+// ReadCache reads the header of a cache an earlier check wrote with Save;
+// the rest of r is read only if the check needs it, so r must stay
+// readable until RunCached returns. A cache of another key or version, or
+// one that cannot be read, is an empty cache, not an error.
+func ReadCache(key string, r io.Reader) *Cache {
+	c := NewCache(key)
+	dec := gob.NewDecoder(r)
+	var h cacheHeader
+	if err := dec.Decode(&h); err != nil || h.Version != cacheVersion || h.Key != key || h.Entries < 0 {
+		return c
+	}
+	c.dec, c.header = dec, h
+	return c
+}
+
+// load reads the stored models' results; a damaged cache is an empty one.
+func (c *Cache) load() {
+	if c.loaded {
+		return
+	}
+	c.loaded = true
+	prev := [2]map[string]*lineage.Result{{}, {}}
+	if c.dec != nil {
+		for range c.header.Entries {
+			var e cacheEntry
+			if err := c.dec.Decode(&e); err != nil || e.Build < 0 || e.Build > 1 || e.Result == nil || e.Result.Model == nil {
+				prev = [2]map[string]*lineage.Result{{}, {}}
+				break
+			}
+			prev[e.Build][e.Name] = e.Result
+		}
+	}
+	c.dec = nil
+	c.prev = prev
+	c.next = [2]map[string]*lineage.Result{{}, {}}
+}
+
+// Stats reports how much of the check the cache saved.
+func (c *Cache) Stats() CacheStats { return c.stats }
+
+// Parsing is how many models the check parsed before resolving (models
+// whose SQL changed, or all of them without a cache); more may be parsed
+// on the way, when a model's inputs changed.
+func (c *Cache) Parsing() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.parsing
+}
+
+// Changed reports whether Save would write something new.
+func (c *Cache) Changed() bool { return c.changed }
+
+// Save writes the cache for the next check.
+func (c *Cache) Save(w io.Writer) error {
+	var entries []cacheEntry
+	for b := range c.next {
+		names := make([]string, 0, len(c.next[b]))
+		for name := range c.next[b] {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			entries = append(entries, cacheEntry{Build: b, Name: name, Result: c.next[b][name]})
+		}
+	}
+	h := c.header
+	h.Version, h.Key, h.Entries = cacheVersion, c.key, len(entries)
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(h); err != nil {
+		return fmt.Errorf("check: write cache: %w", err)
+	}
+	for _, e := range entries {
+		if err := enc.Encode(e); err != nil {
+			return fmt.Errorf("check: write cache: %w", err)
+		}
+	}
+	return nil
+}
+
+// RunCached is Run with a cache: an unchanged project's findings come
+// from it, and a changed project's unchanged models are not parsed or
+// resolved again. The findings are Run's. Parsers are asked for only when
+// something is parsed, and asked once.
+func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c *Cache) ([]Finding, error) {
+	fp := fingerprint(c.key, in)
+	if c.dec != nil && c.header.Fingerprint == fp {
+		c.stats.Unchanged = true
+		return append([]Finding(nil), c.header.Findings...), nil
+	}
+	c.load()
+	var once sync.Once
+	var ps lineage.Parsers
+	lazy := lineage.Parsers{
+		DuckDB:   lazyParser{get: func() lineage.Parsers { once.Do(func() { ps = parsers() }); return ps }},
+		Postgres: lazyParser{get: func() lineage.Parsers { once.Do(func() { ps = parsers() }); return ps }, postgres: true},
+	}
+	out, err := run(ctx, lazy, in, c)
+	if err != nil {
+		return nil, err
+	}
+	// Models not resolved this time (their SQL waits for the run) keep
+	// their results while they are in the project: a stale one is never
+	// used, since its digests no longer match.
+	present := map[string]bool{}
+	for _, n := range in.Nodes {
+		present[n.Name] = true
+	}
+	for b := range c.prev {
+		for name, r := range c.prev[b] {
+			if _, ok := c.next[b][name]; !ok && present[name] {
+				c.next[b][name] = r
+			}
+		}
+	}
+	c.header.Fingerprint, c.header.Findings = fp, append([]Finding(nil), out...)
+	c.changed = true
+	return out, nil
+}
+
+// lazyParser asks for the parsers on its first parse: a check whose
+// models are all reused opens no parser.
+type lazyParser struct {
+	get      func() lineage.Parsers
+	postgres bool
+}
+
+func (p lazyParser) Parse(ctx context.Context, sql string) (sqlmodel.Query, error) {
+	ps := p.get()
+	inner := ps.DuckDB
+	if p.postgres {
+		inner = ps.Postgres
+	}
+	if inner == nil {
+		return nil, fmt.Errorf("check: no SQL parser")
+	}
+	return inner.Parse(ctx, sql)
+}
+
+// reuse is the cache as one lineage build sees it.
+type reuse struct {
+	c     *Cache
+	build int
+}
+
+func (r reuse) Previous(n *lineage.Node) *lineage.Result {
+	r.c.mu.Lock()
+	defer r.c.mu.Unlock()
+	return r.c.prev[r.build][n.Name]
+}
+
+func (r reuse) Store(n *lineage.Node, res *lineage.Result) {
+	r.c.mu.Lock()
+	defer r.c.mu.Unlock()
+	if r.c.prev[r.build][n.Name] == res {
+		r.c.stats.Reused++
+	} else {
+		r.c.stats.Resolved++
+	}
+	r.c.next[r.build][n.Name] = res
+}
+
+func (r reuse) Parsing(n int) {
+	r.c.mu.Lock()
+	defer r.c.mu.Unlock()
+	r.c.parsing += n
+}
+
+// fingerprint is the digest of everything a check reads.
+func fingerprint(key string, in Input) [32]byte {
+	h := sha256.New()
+	str(h, cacheVersion, key)
+	list(h, in.KnownRelations)
+	num(h, len(in.Nodes))
+	for _, n := range in.Nodes {
+		str(h, n.Name, n.Relation, n.SQL, n.Dialect, n.Kind, n.File, n.RawSQL)
+		list(h, n.Columns)
+		list(h, n.ExtraColumns)
+		list(h, n.DependsOn)
+		keys := make([]string, 0, len(n.Types))
+		for c := range n.Types {
+			keys = append(keys, c)
+		}
+		sort.Strings(keys)
+		types := make([]string, 0, 2*len(keys))
+		for _, c := range keys {
+			types = append(types, c, n.Types[c])
+		}
+		list(h, types)
+		num(h, n.RawLine)
+		flags := 0
+		for i, b := range []bool{n.Ephemeral, n.Check, n.DeclaredColumns, n.Types == nil} {
+			if b {
+				flags |= 1 << i
+			}
+		}
+		num(h, flags)
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+func num(h hash.Hash, v int) {
+	var b [binary.MaxVarintLen64]byte
+	h.Write(b[:binary.PutVarint(b[:], int64(v))])
+}
+
+func str(h hash.Hash, ss ...string) {
+	for _, s := range ss {
+		num(h, len(s))
+		io.WriteString(h, s)
+	}
+}
+
+// list writes a list, telling nil from empty.
+func list(h hash.Hash, l []string) {
+	if l == nil {
+		num(h, -1)
+		return
+	}
+	num(h, len(l))
+	str(h, l...)
+}

@@ -1,0 +1,147 @@
+package lineage
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
+	"sort"
+)
+
+// Reuse keeps the models BuildReusing resolved, for a later build of the
+// same project (the static checks keep them in target/ between commands).
+type Reuse interface {
+	// Previous is the result stored for the node by an earlier build, nil
+	// when there is none. BuildReusing checks that it still holds.
+	Previous(n *Node) *Result
+	// Store records the node's result in this build, new or reused.
+	Store(n *Node, r *Result)
+	// Parsing is told how many models are parsed before the walk (those
+	// whose own SQL changed); a model whose inputs changed is parsed later.
+	Parsing(n int)
+}
+
+// Result is a model as a later BuildReusing needs it to skip the model:
+// what it was resolved from and what it resolved to.
+type Result struct {
+	// Own is the digest of the model's own definition (name, dialect,
+	// SQL, extra columns, the names of its inputs); Inputs the digest of
+	// what its inputs resolved to when it was resolved (their relations,
+	// columns and column types, and whether any types were known).
+	Own, Inputs [32]byte
+	// Model is the resolved model without column edges.
+	Model *Model
+	// Types are the model's column types, one per column ("" when unknown).
+	Types []string
+}
+
+// ownDigest is the digest of what a model's resolve depends on in the
+// model itself.
+func ownDigest(n *Node) [32]byte {
+	h := sha256.New()
+	writeStrings(h, n.Name, n.Dialect, n.SQL)
+	writeList(h, n.ExtraColumns)
+	writeList(h, n.DependsOn)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// inputsDigest is the digest of what a model's resolve reads of its
+// inputs, which are resolved already: how the SQL names each, its columns
+// and its column types (types propagate through copied columns, and type
+// mismatches depend on them).
+func (p *Project) inputsDigest(n *Node, typed bool) [32]byte {
+	h := sha256.New()
+	if typed {
+		h.Write([]byte{1})
+	} else {
+		h.Write([]byte{0})
+	}
+	for _, dep := range n.DependsOn {
+		d := p.Nodes[dep]
+		writeStrings(h, d.Name, d.Relation)
+		if d.Ephemeral {
+			h.Write([]byte{1})
+		} else {
+			h.Write([]byte{0})
+		}
+		writeList(h, p.columns(d))
+		writeList(h, p.nodeTypes(d))
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// nodeTypes are a node's known column types as column, type pairs: a
+// seed's or source's as given, a model's per output column.
+func (p *Project) nodeTypes(d *Node) []string {
+	var out []string
+	if d.SQL == "" {
+		keys := make([]string, 0, len(d.Types))
+		for c, t := range d.Types {
+			if t != "" {
+				keys = append(keys, c)
+			}
+		}
+		sort.Strings(keys)
+		for _, c := range keys {
+			out = append(out, c, d.Types[c])
+		}
+		return out
+	}
+	m := p.Models[d.Name]
+	if m == nil {
+		return nil
+	}
+	for _, c := range m.Columns {
+		out = append(out, c.Name, p.ColumnType(d.Name, c.Name))
+	}
+	return out
+}
+
+// result is what a resolved model leaves for a later build.
+func (p *Project) result(n *Node, m *Model, own, inputs [32]byte) *Result {
+	kept := *m
+	kept.Columns = make([]Column, len(m.Columns))
+	types := make([]string, len(m.Columns))
+	for i, c := range m.Columns {
+		kept.Columns[i] = Column{Name: c.Name, Degraded: c.Degraded}
+		types[i] = p.ColumnType(n.Name, c.Name)
+	}
+	return &Result{Own: own, Inputs: inputs, Model: &kept, Types: types}
+}
+
+// install puts a reused model into the project, as resolving it would.
+func (p *Project) install(n *Node, r *Result) {
+	m := *r.Model
+	p.Models[n.Name] = &m
+	for i, c := range m.Columns {
+		if i < len(r.Types) && r.Types[i] != "" {
+			p.types[colKey{lowerName(n.Name), lowerName(c.Name)}] = r.Types[i]
+		}
+	}
+	for _, u := range m.Upstream {
+		p.readers[u] = append(p.readers[u], n.Name)
+	}
+}
+
+func writeStrings(h hash.Hash, ss ...string) {
+	var n [binary.MaxVarintLen64]byte
+	for _, s := range ss {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		h.Write([]byte(s))
+	}
+}
+
+// writeList writes a list, telling nil (unknown) from empty.
+func writeList(h hash.Hash, l []string) {
+	if l == nil {
+		h.Write([]byte{0})
+		return
+	}
+	h.Write([]byte{1})
+	var n [binary.MaxVarintLen64]byte
+	h.Write(n[:binary.PutUvarint(n[:], uint64(len(l)))])
+	writeStrings(h, l...)
+}
