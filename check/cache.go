@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"fmt"
-	"hash"
 	"io"
 	"sort"
 	"sync"
@@ -248,56 +247,65 @@ func (r reuse) Parsing(n int) {
 // fingerprint is the digest of everything a check reads.
 func fingerprint(key string, in Input) [32]byte {
 	h := sha256.New()
-	str(h, cacheVersion, key)
-	list(h, in.KnownRelations)
-	num(h, len(in.Nodes))
+	// Written through a buffer: most fields are short, and a hash write
+	// of a few bytes costs more than copying them.
+	var b digestBuf
+	b.str(cacheVersion, key)
+	b.list(in.KnownRelations)
+	b.num(len(in.Nodes))
+	var keys, types []string
 	for _, n := range in.Nodes {
-		str(h, n.Name, n.Relation, n.SQL, n.Dialect, n.Kind, n.File, n.RawSQL)
-		list(h, n.Columns)
-		list(h, n.ExtraColumns)
-		list(h, n.DependsOn)
-		keys := make([]string, 0, len(n.Types))
+		b.str(n.Name, n.Relation, n.SQL, n.Dialect, n.Kind, n.File, n.RawSQL)
+		b.list(n.Columns)
+		b.list(n.ExtraColumns)
+		b.list(n.DependsOn)
+		keys, types = keys[:0], types[:0]
 		for c := range n.Types {
 			keys = append(keys, c)
 		}
 		sort.Strings(keys)
-		types := make([]string, 0, 2*len(keys))
 		for _, c := range keys {
 			types = append(types, c, n.Types[c])
 		}
-		list(h, types)
-		num(h, n.RawLine)
+		b.list(types)
+		b.num(n.RawLine)
 		flags := 0
-		for i, b := range []bool{n.Ephemeral, n.Check, n.DeclaredColumns, n.Types == nil} {
-			if b {
+		for i, f := range []bool{n.Ephemeral, n.Check, n.DeclaredColumns, n.Types == nil} {
+			if f {
 				flags |= 1 << i
 			}
 		}
-		num(h, flags)
+		b.num(flags)
+		if len(b) > 1<<16 {
+			h.Write(b)
+			b = b[:0]
+		}
 	}
+	h.Write(b)
 	var sum [32]byte
 	h.Sum(sum[:0])
 	return sum
 }
 
-func num(h hash.Hash, v int) {
-	var b [binary.MaxVarintLen64]byte
-	h.Write(b[:binary.PutVarint(b[:], int64(v))])
-}
+// digestBuf collects what is hashed; lengths first, so that no two
+// different lists of strings write the same bytes.
+type digestBuf []byte
 
-func str(h hash.Hash, ss ...string) {
+func (b *digestBuf) num(v int) { *b = binary.AppendVarint(*b, int64(v)) }
+
+func (b *digestBuf) str(ss ...string) {
 	for _, s := range ss {
-		num(h, len(s))
-		io.WriteString(h, s)
+		b.num(len(s))
+		*b = append(*b, s...)
 	}
 }
 
 // list writes a list, telling nil from empty.
-func list(h hash.Hash, l []string) {
+func (b *digestBuf) list(l []string) {
 	if l == nil {
-		num(h, -1)
+		b.num(-1)
 		return
 	}
-	num(h, len(l))
-	str(h, l...)
+	b.num(len(l))
+	b.str(l...)
 }

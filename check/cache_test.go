@@ -1,0 +1,210 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/elt-dev/elt/lineage"
+)
+
+// cachedRun runs a check with the cache stored by the previous one (none
+// when stored is nil) and returns its findings, its stats, the cache it
+// stores for the next one and how many times it asked for parsers.
+func cachedRun(t *testing.T, p lineage.Parsers, in Input, stored []byte) ([]Finding, CacheStats, []byte, int) {
+	t.Helper()
+	c := NewCache("test")
+	if stored != nil {
+		c = ReadCache("test", bytes.NewReader(stored))
+	}
+	asked := 0
+	got, err := RunCached(context.Background(), func() lineage.Parsers { asked++; return p }, in, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Changed() {
+		return got, c.Stats(), stored, asked
+	}
+	var b bytes.Buffer
+	if err := c.Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	return got, c.Stats(), b.Bytes(), asked
+}
+
+func findingsJSON(t *testing.T, f []Finding) string {
+	t.Helper()
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// clone copies the input's nodes, so a test can change one.
+func clone(in Input) Input {
+	out := Input{KnownRelations: in.KnownRelations}
+	for _, n := range in.Nodes {
+		c := *n
+		out.Nodes = append(out.Nodes, &c)
+	}
+	return out
+}
+
+func node(in Input, name string) *Node {
+	for _, n := range in.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	panic(name)
+}
+
+// TestCachedFindingsSameAsCold: a check answered from the cache, whole or
+// model by model, finds exactly what a check without a cache finds, on a
+// project with errors and warnings of every kind.
+func TestCachedFindingsSameAsCold(t *testing.T) {
+	p := parsers(t)
+	in := project("duckdb",
+		"select\n    id,\n    custmer_id, c.email\nfrom {{ ref('raw_orders') }} join {{ source('shop', 'customers') }} c on c.id = customer_id\nwhere status = 1 and o.x = 1",
+		"select\n    id,\n    custmer_id, c.email\nfrom \"db\".\"main\".\"raw_orders\" join \"db\".\"raw\".\"customers\" c on c.id = customer_id\nwhere status = 1 and o.x = 1")
+	// A second model reads an unknown relation and the first model.
+	in.Nodes = append(in.Nodes, &Node{Kind: "model", File: "models/n.sql", Check: true,
+		RawSQL: "select id, nope from {{ ref('m') }} join main.raw_order using (id)",
+		Node: lineage.Node{Name: "n", Relation: `"db"."main"."n"`, Dialect: "duckdb",
+			SQL: `select id, nope from "db"."main"."m" join main.raw_order using (id)`, DependsOn: []string{"m"}}})
+	cold, err := Run(context.Background(), p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cold) < 4 {
+		t.Fatalf("the project should have several findings, got %s", findingsJSON(t, cold))
+	}
+	want := findingsJSON(t, cold)
+
+	first, st, stored, _ := cachedRun(t, p, in, nil)
+	if got := findingsJSON(t, first); got != want || st.Unchanged || st.Reused != 0 {
+		t.Fatalf("first cached check (%+v):\n%s\nwant\n%s", st, got, want)
+	}
+	// Nothing changed: the findings come from the cache, nothing is parsed.
+	again, st, stored2, asked := cachedRun(t, p, in, stored)
+	if got := findingsJSON(t, again); got != want || !st.Unchanged || asked != 0 || !bytes.Equal(stored, stored2) {
+		t.Errorf("unchanged project (%+v, parsers asked %d times):\n%s\nwant\n%s", st, asked, got, want)
+	}
+	// Another selection: every model's result comes from the cache, the
+	// findings are the selected models'.
+	sel := clone(in)
+	node(sel, "m").Check = false
+	selCold, err := Run(context.Background(), p, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selCached, st, _, asked := cachedRun(t, p, sel, stored)
+	if g, w := findingsJSON(t, selCached), findingsJSON(t, selCold); g != w || st.Unchanged || st.Resolved != 0 || asked != 0 {
+		t.Errorf("another selection (%+v, parsers asked %d times):\n%s\nwant\n%s", st, asked, g, w)
+	}
+	// A cache of another key is not used.
+	c := ReadCache("other", bytes.NewReader(stored))
+	got, err := RunCached(context.Background(), func() lineage.Parsers { return p }, in, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st.Unchanged || st.Reused != 0 || findingsJSON(t, got) != want {
+		t.Errorf("cache of another key: %+v", st)
+	}
+	// A damaged cache is an empty one: cut in its header, the whole
+	// check runs; cut in the models' results, none is reused.
+	if got, st, _, _ := cachedRun(t, p, in, stored[:10]); findingsJSON(t, got) != want || st.Unchanged || st.Reused != 0 {
+		t.Errorf("cache cut in its header: %+v", st)
+	}
+	for _, cut := range []int{len(stored) / 2, len(stored) - 1} {
+		got, st, _, _ := cachedRun(t, p, sel, stored[:cut])
+		if findingsJSON(t, got) != findingsJSON(t, selCold) || st.Unchanged || st.Reused != 0 {
+			t.Errorf("cache cut at %d of %d bytes: %+v", cut, len(stored), st)
+		}
+	}
+}
+
+// TestCacheRechecksReaders: when a model's columns or types change, the
+// models reading it are checked again (a stale cache never hides a
+// finding), and models whose inputs did not change are reused.
+func TestCacheRechecksReaders(t *testing.T) {
+	p := parsers(t)
+	seed := &Node{Kind: "seed", File: "seeds/s.csv", Node: lineage.Node{Name: "s", Relation: `"db"."main"."s"`,
+		Columns: []string{"id", "name", "amount"}, Types: map[string]string{"id": "integer", "name": "text", "amount": "integer"}}}
+	model := func(name, sql string, deps ...string) *Node {
+		return &Node{Kind: "model", File: "models/" + name + ".sql", Check: true, RawSQL: sql,
+			Node: lineage.Node{Name: name, Relation: `"db"."main"."` + name + `"`, Dialect: "duckdb", SQL: sql, DependsOn: deps}}
+	}
+	base := Input{Nodes: []*Node{seed,
+		model("a", `select id, name, amount from "db"."main"."s"`, "s"),
+		model("b", `select name from "db"."main"."a" where amount = 1`, "a"),
+		model("c", `select b.name from "db"."main"."b" as b`, "b"),
+		model("other", `select id from "db"."main"."s"`, "s"),
+	}}
+	_, st, stored, _ := cachedRun(t, p, base, nil)
+	if st.Resolved != 4 {
+		t.Fatalf("first check: %+v", st)
+	}
+	cases := []struct {
+		name     string
+		change   func(in Input)
+		resolved int // models resolved again
+		want     string
+	}{{
+		name:     "a column removed upstream",
+		change:   func(in Input) { node(in, "a").SQL = `select id, amount from "db"."main"."s"` },
+		resolved: 3, // a, b, and c: b's name no longer has a's type
+		want:     "unknown_column models/b.sql:1:8 column name is not a column of a",
+	}, {
+		name:     "a column's type changed upstream",
+		change:   func(in Input) { node(in, "s").Types = map[string]string{"id": "integer", "name": "text", "amount": "text"} },
+		resolved: 3, // a, b, other read s; c reads b, whose types did not change
+		want:     "type_mismatch models/b.sql:1:40 amount (text) is compared with the number 1, which is not a text value",
+	}, {
+		name:     "a seed column renamed",
+		change:   func(in Input) { node(in, "s").Columns = []string{"id", "full_name", "amount"} },
+		resolved: 4, // a no longer has name, so b has a finding; c reads b, unchanged
+		want:     "unknown_column models/a.sql:1:12 column name is not a column of s",
+	}, {
+		name:     "the middle model's SQL changed, its columns not",
+		change:   func(in Input) { node(in, "b").SQL = `select name from "db"."main"."a" where amount = 2` },
+		resolved: 1,
+	}, {
+		name:     "a model made ephemeral: its readers name it otherwise",
+		change:   func(in Input) { node(in, "b").Ephemeral = true },
+		resolved: 1, // c, whose SQL now names no input (its relation is known, so no finding)
+	}, {
+		name:     "a model's relation renamed",
+		change:   func(in Input) { node(in, "b").Relation = `"db"."other"."b"` },
+		resolved: 1, // c: its SQL names a relation no node has
+		want:     "unknown_relation models/c.sql:1:20 relation db.main.b is not a ref, a source or a CTE",
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := clone(base)
+			c.change(in)
+			cold, err := Run(context.Background(), p, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, st, _, _ := cachedRun(t, p, in, stored)
+			if g, w := findingsJSON(t, got), findingsJSON(t, cold); g != w {
+				t.Fatalf("cached check:\n%s\ncold check:\n%s", g, w)
+			}
+			var lines []string
+			for _, f := range got {
+				lines = append(lines, fmt.Sprintf("%s %s %s", f.Kind, f.Diagnostic().Location(), f.Message))
+			}
+			if g := strings.Join(lines, "\n"); g != c.want {
+				t.Errorf("findings:\n%s\nwant\n%s", g, c.want)
+			}
+			if st.Resolved != c.resolved || st.Reused != 4-c.resolved {
+				t.Errorf("stats %+v; want %d models resolved again, the others reused", st, c.resolved)
+			}
+		})
+	}
+}
