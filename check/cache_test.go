@@ -160,8 +160,10 @@ func TestCacheRechecksReaders(t *testing.T) {
 		resolved: 3, // a, b, and c: b's name no longer has a's type
 		want:     "unknown_column models/b.sql:1:8 column name is not a column of a",
 	}, {
-		name:     "a column's type changed upstream",
-		change:   func(in Input) { node(in, "s").Types = map[string]string{"id": "integer", "name": "text", "amount": "text"} },
+		name: "a column's type changed upstream",
+		change: func(in Input) {
+			node(in, "s").Types = map[string]string{"id": "integer", "name": "text", "amount": "text"}
+		},
 		resolved: 3, // a, b, other read s; c reads b, whose types did not change
 		want:     "type_mismatch models/b.sql:1:40 amount (text) is compared with the number 1, which is not a text value",
 	}, {
