@@ -15,13 +15,19 @@ import (
 // here directly; anything else, and every error, is left to encoding/json,
 // so values and error messages are encoding/json's own.
 func Decode(b []byte) (Obj, error) {
-	strs := internTables.Get().(map[string]any)
-	d := decoder{b: b, strs: strs}
+	st := decoderState.Get().(*scratch)
+	d := decoder{b: b, scratch: st}
 	v, ok := d.value()
-	if len(strs) > maxInterned {
-		clear(strs)
+	if len(st.strs) > maxInterned {
+		clear(st.strs)
 	}
-	internTables.Put(strs)
+	if len(st.nums) > maxInterned {
+		clear(st.nums)
+	}
+	clear(st.members[:cap(st.members)])
+	clear(st.elems[:cap(st.elems)])
+	st.members, st.elems = st.members[:0], st.elems[:0]
+	decoderState.Put(st)
 	if m, isObj := v.(map[string]any); ok && isObj {
 		return m, nil
 	}
@@ -34,22 +40,40 @@ func Decode(b []byte) (Obj, error) {
 	return root, nil
 }
 
-// internTables keep interned strings from one Decode to the next: the
-// same few hundred keys and type names appear in every tree, and filling
-// a new table for each tree cost more than it saved. A table holds only
-// immutable strings; one that grows past maxInterned is emptied.
-var internTables = sync.Pool{New: func() any { return map[string]any{} }}
+// decoderState keeps a decoder's tables from one Decode to the next:
+// the same few hundred keys and type names appear in every tree, and
+// filling a new table for each tree cost more than it saved. A table
+// holds only immutable strings; one that grows past maxInterned is
+// emptied.
+var decoderState = sync.Pool{New: func() any {
+	return &scratch{strs: map[string]any{}, nums: map[string]any{}}
+}}
 
 const maxInterned = 1 << 14
+
+// scratch is what a decoder reuses.
+type scratch struct {
+	// strs holds the strings read so far: a parse tree repeats a few
+	// keys and type names thousands of times, and a lookup by the bytes
+	// does not allocate. nums holds numbers (json.Number) the same way.
+	// They are kept boxed: storing a string in an interface allocates.
+	strs, nums map[string]any
+	// members and elems hold the members of the objects and the elements
+	// of the arrays being read, innermost last: an object's map is made
+	// once its size is known, and an array once its length is.
+	members []member
+	elems   []any
+}
+
+type member struct {
+	k string
+	v any
+}
 
 type decoder struct {
 	b []byte
 	i int
-	// strs holds the strings read so far: a parse tree repeats a few
-	// keys and type names thousands of times, and a lookup by the bytes
-	// does not allocate.
-	// They are kept boxed: storing a string in an interface allocates.
-	strs map[string]any
+	*scratch
 }
 
 func (d *decoder) space() {
@@ -73,12 +97,12 @@ func (d *decoder) value() (any, bool) {
 	switch c := d.b[d.i]; {
 	case c == '{':
 		d.i++
-		m := map[string]any{}
 		d.space()
 		if d.i < len(d.b) && d.b[d.i] == '}' {
 			d.i++
-			return m, true
+			return map[string]any{}, true
 		}
+		mark := len(d.members)
 		for {
 			d.space()
 			kv, ok := d.str()
@@ -95,30 +119,37 @@ func (d *decoder) value() (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m[k] = v
+			d.members = append(d.members, member{k, v})
 			if done, ok := d.next('}'); !ok {
 				return nil, false
 			} else if done {
+				m := make(map[string]any, len(d.members)-mark)
+				for _, kv := range d.members[mark:] {
+					m[kv.k] = kv.v // a repeated key: the last one wins, as in encoding/json
+				}
+				d.members = d.members[:mark]
 				return m, true
 			}
 		}
 	case c == '[':
 		d.i++
-		l := []any{}
 		d.space()
 		if d.i < len(d.b) && d.b[d.i] == ']' {
 			d.i++
-			return l, true
+			return []any{}, true
 		}
+		mark := len(d.elems)
 		for {
 			v, ok := d.value()
 			if !ok {
 				return nil, false
 			}
-			l = append(l, v)
+			d.elems = append(d.elems, v)
 			if done, ok := d.next(']'); !ok {
 				return nil, false
 			} else if done {
+				l := append([]any(nil), d.elems[mark:]...)
+				d.elems = d.elems[:mark]
 				return l, true
 			}
 		}
@@ -219,7 +250,14 @@ func (d *decoder) number() (any, bool) {
 		}
 	}
 	d.i = j
-	return json.Number(d.b[start:j]), true
+	if v, ok := d.nums[string(d.b[start:j])]; ok {
+		return v, true
+	}
+	var v any = json.Number(d.b[start:j])
+	if j-start <= 20 {
+		d.nums[string(d.b[start:j])] = v
+	}
+	return v, true
 }
 
 // next reads, after a member or element, the comma that continues its
