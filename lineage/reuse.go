@@ -41,6 +41,9 @@ func ownDigest(n *Node) [32]byte {
 	writeStrings(h, n.Name, n.Dialect, n.SQL)
 	writeList(h, n.ExtraColumns)
 	writeList(h, n.DependsOn)
+	// A model's own types, if it is given any, are its columns' types
+	// before what it copies from upstream.
+	writeList(h, givenTypes(n))
 	var sum [32]byte
 	h.Sum(sum[:0])
 	return sum
@@ -76,26 +79,32 @@ func (p *Project) inputsDigest(n *Node, typed bool) [32]byte {
 // nodeTypes are a node's known column types as column, type pairs: a
 // seed's or source's as given, a model's per output column.
 func (p *Project) nodeTypes(d *Node) []string {
-	var out []string
 	if d.SQL == "" {
-		keys := make([]string, 0, len(d.Types))
-		for c, t := range d.Types {
-			if t != "" {
-				keys = append(keys, c)
-			}
-		}
-		sort.Strings(keys)
-		for _, c := range keys {
-			out = append(out, c, d.Types[c])
-		}
-		return out
+		return givenTypes(d)
 	}
+	var out []string
 	m := p.Models[d.Name]
 	if m == nil {
 		return nil
 	}
 	for _, c := range m.Columns {
 		out = append(out, c.Name, p.ColumnType(d.Name, c.Name))
+	}
+	return out
+}
+
+// givenTypes are the types the caller gave a node, as column, type pairs.
+func givenTypes(n *Node) []string {
+	keys := make([]string, 0, len(n.Types))
+	for c, t := range n.Types {
+		if t != "" {
+			keys = append(keys, c)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, 2*len(keys))
+	for _, c := range keys {
+		out = append(out, c, n.Types[c])
 	}
 	return out
 }
