@@ -67,7 +67,7 @@ func Build(ctx context.Context, parsers Parsers, nodes []*Node) (*Project, error
 // every model's columns, types, warnings and problems (what the static
 // checks read), not its column lineage. A nil reuse is Build.
 func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reuse) (*Project, error) {
-	p := &Project{Nodes: map[string]*Node{}, Models: map[string]*Model{}, down: map[colKey][]Edge{}, readers: map[string][]string{}, types: map[colKey]string{}}
+	p := &Project{Nodes: make(map[string]*Node, len(nodes)), Models: make(map[string]*Model, len(nodes)), down: map[colKey][]Edge{}, readers: map[string][]string{}, types: map[colKey]string{}}
 	for _, n := range nodes {
 		if _, dup := p.Nodes[n.Name]; dup {
 			return nil, fmt.Errorf("lineage: two nodes are named %s", n.Name)
@@ -91,14 +91,15 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 	// depends on what its inputs resolve to, known only in the walk.
 	var previous map[string]*Result
 	var own map[string][32]byte
+	var buf digestBuf
 	if reuse != nil {
-		previous, own = map[string]*Result{}, map[string][32]byte{}
+		previous, own = map[string]*Result{}, make(map[string][32]byte, len(order))
 		for _, name := range order {
 			n := p.Nodes[name]
 			if n.SQL == "" {
 				continue
 			}
-			own[name] = ownDigest(n)
+			own[name] = ownDigest(n, &buf)
 			if r := reuse.Previous(n); r != nil && r.Own == own[name] && r.Model != nil {
 				previous[name] = r
 			}
@@ -126,7 +127,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 		}
 		var inputs [32]byte
 		if reuse != nil {
-			inputs = p.inputsDigest(n, columnType != nil)
+			inputs = p.inputsDigest(n, columnType != nil, &buf)
 			if r := previous[name]; r != nil && r.Inputs == inputs {
 				p.install(n, r)
 				reuse.Store(n, r)

@@ -3,7 +3,6 @@ package lineage
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"sort"
 )
 
@@ -36,44 +35,34 @@ type Result struct {
 
 // ownDigest is the digest of what a model's resolve depends on in the
 // model itself.
-func ownDigest(n *Node) [32]byte {
-	h := sha256.New()
-	writeStrings(h, n.Name, n.Dialect, n.SQL)
-	writeList(h, n.ExtraColumns)
-	writeList(h, n.DependsOn)
+func ownDigest(n *Node, buf *digestBuf) [32]byte {
+	b := (*buf)[:0]
+	b.str(n.Name, n.Dialect, n.SQL)
+	b.list(n.ExtraColumns)
+	b.list(n.DependsOn)
 	// A model's own types, if it is given any, are its columns' types
 	// before what it copies from upstream.
-	writeList(h, givenTypes(n))
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
+	b.list(givenTypes(n))
+	*buf = b
+	return sha256.Sum256(b)
 }
 
 // inputsDigest is the digest of what a model's resolve reads of its
 // inputs, which are resolved already: how the SQL names each, its columns
 // and its column types (types propagate through copied columns, and type
 // mismatches depend on them).
-func (p *Project) inputsDigest(n *Node, typed bool) [32]byte {
-	h := sha256.New()
-	if typed {
-		h.Write([]byte{1})
-	} else {
-		h.Write([]byte{0})
-	}
+func (p *Project) inputsDigest(n *Node, typed bool, buf *digestBuf) [32]byte {
+	b := (*buf)[:0]
+	b.flag(typed)
 	for _, dep := range n.DependsOn {
 		d := p.Nodes[dep]
-		writeStrings(h, d.Name, d.Relation)
-		if d.Ephemeral {
-			h.Write([]byte{1})
-		} else {
-			h.Write([]byte{0})
-		}
-		writeList(h, p.columns(d))
-		writeList(h, p.nodeTypes(d))
+		b.str(d.Name, d.Relation)
+		b.flag(d.Ephemeral)
+		b.list(p.columns(d))
+		b.list(p.nodeTypes(d))
 	}
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
+	*buf = b
+	return sha256.Sum256(b)
 }
 
 // nodeTypes are a node's known column types as column, type pairs: a
@@ -135,22 +124,34 @@ func (p *Project) install(n *Node, r *Result) {
 	}
 }
 
-func writeStrings(h hash.Hash, ss ...string) {
-	var n [binary.MaxVarintLen64]byte
-	for _, s := range ss {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-		h.Write([]byte(s))
+// digestBuf collects what is hashed, lengths first, so that no two
+// different lists of strings are written as the same bytes; one
+// sha256.Sum256 of it costs less than many small writes to a hash.
+type digestBuf []byte
+
+func (b *digestBuf) num(v int) { *b = binary.AppendVarint(*b, int64(v)) }
+
+func (b *digestBuf) flag(f bool) {
+	if f {
+		*b = append(*b, 1)
+	} else {
+		*b = append(*b, 0)
 	}
 }
 
-// writeList writes a list, telling nil (unknown) from empty.
-func writeList(h hash.Hash, l []string) {
+func (b *digestBuf) str(ss ...string) {
+	for _, s := range ss {
+		b.num(len(s))
+		*b = append(*b, s...)
+	}
+}
+
+// list writes a list, telling nil (unknown) from empty.
+func (b *digestBuf) list(l []string) {
 	if l == nil {
-		h.Write([]byte{0})
+		b.num(-1)
 		return
 	}
-	h.Write([]byte{1})
-	var n [binary.MaxVarintLen64]byte
-	h.Write(n[:binary.PutUvarint(n[:], uint64(len(l)))])
-	writeStrings(h, l...)
+	b.num(len(l))
+	b.str(l...)
 }
