@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/elt-dev/elt/lineage"
 	"github.com/elt-dev/elt/lineage/sqlmodel"
@@ -44,7 +45,6 @@ type Cache struct {
 	mu      sync.Mutex
 	next    [2]map[string]*lineage.Result
 	changed bool
-	parsing int
 	stats   CacheStats
 }
 
@@ -70,8 +70,8 @@ type CacheStats struct {
 	// Unchanged is set when the whole check was answered from the cache.
 	Unchanged bool
 	// Reused and Resolved count models (per lineage build) taken from
-	// the cache and resolved again.
-	Reused, Resolved int
+	// the cache and resolved again; Parsed counts the statements parsed.
+	Reused, Resolved, Parsed int
 }
 
 // NewCache is an empty cache: a check with it stores what it finds.
@@ -117,15 +117,6 @@ func (c *Cache) load() {
 // Stats reports how much of the check the cache saved.
 func (c *Cache) Stats() CacheStats { return c.stats }
 
-// Parsing is how many models the check parsed before resolving (models
-// whose SQL changed, or all of them without a cache); more may be parsed
-// on the way, when a model's inputs changed.
-func (c *Cache) Parsing() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.parsing
-}
-
 // Changed reports whether Save would write something new.
 func (c *Cache) Changed() bool { return c.changed }
 
@@ -169,11 +160,15 @@ func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c 
 	c.load()
 	var once sync.Once
 	var ps lineage.Parsers
-	lazy := lineage.Parsers{
-		DuckDB:   lazyParser{get: func() lineage.Parsers { once.Do(func() { ps = parsers() }); return ps }},
-		Postgres: lazyParser{get: func() lineage.Parsers { once.Do(func() { ps = parsers() }); return ps }, postgres: true},
+	var parsed atomic.Int64
+	get := func() lineage.Parsers {
+		parsed.Add(1)
+		once.Do(func() { ps = parsers() })
+		return ps
 	}
+	lazy := lineage.Parsers{DuckDB: lazyParser{get: get}, Postgres: lazyParser{get: get, postgres: true}}
 	out, err := run(ctx, lazy, in, c)
+	c.stats.Parsed = int(parsed.Load())
 	if err != nil {
 		return nil, err
 	}
@@ -236,12 +231,6 @@ func (r reuse) Store(n *lineage.Node, res *lineage.Result) {
 		r.c.stats.Resolved++
 	}
 	r.c.next[r.build][n.Name] = res
-}
-
-func (r reuse) Parsing(n int) {
-	r.c.mu.Lock()
-	defer r.c.mu.Unlock()
-	r.c.parsing += n
 }
 
 // fingerprint is the digest of everything a check reads.

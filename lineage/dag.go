@@ -107,15 +107,6 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 	}
 	// Parsing needs nothing upstream, so every model is parsed first, in
 	// parallel; resolving then goes in dependency order.
-	if reuse != nil {
-		parses := 0
-		for _, name := range order {
-			if p.Nodes[name].SQL != "" && previous[name] == nil {
-				parses++
-			}
-		}
-		reuse.Parsing(parses)
-	}
 	trees := parseAll(ctx, parsers, order, p.Nodes, previous)
 	for _, name := range order {
 		if err := ctx.Err(); err != nil {
@@ -394,14 +385,28 @@ func (p *Project) walk(node, column string, depth int, next func(node, column st
 	return out
 }
 
-// parseAll parses every model's SQL with one worker per CPU.
-// Models in skip are left unparsed (they are parsed when needed).
+// parseAll parses every model's SQL with one worker per CPU; models of
+// the same dialect with the same SQL share one parse (the resolver only
+// reads a query model). Models in skip are left unparsed (they are
+// parsed when needed).
 func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[string]*Node, skip map[string]*Result) map[string]parsed {
-	var todo []string
+	type statement struct{ dialect, sql string }
+	index := map[statement]int{}
+	var todo []statement
+	which := make(map[string]int, len(order))
 	for _, name := range order {
-		if nodes[name].SQL != "" && skip[name] == nil {
-			todo = append(todo, name)
+		n := nodes[name]
+		if n.SQL == "" || skip[name] != nil {
+			continue
 		}
+		st := statement{n.Dialect, n.SQL}
+		i, ok := index[st]
+		if !ok {
+			i = len(todo)
+			index[st] = i
+			todo = append(todo, st)
+		}
+		which[name] = i
 	}
 	out := make([]parsed, len(todo))
 	workers := min(runtime.GOMAXPROCS(0), len(todo))
@@ -416,14 +421,13 @@ func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[st
 				if i >= len(todo) {
 					return
 				}
-				n := nodes[todo[i]]
-				out[i] = parse(ctx, parsers, n.Dialect, n.SQL)
+				out[i] = parse(ctx, parsers, todo[i].dialect, todo[i].sql)
 			}
 		}()
 	}
 	wg.Wait()
-	m := make(map[string]parsed, len(todo))
-	for i, name := range todo {
+	m := make(map[string]parsed, len(which))
+	for name, i := range which {
 		m[name] = out[i]
 	}
 	return m

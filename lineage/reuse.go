@@ -14,9 +14,6 @@ type Reuse interface {
 	Previous(n *Node) *Result
 	// Store records the node's result in this build, new or reused.
 	Store(n *Node, r *Result)
-	// Parsing is told how many models are parsed before the walk (those
-	// whose own SQL changed); a model whose inputs changed is parsed later.
-	Parsing(n int)
 }
 
 // Result is a model as a later BuildReusing needs it to skip the model:

@@ -155,7 +155,6 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	for _, id := range ids {
 		selected[id] = true
 	}
-	// DuckDB is opened only when a parse is not in the cache.
 	duck := &lazyDuckDB{}
 	defer duck.Close()
 	catalog := s.readCatalog()
@@ -219,34 +218,23 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		defer fh.Close()
 		results = check.ReadCache(key, bufio.NewReaderSize(fh, 1<<16))
 	}
-	// The parse cache is read only when something is parsed.
-	var cache *lineage.ParseCache
-	parsers := func() lineage.Parsers {
-		cache = s.openParseCache(results.Parsing())
-		return cache.Parsers(lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}})
-	}
+	// DuckDB is opened only when something is parsed.
+	parsers := func() lineage.Parsers { return lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}} }
 	findings, err := check.RunCached(ctx, parsers, in, results)
 	if err != nil {
 		return nil, err
 	}
 	if duck.err != nil {
 		// Every parse failed for want of a parser: nothing was checked, and
-		// the caches must not keep those failures.
+		// the cache must not keep those failures.
 		return nil, fmt.Errorf("open DuckDB's SQL parser: %w", duck.err)
 	}
 	if ctx.Err() != nil {
 		return findings, nil
 	}
 	st := results.Stats()
-	s.log.debug("CheckCacheStats", fmt.Sprintf("check results reused: unchanged project %t, %d models reused, %d resolved", st.Unchanged, st.Reused, st.Resolved),
-		map[string]any{"unchanged": st.Unchanged, "reused": st.Reused, "resolved": st.Resolved})
-	if cache == nil {
-		// Nothing was parsed: the parse cache was not read.
-		s.log.debug("ParseCacheStats", "parses reused: 0 of 0", map[string]any{"hits": 0, "misses": 0})
-	} else {
-		// A check of some nodes keeps the other nodes' parses for the next one.
-		s.saveParseCache(cache, len(ids) < len(s.manifest.Nodes))
-	}
+	s.log.debug("CheckCacheStats", fmt.Sprintf("check cache: project unchanged %t, %d models reused, %d resolved, %d statements parsed", st.Unchanged, st.Reused, st.Resolved, st.Parsed),
+		map[string]any{"unchanged": st.Unchanged, "reused": st.Reused, "resolved": st.Resolved, "parsed": st.Parsed})
 	if results.Changed() {
 		dir, err := s.targetFS()
 		if err == nil {
@@ -263,43 +251,8 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 // model's resolved columns for the next invocation (check.Cache).
 const checkCacheFile = "elt_check_cache.bin"
 
-// parseCacheFile is where the static checks keep the parsed SQL of every
-// model for the next invocation (lineage.ParseCache).
-const parseCacheFile = "elt_parse_cache.bin"
-
-// openParseCache reads the parse cache an earlier check left in the
-// target directory for a check that parses SQL of parses nodes; a missing
-// or unreadable file is an empty cache.
-func (s *session) openParseCache(parses int) *lineage.ParseCache {
-	key := version + "\x00" + compiler.DBTVersion + "\x00" + executableStamp()
-	fh, err := os.Open(filepath.Join(s.targetDir(), parseCacheFile))
-	if err != nil {
-		return lineage.NewParseCache(key, nil, parses)
-	}
-	defer fh.Close()
-	return lineage.NewParseCache(key, bufio.NewReaderSize(fh, 1<<16), parses)
-}
-
-// saveParseCache writes the parse cache when it changed. The cache only
-// saves time: failing to write it is logged, not an error.
-func (s *session) saveParseCache(c *lineage.ParseCache, keepUnused bool) {
-	st := c.Stats()
-	s.log.debug("ParseCacheStats", fmt.Sprintf("parses reused: %d of %d", st.Hits, st.Hits+st.Misses),
-		map[string]any{"hits": st.Hits, "misses": st.Misses})
-	if !c.Changed(keepUnused) {
-		return
-	}
-	dir, err := s.targetFS()
-	if err == nil {
-		err = dir.WriteAtomic(parseCacheFile, func(w io.Writer) error { return c.Save(w, keepUnused) })
-	}
-	if err != nil {
-		s.log.debug("ParseCacheNotSaved", "parse cache not saved: "+err.Error(), nil)
-	}
-}
-
 // lazyDuckDB opens DuckDB's parser on the first parse, so that a check
-// served from the parse cache does not start DuckDB at all.
+// served from the check cache does not start DuckDB at all.
 type lazyDuckDB struct {
 	once sync.Once
 	p    *duckdbparse.Parser

@@ -409,14 +409,14 @@ func TestRenderCacheByteIdentical(t *testing.T) {
 	}
 }
 
-type parseCacheStats struct {
-	Hits   int `json:"hits"`
-	Misses int `json:"misses"`
+type checkCacheStats struct {
+	Unchanged                bool
+	Reused, Resolved, Parsed int
 }
 
-// compileWithCheck runs elt compile, static checks included, and returns
-// the parse cache's statistics.
-func compileWithCheck(t *testing.T, dir string, args ...string) parseCacheStats {
+// compileWithCheck compiles the project (with the static checks) and
+// returns what the check cache saved.
+func compileWithCheck(t *testing.T, dir string, args ...string) checkCacheStats {
 	t.Helper()
 	res := eltWith(t, dir, nil, append([]string{"compile", "--log-format", "json"}, args...)...)
 	if res.code != 0 {
@@ -425,14 +425,14 @@ func compileWithCheck(t *testing.T, dir string, args ...string) parseCacheStats 
 	for _, line := range strings.Split(res.stdout, "\n") {
 		var ev struct {
 			Info struct{ Name string }
-			Data parseCacheStats
+			Data checkCacheStats
 		}
-		if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "ParseCacheStats" {
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "CheckCacheStats" {
 			return ev.Data
 		}
 	}
-	t.Fatalf("no ParseCacheStats event in\n%s", res.stdout)
-	return parseCacheStats{}
+	t.Fatalf("no CheckCacheStats event in\n%s", res.stdout)
+	return checkCacheStats{}
 }
 
 // unchanged reports whether path is still the file before was (not
@@ -455,10 +455,9 @@ func stat(t *testing.T, path string) fs.FileInfo {
 	return fi
 }
 
-// TestCachesRewrittenOnlyWhenChanged: the static checks parse only SQL
-// that changed (the parse cache) and re-check nothing when nothing
-// changed (the check cache), and no cache file is rewritten by a compile
-// that changed nothing.
+// TestCachesRewrittenOnlyWhenChanged: the static checks re-check nothing
+// when nothing changed and only what changed otherwise (the check cache),
+// and no cache file is rewritten by a compile that changed nothing.
 func TestCachesRewrittenOnlyWhenChanged(t *testing.T) {
 	dir := t.TempDir()
 	const models = 150
@@ -466,7 +465,6 @@ func TestCachesRewrittenOnlyWhenChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	renderCache := filepath.Join(dir, "target", renderCacheFile)
-	parseCache := filepath.Join(dir, "target", parseCacheFile)
 	checkCache := filepath.Join(dir, "target", checkCacheFile)
 
 	cold := compileWithCheck(t, dir)
@@ -479,51 +477,41 @@ func TestCachesRewrittenOnlyWhenChanged(t *testing.T) {
 		}
 		distinct[string(b)] = true
 	}
-	// (Two parsers running at once may both miss the same SQL.)
-	if cold.Hits+cold.Misses != models || cold.Misses < len(distinct) || cold.Misses > len(distinct)+runtime.GOMAXPROCS(0) {
-		t.Fatalf("first compile: %+v; want about one parse for each of %d distinct compiled models", cold, len(distinct))
+	if cold != (checkCacheStats{Resolved: models, Parsed: len(distinct)}) {
+		t.Fatalf("first compile: %+v; want every model resolved, one parse for each of %d distinct compiled models", cold, len(distinct))
 	}
-	renderFI, parseFI, checkFI := stat(t, renderCache), stat(t, parseCache), stat(t, checkCache)
+	renderFI, checkFI := stat(t, renderCache), stat(t, checkCache)
 
-	// Nothing changed: the check's findings come from the check cache,
-	// nothing is parsed.
-	warm := compileWithCheck(t, dir)
-	if warm != (parseCacheStats{}) {
-		t.Errorf("nothing changed: %+v; want no parse", warm)
+	// Nothing changed: the findings come from the check cache.
+	if warm := compileWithCheck(t, dir); warm != (checkCacheStats{Unchanged: true}) {
+		t.Errorf("nothing changed: %+v; want the check answered from the cache", warm)
 	}
-	if r, p, c := unchanged(t, renderCache, renderFI), unchanged(t, parseCache, parseFI), unchanged(t, checkCache, checkFI); !r || !p || !c {
-		t.Errorf("a compile that changed nothing rewrote a cache file: render cache kept %v, parse cache kept %v, check cache kept %v", r, p, c)
+	if r, c := unchanged(t, renderCache, renderFI), unchanged(t, checkCache, checkFI); !r || !c {
+		t.Errorf("a compile that changed nothing rewrote a cache file: render cache kept %v, check cache kept %v", r, c)
 	}
 
-	// One model changes: only its SQL is parsed again (without reading
-	// the whole parse cache, which would cost more), the render and check
-	// caches are saved, the parse cache is left for a larger change.
+	// One model changes (not its columns): only it is parsed and resolved.
 	path := filepath.Join(dir, filepath.FromSlash(benchgen.ModelPath(models/2)))
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeFiles(t, dir, map[string]string{benchgen.ModelPath(models / 2): string(orig) + "where id >= 0\n"})
-	one := compileWithCheck(t, dir)
-	if one != (parseCacheStats{Misses: 1}) {
-		t.Errorf("one model changed: %+v; want one parse", one)
+	if one := compileWithCheck(t, dir); one != (checkCacheStats{Reused: models - 1, Resolved: 1, Parsed: 1}) {
+		t.Errorf("one model changed: %+v; want it alone parsed and resolved", one)
 	}
-	if unchanged(t, renderCache, renderFI) || unchanged(t, checkCache, checkFI) || !unchanged(t, parseCache, parseFI) {
-		t.Errorf("a compile that rendered and checked a changed model: want the render and check caches saved, the parse cache kept")
+	if unchanged(t, renderCache, renderFI) || unchanged(t, checkCache, checkFI) {
+		t.Errorf("a compile that rendered and checked a changed model did not save the caches")
 	}
 
-	// compile -s of a changed model parses it and leaves the parse cache
-	// as it is; the next full compile parses nothing: the check cache has
-	// every model's result.
+	// compile -s of a changed model checks it; the next full compile
+	// parses nothing: the check cache has every model's result.
 	writeFiles(t, dir, map[string]string{benchgen.ModelPath(models / 2): string(orig) + "where id >= 1\n"})
-	if sel := compileWithCheck(t, dir, "-s", benchgen.ModelName(models/2)); sel != (parseCacheStats{Misses: 1}) {
-		t.Errorf("compile -s after a change: %+v; want one parse", sel)
+	if sel := compileWithCheck(t, dir, "-s", benchgen.ModelName(models/2)); sel.Parsed != 1 || sel.Resolved != 1 {
+		t.Errorf("compile -s after a change: %+v; want one model parsed and resolved", sel)
 	}
-	if !unchanged(t, parseCache, parseFI) {
-		t.Errorf("compile -s of one model rewrote the parse cache")
-	}
-	if full := compileWithCheck(t, dir); full != (parseCacheStats{}) {
-		t.Errorf("full compile after compile -s: %+v; want no parse", full)
+	if full := compileWithCheck(t, dir); full.Parsed != 0 || full.Resolved != 0 || full.Unchanged {
+		t.Errorf("full compile after compile -s: %+v; want every model reused", full)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "target/compiled", benchgen.ProjectName, benchgen.ModelPath(models/2)))
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(got)), "where id >= 1") {

@@ -106,3 +106,17 @@ from joined group by id`
 		})
 	}
 }
+
+// BenchmarkOpen opens DuckDB's parser, as a check that parses anything does.
+func BenchmarkOpen(b *testing.B) {
+	for b.Loop() {
+		p, err := New()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Parse(context.Background(), "select 1 as x"); err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}
