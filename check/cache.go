@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -161,8 +162,8 @@ func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c 
 	var once sync.Once
 	var ps lineage.Parsers
 	var parsed atomic.Int64
-	get := func() lineage.Parsers {
-		parsed.Add(1)
+	get := func(n int) lineage.Parsers {
+		parsed.Add(int64(n))
 		once.Do(func() { ps = parsers() })
 		return ps
 	}
@@ -194,21 +195,44 @@ func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c 
 // lazyParser asks for the parsers on its first parse: a check whose
 // models are all reused opens no parser.
 type lazyParser struct {
-	get      func() lineage.Parsers
+	get      func(statements int) lineage.Parsers
 	postgres bool
 }
 
-func (p lazyParser) Parse(ctx context.Context, sql string) (sqlmodel.Query, error) {
-	ps := p.get()
-	inner := ps.DuckDB
+func (p lazyParser) inner(statements int) lineage.Parser {
+	ps := p.get(statements)
 	if p.postgres {
-		inner = ps.Postgres
+		return ps.Postgres
 	}
+	return ps.DuckDB
+}
+
+func (p lazyParser) Parse(ctx context.Context, sql string) (sqlmodel.Query, error) {
+	inner := p.inner(1)
 	if inner == nil {
-		return nil, fmt.Errorf("check: no SQL parser")
+		return nil, errNoParser
 	}
 	return inner.Parse(ctx, sql)
 }
+
+func (p lazyParser) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Query, []error) {
+	qs, errs := make([]sqlmodel.Query, len(sqls)), make([]error, len(sqls))
+	switch inner := p.inner(len(sqls)).(type) {
+	case lineage.BatchParser:
+		return inner.ParseBatch(ctx, sqls)
+	case nil:
+		for i := range errs {
+			errs[i] = errNoParser
+		}
+	default:
+		for i, sql := range sqls {
+			qs[i], errs[i] = inner.Parse(ctx, sql)
+		}
+	}
+	return qs, errs
+}
+
+var errNoParser = errors.New("check: no SQL parser")
 
 // reuse is the cache as one lineage build sees it.
 type reuse struct {

@@ -385,6 +385,10 @@ func (p *Project) walk(node, column string, depth int, next func(node, column st
 	return out
 }
 
+// parseChunk is how many statements a parse worker takes at once: a
+// BatchParser parses them in one call.
+const parseChunk = 64
+
 // parseAll parses every model's SQL with one worker per CPU; models of
 // the same dialect with the same SQL share one parse (the resolver only
 // reads a query model). Models in skip are left unparsed (they are
@@ -394,6 +398,8 @@ func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[st
 	index := map[statement]int{}
 	var todo []statement
 	which := make(map[string]int, len(order))
+	byDialect := map[string][]int{}
+	var dialects []string
 	for _, name := range order {
 		n := nodes[name]
 		if n.SQL == "" || skip[name] != nil {
@@ -405,11 +411,23 @@ func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[st
 			i = len(todo)
 			index[st] = i
 			todo = append(todo, st)
+			if byDialect[n.Dialect] == nil {
+				dialects = append(dialects, n.Dialect)
+			}
+			byDialect[n.Dialect] = append(byDialect[n.Dialect], i)
 		}
 		which[name] = i
 	}
+	// Work goes in chunks of statements of one dialect.
+	var chunks [][]int
+	for _, d := range dialects {
+		l := byDialect[d]
+		for lo := 0; lo < len(l); lo += parseChunk {
+			chunks = append(chunks, l[lo:min(lo+parseChunk, len(l))])
+		}
+	}
 	out := make([]parsed, len(todo))
-	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	workers := min(runtime.GOMAXPROCS(0), len(chunks))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
@@ -417,11 +435,28 @@ func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[st
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(todo) {
+				c := int(next.Add(1)) - 1
+				if c >= len(chunks) {
 					return
 				}
-				out[i] = parse(ctx, parsers, todo[i].dialect, todo[i].sql)
+				chunk := chunks[c]
+				dialect := todo[chunk[0]].dialect
+				p, native := parsers.forDialect(dialect)
+				bp, batch := p.(BatchParser)
+				if !batch {
+					for _, i := range chunk {
+						out[i] = parse(ctx, parsers, dialect, todo[i].sql)
+					}
+					continue
+				}
+				sqls := make([]string, len(chunk))
+				for j, i := range chunk {
+					sqls[j] = readable(dialect, todo[i].sql)
+				}
+				qs, errs := bp.ParseBatch(ctx, sqls)
+				for j, i := range chunk {
+					out[i] = parseResult(qs[j], errs[j], dialect, native)
+				}
 			}
 		}()
 	}

@@ -158,6 +158,14 @@ type Parser interface {
 	Parse(ctx context.Context, sql string) (sqlmodel.Query, error)
 }
 
+// BatchParser is a Parser that parses many statements for less than one
+// at a time; Build gives it statements in batches. Each statement's
+// query and error are what Parse would return for it.
+type BatchParser interface {
+	Parser
+	ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Query, []error)
+}
+
 // Parsers chooses the parser for a dialect.
 type Parsers struct {
 	DuckDB   Parser
@@ -195,12 +203,27 @@ type parsed struct {
 func parse(ctx context.Context, parsers Parsers, dialect, sql string) parsed {
 	p, native := parsers.forDialect(dialect)
 	if p == nil {
-		return parsed{warning: fmt.Sprintf("no SQL parser for %s; table-level lineage only", dialect), pos: -1}
+		return noParser(dialect)
 	}
+	q, err := p.Parse(ctx, readable(dialect, sql))
+	return parseResult(q, err, dialect, native)
+}
+
+// noParser is the parse of SQL of a dialect without a parser.
+func noParser(dialect string) parsed {
+	return parsed{warning: fmt.Sprintf("no SQL parser for %s; table-level lineage only", dialect), pos: -1}
+}
+
+// readable is the SQL as the dialect's parser is given it.
+func readable(dialect, sql string) string {
 	if dialect == "bigquery" {
-		sql = duckDBReadable(sql)
+		return duckDBReadable(sql)
 	}
-	q, err := p.Parse(ctx, sql)
+	return sql
+}
+
+// parseResult is a parser's answer as the resolver takes it.
+func parseResult(q sqlmodel.Query, err error, dialect string, native bool) parsed {
 	if err == nil {
 		return parsed{q: q}
 	}

@@ -251,6 +251,12 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 // model's resolved columns for the next invocation (check.Cache).
 const checkCacheFile = "elt_check_cache.bin"
 
+// DuckDB's parser, and the check's handle on it, parse in batches.
+var (
+	_ lineage.BatchParser = (*duckdbparse.Parser)(nil)
+	_ lineage.BatchParser = (*lazyDuckDB)(nil)
+)
+
 // lazyDuckDB opens DuckDB's parser on the first parse, so that a check
 // served from the check cache does not start DuckDB at all.
 type lazyDuckDB struct {
@@ -265,6 +271,18 @@ func (l *lazyDuckDB) Parse(ctx context.Context, sql string) (sqlmodel.Query, err
 		return nil, l.err
 	}
 	return l.p.Parse(ctx, sql)
+}
+
+func (l *lazyDuckDB) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Query, []error) {
+	l.once.Do(func() { l.p, l.err = duckdbparse.New() })
+	if l.err != nil {
+		errs := make([]error, len(sqls))
+		for i := range errs {
+			errs[i] = l.err
+		}
+		return make([]sqlmodel.Query, len(sqls)), errs
+	}
+	return l.p.ParseBatch(ctx, sqls)
 }
 
 // Close closes the parser if it was opened; it is not safe to call

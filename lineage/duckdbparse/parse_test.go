@@ -13,6 +13,8 @@ import (
 // members (what Parse asks DuckDB for) gives the query model, or the parse
 // error, that the whole tree gives, for every statement of the lineage
 // test cases and a few more.
+//
+// ParseBatch gives, statement by statement, what Parse gives.
 func TestSkippedMembersSameModel(t *testing.T) {
 	p, err := New()
 	if err != nil {
@@ -50,6 +52,18 @@ func TestSkippedMembersSameModel(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
+	// ParseBatch gives what Parse gives, statement by statement, and
+	// statements DuckDB cannot parse do not make the batch fail.
+	if _, err := p.serializeBatch(ctx, sqls[:8]); err != nil {
+		t.Errorf("a batch with statements DuckDB cannot parse failed: %v", err)
+	}
+	batchQ, batchErr := p.ParseBatch(ctx, append(sqls, sqls...))
+	for i, sql := range append(sqls, sqls...) {
+		q, err := p.Parse(ctx, sql)
+		if !reflect.DeepEqual(batchQ[i], q) || !reflect.DeepEqual(batchErr[i], err) {
+			t.Errorf("statement %d: %s\nParse: %#v, %v\nParseBatch: %#v, %v", i, sql, q, err, batchQ[i], batchErr[i])
+		}
+	}
 	for _, sql := range sqls {
 		var tree string
 		if err := whole.QueryRowContext(ctx, sql).Scan(&tree); err != nil {
@@ -63,15 +77,8 @@ func TestSkippedMembersSameModel(t *testing.T) {
 	}
 }
 
-// BenchmarkParse parses a model as elt-bench's projects have them, with
-// the whole parse tree and with the tree Parse asks for.
-func BenchmarkParse(b *testing.B) {
-	p, err := New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	const sql = `with base as (
+// benchSQL is a model as elt-bench's projects have them.
+const benchSQL = `with base as (
     select id, amount, status, created_at from "bench"."main"."m_000012"
     where status <> 'void'
 ), joined as (
@@ -80,6 +87,16 @@ func BenchmarkParse(b *testing.B) {
 )
 select id, sum(amount_x2) as total, max(created_at) as last_at, count(*) as n
 from joined group by id`
+
+// BenchmarkParse parses a model as elt-bench's projects have them, with
+// the whole parse tree and with the tree Parse asks for.
+func BenchmarkParse(b *testing.B) {
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	sql := benchSQL
 	ctx := context.Background()
 	for _, c := range []struct{ name, query string }{
 		{"whole", "select json_serialize_sql(?::varchar)::varchar"},
@@ -105,6 +122,30 @@ from joined group by id`
 			b.ReportMetric(float64(size), "tree-bytes")
 		})
 	}
+}
+
+// BenchmarkParseBatch parses a model as BenchmarkParse does, BatchSize
+// statements per query.
+func BenchmarkParseBatch(b *testing.B) {
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	sqls := make([]string, BatchSize)
+	for i := range sqls {
+		sqls[i] = benchSQL
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		_, errs := p.ParseBatch(ctx, sqls)
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(sqls)), "ns/statement")
 }
 
 // BenchmarkOpen opens DuckDB's parser, as a check that parses anything does.
