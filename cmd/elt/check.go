@@ -157,6 +157,11 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	}
 	duck := &lazyDuckDB{}
 	defer duck.Close()
+	if _, err := os.Stat(filepath.Join(s.targetDir(), checkCacheFile)); err != nil {
+		// No check cache: every model is parsed, so DuckDB opens while
+		// the check's input is gathered.
+		go duck.open()
+	}
 	catalog := s.readCatalog()
 
 	names := lineageNames(s.manifest)
@@ -265,8 +270,11 @@ type lazyDuckDB struct {
 	err  error
 }
 
+// open opens the parser unless it was opened already.
+func (l *lazyDuckDB) open() { l.once.Do(func() { l.p, l.err = duckdbparse.New() }) }
+
 func (l *lazyDuckDB) Parse(ctx context.Context, sql string) (sqlmodel.Query, error) {
-	l.once.Do(func() { l.p, l.err = duckdbparse.New() })
+	l.open()
 	if l.err != nil {
 		return nil, l.err
 	}
@@ -274,7 +282,7 @@ func (l *lazyDuckDB) Parse(ctx context.Context, sql string) (sqlmodel.Query, err
 }
 
 func (l *lazyDuckDB) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Query, []error) {
-	l.once.Do(func() { l.p, l.err = duckdbparse.New() })
+	l.open()
 	if l.err != nil {
 		errs := make([]error, len(sqls))
 		for i := range errs {
