@@ -128,7 +128,7 @@ func (p *Parser) Parse(ctx context.Context, query string) (sqlmodel.Query, error
 
 // FromJSON maps json_serialize_sql's output onto the query model.
 func FromJSON(b []byte) (q sqlmodel.Query, err error) {
-	root, err := jsontree.Decode(b)
+	root, err := jsontree.DecodeMembers(b)
 	if err != nil {
 		return nil, fmt.Errorf("duckdbparse: decode parse tree: %w", err)
 	}
@@ -157,13 +157,13 @@ func FromJSON(b []byte) (q sqlmodel.Query, err error) {
 	return query(asObj(stmts[0]).Obj("node")), nil
 }
 
-type obj = jsontree.Obj
+type obj = jsontree.Members
 
-func asObj(v any) obj { return jsontree.As(v) }
+func asObj(v any) obj { return jsontree.AsMembers(v) }
 
 // pos is the node's byte offset in the SQL, -1 when DuckDB has none.
 func posOf(o obj) int {
-	n, ok := o["query_location"].(json.Number)
+	n, ok := o.Get("query_location").(json.Number)
 	if !ok {
 		return -1
 	}
@@ -319,8 +319,8 @@ func excludes(l []any) []string {
 		switch e := v.(type) {
 		case string:
 			out = append(out, e)
-		case map[string]any:
-			o := obj(e)
+		case obj:
+			o := e
 			if n := o.Str("name"); n != "" {
 				out = append(out, n)
 			} else if n := o.Str("column"); n != "" {
@@ -443,7 +443,7 @@ func expr(e obj) sqlmodel.Expr {
 	// Every other class (operators, comparisons, CASE, CAST, BETWEEN, COLLATE...)
 	// depends on all the expressions inside it.
 	c := &sqlmodel.Call{Name: strings.ToLower(e.Str("type")), Pos: posOf(e)}
-	collect(map[string]any(e), &c.Args, true)
+	collect(e, &c.Args, true)
 	if e.Str("class") == "COMPARISON" {
 		c.Op = comparisonOps[e.Str("type")]
 	}
@@ -468,7 +468,7 @@ func constant(e obj) *sqlmodel.Literal {
 		l.Type, l.Value = sqlmodel.StringLiteral, v.Str("value")
 	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "DECIMAL", "DOUBLE", "FLOAT":
 		l.Type = sqlmodel.NumberLiteral
-		if n, ok := v["value"].(json.Number); ok {
+		if n, ok := v.Get("value").(json.Number); ok {
 			l.Value = n.String()
 		}
 	case "BOOLEAN":
@@ -481,22 +481,24 @@ func constant(e obj) *sqlmodel.Literal {
 // objects and lists (such as CASE's case_checks) that are not expressions.
 func collect(v any, out *[]sqlmodel.Expr, top bool) {
 	switch x := v.(type) {
-	case map[string]any:
-		o := obj(x)
-		if !top && o.Str("class") != "" {
-			*out = append(*out, expr(o))
+	case obj:
+		if !top && x.Str("class") != "" {
+			*out = append(*out, expr(x))
 			return
 		}
-		keys := make([]string, 0, len(o))
-		for k := range o {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys) // a stable order, for stable warnings
-		for _, k := range keys {
-			if k == "value" && o.Str("class") == "CONSTANT" {
+		// In a stable order, for stable warnings: by key, a key written
+		// twice read once, as its last value.
+		members := append(obj(nil), x...)
+		sort.SliceStable(members, func(i, j int) bool { return members[i].Key < members[j].Key })
+		constant := x.Str("class") == "CONSTANT"
+		for i, m := range members {
+			if i+1 < len(members) && members[i+1].Key == m.Key {
 				continue
 			}
-			collect(o[k], out, false)
+			if m.Key == "value" && constant {
+				continue
+			}
+			collect(m.Value, out, false)
 		}
 	case []any:
 		for _, c := range x {

@@ -3,6 +3,7 @@ package jsontree
 import (
 	"bytes"
 	"encoding/json"
+	"sort"
 	"sync"
 	"unicode/utf8"
 )
@@ -15,8 +16,64 @@ import (
 // here directly; anything else, and every error, is left to encoding/json,
 // so values and error messages are encoding/json's own.
 func Decode(b []byte) (Obj, error) {
+	v, ok := decode(b, false)
+	if m, isObj := v.(map[string]any); ok && isObj {
+		return m, nil
+	}
+	return decodeStd(b)
+}
+
+// DecodeMembers is Decode with every object read as Members instead of
+// a map: nested objects are Members, arrays []any, numbers json.Number.
+func DecodeMembers(b []byte) (Members, error) {
+	v, ok := decode(b, true)
+	if m, isObj := v.(Members); ok && isObj {
+		return m, nil
+	}
+	root, err := decodeStd(b)
+	if err != nil || root == nil {
+		return nil, err
+	}
+	return toMembers(map[string]any(root)).(Members), nil
+}
+
+// toMembers turns the maps in v into Members, their keys in order.
+func toMembers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		m := make(Members, len(keys))
+		for i, k := range keys {
+			m[i] = Member{k, toMembers(x[k])}
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = toMembers(e)
+		}
+	}
+	return v
+}
+
+// decodeStd decodes b with encoding/json, for what the fast path does not read.
+func decodeStd(b []byte) (Obj, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var root Obj
+	if err := dec.Decode(&root); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+// decode is the fast path: ok is false when b is not plain enough for it.
+func decode(b []byte, members bool) (any, bool) {
 	st := decoderState.Get().(*scratch)
-	d := decoder{b: b, scratch: st}
+	d := decoder{b: b, scratch: st, asMembers: members}
 	v, ok := d.value()
 	if len(st.strs) > maxInterned {
 		clear(st.strs)
@@ -28,16 +85,7 @@ func Decode(b []byte) (Obj, error) {
 	clear(st.elems[:cap(st.elems)])
 	st.members, st.elems = st.members[:0], st.elems[:0]
 	decoderState.Put(st)
-	if m, isObj := v.(map[string]any); ok && isObj {
-		return m, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var root Obj
-	if err := dec.Decode(&root); err != nil {
-		return nil, err
-	}
-	return root, nil
+	return v, ok
 }
 
 // decoderState keeps a decoder's tables from one Decode to the next:
@@ -61,19 +109,29 @@ type scratch struct {
 	// members and elems hold the members of the objects and the elements
 	// of the arrays being read, innermost last: an object's map is made
 	// once its size is known, and an array once its length is.
-	members []member
+	members []Member
 	elems   []any
-}
-
-type member struct {
-	k string
-	v any
 }
 
 type decoder struct {
 	b []byte
 	i int
+	// asMembers reads objects as Members rather than maps.
+	asMembers bool
+	// arena is where the next objects' Members are cut from: one
+	// allocation for many small objects (a tree is garbage as a whole).
+	arena []Member
 	*scratch
+}
+
+// alloc is room for an object of n members.
+func (d *decoder) alloc(n int) Members {
+	if n > cap(d.arena)-len(d.arena) {
+		d.arena = make([]Member, 0, max(n, 64))
+	}
+	m := d.arena[len(d.arena) : len(d.arena)+n : len(d.arena)+n]
+	d.arena = d.arena[:len(d.arena)+n]
+	return m
 }
 
 func (d *decoder) space() {
@@ -100,6 +158,9 @@ func (d *decoder) value() (any, bool) {
 		d.space()
 		if d.i < len(d.b) && d.b[d.i] == '}' {
 			d.i++
+			if d.asMembers {
+				return Members{}, true
+			}
 			return map[string]any{}, true
 		}
 		mark := len(d.members)
@@ -119,13 +180,19 @@ func (d *decoder) value() (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			d.members = append(d.members, member{k, v})
+			d.members = append(d.members, Member{k, v})
 			if done, ok := d.next('}'); !ok {
 				return nil, false
 			} else if done {
+				if d.asMembers {
+					m := d.alloc(len(d.members) - mark)
+					copy(m, d.members[mark:])
+					d.members = d.members[:mark]
+					return m, true
+				}
 				m := make(map[string]any, len(d.members)-mark)
 				for _, kv := range d.members[mark:] {
-					m[kv.k] = kv.v // a repeated key: the last one wins, as in encoding/json
+					m[kv.Key] = kv.Value // a repeated key: the last one wins, as in encoding/json
 				}
 				d.members = d.members[:mark]
 				return m, true

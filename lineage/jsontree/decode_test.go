@@ -51,6 +51,48 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%q:\ngot  %#v\nwant %#v", c, got, want)
 		}
+		// DecodeMembers reads the same values, objects as Members.
+		m, mErr := DecodeMembers([]byte(c))
+		if (wantErr == nil) != (mErr == nil) || (wantErr != nil && wantErr.Error() != mErr.Error()) {
+			t.Errorf("%q: DecodeMembers error %v, want %v", c, mErr, wantErr)
+			continue
+		}
+		var asMap Obj
+		if m != nil {
+			asMap = toMaps(m).(map[string]any)
+		}
+		if !reflect.DeepEqual(asMap, want) {
+			t.Errorf("%q: DecodeMembers:\ngot  %#v\nwant %#v", c, asMap, want)
+		}
+	}
+}
+
+// toMaps turns Members back into maps, the last of a repeated key winning.
+func toMaps(v any) any {
+	switch x := v.(type) {
+	case Members:
+		m := map[string]any{}
+		for _, kv := range x {
+			m[kv.Key] = toMaps(kv.Value)
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = toMaps(e)
+		}
+		return out
+	}
+	return v
+}
+
+func TestMembersGet(t *testing.T) {
+	m, err := DecodeMembers([]byte(`{"a":"x","n":12,"o":{"b":true},"l":[1],"a":"last"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Str("a") != "last" || m.Str("n") != "12" || !m.Obj("o").Bool("b") || len(m.List("l")) != 1 || m.Get("missing") != nil || m.Obj("a") != nil {
+		t.Errorf("members read wrong: %#v", m)
 	}
 }
 
@@ -74,6 +116,16 @@ func BenchmarkDecode(b *testing.B) {
 	b.SetBytes(int64(len(tree)))
 	for b.Loop() {
 		if _, err := Decode(tree); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeMembers(b *testing.B) {
+	tree := benchTree()
+	b.SetBytes(int64(len(tree)))
+	for b.Loop() {
+		if _, err := DecodeMembers(tree); err != nil {
 			b.Fatal(err)
 		}
 	}
