@@ -76,6 +76,10 @@ func run(ctx context.Context, parsers lineage.Parsers, in Input, c *Cache) ([]Fi
 		byName[n.Name] = n
 		partial = partial || n.DeclaredColumns
 	}
+	if partial {
+		// Both builds parse the same SQL: the second takes the first's parses.
+		parsers = remember(parsers)
+	}
 	build := func(lenient bool) (*lineage.Project, error) {
 		var r lineage.Reuse
 		if c != nil {
