@@ -244,6 +244,8 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		dir, err := s.targetFS()
 		if err == nil {
 			err = dir.WriteAtomic(checkCacheFile, results.Save)
+			// The parse cache of earlier versions is not read any more.
+			_ = os.Remove(filepath.Join(s.targetDir(), "elt_parse_cache.bin"))
 		}
 		if err != nil {
 			s.log.debug("CheckCacheNotSaved", "check cache not saved: "+err.Error(), nil)
