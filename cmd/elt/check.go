@@ -229,7 +229,7 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	if err != nil {
 		return nil, err
 	}
-	if duck.err != nil {
+	if duck.err != nil && results.Stats().Parsed > 0 {
 		// Every parse failed for want of a parser: nothing was checked, and
 		// the cache must not keep those failures.
 		return nil, fmt.Errorf("open DuckDB's SQL parser: %w", duck.err)
