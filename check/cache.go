@@ -99,7 +99,9 @@ func (c *Cache) load() {
 		return
 	}
 	c.loaded = true
-	prev := [2]map[string]*lineage.Result{{}, {}}
+	// A damaged count must not allocate much.
+	size := min(c.header.Entries, 1<<20)
+	prev := [2]map[string]*lineage.Result{make(map[string]*lineage.Result, size), {}}
 	if c.dec != nil {
 		for range c.header.Entries {
 			var e cacheEntry
@@ -112,7 +114,7 @@ func (c *Cache) load() {
 	}
 	c.dec = nil
 	c.prev = prev
-	c.next = [2]map[string]*lineage.Result{{}, {}}
+	c.next = [2]map[string]*lineage.Result{make(map[string]*lineage.Result, len(prev[0])), make(map[string]*lineage.Result, len(prev[1]))}
 }
 
 // Stats reports how much of the check the cache saved.
@@ -176,7 +178,7 @@ func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c 
 	// Models not resolved this time (their SQL waits for the run) keep
 	// their results while they are in the project: a stale one is never
 	// used, since its digests no longer match.
-	present := map[string]bool{}
+	present := make(map[string]bool, len(in.Nodes))
 	for _, n := range in.Nodes {
 		present[n.Name] = true
 	}

@@ -70,7 +70,7 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 
 // run is Run, reusing the models' results kept in c when c is not nil.
 func run(ctx context.Context, parsers lineage.Parsers, in Input, c *Cache) ([]Finding, error) {
-	byName := map[string]*Node{}
+	byName := make(map[string]*Node, len(in.Nodes))
 	partial := false
 	for _, n := range in.Nodes {
 		byName[n.Name] = n

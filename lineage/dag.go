@@ -93,7 +93,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 	var own map[string][32]byte
 	var buf digestBuf
 	if reuse != nil {
-		previous, own = map[string]*Result{}, make(map[string][32]byte, len(order))
+		previous, own = make(map[string]*Result, len(order)), make(map[string][32]byte, len(order))
 		for _, name := range order {
 			n := p.Nodes[name]
 			if n.SQL == "" {
