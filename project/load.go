@@ -119,6 +119,9 @@ func (l *loader) load() (*Project, error) {
 		return nil, l.diags.Err()
 	}
 	l.loadSelectors()
+	if c := l.opts.FileCache; c != nil {
+		c.open(l.targetDir())
+	}
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
 	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}
@@ -210,7 +213,27 @@ func (l *loader) load() (*Project, error) {
 		return nil, err
 	}
 	l.proj.Digest = l.digest(all)
+	if c := l.opts.FileCache; c != nil {
+		if err := c.save(l.targetDir()); err != nil {
+			// The cache only saves work: a target directory that cannot
+			// be written fails the commands that write artifacts there.
+			l.diags.Add(diag.Warnf("", diag.Pos{}, "check that the target directory can be written",
+				"cannot save the file cache: %v", err))
+		}
+	}
 	return l.proj, nil
+}
+
+// targetDir is the root project's target directory.
+func (l *loader) targetDir() string {
+	tp := l.proj.Config.TargetPath
+	if tp == "" {
+		tp = "target"
+	}
+	if filepath.IsAbs(tp) {
+		return tp
+	}
+	return filepath.Join(l.root, filepath.FromSlash(tp))
 }
 
 // digest is Project.Digest: a sha256 over the path and checksum of every
@@ -479,14 +502,32 @@ func (l *loader) readAll(files []*diskFile) error {
 				}
 				f := files[i]
 				full := filepath.Join(l.root, filepath.FromSlash(f.rel))
+				c := l.opts.FileCache
+				var st fileStat
+				var statErr error
+				if c != nil {
+					// The stat is taken before the file is read: a change
+					// in between leaves a stat that the next Load finds
+					// different.
+					if st, statErr = statFile(full); statErr == nil {
+						if e := c.lookup(f.rel, st); e != nil {
+							f.data, f.sum, f.seedSum = e.data, e.sum, e.seedSum
+							c.keep(f.rel, e, true)
+							continue
+						}
+					}
+				}
 				if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
 					f.sum, f.seedSum, f.data, f.err = hashSeed(full)
-					continue
+				} else {
+					f.data, f.err = readWhole(full, &scratch)
+					if f.err == nil {
+						h := sha256.Sum256(f.data)
+						f.sum = hex.EncodeToString(h[:])
+					}
 				}
-				f.data, f.err = readWhole(full, &scratch)
-				if f.err == nil {
-					h := sha256.Sum256(f.data)
-					f.sum = hex.EncodeToString(h[:])
+				if c != nil && statErr == nil && f.err == nil {
+					c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data, treeAt: -1}, false)
 				}
 			}
 		}()

@@ -89,7 +89,17 @@ func (l *loader) parseAllYAML(files []*diskFile) {
 					return
 				}
 				f := files[i]
+				c := l.opts.FileCache
+				if c != nil {
+					if root, ok := c.treeFor(f.rel, f.sum); ok {
+						out[i] = parsedYAML{root: root, warnings: duplicateKeyWarnings(f.rel, root)}
+						continue
+					}
+				}
 				root, d := parseYAML(f.rel, f.data)
+				if c != nil && d == nil && root != nil {
+					c.keepTree(f.rel, f.sum, root)
+				}
 				out[i] = parsedYAML{root: root, err: d}
 				if d == nil {
 					out[i].warnings = duplicateKeyWarnings(f.rel, root)

@@ -82,6 +82,16 @@ func executableStamp() string {
 	return fmt.Sprintf("%d.%d", fi.Size(), fi.ModTime().UnixNano())
 }
 
+// loadFileCache is the cache of what project.Load read from each file
+// (target/elt_load_cache.bin), kept under the same flags as the render
+// cache; its key is elt's build, whose YAML parser produced what it keeps.
+func loadFileCache(f *flags) *project.FileCache {
+	if !f.renderCache || f.noPartialParse {
+		return nil
+	}
+	return project.NewFileCache(version + "\x00" + executableStamp())
+}
+
 // openRenderCache reads the cache an earlier compile left in the target
 // directory; a missing or unreadable file is an empty cache.
 func openRenderCache(p *project.Project, key string) *compiler.RenderCache {

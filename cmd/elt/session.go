@@ -279,6 +279,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		Vars:        vars,
 		Env:         loadEnv.lookupEnv,
 		SkipProfile: !needProfile,
+		FileCache:   loadFileCache(f),
 	})
 	if err != nil {
 		return nil, usageErr(err)

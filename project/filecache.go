@@ -1,0 +1,419 @@
+package project
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/targetfs"
+)
+
+// FileCacheName is the file in the target directory where Load keeps what
+// it read from each project file, for the next invocation (beside the
+// render cache; dbt keeps partial_parse.msgpack there).
+const FileCacheName = "elt_load_cache.bin"
+
+// fileCacheMagic starts the stored cache; it changes whenever the layout
+// does. A file of another layout is ignored.
+const fileCacheMagic = "elt-load-cache-1\n"
+
+// racyMargin is how much older than the invocation that took a file's
+// stat the file's modification time must be for the stat alone to vouch
+// for its contents. A file changed again within the timestamp granularity
+// of its file system after its stat was taken would keep the same stat; a
+// file that recent is read and hashed again instead (as git does with
+// "racily clean" index entries).
+const racyMargin = 2 * time.Second
+
+// FileCache keeps, for every project file Load read, what Load made of it:
+// its contents, checksums and, for a properties YAML file, its parsed
+// tree. An entry is reused while the file's stat (size, modification and
+// change time, inode) is the one recorded, so a later Load opens none of
+// the files that did not change and parses none of their YAML, as dbt's
+// partial parsing does. What is kept depends on nothing but each file's
+// bytes (YAML values are rendered after the cache), so a changed stat is
+// the only thing that invalidates an entry; the key given to NewFileCache
+// names elt's build, whose YAML parser produced the trees.
+//
+// A FileCache serves one Load.
+type FileCache struct {
+	key string
+
+	// The stored cache: buf is the file, str the same bytes as a string,
+	// so that decoded strings share it instead of each being allocated.
+	buf     []byte
+	str     string
+	statAt  int64 // Unix nanoseconds when the stored stats were taken
+	old     map[string]*fileEntry
+	started int64 // when this Load started, for the next one's statAt
+
+	mu      sync.Mutex
+	next    map[string]*fileEntry
+	changed bool
+}
+
+// fileStat is what says a file did not change since it was read.
+type fileStat struct {
+	size, mtime, ctime int64
+	ino, dev           uint64
+}
+
+// fileEntry is what is kept for one file, by path relative to the root.
+type fileEntry struct {
+	stat         fileStat
+	sum, seedSum string
+	data         []byte
+	tree         []byte // the encoded YAML tree (encodeYAML); nil when not kept
+	// treeAt is where tree starts in the stored cache, -1 when tree was
+	// not read from it.
+	treeAt int
+}
+
+// NewFileCache returns an empty cache for one Load; key names elt's build.
+// Load reads the stored cache from the target directory once it knows
+// where that is, and writes it back when anything changed.
+func NewFileCache(key string) *FileCache {
+	return &FileCache{key: key, next: map[string]*fileEntry{}}
+}
+
+// open reads the cache stored in dir; a missing, damaged or foreign file
+// is an empty cache.
+func (c *FileCache) open(dir string) {
+	c.started = time.Now().UnixNano()
+	buf, err := os.ReadFile(filepath.Join(dir, FileCacheName))
+	if err != nil {
+		c.changed = true
+		return
+	}
+	c.buf, c.str = buf, string(buf)
+	old, statAt, err := c.decodeIndex()
+	if err != nil {
+		c.buf, c.str, c.changed = nil, "", true
+		return
+	}
+	c.old, c.statAt = old, statAt
+}
+
+// cacheReader reads the stored cache's layout: uvarints and
+// length-prefixed strings.
+type cacheReader struct {
+	c   *FileCache
+	off int
+	err error
+}
+
+var errDamaged = errors.New("damaged file cache")
+
+func (r *cacheReader) uint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.c.buf[r.off:])
+	if n <= 0 {
+		r.err = errDamaged
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *cacheReader) int() int64 { return int64(r.uint()) }
+
+// span returns the offsets of the next length-prefixed bytes.
+func (r *cacheReader) span() (int, int) {
+	n := r.uint()
+	if r.err != nil || n > uint64(len(r.c.buf)-r.off) {
+		r.err = errDamaged
+		return r.off, r.off
+	}
+	a := r.off
+	r.off += int(n)
+	return a, r.off
+}
+
+func (r *cacheReader) string() string {
+	a, b := r.span()
+	return r.c.str[a:b]
+}
+
+func (r *cacheReader) bytes() []byte {
+	a, b := r.span()
+	if r.err != nil {
+		return nil
+	}
+	return r.c.buf[a:b:b]
+}
+
+// decodeIndex reads every entry but leaves the YAML trees encoded.
+func (c *FileCache) decodeIndex() (map[string]*fileEntry, int64, error) {
+	if len(c.str) < len(fileCacheMagic) || c.str[:len(fileCacheMagic)] != fileCacheMagic {
+		return nil, 0, errDamaged
+	}
+	r := &cacheReader{c: c, off: len(fileCacheMagic)}
+	if r.string() != c.key {
+		return nil, 0, errDamaged
+	}
+	statAt := r.int()
+	count := r.uint()
+	if r.err != nil || count > uint64(len(c.buf)) {
+		return nil, 0, errDamaged
+	}
+	old := make(map[string]*fileEntry, count)
+	for range count {
+		rel := r.string()
+		e := &fileEntry{}
+		e.stat.size, e.stat.mtime, e.stat.ctime = r.int(), r.int(), r.int()
+		e.stat.ino, e.stat.dev = r.uint(), r.uint()
+		e.sum, e.seedSum = r.string(), r.string()
+		e.data = r.bytes()
+		e.treeAt = -1
+		if a, b := r.span(); b > a && r.err == nil {
+			e.tree, e.treeAt = c.buf[a:b:b], a
+		}
+		if r.err != nil {
+			return nil, 0, r.err
+		}
+		old[rel] = e
+	}
+	if r.off != len(c.buf) {
+		return nil, 0, errDamaged
+	}
+	return old, statAt, nil
+}
+
+// lookup returns the stored entry of rel when st says the file still holds
+// what was read, or nil.
+func (c *FileCache) lookup(rel string, st fileStat) *fileEntry {
+	e := c.old[rel]
+	if e == nil || e.stat != st || st.mtime >= c.statAt-int64(racyMargin) {
+		return nil
+	}
+	return e
+}
+
+// keep records what Load used for rel this time: a stored entry reused,
+// or the file as read now (with the stat taken before reading it).
+func (c *FileCache) keep(rel string, e *fileEntry, reused bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.next[rel] = e
+	if reused {
+		return
+	}
+	o := c.old[rel]
+	switch {
+	case o == nil || o.sum != e.sum || o.seedSum != e.seedSum || o.stat != e.stat:
+		c.changed = true
+	case e.stat.mtime < c.started-int64(racyMargin):
+		// Read again only because its stat was too recent to vouch for
+		// it last time; stored now, the stat will do next time.
+		c.changed = true
+	}
+	if o != nil && o.sum == e.sum && o.tree != nil && e.tree == nil {
+		e.tree, e.treeAt = o.tree, o.treeAt
+	}
+}
+
+// treeFor returns the parsed tree stored for rel when its contents are
+// still those whose checksum is sum.
+func (c *FileCache) treeFor(rel, sum string) (*yaml.Node, bool) {
+	c.mu.Lock()
+	e := c.next[rel]
+	c.mu.Unlock()
+	if e == nil || e.sum != sum || e.tree == nil || e.treeAt < 0 {
+		return nil, false
+	}
+	root, err := decodeYAML(c.str[e.treeAt:e.treeAt+len(e.tree)], e.tree)
+	if err != nil {
+		return nil, false
+	}
+	return root, true
+}
+
+// keepTree records the parsed tree of rel, read with checksum sum.
+func (c *FileCache) keepTree(rel, sum string, root *yaml.Node) {
+	tree, ok := encodeYAML(root)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.next[rel]; e != nil && e.sum == sum && e.tree == nil {
+		e.tree, e.treeAt = tree, -1
+		c.changed = true
+	}
+}
+
+// changedSince reports whether save would write something other than what
+// was read.
+func (c *FileCache) changedSince() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changed || len(c.next) != len(c.old)
+}
+
+// save writes the entries of this Load into dir when they differ from the
+// stored ones.
+func (c *FileCache) save(dir string) error {
+	if !c.changedSince() {
+		return nil
+	}
+	td, err := targetfs.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer td.Close()
+	return td.WriteAtomic(FileCacheName, func(w io.Writer) error { return c.write(w) })
+}
+
+func (c *FileCache) write(w io.Writer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b []byte
+	putUint := func(v uint64) { b = binary.AppendUvarint(b, v) }
+	putBytes := func(s []byte) { putUint(uint64(len(s))); b = append(b, s...) }
+	putString := func(s string) { putUint(uint64(len(s))); b = append(b, s...) }
+	b = append(b, fileCacheMagic...)
+	putString(c.key)
+	putUint(uint64(c.started))
+	putUint(uint64(len(c.next)))
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("project: write file cache: %w", err)
+	}
+	for rel, e := range c.next {
+		b = b[:0]
+		putString(rel)
+		putUint(uint64(e.stat.size))
+		putUint(uint64(e.stat.mtime))
+		putUint(uint64(e.stat.ctime))
+		putUint(e.stat.ino)
+		putUint(e.stat.dev)
+		putString(e.sum)
+		putString(e.seedSum)
+		putBytes(e.data)
+		putBytes(e.tree)
+		if _, err := w.Write(b); err != nil {
+			return fmt.Errorf("project: write file cache: %w", err)
+		}
+	}
+	return nil
+}
+
+// ---- YAML trees ----
+
+// encodeYAML lays out a parsed YAML tree in preorder: per node its kind,
+// style, line, column, tag, value, anchor, three comments and number of
+// children. A tree holding an alias is not kept (ok false): aliases point
+// across the tree and are rare in properties files.
+func encodeYAML(root *yaml.Node) (_ []byte, ok bool) {
+	var b []byte
+	putUint := func(v uint64) { b = binary.AppendUvarint(b, v) }
+	putString := func(s string) { putUint(uint64(len(s))); b = append(b, s...) }
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n == nil || n.Kind == yaml.AliasNode || n.Alias != nil {
+			return false
+		}
+		putUint(uint64(n.Kind))
+		putUint(uint64(n.Style))
+		putUint(uint64(n.Line))
+		putUint(uint64(n.Column))
+		putString(n.Tag)
+		putString(n.Value)
+		putString(n.Anchor)
+		putString(n.HeadComment)
+		putString(n.LineComment)
+		putString(n.FootComment)
+		putUint(uint64(len(n.Content)))
+		for _, c := range n.Content {
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(root) {
+		return nil, false
+	}
+	return b, true
+}
+
+// decodeYAML rebuilds a tree encoded by encodeYAML; str holds the same
+// bytes as tree. Strings are cut from str, so decoding allocates only the
+// nodes (in one block) and their child lists.
+func decodeYAML(str string, tree []byte) (*yaml.Node, error) {
+	off := 0
+	var err error
+	get := func() uint64 {
+		if err != nil {
+			return 0
+		}
+		v, n := binary.Uvarint(tree[off:])
+		if n <= 0 {
+			err = errDamaged
+			return 0
+		}
+		off += n
+		return v
+	}
+	getString := func() string {
+		n := get()
+		if err != nil || n > uint64(len(tree)-off) {
+			err = errDamaged
+			return ""
+		}
+		s := str[off : off+int(n)]
+		off += int(n)
+		return s
+	}
+	// Every node takes at least 11 bytes, which bounds the block.
+	nodes := make([]yaml.Node, 0, len(tree)/11+1)
+	var read func() *yaml.Node
+	read = func() *yaml.Node {
+		if len(nodes) == cap(nodes) {
+			err = errDamaged
+			return nil
+		}
+		nodes = append(nodes, yaml.Node{})
+		n := &nodes[len(nodes)-1]
+		n.Kind = yaml.Kind(get())
+		n.Style = yaml.Style(get())
+		n.Line = int(get())
+		n.Column = int(get())
+		n.Tag = getString()
+		n.Value = getString()
+		n.Anchor = getString()
+		n.HeadComment = getString()
+		n.LineComment = getString()
+		n.FootComment = getString()
+		count := get()
+		if err != nil || count > uint64(len(tree)-off) {
+			err = errDamaged
+			return nil
+		}
+		if count > 0 {
+			n.Content = make([]*yaml.Node, count)
+			for i := range n.Content {
+				if n.Content[i] = read(); err != nil {
+					return nil
+				}
+			}
+		}
+		return n
+	}
+	root := read()
+	if err == nil && off != len(tree) {
+		err = errDamaged
+	}
+	if err != nil {
+		return nil, err
+	}
+	return root, nil
+}
