@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,9 +47,9 @@ const racyMargin = 2 * time.Second
 type FileCache struct {
 	key string
 
-	// The stored cache: buf is the file, str the same bytes as a string,
-	// so that decoded strings share it instead of each being allocated.
-	buf     []byte
+	// str is the stored cache, read into one string: every string
+	// decoded from it (file contents, YAML values) is a part of it, not a
+	// copy.
 	str     string
 	statAt  int64 // Unix nanoseconds when the stored stats were taken
 	old     map[string]*fileEntry
@@ -69,11 +70,15 @@ type fileStat struct {
 type fileEntry struct {
 	stat         fileStat
 	sum, seedSum string
-	data         []byte
-	tree         []byte // the encoded YAML tree (encodeYAML); nil when not kept
-	// treeAt is where tree starts in the stored cache, -1 when tree was
-	// not read from it.
-	treeAt int
+	// text is the contents when read from the stored cache, data when
+	// read from the file.
+	text string
+	data []byte
+	// tree is the encoded YAML tree (encodeYAML) when read from the
+	// stored cache, newTree when encoded by this Load; both empty when
+	// none is kept.
+	tree    string
+	newTree []byte
 }
 
 // NewFileCache returns an empty cache for one Load; key names elt's build.
@@ -87,15 +92,15 @@ func NewFileCache(key string) *FileCache {
 // is an empty cache.
 func (c *FileCache) open(dir string) {
 	c.started = time.Now().UnixNano()
-	buf, err := os.ReadFile(filepath.Join(dir, FileCacheName))
+	str, err := readString(filepath.Join(dir, FileCacheName))
 	if err != nil {
 		c.changed = true
 		return
 	}
-	c.buf, c.str = buf, string(buf)
+	c.str = str
 	old, statAt, err := c.decodeIndex()
 	if err != nil {
-		c.buf, c.str, c.changed = nil, "", true
+		c.str, c.changed = "", true
 		return
 	}
 	c.old, c.statAt = old, statAt
@@ -115,7 +120,7 @@ func (r *cacheReader) uint() uint64 {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(r.c.buf[r.off:])
+	v, n := uvarint(r.c.str[r.off:])
 	if n <= 0 {
 		r.err = errDamaged
 		return 0
@@ -129,7 +134,7 @@ func (r *cacheReader) int() int64 { return int64(r.uint()) }
 // span returns the offsets of the next length-prefixed bytes.
 func (r *cacheReader) span() (int, int) {
 	n := r.uint()
-	if r.err != nil || n > uint64(len(r.c.buf)-r.off) {
+	if r.err != nil || n > uint64(len(r.c.str)-r.off) {
 		r.err = errDamaged
 		return r.off, r.off
 	}
@@ -143,14 +148,6 @@ func (r *cacheReader) string() string {
 	return r.c.str[a:b]
 }
 
-func (r *cacheReader) bytes() []byte {
-	a, b := r.span()
-	if r.err != nil {
-		return nil
-	}
-	return r.c.buf[a:b:b]
-}
-
 // decodeIndex reads every entry but leaves the YAML trees encoded.
 func (c *FileCache) decodeIndex() (map[string]*fileEntry, int64, error) {
 	if len(c.str) < len(fileCacheMagic) || c.str[:len(fileCacheMagic)] != fileCacheMagic {
@@ -162,7 +159,7 @@ func (c *FileCache) decodeIndex() (map[string]*fileEntry, int64, error) {
 	}
 	statAt := r.int()
 	count := r.uint()
-	if r.err != nil || count > uint64(len(c.buf)) {
+	if r.err != nil || count > uint64(len(c.str)) {
 		return nil, 0, errDamaged
 	}
 	old := make(map[string]*fileEntry, count)
@@ -172,17 +169,14 @@ func (c *FileCache) decodeIndex() (map[string]*fileEntry, int64, error) {
 		e.stat.size, e.stat.mtime, e.stat.ctime = r.int(), r.int(), r.int()
 		e.stat.ino, e.stat.dev = r.uint(), r.uint()
 		e.sum, e.seedSum = r.string(), r.string()
-		e.data = r.bytes()
-		e.treeAt = -1
-		if a, b := r.span(); b > a && r.err == nil {
-			e.tree, e.treeAt = c.buf[a:b:b], a
-		}
+		e.text = r.string()
+		e.tree = r.string()
 		if r.err != nil {
 			return nil, 0, r.err
 		}
 		old[rel] = e
 	}
-	if r.off != len(c.buf) {
+	if r.off != len(c.str) {
 		return nil, 0, errDamaged
 	}
 	return old, statAt, nil
@@ -216,8 +210,8 @@ func (c *FileCache) keep(rel string, e *fileEntry, reused bool) {
 		// it last time; stored now, the stat will do next time.
 		c.changed = true
 	}
-	if o != nil && o.sum == e.sum && o.tree != nil && e.tree == nil {
-		e.tree, e.treeAt = o.tree, o.treeAt
+	if o != nil && o.sum == e.sum && e.tree == "" {
+		e.tree = o.tree
 	}
 }
 
@@ -227,10 +221,10 @@ func (c *FileCache) treeFor(rel, sum string) (*yaml.Node, bool) {
 	c.mu.Lock()
 	e := c.next[rel]
 	c.mu.Unlock()
-	if e == nil || e.sum != sum || e.tree == nil || e.treeAt < 0 {
+	if e == nil || e.sum != sum || e.tree == "" {
 		return nil, false
 	}
-	root, err := decodeYAML(c.str[e.treeAt:e.treeAt+len(e.tree)], e.tree)
+	root, err := decodeYAML(e.tree)
 	if err != nil {
 		return nil, false
 	}
@@ -245,8 +239,8 @@ func (c *FileCache) keepTree(rel, sum string, root *yaml.Node) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e := c.next[rel]; e != nil && e.sum == sum && e.tree == nil {
-		e.tree, e.treeAt = tree, -1
+	if e := c.next[rel]; e != nil && e.sum == sum && e.tree == "" && e.newTree == nil {
+		e.newTree = tree
 		c.changed = true
 	}
 }
@@ -297,8 +291,16 @@ func (c *FileCache) write(w io.Writer) error {
 		putUint(e.stat.dev)
 		putString(e.sum)
 		putString(e.seedSum)
-		putBytes(e.data)
-		putBytes(e.tree)
+		if e.data != nil {
+			putBytes(e.data)
+		} else {
+			putString(e.text)
+		}
+		if e.newTree != nil {
+			putBytes(e.newTree)
+		} else {
+			putString(e.tree)
+		}
 		if _, err := w.Write(b); err != nil {
 			return fmt.Errorf("project: write file cache: %w", err)
 		}
@@ -345,17 +347,17 @@ func encodeYAML(root *yaml.Node) (_ []byte, ok bool) {
 	return b, true
 }
 
-// decodeYAML rebuilds a tree encoded by encodeYAML; str holds the same
-// bytes as tree. Strings are cut from str, so decoding allocates only the
-// nodes (in one block) and their child lists.
-func decodeYAML(str string, tree []byte) (*yaml.Node, error) {
+// decodeYAML rebuilds a tree encoded by encodeYAML. Its strings are parts
+// of tree, so decoding allocates only the nodes (in one block) and their
+// child lists.
+func decodeYAML(tree string) (*yaml.Node, error) {
 	off := 0
 	var err error
 	get := func() uint64 {
 		if err != nil {
 			return 0
 		}
-		v, n := binary.Uvarint(tree[off:])
+		v, n := uvarint(tree[off:])
 		if n <= 0 {
 			err = errDamaged
 			return 0
@@ -369,7 +371,7 @@ func decodeYAML(str string, tree []byte) (*yaml.Node, error) {
 			err = errDamaged
 			return ""
 		}
-		s := str[off : off+int(n)]
+		s := tree[off : off+int(n)]
 		off += int(n)
 		return s
 	}
@@ -416,4 +418,38 @@ func decodeYAML(str string, tree []byte) (*yaml.Node, error) {
 		return nil, err
 	}
 	return root, nil
+}
+
+// uvarint is binary.Uvarint over a string.
+func uvarint(s string) (uint64, int) {
+	var v uint64
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		b := s[i]
+		if b < 0x80 {
+			if i == binary.MaxVarintLen64-1 && b > 1 {
+				return 0, -(i + 1)
+			}
+			return v | uint64(b)<<(7*i), i + 1
+		}
+		v |= uint64(b&0x7f) << (7 * i)
+	}
+	return 0, 0
+}
+
+// readString reads a whole file into one string, without the copy that
+// converting a byte slice would make.
+func readString(name string) (string, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	var b strings.Builder
+	if fi, err := fh.Stat(); err == nil {
+		b.Grow(int(fi.Size()) + 1)
+	}
+	if _, err := io.Copy(&b, fh); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }

@@ -357,7 +357,11 @@ type diskFile struct {
 	mask  fileKind            // which resource paths it is under
 	roots map[fileKind]string // resource path it was found under, per kind
 	data  []byte
-	sum   string // sha256 hex of the contents
+	// text is the contents when they came from Options.FileCache
+	// (fromCache), read with src and bytes.
+	text      string
+	fromCache bool
+	sum       string // sha256 hex of the contents
 	// seedSum is a seed's checksum as dbt computes it: the sha256 of the
 	// contents without leading and trailing whitespace; "" for a seed over
 	// maxSeedSize, whose checksum is its path.
@@ -366,6 +370,22 @@ type diskFile struct {
 }
 
 func (f *diskFile) has(k fileKind) bool { return f.mask&k != 0 }
+
+// src is the file's contents as a string.
+func (f *diskFile) src() string {
+	if f.fromCache {
+		return f.text
+	}
+	return string(f.data)
+}
+
+// bytes is the file's contents as bytes.
+func (f *diskFile) bytes() []byte {
+	if f.fromCache && f.data == nil {
+		return []byte(f.text)
+	}
+	return f.data
+}
 
 // within returns the file's path relative to its resource path for kind k.
 func (f *diskFile) within(k fileKind) string {
@@ -511,7 +531,10 @@ func (l *loader) readAll(files []*diskFile) error {
 					// different.
 					if st, statErr = statFile(full); statErr == nil {
 						if e := c.lookup(f.rel, st); e != nil {
-							f.data, f.sum, f.seedSum = e.data, e.sum, e.seedSum
+							f.text, f.fromCache, f.sum, f.seedSum = e.text, true, e.sum, e.seedSum
+							if f.ext == ".csv" {
+								f.data = []byte(e.text)
+							}
 							c.keep(f.rel, e, true)
 							continue
 						}
@@ -527,7 +550,7 @@ func (l *loader) readAll(files []*diskFile) error {
 					}
 				}
 				if c != nil && statErr == nil && f.err == nil {
-					c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data, treeAt: -1}, false)
+					c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data}, false)
 				}
 			}
 		}()
@@ -603,7 +626,7 @@ func (l *loader) addNodes(f *diskFile) {
 			within := f.within(kindModel)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: string(f.data), Language: "python"}, f, diag.Pos{})
+				RawCode: f.src(), Language: "python"}, f, diag.Pos{})
 		}
 	case ".csv":
 		if f.has(kindSeed) {
@@ -621,7 +644,7 @@ func (l *loader) addNodes(f *diskFile) {
 			within := f.within(kindModel)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: string(f.data)}, f, diag.Pos{})
+				RawCode: f.src()}, f, diag.Pos{})
 		}
 		if f.has(kindSnapshot) {
 			l.addSnapshots(f)
@@ -636,14 +659,14 @@ func (l *loader) addNodes(f *diskFile) {
 			default:
 				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 				l.addNode(&Node{ResourceType: Test, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-					RawCode: string(f.data)}, f, diag.Pos{})
+					RawCode: f.src()}, f, diag.Pos{})
 			}
 		}
 		if f.has(kindAnalysis) {
 			within := f.within(kindAnalysis)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Analysis, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: string(f.data)}, f, diag.Pos{})
+				RawCode: f.src()}, f, diag.Pos{})
 		}
 		if f.has(kindMacro) && !(f.has(kindTest) && strings.HasPrefix(f.within(kindTest), "generic/")) {
 			l.addMacroFile(f)
@@ -697,7 +720,7 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 
 // addSnapshots turns each {% snapshot name %}...{% endsnapshot %} block into a node.
 func (l *loader) addSnapshots(f *diskFile) {
-	src := string(f.data)
+	src := f.src()
 	within := f.within(kindSnapshot)
 	noExt := strings.TrimSuffix(within, path.Ext(within))
 	blocks, errs := findBlocks(src, "snapshot")

@@ -50,7 +50,7 @@ func (l *loader) readProperties(f *diskFile) *yaml.Node {
 		root = pre.root
 	} else {
 		var ok bool
-		if root, ok = l.parseYAMLFile(f.rel, f.data); !ok {
+		if root, ok = l.parseYAMLFile(f.rel, f.bytes()); !ok {
 			return nil
 		}
 	}
@@ -96,7 +96,7 @@ func (l *loader) parseAllYAML(files []*diskFile) {
 						continue
 					}
 				}
-				root, d := parseYAML(f.rel, f.data)
+				root, d := parseYAML(f.rel, f.bytes())
 				if c != nil && d == nil && root != nil {
 					c.keepTree(f.rel, f.sum, root)
 				}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -100,7 +99,7 @@ func openRenderCache(p *project.Project, key string) *compiler.RenderCache {
 		return compiler.NewRenderCache(key, nil)
 	}
 	defer fh.Close()
-	return compiler.NewRenderCache(key, bufio.NewReaderSize(fh, 1<<16))
+	return compiler.NewRenderCache(key, fh)
 }
 
 // saveRenderCache writes the session's render cache for the next invocation.
