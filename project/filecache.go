@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -58,6 +59,22 @@ type FileCache struct {
 	mu      sync.Mutex
 	next    map[string]*fileEntry
 	changed bool
+
+	reused, read, treesReused, treesParsed atomic.Int64
+}
+
+// FileCacheStats counts what a Load took from the cache and what it read.
+type FileCacheStats struct {
+	Reused, Read             int // files whose stat vouched for the stored contents, files read
+	TreesReused, TreesParsed int // properties YAML files decoded from the cache, parsed
+}
+
+// Stats reports how much of the Load the cache saved.
+func (c *FileCache) Stats() FileCacheStats {
+	return FileCacheStats{
+		Reused: int(c.reused.Load()), Read: int(c.read.Load()),
+		TreesReused: int(c.treesReused.Load()), TreesParsed: int(c.treesParsed.Load()),
+	}
 }
 
 // fileStat is what says a file did not change since it was read.
@@ -199,8 +216,10 @@ func (c *FileCache) keep(rel string, e *fileEntry, reused bool) {
 	defer c.mu.Unlock()
 	c.next[rel] = e
 	if reused {
+		c.reused.Add(1)
 		return
 	}
+	c.read.Add(1)
 	o := c.old[rel]
 	switch {
 	case o == nil || o.sum != e.sum || o.seedSum != e.seedSum || o.stat != e.stat:
@@ -228,11 +247,13 @@ func (c *FileCache) treeFor(rel, sum string) (*yaml.Node, bool) {
 	if err != nil {
 		return nil, false
 	}
+	c.treesReused.Add(1)
 	return root, true
 }
 
 // keepTree records the parsed tree of rel, read with checksum sum.
 func (c *FileCache) keepTree(rel, sum string, root *yaml.Node) {
+	c.treesParsed.Add(1)
 	tree, ok := encodeYAML(root)
 	if !ok {
 		return
