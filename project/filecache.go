@@ -24,7 +24,7 @@ const FileCacheName = "elt_load_cache.bin"
 
 // fileCacheMagic starts the stored cache; it changes whenever the layout
 // does. A file of another layout is ignored.
-const fileCacheMagic = "elt-load-cache-1\n"
+const fileCacheMagic = "elt-load-cache-2\n"
 
 // racyMargin is how much older than the invocation that took a file's
 // stat the file's modification time must be for the stat alone to vouch
@@ -331,14 +331,31 @@ func (c *FileCache) write(w io.Writer) error {
 
 // ---- YAML trees ----
 
-// encodeYAML lays out a parsed YAML tree in preorder: per node its kind,
-// style, line, column, tag, value, anchor, three comments and number of
+// encodeYAML lays out a parsed YAML tree: the number of nodes and of
+// child links, then the nodes in preorder, per node its kind, style,
+// line, column, tag, value, anchor, three comments and number of
 // children. A tree holding an alias is not kept (ok false): aliases point
 // across the tree and are rare in properties files.
 func encodeYAML(root *yaml.Node) (_ []byte, ok bool) {
 	var b []byte
 	putUint := func(v uint64) { b = binary.AppendUvarint(b, v) }
 	putString := func(s string) { putUint(uint64(len(s))); b = append(b, s...) }
+	nodes, links := 0, 0
+	var count func(n *yaml.Node)
+	count = func(n *yaml.Node) {
+		nodes++
+		links += len(n.Content)
+		for _, c := range n.Content {
+			if c != nil {
+				count(c)
+			}
+		}
+	}
+	if root != nil {
+		count(root)
+	}
+	putUint(uint64(nodes))
+	putUint(uint64(links))
 	var walk func(n *yaml.Node) bool
 	walk = func(n *yaml.Node) bool {
 		if n == nil || n.Kind == yaml.AliasNode || n.Alias != nil {
@@ -369,8 +386,8 @@ func encodeYAML(root *yaml.Node) (_ []byte, ok bool) {
 }
 
 // decodeYAML rebuilds a tree encoded by encodeYAML. Its strings are parts
-// of tree, so decoding allocates only the nodes (in one block) and their
-// child lists.
+// of tree, so decoding allocates two blocks: the nodes and their child
+// lists.
 func decodeYAML(tree string) (*yaml.Node, error) {
 	off := 0
 	var err error
@@ -396,8 +413,14 @@ func decodeYAML(tree string) (*yaml.Node, error) {
 		off += int(n)
 		return s
 	}
-	// Every node takes at least 11 bytes, which bounds the block.
-	nodes := make([]yaml.Node, 0, len(tree)/11+1)
+	// Every node takes at least 11 bytes and every link one, which
+	// bounds the blocks of a damaged tree.
+	nodeCount, linkCount := get(), get()
+	if err != nil || nodeCount > uint64(len(tree)/11+1) || linkCount > uint64(len(tree)) {
+		return nil, errDamaged
+	}
+	nodes := make([]yaml.Node, 0, nodeCount)
+	links := make([]*yaml.Node, linkCount)
 	var read func() *yaml.Node
 	read = func() *yaml.Node {
 		if len(nodes) == cap(nodes) {
@@ -417,12 +440,13 @@ func decodeYAML(tree string) (*yaml.Node, error) {
 		n.LineComment = getString()
 		n.FootComment = getString()
 		count := get()
-		if err != nil || count > uint64(len(tree)-off) {
+		if err != nil || count > uint64(len(links)) {
 			err = errDamaged
 			return nil
 		}
 		if count > 0 {
-			n.Content = make([]*yaml.Node, count)
+			n.Content = links[:count:count]
+			links = links[count:]
 			for i := range n.Content {
 				if n.Content[i] = read(); err != nil {
 					return nil
@@ -432,7 +456,7 @@ func decodeYAML(tree string) (*yaml.Node, error) {
 		return n
 	}
 	root := read()
-	if err == nil && off != len(tree) {
+	if err == nil && (off != len(tree) || len(nodes) != cap(nodes) || len(links) != 0) {
 		err = errDamaged
 	}
 	if err != nil {
