@@ -72,6 +72,8 @@ type cacheEntry struct {
 
 	// raw is the entry as stored, while it is unchanged since it was read.
 	raw string
+	// inFileRaw is the stored InFile, decoded by inFile.
+	inFileRaw string
 	// execRaw is the stored Compiled, ExecWarnings and ExecEnv, until
 	// decodeExec reads them.
 	execRaw string
@@ -322,7 +324,12 @@ func (m *Manifest) envSame(reads []envRead) bool {
 func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
 	c := m.engine.opts.Cache
 	e := c.oldEntry(n.UniqueID)
-	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) {
+	var inFile map[string]any
+	var err error
+	if e != nil && e.ParseKey == pk && m.envSame(e.Env) {
+		inFile, err = e.inFile()
+	}
+	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) || err != nil {
 		c.parseMisses.Add(1)
 		return nil
 	}
@@ -331,8 +338,11 @@ func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
 	st.refs = append([]Ref(nil), e.Refs...)
 	st.sources = append([][2]string(nil), e.Sources...)
 	st.macros = append([]string(nil), e.Macros...)
-	if len(e.InFile) > 0 {
-		st.inFile = project.Config(copyValue(e.InFile).(map[string]any))
+	if len(inFile) > 0 {
+		if e.InFile != nil {
+			inFile = copyValue(inFile).(map[string]any)
+		}
+		st.inFile = project.Config(inFile)
 	}
 	st.warnings = append(diag.List(nil), e.Warnings...)
 	c.mu.Lock()

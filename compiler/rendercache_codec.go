@@ -26,7 +26,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-2\n"
+const renderCacheMagic = "elt-render-cache-3\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -305,11 +305,16 @@ func (e *cacheEncoder) entry(x *cacheEntry) {
 		e.string(s[1])
 	}
 	e.strings(x.Macros)
-	if x.InFile == nil {
-		e.bool(false)
-	} else {
-		e.bool(true)
-		e.value(x.InFile)
+	switch {
+	case x.InFile != nil:
+		var v cacheEncoder
+		v.value(x.InFile)
+		e.uint(uint64(len(v.b)))
+		e.b = append(e.b, v.b...)
+	case x.inFileRaw != "":
+		e.string(x.inFileRaw)
+	default:
+		e.uint(0)
 	}
 	e.diags(x.Warnings)
 	e.env(x.Env)
@@ -350,13 +355,9 @@ func decodeEntry(s string) (*cacheEntry, error) {
 		}
 	}
 	x.Macros = d.strings()
-	if d.bool() {
-		m, ok := d.value(0).(map[string]any)
-		if !ok {
-			return nil, errCacheDamaged
-		}
-		x.InFile = m
-	}
+	// The in-file config is decoded by inFile, once per use: each use
+	// gets a value of its own.
+	x.inFileRaw = d.string()
 	x.Warnings = d.diags()
 	x.Env = d.env()
 	x.HasExec = d.bool()
@@ -374,6 +375,23 @@ func decodeEntry(s string) (*cacheEntry, error) {
 		return nil, d.err
 	}
 	return x, nil
+}
+
+// inFile returns the entry's in-file config: InFile, or a fresh copy
+// decoded from the stored entry.
+func (x *cacheEntry) inFile() (map[string]any, error) {
+	if x.InFile != nil || x.inFileRaw == "" {
+		return x.InFile, nil
+	}
+	d := &cacheDecoder{s: x.inFileRaw}
+	m, ok := d.value(0).(map[string]any)
+	if d.err == nil && (!ok || d.off != len(d.s)) {
+		d.err = errCacheDamaged
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return m, nil
 }
 
 // decodeExec fills in the compiled SQL of an entry read from the cache.

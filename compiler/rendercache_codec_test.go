@@ -54,7 +54,14 @@ func TestRenderCacheCodec(t *testing.T) {
 	if err := got.decodeExec(); err != nil {
 		t.Fatal(err)
 	}
-	got.raw = ""
+	inFile, err := got.inFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other, _ := got.inFile(); reflect.ValueOf(other).Pointer() == reflect.ValueOf(inFile).Pointer() {
+		t.Error("two uses of the in-file config share one map")
+	}
+	got.raw, got.InFile, got.inFileRaw = "", inFile, ""
 	if !reflect.DeepEqual(got, entry) {
 		t.Errorf("entry read back:\n got %#v\nwant %#v", got, entry)
 	}
