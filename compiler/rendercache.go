@@ -113,7 +113,17 @@ func NewRenderCache(key string, r io.Reader) *RenderCache {
 	if _, err := io.Copy(&b, r); err != nil {
 		return c
 	}
-	files, entries, err := decodeCache(b.String(), key)
+	return NewRenderCacheFrom(key, b.String())
+}
+
+// NewRenderCacheFrom is NewRenderCache over the stored cache read into a
+// string ("" when there is none); decoded strings are parts of stored.
+func NewRenderCacheFrom(key, stored string) *RenderCache {
+	c := &RenderCache{key: key, next: map[string]*cacheEntry{}, files: map[string]writtenFile{}}
+	if stored == "" {
+		return c
+	}
+	files, entries, err := decodeCache(stored, key)
 	// Files hold what they hold whatever the key.
 	c.oldFiles = files
 	if err != nil || entries == nil {
