@@ -24,7 +24,7 @@ const FileCacheName = "elt_load_cache.bin"
 
 // fileCacheMagic starts the stored cache; it changes whenever the layout
 // does. A file of another layout is ignored.
-const fileCacheMagic = "elt-load-cache-2\n"
+const fileCacheMagic = "elt-load-cache-3\n"
 
 // racyMargin is how much older than the invocation that took a file's
 // stat the file's modification time must be for the stat alone to vouch
@@ -331,47 +331,111 @@ func (c *FileCache) write(w io.Writer) error {
 
 // ---- YAML trees ----
 
-// encodeYAML lays out a parsed YAML tree: the number of nodes and of
-// child links, then the nodes in preorder, per node its kind, style,
-// line, column, tag, value, anchor, three comments and number of
-// children. A tree holding an alias is not kept (ok false): aliases point
-// across the tree and are rare in properties files.
+// A tree is laid out as the number of nodes and of child links, then the
+// nodes in preorder. A node is a header byte (its kind, and which of
+// style, anchor and comments follow: most nodes have none), its style when
+// set, line, column, tag (a code for the common ones), value, the anchor
+// and comments it has, and for a document, sequence or mapping its number
+// of children.
+const (
+	treeHasStyle byte = 1 << (iota + 3)
+	treeHasAnchor
+	treeHasHead
+	treeHasLine
+	treeHasFoot
+)
+
+// treeKinds are the node kinds by their code in the header's low bits.
+var treeKinds = [...]yaml.Kind{0, yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode, yaml.ScalarNode}
+
+// treeTags are the tags written as a code (1 and up); 0 is a tag written out.
+var treeTags = [...]string{"", "!!str", "!!map", "!!seq", "!!int", "!!bool", "!!null", "!!float", "!!timestamp", "!!binary", "!!merge"}
+
+// encodeYAML lays out a parsed YAML tree; a tree holding an alias is not
+// kept (ok false): aliases point across the tree and are rare in
+// properties files.
 func encodeYAML(root *yaml.Node) (_ []byte, ok bool) {
+	if root == nil {
+		return nil, false
+	}
 	var b []byte
 	putUint := func(v uint64) { b = binary.AppendUvarint(b, v) }
 	putString := func(s string) { putUint(uint64(len(s))); b = append(b, s...) }
 	nodes, links := 0, 0
-	var count func(n *yaml.Node)
-	count = func(n *yaml.Node) {
+	var count func(n *yaml.Node) bool
+	count = func(n *yaml.Node) bool {
+		if n == nil || n.Kind == yaml.AliasNode || n.Alias != nil {
+			return false
+		}
 		nodes++
 		links += len(n.Content)
 		for _, c := range n.Content {
-			if c != nil {
-				count(c)
+			if !count(c) {
+				return false
 			}
 		}
+		return true
 	}
-	if root != nil {
-		count(root)
+	if !count(root) {
+		return nil, false
 	}
 	putUint(uint64(nodes))
 	putUint(uint64(links))
 	var walk func(n *yaml.Node) bool
 	walk = func(n *yaml.Node) bool {
-		if n == nil || n.Kind == yaml.AliasNode || n.Alias != nil {
+		kind := -1
+		for i, k := range treeKinds {
+			if n.Kind == k {
+				kind = i
+			}
+		}
+		if kind < 0 || (n.Kind == yaml.ScalarNode || n.Kind == 0) && len(n.Content) > 0 {
 			return false
 		}
-		putUint(uint64(n.Kind))
-		putUint(uint64(n.Style))
+		h := byte(kind)
+		if n.Style != 0 {
+			h |= treeHasStyle
+		}
+		if n.Anchor != "" {
+			h |= treeHasAnchor
+		}
+		if n.HeadComment != "" {
+			h |= treeHasHead
+		}
+		if n.LineComment != "" {
+			h |= treeHasLine
+		}
+		if n.FootComment != "" {
+			h |= treeHasFoot
+		}
+		b = append(b, h)
+		if n.Style != 0 {
+			putUint(uint64(n.Style))
+		}
 		putUint(uint64(n.Line))
 		putUint(uint64(n.Column))
-		putString(n.Tag)
+		tag := 0
+		for i, t := range treeTags {
+			if i > 0 && n.Tag == t {
+				tag = i
+			}
+		}
+		putUint(uint64(tag))
+		if tag == 0 {
+			putString(n.Tag)
+		}
 		putString(n.Value)
-		putString(n.Anchor)
-		putString(n.HeadComment)
-		putString(n.LineComment)
-		putString(n.FootComment)
-		putUint(uint64(len(n.Content)))
+		for _, opt := range []struct {
+			bit byte
+			s   string
+		}{{treeHasAnchor, n.Anchor}, {treeHasHead, n.HeadComment}, {treeHasLine, n.LineComment}, {treeHasFoot, n.FootComment}} {
+			if h&opt.bit != 0 {
+				putString(opt.s)
+			}
+		}
+		if n.Kind != yaml.ScalarNode && n.Kind != 0 {
+			putUint(uint64(len(n.Content)))
+		}
 		for _, c := range n.Content {
 			if !walk(c) {
 				return false
@@ -385,82 +449,117 @@ func encodeYAML(root *yaml.Node) (_ []byte, ok bool) {
 	return b, true
 }
 
+// treeDecoder reads a tree laid out by encodeYAML.
+type treeDecoder struct {
+	s     string
+	off   int
+	bad   bool
+	nodes []yaml.Node
+	links []*yaml.Node
+}
+
+func (d *treeDecoder) uint() uint64 {
+	if d.off < len(d.s) {
+		if b := d.s[d.off]; b < 0x80 {
+			d.off++
+			return uint64(b)
+		}
+	}
+	v, n := uvarint(d.s[min(d.off, len(d.s)):])
+	if n <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+func (d *treeDecoder) string() string {
+	n := d.uint()
+	if n > uint64(len(d.s)-d.off) {
+		d.bad = true
+		return ""
+	}
+	s := d.s[d.off : d.off+int(n)]
+	d.off += int(n)
+	return s
+}
+
+func (d *treeDecoder) node() *yaml.Node {
+	if d.bad || len(d.nodes) == cap(d.nodes) || d.off >= len(d.s) {
+		d.bad = true
+		return nil
+	}
+	d.nodes = append(d.nodes, yaml.Node{})
+	n := &d.nodes[len(d.nodes)-1]
+	h := d.s[d.off]
+	d.off++
+	if int(h&7) >= len(treeKinds) {
+		d.bad = true
+		return nil
+	}
+	n.Kind = treeKinds[h&7]
+	if h&treeHasStyle != 0 {
+		n.Style = yaml.Style(d.uint())
+	}
+	n.Line = int(d.uint())
+	n.Column = int(d.uint())
+	if tag := d.uint(); tag == 0 {
+		n.Tag = d.string()
+	} else if tag < uint64(len(treeTags)) {
+		n.Tag = treeTags[tag]
+	} else {
+		d.bad = true
+	}
+	n.Value = d.string()
+	if h&treeHasAnchor != 0 {
+		n.Anchor = d.string()
+	}
+	if h&treeHasHead != 0 {
+		n.HeadComment = d.string()
+	}
+	if h&treeHasLine != 0 {
+		n.LineComment = d.string()
+	}
+	if h&treeHasFoot != 0 {
+		n.FootComment = d.string()
+	}
+	if n.Kind == yaml.ScalarNode || n.Kind == 0 {
+		return n
+	}
+	count := d.uint()
+	if d.bad || count > uint64(len(d.links)) {
+		d.bad = true
+		return nil
+	}
+	if count > 0 {
+		n.Content = d.links[:count:count]
+		d.links = d.links[count:]
+		for i := range n.Content {
+			if n.Content[i] = d.node(); d.bad {
+				return nil
+			}
+		}
+	}
+	return n
+}
+
 // decodeYAML rebuilds a tree encoded by encodeYAML. Its strings are parts
 // of tree, so decoding allocates two blocks: the nodes and their child
 // lists.
 func decodeYAML(tree string) (*yaml.Node, error) {
-	off := 0
-	var err error
-	get := func() uint64 {
-		if err != nil {
-			return 0
-		}
-		v, n := uvarint(tree[off:])
-		if n <= 0 {
-			err = errDamaged
-			return 0
-		}
-		off += n
-		return v
-	}
-	getString := func() string {
-		n := get()
-		if err != nil || n > uint64(len(tree)-off) {
-			err = errDamaged
-			return ""
-		}
-		s := tree[off : off+int(n)]
-		off += int(n)
-		return s
-	}
-	// Every node takes at least 11 bytes and every link one, which
-	// bounds the blocks of a damaged tree.
-	nodeCount, linkCount := get(), get()
-	if err != nil || nodeCount > uint64(len(tree)/11+1) || linkCount > uint64(len(tree)) {
+	d := &treeDecoder{s: tree}
+	// Every node takes at least 5 bytes and every link one, which bounds
+	// the blocks of a damaged tree.
+	nodeCount, linkCount := d.uint(), d.uint()
+	if d.bad || nodeCount > uint64(len(tree)/5+1) || linkCount > uint64(len(tree)) {
 		return nil, errDamaged
 	}
-	nodes := make([]yaml.Node, 0, nodeCount)
-	links := make([]*yaml.Node, linkCount)
-	var read func() *yaml.Node
-	read = func() *yaml.Node {
-		if len(nodes) == cap(nodes) {
-			err = errDamaged
-			return nil
-		}
-		nodes = append(nodes, yaml.Node{})
-		n := &nodes[len(nodes)-1]
-		n.Kind = yaml.Kind(get())
-		n.Style = yaml.Style(get())
-		n.Line = int(get())
-		n.Column = int(get())
-		n.Tag = getString()
-		n.Value = getString()
-		n.Anchor = getString()
-		n.HeadComment = getString()
-		n.LineComment = getString()
-		n.FootComment = getString()
-		count := get()
-		if err != nil || count > uint64(len(links)) {
-			err = errDamaged
-			return nil
-		}
-		if count > 0 {
-			n.Content = links[:count:count]
-			links = links[count:]
-			for i := range n.Content {
-				if n.Content[i] = read(); err != nil {
-					return nil
-				}
-			}
-		}
-		return n
-	}
-	root := read()
-	if err == nil && (off != len(tree) || len(nodes) != cap(nodes) || len(links) != 0) {
-		err = errDamaged
-	}
-	if err != nil {
-		return nil, err
+	d.nodes = make([]yaml.Node, 0, nodeCount)
+	d.links = make([]*yaml.Node, linkCount)
+	root := d.node()
+	if d.bad || d.off != len(tree) || len(d.nodes) != cap(d.nodes) || len(d.links) != 0 {
+		return nil, errDamaged
 	}
 	return root, nil
 }
