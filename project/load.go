@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/bits"
 	"os"
 	"path"
 	"path/filepath"
@@ -348,14 +349,19 @@ const (
 	kindMacro
 	kindAnalysis
 	kindDocs
+
+	kindCount = 7 // the kinds above
 )
+
+// kindIndex is the position of a single kind's bit.
+func kindIndex(k fileKind) int { return bits.TrailingZeros8(uint8(k)) }
 
 // diskFile is one file found under a resource path.
 type diskFile struct {
 	rel   string              // relative to the project root, slash-separated
 	ext   string              // lower-case extension with the dot
 	mask  fileKind            // which resource paths it is under
-	roots map[fileKind]string // resource path it was found under, per kind
+	roots [kindCount]string // resource path it was found under, per kind (kindIndex)
 	data  []byte
 	// text is the contents when they came from Options.FileCache
 	// (fromCache), read with src and bytes.
@@ -389,7 +395,7 @@ func (f *diskFile) bytes() []byte {
 
 // within returns the file's path relative to its resource path for kind k.
 func (f *diskFile) within(k fileKind) string {
-	r := f.roots[k]
+	r := f.roots[kindIndex(k)]
 	if r == "." || r == "" {
 		return f.rel
 	}
@@ -479,13 +485,13 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 			}
 			f := files[rel]
 			if f == nil {
-				f = &diskFile{rel: rel, ext: strings.ToLower(path.Ext(name)), roots: map[fileKind]string{}}
+				f = &diskFile{rel: rel, ext: strings.ToLower(path.Ext(name))}
 				files[rel] = f
 			}
 			for k := kindModel; k <= kindDocs; k <<= 1 {
 				if kinds&k != 0 && !f.has(k) {
 					f.mask |= k
-					f.roots[k] = dir
+					f.roots[kindIndex(k)] = dir
 				}
 			}
 			return nil
