@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"context"
 	"reflect"
 	"testing"
 
@@ -90,4 +91,55 @@ func TestRenderCacheCodec(t *testing.T) {
 	if e, err := decodeEntry(string(data[len(data)-5:])); err == nil && e.ID == entry.ID {
 		t.Error("a fragment decoded as the entry")
 	}
+}
+
+// BenchmarkRenderCacheOpen reads a saved cache of 5,000 nodes and takes
+// every node's parse render from it, as elt ls does, and separately
+// saves it back unchanged, as a compile that changed one file does.
+func BenchmarkRenderCacheOpen(b *testing.B) {
+	p := benchProject(5000)
+	ctx := context.Background()
+	opts := testOptions()
+	cache := NewRenderCache("k", nil)
+	opts.Cache = cache
+	m, err := Parse(ctx, p, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := m.Compile(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	var saved bytes.Buffer
+	if err := cache.Save(&saved); err != nil {
+		b.Fatal(err)
+	}
+	stored := saved.String()
+	ids := make([]string, 0, len(p.Nodes))
+	for id := range p.Nodes {
+		ids = append(ids, id)
+	}
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(stored)))
+		for b.Loop() {
+			c := NewRenderCacheFrom("k", stored)
+			for _, id := range ids {
+				if e := c.oldEntry(id); e == nil {
+					b.Fatalf("%s not in the cache", id)
+				}
+			}
+		}
+	})
+	b.Run("save", func(b *testing.B) {
+		b.SetBytes(int64(len(stored)))
+		for b.Loop() {
+			c := NewRenderCacheFrom("k", stored)
+			for _, id := range ids {
+				c.next[id] = c.oldEntry(id)
+			}
+			var out bytes.Buffer
+			if err := c.Save(&out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
