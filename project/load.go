@@ -358,9 +358,9 @@ func kindIndex(k fileKind) int { return bits.TrailingZeros8(uint8(k)) }
 
 // diskFile is one file found under a resource path.
 type diskFile struct {
-	rel   string              // relative to the project root, slash-separated
-	ext   string              // lower-case extension with the dot
-	mask  fileKind            // which resource paths it is under
+	rel   string            // relative to the project root, slash-separated
+	ext   string            // lower-case extension with the dot
+	mask  fileKind          // which resource paths it is under
 	roots [kindCount]string // resource path it was found under, per kind (kindIndex)
 	data  []byte
 	// text is the contents when they came from Options.FileCache
