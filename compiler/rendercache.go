@@ -201,24 +201,27 @@ func (c *RenderCache) Save(w io.Writer) error {
 			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.execRaw
 		}
 	}
-	for name, f := range c.oldFiles {
-		if _, ok := c.files[name]; !ok {
-			// Not written this time (compile -s): its stamp still says
-			// whether it holds what it held.
-			c.files[name] = f
-		}
-	}
 	var enc cacheEncoder
 	enc.b = append(enc.b, renderCacheMagic...)
 	enc.string(c.key)
-	names := make([]string, 0, len(c.files))
+	names := make([]string, 0, len(c.files)+len(c.oldFiles))
 	for name := range c.files {
 		names = append(names, name)
+	}
+	for name := range c.oldFiles {
+		if _, ok := c.files[name]; !ok {
+			// Not written this time (compile -s): its stamp still says
+			// whether it holds what it held.
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	enc.uint(uint64(len(names)))
 	for _, name := range names {
-		f := c.files[name]
+		f, ok := c.files[name]
+		if !ok {
+			f = c.oldFiles[name]
+		}
 		enc.string(name)
 		enc.sum(f.Sum)
 		enc.int(f.Stamp.Size)
@@ -233,14 +236,24 @@ func (c *RenderCache) Save(w io.Writer) error {
 	var one cacheEncoder
 	for _, id := range ids {
 		e := c.next[id]
-		raw := e.raw
-		if raw == "" || e.ID != id {
-			e.ID = id
-			one.b = one.b[:0]
-			one.entry(e)
-			raw = string(one.b)
+		if e.raw != "" && e.ID == id {
+			// Unchanged since read: written as it was, straight from
+			// the string it was read into.
+			enc.uint(uint64(len(e.raw)))
+			if _, err := w.Write(enc.b); err != nil {
+				return fmt.Errorf("compiler: write render cache: %w", err)
+			}
+			enc.b = enc.b[:0]
+			if _, err := io.WriteString(w, e.raw); err != nil {
+				return fmt.Errorf("compiler: write render cache: %w", err)
+			}
+			continue
 		}
-		enc.string(raw)
+		e.ID = id
+		one.b = one.b[:0]
+		one.entry(e)
+		enc.uint(uint64(len(one.b)))
+		enc.b = append(enc.b, one.b...)
 		if len(enc.b) >= 1<<16 {
 			if _, err := w.Write(enc.b); err != nil {
 				return fmt.Errorf("compiler: write render cache: %w", err)
