@@ -2,9 +2,11 @@ package compiler
 
 import (
 	"crypto/sha256"
-	"encoding/gob"
 	"fmt"
 	"io"
+	"io/fs"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -12,10 +14,6 @@ import (
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
-
-// renderCacheVersion changes whenever what a render depends on or what
-// the cache stores changes shape; a cache of another version is ignored.
-const renderCacheVersion = "elt-render-cache-1"
 
 // RenderCache keeps the results of an earlier invocation's renders so that
 // a node whose inputs did not change is not rendered again: its parse
@@ -39,10 +37,14 @@ const renderCacheVersion = "elt-render-cache-1"
 //
 // A RenderCache is safe for concurrent use by one Parse and Compile.
 type RenderCache struct {
-	key  string
-	old  map[string]*cacheEntry
-	mu   sync.Mutex
-	next map[string]*cacheEntry
+	key string
+	// old are the stored entries by id, each as stored
+	// (rendercache_codec.go): decoded when its node asks (oldEntry),
+	// written back as they are when unchanged.
+	old     map[string]string
+	mu      sync.Mutex
+	decoded map[string]*cacheEntry // the entries of old decoded so far
+	next    map[string]*cacheEntry
 	// oldFiles and files are the compiled files written, by path under
 	// the target directory: what they held and their stamp after.
 	oldFiles map[string]writtenFile
@@ -67,6 +69,14 @@ type cacheEntry struct {
 	Compiled     string
 	ExecWarnings diag.List
 	ExecEnv      []envRead
+
+	// raw is the entry as stored, while it is unchanged since it was read.
+	raw string
+	// inFileRaw is the stored InFile, decoded by inFile.
+	inFileRaw string
+	// execRaw is the stored Compiled, ExecWarnings and ExecEnv, until
+	// decodeExec reads them.
+	execRaw string
 }
 
 // envRead is one env_var() lookup of a render and what it found.
@@ -82,23 +92,9 @@ type writtenFile struct {
 	Stamp targetfs.Stamp
 }
 
-// cacheHeader starts the stored cache; the files written follow (a
-// map[string]writtenFile), then Entries cacheEntry values, one gob value
-// each, so that neither writing nor reading holds the whole file.
-type cacheHeader struct {
-	Version string
-	Key     string
-	Entries int
-}
-
-func init() {
-	// The values a config() call can hold once converted to Go (toGo).
-	gob.Register(map[string]any{})
-	gob.Register([]any{})
-}
-
 // NewRenderCache reads a cache that an earlier invocation wrote with
-// Save (r may be nil: no earlier cache). Entries are used only when
+// Save (r may be nil: no earlier cache; an *os.File is read without
+// growing a buffer step by step). Entries are used only when
 // the earlier invocation's key equals key; a cache that cannot be read
 // (another version of elt, a truncated file) is an empty cache, not an
 // error.
@@ -107,29 +103,57 @@ func NewRenderCache(key string, r io.Reader) *RenderCache {
 	if r == nil {
 		return c
 	}
-	dec := gob.NewDecoder(r)
-	var h cacheHeader
-	if err := dec.Decode(&h); err != nil || h.Version != renderCacheVersion {
-		return c
-	}
-	// Files hold what they hold whatever the key.
-	if err := dec.Decode(&c.oldFiles); err != nil {
-		c.oldFiles = nil
-		return c
-	}
-	if h.Key != key {
-		return c
-	}
-	old := make(map[string]*cacheEntry, min(max(h.Entries, 0), 1<<20)) // a damaged count must not allocate
-	for range h.Entries {
-		var e cacheEntry
-		if err := dec.Decode(&e); err != nil {
-			return c
+	// Read into one string that every decoded string is a part of.
+	var b strings.Builder
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil {
+			b.Grow(int(fi.Size()) + 1)
 		}
-		old[e.ID] = &e
 	}
-	c.old = old
+	if _, err := io.Copy(&b, r); err != nil {
+		return c
+	}
+	return NewRenderCacheFrom(key, b.String())
+}
+
+// NewRenderCacheFrom is NewRenderCache over the stored cache read into a
+// string ("" when there is none); decoded strings are parts of stored.
+func NewRenderCacheFrom(key, stored string) *RenderCache {
+	c := &RenderCache{key: key, next: map[string]*cacheEntry{}, files: map[string]writtenFile{}}
+	if stored == "" {
+		return c
+	}
+	files, entries, err := decodeCache(stored, key)
+	// Files hold what they hold whatever the key.
+	c.oldFiles = files
+	if err != nil || entries == nil {
+		return c
+	}
+	c.old, c.decoded = entries, make(map[string]*cacheEntry, len(entries))
 	return c
+}
+
+// oldEntry returns the stored entry of id, decoded, or nil.
+func (c *RenderCache) oldEntry(id string) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.oldEntryLocked(id)
+}
+
+func (c *RenderCache) oldEntryLocked(id string) *cacheEntry {
+	if e, ok := c.decoded[id]; ok {
+		return e
+	}
+	raw, ok := c.old[id]
+	if !ok {
+		return nil
+	}
+	e, err := decodeEntry(raw)
+	if err != nil || e.ID != id {
+		e = nil // a damaged entry is a miss
+	}
+	c.decoded[id] = e
+	return e
 }
 
 // CacheStats counts the renders a cache saved and the ones it did not.
@@ -173,29 +197,72 @@ func (c *RenderCache) Save(w io.Writer) error {
 		if e.HasExec {
 			continue
 		}
-		if o := c.old[id]; o != nil && o.HasExec && o.ParseKey == e.ParseKey {
-			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv
+		if o := c.oldEntryLocked(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey {
+			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.execRaw
 		}
 	}
-	for name, f := range c.oldFiles {
+	var enc cacheEncoder
+	enc.b = append(enc.b, renderCacheMagic...)
+	enc.string(c.key)
+	names := make([]string, 0, len(c.files)+len(c.oldFiles))
+	for name := range c.files {
+		names = append(names, name)
+	}
+	for name := range c.oldFiles {
 		if _, ok := c.files[name]; !ok {
 			// Not written this time (compile -s): its stamp still says
 			// whether it holds what it held.
-			c.files[name] = f
+			names = append(names, name)
 		}
 	}
-	enc := gob.NewEncoder(w)
-	if err := enc.Encode(cacheHeader{Version: renderCacheVersion, Key: c.key, Entries: len(c.next)}); err != nil {
-		return fmt.Errorf("compiler: write render cache: %w", err)
+	sort.Strings(names)
+	enc.uint(uint64(len(names)))
+	for _, name := range names {
+		f, ok := c.files[name]
+		if !ok {
+			f = c.oldFiles[name]
+		}
+		enc.string(name)
+		enc.sum(f.Sum)
+		enc.int(f.Stamp.Size)
+		enc.int(f.Stamp.ModTime)
 	}
-	if err := enc.Encode(c.files); err != nil {
-		return fmt.Errorf("compiler: write render cache: %w", err)
+	ids := make([]string, 0, len(c.next))
+	for id := range c.next {
+		ids = append(ids, id)
 	}
-	for id, e := range c.next {
+	sort.Strings(ids)
+	enc.uint(uint64(len(ids)))
+	var one cacheEncoder
+	for _, id := range ids {
+		e := c.next[id]
+		if e.raw != "" && e.ID == id {
+			// Unchanged since read: written as it was, straight from
+			// the string it was read into.
+			enc.uint(uint64(len(e.raw)))
+			if _, err := w.Write(enc.b); err != nil {
+				return fmt.Errorf("compiler: write render cache: %w", err)
+			}
+			enc.b = enc.b[:0]
+			if _, err := io.WriteString(w, e.raw); err != nil {
+				return fmt.Errorf("compiler: write render cache: %w", err)
+			}
+			continue
+		}
 		e.ID = id
-		if err := enc.Encode(e); err != nil {
-			return fmt.Errorf("compiler: write render cache: %w", err)
+		one.b = one.b[:0]
+		one.entry(e)
+		enc.uint(uint64(len(one.b)))
+		enc.b = append(enc.b, one.b...)
+		if len(enc.b) >= 1<<16 {
+			if _, err := w.Write(enc.b); err != nil {
+				return fmt.Errorf("compiler: write render cache: %w", err)
+			}
+			enc.b = enc.b[:0]
 		}
+	}
+	if _, err := w.Write(enc.b); err != nil {
+		return fmt.Errorf("compiler: write render cache: %w", err)
 	}
 	return nil
 }
@@ -279,8 +346,13 @@ func (m *Manifest) envSame(reads []envRead) bool {
 // state, or nil.
 func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
 	c := m.engine.opts.Cache
-	e := c.old[n.UniqueID]
-	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) {
+	e := c.oldEntry(n.UniqueID)
+	var inFile map[string]any
+	var err error
+	if e != nil && e.ParseKey == pk && m.envSame(e.Env) {
+		inFile, err = e.inFile()
+	}
+	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) || err != nil {
 		c.parseMisses.Add(1)
 		return nil
 	}
@@ -289,8 +361,11 @@ func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
 	st.refs = append([]Ref(nil), e.Refs...)
 	st.sources = append([][2]string(nil), e.Sources...)
 	st.macros = append([]string(nil), e.Macros...)
-	if len(e.InFile) > 0 {
-		st.inFile = project.Config(copyValue(e.InFile).(map[string]any))
+	if len(inFile) > 0 {
+		if e.InFile != nil {
+			inFile = copyValue(inFile).(map[string]any)
+		}
+		st.inFile = project.Config(inFile)
 	}
 	st.warnings = append(diag.List(nil), e.Warnings...)
 	c.mu.Lock()
@@ -338,9 +413,14 @@ func (m *Manifest) cachedExec(n *Node) (key [32]byte, sql string, warnings diag.
 		return key, "", nil, false
 	}
 	key = m.execKey(n, e.ParseKey)
-	if o := c.old[n.UniqueID]; o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key && m.envSame(o.ExecEnv) {
-		c.execHits.Add(1)
-		return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
+	if o := c.oldEntry(n.UniqueID); o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key {
+		c.mu.Lock()
+		err := o.decodeExec()
+		c.mu.Unlock()
+		if err == nil && m.envSame(o.ExecEnv) {
+			c.execHits.Add(1)
+			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
+		}
 	}
 	c.execMisses.Add(1)
 	return key, "", nil, false
@@ -361,6 +441,7 @@ func (m *Manifest) storeExec(n *Node, key [32]byte, sql string, st *renderState)
 	}
 	// A fresh entry: the one in next may be the earlier invocation's.
 	ne := *e
+	ne.raw, ne.execRaw = "", ""
 	ne.HasExec, ne.ExecKey, ne.Compiled, ne.ExecWarnings, ne.ExecEnv = true, key, sql, append(diag.List(nil), st.warnings...), st.envReads
 	c.next[n.UniqueID] = &ne
 }

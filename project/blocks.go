@@ -75,7 +75,7 @@ func (l *loader) parseDocsFile(f *diskFile) {
 	if f.err != nil {
 		return
 	}
-	src := string(f.data)
+	src := f.src()
 	blocks, errs := findBlocks(src, "docs")
 	for _, e := range errs {
 		l.diags.Add(diag.Errorf(f.rel, diag.LineCol(src, e.offset), e.hint, "%s", e.msg))

@@ -98,6 +98,15 @@ func MergeConfig(base, override Config) Config {
 	for k, v := range base {
 		out[k] = normConfigValue(k, v)
 	}
+	mergeInto(out, override)
+	return out
+}
+
+// mergeInto is MergeConfig(out, override) written into out, for a chain
+// of merges into a map of the caller's own. Every value MergeConfig
+// returns is normalized already (normConfigValue), so merging into it
+// in place gives what merging into a copy would.
+func mergeInto(out, override Config) {
 	for k, v := range override {
 		switch {
 		case k == "tags":
@@ -123,7 +132,6 @@ func MergeConfig(base, override Config) Config {
 			out[k] = v
 		}
 	}
-	return out
 }
 
 func unionStrings(a, b []string) []string {
@@ -236,13 +244,13 @@ func TreeConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 		if t == nil {
 			continue
 		}
-		out = MergeConfig(out, t.Config)
+		mergeInto(out, t.Config)
 		for _, part := range fqn {
 			t = t.Children[part]
 			if t == nil {
 				break
 			}
-			out = MergeConfig(out, t.Config)
+			mergeInto(out, t.Config)
 		}
 	}
 	return out
@@ -260,13 +268,13 @@ func TreeUnrenderedConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) C
 		if t == nil {
 			continue
 		}
-		out = MergeConfig(out, t.Unrendered)
+		mergeInto(out, t.Unrendered)
 		for _, part := range fqn {
 			t = t.Children[part]
 			if t == nil {
 				break
 			}
-			out = MergeConfig(out, t.Unrendered)
+			mergeInto(out, t.Unrendered)
 		}
 	}
 	return out

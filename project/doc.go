@@ -8,4 +8,9 @@
 // with package jinja and natively as dbt does (`| as_number` gives a
 // number). It does not know SQL, does not render models or macros (package compiler does) and
 // never opens a warehouse connection.
+//
+// With Options.FileCache, Load keeps what it read from each file (contents,
+// checksums, parsed properties YAML) in the target directory and reuses it
+// while the file's stat is unchanged, so that a later Load opens and parses
+// only the files that changed (FileCache).
 package project

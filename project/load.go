@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/bits"
 	"os"
 	"path"
 	"path/filepath"
@@ -119,6 +120,9 @@ func (l *loader) load() (*Project, error) {
 		return nil, l.diags.Err()
 	}
 	l.loadSelectors()
+	if c := l.opts.FileCache; c != nil {
+		c.open(l.targetDir())
+	}
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
 	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}
@@ -210,7 +214,27 @@ func (l *loader) load() (*Project, error) {
 		return nil, err
 	}
 	l.proj.Digest = l.digest(all)
+	if c := l.opts.FileCache; c != nil {
+		if err := c.save(l.targetDir()); err != nil {
+			// The cache only saves work: a target directory that cannot
+			// be written fails the commands that write artifacts there.
+			l.diags.Add(diag.Warnf("", diag.Pos{}, "check that the target directory can be written",
+				"cannot save the file cache: %v", err))
+		}
+	}
 	return l.proj, nil
+}
+
+// targetDir is the root project's target directory.
+func (l *loader) targetDir() string {
+	tp := l.proj.Config.TargetPath
+	if tp == "" {
+		tp = "target"
+	}
+	if filepath.IsAbs(tp) {
+		return tp
+	}
+	return filepath.Join(l.root, filepath.FromSlash(tp))
 }
 
 // digest is Project.Digest: a sha256 over the path and checksum of every
@@ -325,16 +349,25 @@ const (
 	kindMacro
 	kindAnalysis
 	kindDocs
+
+	kindCount = 7 // the kinds above
 )
+
+// kindIndex is the position of a single kind's bit.
+func kindIndex(k fileKind) int { return bits.TrailingZeros8(uint8(k)) }
 
 // diskFile is one file found under a resource path.
 type diskFile struct {
-	rel   string              // relative to the project root, slash-separated
-	ext   string              // lower-case extension with the dot
-	mask  fileKind            // which resource paths it is under
-	roots map[fileKind]string // resource path it was found under, per kind
+	rel   string            // relative to the project root, slash-separated
+	ext   string            // lower-case extension with the dot
+	mask  fileKind          // which resource paths it is under
+	roots [kindCount]string // resource path it was found under, per kind (kindIndex)
 	data  []byte
-	sum   string // sha256 hex of the contents
+	// text is the contents when they came from Options.FileCache
+	// (fromCache), read with src and bytes.
+	text      string
+	fromCache bool
+	sum       string // sha256 hex of the contents
 	// seedSum is a seed's checksum as dbt computes it: the sha256 of the
 	// contents without leading and trailing whitespace; "" for a seed over
 	// maxSeedSize, whose checksum is its path.
@@ -344,9 +377,25 @@ type diskFile struct {
 
 func (f *diskFile) has(k fileKind) bool { return f.mask&k != 0 }
 
+// src is the file's contents as a string.
+func (f *diskFile) src() string {
+	if f.fromCache {
+		return f.text
+	}
+	return string(f.data)
+}
+
+// bytes is the file's contents as bytes.
+func (f *diskFile) bytes() []byte {
+	if f.fromCache && f.data == nil {
+		return []byte(f.text)
+	}
+	return f.data
+}
+
 // within returns the file's path relative to its resource path for kind k.
 func (f *diskFile) within(k fileKind) string {
-	r := f.roots[k]
+	r := f.roots[kindIndex(k)]
 	if r == "." || r == "" {
 		return f.rel
 	}
@@ -436,13 +485,13 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 			}
 			f := files[rel]
 			if f == nil {
-				f = &diskFile{rel: rel, ext: strings.ToLower(path.Ext(name)), roots: map[fileKind]string{}}
+				f = &diskFile{rel: rel, ext: strings.ToLower(path.Ext(name))}
 				files[rel] = f
 			}
 			for k := kindModel; k <= kindDocs; k <<= 1 {
 				if kinds&k != 0 && !f.has(k) {
 					f.mask |= k
-					f.roots[k] = dir
+					f.roots[kindIndex(k)] = dir
 				}
 			}
 			return nil
@@ -479,14 +528,35 @@ func (l *loader) readAll(files []*diskFile) error {
 				}
 				f := files[i]
 				full := filepath.Join(l.root, filepath.FromSlash(f.rel))
+				c := l.opts.FileCache
+				var st fileStat
+				var statErr error
+				if c != nil {
+					// The stat is taken before the file is read: a change
+					// in between leaves a stat that the next Load finds
+					// different.
+					if st, statErr = statFile(full); statErr == nil {
+						if e := c.lookup(f.rel, st); e != nil {
+							f.text, f.fromCache, f.sum, f.seedSum = e.text, true, e.sum, e.seedSum
+							if f.ext == ".csv" {
+								f.data = []byte(e.text)
+							}
+							c.keep(f.rel, e, true)
+							continue
+						}
+					}
+				}
 				if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
 					f.sum, f.seedSum, f.data, f.err = hashSeed(full)
-					continue
+				} else {
+					f.data, f.err = readWhole(full, &scratch)
+					if f.err == nil {
+						h := sha256.Sum256(f.data)
+						f.sum = hex.EncodeToString(h[:])
+					}
 				}
-				f.data, f.err = readWhole(full, &scratch)
-				if f.err == nil {
-					h := sha256.Sum256(f.data)
-					f.sum = hex.EncodeToString(h[:])
+				if c != nil && statErr == nil && f.err == nil {
+					c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data}, false)
 				}
 			}
 		}()
@@ -562,7 +632,7 @@ func (l *loader) addNodes(f *diskFile) {
 			within := f.within(kindModel)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: string(f.data), Language: "python"}, f, diag.Pos{})
+				RawCode: f.src(), Language: "python"}, f, diag.Pos{})
 		}
 	case ".csv":
 		if f.has(kindSeed) {
@@ -580,7 +650,7 @@ func (l *loader) addNodes(f *diskFile) {
 			within := f.within(kindModel)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: string(f.data)}, f, diag.Pos{})
+				RawCode: f.src()}, f, diag.Pos{})
 		}
 		if f.has(kindSnapshot) {
 			l.addSnapshots(f)
@@ -595,14 +665,14 @@ func (l *loader) addNodes(f *diskFile) {
 			default:
 				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 				l.addNode(&Node{ResourceType: Test, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-					RawCode: string(f.data)}, f, diag.Pos{})
+					RawCode: f.src()}, f, diag.Pos{})
 			}
 		}
 		if f.has(kindAnalysis) {
 			within := f.within(kindAnalysis)
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Analysis, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: string(f.data)}, f, diag.Pos{})
+				RawCode: f.src()}, f, diag.Pos{})
 		}
 		if f.has(kindMacro) && !(f.has(kindTest) && strings.HasPrefix(f.within(kindTest), "generic/")) {
 			l.addMacroFile(f)
@@ -656,7 +726,7 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 
 // addSnapshots turns each {% snapshot name %}...{% endsnapshot %} block into a node.
 func (l *loader) addSnapshots(f *diskFile) {
-	src := string(f.data)
+	src := f.src()
 	within := f.within(kindSnapshot)
 	noExt := strings.TrimSuffix(within, path.Ext(within))
 	blocks, errs := findBlocks(src, "snapshot")

@@ -50,7 +50,7 @@ func (l *loader) readProperties(f *diskFile) *yaml.Node {
 		root = pre.root
 	} else {
 		var ok bool
-		if root, ok = l.parseYAMLFile(f.rel, f.data); !ok {
+		if root, ok = l.parseYAMLFile(f.rel, f.bytes()); !ok {
 			return nil
 		}
 	}
@@ -89,7 +89,17 @@ func (l *loader) parseAllYAML(files []*diskFile) {
 					return
 				}
 				f := files[i]
-				root, d := parseYAML(f.rel, f.data)
+				c := l.opts.FileCache
+				if c != nil {
+					if root, ok := c.treeFor(f.rel, f.sum); ok {
+						out[i] = parsedYAML{root: root, warnings: duplicateKeyWarnings(f.rel, root)}
+						continue
+					}
+				}
+				root, d := parseYAML(f.rel, f.bytes())
+				if c != nil && d == nil && root != nil {
+					c.keepTree(f.rel, f.sum, root)
+				}
 				out[i] = parsedYAML{root: root, err: d}
 				if d == nil {
 					out[i].warnings = duplicateKeyWarnings(f.rel, root)

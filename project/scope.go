@@ -24,10 +24,10 @@ func (l *loader) enter(sc *scope) {
 // current scope.
 func (l *loader) addMacroFile(f *diskFile) {
 	if l.cur.pkg == nil {
-		l.proj.MacroFiles = append(l.proj.MacroFiles, &File{Path: f.rel, Contents: string(f.data)})
+		l.proj.MacroFiles = append(l.proj.MacroFiles, &File{Path: f.rel, Contents: f.src()})
 		return
 	}
-	l.cur.pkg.MacroFiles = append(l.cur.pkg.MacroFiles, &File{Path: f.rel, Contents: string(f.data), Package: l.cur.name})
+	l.cur.pkg.MacroFiles = append(l.cur.pkg.MacroFiles, &File{Path: f.rel, Contents: f.src(), Package: l.cur.name})
 }
 
 func sortFiles(files []*File) {

@@ -33,6 +33,10 @@ type Options struct {
 	Vars        map[string]any              // --vars, parsed
 	Env         func(string) (string, bool) // os.LookupEnv in production
 	SkipProfile bool                        // commands that need no connection (ls, parse) may load without profiles.yml
+	// FileCache, when set, keeps what was read from each project file in
+	// the target directory and reuses it while the file's stat is
+	// unchanged (NewFileCache); nil reads every file.
+	FileCache *FileCache
 }
 
 // Project is everything read from a project folder, every value with the

@@ -145,6 +145,22 @@ func lastValueWins(ps []pair) []pair {
 	if len(ps) < 2 {
 		return ps
 	}
+	if len(ps) <= smallMapping {
+		// Most mappings are small and have no repeated key: compare keys
+		// directly instead of building a map for every mapping read.
+		dup := false
+		for i := 1; i < len(ps) && !dup; i++ {
+			for j := 0; j < i; j++ {
+				if ps[i].Key == ps[j].Key {
+					dup = true
+					break
+				}
+			}
+		}
+		if !dup {
+			return ps
+		}
+	}
 	var first map[string]int
 	out := ps[:0:0]
 	for _, p := range ps {
@@ -160,6 +176,10 @@ func lastValueWins(ps []pair) []pair {
 	}
 	return out
 }
+
+// smallMapping is the size up to which lastValueWins looks for repeated
+// keys by comparing every pair, which costs less than a map.
+const smallMapping = 16
 
 // duplicateKeyWarnings warns once for every key written twice in one
 // mapping anywhere in the document, naming both lines and saying which

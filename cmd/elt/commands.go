@@ -99,7 +99,6 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	s.logRenderCacheStats()
 	// Loaders are nodes of the DAG too (roots, before their sources).
 	byID, err := s.addLoaders(ctx)
 	if err != nil {
@@ -134,6 +133,11 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 			continue
 		}
 		fmt.Fprintln(stdout, s.lsLine(id, f.output))
+	}
+	// Like dbt ls (partial_parse.msgpack), keep the renders for the next
+	// command; a target that cannot be written does not fail a listing.
+	if err := s.saveRenderCache(); err != nil {
+		s.log.warn("RenderCacheNotSaved", err.Error(), nil)
 	}
 	return nil
 }

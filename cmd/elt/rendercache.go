@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/elt-dev/elt/compiler"
@@ -82,15 +82,70 @@ func executableStamp() string {
 	return fmt.Sprintf("%d.%d", fi.Size(), fi.ModTime().UnixNano())
 }
 
-// openRenderCache reads the cache an earlier compile left in the target
-// directory; a missing or unreadable file is an empty cache.
-func openRenderCache(p *project.Project, key string) *compiler.RenderCache {
-	fh, err := os.Open(filepath.Join(targetDir(p), renderCacheFile))
+// loadFileCache is the cache of what project.Load read from each file
+// (target/elt_load_cache.bin), kept under the same flags as the render
+// cache; its key is elt's build, whose YAML parser produced what it keeps.
+func loadFileCache(f *flags) *project.FileCache {
+	if !f.renderCache || f.noPartialParse {
+		return nil
+	}
+	return project.NewFileCache(version + "\x00" + executableStamp())
+}
+
+// cacheRead is the render cache file of the default target directory,
+// read while the project loads: on two cores its read overlaps the
+// project's.
+type cacheRead struct {
+	path string
+	done chan struct{}
+	data string
+}
+
+// readRenderCacheAhead starts reading the render cache where it is when
+// the project keeps the default target-path; nil when there is no project.
+func readRenderCacheAhead(opts project.Options) *cacheRead {
+	root, err := project.FindRoot(opts)
 	if err != nil {
-		return compiler.NewRenderCache(key, nil)
+		return nil
+	}
+	r := &cacheRead{path: filepath.Join(root, "target", renderCacheFile), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.data = readCacheFile(r.path)
+	}()
+	return r
+}
+
+// readCacheFile reads a cache file into one string ("" when missing or
+// unreadable), sized ahead so that it is copied once.
+func readCacheFile(path string) string {
+	fh, err := os.Open(path)
+	if err != nil {
+		return ""
 	}
 	defer fh.Close()
-	return compiler.NewRenderCache(key, bufio.NewReaderSize(fh, 1<<16))
+	var b strings.Builder
+	if fi, err := fh.Stat(); err == nil {
+		b.Grow(int(fi.Size()) + 1)
+	}
+	if _, err := io.Copy(&b, fh); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
+// openRenderCache reads the cache an earlier compile left in the target
+// directory, or takes what ahead read when it read the same file; a
+// missing or unreadable file is an empty cache.
+func openRenderCache(p *project.Project, key string, ahead *cacheRead) *compiler.RenderCache {
+	path := filepath.Join(targetDir(p), renderCacheFile)
+	if ahead != nil {
+		<-ahead.done
+		if ahead.path == path {
+			return compiler.NewRenderCacheFrom(key, ahead.data)
+		}
+	}
+	return compiler.NewRenderCacheFrom(key, readCacheFile(path))
 }
 
 // saveRenderCache writes the session's render cache for the next invocation.

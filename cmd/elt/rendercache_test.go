@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/elt-dev/elt/internal/benchgen"
 )
@@ -516,5 +517,82 @@ func TestCachesRewrittenOnlyWhenChanged(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(dir, "target/compiled", benchgen.ProjectName, benchgen.ModelPath(models/2)))
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(got)), "where id >= 1") {
 		t.Errorf("compiled model after the edits: %q, %v", got, err)
+	}
+}
+
+// TestLsKeepsCaches: elt ls keeps the renders and what it read from each
+// file for the next command, and sees every later edit: a model file, a
+// properties file, dbt_project.yml and an env var read in YAML, each
+// with a modification time old enough for the file cache to trust stats.
+func TestLsKeepsCaches(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, cacheProject)
+	age := func(d time.Duration) {
+		t.Helper()
+		old := time.Now().Add(-d)
+		err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			return os.Chtimes(p, old, old)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(time.Hour)
+	ls := func(env map[string]string, sel string) (renderCacheStats, string) {
+		t.Helper()
+		res := eltWith(t, dir, env, "ls", "-s", sel, "--output", "json", "--log-format", "json")
+		if res.code != 0 {
+			t.Fatalf("ls: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+		}
+		var st renderCacheStats
+		for _, line := range strings.Split(res.stderr, "\n") {
+			var ev struct {
+				Info struct{ Name string }
+				Data renderCacheStats
+			}
+			if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "RenderCacheStats" {
+				st = ev.Data
+			}
+		}
+		return st, res.stdout
+	}
+	cold, _ := ls(nil, "a")
+	if cold.ParseHits != 0 || cold.ParseMisses == 0 {
+		t.Fatalf("first ls: %+v", cold)
+	}
+	for _, f := range []string{renderCacheFile, "elt_load_cache.bin"} {
+		if _, err := os.Stat(filepath.Join(dir, "target", f)); err != nil {
+			t.Fatalf("ls did not keep %s: %v", f, err)
+		}
+	}
+	warm, out := ls(nil, "a")
+	if warm.ParseHits != cold.ParseMisses-1 || warm.ParseMisses != 1 {
+		t.Errorf("second ls: %+v; want every render but v's from the cache", warm)
+	}
+	if !strings.Contains(out, `"alias":"a_tbl"`) {
+		t.Fatalf("ls json of a: %s", out)
+	}
+	edits := []struct {
+		name, file, body string
+		env              map[string]string
+		sel, want        string
+	}{
+		{"model file", "models/a.sql", "{{ config(alias='a_new') }}\nselect 1 as id\n", nil, "a", `"alias":"a_new"`},
+		{"properties file", "models/schema.yml", "version: 2\nmodels:\n  - name: b\n    config:\n      tags: [\"edited\"]\n", nil, "b", `"tags":["edited"]`},
+		{"dbt_project.yml", "dbt_project.yml", strings.Replace(cacheProject["dbt_project.yml"], "+materialized: view", "+materialized: table", 1), nil, "b", `"materialized":"table"`},
+		{"env var read in YAML", "models/schema.yml", cacheProject["models/schema.yml"], map[string]string{"ELT_TEST_TAG": "from_env"}, "b", `"tags":["from_env"]`},
+	}
+	for i, e := range edits {
+		writeFiles(t, dir, map[string]string{e.file: e.body})
+		old := time.Now().Add(-time.Duration(30+i) * time.Minute)
+		if err := os.Chtimes(filepath.Join(dir, filepath.FromSlash(e.file)), old, old); err != nil {
+			t.Fatal(err)
+		}
+		if _, out := ls(e.env, e.sel); !strings.Contains(out, e.want) {
+			t.Errorf("%s: ls json %s; want %s", e.name, out, e.want)
+		}
 	}
 }

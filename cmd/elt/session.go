@@ -269,7 +269,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	loadEnv := &envRecorder{lookup: env.lookupEnv}
-	p, err := project.Load(ctx, project.Options{
+	opts := project.Options{
 		ProjectDir:  f.projectDir,
 		WorkDir:     env.workDir,
 		ProfilesDir: f.profilesDir,
@@ -279,7 +279,13 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		Vars:        vars,
 		Env:         loadEnv.lookupEnv,
 		SkipProfile: !needProfile,
-	})
+		FileCache:   loadFileCache(f),
+	}
+	var ahead *cacheRead
+	if f.renderCache && !f.noPartialParse && !f.deferFlag {
+		ahead = readRenderCacheAhead(opts)
+	}
+	p, err := project.Load(ctx, opts)
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -317,7 +323,7 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	// --defer makes refs resolve to another environment's relations, so
 	// those renders are not kept (nor reused).
 	if f.renderCache && !f.noPartialParse && !f.deferFlag {
-		s.cache = openRenderCache(p, renderCacheKey(p, f, loadEnv))
+		s.cache = openRenderCache(p, renderCacheKey(p, f, loadEnv), ahead)
 	}
 	m, err := compiler.Parse(ctx, p, compiler.Options{
 		Cache:         s.cache,
