@@ -459,33 +459,53 @@ func packageNamed(p *project.Project, name string) *project.Package {
 // scalar turned into its Python str(). Two tests whose names are the same
 // (arguments that differ only in punctuation) get different ids.
 func testHash(name, namespace, test string, kwargs map[string]any) string {
-	var ns any
+	// repr(get_hashable_md({"kwargs": ..., "name": ..., "namespace": ...})),
+	// written directly: the keys in this order are already sorted.
+	var b strings.Builder
+	b.Grow(len(name) + 128)
+	b.WriteString(name)
+	b.WriteString("{'kwargs': ")
+	writeHashableMD(&b, kwargs)
+	b.WriteString(", 'name': ")
+	b.WriteString(jinja.Repr(test))
+	b.WriteString(", 'namespace': ")
 	if namespace != "" {
-		ns = namespace
+		b.WriteString(jinja.Repr(namespace))
+	} else {
+		b.WriteString("'None'") // str(None), then its repr
 	}
-	md := map[string]any{"kwargs": kwargs, "name": test, "namespace": ns}
-	repr, _ := jinja.Str(hashableMD(md))
-	sum := md5.Sum([]byte(name + repr))
-	h := hex.EncodeToString(sum[:])
-	return h[len(h)-10:]
+	b.WriteByte('}')
+	sum := md5.Sum([]byte(b.String()))
+	var h [32]byte
+	hex.Encode(h[:], sum[:])
+	return string(h[len(h)-10:])
 }
 
-// hashableMD is dbt's get_hashable_md: dicts with sorted keys, lists kept,
-// everything else as its Python str().
-func hashableMD(v any) any {
+// writeHashableMD writes repr(v) of dbt's get_hashable_md(v): dicts with
+// sorted keys, lists kept, everything else as its Python str().
+func writeHashableMD(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case map[string]any:
-		d := jinja.NewDict()
-		for _, k := range sortedKeys(x) {
-			d.Set(k, hashableMD(x[k]))
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(jinja.Repr(k))
+			b.WriteString(": ")
+			writeHashableMD(b, x[k])
 		}
-		return d
+		b.WriteByte('}')
 	case []any:
-		out := make([]any, len(x))
+		b.WriteByte('[')
 		for i, it := range x {
-			out[i] = hashableMD(it)
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeHashableMD(b, it)
 		}
-		return jinja.NewList(out...)
+		b.WriteByte(']')
+	default:
+		b.WriteString(jinja.Repr(pyStr(v)))
 	}
-	return pyStr(v)
 }
