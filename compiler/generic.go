@@ -411,7 +411,17 @@ func (st *renderState) testArgError(err error) error {
 // evalExpr evaluates a Jinja expression to its value (not its string)
 // in this render's context.
 func (st *renderState) evalExpr(expr string) (any, error) {
-	src := "{% macro __elt_value() %}{{ return(" + expr + ") }}{% endmacro %}"
+	if shape, args, ok := modelExprShape(expr); ok {
+		// A test's model expression as buildGenericTests writes it: one
+		// template for every test of this shape, the names passed in.
+		return st.evalTemplate("{% macro __elt_value("+shape.params+") %}{{ return("+shape.expr+") }}{% endmacro %}", args)
+	}
+	return st.evalTemplate("{% macro __elt_value() %}{{ return("+expr+") }}{% endmacro %}", nil)
+}
+
+// evalTemplate calls the one macro of the template src (parsed once)
+// with args and returns its value.
+func (st *renderState) evalTemplate(src string, args []any) (any, error) {
 	e := st.engine
 	var tpl *jinja.Template
 	if v, ok := e.strCache.Load(src); ok {
@@ -424,7 +434,62 @@ func (st *renderState) evalExpr(expr string) (any, error) {
 		e.strCache.Store(src, t)
 		tpl = t
 	}
-	return tpl.Macros()[0].CallWith(nil, st, nil, nil)
+	return tpl.Macros()[0].CallWith(nil, st, args, nil)
+}
+
+// exprShape is a model expression of a generic test with its quoted names
+// taken out: expr calls the same functions with params instead.
+type exprShape struct {
+	prefix, middle, suffix string // around the quoted names as written
+	params, expr           string
+}
+
+// modelExprShapes are the model expressions buildGenericTests writes.
+var modelExprShapes = [...]exprShape{
+	{prefix: "get_where_subquery(ref('", suffix: "'))",
+		params: "__elt_a", expr: "get_where_subquery(ref(__elt_a))"},
+	{prefix: "get_where_subquery(ref('", middle: "', version='", suffix: "'))",
+		params: "__elt_a, __elt_b", expr: "get_where_subquery(ref(__elt_a, version=__elt_b))"},
+	{prefix: "get_where_subquery(source('", middle: "', '", suffix: "'))",
+		params: "__elt_a, __elt_b", expr: "get_where_subquery(source(__elt_a, __elt_b))"},
+}
+
+// modelExprShape matches expr against modelExprShapes: the shape and the
+// names, when each is a plain quoted string (no quote or backslash in
+// it), so that passing it as an argument is the same as writing it.
+func modelExprShape(expr string) (*exprShape, []any, bool) {
+	for i := range modelExprShapes {
+		sh := &modelExprShapes[i]
+		rest, ok := strings.CutPrefix(expr, sh.prefix)
+		if !ok {
+			continue
+		}
+		if rest, ok = strings.CutSuffix(rest, sh.suffix); !ok {
+			continue
+		}
+		var names []string
+		if sh.middle == "" {
+			names = []string{rest}
+		} else {
+			a, b, ok := strings.Cut(rest, sh.middle)
+			if !ok {
+				continue
+			}
+			names = []string{a, b}
+		}
+		args := make([]any, len(names))
+		for j, n := range names {
+			if strings.ContainsAny(n, `'\`) {
+				args = nil // another shape, or no shape
+				break
+			}
+			args[j] = n
+		}
+		if args != nil {
+			return sh, args, true
+		}
+	}
+	return nil, nil, false
 }
 
 func (st *renderState) renderString(src string) (string, error) {

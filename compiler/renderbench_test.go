@@ -18,7 +18,7 @@ import (
 // benchDialect renders relations as DuckDB does: every part quoted.
 type benchDialect struct{}
 
-func (benchDialect) Type() string            { return "duckdb" }
+func (benchDialect) Type() string          { return "duckdb" }
 func (benchDialect) Quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 func (d benchDialect) RenderRelation(r compiler.Relation) string {
 	var parts []string
