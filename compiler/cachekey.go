@@ -3,6 +3,7 @@ package compiler
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/elt-dev/elt/project"
@@ -77,7 +78,13 @@ func (b *keyBuf) value(v any) {
 
 func (b *keyBuf) mapping(tag byte, m map[string]any) {
 	b.raw(tag, strconv.Itoa(len(m)))
-	for _, k := range sortedKeys(m) {
+	var arr [16]string // configs are small: no allocation to sort them
+	keys := arr[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		b.raw('s', k)
 		b.value(m[k])
 	}
