@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -17,17 +18,10 @@ import (
 
 // buildGenericTests creates one test node per generic test declaration
 // and returns their ids.
-func (m *Manifest) buildGenericTests(l *diag.List) []string {
+func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string {
 	p := m.Project
 	if len(p.GenericTests) == 0 {
 		return nil
-	}
-	var added []string
-	type kindName struct {
-		pkg  string
-		kind project.ResourceType
-		name string
-		v    string // a versioned model's version
 	}
 	nodesByName := make(map[kindName]*Node, len(m.Nodes))
 	for _, n := range m.Nodes {
@@ -35,131 +29,167 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 			nodesByName[kindName{n.Package, n.ResourceType, n.Name, n.VersionString}] = n
 		}
 	}
-	for _, d := range p.GenericTests {
-		// A test belongs to the project whose properties YAML declares
-		// it, and attaches to that project's node or source.
-		pkg, pkgDir, own := p.Config.Name, "", p.Config
-		if d.Package != "" && d.Package != pkg {
-			pk := packageNamed(p, d.Package)
-			if pk == nil {
-				continue
-			}
-			pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	// Each declaration's node is built on its own (reading the nodes and
+	// the project only); the nodes are then added in the declarations'
+	// order, which decides which of two duplicates is reported.
+	built := make([]*Node, len(p.GenericTests))
+	errs := make([]*diag.Diagnostic, len(p.GenericTests))
+	m.parallel(ctx, len(p.GenericTests), func(i int) {
+		built[i], errs[i] = m.buildGenericTest(p.GenericTests[i], nodesByName)
+	})
+	var added []string
+	for i, d := range p.GenericTests {
+		if errs[i] != nil {
+			l.Add(*errs[i])
+			continue
 		}
-		var attached *Node
-		var src *project.SourceTable
-		if d.AttachedKind == project.Source {
-			for _, s := range p.Sources {
-				if s.SourceName == d.SourceName && s.Name == d.AttachedName && s.Package == pkg {
-					src = s
-				}
-			}
-			if src == nil {
-				l.Add(diag.Errorf(d.File, d.Pos, "", "test %s is attached to unknown source table %s.%s", d.TestName, d.SourceName, d.AttachedName))
-				continue
-			}
-		} else {
-			attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
-			if attached == nil {
-				if disabledNamed(m.disabled, d.AttachedName) {
-					continue // tests on disabled nodes are disabled too
-				}
-				l.Add(diag.Errorf(d.File, d.Pos, "", "test %s is attached to unknown %s %q", d.TestName, d.AttachedKind, d.AttachedName))
-				continue
-			}
+		n := built[i]
+		if n == nil {
+			continue
 		}
-		shortTest := d.TestName
-		if i := strings.LastIndex(shortTest, "."); i >= 0 {
-			shortTest = shortTest[i+1:]
-		}
-		kwargs := map[string]any{}
-		for k, v := range d.Args {
-			kwargs[k] = v
-		}
-		if d.ColumnName != "" {
-			kwargs["column_name"] = d.ColumnName
-			if d.ColumnQuote {
-				// As dbt-core: a column with quote: true reaches every
-				// generic test (built-in or from a package) already quoted.
-				kwargs["column_name"] = m.engine.dialect.Quote(d.ColumnName)
-			}
-		}
-		var modelExpr string
-		if src != nil {
-			modelExpr = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", src.SourceName, src.Name)
-		} else if d.AttachedVersion != "" {
-			modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s', version='%s')) }}", attached.Name, d.AttachedVersion)
-		} else {
-			modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", attached.Name)
-		}
-		kwargs["model"] = modelExpr
-
-		target := d.AttachedName
-		if src != nil {
-			target = d.SourceName + "_" + d.AttachedName
-		} else if d.AttachedVersion != "" {
-			target += "_v" + d.AttachedVersion
-		}
-		name, short := genericTestName(d.Namespace, shortTest, target, src != nil, kwargs)
-		if d.Name != "" {
-			name, short = d.Name, d.Name
-		}
-		fqn := []string{pkg}
-		fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
-		fqn = append(fqn, name)
-		id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
+		id := n.UniqueID
 		if prev, ok := m.Nodes[id]; ok {
-			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", name, prev.PatchPath, prev.PatchPos.Line))
+			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", n.Name, prev.PatchPath, prev.PatchPos.Line))
 			continue
-		}
-		cfg := project.TreeConfig(own, project.Test, fqn)
-		cfg = mergeConfig(cfg, d.Config)
-		unrendered := mergeConfig(project.TreeUnrenderedConfig(own, project.Test, fqn), d.Config)
-		var rootCfg, ownCfg project.Config
-		if pkgDir != "" {
-			rootCfg = p.TreeConfig(project.Test, fqn)
-			ownCfg = withTestDefaults(cfg)
-			cfg = mergeConfig(cfg, rootCfg)
-		}
-		cfg = withTestDefaults(cfg)
-		if isDisabled(cfg) {
-			continue
-		}
-		n := &Node{
-			Node: project.Node{
-				UniqueID:         id,
-				ResourceType:     project.Test,
-				Name:             name,
-				Package:          pkg,
-				PackageDir:       pkgDir,
-				Path:             short + ".sql",
-				OriginalFilePath: d.File,
-				FQN:              fqn,
-				RawCode:          fmt.Sprintf("{{ test_%s(**_dbt_generic_test_kwargs) }}", shortTest),
-				Language:         "sql",
-				Config:           cfg,
-				UnrenderedConfig: unrendered,
-				RootConfig:       rootCfg,
-				Description:      d.Description,
-				PatchPath:        d.File,
-				PatchPos:         d.Pos,
-			},
-			ownConfig:  ownCfg,
-			ShortName:  short,
-			ColumnName: d.ColumnName,
-			TestMetadata: &TestMetadata{
-				Name:      shortTest,
-				Namespace: d.Namespace,
-				Kwargs:    kwargs,
-			},
-		}
-		if attached != nil {
-			n.AttachedNode = attached.UniqueID
 		}
 		m.Nodes[id] = n
 		added = append(added, id)
 	}
 	return added
+}
+
+// kindName finds a refable node by package, resource type, name and
+// version (a versioned model's).
+type kindName struct {
+	pkg  string
+	kind project.ResourceType
+	name string
+	v    string
+}
+
+// buildGenericTest builds the node of one generic test declaration: nil
+// when it is disabled (or attached to a disabled node), or the problem.
+func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindName]*Node) (*Node, *diag.Diagnostic) {
+	p := m.Project
+	fail := func(format string, args ...any) (*Node, *diag.Diagnostic) {
+		e := diag.Errorf(d.File, d.Pos, "", format, args...)
+		return nil, &e
+	}
+	// A test belongs to the project whose properties YAML declares
+	// it, and attaches to that project's node or source.
+	pkg, pkgDir, own := p.Config.Name, "", p.Config
+	if d.Package != "" && d.Package != pkg {
+		pk := packageNamed(p, d.Package)
+		if pk == nil {
+			return nil, nil
+		}
+		pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	}
+	var attached *Node
+	var src *project.SourceTable
+	if d.AttachedKind == project.Source {
+		for _, s := range p.Sources {
+			if s.SourceName == d.SourceName && s.Name == d.AttachedName && s.Package == pkg {
+				src = s
+			}
+		}
+		if src == nil {
+			return fail("test %s is attached to unknown source table %s.%s", d.TestName, d.SourceName, d.AttachedName)
+		}
+	} else {
+		attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
+		if attached == nil {
+			if disabledNamed(m.disabled, d.AttachedName) {
+				return nil, nil // tests on disabled nodes are disabled too
+			}
+			return fail("test %s is attached to unknown %s %q", d.TestName, d.AttachedKind, d.AttachedName)
+		}
+	}
+	shortTest := d.TestName
+	if i := strings.LastIndex(shortTest, "."); i >= 0 {
+		shortTest = shortTest[i+1:]
+	}
+	kwargs := map[string]any{}
+	for k, v := range d.Args {
+		kwargs[k] = v
+	}
+	if d.ColumnName != "" {
+		kwargs["column_name"] = d.ColumnName
+		if d.ColumnQuote {
+			// As dbt-core: a column with quote: true reaches every
+			// generic test (built-in or from a package) already quoted.
+			kwargs["column_name"] = m.engine.dialect.Quote(d.ColumnName)
+		}
+	}
+	var modelExpr string
+	if src != nil {
+		modelExpr = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", src.SourceName, src.Name)
+	} else if d.AttachedVersion != "" {
+		modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s', version='%s')) }}", attached.Name, d.AttachedVersion)
+	} else {
+		modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", attached.Name)
+	}
+	kwargs["model"] = modelExpr
+
+	target := d.AttachedName
+	if src != nil {
+		target = d.SourceName + "_" + d.AttachedName
+	} else if d.AttachedVersion != "" {
+		target += "_v" + d.AttachedVersion
+	}
+	name, short := genericTestName(d.Namespace, shortTest, target, src != nil, kwargs)
+	if d.Name != "" {
+		name, short = d.Name, d.Name
+	}
+	fqn := []string{pkg}
+	fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
+	fqn = append(fqn, name)
+	id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
+	cfg := project.TreeConfig(own, project.Test, fqn)
+	cfg = mergeConfig(cfg, d.Config)
+	unrendered := mergeConfig(project.TreeUnrenderedConfig(own, project.Test, fqn), d.Config)
+	var rootCfg, ownCfg project.Config
+	if pkgDir != "" {
+		rootCfg = p.TreeConfig(project.Test, fqn)
+		ownCfg = withTestDefaults(cfg)
+		cfg = mergeConfig(cfg, rootCfg)
+	}
+	cfg = withTestDefaults(cfg)
+	if isDisabled(cfg) {
+		return nil, nil
+	}
+	n := &Node{
+		Node: project.Node{
+			UniqueID:         id,
+			ResourceType:     project.Test,
+			Name:             name,
+			Package:          pkg,
+			PackageDir:       pkgDir,
+			Path:             short + ".sql",
+			OriginalFilePath: d.File,
+			FQN:              fqn,
+			RawCode:          fmt.Sprintf("{{ test_%s(**_dbt_generic_test_kwargs) }}", shortTest),
+			Language:         "sql",
+			Config:           cfg,
+			UnrenderedConfig: unrendered,
+			RootConfig:       rootCfg,
+			Description:      d.Description,
+			PatchPath:        d.File,
+			PatchPos:         d.Pos,
+		},
+		ownConfig:  ownCfg,
+		ShortName:  short,
+		ColumnName: d.ColumnName,
+		TestMetadata: &TestMetadata{
+			Name:      shortTest,
+			Namespace: d.Namespace,
+			Kwargs:    kwargs,
+		},
+	}
+	if attached != nil {
+		n.AttachedNode = attached.UniqueID
+	}
+	return n, nil
 }
 
 func disabledNamed(disabled map[string]*Node, name string) bool {
