@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
 	"strings"
 	"testing"
 
@@ -119,5 +122,45 @@ func TestModelExprShapes(t *testing.T) {
 	_, e2 := st.evalTemplate("{% macro __elt_value() %}{{ return(get_where_subquery(ref('nope'))) }}{% endmacro %}", nil)
 	if e1 == nil || e2 == nil || st.testArgError(e1).Error() != st.testArgError(e2).Error() || !strings.Contains(st.testArgError(e1).Error(), "nope") {
 		t.Errorf("errors differ: %v / %v", e1, e2)
+	}
+}
+
+// TestGenericTestsInOrder: tests built concurrently are added in their
+// declarations' order: of two duplicates the later is reported, at its
+// own line, naming the earlier; problems are all reported.
+func TestGenericTestsInOrder(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/orders.sql":          "select 1 as id",
+		"tests/generic/not_null.sql": "{% test not_null(model, column_name) %}select * from {{ model }} where {{ column_name }} is null{% endtest %}",
+	})
+	decl := func(line int, attached string) *project.TestDecl {
+		return &project.TestDecl{TestName: "not_null", AttachedKind: project.Model, AttachedName: attached,
+			ColumnName: "id", File: "models/orders.yml", Pos: diag.Pos{Line: line}, Package: "shop"}
+	}
+	for i := 0; i < 200; i++ {
+		p.GenericTests = append(p.GenericTests, decl(100+i, "orders"))
+	}
+	p.GenericTests = append(p.GenericTests, decl(7, "nope"))
+	_, err := Parse(context.Background(), p, testOptions())
+	var errs *diag.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("err %v, want diagnostics", err)
+	}
+	dups, unknown := 0, 0
+	for _, d := range errs.List {
+		switch {
+		case strings.Contains(d.Summary, "duplicate test not_null_orders_id (also at models/orders.yml:100)"):
+			if d.Pos.Line <= 100 {
+				t.Errorf("duplicate reported at line %d", d.Pos.Line)
+			}
+			dups++
+		case strings.Contains(d.Summary, `attached to unknown model "nope"`) && d.Pos.Line == 7:
+			unknown++
+		default:
+			t.Errorf("unexpected: %v", d)
+		}
+	}
+	if dups != 199 || unknown != 1 {
+		t.Errorf("%d duplicates and %d unknown reported, want 199 and 1", dups, unknown)
 	}
 }
