@@ -497,15 +497,16 @@ func modelExprShape(expr string) (*exprShape, []any, bool) {
 		if rest, ok = strings.CutSuffix(rest, sh.suffix); !ok {
 			continue
 		}
-		var names []string
+		var arr [2]string
+		names := arr[:1]
 		if sh.middle == "" {
-			names = []string{rest}
+			arr[0] = rest
 		} else {
 			a, b, ok := strings.Cut(rest, sh.middle)
 			if !ok {
 				continue
 			}
-			names = []string{a, b}
+			arr[0], arr[1], names = a, b, arr[:2]
 		}
 		args := make([]any, len(names))
 		for j, n := range names {
