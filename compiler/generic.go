@@ -384,7 +384,7 @@ func (st *renderState) testModel(v any) (any, error) {
 func (st *renderState) testArg(v any) (any, error) {
 	switch x := v.(type) {
 	case string:
-		if jinjaExprRe.MatchString(x) {
+		if strings.Contains(x, "(") && jinjaExprRe.MatchString(x) { // the pattern needs a "(": most arguments have none
 			// compare_model: ref('orders') reaches the test macro as the
 			// relation itself, as in dbt, so it can be introspected.
 			v, err := st.evalExpr(x)
@@ -441,10 +441,21 @@ func (st *renderState) testArgError(err error) error {
 // evalExpr evaluates a Jinja expression to its value (not its string)
 // in this render's context.
 func (st *renderState) evalExpr(expr string) (any, error) {
-	if shape, args, ok := modelExprShape(expr); ok {
+	if i, args, ok := modelExprShape(expr); ok {
 		// A test's model expression as buildGenericTests writes it: one
 		// template for every test of this shape, the names passed in.
-		return st.evalTemplate("{% macro __elt_value("+shape.params+") %}{{ return("+shape.expr+") }}{% endmacro %}", args)
+		e := st.engine
+		tpl := e.shapeTpls[i].Load()
+		if tpl == nil {
+			sh := &modelExprShapes[i]
+			t, err := e.env.Parse("<string>", "{% macro __elt_value("+sh.params+") %}{{ return("+sh.expr+") }}{% endmacro %}")
+			if err != nil {
+				return nil, err
+			}
+			e.shapeTpls[i].Store(t)
+			tpl = t
+		}
+		return tpl.Macros()[0].CallWith(nil, st, args, nil)
 	}
 	return st.evalTemplate("{% macro __elt_value() %}{{ return("+expr+") }}{% endmacro %}", nil)
 }
@@ -484,10 +495,10 @@ var modelExprShapes = [...]exprShape{
 		params: "__elt_a, __elt_b", expr: "get_where_subquery(source(__elt_a, __elt_b))"},
 }
 
-// modelExprShape matches expr against modelExprShapes: the shape and the
+// modelExprShape matches expr against modelExprShapes: the shape's index and the
 // names, when each is a plain quoted string (no quote or backslash in
 // it), so that passing it as an argument is the same as writing it.
-func modelExprShape(expr string) (*exprShape, []any, bool) {
+func modelExprShape(expr string) (int, []any, bool) {
 	for i := range modelExprShapes {
 		sh := &modelExprShapes[i]
 		rest, ok := strings.CutPrefix(expr, sh.prefix)
@@ -517,10 +528,10 @@ func modelExprShape(expr string) (*exprShape, []any, bool) {
 			args[j] = n
 		}
 		if args != nil {
-			return sh, args, true
+			return i, args, true
 		}
 	}
-	return nil, nil, false
+	return 0, nil, false
 }
 
 func (st *renderState) renderString(src string) (string, error) {
