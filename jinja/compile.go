@@ -332,7 +332,7 @@ func (c *compiler) staticArgs(a callArgs) argsSpec {
 			continue
 		}
 		if spec.more == nil {
-			spec.more = &argsMore{fns: make([]evalFn, n+nk)}
+			spec.more = newArgsMore(n + nk)
 		}
 		spec.more.fns[i] = c.expr(e)
 	}
@@ -340,6 +340,20 @@ func (c *compiler) staticArgs(a callArgs) argsSpec {
 		spec.vals[n+nk+i] = k
 	}
 	return spec
+}
+
+// newArgsMore makes the argsMore of a call of n arguments: for a few
+// arguments, with its funcs in the same allocation.
+func newArgsMore(n int) *argsMore {
+	if n <= 4 {
+		m := &struct {
+			argsMore
+			fns [4]evalFn
+		}{}
+		m.argsMore.fns = m.fns[:n:n]
+		return &m.argsMore
+	}
+	return &argsMore{fns: make([]evalFn, n)}
 }
 
 // dynArgs compiles arguments with * or **.
