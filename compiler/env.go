@@ -40,7 +40,7 @@ type engine struct {
 	strCache sync.Map // RenderString templates by source
 	// shapeTpls are the templates of modelExprShapes, parsed once.
 	shapeTpls [len(modelExprShapes)]atomic.Pointer[jinja.Template]
-	regexps  reCache  // modules.re's compiled patterns
+	regexps   reCache // modules.re's compiled patterns
 
 	// materializations are the project's and packages' materialization
 	// blocks, by materialization name (materialization.go).
