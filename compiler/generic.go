@@ -123,11 +123,11 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 	}
 	var modelExpr string
 	if src != nil {
-		modelExpr = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", src.SourceName, src.Name)
+		modelExpr = "{{ get_where_subquery(source('" + src.SourceName + "', '" + src.Name + "')) }}"
 	} else if d.AttachedVersion != "" {
-		modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s', version='%s')) }}", attached.Name, d.AttachedVersion)
+		modelExpr = "{{ get_where_subquery(ref('" + attached.Name + "', version='" + d.AttachedVersion + "')) }}"
 	} else {
-		modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", attached.Name)
+		modelExpr = "{{ get_where_subquery(ref('" + attached.Name + "')) }}"
 	}
 	kwargs["model"] = modelExpr
 
@@ -168,7 +168,7 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 			Path:             short + ".sql",
 			OriginalFilePath: d.File,
 			FQN:              fqn,
-			RawCode:          fmt.Sprintf("{{ test_%s(**_dbt_generic_test_kwargs) }}", shortTest),
+			RawCode:          "{{ test_" + shortTest + "(**_dbt_generic_test_kwargs) }}",
 			Language:         "sql",
 			Config:           cfg,
 			UnrenderedConfig: unrendered,
