@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -37,7 +38,9 @@ type engine struct {
 	packageMacros map[string]map[string]*macroDef
 
 	strCache sync.Map // RenderString templates by source
-	regexps  reCache  // modules.re's compiled patterns
+	// shapeTpls are the templates of modelExprShapes, parsed once.
+	shapeTpls [len(modelExprShapes)]atomic.Pointer[jinja.Template]
+	regexps   reCache // modules.re's compiled patterns
 
 	// materializations are the project's and packages' materialization
 	// blocks, by materialization name (materialization.go).

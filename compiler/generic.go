@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -17,17 +18,10 @@ import (
 
 // buildGenericTests creates one test node per generic test declaration
 // and returns their ids.
-func (m *Manifest) buildGenericTests(l *diag.List) []string {
+func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string {
 	p := m.Project
 	if len(p.GenericTests) == 0 {
 		return nil
-	}
-	var added []string
-	type kindName struct {
-		pkg  string
-		kind project.ResourceType
-		name string
-		v    string // a versioned model's version
 	}
 	nodesByName := make(map[kindName]*Node, len(m.Nodes))
 	for _, n := range m.Nodes {
@@ -35,131 +29,167 @@ func (m *Manifest) buildGenericTests(l *diag.List) []string {
 			nodesByName[kindName{n.Package, n.ResourceType, n.Name, n.VersionString}] = n
 		}
 	}
-	for _, d := range p.GenericTests {
-		// A test belongs to the project whose properties YAML declares
-		// it, and attaches to that project's node or source.
-		pkg, pkgDir, own := p.Config.Name, "", p.Config
-		if d.Package != "" && d.Package != pkg {
-			pk := packageNamed(p, d.Package)
-			if pk == nil {
-				continue
-			}
-			pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	// Each declaration's node is built on its own (reading the nodes and
+	// the project only); the nodes are then added in the declarations'
+	// order, which decides which of two duplicates is reported.
+	built := make([]*Node, len(p.GenericTests))
+	errs := make([]*diag.Diagnostic, len(p.GenericTests))
+	m.parallel(ctx, len(p.GenericTests), func(i int) {
+		built[i], errs[i] = m.buildGenericTest(p.GenericTests[i], nodesByName)
+	})
+	var added []string
+	for i, d := range p.GenericTests {
+		if errs[i] != nil {
+			l.Add(*errs[i])
+			continue
 		}
-		var attached *Node
-		var src *project.SourceTable
-		if d.AttachedKind == project.Source {
-			for _, s := range p.Sources {
-				if s.SourceName == d.SourceName && s.Name == d.AttachedName && s.Package == pkg {
-					src = s
-				}
-			}
-			if src == nil {
-				l.Add(diag.Errorf(d.File, d.Pos, "", "test %s is attached to unknown source table %s.%s", d.TestName, d.SourceName, d.AttachedName))
-				continue
-			}
-		} else {
-			attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
-			if attached == nil {
-				if disabledNamed(m.disabled, d.AttachedName) {
-					continue // tests on disabled nodes are disabled too
-				}
-				l.Add(diag.Errorf(d.File, d.Pos, "", "test %s is attached to unknown %s %q", d.TestName, d.AttachedKind, d.AttachedName))
-				continue
-			}
+		n := built[i]
+		if n == nil {
+			continue
 		}
-		shortTest := d.TestName
-		if i := strings.LastIndex(shortTest, "."); i >= 0 {
-			shortTest = shortTest[i+1:]
-		}
-		kwargs := map[string]any{}
-		for k, v := range d.Args {
-			kwargs[k] = v
-		}
-		if d.ColumnName != "" {
-			kwargs["column_name"] = d.ColumnName
-			if d.ColumnQuote {
-				// As dbt-core: a column with quote: true reaches every
-				// generic test (built-in or from a package) already quoted.
-				kwargs["column_name"] = m.engine.dialect.Quote(d.ColumnName)
-			}
-		}
-		var modelExpr string
-		if src != nil {
-			modelExpr = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", src.SourceName, src.Name)
-		} else if d.AttachedVersion != "" {
-			modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s', version='%s')) }}", attached.Name, d.AttachedVersion)
-		} else {
-			modelExpr = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", attached.Name)
-		}
-		kwargs["model"] = modelExpr
-
-		target := d.AttachedName
-		if src != nil {
-			target = d.SourceName + "_" + d.AttachedName
-		} else if d.AttachedVersion != "" {
-			target += "_v" + d.AttachedVersion
-		}
-		name, short := genericTestName(d.Namespace, shortTest, target, src != nil, kwargs)
-		if d.Name != "" {
-			name, short = d.Name, d.Name
-		}
-		fqn := []string{pkg}
-		fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
-		fqn = append(fqn, name)
-		id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
+		id := n.UniqueID
 		if prev, ok := m.Nodes[id]; ok {
-			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", name, prev.PatchPath, prev.PatchPos.Line))
+			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", n.Name, prev.PatchPath, prev.PatchPos.Line))
 			continue
-		}
-		cfg := project.TreeConfig(own, project.Test, fqn)
-		cfg = mergeConfig(cfg, d.Config)
-		unrendered := mergeConfig(project.TreeUnrenderedConfig(own, project.Test, fqn), d.Config)
-		var rootCfg, ownCfg project.Config
-		if pkgDir != "" {
-			rootCfg = p.TreeConfig(project.Test, fqn)
-			ownCfg = withTestDefaults(cfg)
-			cfg = mergeConfig(cfg, rootCfg)
-		}
-		cfg = withTestDefaults(cfg)
-		if isDisabled(cfg) {
-			continue
-		}
-		n := &Node{
-			Node: project.Node{
-				UniqueID:         id,
-				ResourceType:     project.Test,
-				Name:             name,
-				Package:          pkg,
-				PackageDir:       pkgDir,
-				Path:             short + ".sql",
-				OriginalFilePath: d.File,
-				FQN:              fqn,
-				RawCode:          fmt.Sprintf("{{ test_%s(**_dbt_generic_test_kwargs) }}", shortTest),
-				Language:         "sql",
-				Config:           cfg,
-				UnrenderedConfig: unrendered,
-				RootConfig:       rootCfg,
-				Description:      d.Description,
-				PatchPath:        d.File,
-				PatchPos:         d.Pos,
-			},
-			ownConfig:  ownCfg,
-			ShortName:  short,
-			ColumnName: d.ColumnName,
-			TestMetadata: &TestMetadata{
-				Name:      shortTest,
-				Namespace: d.Namespace,
-				Kwargs:    kwargs,
-			},
-		}
-		if attached != nil {
-			n.AttachedNode = attached.UniqueID
 		}
 		m.Nodes[id] = n
 		added = append(added, id)
 	}
 	return added
+}
+
+// kindName finds a refable node by package, resource type, name and
+// version (a versioned model's).
+type kindName struct {
+	pkg  string
+	kind project.ResourceType
+	name string
+	v    string
+}
+
+// buildGenericTest builds the node of one generic test declaration: nil
+// when it is disabled (or attached to a disabled node), or the problem.
+func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindName]*Node) (*Node, *diag.Diagnostic) {
+	p := m.Project
+	fail := func(format string, args ...any) (*Node, *diag.Diagnostic) {
+		e := diag.Errorf(d.File, d.Pos, "", format, args...)
+		return nil, &e
+	}
+	// A test belongs to the project whose properties YAML declares
+	// it, and attaches to that project's node or source.
+	pkg, pkgDir, own := p.Config.Name, "", p.Config
+	if d.Package != "" && d.Package != pkg {
+		pk := packageNamed(p, d.Package)
+		if pk == nil {
+			return nil, nil
+		}
+		pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	}
+	var attached *Node
+	var src *project.SourceTable
+	if d.AttachedKind == project.Source {
+		for _, s := range p.Sources {
+			if s.SourceName == d.SourceName && s.Name == d.AttachedName && s.Package == pkg {
+				src = s
+			}
+		}
+		if src == nil {
+			return fail("test %s is attached to unknown source table %s.%s", d.TestName, d.SourceName, d.AttachedName)
+		}
+	} else {
+		attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
+		if attached == nil {
+			if disabledNamed(m.disabled, d.AttachedName) {
+				return nil, nil // tests on disabled nodes are disabled too
+			}
+			return fail("test %s is attached to unknown %s %q", d.TestName, d.AttachedKind, d.AttachedName)
+		}
+	}
+	shortTest := d.TestName
+	if i := strings.LastIndex(shortTest, "."); i >= 0 {
+		shortTest = shortTest[i+1:]
+	}
+	kwargs := map[string]any{}
+	for k, v := range d.Args {
+		kwargs[k] = v
+	}
+	if d.ColumnName != "" {
+		kwargs["column_name"] = d.ColumnName
+		if d.ColumnQuote {
+			// As dbt-core: a column with quote: true reaches every
+			// generic test (built-in or from a package) already quoted.
+			kwargs["column_name"] = m.engine.dialect.Quote(d.ColumnName)
+		}
+	}
+	var modelExpr string
+	if src != nil {
+		modelExpr = "{{ get_where_subquery(source('" + src.SourceName + "', '" + src.Name + "')) }}"
+	} else if d.AttachedVersion != "" {
+		modelExpr = "{{ get_where_subquery(ref('" + attached.Name + "', version='" + d.AttachedVersion + "')) }}"
+	} else {
+		modelExpr = "{{ get_where_subquery(ref('" + attached.Name + "')) }}"
+	}
+	kwargs["model"] = modelExpr
+
+	target := d.AttachedName
+	if src != nil {
+		target = d.SourceName + "_" + d.AttachedName
+	} else if d.AttachedVersion != "" {
+		target += "_v" + d.AttachedVersion
+	}
+	name, short := genericTestName(d.Namespace, shortTest, target, src != nil, kwargs)
+	if d.Name != "" {
+		name, short = d.Name, d.Name
+	}
+	fqn := []string{pkg}
+	fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
+	fqn = append(fqn, name)
+	id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
+	cfg := project.TreeConfig(own, project.Test, fqn)
+	cfg = mergeConfig(cfg, d.Config)
+	unrendered := mergeConfig(project.TreeUnrenderedConfig(own, project.Test, fqn), d.Config)
+	var rootCfg, ownCfg project.Config
+	if pkgDir != "" {
+		rootCfg = p.TreeConfig(project.Test, fqn)
+		ownCfg = withTestDefaults(cfg)
+		cfg = mergeConfig(cfg, rootCfg)
+	}
+	cfg = withTestDefaults(cfg)
+	if isDisabled(cfg) {
+		return nil, nil
+	}
+	n := &Node{
+		Node: project.Node{
+			UniqueID:         id,
+			ResourceType:     project.Test,
+			Name:             name,
+			Package:          pkg,
+			PackageDir:       pkgDir,
+			Path:             short + ".sql",
+			OriginalFilePath: d.File,
+			FQN:              fqn,
+			RawCode:          "{{ test_" + shortTest + "(**_dbt_generic_test_kwargs) }}",
+			Language:         "sql",
+			Config:           cfg,
+			UnrenderedConfig: unrendered,
+			RootConfig:       rootCfg,
+			Description:      d.Description,
+			PatchPath:        d.File,
+			PatchPos:         d.Pos,
+		},
+		ownConfig:  ownCfg,
+		ShortName:  short,
+		ColumnName: d.ColumnName,
+		TestMetadata: &TestMetadata{
+			Name:      shortTest,
+			Namespace: d.Namespace,
+			Kwargs:    kwargs,
+		},
+	}
+	if attached != nil {
+		n.AttachedNode = attached.UniqueID
+	}
+	return n, nil
 }
 
 func disabledNamed(disabled map[string]*Node, name string) bool {
@@ -354,7 +384,7 @@ func (st *renderState) testModel(v any) (any, error) {
 func (st *renderState) testArg(v any) (any, error) {
 	switch x := v.(type) {
 	case string:
-		if jinjaExprRe.MatchString(x) {
+		if strings.Contains(x, "(") && jinjaExprRe.MatchString(x) { // the pattern needs a "(": most arguments have none
 			// compare_model: ref('orders') reaches the test macro as the
 			// relation itself, as in dbt, so it can be introspected.
 			v, err := st.evalExpr(x)
@@ -411,7 +441,28 @@ func (st *renderState) testArgError(err error) error {
 // evalExpr evaluates a Jinja expression to its value (not its string)
 // in this render's context.
 func (st *renderState) evalExpr(expr string) (any, error) {
-	src := "{% macro __elt_value() %}{{ return(" + expr + ") }}{% endmacro %}"
+	if i, args, ok := modelExprShape(expr); ok {
+		// A test's model expression as buildGenericTests writes it: one
+		// template for every test of this shape, the names passed in.
+		e := st.engine
+		tpl := e.shapeTpls[i].Load()
+		if tpl == nil {
+			sh := &modelExprShapes[i]
+			t, err := e.env.Parse("<string>", "{% macro __elt_value("+sh.params+") %}{{ return("+sh.expr+") }}{% endmacro %}")
+			if err != nil {
+				return nil, err
+			}
+			e.shapeTpls[i].Store(t)
+			tpl = t
+		}
+		return tpl.Macros()[0].CallWith(nil, st, args, nil)
+	}
+	return st.evalTemplate("{% macro __elt_value() %}{{ return("+expr+") }}{% endmacro %}", nil)
+}
+
+// evalTemplate calls the one macro of the template src (parsed once)
+// with args and returns its value.
+func (st *renderState) evalTemplate(src string, args []any) (any, error) {
 	e := st.engine
 	var tpl *jinja.Template
 	if v, ok := e.strCache.Load(src); ok {
@@ -424,7 +475,63 @@ func (st *renderState) evalExpr(expr string) (any, error) {
 		e.strCache.Store(src, t)
 		tpl = t
 	}
-	return tpl.Macros()[0].CallWith(nil, st, nil, nil)
+	return tpl.Macros()[0].CallWith(nil, st, args, nil)
+}
+
+// exprShape is a model expression of a generic test with its quoted names
+// taken out: expr calls the same functions with params instead.
+type exprShape struct {
+	prefix, middle, suffix string // around the quoted names as written
+	params, expr           string
+}
+
+// modelExprShapes are the model expressions buildGenericTests writes.
+var modelExprShapes = [...]exprShape{
+	{prefix: "get_where_subquery(ref('", suffix: "'))",
+		params: "__elt_a", expr: "get_where_subquery(ref(__elt_a))"},
+	{prefix: "get_where_subquery(ref('", middle: "', version='", suffix: "'))",
+		params: "__elt_a, __elt_b", expr: "get_where_subquery(ref(__elt_a, version=__elt_b))"},
+	{prefix: "get_where_subquery(source('", middle: "', '", suffix: "'))",
+		params: "__elt_a, __elt_b", expr: "get_where_subquery(source(__elt_a, __elt_b))"},
+}
+
+// modelExprShape matches expr against modelExprShapes: the shape's index and the
+// names, when each is a plain quoted string (no quote or backslash in
+// it), so that passing it as an argument is the same as writing it.
+func modelExprShape(expr string) (int, []any, bool) {
+	for i := range modelExprShapes {
+		sh := &modelExprShapes[i]
+		rest, ok := strings.CutPrefix(expr, sh.prefix)
+		if !ok {
+			continue
+		}
+		if rest, ok = strings.CutSuffix(rest, sh.suffix); !ok {
+			continue
+		}
+		var arr [2]string
+		names := arr[:1]
+		if sh.middle == "" {
+			arr[0] = rest
+		} else {
+			a, b, ok := strings.Cut(rest, sh.middle)
+			if !ok {
+				continue
+			}
+			arr[0], arr[1], names = a, b, arr[:2]
+		}
+		args := make([]any, len(names))
+		for j, n := range names {
+			if strings.ContainsAny(n, `'\`) {
+				args = nil // another shape, or no shape
+				break
+			}
+			args[j] = n
+		}
+		if args != nil {
+			return i, args, true
+		}
+	}
+	return 0, nil, false
 }
 
 func (st *renderState) renderString(src string) (string, error) {
@@ -459,33 +566,53 @@ func packageNamed(p *project.Project, name string) *project.Package {
 // scalar turned into its Python str(). Two tests whose names are the same
 // (arguments that differ only in punctuation) get different ids.
 func testHash(name, namespace, test string, kwargs map[string]any) string {
-	var ns any
+	// repr(get_hashable_md({"kwargs": ..., "name": ..., "namespace": ...})),
+	// written directly: the keys in this order are already sorted.
+	var b strings.Builder
+	b.Grow(len(name) + 128)
+	b.WriteString(name)
+	b.WriteString("{'kwargs': ")
+	writeHashableMD(&b, kwargs)
+	b.WriteString(", 'name': ")
+	b.WriteString(jinja.Repr(test))
+	b.WriteString(", 'namespace': ")
 	if namespace != "" {
-		ns = namespace
+		b.WriteString(jinja.Repr(namespace))
+	} else {
+		b.WriteString("'None'") // str(None), then its repr
 	}
-	md := map[string]any{"kwargs": kwargs, "name": test, "namespace": ns}
-	repr, _ := jinja.Str(hashableMD(md))
-	sum := md5.Sum([]byte(name + repr))
-	h := hex.EncodeToString(sum[:])
-	return h[len(h)-10:]
+	b.WriteByte('}')
+	sum := md5.Sum([]byte(b.String()))
+	var h [32]byte
+	hex.Encode(h[:], sum[:])
+	return string(h[len(h)-10:])
 }
 
-// hashableMD is dbt's get_hashable_md: dicts with sorted keys, lists kept,
-// everything else as its Python str().
-func hashableMD(v any) any {
+// writeHashableMD writes repr(v) of dbt's get_hashable_md(v): dicts with
+// sorted keys, lists kept, everything else as its Python str().
+func writeHashableMD(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case map[string]any:
-		d := jinja.NewDict()
-		for _, k := range sortedKeys(x) {
-			d.Set(k, hashableMD(x[k]))
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(jinja.Repr(k))
+			b.WriteString(": ")
+			writeHashableMD(b, x[k])
 		}
-		return d
+		b.WriteByte('}')
 	case []any:
-		out := make([]any, len(x))
+		b.WriteByte('[')
 		for i, it := range x {
-			out[i] = hashableMD(it)
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeHashableMD(b, it)
 		}
-		return jinja.NewList(out...)
+		b.WriteByte(']')
+	default:
+		b.WriteString(jinja.Repr(pyStr(v)))
 	}
-	return pyStr(v)
 }

@@ -93,7 +93,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			m.Macros[def.meta.UniqueID] = def.meta
 		}
 	}
-	tests := m.buildGenericTests(&l)
+	tests := m.buildGenericTests(ctx, &l)
 	indexed := make(chan struct{})
 	go func() {
 		defer close(indexed)

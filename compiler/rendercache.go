@@ -287,44 +287,36 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 
 // parseKey is the key of n's parse render: its id, file and source.
 func parseKey(n *Node) [32]byte {
-	h := sha256.New()
-	writeKeyParts(h, string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
-	if n.TestMetadata != nil {
-		fmt.Fprintf(h, "%#v", *n.TestMetadata)
+	b := make(keyBuf, 0, 128+len(n.RawCode))
+	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
+	if md := n.TestMetadata; md != nil {
+		b.str(md.Name, md.Namespace)
+		b.value(md.Kwargs)
 	}
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
+	return b.sum()
 }
 
 // execKey is the key of n's compiled SQL: its parse key, its final config
 // and relation, and the relations of what it depends on.
 func (m *Manifest) execKey(n *Node, pk [32]byte) [32]byte {
-	h := sha256.New()
-	h.Write(pk[:])
-	fmt.Fprintf(h, "%#v\x00", map[string]any(n.Config))
-	fmt.Fprintf(h, "%#v\x00", n.Relation)
-	writeKeyParts(h, n.RelationName)
+	b := make(keyBuf, 0, 512)
+	b = append(b, pk[:]...)
+	b.value(map[string]any(n.Config))
+	b.relation(n.Relation)
+	b.str(n.RelationName)
 	for _, dep := range n.DependsOn.Nodes {
 		if d, ok := m.Nodes[dep]; ok {
-			fmt.Fprintf(h, "%#v\x00", d.Relation)
-			writeKeyParts(h, dep, d.RelationName, fmt.Sprint(d.Config["materialized"]), d.Name, d.VersionString)
+			b.relation(d.Relation)
+			b.str(dep, d.RelationName)
+			b.value(d.Config["materialized"])
+			b.str(d.Name, d.VersionString)
 		} else if rel, ok := m.SourceRelations[dep]; ok {
-			writeKeyParts(h, dep, rel)
+			b.str(dep, rel)
 		} else {
-			writeKeyParts(h, dep, "?")
+			b.str(dep, "?")
 		}
 	}
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
-}
-
-func writeKeyParts(w io.Writer, parts ...string) {
-	for _, p := range parts {
-		io.WriteString(w, p)
-		w.Write([]byte{0})
-	}
+	return b.sum()
 }
 
 // envSame reports whether every recorded env_var() read finds the same now.

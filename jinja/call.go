@@ -150,9 +150,28 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 	}
 	*sc = scope{parent: mv.sc, names: m.params[:0:0], vals: vals}
 	*inner = State{r: r, c: mv.c, sc: sc}
-	var extraKw *Dict
-	if kw != nil && kw.Len() > 0 {
-		extraKw = kw.copy()
+	// Keyword arguments are matched in place: used marks those bound to
+	// a parameter (or caller), and the rest are copied only when the
+	// macro takes **kwargs or they are an error.
+	nkw := kw.Len()
+	var usedArr [8]bool
+	var used []bool
+	if nkw > 0 {
+		used = usedArr[:0]
+		if nkw > len(usedArr) {
+			used = make([]bool, 0, nkw)
+		}
+		used = used[:nkw]
+	}
+	take := func(name string) (any, bool) {
+		if nkw == 0 {
+			return nil, false
+		}
+		if j := kw.findString(name); j >= 0 && !used[j] {
+			used[j] = true
+			return kw.vals[j], true
+		}
+		return nil, false
 	}
 	nparams := len(m.params)
 	foundCaller := false
@@ -162,11 +181,8 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 		have := false
 		if i < len(args) {
 			v, have = args[i], true
-		} else if extraKw != nil {
-			if kv, ok := extraKw.Get(name); ok {
-				v, have = kv, true
-				extraKw.Delete(name)
-			}
+		} else {
+			v, have = take(name)
 		}
 		if name == "caller" && len(args) < nparams {
 			foundCaller = true
@@ -189,30 +205,41 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 		foundCaller = m.explicitCaller
 	}
 	if m.caller && !foundCaller {
-		var cv any
-		if extraKw != nil {
-			if v, ok := extraKw.Get("caller"); ok {
-				cv = v
-				extraKw.Delete("caller")
-			}
-		}
+		cv, _ := take("caller")
 		if cv == nil {
 			cv = &Undefined{policy: r.env.opts.Undefined, hint: "No caller defined", name: "caller"}
 		}
 		sc.names = append(sc.names, "caller")
 		sc.vals = append(sc.vals, cv)
 	}
+	left := 0
+	for _, u := range used {
+		if !u {
+			left++
+		}
+	}
 	if m.kwargs {
-		if extraKw == nil {
-			extraKw = &Dict{}
+		extraKw := &Dict{}
+		if left > 0 {
+			extraKw.keys, extraKw.vals = make([]any, 0, left), make([]any, 0, left)
+			for j, u := range used {
+				if !u {
+					extraKw.keys = append(extraKw.keys, kw.keys[j])
+					extraKw.vals = append(extraKw.vals, kw.vals[j])
+				}
+			}
 		}
 		sc.names = append(sc.names, "kwargs")
 		sc.vals = append(sc.vals, extraKw)
-	} else if extraKw.Len() > 0 {
-		if _, ok := extraKw.Get("caller"); ok {
+	} else if left > 0 {
+		if j := kw.findString("caller"); j >= 0 && !used[j] {
 			return nil, typeErr("macro %s was invoked with two values for the special caller argument. This is most likely a bug.", pyRepr(m.name))
 		}
-		return nil, typeErr("macro %s takes no keyword argument %s", pyRepr(m.name), repr(extraKw.keys[0]))
+		for j, u := range used {
+			if !u {
+				return nil, typeErr("macro %s takes no keyword argument %s", pyRepr(m.name), repr(kw.keys[j]))
+			}
+		}
 	}
 	if m.varargs {
 		var va Tuple

@@ -63,7 +63,19 @@ func (c *compiler) expr(e expr) evalFn {
 	case *listExpr:
 		items := c.exprs(n.items)
 		return func(s *State) (any, error) {
-			out := make([]any, len(items))
+			var l *List
+			var out []any
+			if len(items) <= 4 {
+				// A short list and its items in one allocation (full,
+				// so that an append copies).
+				f := &struct {
+					l   List
+					arr [4]any
+				}{}
+				l, out = &f.l, f.arr[:len(items):len(items)]
+			} else {
+				l, out = &List{}, make([]any, len(items))
+			}
 			for i, f := range items {
 				v, err := f(s)
 				if err != nil {
@@ -71,7 +83,8 @@ func (c *compiler) expr(e expr) evalFn {
 				}
 				out[i] = v
 			}
-			return &List{Items: out}, nil
+			l.Items = out
+			return l, nil
 		}
 	case *tupleExpr:
 		items := c.exprs(n.items)
@@ -332,7 +345,7 @@ func (c *compiler) staticArgs(a callArgs) argsSpec {
 			continue
 		}
 		if spec.more == nil {
-			spec.more = &argsMore{fns: make([]evalFn, n+nk)}
+			spec.more = newArgsMore(n + nk)
 		}
 		spec.more.fns[i] = c.expr(e)
 	}
@@ -340,6 +353,20 @@ func (c *compiler) staticArgs(a callArgs) argsSpec {
 		spec.vals[n+nk+i] = k
 	}
 	return spec
+}
+
+// newArgsMore makes the argsMore of a call of n arguments: for a few
+// arguments, with its funcs in the same allocation.
+func newArgsMore(n int) *argsMore {
+	if n <= 4 {
+		m := &struct {
+			argsMore
+			fns [4]evalFn
+		}{}
+		m.argsMore.fns = m.fns[:n:n]
+		return &m.argsMore
+	}
+	return &argsMore{fns: make([]evalFn, n)}
 }
 
 // dynArgs compiles arguments with * or **.
@@ -739,7 +766,7 @@ func (c *compiler) cond(n *condExpr) evalFn {
 	}
 	c.soft = saved
 	p := n.position()
-	line := lineOf(c.si, p)
+	hint := "the inline if-expression on line " + itoa(lineOf(c.si, p)) + " evaluated to false and no else section was defined."
 	return func(s *State) (any, error) {
 		t, err := test(s)
 		if err != nil {
@@ -753,7 +780,7 @@ func (c *compiler) cond(n *condExpr) evalFn {
 			return then(s)
 		}
 		if els == nil {
-			return &Undefined{hint: "the inline if-expression on line " + itoa(line) + " evaluated to false and no else section was defined."}, nil
+			return &Undefined{hint: hint}, nil
 		}
 		return els(s)
 	}

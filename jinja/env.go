@@ -309,7 +309,13 @@ func (m *Macro) CallWith(s *State, globals Globals, args []any, kwargs Kwargs) (
 		r = s.r
 		si, p = r.callSi, r.callPos
 	} else {
-		r = &render{ctx: context.Background(), env: m.tpl.env}
+		// A call from Go starts a render: with room for a few frames.
+		rf := &struct {
+			r     render
+			stack [4]callSite
+		}{}
+		rf.r = render{ctx: context.Background(), env: m.tpl.env, stack: rf.stack[:0]}
+		r = &rf.r
 	}
 	f.c = tplCtx{tpl: m.tpl, globals: globals, root: &f.root}
 	for i, a := range args {

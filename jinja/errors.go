@@ -139,6 +139,18 @@ func (si *srcInfo) positioned(err error, pos int) error {
 	if err == nil {
 		return nil
 	}
+	// The common cases without errors.As, whose target escapes: return()
+	// ends every macro that calls it.
+	switch x := err.(type) {
+	case *returnSignal:
+		return err
+	case *Error:
+		if x.Line == 0 {
+			x.Name = si.name
+			x.Line, x.Col = si.lineCol(pos)
+		}
+		return x
+	}
 	var e *Error
 	if !errors.As(err, &e) {
 		var rs *returnSignal

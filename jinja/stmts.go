@@ -413,7 +413,7 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 				}
 			}
 		}
-		inner := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
+		inner := newIterState(s)
 		r := s.r
 		iterated := false
 		// step runs the body for item i; stop is true after a break.
@@ -428,7 +428,7 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 				}
 			}
 			if fresh && i > 0 {
-				inner = &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
+				inner = newIterState(s)
 			} else {
 				inner.sc.names, inner.sc.vals = inner.sc.names[:0], inner.sc.vals[:0]
 			}
@@ -493,6 +493,21 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 		}
 		return run(s, w, v, 1)
 	}
+}
+
+// newIterState is the state of a for loop's body, in a new scope below
+// s's: the state, the scope and room for two names (loop and the
+// target) in one allocation.
+func newIterState(s *State) *State {
+	f := &struct {
+		s     State
+		sc    scope
+		names [2]string
+		vals  [2]any
+	}{}
+	f.sc = scope{parent: s.sc, names: f.names[:0], vals: f.vals[:0]}
+	f.s = State{r: s.r, c: s.c, sc: &f.sc}
+	return &f.s
 }
 
 // loopCtx is the loop variable inside a for loop.

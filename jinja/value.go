@@ -178,6 +178,23 @@ func (d *Dict) Get(k any) (any, bool) {
 	return d.vals[i], true
 }
 
+// findString is find for a string key, without boxing it.
+func (d *Dict) findString(k string) int {
+	if d == nil {
+		return -1
+	}
+	if d.idx == nil {
+		for i, e := range d.keys {
+			if es, ok := e.(string); ok && es == k {
+				return i
+			}
+		}
+		return -1
+	}
+	i, _ := d.find(k)
+	return i
+}
+
 // Delete removes k and reports whether it was there.
 func (d *Dict) Delete(k any) bool {
 	i, _ := d.find(k)

@@ -1,0 +1,49 @@
+package compiler
+
+import (
+	"testing"
+
+	"github.com/elt-dev/elt/project"
+)
+
+// TestKeyBufDistinct: values that differ write different keys, whatever
+// their types, and a map's key does not depend on its iteration order.
+func TestKeyBufDistinct(t *testing.T) {
+	values := []any{
+		nil, "", "a", "1", "true", true, false, 1, int64(1), 1.0, 1.5, int64(-1),
+		[]string{}, []any{}, []string{"a"}, []any{"a"}, []any{"a", "b"}, []any{"ab"}, []any{[]any{"a"}, "b"},
+		map[string]any{}, map[string]any{"a": "b"}, map[string]any{"a": "b", "c": "d"}, map[string]any{"a": "bc"},
+		map[string]any{"ab": "c"}, project.Config{"a": "b"}, struct{ A string }{"x"}, struct{ A string }{"y"},
+	}
+	seen := map[[32]byte]int{}
+	for i, v := range values {
+		var b keyBuf
+		b.value(v)
+		k := b.sum()
+		if j, ok := seen[k]; ok {
+			t.Errorf("%#v and %#v write the same key %q", values[j], v, b)
+		}
+		seen[k] = i
+	}
+	// Two strings never read as one.
+	var x, y keyBuf
+	x.str("ab", "c")
+	y.str("a", "bc")
+	if x.sum() == y.sum() {
+		t.Errorf("%q and %q: the same key", x, y)
+	}
+	big := map[string]any{}
+	for _, k := range []string{"materialized", "tags", "schema", "alias", "enabled", "meta", "grants", "docs", "z", "a"} {
+		big[k] = []any{k, map[string]any{k: 1}}
+	}
+	var first [32]byte
+	for i := 0; i < 20; i++ {
+		var b keyBuf
+		b.value(big)
+		if i == 0 {
+			first = b.sum()
+		} else if b.sum() != first {
+			t.Fatalf("map key changed between writes")
+		}
+	}
+}
