@@ -46,25 +46,35 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		}
 		return usageErr(compileErr)
 	}
-	// The manifest, the compiled files and the render cache read the
-	// compiled manifest and write files of their own: at once.
+	// The manifest, the compiled files, the render cache and the static
+	// checks read the compiled manifest and write files of their own: at
+	// once. Writing is mostly system calls and the checks mostly DuckDB's
+	// parser, so they overlap well. The files are written whatever the
+	// checks find.
 	if _, err := s.targetFS(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	manifestDone := make(chan error, 1)
 	go func() { manifestDone <- s.writeManifest() }()
+	checkDone := make(chan error, 1)
+	go func() {
+		_, err := s.preCheck(ctx, ids)
+		checkDone <- err
+	}()
 	err = s.writeCompiled(ctx)
 	if err == nil {
 		err = s.saveRenderCache()
 	}
-	if merr := <-manifestDone; merr != nil {
+	merr := <-manifestDone
+	cerr := <-checkDone
+	if merr != nil {
 		return &exitError{code: exitFailed, err: merr}
 	}
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if _, err := s.preCheck(ctx, ids); err != nil {
-		return err
+	if cerr != nil {
+		return cerr
 	}
 	var compiled []*compiler.Node
 	for _, id := range ids {
