@@ -601,13 +601,9 @@ func fIndent(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u, ok := v.(*Undefined); ok {
-		return nil, u.err() // s += "\n" fails on an undefined value
-	}
-	str, err := softStr(v)
-	if err != nil {
-		return nil, err
-	}
+	// As Python's do_indent: the indentation first, then `s += "\n"`,
+	// which only a string survives (a list takes the newline as an item
+	// and then has no splitlines).
 	var ind string
 	if w, ok := asString(p[0]); ok {
 		ind = w
@@ -617,6 +613,26 @@ func fIndent(s *State, v any, args []any, kw Kwargs) (any, error) {
 		}
 	} else {
 		return nil, typeErr("can't multiply sequence by non-int of type '%s'", typeName(p[0]))
+	}
+	var str string
+	switch x := v.(type) {
+	case string:
+		str = x
+	case Markup:
+		str = string(x)
+	case *Undefined:
+		return nil, x.err()
+	case []any:
+		return nil, errorf("AttributeError", "'list' object has no attribute 'splitlines'")
+	case *List:
+		if x.rng == nil {
+			return nil, errorf("AttributeError", "'list' object has no attribute 'splitlines'")
+		}
+		return nil, typeErr("unsupported operand type(s) for +=: 'range' and 'str'")
+	case Tuple:
+		return nil, typeErr("can only concatenate tuple (not \"str\") to tuple")
+	default:
+		return nil, typeErr("unsupported operand type(s) for +=: '%s' and 'str'", typeName(v))
 	}
 	str += "\n"
 	linesV, _ := strMethod(s, str, "splitlines", nil, nil)
