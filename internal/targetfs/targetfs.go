@@ -29,6 +29,9 @@ type Dir struct {
 	// system call instead of one per path component.
 	mu      sync.Mutex
 	subdirs map[string]*os.Root
+	// dirFDs hold each subdirectory open as a file, for creating files
+	// in it by descriptor where the platform allows (create_linux.go).
+	dirFDs map[string]*os.File
 	// created are the subdirectories this Dir created: a file in one of
 	// them is new, and is created without first looking for it.
 	created map[string]bool
@@ -55,7 +58,10 @@ func (d *Dir) Close() error {
 	for _, r := range d.subdirs {
 		_ = r.Close()
 	}
-	d.subdirs = nil
+	for _, f := range d.dirFDs {
+		_ = f.Close()
+	}
+	d.subdirs, d.dirFDs = nil, nil
 	d.mu.Unlock()
 	return d.root.Close()
 }
@@ -146,11 +152,22 @@ func (d *Dir) subdir(name string) (*os.Root, error) {
 	}
 	if d.subdirs == nil {
 		d.subdirs = map[string]*os.Root{}
+		d.dirFDs = map[string]*os.File{}
 		d.created = map[string]bool{}
 	}
 	d.subdirs[name] = r
+	if f, err := r.Open("."); err == nil {
+		d.dirFDs[name] = f
+	}
 	d.created[name] = errors.Is(statErr, os.ErrNotExist)
 	return r, nil
+}
+
+// dirFD returns subdirectory name opened as a file, or nil.
+func (d *Dir) dirFD(name string) *os.File {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dirFDs[name]
 }
 
 // isCreated reports whether subdir name was created by d.
@@ -206,6 +223,15 @@ func (d *Dir) WriteIfStale(name string, data []byte, prev Stamp) (Stamp, bool, e
 	// exist after all, it is compared as anywhere else.
 	var f *os.File
 	if dir != "" && d.isCreated(dir) {
+		if df := d.dirFD(dir); df != nil {
+			st, err := createIn(df, base, data)
+			if err == nil {
+				return st, true, nil
+			}
+			if !errors.Is(err, os.ErrExist) && !errors.Is(err, errUnsupported) {
+				return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
+			}
+		}
 		f, err = root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil && !errors.Is(err, os.ErrExist) {
 			return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)

@@ -205,3 +205,50 @@ func TestWriteIfChangedExistingDir(t *testing.T) {
 		}
 	}
 }
+
+// TestCreatedDirFastPath: in a directory the Dir created, a new file is
+// created by descriptor (Linux) with the right contents and a Stamp equal
+// to the file's; a symbolic link planted under a new file's name is not
+// followed, and a file planted there is compared as anywhere else.
+func TestCreatedDirFastPath(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	st, wrote, err := d.WriteIfStale("compiled/new/a.sql", []byte("select 1"), Stamp{})
+	if err != nil || !wrote {
+		t.Fatalf("create: %v %v", wrote, err)
+	}
+	fi, err := os.Stat(filepath.Join(root, "compiled/new/a.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != stampOf(fi) {
+		t.Errorf("stamp %+v, file %+v", st, stampOf(fi))
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "compiled/new/a.sql")); string(b) != "select 1" {
+		t.Errorf("file holds %q", b)
+	}
+	victim := filepath.Join(outside, "victim.sql")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(root, "compiled/new/b.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.WriteIfStale("compiled/new/b.sql", []byte("select 2"), Stamp{}); err == nil {
+		t.Error("a write through a planted symbolic link succeeded")
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("the file outside was changed: %q", b)
+	}
+	if err := os.WriteFile(filepath.Join(root, "compiled/new/c.sql"), []byte("select 3"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, wrote, err := d.WriteIfStale("compiled/new/c.sql", []byte("select 3"), Stamp{}); err != nil || wrote {
+		t.Errorf("an existing file with the same contents: wrote %v, %v", wrote, err)
+	}
+}
