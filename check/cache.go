@@ -3,7 +3,6 @@ package check
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/lineage"
 	"github.com/elt-dev/elt/lineage/sqlmodel"
 )
@@ -264,16 +264,16 @@ func fingerprint(key string, in Input) [32]byte {
 	h := sha256.New()
 	// Written through a buffer: most fields are short, and a hash write
 	// of a few bytes costs more than copying them.
-	var b digestBuf
-	b.str(cacheVersion, key)
-	b.list(in.KnownRelations)
-	b.num(len(in.Nodes))
+	var b digest.Buf
+	b.Str(cacheVersion, key)
+	b.List(in.KnownRelations)
+	b.Num(len(in.Nodes))
 	var keys, types []string
 	for _, n := range in.Nodes {
-		b.str(n.Name, n.Relation, n.SQL, n.Dialect, n.Kind, n.File, n.RawSQL)
-		b.list(n.Columns)
-		b.list(n.ExtraColumns)
-		b.list(n.DependsOn)
+		b.Str(n.Name, n.Relation, n.SQL, n.Dialect, n.Kind, n.File, n.RawSQL)
+		b.List(n.Columns)
+		b.List(n.ExtraColumns)
+		b.List(n.DependsOn)
 		keys, types = keys[:0], types[:0]
 		for c := range n.Types {
 			keys = append(keys, c)
@@ -282,15 +282,15 @@ func fingerprint(key string, in Input) [32]byte {
 		for _, c := range keys {
 			types = append(types, c, n.Types[c])
 		}
-		b.list(types)
-		b.num(n.RawLine)
+		b.List(types)
+		b.Num(n.RawLine)
 		flags := 0
 		for i, f := range []bool{n.Ephemeral, n.Check, n.DeclaredColumns, n.Types == nil} {
 			if f {
 				flags |= 1 << i
 			}
 		}
-		b.num(flags)
+		b.Num(flags)
 		if len(b) > 1<<16 {
 			h.Write(b)
 			b = b[:0]
@@ -300,27 +300,4 @@ func fingerprint(key string, in Input) [32]byte {
 	var sum [32]byte
 	h.Sum(sum[:0])
 	return sum
-}
-
-// digestBuf collects what is hashed; lengths first, so that no two
-// different lists of strings write the same bytes.
-type digestBuf []byte
-
-func (b *digestBuf) num(v int) { *b = binary.AppendVarint(*b, int64(v)) }
-
-func (b *digestBuf) str(ss ...string) {
-	for _, s := range ss {
-		b.num(len(s))
-		*b = append(*b, s...)
-	}
-}
-
-// list writes a list, telling nil from empty.
-func (b *digestBuf) list(l []string) {
-	if l == nil {
-		b.num(-1)
-		return
-	}
-	b.num(len(l))
-	b.str(l...)
 }

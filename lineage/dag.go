@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/elt-dev/elt/internal/digest"
 )
 
 // Node is one node of the project DAG, as lineage needs it.
@@ -91,7 +93,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 	// depends on what its inputs resolve to, known only in the walk.
 	var previous map[string]*Result
 	var own map[string][32]byte
-	var buf digestBuf
+	var buf digest.Buf
 	if reuse != nil {
 		previous, own = make(map[string]*Result, len(order)), make(map[string][32]byte, len(order))
 		for _, name := range order {

@@ -2,8 +2,9 @@ package lineage
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"sort"
+
+	"github.com/elt-dev/elt/internal/digest"
 )
 
 // Reuse keeps the models BuildReusing resolved, for a later build of the
@@ -32,14 +33,14 @@ type Result struct {
 
 // ownDigest is the digest of what a model's resolve depends on in the
 // model itself.
-func ownDigest(n *Node, buf *digestBuf) [32]byte {
+func ownDigest(n *Node, buf *digest.Buf) [32]byte {
 	b := (*buf)[:0]
-	b.str(n.Name, n.Dialect, n.SQL)
-	b.list(n.ExtraColumns)
-	b.list(n.DependsOn)
+	b.Str(n.Name, n.Dialect, n.SQL)
+	b.List(n.ExtraColumns)
+	b.List(n.DependsOn)
 	// A model's own types, if it is given any, are its columns' types
 	// before what it copies from upstream.
-	b.list(givenTypes(n))
+	b.List(givenTypes(n))
 	*buf = b
 	return sha256.Sum256(b)
 }
@@ -48,15 +49,15 @@ func ownDigest(n *Node, buf *digestBuf) [32]byte {
 // inputs, which are resolved already: how the SQL names each, its columns
 // and its column types (types propagate through copied columns, and type
 // mismatches depend on them).
-func (p *Project) inputsDigest(n *Node, typed bool, buf *digestBuf) [32]byte {
+func (p *Project) inputsDigest(n *Node, typed bool, buf *digest.Buf) [32]byte {
 	b := (*buf)[:0]
-	b.flag(typed)
+	b.Flag(typed)
 	for _, dep := range n.DependsOn {
 		d := p.Nodes[dep]
-		b.str(d.Name, d.Relation)
-		b.flag(d.Ephemeral)
-		b.list(p.columns(d))
-		b.list(p.nodeTypes(d))
+		b.Str(d.Name, d.Relation)
+		b.Flag(d.Ephemeral)
+		b.List(p.columns(d))
+		b.List(p.nodeTypes(d))
 	}
 	*buf = b
 	return sha256.Sum256(b)
@@ -119,36 +120,4 @@ func (p *Project) install(n *Node, r *Result) {
 	for _, u := range m.Upstream {
 		p.readers[u] = append(p.readers[u], n.Name)
 	}
-}
-
-// digestBuf collects what is hashed, lengths first, so that no two
-// different lists of strings are written as the same bytes; one
-// sha256.Sum256 of it costs less than many small writes to a hash.
-type digestBuf []byte
-
-func (b *digestBuf) num(v int) { *b = binary.AppendVarint(*b, int64(v)) }
-
-func (b *digestBuf) flag(f bool) {
-	if f {
-		*b = append(*b, 1)
-	} else {
-		*b = append(*b, 0)
-	}
-}
-
-func (b *digestBuf) str(ss ...string) {
-	for _, s := range ss {
-		b.num(len(s))
-		*b = append(*b, s...)
-	}
-}
-
-// list writes a list, telling nil (unknown) from empty.
-func (b *digestBuf) list(l []string) {
-	if l == nil {
-		b.num(-1)
-		return
-	}
-	b.num(len(l))
-	b.str(l...)
 }
