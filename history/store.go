@@ -83,12 +83,36 @@ func (s *Store) openSQLite(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("history: open %s: %w", cfg.Path, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, db); err != nil {
 		db.Close()
 		return fmt.Errorf("history: open %s: %w", cfg.Path, err)
 	}
 	s.db, s.dialect, s.where = db, SQLite, cfg.Path
 	return nil
+}
+
+// pingSQLite opens the first connection. Two processes opening a new
+// history file at once can get SQLITE_BUSY from the switch to WAL without
+// SQLite calling its busy handler; the open is retried for as long as the
+// busy timeout would have waited.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 func (s *Store) openPostgres(ctx context.Context, cfg Config) error {
