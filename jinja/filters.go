@@ -1465,7 +1465,8 @@ func fUrlize(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if t, ok := p[2].(string); ok && t != "" {
 		targetAttr = ` target="` + escapeHTML(t) + `"`
 	}
-	return urlize(str, limit, relAttr, targetAttr), nil
+	_, escaped := v.(Markup)
+	return urlize(str, escaped, limit, relAttr, targetAttr), nil
 }
 
 func fWordwrap(s *State, v any, args []any, kw Kwargs) (any, error) {

@@ -222,8 +222,12 @@ var (
 	spaceRe = regexp.MustCompile(`\s+`)
 )
 
-func urlize(text string, limit int64, relAttr, targetAttr string) string {
-	text = escapeHTML(text)
+// urlize is Jinja2's utils.urlize: text is escaped first unless it is
+// markup already (markupsafe.escape leaves Markup as it is).
+func urlize(text string, escaped bool, limit int64, relAttr, targetAttr string) string {
+	if !escaped {
+		text = escapeHTML(text)
+	}
 	trim := func(x string) string {
 		if limit >= 0 && int64(runeLen(x)) > limit {
 			return string([]rune(x)[:limit]) + "..."
