@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/digest"
 )
@@ -107,9 +106,10 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 			}
 		}
 	}
-	// Parsing needs nothing upstream, so every model is parsed first, in
-	// parallel; resolving then goes in dependency order.
+	// Parsing needs nothing upstream, so models are parsed in parallel,
+	// ahead of the resolver, which goes in dependency order.
 	trees := parseAll(ctx, parsers, order, p.Nodes, previous)
+	defer trees.close()
 	for _, name := range order {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -127,7 +127,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 				continue
 			}
 		}
-		tree, parsedBefore := trees[name]
+		tree, parsedBefore := trees.take(name)
 		if !parsedBefore {
 			tree = parse(ctx, parsers, n.Dialect, n.SQL)
 		}
@@ -391,15 +391,38 @@ func (p *Project) walk(node, column string, depth int, next func(node, column st
 // BatchParser parses them in one call.
 const parseChunk = 64
 
-// parseAll parses every model's SQL with one worker per CPU; models of
-// the same dialect with the same SQL share one parse (the resolver only
-// reads a query model). Models in skip are left unparsed (they are
-// parsed when needed).
-func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[string]*Node, skip map[string]*Result) map[string]parsed {
+// parseAhead is how many chunks past the last one the resolver asked for
+// the parse workers may parse, per worker: enough to keep them busy while
+// the resolver catches up, few enough that the project's parse trees are
+// never all held at once (a tree is dropped once its last model is
+// resolved).
+const parseAhead = 4
+
+// parseStream parses every model's SQL with one worker per CPU while the
+// resolver walks the models in dependency order and takes each tree as
+// its chunk is done. Models of the same dialect with the same SQL share
+// one parse (the resolver only reads a query model). Models in skip are
+// left unparsed (they are parsed when needed).
+type parseStream struct {
+	which   map[string]int // model -> statement
+	chunkOf []int          // statement -> chunk
+	out     []parsed       // statement -> its parse, once its chunk is done
+	users   []int          // statement -> models yet to take it
+	done    []chan struct{}
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	next   int  // the next chunk a worker takes
+	asked  int  // the furthest chunk the resolver asked for
+	closed bool // the resolver is done: workers stop
+	wg     sync.WaitGroup
+}
+
+func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[string]*Node, skip map[string]*Result) *parseStream {
 	type statement struct{ dialect, sql string }
 	index := map[statement]int{}
 	var todo []statement
-	which := make(map[string]int, len(order))
+	s := &parseStream{which: make(map[string]int, len(order))}
 	byDialect := map[string][]int{}
 	var dialects []string
 	for _, name := range order {
@@ -413,59 +436,103 @@ func parseAll(ctx context.Context, parsers Parsers, order []string, nodes map[st
 			i = len(todo)
 			index[st] = i
 			todo = append(todo, st)
+			s.users = append(s.users, 0)
 			if byDialect[n.Dialect] == nil {
 				dialects = append(dialects, n.Dialect)
 			}
 			byDialect[n.Dialect] = append(byDialect[n.Dialect], i)
 		}
-		which[name] = i
+		s.which[name] = i
+		s.users[i]++
 	}
 	// Work goes in chunks of statements of one dialect.
 	var chunks [][]int
+	s.chunkOf = make([]int, len(todo))
 	for _, d := range dialects {
 		l := byDialect[d]
 		for lo := 0; lo < len(l); lo += parseChunk {
+			for _, i := range l[lo:min(lo+parseChunk, len(l))] {
+				s.chunkOf[i] = len(chunks)
+			}
 			chunks = append(chunks, l[lo:min(lo+parseChunk, len(l))])
 		}
 	}
-	out := make([]parsed, len(todo))
+	s.out = make([]parsed, len(todo))
+	s.done = make([]chan struct{}, len(chunks))
+	for c := range s.done {
+		s.done[c] = make(chan struct{})
+	}
+	s.cond = sync.NewCond(&s.mu)
 	workers := min(runtime.GOMAXPROCS(0), len(chunks))
-	var next atomic.Int64
-	var wg sync.WaitGroup
+	ahead := parseAhead * workers
 	for range workers {
-		wg.Add(1)
+		s.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer s.wg.Done()
 			for {
-				c := int(next.Add(1)) - 1
-				if c >= len(chunks) {
+				s.mu.Lock()
+				for !s.closed && s.next < len(chunks) && s.next > s.asked+ahead {
+					s.cond.Wait()
+				}
+				if s.closed || s.next >= len(chunks) {
+					s.mu.Unlock()
 					return
 				}
+				c := s.next
+				s.next++
+				s.mu.Unlock()
 				chunk := chunks[c]
 				dialect := todo[chunk[0]].dialect
 				p, native := parsers.forDialect(dialect)
-				bp, batch := p.(BatchParser)
-				if !batch {
-					for _, i := range chunk {
-						out[i] = parse(ctx, parsers, dialect, todo[i].sql)
+				if bp, batch := p.(BatchParser); batch {
+					sqls := make([]string, len(chunk))
+					for j, i := range chunk {
+						sqls[j] = readable(dialect, todo[i].sql)
 					}
-					continue
+					qs, errs := bp.ParseBatch(ctx, sqls)
+					for j, i := range chunk {
+						s.out[i] = parseResult(qs[j], errs[j], dialect, native)
+					}
+				} else {
+					for _, i := range chunk {
+						s.out[i] = parse(ctx, parsers, dialect, todo[i].sql)
+					}
 				}
-				sqls := make([]string, len(chunk))
-				for j, i := range chunk {
-					sqls[j] = readable(dialect, todo[i].sql)
-				}
-				qs, errs := bp.ParseBatch(ctx, sqls)
-				for j, i := range chunk {
-					out[i] = parseResult(qs[j], errs[j], dialect, native)
-				}
+				close(s.done[c])
 			}
 		}()
 	}
-	wg.Wait()
-	m := make(map[string]parsed, len(which))
-	for name, i := range which {
-		m[name] = out[i]
+	return s
+}
+
+// take is name's parse, waiting for its chunk; false when name was not
+// given to the workers (no SQL, or in skip). Only the resolver calls it,
+// from one goroutine.
+func (s *parseStream) take(name string) (parsed, bool) {
+	i, ok := s.which[name]
+	if !ok {
+		return parsed{}, false
 	}
-	return m
+	c := s.chunkOf[i]
+	s.mu.Lock()
+	if c > s.asked {
+		s.asked = c
+		s.cond.Broadcast()
+	}
+	s.mu.Unlock()
+	<-s.done[c]
+	p := s.out[i]
+	if s.users[i]--; s.users[i] == 0 {
+		s.out[i] = parsed{} // its last model: let the tree go
+	}
+	return p, true
+}
+
+// close stops the workers and waits for them.
+func (s *parseStream) close() {
+	s.mu.Lock()
+	s.closed = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	s.wg.Wait()
 }
