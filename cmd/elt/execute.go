@@ -176,6 +176,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeCompiled(context.WithoutCancel(ctx)); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	// Like dbt's partial_parse.msgpack, the renders are kept for the next
+	// command; a cache that cannot be written does not fail the run.
+	if err := s.saveRenderCache(); err != nil {
+		s.log.warn("RenderCacheNotSaved", err.Error(), nil)
+	}
 	if err := s.writeRunFiles(results); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -594,5 +595,87 @@ func TestLsKeepsCaches(t *testing.T) {
 		if _, out := ls(e.env, e.sel); !strings.Contains(out, e.want) {
 			t.Errorf("%s: ls json %s; want %s", e.name, out, e.want)
 		}
+	}
+}
+
+// runStats runs an elt command that runs nodes, with JSON logs, and
+// returns the render cache's statistics (ok false when there were none).
+func runStats(t *testing.T, dir string, args ...string) (renderCacheStats, bool) {
+	t.Helper()
+	res := eltWith(t, dir, nil, append(args, "--log-format", "json")...)
+	if res.code != 0 {
+		t.Fatalf("%v: exit %d\n%s\n%s", args, res.code, res.stdout, res.stderr)
+	}
+	for _, line := range strings.Split(res.stdout, "\n") {
+		var ev struct {
+			Info struct{ Name string }
+			Data renderCacheStats
+		}
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "RenderCacheStats" {
+			return ev.Data, true
+		}
+	}
+	return renderCacheStats{}, false
+}
+
+// TestRunReusesRenders: elt run keeps and reuses renders as compile does,
+// and what differs between runs still differs: an incremental model's
+// is_incremental(), a changed var, invocation_id.
+func TestRunReusesRenders(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, cacheProject)
+	writeFiles(t, dir, map[string]string{
+		// cacheProject's a and c are for compiling: these run.
+		"models/a.sql":   "{{ config(alias='a_tbl') }}\nselect 1 as id, {{ cents('250') }} as c, {{ var('rate') }} as r\n",
+		"models/c.sql":   "select {{ pkg.pkg_money('3') }} as y\n",
+		"models/inc.sql": "{{ config(materialized='incremental') }}\nselect {% if is_incremental() %}2{% else %}1{% endif %} as k, {{ var('rate') }} as r\n",
+	})
+	db := func(q string) string {
+		t.Helper()
+		d, err := sql.Open("duckdb", filepath.Join(dir, "shop.duckdb")+"?access_mode=read_only")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		return queryRows(t, d, q)
+	}
+	cold, ok := runStats(t, dir, "run", "--no-check")
+	if !ok || cold.ParseHits != 0 || cold.ParseMisses == 0 {
+		t.Fatalf("first run: %+v (stats %t); want misses only", cold, ok)
+	}
+	v1 := db(`select inv from "shop"."main"."v"`)
+	warm, _ := runStats(t, dir, "run", "--no-check")
+	// v reads invocation_id, inc is_incremental(): rendered again.
+	if warm.ParseHits == 0 || warm.ParseHits+warm.ParseMisses != cold.ParseMisses {
+		t.Errorf("second run: %+v; want the first run's %d parse renders, most reused", warm, cold.ParseMisses)
+	}
+	if got := db(`select k, r from "shop"."main"."inc" order by k`); got != "1|2\n2|2" {
+		t.Errorf("inc after two runs:\n%s\nwant the second run's is_incremental() branch appended", got)
+	}
+	// The manifest's compiled code is the second run's, not the first's.
+	var man struct {
+		Nodes map[string]struct {
+			CompiledCode string `json:"compiled_code"`
+		} `json:"nodes"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json")); err != nil || json.Unmarshal(b, &man) != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	if got := man.Nodes["model.shop.inc"].CompiledCode; !strings.HasPrefix(got, "\nselect 2 as k") {
+		t.Errorf("inc's compiled_code after the second run: %q", got)
+	}
+	if v2 := db(`select inv from "shop"."main"."v"`); v2 == v1 {
+		t.Errorf("v kept the first run's invocation_id %q", v2)
+	}
+	// A var given on the command line reaches every render.
+	runStats(t, dir, "run", "--no-check", "--vars", "{rate: 5}")
+	if got := db(`select r from "shop"."main"."a_tbl"`); got != "5" {
+		t.Errorf("a_tbl.r with --vars rate 5: %q", got)
+	}
+	if got := db(`select k, r from "shop"."main"."inc" order by k, r`); got != "1|2\n2|2\n2|5" {
+		t.Errorf("inc after a third run with rate 5:\n%s", got)
+	}
+	if _, ok := runStats(t, dir, "run", "--no-check", "--no-partial-parse"); ok {
+		t.Errorf("run --no-partial-parse used the render cache")
 	}
 }

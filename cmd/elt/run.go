@@ -78,7 +78,8 @@ type flags struct {
 	favorState    bool                       // --favor-state
 	empty         bool                       // --empty
 	// renderCache: the command keeps renders in the target directory
-	// for the next invocation (compile, ls); noPartialParse turns it off.
+	// for the next invocation (compile, ls, and the commands that run
+	// nodes); noPartialParse turns it off.
 	renderCache    bool
 	noPartialParse bool
 	// explicit are the flags given on the command line or by their
@@ -228,6 +229,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (e.g. unit_test, test, model)")
 		c.Flags().StringVar(&f.junitXML, "junit-xml", "", "also write the results as a JUnit XML report to PATH (for CI systems)")
 		c.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record this run in the run history (also: ELT_NO_HISTORY=1)")
+		c.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
@@ -236,6 +238,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			Short: short,
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
+				f.renderCache = true
 				return execute(cmd.Context(), f, env, stdout, stderr, use, kinds, build, nil)
 			},
 		}
