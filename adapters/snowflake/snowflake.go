@@ -16,6 +16,8 @@ import (
 	sf "github.com/snowflakedb/gosnowflake"
 
 	"github.com/elt-dev/elt/adapters"
+	// Before gosnowflake's init: no native library written to /tmp.
+	_ "github.com/elt-dev/elt/internal/sfminicore"
 )
 
 // Driver registers Snowflake with cmd/elt, with dbt-snowflake's default
