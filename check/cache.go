@@ -18,7 +18,7 @@ import (
 
 // cacheVersion changes whenever what the cache stores changes shape; a
 // cache of another version is ignored.
-const cacheVersion = "elt-check-cache-1"
+const cacheVersion = "elt-check-cache-2"
 
 // Cache keeps what a check found for the next check of the same project,
 // so that an unchanged project is not checked again and a changed one
@@ -47,6 +47,16 @@ type Cache struct {
 	next    [2]map[string]*lineage.Result
 	changed bool
 	stats   CacheStats
+	// seeds are the seed types asked for or kept by this check, by key.
+	seeds map[string]SeedTypes
+}
+
+// SeedTypes are a seed file's header and inferred column types, kept
+// under a key that changes with the file (its stamp and delimiter):
+// inferring them reads the whole file.
+type SeedTypes struct {
+	Key           string
+	Header, Types []string
 }
 
 // cacheHeader starts the stored cache; Entries cacheEntry values follow.
@@ -56,6 +66,7 @@ type cacheHeader struct {
 	Fingerprint [32]byte
 	Findings    []Finding
 	Entries     int
+	Seeds       []SeedTypes
 }
 
 // cacheEntry is one model's result in one of the check's lineage builds
@@ -73,6 +84,9 @@ type CacheStats struct {
 	// Reused and Resolved count models (per lineage build) taken from
 	// the cache and resolved again; Parsed counts the statements parsed.
 	Reused, Resolved, Parsed int
+	// SeedsReused and SeedsInferred count seeds whose types came from
+	// the cache and were inferred from the file.
+	SeedsReused, SeedsInferred int
 }
 
 // NewCache is an empty cache: a check with it stores what it finds.
@@ -123,8 +137,44 @@ func (c *Cache) Stats() CacheStats { return c.stats }
 // Changed reports whether Save would write something new.
 func (c *Cache) Changed() bool { return c.changed }
 
+// Seed returns the seed types kept under key by an earlier check, and
+// keeps them for the next one.
+func (c *Cache) Seed(key string) (SeedTypes, bool) {
+	for _, st := range c.header.Seeds {
+		if st.Key == key {
+			c.keepSeed(st)
+			c.stats.SeedsReused++
+			return st, true
+		}
+	}
+	return SeedTypes{}, false
+}
+
+// KeepSeed keeps a seed's types, inferred by this check, for the next.
+func (c *Cache) KeepSeed(st SeedTypes) {
+	c.keepSeed(st)
+	c.stats.SeedsInferred++
+	c.changed = true
+}
+
+func (c *Cache) keepSeed(st SeedTypes) {
+	if c.seeds == nil {
+		c.seeds = map[string]SeedTypes{}
+	}
+	c.seeds[st.Key] = st
+}
+
 // Save writes the cache for the next check.
 func (c *Cache) Save(w io.Writer) error {
+	if !c.loaded {
+		// Only seed types changed: the models' results are the stored ones.
+		c.load()
+		for b := range c.prev {
+			for name, r := range c.prev[b] {
+				c.next[b][name] = r
+			}
+		}
+	}
 	var entries []cacheEntry
 	for b := range c.next {
 		names := make([]string, 0, len(c.next[b]))
@@ -138,6 +188,11 @@ func (c *Cache) Save(w io.Writer) error {
 	}
 	h := c.header
 	h.Version, h.Key, h.Entries = cacheVersion, c.key, len(entries)
+	h.Seeds = make([]SeedTypes, 0, len(c.seeds))
+	for _, st := range c.seeds {
+		h.Seeds = append(h.Seeds, st)
+	}
+	sort.Slice(h.Seeds, func(i, j int) bool { return h.Seeds[i].Key < h.Seeds[j].Key })
 	enc := gob.NewEncoder(w)
 	if err := enc.Encode(h); err != nil {
 		return fmt.Errorf("check: write cache: %w", err)

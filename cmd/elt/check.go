@@ -163,6 +163,13 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		go duck.open()
 	}
 	catalog := s.readCatalog()
+	key := version + "\x00" + compiler.DBTVersion + "\x00" + executableStamp()
+	results := check.NewCache(key)
+	if fh, err := os.Open(filepath.Join(s.targetDir(), checkCacheFile)); err == nil {
+		// Read while the check runs: only what it needs is read.
+		defer fh.Close()
+		results = check.ReadCache(key, bufio.NewReaderSize(fh, 1<<16))
+	}
 
 	names := lineageNames(s.manifest)
 	in := check.Input{}
@@ -195,7 +202,7 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		cn.Ephemeral = n.ResourceType == project.Model && configString(n.Config, "materialized") == "ephemeral"
 		switch n.ResourceType {
 		case project.Seed:
-			cn.Columns, cn.Types = s.seedTypes(n)
+			cn.Columns, cn.Types = s.seedTypes(n, results)
 		default:
 			if n.Language == "python" || !n.Compiled || n.CompiledCode == "" || n.Introspected {
 				// Its columns are unknown (or its SQL may change once its
@@ -216,13 +223,6 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		}
 		in.Nodes = append(in.Nodes, cn)
 	}
-	key := version + "\x00" + compiler.DBTVersion + "\x00" + executableStamp()
-	results := check.NewCache(key)
-	if fh, err := os.Open(filepath.Join(s.targetDir(), checkCacheFile)); err == nil {
-		// Read while the check runs: only what it needs is read.
-		defer fh.Close()
-		results = check.ReadCache(key, bufio.NewReaderSize(fh, 1<<16))
-	}
 	// DuckDB is opened only when something is parsed.
 	parsers := func() lineage.Parsers { return lineage.Parsers{DuckDB: duck, Postgres: pgparse.Parser{}} }
 	findings, err := check.RunCached(ctx, parsers, in, results)
@@ -238,8 +238,9 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		return findings, nil
 	}
 	st := results.Stats()
-	s.log.debug("CheckCacheStats", fmt.Sprintf("check cache: project unchanged %t, %d models reused, %d resolved, %d statements parsed", st.Unchanged, st.Reused, st.Resolved, st.Parsed),
-		map[string]any{"unchanged": st.Unchanged, "reused": st.Reused, "resolved": st.Resolved, "parsed": st.Parsed})
+	s.log.debug("CheckCacheStats", fmt.Sprintf("check cache: project unchanged %t, %d models reused, %d resolved, %d statements parsed, seed types: %d reused, %d inferred",
+		st.Unchanged, st.Reused, st.Resolved, st.Parsed, st.SeedsReused, st.SeedsInferred),
+		map[string]any{"unchanged": st.Unchanged, "reused": st.Reused, "resolved": st.Resolved, "parsed": st.Parsed, "seeds_reused": st.SeedsReused, "seeds_inferred": st.SeedsInferred})
 	if results.Changed() {
 		dir, err := s.targetFS()
 		if err == nil {
@@ -352,15 +353,29 @@ func catalogColumns(t docs.CatalogTable) ([]string, map[string]string) {
 
 // seedTypes are a seed's columns and their types: inferred from the CSV
 // as a seed load infers them, with column_types taking precedence.
-func (s *session) seedTypes(n *compiler.Node) ([]string, map[string]string) {
+func (s *session) seedTypes(n *compiler.Node, cache *check.Cache) ([]string, map[string]string) {
 	path := filepath.Join(s.proj.Root, filepath.FromSlash(n.OriginalFilePath))
 	comma := ','
 	if d := configString(n.Config, "delimiter"); len([]rune(d)) == 1 {
 		comma = []rune(d)[0]
 	}
-	header, types, err := postgres.InferSeed(path, comma)
-	if err != nil {
-		return s.seedColumns(n), nil
+	// Inferring the types reads the whole file: they are kept in the
+	// check cache while the file's stamp is unchanged.
+	stamp, stable := project.FileStamp(path)
+	key := stamp + "\x00" + string(comma)
+	kept, ok := check.SeedTypes{}, false
+	if stable {
+		kept, ok = cache.Seed(key)
+	}
+	header, types := kept.Header, kept.Types
+	if !ok {
+		var err error
+		if header, types, err = postgres.InferSeed(path, comma); err != nil {
+			return s.seedColumns(n), nil
+		}
+		if stable {
+			cache.KeepSeed(check.SeedTypes{Key: key, Header: header, Types: types})
+		}
 	}
 	out := map[string]string{}
 	for i, h := range header {

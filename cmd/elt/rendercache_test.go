@@ -414,6 +414,8 @@ func TestRenderCacheByteIdentical(t *testing.T) {
 type checkCacheStats struct {
 	Unchanged                bool
 	Reused, Resolved, Parsed int
+	SeedsReused              int `json:"seeds_reused"`
+	SeedsInferred            int `json:"seeds_inferred"`
 }
 
 // compileWithCheck compiles the project (with the static checks) and
@@ -677,5 +679,55 @@ func TestRunReusesRenders(t *testing.T) {
 	}
 	if _, ok := runStats(t, dir, "run", "--no-check", "--no-partial-parse"); ok {
 		t.Errorf("run --no-partial-parse used the render cache")
+	}
+}
+
+// TestCheckSeedTypesCached: the static checks infer a seed's column types
+// by reading the whole file; they are kept in the check cache while the
+// file's stamp is unchanged, inferred again when it changes (also with the
+// same contents), and a changed header is seen.
+func TestCheckSeedTypesCached(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml": "name: shop\nversion: '1.0'\nprofile: shop\n",
+		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n",
+		"seeds/s.csv":     "id,amt\n1,2\n",
+		"models/m.sql":    "select amt + 1 as x from {{ ref('s') }}\n",
+		"models/n.sql":    "select id from {{ ref('s') }}\n",
+	})
+	seed := filepath.Join(dir, "seeds", "s.csv")
+	// A file changed within the last 2 s is not trusted by its stamp.
+	past := func() {
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(seed, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past()
+	if st := compileWithCheck(t, dir); st.SeedsInferred != 1 || st.SeedsReused != 0 {
+		t.Fatalf("first compile: %+v; want the seed inferred", st)
+	}
+	if st := compileWithCheck(t, dir); !st.Unchanged || st.SeedsReused != 1 || st.SeedsInferred != 0 {
+		t.Fatalf("second compile: %+v; want the seed's types from the cache", st)
+	}
+	// Touched: inferred again, and the models' results are kept.
+	past()
+	if st := compileWithCheck(t, dir); st.SeedsInferred != 1 || !st.Unchanged {
+		t.Fatalf("after a touch: %+v; want the seed inferred and the findings unchanged", st)
+	}
+	if st := compileWithCheck(t, dir); !st.Unchanged || st.SeedsReused != 1 || st.SeedsInferred != 0 {
+		t.Fatalf("after a touch, again: %+v; want everything from the cache", st)
+	}
+	// The cache written after the touch kept n's result: only m resolves.
+	writeFiles(t, dir, map[string]string{"models/m.sql": "select amt + 2 as x from {{ ref('s') }}\n"})
+	if st := compileWithCheck(t, dir); st.Resolved != 1 || st.Reused != 1 {
+		t.Fatalf("after m changed: %+v; want m resolved and n reused", st)
+	}
+	// A renamed column is seen: m reads a column s no longer has.
+	writeFiles(t, dir, map[string]string{"seeds/s.csv": "id,amount\n1,2\n"})
+	past()
+	res := eltWith(t, dir, nil, "compile")
+	if res.code == 0 || !strings.Contains(res.stderr, "amt") {
+		t.Errorf("compile after the seed's column was renamed: exit %d, want the unknown column amt reported\n%s", res.code, res.stderr)
 	}
 }
