@@ -18,6 +18,8 @@ type jsonStream struct {
 	buf bytes.Buffer
 	enc *json.Encoder
 	err error
+	// pos is how many bytes have been written: where the next byte goes.
+	pos int64
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
@@ -31,6 +33,7 @@ func newJSONStream(w io.Writer) *jsonStream {
 func (s *jsonStream) raw(p string) {
 	if s.err == nil {
 		_, s.err = io.WriteString(s.w, p)
+		s.pos += int64(len(p))
 	}
 }
 
@@ -42,7 +45,9 @@ func (s *jsonStream) value(v any) {
 	if s.err = s.enc.Encode(v); s.err != nil {
 		return
 	}
-	_, s.err = s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
+	b := bytes.TrimSuffix(s.buf.Bytes(), []byte("\n"))
+	_, s.err = s.w.Write(b)
+	s.pos += int64(len(b))
 }
 
 // key writes `"name":`, preceded by a comma unless first.
@@ -67,7 +72,7 @@ func streamMap[V any](s *jsonStream, m map[string]V) {
 			s.value(m[k])
 		}
 	} else {
-		s.parallelEntries(len(keys), func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
@@ -101,8 +106,9 @@ func encodeTrimmed(enc *json.Encoder, buf *bytes.Buffer, v any) error {
 
 // parallelEntries encodes entries 0..n-1 with entry, chunks of them on
 // every core, and writes the chunks in order as they are done. A few
-// chunks are in flight at once, so memory stays flat.
-func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
+// chunks are in flight at once, so memory stays flat. written, when not
+// nil, is told where each chunk began in the output once it is written.
+func (s *jsonStream) parallelEntries(n int, written func(c int, at int64), entry func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
 	if s.err != nil {
 		return
 	}
@@ -137,7 +143,12 @@ func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *b
 			s.err = errs[c]
 		}
 		if s.err == nil {
+			at := s.pos
 			_, s.err = s.w.Write(buf.Bytes())
+			s.pos += int64(buf.Len())
+			if s.err == nil && written != nil {
+				written(c, at)
+			}
 		}
 		chunkBuffers.Put(buf)
 		<-inFlight
@@ -151,7 +162,11 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	s.key("metadata", true)
 	s.value(m.Metadata)
 	s.key("nodes", false)
-	streamMap(s, m.Nodes)
+	if m.cache != nil {
+		s.cachedNodes(m.Nodes, m.cache)
+	} else {
+		streamMap(s, m.Nodes)
+	}
 	s.key("sources", false)
 	streamMap(s, m.Sources)
 	s.key("macros", false)
@@ -185,5 +200,8 @@ func (m *Manifest) writeTo(w io.Writer) error {
 		streamMap(s, kv.v)
 	}
 	s.raw("}\n")
+	if m.cache != nil {
+		m.cache.manifestSize = s.pos
+	}
 	return s.err
 }

@@ -1,0 +1,318 @@
+package docs
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"sync/atomic"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/targetfs"
+)
+
+// ManifestCache says where the manifest cache is and which build of elt
+// may use it. The cache is an index of the manifest an earlier invocation
+// wrote: for each node, a digest of everything its JSON is made of and
+// where that JSON lies in the file. A node whose digest is unchanged is
+// copied from the old file, with only its created_at replaced, instead of
+// being built and encoded again. The output is byte for byte what a fresh
+// encode writes.
+type ManifestCache struct {
+	// Build names elt's version and build: an index written by another
+	// build (another encoder, another builder) is not used.
+	Build string
+	// Index is the index file's name in the target directory.
+	Index string
+}
+
+// ManifestCacheStats says what one cached write did.
+type ManifestCacheStats struct {
+	Reused  int // nodes copied from the earlier manifest
+	Encoded int // nodes built and encoded
+	// Dropped says why no entry of the earlier manifest could be used
+	// ("" when the index was read).
+	Dropped string
+}
+
+// WriteManifestCached is WriteManifest reusing the JSON of nodes that did
+// not change since the manifest the index describes, and leaving an index
+// of this manifest for the next write. A missing, damaged or foreign
+// index, or a manifest file changed since, costs a full encode, never a
+// wrong manifest.
+func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, meta Metadata, c ManifestCache) (ManifestCacheStats, error) {
+	b := newBuilder(m, meta)
+	r := &nodeReuse{context: b.contextKey(c.Build)}
+	r.createdAt, _ = json.Marshal(b.createdAt)
+	r.needle = append([]byte(createdAtKey), r.createdAt...)
+	r.stats.Dropped = r.readOld(dir, name, c.Index)
+	out := b.build(r)
+	out.cache = r
+	if err := out.Write(dir, name); err != nil {
+		return r.statsNow(), err
+	}
+	if err := dir.WriteAtomic(c.Index, r.writeIndex); err != nil {
+		return r.statsNow(), fmt.Errorf("docs: write manifest cache %s: %w", c.Index, err)
+	}
+	return r.statsNow(), nil
+}
+
+// indexMagic starts an index file; the digit is the layout's version.
+const indexMagic = "elt manifest index 1\n"
+
+// createdAtKey precedes the number the cache replaces in each node.
+const createdAtKey = `"created_at":`
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// nodeReuse is one cached write's state: the earlier manifest and its
+// index, then this write's index entries.
+type nodeReuse struct {
+	context   [32]byte
+	createdAt []byte // this write's created_at, encoded
+	needle    []byte // createdAtKey and createdAt
+	// manifestSize is the length of the manifest written, for the index.
+	manifestSize int64
+	old          []byte // the earlier manifest
+	entries      map[string]indexEntry
+	reused       atomic.Int64
+	encoded      atomic.Int64
+	stats        ManifestCacheStats
+	// written are this write's entries, in the order of the nodes map's
+	// sorted keys; ids are those keys.
+	ids     []string
+	written []indexEntry
+}
+
+// indexEntry is one node in the index: its key, where its JSON lies in
+// the manifest, where created_at's number lies within it, and the CRC-32C
+// of the JSON, checked before it is used.
+type indexEntry struct {
+	key              [32]byte
+	off, n           int
+	createdAt, atLen int
+	crc              uint32
+	ok               bool // written: the entry is indexed
+}
+
+// cachedNode is a node of a manifest written with the cache: a fresh Node
+// to encode, or the earlier JSON around created_at's number.
+type cachedNode struct {
+	fresh         Node
+	before, after []byte
+	key           [32]byte
+	keyed         bool // key is every input of the node's JSON
+}
+
+func (c *cachedNode) Common() *NodeBase {
+	if c.fresh != nil {
+		return c.fresh.Common()
+	}
+	return nil
+}
+
+func (r *nodeReuse) statsNow() ManifestCacheStats {
+	st := r.stats
+	st.Reused, st.Encoded = int(r.reused.Load()), int(r.encoded.Load())
+	return st
+}
+
+// node returns n's earlier JSON when its key is unchanged and the bytes
+// are the ones indexed, else n built afresh.
+func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
+	b.nodeKey(kw, n)
+	c := &cachedNode{keyed: kw.ok}
+	if kw.ok {
+		c.key = kw.sum()
+		if e, ok := r.entries[n.UniqueID]; ok && e.key == c.key {
+			if e.off >= 0 && e.n >= 0 && e.off+e.n <= len(r.old) && e.createdAt+e.atLen <= e.n {
+				js := r.old[e.off : e.off+e.n]
+				if crc32.Checksum(js, castagnoli) == e.crc {
+					c.before, c.after = js[:e.createdAt], js[e.createdAt+e.atLen:]
+					r.reused.Add(1)
+					return c
+				}
+			}
+		}
+	}
+	c.fresh = b.node(n)
+	r.encoded.Add(1)
+	return c
+}
+
+// cachedNodes writes the nodes map of a cached write: each node spliced
+// from its earlier JSON or encoded, in parallel chunks, and recorded for
+// the next write's index.
+func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
+	keys := keysSorted(nodes)
+	r.ids = keys
+	r.written = make([]indexEntry, len(keys))
+	s.raw("{")
+	s.parallelEntries(len(keys), func(c int, at int64) {
+		for i := c * streamChunk; i < min(len(keys), (c+1)*streamChunk); i++ {
+			r.written[i].off += int(at)
+		}
+	}, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := encodeTrimmed(enc, buf, keys[i]); err != nil {
+			return err
+		}
+		buf.WriteByte(':')
+		start := buf.Len()
+		e := &r.written[i]
+		cn, _ := nodes[keys[i]].(*cachedNode)
+		switch {
+		case cn == nil:
+			return encodeTrimmed(enc, buf, nodes[keys[i]])
+		case cn.fresh == nil:
+			buf.Write(cn.before)
+			buf.Write(r.createdAt)
+			buf.Write(cn.after)
+			e.createdAt, e.ok = len(cn.before), true
+		default:
+			if err := encodeTrimmed(enc, buf, cn.fresh); err != nil {
+				return err
+			}
+			// The number follows the created_at key holding this write's
+			// value; should the pair occur twice (in a node's meta, say),
+			// which is the field is unknown, and the node is not indexed.
+			js := buf.Bytes()[start:]
+			if at := bytes.Index(js, r.needle); cn.keyed && at >= 0 && !bytes.Contains(js[at+1:], r.needle) {
+				e.createdAt, e.ok = at+len(createdAtKey), true
+			}
+		}
+		e.key = cn.key
+		e.atLen = len(r.createdAt)
+		e.off = start
+		e.n = buf.Len() - start
+		e.crc = crc32.Checksum(buf.Bytes()[start:], castagnoli)
+		return nil
+	})
+	s.raw("}")
+}
+
+// readOld reads the index and the manifest it describes; it returns why
+// neither can be used, or "".
+func (r *nodeReuse) readOld(dir *targetfs.Dir, name, index string) string {
+	idx, err := dir.ReadFile(index)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "no index"
+		}
+		return err.Error()
+	}
+	size, entries, why := decodeIndex(idx, r.context)
+	if why != "" {
+		return why
+	}
+	old, err := dir.ReadFile(name)
+	if err != nil {
+		return "manifest: " + err.Error()
+	}
+	if len(old) != size {
+		return "the manifest changed since the index was written"
+	}
+	r.old, r.entries = old, entries
+	return ""
+}
+
+// writeIndex writes the index of the manifest just written.
+func (r *nodeReuse) writeIndex(w io.Writer) error {
+	n := 0
+	for _, e := range r.written {
+		if e.ok {
+			n++
+		}
+	}
+	buf := make([]byte, 0, 64+n*(len("model.pkg.name")+56))
+	buf = append(buf, indexMagic...)
+	buf = append(buf, r.context[:]...)
+	buf = binary.AppendUvarint(buf, uint64(r.manifestSize))
+	buf = binary.AppendUvarint(buf, uint64(n))
+	for i, e := range r.written {
+		if !e.ok {
+			continue
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(r.ids[i])))
+		buf = append(buf, r.ids[i]...)
+		buf = append(buf, e.key[:]...)
+		for _, v := range []int{e.off, e.n, e.createdAt, e.atLen} {
+			buf = binary.AppendUvarint(buf, uint64(v))
+		}
+		buf = binary.LittleEndian.AppendUint32(buf, e.crc)
+	}
+	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
+	_, err := w.Write(buf)
+	return err
+}
+
+// decodeIndex reads an index written for context: the manifest's size
+// and the entries by unique id, or why it cannot be used.
+func decodeIndex(idx []byte, context [32]byte) (size int, entries map[string]indexEntry, why string) {
+	if len(idx) < len(indexMagic)+32+4 || string(idx[:len(indexMagic)]) != indexMagic {
+		return 0, nil, "not an index of this version"
+	}
+	body := idx[:len(idx)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(idx[len(idx)-4:]) {
+		return 0, nil, "damaged index"
+	}
+	p := body[len(indexMagic):]
+	if !bytes.Equal(p[:32], context[:]) {
+		return 0, nil, "elt's build, the target or the packages changed"
+	}
+	p = p[32:]
+	damaged := func() (int, map[string]indexEntry, string) { return 0, nil, "damaged index" }
+	uv := func() (int, bool) {
+		v, k := binary.Uvarint(p)
+		if k <= 0 || v > 1<<50 {
+			return 0, false
+		}
+		p = p[k:]
+		return int(v), true
+	}
+	size, ok := uv()
+	if !ok {
+		return damaged()
+	}
+	count, ok := uv()
+	if !ok || count > len(p) {
+		return damaged()
+	}
+	// The ids are strings of their own: the index is dropped once read.
+	all := string(p)
+	base := len(body) - len(p)
+	entries = make(map[string]indexEntry, count)
+	for range count {
+		l, ok := uv()
+		if !ok || l+32 > len(p) {
+			return damaged()
+		}
+		start := len(body) - len(p) - base
+		id := all[start : start+l]
+		p = p[l:]
+		var e indexEntry
+		copy(e.key[:], p[:32])
+		p = p[32:]
+		for _, v := range []*int{&e.off, &e.n, &e.createdAt, &e.atLen} {
+			if *v, ok = uv(); !ok {
+				return damaged()
+			}
+		}
+		if len(p) < 4 {
+			return damaged()
+		}
+		e.crc = binary.LittleEndian.Uint32(p)
+		p = p[4:]
+		entries[id] = e
+	}
+	if len(p) != 0 {
+		return damaged()
+	}
+	return size, entries, ""
+}
