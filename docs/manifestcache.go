@@ -9,6 +9,8 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/compiler"
@@ -46,10 +48,13 @@ type ManifestCacheStats struct {
 // wrong manifest.
 func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, meta Metadata, c ManifestCache) (ManifestCacheStats, error) {
 	b := newBuilder(m, meta)
-	r := &nodeReuse{context: b.contextKey(c.Build)}
+	r := &nodeReuse{b: b, context: b.contextKey(c.Build)}
 	r.createdAt, _ = json.Marshal(b.createdAt)
 	r.needle = append([]byte(createdAtKey), r.createdAt...)
-	r.stats.Dropped = r.readOld(dir, name, c.Index)
+	r.stats.Dropped = r.openOld(dir, name, c.Index)
+	if r.old != nil {
+		defer r.old.Close()
+	}
 	out := b.build(r)
 	out.cache = r
 	if err := out.Write(dir, name); err != nil {
@@ -62,7 +67,7 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 }
 
 // indexMagic starts an index file; the digit is the layout's version.
-const indexMagic = "elt manifest index 1\n"
+const indexMagic = "elt manifest index 2\n"
 
 // createdAtKey precedes the number the cache replaces in each node.
 const createdAtKey = `"created_at":`
@@ -77,7 +82,9 @@ type nodeReuse struct {
 	needle    []byte // createdAtKey and createdAt
 	// manifestSize is the length of the manifest written, for the index.
 	manifestSize int64
-	old          []byte // the earlier manifest
+	b            *builder
+	old          *os.File // the earlier manifest
+	oldSize      int64
 	entries      map[string]indexEntry
 	reused       atomic.Int64
 	encoded      atomic.Int64
@@ -90,7 +97,8 @@ type nodeReuse struct {
 
 // indexEntry is one node in the index: its key, where its JSON lies in
 // the manifest, where created_at's number lies within it, and the CRC-32C
-// of the JSON, checked before it is used.
+// of the JSON without that number, checked before it is used (and so the
+// same in the next manifest).
 type indexEntry struct {
 	key              [32]byte
 	off, n           int
@@ -100,12 +108,13 @@ type indexEntry struct {
 }
 
 // cachedNode is a node of a manifest written with the cache: a fresh Node
-// to encode, or the earlier JSON around created_at's number.
+// to encode, or the place of its earlier JSON, read when it is written.
 type cachedNode struct {
-	fresh         Node
-	before, after []byte
-	key           [32]byte
-	keyed         bool // key is every input of the node's JSON
+	fresh Node
+	node  *compiler.Node
+	old   indexEntry // when fresh is nil
+	key   [32]byte
+	keyed bool // key is every input of the node's JSON
 }
 
 func (c *cachedNode) Common() *NodeBase {
@@ -121,22 +130,16 @@ func (r *nodeReuse) statsNow() ManifestCacheStats {
 	return st
 }
 
-// node returns n's earlier JSON when its key is unchanged and the bytes
-// are the ones indexed, else n built afresh.
+// node returns n to be copied from the earlier manifest when its key is
+// unchanged, else n built afresh.
 func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
 	b.nodeKey(kw, n)
-	c := &cachedNode{keyed: kw.ok}
+	c := &cachedNode{node: n, keyed: kw.ok}
 	if kw.ok {
 		c.key = kw.sum()
 		if e, ok := r.entries[n.UniqueID]; ok && e.key == c.key {
-			if e.off >= 0 && e.n >= 0 && e.off+e.n <= len(r.old) && e.createdAt+e.atLen <= e.n {
-				js := r.old[e.off : e.off+e.n]
-				if crc32.Checksum(js, castagnoli) == e.crc {
-					c.before, c.after = js[:e.createdAt], js[e.createdAt+e.atLen:]
-					r.reused.Add(1)
-					return c
-				}
-			}
+			c.old = e
+			return c
 		}
 	}
 	c.fresh = b.node(n)
@@ -144,62 +147,153 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
 	return c
 }
 
-// cachedNodes writes the nodes map of a cached write: each node spliced
-// from its earlier JSON or encoded, in parallel chunks, and recorded for
-// the next write's index.
+// oldBuffers hold the earlier manifest's bytes of one chunk of nodes.
+var oldBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// readOld reads the earlier JSON of the nodes from..to-1 that are to be
+// copied: one read of the span they lie in (they are in the same order
+// there), or a read each when the span is much larger than they are.
+// olds[i-from] is nil for a node to encode, or whose bytes could not be
+// read.
+func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
+	olds := make([][]byte, len(nodes))
+	lo, hi, sum := int64(-1), int64(0), int64(0)
+	for _, c := range nodes {
+		if c == nil || c.fresh != nil {
+			continue
+		}
+		e := c.old
+		if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > r.oldSize || e.createdAt+e.atLen > e.n {
+			continue
+		}
+		if lo < 0 || int64(e.off) < lo {
+			lo = int64(e.off)
+		}
+		hi = max(hi, int64(e.off+e.n))
+		sum += int64(e.n)
+	}
+	if lo < 0 {
+		return olds
+	}
+	span := hi - lo
+	if span > 2*sum+1<<20 {
+		span = sum
+	}
+	if int64(cap(*scratch)) < span {
+		*scratch = make([]byte, span)
+	}
+	buf := (*scratch)[:span]
+	if span == hi-lo {
+		if _, err := r.old.ReadAt(buf, lo); err != nil {
+			return olds
+		}
+	}
+	at := int64(0)
+	for i, c := range nodes {
+		if c == nil || c.fresh != nil {
+			continue
+		}
+		e := c.old
+		if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > r.oldSize || e.createdAt+e.atLen > e.n {
+			continue
+		}
+		var js []byte
+		if span == hi-lo {
+			js = buf[int64(e.off)-lo : int64(e.off)-lo+int64(e.n)]
+		} else {
+			js = buf[at : at+int64(e.n)]
+			at += int64(e.n)
+			if _, err := r.old.ReadAt(js, int64(e.off)); err != nil {
+				continue
+			}
+		}
+		if crcAround(js, e.createdAt, e.atLen) == e.crc {
+			olds[i] = js
+		}
+	}
+	return olds
+}
+
+// crcAround is the CRC-32C of js without js[at:at+n].
+func crcAround(js []byte, at, n int) uint32 {
+	return crc32.Update(crc32.Checksum(js[:at], castagnoli), castagnoli, js[at+n:])
+}
+
+// cachedNodes writes the nodes map of a cached write: each node copied
+// from the earlier manifest with this write's created_at, or encoded, in
+// parallel chunks, and recorded for the next write's index.
 func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 	keys := keysSorted(nodes)
 	r.ids = keys
 	r.written = make([]indexEntry, len(keys))
 	s.raw("{")
-	s.parallelEntries(len(keys), func(c int, at int64) {
+	s.parallelChunks(len(keys), func(c int, at int64) {
 		for i := c * streamChunk; i < min(len(keys), (c+1)*streamChunk); i++ {
 			r.written[i].off += int(at)
 		}
-	}, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
-		if i > 0 {
-			buf.WriteByte(',')
+	}, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
+		cns := make([]*cachedNode, to-from)
+		for i := range cns {
+			cns[i], _ = nodes[keys[from+i]].(*cachedNode)
 		}
-		if err := encodeTrimmed(enc, buf, keys[i]); err != nil {
-			return err
-		}
-		buf.WriteByte(':')
-		start := buf.Len()
-		e := &r.written[i]
-		cn, _ := nodes[keys[i]].(*cachedNode)
-		switch {
-		case cn == nil:
-			return encodeTrimmed(enc, buf, nodes[keys[i]])
-		case cn.fresh == nil:
-			buf.Write(cn.before)
-			buf.Write(r.createdAt)
-			buf.Write(cn.after)
-			e.createdAt, e.ok = len(cn.before), true
-		default:
-			if err := encodeTrimmed(enc, buf, cn.fresh); err != nil {
+		scratch := oldBuffers.Get().(*[]byte)
+		defer oldBuffers.Put(scratch)
+		olds := r.readOld(cns, scratch)
+		for i := from; i < to; i++ {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := encodeTrimmed(enc, buf, keys[i]); err != nil {
 				return err
 			}
-			// The number follows the created_at key holding this write's
-			// value; should the pair occur twice (in a node's meta, say),
-			// which is the field is unknown, and the node is not indexed.
-			js := buf.Bytes()[start:]
-			if at := bytes.Index(js, r.needle); cn.keyed && at >= 0 && !bytes.Contains(js[at+1:], r.needle) {
-				e.createdAt, e.ok = at+len(createdAtKey), true
+			buf.WriteByte(':')
+			start := buf.Len()
+			e := &r.written[i]
+			cn := cns[i-from]
+			if cn == nil {
+				if err := encodeTrimmed(enc, buf, nodes[keys[i]]); err != nil {
+					return err
+				}
+				continue
 			}
+			if old := olds[i-from]; old != nil {
+				buf.Write(old[:cn.old.createdAt])
+				buf.Write(r.createdAt)
+				buf.Write(old[cn.old.createdAt+cn.old.atLen:])
+				e.createdAt, e.crc, e.ok = cn.old.createdAt, cn.old.crc, true
+				r.reused.Add(1)
+			} else {
+				fresh := cn.fresh
+				if fresh == nil {
+					// Its earlier bytes are not the indexed ones.
+					fresh = r.b.node(cn.node)
+					r.encoded.Add(1)
+				}
+				if err := encodeTrimmed(enc, buf, fresh); err != nil {
+					return err
+				}
+				// The number follows the created_at key holding this write's
+				// value; should the pair occur twice (in a node's meta, say),
+				// which is the field is unknown, and the node is not indexed.
+				js := buf.Bytes()[start:]
+				if at := bytes.Index(js, r.needle); cn.keyed && at >= 0 && !bytes.Contains(js[at+1:], r.needle) {
+					e.createdAt, e.ok = at+len(createdAtKey), true
+					e.crc = crcAround(js, e.createdAt, len(r.createdAt))
+				}
+			}
+			e.key = cn.key
+			e.atLen = len(r.createdAt)
+			e.off = start
+			e.n = buf.Len() - start
 		}
-		e.key = cn.key
-		e.atLen = len(r.createdAt)
-		e.off = start
-		e.n = buf.Len() - start
-		e.crc = crc32.Checksum(buf.Bytes()[start:], castagnoli)
 		return nil
 	})
 	s.raw("}")
 }
 
-// readOld reads the index and the manifest it describes; it returns why
-// neither can be used, or "".
-func (r *nodeReuse) readOld(dir *targetfs.Dir, name, index string) string {
+// openOld reads the index and opens the manifest it describes; it
+// returns why neither can be used, or "".
+func (r *nodeReuse) openOld(dir *targetfs.Dir, name, index string) string {
 	idx, err := dir.ReadFile(index)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -211,14 +305,16 @@ func (r *nodeReuse) readOld(dir *targetfs.Dir, name, index string) string {
 	if why != "" {
 		return why
 	}
-	old, err := dir.ReadFile(name)
+	old, err := dir.Open(name)
 	if err != nil {
 		return "manifest: " + err.Error()
 	}
-	if len(old) != size {
+	fi, err := old.Stat()
+	if err != nil || fi.Size() != int64(size) || !fi.Mode().IsRegular() {
+		old.Close()
 		return "the manifest changed since the index was written"
 	}
-	r.old, r.entries = old, entries
+	r.old, r.oldSize, r.entries = old, fi.Size(), entries
 	return ""
 }
 

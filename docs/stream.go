@@ -109,6 +109,19 @@ func encodeTrimmed(enc *json.Encoder, buf *bytes.Buffer, v any) error {
 // chunks are in flight at once, so memory stays flat. written, when not
 // nil, is told where each chunk began in the output once it is written.
 func (s *jsonStream) parallelEntries(n int, written func(c int, at int64), entry func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
+	s.parallelChunks(n, written, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
+		for i := from; i < to; i++ {
+			if err := entry(enc, buf, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// parallelChunks is parallelEntries with one call per chunk, entries
+// from..to-1.
+func (s *jsonStream) parallelChunks(n int, written func(c int, at int64), chunk func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error) {
 	if s.err != nil {
 		return
 	}
@@ -127,12 +140,7 @@ func (s *jsonStream) parallelEntries(n int, written func(c int, at int64), entry
 				buf.Reset()
 				enc := json.NewEncoder(buf)
 				enc.SetEscapeHTML(false)
-				for i := c * streamChunk; i < min(n, (c+1)*streamChunk); i++ {
-					if err := entry(enc, buf, i); err != nil {
-						errs[c] = err
-						break
-					}
-				}
+				errs[c] = chunk(enc, buf, c*streamChunk, min(n, (c+1)*streamChunk))
 				done[c] <- buf
 			}(c)
 		}

@@ -93,6 +93,19 @@ func (d *Dir) ReadFile(name string) ([]byte, error) {
 	return b, nil
 }
 
+// Open opens name for reading, confined as writes are.
+func (d *Dir) Open(name string) (*os.File, error) {
+	c, err := clean(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.root.Open(c)
+	if err != nil {
+		return nil, fmt.Errorf("targetfs: open %s: %w", c, err)
+	}
+	return f, nil
+}
+
 // WriteFile writes data to name, creating its parent directories.
 func (d *Dir) WriteFile(name string, data []byte) error {
 	return d.WriteAtomic(name, func(w io.Writer) error {
