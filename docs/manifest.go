@@ -823,11 +823,14 @@ func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]strin
 			}
 		}
 	} else {
+		// The compiler's lists are sorted and without duplicates: kept as
+		// they are (their capacity clipped, so an append below copies).
+		parents, children = make(map[string][]string, len(b.m.ParentMap)), make(map[string][]string, len(b.m.ChildMap))
 		for id, l := range b.m.ParentMap {
-			parents[id] = append([]string(nil), l...)
+			parents[id] = sortedSet(l)
 		}
 		for id, l := range b.m.ChildMap {
-			children[id] = append([]string(nil), l...)
+			children[id] = sortedSet(l)
 		}
 	}
 	ensure := func(id string) {
@@ -846,10 +849,21 @@ func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]strin
 	}
 	for _, mp := range []map[string][]string{parents, children} {
 		for id, l := range mp {
-			mp[id] = dedupSorted(l)
+			mp[id] = sortedSet(l)
 		}
 	}
 	return parents, children
+}
+
+// sortedSet is l sorted without duplicates: l itself, its capacity
+// clipped, when it is so already, else a sorted copy.
+func sortedSet(l []string) []string {
+	for i := 1; i < len(l); i++ {
+		if l[i-1] >= l[i] {
+			return dedupSorted(l)
+		}
+	}
+	return orEmpty(l[:len(l):len(l)])
 }
 
 func dedupSorted(l []string) []string {

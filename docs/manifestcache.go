@@ -243,7 +243,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := encodeTrimmed(enc, buf, keys[i]); err != nil {
+			if err := writeJSONString(enc, buf, keys[i]); err != nil {
 				return err
 			}
 			buf.WriteByte(':')

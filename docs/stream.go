@@ -193,11 +193,11 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	s.key("disabled", false)
 	streamMap(s, m.Disabled)
 	s.key("parent_map", false)
-	streamMap(s, m.ParentMap)
+	streamStringLists(s, m.ParentMap)
 	s.key("child_map", false)
-	streamMap(s, m.ChildMap)
+	streamStringLists(s, m.ChildMap)
 	s.key("group_map", false)
-	streamMap(s, m.GroupMap)
+	streamStringLists(s, m.GroupMap)
 	for _, kv := range []struct {
 		name string
 		v    map[string]any
@@ -212,4 +212,52 @@ func (m *Manifest) writeTo(w io.Writer) error {
 		m.cache.manifestSize = s.pos
 	}
 	return s.err
+}
+
+// streamStringLists is streamMap for lists of unique ids (parent_map,
+// child_map), written without reflection.
+func streamStringLists(s *jsonStream, m map[string][]string) {
+	keys := keysSorted(m)
+	s.raw("{")
+	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeJSONString(enc, buf, keys[i]); err != nil {
+			return err
+		}
+		l := m[keys[i]]
+		if l == nil {
+			buf.WriteString(":null")
+			return nil
+		}
+		buf.WriteString(":[")
+		for j, v := range l {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeJSONString(enc, buf, v); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+		return nil
+	})
+	s.raw("}")
+}
+
+// writeJSONString writes s as encoding/json does (without HTML escaping):
+// as it is between quotes when it holds only printable ASCII other than
+// the quote and the backslash, which is every unique id elt makes; through
+// enc otherwise.
+func writeJSONString(enc *json.Encoder, buf *bytes.Buffer, s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return encodeTrimmed(enc, buf, s)
+		}
+	}
+	buf.WriteByte('"')
+	buf.WriteString(s)
+	buf.WriteByte('"')
+	return nil
 }
