@@ -269,7 +269,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 					fresh = r.b.node(cn.node)
 					r.encoded.Add(1)
 				}
-				if err := encodeTrimmed(enc, buf, fresh); err != nil {
+				if err := encodeNode(enc, buf, fresh); err != nil {
 					return err
 				}
 				// The number follows the created_at key holding this write's

@@ -173,7 +173,7 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	if m.cache != nil {
 		s.cachedNodes(m.Nodes, m.cache)
 	} else {
-		streamMap(s, m.Nodes)
+		streamNodes(s, m.Nodes)
 	}
 	s.key("sources", false)
 	streamMap(s, m.Sources)
@@ -260,4 +260,21 @@ func writeJSONString(enc *json.Encoder, buf *bytes.Buffer, s string) error {
 	buf.WriteString(s)
 	buf.WriteByte('"')
 	return nil
+}
+
+// streamNodes is streamMap for the nodes, each written by encodeNode.
+func streamNodes(s *jsonStream, m map[string]Node) {
+	keys := keysSorted(m)
+	s.raw("{")
+	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeJSONString(enc, buf, keys[i]); err != nil {
+			return err
+		}
+		buf.WriteByte(':')
+		return encodeNode(enc, buf, m[keys[i]])
+	})
+	s.raw("}")
 }
