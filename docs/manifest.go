@@ -405,6 +405,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 		ids = append(ids, id)
 	}
 	built := make([]Node, len(ids))
+	disabled := make([]bool, len(ids))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(ids)/streamChunk, 1)) {
@@ -419,7 +420,8 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 				}
 				for i := c * streamChunk; i < min(len(ids), (c+1)*streamChunk); i++ {
 					n := m.Nodes[ids[i]]
-					if reuse != nil && !isDisabled(n) {
+					disabled[i] = isDisabled(n)
+					if reuse != nil && !disabled[i] {
 						built[i] = reuse.node(b, &kw, n)
 					} else {
 						built[i] = b.node(n)
@@ -430,7 +432,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 	}
 	wg.Wait()
 	for i, id := range ids {
-		if isDisabled(m.Nodes[id]) {
+		if disabled[i] {
 			out.Disabled[id] = []Node{built[i]}
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sync"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/compiler"
@@ -48,7 +48,7 @@ type ManifestCacheStats struct {
 // wrong manifest.
 func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, meta Metadata, c ManifestCache) (ManifestCacheStats, error) {
 	b := newBuilder(m, meta)
-	r := &nodeReuse{b: b, context: b.contextKey(c.Build)}
+	r := &nodeReuse{b: b, context: b.contextKey(c.Build), scratch: make(oldBuffers, 2*runtime.GOMAXPROCS(0)+1)}
 	r.createdAt, _ = json.Marshal(b.createdAt)
 	r.needle = append([]byte(createdAtKey), r.createdAt...)
 	r.stats.Dropped = r.openOld(dir, name, c.Index)
@@ -86,6 +86,7 @@ type nodeReuse struct {
 	old          *os.File // the earlier manifest
 	oldSize      int64
 	entries      map[string]indexEntry
+	scratch      oldBuffers
 	reused       atomic.Int64
 	encoded      atomic.Int64
 	stats        ManifestCacheStats
@@ -147,8 +148,25 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
 	return c
 }
 
-// oldBuffers hold the earlier manifest's bytes of one chunk of nodes.
-var oldBuffers = sync.Pool{New: func() any { return new([]byte) }}
+// oldBuffers hold the earlier manifest's bytes of one chunk of nodes,
+// for the next chunk (see chunkBuffers).
+type oldBuffers chan *[]byte
+
+func (f oldBuffers) get() *[]byte {
+	select {
+	case b := <-f:
+		return b
+	default:
+		return new([]byte)
+	}
+}
+
+func (f oldBuffers) put(b *[]byte) {
+	select {
+	case f <- b:
+	default:
+	}
+}
 
 // readOld reads the earlier JSON of the nodes from..to-1 that are to be
 // copied: one read of the span they lie in (they are in the same order
@@ -236,8 +254,8 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 		for i := range cns {
 			cns[i], _ = nodes[keys[from+i]].(*cachedNode)
 		}
-		scratch := oldBuffers.Get().(*[]byte)
-		defer oldBuffers.Put(scratch)
+		scratch := r.scratch.get()
+		defer r.scratch.put(scratch)
 		olds := r.readOld(cns, scratch)
 		for i := from; i < to; i++ {
 			if i > 0 {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"runtime"
 	"sort"
-	"sync"
 )
 
 // jsonStream writes one JSON document piece by piece. A manifest of 10,000
@@ -20,10 +19,12 @@ type jsonStream struct {
 	err error
 	// pos is how many bytes have been written: where the next byte goes.
 	pos int64
+	// free are the chunk buffers of parallelChunks, for the next chunks.
+	free chunkBuffers
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
-	s := &jsonStream{w: w}
+	s := &jsonStream{w: w, free: make(chunkBuffers, 2*runtime.GOMAXPROCS(0)+1)}
 	s.enc = json.NewEncoder(&s.buf)
 	// SQL is full of <, > and &; dbt writes them as they are.
 	s.enc.SetEscapeHTML(false)
@@ -91,8 +92,27 @@ func streamMap[V any](s *jsonStream, m map[string]V) {
 const streamChunk = 256
 
 // chunkBuffers are the buffers of encoded chunks, reused: a chunk of
-// nodes is tens of kilobytes.
-var chunkBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// nodes is hundreds of kilobytes. A free list of the stream's own, not a
+// sync.Pool, which a garbage collection empties: fresh memory costs more
+// to touch than to reuse.
+type chunkBuffers chan *bytes.Buffer
+
+func (f chunkBuffers) get() *bytes.Buffer {
+	select {
+	case b := <-f:
+		b.Reset()
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
+
+func (f chunkBuffers) put(b *bytes.Buffer) {
+	select {
+	case f <- b:
+	default:
+	}
+}
 
 // encodeTrimmed encodes v into buf (enc's buffer) without the newline
 // json.Encoder ends each value with.
@@ -136,8 +156,7 @@ func (s *jsonStream) parallelChunks(n int, written func(c int, at int64), chunk 
 		for c := 0; c < chunks; c++ {
 			inFlight <- struct{}{}
 			go func(c int) {
-				buf := chunkBuffers.Get().(*bytes.Buffer)
-				buf.Reset()
+				buf := s.free.get()
 				enc := json.NewEncoder(buf)
 				enc.SetEscapeHTML(false)
 				errs[c] = chunk(enc, buf, c*streamChunk, min(n, (c+1)*streamChunk))
@@ -158,7 +177,7 @@ func (s *jsonStream) parallelChunks(n int, written func(c int, at int64), chunk 
 				written(c, at)
 			}
 		}
-		chunkBuffers.Put(buf)
+		s.free.put(buf)
 		<-inFlight
 	}
 }
