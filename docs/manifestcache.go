@@ -15,6 +15,7 @@ import (
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/project"
 )
 
 // ManifestCache says where the manifest cache is and which build of elt
@@ -67,7 +68,7 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 }
 
 // indexMagic starts an index file; the digit is the layout's version.
-const indexMagic = "elt manifest index 2\n"
+const indexMagic = "elt manifest index 3\n"
 
 // createdAtKey precedes the number the cache replaces in each node.
 const createdAtKey = `"created_at":`
@@ -106,6 +107,19 @@ type indexEntry struct {
 	createdAt, atLen int
 	crc              uint32
 	ok               bool // written: the entry is indexed
+	// A compiled node's entry also serves the node uncompiled: under
+	// uncompiled, its JSON with the keys at seg replaced by uncompiledJSON.
+	hasUncompiled bool
+	uncompiled    [32]byte
+	seg           [2]int
+}
+
+// valid reports whether the entry's positions fit together.
+func (e *indexEntry) valid(size int64) bool {
+	if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > size || e.createdAt < 0 || e.atLen < 0 || e.createdAt+e.atLen > e.n {
+		return false
+	}
+	return !e.hasUncompiled || (e.createdAt+e.atLen <= e.seg[0] && e.seg[0] <= e.seg[1] && e.seg[1] <= e.n)
 }
 
 // cachedNode is a node of a manifest written with the cache: a fresh Node
@@ -114,8 +128,13 @@ type cachedNode struct {
 	fresh Node
 	node  *compiler.Node
 	old   indexEntry // when fresh is nil
-	key   [32]byte
-	keyed bool // key is every input of the node's JSON
+	// uncompile: old is the node compiled, to be written uncompiled.
+	uncompile bool
+	key       [32]byte
+	keyed     bool // key is every input of the node's JSON
+	// uncompiled is the key of the node uncompiled, when it is compiled.
+	hasUncompiled bool
+	uncompiled    [32]byte
 }
 
 func (c *cachedNode) Common() *NodeBase {
@@ -138,9 +157,18 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
 	c := &cachedNode{node: n, keyed: kw.ok}
 	if kw.ok {
 		c.key = kw.sum()
-		if e, ok := r.entries[n.UniqueID]; ok && e.key == c.key {
-			c.old = e
-			return c
+		if n.Compiled && n.ResourceType != project.Seed {
+			c.hasUncompiled, c.uncompiled = true, kw.uncompiledSum()
+		}
+		if e, ok := r.entries[n.UniqueID]; ok {
+			switch {
+			case e.key == c.key:
+				c.old = e
+				return c
+			case e.hasUncompiled && e.uncompiled == c.key:
+				c.old, c.uncompile = e, true
+				return c
+			}
 		}
 	}
 	c.fresh = b.node(n)
@@ -181,7 +209,7 @@ func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
 			continue
 		}
 		e := c.old
-		if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > r.oldSize || e.createdAt+e.atLen > e.n {
+		if !e.valid(r.oldSize) {
 			continue
 		}
 		if lo < 0 || int64(e.off) < lo {
@@ -212,7 +240,7 @@ func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
 			continue
 		}
 		e := c.old
-		if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > r.oldSize || e.createdAt+e.atLen > e.n {
+		if !e.valid(r.oldSize) {
 			continue
 		}
 		var js []byte
@@ -274,11 +302,24 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 				}
 				continue
 			}
-			if old := olds[i-from]; old != nil {
-				buf.Write(old[:cn.old.createdAt])
+			if old, o := olds[i-from], cn.old; old != nil {
+				buf.Write(old[:o.createdAt])
 				buf.Write(r.createdAt)
-				buf.Write(old[cn.old.createdAt+cn.old.atLen:])
-				e.createdAt, e.crc, e.ok = cn.old.createdAt, cn.old.crc, true
+				shift := len(r.createdAt) - o.atLen
+				e.createdAt, e.ok = o.createdAt, true
+				if cn.uncompile {
+					buf.Write(old[o.createdAt+o.atLen : o.seg[0]])
+					buf.WriteString(uncompiledJSON)
+					buf.Write(old[o.seg[1]:])
+					e.crc = crcAround(buf.Bytes()[start:], e.createdAt, len(r.createdAt))
+				} else {
+					buf.Write(old[o.createdAt+o.atLen:])
+					e.crc = o.crc
+					if o.hasUncompiled {
+						e.hasUncompiled, e.uncompiled = true, o.uncompiled
+						e.seg = [2]int{o.seg[0] + shift, o.seg[1] + shift}
+					}
+				}
 				r.reused.Add(1)
 			} else {
 				fresh := cn.fresh
@@ -287,8 +328,15 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 					fresh = r.b.node(cn.node)
 					r.encoded.Add(1)
 				}
-				if err := encodeNode(enc, buf, fresh); err != nil {
+				seg, err := encodeNodeSeg(enc, buf, fresh)
+				if err != nil {
 					return err
+				}
+				if cn.hasUncompiled && seg[0] >= 0 {
+					// What a compiled node's entry serves uncompiled needs
+					// its compiled keys' place.
+					e.hasUncompiled, e.uncompiled = true, cn.uncompiled
+					e.seg = [2]int{seg[0] - start, seg[1] - start}
 				}
 				// The number follows the created_at key holding this write's
 				// value; should the pair occur twice (in a node's meta, say),
@@ -360,6 +408,14 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 			buf = binary.AppendUvarint(buf, uint64(v))
 		}
 		buf = binary.LittleEndian.AppendUint32(buf, e.crc)
+		if e.hasUncompiled {
+			buf = append(buf, 1)
+			buf = append(buf, e.uncompiled[:]...)
+			buf = binary.AppendUvarint(buf, uint64(e.seg[0]))
+			buf = binary.AppendUvarint(buf, uint64(e.seg[1]))
+		} else {
+			buf = append(buf, 0)
+		}
 	}
 	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
 	_, err := w.Write(buf)
@@ -423,6 +479,28 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries map[string]ind
 		}
 		e.crc = binary.LittleEndian.Uint32(p)
 		p = p[4:]
+		if len(p) < 1 {
+			return damaged()
+		}
+		has := p[0]
+		p = p[1:]
+		switch has {
+		case 0:
+		case 1:
+			if len(p) < 32 {
+				return damaged()
+			}
+			e.hasUncompiled = true
+			copy(e.uncompiled[:], p[:32])
+			p = p[32:]
+			for _, v := range []*int{&e.seg[0], &e.seg[1]} {
+				if *v, ok = uv(); !ok {
+					return damaged()
+				}
+			}
+		default:
+			return damaged()
+		}
 		entries[id] = e
 	}
 	if len(p) != 0 {

@@ -133,6 +133,12 @@ func TestManifestCacheMatchesFreshEncode(t *testing.T) {
 	w.write("nothing changed", total(), 0, "")
 
 	node := func(i int) *compiler.Node { return m.Nodes[fmt.Sprintf("model.shop.m%05d", i)] }
+	type compiledState struct {
+		n    *compiler.Node
+		code string
+		ctes []compiler.CTE
+	}
+	var uncompiled []compiledState
 	edits := []struct {
 		name    string
 		edit    func()
@@ -182,9 +188,35 @@ func TestManifestCacheMatchesFreshEncode(t *testing.T) {
 		}, 2},
 		{"... and once it is not", func() {}, 1},
 		{"... then reused", func() {}, 0},
+		{"compile -s: every node but one uncompiled", func() {
+			uncompiled = nil
+			for id, n := range m.Nodes {
+				if n.Compiled && id != "model.shop.m00001" {
+					uncompiled = append(uncompiled, compiledState{n, n.CompiledCode, n.ExtraCTEs})
+					n.Compiled, n.CompiledCode, n.ExtraCTEs = false, "", nil
+				}
+			}
+			if len(uncompiled) < 500 {
+				t.Fatalf("only %d compiled nodes", len(uncompiled))
+			}
+		}, 0},
+		{"compile -s again", func() {}, 0},
+		{"compiled again", func() {
+			for _, c := range uncompiled {
+				c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = true, c.code, c.ctes
+			}
+		}, -2},
+		{"compile -s once more", func() {
+			for _, c := range uncompiled {
+				c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = false, "", nil
+			}
+		}, 0},
 	}
 	for _, e := range edits {
 		e.edit()
+		if e.encoded == -2 { // the nodes compile -s left uncompiled
+			e.encoded = len(uncompiled)
+		}
 		w.write(e.name, total()-e.encoded, e.encoded, "")
 	}
 

@@ -22,6 +22,8 @@ type keyWriter struct {
 	// ok turns false at a value the writer cannot serialize exactly (a
 	// type it does not know): the entry is then encoded afresh every time.
 	ok bool
+	// compiledFrom is where nodeKey began writing what compiling adds.
+	compiledFrom int
 }
 
 func (w *keyWriter) reset() { w.buf, w.ok = w.buf[:0], true }
@@ -304,13 +306,6 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	w.str(n.ColumnName)
 	w.str(n.AttachedNode)
 	w.str(n.ShortName)
-	w.str(n.CompiledCode)
-	w.uint(uint64(len(n.ExtraCTEs)))
-	for _, c := range n.ExtraCTEs {
-		w.str(c.ID)
-		w.str(c.SQL)
-	}
-	w.bool(n.Compiled)
 	w.bool(n.Introspected)
 
 	// What the builder finds elsewhere for n: the name under which a
@@ -324,10 +319,39 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 		} else {
 			w.tag('-')
 		}
+	} else {
+		w.tag('-')
 	}
-	if n.PatchPath != "" {
-		w.str(b.pkgRel(n.Package, n.PatchPath))
+	w.str(b.pkgRel(n.Package, n.PatchPath))
+
+	// What compiling adds comes last, so that the key of the node as it
+	// was before compiling (uncompiledSum) shares everything else.
+	w.compiledFrom = len(w.buf)
+	if n.ResourceType == project.Seed {
+		// builder.node writes a seed without compiled keys: whether it
+		// was compiled changes nothing.
+		return
 	}
+	w.str(n.CompiledCode)
+	w.uint(uint64(len(n.ExtraCTEs)))
+	for _, c := range n.ExtraCTEs {
+		w.str(c.ID)
+		w.str(c.SQL)
+	}
+	w.bool(n.Compiled)
+}
+
+// uncompiledSum is, after nodeKey of a compiled node, the key the same
+// node has when it is not compiled (Compiled false, no compiled code, no
+// CTEs): what compile -s makes of every node it does not select. The
+// writer's JSON for it is the compiled node's with the compiled keys
+// replaced (see uncompiledJSON). It overwrites the buffer.
+func (w *keyWriter) uncompiledSum() [32]byte {
+	w.buf = w.buf[:w.compiledFrom]
+	w.str("")
+	w.uint(0)
+	w.bool(false)
+	return w.sum()
 }
 
 func (w *keyWriter) columns(cols []*project.Column) {

@@ -20,20 +20,33 @@ type nodeEncoder struct {
 	err error
 	// scratch is where numbers are formatted.
 	scratch [64]byte
+	// seg is where the compiled keys begin and end.
+	seg [2]int
 }
 
 // encodeNode writes n as encoding/json would into buf (enc's buffer).
 func encodeNode(enc *json.Encoder, buf *bytes.Buffer, n Node) error {
-	e := nodeEncoder{buf: buf, enc: enc}
+	_, err := encodeNodeSeg(enc, buf, n)
+	return err
+}
+
+// uncompiledJSON are a node's compiled keys when it is not compiled.
+const uncompiledJSON = `"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false,"extra_ctes":[]`
+
+// encodeNodeSeg is encodeNode, also returning where in buf the keys from
+// compiled_path to extra_ctes lie (the ones uncompiledJSON replaces), or
+// -1s.
+func encodeNodeSeg(enc *json.Encoder, buf *bytes.Buffer, n Node) (seg [2]int, err error) {
+	e := nodeEncoder{buf: buf, enc: enc, seg: [2]int{-1, -1}}
 	switch t := n.(type) {
 	case *CompiledNode:
 		e.compiledNode(t)
 	case *SeedNode:
 		e.seedNode(t)
 	default:
-		return encodeTrimmed(enc, buf, n)
+		return e.seg, encodeTrimmed(enc, buf, n)
 	}
-	return e.err
+	return e.seg, e.err
 }
 
 func (e *nodeEncoder) raw(s string) { e.buf.WriteString(s) }
@@ -432,6 +445,7 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 	e.key("nodes", false)
 	e.strs(n.DependsOn.Nodes)
 	e.buf.WriteByte('}')
+	e.seg[0] = e.buf.Len() + 1 // after the comma
 	e.key("compiled_path", false)
 	e.strPtr(n.CompiledPath)
 	e.key("compiled", false)
@@ -457,6 +471,7 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 		}
 		e.buf.WriteByte(']')
 	}
+	e.seg[1] = e.buf.Len()
 	e.key("contract", false)
 	e.key("enforced", true)
 	e.bool(n.Contract.Enforced)

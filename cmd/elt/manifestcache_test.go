@@ -94,10 +94,21 @@ func TestManifestCacheAfterEdits(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "models", "extra.sql"), []byte("select 1 as id\n"), 0o644)
 		}, 1},
 		{"a node removed", func() { os.Remove(filepath.Join(dir, "models", "extra.sql")) }, 0},
+		// compile -s writes the other nodes uncompiled: from the compiled
+		// ones' JSON.
+		{"compile -s after a full compile", func() {}, 0},
+		{"compile -s again", func() {}, 0},
+		{"compile -s of its edited file", edit(model(160), "select", "select /* edited */"), 1},
+		{"a full compile after compile -s", func() {}, -1},
+		{"a full compile again", func() {}, 0},
 	}
 	for _, s := range steps {
 		s.edit()
-		got, st := compileManifest(t, dir)
+		var args []string
+		if strings.HasPrefix(s.name, "compile -s") {
+			args = []string{"-s", benchgen.ModelName(160)}
+		}
+		got, st := compileManifest(t, dir, args...)
 		switch {
 		case s.encoded >= 0 && st.Encoded != s.encoded:
 			t.Errorf("%s: %d nodes encoded (%d reused), want %d", s.name, st.Encoded, st.Reused, s.encoded)
@@ -114,7 +125,7 @@ func TestManifestCacheAfterEdits(t *testing.T) {
 		if err := os.Rename(target, kept); err != nil {
 			t.Fatal(err)
 		}
-		want, _ := compileManifest(t, dir, "--no-partial-parse")
+		want, _ := compileManifest(t, dir, append(args, "--no-partial-parse")...)
 		if err := os.RemoveAll(target); err != nil {
 			t.Fatal(err)
 		}
