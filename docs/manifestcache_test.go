@@ -451,6 +451,29 @@ func BenchmarkWriteManifestCached(b *testing.B) {
 			}
 		}
 	})
+	b.Run("compile -s", func(b *testing.B) {
+		for _, n := range m.Nodes {
+			n.Compiled = n.UniqueID == "model.shop.m05000"
+		}
+		for b.Loop() {
+			if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, n := range m.Nodes {
+			n.Compiled = true
+		}
+	})
+	b.Run("no index", func(b *testing.B) {
+		for b.Loop() {
+			if err := dir.WriteFile(c.Index, nil); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("fresh", func(b *testing.B) {
 		for b.Loop() {
 			if err := WriteManifest(dir, "manifest.json", m, testMeta()); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -263,7 +264,13 @@ func (e *nodeEncoder) object(m map[string]any) {
 		e.raw("{}")
 		return
 	}
-	keys := keysSorted(m)
+	// A config has a few dozen keys: sorted on the stack.
+	var arr [40]string
+	keys := arr[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	e.buf.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
