@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -189,7 +190,14 @@ func (w *keyWriter) stringMap(m map[string]any) {
 		return
 	}
 	w.uint(uint64(len(m)))
-	for _, k := range keysSorted(m) {
+	// Sorted on the stack: most maps here are a config's few keys.
+	var arr [40]string
+	keys := arr[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		w.str(k)
 		w.value(m[k])
 	}
