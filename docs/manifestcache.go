@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/compiler"
@@ -86,7 +87,7 @@ type nodeReuse struct {
 	b            *builder
 	old          *os.File // the earlier manifest
 	oldSize      int64
-	entries      map[string]indexEntry
+	entries      indexEntries
 	scratch      oldBuffers
 	reused       atomic.Int64
 	encoded      atomic.Int64
@@ -120,6 +121,21 @@ func (e *indexEntry) valid(size int64) bool {
 		return false
 	}
 	return !e.hasUncompiled || (e.createdAt+e.atLen <= e.seg[0] && e.seg[0] <= e.seg[1] && e.seg[1] <= e.n)
+}
+
+// indexEntries are an index's entries in unique id order, as written:
+// looked up by binary search, without building a map of them.
+type indexEntries struct {
+	ids     []string
+	entries []indexEntry
+}
+
+func (x indexEntries) find(id string) (indexEntry, bool) {
+	i, ok := slices.BinarySearch(x.ids, id)
+	if !ok {
+		return indexEntry{}, false
+	}
+	return x.entries[i], true
 }
 
 // cachedNode is a node of a manifest written with the cache: a fresh Node
@@ -160,7 +176,7 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
 		if n.Compiled && n.ResourceType != project.Seed {
 			c.hasUncompiled, c.uncompiled = true, kw.uncompiledSum()
 		}
-		if e, ok := r.entries[n.UniqueID]; ok {
+		if e, ok := r.entries.find(n.UniqueID); ok {
 			switch {
 			case e.key == c.key:
 				c.old = e
@@ -424,20 +440,20 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 
 // decodeIndex reads an index written for context: the manifest's size
 // and the entries by unique id, or why it cannot be used.
-func decodeIndex(idx []byte, context [32]byte) (size int, entries map[string]indexEntry, why string) {
+func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, why string) {
 	if len(idx) < len(indexMagic)+32+4 || string(idx[:len(indexMagic)]) != indexMagic {
-		return 0, nil, "not an index of this version"
+		return 0, entries, "not an index of this version"
 	}
 	body := idx[:len(idx)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(idx[len(idx)-4:]) {
-		return 0, nil, "damaged index"
+		return 0, entries, "damaged index"
 	}
 	p := body[len(indexMagic):]
 	if !bytes.Equal(p[:32], context[:]) {
-		return 0, nil, "elt's build, the target or the packages changed"
+		return 0, entries, "elt's build, the target or the packages changed"
 	}
 	p = p[32:]
-	damaged := func() (int, map[string]indexEntry, string) { return 0, nil, "damaged index" }
+	damaged := func() (int, indexEntries, string) { return 0, indexEntries{}, "damaged index" }
 	uv := func() (int, bool) {
 		v, k := binary.Uvarint(p)
 		if k <= 0 || v > 1<<50 {
@@ -457,7 +473,7 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries map[string]ind
 	// The ids are strings of their own: the index is dropped once read.
 	all := string(p)
 	base := len(body) - len(p)
-	entries = make(map[string]indexEntry, count)
+	entries.ids, entries.entries = make([]string, 0, count), make([]indexEntry, 0, count)
 	for range count {
 		l, ok := uv()
 		if !ok || l+32 > len(p) {
@@ -466,6 +482,9 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries map[string]ind
 		start := len(body) - len(p) - base
 		id := all[start : start+l]
 		p = p[l:]
+		if n := len(entries.ids); n > 0 && entries.ids[n-1] >= id {
+			return damaged() // written in order, each id once
+		}
 		var e indexEntry
 		copy(e.key[:], p[:32])
 		p = p[32:]
@@ -501,7 +520,8 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries map[string]ind
 		default:
 			return damaged()
 		}
-		entries[id] = e
+		entries.ids = append(entries.ids, id)
+		entries.entries = append(entries.entries, e)
 	}
 	if len(p) != 0 {
 		return damaged()
