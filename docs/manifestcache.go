@@ -41,6 +41,9 @@ type ManifestCacheStats struct {
 	// Dropped says why no entry of the earlier manifest could be used
 	// ("" when the index was read).
 	Dropped string
+	// IndexError is why the index of this manifest could not be written;
+	// the manifest was.
+	IndexError error
 }
 
 // WriteManifestCached is WriteManifest reusing the JSON of nodes that did
@@ -62,10 +65,13 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 	if err := out.Write(dir, name); err != nil {
 		return r.statsNow(), err
 	}
+	st := r.statsNow()
 	if err := dir.WriteAtomic(c.Index, r.writeIndex); err != nil {
-		return r.statsNow(), fmt.Errorf("docs: write manifest cache %s: %w", c.Index, err)
+		// The manifest is written; without a new index the next write
+		// finds the old one, whose entries no longer match, and encodes.
+		st.IndexError = fmt.Errorf("docs: write manifest cache %s: %w", c.Index, err)
 	}
-	return r.statsNow(), nil
+	return st, nil
 }
 
 // indexMagic starts an index file; the digit is the layout's version.

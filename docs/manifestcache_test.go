@@ -482,3 +482,26 @@ func BenchmarkWriteManifestCached(b *testing.B) {
 		}
 	})
 }
+
+// TestManifestCacheIndexNotWritable: an index that cannot be written is
+// reported, and the manifest is written all the same.
+func TestManifestCacheIndexNotWritable(t *testing.T) {
+	dir := openTarget(t, t.TempDir())
+	// A directory, not empty, where the index goes: the rename fails.
+	if err := dir.WriteFile("idx.bin/keep", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	m := cacheTestManifest(3)
+	st, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), ManifestCache{Build: "b", Index: "idx.bin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.IndexError == nil {
+		t.Error("no IndexError for an index that could not be written")
+	}
+	got, err := dir.ReadFile("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBytes(t, "index not written", got, freshManifest(t, m, testMeta()))
+}

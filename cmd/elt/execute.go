@@ -563,6 +563,10 @@ func (s *session) writeManifest() error {
 		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile})
 	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d", st.Reused, st.Reused+st.Encoded),
 		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped})
+	if st.IndexError != nil {
+		// A cache that cannot be written does not fail the command.
+		s.log.warn("ManifestCacheNotSaved", st.IndexError.Error(), nil)
+	}
 	return err
 }
 
