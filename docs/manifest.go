@@ -99,6 +99,10 @@ type Manifest struct {
 	SavedQueries   map[string]any      `json:"saved_queries"`
 	SemanticModels map[string]any      `json:"semantic_models"`
 	UnitTests      map[string]any      `json:"unit_tests"`
+
+	// cache, when set, writes Nodes (then *cachedNode values) reusing the
+	// JSON an earlier write left, and records this write's for the next.
+	cache *nodeReuse
 }
 
 // ManifestMetadata is the manifest's metadata object.
@@ -365,11 +369,23 @@ func (m *Manifest) Write(dir *targetfs.Dir, name string) error {
 // BuildManifest turns a parsed (and possibly compiled) project into dbt's
 // manifest shape. It does not modify m.
 func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
+	return newBuilder(m, meta).build(nil)
+}
+
+func newBuilder(m *compiler.Manifest, meta Metadata) *builder {
 	b := &builder{m: m, meta: meta, createdAt: epochSeconds(meta.GeneratedAt)}
 	b.init()
+	return b
+}
+
+// build makes the manifest. With reuse, each enabled node is looked up in
+// the cache first: one found there is a *cachedNode holding its earlier
+// JSON instead of a built Node, for writeTo to splice.
+func (b *builder) build(reuse *nodeReuse) *Manifest {
+	m := b.m
 	out := &Manifest{
 		Metadata:       b.metadata(),
-		Nodes:          map[string]Node{},
+		Nodes:          make(map[string]Node, len(m.Nodes)),
 		Sources:        map[string]*Source{},
 		Macros:         map[string]*Macro{},
 		Docs:           map[string]*Doc{},
@@ -389,27 +405,34 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 		ids = append(ids, id)
 	}
 	built := make([]Node, len(ids))
+	disabled := make([]bool, len(ids))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(ids)/streamChunk, 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var kw keyWriter
 			for {
 				c := int(next.Add(1)) - 1
 				if c*streamChunk >= len(ids) {
 					return
 				}
 				for i := c * streamChunk; i < min(len(ids), (c+1)*streamChunk); i++ {
-					built[i] = b.node(m.Nodes[ids[i]])
+					n := m.Nodes[ids[i]]
+					disabled[i] = isDisabled(n)
+					if reuse != nil && !disabled[i] {
+						built[i] = reuse.node(b, &kw, n)
+					} else {
+						built[i] = b.node(n)
+					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	for i, id := range ids {
-		n := m.Nodes[id]
-		if enabled, ok := n.Config["enabled"].(bool); ok && !enabled {
+		if disabled[i] {
 			out.Disabled[id] = []Node{built[i]}
 			continue
 		}
@@ -431,6 +454,12 @@ func BuildManifest(m *compiler.Manifest, meta Metadata) *Manifest {
 	b.resources(out)
 	b.unitTests(out)
 	return out
+}
+
+// isDisabled reports whether n is written under disabled, not nodes.
+func isDisabled(n *compiler.Node) bool {
+	enabled, ok := n.Config["enabled"].(bool)
+	return ok && !enabled
 }
 
 type builder struct {
@@ -796,11 +825,14 @@ func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]strin
 			}
 		}
 	} else {
+		// The compiler's lists are sorted and without duplicates: kept as
+		// they are (their capacity clipped, so an append below copies).
+		parents, children = make(map[string][]string, len(b.m.ParentMap)), make(map[string][]string, len(b.m.ChildMap))
 		for id, l := range b.m.ParentMap {
-			parents[id] = append([]string(nil), l...)
+			parents[id] = sortedSet(l)
 		}
 		for id, l := range b.m.ChildMap {
-			children[id] = append([]string(nil), l...)
+			children[id] = sortedSet(l)
 		}
 	}
 	ensure := func(id string) {
@@ -819,10 +851,21 @@ func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]strin
 	}
 	for _, mp := range []map[string][]string{parents, children} {
 		for id, l := range mp {
-			mp[id] = dedupSorted(l)
+			mp[id] = sortedSet(l)
 		}
 	}
 	return parents, children
+}
+
+// sortedSet is l sorted without duplicates: l itself, its capacity
+// clipped, when it is so already, else a sorted copy.
+func sortedSet(l []string) []string {
+	for i := 1; i < len(l); i++ {
+		if l[i-1] >= l[i] {
+			return dedupSorted(l)
+		}
+	}
+	return orEmpty(l[:len(l):len(l)])
 }
 
 func dedupSorted(l []string) []string {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"runtime"
 	"sort"
-	"sync"
 )
 
 // jsonStream writes one JSON document piece by piece. A manifest of 10,000
@@ -18,10 +17,14 @@ type jsonStream struct {
 	buf bytes.Buffer
 	enc *json.Encoder
 	err error
+	// pos is how many bytes have been written: where the next byte goes.
+	pos int64
+	// free are the chunk buffers of parallelChunks, for the next chunks.
+	free chunkBuffers
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
-	s := &jsonStream{w: w}
+	s := &jsonStream{w: w, free: make(chunkBuffers, 2*runtime.GOMAXPROCS(0)+1)}
 	s.enc = json.NewEncoder(&s.buf)
 	// SQL is full of <, > and &; dbt writes them as they are.
 	s.enc.SetEscapeHTML(false)
@@ -31,6 +34,7 @@ func newJSONStream(w io.Writer) *jsonStream {
 func (s *jsonStream) raw(p string) {
 	if s.err == nil {
 		_, s.err = io.WriteString(s.w, p)
+		s.pos += int64(len(p))
 	}
 }
 
@@ -42,7 +46,9 @@ func (s *jsonStream) value(v any) {
 	if s.err = s.enc.Encode(v); s.err != nil {
 		return
 	}
-	_, s.err = s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
+	b := bytes.TrimSuffix(s.buf.Bytes(), []byte("\n"))
+	_, s.err = s.w.Write(b)
+	s.pos += int64(len(b))
 }
 
 // key writes `"name":`, preceded by a comma unless first.
@@ -67,7 +73,7 @@ func streamMap[V any](s *jsonStream, m map[string]V) {
 			s.value(m[k])
 		}
 	} else {
-		s.parallelEntries(len(keys), func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
@@ -86,8 +92,27 @@ func streamMap[V any](s *jsonStream, m map[string]V) {
 const streamChunk = 256
 
 // chunkBuffers are the buffers of encoded chunks, reused: a chunk of
-// nodes is tens of kilobytes.
-var chunkBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// nodes is hundreds of kilobytes. A free list of the stream's own, not a
+// sync.Pool, which a garbage collection empties: fresh memory costs more
+// to touch than to reuse.
+type chunkBuffers chan *bytes.Buffer
+
+func (f chunkBuffers) get() *bytes.Buffer {
+	select {
+	case b := <-f:
+		b.Reset()
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
+
+func (f chunkBuffers) put(b *bytes.Buffer) {
+	select {
+	case f <- b:
+	default:
+	}
+}
 
 // encodeTrimmed encodes v into buf (enc's buffer) without the newline
 // json.Encoder ends each value with.
@@ -101,8 +126,22 @@ func encodeTrimmed(enc *json.Encoder, buf *bytes.Buffer, v any) error {
 
 // parallelEntries encodes entries 0..n-1 with entry, chunks of them on
 // every core, and writes the chunks in order as they are done. A few
-// chunks are in flight at once, so memory stays flat.
-func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
+// chunks are in flight at once, so memory stays flat. written, when not
+// nil, is told where each chunk began in the output once it is written.
+func (s *jsonStream) parallelEntries(n int, written func(c int, at int64), entry func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
+	s.parallelChunks(n, written, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
+		for i := from; i < to; i++ {
+			if err := entry(enc, buf, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// parallelChunks is parallelEntries with one call per chunk, entries
+// from..to-1.
+func (s *jsonStream) parallelChunks(n int, written func(c int, at int64), chunk func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error) {
 	if s.err != nil {
 		return
 	}
@@ -117,16 +156,10 @@ func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *b
 		for c := 0; c < chunks; c++ {
 			inFlight <- struct{}{}
 			go func(c int) {
-				buf := chunkBuffers.Get().(*bytes.Buffer)
-				buf.Reset()
+				buf := s.free.get()
 				enc := json.NewEncoder(buf)
 				enc.SetEscapeHTML(false)
-				for i := c * streamChunk; i < min(n, (c+1)*streamChunk); i++ {
-					if err := entry(enc, buf, i); err != nil {
-						errs[c] = err
-						break
-					}
-				}
+				errs[c] = chunk(enc, buf, c*streamChunk, min(n, (c+1)*streamChunk))
 				done[c] <- buf
 			}(c)
 		}
@@ -137,9 +170,14 @@ func (s *jsonStream) parallelEntries(n int, entry func(enc *json.Encoder, buf *b
 			s.err = errs[c]
 		}
 		if s.err == nil {
+			at := s.pos
 			_, s.err = s.w.Write(buf.Bytes())
+			s.pos += int64(buf.Len())
+			if s.err == nil && written != nil {
+				written(c, at)
+			}
 		}
-		chunkBuffers.Put(buf)
+		s.free.put(buf)
 		<-inFlight
 	}
 }
@@ -151,7 +189,11 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	s.key("metadata", true)
 	s.value(m.Metadata)
 	s.key("nodes", false)
-	streamMap(s, m.Nodes)
+	if m.cache != nil {
+		s.cachedNodes(m.Nodes, m.cache)
+	} else {
+		streamNodes(s, m.Nodes)
+	}
 	s.key("sources", false)
 	streamMap(s, m.Sources)
 	s.key("macros", false)
@@ -170,11 +212,11 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	s.key("disabled", false)
 	streamMap(s, m.Disabled)
 	s.key("parent_map", false)
-	streamMap(s, m.ParentMap)
+	streamStringLists(s, m.ParentMap)
 	s.key("child_map", false)
-	streamMap(s, m.ChildMap)
+	streamStringLists(s, m.ChildMap)
 	s.key("group_map", false)
-	streamMap(s, m.GroupMap)
+	streamStringLists(s, m.GroupMap)
 	for _, kv := range []struct {
 		name string
 		v    map[string]any
@@ -185,5 +227,73 @@ func (m *Manifest) writeTo(w io.Writer) error {
 		streamMap(s, kv.v)
 	}
 	s.raw("}\n")
+	if m.cache != nil {
+		m.cache.manifestSize = s.pos
+	}
 	return s.err
+}
+
+// streamStringLists is streamMap for lists of unique ids (parent_map,
+// child_map), written without reflection.
+func streamStringLists(s *jsonStream, m map[string][]string) {
+	keys := keysSorted(m)
+	s.raw("{")
+	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeJSONString(enc, buf, keys[i]); err != nil {
+			return err
+		}
+		l := m[keys[i]]
+		if l == nil {
+			buf.WriteString(":null")
+			return nil
+		}
+		buf.WriteString(":[")
+		for j, v := range l {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeJSONString(enc, buf, v); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+		return nil
+	})
+	s.raw("}")
+}
+
+// writeJSONString writes s as encoding/json does (without HTML escaping):
+// as it is between quotes when it holds only printable ASCII other than
+// the quote and the backslash, which is every unique id elt makes; through
+// enc otherwise.
+func writeJSONString(enc *json.Encoder, buf *bytes.Buffer, s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return encodeTrimmed(enc, buf, s)
+		}
+	}
+	buf.WriteByte('"')
+	buf.WriteString(s)
+	buf.WriteByte('"')
+	return nil
+}
+
+// streamNodes is streamMap for the nodes, each written by encodeNode.
+func streamNodes(s *jsonStream, m map[string]Node) {
+	keys := keysSorted(m)
+	s.raw("{")
+	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeJSONString(enc, buf, keys[i]); err != nil {
+			return err
+		}
+		buf.WriteByte(':')
+		return encodeNode(enc, buf, m[keys[i]])
+	})
+	s.raw("}")
 }

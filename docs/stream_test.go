@@ -48,3 +48,40 @@ func TestStreamMapError(t *testing.T) {
 		t.Fatal("no error for an entry encoding/json cannot encode")
 	}
 }
+
+// TestStreamStringListsMatchesEncodingJSON: parent_map and child_map,
+// written without reflection, are what encoding/json writes, odd ids too.
+func TestStreamStringListsMatchesEncodingJSON(t *testing.T) {
+	odd := []string{`model.a."quoted"`, `back\slash`, "tab\there", "caf\u00e9", "line\u2028sep", "bad\xffutf8", "<html> & more", "del\x7f"}
+	for _, n := range []int{0, 1, 3, 2 * streamChunk, 3*streamChunk + 5} {
+		m := map[string][]string{}
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("model.shop.m%05d", i)
+			switch i % 4 {
+			case 0:
+				m[id] = []string{}
+			case 1:
+				m[id] = []string{"model.shop.a", "test.shop.b"}
+			case 2:
+				m[odd[i%len(odd)]+id] = []string{odd[(i+1)%len(odd)], id}
+			default:
+				m[id] = nil
+			}
+		}
+		var got bytes.Buffer
+		s := newJSONStream(&got)
+		streamStringLists(s, m)
+		if s.err != nil {
+			t.Fatal(s.err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got.Bytes(), w) {
+			t.Errorf("%d entries: differs from encoding/json\n got %.300s\nwant %.300s", n, got.Bytes(), w)
+		}
+	}
+}

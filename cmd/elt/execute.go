@@ -561,8 +561,23 @@ func (s *session) writeManifest() error {
 	if err != nil {
 		return err
 	}
-	return docs.WriteManifest(dir, "manifest.json", s.manifest, s.meta())
+	if s.f.noPartialParse {
+		return docs.WriteManifest(dir, "manifest.json", s.manifest, s.meta())
+	}
+	st, err := docs.WriteManifestCached(dir, "manifest.json", s.manifest, s.meta(),
+		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile})
+	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d", st.Reused, st.Reused+st.Encoded),
+		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped})
+	if st.IndexError != nil {
+		// A cache that cannot be written does not fail the command.
+		s.log.warn("ManifestCacheNotSaved", st.IndexError.Error(), nil)
+	}
+	return err
 }
+
+// manifestCacheFile indexes manifest.json for the next write
+// (docs.ManifestCache): unchanged nodes are copied, not encoded again.
+const manifestCacheFile = "elt_manifest_cache.bin"
 
 func (s *session) writeRunResults(results []runner.Result, checks []quality.Result, elapsed time.Duration, command string) error {
 	out := make([]docs.NodeResult, 0, len(results))

@@ -79,6 +79,33 @@ func clean(name string) (string, error) {
 	return c, nil
 }
 
+// ReadFile reads name, a file an earlier invocation wrote (a cache's
+// index, the manifest it indexes), confined as writes are.
+func (d *Dir) ReadFile(name string) ([]byte, error) {
+	c, err := clean(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := d.root.ReadFile(c)
+	if err != nil {
+		return nil, fmt.Errorf("targetfs: read %s: %w", c, err)
+	}
+	return b, nil
+}
+
+// Open opens name for reading, confined as writes are.
+func (d *Dir) Open(name string) (*os.File, error) {
+	c, err := clean(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.root.Open(c)
+	if err != nil {
+		return nil, fmt.Errorf("targetfs: open %s: %w", c, err)
+	}
+	return f, nil
+}
+
 // WriteFile writes data to name, creating its parent directories.
 func (d *Dir) WriteFile(name string, data []byte) error {
 	return d.WriteAtomic(name, func(w io.Writer) error {

@@ -252,3 +252,48 @@ func TestCreatedDirFastPath(t *testing.T) {
 		t.Errorf("an existing file with the same contents: wrote %v, %v", wrote, err)
 	}
 }
+
+// TestReadsStayInside: ReadFile and Open read what the directory holds,
+// and refuse names and links that lead out of it.
+func TestReadsStayInside(t *testing.T) {
+	base := t.TempDir()
+	target := filepath.Join(base, "target")
+	if err := os.WriteFile(filepath.Join(base, "secret"), []byte("outside"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.WriteFile("manifest.json", []byte(`{"nodes":{}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := d.ReadFile("manifest.json"); err != nil || string(b) != `{"nodes":{}}` {
+		t.Fatalf("ReadFile: %q, %v", b, err)
+	}
+	f, err := d.Open("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 7)
+	if _, err := f.ReadAt(buf, 2); err != nil || string(buf) != `nodes":` {
+		t.Errorf("ReadAt: %q, %v", buf, err)
+	}
+	f.Close()
+	if _, err := d.ReadFile("missing.bin"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want os.ErrNotExist", err)
+	}
+	if err := os.Symlink(filepath.Join(base, "secret"), filepath.Join(target, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"../secret", "link", "/etc/passwd"} {
+		if b, err := d.ReadFile(name); err == nil {
+			t.Errorf("ReadFile(%q) read %q outside the directory", name, b)
+		}
+		if f, err := d.Open(name); err == nil {
+			f.Close()
+			t.Errorf("Open(%q) opened a file outside the directory", name)
+		}
+	}
+}

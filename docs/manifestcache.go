@@ -1,0 +1,536 @@
+package docs
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"slices"
+	"sync/atomic"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/project"
+)
+
+// ManifestCache says where the manifest cache is and which build of elt
+// may use it. The cache is an index of the manifest an earlier invocation
+// wrote: for each node, a digest of everything its JSON is made of and
+// where that JSON lies in the file. A node whose digest is unchanged is
+// copied from the old file, with only its created_at replaced, instead of
+// being built and encoded again. The output is byte for byte what a fresh
+// encode writes.
+type ManifestCache struct {
+	// Build names elt's version and build: an index written by another
+	// build (another encoder, another builder) is not used.
+	Build string
+	// Index is the index file's name in the target directory.
+	Index string
+}
+
+// ManifestCacheStats says what one cached write did.
+type ManifestCacheStats struct {
+	Reused  int // nodes copied from the earlier manifest
+	Encoded int // nodes built and encoded
+	// Dropped says why no entry of the earlier manifest could be used
+	// ("" when the index was read).
+	Dropped string
+	// IndexError is why the index of this manifest could not be written;
+	// the manifest was.
+	IndexError error
+}
+
+// WriteManifestCached is WriteManifest reusing the JSON of nodes that did
+// not change since the manifest the index describes, and leaving an index
+// of this manifest for the next write. A missing, damaged or foreign
+// index, or a manifest file changed since, costs a full encode, never a
+// wrong manifest.
+func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, meta Metadata, c ManifestCache) (ManifestCacheStats, error) {
+	b := newBuilder(m, meta)
+	r := &nodeReuse{b: b, context: b.contextKey(c.Build), scratch: make(oldBuffers, 2*runtime.GOMAXPROCS(0)+1)}
+	r.createdAt, _ = json.Marshal(b.createdAt)
+	r.needle = append([]byte(createdAtKey), r.createdAt...)
+	r.stats.Dropped = r.openOld(dir, name, c.Index)
+	if r.old != nil {
+		defer r.old.Close()
+	}
+	out := b.build(r)
+	out.cache = r
+	if err := out.Write(dir, name); err != nil {
+		return r.statsNow(), err
+	}
+	st := r.statsNow()
+	if err := dir.WriteAtomic(c.Index, r.writeIndex); err != nil {
+		// The manifest is written; without a new index the next write
+		// finds the old one, whose entries no longer match, and encodes.
+		st.IndexError = fmt.Errorf("docs: write manifest cache %s: %w", c.Index, err)
+	}
+	return st, nil
+}
+
+// indexMagic starts an index file; the digit is the layout's version.
+const indexMagic = "elt manifest index 3\n"
+
+// createdAtKey precedes the number the cache replaces in each node.
+const createdAtKey = `"created_at":`
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// nodeReuse is one cached write's state: the earlier manifest and its
+// index, then this write's index entries.
+type nodeReuse struct {
+	context   [32]byte
+	createdAt []byte // this write's created_at, encoded
+	needle    []byte // createdAtKey and createdAt
+	// manifestSize is the length of the manifest written, for the index.
+	manifestSize int64
+	b            *builder
+	old          *os.File // the earlier manifest
+	oldSize      int64
+	entries      indexEntries
+	scratch      oldBuffers
+	reused       atomic.Int64
+	encoded      atomic.Int64
+	stats        ManifestCacheStats
+	// written are this write's entries, in the order of the nodes map's
+	// sorted keys; ids are those keys.
+	ids     []string
+	written []indexEntry
+}
+
+// indexEntry is one node in the index: its key, where its JSON lies in
+// the manifest, where created_at's number lies within it, and the CRC-32C
+// of the JSON without that number, checked before it is used (and so the
+// same in the next manifest).
+type indexEntry struct {
+	key              [32]byte
+	off, n           int
+	createdAt, atLen int
+	crc              uint32
+	ok               bool // written: the entry is indexed
+	// A compiled node's entry also serves the node uncompiled: under
+	// uncompiled, its JSON with the keys at seg replaced by uncompiledJSON.
+	hasUncompiled bool
+	uncompiled    [32]byte
+	seg           [2]int
+}
+
+// valid reports whether the entry's positions fit together.
+func (e *indexEntry) valid(size int64) bool {
+	if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > size || e.createdAt < 0 || e.atLen < 0 || e.createdAt+e.atLen > e.n {
+		return false
+	}
+	return !e.hasUncompiled || (e.createdAt+e.atLen <= e.seg[0] && e.seg[0] <= e.seg[1] && e.seg[1] <= e.n)
+}
+
+// indexEntries are an index's entries in unique id order, as written:
+// looked up by binary search, without building a map of them.
+type indexEntries struct {
+	ids     []string
+	entries []indexEntry
+}
+
+func (x indexEntries) find(id string) (indexEntry, bool) {
+	i, ok := slices.BinarySearch(x.ids, id)
+	if !ok {
+		return indexEntry{}, false
+	}
+	return x.entries[i], true
+}
+
+// cachedNode is a node of a manifest written with the cache: a fresh Node
+// to encode, or the place of its earlier JSON, read when it is written.
+type cachedNode struct {
+	fresh Node
+	node  *compiler.Node
+	old   indexEntry // when fresh is nil
+	// uncompile: old is the node compiled, to be written uncompiled.
+	uncompile bool
+	key       [32]byte
+	keyed     bool // key is every input of the node's JSON
+	// uncompiled is the key of the node uncompiled, when it is compiled.
+	hasUncompiled bool
+	uncompiled    [32]byte
+}
+
+func (c *cachedNode) Common() *NodeBase {
+	if c.fresh != nil {
+		return c.fresh.Common()
+	}
+	return nil
+}
+
+func (r *nodeReuse) statsNow() ManifestCacheStats {
+	st := r.stats
+	st.Reused, st.Encoded = int(r.reused.Load()), int(r.encoded.Load())
+	return st
+}
+
+// node returns n to be copied from the earlier manifest when its key is
+// unchanged, else n built afresh.
+func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
+	b.nodeKey(kw, n)
+	c := &cachedNode{node: n, keyed: kw.ok}
+	if kw.ok {
+		c.key = kw.sum()
+		if n.Compiled && n.ResourceType != project.Seed {
+			c.hasUncompiled, c.uncompiled = true, kw.uncompiledSum()
+		}
+		if e, ok := r.entries.find(n.UniqueID); ok {
+			switch {
+			case e.key == c.key:
+				c.old = e
+				return c
+			case e.hasUncompiled && e.uncompiled == c.key:
+				c.old, c.uncompile = e, true
+				return c
+			}
+		}
+	}
+	c.fresh = b.node(n)
+	r.encoded.Add(1)
+	return c
+}
+
+// oldBuffers hold the earlier manifest's bytes of one chunk of nodes,
+// for the next chunk (see chunkBuffers).
+type oldBuffers chan *[]byte
+
+func (f oldBuffers) get() *[]byte {
+	select {
+	case b := <-f:
+		return b
+	default:
+		return new([]byte)
+	}
+}
+
+func (f oldBuffers) put(b *[]byte) {
+	select {
+	case f <- b:
+	default:
+	}
+}
+
+// readOld reads the earlier JSON of the nodes from..to-1 that are to be
+// copied: one read of the span they lie in (they are in the same order
+// there), or a read each when the span is much larger than they are.
+// olds[i-from] is nil for a node to encode, or whose bytes could not be
+// read.
+func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
+	olds := make([][]byte, len(nodes))
+	lo, hi, sum := int64(-1), int64(0), int64(0)
+	for _, c := range nodes {
+		if c == nil || c.fresh != nil {
+			continue
+		}
+		e := c.old
+		if !e.valid(r.oldSize) {
+			continue
+		}
+		if lo < 0 || int64(e.off) < lo {
+			lo = int64(e.off)
+		}
+		hi = max(hi, int64(e.off+e.n))
+		sum += int64(e.n)
+	}
+	if lo < 0 {
+		return olds
+	}
+	span := hi - lo
+	if span > 2*sum+1<<20 {
+		span = sum
+	}
+	if int64(cap(*scratch)) < span {
+		*scratch = make([]byte, span)
+	}
+	buf := (*scratch)[:span]
+	if span == hi-lo {
+		if _, err := r.old.ReadAt(buf, lo); err != nil {
+			return olds
+		}
+	}
+	at := int64(0)
+	for i, c := range nodes {
+		if c == nil || c.fresh != nil {
+			continue
+		}
+		e := c.old
+		if !e.valid(r.oldSize) {
+			continue
+		}
+		var js []byte
+		if span == hi-lo {
+			js = buf[int64(e.off)-lo : int64(e.off)-lo+int64(e.n)]
+		} else {
+			js = buf[at : at+int64(e.n)]
+			at += int64(e.n)
+			if _, err := r.old.ReadAt(js, int64(e.off)); err != nil {
+				continue
+			}
+		}
+		if crcAround(js, e.createdAt, e.atLen) == e.crc {
+			olds[i] = js
+		}
+	}
+	return olds
+}
+
+// crcAround is the CRC-32C of js without js[at:at+n].
+func crcAround(js []byte, at, n int) uint32 {
+	return crc32.Update(crc32.Checksum(js[:at], castagnoli), castagnoli, js[at+n:])
+}
+
+// cachedNodes writes the nodes map of a cached write: each node copied
+// from the earlier manifest with this write's created_at, or encoded, in
+// parallel chunks, and recorded for the next write's index.
+func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
+	keys := keysSorted(nodes)
+	r.ids = keys
+	r.written = make([]indexEntry, len(keys))
+	s.raw("{")
+	s.parallelChunks(len(keys), func(c int, at int64) {
+		for i := c * streamChunk; i < min(len(keys), (c+1)*streamChunk); i++ {
+			r.written[i].off += int(at)
+		}
+	}, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
+		cns := make([]*cachedNode, to-from)
+		for i := range cns {
+			cns[i], _ = nodes[keys[from+i]].(*cachedNode)
+		}
+		scratch := r.scratch.get()
+		defer r.scratch.put(scratch)
+		olds := r.readOld(cns, scratch)
+		for i := from; i < to; i++ {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeJSONString(enc, buf, keys[i]); err != nil {
+				return err
+			}
+			buf.WriteByte(':')
+			start := buf.Len()
+			e := &r.written[i]
+			cn := cns[i-from]
+			if cn == nil {
+				if err := encodeTrimmed(enc, buf, nodes[keys[i]]); err != nil {
+					return err
+				}
+				continue
+			}
+			if old, o := olds[i-from], cn.old; old != nil {
+				buf.Write(old[:o.createdAt])
+				buf.Write(r.createdAt)
+				shift := len(r.createdAt) - o.atLen
+				e.createdAt, e.ok = o.createdAt, true
+				if cn.uncompile {
+					buf.Write(old[o.createdAt+o.atLen : o.seg[0]])
+					buf.WriteString(uncompiledJSON)
+					buf.Write(old[o.seg[1]:])
+					e.crc = crcAround(buf.Bytes()[start:], e.createdAt, len(r.createdAt))
+				} else {
+					buf.Write(old[o.createdAt+o.atLen:])
+					e.crc = o.crc
+					if o.hasUncompiled {
+						e.hasUncompiled, e.uncompiled = true, o.uncompiled
+						e.seg = [2]int{o.seg[0] + shift, o.seg[1] + shift}
+					}
+				}
+				r.reused.Add(1)
+			} else {
+				fresh := cn.fresh
+				if fresh == nil {
+					// Its earlier bytes are not the indexed ones.
+					fresh = r.b.node(cn.node)
+					r.encoded.Add(1)
+				}
+				seg, err := encodeNodeSeg(enc, buf, fresh)
+				if err != nil {
+					return err
+				}
+				if cn.hasUncompiled && seg[0] >= 0 {
+					// What a compiled node's entry serves uncompiled needs
+					// its compiled keys' place.
+					e.hasUncompiled, e.uncompiled = true, cn.uncompiled
+					e.seg = [2]int{seg[0] - start, seg[1] - start}
+				}
+				// The number follows the created_at key holding this write's
+				// value; should the pair occur twice (in a node's meta, say),
+				// which is the field is unknown, and the node is not indexed.
+				js := buf.Bytes()[start:]
+				if at := bytes.Index(js, r.needle); cn.keyed && at >= 0 && !bytes.Contains(js[at+1:], r.needle) {
+					e.createdAt, e.ok = at+len(createdAtKey), true
+					e.crc = crcAround(js, e.createdAt, len(r.createdAt))
+				}
+			}
+			e.key = cn.key
+			e.atLen = len(r.createdAt)
+			e.off = start
+			e.n = buf.Len() - start
+		}
+		return nil
+	})
+	s.raw("}")
+}
+
+// openOld reads the index and opens the manifest it describes; it
+// returns why neither can be used, or "".
+func (r *nodeReuse) openOld(dir *targetfs.Dir, name, index string) string {
+	idx, err := dir.ReadFile(index)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "no index"
+		}
+		return err.Error()
+	}
+	size, entries, why := decodeIndex(idx, r.context)
+	if why != "" {
+		return why
+	}
+	old, err := dir.Open(name)
+	if err != nil {
+		return "manifest: " + err.Error()
+	}
+	fi, err := old.Stat()
+	if err != nil || fi.Size() != int64(size) || !fi.Mode().IsRegular() {
+		old.Close()
+		return "the manifest changed since the index was written"
+	}
+	r.old, r.oldSize, r.entries = old, fi.Size(), entries
+	return ""
+}
+
+// writeIndex writes the index of the manifest just written.
+func (r *nodeReuse) writeIndex(w io.Writer) error {
+	n := 0
+	for _, e := range r.written {
+		if e.ok {
+			n++
+		}
+	}
+	buf := make([]byte, 0, 64+n*(len("model.pkg.name")+56))
+	buf = append(buf, indexMagic...)
+	buf = append(buf, r.context[:]...)
+	buf = binary.AppendUvarint(buf, uint64(r.manifestSize))
+	buf = binary.AppendUvarint(buf, uint64(n))
+	for i, e := range r.written {
+		if !e.ok {
+			continue
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(r.ids[i])))
+		buf = append(buf, r.ids[i]...)
+		buf = append(buf, e.key[:]...)
+		for _, v := range []int{e.off, e.n, e.createdAt, e.atLen} {
+			buf = binary.AppendUvarint(buf, uint64(v))
+		}
+		buf = binary.LittleEndian.AppendUint32(buf, e.crc)
+		if e.hasUncompiled {
+			buf = append(buf, 1)
+			buf = append(buf, e.uncompiled[:]...)
+			buf = binary.AppendUvarint(buf, uint64(e.seg[0]))
+			buf = binary.AppendUvarint(buf, uint64(e.seg[1]))
+		} else {
+			buf = append(buf, 0)
+		}
+	}
+	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
+	_, err := w.Write(buf)
+	return err
+}
+
+// decodeIndex reads an index written for context: the manifest's size
+// and the entries by unique id, or why it cannot be used.
+func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, why string) {
+	if len(idx) < len(indexMagic)+32+4 || string(idx[:len(indexMagic)]) != indexMagic {
+		return 0, entries, "not an index of this version"
+	}
+	body := idx[:len(idx)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(idx[len(idx)-4:]) {
+		return 0, entries, "damaged index"
+	}
+	p := body[len(indexMagic):]
+	if !bytes.Equal(p[:32], context[:]) {
+		return 0, entries, "elt's build, the target or the packages changed"
+	}
+	p = p[32:]
+	damaged := func() (int, indexEntries, string) { return 0, indexEntries{}, "damaged index" }
+	uv := func() (int, bool) {
+		v, k := binary.Uvarint(p)
+		if k <= 0 || v > 1<<50 {
+			return 0, false
+		}
+		p = p[k:]
+		return int(v), true
+	}
+	size, ok := uv()
+	if !ok {
+		return damaged()
+	}
+	count, ok := uv()
+	if !ok || count > len(p) {
+		return damaged()
+	}
+	// The ids are strings of their own: the index is dropped once read.
+	all := string(p)
+	base := len(body) - len(p)
+	entries.ids, entries.entries = make([]string, 0, count), make([]indexEntry, 0, count)
+	for range count {
+		l, ok := uv()
+		if !ok || l+32 > len(p) {
+			return damaged()
+		}
+		start := len(body) - len(p) - base
+		id := all[start : start+l]
+		p = p[l:]
+		if n := len(entries.ids); n > 0 && entries.ids[n-1] >= id {
+			return damaged() // written in order, each id once
+		}
+		var e indexEntry
+		copy(e.key[:], p[:32])
+		p = p[32:]
+		for _, v := range []*int{&e.off, &e.n, &e.createdAt, &e.atLen} {
+			if *v, ok = uv(); !ok {
+				return damaged()
+			}
+		}
+		if len(p) < 4 {
+			return damaged()
+		}
+		e.crc = binary.LittleEndian.Uint32(p)
+		p = p[4:]
+		if len(p) < 1 {
+			return damaged()
+		}
+		has := p[0]
+		p = p[1:]
+		switch has {
+		case 0:
+		case 1:
+			if len(p) < 32 {
+				return damaged()
+			}
+			e.hasUncompiled = true
+			copy(e.uncompiled[:], p[:32])
+			p = p[32:]
+			for _, v := range []*int{&e.seg[0], &e.seg[1]} {
+				if *v, ok = uv(); !ok {
+					return damaged()
+				}
+			}
+		default:
+			return damaged()
+		}
+		entries.ids = append(entries.ids, id)
+		entries.entries = append(entries.entries, e)
+	}
+	if len(p) != 0 {
+		return damaged()
+	}
+	return size, entries, ""
+}

@@ -1,0 +1,507 @@
+package docs
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/project"
+)
+
+// cacheTestModel is model i of the cache tests: refs the shop's orders,
+// has config, columns and a description of its own.
+func cacheTestModel(i int) *compiler.Node {
+	name := fmt.Sprintf("m%05d", i)
+	return &compiler.Node{
+		Node: project.Node{
+			UniqueID: "model.shop." + name, ResourceType: project.Model, Name: name, Package: "shop",
+			Path: "layer/" + name + ".sql", OriginalFilePath: "models/layer/" + name + ".sql",
+			FQN:      []string{"shop", "layer", name},
+			RawCode:  fmt.Sprintf("select id, {{ var('n') }} * %d as n from {{ ref('orders') }} where a < b & c > d", i),
+			Language: "sql", Checksum: fmt.Sprintf("%064x", i),
+			Config:           project.Config{"materialized": "view", "tags": []any{"layer"}, "meta": map[string]any{"owner": "x"}},
+			UnrenderedConfig: project.Config{"materialized": "view"},
+			Description:      "Model " + name + ".",
+			Columns:          []*project.Column{{Name: "id", Description: "key"}, {Name: "n"}},
+			PatchPath:        "models/layer/_layer.yml",
+		},
+		Relation:     compiler.Relation{Database: "dev", Schema: "main", Identifier: name},
+		RelationName: `"dev"."main"."` + name + `"`,
+		Refs:         []compiler.Ref{{Name: "orders"}},
+		DependsOn:    compiler.DependsOn{Nodes: []string{"model.shop.orders"}},
+		CompiledCode: fmt.Sprintf(`select id, 7 * %d as n from "dev"."main"."orders" where a < b & c > d`, i),
+		Compiled:     true,
+	}
+}
+
+// cacheTestManifest is the shop project and n models: enough, at 600,
+// for the nodes to be encoded in several parallel chunks.
+func cacheTestManifest(n int) *compiler.Manifest {
+	m := testManifest()
+	for i := range n {
+		node := cacheTestModel(i)
+		m.Nodes[node.UniqueID] = node
+	}
+	m.ParentMap, m.ChildMap = depMaps(m)
+	return m
+}
+
+// freshManifest is the manifest WriteManifest writes, without any cache.
+func freshManifest(t *testing.T, m *compiler.Manifest, meta Metadata) []byte {
+	t.Helper()
+	dir := openTarget(t, t.TempDir())
+	if err := WriteManifest(dir, "manifest.json", m, meta); err != nil {
+		t.Fatal(err)
+	}
+	b, err := dir.ReadFile("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sameBytes reports where got first differs from want.
+func sameBytes(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	from := max(0, i-150)
+	t.Errorf("%s: the cached manifest differs from a fresh encode at byte %d (lengths %d, %d)\n got …%s\nwant …%s",
+		what, i, len(got), len(want), got[from:min(len(got), i+150)], want[from:min(len(want), i+150)])
+}
+
+type cacheWriter struct {
+	t    *testing.T
+	dir  *targetfs.Dir
+	m    *compiler.Manifest
+	c    ManifestCache
+	step int
+}
+
+// write writes the manifest with the cache, each time with a new
+// generated_at, and checks it against a fresh encode and the counts
+// (reused -1: not checked).
+func (w *cacheWriter) write(what string, reused, encoded int, dropped string) {
+	t := w.t
+	t.Helper()
+	w.step++
+	meta := testMeta()
+	meta.GeneratedAt = genTime.Add(time.Duration(w.step) * 1234567 * time.Microsecond)
+	st, err := WriteManifestCached(w.dir, "manifest.json", w.m, meta, w.c)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	got, err := w.dir.ReadFile("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBytes(t, what, got, freshManifest(t, w.m, meta))
+	if reused >= 0 && (st.Reused != reused || st.Encoded != encoded) {
+		t.Errorf("%s: reused %d, encoded %d; want %d, %d", what, st.Reused, st.Encoded, reused, encoded)
+	}
+	if st.Dropped != dropped {
+		t.Errorf("%s: dropped %q, want %q", what, st.Dropped, dropped)
+	}
+}
+
+// TestManifestCacheMatchesFreshEncode: after each kind of edit the
+// manifest written with the cache is byte for byte a fresh encode, and
+// only the nodes the edit touched are encoded again.
+func TestManifestCacheMatchesFreshEncode(t *testing.T) {
+	m := cacheTestManifest(600)
+	w := &cacheWriter{t: t, dir: openTarget(t, t.TempDir()), m: m, c: ManifestCache{Build: "build 1", Index: "elt_manifest_cache.bin"}}
+	total := func() int {
+		n := 0
+		for _, node := range m.Nodes {
+			if !isDisabled(node) {
+				n++
+			}
+		}
+		return n
+	}
+	w.write("no index yet", 0, total(), "no index")
+	w.write("nothing changed", total(), 0, "")
+
+	node := func(i int) *compiler.Node { return m.Nodes[fmt.Sprintf("model.shop.m%05d", i)] }
+	type compiledState struct {
+		n    *compiler.Node
+		code string
+		ctes []compiler.CTE
+	}
+	var uncompiled []compiledState
+	edits := []struct {
+		name    string
+		edit    func()
+		encoded int
+	}{
+		{"model SQL", func() {
+			n := node(10)
+			n.RawCode += "\n-- edited"
+			n.Checksum = strings.Repeat("e", 64)
+			n.CompiledCode += "\n-- edited"
+		}, 1},
+		{"config in the file", func() { node(11).Config["materialized"] = "table" }, 1},
+		{"config as written", func() { node(12).UnrenderedConfig["materialized"] = "table" }, 1},
+		{"properties YAML description", func() { node(13).Description = "A new description." }, 1},
+		{"column description", func() { node(14).Columns[0].Description = "the key" }, 1},
+		{"a macro (its callers' SQL unchanged)", func() {
+			m.Macros["macro.shop.cents_to_dollars"].MacroSQL = "{% macro cents_to_dollars(col) %}{{ col }} / 100.0{% endmacro %}"
+		}, 0},
+		{"a var changes two compiled models", func() {
+			for _, i := range []int{20, 21} {
+				node(i).CompiledCode = strings.Replace(node(i).CompiledCode, "7 *", "8 *", 1)
+			}
+		}, 2},
+		{"a node removed", func() {
+			delete(m.Nodes, "model.shop.m00030")
+			m.ParentMap, m.ChildMap = depMaps(m)
+		}, 0},
+		{"a node added", func() {
+			n := cacheTestModel(9999)
+			m.Nodes[n.UniqueID] = n
+			m.ParentMap, m.ChildMap = depMaps(m)
+		}, 1},
+		{"a node disabled", func() { node(40).Config["enabled"] = false }, 0},
+		{"a node enabled again", func() { delete(node(40).Config, "enabled") }, 1},
+		{"the node a generic test is attached to renamed (file_key_name)", func() {
+			m.Nodes["model.shop.orders"].Name = "orders_v2"
+		}, 2},
+		{"a value the key cannot write (map[any]any) is encoded every time", func() {
+			node(50).Meta = map[string]any{"odd": map[any]any{1: "one"}}
+		}, 1},
+		{"... and again", func() {}, 1},
+		{"created_at's value twice in a node is encoded every time", func() {
+			// The next write's created_at, in the node's meta.
+			next := epochSeconds(genTime.Add(time.Duration(w.step+1) * 1234567 * time.Microsecond))
+			node(51).Meta = map[string]any{"created_at": next}
+			node(50).Meta = nil
+		}, 2},
+		{"... and once it is not", func() {}, 1},
+		{"... then reused", func() {}, 0},
+		{"compile -s: every node but one uncompiled", func() {
+			uncompiled = nil
+			for id, n := range m.Nodes {
+				if n.Compiled && id != "model.shop.m00001" {
+					uncompiled = append(uncompiled, compiledState{n, n.CompiledCode, n.ExtraCTEs})
+					n.Compiled, n.CompiledCode, n.ExtraCTEs = false, "", nil
+				}
+			}
+			if len(uncompiled) < 500 {
+				t.Fatalf("only %d compiled nodes", len(uncompiled))
+			}
+		}, 0},
+		{"compile -s again", func() {}, 0},
+		{"compiled again", func() {
+			for _, c := range uncompiled {
+				c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = true, c.code, c.ctes
+			}
+		}, -2},
+		{"compile -s once more", func() {
+			for _, c := range uncompiled {
+				c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = false, "", nil
+			}
+		}, 0},
+	}
+	for _, e := range edits {
+		e.edit()
+		if e.encoded == -2 { // the nodes compile -s left uncompiled
+			e.encoded = len(uncompiled)
+		}
+		w.write(e.name, total()-e.encoded, e.encoded, "")
+	}
+
+	// What every node depends on drops the whole cache.
+	m.Project.Target.Schema = "other"
+	w.write("target schema", 0, total(), "elt's build, the target or the packages changed")
+	w.write("target schema, again", total(), 0, "")
+	w.c.Build = "build 2"
+	w.write("another build of elt", 0, total(), "elt's build, the target or the packages changed")
+	m.Project.Packages = append(m.Project.Packages, &project.Package{Name: "dbt_utils", Dir: "dbt_packages/dbt_utils"})
+	w.write("a package installed", 0, total(), "elt's build, the target or the packages changed")
+	w.write("unchanged again", total(), 0, "")
+}
+
+// TestManifestCacheDamage: a damaged index, or a manifest changed behind
+// the index's back, costs encoding, never a wrong manifest.
+func TestManifestCacheDamage(t *testing.T) {
+	m := cacheTestManifest(600)
+	w := &cacheWriter{t: t, dir: openTarget(t, t.TempDir()), m: m, c: ManifestCache{Build: "b", Index: "idx.bin"}}
+	total := len(m.Nodes)
+	w.write("first", 0, total, "no index")
+
+	idx, err := w.dir.ReadFile("idx.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []struct {
+		name  string
+		index []byte
+		want  string
+	}{
+		{"a byte flipped", func() []byte { b := bytes.Clone(idx); b[len(b)/2] ^= 1; return b }(), "damaged index"},
+		{"truncated", idx[:len(idx)/2], "damaged index"},
+		{"empty", nil, "not an index of this version"},
+		{"another layout", append([]byte("elt manifest index 0\n"), idx[len(indexMagic):]...), "not an index of this version"},
+	} {
+		if err := w.dir.WriteFile("idx.bin", d.index); err != nil {
+			t.Fatal(err)
+		}
+		w.write(d.name, 0, total, d.want)
+	}
+
+	// The manifest edited in place, same size: the edited node's bytes no
+	// longer match the index, the others do.
+	man, err := w.dir.ReadFile("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(man, []byte("7 * 123 as n"))
+	if at < 0 {
+		t.Fatal("model 123's SQL not found in the manifest")
+	}
+	man[at] = '9'
+	if err := w.dir.WriteFile("manifest.json", man); err != nil {
+		t.Fatal(err)
+	}
+	w.write("manifest edited in place", total-1, 1, "")
+
+	// Another size: the index describes another file.
+	if err := w.dir.WriteFile("manifest.json", append(man, ' ')); err != nil {
+		t.Fatal(err)
+	}
+	w.write("manifest of another size", 0, total, "the manifest changed since the index was written")
+	if err := w.dir.WriteFile("manifest.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	w.write("manifest emptied", 0, total, "the manifest changed since the index was written")
+}
+
+// TestNodeKeyCoversEveryField: setting any field of compiler.Node (and
+// of the structs it holds) changes the node's key, so no field can change
+// a node's JSON without its cached JSON being dropped. A field added to
+// compiler.Node or project.Node fails here until nodeKey writes it.
+func TestNodeKeyCoversEveryField(t *testing.T) {
+	b := newBuilder(&compiler.Manifest{}, testMeta())
+	key := func(n *compiler.Node) ([32]byte, bool) {
+		var w keyWriter
+		b.nodeKey(&w, n)
+		return w.sum(), w.ok
+	}
+	var paths [][]int
+	var names []string
+	var walk func(t reflect.Type, path []int, name string)
+	walk = func(typ reflect.Type, path []int, name string) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			p := append(append([]int(nil), path...), i)
+			ft := f.Type
+			elem := ft
+			for elem.Kind() == reflect.Pointer || (elem.Kind() == reflect.Slice && (elem.Elem().Kind() == reflect.Pointer || elem.Elem().Kind() == reflect.Struct)) {
+				elem = elem.Elem()
+			}
+			if elem.Kind() == reflect.Struct && elem.NumField() > 0 {
+				if ft.Kind() != reflect.Struct {
+					paths = append(paths, p) // present, or nil
+					names = append(names, name+f.Name)
+				}
+				walk(elem, p, name+f.Name+".")
+				continue
+			}
+			paths = append(paths, p)
+			names = append(names, name+f.Name)
+		}
+	}
+	walk(reflect.TypeOf(compiler.Node{}), nil, "")
+	if len(paths) < 60 {
+		t.Fatalf("only %d fields found", len(paths))
+	}
+	for i, p := range paths {
+		base, leaf := &compiler.Node{}, &compiler.Node{}
+		setPath(reflect.ValueOf(base).Elem(), p[:len(p)-1], p[len(p)-1], false)
+		setPath(reflect.ValueOf(leaf).Elem(), p[:len(p)-1], p[len(p)-1], true)
+		kb, okb := key(base)
+		kl, okl := key(leaf)
+		if !okb || !okl {
+			t.Errorf("%s: the key cannot write it", names[i])
+			continue
+		}
+		if kb == kl {
+			t.Errorf("%s: setting it does not change the node's key; write it in nodeKey", names[i])
+		}
+	}
+}
+
+// setPath walks v along path, making pointers, and one-element slices
+// on the way, then sets field last to a value that is not zero (set) or
+// leaves it zero.
+func setPath(v reflect.Value, path []int, last int, set bool) {
+	for _, i := range path {
+		v = deref(v.Field(i))
+	}
+	f := v.Field(last)
+	if !set {
+		return
+	}
+	switch t := f.Type(); {
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
+		f.Set(reflect.New(t.Elem()))
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Pointer && t.Elem().Elem().Kind() == reflect.Struct:
+		f.Set(reflect.MakeSlice(t, 1, 1))
+		f.Index(0).Set(reflect.New(t.Elem().Elem()))
+	default:
+		f.Set(nonZero(t))
+	}
+}
+
+// deref makes v usable as a struct: allocates a nil pointer, and a slice
+// of one element.
+func deref(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		return deref(v.Elem())
+	case reflect.Slice:
+		if v.Len() == 0 {
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		}
+		return deref(v.Index(0))
+	}
+	return v
+}
+
+// nonZero is a value of t that is not its zero value.
+func nonZero(t reflect.Type) reflect.Value {
+	v := reflect.New(t).Elem()
+	switch t.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(1)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Float64:
+		v.SetFloat(1.5)
+	case reflect.Interface:
+		v.Set(reflect.ValueOf("x"))
+	case reflect.Pointer:
+		v.Set(reflect.New(t.Elem()))
+		v.Elem().Set(nonZero(t.Elem()))
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(t, 1, 1))
+		v.Index(0).Set(nonZero(t.Elem()))
+	case reflect.Array:
+		for i := range v.Len() {
+			v.Index(i).Set(nonZero(t.Elem()))
+		}
+	case reflect.Map:
+		v.Set(reflect.MakeMap(t))
+		v.SetMapIndex(nonZero(t.Key()), nonZero(t.Elem()))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if t.Field(i).IsExported() {
+				v.Field(i).Set(nonZero(t.Field(i).Type))
+			}
+		}
+	default:
+		panic("nonZero: " + t.String())
+	}
+	return v
+}
+
+// BenchmarkWriteManifestCached writes the 10,000-model manifest of
+// BenchmarkWriteManifest with the cache: nothing changed, and one model
+// changed.
+func BenchmarkWriteManifestCached(b *testing.B) {
+	m := cacheTestManifest(10000)
+	dir := openTarget(b, b.TempDir())
+	c := ManifestCache{Build: "bench", Index: "elt_manifest_cache.bin"}
+	if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("unchanged", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("one model changed", func(b *testing.B) {
+		n := m.Nodes["model.shop.m05000"]
+		i := 0
+		for b.Loop() {
+			i++
+			n.CompiledCode = fmt.Sprintf("select %d", i)
+			if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("compile -s", func(b *testing.B) {
+		for _, n := range m.Nodes {
+			n.Compiled = n.UniqueID == "model.shop.m05000"
+		}
+		for b.Loop() {
+			if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, n := range m.Nodes {
+			n.Compiled = true
+		}
+	})
+	b.Run("no index", func(b *testing.B) {
+		for b.Loop() {
+			if err := dir.WriteFile(c.Index, nil); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fresh", func(b *testing.B) {
+		for b.Loop() {
+			if err := WriteManifest(dir, "manifest.json", m, testMeta()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestManifestCacheIndexNotWritable: an index that cannot be written is
+// reported, and the manifest is written all the same.
+func TestManifestCacheIndexNotWritable(t *testing.T) {
+	dir := openTarget(t, t.TempDir())
+	// A directory, not empty, where the index goes: the rename fails.
+	if err := dir.WriteFile("idx.bin/keep", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	m := cacheTestManifest(3)
+	st, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), ManifestCache{Build: "b", Index: "idx.bin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.IndexError == nil {
+		t.Error("no IndexError for an index that could not be written")
+	}
+	got, err := dir.ReadFile("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBytes(t, "index not written", got, freshManifest(t, m, testMeta()))
+}
