@@ -265,7 +265,9 @@ func genericTestName(namespace, test, target string, source bool, kwargs map[str
 		}
 	}
 	for i, f := range flat {
-		flat[i] = nonIdent.ReplaceAllString(f, "_")
+		if !isIdentChars(f) {
+			flat[i] = nonIdent.ReplaceAllString(f, "_")
+		}
 	}
 	full := identifier + "_" + strings.Join(flat, "__")
 	if len(full) >= 64 {
@@ -279,8 +281,22 @@ func genericTestName(namespace, test, target string, source bool, kwargs map[str
 	return full, full
 }
 
+// isIdentChars reports whether s holds nothing nonIdent would replace.
+func isIdentChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // pyStr prints a value the way Python's str() does.
 func pyStr(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
 	s, err := jinja.Str(v)
 	if err != nil {
 		return fmt.Sprint(v)
@@ -574,10 +590,10 @@ func testHash(name, namespace, test string, kwargs map[string]any) string {
 	b.WriteString("{'kwargs': ")
 	writeHashableMD(&b, kwargs)
 	b.WriteString(", 'name': ")
-	b.WriteString(jinja.Repr(test))
+	writeStrRepr(&b, test)
 	b.WriteString(", 'namespace': ")
 	if namespace != "" {
-		b.WriteString(jinja.Repr(namespace))
+		writeStrRepr(&b, namespace)
 	} else {
 		b.WriteString("'None'") // str(None), then its repr
 	}
@@ -598,7 +614,7 @@ func writeHashableMD(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(jinja.Repr(k))
+			writeStrRepr(b, k)
 			b.WriteString(": ")
 			writeHashableMD(b, x[k])
 		}
@@ -613,6 +629,22 @@ func writeHashableMD(b *strings.Builder, v any) {
 		}
 		b.WriteByte(']')
 	default:
-		b.WriteString(jinja.Repr(pyStr(v)))
+		writeStrRepr(b, pyStr(v))
 	}
+}
+
+// writeStrRepr writes Python's repr() of the string s. Most strings here
+// (names, column names) are printable ASCII without a quote or a
+// backslash, whose repr is the string in single quotes; the others take
+// jinja.Repr's full rules.
+func writeStrRepr(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '\'' || c == '\\' {
+			b.WriteString(jinja.Repr(s))
+			return
+		}
+	}
+	b.WriteByte('\'')
+	b.WriteString(s)
+	b.WriteByte('\'')
 }

@@ -313,21 +313,26 @@ func copyConfig(c project.Config) project.Config {
 	return out
 }
 
+// testDefaults are dbt's defaults of a test's config. store_failures
+// stays unset (null in dbt's manifest) so that the --store-failures flag
+// can apply when no config says otherwise.
+var testDefaults = [...]struct {
+	key   string
+	value any
+}{
+	{"severity", "ERROR"},
+	{"warn_if", "!= 0"},
+	{"error_if", "!= 0"},
+	{"fail_calc", "count(*)"},
+	{"materialized", "test"},
+	{"enabled", true},
+}
+
 // withTestDefaults sets dbt's defaults on a test's config.
 func withTestDefaults(c project.Config) project.Config {
-	defaults := project.Config{
-		// store_failures stays unset (null in dbt's manifest) so that the
-		// --store-failures flag can apply when no config says otherwise.
-		"severity":     "ERROR",
-		"warn_if":      "!= 0",
-		"error_if":     "!= 0",
-		"fail_calc":    "count(*)",
-		"materialized": "test",
-		"enabled":      true,
-	}
-	for k, v := range defaults {
-		if _, ok := c[k]; !ok {
-			c[k] = v
+	for _, d := range testDefaults {
+		if _, ok := c[d.key]; !ok {
+			c[d.key] = d.value
 		}
 	}
 	if s, ok := c["severity"].(string); ok {

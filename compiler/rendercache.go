@@ -136,8 +136,27 @@ func NewRenderCacheFrom(key, stored string) *RenderCache {
 // oldEntry returns the stored entry of id, decoded, or nil.
 func (c *RenderCache) oldEntry(id string) *cacheEntry {
 	c.mu.Lock()
+	if e, ok := c.decoded[id]; ok {
+		c.mu.Unlock()
+		return e
+	}
+	raw, ok := c.old[id]
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	// Decoded outside the lock: the renders of both cores ask at once.
+	e, err := decodeEntry(raw)
+	if err != nil || e.ID != id {
+		e = nil // a damaged entry is a miss
+	}
+	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.oldEntryLocked(id)
+	if prev, ok := c.decoded[id]; ok {
+		return prev // decoded meanwhile by another caller: one entry per id
+	}
+	c.decoded[id] = e
+	return e
 }
 
 func (c *RenderCache) oldEntryLocked(id string) *cacheEntry {
