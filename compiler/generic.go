@@ -32,10 +32,23 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 	// Each declaration's node is built on its own (reading the nodes and
 	// the project only); the nodes are then added in the declarations'
 	// order, which decides which of two duplicates is reported.
+	// The folders of each properties file, once per file rather than
+	// once per test.
+	folders := map[testFile][]string{}
+	for _, d := range p.GenericTests {
+		k := testFile{d.Package, d.File}
+		if _, ok := folders[k]; ok {
+			continue
+		}
+		if _, pkgDir, own, ok := testProject(p, d); ok {
+			folders[k] = ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))
+		}
+	}
 	built := make([]*Node, len(p.GenericTests))
 	errs := make([]*diag.Diagnostic, len(p.GenericTests))
 	m.parallel(ctx, len(p.GenericTests), func(i int) {
-		built[i], errs[i] = m.buildGenericTest(p.GenericTests[i], nodesByName)
+		d := p.GenericTests[i]
+		built[i], errs[i] = m.buildGenericTest(d, nodesByName, folders[testFile{d.Package, d.File}])
 	})
 	var added []string
 	for i, d := range p.GenericTests {
@@ -58,6 +71,25 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 	return added
 }
 
+// testFile is a properties file of a package ("": the root project's).
+type testFile struct{ pkg, file string }
+
+// testProject is the project whose properties YAML declares d, which its
+// test belongs to: its name, folder (relative to the root project; "" for
+// the root project) and config; ok is false when the package is not
+// installed.
+func testProject(p *project.Project, d *project.TestDecl) (pkg, pkgDir string, own *project.ProjectConfig, ok bool) {
+	pkg, own = p.Config.Name, p.Config
+	if d.Package != "" && d.Package != pkg {
+		pk := packageNamed(p, d.Package)
+		if pk == nil {
+			return "", "", nil, false
+		}
+		pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	}
+	return pkg, pkgDir, own, true
+}
+
 // kindName finds a refable node by package, resource type, name and
 // version (a versioned model's).
 type kindName struct {
@@ -69,7 +101,9 @@ type kindName struct {
 
 // buildGenericTest builds the node of one generic test declaration: nil
 // when it is disabled (or attached to a disabled node), or the problem.
-func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindName]*Node) (*Node, *diag.Diagnostic) {
+//
+// folders are the folders of d's file below its resource path (ymlFolders).
+func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindName]*Node, folders []string) (*Node, *diag.Diagnostic) {
 	p := m.Project
 	fail := func(format string, args ...any) (*Node, *diag.Diagnostic) {
 		e := diag.Errorf(d.File, d.Pos, "", format, args...)
@@ -77,13 +111,9 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 	}
 	// A test belongs to the project whose properties YAML declares
 	// it, and attaches to that project's node or source.
-	pkg, pkgDir, own := p.Config.Name, "", p.Config
-	if d.Package != "" && d.Package != pkg {
-		pk := packageNamed(p, d.Package)
-		if pk == nil {
-			return nil, nil
-		}
-		pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	pkg, pkgDir, own, ok := testProject(p, d)
+	if !ok {
+		return nil, nil
 	}
 	var attached *Node
 	var src *project.SourceTable
@@ -141,13 +171,14 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 	if d.Name != "" {
 		name, short = d.Name, d.Name
 	}
-	fqn := []string{pkg}
-	fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
+	fqn := make([]string, 0, len(folders)+2)
+	fqn = append(fqn, pkg)
+	fqn = append(fqn, folders...)
 	fqn = append(fqn, name)
 	id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
-	cfg := project.TreeConfig(own, project.Test, fqn)
-	cfg = mergeConfig(cfg, d.Config)
-	unrendered := mergeConfig(project.TreeUnrenderedConfig(own, project.Test, fqn), d.Config)
+	// Sized for withTestDefaults' keys.
+	cfg := project.TreeConfigOver(own, project.Test, fqn, false, d.Config, len(testDefaults))
+	unrendered := project.TreeConfigOver(own, project.Test, fqn, true, d.Config, 0)
 	var rootCfg, ownCfg project.Config
 	if pkgDir != "" {
 		rootCfg = p.TreeConfig(project.Test, fqn)
