@@ -253,7 +253,7 @@ func TreeUnrenderedConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) C
 // extra more keys. Every value the tree merges in is normalized already
 // (mergeInto), so merging over in place gives what MergeConfig would.
 func TreeConfigOver(cfg *ProjectConfig, kind ResourceType, fqn []string, unrendered bool, over Config, extra int) Config {
-	out := make(Config, len(over)+extra+4)
+	out := make(Config, len(over)+extra)
 	treeConfigInto(out, cfg, kind, fqn, unrendered)
 	mergeInto(out, over)
 	return out

@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/mapfile"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -117,21 +117,13 @@ func readRenderCacheAhead(opts project.Options) *cacheRead {
 }
 
 // readCacheFile reads a cache file into one string ("" when missing or
-// unreadable), sized ahead so that it is copied once.
+// unreadable); a large one is mapped, not copied.
 func readCacheFile(path string) string {
-	fh, err := os.Open(path)
+	s, err := mapfile.ReadString(path)
 	if err != nil {
 		return ""
 	}
-	defer fh.Close()
-	var b strings.Builder
-	if fi, err := fh.Stat(); err == nil {
-		b.Grow(int(fi.Size()) + 1)
-	}
-	if _, err := io.Copy(&b, fh); err != nil {
-		return ""
-	}
-	return b.String()
+	return s
 }
 
 // openRenderCache reads the cache an earlier compile left in the target
