@@ -6,9 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/targetfs"
@@ -119,17 +121,20 @@ func NewRenderCache(key string, r io.Reader) *RenderCache {
 // NewRenderCacheFrom is NewRenderCache over the stored cache read into a
 // string ("" when there is none); decoded strings are parts of stored.
 func NewRenderCacheFrom(key, stored string) *RenderCache {
-	c := &RenderCache{key: key, next: map[string]*cacheEntry{}, files: map[string]writtenFile{}}
+	c := &RenderCache{key: key, files: map[string]writtenFile{}}
 	if stored == "" {
+		c.next = map[string]*cacheEntry{}
 		return c
 	}
 	files, entries, err := decodeCache(stored, key)
 	// Files hold what they hold whatever the key.
 	c.oldFiles = files
 	if err != nil || entries == nil {
+		c.next = map[string]*cacheEntry{}
 		return c
 	}
-	c.old, c.decoded = entries, make(map[string]*cacheEntry, len(entries))
+	// Sized for a run that keeps every entry, as most do.
+	c.old, c.decoded, c.next = entries, make(map[string]*cacheEntry, len(entries)), make(map[string]*cacheEntry, len(entries))
 	return c
 }
 
@@ -306,13 +311,29 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 
 // parseKey is the key of n's parse render: its id, file and source.
 func parseKey(n *Node) [32]byte {
-	b := make(keyBuf, 0, 128+len(n.RawCode))
-	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
+	// The text keyBuf.str would write, with the source hashed where it
+	// is instead of copied after the other parts.
+	var small [256]byte
+	b := keyBuf(small[:0])
+	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath)
+	b = append(b, 's')
+	b = strconv.AppendInt(b, int64(len(n.RawCode)), 10)
+	b = append(b, ':')
+	h := sha256.New()
+	h.Write(b)
+	if n.RawCode != "" {
+		// Write neither keeps nor changes what it is given.
+		h.Write(unsafe.Slice(unsafe.StringData(n.RawCode), len(n.RawCode)))
+	}
 	if md := n.TestMetadata; md != nil {
+		b = b[:0]
 		b.str(md.Name, md.Namespace)
 		b.value(md.Kwargs)
+		h.Write(b)
 	}
-	return b.sum()
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // execKey is the key of n's compiled SQL: its parse key, its final config
