@@ -250,6 +250,14 @@ func (c *RenderCache) Save(w io.Writer) error {
 		enc.sum(f.Sum)
 		enc.int(f.Stamp.Size)
 		enc.int(f.Stamp.ModTime)
+		if len(enc.b) >= 1<<16 {
+			// Written as it grows: one buffer of every file's line would
+			// be grown, copied and faulted in anew on every save.
+			if _, err := w.Write(enc.b); err != nil {
+				return fmt.Errorf("compiler: write render cache: %w", err)
+			}
+			enc.b = enc.b[:0]
+		}
 	}
 	ids := make([]string, 0, len(c.next))
 	for id := range c.next {

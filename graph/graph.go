@@ -101,9 +101,15 @@ func New(nodes []Node) (*Graph, error) {
 		if len(fqn) == 0 {
 			fqn = []string{n.Package, n.Name}
 		}
+		flat := make([]string, 0, len(fqn))
 		for _, part := range fqn {
-			g.flatFQN[i] = append(g.flatFQN[i], strings.Split(part, ".")...)
+			if !strings.Contains(part, ".") {
+				flat = append(flat, part) // as Split would give it, without its slice
+				continue
+			}
+			flat = append(flat, strings.Split(part, ".")...)
 		}
+		g.flatFQN[i] = flat
 	}
 	for i, n := range sorted {
 		resolve := func(ids []string, what string) []int {
