@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/internal/benchgen"
 )
 
@@ -43,6 +46,24 @@ func BenchmarkLsBenchgen10k(b *testing.B) {
 		}
 		if n := strings.Count(out.String(), "\n"); n < 20000 {
 			b.Fatalf("ls listed %d lines", n)
+		}
+	}
+}
+
+func TestSortByID(t *testing.T) {
+	for _, ids := range [][]string{nil, {"a"}, {"b", "a"}, {"c", "a", "b", "e", "d"}, {"b", "a", "b", "a", "c"}, {"a", "b", "c"}} {
+		nodes := make([]graph.Node, len(ids))
+		for i, id := range ids {
+			nodes[i] = graph.Node{ID: id, Name: fmt.Sprint(i)}
+		}
+		want := append([]graph.Node(nil), nodes...)
+		sort.SliceStable(want, func(i, j int) bool { return want[i].ID < want[j].ID })
+		sortByID(nodes)
+		for i := range want {
+			if nodes[i].ID != want[i].ID || nodes[i].Name != want[i].Name {
+				t.Errorf("%v: got %v, want %v", ids, nodes, want)
+				break
+			}
 		}
 	}
 }
