@@ -121,20 +121,47 @@ func NewRenderCache(key string, r io.Reader) *RenderCache {
 // NewRenderCacheFrom is NewRenderCache over the stored cache read into a
 // string ("" when there is none); decoded strings are parts of stored.
 func NewRenderCacheFrom(key, stored string) *RenderCache {
-	c := &RenderCache{key: key, files: map[string]writtenFile{}}
+	return NewRenderCacheStored(key, DecodeRenderCache(stored))
+}
+
+// StoredRenderCache is a stored render cache decoded before the key of
+// this invocation is known (it needs the project loaded): its files and
+// the index of its entries, whose key is compared by NewRenderCacheStored.
+type StoredRenderCache struct {
+	key     string
+	files   map[string]writtenFile
+	entries map[string]string
+	err     error
+}
+
+// DecodeRenderCache decodes the stored cache read into a string ("" when
+// there is none), so that the decoding can overlap loading the project.
+func DecodeRenderCache(stored string) *StoredRenderCache {
 	if stored == "" {
+		return nil
+	}
+	s := &StoredRenderCache{}
+	s.key, s.files, s.entries, s.err = decodeCache(stored)
+	return s
+}
+
+// NewRenderCacheStored is NewRenderCacheFrom over a cache decoded by
+// DecodeRenderCache (nil: no cache). Entries are used only when the
+// stored key is key; the files are used whatever the key, since they
+// hold what they hold.
+func NewRenderCacheStored(key string, s *StoredRenderCache) *RenderCache {
+	c := &RenderCache{key: key, files: map[string]writtenFile{}}
+	if s == nil {
 		c.next = map[string]*cacheEntry{}
 		return c
 	}
-	files, entries, err := decodeCache(stored, key)
-	// Files hold what they hold whatever the key.
-	c.oldFiles = files
-	if err != nil || entries == nil {
+	c.oldFiles = s.files
+	if s.err != nil || s.entries == nil || s.key != key {
 		c.next = map[string]*cacheEntry{}
 		return c
 	}
 	// Sized for a run that keeps every entry, as most do.
-	c.old, c.decoded, c.next = entries, make(map[string]*cacheEntry, len(entries)), make(map[string]*cacheEntry, len(entries))
+	c.old, c.decoded, c.next = s.entries, make(map[string]*cacheEntry, len(s.entries)), make(map[string]*cacheEntry, len(s.entries))
 	return c
 }
 

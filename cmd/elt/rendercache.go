@@ -93,12 +93,12 @@ func loadFileCache(f *flags) *project.FileCache {
 }
 
 // cacheRead is the render cache file of the default target directory,
-// read while the project loads: on two cores its read overlaps the
-// project's.
+// read and decoded while the project loads: on two cores its work
+// overlaps the project's.
 type cacheRead struct {
-	path string
-	done chan struct{}
-	data string
+	path   string
+	done   chan struct{}
+	stored *compiler.StoredRenderCache
 }
 
 // readRenderCacheAhead starts reading the render cache where it is when
@@ -111,7 +111,7 @@ func readRenderCacheAhead(opts project.Options) *cacheRead {
 	r := &cacheRead{path: filepath.Join(root, "target", renderCacheFile), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		r.data = readCacheFile(r.path)
+		r.stored = compiler.DecodeRenderCache(readCacheFile(r.path))
 	}()
 	return r
 }
@@ -134,7 +134,7 @@ func openRenderCache(p *project.Project, key string, ahead *cacheRead) *compiler
 	if ahead != nil {
 		<-ahead.done
 		if ahead.path == path {
-			return compiler.NewRenderCacheFrom(key, ahead.data)
+			return compiler.NewRenderCacheStored(key, ahead.stored)
 		}
 	}
 	return compiler.NewRenderCacheFrom(key, readCacheFile(path))
