@@ -48,9 +48,10 @@ func TestKeyBufDistinct(t *testing.T) {
 	}
 }
 
-// TestParseKeyHashesKeyBuf checks that parseKey, which hashes the source
-// where it is, hashes the text keyBuf writes.
+// TestParseKeyHashesKeyBuf checks that parseKey, which reuses its buffers,
+// hashes the text keyBuf writes.
 func TestParseKeyHashesKeyBuf(t *testing.T) {
+	e := &engine{}
 	for _, n := range []*Node{
 		{Node: project.Node{ResourceType: project.Model, UniqueID: "model.p.a", OriginalFilePath: "models/a.sql", RawCode: "select 1"}},
 		{Node: project.Node{ResourceType: project.Model, UniqueID: "model.p.e", OriginalFilePath: "models/e.sql"}},
@@ -63,7 +64,7 @@ func TestParseKeyHashesKeyBuf(t *testing.T) {
 			b.str(md.Name, md.Namespace)
 			b.value(md.Kwargs)
 		}
-		if got, want := parseKey(n), b.sum(); got != want {
+		if got, want := e.parseKey(n), b.sum(); got != want {
 			t.Errorf("%s: parseKey %x, want %x", n.UniqueID, got, want)
 		}
 	}

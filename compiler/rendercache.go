@@ -6,11 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/targetfs"
@@ -345,29 +343,22 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 }
 
 // parseKey is the key of n's parse render: its id, file and source.
-func parseKey(n *Node) [32]byte {
-	// The text keyBuf.str would write, with the source hashed where it
-	// is instead of copied after the other parts.
-	var small [256]byte
-	b := keyBuf(small[:0])
-	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath)
-	b = append(b, 's')
-	b = strconv.AppendInt(b, int64(len(n.RawCode)), 10)
-	b = append(b, ':')
-	h := sha256.New()
-	h.Write(b)
-	if n.RawCode != "" {
-		// Write neither keeps nor changes what it is given.
-		h.Write(unsafe.Slice(unsafe.StringData(n.RawCode), len(n.RawCode)))
+func (e *engine) parseKey(n *Node) [32]byte {
+	bp, _ := e.keyBufs.Get().(*keyBuf)
+	if bp == nil {
+		bp = new(keyBuf)
 	}
+	b := (*bp)[:0]
+	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
 	if md := n.TestMetadata; md != nil {
-		b = b[:0]
 		b.str(md.Name, md.Namespace)
 		b.value(md.Kwargs)
-		h.Write(b)
 	}
-	var sum [32]byte
-	h.Sum(sum[:0])
+	sum := b.sum()
+	if cap(b) <= 1<<20 { // a huge model's buffer is not kept
+		*bp = b
+		e.keyBufs.Put(bp)
+	}
 	return sum
 }
 
@@ -409,9 +400,9 @@ func (m *Manifest) envSame(reads []envRead) bool {
 	return true
 }
 
-// cachedParse returns n's parse render from the cache as a finished
-// state, or nil.
-func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
+// cachedParse returns what n's parse render captured, from the cache;
+// ok is false when the cache does not hold it.
+func (m *Manifest) cachedParse(n *Node, pk [32]byte) (parseCapture, bool) {
 	c := m.engine.opts.Cache
 	e := c.oldEntry(n.UniqueID)
 	var inFile map[string]any
@@ -421,25 +412,37 @@ func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
 	}
 	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) || err != nil {
 		c.parseMisses.Add(1)
-		return nil
+		return parseCapture{}, false
 	}
 	c.parseHits.Add(1)
-	st := &renderState{engine: m.engine, m: m, node: n}
-	st.refs = append([]Ref(nil), e.Refs...)
-	st.sources = append([][2]string(nil), e.Sources...)
-	st.macros = append([]string(nil), e.Macros...)
+	st := parseCapture{
+		refs:     append([]Ref(nil), e.Refs...),
+		sources:  append([][2]string(nil), e.Sources...),
+		macros:   append([]string(nil), e.Macros...),
+		warnings: append(diag.List(nil), e.Warnings...),
+	}
 	if len(inFile) > 0 {
 		if e.InFile != nil {
 			inFile = copyValue(inFile).(map[string]any)
 		}
 		st.inFile = project.Config(inFile)
 	}
-	st.warnings = append(diag.List(nil), e.Warnings...)
 	c.mu.Lock()
 	c.next[n.UniqueID] = e
 	c.mu.Unlock()
 	// The entry is kept as it is: its compiled SQL too, checked when used.
-	return st
+	return st, true
+}
+
+// parseCapture is what a parse render captured for its node: its refs,
+// sources, macros called, config() values and warnings, from a render
+// or from the cache (without the state of a whole render).
+type parseCapture struct {
+	refs     []Ref
+	sources  [][2]string
+	macros   []string
+	inFile   project.Config
+	warnings diag.List
 }
 
 // storeParse records a parse render that succeeded, unless it read
