@@ -47,3 +47,25 @@ func TestKeyBufDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestParseKeyHashesKeyBuf checks that parseKey, which reuses its buffers,
+// hashes the text keyBuf writes.
+func TestParseKeyHashesKeyBuf(t *testing.T) {
+	e := &engine{}
+	for _, n := range []*Node{
+		{Node: project.Node{ResourceType: project.Model, UniqueID: "model.p.a", OriginalFilePath: "models/a.sql", RawCode: "select 1"}},
+		{Node: project.Node{ResourceType: project.Model, UniqueID: "model.p.e", OriginalFilePath: "models/e.sql"}},
+		{Node: project.Node{ResourceType: project.Test, UniqueID: "test.p.t.1", OriginalFilePath: "models/s.yml", RawCode: "{{ test_unique(**_dbt_generic_test_kwargs) }}"},
+			TestMetadata: &TestMetadata{Name: "unique", Namespace: "", Kwargs: map[string]any{"column_name": "id", "model": "{{ ref('a') }}"}}},
+	} {
+		var b keyBuf
+		b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
+		if md := n.TestMetadata; md != nil {
+			b.str(md.Name, md.Namespace)
+			b.value(md.Kwargs)
+		}
+		if got, want := e.parseKey(n), b.sum(); got != want {
+			t.Errorf("%s: parseKey %x, want %x", n.UniqueID, got, want)
+		}
+	}
+}

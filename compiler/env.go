@@ -38,6 +38,9 @@ type engine struct {
 	packageMacros map[string]map[string]*macroDef
 
 	strCache sync.Map // RenderString templates by source
+	// keyBufs are scratch buffers of parse keys (parseKey), reused across
+	// nodes: a buffer per node was megabytes of fresh memory a parse.
+	keyBufs sync.Pool
 	// shapeTpls are the templates of modelExprShapes, parsed once.
 	shapeTpls [len(modelExprShapes)]atomic.Pointer[jinja.Template]
 	regexps   reCache // modules.re's compiled patterns

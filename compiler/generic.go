@@ -32,10 +32,23 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 	// Each declaration's node is built on its own (reading the nodes and
 	// the project only); the nodes are then added in the declarations'
 	// order, which decides which of two duplicates is reported.
+	// The folders of each properties file, once per file rather than
+	// once per test.
+	folders := map[testFile][]string{}
+	for _, d := range p.GenericTests {
+		k := testFile{d.Package, d.File}
+		if _, ok := folders[k]; ok {
+			continue
+		}
+		if _, pkgDir, own, ok := testProject(p, d); ok {
+			folders[k] = ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))
+		}
+	}
 	built := make([]*Node, len(p.GenericTests))
 	errs := make([]*diag.Diagnostic, len(p.GenericTests))
 	m.parallel(ctx, len(p.GenericTests), func(i int) {
-		built[i], errs[i] = m.buildGenericTest(p.GenericTests[i], nodesByName)
+		d := p.GenericTests[i]
+		built[i], errs[i] = m.buildGenericTest(d, nodesByName, folders[testFile{d.Package, d.File}])
 	})
 	var added []string
 	for i, d := range p.GenericTests {
@@ -58,6 +71,25 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 	return added
 }
 
+// testFile is a properties file of a package ("": the root project's).
+type testFile struct{ pkg, file string }
+
+// testProject is the project whose properties YAML declares d, which its
+// test belongs to: its name, folder (relative to the root project; "" for
+// the root project) and config; ok is false when the package is not
+// installed.
+func testProject(p *project.Project, d *project.TestDecl) (pkg, pkgDir string, own *project.ProjectConfig, ok bool) {
+	pkg, own = p.Config.Name, p.Config
+	if d.Package != "" && d.Package != pkg {
+		pk := packageNamed(p, d.Package)
+		if pk == nil {
+			return "", "", nil, false
+		}
+		pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	}
+	return pkg, pkgDir, own, true
+}
+
 // kindName finds a refable node by package, resource type, name and
 // version (a versioned model's).
 type kindName struct {
@@ -69,7 +101,9 @@ type kindName struct {
 
 // buildGenericTest builds the node of one generic test declaration: nil
 // when it is disabled (or attached to a disabled node), or the problem.
-func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindName]*Node) (*Node, *diag.Diagnostic) {
+//
+// folders are the folders of d's file below its resource path (ymlFolders).
+func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindName]*Node, folders []string) (*Node, *diag.Diagnostic) {
 	p := m.Project
 	fail := func(format string, args ...any) (*Node, *diag.Diagnostic) {
 		e := diag.Errorf(d.File, d.Pos, "", format, args...)
@@ -77,13 +111,9 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 	}
 	// A test belongs to the project whose properties YAML declares
 	// it, and attaches to that project's node or source.
-	pkg, pkgDir, own := p.Config.Name, "", p.Config
-	if d.Package != "" && d.Package != pkg {
-		pk := packageNamed(p, d.Package)
-		if pk == nil {
-			return nil, nil
-		}
-		pkg, pkgDir, own = pk.Name, pk.Dir, pk.Config
+	pkg, pkgDir, own, ok := testProject(p, d)
+	if !ok {
+		return nil, nil
 	}
 	var attached *Node
 	var src *project.SourceTable
@@ -141,13 +171,14 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 	if d.Name != "" {
 		name, short = d.Name, d.Name
 	}
-	fqn := []string{pkg}
-	fqn = append(fqn, ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))...)
+	fqn := make([]string, 0, len(folders)+2)
+	fqn = append(fqn, pkg)
+	fqn = append(fqn, folders...)
 	fqn = append(fqn, name)
 	id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
-	cfg := project.TreeConfig(own, project.Test, fqn)
-	cfg = mergeConfig(cfg, d.Config)
-	unrendered := mergeConfig(project.TreeUnrenderedConfig(own, project.Test, fqn), d.Config)
+	// Sized for withTestDefaults' keys.
+	cfg := project.TreeConfigOver(own, project.Test, fqn, false, d.Config, len(testDefaults))
+	unrendered := project.TreeConfigOver(own, project.Test, fqn, true, d.Config, 0)
 	var rootCfg, ownCfg project.Config
 	if pkgDir != "" {
 		rootCfg = p.TreeConfig(project.Test, fqn)
@@ -265,7 +296,9 @@ func genericTestName(namespace, test, target string, source bool, kwargs map[str
 		}
 	}
 	for i, f := range flat {
-		flat[i] = nonIdent.ReplaceAllString(f, "_")
+		if !isIdentChars(f) {
+			flat[i] = nonIdent.ReplaceAllString(f, "_")
+		}
 	}
 	full := identifier + "_" + strings.Join(flat, "__")
 	if len(full) >= 64 {
@@ -279,8 +312,22 @@ func genericTestName(namespace, test, target string, source bool, kwargs map[str
 	return full, full
 }
 
+// isIdentChars reports whether s holds nothing nonIdent would replace.
+func isIdentChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // pyStr prints a value the way Python's str() does.
 func pyStr(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
 	s, err := jinja.Str(v)
 	if err != nil {
 		return fmt.Sprint(v)
@@ -574,10 +621,10 @@ func testHash(name, namespace, test string, kwargs map[string]any) string {
 	b.WriteString("{'kwargs': ")
 	writeHashableMD(&b, kwargs)
 	b.WriteString(", 'name': ")
-	b.WriteString(jinja.Repr(test))
+	writeStrRepr(&b, test)
 	b.WriteString(", 'namespace': ")
 	if namespace != "" {
-		b.WriteString(jinja.Repr(namespace))
+		writeStrRepr(&b, namespace)
 	} else {
 		b.WriteString("'None'") // str(None), then its repr
 	}
@@ -598,7 +645,7 @@ func writeHashableMD(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(jinja.Repr(k))
+			writeStrRepr(b, k)
 			b.WriteString(": ")
 			writeHashableMD(b, x[k])
 		}
@@ -613,6 +660,22 @@ func writeHashableMD(b *strings.Builder, v any) {
 		}
 		b.WriteByte(']')
 	default:
-		b.WriteString(jinja.Repr(pyStr(v)))
+		writeStrRepr(b, pyStr(v))
 	}
+}
+
+// writeStrRepr writes Python's repr() of the string s. Most strings here
+// (names, column names) are printable ASCII without a quote or a
+// backslash, whose repr is the string in single quotes; the others take
+// jinja.Repr's full rules.
+func writeStrRepr(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '\'' || c == '\\' {
+			b.WriteString(jinja.Repr(s))
+			return
+		}
+	}
+	b.WriteByte('\'')
+	b.WriteString(s)
+	b.WriteByte('\'')
 }

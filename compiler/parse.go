@@ -128,25 +128,26 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	cache := e.opts.Cache
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
-		var st *renderState
-		var err error
+		var st parseCapture
+		var hit bool
 		var pk [32]byte
 		if cache != nil {
-			pk = parseKey(n)
-			st = m.cachedParse(n, pk)
+			pk = e.parseKey(n)
+			st, hit = m.cachedParse(n, pk)
 		}
-		if st == nil {
-			st, err = m.renderNode(ctx, n, false)
+		if !hit {
+			rs, err := m.renderNode(ctx, n, false)
 			if cache != nil && err == nil {
-				m.storeParse(n, pk, st)
+				m.storeParse(n, pk, rs)
 			}
-		}
-		errs[i] = err
-		if st == nil {
-			if n.sharedConfig {
-				n.Config, n.sharedConfig = copyConfig(n.Config), false
+			errs[i] = err
+			if rs == nil {
+				if n.sharedConfig {
+					n.Config, n.sharedConfig = copyConfig(n.Config), false
+				}
+				return
 			}
-			return
+			st = parseCapture{refs: rs.refs, sources: rs.sources, macros: rs.macros, inFile: rs.inFile, warnings: rs.warnings}
 		}
 		warnings[i] = st.warnings
 		n.Refs = st.refs
@@ -162,7 +163,8 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			if n.RootConfig != nil {
 				n.Config = mergeConfig(mergeConfig(n.ownConfig, st.inFile), n.RootConfig)
 			} else {
-				// st.inFile is the state's own, and the state is done.
+				// st.inFile is the render's own (or a copy of the
+				// cached one), and the render is done.
 				n.Config = mergeOwned(n.Config, st.inFile)
 			}
 			if n.ResourceType == project.Test {
@@ -313,21 +315,26 @@ func copyConfig(c project.Config) project.Config {
 	return out
 }
 
+// testDefaults are dbt's defaults of a test's config. store_failures
+// stays unset (null in dbt's manifest) so that the --store-failures flag
+// can apply when no config says otherwise.
+var testDefaults = [...]struct {
+	key   string
+	value any
+}{
+	{"severity", "ERROR"},
+	{"warn_if", "!= 0"},
+	{"error_if", "!= 0"},
+	{"fail_calc", "count(*)"},
+	{"materialized", "test"},
+	{"enabled", true},
+}
+
 // withTestDefaults sets dbt's defaults on a test's config.
 func withTestDefaults(c project.Config) project.Config {
-	defaults := project.Config{
-		// store_failures stays unset (null in dbt's manifest) so that the
-		// --store-failures flag can apply when no config says otherwise.
-		"severity":     "ERROR",
-		"warn_if":      "!= 0",
-		"error_if":     "!= 0",
-		"fail_calc":    "count(*)",
-		"materialized": "test",
-		"enabled":      true,
-	}
-	for k, v := range defaults {
-		if _, ok := c[k]; !ok {
-			c[k] = v
+	for _, d := range testDefaults {
+		if _, ok := c[d.key]; !ok {
+			c[d.key] = d.value
 		}
 	}
 	if s, ok := c["severity"].(string); ok {

@@ -126,3 +126,56 @@ func BenchmarkRenderPhases(b *testing.B) {
 	b.ReportMetric(float64(parseAllocs)/n/float64(nodes), "parse-allocs/node")
 	b.ReportMetric(float64(compileAllocs)/n/float64(nodes), "compile-allocs/node")
 }
+
+// BenchmarkParseFromCache measures compiler.Parse of elt-bench's project
+// when every render is in the cache, as `elt ls` and `elt compile -s`
+// run it after a compile: generic tests built, parse keys hashed,
+// entries decoded from the stored cache ($ELT_BENCH_MODELS models,
+// default 10,000). It reports CPU time (the whole process's) per op.
+func BenchmarkParseFromCache(b *testing.B) {
+	models := 10000
+	if s := os.Getenv("ELT_BENCH_MODELS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatalf("ELT_BENCH_MODELS=%q: %v", s, err)
+		}
+		models = v
+	}
+	p := loadBenchProject(b, models)
+	ctx := context.Background()
+	opts := compiler.Options{
+		Dialect:      benchDialect{},
+		Env:          func(string) (string, bool) { return "", false },
+		InvocationID: "00000000-0000-0000-0000-000000000000",
+		RunStartedAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC),
+		ExtraMacros:  tests.BuiltinMacros(),
+	}
+	opts.Cache = compiler.NewRenderCache("bench", nil)
+	if _, err := compiler.Parse(ctx, p, opts); err != nil {
+		b.Fatal(err)
+	}
+	var saved strings.Builder
+	if err := opts.Cache.Save(&saved); err != nil {
+		b.Fatal(err)
+	}
+	stored := saved.String()
+	var cpu time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c0 := cpuTime(b)
+		opts.Cache = compiler.NewRenderCacheFrom("bench", stored)
+		m, err := compiler.Parse(ctx, p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime(b) - c0
+		if st := opts.Cache.Stats(); st.ParseMisses != 0 {
+			b.Fatalf("renders missed the cache: %+v", st)
+		}
+		if len(m.Nodes) < 2*models {
+			b.Fatalf("%d nodes parsed", len(m.Nodes))
+		}
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}

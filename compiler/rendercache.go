@@ -119,25 +119,74 @@ func NewRenderCache(key string, r io.Reader) *RenderCache {
 // NewRenderCacheFrom is NewRenderCache over the stored cache read into a
 // string ("" when there is none); decoded strings are parts of stored.
 func NewRenderCacheFrom(key, stored string) *RenderCache {
-	c := &RenderCache{key: key, next: map[string]*cacheEntry{}, files: map[string]writtenFile{}}
+	return NewRenderCacheStored(key, DecodeRenderCache(stored))
+}
+
+// StoredRenderCache is a stored render cache decoded before the key of
+// this invocation is known (it needs the project loaded): its files and
+// the index of its entries, whose key is compared by NewRenderCacheStored.
+type StoredRenderCache struct {
+	key     string
+	files   map[string]writtenFile
+	entries map[string]string
+	err     error
+}
+
+// DecodeRenderCache decodes the stored cache read into a string ("" when
+// there is none), so that the decoding can overlap loading the project.
+func DecodeRenderCache(stored string) *StoredRenderCache {
 	if stored == "" {
+		return nil
+	}
+	s := &StoredRenderCache{}
+	s.key, s.files, s.entries, s.err = decodeCache(stored)
+	return s
+}
+
+// NewRenderCacheStored is NewRenderCacheFrom over a cache decoded by
+// DecodeRenderCache (nil: no cache). Entries are used only when the
+// stored key is key; the files are used whatever the key, since they
+// hold what they hold.
+func NewRenderCacheStored(key string, s *StoredRenderCache) *RenderCache {
+	c := &RenderCache{key: key, files: map[string]writtenFile{}}
+	if s == nil {
+		c.next = map[string]*cacheEntry{}
 		return c
 	}
-	files, entries, err := decodeCache(stored, key)
-	// Files hold what they hold whatever the key.
-	c.oldFiles = files
-	if err != nil || entries == nil {
+	c.oldFiles = s.files
+	if s.err != nil || s.entries == nil || s.key != key {
+		c.next = map[string]*cacheEntry{}
 		return c
 	}
-	c.old, c.decoded = entries, make(map[string]*cacheEntry, len(entries))
+	// Sized for a run that keeps every entry, as most do.
+	c.old, c.decoded, c.next = s.entries, make(map[string]*cacheEntry, len(s.entries)), make(map[string]*cacheEntry, len(s.entries))
 	return c
 }
 
 // oldEntry returns the stored entry of id, decoded, or nil.
 func (c *RenderCache) oldEntry(id string) *cacheEntry {
 	c.mu.Lock()
+	if e, ok := c.decoded[id]; ok {
+		c.mu.Unlock()
+		return e
+	}
+	raw, ok := c.old[id]
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	// Decoded outside the lock: the renders of both cores ask at once.
+	e, err := decodeEntry(raw)
+	if err != nil || e.ID != id {
+		e = nil // a damaged entry is a miss
+	}
+	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.oldEntryLocked(id)
+	if prev, ok := c.decoded[id]; ok {
+		return prev // decoded meanwhile by another caller: one entry per id
+	}
+	c.decoded[id] = e
+	return e
 }
 
 func (c *RenderCache) oldEntryLocked(id string) *cacheEntry {
@@ -226,6 +275,14 @@ func (c *RenderCache) Save(w io.Writer) error {
 		enc.sum(f.Sum)
 		enc.int(f.Stamp.Size)
 		enc.int(f.Stamp.ModTime)
+		if len(enc.b) >= 1<<16 {
+			// Written as it grows: one buffer of every file's line would
+			// be grown, copied and faulted in anew on every save.
+			if _, err := w.Write(enc.b); err != nil {
+				return fmt.Errorf("compiler: write render cache: %w", err)
+			}
+			enc.b = enc.b[:0]
+		}
 	}
 	ids := make([]string, 0, len(c.next))
 	for id := range c.next {
@@ -286,14 +343,23 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 }
 
 // parseKey is the key of n's parse render: its id, file and source.
-func parseKey(n *Node) [32]byte {
-	b := make(keyBuf, 0, 128+len(n.RawCode))
+func (e *engine) parseKey(n *Node) [32]byte {
+	bp, _ := e.keyBufs.Get().(*keyBuf)
+	if bp == nil {
+		bp = new(keyBuf)
+	}
+	b := (*bp)[:0]
 	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
 	if md := n.TestMetadata; md != nil {
 		b.str(md.Name, md.Namespace)
 		b.value(md.Kwargs)
 	}
-	return b.sum()
+	sum := b.sum()
+	if cap(b) <= 1<<20 { // a huge model's buffer is not kept
+		*bp = b
+		e.keyBufs.Put(bp)
+	}
+	return sum
 }
 
 // execKey is the key of n's compiled SQL: its parse key, its final config
@@ -334,9 +400,9 @@ func (m *Manifest) envSame(reads []envRead) bool {
 	return true
 }
 
-// cachedParse returns n's parse render from the cache as a finished
-// state, or nil.
-func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
+// cachedParse returns what n's parse render captured, from the cache;
+// ok is false when the cache does not hold it.
+func (m *Manifest) cachedParse(n *Node, pk [32]byte) (parseCapture, bool) {
 	c := m.engine.opts.Cache
 	e := c.oldEntry(n.UniqueID)
 	var inFile map[string]any
@@ -346,25 +412,37 @@ func (m *Manifest) cachedParse(n *Node, pk [32]byte) *renderState {
 	}
 	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) || err != nil {
 		c.parseMisses.Add(1)
-		return nil
+		return parseCapture{}, false
 	}
 	c.parseHits.Add(1)
-	st := &renderState{engine: m.engine, m: m, node: n}
-	st.refs = append([]Ref(nil), e.Refs...)
-	st.sources = append([][2]string(nil), e.Sources...)
-	st.macros = append([]string(nil), e.Macros...)
+	st := parseCapture{
+		refs:     append([]Ref(nil), e.Refs...),
+		sources:  append([][2]string(nil), e.Sources...),
+		macros:   append([]string(nil), e.Macros...),
+		warnings: append(diag.List(nil), e.Warnings...),
+	}
 	if len(inFile) > 0 {
 		if e.InFile != nil {
 			inFile = copyValue(inFile).(map[string]any)
 		}
 		st.inFile = project.Config(inFile)
 	}
-	st.warnings = append(diag.List(nil), e.Warnings...)
 	c.mu.Lock()
 	c.next[n.UniqueID] = e
 	c.mu.Unlock()
 	// The entry is kept as it is: its compiled SQL too, checked when used.
-	return st
+	return st, true
+}
+
+// parseCapture is what a parse render captured for its node: its refs,
+// sources, macros called, config() values and warnings, from a render
+// or from the cache (without the state of a whole render).
+type parseCapture struct {
+	refs     []Ref
+	sources  [][2]string
+	macros   []string
+	inFile   project.Config
+	warnings diag.List
 }
 
 // storeParse records a parse render that succeeded, unless it read

@@ -411,15 +411,15 @@ func (x *cacheEntry) decodeExec() error {
 	return nil
 }
 
-// decodeCache reads the stored cache's header and files, and indexes its
-// entries by id without decoding them. entries is nil when the key is
-// not key.
-func decodeCache(s, key string) (files map[string]writtenFile, entries map[string]string, err error) {
+// decodeCache reads the stored cache's key, header and files, and indexes
+// its entries by id without decoding them. files is nil when the header
+// or files are damaged, entries when the entries are.
+func decodeCache(s string) (key string, files map[string]writtenFile, entries map[string]string, err error) {
 	if len(s) < len(renderCacheMagic) || s[:len(renderCacheMagic)] != renderCacheMagic {
-		return nil, nil, errCacheDamaged
+		return "", nil, nil, errCacheDamaged
 	}
 	d := &cacheDecoder{s: s, off: len(renderCacheMagic)}
-	storedKey := d.string()
+	key = d.string()
 	n := d.count()
 	files = make(map[string]writtenFile, n)
 	for range n {
@@ -429,10 +429,7 @@ func decodeCache(s, key string) (files map[string]writtenFile, entries map[strin
 		files[name] = f
 	}
 	if d.err != nil {
-		return nil, nil, d.err
-	}
-	if storedKey != key {
-		return files, nil, nil
+		return "", nil, nil, d.err
 	}
 	n = d.count()
 	entries = make(map[string]string, n)
@@ -445,7 +442,7 @@ func decodeCache(s, key string) (files map[string]writtenFile, entries map[strin
 		d.err = errCacheDamaged
 	}
 	if d.err != nil {
-		return files, nil, d.err
+		return key, files, nil, d.err
 	}
-	return files, entries, nil
+	return key, files, entries, nil
 }

@@ -164,3 +164,21 @@ func TestGenericTestsInOrder(t *testing.T) {
 		t.Errorf("%d duplicates and %d unknown reported, want 199 and 1", dups, unknown)
 	}
 }
+
+// TestWriteStrRepr checks the fast path of Python's repr() of a string
+// against jinja.Repr, for strings on both sides of it.
+func TestWriteStrRepr(t *testing.T) {
+	for _, s := range []string{"", "id", "not_null", "a b", "it's", `say "hi"`, `both ' and "`, `back\slash`,
+		"tab\there", "new\nline", "del\x7f", "é", "\u2028", "~!@#$%^&*()", "0.5", "{{ ref('x') }}"} {
+		var b strings.Builder
+		writeStrRepr(&b, s)
+		if want := jinja.Repr(s); b.String() != want {
+			t.Errorf("writeStrRepr(%q) = %s, want %s", s, b.String(), want)
+		}
+	}
+	for _, s := range []string{"", "abc_09", "a-b", "a b", "é"} {
+		if got, want := isIdentChars(s), nonIdent.ReplaceAllString(s, "_") == s; got != want {
+			t.Errorf("isIdentChars(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -66,11 +66,15 @@ type Graph struct {
 // New builds a graph. It reports every problem at once as a *diag.Errors:
 // empty or duplicate ids, parents that are not nodes, and dependency cycles
 // (each printed as its path, with the file of every node on it).
+//
+// The graph keeps nodes: it filters and sorts them in place (a copy of
+// every node cost more than the rest of New), so the caller must not use
+// the slice afterwards.
 func New(nodes []Node) (*Graph, error) {
 	var problems diag.List
-	sorted := make([]Node, 0, len(nodes))
+	sorted := nodes[:0]
 	seen := make(map[string]bool, len(nodes))
-	for _, n := range nodes {
+	for i, n := range nodes {
 		switch {
 		case n.ID == "":
 			problems.Add(diag.Errorf(n.Path, diag.Pos{}, "every node needs a unique id like model.<package>.<name>",
@@ -82,9 +86,15 @@ func New(nodes []Node) (*Graph, error) {
 			continue
 		}
 		seen[n.ID] = true
-		sorted = append(sorted, n)
+		if len(sorted) == i {
+			sorted = sorted[:i+1] // already in place
+		} else {
+			sorted = append(sorted, n)
+		}
 	}
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	if !sort.SliceIsSorted(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID }) {
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	}
 
 	g := &Graph{
 		nodes:       sorted,
@@ -101,9 +111,15 @@ func New(nodes []Node) (*Graph, error) {
 		if len(fqn) == 0 {
 			fqn = []string{n.Package, n.Name}
 		}
+		flat := make([]string, 0, len(fqn))
 		for _, part := range fqn {
-			g.flatFQN[i] = append(g.flatFQN[i], strings.Split(part, ".")...)
+			if !strings.Contains(part, ".") {
+				flat = append(flat, part) // as Split would give it, without its slice
+				continue
+			}
+			flat = append(flat, strings.Split(part, ".")...)
 		}
+		g.flatFQN[i] = flat
 	}
 	for i, n := range sorted {
 		resolve := func(ids []string, what string) []int {

@@ -236,23 +236,7 @@ func (p *Project) TreeConfig(kind ResourceType, fqn []string) Config {
 // fqn. See Project.TreeConfig.
 func TreeConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 	out := Config{}
-	if cfg == nil {
-		return out
-	}
-	for _, name := range treeNames(kind) {
-		t := cfg.Trees[name]
-		if t == nil {
-			continue
-		}
-		mergeInto(out, t.Config)
-		for _, part := range fqn {
-			t = t.Children[part]
-			if t == nil {
-				break
-			}
-			mergeInto(out, t.Config)
-		}
-	}
+	treeConfigInto(out, cfg, kind, fqn, false)
 	return out
 }
 
@@ -260,24 +244,46 @@ func TreeConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 // dbt_project.yml, Jinja not rendered (dbt's unrendered_config).
 func TreeUnrenderedConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 	out := Config{}
+	treeConfigInto(out, cfg, kind, fqn, true)
+	return out
+}
+
+// TreeConfigOver is MergeConfig(TreeConfig(cfg, kind, fqn), over) (with
+// unrendered, TreeUnrenderedConfig's), built in one map with room for
+// extra more keys. Every value the tree merges in is normalized already
+// (mergeInto), so merging over in place gives what MergeConfig would.
+func TreeConfigOver(cfg *ProjectConfig, kind ResourceType, fqn []string, unrendered bool, over Config, extra int) Config {
+	out := make(Config, len(over)+extra)
+	treeConfigInto(out, cfg, kind, fqn, unrendered)
+	mergeInto(out, over)
+	return out
+}
+
+// treeConfigInto merges the config of every tree level fqn reaches into out.
+func treeConfigInto(out Config, cfg *ProjectConfig, kind ResourceType, fqn []string, unrendered bool) {
 	if cfg == nil {
-		return out
+		return
+	}
+	level := func(t *ConfigTree) Config {
+		if unrendered {
+			return t.Unrendered
+		}
+		return t.Config
 	}
 	for _, name := range treeNames(kind) {
 		t := cfg.Trees[name]
 		if t == nil {
 			continue
 		}
-		mergeInto(out, t.Unrendered)
+		mergeInto(out, level(t))
 		for _, part := range fqn {
 			t = t.Children[part]
 			if t == nil {
 				break
 			}
-			mergeInto(out, t.Unrendered)
+			mergeInto(out, level(t))
 		}
 	}
-	return out
 }
 
 // markTreeUse records which tree levels an fqn reaches, for the unused-path warning.

@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/internal/mapfile"
 	"github.com/elt-dev/elt/internal/targetfs"
 )
 
@@ -109,7 +108,7 @@ func NewFileCache(key string) *FileCache {
 // is an empty cache.
 func (c *FileCache) open(dir string) {
 	c.started = time.Now().UnixNano()
-	str, err := readString(filepath.Join(dir, FileCacheName))
+	str, err := mapfile.ReadString(filepath.Join(dir, FileCacheName))
 	if err != nil {
 		c.changed = true
 		return
@@ -578,22 +577,4 @@ func uvarint(s string) (uint64, int) {
 		v |= uint64(b&0x7f) << (7 * i)
 	}
 	return 0, 0
-}
-
-// readString reads a whole file into one string, without the copy that
-// converting a byte slice would make.
-func readString(name string) (string, error) {
-	fh, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer fh.Close()
-	var b strings.Builder
-	if fi, err := fh.Stat(); err == nil {
-		b.Grow(int(fi.Size()) + 1)
-	}
-	if _, err := io.Copy(&b, fh); err != nil {
-		return "", err
-	}
-	return b.String(), nil
 }

@@ -709,9 +709,9 @@ func (l *loader) finishNodes() {
 			own = l.packageConfig(n.Package)
 			n.RootConfig = l.proj.TreeConfig(n.ResourceType, n.FQN)
 		}
-		cfg := MergeConfig(TreeConfig(own, n.ResourceType, n.FQN), l.propsConf[id])
+		cfg := TreeConfigOver(own, n.ResourceType, n.FQN, false, l.propsConf[id], 0)
 		n.Config = cfg
-		n.UnrenderedConfig = MergeConfig(TreeUnrenderedConfig(own, n.ResourceType, n.FQN), l.propsRaw[id])
+		n.UnrenderedConfig = TreeConfigOver(own, n.ResourceType, n.FQN, true, l.propsRaw[id], 0)
 		if m, ok := cfg["meta"].(map[string]any); ok {
 			n.Meta = m
 		}

@@ -137,12 +137,23 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 		return err
 	}
 	sort.Strings(ids)
+	// Written in chunks of whole lines (one write per line was a system
+	// call per node); each chunk is scrubbed of secrets as a whole, so a
+	// chunk never splits a line.
+	var out []byte
 	for _, id := range ids {
 		if l, ok := byID[id]; ok {
-			fmt.Fprintln(stdout, loaderLsLine(l, id, s.proj.Config.Name, f.output))
-			continue
+			out = append(append(out, loaderLsLine(l, id, s.proj.Config.Name, f.output)...), '\n')
+		} else {
+			out = append(append(out, s.lsLine(id, f.output)...), '\n')
 		}
-		fmt.Fprintln(stdout, s.lsLine(id, f.output))
+		if len(out) >= 64<<10 {
+			_, _ = stdout.Write(out) // as Fprintln's errors were: a closed pipe ends the listing
+			out = out[:0]
+		}
+	}
+	if len(out) > 0 {
+		_, _ = stdout.Write(out)
 	}
 	// Like dbt ls (partial_parse.msgpack), keep the renders for the next
 	// command; a target that cannot be written does not fail a listing.

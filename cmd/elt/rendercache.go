@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/mapfile"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -93,12 +93,12 @@ func loadFileCache(f *flags) *project.FileCache {
 }
 
 // cacheRead is the render cache file of the default target directory,
-// read while the project loads: on two cores its read overlaps the
-// project's.
+// read and decoded while the project loads: on two cores its work
+// overlaps the project's.
 type cacheRead struct {
-	path string
-	done chan struct{}
-	data string
+	path   string
+	done   chan struct{}
+	stored *compiler.StoredRenderCache
 }
 
 // readRenderCacheAhead starts reading the render cache where it is when
@@ -111,27 +111,19 @@ func readRenderCacheAhead(opts project.Options) *cacheRead {
 	r := &cacheRead{path: filepath.Join(root, "target", renderCacheFile), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		r.data = readCacheFile(r.path)
+		r.stored = compiler.DecodeRenderCache(readCacheFile(r.path))
 	}()
 	return r
 }
 
 // readCacheFile reads a cache file into one string ("" when missing or
-// unreadable), sized ahead so that it is copied once.
+// unreadable); a large one is mapped, not copied.
 func readCacheFile(path string) string {
-	fh, err := os.Open(path)
+	s, err := mapfile.ReadString(path)
 	if err != nil {
 		return ""
 	}
-	defer fh.Close()
-	var b strings.Builder
-	if fi, err := fh.Stat(); err == nil {
-		b.Grow(int(fi.Size()) + 1)
-	}
-	if _, err := io.Copy(&b, fh); err != nil {
-		return ""
-	}
-	return b.String()
+	return s
 }
 
 // openRenderCache reads the cache an earlier compile left in the target
@@ -142,7 +134,7 @@ func openRenderCache(p *project.Project, key string, ahead *cacheRead) *compiler
 	if ahead != nil {
 		<-ahead.done
 		if ahead.path == path {
-			return compiler.NewRenderCacheFrom(key, ahead.data)
+			return compiler.NewRenderCacheStored(key, ahead.stored)
 		}
 	}
 	return compiler.NewRenderCacheFrom(key, readCacheFile(path))

@@ -457,8 +457,39 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 		})
 	}
 	out = append(out, resourceGraphNodes(m)...)
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sortByID(out)
 	return out
+}
+
+// sortByID sorts nodes by id, nodes of the same id in the order given.
+// The order is found over indexes and then applied by moving each node
+// once: sorting the nodes themselves moved every one of these large
+// structs many times.
+func sortByID(nodes []graph.Node) {
+	perm := make([]int32, len(nodes))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortStableFunc(perm, func(a, b int32) int { return strings.Compare(nodes[a].ID, nodes[b].ID) })
+	// nodes[j] becomes the node at perm[j], one cycle of the permutation
+	// at a time; perm[j] = j marks j done.
+	for i := range perm {
+		if int(perm[i]) == i {
+			continue
+		}
+		first := nodes[i]
+		j := i
+		for {
+			k := int(perm[j])
+			perm[j] = int32(j)
+			if k == i {
+				nodes[j] = first
+				break
+			}
+			nodes[j] = nodes[k]
+			j = k
+		}
+	}
 }
 
 func tagsOf(c project.Config) []string {
