@@ -175,8 +175,9 @@ const firstChunkRows = 2047
 // detection over every row runs the sampled detection first, then goes on
 // chunk by chunk, keeping each column's type while the chunk's values cast
 // to it strictly and moving to a more general one only when they do not.
-// So both agree exactly when every value casts strictly to its sampled
-// type, which is what the load makes sure of:
+// Date and timestamp formats are chosen in the first chunk only, so the
+// sample's are the full detection's. Both agree exactly when every value
+// casts strictly to its sampled type, which is what the load makes sure of:
 //   - DATE and TIMESTAMP with the sniffed formats, and TIMESTAMP without
 //     one, are read typed: the reader parses them with the very function
 //     the detection casts with, and a value that does not fit fails it.

@@ -217,3 +217,41 @@ func TestSeedReadOnce(t *testing.T) {
 		t.Errorf("want a sniff of the sample and one read, got %d reads, %d over every row", reads.Load(), full.Load())
 	}
 }
+
+// TestSeedSettingsThatDefeatTheChecks: with a default collation the text
+// checks could compare differently, and without preserve_insertion_order
+// the first rows of the table are not the file's: both detect over every
+// row, and still load the same types.
+func TestSeedSettingsThatDefeatTheChecks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.csv")
+	writeFile(t, path, tallCSV("id,v,name", seedSampleRows+100, func(i int) string { return fmt.Sprintf("%d,%d.5,n%d", i, i, i) }))
+	for setting, value := range map[string]string{"default_collation": "nocase", "preserve_insertion_order": "false"} {
+		t.Run(setting, func(t *testing.T) {
+			var full atomic.Int64
+			a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"),
+				Settings: map[string]string{setting: value},
+				Trace: func(sql string) {
+					if strings.Contains(sql, "sample_size = -1") {
+						full.Add(1)
+					}
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if _, err := a.LoadSeed(context.Background(), adapters.Seed{Relation: adapters.Relation{Identifier: "s"}, Path: path}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := a.Query(context.Background(), "select string_agg(column_name || ' ' || column_type, ', ') from (describe s)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := fmt.Sprint(res.Rows[0][0]), "id BIGINT, v DOUBLE, name VARCHAR"; got != want {
+				t.Errorf("types: want %s, got %s", want, got)
+			}
+			if full.Load() == 0 {
+				t.Error("kept the sampled types; want detection over every row")
+			}
+		})
+	}
+}
