@@ -157,7 +157,8 @@ const (
 var errSampleNotEnough = errors.New("the sampled column types may differ from detection over every row")
 
 // sampleCheckFailed is the message of the error a sampled load raises
-// when a value may not fit its column's sampled type.
+// when a value may not fit its column's sampled type; no user sees it, as
+// LoadSeed then tries the next path.
 const sampleCheckFailed = "elt: a value may not fit its column's sampled type"
 
 // firstChunkRows is how many data rows DuckDB's sniffer reads in its first
@@ -249,10 +250,7 @@ func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adap
 	rows, err := t.Exec(ctx, "create table "+d.RenderRelation(rel)+" as select "+strings.Join(outer, ", ")+
 		" from (select "+strings.Join(inner, ", ")+" from "+reader+")")
 	if err != nil {
-		if strings.Contains(err.Error(), sampleCheckFailed) {
-			return 0, errSampleNotEnough
-		}
-		return 0, err
+		return 0, err // a value that may not fit, or a bad file: LoadSeed tries the next path
 	}
 	if len(text) > 0 {
 		early, err := nonNullCounts(ctx, t, rel, text, firstChunkRows)
