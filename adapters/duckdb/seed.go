@@ -42,7 +42,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	}
 
 	var rows int64
-	load := func(fast bool) error {
+	load := func(p seedPath) error {
 		return a.inCachedTx(ctx, func(t sqlTx) error {
 			tx := t.tx
 			kind, err := t.RelationKind(ctx, rel)
@@ -53,7 +53,11 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 				rows, err = refillSeed(ctx, tx, rel, s, delim)
 				return err
 			}
-			if fast {
+			switch p {
+			case seedSampled:
+				rows, err = loadSeedSampled(ctx, t, rel, s, delim)
+				return err
+			case seedSniffOnce:
 				rows, err = loadSeedSniffOnce(ctx, t, rel, s, delim)
 				return err
 			}
@@ -68,11 +72,17 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 			return err
 		})
 	}
-	err = load(!a.fullSeedSniff)
-	if err != nil && ctx.Err() == nil && !a.fullSeedSniff {
-		// Whatever failed (a bad file, most likely), the full path says
-		// so the way it always has, with the line where known.
-		err = load(false)
+	paths := []seedPath{seedSampled, seedSniffOnce, seedFull}
+	if a.fullSeedSniff {
+		paths = paths[2:]
+	}
+	for _, p := range paths {
+		// Whatever failed (the sample was not enough, or a bad file), the
+		// next path tries; the last says what is wrong with the file the
+		// way it always has, with the line where known.
+		if err = load(p); err == nil || ctx.Err() != nil {
+			break
+		}
 	}
 	a.settle(rel, adapters.KindTable, err)
 	if err != nil {
@@ -81,9 +91,10 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}, nil
 }
 
-// seedSampleRows is how many rows DuckDB's sniffer reads when every
-// column's type is given already (it then only checks the dialect);
-// allRows makes it read every row.
+// seedSampleRows is DuckDB's default sample: the lines its sniffer reads
+// (the header and 20,479 rows) to detect types, or only to check the
+// dialect when every column's type is given; allRows makes it read every
+// row.
 const (
 	seedSampleRows = 20480
 	allRows        = -1
@@ -101,73 +112,300 @@ const (
 // differ from detection over every row.
 func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string) (int64, error) {
 	d := Dialect{}
+	sn, err := sniffSeed(ctx, t.tx, s, delim, allRows)
+	if err != nil {
+		return 0, err
+	}
+	types := make(map[string]string, len(sn.columns))
+	var text []string
+	for _, c := range sn.columns {
+		types[c.name] = c.typ
+		if !c.set && c.typ == "VARCHAR" {
+			text = append(text, c.name)
+		}
+	}
+	reader := sn.withFormats(readCSV(s.Path, delim, types, seedSampleRows))
+	if err := t.DropRelation(ctx, rel); err != nil {
+		return 0, err
+	}
+	rows, err := t.Exec(ctx, "create table "+d.RenderRelation(rel)+" as select * from "+reader)
+	if err != nil {
+		return 0, err
+	}
+	return rows, emptyToInteger(ctx, t, rel, text)
+}
+
+// seedPath is one way of building a seed's table; LoadSeed tries them in
+// order until one works.
+type seedPath int
+
+const (
+	// seedSampled reads the file once, types detected from DuckDB's
+	// sample and checked on every row (loadSeedSampled).
+	seedSampled seedPath = iota
+	// seedSniffOnce reads it twice: detection over every row, then the
+	// load (loadSeedSniffOnce).
+	seedSniffOnce
+	// seedFull lets read_csv detect over every row, for the table and for
+	// the columns with no value; the slowest, and the one whose errors a
+	// bad file gets.
+	seedFull
+)
+
+// errSampleNotEnough says a seed's sampled types cannot be shown to be
+// those of detection over every row.
+var errSampleNotEnough = errors.New("the sampled column types may differ from detection over every row")
+
+// sampleCheckFailed is the message of the error a sampled load raises
+// when a value may not fit its column's sampled type; no user sees it, as
+// LoadSeed then tries the next path.
+const sampleCheckFailed = "elt: a value may not fit its column's sampled type"
+
+// firstChunkRows is how many data rows DuckDB's sniffer reads in its first
+// chunk (2,048 lines with the header), whatever the sample size: rows it
+// certainly looked at.
+const firstChunkRows = 2047
+
+// loadSeedSampled builds a seed's table reading the file once: DuckDB's
+// sniffer detects the types from its sample (the first seedSampleRows
+// lines), and the load checks every value in the same scan, so that the
+// types are those of detection over every row (loadSeedSniffOnce) or the
+// load fails and LoadSeed falls back to it.
+//
+// Why that holds, from DuckDB 1.5's sniffer (sniffer/type_refinement.cpp):
+// detection over every row runs the sampled detection first, then goes on
+// chunk by chunk, keeping each column's type while the chunk's values cast
+// to it strictly and moving to a more general one only when they do not.
+// Date and timestamp formats are chosen in the first chunk only, so the
+// sample's are the full detection's. Both agree exactly when every value
+// casts strictly to its sampled type, which is what the load makes sure of:
+//   - DATE and TIMESTAMP with the sniffed formats, and TIMESTAMP without
+//     one, are read typed: the reader parses them with the very function
+//     the detection casts with, and a value that does not fit fails it.
+//   - BIGINT, DOUBLE and BOOLEAN are read as text and cast here, because
+//     the reader casts leniently where detection is strict ("007", "1.5",
+//     "+1", "1_000" load into BIGINT; "y" and "1" into BOOLEAN): a value is
+//     kept only when it is in a form the strict cast accepts (seedCheck),
+//     and otherwise raises an error. The lenient and the strict cast give
+//     the same value where both succeed, so the rows are the same too.
+//   - VARCHAR is the most general type, but DuckDB also says VARCHAR for a
+//     column with no value in the sample: such a column must have a value
+//     in the first chunk, or none at all (then it is INTEGER, as on the
+//     other paths).
+//   - Any other sampled type (TIME, TIMESTAMP WITH TIME ZONE, DATE without
+//     a format, whose strict and lenient casts differ) is not tried.
+//
+// The checks compare strings, and the first-chunk check relies on the
+// table keeping the file's order: a connection with a default collation or
+// without preserve_insertion_order goes the slower way.
+func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string) (int64, error) {
+	d := Dialect{}
+	var collation, ordered string
+	if err := t.tx.QueryRowContext(ctx, "select current_setting('default_collation')::varchar, current_setting('preserve_insertion_order')::varchar").Scan(&collation, &ordered); err != nil {
+		return 0, err
+	}
+	if collation != "" || ordered != "true" {
+		return 0, errSampleNotEnough
+	}
+	sn, err := sniffSeed(ctx, t.tx, s, delim, seedSampleRows)
+	if err != nil {
+		return 0, err
+	}
+	readTypes := make(map[string]string, len(sn.columns))
+	inner := make([]string, 0, 2*len(sn.columns))
+	outer := make([]string, len(sn.columns))
+	var text []string
+	for i, c := range sn.columns {
+		src := fmt.Sprintf("s%d", i)
+		inner = append(inner, d.Quote(c.name)+" as "+src)
+		outer[i] = src + " as " + d.Quote(c.name)
+		readTypes[c.name] = c.typ
+		if c.set {
+			continue
+		}
+		switch {
+		case c.typ == "VARCHAR":
+			text = append(text, c.name)
+		case c.typ == "TIMESTAMP", c.typ == "DATE" && sn.dateFormat != "":
+			// read typed: a value that does not fit fails the load
+		case seedCheck[c.typ] != "":
+			val := fmt.Sprintf("v%d", i)
+			readTypes[c.name] = "VARCHAR"
+			inner = append(inner, "try_cast("+d.Quote(c.name)+" as "+c.typ+") as "+val)
+			cond := strings.ReplaceAll(strings.ReplaceAll(seedCheck[c.typ], "$s", src), "$v", val)
+			outer[i] = "case when " + src + " is null or (" + cond + ") then " + val +
+				" else error(" + literal(sampleCheckFailed) + ") end as " + d.Quote(c.name)
+		default:
+			return 0, errSampleNotEnough
+		}
+	}
+	reader := sn.withFormats(readCSV(s.Path, delim, readTypes, seedSampleRows))
+	// Built under its own name, the old one dropped first: the transaction
+	// keeps the old table if anything fails, and a table renamed after
+	// it was built costs DuckDB's next checkpoint twice as much (5.8 s of
+	// CPU more for a 1 GB seed).
+	if err := t.DropRelation(ctx, rel); err != nil {
+		return 0, err
+	}
+	rows, err := t.Exec(ctx, "create table "+d.RenderRelation(rel)+" as select "+strings.Join(outer, ", ")+
+		" from (select "+strings.Join(inner, ", ")+" from "+reader+")")
+	if err != nil {
+		return 0, err // a value that may not fit, or a bad file: LoadSeed tries the next path
+	}
+	if len(text) > 0 {
+		early, err := nonNullCounts(ctx, t, rel, text, firstChunkRows)
+		if err != nil {
+			return 0, err
+		}
+		var unsure []string
+		for i, c := range text {
+			if early[i] == 0 {
+				unsure = append(unsure, c)
+			}
+		}
+		all, err := nonNullCounts(ctx, t, rel, unsure, 0)
+		if err != nil {
+			return 0, err
+		}
+		for _, n := range all {
+			if n > 0 {
+				// Its first value came after the first chunk: what
+				// detection over every row makes of it is unknown here.
+				return 0, errSampleNotEnough
+			}
+		}
+		for _, c := range unsure {
+			if _, err := t.Exec(ctx, "alter table "+d.RenderRelation(rel)+" alter column "+d.Quote(c)+" type integer"); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return rows, nil
+}
+
+// seedCheck holds, per sampled type read as text, a condition on the text
+// ($s, not null) and its lenient cast ($v) that implies DuckDB's strict cast
+// accepts the text too (a sufficient condition: text it refuses sends the
+// seed the slower way, which is never wrong). What the strict casts refuse
+// and the lenient ones take, in DuckDB 1.5 (common/operator/
+// integer_cast_operator.hpp, double_cast_operator.hpp, cast_operators.hpp):
+//   - BIGINT: a leading "+", a leading zero ("007"), a decimal point, an
+//     exponent, "_" between digits. The text must be the integer as DuckDB
+//     prints it, which has none of these.
+//   - DOUBLE: a leading "+", a leading zero before a digit ("07.5"), "_",
+//     trailing white space. The text must start with "-", "." or a digit or
+//     letter (not white space nor "+"), not with "0" and a digit, hold no
+//     "_" and not end in white space.
+//   - BOOLEAN: the one-letter forms other than t and f ("1", "0", "y", "n").
+var seedCheck = map[string]string{
+	"BIGINT": "cast($v as varchar) = $s",
+	"DOUBLE": "$v is not null and $s >= '-' and not ($s >= '00' and $s < '0:') and not contains($s, '_')" +
+		" and not (suffix($s, ' ') or suffix($s, chr(9)) or suffix($s, chr(10)) or suffix($s, chr(11)) or suffix($s, chr(12)) or suffix($s, chr(13)))",
+	"BOOLEAN": "$v is not null and (strlen($s) <> 1 or $s in ('t', 'f', 'T', 'F'))",
+}
+
+// sniffed is what sniff_csv detects in a seed file.
+type sniffed struct {
+	columns                 []sniffedColumn
+	dateFormat, stampFormat string
+}
+
+type sniffedColumn struct {
+	name, typ string
+	set       bool // the type is the seed's column_types'
+}
+
+// sniffSeed detects a seed file's column types and date and timestamp
+// formats from sampleRows rows (allRows: every row), with the seed's
+// column_types given.
+func sniffSeed(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim string, sampleRows int) (sniffed, error) {
 	var (
 		cols     any
 		dateFmt  sql.NullString
 		stampFmt sql.NullString
 	)
-	sniff := "select Columns, DateFormat, TimestampFormat from sniff_csv" + strings.TrimPrefix(readCSV(s.Path, delim, s.ColumnTypes, allRows), "read_csv")
-	if err := t.tx.QueryRowContext(ctx, sniff).Scan(&cols, &dateFmt, &stampFmt); err != nil {
-		return 0, err
+	q := "select Columns, DateFormat, TimestampFormat from sniff_csv" + strings.TrimPrefix(readCSV(s.Path, delim, s.ColumnTypes, sampleRows), "read_csv")
+	if err := tx.QueryRowContext(ctx, q).Scan(&cols, &dateFmt, &stampFmt); err != nil {
+		return sniffed{}, err
 	}
 	list, _ := cols.([]any)
-	types := make(map[string]string, len(list))
-	var text []string
+	sn := sniffed{columns: make([]sniffedColumn, 0, len(list)), dateFormat: dateFmt.String, stampFormat: stampFmt.String}
 	for _, c := range list {
 		m, _ := c.(map[string]any)
 		name, _ := m["name"].(string)
 		typ, _ := m["type"].(string)
 		if name == "" || typ == "" {
-			return 0, fmt.Errorf("sniff_csv: unexpected columns %v", cols)
+			return sniffed{}, fmt.Errorf("sniff_csv: unexpected columns %v", cols)
 		}
-		set := false
+		col := sniffedColumn{name: name, typ: typ}
 		for k, v := range s.ColumnTypes {
 			if strings.EqualFold(k, name) {
-				set, typ = true, v
+				col.set, col.typ = true, v
 			}
 		}
-		types[name] = typ
-		if !set && typ == "VARCHAR" {
-			text = append(text, name)
-		}
+		sn.columns = append(sn.columns, col)
 	}
-	reader := readCSV(s.Path, delim, types, seedSampleRows)
-	if dateFmt.Valid && dateFmt.String != "" {
-		reader = strings.TrimSuffix(reader, ")") + ", dateformat = " + literal(dateFmt.String) + ")"
+	return sn, nil
+}
+
+// withFormats adds the sniffed date and timestamp formats to a read_csv
+// call, so the load parses them as detection did.
+func (sn sniffed) withFormats(reader string) string {
+	if sn.dateFormat != "" {
+		reader = strings.TrimSuffix(reader, ")") + ", dateformat = " + literal(sn.dateFormat) + ")"
 	}
-	if stampFmt.Valid && stampFmt.String != "" {
-		reader = strings.TrimSuffix(reader, ")") + ", timestampformat = " + literal(stampFmt.String) + ")"
+	if sn.stampFormat != "" {
+		reader = strings.TrimSuffix(reader, ")") + ", timestampformat = " + literal(sn.stampFormat) + ")"
 	}
-	tmp := rel
-	tmp.Identifier = warehouse().TempName(rel.Identifier)
-	rows, err := t.Exec(ctx, "create table "+d.RenderRelation(tmp)+" as select * from "+reader)
+	return reader
+}
+
+// nonNullCounts counts the values of cols in table (in its first limit
+// rows, unless limit is 0).
+func nonNullCounts(ctx context.Context, t sqlTx, table adapters.Relation, cols []string, limit int) ([]int64, error) {
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	d := Dialect{}
+	counts := make([]string, len(cols))
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = d.Quote(c)
+		counts[i] = "count(" + quoted[i] + ")"
+	}
+	from := d.RenderRelation(table)
+	if limit > 0 {
+		from = fmt.Sprintf("(select %s from %s limit %d)", strings.Join(quoted, ", "), from, limit)
+	}
+	res, err := queryAll(ctx, t.tx, "select "+strings.Join(counts, ", ")+" from "+from)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if len(text) > 0 {
-		counts := make([]string, len(text))
-		for i, c := range text {
-			counts[i] = "count(" + d.Quote(c) + ")"
-		}
-		res, err := queryAll(ctx, t.tx, "select "+strings.Join(counts, ", ")+" from "+d.RenderRelation(tmp))
-		if err != nil {
-			return 0, err
-		}
-		for i, c := range text {
-			if n, ok := res.Rows[0][i].(int64); ok && n == 0 {
-				if _, err := t.Exec(ctx, "alter table "+d.RenderRelation(tmp)+" alter column "+d.Quote(c)+" type integer"); err != nil {
-					return 0, err
-				}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != len(cols) {
+		return nil, fmt.Errorf("counting values: unexpected result %v", res.Rows)
+	}
+	out := make([]int64, len(cols))
+	for i := range cols {
+		out[i], _ = res.Rows[0][i].(int64)
+	}
+	return out, nil
+}
+
+// emptyToInteger makes each of cols with no value at all an INTEGER
+// column (see emptyColumnTypes).
+func emptyToInteger(ctx context.Context, t sqlTx, table adapters.Relation, cols []string) error {
+	counts, err := nonNullCounts(ctx, t, table, cols, 0)
+	if err != nil {
+		return err
+	}
+	for i, c := range cols {
+		if counts[i] == 0 {
+			if _, err := t.Exec(ctx, "alter table "+Dialect{}.RenderRelation(table)+" alter column "+Dialect{}.Quote(c)+" type integer"); err != nil {
+				return err
 			}
 		}
 	}
-	if err := t.DropRelation(ctx, rel); err != nil {
-		return 0, err
-	}
-	if _, err := t.Exec(ctx, "alter table "+d.RenderRelation(tmp)+" rename to "+d.Quote(rel.Identifier)); err != nil {
-		return 0, err
-	}
-	return rows, nil
+	return nil
 }
 
 // emptyColumnTypes is the seed's column_types plus INTEGER for every
