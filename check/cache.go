@@ -47,8 +47,9 @@ type Cache struct {
 	next    [2]map[string]*lineage.Result
 	changed bool
 	stats   CacheStats
-	// seeds are the seed types asked for or kept by this check, by key.
-	seeds map[string]SeedTypes
+	// seeds are the seed types asked for or kept by this check, by key;
+	// stored indexes the header's by key once one is asked for.
+	seeds, stored map[string]SeedTypes
 }
 
 // SeedTypes are a seed file's header and inferred column types, kept
@@ -140,14 +141,18 @@ func (c *Cache) Changed() bool { return c.changed }
 // Seed returns the seed types kept under key by an earlier check, and
 // keeps them for the next one.
 func (c *Cache) Seed(key string) (SeedTypes, bool) {
-	for _, st := range c.header.Seeds {
-		if st.Key == key {
-			c.keepSeed(st)
-			c.stats.SeedsReused++
-			return st, true
+	if c.stored == nil {
+		c.stored = make(map[string]SeedTypes, len(c.header.Seeds))
+		for _, st := range c.header.Seeds {
+			c.stored[st.Key] = st
 		}
 	}
-	return SeedTypes{}, false
+	st, ok := c.stored[key]
+	if ok {
+		c.keepSeed(st)
+		c.stats.SeedsReused++
+	}
+	return st, ok
 }
 
 // KeepSeed keeps a seed's types, inferred by this check, for the next.
