@@ -311,9 +311,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeJSONString(enc, buf, keys[i]); err != nil {
-				return err
-			}
+			writeJSONString(buf, keys[i])
 			buf.WriteByte(':')
 			start := buf.Len()
 			e := &r.written[i]

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -19,7 +20,7 @@ import (
 // mean equal JSON. Every value is written with its type and length, so two
 // different inputs never serialize alike.
 type keyWriter struct {
-	buf []byte
+	buf digest.Buf
 	// ok turns false at a value the writer cannot serialize exactly (a
 	// type it does not know): the entry is then encoded afresh every time.
 	ok bool
@@ -37,31 +38,12 @@ func (w *keyWriter) uint(u uint64) { w.buf = binary.AppendUvarint(w.buf, u) }
 
 func (w *keyWriter) int(i int64) { w.buf = binary.AppendVarint(w.buf, i) }
 
-func (w *keyWriter) str(s string) {
-	w.uint(uint64(len(s)))
-	w.buf = append(w.buf, s...)
-}
+func (w *keyWriter) str(s string) { w.buf.Str(s) }
 
-func (w *keyWriter) bool(b bool) {
-	if b {
-		w.tag(1)
-	} else {
-		w.tag(0)
-	}
-}
+func (w *keyWriter) bool(b bool) { w.buf.Flag(b) }
 
 // strs writes a list of strings; nil and empty are told apart.
-func (w *keyWriter) strs(l []string) {
-	if l == nil {
-		w.tag('-')
-		return
-	}
-	w.tag('L')
-	w.uint(uint64(len(l)))
-	for _, s := range l {
-		w.str(s)
-	}
-}
+func (w *keyWriter) strs(l []string) { w.buf.List(l) }
 
 func (w *keyWriter) strPtr(p *string) {
 	if p == nil {

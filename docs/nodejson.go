@@ -72,13 +72,14 @@ func (e *nodeEncoder) bool(b bool) {
 	}
 }
 
-// str writes s quoted and escaped as encoding/json does with HTML
-// escaping off: quote, backslash and control characters escaped (\b, \f,
-// \n, \r, \t by name), invalid UTF-8 as \ufffd, U+2028 and U+2029
+func (e *nodeEncoder) str(s string) { writeJSONString(e.buf, s) }
+
+// writeJSONString writes s quoted and escaped as encoding/json does with
+// HTML escaping off: quote, backslash and control characters escaped (\b,
+// \f, \n, \r, \t by name), invalid UTF-8 as \ufffd, U+2028 and U+2029
 // escaped, everything else as it is.
-func (e *nodeEncoder) str(s string) {
+func writeJSONString(b *bytes.Buffer, s string) {
 	const hex = "0123456789abcdef"
-	b := e.buf
 	b.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -242,9 +242,7 @@ func streamStringLists(s *jsonStream, m map[string][]string) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := writeJSONString(enc, buf, keys[i]); err != nil {
-			return err
-		}
+		writeJSONString(buf, keys[i])
 		l := m[keys[i]]
 		if l == nil {
 			buf.WriteString(":null")
@@ -255,30 +253,12 @@ func streamStringLists(s *jsonStream, m map[string][]string) {
 			if j > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeJSONString(enc, buf, v); err != nil {
-				return err
-			}
+			writeJSONString(buf, v)
 		}
 		buf.WriteByte(']')
 		return nil
 	})
 	s.raw("}")
-}
-
-// writeJSONString writes s as encoding/json does (without HTML escaping):
-// as it is between quotes when it holds only printable ASCII other than
-// the quote and the backslash, which is every unique id elt makes; through
-// enc otherwise.
-func writeJSONString(enc *json.Encoder, buf *bytes.Buffer, s string) error {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return encodeTrimmed(enc, buf, s)
-		}
-	}
-	buf.WriteByte('"')
-	buf.WriteString(s)
-	buf.WriteByte('"')
-	return nil
 }
 
 // streamNodes is streamMap for the nodes, each written by encodeNode.
@@ -289,9 +269,7 @@ func streamNodes(s *jsonStream, m map[string]Node) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := writeJSONString(enc, buf, keys[i]); err != nil {
-			return err
-		}
+		writeJSONString(buf, keys[i])
 		buf.WriteByte(':')
 		return encodeNode(enc, buf, m[keys[i]])
 	})
