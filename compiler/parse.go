@@ -270,6 +270,13 @@ func (m *Manifest) sortedNodes() (ids []string, nodes []*Node, parsed bool) {
 	return ids, nodes, false
 }
 
+// SortedNodes returns the nodes of m.Nodes in the order of their unique
+// ids. The slice is shared: it must not be modified.
+func (m *Manifest) SortedNodes() []*Node {
+	_, nodes, _ := m.sortedNodes()
+	return nodes
+}
+
 // SetSelected records the unique ids a command runs, for dbt's
 // selected_resources and register_upstream_external_models(). Call it
 // before rendering with execute=true, not during.

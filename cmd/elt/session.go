@@ -411,7 +411,9 @@ func (s *session) writeCompiled(ctx context.Context) error {
 // graphNodes turns manifest nodes and sources into graph nodes.
 func graphNodes(m *compiler.Manifest) []graph.Node {
 	out := make([]graph.Node, 0, len(m.Nodes)+len(m.Sources))
-	for _, n := range m.Nodes {
+	// In id order, the nodes, unit tests and sources each come sorted and
+	// the final sort has only their runs to merge.
+	for _, n := range m.SortedNodes() {
 		gn := graph.Node{
 			ID:           n.UniqueID,
 			Name:         n.Name,
@@ -444,7 +446,8 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 		out = append(out, gn)
 	}
 	out = append(out, unitTestGraphNodes(m)...)
-	for _, src := range m.Sources {
+	for _, id := range slices.Sorted(maps.Keys(m.Sources)) {
+		src := m.Sources[id]
 		out = append(out, graph.Node{
 			ID:           src.UniqueID,
 			Name:         src.Name,
