@@ -144,12 +144,14 @@ func (x indexEntries) find(id string) (indexEntry, bool) {
 	return x.entries[i], true
 }
 
-// cachedNode is a node of a manifest written with the cache: a fresh Node
-// to encode, or the place of its earlier JSON, read when it is written.
+// cachedNode is a node of a manifest written with the cache: a node to
+// build and encode, or the place of its earlier JSON, read when it is
+// written. A node to encode is built in its chunk of the write, so only
+// the chunks in flight hold built nodes.
 type cachedNode struct {
-	fresh Node
-	node  *compiler.Node
-	old   indexEntry // when fresh is nil
+	encode bool
+	node   *compiler.Node
+	old    indexEntry // unless encode
 	// uncompile: old is the node compiled, to be written uncompiled.
 	uncompile bool
 	key       [32]byte
@@ -159,12 +161,8 @@ type cachedNode struct {
 	uncompiled    [32]byte
 }
 
-func (c *cachedNode) Common() *NodeBase {
-	if c.fresh != nil {
-		return c.fresh.Common()
-	}
-	return nil
-}
+// Common is nil: the node is built only when it is written.
+func (c *cachedNode) Common() *NodeBase { return nil }
 
 func (r *nodeReuse) statsNow() ManifestCacheStats {
 	st := r.stats
@@ -193,7 +191,7 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
 			}
 		}
 	}
-	c.fresh = b.node(n)
+	c.encode = true
 	r.encoded.Add(1)
 	return c
 }
@@ -227,7 +225,7 @@ func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
 	olds := make([][]byte, len(nodes))
 	lo, hi, sum := int64(-1), int64(0), int64(0)
 	for _, c := range nodes {
-		if c == nil || c.fresh != nil {
+		if c == nil || c.encode {
 			continue
 		}
 		e := c.old
@@ -258,7 +256,7 @@ func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
 	}
 	at := int64(0)
 	for i, c := range nodes {
-		if c == nil || c.fresh != nil {
+		if c == nil || c.encode {
 			continue
 		}
 		e := c.old
@@ -342,13 +340,11 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
 				}
 				r.reused.Add(1)
 			} else {
-				fresh := cn.fresh
-				if fresh == nil {
+				if !cn.encode {
 					// Its earlier bytes are not the indexed ones.
-					fresh = r.b.node(cn.node)
 					r.encoded.Add(1)
 				}
-				seg, err := encodeNodeSeg(enc, buf, fresh)
+				seg, err := encodeNodeSeg(enc, buf, r.b.node(cn.node))
 				if err != nil {
 					return err
 				}
