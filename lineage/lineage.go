@@ -274,27 +274,68 @@ func resolveParsed(in Input, p parsed) (m *Model) {
 
 // lineage is what one value reads: upstream columns by edge type, and
 // whether part of it could not be resolved.
+//
+// Most values read one to a few columns: the edges are a slice in
+// first-seen order, searched in place, and indexed by a map only once
+// there are more than linearEdges of them.
 type lineage struct {
-	cols     map[colKey]EdgeType
-	order    []colKey // first-seen order, for stable output
+	list     []colEdge // first-seen order, for stable output
+	index    map[colKey]int
 	degraded bool
 }
 
 type colKey struct{ node, column string }
 
-func (l *lineage) add(k colKey, t EdgeType) {
-	if l.cols == nil {
-		l.cols = map[colKey]EdgeType{}
+type colEdge struct {
+	k colKey
+	t EdgeType
+}
+
+// linearEdges is how many edges are searched without the map.
+const linearEdges = 8
+
+// find returns the index of k in l.list, or -1.
+func (l *lineage) find(k colKey) int {
+	if l.index != nil {
+		if i, ok := l.index[k]; ok {
+			return i
+		}
+		return -1
 	}
-	old, ok := l.cols[k]
-	if !ok {
-		l.order = append(l.order, k)
-		l.cols[k] = t
+	for i := range l.list {
+		if l.list[i].k == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func (l *lineage) add(k colKey, t EdgeType) {
+	if i := l.find(k); i >= 0 {
+		if better(t, l.list[i].t) {
+			l.list[i].t = t
+		}
 		return
 	}
-	if better(t, old) {
-		l.cols[k] = t
+	l.list = append(l.list, colEdge{k, t})
+	switch {
+	case l.index != nil:
+		l.index[k] = len(l.list) - 1
+	case len(l.list) > linearEdges:
+		l.index = make(map[colKey]int, 2*len(l.list))
+		for i, e := range l.list {
+			l.index[e.k] = i
+		}
 	}
+}
+
+// typeOf returns k's edge type and whether l reads k.
+func (l *lineage) typeOf(k colKey) (EdgeType, bool) {
+	if i := l.find(k); i >= 0 {
+		return l.list[i].t, true
+	}
+	var zero EdgeType
+	return zero, false
 }
 
 // merge adds every edge of o, composed with the use kind.
@@ -302,8 +343,8 @@ func (l *lineage) merge(o *lineage, kind EdgeType) {
 	if o == nil {
 		return
 	}
-	for _, k := range o.order {
-		l.add(k, compose(kind, o.cols[k]))
+	for _, e := range o.list {
+		l.add(e.k, compose(kind, e.t))
 	}
 	if o.degraded {
 		l.degraded = true
@@ -311,9 +352,9 @@ func (l *lineage) merge(o *lineage, kind EdgeType) {
 }
 
 func (l *lineage) edges() []Edge {
-	out := make([]Edge, 0, len(l.order))
-	for _, k := range l.order {
-		out = append(out, Edge{Node: k.node, Column: k.column, Type: l.cols[k]})
+	out := make([]Edge, 0, len(l.list))
+	for _, e := range l.list {
+		out = append(out, Edge{Node: e.k.node, Column: e.k.column, Type: e.t})
 	}
 	// Direct edges first, then indirect; each group in reading order.
 	sort.SliceStable(out, func(i, j int) bool {

@@ -218,14 +218,14 @@ func (r *resolver) recursiveCTE(c sqlmodel.CTE, op *sqlmodel.SetOp, env *ctes, o
 		next := &derived{known: cur.known && step.known, indirect: &lineage{}}
 		next.indirect.merge(cur.indirect, Indirect)
 		next.indirect.merge(step.indirect, Indirect)
-		changed := len(next.indirect.order) != len(cur.indirect.order)
+		changed := len(next.indirect.list) != len(cur.indirect.list)
 		for i, col := range cur.cols {
 			lin := &lineage{}
 			lin.merge(col.lin, Identity)
 			if i < len(step.cols) {
 				lin.merge(step.cols[i].lin, Identity)
 			}
-			changed = changed || len(lin.order) != len(col.lin.order) || lin.degraded != col.lin.degraded || !sameTypes(lin, col.lin)
+			changed = changed || len(lin.list) != len(col.lin.list) || lin.degraded != col.lin.degraded || !sameTypes(lin, col.lin)
 			next.cols = append(next.cols, outCol{name: col.name, lin: lin, pos: col.pos})
 		}
 		cur = next
@@ -241,8 +241,8 @@ func (r *resolver) recursiveCTE(c sqlmodel.CTE, op *sqlmodel.SetOp, env *ctes, o
 }
 
 func sameTypes(a, b *lineage) bool {
-	for k, t := range a.cols {
-		if b.cols[k] != t {
+	for _, e := range a.list {
+		if t, _ := b.typeOf(e.k); t != e.t {
 			return false
 		}
 	}
