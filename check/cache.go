@@ -18,7 +18,7 @@ import (
 
 // cacheVersion changes whenever what the cache stores changes shape; a
 // cache of another version is ignored.
-const cacheVersion = "elt-check-cache-2"
+const cacheVersion = "elt-check-cache-3"
 
 // Cache keeps what a check found for the next check of the same project,
 // so that an unchanged project is not checked again and a changed one

@@ -101,7 +101,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 				continue
 			}
 			own[name] = ownDigest(n, &buf)
-			if r := reuse.Previous(n); r != nil && r.Own == own[name] && r.Model != nil {
+			if r := reuse.Previous(n); r != nil && r.Own == Digest(own[name]) && r.Model != nil {
 				previous[name] = r
 			}
 		}
@@ -121,7 +121,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 		var inputs [32]byte
 		if reuse != nil {
 			inputs = p.inputsDigest(n, columnType != nil, &buf)
-			if r := previous[name]; r != nil && r.Inputs == inputs {
+			if r := previous[name]; r != nil && r.Inputs == Digest(inputs) {
 				p.install(n, r)
 				reuse.Store(n, r)
 				continue

@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"sort"
 
 	"github.com/elt-dev/elt/internal/digest"
@@ -24,11 +25,27 @@ type Result struct {
 	// SQL, extra columns, the names of its inputs); Inputs the digest of
 	// what its inputs resolved to when it was resolved (their relations,
 	// columns and column types, and whether any types were known).
-	Own, Inputs [32]byte
+	Own, Inputs Digest
 	// Model is the resolved model without column edges.
 	Model *Model
 	// Types are the model's column types, one per column ("" when unknown).
 	Types []string
+}
+
+// Digest is a SHA-256 sum in a Result. It is stored (by gob, in the check
+// cache) as one byte string: gob writes a [32]byte element by element.
+type Digest [32]byte
+
+// MarshalBinary returns the sum's bytes.
+func (d Digest) MarshalBinary() ([]byte, error) { return d[:], nil }
+
+// UnmarshalBinary sets the sum from its 32 bytes.
+func (d *Digest) UnmarshalBinary(b []byte) error {
+	if len(b) != len(d) {
+		return fmt.Errorf("lineage: a digest of %d bytes, want %d", len(b), len(d))
+	}
+	copy(d[:], b)
+	return nil
 }
 
 // ownDigest is the digest of what a model's resolve depends on in the
@@ -105,7 +122,7 @@ func (p *Project) result(n *Node, m *Model, own, inputs [32]byte) *Result {
 		kept.Columns[i] = Column{Name: c.Name, Degraded: c.Degraded}
 		types[i] = p.ColumnType(n.Name, c.Name)
 	}
-	return &Result{Own: own, Inputs: inputs, Model: &kept, Types: types}
+	return &Result{Own: Digest(own), Inputs: Digest(inputs), Model: &kept, Types: types}
 }
 
 // install puts a reused model into the project, as resolving it would.
