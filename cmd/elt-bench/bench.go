@@ -28,6 +28,7 @@ var allFigures = []string{"compile", "ls", "select", "run", "seed"}
 
 type config struct {
 	elt          string
+	eltBase      string // an earlier elt whose run figure is measured in the same rounds
 	work         string
 	keep         bool
 	models       []int
@@ -131,6 +132,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("elt-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.elt, "elt", "", "the elt binary to measure (default: build ./cmd/elt once into the work folder)")
+	fs.StringVar(&cfg.eltBase, "elt-base", "", "an earlier elt binary to compare with: the run figure measures it in the same rounds, after the floor and before --elt (figures named run_N_threads_T_base)")
 	fs.StringVar(&cfg.work, "work", "", "folder for the generated projects (default: a temporary folder, removed at the end)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the work folder")
 	models := fs.String("models", "10000,100000", "project sizes for the cold compile figure")
@@ -233,6 +235,11 @@ func bench(ctx context.Context, cfg *config) (err error) {
 		}
 	} else if cfg.elt, err = filepath.Abs(cfg.elt); err != nil {
 		return err
+	}
+	if cfg.eltBase != "" {
+		if cfg.eltBase, err = filepath.Abs(cfg.eltBase); err != nil {
+			return err
+		}
 	}
 	rep := Report{Started: time.Now().UTC(), Elt: cfg.elt}
 	rep.CPU, rep.Cores = cpuInfo()
@@ -438,9 +445,41 @@ func (b *bencher) run(ctx context.Context, n int) ([]Figure, error) {
 	floorDB := filepath.Join(dir, "floor", "bench.duckdb")
 	arms := []arm{{setup: func(int) error { return copyDB(seeded, floorDB) },
 		p: b.child("floor-run", "--db", floorDB, "--manifest", manifest)}}
+	type measured struct {
+		name, command, binary, dir string
+		threads                    int
+	}
+	// The earlier elt runs in its own copy of the project: each binary
+	// keeps caches in target/ that the other's build would invalidate.
+	baseDir := dir + "_base"
+	if b.cfg.eltBase != "" {
+		if err := os.RemoveAll(baseDir); err != nil {
+			return nil, err
+		}
+		if err := os.CopyFS(baseDir, os.DirFS(dir)); err != nil {
+			return nil, fmt.Errorf("copy the project for --elt-base: %w", err)
+		}
+		// Its caches in target/ are the other build's: one untimed run
+		// rebuilds them, as the compile above did for --elt.
+		if err := copyDB(seeded, filepath.Join(baseDir, "bench.duckdb")); err != nil {
+			return nil, err
+		}
+		if _, err := b.binary(b.cfg.eltBase, baseDir, "run")().output(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var which []measured
 	for _, t := range b.cfg.threads {
-		arms = append(arms, arm{setup: func(int) error { return copyDB(seeded, db) },
-			p: b.elt(dir, "run", "--threads", strconv.Itoa(t))})
+		th := strconv.Itoa(t)
+		if b.cfg.eltBase != "" {
+			which = append(which, measured{fmt.Sprintf("run_%d_threads_%d_base", n, t), "elt (--elt-base) run --threads " + th, b.cfg.eltBase, baseDir, t})
+		}
+		which = append(which, measured{fmt.Sprintf("run_%d_threads_%d", n, t), "elt run --threads " + th, b.cfg.elt, dir, t})
+	}
+	for _, w := range which {
+		wdb := filepath.Join(w.dir, "bench.duckdb")
+		arms = append(arms, arm{setup: func(int) error { return copyDB(seeded, wdb) },
+			p: b.binary(w.binary, w.dir, "run", "--threads", strconv.Itoa(w.threads))})
 	}
 	stats, err := interleave(ctx, b.runRuns(), arms, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
 	if err != nil {
@@ -448,11 +487,11 @@ func (b *bencher) run(ctx context.Context, n int) ([]Figure, error) {
 	}
 	floor := stats[0]
 	var out []Figure
-	for i, t := range b.cfg.threads {
+	for i, w := range which {
 		st := stats[i+1]
 		fl := floor
-		out = append(out, Figure{Name: fmt.Sprintf("run_%d_threads_%d", n, t), Command: "elt run --threads " + strconv.Itoa(t),
-			Models: n, Threads: t, Elt: st, FloorName: "floor", Floor: &fl, Ratio: st.Median / floor.Median,
+		out = append(out, Figure{Name: w.name, Command: w.command,
+			Models: n, Threads: w.threads, Elt: st, FloorName: "floor", Floor: &fl, Ratio: st.Median / floor.Median,
 			Rounds: roundRatios(st, floor)})
 	}
 	return out, nil
@@ -565,8 +604,13 @@ type process struct {
 }
 
 func (b *bencher) elt(dir string, args ...string) func() process {
+	return b.binary(b.cfg.elt, dir, args...)
+}
+
+// binary runs the elt at path in dir.
+func (b *bencher) binary(path, dir string, args ...string) func() process {
 	return func() process {
-		return process{name: b.cfg.elt, args: append(args, "--profiles-dir", dir), dir: dir}
+		return process{name: path, args: append(args, "--profiles-dir", dir), dir: dir}
 	}
 }
 

@@ -38,7 +38,8 @@ func TestQuick(t *testing.T) {
 	}
 	report := filepath.Join(dir, "report.json")
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"--quick", "--elt", elt, "--work", filepath.Join(dir, "work"), "--json", report},
+	// The same binary stands in for an earlier one (--elt-base).
+	code := run(context.Background(), []string{"--quick", "--elt", elt, "--elt-base", elt, "--work", filepath.Join(dir, "work"), "--json", report},
 		&stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
@@ -51,7 +52,8 @@ func TestQuick(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"compile_cold_150", "ls_150", "compile_select_150", "run_120_threads_1", "run_120_threads_4", "seed_1MB"}
+	want := []string{"compile_cold_150", "ls_150", "compile_select_150",
+		"run_120_threads_1_base", "run_120_threads_1", "run_120_threads_4_base", "run_120_threads_4", "seed_1MB"}
 	if len(rep.Figures) != len(want) {
 		t.Fatalf("figures: want %v, got %+v", want, rep.Figures)
 	}
@@ -65,14 +67,17 @@ func TestQuick(t *testing.T) {
 		if !strings.Contains(stdout.String(), f.Name+" ") {
 			t.Errorf("%s: no line in the output:\n%s", f.Name, stdout.String())
 		}
+		if strings.HasPrefix(f.Name, "run_") && (f.Rounds == nil || len(f.Rounds.Wall) != 1) {
+			t.Errorf("%s: no per-round ratios: %+v", f.Name, f.Rounds)
+		}
 		hasFloor := strings.HasPrefix(f.Name, "run_") || strings.HasPrefix(f.Name, "seed_") || strings.HasPrefix(f.Name, "compile_select")
 		if hasFloor && (f.Floor == nil || f.Floor.Median <= 0 || f.Ratio <= 0) {
 			t.Errorf("%s: no floor: %+v", f.Name, f)
 		}
 	}
 	// elt run built every model as a table, as the floor did.
-	for _, db := range []string{"bench.duckdb", "floor/bench.duckdb"} {
-		n := countTables(t, filepath.Join(dir, "work", "tables_120", db))
+	for _, db := range []string{"tables_120/bench.duckdb", "tables_120/floor/bench.duckdb", "tables_120_base/bench.duckdb"} {
+		n := countTables(t, filepath.Join(dir, "work", db))
 		if n != 120+4 {
 			t.Errorf("%s: want 124 tables (120 models, 4 seeds), got %d", db, n)
 		}
