@@ -101,6 +101,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	// Of each render's state, what is needed here: not the state itself.
 	warnings := make([]diag.List, len(order))
 	introspected := make([]bool, len(order))
+	// settled: the render read nothing that may change before the node
+	// runs (settled.go); a render the cache served was settled when stored.
+	settled := make([]bool, len(order))
 	pre := make([]string, len(order))
 	cache := m.engine.opts.Cache
 	m.parallel(ctx, len(order), func(i int) {
@@ -112,6 +115,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 				if n.ResourceType != project.Seed {
 					n.CompiledCode = pre[i]
 				}
+				settled[i] = true
 				return
 			}
 		}
@@ -119,6 +123,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		errs[i] = err
 		if st != nil {
 			warnings[i], introspected[i] = st.warnings, st.introspected
+			settled[i] = !st.introspected && !st.volatile
 		}
 		if err == nil {
 			pre[i] = n.CompiledCode
@@ -134,10 +139,12 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	// nodes read; failedAt is by index in order, for every node.
 	preSQL := map[string]string{}
 	failed := map[string]bool{}
+	settledEph := map[string]bool{}
 	failedAt := make([]bool, len(order))
 	for i, n := range nodes {
 		if ephemeral(n) {
 			preSQL[order[i]] = pre[i]
+			settledEph[order[i]] = settled[i]
 		}
 	}
 	fail := func(i int) {
@@ -171,7 +178,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 			continue
 		}
 	}
+	done := make(map[string]bool, len(order))
 	for i := range order {
+		done[order[i]] = false // until it compiles
 		if failedAt[i] {
 			continue
 		}
@@ -188,7 +197,13 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		n.CompiledCode = injectCTEs(pre[i], ctes)
 		n.Compiled = true
 		n.Introspected = introspected[i]
+		ok := settled[i]
+		for _, c := range ctes {
+			ok = ok && settledEph[c.ID]
+		}
+		done[order[i]] = ok
 	}
+	m.settled.record(done)
 	sortDiags(l)
 	return l.Err()
 }

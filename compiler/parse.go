@@ -43,6 +43,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		Macros:          map[string]*Macro{},
 		SourceRelations: map[string]string{},
 		engine:          e,
+		settled:         &settledRenders{},
 	}
 	for id, s := range p.Sources {
 		m.Sources[id] = s

@@ -187,6 +187,9 @@ type Manifest struct {
 
 	engine *engine // the Jinja environment, built once by Parse
 	graph  flatGraph
+	// settled are the nodes whose compiled SQL a render just before
+	// their run would give again (RunSQL).
+	settled *settledRenders
 	manifestIndex
 }
 
@@ -206,6 +209,9 @@ type Manifest struct {
 //	func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error
 //	    Writes target/compiled/<pkg>/<original_file_path> for every compiled node whose file changed.
 //	func (m *Manifest) RenderNode(ctx context.Context, id string) (string, error)
+//	func (m *Manifest) RunSQL(ctx context.Context, id string) (string, error)
+//	    The SQL to run a node with: the compile's when its render read nothing
+//	    that can change before the node runs, else a new render (settled.go).
 //	func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.Time) (string, error)
 //	    Render one node (one microbatch batch) again without storing anything (batch.go).
 //	func (m *Manifest) Hooks(ctx context.Context, id, which string) ([]string, error)

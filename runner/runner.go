@@ -527,13 +527,24 @@ type NodeRenderer interface {
 	RenderNode(ctx context.Context, id string) (string, error)
 }
 
+// RunRenderer gives the SQL to run a node with: the compile's when a
+// render now would give it again, else a new render (compiler.Manifest.RunSQL).
+type RunRenderer interface {
+	RunSQL(ctx context.Context, id string) (string, error)
+}
+
 // rerender refreshes n.CompiledCode; only this node's goroutine writes it.
 func (r *Runner) rerender(ctx context.Context, n *compiler.Node) error {
-	nr, ok := any(r.m).(NodeRenderer)
-	if !ok {
+	var render func(context.Context, string) (string, error)
+	switch m := any(r.m).(type) {
+	case RunRenderer:
+		render = m.RunSQL
+	case NodeRenderer:
+		render = m.RenderNode
+	default:
 		return nil
 	}
-	sql, err := nr.RenderNode(ctx, n.UniqueID)
+	sql, err := render(ctx, n.UniqueID)
 	if err != nil {
 		return err
 	}

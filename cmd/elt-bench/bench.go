@@ -28,6 +28,7 @@ var allFigures = []string{"compile", "ls", "select", "run", "seed"}
 
 type config struct {
 	elt          string
+	eltBase      string // an earlier elt whose run figure is measured in the same rounds
 	work         string
 	keep         bool
 	models       []int
@@ -37,6 +38,7 @@ type config struct {
 	threads      []int
 	seedMB       int
 	runs         int
+	runRuns      int // rounds of the run figure; 0: runs
 	only         map[string]bool
 	jsonPath     string
 	self         string // the executable that runs the floors
@@ -60,16 +62,19 @@ type Stats struct {
 // Figure is one line of the report: elt's timings and, where there is one,
 // the floor it is compared with.
 type Figure struct {
-	Name      string   `json:"name"`
-	Command   string   `json:"command"`
-	Models    int      `json:"models,omitempty"`
-	Threads   int      `json:"threads,omitempty"`
-	SizeBytes int64    `json:"size_bytes,omitempty"`
-	Elt       Stats    `json:"elt"`
-	FloorName string   `json:"floor_name,omitempty"`
-	Floor     *Stats   `json:"floor,omitempty"`
-	Ratio     float64  `json:"ratio,omitempty"` // elt's median over the floor's
-	Notes     []string `json:"notes,omitempty"`
+	Name      string  `json:"name"`
+	Command   string  `json:"command"`
+	Models    int     `json:"models,omitempty"`
+	Threads   int     `json:"threads,omitempty"`
+	SizeBytes int64   `json:"size_bytes,omitempty"`
+	Elt       Stats   `json:"elt"`
+	FloorName string  `json:"floor_name,omitempty"`
+	Floor     *Stats  `json:"floor,omitempty"`
+	Ratio     float64 `json:"ratio,omitempty"` // elt's median over the floor's
+	// Rounds, for figures measured interleaved with their floor, are the
+	// per-round ratios.
+	Rounds *RoundRatios `json:"rounds,omitempty"`
+	Notes  []string     `json:"notes,omitempty"`
 }
 
 // Report is what --json writes.
@@ -132,6 +137,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("elt-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.elt, "elt", "", "the elt binary to measure (default: build ./cmd/elt once into the work folder)")
+	fs.StringVar(&cfg.eltBase, "elt-base", "", "an earlier elt binary to compare with: the run figure measures it in the same rounds, after the floor and before --elt (figures named run_N_threads_T_base)")
 	fs.StringVar(&cfg.work, "work", "", "folder for the generated projects (default: a temporary folder, removed at the end)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the work folder")
 	models := fs.String("models", "10000,100000", "project sizes for the cold compile figure")
@@ -141,6 +147,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	threads := fs.String("threads", "1,4", "--threads values for the run figure")
 	fs.IntVar(&cfg.seedMB, "seed-mb", 20, "size of the generated seed CSV in MB (the issue's figure uses 1000)")
 	fs.IntVar(&cfg.runs, "runs", 3, "runs per figure; the report gives median, min and max")
+	fs.IntVar(&cfg.runRuns, "run-runs", 0, "interleaved rounds (floor, then elt at each --threads) of the run figure (default: --runs)")
 	only := fs.String("only", strings.Join(allFigures, ","), "figures to measure: "+strings.Join(allFigures, ","))
 	fs.StringVar(&cfg.jsonPath, "json", "", "write the report as JSON to this file")
 	quick := fs.Bool("quick", false, "small sizes and one run, to check that every figure works")
@@ -172,6 +179,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	}
 	if cfg.threads, err = intList("threads", *threads); err != nil {
 		return nil, err
+	}
+	if cfg.runRuns < 0 {
+		return nil, errors.New("--run-runs must not be negative")
 	}
 	if cfg.runs < 1 || cfg.lsModels < 1 || cfg.selectModels < 1 || cfg.seedMB < 1 {
 		return nil, errors.New("--runs, --ls-models, --select-models and --seed-mb must be at least 1")
@@ -231,9 +241,18 @@ func bench(ctx context.Context, cfg *config) (err error) {
 	} else if cfg.elt, err = filepath.Abs(cfg.elt); err != nil {
 		return err
 	}
+	if cfg.eltBase != "" {
+		if cfg.eltBase, err = filepath.Abs(cfg.eltBase); err != nil {
+			return err
+		}
+	}
 	rep := Report{Started: time.Now().UTC(), Elt: cfg.elt}
 	rep.CPU, rep.Cores = cpuInfo()
-	fmt.Fprintf(cfg.stdout, "elt-bench: %s, %d cores; median of %d runs\n", rep.CPU, rep.Cores, cfg.runs)
+	fmt.Fprintf(cfg.stdout, "elt-bench: %s, %d cores; median of %d runs", rep.CPU, rep.Cores, cfg.runs)
+	if cfg.only["run"] {
+		fmt.Fprintf(cfg.stdout, "; run: %d rounds of the floor and elt interleaved", (&bencher{cfg: cfg}).runRuns())
+	}
+	fmt.Fprintln(cfg.stdout)
 	add := func(f Figure) {
 		rep.Figures = append(rep.Figures, f)
 		fmt.Fprintln(cfg.stdout, f.line())
@@ -297,6 +316,9 @@ func (f Figure) line() string {
 	fmt.Fprintf(&b, "%-26s median %8.3fs  min %8.3fs  max %8.3fs  cpu %7.3fs  peak %7.1f MiB", f.Name, f.Elt.Median, f.Elt.Min, f.Elt.Max, f.Elt.CPUMedian, mib(f.Elt.PeakRSS))
 	if f.Floor != nil {
 		fmt.Fprintf(&b, "  | %s %.3fs (cpu %.3fs, peak %.1f MiB)  ratio %.2fx (cpu %.2fx)", f.FloorName, f.Floor.Median, f.Floor.CPUMedian, mib(f.Floor.PeakRSS), f.Ratio, f.Elt.CPUMedian/f.Floor.CPUMedian)
+		if r := f.Rounds; r != nil {
+			fmt.Fprintf(&b, "  rounds %.2fx [%.2f-%.2f] (cpu %.2fx)", r.Median, r.Min, r.Max, r.CPUMedian)
+		}
 	}
 	return b.String()
 }
@@ -411,7 +433,11 @@ func (b *bencher) selectOne(ctx context.Context, n int) (Figure, error) {
 
 // run measures elt run of n table models on a seeded DuckDB file, with
 // each --threads value, against the floor: the same statements executed
-// one after another in one session.
+// one after another in one session. The floor and elt runs are
+// interleaved (floor, elt --threads 1, elt --threads 4, floor, ...), so
+// that the machine's drift over the minutes of a figure (other processes,
+// the page cache, the disk) meets both; each figure also gives the spread
+// of the per-round ratios.
 func (b *bencher) run(ctx context.Context, n int) ([]Figure, error) {
 	dir, err := b.project("tables", n, "table")
 	if err != nil {
@@ -439,23 +465,121 @@ func (b *bencher) run(ctx context.Context, n int) ([]Figure, error) {
 		return nil, err
 	}
 	floorDB := filepath.Join(dir, "floor", "bench.duckdb")
-	floor, err := b.measure(ctx, func(int) error { return copyDB(seeded, floorDB) },
-		b.child("floor-run", "--db", floorDB, "--manifest", manifest))
+	arms := []arm{{setup: func(int) error { return copyDB(seeded, floorDB) },
+		p: b.child("floor-run", "--db", floorDB, "--manifest", manifest)}}
+	type measured struct {
+		name, command, binary, dir string
+		threads                    int
+	}
+	// The earlier elt runs in its own copy of the project: each binary
+	// keeps caches in target/ that the other's build would invalidate.
+	baseDir := dir + "_base"
+	if b.cfg.eltBase != "" {
+		if err := os.RemoveAll(baseDir); err != nil {
+			return nil, err
+		}
+		if err := os.CopyFS(baseDir, os.DirFS(dir)); err != nil {
+			return nil, fmt.Errorf("copy the project for --elt-base: %w", err)
+		}
+		// Its caches in target/ are the other build's: one untimed run
+		// rebuilds them, as the compile above did for --elt.
+		if err := copyDB(seeded, filepath.Join(baseDir, "bench.duckdb")); err != nil {
+			return nil, err
+		}
+		if _, err := b.binary(b.cfg.eltBase, baseDir, "run")().output(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var which []measured
+	for _, t := range b.cfg.threads {
+		th := strconv.Itoa(t)
+		if b.cfg.eltBase != "" {
+			which = append(which, measured{fmt.Sprintf("run_%d_threads_%d_base", n, t), "elt (--elt-base) run --threads " + th, b.cfg.eltBase, baseDir, t})
+		}
+		which = append(which, measured{fmt.Sprintf("run_%d_threads_%d", n, t), "elt run --threads " + th, b.cfg.elt, dir, t})
+	}
+	for _, w := range which {
+		wdb := filepath.Join(w.dir, "bench.duckdb")
+		arms = append(arms, arm{setup: func(int) error { return copyDB(seeded, wdb) },
+			p: b.binary(w.binary, w.dir, "run", "--threads", strconv.Itoa(w.threads))})
+	}
+	stats, err := interleave(ctx, b.runRuns(), arms, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
 	if err != nil {
 		return nil, err
 	}
+	floor := stats[0]
 	var out []Figure
-	for _, t := range b.cfg.threads {
-		st, err := b.measure(ctx, func(int) error { return copyDB(seeded, db) },
-			b.elt(dir, "run", "--threads", strconv.Itoa(t)))
-		if err != nil {
-			return nil, err
-		}
+	for i, w := range which {
+		st := stats[i+1]
 		fl := floor
-		out = append(out, Figure{Name: fmt.Sprintf("run_%d_threads_%d", n, t), Command: "elt run --threads " + strconv.Itoa(t),
-			Models: n, Threads: t, Elt: st, FloorName: "floor", Floor: &fl, Ratio: st.Median / floor.Median})
+		out = append(out, Figure{Name: w.name, Command: w.command,
+			Models: n, Threads: w.threads, Elt: st, FloorName: "floor", Floor: &fl, Ratio: st.Median / floor.Median,
+			Rounds: roundRatios(st, floor)})
 	}
 	return out, nil
+}
+
+// runRuns is how many interleaved rounds the run figure takes.
+func (b *bencher) runRuns() int {
+	if b.cfg.runRuns > 0 {
+		return b.cfg.runRuns
+	}
+	return b.cfg.runs
+}
+
+// arm is one of the commands that interleave measures in turn.
+type arm struct {
+	setup func(i int) error // run untimed before each run
+	p     func() process
+}
+
+// interleave runs each arm once per round, in order, for runs rounds
+// (a, b, c, a, b, c, ...), and returns each arm's timings.
+func interleave(ctx context.Context, runs int, arms []arm, exec func(context.Context, process) (result, error)) ([]Stats, error) {
+	stats := make([]Stats, len(arms))
+	for i := range runs {
+		for j, a := range arms {
+			if err := a.setup(i); err != nil {
+				return nil, err
+			}
+			r, err := exec(ctx, a.p())
+			if err != nil {
+				return nil, err
+			}
+			stats[j].add(r)
+		}
+	}
+	for j := range stats {
+		stats[j].summarize()
+	}
+	return stats, nil
+}
+
+// RoundRatios are a figure's per-round ratios over its floor (run i of
+// elt over run i of the floor, measured one after the other): their
+// spread shows how far the ratio moves between rounds.
+type RoundRatios struct {
+	Wall   []float64 `json:"wall"`
+	Median float64   `json:"median"`
+	Min    float64   `json:"min"`
+	Max    float64   `json:"max"`
+	// CPU are the per-round ratios of CPU time.
+	CPU       []float64 `json:"cpu"`
+	CPUMedian float64   `json:"cpu_median"`
+}
+
+func roundRatios(st, floor Stats) *RoundRatios {
+	var r RoundRatios
+	for i := range min(len(st.Runs), len(floor.Runs)) {
+		r.Wall = append(r.Wall, st.Runs[i]/floor.Runs[i])
+		r.CPU = append(r.CPU, st.CPU[i]/floor.CPU[i])
+	}
+	if len(r.Wall) == 0 {
+		return nil
+	}
+	r.Median, r.Min, r.Max = median(r.Wall), slices.Min(r.Wall), slices.Max(r.Wall)
+	r.CPUMedian = median(r.CPU)
+	return &r
 }
 
 // seed measures elt seed of a generated CSV against DuckDB's read_csv.
@@ -502,8 +626,13 @@ type process struct {
 }
 
 func (b *bencher) elt(dir string, args ...string) func() process {
+	return b.binary(b.cfg.elt, dir, args...)
+}
+
+// binary runs the elt at path in dir.
+func (b *bencher) binary(path, dir string, args ...string) func() process {
 	return func() process {
-		return process{name: b.cfg.elt, args: append(args, "--profiles-dir", dir), dir: dir}
+		return process{name: path, args: append(args, "--profiles-dir", dir), dir: dir}
 	}
 }
 
@@ -548,25 +677,26 @@ func tail(s string, n int) string {
 
 // measure runs setup(i) untimed, then p, cfg.runs times.
 func (b *bencher) measure(ctx context.Context, setup func(i int) error, p func() process) (Stats, error) {
-	var st Stats
-	for i := range b.cfg.runs {
-		if err := setup(i); err != nil {
-			return Stats{}, err
-		}
-		r, err := p().output(ctx)
-		if err != nil {
-			return Stats{}, err
-		}
-		st.Runs = append(st.Runs, r.wall.Seconds())
-		st.CPU = append(st.CPU, r.cpu.Seconds())
-		st.PeakRSS = max(st.PeakRSS, r.peakRSS)
+	st, err := interleave(ctx, b.cfg.runs, []arm{{setup: setup, p: p}}, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
+	if err != nil {
+		return Stats{}, err
 	}
-	s := slices.Clone(st.Runs)
-	slices.Sort(s)
-	st.Min, st.Max = s[0], s[len(s)-1]
+	return st[0], nil
+}
+
+func (st *Stats) add(r result) {
+	st.Runs = append(st.Runs, r.wall.Seconds())
+	st.CPU = append(st.CPU, r.cpu.Seconds())
+	st.PeakRSS = max(st.PeakRSS, r.peakRSS)
+}
+
+func (st *Stats) summarize() {
+	if len(st.Runs) == 0 {
+		return
+	}
+	st.Min, st.Max = slices.Min(st.Runs), slices.Max(st.Runs)
 	st.Median = median(st.Runs)
 	st.CPUMedian = median(st.CPU)
-	return st, nil
 }
 
 func median(xs []float64) float64 {

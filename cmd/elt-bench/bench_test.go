@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMain lets the test binary stand in for elt-bench when the bench
@@ -33,7 +38,8 @@ func TestQuick(t *testing.T) {
 	}
 	report := filepath.Join(dir, "report.json")
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"--quick", "--elt", elt, "--work", filepath.Join(dir, "work"), "--json", report},
+	// The same binary stands in for an earlier one (--elt-base).
+	code := run(context.Background(), []string{"--quick", "--elt", elt, "--elt-base", elt, "--work", filepath.Join(dir, "work"), "--json", report},
 		&stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
@@ -46,7 +52,8 @@ func TestQuick(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"compile_cold_150", "ls_150", "compile_select_150", "run_120_threads_1", "run_120_threads_4", "seed_1MB"}
+	want := []string{"compile_cold_150", "ls_150", "compile_select_150",
+		"run_120_threads_1_base", "run_120_threads_1", "run_120_threads_4_base", "run_120_threads_4", "seed_1MB"}
 	if len(rep.Figures) != len(want) {
 		t.Fatalf("figures: want %v, got %+v", want, rep.Figures)
 	}
@@ -60,14 +67,17 @@ func TestQuick(t *testing.T) {
 		if !strings.Contains(stdout.String(), f.Name+" ") {
 			t.Errorf("%s: no line in the output:\n%s", f.Name, stdout.String())
 		}
+		if strings.HasPrefix(f.Name, "run_") && (f.Rounds == nil || len(f.Rounds.Wall) != 1) {
+			t.Errorf("%s: no per-round ratios: %+v", f.Name, f.Rounds)
+		}
 		hasFloor := strings.HasPrefix(f.Name, "run_") || strings.HasPrefix(f.Name, "seed_") || strings.HasPrefix(f.Name, "compile_select")
 		if hasFloor && (f.Floor == nil || f.Floor.Median <= 0 || f.Ratio <= 0) {
 			t.Errorf("%s: no floor: %+v", f.Name, f)
 		}
 	}
 	// elt run built every model as a table, as the floor did.
-	for _, db := range []string{"bench.duckdb", "floor/bench.duckdb"} {
-		n := countTables(t, filepath.Join(dir, "work", "tables_120", db))
+	for _, db := range []string{"tables_120/bench.duckdb", "tables_120/floor/bench.duckdb", "tables_120_base/bench.duckdb"} {
+		n := countTables(t, filepath.Join(dir, "work", db))
 		if n != 120+4 {
 			t.Errorf("%s: want 124 tables (120 models, 4 seeds), got %d", db, n)
 		}
@@ -75,10 +85,77 @@ func TestQuick(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--only", "compile,nope"}, {"--models", "10,x"}, {"--runs", "0"}, {"extra"}} {
+	for _, args := range [][]string{{"--only", "compile,nope"}, {"--models", "10,x"}, {"--runs", "0"}, {"--run-runs", "-1"}, {"extra"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 || stderr.Len() == 0 {
 			t.Errorf("%v: want exit 2 and a message, got %d %q", args, code, stderr.String())
 		}
+	}
+}
+
+// TestInterleave checks that the arms run in turn, round after round, with
+// each setup just before its run, and that the per-round ratios pair run i
+// of one arm with run i of the floor.
+func TestInterleave(t *testing.T) {
+	var order []string
+	arms := make([]arm, 3)
+	for j, name := range []string{"floor", "t1", "t4"} {
+		arms[j] = arm{
+			setup: func(i int) error { order = append(order, fmt.Sprintf("setup %s %d", name, i)); return nil },
+			p:     func() process { return process{name: name} },
+		}
+	}
+	round := 0
+	wall := map[string][]time.Duration{
+		"floor": {10 * time.Second, 20 * time.Second, 40 * time.Second, 10 * time.Second},
+		"t1":    {11 * time.Second, 30 * time.Second, 44 * time.Second, 12 * time.Second},
+		"t4":    {9 * time.Second, 20 * time.Second, 40 * time.Second, 10 * time.Second},
+	}
+	exec := func(_ context.Context, p process) (result, error) {
+		order = append(order, "run "+p.name)
+		w := wall[p.name][round]
+		if p.name == "t4" {
+			round++
+		}
+		return result{wall: w, cpu: w / 2, peakRSS: int64(len(order))}, nil
+	}
+	stats, err := interleave(context.Background(), 4, arms, exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 4 {
+		for _, name := range []string{"floor", "t1", "t4"} {
+			want = append(want, fmt.Sprintf("setup %s %d", name, i), "run "+name)
+		}
+	}
+	if strings.Join(order, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("order:\nwant %q\ngot  %q", want, order)
+	}
+	if got := stats[1].Runs; !slices.Equal(got, []float64{11, 30, 44, 12}) {
+		t.Errorf("t1 runs: want [11 30 44 12], got %v", got)
+	}
+	if stats[0].Median != 15 || stats[1].Median != 21 || stats[1].Min != 11 || stats[1].Max != 44 || stats[1].CPUMedian != 10.5 {
+		t.Errorf("stats: %+v %+v", stats[0], stats[1])
+	}
+	if stats[2].PeakRSS != 24 {
+		t.Errorf("t4 peak: want the largest (24), got %d", stats[2].PeakRSS)
+	}
+	r := roundRatios(stats[1], stats[0])
+	// 1.1, 1.5, 1.1, 1.2: paired by round, not by rank.
+	if r.Min != 1.1 || r.Max != 1.5 || math.Abs(r.Median-1.15) > 1e-9 || len(r.Wall) != 4 || r.Wall[1] != 1.5 {
+		t.Errorf("round ratios: %+v", r)
+	}
+	if math.Abs(r.CPUMedian-1.15) > 1e-9 {
+		t.Errorf("cpu round ratio: want 1.15, got %v", r.CPUMedian)
+	}
+	failing := func(_ context.Context, p process) (result, error) {
+		if p.name == "t1" {
+			return result{}, errors.New("boom")
+		}
+		return result{wall: time.Second, cpu: time.Second}, nil
+	}
+	if _, err := interleave(context.Background(), 2, arms, failing); err == nil || err.Error() != "boom" {
+		t.Errorf("a failed run: want its error, got %v", err)
 	}
 }

@@ -170,6 +170,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	s.sendAlerts(ctx, alertCfg, hist, events)
 	hookErr := s.projectHooks(ctx, "on-run-end", results)
 	elapsed := time.Since(started)
+	// Nothing below uses the database: it closes (and checkpoints) while
+	// the artifacts are written.
+	s.closeAdapterEarly()
 
 	// Nodes are rendered again just before they run; keep target/compiled in
 	// step, also after a signal cancelled the run (artifacts are still written).

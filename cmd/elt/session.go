@@ -42,8 +42,11 @@ type session struct {
 	proj         *project.Project
 	dialect      compilerDialect
 	adapter      adapters.Adapter // nil until connect
-	manifest     *compiler.Manifest
-	graph        *graph.Graph
+	// adapterClosed, once closeAdapterEarly started closing the adapter,
+	// is closed when it is closed.
+	adapterClosed chan struct{}
+	manifest      *compiler.Manifest
+	graph         *graph.Graph
 	// projectLoaded is when project.Load returned, for elt parse's timing.
 	projectLoaded time.Time
 	// compileStart and compileEnd bound the up-front compile, for run_results timing.
@@ -376,12 +379,33 @@ func (s *session) connect(ctx context.Context) error {
 
 func (s *session) close() {
 	s.log.closeFile()
-	if s.adapter != nil {
+	if s.adapterClosed != nil {
+		<-s.adapterClosed
+	} else if s.adapter != nil {
 		_ = s.adapter.Close()
 	}
 	if s.target != nil {
 		_ = s.target.Close()
 	}
+}
+
+// closeAdapterEarly starts closing the adapter in the background, for a
+// command that will not use the database again: DuckDB checkpoints its
+// write-ahead log into the file when it closes (seconds after a large
+// run), and the artifacts written meanwhile (run_results.json,
+// target/run, the run history) need only files. close waits for it, so the
+// process still ends after the database is closed.
+func (s *session) closeAdapterEarly() {
+	if s.adapter == nil || s.adapterClosed != nil {
+		return
+	}
+	done := make(chan struct{})
+	s.adapterClosed = done
+	a := s.adapter
+	go func() {
+		defer close(done)
+		_ = a.Close()
+	}()
 }
 
 func (s *session) targetDir() string { return targetDir(s.proj) }
