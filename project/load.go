@@ -368,7 +368,7 @@ type diskFile struct {
 	// (fromCache), read with src and bytes.
 	text      string
 	fromCache bool
-	sum       string // sha256 hex of the contents
+	sum       string // sha256 hex of the contents; a large seed's stat (readSeed)
 	// seedSum is a seed's checksum as dbt computes it: the sha256 of the
 	// contents without leading and trailing whitespace; "" for a seed over
 	// maxSeedSize, whose checksum is its path.
@@ -619,8 +619,9 @@ func readSeed(p string, st fileStat, stable bool) (sum, dbtSum string, head []by
 	}
 	head = head[:n]
 	// The open file must be the one stat'ed: same size and modification
-	// time (a rename in between would also change the inode, which the
-	// stamp holds, but the next load's stat then differs too).
+	// time. A file replaced in between with both the same still has
+	// another inode, so the next load's stat differs and replaces this
+	// sum.
 	if stable && fi.Size() == st.size && fi.ModTime().UnixNano() == st.mtime {
 		return stampSum(st), "", head, nil
 	}
