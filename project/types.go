@@ -85,7 +85,9 @@ type Project struct {
 	// files) except those that are each one node's whole source: models,
 	// analyses and singular tests, whose contents are their RawCode. Two
 	// loads with the same Digest and the same nodes' RawCode read the same
-	// files (what env_var() read while loading is not in it).
+	// files (what env_var() read while loading is not in it). A seed over
+	// 1 MiB enters it by its stat, not its contents (see readSeed): a
+	// change to it changes the Digest, and so may a touch.
 	Digest string
 }
 

@@ -127,8 +127,26 @@ func TestSeedTypesSameAsFullDetection(t *testing.T) {
 			want: "s0 BIGINT, v0 DOUBLE", path: fellBack},
 		"columns named like the load's own, read once": {csv: tallCSV(`s1,v0,"s0"`, n, func(i int) string { return fmt.Sprintf("%d,%d.5,%t", i, i, i%2 == 0) }),
 			want: "s1 BIGINT, v0 DOUBLE, s0 BOOLEAN", path: oneRead},
-		"header only": {csv: "id,name\n", want: "id INTEGER, name INTEGER", path: oneRead},
-		"short file":  {csv: "id,amount,day\n1,2.50,2024-01-01\n2,,2024-01-02\n", want: "id BIGINT, amount DOUBLE, day DATE", path: oneRead},
+		"checked columns with empty values": {csv: tallCSV("id,v,w,b", n, func(i int) string {
+			if i%7 == 3 || i == late {
+				return fmt.Sprintf("%d,,,", i)
+			}
+			return fmt.Sprintf("%d,%d,%d.5,%t", i, i%1000, i, i%2 == 0)
+		}), want: "id BIGINT, v BIGINT, w DOUBLE, b BOOLEAN", path: oneRead},
+		"checked columns with quoted empty values": {csv: tallCSV("id,v,w,b", n, func(i int) string {
+			if i%5 == 1 {
+				return fmt.Sprintf(`%d,"","",""`, i)
+			}
+			return fmt.Sprintf("%d,%d,%d.5,%t", i, i%1000, i, i%2 == 0)
+		}), want: "id BIGINT, v BIGINT, w DOUBLE, b BOOLEAN", path: oneRead},
+		"int then negative leading zeros":   {csv: lateValue("id,v", ints, "-007")},
+		"double then negative leading zero": {csv: lateValue("id,v", doubles, "-07.5")},
+		"boolean then F":                    {csv: lateValue("id,b", bools, "F"), want: "id BIGINT, b BOOLEAN", path: oneRead},
+		"boolean then TRUE": {csv: lateValue("id,b", func(i int) string { return []string{"true", "False", "t"}[i%3] }, "TRUE"),
+			want: "id BIGINT, b BOOLEAN", path: oneRead},
+		"boolean then 0": {csv: lateValue("id,b", bools, "0"), path: fellBack},
+		"header only":    {csv: "id,name\n", want: "id INTEGER, name INTEGER", path: oneRead},
+		"short file":     {csv: "id,amount,day\n1,2.50,2024-01-01\n2,,2024-01-02\n", want: "id BIGINT, amount DOUBLE, day DATE", path: oneRead},
 	}
 	ctx := context.Background()
 	for name, c := range cases {
