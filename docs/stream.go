@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"runtime"
-	"sort"
 )
 
 // jsonStream writes one JSON document piece by piece. A manifest of 10,000
@@ -61,29 +60,33 @@ func (s *jsonStream) key(name string, first bool) {
 }
 
 func streamMap[V any](s *jsonStream, m map[string]V) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	s.raw("{")
-	if len(keys) < 2*streamChunk {
-		for i, k := range keys {
-			s.key(k, i == 0)
-			s.value(m[k])
-		}
-	} else {
-		s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := encodeTrimmed(enc, buf, keys[i]); err != nil {
-				return err
-			}
-			buf.WriteByte(':')
+	keys := keysSorted(m)
+	if len(keys) >= 2*streamChunk {
+		streamEntries(s, keys, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
 			return encodeTrimmed(enc, buf, m[keys[i]])
 		})
+		return
 	}
+	s.raw("{")
+	for i, k := range keys {
+		s.key(k, i == 0)
+		s.value(m[k])
+	}
+	s.raw("}")
+}
+
+// streamEntries writes a JSON object of the given sorted keys, each
+// value written by value into the chunk's buffer, in parallel chunks.
+func streamEntries(s *jsonStream, keys []string, value func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
+	s.raw("{")
+	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeJSONString(buf, keys[i])
+		buf.WriteByte(':')
+		return value(enc, buf, i)
+	})
 	s.raw("}")
 }
 
@@ -237,18 +240,13 @@ func (m *Manifest) writeTo(w io.Writer) error {
 // child_map), written without reflection.
 func streamStringLists(s *jsonStream, m map[string][]string) {
 	keys := keysSorted(m)
-	s.raw("{")
-	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeJSONString(buf, keys[i])
+	streamEntries(s, keys, func(_ *json.Encoder, buf *bytes.Buffer, i int) error {
 		l := m[keys[i]]
 		if l == nil {
-			buf.WriteString(":null")
+			buf.WriteString("null")
 			return nil
 		}
-		buf.WriteString(":[")
+		buf.WriteByte('[')
 		for j, v := range l {
 			if j > 0 {
 				buf.WriteByte(',')
@@ -258,20 +256,12 @@ func streamStringLists(s *jsonStream, m map[string][]string) {
 		buf.WriteByte(']')
 		return nil
 	})
-	s.raw("}")
 }
 
 // streamNodes is streamMap for the nodes, each written by encodeNode.
 func streamNodes(s *jsonStream, m map[string]Node) {
 	keys := keysSorted(m)
-	s.raw("{")
-	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeJSONString(buf, keys[i])
-		buf.WriteByte(':')
+	streamEntries(s, keys, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
 		return encodeNode(enc, buf, m[keys[i]])
 	})
-	s.raw("}")
 }

@@ -2,7 +2,6 @@ package docs
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"testing"
 )
@@ -21,13 +20,7 @@ func TestStreamMapMatchesEncodingJSON(t *testing.T) {
 		if s.err != nil {
 			t.Fatal(s.err)
 		}
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(m); err != nil {
-			t.Fatal(err)
-		}
-		if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got.Bytes(), w) {
+		if w := encodingJSON(t, m); !bytes.Equal(got.Bytes(), w) {
 			t.Errorf("%d entries: streamed JSON differs from encoding/json\n got %.200s\nwant %.200s", n, got.Bytes(), w)
 		}
 	}
@@ -74,13 +67,7 @@ func TestStreamStringListsMatchesEncodingJSON(t *testing.T) {
 		if s.err != nil {
 			t.Fatal(s.err)
 		}
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(m); err != nil {
-			t.Fatal(err)
-		}
-		if w := bytes.TrimSuffix(want.Bytes(), []byte("\n")); !bytes.Equal(got.Bytes(), w) {
+		if w := encodingJSON(t, m); !bytes.Equal(got.Bytes(), w) {
 			t.Errorf("%d entries: differs from encoding/json\n got %.300s\nwant %.300s", n, got.Bytes(), w)
 		}
 	}
