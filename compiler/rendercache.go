@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/sortedids"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
@@ -49,6 +50,10 @@ type RenderCache struct {
 	// the target directory: what they held and their stamp after.
 	oldFiles map[string]writtenFile
 	files    map[string]writtenFile
+	// oldOrder and oldFileOrder are the ids of old and the names of
+	// oldFiles in the order stored: sorted, unless the file was not
+	// written by Save.
+	oldOrder, oldFileOrder []string
 
 	parseHits, parseMisses, execHits, execMisses atomic.Int64
 }
@@ -126,10 +131,12 @@ func NewRenderCacheFrom(key, stored string) *RenderCache {
 // this invocation is known (it needs the project loaded): its files and
 // the index of its entries, whose key is compared by NewRenderCacheStored.
 type StoredRenderCache struct {
-	key     string
-	files   map[string]writtenFile
-	entries map[string]string
-	err     error
+	key       string
+	files     map[string]writtenFile
+	fileOrder []string
+	entries   map[string]string
+	order     []string
+	err       error
 }
 
 // DecodeRenderCache decodes the stored cache read into a string ("" when
@@ -138,9 +145,7 @@ func DecodeRenderCache(stored string) *StoredRenderCache {
 	if stored == "" {
 		return nil
 	}
-	s := &StoredRenderCache{}
-	s.key, s.files, s.entries, s.err = decodeCache(stored)
-	return s
+	return decodeCache(stored)
 }
 
 // NewRenderCacheStored is NewRenderCacheFrom over a cache decoded by
@@ -153,13 +158,14 @@ func NewRenderCacheStored(key string, s *StoredRenderCache) *RenderCache {
 		c.next = map[string]*cacheEntry{}
 		return c
 	}
-	c.oldFiles = s.files
+	c.oldFiles, c.oldFileOrder = s.files, s.fileOrder
 	if s.err != nil || s.entries == nil || s.key != key {
 		c.next = map[string]*cacheEntry{}
 		return c
 	}
 	// Sized for a run that keeps every entry, as most do.
-	c.old, c.decoded, c.next = s.entries, make(map[string]*cacheEntry, len(s.entries)), make(map[string]*cacheEntry, len(s.entries))
+	c.old, c.oldOrder = s.entries, s.order
+	c.decoded, c.next = make(map[string]*cacheEntry, len(s.entries)), make(map[string]*cacheEntry, len(s.entries))
 	return c
 }
 
@@ -253,18 +259,21 @@ func (c *RenderCache) Save(w io.Writer) error {
 	var enc cacheEncoder
 	enc.b = append(enc.b, renderCacheMagic...)
 	enc.string(c.key)
-	names := make([]string, 0, len(c.files)+len(c.oldFiles))
+	// Every file written this time, and those only written before
+	// (compile -s), whose stamp still says whether they hold what they
+	// held: in the stored order, with the new ones merged in.
+	names := sortedids.Keys(c.oldFiles, c.oldFileOrder, func(name string) bool {
+		_, ok := c.oldFiles[name]
+		return ok
+	})
+	var added []string
 	for name := range c.files {
-		names = append(names, name)
-	}
-	for name := range c.oldFiles {
-		if _, ok := c.files[name]; !ok {
-			// Not written this time (compile -s): its stamp still says
-			// whether it holds what it held.
-			names = append(names, name)
+		if _, ok := c.oldFiles[name]; !ok {
+			added = append(added, name)
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(added)
+	names = sortedids.Merge(names, added)
 	enc.uint(uint64(len(names)))
 	for _, name := range names {
 		f, ok := c.files[name]
@@ -284,11 +293,10 @@ func (c *RenderCache) Save(w io.Writer) error {
 			enc.b = enc.b[:0]
 		}
 	}
-	ids := make([]string, 0, len(c.next))
-	for id := range c.next {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := sortedids.Keys(c.next, c.oldOrder, func(id string) bool {
+		_, ok := c.old[id]
+		return ok
+	})
 	enc.uint(uint64(len(ids)))
 	var one cacheEncoder
 	for _, id := range ids {

@@ -413,36 +413,45 @@ func (x *cacheEntry) decodeExec() error {
 
 // decodeCache reads the stored cache's key, header and files, and indexes
 // its entries by id without decoding them. files is nil when the header
-// or files are damaged, entries when the entries are.
-func decodeCache(s string) (key string, files map[string]writtenFile, entries map[string]string, err error) {
+// or files are damaged, entries when the entries are. The files' names
+// and the entries' ids are also kept in the order stored (Save writes
+// them sorted).
+func decodeCache(s string) *StoredRenderCache {
 	if len(s) < len(renderCacheMagic) || s[:len(renderCacheMagic)] != renderCacheMagic {
-		return "", nil, nil, errCacheDamaged
+		return &StoredRenderCache{err: errCacheDamaged}
 	}
 	d := &cacheDecoder{s: s, off: len(renderCacheMagic)}
-	key = d.string()
+	st := &StoredRenderCache{key: d.string()}
 	n := d.count()
-	files = make(map[string]writtenFile, n)
+	files := make(map[string]writtenFile, n)
+	fileOrder := make([]string, 0, n)
 	for range n {
 		name := d.string()
 		f := writtenFile{Sum: d.sum()}
 		f.Stamp = targetfs.Stamp{Size: d.int(), ModTime: d.int()}
 		files[name] = f
+		fileOrder = append(fileOrder, name)
 	}
 	if d.err != nil {
-		return "", nil, nil, d.err
+		return &StoredRenderCache{err: d.err}
 	}
+	st.files, st.fileOrder = files, fileOrder
 	n = d.count()
-	entries = make(map[string]string, n)
+	entries := make(map[string]string, n)
+	order := make([]string, 0, n)
 	for range n {
 		raw := d.string()
 		id := (&cacheDecoder{s: raw}).string()
 		entries[id] = raw
+		order = append(order, id)
 	}
 	if d.err == nil && d.off != len(s) {
 		d.err = errCacheDamaged
 	}
 	if d.err != nil {
-		return key, files, nil, d.err
+		st.err = d.err
+		return st
 	}
-	return key, files, entries, nil
+	st.entries, st.order = entries, order
+	return st
 }

@@ -103,6 +103,9 @@ type Manifest struct {
 	// cache, when set, writes Nodes (then *cachedNode values) reusing the
 	// JSON an earlier write left, and records this write's for the next.
 	cache *nodeReuse
+	// order, when set, gives the ids most keys of Nodes, ParentMap and
+	// ChildMap are, already sorted (see sortedKeys).
+	order *keyOrder
 }
 
 // ManifestMetadata is the manifest's metadata object.
@@ -399,11 +402,15 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 		SemanticModels: map[string]any{},
 		UnitTests:      map[string]any{},
 	}
-	// Each node is built on its own (b is only read): on every core.
-	ids := make([]string, 0, len(m.Nodes))
-	for id := range m.Nodes {
-		ids = append(ids, id)
+	// Each node is built on its own (b is only read): on every core, in
+	// the order of their ids, which is the order of the earlier write's
+	// index and, for a parsed manifest, the nodes' order in memory.
+	nodes := m.SortedNodes()
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.UniqueID
 	}
+	out.order = newKeyOrder(m, ids)
 	built := make([]Node, len(ids))
 	disabled := make([]bool, len(ids))
 	var next atomic.Int64
@@ -418,11 +425,12 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 				if c*streamChunk >= len(ids) {
 					return
 				}
+				at := -1 // where the chunk's last node was found in the index
 				for i := c * streamChunk; i < min(len(ids), (c+1)*streamChunk); i++ {
-					n := m.Nodes[ids[i]]
+					n := nodes[i]
 					disabled[i] = isDisabled(n)
 					if reuse != nil && !disabled[i] {
-						built[i] = reuse.node(b, &kw, n)
+						built[i] = reuse.node(b, &kw, n, &at)
 					} else {
 						built[i] = b.node(n)
 					}
@@ -816,12 +824,17 @@ func (b *builder) docPath(file string) string {
 // every node and source (dbt lists leaves with []), lists sorted. Only when
 // the compiler supplied neither map are they derived from depends_on.
 func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]string) {
-	parents, children = map[string][]string{}, map[string][]string{}
 	if b.m.ParentMap == nil && b.m.ChildMap == nil {
+		parents, children = map[string][]string{}, map[string][]string{}
 		for id, n := range b.m.Nodes {
 			for _, dep := range n.DependsOn.Nodes {
 				parents[id] = append(parents[id], dep)
 				children[dep] = append(children[dep], id)
+			}
+		}
+		for _, mp := range []map[string][]string{parents, children} {
+			for id, l := range mp {
+				mp[id] = sortedSet(l)
 			}
 		}
 	} else {
@@ -835,6 +848,7 @@ func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]strin
 			children[id] = sortedSet(l)
 		}
 	}
+	// Every node and source has both lists, if only empty ones.
 	ensure := func(id string) {
 		if parents[id] == nil {
 			parents[id] = []string{}
@@ -848,11 +862,6 @@ func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]strin
 	}
 	for id := range out.Sources {
 		ensure(id)
-	}
-	for _, mp := range []map[string][]string{parents, children} {
-		for id, l := range mp {
-			mp[id] = sortedSet(l)
-		}
 	}
 	return parents, children
 }

@@ -136,11 +136,18 @@ type indexEntries struct {
 	entries []indexEntry
 }
 
-func (x indexEntries) find(id string) (indexEntry, bool) {
-	i, ok := slices.BinarySearch(x.ids, id)
-	if !ok {
-		return indexEntry{}, false
+// find returns id's entry. at is where the last id looked up was found
+// (-1: none): ids looked up in ascending order are mostly each the next
+// one, found without a search.
+func (x indexEntries) find(id string, at *int) (indexEntry, bool) {
+	i := *at + 1
+	if i <= 0 || i >= len(x.ids) || x.ids[i] != id {
+		var ok bool
+		if i, ok = slices.BinarySearch(x.ids, id); !ok {
+			return indexEntry{}, false
+		}
 	}
+	*at = i
 	return x.entries[i], true
 }
 
@@ -172,7 +179,7 @@ func (r *nodeReuse) statsNow() ManifestCacheStats {
 
 // node returns n to be copied from the earlier manifest when its key is
 // unchanged, else n built afresh.
-func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
+func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node, at *int) Node {
 	b.nodeKey(kw, n)
 	c := &cachedNode{node: n, keyed: kw.ok}
 	if kw.ok {
@@ -180,7 +187,7 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node) Node {
 		if n.Compiled && n.ResourceType != project.Seed {
 			c.hasUncompiled, c.uncompiled = true, kw.uncompiledSum()
 		}
-		if e, ok := r.entries.find(n.UniqueID); ok {
+		if e, ok := r.entries.find(n.UniqueID, at); ok {
 			switch {
 			case e.key == c.key:
 				c.old = e
@@ -288,8 +295,8 @@ func crcAround(js []byte, at, n int) uint32 {
 // cachedNodes writes the nodes map of a cached write: each node copied
 // from the earlier manifest with this write's created_at, or encoded, in
 // parallel chunks, and recorded for the next write's index.
-func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse) {
-	keys := keysSorted(nodes)
+func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *keyOrder) {
+	keys := sortedKeysBy(order, nodes)
 	r.ids = keys
 	r.written = make([]indexEntry, len(keys))
 	s.raw("{")

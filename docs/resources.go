@@ -90,10 +90,10 @@ func (b *builder) resources(out *Manifest) {
 		edge(id, r.DependsOnIDs)
 	}
 	// group_map: each group's name and the nodes in it.
-	for id := range out.Nodes {
-		if src := b.m.Nodes[id]; src != nil {
-			if g, ok := src.Config["group"].(string); ok && g != "" {
-				out.GroupMap[g] = append(out.GroupMap[g], id)
+	for _, n := range b.m.SortedNodes() {
+		if g, ok := n.Config["group"].(string); ok && g != "" {
+			if _, written := out.Nodes[n.UniqueID]; written {
+				out.GroupMap[g] = append(out.GroupMap[g], n.UniqueID)
 			}
 		}
 	}

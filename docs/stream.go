@@ -193,9 +193,9 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	s.value(m.Metadata)
 	s.key("nodes", false)
 	if m.cache != nil {
-		s.cachedNodes(m.Nodes, m.cache)
+		s.cachedNodes(m.Nodes, m.cache, m.order)
 	} else {
-		streamNodes(s, m.Nodes)
+		streamNodes(s, m.Nodes, m.order)
 	}
 	s.key("sources", false)
 	streamMap(s, m.Sources)
@@ -215,11 +215,11 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	s.key("disabled", false)
 	streamMap(s, m.Disabled)
 	s.key("parent_map", false)
-	streamStringLists(s, m.ParentMap)
+	streamStringLists(s, m.ParentMap, m.order)
 	s.key("child_map", false)
-	streamStringLists(s, m.ChildMap)
+	streamStringLists(s, m.ChildMap, m.order)
 	s.key("group_map", false)
-	streamStringLists(s, m.GroupMap)
+	streamStringLists(s, m.GroupMap, nil)
 	for _, kv := range []struct {
 		name string
 		v    map[string]any
@@ -238,8 +238,8 @@ func (m *Manifest) writeTo(w io.Writer) error {
 
 // streamStringLists is streamMap for lists of unique ids (parent_map,
 // child_map), written without reflection.
-func streamStringLists(s *jsonStream, m map[string][]string) {
-	keys := keysSorted(m)
+func streamStringLists(s *jsonStream, m map[string][]string, order *keyOrder) {
+	keys := sortedKeysBy(order, m)
 	streamEntries(s, keys, func(_ *json.Encoder, buf *bytes.Buffer, i int) error {
 		l := m[keys[i]]
 		if l == nil {
@@ -259,8 +259,8 @@ func streamStringLists(s *jsonStream, m map[string][]string) {
 }
 
 // streamNodes is streamMap for the nodes, each written by encodeNode.
-func streamNodes(s *jsonStream, m map[string]Node) {
-	keys := keysSorted(m)
+func streamNodes(s *jsonStream, m map[string]Node, order *keyOrder) {
+	keys := sortedKeysBy(order, m)
 	streamEntries(s, keys, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
 		return encodeNode(enc, buf, m[keys[i]])
 	})

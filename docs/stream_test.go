@@ -63,7 +63,7 @@ func TestStreamStringListsMatchesEncodingJSON(t *testing.T) {
 		}
 		var got bytes.Buffer
 		s := newJSONStream(&got)
-		streamStringLists(s, m)
+		streamStringLists(s, m, nil)
 		if s.err != nil {
 			t.Fatal(s.err)
 		}
