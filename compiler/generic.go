@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -615,67 +616,86 @@ func packageNamed(p *project.Project, name string) *project.Package {
 func testHash(name, namespace, test string, kwargs map[string]any) string {
 	// repr(get_hashable_md({"kwargs": ..., "name": ..., "namespace": ...})),
 	// written directly: the keys in this order are already sorted.
-	var b strings.Builder
-	b.Grow(len(name) + 128)
-	b.WriteString(name)
-	b.WriteString("{'kwargs': ")
-	writeHashableMD(&b, kwargs)
-	b.WriteString(", 'name': ")
-	writeStrRepr(&b, test)
-	b.WriteString(", 'namespace': ")
+	var arr [256]byte
+	b := append(arr[:0], name...)
+	b = append(b, "{'kwargs': "...)
+	b = appendHashableMD(b, kwargs)
+	b = append(b, ", 'name': "...)
+	b = appendStrRepr(b, test)
+	b = append(b, ", 'namespace': "...)
 	if namespace != "" {
-		writeStrRepr(&b, namespace)
+		b = appendStrRepr(b, namespace)
 	} else {
-		b.WriteString("'None'") // str(None), then its repr
+		b = append(b, "'None'"...) // str(None), then its repr
 	}
-	b.WriteByte('}')
-	sum := md5.Sum([]byte(b.String()))
+	b = append(b, '}')
+	sum := md5.Sum(b)
 	var h [32]byte
 	hex.Encode(h[:], sum[:])
 	return string(h[len(h)-10:])
 }
 
-// writeHashableMD writes repr(v) of dbt's get_hashable_md(v): dicts with
-// sorted keys, lists kept, everything else as its Python str().
-func writeHashableMD(b *strings.Builder, v any) {
+// appendHashableMD appends repr(v) of dbt's get_hashable_md(v): dicts
+// with sorted keys, lists kept, everything else as its Python str().
+func appendHashableMD(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeStrRepr(b, k)
-			b.WriteString(": ")
-			writeHashableMD(b, x[k])
+		b = append(b, '{')
+		var arr [16]string // a test's few arguments, sorted on the stack
+		keys := arr[:0]
+		for k := range x {
+			keys = append(keys, k)
 		}
-		b.WriteByte('}')
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendStrRepr(b, k)
+			b = append(b, ": "...)
+			b = appendHashableMD(b, x[k])
+		}
+		return append(b, '}')
 	case []any:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, it := range x {
 			if i > 0 {
-				b.WriteString(", ")
+				b = append(b, ", "...)
 			}
-			writeHashableMD(b, it)
+			b = appendHashableMD(b, it)
 		}
-		b.WriteByte(']')
+		return append(b, ']')
 	default:
-		writeStrRepr(b, pyStr(v))
+		return appendStrRepr(b, pyStr(v))
 	}
 }
 
-// writeStrRepr writes Python's repr() of the string s. Most strings here
-// (names, column names) are printable ASCII without a quote or a
-// backslash, whose repr is the string in single quotes; the others take
-// jinja.Repr's full rules.
-func writeStrRepr(b *strings.Builder, s string) {
+// appendStrRepr appends Python's repr() of the string s. Most strings
+// here (names, column names, the {{ get_where_subquery(ref('x')) }} of
+// every test's model) are printable ASCII without a backslash, whose
+// repr is the string in single quotes, or in double quotes when it holds
+// a single quote and no double one; the others take jinja.Repr's full
+// rules.
+func appendStrRepr(b []byte, s string) []byte {
+	single, double := false, false
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '\'' || c == '\\' {
-			b.WriteString(jinja.Repr(s))
-			return
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e || c == '\\':
+			return append(b, jinja.Repr(s)...)
+		case c == '\'':
+			single = true
+		case c == '"':
+			double = true
 		}
 	}
-	b.WriteByte('\'')
-	b.WriteString(s)
-	b.WriteByte('\'')
+	q := byte('\'')
+	if single {
+		if double {
+			return append(b, jinja.Repr(s)...)
+		}
+		q = '"'
+	}
+	b = append(b, q)
+	b = append(b, s...)
+	return append(b, q)
 }

@@ -165,15 +165,14 @@ func TestGenericTestsInOrder(t *testing.T) {
 	}
 }
 
-// TestWriteStrRepr checks the fast path of Python's repr() of a string
-// against jinja.Repr, for strings on both sides of it.
-func TestWriteStrRepr(t *testing.T) {
+// TestAppendStrRepr checks the fast paths of Python's repr() of a string
+// against jinja.Repr, for strings on both sides of them.
+func TestAppendStrRepr(t *testing.T) {
 	for _, s := range []string{"", "id", "not_null", "a b", "it's", `say "hi"`, `both ' and "`, `back\slash`,
-		"tab\there", "new\nline", "del\x7f", "é", "\u2028", "~!@#$%^&*()", "0.5", "{{ ref('x') }}"} {
-		var b strings.Builder
-		writeStrRepr(&b, s)
-		if want := jinja.Repr(s); b.String() != want {
-			t.Errorf("writeStrRepr(%q) = %s, want %s", s, b.String(), want)
+		"tab\there", "new\nline", "del\x7f", "é", "\u2028", "~!@#$%^&*()", "0.5", "{{ ref('x') }}",
+		"'", `"`, `'"`, `it's \ here`, "{{ get_where_subquery(ref('m_1', version='2')) }}", "quote's\x00"} {
+		if got, want := string(appendStrRepr([]byte("x"), s)), "x"+jinja.Repr(s); got != want {
+			t.Errorf("appendStrRepr(%q) = %s, want %s", s, got, want)
 		}
 	}
 	for _, s := range []string{"", "abc_09", "a-b", "a b", "é"} {
