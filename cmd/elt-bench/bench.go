@@ -87,7 +87,7 @@ type Report struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == "floor-run" || args[0] == "floor-seed" || args[0] == "floor-write") {
+	if len(args) > 0 && (args[0] == "floor-run" || args[0] == "floor-seed" || args[0] == "floor-write" || args[0] == "floor-select") {
 		return runFloor(ctx, args, stderr)
 	}
 	cfg, err := parseFlags(args, stdout, stderr)
@@ -113,6 +113,8 @@ func runFloor(ctx context.Context, args []string, stderr io.Writer) int {
 	csv := fs.String("csv", "", "CSV file (floor-seed)")
 	bundle := fs.String("bundle", "", "files to write (floor-write)")
 	out := fs.String("out", "", "new folder to write them into (floor-write)")
+	projectDir := fs.String("project", "", "project folder (floor-select)")
+	model := fs.String("model", "", "the changed model file, relative to --project (floor-select)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -122,6 +124,8 @@ func runFloor(ctx context.Context, args []string, stderr io.Writer) int {
 		err = floorRun(ctx, *db, *manifest)
 	case "floor-write":
 		err = floorWrite(ctx, *bundle, *out)
+	case "floor-select":
+		_, err = floorSelect(ctx, *projectDir, *model)
 	default:
 		err = floorSeed(ctx, *db, *csv)
 	}
@@ -275,11 +279,13 @@ func bench(ctx context.Context, cfg *config) (err error) {
 		add(f)
 	}
 	if cfg.only["select"] {
-		f, err := b.selectOne(ctx, cfg.selectModels)
+		fs, err := b.selectOne(ctx, cfg.selectModels)
 		if err != nil {
 			return err
 		}
-		add(f)
+		for _, f := range fs {
+			add(f)
+		}
 	}
 	if cfg.only["run"] {
 		for _, n := range cfg.runModels {
@@ -404,31 +410,54 @@ func (b *bencher) ls(ctx context.Context, n int) (Figure, error) {
 
 // selectOne compiles the whole project once, then measures compile -s of
 // one model after that model's file changed, against a full compile.
-func (b *bencher) selectOne(ctx context.Context, n int) (Figure, error) {
+func (b *bencher) selectOne(ctx context.Context, n int) ([]Figure, error) {
 	dir, err := b.project("views", n, "view")
 	if err != nil {
-		return Figure{}, err
+		return nil, err
 	}
 	full, err := b.measure(ctx, func(int) error { return nil }, b.elt(dir, "compile"))
 	if err != nil {
-		return Figure{}, err
+		return nil, err
 	}
 	target := n / 2
 	name := benchgen.ModelName(target)
-	path := filepath.Join(dir, filepath.FromSlash(benchgen.ModelPath(target)))
+	rel := benchgen.ModelPath(target)
+	path := filepath.Join(dir, filepath.FromSlash(rel))
 	orig, err := os.ReadFile(path)
 	if err != nil {
-		return Figure{}, err
+		return nil, err
 	}
 	defer os.WriteFile(path, orig, 0o644)
-	st, err := b.measure(ctx, func(i int) error {
-		return os.WriteFile(path, fmt.Appendf(bytes.Clone(orig), "-- edit %d at %d\n", i, time.Now().UnixNano()), 0o644)
-	}, b.elt(dir, "compile", "-s", name))
+	// elt after the edit, then the floor (see selectfloor.go), in the
+	// same rounds.
+	st, err := interleave(ctx, b.cfg.runs, []arm{
+		{setup: func(i int) error {
+			return os.WriteFile(path, fmt.Appendf(bytes.Clone(orig), "-- edit %d at %d\n", i, time.Now().UnixNano()), 0o644)
+		}, p: b.elt(dir, "compile", "-s", name)},
+		{setup: func(int) error { return nil }, p: b.child("floor-select", "--project", dir, "--model", rel)},
+	}, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
 	if err != nil {
-		return Figure{}, err
+		return nil, err
 	}
-	return Figure{Name: fmt.Sprintf("compile_select_%d", n), Command: "elt compile -s " + name + " after its file changed",
-		Models: n, Elt: st, FloorName: "full compile", Floor: &full, Ratio: st.Median / full.Median}, nil
+	defer os.Remove(filepath.Join(dir, "target", floorSelectOut))
+	fig := Figure{Name: fmt.Sprintf("compile_select_%d", n), Command: "elt compile -s " + name + " after its file changed",
+		Models: n, Elt: st[0]}
+	return []Figure{
+		withFloor(fig, "full compile", full),
+		withFloor(named(fig, fig.Name+"_floor"), "its floor: a stat of every file and manifest.json written alone", st[1]),
+	}, nil
+}
+
+// named is f under another name.
+func named(f Figure, name string) Figure {
+	f.Name = name
+	return f
+}
+
+// withFloor is f compared with floor.
+func withFloor(f Figure, name string, floor Stats) Figure {
+	f.FloorName, f.Floor, f.Ratio = name, &floor, f.Elt.Median/floor.Median
+	return f
 }
 
 // run measures elt run of n table models on a seeded DuckDB file, with

@@ -52,7 +52,7 @@ func TestQuick(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"compile_cold_150", "ls_150", "compile_select_150",
+	want := []string{"compile_cold_150", "ls_150", "compile_select_150", "compile_select_150_floor",
 		"run_120_threads_1_base", "run_120_threads_1", "run_120_threads_4_base", "run_120_threads_4", "seed_1MB"}
 	if len(rep.Figures) != len(want) {
 		t.Fatalf("figures: want %v, got %+v", want, rep.Figures)
