@@ -50,8 +50,6 @@ type loader struct {
 	// projectFiles are the dbt_project.yml files read (the root
 	// project's, then each package's), for Project.Digest.
 	projectFiles []fileSum
-	// preparsed are the properties YAML files parsed ahead (parseAllYAML).
-	preparsed map[*diskFile]*parsedYAML
 }
 
 type fileSum struct{ path, sum string }
@@ -179,15 +177,6 @@ func (l *loader) load() (*Project, error) {
 	// Properties YAML in two passes: snapshots defined in YAML first, so
 	// that any file may describe them.
 	props := map[*diskFile]*yaml.Node{}
-	var yamlFiles []*diskFile
-	for _, sc := range scopes {
-		for _, f := range perScope[sc] {
-			if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 && f.err == nil {
-				yamlFiles = append(yamlFiles, f)
-			}
-		}
-	}
-	l.parseAllYAML(yamlFiles)
 	for _, sc := range scopes {
 		l.enter(sc)
 		for _, f := range perScope[sc] {
@@ -374,6 +363,8 @@ type diskFile struct {
 	// maxSeedSize, whose checksum is its path.
 	seedSum string
 	err     error
+	// parsed is a properties YAML file's tree, parsed by readAll.
+	parsed *parsedYAML
 }
 
 func (f *diskFile) has(k fileKind) bool { return f.mask&k != 0 }
@@ -512,7 +503,8 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 }
 
 // readAll reads every file once, in parallel: a project of many small files
-// is bound by syscalls, not bytes.
+// is bound by syscalls, not bytes. Each properties YAML file is parsed
+// (parseAhead) by the worker that read it.
 func (l *loader) readAll(files []*diskFile) error {
 	workers := min(runtime.GOMAXPROCS(0)*4, len(files))
 	var next atomic.Int64
@@ -528,45 +520,54 @@ func (l *loader) readAll(files []*diskFile) error {
 					return
 				}
 				f := files[i]
-				full := filepath.Join(l.root, filepath.FromSlash(f.rel))
-				c := l.opts.FileCache
-				var st fileStat
-				var statErr error
-				if c != nil {
-					// The stat is taken before the file is read: a change
-					// in between leaves a stat that the next Load finds
-					// different.
-					if st, statErr = statFile(full); statErr == nil {
-						if e := c.lookup(f.rel, st); e != nil {
-							f.text, f.fromCache, f.sum, f.seedSum = e.text, true, e.sum, e.seedSum
-							if f.ext == ".csv" {
-								f.data = []byte(e.text)
-							}
-							c.keep(f.rel, e, true)
-							continue
-						}
-					}
-				}
-				if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
-					if c == nil {
-						st, statErr = statFile(full)
-					}
-					f.sum, f.seedSum, f.data, f.err = readSeed(full, st, statErr == nil && st.mtime < time.Now().UnixNano()-int64(racyMargin))
-				} else {
-					f.data, f.err = readWhole(full, &scratch)
-					if f.err == nil {
-						h := sha256.Sum256(f.data)
-						f.sum = hex.EncodeToString(h[:])
-					}
-				}
-				if c != nil && statErr == nil && f.err == nil {
-					c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data}, false)
+				l.readOne(f, &scratch)
+				if f.err == nil && isPropertiesFile(f) {
+					f.parsed = l.parseAhead(f)
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	return l.ctx.Err()
+}
+
+// readOne reads f's contents and checksums, from the FileCache when its
+// stat vouches for them.
+func (l *loader) readOne(f *diskFile, scratch *[]byte) {
+	full := filepath.Join(l.root, filepath.FromSlash(f.rel))
+	c := l.opts.FileCache
+	var st fileStat
+	var statErr error
+	if c != nil {
+		// The stat is taken before the file is read: a change
+		// in between leaves a stat that the next Load finds
+		// different.
+		if st, statErr = statFile(full); statErr == nil {
+			if e := c.lookup(f.rel, st); e != nil {
+				f.text, f.fromCache, f.sum, f.seedSum = e.text, true, e.sum, e.seedSum
+				if f.ext == ".csv" {
+					f.data = []byte(e.text)
+				}
+				c.keep(f.rel, e, true)
+				return
+			}
+		}
+	}
+	if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
+		if c == nil {
+			st, statErr = statFile(full)
+		}
+		f.sum, f.seedSum, f.data, f.err = readSeed(full, st, statErr == nil && st.mtime < time.Now().UnixNano()-int64(racyMargin))
+	} else {
+		f.data, f.err = readWhole(full, scratch)
+		if f.err == nil {
+			h := sha256.Sum256(f.data)
+			f.sum = hex.EncodeToString(h[:])
+		}
+	}
+	if c != nil && statErr == nil && f.err == nil {
+		c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data}, false)
+	}
 }
 
 // seedHead is how much of a seed file the loader keeps: enough for its
