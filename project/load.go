@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/bits"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -119,9 +119,20 @@ func (l *loader) load() (*Project, error) {
 		return nil, l.diags.Err()
 	}
 	l.loadSelectors()
+	// The stored file cache is read while the resource paths are walked:
+	// nothing but readAll uses it.
+	cacheOpened := make(chan struct{})
 	if c := l.opts.FileCache; c != nil {
-		c.open(l.targetDir())
+		go func() {
+			defer close(cacheOpened)
+			c.open(l.targetDir())
+		}()
+	} else {
+		close(cacheOpened)
 	}
+	// A return before readAll still waits for it: the cache is not
+	// touched after Load returns.
+	defer func() { <-cacheOpened }()
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
 	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}
@@ -149,6 +160,7 @@ func (l *loader) load() (*Project, error) {
 		perScope[sc] = pf
 		all = append(all, pf...)
 	}
+	<-cacheOpened
 	if err := l.readAll(all); err != nil {
 		return nil, err
 	}
@@ -195,6 +207,15 @@ func (l *loader) load() (*Project, error) {
 		}
 	}
 	l.enter(rootScope)
+	// The digest needs only the files' sums and which node owns which
+	// file, which nothing below changes: it is taken beside the configs.
+	var digest string
+	digested := make(chan struct{})
+	go func() {
+		defer close(digested)
+		digest = l.digest(all)
+	}()
+	defer func() { <-digested }()
 	l.resolveSeedFixtures()
 	l.warnUnusedOverrides()
 	l.finishNodes()
@@ -203,7 +224,8 @@ func (l *loader) load() (*Project, error) {
 	if err := l.diags.Err(); err != nil {
 		return nil, err
 	}
-	l.proj.Digest = l.digest(all)
+	<-digested
+	l.proj.Digest = digest
 	if c := l.opts.FileCache; c != nil {
 		if err := c.save(l.targetDir()); err != nil {
 			// The cache only saves work: a target directory that cannot
@@ -452,33 +474,15 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 	files := map[string]*diskFile{}
 	for _, dir := range dirs {
 		kinds := byDir[dir]
-		base := filepath.Join(l.root, filepath.FromSlash(dir))
-		err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if isNotExist(err) && p == base {
-					return filepath.SkipDir
-				}
-				return err
-			}
-			name := d.Name()
-			if p != base && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			relOS, _ := filepath.Rel(l.root, p)
-			rel := filepath.ToSlash(relOS)
-			if d.IsDir() {
-				if p != base && skip[rel] {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			f := files[rel]
+		found, err := walkFiles(l.root, dir, skip)
+		if err != nil {
+			return nil, fmt.Errorf("project: walk %s: %w", dir, err)
+		}
+		for _, ff := range found {
+			f := files[ff.rel]
 			if f == nil {
-				f = &diskFile{rel: rel, ext: strings.ToLower(path.Ext(name))}
-				files[rel] = f
+				f = &diskFile{rel: ff.rel, ext: strings.ToLower(path.Ext(ff.name))}
+				files[ff.rel] = f
 			}
 			for k := kindModel; k <= kindDocs; k <<= 1 {
 				if kinds&k != 0 && !f.has(k) {
@@ -486,10 +490,6 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 					f.roots[kindIndex(k)] = dir
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("project: walk %s: %w", dir, err)
 		}
 	}
 	out := make([]*diskFile, 0, len(files))
@@ -498,7 +498,7 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 			out = append(out, f)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
+	slices.SortFunc(out, func(a, b *diskFile) int { return strings.Compare(a.rel, b.rel) })
 	return out, nil
 }
 
