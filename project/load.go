@@ -177,6 +177,13 @@ func (l *loader) load() (*Project, error) {
 			}
 		}
 	}
+	// Most files are one node each: room for them spares growing the
+	// maps ten thousand entries at a time.
+	presize(&l.proj.Nodes, len(all))
+	presize(&l.refable, len(all))
+	presize(&l.patched, len(all))
+	presize(&l.propsConf, len(all))
+	presize(&l.propsRaw, len(all))
 	for _, sc := range scopes {
 		l.enter(sc)
 		for _, f := range perScope[sc] {
@@ -235,6 +242,13 @@ func (l *loader) load() (*Project, error) {
 		}
 	}
 	return l.proj, nil
+}
+
+// presize replaces the empty map *m with one that has room for n entries.
+func presize[V any](m *map[string]V, n int) {
+	if len(*m) == 0 {
+		*m = make(map[string]V, n)
+	}
 }
 
 // targetDir is the root project's target directory.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/elt-dev/elt/internal/diag"
 )
 
@@ -161,4 +163,59 @@ func diagDiff(got, want diag.List) string {
 		}
 	}
 	return b.String()
+}
+
+func TestPairValueAsPairs(t *testing.T) {
+	docs := []string{
+		"name: a\nother: 1",
+		"other: 1\nname: a\nname: b",
+		"base: &b {name: from_merge, versions: [1]}\nentry:\n  <<: *b\n  other: 1",
+		"base: &b {name: from_merge}\nentry:\n  name: own\n  <<: *b",
+		"base: &b {name: from_merge}\nentry:\n  <<: [*b, {versions: [2]}]\n  name: own",
+		"entry: {other: 1}",
+		"entry: [name]",
+		"entry: &e {name: x}\nalias: *e",
+		"'<<': {name: quoted_merge_key}\nname: kept",
+		"? [name]\n: 1\nname: z",
+	}
+	for _, src := range docs {
+		root, d := parseYAML("t.yml", []byte(src))
+		if d != nil {
+			t.Fatalf("%q: %v", src, d)
+		}
+		var nodes []*yaml.Node
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			if n == nil {
+				return
+			}
+			nodes = append(nodes, n)
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+		walk(root)
+		checked := 0
+		for _, n := range nodes {
+			for _, key := range []string{"name", "versions", "missing"} {
+				var want *yaml.Node
+				for _, p := range pairs(n) {
+					if p.Key == key {
+						want = p.Val
+						break
+					}
+				}
+				got, ok := pairValue(n, key)
+				if got != want || ok != (want != nil) {
+					t.Errorf("%q: pairValue(%s line %d, %q) = %v, %v; pairs gives %v", src, kindName(n), n.Line, key, got, ok, want)
+				}
+				if want != nil {
+					checked++
+				}
+			}
+		}
+		if checked == 0 && !strings.Contains(src, "other: 1}") && !strings.Contains(src, "[name]") {
+			t.Errorf("%q: no key found anywhere", src)
+		}
+	}
 }

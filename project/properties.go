@@ -175,12 +175,9 @@ func (l *loader) entryName(file, section string, n *yaml.Node) (string, bool) {
 			"%s entry must be a mapping, not %s", section, kindName(n)))
 		return "", false
 	}
-	for _, p := range pairs(n) {
-		if p.Key == "name" {
-			if s, ok := stringOf(p.Val); ok && s != "" {
-				return s, true
-			}
-			break
+	if v, ok := pairValue(n, "name"); ok {
+		if s, ok := stringOf(v); ok && s != "" {
+			return s, true
 		}
 	}
 	l.diags.Add(diag.Errorf(file, posOf(n), "add `name:` to the entry", "%s entry has no name", section))
@@ -194,7 +191,7 @@ type patchSlot struct {
 	diags diag.List
 	tests []*TestDecl
 	node  *Node
-	what  string
+	name  string // as the entry writes it
 }
 
 // patchNodes applies the entries of one models:/seeds:/analyses:/
@@ -213,11 +210,12 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 	}
 	diags, tests := l.diags, l.proj.GenericTests
 	for i, e := range entries {
-		if _, ok := hasVersions(e); ok {
+		versions, versioned := hasVersions(e)
+		if versioned {
 			flush()
 		}
 		l.diags, l.proj.GenericTests = nil, nil
-		l.patchHead(file, kind, section, e, &slots[i])
+		l.patchHead(file, kind, section, e, versions, &slots[i])
 		slots[i].diags, slots[i].tests = l.diags, l.proj.GenericTests
 		if slots[i].node != nil {
 			jobs = append(jobs, i)
@@ -244,7 +242,7 @@ func (l *loader) patchAll(file string, entries []*yaml.Node, slots []patchSlot, 
 	}, func(w *loader, j int) {
 		slot := &slots[jobs[j]]
 		w.diags, w.proj.GenericTests = slot.diags, slot.tests
-		w.patchEntry(file, slot.node, entries[jobs[j]], slot.what)
+		w.patchEntry(file, slot.node, entries[jobs[j]], slot.name)
 		slot.diags, slot.tests = w.diags, w.proj.GenericTests
 	})
 	for _, w := range workers {
@@ -276,14 +274,15 @@ func (l *loader) patchWorker() *loader {
 }
 
 // patchHead finds the node an entry describes and records where it is
-// described; a versioned model is patched here (it renames nodes). It
-// leaves the node to patch in slot.
-func (l *loader) patchHead(file string, kind ResourceType, section string, e *yaml.Node, slot *patchSlot) {
+// described; a versioned model (versions, its versions: list, not nil)
+// is patched here, as it renames nodes. It leaves the node to patch in
+// slot.
+func (l *loader) patchHead(file string, kind ResourceType, section string, e, versions *yaml.Node, slot *patchSlot) {
 	name, ok := l.entryName(file, section, e)
 	if !ok {
 		return
 	}
-	if list, ok := hasVersions(e); ok {
+	if list := versions; list != nil {
 		if kind != Model {
 			l.diags.Add(diag.Errorf(file, posOf(list), "remove versions: (only models have versions)",
 				"%s %q: versions: is only supported on models", kind, name))
@@ -308,11 +307,13 @@ func (l *loader) patchHead(file string, kind ResourceType, section string, e *ya
 	}
 	l.patched[n.UniqueID] = patchSite{file, posOf(e)}
 	n.PatchPath, n.PatchPos = file, posOf(e)
-	slot.node, slot.what = n, fmt.Sprintf("%s %q", kind, name)
+	slot.node, slot.name = n, name
 }
 
-// patchEntry checks an entry's keys and applies it to its node n.
-func (l *loader) patchEntry(file string, n *Node, e *yaml.Node, what string) {
+// patchEntry checks an entry's keys and applies it to its node n, which
+// the entry names name.
+func (l *loader) patchEntry(file string, n *Node, e *yaml.Node, name string) {
+	what := fmt.Sprintf("%s %q", n.ResourceType, name)
 	l.checkPropertyKeys(file, e, what, nodePropertyKeys)
 	l.checkOneTestsKey(file, e, what)
 	l.patchNode(file, n, e)

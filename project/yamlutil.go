@@ -139,6 +139,37 @@ func pairs(n *yaml.Node) []pair {
 	return out
 }
 
+// pairValue is the value pairs(n) gives key, found without building the
+// list: the last value written for key in n itself, else (only when n
+// has merge keys) what pairs finds.
+func pairValue(n *yaml.Node, key string) (*yaml.Node, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	var val *yaml.Node
+	merges := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Tag == "!!merge" || (k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0) {
+			merges = true
+			continue
+		}
+		if k.Value == key {
+			val = n.Content[i+1]
+		}
+	}
+	if val != nil || !merges {
+		return val, val != nil
+	}
+	for _, p := range pairs(n) {
+		if p.Key == key {
+			return p.Val, true
+		}
+	}
+	return nil, false
+}
+
 // lastValueWins folds repeated keys into the first entry, with the value
 // and key position of the last one.
 func lastValueWins(ps []pair) []pair {
