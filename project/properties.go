@@ -358,8 +358,13 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			}
 		}
 	}
-	l.propsConf[n.UniqueID] = MergeConfig(props, blockConfig)
-	l.propsRaw[n.UniqueID] = MergeConfig(props, rawBlock)
+	// Most entries set no config: nothing to merge over the tree's.
+	if len(props) > 0 || len(blockConfig) > 0 {
+		l.propsConf[n.UniqueID] = MergeConfig(props, blockConfig)
+	}
+	if len(props) > 0 || len(rawBlock) > 0 {
+		l.propsRaw[n.UniqueID] = MergeConfig(props, rawBlock)
+	}
 }
 
 // propsConfigUnrendered is a `config:` block of properties YAML as
@@ -427,10 +432,11 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		c := &Column{Name: name}
 		colBase := base
 		colBase.ColumnName = name
+		what := "column " + strconv.Quote(name)
 		// quote: applies to the column's tests wherever it is written, so
 		// read it before them.
-		l.checkOneTestsKey(file, e, "column "+strconv.Quote(name))
-		l.checkPropertyKeys(file, e, "column "+strconv.Quote(name), columnPropertyKeys)
+		l.checkOneTestsKey(file, e, what)
+		l.checkPropertyKeys(file, e, what, columnPropertyKeys)
 		for _, p := range pairs(e) {
 			switch p.Key {
 			case "quote":
@@ -453,7 +459,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "data_type":
 				c.DataType, _ = stringOf(p.Val)
 			case "meta":
-				l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" meta", qualityOnColumn)
+				l.checkQualityIn(file, p.Val, what+" meta", qualityOnColumn)
 				if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
 					c.Meta = mergeDict(c.Meta, m)
 				}
@@ -462,8 +468,8 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "config":
 				// dbt 1.10: a column's meta and tags may be written under config:.
 				if isMapping(p.Val) {
-					l.checkPropertyKeys(file, p.Val, "column "+strconv.Quote(name)+" config", columnConfigKeys)
-					l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" config", qualityOnColumn)
+					l.checkPropertyKeys(file, p.Val, what+" config", columnConfigKeys)
+					l.checkQualityIn(file, p.Val, what+" config", qualityOnColumn)
 				}
 				cc, _ := toValue(p.Val, nil, nil).(map[string]any)
 				if q, ok := cc["quality"].(map[string]any); ok {
