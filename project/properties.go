@@ -324,7 +324,8 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
 	props := Config{}
 	var blockConfig, rawBlock Config
-	for _, p := range pairs(e) {
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], e) {
 		switch p.Key {
 		case "description":
 			s, _ := stringOf(p.Val)
@@ -437,7 +438,9 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		// read it before them.
 		l.checkOneTestsKey(file, e, what)
 		l.checkPropertyKeys(file, e, what, columnPropertyKeys)
-		for _, p := range pairs(e) {
+		var buf pairBuf
+		ps := pairsIn(buf[:], e)
+		for _, p := range ps {
 			switch p.Key {
 			case "quote":
 				b, ok := toValue(p.Val, nil, nil).(bool)
@@ -451,7 +454,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				}
 			}
 		}
-		for _, p := range pairs(e) {
+		for _, p := range ps {
 			switch p.Key {
 			case "description":
 				s, _ := stringOf(p.Val)
@@ -494,7 +497,8 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 // (dbt refuses it too: one would silently replace the other).
 func (l *loader) checkOneTestsKey(file string, entry *yaml.Node, what string) {
 	var first *yaml.Node
-	for _, p := range pairs(entry) {
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], entry) {
 		if p.Key != "tests" && p.Key != "data_tests" {
 			continue
 		}
@@ -577,7 +581,8 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 		t.Namespace = ns
 	}
 	var block Config
-	for _, p := range pairs(args) {
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], args) {
 		switch {
 		case p.Key == "test_name":
 		case p.Key == "name":
