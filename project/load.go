@@ -723,9 +723,17 @@ func (l *loader) addNodes(f *diskFile) {
 
 // fqnFor is [package, folders..., name].
 func fqnFor(pkg, within, name string) []string {
-	fqn := []string{pkg}
-	if dir := path.Dir(within); dir != "." {
-		fqn = append(fqn, strings.Split(dir, "/")...)
+	dir := path.Dir(within)
+	size := 2
+	if dir != "." {
+		size += strings.Count(dir, "/") + 1
+	}
+	fqn := make([]string, 0, size)
+	fqn = append(fqn, pkg)
+	if dir != "." {
+		for part := range strings.SplitSeq(dir, "/") {
+			fqn = append(fqn, part)
+		}
 	}
 	return append(fqn, name)
 }
@@ -748,7 +756,7 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 		n.Language = "sql"
 	}
 	if n.ResourceType != Test && n.ResourceType != Analysis {
-		key := n.Package + "." + n.Name
+		key := n.UniqueID[len(n.ResourceType)+1:] // package.name
 		if prev, dup := l.refable[key]; dup {
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",
 				"found two resources named %q: %s %s and %s %s",

@@ -543,7 +543,8 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 	case e.Kind == yaml.ScalarNode && e.Tag != "!!null":
 		t.TestName = e.Value
 	case e.Kind == yaml.MappingNode:
-		ps := pairs(e)
+		var buf pairBuf
+		ps := pairsIn(buf[:], e)
 		for _, p := range ps {
 			if p.Key == "test_name" {
 				t.TestName, _ = stringOf(p.Val)
@@ -619,7 +620,9 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 			t.Args[p.Key] = toValue(p.Val, nil, nil)
 		}
 	}
-	t.Config = MergeConfig(t.Config, block)
+	if len(t.Config) > 0 || len(block) > 0 {
+		t.Config = MergeConfig(t.Config, block)
+	}
 	return &t
 }
 
