@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/internal/benchgen"
 )
 
 // walkDirReference is what discover listed with filepath.WalkDir before
@@ -101,4 +103,35 @@ func TestWalkFilesUnreadableFolder(t *testing.T) {
 	if _, err := walkFiles(root, "models", nil); err == nil || !strings.Contains(err.Error(), "models/no") {
 		t.Errorf("walkFiles = %v, want the unreadable folder's error", err)
 	}
+}
+
+// BenchmarkWalkFiles lists benchgen's 10,000-model project with walkFiles
+// and, for comparison, with filepath.WalkDir as discover did before.
+func BenchmarkWalkFiles(b *testing.B) {
+	dir := b.TempDir()
+	if err := benchgen.Write(dir, benchgen.Options{Models: 10000}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("walkFiles", func(b *testing.B) {
+		for b.Loop() {
+			found, err := walkFiles(dir, "models", nil)
+			if err != nil || len(found) < 10000 {
+				b.Fatalf("%d files, %v", len(found), err)
+			}
+		}
+	})
+	b.Run("WalkDir", func(b *testing.B) {
+		for b.Loop() {
+			n := 0
+			err := filepath.WalkDir(filepath.Join(dir, "models"), func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					n++
+				}
+				return err
+			})
+			if err != nil || n < 10000 {
+				b.Fatalf("%d files, %v", n, err)
+			}
+		}
+	})
 }
