@@ -182,8 +182,6 @@ func (l *loader) load() (*Project, error) {
 	presize(&l.proj.Nodes, len(all))
 	presize(&l.refable, len(all))
 	presize(&l.patched, len(all))
-	presize(&l.propsConf, len(all))
-	presize(&l.propsRaw, len(all))
 	for _, sc := range scopes {
 		l.enter(sc)
 		for _, f := range perScope[sc] {
