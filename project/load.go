@@ -399,6 +399,11 @@ type diskFile struct {
 	err     error
 	// parsed is a properties YAML file's tree, parsed by readAll.
 	parsed *parsedYAML
+	// scope is the project whose resource paths the file was found in.
+	scope *scope
+	// model is the node of a model .sql file, built by readAll
+	// (modelNode) for addNodes to register.
+	model *Node
 }
 
 func (f *diskFile) has(k fileKind) bool { return f.mask&k != 0 }
@@ -493,7 +498,7 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 		for _, ff := range found {
 			f := files[ff.rel]
 			if f == nil {
-				f = &diskFile{rel: ff.rel, ext: strings.ToLower(path.Ext(ff.name))}
+				f = &diskFile{rel: ff.rel, ext: strings.ToLower(path.Ext(ff.name)), scope: sc}
 				files[ff.rel] = f
 			}
 			for k := kindModel; k <= kindDocs; k <<= 1 {
@@ -533,8 +538,12 @@ func (l *loader) readAll(files []*diskFile) error {
 				}
 				f := files[i]
 				l.readOne(f, &scratch)
-				if f.err == nil && isPropertiesFile(f) {
+				switch {
+				case f.err != nil:
+				case isPropertiesFile(f):
 					f.parsed = l.parseAhead(f)
+				case f.ext == ".sql" && f.has(kindModel) && f.scope != nil:
+					f.model = modelNode(f)
 				}
 			}
 		}()
@@ -686,10 +695,14 @@ func (l *loader) addNodes(f *diskFile) {
 		}
 	case ".sql":
 		if f.has(kindModel) {
-			within := f.within(kindModel)
-			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
-			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: f.src()}, f, diag.Pos{})
+			if n := f.model; n != nil && f.scope == l.cur {
+				l.registerNode(n, f, diag.Pos{})
+			} else {
+				within := f.within(kindModel)
+				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+				l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
+					RawCode: f.src()}, f, diag.Pos{})
+			}
 		}
 		if f.has(kindSnapshot) {
 			l.addSnapshots(f)
@@ -736,11 +749,28 @@ func fqnFor(pkg, within, name string) []string {
 	return append(fqn, name)
 }
 
+// modelNode is the node of a model .sql file, ready for registerNode:
+// it needs nothing but the file, so readAll builds it on every core.
+func modelNode(f *diskFile) *Node {
+	within := f.within(kindModel)
+	name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+	n := &Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(f.scope.name, within, name),
+		RawCode: f.src()}
+	prepareNode(n, f, f.scope)
+	return n
+}
+
 // addNode registers n, read from f; pos is where in f it is defined (the
 // zero Pos for a node that is the whole file), for duplicate reports.
 func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
-	n.Package = l.cur.name
-	n.PackageDir = l.cur.dir
+	prepareNode(n, f, l.cur)
+	l.registerNode(n, f, pos)
+}
+
+// prepareNode fills in what n, read from f in project sc, takes from them.
+func prepareNode(n *Node, f *diskFile, sc *scope) {
+	n.Package = sc.name
+	n.PackageDir = sc.dir
 	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
 	n.OriginalFilePath = f.rel
 	n.Checksum = f.sum
@@ -753,6 +783,12 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 	if n.Language == "" {
 		n.Language = "sql"
 	}
+}
+
+// registerNode adds n, prepared (prepareNode), to the project, reporting
+// a duplicate; pos is where in f it is defined (the zero Pos for a node
+// that is the whole file).
+func (l *loader) registerNode(n *Node, f *diskFile, pos diag.Pos) {
 	if n.ResourceType != Test && n.ResourceType != Analysis {
 		key := n.UniqueID[len(n.ResourceType)+1:] // package.name
 		if prev, dup := l.refable[key]; dup {

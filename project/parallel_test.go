@@ -72,6 +72,9 @@ func patchingProject(t *testing.T, broken bool) string {
 			fmt.Fprintf(&b, "  - name: %s\n", name)
 		}
 	}
+	if broken {
+		files["models/other/m_007.sql"] = "select 7 as id"
+	}
 	files["models/props.yml"] = b.String()
 	return newProject(t, files)
 }
@@ -115,6 +118,10 @@ func TestParallelPatchingSameErrors(t *testing.T) {
 	want := diagList(t, err)
 	if len(want) < 30 {
 		t.Fatalf("want errors between the entries, got %d", len(want))
+	}
+	if d, ok := findDiag(want, `found two resources named "m_007"`); !ok || d.File != "models/other/m_007.sql" ||
+		!strings.Contains(d.Summary, "model models/m_007.sql and model models/other/m_007.sql") {
+		t.Errorf("duplicate model: got %v, %v", d, ok)
 	}
 	for _, procs := range []int{2, 4, 8} {
 		_, err := loadWithProcs(t, dir, procs)
