@@ -13,4 +13,11 @@
 // checksums, parsed properties YAML) in the target directory and reuses it
 // while the file's stat is unchanged, so that a later Load opens and parses
 // only the files that changed (FileCache).
+//
+// Load works on every core where the work is independent: walking the
+// resource folders, reading files and decoding their YAML, patching the
+// entries of a properties section and building each node's config. What
+// depends on order (finding each entry's node, duplicates, the
+// diagnostics and generic tests) is kept in the order of the files and
+// entries, so the Project and its problems are those of a Load in turn.
 package project

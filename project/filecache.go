@@ -120,6 +120,10 @@ func (c *FileCache) open(dir string) {
 		return
 	}
 	c.old, c.statAt = old, statAt
+	if len(c.next) == 0 {
+		// Room for every entry kept last time, which most loads keep again.
+		c.next = make(map[string]*fileEntry, len(old))
+	}
 }
 
 // cacheReader reads the stored cache's layout: uvarints and

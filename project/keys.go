@@ -34,7 +34,8 @@ var notYetSupported = keySet("time_spine granularity external")
 // checkPropertyKeys reports each key of the mapping n that is not in
 // allowed, at the key's line.
 func (l *loader) checkPropertyKeys(file string, n *yaml.Node, what string, allowed map[string]bool) {
-	for _, p := range pairs(n) {
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], n) {
 		if allowed[p.Key] {
 			continue
 		}

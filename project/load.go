@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/bits"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,8 +50,6 @@ type loader struct {
 	// projectFiles are the dbt_project.yml files read (the root
 	// project's, then each package's), for Project.Digest.
 	projectFiles []fileSum
-	// preparsed are the properties YAML files parsed ahead (parseAllYAML).
-	preparsed map[*diskFile]*parsedYAML
 }
 
 type fileSum struct{ path, sum string }
@@ -121,9 +119,20 @@ func (l *loader) load() (*Project, error) {
 		return nil, l.diags.Err()
 	}
 	l.loadSelectors()
+	// The stored file cache is read while the resource paths are walked:
+	// nothing but readAll uses it.
+	cacheOpened := make(chan struct{})
 	if c := l.opts.FileCache; c != nil {
-		c.open(l.targetDir())
+		go func() {
+			defer close(cacheOpened)
+			c.open(l.targetDir())
+		}()
+	} else {
+		close(cacheOpened)
 	}
+	// A return before readAll still waits for it: the cache is not
+	// touched after Load returns.
+	defer func() { <-cacheOpened }()
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
 	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}
@@ -151,6 +160,7 @@ func (l *loader) load() (*Project, error) {
 		perScope[sc] = pf
 		all = append(all, pf...)
 	}
+	<-cacheOpened
 	if err := l.readAll(all); err != nil {
 		return nil, err
 	}
@@ -167,6 +177,11 @@ func (l *loader) load() (*Project, error) {
 			}
 		}
 	}
+	// Most files are one node each: room for them spares growing the
+	// maps ten thousand entries at a time.
+	presize(&l.proj.Nodes, len(all))
+	presize(&l.refable, len(all))
+	presize(&l.patched, len(all))
 	for _, sc := range scopes {
 		l.enter(sc)
 		for _, f := range perScope[sc] {
@@ -179,15 +194,6 @@ func (l *loader) load() (*Project, error) {
 	// Properties YAML in two passes: snapshots defined in YAML first, so
 	// that any file may describe them.
 	props := map[*diskFile]*yaml.Node{}
-	var yamlFiles []*diskFile
-	for _, sc := range scopes {
-		for _, f := range perScope[sc] {
-			if isYAMLExt(f.ext) && f.mask&^kindDocs != 0 && f.err == nil {
-				yamlFiles = append(yamlFiles, f)
-			}
-		}
-	}
-	l.parseAllYAML(yamlFiles)
 	for _, sc := range scopes {
 		l.enter(sc)
 		for _, f := range perScope[sc] {
@@ -206,6 +212,15 @@ func (l *loader) load() (*Project, error) {
 		}
 	}
 	l.enter(rootScope)
+	// The digest needs only the files' sums and which node owns which
+	// file, which nothing below changes: it is taken beside the configs.
+	var digest string
+	digested := make(chan struct{})
+	go func() {
+		defer close(digested)
+		digest = l.digest(all)
+	}()
+	defer func() { <-digested }()
 	l.resolveSeedFixtures()
 	l.warnUnusedOverrides()
 	l.finishNodes()
@@ -214,7 +229,8 @@ func (l *loader) load() (*Project, error) {
 	if err := l.diags.Err(); err != nil {
 		return nil, err
 	}
-	l.proj.Digest = l.digest(all)
+	<-digested
+	l.proj.Digest = digest
 	if c := l.opts.FileCache; c != nil {
 		if err := c.save(l.targetDir()); err != nil {
 			// The cache only saves work: a target directory that cannot
@@ -224,6 +240,13 @@ func (l *loader) load() (*Project, error) {
 		}
 	}
 	return l.proj, nil
+}
+
+// presize replaces the empty map *m with one that has room for n entries.
+func presize[V any](m *map[string]V, n int) {
+	if len(*m) == 0 {
+		*m = make(map[string]V, n)
+	}
 }
 
 // targetDir is the root project's target directory.
@@ -374,6 +397,13 @@ type diskFile struct {
 	// maxSeedSize, whose checksum is its path.
 	seedSum string
 	err     error
+	// parsed is a properties YAML file's tree, parsed by readAll.
+	parsed *parsedYAML
+	// scope is the project whose resource paths the file was found in.
+	scope *scope
+	// model is the node of a model .sql file, built by readAll
+	// (modelNode) for addNodes to register.
+	model *Node
 }
 
 func (f *diskFile) has(k fileKind) bool { return f.mask&k != 0 }
@@ -461,33 +491,15 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 	files := map[string]*diskFile{}
 	for _, dir := range dirs {
 		kinds := byDir[dir]
-		base := filepath.Join(l.root, filepath.FromSlash(dir))
-		err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if isNotExist(err) && p == base {
-					return filepath.SkipDir
-				}
-				return err
-			}
-			name := d.Name()
-			if p != base && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			relOS, _ := filepath.Rel(l.root, p)
-			rel := filepath.ToSlash(relOS)
-			if d.IsDir() {
-				if p != base && skip[rel] {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			f := files[rel]
+		found, err := walkFiles(l.root, dir, skip)
+		if err != nil {
+			return nil, fmt.Errorf("project: walk %s: %w", dir, err)
+		}
+		for _, ff := range found {
+			f := files[ff.rel]
 			if f == nil {
-				f = &diskFile{rel: rel, ext: strings.ToLower(path.Ext(name))}
-				files[rel] = f
+				f = &diskFile{rel: ff.rel, ext: strings.ToLower(path.Ext(ff.name)), scope: sc}
+				files[ff.rel] = f
 			}
 			for k := kindModel; k <= kindDocs; k <<= 1 {
 				if kinds&k != 0 && !f.has(k) {
@@ -495,10 +507,6 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 					f.roots[kindIndex(k)] = dir
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("project: walk %s: %w", dir, err)
 		}
 	}
 	out := make([]*diskFile, 0, len(files))
@@ -507,12 +515,13 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 			out = append(out, f)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
+	slices.SortFunc(out, func(a, b *diskFile) int { return strings.Compare(a.rel, b.rel) })
 	return out, nil
 }
 
 // readAll reads every file once, in parallel: a project of many small files
-// is bound by syscalls, not bytes.
+// is bound by syscalls, not bytes. Each properties YAML file is parsed
+// (parseAhead) by the worker that read it.
 func (l *loader) readAll(files []*diskFile) error {
 	workers := min(runtime.GOMAXPROCS(0)*4, len(files))
 	var next atomic.Int64
@@ -528,45 +537,58 @@ func (l *loader) readAll(files []*diskFile) error {
 					return
 				}
 				f := files[i]
-				full := filepath.Join(l.root, filepath.FromSlash(f.rel))
-				c := l.opts.FileCache
-				var st fileStat
-				var statErr error
-				if c != nil {
-					// The stat is taken before the file is read: a change
-					// in between leaves a stat that the next Load finds
-					// different.
-					if st, statErr = statFile(full); statErr == nil {
-						if e := c.lookup(f.rel, st); e != nil {
-							f.text, f.fromCache, f.sum, f.seedSum = e.text, true, e.sum, e.seedSum
-							if f.ext == ".csv" {
-								f.data = []byte(e.text)
-							}
-							c.keep(f.rel, e, true)
-							continue
-						}
-					}
-				}
-				if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
-					if c == nil {
-						st, statErr = statFile(full)
-					}
-					f.sum, f.seedSum, f.data, f.err = readSeed(full, st, statErr == nil && st.mtime < time.Now().UnixNano()-int64(racyMargin))
-				} else {
-					f.data, f.err = readWhole(full, &scratch)
-					if f.err == nil {
-						h := sha256.Sum256(f.data)
-						f.sum = hex.EncodeToString(h[:])
-					}
-				}
-				if c != nil && statErr == nil && f.err == nil {
-					c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data}, false)
+				l.readOne(f, &scratch)
+				switch {
+				case f.err != nil:
+				case isPropertiesFile(f):
+					f.parsed = l.parseAhead(f)
+				case f.ext == ".sql" && f.has(kindModel) && f.scope != nil:
+					f.model = modelNode(f)
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	return l.ctx.Err()
+}
+
+// readOne reads f's contents and checksums, from the FileCache when its
+// stat vouches for them.
+func (l *loader) readOne(f *diskFile, scratch *[]byte) {
+	full := filepath.Join(l.root, filepath.FromSlash(f.rel))
+	c := l.opts.FileCache
+	var st fileStat
+	var statErr error
+	if c != nil {
+		// The stat is taken before the file is read: a change
+		// in between leaves a stat that the next Load finds
+		// different.
+		if st, statErr = statFile(full); statErr == nil {
+			if e := c.lookup(f.rel, st); e != nil {
+				f.text, f.fromCache, f.sum, f.seedSum = e.text, true, e.sum, e.seedSum
+				if f.ext == ".csv" {
+					f.data = []byte(e.text)
+				}
+				c.keep(f.rel, e, true)
+				return
+			}
+		}
+	}
+	if f.ext == ".csv" && !f.has(kindModel|kindTest|kindMacro|kindSnapshot) {
+		if c == nil {
+			st, statErr = statFile(full)
+		}
+		f.sum, f.seedSum, f.data, f.err = readSeed(full, st, statErr == nil && st.mtime < time.Now().UnixNano()-int64(racyMargin))
+	} else {
+		f.data, f.err = readWhole(full, scratch)
+		if f.err == nil {
+			h := sha256.Sum256(f.data)
+			f.sum = hex.EncodeToString(h[:])
+		}
+	}
+	if c != nil && statErr == nil && f.err == nil {
+		c.keep(f.rel, &fileEntry{stat: st, sum: f.sum, seedSum: f.seedSum, data: f.data}, false)
+	}
 }
 
 // seedHead is how much of a seed file the loader keeps: enough for its
@@ -673,10 +695,14 @@ func (l *loader) addNodes(f *diskFile) {
 		}
 	case ".sql":
 		if f.has(kindModel) {
-			within := f.within(kindModel)
-			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
-			l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: f.src()}, f, diag.Pos{})
+			if n := f.model; n != nil && f.scope == l.cur {
+				l.registerNode(n, f, diag.Pos{})
+			} else {
+				within := f.within(kindModel)
+				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+				l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
+					RawCode: f.src()}, f, diag.Pos{})
+			}
 		}
 		if f.has(kindSnapshot) {
 			l.addSnapshots(f)
@@ -708,18 +734,43 @@ func (l *loader) addNodes(f *diskFile) {
 
 // fqnFor is [package, folders..., name].
 func fqnFor(pkg, within, name string) []string {
-	fqn := []string{pkg}
-	if dir := path.Dir(within); dir != "." {
-		fqn = append(fqn, strings.Split(dir, "/")...)
+	dir := path.Dir(within)
+	size := 2
+	if dir != "." {
+		size += strings.Count(dir, "/") + 1
+	}
+	fqn := make([]string, 0, size)
+	fqn = append(fqn, pkg)
+	if dir != "." {
+		for part := range strings.SplitSeq(dir, "/") {
+			fqn = append(fqn, part)
+		}
 	}
 	return append(fqn, name)
+}
+
+// modelNode is the node of a model .sql file, ready for registerNode:
+// it needs nothing but the file, so readAll builds it on every core.
+func modelNode(f *diskFile) *Node {
+	within := f.within(kindModel)
+	name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+	n := &Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(f.scope.name, within, name),
+		RawCode: f.src()}
+	prepareNode(n, f, f.scope)
+	return n
 }
 
 // addNode registers n, read from f; pos is where in f it is defined (the
 // zero Pos for a node that is the whole file), for duplicate reports.
 func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
-	n.Package = l.cur.name
-	n.PackageDir = l.cur.dir
+	prepareNode(n, f, l.cur)
+	l.registerNode(n, f, pos)
+}
+
+// prepareNode fills in what n, read from f in project sc, takes from them.
+func prepareNode(n *Node, f *diskFile, sc *scope) {
+	n.Package = sc.name
+	n.PackageDir = sc.dir
 	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
 	n.OriginalFilePath = f.rel
 	n.Checksum = f.sum
@@ -732,8 +783,14 @@ func (l *loader) addNode(n *Node, f *diskFile, pos diag.Pos) {
 	if n.Language == "" {
 		n.Language = "sql"
 	}
+}
+
+// registerNode adds n, prepared (prepareNode), to the project, reporting
+// a duplicate; pos is where in f it is defined (the zero Pos for a node
+// that is the whole file).
+func (l *loader) registerNode(n *Node, f *diskFile, pos diag.Pos) {
 	if n.ResourceType != Test && n.ResourceType != Analysis {
-		key := n.Package + "." + n.Name
+		key := n.UniqueID[len(n.ResourceType)+1:] // package.name
 		if prev, dup := l.refable[key]; dup {
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",
 				"found two resources named %q: %s %s and %s %s",

@@ -3,11 +3,9 @@ package project
 import (
 	"fmt"
 	"path"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 
@@ -37,8 +35,8 @@ func (l *loader) readProperties(f *diskFile) *yaml.Node {
 		return nil
 	}
 	var root *yaml.Node
-	if pre, ok := l.preparsed[f]; ok {
-		// Parsed beforehand (parseAllYAML); its problems are reported
+	if pre := f.parsed; pre != nil {
+		// Parsed beforehand (parseAhead); its problems are reported
 		// here, in the order of the files, as parseYAMLFile would.
 		if pre.err != nil {
 			l.diags.Add(*pre.err)
@@ -72,49 +70,30 @@ type parsedYAML struct {
 	warnings []diag.Diagnostic
 }
 
-// parseAllYAML parses the given YAML files on every core, for
-// readProperties: parsing is most of the cost of a properties file and
-// needs nothing but the file.
-func (l *loader) parseAllYAML(files []*diskFile) {
-	out := make([]parsedYAML, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(files) || l.ctx.Err() != nil {
-					return
-				}
-				f := files[i]
-				c := l.opts.FileCache
-				if c != nil {
-					if root, ok := c.treeFor(f.rel, f.sum); ok {
-						out[i] = parsedYAML{root: root, warnings: duplicateKeyWarnings(f.rel, root)}
-						continue
-					}
-				}
-				root, d := parseYAML(f.rel, f.bytes())
-				if c != nil && d == nil && root != nil {
-					c.keepTree(f.rel, f.sum, root)
-				}
-				out[i] = parsedYAML{root: root, err: d}
-				if d == nil {
-					out[i].warnings = duplicateKeyWarnings(f.rel, root)
-				}
-			}
-		}()
+// isPropertiesFile reports whether f is read as properties YAML.
+func isPropertiesFile(f *diskFile) bool { return isYAMLExt(f.ext) && f.mask&^kindDocs != 0 }
+
+// parseAhead parses a properties YAML file, or decodes its tree from the
+// FileCache, for readProperties. It needs nothing but the file, so
+// readAll runs it on every core right after the file's contents are
+// known; its problems are reported by readProperties in the order of the
+// files.
+func (l *loader) parseAhead(f *diskFile) *parsedYAML {
+	c := l.opts.FileCache
+	if c != nil {
+		if root, ok := c.treeFor(f.rel, f.sum); ok {
+			return &parsedYAML{root: root, warnings: duplicateKeyWarnings(f.rel, root)}
+		}
 	}
-	wg.Wait()
-	if l.ctx.Err() != nil {
-		return
+	root, d := parseYAML(f.rel, f.bytes())
+	if c != nil && d == nil && root != nil {
+		c.keepTree(f.rel, f.sum, root)
 	}
-	l.preparsed = make(map[*diskFile]*parsedYAML, len(files))
-	for i, f := range files {
-		l.preparsed[f] = &out[i]
+	out := &parsedYAML{root: root, err: d}
+	if d == nil {
+		out.warnings = duplicateKeyWarnings(f.rel, root)
 	}
+	return out
 }
 
 // parseProperties applies one properties YAML file read by readProperties.
@@ -196,53 +175,148 @@ func (l *loader) entryName(file, section string, n *yaml.Node) (string, bool) {
 			"%s entry must be a mapping, not %s", section, kindName(n)))
 		return "", false
 	}
-	for _, p := range pairs(n) {
-		if p.Key == "name" {
-			if s, ok := stringOf(p.Val); ok && s != "" {
-				return s, true
-			}
-			break
+	if v, ok := pairValue(n, "name"); ok {
+		if s, ok := stringOf(v); ok && s != "" {
+			return s, true
 		}
 	}
 	l.diags.Add(diag.Errorf(file, posOf(n), "add `name:` to the entry", "%s entry has no name", section))
 	return "", false
 }
 
+// patchSlot is what patching one entry of a section produced, applied
+// in the order of the entries: its diagnostics and generic tests, and
+// the node left for patchEntry (nil when there is none).
+type patchSlot struct {
+	diags diag.List
+	tests []*TestDecl
+	node  *Node
+	name  string // as the entry writes it
+}
+
+// patchNodes applies the entries of one models:/seeds:/analyses:/
+// data_tests:/snapshots: section. Finding each entry's node is done in
+// order; patching the nodes found (patchEntry) touches nothing but the
+// node, so it runs on every core, each entry's diagnostics and tests
+// kept apart and appended in the order of the entries, as if it had run
+// in turn. A versioned model renames nodes, so the entries before it are
+// patched first.
 func (l *loader) patchNodes(file string, kind ResourceType, section string, entries []*yaml.Node) {
-	for _, e := range entries {
-		name, ok := l.entryName(file, section, e)
-		if !ok {
-			continue
-		}
-		if list, ok := hasVersions(e); ok {
-			if kind != Model {
-				l.diags.Add(diag.Errorf(file, posOf(list), "remove versions: (only models have versions)",
-					"%s %q: versions: is only supported on models", kind, name))
-				continue
-			}
-			l.patchVersioned(file, e, list, name)
-			continue
-		}
-		n := l.refable[l.cur.name+"."+name]
-		if kind == Analysis || kind == Test {
-			n = l.proj.Nodes[string(kind)+"."+l.cur.name+"."+name]
-		}
-		if n == nil || n.ResourceType != kind {
-			l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
-				"did not find a %s named %q for this entry of the %q section", kind, name, section))
-			continue
-		}
-		if prev, dup := l.patched[n.UniqueID]; dup {
-			l.diags.Add(diag.Errorf(file, posOf(e), "keep one entry and remove the other",
-				"%s %q is described twice: %s:%d and %s:%d", kind, name, prev.file, prev.pos.Line, file, posOf(e).Line))
-			continue
-		}
-		l.patched[n.UniqueID] = patchSite{file, posOf(e)}
-		n.PatchPath, n.PatchPos = file, posOf(e)
-		l.checkPropertyKeys(file, e, fmt.Sprintf("%s %q", kind, name), nodePropertyKeys)
-		l.checkOneTestsKey(file, e, fmt.Sprintf("%s %q", kind, name))
-		l.patchNode(file, n, e)
+	slots := make([]patchSlot, len(entries))
+	var jobs []int
+	flush := func() {
+		l.patchAll(file, entries, slots, jobs)
+		jobs = jobs[:0]
 	}
+	diags, tests := l.diags, l.proj.GenericTests
+	for i, e := range entries {
+		versions, versioned := hasVersions(e)
+		if versioned {
+			flush()
+		}
+		l.diags, l.proj.GenericTests = nil, nil
+		l.patchHead(file, kind, section, e, versions, &slots[i])
+		slots[i].diags, slots[i].tests = l.diags, l.proj.GenericTests
+		if slots[i].node != nil {
+			jobs = append(jobs, i)
+		}
+	}
+	l.diags, l.proj.GenericTests = diags, tests
+	flush()
+	for i := range slots {
+		l.diags = append(l.diags, slots[i].diags...)
+		l.proj.GenericTests = append(l.proj.GenericTests, slots[i].tests...)
+	}
+}
+
+// patchAll runs patchEntry for the given slots on every core.
+func (l *loader) patchAll(file string, entries []*yaml.Node, slots []patchSlot, jobs []int) {
+	var mu sync.Mutex
+	var workers []*loader
+	eachParallelWith(len(jobs), patchChunk, func() *loader {
+		w := l.patchWorker()
+		mu.Lock()
+		workers = append(workers, w)
+		mu.Unlock()
+		return w
+	}, func(w *loader, j int) {
+		slot := &slots[jobs[j]]
+		w.diags, w.proj.GenericTests = slot.diags, slot.tests
+		w.patchEntry(file, slot.node, entries[jobs[j]], slot.name)
+		slot.diags, slot.tests = w.diags, w.proj.GenericTests
+	})
+	for _, w := range workers {
+		for id, c := range w.propsConf {
+			l.propsConf[id] = c
+		}
+		for id, c := range w.propsRaw {
+			l.propsRaw[id] = c
+		}
+	}
+}
+
+// patchChunk is how many entries a worker of patchNodes takes at once: a
+// section of benchgen's is 100 entries, a small one stays on one core.
+const patchChunk = 16
+
+// patchWorker is a copy of l for patchEntry on another goroutine: what
+// patchEntry writes (diagnostics, generic tests, properties config, the
+// Jinja engine made on first use) is its own; the rest is only read.
+func (l *loader) patchWorker() *loader {
+	w := *l
+	p := *l.proj
+	w.proj = &p
+	j := *l.propsJinja
+	j.jenv = nil
+	w.propsJinja = &j
+	w.propsConf, w.propsRaw = map[string]Config{}, map[string]Config{}
+	return &w
+}
+
+// patchHead finds the node an entry describes and records where it is
+// described; a versioned model (versions, its versions: list, not nil)
+// is patched here, as it renames nodes. It leaves the node to patch in
+// slot.
+func (l *loader) patchHead(file string, kind ResourceType, section string, e, versions *yaml.Node, slot *patchSlot) {
+	name, ok := l.entryName(file, section, e)
+	if !ok {
+		return
+	}
+	if list := versions; list != nil {
+		if kind != Model {
+			l.diags.Add(diag.Errorf(file, posOf(list), "remove versions: (only models have versions)",
+				"%s %q: versions: is only supported on models", kind, name))
+			return
+		}
+		l.patchVersioned(file, e, list, name)
+		return
+	}
+	n := l.refable[l.cur.name+"."+name]
+	if kind == Analysis || kind == Test {
+		n = l.proj.Nodes[string(kind)+"."+l.cur.name+"."+name]
+	}
+	if n == nil || n.ResourceType != kind {
+		l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
+			"did not find a %s named %q for this entry of the %q section", kind, name, section))
+		return
+	}
+	if prev, dup := l.patched[n.UniqueID]; dup {
+		l.diags.Add(diag.Errorf(file, posOf(e), "keep one entry and remove the other",
+			"%s %q is described twice: %s:%d and %s:%d", kind, name, prev.file, prev.pos.Line, file, posOf(e).Line))
+		return
+	}
+	l.patched[n.UniqueID] = patchSite{file, posOf(e)}
+	n.PatchPath, n.PatchPos = file, posOf(e)
+	slot.node, slot.name = n, name
+}
+
+// patchEntry checks an entry's keys and applies it to its node n, which
+// the entry names name.
+func (l *loader) patchEntry(file string, n *Node, e *yaml.Node, name string) {
+	what := fmt.Sprintf("%s %q", n.ResourceType, name)
+	l.checkPropertyKeys(file, e, what, nodePropertyKeys)
+	l.checkOneTestsKey(file, e, what)
+	l.patchNode(file, n, e)
 }
 
 // patchNode applies one models:/seeds:/snapshots: entry to its node.
@@ -250,7 +324,8 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
 	props := Config{}
 	var blockConfig, rawBlock Config
-	for _, p := range pairs(e) {
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], e) {
 		switch p.Key {
 		case "description":
 			s, _ := stringOf(p.Val)
@@ -284,8 +359,13 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			}
 		}
 	}
-	l.propsConf[n.UniqueID] = MergeConfig(props, blockConfig)
-	l.propsRaw[n.UniqueID] = MergeConfig(props, rawBlock)
+	// Most entries set no config: nothing to merge over the tree's.
+	if len(props) > 0 || len(blockConfig) > 0 {
+		l.propsConf[n.UniqueID] = MergeConfig(props, blockConfig)
+	}
+	if len(props) > 0 || len(rawBlock) > 0 {
+		l.propsRaw[n.UniqueID] = MergeConfig(props, rawBlock)
+	}
 }
 
 // propsConfigUnrendered is a `config:` block of properties YAML as
@@ -353,11 +433,14 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		c := &Column{Name: name}
 		colBase := base
 		colBase.ColumnName = name
+		what := "column " + strconv.Quote(name)
 		// quote: applies to the column's tests wherever it is written, so
 		// read it before them.
-		l.checkOneTestsKey(file, e, "column "+strconv.Quote(name))
-		l.checkPropertyKeys(file, e, "column "+strconv.Quote(name), columnPropertyKeys)
-		for _, p := range pairs(e) {
+		l.checkOneTestsKey(file, e, what)
+		l.checkPropertyKeys(file, e, what, columnPropertyKeys)
+		var buf pairBuf
+		ps := pairsIn(buf[:], e)
+		for _, p := range ps {
 			switch p.Key {
 			case "quote":
 				b, ok := toValue(p.Val, nil, nil).(bool)
@@ -371,7 +454,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				}
 			}
 		}
-		for _, p := range pairs(e) {
+		for _, p := range ps {
 			switch p.Key {
 			case "description":
 				s, _ := stringOf(p.Val)
@@ -379,7 +462,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "data_type":
 				c.DataType, _ = stringOf(p.Val)
 			case "meta":
-				l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" meta", qualityOnColumn)
+				l.checkQualityIn(file, p.Val, what+" meta", qualityOnColumn)
 				if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
 					c.Meta = mergeDict(c.Meta, m)
 				}
@@ -388,8 +471,8 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "config":
 				// dbt 1.10: a column's meta and tags may be written under config:.
 				if isMapping(p.Val) {
-					l.checkPropertyKeys(file, p.Val, "column "+strconv.Quote(name)+" config", columnConfigKeys)
-					l.checkQualityIn(file, p.Val, "column "+strconv.Quote(name)+" config", qualityOnColumn)
+					l.checkPropertyKeys(file, p.Val, what+" config", columnConfigKeys)
+					l.checkQualityIn(file, p.Val, what+" config", qualityOnColumn)
 				}
 				cc, _ := toValue(p.Val, nil, nil).(map[string]any)
 				if q, ok := cc["quality"].(map[string]any); ok {
@@ -414,7 +497,8 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 // (dbt refuses it too: one would silently replace the other).
 func (l *loader) checkOneTestsKey(file string, entry *yaml.Node, what string) {
 	var first *yaml.Node
-	for _, p := range pairs(entry) {
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], entry) {
 		if p.Key != "tests" && p.Key != "data_tests" {
 			continue
 		}
@@ -459,7 +543,8 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 	case e.Kind == yaml.ScalarNode && e.Tag != "!!null":
 		t.TestName = e.Value
 	case e.Kind == yaml.MappingNode:
-		ps := pairs(e)
+		var buf pairBuf
+		ps := pairsIn(buf[:], e)
 		for _, p := range ps {
 			if p.Key == "test_name" {
 				t.TestName, _ = stringOf(p.Val)
@@ -497,7 +582,8 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 		t.Namespace = ns
 	}
 	var block Config
-	for _, p := range pairs(args) {
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], args) {
 		switch {
 		case p.Key == "test_name":
 		case p.Key == "name":
@@ -534,7 +620,9 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 			t.Args[p.Key] = toValue(p.Val, nil, nil)
 		}
 	}
-	t.Config = MergeConfig(t.Config, block)
+	if len(t.Config) > 0 || len(block) > 0 {
+		t.Config = MergeConfig(t.Config, block)
+	}
 	return &t
 }
 
@@ -700,13 +788,25 @@ func propsOnly(meta map[string]any, tags []string) Config {
 // ---- after all files ----
 
 // finishNodes gives every node its config: dbt_project.yml tree < properties YAML.
+// Each node's config is its own, so they are built on every core.
 func (l *loader) finishNodes() {
-	for _, id := range sortedKeys(l.proj.Nodes) {
-		n := l.proj.Nodes[id]
+	nodes := make([]*Node, 0, len(l.proj.Nodes))
+	for _, n := range l.proj.Nodes {
+		nodes = append(nodes, n)
 		markTreeUse(l.proj.Config.Trees, n.ResourceType, n.FQN, l.treeUsed)
+	}
+	pkgConfig := map[string]*ProjectConfig{}
+	for _, p := range l.proj.Packages {
+		if _, ok := pkgConfig[p.Name]; !ok {
+			pkgConfig[p.Name] = p.Config
+		}
+	}
+	eachParallel(len(nodes), 256, func(i int) {
+		n := nodes[i]
+		id := n.UniqueID
 		own := l.proj.Config
 		if n.Package != own.Name {
-			own = l.packageConfig(n.Package)
+			own = pkgConfig[n.Package]
 			n.RootConfig = l.proj.TreeConfig(n.ResourceType, n.FQN)
 		}
 		cfg := TreeConfigOver(own, n.ResourceType, n.FQN, false, l.propsConf[id], 0)
@@ -726,7 +826,7 @@ func (l *loader) finishNodes() {
 				}
 			}
 		}
-	}
+	})
 	// Generic tests take tree config by the folder of the YAML that declares them.
 	for _, t := range l.proj.GenericTests {
 		dir := path.Dir(t.File)

@@ -31,7 +31,7 @@ type Options struct {
 	Target      string                      // --target; "" means the profile's target
 	Profile     string                      // --profile; "" means dbt_project.yml's profile
 	Vars        map[string]any              // --vars, parsed
-	Env         func(string) (string, bool) // os.LookupEnv in production
+	Env         func(string) (string, bool) // os.LookupEnv in production; called from several goroutines at once
 	SkipProfile bool                        // commands that need no connection (ls, parse) may load without profiles.yml
 	// FileCache, when set, keeps what was read from each project file in
 	// the target directory and reuses it while the file's stat is

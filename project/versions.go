@@ -52,12 +52,7 @@ func VersionText(v any) string {
 
 // hasVersions reports whether a models: entry has a versions: key.
 func hasVersions(e *yaml.Node) (*yaml.Node, bool) {
-	for _, p := range pairs(e) {
-		if p.Key == "versions" {
-			return p.Val, true
-		}
-	}
-	return nil, false
+	return pairValue(e, "versions")
 }
 
 // patchVersioned applies a models: entry with versions: (dbt 1.5+): each

@@ -100,12 +100,22 @@ type pair struct {
 // YAML loaders do: keys written in the mapping win over merged ones. A key
 // written twice keeps its first place and takes its last value, as dbt's
 // YAML loader (PyYAML) does; duplicateKeyWarnings tells the user.
-func pairs(n *yaml.Node) []pair {
+func pairs(n *yaml.Node) []pair { return pairsIn(nil, n) }
+
+// pairBuf is room for the pairs of most mappings, for pairsIn on the
+// caller's stack: reading an entry's keys allocates nothing.
+type pairBuf [smallMapping]pair
+
+// pairsIn is pairs(n) appended to buf[:0].
+func pairsIn(buf []pair, n *yaml.Node) []pair {
 	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	out := make([]pair, 0, len(n.Content)/2)
+	out := buf[:0]
+	if cap(out) < len(n.Content)/2 {
+		out = make([]pair, 0, len(n.Content)/2)
+	}
 	var merged []pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -137,6 +147,37 @@ func pairs(n *yaml.Node) []pair {
 		}
 	}
 	return out
+}
+
+// pairValue is the value pairs(n) gives key, found without building the
+// list: the last value written for key in n itself, else (only when n
+// has merge keys) what pairs finds.
+func pairValue(n *yaml.Node, key string) (*yaml.Node, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	var val *yaml.Node
+	merges := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Tag == "!!merge" || (k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0) {
+			merges = true
+			continue
+		}
+		if k.Value == key {
+			val = n.Content[i+1]
+		}
+	}
+	if val != nil || !merges {
+		return val, val != nil
+	}
+	for _, p := range pairs(n) {
+		if p.Key == key {
+			return p.Val, true
+		}
+	}
+	return nil, false
 }
 
 // lastValueWins folds repeated keys into the first entry, with the value
