@@ -10,31 +10,7 @@ import (
 // of chunk indexes, and returns once all calls returned. fn must touch
 // nothing another index touches.
 func eachParallel(n, chunk int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
-	if workers <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				start := int(next.Add(int64(chunk))) - chunk
-				if start >= n {
-					return
-				}
-				for i := start; i < min(start+chunk, n); i++ {
-					fn(i)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	eachParallelWith(n, chunk, func() struct{} { return struct{}{} }, func(_ struct{}, i int) { fn(i) })
 }
 
 // eachParallelWith is eachParallel with a worker state per goroutine,
