@@ -371,21 +371,22 @@ func (sn sniffed) withFormats(reader string) string {
 }
 
 // A seed file over largeSeedBytes is loaded with read_csv's buffer_size
-// at seedBufferBytes (DuckDB's default cuts the file into 8 MB batches).
-// DuckDB's parallel CREATE TABLE AS and INSERT write each batch's rows
-// into row groups of 122,880 rows as they come, the batch's last one
-// partial: 8 MB of a typical seed is one row group and a bit, so every
-// other row group is small, and the checkpoint when the database closes
-// merges them (its vacuum), rewriting most of the table: 4-6 s of CPU for
-// the 1 GB benchmark seed, a fifth of its load. A 64 MB batch is several
-// row groups and one partial, which the checkpoint leaves as they are (it
-// only merges neighbours that fewer row groups would hold). Only the cut
-// into batches changes: the rows, their order, types and values are the
-// same (TestSeedBufferSameTable). Small files keep the default, so a
-// small seed is not read into a 64 MB buffer.
+// at seedBufferBytes. DuckDB's parallel CREATE TABLE AS and INSERT write
+// each batch of the file into row groups of 122,880 rows as it comes, the
+// batch's last one partial, and the CSV reader's batch is a quarter of its
+// buffer (but no less than max_line_size): by default 8 MB, one row group
+// and a bit of a typical seed, so every other row group is small and the
+// checkpoint when the database closes merges them (its vacuum), rewriting
+// most of the table: 4-6 s of CPU for the 1 GB benchmark seed, a fifth of
+// its load. A 32 MB batch is several full row groups and one partial,
+// which the checkpoint leaves as they are (it merges neighbours only where
+// fewer row groups would hold them). Only the cut into batches changes:
+// the rows, their order, types and values are the same
+// (TestSeedBufferSameTable). Small files keep the default, so a small
+// seed does not get a large buffer.
 const (
 	largeSeedBytes  = 64 << 20
-	seedBufferBytes = 64 << 20
+	seedBufferBytes = 128 << 20
 )
 
 // seedReadBuffer is the buffer_size of a seed's load for a file of size
@@ -401,8 +402,8 @@ func seedReadBuffer(size, override int64) int64 {
 }
 
 // seedMaxLineBytes is DuckDB's default max_line_size, which a buffer_size
-// would otherwise raise to the buffer's size: a line too long without the
-// buffer stays too long with it.
+// alone raises to the buffer's size: a line too long without the buffer
+// stays too long with it (TestSeedBufferKeepsMaxLineSize).
 const seedMaxLineBytes = 2000000
 
 // withBuffer sets a read_csv call's buffer_size (0: DuckDB's default),
