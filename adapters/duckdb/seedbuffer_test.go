@@ -21,7 +21,8 @@ const testSeedBuffer = seedMaxLineBytes
 // TestSeedBufferSameTable loads files that span several reader buffers
 // with DuckDB's default buffer and with the large seed buffer (made small
 // here so the files stay small), and wants the same column types and the
-// same rows in the same order, on each path a seed can take.
+// same rows in the same order, on each path a seed can take, and again
+// when the table is refilled.
 func TestSeedBufferSameTable(t *testing.T) {
 	const n = 150000 // about 4 buffers of the rows below
 	dates := func(i int) string { return fmt.Sprintf("2024-%02d-%02d", i%12+1, i%28+1) }
@@ -73,6 +74,13 @@ func TestSeedBufferSameTable(t *testing.T) {
 					t.Fatalf("buffer %d: %v", buffer, err)
 				}
 				got[i] = seedTable(t, a)
+				// Loaded again, the table is refilled in place (refillSeed).
+				if _, err := a.LoadSeed(ctx, seed); err != nil {
+					t.Fatalf("buffer %d, refill: %v", buffer, err)
+				}
+				if again := seedTable(t, a); again != got[i] {
+					t.Errorf("buffer %d: refilled table differs:\n  loaded: %s\nrefilled: %s", buffer, got[i], again)
+				}
 				if buffer > 0 && buffered.Load() == 0 {
 					t.Errorf("no load read with buffer_size %d", buffer)
 				}
