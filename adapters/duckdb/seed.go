@@ -374,10 +374,11 @@ func (sn sniffed) withFormats(reader string) string {
 // at seedBufferBytes. DuckDB's parallel CREATE TABLE AS and INSERT write
 // each batch of the file into row groups of 122,880 rows as it comes, the
 // batch's last one partial, and the CSV reader's batch is a quarter of its
-// buffer (but no less than max_line_size): by default 8 MB, one row group
+// buffer, but no less than max_line_size (DuckDB 1.5,
+// csv_scanner/scanner/scanner_boundary.cpp): by default 8 MB, one row group
 // and a bit of a typical seed, so every other row group is small and the
 // checkpoint when the database closes merges them (its vacuum), rewriting
-// most of the table: 4-6 s of CPU for the 1 GB benchmark seed, a fifth of
+// most of the table: 4-5 s of CPU for the 1 GB benchmark seed, a fifth of
 // its load. A 32 MB batch is several full row groups and one partial,
 // which the checkpoint leaves as they are (it merges neighbours only where
 // fewer row groups would hold them). Only the cut into batches changes:
