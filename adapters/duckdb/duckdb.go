@@ -60,6 +60,10 @@ type Adapter struct {
 	// fullSeedSniff makes seeds detect types from every row at once, as
 	// the sampled load falls back to; tests set it to compare the two.
 	fullSeedSniff bool
+	// seedBuffer, when set, is the read_csv buffer_size of every seed's
+	// load, whatever the file's size (see largeSeedBytes); tests set it to
+	// load small files in several buffers, as large files load.
+	seedBuffer int64
 }
 
 var (

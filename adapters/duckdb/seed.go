@@ -37,9 +37,11 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	if delim == "" {
 		delim = ","
 	}
-	if _, err := os.Stat(s.Path); err != nil {
+	info, err := os.Stat(s.Path)
+	if err != nil {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
 	}
+	buffer := seedReadBuffer(info.Size(), a.seedBuffer)
 
 	var rows int64
 	load := func(p seedPath) error {
@@ -50,15 +52,15 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 				return err
 			}
 			if kind == adapters.KindTable && !s.FullRefresh {
-				rows, err = refillSeed(ctx, tx, rel, s, delim)
+				rows, err = refillSeed(ctx, tx, rel, s, delim, buffer)
 				return err
 			}
 			switch p {
 			case seedSampled:
-				rows, err = loadSeedSampled(ctx, t, rel, s, delim)
+				rows, err = loadSeedSampled(ctx, t, rel, s, delim, buffer)
 				return err
 			case seedSniffOnce:
-				rows, err = loadSeedSniffOnce(ctx, t, rel, s, delim)
+				rows, err = loadSeedSniffOnce(ctx, t, rel, s, delim, buffer)
 				return err
 			}
 			types, err := emptyColumnTypes(ctx, tx, s, delim)
@@ -110,7 +112,7 @@ const (
 // that does not fit the sampled type when it can ("1.5" into BIGINT 2, a
 // timestamp into a DATE) instead of failing, so the types and values would
 // differ from detection over every row.
-func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string) (int64, error) {
+func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string, buffer int64) (int64, error) {
 	d := Dialect{}
 	sn, err := sniffSeed(ctx, t.tx, s, delim, allRows)
 	if err != nil {
@@ -124,7 +126,7 @@ func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s ad
 			text = append(text, c.name)
 		}
 	}
-	reader := sn.withFormats(readCSV(s.Path, delim, types, seedSampleRows))
+	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, types, seedSampleRows)), buffer)
 	if err := t.DropRelation(ctx, rel); err != nil {
 		return 0, err
 	}
@@ -198,7 +200,7 @@ const firstChunkRows = 2047
 // The checks compare strings, and the first-chunk check relies on the
 // table keeping the file's order: a connection with a default collation or
 // without preserve_insertion_order goes the slower way.
-func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string) (int64, error) {
+func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string, buffer int64) (int64, error) {
 	d := Dialect{}
 	var collation, ordered string
 	if err := t.tx.QueryRowContext(ctx, "select current_setting('default_collation')::varchar, current_setting('preserve_insertion_order')::varchar").Scan(&collation, &ordered); err != nil {
@@ -244,7 +246,7 @@ func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adap
 			return 0, errSampleNotEnough
 		}
 	}
-	reader := sn.withFormats(readCSV(s.Path, delim, readTypes, seedSampleRows))
+	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, readTypes, seedSampleRows)), buffer)
 	// Built under its own name, the old one dropped first: the transaction
 	// keeps the old table if anything fails, and a table renamed after
 	// it was built costs DuckDB's next checkpoint twice as much (5.8 s of
@@ -368,6 +370,52 @@ func (sn sniffed) withFormats(reader string) string {
 	return reader
 }
 
+// A seed file over largeSeedBytes is loaded with read_csv's buffer_size
+// at seedBufferBytes. DuckDB's parallel CREATE TABLE AS and INSERT write
+// each batch of the file into row groups of 122,880 rows as it comes, the
+// batch's last one partial, and the CSV reader's batch is a quarter of its
+// buffer, but no less than max_line_size (DuckDB 1.5,
+// csv_scanner/scanner/scanner_boundary.cpp): by default 8 MB, one row group
+// and a bit of a typical seed, so every other row group is small and the
+// checkpoint when the database closes merges them (its vacuum), rewriting
+// most of the table: 4-5 s of CPU for the 1 GB benchmark seed, a fifth of
+// its load. A 32 MB batch is several full row groups and one partial,
+// which the checkpoint leaves as they are (it merges neighbours only where
+// fewer row groups would hold them). Only the cut into batches changes:
+// the rows, their order, types and values are the same
+// (TestSeedBufferSameTable). Small files keep the default, so a small
+// seed does not get a large buffer.
+const (
+	largeSeedBytes  = 64 << 20
+	seedBufferBytes = 128 << 20
+)
+
+// seedReadBuffer is the buffer_size of a seed's load for a file of size
+// bytes (0: DuckDB's default), or override when set.
+func seedReadBuffer(size, override int64) int64 {
+	switch {
+	case override > 0:
+		return override
+	case size > largeSeedBytes:
+		return seedBufferBytes
+	}
+	return 0
+}
+
+// seedMaxLineBytes is DuckDB's default max_line_size, which a buffer_size
+// alone raises to the buffer's size: a line too long without the buffer
+// stays too long with it (TestSeedBufferKeepsMaxLineSize).
+const seedMaxLineBytes = 2000000
+
+// withBuffer sets a read_csv call's buffer_size (0: DuckDB's default),
+// keeping the default maximum line size.
+func withBuffer(reader string, buffer int64) string {
+	if buffer == 0 {
+		return reader
+	}
+	return strings.TrimSuffix(reader, ")") + fmt.Sprintf(", buffer_size = %d, max_line_size = %d)", buffer, seedMaxLineBytes)
+}
+
 // nonNullCounts counts the values of cols in table (in its first limit
 // rows, unless limit is 0).
 func nonNullCounts(ctx context.Context, t sqlTx, table adapters.Relation, cols []string, limit int) ([]int64, error) {
@@ -469,7 +517,7 @@ func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim st
 // refillSeed empties an existing seed table and inserts the file's rows,
 // reading each column as the table's type (so "007" stays "007" in a
 // VARCHAR column) unless the seed's column_types say otherwise.
-func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapters.Seed, delim string) (int64, error) {
+func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapters.Seed, delim string, buffer int64) (int64, error) {
 	d := Dialect{}
 	existing, err := columns(ctx, tx, rel)
 	if err != nil {
@@ -506,7 +554,7 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 		return 0, err
 	}
 	// Every column's type is given, so no sample decides anything.
-	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+readCSV(s.Path, delim, types, seedSampleRows))
+	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+withBuffer(readCSV(s.Path, delim, types, seedSampleRows), buffer))
 	if err != nil {
 		return 0, err
 	}
