@@ -1,0 +1,64 @@
+package main
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
+)
+
+// gcRoom is how far a small heap may grow past what the last garbage
+// collection left, when that is more than Go's default (as far again as
+// the live heap).
+const gcRoom = 128 << 20
+
+// gcPace is the GOGC percent for a live heap of live bytes: room for
+// gcRoom more, between Go's default (100: the live heap again) and 400.
+// Loading and parsing a project grows a heap of tens of megabytes that
+// stays live to the end; at Go's default pace it is marked some ten times
+// over while it grows (about a sixth of `elt ls`'s CPU at 10,000 models).
+// A heap past gcRoom gets the default pace, so a large project's peak is
+// what it was.
+func gcPace(live uint64) int {
+	if live == 0 {
+		return 400
+	}
+	return int(min(400, max(100, gcRoom*100/live)))
+}
+
+// paceGC sets the collector's pace after every collection from the live
+// heap it left (gcPace), unless GOGC or GOMEMLIMIT is set: those decide
+// alone. It returns a function that stops it and restores the pace.
+func paceGC(getenv func(string) string) (stop func()) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	prev := debug.SetGCPercent(gcPace(0))
+	var stopped atomic.Bool
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var arm func()
+	// A finalizer runs after the collection that found its object
+	// unreachable: one sentinel per collection, each arming the next.
+	arm = func() {
+		runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
+			if stopped.Load() {
+				return
+			}
+			metrics.Read(sample)
+			if sample[0].Value.Kind() == metrics.KindUint64 {
+				debug.SetGCPercent(gcPace(sample[0].Value.Uint64()))
+			}
+			arm()
+		})
+	}
+	arm()
+	return func() {
+		if stopped.CompareAndSwap(false, true) {
+			debug.SetGCPercent(prev)
+		}
+	}
+}
+
+// gcSentinel holds a pointer so that it is not a tiny allocation, whose
+// finalizer may never run.
+type gcSentinel struct{ _ *int }
