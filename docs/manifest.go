@@ -104,7 +104,7 @@ type Manifest struct {
 	// JSON an earlier write left, and records this write's for the next.
 	cache *nodeReuse
 	// order, when set, gives the ids most keys of Nodes, ParentMap and
-	// ChildMap are, already sorted (see sortedKeys).
+	// ChildMap are, already sorted (see sortedKeysBy).
 	order *keyOrder
 }
 
