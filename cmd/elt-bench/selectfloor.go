@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
 
 	"github.com/elt-dev/elt/internal/mapfile"
 )
@@ -50,23 +47,11 @@ func floorSelect(ctx context.Context, project, model string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("select floor: %w", err)
 	}
-	workers := 2 * runtime.GOMAXPROCS(0)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for k := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := k; i < len(paths); i += workers {
-				if _, err := os.Stat(paths[i]); err != nil {
-					errs[k] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err = striped(ctx, len(paths), func(i int) error {
+		_, err := os.Stat(paths[i])
+		return err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("select floor: %w", err)
 	}
 	if _, err := os.ReadFile(filepath.Join(project, filepath.FromSlash(model))); err != nil {

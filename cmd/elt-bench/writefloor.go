@@ -127,15 +127,24 @@ func floorWrite(ctx context.Context, bundle, dir string) error {
 			made[d] = true
 		}
 	}
-	writers := 2 * runtime.GOMAXPROCS(0)
-	errs := make([]error, writers)
+	return striped(ctx, len(files), func(i int) error {
+		return writeNew(filepath.Join(dir, filepath.FromSlash(files[i].rel)), files[i].data)
+	})
+}
+
+// striped calls fn(i) for every i in [0, n) on 2*GOMAXPROCS goroutines,
+// as elt runs its file work, goroutine k taking k, k+2*GOMAXPROCS, ...;
+// a goroutine stops at its first error, and all stop when ctx is done.
+func striped(ctx context.Context, n int, fn func(i int) error) error {
+	workers := 2 * runtime.GOMAXPROCS(0)
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for k := range writers {
+	for k := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := k; i < len(files) && ctx.Err() == nil; i += writers {
-				if err := writeNew(filepath.Join(dir, filepath.FromSlash(files[i].rel)), files[i].data); err != nil {
+			for i := k; i < n && ctx.Err() == nil; i += workers {
+				if err := fn(i); err != nil {
 					errs[k] = err
 					return
 				}
