@@ -119,7 +119,7 @@ func pairsIn(buf []pair, n *yaml.Node) []pair {
 	var merged []pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if k.Tag == "!!merge" || (k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0) {
+		if isMergeKey(k) {
 			v = deref(v)
 			switch v.Kind {
 			case yaml.MappingNode:
@@ -149,6 +149,11 @@ func pairsIn(buf []pair, n *yaml.Node) []pair {
 	return out
 }
 
+// isMergeKey reports whether k is a "<<" merge key (plain or tagged).
+func isMergeKey(k *yaml.Node) bool {
+	return k.Tag == "!!merge" || (k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0)
+}
+
 // pairValue is the value pairs(n) gives key, found without building the
 // list: the last value written for key in n itself, else (only when n
 // has merge keys) what pairs finds.
@@ -161,7 +166,7 @@ func pairValue(n *yaml.Node, key string) (*yaml.Node, bool) {
 	merges := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
-		if k.Tag == "!!merge" || (k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Style == 0) {
+		if isMergeKey(k) {
 			merges = true
 			continue
 		}
