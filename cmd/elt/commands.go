@@ -34,6 +34,9 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err := s.applyDefer(ctx, ids); err != nil {
 		return err
 	}
+	// The DAG served the selection; compiling and the artifacts read the
+	// manifest. Let it go (a tenth of the heap of a large project).
+	s.graph = nil
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
 	compileErr := s.manifest.Compile(ctx, ids)

@@ -12,13 +12,16 @@ func TestGCPace(t *testing.T) {
 		want int
 	}{
 		{0, 400},
-		{1 << 20, 400},           // a small project: room for five times its heap
-		{32 << 20, 400},          // 128 MiB more is four times more
-		{64 << 20, 200},          // 128 MiB more is twice more
-		{100 << 20, 128},         // between
-		{128 << 20, 100},         // from here on Go's default
-		{2 << 30, 100},           // a large project's peak is Go's default pace
-		{^uint64(0) / 1000, 100}, // no overflow
+		{1 << 20, 400},          // a small project: room for five times its heap
+		{32 << 20, 400},         // 128 MiB more is four times more
+		{64 << 20, 200},         // 128 MiB more is twice more
+		{100 << 20, 128},        // between
+		{128 << 20, 100},        // from here on Go's default
+		{1 << 30, 100},          // up to here
+		{1280 << 20, 80},        // 1 GiB more is less than the live heap
+		{2 << 30, 50},           // half of it
+		{8 << 30, 50},           // and no less
+		{^uint64(0) / 1000, 50}, // no overflow
 	} {
 		if got := gcPace(c.live); got != c.want {
 			t.Errorf("gcPace(%d MiB) = %d, want %d", c.live>>20, got, c.want)
