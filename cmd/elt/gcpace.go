@@ -25,9 +25,9 @@ const gcMaxRoom = 1 << 30
 // over while it grows (about a sixth of `elt ls`'s CPU at 10,000 models).
 // A heap between gcRoom and gcMaxRoom gets Go's default pace (100). A
 // heap past gcMaxRoom (a project of some 60,000 models or more) would
-// double at Go's pace: a compile of 100,000 models peaked at 3.4 GiB
-// with 1.7 GiB live, and capping the room saves a fifth of that peak for
-// a few percent more CPU in the collector.
+// double at Go's pace: a compile of 100,000 models (1.3-1.7 GiB live)
+// peaked at 3.4 GiB, and at 2.7 GiB with the room capped (and compile
+// letting its DAG go), for a few percent more CPU in the collector.
 func gcPace(live uint64) int {
 	if live == 0 {
 		return 400
