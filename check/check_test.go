@@ -59,6 +59,21 @@ func TestFindings(t *testing.T) {
 		compiled: "select s.order_id, s.status\nfrom \"db\".\"main\".\"stg_orders\" as s\n",
 		want:     []string{"error unknown_column models/m.sql:1:20 column s.status is not a column of stg_orders | model stg_orders does not output status; was it removed or renamed there? Read a column it has, or add it back upstream"},
 	}, {
+		name:     "a CTE that leaves out a column its model has: the CTE is at fault, not the model",
+		raw:      "with s as (select order_id from {{ ref('stg_orders') }})\nselect s.order_id, s.amount from s",
+		compiled: "with s as (select order_id from \"db\".\"main\".\"stg_orders\")\nselect s.order_id, s.amount from s",
+		want:     []string{"error unknown_column models/m.sql:2:20 column s.amount: s has no column amount | columns in scope: order_id"},
+	}, {
+		name:     "the same column unqualified",
+		raw:      "with s as (select order_id from {{ ref('stg_orders') }})\nselect order_id, amount from s",
+		compiled: "with s as (select order_id from \"db\".\"main\".\"stg_orders\")\nselect order_id, amount from s",
+		want:     []string{"error unknown_column models/m.sql:2:18 column amount is not in any relation in scope | columns in scope: order_id"},
+	}, {
+		name:     "a CTE that passes its model's columns through: the model lacks the column",
+		raw:      "with s as (select * from {{ ref('stg_orders') }})\nselect s.order_id, s.status from s",
+		compiled: "with s as (select * from \"db\".\"main\".\"stg_orders\")\nselect s.order_id, s.status from s",
+		want:     []string{"error unknown_column models/m.sql:2:20 column s.status: s has no column status | model stg_orders does not output status; was it removed or renamed there? Read a column it has, or add it back upstream"},
+	}, {
 		name:     "a source column not declared",
 		raw:      "select c.id, c.email from {{ source('shop', 'customers') }} c",
 		compiled: `select c.id, c.email from "db"."raw"."customers" c`,
@@ -113,6 +128,31 @@ func TestFindings(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestCTEOverUnknownColumnsBlamesNoModel: a CTE that lists columns of a
+// model whose columns are unknown (not compiled in this invocation, as in
+// compile -s) lacks a column by its own list: the model may have it, so
+// the finding does not say the model lost it.
+func TestCTEOverUnknownColumnsBlamesNoModel(t *testing.T) {
+	sql := "with s as (select id, amont from \"db\".\"main\".\"up\")\nselect s.id, s.amount from s"
+	in := Input{Nodes: []*Node{
+		{Kind: "model", File: "models/up.sql", Node: lineage.Node{Name: "up", Relation: `"db"."main"."up"`, Dialect: "duckdb"}},
+		{Kind: "model", File: "models/m.sql", Check: true, RawSQL: sql,
+			Node: lineage.Node{Name: "m", Relation: `"db"."main"."m"`, Dialect: "duckdb", SQL: sql, DependsOn: []string{"up"}}},
+	}}
+	got, err := Run(context.Background(), parsers(t), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, f.Diagnostic().Location()+" "+f.Message+" | "+f.Hint)
+	}
+	want := "models/m.sql:2:14 column s.amount: s has no column amount | did you mean amont?"
+	if g := strings.Join(lines, "\n"); g != want {
+		t.Errorf("findings:\n%s\nwant\n%s", g, want)
 	}
 }
 

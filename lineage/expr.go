@@ -121,7 +121,7 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 		if !pseudoColumns[name] {
 			p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Candidates: inScope(ctx)}
 			if ctx.sc != nil && len(ctx.sc.sources) == 1 {
-				p.Node = ctx.sc.sources[0].origin()
+				p.Node = r.culprit(ctx.sc.sources[0], name)
 			}
 			p.Message = "column " + text + " is not in any relation in scope"
 			if p.Node != "" {
@@ -147,7 +147,7 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 				return r.degrade(ref.Pos, "column "+text, "the columns of "+src.name+" are unknown")
 			}
 			if !pseudoColumns[name] {
-				p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Node: src.origin(), Candidates: colNames(src.cols),
+				p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Node: r.culprit(src, name), Candidates: colNames(src.cols),
 					Message: "column " + text + ": " + src.name + " has no column " + parts[len(parts)-1]}
 				if src.node != "" {
 					p.Message = "column " + text + " is not a column of " + src.node
@@ -188,6 +188,34 @@ var pseudoColumns = map[string]bool{"rowid": true, "ctid": true, "oid": true, "x
 // origin is the upstream node a FROM item's columns all copy unchanged:
 // the node itself, or the node behind a CTE or subquery of `select *` (or
 // of some of its columns). "" when the columns come from elsewhere.
+// culprit is the upstream node that lacks column name (lower case) when
+// src does: the node src reads, or the node whose columns a CTE or
+// subquery src only copies, if that node's columns are known and lack
+// the column too. A CTE that lists some of a node's columns lacks the
+// others by its own choice, and a node of unknown columns may have it:
+// then no node is to blame, and culprit is "".
+func (r *resolver) culprit(src *source, name string) string {
+	o := src.origin()
+	if o == "" || src.node != "" {
+		return o
+	}
+	for _, e := range r.rels {
+		if e.rel.Node != o {
+			continue
+		}
+		if e.rel.Columns == nil {
+			return ""
+		}
+		for _, c := range e.rel.Columns {
+			if lowerName(c) == name {
+				return ""
+			}
+		}
+		return o
+	}
+	return ""
+}
+
 func (s *source) origin() string {
 	if s.node != "" {
 		return s.node
