@@ -16,8 +16,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -523,32 +521,20 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 // is bound by syscalls, not bytes. Each properties YAML file is parsed
 // (parseAhead) by the worker that read it.
 func (l *loader) readAll(files []*diskFile) error {
-	workers := min(runtime.GOMAXPROCS(0)*4, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var scratch []byte
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(files) || l.ctx.Err() != nil {
-					return
-				}
-				f := files[i]
-				l.readOne(f, &scratch)
-				switch {
-				case f.err != nil:
-				case isPropertiesFile(f):
-					f.parsed = l.parseAhead(f)
-				case f.ext == ".sql" && f.has(kindModel) && f.scope != nil:
-					f.model = modelNode(f)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	eachParallelOn(runtime.GOMAXPROCS(0)*4, len(files), 1, func() *[]byte { return new([]byte) }, func(scratch *[]byte, i int) {
+		if l.ctx.Err() != nil {
+			return
+		}
+		f := files[i]
+		l.readOne(f, scratch)
+		switch {
+		case f.err != nil:
+		case isPropertiesFile(f):
+			f.parsed = l.parseAhead(f)
+		case f.ext == ".sql" && f.has(kindModel) && f.scope != nil:
+			f.model = modelNode(f)
+		}
+	})
 	return l.ctx.Err()
 }
 

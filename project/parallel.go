@@ -16,10 +16,16 @@ func eachParallel(n, chunk int, fn func(i int)) {
 // eachParallelWith is eachParallel with a worker state per goroutine,
 // made by newWorker (on the calling goroutine's when it runs alone).
 func eachParallelWith[W any](n, chunk int, newWorker func() W, fn func(w W, i int)) {
+	eachParallelOn(runtime.GOMAXPROCS(0), n, chunk, newWorker, fn)
+}
+
+// eachParallelOn is eachParallelWith on at most workers goroutines: more
+// than the cores for work that waits on system calls.
+func eachParallelOn[W any](workers, n, chunk int, newWorker func() W, fn func(w W, i int)) {
 	if n == 0 {
 		return
 	}
-	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
+	workers = min(workers, (n+chunk-1)/chunk)
 	if workers <= 1 {
 		w := newWorker()
 		for i := range n {
