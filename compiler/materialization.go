@@ -298,16 +298,34 @@ func materializedOf(n *Node) string {
 	return "view"
 }
 
+// matFound is what materializationFor found for one materialization:
+// validateConfigs asks once per name rather than once per model.
+type matFound struct {
+	block *matBlock
+	ok    bool
+	err   error
+}
+
 // validateMaterialization checks, at load time, that the materialization
 // a model names exists for the target's adapter and supports the model's
-// language, as dbt checks when it runs the model.
-func (m *Manifest) validateMaterialization(l *diag.List, n *Node) {
+// language, as dbt checks when it runs the model. found holds what was
+// found for each materialization name so far.
+func (m *Manifest) validateMaterialization(l *diag.List, n *Node, found map[string]matFound) {
 	mat := materializedOf(n)
 	if strings.EqualFold(mat, "ephemeral") {
 		return
 	}
-	file, pos := ConfigSite(n)
-	block, ok, err := m.engine.materializationFor(mat)
+	f, seen := found[mat]
+	if !seen {
+		f.block, f.ok, f.err = m.engine.materializationFor(mat)
+		found[mat] = f
+	}
+	block, ok, err := f.block, f.ok, f.err
+	// Where the config is, found only for a finding: it reads the code.
+	file, pos := "", diag.Pos{}
+	if err != nil || !ok {
+		file, pos = ConfigSite(n)
+	}
 	switch {
 	case err != nil:
 		l.Add(diag.Errorf(file, pos, "remove one of the packages, or define the materialization in the project (it wins over packages)",
@@ -329,6 +347,7 @@ func (m *Manifest) validateMaterialization(l *diag.List, n *Node) {
 			return
 		}
 	}
+	file, pos = ConfigSite(n)
 	quoted := make([]string, len(block.Languages))
 	for i, s := range block.Languages {
 		quoted[i] = "'" + s + "'"

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
@@ -399,37 +397,7 @@ func (m *Manifest) parallel(ctx context.Context, n int, fn func(i int)) {
 // parallelFor runs fn(0..n-1) on at most workers goroutines (0:
 // GOMAXPROCS), until ctx is done.
 func parallelFor(ctx context.Context, workers, n int, fn func(i int)) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if workers > n {
-		workers = n
-	}
-	if n == 0 {
-		return
-	}
-	// Workers take chunks of indexes, enough of them per worker to even
-	// out nodes that take longer, few enough that taking one costs
-	// nothing next to the work.
-	chunk := max(1, n/(workers*64))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				start := int(next.Add(int64(chunk))) - chunk
-				if start >= n {
-					return
-				}
-				for i := start; i < min(start+chunk, n); i++ {
-					fn(i)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	par.ForCtx(ctx, workers, n, 0, fn)
 }
 
 func nodeSource(n *Node) string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -13,27 +14,42 @@ import (
 // snapshot's strategy and the keys it needs.
 func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 	m.validateMaterializationOverrides(l)
-	for _, n := range nodes {
-		validateGrantsAndDocs(l, n)
-		m.validateIndexes(l, n)
-		switch n.ResourceType {
-		case project.Test:
-			if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
-				file, pos := ConfigSite(n)
-				l.Add(diag.Errorf(file, pos, "set severity to warn or error",
-					"test %s: severity must be warn or error, not %q", n.Name, fmt.Sprint(n.Config["severity"])))
-			}
-		case project.Snapshot:
-			file, pos := ConfigSite(n)
-			m.validateSnapshot(l, n, file, pos)
-		case project.Model:
-			if n.Config["materialized"] == "external" {
-				file, pos := ConfigSite(n)
-				validateExternal(l, n, file, pos)
-			}
-			m.validateMaterializedView(l, n)
-			m.validateMaterialization(l, n)
+	// Each node is checked alone, on every core; each chunk's findings
+	// are kept apart and reported in node order.
+	const chunk = 1024
+	chunks := make([]diag.List, (len(nodes)+chunk-1)/chunk)
+	par.For(len(chunks), 1, func(c int) {
+		found := map[string]matFound{}
+		for _, n := range nodes[c*chunk : min((c+1)*chunk, len(nodes))] {
+			m.validateNode(&chunks[c], n, found)
 		}
+	})
+	for _, c := range chunks {
+		*l = append(*l, c...)
+	}
+}
+
+// validateNode checks one node's config; found is validateMaterialization's.
+func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound) {
+	validateGrantsAndDocs(l, n)
+	m.validateIndexes(l, n)
+	switch n.ResourceType {
+	case project.Test:
+		if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
+			file, pos := ConfigSite(n)
+			l.Add(diag.Errorf(file, pos, "set severity to warn or error",
+				"test %s: severity must be warn or error, not %q", n.Name, fmt.Sprint(n.Config["severity"])))
+		}
+	case project.Snapshot:
+		file, pos := ConfigSite(n)
+		m.validateSnapshot(l, n, file, pos)
+	case project.Model:
+		if n.Config["materialized"] == "external" {
+			file, pos := ConfigSite(n)
+			validateExternal(l, n, file, pos)
+		}
+		m.validateMaterializedView(l, n)
+		m.validateMaterialization(l, n, found)
 	}
 }
 

@@ -1,12 +1,12 @@
 package graph
 
 import (
-	"container/heap"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/par"
 )
 
 // Node is what the graph needs to know about one project node.
@@ -72,91 +72,152 @@ type Graph struct {
 // the slice afterwards.
 func New(nodes []Node) (*Graph, error) {
 	var problems diag.List
+	// Nodes given in id order (as elt gives them) can only repeat an id
+	// next to each other; otherwise every id is looked up.
+	inOrder := true
+	for i := 1; i < len(nodes) && inOrder; i++ {
+		inOrder = nodes[i-1].ID <= nodes[i].ID
+	}
+	var seen map[string]bool
+	if !inOrder {
+		seen = make(map[string]bool, len(nodes))
+	}
 	sorted := nodes[:0]
-	seen := make(map[string]bool, len(nodes))
 	for i, n := range nodes {
 		switch {
 		case n.ID == "":
 			problems.Add(diag.Errorf(n.Path, diag.Pos{}, "every node needs a unique id like model.<package>.<name>",
 				"node %q has an empty id", n.Name))
 			continue
-		case seen[n.ID]:
+		case inOrder && len(sorted) > 0 && sorted[len(sorted)-1].ID == n.ID, seen[n.ID]:
 			problems.Add(diag.Errorf(n.Path, diag.Pos{}, "rename one of the nodes so that ids are unique",
 				"two nodes have the id %s", n.ID))
 			continue
 		}
-		seen[n.ID] = true
+		if seen != nil {
+			seen[n.ID] = true
+		}
 		if len(sorted) == i {
 			sorted = sorted[:i+1] // already in place
 		} else {
 			sorted = append(sorted, n)
 		}
 	}
-	if !sort.SliceIsSorted(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID }) {
+	if !inOrder {
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	}
 
 	g := &Graph{
 		nodes:       sorted,
-		index:       make(map[string]int, len(sorted)),
 		parents:     make([][]int, len(sorted)),
 		children:    make([][]int, len(sorted)),
 		testsOf:     make([][]int, len(sorted)),
 		testParents: make([][]int, len(sorted)),
 		flatFQN:     make([][]string, len(sorted)),
 	}
-	for i, n := range sorted {
-		g.index[n.ID] = i
-		fqn := n.FQN
-		if len(fqn) == 0 {
-			fqn = []string{n.Package, n.Name}
+	// The index is one map, filled on one goroutine while the others
+	// split the fqns; the parents are then resolved on every core, each
+	// chunk's problems kept apart and reported in node order.
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		g.index = make(map[string]int, len(sorted))
+		for i := range sorted {
+			g.index[sorted[i].ID] = i
 		}
-		flat := make([]string, 0, len(fqn))
-		for _, part := range fqn {
-			if !strings.Contains(part, ".") {
-				flat = append(flat, part) // as Split would give it, without its slice
-				continue
-			}
-			flat = append(flat, strings.Split(part, ".")...)
+	}()
+	par.For(len(sorted), 1024, g.splitFQN)
+	<-indexed
+	chunks := (len(sorted) + resolveChunk - 1) / resolveChunk
+	chunkProblems := make([]diag.List, chunks)
+	par.For(chunks, 1, func(c int) {
+		for i := c * resolveChunk; i < min((c+1)*resolveChunk, len(sorted)); i++ {
+			g.resolveParents(i, &chunkProblems[c])
 		}
-		g.flatFQN[i] = flat
-	}
-	for i, n := range sorted {
-		resolve := func(ids []string, what string) []int {
-			var out []int
-			for _, id := range ids {
-				j, ok := g.index[id]
-				if !ok {
-					problems.Add(diag.Errorf(n.Path, diag.Pos{},
-						"check the ref()/source() name, or define the missing node",
-						"%s %s %s, which is not a node of the project", n.ID, what, id))
-					continue
-				}
-				out = append(out, j)
-			}
-			return dedupeSorted(out)
-		}
-		g.parents[i] = resolve(n.DependsOn, "depends on")
-		testOf := resolve(n.TestOf, "is a test of")
-		if isTestType(n.ResourceType) {
-			g.testParents[i] = dedupeSorted(append(append([]int(nil), g.parents[i]...), testOf...))
-		}
+	})
+	for _, l := range chunkProblems {
+		problems = append(problems, l...)
 	}
 	if problems.HasErrors() {
 		return nil, problems.Err()
 	}
-	for i := range g.nodes {
-		for _, p := range g.parents[i] {
-			g.children[p] = append(g.children[p], i) // i ascends, so children stay sorted
-		}
-		for _, p := range g.testParents[i] {
-			g.testsOf[p] = append(g.testsOf[p], i)
-		}
-	}
+	invert(g.parents, g.children)
+	invert(g.testParents, g.testsOf)
 	if err := g.sortTopologically(); err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+// invert fills to[p] with every i that from[i] lists p in, ascending,
+// cut from one backing array (two passes instead of an append per edge).
+func invert(from, to [][]int) {
+	count := make([]int, len(to))
+	total := 0
+	for _, ps := range from {
+		for _, p := range ps {
+			count[p]++
+		}
+		total += len(ps)
+	}
+	backing := make([]int, 0, total)
+	for p, c := range count {
+		if c > 0 {
+			to[p] = backing[len(backing) : len(backing) : len(backing)+c]
+			backing = backing[:len(backing)+c]
+		}
+	}
+	for i, ps := range from {
+		for _, p := range ps {
+			to[p] = append(to[p], i) // i ascends, so each list stays sorted
+		}
+	}
+}
+
+// resolveChunk is how many nodes' parents one task resolves.
+const resolveChunk = 512
+
+// splitFQN sets node i's flat fqn: its fqn with dotted parts split.
+func (g *Graph) splitFQN(i int) {
+	n := &g.nodes[i]
+	fqn := n.FQN
+	if len(fqn) == 0 {
+		fqn = []string{n.Package, n.Name}
+	}
+	flat := make([]string, 0, len(fqn))
+	for _, part := range fqn {
+		if !strings.Contains(part, ".") {
+			flat = append(flat, part) // as Split would give it, without its slice
+			continue
+		}
+		flat = append(flat, strings.Split(part, ".")...)
+	}
+	g.flatFQN[i] = flat
+}
+
+// resolveParents sets node i's parents (and, for a test, the nodes it
+// tests) from their ids, adding an id that is not a node to problems.
+func (g *Graph) resolveParents(i int, problems *diag.List) {
+	n := &g.nodes[i]
+	resolve := func(ids []string, what string) []int {
+		var out []int
+		for _, id := range ids {
+			j, ok := g.index[id]
+			if !ok {
+				problems.Add(diag.Errorf(n.Path, diag.Pos{},
+					"check the ref()/source() name, or define the missing node",
+					"%s %s %s, which is not a node of the project", n.ID, what, id))
+				continue
+			}
+			out = append(out, j)
+		}
+		return dedupeSorted(out)
+	}
+	g.parents[i] = resolve(n.DependsOn, "depends on")
+	testOf := resolve(n.TestOf, "is a test of")
+	if isTestType(n.ResourceType) {
+		g.testParents[i] = dedupeSorted(append(append([]int(nil), g.parents[i]...), testOf...))
+	}
 }
 
 func isTestType(resourceType string) bool {
@@ -174,15 +235,15 @@ func (g *Graph) sortTopologically() error {
 			ready.items = append(ready.items, i)
 		}
 	}
-	heap.Init(ready)
+	ready.init()
 	order := make([]int, 0, n)
 	for ready.Len() > 0 {
-		i := heap.Pop(ready).(int)
+		i := ready.pop()
 		order = append(order, i)
 		for _, c := range g.children[i] {
 			pending[c]--
 			if pending[c] == 0 {
-				heap.Push(ready, c)
+				ready.push(c)
 			}
 		}
 	}
@@ -464,15 +525,56 @@ func dedupeSorted(xs []int) []int {
 	return out
 }
 
-// intHeap is a min-heap of ints.
+// intHeap is a min-heap of ints (typed: container/heap's interface
+// boxed every int pushed and called a method per comparison).
 type intHeap struct{ items []int }
 
-func (h *intHeap) Len() int           { return len(h.items) }
-func (h *intHeap) Less(i, j int) bool { return h.items[i] < h.items[j] }
-func (h *intHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *intHeap) Push(x any)         { h.items = append(h.items, x.(int)) }
-func (h *intHeap) Pop() any {
-	last := h.items[len(h.items)-1]
-	h.items = h.items[:len(h.items)-1]
-	return last
+func (h *intHeap) Len() int { return len(h.items) }
+
+// init orders the items as a heap.
+func (h *intHeap) init() {
+	for i := len(h.items)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *intHeap) push(x int) {
+	h.items = append(h.items, x)
+	for j := len(h.items) - 1; j > 0; {
+		i := (j - 1) / 2
+		if h.items[i] <= h.items[j] {
+			break
+		}
+		h.items[i], h.items[j] = h.items[j], h.items[i]
+		j = i
+	}
+}
+
+// pop removes and returns the smallest item.
+func (h *intHeap) pop() int {
+	last := len(h.items) - 1
+	top := h.items[0]
+	h.items[0] = h.items[last]
+	h.items = h.items[:last]
+	h.down(0)
+	return top
+}
+
+func (h *intHeap) down(i int) {
+	n := len(h.items)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && h.items[r] < h.items[l] {
+			j = r
+		}
+		if h.items[i] <= h.items[j] {
+			return
+		}
+		h.items[i], h.items[j] = h.items[j], h.items[i]
+		i = j
+	}
 }

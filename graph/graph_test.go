@@ -145,6 +145,16 @@ func TestNewErrors(t *testing.T) {
 			want:  []string{"models/other/a.sql: two nodes have the id model.p.a", `node "x" has an empty id`},
 			count: 2,
 		},
+		{
+			// Given in id order (as elt gives them), a repeated id is
+			// found next to its first, without a set of every id.
+			name: "duplicate and empty ids in id order",
+			nodes: []Node{{Name: "x"}, {ID: "model.p.a", Path: "models/a.sql"}, {ID: "model.p.a", Path: "models/other/a.sql"},
+				{ID: "model.p.a", Path: "models/third/a.sql"}, {ID: "model.p.b", Path: "models/b.sql", DependsOn: []string{"model.p.a"}}},
+			want: []string{`node "x" has an empty id`, "models/other/a.sql: two nodes have the id model.p.a",
+				"models/third/a.sql: two nodes have the id model.p.a"},
+			count: 3,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +279,38 @@ func TestWithBuildEdges(t *testing.T) {
 			if pos[p] > pos[id] {
 				t.Errorf("%s comes before its parent %s in %v", id, p, order)
 			}
+		}
+	}
+}
+
+// TestUnknownParentsInNodeOrder: parents are resolved in chunks on every
+// core, and what is missing is still reported in the nodes' order.
+func TestUnknownParentsInNodeOrder(t *testing.T) {
+	var nodes []Node
+	var want []string
+	for i := range 3000 {
+		n := Node{ID: fmt.Sprintf("model.p.m%04d", i), Path: fmt.Sprintf("models/m%04d.sql", i)}
+		if i > 0 {
+			n.DependsOn = []string{nodes[i-1].ID}
+		}
+		if i%299 == 7 {
+			gone := fmt.Sprintf("model.p.gone%d", i)
+			n.DependsOn = append(n.DependsOn, gone)
+			want = append(want, n.ID+" depends on "+gone)
+		}
+		nodes = append(nodes, n)
+	}
+	_, err := New(nodes)
+	var de *diag.Errors
+	if !errors.As(err, &de) {
+		t.Fatalf("want a *diag.Errors, got %T: %v", err, err)
+	}
+	if len(de.List) != len(want) {
+		t.Fatalf("want %d diagnostics, got %d:\n%v", len(want), len(de.List), err)
+	}
+	for i, d := range de.List {
+		if !strings.Contains(d.Summary, want[i]) {
+			t.Errorf("diagnostic %d is %q, want it to say %q", i, d.Summary, want[i])
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"container/heap"
 	"context"
 	"sort"
 )
@@ -83,7 +82,7 @@ func (g *Graph) Walk(ctx context.Context, ids []string, opts WalkOptions, visit 
 			ready.items = append(ready.items, i)
 		}
 	}
-	heap.Init(ready)
+	ready.init()
 
 	// finish records i and releases its children; children of a node that
 	// did not succeed are finished as Skipped in turn.
@@ -103,7 +102,7 @@ func (g *Graph) Walk(ctx context.Context, ids []string, opts WalkOptions, visit 
 					if blocked[c] {
 						work = append(work, result{c, Skipped})
 					} else {
-						heap.Push(ready, c)
+						ready.push(c)
 					}
 				}
 			}
@@ -125,7 +124,7 @@ func (g *Graph) Walk(ctx context.Context, ids []string, opts WalkOptions, visit 
 			stop(Cancelled)
 		}
 		for !stopped && running < threads && ready.Len() > 0 {
-			i := heap.Pop(ready).(int)
+			i := ready.pop()
 			running++
 			go func(i int) {
 				results <- result{i, visit(runCtx, w.ids[i])}

@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/par"
 )
 
 // loader holds the state of one Load.
@@ -521,7 +522,7 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 // is bound by syscalls, not bytes. Each properties YAML file is parsed
 // (parseAhead) by the worker that read it.
 func (l *loader) readAll(files []*diskFile) error {
-	eachParallelOn(runtime.GOMAXPROCS(0)*4, len(files), 1, func() *[]byte { return new([]byte) }, func(scratch *[]byte, i int) {
+	par.ForOn(runtime.GOMAXPROCS(0)*4, len(files), 1, func() *[]byte { return new([]byte) }, func(scratch *[]byte, i int) {
 		if l.ctx.Err() != nil {
 			return
 		}

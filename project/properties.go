@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/par"
 )
 
 // propertyKeys are the top-level keys of properties YAML. elt acts on models,
@@ -233,7 +234,7 @@ func (l *loader) patchNodes(file string, kind ResourceType, section string, entr
 func (l *loader) patchAll(file string, entries []*yaml.Node, slots []patchSlot, jobs []int) {
 	var mu sync.Mutex
 	var workers []*loader
-	eachParallelWith(len(jobs), patchChunk, func() *loader {
+	par.ForWith(len(jobs), patchChunk, func() *loader {
 		w := l.patchWorker()
 		mu.Lock()
 		workers = append(workers, w)
@@ -801,7 +802,7 @@ func (l *loader) finishNodes() {
 			pkgConfig[p.Name] = p.Config
 		}
 	}
-	eachParallel(len(nodes), 256, func(i int) {
+	par.For(len(nodes), 256, func(i int) {
 		n := nodes[i]
 		id := n.UniqueID
 		own := l.proj.Config

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/elt-dev/elt/internal/par"
 )
 
 // foundFile is a file found by walkFiles: its path relative to the root
@@ -53,7 +55,7 @@ func walkFiles(root, dir string, skip map[string]bool) ([]foundFile, error) {
 		err   walkErr
 	}
 	subtrees := make([]subtree, len(frontier))
-	eachParallel(len(frontier), 1, func(i int) {
+	par.For(len(frontier), 1, func(i int) {
 		t := &subtrees[i]
 		var walk func(d string)
 		walk = func(d string) {

@@ -24,6 +24,7 @@ import (
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/project"
@@ -434,11 +435,14 @@ func (s *session) writeCompiled(ctx context.Context) error {
 
 // graphNodes turns manifest nodes and sources into graph nodes.
 func graphNodes(m *compiler.Manifest) []graph.Node {
-	out := make([]graph.Node, 0, len(m.Nodes)+len(m.Sources))
+	sorted := m.SortedNodes()
+	out := make([]graph.Node, len(sorted), len(sorted)+len(m.Sources))
 	// In id order, the nodes, unit tests and sources each come sorted and
 	// the final sort has only their runs to merge.
-	for _, n := range m.SortedNodes() {
-		gn := graph.Node{
+	par.For(len(sorted), 512, func(i int) {
+		n := sorted[i]
+		gn := &out[i]
+		*gn = graph.Node{
 			ID:           n.UniqueID,
 			Name:         n.Name,
 			ResourceType: string(n.ResourceType),
@@ -467,8 +471,7 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 				gn.TestNamespace = n.TestMetadata.Namespace
 			}
 		}
-		out = append(out, gn)
-	}
+	})
 	out = append(out, unitTestGraphNodes(m)...)
 	for _, id := range slices.Sorted(maps.Keys(m.Sources)) {
 		src := m.Sources[id]
