@@ -111,6 +111,14 @@ type scratch struct {
 	// once its size is known, and an array once its length is.
 	members []Member
 	elems   []any
+	// recent is intern's table in front of strs.
+	recent [512]recentStr
+}
+
+// recentStr is one string of intern's table: its text and its box.
+type recentStr struct {
+	s string
+	v any
 }
 
 type decoder struct {
@@ -250,20 +258,26 @@ func (d *decoder) str() (any, bool) {
 		return nil, false
 	}
 	start := d.i + 1
+	// Most strings of a parse tree are short ASCII without escapes: one
+	// tight scan finds their end, and they need no UTF-8 check.
+	j := start
+	for j < len(d.b) {
+		if c := d.b[j]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+		j++
+	}
+	if j < len(d.b) && d.b[j] == '"' {
+		d.i = j + 1
+		return d.intern(d.b[start:j]), true
+	}
 	plain := true
-	for j := start; j < len(d.b); j++ {
+	for ; j < len(d.b); j++ {
 		switch c := d.b[j]; {
 		case c == '"':
 			if s := d.b[start:j]; plain && utf8.Valid(s) {
 				d.i = j + 1
-				if v, ok := d.strs[string(s)]; ok {
-					return v, true
-				}
-				v := string(s)
-				if len(v) <= 64 {
-					d.strs[v] = v
-				}
-				return v, true
+				return d.intern(s), true
 			}
 			var s string
 			if err := json.Unmarshal(d.b[d.i:j+1], &s); err != nil {
@@ -279,6 +293,32 @@ func (d *decoder) str() (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// intern returns s as a boxed string, the same one for the same bytes.
+// A small table indexed by the string's length and its first and last
+// bytes answers for the keys and type names every tree repeats, before
+// the map (whose hashing of every string cost a quarter of a decode).
+func (d *decoder) intern(s []byte) any {
+	slot := 0
+	if len(s) > 0 {
+		slot = (len(s)*131 + int(s[0])*31 + int(s[len(s)-1])) & (len(d.recent) - 1)
+		if r := &d.recent[slot]; r.s == string(s) && r.v != nil {
+			return r.v
+		}
+	}
+	v, ok := d.strs[string(s)]
+	if !ok {
+		str := string(s)
+		v = str
+		if len(str) <= 64 {
+			d.strs[str] = v
+		}
+	}
+	if len(s) > 0 && len(s) <= 64 {
+		d.recent[slot] = recentStr{string(s), v}
+	}
+	return v
 }
 
 // number reads a number as JSON's grammar writes it.

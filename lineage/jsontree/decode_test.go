@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,6 +28,9 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 		"{\"bad utf8\":\"a\xffb\"}",
 		`{"statements":[{"node":{"type":"SELECT_NODE","query_location":18446744073709551615}}]}`,
 		`null`,
+		// Strings that share intern's slot (length, first and last byte).
+		`{"abc":"axc","axc":["abc","ayc","abc",{"ayc":"axc"}],"":""}`,
+		"{\"raw utf8\":\"caf\u00e9 \xc3\xa9t\xc3\xa9\",\"long\":\"" + strings.Repeat("x", 100) + "\",\"long2\":\"" + strings.Repeat("x", 99) + "y\"}",
 		// Errors: encoding/json's own messages.
 		`[1,2]`,
 		`{"a":01}`,
