@@ -54,8 +54,11 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	ids := make([]string, 0, len(keys))
 	nodes := make([]*Node, 0, len(keys))
 	slab := make([]Node, len(keys)) // one allocation for every node
-	for i, id := range keys {
-		pn := p.Nodes[id]
+	// Each node is copied and its config set up on every core (a node's
+	// setup reads only its own project node); the maps are filled after.
+	disabledAt := make([]bool, len(keys))
+	m.parallel(ctx, len(keys), func(i int) {
+		pn := p.Nodes[keys[i]]
 		n := &slab[i]
 		n.Node = *pn
 		switch {
@@ -77,6 +80,16 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		if isDisabled(n.Config) {
 			n.Config, n.sharedConfig = copyConfig(n.Config), false
+			disabledAt[i] = true
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		<-macrosDone
+		return m, err
+	}
+	for i, id := range keys {
+		n := &slab[i]
+		if disabledAt[i] {
 			m.disabled[id] = n
 			continue
 		}
