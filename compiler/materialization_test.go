@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -366,5 +368,40 @@ func TestMaterializationContextHelpers(t *testing.T) {
 	joined := strings.Join(strings.Fields(strings.Join(lines[1:], " ")), " ")
 	if !strings.HasPrefix(joined, `create temporary table "a__dbt_tmp`) || !strings.Contains(joined, `as ( select 1 ); create view "warehouse"."main"."a" as ( select 2 );`) {
 		t.Errorf("DDL: %q", joined)
+	}
+}
+
+// TestConfigFindingsOfEveryModel: the configs are checked on every core in
+// chunks of models, and a materialization is looked up once per name in
+// each; every model that names a missing one still gets its own finding,
+// at its config() line.
+func TestConfigFindingsOfEveryModel(t *testing.T) {
+	files := map[string]string{}
+	var want []string
+	for i := range 2500 {
+		name := fmt.Sprintf("m_%04d", i)
+		sql := "select 1 as id"
+		if i%97 == 5 {
+			sql = fmt.Sprintf("{{ config(materialized='nope_%d') }}\nselect 1 as id", i%3)
+			want = append(want, "models/"+name+".sql")
+		}
+		files["models/"+name+".sql"] = sql
+	}
+	_, err := Parse(context.Background(), newProject(files), testOptions())
+	l, ok := diag.AsList(err)
+	if !ok {
+		t.Fatalf("want positioned errors, got %v", err)
+	}
+	var got []string
+	for _, d := range l {
+		if strings.Contains(d.Summary, "is not available for duckdb") {
+			got = append(got, d.File)
+			if d.Pos.Line != 1 {
+				t.Errorf("%s: finding at line %d, want 1", d.File, d.Pos.Line)
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings in files %v, want %v", got, want)
 	}
 }
