@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/elt-dev/elt/internal/hugepages"
 )
 
 func main() {
+	adviseHugePages(os.Getenv, os.Args[1:], os.Stderr, hugepages.Advise)
 	paceGC(os.Getenv)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)

@@ -1,0 +1,87 @@
+//go:build linux
+
+package hugepages
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+// Advise grows the Go heap by about n bytes of address space, advises the
+// kernel to back that range with transparent huge pages (MADV_HUGEPAGE),
+// and frees it again: the heap's later allocations reuse the range first,
+// and fault it in 2 MiB at a time. Nothing is touched, so the process's
+// memory grows only as it uses the heap.
+//
+// It does nothing and reports false unless transparent huge pages are in
+// "madvise" mode ("always" already backs the heap with them; "never" turns
+// them off), and unless the kernel overcommits memory (with
+// overcommit_memory=2 the address space would count against the commit
+// limit). n is capped at an eighth of the machine's memory.
+func Advise(n int) (bool, error) {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || Mode(string(mode)) != "madvise" {
+		return false, nil
+	}
+	if oc, err := os.ReadFile("/proc/sys/vm/overcommit_memory"); err != nil || strings.TrimSpace(string(oc)) == "2" {
+		return false, nil
+	}
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err == nil {
+		n = min(n, int(uint64(si.Totalram)*uint64(si.Unit)/8))
+	}
+	if n < pieceSize {
+		return false, nil
+	}
+	lo, hi := grow(n)
+	// Whole huge pages inside the range: the kernel advises whole pages
+	// of the range only.
+	beg := (lo + hugePageSize - 1) &^ (hugePageSize - 1)
+	end := hi &^ (hugePageSize - 1)
+	if beg >= end {
+		return false, nil
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, beg, end-beg, syscall.MADV_HUGEPAGE); errno != 0 {
+		return false, fmt.Errorf("madvise(MADV_HUGEPAGE) of %d MiB of heap: %w", (end-beg)>>20, errno)
+	}
+	return true, nil
+}
+
+// grow allocates about n bytes in pieces, frees them, and returns the
+// lowest and highest address they spanned. The pieces are contiguous (the
+// heap grows upwards) but for ones placed in earlier gaps; only the range
+// of the contiguous run that holds the most is returned.
+func grow(n int) (lo, hi uintptr) {
+	pieces := make([][]byte, 0, n/pieceSize)
+	for range n / pieceSize {
+		pieces = append(pieces, make([]byte, pieceSize))
+	}
+	runStart, runEnd := uintptr(0), uintptr(0)
+	for _, p := range pieces {
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+		switch {
+		case runEnd == start:
+			runEnd = start + pieceSize
+		case runEnd != 0 && start+pieceSize == runStart:
+			runStart = start
+		default:
+			if runEnd-runStart > hi-lo {
+				lo, hi = runStart, runEnd
+			}
+			runStart, runEnd = start, start+pieceSize
+		}
+	}
+	if runEnd-runStart > hi-lo {
+		lo, hi = runStart, runEnd
+	}
+	runtime.KeepAlive(pieces)
+	pieces = nil
+	// Return the pieces to the heap now, not at the first collection the
+	// program would have run much later.
+	runtime.GC()
+	return lo, hi
+}

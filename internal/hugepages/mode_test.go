@@ -1,0 +1,18 @@
+package hugepages
+
+import "testing"
+
+func TestMode(t *testing.T) {
+	for in, want := range map[string]string{
+		"always [madvise] never\n": "madvise",
+		"[always] madvise never\n": "always",
+		"always madvise [never]":   "never",
+		"always madvise never":     "",
+		"":                         "",
+		"[]":                       "",
+	} {
+		if got := Mode(in); got != want {
+			t.Errorf("Mode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
