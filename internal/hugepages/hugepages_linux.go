@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -56,6 +57,9 @@ func Advise(n int) (bool, error) {
 // heap grows upwards) but for ones placed in earlier gaps; only the range
 // of the contiguous run that holds the most is returned.
 func grow(n int) (lo, hi uintptr) {
+	// No collection while the pieces pile up: each would mark a heap
+	// that is only growing (a dozen of them for a gibibyte at start-up).
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	pieces := make([][]byte, 0, n/pieceSize)
 	for range n / pieceSize {
 		pieces = append(pieces, make([]byte, pieceSize))
