@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 )
@@ -102,4 +103,15 @@ func watchPeakHeap(path string, stderr io.Writer) func() {
 		wg.Wait()
 		fmt.Fprintf(stderr, "elt: ELT_PEAKPROFILE: live heap peaked at %d MiB\n", written>>20)
 	}
+}
+
+// memProfileRate is the heap profile's sampling rate for this run: Go's
+// default (a stack recorded every 512 KiB allocated) when ELT_MEMPROFILE
+// or ELT_PEAKPROFILE asks for a heap profile or GODEBUG sets
+// memprofilerate, else none, which spares some 7% of `elt ls`'s CPU.
+func memProfileRate(getenv func(string) string, rate int) int {
+	if getenv("ELT_MEMPROFILE") != "" || getenv("ELT_PEAKPROFILE") != "" || strings.Contains(getenv("GODEBUG"), "memprofilerate=") {
+		return rate
+	}
+	return 0
 }

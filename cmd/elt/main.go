@@ -6,12 +6,14 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/elt-dev/elt/internal/hugepages"
 )
 
 func main() {
+	runtime.MemProfileRate = memProfileRate(os.Getenv, runtime.MemProfileRate)
 	adviseHugePages(os.Getenv, os.Args[1:], os.Stderr, hugepages.Advise)
 	paceGC(os.Getenv)
 	ctx, cancel := context.WithCancelCause(context.Background())
