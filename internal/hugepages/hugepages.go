@@ -15,6 +15,7 @@ package hugepages
 // hundred allocations.
 const pieceSize = 4 << 20
 
-// hugePageSize is the size of a transparent huge page on the platforms
-// that have them (x86-64 and arm64 with 4 KiB base pages).
-const hugePageSize = 2 << 20
+// defaultHugePageSize is the size of a transparent huge page where the
+// kernel does not say (hpage_pmd_size): x86-64's, and arm64's with 4 KiB
+// base pages.
+const defaultHugePageSize = 2 << 20

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -15,8 +16,8 @@ import (
 // Advise grows the Go heap by about n bytes of address space, advises the
 // kernel to back that range with transparent huge pages (MADV_HUGEPAGE),
 // and frees it again: the heap's later allocations reuse the range first,
-// and fault it in 2 MiB at a time. Nothing is touched, so the process's
-// memory grows only as it uses the heap.
+// and fault it in a huge page (2 MiB on x86-64) at a time. Nothing is
+// touched, so the process's memory grows only as it uses the heap.
 //
 // It does nothing and reports false unless transparent huge pages are in
 // "madvise" mode ("always" already backs the heap with them; "never" turns
@@ -35,14 +36,21 @@ func Advise(n int) (bool, error) {
 	if err := syscall.Sysinfo(&si); err == nil {
 		n = min(n, int(uint64(si.Totalram)*uint64(si.Unit)/8))
 	}
-	if n < pieceSize {
+	// A 32-bit program has too little address space to spare.
+	if n < pieceSize || unsafe.Sizeof(uintptr(0)) < 8 {
 		return false, nil
+	}
+	huge := uintptr(defaultHugePageSize)
+	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"); err == nil {
+		if v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && v > 0 && v&(v-1) == 0 {
+			huge = uintptr(v)
+		}
 	}
 	lo, hi := grow(n)
 	// Whole huge pages inside the range: the kernel advises whole pages
 	// of the range only.
-	beg := (lo + hugePageSize - 1) &^ (hugePageSize - 1)
-	end := hi &^ (hugePageSize - 1)
+	beg := (lo + huge - 1) &^ (huge - 1)
+	end := hi &^ (huge - 1)
 	if beg >= end {
 		return false, nil
 	}
