@@ -57,6 +57,11 @@ type Stats struct {
 	// on a machine shared with other work.
 	CPU       []float64 `json:"cpu_s"`
 	CPUMedian float64   `json:"cpu_median_s"`
+	// Faults are each run's page faults (minor and major): on a virtual
+	// machine each costs microseconds, and fresh memory faults a page at
+	// a time unless huge pages back it.
+	Faults       []float64 `json:"page_faults"`
+	FaultsMedian float64   `json:"page_faults_median"`
 }
 
 // Figure is one line of the report: elt's timings and, where there is one,
@@ -319,7 +324,7 @@ func bench(ctx context.Context, cfg *config) (err error) {
 
 func (f Figure) line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-26s median %8.3fs  min %8.3fs  max %8.3fs  cpu %7.3fs  peak %7.1f MiB", f.Name, f.Elt.Median, f.Elt.Min, f.Elt.Max, f.Elt.CPUMedian, mib(f.Elt.PeakRSS))
+	fmt.Fprintf(&b, "%-26s median %8.3fs  min %8.3fs  max %8.3fs  cpu %7.3fs  peak %7.1f MiB  faults %6.1fk", f.Name, f.Elt.Median, f.Elt.Min, f.Elt.Max, f.Elt.CPUMedian, mib(f.Elt.PeakRSS), f.Elt.FaultsMedian/1000)
 	if f.Floor != nil {
 		fmt.Fprintf(&b, "  | %s %.3fs (cpu %.3fs, peak %.1f MiB)  ratio %.2fx (cpu %.2fx)", f.FloorName, f.Floor.Median, f.Floor.CPUMedian, mib(f.Floor.PeakRSS), f.Ratio, f.Elt.CPUMedian/f.Floor.CPUMedian)
 		if r := f.Rounds; r != nil {
@@ -676,6 +681,7 @@ func (b *bencher) child(args ...string) func() process {
 type result struct {
 	wall, cpu time.Duration
 	peakRSS   int64
+	faults    int64
 }
 
 // output runs p and returns its wall time and peak memory; a failure
@@ -692,11 +698,12 @@ func (p process) output(ctx context.Context) (result, error) {
 	if err != nil {
 		return result{}, fmt.Errorf("%s %s (in %s): %w\n%s", filepath.Base(p.name), strings.Join(p.args, " "), p.dir, err, tail(out.String(), 4000))
 	}
-	var rss int64
+	var rss, faults int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+		faults = int64(ru.Minflt + ru.Majflt)
 	}
-	return result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), peakRSS: rss}, nil
+	return result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), peakRSS: rss, faults: faults}, nil
 }
 
 func tail(s string, n int) string {
@@ -719,6 +726,7 @@ func (st *Stats) add(r result) {
 	st.Runs = append(st.Runs, r.wall.Seconds())
 	st.CPU = append(st.CPU, r.cpu.Seconds())
 	st.PeakRSS = max(st.PeakRSS, r.peakRSS)
+	st.Faults = append(st.Faults, float64(r.faults))
 }
 
 func (st *Stats) summarize() {
@@ -728,6 +736,7 @@ func (st *Stats) summarize() {
 	st.Min, st.Max = slices.Min(st.Runs), slices.Max(st.Runs)
 	st.Median = median(st.Runs)
 	st.CPUMedian = median(st.CPU)
+	st.FaultsMedian = median(st.Faults)
 }
 
 func median(xs []float64) float64 {

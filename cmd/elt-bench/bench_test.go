@@ -61,7 +61,7 @@ func TestQuick(t *testing.T) {
 		if f.Name != want[i] {
 			t.Errorf("figure %d: want %s, got %s", i, want[i], f.Name)
 		}
-		if f.Elt.Median <= 0 || f.Elt.CPUMedian <= 0 || f.Elt.PeakRSS <= 0 || len(f.Elt.Runs) != 1 {
+		if f.Elt.Median <= 0 || f.Elt.CPUMedian <= 0 || f.Elt.PeakRSS <= 0 || f.Elt.FaultsMedian <= 0 || len(f.Elt.Runs) != 1 {
 			t.Errorf("%s: no timing or memory: %+v", f.Name, f.Elt)
 		}
 		if !strings.Contains(stdout.String(), f.Name+" ") {
@@ -117,7 +117,7 @@ func TestInterleave(t *testing.T) {
 		if p.name == "t4" {
 			round++
 		}
-		return result{wall: w, cpu: w / 2, peakRSS: int64(len(order))}, nil
+		return result{wall: w, cpu: w / 2, peakRSS: int64(len(order)), faults: int64(w / time.Second * 100)}, nil
 	}
 	stats, err := interleave(context.Background(), 4, arms, exec)
 	if err != nil {
@@ -137,6 +137,9 @@ func TestInterleave(t *testing.T) {
 	}
 	if stats[0].Median != 15 || stats[1].Median != 21 || stats[1].Min != 11 || stats[1].Max != 44 || stats[1].CPUMedian != 10.5 {
 		t.Errorf("stats: %+v %+v", stats[0], stats[1])
+	}
+	if stats[1].FaultsMedian != 2100 || !slices.Equal(stats[1].Faults, []float64{1100, 3000, 4400, 1200}) {
+		t.Errorf("t1 faults: want median 2100 of [1100 3000 4400 1200], got %v of %v", stats[1].FaultsMedian, stats[1].Faults)
 	}
 	if stats[2].PeakRSS != 24 {
 		t.Errorf("t4 peak: want the largest (24), got %d", stats[2].PeakRSS)
