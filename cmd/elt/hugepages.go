@@ -20,11 +20,38 @@ const heapHugePages = 512 << 20
 // counts against that limit until the runtime returns it), or for the
 // servers (`serve`), whose heap lives for days: there the runtime returns
 // memory a 4 KiB page at a time, which huge pages would hold on to.
-func adviseHugePages(getenv func(string) string, args []string, stderr io.Writer, advise func(int) (bool, error)) {
+//
+// It reports whether the heap was advised: only then is a large project's
+// heap advised further once its size is known (projectHugePages).
+func adviseHugePages(getenv func(string) string, args []string, stderr io.Writer, advise func(int) (bool, error)) bool {
 	if getenv("ELT_HUGE_PAGES") == "0" || getenv("GOMEMLIMIT") != "" || slices.Contains(args, "serve") {
-		return
+		return false
 	}
-	if _, err := advise(heapHugePages); err != nil {
+	ok, err := advise(heapHugePages)
+	if err != nil {
 		fmt.Fprintf(stderr, "elt: %v (set ELT_HUGE_PAGES=0 to skip it)\n", err)
 	}
+	return ok
 }
+
+// heapPerNode is about the peak heap per node of a compile (2.7 GiB at
+// 100,000 models, 430 MiB at 10,000).
+const heapPerNode = 28 << 10
+
+// projectHugePages is how much more heap to advise for a project of n
+// nodes once it is loaded: what a compile of it may need beyond the
+// heapHugePages advised at start, when that is at least minHugePages (a
+// project of some 24,000 models). Advising costs a collection of the
+// heap the load left (a few tenths of a second of CPU at 100,000 models)
+// and saves a page fault per 4 KiB of the rest (some 500,000 at 100,000
+// models: the compile took 38 s instead of 54 s here).
+func projectHugePages(n int) int {
+	more := n*heapPerNode - heapHugePages
+	if more < minHugePages {
+		return 0
+	}
+	return more
+}
+
+// minHugePages is the least further advice worth a collection.
+const minHugePages = 128 << 20

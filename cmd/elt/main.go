@@ -14,7 +14,10 @@ import (
 
 func main() {
 	runtime.MemProfileRate = memProfileRate(os.Getenv, runtime.MemProfileRate)
-	adviseHugePages(os.Getenv, os.Args[1:], os.Stderr, hugepages.Advise)
+	var moreHugePages func(int) (bool, error)
+	if adviseHugePages(os.Getenv, os.Args[1:], os.Stderr, hugepages.Advise) {
+		moreHugePages = hugepages.Advise
+	}
 	paceGC(os.Getenv)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
@@ -28,7 +31,7 @@ func main() {
 		os.Exit(exitCodeFor(sig))
 	}()
 	stopProfiles := startProfiles(os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, moreHugePages)
 	stopProfiles()
 	cancel(nil)
 	os.Exit(code)

@@ -89,13 +89,15 @@ type flags struct {
 	logPath, logLevelFile, logFormatFile string
 }
 
-// run is the whole CLI; tests call it in-process.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run is the whole CLI; tests call it in-process. hugePages advises more
+// of the heap for a large project (nil: never).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, hugePages func(int) (bool, error)) int {
 	env := environment{
 		lookupEnv: os.LookupEnv,
 		workDir:   mustGetwd(),
 		homeDir:   homeDir(),
 		secrets:   secrets.FromEnviron(os.Environ()),
+		hugePages: hugePages,
 	}
 	return runWith(ctx, args, stdout, stderr, env)
 }
@@ -108,6 +110,10 @@ type environment struct {
 	// secrets are scrubbed from everything elt prints or writes; the
 	// profile's secret fields join them once it is read.
 	secrets *secrets.Set
+	// hugePages, when set, advises that much more of the heap be backed
+	// by huge pages (hugepages.Advise); main sets it when the start-up
+	// advice took.
+	hugePages func(int) (bool, error)
 }
 
 func mustGetwd() string {

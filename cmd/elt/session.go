@@ -295,6 +295,11 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	}
 	s.proj = p
 	s.projectLoaded = time.Now()
+	if more := projectHugePages(len(p.Nodes)); more > 0 && env.hugePages != nil {
+		// A large project: the heap its compile grows past the start-up
+		// advice gets huge pages too. Failing that costs only time.
+		_, _ = env.hugePages(more)
+	}
 	applyProjectFlags(s, p)
 	if err := openLogFile(s, p); err != nil {
 		return nil, usageErr(err)
