@@ -25,8 +25,8 @@ import (
 // overcommit_memory=2 the address space would count against the commit
 // limit). n is capped at an eighth of the machine's memory.
 func Advise(n int) (bool, error) {
-	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil || Mode(string(mode)) != "madvise" {
+	enabled, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || mode(string(enabled)) != "madvise" {
 		return false, nil
 	}
 	if oc, err := os.ReadFile("/proc/sys/vm/overcommit_memory"); err != nil || strings.TrimSpace(string(oc)) == "2" {

@@ -5,6 +5,7 @@ package hugepages
 import (
 	"bufio"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,14 +20,14 @@ func TestAdviseMarksTheHeap(t *testing.T) {
 	if err != nil {
 		t.Skipf("no transparent huge pages here: %v", err)
 	}
-	if m := Mode(string(enabled)); m != "madvise" {
+	if m := mode(string(enabled)); m != "madvise" {
 		t.Skipf("transparent huge pages are in %q mode here; Advise acts only in madvise mode", m)
 	}
 	if oc, _ := os.ReadFile("/proc/sys/vm/overcommit_memory"); strings.TrimSpace(string(oc)) == "2" {
 		t.Skip("the kernel does not overcommit memory here (overcommit_memory=2); Advise does nothing then")
 	}
 	before := vmaOf(t, uintptr(unsafe.Pointer(new([64]byte))))
-	if strings.Contains(before.flags, " hg") {
+	if before.advised() {
 		t.Fatalf("the heap is advised before Advise: %+v", before)
 	}
 	ok, err := Advise(64 << 20)
@@ -40,7 +41,7 @@ func TestAdviseMarksTheHeap(t *testing.T) {
 	// Its middle: the range advised is whole huge pages, so its first
 	// partial one may not be.
 	after := vmaOf(t, uintptr(unsafe.Pointer(&b[len(b)/2])))
-	if !strings.Contains(" "+after.flags+" ", " hg ") {
+	if !after.advised() {
 		t.Fatalf("an allocation after Advise is not in a range advised for huge pages: %+v", after)
 	}
 	t.Logf("after Advise: %s, AnonHugePages %d kB", after.rangeText, after.anonHugeKB)
@@ -59,6 +60,9 @@ type vma struct {
 	flags      string
 	anonHugeKB int
 }
+
+// advised says whether the mapping is advised for huge pages (VmFlags hg).
+func (v vma) advised() bool { return slices.Contains(strings.Fields(v.flags), "hg") }
 
 // vmaOf is the mapping of /proc/self/smaps that holds addr.
 func vmaOf(t *testing.T, addr uintptr) vma {

@@ -11,8 +11,8 @@ func TestMode(t *testing.T) {
 		"":                         "",
 		"[]":                       "",
 	} {
-		if got := Mode(in); got != want {
-			t.Errorf("Mode(%q) = %q, want %q", in, got, want)
+		if got := mode(in); got != want {
+			t.Errorf("mode(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
