@@ -24,7 +24,7 @@ import (
 // childEnv marks a process that elt-bench started to measure a floor.
 const childEnv = "ELT_BENCH_CHILD"
 
-var allFigures = []string{"compile", "ls", "select", "run", "seed"}
+var allFigures = []string{"memory", "compile", "ls", "select", "run", "seed"}
 
 type config struct {
 	elt          string
@@ -37,6 +37,8 @@ type config struct {
 	runModels    []int
 	threads      []int
 	seedMB       int
+	probeMiB     int           // size of each fresh memory probe
+	probeIdle    time.Duration // pause before each cold probe
 	runs         int
 	runRuns      int // rounds of the run figure; 0: runs
 	only         map[string]bool
@@ -88,7 +90,9 @@ type Report struct {
 	CPU     string    `json:"cpu"`
 	Cores   int       `json:"cores"`
 	Elt     string    `json:"elt"`
-	Figures []Figure  `json:"figures"`
+	// Memory is the fresh memory probe (--only memory).
+	Memory  *MemoryProbe `json:"fresh_memory,omitempty"`
+	Figures []Figure     `json:"figures"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -155,6 +159,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	runModels := fs.String("run-models", "200,1000,2000", "project sizes (table models) for the run figure")
 	threads := fs.String("threads", "1,4", "--threads values for the run figure")
 	fs.IntVar(&cfg.seedMB, "seed-mb", 20, "size of the generated seed CSV in MB (the issue's figure uses 1000)")
+	fs.IntVar(&cfg.probeMiB, "probe-mib", 256, "size in MiB of each fresh memory probe (the memory figure)")
+	fs.DurationVar(&cfg.probeIdle, "probe-idle", 3*time.Second, "pause before each cold fresh memory probe: long enough for freed memory to go back to a VM's host")
 	fs.IntVar(&cfg.runs, "runs", 3, "runs per figure; the report gives median, min and max")
 	fs.IntVar(&cfg.runRuns, "run-runs", 0, "interleaved rounds (floor, then elt at each --threads) of the run figure (default: --runs)")
 	only := fs.String("only", strings.Join(allFigures, ","), "figures to measure: "+strings.Join(allFigures, ","))
@@ -170,7 +176,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick {
 		quickDefaults := map[string]string{"models": "150", "ls-models": "150", "select-models": "150",
-			"run-models": "120", "seed-mb": "1", "runs": "1"}
+			"run-models": "120", "seed-mb": "1", "runs": "1", "probe-mib": "16", "probe-idle": "0s"}
 		for name, v := range quickDefaults {
 			if !set[name] {
 				if err := fs.Set(name, v); err != nil {
@@ -192,8 +198,11 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	if cfg.runRuns < 0 {
 		return nil, errors.New("--run-runs must not be negative")
 	}
-	if cfg.runs < 1 || cfg.lsModels < 1 || cfg.selectModels < 1 || cfg.seedMB < 1 {
-		return nil, errors.New("--runs, --ls-models, --select-models and --seed-mb must be at least 1")
+	if cfg.runs < 1 || cfg.lsModels < 1 || cfg.selectModels < 1 || cfg.seedMB < 1 || cfg.probeMiB < 1 {
+		return nil, errors.New("--runs, --ls-models, --select-models, --seed-mb and --probe-mib must be at least 1")
+	}
+	if cfg.probeIdle < 0 {
+		return nil, errors.New("--probe-idle must not be negative")
 	}
 	cfg.only = map[string]bool{}
 	for _, f := range strings.Split(*only, ",") {
@@ -239,7 +248,11 @@ func bench(ctx context.Context, cfg *config) (err error) {
 			return err
 		}
 	}
-	if cfg.elt == "" {
+	needElt := false
+	for _, f := range allFigures {
+		needElt = needElt || (f != "memory" && cfg.only[f])
+	}
+	if cfg.elt == "" && needElt {
 		cfg.elt = filepath.Join(cfg.work, "elt")
 		fmt.Fprintln(cfg.stderr, "building elt into", cfg.elt)
 		build := exec.CommandContext(ctx, "go", "build", "-o", cfg.elt, "github.com/elt-dev/elt/cmd/elt")
@@ -247,8 +260,10 @@ func bench(ctx context.Context, cfg *config) (err error) {
 		if err := build.Run(); err != nil {
 			return fmt.Errorf("build elt: %w", err)
 		}
-	} else if cfg.elt, err = filepath.Abs(cfg.elt); err != nil {
-		return err
+	} else if cfg.elt != "" {
+		if cfg.elt, err = filepath.Abs(cfg.elt); err != nil {
+			return err
+		}
 	}
 	if cfg.eltBase != "" {
 		if cfg.eltBase, err = filepath.Abs(cfg.eltBase); err != nil {
@@ -265,6 +280,14 @@ func bench(ctx context.Context, cfg *config) (err error) {
 	add := func(f Figure) {
 		rep.Figures = append(rep.Figures, f)
 		fmt.Fprintln(cfg.stdout, f.line())
+	}
+	if cfg.only["memory"] {
+		p, err := probeMemory(ctx, cfg.probeMiB<<20, cfg.runs, cfg.probeIdle)
+		if err != nil {
+			return fmt.Errorf("fresh memory probe: %w", err)
+		}
+		rep.Memory = p
+		fmt.Fprintln(cfg.stdout, p.line())
 	}
 	b := &bencher{cfg: cfg, generated: map[string]bool{}}
 	if cfg.only["compile"] {

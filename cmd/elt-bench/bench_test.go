@@ -52,6 +52,11 @@ func TestQuick(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
+	if m := rep.Memory; m == nil || len(m.Cold) != 1 || len(m.Warm) != 1 || m.ColdMedian <= 0 || m.Bytes != 16<<20 {
+		t.Errorf("fresh memory probe: %+v", m)
+	} else if !strings.Contains(stdout.String(), "fresh memory: ") {
+		t.Errorf("no fresh memory line:\n%s", stdout.String())
+	}
 	want := []string{"compile_cold_150", "ls_150", "compile_select_150", "compile_select_150_floor",
 		"run_120_threads_1_base", "run_120_threads_1", "run_120_threads_4_base", "run_120_threads_4", "seed_1MB"}
 	if len(rep.Figures) != len(want) {
@@ -85,7 +90,7 @@ func TestQuick(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--only", "compile,nope"}, {"--models", "10,x"}, {"--runs", "0"}, {"--run-runs", "-1"}, {"extra"}} {
+	for _, args := range [][]string{{"--only", "compile,nope"}, {"--models", "10,x"}, {"--runs", "0"}, {"--run-runs", "-1"}, {"--probe-mib", "0"}, {"--probe-idle", "-1s"}, {"extra"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 || stderr.Len() == 0 {
 			t.Errorf("%v: want exit 2 and a message, got %d %q", args, code, stderr.String())
