@@ -39,6 +39,7 @@ type config struct {
 	seedMB       int
 	probeMiB     int           // size of each fresh memory probe
 	probeIdle    time.Duration // pause before each cold probe
+	idle         time.Duration // pause before each measured process
 	runs         int
 	runRuns      int // rounds of the run figure; 0: runs
 	only         map[string]bool
@@ -161,6 +162,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.seedMB, "seed-mb", 20, "size of the generated seed CSV in MB (the issue's figure uses 1000)")
 	fs.IntVar(&cfg.probeMiB, "probe-mib", 256, "size in MiB of each fresh memory probe (the memory figure)")
 	fs.DurationVar(&cfg.probeIdle, "probe-idle", 3*time.Second, "pause before each cold fresh memory probe: long enough for freed memory to go back to a VM's host")
+	fs.DurationVar(&cfg.idle, "idle", 0, "pause before every measured process, so that it starts on cold memory as a command run now and then does (see the memory figure); 0 runs them back to back")
 	fs.IntVar(&cfg.runs, "runs", 3, "runs per figure; the report gives median, min and max")
 	fs.IntVar(&cfg.runRuns, "run-runs", 0, "interleaved rounds (floor, then elt at each --threads) of the run figure (default: --runs)")
 	only := fs.String("only", strings.Join(allFigures, ","), "figures to measure: "+strings.Join(allFigures, ","))
@@ -201,8 +203,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*config, error) {
 	if cfg.runs < 1 || cfg.lsModels < 1 || cfg.selectModels < 1 || cfg.seedMB < 1 || cfg.probeMiB < 1 {
 		return nil, errors.New("--runs, --ls-models, --select-models, --seed-mb and --probe-mib must be at least 1")
 	}
-	if cfg.probeIdle < 0 {
-		return nil, errors.New("--probe-idle must not be negative")
+	if cfg.probeIdle < 0 || cfg.idle < 0 {
+		return nil, errors.New("--probe-idle and --idle must not be negative")
 	}
 	cfg.only = map[string]bool{}
 	for _, f := range strings.Split(*only, ",") {
@@ -562,7 +564,7 @@ func (b *bencher) run(ctx context.Context, n int) ([]Figure, error) {
 		arms = append(arms, arm{setup: func(int) error { return copyDB(seeded, wdb) },
 			p: b.binary(w.binary, w.dir, "run", "--threads", strconv.Itoa(w.threads))})
 	}
-	stats, err := interleave(ctx, b.runRuns(), arms, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
+	stats, err := interleave(ctx, b.runRuns(), b.cfg.idle, arms, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
 	if err != nil {
 		return nil, err
 	}
@@ -594,12 +596,19 @@ type arm struct {
 
 // interleave runs each arm once per round, in order, for runs rounds
 // (a, b, c, a, b, c, ...), and returns each arm's timings.
-func interleave(ctx context.Context, runs int, arms []arm, exec func(context.Context, process) (result, error)) ([]Stats, error) {
+func interleave(ctx context.Context, runs int, idle time.Duration, arms []arm, exec func(context.Context, process) (result, error)) ([]Stats, error) {
 	stats := make([]Stats, len(arms))
 	for i := range runs {
 		for j, a := range arms {
 			if err := a.setup(i); err != nil {
 				return nil, err
+			}
+			if idle > 0 {
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(idle):
+				}
 			}
 			r, err := exec(ctx, a.p())
 			if err != nil {
@@ -738,7 +747,7 @@ func tail(s string, n int) string {
 
 // measure runs setup(i) untimed, then p, cfg.runs times.
 func (b *bencher) measure(ctx context.Context, setup func(i int) error, p func() process) (Stats, error) {
-	st, err := interleave(ctx, b.cfg.runs, []arm{{setup: setup, p: p}}, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
+	st, err := interleave(ctx, b.cfg.runs, b.cfg.idle, []arm{{setup: setup, p: p}}, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
 	if err != nil {
 		return Stats{}, err
 	}

@@ -90,7 +90,7 @@ func TestQuick(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--only", "compile,nope"}, {"--models", "10,x"}, {"--runs", "0"}, {"--run-runs", "-1"}, {"--probe-mib", "0"}, {"--probe-idle", "-1s"}, {"extra"}} {
+	for _, args := range [][]string{{"--only", "compile,nope"}, {"--models", "10,x"}, {"--runs", "0"}, {"--run-runs", "-1"}, {"--probe-mib", "0"}, {"--probe-idle", "-1s"}, {"--idle", "-1s"}, {"extra"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, &stdout, &stderr); code != 2 || stderr.Len() == 0 {
 			t.Errorf("%v: want exit 2 and a message, got %d %q", args, code, stderr.String())
@@ -124,7 +124,7 @@ func TestInterleave(t *testing.T) {
 		}
 		return result{wall: w, cpu: w / 2, peakRSS: int64(len(order)), faults: int64(w / time.Second * 100)}, nil
 	}
-	stats, err := interleave(context.Background(), 4, arms, exec)
+	stats, err := interleave(context.Background(), 4, 0, arms, exec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,34 @@ func TestInterleave(t *testing.T) {
 		}
 		return result{wall: time.Second, cpu: time.Second}, nil
 	}
-	if _, err := interleave(context.Background(), 2, arms, failing); err == nil || err.Error() != "boom" {
+	if _, err := interleave(context.Background(), 2, 0, arms, failing); err == nil || err.Error() != "boom" {
 		t.Errorf("a failed run: want its error, got %v", err)
+	}
+}
+
+// TestInterleaveIdle checks that --idle pauses between each setup and its
+// process, and that a cancelled context ends the pause.
+func TestInterleaveIdle(t *testing.T) {
+	const idle = 40 * time.Millisecond
+	var setupAt time.Time
+	var gaps []time.Duration
+	arms := []arm{{
+		setup: func(int) error { setupAt = time.Now(); return nil },
+		p:     func() process { return process{name: "elt"} },
+	}}
+	exec := func(context.Context, process) (result, error) {
+		gaps = append(gaps, time.Since(setupAt))
+		return result{wall: time.Second, cpu: time.Second}, nil
+	}
+	if _, err := interleave(context.Background(), 2, idle, arms, exec); err != nil {
+		t.Fatal(err)
+	}
+	if len(gaps) != 2 || gaps[0] < idle || gaps[1] < idle {
+		t.Errorf("want 2 runs each at least %v after its setup, got %v", idle, gaps)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := interleave(ctx, 1, time.Hour, arms, exec); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled pause: want context.Canceled, got %v", err)
 	}
 }
