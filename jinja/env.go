@@ -150,6 +150,10 @@ func (e *Env) Parse(name, source string) (*Template, error) {
 		l, col := t.si.lineCol(ms.position())
 		t.macros = append(t.macros, &Macro{Name: ms.name, Params: ms.params, Line: l, Col: col, tpl: t, m: c.macroOf[ms]})
 	}
+	// c lives as long as t (one allocation, and the closures hold it):
+	// macroOf's keys would keep the macros' syntax trees, and through the
+	// slab chunks they share, those of the parser's other templates.
+	c.macroOf = nil
 	return t, nil
 }
 
