@@ -41,6 +41,9 @@ type engine struct {
 	// keyBufs are scratch buffers of parse keys (parseKey), reused across
 	// nodes: a buffer per node was megabytes of fresh memory a parse.
 	keyBufs sync.Pool
+	// released are the manifest's nodes once ReleaseProjectNodes has
+	// dropped the project's: where error messages find node sources.
+	released map[string]*Node
 	// shapeTpls are the templates of modelExprShapes, parsed once.
 	shapeTpls [len(modelExprShapes)]atomic.Pointer[jinja.Template]
 	regexps   reCache // modules.re's compiled patterns

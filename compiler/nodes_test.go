@@ -217,3 +217,37 @@ func TestPackageNamespaceUndefined(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestReleaseProjectNodes: once the project's node tables are dropped the
+// manifest still compiles, and an error found then still reads the node's
+// source for its message.
+func TestReleaseProjectNodes(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/a.sql":      "select 1 as id\n{% if execute %}{{ nothing.here() }}{% endif %}\n",
+		"models/b.sql":      "select * from {{ ref('c') }}\n",
+		"models/c.sql":      "{{ config(materialized='table') }}\nselect 1 as id\n",
+		"models/schema.yml": "version: 2\nmodels:\n  - name: c\n    columns:\n      - name: id\n        data_tests: [not_null]\n",
+	})
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ReleaseProjectNodes()
+	if p.Nodes != nil || p.GenericTests != nil {
+		t.Fatalf("the project's node tables are still there: %d nodes, %d tests", len(p.Nodes), len(p.GenericTests))
+	}
+	if err := m.Compile(context.Background(), []string{"model.shop.b", "model.shop.c"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Nodes["model.shop.b"].CompiledCode; !strings.Contains(got, `"c"`) {
+		t.Errorf("b compiled to %q", got)
+	}
+	if got := m.Nodes["model.shop.c"].Config["materialized"]; got != "table" {
+		t.Errorf("c's config() lost: materialized %v", got)
+	}
+	err = m.Compile(context.Background(), []string{"model.shop.a"})
+	l := diagList(err)
+	if len(l) != 1 || l[0].File != "models/a.sql" || l[0].Summary != "'nothing' is not defined, so nothing.here() cannot be called" {
+		t.Errorf("want the undefined name explained from a.sql's source, got %v", err)
+	}
+}

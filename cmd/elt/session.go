@@ -354,6 +354,9 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 		return nil, usageErr(err)
 	}
 	s.manifest = m
+	// Nothing reads the project's nodes past Parse: the manifest holds
+	// copies.
+	m.ReleaseProjectNodes()
 	for _, w := range m.Warnings {
 		s.log.warn("ParseWarning", w.Error(), nil)
 	}
