@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -249,5 +250,54 @@ func TestReleaseProjectNodes(t *testing.T) {
 	l := diagList(err)
 	if len(l) != 1 || l[0].File != "models/a.sql" || l[0].Summary != "'nothing' is not defined, so nothing.here() cannot be called" {
 		t.Errorf("want the undefined name explained from a.sql's source, got %v", err)
+	}
+}
+
+// TestTestConfigsShared: generic tests with equal configs share one map,
+// tests with another config keep theirs, and a template that may change
+// its node's config (model.config) changes a copy, not the shared map.
+func TestTestConfigsShared(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/orders.sql": "select 1 as id, 2 as customer_id\n",
+		"macros/tests.sql": "{% test not_null(model, column_name) %}select * from {{ model }} where {{ column_name }} is null{% endtest %}\n" +
+			"{% test unique(model, column_name) %}select {{ column_name }} from {{ model }} group by 1 having count(*) > 1{% endtest %}\n",
+	})
+	decl := func(test, col string, cfg project.Config) *project.TestDecl {
+		return &project.TestDecl{TestName: test, Config: cfg, AttachedKind: project.Model,
+			AttachedName: "orders", ColumnName: col, File: "models/schema.yml", Pos: diag.Pos{Line: 5}}
+	}
+	p.GenericTests = []*project.TestDecl{
+		decl("not_null", "id", project.Config{}),
+		decl("unique", "id", project.Config{}),
+		decl("not_null", "customer_id", project.Config{"severity": "warn"}),
+		decl("unique", "customer_id", project.Config{"tags": []any{"nightly"}}),
+	}
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*Node{}
+	for _, n := range m.Nodes {
+		byName[n.Name] = n
+	}
+	a, b, warn, tagged := byName["not_null_orders_id"], byName["unique_orders_id"], byName["not_null_orders_customer_id"], byName["unique_orders_customer_id"]
+	same := func(x, y *Node) bool {
+		return reflect.ValueOf(x.Config).Pointer() == reflect.ValueOf(y.Config).Pointer()
+	}
+	if !same(a, b) {
+		t.Errorf("two tests with dbt's default config do not share it: %v and %v", a.Config, b.Config)
+	}
+	if same(a, warn) || warn.Config["severity"] != "WARN" || a.Config["severity"] != "ERROR" {
+		t.Errorf("a test with its own severity shares or lost it: %v", warn.Config)
+	}
+	if tagged.sharedConfig || same(a, tagged) {
+		t.Errorf("a config holding a list was shared")
+	}
+	// model.config hands a template a map it may change: a's own copy.
+	st := m.engine.newState(m, a, true)
+	own := st.ownConfig()
+	own["severity"] = "warn"
+	if b.Config["severity"] != "ERROR" || same(a, b) || a.Config["severity"] != "warn" {
+		t.Errorf("writing a's config through model.config: a %v, b %v", a.Config, b.Config)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -230,10 +231,68 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.buildMaps(ids, nodes, deps)
 	m.buildUnitTests(&l)
 	m.validateContracts(&l)
+	internTestConfigs(nodes)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
 	sortDiags(l)
 	sortDiags(m.Warnings)
 	return m, l.Err()
+}
+
+// internTestConfigs gives the generic tests whose configs are equal one
+// shared config map: most of a project's tests have dbt's defaults and
+// their folder's settings alone, and a map each was a tenth of the heap
+// Parse leaves. A shared map is marked so: a template that may change
+// its node's config (model.config) gets a copy first (ownConfig).
+// Configs holding anything but plain scalars are left alone.
+func internTestConfigs(nodes []*Node) {
+	shared := map[string]project.Config{}
+	var key []byte
+	for _, n := range nodes {
+		if n.TestMetadata == nil || n.sharedConfig {
+			continue
+		}
+		var ok bool
+		if key, ok = configKey(key[:0], n.Config); !ok {
+			continue
+		}
+		if c, seen := shared[string(key)]; seen {
+			n.Config = c
+		} else {
+			shared[string(key)] = n.Config
+		}
+		n.sharedConfig = true
+	}
+}
+
+// configKey appends to b an encoding of c that two configs share exactly
+// when they are equal; ok is false when a value is not a plain scalar.
+func configKey(b []byte, c project.Config) ([]byte, bool) {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = strconv.AppendInt(b, int64(len(keys)), 10)
+	for _, k := range keys {
+		b = strconv.AppendQuote(append(b, ' '), k)
+		switch v := c[k].(type) {
+		case nil:
+			b = append(b, " n"...)
+		case string:
+			b = strconv.AppendQuote(append(b, " s"...), v)
+		case bool:
+			b = strconv.AppendBool(append(b, " b"...), v)
+		case int:
+			b = strconv.AppendInt(append(b, " i"...), int64(v), 10)
+		case int64:
+			b = strconv.AppendInt(append(b, " I"...), v, 10)
+		case float64:
+			b = strconv.AppendFloat(append(b, " f"...), v, 'g', -1, 64)
+		default:
+			return b, false
+		}
+	}
+	return b, true
 }
 
 // Manifest internals kept beside the exported fields.
