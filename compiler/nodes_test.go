@@ -253,12 +253,17 @@ func TestReleaseProjectNodes(t *testing.T) {
 	}
 }
 
-// TestTestConfigsShared: generic tests with equal configs share one map,
-// tests with another config keep theirs, and a template that may change
-// its node's config (model.config) changes a copy, not the shared map.
-func TestTestConfigsShared(t *testing.T) {
+// TestConfigsShared: models and generic tests with equal configs share
+// one map, nodes with another config keep theirs, and a template that may
+// change its node's config (model.config) changes a copy, not the shared
+// map.
+func TestConfigsShared(t *testing.T) {
 	p := newProject(map[string]string{
 		"models/orders.sql": "select 1 as id, 2 as customer_id\n",
+		"models/a.sql":      "{{ config(materialized='table', tags=['nightly']) }}\nselect 1 as id\n",
+		"models/b.sql":      "{{ config(materialized='table', tags=['nightly']) }}\nselect 2 as id\n",
+		"models/c.sql":      "{{ config(materialized='table', tags=['hourly']) }}\nselect 3 as id\n",
+		"models/d.sql":      "{{ config(materialized='table', meta={'owner': 'ann'}) }}\nselect 4 as id\n",
 		"macros/tests.sql": "{% test not_null(model, column_name) %}select * from {{ model }} where {{ column_name }} is null{% endtest %}\n" +
 			"{% test unique(model, column_name) %}select {{ column_name }} from {{ model }} group by 1 having count(*) > 1{% endtest %}\n",
 	})
@@ -270,7 +275,7 @@ func TestTestConfigsShared(t *testing.T) {
 		decl("not_null", "id", project.Config{}),
 		decl("unique", "id", project.Config{}),
 		decl("not_null", "customer_id", project.Config{"severity": "warn"}),
-		decl("unique", "customer_id", project.Config{"tags": []any{"nightly"}}),
+		decl("unique", "customer_id", project.Config{"meta": map[string]any{"owner": "bob"}}),
 	}
 	m, err := Parse(context.Background(), p, testOptions())
 	if err != nil {
@@ -280,24 +285,38 @@ func TestTestConfigsShared(t *testing.T) {
 	for _, n := range m.Nodes {
 		byName[n.Name] = n
 	}
-	a, b, warn, tagged := byName["not_null_orders_id"], byName["unique_orders_id"], byName["not_null_orders_customer_id"], byName["unique_orders_customer_id"]
-	same := func(x, y *Node) bool {
-		return reflect.ValueOf(x.Config).Pointer() == reflect.ValueOf(y.Config).Pointer()
+	same := func(x, y string) bool {
+		return reflect.ValueOf(byName[x].Config).Pointer() == reflect.ValueOf(byName[y].Config).Pointer()
 	}
-	if !same(a, b) {
-		t.Errorf("two tests with dbt's default config do not share it: %v and %v", a.Config, b.Config)
+	for _, pair := range [][2]string{{"not_null_orders_id", "unique_orders_id"}, {"a", "b"}} {
+		if !same(pair[0], pair[1]) {
+			t.Errorf("%s and %s have equal configs and do not share them: %v and %v", pair[0], pair[1], byName[pair[0]].Config, byName[pair[1]].Config)
+		}
 	}
-	if same(a, warn) || warn.Config["severity"] != "WARN" || a.Config["severity"] != "ERROR" {
-		t.Errorf("a test with its own severity shares or lost it: %v", warn.Config)
+	for _, pair := range [][2]string{{"not_null_orders_id", "not_null_orders_customer_id"}, {"a", "c"}, {"a", "orders"}} {
+		if same(pair[0], pair[1]) {
+			t.Errorf("%s and %s have different configs and share one: %v", pair[0], pair[1], byName[pair[0]].Config)
+		}
 	}
-	if tagged.sharedConfig || same(a, tagged) {
-		t.Errorf("a config holding a list was shared")
+	if got := byName["not_null_orders_customer_id"].Config["severity"]; got != "WARN" {
+		t.Errorf("a test's own severity: %v", got)
+	}
+	if got := fmt.Sprint(byName["c"].Config["tags"]); got != "[hourly]" {
+		t.Errorf("c's tags: %s", got)
+	}
+	for _, name := range []string{"d", "unique_orders_customer_id"} {
+		if byName[name].sharedConfig {
+			t.Errorf("%s: a config holding a map was shared", name)
+		}
+	}
+	a, b := byName["a"], byName["b"]
+	if reflect.ValueOf(a.UnrenderedConfig).Pointer() != reflect.ValueOf(b.UnrenderedConfig).Pointer() || fmt.Sprint(a.UnrenderedConfig["tags"]) != "[nightly]" {
+		t.Errorf("a and b's equal unrendered configs are not shared: %v and %v", a.UnrenderedConfig, b.UnrenderedConfig)
 	}
 	// model.config hands a template a map it may change: a's own copy.
 	st := m.engine.newState(m, a, true)
-	own := st.ownConfig()
-	own["severity"] = "warn"
-	if b.Config["severity"] != "ERROR" || same(a, b) || a.Config["severity"] != "warn" {
+	st.ownConfig()["materialized"] = "view"
+	if b.Config["materialized"] != "table" || same("a", "b") || a.Config["materialized"] != "view" {
 		t.Errorf("writing a's config through model.config: a %v, b %v", a.Config, b.Config)
 	}
 }

@@ -231,42 +231,55 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.buildMaps(ids, nodes, deps)
 	m.buildUnitTests(&l)
 	m.validateContracts(&l)
-	internTestConfigs(nodes)
+	internConfigs(nodes)
 	m.Warnings = append(l.Warnings(), m.Warnings...)
 	sortDiags(l)
 	sortDiags(m.Warnings)
 	return m, l.Err()
 }
 
-// internTestConfigs gives the generic tests whose configs are equal one
-// shared config map: most of a project's tests have dbt's defaults and
-// their folder's settings alone, and a map each was a tenth of the heap
-// Parse leaves. A shared map is marked so: a template that may change
-// its node's config (model.config) gets a copy first (ownConfig).
-// Configs holding anything but plain scalars are left alone.
-func internTestConfigs(nodes []*Node) {
-	shared := map[string]project.Config{}
+// internConfigs gives the models and tests whose configs are equal one
+// shared config map: most of a project's nodes have their folder's
+// settings and their config() call alone (a layer of models, dbt's test
+// defaults), and a map each was a sixth of the heap Parse leaves. A
+// shared map is marked so: a template that may change its node's config
+// (model.config) gets a copy first (ownConfig). Their unrendered configs,
+// which nothing changes after Parse, are shared the same way. Configs
+// holding anything but scalars and lists of scalars are left alone.
+func internConfigs(nodes []*Node) {
+	shared, unrendered := map[string]project.Config{}, map[string]project.Config{}
+	intern := func(table map[string]project.Config, key []byte, c project.Config) project.Config {
+		if s, seen := table[string(key)]; seen {
+			return s
+		}
+		table[string(key)] = c
+		return c
+	}
 	var key []byte
+	var ok bool
 	for _, n := range nodes {
-		if n.TestMetadata == nil || n.sharedConfig {
+		if n.ResourceType != project.Model && n.ResourceType != project.Test {
 			continue
 		}
-		var ok bool
-		if key, ok = configKey(key[:0], n.Config); !ok {
+		if key, ok = configKey(key[:0], n.UnrenderedConfig); ok {
+			n.UnrenderedConfig = intern(unrendered, key, n.UnrenderedConfig)
+		}
+		if n.sharedConfig {
 			continue
 		}
-		if c, seen := shared[string(key)]; seen {
-			n.Config = c
-		} else {
-			shared[string(key)] = n.Config
+		if key, ok = configKey(key[:0], n.Config); ok {
+			n.Config, n.sharedConfig = intern(shared, key, n.Config), true
 		}
-		n.sharedConfig = true
 	}
 }
 
 // configKey appends to b an encoding of c that two configs share exactly
-// when they are equal; ok is false when a value is not a plain scalar.
+// when they are equal; ok is false when a value is neither a scalar nor
+// a list of scalars.
 func configKey(b []byte, c project.Config) ([]byte, bool) {
+	if c == nil {
+		return b, false
+	}
 	keys := make([]string, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)
@@ -275,24 +288,51 @@ func configKey(b []byte, c project.Config) ([]byte, bool) {
 	b = strconv.AppendInt(b, int64(len(keys)), 10)
 	for _, k := range keys {
 		b = strconv.AppendQuote(append(b, ' '), k)
+		var ok bool
 		switch v := c[k].(type) {
-		case nil:
-			b = append(b, " n"...)
-		case string:
-			b = strconv.AppendQuote(append(b, " s"...), v)
-		case bool:
-			b = strconv.AppendBool(append(b, " b"...), v)
-		case int:
-			b = strconv.AppendInt(append(b, " i"...), int64(v), 10)
-		case int64:
-			b = strconv.AppendInt(append(b, " I"...), v, 10)
-		case float64:
-			b = strconv.AppendFloat(append(b, " f"...), v, 'g', -1, 64)
+		case []any:
+			b = strconv.AppendInt(append(b, " l"...), int64(len(v)), 10)
+			if v == nil {
+				b = append(b, '-')
+			}
+			for _, e := range v {
+				if b, ok = scalarKey(b, e); !ok {
+					return b, false
+				}
+			}
+		case []string:
+			b = strconv.AppendInt(append(b, " L"...), int64(len(v)), 10)
+			if v == nil {
+				b = append(b, '-')
+			}
+			for _, e := range v {
+				b = strconv.AppendQuote(append(b, ' '), e)
+			}
 		default:
-			return b, false
+			if b, ok = scalarKey(b, v); !ok {
+				return b, false
+			}
 		}
 	}
 	return b, true
+}
+
+func scalarKey(b []byte, v any) ([]byte, bool) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, " n"...), true
+	case string:
+		return strconv.AppendQuote(append(b, " s"...), v), true
+	case bool:
+		return strconv.AppendBool(append(b, " b"...), v), true
+	case int:
+		return strconv.AppendInt(append(b, " i"...), int64(v), 10), true
+	case int64:
+		return strconv.AppendInt(append(b, " I"...), v, 10), true
+	case float64:
+		return strconv.AppendFloat(append(b, " f"...), v, 'g', -1, 64), true
+	}
+	return b, false
 }
 
 // Manifest internals kept beside the exported fields.
