@@ -224,14 +224,19 @@ func TestPackageNamespaceUndefined(t *testing.T) {
 // source for its message.
 func TestReleaseProjectNodes(t *testing.T) {
 	p := newProject(map[string]string{
-		"models/a.sql":      "select 1 as id\n{% if execute %}{{ nothing.here() }}{% endif %}\n",
-		"models/b.sql":      "select * from {{ ref('c') }}\n",
-		"models/c.sql":      "{{ config(materialized='table') }}\nselect 1 as id\n",
-		"models/schema.yml": "version: 2\nmodels:\n  - name: c\n    columns:\n      - name: id\n        data_tests: [not_null]\n",
+		"models/a.sql":     "select 1 as id\n{% if execute %}{{ nothing.here() }}{% endif %}\n",
+		"models/b.sql":     "select * from {{ ref('c') }}\n",
+		"models/c.sql":     "{{ config(materialized='table') }}\nselect 1 as id\n",
+		"macros/tests.sql": "{% test not_null(model, column_name) %}select * from {{ model }} where {{ column_name }} is null{% endtest %}\n",
 	})
+	p.GenericTests = []*project.TestDecl{{TestName: "not_null", Config: project.Config{}, AttachedKind: project.Model,
+		AttachedName: "c", ColumnName: "id", File: "models/schema.yml", Pos: diag.Pos{Line: 6}}}
 	m, err := Parse(context.Background(), p, testOptions())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(p.Nodes) != 3 || m.Nodes["model.shop.c"] == nil {
+		t.Fatalf("parsed %d nodes: %v", len(p.Nodes), sortedKeys(m.Nodes))
 	}
 	m.ReleaseProjectNodes()
 	if p.Nodes != nil || p.GenericTests != nil {
@@ -245,6 +250,18 @@ func TestReleaseProjectNodes(t *testing.T) {
 	}
 	if got := m.Nodes["model.shop.c"].Config["materialized"]; got != "table" {
 		t.Errorf("c's config() lost: materialized %v", got)
+	}
+	var test *Node
+	for _, n := range m.Nodes {
+		if n.TestMetadata != nil {
+			test = n
+		}
+	}
+	if test == nil {
+		t.Fatal("the generic test is gone")
+	}
+	if err := m.Compile(context.Background(), []string{test.UniqueID}); err != nil || !strings.Contains(test.CompiledCode, "id is null") {
+		t.Errorf("the generic test compiled to %q (%v)", test.CompiledCode, err)
 	}
 	err = m.Compile(context.Background(), []string{"model.shop.a"})
 	l := diagList(err)
