@@ -100,6 +100,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "floor-run" || args[0] == "floor-seed" || args[0] == "floor-write" || args[0] == "floor-select") {
 		return runFloor(ctx, args, stderr)
 	}
+	if len(args) > 0 && args[0] == "probe-memory" {
+		return runProbe(ctx, args, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "spawn" {
+		return runSpawn(ctx, args, stderr)
+	}
 	cfg, err := parseFlags(args, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -286,7 +292,7 @@ func bench(ctx context.Context, cfg *config) (err error) {
 	if cfg.only["memory"] {
 		// A machine the probe cannot measure (not Linux) still gets the
 		// other figures.
-		p, err := probeMemory(ctx, cfg.probeMiB<<20, cfg.runs, cfg.probeIdle)
+		p, err := probeMemoryChild(ctx, cfg)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -725,25 +731,88 @@ type result struct {
 }
 
 // output runs p and returns its wall time and peak memory; a failure
-// carries the command's output.
+// carries the command's output. p runs under a small elt-bench child
+// (spawn) that measures it: Linux reports as a process's peak memory at
+// least its parent's peak when it started, and elt-bench's own grows
+// with the projects it writes and the files it packs for the floors.
 func (p process) output(ctx context.Context) (result, error) {
-	cmd := exec.CommandContext(ctx, p.name, p.args...)
+	self, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	res, err := os.CreateTemp("", "elt-bench-spawn-*.json")
+	if err != nil {
+		return result{}, err
+	}
+	res.Close()
+	defer os.Remove(res.Name())
+	cmd := exec.CommandContext(ctx, self, append([]string{"spawn", "--result", res.Name(), "--", p.name}, p.args...)...)
 	cmd.Dir = p.dir
-	cmd.Env = append(os.Environ(), p.env...)
+	cmd.Env = append(append(os.Environ(), p.env...), childEnv+"=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	err = cmd.Run()
+	var r spawned
+	if data, rerr := os.ReadFile(res.Name()); rerr == nil && len(data) > 0 {
+		if jerr := json.Unmarshal(data, &r); jerr != nil && err == nil {
+			err = fmt.Errorf("read the measure: %w", jerr)
+		}
+	} else if err == nil {
+		err = errors.New("the measure is missing")
+	}
 	if err != nil {
 		return result{}, fmt.Errorf("%s %s (in %s): %w\n%s", filepath.Base(p.name), strings.Join(p.args, " "), p.dir, err, tail(out.String(), 4000))
 	}
-	var rss, faults int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
-		faults = int64(ru.Minflt + ru.Majflt)
+	return result{wall: time.Duration(r.WallNS), cpu: time.Duration(r.CPUNS), peakRSS: r.PeakRSS, faults: r.Faults}, nil
+}
+
+// spawned is what spawn measured of one process.
+type spawned struct {
+	WallNS  int64 `json:"wall_ns"`
+	CPUNS   int64 `json:"cpu_ns"`
+	PeakRSS int64 `json:"peak_rss"`
+	Faults  int64 `json:"faults"`
+}
+
+// runSpawn is spawn's side: elt-bench spawn --result FILE -- NAME ARGS...
+// runs the command with this process's folder, environment and output,
+// and writes its wall time, CPU time, peak memory and page faults to FILE
+// as JSON. It exits as the command did.
+func runSpawn(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	resultPath := fs.String("result", "", "file to write the measure to")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() == 0 || *resultPath == "" {
+		fmt.Fprintln(stderr, "usage: elt-bench spawn --result FILE -- NAME ARGS...")
+		return 2
 	}
-	return result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), peakRSS: rss, faults: faults}, nil
+	cmd := exec.CommandContext(ctx, fs.Arg(0), fs.Args()[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	wall := time.Since(start)
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(stderr, "elt-bench spawn:", runErr)
+		return 1
+	}
+	r := spawned{WallNS: int64(wall), CPUNS: int64(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime())}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.PeakRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+		r.Faults = int64(ru.Minflt + ru.Majflt)
+	}
+	data, err := json.Marshal(r)
+	if err == nil {
+		err = os.WriteFile(*resultPath, data, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "elt-bench spawn:", err)
+		return 1
+	}
+	if runErr != nil {
+		fmt.Fprintln(stderr, "elt-bench spawn:", runErr)
+		return 1
+	}
+	return 0
 }
 
 func tail(s string, n int) string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -192,5 +193,30 @@ func TestInterleaveIdle(t *testing.T) {
 	cancel()
 	if _, err := interleave(ctx, 1, time.Hour, arms, exec); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled pause: want context.Canceled, got %v", err)
+	}
+}
+
+// TestOutputMeasuresTheProcessAlone checks that a figure's peak memory is
+// its process's own: Linux reports as a child's peak at least its
+// parent's peak when it started, so the measured process runs under a
+// small spawn child, not under elt-bench and its large heap.
+func TestOutputMeasuresTheProcessAlone(t *testing.T) {
+	if _, err := os.Stat("/bin/true"); err != nil {
+		t.Skip("no /bin/true here")
+	}
+	big := make([]byte, 160<<20)
+	for i := 0; i < len(big); i += 4096 {
+		big[i] = 1
+	}
+	r, err := process{name: "/bin/true", dir: t.TempDir()}.output(context.Background())
+	runtime.KeepAlive(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.peakRSS <= 0 || r.peakRSS >= 100<<20 || r.wall <= 0 {
+		t.Errorf("/bin/true measured at %d MiB peak, %v: want its own few MiB", r.peakRSS>>20, r.wall)
+	}
+	if _, err := (process{name: "/bin/sh", args: []string{"-c", "echo broken >&2; exit 3"}, dir: t.TempDir()}).output(context.Background()); err == nil || !strings.Contains(err.Error(), "broken") {
+		t.Errorf("a failing command: want its output in the error, got %v", err)
 	}
 }

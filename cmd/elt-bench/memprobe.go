@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -26,6 +33,50 @@ type MemoryProbe struct {
 	WarmMedian float64   `json:"warm_median_gb_per_s"`
 	// Faults is the page faults of the first cold probe.
 	Faults int64 `json:"page_faults"`
+}
+
+// probeMemoryChild runs the probe in a process of its own (elt-bench
+// probe-memory): Linux reports as a child's peak memory at least its
+// parent's peak when it started, so the probe's memory would show in
+// every figure measured after it.
+func probeMemoryChild(ctx context.Context, cfg *config) (*MemoryProbe, error) {
+	cmd := exec.CommandContext(ctx, cfg.self, "probe-memory", "--mib", fmt.Sprint(cfg.probeMiB),
+		"--rounds", fmt.Sprint(cfg.runs), "--idle", cfg.probeIdle.String())
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	var p MemoryProbe
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+		return nil, fmt.Errorf("read the probe's report: %w", err)
+	}
+	return &p, nil
+}
+
+// runProbe is the child's side: it prints the probe as JSON.
+func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	mib := fs.Int("mib", 256, "size of each probe in MiB")
+	rounds := fs.Int("rounds", 3, "cold and warm probes")
+	idle := fs.Duration("idle", 3*time.Second, "pause before each cold probe")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	p, err := probeMemory(ctx, *mib<<20, *rounds, *idle)
+	if err == nil {
+		err = json.NewEncoder(stdout).Encode(p)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "elt-bench probe-memory:", err)
+		return 1
+	}
+	return 0
 }
 
 // probeMemory runs rounds pairs of probes of n bytes, each pair after
