@@ -203,14 +203,22 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 	obj := c.expr(n.obj)
 	key := c.expr(n.key)
 	p := n.position()
-	if sl, ok := n.key.(*sliceExpr); ok && isConst(n.obj) && isConst(sl.start) && isConst(sl.stop) && isConst(sl.step) {
+	if _, ok := n.key.(*sliceExpr); ok && c.foldable(n.obj) && c.foldable(n.key) {
 		// Jinja2 folds a constant subscript at compile time through
 		// environment.getitem, which gives an undefined value where the
 		// runtime slice (a plain Python subscript) raises: {{ 5[1:] }}
-		// renders nothing, {{ x[1:] }} with x = 5 raises TypeError.
+		// renders nothing, {{ x[1:] }} with x = 5 raises TypeError. What
+		// folds has the same value at run time; what raises while folding
+		// is left to the run time by Jinja2 too.
 		return func(s *State) (any, error) {
-			o, _ := obj(s)
-			k, _ := key(s)
+			o, err := obj(s)
+			if err != nil {
+				return nil, err
+			}
+			k, err := key(s)
+			if err != nil {
+				return nil, err
+			}
 			v, err := getItem(s, o, k)
 			if e, ok := err.(*Error); ok && e.Kind == "TypeError" {
 				return undefAttr(s, o, k), nil
@@ -784,6 +792,45 @@ func (c *compiler) cond(n *condExpr) evalFn {
 		}
 		return els(s)
 	}
+}
+
+// contextFilters are the builtin filters Jinja2 passes the render context
+// (pass_context): its optimizer never folds them.
+var contextFilters = setOf("map", "random", "reject", "rejectattr", "select", "selectattr")
+
+// foldable reports whether Jinja2's optimizer folds e at compile time:
+// what isConst folds, and also subscripts, slices and builtin filters
+// (the context ones aside, and a filter the environment overrides) of
+// operands that fold.
+func (c *compiler) foldable(e expr) bool {
+	if isConst(e) {
+		return true
+	}
+	switch n := e.(type) {
+	case *sliceExpr:
+		return c.foldable(n.start) && c.foldable(n.stop) && c.foldable(n.step)
+	case *getitemExpr:
+		return c.foldable(n.obj) && c.foldable(n.key)
+	case *filterExpr:
+		if _, custom := c.env.filters[n.name]; custom || n.x == nil || builtinFilters[n.name] == nil || contextFilters[n.name] {
+			return false
+		}
+		if !c.foldable(n.x) || !c.foldable(n.dynArgs) || !c.foldable(n.dynKwargs) {
+			return false
+		}
+		for _, a := range n.args {
+			if !c.foldable(a) {
+				return false
+			}
+		}
+		for _, a := range n.kwValues {
+			if !c.foldable(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // isConst reports whether e is absent or an expression Jinja2's optimizer
