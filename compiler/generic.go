@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"crypto/md5"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -45,11 +47,16 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 			folders[k] = ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))
 		}
 	}
+	b := &testBuild{nodesByName: nodesByName, sources: make(map[sourceKey]*project.SourceTable, len(p.Sources)),
+		configs: map[string]*testConfig{}}
+	for _, s := range p.Sources {
+		b.sources[sourceKey{s.Package, s.SourceName, s.Name}] = s // the last of duplicates, as a scan finds it
+	}
 	built := make([]*Node, len(p.GenericTests))
 	errs := make([]*diag.Diagnostic, len(p.GenericTests))
 	m.parallel(ctx, len(p.GenericTests), func(i int) {
 		d := p.GenericTests[i]
-		built[i], errs[i] = m.buildGenericTest(d, nodesByName, folders[testFile{d.Package, d.File}])
+		built[i], errs[i] = m.buildGenericTest(d, b, folders[testFile{d.Package, d.File}])
 	})
 	var added []string
 	for i, d := range p.GenericTests {
@@ -74,6 +81,90 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 
 // testFile is a properties file of a package ("": the root project's).
 type testFile struct{ pkg, file string }
+
+// testBuild is what the generic tests of one Parse are built from, beside
+// the project: its refable nodes and source tables by name, and the
+// configs tests share.
+type testBuild struct {
+	nodesByName map[kindName]*Node
+	sources     map[sourceKey]*project.SourceTable
+
+	mu sync.Mutex
+	// configs are the configs of the root project's tests without a
+	// config of their own, by the dbt_project.yml tree levels their fqn
+	// reaches (levelsKey): all that decides them. Most tests of a project
+	// have one of a few, and each test's own pair of maps was a sixth of
+	// the heap that Parse peaks at.
+	configs map[string]*testConfig
+	treeIDs map[*project.ConfigTree]int
+}
+
+// sourceKey names a source table: package, source and table.
+type sourceKey struct{ pkg, source, table string }
+
+// testConfig is a test's config (dbt's test defaults applied) and its
+// unrendered config, shared by every test whose fqn reaches the same tree
+// levels; nil maps when they hold something other than scalars and lists
+// of scalars, which are left to each test (internConfigs does the same).
+type testConfig struct {
+	cfg, unrendered project.Config
+}
+
+// sharedConfigs returns the configs of a test of the root project own,
+// with fqn and no config of its own, shared with every other such test
+// whose fqn reaches the same tree levels; ok is false when they are not
+// shared (built by the caller).
+func (b *testBuild) sharedConfigs(own *project.ProjectConfig, fqn []string) (cfg, unrendered project.Config, ok bool) {
+	var buf [16]*project.ConfigTree
+	levels := project.TreeLevels(buf[:0], own, project.Test, fqn)
+	var kb [64]byte
+	b.mu.Lock()
+	key := b.levelsKey(kb[:0], levels)
+	tc, seen := b.configs[string(key)]
+	b.mu.Unlock()
+	if !seen {
+		tc = &testConfig{
+			cfg:        withTestDefaults(project.TreeConfigOver(own, project.Test, fqn, false, nil, len(testDefaults))),
+			unrendered: project.TreeConfigOver(own, project.Test, fqn, true, nil, 0),
+		}
+		if _, plain := configKey(nil, tc.cfg); !plain {
+			tc.cfg = nil
+		} else if _, plain := configKey(nil, tc.unrendered); !plain {
+			tc.cfg = nil
+		}
+		b.mu.Lock()
+		if prev, ok := b.configs[string(key)]; ok {
+			tc = prev // built meanwhile by another test: one per key
+		} else {
+			b.configs[string(key)] = tc
+		}
+		b.mu.Unlock()
+	}
+	if tc.cfg == nil {
+		return nil, nil, false
+	}
+	return tc.cfg, tc.unrendered, true
+}
+
+// levelsKey appends to k a key naming levels (TreeLevels), numbering
+// each tree level the first time it is seen. b.mu is held.
+func (b *testBuild) levelsKey(k []byte, levels []*project.ConfigTree) []byte {
+	if b.treeIDs == nil {
+		b.treeIDs = map[*project.ConfigTree]int{}
+	}
+	for _, t := range levels {
+		id := 0 // a tree's end
+		if t != nil {
+			var ok bool
+			if id, ok = b.treeIDs[t]; !ok {
+				id = len(b.treeIDs) + 1
+				b.treeIDs[t] = id
+			}
+		}
+		k = binary.AppendUvarint(k, uint64(id))
+	}
+	return k
+}
 
 // testProject is the project whose properties YAML declares d, which its
 // test belongs to: its name, folder (relative to the root project; "" for
@@ -104,7 +195,7 @@ type kindName struct {
 // when it is disabled (or attached to a disabled node), or the problem.
 //
 // folders are the folders of d's file below its resource path (ymlFolders).
-func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindName]*Node, folders []string) (*Node, *diag.Diagnostic) {
+func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders []string) (*Node, *diag.Diagnostic) {
 	p := m.Project
 	fail := func(format string, args ...any) (*Node, *diag.Diagnostic) {
 		e := diag.Errorf(d.File, d.Pos, "", format, args...)
@@ -119,16 +210,11 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 	var attached *Node
 	var src *project.SourceTable
 	if d.AttachedKind == project.Source {
-		for _, s := range p.Sources {
-			if s.SourceName == d.SourceName && s.Name == d.AttachedName && s.Package == pkg {
-				src = s
-			}
-		}
-		if src == nil {
+		if src = b.sources[sourceKey{pkg, d.SourceName, d.AttachedName}]; src == nil {
 			return fail("test %s is attached to unknown source table %s.%s", d.TestName, d.SourceName, d.AttachedName)
 		}
 	} else {
-		attached = nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
+		attached = b.nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
 		if attached == nil {
 			if disabledNamed(m.disabled, d.AttachedName) {
 				return nil, nil // tests on disabled nodes are disabled too
@@ -177,16 +263,22 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 	fqn = append(fqn, folders...)
 	fqn = append(fqn, name)
 	id := "test." + pkg + "." + name + "." + testHash(name, d.Namespace, shortTest, kwargs)
-	// Sized for withTestDefaults' keys.
-	cfg := project.TreeConfigOver(own, project.Test, fqn, false, d.Config, len(testDefaults))
-	unrendered := project.TreeConfigOver(own, project.Test, fqn, true, d.Config, 0)
-	var rootCfg, ownCfg project.Config
-	if pkgDir != "" {
-		rootCfg = p.TreeConfig(project.Test, fqn)
-		ownCfg = withTestDefaults(cfg)
-		cfg = mergeConfig(cfg, rootCfg)
+	var cfg, unrendered, rootCfg, ownCfg project.Config
+	var shared bool
+	if pkgDir == "" && len(d.Config) == 0 {
+		cfg, unrendered, shared = b.sharedConfigs(own, fqn)
 	}
-	cfg = withTestDefaults(cfg)
+	if !shared {
+		// Sized for withTestDefaults' keys.
+		cfg = project.TreeConfigOver(own, project.Test, fqn, false, d.Config, len(testDefaults))
+		unrendered = project.TreeConfigOver(own, project.Test, fqn, true, d.Config, 0)
+		if pkgDir != "" {
+			rootCfg = p.TreeConfig(project.Test, fqn)
+			ownCfg = withTestDefaults(cfg)
+			cfg = mergeConfig(cfg, rootCfg)
+		}
+		cfg = withTestDefaults(cfg)
+	}
 	if isDisabled(cfg) {
 		return nil, nil
 	}
@@ -209,9 +301,11 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, nodesByName map[kindNam
 			PatchPath:        d.File,
 			PatchPos:         d.Pos,
 		},
-		ownConfig:  ownCfg,
-		ShortName:  short,
-		ColumnName: d.ColumnName,
+		ownConfig:      ownCfg,
+		sharedConfig:   shared,
+		configInterned: shared,
+		ShortName:      short,
+		ColumnName:     d.ColumnName,
 		TestMetadata: &TestMetadata{
 			Name:      shortTest,
 			Namespace: d.Namespace,

@@ -337,3 +337,83 @@ func TestConfigsShared(t *testing.T) {
 		t.Errorf("writing a's config through model.config: a %v, b %v", a.Config, b.Config)
 	}
 }
+
+// TestGenericTestConfigsFromTree: generic tests without a config of their
+// own share the config their dbt_project.yml tree levels give them, and a
+// test that a level of the tree names by itself, a test in another folder
+// and a test whose tree config holds a map each get what the tree gives
+// them alone.
+func TestGenericTestConfigsFromTree(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/staging/orders.sql":  "select 1 as id, 2 as customer_id\n",
+		"models/marts/customers.sql": "select 1 as id\n",
+		"macros/tests.sql": "{% test not_null(model, column_name) %}select * from {{ model }} where {{ column_name }} is null{% endtest %}\n" +
+			"{% test unique(model, column_name) %}select {{ column_name }} from {{ model }} group by 1 having count(*) > 1{% endtest %}\n",
+	})
+	level := func(cfg project.Config, children map[string]*project.ConfigTree) *project.ConfigTree {
+		return &project.ConfigTree{Config: cfg, Unrendered: cfg, Children: children}
+	}
+	p.Config.Trees["data_tests"] = level(project.Config{"tags": []string{"all"}}, map[string]*project.ConfigTree{
+		"shop": level(nil, map[string]*project.ConfigTree{
+			"staging": level(project.Config{"severity": "warn"}, map[string]*project.ConfigTree{
+				"unique_orders_customer_id": level(project.Config{"severity": "error", "limit": 5}, nil),
+			}),
+			"marts": level(project.Config{"meta": map[string]any{"owner": "ann"}}, nil),
+		}),
+	})
+	decl := func(test, model, col, file string) *project.TestDecl {
+		return &project.TestDecl{TestName: test, AttachedKind: project.Model,
+			AttachedName: model, ColumnName: col, File: file, Pos: diag.Pos{Line: 5}}
+	}
+	p.GenericTests = []*project.TestDecl{
+		decl("not_null", "orders", "id", "models/staging/schema.yml"),
+		decl("unique", "orders", "id", "models/staging/schema.yml"),
+		decl("not_null", "orders", "customer_id", "models/staging/schema.yml"),
+		decl("unique", "orders", "customer_id", "models/staging/schema.yml"),
+		decl("not_null", "customers", "id", "models/marts/schema.yml"),
+		decl("unique", "customers", "id", "models/marts/schema.yml"),
+	}
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*Node{}
+	for _, n := range m.Nodes {
+		byName[n.Name] = n
+	}
+	ptr := func(c project.Config) uintptr { return reflect.ValueOf(c).Pointer() }
+	for name, want := range map[string]string{
+		"not_null_orders_id":          "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:WARN tags:[all] warn_if:!= 0]",
+		"unique_orders_id":            "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:WARN tags:[all] warn_if:!= 0]",
+		"not_null_orders_customer_id": "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:WARN tags:[all] warn_if:!= 0]",
+		"unique_orders_customer_id":   "map[enabled:true error_if:!= 0 fail_calc:count(*) limit:5 materialized:test severity:ERROR tags:[all] warn_if:!= 0]",
+		"not_null_customers_id":       "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test meta:map[owner:ann] severity:ERROR tags:[all] warn_if:!= 0]",
+		"unique_customers_id":         "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test meta:map[owner:ann] severity:ERROR tags:[all] warn_if:!= 0]",
+	} {
+		n := byName[name]
+		if n == nil {
+			t.Fatalf("no test %s among %v", name, m.ids)
+		}
+		if got := fmt.Sprint(n.Config); got != want {
+			t.Errorf("%s's config:\n got %s\nwant %s", name, got, want)
+		}
+	}
+	staging := byName["not_null_orders_id"]
+	for _, name := range []string{"unique_orders_id", "not_null_orders_customer_id"} {
+		if n := byName[name]; ptr(n.Config) != ptr(staging.Config) || ptr(n.UnrenderedConfig) != ptr(staging.UnrenderedConfig) || !n.sharedConfig {
+			t.Errorf("%s does not share the staging folder's configs", name)
+		}
+	}
+	if ptr(byName["unique_orders_customer_id"].Config) == ptr(staging.Config) {
+		t.Error("the test its own tree level names shares the folder's config")
+	}
+	if a, b := byName["not_null_customers_id"], byName["unique_customers_id"]; ptr(a.Config) == ptr(b.Config) || a.sharedConfig {
+		t.Error("configs holding a map are shared")
+	}
+	// A shared config is read only: model.config gives a template a copy.
+	st := m.engine.newState(m, staging, true)
+	st.ownConfig()["severity"] = "ERROR"
+	if byName["unique_orders_id"].Config["severity"] != "WARN" || staging.Config["severity"] != "ERROR" {
+		t.Errorf("writing one test's config through model.config changed another's")
+	}
+}

@@ -156,7 +156,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			errs[i] = err
 			if rs == nil {
 				if n.sharedConfig {
-					n.Config, n.sharedConfig = copyConfig(n.Config), false
+					n.Config, n.sharedConfig, n.configInterned = copyConfig(n.Config), false, false
 				}
 				return
 			}
@@ -183,10 +183,10 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			if n.ResourceType == project.Test {
 				n.Config = withTestDefaults(n.Config)
 			}
-		} else if n.sharedConfig {
-			n.Config = copyConfig(n.Config)
+			n.sharedConfig, n.configInterned = false, false
 		}
-		n.sharedConfig = false
+		// Otherwise the config is as Parse set it up: a shared one stays
+		// shared, read only, and internConfigs shares it further.
 		if n.ResourceType == project.Model && n.Config["materialized"] == nil {
 			// dbt's default (a table for Python models), written into the
 			// config so that logs, the manifest and the runner agree.
@@ -195,6 +195,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 				def = "table"
 			}
 			n.Config = mergeConfig(project.Config{"materialized": def}, n.Config)
+			n.sharedConfig, n.configInterned = false, false
 		}
 		disable[i] = isDisabled(n.Config)
 	})
@@ -261,11 +262,11 @@ func internConfigs(nodes []*Node) {
 		if n.ResourceType != project.Model && n.ResourceType != project.Test {
 			continue
 		}
+		if n.configInterned {
+			continue
+		}
 		if key, ok = configKey(key[:0], n.UnrenderedConfig); ok {
 			n.UnrenderedConfig = intern(unrendered, key, n.UnrenderedConfig)
-		}
-		if n.sharedConfig {
-			continue
 		}
 		if key, ok = configKey(key[:0], n.Config); ok {
 			n.Config, n.sharedConfig = intern(shared, key, n.Config), true

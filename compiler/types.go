@@ -122,11 +122,16 @@ type Node struct {
 	// ownConfig is, for a package's node, its config before the root
 	// project's dbt_project.yml is applied over it (nil otherwise).
 	ownConfig project.Config
-	// sharedConfig: Config is still the project node's map, read only,
-	// during Parse.
+	// sharedConfig: Config (and UnrenderedConfig) may be shared with
+	// other nodes or the project node, read only: a template that may
+	// change it (model.config) gets a copy first.
 	sharedConfig bool
-	ord          int          // index in the sorted ids, while buildMaps runs
-	tpl          atomic.Value // *jinja.Template: the parsed RawCode, once parsed
+	// configInterned: Config and UnrenderedConfig are shared already
+	// with every node whose configs are built the same way (a generic
+	// test's, testBuild.sharedConfigs); internConfigs leaves them alone.
+	configInterned bool
+	ord            int          // index in the sorted ids, while buildMaps runs
+	tpl            atomic.Value // *jinja.Template: the parsed RawCode, once parsed
 }
 
 // Ref is one ref() call.

@@ -286,6 +286,29 @@ func treeConfigInto(out Config, cfg *ProjectConfig, kind ResourceType, fqn []str
 	}
 }
 
+// TreeLevels appends to dst the levels of cfg's trees that a node of the
+// given kind and fqn reaches, in the order treeConfigInto merges them, a
+// nil closing each tree: two nodes whose levels are the same get the same
+// TreeConfig and TreeUnrenderedConfig.
+func TreeLevels(dst []*ConfigTree, cfg *ProjectConfig, kind ResourceType, fqn []string) []*ConfigTree {
+	if cfg == nil {
+		return dst
+	}
+	for _, name := range treeNames(kind) {
+		if t := cfg.Trees[name]; t != nil {
+			dst = append(dst, t)
+			for _, part := range fqn {
+				if t = t.Children[part]; t == nil {
+					break
+				}
+				dst = append(dst, t)
+			}
+		}
+		dst = append(dst, nil)
+	}
+	return dst
+}
+
 // markTreeUse records which tree levels an fqn reaches, for the unused-path warning.
 func markTreeUse(trees map[string]*ConfigTree, kind ResourceType, fqn []string, used map[*ConfigTree]bool) {
 	for _, name := range treeNames(kind) {
