@@ -39,13 +39,14 @@ import (
 // A RenderCache is safe for concurrent use by one Parse and Compile.
 type RenderCache struct {
 	key string
-	// old are the stored entries by id, each as stored
-	// (rendercache_codec.go): decoded when its node asks (oldEntry),
-	// written back as they are when unchanged.
-	old     map[string]string
-	mu      sync.Mutex
-	decoded map[string]*cacheEntry // the entries of old decoded so far
-	next    map[string]*cacheEntry
+	// old are the stored entries by id (rendercache_codec.go): decoded
+	// when its node asks (oldEntry), written back as they are when kept.
+	// The map is not changed after NewRenderCacheStored: read without mu.
+	old map[string]*cacheSlot
+	mu  sync.Mutex
+	// next are the entries to save that are not an old entry kept as it
+	// was read (cacheSlot.kept): new renders, and old entries changed.
+	next map[string]*cacheEntry
 	// oldFiles and files are the compiled files written, by path under
 	// the target directory: what they held and their stamp after.
 	oldFiles map[string]writtenFile
@@ -57,6 +58,19 @@ type RenderCache struct {
 
 	parseHits, parseMisses, execHits, execMisses atomic.Int64
 }
+
+// cacheSlot is one stored entry: as stored, decoded once its node asks,
+// and whether this invocation keeps it as it was read. A node's renders
+// touch only its own slot, so no lock is needed: the renders of every
+// core ask for theirs at once.
+type cacheSlot struct {
+	raw     string
+	decoded atomic.Pointer[cacheEntry] // damagedEntry when it cannot be read
+	kept    atomic.Bool
+}
+
+// damagedEntry marks a slot whose entry could not be decoded: a miss.
+var damagedEntry = new(cacheEntry)
 
 // cacheEntry is what is kept for one node, by unique id.
 type cacheEntry struct {
@@ -134,7 +148,7 @@ type StoredRenderCache struct {
 	key       string
 	files     map[string]writtenFile
 	fileOrder []string
-	entries   map[string]string
+	entries   map[string]*cacheSlot
 	order     []string
 	err       error
 }
@@ -165,50 +179,74 @@ func NewRenderCacheStored(key string, s *StoredRenderCache) *RenderCache {
 	}
 	// Sized for a run that keeps every entry, as most do.
 	c.old, c.oldOrder = s.entries, s.order
-	c.decoded, c.next = make(map[string]*cacheEntry, len(s.entries)), make(map[string]*cacheEntry, len(s.entries))
+	c.next = map[string]*cacheEntry{}
 	return c
 }
 
 // oldEntry returns the stored entry of id, decoded, or nil.
 func (c *RenderCache) oldEntry(id string) *cacheEntry {
-	c.mu.Lock()
-	if e, ok := c.decoded[id]; ok {
-		c.mu.Unlock()
-		return e
-	}
-	raw, ok := c.old[id]
-	c.mu.Unlock()
-	if !ok {
+	slot := c.old[id]
+	if slot == nil {
 		return nil
 	}
-	// Decoded outside the lock: the renders of both cores ask at once.
-	e, err := decodeEntry(raw)
-	if err != nil || e.ID != id {
-		e = nil // a damaged entry is a miss
+	e := slot.decoded.Load()
+	if e == nil {
+		var err error
+		if e, err = decodeEntry(slot.raw); err != nil || e.ID != id {
+			e = damagedEntry
+		}
+		if !slot.decoded.CompareAndSwap(nil, e) {
+			e = slot.decoded.Load() // decoded meanwhile by another caller: one entry per id
+		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.decoded[id]; ok {
-		return prev // decoded meanwhile by another caller: one entry per id
+	if e == damagedEntry {
+		return nil
 	}
-	c.decoded[id] = e
 	return e
 }
 
-func (c *RenderCache) oldEntryLocked(id string) *cacheEntry {
-	if e, ok := c.decoded[id]; ok {
+// keep marks the stored entry of id kept for the next invocation as it
+// was read.
+func (c *RenderCache) keep(id string) {
+	if slot := c.old[id]; slot != nil {
+		slot.kept.Store(true)
+	}
+}
+
+// nextLocked is the entry to save for id: one stored or changed this
+// invocation, or the stored one kept; nil when there is none. c.mu is held.
+func (c *RenderCache) nextLocked(id string) *cacheEntry {
+	if e, ok := c.next[id]; ok {
 		return e
 	}
-	raw, ok := c.old[id]
-	if !ok {
-		return nil
+	if slot := c.old[id]; slot != nil && slot.kept.Load() {
+		return c.oldEntry(id)
 	}
-	e, err := decodeEntry(raw)
-	if err != nil || e.ID != id {
-		e = nil // a damaged entry is a miss
+	return nil
+}
+
+// nextIDs are the ids of the entries to save (nextLocked), sorted. c.mu
+// is held.
+func (c *RenderCache) nextIDs() []string {
+	ids := make([]string, 0, len(c.oldOrder)+len(c.next))
+	for _, id := range c.oldOrder {
+		if _, ok := c.next[id]; ok || c.old[id].kept.Load() {
+			ids = append(ids, id)
+		}
 	}
-	c.decoded[id] = e
-	return e
+	if !slices.IsSorted(ids) {
+		// A cache not written by Save.
+		slices.Sort(ids)
+	}
+	ids = slices.Compact(ids)
+	var added []string
+	for id := range c.next {
+		if _, ok := c.old[id]; !ok {
+			added = append(added, id)
+		}
+	}
+	slices.Sort(added)
+	return sortedids.Merge(ids, added)
 }
 
 // CacheStats counts the renders a cache saved and the ones it did not.
@@ -231,8 +269,17 @@ func (c *RenderCache) Stats() CacheStats {
 func (c *RenderCache) Changed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.old == nil || c.parseMisses.Load() > 0 || c.execMisses.Load() > 0 || len(c.next) != len(c.old) {
+	if c.old == nil || c.parseMisses.Load() > 0 || c.execMisses.Load() > 0 {
 		return true
+	}
+	// Every stored entry kept as read, and nothing else.
+	if len(c.next) > 0 {
+		return true
+	}
+	for _, slot := range c.old {
+		if !slot.kept.Load() {
+			return true
+		}
 	}
 	for name, f := range c.files {
 		if o, ok := c.oldFiles[name]; !ok || o != f {
@@ -252,7 +299,7 @@ func (c *RenderCache) Save(w io.Writer) error {
 		if e.HasExec {
 			continue
 		}
-		if o := c.oldEntryLocked(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey {
+		if o := c.oldEntry(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey {
 			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.execRaw
 		}
 	}
@@ -293,14 +340,11 @@ func (c *RenderCache) Save(w io.Writer) error {
 			enc.b = enc.b[:0]
 		}
 	}
-	ids := sortedids.Keys(c.next, c.oldOrder, func(id string) bool {
-		_, ok := c.old[id]
-		return ok
-	})
+	ids := c.nextIDs()
 	enc.uint(uint64(len(ids)))
 	var one cacheEncoder
 	for _, id := range ids {
-		e := c.next[id]
+		e := c.nextLocked(id)
 		if e.raw != "" && e.ID == id {
 			// Unchanged since read: written as it was, straight from
 			// the string it was read into.
@@ -435,9 +479,7 @@ func (m *Manifest) cachedParse(n *Node, pk [32]byte) (parseCapture, bool) {
 		}
 		st.inFile = project.Config(inFile)
 	}
-	c.mu.Lock()
-	c.next[n.UniqueID] = e
-	c.mu.Unlock()
+	c.keep(n.UniqueID)
 	// The entry is kept as it is: its compiled SQL too, checked when used.
 	return st, true
 }
@@ -483,7 +525,7 @@ func (m *Manifest) storeParse(n *Node, pk [32]byte, st *renderState) {
 func (m *Manifest) cachedExec(n *Node) (key [32]byte, sql string, warnings diag.List, ok bool) {
 	c := m.engine.opts.Cache
 	c.mu.Lock()
-	e := c.next[n.UniqueID]
+	e := c.nextLocked(n.UniqueID)
 	c.mu.Unlock()
 	if e == nil {
 		// The parse render was not cached: nor is the compiled SQL.
@@ -513,7 +555,7 @@ func (m *Manifest) storeExec(n *Node, key [32]byte, sql string, st *renderState)
 	c := m.engine.opts.Cache
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.next[n.UniqueID]
+	e := c.nextLocked(n.UniqueID)
 	if e == nil {
 		return
 	}

@@ -437,12 +437,14 @@ func decodeCache(s string) *StoredRenderCache {
 	}
 	st.files, st.fileOrder = files, fileOrder
 	n = d.count()
-	entries := make(map[string]string, n)
+	entries := make(map[string]*cacheSlot, n)
 	order := make([]string, 0, n)
-	for range n {
+	slots := make([]cacheSlot, n) // one allocation for every entry
+	for i := range n {
 		raw := d.string()
 		id := (&cacheDecoder{s: raw}).string()
-		entries[id] = raw
+		slots[i].raw = raw
+		entries[id] = &slots[i]
 		order = append(order, id)
 	}
 	if d.err == nil && d.off != len(s) {
