@@ -3,7 +3,6 @@ package compiler
 import (
 	"context"
 	"crypto/md5"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -47,8 +45,7 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 			folders[k] = ymlFolders(own, strings.TrimPrefix(d.File, pkgDir+"/"))
 		}
 	}
-	b := &testBuild{nodesByName: nodesByName, sources: make(map[sourceKey]*project.SourceTable, len(p.Sources)),
-		configs: map[string]*testConfig{}}
+	b := &testBuild{nodesByName: nodesByName, sources: make(map[sourceKey]*project.SourceTable, len(p.Sources))}
 	for _, s := range p.Sources {
 		b.sources[sourceKey{s.Package, s.SourceName, s.Name}] = s // the last of duplicates, as a scan finds it
 	}
@@ -89,81 +86,35 @@ type testBuild struct {
 	nodesByName map[kindName]*Node
 	sources     map[sourceKey]*project.SourceTable
 
-	mu sync.Mutex
 	// configs are the configs of the root project's tests without a
 	// config of their own, by the dbt_project.yml tree levels their fqn
-	// reaches (levelsKey): all that decides them. Most tests of a project
-	// have one of a few, and each test's own pair of maps was a sixth of
-	// the heap that Parse peaks at.
-	configs map[string]*testConfig
-	treeIDs map[*project.ConfigTree]int
+	// reaches: all that decides them. Most tests of a project have one of
+	// a few, and each test's own pair of maps was a sixth of the heap
+	// that Parse peaks at.
+	configs project.TreeConfigs
 }
 
 // sourceKey names a source table: package, source and table.
 type sourceKey struct{ pkg, source, table string }
 
-// testConfig is a test's config (dbt's test defaults applied) and its
-// unrendered config, shared by every test whose fqn reaches the same tree
-// levels; nil maps when they hold something other than scalars and lists
-// of scalars, which are left to each test (internConfigs does the same).
-type testConfig struct {
-	cfg, unrendered project.Config
-}
-
 // sharedConfigs returns the configs of a test of the root project own,
-// with fqn and no config of its own, shared with every other such test
-// whose fqn reaches the same tree levels; ok is false when they are not
-// shared (built by the caller).
+// with fqn and no config of its own: dbt's test defaults over what the
+// tree gives, shared with every other such test whose fqn reaches the
+// same tree levels; ok is false when they hold something other than
+// scalars and lists of scalars, left to each test as internConfigs
+// leaves them.
 func (b *testBuild) sharedConfigs(own *project.ProjectConfig, fqn []string) (cfg, unrendered project.Config, ok bool) {
-	var buf [16]*project.ConfigTree
-	levels := project.TreeLevels(buf[:0], own, project.Test, fqn)
-	var kb [64]byte
-	b.mu.Lock()
-	key := b.levelsKey(kb[:0], levels)
-	tc, seen := b.configs[string(key)]
-	b.mu.Unlock()
-	if !seen {
-		tc = &testConfig{
-			cfg:        withTestDefaults(project.TreeConfigOver(own, project.Test, fqn, false, nil, len(testDefaults))),
-			unrendered: project.TreeConfigOver(own, project.Test, fqn, true, nil, 0),
+	cfg, unrendered = b.configs.Get(own, project.Test, fqn, func(c, u project.Config) (project.Config, project.Config) {
+		c = withTestDefaults(c)
+		if _, plain := configKey(nil, c); !plain {
+			return nil, nil
 		}
-		if _, plain := configKey(nil, tc.cfg); !plain {
-			tc.cfg = nil
-		} else if _, plain := configKey(nil, tc.unrendered); !plain {
-			tc.cfg = nil
+		if _, plain := configKey(nil, u); !plain {
+			return nil, nil
 		}
-		b.mu.Lock()
-		if prev, ok := b.configs[string(key)]; ok {
-			tc = prev // built meanwhile by another test: one per key
-		} else {
-			b.configs[string(key)] = tc
-		}
-		b.mu.Unlock()
-	}
-	if tc.cfg == nil {
-		return nil, nil, false
-	}
-	return tc.cfg, tc.unrendered, true
-}
-
-// levelsKey appends to k a key naming levels (TreeLevels), numbering
-// each tree level the first time it is seen. b.mu is held.
-func (b *testBuild) levelsKey(k []byte, levels []*project.ConfigTree) []byte {
-	if b.treeIDs == nil {
-		b.treeIDs = map[*project.ConfigTree]int{}
-	}
-	for _, t := range levels {
-		id := 0 // a tree's end
-		if t != nil {
-			var ok bool
-			if id, ok = b.treeIDs[t]; !ok {
-				id = len(b.treeIDs) + 1
-				b.treeIDs[t] = id
-			}
-		}
-		k = binary.AppendUvarint(k, uint64(id))
-	}
-	return k
+		return c, u
+	})
+	return cfg, unrendered, cfg != nil
 }
 
 // testProject is the project whose properties YAML declares d, which its

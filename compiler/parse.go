@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/par"
@@ -139,6 +142,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	disable := make([]bool, len(ids))
 	errs := make([]error, len(ids))
 	cache := e.opts.Cache
+	var memo configMemo
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
 		var st parseCapture
@@ -166,6 +170,22 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		n.Refs = st.refs
 		n.SourceRefs = st.sources
 		n.DependsOn.Macros = st.macros
+		var memoKey configMemoKey
+		memoized := false
+		if len(st.inFile) > 0 && st.inFileRaw != "" && n.ResourceType == project.Model && n.RootConfig == nil && n.sharedConfig {
+			// A model with its folder's config and a config() call
+			// taken from the cache: the configs of every model with the
+			// same folder config and the same call, built once.
+			memoKey = newConfigMemoKey(n, st.inFileRaw)
+			c, u, seen := memo.get(memoKey)
+			if c != nil {
+				n.Config, n.UnrenderedConfig = c, u
+				n.configInterned = true
+				disable[i] = isDisabled(n.Config)
+				return
+			}
+			memoized = !seen // seen without configs: they are not shared
+		}
 		if len(st.inFile) > 0 {
 			// The config() call's values as written, over the YAML's, as
 			// dbt 1.9 records them with state_modified_compare_more_unrendered_values.
@@ -196,6 +216,20 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			}
 			n.Config = mergeConfig(project.Config{"materialized": def}, n.Config)
 			n.sharedConfig, n.configInterned = false, false
+		}
+		if memoized {
+			// Configs holding anything but scalars and lists of scalars
+			// stay each model's own, as internConfigs leaves them.
+			_, plain := configKey(nil, n.Config)
+			if _, ok := configKey(nil, n.UnrenderedConfig); !ok {
+				plain = false
+			}
+			if plain {
+				n.Config, n.UnrenderedConfig = memo.put(memoKey, n.Config, n.UnrenderedConfig)
+				n.sharedConfig, n.configInterned = true, true
+			} else {
+				memo.put(memoKey, nil, nil)
+			}
 		}
 		disable[i] = isDisabled(n.Config)
 	})
@@ -237,6 +271,71 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	sortDiags(l)
 	sortDiags(m.Warnings)
 	return m, l.Err()
+}
+
+// configMemo keeps, during Parse, the configs built for models from their
+// folder's config and a config() call: models of one folder usually make
+// the same call, and each built maps that internConfigs then hashed to
+// share them. Safe for concurrent use.
+type configMemo struct {
+	mu sync.Mutex
+	m  map[configMemoKey][2]project.Config
+}
+
+// configMemoKey is all that a model's configs after its parse render are
+// made of: the config and unrendered config the project gave it (shared
+// maps, by identity), its config() call's values as the render cache
+// stores them, the call's arguments as written when they are not
+// literals (unrenderedCall), and its language (the default
+// materialization).
+type configMemoKey struct {
+	config, unrendered uintptr
+	inFile, written    string
+	python             bool
+}
+
+func newConfigMemoKey(n *Node, inFileRaw string) configMemoKey {
+	k := configMemoKey{
+		config:     reflect.ValueOf(n.Config).Pointer(),
+		unrendered: reflect.ValueOf(n.UnrenderedConfig).Pointer(),
+		inFile:     inFileRaw,
+		python:     isPython(n),
+	}
+	if !k.python {
+		if exprs := configCallExpressions(n.RawCode); len(exprs) > 0 {
+			var b strings.Builder
+			for _, name := range slices.Sorted(maps.Keys(exprs)) {
+				b.WriteString(strconv.Quote(name))
+				b.WriteByte('=')
+				b.WriteString(strconv.Quote(exprs[name]))
+				b.WriteByte(',')
+			}
+			k.written = b.String()
+		}
+	}
+	return k
+}
+
+func (c *configMemo) get(k configMemoKey) (config, unrendered project.Config, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v[0], v[1], ok
+}
+
+// put keeps the configs built for k (nil: they are not to be shared),
+// unless another caller did first: it returns the configs kept.
+func (c *configMemo) put(k configMemoKey, config, unrendered project.Config) (project.Config, project.Config) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.m[k]; ok && v[0] != nil {
+		return v[0], v[1]
+	}
+	if c.m == nil {
+		c.m = map[configMemoKey][2]project.Config{}
+	}
+	c.m[k] = [2]project.Config{config, unrendered}
+	return config, unrendered
 }
 
 // internConfigs gives the models and tests whose configs are equal one

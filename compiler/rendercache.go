@@ -476,6 +476,8 @@ func (m *Manifest) cachedParse(n *Node, pk [32]byte) (parseCapture, bool) {
 	if len(inFile) > 0 {
 		if e.InFile != nil {
 			inFile = copyValue(inFile).(map[string]any)
+		} else {
+			st.inFileRaw = e.inFileRaw
 		}
 		st.inFile = project.Config(inFile)
 	}
@@ -493,6 +495,9 @@ type parseCapture struct {
 	macros   []string
 	inFile   project.Config
 	warnings diag.List
+	// inFileRaw is inFile as the cache stores it, when it came from
+	// there: equal strings, equal configs (configMemo).
+	inFileRaw string
 }
 
 // storeParse records a parse render that succeeded, unless it read

@@ -1,7 +1,9 @@
 package project
 
 import (
+	"encoding/binary"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -307,6 +309,70 @@ func TreeLevels(dst []*ConfigTree, cfg *ProjectConfig, kind ResourceType, fqn []
 		dst = append(dst, nil)
 	}
 	return dst
+}
+
+// TreeConfigs hands out the configs dbt_project.yml gives nodes, one
+// pair of maps per set of tree levels reached (TreeLevels): nodes that
+// reach the same levels share them. The maps are read only. The zero
+// value is ready; it is safe for concurrent use.
+type TreeConfigs struct {
+	mu      sync.Mutex
+	configs map[string][2]Config
+	ids     map[*ConfigTree]int
+}
+
+// Get returns TreeConfig(cfg, kind, fqn) and TreeUnrenderedConfig(cfg,
+// kind, fqn), shared with every other caller whose fqn reaches the same
+// levels of cfg's trees for kind. finish, when not nil, turns a new pair
+// into the one shared (a nil config: none is, and Get returns nils for
+// those levels).
+func (t *TreeConfigs) Get(cfg *ProjectConfig, kind ResourceType, fqn []string, finish func(c, u Config) (Config, Config)) (Config, Config) {
+	var lb [16]*ConfigTree
+	levels := TreeLevels(lb[:0], cfg, kind, fqn)
+	var kb [64]byte
+	t.mu.Lock()
+	key := append(t.levelsKey(kb[:0], levels), kind...)
+	pair, ok := t.configs[string(key)]
+	t.mu.Unlock()
+	if ok {
+		return pair[0], pair[1]
+	}
+	pair = [2]Config{TreeConfig(cfg, kind, fqn), TreeUnrenderedConfig(cfg, kind, fqn)}
+	if finish != nil {
+		if pair[0], pair[1] = finish(pair[0], pair[1]); pair[0] == nil {
+			pair[1] = nil
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if prev, ok := t.configs[string(key)]; ok {
+		return prev[0], prev[1] // built meanwhile by another caller
+	}
+	if t.configs == nil {
+		t.configs = map[string][2]Config{}
+	}
+	t.configs[string(key)] = pair
+	return pair[0], pair[1]
+}
+
+// levelsKey appends to k a key naming levels, numbering each level the
+// first time it is seen. t.mu is held.
+func (t *TreeConfigs) levelsKey(k []byte, levels []*ConfigTree) []byte {
+	if t.ids == nil {
+		t.ids = map[*ConfigTree]int{}
+	}
+	for _, l := range levels {
+		id := 0 // a tree's end
+		if l != nil {
+			var ok bool
+			if id, ok = t.ids[l]; !ok {
+				id = len(t.ids) + 1
+				t.ids[l] = id
+			}
+		}
+		k = binary.AppendUvarint(k, uint64(id))
+	}
+	return k
 }
 
 // markTreeUse records which tree levels an fqn reaches, for the unused-path warning.

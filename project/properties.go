@@ -802,6 +802,7 @@ func (l *loader) finishNodes() {
 			pkgConfig[p.Name] = p.Config
 		}
 	}
+	var shared TreeConfigs
 	par.For(len(nodes), 256, func(i int) {
 		n := nodes[i]
 		id := n.UniqueID
@@ -810,9 +811,16 @@ func (l *loader) finishNodes() {
 			own = pkgConfig[n.Package]
 			n.RootConfig = l.proj.TreeConfig(n.ResourceType, n.FQN)
 		}
-		cfg := TreeConfigOver(own, n.ResourceType, n.FQN, false, l.propsConf[id], 0)
+		var cfg Config
+		if len(l.propsConf[id]) == 0 && len(l.propsRaw[id]) == 0 {
+			// Nothing but dbt_project.yml: the config of every node
+			// whose fqn reaches the same tree levels, read only.
+			cfg, n.UnrenderedConfig = shared.Get(own, n.ResourceType, n.FQN, nil)
+		} else {
+			cfg = TreeConfigOver(own, n.ResourceType, n.FQN, false, l.propsConf[id], 0)
+			n.UnrenderedConfig = TreeConfigOver(own, n.ResourceType, n.FQN, true, l.propsRaw[id], 0)
+		}
 		n.Config = cfg
-		n.UnrenderedConfig = TreeConfigOver(own, n.ResourceType, n.FQN, true, l.propsRaw[id], 0)
 		if m, ok := cfg["meta"].(map[string]any); ok {
 			n.Meta = m
 		}
