@@ -294,14 +294,7 @@ func TestConfigsShared(t *testing.T) {
 		decl("not_null", "customer_id", project.Config{"severity": "warn"}),
 		decl("unique", "customer_id", project.Config{"meta": map[string]any{"owner": "bob"}}),
 	}
-	m, err := Parse(context.Background(), p, testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*Node{}
-	for _, n := range m.Nodes {
-		byName[n.Name] = n
-	}
+	m, byName := parseNamed(t, p)
 	same := func(x, y string) bool {
 		return reflect.ValueOf(byName[x].Config).Pointer() == reflect.ValueOf(byName[y].Config).Pointer()
 	}
@@ -373,14 +366,7 @@ func TestGenericTestConfigsFromTree(t *testing.T) {
 		decl("not_null", "customers", "id", "models/marts/schema.yml"),
 		decl("unique", "customers", "id", "models/marts/schema.yml"),
 	}
-	m, err := Parse(context.Background(), p, testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*Node{}
-	for _, n := range m.Nodes {
-		byName[n.Name] = n
-	}
+	m, byName := parseNamed(t, p)
 	ptr := func(c project.Config) uintptr { return reflect.ValueOf(c).Pointer() }
 	for name, want := range map[string]string{
 		"not_null_orders_id":          "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:WARN tags:[all] warn_if:!= 0]",
@@ -416,4 +402,18 @@ func TestGenericTestConfigsFromTree(t *testing.T) {
 	if byName["unique_orders_id"].Config["severity"] != "WARN" || staging.Config["severity"] != "ERROR" {
 		t.Errorf("writing one test's config through model.config changed another's")
 	}
+}
+
+// parseNamed parses p and returns the manifest and its nodes by name.
+func parseNamed(t *testing.T, p *project.Project) (*Manifest, map[string]*Node) {
+	t.Helper()
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*Node{}
+	for _, n := range m.Nodes {
+		byName[n.Name] = n
+	}
+	return m, byName
 }
