@@ -684,19 +684,21 @@ func (b *bencher) seed(ctx context.Context, size int64) (Figure, error) {
 	if err != nil {
 		return Figure{}, err
 	}
+	// The floor and elt take turns, as in the run figure: a figure of
+	// seconds per run meets the machine's drift over its minutes alike.
 	db := filepath.Join(dir, "bench.duckdb")
-	st, err := b.measure(ctx, func(int) error { return removeDB(db) }, b.elt(dir, "seed", "-s", "big"))
-	if err != nil {
-		return Figure{}, err
-	}
 	floorDB := filepath.Join(dir, "floor.duckdb")
-	floor, err := b.measure(ctx, func(int) error { return removeDB(floorDB) },
-		b.child("floor-seed", "--db", floorDB, "--csv", csv))
+	arms := []arm{
+		{setup: func(int) error { return removeDB(floorDB) }, p: b.child("floor-seed", "--db", floorDB, "--csv", csv)},
+		{setup: func(int) error { return removeDB(db) }, p: b.elt(dir, "seed", "-s", "big")},
+	}
+	stats, err := interleave(ctx, b.cfg.runs, b.cfg.idle, arms, func(ctx context.Context, p process) (result, error) { return p.output(ctx) })
 	if err != nil {
 		return Figure{}, err
 	}
+	floor, st := stats[0], stats[1]
 	return Figure{Name: fmt.Sprintf("seed_%dMB", size>>20), Command: "elt seed -s big", SizeBytes: info.Size(),
-		Elt: st, FloorName: "read_csv", Floor: &floor, Ratio: st.Median / floor.Median}, nil
+		Elt: st, FloorName: "read_csv", Floor: &floor, Ratio: st.Median / floor.Median, Rounds: roundRatios(st, floor)}, nil
 }
 
 // process is one command to run and time.

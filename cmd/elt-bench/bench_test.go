@@ -73,7 +73,7 @@ func TestQuick(t *testing.T) {
 		if !strings.Contains(stdout.String(), f.Name+" ") {
 			t.Errorf("%s: no line in the output:\n%s", f.Name, stdout.String())
 		}
-		if strings.HasPrefix(f.Name, "run_") && (f.Rounds == nil || len(f.Rounds.Wall) != 1) {
+		if (strings.HasPrefix(f.Name, "run_") || strings.HasPrefix(f.Name, "seed_")) && (f.Rounds == nil || len(f.Rounds.Wall) != 1) {
 			t.Errorf("%s: no per-round ratios: %+v", f.Name, f.Rounds)
 		}
 		hasFloor := strings.HasPrefix(f.Name, "run_") || strings.HasPrefix(f.Name, "seed_") || strings.HasPrefix(f.Name, "compile_select")
