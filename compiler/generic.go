@@ -105,11 +105,7 @@ type sourceKey struct{ pkg, source, table string }
 // leaves them.
 func (b *testBuild) sharedConfigs(own *project.ProjectConfig, fqn []string) (cfg, unrendered project.Config, ok bool) {
 	cfg, unrendered = b.configs.Get(own, project.Test, fqn, func(c, u project.Config) (project.Config, project.Config) {
-		c = withTestDefaults(c)
-		if _, plain := configKey(nil, c); !plain {
-			return nil, nil
-		}
-		if _, plain := configKey(nil, u); !plain {
+		if c = withTestDefaults(c); !plainConfig(c) || !plainConfig(u) {
 			return nil, nil
 		}
 		return c, u

@@ -220,11 +220,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		if memoized {
 			// Configs holding anything but scalars and lists of scalars
 			// stay each model's own, as internConfigs leaves them.
-			_, plain := configKey(nil, n.Config)
-			if _, ok := configKey(nil, n.UnrenderedConfig); !ok {
-				plain = false
-			}
-			if plain {
+			if plainConfig(n.Config) && plainConfig(n.UnrenderedConfig) {
 				n.Config, n.UnrenderedConfig = memo.put(memoKey, n.Config, n.UnrenderedConfig)
 				n.sharedConfig, n.configInterned = true, true
 			} else {
@@ -371,6 +367,13 @@ func internConfigs(nodes []*Node) {
 			n.Config, n.sharedConfig = intern(shared, key, n.Config), true
 		}
 	}
+}
+
+// plainConfig reports whether c holds only scalars and lists of scalars,
+// the configs internConfigs shares.
+func plainConfig(c project.Config) bool {
+	_, ok := configKey(nil, c)
+	return ok
 }
 
 // configKey appends to b an encoding of c that two configs share exactly

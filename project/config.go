@@ -263,36 +263,30 @@ func TreeConfigOver(cfg *ProjectConfig, kind ResourceType, fqn []string, unrende
 
 // treeConfigInto merges the config of every tree level fqn reaches into out.
 func treeConfigInto(out Config, cfg *ProjectConfig, kind ResourceType, fqn []string, unrendered bool) {
-	if cfg == nil {
-		return
-	}
-	level := func(t *ConfigTree) Config {
-		if unrendered {
-			return t.Unrendered
-		}
-		return t.Config
-	}
-	for _, name := range treeNames(kind) {
-		t := cfg.Trees[name]
-		if t == nil {
-			continue
-		}
-		mergeInto(out, level(t))
-		for _, part := range fqn {
-			t = t.Children[part]
-			if t == nil {
-				break
-			}
-			mergeInto(out, level(t))
-		}
-	}
+	var buf [16]*ConfigTree
+	mergeLevels(out, treeLevels(buf[:0], cfg, kind, fqn), unrendered)
 }
 
-// TreeLevels appends to dst the levels of cfg's trees that a node of the
-// given kind and fqn reaches, in the order treeConfigInto merges them, a
-// nil closing each tree: two nodes whose levels are the same get the same
+// mergeLevels merges into out the config of each of levels (treeLevels),
+// or with unrendered its values as written, and returns out.
+func mergeLevels(out Config, levels []*ConfigTree, unrendered bool) Config {
+	for _, t := range levels {
+		switch {
+		case t == nil:
+		case unrendered:
+			mergeInto(out, t.Unrendered)
+		default:
+			mergeInto(out, t.Config)
+		}
+	}
+	return out
+}
+
+// treeLevels appends to dst the levels of cfg's trees that a node of the
+// given kind and fqn reaches, in the order their configs merge, a nil
+// closing each tree: two nodes whose levels are the same get the same
 // TreeConfig and TreeUnrenderedConfig.
-func TreeLevels(dst []*ConfigTree, cfg *ProjectConfig, kind ResourceType, fqn []string) []*ConfigTree {
+func treeLevels(dst []*ConfigTree, cfg *ProjectConfig, kind ResourceType, fqn []string) []*ConfigTree {
 	if cfg == nil {
 		return dst
 	}
@@ -312,7 +306,7 @@ func TreeLevels(dst []*ConfigTree, cfg *ProjectConfig, kind ResourceType, fqn []
 }
 
 // TreeConfigs hands out the configs dbt_project.yml gives nodes, one
-// pair of maps per set of tree levels reached (TreeLevels): nodes that
+// pair of maps per set of tree levels reached (treeLevels): nodes that
 // reach the same levels share them. The maps are read only. The zero
 // value is ready; it is safe for concurrent use.
 type TreeConfigs struct {
@@ -328,7 +322,7 @@ type TreeConfigs struct {
 // those levels).
 func (t *TreeConfigs) Get(cfg *ProjectConfig, kind ResourceType, fqn []string, finish func(c, u Config) (Config, Config)) (Config, Config) {
 	var lb [16]*ConfigTree
-	levels := TreeLevels(lb[:0], cfg, kind, fqn)
+	levels := treeLevels(lb[:0], cfg, kind, fqn)
 	var kb [64]byte
 	t.mu.Lock()
 	key := append(t.levelsKey(kb[:0], levels), kind...)
@@ -337,7 +331,7 @@ func (t *TreeConfigs) Get(cfg *ProjectConfig, kind ResourceType, fqn []string, f
 	if ok {
 		return pair[0], pair[1]
 	}
-	pair = [2]Config{TreeConfig(cfg, kind, fqn), TreeUnrenderedConfig(cfg, kind, fqn)}
+	pair = [2]Config{mergeLevels(Config{}, levels, false), mergeLevels(Config{}, levels, true)}
 	if finish != nil {
 		if pair[0], pair[1] = finish(pair[0], pair[1]); pair[0] == nil {
 			pair[1] = nil
