@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -413,6 +414,9 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 	out.order = newKeyOrder(m, ids)
 	built := make([]Node, len(ids))
 	disabled := make([]bool, len(ids))
+	// gaps[i] says which of the compiler's maps lack a list for node i
+	// (graphMaps): looked up here, on every core, not one by one there.
+	gaps := make([]uint8, len(ids))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(ids)/streamChunk, 1)) {
@@ -429,6 +433,9 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 				for i := c * streamChunk; i < min(len(ids), (c+1)*streamChunk); i++ {
 					n := nodes[i]
 					disabled[i] = isDisabled(n)
+					if !disabled[i] {
+						gaps[i] = b.mapGaps(n.UniqueID)
+					}
 					if reuse != nil && !disabled[i] {
 						built[i] = reuse.node(b, &kw, n, &at)
 					} else {
@@ -458,7 +465,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 			out.Docs[doc.UniqueID] = doc
 		}
 	}
-	out.ParentMap, out.ChildMap = b.graphMaps(out)
+	out.ParentMap, out.ChildMap = b.graphMaps(out, ids, gaps)
 	b.resources(out)
 	b.unitTests(out)
 	return out
@@ -820,10 +827,30 @@ func (b *builder) docPath(file string) string {
 	return path.Base(file)
 }
 
+// Bits of mapGaps.
+const (
+	noParents  = 1 << iota // the compiler's parent map has no list for the node
+	noChildren             // nor its child map
+)
+
+// mapGaps says which of the compiler's maps have no list for id; both
+// when the compiler supplied neither map (graphMaps derives them).
+func (b *builder) mapGaps(id string) uint8 {
+	var g uint8
+	if b.m.ParentMap[id] == nil {
+		g |= noParents
+	}
+	if b.m.ChildMap[id] == nil {
+		g |= noChildren
+	}
+	return g
+}
+
 // graphMaps returns the compiler's parent and child maps with a key for
 // every node and source (dbt lists leaves with []), lists sorted. Only when
 // the compiler supplied neither map are they derived from depends_on.
-func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]string) {
+// ids are the nodes' ids and gaps their mapGaps (disabled nodes: 0).
+func (b *builder) graphMaps(out *Manifest, ids []string, gaps []uint8) (parents, children map[string][]string) {
 	if b.m.ParentMap == nil && b.m.ChildMap == nil {
 		parents, children = map[string][]string{}, map[string][]string{}
 		for id, n := range b.m.Nodes {
@@ -838,41 +865,63 @@ func (b *builder) graphMaps(out *Manifest) (parents, children map[string][]strin
 			}
 		}
 	} else {
-		// The compiler's lists are sorted and without duplicates: kept as
-		// they are (their capacity clipped, so an append below copies).
-		parents, children = make(map[string][]string, len(b.m.ParentMap)), make(map[string][]string, len(b.m.ChildMap))
-		for id, l := range b.m.ParentMap {
-			parents[id] = sortedSet(l)
+		// The compiler's lists are sorted and without duplicates: its maps
+		// are cloned whole (their tables copied, not rebuilt key by key)
+		// and the lists shared. Whatever adds to a list here (resources,
+		// unit tests) appends to a clipped copy, never into the
+		// compiler's arrays.
+		parents, children = maps.Clone(b.m.ParentMap), maps.Clone(b.m.ChildMap)
+		for _, mp := range []map[string][]string{parents, children} {
+			for id, l := range mp {
+				if !strictlySorted(l) {
+					mp[id] = dedupSorted(l)
+				}
+			}
 		}
-		for id, l := range b.m.ChildMap {
-			children[id] = sortedSet(l)
+		if parents == nil {
+			parents = map[string][]string{}
+		}
+		if children == nil {
+			children = map[string][]string{}
 		}
 	}
-	// Every node and source has both lists, if only empty ones.
-	ensure := func(id string) {
-		if parents[id] == nil {
+	// Every node and source has both lists, if only empty ones. A list
+	// the compiler's map has is in the clone; the derived maps (gaps are
+	// then all set) are looked up.
+	ensure := func(id string, gap uint8) {
+		if gap&noParents != 0 && parents[id] == nil {
 			parents[id] = []string{}
 		}
-		if children[id] == nil {
+		if gap&noChildren != 0 && children[id] == nil {
 			children[id] = []string{}
 		}
 	}
-	for id := range out.Nodes {
-		ensure(id)
+	for i, id := range ids {
+		if g := gaps[i]; g != 0 {
+			ensure(id, g)
+		}
 	}
 	for id := range out.Sources {
-		ensure(id)
+		ensure(id, noParents|noChildren)
 	}
 	return parents, children
+}
+
+// strictlySorted reports whether l is sorted without duplicates.
+func strictlySorted(l []string) bool {
+	for i := 1; i < len(l); i++ {
+		if l[i-1] >= l[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // sortedSet is l sorted without duplicates: l itself, its capacity
 // clipped, when it is so already, else a sorted copy.
 func sortedSet(l []string) []string {
-	for i := 1; i < len(l); i++ {
-		if l[i-1] >= l[i] {
-			return dedupSorted(l)
-		}
+	if !strictlySorted(l) {
+		return dedupSorted(l)
 	}
 	return orEmpty(l[:len(l):len(l)])
 }

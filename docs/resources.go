@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/elt-dev/elt/project"
@@ -15,9 +16,9 @@ func (b *builder) resources(out *Manifest) {
 		return
 	}
 	edge := func(child string, parents []string) {
-		out.ParentMap[child] = dedupSorted(append(out.ParentMap[child], parents...))
+		out.ParentMap[child] = dedupSorted(append(slices.Clip(out.ParentMap[child]), parents...))
 		for _, dep := range parents {
-			out.ChildMap[dep] = dedupSorted(append(out.ChildMap[dep], child))
+			out.ChildMap[dep] = dedupSorted(append(slices.Clip(out.ChildMap[dep]), child))
 		}
 		if out.ChildMap[child] == nil {
 			out.ChildMap[child] = []string{}

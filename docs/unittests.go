@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/elt-dev/elt/project"
@@ -65,7 +66,7 @@ func (b *builder) unitTests(out *Manifest) {
 		}
 		out.ParentMap[id] = append([]string(nil), n.DependsOn.Nodes...)
 		for _, dep := range n.DependsOn.Nodes {
-			l := append(out.ChildMap[dep], id)
+			l := append(slices.Clip(out.ChildMap[dep]), id)
 			sort.Strings(l)
 			out.ChildMap[dep] = l
 		}
