@@ -1,13 +1,18 @@
 package check
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -18,7 +23,7 @@ import (
 
 // cacheVersion changes whenever what the cache stores changes shape; a
 // cache of another version is ignored.
-const cacheVersion = "elt-check-cache-3"
+const cacheVersion = "elt-check-cache-4"
 
 // Cache keeps what a check found for the next check of the same project,
 // so that an unchanged project is not checked again and a changed one
@@ -37,19 +42,55 @@ const cacheVersion = "elt-check-cache-3"
 // one RunCached.
 type Cache struct {
 	key string
-	// dec reads the stored models' results, on demand: a check of an
-	// unchanged project needs only the header.
-	dec     *gob.Decoder
-	header  cacheHeader
-	loaded  bool
+	// stored reads what follows the stored header, on demand: the index,
+	// then the models' results. A check of an unchanged project needs
+	// only the header, and one whose models all changed (compile -s of
+	// one model) only the index.
+	stored *bufio.Reader
+	header cacheHeader
+	index  cacheIndex
+	// recent are the results stored apart from the others by checks that
+	// left those unread (see keepUnread); they override them.
+	recent  [2]map[string]*lineage.Result
+	indexed bool // the index and recent results were read (or there are none)
+	loaded  bool // the results were read (or there are none)
 	prev    [2]map[string]*lineage.Result
 	mu      sync.Mutex
 	next    [2]map[string]*lineage.Result
 	changed bool
 	stats   CacheStats
 	// seeds are the seed types asked for or kept by this check, by key;
-	// stored indexes the header's by key once one is asked for.
-	seeds, stored map[string]SeedTypes
+	// storedSeeds indexes the header's by key once one is asked for.
+	seeds, storedSeeds map[string]SeedTypes
+}
+
+// cacheIndex is the stored results' builds, names and Own digests, in
+// the order of the results: sorted by build, then name.
+type cacheIndex struct {
+	raw     []byte // as stored, for a Save that keeps the results as they are
+	entries []indexEntry
+}
+
+type indexEntry struct {
+	build int
+	name  string
+	own   lineage.Digest
+}
+
+// find returns the Own digest stored for build and name.
+func (x *cacheIndex) find(build int, name string) (lineage.Digest, bool) {
+	i, ok := slices.BinarySearchFunc(x.entries, indexEntry{build: build, name: name}, compareIndexEntries)
+	if !ok {
+		return lineage.Digest{}, false
+	}
+	return x.entries[i].own, true
+}
+
+func compareIndexEntries(a, b indexEntry) int {
+	if a.build != b.build {
+		return a.build - b.build
+	}
+	return strings.Compare(a.name, b.name)
 }
 
 // SeedTypes are a seed file's header and inferred column types, kept
@@ -88,48 +129,202 @@ type CacheStats struct {
 	// SeedsReused and SeedsInferred count seeds whose types came from
 	// the cache and were inferred from the file.
 	SeedsReused, SeedsInferred int
+	// ResultsRead is set when the stored models' results were read: some
+	// model's own definition matched a stored one, or many models were
+	// resolved anew and the cache is written again with them.
+	ResultsRead bool
 }
 
 // NewCache is an empty cache: a check with it stores what it finds.
-func NewCache(key string) *Cache { return &Cache{key: key} }
+func NewCache(key string) *Cache {
+	return &Cache{key: key, indexed: true, loaded: true, next: [2]map[string]*lineage.Result{{}, {}}, recent: [2]map[string]*lineage.Result{{}, {}}}
+}
+
+// cacheMagic starts a stored cache. The header follows (a gob value,
+// its length first), then the index (its length first; a count, then
+// each entry's build, name and Own digest), the recent results (a gob
+// list of cacheEntry values, its length first), then the results (a gob
+// stream of cacheEntry values, in the index's order).
+const cacheMagic = "elt check cache\n"
+
+// maxSection bounds the length a damaged header or index may claim.
+const maxSection = 1 << 30
 
 // ReadCache reads the header of a cache an earlier check wrote with Save;
 // the rest of r is read only if the check needs it, so r must stay
-// readable until RunCached returns. A cache of another key or version, or
+// readable until Save returns. A cache of another key or version, or
 // one that cannot be read, is an empty cache, not an error.
 func ReadCache(key string, r io.Reader) *Cache {
 	c := NewCache(key)
-	dec := gob.NewDecoder(r)
-	var h cacheHeader
-	if err := dec.Decode(&h); err != nil || h.Version != cacheVersion || h.Key != key || h.Entries < 0 {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
+	magic := make([]byte, len(cacheMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != cacheMagic {
 		return c
 	}
-	c.dec, c.header = dec, h
+	raw, err := readSection(br)
+	if err != nil {
+		return c
+	}
+	var h cacheHeader
+	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&h); err != nil || h.Version != cacheVersion || h.Key != key || h.Entries < 0 {
+		return c
+	}
+	c.stored, c.header = br, h
+	c.indexed, c.loaded = false, false
 	return c
 }
 
-// load reads the stored models' results; a damaged cache is an empty one.
+// readSection reads a length and that many bytes.
+func readSection(r *bufio.Reader) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, err
+	}
+	if n > maxSection {
+		return nil, errors.New("check: cache section too long")
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// readIndex reads the stored index and recent results; damaged ones are
+// a cache without results.
+func (c *Cache) readIndex() {
+	if c.indexed {
+		return
+	}
+	c.indexed = true
+	raw, err := readSection(c.stored)
+	var entries []indexEntry
+	if err == nil {
+		entries, err = decodeIndex(raw, c.header.Entries)
+	}
+	var recent []cacheEntry
+	if err == nil {
+		var rb []byte
+		if rb, err = readSection(c.stored); err == nil {
+			err = gob.NewDecoder(bytes.NewReader(rb)).Decode(&recent)
+		}
+	}
+	for _, e := range recent {
+		if err == nil && (e.Build < 0 || e.Build > 1 || e.Result == nil || e.Result.Model == nil) {
+			err = errors.New("check: damaged recent result")
+		}
+	}
+	if err != nil {
+		c.stored, c.loaded = nil, true
+		c.prev = [2]map[string]*lineage.Result{{}, {}}
+		return
+	}
+	c.index = cacheIndex{raw: raw, entries: entries}
+	for _, e := range recent {
+		c.recent[e.Build][e.Name] = e.Result
+	}
+}
+
+func decodeIndex(raw []byte, want int) ([]indexEntry, error) {
+	bad := errors.New("check: damaged cache index")
+	count, n := binary.Uvarint(raw)
+	if n <= 0 || count != uint64(want) || count > uint64(len(raw)) {
+		return nil, bad
+	}
+	raw = raw[n:]
+	entries := make([]indexEntry, count)
+	for i := range entries {
+		if len(raw) < 1 || raw[0] > 1 {
+			return nil, bad
+		}
+		e := &entries[i]
+		e.build = int(raw[0])
+		l, n := binary.Uvarint(raw[1:])
+		if n <= 0 || l > uint64(len(raw)) || 1+n+int(l)+len(e.own) > len(raw) {
+			return nil, bad
+		}
+		raw = raw[1+n:]
+		e.name = string(raw[:l])
+		copy(e.own[:], raw[l:])
+		raw = raw[int(l)+len(e.own):]
+		if i > 0 && compareIndexEntries(entries[i-1], *e) >= 0 {
+			return nil, bad
+		}
+	}
+	if len(raw) != 0 {
+		return nil, bad
+	}
+	return entries, nil
+}
+
+// load reads the stored models' results; damaged ones are none.
 func (c *Cache) load() {
 	if c.loaded {
 		return
 	}
+	c.readIndex()
+	if c.loaded { // the index was damaged
+		return
+	}
 	c.loaded = true
-	// A damaged count must not allocate much.
-	size := min(c.header.Entries, 1<<20)
-	prev := [2]map[string]*lineage.Result{make(map[string]*lineage.Result, size), {}}
-	if c.dec != nil {
-		for range c.header.Entries {
-			var e cacheEntry
-			if err := c.dec.Decode(&e); err != nil || e.Build < 0 || e.Build > 1 || e.Result == nil || e.Result.Model == nil {
-				prev = [2]map[string]*lineage.Result{{}, {}}
-				break
+	c.stats.ResultsRead = true
+	prev := [2]map[string]*lineage.Result{make(map[string]*lineage.Result, len(c.index.entries)), {}}
+	dec := gob.NewDecoder(c.stored)
+	for _, x := range c.index.entries {
+		var e cacheEntry
+		if err := dec.Decode(&e); err != nil || e.Build != x.build || e.Name != x.name || e.Result == nil || e.Result.Model == nil {
+			prev = [2]map[string]*lineage.Result{{}, {}}
+			break
+		}
+		prev[e.Build][e.Name] = e.Result
+	}
+	c.stored = nil
+	c.prev = prev
+}
+
+// previous is the result stored for build and name, if its Own digest
+// is own: a recent one, or one found in the index, the results read
+// only when one may be reused. c.mu is held.
+func (c *Cache) previous(build int, name string, own lineage.Digest) *lineage.Result {
+	c.readIndex()
+	if r := c.recent[build][name]; r != nil && r.Own == own {
+		return r
+	}
+	if !c.loaded {
+		if d, ok := c.index.find(build, name); !ok || d != own {
+			return nil
+		}
+		c.load()
+	}
+	return c.prev[build][name]
+}
+
+// isStored reports whether r is a result the cache holds for build and
+// name. c.mu is held.
+func (c *Cache) isStored(build int, name string, r *lineage.Result) bool {
+	return r == c.recent[build][name] || r == c.prev[build][name]
+}
+
+// unreadKeeps reports whether Save may keep the stored results unread:
+// they were not read, and this check's results with the recent ones are
+// few enough to store apart.
+func (c *Cache) unreadKeeps() bool {
+	if c.loaded {
+		return false
+	}
+	n := 0
+	for b := range c.next {
+		n += len(c.next[b])
+		for name := range c.recent[b] {
+			if _, ok := c.next[b][name]; !ok {
+				n++
 			}
-			prev[e.Build][e.Name] = e.Result
 		}
 	}
-	c.dec = nil
-	c.prev = prev
-	c.next = [2]map[string]*lineage.Result{make(map[string]*lineage.Result, len(prev[0])), make(map[string]*lineage.Result, len(prev[1]))}
+	return n <= keepUnread
 }
 
 // Stats reports how much of the check the cache saved.
@@ -141,13 +336,13 @@ func (c *Cache) Changed() bool { return c.changed }
 // Seed returns the seed types kept under key by an earlier check, and
 // keeps them for the next one.
 func (c *Cache) Seed(key string) (SeedTypes, bool) {
-	if c.stored == nil {
-		c.stored = make(map[string]SeedTypes, len(c.header.Seeds))
+	if c.storedSeeds == nil {
+		c.storedSeeds = make(map[string]SeedTypes, len(c.header.Seeds))
 		for _, st := range c.header.Seeds {
-			c.stored[st.Key] = st
+			c.storedSeeds[st.Key] = st
 		}
 	}
-	st, ok := c.stored[key]
+	st, ok := c.storedSeeds[key]
 	if ok {
 		c.keepSeed(st)
 		c.stats.SeedsReused++
@@ -171,14 +366,44 @@ func (c *Cache) keepSeed(st SeedTypes) {
 
 // Save writes the cache for the next check.
 func (c *Cache) Save(w io.Writer) error {
+	h := c.header
+	h.Version, h.Key = cacheVersion, c.key
+	h.Seeds = make([]SeedTypes, 0, len(c.seeds))
+	for _, st := range c.seeds {
+		h.Seeds = append(h.Seeds, st)
+	}
+	sort.Slice(h.Seeds, func(i, j int) bool { return h.Seeds[i].Key < h.Seeds[j].Key })
 	if !c.loaded {
-		// Only seed types changed: the models' results are the stored ones.
-		c.load()
-		for b := range c.prev {
-			for name, r := range c.prev[b] {
-				c.next[b][name] = r
+		c.readIndex()
+	}
+	if !c.loaded {
+		// The stored results were not read: they are kept as stored, and
+		// this check's results, with the recent ones it did not replace,
+		// are stored apart.
+		var recent []cacheEntry
+		for b := range c.recent {
+			for name, r := range c.recent[b] {
+				if _, ok := c.next[b][name]; !ok {
+					recent = append(recent, cacheEntry{Build: b, Name: name, Result: r})
+				}
+			}
+			for name, r := range c.next[b] {
+				recent = append(recent, cacheEntry{Build: b, Name: name, Result: r})
 			}
 		}
+		sort.Slice(recent, func(i, j int) bool {
+			if recent[i].Build != recent[j].Build {
+				return recent[i].Build < recent[j].Build
+			}
+			return recent[i].Name < recent[j].Name
+		})
+		if err := writeHead(w, h, c.index.raw, recent); err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, c.stored); err != nil {
+			return fmt.Errorf("check: write cache: %w", err)
+		}
+		return nil
 	}
 	var entries []cacheEntry
 	for b := range c.next {
@@ -191,21 +416,47 @@ func (c *Cache) Save(w io.Writer) error {
 			entries = append(entries, cacheEntry{Build: b, Name: name, Result: c.next[b][name]})
 		}
 	}
-	h := c.header
-	h.Version, h.Key, h.Entries = cacheVersion, c.key, len(entries)
-	h.Seeds = make([]SeedTypes, 0, len(c.seeds))
-	for _, st := range c.seeds {
-		h.Seeds = append(h.Seeds, st)
+	h.Entries = len(entries)
+	index := binary.AppendUvarint(nil, uint64(len(entries)))
+	for _, e := range entries {
+		index = append(index, byte(e.Build))
+		index = binary.AppendUvarint(index, uint64(len(e.Name)))
+		index = append(index, e.Name...)
+		index = append(index, e.Result.Own[:]...)
 	}
-	sort.Slice(h.Seeds, func(i, j int) bool { return h.Seeds[i].Key < h.Seeds[j].Key })
+	if err := writeHead(w, h, index, nil); err != nil {
+		return err
+	}
 	enc := gob.NewEncoder(w)
-	if err := enc.Encode(h); err != nil {
-		return fmt.Errorf("check: write cache: %w", err)
-	}
 	for _, e := range entries {
 		if err := enc.Encode(e); err != nil {
 			return fmt.Errorf("check: write cache: %w", err)
 		}
+	}
+	return nil
+}
+
+// writeHead writes the magic, the header, the index and the recent
+// results.
+func writeHead(w io.Writer, h cacheHeader, index []byte, recent []cacheEntry) error {
+	var hb, rb bytes.Buffer
+	if err := gob.NewEncoder(&hb).Encode(h); err != nil {
+		return fmt.Errorf("check: write cache: %w", err)
+	}
+	if recent == nil {
+		recent = []cacheEntry{}
+	}
+	if err := gob.NewEncoder(&rb).Encode(recent); err != nil {
+		return fmt.Errorf("check: write cache: %w", err)
+	}
+	b := append([]byte(cacheMagic), binary.AppendUvarint(nil, uint64(hb.Len()))...)
+	b = append(b, hb.Bytes()...)
+	b = binary.AppendUvarint(b, uint64(len(index)))
+	b = append(b, index...)
+	b = binary.AppendUvarint(b, uint64(rb.Len()))
+	b = append(b, rb.Bytes()...)
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("check: write cache: %w", err)
 	}
 	return nil
 }
@@ -216,11 +467,10 @@ func (c *Cache) Save(w io.Writer) error {
 // something is parsed, and asked once.
 func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c *Cache) ([]Finding, error) {
 	fp := fingerprint(c.key, in)
-	if c.dec != nil && c.header.Fingerprint == fp {
+	if c.stored != nil && c.header.Fingerprint == fp {
 		c.stats.Unchanged = true
 		return append([]Finding(nil), c.header.Findings...), nil
 	}
-	c.load()
 	var once sync.Once
 	var ps lineage.Parsers
 	var parsed atomic.Int64
@@ -235,17 +485,26 @@ func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c 
 	if err != nil {
 		return nil, err
 	}
-	// Models not resolved this time (their SQL waits for the run) keep
-	// their results while they are in the project: a stale one is never
-	// used, since its digests no longer match.
-	present := make(map[string]bool, len(in.Nodes))
-	for _, n := range in.Nodes {
-		present[n.Name] = true
+	if !c.loaded && !c.unreadKeeps() {
+		// Too many results to store apart from the others.
+		c.load()
 	}
-	for b := range c.prev {
-		for name, r := range c.prev[b] {
-			if _, ok := c.next[b][name]; !ok && present[name] {
-				c.next[b][name] = r
+	if c.loaded {
+		// Models not resolved this time (their SQL waits for the run)
+		// keep their results while they are in the project: a stale one
+		// is never used, since its digests no longer match.
+		present := make(map[string]bool, len(in.Nodes))
+		for _, n := range in.Nodes {
+			present[n.Name] = true
+		}
+		for b := range c.prev {
+			// A recent result is newer than the one stored with the others.
+			for _, l := range []map[string]*lineage.Result{c.recent[b], c.prev[b]} {
+				for name, r := range l {
+					if _, ok := c.next[b][name]; !ok && present[name] {
+						c.next[b][name] = r
+					}
+				}
 			}
 		}
 	}
@@ -253,6 +512,14 @@ func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c 
 	c.changed = true
 	return out, nil
 }
+
+// keepUnread is how many results a check that read none of the stored
+// ones (no model's own definition matched: compile -s of one changed
+// model, the rest not compiled) may store apart, with the recent ones
+// it did not replace, keeping the stored ones as they are instead of
+// reading and writing them all again. More, and they are all read and
+// written together.
+const keepUnread = 64
 
 // lazyParser asks for the parsers on its first parse: a check whose
 // models are all reused opens no parser.
@@ -302,16 +569,16 @@ type reuse struct {
 	build int
 }
 
-func (r reuse) Previous(n *lineage.Node) *lineage.Result {
+func (r reuse) Previous(n *lineage.Node, own lineage.Digest) *lineage.Result {
 	r.c.mu.Lock()
 	defer r.c.mu.Unlock()
-	return r.c.prev[r.build][n.Name]
+	return r.c.previous(r.build, n.Name, own)
 }
 
 func (r reuse) Store(n *lineage.Node, res *lineage.Result) {
 	r.c.mu.Lock()
 	defer r.c.mu.Unlock()
-	if r.c.prev[r.build][n.Name] == res {
+	if r.c.isStored(r.build, n.Name, res) {
 		r.c.stats.Reused++
 	} else {
 		r.c.stats.Resolved++

@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -210,5 +211,115 @@ func TestCacheRechecksReaders(t *testing.T) {
 				t.Errorf("stats %+v; want %d models resolved again, the others reused", st, c.resolved)
 			}
 		})
+	}
+}
+
+// TestCacheKeepsUnreadResults: when no stored result can serve (every
+// model with SQL changed, the others not compiled: compile -s of one
+// model), the results are not read and the cache keeps them byte for
+// byte, with the new result apart; a later check of that model reuses
+// the new result, and one of the whole project every stored one.
+func TestCacheKeepsUnreadResults(t *testing.T) {
+	p := parsers(t)
+	in := project("duckdb",
+		"select id, customer_id from {{ ref('raw_orders') }}",
+		`select id, customer_id from "db"."main"."raw_orders"`)
+	in.Nodes = append(in.Nodes, &Node{Kind: "model", File: "models/n.sql", Check: true,
+		RawSQL: "select id, nope from {{ ref('m') }}",
+		Node: lineage.Node{Name: "n", Relation: `"db"."main"."n"`, Dialect: "duckdb",
+			SQL: `select id, nope from "db"."main"."m"`, DependsOn: []string{"m"}}})
+	_, st, stored, _ := cachedRun(t, p, in, nil)
+	if st.Resolved == 0 {
+		t.Fatalf("first check resolved nothing: %+v", st)
+	}
+
+	// n edited and compiled alone: the other models have no SQL this time.
+	one := clone(in)
+	for _, name := range []string{"stg_orders", "m"} {
+		node(one, name).SQL, node(one, name).Check = "", false
+	}
+	node(one, "n").SQL = `select id, nope, 1 as x from "db"."main"."m"`
+	cold, err := Run(context.Background(), p, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, st, kept, _ := cachedRun(t, p, one, stored)
+	if g, w := findingsJSON(t, got), findingsJSON(t, cold); g != w {
+		t.Errorf("findings with the cache:\n%s\nwant\n%s", g, w)
+	}
+	if st.ResultsRead || st.Reused != 0 || st.Resolved == 0 {
+		t.Errorf("one model changed, nothing reusable: %+v, want its result resolved and the stored ones not read", st)
+	}
+	if a, b := results(t, stored), results(t, kept); !bytes.Equal(a, b) {
+		t.Errorf("stored results changed: %d bytes, were %d", len(b), len(a))
+	}
+	if a, b := kept, stored; bytes.Equal(a, b) {
+		t.Error("the header was not written anew")
+	}
+
+	// The same models again, the check's input otherwise changed: n's
+	// result comes from the recent ones, the others are still not read.
+	other := clone(one)
+	other.KnownRelations = []string{"main.elsewhere"}
+	if _, st, _, asked := cachedRun(t, p, other, kept); st.ResultsRead || st.Resolved != 0 || st.Reused == 0 || asked != 0 {
+		t.Errorf("compile -s again, nothing changed in its model: %+v, parsers asked %d times; want its recent result reused", st, asked)
+	}
+
+	// The whole project again: every model comes from the kept results.
+	again, err := Run(context.Background(), p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, st, _, asked := cachedRun(t, p, in, kept)
+	if g, w := findingsJSON(t, got), findingsJSON(t, again); g != w {
+		t.Errorf("findings after the kept cache:\n%s\nwant\n%s", g, w)
+	}
+	if !st.ResultsRead || st.Resolved != 0 || st.Reused == 0 || asked != 0 {
+		t.Errorf("whole project after compile -s: %+v, parsers asked %d times; want every model reused", st, asked)
+	}
+}
+
+// results is what follows a stored cache's header, index and recent
+// results.
+func results(t *testing.T, stored []byte) []byte {
+	t.Helper()
+	b := stored[len(cacheMagic):]
+	for range 3 { // header, index, recent results
+		n, k := binary.Uvarint(b)
+		if k <= 0 || int(n) > len(b)-k {
+			t.Fatalf("cache of %d bytes without a header and index", len(stored))
+		}
+		b = b[k+int(n):]
+	}
+	return b
+}
+
+// TestCacheRewritesManyNewResults: a check whose models all changed, more
+// of them than keepUnread, reads the stored results and writes every new
+// one with the others: the next check reuses them all.
+func TestCacheRewritesManyNewResults(t *testing.T) {
+	p := parsers(t)
+	in := project("duckdb", "select id from {{ ref('raw_orders') }}", `select id from "db"."main"."raw_orders"`)
+	for i := range keepUnread + 1 {
+		name := fmt.Sprintf("w%03d", i)
+		in.Nodes = append(in.Nodes, &Node{Kind: "model", File: "models/" + name + ".sql", Check: true,
+			RawSQL: "select id from {{ ref('raw_orders') }}",
+			Node: lineage.Node{Name: name, Relation: `"db"."main"."` + name + `"`, Dialect: "duckdb",
+				SQL: `select id from "db"."main"."raw_orders"`, DependsOn: []string{"raw_orders"}}})
+	}
+	_, _, stored, _ := cachedRun(t, p, in, nil)
+	changed := clone(in)
+	for _, n := range changed.Nodes {
+		if n.SQL != "" {
+			n.SQL += " where id > 0"
+		}
+	}
+	_, st, kept, _ := cachedRun(t, p, changed, stored)
+	if !st.ResultsRead || st.Reused != 0 {
+		t.Errorf("every model changed: %+v; want the stored results read and none reused", st)
+	}
+	changed.KnownRelations = []string{"main.elsewhere"}
+	if _, st, _, asked := cachedRun(t, p, changed, kept); st.Resolved != 0 || asked != 0 {
+		t.Errorf("after the rewrite: %+v, parsers asked %d times; want every model reused", st, asked)
 	}
 }

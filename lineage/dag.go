@@ -101,7 +101,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 				continue
 			}
 			own[name] = ownDigest(n, &buf)
-			if r := reuse.Previous(n); r != nil && r.Own == Digest(own[name]) && r.Model != nil {
+			if r := reuse.Previous(n, Digest(own[name])); r != nil && r.Own == Digest(own[name]) && r.Model != nil {
 				previous[name] = r
 			}
 		}

@@ -12,8 +12,11 @@ import (
 // same project (the static checks keep them in target/ between commands).
 type Reuse interface {
 	// Previous is the result stored for the node by an earlier build, nil
-	// when there is none. BuildReusing checks that it still holds.
-	Previous(n *Node) *Result
+	// when there is none. own is the digest of the node's definition now:
+	// a result whose Own differs is of no use, and a store that keeps the
+	// digests apart from the results may answer nil without reading them.
+	// BuildReusing checks that what it returns still holds.
+	Previous(n *Node, own Digest) *Result
 	// Store records the node's result in this build, new or reused.
 	Store(n *Node, r *Result)
 }

@@ -13,7 +13,7 @@ type memoryReuse struct {
 	reused     []string
 }
 
-func (m *memoryReuse) Previous(n *Node) *Result { return m.prev[n.Name] }
+func (m *memoryReuse) Previous(n *Node, _ Digest) *Result { return m.prev[n.Name] }
 func (m *memoryReuse) Store(n *Node, r *Result) {
 	if m.prev[n.Name] == r {
 		m.reused = append(m.reused, n.Name)

@@ -238,9 +238,9 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		return findings, nil
 	}
 	st := results.Stats()
-	s.log.debug("CheckCacheStats", fmt.Sprintf("check cache: project unchanged %t, %d models reused, %d resolved, %d statements parsed, seed types: %d reused, %d inferred",
-		st.Unchanged, st.Reused, st.Resolved, st.Parsed, st.SeedsReused, st.SeedsInferred),
-		map[string]any{"unchanged": st.Unchanged, "reused": st.Reused, "resolved": st.Resolved, "parsed": st.Parsed, "seeds_reused": st.SeedsReused, "seeds_inferred": st.SeedsInferred})
+	s.log.debug("CheckCacheStats", fmt.Sprintf("check cache: project unchanged %t, stored results read %t, %d models reused, %d resolved, %d statements parsed, seed types: %d reused, %d inferred",
+		st.Unchanged, st.ResultsRead, st.Reused, st.Resolved, st.Parsed, st.SeedsReused, st.SeedsInferred),
+		map[string]any{"unchanged": st.Unchanged, "results_read": st.ResultsRead, "reused": st.Reused, "resolved": st.Resolved, "parsed": st.Parsed, "seeds_reused": st.SeedsReused, "seeds_inferred": st.SeedsInferred})
 	if results.Changed() {
 		dir, err := s.targetFS()
 		if err == nil {
