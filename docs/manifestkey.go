@@ -303,9 +303,11 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	// patch path relative to its package.
 	if n.TestMetadata != nil && n.AttachedNode != "" {
 		if s, ok := b.m.Sources[n.AttachedNode]; ok {
-			w.str("s" + s.SourceName)
+			w.tag('s')
+			w.str(s.SourceName)
 		} else if a, ok := b.m.Nodes[n.AttachedNode]; ok {
-			w.str("n" + a.Name)
+			w.tag('n')
+			w.str(a.Name)
 		} else {
 			w.tag('-')
 		}
