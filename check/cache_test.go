@@ -323,3 +323,34 @@ func TestCacheRewritesManyNewResults(t *testing.T) {
 		t.Errorf("after the rewrite: %+v, parsers asked %d times; want every model reused", st, asked)
 	}
 }
+
+// TestCacheDamagedIndex: a cache whose index does not match its results
+// (a name changed in the index, its count cut) is a cache without
+// results: the check finds what a cold one finds and reuses nothing.
+func TestCacheDamagedIndex(t *testing.T) {
+	p := parsers(t)
+	in := project("duckdb", "select id, custmer_id from {{ ref('raw_orders') }}", `select id, custmer_id from "db"."main"."raw_orders"`)
+	cold, err := Run(context.Background(), p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, stored, _ := cachedRun(t, p, in, nil)
+	// The index follows the magic and the header.
+	h, k := binary.Uvarint(stored[len(cacheMagic):])
+	at := len(cacheMagic) + k + int(h)
+	n, k2 := binary.Uvarint(stored[at:])
+	index := stored[at+k2 : at+k2+int(n)]
+	other := clone(in)
+	other.KnownRelations = []string{"main.elsewhere"} // not answered by the header
+	for what, damage := range map[string]func([]byte){
+		"a name changed": func(b []byte) { i := bytes.Index(b, []byte("stg_orders")); b[i] = 'x' },
+		"count cut":      func(b []byte) { b[0]-- },
+	} {
+		bad := bytes.Clone(stored)
+		damage(bad[at+k2 : at+k2+len(index)])
+		got, st, _, _ := cachedRun(t, p, other, bad)
+		if st.Reused != 0 || findingsJSON(t, got) != findingsJSON(t, cold) {
+			t.Errorf("index with %s: %+v", what, st)
+		}
+	}
+}
