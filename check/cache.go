@@ -186,9 +186,14 @@ func readSection(r *bufio.Reader) ([]byte, error) {
 	if n > maxSection {
 		return nil, errors.New("check: cache section too long")
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
+	// Read as it comes: a damaged length in a short file does not
+	// allocate what it claims.
+	b, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
 		return nil, err
+	}
+	if uint64(len(b)) != n {
+		return nil, io.ErrUnexpectedEOF
 	}
 	return b, nil
 }

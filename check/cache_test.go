@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -352,5 +353,23 @@ func TestCacheDamagedIndex(t *testing.T) {
 		if st.Reused != 0 || findingsJSON(t, got) != findingsJSON(t, cold) {
 			t.Errorf("index with %s: %+v", what, st)
 		}
+	}
+}
+
+// TestCacheDamagedLength: a section length that claims far more than the
+// file holds is a cache without results, read without allocating what
+// it claims.
+func TestCacheDamagedLength(t *testing.T) {
+	bad := binary.AppendUvarint([]byte(cacheMagic), maxSection)
+	bad = append(bad, "short"...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	c := ReadCache("test", bytes.NewReader(bad))
+	runtime.ReadMemStats(&after)
+	if c.stored != nil {
+		t.Error("a cache whose header is cut was read")
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("reading a cut cache allocated %d bytes", grew)
 	}
 }
