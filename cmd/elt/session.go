@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -43,6 +44,9 @@ type session struct {
 	proj         *project.Project
 	dialect      compilerDialect
 	adapter      adapters.Adapter // nil until connect
+	// ahead, when loadConnecting started opening the adapter while the
+	// project parses, delivers it to connect.
+	ahead chan openedAdapter
 	// adapterClosed, once closeAdapterEarly started closing the adapter,
 	// is closed when it is closed.
 	adapterClosed chan struct{}
@@ -259,7 +263,18 @@ func openAdapter(ctx context.Context, p *project.Project, workDir string) (adapt
 }
 
 // load reads the project and parses it into a manifest and graph.
-func load(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile bool) (_ *session, err error) {
+func load(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile bool) (*session, error) {
+	return loadWith(ctx, f, env, stdout, needProfile, false)
+}
+
+// loadConnecting is load for a command that connects next (run, build,
+// test, seed, snapshot): a local DuckDB file is opened while the project
+// parses (see openAhead), and connect takes it.
+func loadConnecting(ctx context.Context, f *flags, env environment, stdout io.Writer) (*session, error) {
+	return loadWith(ctx, f, env, stdout, true, true)
+}
+
+func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile, connectNext bool) (_ *session, err error) {
 	s := &session{f: f, env: env, invocationID: newInvocationID(), startedAt: time.Now().UTC()}
 	s.log = newLogger(stdout, f.logFormat, s.invocationID)
 	if f.noColor {
@@ -329,6 +344,14 @@ func load(ctx context.Context, f *flags, env environment, stdout io.Writer, need
 	if err != nil {
 		return nil, usageErr(err)
 	}
+	if connectNext {
+		s.openAhead(ctx)
+		defer func() {
+			if err != nil {
+				s.dropAhead()
+			}
+		}()
+	}
 	// --defer makes refs resolve to another environment's relations, so
 	// those renders are not kept (nor reused).
 	if f.renderCache && !f.noPartialParse && !f.deferFlag {
@@ -373,7 +396,15 @@ func (s *session) connect(ctx context.Context) error {
 	if s.proj.Target == nil {
 		return usageErr(fmt.Errorf("no profile found: create profiles.yml next to dbt_project.yml or in ~/.dbt"))
 	}
-	a, err := openAdapter(ctx, s.proj, s.env.workDir)
+	var a adapters.Adapter
+	var err error
+	if s.ahead != nil {
+		opened := <-s.ahead
+		s.ahead = nil
+		a, err = opened.adapter, opened.err
+	} else {
+		a, err = openAdapter(ctx, s.proj, s.env.workDir)
+	}
 	if err != nil {
 		if d := fieldDiag(s.proj.Target, err); d != nil {
 			// A profile field (an extension that would need a download, a
@@ -384,6 +415,59 @@ func (s *session) connect(ctx context.Context) error {
 	}
 	s.adapter = a
 	return nil
+}
+
+// openedAdapter is what opening an adapter gave.
+type openedAdapter struct {
+	adapter adapters.Adapter
+	err     error
+}
+
+// openAhead starts opening the adapter in the background, for connect to
+// take: opening DuckDB (tens of milliseconds) overlaps the parse. Only a
+// DuckDB file that exists, with no extensions to load and no databases to
+// attach: opening it neither creates a file nor reaches the network, so a
+// project that then fails to parse leaves nothing behind and does not wait
+// long for it to open (dropAhead closes it).
+func (s *session) openAhead(ctx context.Context) {
+	if !localDuckDB(s.proj.Target, s.env.workDir) {
+		return
+	}
+	ch := make(chan openedAdapter, 1)
+	s.ahead = ch
+	go func() {
+		a, err := openAdapter(ctx, s.proj, s.env.workDir)
+		ch <- openedAdapter{a, err}
+	}()
+}
+
+// dropAhead closes the adapter openAhead opened, for a load that failed.
+func (s *session) dropAhead() {
+	if s.ahead == nil {
+		return
+	}
+	opened := <-s.ahead
+	s.ahead = nil
+	if opened.adapter != nil {
+		_ = opened.adapter.Close()
+	}
+}
+
+// localDuckDB reports whether t is a DuckDB database file that exists,
+// with no extensions and no attachments (openAhead).
+func localDuckDB(t *project.Target, workDir string) bool {
+	if t == nil || t.Type != "duckdb" || t.Fields["extensions"] != nil || t.Fields["attach"] != nil {
+		return false
+	}
+	path, _ := t.Fields["path"].(string)
+	if path == "" || path == ":memory:" || strings.Contains(path, ":") {
+		return false
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(workDir, path)
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func (s *session) close() {
