@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -385,24 +386,11 @@ func (c *Cache) Save(w io.Writer) error {
 		// The stored results were not read: they are kept as stored, and
 		// this check's results, with the recent ones it did not replace,
 		// are stored apart.
-		var recent []cacheEntry
-		for b := range c.recent {
-			for name, r := range c.recent[b] {
-				if _, ok := c.next[b][name]; !ok {
-					recent = append(recent, cacheEntry{Build: b, Name: name, Result: r})
-				}
-			}
-			for name, r := range c.next[b] {
-				recent = append(recent, cacheEntry{Build: b, Name: name, Result: r})
-			}
+		recent := [2]map[string]*lineage.Result{maps.Clone(c.recent[0]), maps.Clone(c.recent[1])}
+		for b := range c.next {
+			maps.Copy(recent[b], c.next[b])
 		}
-		sort.Slice(recent, func(i, j int) bool {
-			if recent[i].Build != recent[j].Build {
-				return recent[i].Build < recent[j].Build
-			}
-			return recent[i].Name < recent[j].Name
-		})
-		if err := writeHead(w, h, c.index.raw, recent); err != nil {
+		if err := writeHead(w, h, c.index.raw, sortedEntries(recent)); err != nil {
 			return err
 		}
 		if _, err := io.Copy(w, c.stored); err != nil {
@@ -410,17 +398,7 @@ func (c *Cache) Save(w io.Writer) error {
 		}
 		return nil
 	}
-	var entries []cacheEntry
-	for b := range c.next {
-		names := make([]string, 0, len(c.next[b]))
-		for name := range c.next[b] {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			entries = append(entries, cacheEntry{Build: b, Name: name, Result: c.next[b][name]})
-		}
-	}
+	entries := sortedEntries(c.next)
 	h.Entries = len(entries)
 	index := binary.AppendUvarint(nil, uint64(len(entries)))
 	for _, e := range entries {
@@ -429,7 +407,7 @@ func (c *Cache) Save(w io.Writer) error {
 		index = append(index, e.Name...)
 		index = append(index, e.Result.Own[:]...)
 	}
-	if err := writeHead(w, h, index, nil); err != nil {
+	if err := writeHead(w, h, index, []cacheEntry{}); err != nil {
 		return err
 	}
 	enc := gob.NewEncoder(w)
@@ -441,15 +419,24 @@ func (c *Cache) Save(w io.Writer) error {
 	return nil
 }
 
+// sortedEntries are the results of both builds as stored: by build, then
+// name (the index's order).
+func sortedEntries(results [2]map[string]*lineage.Result) []cacheEntry {
+	entries := []cacheEntry{}
+	for b := range results {
+		for _, name := range slices.Sorted(maps.Keys(results[b])) {
+			entries = append(entries, cacheEntry{Build: b, Name: name, Result: results[b][name]})
+		}
+	}
+	return entries
+}
+
 // writeHead writes the magic, the header, the index and the recent
 // results.
 func writeHead(w io.Writer, h cacheHeader, index []byte, recent []cacheEntry) error {
 	var hb, rb bytes.Buffer
 	if err := gob.NewEncoder(&hb).Encode(h); err != nil {
 		return fmt.Errorf("check: write cache: %w", err)
-	}
-	if recent == nil {
-		recent = []cacheEntry{}
 	}
 	if err := gob.NewEncoder(&rb).Encode(recent); err != nil {
 		return fmt.Errorf("check: write cache: %w", err)
