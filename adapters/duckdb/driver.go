@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -20,10 +21,7 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 	if err != nil {
 		return nil, fmt.Errorf("profile %q target %q: %w", t.Profile, t.Name, err)
 	}
-	// Relative paths are relative to the working directory, as in dbt-duckdb.
-	if cfg.Path != "" && cfg.Path != ":memory:" && !filepath.IsAbs(cfg.Path) && !strings.Contains(cfg.Path, "://") && t.WorkDir != "" {
-		cfg.Path = filepath.Join(t.WorkDir, cfg.Path)
-	}
+	cfg.Path = resolvePath(cfg.Path, t.WorkDir)
 	cfg.WorkDir = t.WorkDir
 	if cfg.Threads == 0 {
 		cfg.Threads = t.Threads
@@ -39,6 +37,29 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 		return nil, fmt.Errorf("profile %q target %q: %w", t.Profile, t.Name, err)
 	}
 	return a, nil
+}
+
+// resolvePath is a profile's path as Open takes it: relative paths are
+// relative to the working directory, as in dbt-duckdb.
+func resolvePath(path, workDir string) string {
+	if path != "" && path != memoryPath && !filepath.IsAbs(path) && !strings.Contains(path, "://") && workDir != "" {
+		return filepath.Join(workDir, path)
+	}
+	return path
+}
+
+// OpensLocalFile reports whether opening the target the profile fields
+// describe opens a DuckDB file that exists, and does nothing else that
+// reaches beyond it: no extension to load (or download), no database to
+// attach. Such an open creates no file and needs no network.
+func OpensLocalFile(fields map[string]any, workDir string) bool {
+	cfg, err := ConfigFromFields(fields)
+	// A path with a colon is no local file: :memory:, MotherDuck's md:, a URL.
+	if err != nil || len(cfg.Extensions) > 0 || len(cfg.Attach) > 0 || strings.Contains(cfg.Path, ":") {
+		return false
+	}
+	st, err := os.Stat(resolvePath(cfg.Path, workDir))
+	return err == nil && st.Mode().IsRegular()
 }
 
 // profileFields are the target keys ConfigFromFields reads.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -456,18 +455,7 @@ func (s *session) dropAhead() {
 // localDuckDB reports whether t is a DuckDB database file that exists,
 // with no extensions and no attachments (openAhead).
 func localDuckDB(t *project.Target, workDir string) bool {
-	if t == nil || t.Type != "duckdb" || t.Fields["extensions"] != nil || t.Fields["attach"] != nil {
-		return false
-	}
-	path, _ := t.Fields["path"].(string)
-	if path == "" || path == ":memory:" || strings.Contains(path, ":") {
-		return false
-	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(workDir, path)
-	}
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
+	return t != nil && t.Type == "duckdb" && duckdb.OpensLocalFile(t.Fields, workDir)
 }
 
 func (s *session) close() {
