@@ -18,13 +18,14 @@ import (
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/digest"
+	"github.com/elt-dev/elt/internal/trailer"
 	"github.com/elt-dev/elt/lineage"
 	"github.com/elt-dev/elt/lineage/sqlmodel"
 )
 
 // cacheVersion changes whenever what the cache stores changes shape; a
 // cache of another version is ignored.
-const cacheVersion = "elt-check-cache-4"
+const cacheVersion = "elt-check-cache-5"
 
 // Cache keeps what a check found for the next check of the same project,
 // so that an unchanged project is not checked again and a changed one
@@ -145,7 +146,9 @@ func NewCache(key string) *Cache {
 // its length first), then the index (its length first; a count, then
 // each entry's build, name and Own digest), the recent results (a gob
 // list of cacheEntry values, its length first), then the results (a gob
-// stream of cacheEntry values, in the index's order).
+// stream of cacheEntry values, in the index's order). Each of the four
+// ends with its trailer (internal/trailer): a section or results whose
+// trailer does not match are not used.
 const cacheMagic = "elt check cache\n"
 
 // maxSection bounds the length a damaged header or index may claim.
@@ -196,7 +199,11 @@ func readSection(r *bufio.Reader) ([]byte, error) {
 	if uint64(len(b)) != n {
 		return nil, io.ErrUnexpectedEOF
 	}
-	return b, nil
+	body, sealed := trailer.OpenBytes(b)
+	if !sealed {
+		return nil, errors.New("check: damaged cache section")
+	}
+	return body, nil
 }
 
 // readIndex reads the stored index and recent results; damaged ones are
@@ -278,7 +285,8 @@ func (c *Cache) load() {
 	c.loaded = true
 	c.stats.ResultsRead = true
 	prev := [2]map[string]*lineage.Result{make(map[string]*lineage.Result, len(c.index.entries)), {}}
-	dec := gob.NewDecoder(c.stored)
+	results := trailer.NewReader(c.stored)
+	dec := gob.NewDecoder(results)
 	for _, x := range c.index.entries {
 		var e cacheEntry
 		if err := dec.Decode(&e); err != nil || e.Build != x.build || e.Name != x.name || e.Result == nil || e.Result.Model == nil {
@@ -286,6 +294,9 @@ func (c *Cache) load() {
 			break
 		}
 		prev[e.Build][e.Name] = e.Result
+	}
+	if !results.Check() {
+		prev = [2]map[string]*lineage.Result{{}, {}}
 	}
 	c.stored = nil
 	c.prev = prev
@@ -410,11 +421,15 @@ func (c *Cache) Save(w io.Writer) error {
 	if err := writeHead(w, h, index, []cacheEntry{}); err != nil {
 		return err
 	}
-	enc := gob.NewEncoder(w)
+	results := trailer.NewWriter(w)
+	enc := gob.NewEncoder(results)
 	for _, e := range entries {
 		if err := enc.Encode(e); err != nil {
 			return fmt.Errorf("check: write cache: %w", err)
 		}
+	}
+	if err := results.Seal(); err != nil {
+		return fmt.Errorf("check: write cache: %w", err)
 	}
 	return nil
 }
@@ -441,12 +456,13 @@ func writeHead(w io.Writer, h cacheHeader, index []byte, recent []cacheEntry) er
 	if err := gob.NewEncoder(&rb).Encode(recent); err != nil {
 		return fmt.Errorf("check: write cache: %w", err)
 	}
-	b := append([]byte(cacheMagic), binary.AppendUvarint(nil, uint64(hb.Len()))...)
-	b = append(b, hb.Bytes()...)
-	b = binary.AppendUvarint(b, uint64(len(index)))
-	b = append(b, index...)
-	b = binary.AppendUvarint(b, uint64(rb.Len()))
-	b = append(b, rb.Bytes()...)
+	// Each section ends with its trailer: a damaged one is not believed.
+	b := []byte(cacheMagic)
+	for _, section := range [][]byte{hb.Bytes(), index, rb.Bytes()} {
+		t := trailer.Of(section)
+		b = binary.AppendUvarint(b, uint64(len(section)+len(t)))
+		b = append(append(b, section...), t[:]...)
+	}
 	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("check: write cache: %w", err)
 	}

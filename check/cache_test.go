@@ -16,7 +16,7 @@ import (
 // cachedRun runs a check with the cache stored by the previous one (none
 // when stored is nil) and returns its findings, its stats, the cache it
 // stores for the next one and how many times it asked for parsers.
-func cachedRun(t *testing.T, p lineage.Parsers, in Input, stored []byte) ([]Finding, CacheStats, []byte, int) {
+func cachedRun(t testing.TB, p lineage.Parsers, in Input, stored []byte) ([]Finding, CacheStats, []byte, int) {
 	t.Helper()
 	c := NewCache("test")
 	if stored != nil {
@@ -37,7 +37,7 @@ func cachedRun(t *testing.T, p lineage.Parsers, in Input, stored []byte) ([]Find
 	return got, c.Stats(), b.Bytes(), asked
 }
 
-func findingsJSON(t *testing.T, f []Finding) string {
+func findingsJSON(t testing.TB, f []Finding) string {
 	t.Helper()
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -65,19 +65,26 @@ func node(in Input, name string) *Node {
 	panic(name)
 }
 
+// findingsProject has errors and warnings of every kind: a model with a
+// misspelt column, an unknown alias and a source's declared columns, and
+// a second model reading it and an unknown relation.
+func findingsProject() Input {
+	in := project("duckdb",
+		"select\n    id,\n    custmer_id, c.email\nfrom {{ ref('raw_orders') }} join {{ source('shop', 'customers') }} c on c.id = customer_id\nwhere status = 1 and o.x = 1",
+		"select\n    id,\n    custmer_id, c.email\nfrom \"db\".\"main\".\"raw_orders\" join \"db\".\"raw\".\"customers\" c on c.id = customer_id\nwhere status = 1 and o.x = 1")
+	in.Nodes = append(in.Nodes, &Node{Kind: "model", File: "models/n.sql", Check: true,
+		RawSQL: "select id, nope from {{ ref('m') }} join main.raw_order using (id)",
+		Node: lineage.Node{Name: "n", Relation: `"db"."main"."n"`, Dialect: "duckdb",
+			SQL: `select id, nope from "db"."main"."m" join main.raw_order using (id)`, DependsOn: []string{"m"}}})
+	return in
+}
+
 // TestCachedFindingsSameAsCold: a check answered from the cache, whole or
 // model by model, finds exactly what a check without a cache finds, on a
 // project with errors and warnings of every kind.
 func TestCachedFindingsSameAsCold(t *testing.T) {
 	p := parsers(t)
-	in := project("duckdb",
-		"select\n    id,\n    custmer_id, c.email\nfrom {{ ref('raw_orders') }} join {{ source('shop', 'customers') }} c on c.id = customer_id\nwhere status = 1 and o.x = 1",
-		"select\n    id,\n    custmer_id, c.email\nfrom \"db\".\"main\".\"raw_orders\" join \"db\".\"raw\".\"customers\" c on c.id = customer_id\nwhere status = 1 and o.x = 1")
-	// A second model reads an unknown relation and the first model.
-	in.Nodes = append(in.Nodes, &Node{Kind: "model", File: "models/n.sql", Check: true,
-		RawSQL: "select id, nope from {{ ref('m') }} join main.raw_order using (id)",
-		Node: lineage.Node{Name: "n", Relation: `"db"."main"."n"`, Dialect: "duckdb",
-			SQL: `select id, nope from "db"."main"."m" join main.raw_order using (id)`, DependsOn: []string{"m"}}})
+	in := findingsProject()
 	cold, err := Run(context.Background(), p, in)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"github.com/elt-dev/elt/lineage/pgparse"
 )
 
-func parsers(t *testing.T) lineage.Parsers {
+func parsers(t testing.TB) lineage.Parsers {
 	t.Helper()
 	duck, err := duckdbparse.New()
 	if err != nil {

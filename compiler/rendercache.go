@@ -13,6 +13,7 @@ import (
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/sortedids"
 	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/internal/trailer"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -292,7 +293,8 @@ func (c *RenderCache) Changed() bool {
 // Save writes the renders of this invocation (and the compiled SQL of
 // the earlier one for nodes whose parse render is unchanged and that were
 // not compiled this time) for the next invocation.
-func (c *RenderCache) Save(w io.Writer) error {
+func (c *RenderCache) Save(out io.Writer) error {
+	w := trailer.NewWriter(out)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, e := range c.next {
@@ -371,6 +373,9 @@ func (c *RenderCache) Save(w io.Writer) error {
 		}
 	}
 	if _, err := w.Write(enc.b); err != nil {
+		return fmt.Errorf("compiler: write render cache: %w", err)
+	}
+	if err := w.Seal(); err != nil {
 		return fmt.Errorf("compiler: write render cache: %w", err)
 	}
 	return nil

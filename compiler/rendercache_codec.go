@@ -8,12 +8,14 @@ import (
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/internal/trailer"
 )
 
 // The stored render cache is one length-prefixed binary layout:
 //
 //	magic, key, files (count, then name, sha256, size, modification time),
-//	entries (count, then each entry's length and bytes)
+//	entries (count, then each entry's length and bytes), and the trailer
+//	(a CRC-32C of everything before it: internal/trailer)
 //
 // An entry holds its id and parse render, then whether it has compiled
 // SQL, the key of that SQL, and the compiled SQL with its warnings and
@@ -26,7 +28,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-3\n"
+const renderCacheMagic = "elt-render-cache-4\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -417,7 +419,8 @@ func (x *cacheEntry) decodeExec() error {
 // and the entries' ids are also kept in the order stored (Save writes
 // them sorted).
 func decodeCache(s string) *StoredRenderCache {
-	if len(s) < len(renderCacheMagic) || s[:len(renderCacheMagic)] != renderCacheMagic {
+	s, sealed := trailer.Open(s)
+	if !sealed || len(s) < len(renderCacheMagic) || s[:len(renderCacheMagic)] != renderCacheMagic {
 		return &StoredRenderCache{err: errCacheDamaged}
 	}
 	d := &cacheDecoder{s: s, off: len(renderCacheMagic)}

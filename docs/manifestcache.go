@@ -16,6 +16,7 @@ import (
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/internal/trailer"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -440,19 +441,18 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 			buf = append(buf, 0)
 		}
 	}
-	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
-	_, err := w.Write(buf)
+	_, err := w.Write(trailer.Seal(buf))
 	return err
 }
 
 // decodeIndex reads an index written for context: the manifest's size
 // and the entries by unique id, or why it cannot be used.
 func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, why string) {
-	if len(idx) < len(indexMagic)+32+4 || string(idx[:len(indexMagic)]) != indexMagic {
+	if len(idx) < len(indexMagic)+32+trailer.Size || string(idx[:len(indexMagic)]) != indexMagic {
 		return 0, entries, "not an index of this version"
 	}
-	body := idx[:len(idx)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(idx[len(idx)-4:]) {
+	body, sealed := trailer.OpenBytes(idx)
+	if !sealed {
 		return 0, entries, "damaged index"
 	}
 	p := body[len(indexMagic):]

@@ -52,7 +52,7 @@ func cacheTestManifest(n int) *compiler.Manifest {
 }
 
 // freshManifest is the manifest WriteManifest writes, without any cache.
-func freshManifest(t *testing.T, m *compiler.Manifest, meta Metadata) []byte {
+func freshManifest(t testing.TB, m *compiler.Manifest, meta Metadata) []byte {
 	t.Helper()
 	dir := openTarget(t, t.TempDir())
 	if err := WriteManifest(dir, "manifest.json", m, meta); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/elt-dev/elt/internal/mapfile"
 	"github.com/elt-dev/elt/internal/targetfs"
+	"github.com/elt-dev/elt/internal/trailer"
 )
 
 // FileCacheName is the file in the target directory where Load keeps what
@@ -22,8 +23,9 @@ import (
 const FileCacheName = "elt_load_cache.bin"
 
 // fileCacheMagic starts the stored cache; it changes whenever the layout
-// does. A file of another layout is ignored.
-const fileCacheMagic = "elt-load-cache-3\n"
+// does. A file of another layout is ignored, and so is one whose trailer
+// (internal/trailer) is not the checksum of its contents.
+const fileCacheMagic = "elt-load-cache-4\n"
 
 // racyMargin is how much older than the invocation that took a file's
 // stat the file's modification time must be for the stat alone to vouch
@@ -113,7 +115,12 @@ func (c *FileCache) open(dir string) {
 		c.changed = true
 		return
 	}
-	c.str = str
+	body, sealed := trailer.Open(str)
+	if !sealed {
+		c.changed = true
+		return
+	}
+	c.str = body
 	old, statAt, err := c.decodeIndex()
 	if err != nil {
 		c.str, c.changed = "", true
@@ -291,7 +298,8 @@ func (c *FileCache) save(dir string) error {
 	return td.WriteAtomic(FileCacheName, func(w io.Writer) error { return c.write(w) })
 }
 
-func (c *FileCache) write(w io.Writer) error {
+func (c *FileCache) write(out io.Writer) error {
+	w := trailer.NewWriter(out)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var b []byte
@@ -328,6 +336,9 @@ func (c *FileCache) write(w io.Writer) error {
 		if _, err := w.Write(b); err != nil {
 			return fmt.Errorf("project: write file cache: %w", err)
 		}
+	}
+	if err := w.Seal(); err != nil {
+		return fmt.Errorf("project: write file cache: %w", err)
 	}
 	return nil
 }

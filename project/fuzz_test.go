@@ -7,16 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
-	"runtime/metrics"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/fuzzguard"
 )
 
 // The fuzz targets here load a real project from disk with Load, with one
@@ -88,7 +86,7 @@ func fuzzLoad(f *testing.F, rel string) {
 	dir := f.TempDir()
 	writeFiles(f, dir, fuzzBaseProject(f))
 	target := filepath.Join(dir, filepath.FromSlash(rel))
-	guard := newAllocGuard(f)
+	guard := fuzzguard.New(f, fuzzMaxTime)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if len(src) > fuzzMaxInput {
 			t.Skipf("input of %d bytes is above the %d-byte cap", len(src), fuzzMaxInput)
@@ -98,7 +96,7 @@ func fuzzLoad(f *testing.F, rel string) {
 		}
 		var p1, p2 *Project
 		var err1, err2 error
-		guard.run(t, func() {
+		guard.Run(t, fuzzMaxAlloc, func() {
 			p1, err1 = fuzzLoadOnce(dir)
 			p2, err2 = fuzzLoadOnce(dir)
 		})
@@ -322,71 +320,5 @@ func dumpTo(b *strings.Builder, v reflect.Value) {
 		fmt.Fprintf(b, "<%s>", v.Kind())
 	default:
 		fmt.Fprint(b, v)
-	}
-}
-
-// allocGuard fails an execution that allocates more than fuzzMaxAlloc
-// bytes, measured with runtime.ReadMemStats once it returns. An execution
-// that never returns because it allocates without bound (a YAML alias bomb)
-// would exhaust the machine's memory first, so a watchdog also samples the
-// heap every few milliseconds and panics once an execution has allocated
-// four times the limit: the fuzzing engine then records the input as a
-// crasher, and `go test` stops with the test's name.
-type allocGuard struct {
-	name   atomic.Pointer[string] // the running execution's test name, nil when idle
-	before atomic.Uint64          // cumulative heap allocations when it started
-}
-
-func newAllocGuard(f *testing.F) *allocGuard {
-	g := &allocGuard{}
-	done := make(chan struct{})
-	f.Cleanup(func() { close(done) })
-	go g.watch(done)
-	return g
-}
-
-func (g *allocGuard) watch(done <-chan struct{}) {
-	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
-		name := g.name.Load()
-		if name == nil {
-			continue
-		}
-		metrics.Read(sample)
-		if used := sample[0].Value.Uint64() - g.before.Load(); used > 4*fuzzMaxAlloc && g.name.Load() == name {
-			panic(fmt.Sprintf("%s: one execution allocated %d MiB so far (limit %d MiB): some input expands without bound",
-				*name, used>>20, fuzzMaxAlloc>>20))
-		}
-	}
-}
-
-// run runs fn and fails t when it allocated more than fuzzMaxAlloc bytes,
-// or panics when it runs longer than fuzzMaxTime.
-func (g *allocGuard) run(t *testing.T, fn func()) {
-	t.Helper()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	before := ms.TotalAlloc
-	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	metrics.Read(sample)
-	g.before.Store(sample[0].Value.Uint64())
-	name := t.Name()
-	g.name.Store(&name)
-	defer g.name.Store(nil)
-	hang := time.AfterFunc(fuzzMaxTime, func() {
-		panic(fmt.Sprintf("%s: one execution ran for more than %s", name, fuzzMaxTime))
-	})
-	defer hang.Stop()
-	fn()
-	runtime.ReadMemStats(&ms)
-	if used := ms.TotalAlloc - before; used > fuzzMaxAlloc {
-		t.Fatalf("one execution allocated %d MiB (limit %d MiB)", used>>20, fuzzMaxAlloc>>20)
 	}
 }

@@ -19,7 +19,10 @@ if ! [[ "$secs" =~ ^[0-9]+$ ]] || [ "$secs" -eq 0 ]; then
 	exit 2
 fi
 
-# package target. The Jinja engine's differential fuzzer (FuzzDifferential)
+# package target. The cache targets (FuzzLoadCache, FuzzRenderCache,
+# FuzzCheckCache, FuzzManifestIndex) store the fuzzer's bytes as a cache
+# under target/ and check that a damaged cache never changes a result.
+# The Jinja engine's differential fuzzer (FuzzDifferential)
 # generates templates from the fuzzer's bytes and compares elt's output
 # with Python's Jinja2 (scripts/jinja-oracle.py; python3-jinja2, which
 # scripts/test.sh installs): a mismatch fails CI with the template and a
@@ -34,6 +37,10 @@ targets=(
 	"./adapters/bigquery FuzzPlanSeed"
 	"./jinja FuzzDifferential"
 	"./deps FuzzPackagesFile"
+	"./project FuzzLoadCache"
+	"./compiler FuzzRenderCache"
+	"./check FuzzCheckCache"
+	"./docs FuzzManifestIndex"
 )
 
 log="$(mktemp)"

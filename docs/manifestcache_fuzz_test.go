@@ -1,0 +1,83 @@
+package docs
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/elt-dev/elt/internal/fuzzguard"
+	"github.com/elt-dev/elt/internal/trailer"
+)
+
+// FuzzManifestIndex writes a manifest of 40 models with the cache, after
+// replacing the index the previous write left with the fuzzed input. The
+// input's first byte says how it is stored:
+//   - even: the rest as it is. An index damaged after it was written (its
+//     trailer does not match) is not believed, and a node whose earlier
+//     JSON does not match its recorded checksum is encoded: the manifest
+//     must be byte for byte a fresh encode's.
+//   - odd: the rest sealed with a matching trailer, as if elt had written
+//     it. Such an index is believed (positions within a node's earlier
+//     JSON are not checked again), so the manifest may differ, but the
+//     write must not panic, and must allocate in proportion.
+func FuzzManifestIndex(f *testing.F) {
+	m := cacheTestManifest(40)
+	meta := testMeta()
+	c := ManifestCache{Build: "b", Index: "idx.bin"}
+	dir := openTarget(f, f.TempDir())
+	if _, err := WriteManifestCached(dir, "manifest.json", m, meta, c); err != nil {
+		f.Fatal(err)
+	}
+	old, err := dir.ReadFile("manifest.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	idx, err := dir.ReadFile("idx.bin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	meta.GeneratedAt = genTime.Add(time.Second)
+	want := freshManifest(f, m, meta)
+	if st, err := WriteManifestCached(dir, "manifest.json", m, meta, c); err != nil || st.Reused != len(m.Nodes) {
+		f.Fatalf("the index as written served %d of %d nodes (%v)", st.Reused, len(m.Nodes), err)
+	}
+	body := idx[:len(idx)-trailer.Size]
+	f.Add(append([]byte{0}, idx...))
+	f.Add(append([]byte{1}, body...))
+	f.Add(append([]byte{0}, idx[:len(idx)/2]...))
+	guard := fuzzguard.New(f, 10*time.Second)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 || len(data) > 64<<10 {
+			return
+		}
+		sealed := data[0]&1 == 1
+		index := data[1:]
+		if sealed {
+			index = trailer.Seal(append([]byte(nil), index...))
+		}
+		// Each execution starts from the manifest the index was written with.
+		if err := dir.WriteFile("manifest.json", old); err != nil {
+			t.Fatal(err)
+		}
+		if err := dir.WriteFile("idx.bin", index); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		guard.Run(t, 64<<20, func() {
+			_, err = WriteManifestCached(dir, "manifest.json", m, meta, c)
+		})
+		if err != nil {
+			t.Fatalf("a damaged index made the write fail: %v", err)
+		}
+		if sealed {
+			return
+		}
+		got, err := dir.ReadFile("manifest.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			sameBytes(t, "damaged index", got, want)
+		}
+	})
+}
