@@ -5,13 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/elt-dev/elt/internal/fuzzguard"
-	"github.com/elt-dev/elt/internal/trailer"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -35,12 +35,7 @@ func fuzzCacheProject() *project.Project {
 // compiled SQL, and the warnings.
 func renderDump(m *Manifest) string {
 	var b strings.Builder
-	ids := make([]string, 0, len(m.Nodes))
-	for id := range m.Nodes {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(m.Nodes)) {
 		n := m.Nodes[id]
 		fmt.Fprintf(&b, "%s\n refs %v\n sources %v\n depends %v %v\n config %v\n unrendered %v\n compiled %t %q\n",
 			id, n.Refs, n.SourceRefs, n.DependsOn.Nodes, n.DependsOn.Macros, n.Config, n.UnrenderedConfig, n.Compiled, n.CompiledCode)
@@ -104,20 +99,12 @@ func FuzzRenderCache(f *testing.F) {
 	if !strings.Contains(want, "from-env") || !strings.Contains(want, "a warning") || !strings.Contains(want, "tags:[a b]") {
 		f.Fatalf("the project does not render what the cache keeps:\n%s", want)
 	}
-	body := stored[:len(stored)-trailer.Size]
-	f.Add(append([]byte{0}, stored...))
-	f.Add(append([]byte{1}, body...))
-	f.Add(append([]byte{0}, stored[:len(stored)/2]...))
-	f.Add(append([]byte{1}, body[:len(body)/2]...))
+	fuzzguard.AddCacheSeeds(f, stored)
 	guard := fuzzguard.New(f, 10*time.Second)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) == 0 || len(data) > 64<<10 {
+		file, sealed, ok := fuzzguard.CacheFile(data)
+		if !ok || len(data) > 64<<10 {
 			return
-		}
-		sealed := data[0]&1 == 1
-		file := data[1:]
-		if sealed {
-			file = trailer.Seal(append([]byte(nil), file...))
 		}
 		var got *Manifest
 		var err error

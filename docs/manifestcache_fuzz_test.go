@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/internal/fuzzguard"
-	"github.com/elt-dev/elt/internal/trailer"
 )
 
 // FuzzManifestIndex writes a manifest of 40 models with the cache, after
@@ -41,19 +40,12 @@ func FuzzManifestIndex(f *testing.F) {
 	if st, err := WriteManifestCached(dir, "manifest.json", m, meta, c); err != nil || st.Reused != len(m.Nodes) {
 		f.Fatalf("the index as written served %d of %d nodes (%v)", st.Reused, len(m.Nodes), err)
 	}
-	body := idx[:len(idx)-trailer.Size]
-	f.Add(append([]byte{0}, idx...))
-	f.Add(append([]byte{1}, body...))
-	f.Add(append([]byte{0}, idx[:len(idx)/2]...))
+	fuzzguard.AddCacheSeeds(f, idx)
 	guard := fuzzguard.New(f, 10*time.Second)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) == 0 || len(data) > 64<<10 {
+		index, sealed, ok := fuzzguard.CacheFile(data)
+		if !ok || len(data) > 64<<10 {
 			return
-		}
-		sealed := data[0]&1 == 1
-		index := data[1:]
-		if sealed {
-			index = trailer.Seal(append([]byte(nil), index...))
 		}
 		// Each execution starts from the manifest the index was written with.
 		if err := dir.WriteFile("manifest.json", old); err != nil {

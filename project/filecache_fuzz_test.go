@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/internal/fuzzguard"
-	"github.com/elt-dev/elt/internal/trailer"
 )
 
 // FuzzLoadCache loads a project (cacheProject, its files older than the
@@ -31,20 +30,12 @@ func FuzzLoadCache(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	body := stored[:len(stored)-trailer.Size]
-	f.Add(append([]byte{0}, stored...))
-	f.Add(append([]byte{1}, body...))
-	f.Add(append([]byte{0}, stored[:len(stored)/2]...))
-	f.Add(append([]byte{1}, body[:len(body)/2]...))
+	fuzzguard.AddCacheSeeds(f, stored)
 	guard := fuzzguard.New(f, fuzzMaxTime)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) == 0 || len(data) > fuzzMaxInput {
+		file, sealed, ok := fuzzguard.CacheFile(data)
+		if !ok || len(data) > fuzzMaxInput {
 			return
-		}
-		sealed := data[0]&1 == 1
-		file := data[1:]
-		if sealed {
-			file = trailer.Seal(append([]byte(nil), file...))
 		}
 		if err := os.WriteFile(path, file, 0o644); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/elt-dev/elt/internal/trailer"
 )
 
 // Guard fails an execution that allocates more than its limit, measured
@@ -85,4 +87,33 @@ func (g *Guard) Run(t *testing.T, maxAlloc uint64, fn func()) {
 	if used := ms.TotalAlloc - before; used > maxAlloc {
 		t.Fatalf("one execution allocated %d MiB (limit %d MiB)", used>>20, maxAlloc>>20)
 	}
+}
+
+// CacheFile turns a fuzz input into the bytes a target stores as a cache
+// file elt keeps under target/. The input's first byte says how: when it
+// is odd, the rest sealed with a matching trailer (internal/trailer), as
+// if elt had written it; when even, the rest as it is (a file damaged
+// after it was written). ok is false for an empty input.
+func CacheFile(data []byte) (file []byte, sealed, ok bool) {
+	if len(data) == 0 {
+		return nil, false, false
+	}
+	if data[0]&1 == 1 {
+		return trailer.Seal(append([]byte(nil), data[1:]...)), true, true
+	}
+	return data[1:], false, true
+}
+
+// AddCacheSeeds adds to f's corpus, in CacheFile's form, a cache file as
+// elt wrote it (stored, its trailer included): as it is, its contents to
+// be sealed again, and each cut in half.
+func AddCacheSeeds(f *testing.F, stored []byte) {
+	if len(stored) < trailer.Size {
+		f.Fatalf("a cache file of %d bytes has no trailer", len(stored))
+	}
+	body := stored[:len(stored)-trailer.Size]
+	f.Add(append([]byte{0}, stored...))
+	f.Add(append([]byte{1}, body...))
+	f.Add(append([]byte{0}, stored[:len(stored)/2]...))
+	f.Add(append([]byte{1}, body[:len(body)/2]...))
 }
