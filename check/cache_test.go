@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/elt-dev/elt/internal/trailer"
 	"github.com/elt-dev/elt/lineage"
 )
 
@@ -343,11 +344,12 @@ func TestCacheDamagedIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, stored, _ := cachedRun(t, p, in, nil)
-	// The index follows the magic and the header.
+	// The index follows the magic and the header, each ending with its
+	// trailer.
 	h, k := binary.Uvarint(stored[len(cacheMagic):])
 	at := len(cacheMagic) + k + int(h)
 	n, k2 := binary.Uvarint(stored[at:])
-	index := stored[at+k2 : at+k2+int(n)]
+	from, to := at+k2, at+k2+int(n)-trailer.Size
 	other := clone(in)
 	other.KnownRelations = []string{"main.elsewhere"} // not answered by the header
 	for what, damage := range map[string]func([]byte){
@@ -355,7 +357,11 @@ func TestCacheDamagedIndex(t *testing.T) {
 		"count cut":      func(b []byte) { b[0]-- },
 	} {
 		bad := bytes.Clone(stored)
-		damage(bad[at+k2 : at+k2+len(index)])
+		damage(bad[from:to])
+		// Sealed again, as if written so: the damage reaches the index's
+		// own checks instead of stopping at its trailer.
+		sum := trailer.Of(bad[from:to])
+		copy(bad[to:], sum[:])
 		got, st, _, _ := cachedRun(t, p, other, bad)
 		if st.Reused != 0 || findingsJSON(t, got) != findingsJSON(t, cold) {
 			t.Errorf("index with %s: %+v", what, st)
