@@ -366,22 +366,42 @@ func CompiledPath(n *Node) string {
 // every compiled node, unit tests (compiled when they run) included, whose
 // file does not already hold its SQL, a few files at a time; it returns the
 // first error in node order.
+//
+// Two nodes can share a path: generic tests whose arguments differ only in
+// characters a test's name leaves out (like_pattern "%@%" and "%&%" are
+// both "_" in it) are one file, as under dbt. The file holds the SQL of the last of them in node order, whatever
+// the threads and the caches: otherwise whichever was written last would
+// win, and a compile using the caches could keep another than a fresh one.
 func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	_, sorted, _ := m.sortedNodes()
 	nodes := append(make([]*Node, 0, len(sorted)+len(m.UnitTests)), sorted...)
 	for _, id := range sortedKeys(m.UnitTests) {
 		nodes = append(nodes, m.UnitTests[id])
 	}
+	names := make([]string, len(nodes))
+	parallelFor(ctx, runtime.GOMAXPROCS(0), len(nodes), func(i int) {
+		if n := nodes[i]; n.Compiled && n.ResourceType != project.Seed {
+			names[i] = path.Join("compiled", CompiledPath(n))
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	writer := make(map[string]int, len(nodes))
+	for i, name := range names {
+		if name != "" {
+			writer[name] = i
+		}
+	}
 	errs := make([]error, len(nodes))
 	cache := m.engine.opts.Cache
 	// Writing is system calls, not CPU: more writers than cores keep the
 	// disk busy.
 	parallelFor(ctx, 2*runtime.GOMAXPROCS(0), len(nodes), func(i int) {
-		n := nodes[i]
-		if !n.Compiled || n.ResourceType == project.Seed {
+		n, name := nodes[i], names[i]
+		if name == "" || writer[name] != i {
 			return
 		}
-		name := path.Join("compiled", CompiledPath(n))
 		var err error
 		if cache != nil {
 			err = cache.writeFile(dir, name, n.CompiledCode)

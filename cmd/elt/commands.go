@@ -26,6 +26,10 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		return err
 	}
 	defer s.close()
+	// As dbt compile does, a render that queries the warehouse (run_query,
+	// dbt_utils.star's adapter.get_columns_in_relation) gets an answer: the
+	// first such call connects. A project that asks nothing never does.
+	s.connectOnDemand = true
 	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -73,6 +74,13 @@ type session struct {
 	contractsReported bool
 	// annotationsTo is where GitHub Actions annotations go; nil: the log's writer.
 	annotationsTo io.Writer
+	// connectOnDemand lets a command that does not connect up front (elt
+	// compile) connect on the first run_query or adapter introspection a
+	// render makes, as dbt compile would; connMu guards that connect.
+	connectOnDemand bool
+	connMu          sync.Mutex
+	connTried       bool
+	connErr         error
 }
 
 // github is the GitHub Actions annotation printer; nil outside GitHub Actions.
@@ -104,10 +112,11 @@ func (s *session) isIncremental(n *compiler.Node) bool { return s.incremental[n.
 
 // query serves run_query() and statement blocks once connected.
 func (s *session) query(ctx context.Context, sql string) ([]string, [][]any, error) {
-	if s.adapter == nil {
-		return nil, nil, fmt.Errorf("run_query needs a connection, and this command does not open one")
+	a, err := s.liveAdapter(ctx, "run_query")
+	if err != nil {
+		return nil, nil, err
 	}
-	res, err := s.adapter.Query(ctx, sql)
+	res, err := a.Query(ctx, sql)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -676,15 +685,42 @@ func (d compilerDialect) RenderRelation(r compiler.Relation) string {
 // from the session's connection, once it is open.
 type sessionCatalog struct{ s *session }
 
-func (c sessionCatalog) adapter() (adapters.Adapter, error) {
-	if c.s.adapter == nil {
-		return nil, fmt.Errorf("adapter introspection needs a connection, and this command does not open one")
+func (c sessionCatalog) adapter(ctx context.Context) (adapters.Adapter, error) {
+	return c.s.liveAdapter(ctx, "adapter introspection")
+}
+
+// liveAdapter is the session's connection for what a render asks of the
+// warehouse (what: run_query, adapter introspection). A command that
+// connects on demand connects on the first such call, once: a project
+// that asks nothing of the warehouse compiles without one, and one that
+// does gets the warehouse's answers, as under dbt compile. Any other
+// command without a connection refuses.
+func (s *session) liveAdapter(ctx context.Context, what string) (adapters.Adapter, error) {
+	if !s.connectOnDemand {
+		if s.adapter == nil {
+			return nil, fmt.Errorf("%s needs a connection, and this command does not open one", what)
+		}
+		return s.adapter, nil
 	}
-	return c.s.adapter, nil
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.adapter == nil && !s.connTried {
+		s.connTried = true
+		if err := s.connect(ctx); err != nil {
+			s.connErr = fmt.Errorf("%s needs a connection: %w", what, err)
+			if t := s.proj.Target; t != nil {
+				s.connErr = fmt.Errorf("%s needs a connection to target %q, which failed: %w", what, t.Name, err)
+			}
+		}
+	}
+	if s.adapter == nil {
+		return nil, s.connErr
+	}
+	return s.adapter, nil
 }
 
 func (c sessionCatalog) RelationKind(ctx context.Context, r compiler.Relation) (string, error) {
-	a, err := c.adapter()
+	a, err := c.adapter(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -693,7 +729,7 @@ func (c sessionCatalog) RelationKind(ctx context.Context, r compiler.Relation) (
 }
 
 func (c sessionCatalog) Columns(ctx context.Context, r compiler.Relation) ([]compiler.Column, error) {
-	a, err := c.adapter()
+	a, err := c.adapter(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// introspectProject has a model that asks the warehouse for a source's
+// columns and row count while it compiles, as dbt_utils.star and
+// get_column_values do, and a model that asks nothing.
+var introspectProject = map[string]string{
+	"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
+	"profiles.yml": `shop:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: w.duckdb
+`,
+	"models/sources.yml": "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: people\n",
+	"models/wide.sql": `{% if execute %}
+{%- set cols = adapter.get_columns_in_relation(source('raw', 'people')) -%}
+{%- set n = run_query('select count(*) from raw.people').columns[0].values()[0] -%}
+{% endif %}
+select {% for c in cols %}{{ c.name }}, {% endfor %}{{ n }} as n from {{ source('raw', 'people') }}
+`,
+	"models/plain.sql": "select 1 as id\n",
+}
+
+// TestCompileConnectsOnDemand: as dbt compile does, elt compile answers a
+// render's run_query and adapter introspection from the warehouse,
+// connecting on the first such call; a selection that asks nothing does
+// not connect (the DuckDB file is not created).
+func TestCompileConnectsOnDemand(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, introspectProject)
+	db := filepath.Join(dir, "w.duckdb")
+
+	if res := elt(t, dir, "compile", "-s", "plain"); res.code != 0 {
+		t.Fatalf("compile -s plain: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("compile -s plain opened the warehouse (stat %s: %v); it asks nothing of it", db, err)
+	}
+
+	execDuckDB(t, db, "create schema raw", "create table raw.people (id integer, full_name varchar)",
+		"insert into raw.people values (1, 'a'), (2, 'b'), (3, 'c')")
+	for _, args := range [][]string{{"compile"}, {"compile", "--no-partial-parse"}, {"compile", "-s", "wide"}} {
+		res := elt(t, dir, args...)
+		if res.code != 0 {
+			t.Fatalf("%s: exit %d\n%s\n%s", strings.Join(args, " "), res.code, res.stdout, res.stderr)
+		}
+		got := compiledFile(t, dir, "models/wide.sql")
+		if want := `select id, full_name, 3 as n from "w"."raw"."people"`; !strings.Contains(got, want) {
+			t.Errorf("%s: compiled wide.sql = %q; want it to hold %q", strings.Join(args, " "), got, want)
+		}
+	}
+
+	// The manifest carries what the warehouse answered, as compiled_code.
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			CompiledCode string `json:"compiled_code"`
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Nodes["model.shop.wide"].CompiledCode; !strings.Contains(got, "full_name, 3 as n") {
+		t.Errorf("manifest compiled_code of wide = %q", got)
+	}
+}
+
+// TestCompileConnectFails: a warehouse that cannot be opened fails the
+// compile of a model that asks it something, at that model, with the
+// connection's error; nothing is left half written.
+func TestCompileConnectFails(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, introspectProject)
+	// A folder where the DuckDB file should be: DuckDB cannot open it.
+	if err := os.Mkdir(filepath.Join(dir, "w.duckdb"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res := elt(t, dir, "compile")
+	if res.code == 0 {
+		t.Fatalf("compile succeeded without a warehouse to ask:\n%s", res.stdout)
+	}
+	out := res.stdout + res.stderr
+	for _, want := range []string{"models/wide.sql", "needs a connection to target \"dev\", which failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "manifest.json")); err != nil {
+		t.Errorf("no manifest after the failed compile: %v", err)
+	}
+}
+
+// TestCompiledPathShared: generic tests whose arguments differ only in
+// characters their names leave out share one compiled file, as under
+// dbt. It holds the SQL of the last of them by unique id, with and
+// without the caches and whatever the threads, so that a compile using
+// the caches writes what a fresh one does.
+func TestCompiledPathShared(t *testing.T) {
+	dir := t.TempDir()
+	var vals []string
+	for _, c := range "%&#!@*^~" {
+		vals = append(vals, "\n          - accepted_values:\n              values: ['a"+string(c)+"']")
+	}
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml":  "name: shop\nversion: \"1.0\"\nprofile: shop\n",
+		"profiles.yml":     "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: w.duckdb\n",
+		"models/m.sql":     "select 'a%' as c\n",
+		"models/props.yml": "version: 2\nmodels:\n  - name: m\n    columns:\n      - name: c\n        data_tests:" + strings.Join(vals, "") + "\n",
+	})
+	const file = "models/props.yml/accepted_values_m_c__a_.sql"
+	check := func(step string) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Nodes map[string]struct {
+				CompiledCode string `json:"compiled_code"`
+				CompiledPath string `json:"compiled_path"`
+			}
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		last, n := "", 0
+		for id, node := range m.Nodes {
+			if strings.HasPrefix(id, "test.shop.accepted_values_m_c__a_.") {
+				n++
+				if !strings.HasSuffix(node.CompiledPath, file) {
+					t.Fatalf("%s: %s compiled_path %q; want it to end in %s", step, id, node.CompiledPath, file)
+				}
+				last = max(last, id)
+			}
+		}
+		if n != len(vals) {
+			t.Fatalf("%s: %d tests named accepted_values_m_c__a_, want %d", step, n, len(vals))
+		}
+		if got, want := compiledFile(t, dir, file), m.Nodes[last].CompiledCode; got != want {
+			t.Errorf("%s: %s holds\n%s\nwant the SQL of %s:\n%s", step, file, got, last, want)
+		}
+	}
+	for round := range 3 {
+		for _, threads := range []string{"1", "4"} {
+			step := fmt.Sprintf("round %d, fresh, %s threads", round, threads)
+			if res := elt(t, dir, "compile", "--no-partial-parse", "--threads", threads); res.code != 0 {
+				t.Fatalf("%s: exit %d\n%s\n%s", step, res.code, res.stdout, res.stderr)
+			}
+			check(step)
+		}
+		compileStats(t, dir, nil, "--threads", "4")
+		check(fmt.Sprintf("round %d, caches", round))
+		// A change that leaves every test as it was, then one that
+		// changes the SQL of all of them.
+		writeFiles(t, dir, map[string]string{"models/m.sql": fmt.Sprintf("select 'a%%' as c -- %d\n", round)})
+		compileStats(t, dir, nil, "--threads", "4")
+		check(fmt.Sprintf("round %d, caches after a change", round))
+		writeFiles(t, dir, map[string]string{"models/props.yml": strings.Replace(
+			"version: 2\nmodels:\n  - name: m\n    columns:\n      - name: c\n        data_tests:"+strings.Join(vals, "")+"\n",
+			"accepted_values:", fmt.Sprintf("accepted_values:\n              config: {where: \"c <> 'x%d'\"}", round), -1)})
+		compileStats(t, dir, nil, "--threads", "4")
+		check(fmt.Sprintf("round %d, caches after the tests changed", round))
+	}
+}
