@@ -120,7 +120,10 @@ func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.T
 	batchNode.Config[configBatchEnd] = &timeValue{t: w.end}
 	incremental := true
 	if f := m.engine.opts.IsIncremental; f != nil {
-		incremental = f(n)
+		var err error
+		if incremental, err = f(ctx, n); err != nil {
+			return "", err
+		}
 	}
 	return m.renderDetached(ctx, &batchNode, func(st *renderState) {
 		st.batch = w

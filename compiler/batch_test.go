@@ -25,12 +25,12 @@ func TestRenderBatch(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name        string
-		incremental func(*Node) bool // Options.IsIncremental
+		incremental func(context.Context, *Node) (bool, error) // Options.IsIncremental
 		start, end  time.Time
 		golden      string
 	}{
 		{"incremental by default", nil, day(1), day(2), "microbatch/batch_day1.sql"},
-		{"caller says not incremental", func(*Node) bool { return false }, day(2), day(3), "microbatch/batch_day2_full.sql"},
+		{"caller says not incremental", func(context.Context, *Node) (bool, error) { return false, nil }, day(2), day(3), "microbatch/batch_day2_full.sql"},
 		{"hourly bounds in another zone", nil, time.Date(2024, 1, 1, 6, 0, 0, 0, time.FixedZone("X", 3600)), time.Date(2024, 1, 1, 7, 0, 0, 0, time.FixedZone("X", 3600)), "microbatch/batch_hour.sql"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

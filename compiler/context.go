@@ -976,7 +976,7 @@ func fnIsIncremental(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
 	if !st.execute || st.node == nil || st.engine.opts.IsIncremental == nil {
 		return false, nil
 	}
-	return st.engine.opts.IsIncremental(st.node), nil
+	return st.engine.opts.IsIncremental(st.ctx, st.node)
 }
 
 func fnLog(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

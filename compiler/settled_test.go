@@ -19,7 +19,7 @@ func TestRunSQLReusesOnlySettledRenders(t *testing.T) {
 	var incremental atomic.Bool
 	opts := testOptions()
 	opts.Query = duckQuery(db, &calls)
-	opts.IsIncremental = func(*Node) bool { return incremental.Load() }
+	opts.IsIncremental = func(context.Context, *Node) (bool, error) { return incremental.Load(), nil }
 	p := newProject(map[string]string{
 		"models/plain.sql":   `select {{ 1 + 1 }} as id`,
 		"models/reader.sql":  `select * from {{ ref('plain') }}`,

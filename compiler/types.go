@@ -32,8 +32,10 @@ type Options struct {
 	// ExtraMacros are built-in macro files (e.g. the generic test definitions from package tests).
 	// Project macros of the same name override them.
 	ExtraMacros []*project.File
-	// IsIncremental answers is_incremental() for a node; nil means always false.
-	IsIncremental func(n *Node) bool
+	// IsIncremental answers is_incremental() for a node while executing;
+	// nil means always false. It may ask the warehouse (ctx is the
+	// render's), and fails the render with its error.
+	IsIncremental func(ctx context.Context, n *Node) (bool, error)
 	// Log receives {{ log(msg, info=True) }} output.
 	Log func(msg string)
 	// Concurrency bounds concurrent renders; 0 means GOMAXPROCS.

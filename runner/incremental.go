@@ -22,17 +22,33 @@ func IncrementalTargets(ctx context.Context, a adapters.Adapter, m *compiler.Man
 		if n == nil || n.ResourceType != project.Model || materialized(n) != "incremental" {
 			continue
 		}
-		if FullRefresh(n.Config, fullRefreshFlag) {
-			out[id] = false
-			continue
-		}
-		kind, err := a.RelationKind(ctx, toAdapterRel(n.Relation))
+		inc, err := IsIncremental(ctx, a, n, fullRefreshFlag)
 		if err != nil {
-			return nil, fmt.Errorf("%s: inspect %s: %w", n.OriginalFilePath, n.RelationName, err)
+			return nil, err
 		}
-		out[id] = kind == adapters.KindTable
+		out[id] = inc
 	}
 	return out, nil
+}
+
+// MayBeIncremental reports whether is_incremental() can be true for n
+// (an incremental model with no full refresh), before asking the
+// warehouse whether its table exists.
+func MayBeIncremental(n *compiler.Node, fullRefreshFlag bool) bool {
+	return n.ResourceType == project.Model && materialized(n) == "incremental" && !FullRefresh(n.Config, fullRefreshFlag)
+}
+
+// IsIncremental is is_incremental() for n, as dbt's macro has it: an
+// incremental model with no full refresh whose relation exists as a table.
+func IsIncremental(ctx context.Context, a adapters.Adapter, n *compiler.Node, fullRefreshFlag bool) (bool, error) {
+	if !MayBeIncremental(n, fullRefreshFlag) {
+		return false, nil
+	}
+	kind, err := a.RelationKind(ctx, toAdapterRel(n.Relation))
+	if err != nil {
+		return false, fmt.Errorf("%s: inspect %s: %w", n.OriginalFilePath, n.RelationName, err)
+	}
+	return kind == adapters.KindTable, nil
 }
 
 // incremental runs one incremental model: a plain table build on the first

@@ -175,3 +175,36 @@ func TestCompiledPathShared(t *testing.T) {
 		check(fmt.Sprintf("round %d, caches after the tests changed", round))
 	}
 }
+
+// TestCompileIsIncremental: elt compile renders is_incremental() as dbt
+// compile does, from whether the model's table exists in the warehouse;
+// its config's full_refresh makes it false without asking.
+func TestCompileIsIncremental(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
+		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: w.duckdb\n",
+		"models/inc.sql":  "{{ config(materialized='incremental') }}\nselect 1 as id{% if is_incremental() %} where id > (select max(id) from {{ this }}){% endif %}\n",
+		"models/full.sql": "{{ config(materialized='incremental', full_refresh=true) }}\nselect 1 as id{% if is_incremental() %} where false{% endif %}\n",
+	})
+	compile := func(step string) {
+		t.Helper()
+		if res := elt(t, dir, "compile"); res.code != 0 {
+			t.Fatalf("%s: exit %d\n%s\n%s", step, res.code, res.stdout, res.stderr)
+		}
+	}
+	compile("before the first run")
+	if got := compiledFile(t, dir, "models/inc.sql"); strings.Contains(got, "where") {
+		t.Errorf("before the first run, inc.sql = %q; want no incremental filter", got)
+	}
+	if res := elt(t, dir, "run"); res.code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	compile("after the first run")
+	if got, want := compiledFile(t, dir, "models/inc.sql"), `where id > (select max(id) from "w"."main"."inc")`; !strings.Contains(got, want) {
+		t.Errorf("after the first run, inc.sql = %q; want it to hold %q", got, want)
+	}
+	if got := compiledFile(t, dir, "models/full.sql"); strings.Contains(got, "where") {
+		t.Errorf("full.sql (full_refresh: true) = %q; want no incremental filter", got)
+	}
+}

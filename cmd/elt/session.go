@@ -30,6 +30,7 @@ import (
 	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/report/ghactions"
+	"github.com/elt-dev/elt/runner"
 	"github.com/elt-dev/elt/state"
 	"github.com/elt-dev/elt/tests"
 )
@@ -109,6 +110,24 @@ func (s *session) targetFS() (*targetfs.Dir, error) {
 }
 
 func (s *session) isIncremental(n *compiler.Node) bool { return s.incremental[n.UniqueID] }
+
+// renderIncremental answers is_incremental() in a render: from what
+// connecting found for a command that connected up front, else (elt
+// compile) by asking the warehouse whether an incremental model's table
+// exists, as dbt compile does, connecting then.
+func (s *session) renderIncremental(ctx context.Context, n *compiler.Node) (bool, error) {
+	if !s.connectOnDemand {
+		return s.isIncremental(n), nil
+	}
+	if !runner.MayBeIncremental(n, s.f.fullRefresh) {
+		return false, nil
+	}
+	a, err := s.liveAdapter(ctx, "is_incremental()")
+	if err != nil {
+		return false, err
+	}
+	return runner.IsIncremental(ctx, a, n, s.f.fullRefresh)
+}
 
 // query serves run_query() and statement blocks once connected.
 func (s *session) query(ctx context.Context, sql string) ([]string, [][]any, error) {
@@ -373,7 +392,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		InvocationID:  s.invocationID,
 		RunStartedAt:  s.startedAt,
 		ExtraMacros:   tests.BuiltinMacros(),
-		IsIncremental: s.isIncremental,
+		IsIncremental: s.renderIncremental,
 		Query:         s.query,
 		Catalog:       sessionCatalog{s},
 		StoreFailures: f.storeFailures,
