@@ -27,9 +27,11 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	}
 	defer s.close()
 	// As dbt compile does, a render that queries the warehouse (run_query,
-	// dbt_utils.star's adapter.get_columns_in_relation) gets an answer: the
-	// first such call connects. A project that asks nothing never does.
-	s.connectOnDemand = true
+	// dbt_utils.star's adapter.get_columns_in_relation, is_incremental())
+	// gets an answer: the first such call connects. A project that asks
+	// nothing never does; --no-introspect forbids it.
+	s.connectOnDemand = f.introspect && !f.noIntrospect
+	s.introspectOff = !s.connectOnDemand
 	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
 	if err != nil {
 		return err

@@ -208,3 +208,33 @@ func TestCompileIsIncremental(t *testing.T) {
 		t.Errorf("full.sql (full_refresh: true) = %q; want no incremental filter", got)
 	}
 }
+
+// TestCompileNoIntrospect: --no-introspect (or DBT_INTROSPECT=false), as in
+// dbt, keeps elt compile off the warehouse: a render that queries it
+// fails, saying why, and one that does not compiles.
+func TestCompileNoIntrospect(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, introspectProject)
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"compile", "--no-introspect"}, nil},
+		{[]string{"compile", "--introspect=false"}, nil},
+		{[]string{"compile"}, map[string]string{"DBT_INTROSPECT": "false"}},
+	} {
+		res := eltWith(t, dir, c.env, c.args...)
+		if res.code == 0 {
+			t.Fatalf("%v %v: compiled, want wide.sql's introspection refused", c.args, c.env)
+		}
+		if out := res.stdout + res.stderr; !strings.Contains(out, "models/wide.sql") || !strings.Contains(out, "which --no-introspect forbids") {
+			t.Errorf("%v %v: output lacks the refusal at models/wide.sql:\n%s", c.args, c.env, out)
+		}
+		if res := eltWith(t, dir, c.env, append(c.args, "-s", "plain")...); res.code != 0 {
+			t.Errorf("%v -s plain: exit %d\n%s%s", c.args, res.code, res.stdout, res.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w.duckdb")); !os.IsNotExist(err) {
+		t.Errorf("the warehouse was opened (stat: %v)", err)
+	}
+}

@@ -82,6 +82,10 @@ type flags struct {
 	// nodes); noPartialParse turns it off.
 	renderCache    bool
 	noPartialParse bool
+	// introspect (--introspect, default on; --no-introspect or
+	// DBT_INTROSPECT=false turn it off): elt compile answers run_query,
+	// the adapter's introspection and is_incremental() from the warehouse.
+	introspect, noIntrospect bool
 	// explicit are the flags given on the command line or by their
 	// environment variable: they win over dbt_project.yml's flags:.
 	explicit map[string]bool
@@ -302,6 +306,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	emptyFlag(compileCmd)
 	compileCmd.Flags().BoolVar(&f.noCheck, "no-check", false, "skip the static checks (elt check) that run after compiling")
 	compileCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
+	compileCmd.Flags().BoolVar(&f.introspect, "introspect", true, "answer run_query, adapter introspection and is_incremental() from the warehouse, connecting on the first such call")
+	compileCmd.Flags().BoolVar(&f.noIntrospect, "no-introspect", false, "never connect: a render that queries the warehouse fails")
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
@@ -369,7 +375,7 @@ var envFlags = map[string]string{
 	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
 	"defer-state": "DBT_DEFER_STATE", "fail-fast": "DBT_FAIL_FAST", "log-format": "DBT_LOG_FORMAT",
 	"indirect-selection": "DBT_INDIRECT_SELECTION", "log-path": "DBT_LOG_PATH", "log-level-file": "DBT_LOG_LEVEL_FILE",
-	"log-format-file": "DBT_LOG_FORMAT_FILE",
+	"log-format-file": "DBT_LOG_FORMAT_FILE", "introspect": "DBT_INTROSPECT",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {

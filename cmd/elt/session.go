@@ -79,6 +79,7 @@ type session struct {
 	// compile) connect on the first run_query or adapter introspection a
 	// render makes, as dbt compile would; connMu guards that connect.
 	connectOnDemand bool
+	introspectOff   bool // elt compile --no-introspect
 	connMu          sync.Mutex
 	connTried       bool
 	connErr         error
@@ -717,6 +718,9 @@ func (c sessionCatalog) adapter(ctx context.Context) (adapters.Adapter, error) {
 func (s *session) liveAdapter(ctx context.Context, what string) (adapters.Adapter, error) {
 	if !s.connectOnDemand {
 		if s.adapter == nil {
+			if s.introspectOff {
+				return nil, fmt.Errorf("%s needs a connection, which --no-introspect forbids", what)
+			}
 			return nil, fmt.Errorf("%s needs a connection, and this command does not open one", what)
 		}
 		return s.adapter, nil
