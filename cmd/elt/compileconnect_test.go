@@ -174,6 +174,21 @@ func TestCompiledPathShared(t *testing.T) {
 		compileStats(t, dir, nil, "--threads", "4")
 		check(fmt.Sprintf("round %d, caches after the tests changed", round))
 	}
+	// target/run keeps the statements of the same test. (All but the
+	// test of 'a%' fail: the build exits 1.)
+	for round := range 3 {
+		if res := elt(t, dir, "build", "--threads", "4"); res.code != 1 || !strings.Contains(res.stdout, "PASS=2 WARN=0 ERROR=7") {
+			t.Fatalf("build: exit %d, want 1 with 7 tests failing\n%s\n%s", res.code, res.stdout, res.stderr)
+		}
+		check(fmt.Sprintf("build %d", round))
+		b, err := os.ReadFile(filepath.Join(dir, "target", "run", "shop", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(b), compiledFile(t, dir, file); !strings.Contains(got, strings.TrimSpace(want)) {
+			t.Errorf("build %d: target/run/shop/%s holds\n%s\nwant the statements of the test compiled into target/compiled:\n%s", round, file, got, want)
+		}
+	}
 }
 
 // TestCompileIsIncremental: elt compile renders is_incremental() as dbt

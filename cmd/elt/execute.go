@@ -671,8 +671,20 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 		firstErr error
 		sem      = make(chan struct{}, writers)
 	)
+	// Nodes that share a path (see compiler.WriteCompiled) leave the
+	// statements of the last of them by unique id, as target/compiled does.
+	writer := map[string]string{}
+	for _, r := range results {
+		if len(r.Statements) > 0 {
+			name := path.Join("run", compiler.CompiledPath(r.Node))
+			writer[name] = max(writer[name], r.UniqueID)
+		}
+	}
 	for _, r := range results {
 		if len(r.Statements) == 0 {
+			continue
+		}
+		if writer[path.Join("run", compiler.CompiledPath(r.Node))] != r.UniqueID {
 			continue
 		}
 		var b strings.Builder
