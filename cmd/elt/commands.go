@@ -21,6 +21,10 @@ import (
 )
 
 func compileCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	inline := strings.TrimSpace(f.inline) != ""
+	if inline && (len(f.selectors) > 0 || len(f.excludes) > 0) {
+		return usageErr(fmt.Errorf("pass either --inline or --select/--exclude to compile, not both"))
+	}
 	s, err := load(ctx, f, env, stdout, true)
 	if err != nil {
 		return err
@@ -32,6 +36,16 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	// nothing never does; --no-introspect forbids it.
 	s.connectOnDemand = f.introspect && !f.noIntrospect
 	s.introspectOff = !s.connectOnDemand
+	if inline {
+		// As dbt compile --inline: the query alone is compiled and
+		// printed; it is no node of the project, and no artifact changes.
+		n, err := s.manifest.CompileInline(ctx, f.inline)
+		if err != nil {
+			return usageErr(err)
+		}
+		s.log.info("CompiledNode", "Compiled inline node is:\n"+n.CompiledCode, map[string]any{"compiled": n.CompiledCode})
+		return nil
+	}
 	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
 	if err != nil {
 		return err

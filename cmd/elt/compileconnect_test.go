@@ -253,3 +253,36 @@ func TestCompileNoIntrospect(t *testing.T) {
 		t.Errorf("the warehouse was opened (stat: %v)", err)
 	}
 }
+
+// TestCompileInline: elt compile --inline compiles a query in the
+// project's context and prints it, as dbt compile --inline does, asking the
+// warehouse when the query does; it writes no artifact.
+func TestCompileInline(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, introspectProject)
+	execDuckDB(t, filepath.Join(dir, "w.duckdb"), "create schema raw", "create table raw.people (id integer, full_name varchar)")
+	for _, c := range []struct{ sql, want string }{
+		{"select * from {{ ref('plain') }} limit 3", `select * from "w"."main"."plain" limit 3`},
+		{"{% set cols = adapter.get_columns_in_relation(source('raw', 'people')) %}select {{ cols | length }} as n", "select 2 as n"},
+	} {
+		res := elt(t, dir, "compile", "--inline", c.sql)
+		if res.code != 0 {
+			t.Fatalf("compile --inline %q: exit %d\n%s\n%s", c.sql, res.code, res.stdout, res.stderr)
+		}
+		if !strings.Contains(res.stdout, "Compiled inline node is:") || !strings.Contains(res.stdout, c.want) {
+			t.Errorf("compile --inline %q printed\n%s\nwant %q after \"Compiled inline node is:\"", c.sql, res.stdout, c.want)
+		}
+	}
+	for _, artifact := range []string{"manifest.json", "compiled"} {
+		if _, err := os.Stat(filepath.Join(dir, "target", artifact)); !os.IsNotExist(err) {
+			t.Errorf("compile --inline wrote target/%s (stat: %v)", artifact, err)
+		}
+	}
+	res := elt(t, dir, "compile", "--inline", "select * from {{ ref('missing') }}")
+	if out := res.stdout + res.stderr; res.code != 2 || !strings.Contains(out, "--inline:1") || !strings.Contains(out, "ref('missing') not found") {
+		t.Errorf("compile --inline of a missing ref: exit %d\n%s", res.code, out)
+	}
+	if res := elt(t, dir, "compile", "--inline", "select 1", "-s", "plain"); res.code != 2 {
+		t.Errorf("compile --inline with --select: exit %d, want 2\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}

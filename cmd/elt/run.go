@@ -86,6 +86,9 @@ type flags struct {
 	// DBT_INTROSPECT=false turn it off): elt compile answers run_query,
 	// the adapter's introspection and is_incremental() from the warehouse.
 	introspect, noIntrospect bool
+	// inline is elt compile --inline: a query compiled in the project's
+	// context and printed.
+	inline string
 	// explicit are the flags given on the command line or by their
 	// environment variable: they win over dbt_project.yml's flags:.
 	explicit map[string]bool
@@ -308,6 +311,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	compileCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	compileCmd.Flags().BoolVar(&f.introspect, "introspect", true, "answer run_query, adapter introspection and is_incremental() from the warehouse, connecting on the first such call")
 	compileCmd.Flags().BoolVar(&f.noIntrospect, "no-introspect", false, "never connect: a render that queries the warehouse fails")
+	compileCmd.Flags().StringVar(&f.inline, "inline", "", "compile this SQL, with Jinja (ref, source, var...) as in a model, and print it; no artifact is written")
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
