@@ -61,21 +61,29 @@ func TestCompileConnectsOnDemand(t *testing.T) {
 	}
 
 	// The manifest carries what the warehouse answered, as compiled_code.
+	if got := compiledNodes(t, dir)["model.shop.wide"].CompiledCode; !strings.Contains(got, "full_name, 3 as n") {
+		t.Errorf("manifest compiled_code of wide = %q", got)
+	}
+}
+
+// compiledNode is what the tests here read of a node in manifest.json.
+type compiledNode struct {
+	CompiledCode string `json:"compiled_code"`
+	CompiledPath string `json:"compiled_path"`
+}
+
+// compiledNodes reads target/manifest.json's nodes.
+func compiledNodes(t *testing.T, dir string) map[string]compiledNode {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m struct {
-		Nodes map[string]struct {
-			CompiledCode string `json:"compiled_code"`
-		}
-	}
+	var m struct{ Nodes map[string]compiledNode }
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if got := m.Nodes["model.shop.wide"].CompiledCode; !strings.Contains(got, "full_name, 3 as n") {
-		t.Errorf("manifest compiled_code of wide = %q", got)
-	}
+	return m.Nodes
 }
 
 // TestCompileConnectFails: a warehouse that cannot be opened fails the
@@ -123,21 +131,9 @@ func TestCompiledPathShared(t *testing.T) {
 	const file = "models/props.yml/accepted_values_m_c__a_.sql"
 	check := func(step string) {
 		t.Helper()
-		b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m struct {
-			Nodes map[string]struct {
-				CompiledCode string `json:"compiled_code"`
-				CompiledPath string `json:"compiled_path"`
-			}
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
+		nodes := compiledNodes(t, dir)
 		last, n := "", 0
-		for id, node := range m.Nodes {
+		for id, node := range nodes {
 			if strings.HasPrefix(id, "test.shop.accepted_values_m_c__a_.") {
 				n++
 				if !strings.HasSuffix(node.CompiledPath, file) {
@@ -149,7 +145,7 @@ func TestCompiledPathShared(t *testing.T) {
 		if n != len(vals) {
 			t.Fatalf("%s: %d tests named accepted_values_m_c__a_, want %d", step, n, len(vals))
 		}
-		if got, want := compiledFile(t, dir, file), m.Nodes[last].CompiledCode; got != want {
+		if got, want := compiledFile(t, dir, file), nodes[last].CompiledCode; got != want {
 			t.Errorf("%s: %s holds\n%s\nwant the SQL of %s:\n%s", step, file, got, last, want)
 		}
 	}
