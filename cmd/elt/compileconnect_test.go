@@ -218,13 +218,6 @@ func TestCompileIsIncremental(t *testing.T) {
 	if got := compiledFile(t, dir, "models/full.sql"); strings.Contains(got, "where") {
 		t.Errorf("full.sql (full_refresh: true) = %q; want no incremental filter", got)
 	}
-	// docs generate compiles the same way.
-	if res := elt(t, dir, "docs", "generate"); res.code != 0 {
-		t.Fatalf("docs generate: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
-	}
-	if got := compiledNodes(t, dir)["model.shop.inc"].CompiledCode; !strings.Contains(got, "where id > (select max(id)") {
-		t.Errorf("docs generate: inc's compiled_code = %q; want the incremental filter", got)
-	}
 }
 
 // TestCompileNoIntrospect: --no-introspect (or DBT_INTROSPECT=false), as in

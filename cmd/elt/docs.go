@@ -95,9 +95,6 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		if err := s.connect(ctx); err != nil {
 			return err
 		}
-		// Renders ask the connection, is_incremental() included, as in
-		// dbt docs generate's compile.
-		s.connectOnDemand = true
 	} else {
 		s.log.warn("CatalogEmpty", "the warehouse does not exist yet; catalog.json lists no relations (run elt build first)", nil)
 	}
