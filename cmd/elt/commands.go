@@ -21,6 +21,9 @@ import (
 )
 
 func compileCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	if f.compileOutput != "text" && f.compileOutput != "json" {
+		return usageErr(fmt.Errorf("--output must be text or json, not %q", f.compileOutput))
+	}
 	inline := strings.TrimSpace(f.inline) != ""
 	if inline && (len(f.selectors) > 0 || len(f.excludes) > 0) {
 		return usageErr(fmt.Errorf("pass either --inline or --select/--exclude to compile, not both"))
@@ -43,7 +46,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		if err != nil {
 			return usageErr(err)
 		}
-		s.log.info("CompiledNode", "Compiled inline node is:\n"+n.CompiledCode, map[string]any{"compiled": n.CompiledCode})
+		s.logCompiledNode(n, true)
 		return nil
 	}
 	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
@@ -115,10 +118,38 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		}
 	}
 	if len(shown) == 1 && len(f.selectors) > 0 {
-		n := shown[0]
-		s.log.info("CompiledNode", "Compiled node '"+n.Name+"' is:\n"+n.CompiledCode, map[string]any{"unique_id": n.UniqueID, "compiled": n.CompiledCode})
+		s.logCompiledNode(shown[0], false)
 	}
 	return nil
+}
+
+// logCompiledNode prints a node's compiled SQL as dbt compile does for one
+// selected node or --inline: after "Compiled node 'x' is:", or with
+// --output json as {"node": "x", "compiled": "..."} ("node" left out for
+// an inline query).
+func (s *session) logCompiledNode(n *compiler.Node, inline bool) {
+	data := map[string]any{"compiled": n.CompiledCode}
+	msg := "Compiled inline node is:\n" + n.CompiledCode
+	if !inline {
+		data["unique_id"] = n.UniqueID
+		msg = "Compiled node '" + n.Name + "' is:\n" + n.CompiledCode
+	}
+	if s.f.compileOutput == "json" {
+		out := struct {
+			Node     string `json:"node,omitempty"`
+			Compiled string `json:"compiled"`
+		}{Compiled: n.CompiledCode}
+		if !inline {
+			out.Node = n.Name
+		}
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(out) // two strings: cannot fail
+		msg = strings.TrimSuffix(b.String(), "\n")
+	}
+	s.log.info("CompiledNode", msg, data)
 }
 
 func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {

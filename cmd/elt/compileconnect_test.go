@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -217,6 +218,48 @@ func TestCompileIsIncremental(t *testing.T) {
 	}
 	if got := compiledFile(t, dir, "models/full.sql"); strings.Contains(got, "where") {
 		t.Errorf("full.sql (full_refresh: true) = %q; want no incremental filter", got)
+	}
+	if res := elt(t, dir, "compile", "--full-refresh"); res.code != 0 {
+		t.Fatalf("compile --full-refresh: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if got := compiledFile(t, dir, "models/inc.sql"); strings.Contains(got, "where") {
+		t.Errorf("compile --full-refresh: inc.sql = %q; want no incremental filter", got)
+	}
+}
+
+// TestCompileOutputJSON: --output json prints the compiled SQL of one
+// selected node, or of --inline, as dbt's {"node": ..., "compiled": ...}.
+func TestCompileOutputJSON(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, introspectProject)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-s", "plain"}, `{"node":"plain","compiled":"select 1 as id"}`},
+		{[]string{"--inline", "select '<&>' from {{ ref('plain') }}"}, `{"compiled":"select '<&>' from \"w\".\"main\".\"plain\""}`},
+	} {
+		res := elt(t, dir, append([]string{"compile", "--output", "json", "--log-format", "json"}, c.args...)...)
+		if res.code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", c.args, res.code, res.stdout, res.stderr)
+		}
+		var msg string
+		for _, line := range strings.Split(res.stdout, "\n") {
+			var ev struct{ Info struct{ Name, Msg string } }
+			if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "CompiledNode" {
+				msg = ev.Info.Msg
+			}
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, []byte(msg)); err != nil {
+			t.Fatalf("%v: CompiledNode's message %q is not JSON: %v", c.args, msg, err)
+		}
+		if got := compact.String(); got != c.want {
+			t.Errorf("%v: printed %s, want %s", c.args, got, c.want)
+		}
+	}
+	if res := elt(t, dir, "compile", "--output", "yaml"); res.code != 2 {
+		t.Errorf("--output yaml: exit %d, want 2", res.code)
 	}
 }
 

@@ -89,6 +89,8 @@ type flags struct {
 	// inline is elt compile --inline: a query compiled in the project's
 	// context and printed.
 	inline string
+	// compileOutput is elt compile --output: text or json.
+	compileOutput string
 	// explicit are the flags given on the command line or by their
 	// environment variable: they win over dbt_project.yml's flags:.
 	explicit map[string]bool
@@ -312,6 +314,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	compileCmd.Flags().BoolVar(&f.introspect, "introspect", true, "answer run_query, adapter introspection and is_incremental() from the warehouse, connecting on the first such call")
 	compileCmd.Flags().BoolVar(&f.noIntrospect, "no-introspect", false, "never connect: a render that queries the warehouse fails")
 	compileCmd.Flags().StringVar(&f.inline, "inline", "", "compile this SQL, with Jinja (ref, source, var...) as in a model, and print it; no artifact is written")
+	compileCmd.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "render is_incremental() as false, as a full refresh would")
+	compileCmd.Flags().StringVar(&f.compileOutput, "output", "text", "how the SQL of one selected node or of --inline is printed: text or json")
 
 	lsCmd := &cobra.Command{
 		Use:     "ls",
