@@ -369,9 +369,10 @@ func CompiledPath(n *Node) string {
 //
 // Two nodes can share a path: generic tests whose arguments differ only in
 // characters a test's name leaves out (like_pattern "%@%" and "%&%" are
-// both "_" in it) are one file, as under dbt. The file holds the SQL of the last of them in node order, whatever
-// the threads and the caches: otherwise whichever was written last would
-// win, and a compile using the caches could keep another than a fresh one.
+// both "_" in it) are one file, as under dbt. The file holds the SQL of the
+// last of them in node order, whatever the threads and the caches:
+// otherwise whichever was written last would win, and a compile using the
+// caches could keep another than a fresh one.
 func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	_, sorted, _ := m.sortedNodes()
 	nodes := append(make([]*Node, 0, len(sorted)+len(m.UnitTests)), sorted...)

@@ -710,11 +710,11 @@ func (c sessionCatalog) adapter(ctx context.Context) (adapters.Adapter, error) {
 }
 
 // liveAdapter is the session's connection for what a render asks of the
-// warehouse (what: run_query, adapter introspection). A command that
-// connects on demand connects on the first such call, once: a project
-// that asks nothing of the warehouse compiles without one, and one that
-// does gets the warehouse's answers, as under dbt compile. Any other
-// command without a connection refuses.
+// warehouse (what: run_query, adapter introspection, is_incremental()). A
+// command that connects on demand connects on the first such call, once:
+// a project that asks nothing of the warehouse compiles without one, and
+// one that does gets the warehouse's answers, as under dbt compile. Any
+// other command without a connection refuses.
 func (s *session) liveAdapter(ctx context.Context, what string) (adapters.Adapter, error) {
 	if !s.connectOnDemand {
 		if s.adapter == nil {
