@@ -370,7 +370,7 @@ func CompiledPath(n *Node) string {
 // Two nodes can share a path: generic tests whose arguments differ only in
 // characters a test's name leaves out (like_pattern "%@%" and "%&%" are
 // both "_" in it) are one file, as under dbt. The file holds the SQL of the
-// last of them in node order, whatever the threads and the caches:
+// last of them by unique id (PathOwners), whatever the threads and caches:
 // otherwise whichever was written last would win, and a compile using the
 // caches could keep another than a fresh one.
 func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
@@ -388,19 +388,14 @@ func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	writer := make(map[string]int, len(nodes))
-	for i, name := range names {
-		if name != "" {
-			writer[name] = i
-		}
-	}
+	owners := PathOwners(len(nodes), func(i int) (string, string) { return names[i], nodes[i].UniqueID })
 	errs := make([]error, len(nodes))
 	cache := m.engine.opts.Cache
 	// Writing is system calls, not CPU: more writers than cores keep the
 	// disk busy.
 	parallelFor(ctx, 2*runtime.GOMAXPROCS(0), len(nodes), func(i int) {
 		n, name := nodes[i], names[i]
-		if name == "" || writer[name] != i {
+		if name == "" || owners[name] != n.UniqueID {
 			return
 		}
 		var err error
@@ -422,6 +417,19 @@ func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 		}
 	}
 	return nil
+}
+
+// PathOwners says which of n nodes writes each file they share: at(i) is
+// the i-th node's file ("" for none) and unique id, and the owner of a
+// file is the node with the greatest unique id (see WriteCompiled).
+func PathOwners(n int, at func(i int) (file, id string)) map[string]string {
+	owners := make(map[string]string, n)
+	for i := range n {
+		if file, id := at(i); file != "" {
+			owners[file] = max(owners[file], id)
+		}
+	}
+	return owners
 }
 
 // blankSQL reports SQL that holds nothing but whitespace, comments (-- and

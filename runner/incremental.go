@@ -12,14 +12,13 @@ import (
 	"github.com/elt-dev/elt/project"
 )
 
-// IncrementalTargets reports, for each selected incremental model, whether
-// is_incremental() is true: its table exists, it is a table, and no full
-// refresh applies. The compiler consults the answer while rendering.
+// IncrementalTargets holds the selected models for which is_incremental()
+// is true (IsIncremental). The compiler consults it while rendering.
 func IncrementalTargets(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, ids []string, fullRefreshFlag bool) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, id := range ids {
 		n := m.Nodes[id]
-		if n == nil || n.ResourceType != project.Model || materialized(n) != "incremental" {
+		if n == nil || !MayBeIncremental(n, fullRefreshFlag) {
 			continue
 		}
 		inc, err := IsIncremental(ctx, a, n, fullRefreshFlag)

@@ -37,8 +37,10 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	// dbt_utils.star's adapter.get_columns_in_relation, is_incremental())
 	// gets an answer: the first such call connects. A project that asks
 	// nothing never does; --no-introspect forbids it.
-	s.connectOnDemand = f.introspect && !f.noIntrospect
-	s.introspectOff = !s.connectOnDemand
+	s.renderConnect = connectOnDemand
+	if !f.introspect || f.noIntrospect {
+		s.renderConnect = connectForbidden
+	}
 	if inline {
 		// As dbt compile --inline: the query alone is compiled and
 		// printed; it is no node of the project, and no artifact changes.

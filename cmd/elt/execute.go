@@ -671,31 +671,28 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 		firstErr error
 		sem      = make(chan struct{}, writers)
 	)
-	// Nodes that share a path (see compiler.WriteCompiled) leave the
-	// statements of the last of them by unique id, as target/compiled does.
-	writer := map[string]string{}
-	for _, r := range results {
+	// Nodes that share a path leave the statements of the one that owns it,
+	// as target/compiled does.
+	names := make([]string, len(results))
+	for i, r := range results {
 		if len(r.Statements) > 0 {
-			name := path.Join("run", compiler.CompiledPath(r.Node))
-			writer[name] = max(writer[name], r.UniqueID)
+			names[i] = path.Join("run", compiler.CompiledPath(r.Node))
 		}
 	}
-	for _, r := range results {
-		if len(r.Statements) == 0 {
-			continue
-		}
-		if writer[path.Join("run", compiler.CompiledPath(r.Node))] != r.UniqueID {
+	owners := compiler.PathOwners(len(results), func(i int) (string, string) { return names[i], results[i].UniqueID })
+	for i, r := range results {
+		if names[i] == "" || owners[names[i]] != r.UniqueID {
 			continue
 		}
 		var b strings.Builder
-		for i, stmt := range r.Statements {
-			if i > 0 {
+		for j, stmt := range r.Statements {
+			if j > 0 {
 				b.WriteString("\n")
 			}
 			b.WriteString(strings.TrimRight(stmt, " \n\t;"))
 			b.WriteString(";\n")
 		}
-		name, id := path.Join("run", compiler.CompiledPath(r.Node)), r.UniqueID
+		name, id := names[i], r.UniqueID
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {

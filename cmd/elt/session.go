@@ -75,15 +75,28 @@ type session struct {
 	contractsReported bool
 	// annotationsTo is where GitHub Actions annotations go; nil: the log's writer.
 	annotationsTo io.Writer
-	// connectOnDemand lets a command that does not connect up front (elt
-	// compile) connect on the first run_query or adapter introspection a
-	// render makes, as dbt compile would; connMu guards that connect.
-	connectOnDemand bool
-	introspectOff   bool // elt compile --no-introspect
-	connMu          sync.Mutex
-	connTried       bool
-	connErr         error
+	// renderConnect is what a render's question to the warehouse does
+	// while the session has no connection; connMu guards the connect that
+	// connectOnDemand makes.
+	renderConnect renderConnect
+	connMu        sync.Mutex
+	connTried     bool
+	connErr       error
 }
+
+// renderConnect says whether a render's question to the warehouse
+// (run_query, adapter introspection, is_incremental()) may connect.
+type renderConnect int
+
+const (
+	// connectRefused: the command does not connect for a render; one
+	// that connected up front answers from that connection.
+	connectRefused renderConnect = iota
+	// connectOnDemand: the first question connects, as under dbt compile.
+	connectOnDemand
+	// connectForbidden: elt compile --no-introspect.
+	connectForbidden
+)
 
 // github is the GitHub Actions annotation printer; nil outside GitHub Actions.
 func (s *session) github() *ghactions.Printer {
@@ -117,7 +130,7 @@ func (s *session) isIncremental(n *compiler.Node) bool { return s.incremental[n.
 // compile) by asking the warehouse whether an incremental model's table
 // exists, as dbt compile does, connecting then.
 func (s *session) renderIncremental(ctx context.Context, n *compiler.Node) (bool, error) {
-	if !s.connectOnDemand {
+	if s.renderConnect != connectOnDemand {
 		return s.isIncremental(n), nil
 	}
 	if !runner.MayBeIncremental(n, s.f.fullRefresh) {
@@ -716,9 +729,9 @@ func (c sessionCatalog) adapter(ctx context.Context) (adapters.Adapter, error) {
 // one that does gets the warehouse's answers, as under dbt compile. Any
 // other command without a connection refuses.
 func (s *session) liveAdapter(ctx context.Context, what string) (adapters.Adapter, error) {
-	if !s.connectOnDemand {
+	if s.renderConnect != connectOnDemand {
 		if s.adapter == nil {
-			if s.introspectOff {
+			if s.renderConnect == connectForbidden {
 				return nil, fmt.Errorf("%s needs a connection, which --no-introspect forbids", what)
 			}
 			return nil, fmt.Errorf("%s needs a connection, and this command does not open one", what)
