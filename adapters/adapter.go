@@ -146,3 +146,14 @@ type Describer interface {
 	// Describe returns nil, nil when rel does not exist.
 	Describe(ctx context.Context, rel Relation) (*RelationInfo, error)
 }
+
+// ManyDescriber is implemented by adapters whose catalog is cheaper to read
+// for many relations at once than one relation at a time (DuckDB's catalog
+// functions list every relation of every database on each call, so a
+// Describe per relation made describing a project grow with the square
+// of its size).
+type ManyDescriber interface {
+	// DescribeMany returns one entry per relation of rels, in order; an
+	// entry is nil when its relation does not exist.
+	DescribeMany(ctx context.Context, rels []Relation) ([]*RelationInfo, error)
+}

@@ -23,3 +23,27 @@ func Describe(ctx context.Context, a Adapter, rel Relation) (*RelationInfo, erro
 	}
 	return info, nil
 }
+
+// DescribeMany describes each relation of rels, in order: through a's
+// ManyDescriber when it has one, else one Describe each. An entry of infos
+// is nil when its relation does not exist; an entry of errs is the error
+// reading that one relation, and the others are still read. When the
+// ManyDescriber fails, each relation is read on its own, so that one
+// unreadable relation costs only its own entry. Once ctx is done the
+// rest are left nil without an error: the caller sees ctx.Err().
+func DescribeMany(ctx context.Context, a Adapter, rels []Relation) (infos []*RelationInfo, errs []error) {
+	errs = make([]error, len(rels))
+	if m, ok := a.(ManyDescriber); ok && len(rels) > 0 {
+		if infos, err := m.DescribeMany(ctx, rels); err == nil && len(infos) == len(rels) {
+			return infos, errs
+		}
+	}
+	infos = make([]*RelationInfo, len(rels))
+	for i, rel := range rels {
+		if ctx.Err() != nil {
+			break
+		}
+		infos[i], errs[i] = Describe(ctx, a, rel)
+	}
+	return infos, errs
+}

@@ -202,22 +202,31 @@ func (s *session) buildCatalog(ctx context.Context, selected map[string]bool) *d
 	sources := map[string]*adapters.RelationInfo{}
 	var errs []string
 	if s.adapter != nil {
-		read := func(out map[string]*adapters.RelationInfo, rels map[string]adapters.Relation) {
+		// Nodes and sources at once: DuckDB reads its catalog for all of
+		// them in two queries (adapters.DescribeMany).
+		var ids []string
+		var asked []adapters.Relation
+		for _, rels := range []map[string]adapters.Relation{nodeRels, sourceRels} {
 			for _, id := range sortedKeys(rels) {
-				if ctx.Err() != nil {
-					return
-				}
-				info, err := adapters.Describe(ctx, s.adapter, rels[id])
-				if err != nil {
-					// Artifacts are files others read: no secret may reach them.
-					errs = append(errs, s.env.secrets.Scrub(fmt.Sprintf("%s: %v", id, err)))
-					continue
-				}
-				out[id] = info
+				ids = append(ids, id)
+				asked = append(asked, rels[id])
 			}
 		}
-		read(nodes, nodeRels)
-		read(sources, sourceRels)
+		infos, readErrs := adapters.DescribeMany(ctx, s.adapter, asked)
+		for i, id := range ids {
+			if err := readErrs[i]; err != nil {
+				// Artifacts are files others read: no secret may reach them.
+				errs = append(errs, s.env.secrets.Scrub(fmt.Sprintf("%s: %v", id, err)))
+				continue
+			}
+			out := nodes
+			if _, ok := sourceRels[id]; ok {
+				out = sources
+			}
+			if infos[i] != nil {
+				out[id] = infos[i]
+			}
+		}
 	}
 	return docs.BuildCatalog(s.meta(), nodes, sources, errs)
 }
