@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/elt-dev/elt/adapters"
 )
@@ -18,9 +21,20 @@ const relationFilter = `lower(database_name) = lower(coalesce(nullif(?, ''), cur
 
 // Columns lists the columns of a table or view in order, with DuckDB's type
 // names (INTEGER, VARCHAR, DECIMAL(18,3), ...). A relation that does not
-// exist has no columns.
+// exist has no columns. Column comments are left empty (Describe reads
+// them): finding a relation by name takes the same time however many the
+// catalog holds, where listing its columns' comments means reading every
+// column of every relation (duckdb_columns() is 15 ms a call with 2,000
+// tables here, pragma_table_info 0.2 ms), and macros such as dbt_utils.star
+// ask for one relation's columns from many models.
 func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
-	cols, err := columns(ctx, a.db, rel)
+	cols, ok, err := columnsByName(ctx, a.db, rel)
+	if !ok && err == nil {
+		cols, err = columns(ctx, a.db, rel)
+		for i := range cols {
+			cols[i].Comment = "" // as found by name
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: columns of %s: %w", Dialect{}.RenderRelation(rel), err)
 	}
@@ -45,6 +59,60 @@ func columns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.
 		cols = append(cols, c)
 	}
 	return cols, adapters.ContextError(ctx, rows.Err())
+}
+
+// columnsByName reads rel's columns with pragma_table_info, which finds rel
+// by name. ok is false when it cannot answer and columns must: rel's name
+// cannot be given to it (byNameOK), or DuckDB could not bind the name,
+// which is so for a relation that does not exist and for a view whose
+// tables are gone, which duckdb_columns() still lists. Not for a
+// transaction: a statement that fails ends it (sqlTx.TableColumns).
+func columnsByName(ctx context.Context, db *sql.DB, rel adapters.Relation) (cols []adapters.Column, ok bool, err error) {
+	if !byNameOK(rel) {
+		return nil, false, nil
+	}
+	cols, err = tableInfo(ctx, db, rel)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, false, adapters.ContextError(ctx, err)
+		}
+		var de *duckdb.Error
+		if errors.As(err, &de) && (de.Type == duckdb.ErrorTypeCatalog || de.Type == duckdb.ErrorTypeBinder) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return cols, true, nil
+}
+
+// byNameOK says whether pragma_table_info can be given rel's name: every
+// part is named (an empty one means the connection's default) and none
+// holds a double quote (pragma_table_info does not read "" back as one).
+func byNameOK(rel adapters.Relation) bool {
+	return rel.Database != "" && rel.Schema != "" && rel.Identifier != "" &&
+		!strings.Contains(rel.Database+rel.Schema+rel.Identifier, `"`)
+}
+
+// tableInfo reads rel's columns with pragma_table_info; it fails when the
+// name does not bind.
+func tableInfo(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.Column, error) {
+	rows, err := q.QueryContext(ctx, `select name, type, cid + 1 from pragma_table_info(`+literal(Dialect{}.RenderRelation(rel))+`) order by cid`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := []adapters.Column{}
+	for rows.Next() {
+		var c adapters.Column
+		if err := rows.Scan(&c.Name, &c.DataType, &c.Index); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, adapters.ContextError(ctx, err)
+	}
+	return cols, nil
 }
 
 // RelationKind says whether rel is a table, a view or absent.

@@ -102,6 +102,22 @@ func (t sqlTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.C
 	return columns(ctx, t.tx, rel)
 }
 
+// TableColumns reads the columns of rel, a table the transaction knows
+// exists, by name (pragma_table_info), where Columns reads duckdb_columns(),
+// which lists every column of every relation: an incremental model's run
+// asks for its new rows' and its table's columns, and at 2,000 tables
+// each call took 15 ms. Column comments are left empty.
+func (t sqlTx) TableColumns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	if !byNameOK(rel) {
+		cols, err := columns(ctx, t.tx, rel)
+		for i := range cols {
+			cols[i].Comment = ""
+		}
+		return cols, err
+	}
+	return tableInfo(ctx, t.tx, rel)
+}
+
 func (t sqlTx) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
 	if t.a != nil && !t.dropped[rel] {
 		if kind, ok, err := t.a.kinds.kind(ctx, t.tx, t.since, rel); ok || err != nil {

@@ -84,6 +84,12 @@ func (t pgTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Co
 	return columns(ctx, t.tx, rel)
 }
 
+// TableColumns is Columns: PostgreSQL finds a relation's columns through
+// its catalog's indexes.
+func (t pgTx) TableColumns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	return columns(ctx, t.tx, rel)
+}
+
 func (t pgTx) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
 	kind, _, err := relationKind(ctx, t.tx, rel)
 	return kind, err

@@ -77,10 +77,12 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 	if _, err := r.exec("create temp table " + d.Quote(r.stage.Identifier) + r.w.onCommit() + " as (\n" + body + "\n)"); err != nil {
 		return adapters.RunResult{}, err
 	}
-	if r.stageCols, err = r.tx.Columns(r.ctx, r.stage); err != nil {
+	// Both are tables: the target's kind was read above, the stage was
+	// just made.
+	if r.stageCols, err = r.tx.TableColumns(r.ctx, r.stage); err != nil {
 		return adapters.RunResult{}, err
 	}
-	if r.targetCols, err = r.tx.Columns(r.ctx, r.target); err != nil {
+	if r.targetCols, err = r.tx.TableColumns(r.ctx, r.target); err != nil {
 		return adapters.RunResult{}, err
 	}
 	if err := r.reconcileSchema(); err != nil {
@@ -188,7 +190,7 @@ func (r *incrementalRun) reconcileSchema() error {
 		}
 	}
 	var err error
-	r.targetCols, err = r.tx.Columns(r.ctx, r.target)
+	r.targetCols, err = r.tx.TableColumns(r.ctx, r.target)
 	return err
 }
 

@@ -22,6 +22,11 @@ type Tx interface {
 	Query(ctx context.Context, query string) (*adapters.Result, error)
 	// Columns lists rel's columns in order; none if it does not exist.
 	Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error)
+	// TableColumns lists the columns of rel, a table the transaction
+	// knows exists (it made it, or RelationKind said so), in order;
+	// comments may be left empty. A warehouse whose look-up of whether a
+	// relation exists is costly skips it here.
+	TableColumns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error)
 	// RelationKind says whether rel is a table, a view or absent.
 	RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error)
 	// DropRelation drops rel, whatever kind of relation it is, if it

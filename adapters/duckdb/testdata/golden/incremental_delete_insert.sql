@@ -4,19 +4,9 @@ create temp table "orders__elt_tmp_<id>" as (
 select * from (values (2, 'B', 21), (3, 'c', 30)) as v(id, name, amount)
 );
 
-select column_name, data_type, column_index, coalesce(comment, '')
-		from duckdb_columns()
-		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		order by column_index;
+select name, type, cid + 1 from pragma_table_info('"temp"."main"."orders__elt_tmp_<id>"') order by cid;
 
-select column_name, data_type, column_index, coalesce(comment, '')
-		from duckdb_columns()
-		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		order by column_index;
+select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orders"') order by cid;
 
 select count(*) from "temp"."main"."orders__elt_tmp_<id>" where "id" is null;
 

@@ -1,0 +1,130 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+// TestColumnsByName: Columns finds a relation by name and reads what
+// duckdb_columns() says of it (comments aside), without reading the whole
+// catalog; where the name does not bind (no such relation, a view whose
+// table is gone, an empty part) it asks duckdb_columns() as before.
+func TestColumnsByName(t *testing.T) {
+	var scans atomic.Int64
+	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
+		if strings.Contains(sql, "duckdb_columns()") {
+			scans.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`create schema other`,
+		`create type mood as enum ('ok', 'sad')`,
+		`create table "Orders" (id integer, "Total Amount" decimal(18,3), tags varchar[], m mood, s struct(a int, b varchar), u union(n int, s varchar), fixed double[3], mp map(varchar, int), ts timestamptz)`,
+		`comment on column "Orders".id is 'the key'`,
+		`create view order_ids as select id, "Total Amount" from "Orders"`,
+		`create table "it's ""quoted""" (x int)`,
+		`create table "dotted.name" (x int, y int)`,
+		`create table dotted (x int)`,
+		`create table other.gone (x int)`,
+		`create view other.broken as select x from other.gone`,
+		`drop table other.gone`,
+		`create temp table scratch (z int)`,
+		`attach ':memory:' as ext`,
+		`create table ext.main.remote (k varchar)`,
+	} {
+		if err := a.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	for _, c := range []struct {
+		rel   [3]string
+		fast  bool // found by name
+		ncols int
+	}{
+		{[3]string{"shop", "main", "Orders"}, true, 9},
+		{[3]string{"SHOP", "Main", "ORDERS"}, true, 9},
+		{[3]string{"shop", "main", "order_ids"}, true, 2},
+		// A name with a double quote is asked the long way: DuckDB does
+		// not read "" back as a quote in pragma_table_info's name.
+		{[3]string{"shop", "main", `it's "quoted"`}, false, 1},
+		{[3]string{"shop", "main", "dotted.name"}, true, 2},
+		{[3]string{"temp", "main", "scratch"}, true, 1},
+		{[3]string{"ext", "main", "remote"}, true, 1},
+		{[3]string{"shop", "other", "broken"}, false, 1},
+		{[3]string{"shop", "main", "scratch"}, false, 0},
+		{[3]string{"shop", "main", "missing"}, false, 0},
+		{[3]string{"shop", "nosuch", "x"}, false, 0},
+		{[3]string{"nosuchdb", "main", "x"}, false, 0},
+		{[3]string{"", "", "Orders"}, false, 9},
+	} {
+		rel := adapters.Relation{Database: c.rel[0], Schema: c.rel[1], Identifier: c.rel[2]}
+		before := scans.Load()
+		got, err := a.Columns(ctx, rel)
+		if err != nil {
+			t.Fatalf("Columns %v: %v", rel, err)
+		}
+		if scanned := scans.Load() > before; scanned == c.fast {
+			t.Errorf("Columns %v read duckdb_columns(): %v; want %v", rel, scanned, !c.fast)
+		}
+		want, err := columns(ctx, a.db, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			want[i].Comment = ""
+		}
+		if len(got) != c.ncols || !reflect.DeepEqual(got, want) {
+			t.Errorf("Columns %v:\n got %+v\nwant %+v (%d columns)", rel, got, want, c.ncols)
+		}
+	}
+}
+
+// TestIncrementalReadsColumnsByName: an incremental run reads its new
+// rows' and its table's columns by name, not by listing every column of
+// the catalog, and still sees a column on_schema_change added.
+func TestIncrementalReadsColumnsByName(t *testing.T) {
+	var scans atomic.Int64
+	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
+		if strings.Contains(sql, "duckdb_columns()") {
+			scans.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: "events"}
+	if _, err := a.Materialize(ctx, adapters.Model{Relation: rel, Materialized: "table", SQL: "select 1 as id, 'a' as name"}); err != nil {
+		t.Fatal(err)
+	}
+	before := scans.Load()
+	res, err := a.Incremental(ctx, adapters.Incremental{UniqueID: "model.shop.events", Relation: rel, Strategy: "merge", UniqueKey: []string{"id"},
+		OnSchemaChange: "append_new_columns", SQL: "select 1 as id, 'b' as name, 2.5 as amount union all select 2, 'c', 3.5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := scans.Load() - before; n != 0 {
+		t.Errorf("the incremental run read duckdb_columns() %d times; want none", n)
+	}
+	got, err := a.Query(ctx, "select id, name, amount::varchar from events order by id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "[[1 b 2.5] [2 c 3.5]]"
+	if fmt.Sprint(got.Rows) != want || res.RowsAffected != 2 {
+		t.Errorf("after the run: %v (%d rows affected); want %v", got.Rows, res.RowsAffected, want)
+	}
+}
