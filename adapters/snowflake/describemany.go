@@ -1,0 +1,172 @@
+package snowflake
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/elt-dev/elt/adapters"
+)
+
+var _ adapters.ManyDescriber = (*Adapter)(nil)
+
+// CatalogTablesQuery lists the tables and views of schemas (as the catalog
+// spells them) in database: for describing many relations with one query
+// per database, as dbt's catalog does, where RelationKindQuery asks about
+// one relation.
+func (p Planner) CatalogTablesQuery(database string, schemas []string) string {
+	return "select table_schema, table_name, table_type\nfrom " + p.informationSchema(database) + ".tables\n" +
+		"where table_schema in (" + literals(schemas) + ")\n" +
+		"order by table_schema, table_name"
+}
+
+// CatalogColumnsQuery lists the columns of every relation of schemas in
+// database, in order, with what ColumnsQuery reads of each.
+func (p Planner) CatalogColumnsQuery(database string, schemas []string) string {
+	return "select table_schema, table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision, ordinal_position, coalesce(comment, '')\n" +
+		"from " + p.informationSchema(database) + ".columns\n" +
+		"where table_schema in (" + literals(schemas) + ")\n" +
+		"order by table_schema, table_name, ordinal_position"
+}
+
+func literals(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = literal(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+// DescribeMany describes rels with two information-schema queries per
+// database they name, where describing them one at a time takes two
+// queries per relation (each a round trip to Snowflake's cloud services):
+// what it returns for each relation is what adapters.Describe returns.
+func (a *Adapter) DescribeMany(ctx context.Context, rels []adapters.Relation) ([]*adapters.RelationInfo, error) {
+	d := a.planner.Dialect
+	stored := make([]adapters.Relation, len(rels))
+	schemas := map[string]map[string]bool{} // database as given -> stored schemas
+	for i, rel := range rels {
+		q := a.qualify(rel)
+		if q.Database == "" || q.Schema == "" {
+			return nil, errors.New("snowflake: describe: a relation without a database or schema, and none configured")
+		}
+		stored[i] = d.storedRelation(q)
+		// The information schema is the database's as written (as
+		// ColumnsQuery names it); its rows carry the stored spelling.
+		if schemas[q.Database] == nil {
+			schemas[q.Database] = map[string]bool{}
+		}
+		schemas[q.Database][stored[i].Schema] = true
+	}
+	var cat catalogRows
+	for _, database := range sortedKeys(schemas) {
+		list := sortedKeys(schemas[database])
+		db := d.storedRelation(adapters.Relation{Database: database}).Database
+		res, err := a.queryAll(ctx, a.db, a.planner.CatalogTablesQuery(database, list))
+		if err != nil {
+			return nil, fmt.Errorf("snowflake: describe the relations of %s: %w", database, err)
+		}
+		for _, r := range res.Rows {
+			cat.tables = append(cat.tables, catalogTable{db, fmt.Sprint(r[0]), fmt.Sprint(r[1]), fmt.Sprint(r[2])})
+		}
+		cols, err := a.catalogColumnRows(ctx, a.planner.CatalogColumnsQuery(database, list))
+		if err != nil {
+			return nil, fmt.Errorf("snowflake: describe the columns of %s: %w", database, err)
+		}
+		for i := range cols {
+			cols[i].database = db
+		}
+		cat.columns = append(cat.columns, cols...)
+	}
+	return cat.describe(rels, stored), nil
+}
+
+func (a *Adapter) catalogColumnRows(ctx context.Context, query string) ([]catalogColumn, error) {
+	a.trace(ctx, query)
+	rows, err := a.db.QueryContext(ctx, adapters.CommentSQL(ctx, query))
+	if err != nil {
+		return nil, adapters.ContextError(ctx, err)
+	}
+	defer rows.Close()
+	var out []catalogColumn
+	for rows.Next() {
+		var (
+			c                                 catalogColumn
+			dataType                          string
+			charLen, prec, scale, dtPrec, pos sql.NullInt64
+		)
+		if err := rows.Scan(&c.schema, &c.table, &c.col.Name, &dataType, &charLen, &prec, &scale, &dtPrec, &pos, &c.col.Comment); err != nil {
+			return nil, err
+		}
+		c.col.DataType = columnType(dataType, nullInt(charLen), nullInt(prec), nullInt(scale), nullInt(dtPrec))
+		c.col.Index = int(pos.Int64)
+		out = append(out, c)
+	}
+	return out, adapters.ContextError(ctx, rows.Err())
+}
+
+// catalogRows is what the catalog queries read, with the database (as
+// stored) of each row.
+type catalogRows struct {
+	tables  []catalogTable
+	columns []catalogColumn
+}
+
+type catalogTable struct{ database, schema, name, tableType string }
+
+type catalogColumn struct {
+	database, schema, table string
+	col                     adapters.Column
+}
+
+// describe answers for each relation what adapters.Describe answers from
+// RelationKind and Columns: nil when no table or view of its stored name
+// exists but a temporary one; else type "BASE TABLE" or "VIEW" and the
+// columns of every row of its name (names as Columns reports them), with
+// the relation as it was asked for.
+func (c catalogRows) describe(rels, stored []adapters.Relation) []*adapters.RelationInfo {
+	key := func(database, schema, name string) string { return database + "\x00" + schema + "\x00" + name }
+	kinds := map[string]adapters.RelationKind{}
+	for _, t := range c.tables {
+		k := key(t.database, t.schema, t.name)
+		if kind := relationKind(t.tableType); kind != adapters.KindNone && !strings.Contains(strings.ToUpper(t.tableType), "TEMPORARY") {
+			if _, seen := kinds[k]; !seen {
+				kinds[k] = kind
+			}
+		}
+	}
+	cols := map[string][]adapters.Column{}
+	for _, col := range c.columns {
+		k := key(col.database, col.schema, col.table)
+		cc := col.col
+		cc.Name = displayName(cc.Name)
+		cols[k] = append(cols[k], cc)
+	}
+	infos := make([]*adapters.RelationInfo, len(rels))
+	for i, rel := range rels {
+		s := stored[i]
+		k := key(s.Database, s.Schema, s.Identifier)
+		kind, ok := kinds[k]
+		if !ok {
+			continue
+		}
+		info := &adapters.RelationInfo{Relation: rel, Type: "BASE TABLE", Columns: append([]adapters.Column{}, cols[k]...)}
+		if kind == adapters.KindView {
+			info.Type = "VIEW"
+		}
+		infos[i] = info
+	}
+	return infos
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
