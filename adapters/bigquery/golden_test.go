@@ -298,6 +298,8 @@ func goldenCases() map[string]func() (string, error) {
 		"catalog": func() (string, error) {
 			var b strings.Builder
 			section(&b, "columns (@table is the identifier)", ColumnsQuery("proj", "analytics"))
+			section(&b, "every table and view of a dataset (DescribeMany)", CatalogTablesQuery("proj", "analytics"))
+			section(&b, "their columns (DescribeMany)", CatalogColumnsQuery("proj", "analytics"))
 			section(&b, "create dataset", CreateSchemaSQL("proj", "analytics", ""))
 			section(&b, "create dataset in a location", CreateSchemaSQL("proj", "analytics_eu", "EU"))
 			section(&b, "quoting", render(adapters.Relation{Database: "my-project", Schema: "data set", Identifier: "we`ird\\name"}))
