@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/elt-dev/elt/adapters"
 )
@@ -126,5 +127,44 @@ func TestIncrementalReadsColumnsByName(t *testing.T) {
 	const want = "[[1 b 2.5] [2 c 3.5]]"
 	if fmt.Sprint(got.Rows) != want || res.RowsAffected != 2 {
 		t.Errorf("after the run: %v (%d rows affected); want %v", got.Rows, res.RowsAffected, want)
+	}
+}
+
+// TestSnapshotReadsColumnsByName: a snapshot's runs read their source
+// rows' and their table's columns by name too, and a second run still
+// adds a column the source gained.
+func TestSnapshotReadsColumnsByName(t *testing.T) {
+	var scans atomic.Int64
+	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
+		if strings.Contains(sql, "duckdb_columns()") {
+			scans.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: "orders_snapshot"}
+	snap := adapters.Snapshot{UniqueID: "snapshot.shop.orders_snapshot", Relation: rel, Strategy: "check", UniqueKey: []string{"id"}, CheckAll: true}
+	for i, sql := range []string{
+		"select 1 as id, 'new' as status",
+		"select 1 as id, 'shipped' as status, 'x' as note",
+	} {
+		snap.SQL = sql
+		snap.Now = time.Date(2024, 1, i+1, 0, 0, 0, 0, time.UTC)
+		if _, err := a.Snapshot(ctx, snap); err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+	}
+	if n := scans.Load(); n != 0 {
+		t.Errorf("two snapshot runs read duckdb_columns() %d times; want none", n)
+	}
+	got, err := a.Query(ctx, "select id, status, coalesce(note, '-'), dbt_valid_to is null from orders_snapshot order by dbt_valid_from")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[[1 new - false] [1 shipped x true]]"; fmt.Sprint(got.Rows) != want {
+		t.Errorf("snapshot rows %v; want %s", got.Rows, want)
 	}
 }

@@ -123,7 +123,9 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 	if r.src, r.srcRel, err = r.createTemp("source", body); err != nil {
 		return adapters.RunResult{}, fmt.Errorf("source query: %w", err)
 	}
-	cols, err := r.tx.Columns(r.ctx, r.srcRel)
+	// The source rows' table was just made; the target, below, is a
+	// table once RelationKind says so: both are read by name.
+	cols, err := r.tx.TableColumns(r.ctx, r.srcRel)
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
@@ -373,7 +375,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 
 	// Schema changes first, so that every later statement sees the final
 	// columns.
-	tcols, err := r.tx.Columns(r.ctx, r.rel)
+	tcols, err := r.tx.TableColumns(r.ctx, r.rel)
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
@@ -386,7 +388,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 			return adapters.RunResult{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", m)
 		}
 	}
-	srcTypes, err := r.tx.Columns(r.ctx, r.srcRel)
+	srcTypes, err := r.tx.TableColumns(r.ctx, r.srcRel)
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
@@ -409,7 +411,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	}
 	// The table's data columns (everything but the meta columns), after the
 	// additions above.
-	if tcols, err = r.tx.Columns(r.ctx, r.rel); err != nil {
+	if tcols, err = r.tx.TableColumns(r.ctx, r.rel); err != nil {
 		return adapters.RunResult{}, err
 	}
 	if vt, ok := adapters.FindColumn(tcols, c.ValidTo); ok {

@@ -4,12 +4,7 @@ create temporary table "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as (
 select * from "<database>"."<schema>"."source"
 );
 
-select column_name, data_type, column_index, coalesce(comment, '')
-		from duckdb_columns()
-		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		order by column_index;
+select name, type, cid + 1 from pragma_table_info('"temp"."main"."elt_snapshot_source__elt_tmp_<id>"') order by cid;
 
 select "id", count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
 

@@ -4,35 +4,15 @@ create temporary table "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as (
 select * from "<database>"."<schema>"."source"
 );
 
-select column_name, data_type, column_index, coalesce(comment, '')
-		from duckdb_columns()
-		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		order by column_index;
+select name, type, cid + 1 from pragma_table_info('"temp"."main"."elt_snapshot_source__elt_tmp_<id>"') order by cid;
 
 select "id", count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
 
-select column_name, data_type, column_index, coalesce(comment, '')
-		from duckdb_columns()
-		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		order by column_index;
+select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orders_snapshot"') order by cid;
 
-select column_name, data_type, column_index, coalesce(comment, '')
-		from duckdb_columns()
-		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		order by column_index;
+select name, type, cid + 1 from pragma_table_info('"temp"."main"."elt_snapshot_source__elt_tmp_<id>"') order by cid;
 
-select column_name, data_type, column_index, coalesce(comment, '')
-		from duckdb_columns()
-		where lower(database_name) = lower(coalesce(nullif(?, ''), current_database()))
-	and lower(schema_name) = lower(coalesce(nullif(?, ''), current_schema()))
-	and lower(table_name) = lower(?)
-		order by column_index;
+select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orders_snapshot"') order by cid;
 
 create temporary table "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" as (
 select src.*, src."updated_at" as "elt_snapshot__valid_from", cur."elt_snapshot__current" is null as "elt_snapshot__is_new", cur."dbt_scd_id" as "elt_snapshot__close_scd_id"
