@@ -14,6 +14,10 @@ type compiler struct {
 	si   *srcInfo
 	tpl  *Template
 	soft bool // inside an if or conditional expression: unknown filters fail late
+	// wholeConst: compiling an output's expression that Jinja2's code
+	// generator folds whole (outputFoldable), where a constant slice of a
+	// value that cannot be sliced is an undefined value, not an error.
+	wholeConst bool
 
 	macroOf map[*macroStmt]*compiledMacro
 
@@ -203,13 +207,17 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 	obj := c.expr(n.obj)
 	key := c.expr(n.key)
 	p := n.position()
-	if _, ok := n.key.(*sliceExpr); ok && c.foldable(n.obj) && c.foldable(n.key) {
+	if _, ok := n.key.(*sliceExpr); ok && c.wholeConst && c.foldable(n.obj) && c.foldable(n.key) {
 		// Jinja2 folds a constant subscript at compile time through
 		// environment.getitem, which gives an undefined value where the
 		// runtime slice (a plain Python subscript) raises: {{ 5[1:] }}
 		// renders nothing, {{ x[1:] }} with x = 5 raises TypeError. What
 		// folds has the same value at run time; what raises while folding
-		// is left to the run time by Jinja2 too.
+		// is left to the run time by Jinja2 too. Its optimizer keeps only
+		// folded values with a safe repr, which an undefined value has
+		// not: the undefined value stands only where the code generator
+		// folds an output's whole expression ({{ [5[1:], 1] }}); in
+		// {{ [5[1:], x] }} or {% set y = 5[1:] %} the slice raises.
 		return func(s *State) (any, error) {
 			o, err := obj(s)
 			if err != nil {
@@ -829,6 +837,85 @@ func (c *compiler) foldable(e expr) bool {
 			}
 		}
 		return true
+	}
+	return false
+}
+
+// outputFoldable reports whether Jinja2's code generator folds e, an
+// output's whole expression, to one constant (Node.as_const succeeds):
+// every part folds; where a constant decides which part is evaluated (a
+// condition's branch, and/or), only that part must.
+func (c *compiler) outputFoldable(e expr) bool {
+	if isConst(e) || c.foldable(e) {
+		return true
+	}
+	all := func(es []expr) bool {
+		for _, x := range es {
+			if !c.outputFoldable(x) {
+				return false
+			}
+		}
+		return true
+	}
+	switch n := e.(type) {
+	case *sliceExpr:
+		return all([]expr{n.start, n.stop, n.step})
+	case *getitemExpr:
+		return all([]expr{n.obj, n.key})
+	case *unaryExpr:
+		return c.outputFoldable(n.x)
+	case *binaryExpr:
+		if n.op == "and" || n.op == "or" {
+			if l, ok := constValue(n.l); ok {
+				if t, err := truth(l); err == nil && t == (n.op == "or") {
+					return true
+				}
+			}
+		}
+		return all([]expr{n.l, n.r})
+	case *concatExpr:
+		return all(n.items)
+	case *compareExpr:
+		if !c.outputFoldable(n.first) {
+			return false
+		}
+		for _, o := range n.ops {
+			if !c.outputFoldable(o.x) {
+				return false
+			}
+		}
+		return true
+	case *condExpr:
+		t, ok := constValue(n.test)
+		if !ok {
+			return false
+		}
+		b, err := truth(t)
+		switch {
+		case err != nil:
+			return false
+		case b:
+			return c.outputFoldable(n.then)
+		case n.els == nil:
+			return false
+		}
+		return c.outputFoldable(n.els)
+	case *listExpr:
+		return all(n.items)
+	case *tupleExpr:
+		return all(n.items)
+	case *dictExpr:
+		return all(n.keys) && all(n.vals)
+	case *filterExpr:
+		if _, custom := c.env.filters[n.name]; custom || n.x == nil || builtinFilters[n.name] == nil || contextFilters[n.name] {
+			return false
+		}
+		return c.outputFoldable(n.x) && all(n.args) && all(n.kwValues) && all([]expr{n.dynArgs, n.dynKwargs})
+	case *testExpr:
+		if _, custom := c.env.tests[n.name]; custom || builtinTests[n.name] == nil {
+			return false
+		}
+		return c.outputFoldable(n.x) && all(n.args) && all(n.kwValues) && all([]expr{n.dynArgs, n.dynKwargs})
 	}
 	return false
 }

@@ -102,7 +102,10 @@ func (c *compiler) stmt(st stmt) execFn {
 				return c.outputNameCall(ne.name, call)
 			}
 		}
+		whole := c.wholeConst
+		c.wholeConst = c.outputFoldable(n.x)
 		x := c.expr(n.x)
+		c.wholeConst = whole
 		return func(s *State, w *writer) error {
 			if s.c.parent != nil {
 				return nil
