@@ -17,11 +17,32 @@ func Describe(ctx context.Context, a Adapter, rel Relation) (*RelationInfo, erro
 	if err != nil {
 		return nil, err
 	}
+	return kindInfo(rel, kind, cols), nil
+}
+
+// kindInfo is what Describe knows of a relation from RelationKind and
+// Columns alone: type "BASE TABLE" or "VIEW", and the columns.
+func kindInfo(rel Relation, kind RelationKind, cols []Column) *RelationInfo {
 	info := &RelationInfo{Relation: rel, Type: "BASE TABLE", Columns: cols}
 	if kind == KindView {
 		info.Type = "VIEW"
 	}
-	return info, nil
+	return info
+}
+
+// KindInfos is, for a ManyDescriber that reads relation kinds and columns
+// from its catalog in bulk, what Describe answers for each relation of
+// rels from RelationKind and Columns: keys[i] is relation i's key in kinds
+// and cols, and a relation without a kind (or of KindNone) is nil. Each
+// entry has its own slice of columns, never nil.
+func KindInfos(rels []Relation, keys []string, kinds map[string]RelationKind, cols map[string][]Column) []*RelationInfo {
+	infos := make([]*RelationInfo, len(rels))
+	for i, rel := range rels {
+		if kind := kinds[keys[i]]; kind != "" && kind != KindNone {
+			infos[i] = kindInfo(rel, kind, append([]Column{}, cols[keys[i]]...))
+		}
+	}
+	return infos
 }
 
 // DescribeMany describes each relation of rels, in order: through a's

@@ -107,28 +107,22 @@ type catalogColumn struct {
 // BigQuery's names are compared exactly, as its metadata calls do.
 func (c catalogRows) describe(rels, qualified []adapters.Relation) []*adapters.RelationInfo {
 	key := func(project, dataset, name string) string { return project + "\x00" + dataset + "\x00" + name }
-	types := map[string]string{}
+	kinds := map[string]adapters.RelationKind{}
 	for _, t := range c.tables {
-		types[key(t.project, t.dataset, t.name)] = t.tableType
+		kind := adapters.KindTable
+		if t.tableType == "VIEW" || t.tableType == "MATERIALIZED VIEW" {
+			kind = adapters.KindView
+		}
+		kinds[key(t.project, t.dataset, t.name)] = kind
 	}
 	cols := map[string][]adapters.Column{}
 	for _, col := range c.columns {
 		k := key(col.project, col.dataset, col.table)
 		cols[k] = append(cols[k], col.col)
 	}
-	infos := make([]*adapters.RelationInfo, len(rels))
-	for i, rel := range rels {
-		q := qualified[i]
-		k := key(q.Database, q.Schema, q.Identifier)
-		typ, ok := types[k]
-		if !ok {
-			continue
-		}
-		info := &adapters.RelationInfo{Relation: rel, Type: "BASE TABLE", Columns: append([]adapters.Column{}, cols[k]...)}
-		if typ == "VIEW" || typ == "MATERIALIZED VIEW" {
-			info.Type = "VIEW"
-		}
-		infos[i] = info
+	keys := make([]string, len(rels))
+	for i, q := range qualified {
+		keys[i] = key(q.Database, q.Schema, q.Identifier)
 	}
-	return infos
+	return adapters.KindInfos(rels, keys, kinds, cols)
 }

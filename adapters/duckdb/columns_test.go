@@ -3,10 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,16 +15,7 @@ import (
 // catalog; where the name does not bind (no such relation, a view whose
 // table is gone, an empty part) it asks duckdb_columns() as before.
 func TestColumnsByName(t *testing.T) {
-	var scans atomic.Int64
-	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
-		if strings.Contains(sql, "duckdb_columns()") {
-			scans.Add(1)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, scans := openCountingSQL(t, "duckdb_columns()")
 	ctx := context.Background()
 	for _, stmt := range []string{
 		`create schema other`,
@@ -96,16 +84,7 @@ func TestColumnsByName(t *testing.T) {
 // rows' and its table's columns by name, not by listing every column of
 // the catalog, and still sees a column on_schema_change added.
 func TestIncrementalReadsColumnsByName(t *testing.T) {
-	var scans atomic.Int64
-	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
-		if strings.Contains(sql, "duckdb_columns()") {
-			scans.Add(1)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, scans := openCountingSQL(t, "duckdb_columns()")
 	ctx := context.Background()
 	rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: "events"}
 	if _, err := a.Materialize(ctx, adapters.Model{Relation: rel, Materialized: "table", SQL: "select 1 as id, 'a' as name"}); err != nil {
@@ -134,16 +113,7 @@ func TestIncrementalReadsColumnsByName(t *testing.T) {
 // rows' and their table's columns by name too, and a second run still
 // adds a column the source gained.
 func TestSnapshotReadsColumnsByName(t *testing.T) {
-	var scans atomic.Int64
-	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
-		if strings.Contains(sql, "duckdb_columns()") {
-			scans.Add(1)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, scans := openCountingSQL(t, "duckdb_columns()")
 	ctx := context.Background()
 	rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: "orders_snapshot"}
 	snap := adapters.Snapshot{UniqueID: "snapshot.shop.orders_snapshot", Relation: rel, Strategy: "check", UniqueKey: []string{"id"}, CheckAll: true}

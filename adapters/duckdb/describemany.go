@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
@@ -55,7 +56,7 @@ func describeMany(ctx context.Context, db *sql.DB, rels []adapters.Relation) ([]
 	}
 	// The lists narrow what the queries return (every pair of a listed
 	// database and a listed schema); the keys pick the relations asked for.
-	dbs, schemas := sortedSet(dbSet), sortedSet(schemaSet)
+	dbs, schemas := slices.Sorted(maps.Keys(dbSet)), slices.Sorted(maps.Keys(schemaSet))
 	const filter = `list_contains(?, lower(database_name)) and list_contains(?, lower(schema_name))`
 	rows, err := conn.QueryContext(ctx, `
 		select database_name, schema_name, table_name, 'BASE TABLE', coalesce(comment, ''), estimated_size
@@ -130,13 +131,4 @@ func describeMany(ctx context.Context, db *sql.DB, rels []adapters.Relation) ([]
 		}
 	}
 	return infos, nil
-}
-
-func sortedSet(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }

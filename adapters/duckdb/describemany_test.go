@@ -3,10 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/elt-dev/elt/adapters"
@@ -16,16 +13,7 @@ import (
 // relation and name, what one Describe each reads, with two catalog scans
 // however many relations are asked for.
 func TestDescribeManySameAsDescribe(t *testing.T) {
-	var columnScans atomic.Int64
-	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
-		if strings.Contains(sql, "duckdb_columns()") {
-			columnScans.Add(1)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, columnScans := openCountingSQL(t, "duckdb_columns()")
 	ctx := context.Background()
 	for _, stmt := range []string{
 		`create schema other`,

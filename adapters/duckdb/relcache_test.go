@@ -17,9 +17,16 @@ import (
 // the catalog for relation kinds.
 func openCounting(t *testing.T) (*Adapter, *atomic.Int64) {
 	t.Helper()
+	return openCountingSQL(t, "duckdb_tables()")
+}
+
+// openCountingSQL opens a file database (database "shop") and counts the
+// statements that hold needle.
+func openCountingSQL(t *testing.T, needle string) (*Adapter, *atomic.Int64) {
+	t.Helper()
 	var scans atomic.Int64
 	a, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "shop.duckdb"), Threads: 4, Trace: func(sql string) {
-		if strings.Contains(sql, "duckdb_tables()") {
+		if strings.Contains(sql, needle) {
 			if os.Getenv("DEBUG_SCANS") != "" {
 				fmt.Println(sql)
 			}

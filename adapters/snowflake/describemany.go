@@ -5,7 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
@@ -62,8 +63,8 @@ func (a *Adapter) DescribeMany(ctx context.Context, rels []adapters.Relation) ([
 		schemas[q.Database][stored[i].Schema] = true
 	}
 	var cat catalogRows
-	for _, database := range sortedKeys(schemas) {
-		list := sortedKeys(schemas[database])
+	for _, database := range slices.Sorted(maps.Keys(schemas)) {
+		list := slices.Sorted(maps.Keys(schemas[database]))
 		db := d.storedRelation(adapters.Relation{Database: database}).Database
 		res, err := a.queryAll(ctx, a.db, a.planner.CatalogTablesQuery(database, list))
 		if err != nil {
@@ -145,28 +146,9 @@ func (c catalogRows) describe(rels, stored []adapters.Relation) []*adapters.Rela
 		cc.Name = displayName(cc.Name)
 		cols[k] = append(cols[k], cc)
 	}
-	infos := make([]*adapters.RelationInfo, len(rels))
-	for i, rel := range rels {
-		s := stored[i]
-		k := key(s.Database, s.Schema, s.Identifier)
-		kind, ok := kinds[k]
-		if !ok {
-			continue
-		}
-		info := &adapters.RelationInfo{Relation: rel, Type: "BASE TABLE", Columns: append([]adapters.Column{}, cols[k]...)}
-		if kind == adapters.KindView {
-			info.Type = "VIEW"
-		}
-		infos[i] = info
+	keys := make([]string, len(rels))
+	for i, s := range stored {
+		keys[i] = key(s.Database, s.Schema, s.Identifier)
 	}
-	return infos
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return adapters.KindInfos(rels, keys, kinds, cols)
 }
