@@ -172,6 +172,19 @@ func describe(ctx context.Context, q querier, rel adapters.Relation) (*adapters.
 	case err != nil:
 		return nil, adapters.ContextError(ctx, err)
 	}
+	if !catalogEntry(&info, relkind, reltuple, bytes) {
+		return nil, nil // an index or sequence holds the name: no relation to describe
+	}
+	if info.Columns, err = columns(ctx, q, info.Relation); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// catalogEntry sets info's type and statistics from pg_class's relkind,
+// reltuples and the relation's total size; false when relkind is no table
+// or view (an index or a sequence).
+func catalogEntry(info *adapters.RelationInfo, relkind string, reltuple float64, bytes int64) bool {
 	table := false
 	switch relkind {
 	case "v":
@@ -181,10 +194,7 @@ func describe(ctx context.Context, q querier, rel adapters.Relation) (*adapters.
 	case "r", "p", "f":
 		info.Type, table = "BASE TABLE", true
 	default:
-		return nil, nil // an index or sequence holds the name: no relation to describe
-	}
-	if info.Columns, err = columns(ctx, q, info.Relation); err != nil {
-		return nil, err
+		return false
 	}
 	// reltuples is -1 (PostgreSQL 14+) or 0 before the first VACUUM or
 	// ANALYZE: then there is no estimate to report.
@@ -196,5 +206,5 @@ func describe(ctx context.Context, q querier, rel adapters.Relation) (*adapters.
 		info.Stats = append(info.Stats, adapters.Stat{ID: "bytes", Label: "Approximate Size", Value: bytes, Include: true,
 			Description: "Size of the table, its indexes and TOAST data as reported by PostgreSQL"})
 	}
-	return &info, nil
+	return true
 }
