@@ -6,6 +6,7 @@ package adapters
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // Relation is database.schema.identifier.
@@ -156,4 +157,12 @@ type ManyDescriber interface {
 	// DescribeMany returns one entry per relation of rels, in order; an
 	// entry is nil when its relation does not exist.
 	DescribeMany(ctx context.Context, rels []Relation) ([]*RelationInfo, error)
+}
+
+// Clone copies info, its columns and statistics included, for a caller
+// that hands one catalog entry to several relations.
+func (info *RelationInfo) Clone() *RelationInfo {
+	cp := *info
+	cp.Columns, cp.Stats = slices.Clone(info.Columns), slices.Clone(info.Stats)
+	return &cp
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/adaptertest"
 )
 
 // TestCatalogRowsDescribe: what DescribeMany makes of the catalog's rows
@@ -95,19 +96,7 @@ func TestLiveDescribeMany(t *testing.T) {
 		}
 	}
 	rels := append(made, rel("describe_missing"), adapters.Relation{Database: cfg.Project, Schema: "elt_no_such_dataset_" + suffix, Identifier: "x"})
-	got, err := a.DescribeMany(ctx, rels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rels {
-		want, err := adapters.Describe(ctx, a, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got[i], want) {
-			t.Errorf("%v:\n DescribeMany %+v\n     Describe %+v", r, got[i], want)
-		}
-	}
+	got := adaptertest.CompareDescribeMany(t, ctx, a, rels)
 	if got[0] == nil || got[1] == nil || got[2] != nil || got[3] != nil || len(got[0].Columns) != 4 {
 		t.Errorf("described as %+v", got)
 	}

@@ -123,11 +123,7 @@ func describeMany(ctx context.Context, db *sql.DB, rels []adapters.Relation) ([]
 	infos := make([]*adapters.RelationInfo, len(rels))
 	for i, rel := range rels {
 		if info := found[key(rel.Database, rel.Schema, rel.Identifier)]; info != nil {
-			// Each entry its own, as Describe's are.
-			cp := *info
-			cp.Columns = append([]adapters.Column{}, info.Columns...)
-			cp.Stats = append([]adapters.Stat(nil), info.Stats...)
-			infos[i] = &cp
+			infos[i] = info.Clone() // each entry its own, as Describe's are
 		}
 	}
 	return infos, nil

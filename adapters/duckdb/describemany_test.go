@@ -3,10 +3,10 @@ package duckdb
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"testing"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/adaptertest"
 )
 
 // TestDescribeManySameAsDescribe: DescribeMany reads, for every kind of
@@ -64,27 +64,17 @@ func TestDescribeManySameAsDescribe(t *testing.T) {
 		rels = append(rels, adapters.Relation{Database: "shop", Schema: "main", Identifier: ident})
 	}
 	before := columnScans.Load()
-	got, err := a.DescribeMany(ctx, rels)
-	if err != nil {
+	if _, err := a.DescribeMany(ctx, rels); err != nil {
 		t.Fatal(err)
 	}
 	if n := columnScans.Load() - before; n != 1 {
 		t.Errorf("DescribeMany of %d relations read duckdb_columns() %d times; want once", len(rels), n)
 	}
-	if len(got) != len(rels) {
-		t.Fatalf("%d entries for %d relations", len(got), len(rels))
-	}
+	got := adaptertest.CompareDescribeMany(t, ctx, a, rels)
 	present := 0
-	for i, rel := range rels {
-		want, err := a.Describe(ctx, rel)
-		if err != nil {
-			t.Fatalf("Describe %v: %v", rel, err)
-		}
-		if want != nil {
+	for _, info := range got {
+		if info != nil {
 			present++
-		}
-		if !reflect.DeepEqual(got[i], want) {
-			t.Errorf("%v:\n DescribeMany %+v\n     Describe %+v", rel, got[i], want)
 		}
 	}
 	// What the comparison covered: the tables and views that exist.
@@ -93,9 +83,6 @@ func TestDescribeManySameAsDescribe(t *testing.T) {
 	}
 	if got[0].Comment != "all orders" || got[0].Columns[0].Comment != "the key" || len(got[0].Columns) != 5 {
 		t.Errorf("Orders described as %+v", got[0])
-	}
-	if got[0] == got[len(rels)-50-1] {
-		t.Error("one relation asked twice shares one entry; each caller may change its own")
 	}
 }
 

@@ -48,13 +48,9 @@ func (a *Adapter) DescribeMany(ctx context.Context, rels []adapters.Relation) ([
 		if info == nil {
 			continue
 		}
+		info.Relation.Database = a.cfg.DBName // as Describe names it
 		for _, i := range at {
-			// Each entry its own, as Describe's are.
-			cp := *info
-			cp.Relation.Database = a.cfg.DBName
-			cp.Columns = append([]adapters.Column{}, info.Columns...)
-			cp.Stats = append([]adapters.Stat(nil), info.Stats...)
-			infos[i] = &cp
+			infos[i] = info.Clone() // each entry its own, as Describe's are
 		}
 	}
 	return infos, nil

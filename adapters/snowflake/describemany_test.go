@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/adapters/adaptertest"
 )
 
 // The catalog queries DescribeMany sends for one database, with default
@@ -118,19 +119,7 @@ func TestLiveDescribeMany(t *testing.T) {
 		}
 	}
 	rels := append(made, rel("describe_missing"), adapters.Relation{Identifier: made[0].Identifier})
-	got, err := a.DescribeMany(ctx, rels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rels {
-		want, err := adapters.Describe(ctx, a, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got[i], want) {
-			t.Errorf("%v:\n DescribeMany %+v\n     Describe %+v", r, got[i], want)
-		}
-	}
+	got := adaptertest.CompareDescribeMany(t, ctx, a, rels)
 	if got[0] == nil || got[1] == nil || got[2] != nil || len(got[0].Columns) != 4 {
 		t.Errorf("described as %+v", got)
 	}
