@@ -820,7 +820,7 @@ func (c *compiler) foldable(e expr) bool {
 	case *getitemExpr:
 		return c.foldable(n.obj) && c.foldable(n.key)
 	case *filterExpr:
-		if _, custom := c.env.filters[n.name]; custom || n.x == nil || builtinFilters[n.name] == nil || contextFilters[n.name] {
+		if !c.foldsFilter(n) {
 			return false
 		}
 		if !c.foldable(n.x) || !c.foldable(n.dynArgs) || !c.foldable(n.dynKwargs) {
@@ -839,6 +839,14 @@ func (c *compiler) foldable(e expr) bool {
 		return true
 	}
 	return false
+}
+
+// foldsFilter reports whether Jinja2 may fold a call of n's filter on
+// constants: a builtin filter the environment does not override and that
+// does not take the context, applied to a value (not a filter block).
+func (c *compiler) foldsFilter(n *filterExpr) bool {
+	_, custom := c.env.filters[n.name]
+	return !custom && n.x != nil && builtinFilters[n.name] != nil && !contextFilters[n.name]
 }
 
 // outputFoldable reports whether Jinja2's code generator folds e, an
@@ -907,10 +915,7 @@ func (c *compiler) outputFoldable(e expr) bool {
 	case *dictExpr:
 		return all(n.keys) && all(n.vals)
 	case *filterExpr:
-		if _, custom := c.env.filters[n.name]; custom || n.x == nil || builtinFilters[n.name] == nil || contextFilters[n.name] {
-			return false
-		}
-		return c.outputFoldable(n.x) && all(n.args) && all(n.kwValues) && all([]expr{n.dynArgs, n.dynKwargs})
+		return c.foldsFilter(n) && c.outputFoldable(n.x) && all(n.args) && all(n.kwValues) && all([]expr{n.dynArgs, n.dynKwargs})
 	case *testExpr:
 		if _, custom := c.env.tests[n.name]; custom || builtinTests[n.name] == nil {
 			return false

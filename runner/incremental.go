@@ -18,14 +18,16 @@ func IncrementalTargets(ctx context.Context, a adapters.Adapter, m *compiler.Man
 	out := map[string]bool{}
 	for _, id := range ids {
 		n := m.Nodes[id]
-		if n == nil || !MayBeIncremental(n, fullRefreshFlag) {
+		if n == nil {
 			continue
 		}
 		inc, err := IsIncremental(ctx, a, n, fullRefreshFlag)
 		if err != nil {
 			return nil, err
 		}
-		out[id] = inc
+		if inc {
+			out[id] = true
+		}
 	}
 	return out, nil
 }

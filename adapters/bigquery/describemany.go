@@ -20,12 +20,7 @@ func CatalogTablesQuery(project, dataset string) string {
 // CatalogColumnsQuery lists the columns of every relation of a dataset, in
 // order, with what ColumnsQuery reads of each.
 func CatalogColumnsQuery(project, dataset string) string {
-	is := render(adapters.Relation{Database: project, Schema: dataset}) + ".INFORMATION_SCHEMA"
-	return "select c.table_name, c.column_name, c.data_type, c.ordinal_position, coalesce(p.description, '') as description\n" +
-		"from " + is + ".COLUMNS as c\n" +
-		"left join " + is + ".COLUMN_FIELD_PATHS as p\n" +
-		"  on p.table_name = c.table_name and p.column_name = c.column_name and p.field_path = c.column_name\n" +
-		"order by c.table_name, c.ordinal_position"
+	return columnsQuery(project, dataset, "c.table_name, ", "", "c.table_name, c.ordinal_position")
 }
 
 // DescribeMany describes rels with two INFORMATION_SCHEMA queries per

@@ -494,13 +494,20 @@ func pairTargets(cols []columnPair) []string {
 // ordinal_position and the column's description. Parameter @table is the
 // identifier.
 func ColumnsQuery(project, dataset string) string {
+	return columnsQuery(project, dataset, "", "where c.table_name = @table\n", "c.ordinal_position")
+}
+
+// columnsQuery reads a dataset's columns with their descriptions: first
+// the columns of lead, then those ColumnsQuery reads, then where and the
+// order.
+func columnsQuery(project, dataset, lead, where, order string) string {
 	is := render(adapters.Relation{Database: project, Schema: dataset}) + ".INFORMATION_SCHEMA"
-	return "select c.column_name, c.data_type, c.ordinal_position, coalesce(p.description, '') as description\n" +
+	return "select " + lead + "c.column_name, c.data_type, c.ordinal_position, coalesce(p.description, '') as description\n" +
 		"from " + is + ".COLUMNS as c\n" +
 		"left join " + is + ".COLUMN_FIELD_PATHS as p\n" +
 		"  on p.table_name = c.table_name and p.column_name = c.column_name and p.field_path = c.column_name\n" +
-		"where c.table_name = @table\n" +
-		"order by c.ordinal_position"
+		where +
+		"order by " + order
 }
 
 // CreateSchemaSQL creates a dataset unless it exists, in location when given.

@@ -30,10 +30,7 @@ const relationFilter = `lower(database_name) = lower(coalesce(nullif(?, ''), cur
 func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
 	cols, ok, err := columnsByName(ctx, a.db, rel)
 	if !ok && err == nil {
-		cols, err = columns(ctx, a.db, rel)
-		for i := range cols {
-			cols[i].Comment = "" // as found by name
-		}
+		cols, err = uncommentedColumns(ctx, a.db, rel)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: columns of %s: %w", Dialect{}.RenderRelation(rel), err)
@@ -83,6 +80,16 @@ func columnsByName(ctx context.Context, db *sql.DB, rel adapters.Relation) (cols
 		return nil, false, err
 	}
 	return cols, true, nil
+}
+
+// uncommentedColumns is columns without comments, as columnsByName and
+// tableInfo read them, for a relation they cannot find by name.
+func uncommentedColumns(ctx context.Context, q queryer, rel adapters.Relation) ([]adapters.Column, error) {
+	cols, err := columns(ctx, q, rel)
+	for i := range cols {
+		cols[i].Comment = ""
+	}
+	return cols, err
 }
 
 // byNameOK says whether pragma_table_info can be given rel's name: every

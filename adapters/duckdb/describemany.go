@@ -78,6 +78,7 @@ func describeMany(ctx context.Context, db *sql.DB, rels []adapters.Relation) ([]
 			rows.Close()
 			return nil, err
 		}
+		info.Columns = []adapters.Column{} // listed even when it has none
 		if size.Valid {
 			info.Stats = []adapters.Stat{{ID: "row_count", Label: "Row Count", Value: size.Int64, Include: true,
 				Description: "Approximate number of rows in the table as reported by DuckDB"}}
@@ -92,10 +93,6 @@ func describeMany(ctx context.Context, db *sql.DB, rels []adapters.Relation) ([]
 	}
 	if err := rows.Err(); err != nil {
 		return nil, adapters.ContextError(ctx, err)
-	}
-	// Every relation found has its columns listed, if it has none.
-	for _, info := range found {
-		info.Columns = []adapters.Column{}
 	}
 	rows, err = conn.QueryContext(ctx, `
 		select database_name, schema_name, table_name, column_name, data_type, column_index, coalesce(comment, '')

@@ -109,11 +109,7 @@ func (t sqlTx) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.C
 // each call took 15 ms. Column comments are left empty.
 func (t sqlTx) TableColumns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
 	if !byNameOK(rel) {
-		cols, err := columns(ctx, t.tx, rel)
-		for i := range cols {
-			cols[i].Comment = ""
-		}
-		return cols, err
+		return uncommentedColumns(ctx, t.tx, rel)
 	}
 	return tableInfo(ctx, t.tx, rel)
 }

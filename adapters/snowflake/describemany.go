@@ -2,7 +2,6 @@ package snowflake
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -27,7 +26,7 @@ func (p Planner) CatalogTablesQuery(database string, schemas []string) string {
 // CatalogColumnsQuery lists the columns of every relation of schemas in
 // database, in order, with what ColumnsQuery reads of each.
 func (p Planner) CatalogColumnsQuery(database string, schemas []string) string {
-	return "select table_schema, table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision, ordinal_position, coalesce(comment, '')\n" +
+	return "select table_schema, table_name, " + columnFields + "\n" +
 		"from " + p.informationSchema(database) + ".columns\n" +
 		"where table_schema in (" + literals(schemas) + ")\n" +
 		"order by table_schema, table_name, ordinal_position"
@@ -95,15 +94,13 @@ func (a *Adapter) catalogColumnRows(ctx context.Context, query string) ([]catalo
 	var out []catalogColumn
 	for rows.Next() {
 		var (
-			c                                 catalogColumn
-			dataType                          string
-			charLen, prec, scale, dtPrec, pos sql.NullInt64
+			c   catalogColumn
+			row columnRow
 		)
-		if err := rows.Scan(&c.schema, &c.table, &c.col.Name, &dataType, &charLen, &prec, &scale, &dtPrec, &pos, &c.col.Comment); err != nil {
+		if err := rows.Scan(append([]any{&c.schema, &c.table}, row.dest()...)...); err != nil {
 			return nil, err
 		}
-		c.col.DataType = columnType(dataType, nullInt(charLen), nullInt(prec), nullInt(scale), nullInt(dtPrec))
-		c.col.Index = int(pos.Int64)
+		c.col = row.column()
 		out = append(out, c)
 	}
 	return out, adapters.ContextError(ctx, rows.Err())

@@ -241,11 +241,14 @@ func (p Planner) informationSchema(database string) string {
 	return p.Dialect.RenderRelation(adapters.Relation{Database: database}) + ".information_schema"
 }
 
+// columnFields are what the columns queries read of a column (columnRow).
+const columnFields = "column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision, ordinal_position, coalesce(comment, '')"
+
 // ColumnsQuery lists rel's columns in order: name, data_type, then what
 // columnType needs to write the full type, and the comment.
 func (p Planner) ColumnsQuery(rel adapters.Relation) string {
 	s := p.Dialect.storedRelation(rel)
-	return "select column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision, ordinal_position, coalesce(comment, '')\n" +
+	return "select " + columnFields + "\n" +
 		"from " + p.informationSchema(rel.Database) + ".columns\n" +
 		"where table_schema = " + schemaFilter(s.Schema) + " and table_name = " + literal(s.Identifier) + "\n" +
 		"order by ordinal_position"

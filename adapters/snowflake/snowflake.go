@@ -324,19 +324,33 @@ func (a *Adapter) catalogColumns(ctx context.Context, q queryer, rel adapters.Re
 	defer rows.Close()
 	cols := []adapters.Column{}
 	for rows.Next() {
-		var (
-			c                                 adapters.Column
-			dataType                          string
-			charLen, prec, scale, dtPrec, pos sql.NullInt64
-		)
-		if err := rows.Scan(&c.Name, &dataType, &charLen, &prec, &scale, &dtPrec, &pos, &c.Comment); err != nil {
+		var c columnRow
+		if err := rows.Scan(c.dest()...); err != nil {
 			return nil, err
 		}
-		c.DataType = columnType(dataType, nullInt(charLen), nullInt(prec), nullInt(scale), nullInt(dtPrec))
-		c.Index = int(pos.Int64)
-		cols = append(cols, c)
+		cols = append(cols, c.column())
 	}
 	return cols, adapters.ContextError(ctx, rows.Err())
+}
+
+// columnRow is one row of columnFields as it is scanned.
+type columnRow struct {
+	col                               adapters.Column
+	dataType                          string
+	charLen, prec, scale, dtPrec, pos sql.NullInt64
+}
+
+func (r *columnRow) dest() []any {
+	return []any{&r.col.Name, &r.dataType, &r.charLen, &r.prec, &r.scale, &r.dtPrec, &r.pos, &r.col.Comment}
+}
+
+// column is the row's column, its full type written as "describe table"
+// writes it.
+func (r *columnRow) column() adapters.Column {
+	c := r.col
+	c.DataType = columnType(r.dataType, nullInt(r.charLen), nullInt(r.prec), nullInt(r.scale), nullInt(r.dtPrec))
+	c.Index = int(r.pos.Int64)
+	return c
 }
 
 func nullInt(n sql.NullInt64) *int64 {
