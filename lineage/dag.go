@@ -143,7 +143,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 				rels[key] = rel
 			}
 		}
-		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels, ColumnType: columnType}, tree)
+		m := resolveParsed(Input{Node: n.Name, Dialect: n.Dialect, SQL: n.SQL, Relations: rels, Self: selfRelation(n, rels), ColumnType: columnType}, tree)
 		for _, c := range m.Columns {
 			if len(c.Edges) > 0 && !c.Degraded {
 				if t := p.ColumnType(c.Edges[0].Node, c.Edges[0].Column); t != "" && copied(c.Edges) {
@@ -535,4 +535,17 @@ func (s *parseStream) close() {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// selfRelation is n's own relation for Input.Self: how {{ this }} renders
+// in its SQL, unless n is ephemeral (it has no relation) or an upstream
+// node has the same name.
+func selfRelation(n *Node, rels map[string]Relation) string {
+	if n.Ephemeral || n.Relation == "" {
+		return ""
+	}
+	if _, ok := rels[n.Relation]; ok {
+		return ""
+	}
+	return n.Relation
 }

@@ -113,3 +113,49 @@ func TestLineageDAGTableLevel(t *testing.T) {
 		t.Errorf("downstream\nwant%s\ngot %s", want, got)
 	}
 }
+
+// TestLineageDAGSelfRead: an incremental model compiled for an existing
+// table reads its own relation ({{ this }}) for the rows it has. That read
+// is no upstream and gives no warning, qualified or not, by full name or
+// by its last parts; another relation of the same name in another schema
+// is still unknown.
+func TestLineageDAGSelfRead(t *testing.T) {
+	stg := &Node{Name: "stg", Relation: `"w"."main"."stg"`, Columns: []string{"id", "paid_at", "amount"}}
+	for _, c := range []struct {
+		name, sql string
+		warned    bool
+	}{
+		{"full name", `select id, amount, paid_at from "w"."main"."stg" where paid_at >= (select max(paid_at) from "w"."main"."ledger")`, false},
+		{"schema and name, qualified", `select s.id, s.amount, s.paid_at from "w"."main"."stg" s where s.paid_at > (select max(t.paid_at) from main.ledger t)`, false},
+		{"name alone", `select id, amount, paid_at from "w"."main"."stg" where id not in (select id from ledger)`, false},
+		{"another schema", `select id, amount, paid_at from "w"."main"."stg" where paid_at >= (select max(paid_at) from "w"."other"."ledger")`, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ledger := &Node{Name: "ledger", Relation: `"w"."main"."ledger"`, Dialect: "duckdb", DependsOn: []string{"stg"}, SQL: c.sql}
+			p, err := Build(context.Background(), testParsers(t), []*Node{stg, ledger})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := p.Models["ledger"]
+			if got := len(m.Warnings) > 0; got != c.warned {
+				t.Errorf("warnings %v; want some: %v", m.Warnings, c.warned)
+			}
+			if got, want := m.Upstream, []string{"stg"}; !c.warned && !reflect.DeepEqual(got, want) {
+				t.Errorf("upstream %v; want %v", got, want)
+			}
+			if c.warned {
+				return
+			}
+			for _, col := range m.Columns {
+				for _, e := range col.Edges {
+					if e.Node != "stg" {
+						t.Errorf("%s reads %s.%s; want only stg", col.Name, e.Node, e.Column)
+					}
+				}
+				if col.Degraded || len(col.Edges) == 0 {
+					t.Errorf("%s: degraded %v, edges %v", col.Name, col.Degraded, col.Edges)
+				}
+			}
+		})
+	}
+}

@@ -92,9 +92,12 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			}
 			var found []*outCol
 			var unknown []*source
+			self := false
 			for _, src := range s.sources {
 				if c := src.col(name); c != nil {
 					found = append(found, c)
+				} else if src.self {
+					self = true
 				} else if !src.known {
 					unknown = append(unknown, src)
 				}
@@ -102,6 +105,10 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			switch {
 			case len(found) == 1 && len(unknown) == 0:
 				return found[0].lin
+			case len(found) == 0 && len(unknown) == 0 && self:
+				// A column of the model's own relation: it reads nothing
+				// upstream.
+				return &lineage{}
 			case len(found) > 1:
 				r.problem(Problem{Kind: AmbiguousColumn, Pos: ref.Pos, Name: text, Candidates: sourcesWith(s, name),
 					Message: fmt.Sprintf("column %s is ambiguous: %s each have it", text, strings.Join(sourcesWith(s, name), " and "))})
@@ -139,6 +146,9 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			}
 			if c := src.col(name); c != nil {
 				return c.lin
+			}
+			if src.self {
+				return &lineage{}
 			}
 			if !src.known && src.node != "" {
 				return single(src.node, parts[len(parts)-1])
@@ -319,6 +329,10 @@ func (r *resolver) fromItem(t sqlmodel.Table, env *ctes, sc *scope) (star []outC
 			}
 			src.cols = renameCols(src.cols, t.ColumnAliases)
 			return add(src)
+		}
+		if r.isSelf(t.Parts) {
+			// An incremental model reading the rows it has: no upstream.
+			return add(&source{name: alias, self: true})
 		}
 		node := strings.Join(t.Parts, ".")
 		if many := r.relationsEndingWith(t.Parts); len(many) > 1 {

@@ -78,6 +78,10 @@ type Input struct {
 	// Relations maps relation names as rendered in the SQL, such as
 	// "warehouse"."main"."orders" or __dbt__cte__ephemeral, to upstream nodes.
 	Relations map[string]Relation
+	// Self is the model's own relation as rendered in the SQL ({{ this }}),
+	// which an incremental model reads for the rows it has already: a read
+	// of it is no upstream, and its columns lead nowhere. "" for none.
+	Self string
 	// ColumnType returns the type of an upstream node's column, "" when
 	// unknown; nil when no types are known. Comparisons of a column with a
 	// value of another type are then reported as problems.

@@ -18,6 +18,7 @@ type resolver struct {
 	in      Input
 	m       *Model
 	rels    []relEntry
+	self    []string        // Input.Self split into parts; nil for none
 	read    map[string]bool // upstream nodes the SQL reads
 	readOrd []string
 	warned  map[string]bool
@@ -40,7 +41,25 @@ func newResolver(in Input, m *Model) *resolver {
 	for _, k := range keys {
 		r.rels = append(r.rels, relEntry{parts: splitRelation(k), rel: in.Relations[k]})
 	}
+	if in.Self != "" {
+		r.self = splitRelation(in.Self)
+	}
 	return r
+}
+
+// isSelf says whether parts name the model's own relation: all of it, or
+// its last parts, as relation matches a name.
+func (r *resolver) isSelf(parts []string) bool {
+	if len(parts) == 0 || len(parts) > len(r.self) {
+		return false
+	}
+	tail := r.self[len(r.self)-len(parts):]
+	for i, p := range parts {
+		if lowerName(p) != tail[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // splitRelation splits "db"."schema"."name" (quoted or not) into lower-case parts.
@@ -158,6 +177,8 @@ type source struct {
 	// node is set for an upstream relation whose columns are unknown: a
 	// qualified reference to it is still a fact about that node.
 	node string
+	// self: the model's own relation (Input.Self); its columns lead nowhere.
+	self bool
 }
 
 func (s *source) col(name string) *outCol {

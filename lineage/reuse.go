@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/elt-dev/elt/internal/digest"
 )
@@ -56,6 +57,9 @@ func (d *Digest) UnmarshalBinary(b []byte) error {
 func ownDigest(n *Node, buf *digest.Buf) [32]byte {
 	b := (*buf)[:0]
 	b.Str(n.Name, n.Dialect, n.SQL)
+	// Its own relation, where the SQL may name it: a read of it is no
+	// upstream.
+	b.Str(mentionedSelf(n))
 	b.List(n.ExtraColumns)
 	b.List(n.DependsOn)
 	// A model's own types, if it is given any, are its columns' types
@@ -140,4 +144,31 @@ func (p *Project) install(n *Node, r *Result) {
 	for _, u := range m.Upstream {
 		p.readers[u] = append(p.readers[u], n.Name)
 	}
+}
+
+// mentionedSelf is n's own relation when its SQL holds the relation's
+// name (in any case, as a whole word), else "": only then can Input.Self
+// change what the SQL resolves to.
+func mentionedSelf(n *Node) string {
+	if n.Ephemeral || n.Relation == "" {
+		return ""
+	}
+	parts := splitRelation(n.Relation)
+	if len(parts) == 0 {
+		return ""
+	}
+	name := parts[len(parts)-1]
+	sql := n.SQL
+	for i := 0; i+len(name) <= len(sql); i++ {
+		if strings.EqualFold(sql[i:i+len(name)], name) &&
+			(i == 0 || !identByte(sql[i-1])) && (i+len(name) == len(sql) || !identByte(sql[i+len(name)])) {
+			return n.Relation
+		}
+	}
+	return ""
+}
+
+// identByte says whether c may continue an unquoted identifier.
+func identByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }

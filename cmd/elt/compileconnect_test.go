@@ -219,6 +219,29 @@ func TestCompileIsIncremental(t *testing.T) {
 	if got := compiledFile(t, dir, "models/full.sql"); strings.Contains(got, "where") {
 		t.Errorf("full.sql (full_refresh: true) = %q; want no incremental filter", got)
 	}
+	// docs generate compiles as compile does: its compiled files and
+	// manifest carry the incremental filter too.
+	if res := elt(t, dir, "docs", "generate"); res.code != 0 {
+		t.Fatalf("docs generate: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if got, want := compiledFile(t, dir, "models/inc.sql"), `where id > (select max(id) from "w"."main"."inc")`; !strings.Contains(got, want) {
+		t.Errorf("after docs generate, inc.sql = %q; want it to hold %q", got, want)
+	}
+	var man struct {
+		Nodes map[string]struct {
+			CompiledCode string `json:"compiled_code"`
+		} `json:"nodes"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &man); err != nil {
+		t.Fatal(err)
+	}
+	if got := man.Nodes["model.shop.inc"].CompiledCode; !strings.Contains(got, "where id >") {
+		t.Errorf("docs generate: manifest compiled_code of inc = %q; want the incremental filter", got)
+	}
 	if res := elt(t, dir, "compile", "--full-refresh"); res.code != 0 {
 		t.Fatalf("compile --full-refresh: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}

@@ -95,6 +95,10 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		if err := s.connect(ctx); err != nil {
 			return err
 		}
+		// As dbt docs generate compiles: is_incremental() is true for an
+		// incremental model whose table exists, and run_query and adapter
+		// introspection are answered, from this connection.
+		s.renderConnect = connectOnDemand
 	} else {
 		s.log.warn("CatalogEmpty", "the warehouse does not exist yet; catalog.json lists no relations (run elt build first)", nil)
 	}
