@@ -16,6 +16,7 @@ import (
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
 )
@@ -137,19 +138,14 @@ func (s *session) logCompiledNode(n *compiler.Node, inline bool) {
 		msg = "Compiled node '" + n.Name + "' is:\n" + n.CompiledCode
 	}
 	if s.f.compileOutput == "json" {
-		out := struct {
-			Node     string `json:"node,omitempty"`
-			Compiled string `json:"compiled"`
-		}{Compiled: n.CompiledCode}
+		// As dbt prints it: Python's json.dumps(..., indent=2), so
+		// non-ASCII characters are \u escapes, and "node" comes first.
+		out := jinja.NewDict()
 		if !inline {
-			out.Node = n.Name
+			out.Set("node", n.Name)
 		}
-		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(out) // two strings: cannot fail
-		msg = strings.TrimSuffix(b.String(), "\n")
+		out.Set("compiled", n.CompiledCode)
+		msg, _ = jinja.DumpJSON(out, jinja.JSONOptions{Indent: 2}) // strings only: cannot fail
 	}
 	s.log.info("CompiledNode", msg, data)
 }

@@ -281,6 +281,30 @@ func TestCompileOutputJSON(t *testing.T) {
 			t.Errorf("%v: printed %s, want %s", c.args, got, c.want)
 		}
 	}
+	// The message is what dbt prints, Python's json.dumps(..., indent=2):
+	// non-ASCII characters escaped, astral ones as surrogate pairs.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-s", "plain"}, "{\n  \"node\": \"plain\",\n  \"compiled\": \"select 1 as id\"\n}"},
+		{[]string{"--inline", "select 'café ☕ 𝄞 <&>'"}, "{\n  \"compiled\": \"select 'caf\\u00e9 \\u2615 \\ud834\\udd1e <&>'\"\n}"},
+	} {
+		res := elt(t, dir, append([]string{"compile", "--output", "json", "--log-format", "json"}, c.args...)...)
+		if res.code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", c.args, res.code, res.stdout, res.stderr)
+		}
+		var msg string
+		for _, line := range strings.Split(res.stdout, "\n") {
+			var ev struct{ Info struct{ Name, Msg string } }
+			if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "CompiledNode" {
+				msg = ev.Info.Msg
+			}
+		}
+		if msg != c.want {
+			t.Errorf("%v: printed\n%s\nwant\n%s", c.args, msg, c.want)
+		}
+	}
 	if res := elt(t, dir, "compile", "--output", "yaml"); res.code != 2 {
 		t.Errorf("--output yaml: exit %d, want 2", res.code)
 	}
