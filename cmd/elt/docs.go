@@ -39,6 +39,11 @@ func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 	}
 	gen.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "only these nodes and sources in catalog.json (dbt selection syntax)")
 	gen.Flags().StringSliceVar(&f.excludes, "exclude", nil, "leave these out of catalog.json")
+	gen.Flags().StringVar(&f.selector, "selector", "", "a named selector of selectors.yml for catalog.json (replaces --select and --exclude)")
+	gen.Flags().BoolVar(&f.docsCompile, "compile", true, "compile the project first and write manifest.json and target/compiled (--no-compile: neither)")
+	gen.Flags().BoolVar(&f.docsNoCompile, "no-compile", false, "do not compile: manifest.json and target/compiled are left as they are")
+	gen.Flags().BoolVar(&f.emptyCatalog, "empty-catalog", false, "write catalog.json with no relations, without reading the warehouse's catalog")
+	gen.Flags().BoolVar(&f.static, "static", false, "also write static_index.html: the docs site in one file, its data and scripts inside")
 	c.AddCommand(gen)
 
 	var host string
@@ -103,23 +108,28 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		s.log.warn("CatalogEmpty", "the warehouse does not exist yet; catalog.json lists no relations (run elt build first)", nil)
 	}
 
-	// As dbt docs generate: compile everything, then write the manifest,
-	// also when compiling fails, so it still describes the project.
-	compileErr := s.manifest.Compile(ctx, nil)
 	dir, err := s.targetFS()
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	compile := f.docsCompile && !f.docsNoCompile
+	if compile {
+		// As dbt docs generate: compile everything, then write the
+		// manifest, also when compiling fails, so it still describes the
+		// project. With --no-compile dbt writes neither.
+		compileErr := s.manifest.Compile(ctx, nil)
+		man := docs.BuildManifest(s.manifest, s.meta())
+		if err := man.Write(dir, "manifest.json"); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		if compileErr != nil {
+			return usageErr(compileErr)
+		}
+		if err := s.writeCompiled(ctx); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
 	man := docs.BuildManifest(s.manifest, s.meta())
-	if err := man.Write(dir, "manifest.json"); err != nil {
-		return &exitError{code: exitFailed, err: err}
-	}
-	if compileErr != nil {
-		return usageErr(compileErr)
-	}
-	if err := s.writeCompiled(ctx); err != nil {
-		return &exitError{code: exitFailed, err: err}
-	}
 	if err := s.copyAssets(dir); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
@@ -127,7 +137,7 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	// --select and --exclude narrow the catalog, as in dbt; the manifest
 	// and lineage always cover the whole project.
 	var selected map[string]bool
-	if len(f.selectors) > 0 || len(f.excludes) > 0 {
+	if len(f.selectors) > 0 || len(f.excludes) > 0 || f.selector != "" {
 		ids, err := s.selectIDs(ctx, []string{"model", "seed", "snapshot", "source"})
 		if err != nil {
 			return err
@@ -137,7 +147,13 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 			selected[id] = true
 		}
 	}
-	cat := s.buildCatalog(ctx, selected)
+	var cat *docs.Catalog
+	if f.emptyCatalog {
+		// As dbt's --empty-catalog: no relation is looked up.
+		cat = docs.BuildCatalog(s.meta(), nil, nil, nil)
+	} else {
+		cat = s.buildCatalog(ctx, selected)
+	}
 	if err := ctx.Err(); err != nil {
 		return &exitError{code: cancelledExit(ctx)}
 	}
@@ -170,6 +186,11 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	data.AddProfiles(s.latestProfiles(ctx))
 	if err := site.Write(dir, data); err != nil {
 		return &exitError{code: exitFailed, err: err}
+	}
+	if f.static {
+		if err := site.WriteStatic(dir, "static_index.html", data); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
 	}
 	if n := len(lin.Warnings); n > 0 {
 		s.log.warn("LineageDegraded", fmt.Sprintf("lineage: %d %s fell back to table-level lineage; see warnings in lineage.json", n, plural(n, "construct", "constructs")), map[string]any{"count": n})

@@ -361,3 +361,54 @@ func TestDocsGenerateCatalogSources(t *testing.T) {
 		t.Errorf("a.doubled upstream: want %q, got %q", want, got)
 	}
 }
+
+// TestDocsGenerateFlags: dbt docs generate's --no-compile (neither
+// manifest.json nor target/compiled is written), --empty-catalog (no
+// relation looked up, though the warehouse has them), --selector (names
+// the catalog's nodes as --select does) and --static (static_index.html
+// holds the site whole).
+func TestDocsGenerateFlags(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "../../examples/shop", dir)
+	writeFiles(t, dir, map[string]string{"selectors.yml": "selectors:\n  - name: one_seed\n    definition:\n      method: fqn\n      value: raw_orders\n"})
+	if r := elt(t, dir, "seed"); r.code != 0 {
+		t.Fatalf("seed: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	run := func(args ...string) {
+		t.Helper()
+		if r := elt(t, dir, append([]string{"docs", "generate"}, args...)...); r.code != 0 {
+			t.Fatalf("docs generate %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	target := filepath.Join(dir, "target")
+	if err := os.RemoveAll(target); err != nil {
+		t.Fatal(err)
+	}
+	run("--no-compile")
+	for _, name := range []string{"manifest.json", "compiled"} {
+		if _, err := os.Stat(filepath.Join(target, name)); !os.IsNotExist(err) {
+			t.Errorf("--no-compile: target/%s exists (%v)", name, err)
+		}
+	}
+	if c := readCatalog(t, dir); len(c.Nodes) != 5 {
+		t.Errorf("--no-compile: %d catalog nodes, want the 5 seeds", len(c.Nodes))
+	}
+	run("--empty-catalog", "--static")
+	if c := readCatalog(t, dir); len(c.Nodes) != 0 || len(c.Sources) != 0 {
+		t.Errorf("--empty-catalog: %d nodes, %d sources", len(c.Nodes), len(c.Sources))
+	}
+	if _, err := os.Stat(filepath.Join(target, "manifest.json")); err != nil {
+		t.Errorf("docs generate wrote no manifest: %v", err)
+	}
+	static, err := os.ReadFile(filepath.Join(target, "static_index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(static); strings.Contains(s, `src="elt-docs/`) || strings.Contains(s, `href="elt-docs/`) || !strings.Contains(s, "__ELT_DOCS__") || !strings.Contains(s, "stg_orders") {
+		t.Errorf("static_index.html loads files or lacks the data (%d bytes)", len(s))
+	}
+	run("--selector", "one_seed")
+	if c := readCatalog(t, dir); len(c.Nodes) != 1 || c.Nodes["seed.shop.raw_orders"].Columns == nil {
+		t.Errorf("--selector one_seed: catalog nodes %v, want raw_orders alone", sortedKeys(c.Nodes))
+	}
+}

@@ -77,6 +77,8 @@ type flags struct {
 	deferFlag     bool                       // --defer
 	favorState    bool                       // --favor-state
 	empty         bool                       // --empty
+	// docs generate: --compile/--no-compile, --empty-catalog, --static.
+	docsCompile, docsNoCompile, emptyCatalog, static bool
 	// renderCache: the command keeps renders in the target directory
 	// for the next invocation (compile, ls, and the commands that run
 	// nodes); noPartialParse turns it off.

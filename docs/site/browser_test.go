@@ -50,3 +50,43 @@ func TestDescriptionsCannotRunScript(t *testing.T) {
 		t.Errorf("Markdown not rendered: strong %q, links %q", got[2], got[3])
 	}
 }
+
+// TestStaticIndexAlone opens static_index.html in real Chromium from a
+// folder holding nothing else: the page, its data and its scripts are all
+// in the one file, and a closing tag in a description stays text.
+func TestStaticIndexAlone(t *testing.T) {
+	target := t.TempDir()
+	dir, err := targetfs.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	man := sampleManifest()
+	man.Nodes["model.p.m"].Common().Description = "ends </script> and </style> here"
+	if err := WriteStatic(dir, "static_index.html", Build(man, nil, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t, 1000, 700, time.Minute)
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(target, "static_index.html")), Fragment: "!/node/model.p.m"}
+	if err := chromedp.Do(ctx, chromedp.Navigate(u.String()), chromedp.WaitVisible(chromedp.CSS(`article.node-page`))); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		document.querySelector('.desc') ? document.querySelector('.desc').textContent.trim() : '',
+		getComputedStyle(document.getElementById('top')).display,
+		String(document.querySelectorAll('script[src], link[href]').length),
+		String(document.getElementById('third-party-licenses').content.textContent.includes('@dagrejs/dagre')),
+	]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != "ends </script> and </style> here" {
+		t.Errorf("description = %q", got[0])
+	}
+	if got[1] == "" || got[1] == "inline" {
+		t.Errorf("the stylesheet did not apply: header display %q", got[1])
+	}
+	if got[2] != "0" || got[3] != "true" {
+		t.Errorf("%s elements load a file; licenses kept: %s", got[2], got[3])
+	}
+}

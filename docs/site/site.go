@@ -9,10 +9,13 @@
 package site
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
+	"regexp"
 
 	"github.com/elt-dev/elt/internal/targetfs"
 )
@@ -46,4 +49,74 @@ func Write(dir *targetfs.Dir, d *Data) error {
 		return fmt.Errorf("docs site: write %s/data.js: %w", AssetDir, err)
 	}
 	return nil
+}
+
+// WriteStatic writes name into dir: the site in one HTML file, as dbt docs
+// generate --static writes static_index.html, with the stylesheet, the
+// data and the bundle inside it (and the bundled packages' licenses), so
+// the one file can be mailed or hosted on its own.
+func WriteStatic(dir *targetfs.Dir, name string, d *Data) error {
+	read := func(src string) ([]byte, error) {
+		b, err := fs.ReadFile(assets, src)
+		if err != nil {
+			return nil, fmt.Errorf("docs site: embedded %s: %w", src, err)
+		}
+		return b, nil
+	}
+	index, err := read("assets/index.html")
+	if err != nil {
+		return err
+	}
+	css, err := read("assets/app.css")
+	if err != nil {
+		return err
+	}
+	app, err := read("assets/app.js")
+	if err != nil {
+		return err
+	}
+	licenses, err := read("assets/THIRD_PARTY_LICENSES.txt")
+	if err != nil {
+		return err
+	}
+	if bytes.Contains(app, []byte("<!--")) && openingScript.Match(app) {
+		// The HTML parser would read the inline script's end differently
+		// (its "double escaped" state); the bundle must not need that.
+		return fmt.Errorf("docs site: %s: the bundle holds <!-- and <script, which cannot be inlined", name)
+	}
+	var data bytes.Buffer
+	if err := d.writeScript(&data); err != nil {
+		return err
+	}
+	for _, r := range []struct{ tag, with string }{
+		{`<link rel="stylesheet" href="` + AssetDir + `/app.css">`, "<style>\n" + string(inert(css, "style")) + "</style>"},
+		{`<script src="` + AssetDir + `/data.js"></script>`, "<script>" + data.String() + "</script>"},
+		{`<script src="` + AssetDir + `/app.js"></script>`, "<script>" + string(inert(app, "script")) + "</script>"},
+		{"</body>", `<template id="third-party-licenses"><pre>` + html.EscapeString(string(licenses)) + "</pre></template>\n</body>"},
+	} {
+		if bytes.Count(index, []byte(r.tag)) != 1 {
+			return fmt.Errorf("docs site: %s: index.html does not hold %s once", name, r.tag)
+		}
+		index = bytes.Replace(index, []byte(r.tag), []byte(r.with), 1)
+	}
+	if err := dir.WriteFile(name, index); err != nil {
+		return fmt.Errorf("docs site: write %s: %w", name, err)
+	}
+	return nil
+}
+
+// openingScript finds a <script tag in a script.
+var openingScript = regexp.MustCompile(`(?i)<script`)
+
+// closingTags finds what would end an inline <script> or <style> early.
+var closingTags = map[string]*regexp.Regexp{
+	"script": regexp.MustCompile(`(?i)</(script)`),
+	"style":  regexp.MustCompile(`(?i)</(style)`),
+}
+
+// inert makes text safe inside an inline <tag> element: a closing tag in
+// it (in a string or comment of the script) becomes <\/tag, which means the
+// same there.
+func inert(text []byte, tag string) []byte {
+	return closingTags[tag].ReplaceAll(text, []byte(`<\/$1`))
 }

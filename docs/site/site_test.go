@@ -273,3 +273,17 @@ func TestAddProfiles(t *testing.T) {
 		t.Errorf("profiles in data.js: got %v, want %v", got, want)
 	}
 }
+
+// TestInert: a closing tag inside an inline script or style, in any case,
+// no longer closes it; other text is left alone.
+func TestInert(t *testing.T) {
+	for _, c := range []struct{ tag, in, want string }{
+		{"script", `a="</script>";b='</SCRIPT ';c=1</2`, `a="<\/script>";b='<\/SCRIPT ';c=1</2`},
+		{"style", `a{content:"</Style>"}`, `a{content:"<\/Style>"}`},
+		{"script", `</style>`, `</style>`},
+	} {
+		if got := string(inert([]byte(c.in), c.tag)); got != c.want {
+			t.Errorf("inert(%q, %s) = %q, want %q", c.in, c.tag, got, c.want)
+		}
+	}
+}
