@@ -9,18 +9,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/elt-dev/elt/internal/browsertest"
-	"github.com/elt-dev/elt/internal/targetfs"
 )
 
 // TestDescriptionsCannotRunScript renders descriptions carrying HTML and
 // javascript: links in real Chromium and checks that none of it runs.
 func TestDescriptionsCannotRunScript(t *testing.T) {
-	target := t.TempDir()
-	dir, err := targetfs.Open(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
+	target, dir := tempTarget(t)
 	man := sampleManifest()
 	m := man.Nodes["model.p.m"].Common()
 	m.Description = "**bold** <img src=x onerror=\"window.pwned=1\"> [click](javascript:window.pwned=2) [ok](https://example.com/a)\n\n<script>window.pwned=3</script>"
@@ -55,12 +49,7 @@ func TestDescriptionsCannotRunScript(t *testing.T) {
 // folder holding nothing else: the page, its data and its scripts are all
 // in the one file, and a closing tag in a description stays text.
 func TestStaticIndexAlone(t *testing.T) {
-	target := t.TempDir()
-	dir, err := targetfs.Open(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
+	target, dir := tempTarget(t)
 	man := sampleManifest()
 	man.Nodes["model.p.m"].Common().Description = "ends </script> and </style> here"
 	if err := WriteStatic(dir, "static_index.html", Build(man, nil, nil, nil)); err != nil {

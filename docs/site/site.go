@@ -56,29 +56,15 @@ func Write(dir *targetfs.Dir, d *Data) error {
 // data and the bundle inside it (and the bundled packages' licenses), so
 // the one file can be mailed or hosted on its own.
 func WriteStatic(dir *targetfs.Dir, name string, d *Data) error {
-	read := func(src string) ([]byte, error) {
-		b, err := fs.ReadFile(assets, src)
+	embedded := map[string][]byte{}
+	for _, src := range []string{"index.html", "app.css", "app.js", "THIRD_PARTY_LICENSES.txt"} {
+		b, err := fs.ReadFile(assets, "assets/"+src)
 		if err != nil {
-			return nil, fmt.Errorf("docs site: embedded %s: %w", src, err)
+			return fmt.Errorf("docs site: embedded %s: %w", src, err)
 		}
-		return b, nil
+		embedded[src] = b
 	}
-	index, err := read("assets/index.html")
-	if err != nil {
-		return err
-	}
-	css, err := read("assets/app.css")
-	if err != nil {
-		return err
-	}
-	app, err := read("assets/app.js")
-	if err != nil {
-		return err
-	}
-	licenses, err := read("assets/THIRD_PARTY_LICENSES.txt")
-	if err != nil {
-		return err
-	}
+	index, css, app, licenses := embedded["index.html"], embedded["app.css"], embedded["app.js"], embedded["THIRD_PARTY_LICENSES.txt"]
 	if bytes.Contains(app, []byte("<!--")) && openingScript.Match(app) {
 		// The HTML parser would read the inline script's end differently
 		// (its "double escaped" state); the bundle must not need that.

@@ -68,12 +68,7 @@ func readData(t *testing.T, path string) Data {
 }
 
 func TestWriteSite(t *testing.T) {
-	target := t.TempDir()
-	dir, err := targetfs.Open(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
+	target, dir := tempTarget(t)
 	cat := &docs.Catalog{Nodes: map[string]docs.CatalogTable{"model.p.m": {
 		Columns: map[string]docs.ColumnMetadata{"id": {Name: "id", Type: "INTEGER", Index: 2}, "name": {Name: "name", Type: "VARCHAR", Index: 1}},
 		Stats:   map[string]docs.StatsItem{"row_count": {ID: "row_count", Value: 42, Include: true}},
@@ -185,12 +180,7 @@ func TestCopyAssets(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "assets", "img"), 0o755)
 	os.WriteFile(filepath.Join(root, "assets", "img", "erd.png"), []byte("png"), 0o644)
-	target := t.TempDir()
-	dir, err := targetfs.Open(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
+	target, dir := tempTarget(t)
 	if err := CopyAssets(root, []string{"assets", "missing"}, dir); err != nil {
 		t.Fatal(err)
 	}
@@ -247,12 +237,7 @@ func TestServe(t *testing.T) {
 // TestAddProfiles: stored profiles go on their nodes in data.js; ids the
 // site does not show and profiles that are not JSON are left out.
 func TestAddProfiles(t *testing.T) {
-	target := t.TempDir()
-	dir, err := targetfs.Open(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
+	target, dir := tempTarget(t)
 	d := Build(sampleManifest(), nil, nil, nil)
 	d.AddProfiles(map[string]json.RawMessage{
 		"model.p.m":           json.RawMessage(`{"row_count":3,"columns":[{"name":"id","null_rate":0.5}]}`),
@@ -286,4 +271,17 @@ func TestInert(t *testing.T) {
 			t.Errorf("inert(%q, %s) = %q, want %q", c.in, c.tag, got, c.want)
 		}
 	}
+}
+
+// tempTarget opens a new temporary folder as a target directory, closed
+// when the test ends.
+func tempTarget(t *testing.T) (string, *targetfs.Dir) {
+	t.Helper()
+	target := t.TempDir()
+	dir, err := targetfs.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dir.Close() })
+	return target, dir
 }
