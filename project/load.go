@@ -113,6 +113,9 @@ func (l *loader) load() (*Project, error) {
 	l.proj.Target = l.loadTarget(l.profileName(rootNode))
 	l.projectJinja.target = targetContext(l.proj.Target)
 	cfg := l.parseProjectConfig(rootNode)
+	if l.opts.TargetPath != "" {
+		cfg.TargetPath = l.opts.TargetPath
+	}
 	l.proj.Config = cfg
 	if l.diags.HasErrors() && cfg.Name == "" {
 		return nil, l.diags.Err()

@@ -33,6 +33,10 @@ type Options struct {
 	Vars        map[string]any              // --vars, parsed
 	Env         func(string) (string, bool) // os.LookupEnv in production; called from several goroutines at once
 	SkipProfile bool                        // commands that need no connection (ls, parse) may load without profiles.yml
+	// TargetPath (--target-path, DBT_TARGET_PATH) replaces dbt_project.yml's
+	// target-path, as in dbt: relative to the project root unless absolute;
+	// "" keeps the project's.
+	TargetPath string
 	// FileCache, when set, keeps what was read from each project file in
 	// the target directory and reuses it while the file's stat is
 	// unchanged (NewFileCache); nil reads every file.

@@ -102,7 +102,7 @@ type jobsEnv struct {
 func openJobs(ctx context.Context, f *flags, env environment) (*jobsEnv, error) {
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
-		Target: f.target, Profile: f.profile, Env: env.lookupEnv,
+		Target: f.target, Profile: f.profile, Env: env.lookupEnv, TargetPath: f.targetPath,
 	})
 	if err != nil {
 		return nil, usageErr(err)

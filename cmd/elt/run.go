@@ -98,6 +98,7 @@ type flags struct {
 	explicit map[string]bool
 	// dbt.log: --log-path, --log-level-file, --log-format-file.
 	logPath, logLevelFile, logFormatFile string
+	targetPath                           string // --target-path, DBT_TARGET_PATH
 }
 
 // run is the whole CLI; tests call it in-process. hugePages advises more
@@ -216,6 +217,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	pf.StringVar(&f.vars, "vars", "", "variables as a YAML or JSON dict, e.g. '{start_date: 2024-01-01}'")
 	pf.StringVar(&f.logFormat, "log-format", "text", "output format: text or json (one event per line)")
 	pf.BoolVar(&f.noColor, "no-color", false, "never colour the output")
+	pf.StringVar(&f.targetPath, "target-path", "", "folder for compiled SQL, artifacts and caches, relative to the project folder (default: target-path in dbt_project.yml, else target)")
 	pf.StringVar(&f.logPath, "log-path", "", "write dbt.log into this folder inside the project (default: log-path in dbt_project.yml, else no log file)")
 	pf.StringVar(&f.logLevelFile, "log-level-file", "", "least severe level written to dbt.log: debug (default), info, warn, error or none")
 	pf.StringVar(&f.logFormatFile, "log-format-file", "", "dbt.log's format: text (default) or json")
@@ -385,7 +387,7 @@ var envFlags = map[string]string{
 	"state": "DBT_STATE", "defer": "DBT_DEFER", "favor-state": "DBT_FAVOR_STATE", "empty": "DBT_EMPTY",
 	"defer-state": "DBT_DEFER_STATE", "fail-fast": "DBT_FAIL_FAST", "log-format": "DBT_LOG_FORMAT",
 	"indirect-selection": "DBT_INDIRECT_SELECTION", "log-path": "DBT_LOG_PATH", "log-level-file": "DBT_LOG_LEVEL_FILE",
-	"log-format-file": "DBT_LOG_FORMAT_FILE", "introspect": "DBT_INTROSPECT",
+	"log-format-file": "DBT_LOG_FORMAT_FILE", "introspect": "DBT_INTROSPECT", "target-path": "DBT_TARGET_PATH",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {

@@ -339,6 +339,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		Vars:        vars,
 		Env:         loadEnv.lookupEnv,
 		SkipProfile: !needProfile,
+		TargetPath:  f.targetPath,
 		FileCache:   loadFileCache(f),
 	}
 	var ahead *cacheRead
