@@ -388,6 +388,9 @@ var envFlags = map[string]string{
 	"defer-state": "DBT_DEFER_STATE", "fail-fast": "DBT_FAIL_FAST", "log-format": "DBT_LOG_FORMAT",
 	"indirect-selection": "DBT_INDIRECT_SELECTION", "log-path": "DBT_LOG_PATH", "log-level-file": "DBT_LOG_LEVEL_FILE",
 	"log-format-file": "DBT_LOG_FORMAT_FILE", "introspect": "DBT_INTROSPECT", "target-path": "DBT_TARGET_PATH",
+	"project-dir": "DBT_PROJECT_DIR", "profile": "DBT_PROFILE", "target": "DBT_TARGET", "full-refresh": "DBT_FULL_REFRESH",
+	"store-failures": "DBT_STORE_FAILURES", "event-time-start": "DBT_EVENT_TIME_START", "event-time-end": "DBT_EVENT_TIME_END",
+	"resource-type": "DBT_RESOURCE_TYPES",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {
@@ -407,6 +410,10 @@ func flagsFromEnv(cmd *cobra.Command, env environment) error {
 		v, ok := env.lookupEnv(variable)
 		if !ok || v == "" {
 			continue
+		}
+		if fl.Value.Type() == "stringSlice" {
+			// A list, as dbt reads it: separated by spaces.
+			v = strings.Join(strings.Fields(v), ",")
 		}
 		if err := fl.Value.Set(v); err != nil {
 			return usageErr(fmt.Errorf("%s=%q: %v (the --%s flag's value)", variable, v, err, name))

@@ -50,3 +50,66 @@ func TestTargetPathFlag(t *testing.T) {
 		t.Errorf("clean with DBT_TARGET_PATH: exit %d; from_env left %v, from_flag kept %v\n%s%s", res.code, exists("from_env"), exists("from_flag"), res.stdout, res.stderr)
 	}
 }
+
+// TestDBTEnvironmentFlags: the flags dbt also reads from DBT_ variables
+// (DBT_PROJECT_DIR, DBT_TARGET, DBT_PROFILE, DBT_FULL_REFRESH,
+// DBT_RESOURCE_TYPES) take them when not given, and the flag wins.
+func TestDBTEnvironmentFlags(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n    prod:\n      type: duckdb\n      path: prod.duckdb\n"+
+		"other:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: other.duckdb\n")
+	writeFile(t, dir, "models/inc.sql", "{{ config(materialized='incremental') }}\nselect 1 as id\n")
+	// The DuckDB paths are relative to the working directory, as in
+	// dbt-duckdb: elt runs elsewhere, so they land there.
+	elsewhere := t.TempDir()
+	exists := func(rel string) bool {
+		_, err := os.Stat(filepath.Join(elsewhere, rel))
+		return err == nil
+	}
+	run := func(env map[string]string, args ...string) cliResult {
+		t.Helper()
+		res := eltWith(t, elsewhere, env, args...)
+		if res.code != 0 {
+			t.Fatalf("%v %v: exit %d\n%s%s", env, args, res.code, res.stdout, res.stderr)
+		}
+		return res
+	}
+	env := map[string]string{"DBT_PROJECT_DIR": dir, "DBT_TARGET": "prod"}
+	run(env, "run")
+	if !exists("prod.duckdb") || exists("p.duckdb") {
+		t.Errorf("DBT_TARGET=prod: prod.duckdb built %v, p.duckdb built %v", exists("prod.duckdb"), exists("p.duckdb"))
+	}
+	run(env, "run", "--target", "dev")
+	if !exists("p.duckdb") {
+		t.Error("--target dev with DBT_TARGET=prod: p.duckdb not built")
+	}
+	run(map[string]string{"DBT_PROJECT_DIR": dir, "DBT_PROFILE": "other"}, "run")
+	if !exists("other.duckdb") {
+		t.Error("DBT_PROFILE=other: other.duckdb not built")
+	}
+	// A second run on prod appends the model's row again.
+	run(env, "run")
+	if got := countRows(t, filepath.Join(elsewhere, "prod.duckdb"), "inc"); got != 2 {
+		t.Fatalf("second incremental run: %d rows, want 2", got)
+	}
+	run(map[string]string{"DBT_PROJECT_DIR": dir, "DBT_TARGET": "prod", "DBT_FULL_REFRESH": "true"}, "run")
+	if got := countRows(t, filepath.Join(elsewhere, "prod.duckdb"), "inc"); got != 1 {
+		t.Errorf("DBT_FULL_REFRESH=true: %d rows, want the table rebuilt with 1", got)
+	}
+	res := run(map[string]string{"DBT_PROJECT_DIR": dir, "DBT_RESOURCE_TYPES": "model source"}, "ls")
+	if res.stdout != "p.inc\n" {
+		t.Errorf("DBT_RESOURCE_TYPES='model source' ls: %q", res.stdout)
+	}
+}
+
+// countRows counts the rows of a table in the main schema of a DuckDB file.
+func countRows(t *testing.T, path, table string) int {
+	t.Helper()
+	db := openDB(t, path)
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("select count(*) from main." + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
