@@ -3,6 +3,8 @@ package project
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -206,4 +208,84 @@ func knownFlagNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// envFlagNames are the project flags dbt also reads from an environment
+// variable, DBT_ and the name in capitals (dbt's cli/params.py); flags
+// that are options of elt's commands (fail_fast, log_format...) are read
+// with those options by cmd/elt.
+var envFlagNames = []string{
+	"cache_selected_only", "debug", "log_level", "partial_parse", "populate_cache", "printer_width",
+	"send_anonymous_usage_stats", "static_parser", "use_colors", "use_colors_file",
+	"use_experimental_parser", "version_check", "warn_error", "warn_error_options", "write_json",
+}
+
+// envFlags sets cfg's flags from their environment variables, which win
+// over the flags: block as in dbt. A value elt cannot honour, or one
+// that is not of the flag's type, is an error naming the variable.
+func (l *loader) envFlags(cfg *ProjectConfig) {
+	copied := false
+	for _, name := range envFlagNames {
+		variable := "DBT_" + strings.ToUpper(name)
+		raw, ok := l.lookupEnv(variable)
+		if !ok || raw == "" {
+			continue
+		}
+		spec := projectFlags[name]
+		v, want := envFlagValue(spec.kind, raw)
+		if want != "" {
+			l.diags.Add(diag.Errorf(variable, diag.Pos{}, fmt.Sprintf("set %s to %s, or unset it", variable, want),
+				"%s=%q: flag %s must be %s", variable, raw, name, want))
+			continue
+		}
+		if instead := spec.supported(v); instead != "" {
+			l.diags.Add(diag.Errorf(variable, diag.Pos{}, instead+"; or unset "+variable,
+				"flag %s: %v is not supported by elt", name, pyStr(v)))
+			continue
+		}
+		if !copied {
+			// The mapping may be the YAML's own: set values in a copy.
+			cfg.Flags, copied = copyFlags(cfg.Flags), true
+		}
+		cfg.Flags[name] = v
+	}
+}
+
+// copyFlags copies a flags: mapping (nil gives an empty one).
+func copyFlags(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// envFlagValue reads an environment variable's text as a flag of kind,
+// as dbt's command line does (a boolean is 1/0, true/false, t/f, yes/no,
+// y/n or on/off in any case; a mapping is YAML or JSON); want says what
+// the text should be when it cannot be read.
+func envFlagValue(kind flagKind, raw string) (v any, want string) {
+	switch kind {
+	case flagBool:
+		switch strings.ToLower(strings.TrimSpace(raw)) {
+		case "1", "true", "t", "yes", "y", "on":
+			return true, ""
+		case "0", "false", "f", "no", "n", "off":
+			return false, ""
+		}
+		return nil, "true or false"
+	case flagInt:
+		i, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			return nil, "a whole number"
+		}
+		return i, ""
+	case flagMapping:
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(raw), &m); err != nil || m == nil {
+			return nil, "a YAML or JSON mapping"
+		}
+		return m, ""
+	}
+	return raw, ""
 }

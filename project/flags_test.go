@@ -235,3 +235,51 @@ func TestLogPath(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvFlags: DBT_ variables set the project flags dbt reads from the
+// environment, over the flags: block; a value elt cannot honour, or one of
+// the wrong type, stops the load naming the variable.
+func TestEnvFlags(t *testing.T) {
+	if err := wantValue("flags read from DBT_ variables", envFlagNames, []string{
+		"cache_selected_only", "debug", "log_level", "partial_parse", "populate_cache", "printer_width",
+		"send_anonymous_usage_stats", "static_parser", "use_colors", "use_colors_file",
+		"use_experimental_parser", "version_check", "warn_error", "warn_error_options", "write_json",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dir := newProject(t, map[string]string{
+		"dbt_project.yml": "name: p\nprofile: shop\nflags:\n  printer_width: 80\n  use_colors: true\n",
+	})
+	p, err := loadDir(t, dir, Options{SkipProfile: true, Env: envOf(
+		"DBT_PRINTER_WIDTH", "120", "DBT_USE_COLORS", "False", "DBT_PARTIAL_PARSE", "0",
+		"DBT_WARN_ERROR_OPTIONS", "{exclude: [NoNodesForSelectionCriteria]}", "DBT_LOG_LEVEL", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := p.Config.FlagInt("printer_width"); w != 120 {
+		t.Errorf("printer_width %d, want DBT_PRINTER_WIDTH's 120", w)
+	}
+	if c, ok := p.Config.FlagBool("use_colors"); !ok || c {
+		t.Errorf("use_colors %v (%v), want DBT_USE_COLORS's false", c, ok)
+	}
+	if pp, ok := p.Config.FlagBool("partial_parse"); !ok || pp {
+		t.Errorf("partial_parse %v (%v), want DBT_PARTIAL_PARSE's false", pp, ok)
+	}
+	if _, ok := p.Config.FlagString("log_level"); ok {
+		t.Error("an empty DBT_LOG_LEVEL set log_level")
+	}
+	for _, c := range []struct{ variable, value, want string }{
+		{"DBT_WARN_ERROR", "true", "flag warn_error: True is not supported"},
+		{"DBT_WARN_ERROR_OPTIONS", `{"error": "all"}`, "flag warn_error_options"},
+		{"DBT_PRINTER_WIDTH", "wide", `DBT_PRINTER_WIDTH="wide": flag printer_width must be a whole number`},
+		{"DBT_DEBUG", "yes", "flag debug: True is not supported"},
+		{"DBT_LOG_LEVEL", "loud", "flag log_level: loud is not supported"},
+	} {
+		_, err := loadDir(t, dir, Options{SkipProfile: true, Env: envOf(c.variable, c.value)})
+		l := diagList(t, err)
+		d, ok := findDiag(l, c.want)
+		if !ok || d.File != c.variable {
+			t.Errorf("%s=%s: %v; want an error at %s holding %q", c.variable, c.value, l, c.variable, c.want)
+		}
+	}
+}

@@ -116,6 +116,7 @@ func (l *loader) load() (*Project, error) {
 	if l.opts.TargetPath != "" {
 		cfg.TargetPath = l.opts.TargetPath
 	}
+	l.envFlags(cfg)
 	l.proj.Config = cfg
 	if l.diags.HasErrors() && cfg.Name == "" {
 		return nil, l.diags.Err()

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -99,6 +100,10 @@ func TestDBTEnvironmentFlags(t *testing.T) {
 	res := run(map[string]string{"DBT_PROJECT_DIR": dir, "DBT_RESOURCE_TYPES": "model source"}, "ls")
 	if res.stdout != "p.inc\n" {
 		t.Errorf("DBT_RESOURCE_TYPES='model source' ls: %q", res.stdout)
+	}
+	// A project flag's variable elt cannot honour stops the command.
+	if res := eltWith(t, elsewhere, map[string]string{"DBT_PROJECT_DIR": dir, "DBT_WARN_ERROR": "true"}, "ls"); res.code != exitUsage || !strings.Contains(res.stderr, "DBT_WARN_ERROR") {
+		t.Errorf("DBT_WARN_ERROR=true ls: exit %d\n%s", res.code, res.stderr)
 	}
 }
 
