@@ -134,10 +134,11 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		return &exitError{code: exitFailed, err: err}
 	}
 
-	// --select and --exclude narrow the catalog, as in dbt; the manifest
-	// and lineage always cover the whole project.
+	// --select, --exclude, --selector or the default selector of
+	// selectors.yml narrow the catalog, as in dbt; the manifest and
+	// lineage always cover the whole project.
 	var selected map[string]bool
-	if len(f.selectors) > 0 || len(f.excludes) > 0 || f.selector != "" {
+	if len(f.selectors) > 0 || len(f.excludes) > 0 || f.selector != "" || s.proj.Selectors != nil {
 		ids, err := s.selectIDs(ctx, []string{"model", "seed", "snapshot", "source"})
 		if err != nil {
 			return err

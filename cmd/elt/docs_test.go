@@ -411,4 +411,14 @@ func TestDocsGenerateFlags(t *testing.T) {
 	if c := readCatalog(t, dir); len(c.Nodes) != 1 || c.Nodes["seed.shop.raw_orders"].Columns == nil {
 		t.Errorf("--selector one_seed: catalog nodes %v, want raw_orders alone", sortedKeys(c.Nodes))
 	}
+	// A default selector narrows it too, unless --select is given.
+	writeFiles(t, dir, map[string]string{"selectors.yml": "selectors:\n  - name: one_seed\n    default: true\n    definition:\n      method: fqn\n      value: raw_orders\n"})
+	run()
+	if c := readCatalog(t, dir); len(c.Nodes) != 1 {
+		t.Errorf("default selector one_seed: catalog nodes %v, want raw_orders alone", sortedKeys(c.Nodes))
+	}
+	run("--select", "raw_customers", "raw_products")
+	if c := readCatalog(t, dir); len(c.Nodes) != 2 {
+		t.Errorf("--select over a default selector: catalog nodes %v, want raw_customers and raw_products", sortedKeys(c.Nodes))
+	}
 }
