@@ -146,8 +146,10 @@ func (s *session) logCompiledNode(n *compiler.Node, inline bool) {
 		}
 		out.Set("compiled", n.CompiledCode)
 		msg, _ = jinja.DumpJSON(out, jinja.JSONOptions{Indent: 2}) // strings only: cannot fail
+	} else if s.f.quiet {
+		msg = n.CompiledCode // dbt's quiet CompiledNode: the SQL alone
 	}
-	s.log.info("CompiledNode", msg, data)
+	s.log.print("CompiledNode", msg, data)
 }
 
 func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {

@@ -80,7 +80,18 @@ func (l *logger) event(level, name, msg string, data map[string]any) {
 // emit writes an event to the console (when console and its level is
 // shown) and to dbt.log (when its level is logged there).
 func (l *logger) emit(level, name, msg string, data map[string]any, console bool) {
-	console = console && levelRank[level] >= l.level
+	l.emitAs(level, name, msg, data, console && levelRank[level] >= l.level, false)
+}
+
+// print writes what a command exists to show (a compiled node's SQL, a
+// preview's rows), as dbt's print events (CompiledNode, ShowNode): on the
+// console at every log level but none, --quiet included, and as text
+// without the time in front of its lines; dbt.log gets it as an info event.
+func (l *logger) print(name, msg string, data map[string]any) {
+	l.emitAs("info", name, msg, data, l.level < levelRank["none"], true)
+}
+
+func (l *logger) emitAs(level, name, msg string, data map[string]any, console, bare bool) {
 	toFile := l.file != nil && levelRank[level] >= l.file.level
 	if !console && !toFile {
 		return
@@ -89,7 +100,11 @@ func (l *logger) emit(level, name, msg string, data map[string]any, console bool
 	defer l.mu.Unlock()
 	ts := l.now()
 	if console {
-		l.write(l.w, l.json, level, name, msg, data, ts, "15:04:05")
+		if bare && !l.json {
+			fmt.Fprintln(l.w, msg)
+		} else {
+			l.write(l.w, l.json, level, name, msg, data, ts, "15:04:05")
+		}
 	}
 	if toFile {
 		l.write(l.file.w, l.file.json, level, name, ansiRe.ReplaceAllString(msg, ""), data, ts, "15:04:05.000000")

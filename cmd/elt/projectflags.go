@@ -43,7 +43,7 @@ func applyProjectFlags(s *session, p *project.Project) {
 	if v, ok := cfg.FlagInt("printer_width"); ok {
 		s.log.width = v
 	}
-	if v, ok := cfg.FlagString("log_level"); ok {
+	if v, ok := cfg.FlagString("log_level"); ok && !f.quiet {
 		s.log.level = levelRank[v]
 		s.log.debugText = v == "debug"
 	}

@@ -321,6 +321,9 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	if f.noColor {
 		s.log.color = false
 	}
+	if f.quiet {
+		s.log.level = levelRank["error"]
+	}
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return nil, usageErr(fmt.Errorf("--log-format must be text or json, not %q", f.logFormat))
 	}

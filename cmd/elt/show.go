@@ -158,16 +158,15 @@ func (s *session) printShow(stdout io.Writer, n *compiler.Node, inline bool, out
 	if inline {
 		title = "Previewing inline node:"
 	}
-	table := showTable(cols, rows)
-	if s.log.json {
-		s.log.info("ShowNode", title+"\n"+table, map[string]any{
-			"node_name": n.Name, "unique_id": n.UniqueID, "is_inline": inline, "output_format": "text",
-			"preview": showJSONRows(cols, rows),
-		})
-		return
+	table := strings.TrimSuffix(showTable(cols, rows), "\n")
+	msg := title + "\n" + table
+	if s.f.quiet {
+		msg = table // dbt's quiet ShowNode: the rows alone
 	}
-	s.log.info("ShowNode", title, nil)
-	fmt.Fprint(stdout, table)
+	s.log.print("ShowNode", msg, map[string]any{
+		"node_name": n.Name, "unique_id": n.UniqueID, "is_inline": inline, "output_format": "text",
+		"preview": showJSONRows(cols, rows),
+	})
 }
 
 // showJSONRows turns rows into objects keyed by column name, values as

@@ -102,3 +102,31 @@ func TestShow(t *testing.T) {
 		}
 	})
 }
+
+// TestQuiet: --quiet (or DBT_QUIET) shows errors and what the command
+// exists to print, as dbt's print events: compile -s its SQL alone, show
+// its rows alone, ls its list. Without it the compiled SQL and the rows
+// follow their title, without the time before their lines, as in dbt.
+func TestQuiet(t *testing.T) {
+	dir := showProject(t)
+	mustElt(t, dir, "seed")
+	// eph's compiled code starts with the line its config() call left.
+	if res := mustElt(t, dir, "compile", "-s", "eph", "--quiet"); res.stdout != "\nselect id, name, joined from \"p\".\"main\".\"people\"\n" {
+		t.Errorf("compile -s eph --quiet printed %q; want the SQL alone", res.stdout)
+	}
+	res := eltWith(t, dir, map[string]string{"DBT_QUIET": "true"}, "show", "--select", "people_t", "--limit", "1")
+	if want := "| id | name | joined     | score |\n| -- | ---- | ---------- | ----- |\n|  1 | ANN  | 2024-01-01 |   1.5 |\n"; res.code != 0 || res.stdout != want {
+		t.Errorf("DBT_QUIET=true show: exit %d, printed %q; want the rows alone\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res := mustElt(t, dir, "-q", "ls", "-s", "eph"); res.stdout != "p.eph\n" {
+		t.Errorf("-q ls printed %q", res.stdout)
+	}
+	res = mustElt(t, dir, "compile", "-s", "eph")
+	if !strings.Contains(res.stdout, "\nCompiled node 'eph' is:\n\nselect id, name, joined from") || !strings.Contains(res.stdout, "  Compiled 1 node into") {
+		t.Errorf("compile -s eph printed\n%s\nwant its log lines, then the title and SQL without times", res.stdout)
+	}
+	// An error still shows.
+	if res := elt(t, dir, "compile", "--quiet", "--inline", "select {{ nope( }}"); res.code == 0 || !strings.Contains(res.stderr, "Jinja syntax error") {
+		t.Errorf("a failing compile --quiet: exit %d, printed %q %q; want the error", res.code, res.stdout, res.stderr)
+	}
+}
