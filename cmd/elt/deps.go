@@ -49,6 +49,9 @@ func depsCommand(ctx context.Context, f *flags, df *depsFlags, env environment, 
 		return usageErr(err)
 	}
 	log := newLogger(stdout, f.logFormat, newInvocationID())
+	if f.quiet {
+		log.level = levelRank["error"]
+	}
 	hub, _ := env.lookupEnv("DBT_PACKAGE_HUB_URL")
 	_, err = deps.Run(ctx, deps.Options{
 		ProjectRoot: root, DBTVersion: dbtVersion, HubURL: hub,
