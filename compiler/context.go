@@ -588,7 +588,7 @@ func (e *engine) buildGlobals() {
 		"env_var":                           jinja.Func(fnEnvVar),
 		"is_incremental":                    jinja.Func(fnIsIncremental),
 		"log":                               jinja.Func(fnLog),
-		"print":                             jinja.Func(fnLog),
+		"print":                             jinja.Func(fnPrint),
 		"return":                            jinja.Func(fnReturn),
 		"tojson":                            jinja.Func(fnToJSON),
 		"fromjson":                          jinja.Func(fnFromJSON),
@@ -992,6 +992,23 @@ func fnLog(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		msg, _ := jinja.Str(args[0])
 		st.engine.opts.Log(msg)
 	}
+	return "", nil
+}
+
+// fnPrint is dbt's print(msg): msg on standard output, also under
+// --quiet. As log() here, only while executing (a render at parse time
+// prints nothing).
+func fnPrint(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 0 || st.engine.opts.Print == nil || !st.execute {
+		return "", nil
+	}
+	st.volatile = true // a cached render would not print
+	msg, _ := jinja.Str(args[0])
+	st.engine.opts.Print(msg)
 	return "", nil
 }
 

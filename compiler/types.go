@@ -38,6 +38,9 @@ type Options struct {
 	IsIncremental func(ctx context.Context, n *Node) (bool, error)
 	// Log receives {{ log(msg, info=True) }} output.
 	Log func(msg string)
+	// Print receives {{ print(msg) }} output (nil: print prints nothing,
+	// as dbt's --no-print).
+	Print func(msg string)
 	// Concurrency bounds concurrent renders; 0 means GOMAXPROCS.
 	Concurrency int
 	// Query runs SQL for run_query() and {% call statement() %} when

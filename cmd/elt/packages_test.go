@@ -416,3 +416,38 @@ func TestExampleJaffleUtils(t *testing.T) {
 		t.Errorf("daily_orders:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestPrint: {{ print() }} writes its message on standard output as dbt
+// does, without the time in front, also under --quiet (alone then), and
+// nothing with --no-print; codegen's generate_base_model prints the model
+// it generates that way.
+func TestPrint(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/hello.sql", "{% macro hello(x) %}{{ print('hello ' ~ x) }}{% do log('logged ' ~ x, info=True) %}{% endmacro %}\n")
+	res := mustElt(t, dir, "run-operation", "hello", "--args", "{x: world}")
+	if !strings.Contains(res.stdout, "\nhello world\n") || !strings.Contains(res.stdout, "  logged world\n") {
+		t.Errorf("run-operation hello printed\n%s\nwant the line hello world alone and the logged line after its time", res.stdout)
+	}
+	if res := mustElt(t, dir, "run-operation", "hello", "--args", "{x: world}", "--quiet"); res.stdout != "hello world\n" {
+		t.Errorf("--quiet: printed %q, want the print alone", res.stdout)
+	}
+	if res := mustElt(t, dir, "run-operation", "hello", "--args", "{x: world}", "--no-print"); strings.Contains(res.stdout, "hello world") {
+		t.Errorf("--no-print: printed %q", res.stdout)
+	}
+
+	shared := sharedPackages(t)
+	installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")
+	installTarball(t, filepath.Join(shared, "dbt-codegen-0.14.1.tar.gz"), dir, "codegen")
+	writeFile(t, dir, "seeds/people.csv", "id,name\n1,ann\n")
+	writeFile(t, dir, "models/src.yml", "sources:\n  - name: raw\n    schema: main\n    tables:\n      - name: people\n")
+	mustElt(t, dir, "seed")
+	res = mustElt(t, dir, "run-operation", "codegen.generate_base_model", "--args", "{source_name: raw, table_name: people}", "-q")
+	for _, want := range []string{"select * from {{ source('raw', 'people') }}", "        id,\n        name\n", "select * from renamed"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("generate_base_model printed\n%s\nwant it to hold %q", res.stdout, want)
+		}
+	}
+	if strings.Contains(res.stdout, "Running with") {
+		t.Errorf("-q printed log lines:\n%s", res.stdout)
+	}
+}

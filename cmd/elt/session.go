@@ -417,6 +417,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		FullRefresh:   f.fullRefresh,
 		Empty:         f.empty,
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
+		Print:         s.printer(),
 	})
 	if err != nil {
 		return nil, usageErr(err)
@@ -782,4 +783,13 @@ func (c sessionCatalog) Columns(ctx context.Context, r compiler.Relation) ([]com
 		out[i] = compiler.Column{Name: col.Name, DataType: col.DataType}
 	}
 	return out, nil
+}
+
+// printer is what {{ print() }} calls: a print event on the console (shown
+// under --quiet too), or nothing with --no-print, as in dbt.
+func (s *session) printer() func(string) {
+	if s.f.noPrint {
+		return nil
+	}
+	return func(msg string) { s.log.print("PrintEvent", msg, nil) }
 }
