@@ -980,18 +980,34 @@ func fnIsIncremental(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
 }
 
 func fnLog(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	return sendMessage(s, args, func(o *Options) func(string) {
+		if o.Log != nil && !argBool(args, kw, 1, "info", false) {
+			// Logged at debug level, which elt does not show; the render
+			// is still not kept, as one that logs.
+			return func(string) {}
+		}
+		return o.Log
+	})
+}
+
+// sendMessage gives a log() or print() message to the sink sinkOf picks
+// from the options, while executing (nothing at parse time, or when the
+// sink is nil). It returns "", what both render as.
+func sendMessage(s *jinja.State, args []any, sinkOf func(*Options) func(string)) (any, error) {
 	st, err := renderStateOf(s)
 	if err != nil {
 		return nil, err
 	}
-	if len(args) == 0 || st.engine.opts.Log == nil || !st.execute {
+	if len(args) == 0 || !st.execute {
 		return "", nil
 	}
-	st.volatile = true // a cached render would not log
-	if argBool(args, kw, 1, "info", false) {
-		msg, _ := jinja.Str(args[0])
-		st.engine.opts.Log(msg)
+	sink := sinkOf(&st.engine.opts)
+	if sink == nil {
+		return "", nil
 	}
+	st.volatile = true // a cached render would not send it
+	msg, _ := jinja.Str(args[0])
+	sink(msg)
 	return "", nil
 }
 
@@ -999,17 +1015,7 @@ func fnLog(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 // --quiet. As log() here, only while executing (a render at parse time
 // prints nothing).
 func fnPrint(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-	st, err := renderStateOf(s)
-	if err != nil {
-		return nil, err
-	}
-	if len(args) == 0 || st.engine.opts.Print == nil || !st.execute {
-		return "", nil
-	}
-	st.volatile = true // a cached render would not print
-	msg, _ := jinja.Str(args[0])
-	st.engine.opts.Print(msg)
-	return "", nil
+	return sendMessage(s, args, func(o *Options) func(string) { return o.Print })
 }
 
 // fnReturn is dbt's return(value): the macro being called yields value.

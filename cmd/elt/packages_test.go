@@ -434,6 +434,14 @@ func TestPrint(t *testing.T) {
 	if res := mustElt(t, dir, "run-operation", "hello", "--args", "{x: world}", "--no-print"); strings.Contains(res.stdout, "hello world") {
 		t.Errorf("--no-print: printed %q", res.stdout)
 	}
+	for _, env := range []map[string]string{{"DBT_PRINT": "false"}, {"DBT_NO_PRINT": "true"}} {
+		if res := eltWith(t, dir, env, "run-operation", "hello", "--args", "{x: world}"); res.code != 0 || strings.Contains(res.stdout, "hello world") {
+			t.Errorf("%v: exit %d, printed %q", env, res.code, res.stdout)
+		}
+	}
+	if res := eltWith(t, dir, map[string]string{"DBT_PRINT": "false"}, "run-operation", "hello", "--args", "{x: world}", "--print"); !strings.Contains(res.stdout, "hello world") {
+		t.Errorf("--print over DBT_PRINT=false: printed %q", res.stdout)
+	}
 
 	shared := sharedPackages(t)
 	installTarball(t, filepath.Join(shared, "dbt-utils-1.4.1.tar.gz"), dir, "dbt_utils")

@@ -100,7 +100,9 @@ type flags struct {
 	logPath, logLevelFile, logFormatFile string
 	targetPath                           string // --target-path, DBT_TARGET_PATH
 	quiet                                bool   // --quiet, DBT_QUIET: errors and what the command prints alone
-	noPrint                              bool   // --no-print, DBT_NO_PRINT: {{ print() }} prints nothing
+	// print (--print, DBT_PRINT, default on) and noPrint (--no-print, or
+	// the older DBT_NO_PRINT): whether {{ print() }} prints.
+	print, noPrint bool
 }
 
 // run is the whole CLI; tests call it in-process. hugePages advises more
@@ -219,6 +221,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	pf.StringVar(&f.vars, "vars", "", "variables as a YAML or JSON dict, e.g. '{start_date: 2024-01-01}'")
 	pf.StringVar(&f.logFormat, "log-format", "text", "output format: text or json (one event per line)")
 	pf.BoolVar(&f.noColor, "no-color", false, "never colour the output")
+	pf.BoolVar(&f.print, "print", true, "{{ print() }} in templates prints its message (--no-print: nothing)")
 	pf.BoolVar(&f.noPrint, "no-print", false, "{{ print() }} in templates prints nothing")
 	pf.BoolVarP(&f.quiet, "quiet", "q", false, "show only errors and what the command prints (compile's SQL, show's rows, ls's list)")
 	pf.StringVar(&f.targetPath, "target-path", "", "folder for compiled SQL, artifacts and caches, relative to the project folder (default: target-path in dbt_project.yml, else target)")
@@ -394,7 +397,7 @@ var envFlags = map[string]string{
 	"log-format-file": "DBT_LOG_FORMAT_FILE", "introspect": "DBT_INTROSPECT", "target-path": "DBT_TARGET_PATH",
 	"project-dir": "DBT_PROJECT_DIR", "profile": "DBT_PROFILE", "target": "DBT_TARGET", "full-refresh": "DBT_FULL_REFRESH",
 	"store-failures": "DBT_STORE_FAILURES", "event-time-start": "DBT_EVENT_TIME_START", "event-time-end": "DBT_EVENT_TIME_END",
-	"resource-type": "DBT_RESOURCE_TYPES", "quiet": "DBT_QUIET", "no-print": "DBT_NO_PRINT",
+	"resource-type": "DBT_RESOURCE_TYPES", "quiet": "DBT_QUIET", "no-print": "DBT_NO_PRINT", "print": "DBT_PRINT",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {

@@ -788,7 +788,7 @@ func (c sessionCatalog) Columns(ctx context.Context, r compiler.Relation) ([]com
 // printer is what {{ print() }} calls: a print event on the console (shown
 // under --quiet too), or nothing with --no-print, as in dbt.
 func (s *session) printer() func(string) {
-	if s.f.noPrint {
+	if s.f.noPrint || !s.f.print {
 		return nil
 	}
 	return func(msg string) { s.log.print("PrintEvent", msg, nil) }
