@@ -503,39 +503,35 @@ func (r *resolver) expandStar(it sqlmodel.Item, sc *scope) ([]outCol, bool) {
 func (r *resolver) relationsEndingWith(parts []string) []string {
 	var out []string
 	for _, e := range r.rels {
-		if len(e.parts) < len(parts) {
-			continue
-		}
-		same := true
-		for i, p := range parts {
-			same = same && e.parts[len(e.parts)-len(parts)+i] == lowerName(p)
-		}
-		if same {
+		if endsWith(e.parts, parts) {
 			out = append(out, e.rel.Node)
 		}
 	}
 	return out
 }
 
+// endsWith says whether name (lower-case parts, as splitRelation gives
+// them) ends with parts, compared as lowerName compares names.
+func endsWith(name, parts []string) bool {
+	if len(parts) > len(name) {
+		return false
+	}
+	tail := name[len(name)-len(parts):]
+	for i, p := range parts {
+		if tail[i] != lowerName(p) {
+			return false
+		}
+	}
+	return true
+}
+
 // relation finds the upstream relation a table name means: the same parts,
 // or, for a partly qualified name, the one relation whose name ends with them.
 func (r *resolver) relation(parts []string) (relEntry, bool) {
-	want := make([]string, len(parts))
-	for i, p := range parts {
-		want[i] = lowerName(p)
-	}
 	var match []relEntry
 	for _, e := range r.rels {
-		if len(e.parts) < len(want) {
-			continue
-		}
-		tail := e.parts[len(e.parts)-len(want):]
-		same := true
-		for i := range want {
-			same = same && tail[i] == want[i]
-		}
-		if same {
-			if len(e.parts) == len(want) {
+		if endsWith(e.parts, parts) {
+			if len(e.parts) == len(parts) {
 				return e, true
 			}
 			match = append(match, e)

@@ -50,16 +50,7 @@ func newResolver(in Input, m *Model) *resolver {
 // isSelf says whether parts name the model's own relation: all of it, or
 // its last parts, as relation matches a name.
 func (r *resolver) isSelf(parts []string) bool {
-	if len(parts) == 0 || len(parts) > len(r.self) {
-		return false
-	}
-	tail := r.self[len(r.self)-len(parts):]
-	for i, p := range parts {
-		if lowerName(p) != tail[i] {
-			return false
-		}
-	}
-	return true
+	return len(parts) > 0 && endsWith(r.self, parts)
 }
 
 // splitRelation splits "db"."schema"."name" (quoted or not) into lower-case parts.

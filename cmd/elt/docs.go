@@ -112,13 +112,16 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	// As dbt docs generate: compile everything, then write the manifest,
+	// also when compiling fails, so it still describes the project. With
+	// --no-compile dbt writes neither.
 	compile := f.docsCompile && !f.docsNoCompile
+	var compileErr error
 	if compile {
-		// As dbt docs generate: compile everything, then write the
-		// manifest, also when compiling fails, so it still describes the
-		// project. With --no-compile dbt writes neither.
-		compileErr := s.manifest.Compile(ctx, nil)
-		man := docs.BuildManifest(s.manifest, s.meta())
+		compileErr = s.manifest.Compile(ctx, nil)
+	}
+	man := docs.BuildManifest(s.manifest, s.meta())
+	if compile {
 		if err := man.Write(dir, "manifest.json"); err != nil {
 			return &exitError{code: exitFailed, err: err}
 		}
@@ -129,7 +132,6 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 			return &exitError{code: exitFailed, err: err}
 		}
 	}
-	man := docs.BuildManifest(s.manifest, s.meta())
 	if err := s.copyAssets(dir); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
