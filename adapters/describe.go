@@ -30,16 +30,38 @@ func kindInfo(rel Relation, kind RelationKind, cols []Column) *RelationInfo {
 	return info
 }
 
-// KindInfos is, for a ManyDescriber that reads relation kinds and columns
-// from its catalog in bulk, what Describe answers for each relation of
-// rels from RelationKind and Columns: keys[i] is relation i's key in kinds
-// and cols, and a relation without a kind (or of KindNone) is nil. Each
-// entry has its own slice of columns, never nil.
-func KindInfos(rels []Relation, keys []string, kinds map[string]RelationKind, cols map[string][]Column) []*RelationInfo {
+// CatalogName is where a catalog query's row places a relation: its
+// database (project), schema (dataset) and name as the warehouse stores
+// them.
+type CatalogName struct{ Database, Schema, Name string }
+
+// CatalogTable is a row of a catalog query for relations.
+type CatalogTable struct {
+	Name CatalogName
+	Type string // the warehouse's table type, e.g. "BASE TABLE", "VIEW"
+}
+
+// CatalogColumn is a row of a catalog query for columns.
+type CatalogColumn struct {
+	Table  CatalogName
+	Column Column
+}
+
+// CatalogInfos is, for a ManyDescriber that reads relation kinds and
+// columns from its catalog in bulk, what Describe answers for each
+// relation of rels from RelationKind and Columns: names[i] is where
+// relation i is stored, kinds the kind of each stored relation, and
+// columns every column row, in order. A relation without a kind (or of
+// KindNone) is nil. Each entry has its own slice of columns, never nil.
+func CatalogInfos(rels []Relation, names []CatalogName, kinds map[CatalogName]RelationKind, columns []CatalogColumn) []*RelationInfo {
+	cols := map[CatalogName][]Column{}
+	for _, c := range columns {
+		cols[c.Table] = append(cols[c.Table], c.Column)
+	}
 	infos := make([]*RelationInfo, len(rels))
 	for i, rel := range rels {
-		if kind := kinds[keys[i]]; kind != "" && kind != KindNone {
-			infos[i] = kindInfo(rel, kind, append([]Column{}, cols[keys[i]]...))
+		if kind := kinds[names[i]]; kind != "" && kind != KindNone {
+			infos[i] = kindInfo(rel, kind, append([]Column{}, cols[names[i]]...))
 		}
 	}
 	return infos

@@ -24,14 +24,26 @@ func CompareDescribeMany(t *testing.T, ctx context.Context, a adapters.Adapter, 
 	if len(got) != len(rels) {
 		t.Fatalf("DescribeMany: %d entries for %d relations", len(got), len(rels))
 	}
-	seen := map[*adapters.RelationInfo]bool{}
+	want := make([]*adapters.RelationInfo, len(rels))
 	for i, rel := range rels {
-		want, err := adapters.Describe(ctx, a, rel)
-		if err != nil {
+		var err error
+		if want[i], err = adapters.Describe(ctx, a, rel); err != nil {
 			t.Fatalf("Describe %v: %v", rel, err)
 		}
-		if !reflect.DeepEqual(got[i], want) {
-			t.Errorf("%v:\n DescribeMany %+v\n     Describe %+v", rel, got[i], want)
+	}
+	CheckDescribed(t, rels, got, want)
+	return got
+}
+
+// CheckDescribed checks that each of got, the entries a ManyDescriber
+// gave for rels, is want's, and that no two entries are one value (each
+// caller may change its own).
+func CheckDescribed(t *testing.T, rels []adapters.Relation, got, want []*adapters.RelationInfo) {
+	t.Helper()
+	seen := map[*adapters.RelationInfo]bool{}
+	for i, rel := range rels {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("%v:\n got %+v\nwant %+v", rel, got[i], want[i])
 		}
 		if got[i] != nil {
 			if seen[got[i]] {
@@ -40,5 +52,4 @@ func CompareDescribeMany(t *testing.T, ctx context.Context, a adapters.Adapter, 
 			seen[got[i]] = true
 		}
 	}
-	return got
 }

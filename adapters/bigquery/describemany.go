@@ -58,7 +58,7 @@ func (a *Adapter) DescribeMany(ctx context.Context, rels []adapters.Relation) ([
 		for _, r := range res.Rows {
 			name, _ := r[0].(string)
 			typ, _ := r[1].(string)
-			cat.tables = append(cat.tables, catalogTable{ds.project, ds.name, name, typ})
+			cat.tables = append(cat.tables, adapters.CatalogTable{Name: adapters.CatalogName{Database: ds.project, Schema: ds.name, Name: name}, Type: typ})
 		}
 		res, err = a.query(ctx, CatalogColumnsQuery(ds.project, ds.name))
 		if err != nil && !isNotFound(err) {
@@ -66,14 +66,14 @@ func (a *Adapter) DescribeMany(ctx context.Context, rels []adapters.Relation) ([
 		}
 		if res != nil {
 			for _, r := range res.Rows {
-				c := catalogColumn{project: ds.project, dataset: ds.name}
-				c.table, _ = r[0].(string)
-				c.col.Name, _ = r[1].(string)
-				c.col.DataType, _ = r[2].(string)
+				c := adapters.CatalogColumn{Table: adapters.CatalogName{Database: ds.project, Schema: ds.name}}
+				c.Table.Name, _ = r[0].(string)
+				c.Column.Name, _ = r[1].(string)
+				c.Column.DataType, _ = r[2].(string)
 				if n, ok := r[3].(int64); ok {
-					c.col.Index = int(n)
+					c.Column.Index = int(n)
 				}
-				c.col.Comment, _ = r[4].(string)
+				c.Column.Comment, _ = r[4].(string)
 				cat.columns = append(cat.columns, c)
 			}
 		}
@@ -81,18 +81,10 @@ func (a *Adapter) DescribeMany(ctx context.Context, rels []adapters.Relation) ([
 	return cat.describe(rels, qualified), nil
 }
 
-// catalogRows is what the catalog queries read, with the project and
-// dataset of each row.
+// catalogRows is what the catalog queries read.
 type catalogRows struct {
-	tables  []catalogTable
-	columns []catalogColumn
-}
-
-type catalogTable struct{ project, dataset, name, tableType string }
-
-type catalogColumn struct {
-	project, dataset, table string
-	col                     adapters.Column
+	tables  []adapters.CatalogTable
+	columns []adapters.CatalogColumn
 }
 
 // describe answers for each relation what adapters.Describe answers from
@@ -101,23 +93,17 @@ type catalogColumn struct {
 // other table, and its columns, with the relation as it was asked for.
 // BigQuery's names are compared exactly, as its metadata calls do.
 func (c catalogRows) describe(rels, qualified []adapters.Relation) []*adapters.RelationInfo {
-	key := func(project, dataset, name string) string { return project + "\x00" + dataset + "\x00" + name }
-	kinds := map[string]adapters.RelationKind{}
+	kinds := map[adapters.CatalogName]adapters.RelationKind{}
 	for _, t := range c.tables {
 		kind := adapters.KindTable
-		if t.tableType == "VIEW" || t.tableType == "MATERIALIZED VIEW" {
+		if t.Type == "VIEW" || t.Type == "MATERIALIZED VIEW" {
 			kind = adapters.KindView
 		}
-		kinds[key(t.project, t.dataset, t.name)] = kind
+		kinds[t.Name] = kind
 	}
-	cols := map[string][]adapters.Column{}
-	for _, col := range c.columns {
-		k := key(col.project, col.dataset, col.table)
-		cols[k] = append(cols[k], col.col)
-	}
-	keys := make([]string, len(rels))
+	names := make([]adapters.CatalogName, len(rels))
 	for i, q := range qualified {
-		keys[i] = key(q.Database, q.Schema, q.Identifier)
+		names[i] = adapters.CatalogName{Database: q.Database, Schema: q.Schema, Name: q.Identifier}
 	}
-	return adapters.KindInfos(rels, keys, kinds, cols)
+	return adapters.CatalogInfos(rels, names, kinds, c.columns)
 }

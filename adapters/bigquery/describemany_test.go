@@ -3,7 +3,6 @@ package bigquery
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -24,18 +23,21 @@ func TestCatalogRowsDescribe(t *testing.T) {
 		{Database: "proj", Schema: "analytics", Identifier: "events"}, // an external table without columns read
 		{Database: "proj", Schema: "analytics", Identifier: "orders"}, // asked twice
 	}
-	col := func(dataset, table, name, typ string, idx int, comment string) catalogColumn {
-		return catalogColumn{"proj", dataset, table, adapters.Column{Name: name, DataType: typ, Index: idx, Comment: comment}}
+	table := func(dataset, name, typ string) adapters.CatalogTable {
+		return adapters.CatalogTable{Name: adapters.CatalogName{Database: "proj", Schema: dataset, Name: name}, Type: typ}
+	}
+	col := func(dataset, table, name, typ string, idx int, comment string) adapters.CatalogColumn {
+		return adapters.CatalogColumn{Table: adapters.CatalogName{Database: "proj", Schema: dataset, Name: table}, Column: adapters.Column{Name: name, DataType: typ, Index: idx, Comment: comment}}
 	}
 	cat := catalogRows{
-		tables: []catalogTable{
-			{"proj", "analytics", "orders", "BASE TABLE"},
-			{"proj", "analytics", "order_ids", "VIEW"},
-			{"proj", "analytics", "daily", "MATERIALIZED VIEW"},
-			{"proj", "analytics", "events", "EXTERNAL"},
-			{"proj", "raw", "orders", "BASE TABLE"},
+		tables: []adapters.CatalogTable{
+			table("analytics", "orders", "BASE TABLE"),
+			table("analytics", "order_ids", "VIEW"),
+			table("analytics", "daily", "MATERIALIZED VIEW"),
+			table("analytics", "events", "EXTERNAL"),
+			table("raw", "orders", "BASE TABLE"),
 		},
-		columns: []catalogColumn{
+		columns: []adapters.CatalogColumn{
 			col("analytics", "orders", "id", "INT64", 1, "the key"),
 			col("analytics", "orders", "amount", "NUMERIC(18, 3)", 2, ""),
 			col("analytics", "order_ids", "id", "INT64", 1, ""),
@@ -54,13 +56,9 @@ func TestCatalogRowsDescribe(t *testing.T) {
 		{Relation: rels[5], Type: "BASE TABLE", Columns: []adapters.Column{}},
 		{Relation: rels[6], Type: "BASE TABLE", Columns: ordersCols},
 	}
-	if !reflect.DeepEqual(got, want) {
-		for i := range want {
-			t.Errorf("%v:\n got %+v\nwant %+v", rels[i], got[i], want[i])
-		}
-	}
-	if got[0] == got[6] || &got[0].Columns[0] == &got[6].Columns[0] {
-		t.Error("a relation asked twice shares its entry")
+	adaptertest.CheckDescribed(t, rels, got, want)
+	if &got[0].Columns[0] == &got[6].Columns[0] {
+		t.Error("a relation asked twice shares its columns")
 	}
 }
 

@@ -70,37 +70,37 @@ func (a *Adapter) DescribeMany(ctx context.Context, rels []adapters.Relation) ([
 			return nil, fmt.Errorf("snowflake: describe the relations of %s: %w", database, err)
 		}
 		for _, r := range res.Rows {
-			cat.tables = append(cat.tables, catalogTable{db, fmt.Sprint(r[0]), fmt.Sprint(r[1]), fmt.Sprint(r[2])})
+			cat.tables = append(cat.tables, adapters.CatalogTable{Name: adapters.CatalogName{Database: db, Schema: fmt.Sprint(r[0]), Name: fmt.Sprint(r[1])}, Type: fmt.Sprint(r[2])})
 		}
 		cols, err := a.catalogColumnRows(ctx, a.planner.CatalogColumnsQuery(database, list))
 		if err != nil {
 			return nil, fmt.Errorf("snowflake: describe the columns of %s: %w", database, err)
 		}
 		for i := range cols {
-			cols[i].database = db
+			cols[i].Table.Database = db
 		}
 		cat.columns = append(cat.columns, cols...)
 	}
 	return cat.describe(rels, stored), nil
 }
 
-func (a *Adapter) catalogColumnRows(ctx context.Context, query string) ([]catalogColumn, error) {
+func (a *Adapter) catalogColumnRows(ctx context.Context, query string) ([]adapters.CatalogColumn, error) {
 	a.trace(ctx, query)
 	rows, err := a.db.QueryContext(ctx, adapters.CommentSQL(ctx, query))
 	if err != nil {
 		return nil, adapters.ContextError(ctx, err)
 	}
 	defer rows.Close()
-	var out []catalogColumn
+	var out []adapters.CatalogColumn
 	for rows.Next() {
 		var (
-			c   catalogColumn
+			c   adapters.CatalogColumn
 			row columnRow
 		)
-		if err := rows.Scan(append([]any{&c.schema, &c.table}, row.dest()...)...); err != nil {
+		if err := rows.Scan(append([]any{&c.Table.Schema, &c.Table.Name}, row.dest()...)...); err != nil {
 			return nil, err
 		}
-		c.col = row.column()
+		c.Column = row.column()
 		out = append(out, c)
 	}
 	return out, adapters.ContextError(ctx, rows.Err())
@@ -109,15 +109,8 @@ func (a *Adapter) catalogColumnRows(ctx context.Context, query string) ([]catalo
 // catalogRows is what the catalog queries read, with the database (as
 // stored) of each row.
 type catalogRows struct {
-	tables  []catalogTable
-	columns []catalogColumn
-}
-
-type catalogTable struct{ database, schema, name, tableType string }
-
-type catalogColumn struct {
-	database, schema, table string
-	col                     adapters.Column
+	tables  []adapters.CatalogTable
+	columns []adapters.CatalogColumn
 }
 
 // describe answers for each relation what adapters.Describe answers from
@@ -126,26 +119,22 @@ type catalogColumn struct {
 // columns of every row of its name (names as Columns reports them), with
 // the relation as it was asked for.
 func (c catalogRows) describe(rels, stored []adapters.Relation) []*adapters.RelationInfo {
-	key := func(database, schema, name string) string { return database + "\x00" + schema + "\x00" + name }
-	kinds := map[string]adapters.RelationKind{}
+	kinds := map[adapters.CatalogName]adapters.RelationKind{}
 	for _, t := range c.tables {
-		k := key(t.database, t.schema, t.name)
-		if kind := relationKind(t.tableType); kind != adapters.KindNone && !strings.Contains(strings.ToUpper(t.tableType), "TEMPORARY") {
-			if _, seen := kinds[k]; !seen {
-				kinds[k] = kind
+		if kind := relationKind(t.Type); kind != adapters.KindNone && !strings.Contains(strings.ToUpper(t.Type), "TEMPORARY") {
+			if _, seen := kinds[t.Name]; !seen {
+				kinds[t.Name] = kind
 			}
 		}
 	}
-	cols := map[string][]adapters.Column{}
-	for _, col := range c.columns {
-		k := key(col.database, col.schema, col.table)
-		cc := col.col
-		cc.Name = displayName(cc.Name)
-		cols[k] = append(cols[k], cc)
+	cols := make([]adapters.CatalogColumn, len(c.columns))
+	for i, col := range c.columns {
+		col.Column.Name = displayName(col.Column.Name)
+		cols[i] = col
 	}
-	keys := make([]string, len(rels))
+	names := make([]adapters.CatalogName, len(rels))
 	for i, s := range stored {
-		keys[i] = key(s.Database, s.Schema, s.Identifier)
+		names[i] = adapters.CatalogName{Database: s.Database, Schema: s.Schema, Name: s.Identifier}
 	}
-	return adapters.KindInfos(rels, keys, kinds, cols)
+	return adapters.CatalogInfos(rels, names, kinds, cols)
 }

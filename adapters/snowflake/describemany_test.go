@@ -3,7 +3,6 @@ package snowflake
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -49,18 +48,21 @@ func TestCatalogRowsDescribe(t *testing.T) {
 	for i, rel := range rels {
 		stored[i] = d.storedRelation(rel)
 	}
-	col := func(schema, table, name, typ string, idx int) catalogColumn {
-		return catalogColumn{"ANALYTICS", schema, table, adapters.Column{Name: name, DataType: typ, Index: idx}}
+	table := func(schema, name, typ string) adapters.CatalogTable {
+		return adapters.CatalogTable{Name: adapters.CatalogName{Database: "ANALYTICS", Schema: schema, Name: name}, Type: typ}
+	}
+	col := func(schema, table, name, typ string, idx int) adapters.CatalogColumn {
+		return adapters.CatalogColumn{Table: adapters.CatalogName{Database: "ANALYTICS", Schema: schema, Name: table}, Column: adapters.Column{Name: name, DataType: typ, Index: idx}}
 	}
 	cat := catalogRows{
-		tables: []catalogTable{
-			{"ANALYTICS", "MART", "ORDERS", "BASE TABLE"},
-			{"ANALYTICS", "MART", "ORDER_IDS", "VIEW"},
-			{"ANALYTICS", "MART", "SCRATCH", "TEMPORARY TABLE"},
-			{"ANALYTICS", "RAW", "ORDERS", "BASE TABLE"},
-			{"ANALYTICS", "MART", "Mixed", "BASE TABLE"},
+		tables: []adapters.CatalogTable{
+			table("MART", "ORDERS", "BASE TABLE"),
+			table("MART", "ORDER_IDS", "VIEW"),
+			table("MART", "SCRATCH", "TEMPORARY TABLE"),
+			table("RAW", "ORDERS", "BASE TABLE"),
+			table("MART", "Mixed", "BASE TABLE"),
 		},
-		columns: []catalogColumn{
+		columns: []adapters.CatalogColumn{
 			col("MART", "ORDERS", "ID", "NUMBER(38,0)", 1),
 			col("MART", "ORDERS", "Total Amount", "NUMBER(18,3)", 2),
 			col("MART", "ORDER_IDS", "ID", "NUMBER(38,0)", 1),
@@ -78,13 +80,9 @@ func TestCatalogRowsDescribe(t *testing.T) {
 		{Relation: rels[4], Type: "BASE TABLE", Columns: []adapters.Column{{Name: "payload", DataType: "VARIANT", Index: 1}}},
 		{Relation: rels[5], Type: "BASE TABLE", Columns: ordersCols},
 	}
-	if !reflect.DeepEqual(got, want) {
-		for i := range want {
-			t.Errorf("%v:\n got %+v\nwant %+v", rels[i], got[i], want[i])
-		}
-	}
-	if got[0] == got[5] || &got[0].Columns[0] == &got[5].Columns[0] {
-		t.Error("a relation asked twice shares its entry")
+	adaptertest.CheckDescribed(t, rels, got, want)
+	if &got[0].Columns[0] == &got[5].Columns[0] {
+		t.Error("a relation asked twice shares its columns")
 	}
 }
 
