@@ -206,6 +206,48 @@ func (d sqlDialect) matches(x, pattern string) string {
 type Profiler struct {
 	Adapter adapters.Adapter
 	Options ProfileOptions
+	// Estimates, when not nil, are the catalog's row estimates of the
+	// relations to profile (EstimateRows): a relation is looked up there
+	// instead of in the catalog, and one without an estimate (a view) is
+	// counted.
+	Estimates RowEstimates
+}
+
+// RowEstimates are the catalog's row estimates of relations, for the
+// relations that have one (DuckDB's tables).
+type RowEstimates map[adapters.Relation]int64
+
+// EstimateRows reads the row estimates of rels for Profiler.Estimates in
+// one read of the catalog, where Profile reads it once per relation: a
+// DuckDB catalog function lists every relation of every database on each
+// call, so profiling a project relation by relation grew with the square
+// of its size (2,000 tables: 17 of 40 s). It returns nil when the
+// adapter has no such estimates (Postgres, whose profiles are always
+// exact) or cannot describe many relations at once.
+func EstimateRows(ctx context.Context, a adapters.Adapter, rels []adapters.Relation) (RowEstimates, error) {
+	md, ok := a.(adapters.ManyDescriber)
+	if !ok || a.Dialect().Type() != "duckdb" || len(rels) == 0 {
+		return nil, nil
+	}
+	infos, err := md.DescribeMany(ctx, rels)
+	if err != nil {
+		return nil, fmt.Errorf("profile: row estimates: %w", err)
+	}
+	out := RowEstimates{}
+	for i, info := range infos {
+		if info == nil {
+			continue
+		}
+		for _, st := range info.Stats {
+			if st.ID != "row_count" {
+				continue
+			}
+			if n, err := toInt(st.Value); err == nil {
+				out[rels[i]] = n
+			}
+		}
+	}
+	return out, nil
 }
 
 // Profile profiles one relation: one aggregate query computes every
@@ -372,15 +414,21 @@ func (p Profiler) estimateRows(ctx context.Context, d sqlDialect, rel adapters.R
 	if d.typ == "postgres" {
 		return 0, nil // always exact: nothing to choose
 	}
-	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-	res, err := p.Adapter.Query(ctx, "SELECT estimated_size FROM duckdb_tables() WHERE database_name = "+lit(rel.Database)+
-		" AND schema_name = "+lit(rel.Schema)+" AND table_name = "+lit(rel.Identifier))
-	if err == nil && len(res.Rows) == 1 {
-		if n, err := toInt(res.Rows[0][0]); err == nil {
+	if p.Estimates != nil {
+		if n, ok := p.Estimates[rel]; ok {
 			return n, nil
 		}
+	} else {
+		lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+		res, err := p.Adapter.Query(ctx, "SELECT estimated_size FROM duckdb_tables() WHERE database_name = "+lit(rel.Database)+
+			" AND schema_name = "+lit(rel.Schema)+" AND table_name = "+lit(rel.Identifier))
+		if err == nil && len(res.Rows) == 1 {
+			if n, err := toInt(res.Rows[0][0]); err == nil {
+				return n, nil
+			}
+		}
 	}
-	res, err = p.Adapter.Query(ctx, "SELECT count(*) FROM "+relName)
+	res, err := p.Adapter.Query(ctx, "SELECT count(*) FROM "+relName)
 	if err != nil {
 		return 0, fmt.Errorf("profile %s: count rows: %w", relName, err)
 	}

@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -432,4 +434,86 @@ func TestProfilePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkProfile(t, got, cols, n)
+}
+
+// TestProfileRowEstimates: with the row estimates read for all relations
+// at once (EstimateRows), profiling reads DuckDB's catalog of tables
+// nowhere else, and each profile is the one Profile makes alone: the same
+// choice of exact or approximate aggregates, the same statistics.
+func TestProfileRowEstimates(t *testing.T) {
+	ctx := context.Background()
+	var scans atomic.Int64
+	a, err := duckdb.Open(ctx, duckdb.Config{Path: filepath.Join(t.TempDir(), "p.duckdb"), Threads: 2, Trace: func(sql string) {
+		if strings.Contains(sql, "duckdb_tables()") {
+			scans.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	const n = 3000
+	cols := generate(n)
+	loadTable(t, ctx, a, "main.gen", cols, n, false)
+	rels := []adapters.Relation{{Database: "p", Schema: "main", Identifier: "gen"}}
+	for i := range 4 {
+		name := fmt.Sprintf("small_%d", i)
+		if err := a.Exec(ctx, fmt.Sprintf("create table main.%s as select range as id, range %% 3 as k from range(%d)", name, 10+i)); err != nil {
+			t.Fatal(err)
+		}
+		rels = append(rels, adapters.Relation{Database: "p", Schema: "main", Identifier: name})
+	}
+	if err := a.Exec(ctx, "create view main.gen_v as select * from main.gen"); err != nil {
+		t.Fatal(err)
+	}
+	rels = append(rels, adapters.Relation{Database: "p", Schema: "main", Identifier: "gen_v"})
+	// Above 1,000 rows the aggregates are approximate: gen by its
+	// estimate, the view (no estimate) by its count.
+	opts := ProfileOptions{ApproxAbove: 1000}
+
+	scans.Store(0)
+	var alone []*RelationProfile
+	for _, rel := range rels {
+		p, err := Profiler{Adapter: a, Options: opts}.Profile(ctx, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone = append(alone, p)
+	}
+	if got := scans.Load(); got != int64(len(rels)) {
+		t.Errorf("profiles without estimates: %d reads of duckdb_tables(), want one per relation (%d)", got, len(rels))
+	}
+
+	scans.Store(0)
+	est, err := EstimateRows(ctx, a, rels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := scans.Load(); got != 1 {
+		t.Errorf("EstimateRows: %d reads of duckdb_tables(), want 1", got)
+	}
+	if est[rels[0]] != n || est[rels[1]] != 10 || est[rels[4]] != 13 {
+		t.Errorf("estimates %v: want gen %d, small_0 10, small_3 13", est, n)
+	}
+	if _, ok := est[rels[5]]; ok {
+		t.Errorf("the view has an estimate (%d); want none (it is counted)", est[rels[5]])
+	}
+	scans.Store(0)
+	for i, rel := range rels {
+		p, err := Profiler{Adapter: a, Options: opts, Estimates: est}.Profile(ctx, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := alone[i]
+		if p.Approximate != want.Approximate || p.RowCount != want.RowCount || !reflect.DeepEqual(p.Columns, want.Columns) {
+			t.Errorf("%s with estimates: approximate %v, %d rows, columns %+v; alone: %v, %d rows, %+v",
+				rel.Identifier, p.Approximate, p.RowCount, p.Columns, want.Approximate, want.RowCount, want.Columns)
+		}
+	}
+	if got := scans.Load(); got != 0 {
+		t.Errorf("profiles with estimates: %d reads of duckdb_tables(), want none", got)
+	}
+	if !alone[0].Approximate || !alone[5].Approximate || alone[1].Approximate {
+		t.Errorf("approximate: gen %v, view %v, small_0 %v; want true, true, false", alone[0].Approximate, alone[5].Approximate, alone[1].Approximate)
+	}
 }

@@ -77,6 +77,18 @@ func profileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	}
 	s.recordStart(ctx, hist, "profile")
 	prof := quality.Profiler{Adapter: s.adapter}
+	rels := make([]adapters.Relation, len(targets))
+	for i, t := range targets {
+		rels[i] = t.rel
+	}
+	// Each relation's row estimate (exact or approximate aggregates) in
+	// one read of the catalog; when it cannot be read, each profile reads
+	// its own.
+	if est, err := quality.EstimateRows(ctx, s.adapter, rels); err == nil {
+		prof.Estimates = est
+	} else {
+		s.log.debug("ProfileEstimates", s.env.secrets.Scrub(err.Error()), nil)
+	}
 	var profiles []*quality.RelationProfile
 	failed := 0
 	for _, t := range targets {
