@@ -392,3 +392,57 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+// TestPreparedReads: the reads a report repeats per node are prepared once
+// per store and stay correct: from several goroutines at once, and after
+// writes made since they were prepared.
+func TestPreparedReads(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg Config) {
+		ctx := context.Background()
+		s := mustOpen(t, cfg)
+		t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+		const nodes, rounds = 8, 5
+		var wg sync.WaitGroup
+		errs := make(chan error, nodes)
+		for n := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprintf("model.p.m%d", n)
+				for r := range rounds {
+					m := Metric{InvocationID: fmt.Sprintf("inv-%d-%d", n, r), UniqueID: id, Name: "row_count", Value: f64(float64(100*n + r)), MeasuredAt: t0.Add(time.Duration(r) * time.Minute)}
+					if err := s.RecordMetrics(ctx, []Metric{m}); err != nil {
+						errs <- err
+						return
+					}
+					pts, err := s.Series(ctx, SeriesQuery{UniqueID: id, Metric: "row_count"})
+					if err != nil {
+						errs <- err
+						return
+					}
+					if len(pts) != r+1 || pts[r].Value != float64(100*n+r) || pts[0].Value != float64(100*n) {
+						errs <- fmt.Errorf("%s after %d writes: %+v", id, r+1, pts)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		s.mu.Lock()
+		prepared := len(s.stmts)
+		s.mu.Unlock()
+		if prepared != 1 {
+			t.Errorf("%d prepared reads after %d series reads of one shape, want 1", prepared, nodes*rounds)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if s.stmts != nil {
+			t.Error("Close left prepared statements")
+		}
+	})
+}

@@ -192,7 +192,7 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) ([]Point, error) {
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT measured_at, value, invocation_id FROM metrics
+	rows, err := s.query(ctx, `SELECT measured_at, value, invocation_id FROM metrics
 WHERE unique_id = $1 AND column_name = $2 AND metric = $3 AND value IS NOT NULL AND measured_at >= $4 AND measured_at < $5
 ORDER BY measured_at DESC, id DESC LIMIT $6`, q.UniqueID, q.Column, q.Metric, s.T(since), s.T(until), limit)
 	if err != nil {
@@ -307,7 +307,7 @@ func (s *Store) NodeHistory(ctx context.Context, uniqueID string, limit int) ([]
 }
 
 func (s *Store) nodeResults(ctx context.Context, where string, args ...any) ([]NodeResult, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT invocation_id, unique_id, resource_type, status, started_at, ended_at, execution_time, rows_affected, failures, message
+	rows, err := s.query(ctx, `SELECT invocation_id, unique_id, resource_type, status, started_at, ended_at, execution_time, rows_affected, failures, message
 FROM node_results `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: node results: %w", err)
