@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/bigquery"
+	"github.com/elt-dev/elt/adapters/duckdb"
 	"github.com/elt-dev/elt/adapters/postgres"
 	"github.com/elt-dev/elt/adapters/snowflake"
 )
@@ -85,5 +89,78 @@ func TestCloneSQL(t *testing.T) {
 		if got := cloneSQL(c.d, target, from, c.mat); got != c.want {
 			t.Errorf("%s %s:\n got %s\nwant %s", c.d.Type(), c.mat, got, c.want)
 		}
+	}
+}
+
+// TestCloneAllAsksCatalogOnce: cloning many relations asks DuckDB's
+// catalog of relations a constant number of times (each create would
+// otherwise send the next question to the whole catalog), and the clones
+// are what one question per relation gave: views over the state's
+// relations, existing ones left alone, a target cloned twice in one call
+// seen as existing the second time, --full-refresh replacing all.
+func TestCloneAllAsksCatalogOnce(t *testing.T) {
+	ctx := context.Background()
+	var scans atomic.Int64
+	a, err := duckdb.Open(ctx, duckdb.Config{Path: filepath.Join(t.TempDir(), "w.duckdb"), Trace: func(sql string) {
+		if strings.Contains(sql, "duckdb_tables()") {
+			scans.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	const n = 30
+	if err := a.Exec(ctx, "create schema prod"); err != nil {
+		t.Fatal(err)
+	}
+	var jobs []cloneJob
+	for i := range n {
+		if err := a.Exec(ctx, fmt.Sprintf("create table prod.t_%d as select %d as v", i, i)); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, cloneJob{id: fmt.Sprintf("model.p.t_%d", i), materialized: "table",
+			from:   adapters.Relation{Database: "w", Schema: "prod", Identifier: fmt.Sprintf("t_%d", i)},
+			target: adapters.Relation{Database: "w", Schema: "dev", Identifier: fmt.Sprintf("t_%d", i)}})
+	}
+	jobs = append(jobs,
+		cloneJob{id: "model.p.again", materialized: "table", from: jobs[1].from, target: jobs[0].target},
+		cloneJob{id: "model.p.self", materialized: "table", from: jobs[2].from, target: jobs[2].from})
+	value := func(rel string) string {
+		t.Helper()
+		res, err := a.Query(ctx, "select v from "+rel)
+		if err != nil || len(res.Rows) != 1 {
+			t.Fatalf("%s: %v %v", rel, res, err)
+		}
+		return fmt.Sprint(res.Rows[0][0])
+	}
+	clone := func(fullRefresh bool, wantScans int64, want map[string]int) {
+		t.Helper()
+		scans.Store(0)
+		var out strings.Builder
+		failed, err := cloneAll(ctx, a, jobs, fullRefresh, &out)
+		if err != nil || failed != 0 {
+			t.Fatalf("cloneAll: %d failed, %v\n%s", failed, err, out.String())
+		}
+		if got := scans.Load(); got > wantScans {
+			t.Errorf("full refresh %v: %d questions to duckdb_tables() for %d clones, want at most %d", fullRefresh, got, len(jobs), wantScans)
+		}
+		for what, count := range want {
+			if got := strings.Count(out.String(), what); got != count {
+				t.Errorf("full refresh %v: %d lines with %q, want %d:\n%s", fullRefresh, got, what, count, out.String())
+			}
+		}
+	}
+	// One question for the dev schema, one for the target created twice.
+	clone(false, 2, map[string]int{": cloned ": n, "already exists": 1, "SKIP model.p.self": 1})
+	for i := range n {
+		if got := value(fmt.Sprintf("dev.t_%d", i)); got != fmt.Sprint(i) {
+			t.Errorf("dev.t_%d reads %s, want %d", i, got, i)
+		}
+	}
+	clone(false, 1, map[string]int{": cloned ": 0, "already exists": n + 1})
+	clone(true, 2, map[string]int{": cloned ": n + 1, "already exists": 0})
+	if got := value("dev.t_0"); got != "1" {
+		t.Errorf("dev.t_0 after --full-refresh reads %s, want 1 (the last clone into it, from prod.t_1)", got)
 	}
 }
