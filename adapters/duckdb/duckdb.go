@@ -374,7 +374,7 @@ func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 
 // Exec runs one or more statements.
 func (a *Adapter) Exec(ctx context.Context, query string) error {
-	if !readOnlyStatement(query) {
+	if !keepsKinds(query) {
 		// A hook or an operation may create, drop or replace relations.
 		defer a.kinds.forget()
 	}
@@ -412,7 +412,7 @@ func sessionConn(ctx context.Context) *sql.Conn {
 // Query runs a query and holds its rows in memory, as plain Go values (see
 // goValue).
 func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
-	if !readOnlyStatement(query) {
+	if !keepsKinds(query) {
 		defer a.kinds.forget()
 	}
 	var q queryer = a.db

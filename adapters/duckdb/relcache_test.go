@@ -77,6 +77,53 @@ func TestRelationKindsReadOncePerSchema(t *testing.T) {
 	}
 }
 
+// TestRelationKindsKeptByHooks: the statements hooks and persist_docs run
+// after each model (comments, data changes, settings) keep the cached
+// kinds, so building many models with such a hook scans the catalog once;
+// a hook that drops a relation still sends the next question to the
+// catalog.
+func TestRelationKindsKeptByHooks(t *testing.T) {
+	ctx := context.Background()
+	a, scans := openCounting(t)
+	if err := a.Exec(ctx, "create table shop.main.audit (id integer)"); err != nil {
+		t.Fatal(err)
+	}
+	hooks := []string{
+		"comment on table shop.main.m%[1]d is 'built'",
+		"insert into shop.main.audit values (%[1]d)",
+		"analyze shop.main.audit /* m%[1]d */",
+		"set threads = 2 -- m%[1]d",
+		"/* elt */ copy (select * from shop.main.m%[1]d) to '" + filepath.ToSlash(t.TempDir()) + "/m%[1]d.csv'",
+	}
+	for i := range 40 {
+		for j := range 2 {
+			materialize(t, a, fmt.Sprintf("m%d", i), []string{"table", "view"}[j], fmt.Sprintf("select %d as id", i))
+			if err := a.Exec(ctx, fmt.Sprintf(hooks[i%len(hooks)], i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := scans.Load(); n != 1 {
+		t.Errorf("want 1 catalog scan for 80 builds, each followed by a hook, got %d", n)
+	}
+	for i := range 40 {
+		got, err := a.RelationKind(ctx, adapters.Relation{Database: "shop", Schema: "main", Identifier: fmt.Sprintf("m%d", i)})
+		if err != nil || got != adapters.KindView || kindOf(t, a, fmt.Sprintf("m%d", i)) != adapters.KindView {
+			t.Fatalf("m%d: RelationKind %q (%v), want view", i, got, err)
+		}
+	}
+	if err := a.Exec(ctx, "comment on table shop.main.audit is 'x'; drop view shop.main.m3"); err != nil {
+		t.Fatal(err)
+	}
+	before := scans.Load()
+	if got, err := a.RelationKind(ctx, adapters.Relation{Database: "shop", Schema: "main", Identifier: "m3"}); err != nil || got != adapters.KindNone {
+		t.Errorf("m3 after a hook dropped it: %q (%v), want none", got, err)
+	}
+	if scans.Load() != before+1 {
+		t.Errorf("a hook of several statements kept the cached kinds")
+	}
+}
+
 // TestRelationKindsFollowChanges: a relation that changes kind, is dropped
 // or replaced by a hook (an Exec the adapter cannot follow), or by another
 // build, is still rebuilt correctly.
@@ -162,7 +209,7 @@ func TestRelationKindsConcurrentBuilds(t *testing.T) {
 	}
 }
 
-func TestReadOnlyStatement(t *testing.T) {
+func TestKeepsKinds(t *testing.T) {
 	for sql, want := range map[string]bool{
 		"select 1": true,
 		"  -- c\n/* {\"app\": \"elt\"} */ with a as (select 1) select * from a": true,
@@ -175,10 +222,35 @@ func TestReadOnlyStatement(t *testing.T) {
 		"explain analyze create table t as select 1": false,
 		"/* unterminated":          false,
 		"":                         false,
-		"insert into t values (1)": false,
+		"insert into t values (1)": true,
+		"UPDATE t SET a = 1":       true,
+		"delete from t":            true,
+		"truncate t":               true,
+		`comment on table "db"."main"."t" is 'built'`: true,
+		"comment on column t.a is 'x';":               true,
+		"analyze t":                                   true,
+		"vacuum":                                      true,
+		"checkpoint":                                  true,
+		"force checkpoint":                            true,
+		"force install httpfs":                        false,
+		"set threads = 2":                             true,
+		"copy t from 'x.csv'":                         true,
+		"copy (select 1) to 'x.parquet'":              true,
+		"copy from database a to b":                   false,
+		"COPY FROM DATABASE a TO b":                   false,
+		"comment on table t is 'x'; drop table t":     false,
+		"alter table t rename to u":                   false,
+		"call dbgen(sf = 0.01)":                       false,
+		"pragma enable_profiling":                     false,
+		"attach 'x.duckdb'":                           false,
+		"commit":                                      false,
+		"create or replace table t as select 1":       false,
+		"insert_something":                            false,
+		"explain select 1":                            false,
+		"/* c */ -- d\n analyze":                      true,
 	} {
-		if got := readOnlyStatement(sql); got != want {
-			t.Errorf("readOnlyStatement(%q) = %v, want %v", sql, got, want)
+		if got := keepsKinds(sql); got != want {
+			t.Errorf("keepsKinds(%q) = %v, want %v", sql, got, want)
 		}
 	}
 }
