@@ -250,20 +250,6 @@ func (r *incrementalRun) checkKeys(keys []columnPair) error {
 		nullTests[i] = d.Quote(k.source) + " is null"
 	}
 	cols := strings.Join(keyList, ", ")
-	keyErr := func(problem adapters.UniqueKeyProblem, countQuery, sampleQuery string) error {
-		n, err := r.tx.QueryInt(r.ctx, countQuery)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		samples, err := r.tx.Query(r.ctx, sampleQuery)
-		if err != nil {
-			return err
-		}
-		return &adapters.UniqueKeyError{UniqueID: r.inc.UniqueID, Key: r.inc.UniqueKey, Problem: problem, Count: n, Samples: samples.Rows}
-	}
 	order, subqueryAlias := "all", ""
 	if r.w.OrderByPosition {
 		positions := make([]string, len(keys))
@@ -274,13 +260,50 @@ func (r *incrementalRun) checkKeys(keys []columnPair) error {
 	}
 	limit := fmt.Sprintf(" order by %s limit %d", order, adapters.MaxKeySamples)
 	anyNull := strings.Join(nullTests, " or ")
-	if err := keyErr(adapters.KeyNull,
-		"select count(*) from "+stage+" where "+anyNull,
-		"select "+cols+" from "+stage+" where "+anyNull+limit); err != nil {
+	repeated := "select " + cols + " from " + stage + " group by " + cols + " having count(*) > 1"
+	// Both counts in one statement: a round trip per model is most of
+	// what the checks cost when the new rows are few.
+	res, err := r.tx.Query(r.ctx, "select (select count(*) from "+stage+" where "+anyNull+"), (select count(*) from ("+repeated+")"+subqueryAlias+")")
+	if err != nil {
 		return err
 	}
-	repeated := "select " + cols + " from " + stage + " group by " + cols + " having count(*) > 1"
-	return keyErr(adapters.KeyRepeated, "select count(*) from ("+repeated+")"+subqueryAlias, repeated+limit)
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 2 {
+		return fmt.Errorf("checking unique_key: %d rows from the key counts", len(res.Rows))
+	}
+	nulls, err := count(res.Rows[0][0])
+	if err != nil {
+		return err
+	}
+	repeats, err := count(res.Rows[0][1])
+	if err != nil {
+		return err
+	}
+	problem, n, sample := adapters.KeyNull, nulls, "select "+cols+" from "+stage+" where "+anyNull+limit
+	switch {
+	case nulls > 0:
+	case repeats > 0:
+		problem, n, sample = adapters.KeyRepeated, repeats, repeated+limit
+	default:
+		return nil
+	}
+	samples, err := r.tx.Query(r.ctx, sample)
+	if err != nil {
+		return err
+	}
+	return &adapters.UniqueKeyError{UniqueID: r.inc.UniqueID, Key: r.inc.UniqueKey, Problem: problem, Count: n, Samples: samples.Rows}
+}
+
+// count reads a count(*) as Tx.Query returns it.
+func count(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	}
+	return 0, fmt.Errorf("checking unique_key: a count of type %T", v)
 }
 
 // keyMatch is the join condition between target t and staged rows s.

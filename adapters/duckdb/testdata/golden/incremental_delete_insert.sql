@@ -8,9 +8,7 @@ select name, type, cid + 1 from pragma_table_info('"temp"."main"."orders__elt_tm
 
 select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orders"') order by cid;
 
-select count(*) from "temp"."main"."orders__elt_tmp_<id>" where "id" is null;
-
-select count(*) from (select "id" from "temp"."main"."orders__elt_tmp_<id>" group by "id" having count(*) > 1);
+select (select count(*) from "temp"."main"."orders__elt_tmp_<id>" where "id" is null), (select count(*) from (select "id" from "temp"."main"."orders__elt_tmp_<id>" group by "id" having count(*) > 1));
 
 delete from "<database>"."<schema>"."orders" as t where exists (select 1 from "temp"."main"."orders__elt_tmp_<id>" as s where t."id" = s."id");
 

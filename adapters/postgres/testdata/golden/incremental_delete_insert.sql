@@ -34,9 +34,7 @@ select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
 		and a.attnum > 0 and not a.attisdropped
 	order by a.attnum;
 
-select count(*) from "pg_temp"."orders__elt_tmp_<id>" where "id" is null;
-
-select count(*) from (select "id" from "pg_temp"."orders__elt_tmp_<id>" group by "id" having count(*) > 1) as repeated;
+select (select count(*) from "pg_temp"."orders__elt_tmp_<id>" where "id" is null), (select count(*) from (select "id" from "pg_temp"."orders__elt_tmp_<id>" group by "id" having count(*) > 1) as repeated);
 
 delete from "<database>"."<schema>"."orders" as t where exists (select 1 from "pg_temp"."orders__elt_tmp_<id>" as s where t."id" = s."id");
 
