@@ -250,18 +250,31 @@ func (a *Adapter) query(ctx context.Context, sql string, params ...bigquery.Quer
 
 // count runs a query returning one whole number.
 func (a *Adapter) count(ctx context.Context, sql string) (int64, error) {
-	res, err := a.query(ctx, sql)
+	n, err := a.counts(ctx, sql, 1)
 	if err != nil {
 		return 0, err
 	}
-	if len(res.Rows) != 1 || len(res.Rows[0]) < 1 {
-		return 0, fmt.Errorf("%s: want one row, got %d", sql, len(res.Rows))
+	return n[0], nil
+}
+
+// counts runs a query returning one row of n numbers.
+func (a *Adapter) counts(ctx context.Context, sql string, n int) ([]int64, error) {
+	res, err := a.query(ctx, sql)
+	if err != nil {
+		return nil, err
 	}
-	n, ok := res.Rows[0][0].(int64)
-	if !ok {
-		return 0, fmt.Errorf("%s: want a number, got %T", sql, res.Rows[0][0])
+	if len(res.Rows) != 1 || len(res.Rows[0]) < n {
+		return nil, fmt.Errorf("%s: want one row of %d numbers, got %d rows", sql, n, len(res.Rows))
 	}
-	return n, nil
+	out := make([]int64, n)
+	for i := range out {
+		v, ok := res.Rows[0][i].(int64)
+		if !ok {
+			return nil, fmt.Errorf("%s: want a number, got %T", sql, res.Rows[0][i])
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 // goValue turns a value the client read into a plain Go value.
@@ -649,17 +662,20 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
-	for _, kc := range plan.KeyChecks {
-		n, err := a.count(ctx, kc.Count)
+	if len(plan.KeyChecks) > 0 {
+		counts, err := a.counts(ctx, plan.KeyCounts, len(plan.KeyChecks))
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		if n > 0 {
+		for i, kc := range plan.KeyChecks {
+			if counts[i] == 0 {
+				continue
+			}
 			samples, err := a.query(ctx, kc.Samples)
 			if err != nil {
 				return adapters.RunResult{}, err
 			}
-			return adapters.RunResult{}, &adapters.UniqueKeyError{UniqueID: inc.UniqueID, Key: inc.UniqueKey, Problem: kc.Problem, Count: n, Samples: samples.Rows}
+			return adapters.RunResult{}, &adapters.UniqueKeyError{UniqueID: inc.UniqueID, Key: inc.UniqueKey, Problem: kc.Problem, Count: counts[i], Samples: samples.Rows}
 		}
 	}
 	for _, q := range plan.SchemaChanges {

@@ -99,9 +99,11 @@ func incrementalCase(inc adapters.Incremental, targetCols, stageCols []adapters.
 		}
 		var b strings.Builder
 		section(&b, "stage the new rows", PlanStage(stage, target, inc.SQL, tc))
+		if len(plan.KeyChecks) > 0 {
+			section(&b, "checks: counts", plan.KeyCounts)
+		}
 		for _, kc := range plan.KeyChecks {
 			what := map[adapters.UniqueKeyProblem]string{adapters.KeyNull: "NULL keys", adapters.KeyRepeated: "repeated keys"}[kc.Problem]
-			section(&b, "check "+what+": count", kc.Count)
 			section(&b, "check "+what+": samples", kc.Samples)
 		}
 		section(&b, "on_schema_change "+inc.OnSchemaChange, plan.SchemaChanges...)

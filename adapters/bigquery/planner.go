@@ -127,14 +127,18 @@ func DropSQL(rel adapters.Relation) string { return "drop table if exists " + re
 // CountSQL counts a table's rows (free in BigQuery: answered from metadata).
 func CountSQL(rel adapters.Relation) string { return "select count(*) from " + render(rel) }
 
-// KeyCheck is a pair of queries finding new rows that break the unique_key:
-// Count returns one number, Samples up to adapters.MaxKeySamples keys.
+// KeyCheck is one check of the new rows' unique_key: Samples returns up to
+// adapters.MaxKeySamples keys that break it, asked only when its count in
+// IncrementalPlan.KeyCounts is not 0.
 type KeyCheck struct {
-	Problem        adapters.UniqueKeyProblem
-	Count, Samples string
+	Problem adapters.UniqueKeyProblem
+	Samples string
 }
 
-func keyChecks(stage adapters.Relation, keys []string) []KeyCheck {
+// keyChecks are the checks of the new rows' unique_key and the one query
+// counting what breaks each (a job per check would cost a job's latency
+// each).
+func keyChecks(stage adapters.Relation, keys []string) ([]KeyCheck, string) {
 	cols := strings.Join(quoteAll(keys), ", ")
 	nulls := make([]string, len(keys))
 	for i, k := range keys {
@@ -145,9 +149,10 @@ func keyChecks(stage adapters.Relation, keys []string) []KeyCheck {
 	limit := fmt.Sprintf(" order by %s limit %d", cols, adapters.MaxKeySamples)
 	repeated := "select " + cols + " from " + s + " group by " + cols + " having count(*) > 1"
 	return []KeyCheck{
-		{adapters.KeyNull, "select count(*) from " + s + " where " + anyNull, "select " + cols + " from " + s + " where " + anyNull + limit},
-		{adapters.KeyRepeated, "select count(*) from (" + repeated + ")", repeated + limit},
-	}
+			{adapters.KeyNull, "select " + cols + " from " + s + " where " + anyNull + limit},
+			{adapters.KeyRepeated, repeated + limit},
+		},
+		"select (select count(*) from " + s + " where " + anyNull + "), (select count(*) from (" + repeated + "))"
 }
 
 func quoteAll(names []string) []string {
@@ -171,6 +176,9 @@ type IncrementalPlan struct {
 	// inside a transaction, so they are not undone should Apply fail.
 	SchemaChanges []string
 	KeyChecks     []KeyCheck // each must count 0
+	// KeyCounts returns one row: how many rows (or keys) break each of
+	// KeyChecks, in order.
+	KeyCounts string
 	// Apply writes the rows in one job: one DML statement, or a script
 	// whose statements share one transaction.
 	Apply string
@@ -265,7 +273,7 @@ func PlanIncremental(inc adapters.Incremental, tc TableConfig, facts Incremental
 		if err != nil {
 			return IncrementalPlan{}, err
 		}
-		plan.KeyChecks = keyChecks(facts.Stage, sourceNames(keys))
+		plan.KeyChecks, plan.KeyCounts = keyChecks(facts.Stage, sourceNames(keys))
 		q := "merge into " + target + " as t\nusing " + stage + " as s\non " + keyMatch(keys)
 		if len(update) > 0 {
 			sets := make([]string, len(update))
@@ -280,7 +288,7 @@ func PlanIncremental(inc adapters.Incremental, tc TableConfig, facts Incremental
 		if err != nil {
 			return IncrementalPlan{}, err
 		}
-		plan.KeyChecks = keyChecks(facts.Stage, sourceNames(keys))
+		plan.KeyChecks, plan.KeyCounts = keyChecks(facts.Stage, sourceNames(keys))
 		plan.Apply = transaction(
 			"delete from "+target+" as t\nwhere exists (select 1 from "+stage+" as s where "+keyMatch(keys)+")",
 			insertAll)

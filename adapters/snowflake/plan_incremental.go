@@ -10,11 +10,12 @@ import (
 	"github.com/elt-dev/elt/adapters"
 )
 
-// KeyCheck is one check of the new rows' unique_key: Count returns how many
-// rows (or keys) break it, Samples a few of them.
+// KeyCheck is one check of the new rows' unique_key: Samples returns a few
+// of the rows (or keys) that break it, asked only when its count in
+// IncrementalPlan.KeyCounts is not 0.
 type KeyCheck struct {
-	Problem        adapters.UniqueKeyProblem
-	Count, Samples string
+	Problem adapters.UniqueKeyProblem
+	Samples string
 }
 
 // IncrementalPlan applies an incremental run's staged rows to its target.
@@ -26,7 +27,10 @@ type KeyCheck struct {
 // own, as in dbt-snowflake); then the rows are written between begin and
 // commit, so they all land or none do.
 type IncrementalPlan struct {
-	KeyChecks     []KeyCheck
+	KeyChecks []KeyCheck
+	// KeyCounts returns one row: how many rows (or keys) break each of
+	// KeyChecks, in order; one round trip for all of them.
+	KeyCounts     string
 	SchemaChanges []Statement
 	Apply         []Statement // begin ... commit
 	Cleanup       []Statement // drops the staged rows; always runs
@@ -187,7 +191,7 @@ func (p Planner) Incremental(inc adapters.Incremental, stage adapters.Relation, 
 		if err != nil {
 			return plan, err
 		}
-		plan.KeyChecks = p.keyChecks(stage, keys)
+		plan.KeyChecks, plan.KeyCounts = p.keyChecks(stage, keys)
 		update, err := updateColumns(inc, written, keys, effective, stageCols)
 		if err != nil {
 			return plan, err
@@ -216,7 +220,7 @@ func (p Planner) Incremental(inc adapters.Incremental, stage adapters.Relation, 
 		if err != nil {
 			return plan, err
 		}
-		plan.KeyChecks = p.keyChecks(stage, keys)
+		plan.KeyChecks, plan.KeyCounts = p.keyChecks(stage, keys)
 		plan.Verb = "DELETE+INSERT"
 		plan.Apply = []Statement{
 			begin,
@@ -291,7 +295,7 @@ func pairTargets(cols []columnPair) []string {
 
 // keyChecks fail a run whose new rows have a NULL key part or a key more
 // than once, where dbt would silently write duplicates.
-func (p Planner) keyChecks(stage adapters.Relation, keys []columnPair) []KeyCheck {
+func (p Planner) keyChecks(stage adapters.Relation, keys []columnPair) ([]KeyCheck, string) {
 	d := p.Dialect
 	s := d.RenderRelation(stage)
 	cols := make([]string, len(keys))
@@ -307,13 +311,10 @@ func (p Planner) keyChecks(stage adapters.Relation, keys []columnPair) []KeyChec
 	limit := fmt.Sprintf("\norder by %s\nlimit %d", strings.Join(order, ", "), adapters.MaxKeySamples)
 	repeated := "select " + list + " from " + s + " group by " + list + " having count(*) > 1"
 	return []KeyCheck{
-		{Problem: adapters.KeyNull,
-			Count:   "select count(*) from " + s + " where " + anyNull,
-			Samples: "select " + list + " from " + s + " where " + anyNull + limit},
-		{Problem: adapters.KeyRepeated,
-			Count:   "select count(*) from (" + repeated + ")",
-			Samples: repeated + limit},
-	}
+			{Problem: adapters.KeyNull, Samples: "select " + list + " from " + s + " where " + anyNull + limit},
+			{Problem: adapters.KeyRepeated, Samples: repeated + limit},
+		},
+		"select (select count(*) from " + s + " where " + anyNull + "),\n  (select count(*) from (" + repeated + "))"
 }
 
 // keyMatch joins target t and staged rows s on the key. Keys are never

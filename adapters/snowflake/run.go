@@ -241,19 +241,24 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
-	for _, kc := range plan.KeyChecks {
-		n, err := a.count(ctx, conn, kc.Count)
+	if len(plan.KeyChecks) > 0 {
+		counts, err := a.count(ctx, conn, plan.KeyCounts)
+		if err == nil && len(counts) != len(plan.KeyChecks) {
+			err = fmt.Errorf("%d counts for %d key checks", len(counts), len(plan.KeyChecks))
+		}
 		if err != nil {
 			return adapters.RunResult{}, fmt.Errorf("checking unique_key: %w", err)
 		}
-		if n[0] == 0 {
-			continue
+		for i, kc := range plan.KeyChecks {
+			if counts[i] == 0 {
+				continue
+			}
+			samples, err := a.queryAll(ctx, conn, kc.Samples)
+			if err != nil {
+				return adapters.RunResult{}, fmt.Errorf("checking unique_key: %w", err)
+			}
+			return adapters.RunResult{}, &adapters.UniqueKeyError{UniqueID: inc.UniqueID, Key: inc.UniqueKey, Problem: kc.Problem, Count: counts[i], Samples: samples.Rows}
 		}
-		samples, err := a.queryAll(ctx, conn, kc.Samples)
-		if err != nil {
-			return adapters.RunResult{}, fmt.Errorf("checking unique_key: %w", err)
-		}
-		return adapters.RunResult{}, &adapters.UniqueKeyError{UniqueID: inc.UniqueID, Key: inc.UniqueKey, Problem: kc.Problem, Count: n[0], Samples: samples.Rows}
 	}
 	if _, _, err := a.runStatements(ctx, conn, plan.SchemaChanges); err != nil {
 		return adapters.RunResult{}, fmt.Errorf("on_schema_change %s: %w", inc.OnSchemaChange, err)

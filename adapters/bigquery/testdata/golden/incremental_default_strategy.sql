@@ -7,14 +7,11 @@ as (
 select id, customer, amount, ordered_at, ordered_on from `proj`.`raw`.`orders`
 );
 
--- check NULL keys: count
-select count(*) from `proj`.`analytics`.`orders__elt_tmp_0002` where `id` is null;
+-- checks: counts
+select (select count(*) from `proj`.`analytics`.`orders__elt_tmp_0002` where `id` is null), (select count(*) from (select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` group by `id` having count(*) > 1));
 
 -- check NULL keys: samples
 select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` where `id` is null order by `id` limit 5;
-
--- check repeated keys: count
-select count(*) from (select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` group by `id` having count(*) > 1);
 
 -- check repeated keys: samples
 select `id` from `proj`.`analytics`.`orders__elt_tmp_0002` group by `id` having count(*) > 1 order by `id` limit 5;

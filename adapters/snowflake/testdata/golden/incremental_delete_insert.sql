@@ -7,16 +7,14 @@ create or replace temporary table analytics.dbt_ann.orders__elt_tmp_0123456789ab
 select * from analytics.dbt_ann.stg_orders where updated_at > (select max(updated_at) from analytics.dbt_ann.orders)
 );
 
--- key check, NULL keys: count
-select count(*) from analytics.dbt_ann.orders__elt_tmp_0123456789ab where "ID" is null or "STATUS" is null;
+-- key checks: counts
+select (select count(*) from analytics.dbt_ann.orders__elt_tmp_0123456789ab where "ID" is null or "STATUS" is null),
+  (select count(*) from (select "ID", "STATUS" from analytics.dbt_ann.orders__elt_tmp_0123456789ab group by "ID", "STATUS" having count(*) > 1));
 
 -- key check, NULL keys: samples
 select "ID", "STATUS" from analytics.dbt_ann.orders__elt_tmp_0123456789ab where "ID" is null or "STATUS" is null
 order by 1, 2
 limit 5;
-
--- key check, repeated keys: count
-select count(*) from (select "ID", "STATUS" from analytics.dbt_ann.orders__elt_tmp_0123456789ab group by "ID", "STATUS" having count(*) > 1);
 
 -- key check, repeated keys: samples
 select "ID", "STATUS" from analytics.dbt_ann.orders__elt_tmp_0123456789ab group by "ID", "STATUS" having count(*) > 1

@@ -8,16 +8,14 @@ select * from analytics.dbt_ann.stg_orders where updated_at > (select max(update
 );
 
 -- error: invalid incremental config: merge_update_columns: "nope" is not a column of both the model and the target (ID, STATUS, AMOUNT, UPDATED_AT)
--- key check, NULL keys: count
-select count(*) from analytics.dbt_ann.orders__elt_tmp_0123456789ab where "ID" is null;
+-- key checks: counts
+select (select count(*) from analytics.dbt_ann.orders__elt_tmp_0123456789ab where "ID" is null),
+  (select count(*) from (select "ID" from analytics.dbt_ann.orders__elt_tmp_0123456789ab group by "ID" having count(*) > 1));
 
 -- key check, NULL keys: samples
 select "ID" from analytics.dbt_ann.orders__elt_tmp_0123456789ab where "ID" is null
 order by 1
 limit 5;
-
--- key check, repeated keys: count
-select count(*) from (select "ID" from analytics.dbt_ann.orders__elt_tmp_0123456789ab group by "ID" having count(*) > 1);
 
 -- key check, repeated keys: samples
 select "ID" from analytics.dbt_ann.orders__elt_tmp_0123456789ab group by "ID" having count(*) > 1
