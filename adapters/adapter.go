@@ -6,7 +6,10 @@ package adapters
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/big"
 	"slices"
+	"strconv"
 )
 
 // Relation is database.schema.identifier.
@@ -37,6 +40,32 @@ type Column struct {
 type Result struct {
 	Columns []string
 	Rows    [][]any
+}
+
+// Count reads a count (count(*), a sum of integers) from a Result as any
+// warehouse's driver returns it: an integer of any width, a whole float,
+// a big integer (DuckDB's HUGEINT) or decimal text (Snowflake's NUMBER);
+// NULL is 0.
+func Count(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	case float64:
+		return int64(x), nil
+	case *big.Int:
+		return x.Int64(), nil
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	case []byte:
+		return strconv.ParseInt(string(x), 10, 64)
+	case nil:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("unexpected count of type %T", v)
 }
 
 // RelationKind is "table", "view" or "" when the relation does not exist.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,7 +126,7 @@ func Diff(ctx context.Context, w Warehouse, opts Options) (*Result, error) {
 	row := q.Rows[0]
 	n := make([]int64, len(row))
 	for i, v := range row {
-		if n[i], err = toInt(v); err != nil {
+		if n[i], err = adapters.Count(v); err != nil {
 			return nil, fmt.Errorf("datadiff: summary column %d: %w", i+1, err)
 		}
 	}
@@ -362,28 +361,6 @@ func (p *plan) sampleRow(r []any) SampleRow {
 		}
 	}
 	return s
-}
-
-func toInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int32:
-		return int64(x), nil
-	case int:
-		return int64(x), nil
-	case float64:
-		return int64(x), nil
-	case *big.Int:
-		return x.Int64(), nil
-	case string:
-		return strconv.ParseInt(x, 10, 64)
-	case []byte:
-		return strconv.ParseInt(string(x), 10, 64)
-	case nil:
-		return 0, nil
-	}
-	return 0, fmt.Errorf("unexpected count of type %T", v)
 }
 
 // sortedKeys is for stable text output.

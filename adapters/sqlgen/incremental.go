@@ -270,11 +270,11 @@ func (r *incrementalRun) checkKeys(keys []columnPair) error {
 	if len(res.Rows) != 1 || len(res.Rows[0]) != 2 {
 		return fmt.Errorf("checking unique_key: %d rows from the key counts", len(res.Rows))
 	}
-	nulls, err := count(res.Rows[0][0])
+	nulls, err := adapters.Count(res.Rows[0][0])
 	if err != nil {
 		return err
 	}
-	repeats, err := count(res.Rows[0][1])
+	repeats, err := adapters.Count(res.Rows[0][1])
 	if err != nil {
 		return err
 	}
@@ -291,19 +291,6 @@ func (r *incrementalRun) checkKeys(keys []columnPair) error {
 		return err
 	}
 	return &adapters.UniqueKeyError{UniqueID: r.inc.UniqueID, Key: r.inc.UniqueKey, Problem: problem, Count: n, Samples: samples.Rows}
-}
-
-// count reads a count(*) as Tx.Query returns it.
-func count(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case int32:
-		return int64(x), nil
-	case int:
-		return int64(x), nil
-	}
-	return 0, fmt.Errorf("checking unique_key: a count of type %T", v)
 }
 
 // keyMatch is the join condition between target t and staged rows s.
