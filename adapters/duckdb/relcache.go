@@ -162,7 +162,8 @@ func (a *Adapter) settle(rel adapters.Relation, kind adapters.RelationKind, err 
 // made the next model read DuckDB's whole catalog again (2,000 table
 // models with a COMMENT ON post-hook: 41 s, 70% of it there). Anything
 // else, or anything unsure (several statements, CALL, PRAGMA, ATTACH,
-// ALTER, a transaction's COMMIT, COPY FROM DATABASE), is not.
+// ALTER, a transaction's COMMIT, COPY FROM DATABASE), is not; of CREATE
+// and DROP, only an index's.
 func keepsKinds(sql string) bool {
 	s := skipSpaceAndComments(sql)
 	end := strings.TrimRight(s, " \t\r\n;")
@@ -183,6 +184,13 @@ func keepsKinds(sql string) bool {
 		// COPY FROM DATABASE a TO b creates relations.
 		next, _ := firstWord(rest)
 		return !strings.EqualFold(next, "from")
+	case "create", "drop":
+		// An index is no relation: CREATE [UNIQUE] INDEX, DROP INDEX.
+		next, rest := firstWord(rest)
+		if strings.EqualFold(word, "create") && strings.EqualFold(next, "unique") {
+			next, _ = firstWord(rest)
+		}
+		return strings.EqualFold(next, "index")
 	}
 	return false
 }

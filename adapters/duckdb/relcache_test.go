@@ -94,6 +94,7 @@ func TestRelationKindsKeptByHooks(t *testing.T) {
 		"analyze shop.main.audit /* m%[1]d */",
 		"set threads = 2 -- m%[1]d",
 		"/* elt */ copy (select * from shop.main.m%[1]d) to '" + filepath.ToSlash(t.TempDir()) + "/m%[1]d.csv'",
+		"create index if not exists audit_%[1]d on shop.main.audit (id)",
 	}
 	for i := range 40 {
 		for j := range 2 {
@@ -246,6 +247,13 @@ func TestKeepsKinds(t *testing.T) {
 		"commit":                                      false,
 		"create or replace table t as select 1":       false,
 		"insert_something":                            false,
+		"create index i on t (a)":                     true,
+		"CREATE UNIQUE INDEX i ON t (a)":              true,
+		"create index if not exists i on t (a)":       true,
+		"drop index if exists i":                      true,
+		"create unique table t (a int)":               false,
+		"create indexes":                              false,
+		"create view index as select 1":               false,
 		"explain select 1":                            false,
 		"/* c */ -- d\n analyze":                      true,
 	} {
