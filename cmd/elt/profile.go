@@ -15,6 +15,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/history"
+	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/quality"
 )
@@ -89,15 +90,46 @@ func profileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	} else {
 		s.log.debug("ProfileEstimates", s.env.secrets.Scrub(err.Error()), nil)
 	}
+	// The relations are profiled on the target's threads, as a run builds
+	// models; what each gave is logged, recorded and printed in order, as
+	// soon as it and those before it are done.
+	type outcome struct {
+		missing bool
+		p       *quality.RelationProfile
+		err     error
+		done    chan struct{}
+	}
+	outs := make([]outcome, len(targets))
+	for i := range outs {
+		outs[i].done = make(chan struct{})
+	}
+	threads := s.proj.Target.Threads
+	if threads <= 0 {
+		threads = 1
+	}
+	go par.ForCtx(ctx, threads, len(targets), 1, func(i int) {
+		o := &outs[i]
+		defer close(o.done)
+		kind, err := s.adapter.RelationKind(ctx, targets[i].rel)
+		if err == nil && kind == adapters.KindNone {
+			o.missing = true
+			return
+		}
+		o.p, o.err = prof.Profile(ctx, targets[i].rel)
+	})
 	var profiles []*quality.RelationProfile
 	failed := 0
-	for _, t := range targets {
-		kind, err := s.adapter.RelationKind(ctx, t.rel)
-		if err == nil && kind == adapters.KindNone {
+	for i, t := range targets {
+		select {
+		case <-outs[i].done:
+		case <-ctx.Done():
+			return &exitError{code: exitFailed, err: ctx.Err()}
+		}
+		if outs[i].missing {
 			s.log.warn("ProfileSkipped", fmt.Sprintf("%s: %s does not exist yet; build it first", t.uniqueID, s.adapter.Dialect().RenderRelation(t.rel)), map[string]any{"unique_id": t.uniqueID})
 			continue
 		}
-		p, err := prof.Profile(ctx, t.rel)
+		p, err := outs[i].p, outs[i].err
 		if err != nil {
 			failed++
 			s.log.errorf("ProfileFailed", fmt.Sprintf("%s: %v", t.uniqueID, s.env.secrets.Scrub(err.Error())), map[string]any{"unique_id": t.uniqueID})

@@ -166,3 +166,61 @@ func TestProfileInDocsSite(t *testing.T) {
 		t.Errorf("unprofiled node: got %q, want it to say how to profile it", got)
 	}
 }
+
+// TestProfileThreads: profiles are taken on the target's threads and come
+// out in the selection's order, the same as on one thread; a relation not
+// built yet is skipped with a warning in its place.
+func TestProfileThreads(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nmodels:\n  p:\n    +materialized: table\n")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: one\n  outputs:\n"+
+		"    one:\n      type: duckdb\n      path: w.duckdb\n      threads: 1\n"+
+		"    four:\n      type: duckdb\n      path: w.duckdb\n      threads: 4\n")
+	const n = 12
+	for i := range n {
+		writeFile(t, dir, "models/m"+strconv.Itoa(10+i)+".sql",
+			"select range as id, range % "+strconv.Itoa(i+2)+" as k, 'v' || (range % 3) as s from range("+strconv.Itoa(10*(i+1))+")")
+	}
+	writeFile(t, dir, "models/later.sql", "select 1 as id")
+	if res := elt(t, dir, "build", "--exclude", "later"); res.code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	profiles := func(target string) (string, []quality.RelationProfile) {
+		t.Helper()
+		res := elt(t, dir, "profile", "--target", target, "--output", "json", "--no-history")
+		if res.code != 0 {
+			t.Fatalf("profile --target %s: exit %d\n%s%s", target, res.code, res.stdout, res.stderr)
+		}
+		var out struct {
+			Profiles []quality.RelationProfile `json:"profiles"`
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+			t.Fatalf("stdout is not JSON: %v\n%s", err, res.stdout)
+		}
+		for i := range out.Profiles {
+			out.Profiles[i].MeasuredAt, out.Profiles[i].Seconds = time.Time{}, 0
+		}
+		return res.stderr, out.Profiles
+	}
+	logOne, one := profiles("one")
+	logFour, four := profiles("four")
+	if len(four) != n {
+		t.Fatalf("%d profiles on four threads, want %d", len(four), n)
+	}
+	for i, p := range four {
+		want := "model.p.m" + strconv.Itoa(10+i)
+		if p.UniqueID != want || p.RowCount != int64(10*(i+1)) {
+			t.Errorf("profile %d: %s with %d rows, want %s with %d", i, p.UniqueID, p.RowCount, want, 10*(i+1))
+		}
+	}
+	a, _ := json.Marshal(one)
+	b, _ := json.Marshal(four)
+	if string(a) != string(b) {
+		t.Errorf("four threads profile otherwise than one:\n%s\n%s", a, b)
+	}
+	for _, log := range []string{logOne, logFour} {
+		if !strings.Contains(log, "model.p.later") || !strings.Contains(log, "does not exist yet") {
+			t.Errorf("the relation not built is not reported:\n%s", log)
+		}
+	}
+}
