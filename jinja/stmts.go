@@ -105,13 +105,34 @@ func (c *compiler) stmt(st stmt) execFn {
 		whole := c.wholeConst
 		c.wholeConst = c.outputFoldable(n.x)
 		x := c.expr(n.x)
+		// Jinja2's code generator folds such an output at compile time,
+		// and leaves it to the run time when folding raises anything
+		// ({{ 5[1:] + 1 }}: the folded slice is an undefined value, the
+		// sum raises): there a constant slice is a plain subscript, which
+		// raises in turn. The output is evaluated the same way here.
+		var atRunTime evalFn
+		if c.wholeConst {
+			c.wholeConst = false
+			atRunTime = c.expr(n.x)
+		}
 		c.wholeConst = whole
 		return func(s *State, w *writer) error {
 			if s.c.parent != nil {
 				return nil
 			}
 			v, err := x(s)
-			if err != nil {
+			if err == nil {
+				if err = w.value(v); err == nil {
+					return nil
+				}
+				err = c.at(err, p)
+			}
+			if atRunTime == nil {
+				return err
+			}
+			// Folding raised, or writing the folded value did (a strict
+			// undefined value): the output as the run time evaluates it.
+			if v, err = atRunTime(s); err != nil {
 				return err
 			}
 			if err := w.value(v); err != nil {
