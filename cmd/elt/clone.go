@@ -139,9 +139,10 @@ type cloneJob struct {
 // same call is asked again.
 func cloneAll(ctx context.Context, a adapters.Adapter, jobs []cloneJob, fullRefresh bool, stdout io.Writer) (failed int, err error) {
 	d := a.Dialect()
+	self := func(j cloneJob) bool { return strings.EqualFold(d.RenderRelation(j.from), d.RenderRelation(j.target)) }
 	kinds := make([]adapters.RelationKind, len(jobs))
 	for i, j := range jobs {
-		if strings.EqualFold(d.RenderRelation(j.from), d.RenderRelation(j.target)) {
+		if self(j) {
 			continue
 		}
 		if kinds[i], err = a.RelationKind(ctx, j.target); err != nil {
@@ -151,7 +152,7 @@ func cloneAll(ctx context.Context, a adapters.Adapter, jobs []cloneJob, fullRefr
 	created, schemas := map[string]bool{}, map[string]bool{}
 	for i, j := range jobs {
 		name := d.RenderRelation(j.target)
-		if strings.EqualFold(d.RenderRelation(j.from), name) {
+		if self(j) {
 			fmt.Fprintf(stdout, "SKIP %s: the state relation is the target relation\n", j.id)
 			continue
 		}
@@ -165,22 +166,22 @@ func cloneAll(ctx context.Context, a adapters.Adapter, jobs []cloneJob, fullRefr
 			fmt.Fprintf(stdout, "OK %s: %s already exists (No-op; --full-refresh replaces it)\n", j.id, name)
 			continue
 		}
-		var err error
+		var cerr error
 		schema := strings.ToLower(j.target.Database + "\x00" + j.target.Schema)
 		if !schemas[schema] {
-			if err = a.CreateSchema(ctx, j.target.Database, j.target.Schema); err == nil {
+			if cerr = a.CreateSchema(ctx, j.target.Database, j.target.Schema); cerr == nil {
 				schemas[schema] = true
 			}
 		}
-		if err == nil && kind != adapters.KindNone {
-			err = a.Exec(ctx, "drop "+string(kind)+" "+name)
+		if cerr == nil && kind != adapters.KindNone {
+			cerr = a.Exec(ctx, "drop "+string(kind)+" "+name)
 		}
-		if err == nil {
-			err = a.Exec(ctx, cloneSQL(d, j.target, j.from, j.materialized))
+		if cerr == nil {
+			cerr = a.Exec(ctx, cloneSQL(d, j.target, j.from, j.materialized))
 		}
-		if err != nil {
+		if cerr != nil {
 			failed++
-			fmt.Fprintf(stdout, "ERROR %s: %v\n", j.id, err)
+			fmt.Fprintf(stdout, "ERROR %s: %v\n", j.id, cerr)
 			continue
 		}
 		created[strings.ToLower(name)] = true

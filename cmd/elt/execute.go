@@ -103,13 +103,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := runner.CheckFiles(ctx, s.adapter, s.manifest, ids); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	threads := f.threads
-	if threads <= 0 {
-		threads = s.proj.Target.Threads
-	}
-	if threads <= 0 {
-		threads = 1
-	}
+	threads := s.threads()
 	s.log.info("ConcurrencyLine", "", nil)
 	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
 	s.log.info("ConcurrencyLine", "", nil)

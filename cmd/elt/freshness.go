@@ -74,11 +74,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	if err := s.connect(ctx); err != nil {
 		return err
 	}
-	threads := f.threads
-	if threads <= 0 {
-		threads = s.proj.Target.Threads
-	}
-	threads = max(threads, 1)
+	threads := s.threads()
 	s.log.info("ConcurrencyLine", "", nil)
 	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
 	s.log.info("ConcurrencyLine", "", nil)

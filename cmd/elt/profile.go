@@ -103,11 +103,7 @@ func profileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	for i := range outs {
 		outs[i].done = make(chan struct{})
 	}
-	threads := s.proj.Target.Threads
-	if threads <= 0 {
-		threads = 1
-	}
-	go par.ForCtx(ctx, threads, len(targets), 1, func(i int) {
+	go par.ForCtx(ctx, s.threads(), len(targets), 1, func(i int) {
 		o := &outs[i]
 		defer close(o.done)
 		kind, err := s.adapter.RelationKind(ctx, targets[i].rel)

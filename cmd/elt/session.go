@@ -793,3 +793,12 @@ func (s *session) printer() func(string) {
 	}
 	return func(msg string) { s.log.print("PrintEvent", msg, nil) }
 }
+
+// threads is how many nodes a command works on at once: --threads, else
+// the target's threads, and at least one.
+func (s *session) threads() int {
+	if s.f.threads > 0 {
+		return s.f.threads
+	}
+	return max(s.proj.Target.Threads, 1)
+}
