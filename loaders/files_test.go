@@ -8,7 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/elt-dev/elt/adapters/duckdb"
 )
 
 // On DuckDB, files are read by DuckDB itself (read_csv, read_json,
@@ -179,5 +182,66 @@ func TestFilesFromURL(t *testing.T) {
 	res = Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "404") {
 		t.Fatalf("want a 404 error, got %v", res.Err)
+	}
+}
+
+// TestLoadsDoNotRereadTheCatalog: landing files into many tables, each
+// load's own statements (its staging table, the swap or merge, the
+// landed table's new columns) are followed by the adapter's relation
+// cache, so the loads read DuckDB's list of every relation once, not once
+// a load (duckdb_tables() costs more the more relations the database
+// holds), and read no information_schema view (which lists every column
+// of every table). The tables end up as landed.
+func TestLoadsDoNotRereadTheCatalog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var scans, infoSchema atomic.Int64
+	a, err := duckdb.Open(ctx, duckdb.Config{Path: filepath.Join(dir, "w.duckdb"), Trace: func(sql string) {
+		if os.Getenv("DEBUG_SQL") != "" {
+			fmt.Printf("SQL %.150s\n", strings.ReplaceAll(sql, "\n", " "))
+		}
+		if strings.Contains(sql, "duckdb_tables()") {
+			scans.Add(1)
+		}
+		if strings.Contains(sql, "information_schema") {
+			infoSchema.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	const tables = 12
+	for round, disp := range []string{"replace", "merge", "append"} {
+		for i := range tables {
+			path := filepath.Join(dir, fmt.Sprintf("t%d.csv", i))
+			// Each round brings a new column: the landed table evolves.
+			content := "id,a" + strings.Repeat(fmt.Sprintf(",c%d", round), min(round, 1)) + "\n"
+			for r := range 5 {
+				content += fmt.Sprintf("%d,%d", r, r*i) + strings.Repeat(",x", min(round, 1)) + "\n"
+			}
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			l := parseOne(t, fmt.Sprintf("loaders:\n  - name: l%d\n    connector: files\n    lands: {source: raw, table: t%d}\n    write_disposition: %s\n    primary_key: id\n    schema_contract: evolve\n    options:\n      path: %s\n", i, i, disp, path), nil)
+			if res := Run(ctx, a, l, duckRel(a, fmt.Sprintf("t%d", i)), RunOptions{}); res.Err != nil {
+				t.Fatalf("round %d, t%d: %v", round, i, res.Err)
+			}
+		}
+	}
+	if n := scans.Load(); n > 1 {
+		t.Errorf("%d loads read the catalog's relations %d times, want once", 3*tables, n)
+	}
+	if n := infoSchema.Load(); n != 0 {
+		t.Errorf("%d loads queried information_schema %d times, want none", 3*tables, n)
+	}
+	for i := range tables {
+		// replace: 5 rows; merge on id: the same 5; append: 5 more.
+		if got := queryInt(t, a, fmt.Sprintf("select count(*) from raw.t%d where a = id * %d", i, i)); got != 10 {
+			t.Errorf("t%d: %d rows, want 10", i, got)
+		}
+		if got := queryInt(t, a, fmt.Sprintf("select count(*) from raw.t%d where c1 = 'x' and c2 = 'x'", i)); got != 0 {
+			t.Errorf("t%d: rows with both new columns set: %d", i, got)
+		}
 	}
 }

@@ -33,9 +33,26 @@ type bulkTx struct {
 	a    *Adapter
 	conn *sql.Conn
 	done bool
+	// changes are what the transaction's statements do to the cached
+	// relation kinds, applied once it commits (kindChangeOf); forget is
+	// set by a statement the cache cannot follow.
+	changes []kindChange
+	forget  bool
+}
+
+// note records what query does to the relation kinds once committed.
+func (t *bulkTx) note(query string) {
+	switch ch := kindChangeOf(query); ch.op {
+	case changeKeep:
+	case changeForget:
+		t.forget = true
+	default:
+		t.changes = append(t.changes, ch)
+	}
 }
 
 func (t *bulkTx) Exec(ctx context.Context, query string) error {
+	t.note(query)
 	if _, err := t.conn.ExecContext(ctx, query); err != nil {
 		return fmt.Errorf("duckdb: exec: %w", adapters.ContextError(ctx, err))
 	}
@@ -43,6 +60,7 @@ func (t *bulkTx) Exec(ctx context.Context, query string) error {
 }
 
 func (t *bulkTx) Query(ctx context.Context, query string) (*adapters.Result, error) {
+	t.note(query)
 	res, err := queryAll(ctx, t.conn, query)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: query: %w", err)
@@ -99,11 +117,19 @@ func (t *bulkTx) Commit(ctx context.Context) error {
 	}
 	t.done = true
 	defer t.conn.Close()
-	// A loader creates and alters tables the relation cache cannot follow.
-	defer t.a.kinds.forget()
 	if _, err := t.conn.ExecContext(ctx, "commit"); err != nil {
 		_, _ = t.conn.ExecContext(context.WithoutCancel(ctx), "rollback")
+		// Whether the commit took effect is unknown.
+		t.a.kinds.forget()
 		return fmt.Errorf("duckdb: bulk: commit: %w", adapters.ContextError(ctx, err))
+	}
+	// What the loader's statements created, dropped or altered, in order.
+	if t.forget {
+		t.a.kinds.forget()
+		return nil
+	}
+	for _, ch := range t.changes {
+		t.a.kinds.apply(ch, nil)
 	}
 	return nil
 }

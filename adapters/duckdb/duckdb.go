@@ -373,12 +373,9 @@ func (a *Adapter) Database() string { return a.cfg.Database }
 func (a *Adapter) Dialect() adapters.Dialect { return Dialect{} }
 
 // Exec runs one or more statements.
-func (a *Adapter) Exec(ctx context.Context, query string) error {
-	if !keepsKinds(query) {
-		// A hook or an operation may create, drop or replace relations.
-		defer a.kinds.forget()
-	}
-	var err error
+func (a *Adapter) Exec(ctx context.Context, query string) (err error) {
+	// A hook or an operation may create, drop or replace relations.
+	defer a.followKinds(ctx, query)(&err)
 	if c := sessionConn(ctx); c != nil {
 		_, err = c.ExecContext(ctx, query)
 	} else {
@@ -411,10 +408,8 @@ func sessionConn(ctx context.Context) *sql.Conn {
 
 // Query runs a query and holds its rows in memory, as plain Go values (see
 // goValue).
-func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, error) {
-	if !keepsKinds(query) {
-		defer a.kinds.forget()
-	}
+func (a *Adapter) Query(ctx context.Context, query string) (_ *adapters.Result, err error) {
+	defer a.followKinds(ctx, query)(&err)
 	var q queryer = a.db
 	if c := sessionConn(ctx); c != nil {
 		q = c
@@ -424,6 +419,22 @@ func (a *Adapter) Query(ctx context.Context, query string) (*adapters.Result, er
 		return nil, fmt.Errorf("duckdb: query: %w", err)
 	}
 	return res, nil
+}
+
+// followKinds returns what to do with the cached relation kinds once
+// query has run (see kindChangeOf), given its error. A statement on the
+// pool commits as it runs, so the relation it names is recorded; on a
+// session's connection, which may hold a transaction open, anything but
+// a statement that keeps the kinds forgets them.
+func (a *Adapter) followKinds(ctx context.Context, query string) func(*error) {
+	ch := kindChangeOf(query)
+	if ch.op == changeKeep {
+		return func(*error) {}
+	}
+	if sessionConn(ctx) != nil {
+		ch.op = changeForget
+	}
+	return func(err *error) { a.kinds.apply(ch, *err) }
 }
 
 type queryer interface {

@@ -108,6 +108,46 @@ func (c *kindCache) set(rel adapters.Relation, kind adapters.RelationKind) {
 	}
 }
 
+// apply records what a statement that ran outside any transaction of its
+// own did (kindChangeOf); err is the statement's.
+func (c *kindCache) apply(ch kindChange, err error) {
+	switch {
+	case ch.op == changeKeep:
+	case ch.op == changeForget:
+		c.forget()
+	case err != nil:
+		// A failed statement changes nothing, but what its error leaves
+		// unsaid is not worth guessing: the relation is read again.
+		c.set(ch.rel, kindUnknown)
+		if ch.op == changeRename {
+			c.set(ch.to, kindUnknown)
+		}
+	case ch.op == changeIfAbsent:
+		c.setIfAbsent(ch.rel, ch.kind)
+	case ch.op == changeRename:
+		c.set(ch.rel, adapters.KindNone)
+		c.set(ch.to, ch.kind)
+	default:
+		c.set(ch.rel, ch.kind)
+	}
+}
+
+// setIfAbsent records that rel is kind if the cache holds it as absent:
+// CREATE ... IF NOT EXISTS leaves an existing relation as it was.
+func (c *kindCache) setIfAbsent(rel adapters.Relation, kind adapters.RelationKind) {
+	if !cacheable(rel) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	if kinds, loaded := c.schemas[schemaKey(rel)]; loaded {
+		if _, found := kinds[strings.ToLower(rel.Identifier)]; !found {
+			kinds[strings.ToLower(rel.Identifier)] = kind
+		}
+	}
+}
+
 // forget drops everything: something changed the catalog in a way the
 // adapter cannot follow.
 func (c *kindCache) forget() {
@@ -153,46 +193,243 @@ func (a *Adapter) settle(rel adapters.Relation, kind adapters.RelationKind, err 
 	a.kinds.set(rel, kind)
 }
 
+// kindChange is what running one statement does to the cached relation
+// kinds: nothing (keep), one fully named relation's kind set (a CREATE
+// or DROP of a table or view), or everything forgotten.
+type kindChange struct {
+	op   changeOp
+	rel  adapters.Relation
+	kind adapters.RelationKind // KindNone for a drop
+	to   adapters.Relation     // a rename's new name, which becomes kind
+}
+
+type changeOp int
+
+const (
+	changeForget   changeOp = iota
+	changeKeep              // cannot create, drop, rename or replace a relation
+	changeSet               // rel is now kind
+	changeIfAbsent          // rel is now kind if it was absent (IF NOT EXISTS)
+	changeRename            // rel is gone, to is now kind
+)
+
 // keepsKinds says whether sql is one statement that cannot create, drop,
 // rename or replace a relation, so running it keeps the cached relation
 // kinds: a query (SELECT, DESCRIBE, SHOW, ...), or one that changes rows,
-// comments or settings (INSERT, UPDATE, DELETE, COMMENT ON, ANALYZE, SET,
-// COPY into or out of a table, ...), as projects' hooks and persist_docs
-// run after every model. Forgetting the kinds after each such statement
-// made the next model read DuckDB's whole catalog again (2,000 table
-// models with a COMMENT ON post-hook: 41 s, 70% of it there). Anything
-// else, or anything unsure (several statements, CALL, PRAGMA, ATTACH,
-// ALTER, a transaction's COMMIT, COPY FROM DATABASE), is not; of CREATE
-// and DROP, only an index's.
-func keepsKinds(sql string) bool {
+// comments, columns or settings (INSERT, UPDATE, DELETE, COMMENT ON,
+// ANALYZE, SET, COPY into or out of a table, ALTER TABLE's column and
+// constraint changes, CREATE SCHEMA, ...), as projects' hooks and
+// persist_docs run after every model. Forgetting the kinds after each
+// such statement made the next model read DuckDB's whole catalog again
+// (2,000 table models with a COMMENT ON post-hook: 41 s, 70% of it
+// there). Anything else, or anything unsure (several statements, CALL,
+// PRAGMA, ATTACH, a rename, a transaction's COMMIT, COPY FROM DATABASE),
+// is not; of CREATE and DROP, only an index's and a schema's creation.
+func keepsKinds(sql string) bool { return kindChangeOf(sql).op == changeKeep }
+
+// kindChangeOf says what sql, once it has run and committed, did to the
+// relation kinds (see keepsKinds for the statements that keep them).
+// CREATE [OR REPLACE] TABLE or VIEW [IF NOT EXISTS] and DROP TABLE or
+// VIEW [IF EXISTS] of a name with all three parts (database, schema,
+// identifier) set that one relation's kind, as a loader's and a hook's
+// DDL does: forgetting every kind after each made every loader read the
+// whole catalog again (duckdb_tables(), 15 ms a call beside 2,000 tables).
+// Any other CREATE or DROP forgets them, and so does DROP ... CASCADE.
+func kindChangeOf(sql string) kindChange {
+	forget := kindChange{op: changeForget}
+	keep := kindChange{op: changeKeep}
 	s := skipSpaceAndComments(sql)
 	end := strings.TrimRight(s, " \t\r\n;")
 	if strings.Contains(end, ";") {
-		return false // several statements
+		return forget // several statements
 	}
-	word, rest := firstWord(s)
+	word, rest := firstWord(end)
 	switch strings.ToLower(word) {
 	case "select", "with", "from", "values", "table", "describe", "show", "summarize",
 		"insert", "update", "delete", "merge", "truncate", "comment", "analyze", "vacuum",
 		"checkpoint", "set", "reset", "grant", "revoke":
-		return true
+		return keep
 	case "force":
-		next, _ := firstWord(rest)
-		return strings.EqualFold(next, "checkpoint")
+		if next, _ := firstWord(rest); strings.EqualFold(next, "checkpoint") {
+			return keep
+		}
 	case "copy":
 		// COPY t FROM 'file', COPY t TO 'file', COPY (query) TO 'file';
 		// COPY FROM DATABASE a TO b creates relations.
-		next, _ := firstWord(rest)
-		return !strings.EqualFold(next, "from")
-	case "create", "drop":
-		// An index is no relation: CREATE [UNIQUE] INDEX, DROP INDEX.
-		next, rest := firstWord(rest)
-		if strings.EqualFold(word, "create") && strings.EqualFold(next, "unique") {
-			next, _ = firstWord(rest)
+		if next, _ := firstWord(rest); !strings.EqualFold(next, "from") {
+			return keep
 		}
-		return strings.EqualFold(next, "index")
+	case "alter":
+		// ALTER TABLE t ADD/DROP/ALTER ... and RENAME COLUMN change
+		// columns and constraints, not what t is. ALTER TABLE or VIEW
+		// db.s.t RENAME TO u moves t to u.
+		next, rest := firstWord(rest)
+		isTable, isView := strings.EqualFold(next, "table"), strings.EqualFold(next, "view")
+		if !isTable && !isView {
+			break
+		}
+		parts, rest, ok := nameParts(words(rest, "if", "exists"))
+		if !ok {
+			break
+		}
+		action, rest := firstWord(rest)
+		switch strings.ToLower(action) {
+		case "add", "drop", "alter":
+			if isTable {
+				return keep
+			}
+		case "rename":
+			if _, ok := word2(rest, "column"); ok && isTable {
+				return keep
+			}
+			rest, ok := word2(rest, "to")
+			to, after, toOK := nameParts(rest)
+			if !ok || !toOK || len(to) != 1 || len(parts) != 3 || strings.TrimSpace(after) != "" {
+				break
+			}
+			kind := adapters.KindTable
+			if isView {
+				kind = adapters.KindView
+			}
+			from := adapters.Relation{Database: parts[0], Schema: parts[1], Identifier: parts[2]}
+			return kindChange{op: changeRename, rel: from, kind: kind, to: adapters.Relation{Database: parts[0], Schema: parts[1], Identifier: to[0]}}
+		}
+	case "create":
+		next, rest := firstWord(rest)
+		orReplace := false
+		if strings.EqualFold(next, "or") {
+			var r string
+			if r, orReplace = word2(rest, "replace"); !orReplace {
+				return forget
+			}
+			next, rest = firstWord(r)
+		}
+		switch strings.ToLower(next) {
+		case "unique":
+			// An index is no relation: CREATE [UNIQUE] INDEX.
+			if next, _ := firstWord(rest); strings.EqualFold(next, "index") && !orReplace {
+				return keep
+			}
+		case "index", "schema":
+			if !orReplace {
+				return keep
+			}
+		case "table", "view":
+			kind := adapters.KindTable
+			if strings.EqualFold(next, "view") {
+				kind = adapters.KindView
+			}
+			op := changeSet
+			if r, ok := word2(rest, "if"); ok {
+				if r, ok = word2(r, "not"); !ok {
+					return forget
+				}
+				if rest, ok = word2(r, "exists"); !ok {
+					return forget
+				}
+				op = changeIfAbsent
+			}
+			if rel, _, ok := relationName(rest); ok {
+				return kindChange{op: op, rel: rel, kind: kind}
+			}
+		}
+	case "drop":
+		next, rest := firstWord(rest)
+		switch strings.ToLower(next) {
+		case "index":
+			return keep
+		case "table", "view":
+			// DROP ... CASCADE may drop other relations too.
+			rel, after, ok := relationName(words(rest, "if", "exists"))
+			if tail := strings.TrimSpace(after); ok && (tail == "" || strings.EqualFold(tail, "restrict")) {
+				return kindChange{op: changeSet, rel: rel, kind: adapters.KindNone}
+			}
+		}
 	}
-	return false
+	return forget
+}
+
+// word2 is rest after the word w, if w is what rest starts with.
+func word2(s, w string) (rest string, ok bool) {
+	next, rest := firstWord(s)
+	if !strings.EqualFold(next, w) {
+		return s, false
+	}
+	return rest, true
+}
+
+// words skips the words ws at the start of s when they are all there
+// (IF EXISTS), and returns s as it is otherwise.
+func words(s string, ws ...string) string {
+	rest := s
+	for _, w := range ws {
+		var ok bool
+		if rest, ok = word2(rest, w); !ok {
+			return s
+		}
+	}
+	return rest
+}
+
+// relationName reads a database.schema.identifier name at the start of s
+// and returns it with what follows. ok is false for anything else, a name
+// of fewer parts among them: which relation that means depends on the
+// connection's current schema.
+func relationName(s string) (rel adapters.Relation, rest string, ok bool) {
+	parts, rest, ok := nameParts(s)
+	if !ok || len(parts) != 3 {
+		return rel, rest, false
+	}
+	return adapters.Relation{Database: parts[0], Schema: parts[1], Identifier: parts[2]}, rest, true
+}
+
+// nameParts reads a dotted name at the start of s (after white space and
+// comments), each part plain (letters, digits and underscores, not
+// starting with a digit) or double-quoted, which ends at white space, a
+// parenthesis, a comment or the end of s.
+func nameParts(s string) (parts []string, rest string, ok bool) {
+	s = skipSpaceAndComments(s)
+	for {
+		part, r, ok := identifier(s)
+		if !ok {
+			return nil, s, false
+		}
+		parts = append(parts, part)
+		if !strings.HasPrefix(r, ".") {
+			s = r
+			break
+		}
+		s = r[1:]
+	}
+	if s != "" && !strings.ContainsRune(" \t\r\n(", rune(s[0])) && !strings.HasPrefix(s, "--") && !strings.HasPrefix(s, "/*") {
+		return nil, s, false
+	}
+	return parts, s, true
+}
+
+// identifier reads one plain or double-quoted identifier at the start of s.
+func identifier(s string) (name, rest string, ok bool) {
+	if strings.HasPrefix(s, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(s); i++ {
+			if s[i] != '"' {
+				b.WriteByte(s[i])
+				continue
+			}
+			if i+1 < len(s) && s[i+1] == '"' {
+				b.WriteByte('"')
+				i++
+				continue
+			}
+			return b.String(), s[i+1:], b.Len() > 0
+		}
+		return "", s, false
+	}
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] == '_' || i > 0 && s[i] >= '0' && s[i] <= '9') {
+		i++
+	}
+	return s[:i], s[i:], i > 0
 }
 
 // firstWord is s's leading run of letters and underscores (after white

@@ -285,3 +285,148 @@ func TestCreateTable(t *testing.T) {
 		}
 	}
 }
+
+func TestKindChangeOf(t *testing.T) {
+	rel := func(d, s, i string) adapters.Relation {
+		return adapters.Relation{Database: d, Schema: s, Identifier: i}
+	}
+	x := rel("db", "main", "x")
+	for sql, want := range map[string]kindChange{
+		"create table db.main.x (a int)":                                 {op: changeSet, rel: x, kind: adapters.KindTable},
+		`CREATE OR REPLACE TABLE "db"."main"."x" AS SELECT 1`:            {op: changeSet, rel: x, kind: adapters.KindTable},
+		"create table db.main.x(a int);":                                 {op: changeSet, rel: x, kind: adapters.KindTable},
+		"/* c */ create view db.main.x as select 1":                      {op: changeSet, rel: x, kind: adapters.KindView},
+		"create or replace view db.main.x as select 1":                   {op: changeSet, rel: x, kind: adapters.KindView},
+		"create table if not exists db.main.x (a int)":                   {op: changeIfAbsent, rel: x, kind: adapters.KindTable},
+		`create table "my ""db"""."Main".x_1 (a int)`:                    {op: changeSet, rel: rel(`my "db"`, "Main", "x_1"), kind: adapters.KindTable},
+		"drop table db.main.x":                                           {op: changeSet, rel: x, kind: adapters.KindNone},
+		"drop view if exists db.main.x;":                                 {op: changeSet, rel: x, kind: adapters.KindNone},
+		"drop table db.main.x restrict":                                  {op: changeSet, rel: x, kind: adapters.KindNone},
+		"alter table x add column b int":                                 {op: changeKeep},
+		"alter table if exists db.main.x drop column b":                  {op: changeKeep},
+		"ALTER TABLE db.main.x ALTER COLUMN b TYPE bigint":               {op: changeKeep},
+		"alter table db.main.x rename column b to c":                     {op: changeKeep},
+		"create schema if not exists db.raw":                             {op: changeKeep},
+		"create index i on db.main.x (a)":                                {op: changeKeep},
+		"create table x (a int)":                                         {op: changeForget}, // the current schema's
+		"create table main.x (a int)":                                    {op: changeForget},
+		"create temp table db.main.x (a int)":                            {op: changeForget},
+		"create table db.main.x.y (a int)":                               {op: changeForget},
+		"create table db.main.x-y (a int)":                               {op: changeForget},
+		`create table "db.main.x (a int)`:                                {op: changeForget},
+		"create table if db.main.x (a int)":                              {op: changeForget},
+		"create or table db.main.x (a int)":                              {op: changeForget},
+		"create or replace schema db.raw":                                {op: changeForget},
+		"create macro m(a) as a":                                         {op: changeForget},
+		"drop table db.main.x cascade":                                   {op: changeForget},
+		"drop schema db.raw":                                             {op: changeForget},
+		"drop table db.main.x; drop table db.main.y":                     {op: changeForget},
+		"create table db.main.x (a int); create table db.main.y (a int)": {op: changeForget},
+		"alter table db.main.x rename to y":                              {op: changeRename, rel: x, kind: adapters.KindTable, to: rel("db", "main", "y")},
+		`ALTER VIEW "db"."main"."x" RENAME TO "Y"`:                       {op: changeRename, rel: x, kind: adapters.KindView, to: rel("db", "main", "Y")},
+		"alter table x rename to y":                                      {op: changeForget},
+		"alter table db.main.x rename to main.y":                         {op: changeForget},
+		"alter table db.main.x rename to y z":                            {op: changeForget},
+		"alter view db.main.x add column c int":                          {op: changeForget},
+		"alter table db.main.x set data type int":                        {op: changeForget},
+	} {
+		if got := kindChangeOf(sql); got != want {
+			t.Errorf("kindChangeOf(%q) = %+v, want %+v", sql, got, want)
+		}
+	}
+}
+
+// TestRelationKindsFollowDDL: a CREATE or DROP of a fully named table or
+// view, run by a hook, run_query or a loader's transaction, records that
+// relation's kind instead of forgetting every kind, so the catalog is not
+// read again; what the cache cannot follow still sends the next question
+// to the catalog, and every answer agrees with the catalog.
+func TestRelationKindsFollowDDL(t *testing.T) {
+	ctx := context.Background()
+	a, scans := openCounting(t)
+	names := []string{"a", "b", "c", "v", "w", "x", "nope"}
+	check := func(step string, wantScans int64) {
+		t.Helper()
+		for _, n := range names {
+			got, err := a.RelationKind(ctx, adapters.Relation{Database: "shop", Schema: "main", Identifier: strings.ToUpper(n)})
+			if want := kindOf(t, a, n); err != nil || got != want {
+				t.Fatalf("%s: RelationKind(%s) = %q (%v), the catalog says %q", step, n, got, err, want)
+			}
+		}
+		if n := scans.Load(); n != wantScans+int64(len(names)) { // kindOf scans once a name
+			t.Fatalf("%s: %d catalog scans, want %d", step, n-int64(len(names)), wantScans)
+		}
+		scans.Add(-int64(len(names)))
+	}
+	exec := func(sql string) {
+		t.Helper()
+		if err := a.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	check("start", 1)
+	exec("create table shop.main.a (id int)")
+	check("create table", 1)
+	exec(`create or replace view "shop"."main"."V" as select 1 as id`)
+	exec("create table if not exists shop.main.a (id int)")
+	exec("create view if not exists shop.main.w as select 1 as id")
+	exec("create view if not exists shop.main.a as select 1 as id") // a stays a table
+	check("create view, create if not exists", 1)
+	exec("alter table shop.main.a add column b int")
+	exec("alter table shop.main.a rename column b to c")
+	exec("create table shop.main.b (id int)")
+	exec("alter table shop.main.b rename to nope")
+	exec("alter view shop.main.v rename to x")
+	exec("alter table shop.main.nope rename to b")
+	exec("create schema if not exists shop.s2")
+	if _, err := a.Query(ctx, "drop view if exists shop.main.w"); err != nil {
+		t.Fatal(err)
+	}
+	check("alter, rename, create schema, drop", 1)
+	if err := a.Exec(ctx, "drop table shop.main.nope"); err == nil {
+		t.Fatal("dropping a missing table: want an error")
+	}
+	check("a failed drop: its relation is read again", 2)
+	exec("drop table shop.main.a cascade")
+	check("cascade forgets", 3)
+
+	// A loader's transaction: its relations are recorded once it commits.
+	tx, err := a.BeginBulk(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Exec(ctx, "create table shop.main.c (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Exec(ctx, "drop view shop.main.x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("a committed transaction", 3)
+	if tx, err = a.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Exec(ctx, "create table shop.main.a (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Exec(ctx, "drop table shop.main.b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("a rolled back transaction", 3)
+
+	// On a session's connection a transaction may be open: forget.
+	sctx, release, err := a.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Exec(sctx, "create view shop.main.v as select 2 as id"); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	check("a session's statement", 4)
+}
