@@ -188,17 +188,26 @@ func newLoadID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// Prepare creates rel's schema and the load state tables in it
+// (_elt_loads, _elt_rejected) unless they exist. Run does too; loaders
+// that run at once must have their schemas prepared first, one schema at
+// a time, since two transactions creating the same table conflict.
+func Prepare(ctx context.Context, a adapters.Adapter, rel adapters.Relation) error {
+	e := &engine{a: a, rel: rel, d: a.Dialect()}
+	if err := a.CreateSchema(ctx, rel.Database, rel.Schema); err != nil {
+		return err
+	}
+	if err := a.Exec(ctx, fmt.Sprintf(`create table if not exists %s (load_id text, loader text, started_at timestamptz, finished_at timestamptz, status text, row_count bigint, pages bigint, rejected bigint, cursor_value text, checkpoint text, error_message text)`, e.loadsRel())); err != nil {
+		return err
+	}
+	return a.Exec(ctx, fmt.Sprintf(`create table if not exists %s (load_id text, loader text, rejected_at timestamptz, reason text, record text)`, e.r(e.rejectedRel())))
+}
+
 func (e *engine) run(ctx context.Context, res *Result) error {
 	if _, err := e.bulk(); err != nil {
 		return err
 	}
-	if err := e.a.CreateSchema(ctx, e.rel.Database, e.rel.Schema); err != nil {
-		return err
-	}
-	if err := e.a.Exec(ctx, fmt.Sprintf(`create table if not exists %s (load_id text, loader text, started_at timestamptz, finished_at timestamptz, status text, row_count bigint, pages bigint, rejected bigint, cursor_value text, checkpoint text, error_message text)`, e.loadsRel())); err != nil {
-		return err
-	}
-	if err := e.a.Exec(ctx, fmt.Sprintf(`create table if not exists %s (load_id text, loader text, rejected_at timestamptz, reason text, record text)`, e.r(e.rejectedRel()))); err != nil {
+	if err := Prepare(ctx, e.a, e.rel); err != nil {
 		return err
 	}
 	st, err := e.resumeState(ctx, res)

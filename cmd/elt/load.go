@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +25,7 @@ func newLoadCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 		},
 	}
 	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "loaders to run: a loader name, loader:NAME, or source:SOURCE[.TABLE]")
+	c.Flags().IntVar(&f.threads, "threads", 0, "loaders run at once (default: the profile's threads); loaders of the same table run one after another")
 	return c
 }
 
@@ -63,15 +66,43 @@ func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Write
 	return nil
 }
 
-// runLoaders runs loaders one after another, printing a progress line per
-// loader and a summary, and returns how many failed.
+// runLoaders runs loaders on the target's threads (--threads), printing
+// a line as each starts and as it ends, then a summary, and returns how
+// many failed. Loaders that land the same table run one after another, in
+// their order. The load state tables of each schema are made first, one
+// schema at a time: loaders creating them at once would conflict.
 func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int {
 	start := time.Now()
-	var total int64
-	failed := 0
+	rels := make([]adapters.Relation, len(chosen))
+	prepared := map[[2]string]bool{}
+	// chains are the loaders of each table, in order; a thread takes a
+	// whole chain.
+	var chains [][]int
+	chainOf := map[string]int{}
 	for i, l := range chosen {
 		src := s.manifest.Sources[l.SourceID]
-		rel := adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}
+		rels[i] = adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}
+		if schema := [2]string{rels[i].Database, rels[i].Schema}; !prepared[schema] {
+			prepared[schema] = true
+			// A schema that cannot be prepared fails its loaders, which
+			// prepare it again and report why.
+			_ = loaders.Prepare(ctx, s.adapter, rels[i])
+		}
+		key := strings.ToLower(s.adapter.Dialect().RenderRelation(rels[i]))
+		if c, ok := chainOf[key]; ok {
+			chains[c] = append(chains[c], i)
+			continue
+		}
+		chainOf[key] = len(chains)
+		chains = append(chains, []int{i})
+	}
+	var (
+		mu     sync.Mutex
+		total  int64
+		failed int
+	)
+	runOne := func(i int) {
+		l, rel := chosen[i], rels[i]
 		prefix := fmt.Sprintf("%d of %d", i+1, len(chosen))
 		s.log.info("LoaderStart", fmt.Sprintf("%s START load %s into %s", prefix, l.Name, s.adapter.Dialect().RenderRelation(rel)),
 			map[string]any{"loader": l.Name, "connector": l.Connector, "relation": s.adapter.Dialect().RenderRelation(rel)})
@@ -91,15 +122,35 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 		if res.Resumed {
 			msg += " (resumed)"
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		if res.Err != nil {
 			failed++
 			data["error"] = res.Err.Error()
 			s.log.errorf("LoaderResult", dots(prefix+" ERROR loading "+l.Name, "[ERROR]", s.log.width)+"\n  "+res.Err.Error(), data)
-			continue
+			return
 		}
 		total += res.Rows
 		s.log.info("LoaderResult", dots(prefix+" OK loaded "+l.Name, "["+msg+"]", s.log.width), data)
 	}
+	next := make(chan []int)
+	var wg sync.WaitGroup
+	for range min(s.threads(), len(chains)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for chain := range next {
+				for _, i := range chain {
+					runOne(i)
+				}
+			}
+		}()
+	}
+	for _, c := range chains {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
 	elapsed := time.Since(start)
 	s.log.info("LoadSummary", fmt.Sprintf("Finished %d %s: %d rows in %.2fs. PASS=%d ERROR=%d", len(chosen), plural(len(chosen), "loader", "loaders"),
 		total, elapsed.Seconds(), len(chosen)-failed, failed),

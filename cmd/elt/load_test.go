@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // elt load lands a local CSV (DuckDB's reader) and a paginated API into
@@ -218,5 +220,136 @@ func TestLoaderPaths(t *testing.T) {
 	want := fmt.Sprintf("dbt_project.yml:%d:1: loader-paths must be a list of folder names", lines+2)
 	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, want) {
 		t.Fatalf("want %q, got exit %d\n%s%s", want, res.code, res.stdout, res.stderr)
+	}
+}
+
+// elt load runs loaders on --threads at once, never more; loaders that
+// land one table (through sources that name it alike) run one after
+// another, in their order; every table ends up landed. The API holds the first requests until as many are in flight as
+// there are threads (or a few seconds pass), so how many ran at once is
+// seen, not timed.
+func TestLoadersRunOnThreads(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		inFlight int
+		most     int
+		hold     = 0 // the first requests are held until this many are in flight
+		arrivals int
+		sameBusy int
+		overlap  bool
+	)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		same := strings.HasPrefix(r.URL.Path, "/same")
+		if same {
+			overlap = overlap || sameBusy > 0
+			sameBusy++
+		}
+		arrivals++
+		wait := arrivals <= hold // the first wave only
+		mu.Unlock()
+		if same {
+			// Long enough for another loader of the table to start, if
+			// one could.
+			time.Sleep(200 * time.Millisecond)
+			mu.Lock()
+			overlap = overlap || sameBusy > 1
+			mu.Unlock()
+		}
+		if wait {
+			deadline := time.After(10 * time.Second)
+		waiting:
+			for {
+				mu.Lock()
+				enough := inFlight >= hold
+				mu.Unlock()
+				if enough {
+					break
+				}
+				select {
+				case <-deadline:
+					break waiting
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": []map[string]any{{"id": 1, "path": r.URL.Path}}})
+		mu.Lock()
+		inFlight--
+		if same {
+			sameBusy--
+		}
+		mu.Unlock()
+	}))
+	defer api.Close()
+	dir := starterProject(t)
+	var tables, decl strings.Builder
+	for i := range 6 {
+		fmt.Fprintf(&tables, "      - name: t%d\n", i)
+		fmt.Fprintf(&decl, "  - name: l%d\n    connector: http\n    lands: {source: api, table: t%d}\n    write_disposition: replace\n    options:\n      base_url: %s\n      path: /t%d\n      records_path: data\n", i, i, api.URL, i)
+	}
+	// Three sources name one table: their loaders land it in turn.
+	for i, name := range []string{"same_a", "same_b", "same_c"} {
+		fmt.Fprintf(&decl, "  - name: %s\n    connector: http\n    lands: {source: %s, table: same}\n    write_disposition: append\n    options:\n      base_url: %s\n      path: /%s\n      records_path: data\n", name, []string{"api", "api_b", "api_c"}[i], api.URL, name)
+	}
+	writeFile(t, dir, "models/api.yml", "version: 2\nsources:\n  - name: api\n    tables:\n"+tables.String()+"      - name: same\n"+
+		"  - name: api_b\n    schema: api\n    tables:\n      - name: same\n  - name: api_c\n    schema: api\n    tables:\n      - name: same\n        identifier: SAME\n")
+	writeFile(t, dir, "loaders/api.yml", "loaders:\n"+decl.String())
+	for _, threads := range []int{3, 1} {
+		mu.Lock()
+		most, hold, arrivals = 0, threads, 0
+		mu.Unlock()
+		res := elt(t, dir, "load", "--threads", strconv.Itoa(threads))
+		if res.code != 0 {
+			t.Fatalf("load --threads %d: exit %d\n%s%s", threads, res.code, res.stdout, res.stderr)
+		}
+		mu.Lock()
+		if most != threads {
+			t.Errorf("--threads %d: %d loaders ran at once at most", threads, most)
+		}
+		if overlap {
+			t.Errorf("--threads %d: two loaders of the same table ran at once", threads)
+		}
+		mu.Unlock()
+		if !strings.Contains(res.stdout, "Finished 9 loaders: 9 rows") {
+			t.Errorf("--threads %d: want 9 loaders and rows in the summary:\n%s", threads, res.stdout)
+		}
+	}
+	db := openDB(t, filepath.Join(dir, "demo.duckdb"))
+	for i := range 6 {
+		var n int
+		if err := db.QueryRow(fmt.Sprintf("select count(*) from api.t%d where path = '/t%d'", i, i)).Scan(&n); err != nil || n != 1 {
+			t.Errorf("api.t%d: %d rows (%v), want 1", i, n, err)
+		}
+	}
+	// Appended in the loaders' order, twice: each started after the one
+	// before it had finished.
+	rows, err := db.Query(`select loader, started_at, finished_at from api._elt_loads where loader like 'same_%' order by started_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var order []string
+	var lastEnd time.Time
+	for rows.Next() {
+		var name string
+		var started, finished time.Time
+		if err := rows.Scan(&name, &started, &finished); err != nil {
+			t.Fatal(err)
+		}
+		if started.Before(lastEnd) {
+			t.Errorf("%s started at %v, before the load before it finished (%v)", name, started, lastEnd)
+		}
+		lastEnd = finished
+		order = append(order, name)
+	}
+	if got := strings.Join(order, ","); got != "same_a,same_b,same_c,same_a,same_b,same_c" {
+		t.Errorf("the same table's loads ran in the order %s", got)
+	}
+	var n int
+	if err := db.QueryRow("select count(*) from api.same").Scan(&n); err != nil || n != 6 {
+		t.Errorf("api.same: %d rows (%v), want 6", n, err)
 	}
 }
