@@ -54,6 +54,21 @@ type Loader struct {
 	Conn Connector
 }
 
+// Shares names what l sets up for the whole database while it runs, which
+// loaders running at once must not both set: "object storage" for a files
+// loader reading s3:// or gs:// paths (the credentials DuckDB reads them
+// with are a temporary secret of the database); "" for anything else.
+func (l *Loader) Shares() string {
+	if f, ok := l.Conn.(*files); ok {
+		for _, p := range f.paths {
+			if strings.HasPrefix(p, "s3://") || strings.HasPrefix(p, "gs://") {
+				return "object storage"
+			}
+		}
+	}
+	return ""
+}
+
 // ID is the loader's unique id, as the DAG names it.
 func (l *Loader) ID(pkg string) string { return "loader." + pkg + "." + l.Name }
 

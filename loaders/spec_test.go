@@ -122,3 +122,18 @@ func TestHTTPErrorsHideQueryKey(t *testing.T) {
 		t.Fatalf("the error shows the key: %v", res.Err)
 	}
 }
+
+// A files loader reading object storage shares DuckDB's credentials with
+// any other such loader; other loaders share nothing.
+func TestLoaderShares(t *testing.T) {
+	for src, want := range map[string]string{
+		"loaders:\n  - name: f\n    connector: files\n    lands: {source: raw, table: t}\n    options:\n      path: s3://bucket/x/*.csv\n":            "object storage",
+		"loaders:\n  - name: f\n    connector: files\n    lands: {source: raw, table: t}\n    options:\n      path: [data/a.csv, gs://b/y.parquet]\n": "object storage",
+		"loaders:\n  - name: f\n    connector: files\n    lands: {source: raw, table: t}\n    options:\n      path: data/*.csv\n":                     "",
+		"loaders:\n  - name: h\n    connector: http\n    lands: {source: raw, table: t}\n    options:\n      base_url: https://s3.example.com\n":      "",
+	} {
+		if got := parseOne(t, src, nil).Shares(); got != want {
+			t.Errorf("Shares() = %q, want %q for\n%s", got, want, src)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,10 +76,7 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 	start := time.Now()
 	rels := make([]adapters.Relation, len(chosen))
 	prepared := map[[2]string]bool{}
-	// chains are the loaders of each table, in order; a thread takes a
-	// whole chain.
-	var chains [][]int
-	chainOf := map[string]int{}
+	keys := make([][]string, len(chosen))
 	for i, l := range chosen {
 		src := s.manifest.Sources[l.SourceID]
 		rels[i] = adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}
@@ -88,14 +86,12 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 			// prepare it again and report why.
 			_ = loaders.Prepare(ctx, s.adapter, rels[i])
 		}
-		key := strings.ToLower(s.adapter.Dialect().RenderRelation(rels[i]))
-		if c, ok := chainOf[key]; ok {
-			chains[c] = append(chains[c], i)
-			continue
+		keys[i] = []string{"table " + strings.ToLower(s.adapter.Dialect().RenderRelation(rels[i]))}
+		if shared := l.Shares(); shared != "" {
+			keys[i] = append(keys[i], "shares "+shared)
 		}
-		chainOf[key] = len(chains)
-		chains = append(chains, []int{i})
 	}
+	chains := chainsOf(keys)
 	var (
 		mu     sync.Mutex
 		total  int64
@@ -156,6 +152,45 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 		total, elapsed.Seconds(), len(chosen)-failed, failed),
 		map[string]any{"loaders": len(chosen), "rows": total, "errors": failed, "elapsed": elapsed.Seconds()})
 	return failed
+}
+
+// chainsOf groups items (loaders) into chains that must run one after
+// another: items sharing any key (their table, what they set up for the
+// whole database) are in one chain, in their order. Chains come in the
+// order of their first items.
+func chainsOf(keys [][]string) [][]int {
+	chainOf := map[string]int{}
+	var chains [][]int
+	for i, ks := range keys {
+		c := -1
+		for _, k := range ks {
+			at, ok := chainOf[k]
+			switch {
+			case !ok || at == c:
+			case c < 0:
+				c = at
+			default:
+				// The item joins two chains: they become one.
+				chains[c] = append(chains[c], chains[at]...)
+				slices.Sort(chains[c])
+				for k2, at2 := range chainOf {
+					if at2 == at {
+						chainOf[k2] = c
+					}
+				}
+				chains[at] = nil
+			}
+		}
+		if c < 0 {
+			c = len(chains)
+			chains = append(chains, nil)
+		}
+		chains[c] = append(chains[c], i)
+		for _, k := range ks {
+			chainOf[k] = c
+		}
+	}
+	return slices.DeleteFunc(chains, func(c []int) bool { return len(c) == 0 })
 }
 
 // addLoaders puts the project's loaders into the session's graph, each

@@ -353,3 +353,24 @@ func TestLoadersRunOnThreads(t *testing.T) {
 		t.Errorf("api.same: %d rows (%v), want 6", n, err)
 	}
 }
+
+// Loaders that share a table, or what they set up for the whole database,
+// run in one chain, in their order; the others each in their own.
+func TestChainsOf(t *testing.T) {
+	for _, tc := range []struct {
+		keys [][]string
+		want string
+	}{
+		{[][]string{{"a"}, {"b"}, {"c"}}, "[[0] [1] [2]]"},
+		{[][]string{{"a"}, {"b"}, {"a"}}, "[[0 2] [1]]"},
+		{[][]string{{"a", "s3"}, {"b"}, {"c", "s3"}, {"b"}}, "[[0 2] [1 3]]"},
+		// 2 shares a with 0 and s3 with 1: all three run in one chain.
+		{[][]string{{"a"}, {"b", "s3"}, {"a", "s3"}, {"d"}}, "[[0 1 2] [3]]"},
+		{[][]string{{"a", "s3"}, {"b", "s3"}, {"b"}, {"a"}}, "[[0 1 2 3]]"},
+		{nil, "[]"},
+	} {
+		if got := fmt.Sprint(chainsOf(tc.keys)); got != tc.want {
+			t.Errorf("chainsOf(%v) = %s, want %s", tc.keys, got, tc.want)
+		}
+	}
+}
