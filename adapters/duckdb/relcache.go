@@ -93,18 +93,30 @@ func (c *kindCache) kind(ctx context.Context, q queryer, since uint64, rel adapt
 // when the build failed or its result is not known. A schema not loaded
 // yet is left alone: loading it will read the committed state.
 func (c *kindCache) set(rel adapters.Relation, kind adapters.RelationKind) {
+	c.put(rel, kind, false)
+}
+
+// put is set; ifAbsent leaves a relation the cache holds as it is, as
+// CREATE ... IF NOT EXISTS does.
+func (c *kindCache) put(rel adapters.Relation, kind adapters.RelationKind, ifAbsent bool) {
 	if !cacheable(rel) {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.version++
-	if kinds, loaded := c.schemas[schemaKey(rel)]; loaded {
-		if kind == adapters.KindNone {
-			delete(kinds, strings.ToLower(rel.Identifier))
-		} else {
-			kinds[strings.ToLower(rel.Identifier)] = kind
-		}
+	kinds, loaded := c.schemas[schemaKey(rel)]
+	if !loaded {
+		return
+	}
+	ident := strings.ToLower(rel.Identifier)
+	if _, found := kinds[ident]; found && ifAbsent {
+		return
+	}
+	if kind == adapters.KindNone {
+		delete(kinds, ident)
+	} else {
+		kinds[ident] = kind
 	}
 }
 
@@ -123,28 +135,12 @@ func (c *kindCache) apply(ch kindChange, err error) {
 			c.set(ch.to, kindUnknown)
 		}
 	case ch.op == changeIfAbsent:
-		c.setIfAbsent(ch.rel, ch.kind)
+		c.put(ch.rel, ch.kind, true)
 	case ch.op == changeRename:
 		c.set(ch.rel, adapters.KindNone)
 		c.set(ch.to, ch.kind)
 	default:
 		c.set(ch.rel, ch.kind)
-	}
-}
-
-// setIfAbsent records that rel is kind if the cache holds it as absent:
-// CREATE ... IF NOT EXISTS leaves an existing relation as it was.
-func (c *kindCache) setIfAbsent(rel adapters.Relation, kind adapters.RelationKind) {
-	if !cacheable(rel) {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.version++
-	if kinds, loaded := c.schemas[schemaKey(rel)]; loaded {
-		if _, found := kinds[strings.ToLower(rel.Identifier)]; !found {
-			kinds[strings.ToLower(rel.Identifier)] = kind
-		}
 	}
 }
 

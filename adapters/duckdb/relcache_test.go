@@ -391,32 +391,28 @@ func TestRelationKindsFollowDDL(t *testing.T) {
 	check("cascade forgets", 3)
 
 	// A loader's transaction: its relations are recorded once it commits.
-	tx, err := a.BeginBulk(ctx)
-	if err != nil {
-		t.Fatal(err)
+	inTx := func(commit bool, stmts ...string) {
+		t.Helper()
+		tx, err := a.BeginBulk(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range stmts {
+			if err := tx.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		end := tx.Rollback
+		if commit {
+			end = tx.Commit
+		}
+		if err := end(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := tx.Exec(ctx, "create table shop.main.c (id int)"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Exec(ctx, "drop view shop.main.x"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	inTx(true, "create table shop.main.c (id int)", "drop view shop.main.x")
 	check("a committed transaction", 3)
-	if tx, err = a.BeginBulk(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Exec(ctx, "create table shop.main.a (id int)"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Exec(ctx, "drop table shop.main.b"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	inTx(false, "create table shop.main.a (id int)", "drop table shop.main.b")
 	check("a rolled back transaction", 3)
 
 	// On a session's connection a transaction may be open: forget.
