@@ -124,9 +124,12 @@ func tableInfo(ctx context.Context, q queryer, rel adapters.Relation) ([]adapter
 
 // RelationKind says whether rel is a table, a view or absent.
 func (a *Adapter) RelationKind(ctx context.Context, rel adapters.Relation) (adapters.RelationKind, error) {
-	kind, ok, err := a.kinds.kind(ctx, a.db, a.kinds.current(), rel)
+	since := a.kinds.current()
+	kind, ok, err := a.kinds.kind(ctx, a.db, since, rel)
 	if !ok && err == nil {
-		kind, err = relationKind(ctx, a.db, rel)
+		if kind, err = relationKind(ctx, a.db, rel); err == nil {
+			a.kinds.resolved(rel, kind, since)
+		}
 	}
 	if err != nil {
 		return adapters.KindNone, fmt.Errorf("duckdb: relation kind of %s: %w", Dialect{}.RenderRelation(rel), err)

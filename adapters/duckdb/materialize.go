@@ -76,6 +76,7 @@ func (a *Adapter) replaceTableInPlace(ctx context.Context, m adapters.Model, rel
 		if kind, err = relationKind(ctx, a.db, rel); err != nil {
 			return adapters.RunResult{}, true, err
 		}
+		a.kinds.resolved(rel, kind, since)
 	}
 	if kind != adapters.KindNone && kind != adapters.KindTable {
 		return adapters.RunResult{}, false, nil

@@ -120,6 +120,29 @@ func (c *kindCache) put(rel adapters.Relation, kind adapters.RelationKind, ifAbs
 	}
 }
 
+// resolved records the kind the catalog gave for rel, read on the pool
+// after current said since, where the cache could not answer (its entry
+// was unknown): if nothing changed since, the entry takes it, so the next
+// look-up is answered again. Without this an entry left unknown by a
+// failed statement sent every later look-up to the catalog.
+func (c *kindCache) resolved(rel adapters.Relation, kind adapters.RelationKind, since uint64) {
+	if !cacheable(rel) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kinds, loaded := c.schemas[schemaKey(rel)]
+	ident := strings.ToLower(rel.Identifier)
+	if !loaded || c.version != since || kinds[ident] != kindUnknown {
+		return
+	}
+	if kind == adapters.KindNone {
+		delete(kinds, ident)
+	} else {
+		kinds[ident] = kind
+	}
+}
+
 // apply records what a statement that ran outside any transaction of its
 // own did (kindChangeOf); err is the statement's.
 func (c *kindCache) apply(ch kindChange, err error) {

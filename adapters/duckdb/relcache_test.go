@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -425,4 +426,90 @@ func TestRelationKindsFollowDDL(t *testing.T) {
 	}
 	release()
 	check("a session's statement", 4)
+}
+
+// TestRelationKindsFollowRandomDDL runs a few hundred random statements
+// (creates, drops, renames and column changes of tables and views under
+// three names, quoted or not, upper or lower case, qualified or not, some
+// failing, some in a loader's transaction) and checks after each that
+// every answer RelationKind gives agrees with the catalog.
+func TestRelationKindsFollowRandomDDL(t *testing.T) {
+	ctx := context.Background()
+	a, _ := openCounting(t)
+	rng := rand.New(rand.NewPCG(14, 18))
+	names := []string{"p", "q", "r"}
+	name := func(n string) string {
+		if rng.IntN(2) == 0 {
+			n = strings.ToUpper(n)
+		}
+		switch rng.IntN(4) {
+		case 0:
+			return n // the current schema's: forgets
+		case 1:
+			return `"shop"."main"."` + n + `"`
+		default:
+			return "shop.main." + n
+		}
+	}
+	stmt := func() string {
+		n := name(names[rng.IntN(len(names))])
+		switch rng.IntN(11) {
+		case 0:
+			return "create table " + n + " (id int)"
+		case 1:
+			return "create or replace table " + n + " as select 1 as id"
+		case 2:
+			return "create table if not exists " + n + " (id int)"
+		case 3:
+			return "create or replace view " + n + " as select 2 as id"
+		case 4:
+			return "create view if not exists " + n + " as select 3 as id"
+		case 5:
+			return "drop table if exists " + n
+		case 6:
+			return "drop view " + n
+		case 7:
+			return "alter table " + n + " add column c" + fmt.Sprint(rng.IntN(1000)) + " int"
+		case 8:
+			return "alter table " + n + " rename to " + names[rng.IntN(len(names))]
+		case 9:
+			return "alter view " + n + " rename to " + names[rng.IntN(len(names))]
+		default:
+			return "insert into " + n + " (id) values (7)"
+		}
+	}
+	for step := range 400 {
+		var ran []string
+		if rng.IntN(5) == 0 {
+			tx, err := a.BeginBulk(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok := true
+			for range 1 + rng.IntN(3) {
+				q := stmt()
+				ran = append(ran, q)
+				if tx.Exec(ctx, q) != nil {
+					ok = false
+					break
+				}
+			}
+			if ok && rng.IntN(3) > 0 {
+				_ = tx.Commit(ctx)
+			} else {
+				_ = tx.Rollback(ctx)
+			}
+		} else {
+			q := stmt()
+			ran = append(ran, q)
+			_ = a.Exec(ctx, q) // many fail: dropping what is not there, altering a view
+		}
+		for _, n := range names {
+			want := kindOf(t, a, n)
+			got, err := a.RelationKind(ctx, adapters.Relation{Database: "shop", Schema: "main", Identifier: n})
+			if err != nil || got != want {
+				t.Fatalf("step %d, after %q: RelationKind(%s) = %q (%v), the catalog says %q", step, ran, n, got, err, want)
+			}
+		}
+	}
 }
