@@ -99,6 +99,9 @@ type RunOptions struct {
 	// commits them with its checkpoint (default 20,000; pages are never
 	// split, and at least every 2 seconds a commit happens too).
 	CommitRows int64
+	// Prepared says that Prepare has made the loader's schema and state
+	// tables in this invocation, so Run does not make them again.
+	Prepared bool
 }
 
 const (
@@ -207,8 +210,10 @@ func (e *engine) run(ctx context.Context, res *Result) error {
 	if _, err := e.bulk(); err != nil {
 		return err
 	}
-	if err := Prepare(ctx, e.a, e.rel); err != nil {
-		return err
+	if !e.opts.Prepared {
+		if err := Prepare(ctx, e.a, e.rel); err != nil {
+			return err
+		}
 	}
 	st, err := e.resumeState(ctx, res)
 	if err != nil {

@@ -113,6 +113,11 @@ func (c *kindCache) put(rel adapters.Relation, kind adapters.RelationKind, ifAbs
 	if _, found := kinds[ident]; found && ifAbsent {
 		return
 	}
+	setEntry(kinds, ident, kind)
+}
+
+// setEntry records ident's kind in a schema's map; absent is no entry.
+func setEntry(kinds map[string]adapters.RelationKind, ident string, kind adapters.RelationKind) {
 	if kind == adapters.KindNone {
 		delete(kinds, ident)
 	} else {
@@ -136,11 +141,7 @@ func (c *kindCache) resolved(rel adapters.Relation, kind adapters.RelationKind, 
 	if !loaded || c.version != since || kinds[ident] != kindUnknown {
 		return
 	}
-	if kind == adapters.KindNone {
-		delete(kinds, ident)
-	} else {
-		kinds[ident] = kind
-	}
+	setEntry(kinds, ident, kind)
 }
 
 // apply records what a statement that ran outside any transaction of its
@@ -232,28 +233,29 @@ const (
 	changeRename            // rel is gone, to is now kind
 )
 
-// keepsKinds says whether sql is one statement that cannot create, drop,
-// rename or replace a relation, so running it keeps the cached relation
-// kinds: a query (SELECT, DESCRIBE, SHOW, ...), or one that changes rows,
-// comments, columns or settings (INSERT, UPDATE, DELETE, COMMENT ON,
-// ANALYZE, SET, COPY into or out of a table, ALTER TABLE's column and
-// constraint changes, CREATE SCHEMA, ...), as projects' hooks and
-// persist_docs run after every model. Forgetting the kinds after each
-// such statement made the next model read DuckDB's whole catalog again
-// (2,000 table models with a COMMENT ON post-hook: 41 s, 70% of it
-// there). Anything else, or anything unsure (several statements, CALL,
-// PRAGMA, ATTACH, a rename, a transaction's COMMIT, COPY FROM DATABASE),
-// is not; of CREATE and DROP, only an index's and a schema's creation.
-func keepsKinds(sql string) bool { return kindChangeOf(sql).op == changeKeep }
-
 // kindChangeOf says what sql, once it has run and committed, did to the
-// relation kinds (see keepsKinds for the statements that keep them).
-// CREATE [OR REPLACE] TABLE or VIEW [IF NOT EXISTS] and DROP TABLE or
-// VIEW [IF EXISTS] of a name with all three parts (database, schema,
-// identifier) set that one relation's kind, as a loader's and a hook's
-// DDL does: forgetting every kind after each made every loader read the
-// whole catalog again (duckdb_tables(), 15 ms a call beside 2,000 tables).
-// Any other CREATE or DROP forgets them, and so does DROP ... CASCADE.
+// relation kinds.
+//
+// A statement that cannot create, drop, rename or replace a relation keeps
+// them (changeKeep): a query (SELECT, DESCRIBE, SHOW, ...), or one that
+// changes rows, comments, columns or settings (INSERT, UPDATE, DELETE,
+// COMMENT ON, ANALYZE, SET, COPY into or out of a table, ALTER TABLE's
+// column and constraint changes, CREATE SCHEMA, CREATE or DROP INDEX), as
+// projects' hooks and persist_docs run after every model. Forgetting the
+// kinds after each such statement made the next model read DuckDB's whole
+// catalog again (2,000 table models with a COMMENT ON post-hook: 41 s, 70%
+// of it there).
+//
+// CREATE [OR REPLACE] TABLE or VIEW [IF NOT EXISTS], DROP TABLE or VIEW
+// [IF EXISTS] and ALTER TABLE or VIEW ... RENAME TO of a name with all
+// three parts (database, schema, identifier) set that one relation's kind,
+// as a loader's and a hook's DDL does: forgetting every kind after each
+// made every loader read the whole catalog again (duckdb_tables(), 15 ms a
+// call beside 2,000 tables).
+//
+// Anything else, or anything unsure, forgets them all: several statements,
+// CALL, PRAGMA, ATTACH, a transaction's COMMIT, COPY FROM DATABASE, any
+// other CREATE or DROP, DROP ... CASCADE, a name of fewer parts.
 func kindChangeOf(sql string) kindChange {
 	forget := kindChange{op: changeForget}
 	keep := kindChange{op: changeKeep}

@@ -211,6 +211,9 @@ func TestRelationKindsConcurrentBuilds(t *testing.T) {
 	}
 }
 
+// keepsKinds says whether running sql keeps every cached relation kind.
+func keepsKinds(sql string) bool { return kindChangeOf(sql).op == changeKeep }
+
 func TestKeepsKinds(t *testing.T) {
 	for sql, want := range map[string]bool{
 		"select 1": true,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/graph"
+	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/loaders"
 )
 
@@ -75,16 +76,16 @@ func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Write
 func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int {
 	start := time.Now()
 	rels := make([]adapters.Relation, len(chosen))
+	// prepared: whether each schema's state tables were made; a loader
+	// whose schema failed prepares it again in Run and reports why.
 	prepared := map[[2]string]bool{}
 	keys := make([][]string, len(chosen))
 	for i, l := range chosen {
 		src := s.manifest.Sources[l.SourceID]
 		rels[i] = adapters.Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}
-		if schema := [2]string{rels[i].Database, rels[i].Schema}; !prepared[schema] {
-			prepared[schema] = true
-			// A schema that cannot be prepared fails its loaders, which
-			// prepare it again and report why.
-			_ = loaders.Prepare(ctx, s.adapter, rels[i])
+		schema := [2]string{rels[i].Database, rels[i].Schema}
+		if _, done := prepared[schema]; !done {
+			prepared[schema] = loaders.Prepare(ctx, s.adapter, rels[i]) == nil
 		}
 		keys[i] = []string{"table " + strings.ToLower(s.adapter.Dialect().RenderRelation(rels[i]))}
 		if shared := l.Shares(); shared != "" {
@@ -103,7 +104,7 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 		s.log.info("LoaderStart", fmt.Sprintf("%s START load %s into %s", prefix, l.Name, s.adapter.Dialect().RenderRelation(rel)),
 			map[string]any{"loader": l.Name, "connector": l.Connector, "relation": s.adapter.Dialect().RenderRelation(rel)})
 		var lastLine time.Time
-		res := loaders.Run(ctx, s.adapter, l, rel, loaders.RunOptions{Progress: func(p loaders.Progress) {
+		res := loaders.Run(ctx, s.adapter, l, rel, loaders.RunOptions{Prepared: prepared[[2]string{rel.Database, rel.Schema}], Progress: func(p loaders.Progress) {
 			// One line a second at most: a million-row load stays readable.
 			if time.Since(lastLine) < time.Second {
 				return
@@ -129,24 +130,12 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 		total += res.Rows
 		s.log.info("LoaderResult", dots(prefix+" OK loaded "+l.Name, "["+msg+"]", s.log.width), data)
 	}
-	next := make(chan []int)
-	var wg sync.WaitGroup
-	for range min(s.threads(), len(chains)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for chain := range next {
-				for _, i := range chain {
-					runOne(i)
-				}
-			}
-		}()
-	}
-	for _, c := range chains {
-		next <- c
-	}
-	close(next)
-	wg.Wait()
+	// A thread takes a whole chain at a time.
+	par.ForOn(s.threads(), len(chains), 1, func() struct{} { return struct{}{} }, func(_ struct{}, c int) {
+		for _, i := range chains[c] {
+			runOne(i)
+		}
+	})
 	elapsed := time.Since(start)
 	s.log.info("LoadSummary", fmt.Sprintf("Finished %d %s: %d rows in %.2fs. PASS=%d ERROR=%d", len(chosen), plural(len(chosen), "loader", "loaders"),
 		total, elapsed.Seconds(), len(chosen)-failed, failed),
