@@ -90,10 +90,10 @@ func newEngine(p *project.Project, opts Options) *engine {
 }
 
 var (
-	testOpenRe  = regexp.MustCompile(`\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
-	testCloseRe = regexp.MustCompile(`\{%(-?)\s*endtest\s*(-?)%\}`)
-	matOpenRe   = regexp.MustCompile(`\{%-?\s*materialization\s[^%]*-?%\}`)
-	matCloseRe  = regexp.MustCompile(`\{%-?\s*endmaterialization\s*-?%\}`)
+	testOpenRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`) })
+	testCloseRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%(-?)\s*endtest\s*(-?)%\}`) })
+	matOpenRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%-?\s*materialization\s[^%]*-?%\}`) })
+	matCloseRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%-?\s*endmaterialization\s*-?%\}`) })
 )
 
 // preprocess rewrites dbt-only tags the engine does not know, keeping every line
@@ -110,11 +110,11 @@ func preprocess(file, src string, warn func(diag.Diagnostic), mats *[]matHeader)
 			*mats = append(*mats, headers...)
 		} else {
 			for {
-				loc := matOpenRe.FindStringIndex(src)
+				loc := matOpenRe().FindStringIndex(src)
 				if loc == nil {
 					break
 				}
-				end := matCloseRe.FindStringIndex(src[loc[1]:])
+				end := matCloseRe().FindStringIndex(src[loc[1]:])
 				stop := len(src)
 				if end != nil {
 					stop = loc[1] + end[1]
@@ -124,8 +124,8 @@ func preprocess(file, src string, warn func(diag.Diagnostic), mats *[]matHeader)
 		}
 	}
 	if strings.Contains(src, "test") {
-		src = testOpenRe.ReplaceAllString(src, "{%$1 macro test_$2(")
-		src = testCloseRe.ReplaceAllString(src, "{%$1 endmacro $2%}")
+		src = testOpenRe().ReplaceAllString(src, "{%$1 macro test_$2(")
+		src = testCloseRe().ReplaceAllString(src, "{%$1 endmacro $2%}")
 	}
 	return src
 }
@@ -281,7 +281,7 @@ func (st *renderState) packageLookup(def *macroDef) func(string) (any, bool) {
 }
 
 // macroEndRe is the tag that ends a macro (or a generic test).
-var macroEndRe = regexp.MustCompile(`\{%-?\s*end(macro|test)\s*-?%\}`)
+var macroEndRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%-?\s*end(macro|test)\s*-?%\}`) })
 
 // macroSourceAt cuts the text of the macro starting at line from src (best
 // effort); starts are lineStarts(src), which a file's macros share.
@@ -294,7 +294,7 @@ func macroSourceAt(src string, starts []int, line int) string {
 	if start < 0 {
 		return ""
 	}
-	if loc := macroEndRe.FindStringIndex(rest); loc != nil {
+	if loc := macroEndRe().FindStringIndex(rest); loc != nil {
 		return rest[start:loc[1]]
 	}
 	return rest[start:]

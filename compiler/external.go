@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -125,13 +126,15 @@ func (e *engine) externalSource(s *project.SourceTable) (string, bool, *diag.Dia
 
 // templatePattern is Python's string.Template pattern: $$, $name, ${name}
 // (names are ASCII, case-insensitive [_a-z][_a-z0-9]*), or an invalid $.
-var templatePattern = regexp.MustCompile(`\$(?:(\$)|([_a-zA-Z][_a-zA-Z0-9]*)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}|())`)
+var templatePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\$(?:(\$)|([_a-zA-Z][_a-zA-Z0-9]*)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}|())`)
+})
 
 // templateSubstitute is Python's string.Template(tmpl).substitute(mapping).
 func templateSubstitute(tmpl string, mapping map[string]any) (string, error) {
 	var b strings.Builder
 	last := 0
-	for _, m := range templatePattern.FindAllStringSubmatchIndex(tmpl, -1) {
+	for _, m := range templatePattern().FindAllStringSubmatchIndex(tmpl, -1) {
 		b.WriteString(tmpl[last:m[0]])
 		last = m[1]
 		switch {

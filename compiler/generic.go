@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -300,7 +301,7 @@ func ymlFolders(c *project.ProjectConfig, file string) []string {
 	return strings.Split(dir, "/")
 }
 
-var nonIdent = regexp.MustCompile(`[^0-9a-zA-Z_]+`)
+var nonIdent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^0-9a-zA-Z_]+`) })
 
 // genericTestName synthesises dbt's test name: <test>_<target>_<args...>,
 // args sorted by name (model excluded), each flattened and cleaned. Names of
@@ -339,7 +340,7 @@ func genericTestName(namespace, test, target string, source bool, kwargs map[str
 	}
 	for i, f := range flat {
 		if !isIdentChars(f) {
-			flat[i] = nonIdent.ReplaceAllString(f, "_")
+			flat[i] = nonIdent().ReplaceAllString(f, "_")
 		}
 	}
 	full := identifier + "_" + strings.Join(flat, "__")
@@ -377,7 +378,7 @@ func pyStr(v any) string {
 	return s
 }
 
-var jinjaExprRe = regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`)
+var jinjaExprRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`) })
 
 // renderGenericTest calls test_<name> with the declaration's kwargs: model
 // is the attached relation (wrapped by the where config), ref()/source()
@@ -473,7 +474,7 @@ func (st *renderState) testModel(v any) (any, error) {
 func (st *renderState) testArg(v any) (any, error) {
 	switch x := v.(type) {
 	case string:
-		if strings.Contains(x, "(") && jinjaExprRe.MatchString(x) { // the pattern needs a "(": most arguments have none
+		if strings.Contains(x, "(") && jinjaExprRe().MatchString(x) { // the pattern needs a "(": most arguments have none
 			// compare_model: ref('orders') reaches the test macro as the
 			// relation itself, as in dbt, so it can be introspected.
 			v, err := st.evalExpr(x)

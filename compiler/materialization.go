@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -46,10 +47,10 @@ type matHeader struct {
 }
 
 var (
-	matTagRe    = regexp.MustCompile(`(?s)\{%(-?)\s*materialization\s+(.*?)\s*(-?)%\}`)
-	matEndTagRe = regexp.MustCompile(`\{%(-?)\s*endmaterialization\s*(-?)%\}`)
-	identRe     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	quotedRe    = regexp.MustCompile(`^(?:'([^']*)'|"([^"]*)")$`)
+	matTagRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)\{%(-?)\s*materialization\s+(.*?)\s*(-?)%\}`) })
+	matEndTagRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%(-?)\s*endmaterialization\s*(-?)%\}`) })
+	identRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
+	quotedRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:'([^']*)'|"([^"]*)")$`) })
 )
 
 // rewriteMaterializations turns each materialization block of src into
@@ -59,7 +60,7 @@ func rewriteMaterializations(file, src string, add func(diag.Diagnostic)) (strin
 	var headers []matHeader
 	var b strings.Builder
 	last := 0
-	for _, loc := range matTagRe.FindAllStringSubmatchIndex(src, -1) {
+	for _, loc := range matTagRe().FindAllStringSubmatchIndex(src, -1) {
 		b.WriteString(src[last:loc[0]])
 		last = loc[1]
 		tag := src[loc[0]:loc[1]]
@@ -82,7 +83,7 @@ func rewriteMaterializations(file, src string, add func(diag.Diagnostic)) (strin
 			strings.Repeat("\n", strings.Count(tag, "\n")), src[loc[6]:loc[7]])
 	}
 	b.WriteString(src[last:])
-	return matEndTagRe.ReplaceAllString(b.String(), "{%$1 endmacro $2%}"), headers
+	return matEndTagRe().ReplaceAllString(b.String(), "{%$1 endmacro $2%}"), headers
 }
 
 // parseMatHeader reads "name, adapter='x', supported_languages=['sql']"
@@ -90,7 +91,7 @@ func rewriteMaterializations(file, src string, add func(diag.Diagnostic)) (strin
 func parseMatHeader(args string) (matHeader, error) {
 	parts := splitTopLevel(args)
 	h := matHeader{adapter: "default", languages: []string{"sql"}}
-	if len(parts) == 0 || !identRe.MatchString(parts[0]) {
+	if len(parts) == 0 || !identRe().MatchString(parts[0]) {
 		return h, fmt.Errorf("%q is not a materialization name", strings.TrimSpace(args))
 	}
 	h.name = parts[0]
@@ -100,8 +101,8 @@ func parseMatHeader(args string) (matHeader, error) {
 		switch {
 		case key == "default" && !hasVal:
 		case key == "adapter" && hasVal:
-			m := quotedRe.FindStringSubmatch(val)
-			if m == nil || !identRe.MatchString(m[1]+m[2]) {
+			m := quotedRe().FindStringSubmatch(val)
+			if m == nil || !identRe().MatchString(m[1]+m[2]) {
 				return h, fmt.Errorf("materialization %s: adapter must be a quoted adapter name, not %s", h.name, val)
 			}
 			h.adapter = m[1] + m[2]
@@ -167,8 +168,8 @@ func parseStringList(s string) ([]string, bool) {
 		if p == "" {
 			continue
 		}
-		m := quotedRe.FindStringSubmatch(p)
-		if m == nil || !identRe.MatchString(m[1]+m[2]) {
+		m := quotedRe().FindStringSubmatch(p)
+		if m == nil || !identRe().MatchString(m[1]+m[2]) {
 			return nil, false
 		}
 		out = append(out, m[1]+m[2])

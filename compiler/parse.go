@@ -788,8 +788,8 @@ func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
 }
 
 var (
-	undefinedNameRE = regexp.MustCompile(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`)
-	noAttributeRE   = regexp.MustCompile(`has no attribute '([A-Za-z_][A-Za-z0-9_]*)'$`)
+	undefinedNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`) })
+	noAttributeRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`has no attribute '([A-Za-z_][A-Za-z0-9_]*)'$`) })
 )
 
 // undefinedMessage says what is missing when an undefined value was used:
@@ -797,14 +797,14 @@ var (
 // installed, or a function elt's context does not provide.
 func (e *engine) undefinedMessage(je *jinja.Error, msg string) (string, string) {
 	src := e.sourceOf(je.Name)
-	if m := undefinedNameRE.FindStringSubmatch(msg); m != nil {
+	if m := undefinedNameRE().FindStringSubmatch(msg); m != nil {
 		if method := methodOf(src, m[1]); method != "" {
 			return fmt.Sprintf("'%s' is not defined, so %s.%s() cannot be called", m[1], m[1], method),
 				fmt.Sprintf("if %s is a dbt package, list it in packages.yml and run elt deps to install it", m[1])
 		}
 		return msg, ""
 	}
-	if m := noAttributeRE.FindStringSubmatch(msg); m != nil && regexp.MustCompile(`\.\s*`+m[1]+`\s*\(`).MatchString(src) {
+	if m := noAttributeRE().FindStringSubmatch(msg); m != nil && regexp.MustCompile(`\.\s*`+m[1]+`\s*\(`).MatchString(src) {
 		return fmt.Sprintf("no function or method '%s' here (elt's Jinja context does not provide it)", m[1]), ""
 	}
 	return msg, ""

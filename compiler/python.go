@@ -3,6 +3,7 @@ package compiler
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Python models (.py) are nodes of the DAG, as in dbt: their dependencies
@@ -12,10 +13,14 @@ import (
 // children, so the rest of the project builds.
 
 var (
-	pyRefRe    = regexp.MustCompile(`\bdbt\.ref\(\s*(['"])([^'"]+)['"](?:\s*,\s*(['"])([^'"]+)['"])?\s*(?:,\s*v(?:ersion)?\s*=\s*['"]?([^'")\s]+)['"]?\s*)?\)`)
-	pySourceRe = regexp.MustCompile(`\bdbt\.source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
-	pyConfigRe = regexp.MustCompile(`\bdbt\.config\(([^)]*)\)`)
-	pyKwargRe  = regexp.MustCompile(`(\w+)\s*=\s*(?:(['"])([^'"]*)['"]|(True|False))`)
+	pyRefRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\bdbt\.ref\(\s*(['"])([^'"]+)['"](?:\s*,\s*(['"])([^'"]+)['"])?\s*(?:,\s*v(?:ersion)?\s*=\s*['"]?([^'")\s]+)['"]?\s*)?\)`)
+	})
+	pySourceRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\bdbt\.source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
+	})
+	pyConfigRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bdbt\.config\(([^)]*)\)`) })
+	pyKwargRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\w+)\s*=\s*(?:(['"])([^'"]*)['"]|(True|False))`) })
 )
 
 // pythonDependencies reads the refs, sources and literal config of a
@@ -29,18 +34,18 @@ func pythonDependencies(src string) (refs []Ref, sources [][2]string, cfg map[st
 		}
 	}
 	text := code.String()
-	for _, m := range pyRefRe.FindAllStringSubmatch(text, -1) {
+	for _, m := range pyRefRe().FindAllStringSubmatch(text, -1) {
 		r := Ref{Name: m[2], Version: m[5]}
 		if m[4] != "" {
 			r = Ref{Package: m[2], Name: m[4], Version: m[5]}
 		}
 		refs = append(refs, r)
 	}
-	for _, m := range pySourceRe.FindAllStringSubmatch(text, -1) {
+	for _, m := range pySourceRe().FindAllStringSubmatch(text, -1) {
 		sources = append(sources, [2]string{m[1], m[2]})
 	}
-	for _, m := range pyConfigRe.FindAllStringSubmatch(text, -1) {
-		for _, kv := range pyKwargRe.FindAllStringSubmatch(m[1], -1) {
+	for _, m := range pyConfigRe().FindAllStringSubmatch(text, -1) {
+		for _, kv := range pyKwargRe().FindAllStringSubmatch(m[1], -1) {
 			if cfg == nil {
 				cfg = map[string]any{}
 			}

@@ -176,7 +176,7 @@ func TestAppendStrRepr(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "abc_09", "a-b", "a b", "é"} {
-		if got, want := isIdentChars(s), nonIdent.ReplaceAllString(s, "_") == s; got != want {
+		if got, want := isIdentChars(s), nonIdent().ReplaceAllString(s, "_") == s; got != want {
 			t.Errorf("isIdentChars(%q) = %v, want %v", s, got, want)
 		}
 	}

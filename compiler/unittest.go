@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -33,7 +34,7 @@ type unitRender struct {
 	built      map[string]map[string]any // namespaces with their overrides, made once
 }
 
-var isIncrementalCall = regexp.MustCompile(`\bis_incremental\s*\(`)
+var isIncrementalCall = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bis_incremental\s*\(`) })
 
 // buildUnitTests turns the project's unit tests into nodes of resource
 // type unit_test in m.UnitTests, checking what dbt checks at parse time.
@@ -109,7 +110,7 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 				}
 			}
 		}
-		if isIncrementalCall.MatchString(model.RawCode) {
+		if isIncrementalCall().MatchString(model.RawCode) {
 			inc, isBool := ut.Overrides.Macros["is_incremental"].(bool)
 			switch {
 			case !isBool:

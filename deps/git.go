@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -19,9 +20,9 @@ import (
 )
 
 // commitRE is dbt's test for a revision that is a commit: 40 hex digits.
-var commitRE = regexp.MustCompile(`^[0-9a-f]{40}\b`)
+var commitRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{40}\b`) })
 
-func isCommit(rev string) bool { return commitRE.MatchString(rev) }
+func isCommit(rev string) bool { return commitRE().MatchString(rev) }
 
 // gitCheckout is one revision of one repository, held in memory.
 type gitCheckout struct {

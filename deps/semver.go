@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // This file follows dbt's own semantic-version rules (dbt_common/semver.py),
@@ -23,7 +24,9 @@ const (
 	matchExact matcher = "="
 )
 
-var versionRE = regexp.MustCompile(`^(>=|>|<=|<|=)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-?((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9A-Za-z-]*(?:\.[0-9A-Za-z-]*)*))?$`)
+var versionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(>=|>|<=|<|=)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-?((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9A-Za-z-]*(?:\.[0-9A-Za-z-]*)*))?$`)
+})
 
 // versionSpec is one version or one bound ("1.2.3", ">=1.0.0", "<2.0.0").
 type versionSpec struct {
@@ -36,7 +39,7 @@ type versionSpec struct {
 }
 
 func parseVersion(s string) (versionSpec, error) {
-	m := versionRE.FindStringSubmatch(s)
+	m := versionRE().FindStringSubmatch(s)
 	if m == nil {
 		return versionSpec{}, fmt.Errorf("%q is not a valid semantic version", s)
 	}
@@ -127,7 +130,7 @@ func (v versionSpec) compare(o versionSpec) int {
 	return 0
 }
 
-var digitsRE = regexp.MustCompile(`^\d+$`)
+var digitsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d+$`) })
 
 // natCompare compares prerelease strings part by part: numbers numerically,
 // numbers before words, words as strings; then by total length.
@@ -135,7 +138,7 @@ func natCompare(a, b string) int {
 	ap, bp := strings.Split(a, "."), strings.Split(b, ".")
 	for i := 0; i < len(ap) && i < len(bp); i++ {
 		x, y := ap[i], bp[i]
-		xn, yn := digitsRE.MatchString(x), digitsRE.MatchString(y)
+		xn, yn := digitsRE().MatchString(x), digitsRE().MatchString(y)
 		var c int
 		switch {
 		case xn && yn:

@@ -3,13 +3,16 @@ package graph
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
 
 // rawSpecRe is dbt's pattern of one selection term (RAW_SELECTOR_PATTERN):
 // @, N+, method:, the value, +N.
-var rawSpecRe = regexp.MustCompile(`\A(?P<childrens_parents>@)?(?P<parents>(?P<parents_depth>\d*)\+)?(?:(?P<method>[\w.]+):)?(?P<value>.*?)(?P<children>\+(?P<children_depth>\d*))?\z`)
+var rawSpecRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\A(?P<childrens_parents>@)?(?P<parents>(?P<parents_depth>\d*)\+)?(?:(?P<method>[\w.]+):)?(?P<value>.*?)(?P<children>\+(?P<children_depth>\d*))?\z`)
+})
 
 // ManifestSelectors is manifest.json's selectors: each selector of a
 // (rendered) selectors.yml keyed by name, with its keys as written (name,
@@ -130,12 +133,12 @@ func normalizeMapping(n *yaml.Node, earlier map[string]any) any {
 // default one (path when the value has a slash, file for a .sql, .py or
 // .csv name, else fqn).
 func singleSpecDict(raw string) map[string]any {
-	m := rawSpecRe.FindStringSubmatch(raw)
+	m := rawSpecRe().FindStringSubmatch(raw)
 	if m == nil {
 		return map[string]any{"error": "Invalid selector spec"}
 	}
 	out := map[string]any{}
-	for i, name := range rawSpecRe.SubexpNames() {
+	for i, name := range rawSpecRe().SubexpNames() {
 		if name == "" || m[i] == "" {
 			continue
 		}
@@ -147,7 +150,7 @@ func singleSpecDict(raw string) map[string]any {
 		}
 	}
 	if _, ok := out["method"]; !ok {
-		value := m[rawSpecRe.SubexpIndex("value")]
+		value := m[rawSpecRe().SubexpIndex("value")]
 		lower := strings.ToLower(value)
 		switch {
 		case strings.Contains(value, "/"):

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -49,7 +50,7 @@ func strFilter(f func(string) string) FilterFunc {
 	}
 }
 
-var wordBeginningSplit = regexp.MustCompile(`([-\s({\[<]+)`)
+var wordBeginningSplit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([-\s({\[<]+)`) })
 
 // jinjaTitle is the title filter (not str.title).
 func jinjaTitle(s string) string {
@@ -63,7 +64,7 @@ func jinjaTitle(s string) string {
 		b.WriteString(pyUpper(string(r[0])))
 		b.WriteString(strings.ToLower(string(r[1:])))
 	}
-	for _, m := range wordBeginningSplit.FindAllStringIndex(s, -1) {
+	for _, m := range wordBeginningSplit().FindAllStringIndex(s, -1) {
 		emit(s[last:m[0]])
 		emit(s[m[0]:m[1]])
 		last = m[1]
@@ -1170,8 +1171,8 @@ func fString(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 var (
-	commentRe = regexp.MustCompile(`(?s)<!--.*?-->`)
-	tagRe     = regexp.MustCompile(`(?s)<.*?>`)
+	commentRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<!--.*?-->`) })
+	tagRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<.*?>`) })
 )
 
 func fStriptags(s *State, v any, args []any, kw Kwargs) (any, error) {
@@ -1179,8 +1180,8 @@ func fStriptags(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	str = commentRe.ReplaceAllString(str, "")
-	str = tagRe.ReplaceAllString(str, "")
+	str = commentRe().ReplaceAllString(str, "")
+	str = tagRe().ReplaceAllString(str, "")
 	str = strings.Join(strings.Fields(str), " ")
 	return htmlUnescape(str), nil
 }
@@ -1381,14 +1382,14 @@ func fUrlencode(s *State, v any, args []any, kw Kwargs) (any, error) {
 	return strings.Join(parts, "&"), nil
 }
 
-var wordRe = regexp.MustCompile(`[\p{L}\p{N}_]+`)
+var wordRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[\p{L}\p{N}_]+`) })
 
 func fWordcount(s *State, v any, args []any, kw Kwargs) (any, error) {
 	str, err := softStr(v)
 	if err != nil {
 		return nil, err
 	}
-	return int64(len(wordRe.FindAllStringIndex(str, -1))), nil
+	return int64(len(wordRe().FindAllStringIndex(str, -1))), nil
 }
 
 func fXmlattr(s *State, v any, args []any, kw Kwargs) (any, error) {

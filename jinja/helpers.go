@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -90,7 +91,7 @@ func ppItems(b *strings.Builder, items []any, indent, allowance, level int) {
 	}
 }
 
-var ppWords = regexp.MustCompile(`\S*\s*`)
+var ppWords = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\S*\s*`) })
 
 func ppStr(b *strings.Builder, s string, indent, allowance, level int) {
 	if s == "" {
@@ -118,7 +119,7 @@ func ppStr(b *strings.Builder, s string, indent, allowance, level int) {
 			chunks = append(chunks, rep)
 			continue
 		}
-		parts := ppWords.FindAllString(line, -1)
+		parts := ppWords().FindAllString(line, -1)
 		for len(parts) > 0 && parts[len(parts)-1] == "" {
 			parts = parts[:len(parts)-1]
 		}
@@ -215,11 +216,13 @@ func pprintRepr(v any) string {
 }
 
 var (
-	httpRe  = regexp.MustCompile(`(?i)^(((https?://|www\.)(([\w%-]+\.)+)?([a-z]{2,63}|xn--[\w%]{2,59})|([\w%-]{2,63}\.)+(com|net|int|edu|gov|org|info|mil)|(https?://)((([\d]{1,3})(\.[\d]{1,3}){3})|(\[([\da-f]{0,4}:){2}([\da-f]{0,4}:?){1,6}])))(?::[\d]{1,5})?(?:[/?#]\S*)?)$`)
-	emailRe = regexp.MustCompile(`^\S+@\w[\w.-]*\.\w+$`)
-	leadRe  = regexp.MustCompile(`^(?:[(<]|&lt;)+`)
-	tailRe  = regexp.MustCompile(`(?:[)>.,\n]|&gt;)+$`)
-	spaceRe = regexp.MustCompile(`\s+`)
+	httpRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^(((https?://|www\.)(([\w%-]+\.)+)?([a-z]{2,63}|xn--[\w%]{2,59})|([\w%-]{2,63}\.)+(com|net|int|edu|gov|org|info|mil)|(https?://)((([\d]{1,3})(\.[\d]{1,3}){3})|(\[([\da-f]{0,4}:){2}([\da-f]{0,4}:?){1,6}])))(?::[\d]{1,5})?(?:[/?#]\S*)?)$`)
+	})
+	emailRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\S+@\w[\w.-]*\.\w+$`) })
+	leadRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[(<]|&lt;)+`) })
+	tailRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:[)>.,\n]|&gt;)+$`) })
+	spaceRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
 )
 
 // urlize is Jinja2's utils.urlize: text is escaped first unless it is
@@ -238,11 +241,11 @@ func urlize(text string, escaped bool, limit int64, relAttr, targetAttr string) 
 	last := 0
 	process := func(word string) {
 		head, middle, tail := "", word, ""
-		if m := leadRe.FindString(middle); m != "" {
+		if m := leadRe().FindString(middle); m != "" {
 			head = m
 			middle = middle[len(m):]
 		}
-		if m := tailRe.FindStringIndex(middle); m != nil {
+		if m := tailRe().FindStringIndex(middle); m != nil {
 			tail = middle[m[0]:]
 			middle = middle[:m[0]]
 		}
@@ -262,21 +265,21 @@ func urlize(text string, escaped bool, limit int64, relAttr, targetAttr string) 
 			}
 		}
 		switch {
-		case httpRe.MatchString(middle):
+		case httpRe().MatchString(middle):
 			if strings.HasPrefix(middle, "https://") || strings.HasPrefix(middle, "http://") {
 				middle = `<a href="` + middle + `"` + relAttr + targetAttr + `>` + trim(middle) + `</a>`
 			} else {
 				middle = `<a href="https://` + middle + `"` + relAttr + targetAttr + `>` + trim(middle) + `</a>`
 			}
-		case strings.HasPrefix(middle, "mailto:") && emailRe.MatchString(middle[7:]):
+		case strings.HasPrefix(middle, "mailto:") && emailRe().MatchString(middle[7:]):
 			middle = `<a href="` + middle + `">` + middle[7:] + `</a>`
 		case strings.Contains(middle, "@") && !strings.HasPrefix(middle, "www.") && !strings.HasPrefix(middle, "@") &&
-			!strings.Contains(middle, ":") && emailRe.MatchString(middle):
+			!strings.Contains(middle, ":") && emailRe().MatchString(middle):
 			middle = `<a href="mailto:` + middle + `">` + middle + `</a>`
 		}
 		b.WriteString(head + middle + tail)
 	}
-	for _, m := range spaceRe.FindAllStringIndex(text, -1) {
+	for _, m := range spaceRe().FindAllStringIndex(text, -1) {
 		process(text[last:m[0]])
 		b.WriteString(text[m[0]:m[1]])
 		last = m[1]

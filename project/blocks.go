@@ -5,6 +5,7 @@ import (
 	"github.com/elt-dev/elt/internal/textdist"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 )
@@ -58,7 +59,7 @@ func findBlocks(src, tag string) ([]block, []blockError) {
 				fmt.Sprintf("add {%% end%s %%} after the block", tag)})
 			break
 		}
-		if !identRe.MatchString(name) {
+		if !identRe().MatchString(name) {
 			errs = append(errs, blockError{start, fmt.Sprintf("invalid %s name %q", tag, name),
 				"use only letters, digits and underscores, not starting with a digit"})
 		} else {
@@ -121,15 +122,17 @@ func (l *loader) findDoc(pkg, name string) (*DocBlock, bool) {
 	return nil, false
 }
 
-var docCallRe = regexp.MustCompile(`\{\{-?\s*doc\(\s*(?:['"]([^'"]*)['"]\s*,\s*)?['"]([^'"]*)['"]\s*\)\s*-?\}\}`)
+var docCallRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\{\{-?\s*doc\(\s*(?:['"]([^'"]*)['"]\s*,\s*)?['"]([^'"]*)['"]\s*\)\s*-?\}\}`)
+})
 
 // resolveDocs replaces {{ doc('name') }} in a description with the docs block's text.
 func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {
 	if !strings.Contains(s, "doc(") {
 		return s
 	}
-	return docCallRe.ReplaceAllStringFunc(s, func(call string) string {
-		m := docCallRe.FindStringSubmatch(call)
+	return docCallRe().ReplaceAllStringFunc(s, func(call string) string {
+		m := docCallRe().FindStringSubmatch(call)
 		pkg, name := m[1], m[2]
 		d, ok := l.findDoc(pkg, name)
 		if !ok && pkg != "" {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -41,7 +42,7 @@ var removedProjectKeys = map[string]string{
 	"modules-path": "packages-install-path",
 }
 
-var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // shouldRenderProjectKey follows dbt: run hooks, query-comment and vars are
 // kept raw, and so are model-level hooks anywhere in the config trees.
@@ -305,7 +306,7 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 			l.diags.Add(diag.Errorf(file, diag.Pos{Line: 1, Column: 1}, "add `name: my_project` at the top of dbt_project.yml",
 				"%s has no name", file))
 		}
-	} else if !identRe.MatchString(cfg.Name) {
+	} else if !identRe().MatchString(cfg.Name) {
 		l.diags.Add(diag.Errorf(file, namePos, "use only letters, digits and underscores, not starting with a digit",
 			"invalid project name %q", cfg.Name))
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/secrets"
 	"github.com/elt-dev/elt/jinja"
@@ -141,7 +142,7 @@ func nativeConcat(parts []any) (any, error) {
 	return b.String(), nil
 }
 
-var undefinedNameRe = regexp.MustCompile(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`)
+var undefinedNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`) })
 
 // yamlError turns an engine error into a *jinjaError. The YAML scalar
 // carries the position, so the template's own line and column are left
@@ -163,7 +164,7 @@ func yamlError(err error) error {
 	case "TemplateSyntaxError":
 		return &jinjaError{Msg: syntaxMessage(e.Msg) + at, Hint: "check the {{ }} and {% %} tags of the value"}
 	case "UndefinedError":
-		if m := undefinedNameRe.FindStringSubmatch(e.Msg); m != nil {
+		if m := undefinedNameRe().FindStringSubmatch(e.Msg); m != nil {
 			switch m[1] {
 			case "env_var", "var", "target":
 				return &jinjaError{Msg: e.Msg + at, Hint: "check the spelling, or give a default"}
@@ -180,11 +181,13 @@ func yamlError(err error) error {
 	return &jinjaError{Msg: e.Msg + at}
 }
 
-var blockRe = regexp.MustCompile(`innermost block that needs to be closed is '([a-z]+)'`)
+var blockRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`innermost block that needs to be closed is '([a-z]+)'`)
+})
 
 // syntaxMessage says what is wrong in the terms a YAML author thinks in.
 func syntaxMessage(msg string) string {
-	if m := blockRe.FindStringSubmatch(msg); m != nil {
+	if m := blockRe().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("{%% %s %%} without {%% end%s %%}", m[1], m[1])
 	}
 	lower := strings.ToLower(msg)

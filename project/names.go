@@ -3,6 +3,7 @@ package project
 import (
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 )
@@ -11,7 +12,7 @@ import (
 // tag (a test's name:, a YAML snapshot): dbt's identifier characters plus
 // the hyphen real projects use. Such names become file names under
 // target/ and relation names, so path separators, dots and spaces are out.
-var resourceNameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
+var resourceNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`) })
 
 // maxResourceName keeps file names under target/ within what every file
 // system allows (255 bytes, with room for ".sql").
@@ -25,7 +26,7 @@ func (l *loader) checkResourceName(file string, pos diag.Pos, what, name string)
 		l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("use a name of at most %d characters", maxResourceName),
 			"%s name is %d characters long", what, len(name)))
 		return false
-	case !resourceNameRe.MatchString(name):
+	case !resourceNameRe().MatchString(name):
 		l.diags.Add(diag.Errorf(file, pos, "use only letters, digits, underscores and hyphens (no '/', '.', spaces or '..')",
 			"invalid %s name %q", what, name))
 		return false

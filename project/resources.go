@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -109,8 +110,10 @@ var (
 	dimensionTypes    = keySet("categorical time")
 	metricTypes       = keySet("simple ratio cumulative derived conversion")
 	measureAggregates = keySet("sum max min count_distinct sum_boolean average percentile median count")
-	callRe            = regexp.MustCompile(`^\s*(ref|source|metric)\s*\((.*)\)\s*$`)
-	callArgRe         = regexp.MustCompile(`^\s*(?:(v|version)\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([0-9][0-9.]*))\s*$`)
+	callRe            = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(ref|source|metric)\s*\((.*)\)\s*$`) })
+	callArgRe         = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*(?:(v|version)\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([0-9][0-9.]*))\s*$`)
+	})
 )
 
 func keySet(s string) map[string]bool {
@@ -152,7 +155,7 @@ func (l *loader) oneOf(file string, n *yaml.Node, what string, allowed map[strin
 // parseCall reads "ref('orders')", "ref('pkg', 'orders', v=2)",
 // "source('raw', 'orders')" or "metric('revenue')".
 func parseCall(text string) (DependsOnCall, bool) {
-	m := callRe.FindStringSubmatch(text)
+	m := callRe().FindStringSubmatch(text)
 	if m == nil {
 		return DependsOnCall{}, false
 	}
@@ -161,7 +164,7 @@ func parseCall(text string) (DependsOnCall, bool) {
 		return c, false
 	}
 	for _, a := range strings.Split(m[2], ",") {
-		am := callArgRe.FindStringSubmatch(a)
+		am := callArgRe().FindStringSubmatch(a)
 		if am == nil {
 			return c, false
 		}

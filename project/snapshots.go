@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -12,7 +13,9 @@ import (
 
 // snapshotRelationRe is what dbt accepts as a YAML snapshot's relation:
 // one ref() or source() call, optionally written inside {{ }}.
-var snapshotRelationRe = regexp.MustCompile(`^\s*(?:\{\{\s*)?((?:ref|source)\s*\(.*\))\s*(?:\}\})?\s*$`)
+var snapshotRelationRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*(?:\{\{\s*)?((?:ref|source)\s*\(.*\))\s*(?:\}\})?\s*$`)
+})
 
 // yamlSnapshotRelation returns the relation: node of a snapshots: entry,
 // which makes it a snapshot defined in YAML (dbt 1.9) rather than
@@ -58,7 +61,7 @@ func (l *loader) defineYAMLSnapshots(f *diskFile, root *yaml.Node) {
 				continue
 			}
 			rel, _ := stringOf(relNode)
-			m := snapshotRelationRe.FindStringSubmatch(rel)
+			m := snapshotRelationRe().FindStringSubmatch(rel)
 			if m == nil {
 				l.diags.Add(diag.Errorf(f.rel, posOf(relNode), "write relation: ref('model_name') or relation: source('source_name', 'table_name')",
 					"snapshot %q: relation must be a ref() or source() call, not %q", name, rel))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
@@ -143,12 +144,12 @@ func (r *Runner) canonicalTypes(ctx context.Context, types []string) ([]string, 
 	return out, nil
 }
 
-var typeParams = regexp.MustCompile(`\s*\(.*\)\s*`)
+var typeParams = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s*\(.*\)\s*`) })
 
 // sameType compares base types: dbt does not check size, precision or scale.
 func sameType(a, b string) bool {
 	norm := func(s string) string {
-		return strings.ToLower(strings.TrimSpace(typeParams.ReplaceAllString(s, " ")))
+		return strings.ToLower(strings.TrimSpace(typeParams().ReplaceAllString(s, " ")))
 	}
 	return norm(a) == norm(b)
 }

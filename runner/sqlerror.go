@@ -3,19 +3,20 @@ package runner
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/compiler"
 )
 
 // duckdb and postgres both print the offending statement line as "LINE n: <text>".
-var errLineRE = regexp.MustCompile(`LINE \d+: ?(.*)`)
+var errLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`LINE \d+: ?(.*)`) })
 
 // sourceLine finds the line of the model's file that a warehouse error points
 // at. The warehouse only knows the compiled SQL, so the compiled line it
 // quotes is matched back to the template: first by identical text, then by
 // the raw line sharing the most words with it. It returns 0 when unsure.
 func sourceLine(n *compiler.Node, errText string) int {
-	m := errLineRE.FindStringSubmatch(errText)
+	m := errLineRE().FindStringSubmatch(errText)
 	if m == nil {
 		return 0
 	}
@@ -48,9 +49,9 @@ func sourceLine(n *compiler.Node, errText string) int {
 	return best
 }
 
-var jinjaRE = regexp.MustCompile(`\{\{.*?\}\}|\{%.*?%\}`)
+var jinjaRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{.*?\}\}|\{%.*?%\}`) })
 
-func stripJinja(s string) string { return jinjaRE.ReplaceAllString(s, " ") }
+func stripJinja(s string) string { return jinjaRE().ReplaceAllString(s, " ") }
 
 func words(s string) map[string]bool {
 	out := map[string]bool{}

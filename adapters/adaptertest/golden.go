@@ -98,7 +98,7 @@ func (r *recorder) stop() []string {
 	return r.stmts
 }
 
-var tempIDPattern = regexp.MustCompile(`__elt_tmp_[0-9a-f]{12}`)
+var tempIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`__elt_tmp_[0-9a-f]{12}`) })
 
 func normaliseSQL(stmts []string, e *env, csvDir string) string {
 	today := []string{time.Now().UTC().Format("2006-01-02"), time.Now().Format("2006-01-02")}
@@ -106,7 +106,7 @@ func normaliseSQL(stmts []string, e *env, csvDir string) string {
 	var b strings.Builder
 	for _, s := range stmts {
 		s = strings.TrimSpace(s)
-		s = tempIDPattern.ReplaceAllString(s, "__elt_tmp_<id>")
+		s = tempIDPattern().ReplaceAllString(s, "__elt_tmp_<id>")
 		s = strings.ReplaceAll(s, csvDir, "<dir>")
 		s = strings.ReplaceAll(s, e.schema, "<schema>")
 		if e.database != "" {

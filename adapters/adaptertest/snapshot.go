@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -349,7 +350,7 @@ func testSnapshotScenario(t *testing.T, e *env, sc snapshotScenario) {
 	e.noLeftovers(t)
 }
 
-var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+var plainIdent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_]*$`) })
 
 // checkScdIDs checks that every row has a dbt_scd_id and no two share one.
 func (e *env) checkScdIDs(t *testing.T, what, ident, scd string) {
@@ -358,7 +359,7 @@ func (e *env) checkScdIDs(t *testing.T, what, ident, scd string) {
 	// warehouses that fold unquoted names (Snowflake upper-cases them) find
 	// the column either way, while a quoted lower-case name would miss it.
 	q := scd
-	if !plainIdent.MatchString(scd) {
+	if !plainIdent().MatchString(scd) {
 		q = e.d.Quote(scd)
 	}
 	got := e.rows(t, "select count(*), count("+q+"), count(distinct "+q+") from "+e.render(ident))

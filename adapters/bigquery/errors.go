@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"cloud.google.com/go/bigquery"
 	"google.golang.org/api/googleapi"
@@ -34,8 +35,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 var (
-	notFoundDataset = regexp.MustCompile(`Not found: Dataset ([^:\s]+):([^\s.]+)`)
-	notFoundTable   = regexp.MustCompile(`Not found: Table ([^:\s]+):([^\s.]+)\.([^\s]+)`)
+	notFoundDataset = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Not found: Dataset ([^:\s]+):([^\s.]+)`) })
+	notFoundTable   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Not found: Table ([^:\s]+):([^\s.]+)\.([^\s]+)`) })
 )
 
 // mapError describes err in one line under op, keeping the adapters'
@@ -118,10 +119,10 @@ func describe(err error) string {
 
 // notFound words a "Not found: Dataset p:d" or "Not found: Table p:d.t" message.
 func notFound(msg string) string {
-	if m := notFoundTable.FindStringSubmatch(msg); m != nil {
+	if m := notFoundTable().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("table %s not found in dataset %s of project %s", m[3], m[2], m[1])
 	}
-	if m := notFoundDataset.FindStringSubmatch(msg); m != nil {
+	if m := notFoundDataset().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("dataset %s not found in project %s", m[2], m[1])
 	}
 	return "not found: " + oneLine(strings.TrimPrefix(msg, "Not found: "))

@@ -201,7 +201,7 @@ func catalogName(path string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
-var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+var settingName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`) })
 
 // Open opens (creating if needed) the database in cfg and connects to it, so
 // that a file held by another process is reported here, as an error wrapping
@@ -212,7 +212,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, err
 	}
 	for k := range cfg.Settings {
-		if !settingName.MatchString(k) {
+		if !settingName().MatchString(k) {
 			return nil, fmt.Errorf("duckdb: open %s: setting name %q is not a DuckDB setting name", cfg.Path, k)
 		}
 	}

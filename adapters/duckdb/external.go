@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/sqlgen"
@@ -182,12 +183,12 @@ func (a *Adapter) extensionLoaded(ctx context.Context, name string) (bool, error
 	return loaded, err
 }
 
-var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^'"\s,)\]]*`)
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^'"\s,)\]]*`) })
 
 // CheckLocation refuses a location, or a read_* call naming locations,
 // with a URL that needs an extension that is not loaded.
 func (a *Adapter) CheckLocation(ctx context.Context, location string) error {
-	for _, u := range urlPattern.FindAllString(location, -1) {
+	for _, u := range urlPattern().FindAllString(location, -1) {
 		if err := a.checkRemote(ctx, u, "read or write"); err != nil {
 			return err
 		}

@@ -284,7 +284,7 @@ func TestCreateTable(t *testing.T) {
 		"create view v as select 1":                                      false,
 		"insert into t select 1":                                         false,
 	} {
-		if got := createTable.MatchString(sql); got != want {
+		if got := createTable().MatchString(sql); got != want {
 			t.Errorf("createTable(%q) = %v, want %v", sql, got, want)
 		}
 	}

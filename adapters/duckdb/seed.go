@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
@@ -589,7 +590,7 @@ func readCSV(path, delim string, types map[string]string, sampleRows int) string
 	return b.String()
 }
 
-var csvErrorLine = regexp.MustCompile(`CSV Error on Line: (\d+)`)
+var csvErrorLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`CSV Error on Line: (\d+)`) })
 
 // seedError turns a failed load into an *adapters.SeedError naming the file
 // and, where known, the line. DuckDB gives a line for bad values; for a file
@@ -608,7 +609,7 @@ func seedError(path, delim string, err error) error {
 	if i := strings.Index(msg, "\n\n"); i >= 0 {
 		msg = msg[:i]
 	}
-	if m := csvErrorLine.FindStringSubmatch(msg); m != nil {
+	if m := csvErrorLine().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &adapters.SeedError{Path: path, Line: line, Err: errors.New(msg)}
 	}

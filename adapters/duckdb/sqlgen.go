@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/sqlgen"
@@ -49,7 +50,9 @@ func describeType(ctx context.Context, tx sqlgen.Tx, expr, query string, _ func(
 
 // createTable matches CREATE TABLE statements; DuckDB answers those with
 // AS with the count of rows written, and the others with no row or 0.
-var createTable = regexp.MustCompile(`(?i)^\s*create\s+(or\s+replace\s+)?((temp|temporary)\s+)?table\s`)
+var createTable = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*create\s+(or\s+replace\s+)?((temp|temporary)\s+)?table\s`)
+})
 
 // sqlTx hands a transaction to package sqlgen. Relation kinds come from
 // the adapter's cache (a) where it can answer, except for relations this
@@ -70,7 +73,7 @@ func (a *Adapter) inCachedTx(ctx context.Context, fn func(t sqlTx) error) error 
 }
 
 func (t sqlTx) Exec(ctx context.Context, query string) (int64, error) {
-	if createTable.MatchString(query) {
+	if createTable().MatchString(query) {
 		// DuckDB answers CREATE TABLE AS with a one-row result holding the
 		// rows written, and reports none as rows affected: reading the
 		// result spares counting the new table again.

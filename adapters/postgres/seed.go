@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -168,7 +169,7 @@ func (a *Adapter) copyCSV(ctx context.Context, tx pgx.Tx, rel adapters.Relation,
 	return tag.RowsAffected(), nil
 }
 
-var copyLine = regexp.MustCompile(`line (\d+)(?:, column ([^:]+))?`)
+var copyLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)(?:, column ([^:]+))?`) })
 
 // seedError turns a failed load into an *adapters.SeedError naming the file
 // and, when PostgreSQL says (COPY reports the line in the error's context),
@@ -184,7 +185,7 @@ func seedError(path string, err error) error {
 		return err
 	}
 	msg := oneLine(pe.Message)
-	m := copyLine.FindStringSubmatch(pe.Where)
+	m := copyLine().FindStringSubmatch(pe.Where)
 	if m == nil {
 		return &adapters.SeedError{Path: path, Err: errors.New(msg)}
 	}
@@ -252,10 +253,14 @@ type seedKind struct {
 }
 
 var (
-	intPattern     = regexp.MustCompile(`^[+-]?[0-9]+$`)
-	numericPattern = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
-	datePattern    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-	tsPattern      = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$`)
+	intPattern     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?[0-9]+$`) })
+	numericPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+	})
+	datePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`) })
+	tsPattern   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$`)
+	})
 )
 
 func (k seedKind) widen(v string) seedKind {
@@ -264,7 +269,7 @@ func (k seedKind) widen(v string) seedKind {
 	}
 	k.seen = true
 	if !k.notInt || !k.notBigint {
-		if !intPattern.MatchString(v) {
+		if !intPattern().MatchString(v) {
 			k.notInt, k.notBigint = true, true
 		} else if n, err := strconv.ParseInt(v, 10, 64); err != nil {
 			k.notInt, k.notBigint = true, true
@@ -272,7 +277,7 @@ func (k seedKind) widen(v string) seedKind {
 			k.notInt = true
 		}
 	}
-	if !k.notNumeric && !numericPattern.MatchString(v) {
+	if !k.notNumeric && !numericPattern().MatchString(v) {
 		k.notNumeric = true
 	}
 	if !k.notBool {
@@ -283,12 +288,12 @@ func (k seedKind) widen(v string) seedKind {
 		}
 	}
 	if !k.notDate {
-		if _, err := time.Parse("2006-01-02", v); err != nil || !datePattern.MatchString(v) {
+		if _, err := time.Parse("2006-01-02", v); err != nil || !datePattern().MatchString(v) {
 			k.notDate = true
 		}
 	}
 	if !k.notTimestamp {
-		m := tsPattern.FindStringSubmatch(v)
+		m := tsPattern().FindStringSubmatch(v)
 		if m == nil {
 			k.notTimestamp = true
 		} else if _, err := time.Parse("2006-01-02", m[1]); err != nil {

@@ -3,6 +3,7 @@ package snowflake
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/elt-dev/elt/adapters"
 )
@@ -90,11 +91,11 @@ func (d Dialect) storedRelation(rel adapters.Relation) adapters.Relation {
 	}
 }
 
-var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
+var plainIdent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`) })
 
 // isPlainIdent reports whether name can be written unquoted.
 func isPlainIdent(name string) bool {
-	return plainIdent.MatchString(name) && !reservedWords[strings.ToUpper(name)]
+	return plainIdent().MatchString(name) && !reservedWords[strings.ToUpper(name)]
 }
 
 // reservedWords are Snowflake's reserved keywords, which cannot be used

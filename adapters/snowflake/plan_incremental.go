@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
@@ -339,11 +340,11 @@ func batchBound(t time.Time, columnType string) string {
 	return literal(s) + "::timestamp_ntz"
 }
 
-var typeWithParams = regexp.MustCompile(`^([A-Z_ ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?$`)
+var typeWithParams = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Z_ ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?$`) })
 
 // parseType splits "NUMBER(38,0)" into NUMBER, 38, 0; missing numbers are -1.
 func parseType(t string) (base string, p1, p2 int) {
-	m := typeWithParams.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(t)))
+	m := typeWithParams().FindStringSubmatch(strings.ToUpper(strings.TrimSpace(t)))
 	if m == nil {
 		return strings.ToUpper(strings.TrimSpace(t)), -1, -1
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/elt-dev/elt/adapters"
@@ -77,10 +78,12 @@ func ReadSeed(path, delim string) (*SeedData, error) {
 }
 
 var (
-	seedInt       = regexp.MustCompile(`^[+-]?\d+$`)
-	seedNumber    = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
-	seedDate      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-	seedTimestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$`)
+	seedInt       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?\d+$`) })
+	seedNumber    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`) })
+	seedDate      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`) })
+	seedTimestamp = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$`)
+	})
 )
 
 // InferSeedTypes picks each column's type from all its values, the way
@@ -97,12 +100,12 @@ func InferSeedTypes(data *SeedData) []string {
 			}
 			any = true
 			s := strings.TrimSpace(*v)
-			isInt = isInt && seedInt.MatchString(s)
-			isNum = isNum && seedNumber.MatchString(s)
+			isInt = isInt && seedInt().MatchString(s)
+			isNum = isNum && seedNumber().MatchString(s)
 			l := strings.ToLower(s)
 			isBool = isBool && (l == "true" || l == "false")
-			isDate = isDate && seedDate.MatchString(s)
-			isTS = isTS && seedTimestamp.MatchString(s)
+			isDate = isDate && seedDate().MatchString(s)
+			isTS = isTS && seedTimestamp().MatchString(s)
 		}
 		switch {
 		case !any:

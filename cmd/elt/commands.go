@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
@@ -401,10 +402,10 @@ func insideProject(root, entry string) (string, bool) {
 //go:embed all:starter
 var starter embed.FS
 
-var projectNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var projectNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 func initCommand(f *flags, env environment, stdout io.Writer, name string) error {
-	if !projectNameRE.MatchString(name) {
+	if !projectNameRE().MatchString(name) {
 		return usageErr(fmt.Errorf("project name %q must start with a letter or underscore and hold only letters, digits and underscores", name))
 	}
 	dir := filepath.Join(env.workDir, name)

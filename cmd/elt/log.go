@@ -107,11 +107,11 @@ func (l *logger) emitAs(level, name, msg string, data map[string]any, console, b
 		}
 	}
 	if toFile {
-		l.write(l.file.w, l.file.json, level, name, ansiRe.ReplaceAllString(msg, ""), data, ts, "15:04:05.000000")
+		l.write(l.file.w, l.file.json, level, name, ansiRe().ReplaceAllString(msg, ""), data, ts, "15:04:05.000000")
 	}
 }
 
-var ansiRe = regexp.MustCompile("\x1b\\[[0-9;]*m")
+var ansiRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\x1b\\[[0-9;]*m") })
 
 func (l *logger) write(w io.Writer, asJSON bool, level, name, msg string, data map[string]any, ts time.Time, clock string) {
 	if asJSON {

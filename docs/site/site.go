@@ -16,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"sync"
 
 	"github.com/elt-dev/elt/internal/targetfs"
 )
@@ -65,7 +66,7 @@ func WriteStatic(dir *targetfs.Dir, name string, d *Data) error {
 		embedded[src] = b
 	}
 	index, css, app, licenses := embedded["index.html"], embedded["app.css"], embedded["app.js"], embedded["THIRD_PARTY_LICENSES.txt"]
-	if bytes.Contains(app, []byte("<!--")) && openingScript.Match(app) {
+	if bytes.Contains(app, []byte("<!--")) && openingScript().Match(app) {
 		// The HTML parser would read the inline script's end differently
 		// (its "double escaped" state); the bundle must not need that.
 		return fmt.Errorf("docs site: %s: the bundle holds <!-- and <script, which cannot be inlined", name)
@@ -92,7 +93,7 @@ func WriteStatic(dir *targetfs.Dir, name string, d *Data) error {
 }
 
 // openingScript finds a <script tag in a script.
-var openingScript = regexp.MustCompile(`(?i)<script`)
+var openingScript = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)<script`) })
 
 // closingTags finds what would end an inline <script> or <style> early.
 var closingTags = map[string]*regexp.Regexp{

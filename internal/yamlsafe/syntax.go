@@ -5,13 +5,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
 
 // lineRe finds the line number yaml.v3 puts in its syntax errors
 // ("yaml: line 3: ...").
-var lineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var lineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // SyntaxError locates err, a syntax error yaml.v3 returned for src: the
 // line and column of the mistake (0, 0 when it cannot be found) and the
@@ -27,7 +28,7 @@ var lineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func SyntaxError(src []byte, err error) (line, col int, msg string, reported int) {
 	msg = strings.TrimPrefix(err.Error(), "yaml: ")
 	from := 1
-	if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+	if m := lineRe().FindStringSubmatch(err.Error()); m != nil {
 		reported, _ = strconv.Atoi(m[1])
 		msg = m[2]
 		from = reported
