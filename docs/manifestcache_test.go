@@ -3,6 +3,7 @@ package docs
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -504,4 +505,45 @@ func TestManifestCacheIndexNotWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameBytes(t, "index not written", got, freshManifest(t, m, testMeta()))
+}
+
+// TestSharedMapWritesWhatStringMapWrites: a config map shared by nodes is
+// written from the bytes remembered at its first node, which are those
+// stringMap writes; a map holding a value the writer cannot serialize
+// leaves the key unusable every time, and is not remembered.
+func TestSharedMapWritesWhatStringMapWrites(t *testing.T) {
+	cfg := map[string]any{"materialized": "view", "tags": []any{"a", "b"}, "enabled": true,
+		"meta": map[string]any{"owner": "x"}, "docs": map[string]any{"show": true}, "n": 3}
+	var plain keyWriter
+	plain.reset()
+	plain.stringMap(cfg)
+	var w keyWriter
+	for i := range 3 {
+		w.reset()
+		w.sharedMap(cfg)
+		if !w.ok || !bytes.Equal(w.buf, plain.buf) {
+			t.Fatalf("write %d: %q (ok %v), stringMap wrote %q", i, w.buf, w.ok, plain.buf)
+		}
+	}
+	if len(w.shared) != 1 {
+		t.Fatalf("%d maps remembered, want 1", len(w.shared))
+	}
+	// Another map with the same content is written alike, remembered apart.
+	w.reset()
+	w.sharedMap(maps.Clone(cfg))
+	if !bytes.Equal(w.buf, plain.buf) || len(w.shared) != 2 {
+		t.Fatalf("a copy of the map wrote %q, %d remembered", w.buf, len(w.shared))
+	}
+	odd := maps.Clone(cfg)
+	odd["ch"] = make(chan int)
+	for i := range 2 {
+		w.reset()
+		w.sharedMap(odd)
+		if w.ok {
+			t.Fatalf("write %d of a map holding a channel left the key usable", i)
+		}
+	}
+	if len(w.shared) != 2 {
+		t.Fatalf("a map the writer cannot serialize was remembered")
+	}
 }

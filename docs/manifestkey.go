@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"sort"
 	"time"
+	"unsafe"
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/digest"
@@ -26,6 +28,9 @@ type keyWriter struct {
 	ok bool
 	// compiledFrom is where nodeKey began writing what compiling adds.
 	compiledFrom int
+	// shared holds what sharedMap wrote for each config map it met, by
+	// the map's identity (see sharedMap).
+	shared map[unsafe.Pointer][]byte
 }
 
 func (w *keyWriter) reset() { w.buf, w.ok = w.buf[:0], true }
@@ -185,6 +190,34 @@ func (w *keyWriter) stringMap(m map[string]any) {
 	}
 }
 
+// maxShared bounds the maps a keyWriter remembers.
+const maxShared = 4096
+
+// sharedMap writes m as stringMap does. The compiler gives the nodes whose
+// configs are equal one config map (a folder's models, say), which is not
+// changed while the manifest is built: the bytes written for a map are
+// remembered by its identity and copied for every other node that holds
+// it, instead of its keys being sorted and written again.
+func (w *keyWriter) sharedMap(m map[string]any) {
+	if len(m) < 4 {
+		w.stringMap(m)
+		return
+	}
+	id := reflect.ValueOf(m).UnsafePointer()
+	if b, ok := w.shared[id]; ok {
+		w.buf = append(w.buf, b...)
+		return
+	}
+	start := len(w.buf)
+	w.stringMap(m)
+	if w.ok && len(w.shared) < maxShared {
+		if w.shared == nil {
+			w.shared = map[unsafe.Pointer][]byte{}
+		}
+		w.shared[id] = slices.Clone(w.buf[start:])
+	}
+}
+
 func keysSorted[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -243,11 +276,11 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	w.int(int64(p.RawCodeLine))
 	w.str(p.Language)
 	w.tag('C')
-	w.stringMap(p.Config)
+	w.sharedMap(p.Config)
 	w.tag('U')
-	w.stringMap(p.UnrenderedConfig)
+	w.sharedMap(p.UnrenderedConfig)
 	w.tag('R')
-	w.stringMap(p.RootConfig)
+	w.sharedMap(p.RootConfig)
 	w.str(p.Description)
 	w.columns(p.Columns)
 	w.stringMap(p.Meta)
