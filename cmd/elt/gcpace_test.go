@@ -17,9 +17,10 @@ func TestGCPace(t *testing.T) {
 		{64 << 20, 200},         // 128 MiB more is twice more
 		{100 << 20, 128},        // between
 		{128 << 20, 100},        // from here on Go's default
-		{1 << 30, 100},          // up to here
-		{1280 << 20, 80},        // 1 GiB more is less than the live heap
-		{2 << 30, 50},           // half of it
+		{384 << 20, 100},        // up to here
+		{512 << 20, 75},         // 384 MiB more is less than the live heap
+		{768 << 20, 50},         // half of it
+		{2 << 30, 50},           // and no less
 		{8 << 30, 50},           // and no less
 		{^uint64(0) / 1000, 50}, // no overflow
 	} {

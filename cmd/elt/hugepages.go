@@ -35,7 +35,9 @@ func adviseHugePages(getenv func(string) string, args []string, stderr io.Writer
 }
 
 // heapPerNode is about the peak heap per node of a compile (2.7 GiB at
-// 100,000 models, 430 MiB at 10,000).
+// 100,000 models, 430 MiB at 10,000) before gcMaxRoom was lowered to 384
+// MiB (2.1 GiB at 100,000 since): advising a little more heap than a
+// compile grows costs nothing but address space.
 const heapPerNode = 28 << 10
 
 // projectHugePages is how much more heap to advise for a project of n
