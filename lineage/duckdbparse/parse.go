@@ -71,12 +71,10 @@ func (p *Parser) Close() error {
 // other than with a parse error) is done again one statement at a time.
 func (p *Parser) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Query, []error) {
 	qs, errs := make([]sqlmodel.Query, len(sqls)), make([]error, len(sqls))
+	var tree sql.RawBytes
 	for lo := 0; lo < len(sqls); lo += BatchSize {
 		hi := min(lo+BatchSize, len(sqls))
-		if trees, err := p.serializeBatch(ctx, sqls[lo:hi]); err == nil {
-			for i, tree := range trees {
-				qs[lo+i], errs[lo+i] = FromJSON(tree)
-			}
+		if p.parseBatch(ctx, sqls[lo:hi], qs[lo:hi], errs[lo:hi], &tree) == nil {
 			continue
 		}
 		for i := lo; i < hi; i++ {
@@ -86,34 +84,37 @@ func (p *Parser) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Quer
 	return qs, errs
 }
 
-// serializeBatch is each statement's parse tree, in order.
-func (p *Parser) serializeBatch(ctx context.Context, sqls []string) ([][]byte, error) {
+// parseBatch parses sqls in one query into qs and errs, each parse tree
+// mapped as its row is read: the tree's text is read into tree, one
+// buffer for every row, not a copy of each (a parse tree is ten times the
+// size of its SQL). An error says the batch failed as a whole.
+func (p *Parser) parseBatch(ctx context.Context, sqls []string, qs []sqlmodel.Query, errs []error, tree *sql.RawBytes) error {
 	rows, err := p.batch.QueryContext(ctx, sqls)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	trees := make([][]byte, len(sqls))
+	seen := make([]bool, len(sqls))
 	n := 0
 	for rows.Next() {
 		var i int
-		var tree []byte
-		if err := rows.Scan(&i, &tree); err != nil {
-			return nil, err
+		if err := rows.Scan(&i, tree); err != nil {
+			return err
 		}
-		if i < 1 || i > len(sqls) || trees[i-1] != nil {
-			return nil, fmt.Errorf("duckdbparse: batch row %d of %d", i, len(sqls))
+		if i < 1 || i > len(sqls) || seen[i-1] {
+			return fmt.Errorf("duckdbparse: batch row %d of %d", i, len(sqls))
 		}
-		trees[i-1] = tree
+		seen[i-1] = true
+		qs[i-1], errs[i-1] = FromJSON(*tree)
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if n != len(sqls) {
-		return nil, fmt.Errorf("duckdbparse: batch of %d statements returned %d rows", len(sqls), n)
+		return fmt.Errorf("duckdbparse: batch of %d statements returned %d rows", len(sqls), n)
 	}
-	return trees, nil
+	return nil
 }
 
 // Parse parses one SELECT statement. A syntax error, several statements or a

@@ -2,11 +2,14 @@ package duckdbparse
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/lineage/sqlmodel"
 )
 
 // TestSkippedMembersSameModel: the parse tree without its null and empty
@@ -54,7 +57,8 @@ func TestSkippedMembersSameModel(t *testing.T) {
 	ctx := context.Background()
 	// ParseBatch gives what Parse gives, statement by statement, and
 	// statements DuckDB cannot parse do not make the batch fail.
-	if _, err := p.serializeBatch(ctx, sqls[:8]); err != nil {
+	var tree sql.RawBytes
+	if err := p.parseBatch(ctx, sqls[:8], make([]sqlmodel.Query, 8), make([]error, 8), &tree); err != nil {
 		t.Errorf("a batch with statements DuckDB cannot parse failed: %v", err)
 	}
 	batchQ, batchErr := p.ParseBatch(ctx, append(sqls, sqls...))
