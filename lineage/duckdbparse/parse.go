@@ -72,9 +72,10 @@ func (p *Parser) Close() error {
 func (p *Parser) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Query, []error) {
 	qs, errs := make([]sqlmodel.Query, len(sqls)), make([]error, len(sqls))
 	var tree sql.RawBytes
+	var arena jsontree.Arena
 	for lo := 0; lo < len(sqls); lo += BatchSize {
 		hi := min(lo+BatchSize, len(sqls))
-		if p.parseBatch(ctx, sqls[lo:hi], qs[lo:hi], errs[lo:hi], &tree) == nil {
+		if p.parseBatch(ctx, sqls[lo:hi], qs[lo:hi], errs[lo:hi], &tree, &arena) == nil {
 			continue
 		}
 		for i := lo; i < hi; i++ {
@@ -87,8 +88,9 @@ func (p *Parser) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.Quer
 // parseBatch parses sqls in one query into qs and errs, each parse tree
 // mapped as its row is read: the tree's text is read into tree, one
 // buffer for every row, not a copy of each (a parse tree is ten times the
-// size of its SQL). An error says the batch failed as a whole.
-func (p *Parser) parseBatch(ctx context.Context, sqls []string, qs []sqlmodel.Query, errs []error, tree *sql.RawBytes) error {
+// size of its SQL), and decoded in arena. An error says the batch failed
+// as a whole.
+func (p *Parser) parseBatch(ctx context.Context, sqls []string, qs []sqlmodel.Query, errs []error, tree *sql.RawBytes, arena *jsontree.Arena) error {
 	rows, err := p.batch.QueryContext(ctx, sqls)
 	if err != nil {
 		return err
@@ -105,7 +107,7 @@ func (p *Parser) parseBatch(ctx context.Context, sqls []string, qs []sqlmodel.Qu
 			return fmt.Errorf("duckdbparse: batch row %d of %d", i, len(sqls))
 		}
 		seen[i-1] = true
-		qs[i-1], errs[i-1] = FromJSON(*tree)
+		qs[i-1], errs[i-1] = fromJSON(*tree, arena)
 		n++
 	}
 	if err := rows.Err(); err != nil {
@@ -128,8 +130,17 @@ func (p *Parser) Parse(ctx context.Context, query string) (sqlmodel.Query, error
 }
 
 // FromJSON maps json_serialize_sql's output onto the query model.
-func FromJSON(b []byte) (q sqlmodel.Query, err error) {
-	root, err := jsontree.DecodeMembers(b)
+func FromJSON(b []byte) (sqlmodel.Query, error) { return fromJSON(b, nil) }
+
+// fromJSON is FromJSON, the tree decoded in a when it is not nil (the
+// query model holds nothing of the tree: none of its types holds an any).
+func fromJSON(b []byte, a *jsontree.Arena) (q sqlmodel.Query, err error) {
+	var root jsontree.Members
+	if a != nil {
+		root, err = a.DecodeMembers(b)
+	} else {
+		root, err = jsontree.DecodeMembers(b)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("duckdbparse: decode parse tree: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/elt-dev/elt/lineage/jsontree"
 	"github.com/elt-dev/elt/lineage/sqlmodel"
 )
 
@@ -58,7 +59,8 @@ func TestSkippedMembersSameModel(t *testing.T) {
 	// ParseBatch gives what Parse gives, statement by statement, and
 	// statements DuckDB cannot parse do not make the batch fail.
 	var tree sql.RawBytes
-	if err := p.parseBatch(ctx, sqls[:8], make([]sqlmodel.Query, 8), make([]error, 8), &tree); err != nil {
+	var arena jsontree.Arena
+	if err := p.parseBatch(ctx, sqls[:8], make([]sqlmodel.Query, 8), make([]error, 8), &tree, &arena); err != nil {
 		t.Errorf("a batch with statements DuckDB cannot parse failed: %v", err)
 	}
 	batchQ, batchErr := p.ParseBatch(ctx, append(sqls, sqls...))

@@ -16,7 +16,7 @@ import (
 // here directly; anything else, and every error, is left to encoding/json,
 // so values and error messages are encoding/json's own.
 func Decode(b []byte) (Obj, error) {
-	v, ok := decode(b, false)
+	v, ok := decode(b, false, nil)
 	if m, isObj := v.(map[string]any); ok && isObj {
 		return m, nil
 	}
@@ -25,8 +25,63 @@ func Decode(b []byte) (Obj, error) {
 
 // DecodeMembers is Decode with every object read as Members instead of
 // a map: nested objects are Members, arrays []any, numbers json.Number.
-func DecodeMembers(b []byte) (Members, error) {
-	v, ok := decode(b, true)
+func DecodeMembers(b []byte) (Members, error) { return decodeMembers(b, nil) }
+
+// Arena holds the objects and arrays of the trees DecodeMembers reads
+// with it, one tree at a time: each DecodeMembers reuses the memory of
+// the tree before, which must no longer be read (its strings and numbers
+// stay valid: they are not the arena's). A parse tree is garbage once it
+// is mapped, and its objects and arrays were a tenth of what a cold
+// compile allocated. The zero Arena is ready; it is not safe for
+// concurrent use.
+type Arena struct {
+	members chunks[Member]
+	elems   chunks[any]
+}
+
+// DecodeMembers is DecodeMembers, the tree's objects and arrays cut from
+// a, and the tree a returned before reused.
+func (a *Arena) DecodeMembers(b []byte) (Members, error) {
+	a.members.reset()
+	a.elems.reset()
+	return decodeMembers(b, a)
+}
+
+// chunks hands out slices cut from a few large ones, again from the
+// start after reset.
+type chunks[T any] struct {
+	all  [][]T
+	cur  int // the chunk being cut
+	used int // how much of it is handed out
+}
+
+// chunkSize is how many values a chunk holds, unless one slice needs more.
+const chunkSize = 1024
+
+func (c *chunks[T]) take(n int) []T {
+	for ; c.cur < len(c.all); c.cur, c.used = c.cur+1, 0 {
+		if ch := c.all[c.cur]; len(ch)-c.used >= n {
+			c.used += n
+			return ch[c.used-n : c.used : c.used]
+		}
+	}
+	ch := make([]T, max(n, chunkSize))
+	c.all = append(c.all, ch)
+	c.cur, c.used = len(c.all)-1, n
+	return ch[:n:n]
+}
+
+// reset makes every chunk free again, emptied so that it holds on to
+// nothing of the tree before.
+func (c *chunks[T]) reset() {
+	for i := 0; i < len(c.all) && i <= c.cur; i++ {
+		clear(c.all[i])
+	}
+	c.cur, c.used = 0, 0
+}
+
+func decodeMembers(b []byte, a *Arena) (Members, error) {
+	v, ok := decode(b, true, a)
 	if m, isObj := v.(Members); ok && isObj {
 		return m, nil
 	}
@@ -71,9 +126,10 @@ func decodeStd(b []byte) (Obj, error) {
 }
 
 // decode is the fast path: ok is false when b is not plain enough for it.
-func decode(b []byte, members bool) (any, bool) {
+// Objects and arrays are cut from a when it is not nil.
+func decode(b []byte, members bool, a *Arena) (any, bool) {
 	st := decoderState.Get().(*scratch)
-	d := decoder{b: b, scratch: st, asMembers: members}
+	d := decoder{b: b, scratch: st, asMembers: members, shared: a}
 	v, ok := d.value()
 	if len(st.strs) > maxInterned {
 		clear(st.strs)
@@ -129,11 +185,16 @@ type decoder struct {
 	// arena is where the next objects' Members are cut from: one
 	// allocation for many small objects (a tree is garbage as a whole).
 	arena []Member
+	// shared, when set, is where objects and arrays are cut from instead.
+	shared *Arena
 	*scratch
 }
 
 // alloc is room for an object of n members.
 func (d *decoder) alloc(n int) Members {
+	if d.shared != nil {
+		return d.shared.members.take(n)
+	}
 	if n > cap(d.arena)-len(d.arena) {
 		d.arena = make([]Member, 0, max(n, 64))
 	}
@@ -223,7 +284,13 @@ func (d *decoder) value() (any, bool) {
 			if done, ok := d.next(']'); !ok {
 				return nil, false
 			} else if done {
-				l := append([]any(nil), d.elems[mark:]...)
+				var l []any
+				if d.shared != nil {
+					l = d.shared.elems.take(len(d.elems) - mark)
+					copy(l, d.elems[mark:])
+				} else {
+					l = append([]any(nil), d.elems[mark:]...)
+				}
 				d.elems = d.elems[:mark]
 				return l, true
 			}

@@ -3,6 +3,7 @@ package jsontree
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -142,5 +143,68 @@ func BenchmarkDecodeEncodingJSON(b *testing.B) {
 		if _, err := stdDecode(tree); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestArenaDecodesAsDecodeMembers: trees decoded one after another in one
+// Arena are each what DecodeMembers reads, whether the arena's chunks are
+// fresh, reused, too small for an object or array (one larger than a
+// chunk), and a reused chunk keeps nothing of the tree before past what
+// the new one uses.
+func TestArenaDecodesAsDecodeMembers(t *testing.T) {
+	var big, wide strings.Builder
+	big.WriteString(`{"l":[`)
+	for i := range 3 * chunkSize {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		fmt.Fprintf(&big, `{"i":%d,"s":"v%d","o":{"a":[1,2,{}],"b":[]}}`, i, i)
+	}
+	big.WriteString(`]}`)
+	wide.WriteByte('{')
+	for i := range chunkSize + 10 {
+		if i > 0 {
+			wide.WriteByte(',')
+		}
+		fmt.Fprintf(&wide, `"k%d":[%d,"x"]`, i, i)
+	}
+	wide.WriteByte('}')
+	docs := []string{
+		`{"a":1}`,
+		big.String(),
+		`{"error":false,"statements":[{"node":{"type":"SELECT_NODE","select_list":[{"class":"COLUMN_REF","column_names":["a","b"]}]}}]}`,
+		wide.String(),
+		`{"e":{},"l":[],"n":null,"t":true,"s":"esc\"aped \u00e9"}`,
+		`{"a":1}`,
+	}
+	var a Arena
+	for round := range 2 {
+		for i, doc := range docs {
+			want, err := DecodeMembers([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := a.DecodeMembers([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, document %d: the arena's tree differs from DecodeMembers'", round, i)
+			}
+		}
+	}
+	// The last tree is small: the rest of its chunk is empty.
+	for _, m := range a.members.all[0][a.members.used:] {
+		if m != (Member{}) {
+			t.Fatalf("a reused chunk still holds %v", m)
+		}
+	}
+	for _, v := range a.elems.all[0][a.elems.used:] {
+		if v != nil {
+			t.Fatalf("a reused chunk still holds %v", v)
+		}
+	}
+	if len(a.members.all) < 2 {
+		t.Fatalf("the large tree took %d chunks: not the case this test is for", len(a.members.all))
 	}
 }
