@@ -2,7 +2,9 @@ package docs
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/project"
@@ -121,6 +123,61 @@ func nodeConfig(n *compiler.Node) map[string]any {
 		cfg["column_types"] = ct
 	}
 	return cfg
+}
+
+// shareMemo shares, among the nodes of one chunk of a manifest, what the
+// builder and the encoder make of each config map: the compiler gives
+// the nodes whose configs are equal one map (a folder's models, the tests
+// of one kind), and none of these maps, nor what is made of them, is
+// changed while the manifest is written. A nil memo shares nothing. Not
+// safe for concurrent use.
+type shareMemo struct {
+	configs    map[sharedConfig]map[string]any
+	unrendered map[unsafe.Pointer]map[string]any
+	encoded    map[unsafe.Pointer][]byte // JSON by the map written
+}
+
+// sharedConfig is a node's config map and its resource type, which sets
+// the defaults.
+type sharedConfig struct {
+	kind project.ResourceType
+	cfg  unsafe.Pointer
+}
+
+// nodeConfig is nodeConfig(n), the same map for nodes of one kind that
+// hold the same config map. A seed's config also has its column types:
+// it is its own.
+func (memo *shareMemo) nodeConfig(n *compiler.Node) map[string]any {
+	if memo == nil || n.ResourceType == project.Seed || len(n.Config) == 0 {
+		return nodeConfig(n)
+	}
+	id := sharedConfig{n.ResourceType, reflect.ValueOf(map[string]any(n.Config)).UnsafePointer()}
+	if cfg, ok := memo.configs[id]; ok {
+		return cfg
+	}
+	cfg := nodeConfig(n)
+	if memo.configs == nil {
+		memo.configs = map[sharedConfig]map[string]any{}
+	}
+	memo.configs[id] = cfg
+	return cfg
+}
+
+// unrenderedConfig is unrenderedConfig(c), the same map for the same c.
+func (memo *shareMemo) unrenderedConfig(c project.Config) map[string]any {
+	if memo == nil || len(c) == 0 {
+		return unrenderedConfig(c)
+	}
+	id := reflect.ValueOf(map[string]any(c)).UnsafePointer()
+	if out, ok := memo.unrendered[id]; ok {
+		return out
+	}
+	out := unrenderedConfig(c)
+	if memo.unrendered == nil {
+		memo.unrendered = map[unsafe.Pointer]map[string]any{}
+	}
+	memo.unrendered[id] = out
+	return out
 }
 
 // unrenderedConfig is the config as the project wrote it, without defaults

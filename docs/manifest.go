@@ -424,6 +424,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 		go func() {
 			defer wg.Done()
 			var kw keyWriter
+			var memo shareMemo
 			for {
 				c := int(next.Add(1)) - 1
 				if c*streamChunk >= len(ids) {
@@ -439,7 +440,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 					if reuse != nil && !disabled[i] {
 						built[i] = reuse.node(b, &kw, n, &at)
 					} else {
-						built[i] = b.node(n)
+						built[i] = b.nodeShared(n, &memo)
 					}
 				}
 			}
@@ -538,8 +539,12 @@ func (b *builder) targetPath() string {
 	return "target"
 }
 
-func (b *builder) node(n *compiler.Node) Node {
-	cfg := nodeConfig(n)
+func (b *builder) node(n *compiler.Node) Node { return b.nodeShared(n, nil) }
+
+// nodeShared is node, sharing through memo (when not nil) what it makes
+// of config maps that other nodes hold too.
+func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
+	cfg := memo.nodeConfig(n)
 	unrendered := n.UnrenderedConfig
 	if unrendered == nil {
 		// A node made without a project load (a test's, say): nothing
@@ -565,7 +570,7 @@ func (b *builder) node(n *compiler.Node) Node {
 		Meta:             orEmptyMap(n.Meta),
 		Group:            stringOrNull(cfg["group"]),
 		Docs:             docsConfig(cfg["docs"]),
-		UnrenderedConfig: unrenderedConfig(unrendered),
+		UnrenderedConfig: memo.unrenderedConfig(unrendered),
 		CreatedAt:        b.createdAt,
 		ConfigCallDict:   map[string]any{},
 		RelationName:     strOrNull(n.RelationName),

@@ -313,6 +313,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 		scratch := r.scratch.get()
 		defer r.scratch.put(scratch)
 		olds := r.readOld(cns, scratch)
+		var memo *shareMemo // made at the chunk's first node to encode
 		for i := from; i < to; i++ {
 			if i > 0 {
 				buf.WriteByte(',')
@@ -352,7 +353,10 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 					// Its earlier bytes are not the indexed ones.
 					r.encoded.Add(1)
 				}
-				seg, err := encodeNodeSeg(enc, buf, r.b.node(cn.node))
+				if memo == nil {
+					memo = &shareMemo{}
+				}
+				seg, err := encodeNodeShared(enc, buf, r.b.nodeShared(cn.node, memo), memo)
 				if err != nil {
 					return err
 				}

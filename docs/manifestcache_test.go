@@ -2,9 +2,11 @@ package docs
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -546,4 +548,75 @@ func TestSharedMapWritesWhatStringMapWrites(t *testing.T) {
 	if len(w.shared) != 2 {
 		t.Fatalf("a map the writer cannot serialize was remembered")
 	}
+}
+
+// TestSharedConfigsWrittenAsAlone: nodes that share config maps (as the
+// compiler gives them) are written, fresh, cached and from the index, as
+// each node built and encoded alone with encoding/json: a seed or a test
+// holding a model's map gets its own kind's defaults, and a map changed
+// between two writes is written as it is now.
+func TestSharedConfigsWrittenAsAlone(t *testing.T) {
+	m := cacheTestManifest(300)
+	shared := []project.Config{
+		{"materialized": "table", "tags": []any{"a"}, "schema": "s", "meta": map[string]any{"o": 1}, "post-hook": "select 1"},
+		{"materialized": "view", "enabled": true, "alias": nil, "docs": map[string]any{"show": false}, "grants": map[string]any{}},
+	}
+	unrendered := project.Config{"materialized": "{{ 'table' }}", "tags": []any{"a"}, "schema": "s", "x": 1}
+	ids := slices.Sorted(maps.Keys(m.Nodes))
+	for i, id := range ids {
+		n := m.Nodes[id]
+		n.Config = shared[i%2]
+		n.UnrenderedConfig = unrendered
+	}
+	// A seed and a test holding a model's config map.
+	seed := cacheTestModel(900)
+	seed.UniqueID, seed.ResourceType, seed.SeedColumnTypes = "seed.shop.s900", project.Seed, map[string]string{"id": "bigint"}
+	test := cacheTestModel(901)
+	test.UniqueID, test.ResourceType = "test.shop.t901", project.Test
+	for _, n := range []*compiler.Node{seed, test} {
+		n.Config, n.UnrenderedConfig = shared[0], unrendered
+		m.Nodes[n.UniqueID] = n
+	}
+	m.ParentMap, m.ChildMap = depMaps(m)
+
+	check := func(what string, manifest []byte) {
+		t.Helper()
+		var doc struct {
+			Nodes map[string]json.RawMessage `json:"nodes"`
+		}
+		if err := json.Unmarshal(manifest, &doc); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		b := newBuilder(m, testMeta())
+		for id, n := range m.Nodes {
+			if isDisabled(n) {
+				continue
+			}
+			if want := encodingJSON(t, b.node(n)); !bytes.Equal(doc.Nodes[id], want) {
+				t.Fatalf("%s: %s is\n%s\nalone it is\n%s", what, id, doc.Nodes[id], want)
+			}
+		}
+	}
+	check("fresh", freshManifest(t, m, testMeta()))
+	dir := openTarget(t, t.TempDir())
+	c := ManifestCache{Build: "b", Index: "elt_manifest_cache.bin"}
+	read := func() []byte {
+		b, err := dir.ReadFile("manifest.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, what := range []string{"cached, no index", "cached, from the index"} {
+		if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+			t.Fatal(err)
+		}
+		check(what, read())
+	}
+	shared[1]["materialized"] = "incremental"
+	if _, err := WriteManifestCached(dir, "manifest.json", m, testMeta(), c); err != nil {
+		t.Fatal(err)
+	}
+	check("cached, a shared map changed", read())
+	check("fresh, a shared map changed", freshManifest(t, m, testMeta()))
 }

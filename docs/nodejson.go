@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // nodeEncoder writes manifest nodes as encoding/json writes them (HTML
@@ -23,6 +25,8 @@ type nodeEncoder struct {
 	scratch [64]byte
 	// seg is where the compiled keys begin and end.
 	seg [2]int
+	// shared, when set, holds the JSON of config maps written before.
+	shared *shareMemo
 }
 
 // encodeNode writes n as encoding/json would into buf (enc's buffer).
@@ -38,7 +42,13 @@ const uncompiledJSON = `"compiled_path":null,"compiled":false,"compiled_code":nu
 // compiled_path to extra_ctes lie (the ones uncompiledJSON replaces), or
 // -1s.
 func encodeNodeSeg(enc *json.Encoder, buf *bytes.Buffer, n Node) (seg [2]int, err error) {
-	e := nodeEncoder{buf: buf, enc: enc, seg: [2]int{-1, -1}}
+	return encodeNodeShared(enc, buf, n, nil)
+}
+
+// encodeNodeShared is encodeNodeSeg, copying from memo (when not nil) the
+// JSON of config maps other nodes hold too.
+func encodeNodeShared(enc *json.Encoder, buf *bytes.Buffer, n Node, memo *shareMemo) (seg [2]int, err error) {
+	e := nodeEncoder{buf: buf, enc: enc, seg: [2]int{-1, -1}, shared: memo}
 	switch t := n.(type) {
 	case *CompiledNode:
 		e.compiledNode(t)
@@ -255,6 +265,28 @@ func (e *nodeEncoder) hook(h Hook) {
 	e.buf.WriteByte('}')
 }
 
+// sharedObject writes m as object does, from the JSON written for the
+// same map before when e has a memo.
+func (e *nodeEncoder) sharedObject(m map[string]any) {
+	if e.shared == nil || len(m) < 4 {
+		e.object(m)
+		return
+	}
+	id := reflect.ValueOf(m).UnsafePointer()
+	if b, ok := e.shared.encoded[id]; ok {
+		e.buf.Write(b)
+		return
+	}
+	start := e.buf.Len()
+	e.object(m)
+	if e.err == nil {
+		if e.shared.encoded == nil {
+			e.shared.encoded = map[unsafe.Pointer][]byte{}
+		}
+		e.shared.encoded[id] = bytes.Clone(e.buf.Bytes()[start:])
+	}
+}
+
 // object writes a map with its keys sorted; nil is null.
 func (e *nodeEncoder) object(m map[string]any) {
 	if m == nil {
@@ -367,7 +399,7 @@ func (e *nodeEncoder) base(n *NodeBase) {
 	e.str(n.Checksum.Checksum)
 	e.buf.WriteByte('}')
 	e.key("config", false)
-	e.object(n.Config)
+	e.sharedObject(n.Config)
 	e.key("tags", false)
 	e.strs(n.Tags)
 	e.key("description", false)
@@ -385,7 +417,7 @@ func (e *nodeEncoder) base(n *NodeBase) {
 	e.key("build_path", false)
 	e.strPtr(n.BuildPath)
 	e.key("unrendered_config", false)
-	e.object(n.UnrenderedConfig)
+	e.sharedObject(n.UnrenderedConfig)
 	e.key("created_at", false)
 	e.float(n.CreatedAt)
 	e.key("config_call_dict", false)

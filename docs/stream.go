@@ -258,10 +258,24 @@ func streamStringLists(s *jsonStream, m map[string][]string, order *keyOrder) {
 	})
 }
 
-// streamNodes is streamMap for the nodes, each written by encodeNode.
+// streamNodes is streamMap for the nodes, each written by encodeNode, the
+// JSON of the config maps they share written once per chunk.
 func streamNodes(s *jsonStream, m map[string]Node, order *keyOrder) {
 	keys := sortedKeysBy(order, m)
-	streamEntries(s, keys, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
-		return encodeNode(enc, buf, m[keys[i]])
+	s.raw("{")
+	s.parallelChunks(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
+		var memo shareMemo
+		for i := from; i < to; i++ {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeJSONString(buf, keys[i])
+			buf.WriteByte(':')
+			if _, err := encodeNodeShared(enc, buf, m[keys[i]], &memo); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	s.raw("}")
 }
