@@ -38,8 +38,9 @@ type engine struct {
 	packageMacros map[string]map[string]*macroDef
 
 	strCache sync.Map // RenderString templates by source
-	// keyBufs are scratch buffers of parse keys (parseKey), reused across
-	// nodes: a buffer per node was megabytes of fresh memory a parse.
+	// keyBufs are scratch buffers of parse and exec keys (parseKey,
+	// execKey), reused across nodes: a buffer per node was megabytes of
+	// fresh memory a parse.
 	keyBufs sync.Pool
 	// released are the manifest's nodes once ReleaseProjectNodes has
 	// dropped the project's: where error messages find node sources.

@@ -422,8 +422,11 @@ func (e *engine) parseKey(n *Node) [32]byte {
 // execKey is the key of n's compiled SQL: its parse key, its final config
 // and relation, and the relations of what it depends on.
 func (m *Manifest) execKey(n *Node, pk [32]byte) [32]byte {
-	b := make(keyBuf, 0, 512)
-	b = append(b, pk[:]...)
+	bp, _ := m.engine.keyBufs.Get().(*keyBuf)
+	if bp == nil {
+		bp = new(keyBuf)
+	}
+	b := append((*bp)[:0], pk[:]...)
 	b.value(map[string]any(n.Config))
 	b.relation(n.Relation)
 	b.str(n.RelationName)
@@ -439,7 +442,12 @@ func (m *Manifest) execKey(n *Node, pk [32]byte) [32]byte {
 			b.str(dep, "?")
 		}
 	}
-	return b.sum()
+	sum := b.sum()
+	if cap(b) <= 1<<20 {
+		*bp = b
+		m.engine.keyBufs.Put(bp)
+	}
+	return sum
 }
 
 // envSame reports whether every recorded env_var() read finds the same now.
