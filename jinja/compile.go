@@ -938,7 +938,7 @@ func isConst(e expr) bool {
 // constValue is Jinja2's as_const for the nodes where it matters here:
 // literals, unary and binary operators, and/or (which fold on the left
 // operand alone when it decides), concatenation, comparisons, conditional
-// expressions and tuple and list displays.
+// expressions and tuple, list and dict displays.
 func constValue(e expr) (any, bool) {
 	switch n := e.(type) {
 	case *constExpr:
@@ -1052,6 +1052,24 @@ func constValue(e expr) (any, bool) {
 			return Tuple(out), true
 		}
 		return &List{Items: out}, true
+	case *dictExpr:
+		// Dict.as_const builds the dict: an unhashable key raises, and
+		// nothing folds.
+		d := &Dict{}
+		for i := range n.keys {
+			k, ok := constValue(n.keys[i])
+			if !ok {
+				return nil, false
+			}
+			v, ok := constValue(n.vals[i])
+			if !ok {
+				return nil, false
+			}
+			if d.set(k, v) != nil {
+				return nil, false
+			}
+		}
+		return d, true
 	}
 	return nil, false
 }
