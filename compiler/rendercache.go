@@ -401,10 +401,7 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 
 // parseKey is the key of n's parse render: its id, file and source.
 func (e *engine) parseKey(n *Node) [32]byte {
-	bp, _ := e.keyBufs.Get().(*keyBuf)
-	if bp == nil {
-		bp = new(keyBuf)
-	}
+	bp := e.keyBuf()
 	b := (*bp)[:0]
 	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
 	if md := n.TestMetadata; md != nil {
@@ -412,20 +409,31 @@ func (e *engine) parseKey(n *Node) [32]byte {
 		b.value(md.Kwargs)
 	}
 	sum := b.sum()
-	if cap(b) <= 1<<20 { // a huge model's buffer is not kept
+	e.putKeyBuf(bp, b)
+	return sum
+}
+
+// keyBuf is a scratch buffer from the engine's pool.
+func (e *engine) keyBuf() *keyBuf {
+	if bp, _ := e.keyBufs.Get().(*keyBuf); bp != nil {
+		return bp
+	}
+	return new(keyBuf)
+}
+
+// putKeyBuf returns bp to the pool, holding b (its grown contents), unless
+// b is a huge model's: that buffer is not kept.
+func (e *engine) putKeyBuf(bp *keyBuf, b keyBuf) {
+	if cap(b) <= 1<<20 {
 		*bp = b
 		e.keyBufs.Put(bp)
 	}
-	return sum
 }
 
 // execKey is the key of n's compiled SQL: its parse key, its final config
 // and relation, and the relations of what it depends on.
 func (m *Manifest) execKey(n *Node, pk [32]byte) [32]byte {
-	bp, _ := m.engine.keyBufs.Get().(*keyBuf)
-	if bp == nil {
-		bp = new(keyBuf)
-	}
+	bp := m.engine.keyBuf()
 	b := append((*bp)[:0], pk[:]...)
 	b.value(map[string]any(n.Config))
 	b.relation(n.Relation)
@@ -443,10 +451,7 @@ func (m *Manifest) execKey(n *Node, pk [32]byte) [32]byte {
 		}
 	}
 	sum := b.sum()
-	if cap(b) <= 1<<20 {
-		*bp = b
-		m.engine.keyBufs.Put(bp)
-	}
+	m.engine.putKeyBuf(bp, b)
 	return sum
 }
 

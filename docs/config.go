@@ -137,6 +137,9 @@ type shareMemo struct {
 	encoded    map[unsafe.Pointer][]byte // JSON by the map written
 }
 
+// mapID is m's identity: nodes holding the same config map hold one map.
+func mapID[M ~map[string]any](m M) unsafe.Pointer { return reflect.ValueOf(m).UnsafePointer() }
+
 // sharedConfig is a node's config map and its resource type, which sets
 // the defaults.
 type sharedConfig struct {
@@ -151,16 +154,8 @@ func (memo *shareMemo) nodeConfig(n *compiler.Node) map[string]any {
 	if memo == nil || n.ResourceType == project.Seed || len(n.Config) == 0 {
 		return nodeConfig(n)
 	}
-	id := sharedConfig{n.ResourceType, reflect.ValueOf(map[string]any(n.Config)).UnsafePointer()}
-	if cfg, ok := memo.configs[id]; ok {
-		return cfg
-	}
-	cfg := nodeConfig(n)
-	if memo.configs == nil {
-		memo.configs = map[sharedConfig]map[string]any{}
-	}
-	memo.configs[id] = cfg
-	return cfg
+	id := sharedConfig{n.ResourceType, mapID(n.Config)}
+	return memoized(&memo.configs, id, func() map[string]any { return nodeConfig(n) })
 }
 
 // unrenderedConfig is unrenderedConfig(c), the same map for the same c.
@@ -168,16 +163,20 @@ func (memo *shareMemo) unrenderedConfig(c project.Config) map[string]any {
 	if memo == nil || len(c) == 0 {
 		return unrenderedConfig(c)
 	}
-	id := reflect.ValueOf(map[string]any(c)).UnsafePointer()
-	if out, ok := memo.unrendered[id]; ok {
-		return out
+	return memoized(&memo.unrendered, mapID(c), func() map[string]any { return unrenderedConfig(c) })
+}
+
+// memoized is (*m)[k], made by build the first time it is asked for.
+func memoized[K comparable, V any](m *map[K]V, k K, build func() V) V {
+	if v, ok := (*m)[k]; ok {
+		return v
 	}
-	out := unrenderedConfig(c)
-	if memo.unrendered == nil {
-		memo.unrendered = map[unsafe.Pointer]map[string]any{}
+	v := build()
+	if *m == nil {
+		*m = map[K]V{}
 	}
-	memo.unrendered[id] = out
-	return out
+	(*m)[k] = v
+	return v
 }
 
 // unrenderedConfig is the config as the project wrote it, without defaults

@@ -315,11 +315,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 		olds := r.readOld(cns, scratch)
 		var memo *shareMemo // made at the chunk's first node to encode
 		for i := from; i < to; i++ {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeJSONString(buf, keys[i])
-			buf.WriteByte(':')
+			entryKey(buf, i, keys[i])
 			start := buf.Len()
 			e := &r.written[i]
 			cn := cns[i-from]

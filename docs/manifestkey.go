@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"slices"
 	"sort"
 	"time"
@@ -203,7 +202,7 @@ func (w *keyWriter) sharedMap(m map[string]any) {
 		w.stringMap(m)
 		return
 	}
-	id := reflect.ValueOf(m).UnsafePointer()
+	id := mapID(m)
 	if b, ok := w.shared[id]; ok {
 		w.buf = append(w.buf, b...)
 		return

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"reflect"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -272,7 +271,7 @@ func (e *nodeEncoder) sharedObject(m map[string]any) {
 		e.object(m)
 		return
 	}
-	id := reflect.ValueOf(m).UnsafePointer()
+	id := mapID(m)
 	if b, ok := e.shared.encoded[id]; ok {
 		e.buf.Write(b)
 		return

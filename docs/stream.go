@@ -80,14 +80,20 @@ func streamMap[V any](s *jsonStream, m map[string]V) {
 func streamEntries(s *jsonStream, keys []string, value func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
 	s.raw("{")
 	s.parallelEntries(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, i int) error {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		writeJSONString(buf, keys[i])
-		buf.WriteByte(':')
+		entryKey(buf, i, keys[i])
 		return value(enc, buf, i)
 	})
 	s.raw("}")
+}
+
+// entryKey writes the key of an object's i-th entry: `"key":`, after a
+// comma unless it is the first.
+func entryKey(buf *bytes.Buffer, i int, key string) {
+	if i > 0 {
+		buf.WriteByte(',')
+	}
+	writeJSONString(buf, key)
+	buf.WriteByte(':')
 }
 
 // streamChunk is how many entries of a large map one goroutine encodes
@@ -266,11 +272,7 @@ func streamNodes(s *jsonStream, m map[string]Node, order *keyOrder) {
 	s.parallelChunks(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
 		var memo shareMemo
 		for i := from; i < to; i++ {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeJSONString(buf, keys[i])
-			buf.WriteByte(':')
+			entryKey(buf, i, keys[i])
 			if _, err := encodeNodeShared(enc, buf, m[keys[i]], &memo); err != nil {
 				return err
 			}

@@ -130,17 +130,13 @@ func (p *Parser) Parse(ctx context.Context, query string) (sqlmodel.Query, error
 }
 
 // FromJSON maps json_serialize_sql's output onto the query model.
-func FromJSON(b []byte) (sqlmodel.Query, error) { return fromJSON(b, nil) }
+func FromJSON(b []byte) (sqlmodel.Query, error) { return fromJSON(b, &jsontree.Arena{}) }
 
-// fromJSON is FromJSON, the tree decoded in a when it is not nil (the
-// query model holds nothing of the tree: none of its types holds an any).
+// fromJSON is FromJSON, the tree decoded in a, which the next tree may
+// reuse: the query model holds nothing of the tree (none of its types
+// holds an any).
 func fromJSON(b []byte, a *jsontree.Arena) (q sqlmodel.Query, err error) {
-	var root jsontree.Members
-	if a != nil {
-		root, err = a.DecodeMembers(b)
-	} else {
-		root, err = jsontree.DecodeMembers(b)
-	}
+	root, err := a.DecodeMembers(b)
 	if err != nil {
 		return nil, fmt.Errorf("duckdbparse: decode parse tree: %w", err)
 	}

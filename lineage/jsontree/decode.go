@@ -55,7 +55,10 @@ type chunks[T any] struct {
 	used int // how much of it is handed out
 }
 
-// chunkSize is how many values a chunk holds, unless one slice needs more.
+// chunkSize is how many values a chunk holds at most, unless one slice
+// needs more: an arena's first chunk holds 64, each next one twice as
+// many, so that the one tree of a fresh arena takes little more than it
+// needs.
 const chunkSize = 1024
 
 func (c *chunks[T]) take(n int) []T {
@@ -65,7 +68,7 @@ func (c *chunks[T]) take(n int) []T {
 			return ch[c.used-n : c.used : c.used]
 		}
 	}
-	ch := make([]T, max(n, chunkSize))
+	ch := make([]T, max(n, min(chunkSize, 64<<len(c.all))))
 	c.all = append(c.all, ch)
 	c.cur, c.used = len(c.all)-1, n
 	return ch[:n:n]
@@ -126,10 +129,14 @@ func decodeStd(b []byte) (Obj, error) {
 }
 
 // decode is the fast path: ok is false when b is not plain enough for it.
-// Objects and arrays are cut from a when it is not nil.
+// Objects (as Members) and arrays are cut from a, or from an arena of
+// their own when a is nil.
 func decode(b []byte, members bool, a *Arena) (any, bool) {
+	if a == nil {
+		a = &Arena{}
+	}
 	st := decoderState.Get().(*scratch)
-	d := decoder{b: b, scratch: st, asMembers: members, shared: a}
+	d := decoder{b: b, scratch: st, asMembers: members, arena: a}
 	v, ok := d.value()
 	if len(st.strs) > maxInterned {
 		clear(st.strs)
@@ -182,26 +189,14 @@ type decoder struct {
 	i int
 	// asMembers reads objects as Members rather than maps.
 	asMembers bool
-	// arena is where the next objects' Members are cut from: one
-	// allocation for many small objects (a tree is garbage as a whole).
-	arena []Member
-	// shared, when set, is where objects and arrays are cut from instead.
-	shared *Arena
+	// arena is where objects' Members and arrays are cut from: one
+	// allocation for many small ones (a tree is garbage as a whole).
+	arena *Arena
 	*scratch
 }
 
 // alloc is room for an object of n members.
-func (d *decoder) alloc(n int) Members {
-	if d.shared != nil {
-		return d.shared.members.take(n)
-	}
-	if n > cap(d.arena)-len(d.arena) {
-		d.arena = make([]Member, 0, max(n, 64))
-	}
-	m := d.arena[len(d.arena) : len(d.arena)+n : len(d.arena)+n]
-	d.arena = d.arena[:len(d.arena)+n]
-	return m
-}
+func (d *decoder) alloc(n int) Members { return d.arena.members.take(n) }
 
 func (d *decoder) space() {
 	for d.i < len(d.b) {
@@ -284,13 +279,8 @@ func (d *decoder) value() (any, bool) {
 			if done, ok := d.next(']'); !ok {
 				return nil, false
 			} else if done {
-				var l []any
-				if d.shared != nil {
-					l = d.shared.elems.take(len(d.elems) - mark)
-					copy(l, d.elems[mark:])
-				} else {
-					l = append([]any(nil), d.elems[mark:]...)
-				}
+				l := d.arena.elems.take(len(d.elems) - mark)
+				copy(l, d.elems[mark:])
 				d.elems = d.elems[:mark]
 				return l, true
 			}
