@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -47,7 +46,10 @@ func BenchmarkParseCompile10k(b *testing.B) {
 	b.ReportMetric(float64(compile.Milliseconds())/float64(b.N), "compile-ms/op")
 }
 
-func TestReleaseTemplatesRendersAgain(t *testing.T) {
+// TestRenderParsesAgain: a node's template is not kept between renders,
+// so a second compile gives the same SQL, and one after its source
+// changed renders the new source.
+func TestRenderParsesAgain(t *testing.T) {
 	p := benchProject(3)
 	ctx := context.Background()
 	m, err := Parse(ctx, p, testOptions())
@@ -57,16 +59,19 @@ func TestReleaseTemplatesRendersAgain(t *testing.T) {
 	if err := m.Compile(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := m.Nodes["model.shop.m2"].CompiledCode
-	m.ReleaseTemplates()
-	if tpl, _ := m.Nodes["model.shop.m2"].tpl.Load().(*jinja.Template); tpl != nil {
-		t.Fatal("template kept after ReleaseTemplates")
-	}
-	// A later render parses the node again and gets the same SQL.
+	n := m.Nodes["model.shop.m2"]
+	want := n.CompiledCode
 	if err := m.Compile(ctx, []string{"model.shop.m2"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := m.Nodes["model.shop.m2"].CompiledCode; got != want || !strings.Contains(got, `"m1"`) {
-		t.Errorf("after ReleaseTemplates: %q, want %q", got, want)
+	if got := n.CompiledCode; got != want || !strings.Contains(got, `"m1"`) {
+		t.Errorf("compiled again: %q, want %q", got, want)
+	}
+	n.RawCode = "select 2 as changed from {{ ref('m1') }}"
+	if err := m.Compile(ctx, []string{"model.shop.m2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.CompiledCode; !strings.Contains(got, "select 2 as changed from") || !strings.Contains(got, `"m1"`) {
+		t.Errorf("after the source changed: %q", got)
 	}
 }

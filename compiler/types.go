@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -135,8 +134,7 @@ type Node struct {
 	// with every node whose configs are built the same way (a generic
 	// test's, testBuild.sharedConfigs); internConfigs leaves them alone.
 	configInterned bool
-	ord            int          // index in the sorted ids, while buildMaps runs
-	tpl            atomic.Value // *jinja.Template: the parsed RawCode, once parsed
+	ord            int // index in the sorted ids, while buildMaps runs
 }
 
 // Ref is one ref() call.

@@ -67,9 +67,6 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
 	compileErr := s.manifest.Compile(ctx, ids)
-	// Nothing is rendered after this: the templates' memory is free for
-	// writing the artifacts.
-	s.manifest.ReleaseTemplates()
 	if compileErr != nil {
 		if err := s.writeManifest(); err != nil {
 			return &exitError{code: exitFailed, err: err}
