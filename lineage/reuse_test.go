@@ -88,3 +88,41 @@ func TestBuildReusing(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildReusingKeepsNoEdges: a build with a store keeps no column
+// edges (nothing reads them, and at scale they hold tens of megabytes),
+// yet types still travel through copied columns; Build keeps them.
+func TestBuildReusingKeepsNoEdges(t *testing.T) {
+	parsers := testParsers(t)
+	ctx := context.Background()
+	nodes := []*Node{
+		{Name: "seed", Relation: `"db"."main"."seed"`, Columns: []string{"id", "name"}, Types: map[string]string{"id": "integer"}},
+		{Name: "a", Relation: `"db"."main"."a"`, Dialect: "duckdb", SQL: `select id, upper(name) as name from "db"."main"."seed"`, DependsOn: []string{"seed"}},
+		{Name: "b", Relation: `"db"."main"."b"`, Dialect: "duckdb", SQL: `select id from "db"."main"."a"`, DependsOn: []string{"a"}},
+	}
+	full, err := Build(ctx, parsers, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Models["b"].Columns[0].Edges) == 0 || len(full.Downstream("seed", "id", 0)) != 2 {
+		t.Fatalf("Build lost its edges: %+v", full.Models["b"])
+	}
+	store := &memoryReuse{prev: map[string]*Result{}, next: map[string]*Result{}}
+	p, err := BuildReusing(ctx, parsers, nodes, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		for _, c := range p.Models[name].Columns {
+			if c.Edges != nil {
+				t.Errorf("%s.%s kept edges %v", name, c.Name, c.Edges)
+			}
+		}
+	}
+	if got := p.ColumnType("b", "id"); got != "integer" {
+		t.Errorf("b.id's type %q, want integer (carried from seed through a)", got)
+	}
+	if got := p.Downstream("seed", "id", 0); len(got) != 0 {
+		t.Errorf("Downstream found column edges in a reusing build: %v", got)
+	}
+}
