@@ -20,9 +20,11 @@ func TestGCPace(t *testing.T) {
 		{384 << 20, 100},        // up to here
 		{512 << 20, 75},         // 384 MiB more is less than the live heap
 		{768 << 20, 50},         // half of it
-		{2 << 30, 50},           // and no less
-		{8 << 30, 50},           // and no less
-		{^uint64(0) / 1000, 50}, // no overflow
+		{1 << 30, 37},           // 384 MiB more
+		{1536 << 20, 25},        // a quarter of it
+		{2 << 30, 25},           // and no less
+		{8 << 30, 25},           // and no less
+		{^uint64(0) / 1000, 25}, // no overflow
 	} {
 		if got := gcPace(c.live); got != c.want {
 			t.Errorf("gcPace(%d MiB) = %d, want %d", c.live>>20, got, c.want)
