@@ -3,12 +3,12 @@ package compiler
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
@@ -91,10 +91,10 @@ func newEngine(p *project.Project, opts Options) *engine {
 }
 
 var (
-	testOpenRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`) })
-	testCloseRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%(-?)\s*endtest\s*(-?)%\}`) })
-	matOpenRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%-?\s*materialization\s[^%]*-?%\}`) })
-	matCloseRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%-?\s*endmaterialization\s*-?%\}`) })
+	testOpenRe  = lazyre.New(`\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
+	testCloseRe = lazyre.New(`\{%(-?)\s*endtest\s*(-?)%\}`)
+	matOpenRe   = lazyre.New(`\{%-?\s*materialization\s[^%]*-?%\}`)
+	matCloseRe  = lazyre.New(`\{%-?\s*endmaterialization\s*-?%\}`)
 )
 
 // preprocess rewrites dbt-only tags the engine does not know, keeping every line
@@ -282,7 +282,7 @@ func (st *renderState) packageLookup(def *macroDef) func(string) (any, bool) {
 }
 
 // macroEndRe is the tag that ends a macro (or a generic test).
-var macroEndRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%-?\s*end(macro|test)\s*-?%\}`) })
+var macroEndRe = lazyre.New(`\{%-?\s*end(macro|test)\s*-?%\}`)
 
 // macroSourceAt cuts the text of the macro starting at line from src (best
 // effort); starts are lineStarts(src), which a file's macros share.

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
@@ -126,9 +125,7 @@ func (e *engine) externalSource(s *project.SourceTable) (string, bool, *diag.Dia
 
 // templatePattern is Python's string.Template pattern: $$, $name, ${name}
 // (names are ASCII, case-insensitive [_a-z][_a-z0-9]*), or an invalid $.
-var templatePattern = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\$(?:(\$)|([_a-zA-Z][_a-zA-Z0-9]*)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}|())`)
-})
+var templatePattern = lazyre.New(`\$(?:(\$)|([_a-zA-Z][_a-zA-Z0-9]*)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}|())`)
 
 // templateSubstitute is Python's string.Template(tmpl).substitute(mapping).
 func templateSubstitute(tmpl string, mapping map[string]any) (string, error) {

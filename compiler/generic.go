@@ -7,13 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
@@ -301,7 +300,7 @@ func ymlFolders(c *project.ProjectConfig, file string) []string {
 	return strings.Split(dir, "/")
 }
 
-var nonIdent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^0-9a-zA-Z_]+`) })
+var nonIdent = lazyre.New(`[^0-9a-zA-Z_]+`)
 
 // genericTestName synthesises dbt's test name: <test>_<target>_<args...>,
 // args sorted by name (model excluded), each flattened and cleaned. Names of
@@ -378,7 +377,7 @@ func pyStr(v any) string {
 	return s
 }
 
-var jinjaExprRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(ref|source)\s*\(.*\)\s*$`) })
+var jinjaExprRe = lazyre.New(`^\s*(ref|source)\s*\(.*\)\s*$`)
 
 // renderGenericTest calls test_<name> with the declaration's kwargs: model
 // is the attached relation (wrapped by the where config), ref()/source()

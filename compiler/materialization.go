@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
@@ -47,10 +46,10 @@ type matHeader struct {
 }
 
 var (
-	matTagRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)\{%(-?)\s*materialization\s+(.*?)\s*(-?)%\}`) })
-	matEndTagRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{%(-?)\s*endmaterialization\s*(-?)%\}`) })
-	identRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
-	quotedRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:'([^']*)'|"([^"]*)")$`) })
+	matTagRe    = lazyre.New(`(?s)\{%(-?)\s*materialization\s+(.*?)\s*(-?)%\}`)
+	matEndTagRe = lazyre.New(`\{%(-?)\s*endmaterialization\s*(-?)%\}`)
+	identRe     = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	quotedRe    = lazyre.New(`^(?:'([^']*)'|"([^"]*)")$`)
 )
 
 // rewriteMaterializations turns each materialization block of src into

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/jinja"
@@ -772,8 +773,8 @@ func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
 }
 
 var (
-	undefinedNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`) })
-	noAttributeRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`has no attribute '([A-Za-z_][A-Za-z0-9_]*)'$`) })
+	undefinedNameRE = lazyre.New(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`)
+	noAttributeRE   = lazyre.New(`has no attribute '([A-Za-z_][A-Za-z0-9_]*)'$`)
 )
 
 // undefinedMessage says what is missing when an undefined value was used:

@@ -1,9 +1,9 @@
 package compiler
 
 import (
-	"regexp"
 	"strings"
-	"sync"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // Python models (.py) are nodes of the DAG, as in dbt: their dependencies
@@ -13,14 +13,10 @@ import (
 // children, so the rest of the project builds.
 
 var (
-	pyRefRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\bdbt\.ref\(\s*(['"])([^'"]+)['"](?:\s*,\s*(['"])([^'"]+)['"])?\s*(?:,\s*v(?:ersion)?\s*=\s*['"]?([^'")\s]+)['"]?\s*)?\)`)
-	})
-	pySourceRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`\bdbt\.source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
-	})
-	pyConfigRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bdbt\.config\(([^)]*)\)`) })
-	pyKwargRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\w+)\s*=\s*(?:(['"])([^'"]*)['"]|(True|False))`) })
+	pyRefRe    = lazyre.New(`\bdbt\.ref\(\s*(['"])([^'"]+)['"](?:\s*,\s*(['"])([^'"]+)['"])?\s*(?:,\s*v(?:ersion)?\s*=\s*['"]?([^'")\s]+)['"]?\s*)?\)`)
+	pySourceRe = lazyre.New(`\bdbt\.source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
+	pyConfigRe = lazyre.New(`\bdbt\.config\(([^)]*)\)`)
+	pyKwargRe  = lazyre.New(`(\w+)\s*=\s*(?:(['"])([^'"]*)['"]|(True|False))`)
 )
 
 // pythonDependencies reads the refs, sources and literal config of a

@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
@@ -34,7 +33,7 @@ type unitRender struct {
 	built      map[string]map[string]any // namespaces with their overrides, made once
 }
 
-var isIncrementalCall = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bis_incremental\s*\(`) })
+var isIncrementalCall = lazyre.New(`\bis_incremental\s*\(`)
 
 // buildUnitTests turns the project's unit tests into nodes of resource
 // type unit_test in m.UnitTests, checking what dbt checks at parse time.

@@ -7,9 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
-	"regexp"
 	"strings"
-	"sync"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -17,10 +15,12 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // commitRE is dbt's test for a revision that is a commit: 40 hex digits.
-var commitRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{40}\b`) })
+var commitRE = lazyre.New(`^[0-9a-f]{40}\b`)
 
 func isCommit(rev string) bool { return commitRE().MatchString(rev) }
 

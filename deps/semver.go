@@ -2,11 +2,11 @@ package deps
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // This file follows dbt's own semantic-version rules (dbt_common/semver.py),
@@ -24,9 +24,7 @@ const (
 	matchExact matcher = "="
 )
 
-var versionRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(>=|>|<=|<|=)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-?((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9A-Za-z-]*(?:\.[0-9A-Za-z-]*)*))?$`)
-})
+var versionRE = lazyre.New(`^(>=|>|<=|<|=)?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-?((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9A-Za-z-]*(?:\.[0-9A-Za-z-]*)*))?$`)
 
 // versionSpec is one version or one bound ("1.2.3", ">=1.0.0", "<2.0.0").
 type versionSpec struct {
@@ -130,7 +128,7 @@ func (v versionSpec) compare(o versionSpec) int {
 	return 0
 }
 
-var digitsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d+$`) })
+var digitsRE = lazyre.New(`^\d+$`)
 
 // natCompare compares prerelease strings part by part: numbers numerically,
 // numbers before words, words as strings; then by total length.

@@ -1,18 +1,16 @@
 package graph
 
 import (
-	"regexp"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // rawSpecRe is dbt's pattern of one selection term (RAW_SELECTOR_PATTERN):
 // @, N+, method:, the value, +N.
-var rawSpecRe = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\A(?P<childrens_parents>@)?(?P<parents>(?P<parents_depth>\d*)\+)?(?:(?P<method>[\w.]+):)?(?P<value>.*?)(?P<children>\+(?P<children_depth>\d*))?\z`)
-})
+var rawSpecRe = lazyre.New(`\A(?P<childrens_parents>@)?(?P<parents>(?P<parents_depth>\d*)\+)?(?:(?P<method>[\w.]+):)?(?P<value>.*?)(?P<children>\+(?P<children_depth>\d*))?\z`)
 
 // ManifestSelectors is manifest.json's selectors: each selector of a
 // (rendered) selectors.yml keyed by name, with its keys as written (name,

@@ -4,11 +4,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // builtinFilters are Jinja2 3.1's filters. The map is never written.
@@ -50,7 +50,7 @@ func strFilter(f func(string) string) FilterFunc {
 	}
 }
 
-var wordBeginningSplit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([-\s({\[<]+)`) })
+var wordBeginningSplit = lazyre.New(`([-\s({\[<]+)`)
 
 // jinjaTitle is the title filter (not str.title).
 func jinjaTitle(s string) string {
@@ -1171,8 +1171,8 @@ func fString(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 var (
-	commentRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<!--.*?-->`) })
-	tagRe     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<.*?>`) })
+	commentRe = lazyre.New(`(?s)<!--.*?-->`)
+	tagRe     = lazyre.New(`(?s)<.*?>`)
 )
 
 func fStriptags(s *State, v any, args []any, kw Kwargs) (any, error) {
@@ -1382,7 +1382,7 @@ func fUrlencode(s *State, v any, args []any, kw Kwargs) (any, error) {
 	return strings.Join(parts, "&"), nil
 }
 
-var wordRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[\p{L}\p{N}_]+`) })
+var wordRe = lazyre.New(`[\p{L}\p{N}_]+`)
 
 func fWordcount(s *State, v any, args []any, kw Kwargs) (any, error) {
 	str, err := softStr(v)

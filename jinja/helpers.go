@@ -2,11 +2,11 @@ package jinja
 
 import (
 	"html"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 func htmlUnescape(s string) string { return html.UnescapeString(s) }
@@ -91,7 +91,7 @@ func ppItems(b *strings.Builder, items []any, indent, allowance, level int) {
 	}
 }
 
-var ppWords = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\S*\s*`) })
+var ppWords = lazyre.New(`\S*\s*`)
 
 func ppStr(b *strings.Builder, s string, indent, allowance, level int) {
 	if s == "" {
@@ -216,13 +216,11 @@ func pprintRepr(v any) string {
 }
 
 var (
-	httpRe = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i)^(((https?://|www\.)(([\w%-]+\.)+)?([a-z]{2,63}|xn--[\w%]{2,59})|([\w%-]{2,63}\.)+(com|net|int|edu|gov|org|info|mil)|(https?://)((([\d]{1,3})(\.[\d]{1,3}){3})|(\[([\da-f]{0,4}:){2}([\da-f]{0,4}:?){1,6}])))(?::[\d]{1,5})?(?:[/?#]\S*)?)$`)
-	})
-	emailRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\S+@\w[\w.-]*\.\w+$`) })
-	leadRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[(<]|&lt;)+`) })
-	tailRe  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:[)>.,\n]|&gt;)+$`) })
-	spaceRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
+	httpRe  = lazyre.New(`(?i)^(((https?://|www\.)(([\w%-]+\.)+)?([a-z]{2,63}|xn--[\w%]{2,59})|([\w%-]{2,63}\.)+(com|net|int|edu|gov|org|info|mil)|(https?://)((([\d]{1,3})(\.[\d]{1,3}){3})|(\[([\da-f]{0,4}:){2}([\da-f]{0,4}:?){1,6}])))(?::[\d]{1,5})?(?:[/?#]\S*)?)$`)
+	emailRe = lazyre.New(`^\S+@\w[\w.-]*\.\w+$`)
+	leadRe  = lazyre.New(`^(?:[(<]|&lt;)+`)
+	tailRe  = lazyre.New(`(?:[)>.,\n]|&gt;)+$`)
+	spaceRe = lazyre.New(`\s+`)
 )
 
 // urlize is Jinja2's utils.urlize: text is escaped first unless it is

@@ -2,10 +2,10 @@ package project
 
 import (
 	"fmt"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/textdist"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
 )
@@ -122,9 +122,7 @@ func (l *loader) findDoc(pkg, name string) (*DocBlock, bool) {
 	return nil, false
 }
 
-var docCallRe = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\{\{-?\s*doc\(\s*(?:['"]([^'"]*)['"]\s*,\s*)?['"]([^'"]*)['"]\s*\)\s*-?\}\}`)
-})
+var docCallRe = lazyre.New(`\{\{-?\s*doc\(\s*(?:['"]([^'"]*)['"]\s*,\s*)?['"]([^'"]*)['"]\s*\)\s*-?\}\}`)
 
 // resolveDocs replaces {{ doc('name') }} in a description with the docs block's text.
 func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/textdist"
 )
 
@@ -42,7 +41,7 @@ var removedProjectKeys = map[string]string{
 	"modules-path": "packages-install-path",
 }
 
-var identRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
+var identRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // shouldRenderProjectKey follows dbt: run hooks, query-comment and vars are
 // kept raw, and so are model-level hooks anywhere in the config trees.

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/secrets"
 	"github.com/elt-dev/elt/jinja"
 	"gopkg.in/yaml.v3"
@@ -142,7 +141,7 @@ func nativeConcat(parts []any) (any, error) {
 	return b.String(), nil
 }
 
-var undefinedNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`) })
+var undefinedNameRe = lazyre.New(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`)
 
 // yamlError turns an engine error into a *jinjaError. The YAML scalar
 // carries the position, so the template's own line and column are left
@@ -181,9 +180,7 @@ func yamlError(err error) error {
 	return &jinjaError{Msg: e.Msg + at}
 }
 
-var blockRe = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`innermost block that needs to be closed is '([a-z]+)'`)
-})
+var blockRe = lazyre.New(`innermost block that needs to be closed is '([a-z]+)'`)
 
 // syntaxMessage says what is wrong in the terms a YAML author thinks in.
 func syntaxMessage(msg string) string {

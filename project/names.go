@@ -2,17 +2,16 @@ package project
 
 import (
 	"fmt"
-	"regexp"
-	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // resourceNameRe is what elt accepts for a name written in YAML or a block
 // tag (a test's name:, a YAML snapshot): dbt's identifier characters plus
 // the hyphen real projects use. Such names become file names under
 // target/ and relation names, so path separators, dots and spaces are out.
-var resourceNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`) })
+var resourceNameRe = lazyre.New(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
 
 // maxResourceName keeps file names under target/ within what every file
 // system allows (255 bytes, with room for ".sql").

@@ -3,14 +3,13 @@ package project
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // Exposures, groups, semantic models, metrics and saved queries: declared
@@ -110,10 +109,8 @@ var (
 	dimensionTypes    = keySet("categorical time")
 	metricTypes       = keySet("simple ratio cumulative derived conversion")
 	measureAggregates = keySet("sum max min count_distinct sum_boolean average percentile median count")
-	callRe            = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(ref|source|metric)\s*\((.*)\)\s*$`) })
-	callArgRe         = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^\s*(?:(v|version)\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([0-9][0-9.]*))\s*$`)
-	})
+	callRe            = lazyre.New(`^\s*(ref|source|metric)\s*\((.*)\)\s*$`)
+	callArgRe         = lazyre.New(`^\s*(?:(v|version)\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([0-9][0-9.]*))\s*$`)
 )
 
 func keySet(s string) map[string]bool {

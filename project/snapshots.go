@@ -2,20 +2,17 @@ package project
 
 import (
 	"path"
-	"regexp"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // snapshotRelationRe is what dbt accepts as a YAML snapshot's relation:
 // one ref() or source() call, optionally written inside {{ }}.
-var snapshotRelationRe = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^\s*(?:\{\{\s*)?((?:ref|source)\s*\(.*\))\s*(?:\}\})?\s*$`)
-})
+var snapshotRelationRe = lazyre.New(`^\s*(?:\{\{\s*)?((?:ref|source)\s*\(.*\))\s*(?:\}\})?\s*$`)
 
 // yamlSnapshotRelation returns the relation: node of a snapshots: entry,
 // which makes it a snapshot defined in YAML (dbt 1.9) rather than

@@ -3,12 +3,11 @@ package runner
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // enforcedConstraints are the constraint types each warehouse enforces in
@@ -144,7 +143,7 @@ func (r *Runner) canonicalTypes(ctx context.Context, types []string) ([]string, 
 	return out, nil
 }
 
-var typeParams = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s*\(.*\)\s*`) })
+var typeParams = lazyre.New(`\s*\(.*\)\s*`)
 
 // sameType compares base types: dbt does not check size, precision or scale.
 func sameType(a, b string) bool {

@@ -1,15 +1,14 @@
 package runner
 
 import (
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // duckdb and postgres both print the offending statement line as "LINE n: <text>".
-var errLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`LINE \d+: ?(.*)`) })
+var errLineRE = lazyre.New(`LINE \d+: ?(.*)`)
 
 // sourceLine finds the line of the model's file that a warehouse error points
 // at. The warehouse only knows the compiled SQL, so the compiled line it
@@ -49,7 +48,7 @@ func sourceLine(n *compiler.Node, errText string) int {
 	return best
 }
 
-var jinjaRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{.*?\}\}|\{%.*?%\}`) })
+var jinjaRE = lazyre.New(`\{\{.*?\}\}|\{%.*?%\}`)
 
 func stripJinja(s string) string { return jinjaRE().ReplaceAllString(s, " ") }
 

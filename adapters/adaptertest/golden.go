@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // update is -update: rewrite golden files instead of comparing with them.
@@ -98,7 +99,7 @@ func (r *recorder) stop() []string {
 	return r.stmts
 }
 
-var tempIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`__elt_tmp_[0-9a-f]{12}`) })
+var tempIDPattern = lazyre.New(`__elt_tmp_[0-9a-f]{12}`)
 
 func normaliseSQL(stmts []string, e *env, csvDir string) string {
 	today := []string{time.Now().UTC().Format("2006-01-02"), time.Now().Format("2006-01-02")}

@@ -4,13 +4,12 @@ import (
 	"crypto/md5"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // RunSnapshot runs the snapshot cases against adapters that implement
@@ -350,7 +349,7 @@ func testSnapshotScenario(t *testing.T, e *env, sc snapshotScenario) {
 	e.noLeftovers(t)
 }
 
-var plainIdent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_]*$`) })
+var plainIdent = lazyre.New(`^[a-z_][a-z0-9_]*$`)
 
 // checkScdIDs checks that every row has a dbt_scd_id and no two share one.
 func (e *env) checkScdIDs(t *testing.T, what, ident, scd string) {

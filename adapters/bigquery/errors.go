@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
-	"sync"
 
 	"cloud.google.com/go/bigquery"
 	"google.golang.org/api/googleapi"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // Error is a failure BigQuery or the Google client reported, reduced to one
@@ -35,8 +34,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 var (
-	notFoundDataset = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Not found: Dataset ([^:\s]+):([^\s.]+)`) })
-	notFoundTable   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Not found: Table ([^:\s]+):([^\s.]+)\.([^\s]+)`) })
+	notFoundDataset = lazyre.New(`Not found: Dataset ([^:\s]+):([^\s.]+)`)
+	notFoundTable   = lazyre.New(`Not found: Table ([^:\s]+):([^\s.]+)\.([^\s]+)`)
 )
 
 // mapError describes err in one line under op, keeping the adapters'

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 const memoryPath = ":memory:"
@@ -201,7 +201,7 @@ func catalogName(path string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
-var settingName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`) })
+var settingName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // Open opens (creating if needed) the database in cfg and connects to it, so
 // that a file held by another process is reported here, as an error wrapping

@@ -9,12 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/sqlgen"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 var _ adapters.ExternalWriter = (*Adapter)(nil)
@@ -183,7 +182,7 @@ func (a *Adapter) extensionLoaded(ctx context.Context, name string) (bool, error
 	return loaded, err
 }
 
-var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^'"\s,)\]]*`) })
+var urlPattern = lazyre.New(`[A-Za-z][A-Za-z0-9+.-]*://[^'"\s,)\]]*`)
 
 // CheckLocation refuses a location, or a read_* call naming locations,
 // with a URL that needs an extension that is not loaded.

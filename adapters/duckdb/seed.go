@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // LoadSeed loads a CSV file with DuckDB's own reader: header names become
@@ -590,7 +589,7 @@ func readCSV(path, delim string, types map[string]string, sampleRows int) string
 	return b.String()
 }
 
-var csvErrorLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`CSV Error on Line: (\d+)`) })
+var csvErrorLine = lazyre.New(`CSV Error on Line: (\d+)`)
 
 // seedError turns a failed load into an *adapters.SeedError naming the file
 // and, where known, the line. DuckDB gives a line for bad values; for a file

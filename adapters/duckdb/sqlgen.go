@@ -5,12 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/sqlgen"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // warehouse is how DuckDB's SQL differs from the other warehouses that
@@ -50,9 +49,7 @@ func describeType(ctx context.Context, tx sqlgen.Tx, expr, query string, _ func(
 
 // createTable matches CREATE TABLE statements; DuckDB answers those with
 // AS with the count of rows written, and the others with no row or 0.
-var createTable = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)^\s*create\s+(or\s+replace\s+)?((temp|temporary)\s+)?table\s`)
-})
+var createTable = lazyre.New(`(?i)^\s*create\s+(or\s+replace\s+)?((temp|temporary)\s+)?table\s`)
 
 // sqlTx hands a transaction to package sqlgen. Relation kinds come from
 // the adapter's cache (a) where it can answer, except for relations this

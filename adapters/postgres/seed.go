@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // LoadSeed loads a CSV file with COPY ... FROM STDIN (format csv), so
@@ -169,7 +168,7 @@ func (a *Adapter) copyCSV(ctx context.Context, tx pgx.Tx, rel adapters.Relation,
 	return tag.RowsAffected(), nil
 }
 
-var copyLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)(?:, column ([^:]+))?`) })
+var copyLine = lazyre.New(`line (\d+)(?:, column ([^:]+))?`)
 
 // seedError turns a failed load into an *adapters.SeedError naming the file
 // and, when PostgreSQL says (COPY reports the line in the error's context),
@@ -253,14 +252,10 @@ type seedKind struct {
 }
 
 var (
-	intPattern     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?[0-9]+$`) })
-	numericPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
-	})
-	datePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`) })
-	tsPattern   = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$`)
-	})
+	intPattern     = lazyre.New(`^[+-]?[0-9]+$`)
+	numericPattern = lazyre.New(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+	datePattern    = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	tsPattern      = lazyre.New(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$`)
 )
 
 func (k seedKind) widen(v string) seedKind {

@@ -1,11 +1,10 @@
 package snowflake
 
 import (
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // Quoting is dbt's quoting config for relation names: which parts of
@@ -91,7 +90,7 @@ func (d Dialect) storedRelation(rel adapters.Relation) adapters.Relation {
 	}
 }
 
-var plainIdent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`) })
+var plainIdent = lazyre.New(`^[A-Za-z_][A-Za-z0-9_$]*$`)
 
 // isPlainIdent reports whether name can be written unquoted.
 func isPlainIdent(name string) bool {

@@ -2,13 +2,12 @@ package snowflake
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // KeyCheck is one check of the new rows' unique_key: Samples returns a few
@@ -340,7 +339,7 @@ func batchBound(t time.Time, columnType string) string {
 	return literal(s) + "::timestamp_ntz"
 }
 
-var typeWithParams = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Z_ ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?$`) })
+var typeWithParams = lazyre.New(`^([A-Z_ ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?$`)
 
 // parseType splits "NUMBER(38,0)" into NUMBER, 38, 0; missing numbers are -1.
 func parseType(t string) (base string, p1, p2 int) {

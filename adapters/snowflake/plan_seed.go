@@ -3,14 +3,13 @@ package snowflake
 import (
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // Seeds are loaded with "insert into ... select ... from values" batches
@@ -78,12 +77,10 @@ func ReadSeed(path, delim string) (*SeedData, error) {
 }
 
 var (
-	seedInt       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?\d+$`) })
-	seedNumber    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`) })
-	seedDate      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`) })
-	seedTimestamp = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$`)
-	})
+	seedInt       = lazyre.New(`^[+-]?\d+$`)
+	seedNumber    = lazyre.New(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
+	seedDate      = lazyre.New(`^\d{4}-\d{2}-\d{2}$`)
+	seedTimestamp = lazyre.New(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$`)
 )
 
 // InferSeedTypes picks each column's type from all its values, the way

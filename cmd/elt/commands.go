@@ -9,14 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
@@ -399,7 +398,7 @@ func insideProject(root, entry string) (string, bool) {
 //go:embed all:starter
 var starter embed.FS
 
-var projectNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
+var projectNameRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func initCommand(f *flags, env environment, stdout io.Writer, name string) error {
 	if !projectNameRE().MatchString(name) {

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // logger prints progress as dbt-style text lines or, with --log-format json,
@@ -111,7 +112,7 @@ func (l *logger) emitAs(level, name, msg string, data map[string]any, console, b
 	}
 }
 
-var ansiRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\x1b\\[[0-9;]*m") })
+var ansiRe = lazyre.New("\x1b\\[[0-9;]*m")
 
 func (l *logger) write(w io.Writer, asJSON bool, level, name, msg string, data map[string]any, ts time.Time, clock string) {
 	if asJSON {

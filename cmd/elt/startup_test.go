@@ -15,7 +15,7 @@ import (
 // linked package before main, so each such regexp was compiled at every
 // start of every command, used or not: the module's 72 of them cost 14 ms
 // of `elt --version`'s 69 ms here. They are compiled on first use instead
-// (sync.OnceValue).
+// (internal/lazyre).
 func TestNoRegexpCompiledAtStart(t *testing.T) {
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
@@ -47,7 +47,7 @@ func TestNoRegexpCompiledAtStart(t *testing.T) {
 				vs := spec.(*ast.ValueSpec)
 				for i, v := range vs.Values {
 					if compilesRegexp(v) {
-						t.Errorf("%s: %s compiles a regexp at start-up: compile it on first use (sync.OnceValue)",
+						t.Errorf("%s: %s compiles a regexp at start-up: declare it with lazyre.New, compiled on first use",
 							fset.Position(v.Pos()), vs.Names[i].Name)
 					}
 				}

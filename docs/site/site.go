@@ -16,8 +16,8 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
-	"sync"
 
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/targetfs"
 )
 
@@ -93,7 +93,7 @@ func WriteStatic(dir *targetfs.Dir, name string, d *Data) error {
 }
 
 // openingScript finds a <script tag in a script.
-var openingScript = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)<script`) })
+var openingScript = lazyre.New(`(?i)<script`)
 
 // closingTags finds what would end an inline <script> or <style> early.
 var closingTags = map[string]*regexp.Regexp{

@@ -2,17 +2,17 @@ package yamlsafe
 
 import (
 	"bytes"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // lineRe finds the line number yaml.v3 puts in its syntax errors
 // ("yaml: line 3: ...").
-var lineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
+var lineRe = lazyre.New(`^yaml: line (\d+): (.*)$`)
 
 // SyntaxError locates err, a syntax error yaml.v3 returned for src: the
 // line and column of the mistake (0, 0 when it cannot be found) and the
