@@ -90,11 +90,13 @@ func run(ctx context.Context, parsers lineage.Parsers, in Input, c *Cache) ([]Fi
 		}
 		nodes := make([]*lineage.Node, 0, len(in.Nodes))
 		for _, n := range in.Nodes {
-			ln := n.Node
 			if lenient && n.DeclaredColumns {
+				ln := n.Node
 				ln.Columns = nil
+				nodes = append(nodes, &ln)
+				continue
 			}
-			nodes = append(nodes, &ln)
+			nodes = append(nodes, &n.Node) // read only
 		}
 		p, err := lineage.BuildReusing(ctx, parsers, nodes, r)
 		if err != nil {

@@ -417,6 +417,10 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 	// gaps[i] says which of the compiler's maps lack a list for node i
 	// (graphMaps): looked up here, on every core, not one by one there.
 	gaps := make([]uint8, len(ids))
+	var slab []cachedNode
+	if reuse != nil {
+		slab = make([]cachedNode, len(ids))
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(ids)/streamChunk, 1)) {
@@ -438,7 +442,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 						gaps[i] = b.mapGaps(n.UniqueID)
 					}
 					if reuse != nil && !disabled[i] {
-						built[i] = reuse.node(b, &kw, n, &at)
+						built[i] = reuse.node(b, &kw, n, &at, &slab[i])
 					} else {
 						built[i] = b.nodeShared(n, &memo)
 					}

@@ -3,6 +3,7 @@ package lineage
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,10 +124,17 @@ func givenTypes(n *Node) []string {
 // result is what a resolved model leaves for a later build.
 func (p *Project) result(n *Node, m *Model, own, inputs [32]byte) *Result {
 	kept := *m
-	kept.Columns = make([]Column, len(m.Columns))
+	// The columns are shared with m once their edges are gone (as
+	// BuildReusing leaves them): one list per model, not two, for the
+	// whole of a check.
+	if slices.ContainsFunc(m.Columns, func(c Column) bool { return c.Edges != nil }) {
+		kept.Columns = make([]Column, len(m.Columns))
+		for i, c := range m.Columns {
+			kept.Columns[i] = Column{Name: c.Name, Degraded: c.Degraded}
+		}
+	}
 	types := make([]string, len(m.Columns))
 	for i, c := range m.Columns {
-		kept.Columns[i] = Column{Name: c.Name, Degraded: c.Degraded}
 		types[i] = p.ColumnType(n.Name, c.Name)
 	}
 	return &Result{Own: Digest(own), Inputs: Digest(inputs), Model: &kept, Types: types}
