@@ -17,9 +17,19 @@ const gcRoom = 128 << 20
 // between collections, not by as much again as it holds.
 const gcMaxRoom = 384 << 20
 
-// gcMinPercent is the least GOGC gcPace gives: past 1.5 GiB of live heap
+// gcMinPercent is the least GOGC gcPace gives: past 1 GiB of live heap
 // the room is a quarter of it.
 const gcMinPercent = 25
+
+// gcShrinkFrom is the live heap past which the room shrinks from
+// gcMaxRoom, by half of what the heap holds beyond it, down to
+// gcMinRoom (at 640 MiB live): a project of some 40,000 models or more.
+// A compile of 100,000 models grows past 600 MiB live while it parses
+// and past 900 MiB while it writes the manifest beside the checks.
+const gcShrinkFrom = gcMaxRoom
+
+// gcMinRoom is the least room gcShrinkFrom leaves a heap.
+const gcMinRoom = 256 << 20
 
 // gcPace is the GOGC percent for a live heap of live bytes: room for as
 // much again as the live heap, but at least gcRoom and at most gcMaxRoom,
@@ -38,11 +48,16 @@ const gcMinPercent = 25
 // half the live heap rather than gcMaxRoom; at 25, 1.66-1.69 GiB against
 // 1.70-1.76 GiB (templates no longer kept), in 4 interleaved rounds, with
 // no more CPU (fewer fresh pages to fault in pay for the collections).
+// Such a compile peaked at 1.66-1.72 GiB still, 1.47-1.48 GiB with the
+// room at 256 MiB: past gcShrinkFrom the room shrinks towards gcMinRoom.
 func gcPace(live uint64) int {
 	if live == 0 {
 		return 400
 	}
 	room := min(max(live, gcRoom), gcMaxRoom)
+	if live > gcShrinkFrom {
+		room = max(gcMinRoom, gcMaxRoom-min(gcMaxRoom, (live-gcShrinkFrom)/2))
+	}
 	return int(min(400, max(gcMinPercent, room*100/live)))
 }
 

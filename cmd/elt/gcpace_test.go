@@ -18,9 +18,12 @@ func TestGCPace(t *testing.T) {
 		{100 << 20, 128},        // between
 		{128 << 20, 100},        // from here on Go's default
 		{384 << 20, 100},        // up to here
-		{512 << 20, 75},         // 384 MiB more is less than the live heap
-		{768 << 20, 50},         // half of it
-		{1 << 30, 37},           // 384 MiB more
+		{448 << 20, 78},         // past gcShrinkFrom the room shrinks: 352 MiB more
+		{512 << 20, 62},         // 320 MiB more
+		{640 << 20, 40},         // 256 MiB more
+		{768 << 20, 33},         // and no less
+		{896 << 20, 28},         // 256 MiB more
+		{1 << 30, 25},           // 256 MiB more, a quarter of it
 		{1536 << 20, 25},        // a quarter of it
 		{2 << 30, 25},           // and no less
 		{8 << 30, 25},           // and no less
