@@ -156,9 +156,10 @@ func (x indexEntries) find(id string, at *int) (*indexEntry, bool) {
 // build and encode, or the place of its earlier JSON, read when it is
 // written. A node to encode is built in its chunk of the write, so only
 // the chunks in flight hold built nodes. A write's cachedNodes are one
-// slice (nodeReuse.slab), and each points at its earlier entry rather
-// than holding a copy: at 100,000 models they held 54 MB, one 256-byte
-// allocation each, while the manifest was written beside the checks.
+// slice (made by builder.build), and each points at its earlier entry
+// rather than holding a copy: at 100,000 models they held 54 MB, one
+// 256-byte allocation each, while the manifest was written beside the
+// checks.
 type cachedNode struct {
 	encode bool
 	node   *compiler.Node
