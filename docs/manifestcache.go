@@ -420,7 +420,11 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 			n++
 		}
 	}
-	buf := make([]byte, 0, 64+n*(len("model.pkg.name")+56))
+	// Written as it is encoded, a chunk at a time: built whole it grew,
+	// a copy at a time, to 24 MB at 100,000 models (85 MB allocated), as
+	// the manifest's write ended beside the checks and the compiled files.
+	tw := trailer.NewWriter(w)
+	buf := make([]byte, 0, indexChunk+256)
 	buf = append(buf, indexMagic...)
 	buf = append(buf, r.context[:]...)
 	buf = binary.AppendUvarint(buf, uint64(r.manifestSize))
@@ -444,10 +448,21 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 		} else {
 			buf = append(buf, 0)
 		}
+		if len(buf) >= indexChunk {
+			if _, err := tw.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
 	}
-	_, err := w.Write(trailer.Seal(buf))
-	return err
+	if _, err := tw.Write(buf); err != nil {
+		return err
+	}
+	return tw.Seal()
 }
+
+// indexChunk is how much of the index writeIndex encodes before writing it.
+const indexChunk = 64 << 10
 
 // decodeIndex reads an index written for context: the manifest's size
 // and the entries by unique id, or why it cannot be used.
