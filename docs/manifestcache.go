@@ -461,8 +461,10 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 	return tw.Seal()
 }
 
-// indexChunk is how much of the index writeIndex encodes before writing it.
-const indexChunk = 64 << 10
+// indexChunk is how much of the index writeIndex encodes before writing
+// it: 1,500 writes at 100,000 models; the tests' 600 models write about
+// 60 KB in four.
+const indexChunk = 16 << 10
 
 // decodeIndex reads an index written for context: the manifest's size
 // and the entries by unique id, or why it cannot be used.
