@@ -3,7 +3,6 @@ package lineage
 import (
 	"crypto/sha256"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -123,16 +122,9 @@ func givenTypes(n *Node) []string {
 
 // result is what a resolved model leaves for a later build.
 func (p *Project) result(n *Node, m *Model, own, inputs [32]byte) *Result {
+	// m's columns carry no edges any more (BuildReusing drops them before
+	// storing a result): the result shares them, one list per model.
 	kept := *m
-	// The columns are shared with m once their edges are gone (as
-	// BuildReusing leaves them): one list per model, not two, for the
-	// whole of a check.
-	if slices.ContainsFunc(m.Columns, func(c Column) bool { return c.Edges != nil }) {
-		kept.Columns = make([]Column, len(m.Columns))
-		for i, c := range m.Columns {
-			kept.Columns[i] = Column{Name: c.Name, Degraded: c.Degraded}
-		}
-	}
 	types := make([]string, len(m.Columns))
 	for i, c := range m.Columns {
 		types[i] = p.ColumnType(n.Name, c.Name)
