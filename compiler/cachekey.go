@@ -1,11 +1,11 @@
 package compiler
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strconv"
 
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -15,7 +15,7 @@ import (
 // reflection and map sorting were a third of a cold compile's render.
 type keyBuf []byte
 
-func (b *keyBuf) sum() [32]byte { return sha256.Sum256(*b) }
+func (b *keyBuf) sum() digest.Key { return digest.Sum(*b) }
 
 func (b *keyBuf) raw(tag byte, s string) {
 	*b = append(*b, tag)

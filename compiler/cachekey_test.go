@@ -3,6 +3,7 @@ package compiler
 import (
 	"testing"
 
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -15,7 +16,7 @@ func TestKeyBufDistinct(t *testing.T) {
 		map[string]any{}, map[string]any{"a": "b"}, map[string]any{"a": "b", "c": "d"}, map[string]any{"a": "bc"},
 		map[string]any{"ab": "c"}, project.Config{"a": "b"}, struct{ A string }{"x"}, struct{ A string }{"y"},
 	}
-	seen := map[[32]byte]int{}
+	seen := map[digest.Key]int{}
 	for i, v := range values {
 		var b keyBuf
 		b.value(v)
@@ -36,7 +37,7 @@ func TestKeyBufDistinct(t *testing.T) {
 	for _, k := range []string{"materialized", "tags", "schema", "alias", "enabled", "meta", "grants", "docs", "z", "a"} {
 		big[k] = []any{k, map[string]any{k: 1}}
 	}
-	var first [32]byte
+	var first digest.Key
 	for i := 0; i < 20; i++ {
 		var b keyBuf
 		b.value(big)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
@@ -108,7 +109,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	cache := m.engine.opts.Cache
 	m.parallel(ctx, len(order), func(i int) {
 		n := nodes[i]
-		var key [32]byte
+		var key digest.Key
 		if cache != nil {
 			var ok bool
 			if key, pre[i], warnings[i], ok = m.cachedExec(n); ok {

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/internal/textdist"
@@ -148,7 +149,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		n := nodes[i]
 		var st parseCapture
 		var hit bool
-		var pk [32]byte
+		var pk digest.Key
 		if cache != nil {
 			pk = e.parseKey(n)
 			st, hit = m.cachedParse(n, pk)

@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/sortedids"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/trailer"
@@ -76,7 +76,7 @@ var damagedEntry = new(cacheEntry)
 // cacheEntry is what is kept for one node, by unique id.
 type cacheEntry struct {
 	ID       string
-	ParseKey [32]byte
+	ParseKey digest.Key
 	Refs     []Ref
 	Sources  [][2]string
 	Macros   []string
@@ -85,7 +85,7 @@ type cacheEntry struct {
 	Env      []envRead
 
 	HasExec      bool
-	ExecKey      [32]byte
+	ExecKey      digest.Key
 	Compiled     string
 	ExecWarnings diag.List
 	ExecEnv      []envRead
@@ -106,9 +106,9 @@ type envRead struct {
 }
 
 // writtenFile is a file WriteCompiled left holding the content whose
-// sha256 is Sum, and the file's stamp then.
+// digest.SumString is Sum, and the file's stamp then.
 type writtenFile struct {
-	Sum   [32]byte
+	Sum   digest.Key
 	Stamp targetfs.Stamp
 }
 
@@ -384,7 +384,7 @@ func (c *RenderCache) Save(out io.Writer) error {
 // writeFile writes a compiled file unless the stamp it had when it last
 // held the same content says it still does.
 func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
-	sum := sha256.Sum256([]byte(content))
+	sum := digest.SumString(content)
 	var prev targetfs.Stamp
 	if o, ok := c.oldFiles[name]; ok && o.Sum == sum {
 		prev = o.Stamp
@@ -400,7 +400,7 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 }
 
 // parseKey is the key of n's parse render: its id, file and source.
-func (e *engine) parseKey(n *Node) [32]byte {
+func (e *engine) parseKey(n *Node) digest.Key {
 	bp := e.keyBuf()
 	b := (*bp)[:0]
 	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
@@ -432,7 +432,7 @@ func (e *engine) putKeyBuf(bp *keyBuf, b keyBuf) {
 
 // execKey is the key of n's compiled SQL: its parse key, its final config
 // and relation, and the relations of what it depends on.
-func (m *Manifest) execKey(n *Node, pk [32]byte) [32]byte {
+func (m *Manifest) execKey(n *Node, pk digest.Key) digest.Key {
 	bp := m.engine.keyBuf()
 	b := append((*bp)[:0], pk[:]...)
 	b.value(map[string]any(n.Config))
@@ -472,7 +472,7 @@ func (m *Manifest) envSame(reads []envRead) bool {
 
 // cachedParse returns what n's parse render captured, from the cache;
 // ok is false when the cache does not hold it.
-func (m *Manifest) cachedParse(n *Node, pk [32]byte) (parseCapture, bool) {
+func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 	c := m.engine.opts.Cache
 	e := c.oldEntry(n.UniqueID)
 	var inFile map[string]any
@@ -520,7 +520,7 @@ type parseCapture struct {
 
 // storeParse records a parse render that succeeded, unless it read
 // something that may differ next time.
-func (m *Manifest) storeParse(n *Node, pk [32]byte, st *renderState) {
+func (m *Manifest) storeParse(n *Node, pk digest.Key, st *renderState) {
 	if st.volatile || st.introspected || !plainValue(map[string]any(st.inFile)) {
 		return
 	}
@@ -545,7 +545,7 @@ func (m *Manifest) storeParse(n *Node, pk [32]byte, st *renderState) {
 
 // cachedExec returns n's compiled SQL (before ephemeral CTEs are
 // injected) and its warnings from the cache.
-func (m *Manifest) cachedExec(n *Node) (key [32]byte, sql string, warnings diag.List, ok bool) {
+func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings diag.List, ok bool) {
 	c := m.engine.opts.Cache
 	c.mu.Lock()
 	e := c.nextLocked(n.UniqueID)
@@ -571,7 +571,7 @@ func (m *Manifest) cachedExec(n *Node) (key [32]byte, sql string, warnings diag.
 
 // storeExec records n's compiled SQL, unless its render read something
 // that may differ next time.
-func (m *Manifest) storeExec(n *Node, key [32]byte, sql string, st *renderState) {
+func (m *Manifest) storeExec(n *Node, key digest.Key, sql string, st *renderState) {
 	if st.volatile || st.introspected {
 		return
 	}

@@ -7,13 +7,14 @@ import (
 	"sort"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/trailer"
 )
 
 // The stored render cache is one length-prefixed binary layout:
 //
-//	magic, key, files (count, then name, sha256, size, modification time),
+//	magic, key, files (count, then name, digest.Key, size, modification time),
 //	entries (count, then each entry's length and bytes), and the trailer
 //	(a CRC-32C of everything before it: internal/trailer)
 //
@@ -28,7 +29,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-4\n"
+const renderCacheMagic = "elt-render-cache-5\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -83,7 +84,7 @@ func (d *cacheDecoder) string() string {
 	return s
 }
 
-func (d *cacheDecoder) sum() (k [32]byte) {
+func (d *cacheDecoder) sum() (k digest.Key) {
 	if d.err != nil || len(d.s)-d.off < len(k) {
 		d.err = errCacheDamaged
 		return k
@@ -199,10 +200,10 @@ func (d *cacheDecoder) value(depth int) any {
 // cacheEncoder appends the layout to a byte slice.
 type cacheEncoder struct{ b []byte }
 
-func (e *cacheEncoder) uint(v uint64)   { e.b = binary.AppendUvarint(e.b, v) }
-func (e *cacheEncoder) int(v int64)     { e.uint(uint64(v<<1) ^ uint64(v>>63)) }
-func (e *cacheEncoder) string(s string) { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
-func (e *cacheEncoder) sum(k [32]byte)  { e.b = append(e.b, k[:]...) }
+func (e *cacheEncoder) uint(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
+func (e *cacheEncoder) int(v int64)      { e.uint(uint64(v<<1) ^ uint64(v>>63)) }
+func (e *cacheEncoder) string(s string)  { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *cacheEncoder) sum(k digest.Key) { e.b = append(e.b, k[:]...) }
 
 func (e *cacheEncoder) bool(v bool) {
 	if v {

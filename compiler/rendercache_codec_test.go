@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/targetfs"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestRenderCacheCodec(t *testing.T) {
 	entry := &cacheEntry{
 		ID:       "model.shop.orders",
-		ParseKey: [32]byte{1, 2, 3},
+		ParseKey: digest.Key{1, 2, 3},
 		Refs:     []Ref{{Name: "customers"}, {Package: "pkg", Name: "items", Version: "2"}},
 		Sources:  [][2]string{{"raw", "payments"}},
 		Macros:   []string{"macro.shop.cents"},
@@ -28,14 +29,14 @@ func TestRenderCacheCodec(t *testing.T) {
 		Warnings:     diag.List{diag.Warnf("models/orders.sql", diag.Pos{Line: 3, Column: 7}, "do this", "something %d", 1)},
 		Env:          []envRead{{Name: "A", Value: "1", Set: true}, {Name: "B"}},
 		HasExec:      true,
-		ExecKey:      [32]byte{9},
+		ExecKey:      digest.Key{9},
 		Compiled:     "select 1\n",
 		ExecWarnings: diag.List{{Severity: diag.Error, Summary: "s"}},
 		ExecEnv:      []envRead{{Name: "C", Value: "", Set: true}},
 	}
 	c := NewRenderCache("k", nil)
 	c.next[entry.ID] = entry
-	c.files["compiled/a.sql"] = writtenFile{Sum: [32]byte{7}, Stamp: targetfs.Stamp{Size: 10, ModTime: 12345}}
+	c.files["compiled/a.sql"] = writtenFile{Sum: digest.Key{7}, Stamp: targetfs.Stamp{Size: 10, ModTime: 12345}}
 	var saved bytes.Buffer
 	if err := c.Save(&saved); err != nil {
 		t.Fatal(err)

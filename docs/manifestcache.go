@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/trailer"
 	"github.com/elt-dev/elt/project"
@@ -76,7 +77,10 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 }
 
 // indexMagic starts an index file; the digit is the layout's version.
-const indexMagic = "elt manifest index 3\n"
+const indexMagic = "elt manifest index 4\n"
+
+// keySize is the length of a key in the index.
+const keySize = len(digest.Key{})
 
 // createdAtKey precedes the number the cache replaces in each node.
 const createdAtKey = `"created_at":`
@@ -86,7 +90,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // nodeReuse is one cached write's state: the earlier manifest and its
 // index, then this write's index entries.
 type nodeReuse struct {
-	context   [32]byte
+	context   digest.Key
 	createdAt []byte // this write's created_at, encoded
 	needle    []byte // createdAtKey and createdAt
 	// manifestSize is the length of the manifest written, for the index.
@@ -110,7 +114,7 @@ type nodeReuse struct {
 // of the JSON without that number, checked before it is used (and so the
 // same in the next manifest).
 type indexEntry struct {
-	key              [32]byte
+	key              digest.Key
 	off, n           int
 	createdAt, atLen int
 	crc              uint32
@@ -118,7 +122,7 @@ type indexEntry struct {
 	// A compiled node's entry also serves the node uncompiled: under
 	// uncompiled, its JSON with the keys at seg replaced by uncompiledJSON.
 	hasUncompiled bool
-	uncompiled    [32]byte
+	uncompiled    digest.Key
 	seg           [2]int
 }
 
@@ -166,11 +170,11 @@ type cachedNode struct {
 	old    *indexEntry // in nodeReuse.entries; unless encode
 	// uncompile: old is the node compiled, to be written uncompiled.
 	uncompile bool
-	key       [32]byte
+	key       digest.Key
 	keyed     bool // key is every input of the node's JSON
 	// uncompiled is the key of the node uncompiled, when it is compiled.
 	hasUncompiled bool
-	uncompiled    [32]byte
+	uncompiled    digest.Key
 }
 
 // Common is nil: the node is built only when it is written.
@@ -468,8 +472,8 @@ const indexChunk = 16 << 10
 
 // decodeIndex reads an index written for context: the manifest's size
 // and the entries by unique id, or why it cannot be used.
-func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, why string) {
-	if len(idx) < len(indexMagic)+32+trailer.Size || string(idx[:len(indexMagic)]) != indexMagic {
+func decodeIndex(idx []byte, context digest.Key) (size int, entries indexEntries, why string) {
+	if len(idx) < len(indexMagic)+keySize+trailer.Size || string(idx[:len(indexMagic)]) != indexMagic {
 		return 0, entries, "not an index of this version"
 	}
 	body, sealed := trailer.OpenBytes(idx)
@@ -477,10 +481,10 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, 
 		return 0, entries, "damaged index"
 	}
 	p := body[len(indexMagic):]
-	if !bytes.Equal(p[:32], context[:]) {
+	if !bytes.Equal(p[:keySize], context[:]) {
 		return 0, entries, "elt's build, the target or the packages changed"
 	}
-	p = p[32:]
+	p = p[keySize:]
 	damaged := func() (int, indexEntries, string) { return 0, indexEntries{}, "damaged index" }
 	uv := func() (int, bool) {
 		v, k := binary.Uvarint(p)
@@ -504,7 +508,7 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, 
 	entries.ids, entries.entries = make([]string, 0, count), make([]indexEntry, 0, count)
 	for range count {
 		l, ok := uv()
-		if !ok || l+32 > len(p) {
+		if !ok || l+keySize > len(p) {
 			return damaged()
 		}
 		start := len(body) - len(p) - base
@@ -514,8 +518,8 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, 
 			return damaged() // written in order, each id once
 		}
 		var e indexEntry
-		copy(e.key[:], p[:32])
-		p = p[32:]
+		copy(e.key[:], p[:keySize])
+		p = p[keySize:]
 		for _, v := range []*int{&e.off, &e.n, &e.createdAt, &e.atLen} {
 			if *v, ok = uv(); !ok {
 				return damaged()
@@ -534,12 +538,12 @@ func decodeIndex(idx []byte, context [32]byte) (size int, entries indexEntries, 
 		switch has {
 		case 0:
 		case 1:
-			if len(p) < 32 {
+			if len(p) < keySize {
 				return damaged()
 			}
 			e.hasUncompiled = true
-			copy(e.uncompiled[:], p[:32])
-			p = p[32:]
+			copy(e.uncompiled[:], p[:keySize])
+			p = p[keySize:]
 			for _, v := range []*int{&e.seg[0], &e.seg[1]} {
 				if *v, ok = uv(); !ok {
 					return damaged()

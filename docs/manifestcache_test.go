@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/project"
 )
@@ -295,7 +296,7 @@ func TestManifestCacheDamage(t *testing.T) {
 // compiler.Node or project.Node fails here until nodeKey writes it.
 func TestNodeKeyCoversEveryField(t *testing.T) {
 	b := newBuilder(&compiler.Manifest{}, testMeta())
-	key := func(n *compiler.Node) ([32]byte, bool) {
+	key := func(n *compiler.Node) (digest.Key, bool) {
 		var w keyWriter
 		b.nodeKey(&w, n)
 		return w.sum(), w.ok

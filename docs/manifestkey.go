@@ -1,7 +1,6 @@
 package docs
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -17,7 +16,7 @@ import (
 )
 
 // keyWriter serializes what a manifest entry is made of into one byte
-// string whose sha256 is the entry's key in the manifest cache: equal keys
+// string whose digest.Sum is the entry's key in the manifest cache: equal keys
 // mean equal JSON. Every value is written with its type and length, so two
 // different inputs never serialize alike.
 type keyWriter struct {
@@ -34,7 +33,7 @@ type keyWriter struct {
 
 func (w *keyWriter) reset() { w.buf, w.ok = w.buf[:0], true }
 
-func (w *keyWriter) sum() [32]byte { return sha256.Sum256(w.buf) }
+func (w *keyWriter) sum() digest.Key { return digest.Sum(w.buf) }
 
 func (w *keyWriter) tag(c byte) { w.buf = append(w.buf, c) }
 
@@ -230,7 +229,7 @@ func keysSorted[V any](m map[string]V) []string {
 // the cache's format, elt's build (its encoder and builder), and what the
 // builder reads from the project and target for every node. A change to
 // any of it drops the whole cache.
-func (b *builder) contextKey(build string) [32]byte {
+func (b *builder) contextKey(build string) digest.Key {
 	w := &keyWriter{ok: true}
 	w.str("elt manifest cache 1")
 	w.str(build)
@@ -370,7 +369,7 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 // CTEs): what compile -s makes of every node it does not select. The
 // writer's JSON for it is the compiled node's with the compiled keys
 // replaced (see uncompiledJSON). It overwrites the buffer.
-func (w *keyWriter) uncompiledSum() [32]byte {
+func (w *keyWriter) uncompiledSum() digest.Key {
 	w.buf = w.buf[:w.compiledFrom]
 	w.str("")
 	w.uint(0)

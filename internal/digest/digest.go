@@ -1,7 +1,7 @@
 // Package digest builds the bytes a cache key hashes: every string and
 // list is written after its length, so no two different sequences of
-// values write the same bytes, and one sha256.Sum256 of the buffer costs
-// less than many small writes to a hash.
+// values write the same bytes, and one Sum of the buffer costs less than
+// many small writes to a hash.
 package digest
 
 import "encoding/binary"

@@ -23,3 +23,18 @@ func TestDistinct(t *testing.T) {
 		seen[got] = name
 	}
 }
+
+// TestSum: a buffer and its text have one key, and a one-byte change
+// gives another.
+func TestSum(t *testing.T) {
+	var b Buf
+	b.Str("model.shop.orders", "select 1")
+	if Sum(b) != SumString(string(b)) {
+		t.Fatalf("Sum and SumString differ for %q", b)
+	}
+	other := append(Buf(nil), b...)
+	other[len(other)-1] = '2'
+	if Sum(b) == Sum(other) {
+		t.Fatalf("%q and %q have one key", b, other)
+	}
+}
