@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
@@ -25,7 +24,7 @@ import (
 
 // cacheVersion changes whenever what the cache stores changes shape; a
 // cache of another version is ignored.
-const cacheVersion = "elt-check-cache-5"
+const cacheVersion = "elt-check-cache-6"
 
 // Cache keeps what a check found for the next check of the same project,
 // so that an unchanged project is not checked again and a changed one
@@ -107,7 +106,7 @@ type SeedTypes struct {
 type cacheHeader struct {
 	Version     string
 	Key         string
-	Fingerprint [32]byte
+	Fingerprint digest.Key
 	Findings    []Finding
 	Entries     int
 	Seeds       []SeedTypes
@@ -595,8 +594,8 @@ func (r reuse) Store(n *lineage.Node, res *lineage.Result) {
 }
 
 // fingerprint is the digest of everything a check reads.
-func fingerprint(key string, in Input) [32]byte {
-	h := sha256.New()
+func fingerprint(key string, in Input) digest.Key {
+	h := digest.NewHasher()
 	// Written through a buffer: most fields are short, and a hash write
 	// of a few bytes costs more than copying them.
 	var b digest.Buf
@@ -632,7 +631,5 @@ func fingerprint(key string, in Input) [32]byte {
 		}
 	}
 	h.Write(b)
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
+	return h.Key()
 }

@@ -95,10 +95,10 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 	// A model whose own SQL did not change may be reused; whether it is
 	// depends on what its inputs resolve to, known only in the walk.
 	var previous map[string]*Result
-	var own map[string][32]byte
+	var own map[string]Digest
 	var buf digest.Buf
 	if reuse != nil {
-		previous, own = make(map[string]*Result, len(order)), make(map[string][32]byte, len(order))
+		previous, own = make(map[string]*Result, len(order)), make(map[string]Digest, len(order))
 		for _, name := range order {
 			n := p.Nodes[name]
 			if n.SQL == "" {
@@ -122,7 +122,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 		if n.SQL == "" {
 			continue
 		}
-		var inputs [32]byte
+		var inputs Digest
 		if reuse != nil {
 			inputs = p.inputsDigest(n, columnType != nil, &buf)
 			if r := previous[name]; r != nil && r.Inputs == Digest(inputs) {

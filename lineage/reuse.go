@@ -1,7 +1,6 @@
 package lineage
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"sort"
 	"strings"
@@ -36,14 +35,14 @@ type Result struct {
 	Types []string
 }
 
-// Digest is a SHA-256 sum in a Result. It is stored (by gob, in the check
-// cache) as one byte string: gob writes a [32]byte element by element.
-type Digest [32]byte
+// Digest is a digest.Key in a Result. It is stored (by gob, in the check
+// cache) as one byte string: gob writes a byte array element by element.
+type Digest digest.Key
 
 // MarshalBinary returns the sum's bytes.
 func (d Digest) MarshalBinary() ([]byte, error) { return d[:], nil }
 
-// UnmarshalBinary sets the sum from its 32 bytes.
+// UnmarshalBinary sets the sum from its bytes.
 func (d *Digest) UnmarshalBinary(b []byte) error {
 	if len(b) != len(d) {
 		return fmt.Errorf("lineage: a digest of %d bytes, want %d", len(b), len(d))
@@ -54,7 +53,7 @@ func (d *Digest) UnmarshalBinary(b []byte) error {
 
 // ownDigest is the digest of what a model's resolve depends on in the
 // model itself.
-func ownDigest(n *Node, buf *digest.Buf) [32]byte {
+func ownDigest(n *Node, buf *digest.Buf) Digest {
 	b := (*buf)[:0]
 	b.Str(n.Name, n.Dialect, n.SQL)
 	// Its own relation, where the SQL may name it: a read of it is no
@@ -66,14 +65,14 @@ func ownDigest(n *Node, buf *digest.Buf) [32]byte {
 	// before what it copies from upstream.
 	b.List(givenTypes(n))
 	*buf = b
-	return sha256.Sum256(b)
+	return Digest(digest.Sum(b))
 }
 
 // inputsDigest is the digest of what a model's resolve reads of its
 // inputs, which are resolved already: how the SQL names each, its columns
 // and its column types (types propagate through copied columns, and type
 // mismatches depend on them).
-func (p *Project) inputsDigest(n *Node, typed bool, buf *digest.Buf) [32]byte {
+func (p *Project) inputsDigest(n *Node, typed bool, buf *digest.Buf) Digest {
 	b := (*buf)[:0]
 	b.Flag(typed)
 	for _, dep := range n.DependsOn {
@@ -84,7 +83,7 @@ func (p *Project) inputsDigest(n *Node, typed bool, buf *digest.Buf) [32]byte {
 		b.List(p.nodeTypes(d))
 	}
 	*buf = b
-	return sha256.Sum256(b)
+	return Digest(digest.Sum(b))
 }
 
 // nodeTypes are a node's known column types as column, type pairs: a
@@ -121,7 +120,7 @@ func givenTypes(n *Node) []string {
 }
 
 // result is what a resolved model leaves for a later build.
-func (p *Project) result(n *Node, m *Model, own, inputs [32]byte) *Result {
+func (p *Project) result(n *Node, m *Model, own, inputs Digest) *Result {
 	// m's columns carry no edges any more (BuildReusing drops them before
 	// storing a result): the result shares them, one list per model.
 	kept := *m

@@ -38,3 +38,13 @@ func TestSum(t *testing.T) {
 		t.Fatalf("%q and %q have one key", b, other)
 	}
 }
+
+// TestHasher: bytes written in parts have the key of their concatenation.
+func TestHasher(t *testing.T) {
+	h := NewHasher()
+	h.Write([]byte("model.shop."))
+	h.Write([]byte("orders"))
+	if got, want := h.Key(), SumString("model.shop.orders"); got != want {
+		t.Fatalf("Hasher key %x, Sum %x", got, want)
+	}
+}

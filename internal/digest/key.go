@@ -16,3 +16,16 @@ func Sum(b []byte) Key { return xxh3.Hash128(b).Bytes() }
 
 // SumString is the key of s.
 func SumString(s string) Key { return xxh3.HashString128(s).Bytes() }
+
+// Hasher is Sum of bytes written in parts: the key of their
+// concatenation.
+type Hasher struct{ h *xxh3.Hasher }
+
+// NewHasher starts a Hasher.
+func NewHasher() Hasher { return Hasher{h: xxh3.New()} }
+
+// Write adds b.
+func (h Hasher) Write(b []byte) { _, _ = h.h.Write(b) }
+
+// Key is the key of everything written.
+func (h Hasher) Key() Key { return h.h.Sum128().Bytes() }
