@@ -227,7 +227,7 @@ func (l *loader) envFlags(cfg *ProjectConfig) {
 	copied := false
 	for _, name := range envFlagNames {
 		variable := "DBT_" + strings.ToUpper(name)
-		raw, ok := l.lookupEnv(variable)
+		raw, ok := l.lookupSetting(variable)
 		if !ok || raw == "" {
 			continue
 		}

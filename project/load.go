@@ -105,6 +105,15 @@ func (l *loader) lookupEnv(name string) (string, bool) {
 	return l.opts.Env(name)
 }
 
+// lookupSetting reads an environment variable of elt's own settings
+// (Options.Settings).
+func (l *loader) lookupSetting(name string) (string, bool) {
+	if l.opts.Settings != nil {
+		return l.opts.Settings(name)
+	}
+	return l.lookupEnv(name)
+}
+
 func (l *loader) load() (*Project, error) {
 	rootNode := l.readProjectFile()
 	if rootNode == nil {

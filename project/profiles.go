@@ -23,7 +23,7 @@ const profilesFile = "profiles.yml"
 func (l *loader) findProfiles() (string, []string) {
 	explicit := l.opts.ProfilesDir
 	if explicit == "" {
-		if v, ok := l.lookupEnv("DBT_PROFILES_DIR"); ok && v != "" {
+		if v, ok := l.lookupSetting("DBT_PROFILES_DIR"); ok && v != "" {
 			explicit = v
 		}
 	}

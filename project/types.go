@@ -33,6 +33,13 @@ type Options struct {
 	Vars        map[string]any              // --vars, parsed
 	Env         func(string) (string, bool) // os.LookupEnv in production; called from several goroutines at once
 	SkipProfile bool                        // commands that need no connection (ls, parse) may load without profiles.yml
+	// Settings looks up the environment variables that choose elt's own
+	// settings rather than what the project's YAML renders to:
+	// DBT_PROFILES_DIR and the flags dbt reads from DBT_ variables
+	// (DBT_LOG_LEVEL, DBT_PRINTER_WIDTH...). nil means Env. cmd/elt keys
+	// its render cache on what Env read; these reads stay out of it, so
+	// that a debug log level does not render the project again.
+	Settings func(string) (string, bool)
 	// TargetPath (--target-path, DBT_TARGET_PATH) replaces dbt_project.yml's
 	// target-path, as in dbt: relative to the project root unless absolute;
 	// "" keeps the project's.

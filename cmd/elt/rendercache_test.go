@@ -157,6 +157,30 @@ func TestRenderCacheUsedWhenNothingChanged(t *testing.T) {
 	}
 }
 
+// TestRenderCacheKeepsAcrossSettings: the environment variables that
+// choose elt's settings (a debug log level, the printer width, colours)
+// and not what the project renders leave the renders cached; an env var
+// the project's YAML reads does not (TestRenderCacheInvalidation).
+func TestRenderCacheKeepsAcrossSettings(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, cacheProject)
+	cold := compileStats(t, dir, nil)
+	// v.sql reads invocation_id and run_started_at: rendered every time.
+	want := renderCacheStats{ParseHits: cold.ParseMisses - 1, ParseMisses: 1, CompileHits: cold.CompileMisses - 1, CompileMisses: 1}
+	for _, env := range []map[string]string{
+		{"DBT_LOG_LEVEL": "debug", "DBT_PRINTER_WIDTH": "100", "DBT_USE_COLORS": "false"},
+		nil,
+		{"DBT_VERSION_CHECK": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+	} {
+		if got := compileStats(t, dir, env); got != want {
+			t.Errorf("compile with %v: %+v; want %+v", env, got, want)
+		}
+	}
+	if got := compiledFile(t, dir, "models/b.sql"); got != `select * from "shop"."main"."a_tbl"` {
+		t.Errorf("b compiled from the cache: %q", got)
+	}
+}
+
 // TestRenderCacheInvalidation changes one thing a render depends on
 // between two compiles and checks that the cache was not used where it
 // must not be, and that the output shows the change.
