@@ -60,13 +60,45 @@ func TestParseKeyHashesKeyBuf(t *testing.T) {
 			TestMetadata: &TestMetadata{Name: "unique", Namespace: "", Kwargs: map[string]any{"column_name": "id", "model": "{{ ref('a') }}"}}},
 	} {
 		var b keyBuf
-		b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
-		if md := n.TestMetadata; md != nil {
-			b.str(md.Name, md.Namespace)
-			b.value(md.Kwargs)
-		}
+		b.parseKey(n)
 		if got, want := e.parseKey(n), b.sum(); got != want {
 			t.Errorf("%s: parseKey %x, want %x", n.UniqueID, got, want)
 		}
+	}
+}
+
+// TestParseKeyCoversProperties: what properties YAML gives a node and a
+// render can read (config, description, meta, columns, versions,
+// relation) is in its parse key, since the YAML files are not in the
+// render cache's own key.
+func TestParseKeyCoversProperties(t *testing.T) {
+	e := &engine{}
+	base := func() *Node {
+		return &Node{Node: project.Node{ResourceType: project.Model, UniqueID: "model.p.a", OriginalFilePath: "models/a.sql", RawCode: "select 1",
+			Config: project.Config{"materialized": "view"}, Description: "d", Meta: map[string]any{"tier": "gold"},
+			Columns: []*project.Column{{Name: "id", Description: "key", DataType: "int"}}, Version: 1, LatestVersion: 1}}
+	}
+	want := e.parseKey(base())
+	for name, change := range map[string]func(n *Node){
+		"config":             func(n *Node) { n.Config = project.Config{"materialized": "table"} },
+		"description":        func(n *Node) { n.Description = "e" },
+		"meta":               func(n *Node) { n.Meta = map[string]any{"tier": "silver"} },
+		"column name":        func(n *Node) { n.Columns[0].Name = "key" },
+		"column description": func(n *Node) { n.Columns[0].Description = "primary key" },
+		"column data type":   func(n *Node) { n.Columns[0].DataType = "bigint" },
+		"another column":     func(n *Node) { n.Columns = append(n.Columns, &project.Column{Name: "x"}) },
+		"version":            func(n *Node) { n.Version = 2 },
+		"latest version":     func(n *Node) { n.LatestVersion = 2 },
+		"deprecation date":   func(n *Node) { n.DeprecationDate = "2027-01-01" },
+		"relation":           func(n *Node) { n.Relation.Identifier = "a_tbl" },
+	} {
+		n := base()
+		change(n)
+		if e.parseKey(n) == want {
+			t.Errorf("%s changed, the parse key did not", name)
+		}
+	}
+	if e.parseKey(base()) != want {
+		t.Errorf("the same node has another parse key")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -399,18 +400,39 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 	return nil
 }
 
-// parseKey is the key of n's parse render: its id, file and source.
+// parseKey is the key of n's parse render: its id, file and source, and
+// what a render can read of the node that properties YAML may set (its
+// config before the render's config() calls, description, meta, columns,
+// versions and relation: the `config`, `model` and `this` it sees).
+// Properties YAML files are not in the render cache's own key
+// (project.Project.Digest): a render reads them only through its node,
+// and through the relations of what it refs (execKey).
 func (e *engine) parseKey(n *Node) digest.Key {
 	bp := e.keyBuf()
 	b := (*bp)[:0]
+	b.parseKey(n)
+	sum := b.sum()
+	e.putKeyBuf(bp, b)
+	return sum
+}
+
+// parseKey writes what parseKey hashes.
+func (b *keyBuf) parseKey(n *Node) {
 	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
 	if md := n.TestMetadata; md != nil {
 		b.str(md.Name, md.Namespace)
 		b.value(md.Kwargs)
 	}
-	sum := b.sum()
-	e.putKeyBuf(bp, b)
-	return sum
+	b.value(map[string]any(n.Config))
+	b.str(n.Description, n.DeprecationDate, n.RelationName)
+	b.value(n.Meta)
+	b.value(n.Version)
+	b.value(n.LatestVersion)
+	b.relation(n.Relation)
+	b.raw('c', strconv.Itoa(len(n.Columns)))
+	for _, c := range n.Columns {
+		b.str(c.Name, c.Description, c.DataType)
+	}
 }
 
 // keyBuf is a scratch buffer from the engine's pool.

@@ -84,11 +84,12 @@ func TestReadSeedLargeFromStat(t *testing.T) {
 	}
 }
 
-// TestLargeSeedChangeChangesDigest: Project.Digest, which the render
-// cache keys on, changes when a large seed's contents change, though
-// they are not hashed, even when the edit keeps the file's size and
-// modification time; with the file cache too.
-func TestLargeSeedChangeChangesDigest(t *testing.T) {
+// TestLargeSeedChangeKeepsDigest: a large seed is loaded with dbt's
+// checksum (its path) with and without the file cache, and its rows are
+// not in Project.Digest, which the render cache keys on: no render reads
+// them. An edit that keeps the file's size and modification time is one
+// too.
+func TestLargeSeedChangeKeepsDigest(t *testing.T) {
 	dir := newProject(t, map[string]string{"seeds/big.csv": largeSeed('a')})
 	path := filepath.Join(dir, "seeds", "big.csv")
 	old := time.Now().Add(-time.Hour)
@@ -123,7 +124,12 @@ func TestLargeSeedChangeChangesDigest(t *testing.T) {
 	if err := os.Chtimes(path, old, old); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := load("after an edit keeping size and modification time"); after == before {
-		t.Error("the large seed changed, but the project's digest did not")
+	if after, _ := load("after an edit keeping size and modification time"); after != before {
+		t.Error("the large seed's rows changed the project's digest; no render reads them")
+	}
+	// A macro does change it.
+	writeFiles(t, dir, map[string]string{"macros/m.sql": "{% macro m() %}1{% endmacro %}\n"})
+	if after, _ := load("after a macro was added"); after == before {
+		t.Error("a macro was added, but the project's digest did not change")
 	}
 }

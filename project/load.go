@@ -276,7 +276,8 @@ func (l *loader) targetDir() string {
 // digest is Project.Digest: a sha256 over the path and checksum of every
 // file read except the files that are each one node's whole source
 // (models, analyses, singular tests), whose contents are their nodes'
-// RawCode.
+// RawCode, and properties YAML and seed files, whose contents reach a
+// render only through the nodes they describe (see Project.Digest).
 func (l *loader) digest(files []*diskFile) string {
 	own := make(map[string]bool, len(l.proj.Nodes))
 	for _, n := range l.proj.Nodes {
@@ -289,7 +290,7 @@ func (l *loader) digest(files []*diskFile) string {
 	}
 	sums := append([]fileSum(nil), l.projectFiles...)
 	for _, f := range files {
-		if !own[f.rel] {
+		if !own[f.rel] && !isPropertiesFile(f) && !(f.ext == ".csv" && f.has(kindSeed)) {
 			sums = append(sums, fileSum{f.rel, f.sum})
 		}
 	}

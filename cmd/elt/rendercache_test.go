@@ -216,12 +216,29 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/b.sql", want: `select * from "shop"."main"."a_new"`,
 		},
 		{
+			// Properties YAML reaches a render through the nodes it
+			// describes: a, whose config it changes, renders again (and v,
+			// which always does); b reads a's relation, which a's config()
+			// keeps.
 			name: "properties YAML",
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"models/schema.yml": cacheProject["models/schema.yml"] + "  - name: a\n    config:\n      alias: a_yaml\n"})
 			},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 2, compileMisses: 2, // a and v
 			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`, // config() in the file wins over YAML
+		},
+		{
+			// A relation properties YAML changes reaches the nodes that
+			// ref it: e's alias, which b2 reads.
+			name: "properties YAML relation",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{
+					"models/b2.sql":     "select * from {{ ref('e') }}\n",
+					"models/schema.yml": cacheProject["models/schema.yml"] + "  - name: e\n    config:\n      alias: e_yaml\n",
+				})
+			},
+			parseMisses: 3, compileMisses: 3, // b2 (new), e and v
+			file: "models/b2.sql", want: `select * from "shop"."main"."e_yaml"`,
 		},
 		{
 			name: "macro",
@@ -232,9 +249,10 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/a.sql", want: "select 1 as id, (x / 1000) as c, 2 as r",
 		},
 		{
+			// A seed's rows reach no render.
 			name:        "seed",
 			change:      func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"seeds/s.csv": "id\n2\n"}) },
-			parseMisses: all, compileMisses: all,
+			parseMisses: 1, compileMisses: 1, // v
 			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`,
 		},
 		{
@@ -754,4 +772,93 @@ func TestCheckSeedTypesCached(t *testing.T) {
 	if res.code == 0 || !strings.Contains(res.stderr, "amt") {
 		t.Errorf("compile after the seed's column was renamed: exit %d, want the unknown column amt reported\n%s", res.code, res.stderr)
 	}
+}
+
+// TestRenderCachePropertiesEdits: properties YAML and seed edits render
+// again only the nodes they reach, and after each the compiled SQL and
+// manifest are those of a compile without the cache. The models read
+// what YAML gives their node (description, a column's description, meta,
+// config, tests' arguments and config) and the relations of a model and a
+// source that YAML names.
+func TestRenderCachePropertiesEdits(t *testing.T) {
+	dir := t.TempDir()
+	schema := func(desc, colDesc, meta, mat, alias, values, where string) string {
+		return `version: 2
+models:
+  - name: d
+    description: "` + desc + `"
+    meta: {` + meta + `}
+    config:
+      materialized: ` + mat + alias + `
+    columns:
+      - name: id
+        description: "` + colDesc + `"
+        data_tests:
+          - not_null:
+              config:
+                where: "` + where + `"
+          - accepted_values:
+              arguments:
+                values: [` + values + `]
+  - name: p
+    description: "reads d"
+`
+	}
+	sources := func(identifier string) string {
+		return "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n        identifier: " + identifier + "\n"
+	}
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
+		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n",
+		"models/d.sql": `select 1 as id, '{{ model.description }}' as d, '{{ model.columns["id"].description }}' as k,` +
+			` '{{ model.meta.get("tier", "none") }}' as tier, '{{ config.get("materialized") }}' as mat` + "\n",
+		"models/p.sql":       "select * from {{ ref('d') }}\n",
+		"models/q.sql":       "select * from {{ source('raw', 'events') }}\n",
+		"models/r.sql":       "select 2 as id\n",
+		"models/schema.yml":  schema("first", "the key", "", "view", "", "1", "id > 0"),
+		"models/sources.yml": sources("events_v1"),
+		"seeds/s.csv":        "id\n1\n",
+	})
+	step := func(name string, files map[string]string, want map[string]string) {
+		t.Helper()
+		writeFiles(t, dir, files)
+		st := compileStats(t, dir, nil)
+		if name != "first compile" && st.ParseHits == 0 {
+			t.Errorf("%s: %+v; want r (and what the edit does not reach) from the cache", name, st)
+		}
+		cached := targetSnapshot(t, dir)
+		if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse"); res.code != 0 {
+			t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", name, res.code, res.stdout, res.stderr)
+		}
+		fresh := targetSnapshot(t, dir)
+		for file, w := range fresh {
+			if cached[file] != w {
+				t.Errorf("%s: %s differs from a compile without the cache:\n got %.400q\nwant %.400q", name, file, cached[file], w)
+			}
+		}
+		if len(cached) != len(fresh) {
+			t.Errorf("%s: %d files compiled with the cache, %d without", name, len(cached), len(fresh))
+		}
+		for file, w := range want {
+			if got := compiledFile(t, dir, file); !strings.Contains(got, w) {
+				t.Errorf("%s: %s = %q; want it to hold %q", name, file, got, w)
+			}
+		}
+	}
+	step("first compile", nil, map[string]string{"models/d.sql": "'first' as d, 'the key' as k, 'none' as tier, 'view' as mat"})
+	step("nothing changed", nil, nil)
+	step("description", map[string]string{"models/schema.yml": schema("second", "the key", "", "view", "", "1", "id > 0")},
+		map[string]string{"models/d.sql": "'second' as d"})
+	step("column description", map[string]string{"models/schema.yml": schema("second", "primary key", "", "view", "", "1", "id > 0")},
+		map[string]string{"models/d.sql": "'primary key' as k"})
+	step("meta", map[string]string{"models/schema.yml": schema("second", "primary key", "tier: gold", "view", "", "1", "id > 0")},
+		map[string]string{"models/d.sql": "'gold' as tier"})
+	step("config", map[string]string{"models/schema.yml": schema("second", "primary key", "tier: gold", "table", "", "1", "id > 0")},
+		map[string]string{"models/d.sql": "'table' as mat"})
+	step("alias", map[string]string{"models/schema.yml": schema("second", "primary key", "tier: gold", "table", "\n      alias: d_final", "1", "id > 0")},
+		map[string]string{"models/p.sql": `"main"."d_final"`})
+	step("test arguments and config", map[string]string{"models/schema.yml": schema("second", "primary key", "tier: gold", "table", "\n      alias: d_final", "1, 2", "id > 1")}, nil)
+	step("source identifier", map[string]string{"models/sources.yml": sources("events_v2")},
+		map[string]string{"models/q.sql": `"events_v2"`})
+	step("seed", map[string]string{"seeds/s.csv": "id\n1\n2\n"}, nil)
 }
