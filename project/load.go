@@ -254,6 +254,13 @@ func (l *loader) load() (*Project, error) {
 	return l.proj, nil
 }
 
+// describes reports whether f is a properties YAML, docs or seed file:
+// what it says reaches a render only through the nodes it describes, or
+// not at all (a seed's rows), so it is not in Project.Digest.
+func describes(f *diskFile) bool {
+	return isPropertiesFile(f) || f.ext == ".md" && f.has(kindDocs) || f.ext == ".csv" && f.has(kindSeed)
+}
+
 // presize replaces the empty map *m with one that has room for n entries.
 func presize[V any](m *map[string]V, n int) {
 	if len(*m) == 0 {
@@ -276,8 +283,8 @@ func (l *loader) targetDir() string {
 // digest is Project.Digest: a sha256 over the path and checksum of every
 // file read except the files that are each one node's whole source
 // (models, analyses, singular tests), whose contents are their nodes'
-// RawCode, and properties YAML and seed files, whose contents reach a
-// render only through the nodes they describe (see Project.Digest).
+// RawCode, and properties YAML, docs and seed files, whose contents
+// reach a render only through the nodes they describe (describes).
 func (l *loader) digest(files []*diskFile) string {
 	own := make(map[string]bool, len(l.proj.Nodes))
 	for _, n := range l.proj.Nodes {
@@ -290,7 +297,7 @@ func (l *loader) digest(files []*diskFile) string {
 	}
 	sums := append([]fileSum(nil), l.projectFiles...)
 	for _, f := range files {
-		if !own[f.rel] && !isPropertiesFile(f) && !(f.ext == ".csv" && f.has(kindSeed)) {
+		if !own[f.rel] && !describes(f) {
 			sums = append(sums, fileSum{f.rel, f.sum})
 		}
 	}

@@ -774,7 +774,7 @@ func TestCheckSeedTypesCached(t *testing.T) {
 	}
 }
 
-// TestRenderCachePropertiesEdits: properties YAML and seed edits render
+// TestRenderCachePropertiesEdits: properties YAML, docs and seed edits render
 // again only the nodes they reach, and after each the compiled SQL and
 // manifest are those of a compile without the cache. The models read
 // what YAML gives their node (description, a column's description, meta,
@@ -815,6 +815,7 @@ models:
 		"models/p.sql":       "select * from {{ ref('d') }}\n",
 		"models/q.sql":       "select * from {{ source('raw', 'events') }}\n",
 		"models/r.sql":       "select 2 as id\n",
+		"models/docs.md":     "{% docs key_doc %}the documented key{% enddocs %}\n",
 		"models/schema.yml":  schema("first", "the key", "", "view", "", "1", "id > 0"),
 		"models/sources.yml": sources("events_v1"),
 		"seeds/s.csv":        "id\n1\n",
@@ -861,4 +862,8 @@ models:
 	step("source identifier", map[string]string{"models/sources.yml": sources("events_v2")},
 		map[string]string{"models/q.sql": `"events_v2"`})
 	step("seed", map[string]string{"seeds/s.csv": "id\n1\n2\n"}, nil)
+	step("column description from a docs block", map[string]string{"models/schema.yml": schema("second", `{{ doc('key_doc') }}`, "tier: gold", "table", "\n      alias: d_final", "1, 2", "id > 1")},
+		map[string]string{"models/d.sql": "'the documented key' as k"})
+	step("docs block", map[string]string{"models/docs.md": "{% docs key_doc %}the key, documented again{% enddocs %}\n"},
+		map[string]string{"models/d.sql": "'the key, documented again' as k"})
 }
