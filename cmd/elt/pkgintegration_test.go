@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -231,7 +232,8 @@ func tail(s string, n int) string {
 }
 
 // compareCompileCaches compiles a built project without the caches, then
-// with them cold, warm, and after one model file changed, and checks that
+// with them cold, warm, after one model file changed and after a
+// description in a properties YAML file changed, and checks that
 // target/compiled and the manifest are the same byte for byte each time
 // (the invocation's id and timestamps aside): the caches hold on the
 // Jinja real packages run, not only on elt-bench's projects.
@@ -302,6 +304,18 @@ func compareCompileCaches(t *testing.T, dir, profiles string, exclude []string) 
 	changed := targetSnapshot(t, dir)
 	same("caches after "+filepath.Base(model)+" changed", changed, freshCompile(t, dir, args))
 
+	// A description in a properties YAML file changes: the cached compile
+	// renders again what it reaches, not the whole project.
+	compileStats(t, dir, nil, args...)
+	if yml := editDescription(t, filepath.Join(dir, "models")); yml != "" {
+		st := compileStats(t, dir, nil, args...)
+		if st.ParseHits == 0 {
+			t.Errorf("after a description in %s changed: %+v; want the renders it does not reach reused", yml, st)
+		}
+		t.Logf("a description in %s changed: %d renders reused, %d rendered again", yml, st.ParseHits, st.ParseMisses)
+		same("caches after a description in "+yml+" changed", targetSnapshot(t, dir), freshCompile(t, dir, args))
+	}
+
 	// compile -s of that model: the manifest's other nodes uncompiled.
 	name := strings.TrimSuffix(filepath.Base(model), ".sql")
 	sel := append([]string{"-s", name}, args...)
@@ -311,6 +325,36 @@ func compareCompileCaches(t *testing.T, dir, profiles string, exclude []string) 
 	os.RemoveAll(filepath.Join(dir, "target", "compiled"))
 	compileStats(t, dir, nil, sel...)
 	same("compile -s "+name+" with the caches", targetSnapshot(t, dir), want)
+}
+
+// oneLineDescription is a description written on one line.
+var oneLineDescription = regexp.MustCompile(`(?m)^(\s+)description:[ \t]*("[^"\n]*"|'[^'\n]*'|[^"'|>\s#][^#\n]*)$`)
+
+// editDescription rewrites the first one-line description of a properties
+// YAML file under dir and returns the file's name ("" when none has one).
+func editDescription(t *testing.T, dir string) string {
+	t.Helper()
+	var edited string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || edited != "" || d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		loc := oneLineDescription.FindSubmatchIndex(b)
+		if loc == nil {
+			return nil
+		}
+		out := append(append(append([]byte(nil), b[:loc[4]]...), `"edited by the cache comparison"`...), b[loc[5]:]...)
+		edited = filepath.Base(p)
+		return os.WriteFile(p, out, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return edited
 }
 
 // freshCompile compiles with args and without the caches into an empty
