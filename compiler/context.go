@@ -207,9 +207,10 @@ func (st *renderState) lookup(name string) (any, bool) {
 	case "selected_resources":
 		st.volatile = true
 		return toAnyList(st.m.selected), true
-	case "run_started_at", "invocation_id", "modules":
+	case "run_started_at", "invocation_id", "modules", "flags":
 		// Shared globals, found after this: noted here because they
-		// differ between invocations (modules.datetime.now()).
+		// differ between invocations (modules.datetime.now(), and
+		// --full-refresh or --store-failures in flags).
 		st.volatile = true
 	}
 	if st.extra != nil {

@@ -867,3 +867,36 @@ models:
 	step("docs block", map[string]string{"models/docs.md": "{% docs key_doc %}the key, documented again{% enddocs %}\n"},
 		map[string]string{"models/d.sql": "'the key, documented again' as k"})
 }
+
+// TestRenderCacheFlags: --full-refresh and --store-failures reach a
+// render only through `flags`: a render that reads it is rendered every
+// time, and the others stay cached across the flags.
+func TestRenderCacheFlags(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
+		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n",
+		"models/f.sql":    "select {{ 1 if flags.FULL_REFRESH else 0 }} as full_refresh, {{ 1 if flags.STORE_FAILURES else 0 }} as store\n",
+		"models/a.sql":    "select 1 as id\n",
+		"models/b.sql":    "select * from {{ ref('a') }}\n",
+	})
+	cold := compileStats(t, dir, nil)
+	if cold.ParseMisses != 3 {
+		t.Fatalf("first compile: %+v; want 3 renders", cold)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--full-refresh"}, "select 1 as full_refresh, 0 as store"},
+		{nil, "select 0 as full_refresh, 0 as store"},
+	} {
+		got := compileStats(t, dir, nil, c.args...)
+		if want := (renderCacheStats{ParseHits: 2, ParseMisses: 1, CompileHits: 2, CompileMisses: 1}); got != want {
+			t.Errorf("compile %v: %+v; want a and b from the cache, f rendered", c.args, got)
+		}
+		if body := compiledFile(t, dir, "models/f.sql"); strings.TrimSpace(body) != c.want {
+			t.Errorf("compile %v: f.sql = %q; want %q", c.args, body, c.want)
+		}
+	}
+}
