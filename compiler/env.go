@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/digest"
 	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
@@ -36,6 +37,9 @@ type engine struct {
 	// reaches them as dbt_utils.star, through dispatch, or unqualified from
 	// inside the same package.
 	packageMacros map[string]map[string]*macroDef
+	// macroFiles are the digest.Keys of the macro files' contents, by
+	// path (the render cache's macroState).
+	macroFiles map[string]digest.Key
 
 	strCache sync.Map // RenderString templates by source
 	// keyBufs are scratch buffers of parse and exec keys (parseKey,
@@ -165,6 +169,10 @@ func (e *engine) loadMacros(l *diag.List) {
 		tpl   *jinja.Template // nil when it did not parse
 		diags diag.List
 		mats  []matHeader // its materialization blocks
+	}
+	e.macroFiles = make(map[string]digest.Key, len(files))
+	for _, s := range files {
+		e.macroFiles[s.file.Path] = digest.SumString(s.file.Contents)
 	}
 	done := make([]parsed, len(files))
 	parallelFor(context.Background(), e.opts.Concurrency, len(files), func(i int) {
@@ -360,4 +368,27 @@ func (d ansiDialect) RenderRelation(r Relation) string {
 		}
 	}
 	return strings.Join(parts, ".")
+}
+
+// macroState is what the render cache checks of the macros: which macro
+// each name resolves to (in the root project, elt's built-ins and each
+// package) and the files they are in, and each macro file's contents.
+func (e *engine) macroState() macroState {
+	var b digest.Buf
+	fileOf := map[string]string{}
+	add := func(defs map[string]*macroDef) {
+		b.Num(len(defs))
+		for _, name := range sortedKeys(defs) {
+			meta := defs[name].meta
+			b.Str(name, meta.UniqueID, meta.OriginalFilePath)
+			fileOf[meta.UniqueID] = meta.OriginalFilePath
+		}
+	}
+	add(e.macros)
+	add(e.builtins)
+	for _, pkg := range sortedKeys(e.packageMacros) {
+		b.Str(pkg)
+		add(e.packageMacros[pkg])
+	}
+	return macroState{table: digest.Sum(b), files: e.macroFiles, fileOf: fileOf}
 }

@@ -103,6 +103,9 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		ids, nodes = append(ids, id), append(nodes, n)
 	}
 	<-macrosDone
+	if opts.Cache != nil {
+		opts.Cache.useMacros(e.macroState())
+	}
 	for _, def := range e.macros {
 		m.Macros[def.meta.UniqueID] = def.meta
 	}

@@ -57,8 +57,65 @@ type RenderCache struct {
 	// oldFiles in the order stored: sorted, unless the file was not
 	// written by Save.
 	oldOrder, oldFileOrder []string
+	// oldMacros are the macros the stored entries were rendered with,
+	// macros this invocation's (useMacros); set before any render.
+	oldMacros, macros macroState
+	// staleMacroFiles are the macro files whose contents differ from the
+	// stored ones; tableChanged, that a macro name resolves to another
+	// macro (or none) than it did. Either way the stored compiled SQL is
+	// not used or kept: only the parse renders record the macros they call.
+	staleMacroFiles map[string]bool
+	tableChanged    bool
 
 	parseHits, parseMisses, execHits, execMisses atomic.Int64
+}
+
+// macroState is what the renders may read of the macros: the macro
+// table's key (every macro name, in the root project and each package,
+// with the macro it resolves to and its file) and each macro file's
+// digest.Key, by path; fileOf is each macro's file, by unique id.
+type macroState struct {
+	table  digest.Key
+	files  map[string]digest.Key
+	fileOf map[string]string
+}
+
+// useMacros sets this invocation's macros. A stored parse render is used
+// only if none of the macro files it called from changed and the table
+// did not (macrosStale); stored compiled SQL only if no macro file
+// changed at all.
+func (c *RenderCache) useMacros(m macroState) {
+	c.macros = m
+	c.tableChanged = m.table != c.oldMacros.table
+	c.staleMacroFiles = map[string]bool{}
+	for name, sum := range m.files {
+		if old, ok := c.oldMacros.files[name]; !ok || old != sum {
+			c.staleMacroFiles[name] = true
+		}
+	}
+	for name := range c.oldMacros.files {
+		if _, ok := m.files[name]; !ok {
+			c.staleMacroFiles[name] = true
+		}
+	}
+}
+
+// macrosChanged reports whether any macro file or the table changed.
+func (c *RenderCache) macrosChanged() bool { return c.tableChanged || len(c.staleMacroFiles) > 0 }
+
+// macrosStale reports whether a parse render that called the macros ids
+// (unique ids) may render otherwise now.
+func (c *RenderCache) macrosStale(ids []string) bool {
+	if c.tableChanged {
+		return true
+	}
+	for _, id := range ids {
+		file, ok := c.macros.fileOf[id]
+		if !ok || c.staleMacroFiles[file] {
+			return true
+		}
+	}
+	return false
 }
 
 // cacheSlot is one stored entry: as stored, decoded once its node asks,
@@ -152,6 +209,7 @@ type StoredRenderCache struct {
 	fileOrder []string
 	entries   map[string]*cacheSlot
 	order     []string
+	macros    macroState
 	err       error
 }
 
@@ -175,6 +233,7 @@ func NewRenderCacheStored(key string, s *StoredRenderCache) *RenderCache {
 		return c
 	}
 	c.oldFiles, c.oldFileOrder = s.files, s.fileOrder
+	c.oldMacros = s.macros
 	if s.err != nil || s.entries == nil || s.key != key {
 		c.next = map[string]*cacheEntry{}
 		return c
@@ -271,7 +330,7 @@ func (c *RenderCache) Stats() CacheStats {
 func (c *RenderCache) Changed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.old == nil || c.parseMisses.Load() > 0 || c.execMisses.Load() > 0 {
+	if c.old == nil || c.parseMisses.Load() > 0 || c.execMisses.Load() > 0 || c.macrosChanged() {
 		return true
 	}
 	// Every stored entry kept as read, and nothing else.
@@ -298,8 +357,9 @@ func (c *RenderCache) Save(out io.Writer) error {
 	w := trailer.NewWriter(out)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	macrosChanged := c.macrosChanged()
 	for id, e := range c.next {
-		if e.HasExec {
+		if e.HasExec || macrosChanged {
 			continue
 		}
 		if o := c.oldEntry(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey {
@@ -343,11 +403,29 @@ func (c *RenderCache) Save(out io.Writer) error {
 			enc.b = enc.b[:0]
 		}
 	}
+	macros := c.macros
+	if macros.files == nil {
+		macros = c.oldMacros // no Parse used the cache: the stored macros stand
+	}
+	enc.sum(macros.table)
+	enc.uint(uint64(len(macros.files)))
+	for _, name := range sortedKeys(macros.files) {
+		enc.string(name)
+		enc.sum(macros.files[name])
+	}
 	ids := c.nextIDs()
 	enc.uint(uint64(len(ids)))
 	var one cacheEncoder
 	for _, id := range ids {
 		e := c.nextLocked(id)
+		if macrosChanged && e.HasExec && c.next[id] == nil {
+			// A stored entry kept as it was read: its compiled SQL was
+			// rendered with the earlier macros, and the compile render
+			// does not record which it called.
+			stripped := *e
+			stripped.HasExec, stripped.raw = false, ""
+			e = &stripped
+		}
 		if e.raw != "" && e.ID == id {
 			// Unchanged since read: written as it was, straight from
 			// the string it was read into.
@@ -499,10 +577,10 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 	e := c.oldEntry(n.UniqueID)
 	var inFile map[string]any
 	var err error
-	if e != nil && e.ParseKey == pk && m.envSame(e.Env) {
+	if e != nil && e.ParseKey == pk && m.envSame(e.Env) && !c.macrosStale(e.Macros) {
 		inFile, err = e.inFile()
 	}
-	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) || err != nil {
+	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) || err != nil || c.macrosStale(e.Macros) {
 		c.parseMisses.Add(1)
 		return parseCapture{}, false
 	}
@@ -578,7 +656,7 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 		return key, "", nil, false
 	}
 	key = m.execKey(n, e.ParseKey)
-	if o := c.oldEntry(n.UniqueID); o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key {
+	if o := c.oldEntry(n.UniqueID); o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key && !c.macrosChanged() {
 		c.mu.Lock()
 		err := o.decodeExec()
 		c.mu.Unlock()

@@ -15,6 +15,8 @@ import (
 // The stored render cache is one length-prefixed binary layout:
 //
 //	magic, key, files (count, then name, digest.Key, size, modification time),
+//	macros (the macro table's key, then count, then each macro file's name
+//	and digest.Key: see macroState),
 //	entries (count, then each entry's length and bytes), and the trailer
 //	(a CRC-32C of everything before it: internal/trailer)
 //
@@ -29,7 +31,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-5\n"
+const renderCacheMagic = "elt-render-cache-6\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -440,6 +442,16 @@ func decodeCache(s string) *StoredRenderCache {
 		return &StoredRenderCache{err: d.err}
 	}
 	st.files, st.fileOrder = files, fileOrder
+	st.macros.table = d.sum()
+	n = d.count()
+	st.macros.files = make(map[string]digest.Key, n)
+	for range n {
+		name := d.string()
+		st.macros.files[name] = d.sum()
+	}
+	if d.err != nil {
+		return &StoredRenderCache{err: d.err}
+	}
 	n = d.count()
 	entries := make(map[string]*cacheSlot, n)
 	order := make([]string, 0, n)

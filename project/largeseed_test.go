@@ -127,9 +127,9 @@ func TestLargeSeedChangeKeepsDigest(t *testing.T) {
 	if after, _ := load("after an edit keeping size and modification time"); after != before {
 		t.Error("the large seed's rows changed the project's digest; no render reads them")
 	}
-	// A macro does change it.
-	writeFiles(t, dir, map[string]string{"macros/m.sql": "{% macro m() %}1{% endmacro %}\n"})
-	if after, _ := load("after a macro was added"); after == before {
-		t.Error("a macro was added, but the project's digest did not change")
+	// dbt_project.yml does change it.
+	writeFiles(t, dir, map[string]string{"dbt_project.yml": baseProject + "\nvars:\n  added: 1\n"})
+	if after, _ := load("after dbt_project.yml changed"); after == before {
+		t.Error("dbt_project.yml changed, but the project's digest did not")
 	}
 }

@@ -254,11 +254,15 @@ func (l *loader) load() (*Project, error) {
 	return l.proj, nil
 }
 
-// describes reports whether f is a properties YAML, docs or seed file:
-// what it says reaches a render only through the nodes it describes, or
-// not at all (a seed's rows), so it is not in Project.Digest.
+// describes reports whether f is a properties YAML, docs, seed or macro
+// file, which are not in Project.Digest: what the first two say reaches a
+// render only through the nodes they describe, a seed's rows reach none,
+// and the compiler's render cache checks the macros a render called
+// itself. A file under a macro path that is also under another resource
+// path stays in it.
 func describes(f *diskFile) bool {
-	return isPropertiesFile(f) || f.ext == ".md" && f.has(kindDocs) || f.ext == ".csv" && f.has(kindSeed)
+	return isPropertiesFile(f) || f.ext == ".md" && f.has(kindDocs) || f.ext == ".csv" && f.has(kindSeed) ||
+		f.ext == ".sql" && f.mask&^kindDocs == kindMacro
 }
 
 // presize replaces the empty map *m with one that has room for n entries.
@@ -283,8 +287,7 @@ func (l *loader) targetDir() string {
 // digest is Project.Digest: a sha256 over the path and checksum of every
 // file read except the files that are each one node's whole source
 // (models, analyses, singular tests), whose contents are their nodes'
-// RawCode, and properties YAML, docs and seed files, whose contents
-// reach a render only through the nodes they describe (describes).
+// RawCode, and properties YAML, docs, seed and macro files (describes).
 func (l *loader) digest(files []*diskFile) string {
 	own := make(map[string]bool, len(l.proj.Nodes))
 	for _, n := range l.proj.Nodes {

@@ -92,17 +92,19 @@ type Project struct {
 	// Warnings found while loading (unused config paths and similar).
 	Warnings diag.List
 	// Digest is a sha256 (hex) over every file read (dbt_project.yml
-	// files, macros, snapshots, packages' files) except those that are
-	// each one node's whole source (models, analyses and singular tests,
-	// whose contents are their RawCode), properties YAML, docs (.md) and
-	// seed files. What properties YAML and docs blocks say reaches a
+	// files, snapshots, packages' files) except those that are each one
+	// node's whole source (models, analyses and singular tests, whose
+	// contents are their RawCode), properties YAML, docs (.md), seed and
+	// macro files. What properties YAML and docs blocks say reaches a
 	// render only through the nodes they describe (their config,
 	// description, columns, meta, versions, tests' arguments) and the
-	// relations of sources and nodes; a seed's rows reach none. A cache keyed on the Digest must key each
+	// relations of sources and nodes; a seed's rows reach none; which
+	// macros a render called, and their files, the render cache records
+	// and checks itself. A cache keyed on the Digest must key each
 	// node on those (compiler's render cache does): editing one model's
 	// description then renders that model again, not the project. Two
 	// loads with the same Digest and the same nodes' RawCode read the same
-	// macros, snapshot and dbt_project.yml files (what env_var() read while
+	// snapshot and dbt_project.yml files (what env_var() read while
 	// loading is not in it).
 	Digest string
 }

@@ -232,8 +232,9 @@ func tail(s string, n int) string {
 }
 
 // compareCompileCaches compiles a built project without the caches, then
-// with them cold, warm, after one model file changed and after a
-// description in a properties YAML file changed, and checks that
+// with them cold, warm, after one model file changed, after a
+// description in a properties YAML file changed and after a macro file
+// changed, and checks that
 // target/compiled and the manifest are the same byte for byte each time
 // (the invocation's id and timestamps aside): the caches hold on the
 // Jinja real packages run, not only on elt-bench's projects.
@@ -316,6 +317,15 @@ func compareCompileCaches(t *testing.T, dir, profiles string, exclude []string) 
 		same("caches after a description in "+yml+" changed", targetSnapshot(t, dir), freshCompile(t, dir, args))
 	}
 
+	// A macro file changes (a comment added): the renders that called its
+	// macros, and every compile render, run again; the rest are reused.
+	compileStats(t, dir, nil, args...)
+	if mac := touchMacroFile(t, filepath.Join(dir, "macros")); mac != "" {
+		st := compileStats(t, dir, nil, args...)
+		t.Logf("macro file %s changed: %d renders reused, %d rendered again", mac, st.ParseHits, st.ParseMisses)
+		same("caches after macro file "+mac+" changed", targetSnapshot(t, dir), freshCompile(t, dir, args))
+	}
+
 	// compile -s of that model: the manifest's other nodes uncompiled.
 	name := strings.TrimSuffix(filepath.Base(model), ".sql")
 	sel := append([]string{"-s", name}, args...)
@@ -355,6 +365,31 @@ func editDescription(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return edited
+}
+
+// touchMacroFile adds a Jinja comment to the first .sql file under dir
+// and returns its name ("" when there is none).
+func touchMacroFile(t *testing.T, dir string) string {
+	t.Helper()
+	var touched string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || touched != "" || d.IsDir() || !strings.HasSuffix(p, ".sql") {
+			if os.IsNotExist(err) {
+				return filepath.SkipAll
+			}
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		touched = filepath.Base(p)
+		return os.WriteFile(p, append(b, "\n{# edited by the cache comparison #}\n"...), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return touched
 }
 
 // freshCompile compiles with args and without the caches into an empty

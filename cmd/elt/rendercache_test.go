@@ -241,12 +241,24 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/b2.sql", want: `select * from "shop"."main"."e_yaml"`,
 		},
 		{
+			// A macro's body: the parse renders that called it (a's)
+			// render again, and every compile render (they do not record
+			// the macros they call).
 			name: "macro",
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"macros/money.sql": "{% macro cents(col) -%}({{ col }} / 1000){%- endmacro %}\n"})
 			},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 2, compileMisses: 8, // a and v; every node
 			file: "models/a.sql", want: "select 1 as id, (x / 1000) as c, 2 as r",
+		},
+		{
+			// A new macro may change what a name resolves to: everything.
+			name: "macro added",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"macros/more.sql": "{% macro more() %}1{% endmacro %}\n"})
+			},
+			parseMisses: all, compileMisses: all,
+			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 2 as r",
 		},
 		{
 			// A seed's rows reach no render.
@@ -296,7 +308,7 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"dbt_packages/pkg/macros/money.sql": "{% macro pkg_money(col) -%}{{ col }} * 10{%- endmacro %}\n"})
 			},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 2, compileMisses: 8, // c and v; every node
 			file: "models/c.sql", want: "select y * 10 as y",
 		},
 		{
@@ -899,4 +911,70 @@ func TestRenderCacheFlags(t *testing.T) {
 			t.Errorf("compile %v: f.sql = %q; want %q", c.args, body, c.want)
 		}
 	}
+}
+
+// TestRenderCacheMacroEdits: a macro file's edit renders again the parse
+// renders that called a macro of it (through another macro, another file
+// or dispatch too) and every compile render, and never leaves compiled
+// SQL rendered with the earlier macros in the cache, not even for the
+// nodes a compile -s did not compile. After each step the compiled files
+// and manifest are those of a compile without the cache.
+func TestRenderCacheMacroEdits(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
+		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n",
+		"macros/a.sql":    "{% macro inner() %}'inner1'{% endmacro %}\n{% macro outer() %}{{ inner() }}{% endmacro %}\n",
+		"macros/b.sql":    "{% macro other() %}'other1'{% endmacro %}\n",
+		"macros/c.sql":    "{% macro exec_only() %}'exec1'{% endmacro %}\n",
+		"macros/d.sql":    "{% macro nested() %}{{ other() }}{% endmacro %}\n",
+		"macros/e.sql":    "{% macro default__disp() %}'disp1'{% endmacro %}\n",
+		"models/m1.sql":   "select {{ outer() }} as v\n",
+		"models/m2.sql":   "select {{ nested() }} as v\n",
+		"models/m3.sql":   "select {% if execute %}{{ exec_only() }}{% else %}1{% endif %} as v\n",
+		"models/m4.sql":   "select 1 as v\n",
+		"models/m5.sql":   "select {{ adapter.dispatch('disp')() }} as v\n",
+	})
+	compare := func(name string, args ...string) {
+		t.Helper()
+		cached := targetSnapshot(t, dir)
+		if res := eltWith(t, dir, nil, append([]string{"compile", "--no-check", "--no-partial-parse"}, args...)...); res.code != 0 {
+			t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", name, res.code, res.stdout, res.stderr)
+		}
+		for file, w := range targetSnapshot(t, dir) {
+			if cached[file] != w {
+				t.Errorf("%s: %s differs from a compile without the cache:\n got %.300q\nwant %.300q", name, file, cached[file], w)
+			}
+		}
+	}
+	step := func(name, file, body string, parseMisses int, model, want string) {
+		t.Helper()
+		if file != "" {
+			writeFiles(t, dir, map[string]string{file: body})
+		}
+		st := compileStats(t, dir, nil)
+		if st.ParseMisses != parseMisses {
+			t.Errorf("%s: %+v; want %d parse renders again", name, st, parseMisses)
+		}
+		if got := compiledFile(t, dir, model); !strings.Contains(got, want) {
+			t.Errorf("%s: %s = %q; want it to hold %q", name, model, got, want)
+		}
+		compare(name)
+	}
+	step("first compile", "", "", 5, "models/m1.sql", "'inner1'")
+	step("nothing changed", "", "", 0, "models/m1.sql", "'inner1'")
+	step("a macro called through another of its file", "macros/a.sql",
+		"{% macro inner() %}'inner2'{% endmacro %}\n{% macro outer() %}{{ inner() }}{% endmacro %}\n", 1, "models/m1.sql", "'inner2'")
+	step("a macro called from another file's macro", "macros/b.sql", "{% macro other() %}'other2'{% endmacro %}\n", 1, "models/m2.sql", "'other2'")
+	step("a macro only the compile render calls", "macros/c.sql", "{% macro exec_only() %}'exec2'{% endmacro %}\n", 0, "models/m3.sql", "'exec2'")
+	step("a macro reached by dispatch", "macros/e.sql", "{% macro default__disp() %}'disp2'{% endmacro %}\n", 1, "models/m5.sql", "'disp2'")
+
+	// compile -s of another model after an edit compiles that one alone;
+	// the full compile after it must not take m3's compiled SQL from
+	// before the edit.
+	writeFiles(t, dir, map[string]string{"macros/c.sql": "{% macro exec_only() %}'exec3'{% endmacro %}\n"})
+	if st := compileStats(t, dir, nil, "-s", "m4"); st.ParseHits == 0 {
+		t.Errorf("compile -s m4 after a macro edit: %+v; want the parse renders reused", st)
+	}
+	step("full compile after compile -s", "", "", 0, "models/m3.sql", "'exec3'")
 }
