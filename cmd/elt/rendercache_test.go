@@ -819,9 +819,7 @@ models:
 	sources := func(identifier string) string {
 		return "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n        identifier: " + identifier + "\n"
 	}
-	writeFiles(t, dir, map[string]string{
-		"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
-		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n",
+	writeFiles(t, dir, shopProject(map[string]string{
 		"models/d.sql": `select 1 as id, '{{ model.description }}' as d, '{{ model.columns["id"].description }}' as k,` +
 			` '{{ model.meta.get("tier", "none") }}' as tier, '{{ config.get("materialized") }}' as mat` + "\n",
 		"models/p.sql":       "select * from {{ ref('d') }}\n",
@@ -831,7 +829,7 @@ models:
 		"models/schema.yml":  schema("first", "the key", "", "view", "", "1", "id > 0"),
 		"models/sources.yml": sources("events_v1"),
 		"seeds/s.csv":        "id\n1\n",
-	})
+	}))
 	step := func(name string, files map[string]string, want map[string]string) {
 		t.Helper()
 		writeFiles(t, dir, files)
@@ -885,13 +883,11 @@ models:
 // time, and the others stay cached across the flags.
 func TestRenderCacheFlags(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
-		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n",
-		"models/f.sql":    "select {{ 1 if flags.FULL_REFRESH else 0 }} as full_refresh, {{ 1 if flags.STORE_FAILURES else 0 }} as store\n",
-		"models/a.sql":    "select 1 as id\n",
-		"models/b.sql":    "select * from {{ ref('a') }}\n",
-	})
+	writeFiles(t, dir, shopProject(map[string]string{
+		"models/f.sql": "select {{ 1 if flags.FULL_REFRESH else 0 }} as full_refresh, {{ 1 if flags.STORE_FAILURES else 0 }} as store\n",
+		"models/a.sql": "select 1 as id\n",
+		"models/b.sql": "select * from {{ ref('a') }}\n",
+	}))
 	cold := compileStats(t, dir, nil)
 	if cold.ParseMisses != 3 {
 		t.Fatalf("first compile: %+v; want 3 renders", cold)
@@ -921,20 +917,18 @@ func TestRenderCacheFlags(t *testing.T) {
 // and manifest are those of a compile without the cache.
 func TestRenderCacheMacroEdits(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"dbt_project.yml": "name: shop\nversion: \"1.0\"\nprofile: shop\n",
-		"profiles.yml":    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n",
-		"macros/a.sql":    "{% macro inner() %}'inner1'{% endmacro %}\n{% macro outer() %}{{ inner() }}{% endmacro %}\n",
-		"macros/b.sql":    "{% macro other() %}'other1'{% endmacro %}\n",
-		"macros/c.sql":    "{% macro exec_only() %}'exec1'{% endmacro %}\n",
-		"macros/d.sql":    "{% macro nested() %}{{ other() }}{% endmacro %}\n",
-		"macros/e.sql":    "{% macro default__disp() %}'disp1'{% endmacro %}\n",
-		"models/m1.sql":   "select {{ outer() }} as v\n",
-		"models/m2.sql":   "select {{ nested() }} as v\n",
-		"models/m3.sql":   "select {% if execute %}{{ exec_only() }}{% else %}1{% endif %} as v\n",
-		"models/m4.sql":   "select 1 as v\n",
-		"models/m5.sql":   "select {{ adapter.dispatch('disp')() }} as v\n",
-	})
+	writeFiles(t, dir, shopProject(map[string]string{
+		"macros/a.sql":  "{% macro inner() %}'inner1'{% endmacro %}\n{% macro outer() %}{{ inner() }}{% endmacro %}\n",
+		"macros/b.sql":  "{% macro other() %}'other1'{% endmacro %}\n",
+		"macros/c.sql":  "{% macro exec_only() %}'exec1'{% endmacro %}\n",
+		"macros/d.sql":  "{% macro nested() %}{{ other() }}{% endmacro %}\n",
+		"macros/e.sql":  "{% macro default__disp() %}'disp1'{% endmacro %}\n",
+		"models/m1.sql": "select {{ outer() }} as v\n",
+		"models/m2.sql": "select {{ nested() }} as v\n",
+		"models/m3.sql": "select {% if execute %}{{ exec_only() }}{% else %}1{% endif %} as v\n",
+		"models/m4.sql": "select 1 as v\n",
+		"models/m5.sql": "select {{ adapter.dispatch('disp')() }} as v\n",
+	}))
 	compare := func(name string, args ...string) {
 		t.Helper()
 		cached := targetSnapshot(t, dir)
@@ -977,4 +971,12 @@ func TestRenderCacheMacroEdits(t *testing.T) {
 		t.Errorf("compile -s m4 after a macro edit: %+v; want the parse renders reused", st)
 	}
 	step("full compile after compile -s", "", "", 0, "models/m3.sql", "'exec3'")
+}
+
+// shopProject is files with the dbt_project.yml and profiles.yml of a
+// project named shop on a DuckDB file.
+func shopProject(files map[string]string) map[string]string {
+	files["dbt_project.yml"] = "name: shop\nversion: \"1.0\"\nprofile: shop\n"
+	files["profiles.yml"] = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n"
+	return files
 }
