@@ -807,9 +807,9 @@ func (c *compiler) cond(n *condExpr) evalFn {
 var contextFilters = setOf("map", "random", "reject", "rejectattr", "select", "selectattr")
 
 // foldable reports whether Jinja2's optimizer folds e at compile time:
-// what isConst folds, and also subscripts, slices and builtin filters
-// (the context ones aside, and a filter the environment overrides) of
-// operands that fold.
+// what isConst folds, and also subscripts, slices, builtin filters (the
+// context ones aside, and a filter the environment overrides) and builtin
+// tests of operands that fold.
 func (c *compiler) foldable(e expr) bool {
 	if isConst(e) {
 		return true
@@ -821,6 +821,26 @@ func (c *compiler) foldable(e expr) bool {
 		return c.foldable(n.obj) && c.foldable(n.key)
 	case *filterExpr:
 		if !c.foldsFilter(n) {
+			return false
+		}
+		if !c.foldable(n.x) || !c.foldable(n.dynArgs) || !c.foldable(n.dynKwargs) {
+			return false
+		}
+		for _, a := range n.args {
+			if !c.foldable(a) {
+				return false
+			}
+		}
+		for _, a := range n.kwValues {
+			if !c.foldable(a) {
+				return false
+			}
+		}
+		return true
+	case *testExpr:
+		// A builtin test folds as a builtin filter does (Test.as_const):
+		// {{ [(none is none)[1:], 1] }} folds to [Undefined, 1].
+		if _, custom := c.env.tests[n.name]; custom || builtinTests[n.name] == nil {
 			return false
 		}
 		if !c.foldable(n.x) || !c.foldable(n.dynArgs) || !c.foldable(n.dynKwargs) {
