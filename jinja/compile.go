@@ -820,45 +820,35 @@ func (c *compiler) foldable(e expr) bool {
 	case *getitemExpr:
 		return c.foldable(n.obj) && c.foldable(n.key)
 	case *filterExpr:
-		if !c.foldsFilter(n) {
-			return false
-		}
-		if !c.foldable(n.x) || !c.foldable(n.dynArgs) || !c.foldable(n.dynKwargs) {
-			return false
-		}
-		for _, a := range n.args {
-			if !c.foldable(a) {
-				return false
-			}
-		}
-		for _, a := range n.kwValues {
-			if !c.foldable(a) {
-				return false
-			}
-		}
-		return true
+		return c.foldsFilter(n) && c.foldableArgs(n.x, n.args, n.kwValues, n.dynArgs, n.dynKwargs)
 	case *testExpr:
 		// A builtin test folds as a builtin filter does (Test.as_const):
 		// {{ [(none is none)[1:], 1] }} folds to [Undefined, 1].
 		if _, custom := c.env.tests[n.name]; custom || builtinTests[n.name] == nil {
 			return false
 		}
-		if !c.foldable(n.x) || !c.foldable(n.dynArgs) || !c.foldable(n.dynKwargs) {
-			return false
-		}
-		for _, a := range n.args {
-			if !c.foldable(a) {
-				return false
-			}
-		}
-		for _, a := range n.kwValues {
-			if !c.foldable(a) {
-				return false
-			}
-		}
-		return true
+		return c.foldableArgs(n.x, n.args, n.kwValues, n.dynArgs, n.dynKwargs)
 	}
 	return false
+}
+
+// foldableArgs reports whether a filter's or test's operand and
+// arguments all fold.
+func (c *compiler) foldableArgs(x expr, args, kwValues []expr, dynArgs, dynKwargs expr) bool {
+	if !c.foldable(x) || !c.foldable(dynArgs) || !c.foldable(dynKwargs) {
+		return false
+	}
+	for _, a := range args {
+		if !c.foldable(a) {
+			return false
+		}
+	}
+	for _, a := range kwValues {
+		if !c.foldable(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // foldsFilter reports whether Jinja2 may fold a call of n's filter on
