@@ -82,10 +82,10 @@ func (st *renderState) fail(hint, format string, args ...any) error {
 	return &jinjaError{msg: fmt.Sprintf(format, args...), hint: hint}
 }
 
+// useMacro records that the render called the macro id: a parse render's
+// are its node's depends_on.macros, and the render cache checks a stored
+// render of either kind against the macro files it called.
 func (st *renderState) useMacro(id string) {
-	if st.execute {
-		return // only parsing records dependencies
-	}
 	if st.macroSet == nil {
 		// Most nodes call a handful of macros: a scan beats a map.
 		for _, m := range st.macros {

@@ -147,6 +147,7 @@ type cacheEntry struct {
 	Compiled     string
 	ExecWarnings diag.List
 	ExecEnv      []envRead
+	ExecMacros   []string // the macros the compile render called
 
 	// raw is the entry as stored, while it is unchanged since it was read.
 	raw string
@@ -358,11 +359,16 @@ func (c *RenderCache) Save(out io.Writer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	macrosChanged := c.macrosChanged()
+	// staleExec reports whether a stored entry's compiled SQL was rendered
+	// with macros that changed since (it is then not kept).
+	staleExec := func(o *cacheEntry) bool {
+		return macrosChanged && (o.decodeExec() != nil || c.macrosStale(o.ExecMacros))
+	}
 	for id, e := range c.next {
-		if e.HasExec || macrosChanged {
+		if e.HasExec {
 			continue
 		}
-		if o := c.oldEntry(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey {
+		if o := c.oldEntry(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey && !staleExec(o) {
 			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.execRaw
 		}
 	}
@@ -418,10 +424,9 @@ func (c *RenderCache) Save(out io.Writer) error {
 	var one cacheEncoder
 	for _, id := range ids {
 		e := c.nextLocked(id)
-		if macrosChanged && e.HasExec && c.next[id] == nil {
-			// A stored entry kept as it was read: its compiled SQL was
-			// rendered with the earlier macros, and the compile render
-			// does not record which it called.
+		if e.HasExec && c.next[id] == nil && staleExec(e) {
+			// A stored entry kept as it was read, whose compiled SQL was
+			// rendered with macros that changed since.
 			stripped := *e
 			stripped.HasExec, stripped.raw = false, ""
 			e = &stripped
@@ -656,11 +661,11 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 		return key, "", nil, false
 	}
 	key = m.execKey(n, e.ParseKey)
-	if o := c.oldEntry(n.UniqueID); o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key && !c.macrosChanged() {
+	if o := c.oldEntry(n.UniqueID); o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key {
 		c.mu.Lock()
 		err := o.decodeExec()
 		c.mu.Unlock()
-		if err == nil && m.envSame(o.ExecEnv) {
+		if err == nil && m.envSame(o.ExecEnv) && !c.macrosStale(o.ExecMacros) {
 			c.execHits.Add(1)
 			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
 		}
@@ -686,6 +691,7 @@ func (m *Manifest) storeExec(n *Node, key digest.Key, sql string, st *renderStat
 	ne := *e
 	ne.raw, ne.execRaw = "", ""
 	ne.HasExec, ne.ExecKey, ne.Compiled, ne.ExecWarnings, ne.ExecEnv = true, key, sql, append(diag.List(nil), st.warnings...), st.envReads
+	ne.ExecMacros = append([]string(nil), st.macros...)
 	c.next[n.UniqueID] = &ne
 }
 

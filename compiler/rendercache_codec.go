@@ -31,7 +31,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-6\n"
+const renderCacheMagic = "elt-render-cache-7\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -336,6 +336,7 @@ func (e *cacheEncoder) entry(x *cacheEntry) {
 	ex.string(x.Compiled)
 	ex.diags(x.ExecWarnings)
 	ex.env(x.ExecEnv)
+	ex.strings(x.ExecMacros)
 	e.uint(uint64(len(ex.b)))
 	e.b = append(e.b, ex.b...)
 }
@@ -405,14 +406,14 @@ func (x *cacheEntry) decodeExec() error {
 		return nil
 	}
 	d := &cacheDecoder{s: x.execRaw}
-	compiled, warnings, env := d.string(), d.diags(), d.env()
+	compiled, warnings, env, macros := d.string(), d.diags(), d.env(), d.strings()
 	if d.err == nil && d.off != len(d.s) {
 		d.err = errCacheDamaged
 	}
 	if d.err != nil {
 		return d.err
 	}
-	x.Compiled, x.ExecWarnings, x.ExecEnv, x.execRaw = compiled, warnings, env, ""
+	x.Compiled, x.ExecWarnings, x.ExecEnv, x.ExecMacros, x.execRaw = compiled, warnings, env, macros, ""
 	return nil
 }
 

@@ -241,14 +241,13 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/b2.sql", want: `select * from "shop"."main"."e_yaml"`,
 		},
 		{
-			// A macro's body: the parse renders that called it (a's)
-			// render again, and every compile render (they do not record
-			// the macros they call).
+			// A macro's body: the renders that called it (a's) render
+			// again.
 			name: "macro",
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"macros/money.sql": "{% macro cents(col) -%}({{ col }} / 1000){%- endmacro %}\n"})
 			},
-			parseMisses: 2, compileMisses: 8, // a and v; every node
+			parseMisses: 2, compileMisses: 2, // a and v
 			file: "models/a.sql", want: "select 1 as id, (x / 1000) as c, 2 as r",
 		},
 		{
@@ -308,7 +307,7 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"dbt_packages/pkg/macros/money.sql": "{% macro pkg_money(col) -%}{{ col }} * 10{%- endmacro %}\n"})
 			},
-			parseMisses: 2, compileMisses: 8, // c and v; every node
+			parseMisses: 2, compileMisses: 2, // c and v
 			file: "models/c.sql", want: "select y * 10 as y",
 		},
 		{
@@ -910,10 +909,10 @@ func TestRenderCacheFlags(t *testing.T) {
 }
 
 // TestRenderCacheMacroEdits: a macro file's edit renders again the parse
-// renders that called a macro of it (through another macro, another file
-// or dispatch too) and every compile render, and never leaves compiled
-// SQL rendered with the earlier macros in the cache, not even for the
-// nodes a compile -s did not compile. After each step the compiled files
+// and compile renders that called a macro of it (through another macro,
+// another file or dispatch too), and never leaves compiled SQL rendered
+// with the earlier macros in the cache, not even for the nodes a compile
+// -s did not compile. After each step the compiled files
 // and manifest are those of a compile without the cache.
 func TestRenderCacheMacroEdits(t *testing.T) {
 	dir := t.TempDir()
@@ -941,27 +940,27 @@ func TestRenderCacheMacroEdits(t *testing.T) {
 			}
 		}
 	}
-	step := func(name, file, body string, parseMisses int, model, want string) {
+	step := func(name, file, body string, parse, compile int, model, want string) {
 		t.Helper()
 		if file != "" {
 			writeFiles(t, dir, map[string]string{file: body})
 		}
 		st := compileStats(t, dir, nil)
-		if st.ParseMisses != parseMisses {
-			t.Errorf("%s: %+v; want %d parse renders again", name, st, parseMisses)
+		if st.ParseMisses != parse || st.CompileMisses != compile {
+			t.Errorf("%s: %+v; want %d parse and %d compile renders again", name, st, parse, compile)
 		}
 		if got := compiledFile(t, dir, model); !strings.Contains(got, want) {
 			t.Errorf("%s: %s = %q; want it to hold %q", name, model, got, want)
 		}
 		compare(name)
 	}
-	step("first compile", "", "", 5, "models/m1.sql", "'inner1'")
-	step("nothing changed", "", "", 0, "models/m1.sql", "'inner1'")
+	step("first compile", "", "", 5, 5, "models/m1.sql", "'inner1'")
+	step("nothing changed", "", "", 0, 0, "models/m1.sql", "'inner1'")
 	step("a macro called through another of its file", "macros/a.sql",
-		"{% macro inner() %}'inner2'{% endmacro %}\n{% macro outer() %}{{ inner() }}{% endmacro %}\n", 1, "models/m1.sql", "'inner2'")
-	step("a macro called from another file's macro", "macros/b.sql", "{% macro other() %}'other2'{% endmacro %}\n", 1, "models/m2.sql", "'other2'")
-	step("a macro only the compile render calls", "macros/c.sql", "{% macro exec_only() %}'exec2'{% endmacro %}\n", 0, "models/m3.sql", "'exec2'")
-	step("a macro reached by dispatch", "macros/e.sql", "{% macro default__disp() %}'disp2'{% endmacro %}\n", 1, "models/m5.sql", "'disp2'")
+		"{% macro inner() %}'inner2'{% endmacro %}\n{% macro outer() %}{{ inner() }}{% endmacro %}\n", 1, 1, "models/m1.sql", "'inner2'")
+	step("a macro called from another file's macro", "macros/b.sql", "{% macro other() %}'other2'{% endmacro %}\n", 1, 1, "models/m2.sql", "'other2'")
+	step("a macro only the compile render calls", "macros/c.sql", "{% macro exec_only() %}'exec2'{% endmacro %}\n", 0, 1, "models/m3.sql", "'exec2'")
+	step("a macro reached by dispatch", "macros/e.sql", "{% macro default__disp() %}'disp2'{% endmacro %}\n", 1, 1, "models/m5.sql", "'disp2'")
 
 	// compile -s of another model after an edit compiles that one alone;
 	// the full compile after it must not take m3's compiled SQL from
@@ -970,7 +969,7 @@ func TestRenderCacheMacroEdits(t *testing.T) {
 	if st := compileStats(t, dir, nil, "-s", "m4"); st.ParseHits == 0 {
 		t.Errorf("compile -s m4 after a macro edit: %+v; want the parse renders reused", st)
 	}
-	step("full compile after compile -s", "", "", 0, "models/m3.sql", "'exec3'")
+	step("full compile after compile -s", "", "", 0, 1, "models/m3.sql", "'exec3'")
 }
 
 // shopProject is files with the dbt_project.yml and profiles.yml of a
