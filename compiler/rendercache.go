@@ -369,7 +369,7 @@ func (c *RenderCache) Save(out io.Writer) error {
 			continue
 		}
 		if o := c.oldEntry(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey && !staleExec(o) {
-			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.execRaw
+			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.ExecMacros, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.ExecMacros, o.execRaw
 		}
 	}
 	var enc cacheEncoder

@@ -979,3 +979,25 @@ func shopProject(files map[string]string) map[string]string {
 	files["profiles.yml"] = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n      schema: main\n"
 	return files
 }
+
+// TestRenderCacheCarriedCompileKeepsItsMacros: a node whose parse render
+// ran again (a macro only its parse calls changed) but that a compile -s
+// did not compile keeps its stored compiled SQL, and with it the macros
+// that SQL's render called: a later edit to one of them renders it again.
+func TestRenderCacheCarriedCompileKeepsItsMacros(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, shopProject(map[string]string{
+		"macros/p.sql": "{% macro p() %}1{% endmacro %}\n",
+		"macros/q.sql": "{% macro q() %}'q1'{% endmacro %}\n",
+		"models/a.sql": "select {% if execute %}{{ q() }}{% else %}{{ p() }}{% endif %} as v\n",
+		"models/b.sql": "select 1 as v\n",
+	}))
+	compileStats(t, dir, nil)
+	writeFiles(t, dir, map[string]string{"macros/p.sql": "{% macro p() %}2{% endmacro %}\n"})
+	compileStats(t, dir, nil, "-s", "b")
+	writeFiles(t, dir, map[string]string{"macros/q.sql": "{% macro q() %}'q2'{% endmacro %}\n"})
+	compileStats(t, dir, nil)
+	if got := compiledFile(t, dir, "models/a.sql"); !strings.Contains(got, "'q2'") {
+		t.Errorf("a.sql = %q after q changed; want it rendered with the new q ('q2')", got)
+	}
+}
