@@ -62,8 +62,7 @@ type RenderCache struct {
 	oldMacros, macros macroState
 	// staleMacroFiles are the macro files whose contents differ from the
 	// stored ones; tableChanged, that a macro name resolves to another
-	// macro (or none) than it did. Either way the stored compiled SQL is
-	// not used or kept: only the parse renders record the macros they call.
+	// macro (or none) than it did (macrosStale).
 	staleMacroFiles map[string]bool
 	tableChanged    bool
 
@@ -80,10 +79,9 @@ type macroState struct {
 	fileOf map[string]string
 }
 
-// useMacros sets this invocation's macros. A stored parse render is used
-// only if none of the macro files it called from changed and the table
-// did not (macrosStale); stored compiled SQL only if no macro file
-// changed at all.
+// useMacros sets this invocation's macros. A stored render, parse or
+// compile, is used only if none of the macro files it called from changed
+// and the table did not (macrosStale).
 func (c *RenderCache) useMacros(m macroState) {
 	c.macros = m
 	c.tableChanged = m.table != c.oldMacros.table
@@ -103,8 +101,8 @@ func (c *RenderCache) useMacros(m macroState) {
 // macrosChanged reports whether any macro file or the table changed.
 func (c *RenderCache) macrosChanged() bool { return c.tableChanged || len(c.staleMacroFiles) > 0 }
 
-// macrosStale reports whether a parse render that called the macros ids
-// (unique ids) may render otherwise now.
+// macrosStale reports whether a render that called the macros ids (unique
+// ids) may render otherwise now.
 func (c *RenderCache) macrosStale(ids []string) bool {
 	if c.tableChanged {
 		return true
@@ -582,10 +580,11 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 	e := c.oldEntry(n.UniqueID)
 	var inFile map[string]any
 	var err error
-	if e != nil && e.ParseKey == pk && m.envSame(e.Env) && !c.macrosStale(e.Macros) {
+	usable := e != nil && e.ParseKey == pk && m.envSame(e.Env) && !c.macrosStale(e.Macros)
+	if usable {
 		inFile, err = e.inFile()
 	}
-	if e == nil || e.ParseKey != pk || !m.envSame(e.Env) || err != nil || c.macrosStale(e.Macros) {
+	if !usable || err != nil {
 		c.parseMisses.Add(1)
 		return parseCapture{}, false
 	}

@@ -105,7 +105,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 				continue
 			}
 			own[name] = ownDigest(n, &buf)
-			if r := reuse.Previous(n, Digest(own[name])); r != nil && r.Own == Digest(own[name]) && r.Model != nil {
+			if r := reuse.Previous(n, own[name]); r != nil && r.Own == own[name] && r.Model != nil {
 				previous[name] = r
 			}
 		}
@@ -125,7 +125,7 @@ func BuildReusing(ctx context.Context, parsers Parsers, nodes []*Node, reuse Reu
 		var inputs Digest
 		if reuse != nil {
 			inputs = p.inputsDigest(n, columnType != nil, &buf)
-			if r := previous[name]; r != nil && r.Inputs == Digest(inputs) {
+			if r := previous[name]; r != nil && r.Inputs == inputs {
 				p.install(n, r)
 				reuse.Store(n, r)
 				continue

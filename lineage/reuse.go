@@ -128,7 +128,7 @@ func (p *Project) result(n *Node, m *Model, own, inputs Digest) *Result {
 	for i, c := range m.Columns {
 		types[i] = p.ColumnType(n.Name, c.Name)
 	}
-	return &Result{Own: Digest(own), Inputs: Digest(inputs), Model: &kept, Types: types}
+	return &Result{Own: own, Inputs: inputs, Model: &kept, Types: types}
 }
 
 // install puts a reused model into the project, as resolving it would.
