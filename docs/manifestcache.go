@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
-	"runtime"
 	"slices"
 	"sync/atomic"
 
@@ -25,9 +23,10 @@ import (
 // may use it. The cache is an index of the manifest an earlier invocation
 // wrote: for each node, a digest of everything its JSON is made of and
 // where that JSON lies in the file. A node whose digest is unchanged is
-// copied from the old file, with only its created_at replaced, instead of
-// being built and encoded again. The output is byte for byte what a fresh
-// encode writes.
+// copied from the old file as it is there, by the kernel where it can,
+// instead of being built and encoded again. Such a node keeps its
+// created_at, as dbt's partial parsing keeps it for a node it does not
+// parse again; otherwise the output is byte for byte a fresh encode's.
 type ManifestCache struct {
 	// Build names elt's version and build: an index written by another
 	// build (another encoder, another builder) is not used.
@@ -55,18 +54,18 @@ type ManifestCacheStats struct {
 // wrong manifest.
 func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, meta Metadata, c ManifestCache) (ManifestCacheStats, error) {
 	b := newBuilder(m, meta)
-	r := &nodeReuse{b: b, context: b.contextKey(c.Build), scratch: make(oldBuffers, 2*runtime.GOMAXPROCS(0)+1)}
-	r.createdAt, _ = json.Marshal(b.createdAt)
-	r.needle = append([]byte(createdAtKey), r.createdAt...)
+	r := &nodeReuse{b: b, context: b.contextKey(c.Build)}
 	r.stats.Dropped = r.openOld(dir, name, c.Index)
 	if r.old != nil {
 		defer r.old.Close()
 	}
 	out := b.build(r)
 	out.cache = r
-	if err := out.Write(dir, name); err != nil {
-		return r.statsNow(), err
+	info, err := dir.WriteAtomicInfo(name, out.writeTo)
+	if err != nil {
+		return r.statsNow(), fmt.Errorf("docs: write manifest %s: %w", name, err)
 	}
+	r.manifestSize, r.manifestTime = info.Size(), info.ModTime().UnixNano()
 	st := r.statsNow()
 	if err := dir.WriteAtomic(c.Index, r.writeIndex); err != nil {
 		// The manifest is written; without a new index the next write
@@ -77,48 +76,38 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 }
 
 // indexMagic starts an index file; the digit is the layout's version.
-const indexMagic = "elt manifest index 4\n"
+const indexMagic = "elt manifest index 5\n"
 
 // keySize is the length of a key in the index.
 const keySize = len(digest.Key{})
 
-// createdAtKey precedes the number the cache replaces in each node.
-const createdAtKey = `"created_at":`
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // nodeReuse is one cached write's state: the earlier manifest and its
 // index, then this write's index entries.
 type nodeReuse struct {
-	context   digest.Key
-	createdAt []byte // this write's created_at, encoded
-	needle    []byte // createdAtKey and createdAt
-	// manifestSize is the length of the manifest written, for the index.
-	manifestSize int64
-	b            *builder
-	old          *os.File // the earlier manifest
-	oldSize      int64
-	entries      indexEntries
-	scratch      oldBuffers
-	reused       atomic.Int64
-	encoded      atomic.Int64
-	stats        ManifestCacheStats
+	context digest.Key
+	// manifestSize and manifestTime (its modification time, in
+	// nanoseconds) are the manifest written, for the index: a manifest
+	// changed since is not the one it indexes.
+	manifestSize, manifestTime int64
+	b                          *builder
+	old                        *os.File // the earlier manifest
+	oldSize                    int64
+	entries                    indexEntries
+	reused                     atomic.Int64
+	encoded                    atomic.Int64
+	stats                      ManifestCacheStats
 	// written are this write's entries, in the order of the nodes map's
 	// sorted keys; ids are those keys.
 	ids     []string
 	written []indexEntry
 }
 
-// indexEntry is one node in the index: its key, where its JSON lies in
-// the manifest, where created_at's number lies within it, and the CRC-32C
-// of the JSON without that number, checked before it is used (and so the
-// same in the next manifest).
+// indexEntry is one node in the index: its key and where its JSON lies
+// in the manifest.
 type indexEntry struct {
-	key              digest.Key
-	off, n           int
-	createdAt, atLen int
-	crc              uint32
-	ok               bool // written: the entry is indexed
+	key    digest.Key
+	off, n int
+	ok     bool // written: the entry is indexed
 	// A compiled node's entry also serves the node uncompiled: under
 	// uncompiled, its JSON with the keys at seg replaced by uncompiledJSON.
 	hasUncompiled bool
@@ -128,10 +117,10 @@ type indexEntry struct {
 
 // valid reports whether the entry's positions fit together.
 func (e *indexEntry) valid(size int64) bool {
-	if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > size || e.createdAt < 0 || e.atLen < 0 || e.createdAt+e.atLen > e.n {
+	if e.off < 0 || e.n < 0 || int64(e.off)+int64(e.n) > size {
 		return false
 	}
-	return !e.hasUncompiled || (e.createdAt+e.atLen <= e.seg[0] && e.seg[0] <= e.seg[1] && e.seg[1] <= e.n)
+	return !e.hasUncompiled || (0 <= e.seg[0] && e.seg[0] <= e.seg[1] && e.seg[1] <= e.n)
 }
 
 // indexEntries are an index's entries in unique id order, as written:
@@ -212,154 +201,65 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node, at *int, c
 	return c
 }
 
-// oldBuffers hold the earlier manifest's bytes of one chunk of nodes,
-// for the next chunk (see chunkBuffers).
-type oldBuffers chan *[]byte
-
-func (f oldBuffers) get() *[]byte {
-	select {
-	case b := <-f:
-		return b
-	default:
-		return new([]byte)
-	}
-}
-
-func (f oldBuffers) put(b *[]byte) {
-	select {
-	case f <- b:
-	default:
-	}
-}
-
-// readOld reads the earlier JSON of the nodes from..to-1 that are to be
-// copied: one read of the span they lie in (they are in the same order
-// there), or a read each when the span is much larger than they are.
-// olds[i-from] is nil for a node to encode, or whose bytes could not be
-// read.
-func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
-	olds := make([][]byte, len(nodes))
-	lo, hi, sum := int64(-1), int64(0), int64(0)
-	for _, c := range nodes {
-		if c == nil || c.encode {
-			continue
-		}
-		e := c.old
-		if !e.valid(r.oldSize) {
-			continue
-		}
-		if lo < 0 || int64(e.off) < lo {
-			lo = int64(e.off)
-		}
-		hi = max(hi, int64(e.off+e.n))
-		sum += int64(e.n)
-	}
-	if lo < 0 {
-		return olds
-	}
-	span := hi - lo
-	if span > 2*sum+1<<20 {
-		span = sum
-	}
-	if int64(cap(*scratch)) < span {
-		*scratch = make([]byte, span)
-	}
-	buf := (*scratch)[:span]
-	if span == hi-lo {
-		if _, err := r.old.ReadAt(buf, lo); err != nil {
-			return olds
-		}
-	}
-	at := int64(0)
-	for i, c := range nodes {
-		if c == nil || c.encode {
-			continue
-		}
-		e := c.old
-		if !e.valid(r.oldSize) {
-			continue
-		}
-		var js []byte
-		if span == hi-lo {
-			js = buf[int64(e.off)-lo : int64(e.off)-lo+int64(e.n)]
-		} else {
-			js = buf[at : at+int64(e.n)]
-			at += int64(e.n)
-			if _, err := r.old.ReadAt(js, int64(e.off)); err != nil {
-				continue
-			}
-		}
-		if crcAround(js, e.createdAt, e.atLen) == e.crc {
-			olds[i] = js
-		}
-	}
-	return olds
-}
-
-// crcAround is the CRC-32C of js without js[at:at+n].
-func crcAround(js []byte, at, n int) uint32 {
-	return crc32.Update(crc32.Checksum(js[:at], castagnoli), castagnoli, js[at+n:])
-}
-
 // cachedNodes writes the nodes map of a cached write: each node copied
-// from the earlier manifest with this write's created_at, or encoded, in
-// parallel chunks, and recorded for the next write's index.
+// from the earlier manifest, or encoded, in parallel chunks, and recorded
+// for the next write's index. A run of nodes copied, which lay one after
+// the other in the earlier manifest, is one copy.
 func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *keyOrder) {
 	keys := sortedKeysBy(order, nodes)
 	r.ids = keys
 	r.written = make([]indexEntry, len(keys))
+	s.old = r.old
 	s.raw("{")
 	s.parallelChunks(len(keys), func(c int, at int64) {
 		for i := c * streamChunk; i < min(len(keys), (c+1)*streamChunk); i++ {
 			r.written[i].off += int(at)
 		}
-	}, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
-		cns := make([]*cachedNode, to-from)
-		for i := range cns {
-			cns[i], _ = nodes[keys[from+i]].(*cachedNode)
-		}
-		scratch := r.scratch.get()
-		defer r.scratch.put(scratch)
-		olds := r.readOld(cns, scratch)
+	}, func(enc *json.Encoder, out *chunkOut, from, to int) error {
+		buf := &out.buf
 		var memo *shareMemo // made at the chunk's first node to encode
 		for i := from; i < to; i++ {
+			keyAt := buf.Len()
 			entryKey(buf, i, keys[i])
-			start := buf.Len()
+			start := out.pos() // where the node's JSON begins, in the chunk
 			e := &r.written[i]
-			cn := cns[i-from]
+			cn, _ := nodes[keys[i]].(*cachedNode)
 			if cn == nil {
 				if err := encodeTrimmed(enc, buf, nodes[keys[i]]); err != nil {
 					return err
 				}
 				continue
 			}
-			if old, o := olds[i-from], cn.old; old != nil {
-				buf.Write(old[:o.createdAt])
-				buf.Write(r.createdAt)
-				shift := len(r.createdAt) - o.atLen
-				e.createdAt, e.ok = o.createdAt, true
+			if o := cn.old; o != nil && o.valid(r.oldSize) {
 				if cn.uncompile {
-					buf.Write(old[o.createdAt+o.atLen : o.seg[0]])
+					out.copyOld(int64(o.off), int64(o.seg[0]))
 					buf.WriteString(uncompiledJSON)
-					buf.Write(old[o.seg[1]:])
-					e.crc = crcAround(buf.Bytes()[start:], e.createdAt, len(r.createdAt))
+					out.copyOld(int64(o.off+o.seg[1]), int64(o.n-o.seg[1]))
 				} else {
-					buf.Write(old[o.createdAt+o.atLen:])
-					e.crc = o.crc
+					// A node that followed the last one copied in the
+					// earlier manifest too: the key between them there is
+					// this one, and the copy goes on through it.
+					k := buf.Len() - keyAt
+					if l := len(out.splices) - 1; l >= 0 && out.splices[l].at == keyAt && out.splices[l].off+out.splices[l].n == int64(o.off-k) {
+						buf.Truncate(keyAt)
+						out.copyOld(int64(o.off-k), int64(k))
+					}
+					out.copyOld(int64(o.off), int64(o.n))
 					if o.hasUncompiled {
-						e.hasUncompiled, e.uncompiled = true, o.uncompiled
-						e.seg = [2]int{o.seg[0] + shift, o.seg[1] + shift}
+						e.hasUncompiled, e.uncompiled, e.seg = true, o.uncompiled, o.seg
 					}
 				}
+				e.ok = true
 				r.reused.Add(1)
 			} else {
 				if !cn.encode {
-					// Its earlier bytes are not the indexed ones.
+					// Its place in the earlier manifest is not in the file.
 					r.encoded.Add(1)
 				}
 				if memo == nil {
 					memo = &shareMemo{}
 				}
+				bufStart := buf.Len()
 				seg, err := encodeNodeShared(enc, buf, r.b.nodeShared(cn.node, memo), memo)
 				if err != nil {
 					return err
@@ -368,25 +268,18 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 					// What a compiled node's entry serves uncompiled needs
 					// its compiled keys' place.
 					e.hasUncompiled, e.uncompiled = true, cn.uncompiled
-					e.seg = [2]int{seg[0] - start, seg[1] - start}
+					e.seg = [2]int{seg[0] - bufStart, seg[1] - bufStart}
 				}
-				// The number follows the created_at key holding this write's
-				// value; should the pair occur twice (in a node's meta, say),
-				// which is the field is unknown, and the node is not indexed.
-				js := buf.Bytes()[start:]
-				if at := bytes.Index(js, r.needle); cn.keyed && at >= 0 && !bytes.Contains(js[at+1:], r.needle) {
-					e.createdAt, e.ok = at+len(createdAtKey), true
-					e.crc = crcAround(js, e.createdAt, len(r.createdAt))
-				}
+				e.ok = cn.keyed
 			}
 			e.key = cn.key
-			e.atLen = len(r.createdAt)
-			e.off = start
-			e.n = buf.Len() - start
+			e.off = int(start)
+			e.n = int(out.pos() - start)
 		}
 		return nil
 	})
 	s.raw("}")
+	s.old = nil
 }
 
 // openOld reads the index and opens the manifest it describes; it
@@ -399,7 +292,7 @@ func (r *nodeReuse) openOld(dir *targetfs.Dir, name, index string) string {
 		}
 		return err.Error()
 	}
-	size, entries, why := decodeIndex(idx, r.context)
+	size, mtime, entries, why := decodeIndex(idx, r.context)
 	if why != "" {
 		return why
 	}
@@ -408,7 +301,7 @@ func (r *nodeReuse) openOld(dir *targetfs.Dir, name, index string) string {
 		return "manifest: " + err.Error()
 	}
 	fi, err := old.Stat()
-	if err != nil || fi.Size() != int64(size) || !fi.Mode().IsRegular() {
+	if err != nil || fi.Size() != int64(size) || fi.ModTime().UnixNano() != mtime || !fi.Mode().IsRegular() {
 		old.Close()
 		return "the manifest changed since the index was written"
 	}
@@ -432,6 +325,7 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 	buf = append(buf, indexMagic...)
 	buf = append(buf, r.context[:]...)
 	buf = binary.AppendUvarint(buf, uint64(r.manifestSize))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(r.manifestTime))
 	buf = binary.AppendUvarint(buf, uint64(n))
 	for i, e := range r.written {
 		if !e.ok {
@@ -440,10 +334,8 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 		buf = binary.AppendUvarint(buf, uint64(len(r.ids[i])))
 		buf = append(buf, r.ids[i]...)
 		buf = append(buf, e.key[:]...)
-		for _, v := range []int{e.off, e.n, e.createdAt, e.atLen} {
-			buf = binary.AppendUvarint(buf, uint64(v))
-		}
-		buf = binary.LittleEndian.AppendUint32(buf, e.crc)
+		buf = binary.AppendUvarint(buf, uint64(e.off))
+		buf = binary.AppendUvarint(buf, uint64(e.n))
 		if e.hasUncompiled {
 			buf = append(buf, 1)
 			buf = append(buf, e.uncompiled[:]...)
@@ -470,22 +362,23 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 // 60 KB in four.
 const indexChunk = 16 << 10
 
-// decodeIndex reads an index written for context: the manifest's size
-// and the entries by unique id, or why it cannot be used.
-func decodeIndex(idx []byte, context digest.Key) (size int, entries indexEntries, why string) {
+// decodeIndex reads an index written for context: the manifest's size,
+// its modification time and the entries by unique id, or why it cannot be
+// used.
+func decodeIndex(idx []byte, context digest.Key) (size int, mtime int64, entries indexEntries, why string) {
 	if len(idx) < len(indexMagic)+keySize+trailer.Size || string(idx[:len(indexMagic)]) != indexMagic {
-		return 0, entries, "not an index of this version"
+		return 0, 0, entries, "not an index of this version"
 	}
 	body, sealed := trailer.OpenBytes(idx)
 	if !sealed {
-		return 0, entries, "damaged index"
+		return 0, 0, entries, "damaged index"
 	}
 	p := body[len(indexMagic):]
 	if !bytes.Equal(p[:keySize], context[:]) {
-		return 0, entries, "elt's build, the target or the packages changed"
+		return 0, 0, entries, "elt's build, the target or the packages changed"
 	}
 	p = p[keySize:]
-	damaged := func() (int, indexEntries, string) { return 0, indexEntries{}, "damaged index" }
+	damaged := func() (int, int64, indexEntries, string) { return 0, 0, indexEntries{}, "damaged index" }
 	uv := func() (int, bool) {
 		v, k := binary.Uvarint(p)
 		if k <= 0 || v > 1<<50 {
@@ -495,9 +388,11 @@ func decodeIndex(idx []byte, context digest.Key) (size int, entries indexEntries
 		return int(v), true
 	}
 	size, ok := uv()
-	if !ok {
+	if !ok || len(p) < 8 {
 		return damaged()
 	}
+	mtime = int64(binary.LittleEndian.Uint64(p))
+	p = p[8:]
 	count, ok := uv()
 	if !ok || count > len(p) {
 		return damaged()
@@ -520,16 +415,11 @@ func decodeIndex(idx []byte, context digest.Key) (size int, entries indexEntries
 		var e indexEntry
 		copy(e.key[:], p[:keySize])
 		p = p[keySize:]
-		for _, v := range []*int{&e.off, &e.n, &e.createdAt, &e.atLen} {
+		for _, v := range []*int{&e.off, &e.n} {
 			if *v, ok = uv(); !ok {
 				return damaged()
 			}
 		}
-		if len(p) < 4 {
-			return damaged()
-		}
-		e.crc = binary.LittleEndian.Uint32(p)
-		p = p[4:]
 		if len(p) < 1 {
 			return damaged()
 		}
@@ -558,5 +448,5 @@ func decodeIndex(idx []byte, context digest.Key) (size int, entries indexEntries
 	if len(p) != 0 {
 		return damaged()
 	}
-	return size, entries, ""
+	return size, mtime, entries, ""
 }

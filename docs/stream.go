@@ -3,8 +3,12 @@ package docs
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"os"
 	"runtime"
+
+	"github.com/elt-dev/elt/internal/targetfs"
 )
 
 // jsonStream writes one JSON document piece by piece. A manifest of 10,000
@@ -20,6 +24,8 @@ type jsonStream struct {
 	pos int64
 	// free are the chunk buffers of parallelChunks, for the next chunks.
 	free chunkBuffers
+	// old is the file the chunks' splices copy from.
+	old *os.File
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
@@ -100,27 +106,91 @@ func entryKey(buf *bytes.Buffer, i int, key string) {
 // at a time.
 const streamChunk = 256
 
+// chunkOut is one chunk of a parallel write: the bytes encoded, and the
+// ranges of the stream's old file to copy in between them.
+type chunkOut struct {
+	buf     bytes.Buffer
+	splices []splice
+	spliced int64 // the bytes of the splices, so far
+}
+
+// splice is n bytes of the old file at off, copied into the output
+// before the chunk's byte at.
+type splice struct {
+	at     int
+	off, n int64
+}
+
+// pos is how many bytes of output the chunk holds so far.
+func (c *chunkOut) pos() int64 { return int64(c.buf.Len()) + c.spliced }
+
+// copyOld adds n bytes of the old file at off after what the chunk holds.
+// Bytes that directly follow the last splice's in the old file, with
+// nothing written since, extend it: unchanged neighbours are one copy.
+func (c *chunkOut) copyOld(off, n int64) {
+	c.spliced += n
+	if k := len(c.splices) - 1; k >= 0 && c.splices[k].at == c.buf.Len() && c.splices[k].off+c.splices[k].n == off {
+		c.splices[k].n += n
+		return
+	}
+	c.splices = append(c.splices, splice{at: c.buf.Len(), off: off, n: n})
+}
+
 // chunkBuffers are the buffers of encoded chunks, reused: a chunk of
 // nodes is hundreds of kilobytes. A free list of the stream's own, not a
 // sync.Pool, which a garbage collection empties: fresh memory costs more
 // to touch than to reuse.
-type chunkBuffers chan *bytes.Buffer
+type chunkBuffers chan *chunkOut
 
-func (f chunkBuffers) get() *bytes.Buffer {
+func (f chunkBuffers) get() *chunkOut {
 	select {
-	case b := <-f:
-		b.Reset()
-		return b
+	case c := <-f:
+		c.buf.Reset()
+		c.splices, c.spliced = c.splices[:0], 0
+		return c
 	default:
-		return new(bytes.Buffer)
+		return new(chunkOut)
 	}
 }
 
-func (f chunkBuffers) put(b *bytes.Buffer) {
+func (f chunkBuffers) put(c *chunkOut) {
 	select {
-	case f <- b:
+	case f <- c:
 	default:
 	}
+}
+
+// emit writes a chunk: its bytes, and its splices copied from the old
+// file in their places.
+func (s *jsonStream) emit(c *chunkOut) {
+	b := c.buf.Bytes()
+	from := 0
+	for _, sp := range c.splices {
+		if s.err != nil {
+			return
+		}
+		_, s.err = s.w.Write(b[from:sp.at])
+		if s.err == nil {
+			s.err = s.copyOld(sp.off, sp.n)
+		}
+		from = sp.at
+	}
+	if s.err == nil {
+		_, s.err = s.w.Write(b[from:])
+	}
+}
+
+// copyOld copies n bytes of the old file at off into the output: by the
+// kernel when the writer can (targetfs.RangeCopier), else read and written.
+func (s *jsonStream) copyOld(off, n int64) error {
+	if s.old == nil {
+		return fmt.Errorf("docs: a splice without a file to copy it from")
+	}
+	if rc, ok := s.w.(targetfs.RangeCopier); ok {
+		return rc.CopyRange(s.old, off, n)
+	}
+	_, err := io.Copy(s.w, io.NewSectionReader(s.old, off, n))
+	return err
 }
 
 // encodeTrimmed encodes v into buf (enc's buffer) without the newline
@@ -138,9 +208,9 @@ func encodeTrimmed(enc *json.Encoder, buf *bytes.Buffer, v any) error {
 // chunks are in flight at once, so memory stays flat. written, when not
 // nil, is told where each chunk began in the output once it is written.
 func (s *jsonStream) parallelEntries(n int, written func(c int, at int64), entry func(enc *json.Encoder, buf *bytes.Buffer, i int) error) {
-	s.parallelChunks(n, written, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
+	s.parallelChunks(n, written, func(enc *json.Encoder, out *chunkOut, from, to int) error {
 		for i := from; i < to; i++ {
-			if err := entry(enc, buf, i); err != nil {
+			if err := entry(enc, &out.buf, i); err != nil {
 				return err
 			}
 		}
@@ -149,44 +219,45 @@ func (s *jsonStream) parallelEntries(n int, written func(c int, at int64), entry
 }
 
 // parallelChunks is parallelEntries with one call per chunk, entries
-// from..to-1.
-func (s *jsonStream) parallelChunks(n int, written func(c int, at int64), chunk func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error) {
+// from..to-1, written into out: encoded into its buffer, or spliced from
+// the stream's old file.
+func (s *jsonStream) parallelChunks(n int, written func(c int, at int64), chunk func(enc *json.Encoder, out *chunkOut, from, to int) error) {
 	if s.err != nil {
 		return
 	}
 	chunks := (n + streamChunk - 1) / streamChunk
-	done := make([]chan *bytes.Buffer, chunks)
+	done := make([]chan *chunkOut, chunks)
 	errs := make([]error, chunks)
 	for c := range done {
-		done[c] = make(chan *bytes.Buffer, 1)
+		done[c] = make(chan *chunkOut, 1)
 	}
 	inFlight := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	go func() {
 		for c := 0; c < chunks; c++ {
 			inFlight <- struct{}{}
 			go func(c int) {
-				buf := s.free.get()
-				enc := json.NewEncoder(buf)
+				out := s.free.get()
+				enc := json.NewEncoder(&out.buf)
 				enc.SetEscapeHTML(false)
-				errs[c] = chunk(enc, buf, c*streamChunk, min(n, (c+1)*streamChunk))
-				done[c] <- buf
+				errs[c] = chunk(enc, out, c*streamChunk, min(n, (c+1)*streamChunk))
+				done[c] <- out
 			}(c)
 		}
 	}()
 	for c := 0; c < chunks; c++ {
-		buf := <-done[c]
+		out := <-done[c]
 		if errs[c] != nil && s.err == nil {
 			s.err = errs[c]
 		}
 		if s.err == nil {
 			at := s.pos
-			_, s.err = s.w.Write(buf.Bytes())
-			s.pos += int64(buf.Len())
+			s.emit(out)
+			s.pos += out.pos()
 			if s.err == nil && written != nil {
 				written(c, at)
 			}
 		}
-		s.free.put(buf)
+		s.free.put(out)
 		<-inFlight
 	}
 }
@@ -269,8 +340,9 @@ func streamStringLists(s *jsonStream, m map[string][]string, order *keyOrder) {
 func streamNodes(s *jsonStream, m map[string]Node, order *keyOrder) {
 	keys := sortedKeysBy(order, m)
 	s.raw("{")
-	s.parallelChunks(len(keys), nil, func(enc *json.Encoder, buf *bytes.Buffer, from, to int) error {
+	s.parallelChunks(len(keys), nil, func(enc *json.Encoder, out *chunkOut, from, to int) error {
 		var memo shareMemo
+		buf := &out.buf
 		for i := from; i < to; i++ {
 			entryKey(buf, i, keys[i])
 			if _, err := encodeNodeShared(enc, buf, m[keys[i]], &memo); err != nil {

@@ -561,10 +561,12 @@ func (s *session) writeManifest() error {
 	if s.f.noPartialParse {
 		return docs.WriteManifest(dir, "manifest.json", s.manifest, s.meta())
 	}
+	start := time.Now()
 	st, err := docs.WriteManifestCached(dir, "manifest.json", s.manifest, s.meta(),
 		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile})
-	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d", st.Reused, st.Reused+st.Encoded),
-		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped})
+	took := time.Since(start)
+	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d (written in %s)", st.Reused, st.Reused+st.Encoded, took.Round(time.Millisecond)),
+		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped, "seconds": took.Seconds()})
 	if st.IndexError != nil {
 		// A cache that cannot be written does not fail the command.
 		s.log.warn("ManifestCacheNotSaved", st.IndexError.Error(), nil)

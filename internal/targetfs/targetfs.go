@@ -115,15 +115,56 @@ func (d *Dir) WriteFile(name string, data []byte) error {
 }
 
 // WriteAtomic writes through write into a temporary file beside name and
-// renames it over name, so readers see the old file or the new one.
-func (d *Dir) WriteAtomic(name string, write func(io.Writer) error) (err error) {
+// renames it over name, so readers see the old file or the new one. The
+// writer is also a RangeCopier.
+func (d *Dir) WriteAtomic(name string, write func(io.Writer) error) error {
+	_, err := d.WriteAtomicInfo(name, write)
+	return err
+}
+
+// RangeCopier is what the writer of WriteAtomic also does: copy n bytes
+// of src from offset off into the file being written, after what was
+// written so far. Where the system can (copy_file_range on Linux), the
+// bytes are copied by the kernel and never pass through elt.
+type RangeCopier interface {
+	CopyRange(src *os.File, off, n int64) error
+}
+
+// fileWriter is WriteAtomic's writer: buffered writes, and ranges of
+// other files copied into the file.
+type fileWriter struct {
+	*bufio.Writer
+	f *os.File
+}
+
+func (w fileWriter) CopyRange(src *os.File, off, n int64) error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	// The copy reads src from its offset: set here, and only the one
+	// writer copies from src at a time.
+	if _, err := src.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	// os.File.ReadFrom copies a LimitedReader of a file in the kernel
+	// where it can, and by reading and writing elsewhere.
+	got, err := w.f.ReadFrom(io.LimitReader(src, n))
+	if err == nil && got != n {
+		err = fmt.Errorf("copy %d bytes at %d of %s: %w", n, off, src.Name(), io.ErrUnexpectedEOF)
+	}
+	return err
+}
+
+// WriteAtomicInfo is WriteAtomic, returning what the file written is as
+// it was renamed into place (its size and modification time).
+func (d *Dir) WriteAtomicInfo(name string, write func(io.Writer) error) (info os.FileInfo, err error) {
 	name, err = clean(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if dir := path.Dir(name); dir != "." {
 		if err := d.root.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("targetfs: %s: %w", name, err)
+			return nil, fmt.Errorf("targetfs: %s: %w", name, err)
 		}
 	}
 	var suffix [6]byte
@@ -131,7 +172,7 @@ func (d *Dir) WriteAtomic(name string, write func(io.Writer) error) (err error) 
 	tmpName := path.Join(path.Dir(name), "."+path.Base(name)+"."+hex.EncodeToString(suffix[:])+".tmp")
 	f, err := d.root.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("targetfs: %s: %w", name, err)
+		return nil, fmt.Errorf("targetfs: %s: %w", name, err)
 	}
 	defer func() {
 		if err != nil {
@@ -139,12 +180,16 @@ func (d *Dir) WriteAtomic(name string, write func(io.Writer) error) (err error) 
 			_ = d.root.Remove(tmpName)
 		}
 	}()
-	w := bufio.NewWriterSize(f, 1<<16)
+	w := fileWriter{bufio.NewWriterSize(f, 1<<16), f}
 	if err := write(w); err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.Flush(); err != nil {
-		return err
+		return nil, err
+	}
+	// Its last write is done: the modification time is final.
+	if info, err = f.Stat(); err != nil {
+		return nil, err
 	}
 	// Not synced before the rename: everything written here (artifacts,
 	// caches) is derived again by the next invocation, and a reader sees
@@ -153,12 +198,12 @@ func (d *Dir) WriteAtomic(name string, write func(io.Writer) error) (err error) 
 	// dbt does not sync its artifacts either. A sync cost a disk flush per
 	// artifact on every compile.
 	if err := f.Close(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := d.root.Rename(tmpName, name); err != nil {
-		return fmt.Errorf("targetfs: %s: %w", name, err)
+		return nil, fmt.Errorf("targetfs: %s: %w", name, err)
 	}
-	return nil
+	return info, nil
 }
 
 // subdir returns the directory name (created when missing) opened as a

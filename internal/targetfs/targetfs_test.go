@@ -297,3 +297,70 @@ func TestReadsStayInside(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRange: WriteAtomic's writer copies ranges of another file in
+// place between its writes, WriteAtomicInfo reports the file written,
+// and a range past the end of its file fails the write, leaving the old
+// file.
+func TestCopyRange(t *testing.T) {
+	root := t.TempDir()
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	src := filepath.Join(t.TempDir(), "src")
+	if err := os.WriteFile(src, []byte("0123456789abcdef"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, err := d.WriteAtomicInfo("out.json", func(w io.Writer) error {
+		rc, ok := w.(RangeCopier)
+		if !ok {
+			t.Fatal("WriteAtomic's writer is no RangeCopier")
+		}
+		for _, step := range []func() error{
+			func() error { _, err := io.WriteString(w, "<"); return err },
+			func() error { return rc.CopyRange(f, 10, 6) },
+			func() error { _, err := io.WriteString(w, "|"); return err },
+			func() error { return rc.CopyRange(f, 0, 3) },
+			func() error { return rc.CopyRange(f, 3, 2) },
+			func() error { _, err := io.WriteString(w, ">"); return err },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(root, "out.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "<abcdef|01234>" {
+		t.Errorf("wrote %q", got)
+	}
+	fi, err := os.Stat(filepath.Join(root, "out.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() != fi.Size() || !info.ModTime().Equal(fi.ModTime()) {
+		t.Errorf("WriteAtomicInfo said %d bytes at %v; the file has %d at %v", info.Size(), info.ModTime(), fi.Size(), fi.ModTime())
+	}
+	err = d.WriteAtomic("out.json", func(w io.Writer) error {
+		return w.(RangeCopier).CopyRange(f, 12, 10)
+	})
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a range past the end: %v", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(root, "out.json")); string(got) != "<abcdef|01234>" {
+		t.Errorf("a failed write left %q", got)
+	}
+}
