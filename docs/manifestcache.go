@@ -217,25 +217,40 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 		}
 	}, func(enc *json.Encoder, out *chunkOut, from, to int) error {
 		buf := &out.buf
+		cns := make([]*cachedNode, to-from)
+		for i := range cns {
+			cns[i], _ = nodes[keys[from+i]].(*cachedNode)
+		}
+		// A node written uncompiled is its earlier JSON in two pieces:
+		// a chunk holding any is read whole, as two copies per node by
+		// the kernel took longer than the nodes' bytes did.
+		olds := r.readOld(cns, &out.scratch)
 		var memo *shareMemo // made at the chunk's first node to encode
 		for i := from; i < to; i++ {
 			keyAt := buf.Len()
 			entryKey(buf, i, keys[i])
 			start := out.pos() // where the node's JSON begins, in the chunk
 			e := &r.written[i]
-			cn, _ := nodes[keys[i]].(*cachedNode)
+			cn := cns[i-from]
 			if cn == nil {
 				if err := encodeTrimmed(enc, buf, nodes[keys[i]]); err != nil {
 					return err
 				}
 				continue
 			}
-			if o := cn.old; o != nil && o.valid(r.oldSize) {
-				if cn.uncompile {
-					out.copyOld(int64(o.off), int64(o.seg[0]))
+			if o := cn.old; o != nil && o.valid(r.oldSize) && (olds == nil || olds[i-from] != nil) {
+				switch {
+				case olds != nil && cn.uncompile:
+					old := olds[i-from]
+					buf.Write(old[:o.seg[0]])
 					buf.WriteString(uncompiledJSON)
-					out.copyOld(int64(o.off+o.seg[1]), int64(o.n-o.seg[1]))
-				} else {
+					buf.Write(old[o.seg[1]:])
+				case olds != nil:
+					buf.Write(olds[i-from])
+					if o.hasUncompiled {
+						e.hasUncompiled, e.uncompiled, e.seg = true, o.uncompiled, o.seg
+					}
+				default:
 					// A node that followed the last one copied in the
 					// earlier manifest too: the key between them there is
 					// this one, and the copy goes on through it.
@@ -280,6 +295,62 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 	})
 	s.raw("}")
 	s.old = nil
+}
+
+// readOld reads the earlier JSON of the nodes to be copied, when any of
+// them is to be written uncompiled (else nil): one read of the span they
+// lie in (they are in the same order there), or a read each when the span
+// is much larger than they are. olds[i] is nil for a node to encode, or
+// whose bytes could not be read.
+func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
+	lo, hi, sum, uncompile := int64(-1), int64(0), int64(0), false
+	for _, c := range nodes {
+		if c == nil || c.encode || !c.old.valid(r.oldSize) {
+			continue
+		}
+		e := c.old
+		uncompile = uncompile || c.uncompile
+		if lo < 0 || int64(e.off) < lo {
+			lo = int64(e.off)
+		}
+		hi = max(hi, int64(e.off+e.n))
+		sum += int64(e.n)
+	}
+	if !uncompile {
+		return nil
+	}
+	olds := make([][]byte, len(nodes))
+	span := hi - lo
+	whole := span <= 2*sum+1<<20
+	if !whole {
+		span = sum
+	}
+	if int64(cap(*scratch)) < span {
+		*scratch = make([]byte, span)
+	}
+	buf := (*scratch)[:span]
+	if whole {
+		if _, err := r.old.ReadAt(buf, lo); err != nil {
+			return olds
+		}
+	}
+	at := int64(0)
+	for i, c := range nodes {
+		if c == nil || c.encode || !c.old.valid(r.oldSize) {
+			continue
+		}
+		e := c.old
+		if whole {
+			olds[i] = buf[int64(e.off)-lo : int64(e.off)-lo+int64(e.n)]
+			continue
+		}
+		js := buf[at : at+int64(e.n)]
+		at += int64(e.n)
+		if _, err := r.old.ReadAt(js, int64(e.off)); err == nil {
+			olds[i] = js
+		}
+	}
+	return olds
 }
 
 // openOld reads the index and opens the manifest it describes; it

@@ -112,6 +112,8 @@ type chunkOut struct {
 	buf     bytes.Buffer
 	splices []splice
 	spliced int64 // the bytes of the splices, so far
+	// scratch holds what a chunk read of the old file, for the next.
+	scratch []byte
 }
 
 // splice is n bytes of the old file at off, copied into the output
