@@ -39,6 +39,10 @@ type ManifestCache struct {
 type ManifestCacheStats struct {
 	Reused  int // nodes copied from the earlier manifest
 	Encoded int // nodes built and encoded
+	// Copies is how many ranges of the earlier manifest were copied into
+	// the new one by the writer (runs of reused nodes); reused nodes
+	// written otherwise were read and written.
+	Copies int
 	// Dropped says why no entry of the earlier manifest could be used
 	// ("" when the index was read).
 	Dropped string
@@ -89,6 +93,7 @@ type nodeReuse struct {
 	// nanoseconds) are the manifest written, for the index: a manifest
 	// changed since is not the one it indexes.
 	manifestSize, manifestTime int64
+	copies                     int
 	b                          *builder
 	old                        *os.File // the earlier manifest
 	oldSize                    int64
@@ -171,7 +176,7 @@ func (c *cachedNode) Common() *NodeBase { return nil }
 
 func (r *nodeReuse) statsNow() ManifestCacheStats {
 	st := r.stats
-	st.Reused, st.Encoded = int(r.reused.Load()), int(r.encoded.Load())
+	st.Reused, st.Encoded, st.Copies = int(r.reused.Load()), int(r.encoded.Load()), r.copies
 	return st
 }
 

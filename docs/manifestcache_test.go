@@ -128,7 +128,7 @@ type cacheWriter struct {
 // partial parsing keeps a node it does not parse again: the manifest is
 // a fresh encode's but for those, and exactly the nodes encoded have
 // this write's time.
-func (w *cacheWriter) write(what string, reused, encoded int, dropped string) {
+func (w *cacheWriter) write(what string, reused, encoded int, dropped string) ManifestCacheStats {
 	t := w.t
 	t.Helper()
 	w.step++
@@ -165,7 +165,19 @@ func (w *cacheWriter) write(what string, reused, encoded int, dropped string) {
 	if fresh != st.Encoded {
 		t.Errorf("%s: %d nodes have this write's created_at, %d were encoded", what, fresh, st.Encoded)
 	}
+	// Reused nodes are copied a run at a time: a chunk's run ends only at
+	// a node encoded, or removed (the edits here touch two at most).
+	enabled := 0
+	for _, n := range w.m.Nodes {
+		if !isDisabled(n) {
+			enabled++
+		}
+	}
+	if chunks := (enabled + streamChunk - 1) / streamChunk; st.Copies > chunks+st.Encoded+2 {
+		t.Errorf("%s: %d copies for %d chunks and %d nodes encoded", what, st.Copies, chunks, st.Encoded)
+	}
 	w.last = got
+	return st
 }
 
 // TestManifestCacheMatchesFreshEncode: after each kind of edit the
@@ -184,7 +196,9 @@ func TestManifestCacheMatchesFreshEncode(t *testing.T) {
 		return n
 	}
 	w.write("no index yet", 0, total(), "no index")
-	w.write("nothing changed", total(), 0, "")
+	if st, chunks := w.write("nothing changed", total(), 0, ""), (total()+streamChunk-1)/streamChunk; st.Copies != chunks {
+		t.Errorf("nothing changed: %d copies, want one per chunk (%d)", st.Copies, chunks)
+	}
 
 	node := func(i int) *compiler.Node { return m.Nodes[fmt.Sprintf("model.shop.m%05d", i)] }
 	type compiledState struct {
@@ -269,7 +283,11 @@ func TestManifestCacheMatchesFreshEncode(t *testing.T) {
 		if e.encoded == -2 { // the nodes compile -s left uncompiled
 			e.encoded = len(uncompiled)
 		}
-		w.write(e.name, total()-e.encoded, e.encoded, "")
+		st := w.write(e.name, total()-e.encoded, e.encoded, "")
+		if strings.HasPrefix(e.name, "compile -s") && e.name != "compile -s again" && st.Copies != 0 {
+			// Every chunk holds nodes written uncompiled: read whole.
+			t.Errorf("%s: %d copies, want the chunks read", e.name, st.Copies)
+		}
 	}
 
 	// What every node depends on drops the whole cache.

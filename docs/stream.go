@@ -24,8 +24,9 @@ type jsonStream struct {
 	pos int64
 	// free are the chunk buffers of parallelChunks, for the next chunks.
 	free chunkBuffers
-	// old is the file the chunks' splices copy from.
-	old *os.File
+	// old is the file the chunks' splices copy from; copies counts them.
+	old    *os.File
+	copies int
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
@@ -174,6 +175,7 @@ func (s *jsonStream) emit(c *chunkOut) {
 		_, s.err = s.w.Write(b[from:sp.at])
 		if s.err == nil {
 			s.err = s.copyOld(sp.off, sp.n)
+			s.copies++
 		}
 		from = sp.at
 	}
@@ -310,7 +312,7 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	}
 	s.raw("}\n")
 	if m.cache != nil {
-		m.cache.manifestSize = s.pos
+		m.cache.manifestSize, m.cache.copies = s.pos, s.copies
 	}
 	return s.err
 }

@@ -565,8 +565,9 @@ func (s *session) writeManifest() error {
 	st, err := docs.WriteManifestCached(dir, "manifest.json", s.manifest, s.meta(),
 		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile})
 	took := time.Since(start)
-	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d (written in %s)", st.Reused, st.Reused+st.Encoded, took.Round(time.Millisecond)),
-		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped, "seconds": took.Seconds()})
+	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d (%d runs of them copied by the kernel; written in %s)",
+		st.Reused, st.Reused+st.Encoded, st.Copies, took.Round(time.Millisecond)),
+		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped, "copies": st.Copies, "seconds": took.Seconds()})
 	if st.IndexError != nil {
 		// A cache that cannot be written does not fail the command.
 		s.log.warn("ManifestCacheNotSaved", st.IndexError.Error(), nil)
