@@ -33,6 +33,17 @@ type ManifestCache struct {
 	Build string
 	// Index is the index file's name in the target directory.
 	Index string
+	// Spare names the file the manifest is written into and then
+	// exchanged with (targetfs.WriteSwap), the previous manifest becoming
+	// the next write's spare; "" is the index's name with ".spare".
+	Spare string
+}
+
+func (c ManifestCache) spare() string {
+	if c.Spare != "" {
+		return c.Spare
+	}
+	return c.Index + ".spare"
 }
 
 // ManifestCacheStats says what one cached write did.
@@ -65,7 +76,7 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 	}
 	out := b.build(r)
 	out.cache = r
-	info, err := dir.WriteAtomicInfo(name, out.writeTo)
+	info, err := dir.WriteSwap(name, c.spare(), out.writeTo)
 	if err != nil {
 		return r.statsNow(), fmt.Errorf("docs: write manifest %s: %w", name, err)
 	}

@@ -563,7 +563,7 @@ func (s *session) writeManifest() error {
 	}
 	start := time.Now()
 	st, err := docs.WriteManifestCached(dir, "manifest.json", s.manifest, s.meta(),
-		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile})
+		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile, Spare: manifestSpareFile})
 	took := time.Since(start)
 	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d (%d runs of them copied by the kernel; written in %s)",
 		st.Reused, st.Reused+st.Encoded, st.Copies, took.Round(time.Millisecond)),
@@ -578,6 +578,12 @@ func (s *session) writeManifest() error {
 // manifestCacheFile indexes manifest.json for the next write
 // (docs.ManifestCache): unchanged nodes are copied, not encoded again.
 const manifestCacheFile = "elt_manifest_cache.bin"
+
+// manifestSpareFile is the manifest before the last one, overwritten by
+// the next write and then exchanged with manifest.json
+// (targetfs.WriteSwap): a large manifest is rewritten in place instead of
+// allocated afresh, and the old one is not freed, on every command.
+const manifestSpareFile = "elt_manifest_spare.json"
 
 func (s *session) writeRunResults(results []runner.Result, checks []quality.Result, elapsed time.Duration, command string) error {
 	out := make([]docs.NodeResult, 0, len(results))

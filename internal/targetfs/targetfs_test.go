@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -362,5 +364,149 @@ func TestCopyRange(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(root, "out.json")); string(got) != "<abcdef|01234>" {
 		t.Errorf("a failed write left %q", got)
+	}
+}
+
+// TestWriteSwap: the file is written through the spare beside it, the two
+// exchanged, so the next write overwrites the previous contents in place;
+// each write leaves the right contents, however long; a reader of the old
+// file keeps it; and a spare that is a link, a hard link or locked by
+// another writer is left alone, the file written as WriteAtomic does.
+func TestWriteSwap(t *testing.T) {
+	root := t.TempDir()
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	at := func(name string) string { return filepath.Join(root, name) }
+	write := func(body string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, body); return err }
+	}
+	read := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(at(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	ino := func(name string) uint64 {
+		t.Helper()
+		fi, err := os.Lstat(at(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	swapped := runtime.GOOS == "linux"
+
+	info, err := d.WriteSwap("m.json", "spare", write("first, long contents"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read("m.json"); got != "first, long contents" || info.Size() != int64(len(got)) {
+		t.Fatalf("first write: %q (info says %d bytes)", got, info.Size())
+	}
+	first := ino("m.json")
+	old, err := os.Open(at("m.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if _, err := d.WriteSwap("m.json", "spare", write("second")); err != nil {
+		t.Fatal(err)
+	}
+	if got := read("m.json"); got != "second" {
+		t.Fatalf("second write: %q", got)
+	}
+	if b, _ := io.ReadAll(old); string(b) != "first, long contents" {
+		t.Errorf("a reader of the first file read %q", b)
+	}
+	if swapped {
+		if got := read("spare"); got != "first, long contents" {
+			t.Errorf("the spare holds %q, want the first contents", got)
+		}
+	}
+	if _, err := d.WriteSwap("m.json", "spare", write("third!")); err != nil {
+		t.Fatal(err)
+	}
+	if got := read("m.json"); got != "third!" {
+		t.Fatalf("third write: %q", got)
+	}
+	if swapped && ino("m.json") != first {
+		t.Errorf("the third write is not in the first file's place: the spare was not reused")
+	}
+	// A failed write leaves the file as it was.
+	if _, err := d.WriteSwap("m.json", "spare", func(w io.Writer) error {
+		io.WriteString(w, "partial")
+		return errors.New("boom")
+	}); err == nil || read("m.json") != "third!" {
+		t.Fatalf("a failed write: %v, the file holds %q", err, read("m.json"))
+	}
+
+	// Spares not to be written in place.
+	outside := filepath.Join(t.TempDir(), "outside")
+	for _, c := range []struct {
+		name  string
+		setup func() (check func())
+	}{
+		{"a symbolic link", func() func() {
+			if err := os.WriteFile(outside, []byte("keep"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(at("spare"))
+			if err := os.Symlink(outside, at("spare")); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				if b, _ := os.ReadFile(outside); string(b) != "keep" {
+					t.Errorf("the link's target holds %q", b)
+				}
+			}
+		}},
+		{"a hard link", func() func() {
+			os.Remove(at("spare"))
+			if err := os.WriteFile(at("other"), []byte("keep"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(at("other"), at("spare")); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				if got := read("other"); got != "keep" {
+					t.Errorf("the other link holds %q", got)
+				}
+			}
+		}},
+		{"locked by another writer", func() func() {
+			os.Remove(at("spare"))
+			if err := os.WriteFile(at("spare"), []byte("theirs"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(at("spare"), os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				f.Close()
+				if got := read("spare"); got != "theirs" {
+					t.Errorf("the locked spare holds %q", got)
+				}
+			}
+		}},
+	} {
+		check := c.setup()
+		body := "written beside " + c.name
+		if _, err := d.WriteSwap("m.json", "spare", write(body)); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := read("m.json"); got != body {
+			t.Errorf("%s: the file holds %q", c.name, got)
+		}
+		check()
 	}
 }
