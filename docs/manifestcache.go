@@ -387,6 +387,11 @@ func (r *nodeReuse) openOld(dir *targetfs.Dir, name, index string) string {
 	if err != nil {
 		return "manifest: " + err.Error()
 	}
+	if !targetfs.HoldForReading(old) {
+		// Another process's manifest write took it as its spare.
+		old.Close()
+		return "the manifest is being rewritten"
+	}
 	fi, err := old.Stat()
 	if err != nil || fi.Size() != int64(size) || fi.ModTime().UnixNano() != mtime || !fi.Mode().IsRegular() {
 		old.Close()

@@ -38,6 +38,13 @@ func (d *Dir) WriteSwap(name, spare string, write func(io.Writer) error) (os.Fil
 	return info, err
 }
 
+// HoldForReading takes a shared lock on f, a file of the directory that
+// is read while WriteSwap may run in another process (the old manifest a
+// new one copies from): no WriteSwap overwrites f as its spare while f is
+// open. It reports false when one is writing f now, whose contents are
+// then not to be read.
+func HoldForReading(f *os.File) bool { return holdForReading(f) }
+
 // errNoSwap says the spare cannot be used: nothing was written.
 var errNoSwap = errors.New("targetfs: no spare to write")
 

@@ -25,8 +25,8 @@ func (d *Dir) writeSwap(name, spare string, write func(io.Writer) error) (os.Fil
 	}
 	f := os.NewFile(uintptr(fd), spare)
 	defer f.Close() // unlocks it
-	// Another process writing the spare holds the lock: this one writes a
-	// new file instead.
+	// Another process writing the spare, or reading it (HoldForReading),
+	// holds a lock: this one writes a new file instead.
 	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		return nil, errNoSwap
 	}
@@ -62,4 +62,8 @@ func (d *Dir) writeSwap(name, spare string, write func(io.Writer) error) (os.Fil
 		return nil, fmt.Errorf("targetfs: %s: %w", name, err)
 	}
 	return info, nil
+}
+
+func holdForReading(f *os.File) bool {
+	return unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB) == nil
 }

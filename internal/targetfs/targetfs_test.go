@@ -479,6 +479,25 @@ func TestWriteSwap(t *testing.T) {
 				}
 			}
 		}},
+		{"held by a reader", func() func() {
+			os.Remove(at("spare"))
+			if err := os.WriteFile(at("spare"), []byte("read"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(at("spare"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !HoldForReading(f) {
+				t.Fatal("an idle file cannot be held for reading")
+			}
+			return func() {
+				f.Close()
+				if got := read("spare"); got != "read" {
+					t.Errorf("the spare a reader holds now holds %q", got)
+				}
+			}
+		}},
 		{"locked by another writer", func() func() {
 			os.Remove(at("spare"))
 			if err := os.WriteFile(at("spare"), []byte("theirs"), 0o644); err != nil {
@@ -490,6 +509,14 @@ func TestWriteSwap(t *testing.T) {
 			}
 			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 				t.Fatal(err)
+			}
+			r, err := os.Open(at("spare"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if runtime.GOOS == "linux" && HoldForReading(r) {
+				t.Error("a spare being written was held for reading")
 			}
 			return func() {
 				f.Close()
