@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,7 +54,7 @@ func checkCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
 	}
 	// Findings go to stdout; logs to stderr, so JSON stays readable.
-	s, err := load(ctx, f, env, stderr, true)
+	s, err := loadChecking(ctx, f, env, stderr)
 	if err != nil {
 		return err
 	}
@@ -155,13 +156,17 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	for _, id := range ids {
 		selected[id] = true
 	}
-	duck := &lazyDuckDB{}
-	defer duck.Close()
-	if _, err := os.Stat(filepath.Join(s.targetDir(), checkCacheFile)); err != nil {
-		// No check cache: every model is parsed, so DuckDB opens while
-		// the check's input is gathered.
-		go duck.open()
+	duck := s.checkParser
+	if duck == nil {
+		duck = &lazyDuckDB{}
+		if _, err := os.Stat(filepath.Join(s.targetDir(), checkCacheFile)); err != nil {
+			// No check cache: every model is parsed, so DuckDB opens while
+			// the check's input is gathered.
+			go duck.open()
+		}
 	}
+	// Closed once the checks are done: a run does not hold it.
+	defer duck.Close()
 	catalog := s.readCatalog()
 	key := version + "\x00" + compiler.DBTVersion + "\x00" + executableStamp()
 	results := check.NewCache(key)
@@ -296,15 +301,19 @@ func (l *lazyDuckDB) ParseBatch(ctx context.Context, sqls []string) ([]sqlmodel.
 	return l.p.ParseBatch(ctx, sqls)
 }
 
-// Close closes the parser if it was opened; it is not safe to call
-// during a Parse.
+// Close closes the parser if it was opened, waiting for an open under
+// way; it is not safe to call during a Parse. A second Close does nothing.
 func (l *lazyDuckDB) Close() error {
 	l.once.Do(func() {}) // no parser is opened after Close
-	if l.p != nil {
-		return l.p.Close()
+	if p := l.p; p != nil {
+		l.p, l.err = nil, errParserClosed
+		return p.Close()
 	}
 	return nil
 }
+
+// errParserClosed is what a parse after Close gets.
+var errParserClosed = errors.New("the SQL parser is closed")
 
 // readCatalog reads target/catalog.json when elt docs generate wrote one;
 // an empty catalog otherwise.

@@ -207,3 +207,48 @@ func TestDiffCommand(t *testing.T) {
 		t.Errorf("--a/--b: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestCheckParserOpensAhead: after an edit that renders a node again,
+// compile (run and build too) opens the static checks' SQL parser while
+// the graph is built, and check (which renders everything) always does; a
+// compile with nothing to render again, one with --no-check, and ls do
+// not; and the checks find what they find either way.
+func TestCheckParserOpensAhead(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, shopProject(map[string]string{
+		"models/a.sql": "select 1 as id\n",
+		"models/b.sql": "select id from {{ ref('a') }}\n",
+	}))
+	ahead := func(args ...string) (bool, cliResult) {
+		t.Helper()
+		res := eltWith(t, dir, map[string]string{"DBT_LOG_LEVEL": "debug"}, append(args, "--log-format", "json")...)
+		return strings.Contains(res.stdout+res.stderr, `"CheckParserAhead"`), res
+	}
+	if got, res := ahead("compile"); !got || res.code != 0 {
+		t.Errorf("first compile: parser ahead %t, exit %d\n%s%s", got, res.code, res.stdout, res.stderr)
+	}
+	if got, _ := ahead("compile"); got {
+		t.Error("a compile with nothing rendered again opened the parser ahead")
+	}
+	writeFiles(t, dir, map[string]string{"models/b.sql": "select id, nope from {{ ref('a') }}\n"})
+	if got, _ := ahead("ls"); got {
+		t.Error("ls opened the checks' parser")
+	}
+	if got, res := ahead("compile", "--no-check"); got || res.code != 0 {
+		t.Errorf("compile --no-check: parser ahead %t, exit %d", got, res.code)
+	}
+	writeFiles(t, dir, map[string]string{"models/b.sql": "select id, nope2 from {{ ref('a') }}\n"})
+	if got, _ := ahead("compile", "-s", "b"); !got {
+		t.Error("compile -s after an edit did not open the parser ahead")
+	}
+	for _, cmd := range []string{"compile", "check"} {
+		writeFiles(t, dir, map[string]string{"models/b.sql": "select id, nope_" + cmd + " from {{ ref('a') }}\n"})
+		got, res := ahead(cmd)
+		if !got {
+			t.Errorf("%s after an edit did not open the parser ahead", cmd)
+		}
+		if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "column nope_"+cmd+" is not a column of a") {
+			t.Errorf("%s with the parser opened ahead: exit %d, want the unknown column reported\n%s%s", cmd, res.code, res.stdout, res.stderr)
+		}
+	}
+}

@@ -29,7 +29,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if inline && (len(f.selectors) > 0 || len(f.excludes) > 0) {
 		return usageErr(fmt.Errorf("pass either --inline or --select/--exclude to compile, not both"))
 	}
-	s, err := load(ctx, f, env, stdout, true)
+	s, err := loadChecking(ctx, f, env, stdout)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ import (
 // retryIDs, when not nil, replaces selection (elt retry).
 func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, command string, kinds []string, build bool, retryIDs []string) error {
 	started := time.Now()
-	s, err := loadConnecting(ctx, f, env, stdout)
+	s, err := loadConnecting(ctx, f, env, stdout, command == "build" || command == "run")
 	if err != nil {
 		return err
 	}

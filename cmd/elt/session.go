@@ -53,6 +53,9 @@ type session struct {
 	adapterClosed chan struct{}
 	manifest      *compiler.Manifest
 	graph         *graph.Graph
+	// checkParser, when loadChecking opened it ahead, is the static
+	// checks' SQL parser; nil: the checks open theirs when they parse.
+	checkParser *lazyDuckDB
 	// projectLoaded is when project.Load returned, for elt parse's timing.
 	projectLoaded time.Time
 	// compileStart and compileEnd bound the up-front compile, for run_results timing.
@@ -305,17 +308,25 @@ func openAdapter(ctx context.Context, p *project.Project, workDir string) (adapt
 
 // load reads the project and parses it into a manifest and graph.
 func load(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile bool) (*session, error) {
-	return loadWith(ctx, f, env, stdout, needProfile, false)
+	return loadWith(ctx, f, env, stdout, needProfile, false, false)
+}
+
+// loadChecking is load for a command that runs the static checks next
+// (compile, check): when the parse rendered a node again, its SQL is
+// likely to be parsed by the checks, and DuckDB's parser opens while the
+// graph is built (see session.checkParser).
+func loadChecking(ctx context.Context, f *flags, env environment, stdout io.Writer) (*session, error) {
+	return loadWith(ctx, f, env, stdout, true, false, true)
 }
 
 // loadConnecting is load for a command that connects next (run, build,
 // test, seed, snapshot): a local DuckDB file is opened while the project
 // parses (see openAhead), and connect takes it.
-func loadConnecting(ctx context.Context, f *flags, env environment, stdout io.Writer) (*session, error) {
-	return loadWith(ctx, f, env, stdout, true, true)
+func loadConnecting(ctx context.Context, f *flags, env environment, stdout io.Writer, checks bool) (*session, error) {
+	return loadWith(ctx, f, env, stdout, true, true, checks)
 }
 
-func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile, connectNext bool) (_ *session, err error) {
+func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile, connectNext, checksNext bool) (_ *session, err error) {
 	s := &session{f: f, env: env, invocationID: newInvocationID(), startedAt: time.Now().UTC()}
 	s.log = newLogger(stdout, f.logFormat, s.invocationID)
 	if f.noColor {
@@ -424,6 +435,15 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		return nil, usageErr(err)
 	}
 	s.manifest = m
+	if checksNext && !f.noCheck && (s.cache == nil || s.cache.Stats().ParseMisses > 0) {
+		// A node rendered again (or all of them, without the render
+		// cache): its SQL may be new to the checks, whose parser (an
+		// in-memory DuckDB, some 25 ms to open) opens beside the graph's
+		// build rather than in the checks.
+		s.checkParser = &lazyDuckDB{}
+		go s.checkParser.open()
+		s.log.debug("CheckParserAhead", "opening the static checks' SQL parser while the graph is built", nil)
+	}
 	// Nothing reads the project's nodes past Parse: the manifest holds
 	// copies.
 	m.ReleaseProjectNodes()
@@ -508,6 +528,9 @@ func localDuckDB(t *project.Target, workDir string) bool {
 
 func (s *session) close() {
 	s.log.closeFile()
+	if s.checkParser != nil {
+		_ = s.checkParser.Close()
+	}
 	if s.adapterClosed != nil {
 		<-s.adapterClosed
 	} else if s.adapter != nil {
