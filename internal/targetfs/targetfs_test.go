@@ -300,17 +300,24 @@ func TestReadsStayInside(t *testing.T) {
 	}
 }
 
-// TestCopyRange: WriteAtomic's writer copies ranges of another file in
-// place between its writes, WriteAtomicInfo reports the file written,
-// and a range past the end of its file fails the write, leaving the old
-// file.
-func TestCopyRange(t *testing.T) {
+// openTemp opens a new temporary directory, closed when the test ends.
+func openTemp(t *testing.T) (string, *Dir) {
+	t.Helper()
 	root := t.TempDir()
 	d, err := Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
+	return root, d
+}
+
+// TestCopyRange: WriteAtomic's writer copies ranges of another file in
+// place between its writes, WriteAtomicInfo reports the file written,
+// and a range past the end of its file fails the write, leaving the old
+// file.
+func TestCopyRange(t *testing.T) {
+	root, d := openTemp(t)
 	src := filepath.Join(t.TempDir(), "src")
 	if err := os.WriteFile(src, []byte("0123456789abcdef"), 0o644); err != nil {
 		t.Fatal(err)
@@ -373,12 +380,7 @@ func TestCopyRange(t *testing.T) {
 // file keeps it; and a spare that is a link, a hard link or locked by
 // another writer is left alone, the file written as WriteAtomic does.
 func TestWriteSwap(t *testing.T) {
-	root := t.TempDir()
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	root, d := openTemp(t)
 	at := func(name string) string { return filepath.Join(root, name) }
 	write := func(body string) func(io.Writer) error {
 		return func(w io.Writer) error { _, err := io.WriteString(w, body); return err }
