@@ -287,13 +287,16 @@ func (l *loader) targetDir() string {
 // digest is Project.Digest: a sha256 over the path and checksum of every
 // file read except the files that are each one node's whole source
 // (models, analyses, singular tests), whose contents are their nodes'
-// RawCode, and properties YAML, docs, seed and macro files (describes).
+// RawCode, snapshot files (each block's body is its node's RawCode), and
+// properties YAML, docs, seed and macro files (describes).
 func (l *loader) digest(files []*diskFile) string {
 	own := make(map[string]bool, len(l.proj.Nodes))
 	for _, n := range l.proj.Nodes {
 		switch n.ResourceType {
-		case Model, Analysis, Test:
-			if n.Checksum != "" {
+		case Model, Analysis, Test, Snapshot:
+			// A snapshot file's nodes are its snapshot blocks, each one's
+			// RawCode its body; what lies outside them is read by nothing.
+			if n.Checksum != "" && strings.HasSuffix(n.OriginalFilePath, ".sql") {
 				own[n.OriginalFilePath] = true
 			}
 		}

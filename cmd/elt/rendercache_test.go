@@ -267,11 +267,32 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`,
 		},
 		{
+			// A snapshot block's body is its node's raw code: snap renders
+			// again (and v).
 			name: "snapshot",
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"snapshots/snap.sql": strings.Replace(cacheProject["snapshots/snap.sql"], "select *", "select id", 1)})
 			},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 2, compileMisses: 2,
+			file: "snapshots/snap.sql", want: "select id from",
+		},
+		{
+			// What lies outside a snapshot block is read by nothing.
+			name: "snapshot file outside its block",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"snapshots/snap.sql": "-- the orders' history\n\n" + cacheProject["snapshots/snap.sql"]})
+			},
+			parseMisses: 1, compileMisses: 1, // v
+			file: "snapshots/snap.sql", want: "select * from",
+		},
+		{
+			// A second block is a new node: it renders, the first does not.
+			name: "snapshot added to a file",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"snapshots/snap.sql": cacheProject["snapshots/snap.sql"] + strings.NewReplacer("snapshot snap", "snapshot snap2", "select *", "select id").Replace(cacheProject["snapshots/snap.sql"])})
+			},
+			parseMisses: 2, compileMisses: 2, // snap2 and v
+			// Both blocks compile to the file's path; snap2 is written last.
 			file: "snapshots/snap.sql", want: "select id from",
 		},
 		{
@@ -999,5 +1020,54 @@ func TestRenderCacheCarriedCompileKeepsItsMacros(t *testing.T) {
 	compileStats(t, dir, nil)
 	if got := compiledFile(t, dir, "models/a.sql"); !strings.Contains(got, "'q2'") {
 		t.Errorf("a.sql = %q after q changed; want it rendered with the new q ('q2')", got)
+	}
+}
+
+// TestRenderCacheSnapshotEdits: a snapshot file is not in the project
+// digest: an edit to a block renders that snapshot again, an edit outside
+// the blocks renders nothing, a block added, renamed or removed renders
+// only itself, and after each the compiled files and manifest are those
+// of a compile without the cache.
+func TestRenderCacheSnapshotEdits(t *testing.T) {
+	dir := t.TempDir()
+	block := func(name, sql string) string {
+		return "{% snapshot " + name + " %}\n{{ config(target_schema='snaps', unique_key='id', strategy='check', check_cols='all') }}\n" +
+			sql + "\n{% endsnapshot %}\n"
+	}
+	writeFiles(t, dir, shopProject(map[string]string{
+		"models/a.sql":        "select 1 as id\n",
+		"models/b.sql":        "select * from {{ ref('orders_snap') }}\n",
+		"snapshots/snaps.sql": block("orders_snap", "select * from {{ ref('a') }}"),
+	}))
+	compileStats(t, dir, nil)
+	for _, c := range []struct {
+		name        string
+		file        string
+		parseMisses int // of the compile after the edit
+	}{
+		{"a block's body", block("orders_snap", "select id from {{ ref('a') }}"), 1},
+		{"outside the blocks", "-- history of orders\n\n" + block("orders_snap", "select id from {{ ref('a') }}"), 0},
+		{"a block added", block("orders_snap", "select id from {{ ref('a') }}") + block("more_snap", "select 2 as id"), 1},
+		{"a block renamed", block("orders_snap", "select id from {{ ref('a') }}") + block("other_snap", "select 2 as id"), 1},
+		{"a block removed", block("orders_snap", "select id from {{ ref('a') }}"), 0},
+	} {
+		writeFiles(t, dir, map[string]string{"snapshots/snaps.sql": c.file})
+		st := compileStats(t, dir, nil)
+		if st.ParseMisses != c.parseMisses || st.ParseHits == 0 {
+			t.Errorf("%s: %+v; want %d parse renders again, the rest from the cache", c.name, st, c.parseMisses)
+		}
+		cached := targetSnapshot(t, dir)
+		if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse"); res.code != 0 {
+			t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", c.name, res.code, res.stdout, res.stderr)
+		}
+		fresh := targetSnapshot(t, dir)
+		for file, w := range fresh {
+			if cached[file] != w {
+				t.Errorf("%s: %s differs from a compile without the cache:\n got %.400q\nwant %.400q", c.name, file, cached[file], w)
+			}
+		}
+		if len(cached) != len(fresh) {
+			t.Errorf("%s: %d files compiled with the cache, %d without", c.name, len(cached), len(fresh))
+		}
 	}
 }
