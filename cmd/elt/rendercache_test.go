@@ -857,19 +857,7 @@ models:
 		if name != "first compile" && st.ParseHits == 0 {
 			t.Errorf("%s: %+v; want r (and what the edit does not reach) from the cache", name, st)
 		}
-		cached := targetSnapshot(t, dir)
-		if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse"); res.code != 0 {
-			t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", name, res.code, res.stdout, res.stderr)
-		}
-		fresh := targetSnapshot(t, dir)
-		for file, w := range fresh {
-			if cached[file] != w {
-				t.Errorf("%s: %s differs from a compile without the cache:\n got %.400q\nwant %.400q", name, file, cached[file], w)
-			}
-		}
-		if len(cached) != len(fresh) {
-			t.Errorf("%s: %d files compiled with the cache, %d without", name, len(cached), len(fresh))
-		}
+		sameAsUncached(t, dir, name)
 		for file, w := range want {
 			if got := compiledFile(t, dir, file); !strings.Contains(got, w) {
 				t.Errorf("%s: %s = %q; want it to hold %q", name, file, got, w)
@@ -951,15 +939,7 @@ func TestRenderCacheMacroEdits(t *testing.T) {
 	}))
 	compare := func(name string, args ...string) {
 		t.Helper()
-		cached := targetSnapshot(t, dir)
-		if res := eltWith(t, dir, nil, append([]string{"compile", "--no-check", "--no-partial-parse"}, args...)...); res.code != 0 {
-			t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", name, res.code, res.stdout, res.stderr)
-		}
-		for file, w := range targetSnapshot(t, dir) {
-			if cached[file] != w {
-				t.Errorf("%s: %s differs from a compile without the cache:\n got %.300q\nwant %.300q", name, file, cached[file], w)
-			}
-		}
+		sameAsUncached(t, dir, name, args...)
 	}
 	step := func(name, file, body string, parse, compile int, model, want string) {
 		t.Helper()
@@ -1056,18 +1036,26 @@ func TestRenderCacheSnapshotEdits(t *testing.T) {
 		if st.ParseMisses != c.parseMisses || st.ParseHits == 0 {
 			t.Errorf("%s: %+v; want %d parse renders again, the rest from the cache", c.name, st, c.parseMisses)
 		}
-		cached := targetSnapshot(t, dir)
-		if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse"); res.code != 0 {
-			t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", c.name, res.code, res.stdout, res.stderr)
+		sameAsUncached(t, dir, c.name)
+	}
+}
+
+// sameAsUncached checks that the compiled files and manifest the last
+// compile in dir left are those a compile without the cache (with args)
+// writes, ids and times aside; it leaves the latter's.
+func sameAsUncached(t *testing.T, dir, name string, args ...string) {
+	t.Helper()
+	cached := targetSnapshot(t, dir)
+	if res := eltWith(t, dir, nil, append([]string{"compile", "--no-check", "--no-partial-parse"}, args...)...); res.code != 0 {
+		t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", name, res.code, res.stdout, res.stderr)
+	}
+	fresh := targetSnapshot(t, dir)
+	for file, w := range fresh {
+		if cached[file] != w {
+			t.Errorf("%s: %s differs from a compile without the cache:\n got %.400q\nwant %.400q", name, file, cached[file], w)
 		}
-		fresh := targetSnapshot(t, dir)
-		for file, w := range fresh {
-			if cached[file] != w {
-				t.Errorf("%s: %s differs from a compile without the cache:\n got %.400q\nwant %.400q", c.name, file, cached[file], w)
-			}
-		}
-		if len(cached) != len(fresh) {
-			t.Errorf("%s: %d files compiled with the cache, %d without", c.name, len(cached), len(fresh))
-		}
+	}
+	if len(cached) != len(fresh) {
+		t.Errorf("%s: %d files compiled with the cache, %d without", name, len(cached), len(fresh))
 	}
 }
