@@ -47,17 +47,13 @@ func (d *Dir) writeSwap(name, spare string, write func(io.Writer) error) (os.Fil
 	if err != nil {
 		return nil, fmt.Errorf("targetfs: %s: %w", name, err)
 	}
-	if exists {
-		err = unix.Renameat2(dirfd, spare, dirfd, name, unix.RENAME_EXCHANGE)
-		if err == nil {
-			return info, nil
-		}
-		if err != unix.EINVAL && err != unix.ENOSYS && err != unix.EOPNOTSUPP && err != unix.ENOENT {
-			return nil, fmt.Errorf("targetfs: %s: %w", name, err)
-		}
+	if exists && unix.Renameat2(dirfd, spare, dirfd, name, unix.RENAME_EXCHANGE) == nil {
+		return info, nil
 	}
-	// The first write, or a file system that cannot exchange two files:
-	// the spare replaces name, and the next write makes another.
+	// The first write, or a system or file system that cannot exchange
+	// two files (EINVAL, ENOSYS, or anything else: the spare holds the
+	// whole new file either way): the spare replaces name, and the next
+	// write makes another.
 	if err := unix.Renameat(dirfd, spare, dirfd, name); err != nil {
 		return nil, fmt.Errorf("targetfs: %s: %w", name, err)
 	}
