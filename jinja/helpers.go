@@ -169,9 +169,12 @@ func sortedDictItems(d *Dict) ([]any, []any) {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool {
-		c, err := compare(keys[idx[a]], keys[idx[b]], "<")
+		ka, kb := keys[idx[a]], keys[idx[b]]
+		c, err := compare(ka, kb, "<")
 		if err != nil {
-			return repr(keys[idx[a]]) < repr(keys[idx[b]])
+			// pprint's _safe_key: keys that do not compare go by
+			// str(type(key)), then by id(), which nothing can follow.
+			return classRepr(ka) < classRepr(kb)
 		}
 		return c < 0
 	})
@@ -181,6 +184,16 @@ func sortedDictItems(d *Dict) ([]any, []any) {
 		ks[i], vs[i] = keys[j], vals[j]
 	}
 	return ks, vs
+}
+
+// classRepr is Python's str(type(v)) for a value that can be a dict key:
+// "<class 'int'>", "<class 'NoneType'>", "<class 'markupsafe.Markup'>".
+func classRepr(v any) string {
+	name := typeName(v)
+	if _, ok := v.(Markup); ok {
+		name = "markupsafe.Markup"
+	}
+	return "<class '" + name + "'>"
 }
 
 func pprintRepr(v any) string {
