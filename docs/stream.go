@@ -312,7 +312,7 @@ func (m *Manifest) writeTo(w io.Writer) error {
 	}
 	s.raw("}\n")
 	if m.cache != nil {
-		m.cache.manifestSize, m.cache.copies = s.pos, s.copies
+		m.cache.copies = s.copies
 	}
 	return s.err
 }

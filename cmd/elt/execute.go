@@ -27,7 +27,9 @@ import (
 // retryIDs, when not nil, replaces selection (elt retry).
 func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, command string, kinds []string, build bool, retryIDs []string) error {
 	started := time.Now()
-	s, err := loadConnecting(ctx, f, env, stdout, command == "build" || command == "run")
+	// build and run check the models they compile before running them.
+	checks := command == "build" || command == "run"
+	s, err := loadConnecting(ctx, f, env, stdout, checks)
 	if err != nil {
 		return err
 	}
@@ -87,7 +89,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if command == "build" || command == "run" {
+	if checks {
 		if findings, err := s.preCheck(ctx, ids); err != nil {
 			if f.junitXML != "" {
 				// CI still gets its report: the findings, as errors.

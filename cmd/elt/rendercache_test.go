@@ -937,10 +937,6 @@ func TestRenderCacheMacroEdits(t *testing.T) {
 		"models/m4.sql": "select 1 as v\n",
 		"models/m5.sql": "select {{ adapter.dispatch('disp')() }} as v\n",
 	}))
-	compare := func(name string, args ...string) {
-		t.Helper()
-		sameAsUncached(t, dir, name, args...)
-	}
 	step := func(name, file, body string, parse, compile int, model, want string) {
 		t.Helper()
 		if file != "" {
@@ -953,7 +949,7 @@ func TestRenderCacheMacroEdits(t *testing.T) {
 		if got := compiledFile(t, dir, model); !strings.Contains(got, want) {
 			t.Errorf("%s: %s = %q; want it to hold %q", name, model, got, want)
 		}
-		compare(name)
+		sameAsUncached(t, dir, name)
 	}
 	step("first compile", "", "", 5, 5, "models/m1.sql", "'inner1'")
 	step("nothing changed", "", "", 0, 0, "models/m1.sql", "'inner1'")
@@ -1041,12 +1037,12 @@ func TestRenderCacheSnapshotEdits(t *testing.T) {
 }
 
 // sameAsUncached checks that the compiled files and manifest the last
-// compile in dir left are those a compile without the cache (with args)
-// writes, ids and times aside; it leaves the latter's.
-func sameAsUncached(t *testing.T, dir, name string, args ...string) {
+// compile in dir left are those a compile without the cache writes, ids
+// and times aside; it leaves the latter's.
+func sameAsUncached(t *testing.T, dir, name string) {
 	t.Helper()
 	cached := targetSnapshot(t, dir)
-	if res := eltWith(t, dir, nil, append([]string{"compile", "--no-check", "--no-partial-parse"}, args...)...); res.code != 0 {
+	if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse"); res.code != 0 {
 		t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", name, res.code, res.stdout, res.stderr)
 	}
 	fresh := targetSnapshot(t, dir)

@@ -443,6 +443,11 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		s.checkParser = &lazyDuckDB{}
 		go s.checkParser.open()
 		s.log.debug("CheckParserAhead", "opening the static checks' SQL parser while the graph is built", nil)
+		defer func() {
+			if err != nil {
+				_ = s.checkParser.Close() // a load that failed returns no session to close
+			}
+		}()
 	}
 	// Nothing reads the project's nodes past Parse: the manifest holds
 	// copies.

@@ -1,7 +1,6 @@
 package targetfs
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"os"
@@ -54,11 +53,7 @@ func writeSpare(f *os.File, write func(io.Writer) error) (os.FileInfo, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	w := fileWriter{bufio.NewWriterSize(f, 1<<16), f}
-	if err := write(w); err != nil {
-		return nil, err
-	}
-	if err := w.Flush(); err != nil {
+	if err := writeThrough(f, write); err != nil {
 		return nil, err
 	}
 	end, err := f.Seek(0, io.SeekCurrent)

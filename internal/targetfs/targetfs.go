@@ -137,6 +137,16 @@ type fileWriter struct {
 	f *os.File
 }
 
+// writeThrough writes into f, from its offset, through write and a
+// buffered fileWriter, flushed.
+func writeThrough(f *os.File, write func(io.Writer) error) error {
+	w := fileWriter{bufio.NewWriterSize(f, 1<<16), f}
+	if err := write(w); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
 func (w fileWriter) CopyRange(src *os.File, off, n int64) error {
 	if err := w.Flush(); err != nil {
 		return err
@@ -180,11 +190,7 @@ func (d *Dir) WriteAtomicInfo(name string, write func(io.Writer) error) (info os
 			_ = d.root.Remove(tmpName)
 		}
 	}()
-	w := fileWriter{bufio.NewWriterSize(f, 1<<16), f}
-	if err := write(w); err != nil {
-		return nil, err
-	}
-	if err := w.Flush(); err != nil {
+	if err := writeThrough(f, write); err != nil {
 		return nil, err
 	}
 	// Its last write is done: the modification time is final.
