@@ -31,7 +31,7 @@ import (
 //   - the node's own source: its RawCode is hashed into its entry's key;
 //   - env_var() reads: recorded with their values and compared again;
 //   - for compiled SQL, the relations (and materializations) of what the
-//     node depends on and its own final config and relation;
+//     node depends on, its own final config and relation, and --empty;
 //   - anything that can differ between two invocations with the same
 //     files (run_started_at, invocation_id, modules.datetime, graph,
 //     selected_resources, is_incremental(), log(), warnings raised in
@@ -534,10 +534,14 @@ func (e *engine) putKeyBuf(bp *keyBuf, b keyBuf) {
 }
 
 // execKey is the key of n's compiled SQL: its parse key, its final config
-// and relation, and the relations of what it depends on.
+// and relation, the relations of what it depends on, and --empty (which
+// every ref() and source() of a compiled render prints; a parse render's
+// ref() and source() print placeholders, so its captures do not depend on
+// it).
 func (m *Manifest) execKey(n *Node, pk digest.Key) digest.Key {
 	bp := m.engine.keyBuf()
 	b := append((*bp)[:0], pk[:]...)
+	b.value(m.engine.opts.Empty)
 	b.value(map[string]any(n.Config))
 	b.relation(n.Relation)
 	b.str(n.RelationName)

@@ -44,13 +44,16 @@ func (r *envRecorder) lookupEnv(name string) (string, bool) {
 
 // renderCacheKey is what every render of the project may depend on
 // besides each node's own source: elt's version and build, every project file but
-// the nodes' own (project.Project.Digest), --vars, the target, what
-// env_var() found while the project loaded, and --empty (which every ref()
-// and source() prints). --store-failures and --full-refresh reach a render
-// only through `flags`, and a render that reads it is not kept.
+// the nodes' own (project.Project.Digest), --vars, the target and what
+// env_var() found while the project loaded. --empty changes what ref() and
+// source() print when a node compiles, not what its parse render
+// captures: it is in each compiled render's key (compiler's execKey), so
+// `build --empty` and `build` share the parse renders, as dbt's partial
+// parsing ignores --empty. --store-failures and --full-refresh reach a
+// render only through `flags`, and a render that reads it is not kept.
 func renderCacheKey(p *project.Project, f *flags, env *envRecorder) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%t\x00", version, compiler.DBTVersion, executableStamp(), p.Digest, f.vars, f.empty)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", version, compiler.DBTVersion, executableStamp(), p.Digest, f.vars)
 	if t := p.Target; t != nil {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%#v\x00", t.ProfileName, t.Name, t.Type, t.Threads, t.Database, t.Schema, t.Fields)
 	}

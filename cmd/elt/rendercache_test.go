@@ -181,6 +181,54 @@ func TestRenderCacheKeepsAcrossSettings(t *testing.T) {
 	}
 }
 
+// TestRenderCacheEmpty: --empty changes what ref() and source() print in
+// compiled SQL, not what a parse render captures (dbt's partial parsing
+// ignores it too). Switching it compiles every node again but renders no
+// parse again (v aside), the same setting twice reuses both, and each
+// compile's files show its own setting.
+func TestRenderCacheEmpty(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, cacheProject)
+	cold := compileStats(t, dir, nil)
+	switched := renderCacheStats{ParseHits: cold.ParseMisses - 1, ParseMisses: 1, CompileMisses: cold.CompileMisses}
+	same := renderCacheStats{ParseHits: cold.ParseMisses - 1, ParseMisses: 1, CompileHits: cold.CompileMisses - 1, CompileMisses: 1}
+	const plain = `select * from "shop"."main"."a_tbl"`
+	const empty = `select * from (select * from "shop"."main"."a_tbl" where false limit 0)`
+	for i, step := range []struct {
+		args []string
+		want renderCacheStats
+		b    string
+	}{
+		{[]string{"--empty"}, switched, empty},
+		{[]string{"--empty"}, same, empty},
+		{nil, switched, plain},
+		{nil, same, plain},
+		{[]string{"--empty"}, switched, empty},
+	} {
+		if got := compileStats(t, dir, nil, step.args...); got != step.want {
+			t.Errorf("step %d %v: %+v; want %+v", i, step.args, got, step.want)
+		}
+		if got := strings.TrimSpace(compiledFile(t, dir, "models/b.sql")); got != step.b {
+			t.Errorf("step %d %v: b compiled to %q; want %q", i, step.args, got, step.b)
+		}
+	}
+	// The last compile's files (v's invocation_id aside) are an uncached
+	// compile's with --empty.
+	cached := targetSnapshot(t, dir)
+	if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse", "--empty"); res.code != 0 {
+		t.Fatalf("compile --no-partial-parse --empty: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	fresh := targetSnapshot(t, dir)
+	for file, w := range fresh {
+		if file != "manifest.json" && !strings.HasSuffix(file, "/v.sql") && cached[file] != w {
+			t.Errorf("%s differs from an uncached compile with --empty:\n got %q\nwant %q", file, cached[file], w)
+		}
+	}
+	if len(cached) != len(fresh) || len(fresh) < 6 {
+		t.Errorf("%d files compiled with the cache, %d without", len(cached), len(fresh))
+	}
+}
+
 // TestRenderCacheInvalidation changes one thing a render depends on
 // between two compiles and checks that the cache was not used where it
 // must not be, and that the output shows the change.
