@@ -267,9 +267,10 @@ func stampOf(fi os.FileInfo) Stamp {
 // data, and reports whether it wrote. It is for files that are derived
 // again on every invocation (target/compiled, target/run): a file whose
 // size differs is rewritten without being read, one of the same size is
-// read and compared first. The write is in place and not synced, as
-// dbt's are: an interrupted write leaves a file the next invocation
-// rewrites. It is safe for concurrent use.
+// read and compared first. The write is in place (over the old bytes, the
+// rest cut after) and not synced, as dbt's are: an interrupted write
+// leaves a file the next invocation rewrites. It is safe for concurrent
+// use.
 func (d *Dir) WriteIfChanged(name string, data []byte) (bool, error) {
 	_, wrote, err := d.WriteIfStale(name, data, Stamp{})
 	return wrote, err
@@ -321,15 +322,25 @@ func (d *Dir) WriteIfStale(name string, data []byte, prev Stamp) (Stamp, bool, e
 		} else if same {
 			return st, false, nil
 		}
-		if f, err = root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644); err != nil {
+		// Not O_TRUNC: ext4 (auto_da_alloc) writes out a file that was
+		// truncated to nothing and written again when it is closed, so
+		// each rewrite waited for the disk. Rewriting 20,000 files of
+		// 400 bytes took 0.35 s in place against 0.94-2.47 s truncated
+		// first; the tail of a longer file is cut once the bytes are in.
+		if f, err = root.OpenFile(base, os.O_WRONLY|os.O_CREATE, 0o644); err != nil {
 			return Stamp{}, false, fmt.Errorf("targetfs: %s: %w", name, err)
 		}
 	}
-	_, err = f.Write(data)
+	_, err = f.WriteAt(data, 0)
 	var st Stamp
 	if err == nil {
 		var fi os.FileInfo
-		if fi, err = f.Stat(); err == nil {
+		if fi, err = f.Stat(); err == nil && fi.Size() > int64(len(data)) {
+			if err = f.Truncate(int64(len(data))); err == nil {
+				fi, err = f.Stat()
+			}
+		}
+		if err == nil {
 			st = stampOf(fi)
 		}
 	}

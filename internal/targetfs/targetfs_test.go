@@ -100,8 +100,10 @@ func TestWriteIfChanged(t *testing.T) {
 		{"select 1", false}, // same bytes: left alone
 		{"select 2", true},  // same size, other bytes
 		{"select 10", true}, // other size
-		{"select", true},    // shorter
+		{"select", true},    // shorter: the tail is cut
 		{"select", false},
+		{"", true}, // empty
+		{"select 1", true},
 	}
 	for i, s := range steps {
 		wrote, err := d.WriteIfChanged("compiled/demo/models/a.sql", []byte(s.data))
@@ -117,7 +119,7 @@ func TestWriteIfChanged(t *testing.T) {
 	}
 	// An unchanged file keeps its modification time: it was not touched.
 	before, _ := os.Stat(file)
-	if _, err := d.WriteIfChanged("compiled/demo/models/a.sql", []byte("select")); err != nil {
+	if _, err := d.WriteIfChanged("compiled/demo/models/a.sql", []byte("select 1")); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.Stat(file)
@@ -168,6 +170,21 @@ func TestWriteIfStale(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(file); string(b) != "select 1" {
 		t.Errorf("file holds %q", b)
+	}
+	// Shorter than the file: its tail is cut, and the stamp returned is
+	// the file's.
+	if _, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 1000"), Stamp{}); err != nil || !wrote {
+		t.Fatalf("longer: %v %v", wrote, err)
+	}
+	st3, wrote, err := d.WriteIfStale("compiled/a.sql", []byte("select 2"), Stamp{})
+	if err != nil || !wrote {
+		t.Fatalf("shorter: %v %v", wrote, err)
+	}
+	if fi, err := os.Stat(file); err != nil || stampOf(fi) != st3 || st3.Size != 8 {
+		t.Errorf("stamp after a shorter write %+v; the file's %+v (%v)", st3, fi, err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "select 2" {
+		t.Errorf("file holds %q after a shorter write", b)
 	}
 	// Deleted: written again.
 	if err := os.Remove(file); err != nil {
