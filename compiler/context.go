@@ -60,8 +60,10 @@ type renderState struct {
 	// invocations over the same files (run_started_at, graph, log()...),
 	// so RenderCache must not keep it.
 	volatile bool
-	// envReads are the env_var() lookups, for RenderCache.
-	envReads []envRead
+	// envReads are the env_var() lookups, for RenderCache, and the
+	// target's when the render read it (noteTarget).
+	envReads   []envRead
+	targetRead bool
 
 	// The node's objects, allocated with the state.
 	configObj configValue
@@ -207,6 +209,11 @@ func (st *renderState) lookup(name string) (any, bool) {
 	case "selected_resources":
 		st.volatile = true
 		return toAnyList(st.m.selected), true
+	case "target":
+		// A shared global, found after this: noted so that the render is
+		// reused only with the same target (another target's schema or
+		// name may change what it captures).
+		st.noteTarget()
 	case "run_started_at", "invocation_id", "modules", "flags":
 		// Shared globals, found after this: noted here because they
 		// differ between invocations (modules.datetime.now(), and
@@ -663,7 +670,10 @@ func (e *engine) buildGlobals() {
 			return "", nil
 		}),
 		// dbt-duckdb's adapter methods for external models (external.go).
-		"external_root": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return e.externalRoot(), nil }),
+		"external_root": jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+			stateOf(s).noteTarget() // the target's external_root
+			return e.externalRoot(), nil
+		}),
 		"external_write_options": jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 			loc, _ := argString(args, kw, 0, "write_location")
 			v, _ := argAt(args, kw, 1, "rendered_options")
@@ -927,6 +937,23 @@ func (e *engine) lookupVar(name string, n *Node) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// targetReadName names the target among a render's env reads: no env
+// var's name holds a NUL.
+const targetReadName = "\x00target"
+
+// noteTarget records that the render read the target: the render cache
+// compares it, as an env var read, with targetKey when it reuses the
+// render. Nothing else of a render depends on the target but the
+// relations and configs its keys already hold, and the adapter's type
+// (the render cache's own key).
+func (st *renderState) noteTarget() {
+	if st == nil || st.targetRead {
+		return
+	}
+	st.targetRead = true
+	st.envReads = append(st.envReads, envRead{Name: targetReadName, Value: st.engine.targetKey, Set: true})
 }
 
 func fnEnvVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

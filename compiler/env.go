@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -57,6 +58,10 @@ type engine struct {
 	// blocks, by materialization name (materialization.go).
 	materializations map[string][]*matBlock
 
+	// targetKey is targetKeyOf the target: what a render reading it
+	// depends on.
+	targetKey string
+
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).
 	customNaming map[string]bool
@@ -91,7 +96,17 @@ func newEngine(p *project.Project, opts Options) *engine {
 	if e.target == nil {
 		e.target = &project.Target{Name: "default", Type: e.dialect.Type(), Threads: 1, Schema: "main"}
 	}
+	e.targetKey = targetKeyOf(e.targetMap())
 	return e
+}
+
+// targetKeyOf is a digest of what a render sees of the target (`target`,
+// whose fields leave out the profile's secrets): the value a render that
+// reads it records (renderState.noteTarget) and compares when reused.
+func targetKeyOf(view map[string]any) string {
+	// fmt prints a map's keys sorted, nested maps too.
+	k := digest.SumString(fmt.Sprintf("%#v", view))
+	return hex.EncodeToString(k[:])
 }
 
 var (

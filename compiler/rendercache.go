@@ -25,11 +25,15 @@ import (
 //
 // What a render may depend on, and how each is checked:
 //   - everything shared by all nodes (elt's version, dbt_project.yml
-//     files, properties YAML, macros, seeds, snapshots, packages, vars,
-//     the profile's target, env_var() reads while loading): the key given
-//     to NewRenderCache; any change empties the cache;
+//     files and the other files project.Project.Digest holds, packages,
+//     vars, the profile and the adapter's type, env_var() reads while
+//     loading): the key given to NewRenderCache; any change empties the
+//     cache (properties YAML reaches a render through its node's keys,
+//     macros through macrosStale);
 //   - the node's own source: its RawCode is hashed into its entry's key;
 //   - env_var() reads: recorded with their values and compared again;
+//   - the target (`target`, adapter.external_root()): a render that reads
+//     it records a digest of it, compared as an env var read;
 //   - for compiled SQL, the relations (and materializations) of what the
 //     node depends on, its own final config and relation, and --empty;
 //   - anything that can differ between two invocations with the same
@@ -567,7 +571,10 @@ func (m *Manifest) envSame(reads []envRead) bool {
 	for _, r := range reads {
 		var v string
 		var ok bool
-		if m.engine.opts.Env != nil {
+		switch {
+		case r.Name == targetReadName:
+			v, ok = m.engine.targetKey, true
+		case m.engine.opts.Env != nil:
 			v, ok = m.engine.opts.Env(r.Name)
 		}
 		if ok != r.Set || v != r.Value {

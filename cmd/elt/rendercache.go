@@ -43,10 +43,16 @@ func (r *envRecorder) lookupEnv(name string) (string, bool) {
 }
 
 // renderCacheKey is what every render of the project may depend on
-// besides each node's own source: elt's version and build, every project file but
-// the nodes' own (project.Project.Digest), --vars, the target and what
-// env_var() found while the project loaded. --empty changes what ref() and
-// source() print when a node compiles, not what its parse render
+// besides each node's own source: elt's version and build, every project
+// file but the nodes' own (project.Project.Digest), --vars, the profile and
+// the adapter's type, and what env_var() found while the project loaded.
+//
+// The rest of the target (its name, schema, database, threads and fields)
+// reaches a render through the relations and configs its keys hold, or
+// through `target`, which a render records reading (compiler's noteTarget):
+// switching targets renders again only the renders that read it, and
+// compiles again the nodes whose relations moved. --empty changes what
+// ref() and source() print when a node compiles, not what its parse render
 // captures: it is in each compiled render's key (compiler's execKey), so
 // `build --empty` and `build` share the parse renders, as dbt's partial
 // parsing ignores --empty. --store-failures and --full-refresh reach a
@@ -55,7 +61,7 @@ func renderCacheKey(p *project.Project, f *flags, env *envRecorder) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", version, compiler.DBTVersion, executableStamp(), p.Digest, f.vars)
 	if t := p.Target; t != nil {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%#v\x00", t.ProfileName, t.Name, t.Type, t.Threads, t.Database, t.Schema, t.Fields)
+		fmt.Fprintf(h, "%s\x00%s\x00", t.ProfileName, t.Type)
 	}
 	env.mu.Lock()
 	names := make([]string, 0, len(env.reads))

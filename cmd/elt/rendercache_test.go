@@ -229,11 +229,80 @@ func TestRenderCacheEmpty(t *testing.T) {
 	}
 }
 
+// TestRenderCacheTargetReads: switching targets renders again the parse
+// renders that read the target (directly, through a macro, a var holding
+// Jinja, a config() call or adapter.external_root()) and no other, and
+// compiles again the nodes that read it or whose relations, or whose
+// refs' relations, moved. Each compile equals an uncached one.
+func TestRenderCacheTargetReads(t *testing.T) {
+	dir := t.TempDir()
+	output := func(name, schema, root string) string {
+		return "    " + name + ":\n      type: duckdb\n      path: shop.duckdb\n      schema: " + schema + "\n      external_root: " + root + "\n"
+	}
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml":      "name: shop\nversion: \"1.0\"\nprofile: shop\nvars:\n  env_name: \"{{ target.name }}\"\n",
+		"profiles.yml":         "shop:\n  target: dev\n  outputs:\n" + output("dev", "main", "ext_a") + output("dev2", "main", "ext_a") + output("prod", "prod", "ext_b"),
+		"macros/who.sql":       "{% macro who() %}{{ target.name }}{% endmacro %}\n",
+		"models/plain.sql":     "select 1 as id\n",
+		"models/direct.sql":    "select '{{ target.name }}' as t\n",
+		"models/via_macro.sql": "select '{{ who() }}' as t\n",
+		"models/via_var.sql":   "select '{{ var('env_name') }}' as t\n",
+		"models/cfg.sql":       "{{ config(alias='cfg_' ~ target.name) }}\nselect 1 as id\n",
+		"models/down.sql":      "select * from {{ ref('cfg') }}\n",
+		"models/ext.sql":       "select '{{ adapter.external_root() }}' as r\n",
+	})
+	if got := compileStats(t, dir, nil); got.ParseMisses != 7 || got.CompileMisses != 7 {
+		t.Fatalf("cold compile: %+v; want 7 parse and 7 compile renders", got)
+	}
+	const readers = 5 // direct, via_macro, via_var, cfg, ext
+	for i, step := range []struct {
+		target        string
+		compileMisses int
+		down, direct  string
+	}{
+		// Another schema: every relation moved.
+		{"prod", 7, `select * from "shop"."prod"."cfg_prod"`, "select 'prod' as t"},
+		// Back to main: every relation moved again.
+		{"dev2", 7, `select * from "shop"."main"."cfg_dev2"`, "select 'dev2' as t"},
+		// The same schema under another name: plain compiles from the
+		// cache; down's ref moved (cfg's alias reads the name).
+		{"dev", readers + 1, `select * from "shop"."main"."cfg_dev"`, "select 'dev' as t"},
+		{"dev", 0, `select * from "shop"."main"."cfg_dev"`, "select 'dev' as t"},
+	} {
+		want := renderCacheStats{ParseHits: 7 - readers, ParseMisses: readers, CompileHits: 7 - step.compileMisses, CompileMisses: step.compileMisses}
+		if step.compileMisses == 0 {
+			want = renderCacheStats{ParseHits: 7, CompileHits: 7}
+		}
+		if got := compileStats(t, dir, nil, "--target", step.target); got != want {
+			t.Errorf("step %d (--target %s): %+v; want %+v", i, step.target, got, want)
+		}
+		for file, w := range map[string]string{"models/down.sql": step.down, "models/direct.sql": step.direct} {
+			if got := strings.TrimSpace(compiledFile(t, dir, file)); got != w {
+				t.Errorf("step %d (--target %s): %s = %q; want %q", i, step.target, file, got, w)
+			}
+		}
+		cached := targetSnapshot(t, dir)
+		if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse", "--target", step.target); res.code != 0 {
+			t.Fatalf("compile --no-partial-parse: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+		}
+		fresh := targetSnapshot(t, dir)
+		for file, w := range fresh {
+			if cached[file] != w {
+				t.Errorf("step %d (--target %s): %s differs from an uncached compile:\n got %.300q\nwant %.300q", i, step.target, file, cached[file], w)
+			}
+		}
+		if len(cached) != len(fresh) || len(fresh) != 8 {
+			t.Errorf("step %d: %d files compiled with the cache, %d without; want 8", i, len(cached), len(fresh))
+		}
+	}
+}
+
 // TestRenderCacheInvalidation changes one thing a render depends on
 // between two compiles and checks that the cache was not used where it
 // must not be, and that the output shows the change.
 func TestRenderCacheInvalidation(t *testing.T) {
-	all := -1 // every node rendered again
+	all := -1          // every node rendered again
+	everyCompile := -2 // compileMisses: every node compiled again
 	cases := []struct {
 		name string
 		// change edits the project; env and args are the second compile's.
@@ -367,8 +436,10 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/e.sql", want: "select 'eu' as region",
 		},
 		{
+			// No render reads the target (TestRenderCacheTargetReads has
+			// those that do); every relation moved to the prod schema.
 			name: "target", args: []string{"--target", "prod"},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 1, compileMisses: everyCompile, // parse: v
 			file: "models/b.sql", want: `select * from "shop"."prod"."a_tbl"`,
 		},
 		{
@@ -400,6 +471,9 @@ func TestRenderCacheInvalidation(t *testing.T) {
 				c.change(t, dir)
 			}
 			got := compileStats(t, dir, c.env, c.args...)
+			if c.compileMisses == everyCompile {
+				c.compileMisses = first.CompileMisses
+			}
 			if c.parseMisses == all {
 				if got.ParseHits != 0 || got.CompileHits != 0 {
 					t.Errorf("cache used after the change: %+v; want every node rendered", got)
