@@ -24,7 +24,7 @@ import (
 // childEnv marks a process that elt-bench started to measure a floor.
 const childEnv = "ELT_BENCH_CHILD"
 
-var allFigures = []string{"memory", "compile", "ls", "select", "run", "seed"}
+var allFigures = []string{"memory", "compile", "ls", "select", "rewrite", "run", "seed"}
 
 type config struct {
 	elt          string
@@ -329,6 +329,13 @@ func bench(ctx context.Context, cfg *config) (err error) {
 			add(f)
 		}
 	}
+	if cfg.only["rewrite"] {
+		f, err := b.rewrite(ctx, cfg.lsModels)
+		if err != nil {
+			return err
+		}
+		add(f)
+	}
 	if cfg.only["run"] {
 		for _, n := range cfg.runModels {
 			fs, err := b.run(ctx, n)
@@ -490,6 +497,33 @@ func (b *bencher) selectOne(ctx context.Context, n int) ([]Figure, error) {
 		withFloor(fig, "full compile", full),
 		withFloor(named(fig, fig.Name+"_floor"), "its floor: a stat of every file and manifest.json written alone", floor),
 	}, nil
+}
+
+// rewrite measures a compile of the whole project in which every node's
+// compiled SQL differs from what target/compiled holds: compiles with and
+// without --empty, one after the other, so that each run renders every
+// node's SQL again (its parse renders come from the render cache) and
+// rewrites every compiled file.
+func (b *bencher) rewrite(ctx context.Context, n int) (Figure, error) {
+	dir, err := b.project("views", n, "view")
+	if err != nil {
+		return Figure{}, err
+	}
+	if _, err := b.elt(dir, "compile")().output(ctx); err != nil {
+		return Figure{}, err
+	}
+	var args []string
+	st, err := b.measure(ctx, func(i int) error {
+		args = []string{"compile"}
+		if i%2 == 0 {
+			args = append(args, "--empty")
+		}
+		return nil
+	}, func() process { return b.elt(dir, args...)() })
+	if err != nil {
+		return Figure{}, err
+	}
+	return Figure{Name: fmt.Sprintf("compile_rewrite_%d", n), Command: "elt compile, then elt compile --empty, in turn (every compiled file changes)", Models: n, Elt: st}, nil
 }
 
 // named is f under another name.

@@ -59,7 +59,7 @@ func TestQuick(t *testing.T) {
 		t.Errorf("no fresh memory line:\n%s", stdout.String())
 	}
 	want := []string{"compile_cold_150", "ls_150", "compile_select_150", "compile_select_150_floor",
-		"run_120_threads_1_base", "run_120_threads_1", "run_120_threads_4_base", "run_120_threads_4", "seed_1MB"}
+		"compile_rewrite_150", "run_120_threads_1_base", "run_120_threads_1", "run_120_threads_4_base", "run_120_threads_4", "seed_1MB"}
 	if len(rep.Figures) != len(want) {
 		t.Fatalf("figures: want %v, got %+v", want, rep.Figures)
 	}
@@ -80,6 +80,18 @@ func TestQuick(t *testing.T) {
 		if hasFloor && (f.Floor == nil || f.Floor.Median <= 0 || f.Ratio <= 0) {
 			t.Errorf("%s: no floor: %+v", f.Name, f)
 		}
+	}
+	// The rewrite figure's one run compiled with --empty over a compile
+	// without it.
+	matches, _ := filepath.Glob(filepath.Join(dir, "work", "views_150", "target", "compiled", "*", "models", "*", "*.sql"))
+	empty := 0
+	for _, m := range matches {
+		if b, err := os.ReadFile(m); err == nil && strings.Contains(string(b), "where false limit 0") {
+			empty++
+		}
+	}
+	if len(matches) == 0 || empty == 0 {
+		t.Errorf("rewrite figure: %d of %d compiled models read empty refs; want the last compile's --empty", empty, len(matches))
 	}
 	// elt run built every model as a table, as the floor did.
 	for _, db := range []string{"tables_120/bench.duckdb", "tables_120/floor/bench.duckdb", "tables_120_base/bench.duckdb"} {
