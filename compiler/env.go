@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -102,10 +103,12 @@ func newEngine(p *project.Project, opts Options) *engine {
 
 // targetKeyOf is a digest of what a render sees of the target (`target`,
 // whose fields leave out the profile's secrets): the value a render that
-// reads it records (renderState.noteTarget) and compares when reused.
+// reads it records (renderState.noteTarget) and compares when reused. It
+// is kept in the render cache file: sha256, as the cache's own key, so
+// that what it covers cannot be recovered from it.
 func targetKeyOf(view map[string]any) string {
 	// fmt prints a map's keys sorted, nested maps too.
-	k := digest.SumString(fmt.Sprintf("%#v", view))
+	k := sha256.Sum256([]byte(fmt.Sprintf("%#v", view)))
 	return hex.EncodeToString(k[:])
 }
 
