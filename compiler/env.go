@@ -394,19 +394,65 @@ func (d ansiDialect) RenderRelation(r Relation) string {
 func (e *engine) macroState() macroState {
 	var b digest.Buf
 	fileOf := map[string]string{}
-	add := func(defs map[string]*macroDef) {
+	names := map[string]string{}
+	sources := map[string]string{}
+	add := func(scope string, defs map[string]*macroDef) {
 		b.Num(len(defs))
 		for _, name := range sortedKeys(defs) {
 			meta := defs[name].meta
 			b.Str(name, meta.UniqueID, meta.OriginalFilePath)
 			fileOf[meta.UniqueID] = meta.OriginalFilePath
+			names[scope+"\x00"+name] = meta.UniqueID
+			sources[meta.UniqueID] = meta.MacroSQL
 		}
 	}
-	add(e.macros)
-	add(e.builtins)
+	add("", e.macros)
+	add("\x01", e.builtins)
 	for _, pkg := range sortedKeys(e.packageMacros) {
 		b.Str(pkg)
-		add(e.packageMacros[pkg])
+		add(pkg, e.packageMacros[pkg])
 	}
-	return macroState{table: digest.Sum(b), files: e.macroFiles, fileOf: fileOf}
+	return macroState{table: digest.Sum(b), files: e.macroFiles, fileOf: fileOf, names: names,
+		source: func(id string) string { return sources[id] }}
+}
+
+// goMacroNames are the macros elt calls by name from Go while a node
+// renders (dbt-duckdb's external models): no template of the node names
+// them.
+const goMacroNames = "external_location render_write_options list_schemas list_relations_without_caching"
+
+// varText is the text of every var (--vars, the project's and the
+// packages'): a var holding Jinja is rendered when var() reads it
+// (RenderCache.mentionsChanged reads it for a render that names var).
+func (m *Manifest) varText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v %v", m.engine.opts.Vars, m.Project.Config.Vars)
+	for _, p := range m.Project.Packages {
+		if p.Config != nil {
+			fmt.Fprintf(&b, " %v", p.Config.Vars)
+		}
+	}
+	return b.String()
+}
+
+// mentionText is what node id's render may read names from besides the
+// macros it calls and the vars (RenderCache.mentionsChanged): its raw
+// code, config and test arguments (rendered as Jinja when they hold it)
+// and the macros elt calls from Go.
+func (m *Manifest) mentionText(id string) string {
+	n := m.Nodes[id]
+	if n == nil {
+		n = m.disabled[id]
+	}
+	if n == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(n.RawCode)
+	fmt.Fprintf(&b, " %v", map[string]any(n.Config))
+	if md := n.TestMetadata; md != nil {
+		fmt.Fprintf(&b, " %v", md.Kwargs)
+	}
+	b.WriteString(" " + goMacroNames)
+	return b.String()
 }

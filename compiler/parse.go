@@ -104,7 +104,9 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	<-macrosDone
 	if opts.Cache != nil {
-		opts.Cache.useMacros(e.macroState())
+		ms := e.macroState()
+		ms.nodeText, ms.varText = m.mentionText, m.varText()
+		opts.Cache.useMacros(ms)
 	}
 	for _, def := range e.macros {
 		m.Macros[def.meta.UniqueID] = def.meta

@@ -66,9 +66,17 @@ type RenderCache struct {
 	oldMacros, macros macroState
 	// staleMacroFiles are the macro files whose contents differ from the
 	// stored ones; tableChanged, that a macro name resolves to another
-	// macro (or none) than it did (macrosStale).
+	// macro (or none) than it did (macrosStale); changedNames, those
+	// names (nil when the stored cache did not say how names resolved:
+	// then every render is stale).
 	staleMacroFiles map[string]bool
 	tableChanged    bool
+	changedNames    []string
+	// mentionWords are the words of each macro's source, by unique id,
+	// and varWords the vars' (mentionsChanged), computed once a table
+	// change needs them.
+	mentionWords sync.Map
+	varWords     func() map[string]bool
 
 	parseHits, parseMisses, execHits, execMisses atomic.Int64
 }
@@ -76,19 +84,49 @@ type RenderCache struct {
 // macroState is what the renders may read of the macros: the macro
 // table's key (every macro name, in the root project and each package,
 // with the macro it resolves to and its file) and each macro file's
-// digest.Key, by path; fileOf is each macro's file, by unique id.
+// digest.Key, by path; fileOf is each macro's file, by unique id; names
+// is the table itself, the unique id each name resolves to by scope and
+// name ("scope\x00name": "" the root project, "\x01" elt's built-ins,
+// else a package), kept in the cache so that a change to it renders
+// again only the renders that may read the names that changed.
 type macroState struct {
 	table  digest.Key
 	files  map[string]digest.Key
 	fileOf map[string]string
+	names  map[string]string
+	// source is a macro's source and nodeText what a node's render reads
+	// besides the macros it calls (its raw code, config and test
+	// arguments, the project's vars and the names elt calls from Go), by
+	// unique id: where mentionsChanged looks for the changed names.
+	// varText is the vars' text, read for a render that names var. Set
+	// by Parse, not stored.
+	source, nodeText func(id string) string
+	varText          string
 }
 
 // useMacros sets this invocation's macros. A stored render, parse or
 // compile, is used only if none of the macro files it called from changed
-// and the table did not (macrosStale).
+// and no name it may read resolves to another macro than it did
+// (macrosStale).
 func (c *RenderCache) useMacros(m macroState) {
 	c.macros = m
 	c.tableChanged = m.table != c.oldMacros.table
+	c.changedNames = nil
+	if c.tableChanged && c.oldMacros.names != nil {
+		changed := map[string]bool{}
+		for k, id := range m.names {
+			if c.oldMacros.names[k] != id {
+				changed[k[strings.IndexByte(k, 0)+1:]] = true
+			}
+		}
+		for k := range c.oldMacros.names {
+			if _, ok := m.names[k]; !ok {
+				changed[k[strings.IndexByte(k, 0)+1:]] = true
+			}
+		}
+		c.changedNames = sortedKeys(changed)
+	}
+	c.varWords = sync.OnceValue(func() map[string]bool { return wordsOf(m.varText) })
 	c.staleMacroFiles = map[string]bool{}
 	for name, sum := range m.files {
 		if old, ok := c.oldMacros.files[name]; !ok || old != sum {
@@ -105,10 +143,12 @@ func (c *RenderCache) useMacros(m macroState) {
 // macrosChanged reports whether any macro file or the table changed.
 func (c *RenderCache) macrosChanged() bool { return c.tableChanged || len(c.staleMacroFiles) > 0 }
 
-// macrosStale reports whether a render that called the macros ids (unique
-// ids) may render otherwise now.
-func (c *RenderCache) macrosStale(ids []string) bool {
-	if c.tableChanged {
+// macrosStale reports whether node's render, which called the macros ids
+// (unique ids), may render otherwise now: a macro file it called from
+// changed, or a name it may read resolves to another macro (or none) than
+// it did (mentionsChanged).
+func (c *RenderCache) macrosStale(node string, ids []string) bool {
+	if c.tableChanged && (c.changedNames == nil || c.mentionsChanged(node, ids)) {
 		return true
 	}
 	for _, id := range ids {
@@ -118,6 +158,89 @@ func (c *RenderCache) macrosStale(ids []string) bool {
 		}
 	}
 	return false
+}
+
+// mentionsChanged reports whether node's render may have read a name whose
+// macro changed: whether a changed name is a word of what the render
+// read (nodeText, the sources of the macros it called, and the vars when
+// one of those names var), or the name of a macro it called. For a
+// dispatched macro (`duckdb__x`,
+// `default__x`) what follows each "__" counts too, so that a new
+// `duckdb__x` reaches the renders that dispatched `x`. A name a render
+// computes and looks up is not seen: elt's templates have no `context`
+// to look one up by, and dispatch records the macro it resolved.
+func (c *RenderCache) mentionsChanged(node string, ids []string) bool {
+	if c.macros.nodeText == nil || c.macros.source == nil {
+		return true
+	}
+	words := wordsOf(c.macros.nodeText(node))
+	for _, id := range ids {
+		name := id[strings.LastIndexByte(id, '.')+1:]
+		for _, k := range dispatchKeys(name) {
+			words[k] = true
+		}
+	}
+	hit := func(w map[string]bool) bool {
+		for _, n := range c.changedNames {
+			for _, k := range dispatchKeys(n) {
+				if w[k] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if hit(words) {
+		return true
+	}
+	readsVars := words["var"]
+	for _, id := range ids {
+		v, ok := c.mentionWords.Load(id)
+		if !ok {
+			v, _ = c.mentionWords.LoadOrStore(id, wordsOf(c.macros.source(id)))
+		}
+		w := v.(map[string]bool)
+		if hit(w) {
+			return true
+		}
+		readsVars = readsVars || w["var"]
+	}
+	return readsVars && c.varWords != nil && hit(c.varWords())
+}
+
+// dispatchKeys are name and what follows each "__" in it.
+func dispatchKeys(name string) []string {
+	keys := []string{name}
+	for i := strings.Index(name, "__"); i >= 0; {
+		rest := name[i+2:]
+		if rest != "" {
+			keys = append(keys, rest)
+		}
+		j := strings.Index(rest, "__")
+		if j < 0 {
+			break
+		}
+		i += 2 + j
+	}
+	return keys
+}
+
+// wordsOf is the set of identifier-like words of s (letters, digits and
+// underscores), in its strings and comments too.
+func wordsOf(s string) map[string]bool {
+	words := map[string]bool{}
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		word := i < len(s) && (s[i] == '_' || s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			words[s[start:i]] = true
+			start = -1
+		}
+	}
+	return words
 }
 
 // cacheSlot is one stored entry: as stored, decoded once its node asks,
@@ -364,7 +487,7 @@ func (c *RenderCache) Save(out io.Writer) error {
 	// staleExec reports whether a stored entry's compiled SQL was rendered
 	// with macros that changed since (it is then not kept).
 	staleExec := func(o *cacheEntry) bool {
-		return macrosChanged && (o.decodeExec() != nil || c.macrosStale(o.ExecMacros))
+		return macrosChanged && (o.decodeExec() != nil || c.macrosStale(o.ID, o.ExecMacros))
 	}
 	for id, e := range c.next {
 		if e.HasExec {
@@ -420,6 +543,11 @@ func (c *RenderCache) Save(out io.Writer) error {
 	for _, name := range sortedKeys(macros.files) {
 		enc.string(name)
 		enc.sum(macros.files[name])
+	}
+	enc.uint(uint64(len(macros.names)))
+	for _, k := range sortedKeys(macros.names) {
+		enc.string(k)
+		enc.string(macros.names[k])
 	}
 	ids := c.nextIDs()
 	enc.uint(uint64(len(ids)))
@@ -591,7 +719,7 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 	e := c.oldEntry(n.UniqueID)
 	var inFile map[string]any
 	var err error
-	usable := e != nil && e.ParseKey == pk && m.envSame(e.Env) && !c.macrosStale(e.Macros)
+	usable := e != nil && e.ParseKey == pk && m.envSame(e.Env) && !c.macrosStale(n.UniqueID, e.Macros)
 	if usable {
 		inFile, err = e.inFile()
 	}
@@ -675,7 +803,7 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 		c.mu.Lock()
 		err := o.decodeExec()
 		c.mu.Unlock()
-		if err == nil && m.envSame(o.ExecEnv) && !c.macrosStale(o.ExecMacros) {
+		if err == nil && m.envSame(o.ExecEnv) && !c.macrosStale(n.UniqueID, o.ExecMacros) {
 			c.execHits.Add(1)
 			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
 		}

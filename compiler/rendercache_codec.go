@@ -31,7 +31,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-7\n"
+const renderCacheMagic = "elt-render-cache-8\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -449,6 +449,12 @@ func decodeCache(s string) *StoredRenderCache {
 	for range n {
 		name := d.string()
 		st.macros.files[name] = d.sum()
+	}
+	n = d.count()
+	st.macros.names = make(map[string]string, n)
+	for range n {
+		k := d.string()
+		st.macros.names[k] = d.string()
 	}
 	if d.err != nil {
 		return &StoredRenderCache{err: d.err}

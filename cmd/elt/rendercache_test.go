@@ -297,6 +297,51 @@ func TestRenderCacheTargetReads(t *testing.T) {
 	}
 }
 
+// TestRenderCacheMacroTable: a macro added renders again only the renders
+// that may read its name: one whose template names it, one that
+// dispatched the name it now overrides, one reading a var whose Jinja
+// names it. Each compile equals an uncached one.
+func TestRenderCacheMacroTable(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml":                  "name: shop\nversion: \"1.0\"\nprofile: shop\nvars:\n  v: \"{{ maybe() if maybe is defined else 'none' }}\"\n",
+		"profiles.yml":                     cacheProject["profiles.yml"],
+		"dbt_packages/pkg/dbt_project.yml": "name: pkg\nversion: \"1.0\"\n",
+		"dbt_packages/pkg/macros/shout.sql": "{% macro shout(x) %}{{ return(adapter.dispatch('shout', 'pkg')(x)) }}{% endmacro %}\n" +
+			"{% macro default__shout(x) %}upper({{ x }}){% endmacro %}\n",
+		"macros/money.sql":    cacheProject["macros/money.sql"],
+		"models/plain.sql":    "select 1 as id\n",
+		"models/uses_pkg.sql": "select {{ pkg.shout(\"'a'\") }} as s\n",
+		"models/cents.sql":    "select {{ cents('x') }} as c\n",
+		"models/var_user.sql": "select '{{ var('v') }}' as v\n",
+	})
+	if got := compileStats(t, dir, nil); got.ParseMisses != 4 {
+		t.Fatalf("cold compile: %+v; want 4 renders", got)
+	}
+	for i, step := range []struct {
+		file, body  string
+		misses      int
+		model, want string
+	}{
+		{"macros/unused.sql", "{% macro unused_one() %}1{% endmacro %}\n", 0, "models/plain.sql", "select 1 as id"},
+		// The root project's duckdb__shout now wins pkg's dispatch.
+		{"macros/shout.sql", "{% macro duckdb__shout(x) %}lower({{ x }}){% endmacro %}\n", 1, "models/uses_pkg.sql", "select lower('a') as s"},
+		{"macros/maybe.sql", "{% macro maybe() %}yes{% endmacro %}\n", 1, "models/var_user.sql", "select 'yes' as v"},
+		// A macro's body: the renders that call it.
+		{"macros/money.sql", "{% macro cents(col) -%}({{ col }} / 10){%- endmacro %}\n", 1, "models/cents.sql", "select (x / 10) as c"},
+	} {
+		writeFiles(t, dir, map[string]string{step.file: step.body})
+		want := renderCacheStats{ParseHits: 4 - step.misses, ParseMisses: step.misses, CompileHits: 4 - step.misses, CompileMisses: step.misses}
+		if got := compileStats(t, dir, nil); got != want {
+			t.Errorf("step %d (%s): %+v; want %+v", i, step.file, got, want)
+		}
+		if got := strings.TrimSpace(compiledFile(t, dir, step.model)); got != step.want {
+			t.Errorf("step %d (%s): %s = %q; want %q", i, step.file, step.model, got, step.want)
+		}
+		sameAsUncached(t, dir, fmt.Sprintf("step %d (%s)", i, step.file))
+	}
+}
+
 // TestRenderCacheInvalidation changes one thing a render depends on
 // between two compiles and checks that the cache was not used where it
 // must not be, and that the output shows the change.
@@ -368,12 +413,22 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/a.sql", want: "select 1 as id, (x / 1000) as c, 2 as r",
 		},
 		{
-			// A new macro may change what a name resolves to: everything.
+			// A new macro no render names reaches none
+			// (TestRenderCacheMacroTable has those that do).
 			name: "macro added",
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"macros/more.sql": "{% macro more() %}1{% endmacro %}\n"})
 			},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 1, compileMisses: 1, // v
+			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 2 as r",
+		},
+		{
+			// A macro moved to another file: the renders that call it.
+			name: "macro moved",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"macros/money.sql": "", "macros/money2.sql": cacheProject["macros/money.sql"]})
+			},
+			parseMisses: 2, compileMisses: 2, // a and v
 			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 2 as r",
 		},
 		{
