@@ -417,42 +417,36 @@ func (e *engine) macroState() macroState {
 }
 
 // goMacroNames are the macros elt calls by name from Go while a node
-// renders (dbt-duckdb's external models): no template of the node names
-// them.
+// renders (dbt-duckdb's external models, adapter methods): no template of
+// the node names them.
 const goMacroNames = "external_location render_write_options list_schemas list_relations_without_caching"
 
-// varText is the text of every var (--vars, the project's and the
-// packages'): a var holding Jinja is rendered when var() reads it
-// (RenderCache.mentionsChanged reads it for a render that names var).
-func (m *Manifest) varText() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%v %v", m.engine.opts.Vars, m.Project.Config.Vars)
+// mentionVars are the vars a render may read (--vars, the project's and
+// the packages'), for mentionIndex: a var holding Jinja is rendered when
+// var() reads it.
+func (m *Manifest) mentionVars() []any {
+	vars := []any{m.engine.opts.Vars, m.Project.Config.Vars}
 	for _, p := range m.Project.Packages {
 		if p.Config != nil {
-			fmt.Fprintf(&b, " %v", p.Config.Vars)
+			vars = append(vars, p.Config.Vars)
 		}
 	}
-	return b.String()
+	return vars
 }
 
-// mentionText is what node id's render may read names from besides the
-// macros it calls and the vars (RenderCache.mentionsChanged): its raw
-// code, config and test arguments (rendered as Jinja when they hold it)
-// and the macros elt calls from Go.
-func (m *Manifest) mentionText(id string) string {
+// mentionNode is what node id's render may read names from besides the
+// macros it calls and the vars (mentionIndex): its raw code, config and
+// test arguments (rendered as Jinja when they hold it).
+func (m *Manifest) mentionNode(id string) (raw string, config, kwargs any) {
 	n := m.Nodes[id]
 	if n == nil {
 		n = m.disabled[id]
 	}
 	if n == nil {
-		return ""
+		return "", nil, nil
 	}
-	var b strings.Builder
-	b.WriteString(n.RawCode)
-	fmt.Fprintf(&b, " %v", map[string]any(n.Config))
 	if md := n.TestMetadata; md != nil {
-		fmt.Fprintf(&b, " %v", md.Kwargs)
+		kwargs = md.Kwargs
 	}
-	b.WriteString(" " + goMacroNames)
-	return b.String()
+	return n.RawCode, map[string]any(n.Config), kwargs
 }

@@ -105,7 +105,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	<-macrosDone
 	if opts.Cache != nil {
 		ms := e.macroState()
-		ms.nodeText, ms.varText = m.mentionText, m.varText()
+		ms.node, ms.vars = m.mentionNode, m.mentionVars()
 		opts.Cache.useMacros(ms)
 	}
 	for _, def := range e.macros {

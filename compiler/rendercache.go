@@ -72,11 +72,8 @@ type RenderCache struct {
 	staleMacroFiles map[string]bool
 	tableChanged    bool
 	changedNames    []string
-	// mentionWords are the words of each macro's source, by unique id,
-	// and varWords the vars' (mentionsChanged), computed once a table
-	// change needs them.
-	mentionWords sync.Map
-	varWords     func() map[string]bool
+	// mentions answers mentionsChanged once the table changed.
+	mentions *mentionIndex
 
 	parseHits, parseMisses, execHits, execMisses atomic.Int64
 }
@@ -94,14 +91,14 @@ type macroState struct {
 	files  map[string]digest.Key
 	fileOf map[string]string
 	names  map[string]string
-	// source is a macro's source and nodeText what a node's render reads
+	// source is a macro's source and node what a node's render reads
 	// besides the macros it calls (its raw code, config and test
-	// arguments, the project's vars and the names elt calls from Go), by
-	// unique id: where mentionsChanged looks for the changed names.
-	// varText is the vars' text, read for a render that names var. Set
-	// by Parse, not stored.
-	source, nodeText func(id string) string
-	varText          string
+	// arguments), by unique id, and vars the vars (a var holding Jinja is
+	// rendered when read): where mentionsChanged looks for the changed
+	// names. Set by Parse, not stored.
+	source func(id string) string
+	node   func(id string) (raw string, config, kwargs any)
+	vars   []any
 }
 
 // useMacros sets this invocation's macros. A stored render, parse or
@@ -125,8 +122,8 @@ func (c *RenderCache) useMacros(m macroState) {
 			}
 		}
 		c.changedNames = sortedKeys(changed)
+		c.mentions = newMentionIndex(c.changedNames, m)
 	}
-	c.varWords = sync.OnceValue(func() map[string]bool { return wordsOf(m.varText) })
 	c.staleMacroFiles = map[string]bool{}
 	for name, sum := range m.files {
 		if old, ok := c.oldMacros.files[name]; !ok || old != sum {
@@ -161,86 +158,9 @@ func (c *RenderCache) macrosStale(node string, ids []string) bool {
 }
 
 // mentionsChanged reports whether node's render may have read a name whose
-// macro changed: whether a changed name is a word of what the render
-// read (nodeText, the sources of the macros it called, and the vars when
-// one of those names var), or the name of a macro it called. For a
-// dispatched macro (`duckdb__x`,
-// `default__x`) what follows each "__" counts too, so that a new
-// `duckdb__x` reaches the renders that dispatched `x`. A name a render
-// computes and looks up is not seen: elt's templates have no `context`
-// to look one up by, and dispatch records the macro it resolved.
+// macro changed (mentionIndex).
 func (c *RenderCache) mentionsChanged(node string, ids []string) bool {
-	if c.macros.nodeText == nil || c.macros.source == nil {
-		return true
-	}
-	words := wordsOf(c.macros.nodeText(node))
-	for _, id := range ids {
-		name := id[strings.LastIndexByte(id, '.')+1:]
-		for _, k := range dispatchKeys(name) {
-			words[k] = true
-		}
-	}
-	hit := func(w map[string]bool) bool {
-		for _, n := range c.changedNames {
-			for _, k := range dispatchKeys(n) {
-				if w[k] {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	if hit(words) {
-		return true
-	}
-	readsVars := words["var"]
-	for _, id := range ids {
-		v, ok := c.mentionWords.Load(id)
-		if !ok {
-			v, _ = c.mentionWords.LoadOrStore(id, wordsOf(c.macros.source(id)))
-		}
-		w := v.(map[string]bool)
-		if hit(w) {
-			return true
-		}
-		readsVars = readsVars || w["var"]
-	}
-	return readsVars && c.varWords != nil && hit(c.varWords())
-}
-
-// dispatchKeys are name and what follows each "__" in it.
-func dispatchKeys(name string) []string {
-	keys := []string{name}
-	for i := strings.Index(name, "__"); i >= 0; {
-		rest := name[i+2:]
-		if rest != "" {
-			keys = append(keys, rest)
-		}
-		j := strings.Index(rest, "__")
-		if j < 0 {
-			break
-		}
-		i += 2 + j
-	}
-	return keys
-}
-
-// wordsOf is the set of identifier-like words of s (letters, digits and
-// underscores), in its strings and comments too.
-func wordsOf(s string) map[string]bool {
-	words := map[string]bool{}
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		word := i < len(s) && (s[i] == '_' || s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
-		switch {
-		case word && start < 0:
-			start = i
-		case !word && start >= 0:
-			words[s[start:i]] = true
-			start = -1
-		}
-	}
-	return words
+	return c.mentions == nil || c.mentions.stale(node, ids)
 }
 
 // cacheSlot is one stored entry: as stored, decoded once its node asks,

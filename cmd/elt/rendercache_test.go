@@ -298,9 +298,9 @@ func TestRenderCacheTargetReads(t *testing.T) {
 }
 
 // TestRenderCacheMacroTable: a macro added renders again only the renders
-// that may read its name: one whose template names it, one that
-// dispatched the name it now overrides, one reading a var whose Jinja
-// names it. Each compile equals an uncached one.
+// that may read its name: one that dispatched the name it now overrides,
+// one reading a var whose Jinja names it, one whose template tests it.
+// Each compile equals an uncached one.
 func TestRenderCacheMacroTable(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
@@ -314,9 +314,11 @@ func TestRenderCacheMacroTable(t *testing.T) {
 		"models/uses_pkg.sql": "select {{ pkg.shout(\"'a'\") }} as s\n",
 		"models/cents.sql":    "select {{ cents('x') }} as c\n",
 		"models/var_user.sql": "select '{{ var('v') }}' as v\n",
+		"models/guard.sql":    "select '{{ guard() if guard is defined else 'plain' }}' as g\n",
 	})
-	if got := compileStats(t, dir, nil); got.ParseMisses != 4 {
-		t.Fatalf("cold compile: %+v; want 4 renders", got)
+	const models = 5
+	if got := compileStats(t, dir, nil); got.ParseMisses != models {
+		t.Fatalf("cold compile: %+v; want %d renders", got, models)
 	}
 	for i, step := range []struct {
 		file, body  string
@@ -327,11 +329,13 @@ func TestRenderCacheMacroTable(t *testing.T) {
 		// The root project's duckdb__shout now wins pkg's dispatch.
 		{"macros/shout.sql", "{% macro duckdb__shout(x) %}lower({{ x }}){% endmacro %}\n", 1, "models/uses_pkg.sql", "select lower('a') as s"},
 		{"macros/maybe.sql", "{% macro maybe() %}yes{% endmacro %}\n", 1, "models/var_user.sql", "select 'yes' as v"},
+		// A name the template tests before calling it.
+		{"macros/guard.sql", "{% macro guard() %}guarded{% endmacro %}\n", 1, "models/guard.sql", "select 'guarded' as g"},
 		// A macro's body: the renders that call it.
 		{"macros/money.sql", "{% macro cents(col) -%}({{ col }} / 10){%- endmacro %}\n", 1, "models/cents.sql", "select (x / 10) as c"},
 	} {
 		writeFiles(t, dir, map[string]string{step.file: step.body})
-		want := renderCacheStats{ParseHits: 4 - step.misses, ParseMisses: step.misses, CompileHits: 4 - step.misses, CompileMisses: step.misses}
+		want := renderCacheStats{ParseHits: models - step.misses, ParseMisses: step.misses, CompileHits: models - step.misses, CompileMisses: step.misses}
 		if got := compileStats(t, dir, nil); got != want {
 			t.Errorf("step %d (%s): %+v; want %+v", i, step.file, got, want)
 		}
