@@ -326,6 +326,23 @@ func compareCompileCaches(t *testing.T, dir, profiles string, exclude []string) 
 		same("caches after macro file "+mac+" changed", targetSnapshot(t, dir), freshCompile(t, dir, args))
 	}
 
+	// A macro file added: one macro no render names, and an override of
+	// dbt's dispatched type_string (which dbt_utils' macros call). The
+	// cache renders again only what may read the new names, and the
+	// result is a fresh compile's.
+	compileStats(t, dir, nil, args...)
+	added := filepath.Join(dir, "macros", "elt_cache_added.sql")
+	if err := os.MkdirAll(filepath.Dir(added), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(added, []byte("{% macro elt_cache_unused() %}1{% endmacro %}\n"+
+		"{% macro duckdb__type_string() %}varchar /* overridden */{% endmacro %}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := compileStats(t, dir, nil, args...)
+	t.Logf("a macro file added: %d renders reused, %d rendered again", st.ParseHits, st.ParseMisses)
+	same("caches after a macro file was added", targetSnapshot(t, dir), freshCompile(t, dir, args))
+
 	// compile -s of that model: the manifest's other nodes uncompiled.
 	name := strings.TrimSuffix(filepath.Base(model), ".sql")
 	sel := append([]string{"-s", name}, args...)
