@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"regexp"
@@ -884,7 +885,9 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if v, ok := st.unit.varOverride(name); ok {
 		return templateValue(v), nil
 	}
-	if v, ok := st.engine.lookupVar(name, st.node); ok {
+	v, found := st.engine.lookupVar(name, st.node)
+	st.noteVar(name, v, found)
+	if found {
 		// As dbt: a string var holding Jinja is rendered when it is read,
 		// in the reading node's context.
 		if s, isStr := v.(string); isStr && (strings.Contains(s, "{{") || strings.Contains(s, "{%")) {
@@ -939,9 +942,38 @@ func (e *engine) lookupVar(name string, n *Node) (any, bool) {
 	return nil, false
 }
 
-// targetReadName names the target among a render's env reads: no env
-// var's name holds a NUL.
-const targetReadName = "\x00target"
+// targetReadName names the target among a render's env reads, and
+// varReadPrefix a var() read: no env var's name holds a NUL.
+const (
+	targetReadName = "\x00target"
+	varReadPrefix  = "\x00var:"
+)
+
+// noteVar records that the render read var name (found or not), for the
+// render cache: a digest of the value, compared again as an env var read
+// (Manifest.envSame), so that another --vars renders again only the
+// renders that read a var it changed. A var holding Jinja is rendered in
+// the render's own state, which records what that reads.
+func (st *renderState) noteVar(name string, v any, found bool) {
+	key := varReadPrefix + name
+	for _, r := range st.envReads {
+		if r.Name == key {
+			return
+		}
+	}
+	r := envRead{Name: key, Set: found}
+	if found {
+		r.Value = varKey(v)
+	}
+	st.envReads = append(st.envReads, r)
+}
+
+// varKey is a digest of a var's value: its type and Go syntax (maps print
+// with their keys sorted).
+func varKey(v any) string {
+	k := sha256.Sum256([]byte(fmt.Sprintf("%T %#v", v, v)))
+	return hex.EncodeToString(k[:16])
+}
 
 // noteTarget records that the render read the target: the render cache
 // compares it, as an env var read, with targetKey when it reuses the

@@ -26,7 +26,7 @@ import (
 // What a render may depend on, and how each is checked:
 //   - everything shared by all nodes (elt's version, dbt_project.yml
 //     files and the other files project.Project.Digest holds, packages,
-//     vars, the profile and the adapter's type, env_var() reads while
+//     the profile and the adapter's type, env_var() reads while
 //     loading): the key given to NewRenderCache; any change empties the
 //     cache (properties YAML reaches a render through its node's keys,
 //     macros through macrosStale);
@@ -34,6 +34,8 @@ import (
 //   - env_var() reads: recorded with their values and compared again;
 //   - the target (`target`, adapter.external_root()): a render that reads
 //     it records a digest of it, compared as an env var read;
+//   - var() reads: each records a digest of the value it found (--vars,
+//     the project's or a package's), compared as an env var read;
 //   - for compiled SQL, the relations (and materializations) of what the
 //     node depends on, its own final config and relation, and --empty;
 //   - anything that can differ between two invocations with the same
@@ -614,14 +616,20 @@ func (m *Manifest) execKey(n *Node, pk digest.Key) digest.Key {
 	return sum
 }
 
-// envSame reports whether every recorded env_var() read finds the same now.
-func (m *Manifest) envSame(reads []envRead) bool {
+// envSame reports whether every read n's render recorded (env_var(), the
+// target, var()) finds the same now.
+func (m *Manifest) envSame(n *Node, reads []envRead) bool {
 	for _, r := range reads {
 		var v string
 		var ok bool
 		switch {
 		case r.Name == targetReadName:
 			v, ok = m.engine.targetKey, true
+		case strings.HasPrefix(r.Name, varReadPrefix):
+			var val any
+			if val, ok = m.engine.lookupVar(r.Name[len(varReadPrefix):], n); ok {
+				v = varKey(val)
+			}
 		case m.engine.opts.Env != nil:
 			v, ok = m.engine.opts.Env(r.Name)
 		}
@@ -639,7 +647,7 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 	e := c.oldEntry(n.UniqueID)
 	var inFile map[string]any
 	var err error
-	usable := e != nil && e.ParseKey == pk && m.envSame(e.Env) && !c.macrosStale(n.UniqueID, e.Macros)
+	usable := e != nil && e.ParseKey == pk && m.envSame(n, e.Env) && !c.macrosStale(n.UniqueID, e.Macros)
 	if usable {
 		inFile, err = e.inFile()
 	}
@@ -723,7 +731,7 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 		c.mu.Lock()
 		err := o.decodeExec()
 		c.mu.Unlock()
-		if err == nil && m.envSame(o.ExecEnv) && !c.macrosStale(n.UniqueID, o.ExecMacros) {
+		if err == nil && m.envSame(n, o.ExecEnv) && !c.macrosStale(n.UniqueID, o.ExecMacros) {
 			c.execHits.Add(1)
 			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
 		}

@@ -44,8 +44,13 @@ func (r *envRecorder) lookupEnv(name string) (string, bool) {
 
 // renderCacheKey is what every render of the project may depend on
 // besides each node's own source: elt's version and build, every project
-// file but the nodes' own (project.Project.Digest), --vars, the profile and
-// the adapter's type, and what env_var() found while the project loaded.
+// file but the nodes' own (project.Project.Digest), the profile and the
+// adapter's type, and what env_var() found while the project loaded.
+//
+// --vars reaches a render through var(), which records the value it found
+// (compiler's noteVar), or through the configs and relations that YAML
+// rendered with it, which its keys hold: another --vars renders again
+// only the renders that read a var it changed.
 //
 // The rest of the target (its name, schema, database, threads and fields)
 // reaches a render through the relations and configs its keys hold, or
@@ -57,9 +62,9 @@ func (r *envRecorder) lookupEnv(name string) (string, bool) {
 // `build --empty` and `build` share the parse renders, as dbt's partial
 // parsing ignores --empty. --store-failures and --full-refresh reach a
 // render only through `flags`, and a render that reads it is not kept.
-func renderCacheKey(p *project.Project, f *flags, env *envRecorder) string {
+func renderCacheKey(p *project.Project, env *envRecorder) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00", version, compiler.DBTVersion, executableStamp(), p.Digest, f.vars)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", version, compiler.DBTVersion, executableStamp(), p.Digest)
 	if t := p.Target; t != nil {
 		fmt.Fprintf(h, "%s\x00%s\x00", t.ProfileName, t.Type)
 	}

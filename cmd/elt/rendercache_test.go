@@ -297,6 +297,65 @@ func TestRenderCacheTargetReads(t *testing.T) {
 	}
 }
 
+// TestRenderCacheVarReads: another --vars renders again the renders that
+// read a var it changed (directly, through a macro, through another var's
+// Jinja, in a config() call, or with a default it now overrides) and no
+// other, and compiles again the nodes whose refs' or sources' relations
+// moved (a source's schema YAML renders with a var). Each compile equals
+// an uncached one with the same --vars.
+func TestRenderCacheVarReads(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml":      "name: shop\nversion: \"1.0\"\nprofile: shop\nvars:\n  a: 1\n  nested: \"{{ var('a') }}\"\n",
+		"profiles.yml":         cacheProject["profiles.yml"],
+		"macros/get_a.sql":     "{% macro get_a() %}{{ var('a') }}{% endmacro %}\n",
+		"models/plain.sql":     "select 1 as id\n",
+		"models/reads_a.sql":   "select {{ var('a') }} as a\n",
+		"models/reads_b.sql":   "select {{ var('b', 0) }} as b\n",
+		"models/via_macro.sql": "select {{ get_a() }} as a\n",
+		"models/nested.sql":    "select {{ var('nested') }} as n\n",
+		"models/cfg.sql":       "{{ config(alias='cfg_' ~ var('suffix', 'x')) }}\nselect 1 as id\n",
+		"models/down.sql":      "select * from {{ ref('cfg') }}\n",
+		"models/sources.yml":   "version: 2\nsources:\n  - name: raw\n    schema: \"{{ var('src_schema', 'raw') }}\"\n    tables:\n      - name: events\n",
+		"models/from_src.sql":  "select * from {{ source('raw', 'events') }}\n",
+	})
+	const models = 8
+	if got := compileStats(t, dir, nil); got.ParseMisses != models {
+		t.Fatalf("cold compile: %+v; want %d renders", got, models)
+	}
+	for i, step := range []struct {
+		vars                       string
+		parseMisses, compileMisses int
+		file, want                 string
+	}{
+		// reads_a, via_macro, nested
+		{"{a: 2}", 3, 3, "models/nested.sql", "select 2 as n"},
+		// reads_b: its default is overridden
+		{"{a: 2, b: 7}", 1, 1, "models/reads_b.sql", "select 7 as b"},
+		// cfg renders again; down compiles again (its ref moved)
+		{"{a: 2, b: 7, suffix: y}", 1, 2, "models/down.sql", `select * from "shop"."main"."cfg_y"`},
+		{"{a: 2, b: 7, suffix: y}", 0, 0, "models/via_macro.sql", "select 2 as a"},
+		// A var YAML renders: from_src's source moved, so it compiles again.
+		{"{a: 2, b: 7, suffix: y, src_schema: raw2}", 0, 1, "models/from_src.sql", `select * from "shop"."raw2"."events"`},
+		// every var back to the project's or the default
+		{"", 5, 7, "models/reads_a.sql", "select 1 as a"},
+	} {
+		var args []string
+		if step.vars != "" {
+			args = []string{"--vars", step.vars}
+		}
+		want := renderCacheStats{ParseHits: models - step.parseMisses, ParseMisses: step.parseMisses,
+			CompileHits: models - step.compileMisses, CompileMisses: step.compileMisses}
+		if got := compileStats(t, dir, nil, args...); got != want {
+			t.Errorf("step %d (--vars %s): %+v; want %+v", i, step.vars, got, want)
+		}
+		if got := strings.TrimSpace(compiledFile(t, dir, step.file)); got != step.want {
+			t.Errorf("step %d (--vars %s): %s = %q; want %q", i, step.vars, step.file, got, step.want)
+		}
+		sameAsUncached(t, dir, fmt.Sprintf("step %d (--vars %s)", i, step.vars), args...)
+	}
+}
+
 // TestRenderCacheMacroTable: a macro added renders again only the renders
 // that may read its name: one that dispatched the name it now overrides,
 // one reading a var whose Jinja names it, one whose template tests it.
@@ -480,8 +539,9 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 3 as r",
 		},
 		{
+			// a reads var('rate') (TestRenderCacheVarReads has more).
 			name: "--vars", args: []string{"--vars", "{rate: 5}"},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 2, compileMisses: 2, // a and v
 			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 5 as r",
 		},
 		{
@@ -1220,10 +1280,10 @@ func TestRenderCacheSnapshotEdits(t *testing.T) {
 // sameAsUncached checks that the compiled files and manifest the last
 // compile in dir left are those a compile without the cache writes, ids
 // and times aside; it leaves the latter's.
-func sameAsUncached(t *testing.T, dir, name string) {
+func sameAsUncached(t *testing.T, dir, name string, args ...string) {
 	t.Helper()
 	cached := targetSnapshot(t, dir)
-	if res := eltWith(t, dir, nil, "compile", "--no-check", "--no-partial-parse"); res.code != 0 {
+	if res := eltWith(t, dir, nil, append([]string{"compile", "--no-check", "--no-partial-parse"}, args...)...); res.code != 0 {
 		t.Fatalf("%s: compile --no-partial-parse: exit %d\n%s\n%s", name, res.code, res.stdout, res.stderr)
 	}
 	fresh := targetSnapshot(t, dir)

@@ -412,7 +412,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	// --defer makes refs resolve to another environment's relations, so
 	// those renders are not kept (nor reused).
 	if f.renderCache && !f.noPartialParse && !f.deferFlag {
-		s.cache = openRenderCache(p, renderCacheKey(p, f, loadEnv), ahead)
+		s.cache = openRenderCache(p, renderCacheKey(p, loadEnv), ahead)
 	}
 	m, err := compiler.Parse(ctx, p, compiler.Options{
 		Cache:         s.cache,
