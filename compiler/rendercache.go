@@ -68,14 +68,12 @@ type RenderCache struct {
 	oldMacros, macros macroState
 	// staleMacroFiles are the macro files whose contents differ from the
 	// stored ones; tableChanged, that a macro name resolves to another
-	// macro (or none) than it did (macrosStale); changedNames, those
-	// names (nil when the stored cache did not say how names resolved:
-	// then every render is stale).
+	// macro (or none) than it did (macrosStale); mentions, which renders
+	// may read the names that changed (nil when the stored cache did not
+	// say how names resolved: then every render is stale).
 	staleMacroFiles map[string]bool
 	tableChanged    bool
-	changedNames    []string
-	// mentions answers mentionsChanged once the table changed.
-	mentions *mentionIndex
+	mentions        *mentionIndex
 
 	parseHits, parseMisses, execHits, execMisses atomic.Int64
 }
@@ -96,7 +94,7 @@ type macroState struct {
 	// source is a macro's source and node what a node's render reads
 	// besides the macros it calls (its raw code, config and test
 	// arguments), by unique id, and vars the vars (a var holding Jinja is
-	// rendered when read): where mentionsChanged looks for the changed
+	// rendered when read): where mentionIndex looks for the changed
 	// names. Set by Parse, not stored.
 	source func(id string) string
 	node   func(id string) (raw string, config, kwargs any)
@@ -110,7 +108,7 @@ type macroState struct {
 func (c *RenderCache) useMacros(m macroState) {
 	c.macros = m
 	c.tableChanged = m.table != c.oldMacros.table
-	c.changedNames = nil
+	c.mentions = nil
 	if c.tableChanged && c.oldMacros.names != nil {
 		changed := map[string]bool{}
 		for k, id := range m.names {
@@ -123,8 +121,7 @@ func (c *RenderCache) useMacros(m macroState) {
 				changed[k[strings.IndexByte(k, 0)+1:]] = true
 			}
 		}
-		c.changedNames = sortedKeys(changed)
-		c.mentions = newMentionIndex(c.changedNames, m)
+		c.mentions = newMentionIndex(sortedKeys(changed), m)
 	}
 	c.staleMacroFiles = map[string]bool{}
 	for name, sum := range m.files {
@@ -145,9 +142,9 @@ func (c *RenderCache) macrosChanged() bool { return c.tableChanged || len(c.stal
 // macrosStale reports whether node's render, which called the macros ids
 // (unique ids), may render otherwise now: a macro file it called from
 // changed, or a name it may read resolves to another macro (or none) than
-// it did (mentionsChanged).
+// it did (mentionIndex).
 func (c *RenderCache) macrosStale(node string, ids []string) bool {
-	if c.tableChanged && (c.changedNames == nil || c.mentionsChanged(node, ids)) {
+	if c.tableChanged && (c.mentions == nil || c.mentions.stale(node, ids)) {
 		return true
 	}
 	for _, id := range ids {
@@ -157,12 +154,6 @@ func (c *RenderCache) macrosStale(node string, ids []string) bool {
 		}
 	}
 	return false
-}
-
-// mentionsChanged reports whether node's render may have read a name whose
-// macro changed (mentionIndex).
-func (c *RenderCache) mentionsChanged(node string, ids []string) bool {
-	return c.mentions == nil || c.mentions.stale(node, ids)
 }
 
 // cacheSlot is one stored entry: as stored, decoded once its node asks,
