@@ -104,6 +104,16 @@ func compileStats(t *testing.T, dir string, env map[string]string, args ...strin
 	return renderCacheStats{}
 }
 
+// coldCompile compiles dir with no cache yet: every one of its n nodes
+// renders.
+func coldCompile(t *testing.T, dir string, n int) {
+	t.Helper()
+	want := renderCacheStats{ParseMisses: n, CompileMisses: n}
+	if got := compileStats(t, dir, nil); got != want {
+		t.Fatalf("cold compile: %+v; want %+v", got, want)
+	}
+}
+
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for rel, body := range files {
@@ -251,9 +261,7 @@ func TestRenderCacheTargetReads(t *testing.T) {
 		"models/down.sql":      "select * from {{ ref('cfg') }}\n",
 		"models/ext.sql":       "select '{{ adapter.external_root() }}' as r\n",
 	})
-	if got := compileStats(t, dir, nil); got.ParseMisses != 7 || got.CompileMisses != 7 {
-		t.Fatalf("cold compile: %+v; want 7 parse and 7 compile renders", got)
-	}
+	coldCompile(t, dir, 7)
 	const readers = 5 // direct, via_macro, via_var, cfg, ext
 	for i, step := range []struct {
 		target        string
@@ -320,9 +328,7 @@ func TestRenderCacheVarReads(t *testing.T) {
 		"models/from_src.sql":  "select * from {{ source('raw', 'events') }}\n",
 	})
 	const models = 8
-	if got := compileStats(t, dir, nil); got.ParseMisses != models {
-		t.Fatalf("cold compile: %+v; want %d renders", got, models)
-	}
+	coldCompile(t, dir, models)
 	for i, step := range []struct {
 		vars                       string
 		parseMisses, compileMisses int
@@ -376,9 +382,7 @@ func TestRenderCacheMacroTable(t *testing.T) {
 		"models/guard.sql":    "select '{{ guard() if guard is defined else 'plain' }}' as g\n",
 	})
 	const models = 5
-	if got := compileStats(t, dir, nil); got.ParseMisses != models {
-		t.Fatalf("cold compile: %+v; want %d renders", got, models)
-	}
+	coldCompile(t, dir, models)
 	for i, step := range []struct {
 		file, body  string
 		misses      int
