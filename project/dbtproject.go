@@ -111,6 +111,7 @@ func (l *loader) readProjectFile() *yaml.Node {
 	if !ok {
 		return nil
 	}
+	l.projectFileParsed(projectFile, n)
 	if n == nil || !isMapping(n) {
 		pos := posOf(n)
 		if n == nil { // empty, or only comments

@@ -127,9 +127,15 @@ func TestLargeSeedChangeKeepsDigest(t *testing.T) {
 	if after, _ := load("after an edit keeping size and modification time"); after != before {
 		t.Error("the large seed's rows changed the project's digest; no render reads them")
 	}
-	// dbt_project.yml does change it.
+	// vars reach a render through var(), which records its reads: they
+	// leave the digest as it is. Another key of dbt_project.yml (a hook)
+	// does change it.
 	writeFiles(t, dir, map[string]string{"dbt_project.yml": baseProject + "\nvars:\n  added: 1\n"})
-	if after, _ := load("after dbt_project.yml changed"); after == before {
-		t.Error("dbt_project.yml changed, but the project's digest did not")
+	if after, _ := load("after a var was added to dbt_project.yml"); after != before {
+		t.Error("a var added to dbt_project.yml changed the project's digest")
+	}
+	writeFiles(t, dir, map[string]string{"dbt_project.yml": baseProject + "\non-run-start: [\"select 1\"]\n"})
+	if after, _ := load("after a hook was added to dbt_project.yml"); after == before {
+		t.Error("a hook added to dbt_project.yml left the project's digest as it was")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"gopkg.in/yaml.v3"
 )
 
 // loadPackages finds the installed packages: every folder directly under
@@ -82,6 +84,7 @@ func (l *loader) readPackage(dir, dirAbs string) *Package {
 	if !ok {
 		return nil
 	}
+	l.projectFileParsed(file, root)
 	if root == nil || !isMapping(root) {
 		l.diags.Add(diag.Errorf(file, posOf(root), "reinstall the package with elt deps",
 			"%s must be a mapping of keys such as name, not %s", file, kindName(root)))
@@ -95,8 +98,59 @@ func (l *loader) readPackage(dir, dirAbs string) *Package {
 	return &Package{Name: cfg.Name, Dir: dir, Config: cfg}
 }
 
-// addProjectFile records a dbt_project.yml for Project.Digest.
+// addProjectFile records a project file (a dbt_project.yml, selectors.yml)
+// for Project.Digest: its contents, until projectFileParsed narrows them.
 func (l *loader) addProjectFile(path string, src []byte) {
 	h := sha256.Sum256(src)
 	l.projectFiles = append(l.projectFiles, fileSum{path, hex.EncodeToString(h[:])})
+}
+
+// nodeConfigKeys are the keys of dbt_project.yml whose values reach a
+// render only through the nodes' configs (and relations), which the
+// render cache keys each render on, or through var(), whose reads each
+// render records: an edit to them renders again only what it reaches.
+var nodeConfigKeys = map[string]bool{
+	"models": true, "seeds": true, "snapshots": true, "tests": true, "data_tests": true,
+	"sources": true, "unit_tests": true, "vars": true,
+}
+
+// projectFileParsed narrows the Project.Digest entry of the dbt_project.yml
+// at path, parsed into root, to its keys other than nodeConfigKeys: their
+// names and values, not their comments or layout. An unusable root keeps
+// the whole file's digest.
+func (l *loader) projectFileParsed(path string, root *yaml.Node) {
+	if root == nil || !isMapping(root) {
+		return
+	}
+	h := sha256.New()
+	for _, p := range pairs(root) {
+		if nodeConfigKeys[p.Key] {
+			continue
+		}
+		hashYAML(h, p.KeyNode)
+		hashYAML(h, p.Val)
+	}
+	for i := len(l.projectFiles) - 1; i >= 0; i-- {
+		if l.projectFiles[i].path == path {
+			l.projectFiles[i].sum = "keys:" + hex.EncodeToString(h.Sum(nil))
+			return
+		}
+	}
+}
+
+// hashYAML writes n's kind, tag, value and content to h, recursively:
+// what it says, not where or with which comments.
+func hashYAML(h io.Writer, n *yaml.Node) {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil {
+		io.WriteString(h, "\x00nil")
+		return
+	}
+	fmt.Fprintf(h, "\x00%d\x00%s\x00%d:%s\x00%d[", n.Kind, n.Tag, len(n.Value), n.Value, len(n.Content))
+	for _, c := range n.Content {
+		hashYAML(h, c)
+	}
+	io.WriteString(h, "]")
 }

@@ -535,12 +535,44 @@ func TestRenderCacheInvalidation(t *testing.T) {
 			file: "snapshots/snap.sql", want: "select id from",
 		},
 		{
+			// vars and the config blocks reach a render through var()
+			// reads and its node's keys (TestRenderCacheVarReads).
 			name: "dbt_project.yml var",
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{"dbt_project.yml": strings.Replace(cacheProject["dbt_project.yml"], "rate: 2", "rate: 3", 1)})
 			},
-			parseMisses: all, compileMisses: all,
+			parseMisses: 2, compileMisses: 2, // a and v
 			file: "models/a.sql", want: "select 1 as id, (x / 100) as c, 3 as r",
+		},
+		{
+			// A models: config: the models' renders (a, b, c, e, v), and
+			// the compiled SQL of the nodes whose config or refs' configs
+			// moved.
+			name: "dbt_project.yml models config",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"dbt_project.yml": cacheProject["dbt_project.yml"] + "    +materialized: table\n"})
+			},
+			parseMisses: 5, compileMisses: 6, // models; compile: models and b's test
+			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`,
+		},
+		{
+			// Comments and layout are not what the file says.
+			name: "dbt_project.yml comment",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"dbt_project.yml": "# the shop\n" + strings.Replace(cacheProject["dbt_project.yml"], "version: \"1.0\"", "version:   \"1.0\"   # of the shop", 1)})
+			},
+			parseMisses: 1, compileMisses: 1, // v
+			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`,
+		},
+		{
+			// Any other key of dbt_project.yml (hooks, quoting, dispatch,
+			// flags...) may reach every render.
+			name: "dbt_project.yml other key",
+			change: func(t *testing.T, dir string) {
+				writeFiles(t, dir, map[string]string{"dbt_project.yml": cacheProject["dbt_project.yml"] + "on-run-start: [\"select 1\"]\n"})
+			},
+			parseMisses: all, compileMisses: all,
+			file: "models/b.sql", want: `select * from "shop"."main"."a_tbl"`,
 		},
 		{
 			// a reads var('rate') (TestRenderCacheVarReads has more).
