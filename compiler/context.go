@@ -886,7 +886,7 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		return templateValue(v), nil
 	}
 	v, found := st.engine.lookupVar(name, st.node)
-	st.noteVar(name, v, found)
+	st.noteVar(name)
 	if found {
 		// As dbt: a string var holding Jinja is rendered when it is read,
 		// in the reading node's context.
@@ -954,25 +954,37 @@ const (
 // (Manifest.envSame), so that another --vars renders again only the
 // renders that read a var it changed. A var holding Jinja is rendered in
 // the render's own state, which records what that reads.
-func (st *renderState) noteVar(name string, v any, found bool) {
+func (st *renderState) noteVar(name string) {
 	key := varReadPrefix + name
 	for _, r := range st.envReads {
 		if r.Name == key {
 			return
 		}
 	}
-	r := envRead{Name: key, Set: found}
-	if found {
-		r.Value = varKey(v)
-	}
-	st.envReads = append(st.envReads, r)
+	v, found := st.engine.varKey(name, st.node)
+	st.envReads = append(st.envReads, envRead{Name: key, Value: v, Set: found})
 }
 
-// varKey is a digest of a var's value: its type and Go syntax (maps print
-// with their keys sorted).
-func varKey(v any) string {
-	k := sha256.Sum256([]byte(fmt.Sprintf("%T %#v", v, v)))
-	return hex.EncodeToString(k[:16])
+// varKey is a digest of the value var name has for node n's package (its
+// type and Go syntax; maps print with their keys sorted), or false when
+// the var is not set. It is computed once per package and name: most
+// renders of a project read the same few vars.
+func (e *engine) varKey(name string, n *Node) (string, bool) {
+	pkg := e.proj.Config.Name
+	if n != nil && n.Package != "" {
+		pkg = n.Package
+	}
+	memo := pkg + "\x00" + name
+	if k, ok := e.varKeys.Load(memo); ok {
+		return k.(string), k.(string) != ""
+	}
+	key := ""
+	if v, ok := e.lookupVar(name, n); ok {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%T %#v", v, v)))
+		key = hex.EncodeToString(sum[:16])
+	}
+	e.varKeys.Store(memo, key)
+	return key, key != ""
 }
 
 // noteTarget records that the render read the target: the render cache

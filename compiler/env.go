@@ -60,8 +60,10 @@ type engine struct {
 	materializations map[string][]*matBlock
 
 	// targetKey is targetKeyOf the target: what a render reading it
-	// depends on.
+	// depends on. varKeys are the vars' digests, by package and name
+	// (varKey).
 	targetKey string
+	varKeys   sync.Map
 
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).

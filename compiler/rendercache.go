@@ -617,10 +617,7 @@ func (m *Manifest) envSame(n *Node, reads []envRead) bool {
 		case r.Name == targetReadName:
 			v, ok = m.engine.targetKey, true
 		case strings.HasPrefix(r.Name, varReadPrefix):
-			var val any
-			if val, ok = m.engine.lookupVar(r.Name[len(varReadPrefix):], n); ok {
-				v = varKey(val)
-			}
+			v, ok = m.engine.varKey(r.Name[len(varReadPrefix):], n)
 		case m.engine.opts.Env != nil:
 			v, ok = m.engine.opts.Env(r.Name)
 		}
