@@ -500,9 +500,12 @@ func RunCached(ctx context.Context, parsers func() lineage.Parsers, in Input, c 
 		// Models not resolved this time (their SQL waits for the run)
 		// keep their results while they are in the project: a stale one
 		// is never used, since its digests no longer match.
-		present := make(map[string]bool, len(in.Nodes))
+		present := make(map[string]bool, len(in.Nodes)+len(in.Others))
 		for _, n := range in.Nodes {
 			present[n.Name] = true
+		}
+		for _, o := range in.Others {
+			present[o.Name] = true
 		}
 		for b := range c.prev {
 			// A recent result is newer than the one stored with the others.
@@ -625,6 +628,14 @@ func fingerprint(key string, in Input) digest.Key {
 			}
 		}
 		b.Num(flags)
+		if len(b) > 1<<16 {
+			h.Write(b)
+			b = b[:0]
+		}
+	}
+	b.Num(len(in.Others))
+	for _, o := range in.Others {
+		b.Str(o.Name, o.Kind, o.Relation)
 		if len(b) > 1<<16 {
 			h.Write(b)
 			b = b[:0]

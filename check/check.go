@@ -33,10 +33,24 @@ type Node struct {
 // Input is the project to check.
 type Input struct {
 	Nodes []*Node
+	// Others are the project's nodes that no checked node reads: not
+	// directly, and not through a model whose SQL is in Nodes. They
+	// change no model's columns; they only exist (their relations are
+	// known) and have names a hint may suggest. A caller checking a few
+	// models of a large project passes most nodes here, which costs a
+	// fraction of a Node each. Run's findings are the same as with every
+	// node in Nodes.
+	Others []Other
 	// KnownRelations are relations that exist although no ref or source
 	// names them (from catalog.json, or other nodes' relations), written
 	// as the SQL would name them, e.g. "db"."main"."raw_orders" or main.t.
 	KnownRelations []string
+}
+
+// Other is a node of Input.Others: its name, kind (as Node.Kind) and
+// relation.
+type Other struct {
+	Name, Kind, Relation string
 }
 
 // Finding is one problem in one node's file.
@@ -70,10 +84,8 @@ func Run(ctx context.Context, parsers lineage.Parsers, in Input) ([]Finding, err
 
 // run is Run, reusing the models' results kept in c when c is not nil.
 func run(ctx context.Context, parsers lineage.Parsers, in Input, c *Cache) ([]Finding, error) {
-	byName := make(map[string]*Node, len(in.Nodes))
 	partial := false
 	for _, n := range in.Nodes {
-		byName[n.Name] = n
 		partial = partial || n.DeclaredColumns
 	}
 	if partial {
@@ -116,11 +128,37 @@ func run(ctx context.Context, parsers lineage.Parsers, in Input, c *Cache) ([]Fi
 			return nil, err
 		}
 	}
-	known := newRelationSet(in.KnownRelations)
-	for _, n := range in.Nodes {
-		if n.Relation != "" {
-			known.add(n.Relation)
+	// Every node's name and relation are read only for a finding: made
+	// then.
+	var byName map[string]*Node
+	names := func() map[string]*Node {
+		if byName == nil {
+			byName = make(map[string]*Node, len(in.Nodes)+len(in.Others))
+			for _, o := range in.Others {
+				byName[o.Name] = &Node{Node: lineage.Node{Name: o.Name, Relation: o.Relation}, Kind: o.Kind}
+			}
+			for _, n := range in.Nodes {
+				byName[n.Name] = n
+			}
 		}
+		return byName
+	}
+	var known *relationSet
+	isKnown := func(name string) bool {
+		if known == nil {
+			known = newRelationSet(in.KnownRelations)
+			for _, n := range in.Nodes {
+				if n.Relation != "" {
+					known.add(n.Relation)
+				}
+			}
+			for _, o := range in.Others {
+				if o.Relation != "" {
+					known.add(o.Relation)
+				}
+			}
+		}
+		return known.has(name)
 	}
 	var out []Finding
 	for _, n := range in.Nodes {
@@ -138,11 +176,11 @@ func run(ctx context.Context, parsers lineage.Parsers, in Input, c *Cache) ([]Fi
 		seen := map[problemKey]bool{}
 		for i, list := range [][]lineage.Problem{m.Problems, sm.Problems} {
 			for _, p := range list {
-				if seen[keyOf(p)] || p.Kind == lineage.UnknownRelation && (known.has(p.Name) || systemRelation(p.Name) || filePath(p.Name)) {
+				if seen[keyOf(p)] || p.Kind == lineage.UnknownRelation && (systemRelation(p.Name) || filePath(p.Name) || isKnown(p.Name)) {
 					continue
 				}
 				seen[keyOf(p)] = true
-				f := finding(n, p, byName)
+				f := finding(n, p, names())
 				// A relation the project does not know may still exist in
 				// the warehouse (made by a hook or another tool): without
 				// querying it, that is a warning, not an error.

@@ -177,11 +177,17 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	}
 
 	names := lineageNames(s.manifest)
+	reads := s.checkReads(selected)
 	in := check.Input{}
 	for _, t := range catalogTables(catalog) {
 		in.KnownRelations = append(in.KnownRelations, t)
 	}
 	for _, id := range sortedKeys(names) {
+		if n := s.manifest.Nodes[id]; n != nil && n.ResourceType != project.Seed && !reads[id] {
+			// Nothing checked reads it: only its name and relation count.
+			in.Others = append(in.Others, check.Other{Name: names[id], Kind: string(n.ResourceType), Relation: n.RelationName})
+			continue
+		}
 		cn := &check.Node{Node: lineage.Node{Name: names[id]}}
 		if src, ok := s.manifest.Sources[id]; ok {
 			cn.Kind, cn.File = "source", src.OriginalFilePath
@@ -209,10 +215,12 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		case project.Seed:
 			cn.Columns, cn.Types = s.seedTypes(n, results)
 		default:
-			if n.Language == "python" || !n.Compiled || n.CompiledCode == "" || n.Introspected {
+			if !checkedSQL(n) {
 				// Its columns are unknown (or its SQL may change once its
 				// upstream is built): readers are not checked on them.
-				break
+				// What it reads does not matter (and may be in Others).
+				in.Nodes = append(in.Nodes, cn)
+				continue
 			}
 			cn.SQL, cn.Dialect = n.CompiledCode, s.proj.Target.Type
 			cn.RawSQL, cn.RawLine = n.RawCode, n.RawCodeLine
@@ -258,6 +266,31 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		}
 	}
 	return findings, nil
+}
+
+// checkedSQL reports whether the checks read n's compiled SQL: a model's
+// columns come from it. Other nodes have unknown columns (or SQL that may
+// change once their upstream is built).
+func checkedSQL(n *compiler.Node) bool {
+	return n.ResourceType != project.Seed && n.Language != "python" && n.Compiled && n.CompiledCode != "" && !n.Introspected
+}
+
+// checkReads are the nodes a check of the selected nodes reads
+// (check.Reads).
+func (s *session) checkReads(selected map[string]bool) map[string]bool {
+	roots := make([]string, 0, len(selected))
+	for id := range selected {
+		roots = append(roots, id)
+	}
+	return check.Reads(roots, func(id string) []string {
+		if n := s.manifest.Nodes[id]; n != nil {
+			return n.DependsOn.Nodes
+		}
+		return nil
+	}, func(id string) bool {
+		n := s.manifest.Nodes[id]
+		return n != nil && checkedSQL(n)
+	})
 }
 
 // checkCacheFile is where the static checks keep their findings and every
