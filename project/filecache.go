@@ -57,9 +57,14 @@ type FileCache struct {
 	old     map[string]*fileEntry
 	started int64 // when this Load started, for the next one's statAt
 
-	mu      sync.Mutex
-	next    map[string]*fileEntry
-	changed bool
+	mu   sync.Mutex
+	next map[string]*fileEntry
+	// changed says the stored cache is unusable (missing, damaged, of
+	// another build): it is written whatever changed. lagFiles and
+	// lagBytes count the files read because their stored entries no
+	// longer vouch for them, and their sizes (lagging).
+	changed            bool
+	lagFiles, lagBytes int64
 
 	reused, read, treesReused, treesParsed atomic.Int64
 }
@@ -233,11 +238,11 @@ func (c *FileCache) keep(rel string, e *fileEntry, reused bool) {
 	o := c.old[rel]
 	switch {
 	case o == nil || o.sum != e.sum || o.seedSum != e.seedSum || o.stat != e.stat:
-		c.changed = true
+		c.lag(e.stat.size)
 	case e.stat.mtime < c.started-int64(racyMargin):
 		// Read again only because its stat was too recent to vouch for
 		// it last time; stored now, the stat will do next time.
-		c.changed = true
+		c.lag(e.stat.size)
 	}
 	if o != nil && o.sum == e.sum && e.tree == "" {
 		e.tree = o.tree
@@ -272,16 +277,48 @@ func (c *FileCache) keepTree(rel, sum string, root *yaml.Node) {
 	defer c.mu.Unlock()
 	if e := c.next[rel]; e != nil && e.sum == sum && e.tree == "" && e.newTree == nil {
 		e.newTree = tree
-		c.changed = true
+		c.lag(int64(len(tree)))
 	}
 }
 
-// changedSince reports whether save would write something other than what
-// was read.
+// lag counts a file whose stored entry is not the one to keep. c.mu is
+// held.
+func (c *FileCache) lag(size int64) {
+	c.lagFiles++
+	c.lagBytes += size
+}
+
+// lagShare is the share of the stored cache (in entries and in bytes)
+// that may lag behind the files before save writes it again: 1/lagShare.
+// Writing the cache costs in proportion to all of it (16 MB at 20,000
+// models, every time one model file changed); a lagging entry costs the
+// next Load a read and a checksum of that file (and a parse, for
+// properties YAML) until the cache is written. A small project is
+// written on every change.
+const lagShare = 512
+
+// changedSince reports whether save should write the cache: something
+// differs from what was read, and either the stored cache cannot be used
+// or more than a small share of it lags behind the files (lagShare). A
+// file changed, added or removed since is read again by the next Load
+// while its entry lags, which finds what writing it would have.
 func (c *FileCache) changedSince() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.changed || len(c.next) != len(c.old)
+	if c.changed || c.old == nil {
+		return c.changed || len(c.next) != len(c.old)
+	}
+	removed := int64(0)
+	for rel := range c.old {
+		if c.next[rel] == nil {
+			removed++
+		}
+	}
+	lag := c.lagFiles + removed
+	if lag == 0 {
+		return false
+	}
+	return lag > int64(len(c.old))/lagShare || c.lagBytes > int64(len(c.str))/lagShare
 }
 
 // save writes the entries of this Load into dir when they differ from the

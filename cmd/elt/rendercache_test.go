@@ -1332,3 +1332,86 @@ func sameAsUncached(t *testing.T, dir, name string, args ...string) {
 		t.Errorf("%s: %d files compiled with the cache, %d without", name, len(cached), len(fresh))
 	}
 }
+
+// TestCachesLagBehindFewChanges: in a project large enough, a compile that
+// changed a few renders and files leaves the render and load caches as
+// they are (writing them costs in proportion to the whole project); the
+// next command renders and reads those again and finds what an uncached
+// compile finds. Past the lag allowed, both are written again.
+func TestCachesLagBehindFewChanges(t *testing.T) {
+	dir := t.TempDir()
+	const models = 1100 // 2,200 renders and 1,100 files or so: 4 and 2 may lag
+	if err := benchgen.Write(dir, benchgen.Options{Models: models}); err != nil {
+		t.Fatal(err)
+	}
+	// Old enough for the load cache to trust their stats.
+	old := time.Now().Add(-time.Hour)
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderCache := filepath.Join(dir, "target", renderCacheFile)
+	loadCache := filepath.Join(dir, "target", "elt_load_cache.bin")
+	if st := compileStats(t, dir, nil); st.ParseHits != 0 {
+		t.Fatalf("first compile: %+v", st)
+	}
+	renderFI, loadFI := stat(t, renderCache), stat(t, loadCache)
+	edit := func(i int, tail string) {
+		t.Helper()
+		path := filepath.Join(dir, filepath.FromSlash(benchgen.ModelPath(i)))
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFiles(t, dir, map[string]string{benchgen.ModelPath(i): string(b) + tail})
+	}
+	compiled := func(i int) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "target/compiled", benchgen.ProjectName, benchgen.ModelPath(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	// One model changes: compile -s renders it and leaves both caches.
+	edit(models/2, "-- one\n")
+	if st := compileStats(t, dir, nil, "-s", benchgen.ModelName(models/2)); st.ParseMisses != 1 {
+		t.Errorf("compile -s after one edit: %+v; want one render", st)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(compiled(models/2)), "-- one") {
+		t.Errorf("compiled file after compile -s: %q", compiled(models/2))
+	}
+	if r, l := unchanged(t, renderCache, renderFI), unchanged(t, loadCache, loadFI); !r || !l {
+		t.Fatalf("a compile that changed one model rewrote a cache: render cache kept %v, load cache kept %v", r, l)
+	}
+	// The next compile renders that model again (its stored render lags)
+	// and nothing else, and still leaves the caches.
+	if st := compileStats(t, dir, nil); st.ParseMisses != 1 || st.ParseHits == 0 {
+		t.Errorf("compile after: %+v; want the lagging model alone rendered", st)
+	}
+	if r, l := unchanged(t, renderCache, renderFI), unchanged(t, loadCache, loadFI); !r || !l {
+		t.Fatalf("the compile after rewrote a cache: render cache kept %v, load cache kept %v", r, l)
+	}
+	sameAsUncached(t, dir, "one model lagging")
+
+	// Many models change: both caches are written, and then nothing lags.
+	for i := range 40 {
+		edit(i*25, "-- many\n")
+	}
+	if st := compileStats(t, dir, nil); st.ParseMisses < 40 {
+		t.Errorf("compile after 40 edits: %+v; want each edited model rendered", st)
+	}
+	if unchanged(t, renderCache, renderFI) || unchanged(t, loadCache, loadFI) {
+		t.Fatalf("a compile past the lag allowed did not write the caches")
+	}
+	if st := compileStats(t, dir, nil); st.ParseMisses != 0 {
+		t.Errorf("compile after the caches were written: %+v; want every render reused", st)
+	}
+	sameAsUncached(t, dir, "after the caches were written")
+}
