@@ -177,7 +177,7 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	}
 
 	names := lineageNames(s.manifest)
-	reads := s.checkReads(selected)
+	reads := s.checkReads(selected, names)
 	in := check.Input{}
 	for _, t := range catalogTables(catalog) {
 		in.KnownRelations = append(in.KnownRelations, t)
@@ -275,12 +275,14 @@ func checkedSQL(n *compiler.Node) bool {
 	return n.ResourceType != project.Seed && n.Language != "python" && n.Compiled && n.CompiledCode != "" && !n.Introspected
 }
 
-// checkReads are the nodes a check of the selected nodes reads
-// (check.Reads).
-func (s *session) checkReads(selected map[string]bool) map[string]bool {
+// checkReads are the nodes a check of the selected models and snapshots
+// (those of names) reads (check.Reads).
+func (s *session) checkReads(selected map[string]bool, names map[string]string) map[string]bool {
 	roots := make([]string, 0, len(selected))
 	for id := range selected {
-		roots = append(roots, id)
+		if _, ok := names[id]; ok {
+			roots = append(roots, id)
+		}
 	}
 	return check.Reads(roots, func(id string) []string {
 		if n := s.manifest.Nodes[id]; n != nil {

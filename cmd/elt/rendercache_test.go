@@ -881,20 +881,7 @@ func TestCachesRewrittenOnlyWhenChanged(t *testing.T) {
 func TestLsKeepsCaches(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, cacheProject)
-	age := func(d time.Duration) {
-		t.Helper()
-		old := time.Now().Add(-d)
-		err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() {
-				return err
-			}
-			return os.Chtimes(p, old, old)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	age(time.Hour)
+	ageFiles(t, dir, time.Hour)
 	ls := func(env map[string]string, sel string) (renderCacheStats, string) {
 		t.Helper()
 		res := eltWith(t, dir, env, "ls", "-s", sel, "--output", "json", "--log-format", "json")
@@ -948,6 +935,22 @@ func TestLsKeepsCaches(t *testing.T) {
 		if _, out := ls(e.env, e.sel); !strings.Contains(out, e.want) {
 			t.Errorf("%s: ls json %s; want %s", e.name, out, e.want)
 		}
+	}
+}
+
+// ageFiles sets the modification time of every file under dir to age
+// ago: old enough for the load cache to trust their stats.
+func ageFiles(t *testing.T, dir string, age time.Duration) {
+	t.Helper()
+	old := time.Now().Add(-age)
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -1344,17 +1347,7 @@ func TestCachesLagBehindFewChanges(t *testing.T) {
 	if err := benchgen.Write(dir, benchgen.Options{Models: models}); err != nil {
 		t.Fatal(err)
 	}
-	// Old enough for the load cache to trust their stats.
-	old := time.Now().Add(-time.Hour)
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		return os.Chtimes(p, old, old)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ageFiles(t, dir, time.Hour)
 	renderCache := filepath.Join(dir, "target", renderCacheFile)
 	loadCache := filepath.Join(dir, "target", "elt_load_cache.bin")
 	if st := compileStats(t, dir, nil); st.ParseHits != 0 {
