@@ -1,6 +1,7 @@
 package project
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -382,5 +383,63 @@ func TestYAMLTreeRoundTrip(t *testing.T) {
 	var empty yaml.Node
 	if _, ok := encodeYAML(&empty); !ok {
 		t.Error("an empty node should encode")
+	}
+}
+
+// TestFileCacheLags: in a project of more than 1,024 files, a few files
+// changed, added or removed leave the stored cache as it is (up to 1/512
+// of its entries may lag); each Load still finds what a Load without the
+// cache finds, reading the lagging files again. More, and it is written.
+func TestFileCacheLags(t *testing.T) {
+	files := map[string]string{}
+	for i := range 1100 {
+		files[fmt.Sprintf("models/m_%04d.sql", i)] = fmt.Sprintf("select %d as id\n", i)
+	}
+	dir := newProject(t, files)
+	ageFiles(t, dir, time.Hour)
+	env := envOf()
+	stored := filepath.Join(dir, "target", FileCacheName)
+	if _, st := cachedLoad(t, dir, env); st.Read == 0 {
+		t.Fatalf("first load: %+v", st)
+	}
+	before, err := os.Stat(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := func(what string) bool {
+		t.Helper()
+		fi, err := os.Stat(stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return os.SameFile(fi, before) && fi.ModTime().Equal(before.ModTime())
+	}
+	steps := []struct {
+		what    string
+		edit    func()
+		read    int  // files the Load reads (not from the cache)
+		written bool // the cache is written
+	}{
+		{"one file edited", func() { writeFiles(t, dir, map[string]string{"models/m_0001.sql": "select 1 as id, 2 as b\n"}) }, 1, false},
+		{"nothing more", func() {}, 1, false},
+		{"one file removed", func() { os.Remove(filepath.Join(dir, "models/m_0002.sql")) }, 1, false},
+		{"one file added", func() { writeFiles(t, dir, map[string]string{"models/new.sql": "select 3 as id\n"}) }, 2, true},
+		{"nothing after the write", func() {}, 2, false}, // the two still newer than the racy margin
+	}
+	for _, s := range steps {
+		s.edit()
+		got, st := cachedLoad(t, dir, env)
+		sameProject(t, s.what, plainLoad(t, dir, env), got)
+		if st.Read != s.read {
+			t.Errorf("%s: %+v; want %d files read", s.what, st, s.read)
+		}
+		if w := !kept(s.what); w != s.written {
+			t.Errorf("%s: cache written %v, want %v", s.what, w, s.written)
+		}
+		if s.written {
+			if before, err = os.Stat(stored); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
