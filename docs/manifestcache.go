@@ -37,6 +37,14 @@ type ManifestCache struct {
 	// exchanged with (targetfs.WriteSwap), the previous manifest becoming
 	// the next write's spare; "" is the index's name with ".spare".
 	Spare string
+	// Keep names a second spare; "" is the index's name with ".keep". A
+	// write that leaves compiled nodes uncompiled (compile -s after a
+	// compile) swaps its manifest with the compiled one as usual, which
+	// becomes the spare; the index then says where each such node's
+	// compiled JSON lies in the spare, and until a write needs none of it,
+	// the writes go to Keep instead, so that a later compile of every node
+	// copies that JSON rather than encoding it again.
+	Keep string
 }
 
 func (c ManifestCache) spare() string {
@@ -44,6 +52,13 @@ func (c ManifestCache) spare() string {
 		return c.Spare
 	}
 	return c.Index + ".spare"
+}
+
+func (c ManifestCache) keep() string {
+	if c.Keep != "" {
+		return c.Keep
+	}
+	return c.Index + ".keep"
 }
 
 // ManifestCacheStats says what one cached write did.
@@ -54,6 +69,9 @@ type ManifestCacheStats struct {
 	// the new one by the writer (runs of reused nodes); reused nodes
 	// written otherwise were read and written.
 	Copies int
+	// Kept is how many of the reused nodes were copied from the compiled
+	// manifest kept in the spare (ManifestCache.Keep).
+	Kept int
 	// Dropped says why no entry of the earlier manifest could be used
 	// ("" when the index was read).
 	Dropped string
@@ -74,9 +92,17 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 	if r.old != nil {
 		defer r.old.Close()
 	}
+	into := c.spare()
+	if r.openKept(dir, c.spare()) {
+		// The spare holds compiled JSON the index points at: held open
+		// (WriteSwap leaves a file held for reading alone) and not
+		// written into.
+		defer r.kept.Close()
+		into = c.keep()
+	}
 	out := b.build(r)
 	out.cache = r
-	info, err := dir.WriteSwap(name, c.spare(), out.writeTo)
+	info, err := dir.WriteSwap(name, into, out.writeTo)
 	if err != nil {
 		return r.statsNow(), fmt.Errorf("docs: write manifest %s: %w", name, err)
 	}
@@ -91,7 +117,7 @@ func WriteManifestCached(dir *targetfs.Dir, name string, m *compiler.Manifest, m
 }
 
 // indexMagic starts an index file; the digit is the layout's version.
-const indexMagic = "elt manifest index 5\n"
+const indexMagic = "elt manifest index 6\n"
 
 // keySize is the length of a key in the index.
 const keySize = len(digest.Key{})
@@ -111,12 +137,29 @@ type nodeReuse struct {
 	entries                    indexEntries
 	reused                     atomic.Int64
 	encoded                    atomic.Int64
+	keptReused                 atomic.Int64
 	stats                      ManifestCacheStats
 	// written are this write's entries, in the order of the nodes map's
 	// sorted keys; ids are those keys.
 	ids     []string
 	written []indexEntry
+	// kept is the spare holding compiled JSON this write's index entries
+	// point at (keptID), open; nil when there is none or it changed.
+	// oldTime is the earlier manifest's modification time, in
+	// nanoseconds: the spare's identity once this write swapped them.
+	kept     *os.File
+	keptSize int64
+	keptID   fileID
+	oldTime  int64
+	// writtenKept are, by written entry, where the node's compiled JSON
+	// lies in the spare, or nil: carried over from the earlier index
+	// while the same spare is kept, or the earlier manifest's entry of a
+	// node this write leaves uncompiled, when it starts keeping.
+	writtenKept []*indexEntry
 }
+
+// fileID is a file's size and modification time, in nanoseconds.
+type fileID struct{ size, mtime int64 }
 
 // indexEntry is one node in the index: its key and where its JSON lies
 // in the manifest.
@@ -140,10 +183,14 @@ func (e *indexEntry) valid(size int64) bool {
 }
 
 // indexEntries are an index's entries in unique id order, as written:
-// looked up by binary search, without building a map of them.
+// looked up by binary search, without building a map of them. kept, when
+// not nil, says for each entry where its node's compiled JSON lies in the
+// spare whose identity is keptID (or nil).
 type indexEntries struct {
 	ids     []string
 	entries []indexEntry
+	kept    []*indexEntry
+	keptID  fileID
 }
 
 // find returns id's entry. at is where the last id looked up was found
@@ -180,6 +227,9 @@ type cachedNode struct {
 	// uncompiled is the key of the node uncompiled, when it is compiled.
 	hasUncompiled bool
 	uncompiled    digest.Key
+	// kept is where the node's JSON lies in the kept spare, to be copied
+	// from there; oldKept the earlier entry's compiled JSON in it.
+	kept, oldKept *indexEntry
 }
 
 // Common is nil: the node is built only when it is written.
@@ -187,7 +237,7 @@ func (c *cachedNode) Common() *NodeBase { return nil }
 
 func (r *nodeReuse) statsNow() ManifestCacheStats {
 	st := r.stats
-	st.Reused, st.Encoded, st.Copies = int(r.reused.Load()), int(r.encoded.Load()), r.copies
+	st.Reused, st.Encoded, st.Copies, st.Kept = int(r.reused.Load()), int(r.encoded.Load()), r.copies, int(r.keptReused.Load())
 	return st
 }
 
@@ -202,12 +252,19 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node, at *int, c
 			c.hasUncompiled, c.uncompiled = true, kw.uncompiledSum()
 		}
 		if e, ok := r.entries.find(n.UniqueID, at); ok {
+			var kept *indexEntry
+			if r.kept != nil && r.entries.kept != nil {
+				kept = r.entries.kept[*at]
+			}
 			switch {
 			case e.key == c.key:
-				c.old = e
+				c.old, c.oldKept = e, kept
 				return c
 			case e.hasUncompiled && e.uncompiled == c.key:
 				c.old, c.uncompile = e, true
+				return c
+			case kept != nil && kept.key == c.key:
+				c.kept = kept
 				return c
 			}
 		}
@@ -225,7 +282,10 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 	keys := sortedKeysBy(order, nodes)
 	r.ids = keys
 	r.written = make([]indexEntry, len(keys))
-	s.old = r.old
+	if r.old != nil {
+		r.writtenKept = make([]*indexEntry, len(keys))
+	}
+	s.old, s.kept = r.old, r.kept
 	s.raw("{")
 	s.parallelChunks(len(keys), func(c int, at int64) {
 		for i := c * streamChunk; i < min(len(keys), (c+1)*streamChunk); i++ {
@@ -254,6 +314,21 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 				}
 				continue
 			}
+			if a := cn.kept; a != nil && a.valid(r.keptSize) {
+				// Compiled JSON kept in the spare: copied from there,
+				// with the key before it when it follows the last copy.
+				if k := buf.Len() - keyAt; out.follows(true, keyAt, k, int64(a.off)) {
+					buf.Truncate(keyAt)
+					out.copyFrom(true, int64(a.off-k), int64(k))
+				}
+				out.copyFrom(true, int64(a.off), int64(a.n))
+				e.hasUncompiled, e.uncompiled, e.seg = a.hasUncompiled, a.uncompiled, a.seg
+				e.ok, e.key = true, cn.key
+				e.off, e.n = int(start), int(out.pos()-start)
+				r.reused.Add(1)
+				r.keptReused.Add(1)
+				continue
+			}
 			if o := cn.old; o != nil && o.valid(r.oldSize) && (olds == nil || olds[i-from] != nil) {
 				switch {
 				case olds != nil && cn.uncompile:
@@ -270,8 +345,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 					// A node that followed the last one copied in the
 					// earlier manifest too: the key between them there is
 					// this one, and the copy goes on through it.
-					k := buf.Len() - keyAt
-					if l := len(out.splices) - 1; l >= 0 && out.splices[l].at == keyAt && out.splices[l].off+out.splices[l].n == int64(o.off-k) {
+					if k := buf.Len() - keyAt; out.follows(false, keyAt, k, int64(o.off)) {
 						buf.Truncate(keyAt)
 						out.copyOld(int64(o.off-k), int64(k))
 					}
@@ -282,6 +356,15 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 				}
 				e.ok = true
 				r.reused.Add(1)
+				switch {
+				case r.kept != nil:
+					// Keeping the same spare: its entries carry over.
+					r.writtenKept[i] = cn.oldKept
+				case cn.uncompile:
+					// Left uncompiled: its compiled JSON is the earlier
+					// manifest's, the spare once this write swaps them.
+					r.writtenKept[i] = o
+				}
 			} else {
 				if !cn.encode {
 					// Its place in the earlier manifest is not in the file.
@@ -310,7 +393,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 		return nil
 	})
 	s.raw("}")
-	s.old = nil
+	s.old, s.kept = nil, nil
 }
 
 // readOld reads the earlier JSON of the nodes to be copied, when any of
@@ -321,7 +404,7 @@ func (s *jsonStream) cachedNodes(nodes map[string]Node, r *nodeReuse, order *key
 func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
 	lo, hi, sum, uncompile := int64(-1), int64(0), int64(0), false
 	for _, c := range nodes {
-		if c == nil || c.encode || !c.old.valid(r.oldSize) {
+		if c == nil || c.encode || c.old == nil || !c.old.valid(r.oldSize) {
 			continue
 		}
 		e := c.old
@@ -352,7 +435,7 @@ func (r *nodeReuse) readOld(nodes []*cachedNode, scratch *[]byte) [][]byte {
 	}
 	at := int64(0)
 	for i, c := range nodes {
-		if c == nil || c.encode || !c.old.valid(r.oldSize) {
+		if c == nil || c.encode || c.old == nil || !c.old.valid(r.oldSize) {
 			continue
 		}
 		e := c.old
@@ -383,6 +466,7 @@ func (r *nodeReuse) openOld(dir *targetfs.Dir, name, index string) string {
 	if why != "" {
 		return why
 	}
+	r.oldTime = mtime
 	old, err := dir.Open(name)
 	if err != nil {
 		return "manifest: " + err.Error()
@@ -399,6 +483,29 @@ func (r *nodeReuse) openOld(dir *targetfs.Dir, name, index string) string {
 	}
 	r.old, r.oldSize, r.entries = old, fi.Size(), entries
 	return ""
+}
+
+// openKept opens the spare when the index says it keeps compiled JSON and
+// it is still the file the index describes; it reports whether it did.
+func (r *nodeReuse) openKept(dir *targetfs.Dir, spare string) bool {
+	if r.old == nil || r.entries.kept == nil {
+		return false
+	}
+	f, err := dir.Open(spare)
+	if err != nil {
+		return false
+	}
+	if !targetfs.HoldForReading(f) {
+		f.Close()
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || (fileID{fi.Size(), fi.ModTime().UnixNano()}) != r.entries.keptID {
+		f.Close()
+		return false
+	}
+	r.kept, r.keptSize, r.keptID = f, fi.Size(), r.entries.keptID
+	return true
 }
 
 // writeIndex writes the index of the manifest just written.
@@ -418,6 +525,24 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 	buf = append(buf, r.context[:]...)
 	buf = binary.AppendUvarint(buf, uint64(r.manifestSize))
 	buf = binary.LittleEndian.AppendUint64(buf, uint64(r.manifestTime))
+	// The spare keeping compiled JSON: the one kept, or else the earlier
+	// manifest, which this write swapped into the spare (if it did not,
+	// the spare is another file, and the next write finds it so).
+	kept := false
+	for i, e := range r.written {
+		kept = kept || e.ok && r.writtenKept != nil && r.writtenKept[i] != nil
+	}
+	if kept {
+		id := r.keptID
+		if r.kept == nil {
+			id = fileID{r.oldSize, r.oldTime}
+		}
+		buf = append(buf, 1)
+		buf = binary.AppendUvarint(buf, uint64(id.size))
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(id.mtime))
+	} else {
+		buf = append(buf, 0)
+	}
 	buf = binary.AppendUvarint(buf, uint64(n))
 	for i, e := range r.written {
 		if !e.ok {
@@ -425,16 +550,14 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 		}
 		buf = binary.AppendUvarint(buf, uint64(len(r.ids[i])))
 		buf = append(buf, r.ids[i]...)
-		buf = append(buf, e.key[:]...)
-		buf = binary.AppendUvarint(buf, uint64(e.off))
-		buf = binary.AppendUvarint(buf, uint64(e.n))
-		if e.hasUncompiled {
-			buf = append(buf, 1)
-			buf = append(buf, e.uncompiled[:]...)
-			buf = binary.AppendUvarint(buf, uint64(e.seg[0]))
-			buf = binary.AppendUvarint(buf, uint64(e.seg[1]))
-		} else {
-			buf = append(buf, 0)
+		buf = appendEntry(buf, &e)
+		if kept {
+			if k := r.writtenKept[i]; k != nil {
+				buf = append(buf, 1)
+				buf = appendEntry(buf, k)
+			} else {
+				buf = append(buf, 0)
+			}
 		}
 		if len(buf) >= indexChunk {
 			if _, err := tw.Write(buf); err != nil {
@@ -447,6 +570,20 @@ func (r *nodeReuse) writeIndex(w io.Writer) error {
 		return err
 	}
 	return tw.Seal()
+}
+
+// appendEntry appends e's key, place and uncompiled form to an index.
+func appendEntry(buf []byte, e *indexEntry) []byte {
+	buf = append(buf, e.key[:]...)
+	buf = binary.AppendUvarint(buf, uint64(e.off))
+	buf = binary.AppendUvarint(buf, uint64(e.n))
+	if !e.hasUncompiled {
+		return append(buf, 0)
+	}
+	buf = append(buf, 1)
+	buf = append(buf, e.uncompiled[:]...)
+	buf = binary.AppendUvarint(buf, uint64(e.seg[0]))
+	return binary.AppendUvarint(buf, uint64(e.seg[1]))
 }
 
 // indexChunk is how much of the index writeIndex encodes before writing
@@ -485,6 +622,19 @@ func decodeIndex(idx []byte, context digest.Key) (size int, mtime int64, entries
 	}
 	mtime = int64(binary.LittleEndian.Uint64(p))
 	p = p[8:]
+	if len(p) < 1 || p[0] > 1 {
+		return damaged()
+	}
+	kept := p[0] == 1
+	p = p[1:]
+	if kept {
+		ksize, ok := uv()
+		if !ok || len(p) < 8 {
+			return damaged()
+		}
+		entries.keptID = fileID{int64(ksize), int64(binary.LittleEndian.Uint64(p))}
+		p = p[8:]
+	}
 	count, ok := uv()
 	if !ok || count > len(p) {
 		return damaged()
@@ -493,6 +643,44 @@ func decodeIndex(idx []byte, context digest.Key) (size int, mtime int64, entries
 	all := string(p)
 	base := len(body) - len(p)
 	entries.ids, entries.entries = make([]string, 0, count), make([]indexEntry, 0, count)
+	if kept {
+		entries.kept = make([]*indexEntry, 0, count)
+	}
+	entry := func(e *indexEntry) bool {
+		if len(p) < keySize {
+			return false
+		}
+		copy(e.key[:], p[:keySize])
+		p = p[keySize:]
+		for _, v := range []*int{&e.off, &e.n} {
+			if *v, ok = uv(); !ok {
+				return false
+			}
+		}
+		if len(p) < 1 {
+			return false
+		}
+		has := p[0]
+		p = p[1:]
+		switch has {
+		case 0:
+		case 1:
+			if len(p) < keySize {
+				return false
+			}
+			e.hasUncompiled = true
+			copy(e.uncompiled[:], p[:keySize])
+			p = p[keySize:]
+			for _, v := range []*int{&e.seg[0], &e.seg[1]} {
+				if *v, ok = uv(); !ok {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+		return true
+	}
 	for range count {
 		l, ok := uv()
 		if !ok || l+keySize > len(p) {
@@ -505,34 +693,23 @@ func decodeIndex(idx []byte, context digest.Key) (size int, mtime int64, entries
 			return damaged() // written in order, each id once
 		}
 		var e indexEntry
-		copy(e.key[:], p[:keySize])
-		p = p[keySize:]
-		for _, v := range []*int{&e.off, &e.n} {
-			if *v, ok = uv(); !ok {
-				return damaged()
-			}
-		}
-		if len(p) < 1 {
+		if !entry(&e) {
 			return damaged()
 		}
-		has := p[0]
-		p = p[1:]
-		switch has {
-		case 0:
-		case 1:
-			if len(p) < keySize {
+		if kept {
+			if len(p) < 1 || p[0] > 1 {
 				return damaged()
 			}
-			e.hasUncompiled = true
-			copy(e.uncompiled[:], p[:keySize])
-			p = p[keySize:]
-			for _, v := range []*int{&e.seg[0], &e.seg[1]} {
-				if *v, ok = uv(); !ok {
+			has := p[0] == 1
+			p = p[1:]
+			var k *indexEntry
+			if has {
+				k = new(indexEntry)
+				if !entry(k) {
 					return damaged()
 				}
 			}
-		default:
-			return damaged()
+			entries.kept = append(entries.kept, k)
 		}
 		entries.ids = append(entries.ids, id)
 		entries.entries = append(entries.entries, e)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/fuzzguard"
 )
 
@@ -49,6 +50,34 @@ func FuzzManifestIndex(f *testing.F) {
 		f.Fatalf("the index as written served %d of %d nodes (%v)", st.Reused, len(m.Nodes), err)
 	}
 	fuzzguard.AddCacheSeeds(f, idx)
+	// An index that keeps compiled JSON in the spare (written after a
+	// compile -s left the nodes uncompiled): its layout is a seed too.
+	type compiled struct {
+		code string
+		ctes []compiler.CTE
+	}
+	saved := map[string]compiled{}
+	for id, n := range m.Nodes {
+		if n.Compiled {
+			saved[id] = compiled{n.CompiledCode, n.ExtraCTEs}
+			n.Compiled, n.CompiledCode, n.ExtraCTEs = false, "", nil
+		}
+	}
+	if st, err := WriteManifestCached(dir, "manifest.json", m, meta, c); err != nil || st.Reused != len(m.Nodes) {
+		f.Fatalf("compile -s after compile served %d of %d nodes (%v)", st.Reused, len(m.Nodes), err)
+	}
+	keptIdx, err := dir.ReadFile("idx.bin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for id, was := range saved {
+		n := m.Nodes[id]
+		n.Compiled, n.CompiledCode, n.ExtraCTEs = true, was.code, was.ctes
+	}
+	if st, err := WriteManifestCached(dir, "manifest.json", m, meta, c); err != nil || st.Kept != len(saved) {
+		f.Fatalf("compile after compile -s copied %d of %d nodes from the kept spare (%v)", st.Kept, len(saved), err)
+	}
+	fuzzguard.AddCacheSeeds(f, keptIdx)
 	guard := fuzzguard.New(f, 10*time.Second)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		index, sealed, ok := fuzzguard.CacheFile(data)

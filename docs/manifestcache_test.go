@@ -173,7 +173,13 @@ func (w *cacheWriter) write(what string, reused, encoded int, dropped string) Ma
 			enabled++
 		}
 	}
-	if chunks := (enabled + streamChunk - 1) / streamChunk; st.Copies > chunks+st.Encoded+2 {
+	// Nodes copied from the kept spare among others from the earlier
+	// manifest start a run at each switch.
+	switches := 0
+	if st.Kept > 0 {
+		switches = 2 * (st.Reused - st.Kept)
+	}
+	if chunks := (enabled + streamChunk - 1) / streamChunk; st.Copies > chunks+st.Encoded+2+switches {
 		t.Errorf("%s: %d copies for %d chunks and %d nodes encoded", what, st.Copies, chunks, st.Encoded)
 	}
 	w.last = got
@@ -207,53 +213,64 @@ func TestManifestCacheMatchesFreshEncode(t *testing.T) {
 		ctes []compiler.CTE
 	}
 	var uncompiled []compiledState
+	uncompile := func() {
+		for _, c := range uncompiled {
+			c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = false, "", nil
+		}
+	}
+	recompile := func() {
+		for _, c := range uncompiled {
+			c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = true, c.code, c.ctes
+		}
+	}
 	edits := []struct {
 		name    string
 		edit    func()
 		encoded int
+		kept    int // nodes copied from the kept spare (-2: those compile -s left)
 	}{
 		{"model SQL", func() {
 			n := node(10)
 			n.RawCode += "\n-- edited"
 			n.Checksum = strings.Repeat("e", 64)
 			n.CompiledCode += "\n-- edited"
-		}, 1},
-		{"config in the file", func() { node(11).Config["materialized"] = "table" }, 1},
-		{"config as written", func() { node(12).UnrenderedConfig["materialized"] = "table" }, 1},
-		{"properties YAML description", func() { node(13).Description = "A new description." }, 1},
-		{"column description", func() { node(14).Columns[0].Description = "the key" }, 1},
+		}, 1, 0},
+		{"config in the file", func() { node(11).Config["materialized"] = "table" }, 1, 0},
+		{"config as written", func() { node(12).UnrenderedConfig["materialized"] = "table" }, 1, 0},
+		{"properties YAML description", func() { node(13).Description = "A new description." }, 1, 0},
+		{"column description", func() { node(14).Columns[0].Description = "the key" }, 1, 0},
 		{"a macro (its callers' SQL unchanged)", func() {
 			m.Macros["macro.shop.cents_to_dollars"].MacroSQL = "{% macro cents_to_dollars(col) %}{{ col }} / 100.0{% endmacro %}"
-		}, 0},
+		}, 0, 0},
 		{"a var changes two compiled models", func() {
 			for _, i := range []int{20, 21} {
 				node(i).CompiledCode = strings.Replace(node(i).CompiledCode, "7 *", "8 *", 1)
 			}
-		}, 2},
+		}, 2, 0},
 		{"a node removed", func() {
 			delete(m.Nodes, "model.shop.m00030")
 			m.ParentMap, m.ChildMap = depMaps(m)
-		}, 0},
+		}, 0, 0},
 		{"a node added", func() {
 			n := cacheTestModel(9999)
 			m.Nodes[n.UniqueID] = n
 			m.ParentMap, m.ChildMap = depMaps(m)
-		}, 1},
-		{"a node disabled", func() { node(40).Config["enabled"] = false }, 0},
-		{"a node enabled again", func() { delete(node(40).Config, "enabled") }, 1},
+		}, 1, 0},
+		{"a node disabled", func() { node(40).Config["enabled"] = false }, 0, 0},
+		{"a node enabled again", func() { delete(node(40).Config, "enabled") }, 1, 0},
 		{"the node a generic test is attached to renamed (file_key_name)", func() {
 			m.Nodes["model.shop.orders"].Name = "orders_v2"
-		}, 2},
+		}, 2, 0},
 		{"a value the key cannot write (map[any]any) is encoded every time", func() {
 			node(50).Meta = map[string]any{"odd": map[any]any{1: "one"}}
-		}, 1},
-		{"... and again", func() {}, 1},
-		{"... and once it can", func() { node(50).Meta = nil }, 1},
-		{"... then reused", func() {}, 0},
+		}, 1, 0},
+		{"... and again", func() {}, 1, 0},
+		{"... and once it can", func() { node(50).Meta = nil }, 1, 0},
+		{"... then reused", func() {}, 0, 0},
 		{"a created_at of its own in a node's meta", func() {
 			node(51).Meta = map[string]any{"created_at": 1.5}
-		}, 1},
-		{"... reused", func() {}, 0},
+		}, 1, 0},
+		{"... reused", func() {}, 0, 0},
 		{"compile -s: every node but one uncompiled", func() {
 			uncompiled = nil
 			for id, n := range m.Nodes {
@@ -265,26 +282,48 @@ func TestManifestCacheMatchesFreshEncode(t *testing.T) {
 			if len(uncompiled) < 500 {
 				t.Fatalf("only %d compiled nodes", len(uncompiled))
 			}
-		}, 0},
-		{"compile -s again", func() {}, 0},
-		{"compiled again", func() {
-			for _, c := range uncompiled {
-				c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = true, c.code, c.ctes
+		}, 0, 0},
+		{"compile -s again", func() {}, 0, 0},
+		// The compiled JSON is in the spare, kept: copied, not encoded.
+		{"compiled again", recompile, 0, -2},
+		{"compile -s once more", uncompile, 0, 0},
+		{"compile -s a fourth time", func() {}, 0, 0},
+		{"compile -s a fifth time", func() {}, 0, 0},
+		{"compiled after three compile -s", recompile, 0, -2},
+		{"nothing changed after that", func() {}, 0, 0},
+		{"compile -s, the spare then changed", func() {
+			uncompile()
+		}, 0, 0},
+		{"compiled with the spare changed: encoded", func() {
+			f, err := w.dir.OpenAppend(w.c.spare())
+			if err != nil {
+				t.Fatal(err)
 			}
-		}, -2},
-		{"compile -s once more", func() {
-			for _, c := range uncompiled {
-				c.n.Compiled, c.n.CompiledCode, c.n.ExtraCTEs = false, "", nil
+			f.WriteString(" ")
+			f.Close()
+			recompile()
+		}, -2, 0},
+		{"compile -s, the spare then gone", uncompile, 0, 0},
+		{"compiled with the spare gone: encoded", func() {
+			if err := os.Remove(filepath.Join(w.dir.Path(), w.c.spare())); err != nil {
+				t.Fatal(err)
 			}
-		}, 0},
+			recompile()
+		}, -2, 0},
 	}
 	for _, e := range edits {
 		e.edit()
 		if e.encoded == -2 { // the nodes compile -s left uncompiled
 			e.encoded = len(uncompiled)
 		}
+		if e.kept == -2 {
+			e.kept = len(uncompiled)
+		}
 		st := w.write(e.name, total()-e.encoded, e.encoded, "")
-		if strings.HasPrefix(e.name, "compile -s") && e.name != "compile -s again" && st.Copies != 0 {
+		if st.Kept != e.kept {
+			t.Errorf("%s: %d nodes copied from the kept spare, want %d", e.name, st.Kept, e.kept)
+		}
+		if strings.HasPrefix(e.name, "compile -s") && e.name != "compile -s again" && !strings.HasSuffix(e.name, "time") && st.Copies != 0 {
 			// Every chunk holds nodes written uncompiled: read whole.
 			t.Errorf("%s: %d copies, want the chunks read", e.name, st.Copies)
 		}

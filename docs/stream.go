@@ -24,9 +24,10 @@ type jsonStream struct {
 	pos int64
 	// free are the chunk buffers of parallelChunks, for the next chunks.
 	free chunkBuffers
-	// old is the file the chunks' splices copy from; copies counts them.
-	old    *os.File
-	copies int
+	// old is the file the chunks' splices copy from, kept the file of
+	// those marked kept (see ManifestCache.Keep); copies counts them.
+	old, kept *os.File
+	copies    int
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
@@ -117,11 +118,12 @@ type chunkOut struct {
 	scratch []byte
 }
 
-// splice is n bytes of the old file at off, copied into the output
-// before the chunk's byte at.
+// splice is n bytes of the old file (the kept one, when kept) at off,
+// copied into the output before the chunk's byte at.
 type splice struct {
 	at     int
 	off, n int64
+	kept   bool
 }
 
 // pos is how many bytes of output the chunk holds so far.
@@ -130,13 +132,24 @@ func (c *chunkOut) pos() int64 { return int64(c.buf.Len()) + c.spliced }
 // copyOld adds n bytes of the old file at off after what the chunk holds.
 // Bytes that directly follow the last splice's in the old file, with
 // nothing written since, extend it: unchanged neighbours are one copy.
-func (c *chunkOut) copyOld(off, n int64) {
+func (c *chunkOut) copyOld(off, n int64) { c.copyFrom(false, off, n) }
+
+// copyFrom is copyOld from the old file, or from the kept one.
+func (c *chunkOut) copyFrom(kept bool, off, n int64) {
 	c.spliced += n
-	if k := len(c.splices) - 1; k >= 0 && c.splices[k].at == c.buf.Len() && c.splices[k].off+c.splices[k].n == off {
+	if k := len(c.splices) - 1; k >= 0 && c.splices[k].kept == kept && c.splices[k].at == c.buf.Len() && c.splices[k].off+c.splices[k].n == off {
 		c.splices[k].n += n
 		return
 	}
-	c.splices = append(c.splices, splice{at: c.buf.Len(), off: off, n: n})
+	c.splices = append(c.splices, splice{at: c.buf.Len(), off: off, n: n, kept: kept})
+}
+
+// follows reports whether n bytes at off of the old (or kept) file
+// directly follow the chunk's last splice, with only the k bytes just
+// written to the chunk (a map key) in between, there as here.
+func (c *chunkOut) follows(kept bool, keyAt, k int, off int64) bool {
+	l := len(c.splices) - 1
+	return l >= 0 && c.splices[l].kept == kept && c.splices[l].at == keyAt && c.splices[l].off+c.splices[l].n == off-int64(k)
 }
 
 // chunkBuffers are the buffers of encoded chunks, reused: a chunk of
@@ -174,7 +187,7 @@ func (s *jsonStream) emit(c *chunkOut) {
 		}
 		_, s.err = s.w.Write(b[from:sp.at])
 		if s.err == nil {
-			s.err = s.copyOld(sp.off, sp.n)
+			s.err = s.copyOld(sp.kept, sp.off, sp.n)
 			s.copies++
 		}
 		from = sp.at
@@ -184,16 +197,21 @@ func (s *jsonStream) emit(c *chunkOut) {
 	}
 }
 
-// copyOld copies n bytes of the old file at off into the output: by the
-// kernel when the writer can (targetfs.RangeCopier), else read and written.
-func (s *jsonStream) copyOld(off, n int64) error {
-	if s.old == nil {
+// copyOld copies n bytes of the old file (or the kept one) at off into
+// the output: by the kernel when the writer can (targetfs.RangeCopier),
+// else read and written.
+func (s *jsonStream) copyOld(kept bool, off, n int64) error {
+	f := s.old
+	if kept {
+		f = s.kept
+	}
+	if f == nil {
 		return fmt.Errorf("docs: a splice without a file to copy it from")
 	}
 	if rc, ok := s.w.(targetfs.RangeCopier); ok {
-		return rc.CopyRange(s.old, off, n)
+		return rc.CopyRange(f, off, n)
 	}
-	_, err := io.Copy(s.w, io.NewSectionReader(s.old, off, n))
+	_, err := io.Copy(s.w, io.NewSectionReader(f, off, n))
 	return err
 }
 

@@ -565,11 +565,11 @@ func (s *session) writeManifest() error {
 	}
 	start := time.Now()
 	st, err := docs.WriteManifestCached(dir, "manifest.json", s.manifest, s.meta(),
-		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile, Spare: manifestSpareFile})
+		docs.ManifestCache{Build: version + "\x00" + executableStamp(), Index: manifestCacheFile, Spare: manifestSpareFile, Keep: manifestKeepFile})
 	took := time.Since(start)
-	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d (%d runs of them copied by the kernel; written in %s)",
-		st.Reused, st.Reused+st.Encoded, st.Copies, took.Round(time.Millisecond)),
-		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped, "copies": st.Copies, "seconds": took.Seconds()})
+	s.log.debug("ManifestCacheStats", fmt.Sprintf("manifest nodes reused: %d of %d (%d runs of them copied by the kernel, %d nodes from the compiled manifest kept; written in %s)",
+		st.Reused, st.Reused+st.Encoded, st.Copies, st.Kept, took.Round(time.Millisecond)),
+		map[string]any{"reused": st.Reused, "encoded": st.Encoded, "dropped": st.Dropped, "copies": st.Copies, "kept": st.Kept, "seconds": took.Seconds()})
 	if st.IndexError != nil {
 		// A cache that cannot be written does not fail the command.
 		s.log.warn("ManifestCacheNotSaved", st.IndexError.Error(), nil)
@@ -586,6 +586,11 @@ const manifestCacheFile = "elt_manifest_cache.bin"
 // (targetfs.WriteSwap): a large manifest is rewritten in place instead of
 // allocated afresh, and the old one is not freed, on every command.
 const manifestSpareFile = "elt_manifest_spare.json"
+
+// manifestKeepFile is the second spare: while the spare keeps the
+// compiled JSON of nodes a compile -s left uncompiled, the manifest is
+// written into this one instead (docs.ManifestCache.Keep).
+const manifestKeepFile = "elt_manifest_keep.json"
 
 func (s *session) writeRunResults(results []runner.Result, checks []quality.Result, elapsed time.Duration, command string) error {
 	out := make([]docs.NodeResult, 0, len(results))
