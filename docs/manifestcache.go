@@ -643,8 +643,10 @@ func decodeIndex(idx []byte, context digest.Key) (size int, mtime int64, entries
 	all := string(p)
 	base := len(body) - len(p)
 	entries.ids, entries.entries = make([]string, 0, count), make([]indexEntry, 0, count)
+	var keptSlab []indexEntry // the kept entries, one allocation
 	if kept {
 		entries.kept = make([]*indexEntry, 0, count)
+		keptSlab = make([]indexEntry, 0, count)
 	}
 	entry := func(e *indexEntry) bool {
 		if len(p) < keySize {
@@ -704,7 +706,8 @@ func decodeIndex(idx []byte, context digest.Key) (size int, mtime int64, entries
 			p = p[1:]
 			var k *indexEntry
 			if has {
-				k = new(indexEntry)
+				keptSlab = append(keptSlab, indexEntry{}) // within its capacity: pointers stay
+				k = &keptSlab[len(keptSlab)-1]
 				if !entry(k) {
 					return damaged()
 				}
