@@ -352,14 +352,22 @@ func TestRenderCacheVarReads(t *testing.T) {
 		}
 		want := renderCacheStats{ParseHits: models - step.parseMisses, ParseMisses: step.parseMisses,
 			CompileHits: models - step.compileMisses, CompileMisses: step.compileMisses}
-		if got := compileStats(t, dir, nil, args...); got != want {
-			t.Errorf("step %d (--vars %s): %+v; want %+v", i, step.vars, got, want)
-		}
-		if got := strings.TrimSpace(compiledFile(t, dir, step.file)); got != step.want {
-			t.Errorf("step %d (--vars %s): %s = %q; want %q", i, step.vars, step.file, got, step.want)
-		}
-		sameAsUncached(t, dir, fmt.Sprintf("step %d (--vars %s)", i, step.vars), args...)
+		checkCompile(t, dir, fmt.Sprintf("step %d (--vars %s)", i, step.vars), want, step.file, step.want, args...)
 	}
+}
+
+// checkCompile compiles dir with args and checks the render cache's
+// counts, one compiled file's SQL, and that every compiled file equals an
+// uncached compile's.
+func checkCompile(t *testing.T, dir, what string, want renderCacheStats, file, sql string, args ...string) {
+	t.Helper()
+	if got := compileStats(t, dir, nil, args...); got != want {
+		t.Errorf("%s: %+v; want %+v", what, got, want)
+	}
+	if got := strings.TrimSpace(compiledFile(t, dir, file)); got != sql {
+		t.Errorf("%s: %s = %q; want %q", what, file, got, sql)
+	}
+	sameAsUncached(t, dir, what, args...)
 }
 
 // TestRenderCacheMacroTable: a macro added renders again only the renders
@@ -399,13 +407,7 @@ func TestRenderCacheMacroTable(t *testing.T) {
 	} {
 		writeFiles(t, dir, map[string]string{step.file: step.body})
 		want := renderCacheStats{ParseHits: models - step.misses, ParseMisses: step.misses, CompileHits: models - step.misses, CompileMisses: step.misses}
-		if got := compileStats(t, dir, nil); got != want {
-			t.Errorf("step %d (%s): %+v; want %+v", i, step.file, got, want)
-		}
-		if got := strings.TrimSpace(compiledFile(t, dir, step.model)); got != step.want {
-			t.Errorf("step %d (%s): %s = %q; want %q", i, step.file, step.model, got, step.want)
-		}
-		sameAsUncached(t, dir, fmt.Sprintf("step %d (%s)", i, step.file))
+		checkCompile(t, dir, fmt.Sprintf("step %d (%s)", i, step.file), want, step.model, step.want)
 	}
 }
 
