@@ -263,7 +263,23 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.ids, m.nodes = ids, nodes
 	m.validateConfigs(&l, nodes)
 	addConstraintRefs(nodes)
-	deps := m.resolveDependencies(ctx, &l, nodes)
+	deps, off := m.resolveDependencies(ctx, &l, nodes)
+	if slices.Contains(off, true) {
+		// As dbt, a test whose ref or source is disabled or missing is
+		// disabled, not an error.
+		var keptDeps [][]*Node
+		keptIDs, kept := ids[:0], nodes[:0]
+		for i, id := range ids {
+			if off[i] {
+				m.disabled[id] = nodes[i]
+				delete(m.Nodes, id)
+				continue
+			}
+			keptIDs, kept, keptDeps = append(keptIDs, id), append(kept, nodes[i]), append(keptDeps, deps[i])
+		}
+		ids, nodes, deps = keptIDs, kept, keptDeps
+		m.ids, m.nodes = ids, nodes
+	}
 	m.resolveResources(&l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
@@ -848,7 +864,12 @@ func (e *engine) lineShift(n *Node) int {
 	return n.RawCodeLine
 }
 
-type lookupError struct{ msg, hint string }
+// lookupError is a ref or source that finds nothing; disabled says it
+// names a disabled node.
+type lookupError struct {
+	msg, hint string
+	disabled  bool
+}
 
 // lookupRef finds the node a ref points to.
 func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
@@ -895,8 +916,9 @@ func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 	for _, n := range m.disabled {
 		if refable(n) && n.Name == r.Name && (r.Package == "" || n.Package == r.Package) {
 			return nil, &lookupError{
-				msg:  fmt.Sprintf("ref('%s') points to %s, which is disabled", r.Name, n.UniqueID),
-				hint: "enable " + n.OriginalFilePath + " or remove the ref",
+				msg:      fmt.Sprintf("ref('%s') points to %s, which is disabled", r.Name, n.UniqueID),
+				hint:     "enable " + n.OriginalFilePath + " or remove the ref",
+				disabled: true,
 			}
 		}
 	}
@@ -951,9 +973,12 @@ func quoteJoin(ss []string) string {
 // resolveDependencies turns captured refs and sources into DependsOn.Nodes
 // and reports unknown or disabled targets at the line of the call. It
 // returns, for each of nodes, the node of each of its DependsOn.Nodes
-// (nil for a source or an id that is no node). Nodes are resolved
-// concurrently, their problems reported in order.
-func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes []*Node) [][]*Node {
+// (nil for a source or an id that is no node), and which nodes to disable:
+// as dbt (invalid_target_fail_unless_test), a test whose ref or source is
+// disabled is disabled with it, and one whose target is missing is
+// disabled with a warning; for any other node either is an error. Nodes
+// are resolved concurrently, their problems reported in order.
+func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes []*Node) ([][]*Node, []bool) {
 	// Every list is cut, full, from one allocation.
 	offsets := make([]int, len(nodes)+1)
 	for i, n := range nodes {
@@ -963,8 +988,20 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 	deps := make([]*Node, offsets[len(nodes)])
 	out := make([][]*Node, len(nodes))
 	diags := make([]diag.List, len(nodes))
+	off := make([]bool, len(nodes))
 	m.parallel(ctx, len(nodes), func(i int) {
 		n := nodes[i]
+		// report is a target's problem: a test is disabled instead.
+		report := func(line int, err *lookupError) {
+			if n.ResourceType != project.Test {
+				diags[i].Add(diag.Errorf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				return
+			}
+			off[i] = true
+			if !err.disabled {
+				diags[i].Add(diag.Warnf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s: %s; the test is disabled", n.UniqueID, err.msg))
+			}
+		}
 		lo, hi := offsets[i], offsets[i+1]
 		nodeIDs, nodeDeps := ids[lo:lo:hi], deps[lo:lo:hi]
 		var seen map[string]bool // once the list is long; a scan beats a set before
@@ -992,10 +1029,7 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 		if n.AttachedNode != "" {
 			add(n.AttachedNode, m.Nodes[n.AttachedNode])
 		}
-		file := n.OriginalFilePath
-		if n.TestMetadata != nil {
-			file = n.PatchPath
-		}
+		file := problemFile(n)
 		if n.DeprecationDate != "" {
 			if w, past := m.deprecatedModel(n); past {
 				diags[i].Add(w)
@@ -1012,7 +1046,7 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				if n.TestMetadata != nil {
 					line = n.PatchPos.Line
 				}
-				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				report(line, err)
 				continue
 			}
 			if t.DeprecationDate != "" && n.ResourceType == project.Model {
@@ -1030,7 +1064,7 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				if n.TestMetadata != nil {
 					line = n.PatchPos.Line
 				}
-				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				report(line, err)
 				continue
 			}
 			add(src.UniqueID, nil)
@@ -1046,7 +1080,16 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 			l.Add(d)
 		}
 	}
-	return out
+	return out, off
+}
+
+// problemFile is the file a node's problems are reported in: a generic test's
+// properties YAML, or the node's own file.
+func problemFile(n *Node) string {
+	if n.TestMetadata != nil {
+		return n.PatchPath
+	}
+	return n.OriginalFilePath
 }
 
 // buildMaps makes ParentMap and ChildMap; deps are resolveDependencies'.
