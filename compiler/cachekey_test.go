@@ -60,8 +60,8 @@ func TestParseKeyHashesKeyBuf(t *testing.T) {
 			TestMetadata: &TestMetadata{Name: "unique", Namespace: "", Kwargs: map[string]any{"column_name": "id", "model": "{{ ref('a') }}"}}},
 	} {
 		var b keyBuf
-		b.parseKey(n)
-		if got, want := e.parseKey(n), b.sum(); got != want {
+		b.parseKey(n, nil)
+		if got, want := e.parseKey(n, nil), b.sum(); got != want {
 			t.Errorf("%s: parseKey %x, want %x", n.UniqueID, got, want)
 		}
 	}
@@ -78,7 +78,7 @@ func TestParseKeyCoversProperties(t *testing.T) {
 			Config: project.Config{"materialized": "view"}, Description: "d", Meta: map[string]any{"tier": "gold"},
 			Columns: []*project.Column{{Name: "id", Description: "key", DataType: "int"}}, Version: 1, LatestVersion: 1}}
 	}
-	want := e.parseKey(base())
+	want := e.parseKey(base(), nil)
 	for name, change := range map[string]func(n *Node){
 		"config":             func(n *Node) { n.Config = project.Config{"materialized": "table"} },
 		"description":        func(n *Node) { n.Description = "e" },
@@ -94,11 +94,48 @@ func TestParseKeyCoversProperties(t *testing.T) {
 	} {
 		n := base()
 		change(n)
-		if e.parseKey(n) == want {
+		if e.parseKey(n, nil) == want {
 			t.Errorf("%s changed, the parse key did not", name)
 		}
 	}
-	if e.parseKey(base()) != want {
+	if e.parseKey(base(), nil) != want {
 		t.Errorf("the same node has another parse key")
+	}
+}
+
+// TestParseKeySharedConfigs: the bytes remembered for a config nodes
+// share (sharedKeys) are what the config writes: a node's key is the same
+// with and without them, and nodes sharing two different configs keep
+// different keys, however often each is met.
+func TestParseKeySharedConfigs(t *testing.T) {
+	e := &engine{}
+	cfgA := project.Config{"materialized": "view", "tags": []any{"a"}, "schema": "x", "enabled": true, "meta": map[string]any{"k": 1}}
+	cfgB := project.Config{"materialized": "table", "tags": []any{"a"}, "schema": "x", "enabled": true, "meta": map[string]any{"k": 1}}
+	small := project.Config{"materialized": "view"}
+	node := func(id string, cfg project.Config) *Node {
+		return &Node{Node: project.Node{ResourceType: project.Model, UniqueID: id, OriginalFilePath: "models/" + id + ".sql",
+			RawCode: "select 1", Config: cfg}, sharedConfig: true}
+	}
+	var shared sharedKeys
+	keys := map[digest.Key]string{}
+	for round := range 3 {
+		for _, c := range []struct {
+			id  string
+			cfg project.Config
+		}{{"a", cfgA}, {"b", cfgB}, {"c", cfgA}, {"d", cfgB}, {"e", small}} {
+			n := node(c.id, c.cfg)
+			got, want := e.parseKey(n, &shared), e.parseKey(n, nil)
+			if got != want {
+				t.Fatalf("round %d, %s: key %x with the shared configs, %x without", round, c.id, got, want)
+			}
+			if other, ok := keys[got]; ok && other != c.id {
+				t.Fatalf("%s and %s have one key", c.id, other)
+			}
+			keys[got] = c.id
+		}
+	}
+	// The same node with the other config has another key.
+	if e.parseKey(node("a", cfgA), &shared) == e.parseKey(node("a", cfgB), &shared) {
+		t.Error("two configs, one key")
 	}
 }

@@ -150,13 +150,14 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	errs := make([]error, len(ids))
 	cache := e.opts.Cache
 	var memo configMemo
+	var shared sharedKeys
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
 		var st parseCapture
 		var hit bool
 		var pk digest.Key
 		if cache != nil {
-			pk = e.parseKey(n)
+			pk = e.parseKey(n, &shared)
 			st, hit = m.cachedParse(n, pk)
 		}
 		if !hit {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -539,23 +540,28 @@ func (c *RenderCache) writeFile(dir *targetfs.Dir, name, content string) error {
 // Properties YAML files are not in the render cache's own key
 // (project.Project.Digest): a render reads them only through its node,
 // and through the relations of what it refs (execKey).
-func (e *engine) parseKey(n *Node) digest.Key {
+func (e *engine) parseKey(n *Node, shared *sharedKeys) digest.Key {
 	bp := e.keyBuf()
 	b := (*bp)[:0]
-	b.parseKey(n)
+	b.parseKey(n, shared)
 	sum := b.sum()
 	e.putKeyBuf(bp, b)
 	return sum
 }
 
-// parseKey writes what parseKey hashes.
-func (b *keyBuf) parseKey(n *Node) {
+// parseKey writes what parseKey hashes; shared, when not nil, remembers
+// what it writes for the configs nodes share.
+func (b *keyBuf) parseKey(n *Node, shared *sharedKeys) {
 	b.str(string(n.ResourceType), n.UniqueID, n.OriginalFilePath, n.RawCode)
 	if md := n.TestMetadata; md != nil {
 		b.str(md.Name, md.Namespace)
 		b.value(md.Kwargs)
 	}
-	b.value(map[string]any(n.Config))
+	if shared != nil && n.sharedConfig && len(n.Config) >= minSharedKey {
+		shared.write(b, n.Config)
+	} else {
+		b.value(map[string]any(n.Config))
+	}
 	b.str(n.Description, n.DeprecationDate, n.RelationName)
 	b.value(n.Meta)
 	b.value(n.Version)
@@ -565,6 +571,35 @@ func (b *keyBuf) parseKey(n *Node) {
 	for _, c := range n.Columns {
 		b.str(c.Name, c.Description, c.DataType)
 	}
+}
+
+// sharedKeys are the bytes parseKey writes for each config map that
+// nodes share (Node.sharedConfig: a folder's models, or the tests of a
+// package, hold one map), written once a Parse instead of once a node:
+// the keys of a config are sorted as they are written. An entry holds its
+// map, so no other map can take that address while the entry is kept;
+// a shared config is not changed (a render that changes its node's config
+// copies it first).
+type sharedKeys struct{ m sync.Map } // map address -> *sharedKey
+
+type sharedKey struct {
+	config project.Config
+	bytes  []byte
+}
+
+// minSharedKey is the least number of keys worth remembering.
+const minSharedKey = 4
+
+// write writes cfg as keyBuf.value does.
+func (s *sharedKeys) write(b *keyBuf, cfg project.Config) {
+	id := reflect.ValueOf(cfg).UnsafePointer()
+	if k, ok := s.m.Load(id); ok {
+		*b = append(*b, k.(*sharedKey).bytes...)
+		return
+	}
+	start := len(*b)
+	b.value(map[string]any(cfg))
+	s.m.Store(id, &sharedKey{config: cfg, bytes: slices.Clone((*b)[start:])})
 }
 
 // keyBuf is a scratch buffer from the engine's pool.
