@@ -27,11 +27,12 @@ type editModel struct {
 	pkgMacro     bool // calls the installed package's macro
 	readsVar     bool
 	readsEnv     bool
-	macroTag     bool // config(tags=[model_tag()]): a macro in the parse
-	macroRef     bool // refs what the project's base_ref() macro refs
-	readsSource  bool // source('raw', 'events')
-	readsThis    bool // {{ this }}
-	docDescribed bool // its description is {{ doc('shared') }}
+	macroTag     bool   // config(tags=[model_tag()]): a macro in the parse
+	macroRef     bool   // refs what the project's base_ref() macro refs
+	readsSource  bool   // source('raw', 'events')
+	readsThis    bool   // {{ this }}
+	docDescribed bool   // its description is {{ doc('shared') }}
+	dimRef       string // "", "latest" (ref('dim')) or "v1" (ref('dim', v=1))
 	// properties YAML
 	described  string
 	yamlTags   []string
@@ -55,6 +56,11 @@ type editProject struct {
 	sourceTable  string // its events table's identifier
 	docText      string // the shared docs block
 	customAlias  bool   // a generate_alias_name override
+	// dim is a versioned model (versions 1 and 2 in the YAML).
+	dimLatest    int
+	dimConstant  int
+	exposed      string // the model the exposure depends on
+	unitRows     int    // rows the unit test on m00 expects
 	customSchema bool   // a generate_schema_name override
 	folderMat    string // +materialized of the marts folder
 	folderTags   []string
@@ -68,7 +74,7 @@ type editProject struct {
 
 func newEditProject(r *rand.Rand) *editProject {
 	p := &editProject{rate: 2, macroBody: "({{ col }} / 100)", pkgBody: "{{ col }} * 100", tagBody: "blue", baseRef: "m00", seedRows: 2,
-		sourceSchema: "raw", sourceTable: "events", docText: "Shared text."}
+		sourceSchema: "raw", sourceTable: "events", docText: "Shared text.", dimLatest: 2, exposed: "m00", unitRows: 1}
 	for range 8 {
 		p.addModel(r)
 	}
@@ -160,6 +166,12 @@ func (m *editModel) sql() string {
 	}
 	if m.readsSource {
 		b.WriteString(", (select count(*) from {{ source('raw', 'events') }}) as events")
+	}
+	switch m.dimRef {
+	case "latest":
+		b.WriteString(", (select count(*) from {{ ref('dim') }}) as dims")
+	case "v1":
+		b.WriteString(", (select count(*) from {{ ref('dim', v=1) }}) as dims")
 	}
 	if len(m.refs) > 0 {
 		fmt.Fprintf(&b, "\nfrom {{ ref('%s') }}", m.refs[0])
@@ -263,6 +275,33 @@ func (p *editProject) files() map[string]string {
 	for folder, b := range props {
 		f["models/"+folder+"/_props.yml"] = b.String()
 	}
+	f["models/dim_v1.sql"] = "select 1 as id\n"
+	f["models/dim_v2.sql"] = fmt.Sprintf("select %d as id, 'x' as extra\n", p.dimConstant)
+	var unit strings.Builder
+	unit.WriteString("  - name: m00_rows\n    model: m00\n    given:\n")
+	if m00 := p.model("m00"); m00 != nil && m00.readsSource {
+		unit.WriteString("      - input: source('raw', 'events')\n        rows: [{id: 1}]\n")
+	} else {
+		unit.WriteString("      []\n")
+	}
+	unit.WriteString("    expect:\n      rows:\n")
+	for i := range p.unitRows {
+		fmt.Fprintf(&unit, "        - {id: %d}\n", i)
+	}
+	f["models/dim.yml"] = fmt.Sprintf(`version: 2
+models:
+  - name: dim
+    latest_version: %d
+    versions:
+      - v: 1
+      - v: 2
+exposures:
+  - name: weekly
+    type: dashboard
+    owner: {email: data@example.com}
+    depends_on: [ref('%s')]
+unit_tests:
+`, p.dimLatest, p.exposed) + unit.String()
 	return f
 }
 
@@ -273,7 +312,7 @@ func (p *editProject) edit(r *rand.Rand) string {
 		return b.name + ": enabled again"
 	}
 	m := p.models[r.IntN(len(p.models))]
-	switch r.IntN(26) {
+	switch r.IntN(29) {
 	case 0, 1, 2:
 		// The same size: a file whose size and modification time may
 		// not tell it changed.
@@ -377,6 +416,16 @@ func (p *editProject) edit(r *rand.Rand) string {
 		p.docText = []string{"Shared text.", "Shared text, edited.", "Other words."}[r.IntN(3)]
 		p.customAlias = r.IntN(2) == 0
 		return fmt.Sprintf("docs block %q, generate_alias_name override %t", p.docText, p.customAlias)
+	case 25:
+		m.dimRef = []string{"", "latest", "v1"}[r.IntN(3)]
+		return m.name + ": dim ref " + m.dimRef
+	case 26:
+		p.dimLatest, p.dimConstant = 1+r.IntN(2), r.IntN(5)
+		return fmt.Sprintf("dim: latest version %d, constant %d", p.dimLatest, p.dimConstant)
+	case 27:
+		p.exposed = []string{"m00", "m01"}[r.IntN(2)]
+		p.unitRows = 1 + r.IntN(3)
+		return fmt.Sprintf("exposure on %s, unit test expects %d rows", p.exposed, p.unitRows)
 	default:
 		m.folder = map[string]string{"staging": "marts", "marts": "staging"}[m.folder]
 		return m.name + ": moved to " + m.folder
@@ -540,6 +589,13 @@ func randomEdits(t *testing.T, seed uint64, steps int) {
 				fail("elt ls:\n%s", firstDifference(got.stdout, want.stdout))
 			}
 			continue
+		}
+		// The project holds what the edits aim at: a check on the
+		// generator, not on elt.
+		for _, id := range []string{`"model.shop.dim.v2"`, `"exposure.shop.weekly"`, `"unit_test.shop.m00.m00_rows"`, `"source.shop.raw.events"`} {
+			if !strings.Contains(wantFiles["manifest.json"], id) {
+				fail("no %s in the manifest", id)
+			}
 		}
 		compared += len(wantFiles)
 		for name, w := range wantFiles {
