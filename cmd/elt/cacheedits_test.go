@@ -149,29 +149,22 @@ func (m *editModel) sql() string {
 		fmt.Fprintf(&b, "{{ config(%s) }}\n", strings.Join(cfg, ", "))
 	}
 	fmt.Fprintf(&b, "select %d as id, 'k%d' as kind", m.constant, m.constant)
-	if m.macro {
-		b.WriteString(", {{ cents('id') }} as c")
-	}
-	if m.pkgMacro {
-		b.WriteString(", {{ pkg.pkg_money('id') }} as p")
-	}
-	if m.readsVar {
-		b.WriteString(", {{ var('rate') }} as r")
-	}
-	if m.readsEnv {
-		b.WriteString(", '{{ env_var('ELT_TEST_EDIT_REGION', 'eu') }}' as region")
-	}
-	if m.readsThis {
-		b.WriteString(", '{{ this }}' as self")
-	}
-	if m.readsSource {
-		b.WriteString(", (select count(*) from {{ source('raw', 'events') }}) as events")
-	}
-	switch m.dimRef {
-	case "latest":
-		b.WriteString(", (select count(*) from {{ ref('dim') }}) as dims")
-	case "v1":
-		b.WriteString(", (select count(*) from {{ ref('dim', v=1) }}) as dims")
+	for _, c := range []struct {
+		on     bool
+		column string
+	}{
+		{m.macro, "{{ cents('id') }} as c"},
+		{m.pkgMacro, "{{ pkg.pkg_money('id') }} as p"},
+		{m.readsVar, "{{ var('rate') }} as r"},
+		{m.readsEnv, "'{{ env_var('ELT_TEST_EDIT_REGION', 'eu') }}' as region"},
+		{m.readsThis, "'{{ this }}' as self"},
+		{m.readsSource, "(select count(*) from {{ source('raw', 'events') }}) as events"},
+		{m.dimRef == "latest", "(select count(*) from {{ ref('dim') }}) as dims"},
+		{m.dimRef == "v1", "(select count(*) from {{ ref('dim', v=1) }}) as dims"},
+	} {
+		if c.on {
+			b.WriteString(", " + c.column)
+		}
 	}
 	if len(m.refs) > 0 {
 		fmt.Fprintf(&b, "\nfrom {{ ref('%s') }}", m.refs[0])
