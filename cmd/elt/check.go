@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -242,10 +243,10 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	if err != nil {
 		return nil, err
 	}
-	if duck.err != nil && results.Stats().Parsed > 0 {
+	if err := duck.openErr(); err != nil && results.Stats().Parsed > 0 {
 		// Every parse failed for want of a parser: nothing was checked, and
 		// the cache must not keep those failures.
-		return nil, fmt.Errorf("open DuckDB's SQL parser: %w", duck.err)
+		return nil, fmt.Errorf("open DuckDB's SQL parser: %w", err)
 	}
 	if ctx.Err() != nil {
 		return findings, nil
@@ -311,10 +312,27 @@ type lazyDuckDB struct {
 	once sync.Once
 	p    *duckdbparse.Parser
 	err  error
+	// opened is set once p and err are: an open begun ahead, on another
+	// goroutine (session.checkParser), may still be under way.
+	opened atomic.Bool
 }
 
 // open opens the parser unless it was opened already.
-func (l *lazyDuckDB) open() { l.once.Do(func() { l.p, l.err = duckdbparse.New() }) }
+func (l *lazyDuckDB) open() {
+	l.once.Do(func() {
+		l.p, l.err = duckdbparse.New()
+		l.opened.Store(true)
+	})
+}
+
+// openErr is why the parser could not be opened, once an open has
+// finished; nil before, and without waiting for one under way.
+func (l *lazyDuckDB) openErr() error {
+	if !l.opened.Load() {
+		return nil
+	}
+	return l.err
+}
 
 func (l *lazyDuckDB) Parse(ctx context.Context, sql string) (sqlmodel.Query, error) {
 	l.open()
