@@ -62,14 +62,19 @@ func (c *kindCache) kind(ctx context.Context, q queryer, since uint64, rel adapt
 	if !cacheable(rel) {
 		return "", false, nil
 	}
-	key := schemaKey(rel)
+	key, ident := schemaKey(rel), strings.ToLower(rel.Identifier)
+	// A schema's map is looked up under the lock, as set changes it: the
+	// builds of other nodes settle into it while this one asks.
 	c.mu.Lock()
 	kinds, loaded := c.schemas[key]
+	k, found := kinds[ident]
 	c.mu.Unlock()
 	if !loaded {
+		// Read into a map of its own, looked up before it is shared.
 		if kinds, err = schemaKinds(ctx, q, rel.Database, rel.Schema); err != nil {
 			return "", false, err
 		}
+		k, found = kinds[ident]
 		c.mu.Lock()
 		if _, loaded := c.schemas[key]; !loaded && c.version == since {
 			if c.schemas == nil {
@@ -79,7 +84,6 @@ func (c *kindCache) kind(ctx context.Context, q queryer, since uint64, rel adapt
 		}
 		c.mu.Unlock()
 	}
-	k, found := kinds[strings.ToLower(rel.Identifier)]
 	switch {
 	case !found:
 		return adapters.KindNone, true, nil
