@@ -27,7 +27,8 @@ type api struct {
 	retryAt   int
 	retryTime time.Time
 	afterWait time.Duration
-	// onPage, when set, is called before page number page is answered.
+	// onPage, when set, is called before page number page is answered;
+	// set under mu once the server runs.
 	onPage func(page int)
 }
 
@@ -86,8 +87,11 @@ func (s *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		page = (from-since-1)/size + 1
 	}
-	if s.onPage != nil {
-		s.onPage(page)
+	s.mu.Lock()
+	onPage := s.onPage
+	s.mu.Unlock()
+	if onPage != nil {
+		onPage(page)
 	}
 	s.mu.Lock()
 	n := s.n
