@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,7 @@ type editProject struct {
 	dimConstant  int
 	exposed      string // the model the exposure depends on
 	unitRows     int    // rows the unit test on m00 expects
+	incShift     int    // what the incremental model adds to m00's id
 	customSchema bool   // a generate_schema_name override
 	folderMat    string // +materialized of the marts folder
 	folderTags   []string
@@ -183,7 +185,16 @@ func (m *editModel) sql() string {
 func (p *editProject) files() map[string]string {
 	f := map[string]string{}
 	var proj strings.Builder
-	fmt.Fprintf(&proj, "name: shop\nversion: \"1.0\"\nprofile: shop\nvars:\n  rate: %d\nmodels:\n  shop:\n    +materialized: view\n    marts:\n", p.rate)
+	fmt.Fprintf(&proj, "name: shop\nversion: \"1.0\"\nprofile: shop\nvars:\n  rate: %d\n", p.rate)
+	// The source's tables, under each name an edit gives them.
+	proj.WriteString("on-run-start:\n")
+	for _, schema := range []string{"raw", "landing"} {
+		fmt.Fprintf(&proj, "  - \"create schema if not exists {{ target.database }}.%s\"\n", schema)
+		for _, table := range []string{"events", "events_v2"} {
+			fmt.Fprintf(&proj, "  - \"create table if not exists {{ target.database }}.%s.%s as select 1 as id\"\n", schema, table)
+		}
+	}
+	proj.WriteString("models:\n  shop:\n    +materialized: view\n    marts:\n")
 	if p.folderMat != "" {
 		fmt.Fprintf(&proj, "      +materialized: %s\n", p.folderMat)
 	}
@@ -268,18 +279,42 @@ func (p *editProject) files() map[string]string {
 	for folder, b := range props {
 		f["models/"+folder+"/_props.yml"] = b.String()
 	}
+	// An incremental model: its render before a run reads whether its
+	// table exists, which a cached render cannot know.
+	f["models/inc.sql"] = fmt.Sprintf("{{ config(materialized='incremental', unique_key='id') }}\n"+
+		"select id + %d as id, kind from {{ ref('m00') }}\n"+
+		"{%% if is_incremental() %%}where id + %d > (select coalesce(max(id), -1) from {{ this }}){%% endif %%}\n", p.incShift, p.incShift)
+	// A model that asks the warehouse for m00's columns: its render is
+	// never cached, and runs again before it is built.
+	f["models/cols.sql"] = "{% set cols = adapter.get_columns_in_relation(ref('m00')) %}\n" +
+		"select {% for c in cols %}{{ c.name }}{% if not loop.last %}, {% endif %}{% else %}1 as nothing{% endfor %}\n" +
+		"from {{ ref('m00') }}\n"
 	f["models/dim_v1.sql"] = "select 1 as id\n"
 	f["models/dim_v2.sql"] = fmt.Sprintf("select %d as id, 'x' as extra\n", p.dimConstant)
+	// The unit test passes when it expects one row (m00 selects one),
+	// and fails otherwise.
 	var unit strings.Builder
 	unit.WriteString("  - name: m00_rows\n    model: m00\n    given:\n")
-	if m00 := p.model("m00"); m00 != nil && m00.readsSource {
-		unit.WriteString("      - input: source('raw', 'events')\n        rows: [{id: 1}]\n")
-	} else {
+	m00 := p.model("m00")
+	var given []string
+	if m00.readsSource {
+		given = append(given, "source('raw', 'events')")
+	}
+	switch m00.dimRef {
+	case "latest":
+		given = append(given, "ref('dim')")
+	case "v1":
+		given = append(given, "ref('dim', v=1)")
+	}
+	for _, g := range given {
+		fmt.Fprintf(&unit, "      - input: %s\n        rows: [{id: 1}]\n", g)
+	}
+	if len(given) == 0 {
 		unit.WriteString("      []\n")
 	}
 	unit.WriteString("    expect:\n      rows:\n")
-	for i := range p.unitRows {
-		fmt.Fprintf(&unit, "        - {id: %d}\n", i)
+	for range p.unitRows {
+		fmt.Fprintf(&unit, "        - {id: %d}\n", m00.constant)
 	}
 	f["models/dim.yml"] = fmt.Sprintf(`version: 2
 models:
@@ -417,8 +452,9 @@ func (p *editProject) edit(r *rand.Rand) string {
 		return fmt.Sprintf("dim: latest version %d, constant %d", p.dimLatest, p.dimConstant)
 	case 27:
 		p.exposed = []string{"m00", "m01"}[r.IntN(2)]
-		p.unitRows = 1 + r.IntN(3)
-		return fmt.Sprintf("exposure on %s, unit test expects %d rows", p.exposed, p.unitRows)
+		p.unitRows = []int{1, 1, 2}[r.IntN(3)]
+		p.incShift = r.IntN(3)
+		return fmt.Sprintf("exposure on %s, unit test expects %d rows, incremental shift %d", p.exposed, p.unitRows, p.incShift)
 	default:
 		m.folder = map[string]string{"staging": "marts", "marts": "staging"}[m.folder]
 		return m.name + ": moved to " + m.folder
@@ -491,8 +527,13 @@ func randomEdits(t *testing.T, seed uint64, steps int) {
 	env := map[string]string{"ELT_TEST_EDIT_REGION": "eu"}
 	target := "dev"
 	var history []string
-	compared, failed := 0, 0
-	defer func() { t.Logf("seed %d: %d steps, %d failed alike, %d files compared", seed, steps, failed, compared) }()
+	compared, failed, builds := 0, 0, 0
+	defer func() {
+		t.Logf("seed %d: %d steps, %d failed alike, %d files compared, %d builds", seed, steps, failed, compared, builds)
+	}()
+	// mirror is the project again, built without the caches: its DuckDB
+	// file sees the same builds as dir's.
+	mirror := t.TempDir()
 	fail := func(format string, args ...any) {
 		t.Helper()
 		t.Fatalf("seed %d, after the steps\n  %s\n%s", seed, strings.Join(history, "\n  "), fmt.Sprintf(format, args...))
@@ -524,6 +565,18 @@ func randomEdits(t *testing.T, seed uint64, steps int) {
 			what = append(what, "rewrote "+touch+" unchanged")
 		}
 		syncEditProject(t, dir, files, touch)
+		if r.IntN(12) == 0 {
+			// A build, against a DuckDB file that has seen the same
+			// builds without the caches.
+			what = append(what, "build")
+			history = append(history, fmt.Sprintf("%d: %s; elt build --target %s", step, strings.Join(what, "; "), target))
+			syncEditProject(t, mirror, files, "")
+			if msg := compareBuilds(t, dir, mirror, env, target); msg != "" {
+				fail("%s", msg)
+			}
+			builds++
+			continue
+		}
 		args := []string{"compile"}
 		switch k := r.IntN(10); {
 		case k < 3:
@@ -637,4 +690,85 @@ func firstDifference(got, want string) string {
 	from := max(0, i-300)
 	excerpt := func(s string) string { return s[min(from, len(s)):min(i+300, len(s))] }
 	return fmt.Sprintf("at byte %d of %d (%d without the caches)\nwith the caches:\n%s\nwithout:\n%s", i, len(got), len(want), excerpt(got), excerpt(want))
+}
+
+// tempNames are the random parts of the temporary relations' names, and
+// runTimes the times a snapshot stamps its rows with.
+var (
+	tempNames = regexp.MustCompile(`elt_tmp_[0-9a-f]+`)
+	runTimes  = regexp.MustCompile(`timestamp '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+'`)
+)
+
+// compareBuilds runs elt build in dir with the caches and in mirror
+// without, each against its own DuckDB file, and says how they differ:
+// the exit code, each node's status and failures in run_results.json, and
+// the SQL each wrote under target/run.
+func compareBuilds(t *testing.T, dir, mirror string, env map[string]string, target string) string {
+	t.Helper()
+	type built struct {
+		res     cliResult
+		results map[string]rrEntry
+		run     map[string]string
+	}
+	build := func(d string, extra ...string) built {
+		if err := os.RemoveAll(filepath.Join(d, "target", "run")); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(filepath.Join(d, "target", "run_results.json"))
+		b := built{res: eltWith(t, d, env, append([]string{"build", "--target", target}, extra...)...), run: map[string]string{}}
+		if _, err := os.Stat(filepath.Join(d, "target", "run_results.json")); err == nil {
+			b.results = readRunResults(t, filepath.Join(d, "target", "run_results.json"))
+		}
+		root := filepath.Join(d, "target", "run")
+		_ = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return nil
+			}
+			body, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, _ := filepath.Rel(root, p)
+			// A seed's load names its file: the project's own folder; a
+			// snapshot's temporary tables have random names, and its rows
+			// the time it ran.
+			body = tempNames.ReplaceAll(body, []byte("elt_tmp_X"))
+			body = runTimes.ReplaceAll(body, []byte("timestamp 'T'"))
+			b.run[filepath.ToSlash(rel)] = strings.ReplaceAll(string(body), d, "<project>")
+			return nil
+		})
+		return b
+	}
+	got, want := build(dir), build(mirror, "--no-partial-parse")
+	switch {
+	case got.res.code != want.res.code:
+		return fmt.Sprintf("elt build: exit %d with the caches, %d without\nwith:\n%s%s\nwithout:\n%s%s",
+			got.res.code, want.res.code, got.res.stdout, got.res.stderr, want.res.stdout, want.res.stderr)
+	case len(got.results) != len(want.results) || len(got.run) != len(want.run):
+		return fmt.Sprintf("elt build: %d results and %d run files with the caches, %d and %d without",
+			len(got.results), len(got.run), len(want.results), len(want.run))
+	}
+	if os.Getenv("ELT_TEST_EDIT_DEBUG") != "" {
+		statuses := map[string]int{}
+		for _, w := range want.results {
+			statuses[w.Status]++
+		}
+		t.Logf("build: exit %d, %v", want.res.code, statuses)
+		for _, l := range strings.Split(want.res.stdout+want.res.stderr, "\n") {
+			if strings.Contains(l, "ERROR") || strings.Contains(l, "Error") {
+				t.Logf("  %s", l)
+			}
+		}
+	}
+	for name, w := range want.results {
+		if g := got.results[name]; g.Status != w.Status || g.Failures != w.Failures {
+			return fmt.Sprintf("elt build: %s %s (%d failures) with the caches, %s (%d) without", name, g.Status, g.Failures, w.Status, w.Failures)
+		}
+	}
+	for name, w := range want.run {
+		if g := got.run[name]; g != w {
+			return fmt.Sprintf("target/run/%s differs:\n%s", name, firstDifference(g, w))
+		}
+	}
+	return ""
 }
