@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/internal/fuzzguard"
+	"github.com/elt-dev/elt/internal/sharedtest"
 )
 
 // FuzzLoadCache loads a project (cacheProject, its files older than the
@@ -21,7 +22,7 @@ import (
 //     project or an error, never panic, and allocate in proportion.
 func FuzzLoadCache(f *testing.F) {
 	dir := cacheProject(f)
-	ageFiles(f, dir, time.Hour)
+	sharedtest.AgeFiles(f, dir, time.Hour)
 	env := envOf("ORDERS_OWNER", "ann")
 	want := plainLoad(f, dir, env)
 	cachedLoad(f, dir, env) // writes the cache

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/elt-dev/elt/internal/sharedtest"
 )
 
 // cacheProject has a file of every kind Load reads, YAML values that read
@@ -52,22 +54,6 @@ unknown_key: 1
 	})
 }
 
-// ageFiles sets every file's modification time to age before now, so
-// that its stat vouches for it (racyMargin).
-func ageFiles(t testing.TB, dir string, age time.Duration) {
-	t.Helper()
-	old := time.Now().Add(-age)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		return os.Chtimes(p, old, old)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func cachedLoad(t testing.TB, dir string, env func(string) (string, bool)) (*Project, FileCacheStats) {
 	t.Helper()
 	c := NewFileCache("test")
@@ -102,7 +88,7 @@ func sameProject(t testing.TB, what string, a, b *Project) {
 
 func TestFileCacheReusesUnchangedFiles(t *testing.T) {
 	dir := cacheProject(t)
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	env := envOf("ORDERS_OWNER", "ann")
 	want := plainLoad(t, dir, env)
 	if len(want.Warnings) < 2 {
@@ -185,7 +171,7 @@ func TestFileCacheSeesChanges(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := cacheProject(t)
-			ageFiles(t, dir, time.Hour)
+			sharedtest.AgeFiles(t, dir, time.Hour)
 			before := plainLoad(t, dir, envOf())
 			cachedLoad(t, dir, envOf())
 			cachedLoad(t, dir, envOf())
@@ -226,7 +212,7 @@ func TestFileCacheSameSizeSameModTime(t *testing.T) {
 		t.Skip("the change time is compared on Linux only")
 	}
 	dir := cacheProject(t)
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	cachedLoad(t, dir, envOf())
 	f := filepath.Join(dir, "models", "customers.sql")
 	fi, err := os.Stat(f)
@@ -255,7 +241,7 @@ func TestFileCacheRecentFilesRead(t *testing.T) {
 	dir := cacheProject(t)
 	// Modified "now" as far as any Load can tell, however slow the
 	// machine: a time ahead of the clock is always too recent.
-	ageFiles(t, dir, -time.Hour)
+	sharedtest.AgeFiles(t, dir, -time.Hour)
 	cachedLoad(t, dir, envOf())
 	_, st := cachedLoad(t, dir, envOf())
 	if st.Reused != 0 || st.Read != 8 {
@@ -268,7 +254,7 @@ func TestFileCacheRecentFilesRead(t *testing.T) {
 
 func TestFileCacheDamaged(t *testing.T) {
 	dir := cacheProject(t)
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	want := plainLoad(t, dir, envOf())
 	cachedLoad(t, dir, envOf())
 	path := filepath.Join(dir, "target", FileCacheName)
@@ -313,7 +299,7 @@ func TestFileCacheErrorsUnchanged(t *testing.T) {
 		"models/ok.yml":  "version: 2\nmodels:\n  - name: a\n    description: fine\n",
 		"models/bad.yml": "version: 2\nmodels:\n  - name: a\n    columns: {\n",
 	})
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	_, want := loadDir(t, dir, Options{})
 	if want == nil {
 		t.Fatal("want an error")
@@ -396,7 +382,7 @@ func TestFileCacheLags(t *testing.T) {
 		files[fmt.Sprintf("models/m_%04d.sql", i)] = fmt.Sprintf("select %d as id\n", i)
 	}
 	dir := newProject(t, files)
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	env := envOf()
 	stored := filepath.Join(dir, "target", FileCacheName)
 	if _, st := cachedLoad(t, dir, env); st.Read == 0 {

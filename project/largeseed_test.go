@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/elt-dev/elt/internal/sharedtest"
 )
 
 // largeSeed is a seed over maxSeedSize: a header and rows of the one
@@ -28,7 +30,7 @@ func TestReadSeedLargeFromStat(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	shaOf := func(p string) string {
 		data, err := os.ReadFile(p)
 		if err != nil {

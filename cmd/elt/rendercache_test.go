@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/internal/benchgen"
+	"github.com/elt-dev/elt/internal/sharedtest"
 )
 
 // cacheProject is a small project with every kind of file a render may
@@ -883,7 +884,7 @@ func TestCachesRewrittenOnlyWhenChanged(t *testing.T) {
 func TestLsKeepsCaches(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, cacheProject)
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	ls := func(env map[string]string, sel string) (renderCacheStats, string) {
 		t.Helper()
 		res := eltWith(t, dir, env, "ls", "-s", sel, "--output", "json", "--log-format", "json")
@@ -937,22 +938,6 @@ func TestLsKeepsCaches(t *testing.T) {
 		if _, out := ls(e.env, e.sel); !strings.Contains(out, e.want) {
 			t.Errorf("%s: ls json %s; want %s", e.name, out, e.want)
 		}
-	}
-}
-
-// ageFiles sets the modification time of every file under dir to age
-// ago: old enough for the load cache to trust their stats.
-func ageFiles(t *testing.T, dir string, age time.Duration) {
-	t.Helper()
-	old := time.Now().Add(-age)
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		return os.Chtimes(p, old, old)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -1349,7 +1334,7 @@ func TestCachesLagBehindFewChanges(t *testing.T) {
 	if err := benchgen.Write(dir, benchgen.Options{Models: models}); err != nil {
 		t.Fatal(err)
 	}
-	ageFiles(t, dir, time.Hour)
+	sharedtest.AgeFiles(t, dir, time.Hour)
 	renderCache := filepath.Join(dir, "target", renderCacheFile)
 	loadCache := filepath.Join(dir, "target", "elt_load_cache.bin")
 	if st := compileStats(t, dir, nil); st.ParseHits != 0 {

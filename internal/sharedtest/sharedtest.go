@@ -1,14 +1,34 @@
-// Package sharedtest finds, for tests, the public dbt package releases that
-// the project's workspace keeps in ../shared/dbt-packages beside the
-// repository (CI clones the repository there too). A user's clone has no
-// ../shared: tests that need it skip, saying where they looked.
+// Package sharedtest holds what the tests of several packages use: the
+// public dbt package releases that the project's workspace keeps in
+// ../shared/dbt-packages beside the repository (CI clones the repository
+// there too; a user's clone has none, and tests that need it skip, saying
+// where they looked), and files aged for the load cache.
 package sharedtest
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
+
+// AgeFiles sets the modification time of every file under dir to age
+// before now: old enough (for a positive age) that the load cache trusts
+// their stats, as it trusts no stat taken within its racy margin.
+func AgeFiles(tb testing.TB, dir string, age time.Duration) {
+	tb.Helper()
+	old := time.Now().Add(-age)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
 
 // DBTPackages returns ../shared/dbt-packages beside the repository root
 // (the folder holding go.mod), or skips tb.
