@@ -663,9 +663,6 @@ func targetFiles(t *testing.T, dir string) map[string]string {
 	if _, err := os.Stat(filepath.Join(dir, "target", "manifest.json")); err != nil {
 		return map[string]string{}
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "target", "compiled"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	return targetSnapshot(t, dir)
 }
 
@@ -715,28 +712,19 @@ func compareBuilds(t *testing.T, dir, mirror string, env map[string]string, targ
 			t.Fatal(err)
 		}
 		os.Remove(filepath.Join(d, "target", "run_results.json"))
-		b := built{res: eltWith(t, d, env, append([]string{"build", "--target", target}, extra...)...), run: map[string]string{}}
+		b := built{res: eltWith(t, d, env, append([]string{"build", "--target", target}, extra...)...)}
 		if _, err := os.Stat(filepath.Join(d, "target", "run_results.json")); err == nil {
 			b.results = readRunResults(t, filepath.Join(d, "target", "run_results.json"))
 		}
-		root := filepath.Join(d, "target", "run")
-		_ = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() {
-				return nil
-			}
-			body, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rel, _ := filepath.Rel(root, p)
+		b.run = treeFiles(t, filepath.Join(d, "target", "run"))
+		for rel, body := range b.run {
 			// A seed's load names its file: the project's own folder; a
 			// snapshot's temporary tables have random names, and its rows
 			// the time it ran.
-			body = tempNames.ReplaceAll(body, []byte("elt_tmp_X"))
-			body = runTimes.ReplaceAll(body, []byte("timestamp 'T'"))
-			b.run[filepath.ToSlash(rel)] = strings.ReplaceAll(string(body), d, "<project>")
-			return nil
-		})
+			body = tempNames.ReplaceAllString(body, "elt_tmp_X")
+			body = runTimes.ReplaceAllString(body, "timestamp 'T'")
+			b.run[rel] = strings.ReplaceAll(body, d, "<project>")
+		}
 		return b
 	}
 	got, want := build(dir), build(mirror, "--no-partial-parse")
