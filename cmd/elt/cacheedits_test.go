@@ -666,16 +666,20 @@ func targetFiles(t *testing.T, dir string) map[string]string {
 	return targetSnapshot(t, dir)
 }
 
-// errorLines is a failure's stderr without its timing.
+// errorLines is a failure's stderr without its timing (the time a log
+// line starts with) and blank lines.
 func errorLines(s string) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
-		if strings.TrimSpace(l) != "" {
+		if l = logTime.ReplaceAllString(l, ""); strings.TrimSpace(l) != "" {
 			out = append(out, l)
 		}
 	}
 	return strings.Join(out, "\n")
 }
+
+// logTime is the time a log line starts with.
+var logTime = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}:[0-9]{2}  `)
 
 // firstDifference shows where got and want first differ, with some of
 // what surrounds it.
