@@ -291,9 +291,7 @@ func TestManifestCacheMatchesFreshEncode(t *testing.T) {
 		{"compile -s a fifth time", func() {}, 0, 0},
 		{"compiled after three compile -s", recompile, 0, -2},
 		{"nothing changed after that", func() {}, 0, 0},
-		{"compile -s, the spare then changed", func() {
-			uncompile()
-		}, 0, 0},
+		{"compile -s, the spare then changed", uncompile, 0, 0},
 		{"compiled with the spare changed: encoded", func() {
 			f, err := w.dir.OpenAppend(w.c.spare())
 			if err != nil {
