@@ -31,6 +31,7 @@ two engines on the same inputs, not to imitate dbt.
 """
 
 import json
+import signal
 import sys
 
 import jinja2
@@ -69,7 +70,33 @@ def template_lineno(exc):
     return found
 
 
+# RENDER_SECONDS bounds one render: a generated template can loop for
+# minutes (nested loops over the sandbox's largest ranges), which would
+# stall the fuzzer that asked, minimizing one input render after render.
+# Such a render answers OracleTimeout, which the tests do not compare.
+RENDER_SECONDS = 3
+
+
+class OracleTimeout(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise OracleTimeout("the render took over %d s" % RENDER_SECONDS)
+
+
 def answer(req):
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(RENDER_SECONDS)
+    try:
+        return render(req)
+    except OracleTimeout as exc:
+        return {"id": req.get("id"), "error": "OracleTimeout", "message": str(exc), "lineno": None}
+    finally:
+        signal.alarm(0)
+
+
+def render(req):
     rid = req.get("id")
     undefined = UNDEFINED.get(req.get("undefined"))
     if undefined is None:
@@ -85,7 +112,7 @@ def answer(req):
         out = tmpl.render(req.get("context") or {})
         return {"id": rid, "output": out}
     except BaseException as exc:  # noqa: B036 - every failure is an answer
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, OracleTimeout)):
             raise
         try:
             message = str(exc)
