@@ -28,7 +28,8 @@ func (e *engine) dbtNamespace() map[string]any {
 // searchOrder is where adapter.dispatch looks for a macro, package by
 // package: the project's dispatch config for the namespace if it has one,
 // else the root project first, then the namespace itself (dbt's documented
-// default). With no namespace, the root project then dbt's internal macros.
+// default). With no namespace, the root project then dbt's internal macros
+// (fnDispatch puts a package's node's own package first).
 func (e *engine) searchOrder(namespace string) []string {
 	root := e.proj.Config.Name
 	for _, d := range e.proj.Config.Dispatch {
@@ -40,6 +41,23 @@ func (e *engine) searchOrder(namespace string) []string {
 		return []string{root, "dbt"}
 	}
 	return []string{root, namespace}
+}
+
+// dispatchesByName reports whether adapter.dispatch with namespace looks
+// its candidates up by name alone, as dbt does when the namespace is None
+// or names neither a dispatch config nor a package it knows (a package's
+// macros dispatching to themselves as 'macros', say).
+func (e *engine) dispatchesByName(namespace string) bool {
+	if namespace == "" {
+		return true
+	}
+	for _, d := range e.proj.Config.Dispatch {
+		if d.MacroNamespace == namespace && len(d.SearchOrder) > 0 {
+			return false
+		}
+	}
+	_, installed := e.packageMacros[namespace]
+	return !installed && !internalPackages[namespace] && namespace != e.proj.Config.Name
 }
 
 // rootMacros are the root project's own macros by name.
@@ -105,7 +123,8 @@ func (e *engine) lookupIn(pkg, name string) (*macroDef, bool) {
 }
 
 // fnDispatch is adapter.dispatch(macro_name, macro_namespace=None): for
-// each package of the search order, <target type>__name then default__name.
+// each package of the search order, <target type>__name then default__name;
+// without a namespace, <target type>__name in each package first.
 func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	st, err := renderStateOf(s)
 	if err != nil {
@@ -126,14 +145,34 @@ func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		}
 	}
 	e := st.engine
-	order := e.searchOrder(namespace)
+	prefixes := []string{e.dialect.Type(), "default"}
 	var tried []string
-	for _, pkg := range order {
-		for _, prefix := range []string{e.dialect.Type(), "default"} {
-			cand := prefix + "__" + name
-			tried = append(tried, pkg+"."+cand)
-			if def, ok := e.lookupIn(pkg, cand); ok {
-				return def.fn, nil
+	if e.dispatchesByName(namespace) {
+		// dbt looks each name up in the render's macro namespace: the
+		// node's own package (a package's node), the root project, then
+		// dbt's internal macros; <target type>__name in all of them
+		// before default__name.
+		order := e.searchOrder("")
+		if st.pkgMacros != nil {
+			order = append([]string{st.node.Package}, order...)
+		}
+		for _, prefix := range prefixes {
+			for _, pkg := range order {
+				cand := prefix + "__" + name
+				tried = append(tried, pkg+"."+cand)
+				if def, ok := e.lookupIn(pkg, cand); ok {
+					return def.fn, nil
+				}
+			}
+		}
+	} else {
+		for _, pkg := range e.searchOrder(namespace) {
+			for _, prefix := range prefixes {
+				cand := prefix + "__" + name
+				tried = append(tried, pkg+"."+cand)
+				if def, ok := e.lookupIn(pkg, cand); ok {
+					return def.fn, nil
+				}
 			}
 		}
 	}
