@@ -902,6 +902,12 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if d, ok := argAt(args, kw, 1, "default"); ok {
 		return d, nil
 	}
+	if !st.execute && st.unit == nil {
+		// dbt's parser reads a var nothing sets as None (ParseVar): a
+		// node that needs it fails when it compiles, not a disabled one
+		// when the project is parsed.
+		return nil, nil
+	}
 	return nil, st.fail("pass it with --vars '{"+name+": ...}', declare it under vars: in dbt_project.yml, or give var() a default",
 		"Required var '%s' not found in config", name)
 }

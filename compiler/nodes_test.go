@@ -156,8 +156,10 @@ func TestErrorsAllAtOnce(t *testing.T) {
 	l := diagList(err)
 	want := map[string]int{
 		"models/bad_ref.sql": 2, "models/bad_source.sql": 3, "models/bad_syntax.sql": 3,
-		"models/uses_off.sql": 1, "models/bad_var.sql": 3, "models/raises.sql": 2, "models/schema.yml": 12,
+		"models/uses_off.sql": 1, "models/raises.sql": 2, "models/schema.yml": 12,
 	}
+	// models/bad_var.sql reads a var nothing sets: as dbt, the parse reads
+	// it as None and its compile fails (TestMissingVarFailsAtCompile).
 	gotLines := map[string]int{}
 	for _, d := range l {
 		gotLines[d.File] = d.Pos.Line
@@ -166,6 +168,21 @@ func TestErrorsAllAtOnce(t *testing.T) {
 		if gotLines[f] != line {
 			t.Errorf("%s: want line %d, got %d (all: %v)", f, line, gotLines[f], err)
 		}
+	}
+}
+
+// TestMissingVarFailsAtCompile: a var nothing sets is None while the
+// project parses (dbt's ParseVar) and an error where the model compiles.
+func TestMissingVarFailsAtCompile(t *testing.T) {
+	p := newProject(map[string]string{"models/bad_var.sql": readCase(t, "errors")["models/bad_var.sql"]})
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	err = m.Compile(context.Background(), []string{"model.shop.bad_var"})
+	l := diagList(err)
+	if len(l) != 1 || l[0].File != "models/bad_var.sql" || l[0].Pos.Line != 3 || !strings.Contains(l[0].Summary, "Required var 'missing_var' not found") {
+		t.Errorf("want the missing var at models/bad_var.sql:3, got %v", err)
 	}
 }
 
