@@ -40,6 +40,16 @@ const crossDBMacroSQL = `
 {% macro default__type_timestamp() %}{{ return('timestamp') }}{% endmacro %}
 {% macro snowflake__type_timestamp() %}{{ return('timestamp_ntz') }}{% endmacro %}
 
+{% macro cast(field, type) %}{{ return(adapter.dispatch('cast', 'dbt')(field, type)) }}{% endmacro %}
+{% macro default__cast(field, type) %}{{ return('cast(' ~ field ~ ' as ' ~ type ~ ')') }}{% endmacro %}
+{#- Snowflake makes its spatial types with functions, not casts. -#}
+{% macro snowflake__cast(field, type) -%}
+{%- if type | upper == 'GEOGRAPHY' -%}{{ return('to_geography(' ~ field ~ ')') }}
+{%- elif type | upper == 'GEOMETRY' -%}{{ return('to_geometry(' ~ field ~ ')') }}
+{%- else -%}{{ return('cast(' ~ field ~ ' as ' ~ type ~ ')') }}
+{%- endif -%}
+{%- endmacro %}
+
 {#- Date and time -#}
 {% macro current_timestamp() %}{{ return(adapter.dispatch('current_timestamp', 'dbt')()) }}{% endmacro %}
 {% macro default__current_timestamp() %}{{ return('current_timestamp') }}{% endmacro %}
@@ -47,6 +57,23 @@ const crossDBMacroSQL = `
 {% macro postgres__current_timestamp() %}{{ return('now()') }}{% endmacro %}
 {% macro snowflake__current_timestamp() %}{{ return('current_timestamp()') }}{% endmacro %}
 {% macro bigquery__current_timestamp() %}{{ return('current_timestamp()') }}{% endmacro %}
+
+{#- dbt's deprecated current timestamps, kept for packages written against dbt_utils' old ones. -#}
+{% macro current_timestamp_backcompat() %}{{ return(adapter.dispatch('current_timestamp_backcompat', 'dbt')()) }}{% endmacro %}
+{% macro default__current_timestamp_backcompat() %}{{ return('current_timestamp::timestamp') }}{% endmacro %}
+{% macro postgres__current_timestamp_backcompat() %}{{ return('current_timestamp::' ~ type_timestamp()) }}{% endmacro %}
+{% macro snowflake__current_timestamp_backcompat() %}{{ return('current_timestamp::' ~ type_timestamp()) }}{% endmacro %}
+{% macro bigquery__current_timestamp_backcompat() %}{{ return('current_timestamp') }}{% endmacro %}
+{% macro current_timestamp_in_utc_backcompat() %}{{ return(adapter.dispatch('current_timestamp_in_utc_backcompat', 'dbt')()) }}{% endmacro %}
+{% macro default__current_timestamp_in_utc_backcompat() %}{{ return(adapter.dispatch('current_timestamp_backcompat', 'dbt')()) }}{% endmacro %}
+{% macro postgres__current_timestamp_in_utc_backcompat() %}{{ return("(current_timestamp at time zone 'utc')::" ~ type_timestamp()) }}{% endmacro %}
+{% macro snowflake__current_timestamp_in_utc_backcompat() %}{{ return("convert_timezone('UTC', current_timestamp::" ~ type_timestamp() ~ ")::" ~ type_timestamp()) }}{% endmacro %}
+
+{% macro date(year, month, day) %}{{ return(adapter.dispatch('date', 'dbt')(year, month, day)) }}{% endmacro %}
+{#- A date literal from its parts (checked as Python's datetime.date checks them). -#}
+{% macro default__date(year, month, day) %}{{ return("to_date('" ~ modules.datetime.date(year, month, day).strftime('%Y-%m-%d') ~ "', 'YYYY-MM-DD')") }}{% endmacro %}
+{% macro duckdb__date(year, month, day) %}{{ return('make_date(' ~ year ~ ', ' ~ month ~ ', ' ~ day ~ ')') }}{% endmacro %}
+{% macro bigquery__date(year, month, day) %}{{ return('date(' ~ year ~ ', ' ~ month ~ ', ' ~ day ~ ')') }}{% endmacro %}
 
 {% macro dateadd(datepart, interval, from_date_or_timestamp) %}{{ return(adapter.dispatch('dateadd', 'dbt')(datepart, interval, from_date_or_timestamp)) }}{% endmacro %}
 {% macro default__dateadd(datepart, interval, from_date_or_timestamp) -%}

@@ -57,6 +57,11 @@ var crossDBCases = []struct {
 	{"type_timestamp", `select cast('2024-01-02 03:04:05' as {{ type_timestamp() }}) as v`, "2024-01-02 03:04:05"},
 	{"arrays", `select len({{ array_concat(array_append(array_construct([1, 2]), 3), dbt.array_construct([4])) }}) as v`, "4"},
 	{"array_empty", `select len({{ array_construct() }}) as v`, "0"},
+	{"cast", `select {{ dbt.cast("'7'", api.Column.translate_type('integer')) }} + 1 as v`, "8"},
+	{"cast_date", `select {{ cast("'2024-02-29'", 'date') }} as v`, "2024-02-29"},
+	{"date", `select {{ dbt.date(2024, 2, 29) }} as v`, "2024-02-29"},
+	{"current_timestamp_backcompat", `select {{ dbt.current_timestamp_backcompat() }} <= now() as v`, "true"},
+	{"current_timestamp_in_utc_backcompat", `select {{ current_timestamp_in_utc_backcompat() }} is not null as v`, "true"},
 }
 
 // crossDBProject holds one model per case.

@@ -6,12 +6,22 @@ select len(array[]::integer[]) as v
 select len(array_cat(array_append(array[1, 2], 3), array[4])) as v
 -- model.shop.bool_or -> "warehouse"."main"."bool_or"
 select bool_or(x > 2) as v from (values (1), (3)) t(x)
+-- model.shop.cast -> "warehouse"."main"."cast"
+select cast('7' as integer) + 1 as v
 -- model.shop.cast_bool_to_text -> "warehouse"."main"."cast_bool_to_text"
 select cast(1 = 1 as text) as v
+-- model.shop.cast_date -> "warehouse"."main"."cast_date"
+select cast('2024-02-29' as date) as v
 -- model.shop.concat -> "warehouse"."main"."concat"
 select concat('a', x, 'c') as v from (select 'b' as x)
 -- model.shop.current_timestamp -> "warehouse"."main"."current_timestamp"
 select now() is not null as v
+-- model.shop.current_timestamp_backcompat -> "warehouse"."main"."current_timestamp_backcompat"
+select current_timestamp::timestamp <= now() as v
+-- model.shop.current_timestamp_in_utc_backcompat -> "warehouse"."main"."current_timestamp_in_utc_backcompat"
+select (current_timestamp at time zone 'utc')::timestamp is not null as v
+-- model.shop.date -> "warehouse"."main"."date"
+select to_date('2024-02-29', 'YYYY-MM-DD') as v
 -- model.shop.date_trunc -> "warehouse"."main"."date_trunc"
 select cast(date_trunc('month', date '2024-05-17') as date) as v
 -- model.shop.dateadd_column -> "warehouse"."main"."dateadd_column"
