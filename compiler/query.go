@@ -135,6 +135,13 @@ func fnStatement(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	var sql string
 	if caller, ok := kw.Get("caller"); ok && caller != nil {
 		body, err := s.Call(caller, nil, nil)
+		if v, returned := jinja.Returned(err); returned {
+			// return() in the statement's body ends the statement,
+			// unrun, with that value: dbt's statement is a macro, which
+			// catches it (dbt_utils.get_column_values returns its default
+			// so when the relation does not exist).
+			return v, nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -89,6 +89,10 @@ select 1
 {{ return(load_result('u').table | length) }}
 {% endmacro %}
 {% macro missing() %}{{ return(load_result('nothing') is none) }}{% endmacro %}
+{% macro returns_early() %}
+{% call statement('early', fetch_result=True) %}{{ return(['default']) }}select 1{% endcall %}
+{{ return([load_result('early') is none, 'after']) }}
+{% endmacro %}
 {% macro add_customer(id, name) %}
 {% do run_query("insert into customers values (" ~ id ~ ", '" ~ name ~ "', null)") %}
 {% call statement() %}insert into customers values ({{ id + 1 }}, 'twin', null){% endcall %}
@@ -123,6 +127,9 @@ select 1
 		{"count_customers", nil, "[2, 2, '2024-02-01 00:00:00+00:00', 1]"},
 		{"unfetched", nil, "0"},
 		{"missing", nil, "True"},
+		// return() in a statement's body ends the statement unrun, as
+		// dbt_utils.get_column_values does for a relation that is absent.
+		{"returns_early", nil, "[True, 'after']"},
 		{"add_customer", map[string]any{"id": 7, "name": "linus"}, ""},
 	} {
 		got, err := m.CallMacro(ctx, tc.macro, tc.args)

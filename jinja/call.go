@@ -261,7 +261,10 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 	r.depth--
 	r.stack = r.stack[:len(r.stack)-1]
 	if err != nil {
-		if rs, ok := err.(*returnSignal); ok {
+		// return() ends the innermost macro, but not a call block's body:
+		// it ends the macro that the block called (dbt raises MacroReturn,
+		// which the block's body does not catch).
+		if rs, ok := err.(*returnSignal); ok && !m.anonymous {
 			return rs.v, nil
 		}
 		if err == errBreak || err == errContinue {

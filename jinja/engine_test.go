@@ -157,6 +157,39 @@ func TestMacrosFromGo(t *testing.T) {
 	}
 }
 
+// TestReturnInCallBlock: return() in a call block's body ends the macro
+// the block called, not the body alone (dbt's MacroReturn is caught by
+// macros, and the body is none); a Go callable that calls the body sees
+// the return with Returned.
+func TestReturnInCallBlock(t *testing.T) {
+	env := New(Options{})
+	env.AddGlobal("return_value", Func(func(s *State, args []any, kw Kwargs) (any, error) { return nil, ReturnValue(args[0]) }))
+	env.AddGlobal("run_body", Func(func(s *State, args []any, kw Kwargs) (any, error) {
+		caller, _ := kw.Get("caller")
+		body, err := s.Call(caller, nil, nil)
+		if v, ok := Returned(err); ok {
+			return "returned:" + repr(v), nil
+		}
+		return "ran:" + repr(body), err
+	}))
+	cases := []struct{ src, want string }{
+		{"{% macro inner() %}[{{ caller() }}]never{% endmacro %}" +
+			"{% macro outer() %}{% call inner() %}body{{ return_value('from-body') }}{% endcall %}-after{% endmacro %}{{ outer() }}",
+			"from-body-after"},
+		{"{% call run_body() %}{{ return_value([1]) }}{% endcall %}|{% call run_body() %}sql{% endcall %}", "returned:[1]|ran:'sql'"},
+		{"{% macro m() %}{{ return_value(2) }}{% endmacro %}{% macro k() %}[{{ caller() }}]{% endmacro %}{% call k() %}{{ m() }}{% endcall %}", "[2]"},
+	}
+	for _, c := range cases {
+		tpl, err := env.Parse("t.sql", c.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := tpl.Render(nil); err != nil || got != c.want {
+			t.Errorf("%s\ngot %q, %v; want %q", c.src, got, err, c.want)
+		}
+	}
+}
+
 func mustGlobal(g func(string) (any, bool), name string) any {
 	v, _ := g(name)
 	return v

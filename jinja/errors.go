@@ -128,9 +128,22 @@ type returnSignal struct{ v any }
 func (r *returnSignal) Error() string { return "return() called outside of a macro" }
 
 // ReturnValue makes a Go callable's error end the innermost macro
-// invocation with v as its result (dbt's return()). At the top level the
-// render stops; RenderNative yields v and Render yields v as a string.
+// invocation with v as its result (dbt's return()); a call block's body is
+// not a macro to it, so the macro the block called ends. At the top level
+// the render stops; RenderNative yields v and Render yields v as a string.
 func ReturnValue(v any) error { return &returnSignal{v: v} }
+
+// Returned reports whether err is a return() that no macro has ended yet,
+// and its value: a Go callable that calls a call block's body (caller)
+// gets one when the body returned, and ends with that value as a macro
+// would.
+func Returned(err error) (any, bool) {
+	rs, ok := err.(*returnSignal)
+	if !ok {
+		return nil, false
+	}
+	return rs.v, true
+}
 
 // positioned attaches a position to err if it has none yet. Errors that a
 // Go callable returned are wrapped in an *Error of Kind "Error" unless they
