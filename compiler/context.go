@@ -199,6 +199,10 @@ func (st *renderState) lookup(name string) (any, bool) {
 		return st.graphValue(), true
 	case "config":
 		return &st.configObj, true
+	case "builtins":
+		// dbt's builtins: ref, source and config under a name a project's
+		// macros that shadow them can still call them by.
+		return map[string]any{"ref": builtinRef{st.engine}, "source": jinja.Func(fnSource), "config": &st.configObj}, true
 	case "model":
 		if st.node != nil {
 			return &st.modelObj, true
@@ -1193,4 +1197,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// builtinRef is builtins.ref: ref itself and, as dbt's ref object has,
+// its config: the invocation's runtime config, of which elt gives what
+// packages read (the project's name, and each project's version by name:
+// builtins.ref.config.dependencies['elementary'].version).
+type builtinRef struct{ e *engine }
+
+func (r builtinRef) Call(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	return fnRef(s, args, kw)
+}
+
+func (r builtinRef) GetAttr(name string) (any, bool) {
+	if name != "config" {
+		return nil, false
+	}
+	root := r.e.proj.Config
+	deps := map[string]any{root.Name: map[string]any{"project_name": root.Name, "version": root.Version}}
+	for _, p := range r.e.proj.Packages {
+		deps[p.Name] = map[string]any{"project_name": p.Name, "version": p.Config.Version}
+	}
+	return map[string]any{"project_name": root.Name, "dependencies": deps}, true
 }

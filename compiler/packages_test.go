@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,5 +144,41 @@ func TestPackageVars(t *testing.T) {
 		if got != c.want {
 			t.Errorf("var(%q) in package %s: want %v, got %v", c.name, c.node.Package, c.want, got)
 		}
+	}
+}
+
+// TestBuiltins: dbt's builtins (ref, source and config under a name a
+// project's macro that shadows ref can still reach them by), and the
+// runtime config packages read their versions from
+// (builtins.ref.config.dependencies[name].version).
+func TestBuiltins(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/a.sql": "select 1 as id",
+		"models/b.sql": "{{ builtins.config(materialized='table') }}select * from {{ ref('a') }} -- {{ builtins.ref.config.project_name }} " +
+			"{{ builtins.ref.config.dependencies['shop'].version }} {{ utils.version() }}",
+		"macros/ref.sql": "{% macro ref(name) %}{{ return(builtins.ref(name).include(database=false)) }}{% endmacro %}",
+	})
+	p.Config.Version = "1.2.0"
+	withPackage(p, "utils", map[string]string{
+		"macros/v.sql": "{% macro version() %}{{ return(builtins.ref.config.dependencies['utils'].version) }}{% endmacro %}",
+	})
+	p.Packages[0].Config.Version = "0.9.1"
+	ctx := context.Background()
+	m, err := Parse(ctx, p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(ctx, []string{"model.shop.b"}); err != nil {
+		t.Fatal(err)
+	}
+	b := m.Nodes["model.shop.b"]
+	if want := `select * from "main"."a" -- shop 1.2.0 0.9.1`; strings.TrimSpace(b.CompiledCode) != want {
+		t.Errorf("compiled: %q, want %q", strings.TrimSpace(b.CompiledCode), want)
+	}
+	if b.Config["materialized"] != "table" {
+		t.Errorf("builtins.config: materialized %v", b.Config["materialized"])
+	}
+	if fmt.Sprint(b.DependsOn.Nodes) != "[model.shop.a]" {
+		t.Errorf("depends_on %v", b.DependsOn.Nodes)
 	}
 }
