@@ -28,6 +28,13 @@ const relationFilter = `lower(database_name) = lower(coalesce(nullif(?, ''), cur
 // tables here, pragma_table_info 0.2 ms), and macros such as dbt_utils.star
 // ask for one relation's columns from many models.
 func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	// A relation the kind cache knows is absent has none, without asking
+	// the catalog twice (by name, then every column of every relation):
+	// packages ask for the columns of relations not built yet on every
+	// compile (the Tuva project: 690 a compile, for 120 relations, half its CPU).
+	if kind, known, err := a.kinds.kind(ctx, a.db, a.kinds.current(), rel); err == nil && known && kind == adapters.KindNone {
+		return []adapters.Column{}, nil
+	}
 	cols, ok, err := columnsByName(ctx, a.db, rel)
 	if !ok && err == nil {
 		cols, err = uncommentedColumns(ctx, a.db, rel)

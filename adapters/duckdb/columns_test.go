@@ -12,8 +12,9 @@ import (
 
 // TestColumnsByName: Columns finds a relation by name and reads what
 // duckdb_columns() says of it (comments aside), without reading the whole
-// catalog; where the name does not bind (no such relation, a view whose
-// table is gone, an empty part) it asks duckdb_columns() as before.
+// catalog; a relation the kind cache knows is absent has none without
+// either; where the name does not bind otherwise (a view whose table is
+// gone, an empty part, a quote) it asks duckdb_columns() as before.
 func TestColumnsByName(t *testing.T) {
 	a, scans := openCountingSQL(t, "duckdb_columns()")
 	ctx := context.Background()
@@ -52,10 +53,10 @@ func TestColumnsByName(t *testing.T) {
 		{[3]string{"temp", "main", "scratch"}, true, 1},
 		{[3]string{"ext", "main", "remote"}, true, 1},
 		{[3]string{"shop", "other", "broken"}, false, 1},
-		{[3]string{"shop", "main", "scratch"}, false, 0},
-		{[3]string{"shop", "main", "missing"}, false, 0},
-		{[3]string{"shop", "nosuch", "x"}, false, 0},
-		{[3]string{"nosuchdb", "main", "x"}, false, 0},
+		{[3]string{"shop", "main", "scratch"}, true, 0},
+		{[3]string{"shop", "main", "missing"}, true, 0},
+		{[3]string{"shop", "nosuch", "x"}, true, 0},
+		{[3]string{"nosuchdb", "main", "x"}, true, 0},
 		{[3]string{"", "", "Orders"}, false, 9},
 	} {
 		rel := adapters.Relation{Database: c.rel[0], Schema: c.rel[1], Identifier: c.rel[2]}
@@ -76,6 +77,23 @@ func TestColumnsByName(t *testing.T) {
 		}
 		if len(got) != c.ncols || !reflect.DeepEqual(got, want) {
 			t.Errorf("Columns %v:\n got %+v\nwant %+v (%d columns)", rel, got, want, c.ncols)
+		}
+	}
+	// Relations created after the kind cache read their schema, named in
+	// full (the cache follows) or not (it forgets), have their columns.
+	for _, c := range []struct{ stmt, ident string }{
+		{`create table shop.main.missing (a int, b int)`, "missing"},
+		{`create view later as select 1 as a, 2 as b`, "later"},
+	} {
+		rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: c.ident}
+		if got, err := a.Columns(ctx, rel); err != nil || len(got) != 0 {
+			t.Fatalf("Columns %v before %q: %v, %v", rel, c.stmt, got, err)
+		}
+		if err := a.Exec(ctx, c.stmt); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := a.Columns(ctx, rel); err != nil || len(got) != 2 {
+			t.Errorf("Columns %v after %q: %+v, %v; want 2 columns", rel, c.stmt, got, err)
 		}
 	}
 }
