@@ -147,6 +147,11 @@ func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	e := st.engine
 	prefixes := []string{e.dialect.Type(), "default"}
 	var tried []string
+	find := func(pkg, prefix string) (*macroDef, bool) {
+		cand := prefix + "__" + name
+		tried = append(tried, pkg+"."+cand)
+		return e.lookupIn(pkg, cand)
+	}
 	if e.dispatchesByName(namespace) {
 		// dbt looks each name up in the render's macro namespace: the
 		// node's own package (a package's node), the root project, then
@@ -158,9 +163,7 @@ func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		}
 		for _, prefix := range prefixes {
 			for _, pkg := range order {
-				cand := prefix + "__" + name
-				tried = append(tried, pkg+"."+cand)
-				if def, ok := e.lookupIn(pkg, cand); ok {
+				if def, ok := find(pkg, prefix); ok {
 					return def.fn, nil
 				}
 			}
@@ -168,9 +171,7 @@ func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	} else {
 		for _, pkg := range e.searchOrder(namespace) {
 			for _, prefix := range prefixes {
-				cand := prefix + "__" + name
-				tried = append(tried, pkg+"."+cand)
-				if def, ok := e.lookupIn(pkg, cand); ok {
+				if def, ok := find(pkg, prefix); ok {
 					return def.fn, nil
 				}
 			}
