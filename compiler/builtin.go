@@ -4,9 +4,15 @@ import "github.com/elt-dev/elt/project"
 
 // builtinMacroSQL are dbt's default naming macros. They are real Jinja
 // macros so that a project macro of the same name overrides them, which is
-// how dbt users customise relation names. When none is overridden, Parse
-// computes the same names in Go (see defaultRelation).
+// how dbt users customise relation names; as in dbt, each dispatches to
+// default__<name>, which a project may override instead, or call from its
+// own. When none is overridden, Parse computes the same names in Go (see
+// defaultRelation and namingMacro).
 const builtinMacroSQL = `{% macro generate_database_name(custom_database_name=none, node=none) -%}
+    {{ return(adapter.dispatch('generate_database_name', 'dbt')(custom_database_name, node)) }}
+{%- endmacro %}
+
+{% macro default__generate_database_name(custom_database_name=none, node=none) -%}
     {%- if custom_database_name is none -%}
         {{ target.database }}
     {%- else -%}
@@ -15,11 +21,24 @@ const builtinMacroSQL = `{% macro generate_database_name(custom_database_name=no
 {%- endmacro %}
 
 {% macro generate_schema_name(custom_schema_name=none, node=none) -%}
+    {{ return(adapter.dispatch('generate_schema_name', 'dbt')(custom_schema_name, node)) }}
+{%- endmacro %}
+
+{% macro default__generate_schema_name(custom_schema_name=none, node=none) -%}
     {%- set default_schema = target.schema -%}
     {%- if custom_schema_name is none -%}
         {{ default_schema }}
     {%- else -%}
         {{ default_schema }}_{{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- dbt's other schema naming: the custom schema alone on the target named prod, else the target's schema. -#}
+{% macro generate_schema_name_for_env(custom_schema_name, node) -%}
+    {%- if target.name == 'prod' and custom_schema_name is not none -%}
+        {{ custom_schema_name | trim }}
+    {%- else -%}
+        {{ target.schema }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -32,6 +51,10 @@ const builtinMacroSQL = `{% macro generate_database_name(custom_database_name=no
 {%- endmacro %}
 
 {% macro generate_alias_name(custom_alias_name=none, node=none) -%}
+    {{ return(adapter.dispatch('generate_alias_name', 'dbt')(custom_alias_name, node)) }}
+{%- endmacro %}
+
+{% macro default__generate_alias_name(custom_alias_name=none, node=none) -%}
     {%- if custom_alias_name -%}
         {{ custom_alias_name | trim }}
     {%- elif node.version -%}

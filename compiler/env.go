@@ -95,6 +95,15 @@ func newEngine(p *project.Project, opts Options) *engine {
 	if e.dialect == nil {
 		e.dialect = ansiDialect{}
 	}
+	for _, d := range p.Config.Dispatch {
+		if d.MacroNamespace == "dbt" {
+			// dbt's own macros may then come from the packages the
+			// search order names: the naming macros run as macros.
+			for _, name := range []string{"generate_schema_name", "generate_alias_name", "generate_database_name"} {
+				e.customNaming[name] = true
+			}
+		}
+	}
 	e.target = p.Target
 	if e.target == nil {
 		e.target = &project.Target{Name: "default", Type: e.dialect.Type(), Threads: 1, Schema: "main"}
@@ -244,8 +253,8 @@ func (e *engine) loadMacros(l *diag.List) {
 			if s.pkg == "elt" {
 				e.builtins[name] = def
 			}
-			if s.pkg != "elt" && strings.HasPrefix(name, "generate_") && strings.HasSuffix(name, "_name") {
-				e.customNaming[name] = true
+			if base, ok := namingMacro(name); ok && s.pkg != "elt" {
+				e.customNaming[base] = true
 			}
 		}
 		if s.pkg != "elt" {
@@ -451,4 +460,19 @@ func (m *Manifest) mentionNode(id string) (raw string, config, kwargs any) {
 		kwargs = md.Kwargs
 	}
 	return n.RawCode, map[string]any(n.Config), kwargs
+}
+
+// namingMacro reports which of dbt's naming macros (generate_schema_name,
+// generate_alias_name, generate_database_name) a project macro named name
+// overrides: that macro itself, or an implementation its dispatch finds
+// (default__generate_schema_name, duckdb__generate_schema_name...).
+func namingMacro(name string) (string, bool) {
+	if i := strings.LastIndex(name, "__generate_"); i >= 0 {
+		name = name[i+2:]
+	}
+	switch name {
+	case "generate_schema_name", "generate_alias_name", "generate_database_name":
+		return name, true
+	}
+	return "", false
 }

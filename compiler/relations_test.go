@@ -58,3 +58,40 @@ func TestCustomNamingMacros(t *testing.T) {
 		}
 	}
 }
+
+// TestNamingMacroDispatch: as in dbt, the naming macros dispatch to
+// default__generate_*_name, which a project may override or call, and
+// generate_schema_name_for_env is there to call.
+func TestNamingMacroDispatch(t *testing.T) {
+	cases := []struct {
+		name, macros, target, want string
+	}{
+		{"generate_schema_name_for_env off prod",
+			"{% macro generate_schema_name(custom_schema_name, node) %}{{ generate_schema_name_for_env(custom_schema_name, node) }}{% endmacro %}",
+			"dev", `"warehouse"."main"."orders"`},
+		{"generate_schema_name_for_env on prod",
+			"{% macro generate_schema_name(custom_schema_name, node) %}{{ generate_schema_name_for_env(custom_schema_name, node) }}{% endmacro %}",
+			"prod", `"warehouse"."marts"."orders"`},
+		{"default__generate_schema_name overridden alone",
+			"{% macro default__generate_schema_name(custom_schema_name, node) %}s_{{ custom_schema_name }}{% endmacro %}",
+			"dev", `"warehouse"."s_marts"."orders"`},
+		{"an adapter's implementation overridden",
+			"{% macro duckdb__generate_alias_name(custom_alias_name, node) %}a_{{ node.name }}{% endmacro %}",
+			"dev", `"warehouse"."main_marts"."a_orders"`},
+		{"the default called from an override",
+			"{% macro generate_alias_name(custom_alias_name, node) %}{{ default__generate_alias_name(custom_alias_name, node) | upper }}{% endmacro %}" +
+				"{% macro generate_database_name(custom_database_name, node) %}{{ dbt.default__generate_database_name('lake', node) }}{% endmacro %}",
+			"dev", `"lake"."main_marts"."ORDERS"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := newProject(map[string]string{"models/orders.sql": "select 1 as id", "macros/naming.sql": c.macros})
+			p.Nodes["model.shop.orders"].Config = project.Config{"schema": "marts"}
+			p.Target.Name = c.target
+			m, _ := compileProject(t, p, testOptions())
+			if got := m.Nodes["model.shop.orders"].RelationName; got != c.want {
+				t.Errorf("got %s, want %s", got, c.want)
+			}
+		})
+	}
+}
