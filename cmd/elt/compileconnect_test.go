@@ -96,6 +96,11 @@ func TestCompileConnectFails(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "w.duckdb"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Each model's error names what it asked, whichever asked first.
+	writeFiles(t, dir, map[string]string{
+		"models/asks.sql": "{% if execute %}{% set r = run_query('select 1') %}{% endif %}select 1 as id\n",
+		"models/inc.sql":  "{{ config(materialized='incremental') }}select 1 as id{% if is_incremental() %} where false{% endif %}\n",
+	})
 	res := elt(t, dir, "compile")
 	if res.code == 0 {
 		t.Fatalf("compile succeeded without a warehouse to ask:\n%s", res.stdout)
@@ -104,6 +109,17 @@ func TestCompileConnectFails(t *testing.T) {
 	for _, want := range []string{"models/wide.sql", "needs a connection to target \"dev\", which failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for file, what := range map[string]string{"models/asks.sql": "run_query", "models/inc.sql": "is_incremental()"} {
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, file) && strings.Contains(line, what+" needs a connection") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no line of %s saying %s needs a connection:\n%s", file, what, out)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "target", "manifest.json")); err != nil {

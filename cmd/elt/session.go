@@ -776,15 +776,14 @@ func (s *session) liveAdapter(ctx context.Context, what string) (adapters.Adapte
 	defer s.connMu.Unlock()
 	if s.adapter == nil && !s.connTried {
 		s.connTried = true
-		if err := s.connect(ctx); err != nil {
-			s.connErr = fmt.Errorf("%s needs a connection: %w", what, err)
-			if t := s.proj.Target; t != nil {
-				s.connErr = fmt.Errorf("%s needs a connection to target %q, which failed: %w", what, t.Name, err)
-			}
-		}
+		s.connErr = s.connect(ctx)
 	}
 	if s.adapter == nil {
-		return nil, s.connErr
+		// Each caller's error names what it asked, not what asked first.
+		if t := s.proj.Target; t != nil {
+			return nil, fmt.Errorf("%s needs a connection to target %q, which failed: %w", what, t.Name, s.connErr)
+		}
+		return nil, fmt.Errorf("%s needs a connection: %w", what, s.connErr)
 	}
 	return s.adapter, nil
 }
