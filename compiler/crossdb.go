@@ -67,7 +67,7 @@ const crossDBMacroSQL = `
 {% macro current_timestamp_in_utc_backcompat() %}{{ return(adapter.dispatch('current_timestamp_in_utc_backcompat', 'dbt')()) }}{% endmacro %}
 {% macro default__current_timestamp_in_utc_backcompat() %}{{ return(adapter.dispatch('current_timestamp_backcompat', 'dbt')()) }}{% endmacro %}
 {% macro postgres__current_timestamp_in_utc_backcompat() %}{{ return("(current_timestamp at time zone 'utc')::" ~ type_timestamp()) }}{% endmacro %}
-{% macro snowflake__current_timestamp_in_utc_backcompat() %}{{ return("convert_timezone('UTC', current_timestamp::" ~ type_timestamp() ~ ")::" ~ type_timestamp()) }}{% endmacro %}
+{% macro snowflake__current_timestamp_in_utc_backcompat() %}{{ return("convert_timezone('UTC', " ~ snowflake__current_timestamp_backcompat() ~ ")::" ~ type_timestamp()) }}{% endmacro %}
 
 {% macro date(year, month, day) %}{{ return(adapter.dispatch('date', 'dbt')(year, month, day)) }}{% endmacro %}
 {#- A date literal from its parts (checked as Python's datetime.date checks them). -#}

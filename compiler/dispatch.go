@@ -25,18 +25,27 @@ func (e *engine) dbtNamespace() map[string]any {
 	return ns
 }
 
+// configuredOrder is the project's dispatch: search_order for namespace,
+// if it has one.
+func (e *engine) configuredOrder(namespace string) ([]string, bool) {
+	for _, d := range e.proj.Config.Dispatch {
+		if d.MacroNamespace == namespace && len(d.SearchOrder) > 0 {
+			return d.SearchOrder, true
+		}
+	}
+	return nil, false
+}
+
 // searchOrder is where adapter.dispatch looks for a macro, package by
 // package: the project's dispatch config for the namespace if it has one,
 // else the root project first, then the namespace itself (dbt's documented
 // default). With no namespace, the root project then dbt's internal macros
 // (fnDispatch puts a package's node's own package first).
 func (e *engine) searchOrder(namespace string) []string {
-	root := e.proj.Config.Name
-	for _, d := range e.proj.Config.Dispatch {
-		if d.MacroNamespace == namespace && len(d.SearchOrder) > 0 {
-			return d.SearchOrder
-		}
+	if order, ok := e.configuredOrder(namespace); ok {
+		return order
 	}
+	root := e.proj.Config.Name
 	if namespace == "" || namespace == root {
 		return []string{root, "dbt"}
 	}
@@ -51,10 +60,8 @@ func (e *engine) dispatchesByName(namespace string) bool {
 	if namespace == "" {
 		return true
 	}
-	for _, d := range e.proj.Config.Dispatch {
-		if d.MacroNamespace == namespace && len(d.SearchOrder) > 0 {
-			return false
-		}
+	if _, ok := e.configuredOrder(namespace); ok {
+		return false
 	}
 	_, installed := e.packageMacros[namespace]
 	return !installed && !internalPackages[namespace] && namespace != e.proj.Config.Name

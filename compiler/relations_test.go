@@ -63,15 +63,12 @@ func TestCustomNamingMacros(t *testing.T) {
 // default__generate_*_name, which a project may override or call, and
 // generate_schema_name_for_env is there to call.
 func TestNamingMacroDispatch(t *testing.T) {
+	const forEnv = "{% macro generate_schema_name(custom_schema_name, node) %}{{ generate_schema_name_for_env(custom_schema_name, node) }}{% endmacro %}"
 	cases := []struct {
 		name, macros, target, want string
 	}{
-		{"generate_schema_name_for_env off prod",
-			"{% macro generate_schema_name(custom_schema_name, node) %}{{ generate_schema_name_for_env(custom_schema_name, node) }}{% endmacro %}",
-			"dev", `"warehouse"."main"."orders"`},
-		{"generate_schema_name_for_env on prod",
-			"{% macro generate_schema_name(custom_schema_name, node) %}{{ generate_schema_name_for_env(custom_schema_name, node) }}{% endmacro %}",
-			"prod", `"warehouse"."marts"."orders"`},
+		{"generate_schema_name_for_env off prod", forEnv, "dev", `"warehouse"."main"."orders"`},
+		{"generate_schema_name_for_env on prod", forEnv, "prod", `"warehouse"."marts"."orders"`},
 		{"default__generate_schema_name overridden alone",
 			"{% macro default__generate_schema_name(custom_schema_name, node) %}s_{{ custom_schema_name }}{% endmacro %}",
 			"dev", `"warehouse"."s_marts"."orders"`},
