@@ -219,11 +219,14 @@ func (st *renderState) lookup(name string) (any, bool) {
 		// reused only with the same target (another target's schema or
 		// name may change what it captures).
 		st.noteTarget()
-	case "run_started_at", "invocation_id", "modules", "flags":
+	case "run_started_at", "invocation_id", "modules", "flags", "invocation_args_dict", "dbt_metadata_envs":
 		// Shared globals, found after this: noted here because they
-		// differ between invocations (modules.datetime.now(), and
-		// --full-refresh or --store-failures in flags).
+		// differ between invocations (modules.datetime.now(), the
+		// command and its flags).
 		st.volatile = true
+	case "thread_id":
+		st.volatile = true
+		return threadID(st.ctx), true
 	}
 	if st.extra != nil {
 		if v, ok := st.extra[name]; ok {
@@ -628,8 +631,9 @@ func (e *engine) buildGlobals() {
 		"persist_docs":                      jinja.Func(fnPersistDocs),
 		"create_indexes":                    jinja.Func(fnCreateIndexes),
 		"modules":                           modulesObject(&e.regexps),
-		// dbt's flags object: the ones a macro reads (should_store_failures).
-		"flags": map[string]any{"STORE_FAILURES": e.opts.StoreFailures, "FULL_REFRESH": e.opts.FullRefresh, "EMPTY": e.opts.Empty},
+		"flags":                             e.flagsObject(),
+		"invocation_args_dict":              e.opts.Invocation.argsDict(),
+		"dbt_metadata_envs":                 e.opts.Invocation.metadataEnvs(),
 	}
 	started := e.opts.RunStartedAt
 	if started.IsZero() {

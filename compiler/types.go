@@ -64,6 +64,9 @@ type Options struct {
 	// that reads no rows, "(select * from rel where false limit 0)", so
 	// models build with zero rows (dbt 1.8+'s limit=0 relations).
 	Empty bool
+	// Invocation is the command running, for flags, invocation_args_dict
+	// and dbt_metadata_envs.
+	Invocation Invocation
 	// Cache, when set, keeps renders across invocations (RenderCache):
 	// Parse and Compile take from it what is still valid and record
 	// what they render.

@@ -175,6 +175,8 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 		func(ctx context.Context, id string) graph.Status {
 			tid := <-threadIDs
 			defer func() { threadIDs <- tid }()
+			thread := fmt.Sprintf("Thread-%d (worker)", tid)
+			ctx = compiler.WithThread(ctx, thread)
 			n := r.node(id)
 			if units := r.unitsOf[id]; len(units) > 0 {
 				if failed := r.runUnitTests(ctx, units, total, tid, func(res Result) {
@@ -195,7 +197,7 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 			}
 			idx := r.start(n, total)
 			res := r.execute(ctx, n)
-			res.ThreadID = fmt.Sprintf("Thread-%d (worker)", tid)
+			res.ThreadID = thread
 			r.finish(idx, total, n, res)
 			resMu.Lock()
 			results[id] = res

@@ -51,11 +51,13 @@ func (r *Runner) attachUnitTests(run []string) ([]string, map[string][]string) {
 // each; it says whether one failed or errored.
 func (r *Runner) runUnitTests(ctx context.Context, ids []string, total, tid int, record func(Result)) bool {
 	failed := false
+	thread := fmt.Sprintf("Thread-%d (worker)", tid)
+	ctx = compiler.WithThread(ctx, thread)
 	for _, id := range ids {
 		n := r.node(id)
 		idx := r.start(n, total)
 		res := r.execute(ctx, n)
-		res.ThreadID = fmt.Sprintf("Thread-%d (worker)", tid)
+		res.ThreadID = thread
 		r.finish(idx, total, n, res)
 		record(res)
 		if res.Status == Error || res.Status == Fail || res.Status == Cancelled {

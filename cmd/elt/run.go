@@ -103,6 +103,12 @@ type flags struct {
 	// print (--print, DBT_PRINT, default on) and noPrint (--no-print, or
 	// the older DBT_NO_PRINT): whether {{ print() }} prints.
 	print, noPrint bool
+	// which is the command as dbt's flags.WHICH names it (the name it was
+	// called by: "run", "ls", "generate", "freshness"); argv is the
+	// command line after "elt"; macro is run-operation's macro.
+	which string
+	argv  []string
+	macro string
 }
 
 // run is the whole CLI; tests call it in-process. hugePages advises more
@@ -153,7 +159,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 		env.secrets = secrets.FromEnviron(os.Environ())
 	}
 	stdout, stderr = env.secrets.Writer(stdout), env.secrets.Writer(stderr)
-	f := &flags{}
+	f := &flags{argv: args}
 	root := newRootCmd(ctx, f, stdout, stderr, env)
 	root.SetArgs(expandMultiValueFlags(args))
 	err := root.ExecuteContext(ctx)
@@ -195,6 +201,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.SetErr(stderr)
 	// Checks of flag values every command shares, before any work starts.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		f.which = cmd.CalledAs()
 		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}
@@ -302,6 +309,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		Short: "Run a macro, e.g. to grant access or vacuum tables",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.macro = args[0]
 			return runOperationCommand(cmd.Context(), f, env, stdout, stderr, args[0])
 		},
 	}

@@ -428,6 +428,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		StoreFailures: f.storeFailures,
 		FullRefresh:   f.fullRefresh,
 		Empty:         f.empty,
+		Invocation:    s.templateInvocation(p, vars),
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 		Print:         s.printer(),
 	})

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInvocationContext: templates see the command running them as
+// dbt's do: flags.WHICH (which Fivetran's packages and elementary branch
+// on: a model that pivots on a query's result only under run or build),
+// the rest of dbt's flags object, invocation_args_dict, dbt_metadata_envs
+// and thread_id, each with the values of this invocation, also when the
+// render is kept for the next one.
+func TestInvocationContext(t *testing.T) {
+	t.Setenv("DBT_ENV_CUSTOM_ENV_team", "core")
+	t.Setenv("DBT_ENV_SECRET_PW", "hunter22")
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/inv.sql", `{{ config(materialized='table') }}
+select '{{ flags.WHICH }}' as which, '{{ invocation_args_dict.which }}' as args_which,
+  '{{ invocation_args_dict.get("select", []) | join(",") }}' as sel,
+  '{{ invocation_args_dict.get("full_refresh", false) }}' as full_refresh,
+  '{{ flags.FULL_REFRESH }}' as flag_full_refresh,
+  '{{ invocation_args_dict.vars.get("day", "") }}' as day,
+  '{{ thread_id }}' as thread, '{{ dbt_metadata_envs.get("team", "") }}' as team,
+  '{{ flags.INVOCATION_COMMAND | replace("'", "''") }}' as command,
+  '{{ flags.TARGET_PATH }}|{{ flags.INDIRECT_SELECTION }}|{{ flags.PARTIAL_PARSE }}' as more
+`)
+	writeFile(t, dir, "macros/which.sql", `{% macro which(n) %}{{ print(flags.WHICH ~ ' ' ~ invocation_args_dict.macro ~ ' ' ~ invocation_args_dict.args) }}{% endmacro %}`)
+
+	res := mustElt(t, dir, "compile", "-s", "inv")
+	for _, want := range []string{"'compile' as which", "'compile' as args_which", "'inv' as sel", "'False' as full_refresh", "'MainThread' as thread", "'core' as team", "'elt compile -s inv' as command", "'None|eager|True' as more"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("compile: lacks %q:\n%s", want, res.stdout)
+		}
+	}
+
+	// The run's compile renders each node on its worker thread; the
+	// render kept from the compile above is not reused with its values.
+	mustElt(t, dir, "run", "-s", "inv", "--full-refresh", "--vars", "{day: '2024-01-01', pw: hunter22}")
+	got := rowsOf(t, dir, "main.inv")
+	for _, want := range []string{"run|run|inv|True|True|2024-01-01|Thread-1 (worker)|core|", "elt run -s inv --full-refresh --vars {day: '2024-01-01', pw: *****}"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("run: row lacks %q: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "hunter22") {
+		t.Errorf("a secret reached the warehouse: %s", got)
+	}
+
+	res = mustElt(t, dir, "build", "-s", "inv", "--target-path", "out")
+	got = rowsOf(t, dir, "main.inv")
+	if !strings.HasPrefix(got, "build|build|inv|False|False||Thread-1 (worker)|core|elt build -s inv --target-path out|out|eager|True") {
+		t.Errorf("build: row %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "manifest.json")); err != nil {
+		t.Errorf("--target-path: %v", err)
+	}
+
+	res = mustElt(t, dir, "run-operation", "which", "--args", "{n: 1}")
+	if !strings.Contains(res.stdout, "run-operation which {n: 1}") {
+		t.Errorf("run-operation:\n%s", res.stdout)
+	}
+}
