@@ -14,15 +14,16 @@ import (
 	"github.com/elt-dev/elt/jinja"
 )
 
-// modules.re: Python's re module as dbt's Jinja context offers it, on Go's
-// regexp. Patterns are Python's syntax, translated (pyre_syntax.go,
-// pyre_re2.go) into RE2 programs that find the matches Python's
-// backtracking engine finds; positions are counted in characters, as
-// Python counts them. What RE2 cannot do (backreferences, conditionals,
-// atomic groups, possessive repeats, lookarounds other than at the ends
-// of a pattern) fails with NotImplementedError naming the construct and
-// the pattern, and so do the few patterns and inputs a translation would
-// answer differently (pyre_re2.go lists them): never a different answer.
+// modules.re: Python's re module as dbt's Jinja context offers it.
+// Patterns are Python's syntax, translated (pyre_syntax.go, pyre_re2.go)
+// into RE2 programs that find the matches Python's backtracking engine
+// finds; positions are counted in characters, as Python counts them.
+// What RE2 cannot do as Python does (backreferences, conditionals, atomic
+// groups, possessive repeats, lookarounds inside a pattern, and the
+// patterns and inputs pyre_re2.go lists) runs on a backtracking matcher
+// that follows sre (pyre_bt.go). Named character escapes (\N{...}) fail
+// with NotImplementedError naming the construct, and so does a search
+// that backtracks past a bound: never a different answer.
 
 // errRegexUnsupported is wrapped by the errors of patterns and inputs elt
 // cannot run as Python would.
@@ -53,6 +54,11 @@ type pyPattern struct {
 	looks       map[*reNode]*reLookCheck
 	leadGroups  map[int]bool // groups inside leading lookarounds
 	variants    sync.Map     // reVariantKey -> *reVariant
+	// btOnly: the pattern runs on the backtracking matcher alone
+	// (pyre_bt.go), as no RE2 program answers it as Python does; the
+	// others fall back to it for the searches RE2 cannot answer.
+	btOnly bool
+	bt     btSets
 }
 
 // reLookCheck is a lookaround tested on its own at a position.
@@ -84,7 +90,8 @@ func compilePyPattern(src string, flags int) (*pyPattern, error) {
 	p.shapes[0] = shapeOf(parsed.root, false)
 	p.shapes[1] = shapeOf(parsed.root, true)
 	if p.shapes[0].err != "" && p.shapes[1].err != "" {
-		return nil, reUnsupported("compile", src, p.shapes[0].err)
+		p.btOnly = true // no RE2 program can run it: backtracking does
+		return p, nil
 	}
 	for _, sh := range p.shapes {
 		for _, l := range append(append(append([]*reNode{}, sh.leadLooks...), sh.tailLooks...), sh.markerLook) {
@@ -105,7 +112,10 @@ func compilePyPattern(src string, flags int) (*pyPattern, error) {
 		key.mode = modeMatch
 	}
 	if _, err := p.variant("compile", key); err != nil {
-		return nil, err
+		if !errors.Is(err, errRegexUnsupported) {
+			return nil, err
+		}
+		p.btOnly = true
 	}
 	return p, nil
 }
@@ -257,8 +267,21 @@ func (t *reSubject) hasNonASCIIWord() bool {
 
 // find runs the pattern once on subj.s[:end] from byte offset pos, as
 // Pattern.search, .match or .fullmatch do. It returns Python's group
-// spans in bytes (-1 for unset), or nil.
+// spans in bytes (-1 for unset), or nil. What RE2 cannot answer as
+// Python would, the backtracking matcher answers.
 func (p *pyPattern) find(fn string, mode reMode, subj *reSubject, pos, end int) ([]int, error) {
+	if p.btOnly {
+		return p.btFind(fn, mode, subj, pos, end, false)
+	}
+	loc, err := p.re2Find(fn, mode, subj, pos, end)
+	if err != nil && errors.Is(err, errRegexUnsupported) {
+		return p.btFind(fn, mode, subj, pos, end, false)
+	}
+	return loc, err
+}
+
+// re2Find is find on the pattern's RE2 programs.
+func (p *pyPattern) re2Find(fn string, mode reMode, subj *reSubject, pos, end int) ([]int, error) {
 	s := subj.s[:end]
 	sh := p.shape(mode)
 	switch {
@@ -408,25 +431,6 @@ func (p *pyPattern) testLook(fn string, l *reLookCheck, subj *reSubject, s strin
 	return (m != nil) != l.node.neg, nil
 }
 
-// nonEmptyAt reports whether a non-empty match could start at pos: when a
-// search must advance past an empty match there, Python takes the first
-// non-empty match at the same position, which RE2 cannot pick.
-func (p *pyPattern) nonEmptyAt(fn string, subj *reSubject, pos, end int) (bool, error) {
-	s := subj.s[:end]
-	key := reVariantKey{mode: modeLongest, ctx: p.needsCtx && pos > 0, empty: p.nonBoundary && s == ""}
-	v, err := p.variant(fn, key)
-	if err != nil {
-		return false, err
-	}
-	base := pos
-	if key.ctx {
-		_, w := utf8.DecodeLastRuneInString(s[:pos])
-		base = pos - w
-	}
-	m := v.re.FindStringSubmatchIndex(s[base:])
-	return m != nil && m[3] > m[2], nil
-}
-
 // reScanner finds successive matches as Python's finditer, findall, sub
 // and split do (Python 3.7+: an empty match may follow a non-empty one).
 type reScanner struct {
@@ -445,15 +449,10 @@ func (sc *reScanner) next() ([]int, error) {
 	}
 	loc, err := sc.p.find(sc.fn, modeSearch, sc.subj, sc.pos, sc.end)
 	if err == nil && loc != nil && sc.mustAdvance && loc[0] == sc.pos && loc[1] == sc.pos {
-		var nonEmpty bool
-		if nonEmpty, err = sc.p.nonEmptyAt(sc.fn, sc.subj, sc.pos, sc.end); err == nil && nonEmpty {
-			err = reUnsupported(sc.fn, sc.p.src, "an empty match where a non-empty one could follow at the same position (Python retries the alternatives)")
-		}
-		loc = nil
-		if err == nil && sc.pos < sc.end {
-			_, w := utf8.DecodeRuneInString(sc.subj.s[sc.pos:sc.end])
-			loc, err = sc.p.find(sc.fn, modeSearch, sc.subj, sc.pos+w, sc.end)
-		}
+		// After an empty match, one at the same position must not be
+		// empty: sre tries the pattern's other ways there first, which
+		// RE2 cannot pick.
+		loc, err = sc.p.btFind(sc.fn, modeSearch, sc.subj, sc.pos, sc.end, true)
 	}
 	if err != nil || loc == nil {
 		sc.done = true

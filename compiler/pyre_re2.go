@@ -800,7 +800,13 @@ func (e *reEmitter) node(n *reNode, tail bool) {
 	case reLook:
 		e.unsupported(lookName(n) + " in the middle of a pattern")
 	case reOpaque:
-		e.unsupported("backreference, conditional or atomic group")
+		e.unsupported("a construct elt cannot translate")
+	case reBackref:
+		e.unsupported("backreference")
+	case reAtomic:
+		e.unsupported("atomic group (?>...)")
+	case reCond:
+		e.unsupported("conditional group (?(...)...)")
 	}
 }
 
@@ -843,7 +849,7 @@ func emptyLast(n *reNode) bool {
 			return false
 		}
 		return emptyLast(n.subs[0])
-	case reOpaque:
+	case reOpaque, reBackref, reAtomic, reCond:
 		return false
 	}
 	return true

@@ -45,17 +45,20 @@ const reMaxRepeat = 4294967295
 type reOp uint8
 
 const (
-	reEmpty  reOp = iota
-	reLit         // one character: r
-	reClass       // a set: cls
-	reAny         // .
-	reAt          // a zero-width assertion: at
-	reGroup       // (...): group > 0 captures
-	reLook        // lookahead or lookbehind: neg, behind
-	reConcat      // subs in sequence
-	reAlt         // subs as alternatives
-	reRepeat      // subs[0] repeated min..max (max -1: unbounded)
-	reOpaque      // a construct elt cannot translate (reported as unsupported)
+	reEmpty   reOp = iota
+	reLit          // one character: r
+	reClass        // a set: cls
+	reAny          // .
+	reAt           // a zero-width assertion: at
+	reGroup        // (...): group > 0 captures
+	reLook         // lookahead or lookbehind: neg, behind
+	reConcat       // subs in sequence
+	reAlt          // subs as alternatives
+	reRepeat       // subs[0] repeated min..max (max -1: unbounded)
+	reOpaque       // a construct elt cannot run (reported as unsupported)
+	reBackref      // \1 or (?P=name): group; min, max its width
+	reAtomic       // (?>...): subs[0]
+	reCond         // (?(group)yes|no): group; subs yes and, when written, no
 )
 
 type reAtKind uint8
@@ -417,10 +420,27 @@ func reWidth(n *reNode) (lo, hi int) {
 			hi = min(h*n.max, reMaxRepeat)
 		}
 		return lo, hi
+	case reBackref:
+		return n.min, n.max
+	case reAtomic:
+		return reWidth(n.subs[0])
+	case reCond:
+		lo, hi = reWidth(n.subs[0])
+		if len(n.subs) < 2 {
+			return 0, hi
+		}
+		l, h := reWidth(n.subs[1])
+		return min(lo, l), max(hi, h)
 	case reOpaque:
 		return 0, reMaxRepeat
 	}
 	return 0, 0
+}
+
+// backref is a reference to group gid, as wide as the group.
+func (p *reParser) backref(gid, pos int) *reNode {
+	w := p.groupWidth[gid]
+	return &reNode{op: reBackref, group: gid, flags: p.eff(), min: w[0], max: w[1], pos: pos}
 }
 
 func concatOf(items []*reNode) *reNode {
@@ -541,7 +561,6 @@ func (p *reParser) parse(verbose bool, nested int, first bool) *reNode {
 			if p.match('?') {
 				rep.lazy = true
 			} else if p.match('+') {
-				p.unsupportedf("possessive repeat %s", string(p.pat[item.pos:p.tell()]))
 				rep.possessive = true
 			}
 			rep.text = string(p.pat[item.pos:p.tell()])
@@ -614,8 +633,7 @@ func (p *reParser) parseGroup(start int, verbose bool, nested int, first, hasIte
 					p.fail("cannot refer to an open group", len([]rune(name))+1)
 				}
 				p.checkLookbehindGroup(gid)
-				p.unsupportedf("backreference (?P=%s)", name)
-				return &reNode{op: reOpaque, pos: start}, false
+				return p.backref(gid, start), false
 			default:
 				c, ok := p.get()
 				if !ok {
@@ -664,8 +682,10 @@ func (p *reParser) parseGroup(start int, verbose bool, nested int, first, hasIte
 		case ch.c == '(':
 			cond := p.getUntil(')', "group name")
 			n := len([]rune(cond))
+			var gid int
 			if isIdentifier(cond) {
-				if _, ok := p.names[cond]; !ok {
+				var ok bool
+				if gid, ok = p.names[cond]; !ok {
 					p.fail("unknown group name "+pyStrRepr(cond), n+1)
 				}
 			} else {
@@ -679,8 +699,8 @@ func (p *reParser) parseGroup(start int, verbose bool, nested int, first, hasIte
 				if _, seen := p.grouprefs[g]; !seen {
 					p.grouprefs[g] = p.tell() - n - 1
 				}
+				gid = g
 			}
-			p.unsupportedf("conditional group (?(%s)...)", cond)
 			yes := p.parse(verbose, nested+1, false)
 			var subs = []*reNode{yes}
 			if p.match('|') {
@@ -692,14 +712,13 @@ func (p *reParser) parseGroup(start int, verbose bool, nested int, first, hasIte
 			if !p.match(')') {
 				p.fail("missing ), unterminated subpattern", p.tell()-start)
 			}
-			return &reNode{op: reOpaque, subs: subs, pos: start}, false
+			return &reNode{op: reCond, group: gid, subs: subs, pos: start}, false
 		case ch.c == '>':
-			p.unsupportedf("atomic group (?>...)")
 			body := p.parseSub(verbose, nested+1)
 			if !p.match(')') {
 				p.fail("missing ), unterminated subpattern", p.tell()-start)
 			}
-			return &reNode{op: reOpaque, subs: []*reNode{body}, pos: start}, false
+			return &reNode{op: reAtomic, subs: []*reNode{body}, pos: start}, false
 		case reInlineFlags[ch.c] != 0 || ch.c == '-':
 			add, del, global := p.parseFlags(ch.c)
 			if global {
@@ -922,8 +941,7 @@ func (p *reParser) escape(t reTok, here int) *reNode {
 				p.fail("cannot refer to an open group", len(digits)+1)
 			}
 			p.checkLookbehindGroup(g)
-			p.unsupportedf(`backreference \%s`, digits)
-			return &reNode{op: reOpaque, pos: here}
+			return p.backref(g, here)
 		}
 		p.fail(fmt.Sprintf("invalid group reference %d", g), len(digits))
 	}

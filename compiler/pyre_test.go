@@ -42,18 +42,7 @@ const (
 // pyreUnsupported are the cases Python answers and elt refuses, with
 // what elt's NotImplementedError must name.
 var pyreUnsupported = map[string]string{
-	"unsupported_backreference":         `backreference \1`,
-	"unsupported_named_backreference":   `backreference (?P=x)`,
-	"unsupported_lookbehind_start":      `lookbehind (?<=...) at the start of a pattern searched without \A or ^`,
-	"unsupported_lookahead_middle":      `lookahead (?=...) in the middle of a pattern`,
-	"unsupported_conditional":           `conditional group (?(1)...)`,
-	"unsupported_atomic":                `atomic group (?>...)`,
-	"unsupported_possessive":            `possessive repeat a++`,
-	"unsupported_empty_then_nonempty":   `an empty match where a non-empty one could follow`,
-	"unsupported_unicode_word_boundary": `Unicode \b or \B on a string with non-ASCII letters or digits`,
-	"unsupported_empty_repeat":          `repeat (a|)* of something that can match the empty string`,
-	"unsupported_named_character":       `named character escape \N{EM DASH}`,
-	"unsupported_large_repeat":          `repeat count above 1000 (a{1001})`,
+	"unsupported_named_character": `named character escape \N{EM DASH}`,
 }
 
 type pyreCase struct{ name, template string }
