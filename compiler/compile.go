@@ -142,6 +142,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	failed := map[string]bool{}
 	settledEph := map[string]bool{}
 	failedAt := make([]bool, len(order))
+	// blankEph are the ephemeral models whose SQL is blank, reported
+	// when a node reads one.
+	blankEph := map[string]diag.Diagnostic{}
 	for i, n := range nodes {
 		if ephemeral(n) {
 			preSQL[order[i]] = pre[i]
@@ -173,9 +176,16 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 				fail(i)
 				continue
 			}
-			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
-				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name))
+			d := diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
+				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name)
 			fail(i)
+			if ephemeral(n) {
+				// An ephemeral model runs nothing of its own, as in
+				// dbt: a blank one fails only the nodes that read it.
+				blankEph[order[i]] = d
+				continue
+			}
+			l.Add(d)
 			continue
 		}
 	}
@@ -190,6 +200,10 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		if readsEph[i] {
 			var bad string
 			ctes, bad = m.ephemeralCTEs(n, preSQL, failed)
+			if d, ok := blankEph[bad]; ok {
+				l.Add(d) // once, for the first node that reads it
+				delete(blankEph, bad)
+			}
 			if bad != "" {
 				continue // the failing ephemeral model was reported already
 			}
@@ -309,7 +323,7 @@ func (m *Manifest) OperationMacro(name string) string {
 	if strings.Contains(name, ".") {
 		return name
 	}
-	if def, ok := m.engine.testMacro("", name); ok && def.meta.Package != "elt" && def.meta.Package != m.Project.Config.Name {
+	if def, ok := m.engine.testMacro("", name); ok && def.meta.Package != "dbt" && def.meta.Package != m.Project.Config.Name {
 		return def.meta.Package + "." + name
 	}
 	return name

@@ -236,11 +236,17 @@ func (e *engine) loadMacros(l *diag.List) {
 					"macro %q is defined twice (also at %s:%d)", name, prev.meta.OriginalFilePath, prev.meta.Line))
 				continue
 			}
+			pkg := s.pkg
+			if pkg == "elt" {
+				// elt's own implementations of dbt's macros are dbt's to
+				// the project (and the manifest): macro.dbt.test_unique.
+				pkg = "dbt"
+			}
 			def := &macroDef{
 				meta: &Macro{
-					UniqueID:         "macro." + s.pkg + "." + name,
+					UniqueID:         "macro." + pkg + "." + name,
 					Name:             name,
-					Package:          s.pkg,
+					Package:          pkg,
 					OriginalFilePath: s.file.Path,
 					Line:             mac.Line,
 					MacroSQL:         macroSourceAt(s.file.Contents, starts, mac.Line),

@@ -405,8 +405,15 @@ func (st *renderState) renderGenericTest() (string, error) {
 			line: n.PatchPos.Line,
 		}
 	}
+	// The arguments are rendered before model, as dbt renders them (the
+	// declaration's arguments, then the model it adds): the refs they
+	// make, and so the test's depends_on, come in dbt's order.
+	keys := sortedKeys(md.Kwargs)
+	if i := slices.Index(keys, "model"); i >= 0 {
+		keys = append(slices.Delete(keys, i, i+1), "model")
+	}
 	kw := jinja.NewDict()
-	for _, k := range sortedKeys(md.Kwargs) {
+	for _, k := range keys {
 		v := md.Kwargs[k]
 		var val any
 		var err error

@@ -1,7 +1,9 @@
 package compiler
 
 import (
+	"maps"
 	"sync"
+	"time"
 
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
@@ -39,8 +41,21 @@ func (m *Manifest) buildGraph() *jinja.Dict {
 	g := jinja.NewDict()
 	g.Set("nodes", nodes)
 	g.Set("sources", sources)
-	for _, k := range []string{"exposures", "groups", "metrics", "semantic_models", "saved_queries", "unit_tests"} {
-		g.Set(k, jinja.NewDict())
+	created := m.engine.opts.RunStartedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
+	res := m.Resources(float64(created.UnixNano()) / 1e9)
+	for _, k := range []struct {
+		name    string
+		entries map[string]map[string]any
+	}{{"exposures", res.Exposures}, {"groups", res.Groups}, {"metrics", res.Metrics},
+		{"semantic_models", res.SemanticModels}, {"saved_queries", res.SavedQueries}} {
+		d := jinja.NewDict()
+		for _, id := range sortedKeys(k.entries) {
+			d.Set(id, templateValue(k.entries[id]))
+		}
+		g.Set(k.name, d)
 	}
 	return g
 }
@@ -64,12 +79,36 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	set("alias", alias)
 	set("identifier", alias)
 	set("relation_name", nilIfEmpty(n.RelationName))
-	set("config", map[string]any(n.Config))
+	set("config", graphConfig(n))
+	set("unrendered_config", map[string]any(n.UnrenderedConfig))
 	set("tags", configTags(n.Config))
 	set("meta", orEmptyMap(n.Meta))
+	group, _ := configString(n.Config, "group")
+	set("group", nilIfEmpty(group))
+	set("docs", graphDocs(n.Config))
 	set("description", n.Description)
 	set("columns", graphColumns(n.Columns))
-	set("language", n.Language)
+	lang := n.Language
+	if lang == "" && n.ResourceType != project.Seed {
+		lang = "sql"
+	}
+	set("language", lang)
+	if n.ResourceType != project.Seed {
+		enforced, aliasTypes := graphContract(n.Config)
+		set("contract", map[string]any{"enforced": enforced, "alias_types": aliasTypes, "checksum": nil})
+		set("metrics", []any{})
+	}
+	if n.ResourceType == project.Model {
+		access, _ := configString(n.Config, "access")
+		if access == "" {
+			access = "protected"
+		}
+		set("access", access)
+		set("constraints", orEmptyList(n.Constraints))
+		set("version", n.Version)
+		set("latest_version", n.LatestVersion)
+		set("deprecation_date", nilIfEmpty(n.DeprecationDate))
+	}
 	set("raw_code", n.RawCode)
 	sumName, sum := n.FileChecksum()
 	set("checksum", map[string]any{"name": sumName, "checksum": sum})
@@ -120,8 +159,11 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	set("meta", orEmptyMap(s.Meta))
 	set("source_meta", map[string]any{})
 	set("tags", stringsAny(s.Tags))
-	set("config", map[string]any(s.Config))
-	set("freshness", s.Freshness)
+	cfg := DefaultSourceConfig()
+	maps.Copy(cfg, s.Config)
+	set("config", cfg)
+	set("unrendered_config", map[string]any(s.Config))
+	set("freshness", graphFreshness(s.Freshness))
 	set("quoting", orEmptyMap(s.Quoting))
 	return d
 }
@@ -182,4 +224,94 @@ func configTags(c project.Config) []any {
 		return []any{t}
 	}
 	return []any{}
+}
+
+// graphConfig is a node's config as dbt's graph holds it: every key of
+// its kind with its default (enabled, materialized, on_schema_change...),
+// then what the project set, hooks as {sql, transaction, index}.
+func graphConfig(n *Node) map[string]any {
+	cfg := DefaultConfig(n.ResourceType)
+	for k, v := range n.Config {
+		switch k {
+		case "pre_hook", "pre-hook":
+			cfg["pre-hook"] = graphHooks(v)
+		case "post_hook", "post-hook":
+			cfg["post-hook"] = graphHooks(v)
+		case "tags":
+			cfg["tags"] = configTags(n.Config)
+		case "docs":
+			cfg["docs"] = graphDocs(n.Config)
+		case "contract":
+			enforced, aliasTypes := graphContract(n.Config)
+			cfg["contract"] = map[string]any{"enforced": enforced, "alias_types": aliasTypes}
+		default:
+			cfg[k] = v
+		}
+	}
+	return cfg
+}
+
+// graphHooks are a config's hooks as dbt's graph holds them: index is
+// None (dbt numbers only a materialization's hooks).
+func graphHooks(v any) []any {
+	hooks := hookList(v)
+	for _, h := range hooks {
+		h.(map[string]any)["index"] = nil
+	}
+	return hooks
+}
+
+func graphDocs(cfg project.Config) map[string]any {
+	d := map[string]any{"show": true, "node_color": nil}
+	if m, ok := cfg["docs"].(map[string]any); ok {
+		if v, ok := m["show"].(bool); ok {
+			d["show"] = v
+		}
+		if v, ok := m["node_color"].(string); ok {
+			d["node_color"] = v
+		}
+	}
+	return d
+}
+
+func graphContract(cfg project.Config) (enforced, aliasTypes bool) {
+	aliasTypes = true
+	if m, ok := cfg["contract"].(map[string]any); ok {
+		enforced, _ = m["enforced"].(bool)
+		if v, ok := m["alias_types"].(bool); ok {
+			aliasTypes = v
+		}
+	}
+	return enforced, aliasTypes
+}
+
+// graphFreshness is a source's freshness as dbt's graph holds it: None
+// when none is declared, else warn_after and error_after each
+// {count, period} (None where the project cleared it with null), and
+// filter.
+func graphFreshness(f map[string]any) any {
+	if f == nil {
+		return nil
+	}
+	after := func(key string) any {
+		v, ok := f[key]
+		if ok && v == nil {
+			return nil
+		}
+		t := map[string]any{"count": nil, "period": nil}
+		if m, ok := v.(map[string]any); ok {
+			if c, ok := m["count"]; ok {
+				t["count"] = c
+			}
+			if p, ok := m["period"].(string); ok && p != "" {
+				t["period"] = p
+			}
+		}
+		return t
+	}
+	var filter any
+	if s, ok := f["filter"].(string); ok {
+		filter = s
+	}
+	return map[string]any{"warn_after": after("warn_after"), "error_after": after("error_after"), "filter": filter}
 }

@@ -118,7 +118,8 @@ func TestGenericTests(t *testing.T) {
 	if !strings.HasPrefix(rel.UniqueID, "test.shop.relationships_orders_customer_id__id__ref_customers_.") || len(rel.UniqueID) != len("test.shop.relationships_orders_customer_id__id__ref_customers_.")+10 {
 		t.Errorf("unique id: %s", rel.UniqueID)
 	}
-	if got := fmt.Sprint(rel.DependsOn.Nodes); got != "[model.shop.orders model.shop.customers]" {
+	// dbt's order: the refs of the test's arguments (to), then its model.
+	if got := fmt.Sprint(rel.DependsOn.Nodes); got != "[model.shop.customers model.shop.orders]" {
 		t.Errorf("relationships depends_on: %s", got)
 	}
 	if rel.Config["severity"] != "WARN" {

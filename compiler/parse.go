@@ -1027,9 +1027,6 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				nodeIDs, nodeDeps = append(nodeIDs, id), append(nodeDeps, dn)
 			}
 		}
-		if n.AttachedNode != "" {
-			add(n.AttachedNode, m.Nodes[n.AttachedNode])
-		}
 		file := problemFile(n)
 		if n.DeprecationDate != "" {
 			if w, past := m.deprecatedModel(n); past {
@@ -1069,6 +1066,11 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				continue
 			}
 			add(src.UniqueID, nil)
+		}
+		if n.AttachedNode != "" {
+			// A test's model is among its refs or sources, which come
+			// first as in dbt (refs, then sources); this is in case not.
+			add(n.AttachedNode, m.Nodes[n.AttachedNode])
 		}
 		if len(nodeIDs) == 0 {
 			nodeIDs = nil

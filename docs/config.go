@@ -17,86 +17,11 @@ type Hook struct {
 	Index       *int   `json:"index"`
 }
 
-// baseConfigDefaults are the keys dbt writes in every model, seed and
-// snapshot config, with their default values (from the v12 schema).
-func baseConfigDefaults(materialized string) map[string]any {
-	return map[string]any{
-		"enabled":                 true,
-		"alias":                   nil,
-		"schema":                  nil,
-		"database":                nil,
-		"tags":                    []string{},
-		"meta":                    map[string]any{},
-		"group":                   nil,
-		"materialized":            materialized,
-		"incremental_strategy":    nil,
-		"batch_size":              nil,
-		"lookback":                1,
-		"begin":                   nil,
-		"persist_docs":            map[string]any{},
-		"post-hook":               []Hook{},
-		"pre-hook":                []Hook{},
-		"quoting":                 map[string]any{},
-		"column_types":            map[string]any{},
-		"full_refresh":            nil,
-		"unique_key":              nil,
-		"on_schema_change":        "ignore",
-		"on_configuration_change": "apply",
-		"grants":                  map[string]any{},
-		"packages":                []string{},
-		"docs":                    map[string]any{"show": true, "node_color": nil},
-		"contract":                map[string]any{"enforced": false, "alias_types": true},
-		"event_time":              nil,
-	}
-}
-
-func defaultConfig(kind project.ResourceType) map[string]any {
-	switch kind {
-	case project.Seed:
-		c := baseConfigDefaults("seed")
-		c["delimiter"] = ","
-		c["quote_columns"] = nil
-		return c
-	case project.Snapshot:
-		c := baseConfigDefaults("snapshot")
-		for _, k := range []string{"strategy", "target_schema", "target_database", "updated_at", "check_cols", "dbt_valid_to_current"} {
-			c[k] = nil
-		}
-		c["snapshot_meta_column_names"] = map[string]any{
-			"dbt_valid_to": nil, "dbt_valid_from": nil, "dbt_scd_id": nil, "dbt_updated_at": nil,
-		}
-		return c
-	case project.Test:
-		return map[string]any{
-			"enabled":           true,
-			"alias":             nil,
-			"schema":            "dbt_test__audit",
-			"database":          nil,
-			"tags":              []string{},
-			"meta":              map[string]any{},
-			"group":             nil,
-			"materialized":      "test",
-			"severity":          "ERROR",
-			"store_failures":    nil,
-			"store_failures_as": nil,
-			"where":             nil,
-			"limit":             nil,
-			"fail_calc":         "count(*)",
-			"warn_if":           "!= 0",
-			"error_if":          "!= 0",
-		}
-	default:
-		c := baseConfigDefaults("view")
-		c["access"] = "protected"
-		return c
-	}
-}
-
 // nodeConfig is the node's full config: dbt's defaults for its kind, then
 // every key the project set. Hooks are written under dbt's hyphenated keys
 // as lists of {sql, transaction, index}.
 func nodeConfig(n *compiler.Node) map[string]any {
-	cfg := defaultConfig(n.ResourceType)
+	cfg := compiler.DefaultConfig(n.ResourceType)
 	for k, v := range n.Config {
 		switch k {
 		case "pre_hook", "pre-hook":

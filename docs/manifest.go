@@ -701,7 +701,7 @@ func (b *builder) source(s *project.SourceTable) *Source {
 	if rel.Identifier == "" {
 		rel.Identifier = s.Name
 	}
-	cfg := map[string]any{"enabled": true, "event_time": nil}
+	cfg := compiler.DefaultSourceConfig()
 	for k, v := range s.Config {
 		cfg[k] = jsonValue(v)
 	}

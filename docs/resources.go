@@ -3,8 +3,6 @@ package docs
 import (
 	"slices"
 	"sort"
-
-	"github.com/elt-dev/elt/project"
 )
 
 // resources adds the exposures, groups, semantic models, metrics and
@@ -24,71 +22,22 @@ func (b *builder) resources(out *Manifest) {
 			out.ChildMap[child] = []string{}
 		}
 	}
-	for id, x := range p.Exposures {
-		refs, sources, metrics := callLists(x.DependsOn)
-		cfg := map[string]any{"enabled": true, "tags": orEmpty(x.Tags), "meta": orEmptyMap(x.Meta)}
-		out.Exposures[id] = map[string]any{
-			"name": x.Name, "resource_type": string(project.ExposureType), "package_name": x.Package,
-			"path": b.pkgRel(x.Package, x.File), "original_file_path": b.pkgRel(x.Package, x.File),
-			"unique_id": id, "fqn": x.FQN, "type": x.Type, "owner": ownerOf(x.Owner),
-			"description": x.Description, "label": strOrNull(x.Label), "maturity": strOrNull(x.Maturity),
-			"meta": orEmptyMap(x.Meta), "tags": orEmpty(x.Tags), "config": cfg, "unrendered_config": map[string]any{},
-			"url": strOrNull(x.URL), "depends_on": map[string]any{"macros": []string{}, "nodes": orEmpty(x.DependsOnNodes)},
-			"refs": refs, "sources": sources, "metrics": metrics, "created_at": b.createdAt,
-		}
-		edge(id, x.DependsOnNodes)
+	res := b.m.Resources(b.createdAt)
+	for id, x := range res.Exposures {
+		out.Exposures[id] = x
+		edge(id, p.Exposures[id].DependsOnNodes)
 	}
-	for id, g := range p.Groups {
-		cfg := map[string]any{"meta": map[string]any{}}
-		if m, ok := g.Config["meta"].(map[string]any); ok {
-			cfg["meta"] = m
-		}
-		out.Groups[id] = map[string]any{
-			"name": g.Name, "resource_type": string(project.GroupType), "package_name": g.Package,
-			"path": b.pkgRel(g.Package, g.File), "original_file_path": b.pkgRel(g.Package, g.File),
-			"unique_id": id, "owner": ownerOf(g.Owner), "description": strOrNull(g.Description), "config": cfg,
-		}
+	for id, g := range res.Groups {
+		out.Groups[id] = g
 	}
-	for id, r := range p.Semantic {
-		obj := map[string]any{}
-		for k, v := range r.Raw {
-			obj[k] = jsonValue(v)
+	for _, kind := range []struct {
+		from map[string]map[string]any
+		to   map[string]any
+	}{{res.SemanticModels, out.SemanticModels}, {res.Metrics, out.Metrics}, {res.SavedQueries, out.SavedQueries}} {
+		for id, obj := range kind.from {
+			kind.to[id] = jsonMap(obj)
+			edge(id, p.Semantic[id].DependsOnIDs)
 		}
-		cfg := map[string]any{"enabled": true, "group": nil, "meta": map[string]any{}}
-		for k, v := range r.Config {
-			cfg[k] = jsonValue(v)
-		}
-		for k, v := range map[string]any{
-			"name": r.Name, "resource_type": string(r.Kind), "package_name": r.Package,
-			"path": b.pkgRel(r.Package, r.File), "original_file_path": b.pkgRel(r.Package, r.File),
-			"unique_id": id, "fqn": r.FQN, "description": strOrNull(r.Description), "label": strOrNull(r.Label),
-			"config": cfg, "depends_on": map[string]any{"macros": []string{}, "nodes": orEmpty(r.DependsOnIDs)},
-			"created_at": b.createdAt,
-		} {
-			obj[k] = v
-		}
-		switch r.Kind {
-		case project.SemanticModel:
-			// node_relation: the relation of the model it reads, as dbt writes it.
-			if len(r.DependsOnIDs) > 0 {
-				if n := b.m.Nodes[r.DependsOnIDs[0]]; n != nil {
-					obj["node_relation"] = map[string]any{
-						"alias": n.Relation.Identifier, "schema_name": n.Relation.Schema,
-						"database": strOrNull(n.Relation.Database), "relation_name": strOrNull(n.RelationName),
-					}
-				}
-			}
-			if r.Model != nil {
-				refs, _, _ := callLists([]project.DependsOnCall{*r.Model})
-				obj["refs"] = refs
-			}
-			out.SemanticModels[id] = obj
-		case project.Metric:
-			out.Metrics[id] = obj
-		case project.SavedQuery:
-			out.SavedQueries[id] = obj
-		}
-		edge(id, r.DependsOnIDs)
 	}
 	// group_map: each group's name and the nodes in it.
 	for _, n := range b.m.SortedNodes() {
@@ -102,36 +51,4 @@ func (b *builder) resources(out *Manifest) {
 		sort.Strings(ids)
 		out.GroupMap[g] = ids
 	}
-}
-
-func ownerOf(o map[string]any) map[string]any {
-	out := map[string]any{"email": nil, "name": nil}
-	for k, v := range o {
-		out[k] = v
-	}
-	return out
-}
-
-// callLists splits ref(), source() and metric() calls into dbt's refs,
-// sources and metrics lists.
-func callLists(calls []project.DependsOnCall) (refs []map[string]any, sources, metrics [][]string) {
-	refs, sources, metrics = []map[string]any{}, [][]string{}, [][]string{}
-	for _, c := range calls {
-		switch c.Func {
-		case "ref":
-			r := map[string]any{"name": c.Args[len(c.Args)-1], "package": nil, "version": nil}
-			if len(c.Args) == 2 {
-				r["package"] = c.Args[0]
-			}
-			if c.Version != "" {
-				r["version"] = c.Version
-			}
-			refs = append(refs, r)
-		case "source":
-			sources = append(sources, c.Args)
-		case "metric":
-			metrics = append(metrics, c.Args)
-		}
-	}
-	return refs, sources, metrics
 }

@@ -461,7 +461,11 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				s, _ := stringOf(p.Val)
 				c.Description = l.resolveDocs(file, posOf(p.Val), s)
 			case "data_type":
-				c.DataType, _ = stringOf(p.Val)
+				// Rendered as dbt renders properties YAML (a type that
+				// differs by warehouse: "{{ 'UInt8' if target.type ==
+				// 'clickhouse' else 'integer' }}").
+				s, _ := stringOf(p.Val)
+				c.DataType = fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, p.Val, true))
 			case "meta":
 				l.checkQualityIn(file, p.Val, what+" meta", qualityOnColumn)
 				if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGraphAsDBTHoldsIt: what packages that read dbt's graph (dbt's own
+// project evaluator among them) find there and in the manifest, as dbt
+// gives it: every node's config with its defaults (config.enabled,
+// access, contract, docs), the exposures and metrics the project
+// declares (a metric's measure as an object), a source's config and
+// freshness; a generic test's depends_on in dbt's order (its arguments'
+// refs, then its model) on dbt's macros (macro.dbt.test_unique); a
+// column's data_type rendered; an ephemeral model with no SQL that
+// nothing reads is not an error, and one a model reads is.
+func TestGraphAsDBTHoldsIt(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/z_parent.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select id from {{ ref('z_parent') }}\n")
+	writeFile(t, dir, "models/eph.sql", "{{ config(materialized='ephemeral') }}\n-- to be written\n")
+	writeFile(t, dir, "models/props.yml", `models:
+  - name: b
+    columns:
+      - name: id
+        data_type: "{{ 'bigint' if target.type == 'postgres' else 'integer' }}"
+        data_tests:
+          - unique
+          - relationships:
+              to: ref('z_parent')
+              field: id
+sources:
+  - name: raw
+    schema: main
+    tables:
+      - name: events
+        loaded_at_field: at
+        freshness:
+          error_after: {count: 2, period: day}
+exposures:
+  - name: board
+    type: dashboard
+    owner: {email: a@example.com}
+    depends_on: [ref('b')]
+semantic_models:
+  - name: bs
+    model: ref('b')
+    entities:
+      - name: id
+        type: primary
+    measures:
+      - name: total
+        agg: count
+        expr: id
+metrics:
+  - name: total_ids
+    label: Total
+    type: simple
+    type_params:
+      measure: total
+  - name: running
+    label: Running
+    type: cumulative
+    type_params:
+      measure: total
+      window: 30 days
+    filter: "{{ Dimension('id__id') }} > 0"
+`)
+	writeFile(t, dir, "models/graph_view.sql", `{% if execute %}
+{% set a = graph.nodes['model.p.z_parent'] %}
+{% set src = graph.sources['source.p.raw.events'] %}
+{% set running = graph.metrics['metric.p.running'] %}
+select '{{ a.config.enabled }}|{{ a.config.materialized }}|{{ a.config.on_schema_change }}|{{ a.access }}|{{ a.contract.enforced }}|{{ a.docs.show }}' as node,
+  '{{ src.config.enabled }}|{{ src.freshness.warn_after.count }}|{{ src.freshness.error_after.count }}|{{ src.freshness.error_after.period }}' as source,
+  '{{ graph.exposures.values() | map(attribute='name') | join(',') }}|{{ graph.exposures['exposure.p.board'].depends_on.nodes | join(',') }}' as exposures,
+  '{{ graph.metrics['metric.p.total_ids'].type_params.measure.name }}|{{ running.type_params.window.count }} {{ running.type_params.window.granularity }}|{{ running.type_params.cumulative_type_params.period_agg }}|{{ running.type_params.input_measures | map(attribute='name') | join(',') }}|{{ running.type_params.numerator }}|{{ running.filter.where_filters[0].where_sql_template | replace("'", "") }}' as metrics
+{% endif %}
+`)
+	res := mustElt(t, dir, "compile", "-s", "graph_view")
+	for _, want := range []string{
+		"'True|view|ignore|protected|False|True' as node",
+		"'True|None|2|day' as source",
+		"'board|model.p.b' as exposures",
+		"'total|30 day|first|total|None|{{ Dimension(id__id) }} > 0' as metrics",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("graph: lacks %s:\n%s", want, res.stdout)
+		}
+	}
+
+	data, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			DependsOn struct{ Macros, Nodes []string } `json:"depends_on"`
+			Columns   map[string]struct {
+				DataType string `json:"data_type"`
+			}
+		}
+		Metrics map[string]struct {
+			TypeParams struct {
+				Measure struct{ Name string }
+			} `json:"type_params"`
+		}
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range m.Nodes {
+		switch {
+		case strings.HasPrefix(id, "test.p.relationships_b_id__id__ref_z_parent_."):
+			if got := strings.Join(n.DependsOn.Nodes, " "); got != "model.p.z_parent model.p.b" {
+				t.Errorf("relationships depends_on.nodes %s, want dbt's order: model.p.z_parent model.p.b", got)
+			}
+			if got := strings.Join(n.DependsOn.Macros, " "); got != "macro.dbt.test_relationships" {
+				t.Errorf("relationships depends_on.macros %s", got)
+			}
+		case strings.HasPrefix(id, "test.p.unique_b_id."):
+			if got := strings.Join(n.DependsOn.Macros, " "); got != "macro.dbt.test_unique" {
+				t.Errorf("unique depends_on.macros %s", got)
+			}
+		case id == "model.p.b":
+			if got := n.Columns["id"].DataType; got != "integer" {
+				t.Errorf("data_type %q, want it rendered: integer", got)
+			}
+		}
+	}
+	if got := m.Metrics["metric.p.total_ids"].TypeParams.Measure.Name; got != "total" {
+		t.Errorf("manifest metric measure %q", got)
+	}
+
+	writeFile(t, dir, "models/uses_eph.sql", "select * from {{ ref('eph') }}\n")
+	r := elt(t, dir, "compile")
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "models/eph.sql:1: model eph has no SQL") {
+		t.Errorf("a model reading a blank ephemeral model: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,337 @@
+package compiler
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/elt-dev/elt/project"
+)
+
+// ResourceEntries are the project's exposures, groups, semantic models,
+// metrics and saved queries as dbt holds them, in manifest.json and in
+// the graph templates read, keyed by unique id. Values are as the YAML
+// gave them.
+type ResourceEntries struct {
+	Exposures, Groups, SemanticModels, Metrics, SavedQueries map[string]map[string]any
+}
+
+// Resources builds the project's ResourceEntries; createdAt is their
+// created_at (seconds since the epoch).
+func (m *Manifest) Resources(createdAt float64) ResourceEntries {
+	out := ResourceEntries{Exposures: map[string]map[string]any{}, Groups: map[string]map[string]any{},
+		SemanticModels: map[string]map[string]any{}, Metrics: map[string]map[string]any{}, SavedQueries: map[string]map[string]any{}}
+	p := m.Project
+	if p == nil {
+		return out
+	}
+	for id, x := range p.Exposures {
+		refs, sources, metrics := callLists(x.DependsOn)
+		cfg := map[string]any{"enabled": true, "tags": emptyIfNil(x.Tags), "meta": orEmptyMap(x.Meta)}
+		out.Exposures[id] = map[string]any{
+			"name": x.Name, "resource_type": string(project.ExposureType), "package_name": x.Package,
+			"path": m.pkgRel(x.Package, x.File), "original_file_path": m.pkgRel(x.Package, x.File),
+			"unique_id": id, "fqn": x.FQN, "type": x.Type, "owner": ownerOf(x.Owner),
+			"description": x.Description, "label": nilIfEmpty(x.Label), "maturity": nilIfEmpty(x.Maturity),
+			"meta": orEmptyMap(x.Meta), "tags": emptyIfNil(x.Tags), "config": cfg, "unrendered_config": map[string]any{},
+			"url": nilIfEmpty(x.URL), "depends_on": map[string]any{"macros": []string{}, "nodes": emptyIfNil(x.DependsOnNodes)},
+			"refs": refs, "sources": sources, "metrics": metrics, "created_at": createdAt,
+		}
+	}
+	for id, g := range p.Groups {
+		cfg := map[string]any{"meta": map[string]any{}}
+		if meta, ok := g.Config["meta"].(map[string]any); ok {
+			cfg["meta"] = meta
+		}
+		out.Groups[id] = map[string]any{
+			"name": g.Name, "resource_type": string(project.GroupType), "package_name": g.Package,
+			"path": m.pkgRel(g.Package, g.File), "original_file_path": m.pkgRel(g.Package, g.File),
+			"unique_id": id, "owner": ownerOf(g.Owner), "description": nilIfEmpty(g.Description), "config": cfg,
+		}
+	}
+	metrics := map[string]map[string]any{} // by name, for their input measures
+	for id, r := range p.Semantic {
+		obj := map[string]any{}
+		for k, v := range r.Raw {
+			obj[k] = v
+		}
+		cfg := map[string]any{"enabled": true, "group": nil, "meta": map[string]any{}}
+		for k, v := range r.Config {
+			cfg[k] = v
+		}
+		for k, v := range map[string]any{
+			"name": r.Name, "resource_type": string(r.Kind), "package_name": r.Package,
+			"path": m.pkgRel(r.Package, r.File), "original_file_path": m.pkgRel(r.Package, r.File),
+			"unique_id": id, "fqn": r.FQN, "description": nilIfEmpty(r.Description), "label": nilIfEmpty(r.Label),
+			"config": cfg, "depends_on": map[string]any{"macros": []string{}, "nodes": emptyIfNil(r.DependsOnIDs)},
+			"created_at": createdAt,
+		} {
+			obj[k] = v
+		}
+		switch r.Kind {
+		case project.SemanticModel:
+			// node_relation: the relation of the model it reads.
+			if len(r.DependsOnIDs) > 0 {
+				if n := m.Nodes[r.DependsOnIDs[0]]; n != nil {
+					obj["node_relation"] = map[string]any{
+						"alias": n.Relation.Identifier, "schema_name": n.Relation.Schema,
+						"database": nilIfEmpty(n.Relation.Database), "relation_name": nilIfEmpty(n.RelationName),
+					}
+				}
+			}
+			if r.Model != nil {
+				refs, _, _ := callLists([]project.DependsOnCall{*r.Model})
+				obj["refs"] = refs
+			}
+			out.SemanticModels[id] = obj
+		case project.Metric:
+			out.Metrics[id] = obj
+			metrics[r.Name] = obj
+		case project.SavedQuery:
+			out.SavedQueries[id] = obj
+		}
+	}
+	// Each metric's shape, once all are known: a derived metric's input
+	// measures are its inputs'.
+	done := map[string]bool{}
+	var shape func(name string) []any
+	shape = func(name string) []any {
+		obj, ok := metrics[name]
+		if !ok {
+			return nil
+		}
+		if !done[name] {
+			done[name] = true // a cycle stops here
+			metricEntry(obj, shape)
+		}
+		tp, _ := obj["type_params"].(map[string]any)
+		l, _ := tp["input_measures"].([]any)
+		return l
+	}
+	for _, id := range sortedKeys(out.Metrics) {
+		shape(fmt.Sprint(out.Metrics[id]["name"]))
+	}
+	return out
+}
+
+// pkgRel is a path relative to its package's folder.
+func (m *Manifest) pkgRel(pkg, file string) string {
+	for _, p := range m.Project.Packages {
+		if p.Name == pkg {
+			return strings.TrimPrefix(file, p.Dir+"/")
+		}
+	}
+	return file
+}
+
+func ownerOf(o map[string]any) map[string]any {
+	out := map[string]any{"email": nil, "name": nil}
+	for k, v := range o {
+		out[k] = v
+	}
+	return out
+}
+
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// callLists splits ref(), source() and metric() calls into dbt's refs,
+// sources and metrics lists.
+func callLists(calls []project.DependsOnCall) (refs []map[string]any, sources, metrics [][]string) {
+	refs, sources, metrics = []map[string]any{}, [][]string{}, [][]string{}
+	for _, c := range calls {
+		switch c.Func {
+		case "ref":
+			r := map[string]any{"name": c.Args[len(c.Args)-1], "package": nil, "version": nil}
+			if len(c.Args) == 2 {
+				r["package"] = c.Args[0]
+			}
+			if c.Version != "" {
+				r["version"] = c.Version
+			}
+			refs = append(refs, r)
+		case "source":
+			sources = append(sources, c.Args)
+		case "metric":
+			metrics = append(metrics, c.Args)
+		}
+	}
+	return refs, sources, metrics
+}
+
+// metricEntry gives a metric's entry dbt's shape: type_params with every
+// key, measures and metric inputs as objects ("total_count" is
+// {name: total_count, filter: None, ...}), windows as {count,
+// granularity}, filters as {where_filters: [{where_sql_template}]}, and
+// the keys dbt writes with their defaults. measuresOf resolves another
+// metric's input measures, by name (ratio and derived metrics).
+func metricEntry(obj map[string]any, measuresOf func(name string) []any) {
+	tp, _ := obj["type_params"].(map[string]any)
+	typ, _ := obj["type"].(string)
+	out := map[string]any{
+		"measure": nil, "input_measures": []any{}, "numerator": nil, "denominator": nil, "expr": nil,
+		"window": nil, "grain_to_date": nil, "metrics": []any{}, "conversion_type_params": nil,
+		"cumulative_type_params": nil,
+	}
+	if v, ok := tp["measure"]; ok && v != nil {
+		out["measure"] = inputMeasure(v)
+	}
+	for _, k := range []string{"numerator", "denominator"} {
+		if v, ok := tp[k]; ok && v != nil {
+			out[k] = metricInput(v)
+		}
+	}
+	if v, ok := tp["expr"]; ok && v != nil {
+		out["expr"] = fmt.Sprint(v)
+	}
+	out["window"] = timeWindow(tp["window"])
+	if v, ok := tp["grain_to_date"].(string); ok {
+		out["grain_to_date"] = v
+	}
+	if l, ok := tp["metrics"].([]any); ok {
+		inputs := make([]any, len(l))
+		for i, v := range l {
+			inputs[i] = metricInput(v)
+		}
+		out["metrics"] = inputs
+	}
+	if c, ok := tp["conversion_type_params"].(map[string]any); ok {
+		calc := "conversion_rate"
+		if s, ok := c["calculation"].(string); ok {
+			calc = s
+		}
+		out["conversion_type_params"] = map[string]any{
+			"base_measure": inputMeasure(c["base_measure"]), "conversion_measure": inputMeasure(c["conversion_measure"]),
+			"entity": c["entity"], "calculation": calc, "window": timeWindow(c["window"]), "constant_properties": c["constant_properties"],
+		}
+	}
+	if strings.EqualFold(typ, "cumulative") {
+		c, _ := tp["cumulative_type_params"].(map[string]any)
+		window, grain, agg := c["window"], c["grain_to_date"], "first"
+		if window == nil {
+			window = tp["window"]
+		}
+		if grain == nil {
+			grain = tp["grain_to_date"]
+		}
+		if s, ok := c["period_agg"].(string); ok {
+			agg = s
+		}
+		out["cumulative_type_params"] = map[string]any{"window": timeWindow(window), "grain_to_date": grain, "period_agg": agg}
+	}
+	// input_measures, as dbt's post-parse processing sets them.
+	var measures []any
+	switch {
+	case out["measure"] != nil:
+		measures = append(measures, out["measure"])
+	case out["conversion_type_params"] != nil:
+		c := out["conversion_type_params"].(map[string]any)
+		measures = append(measures, c["base_measure"], c["conversion_measure"])
+	default:
+		var names []string
+		for _, k := range []string{"numerator", "denominator"} {
+			if in, ok := out[k].(map[string]any); ok {
+				names = append(names, fmt.Sprint(in["name"]))
+			}
+		}
+		for _, in := range out["metrics"].([]any) {
+			names = append(names, fmt.Sprint(in.(map[string]any)["name"]))
+		}
+		for _, name := range names {
+			measures = append(measures, measuresOf(name)...)
+		}
+	}
+	if measures != nil {
+		out["input_measures"] = measures
+	}
+	obj["type_params"] = out
+	obj["filter"] = whereFilter(obj["filter"])
+	for k, v := range map[string]any{"time_granularity": nil, "metadata": nil, "meta": map[string]any{}, "tags": []any{},
+		"unrendered_config": map[string]any{}, "sources": []any{}, "refs": []any{}, "metrics": []any{}, "group": nil} {
+		if _, ok := obj[k]; !ok {
+			obj[k] = v
+		}
+	}
+}
+
+func inputMeasure(v any) any {
+	out := map[string]any{"name": nil, "filter": nil, "alias": nil, "join_to_timespine": false, "fill_nulls_with": nil}
+	switch x := v.(type) {
+	case string:
+		out["name"] = x
+	case map[string]any:
+		for _, k := range []string{"name", "alias", "fill_nulls_with"} {
+			if x[k] != nil {
+				out[k] = x[k]
+			}
+		}
+		if b, ok := x["join_to_timespine"].(bool); ok {
+			out["join_to_timespine"] = b
+		}
+		out["filter"] = whereFilter(x["filter"])
+	}
+	return out
+}
+
+func metricInput(v any) any {
+	out := map[string]any{"name": nil, "filter": nil, "alias": nil, "offset_window": nil, "offset_to_grain": nil}
+	switch x := v.(type) {
+	case string:
+		out["name"] = x
+	case map[string]any:
+		for _, k := range []string{"name", "alias", "offset_to_grain"} {
+			if x[k] != nil {
+				out[k] = x[k]
+			}
+		}
+		out["filter"] = whereFilter(x["filter"])
+		out["offset_window"] = timeWindow(x["offset_window"])
+	}
+	return out
+}
+
+// timeWindow is "<count> <granularity>" as {count, granularity}, a
+// standard grain's plural made singular ("30 days": 30, "day"), or None.
+func timeWindow(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	parts := strings.Split(strings.ToLower(s), " ")
+	if len(parts) != 2 {
+		return s
+	}
+	count, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return s
+	}
+	grain := parts[1]
+	switch strings.TrimSuffix(grain, "s") {
+	case "nanosecond", "microsecond", "millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year":
+		grain = strings.TrimSuffix(grain, "s")
+	}
+	return map[string]any{"count": count, "granularity": grain}
+}
+
+// whereFilter is a filter (one SQL template or a list of them) as dbt's
+// WhereFilterIntersection, or None.
+func whereFilter(v any) any {
+	var templates []any
+	switch x := v.(type) {
+	case string:
+		templates = []any{x}
+	case []any:
+		templates = x
+	default:
+		return nil
+	}
+	filters := make([]any, len(templates))
+	for i, t := range templates {
+		filters[i] = map[string]any{"where_sql_template": t}
+	}
+	return map[string]any{"where_filters": filters}
+}
