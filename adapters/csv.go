@@ -3,52 +3,47 @@ package adapters
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 )
 
-// ReadCSV reads a seed file as RFC 4180 CSV with the given delimiter,
-// skipping a UTF-8 byte order mark, and calls record for every record (the
-// header first) with the line it starts on. A malformed file is a
-// *SeedError naming path and the line: a row with more or fewer fields than
-// the header, or a quote that is never closed. A file with no header is an
-// error too. record's slice is its own to keep.
+// ReadCSV reads a seed file as dbt reads it (agate, on Python's csv
+// module with its default dialect) with the given delimiter, skipping a
+// UTF-8 byte order mark and blank lines, and calls record for every
+// record (the header first) with the line it starts on. As in Python, a
+// quote inside an unquoted field is a quote ({"a": 1} needs no quoting),
+// and text after a quoted field's closing quote joins the field. A
+// malformed file is a *SeedError naming path and the line: a row with
+// more or fewer fields than the header, or a quote that is never closed.
+// A file with no header is an error too. record's slice is its own to
+// keep.
 func ReadCSV(path string, r io.Reader, comma rune, record func(line int, rec []string) error) error {
 	br := bufio.NewReader(r)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
-	cr := csv.NewReader(br)
-	cr.Comma = comma
+	if comma == 0 || comma == '"' || comma == '\r' || comma == '\n' || comma == utf8.RuneError || !utf8.ValidRune(comma) {
+		return &SeedError{Path: path, Err: fmt.Errorf("the delimiter %q cannot separate fields", comma)}
+	}
 	header := -1
+	p := csvParser{br: br, comma: comma, line: 1}
 	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			switch {
-			case errors.Is(pe.Err, csv.ErrFieldCount):
-				return &SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), header)}
-			case errors.Is(pe.Err, csv.ErrBareQuote):
-				// A quote in the middle of an unquoted field, on the line it is on.
-				return &SeedError{Path: path, Line: pe.Line, Err: fmt.Errorf("a \" inside an unquoted field (column %d): quote the field and double the quote, e.g. write a\"b as \"a\"\"b\"", pe.Column)}
-			case errors.Is(pe.Err, csv.ErrQuote):
-				return &SeedError{Path: path, Line: pe.StartLine, Err: errors.New("unterminated quoted field (a \" opened here is never closed)")}
-			}
-			return &SeedError{Path: path, Line: pe.StartLine, Err: pe.Err}
-		}
+		rec, start, err := p.next()
 		if err != nil {
-			return &SeedError{Path: path, Err: err}
+			return &SeedError{Path: path, Line: start, Err: err}
+		}
+		if rec == nil {
+			break
 		}
 		if header < 0 {
 			header = len(rec)
+		} else if len(rec) != header {
+			return &SeedError{Path: path, Line: start, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), header)}
 		}
-		line, _ := cr.FieldPos(0)
-		if err := record(line, rec); err != nil {
+		if err := record(start, rec); err != nil {
 			return err
 		}
 	}
@@ -56,4 +51,107 @@ func ReadCSV(path string, r io.Reader, comma rune, record func(line int, rec []s
 		return &SeedError{Path: path, Err: errors.New("the file is empty: a seed needs a header row")}
 	}
 	return nil
+}
+
+// csvParser is Python's csv reader (Modules/_csv.c) for the excel
+// dialect with strict off: its states, one character at a time.
+type csvParser struct {
+	br    *bufio.Reader
+	comma rune
+	line  int // the line the next character is on
+	field strings.Builder
+}
+
+type csvState uint8
+
+const (
+	csvStartField csvState = iota
+	csvInField
+	csvInQuoted
+	csvQuoteInQuoted
+)
+
+// next reads one record and the line it starts on; nil at the end.
+func (p *csvParser) next() ([]string, int, error) {
+	var rec []string
+	state := csvStartField
+	start := p.line
+	save := func() {
+		rec = append(rec, p.field.String())
+		p.field.Reset()
+	}
+	for {
+		c, _, err := p.br.ReadRune()
+		if err == io.EOF {
+			switch {
+			case state == csvInQuoted:
+				return nil, start, errors.New("unterminated quoted field (a \" opened here is never closed)")
+			case rec == nil && state == csvStartField:
+				return nil, start, nil
+			}
+			save()
+			return rec, start, nil
+		}
+		if err != nil {
+			return nil, start, err
+		}
+		if c == '\r' {
+			// Python reads the file with universal newlines: \r\n and a
+			// lone \r are \n, inside quotes too.
+			if next, _ := p.br.Peek(1); len(next) > 0 && next[0] == '\n' {
+				_, _ = p.br.Discard(1)
+			}
+			c = '\n'
+		}
+		if c == '\n' {
+			p.line++
+			switch {
+			case state == csvInQuoted:
+				p.field.WriteRune(c)
+				continue
+			case state == csvStartField && rec == nil:
+				start = p.line // a blank line: no record
+				continue
+			}
+			save()
+			return rec, start, nil
+		}
+		switch state {
+		case csvStartField:
+			switch c {
+			case '"':
+				state = csvInQuoted
+			case p.comma:
+				save()
+			default:
+				p.field.WriteRune(c)
+				state = csvInField
+			}
+		case csvInField:
+			if c == p.comma {
+				save()
+				state = csvStartField
+			} else {
+				p.field.WriteRune(c)
+			}
+		case csvInQuoted:
+			if c == '"' {
+				state = csvQuoteInQuoted
+			} else {
+				p.field.WriteRune(c)
+			}
+		case csvQuoteInQuoted:
+			switch c {
+			case '"':
+				p.field.WriteRune(c)
+				state = csvInQuoted
+			case p.comma:
+				save()
+				state = csvStartField
+			default:
+				p.field.WriteRune(c)
+				state = csvInField
+			}
+		}
+	}
 }

@@ -18,11 +18,22 @@ func TestReadCSV(t *testing.T) {
 		{name: "ragged", in: "id,name\n1,a\n2,b,extra\n", errLine: 3, errText: "row has 3 fields, the header has 2"},
 		{name: "unterminated quote", in: "id,name\n1,\"a\n2,b\n", errLine: 2, errText: "unterminated quoted field"},
 		{name: "empty", in: "", errText: "the file is empty"},
+		// As Python's csv reads them for dbt (agate): a quote inside an
+		// unquoted field is a quote, text after a closing quote joins the
+		// field, and \r\n or a lone \r is a line break (in quotes, "\n").
+		{name: "quote in an unquoted field", in: "id,payload\n1,{ \"a\": [1] }\n", rows: []string{"1:id|payload", `2:1|{ "a": [1] }`}},
+		{name: "text after a closing quote", in: "a,b\n\"1\"z,\"x\"\"y\"\n", rows: []string{"1:a|b", `2:1z|x"y`}},
+		{name: "line breaks", in: "a,b\r1,\"x\r\ny\"\r\n\r\n2,z", rows: []string{"1:a|b", "2:1|x\ny", "5:2|z"}},
+		{name: "a quote as delimiter", in: "a\n", errText: "cannot separate fields"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
-			err := ReadCSV("seeds/x.csv", strings.NewReader(c.in), ',', func(line int, rec []string) error {
+			comma := ','
+			if c.name == "a quote as delimiter" {
+				comma = '"'
+			}
+			err := ReadCSV("seeds/x.csv", strings.NewReader(c.in), comma, func(line int, rec []string) error {
 				got = append(got, strconv.Itoa(line)+":"+strings.Join(rec, "|"))
 				return nil
 			})

@@ -419,18 +419,30 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		return nil
 	}
 	var cols []*Column
-	seen := map[string]int{}
+	type first struct{ at, line int }
+	seen := map[string]first{}    // by name: where its first entry is
+	folded := map[string]string{} // by lowercase name: the first spelling
 	for _, e := range deref(n).Content {
 		name, ok := l.entryName(file, "columns", e)
 		if !ok {
 			continue
 		}
-		if line, dup := seen[strings.ToLower(name)]; dup {
-			l.diags.Add(diag.Errorf(file, posOf(e), "merge the two entries",
-				"column %q is listed twice (first at line %d)", name, line))
-			continue
+		replace := -1
+		if f, dup := seen[name]; dup {
+			// dbt keeps the columns by name: a later entry replaces the
+			// earlier one's properties, and the tests of both run.
+			l.diags.Add(diag.Warnf(file, posOf(e), "merge the two entries",
+				"column %q is listed twice (first at line %d): as in dbt, this entry's description, data_type, meta, tags and constraints replace the first's, and the tests of both run", name, f.line))
+			replace = f.at
+		} else {
+			if other, ok := folded[strings.ToLower(name)]; ok {
+				l.diags.Add(diag.Warnf(file, posOf(e), "use one spelling if they are the same column",
+					"column %q differs from column %q only in case: as in dbt, they are two columns", name, other))
+			} else {
+				folded[strings.ToLower(name)] = name
+			}
+			seen[name] = first{at: len(cols), line: posOf(e).Line}
 		}
-		seen[strings.ToLower(name)] = posOf(e).Line
 		c := &Column{Name: name}
 		colBase := base
 		colBase.ColumnName = name
@@ -492,6 +504,10 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "tests", "data_tests":
 				l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, colBase)...)
 			}
+		}
+		if replace >= 0 {
+			cols[replace] = c
+			continue
 		}
 		cols = append(cols, c)
 	}

@@ -190,3 +190,42 @@ func TestSeedErrorNamesLineAndColumn(t *testing.T) {
 		t.Errorf("message: want %s, got %s", want, se.Err)
 	}
 }
+
+// TestSeedValuesAsDBTReadsThem: a seed's values are what dbt loads (agate,
+// on Python's csv), not what PostgreSQL's own CSV reading makes of the
+// file: a quote inside an unquoted field stays (a JSON payload), text
+// after a closing quote joins the field, and an empty field is NULL
+// whether quoted or not. A failing value after a field that spans lines
+// is reported on its line of the file.
+func TestSeedValuesAsDBTReadsThem(t *testing.T) {
+	a := openConfig(t, testConfig(t))
+	defer a.Close()
+	schema := testSchema(t, a)
+	ctx := context.Background()
+	path := t.TempDir() + "/payloads.csv"
+	if err := writeFile(path, "id,payload,note\n1,{ \"a\": [1] },\"x\"y\n2,\"\",\n3,\"two\nlines\",z\n"); err != nil {
+		t.Fatal(err)
+	}
+	rel := adapters.Relation{Schema: schema, Identifier: "payloads"}
+	if _, err := a.LoadSeed(ctx, adapters.Seed{Relation: rel, Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Query(ctx, "select id, coalesce(payload, '<null>'), coalesce(note, '<null>') from "+Dialect{}.RenderRelation(a.qualify(rel))+" order by id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{int64(1), `{ "a": [1] }`, "xy"}, {int64(2), "<null>", "<null>"}, {int64(3), "two\nlines", "z"}}
+	if !reflect.DeepEqual(res.Rows, want) {
+		t.Errorf("rows %q, want %q", res.Rows, want)
+	}
+
+	bad := t.TempDir() + "/bad.csv"
+	if err := writeFile(bad, "id,note\n1,\"a\nb\"\n\n2,c\nx,d\n"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.LoadSeed(ctx, adapters.Seed{Relation: adapters.Relation{Schema: schema, Identifier: "bad"}, Path: bad, ColumnTypes: map[string]string{"id": "integer"}})
+	var se *adapters.SeedError
+	if !errors.As(err, &se) || se.Line != 6 {
+		t.Fatalf("want a SeedError at line 6 of the file, got %v", err)
+	}
+}

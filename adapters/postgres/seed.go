@@ -2,10 +2,10 @@ package postgres
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -98,7 +98,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 			if _, err := tx.Exec(ctx, adapters.CommentSQL(ctx, "delete from "+d.RenderRelation(rel))); err != nil {
 				return err
 			}
-			rows, err = a.copyCSV(ctx, tx, rel, tableCols, s.Path, delim)
+			rows, err = a.copyCSV(ctx, tx, rel, tableCols, s.Path, comma)
 			return err
 		}
 		_, err = replaceRelation(ctx, tx, rel, func(tmp string) string {
@@ -112,7 +112,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 			return err
 		}
 		// The table is in place (uncommitted): fill it.
-		rows, err = a.copyCSV(ctx, tx, rel, header, s.Path, delim)
+		rows, err = a.copyCSV(ctx, tx, rel, header, s.Path, comma)
 		return err
 	})
 	if err != nil {
@@ -144,28 +144,100 @@ func columnType(types map[string]string, name string) (string, bool) {
 }
 
 // copyCSV streams the file into rel with COPY. It returns the rows copied.
-func (a *Adapter) copyCSV(ctx context.Context, tx pgx.Tx, rel adapters.Relation, cols []string, path, delim string) (int64, error) {
+// The records go as ReadCSV reads them (as dbt reads a seed), written
+// again for PostgreSQL's CSV: its own reading differs (a quote inside an
+// unquoted field starts quoting there, and "" is an empty string where
+// dbt loads NULL). A failure PostgreSQL reports on a line of that stream
+// is reported on the file's line (a *copyLineError).
+func (a *Adapter) copyCSV(ctx context.Context, tx pgx.Tx, rel adapters.Relation, cols []string, path string, comma rune) (int64, error) {
 	d := Dialect{}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, &adapters.SeedError{Path: path, Err: err}
 	}
 	defer f.Close()
-	r := bufio.NewReader(f)
-	if bom, _ := r.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		_, _ = r.Discard(3)
-	}
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
 		quoted[i] = d.Quote(c)
 	}
-	stmt := "copy " + d.RenderRelation(rel) + " (" + strings.Join(quoted, ", ") + ") from stdin with (format csv, header true, delimiter " + literal(delim) + ")"
+	stmt := "copy " + d.RenderRelation(rel) + " (" + strings.Join(quoted, ", ") + ") from stdin with (format csv, header true, delimiter " + literal(string(comma)) + ")"
 	a.trace(ctx, stmt)
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, stmt)
+	pr, pw := io.Pipe()
+	// fileLines[i] is the file's line of the stream's line i+1.
+	var fileLines []int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w := bufio.NewWriterSize(pw, 64<<10)
+		err := adapters.ReadCSV(path, f, comma, func(line int, rec []string) error {
+			for i, v := range rec {
+				if i > 0 {
+					w.WriteRune(comma)
+				}
+				writeCopyField(w, v, comma)
+			}
+			w.WriteByte('\n')
+			for range 1 + countNewlines(rec) {
+				fileLines = append(fileLines, line)
+			}
+			return nil
+		})
+		if err == nil {
+			err = w.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, stmt)
+	pr.Close() // a writer still going stops
+	<-done
 	if err != nil {
-		return 0, err
+		return 0, &copyLineError{err: err, lines: fileLines}
 	}
 	return tag.RowsAffected(), nil
+}
+
+// copyLineError is a failed COPY with the file's line of each line of the
+// stream COPY read.
+type copyLineError struct {
+	err   error
+	lines []int
+}
+
+func (e *copyLineError) Error() string { return e.err.Error() }
+func (e *copyLineError) Unwrap() error { return e.err }
+
+// fileLine is the file's line of the stream's line n (as COPY counts,
+// from 1), or n when it is not known.
+func (e *copyLineError) fileLine(n int) int {
+	if n >= 1 && n <= len(e.lines) {
+		return e.lines[n-1]
+	}
+	return n
+}
+
+// writeCopyField writes one value for COPY's CSV: an empty value unquoted
+// (NULL, as dbt loads an empty field), others quoted when they hold a
+// quote, the delimiter or a line break, or are \. (which would end
+// COPY's data).
+func writeCopyField(w *bufio.Writer, v string, comma rune) {
+	if v != "" && v != `\.` && !strings.ContainsAny(v, "\"\r\n") && !strings.ContainsRune(v, comma) {
+		w.WriteString(v)
+		return
+	}
+	if v == "" {
+		return
+	}
+	w.WriteByte('"')
+	w.WriteString(strings.ReplaceAll(v, `"`, `""`))
+	w.WriteByte('"')
+}
+
+func countNewlines(rec []string) int {
+	n := 0
+	for _, v := range rec {
+		n += strings.Count(v, "\n") + strings.Count(v, "\r")
+	}
+	return n
 }
 
 var copyLine = lazyre.New(`line (\d+)(?:, column ([^:]+))?`)
@@ -189,6 +261,10 @@ func seedError(path string, err error) error {
 		return &adapters.SeedError{Path: path, Err: errors.New(msg)}
 	}
 	line, _ := strconv.Atoi(m[1])
+	var le *copyLineError
+	if errors.As(err, &le) {
+		line = le.fileLine(line)
+	}
 	if m[2] != "" {
 		msg += " (column " + m[2] + ")"
 	}

@@ -140,3 +140,48 @@ select '{{ a.config.enabled }}|{{ a.config.materialized }}|{{ a.config.on_schema
 		t.Errorf("a model reading a blank ephemeral model: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestDuplicateColumnAsDBT: a column listed twice in properties YAML
+// loads as in dbt (Fivetran's Shopify package and the Tuva Project list
+// some twice): the later entry's properties replace the earlier's, the
+// tests of both run, and a positioned warning says so.
+func TestDuplicateColumnAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/props.yml", `models:
+  - name: a
+    columns:
+      - name: id
+        description: first
+        data_tests: [unique]
+      - name: other
+      - name: id
+        description: second
+        data_tests: [not_null]
+`)
+	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, `models/props.yml:8:9: warning: column "id" is listed twice (first at line 4)`) {
+		t.Errorf("no positioned warning:\n%s", res.stdout)
+	}
+	for _, want := range []string{"PASS unique_a_id", "PASS not_null_a_id"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("lacks %s:\n%s", want, res.stdout)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			Columns map[string]struct{ Description string }
+		}
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	cols := m.Nodes["model.p.a"].Columns
+	if len(cols) != 2 || cols["id"].Description != "second" {
+		t.Errorf("columns %+v, want id described by its second entry, and other", cols)
+	}
+}
