@@ -155,3 +155,11 @@ func (p *csvParser) next() ([]string, int, error) {
 		}
 	}
 }
+
+// SeedNull reports whether a seed value is NULL as dbt loads seeds
+// (agate's null_values "" and "null", compared stripped and lower case):
+// an empty or blank value, or null in any case.
+func SeedNull(v string) bool {
+	t := strings.TrimSpace(v)
+	return t == "" || strings.EqualFold(t, "null")
+}

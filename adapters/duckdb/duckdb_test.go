@@ -464,3 +464,24 @@ func TestOpenLockedByAnotherProcess(t *testing.T) {
 	}
 	a.Close()
 }
+
+// TestSeedNullSpellings: "null" is NULL in a seed, as dbt (agate) loads
+// it, and the column's type is what its other values say.
+func TestSeedNullSpellings(t *testing.T) {
+	a := openTemp(t)
+	path := filepath.Join(t.TempDir(), "n.csv")
+	if err := os.WriteFile(path, []byte("id,amount\n1,null\n2,NULL\n3,\"Null\"\n4,2.5\n5,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel := adapters.Relation{Database: "shop", Schema: "main", Identifier: "n"}
+	if _, err := a.LoadSeed(context.Background(), adapters.Seed{Relation: rel, Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Query(context.Background(), `select count(amount), typeof(any_value(amount)) from shop.main.n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res.Rows); got != "[[1 DOUBLE]]" {
+		t.Errorf("amount: %s, want one value and a DOUBLE column", got)
+	}
+}

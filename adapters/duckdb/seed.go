@@ -568,7 +568,9 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 // sniffed from sampleRows rows (allRows: every row).
 func readCSV(path, delim string, types map[string]string, sampleRows int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "read_csv(%s, header = true, delim = %s, quote = '\"', escape = '\"', skip = 0, sample_size = %d, strict_mode = true",
+	// nullstr: dbt's seeds (agate) read "null" as NULL too, whatever its
+	// case; these are its spellings in practice.
+	fmt.Fprintf(&b, "read_csv(%s, header = true, delim = %s, quote = '\"', escape = '\"', skip = 0, sample_size = %d, strict_mode = true, nullstr = ['', 'null', 'NULL', 'Null']",
 		literal(path), literal(delim), sampleRows)
 	if len(types) > 0 {
 		names := make([]string, 0, len(types))

@@ -194,8 +194,8 @@ func TestSeedErrorNamesLineAndColumn(t *testing.T) {
 // TestSeedValuesAsDBTReadsThem: a seed's values are what dbt loads (agate,
 // on Python's csv), not what PostgreSQL's own CSV reading makes of the
 // file: a quote inside an unquoted field stays (a JSON payload), text
-// after a closing quote joins the field, and an empty field is NULL
-// whether quoted or not. A failing value after a field that spans lines
+// after a closing quote joins the field, and an empty or blank field, or
+// null in any case, is NULL. A failing value after a field that spans lines
 // is reported on its line of the file.
 func TestSeedValuesAsDBTReadsThem(t *testing.T) {
 	a := openConfig(t, testConfig(t))
@@ -203,7 +203,7 @@ func TestSeedValuesAsDBTReadsThem(t *testing.T) {
 	schema := testSchema(t, a)
 	ctx := context.Background()
 	path := t.TempDir() + "/payloads.csv"
-	if err := writeFile(path, "id,payload,note\n1,{ \"a\": [1] },\"x\"y\n2,\"\",\n3,\"two\nlines\",z\n"); err != nil {
+	if err := writeFile(path, "id,payload,note\n1,{ \"a\": [1] },\"x\"y\n2,\"\",\n3,\"two\nlines\",z\n4, ,NULL\n"); err != nil {
 		t.Fatal(err)
 	}
 	rel := adapters.Relation{Schema: schema, Identifier: "payloads"}
@@ -214,7 +214,7 @@ func TestSeedValuesAsDBTReadsThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]any{{int64(1), `{ "a": [1] }`, "xy"}, {int64(2), "<null>", "<null>"}, {int64(3), "two\nlines", "z"}}
+	want := [][]any{{int64(1), `{ "a": [1] }`, "xy"}, {int64(2), "<null>", "<null>"}, {int64(3), "two\nlines", "z"}, {int64(4), "<null>", "<null>"}}
 	if !reflect.DeepEqual(res.Rows, want) {
 		t.Errorf("rows %q, want %q", res.Rows, want)
 	}

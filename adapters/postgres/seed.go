@@ -215,16 +215,16 @@ func (e *copyLineError) fileLine(n int) int {
 	return n
 }
 
-// writeCopyField writes one value for COPY's CSV: an empty value unquoted
-// (NULL, as dbt loads an empty field), others quoted when they hold a
-// quote, the delimiter or a line break, or are \. (which would end
-// COPY's data).
+// writeCopyField writes one value for COPY's CSV: a value dbt loads as
+// NULL (adapters.SeedNull) as nothing, unquoted, which COPY reads as
+// NULL; others quoted when they hold a quote, the delimiter or a line
+// break, or are \. (which would end COPY's data).
 func writeCopyField(w *bufio.Writer, v string, comma rune) {
-	if v != "" && v != `\.` && !strings.ContainsAny(v, "\"\r\n") && !strings.ContainsRune(v, comma) {
-		w.WriteString(v)
+	if adapters.SeedNull(v) {
 		return
 	}
-	if v == "" {
+	if v != `\.` && !strings.ContainsAny(v, "\"\r\n") && !strings.ContainsRune(v, comma) {
+		w.WriteString(v)
 		return
 	}
 	w.WriteByte('"')
@@ -335,7 +335,7 @@ var (
 )
 
 func (k seedKind) widen(v string) seedKind {
-	if v == "" {
+	if adapters.SeedNull(v) {
 		return k // NULL fits every type
 	}
 	k.seen = true
