@@ -79,7 +79,7 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	set("alias", alias)
 	set("identifier", alias)
 	set("relation_name", nilIfEmpty(n.RelationName))
-	set("config", graphConfig(n))
+	d.Set("config", graphConfigValue(graphConfig(n)))
 	set("unrendered_config", map[string]any(n.UnrenderedConfig))
 	set("tags", configTags(n.Config))
 	set("meta", orEmptyMap(n.Meta))
@@ -161,7 +161,7 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	set("tags", stringsAny(s.Tags))
 	cfg := DefaultSourceConfig()
 	maps.Copy(cfg, s.Config)
-	set("config", cfg)
+	d.Set("config", graphConfigValue(cfg))
 	set("unrendered_config", map[string]any(s.Config))
 	set("freshness", graphFreshness(s.Freshness))
 	set("quoting", orEmptyMap(s.Quoting))
@@ -314,4 +314,29 @@ func graphFreshness(f map[string]any) any {
 		filter = s
 	}
 	return map[string]any{"warn_after": after("warn_after"), "error_after": after("error_after"), "filter": filter}
+}
+
+// NodeValue is n as templates read a node of dbt's graph, and the node of
+// each of on-run-end's results: its config with the defaults, its
+// relation, depends_on, and compiled_code once compiled.
+func (m *Manifest) NodeValue(n *Node) any { return m.graphNode(n) }
+
+// TimeValue is t as a template reads dbt's timestamps (a result's
+// timing): a naive UTC datetime, None when t is zero.
+func TimeValue(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return naiveTime(t.UTC())
+}
+
+// graphConfigValue is a config as dbt's config objects read in templates: a
+// key the config does not hold is None (node.config.full_refresh of a
+// test), not undefined.
+func graphConfigValue(cfg map[string]any) *jinja.Dict {
+	d := jinja.NewDict()
+	for _, k := range sortedKeys(cfg) {
+		d.Set(k, templateValue(cfg[k]))
+	}
+	return d.MissingIsNone()
 }

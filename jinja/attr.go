@@ -47,6 +47,9 @@ func getAttr(s *State, obj any, name string) (any, error) {
 		if i, _ := x.find(name); i >= 0 {
 			return x.vals[i], nil
 		}
+		if x.missingNone && !isDunder(name) {
+			return nil, nil
+		}
 	case map[string]any:
 		if hasBuiltinMethod(x, name) {
 			return &boundMethod{x, name}, nil
@@ -163,6 +166,9 @@ func getItem(s *State, obj any, key any) (any, error) {
 	case *Dict:
 		if i, _ := x.find(key); i >= 0 {
 			return x.vals[i], nil
+		}
+		if _, ok := key.(string); ok && x.missingNone {
+			return nil, nil
 		}
 	case map[string]any:
 		if k, ok := key.(string); ok {

@@ -36,6 +36,17 @@ type Dict struct {
 	keys []any
 	vals []any
 	idx  map[any]int
+	// missingNone: d.name and d["name"] of a name it does not hold are
+	// None rather than undefined (MissingIsNone).
+	missingNone bool
+}
+
+// MissingIsNone makes d answer None for an attribute or string key it
+// does not hold, as a Python mapping whose __getitem__ returns None for
+// missing keys does (d.get and `in` are unchanged). It returns d.
+func (d *Dict) MissingIsNone() *Dict {
+	d.missingNone = true
+	return d
 }
 
 // Kwargs are the keyword arguments of a call, in call order, keyed by name.

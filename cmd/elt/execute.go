@@ -803,12 +803,20 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 			if r.Failures != nil {
 				failures = *r.Failures
 			}
+			// timing: compile, then execute, as in run_results.json.
+			timing := []any{}
+			if !s.compileStart.IsZero() {
+				timing = append(timing, map[string]any{"name": "compile",
+					"started_at": compiler.TimeValue(s.compileStart), "completed_at": compiler.TimeValue(s.compileEnd)})
+			}
+			if !r.StartedAt.IsZero() {
+				timing = append(timing, map[string]any{"name": "execute",
+					"started_at": compiler.TimeValue(r.StartedAt), "completed_at": compiler.TimeValue(r.CompletedAt)})
+			}
 			rs = append(rs, map[string]any{
 				"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
 				"failures": failures, "thread_id": r.ThreadID, "adapter_response": map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected},
-				"node": map[string]any{"name": n.Name, "unique_id": n.UniqueID, "resource_type": string(n.ResourceType),
-					"schema": n.Relation.Schema, "database": n.Relation.Database, "alias": n.Relation.Identifier,
-					"relation_name": n.RelationName, "config": map[string]any(n.Config), "original_file_path": n.OriginalFilePath},
+				"timing": timing, "node": s.manifest.NodeValue(n),
 			})
 			if n.Relation.Schema != "" && !schemaSet[n.Relation.Database+"."+n.Relation.Schema] && n.ResourceType != project.Test {
 				schemaSet[n.Relation.Database+"."+n.Relation.Schema] = true

@@ -185,3 +185,25 @@ func TestDuplicateColumnAsDBT(t *testing.T) {
 		t.Errorf("columns %+v, want id described by its second entry, and other", cols)
 	}
 }
+
+// TestRunEndResultsAsDBT: on-run-end's results carry each node as dbt's
+// graph holds it (its config with defaults, where a key no config holds
+// is None, as dbt_artifacts reads node.config.full_refresh of a test)
+// and its timing (compile, then execute, as datetimes).
+func TestRunEndResultsAsDBT(t *testing.T) {
+	dir := miniProject(t, `on-run-end:
+  - "{% for r in results %}{% do log('R ' ~ r.node.unique_id ~ ' fr=' ~ r.node.config.full_refresh ~ ' mat=' ~ r.node.config.materialized ~ ' enabled=' ~ r.node.config.enabled ~ ' compiled=' ~ (r.node.compiled_code | length > 0) ~ ' timing=' ~ (r.timing | map(attribute='name') | join('+')) ~ ' year_ok=' ~ (r.timing[-1].started_at.year > 2000), info=True) %}{% endfor %}"
+`)
+	writeFile(t, dir, "models/a.sql", "{{ config(materialized='table') }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/props.yml", "models:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+	res := mustElt(t, dir, "build")
+	for _, want := range []string{
+		"R model.p.a fr=None mat=table enabled=True compiled=True timing=compile+execute year_ok=True",
+		"R test.p.unique_a_id.",
+		" fr=None mat=test enabled=True compiled=True timing=compile+execute year_ok=True",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}
