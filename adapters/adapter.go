@@ -39,7 +39,11 @@ type Column struct {
 // Result is a small query result held in memory.
 type Result struct {
 	Columns []string
-	Rows    [][]any
+	// Types are the columns' types as the warehouse names them ("DATE",
+	// "TIMESTAMP", "TIMESTAMPTZ"...), upper case; nil or "" where the
+	// driver does not say.
+	Types []string
+	Rows  [][]any
 }
 
 // Count reads a count (count(*), a sum of integers) from a Result as any

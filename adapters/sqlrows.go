@@ -3,6 +3,7 @@ package adapters
 import (
 	"context"
 	"database/sql"
+	"strings"
 )
 
 // ReadRows holds a database/sql result in memory, each value passed through
@@ -14,9 +15,10 @@ func ReadRows(ctx context.Context, rows *sql.Rows, convert func(v any, col *sql.
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Columns: make([]string, len(cols)), Rows: [][]any{}}
+	res := &Result{Columns: make([]string, len(cols)), Types: make([]string, len(cols)), Rows: [][]any{}}
 	for i, c := range cols {
 		res.Columns[i] = c.Name()
+		res.Types[i] = strings.ToUpper(c.DatabaseTypeName())
 	}
 	for rows.Next() {
 		vals := make([]any, len(cols))

@@ -330,6 +330,18 @@ func TimeValue(t time.Time) any {
 	return naiveTime(t.UTC())
 }
 
+// NaiveTimeValue is a timestamp without a time zone as a driver returns
+// it (its wall clock in UTC): a naive datetime, as Python's drivers give
+// one to dbt ("2024-01-31 12:00:00", no offset).
+func NaiveTimeValue(t time.Time) any { return naiveTime(t.UTC()) }
+
+// DateValue is a date as a driver returns it (midnight UTC): a Python
+// date, "2024-01-31".
+func DateValue(t time.Time) any {
+	u := t.UTC()
+	return newDate(u.Year(), u.Month(), u.Day())
+}
+
 // graphConfigValue is a config as dbt's config objects read in templates: a
 // key the config does not hold is None (node.config.full_refresh of a
 // test), not undefined.

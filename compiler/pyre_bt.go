@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/elt-dev/elt/jinja"
 )
 
 // A backtracking matcher over the parsed pattern, run as Python's sre
@@ -82,7 +84,8 @@ func (p *pyPattern) btFind(fn string, mode reMode, subj *reSubject, pos, end int
 			return true
 		})
 		if m.err != nil {
-			return nil, reUnsupported(fn, p.src, m.err.Error())
+			return nil, &jinja.Error{Kind: "NotImplementedError", Err: errRegexUnsupported,
+				Msg: fmt.Sprintf("re.%s: Python regex feature %s is not supported by elt (Python's engine would run on, possibly for hours: simplify the pattern's nested repeats); pattern %s", fn, m.err, jinja.Repr(p.src))}
 		}
 		if found {
 			return m.caps, nil
@@ -101,7 +104,7 @@ func (p *pyPattern) btFind(fn string, mode reMode, subj *reSubject, pos, end int
 func (m *btMatcher) match(n *reNode, i int, k func(int) bool) bool {
 	if m.steps++; m.steps > btStepLimit {
 		if m.err == nil {
-			m.err = fmt.Errorf("more than %d backtracking steps in one search", btStepLimit)
+			m.err = fmt.Errorf("backtracking past %d steps in one search", btStepLimit)
 		}
 		return false
 	}

@@ -57,7 +57,7 @@ func (st *renderState) queryTx(sql string, autoBegin bool) (*queryResult, error)
 // decimals as their text.
 func cellValue(v any) any {
 	switch x := v.(type) {
-	case nil, string, bool, int64, float64:
+	case nil, string, bool, int64, float64, *timeValue, *dateValue:
 		return x
 	case int:
 		return int64(x)
@@ -264,6 +264,25 @@ type agateColumn struct {
 }
 
 func (c *agateColumn) String() string { return c.name }
+
+// Iter, Len and GetItem make a column the sequence of its values, as
+// agate's Column is: column[0] is its first value, len(column) its rows.
+func (c *agateColumn) Iter() []any { return c.values }
+func (c *agateColumn) Len() int    { return len(c.values) }
+
+func (c *agateColumn) GetItem(key any) (any, bool) {
+	k, ok := key.(int64)
+	if !ok {
+		return nil, false
+	}
+	if k < 0 {
+		k += int64(len(c.values))
+	}
+	if k >= 0 && k < int64(len(c.values)) {
+		return c.values[k], true
+	}
+	return nil, false
+}
 
 func (c *agateColumn) GetAttr(name string) (any, bool) {
 	switch name {

@@ -52,7 +52,7 @@ func TestIncrementalNamesDifferingInCase(t *testing.T) {
 		t.Errorf("result: want %+v, got %+v", want, res)
 	}
 	got := queryRows(t, a, "select * from orders order by 1")
-	want := &adapters.Result{Columns: []string{"Order ID", "Full Name"}, Rows: [][]any{{int64(1), "A"}, {int64(2), "b"}}}
+	want := &adapters.Result{Columns: []string{"Order ID", "Full Name"}, Types: []string{"INTEGER", "VARCHAR"}, Rows: [][]any{{int64(1), "A"}, {int64(2), "b"}}}
 	if !reflect.DeepEqual(want, got) {
 		t.Errorf("want %+v\n got %+v", want, got)
 	}

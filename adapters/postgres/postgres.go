@@ -337,9 +337,12 @@ func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapt
 	}
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
-	res := &adapters.Result{Columns: make([]string, len(fields)), Rows: [][]any{}}
+	res := &adapters.Result{Columns: make([]string, len(fields)), Types: make([]string, len(fields)), Rows: [][]any{}}
 	for i, f := range fields {
 		res.Columns[i] = f.Name
+		if t, ok := rows.Conn().TypeMap().TypeForOID(f.DataTypeOID); ok {
+			res.Types[i] = strings.ToUpper(t.Name)
+		}
 	}
 	for rows.Next() {
 		vals, err := rows.Values()

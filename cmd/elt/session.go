@@ -156,7 +156,36 @@ func (s *session) query(ctx context.Context, sql string) ([]string, [][]any, err
 	if err != nil {
 		return nil, nil, err
 	}
+	temporalValues(s.proj.Target.Type, res)
 	return res.Columns, res.Rows, nil
+}
+
+// temporalValues gives dates and timestamps without a time zone the
+// values Python's drivers give dbt: a date prints as 2024-01-31, a
+// timestamp without a zone with no offset. Drivers here return both as
+// UTC times, like a timestamp with a zone.
+func temporalValues(warehouse string, res *adapters.Result) {
+	for j, typ := range res.Types {
+		var conv func(time.Time) any
+		switch {
+		case typ == "DATE":
+			conv = compiler.DateValue
+		case warehouse == "bigquery":
+			if typ == "DATETIME" {
+				conv = compiler.NaiveTimeValue
+			}
+		case typ == "TIMESTAMP", typ == "TIMESTAMP_NTZ", typ == "TIMESTAMP_S", typ == "TIMESTAMP_MS", typ == "TIMESTAMP_NS", typ == "DATETIME":
+			conv = compiler.NaiveTimeValue
+		}
+		if conv == nil {
+			continue
+		}
+		for _, row := range res.Rows {
+			if t, ok := row[j].(time.Time); ok {
+				row[j] = conv(t)
+			}
+		}
+	}
 }
 
 func newInvocationID() string {

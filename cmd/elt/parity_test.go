@@ -207,3 +207,18 @@ func TestRunEndResultsAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestRunQueryTemporalValues: run_query's dates and timestamps print as
+// Python's drivers give them to dbt: a date as 2024-01-31, a timestamp
+// without a time zone with no offset, one with a zone with its offset
+// (Fivetran's HubSpot package slices the first ten characters of one).
+func TestRunQueryTemporalValues(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", `{% if execute %}{% set r = run_query("select date '2024-01-31' d, timestamp '2024-01-31 12:00:00' t, timestamptz '2024-01-31 12:00:00+00' z") %}
+select '{{ r.columns[0][0] }}|{{ r.columns[1][0] }}|{{ r.columns[2][0] }}|{{ r.columns[0][0].year }}|{{ r.rows[0]['t'].hour }}' as x{% endif %}
+`)
+	res := mustElt(t, dir, "compile", "-s", "m")
+	if want := "select '2024-01-31|2024-01-31 12:00:00|2024-01-31 12:00:00+00:00|2024|12' as x"; !strings.Contains(res.stdout, want) {
+		t.Errorf("want %s:\n%s", want, res.stdout)
+	}
+}
