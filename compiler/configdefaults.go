@@ -1,6 +1,11 @@
 package compiler
 
-import "github.com/elt-dev/elt/project"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/elt-dev/elt/project"
+)
 
 // baseConfigDefaults are the keys dbt writes in every model, seed and
 // snapshot config, with their default values (from the v12 schema).
@@ -85,4 +90,99 @@ func DefaultConfig(kind project.ResourceType) map[string]any {
 // sets anything.
 func DefaultSourceConfig() map[string]any {
 	return map[string]any{"enabled": true, "event_time": nil}
+}
+
+// NodeConfig is n's config as dbt holds it, in the manifest and in the
+// graph templates read: its kind's defaults (DefaultConfig), then every
+// key the project set; hooks under dbt's hyphenated keys as lists of
+// {sql, transaction, index} (index None: dbt numbers only a
+// materialization's hooks), tags a list, docs {show, node_color},
+// contract {enforced, alias_types}.
+func NodeConfig(n *Node) map[string]any {
+	cfg := DefaultConfig(n.ResourceType)
+	for k, v := range n.Config {
+		switch k {
+		case "pre_hook", "pre-hook":
+			cfg["pre-hook"] = configHooks(v)
+		case "post_hook", "post-hook":
+			cfg["post-hook"] = configHooks(v)
+		case "tags":
+			cfg["tags"] = configTags(n.Config)
+		case "docs":
+			cfg["docs"] = configDocs(v)
+		case "contract":
+			cfg["contract"] = configContract(v)
+		default:
+			cfg[k] = v
+		}
+	}
+	return cfg
+}
+
+// configHooks accepts the forms dbt accepts: one SQL string, a list of
+// strings, or {sql, transaction} objects (alone or in a list); hooks
+// with no SQL are dropped.
+func configHooks(v any) []any {
+	var items []any
+	switch t := v.(type) {
+	case nil:
+		return []any{}
+	case []any:
+		items = t
+	case []string:
+		for _, s := range t {
+			items = append(items, s)
+		}
+	default:
+		items = []any{t}
+	}
+	out := make([]any, 0, len(items))
+	for _, it := range items {
+		sql, transaction := "", true
+		switch t := it.(type) {
+		case string:
+			sql = t
+		case map[string]any:
+			sql, _ = t["sql"].(string)
+			if tx, ok := t["transaction"].(bool); ok {
+				transaction = tx
+			}
+		default:
+			sql = fmt.Sprint(t)
+		}
+		if strings.TrimSpace(sql) == "" {
+			continue
+		}
+		out = append(out, map[string]any{"sql": sql, "transaction": transaction, "index": nil})
+	}
+	return out
+}
+
+// configDocs is a docs config as dbt holds it: {show, node_color}.
+func configDocs(v any) map[string]any {
+	d := map[string]any{"show": true, "node_color": nil}
+	if m, ok := v.(map[string]any); ok {
+		if s, ok := m["show"].(bool); ok {
+			d["show"] = s
+		}
+		if c, ok := m["node_color"].(string); ok && c != "" {
+			d["node_color"] = c
+		}
+	}
+	return d
+}
+
+// configContract is a contract config as dbt holds it: {enforced,
+// alias_types}.
+func configContract(v any) map[string]any {
+	c := map[string]any{"enforced": false, "alias_types": true}
+	if m, ok := v.(map[string]any); ok {
+		if e, ok := m["enforced"].(bool); ok {
+			c["enforced"] = e
+		}
+		if a, ok := m["alias_types"].(bool); ok {
+			c["alias_types"] = a
+		}
+	}
+	return c
 }

@@ -79,13 +79,13 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	set("alias", alias)
 	set("identifier", alias)
 	set("relation_name", nilIfEmpty(n.RelationName))
-	d.Set("config", graphConfigValue(graphConfig(n)))
+	d.Set("config", graphConfigValue(NodeConfig(n)))
 	set("unrendered_config", map[string]any(n.UnrenderedConfig))
 	set("tags", configTags(n.Config))
 	set("meta", orEmptyMap(n.Meta))
 	group, _ := configString(n.Config, "group")
 	set("group", nilIfEmpty(group))
-	set("docs", graphDocs(n.Config))
+	set("docs", configDocs(n.Config["docs"]))
 	set("description", n.Description)
 	set("columns", graphColumns(n.Columns))
 	lang := n.Language
@@ -94,8 +94,9 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	}
 	set("language", lang)
 	if n.ResourceType != project.Seed {
-		enforced, aliasTypes := graphContract(n.Config)
-		set("contract", map[string]any{"enforced": enforced, "alias_types": aliasTypes, "checksum": nil})
+		c := configContract(n.Config["contract"])
+		c["checksum"] = nil
+		set("contract", c)
 		set("metrics", []any{})
 	}
 	if n.ResourceType == project.Model {
@@ -224,65 +225,6 @@ func configTags(c project.Config) []any {
 		return []any{t}
 	}
 	return []any{}
-}
-
-// graphConfig is a node's config as dbt's graph holds it: every key of
-// its kind with its default (enabled, materialized, on_schema_change...),
-// then what the project set, hooks as {sql, transaction, index}.
-func graphConfig(n *Node) map[string]any {
-	cfg := DefaultConfig(n.ResourceType)
-	for k, v := range n.Config {
-		switch k {
-		case "pre_hook", "pre-hook":
-			cfg["pre-hook"] = graphHooks(v)
-		case "post_hook", "post-hook":
-			cfg["post-hook"] = graphHooks(v)
-		case "tags":
-			cfg["tags"] = configTags(n.Config)
-		case "docs":
-			cfg["docs"] = graphDocs(n.Config)
-		case "contract":
-			enforced, aliasTypes := graphContract(n.Config)
-			cfg["contract"] = map[string]any{"enforced": enforced, "alias_types": aliasTypes}
-		default:
-			cfg[k] = v
-		}
-	}
-	return cfg
-}
-
-// graphHooks are a config's hooks as dbt's graph holds them: index is
-// None (dbt numbers only a materialization's hooks).
-func graphHooks(v any) []any {
-	hooks := hookList(v)
-	for _, h := range hooks {
-		h.(map[string]any)["index"] = nil
-	}
-	return hooks
-}
-
-func graphDocs(cfg project.Config) map[string]any {
-	d := map[string]any{"show": true, "node_color": nil}
-	if m, ok := cfg["docs"].(map[string]any); ok {
-		if v, ok := m["show"].(bool); ok {
-			d["show"] = v
-		}
-		if v, ok := m["node_color"].(string); ok {
-			d["node_color"] = v
-		}
-	}
-	return d
-}
-
-func graphContract(cfg project.Config) (enforced, aliasTypes bool) {
-	aliasTypes = true
-	if m, ok := cfg["contract"].(map[string]any); ok {
-		enforced, _ = m["enforced"].(bool)
-		if v, ok := m["alias_types"].(bool); ok {
-			aliasTypes = v
-		}
-	}
-	return enforced, aliasTypes
 }
 
 // graphFreshness is a source's freshness as dbt's graph holds it: None

@@ -447,7 +447,8 @@ func TestHooks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := hooks(tt.in); !reflect.DeepEqual(got, tt.want) {
+			n := &compiler.Node{Node: project.Node{ResourceType: project.Model, Config: project.Config{"pre_hook": tt.in}}}
+			if got := nodeConfig(n)["pre-hook"]; !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("want %+v\n got %+v", tt.want, got)
 			}
 		})

@@ -3,7 +3,6 @@ package docs
 import (
 	"fmt"
 	"reflect"
-	"strings"
 	"unsafe"
 
 	"github.com/elt-dev/elt/compiler"
@@ -17,25 +16,15 @@ type Hook struct {
 	Index       *int   `json:"index"`
 }
 
-// nodeConfig is the node's full config: dbt's defaults for its kind, then
-// every key the project set. Hooks are written under dbt's hyphenated keys
-// as lists of {sql, transaction, index}.
+// nodeConfig is the node's full config (compiler.NodeConfig) as the
+// manifest writes it: hooks as Hook objects, in dbt's key order, and
+// every value encodable; a seed's column types its own.
 func nodeConfig(n *compiler.Node) map[string]any {
-	cfg := compiler.DefaultConfig(n.ResourceType)
-	for k, v := range n.Config {
+	cfg := compiler.NodeConfig(n)
+	for k, v := range cfg {
 		switch k {
-		case "pre_hook", "pre-hook":
-			cfg["pre-hook"] = hooks(v)
-		case "post_hook", "post-hook":
-			cfg["post-hook"] = hooks(v)
-		case "tags":
-			cfg["tags"] = orEmpty(stringList(v))
-		case "docs":
-			d := docsConfig(v)
-			cfg["docs"] = map[string]any{"show": d.Show, "node_color": d.NodeColor}
-		case "contract":
-			c := contract(v)
-			cfg["contract"] = map[string]any{"enforced": c.Enforced, "alias_types": c.AliasTypes}
+		case "pre-hook", "post-hook":
+			cfg[k] = manifestHooks(v)
 		default:
 			cfg[k] = jsonValue(v)
 		}
@@ -48,6 +37,19 @@ func nodeConfig(n *compiler.Node) map[string]any {
 		cfg["column_types"] = ct
 	}
 	return cfg
+}
+
+// manifestHooks are compiler.NodeConfig's hooks as Hook objects.
+func manifestHooks(v any) []Hook {
+	list, _ := v.([]any)
+	out := make([]Hook, 0, len(list))
+	for _, h := range list {
+		m, _ := h.(map[string]any)
+		sql, _ := m["sql"].(string)
+		tx, _ := m["transaction"].(bool)
+		out = append(out, Hook{SQL: sql, Transaction: tx})
+	}
+	return out
 }
 
 // shareMemo shares, among the nodes of one chunk of a manifest, what the
@@ -117,47 +119,6 @@ func unrenderedConfig(c project.Config) map[string]any {
 			k = "post-hook"
 		}
 		out[k] = jsonValue(v)
-	}
-	return out
-}
-
-// hooks accepts the forms dbt accepts: one SQL string, a list of strings, or
-// {sql, transaction} objects (alone or in a list).
-func hooks(v any) []Hook {
-	var items []any
-	switch t := v.(type) {
-	case nil:
-		return []Hook{}
-	case []any:
-		items = t
-	case []string:
-		for _, s := range t {
-			items = append(items, s)
-		}
-	default:
-		items = []any{t}
-	}
-	out := make([]Hook, 0, len(items))
-	for _, it := range items {
-		// index stays null: dbt numbers only on-run-start/end hooks.
-		h := Hook{Transaction: true}
-		switch t := it.(type) {
-		case string:
-			h.SQL = t
-		case Hook:
-			h = t
-		case map[string]any:
-			h.SQL, _ = t["sql"].(string)
-			if tx, ok := t["transaction"].(bool); ok {
-				h.Transaction = tx
-			}
-		default:
-			h.SQL = fmt.Sprint(t)
-		}
-		if strings.TrimSpace(h.SQL) == "" {
-			continue
-		}
-		out = append(out, h)
 	}
 	return out
 }
