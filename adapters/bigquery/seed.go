@@ -57,6 +57,11 @@ func parseSeed(path string, r io.Reader, delim string) (*SeedData, error) {
 			d.Header = rec
 			return nil
 		}
+		for i, v := range rec {
+			if adapters.SeedNull(v) { // NULL as dbt loads it: blank, or null in any case
+				rec[i] = ""
+			}
+		}
 		d.Records = append(d.Records, rec)
 		d.Lines = append(d.Lines, line)
 		return nil

@@ -155,6 +155,14 @@ func TestReadSeed(t *testing.T) {
 	if !reflect.DeepEqual(data.Lines, []int{2, 3, 4, 5}) || data.Rows[1][1] != nil {
 		t.Errorf("lines %v, empty field %v", data.Lines, data.Rows[1][1])
 	}
+	// NULL as dbt loads it: blank, or null in any case.
+	nulls, err := ReadSeed(writeFile(t, "n.csv", "a,b\n null ,x\n , NULL\n"), ",")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nulls.Rows[0][0] != nil || nulls.Rows[1][0] != nil || nulls.Rows[1][1] != nil || *nulls.Rows[0][1] != "x" {
+		t.Errorf("null spellings: %v %v", nulls.Rows[0], nulls.Rows[1])
+	}
 	multi, err := ReadSeed(writeFile(t, "m.csv", "a;b\n\"x\ny\";1\n2;3\n"), ";")
 	if err != nil {
 		t.Fatal(err)

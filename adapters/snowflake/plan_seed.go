@@ -62,7 +62,7 @@ func ReadSeed(path, delim string) (*SeedData, error) {
 		}
 		row := make([]*string, len(rec))
 		for i, v := range rec {
-			if v != "" {
+			if !adapters.SeedNull(v) { // NULL as dbt loads it: blank, or null in any case
 				row[i] = &v
 			}
 		}
