@@ -86,15 +86,19 @@ func toAnyList(v any) []any {
 	return []any{v}
 }
 
-// dictMergeKeys are merged key by key; a more specific value for a key wins.
-var dictMergeKeys = map[string]bool{"meta": true, "grants": true, "docs": true, "persist_docs": true, "quoting": true}
+// dictMergeKeys are merged key by key; a more specific value for a key
+// wins. They are the keys dbt-core's NodeConfig merges with
+// MergeBehavior.Update (meta, quoting, column_types, docs, contract) and
+// DictKeyAppend (grants); persist_docs, with no merge behaviour there,
+// clobbers like any other key.
+var dictMergeKeys = map[string]bool{"meta": true, "grants": true, "docs": true, "quoting": true, "column_types": true, "contract": true}
 
 // MergeConfig returns base overridden by override, with dbt's merge rules:
 // most keys clobber; "tags" is a union that keeps order and drops repeats;
-// "pre_hook" and "post_hook" append; "meta", "grants", "docs",
-// "persist_docs" and "quoting" merge key by key ("grants" keys written as
-// "+select" append to the inherited grantees); "column_types" clobbers.
-// Neither argument is modified.
+// "pre_hook" and "post_hook" append; "meta", "grants", "docs", "quoting",
+// "column_types" and "contract" merge key by key ("grants" keys written
+// as "+select" append to the inherited grantees). Neither argument is
+// modified.
 func MergeConfig(base, override Config) Config {
 	out := make(Config, len(base)+len(override))
 	for k, v := range base {

@@ -23,8 +23,15 @@ func TestMergeConfig(t *testing.T) {
 		{"grants merge, +key appends", Config{"grants": map[string]any{"select": []any{"a"}, "insert": []any{"x"}}},
 			Config{"grants": map[string]any{"+select": []any{"b"}, "insert": []any{"y"}}},
 			Config{"grants": map[string]any{"select": []any{"a", "b"}, "insert": []any{"y"}}}},
-		{"column_types clobber", Config{"column_types": map[string]any{"a": "int"}}, Config{"column_types": map[string]any{"b": "text"}},
-			Config{"column_types": map[string]any{"b": "text"}}},
+		// As dbt-core's NodeConfig: column_types and contract update key
+		// by key (Fivetran's Stripe tests set invoice_id's type for every
+		// seed and more types on one), persist_docs clobbers.
+		{"column_types merges by key", Config{"column_types": map[string]any{"a": "int", "b": "int"}}, Config{"column_types": map[string]any{"b": "text"}},
+			Config{"column_types": map[string]any{"a": "int", "b": "text"}}},
+		{"contract merges by key", Config{"contract": map[string]any{"enforced": true}}, Config{"contract": map[string]any{"alias_types": false}},
+			Config{"contract": map[string]any{"enforced": true, "alias_types": false}}},
+		{"persist_docs clobbers", Config{"persist_docs": map[string]any{"relation": true}}, Config{"persist_docs": map[string]any{"columns": true}},
+			Config{"persist_docs": map[string]any{"columns": true}}},
 		{"nil base", nil, Config{"enabled": false}, Config{"enabled": false}},
 	}
 	for _, tt := range tests {

@@ -229,3 +229,31 @@ func TestSeedValuesAsDBTReadsThem(t *testing.T) {
 		t.Fatalf("want a SeedError at line 6 of the file, got %v", err)
 	}
 }
+
+// TestSeedTimestampTypesAsDBT: a seed column is a timestamp when agate
+// reads it as one for dbt ("%Y-%m-%d %H:%M:%S", or ISO 8601 with a T), and
+// always without a time zone, as dbt-postgres types it; a timestamp
+// written with a space and a fraction is text (Fivetran's Stripe seeds
+// hold such ids, which their models compare with text).
+func TestSeedTimestampTypesAsDBT(t *testing.T) {
+	a := openConfig(t, testConfig(t))
+	defer a.Close()
+	schema := testSchema(t, a)
+	ctx := context.Background()
+	path := t.TempDir() + "/ts.csv"
+	if err := writeFile(path, "plain,fraction,iso\n2024-01-31 12:00:00,2024-01-31 12:00:00.000000,2024-01-31T12:00:00+02:00\n"); err != nil {
+		t.Fatal(err)
+	}
+	rel := adapters.Relation{Schema: schema, Identifier: "ts"}
+	if _, err := a.LoadSeed(ctx, adapters.Seed{Relation: rel, Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Query(ctx, "select column_name, data_type from information_schema.columns where table_schema = '"+schema+"' and table_name = 'ts' order by ordinal_position")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{"plain", "timestamp without time zone"}, {"fraction", "text"}, {"iso", "timestamp without time zone"}}
+	if !reflect.DeepEqual(res.Rows, want) {
+		t.Errorf("types %v, want %v", res.Rows, want)
+	}
+}

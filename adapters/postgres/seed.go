@@ -324,14 +324,17 @@ type seedKind struct {
 	seen                           bool // a non-empty value was seen
 	notInt, notBigint, notNumeric  bool
 	notBool, notDate, notTimestamp bool
-	withZone                       bool // some timestamp has a UTC offset
 }
 
 var (
 	intPattern     = lazyre.New(`^[+-]?[0-9]+$`)
 	numericPattern = lazyre.New(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 	datePattern    = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-	tsPattern      = lazyre.New(`^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$`)
+	// A timestamp as agate reads one for dbt: "%Y-%m-%d %H:%M:%S" exactly
+	// (agate's DateTime), or ISO 8601 with a T (its ISODateTime: minutes
+	// or seconds, a fraction, a zone). "2024-01-31 12:00:00.000000" is
+	// neither, and is text.
+	tsPattern = lazyre.New(`^([0-9]{4}-[0-9]{2}-[0-9]{2})(?: [0-9]{2}:[0-9]{2}:[0-9]{2}|T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)$`)
 )
 
 func (k seedKind) widen(v string) seedKind {
@@ -369,8 +372,6 @@ func (k seedKind) widen(v string) seedKind {
 			k.notTimestamp = true
 		} else if _, err := time.Parse("2006-01-02", m[1]); err != nil {
 			k.notTimestamp = true
-		} else if m[5] != "" {
-			k.withZone = true
 		}
 	}
 	return k
@@ -392,9 +393,8 @@ func (k seedKind) sqlType() string {
 		return "boolean"
 	case !k.notDate:
 		return "date"
-	case !k.notTimestamp && k.withZone:
-		return "timestamp with time zone"
 	case !k.notTimestamp:
+		// dbt-postgres types every agate datetime so, offsets or not.
 		return "timestamp without time zone"
 	}
 	return "text"
