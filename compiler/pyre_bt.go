@@ -158,6 +158,9 @@ func (m *btMatcher) match(n *reNode, i int, k func(int) bool) bool {
 		if n.possessive {
 			return m.atomic(&reNode{op: reRepeat, subs: n.subs, min: n.min, max: n.max}, i, k)
 		}
+		if one := n.subs[0]; one.op == reLit || one.op == reClass || one.op == reAny {
+			return m.repeatOne(n, one, i, k)
+		}
 		return m.repeat(n, 0, i, -1, k)
 	case reLook:
 		return m.look(n, i, k)
@@ -206,6 +209,55 @@ func (m *btMatcher) repeat(n *reNode, count, i, last int, k func(int) bool) bool
 		return true
 	}
 	return k(i)
+}
+
+// repeatOne is a repeat of one character (sre's REPEAT_ONE and
+// MIN_REPEAT_ONE): the characters it may take are counted in a loop, then
+// the rest is tried after each count, most first (greedy) or fewest
+// first (lazy), without a call per character, so a long text does not
+// make a deep stack. Its body never matches the empty string, so sre's
+// guard against empty iterations does not arise.
+func (m *btMatcher) repeatOne(n, one *reNode, i int, k func(int) bool) bool {
+	step := func(j int) (int, bool) {
+		ok := m.match(one, j, func(e int) bool { j = e; return true })
+		return j, ok && m.err == nil
+	}
+	if n.lazy {
+		// Fewest first, one character more after each failure.
+		j := i
+		for c := 0; ; c++ {
+			if c >= n.min && k(j) {
+				return true
+			}
+			if n.max >= 0 && c >= n.max {
+				return false
+			}
+			var ok bool
+			if j, ok = step(j); !ok {
+				return false
+			}
+		}
+	}
+	ends := []int{i} // ends[c]: where c characters end
+	for j := i; n.max < 0 || len(ends)-1 < n.max; {
+		var ok bool
+		if j, ok = step(j); !ok {
+			break
+		}
+		ends = append(ends, j)
+	}
+	if m.err != nil {
+		return false
+	}
+	if len(ends)-1 < n.min {
+		return false
+	}
+	for c := len(ends) - 1; c >= n.min; c-- {
+		if k(ends[c]) {
+			return true
+		}
+	}
+	return false
 }
 
 // atomic matches n once, its first way, and never backtracks into it.
