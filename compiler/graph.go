@@ -164,7 +164,7 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	maps.Copy(cfg, s.Config)
 	d.Set("config", graphConfigValue(cfg))
 	set("unrendered_config", map[string]any(s.Config))
-	set("freshness", graphFreshness(s.Freshness))
+	set("freshness", SourceFreshness(s.Freshness))
 	set("quoting", orEmptyMap(s.Quoting))
 	return d
 }
@@ -227,11 +227,12 @@ func configTags(c project.Config) []any {
 	return []any{}
 }
 
-// graphFreshness is a source's freshness as dbt's graph holds it: None
+// SourceFreshness is a source's freshness as dbt holds it (the graph's,
+// and the manifest's, which docs writes from it): None
 // when none is declared, else warn_after and error_after each
 // {count, period} (None where the project cleared it with null), and
 // filter.
-func graphFreshness(f map[string]any) any {
+func SourceFreshness(f map[string]any) any {
 	if f == nil {
 		return nil
 	}
@@ -252,7 +253,7 @@ func graphFreshness(f map[string]any) any {
 		return t
 	}
 	var filter any
-	if s, ok := f["filter"].(string); ok {
+	if s, ok := f["filter"].(string); ok && s != "" {
 		filter = s
 	}
 	return map[string]any{"warn_after": after("warn_after"), "error_after": after("error_after"), "filter": filter}
@@ -269,7 +270,7 @@ func TimeValue(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return naiveTime(t.UTC())
+	return NaiveTimeValue(t)
 }
 
 // NaiveTimeValue is a timestamp without a time zone as a driver returns

@@ -556,18 +556,7 @@ func dictKeys(d *jinja.Dict) []string {
 // materialization: one {sql, transaction, index} per hook, in order
 // (transaction true unless the hook says otherwise).
 func hookList(v any) []any {
-	var list []any
-	switch x := v.(type) {
-	case nil:
-	case []any:
-		list = x
-	case []string:
-		for _, s := range x {
-			list = append(list, s)
-		}
-	default:
-		list = []any{x}
-	}
+	list := hookItems(v)
 	out := make([]any, 0, len(list))
 	for i, h := range list {
 		hook := map[string]any{"sql": "", "transaction": true, "index": i}

@@ -994,18 +994,19 @@ func columns(cols []*project.Column) map[string]*ColumnInfo {
 }
 
 func freshness(f map[string]any) *FreshnessThreshold {
-	if f == nil {
+	g, _ := compiler.SourceFreshness(f).(map[string]any)
+	if g == nil {
 		return nil
 	}
-	t := &FreshnessThreshold{WarnAfter: freshnessTime(f["warn_after"]), ErrorAfter: freshnessTime(f["error_after"])}
+	t := &FreshnessThreshold{}
 	// warn_after: null (or error_after: null) cleared the threshold: dbt writes null.
-	if v, ok := f["warn_after"]; ok && v == nil {
-		t.WarnAfter = nil
+	if g["warn_after"] != nil {
+		t.WarnAfter = freshnessTime(g["warn_after"])
 	}
-	if v, ok := f["error_after"]; ok && v == nil {
-		t.ErrorAfter = nil
+	if g["error_after"] != nil {
+		t.ErrorAfter = freshnessTime(g["error_after"])
 	}
-	if s, ok := f["filter"].(string); ok {
+	if s, ok := g["filter"].(string); ok {
 		t.Filter = strOrNull(s)
 	}
 	return t
