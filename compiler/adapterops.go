@@ -16,6 +16,32 @@ import (
 // They only act when executing; while parsing they do nothing.
 
 const adapterOpsSQL = `
+{#- A query's columns without reading its rows: the query wrapped to return none. -#}
+{% macro get_empty_subquery_sql(select_sql, select_sql_header=none) -%}
+  {{ return(adapter.dispatch('get_empty_subquery_sql', 'dbt')(select_sql, select_sql_header)) }}
+{%- endmacro %}
+{% macro default__get_empty_subquery_sql(select_sql, select_sql_header=none) %}
+    {%- if select_sql_header is not none -%}
+    {{ select_sql_header }}
+    {%- endif -%}
+    select * from (
+        {{ select_sql }}
+    ) as __dbt_sbq
+    where false
+    limit 0
+{% endmacro %}
+{% macro get_column_schema_from_query(select_sql, select_sql_header=none) -%}
+  {{ return(adapter.get_column_schema_from_query(get_empty_subquery_sql(select_sql, select_sql_header))) }}
+{%- endmacro %}
+{% macro get_columns_in_query(select_sql) -%}
+  {{ return(adapter.dispatch('get_columns_in_query', 'dbt')(select_sql)) }}
+{%- endmacro %}
+{% macro default__get_columns_in_query(select_sql) %}
+    {% call statement('get_columns_in_query', fetch_result=True, auto_begin=False) -%}
+        {{ get_empty_subquery_sql(select_sql) }}
+    {% endcall %}
+    {{ return(load_result('get_columns_in_query').table.columns | map(attribute='name') | list) }}
+{% endmacro %}
 {% macro drop_relation(relation) -%}{{ return(adapter.dispatch('drop_relation', 'dbt')(relation)) }}{%- endmacro %}
 {% macro default__drop_relation(relation) -%}
   {% call statement('drop_relation', auto_begin=False) -%}

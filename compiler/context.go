@@ -663,11 +663,12 @@ func (e *engine) buildGlobals() {
 			s, _ := jinja.Str(args[0])
 			return dialect.Quote(s), nil
 		}),
-		"type":                    jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return dialect.Type(), nil }),
-		"dispatch":                jinja.Func(fnDispatch),
-		"get_relation":            jinja.Func(fnGetRelation),
-		"get_columns_in_relation": jinja.Func(fnGetColumns),
-		"load_relation":           jinja.Func(fnLoadRelation),
+		"type":                         jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return dialect.Type(), nil }),
+		"dispatch":                     jinja.Func(fnDispatch),
+		"get_relation":                 jinja.Func(fnGetRelation),
+		"get_columns_in_relation":      jinja.Func(fnGetColumns),
+		"get_column_schema_from_query": jinja.Func(fnColumnSchema),
+		"load_relation":                jinja.Func(fnLoadRelation),
 		// Commits a materialization block's transaction (transaction.go);
 		// elsewhere each statement is committed as it runs.
 		"commit": jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
@@ -1170,28 +1171,24 @@ func fnWhereSubquery(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	return fmt.Sprintf("(select * from %s where %s) dbt_subquery", rs, where), nil
 }
 
-// dbtFilters are dbt's extra Jinja filters. In SQL they convert text as
-// their names say; YAML values use project's native markers instead.
+// dbtFilters are dbt's extra Jinja filters as SQL and macros see them (its
+// TEXT_FILTERS): as_bool, as_number, as_native and as_text give their input
+// unchanged (only YAML values convert, through project's native markers),
+// and is_list tells a list.
 func dbtFilters() map[string]jinja.FilterFunc {
+	same := func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) { return in, nil }
 	return map[string]jinja.FilterFunc{
-		"as_bool": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
-			if s, ok := in.(string); ok {
-				return strings.EqualFold(strings.TrimSpace(s), "true"), nil
-			}
-			return jinja.Truth(in)
-		},
-		"as_number": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
-			s, ok := in.(string)
-			if !ok {
-				return in, nil
-			}
-			return parseNumber(s), nil
-		},
-		"as_text": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
-			return jinja.Str(in)
-		},
-		"as_native": func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) { return in, nil },
+		"as_bool":   same,
+		"as_number": same,
+		"as_text":   same,
+		"as_native": same,
+		"is_list":   isListFilter,
 	}
+}
+
+// isListFilter is dbt's is_list filter: isinstance(value, list).
+func isListFilter(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
+	return jinja.IsList(in), nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

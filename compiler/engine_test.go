@@ -38,7 +38,10 @@ func TestDbtFunctions(t *testing.T) {
 		{`{{ zip([1, 2], 'ab') }}`, `[(1, 'a'), (2, 'b')]`},
 		{`{{ zip(['a', 'b'] | map('upper'), [1, 2] | select('odd')) }} {{ set(['x', 'X'] | map('lower')) | length }}`, `[('A', 1)] 1`},
 		{`{{ modules.itertools.chain([1], [2, 3]) }} {{ modules.itertools.combinations([1, 2, 3], 2) | length }}`, `[1, 2, 3] 3`},
-		{`{{ '42' | as_number + 1 }} {{ 'TRUE' | as_bool }} {{ 7 | as_text ~ 'x' }}`, `43 True 7x`},
+		// dbt's TEXT_FILTERS: in SQL the native filters give their input
+		// unchanged (a list stays a list for `in`).
+		{`{{ '42' | as_number ~ 1 }} {{ 'TRUE' | as_bool }} {{ 7 | as_text + 1 }} {{ 'b' in ['a', 'b'] | as_bool() }}`, `421 TRUE 8 True`},
+		{`{{ [1] | is_list }} {{ (1,) | is_list }} {{ 'ab' | is_list }} {{ range(2) | is_list }}`, `True False False False`},
 		{`{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}`, `3`},
 		{`{{ modules.datetime.datetime(2024, 1, 31).replace(month=2, day=1) }}`, `2024-02-01 00:00:00`},
 	} {

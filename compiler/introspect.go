@@ -135,6 +135,38 @@ func fnGetColumns(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	return out, nil
 }
 
+// fnColumnSchema is adapter.get_column_schema_from_query(sql): the columns
+// the query returns, with .name, .data_type and the rest of a column, their
+// types as the warehouse names them. It runs the query as given (dbt's
+// get_column_schema_from_query macro passes one that returns no rows); it
+// gives [] while parsing, as dbt's does.
+func fnColumnSchema(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if !st.execute {
+		return jinja.NewList(), nil
+	}
+	sql, ok := argString(args, kw, 0, "sql")
+	if !ok {
+		return nil, st.fail("pass the query: adapter.get_column_schema_from_query('select ...')", "adapter.get_column_schema_from_query() needs a query")
+	}
+	res, err := st.query(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := jinja.NewList()
+	for i, name := range res.columns {
+		c := Column{Name: name}
+		if i < len(res.types) {
+			c.DataType = res.types[i]
+		}
+		out.Items = append(out.Items, &columnValue{Column: c, quoted: st.engine.dialect.Quote(name)})
+	}
+	return out, nil
+}
+
 // createRelation is api.Relation.create(database=, schema=, identifier=, type=).
 func (e *engine) createRelation(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	r := relationArgs(args, kw)

@@ -56,7 +56,14 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.Nodes = make(map[string]*Node, len(p.Nodes)+len(p.GenericTests))
 	// The nodes are laid out in the order of their ids, the order in
 	// which every step below visits them.
-	keys := sortedKeys(p.Nodes)
+	pnodes := p.Nodes
+	if len(p.Alternates) > 0 {
+		// Which of two definitions of a name is enabled can take a
+		// render, and so the macros.
+		<-macrosDone
+		pnodes = m.chooseAlternates(ctx, &l, p)
+	}
+	keys := sortedKeys(pnodes)
 	ids := make([]string, 0, len(keys))
 	nodes := make([]*Node, 0, len(keys))
 	slab := make([]Node, len(keys)) // one allocation for every node
@@ -64,30 +71,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	// setup reads only its own project node); the maps are filled after.
 	disabledAt := make([]bool, len(keys))
 	m.parallel(ctx, len(keys), func(i int) {
-		pn := p.Nodes[keys[i]]
-		n := &slab[i]
-		n.Node = *pn
-		switch {
-		case pn.RootConfig != nil:
-			// A package's node: the root project's dbt_project.yml
-			// applies over its own config (and, after the render, over
-			// its config() calls).
-			n.ownConfig = copyConfig(pn.Config)
-			n.Config = mergeConfig(n.ownConfig, pn.RootConfig)
-			if n.ResourceType == project.Test {
-				n.Config = withTestDefaults(n.Config)
-			}
-		case n.ResourceType == project.Test:
-			n.Config = withTestDefaults(copyConfig(pn.Config))
-		default:
-			// Read only until the parse render below, after which the
-			// node gets a config of its own.
-			n.sharedConfig = true
-		}
-		if isDisabled(n.Config) {
-			n.Config, n.sharedConfig = copyConfig(n.Config), false
-			disabledAt[i] = true
-		}
+		disabledAt[i] = setUpNode(&slab[i], pnodes[keys[i]])
 	})
 	if err := ctx.Err(); err != nil {
 		<-macrosDone
@@ -525,6 +509,35 @@ func (m *Manifest) SetSelected(ids []string) { m.selected = append([]string(nil)
 // manifest's database, schema and alias). Call it before rendering with
 // execute=true, not during.
 func (m *Manifest) SetDeferred(rels map[string]Relation) { m.deferred = rels }
+
+// setUpNode makes n a copy of the project's node pn with its config as
+// loading and the root project give it, before any render, and reports
+// whether that config disables it.
+func setUpNode(n *Node, pn *project.Node) (disabled bool) {
+	n.Node = *pn
+	switch {
+	case pn.RootConfig != nil:
+		// A package's node: the root project's dbt_project.yml applies
+		// over its own config (and, after the render, over its config()
+		// calls).
+		n.ownConfig = copyConfig(pn.Config)
+		n.Config = mergeConfig(n.ownConfig, pn.RootConfig)
+		if n.ResourceType == project.Test {
+			n.Config = withTestDefaults(n.Config)
+		}
+	case n.ResourceType == project.Test:
+		n.Config = withTestDefaults(copyConfig(pn.Config))
+	default:
+		// Read only until the parse render, after which the node gets a
+		// config of its own.
+		n.sharedConfig = true
+	}
+	if isDisabled(n.Config) {
+		n.Config, n.sharedConfig = copyConfig(n.Config), false
+		return true
+	}
+	return false
+}
 
 func isDisabled(c project.Config) bool {
 	v, ok := c["enabled"]

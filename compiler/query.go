@@ -12,6 +12,7 @@ import (
 // queryResult is what one run_query or statement returned.
 type queryResult struct {
 	columns []string
+	types   []string // as the warehouse names them; "" where unknown
 	rows    [][]any
 }
 
@@ -37,11 +38,11 @@ func (st *renderState) queryTx(sql string, autoBegin bool) (*queryResult, error)
 	if skip {
 		return &queryResult{}, nil
 	}
-	cols, rows, err := q(st.ctx, sql)
+	cols, types, rows, err := q(st.ctx, sql)
 	if err != nil {
 		return nil, &jinjaError{msg: fmt.Sprintf("run_query: %v", err)}
 	}
-	out := &queryResult{columns: cols, rows: make([][]any, len(rows))}
+	out := &queryResult{columns: cols, types: types, rows: make([][]any, len(rows))}
 	for i, r := range rows {
 		row := make([]any, len(r))
 		for j, v := range r {

@@ -29,17 +29,25 @@ func openDuckDB(t *testing.T, setup ...string) *sql.DB {
 }
 
 // duckQuery is an Options.Query backed by db, counting its calls.
-func duckQuery(db *sql.DB, calls *atomic.Int64) func(context.Context, string) ([]string, [][]any, error) {
-	return func(ctx context.Context, q string) ([]string, [][]any, error) {
+func duckQuery(db *sql.DB, calls *atomic.Int64) func(context.Context, string) ([]string, []string, [][]any, error) {
+	return func(ctx context.Context, q string) ([]string, []string, [][]any, error) {
 		calls.Add(1)
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		defer rows.Close()
 		cols, err := rows.Columns()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		cts, err := rows.ColumnTypes()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		types := make([]string, len(cts))
+		for i, ct := range cts {
+			types[i] = ct.DatabaseTypeName()
 		}
 		var out [][]any
 		for rows.Next() {
@@ -49,11 +57,11 @@ func duckQuery(db *sql.DB, calls *atomic.Int64) func(context.Context, string) ([
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			out = append(out, vals)
 		}
-		return cols, out, rows.Err()
+		return cols, types, out, rows.Err()
 	}
 }
 

@@ -46,8 +46,9 @@ type Options struct {
 	// rendering with execute=true (Compile, RenderNode, RenderBatch, Hooks,
 	// CallMacro...). Nil: those calls fail with "run_query needs a
 	// connection". Parse never calls it: run_query returns None there, as
-	// in dbt. It may be called concurrently.
-	Query func(ctx context.Context, sql string) (columns []string, rows [][]any, err error)
+	// in dbt. It may be called concurrently. types are the columns' types
+	// as the warehouse names them ("" or nil where the driver does not say).
+	Query func(ctx context.Context, sql string) (columns, types []string, rows [][]any, err error)
 	// Catalog answers adapter.get_relation, load_relation and
 	// adapter.get_columns_in_relation when rendering with execute=true.
 	// Nil: those calls fail with "needs a connection". Parse never calls

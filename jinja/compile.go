@@ -195,7 +195,7 @@ func (c *compiler) getattr(n *getattrExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		v, err := getAttr(s, o, attr)
+		v, err := getAttr(s, plain(o), attr)
 		if err != nil {
 			return nil, c.at(err, p)
 		}
@@ -227,7 +227,7 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 			if err != nil {
 				return nil, err
 			}
-			v, err := getItem(s, o, k)
+			v, err := getItem(s, plain(o), plain(k))
 			if e, ok := err.(*Error); ok && e.Kind == "TypeError" {
 				return undefAttr(s, o, k), nil
 			}
@@ -246,7 +246,7 @@ func (c *compiler) getitem(n *getitemExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		v, err := getItem(s, o, k)
+		v, err := getItem(s, plain(o), plain(k))
 		if err != nil {
 			return nil, c.at(err, p)
 		}
@@ -329,7 +329,7 @@ func (a *argsSpec) fill(s *State, out []any, off int) error {
 		if err != nil {
 			return err
 		}
-		out[i] = v
+		out[i] = plain(v)
 	}
 	return nil
 }
@@ -405,7 +405,7 @@ func (c *compiler) dynArgs(a callArgs, p int) argsFn {
 			if err != nil {
 				return nil, nil, err
 			}
-			out = append(out, v)
+			out = append(out, plain(v))
 		}
 		var kw *Dict
 		if len(names) > 0 || dk != nil {
@@ -417,7 +417,7 @@ func (c *compiler) dynArgs(a callArgs, p int) argsFn {
 				return nil, nil, err
 			}
 			kw.keys = append(kw.keys, names[i])
-			kw.vals = append(kw.vals, v)
+			kw.vals = append(kw.vals, plain(v))
 		}
 		if da != nil {
 			v, err := da(s)
@@ -475,6 +475,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 			if err != nil {
 				return nil, err
 			}
+			o = plain(o)
 			if hasBuiltinMethod(o, attr) {
 				a, kw, err := args.eval(s)
 				if err != nil {
@@ -572,7 +573,7 @@ func (c *compiler) filter(n *filterExpr, input evalFn) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		r, err := ff(s, v, a, kw)
+		r, err := ff(s, plain(v), a, kw)
 		if err != nil {
 			return nil, c.at(err, p)
 		}
@@ -611,7 +612,7 @@ func (c *compiler) test(n *testExpr) evalFn {
 			// tests take keyword arguments positionally in the order given
 			a = append(a, kw.vals...)
 		}
-		r, err := tf(s, v, a)
+		r, err := tf(s, plain(v), a)
 		if err != nil {
 			return nil, c.at(err, p)
 		}
@@ -641,7 +642,7 @@ func (c *compiler) unary(n *unaryExpr) evalFn {
 			if err != nil {
 				return nil, err
 			}
-			r, err := negate(v)
+			r, err := negate(plain(v))
 			if err != nil {
 				return nil, c.at(err, p)
 			}
@@ -653,7 +654,7 @@ func (c *compiler) unary(n *unaryExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		r, err := unaryPlus(v)
+		r, err := unaryPlus(plain(v))
 		if err != nil {
 			return nil, c.at(err, p)
 		}
@@ -706,7 +707,7 @@ func (c *compiler) binary(n *binaryExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
-		v, err := op(a, b)
+		v, err := op(plain(a), plain(b))
 		if err != nil {
 			return nil, c.at(err, p)
 		}
@@ -759,7 +760,7 @@ func (c *compiler) compare(n *compareExpr) evalFn {
 			if err != nil {
 				return nil, err
 			}
-			ok, err := compareOp2(o.op, a, b)
+			ok, err := compareOp2(o.op, plain(a), plain(b))
 			if err != nil {
 				return nil, c.at(err, p)
 			}

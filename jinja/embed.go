@@ -17,6 +17,18 @@ func Str(v any) (string, error) { return toStr(norm(v)) }
 // Repr is Python's repr(v), as a list prints its items.
 func Repr(v any) string { return repr(norm(v)) }
 
+// IsList is Python's isinstance(v, list): a list a template made or one
+// passed in, not a tuple, a range or a string.
+func IsList(v any) bool {
+	switch x := norm(v).(type) {
+	case *List:
+		return x.rng == nil
+	case []any:
+		return true
+	}
+	return false
+}
+
 // Truth is Python's bool(v), as {% if v %} tests it.
 func Truth(v any) (bool, error) { return truth(norm(v)) }
 

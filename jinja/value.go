@@ -27,6 +27,25 @@ type List struct {
 // Tuple is an immutable Python tuple.
 type Tuple []any
 
+// SubStr is a value of a str subclass the host defines, such as dbt's
+// NativeMarker, which its as_bool filter returns: every operation sees its
+// text S, as Python's operations see a str, and gives plain values
+// ({{ target.type == 'x' | as_bool }} compares two strings; `in` one is a
+// substring test). Only an output that is the value alone, or a variable
+// set to it, keeps it, so the host can tell it from a str by its Tag.
+type SubStr struct {
+	S   string
+	Tag string
+}
+
+// plain is what an operation sees of v: a SubStr's text, or v.
+func plain(v any) any {
+	if t, ok := v.(SubStr); ok {
+		return t.S
+	}
+	return v
+}
+
 // NewList makes a list holding items.
 func NewList(items ...any) *List { return &List{Items: items} }
 
@@ -290,7 +309,7 @@ type dictView struct {
 // representation: every integer becomes int64, float32 becomes float64.
 func norm(v any) any {
 	switch x := v.(type) {
-	case nil, string, int64, float64, bool, *List, *Dict, Tuple, Markup, *Undefined, *big.Int:
+	case nil, string, int64, float64, bool, *List, *Dict, Tuple, Markup, *Undefined, *big.Int, SubStr:
 		return v
 	case int:
 		return int64(x)
@@ -341,7 +360,7 @@ func typeName(v any) string {
 		return "int"
 	case float64:
 		return "float"
-	case string:
+	case string, SubStr:
 		return "str"
 	case Markup:
 		return "Markup"
@@ -426,6 +445,8 @@ func truth(v any) (bool, error) {
 		return len(x) != 0, nil
 	case Markup:
 		return x != "", nil
+	case SubStr:
+		return x.S != "", nil
 	case *dictView:
 		return len(x.items) != 0, nil
 	case int:
@@ -449,6 +470,8 @@ func toStr(v any) (string, error) {
 		return strconv.FormatInt(x, 10), nil
 	case Markup:
 		return string(x), nil
+	case SubStr:
+		return x.S, nil
 	case *Undefined:
 		if x.policy == Strict {
 			return "", x.err()
@@ -679,6 +702,8 @@ func iterate(v any) ([]any, error) {
 		return strChars(x), nil
 	case Markup:
 		return strChars(string(x)), nil
+	case SubStr:
+		return strChars(x.S), nil
 	case *dictView:
 		return x.items, nil
 	case *Iterator:
@@ -748,6 +773,8 @@ func asString(v any) (string, bool) {
 		return x, true
 	case Markup:
 		return string(x), true
+	case SubStr:
+		return x.S, true
 	}
 	return "", false
 }

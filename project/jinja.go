@@ -56,16 +56,12 @@ func hasJinja(s string) bool {
 	return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "{#")
 }
 
-// nativeMarker is the result of as_number / as_bool / as_native: the text
+// A native marker is the result of as_number / as_bool / as_native: a
+// jinja.SubStr tagged with its kind ("number", "bool", "native"), whose text
 // is converted to a typed value when it is the whole template (dbt's
-// NumberMarker, BoolMarker and NativeMarker).
-type nativeMarker struct {
-	s    string
-	kind string // "number", "bool", "native"
-}
-
-func (m nativeMarker) String() string { return m.s }
-func (m nativeMarker) Len() int       { return len(m.s) }
+// NumberMarker, BoolMarker and NativeMarker, str subclasses: in
+// {{ target.type == 'x' | as_bool }} the filter applies to 'x' and == compares
+// two strings).
 
 // engine returns the Jinja environment of YAML values, with dbt's native
 // filters and, as dbt, Jinja2's default Undefined: `target.missing` is
@@ -82,7 +78,7 @@ func (j *yamlJinja) engine() *jinja.Env {
 			if err != nil {
 				return nil, err
 			}
-			return nativeMarker{s, kind}, nil
+			return jinja.SubStr{S: s, Tag: kind}, nil
 		}
 	}
 	e.AddFilter("as_number", marker("number"))
@@ -90,6 +86,9 @@ func (j *yamlJinja) engine() *jinja.Env {
 	e.AddFilter("as_native", marker("native"))
 	e.AddFilter("as_text", func(_ *jinja.State, v any, _ []any, _ jinja.Kwargs) (any, error) {
 		return jinja.Str(v)
+	})
+	e.AddFilter("is_list", func(_ *jinja.State, v any, _ []any, _ jinja.Kwargs) (any, error) {
+		return jinja.IsList(v), nil
 	})
 	j.jenv = e
 	return e
@@ -125,7 +124,7 @@ func nativeConcat(parts []any) (any, error) {
 	case 0:
 		return "", nil
 	case 1:
-		if m, ok := parts[0].(nativeMarker); ok {
+		if m, ok := parts[0].(jinja.SubStr); ok {
 			return literalValue(m)
 		}
 		return plainValue(parts[0]), nil
@@ -244,9 +243,9 @@ func (j *yamlJinja) varFunc(_ *jinja.State, args []any, kwargs jinja.Kwargs) (an
 
 // literalValue converts a marker's text as dbt does (literal_eval), and
 // checks that as_number gave a number and as_bool a boolean.
-func literalValue(m nativeMarker) (any, error) {
-	s := strings.TrimSpace(m.s)
-	switch m.kind {
+func literalValue(m jinja.SubStr) (any, error) {
+	s := strings.TrimSpace(m.S)
+	switch m.Tag {
 	case "number":
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return int(i), nil
@@ -254,7 +253,7 @@ func literalValue(m nativeMarker) (any, error) {
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
 			return f, nil
 		}
-		return nil, jerr("the value must be a number", "could not convert value '%s' into type 'number'", m.s)
+		return nil, jerr("the value must be a number", "could not convert value '%s' into type 'number'", m.S)
 	case "bool":
 		switch strings.ToLower(s) {
 		case "true":
@@ -262,7 +261,7 @@ func literalValue(m nativeMarker) (any, error) {
 		case "false":
 			return false, nil
 		}
-		return nil, jerr("the value must be true or false", "could not convert value '%s' into type 'bool'", m.s)
+		return nil, jerr("the value must be true or false", "could not convert value '%s' into type 'bool'", m.S)
 	}
 	switch s {
 	case "True", "true":
@@ -284,15 +283,15 @@ func literalValue(m nativeMarker) (any, error) {
 			return v, nil
 		}
 	}
-	return m.s, nil
+	return m.S, nil
 }
 
 // plainValue turns a template value into the plain Go values YAML
 // decoding gives: int, float64, string, bool, nil, []any, map[string]any.
 func plainValue(v any) any {
 	return jinja.Plain(v, func(x any) (any, bool) {
-		if m, ok := x.(nativeMarker); ok {
-			return m.s, true
+		if m, ok := x.(jinja.SubStr); ok {
+			return m.S, true
 		}
 		return nil, false
 	})

@@ -45,6 +45,18 @@ func TestRenderYAMLValues(t *testing.T) {
 		{"{% if target.missing %}a{% else %}b{% endif %}", "b"},
 		{"[{{ target.missing }}]", "[]"},
 		{"{% for x in target.missing %}{{ x }}{% endfor %}done", "done"},
+		// dbt's markers are str subclasses: a filter binds tighter than
+		// == and in, so as_bool applies to the right operand, which the
+		// operators then read as a string (Snowplow's packages).
+		{"{{ target.name == 'dev' | as_bool() }}", true},
+		{"{{ target.name == 'prod' | as_bool() }}", false},
+		{"{{ target.name in ['ci', 'dev'] | as_bool() }}", true},
+		{"{{ target.name in ['prod'] | as_bool() }}", false},
+		{"{{ env_var('PORT') | as_number | length }}", 4},
+		{"{{ (env_var('PORT') | as_number) ~ '1' }}", "54321"},
+		{"{{ env_var('PORT') | as_number | upper }}", "5432"},
+		{"{% set p = env_var('PORT') | as_number %}{{ p }}", 5432},
+		{"{{ [1] | is_list }} {{ 'a' | is_list }}", "True False"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {

@@ -40,6 +40,7 @@ type loader struct {
 	overrides map[[2]string]*sourceOverride // (package, source) -> the root project's overrides: entry
 	refable   map[string]*Node              // models, seeds and snapshots by package and name
 	patched   map[string]patchSite          // unique id -> where properties YAML described it
+	altSites  map[*Node]patchSite           // where each of Project.Alternates is defined
 	propsConf map[string]Config             // unique id -> properties YAML config (merged after the tree)
 	propsRaw  map[string]Config             // the same, as written (Jinja not rendered)
 	treeUsed  map[*ConfigTree]bool
@@ -291,7 +292,7 @@ func (l *loader) targetDir() string {
 // properties YAML, docs, seed and macro files (describes).
 func (l *loader) digest(files []*diskFile) string {
 	own := make(map[string]bool, len(l.proj.Nodes))
-	for _, n := range l.proj.Nodes {
+	mark := func(n *Node) {
 		switch n.ResourceType {
 		case Model, Analysis, Test, Snapshot:
 			// A snapshot file's nodes are its snapshot blocks, each one's
@@ -301,6 +302,11 @@ func (l *loader) digest(files []*diskFile) string {
 			}
 		}
 	}
+	for _, n := range l.proj.Nodes {
+		mark(n)
+	}
+	// The alternates' files stay in the digest: which definition is
+	// enabled is decided by every compile anew.
 	sums := append([]fileSum(nil), l.projectFiles...)
 	for _, f := range files {
 		if !own[f.rel] && !describes(f) {
@@ -806,6 +812,16 @@ func (l *loader) registerNode(n *Node, f *diskFile, pos diag.Pos) {
 	if n.ResourceType != Test && n.ResourceType != Analysis {
 		key := n.UniqueID[len(n.ResourceType)+1:] // package.name
 		if prev, dup := l.refable[key]; dup {
+			if prev.UniqueID == n.UniqueID && prev.Version == nil && n.Version == nil {
+				// Allowed while at most one is enabled, which only the
+				// compiler knows (a config() call may disable one).
+				if l.proj.Alternates == nil {
+					l.proj.Alternates, l.altSites = map[string][]*Node{}, map[*Node]patchSite{}
+				}
+				l.altSites[n] = patchSite{f.rel, pos}
+				l.proj.Alternates[n.UniqueID] = append(l.proj.Alternates[n.UniqueID], n)
+				return
+			}
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",
 				"found two resources named %q: %s %s and %s %s",
 				n.Name, prev.ResourceType, prev.OriginalFilePath, n.ResourceType, n.OriginalFilePath))

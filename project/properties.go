@@ -2,7 +2,9 @@ package project
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -816,6 +818,17 @@ func (l *loader) finishNodes() {
 		nodes = append(nodes, n)
 		markTreeUse(l.proj.Config.Trees, n.ResourceType, n.FQN, l.treeUsed)
 	}
+	for id, alts := range l.proj.Alternates {
+		first := l.proj.Nodes[id]
+		for _, n := range alts {
+			// Properties YAML names the node, not the file: an entry
+			// describes every definition of the name.
+			n.Description, n.Columns, n.Constraints = first.Description, first.Columns, first.Constraints
+			n.PatchPath, n.PatchPos, n.DeprecationDate = first.PatchPath, first.PatchPos, first.DeprecationDate
+			nodes = append(nodes, n)
+			markTreeUse(l.proj.Config.Trees, n.ResourceType, n.FQN, l.treeUsed)
+		}
+	}
 	pkgConfig := map[string]*ProjectConfig{}
 	for _, p := range l.proj.Packages {
 		if _, ok := pkgConfig[p.Name]; !ok {
@@ -856,6 +869,7 @@ func (l *loader) finishNodes() {
 			}
 		}
 	})
+	l.checkAlternates()
 	// Generic tests take tree config by the folder of the YAML that declares them.
 	for _, t := range l.proj.GenericTests {
 		dir := path.Dir(t.File)
@@ -866,6 +880,32 @@ func (l *loader) finishNodes() {
 			parts = nil
 		}
 		markTreeUse(l.proj.Config.Trees, Test, append([]string{t.Package}, parts...), l.treeUsed)
+	}
+}
+
+// checkAlternates reports the definitions of one name that loading can
+// tell are all enabled: their config enables them and their source has no
+// config() call that could disable them. The compiler decides the others.
+func (l *loader) checkAlternates() {
+	for _, id := range slices.Sorted(maps.Keys(l.proj.Alternates)) {
+		var on *Node
+		for _, n := range append([]*Node{l.proj.Nodes[id]}, l.proj.Alternates[id]...) {
+			c := n.Config
+			if v, ok := n.RootConfig["enabled"]; ok {
+				c = Config{"enabled": v} // the root project's config comes last
+			}
+			if isDisabledConfig(c) || strings.Contains(n.RawCode, "config") {
+				continue
+			}
+			if on == nil {
+				on = n
+				continue
+			}
+			at := l.altSites[n]
+			l.diags.Add(diag.Errorf(at.file, at.pos, "rename one of them, or disable all but one with enabled: false",
+				"found two resources named %q: %s %s and %s %s",
+				n.Name, on.ResourceType, on.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
+		}
 	}
 }
 

@@ -61,6 +61,13 @@ type Project struct {
 	// ("model.shop.orders"). Config already merges dbt_project.yml < properties YAML `config:`;
 	// in-file {{ config() }} is applied later by the compiler.
 	Nodes map[string]*Node
+	// Alternates are the other definitions of a model, seed or snapshot
+	// whose unique id Nodes already holds (models/bigquery/x.sql beside
+	// models/postgres/x.sql), in the order the files were read. As in dbt,
+	// that is allowed when at most one of them is enabled: the compiler
+	// keeps the enabled one and reports two enabled as duplicates. Each is
+	// set up as Nodes' are (config, properties YAML).
+	Alternates map[string][]*Node
 	// Sources declared in properties YAML, keyed by "source.<pkg>.<source>.<table>".
 	Sources map[string]*SourceTable
 	// MacroFiles are the .sql files under macro-paths (plus snapshot/test paths' {% test %} blocks are in node files).

@@ -222,3 +222,72 @@ select '{{ r.columns[0][0] }}|{{ r.columns[1][0] }}|{{ r.columns[2][0] }}|{{ r.c
 		t.Errorf("want %s:\n%s", want, res.stdout)
 	}
 }
+
+// TestAlternateDefinitionsAsDBT: two definitions of one name load as in
+// dbt while at most one is enabled (Snowplow's packages keep a model per
+// warehouse in models/bigquery/, models/default/..., each enabled by its
+// folder's config or its config() call): the enabled one is built and
+// described by the properties YAML; two enabled are an error naming both.
+// dbt's as_bool applies to the right operand of == and in there, which
+// the operators read as a string. The model also reads a query's columns
+// as dbt's get_column_schema_from_query and get_columns_in_query give them.
+func TestAlternateDefinitionsAsDBT(t *testing.T) {
+	dir := miniProject(t, `models:
+  p:
+    duck:
+      +enabled: "{{ target.type == 'duckdb' | as_bool() }}"
+    pg:
+      +enabled: "{{ target.type in ['redshift', 'postgres'] | as_bool() }}"
+`)
+	writeFile(t, dir, "models/duck/m.sql", "select 'duck' as w\n")
+	writeFile(t, dir, "models/pg/m.sql", "select 'pg' as w\n")
+	writeFile(t, dir, "models/a/n.sql", "{{ config(enabled=target.type in ['redshift', 'postgres'] | as_bool()) }}\nselect 'pg' as v\n")
+	writeFile(t, dir, "models/b/n.sql", "{{ config(enabled=target.type in ['duckdb'] | as_bool()) }}\nselect 'duck' as v\n")
+	writeFile(t, dir, "models/props.yml", "models:\n  - name: m\n    description: the warehouse's\n    columns:\n      - name: w\n        data_tests: [not_null]\n")
+	writeFile(t, dir, "models/reader.sql", `{% set cols = get_column_schema_from_query("select 1 as a, 'x' as b") %}
+select m.w, n.v,
+  '{{ cols | map(attribute="name") | join("+") }}|{{ cols | map(attribute="data_type") | join("+") }}' as schema_of,
+  '{{ get_columns_in_query("select 1 as c, 2 as d") | join("+") if execute }}' as columns_in
+from {{ ref('m') }} m cross join {{ ref('n') }} n
+`)
+	res := mustElt(t, dir, "build")
+	if n := strings.Count(res.stdout, "PASS not_null_m_w"); n != 1 {
+		t.Errorf("the test of m ran %d times, want once:\n%s", n, res.stdout)
+	}
+	if got, want := rowsOf(t, dir, "main.reader"), "duck|duck|a+b|INTEGER+VARCHAR|c+d"; got != want {
+		t.Errorf("reader: got %q, want %q", got, want)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			OriginalFilePath string `json:"original_file_path"`
+			Description      string
+		}
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Nodes["model.p.m"]; n.OriginalFilePath != "models/duck/m.sql" || n.Description != "the warehouse's" {
+		t.Errorf("model.p.m in the manifest: %+v", n)
+	}
+	if n := m.Nodes["model.p.n"]; n.OriginalFilePath != "models/b/n.sql" {
+		t.Errorf("model.p.n in the manifest: %+v", n)
+	}
+
+	// Both enabled: by their config() calls, which only the compiler
+	// reads, and by their folders' config, which loading reads.
+	writeFile(t, dir, "models/a/n.sql", "{{ config(enabled=true) }}\nselect 'pg' as v\n")
+	r := elt(t, dir, "compile")
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `models/b/n.sql: found two enabled resources named "n": model models/a/n.sql and model models/b/n.sql`) {
+		t.Errorf("two enabled by config(): exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	writeFile(t, dir, "models/a/n.sql", "select 'pg' as v\n")
+	writeFile(t, dir, "models/b/n.sql", "select 'duck' as v\n")
+	r = elt(t, dir, "compile")
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `models/b/n.sql: found two resources named "n": model models/a/n.sql and model models/b/n.sql`) {
+		t.Errorf("two enabled by their folders: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

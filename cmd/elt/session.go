@@ -147,17 +147,17 @@ func (s *session) renderIncremental(ctx context.Context, n *compiler.Node) (bool
 }
 
 // query serves run_query() and statement blocks once connected.
-func (s *session) query(ctx context.Context, sql string) ([]string, [][]any, error) {
+func (s *session) query(ctx context.Context, sql string) ([]string, []string, [][]any, error) {
 	a, err := s.liveAdapter(ctx, "run_query")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	res, err := a.Query(ctx, sql)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	temporalValues(s.proj.Target.Type, res)
-	return res.Columns, res.Rows, nil
+	return res.Columns, res.Types, res.Rows, nil
 }
 
 // temporalValues gives dates and timestamps without a time zone the
