@@ -26,6 +26,8 @@ type renderState struct {
 	execute bool
 	this    *relationValue // nil without a node; see thisValue
 	extra   map[string]any // names a caller adds (on-run-end results...)
+	// contextSet are the names context.update() set during the render.
+	contextSet map[string]any
 	// pkgMacros are the macros of the installed package the node belongs
 	// to (nil for the root project's nodes): unqualified names find them first.
 	pkgMacros map[string]*macroDef
@@ -168,6 +170,14 @@ func (st *renderState) thisValue() *relationValue {
 		if n.RelationName != "" || st.execute {
 			st.thisObj = relationOf(n)
 			st.thisObj.dialect = st.engine.dialect
+			if st.thisObj.rendered == "" && n.ResourceType == project.Test {
+				// dbt's this of a test is the relation it would store
+				// its failures in, whether or not it stores them.
+				if rel, err := st.m.testRelation(n); err == nil {
+					st.thisObj.Database, st.thisObj.Schema, st.thisObj.Identifier = rel.Database, rel.Schema, rel.Identifier
+					st.thisObj.rendered = st.engine.dialect.RenderRelation(rel)
+				}
+			}
 		} else {
 			st.thisObj = relationValue{Identifier: n.Name, rendered: n.Name}
 		}
@@ -227,6 +237,10 @@ func (st *renderState) lookup(name string) (any, bool) {
 	case "thread_id":
 		st.volatile = true
 		return threadID(st.ctx), true
+	case "context":
+		// It reaches every name, the volatile ones among them.
+		st.volatile = true
+		return contextValue{st}, true
 	}
 	if st.extra != nil {
 		if v, ok := st.extra[name]; ok {
@@ -531,6 +545,12 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 			if !ok {
 				return nil, st.fail("", "config.get() needs a key")
 			}
+			if !st.execute {
+				// dbt's parse-time config object: every key reads as
+				// "", whatever the default ('unit-test' in
+				// config.get('tags', {}) is false while parsing).
+				return "", nil
+			}
 			if v, ok := st.currentConfig()[key]; ok && v != nil {
 				return templateValue(v), nil
 			}
@@ -544,6 +564,9 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 			key, ok := argString(args, kw, 0, "name")
 			if !ok {
 				return nil, st.fail("", "config.require() needs a key")
+			}
+			if !st.execute {
+				return "", nil
 			}
 			if v, ok := st.currentConfig()[key]; ok && v != nil {
 				return templateValue(v), nil
@@ -560,6 +583,68 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 				st.inFile[key] = toGo(args[1])
 			}
 			return "", nil
+		}), true
+	}
+	return nil, false
+}
+
+// contextValue is dbt's context: the render's context as a dict, which
+// macros read names from (context.get('x'), context['x']) and keep state
+// in for the rest of the render (context.update({...})), as
+// dbt-unit-testing does.
+type contextValue struct{ st *renderState }
+
+func (c contextValue) String() string { return "{...}" }
+
+// GetItem is context[name]: a name context.update set, else the name as
+// the render resolves it.
+func (c contextValue) GetItem(key any) (any, bool) {
+	name, ok := key.(string)
+	if !ok {
+		return nil, false
+	}
+	if v, ok := c.st.contextSet[name]; ok {
+		return v, true
+	}
+	if v, ok := c.st.lookup(name); ok {
+		return v, true
+	}
+	return c.st.engine.env.Global(name)
+}
+
+func (c contextValue) GetAttr(name string) (any, bool) {
+	switch name {
+	case "get":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			key, _ := argAt(args, kw, 0, "key")
+			if v, ok := c.GetItem(key); ok {
+				return v, nil
+			}
+			def, _ := argAt(args, kw, 1, "default")
+			return def, nil
+		}), true
+	case "update":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+			if c.st.contextSet == nil {
+				c.st.contextSet = map[string]any{}
+			}
+			for _, a := range args {
+				d, ok := a.(*jinja.Dict)
+				if !ok {
+					return nil, c.st.fail("pass a dict: context.update({'name': value})", "context.update() takes a dict, not %s", jinja.Repr(a))
+				}
+				for k, v := range d.All() {
+					if ks, ok := k.(string); ok {
+						c.st.contextSet[ks] = v
+					}
+				}
+			}
+			for k, v := range kw.All() {
+				if ks, ok := k.(string); ok {
+					c.st.contextSet[ks] = v
+				}
+			}
+			return nil, nil
 		}), true
 	}
 	return nil, false

@@ -86,6 +86,15 @@ func configString(c project.Config, key string) (string, bool) {
 	return s, true
 }
 
+// testRelation is the relation a test stores its failures in, as dbt
+// names it: its schema config, by default dbt_test__audit, through
+// generate_schema_name; its alias config or its name.
+func (m *Manifest) testRelation(n *Node) (Relation, error) {
+	t := *n
+	t.Config = mergeConfig(project.Config{"schema": "dbt_test__audit"}, n.Config)
+	return m.relationFor(&t)
+}
+
 func (m *Manifest) relationFor(n *Node) (Relation, error) {
 	var rel Relation
 	var err error

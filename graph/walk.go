@@ -50,8 +50,8 @@ type WalkOptions struct {
 // A node starts only after all its parents among ids have finished; nodes
 // outside ids count as done, but the order they imply is kept (if a -> x ->
 // b and only a and b are walked, b still waits for a), as dbt does. When
-// several nodes are ready, the one first in the graph's topological order
-// (ties by id) starts first. Ids that are not nodes of g have no edges.
+// several nodes are ready, the shallowest starts first (ties by id), as in
+// dbt's queue: see walkPlan.byDepth. Ids that are not nodes of g have no edges.
 //
 // A node that does not succeed (visit returns anything but Success) makes
 // all its descendants among ids Skipped without visiting them; independent
@@ -237,9 +237,52 @@ func (g *Graph) plan(ids []string) walkPlan {
 			}
 		}
 		p.parents[k] = dedupeSorted(parents)
+	}
+	return p.byDepth()
+}
+
+// byDepth orders the plan as dbt's queue starts nodes: by depth (a node
+// with no parent in the walk is 0, any other one more than its deepest
+// parent), then by id. A node every other ready node waits behind in dbt
+// (a staging model, one generation down) starts first here too, which
+// projects that read a relation they do not ref rely on (Snowplow's
+// lifecycle manifest reads the events model by name). p is in topological
+// order, with parents filled in; children are filled in here.
+func (p walkPlan) byDepth() walkPlan {
+	n := len(p.ids)
+	depth := make([]int, n)
+	for k := range n {
 		for _, pk := range p.parents[k] {
-			p.children[pk] = append(p.children[pk], k)
+			depth[k] = max(depth[k], depth[pk]+1)
 		}
 	}
-	return p
+	perm := make([]int, n) // new position -> old
+	for k := range perm {
+		perm[k] = k
+	}
+	sort.SliceStable(perm, func(a, b int) bool {
+		x, y := perm[a], perm[b]
+		if depth[x] != depth[y] {
+			return depth[x] < depth[y]
+		}
+		return p.ids[x] < p.ids[y]
+	})
+	at := make([]int, n) // old position -> new
+	for k, old := range perm {
+		at[old] = k
+	}
+	out := walkPlan{ids: make([]string, n), parents: make([][]int, n), children: make([][]int, n)}
+	for k, old := range perm {
+		out.ids[k] = p.ids[old]
+		ps := make([]int, len(p.parents[old]))
+		for j, pk := range p.parents[old] {
+			ps[j] = at[pk]
+		}
+		sort.Ints(ps)
+		out.parents[k] = ps
+		for _, pk := range ps {
+			out.children[pk] = append(out.children[pk], k)
+		}
+	}
+	return out
 }

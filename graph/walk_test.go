@@ -197,9 +197,11 @@ func TestWalkOrderThroughNodesOutside(t *testing.T) {
 	}
 }
 
+// TestWalkStartOrderIsDeterministic: with one thread nodes start in dbt's
+// queue order, by depth and then by id, whatever the order of the ids.
 func TestWalkStartOrderIsDeterministic(t *testing.T) {
 	g := mustNew(t, chain("m->b", "m->a", "z->c", "a->c", "q"))
-	want := g.IDs()
+	want := ids("m", "q", "z", "a", "b", "c")
 	for i := 0; i < 10; i++ {
 		r := newRecorder()
 		g.Walk(context.Background(), []string{"model.p.c", "model.p.q", "model.p.a", "model.p.z", "model.p.b", "model.p.m"},

@@ -46,6 +46,12 @@ func New(opts Options) *Env {
 // AddGlobal makes v visible to every template under name.
 func (e *Env) AddGlobal(name string, v any) { e.globals[name] = norm(v) }
 
+// Global returns the environment's global of that name.
+func (e *Env) Global(name string) (any, bool) {
+	v, ok := e.globals[name]
+	return v, ok
+}
+
 // AddFilter adds or replaces a filter.
 func (e *Env) AddFilter(name string, f FilterFunc) { e.filters[name] = f }
 

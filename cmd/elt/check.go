@@ -44,8 +44,8 @@ func newCheckCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Com
 			return checkCommand(cmd.Context(), f, env, stdout, stderr, output)
 		},
 	}
-	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to check (dbt selection syntax)")
-	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes not to check")
+	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to check (dbt selection syntax)")
+	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes not to check")
 	c.Flags().StringVarP(&output, "output", "o", "text", "output: text or json")
 	return c
 }

@@ -38,8 +38,8 @@ func newCloneCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Com
 			return cloneCommand(cmd.Context(), f, env, stdout, f.state)
 		},
 	}
-	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to clone (dbt selection syntax)")
-	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to clone (dbt selection syntax)")
+	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 	c.Flags().StringVar(&f.state, "state", "", "folder holding the manifest.json of the run to clone from (state: selectors compare with it)")
 	c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "replace relations that already exist in the target")
 	return c

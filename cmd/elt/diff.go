@@ -41,8 +41,8 @@ func newDiffCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 			return diffCommand(cmd.Context(), f, df, env, stdout, stderr)
 		},
 	}
-	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "models to compare with --state (dbt selection syntax)")
-	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "models not to compare")
+	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "models to compare with --state (dbt selection syntax)")
+	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "models not to compare")
 	c.Flags().StringVar(&f.state, "state", "", "folder of the other environment's manifest.json (state: selectors compare with it too)")
 	c.Flags().StringVar(&df.a, "a", "", "a relation to compare (instead of --select/--state)")
 	c.Flags().StringVar(&df.b, "b", "", "the relation to compare it with")

@@ -37,8 +37,8 @@ func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 			return docsGenerateCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
-	gen.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "only these nodes and sources in catalog.json (dbt selection syntax)")
-	gen.Flags().StringSliceVar(&f.excludes, "exclude", nil, "leave these out of catalog.json")
+	gen.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "only these nodes and sources in catalog.json (dbt selection syntax)")
+	gen.Flags().StringArrayVar(&f.excludes, "exclude", nil, "leave these out of catalog.json")
 	gen.Flags().StringVar(&f.selector, "selector", "", "a named selector of selectors.yml for catalog.json (replaces --select and --exclude)")
 	gen.Flags().BoolVar(&f.docsCompile, "compile", true, "compile the project first and write manifest.json and target/compiled (--no-compile: neither)")
 	gen.Flags().BoolVar(&f.docsNoCompile, "no-compile", false, "do not compile: manifest.json and target/compiled are left as they are")

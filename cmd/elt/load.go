@@ -26,7 +26,7 @@ func newLoadCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 			return loadCommand(cmd.Context(), f, env, stdout)
 		},
 	}
-	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "loaders to run: a loader name, loader:NAME, or source:SOURCE[.TABLE]")
+	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "loaders to run: a loader name, loader:NAME, or source:SOURCE[.TABLE]")
 	c.Flags().IntVar(&f.threads, "threads", 0, "loaders run at once (default: the profile's threads); loaders of the same table run one after another")
 	return c
 }

@@ -291,3 +291,83 @@ from {{ ref('m') }} m cross join {{ ref('n') }} n
 		t.Errorf("two enabled by their folders: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestParseTimeConfigAsDBT: while parsing, config.get and config.require
+// give "" for every key, whatever the default, as dbt's parse-time config
+// object does (dbt-unit-testing's ref override reads 'unit-test' in
+// config.get('tags', {}) and must take builtins.ref while parsing); when
+// executing they give the node's config.
+func TestParseTimeConfigAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select 2 as id\n")
+	writeFile(t, dir, "models/c.sql", `-- depends_on: {{ ref('a') }}
+{{ config(tags=['x'], materialized='table') }}
+{%- if 'x' in config.get('tags', ['x']) or config.require('materialized') != '' %}
+select * from {{ ref('a') }}
+{%- else %}
+select * from {{ ref('b') }}
+{%- endif %}
+`)
+	res := mustElt(t, dir, "compile", "-s", "c")
+	if !strings.Contains(res.stdout, `"main"."a"`) {
+		t.Errorf("executing, config.get('tags') lacks x:\n%s", res.stdout)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			DependsOn struct{ Nodes []string } `json:"depends_on"`
+		}
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(m.Nodes["model.p.c"].DependsOn.Nodes, " "); got != "model.p.a model.p.b" {
+		t.Errorf("c depends on %q, want model.p.a (its depends_on comment) and model.p.b (the ref taken while parsing)", got)
+	}
+}
+
+// TestSelectIntersectionOnTheCommandLine: a comma in --select and --exclude
+// intersects, as in dbt (`--select tag:unit-test,tag:postgres`, as
+// dbt-unit-testing's CI selects); the flag's values are not split on it.
+func TestSelectIntersectionOnTheCommandLine(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "{{ config(tags=['x']) }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "{{ config(tags=['x', 'y']) }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/c.sql", "{{ config(tags=['y']) }}\nselect 1 as id\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ls", "--select", "tag:x,tag:y"}, "p.b"},
+		{[]string{"ls", "-s", "tag:x", "-s", "tag:y"}, "p.a p.b p.c"},
+		{[]string{"ls", "-s", "tag:x tag:y", "--exclude", "tag:x,tag:y"}, "p.a p.c"},
+	} {
+		res := mustElt(t, dir, c.args...)
+		if got := strings.Join(strings.Fields(res.stdout), " "); got != c.want {
+			t.Errorf("elt %s: %q, want %q", strings.Join(c.args, " "), got, c.want)
+		}
+	}
+	// A selection that matches nothing compiles nothing: a model whose SQL
+	// renders blank, selected by no one, stops no command.
+	writeFile(t, dir, "models/blank.sql", "{% if false %}select 1{% endif %}\n")
+	for _, args := range [][]string{{"test", "-s", "tag:nothing"}, {"test", "-s", "a"}, {"compile", "-s", "tag:x,tag:nothing"}} {
+		mustElt(t, dir, args...)
+	}
+}
+
+// TestVarsFlagAsDBTReadsIt: --vars is read as dbt's YAML loader reads it:
+// a plain date prints as Python's date does, not as a Go time with a zone
+// (Snowplow's CI passes {snowplow__start_date: 2010-01-01}), and a key
+// given twice takes its last value instead of failing.
+func TestVarsFlagAsDBTReadsIt(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/v.sql", "select '{{ var(\"d\") }}' as d, '{{ var(\"t\") }}' as t, {{ var(\"n\") }} as n\n")
+	res := mustElt(t, dir, "compile", "-s", "v", "--vars", "{d: 2010-01-01, t: 2010-01-01 12:30:00, n: 1, n: 2}")
+	if want := "select '2010-01-01' as d, '2010-01-01 12:30:00' as t, 2 as n"; !strings.Contains(res.stdout, want) {
+		t.Errorf("want %s in:\n%s", want, res.stdout)
+	}
+}

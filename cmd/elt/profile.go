@@ -35,8 +35,8 @@ func newProfileCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.C
 			return profileCommand(cmd.Context(), f, env, stdout, stderr, output)
 		},
 	}
-	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to profile (dbt selection syntax; default: every model, seed, snapshot and source)")
-	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to profile (dbt selection syntax; default: every model, seed, snapshot and source)")
+	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 	c.Flags().StringVarP(&output, "output", "o", "text", "output: text (tables) or json")
 	c.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the profiles in the run history (also: ELT_NO_HISTORY=1)")
 	return c

@@ -30,8 +30,8 @@ func newQualityCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.C
 			return qualityCommand(cmd.Context(), f, env, stdout, stderr, output)
 		},
 	}
-	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to report on (dbt selection syntax; default: all)")
-	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to report on (dbt selection syntax; default: all)")
+	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 	c.Flags().StringVarP(&output, "output", "o", "text", "output: text or json")
 	return c
 }

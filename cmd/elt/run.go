@@ -237,8 +237,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	pf.StringVar(&f.logFormatFile, "log-format-file", "", "dbt.log's format: text (default) or json")
 
 	sel := func(c *cobra.Command) {
-		c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
-		c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+		c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
+		c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 		c.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
 		c.Flags().StringVar(&f.indirect, "indirect-selection", "eager", "which tests of selected nodes run: eager, cautious, buildable or empty")
 		c.Flags().StringVar(&f.state, "state", "", "folder holding an earlier run's manifest.json (and run_results.json, sources.json) for state:, result: and source_status: selectors and --defer")

@@ -200,11 +200,45 @@ func parseDictFlag(flag, s string) (map[string]any, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
+	var doc yaml.Node
 	var v map[string]any
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+	err := yaml.Unmarshal([]byte(s), &doc)
+	if err == nil {
+		datesAsText(&doc)
+		err = doc.Decode(&v)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: not a YAML or JSON dictionary: %v (example: %s '{key: value}')", flag, err, flag)
 	}
 	return v, nil
+}
+
+// datesAsText reads --vars as dbt's YAML loader does: a date or time
+// written plainly ({start_date: 2024-01-01}) is the text written, which
+// prints as dbt's Python date does, rather than a Go time that prints with
+// a zone; a key given twice takes its last value.
+func datesAsText(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
+		n.Tag = "!!str"
+	}
+	if n.Kind == yaml.MappingNode {
+		last := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode {
+				last[k.Value] = i
+			}
+		}
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind != yaml.ScalarNode || last[k.Value] == i {
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
+		}
+		n.Content = kept
+	}
+	for _, c := range n.Content {
+		datesAsText(c)
+	}
 }
 
 // drivers is the registry of warehouses elt can talk to, built here and
@@ -752,6 +786,10 @@ func (s *session) selectIDs(ctx context.Context, kinds []string) ([]string, erro
 	}
 	for _, w := range sel.Warnings {
 		s.log.warn("NoNodesForSelectionCriteria", w.Error(), nil)
+	}
+	if sel.IDs == nil {
+		// Nothing selected: not nil, which compiling reads as every node.
+		return []string{}, nil
 	}
 	return sel.IDs, nil
 }

@@ -39,8 +39,8 @@ func newShowCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 			return showCommand(cmd.Context(), f, env, stdout, stderr, o)
 		},
 	}
-	c.Flags().StringSliceVarP(&f.selectors, "select", "s", nil, "the node to preview (dbt selection syntax)")
-	c.Flags().StringSliceVar(&f.excludes, "exclude", nil, "nodes to exclude")
+	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "the node to preview (dbt selection syntax)")
+	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 	c.Flags().StringVar(&o.inline, "inline", "", "a SQL query to preview, with Jinja (ref, source, var...) as in a model")
 	c.Flags().IntVar(&o.limit, "limit", 5, "rows to fetch and print; -1 for all")
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output: text (a table) or json")
