@@ -371,3 +371,33 @@ func TestVarsFlagAsDBTReadsIt(t *testing.T) {
 		t.Errorf("want %s in:\n%s", want, res.stdout)
 	}
 }
+
+// TestContextDictAsDBT: dbt's `context` is the render's context as a dict:
+// macros read names from it and keep state in it for the rest of the
+// render (dbt-unit-testing keeps its test's state so); a singular test's
+// `this` is the relation it would store its failures in.
+func TestContextDictAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/state.sql", `{% macro remember(k, v) %}{% do context.update({k: v}) %}{% endmacro %}
+{% macro recall(k) %}{{ return(context.get(k, 'none')) }}{% endmacro %}
+`)
+	writeFile(t, dir, "models/a.sql", `{% do remember('seen', 'yes') %}
+select '{{ recall('seen') }}' as seen, '{{ recall('other') }}' as other, '{{ context['this'] }}' as me, {{ context.get('var')('n', 3) }} as n
+`)
+	writeFile(t, dir, "tests/t.sql", "select * from {{ ref('a') }} where '{{ this }}' = ''\n")
+	res := mustElt(t, dir, "compile")
+	compiled, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", "a.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `select 'yes' as seen, 'none' as other, '"p"."main"."a"' as me, 3 as n`; !strings.Contains(string(compiled), want) {
+		t.Errorf("a compiled to:\n%s\nwant %s\n%s", compiled, want, res.stdout)
+	}
+	compiled, err = os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "tests", "t.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `'"p"."main_dbt_test__audit"."t"' = ''`; !strings.Contains(string(compiled), want) {
+		t.Errorf("t compiled to:\n%s\nwant %s", compiled, want)
+	}
+}
