@@ -16,6 +16,23 @@ import (
 // They only act when executing; while parsing they do nothing.
 
 const adapterOpsSQL = `
+{#- The relation if the warehouse has it, else a new one: [found, relation]. -#}
+{% macro get_or_create_relation(database, schema, identifier, type) -%}
+  {{ return(adapter.dispatch('get_or_create_relation', 'dbt')(database, schema, identifier, type)) }}
+{%- endmacro %}
+{% macro default__get_or_create_relation(database, schema, identifier, type) -%}
+  {%- set found = adapter.get_relation(database=database, schema=schema, identifier=identifier) -%}
+  {%- if found -%}
+    {{ return([true, found]) }}
+  {%- endif -%}
+  {{ return([false, api.Relation.create(database=database, schema=schema, identifier=identifier, type=type)]) }}
+{%- endmacro %}
+{% macro get_columns_in_relation(relation) -%}
+  {{ return(adapter.dispatch('get_columns_in_relation', 'dbt')(relation)) }}
+{%- endmacro %}
+{% macro default__get_columns_in_relation(relation) -%}
+  {{ return(adapter.get_columns_in_relation(relation)) }}
+{%- endmacro %}
 {#- A query's columns without reading its rows: the query wrapped to return none. -#}
 {% macro get_empty_subquery_sql(select_sql, select_sql_header=none) -%}
   {{ return(adapter.dispatch('get_empty_subquery_sql', 'dbt')(select_sql, select_sql_header)) }}

@@ -137,8 +137,10 @@ func (m *Manifest) renderDetached(ctx context.Context, n *Node, setup func(*rend
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	hold := m.holdGraph()
+	defer hold.release()
 	st := m.engine.newState(m, n, true)
-	st.ctx = ctx
+	st.ctx, st.hold = ctx, hold
 	if setup != nil {
 		setup(st)
 	}
@@ -158,7 +160,7 @@ func (m *Manifest) renderDetached(ctx context.Context, n *Node, setup func(*rend
 				continue
 			}
 			est := m.engine.newState(m, d, true)
-			est.ctx = ctx
+			est.ctx, est.hold = ctx, hold
 			sql, err := m.renderIn(est)
 			if err != nil {
 				return m.renderDiag(d, est, err)
@@ -193,6 +195,8 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 	if key != "pre_hook" && key != "post_hook" {
 		return nil, fmt.Errorf("compiler: hooks: want pre_hook or post_hook, got %q", which)
 	}
+	hold := m.holdGraph()
+	defer hold.release()
 	entries := n.Config[key]
 	var list []any
 	switch x := entries.(type) {
@@ -224,7 +228,7 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 			return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write the hook as a SQL string or {sql: ..., transaction: true}",
 				"%s %d of %s is a %T, not SQL", key, i+1, n.UniqueID, e)
 		}
-		sql, err := m.renderWith(ctx, src, n, nil)
+		sql, err := m.renderWith(ctx, src, n, nil, hold)
 		if err != nil {
 			return nil, err
 		}
@@ -273,8 +277,10 @@ func (m *Manifest) ProjectHooks(which string) []ProjectHook {
 // RenderHook renders one project hook with execute=true and extra in the
 // context; a package's hook sees its package's macros and vars, as in dbt.
 func (m *Manifest) RenderHook(ctx context.Context, h ProjectHook, which string, extra map[string]any) (string, error) {
+	hold := m.holdGraph()
+	defer hold.release()
 	if h.Package == "" || h.Package == m.Project.Config.Name {
-		return m.renderWith(ctx, h.SQL, nil, extra)
+		return m.renderWith(ctx, h.SQL, nil, extra, hold)
 	}
 	op := &Node{Node: project.Node{
 		UniqueID:         "operation." + h.Package + "." + h.Package + "-" + which + "-" + fmt.Sprint(h.Index),
@@ -285,7 +291,7 @@ func (m *Manifest) RenderHook(ctx context.Context, h ProjectHook, which string, 
 		Language:         "sql",
 		Config:           project.Config{},
 	}}
-	return m.renderWith(ctx, h.SQL, op, extra)
+	return m.renderWith(ctx, h.SQL, op, extra, hold)
 }
 
 // RenderProjectHook renders one on-run-start or on-run-end entry of
@@ -295,17 +301,19 @@ func (m *Manifest) RenderHook(ctx context.Context, h ProjectHook, which string, 
 // failures, adapter_response), schemas and database_schemas. Values may be
 // plain Go maps and slices, or structs whose fields carry `jinja:"name"` tags.
 func (m *Manifest) RenderProjectHook(ctx context.Context, sql string, extra map[string]any) (string, error) {
-	return m.renderWith(ctx, sql, nil, extra)
+	hold := m.holdGraph()
+	defer hold.release()
+	return m.renderWith(ctx, sql, nil, extra, hold)
 }
 
 // renderWith renders tmpl in the context of node (nil: none) with
 // execute=true and extra values set in the context.
-func (m *Manifest) renderWith(ctx context.Context, tmpl string, node *Node, extra map[string]any) (string, error) {
+func (m *Manifest) renderWith(ctx context.Context, tmpl string, node *Node, extra map[string]any, hold *graphHold) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	st := m.engine.newState(m, node, true)
-	st.ctx = ctx
+	st.ctx, st.hold = ctx, hold
 	if len(extra) > 0 {
 		st.extra = make(map[string]any, len(extra))
 		for k, v := range extra {

@@ -28,6 +28,8 @@ func (m *Manifest) Compile(ctx context.Context, ids []string) error {
 // render, where it fails that node alone and its children are skipped,
 // instead of stopping the whole invocation.
 func (m *Manifest) CompileBeforeRun(ctx context.Context, ids []string) error {
+	m.graph.ahead.Store(true)
+	defer m.graph.ahead.Store(false)
 	return m.compile(ctx, ids, true)
 }
 
@@ -120,7 +122,11 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 				return
 			}
 		}
-		st, err := m.renderNode(ctx, n, true)
+		// A compile's renders share the graph (not one made ahead of a
+		// run, which reads a copy): each holds its lock once it reads it.
+		hold := m.holdGraph()
+		st, err := m.renderNodeHolding(ctx, n, true, hold)
+		hold.release()
 		errs[i] = err
 		if st != nil {
 			warnings[i], introspected[i] = st.warnings, st.introspected
@@ -357,7 +363,7 @@ func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[str
 // RenderString renders tmpl in the context of node (nil: no node) with
 // execute=true, for hooks and operations.
 func (m *Manifest) RenderString(ctx context.Context, tmpl string, node *Node) (string, error) {
-	return m.renderWith(ctx, tmpl, node, nil)
+	return m.renderWith(ctx, tmpl, node, nil, nil)
 }
 
 // CompiledPath is where dbt writes a node's compiled SQL, relative to

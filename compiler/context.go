@@ -28,6 +28,11 @@ type renderState struct {
 	extra   map[string]any // names a caller adds (on-run-end results...)
 	// contextSet are the names context.update() set during the render.
 	contextSet map[string]any
+	// graphCopy is the graph a render made ahead of a run reads (graphValue).
+	graphCopy *jinja.Dict
+	// hold claims the graph's lock for a run-time render (graphHold); nil
+	// for renders that need none (parse, ahead of a run).
+	hold *graphHold
 	// pkgMacros are the macros of the installed package the node belongs
 	// to (nil for the root project's nodes): unqualified names find them first.
 	pkgMacros map[string]*macroDef

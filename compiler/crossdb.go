@@ -10,6 +10,72 @@ package compiler
 // adds to the column created_at; string literals are passed quoted
 // ("'2024-01-01'"). Output is kept on one line so compiled SQL reads well.
 const crossDBMacroSQL = `
+{#- dbt's equals: with its truthy-nulls behaviour off (dbt's default), plain equality. -#}
+{% macro equals(expr1, expr2) -%}{{ return(adapter.dispatch('equals', 'dbt')(expr1, expr2)) }}{%- endmacro %}
+{% macro default__equals(expr1, expr2) -%}({{ expr1 }} = {{ expr2 }}){%- endmacro %}
+
+{#- dbt's date_spine: one row per datepart from start_date up to end_date, from a series of
+    1..n made by cross joining n copies of {0, 1} (n the number of bits of the count). -#}
+{% macro get_intervals_between(start_date, end_date, datepart) -%}
+  {{ return(adapter.dispatch('get_intervals_between', 'dbt')(start_date, end_date, datepart)) }}
+{%- endmacro %}
+{% macro default__get_intervals_between(start_date, end_date, datepart) -%}
+  {%- call statement('get_intervals_between', fetch_result=True) -%}
+    select {{ dbt.datediff(start_date, end_date, datepart) }}
+  {%- endcall -%}
+  {%- set found = load_result('get_intervals_between') -%}
+  {%- if found and found['data'] -%}
+    {{ return(found['data'][0][0]) }}
+  {%- endif -%}
+  {{ return(1) }}
+{%- endmacro %}
+{% macro get_powers_of_two(upper_bound) -%}
+  {{ return(adapter.dispatch('get_powers_of_two', 'dbt')(upper_bound)) }}
+{%- endmacro %}
+{% macro default__get_powers_of_two(upper_bound) -%}
+  {%- if upper_bound <= 0 -%}
+    {{ exceptions.raise_compiler_error("upper bound must be positive") }}
+  {%- endif -%}
+  {%- for bits in range(1, 100) -%}
+    {%- if upper_bound <= 2 ** bits -%}{{ return(bits) }}{%- endif -%}
+  {%- endfor -%}
+{%- endmacro %}
+{% macro generate_series(upper_bound) -%}
+  {{ return(adapter.dispatch('generate_series', 'dbt')(upper_bound)) }}
+{%- endmacro %}
+{% macro default__generate_series(upper_bound) %}
+    {%- set bits = dbt.get_powers_of_two(upper_bound) %}
+    with p as (
+        select 0 as generated_number union all select 1
+    ), unioned as (
+    select
+    {% for i in range(bits) %}p{{ i }}.generated_number * power(2, {{ i }}){{ ' + ' if not loop.last }}{% endfor %}
+    + 1 as generated_number
+    from {% for i in range(bits) %}p as p{{ i }}{{ ' cross join ' if not loop.last }}{% endfor %}
+    )
+    select *
+    from unioned
+    where generated_number <= {{ upper_bound }}
+    order by generated_number
+{% endmacro %}
+{% macro date_spine(datepart, start_date, end_date) -%}
+  {{ return(adapter.dispatch('date_spine', 'dbt')(datepart, start_date, end_date)) }}
+{%- endmacro %}
+{% macro default__date_spine(datepart, start_date, end_date) %}
+    with rawdata as (
+        {{ dbt.generate_series(dbt.get_intervals_between(start_date, end_date, datepart)) }}
+    ),
+    all_periods as (
+        select ({{ dbt.dateadd(datepart, "row_number() over (order by 1) - 1", start_date) }}) as date_{{ datepart }}
+        from rawdata
+    ),
+    filtered as (
+        select *
+        from all_periods
+        where date_{{ datepart }} <= {{ end_date }}
+    )
+    select * from filtered
+{% endmacro %}
 {#- Types -#}
 {% macro type_string() %}{{ return(adapter.dispatch('type_string', 'dbt')()) }}{% endmacro %}
 {% macro default__type_string() %}{{ return('varchar') }}{% endmacro %}

@@ -22,6 +22,15 @@ func (e *engine) dbtNamespace() map[string]any {
 	ns["run_query"] = jinja.Func(fnRunQuery)
 	ns["statement"] = jinja.Func(fnStatement)
 	ns["get_where_subquery"] = jinja.Func(fnWhereSubquery)
+	// dbt's macros that elt runs in Go, under dbt. as well.
+	for name, fn := range map[string]jinja.Func{
+		"load_relation": fnLoadRelation, "load_cached_relation": fnLoadRelation,
+		"apply_grants": fnApplyGrants, "persist_docs": fnPersistDocs, "create_indexes": fnCreateIndexes,
+	} {
+		if _, ok := ns[name]; !ok {
+			ns[name] = fn
+		}
+	}
 	return ns
 }
 

@@ -3,6 +3,7 @@ package compiler
 import (
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elt-dev/elt/jinja"
@@ -16,16 +17,64 @@ import (
 type flatGraph struct {
 	once  sync.Once
 	value *jinja.Dict
+	// ahead is set while the nodes of a run are compiled ahead of it,
+	// before its on-run-start hooks: see graphValue.
+	ahead atomic.Bool
+	// mu is held by a render at run time from its first read of the graph
+	// to its end (see graphHold): the graph's dicts are not safe for
+	// concurrent change, and packages change them (elementary keeps a
+	// cache there), which Python's lock makes safe in dbt.
+	mu sync.Mutex
+}
+
+// graphHold is a run-time render's claim on the graph's lock: taken at its
+// first read of `graph` (by it or by the renders it makes, an ephemeral
+// model's, which share the claim), given back by release when it ends.
+// Such a render holds no transaction of its own, so it only ever waits
+// for another render's end.
+type graphHold struct {
+	m    *Manifest
+	held bool
+}
+
+func (m *Manifest) holdGraph() *graphHold { return &graphHold{m: m} }
+
+func (h *graphHold) take() {
+	if h != nil && !h.held {
+		h.m.graph.mu.Lock()
+		h.held = true
+	}
+}
+
+func (h *graphHold) release() {
+	if h.held {
+		h.held = false
+		h.m.graph.mu.Unlock()
+	}
 }
 
 // graphValue is what `graph` is in a render: empty while parsing, the
-// whole project once every node is known (execute).
+// whole project once every node is known (execute). It is one dict for
+// the invocation, which packages keep state in (elementary's on-run-start
+// sets graph['elementary'] for its tests); a render made ahead of a run,
+// before its on-run-start hooks (dbt renders a node just before it runs),
+// gets a copy of its top level, so that what it sets there does not stay.
 func (st *renderState) graphValue() any {
 	if !st.execute || st.m == nil {
 		return jinja.NewDict()
 	}
 	m := st.m
 	m.graph.once.Do(func() { m.graph.value = m.buildGraph() })
+	if m.graph.ahead.Load() {
+		if st.graphCopy == nil {
+			st.graphCopy = jinja.NewDict()
+			for k, v := range m.graph.value.All() {
+				st.graphCopy.Set(k, v)
+			}
+		}
+		return st.graphCopy
+	}
+	st.hold.take()
 	return m.graph.value
 }
 
@@ -258,11 +307,6 @@ func SourceFreshness(f map[string]any) any {
 	}
 	return map[string]any{"warn_after": after("warn_after"), "error_after": after("error_after"), "filter": filter}
 }
-
-// NodeValue is n as templates read a node of dbt's graph, and the node of
-// each of on-run-end's results: its config with the defaults, its
-// relation, depends_on, and compiled_code once compiled.
-func (m *Manifest) NodeValue(n *Node) any { return m.graphNode(n) }
 
 // TimeValue is t as a template reads dbt's timestamps (a result's
 // timing): a naive UTC datetime, None when t is zero.

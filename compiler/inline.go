@@ -63,5 +63,5 @@ func (m *Manifest) CompileInline(ctx context.Context, sql string) (*Node, error)
 func (m *Manifest) RenderForSource(ctx context.Context, sql string, src *project.SourceTable) (string, error) {
 	this := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier,
 		rendered: m.SourceRelations[src.UniqueID], dialect: m.engine.dialect}
-	return m.renderWith(ctx, sql, nil, map[string]any{"this": this})
+	return m.renderWith(ctx, sql, nil, map[string]any{"this": this}, nil)
 }

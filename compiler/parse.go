@@ -685,8 +685,14 @@ func (m *Manifest) ReleaseProjectNodes() {
 // renderNode renders one node; with execute it stores the result in
 // n.CompiledCode.
 func (m *Manifest) renderNode(ctx context.Context, n *Node, execute bool) (*renderState, error) {
+	return m.renderNodeHolding(ctx, n, execute, nil)
+}
+
+// renderNodeHolding is renderNode with a claim on the graph's lock for
+// the render (graphHold).
+func (m *Manifest) renderNodeHolding(ctx context.Context, n *Node, execute bool, hold *graphHold) (*renderState, error) {
 	st := m.engine.newState(m, n, execute)
-	st.ctx = ctx
+	st.ctx, st.hold = ctx, hold
 	out, err := m.renderIn(st)
 	if err != nil {
 		return st, err

@@ -435,6 +435,50 @@ func (t *agateTable) GetAttr(name string) (any, bool) {
 		return cols, true
 	case "print_table":
 		return fn0(func() any { return "" }), true
+	case "rename":
+		return jinja.Func(t.rename), true
 	}
 	return nil, false
+}
+
+// rename is agate's Table.rename(column_names): a new table whose columns
+// a dict renames (old name to new; others keep theirs) or a sequence names
+// in order (elementary lowercases every query's column names so). Row
+// names are not kept by elt's tables, so row_names changes nothing.
+func (t *agateTable) rename(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	names := append([]string(nil), t.columns...)
+	v, _ := argAt(args, kw, 0, "column_names")
+	switch x := v.(type) {
+	case nil:
+	case *jinja.Dict:
+		for i, old := range names {
+			if nv, ok := x.Get(old); ok {
+				s, err := jinja.Str(nv)
+				if err != nil {
+					return nil, err
+				}
+				names[i] = s
+			}
+		}
+	default:
+		items, err := jinja.Iterate(x)
+		if err != nil {
+			return nil, &jinjaError{msg: fmt.Sprintf("Table.rename: column_names must be a dict or a sequence, not %s", jinja.Repr(x))}
+		}
+		if len(items) != len(names) {
+			return nil, &jinjaError{msg: fmt.Sprintf("Table.rename: %d column names for %d columns", len(items), len(names))}
+		}
+		for i, it := range items {
+			s, err := jinja.Str(it)
+			if err != nil {
+				return nil, err
+			}
+			names[i] = s
+		}
+	}
+	out := &agateTable{columns: names, rows: make([]*agateRow, len(t.rows))}
+	for i, r := range t.rows {
+		out.rows[i] = &agateRow{names: names, vals: r.vals}
+	}
+	return out, nil
 }

@@ -69,7 +69,7 @@ func (m *Manifest) queryComment(ctx context.Context, n *Node, connection string)
 	} else {
 		tmpl = "{%- set node = model -%}" + tmpl
 	}
-	out, err := m.renderWith(ctx, tmpl, n, extra)
+	out, err := m.renderWith(ctx, tmpl, n, extra, nil)
 	if err != nil {
 		return "", false, fmt.Errorf("dbt_project.yml: query-comment: %w", err)
 	}

@@ -26,8 +26,20 @@ const relationFilter = `c.relnamespace = (select n.oid from pg_catalog.pg_namesp
 // timestamp without time zone, ...), which are valid in DDL. A relation that
 // does not exist has no columns.
 func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	q := a.querier(ctx) // a session's own temporary tables are seen on it alone
+	if rel.Schema == "" {
+		// A name without a schema is found as PostgreSQL finds it: the
+		// session's temporary tables first (dbt-postgres' make_temp_relation
+		// leaves the schema unset, and its columns query then filters on
+		// the name alone).
+		tmp := rel
+		tmp.Schema = "pg_temp"
+		if cols, err := columns(ctx, q, tmp); err == nil && len(cols) > 0 {
+			return cols, nil
+		}
+	}
 	rel = a.qualify(rel)
-	cols, err := columns(ctx, a.pool, rel)
+	cols, err := columns(ctx, q, rel)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: columns of %s: %w", Dialect{}.RenderRelation(rel), err)
 	}

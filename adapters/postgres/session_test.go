@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/adapters"
 )
 
 // A session's statements share one connection: a temporary table it
@@ -32,5 +34,14 @@ func TestSession(t *testing.T) {
 	}
 	if _, err := a.Query(two, "select x from staged"); err == nil || !strings.Contains(err.Error(), "staged") {
 		t.Errorf("another session sees the temporary table: %v", err)
+	}
+	// Its columns, by a name without a schema as dbt-postgres'
+	// make_temp_relation leaves it, on that session alone.
+	cols, err := a.Columns(one, adapters.Relation{Identifier: "staged"})
+	if err != nil || len(cols) != 1 || cols[0].Name != "x" || cols[0].DataType != "integer" {
+		t.Errorf("the session's temporary table's columns: %+v, %v", cols, err)
+	}
+	if cols, err := a.Columns(two, adapters.Relation{Identifier: "staged"}); err != nil || len(cols) != 0 {
+		t.Errorf("another session's columns of the temporary table: %+v, %v", cols, err)
 	}
 }

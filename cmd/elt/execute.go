@@ -794,7 +794,7 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 	}
 	extra := map[string]any{}
 	if which == "on-run-end" {
-		var rs []map[string]any
+		var rs []any
 		schemaSet := map[string]bool{}
 		var schemas, dbSchemas []string
 		for _, r := range results {
@@ -806,18 +806,20 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 			// timing: compile, then execute, as in run_results.json.
 			timing := []any{}
 			if !s.compileStart.IsZero() {
-				timing = append(timing, map[string]any{"name": "compile",
-					"started_at": compiler.TimeValue(s.compileStart), "completed_at": compiler.TimeValue(s.compileEnd)})
+				timing = append(timing, compiler.ObjectValue(map[string]any{"name": "compile",
+					"started_at": compiler.TimeValue(s.compileStart), "completed_at": compiler.TimeValue(s.compileEnd)}))
 			}
 			if !r.StartedAt.IsZero() {
-				timing = append(timing, map[string]any{"name": "execute",
-					"started_at": compiler.TimeValue(r.StartedAt), "completed_at": compiler.TimeValue(r.CompletedAt)})
+				timing = append(timing, compiler.ObjectValue(map[string]any{"name": "execute",
+					"started_at": compiler.TimeValue(r.StartedAt), "completed_at": compiler.TimeValue(r.CompletedAt)}))
 			}
-			rs = append(rs, map[string]any{
+			// dbt's RunResult objects, with to_dict() (elementary
+			// serialises each).
+			rs = append(rs, compiler.ObjectValue(map[string]any{
 				"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
 				"failures": failures, "thread_id": r.ThreadID, "adapter_response": map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected},
-				"timing": timing, "node": s.manifest.NodeValue(n),
-			})
+				"timing": timing, "node": s.manifest.NodeObject(n),
+			}))
 			if n.Relation.Schema != "" && !schemaSet[n.Relation.Database+"."+n.Relation.Schema] && n.ResourceType != project.Test {
 				schemaSet[n.Relation.Database+"."+n.Relation.Schema] = true
 				schemas = append(schemas, n.Relation.Schema)

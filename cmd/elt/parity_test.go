@@ -401,3 +401,45 @@ select '{{ recall('seen') }}' as seen, '{{ recall('other') }}' as other, '{{ con
 		t.Errorf("t compiled to:\n%s\nwant %s", compiled, want)
 	}
 }
+
+// TestHookStateAndObjectsAsDBT: what elementary relies on. The graph is
+// one dict a run's on-run-start and its nodes share, and a node rendered
+// ahead of the run does not leave state in it (a test's
+// graph.setdefault('x', {}) does not pre-empt on-run-start's); on-run-end's
+// results, their timings and nodes have to_dict(); agate's Table.rename;
+// dbt's get_or_create_relation, load_relation, date_spine.
+func TestHookStateAndObjectsAsDBT(t *testing.T) {
+	dir := miniProject(t, `on-run-start:
+  - "{% do graph.setdefault('x', {'n': 1}) %}"
+on-run-end:
+  - "{% set r = results | selectattr('node.name', 'equalto', 'a') | first %}{% set d = r.to_dict() %}{% do log('END ' ~ d['status'] ~ ' ' ~ (r.timing[0].to_dict()['started_at'][-1]) ~ ' ' ~ r.node.to_dict()['unique_id'] ~ ' ' ~ d['node']['resource_type'], info=True) %}"
+`)
+	writeFile(t, dir, "models/a.sql", `{{ config(materialized='table') }}
+{%- set t = run_query("select 1 as \"A\", 2 as \"B\"") %}
+select '{{ t.rename({'A': 'a'}).column_names | join(',') if execute }}|{{ t.rename(['x', 'y']).column_names | join(',') if execute }}' as names
+`)
+	writeFile(t, dir, "models/spine.sql", "{{ config(materialized='table') }}\n{{ dbt.date_spine('day', \"cast('2024-01-01' as date)\", \"cast('2024-01-10' as date)\") }}\n")
+	writeFile(t, dir, "models/b.sql", `-- depends_on: {{ ref('a') }}
+{%- if execute %}
+{%- set found = dbt.get_or_create_relation(this.database, this.schema, 'a', 'table') %}
+{%- set missing = dbt.get_or_create_relation(this.database, this.schema, 'nope', 'table') %}
+{%- endif %}
+select '{{ found[0] if execute }}|{{ missing[0] if execute }}|{{ missing[1].identifier if execute }}|{{ (dbt.load_relation(ref('a')) is not none) if execute }}' as r
+`)
+	writeFile(t, dir, "tests/state.sql", "{% set x = graph.setdefault('x', {}) %}select 1 as failed where {{ x.get('n', 0) }} != 1\n")
+	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "PASS state") {
+		t.Errorf("the test did not see on-run-start's state:\n%s", res.stdout)
+	}
+	if !strings.Contains(res.stdout, "END success Z model.p.a model") {
+		t.Errorf("on-run-end's to_dict():\n%s", res.stdout)
+	}
+	for rel, want := range map[string]string{"main.a": "a,B|x,y", "main.b": "True|False|nope|True"} {
+		if got := rowsOf(t, dir, rel); got != want {
+			t.Errorf("%s: %q, want %q", rel, got, want)
+		}
+	}
+	if got := queryIn(t, dir, "select count(*)::varchar || ' ' || min(date_day)::varchar || ' ' || max(date_day)::varchar from main.spine"); !strings.Contains(got, "9 2024-01-01") || !strings.Contains(got, "2024-01-09") {
+		t.Errorf("date_spine: %s, want 9 days from 2024-01-01 to 2024-01-09", got)
+	}
+}

@@ -1,0 +1,73 @@
+package compiler
+
+import (
+	"github.com/elt-dev/elt/jinja"
+)
+
+// dbtObject is one of dbt's objects as a hook reads it (a run result, one
+// of its timings, its node): its fields as attributes and keys, and
+// to_dict(), which gives them as a dict the way dbt's dataclasses
+// serialise (datetimes as ISO text, a naive one with a Z), as elementary
+// reads every run result.
+type dbtObject struct{ fields *jinja.Dict }
+
+// ObjectValue is fields as one of dbt's objects (see dbtObject). A field
+// that is itself a map or a list of maps stays one; the results of
+// on-run-end wrap their timings and node with ObjectValue too.
+func ObjectValue(fields map[string]any) any {
+	d := jinja.NewDict()
+	for _, k := range sortedKeys(fields) {
+		d.Set(k, templateValue(fields[k]))
+	}
+	return &dbtObject{fields: d}
+}
+
+// NodeObject is a node as each of on-run-end's results holds it: as
+// templates read a node of dbt's graph (its config with the defaults, its
+// relation, depends_on, and compiled_code once compiled), with to_dict().
+func (m *Manifest) NodeObject(n *Node) any { return &dbtObject{fields: m.graphNode(n)} }
+
+func (o *dbtObject) String() string { return jinja.Repr(o.fields) }
+
+func (o *dbtObject) GetAttr(name string) (any, bool) {
+	if name == "to_dict" {
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return serialised(o.fields), nil }), true
+	}
+	return o.fields.Get(name)
+}
+
+func (o *dbtObject) GetItem(key any) (any, bool) { return o.fields.Get(key) }
+
+// serialised is v as dbt's to_dict() writes it: objects as dicts,
+// datetimes as ISO text (a Z for a naive one), containers copied.
+func serialised(v any) any {
+	switch x := v.(type) {
+	case *dbtObject:
+		return serialised(x.fields)
+	case *jinja.Dict:
+		d := jinja.NewDict()
+		for k, val := range x.All() {
+			d.Set(k, serialised(val))
+		}
+		return d
+	case *jinja.List:
+		out := make([]any, len(x.Items))
+		for i, it := range x.Items {
+			out[i] = serialised(it)
+		}
+		return jinja.NewList(out...)
+	case map[string]any:
+		d := jinja.NewDict()
+		for _, k := range sortedKeys(x) {
+			d.Set(k, serialised(x[k]))
+		}
+		return d
+	case *timeValue:
+		s := x.isoformat("T", "auto")
+		if x.naive {
+			s += "Z"
+		}
+		return s
+	}
+	return v
+}
