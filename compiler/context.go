@@ -326,14 +326,7 @@ func (r *relationValue) GetItem(key any) (any, bool) {
 func (r *relationValue) GetAttr(name string) (any, bool) {
 	switch name {
 	case "get":
-		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
-			key, _ := argAt(args, kw, 0, "key")
-			if v, ok := r.GetItem(key); ok {
-				return v, nil
-			}
-			def, _ := argAt(args, kw, 1, "default")
-			return def, nil
-		}), true
+		return getMethod(r.GetItem), true
 	case "database":
 		return r.Database, true
 	case "schema":
@@ -620,14 +613,7 @@ func (c contextValue) GetItem(key any) (any, bool) {
 func (c contextValue) GetAttr(name string) (any, bool) {
 	switch name {
 	case "get":
-		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
-			key, _ := argAt(args, kw, 0, "key")
-			if v, ok := c.GetItem(key); ok {
-				return v, nil
-			}
-			def, _ := argAt(args, kw, 1, "default")
-			return def, nil
-		}), true
+		return getMethod(c.GetItem), true
 	case "update":
 		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 			if c.st.contextSet == nil {
@@ -653,6 +639,18 @@ func (c contextValue) GetAttr(name string) (any, bool) {
 		}), true
 	}
 	return nil, false
+}
+
+// getMethod is a mapping's get(key, default=None) over its item lookup.
+func getMethod(item func(key any) (any, bool)) jinja.Func {
+	return func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+		key, _ := argAt(args, kw, 0, "key")
+		if v, ok := item(key); ok {
+			return v, nil
+		}
+		def, _ := argAt(args, kw, 1, "default")
+		return def, nil
+	}
 }
 
 func normaliseKey(k string) string { return strings.ReplaceAll(k, "-", "_") }

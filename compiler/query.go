@@ -253,6 +253,17 @@ func (r *agateRow) GetAttr(name string) (any, bool) {
 			}
 			return nil, nil
 		}), true
+	case "dict":
+		// agate's Row.dict(): the row as an ordered dict by column name.
+		return fn0(func() any {
+			d := jinja.NewDict()
+			for i, n := range r.names {
+				if i < len(r.vals) {
+					d.Set(n, r.vals[i])
+				}
+			}
+			return d
+		}), true
 	}
 	return r.byName(name)
 }
@@ -291,6 +302,8 @@ func (c *agateColumn) GetAttr(name string) (any, bool) {
 		return c.name, true
 	case "index":
 		return c.index, true
+	case "data_type":
+		return agateTypeOf(c.values), true
 	case "values", "values_without_nulls":
 		skipNull := name == "values_without_nulls"
 		return fn0(func() any {
@@ -434,7 +447,7 @@ func (t *agateTable) GetAttr(name string) (any, bool) {
 		}
 		return cols, true
 	case "print_table":
-		return fn0(func() any { return "" }), true
+		return jinja.Func(t.printTable), true
 	case "rename":
 		return jinja.Func(t.rename), true
 	}
@@ -481,4 +494,65 @@ func (t *agateTable) rename(_ *jinja.State, args []any, kw jinja.Kwargs) (any, e
 		out.rows[i] = &agateRow{names: names, vals: r.vals}
 	}
 	return out, nil
+}
+
+// agateType is a column's data_type as dbt's agate table infers it from
+// the values a query returned: Integer (also a column of nulls), Number,
+// Boolean, Date, DateTime or Text, with jsonify(value).
+type agateType struct{ name string }
+
+func agateTypeOf(values []any) *agateType {
+	kinds := map[string]bool{}
+	for _, v := range values {
+		switch v.(type) {
+		case nil:
+		case int64, int, *big.Int:
+			kinds["Integer"] = true
+		case float64:
+			kinds["Number"] = true
+		case bool:
+			kinds["Boolean"] = true
+		case *dateValue:
+			kinds["Date"] = true
+		case *timeValue:
+			kinds["DateTime"] = true
+		default:
+			kinds["Text"] = true
+		}
+	}
+	switch {
+	case len(kinds) == 0:
+		return &agateType{"Integer"}
+	case len(kinds) == 2 && kinds["Integer"] && kinds["Number"]:
+		return &agateType{"Number"}
+	case len(kinds) == 1:
+		for k := range kinds {
+			return &agateType{k}
+		}
+	}
+	return &agateType{"Text"}
+}
+
+func (t *agateType) String() string { return "<agate.data_types." + t.name + ">" }
+
+func (t *agateType) GetAttr(name string) (any, bool) {
+	if name != "jsonify" {
+		return nil, false
+	}
+	return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+		v, _ := argAt(args, kw, 0, "d")
+		switch x := v.(type) {
+		case nil:
+			return nil, nil
+		case int64:
+			if t.name == "Number" {
+				return float64(x), nil
+			}
+		case *dateValue:
+			return jinja.Str(x)
+		case *timeValue:
+			return x.isoformat("T", "auto"), nil
+		}
+		return v, nil
+	}), true
 }

@@ -443,3 +443,43 @@ select '{{ found[0] if execute }}|{{ missing[0] if execute }}|{{ missing[1].iden
 		t.Errorf("date_spine: %s, want 9 days from 2024-01-01 to 2024-01-09", got)
 	}
 }
+
+// TestAgateTableAsDBT: run_query's table as dbt-profiler reads it: agate's
+// print_table (a Markdown table on standard output: numbers grouped and
+// given the column's decimal places, at most max_precision then marked
+// "…", text left-justified, "..." past max_columns and max_rows),
+// Row.dict() and Column.data_type with jsonify().
+func TestAgateTableAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/show.sql", `{% macro show() %}
+{%- set t = run_query("select 'a' as name, 1234.5::double as amount, 3 as n, true as flag union all select 'bb', 2.25678, 40, false order by n") %}
+{%- do t.print_table(max_columns=3) %}
+{%- do t.print_table(max_rows=1, max_columns=None, max_precision=None) %}
+{%- set d = t.rows[0].dict() %}
+{%- do print('dict ' ~ d['name'] ~ ' ' ~ (d.keys() | list | join(','))) %}
+{%- do print('types ' ~ (t.columns | map(attribute='data_type') | map('string') | join(','))) %}
+{%- do print('json ' ~ t.columns['n'].data_type.jsonify(3) ~ ' ' ~ t.columns['amount'].data_type.jsonify(2)) %}
+{% endmacro %}
+`)
+	res := mustElt(t, dir, "run-operation", "show")
+	want := `| name | amount |  n | ... |
+| ---- | ------ | -- | --- |
+| a    | 1,234.500… |  3 | ... |
+| bb   |     2.257… | 40 | ... |
+`
+	want = strings.ReplaceAll(want, "| ---- | ------ |", "| ---- | ---------- |")
+	want = strings.ReplaceAll(want, "| name | amount |", "| name |     amount |")
+	for _, w := range []string{
+		want,
+		// agate sizes the columns by the rows it shows: its "..." row
+		// overflows a narrow one.
+		"| name |  amount | n | flag |\n| ---- | ------- | - | ---- |\n| a    | 1,234.5 | 3 | True |\n| ...  |     ... | ... |  ... |",
+		"dict a name,amount,n,flag",
+		"types <agate.data_types.Text>,<agate.data_types.Number>,<agate.data_types.Integer>,<agate.data_types.Boolean>",
+		"json 3 2.0",
+	} {
+		if !strings.Contains(res.stdout, w) {
+			t.Errorf("lacks\n%s\nin:\n%s", w, res.stdout)
+		}
+	}
+}
