@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"maps"
+	"strconv"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/project"
@@ -19,22 +20,33 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 	for _, id := range sortedKeys(p.Alternates) {
 		defs := append([]*project.Node{p.Nodes[id]}, p.Alternates[id]...)
 		var on []*project.Node
+		var off []*Node
 		failed := false
 		for _, pn := range defs {
-			enabled, err := m.enabledAtParse(ctx, pn)
+			n, enabled, err := m.enabledAtParse(ctx, pn)
 			if err != nil {
 				failed = true
-				println("ALT", pn.OriginalFilePath, err.Error())
 				continue
 			}
 			if enabled {
 				on = append(on, pn)
+			} else {
+				off = append(off, n)
 			}
 		}
 		if failed {
 			// The render's error is reported where the node is rendered
 			// again, with the other definitions of its name left out.
 			continue
+		}
+		// The definitions not kept are disabled nodes of the manifest
+		// (its disabled section, messages about a ref to them); with none
+		// enabled the first is kept, and Parse disables it.
+		for _, n := range off {
+			if len(on) == 0 && n.Node.OriginalFilePath == p.Nodes[id].OriginalFilePath && n.RawCodeOffset == p.Nodes[id].RawCodeOffset {
+				continue
+			}
+			m.disabled[id+"\x00"+n.OriginalFilePath+"\x00"+strconv.Itoa(n.RawCodeOffset)] = n
 		}
 		switch len(on) {
 		case 0:
@@ -50,25 +62,26 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 	return nodes
 }
 
-// enabledAtParse reports whether pn is enabled once its config() calls are
-// applied: its config as Parse sets it up, and if that leaves it enabled,
-// the config of a render in parse mode, merged as the parse render merges it.
-func (m *Manifest) enabledAtParse(ctx context.Context, pn *project.Node) (bool, error) {
-	var n Node
-	if setUpNode(&n, pn) {
-		return false, nil
+// enabledAtParse sets pn up as a node and reports whether it is enabled
+// once its config() calls are applied: its config as Parse sets it up, and
+// if that leaves it enabled, the config of a render in parse mode, merged as
+// the parse render merges it.
+func (m *Manifest) enabledAtParse(ctx context.Context, pn *project.Node) (*Node, bool, error) {
+	n := &Node{}
+	if setUpNode(n, pn) {
+		return n, false, nil
 	}
-	rs, err := m.renderNode(ctx, &n, false)
+	rs, err := m.renderNode(ctx, n, false)
 	if err != nil {
-		return false, err
+		return n, false, err
 	}
-	cfg := n.Config
 	if len(rs.inFile) > 0 {
 		if n.RootConfig != nil {
-			cfg = mergeConfig(mergeConfig(n.ownConfig, rs.inFile), n.RootConfig)
+			n.Config = mergeConfig(mergeConfig(n.ownConfig, rs.inFile), n.RootConfig)
 		} else {
-			cfg = mergeConfig(n.Config, rs.inFile)
+			n.Config = mergeConfig(n.Config, rs.inFile)
 		}
+		n.sharedConfig = false
 	}
-	return !isDisabled(cfg), nil
+	return n, !isDisabled(n.Config), nil
 }

@@ -539,6 +539,18 @@ func setUpNode(n *Node, pn *project.Node) (disabled bool) {
 	return false
 }
 
+// DisabledNodes are the project's nodes that are not enabled (by their
+// config, by a ref to a disabled node, or as a name's other definitions),
+// for the manifest's disabled section, in the order of their ids.
+func (m *Manifest) DisabledNodes() []*Node {
+	keys := sortedKeys(m.disabled)
+	out := make([]*Node, len(keys))
+	for i, k := range keys {
+		out[i] = m.disabled[k]
+	}
+	return out
+}
+
 func isDisabled(c project.Config) bool {
 	v, ok := c["enabled"]
 	if !ok {

@@ -458,6 +458,10 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 		}
 		out.Nodes[id] = built[i]
 	}
+	var memo shareMemo
+	for _, n := range m.DisabledNodes() {
+		out.Disabled[n.UniqueID] = append(out.Disabled[n.UniqueID], b.nodeShared(n, &memo))
+	}
 	for id, s := range m.Sources {
 		out.Sources[id] = b.source(s)
 	}

@@ -244,6 +244,7 @@ func TestAlternateDefinitionsAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/a/n.sql", "{{ config(enabled=target.type in ['redshift', 'postgres'] | as_bool()) }}\nselect 'pg' as v\n")
 	writeFile(t, dir, "models/b/n.sql", "{{ config(enabled=target.type in ['duckdb'] | as_bool()) }}\nselect 'duck' as v\n")
 	writeFile(t, dir, "models/props.yml", "models:\n  - name: m\n    description: the warehouse's\n    columns:\n      - name: w\n        data_tests: [not_null]\n")
+	writeFile(t, dir, "models/off.sql", "{{ config(enabled=false) }}\nselect 1 as id\n")
 	writeFile(t, dir, "models/reader.sql", `{% set cols = get_column_schema_from_query("select 1 as a, 'x' as b") %}
 select m.w, n.v,
   '{{ cols | map(attribute="name") | join("+") }}|{{ cols | map(attribute="data_type") | join("+") }}' as schema_of,
@@ -261,11 +262,14 @@ from {{ ref('m') }} m cross join {{ ref('n') }} n
 	if err != nil {
 		t.Fatal(err)
 	}
+	type node struct {
+		OriginalFilePath string `json:"original_file_path"`
+		Description      string
+		Config           struct{ Enabled bool }
+	}
 	var m struct {
-		Nodes map[string]struct {
-			OriginalFilePath string `json:"original_file_path"`
-			Description      string
-		}
+		Nodes    map[string]node
+		Disabled map[string][]node
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
@@ -275,6 +279,13 @@ from {{ ref('m') }} m cross join {{ ref('n') }} n
 	}
 	if n := m.Nodes["model.p.n"]; n.OriginalFilePath != "models/b/n.sql" {
 		t.Errorf("model.p.n in the manifest: %+v", n)
+	}
+	// The other definitions are in its disabled section, as dbt lists
+	// them, with every node a config disables.
+	for id, file := range map[string]string{"model.p.m": "models/pg/m.sql", "model.p.n": "models/a/n.sql", "model.p.off": "models/off.sql"} {
+		if d := m.Disabled[id]; len(d) != 1 || d[0].OriginalFilePath != file || d[0].Config.Enabled {
+			t.Errorf("disabled %s: %+v, want %s, not enabled", id, d, file)
+		}
 	}
 
 	// Both enabled: by their config() calls, which only the compiler
