@@ -14,4 +14,4 @@ pkgs="$(go list ./... | grep -v '/cmd/elt$')"
 # shellcheck disable=SC2086 # one argument per package
 go test -race -count=1 -timeout 30m $pkgs
 go test -race -count=1 -timeout 30m ./cmd/elt \
-	-run 'TestCachesRandomEdits|TestTestsOfDisabledTargetsDisabled|TestPackageIntegrationProjects|TestRenderCacheByteIdentical|TestLoadersRunOnThreads|TestConcurrentJobsOwnNodes'
+	-run 'TestCachesRandomEdits|TestTestsOfDisabledTargetsDisabled|TestPackageIntegrationProjects|TestRenderCacheByteIdentical|TestLoadersRunOnThreads|TestConcurrentJobsOwnNodes|TestGraphStateUnderThreads'

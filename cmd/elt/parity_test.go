@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -492,5 +493,25 @@ func TestAgateTableAsDBT(t *testing.T) {
 		if !strings.Contains(res.stdout, w) {
 			t.Errorf("lacks\n%s\nin:\n%s", w, res.stdout)
 		}
+	}
+}
+
+// TestGraphStateUnderThreads: models that keep state in the graph while
+// they render on several threads (elementary's tests do, on dbt's threads)
+// change it one render at a time, and a model rendered after them sees
+// every change. Under the race detector (scripts/race.sh) this is the test
+// of the graph's lock.
+func TestGraphStateUnderThreads(t *testing.T) {
+	dir := miniProject(t, "")
+	var refs []string
+	for i := range 12 {
+		name := "m" + strconv.Itoa(i)
+		writeFile(t, dir, "models/"+name+".sql", "{% do graph.setdefault('seen', {}).update({this.identifier: graph.get('seen', {}) | length}) %}select 1 as id\n")
+		refs = append(refs, "-- depends_on: {{ ref('"+name+"') }}")
+	}
+	writeFile(t, dir, "models/last.sql", strings.Join(refs, "\n")+"\nselect {{ graph.get('seen', {}) | length }} as seen\n")
+	mustElt(t, dir, "run", "--threads", "4")
+	if got := rowsOf(t, dir, "main.last"); got != "12" {
+		t.Errorf("last saw %s models in the graph, want 12", got)
 	}
 }
