@@ -20,7 +20,7 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 	for _, id := range sortedKeys(p.Alternates) {
 		defs := append([]*project.Node{p.Nodes[id]}, p.Alternates[id]...)
 		var on []*project.Node
-		var off []*Node
+		off := map[*project.Node]*Node{}
 		failed := false
 		for _, pn := range defs {
 			n, enabled, err := m.enabledAtParse(ctx, pn)
@@ -31,7 +31,7 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 			if enabled {
 				on = append(on, pn)
 			} else {
-				off = append(off, n)
+				off[pn] = n
 			}
 		}
 		if failed {
@@ -42,8 +42,8 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 		// The definitions not kept are disabled nodes of the manifest
 		// (its disabled section, messages about a ref to them); with none
 		// enabled the first is kept, and Parse disables it.
-		for _, n := range off {
-			if len(on) == 0 && n.Node.OriginalFilePath == p.Nodes[id].OriginalFilePath && n.RawCodeOffset == p.Nodes[id].RawCodeOffset {
+		for pn, n := range off {
+			if len(on) == 0 && pn == p.Nodes[id] {
 				continue
 			}
 			m.disabled[id+"\x00"+n.OriginalFilePath+"\x00"+strconv.Itoa(n.RawCodeOffset)] = n

@@ -123,7 +123,7 @@ func NodeConfig(n *Node) map[string]any {
 // strings, or {sql, transaction} objects (alone or in a list); hooks
 // with no SQL are dropped.
 func configHooks(v any) []any {
-	items := hookItems(v)
+	items := project.ListItems(v)
 	out := make([]any, 0, len(items))
 	for _, it := range items {
 		sql, transaction := "", true
@@ -173,22 +173,4 @@ func configContract(v any) map[string]any {
 		}
 	}
 	return c
-}
-
-// hookItems are the hooks a config value holds, one item each: nothing,
-// one (a string or an object), or a list of them.
-func hookItems(v any) []any {
-	switch t := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return t
-	case []string:
-		items := make([]any, len(t))
-		for i, s := range t {
-			items[i] = s
-		}
-		return items
-	}
-	return []any{v}
 }

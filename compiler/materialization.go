@@ -556,7 +556,7 @@ func dictKeys(d *jinja.Dict) []string {
 // materialization: one {sql, transaction, index} per hook, in order
 // (transaction true unless the hook says otherwise).
 func hookList(v any) []any {
-	list := hookItems(v)
+	list := project.ListItems(v)
 	out := make([]any, 0, len(list))
 	for i, h := range list {
 		hook := map[string]any{"sql": "", "transaction": true, "index": i}

@@ -43,7 +43,7 @@ func normConfigValue(key string, v any) any {
 	case "tags":
 		return toStringList(v)
 	case "pre_hook", "post_hook":
-		return toAnyList(v)
+		return ListItems(v)
 	}
 	return v
 }
@@ -70,7 +70,9 @@ func toStringList(v any) []string {
 	return []string{pyStr(v)}
 }
 
-func toAnyList(v any) []any {
+// ListItems are the items a config value holds, as a list: nothing, the
+// value alone, or the items of a list.
+func ListItems(v any) []any {
 	switch v := v.(type) {
 	case nil:
 		return nil
@@ -118,8 +120,8 @@ func mergeInto(out, override Config) {
 		case k == "tags":
 			out[k] = unionStrings(toStringList(out[k]), toStringList(v))
 		case k == "pre_hook" || k == "post_hook":
-			prev := toAnyList(out[k])
-			add := toAnyList(v)
+			prev := ListItems(out[k])
+			add := ListItems(v)
 			merged := make([]any, 0, len(prev)+len(add))
 			out[k] = append(append(merged, prev...), add...)
 		case dictMergeKeys[k]:
@@ -172,7 +174,7 @@ func mergeGrants(a, b map[string]any) map[string]any {
 	}
 	for k, v := range b {
 		if priv, ok := strings.CutPrefix(k, "+"); ok {
-			out[priv] = unionAny(toAnyList(out[priv]), toAnyList(v))
+			out[priv] = unionAny(ListItems(out[priv]), ListItems(v))
 			continue
 		}
 		out[k] = v

@@ -140,15 +140,15 @@ var projectKeyChecks = map[string]func(p *Project, v any) error{
 	"query-comment": func(p *Project, v any) error { return wantValue("Config.QueryComment", p.Config.QueryComment, v) },
 	// Checked against compiler.DBTVersion by elt deps (deps/resolve.go).
 	"require-dbt-version": func(p *Project, v any) error {
-		return wantValue("Config.RequireDbtVersion", toAnyList(p.Config.RequireDbtVersion), v)
+		return wantValue("Config.RequireDbtVersion", ListItems(p.Config.RequireDbtVersion), v)
 	},
 	"quoting":  func(p *Project, v any) error { return wantValue("Config.Quoting", p.Config.Quoting, v) },
 	"vars":     func(p *Project, v any) error { return wantValue("Config.Vars", p.Config.Vars, v) },
 	"dispatch": func(p *Project, v any) error { return wantValue("dispatch entries", len(p.Config.Dispatch), 1) },
 	// Read by the compiler's access checks (compiler/resources.go).
 	"restrict-access": func(p *Project, v any) error { return wantValue("Raw", p.Config.Raw["restrict-access"], v) },
-	"on-run-start":    func(p *Project, v any) error { return wantValue("OnRunStart", toAnyList(p.Config.OnRunStart), v) },
-	"on-run-end":      func(p *Project, v any) error { return wantValue("OnRunEnd", toAnyList(p.Config.OnRunEnd), v) },
+	"on-run-start":    func(p *Project, v any) error { return wantValue("OnRunStart", ListItems(p.Config.OnRunStart), v) },
+	"on-run-end":      func(p *Project, v any) error { return wantValue("OnRunEnd", ListItems(p.Config.OnRunEnd), v) },
 	// Each flag is checked by TestProjectFlags (flags.go; cmd/elt acts on them).
 	"flags": func(p *Project, v any) error { return wantValue("Config.Flags", p.Config.Flags, v) },
 	// Config trees: their +keys are walked by TestDocumentedConfigKeys.
@@ -165,7 +165,7 @@ var acceptedWithoutEffect = map[string]string{
 }
 
 func pathsCheck(get func(*ProjectConfig) []string) func(*Project, any) error {
-	return func(p *Project, v any) error { return wantValue("paths", toAnyList(get(p.Config)), v) }
+	return func(p *Project, v any) error { return wantValue("paths", ListItems(get(p.Config)), v) }
 }
 
 func treeCheck(key string) func(*Project, any) error {
@@ -319,7 +319,7 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_columns.txt/constraints": func(p *Project, v any) error { return wantValue("Constraints", column(p).Constraints, v) },
 	"props_columns.txt/data_tests":  func(p *Project, v any) error { return wantValue("tests on m", testsOn(p, "m"), 1) },
 	"props_columns.txt/tests":       func(p *Project, v any) error { return wantValue("tests on m", testsOn(p, "m"), 1) },
-	"props_columns.txt/tags":        func(p *Project, v any) error { return wantValue("Tags", toAnyList(column(p).Tags), v) },
+	"props_columns.txt/tags":        func(p *Project, v any) error { return wantValue("Tags", ListItems(column(p).Tags), v) },
 	"props_columns.txt/config": func(p *Project, v any) error {
 		c := column(p)
 		return wantValue("meta and tags", []any{c.Meta, c.Tags}, []any{map[string]any{"pii": true}, []string{"key"}})
@@ -354,7 +354,7 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_sources.txt/freshness":       func(p *Project, v any) error { return wantValue("Freshness", source(p).Freshness, v) },
 	"props_sources.txt/loaded_at_field": func(p *Project, v any) error { return wantValue("LoadedAtField", source(p).LoadedAtField, v) },
 	"props_sources.txt/meta":            func(p *Project, v any) error { return wantValue("Meta", source(p).Meta, v) },
-	"props_sources.txt/tags":            func(p *Project, v any) error { return wantValue("Tags", toAnyList(source(p).Tags), v) },
+	"props_sources.txt/tags":            func(p *Project, v any) error { return wantValue("Tags", ListItems(source(p).Tags), v) },
 	"props_sources.txt/config":          func(p *Project, v any) error { return wantValue("enabled", source(p).Config["enabled"], true) },
 
 	"props_source_tables.txt/description":     func(p *Project, v any) error { return wantValue("Description", source(p).Description, v) },
@@ -362,7 +362,7 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_source_tables.txt/loaded_at_field": func(p *Project, v any) error { return wantValue("LoadedAtField", source(p).LoadedAtField, v) },
 	"props_source_tables.txt/loaded_at_query": func(p *Project, v any) error { return wantValue("LoadedAtQuery", source(p).LoadedAtQuery, v) },
 	"props_source_tables.txt/meta":            func(p *Project, v any) error { return wantValue("Meta", source(p).Meta, v) },
-	"props_source_tables.txt/tags":            func(p *Project, v any) error { return wantValue("Tags", toAnyList(source(p).Tags), v) },
+	"props_source_tables.txt/tags":            func(p *Project, v any) error { return wantValue("Tags", ListItems(source(p).Tags), v) },
 	"props_source_tables.txt/quoting":         func(p *Project, v any) error { return wantValue("Quoting", source(p).Quoting, v) },
 	"props_source_tables.txt/freshness":       func(p *Project, v any) error { return wantValue("Freshness", source(p).Freshness, v) },
 	"props_source_tables.txt/columns":         func(p *Project, v any) error { return wantValue("columns", len(source(p).Columns), 1) },
@@ -378,7 +378,7 @@ var propsChecks = map[string]func(p *Project, v any) error{
 		return wantValue("meta and docs", []any{m.Meta, m.Docs}, []any{map[string]any{"owner": "data"}, map[string]any{"show": false}})
 	},
 	"props_macros.txt/arguments": func(p *Project, v any) error {
-		return wantValue("Arguments", toAnyList(macroArgs(macroProps(p).Arguments)), v)
+		return wantValue("Arguments", ListItems(macroArgs(macroProps(p).Arguments)), v)
 	},
 
 	"props_exposures.txt/type":        func(p *Project, v any) error { return wantValue("Type", exposure(p).Type, v) },
@@ -391,7 +391,7 @@ var propsChecks = map[string]func(p *Project, v any) error{
 		return wantValue("DependsOn", len(exposure(p).DependsOn), 1)
 	},
 	"props_exposures.txt/meta":   func(p *Project, v any) error { return wantValue("Meta", exposure(p).Meta, v) },
-	"props_exposures.txt/tags":   func(p *Project, v any) error { return wantValue("Tags", toAnyList(exposure(p).Tags), v) },
+	"props_exposures.txt/tags":   func(p *Project, v any) error { return wantValue("Tags", ListItems(exposure(p).Tags), v) },
 	"props_exposures.txt/config": func(p *Project, v any) error { return wantValue("enabled", exposure(p).Config["enabled"], true) },
 
 	"props_analyses.txt/description": nodeDescription("analysis.shop.a"),

@@ -291,8 +291,10 @@ func (l *loader) targetDir() string {
 // RawCode, snapshot files (each block's body is its node's RawCode), and
 // properties YAML, docs, seed and macro files (describes).
 func (l *loader) digest(files []*diskFile) string {
+	// The alternates' files stay in the digest: which definition is
+	// enabled is decided by every compile anew.
 	own := make(map[string]bool, len(l.proj.Nodes))
-	mark := func(n *Node) {
+	for _, n := range l.proj.Nodes {
 		switch n.ResourceType {
 		case Model, Analysis, Test, Snapshot:
 			// A snapshot file's nodes are its snapshot blocks, each one's
@@ -302,11 +304,6 @@ func (l *loader) digest(files []*diskFile) string {
 			}
 		}
 	}
-	for _, n := range l.proj.Nodes {
-		mark(n)
-	}
-	// The alternates' files stay in the digest: which definition is
-	// enabled is decided by every compile anew.
 	sums := append([]fileSum(nil), l.projectFiles...)
 	for _, f := range files {
 		if !own[f.rel] && !describes(f) {

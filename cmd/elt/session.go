@@ -204,7 +204,7 @@ func parseDictFlag(flag, s string) (map[string]any, error) {
 	var v map[string]any
 	err := yaml.Unmarshal([]byte(s), &doc)
 	if err == nil {
-		datesAsText(&doc)
+		readAsPyYAML(&doc)
 		err = doc.Decode(&v)
 	}
 	if err != nil {
@@ -213,11 +213,11 @@ func parseDictFlag(flag, s string) (map[string]any, error) {
 	return v, nil
 }
 
-// datesAsText reads --vars as dbt's YAML loader does: a date or time
+// readAsPyYAML reads --vars as dbt's YAML loader does: a date or time
 // written plainly ({start_date: 2024-01-01}) is the text written, which
 // prints as dbt's Python date does, rather than a Go time that prints with
 // a zone; a key given twice takes its last value.
-func datesAsText(n *yaml.Node) {
+func readAsPyYAML(n *yaml.Node) {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
 		n.Tag = "!!str"
 	}
@@ -237,7 +237,7 @@ func datesAsText(n *yaml.Node) {
 		n.Content = kept
 	}
 	for _, c := range n.Content {
-		datesAsText(c)
+		readAsPyYAML(c)
 	}
 }
 
