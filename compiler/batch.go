@@ -197,9 +197,28 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 	}
 	hold := m.holdGraph()
 	defer hold.release()
-	entries := n.Config[key]
+	srcs, err := hookSources(n, key)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, src := range srcs {
+		sql, err := m.renderWith(ctx, src, n, nil, hold)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(sql) != "" {
+			out = append(out, sql)
+		}
+	}
+	return out, nil
+}
+
+// hookSources are the SQL templates of n's pre_hook or post_hook (key),
+// as its config lists them: strings, or {sql: ..., transaction: ...}.
+func hookSources(n *Node, key string) ([]string, error) {
 	var list []any
-	switch x := entries.(type) {
+	switch x := n.Config[key].(type) {
 	case nil:
 		return nil, nil
 	case []any:
@@ -211,29 +230,21 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 	default:
 		list = []any{x}
 	}
-	var out []string
+	out := make([]string, 0, len(list))
 	for i, e := range list {
-		var src string
 		switch x := e.(type) {
 		case string:
-			src = x
+			out = append(out, x)
 		case map[string]any:
 			s, ok := x["sql"].(string)
 			if !ok {
 				return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write the hook as a SQL string or {sql: ..., transaction: true}",
 					"%s %d of %s has no sql", key, i+1, n.UniqueID)
 			}
-			src = s
+			out = append(out, s)
 		default:
 			return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write the hook as a SQL string or {sql: ..., transaction: true}",
 				"%s %d of %s is a %T, not SQL", key, i+1, n.UniqueID, e)
-		}
-		sql, err := m.renderWith(ctx, src, n, nil, hold)
-		if err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(sql) != "" {
-			out = append(out, sql)
 		}
 	}
 	return out, nil

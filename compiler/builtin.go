@@ -72,5 +72,6 @@ func builtinMacroFiles() []*project.File {
 		{Path: "elt/adapter_macros.sql", Contents: adapterOpsSQL},
 		{Path: "elt/external_macros.sql", Contents: externalMacroSQL},
 		{Path: "elt/materialization_macros.sql", Contents: materializationMacroSQL},
+		{Path: "elt/incremental_macros.sql", Contents: incrementalMacroSQL},
 	}
 }

@@ -271,7 +271,7 @@ func (c *columnValue) GetAttr(name string) (any, bool) {
 	switch name {
 	case "name", "column":
 		return c.Name, true
-	case "data_type", "dtype":
+	case "data_type", "dtype", "expanded_data_type":
 		return c.DataType, true
 	case "quoted":
 		return c.quoted, true

@@ -39,6 +39,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	go func() {
 		defer close(macrosDone)
 		e.loadMacros(&l)
+		e.warnIgnoredOverrides(&l)
 		e.buildGlobals()
 	}()
 	m := &Manifest{
@@ -247,6 +248,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	m.ids, m.nodes = ids, nodes
 	m.validateConfigs(&l, nodes)
+	m.hookDependencies(ctx, &l, nodes)
 	addConstraintRefs(nodes)
 	deps, off := m.resolveDependencies(ctx, &l, nodes)
 	if slices.Contains(off, true) {

@@ -9,6 +9,10 @@ import (
 	"github.com/elt-dev/elt/jinja"
 )
 
+// errRenderAtRun stops a render made ahead of a run at its first
+// statement: the node is rendered when it runs.
+var errRenderAtRun = &jinjaError{msg: "run_query ahead of the run: the node is rendered again when it runs"}
+
 // queryResult is what one run_query or statement returned.
 type queryResult struct {
 	columns []string
@@ -24,6 +28,13 @@ func (st *renderState) query(sql string) (*queryResult, error) { return st.query
 // first opens the block's transaction when none is open.
 func (st *renderState) queryTx(sql string, autoBegin bool) (*queryResult, error) {
 	st.introspected = true
+	if st.node != nil && st.m != nil && st.m.graph.ahead.Load() {
+		// dbt runs a node's statements once, when it compiles the node
+		// just before running it; a render ahead of the run stops here
+		// and is made again then (CompileBeforeRun), so a statement
+		// (creating a table, inserting a row) is not run twice.
+		return nil, errRenderAtRun
+	}
 	q := st.engine.opts.Query
 	if q == nil {
 		return nil, &jinjaError{

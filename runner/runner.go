@@ -53,6 +53,10 @@ type Result struct {
 	// Warnings are what the adapter warned about while building the node
 	// (e.g. a snapshot's repeated unique_key); the node still succeeded.
 	Warnings []adapters.Warning
+	// Recompiled: the render made just before the node ran gave other SQL
+	// than the manifest holds (or the node had none: its render ahead of
+	// the run stopped at a statement, or failed).
+	Recompiled bool
 }
 
 // Duration is how long the node ran.
@@ -275,6 +279,17 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	res = Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
 	defer func() { res.CompletedAt = time.Now() }()
 	var err error
+	if sess, ok := r.a.(adapters.Sessioner); ok && n.ResourceType != project.Seed {
+		// As dbt's one connection per thread: what the node's render
+		// runs (a temporary table made by run_query), its hooks (SET)
+		// and its statements share a connection.
+		var release func()
+		if ctx, release, err = sess.Session(ctx); err != nil {
+			res.Status, res.Message = Error, err.Error()
+			return res
+		}
+		defer release()
+	}
 	if n.ResourceType == project.UnitTestType {
 		err = r.unitTest(ctx, n, &res)
 		switch {
@@ -289,7 +304,7 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		// Render again just before running, as dbt does, so introspective
 		// Jinja (adapter.get_columns_in_relation, run_query) sees the tables
 		// built earlier in this run.
-		err = r.rerender(ctx, n)
+		res.Recompiled, err = r.rerender(ctx, n)
 	}
 	if err == nil {
 		ctx, err = r.withQueryComment(ctx, n)
@@ -536,7 +551,8 @@ type RunRenderer interface {
 }
 
 // rerender refreshes n.CompiledCode; only this node's goroutine writes it.
-func (r *Runner) rerender(ctx context.Context, n *compiler.Node) error {
+// changed says whether the SQL differs from what n held.
+func (r *Runner) rerender(ctx context.Context, n *compiler.Node) (changed bool, err error) {
 	var render func(context.Context, string) (string, error)
 	switch m := any(r.m).(type) {
 	case RunRenderer:
@@ -544,12 +560,13 @@ func (r *Runner) rerender(ctx context.Context, n *compiler.Node) error {
 	case NodeRenderer:
 		render = m.RenderNode
 	default:
-		return nil
+		return false, nil
 	}
 	sql, err := render(ctx, n.UniqueID)
 	if err != nil {
-		return err
+		return false, err
 	}
-	n.CompiledCode = sql
-	return nil
+	changed = !n.Compiled || sql != n.CompiledCode
+	n.CompiledCode, n.Compiled = sql, true
+	return changed, nil
 }

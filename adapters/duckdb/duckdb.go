@@ -245,9 +245,10 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, openError(cfg.Path, err)
 	}
 	db := sql.OpenDB(traceConnector{Connector: connector, trace: cfg.Trace}) // closes the connector when db is closed
-	// One connection per running model, plus one for catalog look-ups.
-	db.SetMaxOpenConns(cfg.Threads + 1)
-	db.SetMaxIdleConns(cfg.Threads + 1)
+	// A running node holds a connection (its session) and may take one
+	// more beside it (catalog look-ups); one more for the run's own.
+	db.SetMaxOpenConns(2*cfg.Threads + 1)
+	db.SetMaxIdleConns(2*cfg.Threads + 1)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, openError(cfg.Path, err)
@@ -392,8 +393,12 @@ var _ adapters.Sessioner = (*Adapter)(nil)
 type sessionKey struct{}
 
 // Session pins one connection of the pool for the statements run with the
-// returned context (DuckDB's temporary tables live on one connection).
+// returned context (DuckDB's temporary tables and SET live on one
+// connection). Within a session it is that session.
 func (a *Adapter) Session(ctx context.Context) (context.Context, func(), error) {
+	if sessionConn(ctx) != nil {
+		return ctx, func() {}, nil
+	}
 	c, err := a.db.Conn(ctx)
 	if err != nil {
 		return ctx, func() {}, fmt.Errorf("duckdb: session: %w", adapters.ContextError(ctx, err))

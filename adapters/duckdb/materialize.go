@@ -83,8 +83,15 @@ func (a *Adapter) replaceTableInPlace(ctx context.Context, m adapters.Model, rel
 	}
 	var rows int64
 	q := "create or replace table " + Dialect{}.RenderRelation(rel) + " as (\n" + body + "\n)"
-	// DuckDB answers CREATE TABLE AS with one row: the rows written.
-	if err := a.db.QueryRowContext(ctx, q).Scan(&rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// DuckDB answers CREATE TABLE AS with one row: the rows written. On
+	// the node's session when it has one, where its pre-hooks ran (SET).
+	var run interface {
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	} = a.db
+	if c := sessionConn(ctx); c != nil {
+		run = c
+	}
+	if err := run.QueryRowContext(ctx, q).Scan(&rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return adapters.RunResult{}, true, err
 	}
 	return adapters.RunResult{Message: "OK", RowsAffected: rows}, true, nil
@@ -109,9 +116,14 @@ func replaceTable(ctx context.Context, t sqlTx, rel adapters.Relation, build fun
 	return warehouse().ReplaceRelation(ctx, t, rel, build)
 }
 
-// inTx runs fn in a transaction, committing only if fn succeeds.
+// inTx runs fn in a transaction, committing only if fn succeeds. Within
+// a session the transaction is on its connection.
 func (a *Adapter) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := a.db.BeginTx(ctx, nil)
+	begin := a.db.BeginTx
+	if c := sessionConn(ctx); c != nil {
+		begin = c.BeginTx
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -226,7 +226,9 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 			return err
 		}
 	}
-	pcfg.MaxConns = int32(cfg.Threads + 1) // one per running model, one for catalog look-ups
+	// A running node holds a connection (its session) and may take one
+	// more beside it (catalog look-ups); one more for the run's own.
+	pcfg.MaxConns = int32(2*cfg.Threads + 1)
 	pcfg.MinConns = 0
 
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
@@ -306,8 +308,12 @@ var _ adapters.Sessioner = (*Adapter)(nil)
 type sessionKey struct{}
 
 // Session pins one connection of the pool for the statements run with the
-// returned context (PostgreSQL's temporary tables live on one session).
+// returned context (PostgreSQL's temporary tables and SET live on one
+// session). Within a session it is that session.
 func (a *Adapter) Session(ctx context.Context) (context.Context, func(), error) {
+	if _, ok := ctx.Value(sessionKey{}).(*pgxpool.Conn); ok {
+		return ctx, func() {}, nil
+	}
 	c, err := a.pool.Acquire(ctx)
 	if err != nil {
 		return ctx, func() {}, fmt.Errorf("postgres: session: %w", adapters.ContextError(ctx, err))
@@ -360,9 +366,17 @@ func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapt
 	return res, nil
 }
 
-// inTx runs fn in a transaction, committing only if fn succeeds.
+// inTx runs fn in a transaction, committing only if fn succeeds. Within
+// a session the transaction is on its connection, so it sees what the
+// node's hooks set there, unless a transaction is open on it already (a
+// materialization block's): its commit is the block's to make, so fn
+// runs on another connection, as before sessions.
 func (a *Adapter) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := a.pool.Begin(ctx)
+	var begin func(context.Context) (pgx.Tx, error) = a.pool.Begin
+	if c, ok := ctx.Value(sessionKey{}).(*pgxpool.Conn); ok && c.Conn().PgConn().TxStatus() == 'I' {
+		begin = c.Begin
+	}
+	tx, err := begin(ctx)
 	if err != nil {
 		return err
 	}

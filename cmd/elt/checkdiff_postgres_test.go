@@ -29,7 +29,7 @@ func TestCheckAndDiffPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := openAdapter(ctx, p, dir)
+	a, err := openAdapter(ctx, p, dir, p.Target.Threads)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -313,7 +313,7 @@ func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		fmt.Fprintf(stdout, "  path: %v\n", path)
 	}
 	start := time.Now()
-	a, err := openAdapter(ctx, p, env.workDir)
+	a, err := openAdapter(ctx, p, env.workDir, t.Threads)
 	if err == nil {
 		_, err = a.Query(ctx, "select 1")
 		_ = a.Close()

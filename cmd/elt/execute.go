@@ -171,9 +171,16 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	s.closeAdapterEarly()
 
 	// Nodes are rendered again just before they run; keep target/compiled in
-	// step, also after a signal cancelled the run (artifacts are still written).
+	// step, also after a signal cancelled the run (artifacts are still written),
+	// and the manifest, as dbt writes it after the run, when a node's SQL
+	// came from that render.
 	if err := s.writeCompiled(context.WithoutCancel(ctx)); err != nil {
 		return &exitError{code: exitFailed, err: err}
+	}
+	if slices.ContainsFunc(results, func(r runner.Result) bool { return r.Recompiled }) {
+		if err := s.writeManifest(); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
 	}
 	// Like dbt's partial_parse.msgpack, the renders are kept for the next
 	// command; a cache that cannot be written does not fail the run.

@@ -123,7 +123,7 @@ func TestExampleSameOnPostgresAndDuckDB(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := openAdapter(ctx, p, dir)
+		a, err := openAdapter(ctx, p, dir, p.Target.Threads)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +215,7 @@ func TestPostgresSQLErrorNamesLine(t *testing.T) {
 	}
 	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
 	if err == nil {
-		if a, err := openAdapter(context.Background(), p, dir); err == nil {
+		if a, err := openAdapter(context.Background(), p, dir, p.Target.Threads); err == nil {
 			_ = a.Exec(context.Background(), `drop schema if exists "`+os.Getenv("ELT_PG_SCHEMA")+`" cascade`)
 			a.Close()
 		}
@@ -247,7 +247,7 @@ func TestPostgresLongNamesRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := openAdapter(context.Background(), p, dir)
+	a, err := openAdapter(context.Background(), p, dir, p.Target.Threads)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestDocsGenerateCatalogPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := openAdapter(ctx, p, dir)
+	a, err := openAdapter(ctx, p, dir, p.Target.Threads)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -356,15 +356,16 @@ func fieldDiag(t *project.Target, err error) *diag.Diagnostic {
 	return &d
 }
 
-// openAdapter connects to the target's warehouse.
-func openAdapter(ctx context.Context, p *project.Project, workDir string) (adapters.Adapter, error) {
+// openAdapter connects to the target's warehouse, for threads nodes at
+// once (its connection pool is sized for them).
+func openAdapter(ctx context.Context, p *project.Project, workDir string, threads int) (adapters.Adapter, error) {
 	t := p.Target
 	d, ok := drivers(p.Config.Quoting)[t.Type]
 	if !ok {
 		return nil, fmt.Errorf("profile %q target %q: adapter type %q is not supported (supported: %s)", t.ProfileName, t.Name, t.Type, supportedTypes())
 	}
 	return d.Open(ctx, adapters.Target{
-		Profile: t.ProfileName, Name: t.Name, Type: t.Type, Threads: t.Threads,
+		Profile: t.ProfileName, Name: t.Name, Type: t.Type, Threads: max(threads, 1),
 		Database: t.Database, Schema: t.Schema, Fields: withoutHistory(t.Fields), WorkDir: workDir,
 	})
 }
@@ -539,7 +540,7 @@ func (s *session) connect(ctx context.Context) error {
 		s.ahead = nil
 		a, err = opened.adapter, opened.err
 	} else {
-		a, err = openAdapter(ctx, s.proj, s.env.workDir)
+		a, err = openAdapter(ctx, s.proj, s.env.workDir, s.threads())
 	}
 	if err != nil {
 		if d := fieldDiag(s.proj.Target, err); d != nil {
@@ -572,7 +573,7 @@ func (s *session) openAhead(ctx context.Context) {
 	ch := make(chan openedAdapter, 1)
 	s.ahead = ch
 	go func() {
-		a, err := openAdapter(ctx, s.proj, s.env.workDir)
+		a, err := openAdapter(ctx, s.proj, s.env.workDir, s.threads())
 		ch <- openedAdapter{a, err}
 	}()
 }

@@ -24,7 +24,7 @@ func TestShowAndFreshnessPostgres(t *testing.T) {
 	defer func() {
 		p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
 		if err == nil {
-			if a, err := openAdapter(context.Background(), p, dir); err == nil {
+			if a, err := openAdapter(context.Background(), p, dir, p.Target.Threads); err == nil {
 				_ = a.Exec(context.Background(), `drop schema if exists "`+schema+`" cascade`)
 				a.Close()
 			}

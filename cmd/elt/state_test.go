@@ -526,7 +526,7 @@ func TestSlimCIPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := openAdapter(ctx, p, dir)
+	a, err := openAdapter(ctx, p, dir, p.Target.Threads)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestNodeOnOneConnection: as on dbt's one connection per thread, what a
+// node's render runs, its hooks and its statements share one connection,
+// on four threads: a pre-hook's session setting is what the model's table
+// is built under, and a temporary table a test's render creates with
+// run_query (dbt-datamocktool's way of mocking a model) is there for the
+// test's query. Each warehouse keeps a setting and a temporary table to
+// its connection, so a node spread over the pool's connections reads
+// another's setting or none, and misses its table.
+func TestNodeOnOneConnection(t *testing.T) {
+	for _, wh := range []struct {
+		name      string
+		setup     func(t *testing.T) string
+		set, read string // a pre-hook setting the tag; the expression reading it
+		// busy takes a few milliseconds: while one node runs it, the
+		// others take and give back connections, so a node that asks the
+		// pool for each statement is all but sure to get another one.
+		busy string
+	}{
+		{"duckdb", func(t *testing.T) string { return miniProject(t, "") },
+			"set variable tag = '%s'", "getvariable('tag')", "select count(*) from range(2000000)"},
+		{"postgres", func(t *testing.T) string {
+			pgSchema(t, "one_conn")
+			dir := t.TempDir()
+			writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+			writeFile(t, dir, "profiles.yml", pgProfile)
+			return dir
+		}, "set elt.tag = '%s'", "current_setting('elt.tag', true)", "select pg_sleep(0.01)"},
+	} {
+		t.Run(wh.name, func(t *testing.T) {
+			dir := wh.setup(t)
+			var checks []string
+			for i := range 16 {
+				name := fmt.Sprintf("m%d", i)
+				writeFile(t, dir, "models/"+name+".sql", fmt.Sprintf("{{ config(materialized='table', pre_hook=[\"%s\", \"%s\"]) }}\nselect %s as tag\n",
+					fmt.Sprintf(wh.set, name), wh.busy, wh.read))
+				checks = append(checks, fmt.Sprintf("select '%s' as want, tag from {{ ref('%s') }}", name, name))
+				writeFile(t, dir, fmt.Sprintf("tests/mocked_%d.sql", i), fmt.Sprintf(
+					"{%% if execute %%}{%% do run_query(\"create temporary table if not exists tmp_%d as select 1 as x where 1 = 0\") %%}"+
+						"{%% for _ in range(8) %%}{%% do run_query(\"select count(*) from tmp_%d\") %%}{%% endfor %%}{%% endif %%}\nselect * from tmp_%d\n", i, i, i))
+			}
+			writeFile(t, dir, "tests/tags.sql", "select * from (\n"+strings.Join(checks, "\nunion all\n")+"\n) as t where tag is null or tag <> want\n")
+			res := elt(t, dir, "build", "--threads", "4")
+			if res.code != 0 {
+				t.Fatalf("want every node on one connection, got exit %d:\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			if !strings.Contains(res.stdout, "PASS=33 ") {
+				t.Errorf("want 16 models and 17 tests to pass:\n%s", res.stdout)
+			}
+		})
+	}
+}
+
+// incrementalMacrosDemo runs dbt's incremental statement macros on real
+// tables: each strategy on a target of ids 1 and 2 and new rows of ids 1
+// and 3, printing the target after.
+const incrementalMacrosDemo = `{% macro demo() %}
+{%- set strategies = [
+  ('merge', 'get_incremental_merge_sql', 'id'),
+  ('delete_insert', 'get_incremental_delete_insert_sql', ['id']),
+  ('default_keyed', 'get_incremental_default_sql', 'id'),
+  ('default_append', 'get_incremental_default_sql', none),
+  ('append', 'get_incremental_append_sql', none),
+] -%}
+{%- do adapter.create_schema(api.Relation.create(database=target.database, schema=target.schema)) -%}
+{%- for name, macro, key in strategies -%}
+  {%- set tgt = api.Relation.create(database=target.database, schema=target.schema, identifier='tgt_' ~ name) -%}
+  {%- set src = api.Relation.create(database=target.database, schema=target.schema, identifier='src_' ~ name) -%}
+  {%- do run_query("create table " ~ tgt ~ " as select 1 as id, cast('old' as varchar(10)) as v union all select 2, 'keep'") -%}
+  {%- do run_query("create table " ~ src ~ " as select 1 as id, cast('new' as varchar(10)) as v union all select 3, 'added'") -%}
+  {%- set sql = context[macro]({'target_relation': tgt, 'temp_relation': src, 'unique_key': key,
+      'dest_columns': adapter.get_columns_in_relation(tgt), 'incremental_predicates': none}) -%}
+  {%- do run_query(sql) -%}
+  {%- set rows = run_query("select id, v from " ~ tgt ~ " order by id, v") -%}
+  {%- do print(name ~ ' ' ~ (rows.rows | map('join', ':') | join(','))) -%}
+{%- endfor -%}
+{%- do print('csv ' ~ get_quoted_csv(['a', 'b'])) -%}
+{%- do print('merge sql ' ~ (get_merge_sql(this, this, ['a', 'b'], [], predicates=['x > 1']) | replace('\n', ' ') | replace('  ', ''))) -%}
+{% endmacro %}
+`
+
+// TestIncrementalMacrosAsDBT: dbt's macros that build an incremental
+// model's statements (get_merge_sql, get_delete_insert_merge_sql, the
+// get_incremental_<strategy>_sql family, get_quoted_csv), which packages
+// and materialization blocks call (dbt-datamocktool builds a model's
+// merge with get_merge_sql), give dbt's statements: run on DuckDB and
+// PostgreSQL they leave dbt's rows, each warehouse's default strategy its
+// adapter's (delete+insert on DuckDB; on PostgreSQL append, delete+insert
+// with a unique_key).
+func TestIncrementalMacrosAsDBT(t *testing.T) {
+	for _, wh := range []struct {
+		name  string
+		setup func(t *testing.T) string
+		// the default strategy without a key: append on PostgreSQL, DuckDB's
+		// delete+insert with no key to delete by appends too.
+	}{
+		{"duckdb", func(t *testing.T) string { return miniProject(t, "") }},
+		{"postgres", func(t *testing.T) string {
+			pgSchema(t, "inc_macros")
+			dir := t.TempDir()
+			writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+			writeFile(t, dir, "profiles.yml", pgProfile)
+			return dir
+		}},
+	} {
+		t.Run(wh.name, func(t *testing.T) {
+			dir := wh.setup(t)
+			writeFile(t, dir, "macros/demo.sql", incrementalMacrosDemo)
+			res := mustElt(t, dir, "run-operation", "demo")
+			for _, want := range []string{
+				"merge 1:new,2:keep,3:added\n",
+				"delete_insert 1:new,2:keep,3:added\n",
+				"default_keyed 1:new,2:keep,3:added\n",
+				"default_append 1:new,1:old,2:keep,3:added\n",
+				"append 1:new,1:old,2:keep,3:added\n",
+				`csv "a", "b"` + "\n",
+				"on (x > 1) and (DBT_INTERNAL_SOURCE.a = DBT_INTERNAL_DEST.a) and (DBT_INTERNAL_SOURCE.b = DBT_INTERNAL_DEST.b)",
+			} {
+				if !strings.Contains(res.stdout, want) {
+					t.Errorf("lacks %q:\n%s", want, res.stdout)
+				}
+			}
+		})
+	}
+}
+
+// TestNodeStatementsRunOnce: a statement a model's render runs (an audit
+// row inserted with run_query) runs once a run, when the model runs, as
+// dbt compiles a node only then, and not again in a render made ahead of
+// the run.
+func TestNodeStatementsRunOnce(t *testing.T) {
+	dir := miniProject(t, "on-run-start:\n  - create table if not exists audit (x integer)\n")
+	writeFile(t, dir, "models/m.sql", "{% if execute %}{% do run_query('insert into audit values (1)') %}{% endif %}\nselect 1 as id\n")
+	for range 2 {
+		mustElt(t, dir, "run")
+	}
+	if got := rowsOf(t, dir, "(select count(*) from main.audit)"); got != "2" {
+		t.Errorf("two runs inserted %s audit rows, want 2", got)
+	}
+	// Its SQL, from the render made when it ran, is in the artifacts.
+	if b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/m.sql")); err != nil || !strings.Contains(string(b), "select 1 as id") {
+		t.Errorf("target/compiled/p/models/m.sql: %q, %v", b, err)
+	}
+	nodes, _ := readManifest(t, dir)["nodes"].(map[string]any)
+	m, _ := nodes["model.p.m"].(map[string]any)
+	if code, _ := m["compiled_code"].(string); !strings.Contains(code, "select 1 as id") || m["compiled"] != true {
+		t.Errorf("the manifest's model.p.m: compiled %v, compiled_code %q", m["compiled"], code)
+	}
+}
+
+// TestHookRefsAreDependencies: a ref in a model's pre- or post-hook, here
+// inside a macro the hook calls, makes the model a child of the model it
+// reads, as dbt renders hooks while parsing: the hook runs once that
+// model is built.
+func TestHookRefsAreDependencies(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/stitch.sql", "{% macro stitch() %}insert into {{ this }} select id from {{ ref('mapping') }}{% endmacro %}\n")
+	writeFile(t, dir, "models/sessions.sql", "{{ config(materialized='table', post_hook='{{ stitch() }}') }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/mapping.sql", "{{ config(materialized='table') }}\nselect 2 as id\n")
+	mustElt(t, dir, "run", "--threads", "4")
+	nodes, _ := readManifest(t, dir)["nodes"].(map[string]any)
+	sessions, _ := nodes["model.p.sessions"].(map[string]any)
+	dependsOn, _ := sessions["depends_on"].(map[string]any)
+	deps, _ := dependsOn["nodes"].([]any)
+	if !slices.Contains(deps, any("model.p.mapping")) {
+		t.Errorf("sessions depends on %v, want model.p.mapping among them", deps)
+	}
+	if got := rowsOf(t, dir, "(select id from main.sessions order by id)"); got != "1\n2" {
+		t.Errorf("sessions holds %q, want its row and the mapping's", got)
+	}
+}
+
+// TestIgnoredOverridesWarn: a macro with which dbt would change how its
+// built-in materializations build a node (the root project's
+// duckdb__create_table_as or get_batch_size, a package's drop_relation, a
+// package's default__get_merge_sql that the project's dispatch config
+// searches) is one elt's Go materializations do not call: the load says
+// so at each definition, and not of other macros (a package's
+// default__get_merge_sql the dispatch config leaves out, another
+// adapter's, or a macro of no such name).
+func TestIgnoredOverridesWarn(t *testing.T) {
+	dir := miniProject(t, "dispatch:\n  - macro_namespace: dbt\n    search_order: [p, tuned, dbt]\n")
+	writeFile(t, dir, "macros/steps.sql", "{% macro duckdb__create_table_as(temporary, relation, sql) %}create table {{ relation }} as {{ sql }}{% endmacro %}\n"+
+		"{% macro get_batch_size() %}{{ return(10) }}{% endmacro %}\n{% macro postgres__get_merge_sql() %}{% endmacro %}\n{% macro my_helper() %}{% endmacro %}\n")
+	writeFile(t, dir, "dbt_packages/tuned/dbt_project.yml", "name: tuned\n")
+	writeFile(t, dir, "dbt_packages/tuned/macros/merge.sql", "{% macro default__get_merge_sql(a, b, c, d, e) %}{% endmacro %}\n{% macro drop_relation(relation) %}{% endmacro %}\n")
+	writeFile(t, dir, "dbt_packages/other/dbt_project.yml", "name: other\n")
+	writeFile(t, dir, "dbt_packages/other/macros/merge.sql", "{% macro default__get_merge_sql(a, b, c, d, e) %}{% endmacro %}\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	res := mustElt(t, dir, "ls")
+	out := res.stdout + res.stderr
+	for _, want := range []string{
+		"dbt_packages/tuned/macros/merge.sql:1: warning: default__get_merge_sql replaces dbt's get_merge_sql, which elt's built-in materializations do not call",
+		"dbt_packages/tuned/macros/merge.sql:2: warning: drop_relation replaces dbt's drop_relation",
+		"macros/steps.sql:1: warning: duckdb__create_table_as replaces dbt's create_table_as",
+		"macros/steps.sql:2: warning: get_batch_size replaces dbt's get_batch_size",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	for _, not := range []string{"other/macros", "postgres__get_merge_sql", "my_helper"} {
+		if strings.Contains(out, not) {
+			t.Errorf("warns of %s:\n%s", not, out)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package compiler
+
+import (
+	"context"
+	"slices"
+
+	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
+)
+
+// hookDependencies adds to each node the refs and sources its pre- and
+// post-hooks make, as dbt renders a node's hooks while parsing it: a
+// hook that reads another model makes the node its child, so it runs once
+// that model is built (Snowplow's sessions stitch user ids from the user
+// mapping in a post-hook). Tests have no hooks. A hook that fails to
+// render while parsing fails the parse, as in dbt.
+func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*Node) {
+	var hooked []*Node
+	for _, n := range nodes {
+		if n.ResourceType != project.Test && (n.Config["pre_hook"] != nil || n.Config["post_hook"] != nil) {
+			hooked = append(hooked, n)
+		}
+	}
+	if len(hooked) == 0 {
+		return
+	}
+	errs := make([]*diag.Diagnostic, len(hooked))
+	m.parallel(ctx, len(hooked), func(i int) {
+		n := hooked[i]
+		var refs []Ref
+		var sources [][2]string
+		for _, key := range [...]string{"pre_hook", "post_hook"} {
+			srcs, err := hookSources(n, key)
+			if err != nil {
+				d := diag.Errorf(n.OriginalFilePath, diag.Pos{}, "", "%v", err)
+				errs[i] = &d
+				return
+			}
+			for _, src := range srcs {
+				st := m.engine.newState(m, n, false)
+				st.ctx = ctx
+				if _, err := st.renderString(src); err != nil {
+					d := m.engine.errorDiag("<string>", 0, err)
+					d.File, d.Pos = n.OriginalFilePath, diag.Pos{} // the line is the hook's, not the file's
+					d.Summary = key + ": " + d.Summary
+					errs[i] = &d
+					return
+				}
+				refs, sources = append(refs, st.refs...), append(sources, st.sources...)
+			}
+		}
+		if len(refs) > 0 {
+			// n.Refs may be the parse cache's: append to a copy.
+			n.Refs = append(slices.Clip(n.Refs), refs...)
+		}
+		if len(sources) > 0 {
+			n.SourceRefs = append(slices.Clip(n.SourceRefs), sources...)
+		}
+	})
+	for _, d := range errs {
+		if d != nil {
+			l.Add(*d)
+		}
+	}
+}

@@ -1,0 +1,239 @@
+package compiler
+
+// incrementalMacroSQL are the macros of dbt's global project that build an
+// incremental model's statements: get_merge_sql, get_delete_insert_merge_sql,
+// get_incremental_<strategy>_sql and their helpers. elt's own incremental
+// materialization is in Go (adapters); these are for the packages and
+// materialization blocks that call them, as a test double building a
+// model's merge does. Each dispatches as in dbt, so a project's or an
+// adapter's <adapter>__ version replaces the default, and the defaults per
+// warehouse are dbt's: append without a unique_key on PostgreSQL, else
+// delete+insert; delete+insert on DuckDB; merge on Snowflake.
+const incrementalMacroSQL = `
+{% macro get_quoted_csv(column_names) -%}
+  {%- set quoted = [] -%}
+  {%- for name in column_names -%}{%- do quoted.append(adapter.quote(name)) -%}{%- endfor -%}
+  {{ return(quoted | join(', ')) }}
+{%- endmacro %}
+
+{#- The source's columns the target lacks, by name. -#}
+{% macro diff_columns(source_columns, target_columns) -%}
+  {%- set target_names = target_columns | map(attribute='column') | list -%}
+  {%- set missing = [] -%}
+  {%- for col in source_columns -%}
+    {%- if col.name not in target_names -%}{%- do missing.append(col) -%}{%- endif -%}
+  {%- endfor -%}
+  {{ return(missing) }}
+{%- endmacro %}
+
+{% macro diff_column_data_types(source_columns, target_columns) -%}
+  {{ return(adapter.dispatch('diff_column_data_types', 'dbt')(source_columns, target_columns)) }}
+{%- endmacro %}
+{% macro default__diff_column_data_types(source_columns, target_columns) -%}
+  {%- set changed = [] -%}
+  {%- for col in source_columns -%}
+    {%- set other = target_columns | selectattr('name', 'equalto', col.name) | list | first -%}
+    {%- if other and col.expanded_data_type != other.expanded_data_type and not col.can_expand_to(other_column=other) -%}
+      {%- do changed.append({'column_name': other.name, 'new_type': col.expanded_data_type}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(changed) }}
+{%- endmacro %}
+
+{% macro get_merge_update_columns(merge_update_columns, merge_exclude_columns, dest_columns) -%}
+  {{ return(adapter.dispatch('get_merge_update_columns', 'dbt')(merge_update_columns, merge_exclude_columns, dest_columns)) }}
+{%- endmacro %}
+{% macro default__get_merge_update_columns(merge_update_columns, merge_exclude_columns, dest_columns) -%}
+  {%- if merge_update_columns and merge_exclude_columns -%}
+    {{ exceptions.raise_compiler_error('Model cannot specify merge_update_columns and merge_exclude_columns. Please update model to use only one config') }}
+  {%- elif merge_update_columns -%}
+    {{ return(merge_update_columns) }}
+  {%- endif -%}
+  {%- set excluded = (merge_exclude_columns or []) | map('lower') | list -%}
+  {%- set columns = [] -%}
+  {%- for col in dest_columns -%}
+    {%- if col.column | lower not in excluded -%}{%- do columns.append(col.quoted) -%}{%- endif -%}
+  {%- endfor -%}
+  {{ return(columns) }}
+{%- endmacro %}
+
+{% macro get_merge_unique_key_match(source_unique_key, target_unique_key) -%}
+  {{ return(adapter.dispatch('get_merge_unique_key_match', 'dbt')(source_unique_key, target_unique_key)) }}
+{%- endmacro %}
+{% macro default__get_merge_unique_key_match(source_unique_key, target_unique_key) -%}
+  {{ return(equals(source_unique_key, target_unique_key) | trim) }}
+{%- endmacro %}
+
+{% macro get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates=none) -%}
+  {#- predicates is the argument's name before dbt 1.4 -#}
+  {%- set incremental_predicates = kwargs.get('predicates', incremental_predicates) -%}
+  {{ adapter.dispatch('get_merge_sql', 'dbt')(target, source, unique_key, dest_columns, incremental_predicates) }}
+{%- endmacro %}
+{% macro default__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates=none) -%}
+  {%- set conditions = [] + (incremental_predicates or []) -%}
+  {%- set columns_csv = get_quoted_csv(dest_columns | map(attribute='name')) -%}
+  {%- set update_columns = get_merge_update_columns(config.get('merge_update_columns'), config.get('merge_exclude_columns'), dest_columns) -%}
+  {%- set sql_header = config.get('sql_header', none) -%}
+  {%- if not unique_key -%}
+    {%- do conditions.append('FALSE') -%}
+  {%- elif unique_key is sequence and unique_key is not mapping and unique_key is not string -%}
+    {%- for key in unique_key -%}
+      {%- do conditions.append('DBT_INTERNAL_SOURCE.' ~ key ~ ' = DBT_INTERNAL_DEST.' ~ key) -%}
+    {%- endfor -%}
+  {%- else -%}
+    {%- do conditions.append(get_merge_unique_key_match(('DBT_INTERNAL_SOURCE.' ~ unique_key) | trim, ('DBT_INTERNAL_DEST.' ~ unique_key) | trim)) -%}
+  {%- endif -%}
+  {{ sql_header if sql_header is not none }}
+    merge into {{ target }} as DBT_INTERNAL_DEST
+        using {{ source }} as DBT_INTERNAL_SOURCE
+        on ({{ conditions | join(') and (') }})
+  {%- if unique_key %}
+    when matched then update set
+        {% for col in update_columns -%}
+        {{ col }} = DBT_INTERNAL_SOURCE.{{ col }}{{ ', ' if not loop.last }}
+        {%- endfor %}
+  {%- endif %}
+    when not matched then insert
+        ({{ columns_csv }})
+    values
+        ({{ columns_csv }})
+{%- endmacro %}
+{#- dbt-snowflake: no merge on a constant-false condition; each statement in an explicit transaction. -#}
+{% macro snowflake__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {%- if unique_key is none -%}
+    {%- set sql_header = config.get('sql_header', none) -%}
+    {%- set dml -%}{{ sql_header if sql_header is not none }}
+    {{ get_insert_into_sql(target, source, dest_columns) }}{%- endset -%}
+  {%- else -%}
+    {%- set dml = default__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {%- endif -%}
+  {{ return(snowflake_dml_explicit_transaction(dml)) }}
+{%- endmacro %}
+{% macro snowflake_dml_explicit_transaction(dml) -%}
+  {{ return('begin;\n' ~ dml ~ ';\ncommit;') }}
+{%- endmacro %}
+
+{% macro get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {{ adapter.dispatch('get_delete_insert_merge_sql', 'dbt')(target, source, unique_key, dest_columns, incremental_predicates) }}
+{%- endmacro %}
+{% macro default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {%- set columns_csv = get_quoted_csv(dest_columns | map(attribute='name')) -%}
+  {%- if unique_key -%}
+    {%- set keys = ([unique_key] if unique_key is string else unique_key) | join(', ') %}
+    delete from {{ target }} as DBT_INTERNAL_DEST
+    where ({{ keys }}) in (
+        select distinct {{ keys }}
+        from {{ source }} as DBT_INTERNAL_SOURCE
+    )
+    {%- for predicate in incremental_predicates or [] %}
+        and {{ predicate }}
+    {%- endfor %};
+  {% endif %}
+    insert into {{ target }} ({{ columns_csv }})
+    (
+        select {{ columns_csv }}
+        from {{ source }}
+    )
+{%- endmacro %}
+{#- dbt-duckdb: a key of several columns deletes with a join. -#}
+{% macro duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {%- if unique_key and unique_key is sequence and unique_key is not string -%}
+    {%- set columns_csv = get_quoted_csv(dest_columns | map(attribute='name')) %}
+    delete from {{ target }} as DBT_INCREMENTAL_TARGET
+    using {{ source }}
+    where (
+        {%- for key in unique_key %}
+        {{ source }}.{{ key }} = DBT_INCREMENTAL_TARGET.{{ key }}{{ ' and' if not loop.last }}
+        {%- endfor %}
+        {%- for predicate in incremental_predicates or [] %}
+        and {{ predicate }}
+        {%- endfor %}
+    );
+    insert into {{ target }} ({{ columns_csv }})
+    (
+        select {{ columns_csv }}
+        from {{ source }}
+    )
+  {%- else -%}
+    {{ default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) }}
+  {%- endif -%}
+{%- endmacro %}
+{% macro snowflake__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {{ return(snowflake_dml_explicit_transaction(default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates))) }}
+{%- endmacro %}
+
+{% macro get_insert_overwrite_merge_sql(target, source, dest_columns, predicates, include_sql_header=false) -%}
+  {{ adapter.dispatch('get_insert_overwrite_merge_sql', 'dbt')(target, source, dest_columns, predicates, include_sql_header) }}
+{%- endmacro %}
+{% macro default__get_insert_overwrite_merge_sql(target, source, dest_columns, predicates, include_sql_header) -%}
+  {%- set columns_csv = get_quoted_csv(dest_columns | map(attribute='name')) -%}
+  {%- set sql_header = config.get('sql_header', none) -%}
+  {{ sql_header if sql_header is not none and include_sql_header }}
+    merge into {{ target }} as DBT_INTERNAL_DEST
+        using {{ source }} as DBT_INTERNAL_SOURCE
+        on FALSE
+    when not matched by source
+        {%- if predicates %} and {{ predicates | join(' and ') }}{% endif %}
+        then delete
+    when not matched then insert
+        ({{ columns_csv }})
+    values
+        ({{ columns_csv }})
+{%- endmacro %}
+
+{% macro get_insert_into_sql(target_relation, temp_relation, dest_columns) -%}
+  {%- set columns_csv = get_quoted_csv(dest_columns | map(attribute='name')) %}
+    insert into {{ target_relation }} ({{ columns_csv }})
+    (
+        select {{ columns_csv }}
+        from {{ temp_relation }}
+    )
+{%- endmacro %}
+
+{#- The strategies: each takes dbt's arg_dict (target_relation, temp_relation,
+    unique_key, dest_columns, incremental_predicates). -#}
+{% macro get_incremental_append_sql(arg_dict) %}{{ return(adapter.dispatch('get_incremental_append_sql', 'dbt')(arg_dict)) }}{% endmacro %}
+{% macro default__get_incremental_append_sql(arg_dict) -%}
+  {{ return(get_insert_into_sql(arg_dict['target_relation'], arg_dict['temp_relation'], arg_dict['dest_columns'])) }}
+{%- endmacro %}
+{% macro snowflake__get_incremental_append_sql(arg_dict) -%}
+  {{ return(snowflake_dml_explicit_transaction(default__get_incremental_append_sql(arg_dict))) }}
+{%- endmacro %}
+
+{% macro get_incremental_delete_insert_sql(arg_dict) %}{{ return(adapter.dispatch('get_incremental_delete_insert_sql', 'dbt')(arg_dict)) }}{% endmacro %}
+{% macro default__get_incremental_delete_insert_sql(arg_dict) -%}
+  {{ return(get_delete_insert_merge_sql(arg_dict['target_relation'], arg_dict['temp_relation'], arg_dict['unique_key'], arg_dict['dest_columns'], arg_dict['incremental_predicates'])) }}
+{%- endmacro %}
+
+{% macro get_incremental_merge_sql(arg_dict) %}{{ return(adapter.dispatch('get_incremental_merge_sql', 'dbt')(arg_dict)) }}{% endmacro %}
+{% macro default__get_incremental_merge_sql(arg_dict) -%}
+  {{ return(get_merge_sql(arg_dict['target_relation'], arg_dict['temp_relation'], arg_dict['unique_key'], arg_dict['dest_columns'], arg_dict['incremental_predicates'])) }}
+{%- endmacro %}
+
+{% macro get_incremental_insert_overwrite_sql(arg_dict) %}{{ return(adapter.dispatch('get_incremental_insert_overwrite_sql', 'dbt')(arg_dict)) }}{% endmacro %}
+{% macro default__get_incremental_insert_overwrite_sql(arg_dict) -%}
+  {{ return(get_insert_overwrite_merge_sql(arg_dict['target_relation'], arg_dict['temp_relation'], arg_dict['dest_columns'], arg_dict['incremental_predicates'])) }}
+{%- endmacro %}
+
+{% macro get_incremental_microbatch_sql(arg_dict) %}{{ return(adapter.dispatch('get_incremental_microbatch_sql', 'dbt')(arg_dict)) }}{% endmacro %}
+{% macro default__get_incremental_microbatch_sql(arg_dict) -%}
+  {{ exceptions.raise_not_implemented('microbatch materialization strategy not implemented for adapter ' + adapter.type()) }}
+{%- endmacro %}
+
+{% macro get_incremental_default_sql(arg_dict) %}{{ return(adapter.dispatch('get_incremental_default_sql', 'dbt')(arg_dict)) }}{% endmacro %}
+{% macro default__get_incremental_default_sql(arg_dict) -%}
+  {{ return(get_incremental_append_sql(arg_dict)) }}
+{%- endmacro %}
+{% macro postgres__get_incremental_default_sql(arg_dict) -%}
+  {%- if arg_dict['unique_key'] -%}
+    {{ return(get_incremental_delete_insert_sql(arg_dict)) }}
+  {%- endif -%}
+  {{ return(get_incremental_append_sql(arg_dict)) }}
+{%- endmacro %}
+{% macro duckdb__get_incremental_default_sql(arg_dict) -%}
+  {{ return(get_incremental_delete_insert_sql(arg_dict)) }}
+{%- endmacro %}
+{% macro snowflake__get_incremental_default_sql(arg_dict) -%}
+  {{ return(get_incremental_merge_sql(arg_dict)) }}
+{%- endmacro %}
+`
