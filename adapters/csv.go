@@ -12,15 +12,28 @@ import (
 
 // ReadCSV reads a seed file as dbt reads it (agate, on Python's csv
 // module with its default dialect) with the given delimiter, skipping a
-// UTF-8 byte order mark and blank lines, and calls record for every
-// record (the header first) with the line it starts on. As in Python, a
+// UTF-8 byte order mark and blank lines before the header, and calls
+// record for every record (the header first) with the line it starts on.
+// As in agate, a row with fewer fields than the header (a blank line
+// too) is padded with empty fields, which load as nulls. As in Python, a
 // quote inside an unquoted field is a quote ({"a": 1} needs no quoting),
 // and text after a quoted field's closing quote joins the field. A
 // malformed file is a *SeedError naming path and the line: a row with
-// more or fewer fields than the header, or a quote that is never closed.
+// more fields than the header, or a quote that is never closed.
 // A file with no header is an error too. record's slice is its own to
 // keep.
 func ReadCSV(path string, r io.Reader, comma rune, record func(line int, rec []string) error) error {
+	return readCSV(path, r, comma, false, record)
+}
+
+// CheckCSV reads a seed file as ReadCSV does, for its problems, but a
+// row with fewer fields than the header (not a blank line) is one too:
+// for an adapter whose reader cannot pad it.
+func CheckCSV(path string, r io.Reader, comma rune) error {
+	return readCSV(path, r, comma, true, func(int, []string) error { return nil })
+}
+
+func readCSV(path string, r io.Reader, comma rune, strict bool, record func(line int, rec []string) error) error {
 	br := bufio.NewReader(r)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
@@ -38,10 +51,19 @@ func ReadCSV(path string, r io.Reader, comma rune, record func(line int, rec []s
 		if rec == nil {
 			break
 		}
-		if header < 0 {
+		switch {
+		case header < 0:
 			header = len(rec)
-		} else if len(rec) != header {
+			// Python's reader gives a blank line after it as a record
+			// with no fields.
+			p.blanks = true
+		case len(rec) > header:
 			return &SeedError{Path: path, Line: start, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), header)}
+		case strict && len(rec) > 0 && len(rec) < header:
+			return &SeedError{Path: path, Line: start, Err: fmt.Errorf("row has %d fields, fewer than the header's %d", len(rec), header)}
+		case len(rec) < header:
+			// agate pads a short row (a blank line too) with nulls.
+			rec = append(rec, make([]string, header-len(rec))...)
 		}
 		if err := record(start, rec); err != nil {
 			return err
@@ -60,6 +82,9 @@ type csvParser struct {
 	comma rune
 	line  int // the line the next character is on
 	field strings.Builder
+	// blanks: a blank line is a record with no fields (after the
+	// header), not skipped.
+	blanks bool
 }
 
 type csvState uint8
@@ -110,7 +135,10 @@ func (p *csvParser) next() ([]string, int, error) {
 				p.field.WriteRune(c)
 				continue
 			case state == csvStartField && rec == nil:
-				start = p.line // a blank line: no record
+				if p.blanks {
+					return []string{}, start, nil
+				}
+				start = p.line // a blank line before the header: no record
 				continue
 			}
 			save()
@@ -162,4 +190,61 @@ func (p *csvParser) next() ([]string, int, error) {
 func SeedNull(v string) bool {
 	t := strings.TrimSpace(v)
 	return t == "" || strings.EqualFold(t, "null")
+}
+
+// BlankRecords counts the blank lines after a seed file's header, which
+// dbt loads as rows of nulls (see ReadCSV), and the header's fields: an
+// adapter whose own reader skips them adds them. A file with no two line
+// ends in a row has none, which one scan for them finds (columns is 0
+// then).
+func BlankRecords(r io.ReadSeeker, comma rune) (blanks, columns int, err error) {
+	found, err := hasEmptyLine(r)
+	if err != nil || !found {
+		return 0, 0, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return 0, 0, err
+	}
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
+	}
+	p := csvParser{br: br, comma: comma, line: 1}
+	for {
+		rec, _, err := p.next()
+		if err != nil || rec == nil {
+			return blanks, columns, err
+		}
+		switch {
+		case !p.blanks:
+			columns, p.blanks = len(rec), true
+		case len(rec) == 0:
+			blanks++
+		}
+	}
+}
+
+// hasEmptyLine says whether r holds two line ends in a row.
+func hasEmptyLine(r io.Reader) (bool, error) {
+	buf := make([]byte, 1<<20)
+	var last byte
+	for {
+		n, err := r.Read(buf)
+		chunk := buf[:n]
+		if n > 0 {
+			if (last == '\n' || last == '\r') && (chunk[0] == '\n' || chunk[0] == '\r') {
+				return true, nil
+			}
+			if bytes.Contains(chunk, []byte("\n\n")) || bytes.Contains(chunk, []byte("\r\r")) || bytes.Contains(chunk, []byte("\n\r")) {
+				return true, nil
+			}
+			last = chunk[n-1]
+		}
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
 }

@@ -688,7 +688,7 @@ func (e *engine) buildGlobals() {
 	g := map[string]any{
 		"ref":                               jinja.Func(fnRef),
 		"source":                            jinja.Func(fnSource),
-		"var":                               jinja.Func(fnVar),
+		"var":                               varObject{},
 		"env_var":                           jinja.Func(fnEnvVar),
 		"is_incremental":                    jinja.Func(fnIsIncremental),
 		"log":                               jinja.Func(fnLog),
@@ -1007,6 +1007,38 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	return nil, st.fail("pass it with --vars '{"+name+": ...}', declare it under vars: in dbt_project.yml, or give var() a default",
 		"Required var '%s' not found in config", name)
+}
+
+// varObject is dbt's `var`: called, a var's value (fnVar);
+// var.has_var(name) says whether the node's context sets the var.
+type varObject struct{}
+
+func (varObject) Call(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	return fnVar(s, args, kw)
+}
+
+func (varObject) GetAttr(name string) (any, bool) {
+	if name == "has_var" {
+		return jinja.Func(fnHasVar), true
+	}
+	return nil, false
+}
+
+func fnHasVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	name, ok := argString(args, kw, 0, "var_name")
+	if !ok {
+		return nil, st.fail("", "var.has_var() needs a name")
+	}
+	if _, ok := st.unit.varOverride(name); ok {
+		return true, nil
+	}
+	_, found := st.engine.lookupVar(name, st.node)
+	st.noteVar(name)
+	return found, nil
 }
 
 // lookupVar applies dbt's precedence for the node's package: --vars, then

@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"strings"
+
 	"github.com/elt-dev/elt/jinja"
 )
 
@@ -33,8 +35,44 @@ func (o *dbtObject) GetAttr(name string) (any, bool) {
 	if name == "to_dict" {
 		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return serialised(o.fields), nil }), true
 	}
-	return o.fields.Get(name)
+	v, ok := o.fields.Get(name)
+	if s, isStr := v.(string); isStr && enumFields[name] {
+		// A node's resource_type and a result's status are dbt's
+		// string enums: str, with .value (re_data tests
+		// node.resource_type.value == 'test').
+		return jinja.SubStr{S: s, Tag: "enum", Attrs: enumAttrs(s)}, true
+	}
+	return v, ok
 }
+
+// enumFields are the fields of dbt's objects that are string enums
+// (NodeType, RunStatus, TestStatus).
+var enumFields = map[string]bool{"resource_type": true, "status": true}
+
+// enumAttrs are a string enum member's attributes beside str's.
+type enumAttrs string
+
+func (e enumAttrs) GetAttr(name string) (any, bool) {
+	switch name {
+	case "value":
+		return string(e), true
+	case "name":
+		// The member's name: TestStatus.Pass is "pass", NodeType.Model
+		// "model", RunStatus.PartialSuccess "partial success".
+		if n, ok := enumNames[string(e)]; ok {
+			return n, true
+		}
+		var b strings.Builder
+		for _, w := range strings.FieldsFunc(string(e), func(r rune) bool { return r == ' ' || r == '_' }) {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+		return b.String(), true
+	}
+	return nil, false
+}
+
+// enumNames are the members whose name is not their value in title case.
+var enumNames = map[string]string{"unit_test": "Unit", "runtime error": "RuntimeErr"}
 
 func (o *dbtObject) GetItem(key any) (any, bool) { return o.fields.Get(key) }
 

@@ -207,7 +207,7 @@ func (e *engine) loadMacros(l *diag.List) {
 	parallelFor(context.Background(), e.opts.Concurrency, len(files), func(i int) {
 		f := files[i].file
 		d := &done[i]
-		text := preprocess(f.Path, f.Contents, d.diags.Add, &d.mats)
+		text := preprocess(f.Path, macroBlocksOnly(f.Contents), d.diags.Add, &d.mats)
 		tpl, err := e.env.Parse(f.Path, text)
 		if err != nil {
 			d.diags.Add(templateDiag(f.Path, 0, "", err))

@@ -161,7 +161,11 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 			return fail("test %s is attached to unknown source table %s.%s", d.TestName, d.SourceName, d.AttachedName)
 		}
 	} else {
-		attached = b.nodesByName[kindName{pkg, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
+		owner := pkg
+		if d.AttachedPackage != "" {
+			owner = d.AttachedPackage
+		}
+		attached = b.nodesByName[kindName{owner, d.AttachedKind, d.AttachedName, d.AttachedVersion}]
 		if attached == nil {
 			if disabledNamed(m.disabled, d.AttachedName) {
 				return nil, nil // tests on disabled nodes are disabled too

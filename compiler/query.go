@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -461,8 +463,117 @@ func (t *agateTable) GetAttr(name string) (any, bool) {
 		return jinja.Func(t.printTable), true
 	case "rename":
 		return jinja.Func(t.rename), true
+	case "to_json":
+		return jinja.Func(t.toJSON), true
 	}
 	return nil, false
+}
+
+// toJSON is agate's Table.to_json(path, newline=False): the rows as a
+// JSON list of objects, or one object a line with newline, each value as
+// its column's type jsonifies it, written through Options.WriteFile.
+func (t *agateTable) toJSON(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	path, ok := argString(args, kw, 0, "path")
+	if !ok {
+		return nil, st.fail("pass a file path", "Table.to_json() needs a path")
+	}
+	if k, _ := argAt(args, kw, 1, "key"); k != nil {
+		return nil, st.fail("leave out key", "Table.to_json(key=...) is not supported")
+	}
+	newline := argBool(args, kw, 2, "newline", false)
+	write := st.engine.opts.WriteFile
+	if write == nil {
+		return nil, st.fail("", "Table.to_json() cannot write files in this command")
+	}
+	types := make([]*agateType, len(t.columns))
+	for i := range t.columns {
+		col := make([]any, len(t.rows))
+		for j, r := range t.rows {
+			if i < len(r.vals) {
+				col[j] = r.vals[i]
+			}
+		}
+		types[i] = agateTypeOf(col)
+	}
+	var b bytes.Buffer
+	if !newline {
+		b.WriteByte('[')
+	}
+	for j, r := range t.rows {
+		if j > 0 {
+			if newline {
+				b.WriteByte('\n')
+			} else {
+				b.WriteString(", ")
+			}
+		}
+		b.WriteByte('{')
+		for i, name := range t.columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePyJSON(&b, name)
+			b.WriteString(": ")
+			var v any
+			if i < len(r.vals) {
+				v = r.vals[i]
+			}
+			if f, ok := types[i].GetAttr("jsonify"); ok {
+				v, _ = f.(jinja.Func)(s, []any{v}, nil)
+			}
+			writePyJSON(&b, v)
+		}
+		b.WriteByte('}')
+	}
+	if !newline {
+		b.WriteByte(']')
+	} else if len(t.rows) > 0 {
+		b.WriteByte('\n')
+	}
+	if err := write(path, b.Bytes()); err != nil {
+		return nil, st.fail("", "Table.to_json: %v", err)
+	}
+	return nil, nil
+}
+
+// writePyJSON writes v as Python's json.dumps(ensure_ascii=False) does.
+func writePyJSON(b *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case int64, int, *big.Int:
+		fmt.Fprint(b, x)
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			b.WriteString("NaN")
+		case math.IsInf(x, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(x, -1):
+			b.WriteString("-Infinity")
+		default:
+			b.WriteString(jinja.Repr(x))
+		}
+	default:
+		s, err := jinja.Str(x)
+		if err != nil {
+			s = fmt.Sprint(x)
+		}
+		enc := json.NewEncoder(b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		b.Truncate(b.Len() - 1) // Encode's newline
+	}
 }
 
 // rename is agate's Table.rename(column_names): a new table whose columns

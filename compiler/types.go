@@ -40,6 +40,10 @@ type Options struct {
 	// Print receives {{ print(msg) }} output (nil: print prints nothing,
 	// as dbt's --no-print).
 	Print func(msg string)
+	// WriteFile writes a file a template asks for (agate's
+	// Table.to_json), path as the template gives it; nil: templates
+	// cannot write files.
+	WriteFile func(path string, data []byte) error
 	// Concurrency bounds concurrent renders; 0 means GOMAXPROCS.
 	Concurrency int
 	// Query runs SQL for run_query() and {% call statement() %} when

@@ -195,6 +195,11 @@ func (c *compiler) getattr(n *getattrExpr) evalFn {
 		if err != nil {
 			return nil, err
 		}
+		if t, ok := o.(SubStr); ok && t.Attrs != nil {
+			if v, ok := t.Attrs.GetAttr(attr); ok {
+				return v, nil
+			}
+		}
 		v, err := getAttr(s, plain(o), attr)
 		if err != nil {
 			return nil, c.at(err, p)

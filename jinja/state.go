@@ -210,6 +210,9 @@ func (w *writer) value(v any) error {
 	case string:
 		w.b.WriteString(x)
 		return nil
+	case SubStr:
+		w.b.WriteString(x.S)
+		return nil
 	case int64, Markup, *Undefined, nil, bool, float64, *big.Int:
 		s, err := toStr(v)
 		if err != nil {

@@ -36,6 +36,9 @@ type Tuple []any
 type SubStr struct {
 	S   string
 	Tag string
+	// Attrs, when set, are the subclass's own attributes, looked up
+	// before str's (an enum's value).
+	Attrs Object
 }
 
 // plain is what an operation sees of v: a SubStr's text, or v.
@@ -585,6 +588,8 @@ func writeRepr(b *strings.Builder, v any, top bool) error {
 	switch x := v.(type) {
 	case string:
 		b.WriteString(pyRepr(x))
+	case SubStr:
+		b.WriteString(pyRepr(x.S))
 	case Markup:
 		b.WriteString("Markup(" + pyRepr(string(x)) + ")")
 	case nil:

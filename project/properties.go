@@ -301,6 +301,7 @@ func (l *loader) patchHead(file string, kind ResourceType, section string, e, ve
 	if n == nil || n.ResourceType != kind {
 		l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
 			"did not find a %s named %q for this entry of the %q section", kind, name, section))
+		l.testsOfOtherPackage(file, kind, e, name)
 		return
 	}
 	if prev, dup := l.patched[n.UniqueID]; dup {
@@ -311,6 +312,41 @@ func (l *loader) patchHead(file string, kind ResourceType, section string, e, ve
 	l.patched[n.UniqueID] = patchSite{file, posOf(e)}
 	n.PatchPath, n.PatchPos = file, posOf(e)
 	slot.node, slot.name = n, name
+}
+
+// testsOfOtherPackage takes the tests of an entry that names a node of
+// another package (re_data's integration tests describe the package's
+// re_data_metrics model): dbt patches none of its properties, but
+// declares its tests, which ref the node by name, in this project.
+func (l *loader) testsOfOtherPackage(file string, kind ResourceType, e *yaml.Node, name string) {
+	if kind != Model && kind != Seed && kind != Snapshot {
+		return
+	}
+	owner := ""
+	for _, pkg := range l.proj.Packages {
+		if n := l.refable[pkg.Name+"."+name]; n != nil && n.ResourceType == kind && pkg.Name != l.cur.name {
+			owner = pkg.Name
+			break
+		}
+	}
+	if root := l.proj.Config.Name; owner == "" && root != l.cur.name {
+		if n := l.refable[root+"."+name]; n != nil && n.ResourceType == kind {
+			owner = root
+		}
+	}
+	if owner == "" {
+		return
+	}
+	base := TestDecl{AttachedKind: kind, AttachedName: name, AttachedPackage: owner, File: file, Package: l.cur.name}
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], e) {
+		switch p.Key {
+		case "tests", "data_tests":
+			l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, base)...)
+		case "columns":
+			l.parseColumns(file, p.Val, base)
+		}
+	}
 }
 
 // patchEntry checks an entry's keys and applies it to its node n, which
@@ -656,12 +692,22 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 	if !ok {
 		return
 	}
-	e = l.applyOverride(srcName, e)
-	pkg := l.cur.name
 	render := func(n *yaml.Node) string {
 		s, _ := stringOf(n)
 		return fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, n, true))
 	}
+	// dbt renders a source's entry but its descriptions and tests, the
+	// names of the source and its tables too (re_data names its source
+	// "{{ var('source_schema', target.schema) }}").
+	renderedName := func(e *yaml.Node, name string) string {
+		if v, ok := pairValue(e, "name"); ok && strings.Contains(name, "{") {
+			return render(v)
+		}
+		return name
+	}
+	srcName = renderedName(e, srcName)
+	e = l.applyOverride(srcName, e)
+	pkg := l.cur.name
 	var rawDatabase, rawSchema *string
 	var (
 		database, schema, loader, loadedAt, description string
@@ -719,6 +765,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		if !ok {
 			continue
 		}
+		name = renderedName(te, name)
 		st := &SourceTable{
 			UniqueID: "source." + pkg + "." + srcName + "." + name, SourceName: srcName, Name: name, Package: pkg,
 			Database: database, Schema: schema, Identifier: name, SourceDescription: description,

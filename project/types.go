@@ -317,6 +317,9 @@ type TestDecl struct {
 	File         string       // properties YAML
 	Pos          diag.Pos
 	Package      string // the project whose properties YAML declares it
+	// AttachedPackage is the project of the node it is attached to, when
+	// that is another (a package's model described in the root's YAML).
+	AttachedPackage string
 
 	// AttachedVersion is the version's text ("2") for a test of one
 	// version of a versioned model; "" otherwise.

@@ -515,3 +515,37 @@ func TestGraphStateUnderThreads(t *testing.T) {
 		t.Errorf("last saw %s models in the graph, want 12", got)
 	}
 }
+
+// TestReDataAsDBT: what re_data's package and integration tests rely on,
+// as dbt has it. A macro file is read as its top-level blocks (its first
+// line, `{% https://github.com/... %}`, is never parsed); var.has_var; a
+// source whose name is Jinja; tests declared for a package's model in the
+// root project's YAML, which ref it; on-run-end results whose node's
+// resource_type and status are enums, with .value and .name.
+func TestReDataAsDBT(t *testing.T) {
+	dir := miniProject(t, `vars:
+  set_one: 1
+on-run-end:
+  - "{% for r in results %}{% do log('RESULT ' ~ r.node.name ~ ' ' ~ r.node.resource_type.value ~ ' ' ~ (r.node.resource_type == 'test') ~ ' ' ~ r.status.name ~ ' ' ~ r.status.value, info=True) %}{% endfor %}"
+`)
+	writeFile(t, dir, "macros/links.sql", "{% https://example.com/issues/143 %}\n{% macro shout(x) %}{{ x | upper }}{% endmacro %}\n{% macro has(n) %}{{ var.has_var(n) }}{% endmacro %}\n")
+	writeFile(t, dir, "models/m.sql", "select '{{ shout('a') }}' as a, '{{ has('set_one') }}{{ has('unset') }}' as h, * from {{ source('raw_' ~ var('set_one'), 't') }}\n")
+	writeFile(t, dir, "models/sources.yml", "sources:\n  - name: \"raw_{{ var('set_one') }}\"\n    schema: main\n    tables:\n      - name: t\n        columns:\n          - name: id\n            data_tests: [not_null]\n")
+	writeFile(t, dir, "models/t.sql", "select 1 as id\n")
+	writeFile(t, dir, "dbt_packages/pk/dbt_project.yml", "name: pk\n")
+	writeFile(t, dir, "dbt_packages/pk/models/pkg_model.sql", "{{ config(materialized='table') }}\nselect 7 as id\n")
+	writeFile(t, dir, "models/pkg.yml", "models:\n  - name: pkg_model\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+	res := mustElt(t, dir, "build")
+	if got := rowsOf(t, dir, "main.m"); got != "A|TrueFalse|1" {
+		t.Errorf("m holds %q", got)
+	}
+	for _, want := range []string{
+		"RESULT source_not_null_raw_1_t_id test True Pass pass",
+		"RESULT unique_pkg_model_id test True Pass pass",
+		"RESULT m model False Success success",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}

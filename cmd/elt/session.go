@@ -126,6 +126,26 @@ func (s *session) targetFS() (*targetfs.Dir, error) {
 	return s.target, nil
 }
 
+// templateFile writes a file a template asks for (agate's
+// Table.to_json, as re_data writes its overview): path as Python opens it,
+// from the working directory. As every file elt writes, it must be under
+// the target path.
+func (s *session) templateFile(path string, data []byte) error {
+	d, err := s.targetFS()
+	if err != nil {
+		return err
+	}
+	abs := path
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(s.env.workDir, abs)
+	}
+	rel, err := filepath.Rel(d.Path(), filepath.Clean(abs))
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%s is not under the target path %s, where elt writes every file; give a path inside it", path, d.Path())
+	}
+	return d.WriteFile(filepath.ToSlash(rel), data)
+}
+
 func (s *session) isIncremental(n *compiler.Node) bool { return s.incremental[n.UniqueID] }
 
 // renderIncremental answers is_incremental() in a render: from what
@@ -495,6 +515,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		Invocation:    s.templateInvocation(p, vars),
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 		Print:         s.printer(),
+		WriteFile:     s.templateFile,
 	})
 	if err != nil {
 		return nil, usageErr(err)

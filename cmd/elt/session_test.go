@@ -215,3 +215,75 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedBlankLinesAsDBT: a seed's blank line after the header is a row
+// of nulls, as dbt's agate reads Python's csv records, on DuckDB and
+// PostgreSQL alike; a short row is padded with nulls on PostgreSQL, and
+// an error naming its line on DuckDB, whose reader pads only unparallel.
+func TestSeedBlankLinesAsDBT(t *testing.T) {
+	for _, wh := range []struct {
+		name  string
+		setup func(t *testing.T) string
+	}{
+		{"duckdb", func(t *testing.T) string { return miniProject(t, "") }},
+		{"postgres", func(t *testing.T) string {
+			pgSchema(t, "seed_blanks")
+			dir := t.TempDir()
+			writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+			writeFile(t, dir, "profiles.yml", pgProfile)
+			return dir
+		}},
+	} {
+		t.Run(wh.name, func(t *testing.T) {
+			dir := wh.setup(t)
+			writeFile(t, dir, "seeds/pairs.csv", "a,b\n1,x\n\n2,y\n\n")
+			writeFile(t, dir, "seeds/single.csv", "ip\n1.2.3.4\n\n5.6.7.8\n")
+			writeFile(t, dir, "seeds/short.csv", "a,b,c\n1,x,y\n2\n")
+			queries := map[string]string{
+				"select count(*) as n, count(a) as a, count(b) as b from {{ ref('pairs') }}": "| 4 | 2 | 2 |",
+				"select count(*) as n, count(ip) as ip from {{ ref('single') }}":             "| 3 |  2 |",
+			}
+			if wh.name == "duckdb" {
+				res := elt(t, dir, "seed", "--select", "short")
+				if res.code == 0 || !strings.Contains(res.stdout, "seeds/short.csv:3: row has 1 fields, fewer than the header's 3") {
+					t.Errorf("a short row on DuckDB: exit %d\n%s", res.code, res.stdout)
+				}
+				mustElt(t, dir, "seed", "--exclude", "short")
+			} else {
+				mustElt(t, dir, "seed")
+				queries["select count(*) as n, count(b) as b, count(c) as c from {{ ref('short') }}"] = "| 2 | 1 | 1 |"
+			}
+			for q, want := range queries {
+				res := mustElt(t, dir, "show", "--inline", q)
+				if !strings.Contains(res.stdout, want) {
+					t.Errorf("%s: want %s:\n%s", q, want, res.stdout)
+				}
+			}
+		})
+	}
+}
+
+// TestAgateToJSON: agate's Table.to_json(path) writes the rows as a JSON
+// list of objects, each value as its column's type jsonifies it (re_data
+// writes its overview so), under the target path only: a path outside it
+// fails the operation and writes nothing.
+func TestAgateToJSON(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/dump.sql", `{% macro dump(path) %}
+{%- do run_query("select 1 as n, 2.5::double as x, 'a\"b' as s, date '2024-01-31' as d, null as z union all select 2, 3, 'é', date '2024-02-01', null order by n").to_json(path) -%}
+{% endmacro %}
+`)
+	mustElt(t, dir, "run-operation", "dump", "--args", "{path: target/out/rows.json}")
+	b, err := os.ReadFile(filepath.Join(dir, "target/out/rows.json"))
+	want := `[{"n": 1, "x": 2.5, "s": "a\"b", "d": "2024-01-31", "z": null}, {"n": 2, "x": 3.0, "s": "é", "d": "2024-02-01", "z": null}]`
+	if err != nil || string(b) != want {
+		t.Errorf("rows.json: %v\n got %s\nwant %s", err, b, want)
+	}
+	res := elt(t, dir, "run-operation", "dump", "--args", "{path: ../escaped.json}")
+	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "is not under the target path") {
+		t.Errorf("a path outside the target path: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escaped.json")); err == nil {
+		t.Error("escaped.json was written outside the target path")
+	}
+}
