@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -499,25 +498,10 @@ func (t *agateTable) toJSON(s *jinja.State, args []any, kw jinja.Kwargs) (any, e
 		}
 		types[i] = agateTypeOf(col)
 	}
-	var b bytes.Buffer
-	if !newline {
-		b.WriteByte('[')
-	}
+	rows := make([]any, len(t.rows))
 	for j, r := range t.rows {
-		if j > 0 {
-			if newline {
-				b.WriteByte('\n')
-			} else {
-				b.WriteString(", ")
-			}
-		}
-		b.WriteByte('{')
+		d := jinja.NewDict()
 		for i, name := range t.columns {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyJSON(&b, name)
-			b.WriteString(": ")
 			var v any
 			if i < len(r.vals) {
 				v = r.vals[i]
@@ -525,14 +509,26 @@ func (t *agateTable) toJSON(s *jinja.State, args []any, kw jinja.Kwargs) (any, e
 			if f, ok := types[i].GetAttr("jsonify"); ok {
 				v, _ = f.(jinja.Func)(s, []any{v}, nil)
 			}
-			writePyJSON(&b, v)
+			d.Set(name, v)
 		}
-		b.WriteByte('}')
+		rows[j] = d
 	}
+	// json.dumps(ensure_ascii=False) of the list, or of each row, a line
+	// each.
+	opts := jinja.JSONOptions{Unicode: true}
+	var b bytes.Buffer
 	if !newline {
-		b.WriteByte(']')
-	} else if len(t.rows) > 0 {
-		b.WriteByte('\n')
+		rows = []any{jinja.NewList(rows...)}
+	}
+	for _, v := range rows {
+		out, err := jinja.DumpJSON(v, opts)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(out)
+		if newline {
+			b.WriteByte('\n')
+		}
 	}
 	if err := write(path, b.Bytes()); err != nil {
 		return nil, st.fail("", "Table.to_json: %v", err)
@@ -540,41 +536,6 @@ func (t *agateTable) toJSON(s *jinja.State, args []any, kw jinja.Kwargs) (any, e
 	return nil, nil
 }
 
-// writePyJSON writes v as Python's json.dumps(ensure_ascii=False) does.
-func writePyJSON(b *bytes.Buffer, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		if x {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case int64, int, *big.Int:
-		fmt.Fprint(b, x)
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			b.WriteString("NaN")
-		case math.IsInf(x, 1):
-			b.WriteString("Infinity")
-		case math.IsInf(x, -1):
-			b.WriteString("-Infinity")
-		default:
-			b.WriteString(jinja.Repr(x))
-		}
-	default:
-		s, err := jinja.Str(x)
-		if err != nil {
-			s = fmt.Sprint(x)
-		}
-		enc := json.NewEncoder(b)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(s)
-		b.Truncate(b.Len() - 1) // Encode's newline
-	}
-}
 
 // rename is agate's Table.rename(column_names): a new table whose columns
 // a dict renames (old name to new; others keep theirs) or a sequence names

@@ -88,9 +88,12 @@ type JSONOptions struct {
 	// Default is json.dumps' default=: it converts a value JSON cannot
 	// encode, or returns an error; nil raises TypeError as Python does.
 	Default func(v any) (any, error)
+	// Unicode is ensure_ascii=False: text beyond ASCII is written as it
+	// is, not as \u escapes.
+	Unicode bool
 }
 
-// DumpJSON is Python's json.dumps(v, ...) with ensure_ascii, for values
+// DumpJSON is Python's json.dumps(v, ...) (ensure_ascii unless Unicode), for values
 // of templates and plain Go values (nil, bool, int, int64, float64,
 // string, []any, map[string]any and the engine's own types).
 func DumpJSON(v any, o JSONOptions) (string, error) {
@@ -119,7 +122,7 @@ func htmlSafeJSON(v any, indent any) (string, error) {
 	return r.Replace(s), nil
 }
 
-func jsonString(b *strings.Builder, s string) {
+func jsonString(b *strings.Builder, s string, unicode bool) {
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {
@@ -138,7 +141,7 @@ func jsonString(b *strings.Builder, s string) {
 		case '\f':
 			b.WriteString(`\f`)
 		default:
-			if r < 0x20 || r > 0x7e {
+			if r < 0x20 || r > 0x7e && !unicode {
 				if r > 0xffff {
 					r1, r2 := utf16.EncodeRune(r)
 					b.WriteString(`\u` + hex4(int(r1)) + `\u` + hex4(int(r2)))
@@ -231,9 +234,9 @@ func (w *jsonWriter) write(v any, depth int) error {
 	case float64:
 		b.WriteString(jsonFloat(x))
 	case string:
-		jsonString(b, x)
+		jsonString(b, x, w.opts.Unicode)
 	case Markup:
-		jsonString(b, string(x))
+		jsonString(b, string(x), w.opts.Unicode)
 	case *List, []any, Tuple:
 		items, _ := seqItems(x)
 		if len(items) == 0 {
@@ -286,7 +289,7 @@ func (w *jsonWriter) write(v any, depth int) error {
 			if err != nil {
 				return err
 			}
-			jsonString(b, k)
+			jsonString(b, k, w.opts.Unicode)
 			b.WriteString(": ")
 			if err := w.write(vals[i], depth+1); err != nil {
 				return err

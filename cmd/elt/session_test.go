@@ -9,6 +9,21 @@ import (
 	"testing"
 )
 
+// onBothWarehouses runs test in a project on DuckDB, and in one on the
+// test PostgreSQL server in schema (skipped without it).
+func onBothWarehouses(t *testing.T, schema string, test func(t *testing.T, dir, warehouse string)) {
+	for _, wh := range []string{"duckdb", "postgres"} {
+		t.Run(wh, func(t *testing.T) {
+			dir := miniProject(t, "")
+			if wh == "postgres" {
+				pgSchema(t, schema)
+				writeFile(t, dir, "profiles.yml", pgProfile)
+			}
+			test(t, dir, wh)
+		})
+	}
+}
+
 // TestNodeOnOneConnection: as on dbt's one connection per thread, what a
 // node's render runs, its hooks and its statements share one connection,
 // on four threads: a pre-hook's session setting is what the model's table
@@ -18,47 +33,36 @@ import (
 // its connection, so a node spread over the pool's connections reads
 // another's setting or none, and misses its table.
 func TestNodeOnOneConnection(t *testing.T) {
-	for _, wh := range []struct {
-		name      string
-		setup     func(t *testing.T) string
-		set, read string // a pre-hook setting the tag; the expression reading it
-		// busy takes a few milliseconds: while one node runs it, the
-		// others take and give back connections, so a node that asks the
-		// pool for each statement is all but sure to get another one.
-		busy string
-	}{
-		{"duckdb", func(t *testing.T) string { return miniProject(t, "") },
-			"set variable tag = '%s'", "getvariable('tag')", "select count(*) from range(2000000)"},
-		{"postgres", func(t *testing.T) string {
-			pgSchema(t, "one_conn")
-			dir := t.TempDir()
-			writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
-			writeFile(t, dir, "profiles.yml", pgProfile)
-			return dir
-		}, "set elt.tag = '%s'", "current_setting('elt.tag', true)", "select pg_sleep(0.01)"},
-	} {
-		t.Run(wh.name, func(t *testing.T) {
-			dir := wh.setup(t)
-			var checks []string
-			for i := range 16 {
-				name := fmt.Sprintf("m%d", i)
-				writeFile(t, dir, "models/"+name+".sql", fmt.Sprintf("{{ config(materialized='table', pre_hook=[\"%s\", \"%s\"]) }}\nselect %s as tag\n",
-					fmt.Sprintf(wh.set, name), wh.busy, wh.read))
-				checks = append(checks, fmt.Sprintf("select '%s' as want, tag from {{ ref('%s') }}", name, name))
-				writeFile(t, dir, fmt.Sprintf("tests/mocked_%d.sql", i), fmt.Sprintf(
-					"{%% if execute %%}{%% do run_query(\"create temporary table if not exists tmp_%d as select 1 as x where 1 = 0\") %%}"+
-						"{%% for _ in range(8) %%}{%% do run_query(\"select count(*) from tmp_%d\") %%}{%% endfor %%}{%% endif %%}\nselect * from tmp_%d\n", i, i, i))
-			}
-			writeFile(t, dir, "tests/tags.sql", "select * from (\n"+strings.Join(checks, "\nunion all\n")+"\n) as t where tag is null or tag <> want\n")
-			res := elt(t, dir, "build", "--threads", "4")
-			if res.code != 0 {
-				t.Fatalf("want every node on one connection, got exit %d:\n%s%s", res.code, res.stdout, res.stderr)
-			}
-			if !strings.Contains(res.stdout, "PASS=33 ") {
-				t.Errorf("want 16 models and 17 tests to pass:\n%s", res.stdout)
-			}
-		})
+	// A pre-hook setting the tag; the expression reading it; a query
+	// that takes a few milliseconds: while one node runs it, the others
+	// take and give back connections, so a node that asks the pool for
+	// each statement is all but sure to get another one.
+	type session struct{ set, read, busy string }
+	sessions := map[string]session{
+		"duckdb":   {"set variable tag = '%s'", "getvariable('tag')", "select count(*) from range(2000000)"},
+		"postgres": {"set elt.tag = '%s'", "current_setting('elt.tag', true)", "select pg_sleep(0.01)"},
 	}
+	onBothWarehouses(t, "one_conn", func(t *testing.T, dir, warehouse string) {
+		wh := sessions[warehouse]
+		var checks []string
+		for i := range 16 {
+			name := fmt.Sprintf("m%d", i)
+			writeFile(t, dir, "models/"+name+".sql", fmt.Sprintf("{{ config(materialized='table', pre_hook=[\"%s\", \"%s\"]) }}\nselect %s as tag\n",
+				fmt.Sprintf(wh.set, name), wh.busy, wh.read))
+			checks = append(checks, fmt.Sprintf("select '%s' as want, tag from {{ ref('%s') }}", name, name))
+			writeFile(t, dir, fmt.Sprintf("tests/mocked_%d.sql", i), fmt.Sprintf(
+				"{%% if execute %%}{%% do run_query(\"create temporary table if not exists tmp_%d as select 1 as x where 1 = 0\") %%}"+
+					"{%% for _ in range(8) %%}{%% do run_query(\"select count(*) from tmp_%d\") %%}{%% endfor %%}{%% endif %%}\nselect * from tmp_%d\n", i, i, i))
+		}
+		writeFile(t, dir, "tests/tags.sql", "select * from (\n"+strings.Join(checks, "\nunion all\n")+"\n) as t where tag is null or tag <> want\n")
+		res := elt(t, dir, "build", "--threads", "4")
+		if res.code != 0 {
+			t.Fatalf("want every node on one connection, got exit %d:\n%s%s", res.code, res.stdout, res.stderr)
+		}
+		if !strings.Contains(res.stdout, "PASS=33 ") {
+			t.Errorf("want 16 models and 17 tests to pass:\n%s", res.stdout)
+		}
+	})
 }
 
 // incrementalMacrosDemo runs dbt's incremental statement macros on real
@@ -98,40 +102,23 @@ const incrementalMacrosDemo = `{% macro demo() %}
 // adapter's (delete+insert on DuckDB; on PostgreSQL append, delete+insert
 // with a unique_key).
 func TestIncrementalMacrosAsDBT(t *testing.T) {
-	for _, wh := range []struct {
-		name  string
-		setup func(t *testing.T) string
-		// the default strategy without a key: append on PostgreSQL, DuckDB's
-		// delete+insert with no key to delete by appends too.
-	}{
-		{"duckdb", func(t *testing.T) string { return miniProject(t, "") }},
-		{"postgres", func(t *testing.T) string {
-			pgSchema(t, "inc_macros")
-			dir := t.TempDir()
-			writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
-			writeFile(t, dir, "profiles.yml", pgProfile)
-			return dir
-		}},
-	} {
-		t.Run(wh.name, func(t *testing.T) {
-			dir := wh.setup(t)
-			writeFile(t, dir, "macros/demo.sql", incrementalMacrosDemo)
-			res := mustElt(t, dir, "run-operation", "demo")
-			for _, want := range []string{
-				"merge 1:new,2:keep,3:added\n",
-				"delete_insert 1:new,2:keep,3:added\n",
-				"default_keyed 1:new,2:keep,3:added\n",
-				"default_append 1:new,1:old,2:keep,3:added\n",
-				"append 1:new,1:old,2:keep,3:added\n",
-				`csv "a", "b"` + "\n",
-				"on (x > 1) and (DBT_INTERNAL_SOURCE.a = DBT_INTERNAL_DEST.a) and (DBT_INTERNAL_SOURCE.b = DBT_INTERNAL_DEST.b)",
-			} {
-				if !strings.Contains(res.stdout, want) {
-					t.Errorf("lacks %q:\n%s", want, res.stdout)
-				}
+	onBothWarehouses(t, "inc_macros", func(t *testing.T, dir, _ string) {
+		writeFile(t, dir, "macros/demo.sql", incrementalMacrosDemo)
+		res := mustElt(t, dir, "run-operation", "demo")
+		for _, want := range []string{
+			"merge 1:new,2:keep,3:added\n",
+			"delete_insert 1:new,2:keep,3:added\n",
+			"default_keyed 1:new,2:keep,3:added\n",
+			"default_append 1:new,1:old,2:keep,3:added\n",
+			"append 1:new,1:old,2:keep,3:added\n",
+			`csv "a", "b"` + "\n",
+			"on (x > 1) and (DBT_INTERNAL_SOURCE.a = DBT_INTERNAL_DEST.a) and (DBT_INTERNAL_SOURCE.b = DBT_INTERNAL_DEST.b)",
+		} {
+			if !strings.Contains(res.stdout, want) {
+				t.Errorf("lacks %q:\n%s", want, res.stdout)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestNodeStatementsRunOnce: a statement a model's render runs (an audit
@@ -221,46 +208,31 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 // PostgreSQL alike; a short row is padded with nulls on PostgreSQL, and
 // an error naming its line on DuckDB, whose reader pads only unparallel.
 func TestSeedBlankLinesAsDBT(t *testing.T) {
-	for _, wh := range []struct {
-		name  string
-		setup func(t *testing.T) string
-	}{
-		{"duckdb", func(t *testing.T) string { return miniProject(t, "") }},
-		{"postgres", func(t *testing.T) string {
-			pgSchema(t, "seed_blanks")
-			dir := t.TempDir()
-			writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
-			writeFile(t, dir, "profiles.yml", pgProfile)
-			return dir
-		}},
-	} {
-		t.Run(wh.name, func(t *testing.T) {
-			dir := wh.setup(t)
-			writeFile(t, dir, "seeds/pairs.csv", "a,b\n1,x\n\n2,y\n\n")
-			writeFile(t, dir, "seeds/single.csv", "ip\n1.2.3.4\n\n5.6.7.8\n")
-			writeFile(t, dir, "seeds/short.csv", "a,b,c\n1,x,y\n2\n")
-			queries := map[string]string{
-				"select count(*) as n, count(a) as a, count(b) as b from {{ ref('pairs') }}": "| 4 | 2 | 2 |",
-				"select count(*) as n, count(ip) as ip from {{ ref('single') }}":             "| 3 |  2 |",
+	onBothWarehouses(t, "seed_blanks", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "seeds/pairs.csv", "a,b\n1,x\n\n2,y\n\n")
+		writeFile(t, dir, "seeds/single.csv", "ip\n1.2.3.4\n\n5.6.7.8\n")
+		writeFile(t, dir, "seeds/short.csv", "a,b,c\n1,x,y\n2\n")
+		queries := map[string]string{
+			"select count(*) as n, count(a) as a, count(b) as b from {{ ref('pairs') }}": "| 4 | 2 | 2 |",
+			"select count(*) as n, count(ip) as ip from {{ ref('single') }}":             "| 3 |  2 |",
+		}
+		if warehouse == "duckdb" {
+			res := elt(t, dir, "seed", "--select", "short")
+			if res.code == 0 || !strings.Contains(res.stdout, "seeds/short.csv:3: row has 1 fields, fewer than the header's 3") {
+				t.Errorf("a short row on DuckDB: exit %d\n%s", res.code, res.stdout)
 			}
-			if wh.name == "duckdb" {
-				res := elt(t, dir, "seed", "--select", "short")
-				if res.code == 0 || !strings.Contains(res.stdout, "seeds/short.csv:3: row has 1 fields, fewer than the header's 3") {
-					t.Errorf("a short row on DuckDB: exit %d\n%s", res.code, res.stdout)
-				}
-				mustElt(t, dir, "seed", "--exclude", "short")
-			} else {
-				mustElt(t, dir, "seed")
-				queries["select count(*) as n, count(b) as b, count(c) as c from {{ ref('short') }}"] = "| 2 | 1 | 1 |"
+			mustElt(t, dir, "seed", "--exclude", "short")
+		} else {
+			mustElt(t, dir, "seed")
+			queries["select count(*) as n, count(b) as b, count(c) as c from {{ ref('short') }}"] = "| 2 | 1 | 1 |"
+		}
+		for q, want := range queries {
+			res := mustElt(t, dir, "show", "--inline", q)
+			if !strings.Contains(res.stdout, want) {
+				t.Errorf("%s: want %s:\n%s", q, want, res.stdout)
 			}
-			for q, want := range queries {
-				res := mustElt(t, dir, "show", "--inline", q)
-				if !strings.Contains(res.stdout, want) {
-					t.Errorf("%s: want %s:\n%s", q, want, res.stdout)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestAgateToJSON: agate's Table.to_json(path) writes the rows as a JSON
