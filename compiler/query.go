@@ -536,7 +536,6 @@ func (t *agateTable) toJSON(s *jinja.State, args []any, kw jinja.Kwargs) (any, e
 	return nil, nil
 }
 
-
 // rename is agate's Table.rename(column_names): a new table whose columns
 // a dict renames (old name to new; others keep theirs) or a sequence names
 // in order (elementary lowercases every query's column names so). Row
