@@ -421,10 +421,14 @@ func (st *renderState) renderGenericTest() (string, error) {
 		v := md.Kwargs[k]
 		var val any
 		var err error
-		if k == "model" {
+		switch k {
+		case "model":
 			val, err = st.testModel(v)
-		} else {
-			val, err = st.testArg(v)
+		case "column_name":
+			// dbt renders every argument natively but the column's name.
+			val, err = st.testArg(v, false)
+		default:
+			val, err = st.testArg(v, true)
 		}
 		if err != nil {
 			return "", err
@@ -481,7 +485,7 @@ func (st *renderState) testModel(v any) (any, error) {
 	return strings.TrimSpace(out), nil
 }
 
-func (st *renderState) testArg(v any) (any, error) {
+func (st *renderState) testArg(v any, native bool) (any, error) {
 	switch x := v.(type) {
 	case string:
 		if strings.Contains(x, "(") && jinjaExprRe().MatchString(x) { // the pattern needs a "(": most arguments have none
@@ -496,7 +500,15 @@ func (st *renderState) testArg(v any) (any, error) {
 		if !strings.Contains(x, "{{") && !strings.Contains(x, "{%") {
 			return x, nil
 		}
-		out, err := st.renderString(x)
+		var out any
+		var err error
+		if native {
+			// As dbt's add_rendered_test_kwargs: "{{ var('model_types') }}"
+			// is the list the var holds, not its text.
+			out, err = st.renderNativeString(x)
+		} else {
+			out, err = st.renderString(x)
+		}
 		if err != nil {
 			return nil, st.testArgError(err)
 		}
@@ -505,7 +517,7 @@ func (st *renderState) testArg(v any) (any, error) {
 		out := make([]any, len(x))
 		for i, e := range x {
 			var err error
-			if out[i], err = st.testArg(e); err != nil {
+			if out[i], err = st.testArg(e, native); err != nil {
 				return nil, err
 			}
 		}
@@ -514,7 +526,7 @@ func (st *renderState) testArg(v any) (any, error) {
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			var err error
-			if out[k], err = st.testArg(e); err != nil {
+			if out[k], err = st.testArg(e, native); err != nil {
 				return nil, err
 			}
 		}
@@ -635,19 +647,35 @@ func modelExprShape(expr string) (int, []any, bool) {
 }
 
 func (st *renderState) renderString(src string) (string, error) {
-	e := st.engine
-	var tpl *jinja.Template
-	if v, ok := e.strCache.Load(src); ok {
-		tpl = v.(*jinja.Template)
-	} else {
-		t, err := e.env.Parse("<string>", src)
-		if err != nil {
-			return "", err
-		}
-		e.strCache.Store(src, t)
-		tpl = t
+	tpl, err := st.engine.stringTemplate(src)
+	if err != nil {
+		return "", err
 	}
 	return st.render(tpl)
+}
+
+// renderNativeString renders src as jinja2.nativetypes does: a lone
+// expression's value as it is, else the text as a Python literal when it
+// is one.
+func (st *renderState) renderNativeString(src string) (any, error) {
+	tpl, err := st.engine.stringTemplate(src)
+	if err != nil {
+		return nil, err
+	}
+	return tpl.RenderNativeWith(st.ctx, st)
+}
+
+// stringTemplate is src parsed, once for the engine.
+func (e *engine) stringTemplate(src string) (*jinja.Template, error) {
+	if v, ok := e.strCache.Load(src); ok {
+		return v.(*jinja.Template), nil
+	}
+	t, err := e.env.Parse("<string>", src)
+	if err != nil {
+		return nil, err
+	}
+	e.strCache.Store(src, t)
+	return t, nil
 }
 
 // packageNamed is the installed package name, or nil.

@@ -90,6 +90,20 @@ func (t *Template) RenderWith(ctx context.Context, globals Globals) (string, err
 	return w.b.String(), nil
 }
 
+// RenderNativeWith is RenderWith as jinja2.nativetypes renders: a single
+// output value is returned as is; several are concatenated and parsed as
+// a Python literal when possible, else returned as the string.
+func (t *Template) RenderNativeWith(ctx context.Context, globals Globals) (any, error) {
+	s, w := t.start(ctx, nil, globals, true)
+	if err := t.run(s, w); err != nil {
+		if rs, ok := err.(*returnSignal); ok {
+			return rs.v, nil
+		}
+		return nil, err
+	}
+	return nativeConcat(w.parts)
+}
+
 // Plain turns a template value into the plain Go values YAML and JSON
 // decoding give: map[string]any, []any, int, float64, string, bool and
 // nil (Markup becomes a string, Undefined nil, an integer too large for

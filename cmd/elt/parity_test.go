@@ -549,3 +549,32 @@ on-run-end:
 		}
 	}
 }
+
+// TestTestArgumentsRenderNatively: a generic test's arguments are rendered
+// as dbt's add_rendered_test_kwargs renders them, natively: "{{
+// var('kinds') }}" is the list the var holds (dbt-project-evaluator's
+// integration tests pass accepted_values so), a lone ref() the relation;
+// text with an expression in it stays text.
+func TestTestArgumentsRenderNatively(t *testing.T) {
+	dir := miniProject(t, "vars:\n  kinds: ['a', 'bb']\n  limit: 2\n")
+	writeFile(t, dir, "models/m.sql", "select 'a' as kind union all select 'bb'\n")
+	writeFile(t, dir, "models/props.yml", `models:
+  - name: m
+    columns:
+      - name: kind
+        data_tests:
+          - accepted_values:
+              values: "{{ var('kinds') }}"
+          - dbt_utils_like:
+              expr: "length(kind) <= {{ var('limit') }}"
+`)
+	writeFile(t, dir, "tests/generic/like.sql", "{% test dbt_utils_like(model, column_name, expr) %}select * from {{ model }} where not ({{ expr }}){% endtest %}\n")
+	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "PASS=3 ") {
+		t.Errorf("want the model and both tests to pass:\n%s", res.stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/props.yml/accepted_values_m_kind___var_kinds_.sql"))
+	if err != nil || !strings.Contains(string(b), "'a',\n    'bb'") {
+		t.Errorf("accepted_values compiled to:\n%s (%v)", b, err)
+	}
+}
