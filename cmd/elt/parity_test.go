@@ -525,13 +525,14 @@ func TestGraphStateUnderThreads(t *testing.T) {
 func TestReDataAsDBT(t *testing.T) {
 	dir := miniProject(t, `vars:
   set_one: 1
+on-run-start:
+  - create table if not exists main.src_t as select 1 as id
 on-run-end:
   - "{% for r in results %}{% do log('RESULT ' ~ r.node.name ~ ' ' ~ r.node.resource_type.value ~ ' ' ~ (r.node.resource_type == 'test') ~ ' ' ~ r.status.name ~ ' ' ~ r.status.value, info=True) %}{% endfor %}"
 `)
 	writeFile(t, dir, "macros/links.sql", "{% https://example.com/issues/143 %}\n{% macro shout(x) %}{{ x | upper }}{% endmacro %}\n{% macro has(n) %}{{ var.has_var(n) }}{% endmacro %}\n")
 	writeFile(t, dir, "models/m.sql", "select '{{ shout('a') }}' as a, '{{ has('set_one') }}{{ has('unset') }}' as h, * from {{ source('raw_' ~ var('set_one'), 't') }}\n")
-	writeFile(t, dir, "models/sources.yml", "sources:\n  - name: \"raw_{{ var('set_one') }}\"\n    schema: main\n    tables:\n      - name: t\n        columns:\n          - name: id\n            data_tests: [not_null]\n")
-	writeFile(t, dir, "models/t.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/sources.yml", "sources:\n  - name: \"raw_{{ var('set_one') }}\"\n    schema: main\n    tables:\n      - name: t\n        identifier: src_t\n        columns:\n          - name: id\n            data_tests: [not_null]\n")
 	writeFile(t, dir, "dbt_packages/pk/dbt_project.yml", "name: pk\n")
 	writeFile(t, dir, "dbt_packages/pk/models/pkg_model.sql", "{{ config(materialized='table') }}\nselect 7 as id\n")
 	writeFile(t, dir, "models/pkg.yml", "models:\n  - name: pkg_model\n    columns:\n      - name: id\n        data_tests: [unique]\n")
