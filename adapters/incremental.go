@@ -19,6 +19,11 @@ type Incremental struct {
 	UniqueKey           []string // merge and delete+insert; empty means none
 	MergeUpdateColumns  []string // merge: only these columns are updated (nil: all but the key)
 	MergeExcludeColumns []string // merge: these columns are not updated
+	// Predicates are the model's incremental_predicates (or predicates):
+	// SQL conditions a merge matches rows with and a delete+insert
+	// deletes with, naming the target DBT_INTERNAL_DEST and the new rows
+	// DBT_INTERNAL_SOURCE, as in dbt.
+	Predicates []string
 	// OnSchemaChange: "ignore" (default), "fail", "append_new_columns", "sync_all_columns".
 	OnSchemaChange string
 	// Microbatch: rows of the target whose EventTime falls in [BatchStart, BatchEnd)

@@ -62,7 +62,7 @@ const adapterOpsSQL = `
 {% macro drop_relation(relation) -%}{{ return(adapter.dispatch('drop_relation', 'dbt')(relation)) }}{%- endmacro %}
 {% macro default__drop_relation(relation) -%}
   {% call statement('drop_relation', auto_begin=False) -%}
-    drop {{ relation.type or 'table' }} if exists {{ relation }} cascade
+    drop {{ (relation.type or 'table') | replace('_', ' ') }} if exists {{ relation }} cascade
   {%- endcall %}
 {%- endmacro %}
 {% macro bigquery__drop_relation(relation) -%}
@@ -186,7 +186,13 @@ func (e *engine) opCallMacro(name string, n int) jinja.Func {
 			call[i] = rel
 		}
 		st.introspected = true
-		if _, err := st.invoke(name, call, nil); err != nil {
+		// dbt's adapter runs the macro it finds by name in the root
+		// project, then the packages, then its own (adapterMethodMacro).
+		def, ok := e.adapterMethodMacro(name)
+		if !ok {
+			return nil, fmt.Errorf("macro %q is not defined", name)
+		}
+		if _, err := st.callMacro(def, nil, call, nil); err != nil {
 			return nil, err
 		}
 		return nil, nil

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -182,11 +183,24 @@ func (m *Manifest) renderDetached(ctx context.Context, n *Node, setup func(*rend
 // Hooks renders the node's pre_hook or post_hook config ("pre_hook" or
 // "post_hook"; "pre-hook" and "post-hook" are accepted too) in the node's
 // context (this, target, config, macros, run_query...) with execute=true,
-// and returns the statements in the order they run: dbt_project.yml
+// and returns the statements in the order they are written: dbt_project.yml
 // levels first, then properties YAML, then the file's config(). Each entry
-// is a SQL string or a {sql: ..., transaction: ...} mapping; the transaction
-// flag is not reported. Hooks that render to nothing are dropped.
+// is a SQL string or a {sql: ..., transaction: ...} mapping. Hooks that
+// render to nothing are dropped.
 func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string, error) {
+	return m.hooks(ctx, id, which, func(bool) bool { return true })
+}
+
+// HooksIn is Hooks for the entries whose transaction flag is
+// inTransaction (true unless the entry says transaction: false, as
+// before_begin and after_commit make it): dbt runs a node's pre-hooks
+// outside its transaction first, then those inside, and its post-hooks
+// inside first, then those outside.
+func (m *Manifest) HooksIn(ctx context.Context, id string, which string, inTransaction bool) ([]string, error) {
+	return m.hooks(ctx, id, which, func(tx bool) bool { return tx == inTransaction })
+}
+
+func (m *Manifest) hooks(ctx context.Context, id string, which string, keep func(transaction bool) bool) ([]string, error) {
 	n, ok := m.Nodes[id]
 	if !ok {
 		return nil, diag.Errorf("", diag.Pos{}, "", "hooks: unknown node %s", id)
@@ -197,13 +211,16 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 	}
 	hold := m.holdGraph()
 	defer hold.release()
-	srcs, err := hookSources(n, key)
+	srcs, err := hookEntries(n, key)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, src := range srcs {
-		sql, err := m.renderWith(ctx, src, n, nil, hold)
+		if !keep(src.transaction) {
+			continue
+		}
+		sql, err := m.renderWith(ctx, src.sql, n, nil, hold)
 		if err != nil {
 			return nil, err
 		}
@@ -214,9 +231,24 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 	return out, nil
 }
 
+// hookEntry is one hook as a node's config lists it.
+type hookEntry struct {
+	sql         string
+	transaction bool
+}
+
 // hookSources are the SQL templates of n's pre_hook or post_hook (key),
 // as its config lists them: strings, or {sql: ..., transaction: ...}.
 func hookSources(n *Node, key string) ([]string, error) {
+	entries, err := hookEntries(n, key)
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.sql
+	}
+	return out, err
+}
+
+func hookEntries(n *Node, key string) ([]hookEntry, error) {
 	var list []any
 	switch x := n.Config[key].(type) {
 	case nil:
@@ -230,18 +262,38 @@ func hookSources(n *Node, key string) ([]string, error) {
 	default:
 		list = []any{x}
 	}
-	out := make([]string, 0, len(list))
+	out := make([]hookEntry, 0, len(list))
 	for i, e := range list {
 		switch x := e.(type) {
 		case string:
-			out = append(out, x)
+			// As dbt's get_hook_dict: a string that is the JSON of a
+			// mapping (before_begin, after_commit) is that mapping.
+			var h struct {
+				SQL         *string `json:"sql"`
+				Transaction *bool   `json:"transaction"`
+			}
+			if t := strings.TrimSpace(x); strings.HasPrefix(t, "{") && json.Unmarshal([]byte(t), &h) == nil && h.SQL != nil {
+				tx := h.Transaction == nil || *h.Transaction
+				out = append(out, hookEntry{sql: *h.SQL, transaction: tx})
+				continue
+			}
+			out = append(out, hookEntry{sql: x, transaction: true})
 		case map[string]any:
 			s, ok := x["sql"].(string)
 			if !ok {
 				return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write the hook as a SQL string or {sql: ..., transaction: true}",
 					"%s %d of %s has no sql", key, i+1, n.UniqueID)
 			}
-			out = append(out, s)
+			tx := true
+			switch t := x["transaction"].(type) {
+			case nil:
+			case bool:
+				tx = t
+			default:
+				return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write transaction: true or transaction: false",
+					"%s %d of %s: transaction is a %T, not true or false", key, i+1, n.UniqueID, t)
+			}
+			out = append(out, hookEntry{sql: s, transaction: tx})
 		default:
 			return nil, diag.Errorf(n.OriginalFilePath, diag.Pos{}, "write the hook as a SQL string or {sql: ..., transaction: true}",
 				"%s %d of %s is a %T, not SQL", key, i+1, n.UniqueID, e)

@@ -226,6 +226,18 @@ func (st *renderState) lookup(name string) (any, bool) {
 		if this := st.thisValue(); this != nil {
 			return this, true
 		}
+	case "schema", "database":
+		// dbt's model context: the node's schema and database once they
+		// are known, else (while parsing, or with no node) the target's.
+		st.noteTarget()
+		if n := st.node; n != nil {
+			if v := map[string]string{"schema": n.Relation.Schema, "database": n.Relation.Database}[name]; v != "" {
+				return v, true
+			}
+		}
+		if t := st.engine.target; t != nil {
+			return map[string]string{"schema": t.Schema, "database": t.Database}[name], true
+		}
 	case "selected_resources":
 		st.volatile = true
 		return toAnyList(st.m.selected), true
@@ -744,6 +756,7 @@ func (e *engine) buildGlobals() {
 	}
 	dialect := e.dialect
 	g["adapter"] = map[string]any{
+		"behavior": e.behavior(),
 		"quote": jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 			if len(args) == 0 {
 				return "", nil
@@ -794,10 +807,13 @@ func (e *engine) buildGlobals() {
 	for name, fn := range e.adapterOps() {
 		g["adapter"].(map[string]any)[name] = fn
 	}
+	relationClass := map[string]any{"create": jinja.Func(e.createRelation)}
 	g["api"] = map[string]any{
-		"Relation": map[string]any{"create": jinja.Func(e.createRelation)},
+		"Relation": relationClass,
 		"Column":   apiColumn{e: e},
 	}
+	// adapter.Relation is the same class as api.Relation, as in dbt.
+	g["adapter"].(map[string]any)["Relation"] = relationClass
 	for name, def := range e.macros {
 		g[name] = def.fn
 	}

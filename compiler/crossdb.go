@@ -10,9 +10,23 @@ package compiler
 // adds to the column created_at; string literals are passed quoted
 // ("'2024-01-01'"). Output is kept on one line so compiled SQL reads well.
 const crossDBMacroSQL = `
-{#- dbt's equals: with its truthy-nulls behaviour off (dbt's default), plain equality. -#}
+{#- dbt's equals: plain equality, or NULL equal to NULL when the project turns the adapter
+    behaviour flag enable_truthy_nulls_equals_macro on. -#}
 {% macro equals(expr1, expr2) -%}{{ return(adapter.dispatch('equals', 'dbt')(expr1, expr2)) }}{%- endmacro %}
-{% macro default__equals(expr1, expr2) -%}({{ expr1 }} = {{ expr2 }}){%- endmacro %}
+{% macro default__equals(expr1, expr2) -%}
+{%- if adapter.behavior.enable_truthy_nulls_equals_macro.no_warn -%}
+case when (({{ expr1 }} = {{ expr2 }}) or ({{ expr1 }} is null and {{ expr2 }} is null)) then 0 else 1 end = 0
+{%- else -%}
+({{ expr1 }} = {{ expr2 }})
+{%- endif -%}
+{%- endmacro %}
+{% macro postgres__equals(expr1, expr2) -%}
+{%- if adapter.behavior.enable_truthy_nulls_equals_macro.no_warn -%}
+({{ expr1 }} is not distinct from {{ expr2 }})
+{%- else -%}
+({{ expr1 }} = {{ expr2 }})
+{%- endif -%}
+{%- endmacro %}
 
 {#- dbt's date_spine: one row per datepart from start_date up to end_date, from a series of
     1..n made by cross joining n copies of {0, 1} (n the number of bits of the count). -#}
@@ -156,8 +170,9 @@ dateadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 ({{ from_date_or_timestamp }} + cast({{ interval }} as bigint) * interval 1 {{ unit }})
 {%- endif -%}
 {%- endmacro %}
+{#- As dbt-postgres, without parentheses around the sum: a cast after it applies to the interval. -#}
 {% macro postgres__dateadd(datepart, interval, from_date_or_timestamp) -%}
-({{ from_date_or_timestamp }} + ((interval '1 {{ datepart }}') * ({{ interval }})))
+{{ from_date_or_timestamp }} + ((interval '1 {{ datepart }}') * ({{ interval }}))
 {%- endmacro %}
 {% macro bigquery__dateadd(datepart, interval, from_date_or_timestamp) -%}
 datetime_add(cast({{ from_date_or_timestamp }} as datetime), interval {{ interval }} {{ datepart }})
@@ -178,25 +193,29 @@ datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
 {% macro bigquery__datediff(first_date, second_date, datepart) -%}
 datetime_diff(cast({{ second_date }} as datetime), cast({{ first_date }} as datetime), {{ datepart }})
 {%- endmacro %}
-{#- Postgres has no datediff: count the datepart boundaries crossed, as the other warehouses do. -#}
+{#- Postgres has no datediff. As dbt-postgres: years, quarters and months from the dates'
+    parts; days between the dates; weeks as whole days / 7, one more or less where the
+    weekday (Sunday first) wraps; hours, minutes and the rest built on the larger unit's
+    count plus the difference of their own parts (double precision, as date_part's). -#}
 {% macro postgres__datediff(first_date, second_date, datepart) -%}
-{%- set a = 'cast(' ~ first_date ~ ' as timestamp)' -%}
-{%- set b = 'cast(' ~ second_date ~ ' as timestamp)' -%}
-{%- set years = '(date_part(\'year\', ' ~ b ~ ') - date_part(\'year\', ' ~ a ~ '))' -%}
+{%- set part = "date_part('{}', ({})::{})" -%}
+{%- if datepart in ('year', 'quarter', 'month') -%}
+{%- set diff = part.format(datepart, second_date, 'date') ~ ' - ' ~ part.format(datepart, first_date, 'date') -%}
 {%- if datepart == 'year' -%}
-{{ years }}
-{%- elif datepart == 'quarter' -%}
-({{ years }} * 4 + date_part('quarter', {{ b }}) - date_part('quarter', {{ a }}))
-{%- elif datepart == 'month' -%}
-({{ years }} * 12 + date_part('month', {{ b }}) - date_part('month', {{ a }}))
-{%- elif datepart == 'week' -%}
-((cast(date_trunc('week', {{ b }}) as date) - cast(date_trunc('week', {{ a }}) as date)) / 7)
+({{ diff }})
+{%- else -%}
+({{ datediff(first_date, second_date, 'year') }} * {{ 4 if datepart == 'quarter' else 12 }} + {{ diff }})
+{%- endif -%}
 {%- elif datepart == 'day' -%}
-(cast({{ b }} as date) - cast({{ a }} as date))
-{%- elif datepart in ('hour', 'minute', 'second', 'millisecond', 'microsecond') -%}
-{%- set unit = {'hour': 3600, 'minute': 60, 'second': 1, 'millisecond': 0.001, 'microsecond': 0.000001}[datepart] -%}
-{%- set trunc = datepart if datepart in ('hour', 'minute', 'second') else datepart ~ 's' -%}
-cast(round(extract(epoch from (date_trunc('{{ trunc }}', {{ b }}) - date_trunc('{{ trunc }}', {{ a }}))) / {{ unit }}) as bigint)
+(({{ second_date }})::date - ({{ first_date }})::date)
+{%- elif datepart == 'week' -%}
+({{ datediff(first_date, second_date, 'day') }} / 7 + case when {{ part.format('dow', first_date, 'timestamp') }} <= {{ part.format('dow', second_date, 'timestamp') }} then case when {{ first_date }} <= {{ second_date }} then 0 else -1 end else case when {{ first_date }} <= {{ second_date }} then 1 else 0 end end)
+{%- elif datepart in ('hour', 'minute') -%}
+{%- set larger = {'hour': ('day', 24), 'minute': ('hour', 60)}[datepart] -%}
+({{ datediff(first_date, second_date, larger[0]) }} * {{ larger[1] }} + {{ part.format(datepart, second_date, 'timestamp') }} - {{ part.format(datepart, first_date, 'timestamp') }})
+{%- elif datepart in ('second', 'millisecond', 'microsecond') -%}
+{%- set per_minute = {'second': 60, 'millisecond': 60000, 'microsecond': 60000000}[datepart] -%}
+({{ datediff(first_date, second_date, 'minute') }} * {{ per_minute }} + floor({{ part.format(datepart, second_date, 'timestamp') }}) - floor({{ part.format(datepart, first_date, 'timestamp') }}))
 {%- else -%}
 {{ exceptions.raise_compiler_error("datediff: unsupported datepart '" ~ datepart ~ "' on postgres") }}
 {%- endif -%}
@@ -214,9 +233,19 @@ timestamp_trunc(cast({{ date }} as timestamp), {{ datepart }})
 {%- endmacro %}
 
 {% macro last_day(date, datepart) %}{{ return(adapter.dispatch('last_day', 'dbt')(date, datepart)) }}{% endmacro %}
-{% macro default__last_day(date, datepart) -%}
+{% macro default_last_day(date, datepart) -%}
 cast({{ dbt.dateadd('day', '-1', dbt.dateadd(datepart, '1', dbt.date_trunc(datepart, date))) }} as date)
 {%- endmacro %}
+{% macro default__last_day(date, datepart) -%}{{ dbt.default_last_day(date, datepart) }}{%- endmacro %}
+{#- Postgres and DuckDB add no quarter interval: a quarter's last day is three months on, less a day. -#}
+{% macro postgres__last_day(date, datepart) -%}
+{%- if datepart == 'quarter' -%}
+cast({{ dbt.dateadd('day', '-1', dbt.dateadd('month', '3', dbt.date_trunc(datepart, date))) }} as date)
+{%- else -%}
+{{ dbt.default_last_day(date, datepart) }}
+{%- endif -%}
+{%- endmacro %}
+{% macro duckdb__last_day(date, datepart) -%}{{ dbt.postgres__last_day(date, datepart) }}{%- endmacro %}
 {% macro snowflake__last_day(date, datepart) -%}
 last_day({{ date }}, {{ datepart }})
 {%- endmacro %}
@@ -226,8 +255,9 @@ last_day(cast({{ date }} as date), {{ datepart }})
 
 {#- Strings -#}
 {% macro concat(fields) %}{{ return(adapter.dispatch('concat', 'dbt')(fields)) }}{% endmacro %}
+{#- || as dbt: NULL if any field is NULL. -#}
 {% macro default__concat(fields) -%}
-concat({{ fields | join(', ') }})
+{{ fields | join(' || ') }}
 {%- endmacro %}
 
 {% macro hash(field) %}{{ return(adapter.dispatch('hash', 'dbt')(field)) }}{% endmacro %}
@@ -261,6 +291,18 @@ lower(cast({{ field }} as string))
 {% macro split_part(string_text, delimiter_text, part_number) %}{{ return(adapter.dispatch('split_part', 'dbt')(string_text, delimiter_text, part_number)) }}{% endmacro %}
 {% macro default__split_part(string_text, delimiter_text, part_number) -%}
 split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
+{%- endmacro %}
+{#- A part counted from the end, as dbt finds it: the number of delimiters from the string's
+    length less its length without them (so one-character delimiters), plus 2 and the part. -#}
+{% macro _split_part_negative(string_text, delimiter_text, part_number) -%}
+split_part({{ string_text }}, {{ delimiter_text }}, length({{ string_text }}) - length(replace({{ string_text }}, {{ delimiter_text }}, '')) + 2 + {{ part_number }})
+{%- endmacro %}
+{% macro postgres__split_part(string_text, delimiter_text, part_number) -%}
+{%- if part_number >= 0 -%}
+{{ dbt.default__split_part(string_text, delimiter_text, part_number) }}
+{%- else -%}
+{{ dbt._split_part_negative(string_text, delimiter_text, part_number) }}
+{%- endif -%}
 {%- endmacro %}
 {% macro duckdb__split_part(string_text, delimiter_text, part_number) -%}
 string_split({{ string_text }}, {{ delimiter_text }})[{{ part_number }}]

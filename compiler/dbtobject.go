@@ -13,6 +13,16 @@ import (
 // reads every run result.
 type dbtObject struct{ fields *jinja.Dict }
 
+// TupleValue is a Python tuple of items, for the Jinja context (dbt's
+// database_schemas holds (database, schema) pairs).
+func TupleValue(items ...any) any {
+	t := make(jinja.Tuple, len(items))
+	for i, v := range items {
+		t[i] = templateValue(v)
+	}
+	return t
+}
+
 // ObjectValue is fields as one of dbt's objects (see dbtObject). A field
 // that is itself a map or a list of maps stays one; the results of
 // on-run-end wrap their timings and node with ObjectValue too.

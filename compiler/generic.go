@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -232,6 +233,13 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 	}
 	if isDisabled(cfg) {
 		return nil, nil
+	}
+	if short != name && cfg["alias"] == nil {
+		// As dbt: a name too long for a relation gives its hashed short
+		// name as the test's alias (its store_failures table).
+		cfg = maps.Clone(cfg)
+		cfg["alias"] = short
+		shared = false
 	}
 	n := &Node{
 		Node: project.Node{

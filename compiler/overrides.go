@@ -52,10 +52,12 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 		}
 		return name
 	}
+	// The steps elt runs a project's macro for (relationops.go).
+	honoured := func(step string) bool { return relationOps[step] && relationOpDialects[e.dialect.Type()] }
 	var found []*Macro
 	root := e.proj.Config.Name
 	for name, def := range e.macros {
-		if def.meta.Package == root && builtInSteps[base(name)] {
+		if def.meta.Package == root && builtInSteps[base(name)] && !honoured(base(name)) {
 			found = append(found, def.meta)
 		}
 	}
@@ -64,7 +66,7 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 		searched := slices.Contains(order, pkg)
 		for name, def := range own {
 			b := base(name)
-			if builtInSteps[b] && ((b == name && adapterMethodSteps[name]) || (b != name && searched)) {
+			if builtInSteps[b] && !honoured(b) && ((b == name && adapterMethodSteps[name]) || (b != name && searched)) {
 				found = append(found, def.meta)
 			}
 		}

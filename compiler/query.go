@@ -186,6 +186,12 @@ func fnLoadResult(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	name, _ := argString(args, kw, 0, "name")
 	res, ok := st.results[name]
 	if !ok {
+		if !st.execute {
+			// While parsing no statement runs: as under dbt's parse-time
+			// undefined, lookups on the missing result (load_result('s')
+			// ['data'][0][0]) give nothing rather than an error.
+			return jinja.NewUndefined("load_result('"+name+"')", jinja.Chainable), nil
+		}
 		return nil, nil
 	}
 	data := jinja.NewList()

@@ -344,10 +344,21 @@ func (sel *selector) methodMatcher(method string, args []string, value string) (
 			return fail("name the key, as in config.materialized:table or config.meta.owner:finance",
 				"config needs a key")
 		}
+		if len(args) == 1 && args[0] == "severity" {
+			// As dbt: a test's severity compares without case.
+			return func(i int) bool {
+				v, ok := nodes[i].Config["severity"].(string)
+				return ok && strings.EqualFold(v, value)
+			}, nil
+		}
 		return func(i int) bool { return configMatch(nodes[i].Config, args, value) }, nil
 	case "test_name":
 		return func(i int) bool {
 			n := &nodes[i]
+			if n.ResourceType == "unit_test" {
+				// As dbt: a unit test by its name.
+				return pattern.match(n.Name)
+			}
 			if n.ResourceType != "test" || n.TestName == "" {
 				return false
 			}

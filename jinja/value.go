@@ -458,8 +458,15 @@ func truth(v any) (bool, error) {
 		return x.Sign() != 0, nil
 	case interface{ Len() int }:
 		return x.Len() != 0, nil
+	case Truther:
+		return x.Truth(), nil
 	}
 	return true, nil
+}
+
+// Truther is a Go value with its own truth, as Python's __bool__.
+type Truther interface {
+	Truth() bool
 }
 
 func truthy(v any) bool { b, _ := truth(v); return b }
@@ -799,6 +806,13 @@ const (
 	UndefinedStrict    = Strict
 	UndefinedChainable = Chainable
 )
+
+// NewUndefined is an undefined value named name under policy, for a Go
+// function to return: Chainable absorbs every attribute, item and call
+// made on it, as dbt's parse-time undefined does.
+func NewUndefined(name string, policy UndefinedPolicy) *Undefined {
+	return &Undefined{policy: policy, name: name}
+}
 
 // Undefined is the value of a missing name, attribute or item.
 type Undefined struct {

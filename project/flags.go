@@ -126,6 +126,11 @@ var projectFlags = map[string]flagSpec{
 	"require_all_warnings_handled_by_warn_error": {flagBool, onlyValue(false,
 		"elt does not turn warnings into errors")},
 	"require_generic_test_arguments_property": {flagBool, anyValue("project: a test's arguments: property")},
+
+	// Adapter behaviour flags (dbt-adapters' DEFAULT_BASE_BEHAVIOR_FLAGS,
+	// dbt-postgres's): macros read them as adapter.behavior.<name>.
+	"enable_truthy_nulls_equals_macro":                {flagBool, anyValue("compiler: dbt's equals macro matches NULL with NULL when true; elt's incremental builds refuse NULL unique keys either way")},
+	"postgres_skip_autocommit_transaction_statements": {flagBool, anyValue("elt sends no BEGIN/COMMIT around statements that commit alone")},
 }
 
 func positiveInt(v any) string {

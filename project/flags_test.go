@@ -21,6 +21,8 @@ var dbt110Flags = []string{
 	"state_modified_compare_more_unrendered_values", "state_modified_compare_vars",
 	"require_yaml_configuration_for_mf_time_spines", "require_nested_cumulative_type_params",
 	"validate_macro_args", "require_all_warnings_handled_by_warn_error", "require_generic_test_arguments_property",
+	// Adapter behaviour flags: dbt-adapters' base ones, dbt-postgres's.
+	"enable_truthy_nulls_equals_macro", "postgres_skip_autocommit_transaction_statements",
 }
 
 func TestProjectFlagsCoverDBT(t *testing.T) {
@@ -93,6 +95,8 @@ func TestProjectFlags(t *testing.T) {
 		{"require_all_warnings_handled_by_warn_error", "false", ""},
 		{"require_all_warnings_handled_by_warn_error", "true", "does not turn warnings into errors"},
 		{"require_generic_test_arguments_property", "false", ""},
+		{"enable_truthy_nulls_equals_macro", "true", ""},
+		{"postgres_skip_autocommit_transaction_statements", "false", ""},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -491,6 +491,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		l.checkPropertyKeys(file, e, what, columnPropertyKeys)
 		var buf pairBuf
 		ps := pairsIn(buf[:], e)
+		firstTest := len(l.proj.GenericTests)
 		for _, p := range ps {
 			switch p.Key {
 			case "quote":
@@ -541,6 +542,23 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
 			case "tests", "data_tests":
 				l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, colBase)...)
+			}
+		}
+		if len(c.Tags) > 0 {
+			// As dbt: a column's tags are its tests' tags too.
+			for i := firstTest; i < len(l.proj.GenericTests); i++ {
+				d := l.proj.GenericTests[i]
+				cfg := make(Config, len(d.Config)+1)
+				for k, v := range d.Config {
+					cfg[k] = v
+				}
+				tags := unionStrings(c.Tags, toStringList(cfg["tags"]))
+				list := make([]any, len(tags))
+				for j, t := range tags {
+					list[j] = t
+				}
+				cfg["tags"] = list
+				d.Config = cfg
 			}
 		}
 		if replace >= 0 {

@@ -241,6 +241,10 @@ func (r *Runner) persistDocsTo(ctx context.Context, n *compiler.Node, rel adapte
 	if err != nil {
 		return fmt.Errorf("%s: persist_docs: %w", n.OriginalFilePath, err)
 	}
+	if materialized(n) == "materialized_view" && d.Type() == "postgres" {
+		// dbt-postgres comments on a materialized view as one.
+		kind = materializedViewKind
+	}
 	relDesc := ""
 	if relOn {
 		relDesc = n.Description
@@ -272,14 +276,21 @@ func (r *Runner) persistDocsTo(ctx context.Context, n *compiler.Node, rel adapte
 	return nil
 }
 
+// materializedViewKind is a PostgreSQL materialized view, for the
+// keyword of its COMMENT ON.
+const materializedViewKind adapters.RelationKind = "materialized_view"
+
 // commentStatements writes a relation's and its columns' descriptions:
 // COMMENT ON on DuckDB, Postgres and Snowflake (Snowflake's comment in
 // $$ quotes, "$" written "[$]" as dbt-snowflake does), description options
 // on BigQuery.
 func commentStatements(d adapters.Dialect, rel adapters.Relation, kind adapters.RelationKind, relDesc string, cols [][2]string) []string {
 	keyword := "table"
-	if kind == adapters.KindView {
+	switch kind {
+	case adapters.KindView:
 		keyword = "view"
+	case materializedViewKind:
+		keyword = "materialized view"
 	}
 	name := d.RenderRelation(rel)
 	lit := sqlgen.Literal

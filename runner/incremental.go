@@ -85,6 +85,7 @@ func (r *Runner) incrementalRequest(n *compiler.Node, strategy, sql string) adap
 		UniqueKey:           stringList(n.Config, "unique_key"),
 		MergeUpdateColumns:  stringList(n.Config, "merge_update_columns"),
 		MergeExcludeColumns: stringList(n.Config, "merge_exclude_columns"),
+		Predicates:          incrementalPredicates(n.Config),
 		OnSchemaChange:      strings.ToLower(stringConfig(n.Config, "on_schema_change", "ignore")),
 		EventTime:           stringConfig(n.Config, "event_time", ""),
 		Config:              n.Config,
@@ -350,3 +351,12 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 type partialError struct{ error }
 
 func (e *partialError) Unwrap() error { return e.error }
+
+// incrementalPredicates are a model's predicates, else its
+// incremental_predicates, as dbt's incremental materialization reads them.
+func incrementalPredicates(cfg map[string]any) []string {
+	if p := stringList(cfg, "predicates"); len(p) > 0 {
+		return p
+	}
+	return stringList(cfg, "incremental_predicates")
+}

@@ -120,6 +120,10 @@ type Runner struct {
 	unitsOf map[string][]string
 	// grantsWarnOnce says once per run that the warehouse has no grants.
 	grantsWarnOnce sync.Once
+	// ops are the project's drop_relation and truncate_relation when it
+	// replaces dbt's (hasOps), which every node's build runs.
+	ops    adapters.RelationOps
+	hasOps bool
 }
 
 type schemaOnce struct {
@@ -132,7 +136,9 @@ func New(m *compiler.Manifest, g *graph.Graph, a adapters.Adapter, opts Options)
 	if opts.Threads < 1 {
 		opts.Threads = 1
 	}
-	return &Runner{m: m, g: g, a: a, opts: opts, target: m.Project.Target}
+	r := &Runner{m: m, g: g, a: a, opts: opts, target: m.Project.Target}
+	r.ops, r.hasOps = relationOps(m)
+	return r
 }
 
 // Executable reports whether a node does work when run: ephemeral models
@@ -279,10 +285,11 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	res = Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
 	defer func() { res.CompletedAt = time.Now() }()
 	var err error
-	if sess, ok := r.a.(adapters.Sessioner); ok && n.ResourceType != project.Seed {
+	if sess, ok := r.a.(adapters.Sessioner); ok && (n.ResourceType != project.Seed || r.hasOps) {
 		// As dbt's one connection per thread: what the node's render
 		// runs (a temporary table made by run_query), its hooks (SET)
-		// and its statements share a connection.
+		// and its statements share a connection (a seed's, when the
+		// project's truncate_relation or drop_relation runs in its load).
 		var release func()
 		if ctx, release, err = sess.Session(ctx); err != nil {
 			res.Status, res.Message = Error, err.Error()
@@ -308,6 +315,9 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	}
 	if err == nil {
 		ctx, err = r.withQueryComment(ctx, n)
+	}
+	if r.hasOps {
+		ctx = adapters.WithRelationOps(ctx, r.ops)
 	}
 	var stmts adapters.StatementLog
 	ctx = adapters.WithStatementLog(ctx, &stmts)
@@ -340,6 +350,22 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		}
 	}
 	return res
+}
+
+// CreateSchemas creates the schemas of the nodes among ids that build a
+// relation (models but ephemeral ones, seeds, snapshots), as dbt creates
+// a run's schemas before its on-run-start hooks, which may write there.
+func (r *Runner) CreateSchemas(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		n := r.node(id)
+		if !Executable(n) || (n.ResourceType != project.Model && n.ResourceType != project.Seed && n.ResourceType != project.Snapshot) {
+			continue
+		}
+		if err := r.ensureSchema(ctx, n.Relation); err != nil {
+			return fmt.Errorf("%s: create schema %s: %w", n.OriginalFilePath, n.Relation.Schema, err)
+		}
+	}
+	return nil
 }
 
 func (r *Runner) ensureSchema(ctx context.Context, rel compiler.Relation) error {
@@ -414,9 +440,10 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 	return fmt.Errorf("%s: materialization %q is not supported (use table, view, incremental, ephemeral, or external on DuckDB)", n.OriginalFilePath, mat)
 }
 
-// HookRenderer renders a node's pre_hook/post_hook statements.
+// HookRenderer renders a node's pre_hook/post_hook statements, those run
+// in its transaction or those run outside it.
 type HookRenderer interface {
-	Hooks(ctx context.Context, id string, which string) ([]string, error)
+	HooksIn(ctx context.Context, id string, which string, inTransaction bool) ([]string, error)
 }
 
 // build wraps one materialization with its schema, pre-hooks and post-hooks.
@@ -424,7 +451,16 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
-	if err := r.runHooks(ctx, n, "pre_hook"); err != nil {
+	// dbt's order: pre-hooks outside the node's transaction, then those
+	// in it; then the build; then the post-hooks in it, then those
+	// outside (transaction: false, as before_begin and after_commit).
+	if err := r.runHooks(ctx, n, "pre_hook", false); err != nil {
+		return err
+	}
+	if err := r.runHooks(ctx, n, "pre_hook", true); err != nil {
+		return err
+	}
+	if err := r.sqlHeader(ctx, n); err != nil {
 		return err
 	}
 	// dbt revokes stale grants only on a relation that existed before.
@@ -444,7 +480,10 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 		}
 		return located(n, err)
 	}
-	if err := r.runHooks(ctx, n, "post_hook"); err != nil {
+	if err := r.runHooks(ctx, n, "post_hook", true); err != nil {
+		return err
+	}
+	if err := r.runHooks(ctx, n, "post_hook", false); err != nil {
 		return err
 	}
 	if err := r.applyGrants(ctx, n, res, existed); err != nil {
@@ -461,7 +500,26 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 	return nil
 }
 
-func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string) error {
+// sqlHeader runs a model's sql_header config (set_sql_header) on the
+// node's connection just before its build, where dbt's materializations
+// put it in front of the statement that creates the relation: a session
+// setting or temporary function it makes is there for the build.
+// BigQuery keeps neither between statements, so elt refuses it there.
+func (r *Runner) sqlHeader(ctx context.Context, n *compiler.Node) error {
+	header, _ := n.Config["sql_header"].(string)
+	if n.ResourceType != project.Model || strings.TrimSpace(header) == "" {
+		return nil
+	}
+	if r.a.Dialect().Type() == "bigquery" {
+		return fmt.Errorf("%s: elt does not run sql_header on BigQuery, where it must share the build's statement; move it into the model's SQL or a pre-hook", n.OriginalFilePath)
+	}
+	if err := r.a.Exec(ctx, header); err != nil {
+		return fmt.Errorf("%s: sql_header: %w", n.OriginalFilePath, err)
+	}
+	return nil
+}
+
+func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string, inTransaction bool) error {
 	if n.Config[which] == nil {
 		return nil
 	}
@@ -469,7 +527,7 @@ func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string) e
 	if !ok {
 		return fmt.Errorf("%s: %s needs hook rendering, which is not available", n.OriginalFilePath, which)
 	}
-	stmts, err := hr.Hooks(ctx, n.UniqueID, which)
+	stmts, err := hr.HooksIn(ctx, n.UniqueID, which, inTransaction)
 	if err != nil {
 		return fmt.Errorf("%s: %s: %w", n.OriginalFilePath, which, err)
 	}

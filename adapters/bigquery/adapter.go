@@ -620,6 +620,9 @@ func fieldType(t string) bigquery.FieldType {
 // stay if that last job fails; everything before them leaves the target
 // as it was.
 func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (res adapters.RunResult, err error) {
+	if len(inc.Predicates) > 0 {
+		return adapters.RunResult{}, errors.New("elt does not apply incremental_predicates on this warehouse yet; remove them, or filter the model's new rows instead")
+	}
 	rel := a.qualify(inc.Relation)
 	defer func() {
 		if err != nil {

@@ -49,7 +49,8 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 // absent with one statement, CREATE OR REPLACE TABLE ... AS, run on its
 // own (DuckDB commits it alone): inPlace says it did. It does not when the
 // model has an enforced contract (the table is created from the declared
-// columns first) or when rel is a view, which must be dropped in the same
+// columns first), when the project's drop_relation must drop the old
+// table (adapters.RelationOps), or when rel is a view, which must be dropped in the same
 // transaction (Materialize's create, drop and rename then does the work).
 //
 // One statement is as safe as the transaction: DuckDB applies it whole or
@@ -60,7 +61,9 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 // takes for a table or absent makes the statement fail ("existing object
 // is of type View"), not replace a view.
 func (a *Adapter) replaceTableInPlace(ctx context.Context, m adapters.Model, rel adapters.Relation) (adapters.RunResult, bool, error) {
-	if m.Materialized != "table" || m.Contract != nil {
+	if m.Materialized != "table" || m.Contract != nil || adapters.RelationOpsOf(ctx).Drop != nil {
+		// A project's drop_relation drops the old table, in the
+		// transaction (adapters.RelationOps).
 		return adapters.RunResult{}, false, nil
 	}
 	body := sqlgen.TrimStatement(m.SQL)

@@ -588,7 +588,12 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "delete from "+d.RenderRelation(rel)); err != nil {
+	if truncate := adapters.RelationOpsOf(ctx).Truncate; truncate != nil {
+		// A project's truncate_relation, as dbt's seeds run it.
+		if err := truncate(ctx, rel); err != nil {
+			return 0, err
+		}
+	} else if _, err := tx.ExecContext(ctx, "delete from "+d.RenderRelation(rel)); err != nil {
 		return 0, err
 	}
 	// Every column's type is given, so no sample decides anything.

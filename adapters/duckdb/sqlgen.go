@@ -131,6 +131,10 @@ func (t sqlTx) DropRelation(ctx context.Context, rel adapters.Relation) error {
 	if t.dropped != nil {
 		t.dropped[rel] = true
 	}
+	if drop := adapters.RelationOpsOf(ctx).Drop; drop != nil && kind != adapters.KindNone {
+		// A project's drop_relation, as dbt's materializations run it.
+		return drop(ctx, rel, kind)
+	}
 	switch kind {
 	case adapters.KindTable:
 		_, err = t.tx.ExecContext(ctx, "drop table "+Dialect{}.RenderRelation(rel))

@@ -77,10 +77,17 @@ func replaceRelation(ctx context.Context, tx pgx.Tx, rel adapters.Relation, buil
 }
 
 // dropExisting drops rel, whatever kind of relation it is, if it exists.
+// A project's drop_relation (adapters.RelationOps) drops it instead.
 func dropExisting(ctx context.Context, tx pgx.Tx, rel adapters.Relation) error {
-	_, keyword, err := relationKind(ctx, tx, rel)
+	kind, keyword, err := relationKind(ctx, tx, rel)
 	if err != nil || keyword == "" {
 		return err
+	}
+	if drop := adapters.RelationOpsOf(ctx).Drop; drop != nil {
+		if keyword == "materialized view" {
+			kind = "materialized_view"
+		}
+		return drop(ctx, rel, kind)
 	}
 	_, err = tx.Exec(ctx, adapters.CommentSQL(ctx, "drop "+keyword+" "+Dialect{}.RenderRelation(rel)+" cascade"))
 	return err

@@ -27,7 +27,8 @@ import (
 // The file is read once in Go first: to check that it is well-formed CSV
 // (a ragged row or an unterminated quote is reported with its line) and to
 // infer each column's type from every value, as dbt infers seed types with
-// agate: integer (bigint when a value needs it), numeric, boolean, date,
+// agate: integer (bigint when a value needs it), double precision (dbt's
+// float8 for numbers with decimals), boolean, date,
 // timestamp, and text for anything else or a column with no values.
 // s.ColumnTypes overrides the inferred types. Header names become column
 // names as written; empty fields become NULL.
@@ -95,7 +96,12 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 				return fmt.Errorf("the CSV's columns (%s) differ from the table's (%s); run with --full-refresh to rebuild the table",
 					strings.Join(header, ", "), strings.Join(tableCols, ", "))
 			}
-			if _, err := tx.Exec(ctx, adapters.CommentSQL(ctx, "delete from "+d.RenderRelation(rel))); err != nil {
+			if truncate := adapters.RelationOpsOf(ctx).Truncate; truncate != nil {
+				// A project's truncate_relation, as dbt's seeds run it.
+				if err := truncate(ctx, rel); err != nil {
+					return err
+				}
+			} else if _, err := tx.Exec(ctx, adapters.CommentSQL(ctx, "delete from "+d.RenderRelation(rel))); err != nil {
 				return err
 			}
 			rows, err = a.copyCSV(ctx, tx, rel, tableCols, s.Path, comma)
@@ -388,7 +394,8 @@ func (k seedKind) sqlType() string {
 	case !k.notBigint:
 		return "bigint"
 	case !k.notNumeric:
-		return "numeric"
+		// dbt's convert_number_type: float8 for a number with decimals.
+		return "double precision"
 	case !k.notBool:
 		return "boolean"
 	case !k.notDate:

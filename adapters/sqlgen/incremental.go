@@ -123,8 +123,20 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		if err := r.checkKeys(keys); err != nil {
 			return adapters.RunResult{}, err
 		}
-		if _, err := r.exec("delete from " + d.RenderRelation(r.target) + " as t where exists (select 1 from " +
-			d.RenderRelation(r.stage) + " as s where " + keyMatch(keys) + ")"); err != nil {
+		// dbt's delete: a predicate (incremental_predicates) stands
+		// beside a one-column key's "in", where only the target is in
+		// scope, and with the staged rows for a key of several columns.
+		t, src := r.aliases()
+		inner, outer := keyMatchAs(keys, t, src), ""
+		if preds := predicates(r.inc.Predicates); preds != "" {
+			if len(keys) == 1 {
+				outer = " and " + preds
+			} else {
+				inner += " and " + preds
+			}
+		}
+		if _, err := r.exec("delete from " + d.RenderRelation(r.target) + " as " + t + " where exists (select 1 from " +
+			d.RenderRelation(r.stage) + " as " + src + " where " + inner + ")" + outer); err != nil {
 			return adapters.RunResult{}, err
 		}
 		n, err := r.insertAll()
@@ -293,13 +305,35 @@ func (r *incrementalRun) checkKeys(keys []columnPair) error {
 	return &adapters.UniqueKeyError{UniqueID: r.inc.UniqueID, Key: r.inc.UniqueKey, Problem: problem, Count: n, Samples: samples.Rows}
 }
 
-// keyMatch is the join condition between target t and staged rows s.
-// Keys are never NULL in s (checkKeys), so = is the right test.
-func keyMatch(keys []columnPair) string {
+// keyMatchAs is the join condition between the target, aliased t, and
+// the staged rows, aliased s. Keys are never NULL in s (checkKeys), so =
+// is the right test.
+func keyMatchAs(keys []columnPair, t, s string) string {
 	d := dialect{}
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = "t." + d.Quote(k.target) + " = " + k.sourceExpr("s")
+		parts[i] = t + "." + d.Quote(k.target) + " = " + k.sourceExpr(s)
+	}
+	return strings.Join(parts, " and ")
+}
+
+// aliases are the target's and the staged rows' aliases in a merge or
+// delete: dbt's DBT_INTERNAL_DEST and DBT_INTERNAL_SOURCE when the model
+// has incremental_predicates, which name them; else t and s.
+func (r *incrementalRun) aliases() (t, s string) {
+	if len(r.inc.Predicates) > 0 {
+		return "DBT_INTERNAL_DEST", "DBT_INTERNAL_SOURCE"
+	}
+	return "t", "s"
+}
+
+// predicates joins a model's incremental_predicates with and.
+func predicates(list []string) string {
+	parts := make([]string, 0, len(list))
+	for _, p := range list {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, "("+p+")")
+		}
 	}
 	return strings.Join(parts, " and ")
 }
@@ -308,14 +342,15 @@ func keyMatch(keys []columnPair) string {
 // target, columns matched by name.
 func (r *incrementalRun) insertSQL(where string) string {
 	d := dialect{}
+	_, src := r.aliases()
 	targetCols := make([]string, len(r.written))
 	sourceCols := make([]string, len(r.written))
 	for i, c := range r.written {
 		targetCols[i] = d.Quote(c.target)
-		sourceCols[i] = c.sourceExpr("s")
+		sourceCols[i] = c.sourceExpr(src)
 	}
 	q := "insert into " + d.RenderRelation(r.target) + " (" + strings.Join(targetCols, ", ") + ")\nselect " +
-		strings.Join(sourceCols, ", ") + " from " + d.RenderRelation(r.stage) + " as s"
+		strings.Join(sourceCols, ", ") + " from " + d.RenderRelation(r.stage) + " as " + src
 	if where != "" {
 		q += " where " + where
 	}
@@ -333,19 +368,27 @@ func (r *incrementalRun) merge(keys []columnPair) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// As dbt's merge: incremental_predicates join the key in the match,
+	// so a target row they leave out is not updated, and the new row
+	// with its key is inserted.
+	t, src := r.aliases()
+	match := keyMatchAs(keys, t, src)
+	if preds := predicates(r.inc.Predicates); preds != "" {
+		match += " and " + preds
+	}
 	var updated int64
 	if len(update) > 0 {
 		sets := make([]string, len(update))
 		for i, c := range update {
-			sets[i] = d.Quote(c.target) + " = " + c.sourceExpr("s")
+			sets[i] = d.Quote(c.target) + " = " + c.sourceExpr(src)
 		}
-		updated, err = r.exec("update " + d.RenderRelation(r.target) + " as t set " + strings.Join(sets, ", ") +
-			" from " + d.RenderRelation(r.stage) + " as s where " + keyMatch(keys))
+		updated, err = r.exec("update " + d.RenderRelation(r.target) + " as " + t + " set " + strings.Join(sets, ", ") +
+			" from " + d.RenderRelation(r.stage) + " as " + src + " where " + match)
 		if err != nil {
 			return 0, err
 		}
 	}
-	inserted, err := r.exec(r.insertSQL("not exists (select 1 from " + d.RenderRelation(r.target) + " as t where " + keyMatch(keys) + ")"))
+	inserted, err := r.exec(r.insertSQL("not exists (select 1 from " + d.RenderRelation(r.target) + " as " + t + " where " + match + ")"))
 	if err != nil {
 		return 0, err
 	}

@@ -40,6 +40,16 @@ func (w Warehouse) Materialize(ctx context.Context, m adapters.Model, rel adapte
 		return adapters.RunResult{Message: "OK", RowsAffected: rows}, nil
 	case "view":
 		err := inTx(func(tx Tx) error {
+			if w.ReplaceViewsInPlace && adapters.RelationOpsOf(ctx).Drop != nil {
+				// A project's drop_relation (adapters.RelationOps) drops
+				// the old relation, as dbt's view materialization has it
+				// drop it, then the view is created in its place.
+				if err := tx.DropRelation(ctx, rel); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, "create view "+RenderRelation(rel)+" as (\n"+body+"\n)")
+				return err
+			}
 			if w.ReplaceViewsInPlace {
 				return w.replaceView(ctx, tx, rel, body)
 			}

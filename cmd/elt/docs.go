@@ -141,7 +141,7 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	// lineage always cover the whole project.
 	var selected map[string]bool
 	if len(f.selectors) > 0 || len(f.excludes) > 0 || f.selector != "" || s.proj.Selectors != nil {
-		ids, err := s.selectIDs(ctx, []string{"model", "seed", "snapshot", "source"})
+		ids, err := s.selectIDsWithEmpty(ctx, []string{"model", "seed", "snapshot", "source"})
 		if err != nil {
 			return err
 		}

@@ -144,6 +144,10 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	s.recordStart(ctx, hist, command)
 	// dbt's skip_nodes_if_on_run_start_fails (default false): the nodes
 	// run although an on-run-start hook failed, and the run fails.
+	if err := r.CreateSchemas(ctx, ids); err != nil {
+		s.recordEnd(ctx, hist, command, nil, exitFailed)
+		return &exitError{code: exitFailed, err: err}
+	}
 	startErr := s.projectHooks(ctx, "on-run-start", nil)
 	if skip, _ := s.proj.Config.FlagBool("skip_nodes_if_on_run_start_fails"); startErr != nil && skip {
 		s.recordEnd(ctx, hist, command, nil, exitFailed)
@@ -803,7 +807,8 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 	if which == "on-run-end" {
 		var rs []any
 		schemaSet := map[string]bool{}
-		var schemas, dbSchemas []string
+		var schemas []string
+		var dbSchemas []any
 		for _, r := range results {
 			n := r.Node
 			var failures any
@@ -827,10 +832,15 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 				"failures": failures, "thread_id": r.ThreadID, "adapter_response": map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected},
 				"timing": timing, "node": s.manifest.NodeObject(n),
 			}))
-			if n.Relation.Schema != "" && !schemaSet[n.Relation.Database+"."+n.Relation.Schema] && n.ResourceType != project.Test {
+			// As dbt: the schemas of the relations built, not of those that
+			// errored or were skipped.
+			built := r.Status != runner.Error && r.Status != runner.Fail && r.Status != runner.Skipped
+			if built && n.Relation.Schema != "" && !schemaSet[n.Relation.Database+"."+n.Relation.Schema] &&
+				(n.ResourceType == project.Model || n.ResourceType == project.Seed || n.ResourceType == project.Snapshot) {
 				schemaSet[n.Relation.Database+"."+n.Relation.Schema] = true
 				schemas = append(schemas, n.Relation.Schema)
-				dbSchemas = append(dbSchemas, n.Relation.Database+"."+n.Relation.Schema)
+				// As dbt: (database, schema) pairs.
+				dbSchemas = append(dbSchemas, compiler.TupleValue(n.Relation.Database, n.Relation.Schema))
 			}
 		}
 		extra["results"] = rs

@@ -238,6 +238,11 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 
 	sel := func(c *cobra.Command) {
 		c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
+		// dbt's older names for --select, which it still takes.
+		c.Flags().StringArrayVarP(&f.selectors, "models", "m", nil, "the older name of --select")
+		c.Flags().StringArrayVar(&f.selectors, "model", nil, "the older name of --select")
+		_ = c.Flags().MarkHidden("models")
+		_ = c.Flags().MarkHidden("model")
 		c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 		c.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
 		c.Flags().StringVar(&f.indirect, "indirect-selection", "eager", "which tests of selected nodes run: eager, cautious, buildable or empty")

@@ -781,7 +781,25 @@ func tagsOf(c project.Config) []string {
 }
 
 // selectIDs applies --select/--exclude and the command's resource types.
+// As in dbt, a node whose file holds nothing but whitespace is never
+// selected (an empty model is no error, and nothing runs for it); only ls
+// and docs generate list it (selectIDsWithEmpty).
 func (s *session) selectIDs(ctx context.Context, kinds []string) ([]string, error) {
+	ids, err := s.selectIDsWithEmpty(ctx, kinds)
+	if err != nil || s.manifest == nil {
+		return ids, err
+	}
+	kept := ids[:0]
+	for _, id := range ids {
+		if n := s.manifest.Nodes[id]; n == nil || n.ResourceType == project.Seed || strings.TrimSpace(n.RawCode) != "" {
+			kept = append(kept, id)
+		}
+	}
+	return kept, nil
+}
+
+// selectIDsWithEmpty is selectIDs keeping nodes with empty files.
+func (s *session) selectIDsWithEmpty(ctx context.Context, kinds []string) ([]string, error) {
 	if err := s.prepareState(ctx); err != nil {
 		return nil, err
 	}

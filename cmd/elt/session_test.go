@@ -188,7 +188,6 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 	out := res.stdout + res.stderr
 	for _, want := range []string{
 		"dbt_packages/tuned/macros/merge.sql:1: warning: default__get_merge_sql replaces dbt's get_merge_sql, which elt's built-in materializations do not call",
-		"dbt_packages/tuned/macros/merge.sql:2: warning: drop_relation replaces dbt's drop_relation",
 		"macros/steps.sql:1: warning: duckdb__create_table_as replaces dbt's create_table_as",
 		"macros/steps.sql:2: warning: get_batch_size replaces dbt's get_batch_size",
 	} {
@@ -196,7 +195,8 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 			t.Errorf("lacks %q:\n%s", want, out)
 		}
 	}
-	for _, not := range []string{"other/macros", "postgres__get_merge_sql", "my_helper"} {
+	// A package's drop_relation is honoured on DuckDB (TestRelationOpsAsDBT).
+	for _, not := range []string{"other/macros", "postgres__get_merge_sql", "my_helper", "drop_relation"} {
 		if strings.Contains(out, not) {
 			t.Errorf("warns of %s:\n%s", not, out)
 		}
@@ -258,4 +258,63 @@ func TestAgateToJSON(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escaped.json")); err == nil {
 		t.Error("escaped.json was written outside the target path")
 	}
+}
+
+// TestRelationOpsAsDBT: a project's drop_relation and truncate_relation
+// are what dbt's materializations drop and empty relations with
+// (adapter.drop_relation, adapter.truncate_relation), so elt's builds run
+// them: a table and a view rebuilt drop the old relation through the
+// project's macro, with its type, and a seed loaded again is emptied
+// through it; a package's drop_relation is what adapter.drop_relation
+// runs in Jinja when the project has none (dbt looks it up so). On
+// PostgreSQL the run creates its schema before on-run-start writes there,
+// as dbt does.
+func TestRelationOpsAsDBT(t *testing.T) {
+	onBothWarehouses(t, "relation_ops", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-start: \"create table if not exists {{ target.schema }}.ops_log (op varchar, name varchar, kind varchar)\"\n")
+		writeFile(t, dir, "macros/ops.sql", `{% macro drop_relation(relation) %}
+  {% do run_query("insert into " ~ target.schema ~ ".ops_log values ('drop', '" ~ relation.identifier ~ "', '" ~ relation.type ~ "')") %}
+  {{ return(adapter.dispatch('drop_relation', 'dbt')(relation)) }}
+{% endmacro %}
+{% macro truncate_relation(relation) %}
+  {% do run_query("insert into " ~ target.schema ~ ".ops_log values ('truncate', '" ~ relation.identifier ~ "', '" ~ relation.type ~ "')") %}
+  {{ return(adapter.dispatch('truncate_relation', 'dbt')(relation)) }}
+{% endmacro %}
+`)
+		writeFile(t, dir, "seeds/s.csv", "id\n1\n2\n")
+		writeFile(t, dir, "models/t.sql", "{{ config(materialized='table') }}\nselect id from {{ ref('s') }}\n")
+		writeFile(t, dir, "models/v.sql", "{{ config(materialized='view') }}\nselect id from {{ ref('s') }}\n")
+		mustElt(t, dir, "build")
+		log := "select op, name, kind, count(*) as n from {{ target.schema }}.ops_log group by 1, 2, 3 order by 1, 2"
+		if res := mustElt(t, dir, "show", "--inline", log); strings.Contains(res.stdout, "| drop") || strings.Contains(res.stdout, "| truncate") {
+			t.Fatalf("the first build dropped or emptied something:\n%s", res.stdout)
+		}
+		writeFile(t, dir, "seeds/s.csv", "id\n1\n2\n3\n")
+		mustElt(t, dir, "build")
+		res := mustElt(t, dir, "show", "--inline", log)
+		for _, want := range []string{"| drop     | t    | table |", "| drop     | v    | view  |", "| truncate | s    | table |"} {
+			if !strings.Contains(res.stdout, want) {
+				t.Errorf("the second build's ops lack %q:\n%s", want, res.stdout)
+			}
+		}
+		if res := mustElt(t, dir, "show", "--inline", "select count(*) as n from {{ ref('v') }}"); !strings.Contains(res.stdout, "| 3 |") {
+			t.Errorf("the rebuilt view does not read the reloaded seed:\n%s", res.stdout)
+		}
+
+		// A package's drop_relation, and none in the project: Jinja's
+		// adapter.drop_relation runs the package's.
+		if err := os.Remove(filepath.Join(dir, "macros", "ops.sql")); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, "dbt_packages/keeper/dbt_project.yml", "name: keeper\n")
+		writeFile(t, dir, "dbt_packages/keeper/macros/ops.sql", `{% macro drop_relation(relation) %}
+  {% do run_query("insert into " ~ target.schema ~ ".ops_log values ('keeper', '" ~ relation.identifier ~ "', '" ~ relation.type ~ "')") %}
+{% endmacro %}
+`)
+		writeFile(t, dir, "macros/drop_v.sql", "{% macro drop_v() %}{% do adapter.drop_relation(api.Relation.create(schema=target.schema, identifier='v', type='view')) %}{% endmacro %}\n")
+		mustElt(t, dir, "run-operation", "drop_v")
+		if res := mustElt(t, dir, "show", "--inline", log); !strings.Contains(res.stdout, "| keeper   | v    | view  |") {
+			t.Errorf("adapter.drop_relation did not run the package's macro:\n%s", res.stdout)
+		}
+	})
 }

@@ -13,7 +13,7 @@ select cast(1 = 1 as varchar) as v
 -- model.shop.cast_date -> "warehouse"."main"."cast_date"
 select cast('2024-02-29' as date) as v
 -- model.shop.concat -> "warehouse"."main"."concat"
-select concat('a', x, 'c') as v from (select 'b' as x)
+select 'a' || x || 'c' as v from (select 'b' as x)
 -- model.shop.current_timestamp -> "warehouse"."main"."current_timestamp"
 select now() is not null as v
 -- model.shop.current_timestamp_backcompat -> "warehouse"."main"."current_timestamp_backcompat"

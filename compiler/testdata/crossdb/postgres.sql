@@ -13,7 +13,7 @@ select cast(1 = 1 as text) as v
 -- model.shop.cast_date -> "warehouse"."main"."cast_date"
 select cast('2024-02-29' as date) as v
 -- model.shop.concat -> "warehouse"."main"."concat"
-select concat('a', x, 'c') as v from (select 'b' as x)
+select 'a' || x || 'c' as v from (select 'b' as x)
 -- model.shop.current_timestamp -> "warehouse"."main"."current_timestamp"
 select now() is not null as v
 -- model.shop.current_timestamp_backcompat -> "warehouse"."main"."current_timestamp_backcompat"
@@ -25,17 +25,17 @@ select to_date('2024-02-29', 'YYYY-MM-DD') as v
 -- model.shop.date_trunc -> "warehouse"."main"."date_trunc"
 select cast(date_trunc('month', date '2024-05-17') as date) as v
 -- model.shop.dateadd_column -> "warehouse"."main"."dateadd_column"
-select (ts + ((interval '1 hour') * (n))) as v from (select timestamp '2024-01-01 10:00:00' as ts, 3 as n)
+select ts + ((interval '1 hour') * (n)) as v from (select timestamp '2024-01-01 10:00:00' as ts, 3 as n)
 -- model.shop.dateadd_day -> "warehouse"."main"."dateadd_day"
-select (date '2024-01-31' + ((interval '1 day') * (1))) as v
+select date '2024-01-31' + ((interval '1 day') * (1)) as v
 -- model.shop.dateadd_month_back -> "warehouse"."main"."dateadd_month_back"
-select (date '2024-03-31' + ((interval '1 month') * (-1))) as v
+select date '2024-03-31' + ((interval '1 month') * (-1)) as v
 -- model.shop.datediff_day -> "warehouse"."main"."datediff_day"
-select (cast(cast(date '2024-01-08' as timestamp) as date) - cast(cast(date '2024-01-01' as timestamp) as date)) as v
+select ((date '2024-01-08')::date - (date '2024-01-01')::date) as v
 -- model.shop.datediff_hour -> "warehouse"."main"."datediff_hour"
-select cast(round(extract(epoch from (date_trunc('hour', cast(timestamp '2024-01-01 12:00:00' as timestamp)) - date_trunc('hour', cast(timestamp '2024-01-01 10:59:00' as timestamp)))) / 3600) as bigint) as v
+select (((timestamp '2024-01-01 12:00:00')::date - (timestamp '2024-01-01 10:59:00')::date) * 24 + date_part('hour', (timestamp '2024-01-01 12:00:00')::timestamp) - date_part('hour', (timestamp '2024-01-01 10:59:00')::timestamp)) as v
 -- model.shop.datediff_month -> "warehouse"."main"."datediff_month"
-select ((date_part('year', cast('2024-03-01' as timestamp)) - date_part('year', cast('2024-01-01' as timestamp))) * 12 + date_part('month', cast('2024-03-01' as timestamp)) - date_part('month', cast('2024-01-01' as timestamp))) as v
+select ((date_part('year', ('2024-03-01')::date) - date_part('year', ('2024-01-01')::date)) * 12 + date_part('month', ('2024-03-01')::date) - date_part('month', ('2024-01-01')::date)) as v
 -- model.shop.escape_single_quotes -> "warehouse"."main"."escape_single_quotes"
 select 'it''s' as v
 -- model.shop.except -> "warehouse"."main"."except"
@@ -45,9 +45,9 @@ select md5(cast('abc' as text)) as v
 -- model.shop.intersect -> "warehouse"."main"."intersect"
 select count(*) as v from (select 1 intersect select 2)
 -- model.shop.last_day -> "warehouse"."main"."last_day"
-select cast(((date_trunc('month', date '2024-02-10') + ((interval '1 month') * (1))) + ((interval '1 day') * (-1))) as date) as v
+select cast(date_trunc('month', date '2024-02-10') + ((interval '1 month') * (1)) + ((interval '1 day') * (-1)) as date) as v
 -- model.shop.last_day_year -> "warehouse"."main"."last_day_year"
-select cast(((date_trunc('year', date '2023-06-10') + ((interval '1 year') * (1))) + ((interval '1 day') * (-1))) as date) as v
+select cast(date_trunc('year', date '2023-06-10') + ((interval '1 year') * (1)) + ((interval '1 day') * (-1)) as date) as v
 -- model.shop.length -> "warehouse"."main"."length"
 select length('abcd') as v
 -- model.shop.listagg -> "warehouse"."main"."listagg"

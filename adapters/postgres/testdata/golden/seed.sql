@@ -6,7 +6,7 @@ select c.relkind::text from pg_catalog.pg_class c where c.relnamespace = (select
 		order by n.nspname = $1 desc limit 1)
 	and c.relname = $2;
 
-create table "<database>"."<schema>"."customers__elt_tmp_<id>" ("id" integer, "Full Name" text, "score" numeric, "joined" date, "active" boolean, "code" varchar);
+create table "<database>"."<schema>"."customers__elt_tmp_<id>" ("id" integer, "Full Name" text, "score" double precision, "joined" date, "active" boolean, "code" varchar);
 
 select c.relkind::text from pg_catalog.pg_class c where c.relnamespace = (select n.oid from pg_catalog.pg_namespace n
 		where n.nspname = coalesce(nullif($1, ''), current_schema())

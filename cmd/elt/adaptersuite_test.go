@@ -1,0 +1,178 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// The behaviours below are those dbt's adapter and functional test suites
+// (dbt-tests-adapter, dbt-core's tests/functional) check, written here as
+// our own cases on both warehouses.
+
+// TestCrossDatabaseMacrosAsDBT: dbt's cross-database macros give dbt's
+// values: concat is NULL when a part is (dbt joins with ||), a week
+// difference counts the weekday wrapping from Sunday on PostgreSQL as
+// dbt-postgres does, a quarter's last day is three months on less a day,
+// a negative split_part counts from the end, dbt.default_last_day is
+// callable, and with the adapter behaviour flag
+// enable_truthy_nulls_equals_macro on, equals matches NULL with NULL
+// (adapter.behavior reads it).
+func TestCrossDatabaseMacrosAsDBT(t *testing.T) {
+	onBothWarehouses(t, "crossdb_dbt", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nflags:\n  enable_truthy_nulls_equals_macro: true\n")
+		writeFile(t, dir, "models/m.sql", `select
+  case when {{ dbt.concat(["'a'", "cast(null as varchar)"]) }} is null then 'null' else 'value' end as concat_null,
+  {{ dbt.datediff("cast('2023-01-01' as timestamp)", "cast('2023-01-02' as timestamp)", 'week') }} as sun_to_mon,
+  {{ dbt.datediff("cast('2023-01-07' as timestamp)", "cast('2023-01-08' as timestamp)", 'week') }} as sat_to_sun,
+  {{ dbt.datediff("cast('2023-01-08' as timestamp)", "cast('2023-01-01' as timestamp)", 'week') }} as back_a_week,
+  {{ dbt.last_day("cast('2024-02-10' as date)", 'quarter') }} as quarter_end,
+  {{ dbt.default_last_day("cast('2024-02-10' as date)", 'month') }} as month_end,
+  {{ dbt.split_part("'a,b,c'", "','", -1) }} as last_part,
+  case when {{ dbt.equals('cast(null as integer)', 'cast(null as integer)') }} then 'same' else 'different' end as nulls,
+  '{{ adapter.behavior.enable_truthy_nulls_equals_macro.no_warn }}' as flag
+`)
+		mustElt(t, dir, "run")
+		res := mustElt(t, dir, "show", "--inline", "select * from {{ ref('m') }}", "--output", "json")
+		for _, want := range []string{`"concat_null":"null"`, `"sat_to_sun":1`, `"back_a_week":-2`,
+			`"quarter_end":"2024-03-31"`, `"month_end":"2024-02-29"`, `"last_part":"c"`, `"nulls":"same"`, `"flag":"True"`} {
+			if !strings.Contains(strings.ReplaceAll(res.stdout, " ", ""), want) {
+				t.Errorf("lacks %s:\n%s", want, res.stdout)
+			}
+		}
+		if !strings.Contains(strings.ReplaceAll(res.stdout, " ", ""), `"sun_to_mon":0`) {
+			t.Errorf("Sunday to Monday is no week in dbt:\n%s", res.stdout)
+		}
+	})
+}
+
+// TestHookTransactionsAsDBT: a node's hooks run in dbt's order, those
+// outside its transaction (before_begin, after_commit, transaction: false)
+// before the pre-hooks and after the post-hooks in it; set_sql_header's
+// body runs before the build, on its connection; on-run-end's
+// database_schemas holds (database, schema) pairs.
+func TestHookTransactionsAsDBT(t *testing.T) {
+	onBothWarehouses(t, "hook_order", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", `name: p
+profile: p
+on-run-start: "create table if not exists {{ target.schema }}.hook_log (label varchar)"
+on-run-end:
+  - "{% for db, schema in database_schemas %}insert into {{ target.schema }}.hook_log values ('end {{ schema }}'){% endfor %}"
+`)
+		insert := func(label string) string {
+			return `"insert into {{ this.schema }}.hook_log values ('` + label + `')"`
+		}
+		writeFile(t, dir, "models/m.sql", `{{ config(materialized='table',
+  pre_hook=[`+insert("pre inside")+`, before_begin(`+insert("pre outside")+`)],
+  post_hook=[after_commit(`+insert("post outside")+`), in_transaction(`+insert("post inside")+`)]) }}
+{% call set_sql_header(config) %}create temporary table header_made as select 7 as v;{% endcall %}
+select v from header_made
+`)
+		mustElt(t, dir, "run")
+		res := mustElt(t, dir, "show", "--inline", "select string_agg(label, ',') as labels from {{ target.schema }}.hook_log", "--output", "json")
+		schema := "main"
+		if warehouse == "postgres" {
+			schema = "hook_order"
+		}
+		if want := `pre outside,pre inside,post inside,post outside,end ` + schema; !strings.Contains(res.stdout, want) {
+			t.Errorf("hooks ran out of dbt's order, want %q:\n%s", want, res.stdout)
+		}
+		if res := mustElt(t, dir, "show", "--inline", "select v from {{ ref('m') }}"); !strings.Contains(res.stdout, "| 7 |") {
+			t.Errorf("the sql_header's temporary table was not there for the build:\n%s", res.stdout)
+		}
+	})
+}
+
+// TestEmptyAndLongNamedNodesAsDBT: a model whose file holds only
+// whitespace is no error and nothing runs for it, as dbt never selects an
+// empty node (ls still lists it); a generic test whose name is too long
+// for a relation stores its failures under its hashed short name, dbt's
+// alias; test_name: selects unit tests by name.
+func TestEmptyAndLongNamedNodesAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/empty.sql", "\n  \n")
+	writeFile(t, dir, "models/a_model_whose_name_is_long_enough_to_make_a_test_name_too_long.sql", "select 1 as id union all select 1\n")
+	writeFile(t, dir, "models/schema.yml", `models:
+  - name: a_model_whose_name_is_long_enough_to_make_a_test_name_too_long
+    columns:
+      - name: id
+        data_tests: [unique]
+unit_tests:
+  - name: checks_the_ids
+    model: a_model_whose_name_is_long_enough_to_make_a_test_name_too_long
+    given: []
+    expect:
+      rows: [{id: 1}, {id: 1}]
+`)
+	if res := mustElt(t, dir, "ls"); !strings.Contains(res.stdout, "p.empty") {
+		t.Errorf("ls does not list the empty model:\n%s", res.stdout)
+	}
+	res := elt(t, dir, "build", "--store-failures")
+	if res.code != 1 || strings.Contains(res.stdout, "empty") {
+		t.Fatalf("want the unique test alone to fail and nothing of the empty model: exit %d\n%s", res.code, res.stdout)
+	}
+	short := "unique_a_model_whose_name_is_l_"
+	out := mustElt(t, dir, "show", "--inline", "select table_name from information_schema.tables where table_schema = 'main_dbt_test__audit'").stdout
+	if !strings.Contains(out, short) || strings.Contains(out, "unique_a_model_whose_name_is_long_enough_to_make_a_test_name_too_long_id") {
+		t.Errorf("the stored failures are not under the test's hashed short name %s...:\n%s", short, out)
+	}
+	if res := mustElt(t, dir, "ls", "--select", "test_name:checks_the_ids"); !strings.Contains(res.stdout, "checks_the_ids") {
+		t.Errorf("test_name: does not select the unit test:\n%s", res.stdout)
+	}
+}
+
+// TestIncrementalPredicatesAsDBT: incremental_predicates (or predicates)
+// narrow what a delete+insert deletes and what a merge matches, naming
+// the target DBT_INTERNAL_DEST as in dbt: the old row the predicate
+// leaves out stays, and the new row with its key is added beside it.
+func TestIncrementalPredicatesAsDBT(t *testing.T) {
+	onBothWarehouses(t, "inc_predicates", func(t *testing.T, dir, warehouse string) {
+		for strategy, pred := range map[string]string{"delete+insert": "id != 2", "merge": "DBT_INTERNAL_DEST.id != 2"} {
+			name := strings.ReplaceAll(strategy, "+", "_")
+			writeFile(t, dir, "models/"+name+".sql", `{{ config(materialized='incremental', unique_key='id', incremental_strategy='`+strategy+`', incremental_predicates=["`+pred+`"]) }}
+{% if is_incremental() %}
+select 2 as id, 'new' as v union all select 3 as id, 'new' as v
+{% else %}
+select 1 as id, 'old' as v union all select 2 as id, 'old' as v union all select 3 as id, 'old' as v
+{% endif %}
+`)
+		}
+		mustElt(t, dir, "run")
+		mustElt(t, dir, "run")
+		for _, name := range []string{"delete_insert", "merge"} {
+			res := mustElt(t, dir, "show", "--inline", "select string_agg(cast(id as varchar) || v, ',' order by id, v) as rows from {{ ref('"+name+"') }}")
+			if !strings.Contains(res.stdout, "1old,2new,2old,3new") {
+				t.Errorf("%s: want 1old,2new,2old,3new:\n%s", name, res.stdout)
+			}
+		}
+	})
+}
+
+// TestContextNamesAsDBT: {{ schema }} and {{ database }} are the node's
+// (dbt's model context); -m and --models are --select; a column's tags
+// are its tests' tags; config.severity: compares without case; a
+// statement's result read before it runs (while parsing) gives nothing
+// to every lookup made on it, as dbt's parse-time undefined does.
+func TestContextNamesAsDBT(t *testing.T) {
+	dir := miniProject(t, "models:\n  p:\n    custom:\n      +schema: custom\n")
+	writeFile(t, dir, "models/custom/m.sql", `{% call statement('n', fetch_result=True) %}select 3 as n{% endcall %}
+{% set n = load_result('n')['data'][0][0] %}
+select '{{ schema }}' as s, '{{ database }}' as d, {{ n if execute else 0 }} as n
+`)
+	writeFile(t, dir, "models/custom/schema.yml", `models:
+  - name: m
+    columns:
+      - name: s
+        tags: [on_s]
+        data_tests: [{not_null: {config: {severity: warn}}}]
+`)
+	mustElt(t, dir, "run", "-m", "m")
+	res := mustElt(t, dir, "show", "--inline", "select * from {{ ref('m') }}")
+	if !strings.Contains(res.stdout, "| main_custom | p ") || !strings.Contains(res.stdout, "| 3 |") {
+		t.Errorf("want schema main_custom, database p and the statement's 3:\n%s", res.stdout)
+	}
+	for _, sel := range []string{"tag:on_s", "config.severity:warn", "config.severity:WARN"} {
+		if res := mustElt(t, dir, "ls", "--models", sel); !strings.Contains(res.stdout, "not_null_m_s") {
+			t.Errorf("%s does not select the column's test:\n%s", sel, res.stdout)
+		}
+	}
+}

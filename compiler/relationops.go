@@ -1,0 +1,92 @@
+package compiler
+
+import (
+	"context"
+
+	"github.com/elt-dev/elt/internal/diag"
+)
+
+// relationOps are dbt's adapter methods that elt's Go materializations
+// run a project's macro for, where the project or a package replaces
+// dbt's: dropping a relation a build replaces, and emptying a seed's
+// table before it is loaded again.
+var relationOps = map[string]bool{"drop_relation": true, "truncate_relation": true}
+
+// relationOpDialects are the warehouses whose Go builds drop and empty
+// relations through adapters.RelationOps.
+var relationOpDialects = map[string]bool{"postgres": true, "duckdb": true}
+
+// adapterMethodMacro is the macro an adapter method such as
+// adapter.drop_relation runs, found as dbt's adapter finds it by name:
+// the root project's, else an installed package's, else dbt's own.
+func (e *engine) adapterMethodMacro(name string) (*macroDef, bool) {
+	if def, ok := e.macros[name]; ok && def.meta.Package == e.proj.Config.Name {
+		return def, true
+	}
+	for _, pkg := range sortedKeys(e.packageMacros) {
+		if def, ok := e.packageMacros[pkg][name]; ok {
+			return def, true
+		}
+	}
+	def, ok := e.builtins[name]
+	return def, ok
+}
+
+// adapterMethodReplaced reports whether adapter.<name> runs a project's
+// or package's SQL: its macro is theirs, or dbt's, which dispatches in
+// dbt's namespace, finds theirs (<adapter>__name or default__name in the
+// root project, or in a package the project's dispatch config searches).
+func (e *engine) adapterMethodReplaced(name string) bool {
+	def, ok := e.adapterMethodMacro(name)
+	if !ok {
+		return false
+	}
+	if !internalPackages[def.meta.Package] {
+		return true
+	}
+	for _, pkg := range e.searchOrder("dbt") {
+		if internalPackages[pkg] {
+			continue
+		}
+		for _, prefix := range []string{e.dialect.Type(), "default"} {
+			if _, ok := e.lookupIn(pkg, prefix+"__"+name); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// RelationOpReplaced reports whether the project (or a package) replaces
+// how dbt drops a relation (name "drop_relation") or empties a table
+// ("truncate_relation") on the target's warehouse, so that the runner
+// must run its macro (RunRelationOp) where it would run its own statement.
+func (m *Manifest) RelationOpReplaced(name string) bool {
+	return relationOps[name] && relationOpDialects[m.engine.dialect.Type()] && m.engine.adapterMethodReplaced(name)
+}
+
+// RunRelationOp runs adapter.<name>(rel) as dbt's materializations do,
+// for rel of kind ("table", "view", "materialized_view"): the macro's
+// statements run through Options.Query with ctx, so on the node's
+// connection and in its open transaction.
+func (m *Manifest) RunRelationOp(ctx context.Context, name string, rel Relation, kind string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	def, ok := m.engine.adapterMethodMacro(name)
+	if !ok {
+		return diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", name)
+	}
+	st := m.engine.newState(m, nil, true)
+	st.ctx = ctx
+	if _, err := st.callMacro(def, nil, []any{st.newRelation(rel, kind)}, nil); err != nil {
+		d := m.engine.errorDiag(def.meta.OriginalFilePath, 0, err)
+		if d.Pos.Line == 0 {
+			d.Pos = diag.Pos{Line: def.meta.Line}
+		}
+		d.File = def.meta.OriginalFilePath
+		d.Summary = "in macro " + def.meta.Package + "." + name + " (adapter." + name + "): " + d.Summary
+		return d
+	}
+	return nil
+}
