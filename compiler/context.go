@@ -306,6 +306,9 @@ type relationValue struct {
 	// the relation as it is.
 	dialect  Dialect
 	filtered bool // a microbatch window subquery: include() keeps it whole
+	// omit are the parts (database, schema, identifier) include() left
+	// out of the rendering.
+	omit [3]bool
 	// external: a source read from files (external_location); it prints
 	// as the location, include() keeps it, and its columns are described
 	// from the files.

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/elt-dev/elt/jinja"
@@ -176,6 +177,16 @@ func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		order := e.searchOrder("")
 		if st.pkgMacros != nil {
 			order = append([]string{st.node.Package}, order...)
+		}
+		if n := st.node; n != nil && n.TestMetadata != nil {
+			// A generic test's render finds the macros of its test's
+			// package first (dbt's TestMacroNamespace holds what the
+			// test macro calls): a package test dispatching by name
+			// reaches its own default__ implementation.
+			if def, ok := e.testMacro(n.TestMetadata.Namespace, "test_"+n.TestMetadata.Name); ok &&
+				!internalPackages[def.meta.Package] && def.meta.Package != e.proj.Config.Name && !slices.Contains(order, def.meta.Package) {
+				order = append([]string{def.meta.Package}, order...)
+			}
 		}
 		for _, prefix := range prefixes {
 			for _, pkg := range order {

@@ -251,7 +251,15 @@ func (r *relationValue) include(_ *jinja.State, args []any, kw jinja.Kwargs) (an
 	parts := Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier}
 	for i, p := range []*string{&parts.Database, &parts.Schema, &parts.Identifier} {
 		name := [...]string{"database", "schema", "identifier"}[i]
-		if !argBool(args, kw, i, name, true) {
+		// As dbt: a part not given (or None) keeps what an earlier
+		// include() said of it.
+		if v, ok := argAt(args, kw, i, name); ok && v != nil {
+			if _, undef := v.(*jinja.Undefined); !undef {
+				b, _ := jinja.Truth(v)
+				out.omit[i] = !b
+			}
+		}
+		if out.omit[i] {
 			*p = ""
 		}
 	}

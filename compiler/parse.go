@@ -80,7 +80,10 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	for i, id := range keys {
 		n := &slab[i]
-		if disabledAt[i] {
+		// A node the project's or its YAML's config disables is rendered
+		// all the same when its file may say config(enabled=...), which
+		// comes last in dbt's order: the render decides.
+		if disabledAt[i] && !(n.Language != "python" && n.ResourceType != project.Seed && strings.Contains(n.RawCode, "enabled")) {
 			m.disabled[id] = n
 			continue
 		}

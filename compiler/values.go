@@ -317,8 +317,19 @@ func templateToYAML(v any, sortKeys bool) (*yaml.Node, error) {
 	case *jinja.Undefined:
 		return nil, fmt.Errorf("cannot represent an undefined value")
 	}
-	n := &yaml.Node{}
-	if err := n.Encode(toGo(v)); err != nil {
+	return encodeYAML(toGo(v))
+}
+
+// encodeYAML is v as a YAML node, or an error for what YAML cannot hold
+// (a function, say), which the encoder reports by panicking.
+func encodeYAML(v any) (n *yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n, err = nil, fmt.Errorf("cannot represent %T as YAML: %v", v, r)
+		}
+	}()
+	n = &yaml.Node{}
+	if err := n.Encode(v); err != nil {
 		return nil, err
 	}
 	return n, nil

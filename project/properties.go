@@ -301,6 +301,13 @@ func (l *loader) patchHead(file string, kind ResourceType, section string, e, ve
 	if n == nil || n.ResourceType != kind {
 		l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
 			"did not find a %s named %q for this entry of the %q section", kind, name, section))
+		if n != nil && (n.ResourceType == Model || n.ResourceType == Seed || n.ResourceType == Snapshot) && kind != Analysis && kind != Test {
+			// Another kind of node has the name (a seed under models:):
+			// dbt patches nothing but still declares the entry's tests,
+			// which ref the node by name.
+			l.testsOf(file, e, TestDecl{AttachedKind: n.ResourceType, AttachedName: name, File: file, Package: l.cur.name})
+			return
+		}
 		l.testsOfOtherPackage(file, kind, e, name)
 		return
 	}
@@ -337,7 +344,12 @@ func (l *loader) testsOfOtherPackage(file string, kind ResourceType, e *yaml.Nod
 	if owner == "" {
 		return
 	}
-	base := TestDecl{AttachedKind: kind, AttachedName: name, AttachedPackage: owner, File: file, Package: l.cur.name}
+	l.testsOf(file, e, TestDecl{AttachedKind: kind, AttachedName: name, AttachedPackage: owner, File: file, Package: l.cur.name})
+}
+
+// testsOf declares the tests of an entry, and of its columns, on base's
+// node, patching nothing else.
+func (l *loader) testsOf(file string, e *yaml.Node, base TestDecl) {
 	var buf pairBuf
 	for _, p := range pairsIn(buf[:], e) {
 		switch p.Key {
@@ -691,8 +703,17 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 				t.Args[k] = v
 			}
 		case testConfigKeys[normConfigKey(p.Key)]:
+			// Rendered as under config: (dbt's test builder renders every
+			// config argument natively; one that renders to None is
+			// dropped).
 			key := normConfigKey(p.Key)
-			t.Config[key] = normConfigValue(key, toValue(p.Val, nil, nil))
+			v := toValue(p.Val, nil, func(s string, node *yaml.Node, _ []string) any {
+				return l.renderYAMLString(l.propsJinja, file, s, node, true)
+			})
+			if v == nil {
+				continue
+			}
+			t.Config[key] = normConfigValue(key, v)
 		default:
 			t.Args[p.Key] = toValue(p.Val, nil, nil)
 		}

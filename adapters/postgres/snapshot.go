@@ -35,6 +35,11 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if s, err = s.Normalize(); err != nil {
 		return adapters.RunResult{}, err
 	}
+	// dbt writes the meta columns' names unquoted, which PostgreSQL
+	// folds to lower case (snapshot_meta_column_names: TEST_VALID_TO).
+	for _, p := range []*string{&s.Columns.ScdID, &s.Columns.UpdatedAt, &s.Columns.ValidFrom, &s.Columns.ValidTo, &s.Columns.IsDeleted} {
+		*p = foldUnquoted(*p)
+	}
 	body := sqlgen.TrimStatement(s.SQL)
 	if body == "" {
 		return adapters.RunResult{}, fmt.Errorf("%w: empty SQL", adapters.ErrSnapshotConfig)

@@ -176,3 +176,78 @@ select '{{ schema }}' as s, '{{ database }}' as d, {{ n if execute else 0 }} as 
 		}
 	}
 }
+
+// TestParsingAsDBT: what dbt's functional tests of parsing expect:
+// toyaml and tojson give their default for a value they cannot write
+// (no crash); a generic test's top-level severity and enabled are
+// rendered (a None drops the key); config(enabled=true) in a model's file
+// enables what the project's YAML disabled, as in-file config comes last;
+// a models: entry naming a seed still declares its tests; include()
+// keeps what an earlier include() left out; a package's generic test that
+// dispatches by name finds its own default__ implementation.
+func TestParsingAsDBT(t *testing.T) {
+	dir := miniProject(t, "models:\n  p:\n    off:\n      +enabled: false\n")
+	writeFile(t, dir, "seeds/base.csv", "id\n1\n")
+	writeFile(t, dir, "seeds/schema.yml", "models:\n  - name: base\n    columns:\n      - name: id\n        data_tests: [not_null]\n")
+	writeFile(t, dir, "models/off/back_on.sql", "{{ config(enabled=true) }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/off/still_off.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.sql", `select '{{ toyaml({"a": adapter}, "no yaml") }}' as y, '{{ tojson({"a": adapter}, "no json") }}' as j,
+  '{{ api.Relation.create(database="d", schema="s", identifier="t").include(identifier=False).include(database=False) }}' as r
+`)
+	writeFile(t, dir, "models/schema.yml", `models:
+  - name: m
+    columns:
+      - name: y
+        data_tests:
+          - not_null:
+              severity: "{{ 'warn' }}"
+          - unique:
+              enabled: "{{ var('unique_on', None) | as_native }}"
+          - pk.same_as_itself
+`)
+	writeFile(t, dir, "dbt_packages/pk/dbt_project.yml", "name: pk\n")
+	writeFile(t, dir, "dbt_packages/pk/macros/same.sql", `{% test same_as_itself(model, column_name) %}{{ return(adapter.dispatch('test_same_as_itself')(model, column_name)) }}{% endtest %}
+{% macro default__test_same_as_itself(model, column_name) %}select * from {{ model }} where {{ column_name }} != {{ column_name }}{% endmacro %}
+`)
+	res := mustElt(t, dir, "build", "--vars", "{unique_on: false}")
+	for _, want := range []string{"not_null_base_id", "back_on", "not_null_m_y", "pk_same_as_itself_m_y"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("the build lacks %s:\n%s", want, res.stdout)
+		}
+	}
+	for _, not := range []string{"still_off", "unique_m_y"} {
+		if strings.Contains(res.stdout, not) {
+			t.Errorf("the build has %s:\n%s", not, res.stdout)
+		}
+	}
+	if out := mustElt(t, dir, "show", "--inline", "select * from {{ ref('m') }}").stdout; !strings.Contains(out, "| no yaml | no json | \"s\" |") {
+		t.Errorf("want the defaults and \"s\":\n%s", out)
+	}
+	if out := mustElt(t, dir, "ls", "-s", "config.severity:warn").stdout; !strings.Contains(out, "not_null_m_y") {
+		t.Errorf("the rendered severity is not warn:\n%s", out)
+	}
+}
+
+// TestSnapshotMetaNamesAsDBT: snapshot_meta_column_names are written
+// unquoted by dbt, so PostgreSQL folds an upper-case one to lower case
+// (DuckDB keeps the name as written).
+func TestSnapshotMetaNamesAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_meta_names", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/s.yml", `snapshots:
+  - name: s
+    relation: ref('src')
+    config:
+      unique_key: id
+      strategy: check
+      check_cols: all
+      snapshot_meta_column_names: {dbt_valid_to: TEST_VALID_TO}
+`)
+		writeFile(t, dir, "models/src.sql", "select 1 as id\n")
+		mustElt(t, dir, "build")
+		want := map[string]string{"postgres": "test_valid_to", "duckdb": "TEST_VALID_TO"}[warehouse]
+		out := mustElt(t, dir, "show", "--inline", "select column_name from information_schema.columns where table_name = 's' and lower(column_name) = 'test_valid_to'").stdout
+		if !strings.Contains(out, "| "+want+" |") {
+			t.Errorf("want the column %s:\n%s", want, out)
+		}
+	})
+}
