@@ -57,7 +57,7 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: a contract data_type is not a type %s knows: %w", n.OriginalFilePath, r.a.Dialect().Type(), err)
 	}
-	if table := contractMismatches(c, declared, canonical, actual); table != "" {
+	if table := contractMismatches(r.a.Dialect().Type(), c, declared, canonical, actual); table != "" {
 		return nil, nil, fmt.Errorf("%s: This model has an enforced contract that failed.\nPlease ensure the name, data_type, and number of columns in your contract match the columns in your model's definition.\n\n%s", n.OriginalFilePath, table)
 	}
 	typ := r.a.Dialect().Type()
@@ -145,17 +145,26 @@ func (r *Runner) canonicalTypes(ctx context.Context, types []string) ([]string, 
 
 var typeParams = lazyre.New(`\s*\(.*\)\s*`)
 
-// sameType compares base types: dbt does not check size, precision or scale.
-func sameType(a, b string) bool {
+// sameType compares base types: dbt does not check size, precision or
+// scale. On PostgreSQL dbt compares the driver's type names, which are
+// one for every string type (text, varchar(n), char(n)).
+func sameType(warehouse, a, b string) bool {
 	norm := func(s string) string {
-		return strings.ToLower(strings.TrimSpace(typeParams().ReplaceAllString(s, " ")))
+		t := strings.ToLower(strings.TrimSpace(typeParams().ReplaceAllString(s, " ")))
+		if warehouse == "postgres" {
+			switch t {
+			case "text", "character varying", "varchar", "character", "char", "bpchar":
+				return "string"
+			}
+		}
+		return t
 	}
 	return norm(a) == norm(b)
 }
 
 // contractMismatches is dbt's table of contract mismatches, "" when the
 // model matches its contract.
-func contractMismatches(c *compiler.Contract, declared, canonical []string, actual []adapters.Column) string {
+func contractMismatches(warehouse string, c *compiler.Contract, declared, canonical []string, actual []adapters.Column) string {
 	type row struct{ name, definition, contract, reason string }
 	var rows []row
 	byName := map[string]int{}
@@ -170,7 +179,7 @@ func contractMismatches(c *compiler.Contract, declared, canonical []string, actu
 			continue
 		}
 		seen[i] = true
-		if a.DataType != "" && !sameType(a.DataType, canonical[i]) {
+		if a.DataType != "" && !sameType(warehouse, a.DataType, canonical[i]) {
 			rows = append(rows, row{a.Name, a.DataType, declared[i], "data type mismatch"})
 		}
 	}

@@ -251,3 +251,19 @@ func TestSnapshotMetaNamesAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestContractStringTypesAsDBT: an enforced contract's varchar(10) takes
+// a text column, as dbt compares PostgreSQL's string types as one.
+func TestContractStringTypesAsDBT(t *testing.T) {
+	onBothWarehouses(t, "contract_strings", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "models/m.sql", "select cast('a' as text) as name\n")
+		writeFile(t, dir, "models/m.yml", `models:
+  - name: m
+    config: {materialized: table, contract: {enforced: true}}
+    columns:
+      - name: name
+        data_type: varchar(10)
+`)
+		mustElt(t, dir, "run")
+	})
+}
