@@ -51,6 +51,13 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		settled:         &settledRenders{},
 	}
 	for id, s := range p.Sources {
+		if isDisabled(s.Config) {
+			if m.disabledSources == nil {
+				m.disabledSources = map[[2]string]bool{}
+			}
+			m.disabledSources[[2]string{s.SourceName, s.Name}] = true
+			continue
+		}
 		m.Sources[id] = s
 	}
 	m.disabled = map[string]*Node{}
@@ -455,6 +462,10 @@ func scalarKey(b []byte, v any) ([]byte, bool) {
 type manifestIndex struct {
 	byName   map[string][]*Node // refable nodes by name
 	sources  map[[2]string][]*project.SourceTable
+	// disabledSources are the source tables their config disables, by
+	// (source, table): in no section of the manifest but named when a
+	// source() asks for one, as dbt does.
+	disabledSources map[[2]string]bool
 	disabled map[string]*Node
 	// externalSources are the sources that render as files (external_location).
 	externalSources map[string]bool
@@ -987,6 +998,10 @@ func (m *Manifest) lookupSource(s, t string, from *Node) (*project.SourceTable, 
 				}
 			}
 		}
+	}
+	if m.disabledSources[[2]string{s, t}] {
+		return nil, &lookupError{msg: fmt.Sprintf("this node depends on a source named '%s.%s' which is disabled", s, t),
+			hint: "enable the source table (enabled: true), or remove the source() call"}
 	}
 	var names []string
 	for k := range m.sources {

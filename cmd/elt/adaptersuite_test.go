@@ -267,3 +267,27 @@ func TestContractStringTypesAsDBT(t *testing.T) {
 		mustElt(t, dir, "run")
 	})
 }
+
+// TestDisabledSourcesAsDBT: a source table its config disables is no
+// source of the project (ls, the manifest, freshness), and a source()
+// of it fails naming it as disabled.
+func TestDisabledSourcesAsDBT(t *testing.T) {
+	dir := miniProject(t, "sources:\n  p:\n    raw:\n      off_by_project:\n        +enabled: false\n")
+	writeFile(t, dir, "models/s.yml", `sources:
+  - name: raw
+    tables:
+      - name: on_t
+      - name: off_t
+        config: {enabled: false}
+      - name: off_by_project
+`)
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	out := mustElt(t, dir, "ls", "--resource-type", "source").stdout
+	if !strings.Contains(out, "source:p.raw.on_t") || strings.Contains(out, "off_t") || strings.Contains(out, "off_by_project") {
+		t.Errorf("want on_t alone:\n%s", out)
+	}
+	writeFile(t, dir, "models/bad.sql", "select * from {{ source('raw', 'off_t') }}\n")
+	if res := elt(t, dir, "ls"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, "depends on a source named 'raw.off_t' which is disabled") {
+		t.Errorf("a source() of a disabled source: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
