@@ -291,3 +291,17 @@ func TestDisabledSourcesAsDBT(t *testing.T) {
 		t.Errorf("a source() of a disabled source: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestRetryVarsAsDBT: retry runs with the failed run's --vars, which
+// run_results.json records, as dbt's does.
+func TestRetryVarsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select {{ var('a', '1') }} as v\n")
+	if res := elt(t, dir, "run", "--vars", "{a: 'not a number'}"); res.code != 1 {
+		t.Fatalf("the run with a bad var: exit %d\n%s", res.code, res.stdout)
+	}
+	if res := elt(t, dir, "retry"); res.code != 1 {
+		t.Errorf("retry did not run with the failed run's vars: exit %d\n%s", res.code, res.stdout)
+	}
+	mustElt(t, dir, "retry", "--vars", "{a: 2}")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -668,6 +669,10 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 		"log_format":         s.f.logFormat,
 		"invocation_command": "elt " + command,
 	}
+	// The run's --vars, as dbt records them (retry runs with them again).
+	if vars, err := parseDictFlag("--vars", s.f.vars); err == nil && len(vars) > 0 {
+		args["vars"] = vars
+	}
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
@@ -790,6 +795,14 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	}
 	if v, ok := prev.Args["full_refresh"].(bool); ok {
 		f.fullRefresh = v
+	}
+	if v, ok := prev.Args["vars"].(map[string]any); ok && len(v) > 0 && f.vars == "" {
+		// As dbt: the retried run's --vars, unless given again.
+		b, err := json.Marshal(v)
+		if err != nil {
+			return usageErr(fmt.Errorf("%s: the last run's vars: %w", path, err))
+		}
+		f.vars = string(b)
 	}
 	return execute(ctx, f, env, stdout, stderr, command, kinds, command == "build", ids)
 }
