@@ -189,8 +189,10 @@ func (l *loader) versionNode(file, name string, mv modelVersion, latest bool) *N
 		n = l.refable[key]
 	}
 	if n == nil || n.ResourceType != Model || n.Version != nil {
-		l.diags.Add(diag.Errorf(file, mv.pos, fmt.Sprintf("create the model file %s.sql, or set defined_in: to the file that defines it", definedIn),
-			"did not find a model file named %q for version %s of model %q", definedIn, mv.text, name))
+		// dbt declares no node for a version without its file, and
+		// says nothing; elt says so.
+		l.diags.Add(diag.Warnf(file, mv.pos, fmt.Sprintf("create the model file %s.sql, or set defined_in: to the file that defines it", definedIn),
+			"did not find a model file named %q for version %s of model %q; the version is skipped", definedIn, mv.text, name))
 		return nil
 	}
 	delete(l.refable, key)

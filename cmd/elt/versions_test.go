@@ -226,7 +226,6 @@ func TestModelVersionErrors(t *testing.T) {
 	for _, tc := range []struct{ name, yml, sql, want string }{
 		{"unknown key", "      - v: 1\n        materialized: table\n", "", `versions.yml:6:9: model "dim_people": unknown key "materialized" in a versions entry`},
 		{"duplicate v", "      - v: 1\n      - v: 1.0\n", "", `versions.yml:6:9: model "dim_people": found duplicate version "1.0" in versions (first at line 5)`},
-		{"missing file", "      - v: 1\n      - v: 2\n        defined_in: nowhere\n", "", `versions.yml:6:9: did not find a model file named "nowhere" for version 2 of model "dim_people"`},
 		{"latest not a version", "      - v: 1\n    latest_version: 4\n", "", `versions.yml:6:21: model "dim_people": latest_version 4 is not one of its versions: 1`},
 		{"ref to no version", "      - v: 1\n", "select * from {{ ref('dim_people', v=7) }}\n", `uses.sql:1: model.p.uses: ref('dim_people', v=7) depends on a node named 'dim_people' with version '7' which was not found`},
 	} {
@@ -242,5 +241,18 @@ func TestModelVersionErrors(t *testing.T) {
 				t.Errorf("exit %d, want an error with %q:\n%s%s", res.code, tc.want, res.stdout, res.stderr)
 			}
 		})
+	}
+}
+
+// TestModelVersionWithoutFile: a version whose file is missing declares no
+// node, as in dbt (whose functional tests list such versions); elt warns.
+func TestModelVersionWithoutFile(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/dim_people_v1.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/versions.yml", "version: 2\nmodels:\n  - name: dim_people\n    latest_version: 1\n    versions:\n      - v: 1\n      - v: 2\n        defined_in: nowhere\n")
+	res := mustElt(t, dir, "ls")
+	if !strings.Contains(res.stdout+res.stderr, `did not find a model file named "nowhere" for version 2 of model "dim_people"; the version is skipped`) ||
+		!strings.Contains(res.stdout, "p.dim_people.v1") || strings.Contains(res.stdout, "v2") {
+		t.Errorf("want v1 alone and a warning of v2:\n%s%s", res.stdout, res.stderr)
 	}
 }
