@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // Snapshot records the current state of body's rows (s.SQL, trimmed) in
@@ -59,9 +60,14 @@ type snapshotRun struct {
 	srcRel  adapters.Relation // the same, as a relation
 	srcCols []string          // the source's column names, in order
 	key     []string          // unique_key columns, spelled as in the source
-	checks  []string          // check strategy: compared columns, spelled as in the source
-	now     string            // SQL literal of s.Now
-	ts      string            // SQL expression over "src" giving a new version's dbt_valid_from
+	// keyExprs are the unique_key entries that are SQL expressions
+	// ("id || '-' || name"), by position in key ("" for a column): the
+	// source rows and the snapshot's current rows carry each one's value
+	// as the column named in key (keyColumn).
+	keyExprs []string
+	checks   []string // check strategy: compared columns, spelled as in the source
+	now      string   // SQL literal of s.Now
+	ts       string   // SQL expression over "src" giving a new version's dbt_valid_from
 	// validToType is the type of the valid-to column: the timestamps' type
 	// on the first run, the table's column afterwards.
 	validToType string
@@ -135,6 +141,12 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 	if err := r.resolveColumns(); err != nil {
 		return adapters.RunResult{}, err
 	}
+	if r.hasKeyExprs() {
+		// The source rows again, with each key expression's value.
+		if r.src, _, err = r.createTemp("keyed", "select src.*, "+strings.Join(r.keyValues(), ", ")+" from "+r.src+" as src"); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("unique_key: %w", err)
+		}
+	}
 	if err := r.findDuplicateKeys(); err != nil {
 		return adapters.RunResult{}, err
 	}
@@ -194,12 +206,20 @@ func (r *snapshotRun) resolveColumns() error {
 	missing := func(what, name string) error {
 		return fmt.Errorf("%w: %s column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, what, name, strings.Join(r.srcCols, ", "))
 	}
-	for _, k := range s.UniqueKey {
+	for i, k := range s.UniqueKey {
 		c, ok := r.findSourceColumn(k)
-		if !ok {
+		switch {
+		case ok:
+			r.key = append(r.key, c)
+			r.keyExprs = append(r.keyExprs, "")
+		case plainIdent().MatchString(strings.TrimSpace(k)):
 			return missing("unique_key", k)
+		default:
+			// dbt takes a unique_key as SQL: an expression over the
+			// source's columns.
+			r.key = append(r.key, keyColumn(i))
+			r.keyExprs = append(r.keyExprs, k)
 		}
-		r.key = append(r.key, c)
 	}
 	if s.Strategy == adapters.SnapshotTimestamp {
 		if _, ok := r.findSourceColumn(s.UpdatedAt); !ok {
@@ -257,6 +277,44 @@ func qualifiedIdents(alias string, names []string) []string {
 		out[i] = alias + "." + dialect{}.Quote(n)
 	}
 	return out
+}
+
+// plainIdent is a unique_key entry that names a column rather than
+// computes a value.
+var plainIdent = lazyre.New(`^([A-Za-z_][A-Za-z0-9_$]*|"[^"]+")$`)
+
+// keyColumn names the column holding the value of the i'th unique_key
+// entry when it is an expression.
+func keyColumn(i int) string { return fmt.Sprintf("elt_snapshot__key_%d", i+1) }
+
+func (r *snapshotRun) hasKeyExprs() bool {
+	for _, e := range r.keyExprs {
+		if e != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// keyValues are the key expressions as select items naming their columns,
+// over a relation whose columns they name unqualified.
+func (r *snapshotRun) keyValues() []string {
+	var out []string
+	for i, e := range r.keyExprs {
+		if e != "" {
+			out = append(out, "("+e+") as "+dialect{}.Quote(r.key[i]))
+		}
+	}
+	return out
+}
+
+// keyed is the snapshot table as a relation to select from: with the
+// key expressions' values when there are any.
+func (r *snapshotRun) keyed(target string) string {
+	if !r.hasKeyExprs() {
+		return target
+	}
+	return "(select *, " + strings.Join(r.keyValues(), ", ") + " from " + target + ")"
 }
 
 // keyMatch joins two aliases on the unique key. NULL matches NULL, so a row
@@ -323,8 +381,12 @@ func (r *snapshotRun) create() (adapters.RunResult, error) {
 		return adapters.RunResult{}, err
 	}
 	r.validToType = tsType
+	all := "src.*"
+	if r.hasKeyExprs() {
+		all = strings.Join(qualifiedIdents("src", r.srcCols), ", ")
+	}
 	sel := []string{
-		"src.*",
+		all,
 		r.scdID("src", r.ts) + " as " + d.Quote(c.ScdID),
 		r.ts + " as " + d.Quote(c.UpdatedAt),
 		r.ts + " as " + d.Quote(c.ValidFrom),
@@ -448,7 +510,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	// version of its key: a source that repeats a key, or a key with
 	// several current versions, gives one row per changed pair.
 	marker := "cur." + d.Quote(currentMarker)
-	curSel := "select *, true as " + d.Quote(currentMarker) + " from " + target + " as t where " + r.isCurrent("t")
+	curSel := "select *, true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
 	stage, _, err := r.createTemp("stage", "select src.*, "+r.ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
 		", cur."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
 		"\nfrom "+r.src+" as src\nleft join ("+curSel+") as cur on "+r.keyMatch("src", "cur")+
@@ -460,7 +522,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	// Current rows whose key left the source, found before any row changes.
 	var gone string
 	if s.HardDeletes != adapters.HardDeletesIgnore {
-		q := "select t.* from " + target + " as t where " + r.isCurrent("t") +
+		q := "select t.* from " + r.keyed(target) + " as t where " + r.isCurrent("t") +
 			" and not exists (select 1 from " + r.src + " as src where " + r.keyMatch("src", "t") + ")"
 		if newRecord {
 			// Already recorded as deleted.

@@ -305,3 +305,30 @@ func TestRetryVarsAsDBT(t *testing.T) {
 	}
 	mustElt(t, dir, "retry", "--vars", "{a: 2}")
 }
+
+// TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
+// in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
+// a new version under its computed key, a new key a first one; -f is
+// --full-refresh.
+func TestSnapshotKeyExpressionAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_key_expr", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/s.sql", `{% snapshot s %}
+{{ config(unique_key="id || '-' || name", strategy='timestamp', updated_at='updated_at') }}
+select * from {{ ref('src') }}
+{% endsnapshot %}
+`)
+		writeFile(t, dir, "seeds/src.csv", "id,name,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-01 00:00:00\n")
+		mustElt(t, dir, "seed")
+		mustElt(t, dir, "snapshot")
+		writeFile(t, dir, "seeds/src.csv", "id,name,updated_at\n1,a,2024-02-01 00:00:00\n2,c,2024-01-01 00:00:00\n")
+		mustElt(t, dir, "seed", "-f")
+		mustElt(t, dir, "snapshot")
+		out := mustElt(t, dir, "show", "--inline", "select string_agg(cast(id as varchar) || name || case when dbt_valid_to is null then '*' else '' end, ',' order by id, name, dbt_valid_from) as v from {{ ref('s') }}").stdout
+		// 1-a changed (closed, new current version), 2-b is a key the
+		// source no longer has (hard deletes ignored: stays current),
+		// 2-c is new.
+		if !strings.Contains(out, "1a,1a*,2b*,2c*") {
+			t.Errorf("want 1a,1a*,2b*,2c*:\n%s", out)
+		}
+	})
+}

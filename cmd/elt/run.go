@@ -260,7 +260,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	runFlags := func(c *cobra.Command) {
 		sel(c)
 		c.Flags().BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure")
-		c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "rebuild seeds and incremental models from scratch")
+		c.Flags().BoolVarP(&f.fullRefresh, "full-refresh", "f", false, "rebuild seeds and incremental models from scratch")
 		c.Flags().StringVar(&f.eventStart, "event-time-start", "", "microbatch models: first batch time (YYYY-MM-DD[ HH:MM:SS])")
 		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
 		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
@@ -338,7 +338,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	compileCmd.Flags().BoolVar(&f.introspect, "introspect", true, "answer run_query, adapter introspection and is_incremental() from the warehouse, connecting on the first such call")
 	compileCmd.Flags().BoolVar(&f.noIntrospect, "no-introspect", false, "never connect: a render that queries the warehouse fails")
 	compileCmd.Flags().StringVar(&f.inline, "inline", "", "compile this SQL, with Jinja (ref, source, var...) as in a model, and print it; no artifact is written")
-	compileCmd.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "render is_incremental() as false, as a full refresh would")
+	compileCmd.Flags().BoolVarP(&f.fullRefresh, "full-refresh", "f", false, "render is_incremental() as false, as a full refresh would")
 	compileCmd.Flags().StringVar(&f.compileOutput, "output", "text", "how the SQL of one selected node or of --inline is printed: text or json")
 
 	lsCmd := &cobra.Command{
