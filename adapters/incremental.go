@@ -24,6 +24,11 @@ type Incremental struct {
 	// deletes with, naming the target DBT_INTERNAL_DEST and the new rows
 	// DBT_INTERNAL_SOURCE, as in dbt.
 	Predicates []string
+	// Custom, when set, is the project's own strategy (a macro
+	// get_incremental_<Strategy>_sql): given the target, the temporary
+	// table of new rows and the target's columns (after on_schema_change),
+	// it returns the statement that applies the new rows.
+	Custom func(ctx context.Context, target, newRows Relation, columns []Column) (string, error)
 	// OnSchemaChange: "ignore" (default), "fail", "append_new_columns", "sync_all_columns".
 	OnSchemaChange string
 	// Microbatch: rows of the target whose EventTime falls in [BatchStart, BatchEnd)

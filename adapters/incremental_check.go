@@ -50,7 +50,7 @@ func ResolveIncremental(inc Incremental) (Incremental, error) {
 			inc.Strategy = StrategyDeleteInsert
 		}
 	}
-	if !slices.Contains(incrementalStrategies, inc.Strategy) {
+	if !slices.Contains(incrementalStrategies, inc.Strategy) && inc.Custom == nil {
 		return inc, IncrementalConfigError("incremental_strategy %q is not supported; use one of %s", inc.Strategy, strings.Join(incrementalStrategies, ", "))
 	}
 	inc.OnSchemaChange = strings.ToLower(strings.TrimSpace(inc.OnSchemaChange))

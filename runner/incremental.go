@@ -66,7 +66,19 @@ func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result,
 	if !ok {
 		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support incremental models", r.a.Dialect().Type())
 	}
-	return inc.Incremental(ctx, r.incrementalRequest(n, strategy, n.CompiledCode))
+	req := r.incrementalRequest(n, strategy, n.CompiledCode)
+	if r.m.CustomStrategy(n.UniqueID, strategy) {
+		// The project's get_incremental_<strategy>_sql, as dbt's
+		// adapter.get_incremental_strategy_macro finds it.
+		req.Custom = func(ctx context.Context, target, newRows adapters.Relation, columns []adapters.Column) (string, error) {
+			dest := make([]compiler.StrategyColumn, len(columns))
+			for i, c := range columns {
+				dest[i] = compiler.StrategyColumn{Name: c.Name, DataType: c.DataType}
+			}
+			return r.m.StrategySQL(ctx, n.UniqueID, strategy, fromAdapterRel(target), fromAdapterRel(newRows), dest)
+		}
+	}
+	return inc.Incremental(ctx, req)
 }
 
 func (r *Runner) isIncremental(n *compiler.Node) bool {

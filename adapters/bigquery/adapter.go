@@ -620,6 +620,9 @@ func fieldType(t string) bigquery.FieldType {
 // stay if that last job fails; everything before them leaves the target
 // as it was.
 func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (res adapters.RunResult, err error) {
+	if inc.Custom != nil {
+		return adapters.RunResult{}, fmt.Errorf("elt does not run a project's incremental strategy (%s) on this warehouse yet", inc.Strategy)
+	}
 	if len(inc.Predicates) > 0 {
 		return adapters.RunResult{}, errors.New("elt does not apply incremental_predicates on this warehouse yet; remove them, or filter the model's new rows instead")
 	}

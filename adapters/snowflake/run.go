@@ -196,6 +196,9 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 // select or key check changes nothing; a failure while writing rows rolls
 // them all back but keeps columns that on_schema_change already added.
 func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (res adapters.RunResult, err error) {
+	if inc.Custom != nil {
+		return adapters.RunResult{}, fmt.Errorf("elt does not run a project's incremental strategy (%s) on this warehouse yet", inc.Strategy)
+	}
 	if len(inc.Predicates) > 0 {
 		return adapters.RunResult{}, errors.New("elt does not apply incremental_predicates on this warehouse yet; remove them, or filter the model's new rows instead")
 	}

@@ -94,6 +94,22 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 
 	var res adapters.RunResult
 	inc := r.inc
+	if inc.Custom != nil {
+		// The project's strategy, on the target's columns as they are now.
+		cols, err := r.tx.TableColumns(r.ctx, r.target)
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		q, err := inc.Custom(r.ctx, r.target, r.stage, cols)
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		n, err := r.exec(q)
+		if err != nil {
+			return adapters.RunResult{}, fmt.Errorf("incremental_strategy %s: %w", inc.Strategy, err)
+		}
+		return adapters.RunResult{Message: "OK", RowsAffected: n}, nil
+	}
 	switch {
 	case inc.Strategy == adapters.StrategyAppend,
 		inc.Strategy == adapters.StrategyMerge && len(inc.UniqueKey) == 0: // dbt: merge without a key appends

@@ -332,3 +332,26 @@ select * from {{ ref('src') }}
 		}
 	})
 }
+
+// TestCustomIncrementalStrategyAsDBT: an incremental_strategy the project
+// defines as get_incremental_<name>_sql is used, as dbt's adapter finds
+// it: the macro gets the target, the new rows' temporary table and the
+// table's columns, and its statement applies the new rows.
+func TestCustomIncrementalStrategyAsDBT(t *testing.T) {
+	onBothWarehouses(t, "custom_strategy", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "macros/strategy.sql", `{% macro get_incremental_evens_only_sql(arg_dict) %}
+insert into {{ arg_dict['target_relation'] }} ({{ arg_dict['dest_columns'] | map(attribute='name') | join(', ') }})
+select {{ arg_dict['dest_columns'] | map(attribute='name') | join(', ') }} from {{ arg_dict['temp_relation'] }} where id % 2 = 0
+{% endmacro %}
+`)
+		writeFile(t, dir, "models/m.sql", `{{ config(materialized='incremental', incremental_strategy='evens_only') }}
+select id, 'x' as v from (select 1 as id union all select 2 union all select 3 union all select 4) as s
+{% if is_incremental() %}where id > 1{% else %}where id = 1{% endif %}
+`)
+		mustElt(t, dir, "run")
+		mustElt(t, dir, "run")
+		if out := mustElt(t, dir, "show", "--inline", "select string_agg(cast(id as varchar), ',' order by id) as ids from {{ ref('m') }}").stdout; !strings.Contains(out, "1,2,4") {
+			t.Errorf("want 1,2,4:\n%s", out)
+		}
+	})
+}
