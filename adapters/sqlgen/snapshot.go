@@ -184,6 +184,11 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 // DuckDB resolves identifiers so, and dbt's configs are usually written in
 // lower case for PostgreSQL's unquoted (folded) columns.
 func (r *snapshotRun) findSourceColumn(name string) (string, bool) {
+	if n := strings.TrimSpace(name); len(n) > 2 && n[0] == '"' && n[len(n)-1] == '"' {
+		// A quoted name ("1-updated_at") is the column spelled so.
+		inner := strings.ReplaceAll(n[1:len(n)-1], `""`, `"`)
+		return inner, slices.Contains(r.srcCols, inner)
+	}
 	for _, c := range r.srcCols {
 		if strings.EqualFold(c, name) {
 			return c, true

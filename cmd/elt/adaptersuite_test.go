@@ -317,6 +317,12 @@ func TestSnapshotKeyExpressionAsDBT(t *testing.T) {
 select * from {{ ref('src') }}
 {% endsnapshot %}
 `)
+		// A quoted column name is the column spelled so.
+		writeFile(t, dir, "snapshots/quoted.sql", `{% snapshot quoted %}
+{{ config(unique_key='"id"', strategy='timestamp', updated_at='"updated_at"') }}
+select * from {{ ref('src') }}
+{% endsnapshot %}
+`)
 		writeFile(t, dir, "seeds/src.csv", "id,name,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-01 00:00:00\n")
 		mustElt(t, dir, "seed")
 		mustElt(t, dir, "snapshot")
