@@ -175,6 +175,13 @@ func (st *renderState) thisValue() *relationValue {
 		if n.RelationName != "" || st.execute {
 			st.thisObj = relationOf(n)
 			st.thisObj.dialect = st.engine.dialect
+			if isEphemeral(n) && n.Relation.Identifier != "" {
+				// dbt's this is the node's relation, an ephemeral
+				// model's too (a ref to it is the CTE).
+				r := Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
+				st.thisObj.Database, st.thisObj.Schema, st.thisObj.Identifier = r.Database, r.Schema, r.Identifier
+				st.thisObj.rendered = st.engine.dialect.RenderRelation(r)
+			}
 			if st.thisObj.rendered == "" && n.ResourceType == project.Test {
 				// dbt's this of a test is the relation it would store
 				// its failures in, whether or not it stores them.

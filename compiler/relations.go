@@ -47,7 +47,16 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
-		if !refable(n) || isEphemeral(n) {
+		if !refable(n) {
+			return
+		}
+		if isEphemeral(n) {
+			// No relation is built, but the node has dbt's database,
+			// schema and alias all the same (this, the manifest); refs
+			// to it are its CTE (RelationName stays empty).
+			if rel, err := m.relationFor(n); err == nil {
+				n.Relation = rel
+			}
 			return
 		}
 		rel, err := m.relationFor(n)

@@ -361,3 +361,13 @@ select id, 'x' as v from (select 1 as id union all select 2 union all select 3 u
 		}
 	})
 }
+
+// TestFlagsBeforeTheCommandAsDBT: dbt takes flags before its subcommand
+// too (dbt --no-partial-parse run): elt moves them after it.
+func TestFlagsBeforeTheCommandAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	if res := mustElt(t, dir, "--no-partial-parse", "--threads", "1", "run", "-s", "m"); !strings.Contains(res.stdout, "Concurrency: 1 threads") {
+		t.Errorf("the flags before run were not taken:\n%s", res.stdout)
+	}
+}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/elt-dev/elt/compiler"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/secrets"
@@ -161,7 +163,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 	stdout, stderr = env.secrets.Writer(stdout), env.secrets.Writer(stderr)
 	f := &flags{argv: args}
 	root := newRootCmd(ctx, f, stdout, stderr, env)
-	root.SetArgs(expandMultiValueFlags(args))
+	root.SetArgs(hoistFlags(root, expandMultiValueFlags(args)))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
@@ -450,6 +452,47 @@ func joinLower(s []string) string { return strings.ToLower(strings.Join(s, ","))
 // multiValueFlags take several space-separated values, as dbt's do:
 // `elt run --select a b --exclude c`.
 var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--exclude": true, "--resource-type": true}
+
+// hoistFlags moves the flags written before the subcommand after it, as
+// dbt takes its flags on either side (elt --fail-fast build, elt
+// --no-partial-parse run): most of elt's flags are the subcommand's. A
+// root flag's value is not mistaken for the subcommand.
+func hoistFlags(root *cobra.Command, args []string) []string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return args
+		}
+		if strings.HasPrefix(a, "-") {
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") {
+				continue
+			}
+			var fl *pflag.Flag
+			if strings.HasPrefix(a, "--") {
+				fl = root.PersistentFlags().Lookup(name)
+			} else if len(name) == 1 {
+				fl = root.PersistentFlags().ShorthandLookup(name)
+			}
+			if fl != nil && fl.NoOptDefVal == "" {
+				i++ // its value
+			}
+			continue
+		}
+		for _, c := range root.Commands() {
+			if c.Name() == a || slices.Contains(c.Aliases, a) {
+				if i == 0 {
+					return args
+				}
+				out := make([]string, 0, len(args))
+				return append(append(out, args[i:]...), args[:i]...)
+			}
+		}
+		// A value of the subcommand's flag (--threads 4), or a word
+		// that is no command, which cobra reports.
+	}
+	return args
+}
 
 // expandMultiValueFlags rewrites `--select a b` as `--select a --select b`,
 // which is what the flag library understands.
