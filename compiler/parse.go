@@ -460,13 +460,13 @@ func scalarKey(b []byte, v any) ([]byte, bool) {
 
 // Manifest internals kept beside the exported fields.
 type manifestIndex struct {
-	byName   map[string][]*Node // refable nodes by name
-	sources  map[[2]string][]*project.SourceTable
+	byName  map[string][]*Node // refable nodes by name
+	sources map[[2]string][]*project.SourceTable
 	// disabledSources are the source tables their config disables, by
 	// (source, table): in no section of the manifest but named when a
 	// source() asks for one, as dbt does.
 	disabledSources map[[2]string]bool
-	disabled map[string]*Node
+	disabled        map[string]*Node
 	// externalSources are the sources that render as files (external_location).
 	externalSources map[string]bool
 	// selected are the unique ids the command runs (SetSelected): dbt's
