@@ -129,7 +129,29 @@ func (m *Manifest) relationFor(n *Node) (Relation, error) {
 	if rel.Identifier, err = m.generateName(n, "generate_alias_name", "alias"); err != nil {
 		return rel, err
 	}
+	if len(m.engine.proj.Config.Quoting) > 0 && m.engine.dialect.Type() == "postgres" {
+		// The project's quoting: false for a part renders it unquoted in
+		// dbt, which PostgreSQL folds to lower case: the relation is
+		// the folded name (MODEL.sql builds model).
+		for key, p := range map[string]*string{"database": &rel.Database, "schema": &rel.Schema, "identifier": &rel.Identifier} {
+			if q, ok := m.engine.proj.Config.Quoting[key].(bool); ok && !q {
+				*p = foldASCII(*p)
+			}
+		}
+	}
 	return rel, nil
+}
+
+// foldASCII is what PostgreSQL makes of an unquoted name: ASCII letters in
+// lower case.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // generateName calls the naming macro, or computes the built-in result in

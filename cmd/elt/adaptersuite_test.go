@@ -371,3 +371,20 @@ func TestFlagsBeforeTheCommandAsDBT(t *testing.T) {
 		t.Errorf("the flags before run were not taken:\n%s", res.stdout)
 	}
 }
+
+// TestQuotingFalseAsDBT: with the project's quoting: {identifier: false},
+// dbt writes a model's name unquoted, which PostgreSQL folds: MODEL.sql
+// builds model (DuckDB keeps the case either way).
+func TestQuotingFalseAsDBT(t *testing.T) {
+	onBothWarehouses(t, "quoting_false", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nquoting: {identifier: false}\n")
+		writeFile(t, dir, "models/MODEL.sql", "select 1 as id\n")
+		writeFile(t, dir, "models/reader.sql", "select * from {{ ref('MODEL') }}\n")
+		mustElt(t, dir, "run")
+		want := map[string]string{"postgres": "| model ", "duckdb": "| MODEL "}[warehouse]
+		out := mustElt(t, dir, "show", "--inline", "select table_name from information_schema.tables where lower(table_name) = 'model'").stdout
+		if !strings.Contains(out, want) {
+			t.Errorf("want %s:\n%s", want, out)
+		}
+	})
+}
