@@ -53,11 +53,14 @@ type renderState struct {
 	results map[string]*queryResult
 
 	// Captured in parse mode.
-	refs     []Ref
-	sources  [][2]string
-	inFile   project.Config
-	macros   []string        // unique ids of the macros called, first call first
-	macroSet map[string]bool // set of macros once it is long
+	refs    []Ref
+	sources [][2]string
+	// inColumnsMacro: a project's get_columns_in_relation is running for
+	// adapter.get_columns_in_relation (fnGetColumns).
+	inColumnsMacro bool
+	inFile         project.Config
+	macros         []string        // unique ids of the macros called, first call first
+	macroSet       map[string]bool // set of macros once it is long
 
 	warnings diag.List
 	// introspected: the render asked the warehouse (run_query, statement,

@@ -114,6 +114,15 @@ func fnGetColumns(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		return nil, st.fail("pass a relation: adapter.get_columns_in_relation(ref('orders'))", "adapter.get_columns_in_relation() needs a relation")
 	}
 	st.introspected = true
+	if !st.inColumnsMacro && st.engine.adapterMethodReplaced("get_columns_in_relation") {
+		// As dbt's adapter: the project's (or a package's)
+		// get_columns_in_relation answers; a call back to the adapter
+		// from inside it reads the catalog.
+		def, _ := st.engine.adapterMethodMacro("get_columns_in_relation")
+		st.inColumnsMacro = true
+		defer func() { st.inColumnsMacro = false }()
+		return st.callMacro(def, nil, []any{rel}, nil)
+	}
 	cat, err := st.catalog("adapter.get_columns_in_relation")
 	if err != nil {
 		return nil, err

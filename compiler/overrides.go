@@ -29,6 +29,8 @@ var builtInSteps = map[string]bool{
 	"alter_column_type": true, "alter_relation_add_remove_columns": true,
 	"get_grant_sql": true, "get_revoke_sql": true, "get_show_grant_sql": true,
 	"alter_relation_comment": true, "alter_column_comment": true, "get_create_index_sql": true,
+	// dbt's test materialization and source freshness.
+	"get_test_sql": true, "collect_freshness": true,
 }
 
 // adapterMethodSteps are the steps dbt's adapter methods run by name
@@ -80,7 +82,7 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 	for _, m := range found {
 		l.Add(diag.Warnf(m.OriginalFilePath, diag.Pos{Line: m.Line},
 			"a node that needs it can be built by a custom materialization that calls it",
-			"%s replaces dbt's %s, which elt's built-in materializations do not call: elt builds tables, views, incremental models, seeds and snapshots in Go",
+			"%s replaces dbt's %s, which elt's built-in materializations do not call: elt builds tables, views, incremental models, seeds and snapshots, and runs data tests and freshness checks, in Go",
 			m.Name, base(m.Name)))
 	}
 }
