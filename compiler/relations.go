@@ -70,6 +70,24 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 		n.Relation = rel
 		n.RelationName = e.dialect.RenderRelation(rel)
 	})
+	// As dbt's resource uniqueness check: two nodes may not build the same
+	// relation (one would silently replace the other's table).
+	built := make(map[string]*Node, len(nodes))
+	for i, n := range nodes {
+		if errs[i] != nil || n.RelationName == "" || !refable(n) {
+			continue
+		}
+		if first, dup := built[n.RelationName]; dup {
+			a, b := first, n
+			if b.UniqueID < a.UniqueID {
+				a, b = b, a
+			}
+			l.Add(diag.Errorf(b.OriginalFilePath, diag.Pos{}, "give one of them another alias (config alias=...) or schema",
+				"%s and %s both build %s: dbt cannot create two resources with identical database representations (%s)", a.UniqueID, b.UniqueID, n.RelationName, a.OriginalFilePath))
+			continue
+		}
+		built[n.RelationName] = n
+	}
 	for i, err := range errs {
 		if err != nil {
 			n := nodes[i]

@@ -407,3 +407,16 @@ func TestAdapterMethodOverridesAsDBT(t *testing.T) {
 		t.Errorf("adapter.get_columns_in_relation did not run the project's macro:\n%s", out)
 	}
 }
+
+// TestDuplicateRelationsAsDBT: two models that would build the same
+// relation stop the load, as dbt refuses identical database
+// representations.
+func TestDuplicateRelationsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "{{ config(alias='same') }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "{{ config(alias='same') }}\nselect 2 as id\n")
+	res := elt(t, dir, "ls")
+	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, `model.p.a and model.p.b both build "p"."main"."same"`) {
+		t.Errorf("want the duplicate refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
