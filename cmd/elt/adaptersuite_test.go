@@ -420,3 +420,22 @@ func TestDuplicateRelationsAsDBT(t *testing.T) {
 		t.Errorf("want the duplicate refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestResourceTypeFlagsAsDBT: --resource-type takes several types in one
+// value ("seed model"), refuses one dbt does not know, and
+// --exclude-resource-type leaves types out.
+func TestResourceTypeFlagsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "seeds/s.csv", "id\n1\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+	if out := mustElt(t, dir, "ls", "--resource-type", "seed model").stdout; !strings.Contains(out, "p.m") || !strings.Contains(out, "p.s") || strings.Contains(out, "unique") {
+		t.Errorf("--resource-type 'seed model':\n%s", out)
+	}
+	if out := mustElt(t, dir, "ls", "--exclude-resource-type", "test").stdout; !strings.Contains(out, "p.m") || strings.Contains(out, "unique") {
+		t.Errorf("--exclude-resource-type test:\n%s", out)
+	}
+	if res := elt(t, dir, "build", "--resource-type", "modle"); res.code == 0 || !strings.Contains(res.stderr+res.stdout, `"modle" is not a resource type`) {
+		t.Errorf("an unknown type: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}

@@ -183,6 +183,7 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	if len(kinds) == 0 {
 		kinds = defaults
 	}
+	kinds = withoutResourceTypes(kinds, f.excludeResourceTypes)
 	ids, err := s.selectIDsWithEmpty(ctx, kinds)
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			}
 			kinds = append(slices.Clip(kinds), "loader")
 		}
-		if ids, err = s.selectIDs(ctx, onlyResourceTypes(kinds, f.resourceTypes)); err != nil {
+		if ids, err = s.selectIDs(ctx, withoutResourceTypes(onlyResourceTypes(kinds, f.resourceTypes), f.excludeResourceTypes)); err != nil {
 			return err
 		}
 		if ids, err = s.buildLoaders(ctx, ids, byID); err != nil {

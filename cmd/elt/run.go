@@ -60,6 +60,8 @@ type flags struct {
 	selectors     []string
 	excludes      []string
 	resourceTypes []string
+	// excludeResourceTypes: --exclude-resource-type, the types left out.
+	excludeResourceTypes []string
 	failFast      bool
 	fullRefresh   bool
 	output        string
@@ -210,6 +212,13 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		if err := flagsFromEnv(cmd, env); err != nil {
 			return err
 		}
+		var err error
+		if f.resourceTypes, err = resourceTypes("--resource-type", f.resourceTypes); err != nil {
+			return err
+		}
+		if f.excludeResourceTypes, err = resourceTypes("--exclude-resource-type", f.excludeResourceTypes); err != nil {
+			return err
+		}
 		f.explicit = map[string]bool{}
 		for _, name := range []string{"fail-fast", "log-format", "indirect-selection", "no-color", "no-partial-parse"} {
 			if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
@@ -267,6 +276,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringVar(&f.eventEnd, "event-time-end", "", "microbatch models: end of the last batch (exclusive)")
 		c.Flags().BoolVar(&f.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
 		c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (e.g. unit_test, test, model)")
+		c.Flags().StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave these resource types out (e.g. unit_test)")
 		c.Flags().StringVar(&f.junitXML, "junit-xml", "", "also write the results as a JUnit XML report to PATH (for CI systems)")
 		c.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record this run in the run history (also: ELT_NO_HISTORY=1)")
 		c.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
@@ -356,6 +366,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	sel(lsCmd)
 	lsCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
+	lsCmd.Flags().StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave these resource types out")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
 
 	debugCmd := &cobra.Command{
@@ -451,7 +462,28 @@ func joinLower(s []string) string { return strings.ToLower(strings.Join(s, ","))
 
 // multiValueFlags take several space-separated values, as dbt's do:
 // `elt run --select a b --exclude c`.
-var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--exclude": true, "--resource-type": true}
+var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--exclude": true, "--resource-type": true, "--exclude-resource-type": true}
+
+// knownResourceTypes are the values --resource-type takes: dbt's, and
+// elt's loaders.
+var knownResourceTypes = []string{"all", "analysis", "default", "exposure", "loader", "metric", "model",
+	"saved_query", "seed", "semantic_model", "snapshot", "source", "test", "unit_test"}
+
+// resourceTypes reads a resource type flag's values as dbt does: one
+// value may hold several types separated by spaces ("seed model"), and a
+// type dbt does not know is an error, not an empty selection.
+func resourceTypes(flag string, values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for _, t := range strings.Fields(v) {
+			if !slices.Contains(knownResourceTypes, t) {
+				return nil, usageErr(fmt.Errorf("%s: %q is not a resource type (use %s)", flag, t, strings.Join(knownResourceTypes, ", ")))
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
 
 // hoistFlags moves the flags written before the subcommand after it, as
 // dbt takes its flags on either side (elt --fail-fast build, elt

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,6 +44,24 @@ func unitTestName(n *compiler.Node) string {
 		model = parts[2]
 	}
 	return model + "::" + n.Name
+}
+
+// withoutResourceTypes leaves --exclude-resource-type's types out of a
+// command's resource types.
+func withoutResourceTypes(kinds, excluded []string) []string {
+	if len(excluded) == 0 {
+		return kinds
+	}
+	var out []string
+	for _, k := range kinds {
+		if !slices.Contains(excluded, k) {
+			out = append(out, k)
+		}
+	}
+	if out == nil {
+		return []string{"none"}
+	}
+	return out
 }
 
 // onlyResourceTypes narrows a command's resource types to --resource-type.
