@@ -33,6 +33,14 @@ func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound) {
 	validateGrantsAndDocs(l, n)
 	m.validateIndexes(l, n)
+	// As dbt: a data test, seed or snapshot has one materialization.
+	if want, ok := fixedMaterialization[n.ResourceType]; ok {
+		if v, set := n.Config["materialized"]; set && v != nil && v != want {
+			file, pos := ConfigSite(n)
+			l.Add(diag.Errorf(file, pos, fmt.Sprintf("remove materialized from the %s's config", n.ResourceType),
+				"%s %s: invalid materialization %q; a %s is materialized as %s", n.ResourceType, n.Name, fmt.Sprint(v), n.ResourceType, want))
+		}
+	}
 	switch n.ResourceType {
 	case project.Test:
 		if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
@@ -52,6 +60,10 @@ func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound
 		m.validateMaterialization(l, n, found)
 	}
 }
+
+// fixedMaterialization is the one materialization of a resource type
+// that has no other.
+var fixedMaterialization = map[project.ResourceType]string{project.Test: "test", project.Seed: "seed", project.Snapshot: "snapshot"}
 
 func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag.Pos) {
 	c := n.Config

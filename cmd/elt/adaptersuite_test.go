@@ -439,3 +439,13 @@ func TestResourceTypeFlagsAsDBT(t *testing.T) {
 		t.Errorf("an unknown type: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestFixedMaterializationsAsDBT: a seed (data test, snapshot) has one
+// materialization; another one configured stops the load, as in dbt.
+func TestFixedMaterializationsAsDBT(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  +materialized: table\n")
+	writeFile(t, dir, "seeds/s.csv", "id\n1\n")
+	if res := elt(t, dir, "seed"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, `seed s: invalid materialization "table"; a seed is materialized as seed`) {
+		t.Errorf("want the seed's materialization refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
