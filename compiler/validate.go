@@ -33,6 +33,12 @@ func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound) {
 	validateGrantsAndDocs(l, n)
 	m.validateIndexes(l, n)
+	// As dbt: enabled is a boolean ("True and False" is no answer).
+	if v, ok := n.Config["enabled"].(string); ok && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+		file, pos := ConfigSite(n)
+		l.Add(diag.Errorf(file, pos, "write enabled: true or enabled: false",
+			"%s %s: enabled must be true or false, not %q", n.ResourceType, n.Name, v))
+	}
 	// As dbt: a data test, seed or snapshot has one materialization.
 	if want, ok := fixedMaterialization[n.ResourceType]; ok {
 		if v, set := n.Config["materialized"]; set && v != nil && v != want {

@@ -448,4 +448,11 @@ func TestFixedMaterializationsAsDBT(t *testing.T) {
 	if res := elt(t, dir, "seed"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, `seed s: invalid materialization "table"; a seed is materialized as seed`) {
 		t.Errorf("want the seed's materialization refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
+	// enabled is a boolean too.
+	dir = miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    config:\n      enabled: True and False\n")
+	if res := elt(t, dir, "ls"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, `model m: enabled must be true or false, not "True and False"`) {
+		t.Errorf("want enabled refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
 }
