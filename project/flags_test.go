@@ -68,7 +68,7 @@ func TestProjectFlags(t *testing.T) {
 		{"use_colors_file", "true", "without colours"},
 		{"version_check", "false", ""},
 		{"warn_error", "false", ""},
-		{"warn_error", "true", "does not turn warnings into errors"},
+		{"warn_error", "true", ""},
 		{"warn_error_options", "{exclude: [NoNodesForSelectionCriteria]}", ""},
 		{"warn_error_options", "{include: all}", "does not turn warnings into errors"},
 		{"warn_error_options", "{error: [Deprecations]}", "does not turn warnings into errors"},
@@ -273,7 +273,7 @@ func TestEnvFlags(t *testing.T) {
 		t.Error("an empty DBT_LOG_LEVEL set log_level")
 	}
 	for _, c := range []struct{ variable, value, want string }{
-		{"DBT_WARN_ERROR", "true", "flag warn_error: True is not supported"},
+		{"DBT_SEND_ANONYMOUS_USAGE_STATS", "true", "flag send_anonymous_usage_stats: True is not supported"},
 		{"DBT_WARN_ERROR_OPTIONS", `{"error": "all"}`, "flag warn_error_options"},
 		{"DBT_PRINTER_WIDTH", "wide", `DBT_PRINTER_WIDTH="wide": flag printer_width must be a whole number`},
 		{"DBT_DEBUG", "yes", "flag debug: True is not supported"},

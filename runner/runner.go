@@ -98,6 +98,8 @@ type Options struct {
 	EventTimeStart, EventTimeEnd time.Time
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WarnError fails a data test that would warn (dbt's --warn-error).
+	WarnError bool
 	// RetryBatches, by model id, replaces a microbatch model's batches with
 	// exactly these windows (elt retry after a partial success).
 	RetryBatches map[string][]Window
@@ -556,6 +558,11 @@ func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error 
 		res.Status = Pass
 	case "warn":
 		res.Status = Warn
+		if r.opts.WarnError {
+			// dbt's --warn-error: the test fails, at its warn_if.
+			res.Status = Fail
+			res.Message = strings.Replace(out.Message, "configured to warn if", "configured to fail if", 1)
+		}
 	case "fail":
 		res.Status = Fail
 	default:

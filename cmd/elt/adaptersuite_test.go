@@ -456,3 +456,20 @@ func TestFixedMaterializationsAsDBT(t *testing.T) {
 		t.Errorf("want enabled refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestWarnErrorAsDBT: under --warn-error (or the project's warn_error
+// flag) a data test that would warn fails, with dbt's message.
+func TestWarnErrorAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id union all select 1\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [{unique: {config: {severity: warn}}}]\n")
+	mustElt(t, dir, "build")
+	res := elt(t, dir, "--warn-error", "build")
+	if res.code != 1 || !strings.Contains(res.stdout, "Got 1 result, configured to fail if != 0") {
+		t.Errorf("--warn-error: exit %d\n%s", res.code, res.stdout)
+	}
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nflags:\n  warn_error: true\n")
+	if res := elt(t, dir, "test"); res.code != 1 {
+		t.Errorf("flags: warn_error: true: exit %d\n%s", res.code, res.stdout)
+	}
+}

@@ -129,6 +129,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeStart: eventStart,
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
+		WarnError:      s.warnError(),
 	})
 	alertCfg, err := s.loadAlerts()
 	if err != nil {
@@ -882,4 +883,13 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 		s.log.info("LogHookEndLine", dots(fmt.Sprintf("%d of %d OK hook: %s", i+1, len(hooks), h.Name(which)), fmt.Sprintf("[OK in %.2fs]", time.Since(start).Seconds()), s.log.width), nil)
 	}
 	return nil
+}
+
+// warnError is --warn-error, or the project's warn_error flag.
+func (s *session) warnError() bool {
+	if s.f.warnError {
+		return true
+	}
+	v, _ := s.proj.Config.FlagBool("warn_error")
+	return v
 }

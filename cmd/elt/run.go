@@ -60,27 +60,29 @@ type flags struct {
 	selectors     []string
 	excludes      []string
 	resourceTypes []string
+	// warnError: --warn-error, a data test that would warn fails.
+	warnError bool
 	// excludeResourceTypes: --exclude-resource-type, the types left out.
 	excludeResourceTypes []string
-	failFast      bool
-	fullRefresh   bool
-	output        string
-	noColor       bool
-	indirect      string
-	eventStart    string
-	eventEnd      string
-	macroArgs     string
-	storeFailures bool
-	noCheck       bool                       // skip the static checks before compile, run and build
-	junitXML      string                     // --junit-xml PATH
-	noHistory     bool                       // --no-history: record nothing in the run history
-	retryBatches  map[string][]runner.Window // set by elt retry
-	state         string                     // --state: an earlier run's target folder
-	selector      string                     // --selector: a named selector of selectors.yml
-	deferState    string                     // --defer-state: the run to defer to, when not --state
-	deferFlag     bool                       // --defer
-	favorState    bool                       // --favor-state
-	empty         bool                       // --empty
+	failFast             bool
+	fullRefresh          bool
+	output               string
+	noColor              bool
+	indirect             string
+	eventStart           string
+	eventEnd             string
+	macroArgs            string
+	storeFailures        bool
+	noCheck              bool                       // skip the static checks before compile, run and build
+	junitXML             string                     // --junit-xml PATH
+	noHistory            bool                       // --no-history: record nothing in the run history
+	retryBatches         map[string][]runner.Window // set by elt retry
+	state                string                     // --state: an earlier run's target folder
+	selector             string                     // --selector: a named selector of selectors.yml
+	deferState           string                     // --defer-state: the run to defer to, when not --state
+	deferFlag            bool                       // --defer
+	favorState           bool                       // --favor-state
+	empty                bool                       // --empty
 	// docs generate: --compile/--no-compile, --empty-catalog, --static.
 	docsCompile, docsNoCompile, emptyCatalog, static bool
 	// renderCache: the command keeps renders in the target directory
@@ -235,6 +237,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	pf.StringVar(&f.projectDir, "project-dir", "", "folder holding dbt_project.yml (default: search upward from the working directory)")
 	pf.StringVar(&f.profilesDir, "profiles-dir", "", "folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project folder, the working directory, ~/.dbt)")
 	pf.StringVarP(&f.target, "target", "t", "", "profile target to use (default: the profile's target)")
+	pf.BoolVar(&f.warnError, "warn-error", false, "a data test that would warn fails instead, as under dbt's --warn-error (elt's other warnings stay warnings)")
 	pf.StringVar(&f.profile, "profile", "", "profile to use (default: dbt_project.yml's profile)")
 	pf.StringVar(&f.vars, "vars", "", "variables as a YAML or JSON dict, e.g. '{start_date: 2024-01-01}'")
 	pf.StringVar(&f.logFormat, "log-format", "text", "output format: text or json (one event per line)")

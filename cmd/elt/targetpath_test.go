@@ -102,8 +102,8 @@ func TestDBTEnvironmentFlags(t *testing.T) {
 		t.Errorf("DBT_RESOURCE_TYPES='model source' ls: %q", res.stdout)
 	}
 	// A project flag's variable elt cannot honour stops the command.
-	if res := eltWith(t, elsewhere, map[string]string{"DBT_PROJECT_DIR": dir, "DBT_WARN_ERROR": "true"}, "ls"); res.code != exitUsage || !strings.Contains(res.stderr, "DBT_WARN_ERROR") {
-		t.Errorf("DBT_WARN_ERROR=true ls: exit %d\n%s", res.code, res.stderr)
+	if res := eltWith(t, elsewhere, map[string]string{"DBT_PROJECT_DIR": dir, "DBT_SEND_ANONYMOUS_USAGE_STATS": "true"}, "ls"); res.code != exitUsage || !strings.Contains(res.stderr, "DBT_SEND_ANONYMOUS_USAGE_STATS") {
+		t.Errorf("DBT_SEND_ANONYMOUS_USAGE_STATS=true ls: exit %d\n%s", res.code, res.stderr)
 	}
 }
 
