@@ -311,14 +311,33 @@ func (m *Manifest) CallMacro(ctx context.Context, name string, args map[string]a
 	if err != nil {
 		return "", err
 	}
+	return macroText(v), nil
+}
+
+// macroText is a macro's result as text: its output, or the str() of
+// what it return()ed ("" for None).
+func macroText(v any) string {
 	switch x := v.(type) {
 	case string:
-		return x, nil
+		return x
 	case nil:
-		return "", nil
+		return ""
 	default:
-		return pyStr(x), nil
+		return pyStr(x)
 	}
+}
+
+// macroError is err, raised by a call of def, as a diagnostic at the
+// line that failed (else the macro's first), its summary saying which
+// macro ("in macro <what>: ...").
+func (e *engine) macroError(def *macroDef, what string, err error) error {
+	d := e.errorDiag(def.meta.OriginalFilePath, 0, err)
+	if d.Pos.Line == 0 {
+		d.Pos = diag.Pos{Line: def.meta.Line}
+	}
+	d.File = def.meta.OriginalFilePath
+	d.Summary = "in macro " + what + ": " + d.Summary
+	return d
 }
 
 // OperationMacro is the macro `run-operation name` runs, named as
@@ -349,13 +368,7 @@ func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[str
 	st.ctx = ctx
 	v, err := st.invoke(name, nil, args)
 	if err != nil {
-		d := m.engine.errorDiag(def.meta.OriginalFilePath, 0, err)
-		if d.Pos.Line == 0 {
-			d.Pos = diag.Pos{Line: def.meta.Line}
-		}
-		d.File = def.meta.OriginalFilePath
-		d.Summary = "in macro " + name + ": " + d.Summary
-		return nil, d
+		return nil, m.engine.macroError(def, name, err)
 	}
 	return toGo(v), nil
 }

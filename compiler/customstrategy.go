@@ -74,20 +74,7 @@ func (m *Manifest) StrategySQL(ctx context.Context, id, strategy string, target,
 	args.Set("incremental_predicates", templateValue(preds))
 	v, err := st.callMacro(def, nil, []any{args}, nil)
 	if err != nil {
-		d := m.engine.errorDiag(def.meta.OriginalFilePath, 0, err)
-		if d.Pos.Line == 0 {
-			d.Pos = diag.Pos{Line: def.meta.Line}
-		}
-		d.File = def.meta.OriginalFilePath
-		d.Summary = "in macro " + def.meta.Name + ": " + d.Summary
-		return "", d
+		return "", m.engine.macroError(def, def.meta.Name, err)
 	}
-	switch x := toGo(v).(type) {
-	case string:
-		return x, nil
-	case nil:
-		return "", nil
-	default:
-		return pyStr(x), nil
-	}
+	return macroText(toGo(v)), nil
 }

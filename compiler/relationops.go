@@ -80,13 +80,7 @@ func (m *Manifest) RunRelationOp(ctx context.Context, name string, rel Relation,
 	st := m.engine.newState(m, nil, true)
 	st.ctx = ctx
 	if _, err := st.callMacro(def, nil, []any{st.newRelation(rel, kind)}, nil); err != nil {
-		d := m.engine.errorDiag(def.meta.OriginalFilePath, 0, err)
-		if d.Pos.Line == 0 {
-			d.Pos = diag.Pos{Line: def.meta.Line}
-		}
-		d.File = def.meta.OriginalFilePath
-		d.Summary = "in macro " + def.meta.Package + "." + name + " (adapter." + name + "): " + d.Summary
-		return d
+		return m.engine.macroError(def, def.meta.Package+"."+name+" (adapter."+name+")", err)
 	}
 	return nil
 }
