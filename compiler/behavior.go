@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 )
@@ -73,4 +72,5 @@ func (f *behaviorFlag) GetAttr(name string) (any, bool) {
 	return nil, false
 }
 
-func (f *behaviorFlag) String() string { return fmt.Sprintf("%t", f.on) }
+// String prints the flag as Python prints a bool.
+func (f *behaviorFlag) String() string { return pyStr(f.on) }
