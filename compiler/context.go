@@ -364,6 +364,20 @@ func (r *relationValue) GetAttr(name string) (any, bool) {
 		return jinja.Func(r.include), true
 	case "incorporate":
 		return jinja.Func(r.incorporate), true
+	case "replace_path":
+		// dbt's replace_path(**parts) is incorporate(path=parts).
+		return jinja.Func(func(s *jinja.State, _ []any, kw jinja.Kwargs) (any, error) {
+			path := jinja.NewDict()
+			if kw != nil {
+				for _, k := range kw.Keys() {
+					v, _ := kw.Get(k)
+					path.Set(k, v)
+				}
+			}
+			args := jinja.NewDict()
+			args.Set("path", path)
+			return r.incorporate(s, nil, args)
+		}), true
 	case "information_schema":
 		return jinja.Func(r.informationSchema), true
 	case "without_identifier":

@@ -218,7 +218,13 @@ func (r *relationValue) incorporate(_ *jinja.State, args []any, kw jinja.Kwargs)
 			}
 		}
 		if changed && out.dialect != nil {
-			out.rendered = out.dialect.RenderRelation(Relation{Database: out.Database, Schema: out.Schema, Identifier: out.Identifier})
+			parts := Relation{Database: out.Database, Schema: out.Schema, Identifier: out.Identifier}
+			for i, p := range []*string{&parts.Database, &parts.Schema, &parts.Identifier} {
+				if out.omit[i] { // what include() left out stays out
+					*p = ""
+				}
+			}
+			out.rendered = out.dialect.RenderRelation(parts)
 			out.filtered = false
 		}
 	}

@@ -192,7 +192,8 @@ func TestParsingAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/off/back_on.sql", "{{ config(enabled=true) }}\nselect 1 as id\n")
 	writeFile(t, dir, "models/off/still_off.sql", "select 1 as id\n")
 	writeFile(t, dir, "models/m.sql", `select '{{ toyaml({"a": adapter}, "no yaml") }}' as y, '{{ tojson({"a": adapter}, "no json") }}' as j,
-  '{{ api.Relation.create(database="d", schema="s", identifier="t").include(identifier=False).include(database=False) }}' as r
+  '{{ api.Relation.create(database="d", schema="s", identifier="t").include(identifier=False).include(database=False) }}' as r,
+  '{{ api.Relation.create(database="d", schema="s", identifier="t").replace_path(identifier="u") }}' as rp
 `)
 	writeFile(t, dir, "models/schema.yml", `models:
   - name: m
@@ -220,7 +221,7 @@ func TestParsingAsDBT(t *testing.T) {
 			t.Errorf("the build has %s:\n%s", not, res.stdout)
 		}
 	}
-	if out := mustElt(t, dir, "show", "--inline", "select * from {{ ref('m') }}").stdout; !strings.Contains(out, "| no yaml | no json | \"s\" |") {
+	if out := mustElt(t, dir, "show", "--inline", "select * from {{ ref('m') }}").stdout; !strings.Contains(out, "| no yaml | no json | \"s\" | \"d\".\"s\".\"u\" |") {
 		t.Errorf("want the defaults and \"s\":\n%s", out)
 	}
 	if out := mustElt(t, dir, "ls", "-s", "config.severity:warn").stdout; !strings.Contains(out, "not_null_m_y") {
