@@ -58,9 +58,12 @@ type renderState struct {
 	// inColumnsMacro: a project's get_columns_in_relation is running for
 	// adapter.get_columns_in_relation (fnGetColumns).
 	inColumnsMacro bool
-	inFile         project.Config
-	macros         []string        // unique ids of the macros called, first call first
-	macroSet       map[string]bool // set of macros once it is long
+	// strictVars: a var nothing sets fails even while parsing (the
+	// generate_*_name macros).
+	strictVars bool
+	inFile     project.Config
+	macros     []string        // unique ids of the macros called, first call first
+	macroSet   map[string]bool // set of macros once it is long
 
 	warnings diag.List
 	// introspected: the render asked the warehouse (run_query, statement,
@@ -1042,7 +1045,7 @@ func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if d, ok := argAt(args, kw, 1, "default"); ok {
 		return d, nil
 	}
-	if !st.execute && st.unit == nil {
+	if !st.execute && st.unit == nil && !st.strictVars {
 		// dbt's parser reads a var nothing sets as None (ParseVar): a
 		// node that needs it fails when it compiles, not a disabled one
 		// when the project is parsed.

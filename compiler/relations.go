@@ -202,6 +202,9 @@ func (m *Manifest) generateName(n *Node, macro, key string) (string, error) {
 		}
 	}
 	st := e.newState(m, n, false)
+	// As dbt's naming macros: a var nothing sets is an error here, not
+	// the parser's None (the name would be "None").
+	st.strictVars = true
 	var arg any
 	if has {
 		arg = custom

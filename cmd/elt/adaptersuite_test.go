@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -472,5 +474,21 @@ func TestWarnErrorAsDBT(t *testing.T) {
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nflags:\n  warn_error: true\n")
 	if res := elt(t, dir, "test"); res.code != 1 {
 		t.Errorf("flags: warn_error: true: exit %d\n%s", res.code, res.stdout)
+	}
+}
+
+// TestNamingMacroVarsAsDBT: a var nothing sets, read by a
+// generate_schema_name override, is an error (dbt's naming macros read
+// vars strictly), not a schema named "None"; with --vars it names it.
+func TestNamingMacroVarsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/g.sql", "{% macro generate_schema_name(custom_schema_name, node) %}{{ return(var('somevar') ~ '_s') }}{% endmacro %}\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	if res := elt(t, dir, "compile"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, "Required var 'somevar' not found in config") {
+		t.Errorf("want the missing var refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	mustElt(t, dir, "compile", "--vars", "{somevar: x}")
+	if b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json")); err != nil || !strings.Contains(string(b), `"schema": "x_s"`) && !strings.Contains(string(b), `"schema":"x_s"`) {
+		t.Errorf("with the var set, the model's schema is not x_s (%v)", err)
 	}
 }
