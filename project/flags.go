@@ -85,7 +85,7 @@ var projectFlags = map[string]flagSpec{
 	"use_colors_file": {flagBool, onlyValue(false,
 		"elt writes dbt.log without colours; set use_colors_file: false or remove it")},
 	"version_check": {flagBool, anyValue("cmd/elt: false skips the require-dbt-version check")},
-	"warn_error": {flagBool, anyValue("cmd/elt: true fails the data tests that would warn; elt's other warnings stay warnings")},
+	"warn_error":    {flagBool, anyValue("cmd/elt: true fails the data tests that would warn; elt's other warnings stay warnings")},
 	"warn_error_options": {flagMapping, func(v any) string {
 		m, _ := v.(map[string]any)
 		for _, k := range []string{"include", "error"} {
