@@ -227,7 +227,9 @@ func TestLineageSameNameInTwoPackages(t *testing.T) {
 	writeFile(t, dir, "dbt_project.yml", "name: root\nprofile: root\n")
 	writeFile(t, dir, "profiles.yml", "root:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: r.duckdb\n")
 	writeFile(t, dir, "dbt_packages/pkg/dbt_project.yml", "name: pkg\n")
-	writeFile(t, dir, "dbt_packages/pkg/models/orders.sql", "select 1 as id\n")
+	// Another relation than the root's orders: dbt refuses two nodes that
+	// build the same one.
+	writeFile(t, dir, "dbt_packages/pkg/models/orders.sql", "{{ config(alias='pkg_orders') }}\nselect 1 as id\n")
 	writeFile(t, dir, "models/orders.sql", "select 2 as id, 3 as v\n")
 	writeFile(t, dir, "models/report.sql", "select id, v from {{ ref('orders') }}\n")
 	r := elt(t, dir, "lineage", "report.v", "--upstream")
