@@ -31,17 +31,33 @@ func writeFile(t *testing.T, dir, rel, content string) {
 	}
 }
 
+// wantAll fails t for each of wants that out lacks.
+func wantAll(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+// wantNone fails t for each of nots that out holds.
+func wantNone(t *testing.T, out string, nots ...string) {
+	t.Helper()
+	for _, n := range nots {
+		if strings.Contains(out, n) {
+			t.Errorf("holds %q:\n%s", n, out)
+		}
+	}
+}
+
 func TestInitThenBuild(t *testing.T) {
 	dir := starterProject(t)
 	res := elt(t, dir, "build")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{"OK loaded seed file main.raw_people", "OK created sql view model main.people", "OK created sql table model main.people_per_city", "PASS unique_people_id", "Done. PASS=8 WARN=0 ERROR=0 SKIP=0 TOTAL=8"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	wantAll(t, res.stdout, "OK loaded seed file main.raw_people", "OK created sql view model main.people", "OK created sql table model main.people_per_city", "PASS unique_people_id", "Done. PASS=8 WARN=0 ERROR=0 SKIP=0 TOTAL=8")
 	_, rows := relationRows(t, openDB(t, filepath.Join(dir, "demo.duckdb")), "main.people_per_city")
 	if got := strings.Join(flat(rows), ","); got != "BOSTON,1,HELSINKI,1,LONDON,1,NEW YORK,1" {
 		t.Errorf("people_per_city = %s", got)

@@ -35,14 +35,10 @@ func TestCloneDuckDB(t *testing.T) {
 	}
 
 	res := mustElt(t, dir, "clone", "--state", state, "--target", "dev")
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"OK model.p.totals: cloned",
 		"OK seed.p.people: cloned",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	)
 	if strings.Contains(res.stdout, "eph") {
 		t.Errorf("an ephemeral model was cloned:\n%s", res.stdout)
 	}

@@ -106,11 +106,7 @@ func TestCompileConnectFails(t *testing.T) {
 		t.Fatalf("compile succeeded without a warehouse to ask:\n%s", res.stdout)
 	}
 	out := res.stdout + res.stderr
-	for _, want := range []string{"models/wide.sql", "needs a connection to target \"dev\", which failed"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	wantAll(t, out, "models/wide.sql", "needs a connection to target \"dev\", which failed")
 	for file, what := range map[string]string{"models/asks.sql": "run_query", "models/inc.sql": "is_incremental()"} {
 		found := false
 		for _, line := range strings.Split(out, "\n") {

@@ -68,11 +68,7 @@ func TestDepsCommand(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"Installing dbt-labs/tiny", "Installed from version 1.0.0", "Up to date!", "Installing helpers", "Installed from <local @ helpers>", "Updating lock file in file path:"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
-		}
-	}
+	wantAll(t, r.stdout, "Installing dbt-labs/tiny", "Installed from version 1.0.0", "Up to date!", "Installing helpers", "Installed from <local @ helpers>", "Updating lock file in file path:")
 	for _, p := range []string{"dbt_packages/tiny/macros/t.sql", "dbt_packages/helpers/dbt_project.yml", "package-lock.yml"} {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Error(err)

@@ -30,21 +30,13 @@ select '{{ flags.WHICH }}' as which, '{{ invocation_args_dict.which }}' as args_
 	writeFile(t, dir, "macros/which.sql", `{% macro which(n) %}{{ print(flags.WHICH ~ ' ' ~ invocation_args_dict.macro ~ ' ' ~ invocation_args_dict.args) }}{% endmacro %}`)
 
 	res := mustElt(t, dir, "compile", "-s", "inv")
-	for _, want := range []string{"'compile' as which", "'compile' as args_which", "'inv' as sel", "'False' as full_refresh", "'MainThread' as thread", "'core' as team", "'elt compile -s inv' as command", "'None|eager|True' as more"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("compile: lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	wantAll(t, res.stdout, "'compile' as which", "'compile' as args_which", "'inv' as sel", "'False' as full_refresh", "'MainThread' as thread", "'core' as team", "'elt compile -s inv' as command", "'None|eager|True' as more")
 
 	// The run's compile renders each node on its worker thread; the
 	// render kept from the compile above is not reused with its values.
 	mustElt(t, dir, "run", "-s", "inv", "--full-refresh", "--vars", "{day: '2024-01-01', pw: hunter22}")
 	got := rowsOf(t, dir, "main.inv")
-	for _, want := range []string{"run|run|inv|True|True|2024-01-01|Thread-1 (worker)|core|", "elt run -s inv --full-refresh --vars {day: '2024-01-01', pw: *****}"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("run: row lacks %q: %s", want, got)
-		}
-	}
+	wantAll(t, got, "run|run|inv|True|True|2024-01-01|Thread-1 (worker)|core|", "elt run -s inv --full-refresh --vars {day: '2024-01-01', pw: *****}")
 	if strings.Contains(got, "hunter22") {
 		t.Errorf("a secret reached the warehouse: %s", got)
 	}

@@ -43,11 +43,7 @@ func TestLogFile(t *testing.T) {
 		mustElt(t, dir, "compile")
 		mustElt(t, dir, "run")
 		log := readLog(t, filepath.Join(dir, "var", "logs", "dbt.log"))
-		for _, want := range []string{"[info ]: Running with elt=", "the password is", "[debug]: ", "1 of 1 OK created sql view model"} {
-			if !strings.Contains(log, want) {
-				t.Errorf("dbt.log lacks %q:\n%s", want, log)
-			}
-		}
+		wantAll(t, log, "[info ]: Running with elt=", "the password is", "[debug]: ", "1 of 1 OK created sql view model")
 		if strings.Contains(log, secret) {
 			t.Errorf("dbt.log holds the secret:\n%s", log)
 		}

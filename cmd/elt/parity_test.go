@@ -81,16 +81,12 @@ select '{{ a.config.enabled }}|{{ a.config.materialized }}|{{ a.config.on_schema
 {% endif %}
 `)
 	res := mustElt(t, dir, "compile", "-s", "graph_view")
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"'True|view|ignore|protected|False|True' as node",
 		"'True|None|2|day' as source",
 		"'board|model.p.b' as exposures",
 		"'total|30 day|first|total|None|{{ Dimension(id__id) }} > 0' as metrics",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("graph: lacks %s:\n%s", want, res.stdout)
-		}
-	}
+	)
 
 	data, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
 	if err != nil {
@@ -164,11 +160,7 @@ func TestDuplicateColumnAsDBT(t *testing.T) {
 	if !strings.Contains(res.stdout, `models/props.yml:8:9: warning: column "id" is listed twice (first at line 4)`) {
 		t.Errorf("no positioned warning:\n%s", res.stdout)
 	}
-	for _, want := range []string{"PASS unique_a_id", "PASS not_null_a_id"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("lacks %s:\n%s", want, res.stdout)
-		}
-	}
+	wantAll(t, res.stdout, "PASS unique_a_id", "PASS not_null_a_id")
 	data, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -198,15 +190,11 @@ func TestRunEndResultsAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/a.sql", "{{ config(materialized='table') }}\nselect 1 as id\n")
 	writeFile(t, dir, "models/props.yml", "models:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [unique]\n")
 	res := mustElt(t, dir, "build")
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"R model.p.a fr=None mat=table enabled=True compiled=True timing=compile+execute year_ok=True",
 		"R test.p.unique_a_id.",
 		" fr=None mat=test enabled=True compiled=True timing=compile+execute year_ok=True",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	)
 }
 
 // TestRunQueryTemporalValues: run_query's dates and timestamps print as
@@ -540,15 +528,11 @@ on-run-end:
 	if got := rowsOf(t, dir, "main.m"); got != "A|TrueFalse|1" {
 		t.Errorf("m holds %q", got)
 	}
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"RESULT source_not_null_raw_1_t_id test True Pass pass",
 		"RESULT unique_pkg_model_id test True Pass pass",
 		"RESULT m model False Success success",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	)
 }
 
 // TestTestArgumentsRenderNatively: a generic test's arguments are rendered

@@ -238,11 +238,7 @@ func TestPostgresLongNamesRefused(t *testing.T) {
 	if res.code != 2 {
 		t.Errorf("exit %d, want 2\n%s", res.code, all)
 	}
-	for _, want := range []string{"models/marts/" + long + "_one.sql", "models/marts/" + long + "_two.sql", "postgres keeps at most 63"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("output lacks %q:\n%s", want, all)
-		}
-	}
+	wantAll(t, all, "models/marts/"+long+"_one.sql", "models/marts/"+long+"_two.sql", "postgres keeps at most 63")
 	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

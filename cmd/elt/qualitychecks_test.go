@@ -60,14 +60,10 @@ func TestBuildRunsQualityChecks(t *testing.T) {
 	if res.code != exitFailed {
 		t.Fatalf("an anomaly of severity error must fail the build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"ERROR quality row_count of people_per_city: anomaly: row_count of people_per_city is 1, expected 4 to 4 (median 4, 3 MADs) judged on 3 past runs",
 		"Quality checks: PASS=2 WARN=0 ERROR=1",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	)
 	// run_results.json: the anomaly is a failed test-like entry whose
 	// message gives the value, the band and the history.
 	raw, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
@@ -181,11 +177,7 @@ func TestQualityCommand(t *testing.T) {
 		t.Fatalf("row_count metric: %+v", vol)
 	}
 	text := elt(t, dir, "quality", "--select", "people_per_city")
-	for _, want := range []string{"Project quality 91.7  ███▁", "| people_per_city | 91.7  | ███▁", "WARN anomaly: row_count of people_per_city is 1"} {
-		if !strings.Contains(text.stdout, want) {
-			t.Errorf("text output lacks %q:\n%s", want, text.stdout)
-		}
-	}
+	wantAll(t, text.stdout, "Project quality 91.7  ███▁", "| people_per_city | 91.7  | ███▁", "WARN anomaly: row_count of people_per_city is 1")
 }
 
 // TestQualityChecksOnSourcesAndInTest: quality: blocks on a source table
@@ -225,17 +217,13 @@ sources:
 	if !regexp.MustCompile(`PASS quality freshness_lag_seconds of raw.events: freshness_lag_seconds of raw.events is [0-9]s\n`).MatchString(res.stdout) {
 		t.Errorf("build output lacks the source's freshness check:\n%s", res.stdout)
 	}
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"Running 4 quality checks",
 		"PASS quality row_count of raw.events: row_count of raw.events is 3",
 		"PASS quality null_rate of raw.events.email: null_rate of raw.events.email is 33.33%",
 		"PASS quality row_count of people_per_city",
 		"Quality checks: PASS=4 WARN=0 ERROR=0",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("build output lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	)
 
 	// Quality checks are tests: --resource-type without test runs none.
 	res = elt(t, dir, "build", "--resource-type", "model")
@@ -254,15 +242,11 @@ sources:
 	if res.code != exitFailed {
 		t.Fatalf("a failing source check of severity error must fail elt test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"Running 3 quality checks",
 		"ERROR quality null_rate of raw.events.email: null_rate of raw.events.email is 33.33%, above the maximum 20.00%",
 		"Quality checks: PASS=2 WARN=0 ERROR=1",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("test output lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	)
 	if strings.Contains(res.stdout, "people_per_city") {
 		t.Errorf("elt test --select source:raw.events ran the checks of people_per_city:\n%s", res.stdout)
 	}

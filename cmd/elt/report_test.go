@@ -24,15 +24,11 @@ func TestJUnitAndGitHubAnnotations(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"::error file=demo/models/example/bad.sql,title=elt%3A model bad errored::",
 		"::error file=demo/tests/no_ada.sql,title=elt%3A test no_ada failed::1 failing row: ",
 		"%0Acompiled SQL: target/compiled/demo/tests/no_ada.sql\n",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, res.stdout)
-		}
-	}
+	)
 
 	b, err := os.ReadFile(filepath.Join(dir, "report.xml"))
 	if err != nil {

@@ -65,12 +65,8 @@ sources:
 	if res.code != 1 {
 		t.Fatalf("exit %d, want 1 (no_field is a runtime error)\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{"WARN freshness of landed.recent", "PASS freshness of landed.by_query", "ERROR freshness of landed.no_field",
-		"postgres adapter does not support metadata-based freshness checks"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("stdout lacks %q\n%s", want, res.stdout)
-		}
-	}
+	wantAll(t, res.stdout, "WARN freshness of landed.recent", "PASS freshness of landed.by_query", "ERROR freshness of landed.no_field",
+		"postgres adapter does not support metadata-based freshness checks")
 	raw, err := os.ReadFile(filepath.Join(dir, "target", "sources.json"))
 	if err != nil {
 		t.Fatal(err)

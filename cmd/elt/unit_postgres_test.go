@@ -96,17 +96,13 @@ unit_tests:
 	if res.code != 1 {
 		t.Fatalf("build: exit %d, want 1 (people_wrong fails)\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{
+	wantAll(t, res.stdout,
 		"PASS people::people_keeps_rows",
 		"FAIL 1 people::people_wrong",
 		"1   | 4              | 3\n",
-		"SKIP relation " + schema + ".people",
-		"SKIP relation " + schema + ".pets",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, res.stdout)
-		}
-	}
+		"SKIP relation "+schema+".people",
+		"SKIP relation "+schema+".pets",
+	)
 	// Without the failing unit test, the contracted tables are built with
 	// every constraint, the foreign key included.
 	res = mustElt(t, dir, "build", "--exclude", "people_wrong")
