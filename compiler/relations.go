@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/elt-dev/elt/internal/asciifold"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -153,23 +154,11 @@ func (m *Manifest) relationFor(n *Node) (Relation, error) {
 		// the folded name (MODEL.sql builds model).
 		for key, p := range map[string]*string{"database": &rel.Database, "schema": &rel.Schema, "identifier": &rel.Identifier} {
 			if q, ok := m.engine.proj.Config.Quoting[key].(bool); ok && !q {
-				*p = foldASCII(*p)
+				*p = asciifold.Lower(*p)
 			}
 		}
 	}
 	return rel, nil
-}
-
-// foldASCII is what PostgreSQL makes of an unquoted name: ASCII letters in
-// lower case.
-func foldASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // generateName calls the naming macro, or computes the built-in result in

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/elt-dev/elt/internal/asciifold"
 	"io"
 	"math"
 	"os"
@@ -66,7 +67,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 		// quote_columns: false: dbt writes the names unquoted, and
 		// PostgreSQL folds unquoted names to lower case.
 		for i, h := range header {
-			header[i] = foldUnquoted(h)
+			header[i] = asciifold.Lower(h)
 		}
 	}
 	for i, h := range header {
@@ -405,16 +406,4 @@ func (k seedKind) sqlType() string {
 		return "timestamp without time zone"
 	}
 	return "text"
-}
-
-// foldUnquoted is what PostgreSQL makes of an unquoted identifier: ASCII
-// letters in lower case.
-func foldUnquoted(name string) string {
-	b := []byte(name)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

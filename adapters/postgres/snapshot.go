@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"github.com/elt-dev/elt/internal/asciifold"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,7 +39,7 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	// dbt writes the meta columns' names unquoted, which PostgreSQL
 	// folds to lower case (snapshot_meta_column_names: TEST_VALID_TO).
 	for _, p := range []*string{&s.Columns.ScdID, &s.Columns.UpdatedAt, &s.Columns.ValidFrom, &s.Columns.ValidTo, &s.Columns.IsDeleted} {
-		*p = foldUnquoted(*p)
+		*p = asciifold.Lower(*p)
 	}
 	body := sqlgen.TrimStatement(s.SQL)
 	if body == "" {

@@ -1,5 +1,7 @@
 package sqlmodel
 
+import "github.com/elt-dev/elt/internal/asciifold"
+
 // Query is a Select or a SetOp.
 type Query interface{ isQuery() }
 
@@ -228,14 +230,4 @@ func init() {
 }
 
 // IsAggregate reports whether name (any case) is a known aggregate function.
-func IsAggregate(name string) bool { return aggregates[lower(name)] }
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
+func IsAggregate(name string) bool { return aggregates[asciifold.Lower(name)] }
