@@ -122,7 +122,7 @@ func TestGenericTests(t *testing.T) {
 	if got := fmt.Sprint(rel.DependsOn.Nodes); got != "[model.shop.customers model.shop.orders]" {
 		t.Errorf("relationships depends_on: %s", got)
 	}
-	if rel.Config["severity"] != "WARN" {
+	if rel.Config["severity"] != "warn" {
 		t.Errorf("config() inside a test macro: severity %v", rel.Config["severity"])
 	}
 	if got := fmt.Sprint(rel.FQN); got != "[shop marts relationships_orders_customer_id__id__ref_customers_]" {
@@ -326,7 +326,7 @@ func TestConfigsShared(t *testing.T) {
 			t.Errorf("%s and %s have different configs and share one: %v", pair[0], pair[1], byName[pair[0]].Config)
 		}
 	}
-	if got := byName["not_null_orders_customer_id"].Config["severity"]; got != "WARN" {
+	if got := byName["not_null_orders_customer_id"].Config["severity"]; got != "warn" {
 		t.Errorf("a test's own severity: %v", got)
 	}
 	if got := fmt.Sprint(byName["c"].Config["tags"]); got != "[hourly]" {
@@ -387,10 +387,10 @@ func TestGenericTestConfigsFromTree(t *testing.T) {
 	m, byName := parseNamed(t, p)
 	ptr := func(c project.Config) uintptr { return reflect.ValueOf(c).Pointer() }
 	for name, want := range map[string]string{
-		"not_null_orders_id":          "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:WARN tags:[all] warn_if:!= 0]",
-		"unique_orders_id":            "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:WARN tags:[all] warn_if:!= 0]",
-		"not_null_orders_customer_id": "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:WARN tags:[all] warn_if:!= 0]",
-		"unique_orders_customer_id":   "map[enabled:true error_if:!= 0 fail_calc:count(*) limit:5 materialized:test severity:ERROR tags:[all] warn_if:!= 0]",
+		"not_null_orders_id":          "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:warn tags:[all] warn_if:!= 0]",
+		"unique_orders_id":            "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:warn tags:[all] warn_if:!= 0]",
+		"not_null_orders_customer_id": "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test severity:warn tags:[all] warn_if:!= 0]",
+		"unique_orders_customer_id":   "map[enabled:true error_if:!= 0 fail_calc:count(*) limit:5 materialized:test severity:error tags:[all] warn_if:!= 0]",
 		"not_null_customers_id":       "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test meta:map[owner:ann] severity:ERROR tags:[all] warn_if:!= 0]",
 		"unique_customers_id":         "map[enabled:true error_if:!= 0 fail_calc:count(*) materialized:test meta:map[owner:ann] severity:ERROR tags:[all] warn_if:!= 0]",
 	} {
@@ -417,7 +417,7 @@ func TestGenericTestConfigsFromTree(t *testing.T) {
 	// A shared config is read only: model.config gives a template a copy.
 	st := m.engine.newState(m, staging, true)
 	st.ownConfig()["severity"] = "ERROR"
-	if byName["unique_orders_id"].Config["severity"] != "WARN" || staging.Config["severity"] != "ERROR" {
+	if byName["unique_orders_id"].Config["severity"] != "warn" || staging.Config["severity"] != "ERROR" {
 		t.Errorf("writing one test's config through model.config changed another's")
 	}
 }

@@ -623,9 +623,6 @@ func withTestDefaults(c project.Config) project.Config {
 			c[d.key] = d.value
 		}
 	}
-	if s, ok := c["severity"].(string); ok {
-		c["severity"] = strings.ToUpper(s)
-	}
 	return c
 }
 

@@ -49,7 +49,8 @@ func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound
 	}
 	switch n.ResourceType {
 	case project.Test:
-		if s, _ := n.Config["severity"].(string); s != "ERROR" && s != "WARN" {
+		// As dbt's pattern: warn or error in any case, kept as written.
+		if s, _ := n.Config["severity"].(string); !strings.EqualFold(s, "error") && !strings.EqualFold(s, "warn") {
 			file, pos := ConfigSite(n)
 			l.Add(diag.Errorf(file, pos, "set severity to warn or error",
 				"test %s: severity must be warn or error, not %q", n.Name, fmt.Sprint(n.Config["severity"])))

@@ -480,10 +480,17 @@ func (f fqnSelector) match(g *Graph, i int) bool {
 	if n.Name == f.raw {
 		return true
 	}
-	// A version of a model by its relation-style name: "dim_customers_v2"
-	// (and "dim_customers.v2", which the fqn below matches).
-	if n.Version != "" && n.Name+"_v"+n.Version == f.raw {
-		return true
+	// As dbt: a version of a model by its last two fqn parts, joined by
+	// "." or "_": "dim_customers.v2", "dim_customers_v2" (and any prefix
+	// before them).
+	if n.Version != "" {
+		last := f.parts
+		if len(last) > 2 {
+			last = last[len(last)-2:]
+		}
+		if n.Name+"_v"+n.Version == strings.Join(last, "_") {
+			return true
+		}
 	}
 	// A single pattern like "stg_*" also matches names. dbt matches it only
 	// against the whole dotted fqn, where it selects nothing; users write it

@@ -173,6 +173,12 @@ select '{{ schema }}' as s, '{{ database }}' as d, {{ n if execute else 0 }} as 
 			t.Errorf("%s does not select the column's test:\n%s", sel, res.stdout)
 		}
 	}
+	// As dbt: a test's severity is kept as written; the default is ERROR.
+	res = mustElt(t, dir, "ls", "--resource-type", "test", "--output", "json", "--output-keys", "name,config")
+	wantAll(t, res.stdout, `"severity": "warn"`)
+	writeFile(t, dir, "models/custom/schema.yml", "models:\n  - name: m\n    columns:\n      - name: s\n        data_tests: [not_null]\n")
+	res = mustElt(t, dir, "ls", "--resource-type", "test", "--output", "json", "--output-keys", "name,config")
+	wantAll(t, res.stdout, `"severity": "ERROR"`)
 }
 
 // TestParsingAsDBT: what dbt's functional tests of parsing expect:
@@ -478,5 +484,60 @@ func TestNamingMacroVarsAsDBT(t *testing.T) {
 	mustElt(t, dir, "compile", "--vars", "{somevar: x}")
 	if b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json")); err != nil || !strings.Contains(string(b), `"schema": "x_s"`) && !strings.Contains(string(b), `"schema":"x_s"`) {
 		t.Errorf("with the var set, the model's schema is not x_s (%v)", err)
+	}
+}
+
+// TestListAsDBT: dbt ls's output for each kind of resource. A versioned
+// model's name is name.vN; sources, exposures and unit tests are listed
+// by package and name, not by folder; --output json prints the manifest
+// entry's list keys (no description), and --output-keys chooses others,
+// space or comma separated, as dbt's multi-value option; m.v2 selects
+// the version.
+func TestListAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/sub/m_v1.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/sub/m_v2.sql", "select 2 as id\n")
+	writeFile(t, dir, "models/sub/m.yml", `models:
+  - name: m
+    description: the m
+    latest_version: 2
+    versions: [{v: 1}, {v: 2}]
+sources:
+  - name: raw
+    tables: [{name: events}]
+exposures:
+  - name: dash
+    type: dashboard
+    owner: {name: ann}
+    depends_on: ["ref('m')"]
+unit_tests:
+  - name: ut_m
+    model: m
+    versions: {include: [2]}
+    given: []
+    expect: {rows: [{id: 2}]}
+`)
+	ls := func(args ...string) string {
+		return strings.TrimSpace(mustElt(t, dir, append([]string{"ls"}, args...)...).stdout)
+	}
+	if got, want := ls("--resource-type", "model", "--output", "name"), "m.v1\nm.v2"; got != want {
+		t.Errorf("names: %q, want %q", got, want)
+	}
+	got := ls("--resource-type", "source", "exposure", "unit_test", "model")
+	// In unique id order; a unit test of one version is named for it.
+	want := "exposure:p.dash\np.sub.m.v1\np.sub.m.v2\nsource:p.raw.events\nunit_test:p.ut_m_v2"
+	if got != want {
+		t.Errorf("selectors:\n%s\nwant\n%s", got, want)
+	}
+	line := ls("-s", "m.v2", "--resource-type", "model", "--output", "json")
+	if !strings.HasPrefix(line, `{"name": "m", "resource_type": "model", "package_name": "p", "original_file_path": "models/sub/m_v2.sql", "unique_id": "model.p.m.v2", "alias": "m_v2", "config": {`) ||
+		strings.Contains(line, `"description"`) || !strings.Contains(line, `"tags": [], "depends_on": {"macros": [], "nodes": []}}`) {
+		t.Errorf("json: %s", line)
+	}
+	for _, keys := range [][]string{{"--output-keys", "name description"}, {"--output-keys", "name,description"}, {"--output-keys", "name", "description"}} {
+		got := ls(append([]string{"-s", "m.v1", "--resource-type", "model", "--output", "json"}, keys...)...)
+		if want := `{"name": "m", "description": "the m"}`; got != want {
+			t.Errorf("%v: %s, want %s", keys, got, want)
+		}
 	}
 }

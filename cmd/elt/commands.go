@@ -193,10 +193,22 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	// call per node); each chunk is scrubbed of secrets as a whole, so a
 	// chunk never splits a line.
 	var out []byte
+	var js *lsJSON
+	if f.output == "json" {
+		js = s.newLSJSON(f.outputKeys)
+	}
 	for _, id := range ids {
-		if l, ok := byID[id]; ok {
+		switch l, ok := byID[id]; {
+		case ok:
 			out = append(append(out, loaderLsLine(l, id, s.proj.Config.Name, f.output)...), '\n')
-		} else {
+		case js != nil:
+			reasons, withReasons := s.modifiedReasons(id)
+			line, err := js.line(id, reasons, withReasons)
+			if err != nil {
+				return err
+			}
+			out = append(append(out, line...), '\n')
+		default:
 			out = append(append(out, s.lsLine(id, f.output)...), '\n')
 		}
 		if len(out) >= 64<<10 {
@@ -232,6 +244,8 @@ func loaderLsLine(l *loaders.Loader, id, pkg, output string) string {
 	return "loader:" + l.Name
 }
 
+// lsLine is id's line of elt ls: its selector, name or path as dbt's
+// list prints them (JSON is lsJSON's).
 func (s *session) lsLine(id, output string) string {
 	if line, ok := s.resourceLsLine(id, output); ok {
 		return line
@@ -242,46 +256,32 @@ func (s *session) lsLine(id, output string) string {
 			return src.SourceName + "." + src.Name
 		case "path":
 			return src.OriginalFilePath
-		case "json":
-			obj := map[string]any{
-				"name": src.Name, "resource_type": "source", "package_name": src.Package,
-				"original_file_path": src.OriginalFilePath, "unique_id": src.UniqueID,
-				"source_name": src.SourceName, "tags": src.Tags, "config": src.Config,
-			}
-			if r, ok := s.modifiedReasons(id); ok {
-				obj["modified_reasons"] = r
-			}
-			b, _ := json.Marshal(obj)
-			return string(b)
 		}
-		return "source:" + strings.Join(src.FQN, ".")
+		// As dbt: a source is found by package, source and table.
+		return "source:" + src.Package + "." + src.SourceName + "." + src.Name
 	}
 	n := s.manifest.Nodes[id]
-	if ut, ok := s.manifest.UnitTests[id]; ok {
+	ut, isUnit := s.manifest.UnitTests[id]
+	if isUnit {
 		n = ut
 		if output == "selector" {
-			return "unit_test:" + strings.Join(n.FQN, ".")
+			// As dbt: package and versioned name.
+			name := n.Name
+			if n.VersionString != "" {
+				name += "_v" + n.VersionString
+			}
+			return "unit_test:" + n.Package + "." + name
 		}
 	}
 	switch output {
 	case "name":
+		// A versioned model's search name, as dbt's: name.vN.
+		if n.VersionString != "" && !isUnit {
+			return n.Name + ".v" + n.VersionString
+		}
 		return n.Name
 	case "path":
 		return n.OriginalFilePath
-	case "json":
-		alias := n.Relation.Identifier
-		obj := map[string]any{
-			"name": n.Name, "resource_type": string(n.ResourceType), "package_name": n.Package,
-			"original_file_path": n.OriginalFilePath, "unique_id": n.UniqueID, "alias": alias,
-			"config": n.Config, "tags": tagsOf(n.Config), "depends_on": map[string]any{"nodes": nonNil(n.DependsOn.Nodes), "macros": nonNil(n.DependsOn.Macros)},
-		}
-		// With --state, why the node counts as state:modified ([] when it
-		// does not), so a CI log can say what changed.
-		if r, ok := s.modifiedReasons(id); ok {
-			obj["modified_reasons"] = r
-		}
-		b, _ := json.Marshal(obj)
-		return string(b)
 	}
 	return strings.Join(n.FQN, ".")
 }

@@ -923,7 +923,7 @@ func TestLsKeepsCaches(t *testing.T) {
 	if warm.ParseHits != cold.ParseMisses-1 || warm.ParseMisses != 1 {
 		t.Errorf("second ls: %+v; want every render but v's from the cache", warm)
 	}
-	if !strings.Contains(out, `"alias":"a_tbl"`) {
+	if !strings.Contains(out, `"alias": "a_tbl"`) {
 		t.Fatalf("ls json of a: %s", out)
 	}
 	edits := []struct {
@@ -931,10 +931,10 @@ func TestLsKeepsCaches(t *testing.T) {
 		env              map[string]string
 		sel, want        string
 	}{
-		{"model file", "models/a.sql", "{{ config(alias='a_new') }}\nselect 1 as id\n", nil, "a", `"alias":"a_new"`},
-		{"properties file", "models/schema.yml", "version: 2\nmodels:\n  - name: b\n    config:\n      tags: [\"edited\"]\n", nil, "b", `"tags":["edited"]`},
-		{"dbt_project.yml", "dbt_project.yml", strings.Replace(cacheProject["dbt_project.yml"], "+materialized: view", "+materialized: table", 1), nil, "b", `"materialized":"table"`},
-		{"env var read in YAML", "models/schema.yml", cacheProject["models/schema.yml"], map[string]string{"ELT_TEST_TAG": "from_env"}, "b", `"tags":["from_env"]`},
+		{"model file", "models/a.sql", "{{ config(alias='a_new') }}\nselect 1 as id\n", nil, "a", `"alias": "a_new"`},
+		{"properties file", "models/schema.yml", "version: 2\nmodels:\n  - name: b\n    config:\n      tags: [\"edited\"]\n", nil, "b", `"tags": ["edited"]`},
+		{"dbt_project.yml", "dbt_project.yml", strings.Replace(cacheProject["dbt_project.yml"], "+materialized: view", "+materialized: table", 1), nil, "b", `"materialized": "table"`},
+		{"env var read in YAML", "models/schema.yml", cacheProject["models/schema.yml"], map[string]string{"ELT_TEST_TAG": "from_env"}, "b", `"tags": ["from_env"]`},
 	}
 	for i, e := range edits {
 		writeFiles(t, dir, map[string]string{e.file: e.body})

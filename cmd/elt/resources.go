@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"strings"
-
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/graph"
 )
@@ -30,13 +27,10 @@ func resourceGraphNodes(m *compiler.Manifest) []graph.Node {
 func (s *session) resourceLsLine(id, output string) (string, bool) {
 	p := s.manifest.Project
 	var name, kind, pkg, file string
-	var fqn []string
-	var cfg map[string]any
-	var deps []string
 	if x, ok := p.Exposures[id]; ok {
-		name, kind, pkg, file, fqn, cfg, deps = x.Name, "exposure", x.Package, x.File, x.FQN, x.Config, x.DependsOnNodes
+		name, kind, pkg, file = x.Name, "exposure", x.Package, x.File
 	} else if r, ok := p.Semantic[id]; ok {
-		name, kind, pkg, file, fqn, cfg, deps = r.Name, string(r.Kind), r.Package, r.File, r.FQN, r.Config, r.DependsOnIDs
+		name, kind, pkg, file = r.Name, string(r.Kind), r.Package, r.File
 	} else {
 		return "", false
 	}
@@ -45,16 +39,7 @@ func (s *session) resourceLsLine(id, output string) (string, bool) {
 		return name, true
 	case "path":
 		return file, true
-	case "json":
-		obj := map[string]any{
-			"name": name, "resource_type": kind, "package_name": pkg, "original_file_path": file,
-			"unique_id": id, "config": cfg, "depends_on": map[string]any{"nodes": nonNil(deps)},
-		}
-		if r, ok := s.modifiedReasons(id); ok {
-			obj["modified_reasons"] = r
-		}
-		b, _ := json.Marshal(obj)
-		return string(b), true
 	}
-	return kind + ":" + strings.Join(fqn, "."), true
+	// As dbt: these are found by package and name.
+	return kind + ":" + pkg + "." + name, true
 }

@@ -67,6 +67,7 @@ type flags struct {
 	failFast             bool
 	fullRefresh          bool
 	output               string
+	outputKeys           []string // ls --output-keys
 	noColor              bool
 	indirect             string
 	eventStart           string
@@ -371,6 +372,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
 	lsCmd.Flags().StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave these resource types out")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
+	lsCmd.Flags().StringSliceVar(&f.outputKeys, "output-keys", nil, "with --output json, the keys of each resource to print (e.g. --output-keys name resource_type description; default: dbt's list keys)")
 
 	debugCmd := &cobra.Command{
 		Use:   "debug",
@@ -465,7 +467,7 @@ func joinLower(s []string) string { return strings.ToLower(strings.Join(s, ","))
 
 // multiValueFlags take several space-separated values, as dbt's do:
 // `elt run --select a b --exclude c`.
-var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--exclude": true, "--resource-type": true, "--exclude-resource-type": true}
+var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--exclude": true, "--resource-type": true, "--exclude-resource-type": true, "--output-keys": true}
 
 // knownResourceTypes are the values --resource-type takes: dbt's, and
 // elt's loaders.

@@ -155,7 +155,7 @@ func TestUnitTestsPass(t *testing.T) {
 		{[]string{"ls", "--select", "ledger_full", "--output", "name"}, "ledger_full"},
 		{[]string{"ls", "--select", "tag:ledger", "--output", "name"}, "ledger_full"},
 		{[]string{"ls", "--select", "ledger+", "--resource-type", "unit_test", "--output", "name"}, "ledger_full\nledger_new_rows_only"},
-		{[]string{"ls", "--select", "unit_test:totals*", "--output", "selector"}, "unit_test:p.customer_totals.totals_csv_and_vars\nunit_test:p.customer_totals.totals_skip_returns"},
+		{[]string{"ls", "--select", "unit_test:totals*", "--output", "selector"}, "unit_test:p.totals_csv_and_vars\nunit_test:p.totals_skip_returns"},
 	} {
 		res := elt(t, dir, c.args...)
 		if got := strings.TrimSpace(res.stdout); got != c.want {
