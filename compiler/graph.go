@@ -158,6 +158,7 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 		set("version", n.Version)
 		set("latest_version", n.LatestVersion)
 		set("deprecation_date", nilIfEmpty(n.DeprecationDate))
+		set("time_spine", timeSpineValue(n.TimeSpine))
 	}
 	set("raw_code", n.RawCode)
 	sumName, sum := n.FileChecksum()
@@ -224,7 +225,7 @@ func graphColumns(cols []*project.Column) *jinja.Dict {
 		col := map[string]any{
 			"name": c.Name, "description": c.Description, "data_type": nilIfEmpty(c.DataType),
 			"meta": orEmptyMap(c.Meta), "tags": stringsAny(c.Tags), "constraints": orEmptyList(c.Constraints),
-			"quote": nil,
+			"quote": nil, "granularity": nilIfEmpty(c.Granularity),
 		}
 		if c.Quote != nil {
 			col["quote"] = *c.Quote
@@ -338,4 +339,17 @@ func graphConfigValue(cfg map[string]any) *jinja.Dict {
 		d.Set(k, templateValue(cfg[k]))
 	}
 	return d.MissingIsNone()
+}
+
+// timeSpineValue is a model's time_spine as dbt's graph and manifest give
+// it: nil, or its standard granularity column and custom granularities.
+func timeSpineValue(ts *project.TimeSpine) any {
+	if ts == nil {
+		return nil
+	}
+	custom := make([]any, len(ts.CustomGranularities))
+	for i, cg := range ts.CustomGranularities {
+		custom[i] = map[string]any{"name": cg.Name, "column_name": nilIfEmpty(cg.ColumnName)}
+	}
+	return map[string]any{"standard_granularity_column": ts.StandardGranularityColumn, "custom_granularities": custom}
 }

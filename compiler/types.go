@@ -97,6 +97,9 @@ type Catalog interface {
 // returns it.
 type Column struct {
 	Name, DataType string
+	// Quoted: Name is the warehouse's own (read from its catalog), so SQL
+	// names it quoted, as dbt's column.quoted.
+	Quoted bool
 }
 
 // DBTVersion is the dbt-core version whose behaviour elt follows: what

@@ -253,7 +253,7 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 				return nil, fmt.Errorf("%s: unit test %s: rendering the sql fixture of %s: %w", ut.File, ut.Name, fx.Input, err)
 			}
 		} else {
-			if sql, err = FixtureSQL(fx, cols, what); err != nil {
+			if sql, err = FixtureSQL(fx, cols, what, m.engine.dialect.Quote); err != nil {
 				return nil, fmt.Errorf("%s: unit test %s: %w", ut.File, ut.Name, err)
 			}
 		}
@@ -314,6 +314,9 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 			if cols, err = c.Columns(ctx, rel); err != nil {
 				return "", "", "", nil, err
 			}
+			for i := range cols {
+				cols[i].Quoted = true
+			}
 		}
 	}
 	if len(cols) == 0 && len(declared) > 0 {
@@ -337,8 +340,9 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 // all, every value cast to its column's type, the columns a row leaves out
 // NULL of their type; no rows gives a typed empty select. cols are the
 // relation's columns (empty when unknown: then the rows' own columns,
-// uncast). what names the fixture in errors.
-func FixtureSQL(fx *project.UnitTestFixture, cols []Column, what string) (string, error) {
+// uncast); those read from the warehouse are named with quote, as dbt
+// names them. what names the fixture in errors.
+func FixtureSQL(fx *project.UnitTestFixture, cols []Column, what string, quote func(string) string) (string, error) {
 	if len(cols) == 0 {
 		for _, c := range fx.Columns {
 			cols = append(cols, Column{Name: c})
@@ -374,7 +378,7 @@ func FixtureSQL(fx *project.UnitTestFixture, cols []Column, what string) (string
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(vals[i] + " as " + c.Name)
+			b.WriteString(vals[i] + " as " + c.sqlName(quote))
 		}
 	}
 	if len(fx.Rows) == 0 {
@@ -383,39 +387,55 @@ func FixtureSQL(fx *project.UnitTestFixture, cols []Column, what string) (string
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(castSQL("null", c.DataType) + " as " + c.Name)
+			b.WriteString(castSQL("null", c.DataType) + " as " + c.sqlName(quote))
 		}
 		b.WriteString("\nlimit 0")
 	}
 	return b.String(), nil
 }
 
+// sqlName is how SQL names c: quoted when it is the warehouse's name.
+func (c Column) sqlName(quote func(string) string) string {
+	if c.Quoted && quote != nil {
+		return quote(c.Name)
+	}
+	return c.Name
+}
+
 // ExpectedSQL is dbt's get_expected_sql: the expected rows with only the
 // columns they name (all of actual's when there are no rows), cast to the
 // model's output types. actual are the model's output columns, in order;
-// it returns the columns compared.
-func ExpectedSQL(fx *project.UnitTestFixture, actual []Column) (string, []string, error) {
-	types := make(map[string]string, len(actual))
+// it returns the columns compared, as SQL names them (quoted where the
+// name is the warehouse's).
+func ExpectedSQL(fx *project.UnitTestFixture, actual []Column, quote func(string) string) (string, []string, error) {
+	byName := make(map[string]Column, len(actual))
 	names := make([]string, len(actual))
 	for i, c := range actual {
-		types[strings.ToLower(c.Name)] = c.DataType
+		byName[strings.ToLower(c.Name)] = c
 		names[i] = strings.ToLower(c.Name)
 	}
 	if len(fx.Columns) == 0 {
-		sql, err := FixtureSQL(fx, actual, "expected output")
-		return sql, names, err
+		sql, err := FixtureSQL(fx, actual, "expected output", quote)
+		compared := make([]string, len(actual))
+		for i, c := range actual {
+			compared[i] = c.sqlName(quote)
+		}
+		return sql, compared, err
 	}
 	var cols []Column
 	var compared []string
-	for _, c := range fx.Columns {
-		t, ok := types[strings.ToLower(c)]
-		if !ok && len(actual) > 0 {
-			return "", nil, fmt.Errorf("Invalid column name: '%s' in unit test fixture for expected output. Accepted columns for expected output are: %s", strings.ToLower(c), strings.Join(names, ", "))
+	for _, name := range fx.Columns {
+		c, ok := byName[strings.ToLower(name)]
+		if !ok {
+			if len(actual) > 0 {
+				return "", nil, fmt.Errorf("Invalid column name: '%s' in unit test fixture for expected output. Accepted columns for expected output are: %s", strings.ToLower(name), strings.Join(names, ", "))
+			}
+			c = Column{Name: name}
 		}
-		cols = append(cols, Column{Name: c, DataType: t})
-		compared = append(compared, c)
+		cols = append(cols, c)
+		compared = append(compared, c.sqlName(quote))
 	}
-	sql, err := FixtureSQL(fx, cols, "expected output")
+	sql, err := FixtureSQL(fx, cols, "expected output", quote)
 	return sql, compared, err
 }
 

@@ -190,11 +190,24 @@ func (n *CompiledNode) Common() *NodeBase { return &n.NodeBase }
 
 // ModelFields are the keys only models have.
 type ModelFields struct {
-	Access          string  `json:"access"`
-	Constraints     []any   `json:"constraints"`
-	Version         any     `json:"version"`
-	LatestVersion   any     `json:"latest_version"`
-	DeprecationDate *string `json:"deprecation_date"`
+	Access          string     `json:"access"`
+	Constraints     []any      `json:"constraints"`
+	Version         any        `json:"version"`
+	LatestVersion   any        `json:"latest_version"`
+	DeprecationDate *string    `json:"deprecation_date"`
+	TimeSpine       *TimeSpine `json:"time_spine"`
+}
+
+// TimeSpine is a model's time_spine.
+type TimeSpine struct {
+	StandardGranularityColumn string              `json:"standard_granularity_column"`
+	CustomGranularities       []CustomGranularity `json:"custom_granularities"`
+}
+
+// CustomGranularity is one of a time spine's custom granularities.
+type CustomGranularity struct {
+	Name       string  `json:"name"`
+	ColumnName *string `json:"column_name"`
 }
 
 // GenericTestFields are the keys only generic tests have.
@@ -667,6 +680,13 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 			d := n.DeprecationDate
 			cn.ModelFields.DeprecationDate = &d
 		}
+		if ts := n.TimeSpine; ts != nil {
+			out := &TimeSpine{StandardGranularityColumn: ts.StandardGranularityColumn, CustomGranularities: []CustomGranularity{}}
+			for _, cg := range ts.CustomGranularities {
+				out.CustomGranularities = append(out.CustomGranularities, CustomGranularity{Name: cg.Name, ColumnName: strOrNull(cg.ColumnName)})
+			}
+			cn.ModelFields.TimeSpine = out
+		}
 	case n.ResourceType == project.Test && n.TestMetadata != nil:
 		cn.GenericTestFields = b.genericTest(n)
 	}
@@ -992,6 +1012,7 @@ func columns(cols []*project.Column) map[string]*ColumnInfo {
 			Constraints: constraintsJSON(c.Constraints, false),
 			Quote:       c.Quote,
 			Tags:        orEmpty(c.Tags),
+			Granularity: strOrNull(c.Granularity),
 		}
 	}
 	return out

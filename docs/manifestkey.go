@@ -298,6 +298,17 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	w.value(p.LatestVersion)
 	w.str(p.VersionString)
 	w.str(p.DeprecationDate)
+	if ts := p.TimeSpine; ts == nil {
+		w.tag('-')
+	} else {
+		w.tag('t')
+		w.str(ts.StandardGranularityColumn)
+		w.uint(uint64(len(ts.CustomGranularities)))
+		for _, cg := range ts.CustomGranularities {
+			w.str(cg.Name)
+			w.str(cg.ColumnName)
+		}
+	}
 
 	w.str(n.Relation.Database)
 	w.str(n.Relation.Schema)
@@ -392,5 +403,6 @@ func (w *keyWriter) columns(cols []*project.Column) {
 		w.boolPtr(c.Quote)
 		w.value(c.Constraints)
 		w.stringMap(c.Quality)
+		w.str(c.Granularity)
 	}
 }

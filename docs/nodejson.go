@@ -530,6 +530,26 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 		e.value(m.LatestVersion)
 		e.key("deprecation_date", false)
 		e.strPtr(m.DeprecationDate)
+		e.key("time_spine", false)
+		if ts := m.TimeSpine; ts == nil {
+			e.raw("null")
+		} else {
+			e.key("standard_granularity_column", true)
+			e.str(ts.StandardGranularityColumn)
+			e.key("custom_granularities", false)
+			e.buf.WriteByte('[')
+			for i, cg := range ts.CustomGranularities {
+				if i > 0 {
+					e.buf.WriteByte(',')
+				}
+				e.key("name", true)
+				e.str(cg.Name)
+				e.key("column_name", false)
+				e.strPtr(cg.ColumnName)
+				e.buf.WriteByte('}')
+			}
+			e.buf.WriteString("]}")
+		}
 	}
 	if g := n.GenericTestFields; g != nil {
 		e.key("column_name", false)

@@ -306,6 +306,9 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_models.txt/data_tests":  func(p *Project, v any) error { return wantValue("tests on m", testsOn(p, "m"), 1) },
 	"props_models.txt/tests":       func(p *Project, v any) error { return wantValue("tests on m", testsOn(p, "m"), 1) },
 	"props_models.txt/columns":     func(p *Project, v any) error { return wantValue("columns", len(model(p).Columns), 1) },
+	"props_models.txt/time_spine": func(p *Project, v any) error {
+		return wantValue("TimeSpine", model(p).TimeSpine, &TimeSpine{StandardGranularityColumn: "id"})
+	},
 
 	"props_columns.txt/description": func(p *Project, v any) error { return wantValue("Description", column(p).Description, v) },
 	"props_columns.txt/meta":        func(p *Project, v any) error { return wantValue("Meta", column(p).Meta, v) },
@@ -320,6 +323,7 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_columns.txt/data_tests":  func(p *Project, v any) error { return wantValue("tests on m", testsOn(p, "m"), 1) },
 	"props_columns.txt/tests":       func(p *Project, v any) error { return wantValue("tests on m", testsOn(p, "m"), 1) },
 	"props_columns.txt/tags":        func(p *Project, v any) error { return wantValue("Tags", ListItems(column(p).Tags), v) },
+	"props_columns.txt/granularity": func(p *Project, v any) error { return wantValue("Granularity", column(p).Granularity, v) },
 	"props_columns.txt/config": func(p *Project, v any) error {
 		c := column(p)
 		return wantValue("meta and tags", []any{c.Meta, c.Tags}, []any{map[string]any{"pii": true}, []string{"key"}})
@@ -472,6 +476,10 @@ func TestDocumentedPropertyKeys(t *testing.T) {
 							body = strings.Replace(body, "    KEY\n", "    "+req+"\n    KEY\n", 1)
 						}
 					}
+				}
+				if name == "props_models.txt" && c.Key == "time_spine" {
+					// As dbt: the spine's column must be declared, with a granularity.
+					body = strings.Replace(body, "    KEY\n", "    columns: [{name: id, granularity: day}]\n    KEY\n", 1)
 				}
 				if name == "props_tests.txt" && c.Key == "test_name" {
 					body = strings.Replace(body, "          - accepted_values:\n              values: [1, 2]\n              KEY\n",

@@ -375,6 +375,7 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
 	props := Config{}
 	var blockConfig, rawBlock Config
+	var spine pair
 	var buf pairBuf
 	for _, p := range pairsIn(buf[:], e) {
 		switch p.Key {
@@ -408,7 +409,12 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			if list, ok := toValue(p.Val, nil, nil).([]any); ok {
 				n.Constraints = list
 			}
+		case "time_spine":
+			spine = p
 		}
+	}
+	if spine.KeyNode != nil {
+		l.timeSpine(file, n, spine)
 	}
 	// Most entries set no config: nothing to merge over the tree's.
 	if len(props) > 0 || len(blockConfig) > 0 {
@@ -552,6 +558,8 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				c.Tags = unionStrings(c.Tags, toStringList(cc["tags"]))
 			case "constraints":
 				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
+			case "granularity":
+				c.Granularity = l.granularity(file, p.Val)
 			case "tests", "data_tests":
 				l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, colBase)...)
 			}
@@ -910,7 +918,7 @@ func (l *loader) finishNodes() {
 			// Properties YAML names the node, not the file: an entry
 			// describes every definition of the name.
 			n.Description, n.Columns, n.Constraints = first.Description, first.Columns, first.Constraints
-			n.PatchPath, n.PatchPos, n.DeprecationDate = first.PatchPath, first.PatchPos, first.DeprecationDate
+			n.PatchPath, n.PatchPos, n.DeprecationDate, n.TimeSpine = first.PatchPath, first.PatchPos, first.DeprecationDate, first.TimeSpine
 			nodes = append(nodes, n)
 			markTreeUse(l.proj.Config.Trees, n.ResourceType, n.FQN, l.treeUsed)
 		}

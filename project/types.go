@@ -252,6 +252,9 @@ type Node struct {
 	LatestVersion   any
 	VersionString   string
 	DeprecationDate string // deprecation_date as written; "" when unset
+	// TimeSpine is a model's time_spine: property (MetricFlow's time
+	// spine), nil when unset.
+	TimeSpine *TimeSpine
 }
 
 // Column is a documented column.
@@ -263,9 +266,25 @@ type Column struct {
 	Tags        []string
 	Quote       *bool
 	Constraints []any // as written: [{type: not_null}, ...]
+	// Granularity is the column's granularity: (a time grain: day, ...),
+	// "" when unset.
+	Granularity string
 	// Quality is the column's config: quality: block (elt's data-quality
 	// metrics; a quality: under meta: stays in Meta), checked at load.
 	Quality map[string]any
+}
+
+// TimeSpine is dbt's time_spine model property: the column at the
+// standard granularity, and custom granularities (a column each).
+type TimeSpine struct {
+	StandardGranularityColumn string
+	CustomGranularities       []CustomGranularity
+}
+
+// CustomGranularity is one custom_granularities entry; ColumnName is ""
+// when the entry names no column (its name is the column's).
+type CustomGranularity struct {
+	Name, ColumnName string
 }
 
 // SourceTable is one table of a declared source.

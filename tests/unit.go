@@ -30,23 +30,25 @@ func RunUnit(ctx context.Context, a adapters.Adapter, u *compiler.UnitTestSQL) (
 	if err != nil {
 		return UnitOutcome{}, fmt.Errorf("reading the model's output columns: %w", err)
 	}
+	d := a.Dialect()
+	// The model's output columns by their own names, quoted, as dbt's
+	// unit materialization selects them.
 	actualCols := make([]compiler.Column, len(cols))
 	for i, c := range cols {
-		actualCols[i] = compiler.Column{Name: c.Name, DataType: c.DataType}
+		actualCols[i] = compiler.Column{Name: c.Name, DataType: c.DataType, Quoted: true}
 	}
 	var expectSQL string
 	var compared []string
 	if u.ExpectSQL != "" {
 		expectSQL = strings.TrimRight(u.ExpectSQL, " \n\t;")
 		for _, c := range cols {
-			compared = append(compared, c.Name)
+			compared = append(compared, d.Quote(c.Name))
 		}
 	} else {
-		if expectSQL, compared, err = compiler.ExpectedSQL(u.Expect, actualCols); err != nil {
+		if expectSQL, compared, err = compiler.ExpectedSQL(u.Expect, actualCols, d.Quote); err != nil {
 			return UnitOutcome{}, err
 		}
 	}
-	d := a.Dialect()
 	list := strings.Join(compared, ", ")
 	flag := d.Quote("actual_or_expected")
 	sql := "-- Build actual result given inputs\nwith dbt_internal_unit_test_actual as (\n  select\n    " + list + ", 'actual' as " + flag +

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -540,4 +542,80 @@ unit_tests:
 			t.Errorf("%v: %s, want %s", keys, got, want)
 		}
 	}
+}
+
+// TestUnitTestQuotedColumnsAsDBT: a unit test's fixtures and expected rows
+// name the columns read from the warehouse quoted, as dbt's column.quoted:
+// a column named as a keyword, with a space or (on PostgreSQL) in mixed
+// case works, and the expected row may spell it in any case.
+func TestUnitTestQuotedColumnsAsDBT(t *testing.T) {
+	onBothWarehouses(t, "unit_quoted", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "models/up.sql", `select 1 as "CustomerID", 2 as "select", 3 as "Order Id"`+"\n")
+		writeFile(t, dir, "models/m.sql", `select "CustomerID", "select" + "Order Id" as "Total" from {{ ref('up') }}`+"\n")
+		writeFile(t, dir, "models/m.yml", `unit_tests:
+  - name: sums
+    model: m
+    given:
+      - input: ref('up')
+        rows:
+          - {CustomerID: 5, select: 1, Order Id: 10}
+          - {customerid: 6, select: 2}
+    expect:
+      rows:
+        - {CustomerID: 5, total: 11}
+        - {CustomerID: 6, Total: null}
+`)
+		mustElt(t, dir, "run", "-s", "up")
+		res := elt(t, dir, "test", "-s", "m", "--resource-type", "unit_test")
+		if res.code != 0 || !strings.Contains(res.stdout, "PASS m::sums") {
+			t.Errorf("exit %d; want the unit test to pass:\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	})
+}
+
+// TestTimeSpineAsDBT: a model's time_spine and its columns' granularity
+// reach the manifest as dbt writes them (null where unset), and the graph
+// context; a second compile, from the manifest cache, writes the same.
+func TestTimeSpineAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/metricflow_time_spine.sql", "select date '2020-01-01' as date_day, 1 as fq\n")
+	writeFile(t, dir, "models/other.sql", "{{ graph.nodes['model.p.metricflow_time_spine'].time_spine.standard_granularity_column if execute }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/m.yml", `models:
+  - name: metricflow_time_spine
+    time_spine:
+      standard_granularity_column: date_day
+      custom_granularities: [{name: fiscal_quarter, column_name: fq}, {name: fq}]
+    columns:
+      - {name: date_day, granularity: day}
+      - {name: fq}
+`)
+	check := func() {
+		var m struct {
+			Nodes map[string]struct {
+				TimeSpine   any                       `json:"time_spine"`
+				Columns     map[string]map[string]any `json:"columns"`
+				CompiledSQL string                    `json:"compiled_code"`
+			} `json:"nodes"`
+		}
+		if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "manifest.json"))), &m); err != nil {
+			t.Fatal(err)
+		}
+		spine := m.Nodes["model.p.metricflow_time_spine"]
+		want := map[string]any{"standard_granularity_column": "date_day", "custom_granularities": []any{
+			map[string]any{"name": "fiscal_quarter", "column_name": "fq"}, map[string]any{"name": "fq", "column_name": nil}}}
+		if !reflect.DeepEqual(spine.TimeSpine, want) || spine.Columns["date_day"]["granularity"] != "day" {
+			t.Errorf("time spine %v, columns %v", spine.TimeSpine, spine.Columns)
+		}
+		if g, ok := spine.Columns["fq"]["granularity"]; !ok || g != nil {
+			t.Errorf("an unset granularity is %v (present %v), want null", g, ok)
+		}
+		other := m.Nodes["model.p.other"]
+		if other.TimeSpine != nil || !strings.HasPrefix(other.CompiledSQL, "date_day") {
+			t.Errorf("other: time spine %v, compiled %q", other.TimeSpine, other.CompiledSQL)
+		}
+	}
+	mustElt(t, dir, "compile")
+	check()
+	mustElt(t, dir, "compile")
+	check()
 }

@@ -221,7 +221,7 @@ func TestHardening(t *testing.T) {
 				replaceIn(t, dir, "models/example/schema.yml", "          - unique\n          - not_null\n  - name: people_per_city", "          - unique:\n              config: {severity: fatal}\n          - not_null\n  - name: people_per_city")
 			},
 			args: []string{"compile"}, code: 2,
-			want: []string{"models/example/schema.yml:10:", `severity must be warn or error, not "FATAL"`},
+			want: []string{"models/example/schema.yml:10:", `severity must be warn or error, not "fatal"`},
 		},
 		{
 			name: "snapshot without a strategy",
