@@ -18,9 +18,22 @@ type exprCtx struct {
 	aliasFirst bool
 }
 
-// plain is the context for an alias's own expression, so that
-// `lower(status) as status ... order by status` does not loop.
-func (c *exprCtx) plain() *exprCtx { return &exprCtx{sc: c.sc, env: c.env} }
+// expanding is the context for the expression of the alias name: the
+// other aliases stay visible (DuckDB's `x as h, h - 1 as d, d + 1 as
+// d2`), name itself not, so that `lower(status) as status ... order by
+// status` reads the FROM item's status and no chain of aliases loops.
+func (c *exprCtx) expanding(name string) *exprCtx {
+	out := &exprCtx{sc: c.sc, env: c.env}
+	if len(c.aliases) > 1 {
+		out.aliases = make(map[string]sqlmodel.Expr, len(c.aliases)-1)
+		for k, v := range c.aliases {
+			if k != name {
+				out.aliases[k] = v
+			}
+		}
+	}
+	return out
+}
 
 func (r *resolver) expr(e sqlmodel.Expr, kind EdgeType, into *lineage, ctx *exprCtx) {
 	switch e := e.(type) {
@@ -82,7 +95,7 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 		if ctx.aliasFirst {
 			if a, ok := ctx.aliases[name]; ok {
 				l := &lineage{}
-				r.expr(a, Identity, l, ctx.plain())
+				r.expr(a, Identity, l, ctx.expanding(name))
 				return l
 			}
 		}
@@ -122,8 +135,13 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 		}
 		if a, ok := ctx.aliases[name]; ok {
 			l := &lineage{}
-			r.expr(a, Identity, l, ctx.plain())
+			r.expr(a, Identity, l, ctx.expanding(name))
 			return l
+		}
+		if sqlValueFunctions[name] {
+			// current_date and the like: a function of no column, where
+			// no relation in scope has a column of that name.
+			return &lineage{}
 		}
 		if !pseudoColumns[name] {
 			p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Candidates: inScope(ctx)}
@@ -194,6 +212,13 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 // pseudoColumns are system columns every table has without listing them
 // (DuckDB's rowid, Postgres's ctid, oid, xmin...): never unknown.
 var pseudoColumns = map[string]bool{"rowid": true, "ctid": true, "oid": true, "xmin": true, "xmax": true, "cmin": true, "cmax": true, "tableoid": true}
+
+// sqlValueFunctions are the SQL functions written without parentheses
+// that DuckDB's parser gives as column references, and its binder calls
+// when no column has the name (ExpressionBinder's SQL value functions).
+var sqlValueFunctions = map[string]bool{"current_catalog": true, "current_date": true, "current_schema": true,
+	"current_role": true, "current_time": true, "current_timestamp": true, "current_user": true,
+	"localtime": true, "localtimestamp": true, "session_user": true, "user": true}
 
 // origin is the upstream node a FROM item's columns all copy unchanged:
 // the node itself, or the node behind a CTE or subquery of `select *` (or
