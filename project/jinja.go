@@ -32,6 +32,8 @@ type yamlJinja struct {
 	// profiles.yml (and packages.yml), as in dbt, so a secret never lands
 	// in the manifest, compiled SQL or the warehouse.
 	secretsOK bool
+	// globals are Options.YAMLGlobals.
+	globals map[string]any
 
 	jenv *jinja.Env // made on first use
 }
@@ -101,9 +103,11 @@ func (j *yamlJinja) render(src string) (any, error) {
 	if err != nil {
 		return nil, yamlError(err)
 	}
-	vars := map[string]any{
-		"env_var": jinja.Func(j.envVar),
+	vars := make(map[string]any, len(j.globals)+3)
+	for k, v := range j.globals {
+		vars[k] = v
 	}
+	vars["env_var"] = jinja.Func(j.envVar)
 	if j.varOK {
 		vars["var"] = jinja.Func(j.varFunc)
 	}
@@ -167,8 +171,8 @@ func yamlError(err error) error {
 			case "env_var", "var", "target":
 				return &jinjaError{Msg: e.Msg + at, Hint: "check the spelling, or give a default"}
 			}
-			return &jinjaError{Msg: fmt.Sprintf("'%s' is not available in YAML values: names other than env_var, var and target are not supported there", m[1]),
-				Hint: "only env_var(), var(), target and simple expressions and filters are rendered in YAML values", Unsupported: true}
+			return &jinjaError{Msg: fmt.Sprintf("'%s' is not available in YAML values: names other than dbt's base context (env_var, var, target, run_started_at, invocation_id, modules, tojson...) are not supported there", m[1]),
+				Hint: "only dbt's base context and simple expressions and filters are rendered in YAML values", Unsupported: true}
 		}
 		return &jinjaError{Msg: e.Msg + at, Hint: "check the spelling, or add | default(...)"}
 	case "TemplateAssertionError":

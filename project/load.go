@@ -84,8 +84,8 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 			Docs:    map[string]*DocBlock{},
 		},
 	}
-	l.projectJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true}
-	l.profileJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true, secretsOK: true}
+	l.projectJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true, globals: opts.YAMLGlobals}
+	l.profileJinja = &yamlJinja{env: l.lookupEnv, vars: opts.Vars, varOK: true, secretsOK: true, globals: opts.YAMLGlobals}
 	p, err := l.load()
 	if p != nil {
 		p.Warnings = l.diags.Warnings()
@@ -148,7 +148,7 @@ func (l *loader) load() (*Project, error) {
 	defer func() { <-cacheOpened }()
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
-	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target}
+	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target, globals: l.opts.YAMLGlobals}
 	l.propsJinja = rootScope.props
 
 	files, err := l.discover(rootScope)
@@ -164,7 +164,7 @@ func (l *loader) load() (*Project, error) {
 	all := append([]*diskFile(nil), files...)
 	for _, pkg := range l.proj.Packages {
 		sc := &scope{name: pkg.Name, dir: pkg.Dir, cfg: pkg.Config, pkg: pkg}
-		sc.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(sc), varOK: true, target: l.projectJinja.target}
+		sc.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(sc), varOK: true, target: l.projectJinja.target, globals: l.opts.YAMLGlobals}
 		pf, err := l.discover(sc)
 		if err != nil {
 			return nil, err

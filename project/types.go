@@ -40,6 +40,11 @@ type Options struct {
 	// its render cache on what Env read; these reads stay out of it, so
 	// that a debug log level does not render the project again.
 	Settings func(string) (string, bool)
+	// YAMLGlobals are the names YAML values may use besides env_var(),
+	// var() and target, as dbt's base context gives them
+	// (run_started_at, invocation_id, modules...: compiler.YAMLGlobals);
+	// read only, from several goroutines at once. Nil: none.
+	YAMLGlobals map[string]any
 	// TargetPath (--target-path, DBT_TARGET_PATH) replaces dbt_project.yml's
 	// target-path, as in dbt: relative to the project root unless absolute;
 	// "" keeps the project's.

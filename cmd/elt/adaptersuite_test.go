@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -618,4 +619,52 @@ func TestTimeSpineAsDBT(t *testing.T) {
 	check()
 	mustElt(t, dir, "compile")
 	check()
+}
+
+// TestProjectYAMLBaseContextAsDBT: dbt renders dbt_project.yml (and
+// properties YAML) with its base context: run_started_at, invocation_id,
+// modules and its value functions, besides env_var, var and target.
+func TestProjectYAMLBaseContextAsDBT(t *testing.T) {
+	dir := miniProject(t, `models:
+  p:
+    +meta:
+      inv: "{{ invocation_id }}"
+      year: "{{ run_started_at.strftime('%Y') }}"
+      before: "{{ (run_started_at - modules.datetime.timedelta(days=366)).year }}"
+      md5: "{{ local_md5('x') }}"
+`)
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    config:\n      meta:\n        j: \"{{ tojson({'a': 1}) }}\"\n")
+	mustElt(t, dir, "compile")
+	var m struct {
+		Metadata struct {
+			InvocationID string `json:"invocation_id"`
+			GeneratedAt  string `json:"generated_at"`
+		} `json:"metadata"`
+		Nodes map[string]struct {
+			Config struct {
+				Meta map[string]any `json:"meta"`
+			} `json:"config"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "manifest.json"))), &m); err != nil {
+		t.Fatal(err)
+	}
+	n := m.Nodes["model.p.m"]
+	year := m.Metadata.GeneratedAt[:4]
+	// One {{ expression }} keeps its type, as dbt's native rendering.
+	want := map[string]any{"inv": m.Metadata.InvocationID, "year": year, "before": float64(atoi(t, year) - 1),
+		"md5": "9dd4e461268c8034f5c8564e155c67a6", "j": `{"a": 1}`}
+	if !reflect.DeepEqual(n.Config.Meta, want) {
+		t.Errorf("meta %#v\nwant %#v", n.Config.Meta, want)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -297,6 +297,7 @@ func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
 		Target: f.target, Profile: f.profile, Env: env.lookupEnv, TargetPath: f.targetPath,
+		YAMLGlobals: compiler.YAMLGlobals(time.Now(), ""),
 	})
 	fmt.Fprintf(stdout, "elt version: %s (dbt-core %s compatible)\n", version, dbtVersion)
 	if err != nil {
@@ -441,6 +442,7 @@ func loadProjectOnly(ctx context.Context, f *flags, env environment) (*project.P
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
 		Env: env.lookupEnv, SkipProfile: true, TargetPath: f.targetPath,
+		YAMLGlobals: compiler.YAMLGlobals(time.Now(), ""),
 	})
 	if err != nil {
 		return nil, usageErr(err)

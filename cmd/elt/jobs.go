@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/alerts"
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/history"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/quality"
@@ -103,6 +104,7 @@ func openJobs(ctx context.Context, f *flags, env environment) (*jobsEnv, error) 
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
 		Target: f.target, Profile: f.profile, Env: env.lookupEnv, TargetPath: f.targetPath,
+		YAMLGlobals: compiler.YAMLGlobals(time.Now(), ""),
 	})
 	if err != nil {
 		return nil, usageErr(err)

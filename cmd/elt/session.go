@@ -440,6 +440,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		SkipProfile: !needProfile,
 		TargetPath:  f.targetPath,
 		FileCache:   loadFileCache(f),
+		YAMLGlobals: compiler.YAMLGlobals(s.startedAt, s.invocationID),
 	}
 	var ahead *cacheRead
 	if f.renderCache && !f.noPartialParse && !f.deferFlag {
