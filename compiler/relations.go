@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/elt-dev/elt/internal/asciifold"
 	"strings"
@@ -59,11 +60,10 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 			}
 			return
 		}
-		// A name longer than the warehouse keeps is the node's error when
-		// it is built (RelationNameError), as in dbt-postgres, whose typed
-		// relations refuse it: listing, compiling and building the rest of
-		// the project are not stopped by it.
 		rel, err := m.relationFor(n)
+		if err == nil {
+			err = checkNameLengths(e.dialect, rel)
+		}
 		if err != nil {
 			errs[i] = err
 			return
@@ -92,7 +92,12 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 	for i, err := range errs {
 		if err != nil {
 			n := nodes[i]
-			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, "check your generate_*_name macros", "naming the relation of %s: %v", n.UniqueID, err))
+			hint := "check your generate_*_name macros"
+			var long *nameTooLongError
+			if errors.As(err, &long) {
+				hint = fmt.Sprintf("shorten the name, or set a shorter alias (config alias=...) of at most %d bytes", long.limit)
+			}
+			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, hint, "naming the relation of %s: %v", n.UniqueID, err))
 		}
 	}
 }
@@ -215,25 +220,13 @@ type nameTooLongError struct {
 }
 
 func (e *nameTooLongError) Error() string {
-	return fmt.Sprintf("%s name %q is longer than %d characters: %s would silently truncate it, so two relations could become one; shorten the name, or set a shorter alias (config alias=...)",
-		e.part, e.name, e.limit, e.warehouse)
+	return fmt.Sprintf("%s name %q is %d bytes long; %s keeps at most %d and would silently truncate it, so two relations could become one",
+		e.part, e.name, len(e.name), e.warehouse, e.limit)
 }
 
-// RelationNameError is the error building n meets when a part of its
-// relation's name is longer than the warehouse keeps (nil when none is).
-// dbt-postgres raises it as the materialization makes the node's typed
-// relation; elt checks the database and schema too, which the warehouse
-// would truncate as silently.
-func (m *Manifest) RelationNameError(n *Node) error {
-	if n.RelationName == "" {
-		return nil
-	}
-	return checkNameLengths(m.engine.dialect, n.Relation)
-}
-
-// checkNameLengths refuses a relation whose database, schema or identifier
-// is longer than the warehouse keeps, instead of letting the warehouse
-// truncate it.
+// checkNameLengths refuses a relation whose schema or identifier is longer
+// than the warehouse keeps, as dbt-postgres does, instead of letting the
+// warehouse truncate it.
 func checkNameLengths(d Dialect, rel Relation) error {
 	ml, ok := d.(maxIdentifierLength)
 	if !ok {

@@ -309,12 +309,7 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		}
 		return res
 	}
-	// A name the warehouse would truncate fails the node that builds it,
-	// as dbt-postgres's typed relation does, before anything runs.
-	if err = r.m.RelationNameError(n); err != nil {
-		err = fmt.Errorf("%s: %w", n.OriginalFilePath, err)
-	}
-	if err == nil && n.ResourceType != project.Seed {
+	if n.ResourceType != project.Seed {
 		// Render again just before running, as dbt does, so introspective
 		// Jinja (adapter.get_columns_in_relation, run_query) sees the tables
 		// built earlier in this run.
@@ -367,9 +362,6 @@ func (r *Runner) CreateSchemas(ctx context.Context, ids []string) error {
 		n := r.node(id)
 		if !Executable(n) || (n.ResourceType != project.Model && n.ResourceType != project.Seed && n.ResourceType != project.Snapshot) {
 			continue
-		}
-		if r.m.RelationNameError(n) != nil {
-			continue // the node's error when it runs, not a schema truncated
 		}
 		if err := r.ensureSchema(ctx, n.Relation); err != nil {
 			return fmt.Errorf("%s: create schema %s: %w", n.OriginalFilePath, n.Relation.Schema, err)
