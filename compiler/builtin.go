@@ -70,6 +70,7 @@ func builtinMacroFiles() []*project.File {
 		{Path: "elt/builtin_macros.sql", Contents: builtinMacroSQL},
 		{Path: "elt/cross_database_macros.sql", Contents: crossDBMacroSQL},
 		{Path: "elt/adapter_macros.sql", Contents: adapterOpsSQL},
+		{Path: "elt/statement_macros.sql", Contents: statementMacroSQL},
 		{Path: "elt/hook_macros.sql", Contents: hookMacroSQL},
 		{Path: "elt/external_macros.sql", Contents: externalMacroSQL},
 		{Path: "elt/materialization_macros.sql", Contents: materializationMacroSQL},

@@ -49,8 +49,11 @@ type renderState struct {
 	// apply_grants and persist_docs act through it.
 	host MaterializationHost
 
-	// statement('name') results for load_result('name').
+	// statement('name') and store_result results for load_result('name').
 	results map[string]*queryResult
+	// runFile is set while a materialization block runs: write() keeps
+	// the node's run SQL there.
+	runFile *runFile
 
 	// Captured in parse mode.
 	refs    []Ref
@@ -751,6 +754,9 @@ func (e *engine) buildGlobals() {
 		"run_query":                         jinja.Func(fnRunQuery),
 		"statement":                         jinja.Func(fnStatement),
 		"load_result":                       jinja.Func(fnLoadResult),
+		"store_result":                      jinja.Func(fnStoreResult),
+		"store_raw_result":                  jinja.Func(fnStoreRawResult),
+		"write":                             jinja.Func(fnWrite),
 		"dbt_version":                       DBTVersion,
 		"project_name":                      e.proj.Config.Name,
 		"invocation_id":                     e.opts.InvocationID,

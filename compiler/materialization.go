@@ -407,6 +407,17 @@ type MaterializationResult struct {
 	// Message is the response of statement('main'), as dbt reports it.
 	Message      string
 	RowsAffected int64
+	// AdapterResponse, when not nil, is run_results.json's
+	// adapter_response for the node: main's result was stored
+	// (noop_statement, store_result), and dbt writes its response's
+	// fields that are not None ({} for a response that is not an
+	// AdapterResponse).
+	AdapterResponse map[string]any
+	// RunSQL, when RunSQLWritten, is what the block's write() wrote last
+	// (noop_statement('main') writes its SQL): the node's target/run file,
+	// as dbt's. Otherwise that file holds the statements the block ran.
+	RunSQL        string
+	RunSQLWritten bool
 }
 
 // RunMaterialization runs the materialization block model id names, with
@@ -432,6 +443,7 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 	st := m.engine.newState(m, n, true)
 	st.ctx = ctx
 	st.host = host
+	st.runFile = &runFile{}
 	st.extra = map[string]any{}
 	for k, v := range map[string]any{
 		"sql":           n.CompiledCode,
@@ -472,11 +484,27 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 	out.Relations = rels
 	res, ok := st.results["main"]
 	if !ok {
-		return out, diag.Errorf(block.File, diag.Pos{Line: block.Line}, "run the model's SQL in {% call statement('main') %} ... {% endcall %}",
+		return out, diag.Errorf(block.File, diag.Pos{Line: block.Line}, "run the model's SQL in {% call statement('main') %} ... {% endcall %}, or report what the block did with {% call noop_statement('main', message) %} ... {% endcall %}",
 			"model %s: materialization %s: main is not being called during running model", n.Name, block.MacroName())
 	}
-	out.Message = "OK"
-	out.RowsAffected = int64(len(res.rows))
+	out.RunSQL, out.RunSQLWritten = st.runFile.sql, st.runFile.written
+	if !res.stored {
+		out.Message = "OK"
+		out.RowsAffected = int64(len(res.rows))
+		return out, nil
+	}
+	// dbt's run result: message str(response), adapter_response its
+	// to_dict(omit_none=True) when it is an AdapterResponse.
+	out.AdapterResponse = map[string]any{}
+	if r, ok := res.response.(*adapterResponse); ok {
+		out.AdapterResponse = r.dict()
+		out.RowsAffected = r.rowsAffectedInt()
+	}
+	msg, err := jinja.Str(res.response)
+	if err != nil {
+		return out, fail("main's response: %v", err)
+	}
+	out.Message = msg
 	return out, nil
 }
 

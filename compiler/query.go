@@ -19,6 +19,10 @@ type queryResult struct {
 	columns []string
 	types   []string // as the warehouse names them; "" where unknown
 	rows    [][]any
+	// stored: kept by store_result or store_raw_result (noop_statement),
+	// whose response load_result gives as it was stored.
+	stored   bool
+	response any
 }
 
 // query runs sql through Options.Query, inside a materialization block's
@@ -164,6 +168,12 @@ func fnStatement(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if name == "main" && st.runFile != nil {
+		// The node's run file holds the statements run for it from here
+		// on, main's among them, as dbt's statement('main') writes its SQL
+		// over an earlier write().
+		*st.runFile = runFile{}
+	}
 	if name != "" {
 		if !fetch {
 			res = &queryResult{columns: res.columns}
@@ -198,8 +208,12 @@ func fnLoadResult(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	for _, r := range res.rows {
 		data.Items = append(data.Items, jinja.Tuple(append([]any(nil), r...)))
 	}
+	response := res.response
+	if !res.stored {
+		response = map[string]any{"_message": "OK", "code": "OK", "rows_affected": len(res.rows)}
+	}
 	return map[string]any{
-		"response": map[string]any{"_message": "OK", "code": "OK", "rows_affected": len(res.rows)},
+		"response": response,
 		"data":     data,
 		"table":    res.table(),
 	}, nil

@@ -55,6 +55,10 @@ func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result) erro
 	res.Message = out.Message
 	res.AdapterMsg = out.Message
 	res.RowsAffected = out.RowsAffected
+	res.AdapterResponse = out.AdapterResponse
+	if out.RunSQLWritten {
+		res.RunSQL = &out.RunSQL
+	}
 	return nil
 }
 

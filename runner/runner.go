@@ -50,6 +50,13 @@ type Result struct {
 	// Statements are the SQL statements the adapter ran for the node, in
 	// order (hooks included), for target/run.
 	Statements []string
+	// RunSQL, when not nil, is what the node's materialization block wrote
+	// with write() (noop_statement('main')): its target/run file holds
+	// that instead of Statements, as dbt's.
+	RunSQL *string
+	// AdapterResponse, when not nil, is the node's adapter_response as
+	// its materialization block stored it (noop_statement('main')).
+	AdapterResponse map[string]any
 	// Warnings are what the adapter warned about while building the node
 	// (e.g. a snapshot's repeated unique_key); the node still succeeded.
 	Warnings []adapters.Warning

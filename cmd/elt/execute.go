@@ -650,9 +650,14 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			}
 			nr.BatchResults = br
 		}
-		if r.AdapterMsg != "" || r.RowsAffected != 0 {
+		switch {
+		case r.AdapterResponse != nil:
+			// What the node's materialization block stored as main's
+			// result (noop_statement('main', ...)), as dbt writes it.
+			nr.AdapterResponse = r.AdapterResponse
+		case r.AdapterMsg != "" || r.RowsAffected != 0:
 			nr.AdapterResponse = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
-		} else {
+		default:
 			nr.AdapterResponse = map[string]any{}
 		}
 		out = append(out, nr)
@@ -702,7 +707,7 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 	// as target/compiled does.
 	names := make([]string, len(results))
 	for i, r := range results {
-		if len(r.Statements) > 0 {
+		if len(r.Statements) > 0 || r.RunSQL != nil {
 			names[i] = path.Join("run", compiler.CompiledPath(r.Node))
 		}
 	}
@@ -711,20 +716,13 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 		if names[i] == "" || owners[names[i]] != r.UniqueID {
 			continue
 		}
-		var b strings.Builder
-		for j, stmt := range r.Statements {
-			if j > 0 {
-				b.WriteString("\n")
-			}
-			b.WriteString(strings.TrimRight(stmt, " \n\t;"))
-			b.WriteString(";\n")
-		}
+		text := runFileText(r)
 		name, id := names[i], r.UniqueID
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if _, err := dir.WriteIfChanged(name, []byte(b.String())); err != nil {
+			if _, err := dir.WriteIfChanged(name, []byte(text)); err != nil {
 				mu.Lock()
 				if firstErr == nil {
 					firstErr = fmt.Errorf("write target/run for %s: %w", id, err)
@@ -735,6 +733,25 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// runFileText is a node's target/run file: the statements the warehouse
+// ran for it, or, when its materialization block wrote its run SQL with
+// write() (noop_statement('main')), that payload as it was written, as
+// dbt's write(payload) leaves the file.
+func runFileText(r runner.Result) string {
+	if r.RunSQL != nil {
+		return *r.RunSQL
+	}
+	var b strings.Builder
+	for j, stmt := range r.Statements {
+		if j > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(strings.TrimRight(stmt, " \n\t;"))
+		b.WriteString(";\n")
+	}
+	return b.String()
 }
 
 func parseFlagTime(v string) (time.Time, error) {
@@ -839,11 +856,15 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 				timing = append(timing, compiler.ObjectValue(map[string]any{"name": "execute",
 					"started_at": compiler.TimeValue(r.StartedAt), "completed_at": compiler.TimeValue(r.CompletedAt)}))
 			}
+			response := r.AdapterResponse
+			if response == nil {
+				response = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
+			}
 			// dbt's RunResult objects, with to_dict() (elementary
 			// serialises each).
 			rs = append(rs, compiler.ObjectValue(map[string]any{
 				"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
-				"failures": failures, "thread_id": r.ThreadID, "adapter_response": map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected},
+				"failures": failures, "thread_id": r.ThreadID, "adapter_response": response,
 				"timing": timing, "node": s.manifest.NodeObject(n),
 			}))
 			// As dbt: the schemas of the relations built, not of those that
