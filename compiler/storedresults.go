@@ -13,23 +13,20 @@ import (
 // vault_insert_by_rank loop over periods and end with
 // noop_statement('main', ...)).
 
-// statementMacroSQL is dbt-adapters' noop_statement
-// (global_project/macros/etc/statement.sql), as dbt has it: with name
-// 'main' it writes the caller's SQL as the node's run SQL; with a name it
-// stores a result built from the parts for load_result. A project macro of
+// statementMacroSQL is dbt's global noop_statement, with dbt's signature
+// and behaviour: with the name 'main' the caller's SQL becomes the node's
+// run SQL (write), and with any name the result made of the other
+// arguments is kept for load_result (store_raw_result). A project macro of
 // the same name overrides it, as in dbt.
 const statementMacroSQL = `{% macro noop_statement(name=None, message=None, code=None, rows_affected=None, res=None) -%}
-  {%- set sql = caller() -%}
-
+  {%- set reported_sql = caller() -%}
   {%- if name == 'main' -%}
-    {{ log('Writing runtime SQL for node "{}"'.format(model['unique_id'])) }}
-    {{ write(sql) }}
+    {%- do log('the run SQL of ' ~ model['unique_id'] ~ ' is what noop_statement reported') -%}
+    {%- do write(reported_sql) -%}
   {%- endif -%}
-
   {%- if name is not none -%}
-    {{ store_raw_result(name, message=message, code=code, rows_affected=rows_affected, agate_table=res) }}
+    {%- do store_raw_result(name, message=message, code=code, rows_affected=rows_affected, agate_table=res) -%}
   {%- endif -%}
-
 {%- endmacro %}
 `
 
