@@ -301,9 +301,13 @@ func (e *engine) loadPackageFile(l *diag.List, f *project.File, tpl *jinja.Templ
 }
 
 // packageLookup resolves the names a package's macro does not define, in
-// dbt's order: the render's own names, the macros of the same file, the
-// root project's macros (they override the package's), then the
-// package's other macros; the shared globals come after.
+// dbt's order: the render's own names (a package's node sees its own
+// package's macros there), the root project's macros, then dbt's. dbt's
+// namespace stops there: a package's macro calls its package's others as
+// pkg.name. elt also finds them unqualified, after every name dbt would
+// find (the macros of the same file, then the package's others), so that
+// a package's default__dateadd calling dateadd reaches dbt's, not its
+// own.
 func (st *renderState) packageLookup(def *macroDef) func(string) (any, bool) {
 	e := st.engine
 	own := e.packageMacros[def.meta.Package]
@@ -311,10 +315,13 @@ func (st *renderState) packageLookup(def *macroDef) func(string) (any, bool) {
 		if v, ok := st.lookup(name); ok {
 			return v, ok
 		}
-		if d, ok := def.siblings[name]; ok {
+		if d, ok := e.macros[name]; ok && d.meta.Package == e.proj.Config.Name {
 			return d.fn, true
 		}
-		if d, ok := e.macros[name]; ok && d.meta.Package == e.proj.Config.Name {
+		if v, ok := e.env.Global(name); ok {
+			return v, true // dbt's macros and context, package namespaces
+		}
+		if d, ok := def.siblings[name]; ok {
 			return d.fn, true
 		}
 		if d, ok := own[name]; ok {

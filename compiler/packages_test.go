@@ -20,7 +20,10 @@ func withPackage(p *project.Project, name string, files map[string]string) {
 	p.Packages = append(p.Packages, pkg)
 }
 
-const utilsMacros = `{% macro star(rel) %}{{ return(adapter.dispatch('star', 'utils')(rel)) }}{% endmacro %}
+const utilsMacros = `{% macro is_incremental() %}{{ return(adapter.dispatch('is_incremental', 'utils')()) }}{% endmacro %}
+{% macro default__is_incremental() %}{{ return('dbt-' ~ is_incremental()) }}{% endmacro %}
+{% macro is_incremental_alias() %}{{ utils.is_incremental() }}{% endmacro %}
+{% macro star(rel) %}{{ return(adapter.dispatch('star', 'utils')(rel)) }}{% endmacro %}
 {% macro default__star(rel) %}default-star({{ helper() }},{{ sibling() }}){% endmacro %}
 {% macro sibling() %}pkg-sibling{% endmacro %}
 `
@@ -35,9 +38,13 @@ func TestPackageMacros(t *testing.T) {
 	}{
 		{name: "qualified call, unqualified inside the package", model: "{{ utils.star('t') }}",
 			want: "default-star(pkg-helper,pkg-sibling)"},
+		// dbt compiles each macro alone: a package's macro sees the root
+		// project's macros, then dbt's, not its file's or package's.
 		{name: "root macro overrides the package's for unqualified calls", model: "{{ utils.star('t') }}",
 			root: map[string]string{"macros/h.sql": "{% macro helper() %}root-helper{% endmacro %}{% macro sibling() %}root-sibling{% endmacro %}"},
-			want: "default-star(root-helper,pkg-sibling)"},
+			want: "default-star(root-helper,root-sibling)"},
+		{name: "dbt's macro before the package's own of the same name", model: "{{ utils.is_incremental_alias() }}",
+			want: "dbt-False"},
 		{name: "root adapter-specific implementation wins dispatch", model: "{{ utils.star('t') }}",
 			root: map[string]string{"macros/d.sql": "{% macro duckdb__star(rel) %}root-duckdb-{{ rel }}{% endmacro %}"},
 			want: "root-duckdb-t"},
