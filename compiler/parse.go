@@ -1118,6 +1118,17 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 		if n.AttachedNode != "" {
 			// A test's model is among its refs or sources, which come
 			// first as in dbt (refs, then sources); this is in case not.
+			if an, gone := m.disabled[n.AttachedNode]; gone && m.Nodes[n.AttachedNode] == nil {
+				// Its file's config() disabled the model the test was
+				// declared for: as in dbt, the test is on what its ref
+				// finds (the root project's model of the name), and is
+				// disabled with its model when that finds nothing.
+				if t, err := m.lookupRef(Ref{Name: an.Name, Version: an.VersionString}, n); err == nil {
+					n.AttachedNode = t.UniqueID
+				} else {
+					off[i] = true
+				}
+			}
 			add(n.AttachedNode, m.Nodes[n.AttachedNode])
 		}
 		if len(nodeIDs) == 0 {

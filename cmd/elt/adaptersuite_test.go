@@ -668,3 +668,26 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestTestOfDisabledPackageModelAsDBT: a package's test declared for its
+// model that the model's own file disables is, as in dbt, on what the
+// test's ref finds: the root project's model of that name; without one it
+// is disabled with its model.
+func TestTestOfDisabledPackageModelAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "dbt_packages/pkg/dbt_project.yml", "name: pkg\n")
+	writeFile(t, dir, "dbt_packages/pkg/models/a.sql", "{{ config(enabled=false) }}\nselect 1 as id\n")
+	writeFile(t, dir, "dbt_packages/pkg/models/schema.yml", "models:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [not_null]\n")
+	writeFile(t, dir, "models/a.sql", "select cast(null as int) as id\n")
+	res := elt(t, dir, "build")
+	if res.code != 1 || !strings.Contains(res.stdout, "FAIL 1 not_null_a_id") {
+		t.Errorf("exit %d; want the package's test to run on the root model a, and fail:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if err := os.Remove(filepath.Join(dir, "models", "a.sql")); err != nil {
+		t.Fatal(err)
+	}
+	res = mustElt(t, dir, "ls", "--resource-type", "test")
+	if strings.TrimSpace(res.stdout) != "" {
+		t.Errorf("without a root model a, the test is disabled with the package's; ls lists:\n%s", res.stdout)
+	}
+}
