@@ -67,10 +67,9 @@ var projectFlags = map[string]flagSpec{
 	// elt has one Jinja renderer; the parser choice changes no result.
 	"static_parser":           {flagBool, anyValue("one renderer")},
 	"use_experimental_parser": {flagBool, anyValue("one renderer")},
-	"debug": {flagBool, onlyValue(false,
-		"elt has no debug console output; use log_level: debug, --log-format json, or log-path for a debug-level dbt.log")},
-	"fail_fast":          {flagBool, anyValue("cmd/elt: default of --fail-fast")},
-	"indirect_selection": {flagString, oneOf([]string{"eager", "cautious", "buildable", "empty"}, "indirect_selection must be eager, cautious, buildable or empty")},
+	"debug":                   {flagBool, anyValue("cmd/elt: true shows debug events on the console and in dbt.log")},
+	"fail_fast":               {flagBool, anyValue("cmd/elt: default of --fail-fast")},
+	"indirect_selection":      {flagString, oneOf([]string{"eager", "cautious", "buildable", "empty"}, "indirect_selection must be eager, cautious, buildable or empty")},
 	"log_format": {flagString, oneOf([]string{"text", "json", "default"},
 		"elt writes text or json logs (default means text); debug is not supported")},
 	"log_format_file": {flagString, oneOf([]string{"text", "json", "default"},
@@ -87,25 +86,18 @@ var projectFlags = map[string]flagSpec{
 	"version_check": {flagBool, anyValue("cmd/elt: false skips the require-dbt-version check")},
 	"warn_error":    {flagBool, anyValue("cmd/elt: true fails the data tests that would warn; elt's other warnings stay warnings")},
 	"warn_error_options": {flagMapping, func(v any) string {
-		m, _ := v.(map[string]any)
-		for _, k := range []string{"include", "error"} {
-			if l, ok := m[k].([]any); ok && len(l) > 0 {
-				return "elt does not turn warnings into errors: warn_error_options may only list warnings to keep (exclude/warn/silence)"
-			}
-			if s, ok := m[k].(string); ok && s != "" {
-				return "elt does not turn warnings into errors: warn_error_options may only list warnings to keep (exclude/warn/silence)"
-			}
+		if _, err := ParseWarnErrorOptions(v); err != nil {
+			return err.Error()
 		}
 		return ""
 	}},
-	"write_json": {flagBool, onlyValue(true,
-		"elt always writes manifest.json and run_results.json (elt retry and --state read them)")},
+	"write_json": {flagBool, anyValue("cmd/elt: false writes no manifest.json, run_results.json or sources.json")},
 
 	// Behaviour-change flags (dbt's docs/guides/behavior-change-flags.md).
 	"require_batched_execution_for_custom_microbatch_strategy": {flagBool, onlyValue(false,
 		"elt runs a custom microbatch strategy as one statement per batch only for the built-in strategies")},
-	// Only renames deprecation events in warn_error_options, which elt
-	// reads for nothing but warnings to keep.
+	// Only renames deprecation events in warn_error_options; elt emits
+	// no deprecation events.
 	"require_event_names_in_deprecations":                             {flagBool, anyValue("names in warn_error_options")},
 	"require_explicit_package_overrides_for_builtin_materializations": {flagBool, anyValue("compiler: package materialization overrides")},
 	"require_resource_names_without_spaces": {flagBool, onlyValue(true,
@@ -253,6 +245,28 @@ func (l *loader) envFlags(cfg *ProjectConfig) {
 		}
 		cfg.Flags[name] = v
 	}
+}
+
+// commandLineFlags sets cfg's flags from the command line's values,
+// which win over the environment and the flags: block.
+func (l *loader) commandLineFlags(cfg *ProjectConfig) {
+	if len(l.opts.Flags) == 0 {
+		return
+	}
+	cfg.Flags = copyFlags(cfg.Flags)
+	for name, v := range l.opts.Flags {
+		cfg.Flags[name] = v
+	}
+}
+
+// CheckFlag says whether elt honours value for dbt's flag name (its
+// flags: name): "" when it does, else what elt does instead.
+func CheckFlag(name string, value any) string {
+	spec, ok := projectFlags[name]
+	if !ok {
+		return "elt does not know the flag " + name
+	}
+	return spec.supported(value)
 }
 
 // copyFlags copies a flags: mapping (nil gives an empty one).

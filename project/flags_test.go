@@ -46,7 +46,7 @@ func TestProjectFlags(t *testing.T) {
 		{"static_parser", "false", ""},
 		{"use_experimental_parser", "true", ""},
 		{"debug", "false", ""},
-		{"debug", "true", "no debug console output"},
+		{"debug", "true", ""},
 		{"fail_fast", "true", ""},
 		{"fail_fast", "yes please", "must be true or false"},
 		{"indirect_selection", "cautious", ""},
@@ -69,11 +69,18 @@ func TestProjectFlags(t *testing.T) {
 		{"version_check", "false", ""},
 		{"warn_error", "false", ""},
 		{"warn_error", "true", ""},
-		{"warn_error_options", "{exclude: [NoNodesForSelectionCriteria]}", ""},
-		{"warn_error_options", "{include: all}", "does not turn warnings into errors"},
-		{"warn_error_options", "{error: [Deprecations]}", "does not turn warnings into errors"},
+		{"warn_error_options", "{include: all, exclude: [NoNodesForSelectionCriteria]}", ""},
+		{"warn_error_options", "{exclude: [NoNodesForSelectionCriteria]}", "`warn` can only be specified"},
+		{"warn_error_options", "{include: all}", ""},
+		{"warn_error_options", "{error: all, warn: [NoNodesForSelectionCriteria], silence: [NothingToDo]}", ""},
+		{"warn_error_options", "{error: some}", "error must be one of ('all', '*')"},
+		{"warn_error_options", "{errors: all}", "unknown key errors"},
+		{"warn_error_options", "{error: all, include: all}", "only `include` or `error`"},
+		{"warn_error_options", "{error: [LogTestResult], warn: [LogTestResult]}", "`warn` can only be specified"},
+		{"warn_error_options", "{error: [Deprecations, LogTestResult], warn: [LogTestResult]}", "both in error and in warn"},
+		{"warn_error_options", "{error: [Deprecations]}", ""},
 		{"write_json", "true", ""},
-		{"write_json", "false", "always writes manifest.json"},
+		{"write_json", "false", ""},
 		{"require_batched_execution_for_custom_microbatch_strategy", "false", ""},
 		{"require_batched_execution_for_custom_microbatch_strategy", "true", "custom microbatch"},
 		{"require_event_names_in_deprecations", "true", ""},
@@ -256,7 +263,7 @@ func TestEnvFlags(t *testing.T) {
 	})
 	p, err := loadDir(t, dir, Options{SkipProfile: true, Env: envOf(
 		"DBT_PRINTER_WIDTH", "120", "DBT_USE_COLORS", "False", "DBT_PARTIAL_PARSE", "0",
-		"DBT_WARN_ERROR_OPTIONS", "{exclude: [NoNodesForSelectionCriteria]}", "DBT_LOG_LEVEL", "")})
+		"DBT_WARN_ERROR_OPTIONS", "{include: all, exclude: [NoNodesForSelectionCriteria]}", "DBT_LOG_LEVEL", "")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,9 +281,9 @@ func TestEnvFlags(t *testing.T) {
 	}
 	for _, c := range []struct{ variable, value, want string }{
 		{"DBT_SEND_ANONYMOUS_USAGE_STATS", "true", "flag send_anonymous_usage_stats: True is not supported"},
-		{"DBT_WARN_ERROR_OPTIONS", `{"error": "all"}`, "flag warn_error_options"},
+		{"DBT_WARN_ERROR_OPTIONS", `{"error": "some"}`, "flag warn_error_options"},
 		{"DBT_PRINTER_WIDTH", "wide", `DBT_PRINTER_WIDTH="wide": flag printer_width must be a whole number`},
-		{"DBT_DEBUG", "yes", "flag debug: True is not supported"},
+		{"DBT_DEBUG", "maybe", "flag debug must be true or false"},
 		{"DBT_LOG_LEVEL", "loud", "flag log_level: loud is not supported"},
 	} {
 		_, err := loadDir(t, dir, Options{SkipProfile: true, Env: envOf(c.variable, c.value)})

@@ -127,6 +127,7 @@ func (l *loader) load() (*Project, error) {
 		cfg.TargetPath = l.opts.TargetPath
 	}
 	l.envFlags(cfg)
+	l.commandLineFlags(cfg)
 	l.proj.Config = cfg
 	if l.diags.HasErrors() && cfg.Name == "" {
 		return nil, l.diags.Err()

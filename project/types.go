@@ -49,6 +49,11 @@ type Options struct {
 	// target-path, as in dbt: relative to the project root unless absolute;
 	// "" keeps the project's.
 	TargetPath string
+	// Flags are dbt's flags given on the command line (--log-level,
+	// --write-json...), keyed by their flags: name and already checked
+	// with CheckFlag: they win over the DBT_ variables and the flags:
+	// block, as in dbt.
+	Flags map[string]any
 	// FileCache, when set, keeps what was read from each project file in
 	// the target directory and reuses it while the file's stat is
 	// unchanged (NewFileCache); nil reads every file.
