@@ -631,9 +631,10 @@ func (s *selector) union(terms []term, mode, flag string, warnings *diag.List) b
 			out.indirect[i] = out.indirect[i] || b.direct[i] || b.indirect[i]
 		}
 		if empty {
+			// dbt's NoNodesForSelectionCriteria text; the hint is elt's.
 			warnings.Add(diag.Warnf("", diag.Pos{},
-				"check the spelling: names, paths, tags and fqn patterns are case-sensitive",
-				"%s %q does not match any node", flag, t.raw))
+				fmt.Sprintf("check the spelling of this %s term: names, paths, tags and fqn patterns are case-sensitive", flag),
+				"The selection criterion '%s' does not match any enabled nodes", t.raw))
 		}
 	}
 	out.direct = s.incorporate(out, mode)

@@ -320,24 +320,24 @@ func TestSelectWarnings(t *testing.T) {
 		{
 			name:     "nothing matches",
 			opts:     SelectOptions{Select: []string{"ordres"}},
-			warnings: []string{`warning: --select "ordres" does not match any node`},
+			warnings: []string{`warning: The selection criterion 'ordres' does not match any enabled nodes`},
 		},
 		{
 			name:     "one term of a union matches nothing",
 			opts:     SelectOptions{Select: []string{"calendar tag:nope"}},
 			wantIDs:  []string{calendar},
-			warnings: []string{`--select "tag:nope" does not match any node`},
+			warnings: []string{`The selection criterion 'tag:nope' does not match any enabled nodes`},
 		},
 		{
 			name:     "an empty intersection",
 			opts:     SelectOptions{Select: []string{"tag:nightly,package:util"}},
-			warnings: []string{`--select "tag:nightly,package:util" does not match any node`},
+			warnings: []string{`The selection criterion 'tag:nightly,package:util' does not match any enabled nodes`},
 		},
 		{
 			name:     "exclude matches nothing",
 			opts:     SelectOptions{Select: []string{"calendar"}, Exclude: []string{"gone"}},
 			wantIDs:  []string{calendar},
-			warnings: []string{`--exclude "gone" does not match any node`},
+			warnings: []string{`The selection criterion 'gone' does not match any enabled nodes`},
 		},
 	}
 	for _, tt := range tests {

@@ -296,7 +296,7 @@ func nonNil(s []string) []string {
 func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
-		Target: f.target, Profile: f.profile, Env: env.lookupEnv, TargetPath: f.targetPath,
+		Target: f.target, Profile: f.profile, Env: env.lookupEnv, TargetPath: f.targetPath, Flags: f.projectFlags,
 		YAMLGlobals: compiler.YAMLGlobals(time.Now(), ""),
 	})
 	fmt.Fprintf(stdout, "elt version: %s (dbt-core %s compatible)\n", version, dbtVersion)
@@ -441,7 +441,7 @@ func initCommand(f *flags, env environment, stdout io.Writer, name string) error
 func loadProjectOnly(ctx context.Context, f *flags, env environment) (*project.Project, error) {
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
-		Env: env.lookupEnv, SkipProfile: true, TargetPath: f.targetPath,
+		Env: env.lookupEnv, SkipProfile: true, TargetPath: f.targetPath, Flags: f.projectFlags,
 		YAMLGlobals: compiler.YAMLGlobals(time.Now(), ""),
 	})
 	if err != nil {

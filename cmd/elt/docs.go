@@ -122,8 +122,10 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	}
 	man := docs.BuildManifest(s.manifest, s.meta())
 	if compile {
-		if err := man.Write(dir, "manifest.json"); err != nil {
-			return &exitError{code: exitFailed, err: err}
+		if s.writeJSON() { // --no-write-json: none, as dbt's compile step
+			if err := man.Write(dir, "manifest.json"); err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
 		}
 		if compileErr != nil {
 			return usageErr(compileErr)

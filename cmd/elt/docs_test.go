@@ -237,7 +237,7 @@ func TestDocsGenerateShop(t *testing.T) {
 	t.Run("a selector that matches nothing", func(t *testing.T) {
 		// As in dbt: a warning, and an empty catalog.
 		r := elt(t, dir, "docs", "generate", "--select", "nope+")
-		if r.code != 0 || !strings.Contains(r.stdout, `--select "nope+" does not match any node`) {
+		if r.code != 0 || !strings.Contains(r.stdout, `The selection criterion 'nope+' does not match any enabled nodes`) {
 			t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 		if c := readCatalog(t, dir); len(c.Nodes) != 0 {

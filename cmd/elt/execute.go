@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,6 +57,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		}
 		if ids, err = s.buildLoaders(ctx, ids, byID); err != nil {
 			return err
+		}
+		if len(ids) == 0 {
+			return s.nothingToDo(time.Since(started), command)
 		}
 	}
 	s.manifest.SetSelected(ids)
@@ -129,7 +133,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeStart: eventStart,
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
-		WarnError:      s.warnError(),
+		WarnError:      s.warnsError("LogTestResult"), // dbt's test task asks for this event
 	})
 	alertCfg, err := s.loadAlerts()
 	if err != nil {
@@ -221,6 +225,23 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	}
 	if code != exitOK {
 		return &exitError{code: code}
+	}
+	return nil
+}
+
+// nothingToDo ends a command that selected no node as dbt's does
+// (task/runnable.py): the NothingToDo warning (an error under
+// --warn-error), the manifest and an empty run_results.json, and no hooks,
+// no end-of-run summary.
+func (s *session) nothingToDo(elapsed time.Duration, command string) error {
+	if err := s.warnOrError("NothingToDo", "Nothing to do. Try checking your model configs and model specification args", nil); err != nil {
+		return err
+	}
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if err := s.writeRunResults(nil, nil, elapsed, command); err != nil {
+		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
 }
@@ -569,6 +590,9 @@ func (s *session) meta() docs.Metadata {
 }
 
 func (s *session) writeManifest() error {
+	if !s.writeJSON() {
+		return nil
+	}
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
@@ -606,6 +630,9 @@ const manifestSpareFile = "elt_manifest_spare.json"
 const manifestKeepFile = "elt_manifest_keep.json"
 
 func (s *session) writeRunResults(results []runner.Result, checks []quality.Result, elapsed time.Duration, command string) error {
+	if !s.writeJSON() {
+		return nil
+	}
 	out := make([]docs.NodeResult, 0, len(results))
 	for _, r := range results {
 		status := string(r.Status)
@@ -906,11 +933,37 @@ func (s *session) projectHooks(ctx context.Context, which string, results []runn
 	return nil
 }
 
-// warnError is --warn-error, or the project's warn_error flag.
-func (s *session) warnError() bool {
+// warnsError says whether the warning event (dbt's event name) fails the
+// invocation: --warn-error (or the warn_error flag) fails every one,
+// warn_error_options those it names or all (dbt's warn_or_error).
+func (s *session) warnsError(event string) bool {
 	if s.f.warnError {
 		return true
 	}
-	v, _ := s.proj.Config.FlagBool("warn_error")
-	return v
+	if v, _ := s.proj.Config.FlagBool("warn_error"); v {
+		return true
+	}
+	return s.proj.Config.WarnErrorOptions().Errors(event)
+}
+
+// warnOrError is dbt's warn_or_error for the events elt emits: the
+// warning is logged, or is an error (exit 2) under --warn-error or
+// warn_error_options, or is not shown when warn_error_options silences it.
+func (s *session) warnOrError(event, msg string, data map[string]any) error {
+	if s.warnsError(event) {
+		return usageErr(errors.New(msg))
+	}
+	if s.proj.Config.WarnErrorOptions().Silenced(event) {
+		return nil
+	}
+	s.log.warn(event, msg, data)
+	return nil
+}
+
+// writeJSON is dbt's write_json flag (--write-json, DBT_WRITE_JSON,
+// flags:): false writes no manifest.json, run_results.json or
+// sources.json. elt's own caches are written either way.
+func (s *session) writeJSON() bool {
+	v, ok := s.proj.Config.FlagBool("write_json")
+	return v || !ok
 }

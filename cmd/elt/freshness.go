@@ -194,6 +194,9 @@ func (s *session) printFreshness(i, total int, r runner.FreshnessResult) {
 // writeSources writes sources.json: to --output when given (relative to
 // the working directory, as dbt's flag), else into the target path.
 func (s *session) writeSources(output string, results []docs.FreshnessResult, elapsed time.Duration) error {
+	if !s.writeJSON() {
+		return nil
+	}
 	if output == "" {
 		dir, err := s.targetFS()
 		if err != nil {

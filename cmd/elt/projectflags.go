@@ -34,8 +34,11 @@ func applyProjectFlags(s *session, p *project.Project) {
 			s.log.color = false
 		}
 	}
-	if v, ok := cfg.FlagBool("use_colors"); ok && !v && !explicit("no-color") {
-		s.log.color = false
+	// use_colors (--use-colors, DBT_USE_COLORS, flags:): false never
+	// colours, true colours text output even off a terminal, as dbt does;
+	// --no-color wins.
+	if v, ok := cfg.FlagBool("use_colors"); ok && !explicit("no-color") {
+		s.log.color = v && !s.log.json
 	}
 	if v, ok := cfg.FlagBool("partial_parse"); ok && !v && !explicit("no-partial-parse") {
 		f.noPartialParse = true
@@ -43,10 +46,30 @@ func applyProjectFlags(s *session, p *project.Project) {
 	if v, ok := cfg.FlagInt("printer_width"); ok {
 		s.log.width = v
 	}
-	if v, ok := cfg.FlagString("log_level"); ok && !f.quiet {
-		s.log.level = levelRank[v]
-		s.log.debugText = v == "debug"
+	level, _ := cfg.FlagString("log_level")
+	debug, _ := cfg.FlagBool("debug")
+	if rank, ok := consoleLevel(level, debug, f.quiet); ok {
+		s.log.level, s.log.debugText = rank, rank == levelRank["debug"]
 	}
+}
+
+// consoleLevel is the console's least severe level as dbt sets it
+// (events/logging.py): log_level none shows nothing, --quiet errors
+// only, --debug everything, else log_level. ok is false when none is
+// set, which keeps elt's default.
+func consoleLevel(logLevel string, debug, quiet bool) (rank int, ok bool) {
+	switch {
+	case logLevel == "none":
+		return levelRank["none"], true
+	case quiet:
+		return levelRank["error"], true
+	case debug:
+		return levelRank["debug"], true
+	case logLevel != "":
+		rank, ok = levelRank[logLevel]
+		return rank, ok
+	}
+	return 0, false
 }
 
 // checkRequireDBTVersion is dbt's version_check: the root project's
@@ -103,7 +126,9 @@ func openLogFile(s *session, p *project.Project) error {
 		return nil
 	}
 	level, ok := f.logLevelFile, true
-	if level == "" {
+	if debug, _ := cfg.FlagBool("debug"); debug {
+		level = "debug" // dbt: --debug logs debug events to the file too
+	} else if level == "" {
 		if level, ok = cfg.FlagString("log_level_file"); !ok {
 			if level, ok = cfg.FlagString("log_level"); !ok {
 				level = "debug"

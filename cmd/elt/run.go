@@ -116,6 +116,10 @@ type flags struct {
 	which string
 	argv  []string
 	macro string
+	// dbt are dbt's global flags elt had no option for; projectFlags the
+	// ones given that are project flags (project.Options.Flags).
+	dbt          dbtGlobals
+	projectFlags map[string]any
 }
 
 // run is the whole CLI; tests call it in-process. hugePages advises more
@@ -216,6 +220,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			return err
 		}
 		var err error
+		if f.projectFlags, err = f.dbt.projectFlagValues(cmd, f, env); err != nil {
+			return err
+		}
 		if f.resourceTypes, err = resourceTypes("--resource-type", f.resourceTypes); err != nil {
 			return err
 		}
@@ -250,6 +257,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	pf.StringVar(&f.logPath, "log-path", "", "write dbt.log into this folder inside the project (default: log-path in dbt_project.yml, else no log file)")
 	pf.StringVar(&f.logLevelFile, "log-level-file", "", "least severe level written to dbt.log: debug (default), info, warn, error or none")
 	pf.StringVar(&f.logFormatFile, "log-format-file", "", "dbt.log's format: text (default) or json")
+	addDBTGlobalFlags(pf, &f.dbt)
 
 	sel := func(c *cobra.Command) {
 		c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
@@ -283,7 +291,6 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		c.Flags().StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave these resource types out (e.g. unit_test)")
 		c.Flags().StringVar(&f.junitXML, "junit-xml", "", "also write the results as a JUnit XML report to PATH (for CI systems)")
 		c.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record this run in the run history (also: ELT_NO_HISTORY=1)")
-		c.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	}
 
 	mk := func(use, short string, kinds []string, build bool) *cobra.Command {
@@ -350,7 +357,6 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	deferFlags(compileCmd)
 	emptyFlag(compileCmd)
 	compileCmd.Flags().BoolVar(&f.noCheck, "no-check", false, "skip the static checks (elt check) that run after compiling")
-	compileCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	compileCmd.Flags().BoolVar(&f.introspect, "introspect", true, "answer run_query, adapter introspection and is_incremental() from the warehouse, connecting on the first such call")
 	compileCmd.Flags().BoolVar(&f.noIntrospect, "no-introspect", false, "never connect: a render that queries the warehouse fails")
 	compileCmd.Flags().StringVar(&f.inline, "inline", "", "compile this SQL, with Jinja (ref, source, var...) as in a model, and print it; no artifact is written")
@@ -368,7 +374,6 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	sel(lsCmd)
-	lsCmd.Flags().BoolVar(&f.noPartialParse, "no-partial-parse", false, "render every node again instead of reusing unchanged renders kept in the target directory")
 	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
 	lsCmd.Flags().StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave these resource types out")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
@@ -429,6 +434,9 @@ var envFlags = map[string]string{
 	"project-dir": "DBT_PROJECT_DIR", "profile": "DBT_PROFILE", "target": "DBT_TARGET", "full-refresh": "DBT_FULL_REFRESH",
 	"store-failures": "DBT_STORE_FAILURES", "event-time-start": "DBT_EVENT_TIME_START", "event-time-end": "DBT_EVENT_TIME_END",
 	"resource-type": "DBT_RESOURCE_TYPES", "quiet": "DBT_QUIET", "no-print": "DBT_NO_PRINT", "print": "DBT_PRINT",
+	// dbt's global flags that are no project flags: project.Load reads
+	// the others' variables (DBT_LOG_LEVEL, DBT_DEBUG, DBT_WRITE_JSON...).
+	"single-threaded": "DBT_SINGLE_THREADED", "log-cache-events": "DBT_LOG_CACHE_EVENTS",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {

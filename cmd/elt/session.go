@@ -441,6 +441,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		TargetPath:  f.targetPath,
 		FileCache:   loadFileCache(f),
 		YAMLGlobals: compiler.YAMLGlobals(s.startedAt, s.invocationID),
+		Flags:       f.projectFlags,
 	}
 	var ahead *cacheRead
 	if f.renderCache && !f.noPartialParse && !f.deferFlag {
@@ -826,7 +827,15 @@ func (s *session) selectIDsWithEmpty(ctx context.Context, kinds []string) ([]str
 		return nil, err
 	}
 	for _, w := range sel.Warnings {
-		s.log.warn("NoNodesForSelectionCriteria", w.Error(), nil)
+		// dbt's warn_or_error: under --warn-error the first one stops
+		// the command (exit 2).
+		msg := w.Summary
+		if w.Hint != "" {
+			msg += "\n  hint: " + w.Hint
+		}
+		if err := s.warnOrError("NoNodesForSelectionCriteria", msg, nil); err != nil {
+			return nil, err
+		}
 	}
 	if sel.IDs == nil {
 		// Nothing selected: not nil, which compiling reads as every node.
@@ -934,6 +943,9 @@ func (s *session) printer() func(string) {
 // threads is how many nodes a command works on at once: --threads, else
 // the target's threads, and at least one.
 func (s *session) threads() int {
+	if s.f.dbt.singleThreaded.set && s.f.dbt.singleThreaded.value {
+		return 1 // --single-threaded: one node at a time
+	}
 	if s.f.threads > 0 {
 		return s.f.threads
 	}
