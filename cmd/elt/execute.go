@@ -58,7 +58,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		if ids, err = s.buildLoaders(ctx, ids, byID); err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if len(ids) == 0 && !s.hasQualityChecks(command) {
 			return s.nothingToDo(time.Since(started), command)
 		}
 	}
@@ -244,6 +244,18 @@ func (s *session) nothingToDo(elapsed time.Duration, command string) error {
 		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
+}
+
+// hasQualityChecks says whether build or test has quality checks to run
+// on the selected relations (a source's) when no node is selected: elt's
+// checks are tests that dbt does not have, so there is something to do.
+func (s *session) hasQualityChecks(command string) bool {
+	if command != "build" && command != "test" {
+		return false
+	}
+	ids, err := s.qualitySubjects(command, nil)
+	// An error is reported by the run's own call.
+	return err != nil || len(s.qualityChecks(ids)) > 0
 }
 
 func foundStats(m *compiler.Manifest) string {
