@@ -44,6 +44,11 @@ type Result struct {
 	// driver does not say.
 	Types []string
 	Rows  [][]any
+	// Status is the warehouse's status of the statement (PostgreSQL's
+	// command tag, "INSERT 0 2"), and RowsAffected the rows it says the
+	// statement wrote or read; "" where the driver gives none.
+	Status       string
+	RowsAffected int64
 }
 
 // Count reads a count (count(*), a sum of integers) from a Result as any

@@ -491,6 +491,11 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 	if !res.stored {
 		out.Message = "OK"
 		out.RowsAffected = int64(len(res.rows))
+		if res.status != "" {
+			// The warehouse's status of main, as dbt-postgres reports it.
+			r := statementResponse(res)
+			out.Message, out.RowsAffected, out.AdapterResponse = res.status, res.rowsAffected, r
+		}
 		return out, nil
 	}
 	// dbt's run result: message str(response), adapter_response its

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/elt-dev/elt/jinja"
@@ -23,6 +24,27 @@ type queryResult struct {
 	// whose response load_result gives as it was stored.
 	stored   bool
 	response any
+	// status and rowsAffected are the warehouse's for the statement
+	// (QueryResult.Status).
+	status       string
+	rowsAffected int64
+}
+
+// statementResponse is the response load_result gives for a statement
+// res ran: the warehouse's status as dbt-postgres's AdapterResponse has it
+// (_message the command tag, code its words, rows_affected its count), or
+// OK and the rows fetched where the driver gives no status.
+func statementResponse(res *queryResult) map[string]any {
+	if res.status == "" {
+		return map[string]any{"_message": "OK", "code": "OK", "rows_affected": len(res.rows)}
+	}
+	var words []string
+	for _, w := range strings.Fields(res.status) {
+		if strings.Trim(w, "0123456789") != "" {
+			words = append(words, w)
+		}
+	}
+	return map[string]any{"_message": res.status, "code": strings.Join(words, " "), "rows_affected": res.rowsAffected}
 }
 
 // query runs sql through Options.Query, inside a materialization block's
@@ -54,12 +76,13 @@ func (st *renderState) queryTx(sql string, autoBegin bool) (*queryResult, error)
 	if skip {
 		return &queryResult{}, nil
 	}
-	cols, types, rows, err := q(st.ctx, sql)
+	res, err := q(st.ctx, sql)
 	if err != nil {
 		return nil, &jinjaError{msg: fmt.Sprintf("run_query: %v", err)}
 	}
-	out := &queryResult{columns: cols, types: types, rows: make([][]any, len(rows))}
-	for i, r := range rows {
+	out := &queryResult{columns: res.Columns, types: res.Types, rows: make([][]any, len(res.Rows)),
+		status: res.Status, rowsAffected: res.RowsAffected}
+	for i, r := range res.Rows {
 		row := make([]any, len(r))
 		for j, v := range r {
 			row[j] = cellValue(v)
@@ -176,7 +199,7 @@ func fnStatement(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	if name != "" {
 		if !fetch {
-			res = &queryResult{columns: res.columns}
+			res = &queryResult{columns: res.columns, status: res.status, rowsAffected: res.rowsAffected}
 		}
 		if st.results == nil {
 			st.results = map[string]*queryResult{}
@@ -210,7 +233,7 @@ func fnLoadResult(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	response := res.response
 	if !res.stored {
-		response = map[string]any{"_message": "OK", "code": "OK", "rows_affected": len(res.rows)}
+		response = statementResponse(res)
 	}
 	return map[string]any{
 		"response": response,

@@ -29,21 +29,21 @@ func openDuckDB(t *testing.T, setup ...string) *sql.DB {
 }
 
 // duckQuery is an Options.Query backed by db, counting its calls.
-func duckQuery(db *sql.DB, calls *atomic.Int64) func(context.Context, string) ([]string, []string, [][]any, error) {
-	return func(ctx context.Context, q string) ([]string, []string, [][]any, error) {
+func duckQuery(db *sql.DB, calls *atomic.Int64) func(context.Context, string) (*QueryResult, error) {
+	return func(ctx context.Context, q string) (*QueryResult, error) {
 		calls.Add(1)
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		defer rows.Close()
 		cols, err := rows.Columns()
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		cts, err := rows.ColumnTypes()
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		types := make([]string, len(cts))
 		for i, ct := range cts {
@@ -57,11 +57,11 @@ func duckQuery(db *sql.DB, calls *atomic.Int64) func(context.Context, string) ([
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
-				return nil, nil, nil, err
+				return nil, err
 			}
 			out = append(out, vals)
 		}
-		return cols, types, out, rows.Err()
+		return &QueryResult{Columns: cols, Types: types, Rows: out}, rows.Err()
 	}
 }
 

@@ -79,7 +79,7 @@ func (st *renderState) beforeStatement(sql string, autoBegin bool) (skip bool, e
 	if t.open || !autoBegin {
 		return false, nil
 	}
-	if _, _, _, err := st.engine.opts.Query(st.ctx, "begin"); err != nil {
+	if _, err := st.engine.opts.Query(st.ctx, "begin"); err != nil {
 		return false, err
 	}
 	t.open = true
@@ -92,7 +92,7 @@ func (st *renderState) commit() error {
 	if t == nil || !t.open || st.engine.opts.Query == nil {
 		return nil
 	}
-	if _, _, _, err := st.engine.opts.Query(st.ctx, "commit"); err != nil {
+	if _, err := st.engine.opts.Query(st.ctx, "commit"); err != nil {
 		return err
 	}
 	t.open = false

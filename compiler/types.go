@@ -50,9 +50,8 @@ type Options struct {
 	// rendering with execute=true (Compile, RenderNode, RenderBatch, Hooks,
 	// CallMacro...). Nil: those calls fail with "run_query needs a
 	// connection". Parse never calls it: run_query returns None there, as
-	// in dbt. It may be called concurrently. types are the columns' types
-	// as the warehouse names them ("" or nil where the driver does not say).
-	Query func(ctx context.Context, sql string) (columns, types []string, rows [][]any, err error)
+	// in dbt. It may be called concurrently.
+	Query func(ctx context.Context, sql string) (*QueryResult, error)
 	// Catalog answers adapter.get_relation, load_relation and
 	// adapter.get_columns_in_relation when rendering with execute=true.
 	// Nil: those calls fail with "needs a connection". Parse never calls
@@ -100,6 +99,19 @@ type Column struct {
 	// Quoted: Name is the warehouse's own (read from its catalog), so SQL
 	// names it quoted, as dbt's column.quoted.
 	Quoted bool
+}
+
+// QueryResult is what Options.Query gives for one statement: its rows,
+// and the warehouse's status for it.
+type QueryResult struct {
+	Columns []string
+	Types   []string // as the warehouse names them; "" where unknown
+	Rows    [][]any
+	// Status is the warehouse's status of the statement (PostgreSQL's
+	// command tag, "INSERT 0 2"), and RowsAffected the rows it says the
+	// statement wrote or read; "" where the driver gives none.
+	Status       string
+	RowsAffected int64
 }
 
 // DBTVersion is the dbt-core version whose behaviour elt follows: what

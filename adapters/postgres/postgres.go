@@ -363,6 +363,10 @@ func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapt
 	if err := rows.Err(); err != nil {
 		return nil, adapters.ContextError(ctx, err)
 	}
+	// The command tag, as dbt-postgres's response has it (statusmessage,
+	// rowcount): complete once the rows are read.
+	tag := rows.CommandTag()
+	res.Status, res.RowsAffected = tag.String(), tag.RowsAffected()
 	return res, nil
 }
 

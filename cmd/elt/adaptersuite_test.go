@@ -691,3 +691,43 @@ func TestTestOfDisabledPackageModelAsDBT(t *testing.T) {
 		t.Errorf("without a root model a, the test is disabled with the package's; ls lists:\n%s", res.stdout)
 	}
 }
+
+// TestStatementResponseAsDBT: on PostgreSQL a statement's response is the
+// server's command tag, as dbt-postgres's AdapterResponse (_message the
+// tag, code its words, rows_affected its count): load_result gives it, and
+// a custom materialization's main statement is the node's message and
+// adapter_response in run_results.json.
+func TestStatementResponseAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	pgSchema(t, "stmt_resp")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "macros/probe.sql", `{% macro probe() %}
+{% call statement('c', fetch_result=True) %}create table {{ target.schema }}.probe_t as select 1 as id union all select 2{% endcall %}
+{% call statement('i', fetch_result=True) %}insert into {{ target.schema }}.probe_t values (3), (4), (5){% endcall %}
+{% for name in ['c', 'i'] %}{% set r = load_result(name)['response'] %}{{ log('resp ' ~ name ~ ': ' ~ r['_message'] ~ '|' ~ r['code'] ~ '|' ~ r['rows_affected'], info=True) }}{% endfor %}
+{% endmacro %}
+{% materialization probe_mat, default %}
+  {%- set target_relation = this.incorporate(type='table') -%}
+  {% call statement('main') %}create table {{ target_relation }} as {{ sql }}{% endcall %}
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+`)
+	writeFile(t, dir, "models/pm.sql", "{{ config(materialized='probe_mat') }}\nselect 1 as id union all select 2\n")
+	res := mustElt(t, dir, "run")
+	wantAll(t, res.stdout, "[SELECT 2 in ")
+	var rr struct {
+		Results []struct {
+			Message         string         `json:"message"`
+			AdapterResponse map[string]any `json:"adapter_response"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "run_results.json"))), &rr); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"_message": "SELECT 2", "code": "SELECT", "rows_affected": float64(2)}
+	if len(rr.Results) != 1 || rr.Results[0].Message != "SELECT 2" || !reflect.DeepEqual(rr.Results[0].AdapterResponse, want) {
+		t.Errorf("run_results: %+v, want message SELECT 2 and adapter_response %v", rr.Results, want)
+	}
+	res = mustElt(t, dir, "run-operation", "probe")
+	wantAll(t, res.stdout, "resp c: SELECT 2|SELECT|2", "resp i: INSERT 0 3|INSERT|3")
+}

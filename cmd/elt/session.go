@@ -167,17 +167,17 @@ func (s *session) renderIncremental(ctx context.Context, n *compiler.Node) (bool
 }
 
 // query serves run_query() and statement blocks once connected.
-func (s *session) query(ctx context.Context, sql string) ([]string, []string, [][]any, error) {
+func (s *session) query(ctx context.Context, sql string) (*compiler.QueryResult, error) {
 	a, err := s.liveAdapter(ctx, "run_query")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	res, err := a.Query(ctx, sql)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	temporalValues(s.proj.Target.Type, res)
-	return res.Columns, res.Types, res.Rows, nil
+	return &compiler.QueryResult{Columns: res.Columns, Types: res.Types, Rows: res.Rows, Status: res.Status, RowsAffected: res.RowsAffected}, nil
 }
 
 // temporalValues gives dates and timestamps without a time zone the
