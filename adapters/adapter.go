@@ -123,6 +123,9 @@ type Seed struct {
 type RunResult struct {
 	Message      string // like dbt's adapter_response._message, e.g. "OK", "INSERT 12"
 	RowsAffected int64  // -1 when unknown
+	// Code is adapter_response.code where the warehouse reports one
+	// (PostgreSQL's command tag without its counts: "SELECT"), else "".
+	Code string
 	// Warnings are problems that did not stop the build, in the order found.
 	Warnings []Warning
 }

@@ -503,7 +503,21 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 	}
 	res.Status = Success
 	res.Warnings = append(res.Warnings, rr.Warnings...)
+	if n.ResourceType == project.Seed && rr.RowsAffected >= 0 {
+		// dbt's seed materialization reports its rows as INSERT n, or
+		// CREATE n when it rebuilt the table (full refresh).
+		rr.Code = "INSERT"
+		if FullRefresh(n.Config, r.opts.FullRefresh) {
+			rr.Code = "CREATE"
+		}
+		rr.Message = fmt.Sprintf("%s %d", rr.Code, rr.RowsAffected)
+	}
 	res.AdapterMsg = rr.Message
+	if rr.Code != "" {
+		// The warehouse's own response (PostgreSQL's command tag), as
+		// dbt's adapter_response has it.
+		res.AdapterResponse = map[string]any{"_message": rr.Message, "code": rr.Code, "rows_affected": rr.RowsAffected}
+	}
 	res.RowsAffected = rr.RowsAffected
 	res.Message = rr.Message
 	return nil

@@ -176,29 +176,52 @@ func (e *env) noLeftovers(t *testing.T) {
 	}
 }
 
+// want is the RunResult the adapter reports for a build whose elt-wide
+// message is msg ("OK" for a table, or a view with rows -1; "INSERT 2",
+// "MERGE 2", "DELETE+INSERT 2" for incremental ones): PostgreSQL's are the
+// server's command tags of the last statement, as dbt-postgres reports
+// them.
+func (e *env) want(msg string, rows int64) adapters.RunResult {
+	if e.d.Type() != "postgres" {
+		return adapters.RunResult{Message: msg, RowsAffected: rows}
+	}
+	verb, _, _ := strings.Cut(msg, " ")
+	switch {
+	case msg == "OK" && rows < 0:
+		return adapters.RunResult{Message: "CREATE VIEW", Code: "CREATE VIEW", RowsAffected: rows}
+	case msg == "OK":
+		return adapters.RunResult{Message: fmt.Sprintf("SELECT %d", rows), Code: "SELECT", RowsAffected: rows}
+	case verb == "INSERT" || verb == "DELETE+INSERT":
+		return adapters.RunResult{Message: fmt.Sprintf("INSERT 0 %d", rows), Code: "INSERT", RowsAffected: rows}
+	case verb == "MERGE":
+		return adapters.RunResult{Message: fmt.Sprintf("MERGE %d", rows), Code: "MERGE", RowsAffected: rows}
+	}
+	return adapters.RunResult{Message: msg, RowsAffected: rows}
+}
+
 const twoRows = "select 1 as id, 'a' as name union all select 2 as id, 'b' as name"
 
 func testMaterializeTable(t *testing.T, e *env) {
 	res := e.materialize(t, "orders", "table", twoRows)
-	equal(t, "result", adapters.RunResult{Message: "OK", RowsAffected: 2}, res)
+	equal(t, "result", e.want("OK", 2), res)
 	equal(t, "kind", adapters.KindTable, e.kind(t, "orders"))
 	equal(t, "rows", [][]any{{int64(1), "a"}, {int64(2), "b"}}, e.rows(t, "select id, name from "+e.render("orders")+" order by id"))
 
 	// Rebuilding replaces the rows; a trailing semicolon is fine.
 	res = e.materialize(t, "orders", "table", "select 3 as id, 'c' as name;")
-	equal(t, "result after rebuild", adapters.RunResult{Message: "OK", RowsAffected: 1}, res)
+	equal(t, "result after rebuild", e.want("OK", 1), res)
 	equal(t, "rows after rebuild", [][]any{{int64(3), "c"}}, e.rows(t, "select id, name from "+e.render("orders")))
 
 	// An empty result is a table with no rows.
 	res = e.materialize(t, "empty", "table", "select 1 as id where 1 = 0")
-	equal(t, "empty table result", adapters.RunResult{Message: "OK", RowsAffected: 0}, res)
+	equal(t, "empty table result", e.want("OK", 0), res)
 	e.noLeftovers(t)
 }
 
 func testMaterializeView(t *testing.T, e *env) {
 	e.materialize(t, "base", "table", twoRows)
 	res := e.materialize(t, "v", "view", "select id * 10 as id10 from "+e.render("base"))
-	equal(t, "result", adapters.RunResult{Message: "OK", RowsAffected: -1}, res)
+	equal(t, "result", e.want("OK", -1), res)
 	equal(t, "kind", adapters.KindView, e.kind(t, "v"))
 	equal(t, "rows", [][]any{{int64(10)}, {int64(20)}}, e.rows(t, "select id10 from "+e.render("v")+" order by id10"))
 
@@ -215,7 +238,7 @@ func testReplaceTableWithViewAndBack(t *testing.T, e *env) {
 	equal(t, "view rows", [][]any{{int64(1)}, {int64(2)}}, e.rows(t, "select x from "+e.render("thing")+" order by x"))
 
 	res := e.materialize(t, "thing", "table", "select 7 as x")
-	equal(t, "result", adapters.RunResult{Message: "OK", RowsAffected: 1}, res)
+	equal(t, "result", e.want("OK", 1), res)
 	equal(t, "kind after view -> table", adapters.KindTable, e.kind(t, "thing"))
 	equal(t, "table rows", [][]any{{int64(7)}}, e.rows(t, "select x from "+e.render("thing")))
 	e.noLeftovers(t)
@@ -292,7 +315,7 @@ func testQuotedIdentifiers(t *testing.T, e *env) {
 		t.Run(ident, func(t *testing.T) {
 			col := e.d.Quote(ident)
 			res := e.materialize(t, ident, "table", "select 1 as "+col+", 'v' as "+e.d.Quote("Other Col"))
-			equal(t, "result", adapters.RunResult{Message: "OK", RowsAffected: 1}, res)
+			equal(t, "result", e.want("OK", 1), res)
 			equal(t, "kind", adapters.KindTable, e.kind(t, ident))
 			equal(t, "rows", [][]any{{int64(1), "v"}}, e.rows(t, "select "+col+", "+e.d.Quote("Other Col")+" from "+e.render(ident)))
 			cols, err := e.a.Columns(e.ctx, e.rel(ident))

@@ -119,10 +119,10 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select id, name from %s order by id, name",
 			rows:  [][]any{{int64(1), "a"}, {int64(2), "b"}},
 			runs: []incrementalRun{
-				{values("id, name", "3, 'c'"), adapters.RunResult{Message: "INSERT 1", RowsAffected: 1},
+				{values("id, name", "3, 'c'"), e.want("INSERT 1", 1),
 					[][]any{{int64(1), "a"}, {int64(2), "b"}, {int64(3), "c"}}},
 				// Columns are matched by name, not position; repeats are kept.
-				{values("name, id", "'d', 4", "'b', 2"), adapters.RunResult{Message: "INSERT 2", RowsAffected: 2},
+				{values("name, id", "'d', 4", "'b', 2"), e.want("INSERT 2", 2),
 					[][]any{{int64(1), "a"}, {int64(2), "b"}, {int64(2), "b"}, {int64(3), "c"}, {int64(4), "d"}}},
 			},
 		},
@@ -136,9 +136,9 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select id, name, amount from %s order by id",
 			rows:  [][]any{{int64(1), "a", int64(10)}, {int64(2), "b", int64(20)}},
 			runs: []incrementalRun{
-				{values("id, name, amount", "2, 'B', 21", "3, 'c', 30"), adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{values("id, name, amount", "2, 'B', 21", "3, 'c', 30"), e.want("MERGE 2", 2),
 					[][]any{{int64(1), "a", int64(10)}, {int64(2), "B", int64(21)}, {int64(3), "c", int64(30)}}},
-				{values("amount, id, name", "11, 1, 'A'", "40, 4, 'd'"), adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{values("amount, id, name", "11, 1, 'A'", "40, 4, 'd'"), e.want("MERGE 2", 2),
 					[][]any{{int64(1), "A", int64(11)}, {int64(2), "B", int64(21)}, {int64(3), "c", int64(30)}, {int64(4), "d", int64(40)}}},
 			},
 		},
@@ -152,9 +152,9 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select region, id, name from %s order by region, id",
 			rows:  [][]any{{"eu", int64(1), "a"}, {"us", int64(1), "b"}},
 			runs: []incrementalRun{
-				{values("region, id, name", "'eu', 1, 'A'", "'us', 2, 'c'"), adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{values("region, id, name", "'eu', 1, 'A'", "'us', 2, 'c'"), e.want("MERGE 2", 2),
 					[][]any{{"eu", int64(1), "A"}, {"us", int64(1), "b"}, {"us", int64(2), "c"}}},
-				{values("region, id, name", "'us', 1, 'B'", "'eu', 2, 'd'"), adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{values("region, id, name", "'us', 1, 'B'", "'eu', 2, 'd'"), e.want("MERGE 2", 2),
 					[][]any{{"eu", int64(1), "A"}, {"eu", int64(2), "d"}, {"us", int64(1), "B"}, {"us", int64(2), "c"}}},
 			},
 		},
@@ -170,9 +170,9 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			rows:  [][]any{{int64(1), "a", int64(10)}, {int64(2), "b", int64(20)}},
 			runs: []incrementalRun{
 				// Matched rows get only the new name; new rows get every column.
-				{values("id, name, amount", "2, 'B', 99", "3, 'c', 30"), adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{values("id, name, amount", "2, 'B', 99", "3, 'c', 30"), e.want("MERGE 2", 2),
 					[][]any{{int64(1), "a", int64(10)}, {int64(2), "B", int64(20)}, {int64(3), "c", int64(30)}}},
-				{values("id, name, amount", "1, 'A', 0", "3, 'C', 0"), adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{values("id, name, amount", "1, 'A', 0", "3, 'C', 0"), e.want("MERGE 2", 2),
 					[][]any{{int64(1), "A", int64(10)}, {int64(2), "B", int64(20)}, {int64(3), "C", int64(30)}}},
 			},
 		},
@@ -187,9 +187,9 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select id, name, amount, created from %s order by id",
 			rows:  [][]any{{int64(1), "a", int64(10), int64(100)}, {int64(2), "b", int64(20), int64(200)}},
 			runs: []incrementalRun{
-				{values("id, name, amount, created", "2, 'B', 21, 999", "3, 'c', 30, 300"), adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{values("id, name, amount, created", "2, 'B', 21, 999", "3, 'c', 30, 300"), e.want("MERGE 2", 2),
 					[][]any{{int64(1), "a", int64(10), int64(100)}, {int64(2), "B", int64(21), int64(200)}, {int64(3), "c", int64(30), int64(300)}}},
-				{values("id, name, amount, created", "1, 'A', 11, 999"), adapters.RunResult{Message: "MERGE 1", RowsAffected: 1},
+				{values("id, name, amount, created", "1, 'A', 11, 999"), e.want("MERGE 1", 1),
 					[][]any{{int64(1), "A", int64(11), int64(100)}, {int64(2), "B", int64(21), int64(200)}, {int64(3), "c", int64(30), int64(300)}}},
 			},
 		},
@@ -200,7 +200,7 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query:  "select id, name from %s order by id, name",
 			rows:   [][]any{{int64(1), "a"}},
 			runs: []incrementalRun{
-				{values("id, name", "1, 'b'"), adapters.RunResult{Message: "INSERT 1", RowsAffected: 1},
+				{values("id, name", "1, 'b'"), e.want("INSERT 1", 1),
 					[][]any{{int64(1), "a"}, {int64(1), "b"}}},
 			},
 		},
@@ -215,7 +215,7 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: `select "Order ID", "Full Name" from %s order by 1`,
 			rows:  [][]any{{int64(1), "a"}},
 			runs: []incrementalRun{
-				{`select 1 as "Order ID", 'A' as "Full Name" union all select 2, 'b'`, adapters.RunResult{Message: "MERGE 2", RowsAffected: 2},
+				{`select 1 as "Order ID", 'A' as "Full Name" union all select 2, 'b'`, e.want("MERGE 2", 2),
 					[][]any{{int64(1), "A"}, {int64(2), "b"}}},
 			},
 		},
@@ -230,9 +230,9 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select id, name from %s order by id, name",
 			rows:  [][]any{{int64(1), "a"}, {int64(1), "a2"}, {int64(2), "b"}},
 			runs: []incrementalRun{
-				{values("id, name", "1, 'x'", "3, 'c'"), adapters.RunResult{Message: "DELETE+INSERT 2", RowsAffected: 2},
+				{values("id, name", "1, 'x'", "3, 'c'"), e.want("DELETE+INSERT 2", 2),
 					[][]any{{int64(1), "x"}, {int64(2), "b"}, {int64(3), "c"}}},
-				{values("name, id", "'y', 2", "'z', 3"), adapters.RunResult{Message: "DELETE+INSERT 2", RowsAffected: 2},
+				{values("name, id", "'y', 2", "'z', 3"), e.want("DELETE+INSERT 2", 2),
 					[][]any{{int64(1), "x"}, {int64(2), "y"}, {int64(3), "z"}}},
 			},
 		},
@@ -246,9 +246,9 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select region, id, name from %s order by region, id",
 			rows:  [][]any{{"eu", int64(1), "a"}, {"us", int64(1), "b"}},
 			runs: []incrementalRun{
-				{values("region, id, name", "'us', 1, 'B'", "'eu', 2, 'c'"), adapters.RunResult{Message: "DELETE+INSERT 2", RowsAffected: 2},
+				{values("region, id, name", "'us', 1, 'B'", "'eu', 2, 'c'"), e.want("DELETE+INSERT 2", 2),
 					[][]any{{"eu", int64(1), "a"}, {"eu", int64(2), "c"}, {"us", int64(1), "B"}}},
-				{values("region, id, name", "'eu', 1, 'A'"), adapters.RunResult{Message: "DELETE+INSERT 1", RowsAffected: 1},
+				{values("region, id, name", "'eu', 1, 'A'"), e.want("DELETE+INSERT 1", 1),
 					[][]any{{"eu", int64(1), "A"}, {"eu", int64(2), "c"}, {"us", int64(1), "B"}}},
 			},
 		},
@@ -262,7 +262,7 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select id, name from %s order by id, name",
 			rows:  [][]any{{int64(1), "a"}, {int64(1), "a2"}},
 			runs: []incrementalRun{
-				{values("id, name", "1, 'b'"), adapters.RunResult{Message: "DELETE+INSERT 1", RowsAffected: 1},
+				{values("id, name", "1, 'b'"), e.want("DELETE+INSERT 1", 1),
 					[][]any{{int64(1), "b"}}},
 			},
 		},
@@ -273,7 +273,7 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query:  "select id, name from %s order by id, name",
 			rows:   [][]any{{int64(1), "a"}},
 			runs: []incrementalRun{
-				{values("id, name", "1, 'b'"), adapters.RunResult{Message: "INSERT 1", RowsAffected: 1},
+				{values("id, name", "1, 'b'"), e.want("INSERT 1", 1),
 					[][]any{{int64(1), "a"}, {int64(1), "b"}}},
 			},
 		},
@@ -287,7 +287,7 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			query: "select id, name from %s order by id",
 			rows:  [][]any{{int64(1), "a"}},
 			runs: []incrementalRun{
-				{"select id, name from (" + values("id, name", "2, 'b'") + ") as n where id > 5", adapters.RunResult{Message: "MERGE 0", RowsAffected: 0},
+				{"select id, name from (" + values("id, name", "2, 'b'") + ") as n where id > 5", e.want("MERGE 0", 0),
 					[][]any{{int64(1), "a"}}},
 			},
 		},
@@ -329,15 +329,15 @@ func testIncrementalMicrobatch(t *testing.T, e *env) {
 	}{
 		{"replace day 2", day(2), day(3),
 			values("id, event_time, what", "5, "+ts("2024-01-02 12:00:00")+", 'day 2 again'"),
-			adapters.RunResult{Message: "DELETE+INSERT 1", RowsAffected: 1},
+			e.want("DELETE+INSERT 1", 1),
 			[][]any{{int64(1), "day 1"}, {int64(4), "start of day 3"}, {int64(5), "day 2 again"}}},
 		{"new day 4", day(4), day(5),
 			values("id, event_time, what", "6, "+ts("2024-01-04 01:00:00")+", 'day 4'", "7, "+ts("2024-01-04 02:00:00")+", 'day 4 too'"),
-			adapters.RunResult{Message: "DELETE+INSERT 2", RowsAffected: 2},
+			e.want("DELETE+INSERT 2", 2),
 			[][]any{{int64(1), "day 1"}, {int64(4), "start of day 3"}, {int64(5), "day 2 again"}, {int64(6), "day 4"}, {int64(7), "day 4 too"}}},
 		{"day 1 now empty", day(1), day(2),
 			"select id, event_time, what from " + e.render("events") + " where 1 = 0",
-			adapters.RunResult{Message: "DELETE+INSERT 0", RowsAffected: 0},
+			e.want("DELETE+INSERT 0", 0),
 			[][]any{{int64(4), "start of day 3"}, {int64(5), "day 2 again"}, {int64(6), "day 4"}, {int64(7), "day 4 too"}}},
 	}
 	for _, r := range runs {
@@ -417,7 +417,7 @@ func testIncrementalOnSchemaChange(t *testing.T, e *env) {
 				return
 			}
 			res := e.incremental(t, inc)
-			equal(t, "result", adapters.RunResult{Message: "MERGE 2", RowsAffected: 2}, res)
+			equal(t, "result", e.want("MERGE 2", 2), res)
 			got := e.query(t, "select * from "+e.render(ident)+" order by id")
 			equal(t, "columns", c.cols, got.Columns)
 			equal(t, "rows", c.rows, got.Rows)
@@ -429,7 +429,7 @@ func testIncrementalOnSchemaChange(t *testing.T, e *env) {
 		e.materialize(t, "osc_append", "table", build)
 		inc := e.newIncremental("osc_append", adapters.StrategyAppend, values("c, id", "'c3', 3"))
 		inc.OnSchemaChange = adapters.SchemaChangeSyncAll
-		equal(t, "result", adapters.RunResult{Message: "INSERT 1", RowsAffected: 1}, e.incremental(t, inc))
+		equal(t, "result", e.want("INSERT 1", 1), e.incremental(t, inc))
 		got := e.query(t, "select * from "+e.render("osc_append")+" order by id")
 		equal(t, "columns", []string{"id", "c"}, got.Columns)
 		equal(t, "rows", [][]any{{int64(1), nil}, {int64(2), nil}, {int64(3), "c3"}}, got.Rows)
@@ -485,7 +485,7 @@ func testIncrementalUniqueKeyErrors(t *testing.T, e *env) {
 	// Appends never check keys.
 	inc := e.newIncremental("keyed", adapters.StrategyAppend, values("region, id, name", "'eu', 1, 'a'", "'eu', NULL, 'b'"))
 	inc.UniqueKey = []string{"id"}
-	equal(t, "append with repeated and NULL keys", adapters.RunResult{Message: "INSERT 2", RowsAffected: 2}, e.incremental(t, inc))
+	equal(t, "append with repeated and NULL keys", e.want("INSERT 2", 2), e.incremental(t, inc))
 }
 
 // samplesOf is the part of a UniqueKeyError's message that lists sample keys.

@@ -27,6 +27,7 @@ func warehouse() sqlgen.Warehouse {
 		CastToTarget:    true,
 		AlterTypeUsing:  true,
 		OrderByPosition: true,
+		CommandTags:     true,
 		WithTimeZone: func(dataType string) bool {
 			typ := strings.ToLower(dataType)
 			return strings.HasPrefix(typ, "timestamp") && strings.HasSuffix(typ, "with time zone") && !strings.Contains(typ, "without")

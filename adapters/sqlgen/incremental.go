@@ -117,7 +117,7 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		res = adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n), RowsAffected: n}
+		res = r.w.result("insert", n, fmt.Sprintf("INSERT %d", n))
 	case inc.Strategy == adapters.StrategyMerge:
 		keys, err := r.keyColumns()
 		if err != nil {
@@ -130,7 +130,7 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		res = adapters.RunResult{Message: fmt.Sprintf("MERGE %d", n), RowsAffected: n}
+		res = r.w.result("merge", n, fmt.Sprintf("MERGE %d", n))
 	case inc.Strategy == adapters.StrategyDeleteInsert:
 		keys, err := r.keyColumns()
 		if err != nil {
@@ -159,13 +159,13 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		res = adapters.RunResult{Message: fmt.Sprintf("DELETE+INSERT %d", n), RowsAffected: n}
+		res = r.w.result("insert", n, fmt.Sprintf("DELETE+INSERT %d", n))
 	case inc.Strategy == adapters.StrategyMicrobatch:
 		n, err := r.replaceBatch()
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		res = adapters.RunResult{Message: fmt.Sprintf("DELETE+INSERT %d", n), RowsAffected: n}
+		res = r.w.result("insert", n, fmt.Sprintf("DELETE+INSERT %d", n))
 	default: // ResolveIncremental let an unknown strategy through
 		return adapters.RunResult{}, fmt.Errorf("incremental_strategy %q is not supported", inc.Strategy)
 	}

@@ -37,7 +37,7 @@ func (w Warehouse) Materialize(ctx context.Context, m adapters.Model, rel adapte
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		return adapters.RunResult{Message: "OK", RowsAffected: rows}, nil
+		return w.result("table", rows, "OK"), nil
 	case "view":
 		err := inTx(func(tx Tx) error {
 			if w.ReplaceViewsInPlace && adapters.RelationOpsOf(ctx).Drop != nil {
@@ -61,7 +61,7 @@ func (w Warehouse) Materialize(ctx context.Context, m adapters.Model, rel adapte
 		if err != nil {
 			return adapters.RunResult{}, err
 		}
-		return adapters.RunResult{Message: "OK", RowsAffected: -1}, nil
+		return w.result("view", -1, "OK"), nil
 	default:
 		return adapters.RunResult{}, fmt.Errorf("materialization %q is not supported (want table or view)", m.Materialized)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,6 +55,10 @@ type Warehouse struct {
 	// CountCreatedRows: CREATE TABLE AS reports no row count (DuckDB), so
 	// a new table's rows are counted.
 	CountCreatedRows bool
+	// CommandTags: a build's result is the server's command tag of its
+	// last statement, as dbt-postgres reports it (SELECT n for a table,
+	// CREATE VIEW, INSERT 0 n, MERGE n), with its code.
+	CommandTags bool
 	// ReplaceViewsInPlace: a view is rebuilt with CREATE OR REPLACE VIEW
 	// (after dropping a table of its name) rather than renamed into place.
 	ReplaceViewsInPlace bool
@@ -149,3 +154,23 @@ type dialect struct{}
 
 func (dialect) Quote(ident string) string                 { return Quote(ident) }
 func (dialect) RenderRelation(r adapters.Relation) string { return RenderRelation(r) }
+
+// result is the RunResult of a build whose last statement was of kind
+// (table, view, insert, merge), writing rows: elt's message ("OK",
+// "INSERT n"...), or the command tag where the warehouse reports them.
+func (w Warehouse) result(kind string, rows int64, msg string) adapters.RunResult {
+	if !w.CommandTags {
+		return adapters.RunResult{Message: msg, RowsAffected: rows}
+	}
+	switch kind {
+	case "table":
+		return adapters.RunResult{Message: fmt.Sprintf("SELECT %d", rows), Code: "SELECT", RowsAffected: rows}
+	case "view":
+		return adapters.RunResult{Message: "CREATE VIEW", Code: "CREATE VIEW", RowsAffected: rows}
+	case "insert":
+		return adapters.RunResult{Message: fmt.Sprintf("INSERT 0 %d", rows), Code: "INSERT", RowsAffected: rows}
+	case "merge":
+		return adapters.RunResult{Message: fmt.Sprintf("MERGE %d", rows), Code: "MERGE", RowsAffected: rows}
+	}
+	return adapters.RunResult{Message: msg, RowsAffected: rows}
+}

@@ -730,4 +730,16 @@ func TestStatementResponseAsDBT(t *testing.T) {
 	}
 	res = mustElt(t, dir, "run-operation", "probe")
 	wantAll(t, res.stdout, "resp c: SELECT 2|SELECT|2", "resp i: INSERT 0 3|INSERT|3")
+	// elt's own builds report the command tag of their last statement too,
+	// and a seed INSERT n (CREATE n when it is rebuilt), as in dbt.
+	writeFile(t, dir, "models/t.sql", "{{ config(materialized='table') }}\nselect 1 as id union all select 2 union all select 3\n")
+	writeFile(t, dir, "models/v.sql", "select * from {{ ref('t') }}\n")
+	writeFile(t, dir, "models/inc.sql", "{{ config(materialized='incremental', unique_key='id') }}\nselect * from {{ ref('t') }}\n")
+	writeFile(t, dir, "seeds/s.csv", "id\n1\n2\n")
+	res = mustElt(t, dir, "build", "--exclude", "pm")
+	wantAll(t, res.stdout, "model stmt_resp.t ", "[SELECT 3 in ", "[CREATE VIEW in ", "[INSERT 2 in ")
+	res = mustElt(t, dir, "build", "--exclude", "pm", "-s", "inc", "s", "--full-refresh")
+	wantAll(t, res.stdout, "[CREATE 2 in ", "[SELECT 3 in ")
+	res = mustElt(t, dir, "run", "-s", "inc")
+	wantAll(t, res.stdout, "[INSERT 0 3 in ")
 }
