@@ -739,15 +739,6 @@ func (e *engine) buildGlobals() {
 		"log":                               jinja.Func(fnLog),
 		"print":                             jinja.Func(fnPrint),
 		"return":                            jinja.Func(fnReturn),
-		"tojson":                            jinja.Func(fnToJSON),
-		"fromjson":                          jinja.Func(fnFromJSON),
-		"toyaml":                            jinja.Func(fnToYAML),
-		"fromyaml":                          jinja.Func(fnFromYAML),
-		"zip":                               jinja.Func(fnZip(false)),
-		"zip_strict":                        jinja.Func(fnZip(true)),
-		"set":                               jinja.Func(fnSet(false)),
-		"set_strict":                        jinja.Func(fnSet(true)),
-		"local_md5":                         jinja.Func(fnMD5),
 		"render":                            jinja.Func(fnRender),
 		"register_upstream_external_models": jinja.Func(fnRegisterUpstreamExternalModels),
 		"get_where_subquery":                jinja.Func(fnWhereSubquery),
@@ -770,6 +761,9 @@ func (e *engine) buildGlobals() {
 		"flags":                             e.flagsObject(),
 		"invocation_args_dict":              e.opts.Invocation.argsDict(),
 		"dbt_metadata_envs":                 e.opts.Invocation.metadataEnvs(),
+	}
+	for name, fn := range valueFunctions() {
+		g[name] = fn
 	}
 	started := e.opts.RunStartedAt
 	if started.IsZero() {

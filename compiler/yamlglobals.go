@@ -16,19 +16,26 @@ func YAMLGlobals(runStartedAt time.Time, invocationID string) map[string]any {
 	if runStartedAt.IsZero() {
 		runStartedAt = time.Now()
 	}
+	g := valueFunctions()
+	g["run_started_at"] = &timeValue{t: runStartedAt.UTC()}
+	g["invocation_id"] = invocationID
+	g["modules"] = modulesObject(&reCache{})
+	g["dbt_version"] = DBTVersion
+	return g
+}
+
+// valueFunctions are dbt's functions of plain values, which need no
+// render: the same in a template's context and a YAML value's.
+func valueFunctions() map[string]any {
 	return map[string]any{
-		"run_started_at": &timeValue{t: runStartedAt.UTC()},
-		"invocation_id":  invocationID,
-		"modules":        modulesObject(&reCache{}),
-		"dbt_version":    DBTVersion,
-		"tojson":         jinja.Func(fnToJSON),
-		"fromjson":       jinja.Func(fnFromJSON),
-		"toyaml":         jinja.Func(fnToYAML),
-		"fromyaml":       jinja.Func(fnFromYAML),
-		"zip":            jinja.Func(fnZip(false)),
-		"zip_strict":     jinja.Func(fnZip(true)),
-		"set":            jinja.Func(fnSet(false)),
-		"set_strict":     jinja.Func(fnSet(true)),
-		"local_md5":      jinja.Func(fnMD5),
+		"tojson":     jinja.Func(fnToJSON),
+		"fromjson":   jinja.Func(fnFromJSON),
+		"toyaml":     jinja.Func(fnToYAML),
+		"fromyaml":   jinja.Func(fnFromYAML),
+		"zip":        jinja.Func(fnZip(false)),
+		"zip_strict": jinja.Func(fnZip(true)),
+		"set":        jinja.Func(fnSet(false)),
+		"set_strict": jinja.Func(fnSet(true)),
+		"local_md5":  jinja.Func(fnMD5),
 	}
 }

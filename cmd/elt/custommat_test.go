@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,19 +92,7 @@ func TestCustomMaterializationsPostgres(t *testing.T) {
 	schema := "custmat_pg"
 	ctx, conn := pgSchema(t, schema)
 	dir := custmatProject(t, pgProfile)
-	query := func(q string) string {
-		t.Helper()
-		rows, err := conn.Query(ctx, "select concat_ws('|', variadic array(select x from json_each_text(row_to_json(r)) as e(k, x))) from ("+strings.ReplaceAll(q, " from ", " from "+schema+".")+") as r")
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(list, "\n")
-	}
-	checkCustomMaterializations(t, dir, "postgres", query)
+	checkCustomMaterializations(t, dir, "postgres", pgRowLines(t, ctx, conn, schema))
 	var kinds string
 	if err := conn.QueryRow(ctx, "select string_agg(table_name || ':' || table_type, ',' order by table_name) from information_schema.tables where table_schema = $1 and (table_name in ('orders', 'orders_v') or table_name like '%dbt%')", schema).Scan(&kinds); err != nil {
 		t.Fatal(err)
@@ -148,4 +137,21 @@ func TestCustomMaterializationErrors(t *testing.T) {
 			t.Errorf("exit %d:\n%s", res.code, out)
 		}
 	})
+}
+
+// pgRowLines runs a query on the test server, its relations read from
+// schema, and gives its rows one a line, the values joined by |.
+func pgRowLines(t *testing.T, ctx context.Context, conn *pgx.Conn, schema string) func(q string) string {
+	return func(q string) string {
+		t.Helper()
+		rows, err := conn.Query(ctx, "select concat_ws('|', variadic array(select x from json_each_text(row_to_json(r)) as e(k, x))) from ("+strings.ReplaceAll(q, " from ", " from "+schema+".")+") as r")
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(list, "\n")
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // loopInsertBlock is a materialization in the manner of automate-dv's
@@ -125,16 +123,5 @@ func TestNoopStatementPostgres(t *testing.T) {
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
 	writeFile(t, dir, "profiles.yml", pgProfile)
 	loopInsertProject(t, dir)
-	checkNoopStatement(t, dir, func(q string) string {
-		t.Helper()
-		rows, err := conn.Query(ctx, "select concat_ws('|', variadic array(select x from json_each_text(row_to_json(r)) as e(k, x))) from ("+strings.ReplaceAll(q, " from ", " from "+schema+".")+") as r")
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(list, "\n")
-	})
+	checkNoopStatement(t, dir, pgRowLines(t, ctx, conn, schema))
 }
