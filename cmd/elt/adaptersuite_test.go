@@ -743,3 +743,22 @@ func TestStatementResponseAsDBT(t *testing.T) {
 	res = mustElt(t, dir, "run", "-s", "inc")
 	wantAll(t, res.stdout, "[INSERT 0 3 in ")
 }
+
+// TestRunEndSummaryAsDBT: the end of a run as dbt 1.10 prints it: errors,
+// partial successes and warnings counted, each error or failure headed
+// "Failure in", and the node's compiled code named after its message.
+func TestRunEndSummaryAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/bad.sql", "select * from no_such_table\n")
+	writeFile(t, dir, "models/good.sql", "select 1 as id union all select 1\n")
+	writeFile(t, dir, "models/s.yml", "models:\n  - name: good\n    columns:\n      - name: id\n        data_tests: [unique, {not_null: {config: {severity: warn, where: 'id = 1'}}}, {accepted_values: {values: [2], config: {severity: warn}}}]\n")
+	res := elt(t, dir, "build", "--no-check")
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stdout, "Completed with 2 errors, 0 partial successes, and 1 warning:",
+		"Failure in model bad (models/bad.sql)", "compiled code at target/compiled/p/models/bad.sql",
+		"Failure in test unique_good_id (models/s.yml)", "compiled code at target/compiled/p/models/s.yml/unique_good_id.sql",
+		"Warning in test accepted_values_good_id__2 (models/s.yml)")
+	wantNone(t, res.stdout, "Error in model")
+}

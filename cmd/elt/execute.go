@@ -520,31 +520,49 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 			cancelled, finished, len(results), plural(len(results), "node", "nodes"))), map[string]any{"finished": finished, "total": len(results)})
 	case errs == 0 && warn == 0:
 		s.log.info("CompletedSuccessfully", s.log.paint(ansiGreen, "Completed successfully"), nil)
-	case errs == 0:
-		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %d %s:", warn, plural(warn, "warning", "warnings"))), nil)
+	}
+	// As dbt's EndOfRunSummary: partial successes are counted apart from
+	// the errors and failures, and not listed.
+	partial := 0
+	for _, r := range problems {
+		if r.Status == runner.PartialSuccess {
+			partial++
+		}
+	}
+	partials := fmt.Sprintf("%d partial %s", partial, plural(partial, "success", "successes"))
+	warns := fmt.Sprintf("%d %s", warn, plural(warn, "warning", "warnings"))
+	switch failed := errs - partial; {
+	case cancelled != nil, errs == 0 && warn == 0:
+	case failed > 0:
+		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s, %s, and %s:", failed, plural(failed, "error", "errors"), partials, warns)), nil)
+	case partial > 0:
+		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s and %s", partials, warns)), nil)
 	default:
-		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s and %d %s:", errs, plural(errs, "error", "errors"), warn, plural(warn, "warning", "warnings"))), nil)
+		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s:", warns)), nil)
 	}
 	for _, r := range append(problems, warnings...) {
+		if r.Status == runner.PartialSuccess {
+			continue
+		}
 		s.log.info("Formatting", "", nil)
+		// dbt's RunResultFailure heads an error and a failure alike.
 		what := "Failure in"
-		switch r.Status {
-		case runner.Error:
-			what = "Error in"
-		case runner.PartialSuccess:
-			what = "Partial success in"
-		case runner.Warn:
+		if r.Status == runner.Warn {
 			what = "Warning in"
 		}
 		s.log.event(levelOf(r.Status), "RunResultError", fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, r.Node.OriginalFilePath), map[string]any{"unique_id": r.UniqueID})
 		if r.Message != "" {
 			s.log.event(levelOf(r.Status), "RunResultError", "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), map[string]any{"unique_id": r.UniqueID})
 		}
-		if r.StoredFailures != "" {
-			s.log.info("RunResultErrorNoMessage", "  See test failures:\n    select * from "+r.StoredFailures, nil)
+		switch r.Node.ResourceType {
+		case project.Model, project.Test, project.Snapshot:
+			// As dbt's SQLCompiledPath, for a node with compiled code.
+			s.log.info("Formatting", "", nil)
+			s.log.info("SQLCompiledPath", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node))), nil)
 		}
-		if r.Node.ResourceType == project.Test {
-			s.log.info("RunResultError", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node))), nil)
+		if r.StoredFailures != "" {
+			s.log.info("Formatting", "", nil)
+			s.log.info("CheckNodeTestFailure", "  See test failures:\n    select * from "+r.StoredFailures, nil)
 		}
 	}
 	s.log.info("Formatting", "", nil)
