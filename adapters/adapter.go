@@ -10,6 +10,8 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+
+	"github.com/elt-dev/elt/internal/cmdtag"
 )
 
 // Relation is database.schema.identifier.
@@ -50,6 +52,10 @@ type Result struct {
 	Status       string
 	RowsAffected int64
 }
+
+// Response is r's adapter_response as dbt-postgres makes it from the
+// statement's status; nil when the driver gave no status.
+func (r *Result) Response() map[string]any { return cmdtag.Response(r.Status, r.RowsAffected) }
 
 // Count reads a count (count(*), a sum of integers) from a Result as any
 // warehouse's driver returns it: an integer of any width, a whole float,

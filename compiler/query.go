@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"strings"
 	"time"
 
+	"github.com/elt-dev/elt/internal/cmdtag"
 	"github.com/elt-dev/elt/jinja"
 )
 
@@ -38,13 +38,7 @@ func statementResponse(res *queryResult) map[string]any {
 	if res.status == "" {
 		return map[string]any{"_message": "OK", "code": "OK", "rows_affected": len(res.rows)}
 	}
-	var words []string
-	for _, w := range strings.Fields(res.status) {
-		if strings.Trim(w, "0123456789") != "" {
-			words = append(words, w)
-		}
-	}
-	return map[string]any{"_message": res.status, "code": strings.Join(words, " "), "rows_affected": res.rowsAffected}
+	return cmdtag.Response(res.status, res.rowsAffected)
 }
 
 // query runs sql through Options.Query, inside a materialization block's

@@ -17,7 +17,10 @@ type FreshnessResult struct {
 	// Status is "pass", "warn", "error" or "runtime error".
 	Status string
 	// Error is set, and nothing below, for a runtime error.
-	Error                      string
+	Error string
+	// AdapterResponse is the freshness query's, where the warehouse
+	// reports one; nil writes {}.
+	AdapterResponse            map[string]any
 	MaxLoadedAt, SnapshottedAt time.Time
 	Age                        float64 // seconds
 	Criteria                   map[string]any
@@ -82,10 +85,13 @@ func BuildSources(meta Metadata, results []FreshnessResult, elapsed time.Duratio
 			MaxLoadedAtTimeAgoInS: r.Age,
 			Status:                r.Status,
 			Criteria:              *crit,
-			AdapterResponse:       map[string]any{},
+			AdapterResponse:       r.AdapterResponse,
 			Timing:                []TimingInfo{},
 			ThreadID:              r.ThreadID,
 			ExecutionTime:         max(r.CompletedAt.Sub(r.StartedAt), 0).Seconds(),
+		}
+		if o.AdapterResponse == nil {
+			o.AdapterResponse = map[string]any{}
 		}
 		if !r.StartedAt.IsZero() && !r.CompletedAt.IsZero() {
 			o.Timing = append(o.Timing,

@@ -34,8 +34,10 @@ type FreshnessResult struct {
 	Age                        float64
 	// Error says why a runtime error happened.
 	Error string
-	// SQL is the query that ran.
+	// SQL is the query that ran, and Response its adapter_response
+	// where the warehouse reports a status (nil otherwise).
 	SQL                    string
+	Response               map[string]any
 	StartedAt, CompletedAt time.Time
 	ThreadID               string
 }
@@ -146,6 +148,7 @@ func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src
 		if err != nil {
 			return fail("%v", err)
 		}
+		r.Response = res.Response()
 		// schema, identifier, last_modified, snapshotted_at: keep the
 		// last two, as the loaded_at queries return them.
 		if len(res.Rows) != 1 || len(res.Rows[0]) < 4 {
@@ -157,6 +160,7 @@ func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src
 	if err != nil {
 		return fail("%v", err)
 	}
+	r.Response = res.Response()
 	if len(res.Rows) != 1 || len(res.Rows[0]) < 2 {
 		return fail("the freshness query of source %s.%s returned %d rows, not one", src.SourceName, src.Name, len(res.Rows))
 	}

@@ -762,3 +762,41 @@ func TestRunEndSummaryAsDBT(t *testing.T) {
 		"Warning in test accepted_values_good_id__2 (models/s.yml)")
 	wantNone(t, res.stdout, "Error in model")
 }
+
+// TestFreshnessEndAsDBT: source freshness ends as dbt's: each source in
+// error is listed (Failure in source, its status) before Done., and on
+// PostgreSQL sources.json holds the freshness query's adapter_response.
+func TestFreshnessEndAsDBT(t *testing.T) {
+	onBothWarehouses(t, "fresh_end", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n")
+		writeFile(t, dir, "models/src.yml", `sources:
+  - name: raw
+    schema: "{{ target.schema }}"
+    tables:
+      - name: events
+        loaded_at_field: loaded_at
+        freshness: {error_after: {count: 1, period: day}}
+`)
+		mustElt(t, dir, "seed")
+		res := elt(t, dir, "source", "freshness")
+		if res.code != 1 {
+			t.Fatalf("exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+		}
+		wantAll(t, res.stdout, "Failure in source events (models/src.yml)\n", "  Status: error\n")
+		var out struct {
+			Results []struct {
+				AdapterResponse map[string]any `json:"adapter_response"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "sources.json"))), &out); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{}
+		if warehouse == "postgres" {
+			want = map[string]any{"_message": "SELECT 1", "code": "SELECT", "rows_affected": float64(1)}
+		}
+		if len(out.Results) != 1 || !reflect.DeepEqual(out.Results[0].AdapterResponse, want) {
+			t.Errorf("sources.json results %+v, want adapter_response %v", out.Results, want)
+		}
+	})
+}

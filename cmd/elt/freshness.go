@@ -117,7 +117,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		out[i] = docs.FreshnessResult{
 			UniqueID: r.Source.UniqueID, Status: string(r.Status), Error: s.env.secrets.Scrub(r.Error),
 			MaxLoadedAt: r.MaxLoadedAt, SnapshottedAt: r.SnapshottedAt, Age: r.Age, Criteria: r.Source.Freshness,
-			StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, ThreadID: r.ThreadID,
+			StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, ThreadID: r.ThreadID, AdapterResponse: r.Response,
 		}
 		if r.Status == runner.FreshnessError || r.Status == runner.FreshnessRuntimeError {
 			code = exitFailed
@@ -131,6 +131,20 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %d %s in %d hours %d minutes and %.2f seconds (%.2fs).",
 		len(results), plural(len(results), "source", "sources"), int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60), secs),
 		map[string]any{"execution_time": secs})
+	// As dbt's freshness task_end_messages: each source in error, then Done.
+	for _, r := range results {
+		if r.Status != runner.FreshnessError && r.Status != runner.FreshnessRuntimeError {
+			continue
+		}
+		s.log.info("Formatting", "", nil)
+		data := map[string]any{"unique_id": r.Source.UniqueID}
+		s.log.errorf("RunResultFailure", fmt.Sprintf("Failure in source %s (%s)", r.Source.Name, r.Source.OriginalFilePath), data)
+		if msg := s.env.secrets.Scrub(r.Error); msg != "" {
+			s.log.errorf("RunResultError", "  "+strings.ReplaceAll(msg, "\n", "\n  "), data)
+		} else {
+			s.log.errorf("RunResultErrorNoMessage", "  Status: "+string(r.Status), data)
+		}
+	}
 	s.log.info("Formatting", "", nil)
 	s.log.info("FreshnessDone", "Done.", nil)
 	if ctx.Err() != nil {
