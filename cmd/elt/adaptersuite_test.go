@@ -800,3 +800,26 @@ func TestFreshnessEndAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestCompileOutputAsDBT: compile prints dbt's header (version, what the
+// project holds, threads), and with a selection the SQL of each node
+// whose name is part of the first --select value: orders of orders+, not
+// its children or its tests.
+func TestCompileOutputAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/orders.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/orders_daily.sql", "select * from {{ ref('orders') }}\n")
+	writeFile(t, dir, "models/revenue.sql", "select * from {{ ref('orders') }}\n")
+	writeFile(t, dir, "models/s.yml", "models:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+	res := mustElt(t, dir, "compile", "-s", "orders+")
+	wantAll(t, res.stdout, "Running with elt=", "Found 3 models, 1 data test", "Concurrency: 2 threads (target='dev')",
+		"Compiled node 'orders' is:\n")
+	wantNone(t, res.stdout, "Compiled node 'revenue'", "Compiled node 'unique_orders_id'", "Compiled node 'orders_daily'")
+	// One value naming two: each is part of it (orders is not compiled).
+	res = mustElt(t, dir, "compile", "-s", "orders_daily revenue")
+	wantAll(t, res.stdout, "Compiled node 'orders_daily' is:\n", "Compiled node 'revenue' is:\n")
+	wantNone(t, res.stdout, "Compiled node 'orders' is:")
+	res = mustElt(t, dir, "compile", "-s", "revenue", "orders")
+	wantAll(t, res.stdout, "Compiled node 'revenue' is:\n")
+	wantNone(t, res.stdout, "Compiled node 'orders' is:")
+}

@@ -34,6 +34,16 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		return err
 	}
 	defer s.close()
+	// As dbt's compile, a runnable task: its version, what the project
+	// holds and the threads, before anything compiles.
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.log.info("FoundStats", foundStats(s.manifest), nil)
+	if s.proj.Target != nil {
+		threads := s.threads()
+		s.log.info("ConcurrencyLine", "", nil)
+		s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
+		s.log.info("ConcurrencyLine", "", nil)
+	}
 	// As dbt compile does, a render that queries the warehouse (run_query,
 	// dbt_utils.star's adapter.get_columns_in_relation, is_incremental())
 	// gets an answer: the first such call connects. A project that asks
@@ -108,17 +118,17 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 			compiled = append(compiled, n)
 		}
 	}
-	s.log.info("CompileComplete", fmt.Sprintf("Compiled %d %s into %s", len(compiled), plural(len(compiled), "node", "nodes"),
+	s.log.debug("CompileComplete", fmt.Sprintf("Compiled %d %s into %s", len(compiled), plural(len(compiled), "node", "nodes"),
 		filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled"))), map[string]any{"count": len(compiled)})
-	// Like dbt, show the SQL when exactly one model (tests aside) was asked for.
-	var shown []*compiler.Node
-	for _, n := range compiled {
-		if n.ResourceType != project.Test {
-			shown = append(shown, n)
+	// As dbt's compile: with a selection, the SQL of each compiled node
+	// whose name is part of the first --select value ("orders" of
+	// orders+, not its tests).
+	if len(f.selectors) > 0 {
+		for _, n := range compiled {
+			if strings.Contains(f.selectors[0], n.Name) {
+				s.logCompiledNode(n, false)
+			}
 		}
-	}
-	if len(shown) == 1 && len(f.selectors) > 0 {
-		s.logCompiledNode(shown[0], false)
 	}
 	return nil
 }

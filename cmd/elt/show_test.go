@@ -122,7 +122,7 @@ func TestQuiet(t *testing.T) {
 		t.Errorf("-q ls printed %q", res.stdout)
 	}
 	res = mustElt(t, dir, "compile", "-s", "eph")
-	if !strings.Contains(res.stdout, "\nCompiled node 'eph' is:\n\nselect id, name, joined from") || !strings.Contains(res.stdout, "  Compiled 1 node into") {
+	if !strings.Contains(res.stdout, "\nCompiled node 'eph' is:\n\nselect id, name, joined from") || !strings.Contains(res.stdout, "  Concurrency: 2 threads (target='dev')") {
 		t.Errorf("compile -s eph printed\n%s\nwant its log lines, then the title and SQL without times", res.stdout)
 	}
 	// An error still shows.
