@@ -522,7 +522,7 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 		s.log.info("CompletedSuccessfully", s.log.paint(ansiGreen, "Completed successfully"), nil)
 	}
 	// As dbt's EndOfRunSummary: partial successes are counted apart from
-	// the errors and failures, and not listed.
+	// the errors and failures.
 	partial := 0
 	for _, r := range problems {
 		if r.Status == runner.PartialSuccess {
@@ -541,14 +541,15 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s:", warns)), nil)
 	}
 	for _, r := range append(problems, warnings...) {
-		if r.Status == runner.PartialSuccess {
-			continue
-		}
 		s.log.info("Formatting", "", nil)
-		// dbt's RunResultFailure heads an error and a failure alike.
+		// dbt's RunResultFailure heads an error and a failure alike. A
+		// partial success (dbt lists none) says which batches failed.
 		what := "Failure in"
-		if r.Status == runner.Warn {
+		switch r.Status {
+		case runner.Warn:
 			what = "Warning in"
+		case runner.PartialSuccess:
+			what = "Partial success in"
 		}
 		s.log.event(levelOf(r.Status), "RunResultError", fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, r.Node.OriginalFilePath), map[string]any{"unique_id": r.UniqueID})
 		if r.Message != "" {
