@@ -823,3 +823,33 @@ func TestCompileOutputAsDBT(t *testing.T) {
 	wantAll(t, res.stdout, "Compiled node 'revenue' is:\n")
 	wantNone(t, res.stdout, "Compiled node 'orders' is:")
 }
+
+// TestCompilePartialAsDBT: a node that fails to render fails alone, as in
+// dbt's compile: the others are compiled and written, the manifest too,
+// and the command exits 1 naming the node's error.
+func TestCompilePartialAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/good.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/bad.sql", "{% if execute %}{{ exceptions.raise_compiler_error('boom') }}{% endif %}\nselect 1 as id\n")
+	res := elt(t, dir, "compile")
+	if res.code != 1 || !strings.Contains(res.stdout+res.stderr, "models/bad.sql:1:") || !strings.Contains(res.stdout+res.stderr, "boom") {
+		t.Fatalf("exit %d, want 1 and bad's error\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if got := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "good.sql")); got != "select 1 as id" {
+		t.Errorf("good's compiled file: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "p", "models", "bad.sql")); err == nil {
+		t.Error("bad has a compiled file")
+	}
+	var m struct {
+		Nodes map[string]struct {
+			Compiled bool `json:"compiled"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "manifest.json"))), &m); err != nil {
+		t.Fatal(err)
+	}
+	if !m.Nodes["model.p.good"].Compiled || m.Nodes["model.p.bad"].Compiled {
+		t.Errorf("manifest: good compiled %v, bad compiled %v", m.Nodes["model.p.good"].Compiled, m.Nodes["model.p.bad"].Compiled)
+	}
+}

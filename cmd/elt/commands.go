@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -76,11 +77,18 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
 	compileErr := s.manifest.Compile(ctx, ids)
+	var nodeErrs *diag.Errors
 	if compileErr != nil {
-		if err := s.writeManifest(); err != nil {
-			return &exitError{code: exitFailed, err: err}
+		if !errors.As(compileErr, &nodeErrs) || ctx.Err() != nil {
+			if err := s.writeManifest(); err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			return usageErr(compileErr)
 		}
-		return usageErr(compileErr)
+		// As dbt's compile, a task of nodes: a node that fails to render
+		// is that node's error; the others are compiled, checked and
+		// written, and the command fails (exit 1).
+		ids = compiledIDs(s.manifest, ids)
 	}
 	// The manifest, the compiled files, the render cache and the static
 	// checks read the compiled manifest and write files of their own: at
@@ -130,7 +138,22 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 			}
 		}
 	}
+	if nodeErrs != nil {
+		return &exitError{code: exitFailed, err: nodeErrs}
+	}
 	return nil
+}
+
+// compiledIDs are those of ids whose nodes compiled (a seed has nothing
+// to compile), after a compile in which others failed.
+func compiledIDs(m *compiler.Manifest, ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if n := m.Nodes[id]; n != nil && (n.Compiled || n.ResourceType == project.Seed) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // logCompiledNode prints a node's compiled SQL as dbt compile does for one
