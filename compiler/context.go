@@ -212,6 +212,18 @@ var _ jinja.Globals = (*renderState)(nil)
 // Lookup makes the state the jinja.Globals of its templates and macros.
 func (st *renderState) Lookup(name string) (any, bool) { return st.lookup(name) }
 
+var _ jinja.PolicyGlobals = (*renderState)(nil)
+
+// UndefinedPolicy is dbt's: while parsing (execute false) an undefined
+// value chains, so that {{ results.DATE[0] }} of a query not run yet
+// renders nothing; when executing it is Jinja2's default.
+func (st *renderState) UndefinedPolicy() jinja.UndefinedPolicy {
+	if !st.execute {
+		return jinja.Chainable
+	}
+	return jinja.Lenient
+}
+
 // lookup resolves the render's own names (this, model, config, execute,
 // and the extra names of hooks): the globals of its templates and macros.
 func (st *renderState) lookup(name string) (any, bool) {

@@ -13,7 +13,7 @@ type Module struct {
 }
 
 func undefAttr(s *State, obj any, name any) *Undefined {
-	return &Undefined{policy: s.r.env.opts.Undefined, obj: obj, hasObj: true, name: name}
+	return &Undefined{policy: s.r.undefined, obj: obj, hasObj: true, name: name}
 }
 
 func isDunder(name string) bool {
@@ -22,7 +22,7 @@ func isDunder(name string) bool {
 
 func unsafeAttr(s *State, obj any, name string) *Undefined {
 	return &Undefined{
-		policy: s.r.env.opts.Undefined,
+		policy: s.r.undefined,
 		hint:   "access to attribute " + pyRepr(name) + " of " + pyRepr(typeName(obj)) + " object is unsafe.",
 		obj:    obj, hasObj: true, name: name, kind: "SecurityError",
 	}

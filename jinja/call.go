@@ -195,7 +195,7 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 				}
 				v = dv
 			} else {
-				v = &Undefined{policy: r.env.opts.Undefined, hint: "parameter " + pyRepr(name) + " was not provided", name: name}
+				v = &Undefined{policy: r.undefined, hint: "parameter " + pyRepr(name) + " was not provided", name: name}
 			}
 		}
 		sc.vals = append(sc.vals, v)
@@ -207,7 +207,7 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 	if m.caller && !foundCaller {
 		cv, _ := take("caller")
 		if cv == nil {
-			cv = &Undefined{policy: r.env.opts.Undefined, hint: "No caller defined", name: "caller"}
+			cv = &Undefined{policy: r.undefined, hint: "No caller defined", name: "caller"}
 		}
 		sc.names = append(sc.names, "caller")
 		sc.vals = append(sc.vals, cv)

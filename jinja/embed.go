@@ -169,7 +169,7 @@ func Plain(v any, convert func(any) (any, bool)) any {
 // (dbt-duckdb names a source's file with them). Values are Go values as a
 // render takes them; attribute and item look-ups follow the Env's rules.
 func (e *Env) FormatMap(format string, mapping map[string]any) (string, error) {
-	s := &State{r: &render{ctx: context.Background(), env: e}}
+	s := &State{r: &render{ctx: context.Background(), env: e, undefined: e.opts.Undefined}}
 	v, err := pyFormat(s, format, nil, dictFromMap(mapping))
 	if err != nil {
 		return "", err

@@ -245,7 +245,10 @@ type renderFrame struct {
 // start prepares a render of t: its state and its output.
 func (t *Template) start(ctx context.Context, vars map[string]any, globals Globals, native bool) (*State, *writer) {
 	f := &renderFrame{}
-	f.r = render{ctx: ctx, env: t.env, stack: f.stack[:0]}
+	f.r = render{ctx: ctx, env: t.env, stack: f.stack[:0], undefined: t.env.opts.Undefined}
+	if pg, ok := globals.(PolicyGlobals); ok {
+		f.r.undefined = pg.UndefinedPolicy()
+	}
 	f.c = tplCtx{tpl: t, vars: vars, globals: globals, root: &f.root}
 	t.initBlocks(&f.c)
 	f.s = State{r: &f.r, c: &f.c, sc: &f.root}
@@ -324,7 +327,7 @@ func (m *Macro) CallWith(s *State, globals Globals, args []any, kwargs Kwargs) (
 			r     render
 			stack [4]callSite
 		}{}
-		rf.r = render{ctx: context.Background(), env: m.tpl.env, stack: rf.stack[:0]}
+		rf.r = render{ctx: context.Background(), env: m.tpl.env, stack: rf.stack[:0], undefined: m.tpl.env.opts.Undefined}
 		r = &rf.r
 	}
 	f.c = tplCtx{tpl: m.tpl, globals: globals, root: &f.root}

@@ -246,7 +246,7 @@ func (c *compiler) fromImport(n *fromImportStmt) execFn {
 		for _, pair := range n.names {
 			v, ok := m.vars.get(pair[0])
 			if !ok {
-				v = &Undefined{policy: s.r.env.opts.Undefined, name: pair[0],
+				v = &Undefined{policy: s.r.undefined, name: pair[0],
 					hint: "the template " + pyRepr(m.name) + " (imported on line " + itoa(line) + ") does not export the requested name " + pyRepr(pair[0])}
 			}
 			s.sc.set(pair[1], v)

@@ -10,6 +10,7 @@ import (
 type render struct {
 	ctx        context.Context
 	env        *Env
+	undefined  UndefinedPolicy // of this render's undefined values (PolicyGlobals)
 	iterations int
 	depth      int
 	stack      []callSite
@@ -61,6 +62,14 @@ func (sc *scope) get(name string) (any, bool) {
 // (RenderWith, Macro.CallWith).
 type Globals interface {
 	Lookup(name string) (any, bool)
+}
+
+// PolicyGlobals are Globals that also choose the policy of the render's
+// undefined values, where the Env's is not the one wanted for every render
+// (dbt parses with an undefined that chains and compiles with Jinja2's).
+type PolicyGlobals interface {
+	Globals
+	UndefinedPolicy() UndefinedPolicy
 }
 
 // GlobalsFunc is a func as Globals.
@@ -147,11 +156,11 @@ func (c *tplCtx) lookup(env *Env, name string) (any, bool) {
 }
 
 func (s *State) undefinedName(name string) *Undefined {
-	return &Undefined{policy: s.r.env.opts.Undefined, name: name}
+	return &Undefined{policy: s.r.undefined, name: name}
 }
 
 func (s *State) undef(hint string) *Undefined {
-	return &Undefined{policy: s.r.env.opts.Undefined, hint: hint}
+	return &Undefined{policy: s.r.undefined, hint: hint}
 }
 
 func (s *State) child() *State {

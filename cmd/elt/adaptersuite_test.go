@@ -853,3 +853,24 @@ func TestCompilePartialAsDBT(t *testing.T) {
 		t.Errorf("manifest: good compiled %v, bad compiled %v", m.Nodes["model.p.good"].Compiled, m.Nodes["model.p.bad"].Compiled)
 	}
 }
+
+// TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
+// as dbt's parse-time undefined does: a lookup into a query's result that
+// only exists when executing renders nothing instead of failing the parse;
+// when executing, the same lookup of something missing still fails.
+func TestParseUndefinedChainsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", `{%- set results = {} -%}
+{%- if execute -%}{%- set results = {'DATE': ['2020-01-01']} -%}{%- endif -%}
+select '{{ results.DATE[0] }}' as d
+`)
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.a"); got != "2020-01-01" {
+		t.Errorf("a: %q", got)
+	}
+	writeFile(t, dir, "models/a.sql", "{%- set results = {} -%}\nselect '{{ results.DATE[0] }}' as d\n")
+	res := elt(t, dir, "run")
+	if res.code != 1 || !strings.Contains(res.stdout, "has no attribute 'DATE'") {
+		t.Errorf("exit %d; want the executing render to fail:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
