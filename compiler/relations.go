@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/elt-dev/elt/internal/asciifold"
 	"strings"
 
+	"github.com/elt-dev/elt/internal/asciifold"
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"

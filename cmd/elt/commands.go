@@ -37,13 +37,10 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	defer s.close()
 	// As dbt's compile, a runnable task: its version, what the project
 	// holds and the threads, before anything compiles.
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.logVersion()
 	s.log.info("FoundStats", foundStats(s.manifest), nil)
 	if s.proj.Target != nil {
-		threads := s.threads()
-		s.log.info("ConcurrencyLine", "", nil)
-		s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
-		s.log.info("ConcurrencyLine", "", nil)
+		s.logConcurrency(s.threads())
 	}
 	// As dbt compile does, a render that queries the warehouse (run_query,
 	// dbt_utils.star's adapter.get_columns_in_relation, is_incremental())

@@ -91,7 +91,7 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		return err
 	}
 	defer s.close()
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.logVersion()
 	if s.proj.Target == nil {
 		return usageErr(fmt.Errorf("no profile found: create profiles.yml next to dbt_project.yml or in ~/.dbt"))
 	}

@@ -35,7 +35,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.logVersion()
 	s.log.info("FoundStats", foundStats(s.manifest), nil)
 	if err := s.connect(ctx); err != nil {
 		return err
@@ -111,9 +111,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return &exitError{code: exitFailed, err: err}
 	}
 	threads := s.threads()
-	s.log.info("ConcurrencyLine", "", nil)
-	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
-	s.log.info("ConcurrencyLine", "", nil)
+	s.logConcurrency(threads)
 
 	onEvent := s.printEvent
 	if le := s.newLineageEvents(ctx); le != nil {
@@ -256,6 +254,19 @@ func (s *session) hasQualityChecks(command string) bool {
 	ids, err := s.qualitySubjects(command, nil)
 	// An error is reported by the run's own call.
 	return err != nil || len(s.qualityChecks(ids)) > 0
+}
+
+// logVersion is dbt's MainReportVersion line, which every command that
+// runs the project begins with.
+func (s *session) logVersion() {
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+}
+
+// logConcurrency is dbt's ConcurrencyLine, between blank lines.
+func (s *session) logConcurrency(threads int) {
+	s.log.info("ConcurrencyLine", "", nil)
+	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
+	s.log.info("ConcurrencyLine", "", nil)
 }
 
 func foundStats(m *compiler.Manifest) string {
@@ -476,6 +487,14 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 		}
 		kinds[kindLabel(r.Node)]++
 	}
+	partial := 0
+	for _, r := range problems {
+		if r.Status == runner.PartialSuccess {
+			partial++
+		}
+	}
+	partials := fmt.Sprintf("%d partial %s", partial, plural(partial, "success", "successes"))
+	warns := fmt.Sprintf("%d %s", warn, plural(warn, "warning", "warnings"))
 	var parts []string
 	for _, k := range []string{"seed", "view model", "table model", "snapshot", "data test", "unit test"} {
 		if c := kinds[k]; c > 0 {
@@ -520,20 +539,10 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 			cancelled, finished, len(results), plural(len(results), "node", "nodes"))), map[string]any{"finished": finished, "total": len(results)})
 	case errs == 0 && warn == 0:
 		s.log.info("CompletedSuccessfully", s.log.paint(ansiGreen, "Completed successfully"), nil)
-	}
-	// As dbt's EndOfRunSummary: partial successes are counted apart from
-	// the errors and failures.
-	partial := 0
-	for _, r := range problems {
-		if r.Status == runner.PartialSuccess {
-			partial++
-		}
-	}
-	partials := fmt.Sprintf("%d partial %s", partial, plural(partial, "success", "successes"))
-	warns := fmt.Sprintf("%d %s", warn, plural(warn, "warning", "warnings"))
-	switch failed := errs - partial; {
-	case cancelled != nil, errs == 0 && warn == 0:
-	case failed > 0:
+	case errs > partial:
+		// As dbt's EndOfRunSummary: partial successes are counted apart
+		// from the errors and failures.
+		failed := errs - partial
 		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s, %s, and %s:", failed, plural(failed, "error", "errors"), partials, warns)), nil)
 	case partial > 0:
 		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s and %s", partials, warns)), nil)

@@ -51,7 +51,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		return err
 	}
 	defer s.close()
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.logVersion()
 	s.log.info("FoundStats", foundStats(s.manifest), nil)
 	selected, err := s.selectIDs(ctx, []string{"source"})
 	if err != nil {
@@ -75,9 +75,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		return err
 	}
 	threads := s.threads()
-	s.log.info("ConcurrencyLine", "", nil)
-	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
-	s.log.info("ConcurrencyLine", "", nil)
+	s.logConcurrency(threads)
 	// dbt's source_freshness_run_project_hooks (default true): the
 	// project's on-run-start and on-run-end hooks run around the checks.
 	runHooks, set := s.proj.Config.FlagBool("source_freshness_run_project_hooks")

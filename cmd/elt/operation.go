@@ -34,7 +34,7 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 		return err
 	}
 	defer s.close()
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), nil)
+	s.logVersion()
 	// dbt runs the macro on a connection named macro_<name>.
 	ctx, err = s.withConnectionQueryComment(ctx, "macro_"+macro)
 	if err != nil {

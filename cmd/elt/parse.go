@@ -58,7 +58,7 @@ func parseCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 	}
 	defer s.close()
 	parsed := time.Now()
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.logVersion()
 	if err := s.writeManifest(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

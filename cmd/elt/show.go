@@ -68,7 +68,7 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		return err
 	}
 	defer s.close()
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.logVersion()
 
 	var nodes []*compiler.Node
 	var ids []string
