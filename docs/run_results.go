@@ -36,7 +36,10 @@ type NodeResult struct {
 	CompiledCode    string
 	RelationName    string // "" is written as null
 	Compiled        bool
-	BatchResults    *BatchResults // microbatch models only; nil is written as null
+	// Uncompilable: the node is no compiled resource in dbt's sense (a
+	// seed): compiled, compiled_code and relation_name are null.
+	Uncompilable bool
+	BatchResults *BatchResults // microbatch models only; nil is written as null
 }
 
 // RunResults is run_results.json (schema v6).
@@ -114,11 +117,15 @@ func BuildRunResults(meta Metadata, results []NodeResult, elapsed time.Duration,
 			RelationName:    strOrNull(r.RelationName),
 			BatchResults:    r.BatchResults,
 		}
-		compiled := r.Compiled
-		out.Compiled = &compiled
-		if r.Compiled {
-			code := r.CompiledCode
-			out.CompiledCode = &code
+		if r.Uncompilable {
+			out.RelationName = nil
+		} else {
+			compiled := r.Compiled
+			out.Compiled = &compiled
+			if r.Compiled {
+				code := r.CompiledCode
+				out.CompiledCode = &code
+			}
 		}
 		if !r.CompileStartedAt.IsZero() && !r.CompileCompletedAt.IsZero() {
 			out.Timing = append(out.Timing, TimingInfo{Name: "compile", StartedAt: Time{r.CompileStartedAt}, CompletedAt: Time{r.CompileCompletedAt}})

@@ -854,6 +854,87 @@ func TestCompilePartialAsDBT(t *testing.T) {
 	}
 }
 
+// TestCompileRunResultsAsDBT: compile is a runnable task in dbt and
+// writes run_results.json: each selected node succeeded with its compiled
+// code, a seed with compiled, compiled_code and relation_name null, and
+// args.which compile; retry after it has nothing to do. Nothing selected
+// writes empty results; a failed compile leaves the last file alone.
+func TestCompileRunResultsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/orders.sql", "select {{ 1 + 1 }} as id\n")
+	writeFile(t, dir, "seeds/codes.csv", "code\n1\n")
+	writeFile(t, dir, "models/s.yml", "models:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+	type result struct {
+		UniqueID     string  `json:"unique_id"`
+		Status       string  `json:"status"`
+		Message      *string `json:"message"`
+		Compiled     *bool   `json:"compiled"`
+		CompiledCode *string `json:"compiled_code"`
+		RelationName *string `json:"relation_name"`
+		Timing       []struct {
+			Name string `json:"name"`
+		} `json:"timing"`
+	}
+	read := func() (map[string]result, string) {
+		var rr struct {
+			Results []result       `json:"results"`
+			Args    map[string]any `json:"args"`
+		}
+		if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "run_results.json"))), &rr); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]result{}
+		for _, r := range rr.Results {
+			out[r.UniqueID] = r
+		}
+		which, _ := rr.Args["which"].(string)
+		return out, which
+	}
+	mustElt(t, dir, "compile")
+	got, which := read()
+	if which != "compile" || len(got) != 3 {
+		t.Fatalf("which %q, results %v", which, got)
+	}
+	o := got["model.p.orders"]
+	if o.Status != "success" || o.Message != nil || o.Compiled == nil || !*o.Compiled || o.CompiledCode == nil || *o.CompiledCode != "select 2 as id" ||
+		o.RelationName == nil || len(o.Timing) != 2 || o.Timing[0].Name != "compile" || o.Timing[1].Name != "execute" {
+		t.Errorf("orders: %+v", o)
+	}
+	if c, ok := got["seed.p.codes"]; !ok || c.Status != "success" || c.Compiled != nil || c.CompiledCode != nil || c.RelationName != nil {
+		t.Errorf("codes: %+v (present %v)", c, ok)
+	}
+	for id, r := range got {
+		if strings.HasPrefix(id, "test.p.unique_orders_id") && (r.Status != "success" || r.CompiledCode == nil || !strings.Contains(*r.CompiledCode, "orders")) {
+			t.Errorf("test: %+v", r)
+		}
+	}
+	res := mustElt(t, dir, "retry")
+	wantAll(t, res.stdout, "Nothing to retry")
+	// The seed command's entry of a seed is as dbt's too.
+	mustElt(t, dir, "seed")
+	if got, which = read(); which != "seed" || got["seed.p.codes"].Compiled != nil || got["seed.p.codes"].RelationName != nil || got["seed.p.codes"].CompiledCode != nil {
+		t.Errorf("seed's entry after seed (%s): %+v", which, got["seed.p.codes"])
+	}
+	// orders and, by eager indirect selection, its test.
+	mustElt(t, dir, "compile", "-s", "orders")
+	if got, _ = read(); len(got) != 2 || got["model.p.orders"].Status != "success" || got["seed.p.codes"].Status != "" {
+		t.Errorf("compile -s orders: %v", got)
+	}
+	res = mustElt(t, dir, "compile", "-s", "nothing_here")
+	wantAll(t, res.stdout, "Nothing to do.")
+	if got, which = read(); len(got) != 0 || which != "compile" {
+		t.Errorf("nothing selected: %q %v", which, got)
+	}
+	mustElt(t, dir, "compile")
+	writeFile(t, dir, "models/bad.sql", "{% if execute %}{{ exceptions.raise_compiler_error('boom') }}{% endif %}\nselect 1 as id\n")
+	if res := elt(t, dir, "compile"); res.code != 1 {
+		t.Fatalf("exit %d", res.code)
+	}
+	if got, _ = read(); len(got) != 3 {
+		t.Errorf("after a failed compile, the last results changed: %v", got)
+	}
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;

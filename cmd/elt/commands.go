@@ -20,6 +20,7 @@ import (
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
+	"github.com/elt-dev/elt/runner"
 )
 
 func compileCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
@@ -64,6 +65,11 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if err != nil {
 		return err
 	}
+	if len(ids) == 0 {
+		// As dbt's compile, a runnable task: nothing selected is
+		// NothingToDo, the manifest and an empty run_results.json.
+		return s.nothingToDo(time.Since(s.startedAt), "compile")
+	}
 	s.manifest.SetSelected(ids)
 	if err := s.applyDefer(ctx, ids); err != nil {
 		return err
@@ -73,7 +79,9 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	s.graph = nil
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
+	s.compileStart = time.Now()
 	compileErr := s.manifest.Compile(ctx, ids)
+	s.compileEnd = time.Now()
 	var nodeErrs *diag.Errors
 	if compileErr != nil {
 		if !errors.As(compileErr, &nodeErrs) || ctx.Err() != nil {
@@ -97,6 +105,16 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	}
 	manifestDone := make(chan error, 1)
 	go func() { manifestDone <- s.writeManifest() }()
+	resultsDone := make(chan error, 1)
+	go func() {
+		// As dbt's compile: run_results.json when every node compiled (a
+		// node's error ends dbt's compile before it writes one).
+		if nodeErrs != nil {
+			resultsDone <- nil
+			return
+		}
+		resultsDone <- s.writeRunResults(compileResults(s.manifest, ids, s.compileEnd), nil, time.Since(s.startedAt), "compile")
+	}()
 	checkDone := make(chan error, 1)
 	go func() {
 		_, err := s.preCheck(ctx, ids)
@@ -108,8 +126,12 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	}
 	merr := <-manifestDone
 	cerr := <-checkDone
+	rerr := <-resultsDone
 	if merr != nil {
 		return &exitError{code: exitFailed, err: merr}
+	}
+	if rerr != nil {
+		return &exitError{code: exitFailed, err: rerr}
 	}
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -139,6 +161,22 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		return &exitError{code: exitFailed, err: nodeErrs}
 	}
 	return nil
+}
+
+// compileResults are run_results.json's entries of a compile, as dbt's
+// CompileRunner gives them: each selected node succeeded, with no message
+// and an empty adapter response; its execute step is empty, at the end of
+// the compile (elt compiles nodes concurrently, not each on a thread).
+func compileResults(m *compiler.Manifest, ids []string, end time.Time) []runner.Result {
+	out := make([]runner.Result, 0, len(ids))
+	for _, id := range ids {
+		n := m.Nodes[id]
+		if n == nil {
+			continue
+		}
+		out = append(out, runner.Result{UniqueID: id, Node: n, Status: runner.Success, ThreadID: "Thread-1 (worker)", StartedAt: end, CompletedAt: end})
+	}
+	return out
 }
 
 // compiledIDs are those of ids whose nodes compiled (a seed has nothing

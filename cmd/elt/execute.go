@@ -695,6 +695,7 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			CompiledCode:  r.Node.CompiledCode,
 			RelationName:  r.Node.RelationName,
 			Compiled:      r.Node.Compiled,
+			Uncompilable:  r.Node.ResourceType == project.Seed,
 		}
 		if r.Status != runner.Skipped && r.Status != runner.Cancelled {
 			// elt compiles every selected node up front, concurrently: each
@@ -846,9 +847,6 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		"build": {"seed", "model", "snapshot", "test", "unit_test"}, "run": {"model"}, "seed": {"seed"},
 		"test": {"test", "unit_test"}, "snapshot": {"snapshot"},
 	}[command]
-	if kinds == nil {
-		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test and snapshot", path, command))
-	}
 	var ids []string
 	retryBatches := map[string][]runner.Window{}
 	for _, r := range prev.Results {
@@ -875,8 +873,13 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	}
 	f.retryBatches = retryBatches
 	if len(ids) == 0 {
+		// After any command that succeeded (a compile too) there is
+		// nothing to do again.
 		fmt.Fprintln(stdout, "Nothing to retry: the last run finished without errors or skips.")
 		return nil
+	}
+	if kinds == nil {
+		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test and snapshot", path, command))
 	}
 	if v, ok := prev.Args["full_refresh"].(bool); ok {
 		f.fullRefresh = v
