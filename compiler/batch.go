@@ -44,11 +44,7 @@ func (b *batchWindow) filter(rel *relationValue, cfg project.Config) *relationVa
 	if strings.TrimSpace(col) == "" {
 		return rel
 	}
-	out := *rel
-	out.filtered = true
-	out.rendered = fmt.Sprintf("(select * from %s where %s >= '%s' and %s < '%s') %s",
-		rel.rendered, col, batchLiteral(b.start), col, batchLiteral(b.end), filterAlias(rel.Identifier))
-	return &out
+	return rel.withFilters(rel.limit, &eventTimeFilter{field: col, start: b.start, end: b.end})
 }
 
 // batchLiteral formats a batch bound as Python's str() of an aware UTC

@@ -341,6 +341,127 @@ type relationValue struct {
 	// as the location, include() keeps it, and its columns are described
 	// from the files.
 	external bool
+	// limit and timeFilter are dbt's relation fields of the same names:
+	// --empty reads a ref as limit 0, a microbatch batch reads its inputs
+	// filtered to the window. rendered holds the subqueries they make;
+	// path is the relation's own rendering beneath them (render()).
+	limit      *int64
+	timeFilter *eventTimeFilter
+	path       string
+}
+
+// eventTimeFilter is dbt's EventTimeFilter: an input of a microbatch
+// batch read from start (inclusive) to end (exclusive) of field_name.
+type eventTimeFilter struct {
+	field      string
+	start, end time.Time
+}
+
+func (f *eventTimeFilter) GetAttr(name string) (any, bool) {
+	switch name {
+	case "field_name":
+		return f.field, true
+	case "start":
+		return &timeValue{t: f.start}, true
+	case "end":
+		return &timeValue{t: f.end}, true
+	}
+	return nil, false
+}
+
+// plain is the relation's rendering without its limit and time filter:
+// dbt's relation.render().
+func (r *relationValue) plain() string {
+	if r.limit == nil && r.timeFilter == nil {
+		return r.rendered
+	}
+	return r.path
+}
+
+// withFilters is r with its limit and time filter set to these, its
+// rendering rebuilt as dbt's str(relation): the limit's subquery, then the
+// time filter's around it.
+func (r *relationValue) withFilters(limit *int64, tf *eventTimeFilter) *relationValue {
+	out := *r
+	out.path = r.plain()
+	out.limit, out.timeFilter = limit, tf
+	s := out.path
+	if limit != nil {
+		if *limit == 0 {
+			s = "(select * from " + s + " where false limit 0)"
+		} else {
+			s = fmt.Sprintf("(select * from %s limit %d)", s, *limit)
+		}
+		if a, ok := r.dialect.(SubqueryAliaser); ok && a.RequireSubqueryAlias() {
+			s += " _dbt_limit_subq_" + r.Identifier
+		}
+	}
+	if tf != nil {
+		s = fmt.Sprintf("(select * from %s where %s >= '%s' and %s < '%s') %s",
+			s, tf.field, batchLiteral(tf.start), tf.field, batchLiteral(tf.end), filterAlias(r.Identifier))
+	}
+	out.rendered = s
+	out.filtered = limit != nil || tf != nil
+	return &out
+}
+
+// replace is dbt's relation.replace(**fields) (dataclasses.replace): a
+// copy with path, type, limit or event_time_filter replaced.
+func (r *relationValue) replace(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	if len(args) > 0 {
+		return nil, fmt.Errorf("relation.replace() takes keyword arguments only (path=, type=, limit=, event_time_filter=)")
+	}
+	out := r
+	limit, tf := r.limit, r.timeFilter
+	if kw != nil {
+		for _, k := range kw.Keys() {
+			v, _ := kw.Get(k)
+			if _, undef := v.(*jinja.Undefined); undef {
+				v = nil
+			}
+			switch k {
+			case "path", "type":
+				a := jinja.NewDict()
+				a.Set(k, v)
+				inc, err := out.plainRelation().incorporate(s, nil, a)
+				if err != nil {
+					return nil, err
+				}
+				out = inc.(*relationValue)
+			case "limit":
+				limit = nil
+				if v != nil {
+					n, ok := v.(int64)
+					if !ok {
+						return nil, fmt.Errorf("relation.replace(limit=%v): limit must be a whole number or None", v)
+					}
+					limit = &n
+				}
+			case "event_time_filter":
+				tf = nil
+				if v != nil {
+					f, ok := v.(*eventTimeFilter)
+					if !ok {
+						return nil, fmt.Errorf("relation.replace(event_time_filter=...): pass another relation's event_time_filter or None")
+					}
+					tf = f
+				}
+			default:
+				return nil, fmt.Errorf("relation.replace(%s=...): elt's relations can replace path, type, limit and event_time_filter only", k)
+			}
+		}
+	}
+	return out.withFilters(limit, tf), nil
+}
+
+// plainRelation is r without its limit and time filter.
+func (r *relationValue) plainRelation() *relationValue {
+	if r.limit == nil && r.timeFilter == nil {
+		return r
+	}
+	out := *r
+	out.rendered, out.limit, out.timeFilter, out.filtered, out.path = r.path, nil, nil, false, ""
+	return &out
 }
 
 func (r *relationValue) String() string { return r.rendered }
@@ -377,7 +498,19 @@ func (r *relationValue) GetAttr(name string) (any, bool) {
 	case "identifier", "name", "table":
 		return r.Identifier, true
 	case "render":
-		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return r.rendered, nil }), true
+		return jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return r.plain(), nil }), true
+	case "replace":
+		return jinja.Func(r.replace), true
+	case "limit":
+		if r.limit == nil {
+			return nil, true
+		}
+		return *r.limit, true
+	case "event_time_filter":
+		if r.timeFilter == nil {
+			return nil, true
+		}
+		return r.timeFilter, true
 	case "include":
 		return jinja.Func(r.include), true
 	case "incorporate":
@@ -962,9 +1095,12 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		return nil, st.fail("call ref('model') or ref('package', 'model')", "ref() takes 1 or 2 arguments, got %d", len(args))
 	}
 	if kw.Len() > 0 {
-		for _, k := range []string{"v", "version"} {
-			if v, ok := kw.Get(k); ok {
+		// As dbt: version, else v; a false value (None) is no version.
+		for _, k := range []string{"version", "v"} {
+			v, ok := kw.Get(k)
+			if t, err := jinja.Truth(v); ok && err == nil && t {
 				r.Version, _ = jinja.Str(v)
+				break
 			}
 		}
 	}
@@ -993,13 +1129,10 @@ func (st *renderState) limitEmpty(rel *relationValue) *relationValue {
 	if !st.engine.opts.Empty {
 		return rel
 	}
+	zero := int64(0)
 	out := *rel
-	out.filtered = true
-	out.rendered = "(select * from " + rel.rendered + " where false limit 0)"
-	if a, ok := st.engine.dialect.(SubqueryAliaser); ok && a.RequireSubqueryAlias() {
-		out.rendered += " _dbt_limit_subq_" + rel.Identifier
-	}
-	return &out
+	out.dialect = st.engine.dialect
+	return out.withFilters(&zero, rel.timeFilter)
 }
 
 func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

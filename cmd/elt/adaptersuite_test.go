@@ -935,6 +935,39 @@ func TestCompileRunResultsAsDBT(t *testing.T) {
 	}
 }
 
+// TestRefOverrideRelationAsDBT: what a package that overrides ref (as
+// upstream-prod does) reaches: ref(name, version=None) is an unversioned
+// ref; a relation carries limit (--empty) and event_time_filter (a
+// microbatch batch) and replace() moves them to another relation, whose
+// render() is its bare name.
+func TestRefOverrideRelationAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/raw.csv", "id,event_at\n1,2024-01-01 08:00:00\n2,2024-01-02 09:00:00\n3,2024-01-05 10:00:00\n")
+	writeFile(t, dir, "models/a.sql", "{{ config(materialized='table', event_time='event_at') }}\nselect * from {{ ref('raw') }}\n")
+	writeFile(t, dir, "macros/ref.sql", `{% macro ref(name, version=None) %}
+{%- set r = builtins.ref(name, version=version) -%}
+{%- set c = api.Relation.create(database=r.database, schema=r.schema, identifier=r.identifier) -%}
+{{ return(c.replace(limit=r.limit, event_time_filter=r.event_time_filter)) }}
+{% endmacro %}`)
+	writeFile(t, dir, "models/b.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_at', batch_size='day', begin='2024-01-01') }}\n-- {{ ref('a').render() }}\nselect * from {{ ref('a', version=None) }}\n")
+	mustElt(t, dir, "build", "--event-time-start", "2024-01-01", "--event-time-end", "2024-01-03")
+	if got := rowsOf(t, dir, "main.b order by id"); got != "1|2024-01-01 08:00:00\n2|2024-01-02 09:00:00" {
+		t.Errorf("b: %q", got)
+	}
+	// Each batch read a filtered to its day: a's row of 2024-01-05 is in
+	// none, and no row twice.
+	if got := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "b.sql")); !strings.Contains(got, `-- "p"."main"."a"`) {
+		t.Errorf("render() of a:\n%s", got)
+	}
+	mustElt(t, dir, "build", "--empty", "--full-refresh")
+	if got := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "b.sql")); !strings.Contains(got, `(select * from "p"."main"."a" where false limit 0)`) {
+		t.Errorf("--empty: b reads a without its limit:\n%s", got)
+	}
+	if got := rowsOf(t, dir, "main.b"); got != "" {
+		t.Errorf("--empty: b has rows %q", got)
+	}
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;
