@@ -24,6 +24,11 @@ const Mask = "*****"
 // "1" from the output would make it unreadable and protect nothing.
 const minLen = 3
 
+// wordLen: a secret shorter than this is masked only as a word of its own
+// (not inside a longer name or word), so a short password that is also a
+// common word ("elt", "admin") does not mask every name that holds it.
+const wordLen = 8
+
 // Set is the secret values of one invocation. Its methods are safe for
 // concurrent use; values can be added once the profile is read.
 type Set struct {
@@ -86,7 +91,16 @@ func (s *Set) Add(values ...string) {
 		return all[i] < all[j]
 	})
 	for i, v := range all {
-		all[i] = regexp.QuoteMeta(v)
+		q := regexp.QuoteMeta(v)
+		if len(v) < wordLen {
+			if isWordByte(v[0]) {
+				q = `\b` + q
+			}
+			if isWordByte(v[len(v)-1]) {
+				q += `\b`
+			}
+		}
+		all[i] = q
 	}
 	s.re = regexp.MustCompile("(?i)" + strings.Join(all, "|"))
 }
@@ -121,6 +135,11 @@ func (w *writer) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// isWordByte is \w of the regular expressions: a letter, digit or _.
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // jsonEscaped is v as it appears inside a JSON string.

@@ -30,6 +30,18 @@ func TestScrub(t *testing.T) {
 	if got := s.Scrub(`{"msg":"auth failed for pa\"ss\\word"}`); got != `{"msg":"auth failed for *****"}` {
 		t.Errorf("JSON-escaped secret not scrubbed: %s", got)
 	}
+	// A short secret is masked as a word of its own, not inside names.
+	s.Add("elt", "#pw!")
+	for in, want := range map[string]string{
+		"user elt, password elt":                       "user *****, password *****",
+		"postgres://elt:elt@127.0.0.1/db":              "postgres://*****:*****@127.0.0.1/db",
+		`select 'melted' as belt from orders__elt_tmp`: `select 'melted' as belt from orders__elt_tmp`,
+		"x#pw!y and #pw!":                              "x*****y and *****",
+	} {
+		if got := s.Scrub(in); got != want {
+			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
+		}
+	}
 	var empty *Set
 	if empty.Scrub("x") != "x" {
 		t.Error("a nil set must leave text alone")
