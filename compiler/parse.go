@@ -85,14 +85,19 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		<-macrosDone
 		return m, err
 	}
+	// preDisabled are the nodes the project's or YAML's config disables
+	// that are rendered all the same: their file may call config(enabled=...)
+	// itself or through a macro, which comes last in dbt's order (dbt
+	// renders every node before it decides): the render decides.
+	preDisabled := map[string]bool{}
 	for i, id := range keys {
 		n := &slab[i]
-		// A node the project's or its YAML's config disables is rendered
-		// all the same when its file may say config(enabled=...), which
-		// comes last in dbt's order: the render decides.
-		if disabledAt[i] && !(n.Language != "python" && n.ResourceType != project.Seed && strings.Contains(n.RawCode, "enabled")) {
-			m.disabled[id] = n
-			continue
+		if disabledAt[i] {
+			if n.Language == "python" || n.ResourceType == project.Seed || !mayConfigItself(n.RawCode) {
+				m.disabled[id] = n
+				continue
+			}
+			preDisabled[id] = true
 		}
 		m.Nodes[id] = n
 		ids, nodes = append(ids, id), append(nodes, n)
@@ -236,7 +241,13 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		return m, err
 	}
 	for i, id := range ids {
-		if errs[i] != nil {
+		switch {
+		case errs[i] == nil:
+		case preDisabled[id] && !strings.Contains(nodes[i].RawCode, "enabled"):
+			// A disabled node rendered only in case a macro it calls
+			// enables it: its render failing leaves it disabled.
+			disable[i] = true
+		default:
 			l.Add(m.renderDiag(nodes[i], nil, errs[i]))
 		}
 		m.Warnings = append(m.Warnings, warnings[i]...)
@@ -1289,4 +1300,81 @@ func versionMatch(n *Node, v string) bool {
 		return n.VersionString == "" || n.IsLatestVersion()
 	}
 	return n.VersionString != "" && project.CompareVersions(n.VersionString, v) == 0
+}
+
+// notConfigCalls are the calls of a template that cannot call config():
+// dbt's context functions a model's file calls most.
+var notConfigCalls = map[string]bool{
+	"ref": true, "source": true, "var": true, "env_var": true, "is_incremental": true,
+	"this": true, "return": true, "log": true, "print": true, "range": true, "dict": true, "list": true,
+}
+
+// mayConfigItself says whether a template may call config(): it says
+// "enabled", or a Jinja tag of it calls something other than dbt's
+// context functions above (a macro, which may call config()).
+func mayConfigItself(raw string) bool {
+	if strings.Contains(raw, "enabled") {
+		return true
+	}
+	for rest := raw; ; {
+		i := strings.Index(rest, "{")
+		if i < 0 || i+1 >= len(rest) {
+			return false
+		}
+		open := rest[i+1]
+		if open != '{' && open != '%' {
+			rest = rest[i+1:]
+			continue
+		}
+		end := strings.Index(rest[i+2:], string(open)+"}")
+		if open == '{' {
+			end = strings.Index(rest[i+2:], "}}")
+		}
+		if end < 0 {
+			end = len(rest) - i - 2
+		}
+		if tagCallsOther(rest[i+2 : i+2+end]) {
+			return true
+		}
+		rest = rest[i+2+end:]
+	}
+}
+
+// tagCallsOther says whether a Jinja tag's text calls a name outside
+// notConfigCalls (name( or pkg.name().
+func tagCallsOther(tag string) bool {
+	for j := 0; j < len(tag); j++ {
+		if tag[j] != '(' {
+			continue
+		}
+		k := j
+		for k > 0 && (isIdentByte(tag[k-1]) || tag[k-1] == '.') {
+			k--
+		}
+		name := tag[k:j]
+		if name == "" || strings.HasPrefix(name, ".") {
+			continue
+		}
+		if strings.Contains(name, ".") {
+			if !methodCall(name) {
+				return true
+			}
+		} else if !notConfigCalls[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// methodCall says whether a dotted call is surely no macro: a method of
+// one of dbt's context objects (adapter.dispatch( may reach a macro, but
+// a dispatched macro is called again by name inside). Any other dotted
+// call (pkg.macro(, or a method of a variable) may be a macro's.
+func methodCall(name string) bool {
+	head, _, _ := strings.Cut(name, ".")
+	switch head {
+	case "api", "modules", "exceptions", "this", "target", "model", "graph":
+		return true
+	}
+	return false
 }

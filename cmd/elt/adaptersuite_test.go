@@ -968,6 +968,31 @@ func TestRefOverrideRelationAsDBT(t *testing.T) {
 	}
 }
 
+// TestMacroConfigEnablesAsDBT: a model its folder's config disables is
+// enabled by a config(enabled=true) that a macro it calls makes, as dbt
+// renders every model before deciding; a macro that does not enable it
+// leaves it disabled, and so does one whose render fails.
+func TestMacroConfigEnablesAsDBT(t *testing.T) {
+	dir := miniProject(t, "models:\n  p:\n    metrics:\n      +enabled: false\n")
+	writeFile(t, dir, "macros/m.sql", "{% macro switch_on() %}{{ config(enabled=var('dq', false), materialized='table') }}{% endmacro %}\n{% macro plain() %}1{% endmacro %}\n{% macro broken() %}{{ undefined_thing.x() }}{% endmacro %}\n")
+	writeFile(t, dir, "models/metrics/on.sql", "{{ switch_on() }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/metrics/off.sql", "select {{ plain() }} as id\n")
+	writeFile(t, dir, "models/metrics/bad.sql", "select {{ broken() }} as id\n")
+	writeFile(t, dir, "models/uses_on.sql", "select * from {{ ref('on') }}\n")
+	res := elt(t, dir, "ls", "--resource-type", "model")
+	if res.code != 2 || !strings.Contains(res.stdout+res.stderr, "which is disabled") {
+		t.Fatalf("dq off: exit %d, want 2 for the ref to a disabled model\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res = mustElt(t, dir, "ls", "--resource-type", "model", "--vars", "{dq: true}")
+	if got := strings.Fields(res.stdout); strings.Join(got, " ") != "p.metrics.on p.uses_on" {
+		t.Errorf("dq on: %q", got)
+	}
+	mustElt(t, dir, "run", "--vars", "{dq: true}")
+	if got := rowsOf(t, dir, "main.uses_on"); got != "1" {
+		t.Errorf("uses_on: %q", got)
+	}
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;
