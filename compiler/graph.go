@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"maps"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,7 +134,12 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	set("tags", configTags(n.Config))
 	set("meta", orEmptyMap(n.Meta))
 	group, _ := configString(n.Config, "group")
+	if a := m.Nodes[n.AttachedNode]; n.ResourceType == project.Test && a != nil {
+		// As dbt: a test has the group of the node it is attached to.
+		group, _ = configString(a.Config, "group")
+	}
 	set("group", nilIfEmpty(group))
+	set("doc_blocks", stringsAny(n.DocBlocks))
 	set("docs", configDocs(n.Config["docs"]))
 	set("description", n.Description)
 	set("columns", graphColumns(n.Columns))
@@ -158,6 +164,7 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 		set("version", n.Version)
 		set("latest_version", n.LatestVersion)
 		set("deprecation_date", nilIfEmpty(n.DeprecationDate))
+		set("primary_key", stringsAny(n.PrimaryKey))
 		set("time_spine", timeSpineValue(n.TimeSpine))
 	}
 	set("raw_code", n.RawCode)
@@ -174,7 +181,12 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	}
 	set("sources", orEmptyList(srcs))
 	set("depends_on", map[string]any{"nodes": stringsAny(n.DependsOn.Nodes), "macros": stringsAny(n.DependsOn.Macros)})
-	set("patch_path", nilIfEmpty(n.PatchPath))
+	if n.PatchPath != "" {
+		// As the manifest's: <package>://<path in the package>.
+		set("patch_path", n.Package+"://"+strings.TrimPrefix(n.PatchPath, n.PackageDir+"/"))
+	} else {
+		set("patch_path", nil)
+	}
 	if n.TestMetadata != nil {
 		set("test_metadata", map[string]any{"name": n.TestMetadata.Name, "namespace": nilIfEmpty(n.TestMetadata.Namespace), "kwargs": n.TestMetadata.Kwargs})
 		set("column_name", nilIfEmpty(n.ColumnName))
@@ -226,6 +238,8 @@ func graphColumns(cols []*project.Column) *jinja.Dict {
 			"name": c.Name, "description": c.Description, "data_type": nilIfEmpty(c.DataType),
 			"meta": orEmptyMap(c.Meta), "tags": stringsAny(c.Tags), "constraints": orEmptyList(c.Constraints),
 			"quote": nil, "granularity": nilIfEmpty(c.Granularity),
+			"config":     map[string]any{"meta": orEmptyMap(c.ConfigMeta), "tags": stringsAny(c.ConfigTags)},
+			"doc_blocks": stringsAny(c.DocBlocks),
 		}
 		if c.Quote != nil {
 			col["quote"] = *c.Quote

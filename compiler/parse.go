@@ -291,6 +291,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.resolveResources(&l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
+	m.inferPrimaryKeys()
 	m.buildUnitTests(&l)
 	m.validateContracts(&l)
 	internConfigs(nodes)

@@ -135,6 +135,10 @@ type Node struct {
 	ColumnName   string
 	AttachedNode string // unique id of the node the test is attached to
 
+	// PrimaryKey is a model's primary key as dbt infers it for the
+	// manifest (inferPrimaryKeys); nil for other nodes.
+	PrimaryKey []string
+
 	// ShortName is the file name stem for generic tests whose name is too long
 	// (dbt's truncated "<identifier[:30]>_<md5>"); equal to Name otherwise.
 	ShortName string

@@ -265,7 +265,10 @@ func TestManifestValues(t *testing.T) {
 		{[]any{"nodes", "model.shop.orders", "columns", "id"}, map[string]any{
 			"name": "id", "description": "primary key", "meta": map[string]any{}, "data_type": "integer",
 			"constraints": []any{}, "quote": nil, "tags": []any{}, "granularity": nil,
+			"config": map[string]any{"meta": map[string]any{}, "tags": []any{}}, "doc_blocks": []any{},
 		}},
+		{[]any{"nodes", "model.shop.orders", "doc_blocks"}, []any{}},
+		{[]any{"nodes", "model.shop.orders", "freshness"}, nil},
 		{[]any{"nodes", "model.shop.orders", "contract"}, map[string]any{"enforced": false, "alias_types": true, "checksum": nil}},
 		{[]any{"nodes", "model.shop.orders", "access"}, "protected"},
 		{[]any{"nodes", "model.shop.orders", "created_at"}, float64(genTime.UnixMicro()) / 1e6},
@@ -349,6 +352,9 @@ func TestManifestValues(t *testing.T) {
 		{[]any{"nodes", "test.shop.assert_positive"}, "access"},
 		{[]any{"nodes", "seed.shop.countries"}, "compiled_code"},
 		{[]any{"nodes", "test.shop.not_null_orders_id.5fb22c2d93"}, "access"},
+		// dbt leaves config_call_dict out of its artifacts.
+		{[]any{"nodes", "model.shop.orders"}, "config_call_dict"},
+		{[]any{"nodes", "seed.shop.countries"}, "config_call_dict"},
 	}
 	for _, a := range absent {
 		if _, ok := get(t, man, a.keys...).(map[string]any)[a.key]; ok {

@@ -153,9 +153,11 @@ type NodeBase struct {
 	BuildPath        *string                `json:"build_path"`
 	UnrenderedConfig map[string]any         `json:"unrendered_config"`
 	CreatedAt        float64                `json:"created_at"`
-	ConfigCallDict   map[string]any         `json:"config_call_dict"`
 	RelationName     *string                `json:"relation_name"`
 	RawCode          string                 `json:"raw_code"`
+	// DocBlocks are the docs blocks its description calls (dbt 1.10).
+	// dbt's config_call_dict is not in its artifacts, nor here.
+	DocBlocks []string `json:"doc_blocks"`
 }
 
 // SeedNode is a seed.
@@ -195,7 +197,11 @@ type ModelFields struct {
 	Version         any        `json:"version"`
 	LatestVersion   any        `json:"latest_version"`
 	DeprecationDate *string    `json:"deprecation_date"`
+	PrimaryKey      []string   `json:"primary_key"`
 	TimeSpine       *TimeSpine `json:"time_spine"`
+	// Freshness is dbt 1.10's model freshness (build_after), for which
+	// elt reads no config: always null.
+	Freshness *struct{} `json:"freshness"`
 }
 
 // TimeSpine is a model's time_spine.
@@ -239,8 +245,16 @@ type ColumnInfo struct {
 	DataType    *string        `json:"data_type"`
 	Constraints []any          `json:"constraints"`
 	Quote       *bool          `json:"quote"`
+	Config      ColumnConfig   `json:"config"`
 	Tags        []string       `json:"tags"`
 	Granularity *string        `json:"granularity"`
+	DocBlocks   []string       `json:"doc_blocks"`
+}
+
+// ColumnConfig is a column's config: (dbt 1.10): its meta and tags.
+type ColumnConfig struct {
+	Meta map[string]any `json:"meta"`
+	Tags []string       `json:"tags"`
 }
 
 // DocsConfig is the docs object of nodes and macros.
@@ -313,8 +327,9 @@ type Source struct {
 
 	// UnrenderedDatabase and UnrenderedSchema are dbt 1.9's: the source's
 	// database and schema as written, null when not written.
-	UnrenderedDatabase *string `json:"unrendered_database"`
-	UnrenderedSchema   *string `json:"unrendered_schema"`
+	UnrenderedDatabase *string  `json:"unrendered_database"`
+	UnrenderedSchema   *string  `json:"unrendered_schema"`
+	DocBlocks          []string `json:"doc_blocks"`
 }
 
 // Quoting says which parts of a source relation are quoted; null means the
@@ -509,6 +524,19 @@ type builder struct {
 	cfg       *project.ProjectConfig
 }
 
+// testGroup is a test's group as dbt sets it when the test is attached
+// to a node: that node's (ok is false otherwise).
+func (b *builder) testGroup(n *compiler.Node) (group *string, ok bool) {
+	if n.ResourceType != project.Test || n.AttachedNode == "" {
+		return nil, false
+	}
+	a := b.m.Nodes[n.AttachedNode]
+	if a == nil {
+		return nil, false
+	}
+	return stringOrNull(a.Config["group"]), true
+}
+
 func (b *builder) init() {
 	if p := b.m.Project; p != nil {
 		b.root = p.Root
@@ -593,9 +621,12 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		Docs:             docsConfig(cfg["docs"]),
 		UnrenderedConfig: memo.unrenderedConfig(unrendered),
 		CreatedAt:        b.createdAt,
-		ConfigCallDict:   map[string]any{},
 		RelationName:     strOrNull(n.RelationName),
 		RawCode:          n.RawCode,
+		DocBlocks:        orEmpty(n.DocBlocks),
+	}
+	if g, ok := b.testGroup(n); ok {
+		base.Group = g
 	}
 	if n.Checksum == "" && n.ChecksumName == "" {
 		// dbt's checksum of nodes without a file of their own (generic tests).
@@ -675,7 +706,7 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 			access = a
 		}
 		cn.ModelFields = &ModelFields{Access: access, Constraints: constraintsJSON(n.Constraints, true),
-			Version: n.Version, LatestVersion: n.LatestVersion}
+			Version: n.Version, LatestVersion: n.LatestVersion, PrimaryKey: orEmpty(n.PrimaryKey)}
 		if n.DeprecationDate != "" {
 			d := n.DeprecationDate
 			cn.ModelFields.DeprecationDate = &d
@@ -762,6 +793,7 @@ func (b *builder) source(s *project.SourceTable) *Source {
 
 		UnrenderedDatabase: s.UnrenderedDatabase,
 		UnrenderedSchema:   s.UnrenderedSchema,
+		DocBlocks:          orEmpty(s.DocBlocks),
 	}
 }
 
@@ -1011,8 +1043,10 @@ func columns(cols []*project.Column) map[string]*ColumnInfo {
 			DataType:    strOrNull(c.DataType),
 			Constraints: constraintsJSON(c.Constraints, false),
 			Quote:       c.Quote,
+			Config:      ColumnConfig{Meta: orEmptyMap(c.ConfigMeta), Tags: orEmpty(c.ConfigTags)},
 			Tags:        orEmpty(c.Tags),
 			Granularity: strOrNull(c.Granularity),
+			DocBlocks:   orEmpty(c.DocBlocks),
 		}
 	}
 	return out

@@ -280,6 +280,12 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	w.tag('R')
 	w.sharedMap(p.RootConfig)
 	w.str(p.Description)
+	w.strs(p.DocBlocks)
+	w.strs(n.PrimaryKey)
+	if g, ok := b.testGroup(n); ok {
+		w.tag('g')
+		w.strPtr(g)
+	}
 	w.columns(p.Columns)
 	w.stringMap(p.Meta)
 	w.stringMap(p.Docs)
@@ -404,5 +410,8 @@ func (w *keyWriter) columns(cols []*project.Column) {
 		w.value(c.Constraints)
 		w.stringMap(c.Quality)
 		w.str(c.Granularity)
+		w.stringMap(c.ConfigMeta)
+		w.strs(c.ConfigTags)
+		w.strs(c.DocBlocks)
 	}
 }

@@ -360,10 +360,18 @@ func (e *nodeEncoder) columns(cols map[string]*ColumnInfo) {
 		} else {
 			e.bool(*c.Quote)
 		}
+		e.key("config", false)
+		e.key("meta", true)
+		e.object(c.Config.Meta)
+		e.key("tags", false)
+		e.strs(c.Config.Tags)
+		e.buf.WriteByte('}')
 		e.key("tags", false)
 		e.strs(c.Tags)
 		e.key("granularity", false)
 		e.strPtr(c.Granularity)
+		e.key("doc_blocks", false)
+		e.strs(c.DocBlocks)
 		e.buf.WriteByte('}')
 	}
 	e.buf.WriteByte('}')
@@ -419,12 +427,12 @@ func (e *nodeEncoder) base(n *NodeBase) {
 	e.sharedObject(n.UnrenderedConfig)
 	e.key("created_at", false)
 	e.float(n.CreatedAt)
-	e.key("config_call_dict", false)
-	e.object(n.ConfigCallDict)
 	e.key("relation_name", false)
 	e.strPtr(n.RelationName)
 	e.key("raw_code", false)
 	e.str(n.RawCode)
+	e.key("doc_blocks", false)
+	e.strs(n.DocBlocks)
 }
 
 func (e *nodeEncoder) seedNode(n *SeedNode) {
@@ -530,6 +538,8 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 		e.value(m.LatestVersion)
 		e.key("deprecation_date", false)
 		e.strPtr(m.DeprecationDate)
+		e.key("primary_key", false)
+		e.strs(m.PrimaryKey)
 		e.key("time_spine", false)
 		if ts := m.TimeSpine; ts == nil {
 			e.raw("null")
@@ -549,6 +559,12 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 				e.buf.WriteByte('}')
 			}
 			e.buf.WriteString("]}")
+		}
+		e.key("freshness", false)
+		if m.Freshness == nil {
+			e.raw("null")
+		} else {
+			e.raw("{}")
 		}
 	}
 	if g := n.GenericTestFields; g != nil {

@@ -109,22 +109,22 @@ var (
 		"checksum": obj, "config": obj, "tags": arr, "description": str, "columns": obj, "meta": obj,
 		"group": strNull, "docs": obj, "patch_path": strNull, "build_path": strNull,
 		"unrendered_config": obj, "created_at": num, "config_call_dict": obj,
-		"unrendered_config_call_dict": obj, "relation_name": strNull, "raw_code": str,
+		"unrendered_config_call_dict": obj, "relation_name": strNull, "raw_code": str, "doc_blocks": arr,
 		"language": str, "refs": arr, "sources": arr, "metrics": arr, "depends_on": obj,
 		"compiled_path": strNull, "compiled": boolean, "compiled_code": strNull,
 		"extra_ctes_injected": boolean, "extra_ctes": arr, "_pre_injected_sql": strNull, "contract": obj,
 		"access": str, "constraints": arr, "version": verType, "latest_version": verType,
-		"deprecation_date": strNull, "defer_relation": objNull, "primary_key": arr, "time_spine": objNull,
+		"deprecation_date": strNull, "defer_relation": objNull, "primary_key": arr, "time_spine": objNull, "freshness": objNull,
 		"column_name": strNull, "file_key_name": strNull, "attached_node": strNull, "test_metadata": obj,
 		"root_path": strNull,
 	}
 	nodeRequired  = words("database schema name resource_type package_name path original_file_path unique_id fqn alias checksum")
-	nodeCommon    = words("database schema name resource_type package_name path original_file_path unique_id fqn alias checksum config tags description columns meta group docs patch_path build_path unrendered_config created_at config_call_dict unrendered_config_call_dict relation_name raw_code")
+	nodeCommon    = words("database schema name resource_type package_name path original_file_path unique_id fqn alias checksum config tags description columns meta group docs patch_path build_path unrendered_config created_at config_call_dict unrendered_config_call_dict relation_name raw_code doc_blocks")
 	compiledExtra = words("language refs sources metrics depends_on compiled_path compiled compiled_code extra_ctes_injected extra_ctes _pre_injected_sql contract")
 	// allowed keys by schema title.
 	nodeAllowed = map[string][]string{
 		"Seed":         append(slices.Clone(nodeCommon), words("root_path depends_on defer_relation")...),
-		"Model":        append(append(slices.Clone(nodeCommon), compiledExtra...), words("access constraints version latest_version deprecation_date defer_relation primary_key time_spine")...),
+		"Model":        append(append(slices.Clone(nodeCommon), compiledExtra...), words("access constraints version latest_version deprecation_date defer_relation primary_key time_spine freshness")...),
 		"SingularTest": append(slices.Clone(nodeCommon), compiledExtra...),
 		"GenericTest":  append(append(slices.Clone(nodeCommon), compiledExtra...), words("column_name file_key_name attached_node test_metadata")...),
 		"Snapshot":     append(append(slices.Clone(nodeCommon), compiledExtra...), "defer_relation"),
@@ -275,7 +275,7 @@ func checkColumn(t *testing.T, where string, v any) {
 	t.Helper()
 	checkObject(t, where, v, objSpec{required: words("name"), types: map[string][]string{
 		"name": str, "description": str, "meta": obj, "data_type": strNull, "constraints": arr,
-		"quote": boolNull, "tags": arr, "granularity": strNull,
+		"quote": boolNull, "config": obj, "tags": arr, "granularity": strNull, "doc_blocks": arr,
 	}})
 }
 
@@ -321,7 +321,7 @@ func checkSource(t *testing.T, where string, v any) {
 	t.Helper()
 	s := checkObject(t, where, v, objSpec{
 		required: words("database schema name resource_type package_name path original_file_path unique_id fqn source_name source_description loader identifier"),
-		allowed:  words("database schema name resource_type package_name path original_file_path unique_id fqn source_name source_description loader identifier quoting loaded_at_field loaded_at_query freshness external description columns meta source_meta tags config patch_path unrendered_config relation_name created_at unrendered_database unrendered_schema"),
+		allowed:  words("database schema name resource_type package_name path original_file_path unique_id fqn source_name source_description loader identifier quoting loaded_at_field loaded_at_query freshness external description columns meta source_meta tags config patch_path unrendered_config relation_name created_at unrendered_database unrendered_schema doc_blocks"),
 		types: map[string][]string{
 			"database": strNull, "schema": str, "name": str, "resource_type": str, "package_name": str,
 			"path": str, "original_file_path": str, "unique_id": str, "fqn": arr, "source_name": str,

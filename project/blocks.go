@@ -124,6 +124,22 @@ func (l *loader) findDoc(pkg, name string) (*DocBlock, bool) {
 
 var docCallRe = lazyre.New(`\{\{-?\s*doc\(\s*(?:['"]([^'"]*)['"]\s*,\s*)?['"]([^'"]*)['"]\s*\)\s*-?\}\}`)
 
+// docBlocks are the unique ids of the docs blocks a description calls
+// doc() for, in order, as dbt 1.10's doc_blocks (one found by name only
+// resolves as resolveDocs does; one not found is left out).
+func (l *loader) docBlocks(s string) []string {
+	if !strings.Contains(s, "doc(") {
+		return nil
+	}
+	var out []string
+	for _, m := range docCallRe().FindAllStringSubmatch(s, -1) {
+		if d, ok := l.findDoc(m[1], m[2]); ok {
+			out = append(out, "doc."+d.Package+"."+d.Name)
+		}
+	}
+	return out
+}
+
 // resolveDocs replaces {{ doc('name') }} in a description with the docs block's text.
 func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {
 	if !strings.Contains(s, "doc(") {

@@ -326,7 +326,8 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_columns.txt/granularity": func(p *Project, v any) error { return wantValue("Granularity", column(p).Granularity, v) },
 	"props_columns.txt/config": func(p *Project, v any) error {
 		c := column(p)
-		return wantValue("meta and tags", []any{c.Meta, c.Tags}, []any{map[string]any{"pii": true}, []string{"key"}})
+		// Kept apart from the meta and tags beside config:, as dbt 1.10.
+		return wantValue("config meta and tags", []any{c.ConfigMeta, c.ConfigTags, c.Meta, c.Tags}, []any{map[string]any{"pii": true}, []string{"key"}, map[string]any(nil), []string(nil)})
 	},
 
 	"props_seeds.txt/description": nodeDescription("seed.shop.s"),

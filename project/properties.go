@@ -382,6 +382,7 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 		case "description":
 			s, _ := stringOf(p.Val)
 			n.Description = l.resolveDocs(file, posOf(p.Val), s)
+			n.DocBlocks = l.docBlocks(s)
 		case "columns":
 			n.Columns = l.parseColumns(file, p.Val, base)
 		case "config":
@@ -529,6 +530,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 			case "description":
 				s, _ := stringOf(p.Val)
 				c.Description = l.resolveDocs(file, posOf(p.Val), s)
+				c.DocBlocks = l.docBlocks(s)
 			case "data_type":
 				// Rendered as dbt renders properties YAML (a type that
 				// differs by warehouse: "{{ 'UInt8' if target.type ==
@@ -552,10 +554,12 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				if q, ok := cc["quality"].(map[string]any); ok {
 					c.Quality = q
 				}
+				// Kept apart from the meta and tags beside config:, as
+				// dbt 1.10 does (its tests take the tags beside it).
 				if m, ok := cc["meta"].(map[string]any); ok {
-					c.Meta = mergeDict(c.Meta, m)
+					c.ConfigMeta = mergeDict(c.ConfigMeta, m)
 				}
-				c.Tags = unionStrings(c.Tags, toStringList(cc["tags"]))
+				c.ConfigTags = unionStrings(c.ConfigTags, toStringList(cc["tags"]))
 			case "constraints":
 				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
 			case "granularity":
@@ -833,6 +837,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			case "description":
 				s, _ := stringOf(p.Val)
 				st.Description = l.resolveDocs(file, posOf(p.Val), s)
+				st.DocBlocks = l.docBlocks(s)
 			case "loaded_at_field":
 				st.LoadedAtField = render(p.Val)
 			case "freshness":

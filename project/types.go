@@ -243,12 +243,15 @@ type Node struct {
 	// the node's own config() call. Nil for the root project's nodes.
 	RootConfig  Config
 	Description string // doc() already resolved
-	Columns     []*Column
-	Meta        map[string]any
-	Docs        map[string]any
-	PatchPath   string   // properties YAML that described this node ("" if none)
-	PatchPos    diag.Pos // where in PatchPath
-	Checksum    string   // sha256 of the file contents (a seed's: stripped, as dbt)
+	// DocBlocks are the docs blocks its description calls doc() for
+	// (doc.<package>.<name>), as dbt 1.10's doc_blocks.
+	DocBlocks []string
+	Columns   []*Column
+	Meta      map[string]any
+	Docs      map[string]any
+	PatchPath string   // properties YAML that described this node ("" if none)
+	PatchPos  diag.Pos // where in PatchPath
+	Checksum  string   // sha256 of the file contents (a seed's: stripped, as dbt)
 	// ChecksumName is "" for a sha256 Checksum, or ChecksumPath for a seed
 	// over 1 MiB, whose checksum dbt takes to be its path (FileChecksum).
 	ChecksumName    string
@@ -282,6 +285,12 @@ type Column struct {
 	// Quality is the column's config: quality: block (elt's data-quality
 	// metrics; a quality: under meta: stays in Meta), checked at load.
 	Quality map[string]any
+	// ConfigMeta and ConfigTags are its config: block's meta and tags,
+	// which dbt 1.10 keeps apart from the meta and tags written beside
+	// it (column.config.meta).
+	ConfigMeta map[string]any
+	ConfigTags []string
+	DocBlocks  []string // as Node's
 }
 
 // TimeSpine is dbt's time_spine model property: the column at the
@@ -307,6 +316,7 @@ type SourceTable struct {
 	Schema            string // defaults to the source name
 	Identifier        string // defaults to the table name
 	Description       string
+	DocBlocks         []string // the table description's, as Node's
 	SourceDescription string
 	Loader            string
 	Columns           []*Column

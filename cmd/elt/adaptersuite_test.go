@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -990,6 +991,69 @@ func TestMacroConfigEnablesAsDBT(t *testing.T) {
 	mustElt(t, dir, "run", "--vars", "{dq: true}")
 	if got := rowsOf(t, dir, "main.uses_on"); got != "1" {
 		t.Errorf("uses_on: %q", got)
+	}
+}
+
+// TestManifestColumnsAsDBT110: dbt 1.10's manifest and graph shapes that
+// packages read: a column's config (meta and tags, apart from those beside
+// it) and doc_blocks, a node's doc_blocks, a model's inferred primary_key,
+// a test's group taken from its model, the graph's patch_path as the
+// manifest's, and no config_call_dict in the artifact.
+func TestManifestColumnsAsDBT110(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/docs.md", "{% docs ids %}The id.{% enddocs %}\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id, 2 as k\n")
+	writeFile(t, dir, "models/s.yml", `groups:
+  - name: sales
+    owner: {name: x}
+models:
+  - name: a
+    description: "{{ doc('ids') }}"
+    config: {group: sales}
+    columns:
+      - name: id
+        description: "{{ doc('ids') }}"
+        meta: {top: 1}
+        config: {meta: {pii: true}, tags: [secret]}
+        data_tests: [unique, not_null]
+      - name: k
+        data_tests: [unique]
+`)
+	writeFile(t, dir, "models/b.sql", `{%- set n = graph.nodes['model.p.a'] if execute else none -%}
+select '{{ n.columns.id.config.meta.pii if n else "" }}' as pii, '{{ n.columns.id.meta.top if n else "" }}' as top, '{{ n.patch_path if n else "" }}' as patch
+`)
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.b"); got != "True|1|p://models/s.yml" {
+		t.Errorf("b: %q", got)
+	}
+	var m struct {
+		Nodes map[string]map[string]any `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "manifest.json"))), &m); err != nil {
+		t.Fatal(err)
+	}
+	a := m.Nodes["model.p.a"]
+	if _, ok := a["config_call_dict"]; ok {
+		t.Error("the manifest has config_call_dict")
+	}
+	if fmt.Sprint(a["primary_key"]) != "[id]" || fmt.Sprint(a["doc_blocks"]) != "[doc.p.ids]" {
+		t.Errorf("a: primary_key %v, doc_blocks %v", a["primary_key"], a["doc_blocks"])
+	}
+	id := a["columns"].(map[string]any)["id"].(map[string]any)
+	if fmt.Sprint(id["config"]) != "map[meta:map[pii:true] tags:[secret]]" || fmt.Sprint(id["meta"]) != "map[top:1]" || fmt.Sprint(id["doc_blocks"]) != "[doc.p.ids]" {
+		t.Errorf("a.id: %v", id)
+	}
+	tests := 0
+	for uid, n := range m.Nodes {
+		if strings.HasPrefix(uid, "test.p.") {
+			tests++
+			if n["group"] != "sales" {
+				t.Errorf("%s: group %v", uid, n["group"])
+			}
+		}
+	}
+	if tests != 3 {
+		t.Errorf("%d tests", tests)
 	}
 }
 
