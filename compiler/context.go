@@ -1399,6 +1399,13 @@ func sendMessage(s *jinja.State, args []any, sinkOf func(*Options) func(string))
 	if len(args) == 0 || !st.execute {
 		return "", nil
 	}
+	if st.m != nil && st.m.graph.ahead.Load() {
+		// A render ahead of a run: the node is rendered again just
+		// before it runs (volatile), and that render sends it, once, as
+		// dbt's only render of it does.
+		st.volatile = true
+		return "", nil
+	}
 	sink := sinkOf(&st.engine.opts)
 	if sink == nil {
 		return "", nil
@@ -1438,10 +1445,17 @@ func fnWarn(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(args) > 0 && st.execute { // parse renders too; warn once
-		st.volatile = true
-		msg, _ := jinja.Str(args[0])
-		st.warnings.Add(diag.Warnf(st.file(), diag.Pos{}, "", "%s", msg))
+	// Parse renders too: it warns when executing, once (see sendMessage).
+	if len(args) == 0 || !st.execute {
+		return "", nil
+	}
+	st.volatile = true
+	if st.m != nil && st.m.graph.ahead.Load() || st.engine.opts.Warn == nil {
+		return "", nil
+	}
+	msg, _ := jinja.Str(args[0])
+	if err := st.engine.opts.Warn(msg); err != nil {
+		return nil, st.fail("remove the warning, or run without --warn-error", "%v", err)
 	}
 	return "", nil
 }

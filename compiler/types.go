@@ -40,6 +40,10 @@ type Options struct {
 	// Print receives {{ print(msg) }} output (nil: print prints nothing,
 	// as dbt's --no-print).
 	Print func(msg string)
+	// Warn receives {{ exceptions.warn(msg) }} (dbt's JinjaLogWarning); an
+	// error it returns (--warn-error) fails the render. nil: warn prints
+	// nothing.
+	Warn func(msg string) error
 	// WriteFile writes a file a template asks for (agate's
 	// Table.to_json), path as the template gives it; nil: templates
 	// cannot write files.

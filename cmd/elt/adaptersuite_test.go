@@ -1057,6 +1057,25 @@ select '{{ n.columns.id.config.meta.pii if n else "" }}' as pii, '{{ n.columns.i
 	}
 }
 
+// TestJinjaMessagesOnceAsDBT: a model's log() and exceptions.warn() are
+// sent once, by the render just before it runs (dbt's only render with
+// execute); a warning fails the node under --warn-error.
+func TestJinjaMessagesOnceAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "{% if execute %}{{ log('hello from a', info=True) }}{% do exceptions.warn('careful with a') %}{% endif %}\nselect 1 as id\n")
+	res := mustElt(t, dir, "run")
+	if strings.Count(res.stdout, "hello from a") != 1 || strings.Count(res.stdout, "careful with a") != 1 {
+		t.Errorf("want each message once:\n%s", res.stdout)
+	}
+	if i, j := strings.Index(res.stdout, "START sql view model main.a"), strings.Index(res.stdout, "careful with a"); i < 0 || j < i {
+		t.Errorf("the warning comes before the node starts:\n%s", res.stdout)
+	}
+	res = elt(t, dir, "run", "--warn-error")
+	if res.code != 1 || !strings.Contains(res.stdout, "ERROR=1") || !strings.Contains(res.stdout, "careful with a") {
+		t.Errorf("--warn-error: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;

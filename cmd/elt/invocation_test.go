@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,16 @@ select '{{ flags.WHICH }}' as which, '{{ invocation_args_dict.which }}' as args_
 	res = mustElt(t, dir, "run-operation", "which", "--args", "{n: 1}")
 	if !strings.Contains(res.stdout, "run-operation which {n: 1}") {
 		t.Errorf("run-operation:\n%s", res.stdout)
+	}
+}
+
+// TestInvocationIDIsUUID4: dbt's invocation_id is a version 4 UUID, which
+// tools reading the artifacts may check.
+func TestInvocationIDIsUUID4(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	for range 50 {
+		if id := newInvocationID(); !re.MatchString(id) {
+			t.Fatalf("%q is not a version 4 UUID", id)
+		}
 	}
 }

@@ -211,6 +211,9 @@ func temporalValues(warehouse string, res *adapters.Result) {
 func newInvocationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
+	// A version 4 UUID, as dbt's uuid4(): the version and variant bits.
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
@@ -517,6 +520,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		Invocation:    s.templateInvocation(p, vars),
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 		Print:         s.printer(),
+		Warn:          func(msg string) error { return s.warnOrError("JinjaLogWarning", msg, nil) },
 		WriteFile:     s.templateFile,
 	})
 	if err != nil {
