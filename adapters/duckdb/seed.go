@@ -1,8 +1,10 @@
 package duckdb
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
@@ -47,6 +49,9 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	// it as a row of nulls, which each load adds.
 	blanks, err := blankRows(s.Path, delim)
 	if err != nil {
+		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
+	}
+	if s.ColumnTypes, err = headerColumnTypes(s.Path, delim, s.ColumnTypes); err != nil {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
 	}
 	var rows int64
@@ -687,4 +692,40 @@ func findCSVProblem(path, delim string) (int, string) {
 		return se.Line, why
 	}
 	return 0, ""
+}
+
+// headerColumnTypes is the seed's column_types for the columns its file
+// has: dbt looks a type up for each column of the file, so an entry for a
+// column the file lacks is ignored, where read_csv would refuse it.
+func headerColumnTypes(path, delim string, types map[string]string) (map[string]string, error) {
+	if len(types) == 0 || len([]rune(delim)) != 1 {
+		return types, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(f))
+	r.Comma = []rune(delim)[0]
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	header, err := r.Read()
+	if err != nil {
+		return types, nil // an empty or unreadable file: the load says what is wrong
+	}
+	has := make(map[string]bool, len(header))
+	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff")
+		}
+		has[strings.ToLower(strings.TrimSpace(h))] = true
+	}
+	out := make(map[string]string, len(types))
+	for k, v := range types {
+		if has[strings.ToLower(k)] {
+			out[k] = v
+		}
+	}
+	return out, nil
 }

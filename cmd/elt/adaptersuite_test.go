@@ -1076,6 +1076,18 @@ func TestJinjaMessagesOnceAsDBT(t *testing.T) {
 	}
 }
 
+// TestSeedColumnTypesNotInFileAsDBT: a column_types entry for a column
+// the CSV does not have is ignored, as dbt looks types up per column of
+// the file; the others apply.
+func TestSeedColumnTypesNotInFileAsDBT(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  p:\n    +column_types: {b: varchar, not_in_csv: timestamp}\n")
+	writeFile(t, dir, "seeds/s.csv", "a,b\nx,1\n")
+	mustElt(t, dir, "seed")
+	if got := rowsOf(t, dir, "(select a, b, typeof(b) from main.s)"); got != "x|1|VARCHAR" {
+		t.Errorf("s: %q", got)
+	}
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;
