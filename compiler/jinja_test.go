@@ -15,8 +15,9 @@ func TestJinjaContext(t *testing.T) {
 	p.Nodes["model.shop.orders"].Config = project.Config{"materialized": "view", "schema": "sales"}
 	opts := testOptions()
 	opts.Vars = map[string]any{"cli_only": "from-cli"}
-	var logs []string
+	var logs, warns []string
 	opts.Log = func(s string) { logs = append(logs, s) }
+	opts.Warn = func(s string) error { warns = append(warns, s); return nil }
 	opts.Concurrency = 1 // logs are collected without a lock
 	m, got := compileProject(t, p, opts)
 	golden(t, "jinja/compiled.sql", got)
@@ -28,8 +29,8 @@ func TestJinjaContext(t *testing.T) {
 	if got, want := strings.Join(logs, "|"), "hello from orders"; got != want {
 		t.Errorf("logs: want %q, got %q", want, got)
 	}
-	if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0].Error(), "careful") {
-		t.Errorf("want the exceptions.warn warning, got %v", m.Warnings)
+	if len(warns) != 1 || !strings.Contains(warns[0], "careful") {
+		t.Errorf("want the exceptions.warn warning, got %v", warns)
 	}
 	wantDeps := []string{"model.shop.stg_orders", "source.shop.raw.payments"}
 	if strings.Join(orders.DependsOn.Nodes, ",") != strings.Join(wantDeps, ",") {

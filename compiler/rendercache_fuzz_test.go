@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,11 +31,18 @@ func fuzzCacheProject() *project.Project {
 	return p
 }
 
+// fuzzRun is what a Parse and Compile made, and the warnings sent.
+type fuzzRun struct {
+	m     *Manifest
+	warns []string
+}
+
 // renderDump is what a Parse and Compile made of a project that the render
 // cache can change: every node's refs, sources, macros, configs and
 // compiled SQL, and the warnings.
-func renderDump(m *Manifest) string {
+func renderDump(r *fuzzRun) string {
 	var b strings.Builder
+	m := r.m
 	for _, id := range slices.Sorted(maps.Keys(m.Nodes)) {
 		n := m.Nodes[id]
 		fmt.Fprintf(&b, "%s\n refs %v\n sources %v\n depends %v %v\n config %v\n unrendered %v\n compiled %t %q\n",
@@ -43,18 +51,30 @@ func renderDump(m *Manifest) string {
 	for _, w := range m.Warnings {
 		fmt.Fprintf(&b, "warning %s\n", w.Error())
 	}
+	for _, w := range r.warns {
+		fmt.Fprintf(&b, "warn() %s\n", w)
+	}
 	return b.String()
 }
 
-func fuzzCompile(p *project.Project, cache *RenderCache) (*Manifest, error) {
+func fuzzCompile(p *project.Project, cache *RenderCache) (*fuzzRun, error) {
 	ctx := context.Background()
 	opts := testOptions()
 	opts.Cache = cache
-	m, err := Parse(ctx, p, opts)
-	if err != nil {
-		return m, err
+	r := &fuzzRun{}
+	var mu sync.Mutex
+	opts.Warn = func(msg string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		r.warns = append(r.warns, msg)
+		return nil
 	}
-	return m, m.Compile(ctx, nil)
+	m, err := Parse(ctx, p, opts)
+	r.m = m
+	if err != nil {
+		return r, err
+	}
+	return r, m.Compile(ctx, nil)
 }
 
 // FuzzRenderCache parses and compiles a small project (fuzzCacheProject)
@@ -90,8 +110,8 @@ func FuzzRenderCache(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if st := reused.Stats(); st.ParseHits < len(first.Nodes)-1 || st.CompileHits < len(first.Nodes)-1 {
-		f.Fatalf("the saved cache served %+v of %d nodes", st, len(first.Nodes))
+	if st := reused.Stats(); st.ParseHits < len(first.m.Nodes)-1 || st.CompileHits < len(first.m.Nodes)-1 {
+		f.Fatalf("the saved cache served %+v of %d nodes", st, len(first.m.Nodes))
 	}
 	if d := renderDump(again); d != want {
 		f.Fatalf("the saved cache changed the compile:\n got %s\nwant %s", d, want)
@@ -106,7 +126,7 @@ func FuzzRenderCache(f *testing.F) {
 		if !ok || len(data) > 64<<10 {
 			return
 		}
-		var got *Manifest
+		var got *fuzzRun
 		var err error
 		guard.Run(t, 64<<20, func() {
 			c := NewRenderCache("k", bytes.NewReader(file))
