@@ -1,6 +1,8 @@
 package docs
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -25,7 +27,7 @@ type Catalog struct {
 // CatalogTable is one relation of the catalog.
 type CatalogTable struct {
 	Metadata TableMetadata             `json:"metadata"`
-	Columns  map[string]ColumnMetadata `json:"columns"` // keyed by the name as the warehouse reports it
+	Columns  CatalogColumns            `json:"columns"` // keyed by the name as the warehouse reports it
 	Stats    map[string]StatsItem      `json:"stats"`
 	UniqueID *string                   `json:"unique_id"`
 }
@@ -38,6 +40,46 @@ type TableMetadata struct {
 	Database *string `json:"database"`
 	Comment  *string `json:"comment"`
 	Owner    *string `json:"owner"`
+}
+
+// CatalogColumns are a relation's columns by name, written in the
+// relation's column order, as dbt's catalog (its query orders them by
+// position).
+type CatalogColumns map[string]ColumnMetadata
+
+// MarshalJSON writes the columns in the order of their index (then name).
+func (c CatalogColumns) MarshalJSON() ([]byte, error) {
+	names := make([]string, 0, len(c))
+	for k := range c {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := c[names[i]], c[names[j]]
+		if a.Index != b.Index {
+			return a.Index < b.Index
+		}
+		return names[i] < names[j]
+	})
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	buf.WriteByte('{')
+	for i, k := range names {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := enc.Encode(k); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		buf.WriteByte(':')
+		if err := enc.Encode(c[k]); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 // ColumnMetadata is one column; Index is 1-based.
@@ -125,7 +167,7 @@ func catalogTable(id string, info *adapters.RelationInfo) CatalogTable {
 			Comment:  strOrNull(info.Comment),
 			Owner:    strOrNull(info.Owner),
 		},
-		Columns:  map[string]ColumnMetadata{},
+		Columns:  CatalogColumns{},
 		Stats:    map[string]StatsItem{},
 		UniqueID: strOrNull(id),
 	}

@@ -124,3 +124,26 @@ func TestWriteCatalogStaysInTarget(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCatalogColumnsInOrder: a relation's columns are written in its
+// column order, as dbt's catalog query returns them, not by name; they
+// read back the same.
+func TestCatalogColumnsInOrder(t *testing.T) {
+	cols := CatalogColumns{
+		"zeta":  {Type: "int", Index: 1, Name: "zeta"},
+		"alpha": {Type: "text", Index: 2, Name: "alpha"},
+		"<m>":   {Type: "int", Index: 3, Name: "<m>"},
+	}
+	b, err := json.Marshal(CatalogTable{Columns: cols})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, a, m := bytes.Index(b, []byte(`"zeta":`)), bytes.Index(b, []byte(`"alpha":`)), bytes.Index(b, []byte(`"\u003cm\u003e":`))
+	if z < 0 || a < 0 || m < 0 || !(z < a && a < m) {
+		t.Fatalf("columns out of order: %s", b)
+	}
+	var back CatalogTable
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back.Columns, cols) {
+		t.Errorf("read back %v (%v)", back.Columns, err)
+	}
+}
