@@ -501,6 +501,10 @@ func (t *agateTable) GetAttr(name string) (any, bool) {
 		return jinja.Func(t.rename), true
 	case "to_json":
 		return jinja.Func(t.toJSON), true
+	case "to_csv":
+		return jinja.Func(t.toCSV), true
+	case "group_by":
+		return jinja.Func(t.groupBy), true
 	}
 	return nil, false
 }

@@ -248,6 +248,27 @@ func TestAgateToJSON(t *testing.T) {
 	}
 }
 
+// TestAgateGroupByAndCSV: agate's Table.group_by(column) gives a
+// TableSet, a table per value in the order values first appear (elementary
+// reads its artifacts' hashes so at the end of every run), and
+// Table.to_csv(path) writes the header and rows under the target path.
+func TestAgateGroupByAndCSV(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/probe.sql", `{% macro probe() %}
+{%- set t = run_query("select 'y' as k, 1 as v, null as z union all select 'x', 2, 'a,b' union all select 'y', 3, null order by v") -%}
+{%- set g = t.group_by('k') -%}
+{%- for key, sub in g.items() %}{{ log(key ~ '=' ~ (sub.columns['v'] | list | join('+')), info=True) }}{% endfor -%}
+{{ log('keys ' ~ (g.keys() | list) ~ ' len ' ~ (g | length) ~ ' x ' ~ (g['x'] | length), info=True) }}
+{%- do t.to_csv('target/out/t.csv') -%}
+{% endmacro %}
+`)
+	res := mustElt(t, dir, "run-operation", "probe")
+	wantAll(t, res.stdout, "y=1+3", "x=2", "keys ['y', 'x'] len 2 x 1")
+	if got := mustRead(t, filepath.Join(dir, "target/out/t.csv")); got != "k,v,z\r\ny,1,\r\nx,2,\"a,b\"\r\ny,3,\r\n" {
+		t.Errorf("t.csv: %q", got)
+	}
+}
+
 // TestRelationOpsAsDBT: a project's drop_relation and truncate_relation
 // are what dbt's materializations drop and empty relations with
 // (adapter.drop_relation, adapter.truncate_relation), so elt's builds run
