@@ -131,7 +131,7 @@ func fnGetColumns(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if rel.external {
 		// As dbt-duckdb: describe what the relation renders as.
 		cols, err = st.describe(rel.rendered)
-	} else {
+	} else if cols, err = st.tempColumns(rel); err == nil && cols == nil {
 		cols, err = cat.Columns(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier})
 	}
 	if err != nil {
@@ -390,6 +390,32 @@ func (c *columnValue) is(kind string) bool {
 
 // describe lists the columns of a relation expression (a file, a read_*
 // call) with DuckDB's describe.
+// tempColumns are the columns of a DuckDB temporary table named as
+// dbt-duckdb's make_temp_relation names one (no database, no schema): a
+// temporary table lives in the connection that made it, the one the
+// render's queries use, so it is looked up there. nil when rel is no such
+// table.
+func (st *renderState) tempColumns(rel *relationValue) ([]Column, error) {
+	if rel.Database != "" || rel.Schema != "" || st.engine.dialect.Type() != "duckdb" {
+		return nil, nil
+	}
+	res, err := st.query("select column_name, data_type from duckdb_columns() where database_name = 'temp' and table_name = " +
+		"'" + strings.ReplaceAll(rel.Identifier, "'", "''") + "' order by column_index")
+	if err != nil || len(res.rows) == 0 {
+		return nil, err
+	}
+	out := make([]Column, 0, len(res.rows))
+	for _, r := range res.rows {
+		if len(r) < 2 {
+			continue
+		}
+		name, _ := jinja.Str(r[0])
+		typ, _ := jinja.Str(r[1])
+		out = append(out, Column{Name: name, DataType: typ})
+	}
+	return out, nil
+}
+
 func (st *renderState) describe(expr string) ([]Column, error) {
 	res, err := st.query("select column_name, column_type from (describe select * from " + expr + ")")
 	if err != nil {

@@ -269,6 +269,23 @@ func TestAgateGroupByAndCSV(t *testing.T) {
 	}
 }
 
+// TestTempTableColumnsDuckDB: adapter.get_columns_in_relation finds a
+// temporary table made with make_temp_relation (no database or schema, as
+// dbt-duckdb makes it), which lives in the render's own connection:
+// elementary reads its staged artifacts so.
+func TestTempTableColumnsDuckDB(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/probe.sql", `{% macro probe() %}
+{%- set base = api.Relation.create(database=target.database, schema=target.schema, identifier='base_tbl', type='table') -%}
+{%- set tmp = make_temp_relation(base, '__tmp') -%}
+{%- do run_query(dbt.create_table_as(True, tmp, 'select 1 as a, 2 as b')) -%}
+{{ log('columns ' ~ (adapter.get_columns_in_relation(tmp) | map(attribute='name') | list), info=True) }}
+{% endmacro %}
+`)
+	res := mustElt(t, dir, "run-operation", "probe")
+	wantAll(t, res.stdout, "columns ['a', 'b']")
+}
+
 // TestRelationOpsAsDBT: a project's drop_relation and truncate_relation
 // are what dbt's materializations drop and empty relations with
 // (adapter.drop_relation, adapter.truncate_relation), so elt's builds run
