@@ -521,6 +521,12 @@ func testSeedUnquotedColumns(t *testing.T, e *env) {
 	e.seed(t, adapters.Seed{Relation: e.rel("upper"), Path: path, QuoteColumnsSet: true})
 	rows := e.rows(t, "select column_name, score from "+e.render("upper"))
 	equal(t, "rows", [][]any{{"x", int64(1)}}, rows)
+	// A header name in double quotes is written into SQL as it is: a
+	// quoted identifier, the column named without its quotes, its case kept.
+	path = writeCSV(t, "quoted.csv", "id,\"\"\"from\"\"\",\"\"\"Odd-Name\"\"\"\n1,a,b\n")
+	e.seed(t, adapters.Seed{Relation: e.rel("quoted"), Path: path, QuoteColumnsSet: true})
+	rows = e.rows(t, "select id, "+e.d.Quote("from")+", "+e.d.Quote("Odd-Name")+" from "+e.render("quoted"))
+	equal(t, "rows", [][]any{{int64(1), "a", "b"}}, rows)
 }
 
 func testSeedReload(t *testing.T, e *env) {

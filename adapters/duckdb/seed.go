@@ -51,14 +51,23 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	if err != nil {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
 	}
-	if s.ColumnTypes, err = headerColumnTypes(s.Path, delim, s.ColumnTypes); err != nil {
+	var unknown []string
+	if s.ColumnTypes, unknown, err = headerColumnTypes(s.Path, delim, s.ColumnTypes); err != nil {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
 	}
 	var rows int64
 	load := func(p seedPath) error {
 		return a.inCachedTx(ctx, func(t sqlTx) error {
-			if err := loadSeedPath(ctx, t, p, rel, s, delim, buffer, &rows); err != nil || blanks == 0 {
+			if err := loadSeedPath(ctx, t, p, rel, s, delim, buffer, &rows); err != nil {
 				return err
+			}
+			if s.QuoteColumnsSet && !s.QuoteColumns {
+				if err := unquoteSeedColumns(ctx, t, rel); err != nil {
+					return err
+				}
+			}
+			if blanks == 0 {
+				return nil
 			}
 			for range blanks {
 				if _, err := t.tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" default values"); err != nil {
@@ -85,7 +94,20 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	if err != nil {
 		return adapters.RunResult{}, seedError(s.Path, delim, err)
 	}
-	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}, nil
+	res = adapters.RunResult{Message: fmt.Sprintf("INSERT %d", rows), RowsAffected: rows}
+	if len(unknown) > 0 {
+		res.Warnings = append(res.Warnings, unknownColumnTypes(unknown))
+	}
+	return res, nil
+}
+
+// unknownColumnTypes warns of column_types entries for columns the seed's
+// file does not have: dbt ignores them, and so does elt, saying so.
+type unknownColumnTypes []string
+
+func (w unknownColumnTypes) Event() string { return "SeedColumnTypesUnknown" }
+func (w unknownColumnTypes) String() string {
+	return fmt.Sprintf("column_types names %s, which the file does not have; ignored, as dbt does", strings.Join(w, ", "))
 }
 
 // loadSeedPath builds or refills a seed's table in t by path p, setting
@@ -697,13 +719,13 @@ func findCSVProblem(path, delim string) (int, string) {
 // headerColumnTypes is the seed's column_types for the columns its file
 // has: dbt looks a type up for each column of the file, so an entry for a
 // column the file lacks is ignored, where read_csv would refuse it.
-func headerColumnTypes(path, delim string, types map[string]string) (map[string]string, error) {
+func headerColumnTypes(path, delim string, types map[string]string) (kept map[string]string, unknown []string, err error) {
 	if len(types) == 0 || len([]rune(delim)) != 1 {
-		return types, nil
+		return types, nil, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	r := csv.NewReader(bufio.NewReader(f))
@@ -712,7 +734,7 @@ func headerColumnTypes(path, delim string, types map[string]string) (map[string]
 	r.LazyQuotes = true
 	header, err := r.Read()
 	if err != nil {
-		return types, nil // an empty or unreadable file: the load says what is wrong
+		return types, nil, nil // an empty or unreadable file: the load says what is wrong
 	}
 	has := make(map[string]bool, len(header))
 	for i, h := range header {
@@ -721,11 +743,37 @@ func headerColumnTypes(path, delim string, types map[string]string) (map[string]
 		}
 		has[strings.ToLower(strings.TrimSpace(h))] = true
 	}
-	out := make(map[string]string, len(types))
+	kept = make(map[string]string, len(types))
 	for k, v := range types {
 		if has[strings.ToLower(k)] {
-			out[k] = v
+			kept[k] = v
+		} else {
+			unknown = append(unknown, k)
 		}
 	}
-	return out, nil
+	slices.Sort(unknown)
+	return kept, unknown, nil
+}
+
+// unquoteSeedColumns renames the columns of a seed loaded with
+// quote_columns: false whose header names are in double quotes ("from"):
+// dbt writes such a name into SQL as it is, a quoted identifier, so the
+// column is named without the quotes.
+func unquoteSeedColumns(ctx context.Context, t sqlTx, rel adapters.Relation) error {
+	cols, err := t.TableColumns(ctx, rel)
+	if err != nil {
+		return err
+	}
+	d := Dialect{}
+	for _, c := range cols {
+		h := c.Name
+		if len(h) < 2 || h[0] != '"' || h[len(h)-1] != '"' || strings.Contains(strings.ReplaceAll(h[1:len(h)-1], `""`, ""), `"`) {
+			continue
+		}
+		name := strings.ReplaceAll(h[1:len(h)-1], `""`, `"`)
+		if _, err := t.tx.ExecContext(ctx, "alter table "+d.RenderRelation(rel)+" rename column "+d.Quote(h)+" to "+d.Quote(name)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -64,10 +64,11 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 		return adapters.RunResult{}, err
 	}
 	if s.QuoteColumnsSet && !s.QuoteColumns {
-		// quote_columns: false: dbt writes the names unquoted, and
-		// PostgreSQL folds unquoted names to lower case.
+		// quote_columns: false: dbt writes the names as they are, so
+		// PostgreSQL folds a plain name to lower case, and reads a name
+		// the file writes in double quotes ("from") as a quoted one.
 		for i, h := range header {
-			header[i] = asciifold.Lower(h)
+			header[i] = unquotedSeedColumn(h)
 		}
 	}
 	for i, h := range header {
@@ -406,4 +407,15 @@ func (k seedKind) sqlType() string {
 		return "timestamp without time zone"
 	}
 	return "text"
+}
+
+// unquotedSeedColumn is the column PostgreSQL makes of a seed's header
+// name written into SQL as it is (quote_columns: false): a name in double
+// quotes is a quoted identifier, its doubled quotes one each; any other
+// is folded to lower case.
+func unquotedSeedColumn(h string) string {
+	if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' && !strings.Contains(strings.ReplaceAll(h[1:len(h)-1], `""`, ""), `"`) {
+		return strings.ReplaceAll(h[1:len(h)-1], `""`, `"`)
+	}
+	return asciifold.Lower(h)
 }
