@@ -924,6 +924,11 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 			// tested; it is not a node to run.
 			continue
 		}
+		if strings.HasPrefix(r.UniqueID, string(operation)+".") {
+			// As dbt's retry: a project hook is no node to run again (the
+			// retried command runs the hooks anyway).
+			continue
+		}
 		switch r.Status {
 		case "error", "fail", "skipped", "runtime error", "partial success":
 			ids = append(ids, r.UniqueID)

@@ -290,3 +290,18 @@ func TestStatLineKinds(t *testing.T) {
 		wantLines(t, res.stdout, `Finished running `+regexp.QuoteMeta(tc.want)+` in .*`)
 	}
 }
+
+// TestRetryLeavesHooksOut: as dbt's retry, a failed project hook in
+// run_results.json is no node to retry: with the nodes all built there is
+// nothing to do again.
+func TestRetryLeavesHooksOut(t *testing.T) {
+	dir := miniProject(t, "on-run-end:\n  - \"select * from no_such_table\"\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	if res := elt(t, dir, "run"); res.code != exitFailed {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res := mustElt(t, dir, "retry")
+	if !strings.Contains(res.stdout, "Nothing to retry") {
+		t.Errorf("retry after a failed hook:\n%s%s", res.stdout, res.stderr)
+	}
+}
