@@ -305,3 +305,26 @@ func TestRetryLeavesHooksOut(t *testing.T) {
 		t.Errorf("retry after a failed hook:\n%s%s", res.stdout, res.stderr)
 	}
 }
+
+// TestPackageHookNumbering: as dbt's, the hooks of a type run installed
+// packages' first, the root project's last; a log line names a hook by its
+// position among them all, its unique_id by its place in its project.
+func TestPackageHookNumbering(t *testing.T) {
+	dir := miniProject(t, "on-run-start:\n  - \"select 'root'\"\n")
+	writeFile(t, dir, "dbt_packages/pk/dbt_project.yml", "name: pk\non-run-start:\n  - \"select 'pk0'\"\n  - \"select 'pk1'\"\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	res := mustElt(t, dir, "run")
+	wantLines(t, res.stdout,
+		`1 of 3 OK hook: pk\.on-run-start\.0 .*`,
+		`2 of 3 OK hook: pk\.on-run-start\.1 .*`,
+		`3 of 3 OK hook: p\.on-run-start\.2 .*`,
+	)
+	var got []string
+	for _, r := range orderedRunResults(t, dir)[:3] {
+		got = append(got, r.UniqueID+" "+*r.Message)
+	}
+	want := "operation.pk.pk-on-run-start-0 pk.on-run-start.0 passed,operation.pk.pk-on-run-start-1 pk.on-run-start.1 passed,operation.p.p-on-run-start-0 p.on-run-start.2 passed"
+	if strings.Join(got, ",") != want {
+		t.Errorf("run_results.json: %v", got)
+	}
+}
