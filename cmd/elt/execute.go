@@ -156,6 +156,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		// the stat line of the hooks that ran; run_results.json is not
 		// written.
 		s.printStatLine(hookResults(startHooks), time.Since(started))
+		if ctx.Err() != nil {
+			// Interrupted while rendering: not the hook's fault.
+			s.recordEnd(ctx, hist, command, nil, cancelledExit(ctx))
+			return &exitError{code: cancelledExit(ctx), err: err}
+		}
 		s.recordEnd(ctx, hist, command, nil, exitUsage)
 		return usageErr(err)
 	}

@@ -217,9 +217,14 @@ func (s *session) onRunEndContext(results []runner.Result) map[string]any {
 				"started_at": compiler.TimeValue(r.StartedAt), "completed_at": compiler.TimeValue(r.CompletedAt)}))
 		}
 		response := r.AdapterResponse
-		if response == nil {
+		switch {
+		case n.ResourceType == operation:
+			response = map[string]any{} // as a hook's in run_results.json
+		case response == nil:
 			response = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
 		}
+		// dbt's RunResult objects, with to_dict() (elementary
+		// serialises each).
 		rs = append(rs, compiler.ObjectValue(map[string]any{
 			"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
 			"failures": failures, "thread_id": r.ThreadID, "adapter_response": response,
