@@ -307,9 +307,15 @@ type ProjectHook struct {
 	File    string // the dbt_project.yml, relative to the root project
 }
 
-// Name is dbt's name for the hook: "<package>.on_run_start.<index>".
+// Name is the name of dbt's node for the hook: "<package>-on-run-start-<index>".
 func (h ProjectHook) Name(which string) string {
-	return fmt.Sprintf("%s.%s.%d", h.Package, strings.ReplaceAll(which, "-", "_"), h.Index)
+	return fmt.Sprintf("%s-%s-%d", h.Package, which, h.Index)
+}
+
+// UniqueID is the unique_id of dbt's node for the hook, as run_results.json
+// lists it: "operation.<package>.<package>-on-run-start-<index>".
+func (h ProjectHook) UniqueID(which string) string {
+	return "operation." + h.Package + "." + h.Name(which)
 }
 
 // ProjectHooks lists the on-run-start (or on-run-end) hooks of every
@@ -342,9 +348,9 @@ func (m *Manifest) RenderHook(ctx context.Context, h ProjectHook, which string, 
 		return m.renderWith(ctx, h.SQL, nil, extra, hold)
 	}
 	op := &Node{Node: project.Node{
-		UniqueID:         "operation." + h.Package + "." + h.Package + "-" + which + "-" + fmt.Sprint(h.Index),
+		UniqueID:         h.UniqueID(which),
 		ResourceType:     "operation",
-		Name:             h.Package + "-" + which + "-" + fmt.Sprint(h.Index),
+		Name:             h.Name(which),
 		Package:          h.Package,
 		OriginalFilePath: h.File,
 		Language:         "sql",

@@ -95,7 +95,7 @@ models:
 		}
 		got = append(got, h.Name("on-run-start")+"="+sql)
 	}
-	want := []string{"pkg.on_run_start.0=select 'pkg-helper'", "shop.on_run_start.0=select 'root'"}
+	want := []string{"pkg-on-run-start-0=select 'pkg-helper'", "shop-on-run-start-0=select 'root'"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("hooks: want %v, got %v", want, got)
 	}

@@ -113,7 +113,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 			resultsDone <- nil
 			return
 		}
-		resultsDone <- s.writeRunResults(compileResults(s.manifest, ids, s.compileEnd), nil, time.Since(s.startedAt), "compile")
+		resultsDone <- s.writeRunResults(compileResults(s.manifest, ids, s.compileEnd), nil, nil, nil, time.Since(s.startedAt), "compile")
 	}()
 	checkDone := make(chan error, 1)
 	go func() {

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -146,21 +146,33 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		defer hist.Close()
 	}
 	s.recordStart(ctx, hist, command)
-	// dbt's skip_nodes_if_on_run_start_fails (default false): the nodes
-	// run although an on-run-start hook failed, and the run fails.
 	if err := r.CreateSchemas(ctx, ids); err != nil {
 		s.recordEnd(ctx, hist, command, nil, exitFailed)
 		return &exitError{code: exitFailed, err: err}
 	}
-	startErr := s.projectHooks(ctx, "on-run-start", nil)
-	if skip, _ := s.proj.Config.FlagBool("skip_nodes_if_on_run_start_fails"); startErr != nil && skip {
-		s.recordEnd(ctx, hist, command, nil, exitFailed)
-		return &exitError{code: exitFailed, err: startErr}
+	startHooks, err := s.projectHooks(ctx, "on-run-start", nil)
+	if err != nil {
+		// As dbt: a hook that does not render ends the invocation, after
+		// the stat line of the hooks that ran; run_results.json is not
+		// written.
+		s.printStatLine(hookResults(startHooks), time.Since(started))
+		if ctx.Err() != nil {
+			// Interrupted while rendering: not the hook's fault.
+			s.recordEnd(ctx, hist, command, nil, cancelledExit(ctx))
+			return &exitError{code: cancelledExit(ctx), err: err}
+		}
+		s.recordEnd(ctx, hist, command, nil, exitUsage)
+		return usageErr(err)
 	}
-	if startErr != nil {
-		s.log.errorf("HookFailed", "on-run-start failed; running the nodes anyway (flags: skip_nodes_if_on_run_start_fails is false): "+s.env.secrets.Scrub(startErr.Error()), nil)
+	// dbt's skip_nodes_if_on_run_start_fails (default false): the nodes
+	// run although an on-run-start hook failed (the run fails), or are
+	// all skipped.
+	var results []runner.Result
+	if skip, _ := s.proj.Config.FlagBool("skip_nodes_if_on_run_start_fails"); skip && failedHook(startHooks) != nil {
+		results = s.skipAll(ids)
+	} else {
+		results = r.Run(ctx, ids)
 	}
-	results := r.Run(ctx, ids)
 	// Quality checks judge what the build made, before on-run-end hooks.
 	qualityCode := exitOK
 	var checkResults []quality.Result
@@ -172,7 +184,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		events = append(events, s.scoreRun(ctx, hist, s.outcomes(results, checkResults), scoreOpts)...)
 	}
 	s.sendAlerts(ctx, alertCfg, hist, events)
-	hookErr := s.projectHooks(ctx, "on-run-end", results)
+	endHooks, endErr := s.projectHooks(ctx, "on-run-end", onRunEndResults(startHooks, results))
 	elapsed := time.Since(started)
 	// Nothing below uses the database: it closes (and checkpoints) while
 	// the artifacts are written.
@@ -198,7 +210,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeRunFiles(results); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if err := s.writeRunResults(results, checkResults, elapsed, command); err != nil {
+	if err := s.writeRunResults(results, checkResults, startHooks, endHooks, elapsed, command); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if f.junitXML != "" {
@@ -207,15 +219,25 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		}
 	}
 	s.annotateResults(results)
-	code := s.printSummary(results, elapsed, context.Cause(ctx))
+	// The summary counts the hooks as dbt's: on-run-start's, the nodes',
+	// on-run-end's.
+	all := slices.Concat(hookResults(startHooks), results, hookResults(endHooks))
+	var code int
+	if endErr != nil {
+		// As dbt's after_run when an on-run-end hook does not render: the
+		// end messages as after an interrupt, then the stat line.
+		s.printEndMessages(all, nil, true)
+		s.printStatLine(all, elapsed)
+	} else {
+		code = s.printSummary(all, elapsed, context.Cause(ctx))
+	}
 	if qualityCode != exitOK {
 		code = qualityCode
 	}
-	for _, err := range []error{startErr, hookErr} {
-		if err != nil {
-			printError(stderr, err)
-			code = exitFailed
-		}
+	if endErr != nil {
+		// The error ends the invocation, as dbt's unhandled error (exit 2).
+		printError(stderr, endErr)
+		code = exitUsage
 	}
 	s.recordEnd(ctx, hist, command, results, code)
 	if ctx.Err() != nil {
@@ -225,6 +247,29 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// skipAll is dbt's run when an on-run-start hook failed and
+// skip_nodes_if_on_run_start_fails is set: no node runs, each is skipped
+// with its SKIP line (dbt's SkippingDetails).
+func (s *session) skipAll(ids []string) []runner.Result {
+	var nodes []*compiler.Node
+	for _, id := range ids {
+		n := s.manifest.Nodes[id]
+		if n == nil {
+			n = s.manifest.UnitTests[id]
+		}
+		if runner.Executable(n) {
+			nodes = append(nodes, n)
+		}
+	}
+	out := make([]runner.Result, len(nodes))
+	for i, n := range nodes {
+		// dbt's result for a node it never reached: its thread, no message.
+		out[i] = runner.Result{UniqueID: n.UniqueID, Node: n, Status: runner.Skipped, ThreadID: "MainThread"}
+		s.printEvent(runner.Event{Kind: runner.NodeFinish, Index: i + 1, Total: len(nodes), Node: n, Result: out[i]})
+	}
+	return out
 }
 
 // nothingToDo ends a command that selected no node as dbt's does
@@ -238,7 +283,7 @@ func (s *session) nothingToDo(elapsed time.Duration, command string) error {
 	if err := s.writeManifest(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if err := s.writeRunResults(nil, nil, elapsed, command); err != nil {
+	if err := s.writeRunResults(nil, nil, nil, nil, elapsed, command); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
@@ -464,12 +509,71 @@ func deref(p *int64) int64 {
 	return *p
 }
 
-// printSummary prints dbt's closing lines and returns the exit code.
 // printSummary prints dbt's end-of-run lines and returns the exit code the
 // results call for. cancelled is the cause when the run was interrupted.
 func (s *session) printSummary(results []runner.Result, elapsed time.Duration, cancelled error) int {
-	var pass, warn, errs, skip int
+	s.printStatLine(results, elapsed)
+	return s.printEndMessages(results, cancelled, false)
+}
+
+// printStatLine is dbt's FinishedRunningStats: how many of each kind ran
+// (task/printer.py get_counts), in the order of dbt's keys.
+func (s *session) printStatLine(results []runner.Result, elapsed time.Duration) {
 	kinds := map[string]int{}
+	for _, r := range results {
+		kinds[statKey(r.Node)]++
+	}
+	keys := slices.Sorted(maps.Keys(kinds))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = statCount(k, kinds[k])
+	}
+	secs := elapsed.Seconds()
+	s.log.info("Formatting", "", nil)
+	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).",
+		strings.Join(parts, ", "), int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60), secs),
+		map[string]any{"execution_time": secs})
+}
+
+// statKey is dbt's key for a result's kind in the stat line, which also
+// orders the kinds: "<materialization> model", "project hook" for a
+// project hook, the resource type otherwise ("test", "unit_test").
+func statKey(n *compiler.Node) string {
+	switch n.ResourceType {
+	case project.Model:
+		return fmt.Sprint(n.Config["materialized"]) + " model"
+	case operation:
+		return "project hook"
+	}
+	return string(n.ResourceType)
+}
+
+// statCount is "<count> <kind>": a kind is its key, or its plural, as
+// dbt's NodeType.pluralize ("test" is "data tests"), underscores spaces.
+func statCount(key string, count int) string {
+	label := key
+	if count != 1 {
+		switch key {
+		case string(project.Test):
+			label = "data_tests"
+		case string(project.Analysis):
+			label = "analyses"
+		case "saved_query":
+			label = "saved_queries"
+		default:
+			label = key + "s"
+		}
+	}
+	return fmt.Sprintf("%d %s", count, strings.ReplaceAll(label, "_", " "))
+}
+
+// printEndMessages is dbt's print_run_end_messages: the end-of-run
+// summary, each problem, and the Done line; it returns the exit code the
+// results call for. cancelled is the cause when the run was interrupted;
+// aborted is dbt's keyboard_interrupt flag, which its after_run also sets
+// when an on-run-end hook does not render.
+func (s *session) printEndMessages(results []runner.Result, cancelled error, aborted bool) int {
+	var pass, warn, errs, skip, hookSkips int
 	var problems []runner.Result
 	var warnings []runner.Result
 	for _, r := range results {
@@ -484,8 +588,12 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 			problems = append(problems, r)
 		case runner.Skipped, runner.Cancelled:
 			skip++
+			if r.Node.ResourceType == operation {
+				// dbt counts a skipped result with a message (only a
+				// hook's has one) among the summary's errors.
+				hookSkips++
+			}
 		}
-		kinds[kindLabel(r.Node)]++
 	}
 	partial := 0
 	for _, r := range problems {
@@ -495,39 +603,10 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 	}
 	partials := fmt.Sprintf("%d partial %s", partial, plural(partial, "success", "successes"))
 	warns := fmt.Sprintf("%d %s", warn, plural(warn, "warning", "warnings"))
-	var parts []string
-	for _, k := range []string{"seed", "view model", "table model", "snapshot", "data test", "unit test"} {
-		if c := kinds[k]; c > 0 {
-			label := k
-			if c > 1 {
-				label += "s"
-			}
-			parts = append(parts, fmt.Sprintf("%d %s", c, label))
-		}
-	}
-	var other []string
-	for k := range kinds {
-		switch k {
-		case "seed", "view model", "table model", "snapshot", "data test", "unit test":
-		default:
-			other = append(other, k)
-		}
-	}
-	sort.Strings(other)
-	for _, k := range other {
-		label := k
-		if kinds[k] > 1 {
-			label += "s"
-		}
-		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], label))
-	}
-	secs := elapsed.Seconds()
-	s.log.info("Formatting", "", nil)
-	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).",
-		strings.Join(parts, ", "), int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60), secs),
-		map[string]any{"execution_time": secs})
 	s.log.info("Formatting", "", nil)
 	switch {
+	case aborted:
+		s.log.info("EndOfRunSummary", s.log.paint(ansiYellow, "Exited because of keyboard interrupt"), nil)
 	case cancelled != nil:
 		finished := 0
 		for _, r := range results {
@@ -542,7 +621,7 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 	case errs > partial:
 		// As dbt's EndOfRunSummary: partial successes are counted apart
 		// from the errors and failures.
-		failed := errs - partial
+		failed := errs - partial + hookSkips
 		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s, %s, and %s:", failed, plural(failed, "error", "errors"), partials, warns)), nil)
 	case partial > 0:
 		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s and %s", partials, warns)), nil)
@@ -569,6 +648,13 @@ func (s *session) printSummary(results []runner.Result, elapsed time.Duration, c
 			// As dbt's SQLCompiledPath, for a node with compiled code.
 			s.log.info("Formatting", "", nil)
 			s.log.info("SQLCompiledPath", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node))), nil)
+		case operation:
+			// A hook that rendered to SQL was written, under dbt's path
+			// (joined as dbt's, which keeps the "./" of dbt_project.yml).
+			if r.Node.CompiledCode != "" {
+				s.log.info("Formatting", "", nil)
+				s.log.info("SQLCompiledPath", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled"))+"/"+hookCompiledPath(r.Node), nil)
+			}
 		}
 		if r.StoredFailures != "" {
 			s.log.info("Formatting", "", nil)
@@ -596,22 +682,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func kindLabel(n *compiler.Node) string {
-	switch n.ResourceType {
-	case project.Seed:
-		return "seed"
-	case project.Test:
-		return "data test"
-	case project.UnitTestType:
-		return "unit test"
-	case project.Snapshot:
-		return "snapshot"
-	case project.Model:
-		return fmt.Sprint(n.Config["materialized"]) + " model"
-	}
-	return string(n.ResourceType)
 }
 
 func (s *session) meta() docs.Metadata {
@@ -669,11 +739,14 @@ const manifestSpareFile = "elt_manifest_spare.json"
 // written into this one instead (docs.ManifestCache.Keep).
 const manifestKeepFile = "elt_manifest_keep.json"
 
-func (s *session) writeRunResults(results []runner.Result, checks []quality.Result, elapsed time.Duration, command string) error {
+// writeRunResults writes run_results.json: the on-run-start hooks' results,
+// the nodes', the quality checks' and the on-run-end hooks', in dbt's
+// order (the checks, elt's own, run between the nodes and on-run-end).
+func (s *session) writeRunResults(results []runner.Result, checks []quality.Result, startHooks, endHooks []hookResult, elapsed time.Duration, command string) error {
 	if !s.writeJSON() {
 		return nil
 	}
-	out := make([]docs.NodeResult, 0, len(results))
+	out := s.hookRunResults(startHooks)
 	for _, r := range results {
 		status := string(r.Status)
 		if r.Status == runner.Cancelled {
@@ -731,6 +804,7 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 		out = append(out, nr)
 	}
 	out = append(out, s.qualityRunResults(checks)...)
+	out = append(out, s.hookRunResults(endHooks)...)
 	args := map[string]any{
 		"which":              command,
 		"select":             s.f.selectors,
@@ -855,6 +929,11 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 			// tested; it is not a node to run.
 			continue
 		}
+		if strings.HasPrefix(r.UniqueID, string(operation)+".") {
+			// As dbt's retry: a project hook is no node to run again (the
+			// retried command runs the hooks anyway).
+			continue
+		}
 		switch r.Status {
 		case "error", "fail", "skipped", "runtime error", "partial success":
 			ids = append(ids, r.UniqueID)
@@ -893,87 +972,6 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		f.vars = string(b)
 	}
 	return execute(ctx, f, env, stdout, stderr, command, kinds, command == "build", ids)
-}
-
-// projectHooks renders and runs the on-run-start or on-run-end statements
-// of every project (installed packages first, by name; the root project
-// last). on-run-end sees `results` (each with status, message, node,
-// execution_time, failures) and `schemas`, as in dbt.
-func (s *session) projectHooks(ctx context.Context, which string, results []runner.Result) error {
-	hooks := s.manifest.ProjectHooks(which)
-	if len(hooks) == 0 {
-		return nil
-	}
-	extra := map[string]any{}
-	if which == "on-run-end" {
-		var rs []any
-		schemaSet := map[string]bool{}
-		var schemas []string
-		var dbSchemas []any
-		for _, r := range results {
-			n := r.Node
-			var failures any
-			if r.Failures != nil {
-				failures = *r.Failures
-			}
-			// timing: compile, then execute, as in run_results.json.
-			timing := []any{}
-			if !s.compileStart.IsZero() {
-				timing = append(timing, compiler.ObjectValue(map[string]any{"name": "compile",
-					"started_at": compiler.TimeValue(s.compileStart), "completed_at": compiler.TimeValue(s.compileEnd)}))
-			}
-			if !r.StartedAt.IsZero() {
-				timing = append(timing, compiler.ObjectValue(map[string]any{"name": "execute",
-					"started_at": compiler.TimeValue(r.StartedAt), "completed_at": compiler.TimeValue(r.CompletedAt)}))
-			}
-			response := r.AdapterResponse
-			if response == nil {
-				response = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
-			}
-			// dbt's RunResult objects, with to_dict() (elementary
-			// serialises each).
-			rs = append(rs, compiler.ObjectValue(map[string]any{
-				"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
-				"failures": failures, "thread_id": r.ThreadID, "adapter_response": response,
-				"timing": timing, "node": s.manifest.NodeObject(n),
-			}))
-			// As dbt: the schemas of the relations built, not of those that
-			// errored or were skipped.
-			built := r.Status != runner.Error && r.Status != runner.Fail && r.Status != runner.Skipped
-			if built && n.Relation.Schema != "" && !schemaSet[n.Relation.Database+"."+n.Relation.Schema] &&
-				(n.ResourceType == project.Model || n.ResourceType == project.Seed || n.ResourceType == project.Snapshot) {
-				schemaSet[n.Relation.Database+"."+n.Relation.Schema] = true
-				schemas = append(schemas, n.Relation.Schema)
-				// As dbt: (database, schema) pairs.
-				dbSchemas = append(dbSchemas, compiler.TupleValue(n.Relation.Database, n.Relation.Schema))
-			}
-		}
-		extra["results"] = rs
-		extra["schemas"] = schemas
-		extra["database_schemas"] = dbSchemas
-	}
-	s.log.info("HooksRunning", fmt.Sprintf("Running %d %s %s", len(hooks), which, plural(len(hooks), "hook", "hooks")), nil)
-	// dbt runs project hooks on its "master" connection, whose query
-	// comment has no node.
-	ctx, err := s.withConnectionQueryComment(ctx, "master")
-	if err != nil {
-		return err
-	}
-	for i, h := range hooks {
-		start := time.Now()
-		sql, err := s.manifest.RenderHook(ctx, h, which, extra)
-		if err != nil {
-			return fmt.Errorf("%s: %s hook %d: %w", h.File, which, h.Index+1, err)
-		}
-		if strings.TrimSpace(sql) == "" {
-			continue
-		}
-		if err := s.adapter.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("%s: %s hook %d: %w", h.File, which, h.Index+1, err)
-		}
-		s.log.info("LogHookEndLine", dots(fmt.Sprintf("%d of %d OK hook: %s", i+1, len(hooks), h.Name(which)), fmt.Sprintf("[OK in %.2fs]", time.Since(start).Seconds()), s.log.width), nil)
-	}
-	return nil
 }
 
 // warnsError says whether the warning event (dbt's event name) fails the

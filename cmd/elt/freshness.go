@@ -81,8 +81,8 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	runHooks, set := s.proj.Config.FlagBool("source_freshness_run_project_hooks")
 	runHooks = runHooks || !set
 	if runHooks {
-		if err := s.projectHooks(ctx, "on-run-start", nil); err != nil {
-			return &exitError{code: exitFailed, err: err}
+		if err := s.freshnessHooks(ctx, "on-run-start"); err != nil {
+			return err
 		}
 	}
 	results := runner.CheckFreshness(ctx, s.adapter, s.manifest, ids, runner.FreshnessOptions{
@@ -95,8 +95,8 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	})
 	if runHooks {
 		// on-run-end's results hold no freshness results in elt.
-		if err := s.projectHooks(ctx, "on-run-end", nil); err != nil {
-			return &exitError{code: exitFailed, err: err}
+		if err := s.freshnessHooks(ctx, "on-run-end"); err != nil {
+			return err
 		}
 	}
 	elapsed := time.Since(started)
@@ -229,4 +229,18 @@ func (s *session) writeSources(output string, results []docs.FreshnessResult, el
 		return fmt.Errorf("--output %q names no file", output)
 	}
 	return docs.WriteSources(dir, filepath.Base(path), s.meta(), results, elapsed)
+}
+
+// freshnessHooks runs the project's on-run-start or on-run-end hooks
+// around the checks, with their lines; a hook that fails fails the
+// command (sources.json has no entries for hooks).
+func (s *session) freshnessHooks(ctx context.Context, which string) error {
+	hooks, err := s.projectHooks(ctx, which, nil)
+	if err == nil {
+		err = failedHook(hooks)
+	}
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
 }
