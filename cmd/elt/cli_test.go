@@ -57,7 +57,7 @@ func TestInitThenBuild(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
-	wantAll(t, res.stdout, "OK loaded seed file main.raw_people", "OK created sql view model main.people", "OK created sql table model main.people_per_city", "PASS unique_people_id", "Done. PASS=8 WARN=0 ERROR=0 SKIP=0 TOTAL=8")
+	wantAll(t, res.stdout, "OK loaded seed file main.raw_people", "OK created sql view model main.people", "OK created sql table model main.people_per_city", "PASS unique_people_id", "Done. PASS=8 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=8")
 	_, rows := relationRows(t, openDB(t, filepath.Join(dir, "demo.duckdb")), "main.people_per_city")
 	if got := strings.Join(flat(rows), ","); got != "BOSTON,1,HELSINKI,1,LONDON,1,NEW YORK,1" {
 		t.Errorf("people_per_city = %s", got)

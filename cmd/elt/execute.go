@@ -662,8 +662,10 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		}
 	}
 	s.log.info("Formatting", "", nil)
-	s.log.info("StatsLine", fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", pass, warn, errs, skip, len(results)),
-		map[string]any{"stats": map[string]int{"pass": pass, "warn": warn, "error": errs, "skip": skip, "total": len(results)}})
+	// dbt 1.10's line counts no-op results too (saved queries' exports,
+	// which elt does not run): NO-OP=0.
+	s.log.info("StatsLine", fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=0 TOTAL=%d", pass, warn, errs, skip, len(results)),
+		map[string]any{"stats": map[string]int{"pass": pass, "warn": warn, "error": errs, "skip": skip, "noop": 0, "total": len(results)}})
 	if errs > 0 {
 		return exitFailed
 	}

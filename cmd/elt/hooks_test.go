@@ -91,7 +91,7 @@ func TestProjectHookLinesAndResults(t *testing.T) {
 		``,
 		`Finished running 3 project hooks, 1 seed, 1 table model, 1 test, 1 view model in .*`,
 		`Completed successfully`,
-		`Done\. PASS=7 WARN=0 ERROR=0 SKIP=0 TOTAL=7`,
+		`Done\. PASS=7 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=7`,
 	)
 	if strings.Contains(res.stdout, "Running 2 on-run-start hooks") {
 		t.Errorf("dbt 1.10 prints no HooksRunning line:\n%s", res.stdout)
@@ -149,7 +149,7 @@ on-run-end:
 		`Failure in operation p-on-run-start-2 \(\./dbt_project\.yml\)`,
 		`  p\.on-run-start\.2 failed, error:`,
 		`  compiled code at target/compiled/p/\./dbt_project\.yml/hooks/p-on-run-start-2\.sql`,
-		`Done\. PASS=4 WARN=0 ERROR=1 SKIP=1 TOTAL=6`,
+		`Done\. PASS=4 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=6`,
 	)
 	if strings.Contains(res.stdout, "START hook: p.on-run-start.3") {
 		t.Errorf("a skipped hook has no START line:\n%s", res.stdout)
@@ -193,7 +193,7 @@ func TestSkipNodesAfterFailedHookLines(t *testing.T) {
 		`1 of 1 SKIP relation main\.a \.+ \[SKIP\]`,
 		`Finished running 1 project hook, 1 view model in .*`,
 		`Completed with 1 error, 0 partial successes, and 0 warnings:`,
-		`Done\. PASS=0 WARN=0 ERROR=1 SKIP=1 TOTAL=2`,
+		`Done\. PASS=0 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=2`,
 	)
 	var got []string
 	for _, r := range orderedRunResults(t, dir) {
@@ -218,7 +218,7 @@ func TestOnRunEndHookThatDoesNotRender(t *testing.T) {
 		`1 of 2 OK hook: p\.on-run-end\.0 .*`,
 		``,
 		`Exited because of keyboard interrupt`,
-		`Done\. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2`,
+		`Done\. PASS=2 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=2`,
 		``,
 		`Finished running 1 project hook, 1 view model in .*`,
 	)

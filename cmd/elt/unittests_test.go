@@ -163,7 +163,7 @@ func TestUnitTestsPass(t *testing.T) {
 		}
 	}
 	res = mustElt(t, dir, "test", "--resource-type", "unit_test", "-s", "customer_totals")
-	if !strings.Contains(res.stdout, "Done. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2") {
+	if !strings.Contains(res.stdout, "Done. PASS=2 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=2") {
 		t.Errorf("test --resource-type unit_test -s customer_totals:\n%s", res.stdout)
 	}
 
@@ -269,7 +269,7 @@ unit_tests:
 		"SKIP relation main.downstream",
 		"OK created sql view model main.stg_orders",
 		"OK created sql incremental model main.ledger",
-		"Done. PASS=3 WARN=0 ERROR=1 SKIP=2 TOTAL=6",
+		"Done. PASS=3 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=6",
 	)
 	// The unit test ran before the model, which was never built.
 	db := openDB(t, filepath.Join(dir, "p.duckdb"))
