@@ -241,7 +241,10 @@ func TestSeedTimestampTypesAsDBT(t *testing.T) {
 	schema := testSchema(t, a)
 	ctx := context.Background()
 	path := t.TempDir() + "/ts.csv"
-	if err := writeFile(path, "plain,fraction,iso\n2024-01-31 12:00:00,2024-01-31 12:00:00.000000,2024-01-31T12:00:00+02:00\n"); err != nil {
+	// agate reads with strptime: one digit for a field after the year
+	// ("2020-12-30 3:15:52", "2020-1-5"); it strips a value (" 1").
+	if err := writeFile(path, "plain,fraction,iso,one_digit,short_date,padded\n2024-01-31 12:00:00,2024-01-31 12:00:00.000000,2024-01-31T12:00:00+02:00,2020-12-30 3:15:52,2020-1-5, 1\n"+
+		",,,2020-12-30 14:5:3,2020-12-31,2\n"); err != nil {
 		t.Fatal(err)
 	}
 	rel := adapters.Relation{Schema: schema, Identifier: "ts"}
@@ -252,8 +255,16 @@ func TestSeedTimestampTypesAsDBT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]any{{"plain", "timestamp without time zone"}, {"fraction", "text"}, {"iso", "timestamp without time zone"}}
+	want := [][]any{{"plain", "timestamp without time zone"}, {"fraction", "text"}, {"iso", "timestamp without time zone"},
+		{"one_digit", "timestamp without time zone"}, {"short_date", "date"}, {"padded", "integer"}}
 	if !reflect.DeepEqual(res.Rows, want) {
 		t.Errorf("types %v, want %v", res.Rows, want)
+	}
+	res, err = a.Query(ctx, "select one_digit::text, short_date::text, padded from "+schema+".ts order by padded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res.Rows); got != "[[2020-12-30 03:15:52 2020-01-05 1] [2020-12-30 14:05:03 2020-12-31 2]]" {
+		t.Errorf("values %s", got)
 	}
 }

@@ -337,12 +337,15 @@ type seedKind struct {
 var (
 	intPattern     = lazyre.New(`^[+-]?[0-9]+$`)
 	numericPattern = lazyre.New(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
-	datePattern    = lazyre.New(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	// agate's Date and DateTime read "%Y-%m-%d" and "%Y-%m-%d %H:%M:%S"
+	// with strptime, which takes one digit or two for each field after
+	// the year ("2020-1-5 3:15:52").
+	datePattern = lazyre.New(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$`)
 	// A timestamp as agate reads one for dbt: "%Y-%m-%d %H:%M:%S" exactly
 	// (agate's DateTime), or ISO 8601 with a T (its ISODateTime: minutes
 	// or seconds, a fraction, a zone). "2024-01-31 12:00:00.000000" is
 	// neither, and is text.
-	tsPattern = lazyre.New(`^([0-9]{4}-[0-9]{2}-[0-9]{2})(?: [0-9]{2}:[0-9]{2}:[0-9]{2}|T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)$`)
+	tsPattern = lazyre.New(`^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})(?: ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})|T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)$`)
 )
 
 func (k seedKind) widen(v string) seedKind {
@@ -350,6 +353,9 @@ func (k seedKind) widen(v string) seedKind {
 		return k // NULL fits every type
 	}
 	k.seen = true
+	// agate strips a value before it reads it (" 1" is the number 1);
+	// PostgreSQL's input functions skip the spaces the COPY keeps.
+	v = strings.TrimSpace(v)
 	if !k.notInt || !k.notBigint {
 		if !intPattern().MatchString(v) {
 			k.notInt, k.notBigint = true, true
@@ -370,7 +376,7 @@ func (k seedKind) widen(v string) seedKind {
 		}
 	}
 	if !k.notDate {
-		if _, err := time.Parse("2006-01-02", v); err != nil || !datePattern().MatchString(v) {
+		if _, err := time.Parse("2006-1-2", v); err != nil || !datePattern().MatchString(v) {
 			k.notDate = true
 		}
 	}
@@ -378,11 +384,22 @@ func (k seedKind) widen(v string) seedKind {
 		m := tsPattern().FindStringSubmatch(v)
 		if m == nil {
 			k.notTimestamp = true
-		} else if _, err := time.Parse("2006-01-02", m[1]); err != nil {
+		} else if _, err := time.Parse("2006-1-2", m[1]); err != nil {
+			k.notTimestamp = true
+		} else if m[2] != "" && !clockOK(m[2], m[3], m[4]) {
 			k.notTimestamp = true
 		}
 	}
 	return k
+}
+
+// clockOK says whether hour, minute and second are a time of day, as
+// strptime's %H:%M:%S reads them (a leap second 60 too).
+func clockOK(h, m, s string) bool {
+	hh, _ := strconv.Atoi(h)
+	mm, _ := strconv.Atoi(m)
+	ss, _ := strconv.Atoi(s)
+	return hh < 24 && mm < 60 && ss <= 61
 }
 
 func (k seedKind) sqlType() string {
