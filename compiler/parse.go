@@ -56,6 +56,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 				m.disabledSources = map[[2]string]bool{}
 			}
 			m.disabledSources[[2]string{s.SourceName, s.Name}] = true
+			m.disabledSourceTables = append(m.disabledSourceTables, s)
 			continue
 		}
 		m.Sources[id] = s
@@ -478,6 +479,8 @@ type manifestIndex struct {
 	// (source, table): in no section of the manifest but named when a
 	// source() asks for one, as dbt does.
 	disabledSources map[[2]string]bool
+	// disabledSourceTables are those tables, for the manifest's disabled.
+	disabledSourceTables []*project.SourceTable
 	disabled        map[string]*Node
 	// externalSources are the sources that render as files (external_location).
 	externalSources map[string]bool
@@ -576,6 +579,14 @@ func (m *Manifest) DisabledNodes() []*Node {
 	for i, k := range keys {
 		out[i] = m.disabled[k]
 	}
+	return out
+}
+
+// DisabledSources are the source tables their config disables, for the
+// manifest's disabled section, in the order of their ids.
+func (m *Manifest) DisabledSources() []*project.SourceTable {
+	out := slices.Clone(m.disabledSourceTables)
+	slices.SortFunc(out, func(a, b *project.SourceTable) int { return strings.Compare(a.UniqueID, b.UniqueID) })
 	return out
 }
 

@@ -93,7 +93,7 @@ type Manifest struct {
 	Metrics        map[string]any      `json:"metrics"`
 	Groups         map[string]any      `json:"groups"`
 	Selectors      map[string]any      `json:"selectors"`
-	Disabled       map[string][]Node   `json:"disabled"`
+	Disabled       map[string][]any    `json:"disabled"` // *Node kinds and *Source
 	ParentMap      map[string][]string `json:"parent_map"`
 	ChildMap       map[string][]string `json:"child_map"`
 	GroupMap       map[string][]string `json:"group_map"`
@@ -425,7 +425,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 		Metrics:        map[string]any{},
 		Groups:         map[string]any{},
 		Selectors:      manifestSelectors(m.Project),
-		Disabled:       map[string][]Node{},
+		Disabled:       map[string][]any{},
 		GroupMap:       map[string][]string{},
 		SavedQueries:   map[string]any{},
 		SemanticModels: map[string]any{},
@@ -481,7 +481,7 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 	wg.Wait()
 	for i, id := range ids {
 		if disabled[i] {
-			out.Disabled[id] = []Node{built[i]}
+			out.Disabled[id] = []any{built[i]}
 			continue
 		}
 		out.Nodes[id] = built[i]
@@ -492,6 +492,10 @@ func (b *builder) build(reuse *nodeReuse) *Manifest {
 	}
 	for id, s := range m.Sources {
 		out.Sources[id] = b.source(s)
+	}
+	// As dbt: a source table its config disables is listed under disabled.
+	for _, s := range m.DisabledSources() {
+		out.Disabled[s.UniqueID] = append(out.Disabled[s.UniqueID], b.source(s))
 	}
 	for id, mac := range m.Macros {
 		out.Macros[id] = b.macro(mac)

@@ -1088,6 +1088,26 @@ func TestSeedColumnTypesNotInFileAsDBT(t *testing.T) {
 	}
 }
 
+// TestDisabledSourceInManifestAsDBT: a source table its config disables
+// is listed under the manifest's disabled, as a source, as dbt lists it.
+func TestDisabledSourceInManifestAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/s.yml", "sources:\n  - name: raw\n    tables:\n      - name: on_t\n      - name: off_t\n        config: {enabled: false}\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	mustElt(t, dir, "parse")
+	var m struct {
+		Sources  map[string]any              `json:"sources"`
+		Disabled map[string][]map[string]any `json:"disabled"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "manifest.json"))), &m); err != nil {
+		t.Fatal(err)
+	}
+	d := m.Disabled["source.p.raw.off_t"]
+	if _, on := m.Sources["source.p.raw.on_t"]; !on || len(d) != 1 || d[0]["resource_type"] != "source" || d[0]["source_name"] != "raw" {
+		t.Errorf("sources %v, disabled %v", m.Sources, m.Disabled)
+	}
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;
