@@ -48,6 +48,15 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 	errs := make([]error, len(ids))
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
+		if n.ResourceType == project.Test {
+			// As dbt: a data test has the relation its failures would be
+			// stored in (schema from its config, dbt_test__audit unless
+			// set), for the manifest and `this`; no relation name.
+			if rel, err := m.testRelation(n); err == nil {
+				n.Relation = rel
+			}
+			return
+		}
 		if !refable(n) {
 			return
 		}

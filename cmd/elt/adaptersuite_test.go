@@ -997,7 +997,7 @@ func TestMacroConfigEnablesAsDBT(t *testing.T) {
 // TestManifestColumnsAsDBT110: dbt 1.10's manifest and graph shapes that
 // packages read: a column's config (meta and tags, apart from those beside
 // it) and doc_blocks, a node's doc_blocks, a model's inferred primary_key,
-// a test's group taken from its model, the graph's patch_path as the
+// a test's group taken from its model and its schema the audit one, the graph's patch_path as the
 // manifest's, and no config_call_dict in the artifact.
 func TestManifestColumnsAsDBT110(t *testing.T) {
 	dir := miniProject(t, "")
@@ -1049,6 +1049,10 @@ select '{{ n.columns.id.config.meta.pii if n else "" }}' as pii, '{{ n.columns.i
 			tests++
 			if n["group"] != "sales" {
 				t.Errorf("%s: group %v", uid, n["group"])
+			}
+			// Its schema is where its failures would be stored.
+			if n["schema"] != "main_dbt_test__audit" || n["relation_name"] != nil {
+				t.Errorf("%s: schema %v, relation_name %v", uid, n["schema"], n["relation_name"])
 			}
 		}
 	}

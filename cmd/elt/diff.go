@@ -204,8 +204,8 @@ func (s *session) statePairs(ctx context.Context, df *diffFlags) ([]diffPair, er
 	var noKey []string
 	for _, id := range ids {
 		n := s.manifest.Nodes[id]
-		if n == nil || n.Relation.Identifier == "" {
-			continue // ephemeral: nothing to compare
+		if n == nil || n.Relation.Identifier == "" || n.ResourceType == project.Test {
+			continue // ephemeral, or a test's audit table: nothing to compare
 		}
 		old, ok := state.Nodes[id]
 		if !ok {

@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/runner"
 )
 
 // withConnectionQueryComment puts in ctx the query comment of statements
@@ -40,12 +44,45 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	_, err = s.manifest.CallMacro(ctx, s.manifest.OperationMacro(macro), args)
+	name := s.manifest.OperationMacro(macro)
+	start := time.Now()
+	_, err = s.manifest.CallMacro(ctx, name, args)
+	end := time.Now()
 	if err != nil {
 		s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: %v", err), map[string]any{"macro": macro})
+	}
+	// As dbt's run-operation: run_results.json with the operation's
+	// result, whether it succeeded or not.
+	if werr := s.writeRunResults([]runner.Result{operationResult(s.manifest, name, err, start, end)}, nil, nil, nil, time.Since(s.startedAt), "run-operation"); werr != nil {
+		return &exitError{code: exitFailed, err: werr}
+	}
+	if err != nil {
 		return &exitError{code: exitFailed}
 	}
 	// As dbt, what the macro renders or returns is not printed: a macro
 	// shows things with log() or print().
 	return nil
+}
+
+// operationResult is dbt's result of a run-operation: named by the
+// macro's unique id, a success or an error (failures 0 or 1), on the main
+// thread, with no message.
+func operationResult(m *compiler.Manifest, name string, err error, start, end time.Time) runner.Result {
+	pkg, macro, qualified := strings.Cut(name, ".")
+	if !qualified {
+		pkg, macro = m.Project.Config.Name, name
+	}
+	id := "macro." + pkg + "." + macro
+	if _, ok := m.Macros[id]; !ok {
+		// A macro dbt's global project defines.
+		id = "macro.dbt." + macro
+	}
+	n := &compiler.Node{}
+	n.UniqueID, n.Name, n.Package, n.ResourceType = id, macro, pkg, operation
+	failures := int64(0)
+	status := runner.Success
+	if err != nil {
+		status, failures = runner.Error, 1
+	}
+	return runner.Result{UniqueID: id, Node: n, Status: status, Failures: &failures, ThreadID: "MainThread", StartedAt: start, CompletedAt: end}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -284,6 +285,37 @@ func TestTempTableColumnsDuckDB(t *testing.T) {
 `)
 	res := mustElt(t, dir, "run-operation", "probe")
 	wantAll(t, res.stdout, "columns ['a', 'b']")
+}
+
+// TestRunOperationResultsAsDBT: run-operation writes run_results.json as
+// dbt's does: one result named by the macro's unique id, a success with
+// failures 0, or an error with failures 1 (the command failing).
+func TestRunOperationResultsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/ops.sql", "{% macro ok_op() %}{{ log('fine', info=True) }}{% endmacro %}\n{% macro bad_op() %}{{ exceptions.raise_compiler_error('nope') }}{% endmacro %}\n")
+	read := func() map[string]any {
+		var rr struct {
+			Results []map[string]any `json:"results"`
+			Args    map[string]any   `json:"args"`
+		}
+		if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "run_results.json"))), &rr); err != nil {
+			t.Fatal(err)
+		}
+		if len(rr.Results) != 1 || rr.Args["which"] != "run-operation" {
+			t.Fatalf("results %v, args %v", rr.Results, rr.Args)
+		}
+		return rr.Results[0]
+	}
+	mustElt(t, dir, "run-operation", "ok_op")
+	if r := read(); r["unique_id"] != "macro.p.ok_op" || r["status"] != "success" || r["failures"] != float64(0) || r["thread_id"] != "MainThread" {
+		t.Errorf("ok_op: %v", r)
+	}
+	if res := elt(t, dir, "run-operation", "bad_op"); res.code != 1 {
+		t.Fatalf("bad_op: exit %d", res.code)
+	}
+	if r := read(); r["unique_id"] != "macro.p.bad_op" || r["status"] != "error" || r["failures"] != float64(1) {
+		t.Errorf("bad_op: %v", r)
+	}
 }
 
 // TestRelationOpsAsDBT: a project's drop_relation and truncate_relation
