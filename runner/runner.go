@@ -574,6 +574,7 @@ func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error 
 	res.Failures = &f
 	res.Message = out.Message
 	res.StoredFailures = out.StoredRelation
+	res.AdapterResponse = out.Response
 	switch out.Status {
 	case "pass":
 		res.Status = Pass

@@ -30,6 +30,9 @@ type Outcome struct {
 	// the adapter's dialect ("db"."main_dbt_test__audit"."not_null_orders_id"),
 	// or "" when they were not stored.
 	StoredRelation string
+	// Response is the test query's adapter_response as dbt records it
+	// (PostgreSQL's "SELECT 1"); nil where the driver gives no status.
+	Response map[string]any
 }
 
 // Evaluate judges the one-row result of a Wrap query under cfg's severity.

@@ -94,6 +94,7 @@ func run(ctx context.Context, a adapters.Adapter, n *compiler.Node, opts Options
 	}
 	out, err := Evaluate(res, cfg)
 	out.StoredRelation = stored
+	out.Response = res.Response()
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", n.UniqueID, err)
 	}

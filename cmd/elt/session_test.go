@@ -318,6 +318,38 @@ func TestRunOperationResultsAsDBT(t *testing.T) {
 	}
 }
 
+// TestTestAdapterResponseAsDBT: a data test's result carries its query's
+// adapter_response where the warehouse gives one (PostgreSQL's "SELECT 1"),
+// as dbt's test task records it.
+func TestTestAdapterResponseAsDBT(t *testing.T) {
+	onBothWarehouses(t, "test_response", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+		writeFile(t, dir, "models/s.yml", "models:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+		mustElt(t, dir, "build")
+		var rr struct {
+			Results []struct {
+				UniqueID        string         `json:"unique_id"`
+				AdapterResponse map[string]any `json:"adapter_response"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "run_results.json"))), &rr); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rr.Results {
+			if !strings.HasPrefix(r.UniqueID, "test.") {
+				continue
+			}
+			want := "map[]"
+			if warehouse == "postgres" {
+				want = "map[_message:SELECT 1 code:SELECT rows_affected:1]"
+			}
+			if got := fmt.Sprint(r.AdapterResponse); got != want {
+				t.Errorf("%s: adapter_response %s, want %s", r.UniqueID, got, want)
+			}
+		}
+	})
+}
+
 // TestRelationOpsAsDBT: a project's drop_relation and truncate_relation
 // are what dbt's materializations drop and empty relations with
 // (adapter.drop_relation, adapter.truncate_relation), so elt's builds run
