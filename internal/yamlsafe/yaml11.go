@@ -202,10 +202,10 @@ const explicitStyle = yaml.TaggedStyle | yaml.DoubleQuotedStyle | yaml.SingleQuo
 // Resolve11Scalar gives the plain, untagged scalar n the tag PyYAML's
 // SafeLoader would, with a value yaml.v3 reads back under that tag: n.Decode
 // and every reader of n.Tag then see what dbt sees. Other nodes are left
-// alone. A value yaml.v3 would not read as PyYAML's is respelled: a YAML
-// 1.1 boolean (yes, off) as Python prints it (True, False), an int in
-// decimal (017 is 15), a float as Python's repr; a number YAML 1.2 reads
-// but PyYAML does not (1e3, 0o17, +.5) keeps its text as a string.
+// alone. Only a value yaml.v3 would read otherwise is respelled: a YAML
+// 1.1 boolean (yes, off) as Python prints it (True, False), a base-60 int
+// in decimal (1:30 is 90), such a float as Python's repr; a number YAML 1.2
+// reads but PyYAML does not (1e3, 0o17, +.5) keeps its text as a string.
 //
 // A timestamp (2020-01-01, 2020-01-01 12:00:00) is a string too: PyYAML
 // makes a Python date or datetime of it, which dbt prints (and str() and
@@ -230,7 +230,9 @@ func Resolve11Scalar(n *yaml.Node) {
 			}
 		}
 	case tagInt:
-		n.Value = strconv.FormatInt(v.(int64), 10)
+		if i := v.(int64); n.Tag != tagInt || !sameInt(n.Value, i) {
+			n.Value = strconv.FormatInt(i, 10)
+		}
 	case tagFloat:
 		if f := v.(float64); n.Tag != tagFloat || !sameFloat(n.Value, f) {
 			n.Value = pyFloat(f)
@@ -239,6 +241,14 @@ func Resolve11Scalar(n *yaml.Node) {
 		tag = tagStr
 	}
 	n.Tag = tag
+}
+
+// sameInt reports whether yaml.v3 reads s, an int it resolved, as i. The
+// text is kept where it does: a value read as a string (a password 0123)
+// stays as written.
+func sameInt(s string, i int64) bool {
+	j, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
+	return err == nil && j == i
 }
 
 // sameFloat reports whether yaml.v3 reads s, a float it resolved, as f.
@@ -279,4 +289,19 @@ func resolve11Tree(n *yaml.Node, keys bool) {
 			resolve11Tree(c, keys)
 		}
 	}
+}
+
+// Unmarshal11 is yaml.Unmarshal with the plain scalars of src read as
+// dbt's YAML loader reads them (Resolve11), for a value given on the
+// command line or in the environment that dbt reads as YAML.
+func Unmarshal11(src []byte, out any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return err
+	}
+	if doc.Kind == 0 {
+		return nil // no document: out is left as it is, as yaml.Unmarshal leaves it
+	}
+	Resolve11(&doc)
+	return doc.Decode(out)
 }
