@@ -69,6 +69,9 @@ func resolve11(s string) (tag string, v any, ok bool) {
 	if c := s[0]; c != '-' && c != '+' && c != '.' && (c < '0' || c > '9') {
 		return tagStr, s, true
 	}
+	if tag, v, ok := simpleNumber(s); ok {
+		return tag, v, true
+	}
 	switch {
 	case py11Float().MatchString(s):
 		f, ok := float11(s)
@@ -80,6 +83,32 @@ func resolve11(s string) (tag string, v any, ok bool) {
 		return tagTimestamp, s, true
 	}
 	return tagStr, s, true
+}
+
+// simpleNumber reads the numbers most files hold, 12 and 3.5 (digits, a
+// dot, digits; no sign, exponent or underscore), without the patterns,
+// which cost more than the rest of the resolution. ok is false for any
+// other text.
+func simpleNumber(s string) (tag string, v any, ok bool) {
+	dot := strings.IndexByte(s, '.')
+	digits := func(t string) bool {
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case dot < 0 && digits(s) && (s[0] != '0' || s == "0"):
+		// A leading 0 is octal (017), or no int at all (08).
+		i, err := strconv.ParseInt(s, 10, 64)
+		return tagInt, i, err == nil
+	case dot > 0 && digits(s[:dot]) && digits(s[dot+1:]):
+		f, err := strconv.ParseFloat(s, 64)
+		return tagFloat, f, err == nil
+	}
+	return "", nil, false
 }
 
 // int11 is PyYAML's construct_yaml_int: underscores dropped, then 0b
