@@ -239,8 +239,9 @@ const explicitStyle = yaml.TaggedStyle | yaml.DoubleQuotedStyle | yaml.SingleQuo
 // A timestamp (2020-01-01, 2020-01-01 12:00:00) is a string too: PyYAML
 // makes a Python date or datetime of it, which dbt prints (and str() and
 // a Jinja {{ }} give) as the text written in these common forms; elt has
-// no date value that prints the same. Only forms with a T or a zone print
-// otherwise in dbt. A scalar tagged with the bare "!" is read as plain
+// no date value that prints the same. Other forms (with a T, a zone,
+// fractions of a second or one-digit fields) print otherwise in dbt
+// (2020-01-01 12:00:00+00:00 for 2020-01-01 12:00:00Z). A scalar tagged with the bare "!" is read as plain
 // (yaml.v3 drops that tag), where PyYAML makes it a string.
 func Resolve11Scalar(n *yaml.Node) {
 	if n == nil || n.Kind != yaml.ScalarNode || n.Style&explicitStyle != 0 {
@@ -273,8 +274,8 @@ func Resolve11Scalar(n *yaml.Node) {
 }
 
 // sameInt reports whether yaml.v3 reads s, an int it resolved, as i. The
-// text is kept where it does: a value read as a string (a password 0123)
-// stays as written.
+// text is kept where it does, for the readers of a scalar's text: a
+// password: 0123 read as a string is still 0123.
 func sameInt(s string, i int64) bool {
 	j, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
 	return err == nil && j == i
