@@ -33,6 +33,8 @@ func TestDbtFunctions(t *testing.T) {
 		{`{{ tojson({'b': 1, 'a': 2}, sort_keys=True) }}`, `{"a": 2, "b": 1}`},
 		{`{{ fromjson('{"x": [1, 2.5]}').x }} {{ fromjson('nope', 'dflt') }}`, `[1, 2.5] dflt`},
 		{`{{ fromyaml('a: 1\nb: [x, y]\n') }}`, `{'a': 1, 'b': ['x', 'y']}`},
+		// PyYAML's YAML 1.1, keys too; a date is the text written.
+		{`{{ fromyaml('a: yes\nc: 1e3\nd: 0o17\ne: 017\nf: off\ng: 1:30\nh: "no"\non: 2024-01-31\n') }}`, `{'a': True, 'c': '1e3', 'd': '0o17', 'e': 15, 'f': False, 'g': 90, 'h': 'no', True: '2024-01-31'}`},
 		{`{{ toyaml({'a': 1, 'b': ['x']}) }}`, "a: 1\nb:\n  - x\n"},
 		{`{{ set([1, 2, 1, 3]) | length }} {{ set(1) }}`, `3 None`},
 		{`{{ zip([1, 2], 'ab') }}`, `[(1, 'a'), (2, 'b')]`},

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/internal/yamlsafe"
 	"github.com/elt-dev/elt/jinja"
 )
 
@@ -217,7 +218,8 @@ func fnFromJSON(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 }
 
 // fnFromYAML is dbt's fromyaml(value, default=None): mappings keep their
-// order.
+// order, and plain scalars, keys too, read as PyYAML's SafeLoader reads
+// them (a: yes is True, on: 1 has the key True; yamlsafe.Resolve11Keys).
 func fnFromYAML(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	s, ok := argString(args, kw, 0, "value")
 	if !ok {
@@ -231,6 +233,7 @@ func fnFromYAML(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if len(n.Content) == 0 {
 		return nil, nil
 	}
+	yamlsafe.Resolve11Keys(&n)
 	return yamlToTemplate(n.Content[0]), nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
 // addPackage is `dbt deps --add-package NAME@VERSION [--source hub|git|local]`:
@@ -67,6 +68,7 @@ func (in *installer) addPackage() error {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return diag.Errorf(file, diag.Pos{}, "fix the YAML syntax", "not valid YAML: %v", err)
 	}
+	yamlsafe.Resolve11(&doc) // the entries kept are written back as dbt reads them
 	data, _ := nodeValue(&doc).(map[string]any)
 	if data == nil {
 		data = map[string]any{}

@@ -34,7 +34,8 @@ func dirReader(dir string) fileReader {
 	}
 }
 
-// parseYAML reads a YAML document, refusing ones that are not a mapping.
+// parseYAML reads a YAML document, refusing ones that are not a mapping;
+// its plain scalars read as dbt reads them (yamlsafe.Resolve11).
 func parseYAML(file string, b []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
@@ -52,6 +53,8 @@ func parseYAML(file string, b []byte) (*yaml.Node, error) {
 		return nil, diag.Errorf(file, pos, "use fewer nested aliases (&anchor / *alias): write the values out",
 			"YAML aliases expand to more than %d values; elt refuses files that could exhaust memory", limit)
 	}
+	// As dbt's YAML loader (PyYAML, YAML 1.1) reads them: warn-unpinned: no is false.
+	yamlsafe.Resolve11(&doc)
 	if doc.Content[0].Kind != yaml.MappingNode {
 		if doc.Content[0].Tag == "!!null" {
 			return nil, nil

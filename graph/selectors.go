@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
 // SpecKind says what a Spec node does.
@@ -65,6 +66,7 @@ func ParseSelectors(file string, src []byte) (*Selectors, error) {
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, diag.List{diag.Errorf(file, diag.Pos{}, "fix the YAML syntax", "cannot parse %s: %v", file, err)}.Err()
 	}
+	yamlsafe.Resolve11(&doc) // as project.Load's parse: dbt reads YAML 1.1
 	return ParseSelectorsNode(file, &doc)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/textdist"
+	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
 // flagKind is the YAML type a dbt flag takes.
@@ -300,7 +301,7 @@ func envFlagValue(kind flagKind, raw string) (v any, want string) {
 		return i, ""
 	case flagMapping:
 		var m map[string]any
-		if err := yaml.Unmarshal([]byte(raw), &m); err != nil || m == nil {
+		if err := yamlsafe.Unmarshal11([]byte(raw), &m); err != nil || m == nil {
 			return nil, "a YAML or JSON mapping"
 		}
 		return m, ""

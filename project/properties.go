@@ -179,6 +179,13 @@ func (l *loader) entryName(file, section string, n *yaml.Node) (string, bool) {
 		return "", false
 	}
 	if v, ok := pairValue(n, "name"); ok {
+		if v = deref(v); v.Kind == yaml.ScalarNode && v.Tag == "!!bool" {
+			// dbt's YAML loader reads `name: no` (on, yes, off) as a
+			// boolean and refuses it as a name.
+			l.diags.Add(diag.Errorf(file, posOf(v), "quote the name (name: 'no'): YAML 1.1, which dbt reads, makes yes/no/on/off booleans",
+				"%s entry name must be a string, not a bool (%s)", section, v.Value))
+			return "", false
+		}
 		if s, ok := stringOf(v); ok && s != "" {
 			return s, true
 		}

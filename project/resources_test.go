@@ -54,8 +54,8 @@ func TestExposureTreeConfig(t *testing.T) {
 	p := mustLoad(t, map[string]string{
 		"dbt_project.yml":   "name: shop\nprofile: shop\nexposures:\n  shop:\n    bi:\n      +enabled: false\n    +tags: [from_project]\n",
 		"models/x.sql":      "select 1 as id",
-		"models/bi/exp.yml": "version: 2\nexposures:\n  - name: off\n    type: ml\n    owner: {name: a}\n",
-		"models/exp.yml":    "version: 2\nexposures:\n  - name: on\n    type: ml\n    owner: {email: a@b.c}\n    tags: [own]\n    depends_on: [\"ref('x')\", \"ref('shop', 'x', v=2)\", \"source('a', 'b')\", \"metric('m')\"]\n",
+		"models/bi/exp.yml": "version: 2\nexposures:\n  - name: 'off'\n    type: ml\n    owner: {name: a}\n",
+		"models/exp.yml":    "version: 2\nexposures:\n  - name: 'on'\n    type: ml\n    owner: {email: a@b.c}\n    tags: [own]\n    depends_on: [\"ref('x')\", \"ref('shop', 'x', v=2)\", \"source('a', 'b')\", \"metric('m')\"]\n",
 	})
 	if _, ok := p.Exposures["exposure.shop.off"]; ok {
 		t.Errorf("+enabled: false under exposures: shop: bi did not disable the exposure")

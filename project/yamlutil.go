@@ -12,7 +12,8 @@ import (
 	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
-// parseYAML parses src into its document node. A syntax error becomes a
+// parseYAML parses src into its document node, its plain scalars resolved
+// as dbt's YAML loader does (yamlsafe.Resolve11). A syntax error becomes a
 // diagnostic at the line yaml.v3 reports (it gives no column). An empty file
 // yields a nil node and no error.
 func parseYAML(file string, src []byte) (*yaml.Node, *diag.Diagnostic) {
@@ -37,6 +38,8 @@ func parseYAML(file string, src []byte) (*yaml.Node, *diag.Diagnostic) {
 	if d := checkAliasExpansion(file, &doc); d != nil {
 		return nil, d
 	}
+	// dbt reads its YAML files with PyYAML (YAML 1.1): enabled: no is false.
+	yamlsafe.Resolve11(&doc)
 	n := doc.Content[0]
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil, nil

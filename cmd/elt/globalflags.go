@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/internal/yamlsafe"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -141,7 +141,7 @@ func (g *dbtGlobals) projectFlagValues(cmd *cobra.Command, f *flags, env environ
 	}
 	if changed(cmd, "warn-error-options") {
 		var m any
-		if err := yaml.Unmarshal([]byte(g.warnErrorOpt), &m); err != nil {
+		if err := yamlsafe.Unmarshal11([]byte(g.warnErrorOpt), &m); err != nil {
 			return nil, usageErr(fmt.Errorf("--warn-error-options: %q is not YAML or JSON: %w", g.warnErrorOpt, err))
 		}
 		if m == nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/elt-dev/elt/internal/par"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/textdist"
+	"github.com/elt-dev/elt/internal/yamlsafe"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/report/ghactions"
 	"github.com/elt-dev/elt/runner"
@@ -227,6 +228,7 @@ func parseDictFlag(flag, s string) (map[string]any, error) {
 	var v map[string]any
 	err := yaml.Unmarshal([]byte(s), &doc)
 	if err == nil {
+		yamlsafe.Resolve11(&doc)
 		readAsPyYAML(&doc)
 		err = doc.Decode(&v)
 	}
@@ -236,10 +238,11 @@ func parseDictFlag(flag, s string) (map[string]any, error) {
 	return v, nil
 }
 
-// readAsPyYAML reads --vars as dbt's YAML loader does: a date or time
-// written plainly ({start_date: 2024-01-01}) is the text written, which
-// prints as dbt's Python date does, rather than a Go time that prints with
-// a zone; a key given twice takes its last value.
+// readAsPyYAML reads --vars as dbt's YAML loader does, beyond the plain
+// scalars yamlsafe.Resolve11 reads as YAML 1.1 ({flag: yes} is true): a
+// date or time, even tagged !!timestamp, is the text written, which prints
+// as dbt's Python date does, rather than a Go time that prints with a
+// zone; a key given twice takes its last value.
 func readAsPyYAML(n *yaml.Node) {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
 		n.Tag = "!!str"
