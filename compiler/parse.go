@@ -481,7 +481,7 @@ type manifestIndex struct {
 	disabledSources map[[2]string]bool
 	// disabledSourceTables are those tables, for the manifest's disabled.
 	disabledSourceTables []*project.SourceTable
-	disabled        map[string]*Node
+	disabled             map[string]*Node
 	// externalSources are the sources that render as files (external_location).
 	externalSources map[string]bool
 	// selected are the unique ids the command runs (SetSelected): dbt's

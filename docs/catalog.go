@@ -26,10 +26,10 @@ type Catalog struct {
 
 // CatalogTable is one relation of the catalog.
 type CatalogTable struct {
-	Metadata TableMetadata             `json:"metadata"`
-	Columns  CatalogColumns            `json:"columns"` // keyed by the name as the warehouse reports it
-	Stats    map[string]StatsItem      `json:"stats"`
-	UniqueID *string                   `json:"unique_id"`
+	Metadata TableMetadata        `json:"metadata"`
+	Columns  CatalogColumns       `json:"columns"` // keyed by the name as the warehouse reports it
+	Stats    map[string]StatsItem `json:"stats"`
+	UniqueID *string              `json:"unique_id"`
 }
 
 // TableMetadata says what the relation is and who owns it.
