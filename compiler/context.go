@@ -982,6 +982,7 @@ func (e *engine) buildGlobals() {
 	for name, fn := range e.adapterOps() {
 		g["adapter"].(map[string]any)[name] = fn
 	}
+	g["adapter"].(map[string]any)["config"] = e.adapterConfig()
 	relationClass := map[string]any{"create": jinja.Func(e.createRelation)}
 	g["api"] = map[string]any{
 		"Relation": relationClass,
@@ -1545,4 +1546,22 @@ func (r builtinRef) GetAttr(name string) (any, bool) {
 		deps[p.Name] = map[string]any{"project_name": p.Name, "version": p.Config.Version}
 	}
 	return map[string]any{"project_name": root.Name, "dependencies": deps}, true
+}
+
+// adapterConfig is adapter.config, dbt's RuntimeConfig, as far as
+// packages read it: the project's quoting: (adapter.config.quoting.database),
+// its name, and the target's name, profile and threads.
+func (e *engine) adapterConfig() map[string]any {
+	quoting := map[string]any{}
+	cfg := map[string]any{"quoting": quoting}
+	if e.proj != nil && e.proj.Config != nil {
+		for k, v := range e.proj.Config.Quoting {
+			quoting[k] = v
+		}
+		cfg["project_name"] = e.proj.Config.Name
+	}
+	if t := e.target; t != nil {
+		cfg["target_name"], cfg["profile_name"], cfg["threads"] = t.Name, t.ProfileName, int64(t.Threads)
+	}
+	return cfg
 }

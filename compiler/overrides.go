@@ -29,8 +29,9 @@ var builtInSteps = map[string]bool{
 	"alter_column_type": true, "alter_relation_add_remove_columns": true,
 	"get_grant_sql": true, "get_revoke_sql": true, "get_show_grant_sql": true,
 	"alter_relation_comment": true, "alter_column_comment": true, "get_create_index_sql": true,
-	// dbt's test materialization and source freshness.
-	"get_test_sql": true, "collect_freshness": true,
+	// dbt's test materialization (source freshness runs a project's
+	// collect_freshness: CollectFreshness).
+	"get_test_sql": true,
 }
 
 // adapterMethodSteps are the steps dbt's adapter methods run by name

@@ -125,12 +125,25 @@ func checkOne(ctx context.Context, a adapters.Adapter, m *compiler.Manifest, src
 		q = strings.TrimRight(strings.TrimSpace(q), ";")
 		r.SQL = "with source_query as (\n" + q + "\n)\nselect (select * from source_query) as max_loaded_at,\n  " + now + " as snapshotted_at"
 	case src.LoadedAtField != "":
-		r.SQL = "select\n  max(" + src.LoadedAtField + ") as max_loaded_at,\n  " + now + " as snapshotted_at\nfrom " + rel
+		var filter string
 		if f, ok := src.Freshness["filter"].(string); ok && strings.TrimSpace(f) != "" {
-			filter, err := m.RenderForSource(ctx, f, src)
-			if err != nil {
+			var err error
+			if filter, err = m.RenderForSource(ctx, f, src); err != nil {
 				return fail("rendering the freshness filter of source %s.%s: %v", src.SourceName, src.Name, err)
 			}
+		}
+		if m.FreshnessReplaced() {
+			// As dbt: the project's (or a package's) collect_freshness
+			// answers instead of dbt's query.
+			row, resp, err := m.CollectFreshness(ctx, src, filter)
+			if err != nil {
+				return fail("%v", err)
+			}
+			r.Response = resp
+			return r.finish(src, rel, row, fail)
+		}
+		r.SQL = "select\n  max(" + src.LoadedAtField + ") as max_loaded_at,\n  " + now + " as snapshotted_at\nfrom " + rel
+		if filter != "" {
 			r.SQL += "\nwhere " + filter
 		}
 	default:

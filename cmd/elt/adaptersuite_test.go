@@ -1112,6 +1112,57 @@ func TestDisabledSourceInManifestAsDBT(t *testing.T) {
 	}
 }
 
+// TestFreshnessOverrideAsDBT: a project's collect_freshness (or a
+// default__collect_freshness dispatch finds) answers source freshness in
+// place of dbt's query, as dbt's freshness task calls the macro by name;
+// fivetran_utils ships one. Its result is read from load_result's table.
+func TestFreshnessOverrideAsDBT(t *testing.T) {
+	for _, name := range []string{"collect_freshness", "default__collect_freshness"} {
+		t.Run(name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n")
+			writeFile(t, dir, "models/src.yml", `sources:
+  - name: raw
+    schema: main
+    tables:
+      - name: events
+        loaded_at_field: loaded_at
+        freshness: {error_after: {count: 1, period: day}}
+`)
+			writeFile(t, dir, "macros/fresh.sql", "{% macro "+name+`(source, loaded_at_field, filter) %}
+  {% call statement('collect_freshness', fetch_result=True, auto_begin=False) -%}
+    select max({{ loaded_at_field }}) + interval 10 year as max_loaded_at, timestamp '2030-01-01 12:00:00' as snapshotted_at from {{ source }}
+  {%- endcall %}
+  {{ return(load_result('collect_freshness')) }}
+{% endmacro %}
+`)
+			mustElt(t, dir, "seed")
+			res := mustElt(t, dir, "source", "freshness")
+			wantAll(t, res.stdout, "PASS freshness of raw.events")
+			var out struct {
+				Results []map[string]any `json:"results"`
+			}
+			if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "sources.json"))), &out); err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Results) != 1 || !strings.HasPrefix(fmt.Sprint(out.Results[0]["max_loaded_at"]), "2030-01-01T00:00:00") ||
+				!strings.HasPrefix(fmt.Sprint(out.Results[0]["snapshotted_at"]), "2030-01-01T12:00:00") {
+				t.Errorf("sources.json: %v", out.Results)
+			}
+		})
+	}
+}
+
+// TestAdapterConfigQuoting: adapter.config (dbt's RuntimeConfig) gives
+// the project's quoting: and names, which packages read to quote names
+// (the Tuva project's seeds at the end of a run).
+func TestAdapterConfigQuoting(t *testing.T) {
+	dir := miniProject(t, "quoting:\n  identifier: true\n")
+	writeFile(t, dir, "macros/q.sql", "{% macro q() %}{{ log('q ' ~ adapter.config.quoting.identifier ~ ' ' ~ (adapter.config.quoting.database or 'unset') ~ ' ' ~ adapter.config.project_name ~ ' ' ~ adapter.config.target_name, info=True) }}{% endmacro %}\n")
+	res := mustElt(t, dir, "run-operation", "q")
+	wantAll(t, res.stdout, "q True unset p dev")
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;
