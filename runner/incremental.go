@@ -165,6 +165,9 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 	}
 	for i := range batches {
 		b := &batches[i]
+		ev := &BatchEvent{Index: i + 1, Total: len(batches), Label: size.label(b.Start)}
+		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
+		began := time.Now()
 		for attempt := 1; attempt <= 2; attempt++ {
 			b.Attempts = attempt
 			if ctx.Err() != nil {
@@ -191,6 +194,9 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 			}
 			b.Status, b.Message = Error, err.Error()
 		}
+		done := *ev
+		done.Status, done.Message, done.Duration = b.Status, b.Message, time.Since(began)
+		r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
 	}
 	res.Batches = batches
 	var failed []string
@@ -206,7 +212,8 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 		}
 		return adapters.RunResult{}, err
 	}
-	return adapters.RunResult{Message: fmt.Sprintf("%d batches", len(batches)), RowsAffected: total}, nil
+	// dbt's message for a microbatch model whose batches all succeeded.
+	return adapters.RunResult{Message: "SUCCESS", RowsAffected: total}, nil
 }
 
 func firstLine(s string) string {
@@ -269,6 +276,21 @@ func parseTime(s string) (time.Time, error) {
 }
 
 type batchSize string
+
+// label is a batch's start as dbt prints it for the batch size
+// (MicrobatchBuilder.format_batch_start): 2024, 2024-01, 2024-01-31 or
+// 2024-01-31T16.
+func (b batchSize) label(t time.Time) string {
+	switch b {
+	case "year":
+		return t.Format("2006")
+	case "month":
+		return t.Format("2006-01")
+	case "hour":
+		return t.Format("2006-01-02T15")
+	}
+	return t.Format("2006-01-02")
+}
 
 func parseBatchSize(s string) (batchSize, error) {
 	switch strings.ToLower(s) {

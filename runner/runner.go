@@ -75,6 +75,10 @@ type EventKind int
 const (
 	NodeStart EventKind = iota
 	NodeFinish
+	// BatchStart and BatchFinish are a microbatch model's batches, each
+	// between its node's start and finish (Event.Batch).
+	BatchStart
+	BatchFinish
 )
 
 // Event is one progress event, delivered in order from one goroutine at a time.
@@ -84,6 +88,18 @@ type Event struct {
 	Total  int
 	Node   *compiler.Node
 	Result Result // for NodeFinish
+	Batch  *BatchEvent
+}
+
+// BatchEvent is one batch of a microbatch model, as dbt reports it: its
+// place among the model's batches, its start as dbt formats it for the
+// batch size ("2024-01-31", "2024-01-31T16"), and, when it finished, how.
+type BatchEvent struct {
+	Index, Total int
+	Label        string
+	Status       Status // Success or Error, at BatchFinish
+	Message      string // the warehouse's response, or the error
+	Duration     time.Duration
 }
 
 // Options configure one execution.

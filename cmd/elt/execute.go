@@ -365,7 +365,15 @@ func describe(n *compiler.Node) string {
 	case project.Snapshot:
 		return "snapshot " + shortRel(n)
 	}
-	return "sql " + fmt.Sprint(n.Config["materialized"]) + " model " + shortRel(n)
+	lang := n.Language
+	if lang == "" {
+		lang = "sql"
+	}
+	if n.Config["materialized"] == "incremental" && n.Config["incremental_strategy"] == "microbatch" {
+		// As dbt's MicrobatchModelRunner describes it.
+		return lang + " microbatch model " + shortRel(n)
+	}
+	return lang + " " + fmt.Sprint(n.Config["materialized"]) + " model " + shortRel(n)
 }
 
 func shortRel(n *compiler.Node) string {
@@ -376,6 +384,10 @@ func shortRel(n *compiler.Node) string {
 }
 
 func (s *session) printEvent(e runner.Event) {
+	if e.Batch != nil {
+		s.printBatch(e)
+		return
+	}
 	n := e.Node
 	prefix := fmt.Sprintf("%d of %d ", e.Index, e.Total)
 	data := map[string]any{
@@ -436,9 +448,16 @@ func (s *session) printEvent(e runner.Event) {
 		left = fmt.Sprintf("%sFAIL %d %s", prefix, deref(res.Failures), unitTestName(n))
 		right = fmt.Sprintf("[%s in %s]", s.log.paint(ansiRed, fmt.Sprintf("FAIL %d", deref(res.Failures))), secs)
 	case runner.PartialSuccess:
-		level = "error"
-		left = prefix + "PARTIAL SUCCESS for " + describe(n)
-		right = "[" + s.log.paint(ansiRed, "PARTIAL SUCCESS") + " in " + secs + "]"
+		// As dbt's LogModelResult for a microbatch model some of whose
+		// batches failed: PARTIALLY created, PARTIAL SUCCESS (ok/all).
+		ok := 0
+		for _, b := range res.Batches {
+			if b.Status == runner.Success {
+				ok++
+			}
+		}
+		left = prefix + "PARTIALLY created " + describe(n)
+		right = "[" + s.log.paint(ansiYellow, fmt.Sprintf("PARTIAL SUCCESS (%d/%d)", ok, len(res.Batches))) + " in " + secs + "]"
 	case runner.Skipped:
 		left = prefix + "SKIP " + skipDescribe(n)
 		right = "[" + s.log.paint(ansiYellow, "SKIP") + "]"
@@ -456,6 +475,39 @@ func (s *session) printEvent(e runner.Event) {
 		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 	}
 	s.log.event(level, "NodeFinished", dots(left, right, s.log.width+len(right)-visibleLen(right)), data)
+}
+
+// printBatch is dbt's line for a microbatch model's batch starting
+// (LogStartBatch) or finished (LogBatchResult): "Batch 1 of 3 START batch
+// 2024-01-01 of main.daily", then OK created (the warehouse's response)
+// or ERROR creating.
+func (s *session) printBatch(e runner.Event) {
+	b, n := e.Batch, e.Node
+	prefix := fmt.Sprintf("Batch %d of %d ", b.Index, b.Total)
+	what := "batch " + b.Label + " of " + shortRel(n)
+	data := map[string]any{
+		"node_info":     map[string]any{"unique_id": n.UniqueID, "resource_type": string(n.ResourceType), "node_name": n.Name, "node_path": n.Path, "materialized": fmt.Sprint(n.Config["materialized"]), "relation_name": n.RelationName},
+		"batch_index":   b.Index,
+		"total_batches": b.Total,
+		"description":   what,
+	}
+	if e.Kind == runner.BatchStart {
+		s.log.info("LogStartBatch", dots(prefix+"START "+what, "[RUN]", s.log.width), data)
+		return
+	}
+	secs := fmt.Sprintf("%.2fs", b.Duration.Seconds())
+	data["status"], data["execution_time"] = string(b.Status), b.Duration.Seconds()
+	if b.Status != runner.Success {
+		right := "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
+		s.log.event("error", "LogBatchResult", dots(prefix+"ERROR creating "+what, right, s.log.width+len(right)-visibleLen(right)), data)
+		return
+	}
+	msg := b.Message
+	if msg == "" {
+		msg = "OK"
+	}
+	right := "[" + s.log.paint(ansiGreen, msg) + " in " + secs + "]"
+	s.log.info("LogBatchResult", dots(prefix+"OK created "+what, right, s.log.width+len(right)-visibleLen(right)), data)
 }
 
 // printWarning reports a warning an adapter returned with a node's result,

@@ -290,9 +290,9 @@ func TestMicrobatch(t *testing.T) {
 	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) as v from {{ ref('events') }} group by 1\n")
 	window := []string{"--event-time-start", "2024-01-01", "--event-time-end", "2024-01-04"}
 	res := mustElt(t, dir, append([]string{"build"}, window...)...)
-	if !strings.Contains(res.stdout, "[3 batches in") {
-		t.Errorf("want 3 batches:\n%s", res.stdout)
-	}
+	// As dbt: a line for each batch, the model a microbatch one, SUCCESS.
+	wantAll(t, res.stdout, "START sql microbatch model main.daily", "Batch 1 of 3 START batch 2024-01-01 of main.daily",
+		"Batch 3 of 3 OK created batch 2024-01-03 of main.daily", "OK created sql microbatch model main.daily", "[SUCCESS in")
 	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|1|3\n2024-01-03|1|4" {
 		t.Errorf("after the first run:\n%s", got)
 	}
@@ -319,7 +319,8 @@ func TestMicrobatch(t *testing.T) {
 	if !strings.Contains(string(b), want) {
 		t.Errorf("run_results.json lacks %s:\n%s", want, b)
 	}
-	if !strings.Contains(res.stdout, "PARTIAL SUCCESS for sql incremental model main.daily") || !strings.Contains(string(b), `"status":"partial success"`) {
+	if !strings.Contains(res.stdout, "PARTIALLY created sql microbatch model main.daily") || !strings.Contains(res.stdout, "[PARTIAL SUCCESS (2/3) in") ||
+		!strings.Contains(res.stdout, "Batch 2 of 3 ERROR creating batch 2024-01-02 of main.daily") || !strings.Contains(string(b), `"status":"partial success"`) {
 		t.Errorf("want a partial success:\n%s", res.stdout)
 	}
 	// dbt's summary counts partial successes apart from errors.
@@ -327,7 +328,7 @@ func TestMicrobatch(t *testing.T) {
 	// Fixed, elt retry runs only the failed batch.
 	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) as v from {{ ref('events') }} group by 1\n")
 	res = mustElt(t, dir, "retry")
-	if !strings.Contains(res.stdout, "[1 batches in") || !strings.Contains(res.stdout, "TOTAL=1") {
+	if !strings.Contains(res.stdout, "Batch 1 of 1 OK created batch 2024-01-02 of main.daily") || !strings.Contains(res.stdout, "TOTAL=1") {
 		t.Errorf("retry should run the one failed batch:\n%s", res.stdout)
 	}
 	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|2|13\n2024-01-03|1|4" {

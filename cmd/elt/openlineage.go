@@ -99,6 +99,9 @@ func (le *lineageEvents) dataset(id string) string {
 }
 
 func (le *lineageEvents) onEvent(e runner.Event) {
+	if e.Kind != runner.NodeStart && e.Kind != runner.NodeFinish {
+		return // a microbatch model's batch: the model is the job
+	}
 	n := e.Node
 	switch n.ResourceType {
 	case project.Model, project.Seed, project.Snapshot, project.Test:
