@@ -22,8 +22,9 @@ func TestPythonModelIsSkippedNotFatal(t *testing.T) {
 	if res.code != 1 {
 		t.Errorf("exit %d, want 1\n%s", res.code, all)
 	}
+	// As dbt describes a Python model: python table model.
 	wantAll(t, all,
-		"ERROR creating sql table model main.scores",
+		"ERROR creating python table model main.scores",
 		"models/py/scores.py: elt does not run Python models",
 		"SKIP relation main.after_scores",
 		"OK created sql table model main.people_per_city",
