@@ -93,17 +93,7 @@ func (ts *agateTableSet) GetAttr(name string) (any, bool) {
 			return out
 		}), true
 	case "get":
-		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			if len(args) > 0 {
-				if v, ok := ts.GetItem(args[0]); ok {
-					return v, nil
-				}
-			}
-			if len(args) > 1 {
-				return args[1], nil
-			}
-			return nil, nil
-		}), true
+		return getMethod(ts.GetItem), true
 	}
 	return nil, false
 }

@@ -404,6 +404,12 @@ func (st *renderState) tempColumns(rel *relationValue) ([]Column, error) {
 	if err != nil || len(res.rows) == 0 {
 		return nil, err
 	}
+	return nameTypeColumns(res), nil
+}
+
+// nameTypeColumns are the columns a query listed a row each: its name,
+// then its type.
+func nameTypeColumns(res *queryResult) []Column {
 	out := make([]Column, 0, len(res.rows))
 	for _, r := range res.rows {
 		if len(r) < 2 {
@@ -413,7 +419,7 @@ func (st *renderState) tempColumns(rel *relationValue) ([]Column, error) {
 		typ, _ := jinja.Str(r[1])
 		out = append(out, Column{Name: name, DataType: typ})
 	}
-	return out, nil
+	return out
 }
 
 func (st *renderState) describe(expr string) ([]Column, error) {
@@ -421,14 +427,5 @@ func (st *renderState) describe(expr string) ([]Column, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Column, 0, len(res.rows))
-	for _, r := range res.rows {
-		if len(r) < 2 {
-			continue
-		}
-		name, _ := jinja.Str(r[0])
-		typ, _ := jinja.Str(r[1])
-		out = append(out, Column{Name: name, DataType: typ})
-	}
-	return out, nil
+	return nameTypeColumns(res), nil
 }

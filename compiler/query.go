@@ -404,17 +404,7 @@ func (cs agateColumns) GetAttr(name string) (any, bool) {
 			return out
 		}), true
 	case "get":
-		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
-			if len(args) > 0 {
-				if v, ok := cs.GetItem(args[0]); ok {
-					return v, nil
-				}
-			}
-			if len(args) > 1 {
-				return args[1], nil
-			}
-			return nil, nil
-		}), true
+		return getMethod(cs.GetItem), true
 	}
 	return nil, false
 }
