@@ -126,10 +126,18 @@ func configString(c project.Config, key string) (string, bool) {
 // testRelation is the relation a test stores its failures in, as dbt
 // names it: its schema config, by default dbt_test__audit, through
 // generate_schema_name; its alias config or its name.
-func (m *Manifest) testRelation(n *Node) (Relation, error) {
-	t := *n
-	t.Config = mergeConfig(project.Config{"schema": "dbt_test__audit"}, n.Config)
-	return m.relationFor(&t)
+func (m *Manifest) testRelation(n *Node) (rel Relation, err error) {
+	if rel.Database, err = m.generateName(n, "generate_database_name", "database"); err != nil {
+		return rel, err
+	}
+	if rel.Schema, err = m.generateNameOr(n, "generate_schema_name", "schema", "dbt_test__audit"); err != nil {
+		return rel, err
+	}
+	if rel.Identifier, err = m.generateName(n, "generate_alias_name", "alias"); err != nil {
+		return rel, err
+	}
+	m.foldUnquoted(&rel)
+	return rel, nil
 }
 
 func (m *Manifest) relationFor(n *Node) (Relation, error) {
@@ -157,25 +165,40 @@ func (m *Manifest) relationFor(n *Node) (Relation, error) {
 	if rel.Identifier, err = m.generateName(n, "generate_alias_name", "alias"); err != nil {
 		return rel, err
 	}
-	if len(m.engine.proj.Config.Quoting) > 0 && m.engine.dialect.Type() == "postgres" {
-		// The project's quoting: false for a part renders it unquoted in
-		// dbt, which PostgreSQL folds to lower case: the relation is
-		// the folded name (MODEL.sql builds model).
-		for key, p := range map[string]*string{"database": &rel.Database, "schema": &rel.Schema, "identifier": &rel.Identifier} {
-			if q, ok := m.engine.proj.Config.Quoting[key].(bool); ok && !q {
-				*p = asciifold.Lower(*p)
-			}
+	m.foldUnquoted(&rel)
+	return rel, nil
+}
+
+// foldUnquoted folds the parts of rel the project's quoting: leaves
+// unquoted on PostgreSQL: dbt renders such a part unquoted, which
+// PostgreSQL folds to lower case (MODEL.sql builds model).
+func (m *Manifest) foldUnquoted(rel *Relation) {
+	if len(m.engine.proj.Config.Quoting) == 0 || m.engine.dialect.Type() != "postgres" {
+		return
+	}
+	for key, p := range map[string]*string{"database": &rel.Database, "schema": &rel.Schema, "identifier": &rel.Identifier} {
+		if q, ok := m.engine.proj.Config.Quoting[key].(bool); ok && !q {
+			*p = asciifold.Lower(*p)
 		}
 	}
-	return rel, nil
 }
 
 // generateName calls the naming macro, or computes the built-in result in
 // Go when the project does not override it (30,000 macro calls for 10,000
 // models would dominate parse time otherwise).
 func (m *Manifest) generateName(n *Node, macro, key string) (string, error) {
+	return m.generateNameOr(n, macro, key, "")
+}
+
+// generateNameOr is generateName with def standing for the config key
+// when the node's config does not set it ("": nothing does): a test's
+// schema is dbt_test__audit unless set.
+func (m *Manifest) generateNameOr(n *Node, macro, key, def string) (string, error) {
 	e := m.engine
 	custom, has := configString(n.Config, key)
+	if !has && def != "" {
+		custom, has = def, true
+	}
 	if !e.customNaming[macro] {
 		t := e.target
 		switch key {
