@@ -508,6 +508,9 @@ func toStr(v any) (string, error) {
 
 func mustStr(v any) string { s, _ := toStr(v); return s }
 
+// FloatRepr is Python's repr(float): 1000.0, 1e+16, inf.
+func FloatRepr(f float64) string { return floatRepr(f) }
+
 // floatRepr is Python's repr(float).
 func floatRepr(f float64) string {
 	switch {

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/lazyre"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // dbt reads every YAML file of a project (and fromyaml, --vars) with
@@ -201,8 +202,8 @@ func parseFloat(s string) (float64, bool) {
 	return f, true
 }
 
-// pyFloat spells f as Python's repr does (1000.0, 1e+16, inf as YAML's
-// .inf), which yaml.v3 reads back as the same float.
+// pyFloat spells f as Python's repr does (1000.0, 1e+16), infinities and
+// NaN as YAML's .inf and .nan, so that yaml.v3 reads back the same float.
 func pyFloat(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -212,16 +213,7 @@ func pyFloat(f float64) string {
 	case math.IsNaN(f):
 		return ".nan"
 	}
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
+	return jinja.FloatRepr(f)
 }
 
 // explicitStyle marks a scalar whose tag or quotes were written: YAML 1.1
