@@ -80,8 +80,8 @@ func BuildSources(meta Metadata, results []FreshnessResult, elapsed time.Duratio
 		}
 		o := SourceFreshnessOutput{
 			UniqueID:              r.UniqueID,
-			MaxLoadedAt:           formatTime(r.MaxLoadedAt),
-			SnapshottedAt:         formatTime(r.SnapshottedAt),
+			MaxLoadedAt:           awareTime(r.MaxLoadedAt),
+			SnapshottedAt:         awareTime(r.SnapshottedAt),
 			MaxLoadedAtTimeAgoInS: r.Age,
 			Status:                r.Status,
 			Criteria:              *crit,
@@ -109,4 +109,16 @@ func WriteSources(dir *targetfs.Dir, name string, meta Metadata, results []Fresh
 		return fmt.Errorf("docs: write sources %s: %w", name, err)
 	}
 	return nil
+}
+
+// awareTime is a UTC time as dbt writes a time-zone-aware datetime (its
+// freshness times): Python's isoformat, "2024-05-01T07:00:00+00:00", the
+// microseconds only when there are any.
+func awareTime(t time.Time) string {
+	t = t.UTC()
+	s := t.Format("2006-01-02T15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		s += fmt.Sprintf(".%06d", us)
+	}
+	return s + "+00:00"
 }

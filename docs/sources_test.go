@@ -31,7 +31,8 @@ func TestSourcesMatchesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := back["results"].([]any)[0].(map[string]any)
-	if first["max_loaded_at"] != "2024-05-01T07:00:00.000000Z" || first["max_loaded_at_time_ago_in_s"] != 10800.0 {
+	// A time-zone-aware datetime, as dbt writes it (isoformat).
+	if first["max_loaded_at"] != "2024-05-01T07:00:00+00:00" || first["max_loaded_at_time_ago_in_s"] != 10800.0 {
 		t.Errorf("first result: %v", first)
 	}
 	crit := first["criteria"].(map[string]any)
