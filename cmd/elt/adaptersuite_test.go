@@ -1163,6 +1163,29 @@ func TestAdapterConfigQuoting(t *testing.T) {
 	wantAll(t, res.stdout, "q True unset p dev")
 }
 
+// TestSkippedNodeResultAsDBT: a node skipped because its parent failed
+// is reported as dbt reports a node it never reached: not compiled, no
+// compiled code.
+func TestSkippedNodeResultAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "{{ config(materialized='table') }}\nselect cast('x' as integer) as id\n")
+	writeFile(t, dir, "models/b.sql", "select * from {{ ref('a') }}\n")
+	if res := elt(t, dir, "run"); res.code != 1 {
+		t.Fatalf("exit %d", res.code)
+	}
+	var rr struct {
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "run_results.json"))), &rr); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rr.Results {
+		if r["unique_id"] == "model.p.b" && (r["status"] != "skipped" || r["compiled"] != false || r["compiled_code"] != nil) {
+			t.Errorf("b: %v", r)
+		}
+	}
+}
+
 // TestParseUndefinedChainsAsDBT: while parsing, an undefined value chains
 // as dbt's parse-time undefined does: a lookup into a query's result that
 // only exists when executing renders nothing instead of failing the parse;

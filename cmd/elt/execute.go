@@ -824,7 +824,11 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			Compiled:      r.Node.Compiled,
 			Uncompilable:  r.Node.ResourceType == project.Seed,
 		}
-		if r.Status != runner.Skipped && r.Status != runner.Cancelled {
+		if r.Status == runner.Skipped || r.Status == runner.Cancelled {
+			// As dbt's result for a node it never reached: the node as
+			// parsed, not compiled.
+			nr.Compiled, nr.CompiledCode = false, ""
+		} else {
 			// elt compiles every selected node up front, concurrently: each
 			// node's compile timing is that shared window.
 			nr.CompileStartedAt, nr.CompileCompletedAt = s.compileStart, s.compileEnd
