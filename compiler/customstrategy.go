@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -11,10 +12,56 @@ import (
 // builtinStrategies are the incremental strategies elt builds in Go.
 var builtinStrategies = map[string]bool{"append": true, "merge": true, "delete+insert": true, "microbatch": true}
 
+// strategySteps are, for each strategy elt builds in Go, the macros of
+// dbt's global project its get_incremental_<strategy>_sql reaches (the
+// default strategy reaches each warehouse's choice among the others).
+// Where the project or a package replaces one of them, elt renders the
+// strategy's macro, as dbt's incremental materialization does, instead of
+// building the statements itself.
+var strategySteps = map[string][]string{
+	"append":        {"get_incremental_append_sql", "get_insert_into_sql"},
+	"delete+insert": {"get_incremental_delete_insert_sql", "get_delete_insert_merge_sql"},
+	"merge":         {"get_incremental_merge_sql", "get_merge_sql", "get_merge_update_columns", "get_merge_unique_key_match"},
+	"default": {"get_incremental_default_sql", "get_incremental_append_sql", "get_insert_into_sql",
+		"get_incremental_delete_insert_sql", "get_delete_insert_merge_sql",
+		"get_incremental_merge_sql", "get_merge_sql", "get_merge_update_columns", "get_merge_unique_key_match"},
+}
+
+// isStrategyStep reports whether name is one of strategySteps.
+func isStrategyStep(name string) bool {
+	return slices.Contains(strategySteps["default"], name)
+}
+
+// stepReplaced reports whether a call of dbt's macro name from dbt's own
+// macros reaches the project's or a package's SQL: the root project
+// defines name itself, or dbt's dispatch in its namespace finds
+// <adapter>__name or default__name in a package it searches before dbt's
+// own (the root project, with no dispatch config).
+func (e *engine) stepReplaced(name string) bool {
+	if def, ok := e.macros[name]; ok && def.meta.Package == e.proj.Config.Name {
+		return true
+	}
+	for _, pkg := range e.searchOrder("dbt") {
+		if internalPackages[pkg] {
+			return false
+		}
+		for _, prefix := range []string{e.dialect.Type(), "default"} {
+			if _, ok := e.lookupIn(pkg, prefix+"__"+name); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // strategyMacro is the macro dbt's adapter.get_incremental_strategy_macro
 // finds for a strategy: get_incremental_<strategy>_sql in the node's
-// context (its package's macros, the root project's, dbt's).
+// context (its package's macros, the root project's, dbt's); no strategy
+// is dbt's "default".
 func (m *Manifest) strategyMacro(n *Node, strategy string) (*macroDef, bool) {
+	if strategy == "" {
+		strategy = "default"
+	}
 	name := "get_incremental_" + strings.ReplaceAll(strategy, "+", "_") + "_sql"
 	e := m.engine
 	if n.Package != e.proj.Config.Name {
@@ -26,16 +73,28 @@ func (m *Manifest) strategyMacro(n *Node, strategy string) (*macroDef, bool) {
 	return def, ok
 }
 
-// CustomStrategy reports whether a model's incremental_strategy is one
-// the project (or the model's package) defines as a macro,
-// get_incremental_<strategy>_sql, rather than one elt builds itself.
+// CustomStrategy reports whether a model's incremental_strategy (empty:
+// dbt's default) is built by rendering its macro,
+// get_incremental_<strategy>_sql, rather than by elt in Go: a strategy
+// the project (or the model's package) defines, or one of dbt's whose
+// macros (strategySteps) the project or a package replaces.
 func (m *Manifest) CustomStrategy(id, strategy string) bool {
 	n, ok := m.Nodes[id]
-	if !ok || builtinStrategies[strategy] {
+	if !ok || strategy == "microbatch" {
 		return false
 	}
-	_, ok = m.strategyMacro(n, strategy)
-	return ok
+	if strategy != "" && !builtinStrategies[strategy] {
+		_, ok = m.strategyMacro(n, strategy)
+		return ok
+	}
+	if def, ok := m.strategyMacro(n, strategy); ok && !internalPackages[def.meta.Package] {
+		return true
+	}
+	steps := strategySteps[strategy]
+	if strategy == "" {
+		steps = strategySteps["default"]
+	}
+	return slices.ContainsFunc(steps, m.engine.stepReplaced)
 }
 
 // StrategyColumn is one column of an incremental model's table, for a

@@ -55,8 +55,11 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 		}
 		return name
 	}
-	// The steps elt runs a project's macro for (relationops.go).
-	honoured := func(step string) bool { return relationOps[step] && relationOpDialects[e.dialect.Type()] }
+	// The steps elt runs a project's macro for (relationops.go), and the
+	// incremental strategies' (customstrategy.go).
+	honoured := func(step string) bool {
+		return relationOps[step] && relationOpDialects[e.dialect.Type()] || isStrategyStep(step)
+	}
 	var found []*Macro
 	root := e.proj.Config.Name
 	for name, def := range e.macros {

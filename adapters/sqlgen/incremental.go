@@ -108,7 +108,7 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		if err != nil {
 			return adapters.RunResult{}, fmt.Errorf("incremental_strategy %s: %w", inc.Strategy, err)
 		}
-		return adapters.RunResult{Message: "OK", RowsAffected: n}, nil
+		return r.w.result(lastStatementKind(q), n, "OK"), nil
 	}
 	switch {
 	case inc.Strategy == adapters.StrategyAppend,
@@ -463,4 +463,22 @@ func batchBound(t time.Time, withZone bool) string {
 		return Literal(s+"+00") + "::timestamptz"
 	}
 	return Literal(s) + "::timestamp"
+}
+
+// lastStatementKind is the kind of result (Warehouse.result) of the last
+// statement in q, a custom strategy's SQL, by its first word: its command
+// tag is the one a warehouse reports for the whole text.
+func lastStatementKind(q string) string {
+	stmts := strings.Split(strings.TrimRight(strings.TrimSpace(q), ";"), ";")
+	last := strings.Fields(stmts[len(stmts)-1])
+	if len(last) == 0 {
+		return ""
+	}
+	switch strings.ToLower(last[0]) {
+	case "insert":
+		return "insert"
+	case "merge":
+		return "merge"
+	}
+	return ""
 }

@@ -363,6 +363,57 @@ select id, 'x' as v from (select 1 as id union all select 2 union all select 3 u
 	})
 }
 
+// TestStrategyOverridesAsDBT: dbt's incremental materialization renders
+// its strategy's macros, so a package's default__get_delete_insert_merge_sql
+// that the project's dispatch config searches first (snowplow_utils
+// narrows the delete to the new rows' date window, reading it with
+// run_query from the new rows' temporary table) decides what is deleted,
+// for delete+insert and for PostgreSQL's default strategy with a key; the
+// root project's get_merge_sql decides a merge. Without them, elt's own
+// statements give dbt's result.
+func TestStrategyOverridesAsDBT(t *testing.T) {
+	onBothWarehouses(t, "strategy_overrides", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\ndispatch:\n  - macro_namespace: dbt\n    search_order: [windowed, dbt]\n")
+		writeFile(t, dir, "dbt_packages/windowed/dbt_project.yml", "name: windowed\n")
+		writeFile(t, dir, "dbt_packages/windowed/macros/merge.sql", `{% macro default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {%- set bounds = run_query('select min(day) as lo, max(day) as hi from ' ~ source) -%}
+  {%- set window = ["DBT_INTERNAL_DEST.day between " ~ bounds.columns[0].values()[0] ~ " and " ~ bounds.columns[1].values()[0]] -%}
+  {{ return(dbt.default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, window + (incremental_predicates or []))) }}
+{%- endmacro %}
+`)
+		writeFile(t, dir, "macros/merge.sql", `{% macro get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates=none) -%}
+insert into {{ target }} (id, day, v) select id, day, v || '-merged' from {{ source }}
+{%- endmacro %}
+`)
+		// Old rows 1 (day 1) and 2 (day 5); new rows 1 and 2 on days 4-6:
+		// the window 4..6 keeps old row 1.
+		body := `select 1 as id, {% if is_incremental() %}4{% else %}1{% endif %} as day, '{{ "new" if is_incremental() else "old" }}' as v
+union all select 2, {% if is_incremental() %}6{% else %}5{% endif %}, '{{ "new" if is_incremental() else "old" }}'
+`
+		writeFile(t, dir, "models/di.sql", "{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='id') }}\n"+body)
+		writeFile(t, dir, "models/dflt.sql", "{{ config(materialized='incremental', unique_key='id') }}\n"+body)
+		writeFile(t, dir, "models/mg.sql", "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}\n"+body)
+		writeFile(t, dir, "models/ap.sql", "{{ config(materialized='incremental', incremental_strategy='append') }}\n"+body)
+		mustElt(t, dir, "run")
+		res := mustElt(t, dir, "run")
+		wantNone(t, res.stdout+res.stderr, "replaces dbt's")
+		want := map[string]string{
+			"di": "1-1-old,1-4-new,2-6-new",
+			// dbt-duckdb's default is delete+insert too, through
+			// get_delete_insert_merge_sql.
+			"dflt": "1-1-old,1-4-new,2-6-new",
+			"mg":   "1-1-old,1-4-new-merged,2-5-old,2-6-new-merged",
+			"ap":   "1-1-old,1-4-new,2-5-old,2-6-new",
+		}
+		for model, rows := range want {
+			q := "select string_agg(cast(id as varchar) || '-' || cast(day as varchar) || '-' || v, ',' order by id, day) as r from {{ ref('" + model + "') }}"
+			if out := mustElt(t, dir, "show", "--inline", q).stdout; !strings.Contains(out, "| "+rows+" |") {
+				t.Errorf("%s: want %s:\n%s", model, rows, out)
+			}
+		}
+	})
+}
+
 // TestFlagsBeforeTheCommandAsDBT: dbt takes flags before its subcommand
 // too (dbt --no-partial-parse run): elt moves them after it.
 func TestFlagsBeforeTheCommandAsDBT(t *testing.T) {

@@ -166,30 +166,31 @@ func TestHookRefsAreDependencies(t *testing.T) {
 
 // TestIgnoredOverridesWarn: a macro with which dbt would change how its
 // built-in materializations build a node (the root project's
-// duckdb__create_table_as or get_batch_size, a package's drop_relation, a
-// package's default__get_merge_sql that the project's dispatch config
-// searches) is one elt's Go materializations do not call: the load says
-// so at each definition, and not of other macros (a package's
-// default__get_merge_sql the dispatch config leaves out, another
+// duckdb__create_table_as or get_batch_size, a package's
+// default__load_csv_rows that the project's dispatch config searches) is
+// one elt's Go materializations do not call: the load says so at each
+// definition, and not of other macros (a package's drop_relation or
+// default__get_merge_sql, which elt runs, a package's
+// default__load_csv_rows the dispatch config leaves out, another
 // adapter's, or a macro of no such name).
 func TestIgnoredOverridesWarn(t *testing.T) {
 	dir := miniProject(t, "dispatch:\n  - macro_namespace: dbt\n    search_order: [p, tuned, dbt]\n")
 	writeFile(t, dir, "macros/steps.sql", "{% macro duckdb__create_table_as(temporary, relation, sql) %}create table {{ relation }} as {{ sql }}{% endmacro %}\n"+
 		"{% macro get_batch_size() %}{{ return(10) }}{% endmacro %}\n{% macro postgres__get_merge_sql() %}{% endmacro %}\n{% macro my_helper() %}{% endmacro %}\n")
 	writeFile(t, dir, "dbt_packages/tuned/dbt_project.yml", "name: tuned\n")
-	writeFile(t, dir, "dbt_packages/tuned/macros/merge.sql", "{% macro default__get_merge_sql(a, b, c, d, e) %}{% endmacro %}\n{% macro drop_relation(relation) %}{% endmacro %}\n")
+	writeFile(t, dir, "dbt_packages/tuned/macros/merge.sql", "{% macro default__load_csv_rows(a, b) %}{% endmacro %}\n{% macro drop_relation(relation) %}{% endmacro %}\n{% macro default__get_merge_sql(a, b, c, d, e) %}{% endmacro %}\n")
 	writeFile(t, dir, "dbt_packages/other/dbt_project.yml", "name: other\n")
-	writeFile(t, dir, "dbt_packages/other/macros/merge.sql", "{% macro default__get_merge_sql(a, b, c, d, e) %}{% endmacro %}\n")
+	writeFile(t, dir, "dbt_packages/other/macros/merge.sql", "{% macro default__load_csv_rows(a, b) %}{% endmacro %}\n")
 	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
 	res := mustElt(t, dir, "ls")
 	out := res.stdout + res.stderr
 	wantAll(t, out,
-		"dbt_packages/tuned/macros/merge.sql:1: warning: default__get_merge_sql replaces dbt's get_merge_sql, which elt's built-in materializations do not call",
+		"dbt_packages/tuned/macros/merge.sql:1: warning: default__load_csv_rows replaces dbt's load_csv_rows, which elt's built-in materializations do not call",
 		"macros/steps.sql:1: warning: duckdb__create_table_as replaces dbt's create_table_as",
 		"macros/steps.sql:2: warning: get_batch_size replaces dbt's get_batch_size",
 	)
 	// A package's drop_relation is honoured on DuckDB (TestRelationOpsAsDBT).
-	wantNone(t, out, "other/macros", "postgres__get_merge_sql", "my_helper", "drop_relation")
+	wantNone(t, out, "other/macros", "get_merge_sql", "my_helper", "drop_relation")
 }
 
 // TestSeedBlankLinesAsDBT: a seed's blank line after the header is a row
