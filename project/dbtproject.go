@@ -34,7 +34,12 @@ var projectKeys = map[string]bool{
 	"loader-paths": true,
 }
 
-// removedProjectKeys are keys dbt 1.0 renamed; dbt stops with an error naming the new key.
+// removedProjectKeys are keys dbt 1.0 renamed; dbt stops with an error
+// naming the new key for modules-path.
+// Of them, dbt 1.10 still reads source-paths and data-paths as the new
+// keys, with a deprecation warning.
+var deprecatedPaths = map[string]bool{"source-paths": true, "data-paths": true}
+
 var removedProjectKeys = map[string]string{
 	"source-paths": "model-paths",
 	"data-paths":   "seed-paths",
@@ -174,9 +179,23 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 		}
 		cfg.KeyPos[key] = posOf(p.KeyNode)
 		if newKey, ok := removedProjectKeys[key]; ok {
-			l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("rename %s to %s", key, newKey),
-				"the %s config has been renamed to %s", key, newKey))
-			continue
+			if !deprecatedPaths[key] {
+				l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("rename %s to %s", key, newKey),
+					"the %s config has been renamed to %s", key, newKey))
+				continue
+			}
+			// dbt still reads these as the new key, with a deprecation,
+			// unless the new key is there too.
+			if hasKey(root, newKey) {
+				l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("remove %s and keep %s", key, newKey),
+					"%s and %s cannot both be defined: %s has been renamed to %s", key, newKey, key, newKey))
+				continue
+			}
+			l.diags.Add(diag.Warnf(file, pos, fmt.Sprintf("rename %s to %s", key, newKey),
+				"the %s config has been renamed to %s; elt reads it as %s, as dbt does (deprecation project-config-%s)", key, newKey, newKey, key))
+			key = newKey
+			seen[key] = p.KeyNode
+			cfg.KeyPos[key] = pos
 		}
 		if !projectKeys[key] {
 			hint := "remove it, or check the spelling against https://docs.getdbt.com/reference/dbt_project.yml"

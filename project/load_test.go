@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -487,6 +488,31 @@ custom_key: 1
 	}
 }
 
+// TestDeprecatedPathKeysAsDBT: dbt 1.10 still reads source-paths and
+// data-paths as model-paths and seed-paths (dbt-integration-project's
+// master has them), with a deprecation warning at the key.
+func TestDeprecatedPathKeysAsDBT(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + "source-paths: [src]\ndata-paths: [data]\n",
+		"src/m.sql":       "select 1 as id\n",
+		"data/s.csv":      "id\n1\n",
+	})
+	var names []string
+	for _, n := range p.Nodes {
+		names = append(names, n.OriginalFilePath)
+	}
+	sort.Strings(names)
+	if fmt.Sprint(names) != "[data/s.csv src/m.sql]" {
+		t.Errorf("nodes from %v, want data/s.csv and src/m.sql", names)
+	}
+	for key, line := range map[string]int{"source-paths": 5, "data-paths": 6} {
+		d, ok := findDiag(p.Warnings, "the "+key+" config has been renamed")
+		if !ok || d.File != "dbt_project.yml" || d.Pos.Line != line {
+			t.Errorf("%s: no warning at dbt_project.yml:%d in %v", key, line, p.Warnings)
+		}
+	}
+}
+
 // TestBadInput: every problem names its file and line, and all of them are reported together.
 func TestBadInput(t *testing.T) {
 	tests := []struct {
@@ -505,8 +531,10 @@ func TestBadInput(t *testing.T) {
 			Options{}, "invalid YAML", "models/schema.yml", 2},
 		{"unknown project key", map[string]string{"dbt_project.yml": baseProject + "model_paths: [models]\n"},
 			Options{}, `unknown key "model_paths"`, "dbt_project.yml", 5},
-		{"renamed project key", map[string]string{"dbt_project.yml": baseProject + "source-paths: [models]\n"},
-			Options{}, "renamed to model-paths", "dbt_project.yml", 5},
+		{"renamed project key", map[string]string{"dbt_project.yml": baseProject + "modules-path: pkgs\n"},
+			Options{}, "renamed to packages-install-path", "dbt_project.yml", 5},
+		{"deprecated and new path keys", map[string]string{"dbt_project.yml": baseProject + "model-paths: [models]\nsource-paths: [src]\n"},
+			Options{}, "source-paths and model-paths cannot both be defined", "dbt_project.yml", 6},
 		{"missing profile", map[string]string{}, Options{Profile: "nope"}, `profile "nope" not found`, "profiles.yml", 1},
 		{"profile named in dbt_project.yml not found", map[string]string{"dbt_project.yml": "name: shop\nprofile: nope\n"},
 			Options{}, `profile "nope" not found`, "dbt_project.yml", 2},
