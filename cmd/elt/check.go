@@ -216,7 +216,7 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		case project.Seed:
 			cn.Columns, cn.Types = s.seedTypes(n, results)
 		default:
-			if !checkedSQL(n) {
+			if !checkedSQL(s.manifest, n) {
 				// Its columns are unknown (or its SQL may change once its
 				// upstream is built): readers are not checked on them.
 				// What it reads does not matter (and may be in Others).
@@ -271,9 +271,15 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 
 // checkedSQL reports whether the checks read n's compiled SQL: a model's
 // columns come from it. Other nodes have unknown columns (or SQL that may
-// change once their upstream is built).
-func checkedSQL(n *compiler.Node) bool {
-	return n.ResourceType != project.Seed && n.Language != "python" && n.Compiled && n.CompiledCode != "" && !n.Introspected
+// change once their upstream is built, or that a project's
+// materialization rewrites before it runs, as insert_by_period replaces
+// its __PERIOD_FILTER__).
+func checkedSQL(m *compiler.Manifest, n *compiler.Node) bool {
+	if n.ResourceType == project.Seed || n.Language == "python" || !n.Compiled || n.CompiledCode == "" || n.Introspected {
+		return false
+	}
+	_, custom := m.CustomMaterialization(n)
+	return !custom
 }
 
 // checkReads are the nodes a check of the selected models and snapshots
@@ -292,7 +298,7 @@ func (s *session) checkReads(selected map[string]bool, names map[string]string) 
 		return nil
 	}, func(id string) bool {
 		n := s.manifest.Nodes[id]
-		return n != nil && checkedSQL(n)
+		return n != nil && checkedSQL(s.manifest, n)
 	})
 }
 

@@ -155,3 +155,32 @@ func pgRowLines(t *testing.T, ctx context.Context, conn *pgx.Conn, schema string
 		return strings.Join(list, "\n")
 	}
 }
+
+// TestCustomMaterializationSQLNotCheckedAsDBT: a project's materialization
+// may rewrite the model's SQL before it runs (insert_by_period replaces
+// __PERIOD_FILTER__), so elt's static checks do not read it: run and
+// compile go on, as dbt's do, and the block's SQL builds the table. A
+// model on a built-in materialization naming the same unknown column
+// is still refused.
+func TestCustomMaterializationSQLNotCheckedAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/filtered.sql", `{% materialization filtered, default %}
+{%- set target_relation = this.incorporate(type='table') -%}
+{% call statement('main') -%}
+create table {{ target_relation }} as {{ sql | replace('__FILTER__', 'id > 1') }}
+{%- endcall %}
+{{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+`)
+	writeFile(t, dir, "models/src.sql", "select 1 as id union all select 2 as id\n")
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='filtered') }}\nselect id from {{ ref('src') }} where __FILTER__\n")
+	mustElt(t, dir, "compile")
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "(select id from main.m)"); got != "2" {
+		t.Errorf("m holds %q, want the row the block's filter keeps", got)
+	}
+	writeFile(t, dir, "models/plain.sql", "select id from {{ ref('src') }} where __FILTER__\n")
+	if res := elt(t, dir, "run"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, "models/plain.sql:1") {
+		t.Errorf("a built-in materialization's unknown column was not refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
