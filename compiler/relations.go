@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/asciifold"
@@ -51,9 +52,13 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 		if n.ResourceType == project.Test {
 			// As dbt: a data test has the relation its failures would be
 			// stored in (schema from its config, dbt_test__audit unless
-			// set), for the manifest and `this`; no relation name.
+			// set), for the manifest and `this`; a relation name only
+			// when it stores them (its store_failures, else the flag).
 			if rel, err := m.testRelation(n); err == nil {
 				n.Relation = rel
+				if storesFailures(n.Config, e.opts.StoreFailures) {
+					n.RelationName = e.dialect.RenderRelation(rel)
+				}
 			}
 			return
 		}
@@ -274,4 +279,21 @@ func checkNameLengths(d Dialect, rel Relation) error {
 		}
 	}
 	return nil
+}
+
+// storesFailures is dbt's should_store_failures for a test, which gives
+// it a relation_name: a true store_failures config, else the
+// --store-failures flag (store_failures_as is not read).
+func storesFailures(c project.Config, flag bool) bool {
+	switch v := c["store_failures"].(type) {
+	case bool:
+		if v {
+			return true
+		}
+	case string:
+		if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil && b {
+			return true
+		}
+	}
+	return flag
 }

@@ -393,6 +393,40 @@ func TestStoreFailures(t *testing.T) {
 	if res.code != 1 || !strings.Contains(res.stdout, `select * from "demo"."main_dbt_test__audit"."no_ada"`) {
 		t.Fatalf("exit %d, want 1 and a pointer to the stored failures:\n%s", res.code, res.stdout)
 	}
+	// As dbt, a test that stores its failures has their relation as its
+	// relation_name, in the manifest and the run results (from its config
+	// or the flag); one that does not has none.
+	checkRelationNames := func(want map[string]any) {
+		t.Helper()
+		nodes, _ := readManifest(t, dir)["nodes"].(map[string]any)
+		results := map[string]any{}
+		b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rr struct {
+			Results []map[string]any `json:"results"`
+		}
+		if err := json.Unmarshal(b, &rr); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rr.Results {
+			results[r["unique_id"].(string)] = r["relation_name"]
+		}
+		for id, rel := range want {
+			node, _ := nodes[id].(map[string]any)
+			if node["relation_name"] != rel || results[id] != rel {
+				t.Errorf("%s: relation_name %v in the manifest, %v in run_results, want %v", id, node["relation_name"], results[id], rel)
+			}
+		}
+	}
+	checkRelationNames(map[string]any{"test.demo.no_ada": `"demo"."main_dbt_test__audit"."no_ada"`})
+	writeFile(t, dir, "tests/no_ada.sql", "{{ config(store_failures=false) }}\nselect * from {{ ref('people') }} where name = 'Ada'\n")
+	elt(t, dir, "test")
+	checkRelationNames(map[string]any{"test.demo.no_ada": nil})
+	writeFile(t, dir, "tests/no_ada.sql", "{{ config(store_failures=true) }}\nselect * from {{ ref('people') }} where name = 'Ada'\n")
+	elt(t, dir, "test")
+	checkRelationNames(map[string]any{"test.demo.no_ada": `"demo"."main_dbt_test__audit"."no_ada"`})
 	_, rows := relationRows(t, openDB(t, filepath.Join(dir, "demo.duckdb")), "main_dbt_test__audit.no_ada")
 	if len(rows) != 1 || rows[0][1] != "Ada" {
 		t.Errorf("stored failures: %v", rows)
