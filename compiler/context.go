@@ -899,7 +899,7 @@ func (e *engine) buildGlobals() {
 		"target":                            e.targetMap(),
 		"load_relation":                     jinja.Func(fnLoadRelation),
 		"load_cached_relation":              jinja.Func(fnLoadRelation),
-		"apply_grants":                      jinja.Func(fnApplyGrants),
+		"__elt_apply_grants":                jinja.Func(fnApplyGrants),
 		"persist_docs":                      jinja.Func(fnPersistDocs),
 		"create_indexes":                    jinja.Func(fnCreateIndexes),
 		"modules":                           modulesObject(&e.regexps),

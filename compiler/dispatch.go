@@ -26,7 +26,7 @@ func (e *engine) dbtNamespace() map[string]any {
 	// dbt's macros that elt runs in Go, under dbt. as well.
 	for name, fn := range map[string]jinja.Func{
 		"load_relation": fnLoadRelation, "load_cached_relation": fnLoadRelation,
-		"apply_grants": fnApplyGrants, "persist_docs": fnPersistDocs, "create_indexes": fnCreateIndexes,
+		"persist_docs": fnPersistDocs, "create_indexes": fnCreateIndexes,
 	} {
 		if _, ok := ns[name]; !ok {
 			ns[name] = fn

@@ -119,6 +119,16 @@ const materializationMacroSQL = `
   );
 {%- endmacro %}
 
+{#- apply_grants dispatches, as dbt's, so a project's or package's
+    default__apply_grants (snowplow_utils adds its grantees) replaces elt's,
+    which applies the grants in Go (fnApplyGrants). -#}
+{% macro apply_grants(relation, grant_config, should_revoke=True) -%}
+  {{ return(adapter.dispatch('apply_grants', 'dbt')(relation, grant_config, should_revoke)) }}
+{%- endmacro %}
+{% macro default__apply_grants(relation, grant_config, should_revoke=True) -%}
+  {{ return(__elt_apply_grants(relation, grant_config, should_revoke)) }}
+{%- endmacro %}
+
 {% macro get_create_view_as_sql(relation, sql) -%}
   {{ adapter.dispatch('get_create_view_as_sql', 'dbt')(relation, sql) }}
 {%- endmacro %}
@@ -138,8 +148,9 @@ const materializationMacroSQL = `
 {%- endmacro %}
 `
 
-// fnApplyGrants is apply_grants(relation, grant_config, should_revoke=True):
-// elt's grants (runner), applied to relation by the materialization's host.
+// fnApplyGrants is dbt's default__apply_grants(relation, grant_config,
+// should_revoke=True): elt's grants (runner), applied to relation by the
+// materialization's host.
 func fnApplyGrants(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	st, err := renderStateOf(s)
 	if err != nil {
@@ -158,7 +169,7 @@ func fnApplyGrants(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		return "", nil
 	}
 	if st.host == nil {
-		return nil, st.fail("call apply_grants only inside a {% materialization %} block", "apply_grants() runs only while a materialization builds a model")
+		return nil, st.fail("call apply_grants only inside a {% materialization %} block", "apply_grants() runs only while a materialization builds a node")
 	}
 	revoke := argBool(args, kw, 2, "should_revoke", true)
 	if err := st.host.ApplyGrants(st.ctx, Relation{Database: rel.Database, Schema: rel.Schema, Identifier: rel.Identifier}, grants, revoke); err != nil {

@@ -27,7 +27,7 @@ var builtInSteps = map[string]bool{
 	"snapshot_merge_sql": true, "build_snapshot_table": true, "snapshot_staging_table": true,
 	"snapshot_hash_arguments": true, "snapshot_get_time": true,
 	"alter_column_type": true, "alter_relation_add_remove_columns": true,
-	"get_grant_sql": true, "get_revoke_sql": true, "get_show_grant_sql": true,
+	"apply_grants": true, "get_grant_sql": true, "get_revoke_sql": true, "get_show_grant_sql": true,
 	"alter_relation_comment": true, "alter_column_comment": true, "get_create_index_sql": true,
 	// dbt's test materialization (source freshness runs a project's
 	// collect_freshness: CollectFreshness).
@@ -55,10 +55,11 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 		}
 		return name
 	}
-	// The steps elt runs a project's macro for (relationops.go), and the
-	// incremental strategies' (customstrategy.go).
+	// The steps elt runs a project's macro for (relationops.go), the
+	// incremental strategies' (customstrategy.go) and apply_grants
+	// (RunApplyGrants).
 	honoured := func(step string) bool {
-		return relationOps[step] && relationOpDialects[e.dialect.Type()] || isStrategyStep(step)
+		return relationOps[step] && relationOpDialects[e.dialect.Type()] || isStrategyStep(step) || step == "apply_grants"
 	}
 	var found []*Macro
 	root := e.proj.Config.Name

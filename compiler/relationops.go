@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // relationOps are dbt's adapter methods that elt's Go materializations
@@ -81,6 +82,38 @@ func (m *Manifest) RunRelationOp(ctx context.Context, name string, rel Relation,
 	st.ctx = ctx
 	if _, err := st.callMacro(def, nil, []any{st.newRelation(rel, kind)}, nil); err != nil {
 		return m.engine.macroError(def, def.meta.Package+"."+name+" (adapter."+name+")", err)
+	}
+	return nil
+}
+
+// GrantsReplaced reports whether the project or a package replaces dbt's
+// apply_grants (its own apply_grants, or a default__ or <adapter>__ one
+// dbt's dispatch finds first), so that the runner must run it
+// (RunApplyGrants) where it would apply a node's grants itself.
+func (m *Manifest) GrantsReplaced() bool { return m.engine.stepReplaced("apply_grants") }
+
+// RunApplyGrants runs apply_grants(rel, grants config, should_revoke) for
+// node id, rel of kind ("table", "view"), as dbt's materializations call it after building a relation,
+// whatever its grants config (an override may add grantees); host applies
+// what reaches elt's own default__apply_grants.
+func (m *Manifest) RunApplyGrants(ctx context.Context, id string, rel Relation, kind string, host MaterializationHost, shouldRevoke bool) error {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return diag.Errorf("", diag.Pos{}, "", "apply_grants: unknown node %s", id)
+	}
+	def, ok := m.engine.macros["apply_grants"]
+	if !ok {
+		return diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", "apply_grants")
+	}
+	st := m.engine.newState(m, n, true)
+	st.ctx = ctx
+	st.host = host
+	grants := templateValue(n.Config["grants"])
+	if grants == nil {
+		grants = jinja.NewDict()
+	}
+	if _, err := st.callMacro(def, nil, []any{st.newRelation(rel, kind), grants, shouldRevoke}, nil); err != nil {
+		return m.engine.macroError(def, def.meta.Package+".apply_grants", err)
 	}
 	return nil
 }

@@ -93,11 +93,21 @@ func (w grantsWarning) String() string {
 	return w.warehouse + " has no grants: the grants config is not applied (the build itself is unaffected)"
 }
 
-// applyGrants follows dbt's default apply_grants: a relation that did not
+// applyGrants follows dbt's default apply_grants (or runs the project's,
+// when it replaces dbt's): a relation that did not
 // exist before the build gets every configured grant; otherwise the
 // current grants are read and what the config no longer lists is revoked
 // and what is new is granted. An empty grants config changes nothing.
 func (r *Runner) applyGrants(ctx context.Context, n *compiler.Node, res *Result, existed bool) error {
+	if r.m.GrantsReplaced() {
+		// The project's apply_grants decides, as dbt's materializations
+		// call it; elt's own is what it reaches of dbt's.
+		kind := "table"
+		if n.ResourceType == project.Model && materialized(n) == "view" {
+			kind = "view"
+		}
+		return r.m.RunApplyGrants(ctx, n.UniqueID, n.Relation, kind, &materializationHost{r: r, n: n, res: res}, existed)
+	}
 	want, err := grantsConfig(n)
 	if err != nil || len(want) == 0 {
 		return err

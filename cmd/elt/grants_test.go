@@ -124,6 +124,65 @@ func TestGrantsAndPersistDocsPostgres(t *testing.T) {
 	}
 }
 
+// TestApplyGrantsOverrideAsDBT: dbt's materializations call apply_grants,
+// which dispatches, so a package's default__apply_grants that the
+// project's dispatch config searches first decides a node's grants
+// (snowplow_utils adds the grantees of a var to every model's select,
+// then calls dbt's own): a model with no grants config gets them, a
+// seed too, and what the config grants stays.
+func TestApplyGrantsOverrideAsDBT(t *testing.T) {
+	schema := "grants_override"
+	pgEnv(t, schema)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	roles := []string{"elt_ovr_reader", "elt_ovr_auditor"}
+	for _, sql := range []string{"drop schema if exists " + schema + " cascade", "drop role if exists " + roles[0], "drop role if exists " + roles[1],
+		"create role " + roles[0], "create role " + roles[1]} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade")
+		for _, role := range roles {
+			_, _ = conn.Exec(ctx, "drop role if exists "+role)
+		}
+	})
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\ndispatch:\n  - macro_namespace: dbt\n    search_order: [granting, dbt]\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "dbt_packages/granting/dbt_project.yml", "name: granting\n")
+	writeFile(t, dir, "dbt_packages/granting/macros/grants.sql", `{% macro default__apply_grants(relation, grant_config, should_revoke=True) %}
+  {%- set grant_config = grant_config or {} -%}
+  {%- do grant_config.update({'select': grant_config.get('select', []) + var('grant_select_to', [])}) -%}
+  {%- do log('granting on ' ~ relation, info=true) -%}
+  {{ dbt.default__apply_grants(relation, grant_config, should_revoke) }}
+{% endmacro %}
+`)
+	writeFile(t, dir, "models/plain.sql", "{{ config(materialized='table') }}\nselect 1 as id")
+	writeFile(t, dir, "models/audited.sql", "{{ config(grants={'select': ['elt_ovr_auditor']}) }}\nselect 1 as id")
+	writeFile(t, dir, "seeds/s.csv", "id\n1\n")
+	mustElt(t, dir, "seed", "--vars", "{grant_select_to: [elt_ovr_reader]}")
+	res := mustElt(t, dir, "run", "--vars", "{grant_select_to: [elt_ovr_reader]}")
+	wantAll(t, res.stdout, "granting on \"elt_test\".\""+schema+"\".\"plain\"")
+	rows, err := conn.Query(ctx, "select table_name || ' ' || grantee from information_schema.role_table_grants where table_schema = $1 and grantee like 'elt_ovr_%' order by 1", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "audited elt_ovr_auditor\naudited elt_ovr_reader\nplain elt_ovr_reader\ns elt_ovr_reader"
+	if got := strings.Join(list, "\n"); got != want {
+		t.Errorf("grants:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 func TestGrantsAndPersistDocsConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ cfg, want string }{
 		{"grants='select'", "model q: grants must be a mapping of privilege to grantees"},
