@@ -23,7 +23,10 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 	}
 	cfg.Path = resolvePath(cfg.Path, t.WorkDir)
 	cfg.WorkDir = t.WorkDir
-	if cfg.Threads == 0 {
+	if t.Threads > 0 {
+		// The run's threads (--threads wins over the profile's): the pool
+		// must hold a session and a look-up for each running node, or
+		// nodes wait on each other for ever.
 		cfg.Threads = t.Threads
 	}
 	if cfg.Database == "" {

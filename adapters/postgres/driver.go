@@ -25,7 +25,9 @@ func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error
 	if _, ok := t.Fields["schema"]; !ok && t.Schema != "" {
 		cfg.Schema = t.Schema
 	}
-	if _, ok := t.Fields["threads"]; !ok && t.Threads > 0 {
+	if t.Threads > 0 {
+		// The run's threads (--threads wins over the profile's) size the
+		// pool.
 		cfg.Threads = t.Threads
 	}
 	if cfg.DBName == "" {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // onBothWarehouses runs test in a project on DuckDB, and in one on the
@@ -402,6 +405,39 @@ func TestRelationOpsAsDBT(t *testing.T) {
 		mustElt(t, dir, "run-operation", "drop_v")
 		if res := mustElt(t, dir, "show", "--inline", log); !strings.Contains(res.stdout, "| keeper   | v    | view  |") {
 			t.Errorf("adapter.drop_relation did not run the package's macro:\n%s", res.stdout)
+		}
+	})
+}
+
+// TestThreadsAboveTheProfileAsDBT: --threads wins over the profile's
+// threads for the warehouse connections too. Sixteen table models, each
+// in a schema of its own (a node's first look at a schema reads its
+// catalog beside the node's own session), run on eight threads with a
+// profile of one: each running node must find its connections, as
+// dbt's threads do, and the run ends.
+func TestThreadsAboveTheProfileAsDBT(t *testing.T) {
+	onBothWarehouses(t, "threads_above_profile", func(t *testing.T, dir, warehouse string) {
+		// (On PostgreSQL in the test's one schema, which its cleanup drops.)
+		schema := func(i int) string { return fmt.Sprintf(", schema='threads_%02d'", i) }
+		if warehouse == "postgres" {
+			writeFile(t, dir, "profiles.yml", strings.Replace(pgProfile, "threads: 2", "threads: 1", 1))
+			schema = func(int) string { return "" }
+		} else {
+			writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      threads: 1\n")
+		}
+		for i := range 16 {
+			writeFile(t, dir, fmt.Sprintf("models/m%02d.sql", i), fmt.Sprintf("{{ config(materialized='table'%s) }}\nselect %d as x\n", schema(i), i))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		var out, errb bytes.Buffer
+		env := environment{lookupEnv: os.LookupEnv, workDir: dir, homeDir: t.TempDir()}
+		code := runWith(ctx, []string{"run", "--threads", "8"}, &out, &errb, env)
+		if ctx.Err() != nil {
+			t.Fatalf("the run did not end in 90s:\n%s%s", out.String(), errb.String())
+		}
+		if code != 0 || !strings.Contains(out.String(), "PASS=16") {
+			t.Errorf("exit %d, want 16 models built:\n%s%s", code, out.String(), errb.String())
 		}
 	})
 }
