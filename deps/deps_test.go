@@ -190,8 +190,9 @@ func TestHubRangesLockAndUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	lock := readFile(t, filepath.Join(dir, "package-lock.yml"))
-	// The hash is dbt's for this exact packages.yml (computed with dbt-core's rule in Python).
-	wantLock := "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.4.1\nsha1_hash: " + hashOfEntry(t, dir) + "\n"
+	// The hash is dbt's for this exact packages.yml (computed with dbt-core's rule in Python);
+	// each entry has its project's name, as dbt deps writes it.
+	wantLock := "packages:\n  - name: dbt_utils\n    package: dbt-labs/dbt_utils\n    version: 1.4.1\nsha1_hash: " + hashOfEntry(t, dir) + "\n"
 	if lock != wantLock {
 		t.Fatalf("lock:\n%s\nwant:\n%s", lock, wantLock)
 	}
@@ -261,7 +262,7 @@ func TestTransitiveAndConflict(t *testing.T) {
 	if got["dbt_expectations"] != "0.10.9" || got["dbt_date"] != "0.10.0" {
 		t.Fatalf("installed %v", got)
 	}
-	if !strings.Contains(readFile(t, filepath.Join(dir, "package-lock.yml")), "  - package: calogica/dbt_date\n    version: 0.10.0\n") {
+	if !strings.Contains(readFile(t, filepath.Join(dir, "package-lock.yml")), "  - name: dbt_date\n    package: calogica/dbt_date\n    version: 0.10.0\n") {
 		t.Error("transitive package missing from the lock")
 	}
 	// The root asks for a range the dependency excludes: both are named.
@@ -364,7 +365,9 @@ func TestTarballPackagesAndTraversal(t *testing.T) {
 }
 
 func TestLocalPackages(t *testing.T) {
-	dir := newProject(t, "packages:\n  - local: ../locals/one\n")
+	// An entry may name its package, as dbt's contracts allow (dbt deps
+	// writes name: into every lock entry).
+	dir := newProject(t, "packages:\n  - local: ../locals/one\n    name: one\n")
 	writeFiles(t, filepath.Join(dir, "../locals/one"), map[string]string{"dbt_project.yml": "name: one\n", "packages.yml": "packages:\n  - local: ../locals/two\n"})
 	writeFiles(t, filepath.Join(dir, "../locals/two"), map[string]string{"dbt_project.yml": "name: two\nrequire-dbt-version: [\">=1.0.0\", \"<2.0.0\"]\n"})
 	res, log, err := runDeps(t, dir, nil, nil)
@@ -380,6 +383,13 @@ func TestLocalPackages(t *testing.T) {
 	}
 	if !strings.Contains(log.text(), "Installed from <local @ ../locals/one>") {
 		t.Error(log.text())
+	}
+	if lock := readFile(t, filepath.Join(dir, "package-lock.yml")); !strings.HasPrefix(lock, "packages:\n  - local: ../locals/one\n    name: one\n  - local: ../locals/two\n    name: two\n") {
+		t.Errorf("lock:\n%s", lock)
+	}
+	// The lock dbt wrote is read back as it is.
+	if _, log, err := runDeps(t, dir, nil, nil); err != nil {
+		t.Fatalf("deps from the lock: %v\n%s", err, log.text())
 	}
 	// require-dbt-version is checked with dbt's semantics.
 	writeFiles(t, filepath.Join(dir, "../locals/two"), map[string]string{"dbt_project.yml": "name: two\nrequire-dbt-version: \">=1.10.0\"\n"})

@@ -8,8 +8,18 @@ import (
 	"github.com/elt-dev/elt/internal/diag"
 )
 
-// lockEntry is dbt's PinnedPackage.to_dict().
+// lockEntry is dbt's PinnedPackage.to_dict() with the package's project
+// name, as dbt deps writes each entry.
 func (in *installer) lockEntry(p *pinned) map[string]any {
+	e := in.pinnedEntry(p)
+	if p.projectName != "" {
+		e["name"] = p.projectName
+	}
+	return e
+}
+
+// pinnedEntry is dbt's PinnedPackage.to_dict().
+func (in *installer) pinnedEntry(p *pinned) map[string]any {
 	switch p.kind {
 	case KindHub:
 		return map[string]any{"package": p.hubName, "version": p.version}

@@ -380,7 +380,7 @@ func TestPrivatePackages(t *testing.T) {
 		t.Errorf("revision 1.0.0 not checked out: macros/v.sql is %q", got)
 	}
 	lock := readFile(t, filepath.Join(dir, "package-lock.yml"))
-	if want := "packages:\n  - private: acme/dbt_helpers\n    revision: " + first + "\nsha1_hash: "; !strings.HasPrefix(lock, want) {
+	if want := "packages:\n  - name: gp\n    private: acme/dbt_helpers\n    revision: " + first + "\nsha1_hash: "; !strings.HasPrefix(lock, want) {
 		t.Errorf("lock:\n%s\nwant it to start with\n%s", lock, want)
 	}
 	if strings.Contains(lock+log.text(), token) {

@@ -92,6 +92,10 @@ type pinned struct {
 	tarball, tarballShown, name string
 
 	private, provider string
+
+	// projectName is the name in the package's dbt_project.yml, which
+	// dbt deps writes into its lock entry.
+	projectName string
 }
 
 // display names the package in progress lines, as dbt does.
@@ -550,6 +554,7 @@ func (in *installer) resolve(ctx context.Context, reqs []*Requirement) ([]*pinne
 				"found a dependency with the same name as the root project %q", m.projectName)
 		}
 		names[m.projectName] = p
+		p.projectName = m.projectName
 		out = append(out, p)
 	}
 	return out, nil

@@ -175,12 +175,15 @@ func mapping(n *yaml.Node) [][2]*yaml.Node {
 	return out
 }
 
+// allowedKeys are the keys of each kind of entry, as dbt's package
+// contracts have them: every kind takes name (which dbt deps writes into
+// each entry of package-lock.yml); a tarball needs it.
 var allowedKeys = map[Kind][]string{
-	KindHub:     {"package", "version", "install_prerelease"},
-	KindGit:     {"git", "revision", "warn-unpinned", "subdirectory"},
-	KindLocal:   {"local"},
+	KindHub:     {"package", "version", "install_prerelease", "name"},
+	KindGit:     {"git", "revision", "warn-unpinned", "subdirectory", "name"},
+	KindLocal:   {"local", "name"},
 	KindTarball: {"tarball", "name"},
-	KindPrivate: {"private", "provider", "revision", "warn-unpinned", "subdirectory"},
+	KindPrivate: {"private", "provider", "revision", "warn-unpinned", "subdirectory", "name"},
 }
 
 // entrySource is one packages-list entry to parse: its raw value and where
