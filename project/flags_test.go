@@ -216,6 +216,41 @@ func TestGenericTestArgumentsFlag(t *testing.T) {
 	}
 }
 
+// With require_generic_test_arguments_property, dbt merges the keys under
+// arguments: into the test's entry, over those of the same name, and only
+// then takes out its config: a config: or where: under arguments: is the
+// test's config, not an argument of its macro.
+func TestGenericTestConfigUnderArgumentsAsDBT(t *testing.T) {
+	props := "version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n" +
+		"          - accepted_values:\n              arguments:\n                values: [1]\n                where: \"id > 0\"\n" +
+		"                config: {severity: warn}\n              values: [2]\n              limit: 5\n"
+	dir := newProject(t, map[string]string{
+		"dbt_project.yml":  baseProject + "flags:\n  require_generic_test_arguments_property: true\n",
+		"models/m.sql":     "select 1 as id",
+		"models/props.yml": props,
+	})
+	p, err := loadDir(t, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.GenericTests) != 1 {
+		t.Fatalf("%d tests, want 1", len(p.GenericTests))
+	}
+	d := p.GenericTests[0]
+	args := map[string]any{}
+	for k, v := range d.Args {
+		if k != "column_name" && k != "model" {
+			args[k] = v
+		}
+	}
+	if err := wantValue("test args", args, map[string]any{"values": []any{1}}); err != nil {
+		t.Error(err)
+	}
+	if err := wantValue("test config", d.Config, Config{"where": "id > 0", "severity": "warn", "limit": 5}); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestLogPath(t *testing.T) {
 	for _, tc := range []struct {
 		value, want, reject string

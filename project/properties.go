@@ -690,36 +690,41 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 		t.Namespace = ns
 	}
 	var block Config
-	var buf pairBuf
-	for _, p := range pairsIn(buf[:], args) {
+	// entry reads one key of the test's entry; nested: it sits under
+	// arguments:, whose keys dbt merges into the entry's (replacing those
+	// of the same name) before it takes the config keys out
+	// (require_generic_test_arguments_property).
+	var entry func(p pair, nested bool) bool
+	entry = func(p pair, nested bool) bool {
 		switch {
 		case p.Key == "test_name":
 		case p.Key == "name":
 			t.Name, _ = stringOf(p.Val)
 			if t.Name != "" && !l.checkResourceName(file, posOf(p.Val), "test", t.Name) {
-				return nil
+				return false
 			}
 		case p.Key == "description":
 			s, _ := stringOf(p.Val)
 			t.Description = l.resolveDocs(file, posOf(p.Val), s)
 		case p.Key == "config":
 			block = l.propsConfig(file, p.Val)
-		case p.Key == "arguments" && !l.nestedTestArguments():
+		case p.Key == "arguments" && (nested || !l.nestedTestArguments()):
 			// dbt with require_generic_test_arguments_property: false
 			// passes arguments: to the test as one argument of that name.
 			t.Args["arguments"] = toValue(p.Val, nil, nil)
 		case p.Key == "arguments":
 			if isNull(p.Val) {
-				continue
+				return true
 			}
-			m, ok := toValue(p.Val, nil, nil).(map[string]any)
-			if !ok {
+			if !isMapping(p.Val) {
 				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write arguments: as a mapping of argument names to values",
 					"arguments must be a mapping, not %s", kindName(p.Val)))
-				continue
+				return true
 			}
-			for k, v := range m {
-				t.Args[k] = v
+			for _, q := range pairs(p.Val) {
+				if !entry(q, true) {
+					return false
+				}
 			}
 		case testConfigKeys[normConfigKey(p.Key)]:
 			// Rendered as under config: (dbt's test builder renders every
@@ -730,11 +735,22 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 				return l.renderYAMLString(l.propsJinja, file, s, node, true)
 			})
 			if v == nil {
-				continue
+				return true
 			}
 			t.Config[key] = normConfigValue(key, v)
 		default:
 			t.Args[p.Key] = toValue(p.Val, nil, nil)
+		}
+		return true
+	}
+	// The keys under arguments: come last: dbt's merge lets them win.
+	var buf pairBuf
+	ps := pairsIn(buf[:], args)
+	for _, last := range []bool{false, true} {
+		for _, p := range ps {
+			if (p.Key == "arguments" && l.nestedTestArguments()) == last && !entry(p, false) {
+				return nil
+			}
 		}
 	}
 	if len(t.Config) > 0 || len(block) > 0 {
