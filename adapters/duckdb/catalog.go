@@ -28,6 +28,25 @@ const relationFilter = `lower(database_name) = lower(coalesce(nullif(?, ''), cur
 // tables here, pragma_table_info 0.2 ms), and macros such as dbt_utils.star
 // ask for one relation's columns from many models.
 func (a *Adapter) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
+	cols, err := a.committedColumns(ctx, rel)
+	if err == nil && len(cols) == 0 {
+		if c := sessionConn(ctx); c != nil {
+			// A relation a session made in a transaction it has not
+			// committed (a materialization's create table, read back
+			// with adapter.get_columns_in_relation) is not there for the
+			// pool's other connections: ask the session's own catalog,
+			// with a query that does not fail (and so end its
+			// transaction) for a relation that is not there either.
+			if cols, err = columns(ctx, c, rel); err != nil {
+				return nil, fmt.Errorf("duckdb: columns of %s: %w", Dialect{}.RenderRelation(rel), err)
+			}
+		}
+	}
+	return cols, err
+}
+
+// committedColumns are rel's columns as the pool's connections see them.
+func (a *Adapter) committedColumns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
 	// A relation the kind cache knows is absent has none, without asking
 	// the catalog twice (by name, then every column of every relation):
 	// packages ask for the columns of relations not built yet on every

@@ -184,3 +184,31 @@ create table {{ target_relation }} as {{ sql | replace('__FILTER__', 'id > 1') }
 		t.Errorf("a built-in materialization's unknown column was not refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestColumnsInOpenTransactionAsDBT: a materialization that creates its
+// table and then reads its columns with adapter.get_columns_in_relation
+// before it commits (insert_by_period builds its insert so) sees them on
+// DuckDB as on PostgreSQL, as dbt asks on the node's own connection.
+func TestColumnsInOpenTransactionAsDBT(t *testing.T) {
+	onBothWarehouses(t, "columns_open_tx", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "macros/two_step.sql", `{% materialization two_step, default %}
+{%- set target_relation = this.incorporate(type='table') -%}
+{% call statement('create') -%}
+create table {{ target_relation }} as select * from ({{ sql }}) as s where 1 = 0
+{%- endcall %}
+{%- set cols = adapter.get_columns_in_relation(target_relation) | map(attribute='name') | join(', ') -%}
+{% call statement('main') -%}
+insert into {{ target_relation }} ({{ cols }}) select {{ cols }} from ({{ sql }}) as s
+{%- endcall %}
+{{ adapter.commit() }}
+{{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+`)
+		writeFile(t, dir, "models/m.sql", "{{ config(materialized='two_step') }}\nselect 1 as id, 'a' as v union all select 2, 'b'\n")
+		mustElt(t, dir, "run")
+		out := mustElt(t, dir, "show", "--inline", "select string_agg(cast(id as varchar) || v, ',' order by id) as r from {{ ref('m') }}").stdout
+		if !strings.Contains(out, "| 1a,2b |") {
+			t.Errorf("want 1a,2b:\n%s", out)
+		}
+	})
+}
