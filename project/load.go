@@ -89,14 +89,41 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	p, err := l.load()
 	if p != nil {
 		p.Warnings = l.diags.Warnings()
-		for _, f := range []string{"packages.yml", "dependencies.yml"} {
-			if _, statErr := os.Stat(filepath.Join(root, f)); statErr == nil && len(p.Packages) == 0 {
-				p.Warnings.Add(diag.Warnf(f, diag.Pos{}, "run elt deps to install them",
-					"%s lists dbt packages, but none is installed in %s/", f, p.Config.PackagesInstallPath))
+		if file, pos, n := specifiedPackages(root); n > len(p.Packages) {
+			if opts.RequirePackages && err == nil {
+				var l diag.List
+				l.Add(diag.Errorf(file, pos, "run elt deps to install them",
+					"found %d %s specified in %s, but only %d installed in %s/", n, plural(n, "package", "packages"), file, len(p.Packages), p.Config.PackagesInstallPath))
+				return nil, l.Err()
 			}
+			p.Warnings.Add(diag.Warnf(file, pos, "run elt deps to install them",
+				"%s lists %d dbt %s, but %d %s installed in %s/", file, n, plural(n, "package", "packages"), len(p.Packages), plural(len(p.Packages), "is", "are"), p.Config.PackagesInstallPath))
 		}
 	}
 	return p, err
+}
+
+// specifiedPackages counts the entries of the root project's packages.yml
+// (else dependencies.yml's packages:), as dbt counts them against the
+// installed ones, and where their list starts.
+func specifiedPackages(root string) (file string, pos diag.Pos, n int) {
+	for _, f := range []string{"packages.yml", "dependencies.yml"} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			continue
+		}
+		var doc yaml.Node
+		if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 {
+			return f, diag.Pos{Line: 1}, 0
+		}
+		for _, p := range pairs(doc.Content[0]) {
+			if p.Key == "packages" && p.Val.Kind == yaml.SequenceNode {
+				return f, posOf(p.KeyNode), len(p.Val.Content)
+			}
+		}
+		return f, diag.Pos{Line: 1}, 0
+	}
+	return "", diag.Pos{}, 0
 }
 
 func (l *loader) lookupEnv(name string) (string, bool) {
@@ -851,4 +878,11 @@ func (l *loader) addSnapshots(f *diskFile) {
 			RawCode: b.body, RawCodeOffset: b.bodyOffset, RawCodeLine: strings.Count(src[:b.bodyOffset], "\n")}, f,
 			diag.LineCol(src, b.offset))
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -616,18 +616,27 @@ func TestAllProblemsReported(t *testing.T) {
 	}
 }
 
-func TestPackagesFileWarns(t *testing.T) {
-	dir := newProject(t, map[string]string{"packages.yml": "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n"})
+// TestUninstalledPackagesAsDBT: more packages listed in packages.yml than
+// installed stop a load that parses the project (RequirePackages), as
+// dbt's UninstalledPackagesFoundError does, naming the file and the
+// counts; elsewhere (debug, clean) it is a warning.
+func TestUninstalledPackagesAsDBT(t *testing.T) {
+	dir := newProject(t, map[string]string{"packages.yml": "# the project's packages\npackages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n"})
 	p, err := loadDir(t, dir, Options{SkipProfile: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
-	for _, w := range p.Warnings {
-		found = found || (w.File == "packages.yml" && strings.Contains(w.Summary, "none is installed in dbt_packages/"))
+	if d, ok := findDiag(p.Warnings, "packages.yml lists 1 dbt package, but 0 are installed in dbt_packages/"); !ok || d.File != "packages.yml" || d.Pos.Line != 2 {
+		t.Errorf("no warning at packages.yml:2: %v", p.Warnings)
 	}
-	if !found {
-		t.Errorf("no warning for packages.yml: %v", p.Warnings)
+	_, err = loadDir(t, dir, Options{SkipProfile: true, RequirePackages: true})
+	if d, ok := findDiag(diagList(t, err), "found 1 package specified in packages.yml, but only 0 installed in dbt_packages/"); !ok || d.Pos.Line != 2 || d.Hint == "" {
+		t.Errorf("want an error at packages.yml:2: %v", err)
+	}
+	// Installed (as elt deps leaves it): no error.
+	writeFiles(t, dir, map[string]string{"dbt_packages/dbt_utils/dbt_project.yml": "name: dbt_utils\n"})
+	if _, err := loadDir(t, dir, Options{SkipProfile: true, RequirePackages: true}); err != nil {
+		t.Errorf("with the package installed: %v", err)
 	}
 }
 

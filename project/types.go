@@ -33,6 +33,11 @@ type Options struct {
 	Vars        map[string]any              // --vars, parsed
 	Env         func(string) (string, bool) // os.LookupEnv in production; called from several goroutines at once
 	SkipProfile bool                        // commands that need no connection (ls, parse) may load without profiles.yml
+	// RequirePackages stops the load when packages.yml (or
+	// dependencies.yml) lists more packages than are installed, as dbt's
+	// commands that parse the project do; without it (debug, clean) that
+	// is a warning.
+	RequirePackages bool
 	// Settings looks up the environment variables that choose elt's own
 	// settings rather than what the project's YAML renders to:
 	// DBT_PROFILES_DIR and the flags dbt reads from DBT_ variables

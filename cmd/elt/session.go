@@ -445,9 +445,11 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		Settings:    env.lookupEnv,
 		SkipProfile: !needProfile,
 		TargetPath:  f.targetPath,
-		FileCache:   loadFileCache(f),
-		YAMLGlobals: compiler.YAMLGlobals(s.startedAt, s.invocationID),
-		Flags:       f.projectFlags,
+		// As dbt's commands that parse the project.
+		RequirePackages: true,
+		FileCache:       loadFileCache(f),
+		YAMLGlobals:     compiler.YAMLGlobals(s.startedAt, s.invocationID),
+		Flags:           f.projectFlags,
 	}
 	var ahead *cacheRead
 	if f.renderCache && !f.noPartialParse && !f.deferFlag {
