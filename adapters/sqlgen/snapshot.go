@@ -407,7 +407,8 @@ func (r *snapshotRun) create() (adapters.RunResult, error) {
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
-	return adapters.RunResult{Message: fmt.Sprintf("INSERT %d", n), RowsAffected: n}, nil
+	// dbt's first snapshot is a create table as (PostgreSQL: SELECT n).
+	return r.w.result("table", n, fmt.Sprintf("INSERT %d", n)), nil
 }
 
 // exprType is the warehouse's type of expr over the source rows (aliased
@@ -590,7 +591,17 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 			return adapters.RunResult{}, fmt.Errorf("inserting deletion records: %w", err)
 		}
 	}
-	return res.result(s.HardDeletes), nil
+	out := res.result(s.HardDeletes)
+	if r.w.CommandTags {
+		// dbt's snapshot_merge_sql ends with its insert, whose tag the
+		// warehouse reports: INSERT 0 <rows inserted>.
+		inserted := res.isNew + res.changed
+		if newRecord {
+			inserted += res.deleted
+		}
+		out = r.w.result("insert", inserted, out.Message)
+	}
+	return out, nil
 }
 
 type snapshotCounts struct {

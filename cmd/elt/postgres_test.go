@@ -330,3 +330,23 @@ func TestDocsGenerateCatalogPostgres(t *testing.T) {
 		t.Errorf("want 18 nodes with dim_products_v2, got %d: %v", len(c.Nodes), keys(c.Nodes))
 	}
 }
+
+// TestPostgresSnapshotResponsesAsDBT: dbt-postgres reports a snapshot's
+// first run as its create table as (SELECT n) and a later one as the
+// insert that ends snapshot_merge_sql (INSERT 0 <rows inserted>).
+func TestPostgresSnapshotResponsesAsDBT(t *testing.T) {
+	pgSchema(t, "snapshot_responses")
+	dir := miniProject(t, "")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "snapshots/s.sql", "{% snapshot s %}\n{{ config(unique_key='id', strategy='check', check_cols='all', target_schema=target.schema) }}\nselect * from {{ ref('src') }}\n{% endsnapshot %}\n")
+	writeFile(t, dir, "seeds/src.csv", "id,v\n1,a\n2,b\n")
+	mustElt(t, dir, "seed")
+	if res := mustElt(t, dir, "snapshot"); !strings.Contains(res.stdout, "[SELECT 2 in ") {
+		t.Errorf("first snapshot, want SELECT 2:\n%s", res.stdout)
+	}
+	writeFile(t, dir, "seeds/src.csv", "id,v\n1,a\n2,c\n3,d\n")
+	mustElt(t, dir, "seed")
+	if res := mustElt(t, dir, "snapshot"); !strings.Contains(res.stdout, "[INSERT 0 2 in ") {
+		t.Errorf("second snapshot (one changed, one new), want INSERT 0 2:\n%s", res.stdout)
+	}
+}
