@@ -67,6 +67,10 @@ type renderState struct {
 	inFile     project.Config
 	macros     []string        // unique ids of the macros called, first call first
 	macroSet   map[string]bool // set of macros once it is long
+	// macroDepth is how many macro calls the render is inside: a
+	// built-in macro one calls (a dispatched implementation) is not the
+	// node's dependency, as dbt records only the macros its code calls.
+	macroDepth int
 
 	warnings diag.List
 	// introspected: the render asked the warehouse (run_query, statement,
@@ -1481,6 +1485,16 @@ func fnWhereSubquery(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	if len(args) == 0 {
 		return "", nil
 	}
+	if n := st.node; n != nil && n.TestMetadata != nil && st.macroDepth == 0 && !st.engine.staticGenericTest(n) {
+		// dbt's get_where_subquery is a macro the test's arguments call,
+		// one of its dependencies (not for not_null and unique, whose
+		// arguments dbt does not render at parse time), after the test's
+		// own macro, which dbt records before it renders them.
+		if def, ok := st.engine.testMacro(n.TestMetadata.Namespace, "test_"+n.TestMetadata.Name); ok {
+			st.useMacro(def.meta.UniqueID)
+		}
+		st.useMacro("macro.dbt.get_where_subquery")
+	}
 	rel := args[0]
 	where, _ := st.currentConfig()["where"].(string)
 	if where == "" {
@@ -1564,4 +1578,14 @@ func (e *engine) adapterConfig() map[string]any {
 		cfg["target_name"], cfg["profile_name"], cfg["threads"] = t.Name, t.ProfileName, int64(t.Threads)
 	}
 	return cfg
+}
+
+// staticGenericTest reports whether n is dbt's own not_null or unique
+// test, which dbt parses without rendering.
+func (e *engine) staticGenericTest(n *Node) bool {
+	if name := n.TestMetadata.Name; name != "not_null" && name != "unique" {
+		return false
+	}
+	def, ok := e.testMacro(n.TestMetadata.Namespace, "test_"+n.TestMetadata.Name)
+	return ok && internalPackages[def.meta.Package]
 }

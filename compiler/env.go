@@ -381,7 +381,15 @@ func (e *engine) macroFunc(def *macroDef) jinja.Func {
 // callMacro runs def with the names of st's render as its globals. s is
 // the calling render's state (nil outside a render).
 func (st *renderState) callMacro(def *macroDef, s *jinja.State, args []any, kwargs jinja.Kwargs) (any, error) {
-	st.useMacro(def.meta.UniqueID)
+	// A project's or package's macro is recorded wherever it is called
+	// (the render cache and state:modified check the files a render
+	// ran); a built-in one only when the node calls it, as dbt's
+	// depends_on has it: built-ins change only with elt.
+	if st.macroDepth == 0 || !internalPackages[def.meta.Package] {
+		st.useMacro(def.meta.UniqueID)
+	}
+	st.macroDepth++
+	defer func() { st.macroDepth-- }()
 	if def.siblings != nil {
 		return def.macro.Call(s, st.packageLookup(def), args, kwargs)
 	}

@@ -441,3 +441,38 @@ func TestThreadsAboveTheProfileAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestBuiltinTestOverrideAsDBT: dbt's built-in generic tests dispatch, so
+// the root project's default__test_accepted_values replaces the built-in
+// SQL (a project that accepts every value passes); a generic test's
+// depends_on.macros are what dbt records: the test's macro, and
+// get_where_subquery for the tests dbt renders at parse time (not
+// not_null and unique), not the built-ins they call in turn. (elt lists
+// after them the project's macros the render reached, which its caches
+// and state:modified read.)
+func TestBuiltinTestOverrideAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/accept_all.sql", "{% macro default__test_accepted_values(model, column_name, values, quote=True) %}\nselect * from {{ model }} where 1 = 0\n{% endmacro %}\n")
+	writeFile(t, dir, "models/m.sql", "select 'z' as v\n")
+	writeFile(t, dir, "models/m.yml", "version: 2\nmodels:\n  - name: m\n    columns:\n      - name: v\n        data_tests:\n          - not_null\n          - accepted_values:\n              values: [a]\n")
+	res := mustElt(t, dir, "build")
+	wantAll(t, res.stdout, "PASS accepted_values_m_v__a")
+	nodes, _ := readManifest(t, dir)["nodes"].(map[string]any)
+	got := map[string]string{}
+	for id, raw := range nodes {
+		n, _ := raw.(map[string]any)
+		if strings.HasPrefix(id, "test.") {
+			dep, _ := n["depends_on"].(map[string]any)
+			got[strings.SplitN(id, ".", 4)[2]] = fmt.Sprint(dep["macros"])
+		}
+	}
+	want := map[string]string{
+		"not_null_m_v":           "[macro.dbt.test_not_null]",
+		"accepted_values_m_v__a": "[macro.dbt.test_accepted_values macro.dbt.get_where_subquery macro.p.default__test_accepted_values]",
+	}
+	for name, macros := range want {
+		if got[name] != macros {
+			t.Errorf("%s depends on macros %s, want %s", name, got[name], macros)
+		}
+	}
+}

@@ -2,7 +2,12 @@
     how often it occurs. A null is not compared (null not in (...) is null), so
     nulls never fail. quote=false writes the values as SQL literals unquoted,
     for numbers and booleans. An empty list accepts no value. -#}
-{% test accepted_values(model, column_name, values, quote=True) %}
+{% test accepted_values(model, column_name, values, quote=True) -%}
+{{ adapter.dispatch('test_accepted_values', 'dbt')(model, column_name, values, quote) }}
+{%- endtest %}
+{#- As dbt's: the test dispatches, so a project's default__test_accepted_values
+    (or one a package has and the dispatch config searches) replaces it. -#}
+{% macro default__test_accepted_values(model, column_name, values, quote=True) %}
 with observed as (
     select
         {{ column_name }} as value_field,
@@ -21,4 +26,4 @@ where value_field not in (
     {%- endfor %}
 )
 {%- endif %}
-{% endtest %}
+{% endmacro %}
