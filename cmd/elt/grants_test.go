@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,34 +51,38 @@ func TestPersistDocsAndGrantsDuckDB(t *testing.T) {
 	}
 }
 
+// pgWithRoles is pgSchema plus roles made for the test, dropped after it
+// (its schema first, which holds their grants).
+func pgWithRoles(t *testing.T, schema string, roles ...string) (context.Context, *pgx.Conn) {
+	t.Helper()
+	ctx, conn := pgSchema(t, schema)
+	for _, role := range roles {
+		for _, sql := range []string{"drop role if exists " + role, "create role " + role} {
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				t.Fatalf("%s: %v", sql, err)
+			}
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade")
+		for _, role := range roles {
+			_, _ = conn.Exec(ctx, "drop role if exists "+role)
+		}
+	})
+	return ctx, conn
+}
+
 // TestGrantsAndPersistDocsPostgres applies grants to real roles, revokes
 // what the config no longer lists, and writes comments.
 func TestGrantsAndPersistDocsPostgres(t *testing.T) {
 	schema := "grants_pg"
-	pgEnv(t, schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	ctx, conn := pgWithRoles(t, schema, "elt_reporter", "elt_loader", "elt_auditor")
 	exec := func(sql string) {
 		t.Helper()
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	exec("drop schema if exists " + schema + " cascade")
-	for _, role := range []string{"elt_reporter", "elt_loader", "elt_auditor"} {
-		exec("drop role if exists " + role)
-		exec("create role " + role)
-	}
-	t.Cleanup(func() {
-		_, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade")
-		for _, role := range []string{"elt_reporter", "elt_loader", "elt_auditor"} {
-			_, _ = conn.Exec(ctx, "drop role if exists "+role)
-		}
-	})
 	grants := func() string {
 		t.Helper()
 		rows, err := conn.Query(ctx, "select table_name || ' ' || lower(privilege_type) || ' ' || grantee from information_schema.role_table_grants where table_schema = $1 and grantee like 'elt_%' order by 1", schema)
@@ -132,26 +135,7 @@ func TestGrantsAndPersistDocsPostgres(t *testing.T) {
 // seed too, and what the config grants stays.
 func TestApplyGrantsOverrideAsDBT(t *testing.T) {
 	schema := "grants_override"
-	pgEnv(t, schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, os.Getenv("ELT_TEST_POSTGRES_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	roles := []string{"elt_ovr_reader", "elt_ovr_auditor"}
-	for _, sql := range []string{"drop schema if exists " + schema + " cascade", "drop role if exists " + roles[0], "drop role if exists " + roles[1],
-		"create role " + roles[0], "create role " + roles[1]} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	t.Cleanup(func() {
-		_, _ = conn.Exec(ctx, "drop schema if exists "+schema+" cascade")
-		for _, role := range roles {
-			_, _ = conn.Exec(ctx, "drop role if exists "+role)
-		}
-	})
+	ctx, conn := pgWithRoles(t, schema, "elt_ovr_reader", "elt_ovr_auditor")
 	dir := t.TempDir()
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\ndispatch:\n  - macro_namespace: dbt\n    search_order: [granting, dbt]\n")
 	writeFile(t, dir, "profiles.yml", pgProfile)
