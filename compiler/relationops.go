@@ -93,9 +93,10 @@ func (m *Manifest) RunRelationOp(ctx context.Context, name string, rel Relation,
 func (m *Manifest) GrantsReplaced() bool { return m.engine.stepReplaced("apply_grants") }
 
 // RunApplyGrants runs apply_grants(rel, grants config, should_revoke) for
-// node id, rel of kind ("table", "view"), as dbt's materializations call it after building a relation,
-// whatever its grants config (an override may add grantees); host applies
-// what reaches elt's own default__apply_grants.
+// node id, rel of kind ("table", "view"), as dbt's materializations call
+// it after building a relation, whatever its grants config (an override
+// may add grantees); host applies what reaches elt's own
+// default__apply_grants.
 func (m *Manifest) RunApplyGrants(ctx context.Context, id string, rel Relation, kind string, host MaterializationHost, shouldRevoke bool) error {
 	n, ok := m.Nodes[id]
 	if !ok {
