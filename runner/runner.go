@@ -107,6 +107,9 @@ type Options struct {
 	Threads     int
 	FailFast    bool
 	FullRefresh bool
+	// NoOpNodes are the exposures and saved queries build reports as
+	// no-op nodes (IsNoOp), by unique id: no manifest node holds them.
+	NoOpNodes map[string]*compiler.Node
 	// Build adds dbt build's edges: a model's tests run before its children,
 	// and a failing test skips them.
 	Build bool
@@ -179,7 +182,7 @@ func Executable(n *compiler.Node) bool {
 	case project.Model, project.Seed, project.Snapshot, project.Test, project.UnitTestType:
 		return true
 	}
-	return false
+	return IsNoOp(n)
 }
 
 // Run executes ids (already selected) and returns one result per node, in
@@ -230,7 +233,13 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 					return graph.Failed
 				}
 			}
-			idx := r.start(n, total)
+			var idx int
+			if IsNoOp(n) {
+				// dbt's no-op nodes print no START line.
+				idx = r.nextIndex()
+			} else {
+				idx = r.start(n, total)
+			}
 			res := r.execute(ctx, n)
 			res.ThreadID = thread
 			r.finish(idx, total, n, res)
@@ -309,6 +318,10 @@ func (r *Runner) emit(e Event) {
 func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	res = Result{UniqueID: n.UniqueID, Node: n, StartedAt: time.Now()}
 	defer func() { res.CompletedAt = time.Now() }()
+	if IsNoOp(n) {
+		res.Status, res.Message = NoOp, "NO-OP"
+		return res
+	}
 	var err error
 	if sess, ok := r.a.(adapters.Sessioner); ok && (n.ResourceType != project.Seed || r.hasOps) {
 		// As dbt's one connection per thread: what the node's render

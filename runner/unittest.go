@@ -16,6 +16,9 @@ func (r *Runner) node(id string) *compiler.Node {
 	if n, ok := r.m.Nodes[id]; ok {
 		return n
 	}
+	if n, ok := r.opts.NoOpNodes[id]; ok {
+		return n
+	}
 	return r.m.UnitTests[id]
 }
 

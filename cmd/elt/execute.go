@@ -62,6 +62,10 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			return s.nothingToDo(time.Since(started), command)
 		}
 	}
+	var noOps map[string]*compiler.Node
+	if build {
+		ids, noOps = s.splitNoOps(ids)
+	}
 	s.manifest.SetSelected(ids)
 	if err := s.applyDefer(ctx, ids); err != nil {
 		return err
@@ -121,6 +125,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		}
 	}
 	r := runner.New(s.manifest, s.graph, s.adapter, runner.Options{
+		NoOpNodes:      noOps,
 		Threads:        threads,
 		FailFast:       f.failFast,
 		FullRefresh:    f.fullRefresh,
@@ -169,9 +174,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	// all skipped.
 	var results []runner.Result
 	if skip, _ := s.proj.Config.FlagBool("skip_nodes_if_on_run_start_fails"); skip && failedHook(startHooks) != nil {
-		results = s.skipAll(ids)
+		results = s.skipAll(withNoOps(ids, noOps), noOps)
 	} else {
-		results = r.Run(ctx, ids)
+		results = r.Run(ctx, withNoOps(ids, noOps))
 	}
 	// Quality checks judge what the build made, before on-run-end hooks.
 	qualityCode := exitOK
@@ -252,12 +257,15 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 // skipAll is dbt's run when an on-run-start hook failed and
 // skip_nodes_if_on_run_start_fails is set: no node runs, each is skipped
 // with its SKIP line (dbt's SkippingDetails).
-func (s *session) skipAll(ids []string) []runner.Result {
+func (s *session) skipAll(ids []string, noOps map[string]*compiler.Node) []runner.Result {
 	var nodes []*compiler.Node
 	for _, id := range ids {
 		n := s.manifest.Nodes[id]
 		if n == nil {
 			n = s.manifest.UnitTests[id]
+		}
+		if n == nil {
+			n = noOps[id]
 		}
 		if runner.Executable(n) {
 			nodes = append(nodes, n)
@@ -364,6 +372,10 @@ func describe(n *compiler.Node) string {
 		return "unit_test " + unitTestName(n)
 	case project.Snapshot:
 		return "snapshot " + shortRel(n)
+	case project.ExposureType:
+		return "exposure " + n.Name
+	case project.SavedQuery:
+		return "saved query " + n.Name
 	}
 	lang := n.Language
 	if lang == "" {
@@ -461,6 +473,11 @@ func (s *session) printEvent(e runner.Event) {
 	case runner.Skipped:
 		left = prefix + "SKIP " + skipDescribe(n)
 		right = "[" + s.log.paint(ansiYellow, "SKIP") + "]"
+	case runner.NoOp:
+		// dbt's LogNodeNoOpResult, with its execution time of 0.
+		left = prefix + "NO-OP " + describe(n)
+		right = "[" + s.log.paint(ansiYellow, "NO-OP") + " in 0.00s]"
+		data["execution_time"] = 0.0
 	case runner.Cancelled:
 		level = "warn"
 		left = prefix + "CANCELLED " + describe(n)
@@ -534,6 +551,10 @@ func skipDescribe(n *compiler.Node) string {
 	}
 	if n.ResourceType == project.Test {
 		return "test " + n.Name
+	}
+	if runner.IsNoOp(n) {
+		// dbt's SkippingDetails for a node that is no relation.
+		return string(n.ResourceType) + " " + n.Name
 	}
 	return "relation " + shortRel(n)
 }
@@ -625,7 +646,7 @@ func statCount(key string, count int) string {
 // aborted is dbt's keyboard_interrupt flag, which its after_run also sets
 // when an on-run-end hook does not render.
 func (s *session) printEndMessages(results []runner.Result, cancelled error, aborted bool) int {
-	var pass, warn, errs, skip, hookSkips int
+	var pass, warn, errs, skip, noop, hookSkips int
 	var problems []runner.Result
 	var warnings []runner.Result
 	for _, r := range results {
@@ -638,6 +659,8 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		case runner.Error, runner.Fail, runner.PartialSuccess:
 			errs++
 			problems = append(problems, r)
+		case runner.NoOp:
+			noop++
 		case runner.Skipped, runner.Cancelled:
 			skip++
 			if r.Node.ResourceType == operation {
@@ -714,10 +737,10 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		}
 	}
 	s.log.info("Formatting", "", nil)
-	// dbt 1.10's line counts no-op results too (saved queries' exports,
-	// which elt does not run): NO-OP=0.
-	s.log.info("StatsLine", fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=0 TOTAL=%d", pass, warn, errs, skip, len(results)),
-		map[string]any{"stats": map[string]int{"pass": pass, "warn": warn, "error": errs, "skip": skip, "noop": 0, "total": len(results)}})
+	// dbt 1.10's line counts the no-op results too (build's exposures
+	// and saved queries).
+	s.log.info("StatsLine", fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=%d TOTAL=%d", pass, warn, errs, skip, noop, len(results)),
+		map[string]any{"stats": map[string]int{"pass": pass, "warn": warn, "error": errs, "skip": skip, "noop": noop, "total": len(results)}})
 	if errs > 0 {
 		return exitFailed
 	}
@@ -824,7 +847,16 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			Compiled:      r.Node.Compiled,
 			Uncompilable:  r.Node.ResourceType == project.Seed,
 		}
-		if r.Status == runner.Skipped || r.Status == runner.Cancelled {
+		if runner.IsNoOp(r.Node) {
+			// No compiled resource in dbt's sense; its no-op result has
+			// no timing, no time and no failures (NoOpRunner).
+			nr.Uncompilable = true
+			if r.Status == runner.NoOp {
+				nr.StartedAt, nr.CompletedAt, nr.ExecutionTime = time.Time{}, time.Time{}, 0
+				zero := 0
+				nr.Failures = &zero
+			}
+		} else if r.Status == runner.Skipped || r.Status == runner.Cancelled {
 			// As dbt's result for a node it never reached: the node as
 			// parsed, not compiled.
 			nr.Compiled, nr.CompiledCode = false, ""
@@ -976,7 +1008,7 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	}
 	command, _ := prev.Args["which"].(string)
 	kinds := map[string][]string{
-		"build": {"seed", "model", "snapshot", "test", "unit_test"}, "run": {"model"}, "seed": {"seed"},
+		"build": {"seed", "model", "snapshot", "test", "unit_test", "exposure", "saved_query"}, "run": {"model"}, "seed": {"seed"},
 		"test": {"test", "unit_test"}, "snapshot": {"snapshot"},
 	}[command]
 	var ids []string

@@ -314,7 +314,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		return c
 	}
 	root.AddCommand(
-		mk("build", "Seed, run, snapshot and test the selected nodes in dependency order", []string{"seed", "model", "snapshot", "test", "unit_test"}, true),
+		mk("build", "Seed, run, snapshot and test the selected nodes in dependency order", []string{"seed", "model", "snapshot", "test", "unit_test", "exposure", "saved_query"}, true),
 		mk("run", "Materialize the selected models", []string{"model"}, false),
 		mk("seed", "Load the CSV seeds into the warehouse", []string{"seed"}, false),
 		mk("test", "Run the data tests and unit tests", []string{"test", "unit_test"}, false),

@@ -476,3 +476,91 @@ func TestBuiltinTestOverrideAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildNoOpNodesAsDBT: dbt 1.10's build reports every selected
+// exposure and saved query as a no-op node after its parents: a NO-OP
+// line (no START), no-op in run_results.json with no timing, compiled
+// null and failures 0, the Done line's NO-OP count; one whose parent
+// failed is skipped as "exposure <name>". run and --resource-type model
+// leave them out.
+func TestBuildNoOpNodesAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/orders.sql", "select 1 as order_id, 5 as amount, date '2024-01-01' as ordered_at\n")
+	writeFile(t, dir, "models/time_spine.sql", "select date '2024-01-01' as date_day\n")
+	writeFile(t, dir, "models/sl.yml", `models:
+  - name: time_spine
+    time_spine:
+      standard_granularity_column: date_day
+    columns:
+      - name: date_day
+        granularity: day
+semantic_models:
+  - name: orders
+    model: ref('orders')
+    defaults:
+      agg_time_dimension: ordered_at
+    entities:
+      - name: order_id
+        type: primary
+    dimensions:
+      - name: ordered_at
+        type: time
+        type_params:
+          time_granularity: day
+    measures:
+      - name: amount
+        agg: sum
+metrics:
+  - name: amount
+    label: Amount
+    type: simple
+    type_params:
+      measure: amount
+saved_queries:
+  - name: sq
+    query_params:
+      metrics: [amount]
+    exports:
+      - name: sq_export
+        config:
+          export_as: table
+exposures:
+  - name: dash
+    type: dashboard
+    owner: {email: a@example.com}
+    depends_on:
+      - ref('orders')
+`)
+	res := mustElt(t, dir, "build")
+	wantAll(t, res.stdout, "NO-OP exposure dash ", "NO-OP saved query sq ", "[NO-OP in 0.00s]",
+		"Finished running 1 exposure, 1 saved query, 2 view models", "Done. PASS=2 WARN=0 ERROR=0 SKIP=0 NO-OP=2 TOTAL=4")
+	wantNone(t, res.stdout, "START exposure", "START saved query")
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rr struct {
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal(b, &rr); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rr.Results {
+		got[r["unique_id"].(string)] = fmt.Sprint(r["status"], " ", r["message"], " ", r["timing"], " ", r["compiled"], " ", r["failures"], " ", r["adapter_response"])
+	}
+	for _, id := range []string{"exposure.p.dash", "saved_query.p.sq"} {
+		if want := "no-op NO-OP [] <nil> 0 map[]"; got[id] != want {
+			t.Errorf("%s in run_results: %q, want %q", id, got[id], want)
+		}
+	}
+	if res := mustElt(t, dir, "build", "--resource-type", "model"); !strings.Contains(res.stdout, "NO-OP=0 TOTAL=2") {
+		t.Errorf("--resource-type model ran the no-op nodes:\n%s", res.stdout)
+	}
+	if res := mustElt(t, dir, "run"); strings.Contains(res.stdout, "NO-OP exposure") {
+		t.Errorf("run reported the exposure:\n%s", res.stdout)
+	}
+	writeFile(t, dir, "models/orders.sql", "select nope\n")
+	res = elt(t, dir, "build", "--no-check", "-s", "+exposure:dash")
+	wantAll(t, res.stdout, "SKIP exposure dash ", "SKIP=1 NO-OP=0 TOTAL=2")
+}
