@@ -386,15 +386,61 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 		if isDisabledConfig(r.Config) {
 			continue
 		}
-		if l.proj.Semantic == nil {
-			l.proj.Semantic = map[string]*SemanticResource{}
-		}
-		if prev, dup := l.proj.Semantic[r.UniqueID]; dup {
-			l.diags.Add(diag.Errorf(file, r.Pos, "rename one of them", "%s is declared twice: %s:%d and %s:%d",
-				what, prev.File, prev.Pos.Line, file, r.Pos.Line))
+		if !l.addSemantic(r, what) {
 			continue
 		}
-		l.proj.Semantic[r.UniqueID] = r
+		if kind == SemanticModel {
+			l.createMeasureMetrics(file, e)
+		}
+	}
+}
+
+// addSemantic adds r to the project unless its unique id is taken, which
+// is reported.
+func (l *loader) addSemantic(r *SemanticResource, what string) bool {
+	if l.proj.Semantic == nil {
+		l.proj.Semantic = map[string]*SemanticResource{}
+	}
+	if prev, dup := l.proj.Semantic[r.UniqueID]; dup {
+		l.diags.Add(diag.Errorf(r.File, r.Pos, "rename one of them", "%s is declared twice: %s:%d and %s:%d",
+			what, prev.File, prev.Pos.Line, r.File, r.Pos.Line))
+		return false
+	}
+	l.proj.Semantic[r.UniqueID] = r
+	return true
+}
+
+// createMeasureMetrics adds, as dbt's semantic model parser does, a simple
+// metric for each measure of the (enabled) semantic model e that sets
+// create_metric: true. The metric is named and labelled after the measure,
+// measures it, and is declared in the same file; its config is the
+// project's metric config with enabled: true.
+func (l *loader) createMeasureMetrics(file string, e *yaml.Node) {
+	for _, p := range pairs(e) {
+		if p.Key != "measures" || !isSequence(p.Val) {
+			continue
+		}
+		for _, item := range deref(p.Val).Content {
+			m, _ := toValue(item, nil, nil).(map[string]any)
+			name, _ := m["name"].(string)
+			if create, _ := m["create_metric"].(bool); !create || name == "" {
+				continue
+			}
+			label, _ := m["label"].(string)
+			if label == "" {
+				label = name
+			}
+			desc, _ := m["description"].(string)
+			if desc == "" {
+				desc = "Metric created from measure " + name
+			}
+			r := &SemanticResource{UniqueID: string(Metric) + "." + l.cur.name + "." + name, Kind: Metric, Name: name,
+				Package: l.cur.name, Description: desc, Label: label, File: file, Pos: posOf(item), FQN: l.yamlFQN(file, name)}
+			r.Raw = map[string]any{"name": name, "label": label, "description": desc, "type": "simple",
+				"type_params": map[string]any{"measure": name, "expr": name}}
+			r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(Metric, r.FQN)), Config{"enabled": true})
+			l.addSemantic(r, "metric "+strconvQuote(name))
+		}
 	}
 }
 

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// semanticYML declares a semantic model with a measure that creates its
+// own metric, a derived metric reading one metric twice, and a saved query.
+const semanticYML = `version: 2
+semantic_models:
+  - name: orders
+    model: ref('orders')
+    defaults: {agg_time_dimension: ordered_at}
+    entities:
+      - {name: order_id, type: primary}
+    dimensions:
+      - name: ordered_at
+        type: time
+        type_params: {time_granularity: day}
+    measures:
+      - {name: amount, agg: sum}
+      - {name: avg_amount, agg: average, expr: amount, create_metric: true}
+      - {name: big_amount, agg: max, expr: amount, label: Biggest, description: the largest order, create_metric: true}
+metrics:
+  - name: amount
+    label: Amount
+    type: simple
+    type_params: {measure: amount}
+  - name: amount_growth
+    label: Growth
+    type: derived
+    type_params:
+      expr: cur - prev
+      metrics:
+        - {name: amount, alias: cur}
+        - {name: amount, alias: prev, offset_window: 1 month}
+saved_queries:
+  - name: sq
+    query_params:
+      metrics: [amount]
+      group_by: ["TimeDimension('metric_time', 'day')"]
+      where: ["{{ TimeDimension('metric_time', 'day') }} > '2020-01-01'"]
+    exports:
+      - name: sq_export
+        config: {export_as: table}
+`
+
+// semanticProject is a DuckDB project with an orders model and, in
+// models/marts/sl.yml, the resources of semanticYML.
+func semanticProject(t *testing.T) string {
+	t.Helper()
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/orders.sql", "select 1 as order_id, 10 as amount, date '2024-01-01' as ordered_at\n")
+	writeFile(t, dir, "models/marts/sl.yml", semanticYML)
+	return dir
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestSemanticMeasureCreatesMetric: a measure with create_metric: true
+// creates a simple metric, as dbt's semantic model parser does.
+func TestSemanticMeasureCreatesMetric(t *testing.T) {
+	dir := semanticProject(t)
+	res := mustElt(t, dir, "parse")
+	if !strings.Contains(res.stdout, "4 metrics") {
+		t.Errorf("found stats:\n%s", res.stdout)
+	}
+	metrics := readManifest(t, dir)["metrics"].(map[string]any)
+	var ids []string
+	for id := range metrics {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if got, want := strings.Join(ids, " "), "metric.p.amount metric.p.amount_growth metric.p.avg_amount metric.p.big_amount"; got != want {
+		t.Fatalf("metrics: got %s, want %s", got, want)
+	}
+	avg := metrics["metric.p.avg_amount"].(map[string]any)
+	tp := avg["type_params"].(map[string]any)
+	for k, want := range map[string]any{
+		"name": "avg_amount", "label": "avg_amount", "description": "Metric created from measure avg_amount",
+		"type": "simple", "original_file_path": "models/marts/sl.yml",
+	} {
+		if avg[k] != want {
+			t.Errorf("avg_amount %s: got %v, want %v", k, avg[k], want)
+		}
+	}
+	if got := jsonOf(avg["fqn"]); got != `["p","marts","avg_amount"]` {
+		t.Errorf("fqn: %s", got)
+	}
+	if tp["expr"] != "avg_amount" || tp["measure"].(map[string]any)["name"] != "avg_amount" {
+		t.Errorf("type_params: %v", tp)
+	}
+	if got := jsonOf(avg["depends_on"]); got != `{"macros":[],"nodes":["semantic_model.p.orders"]}` {
+		t.Errorf("depends_on: %s", got)
+	}
+	if got := jsonOf(tp["input_measures"]); got != `[{"alias":null,"fill_nulls_with":null,"filter":null,"join_to_timespine":false,"name":"avg_amount"}]` {
+		t.Errorf("input_measures: %s", got)
+	}
+	big := metrics["metric.p.big_amount"].(map[string]any)
+	if big["label"] != "Biggest" || big["description"] != "the largest order" {
+		t.Errorf("big_amount label %v description %v", big["label"], big["description"])
+	}
+	if res := mustElt(t, dir, "ls", "-s", "metric:avg_amount"); strings.TrimSpace(res.stdout) != "metric:p.avg_amount" {
+		t.Errorf("ls metric:avg_amount: %q", res.stdout)
+	}
+
+	// A metric declared with the name of a measure that creates one is a duplicate.
+	writeFile(t, dir, "models/dup.yml", "version: 2\nmetrics:\n  - {name: avg_amount, label: A, type: simple, type_params: {measure: amount}}\n")
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, `metric "avg_amount" is declared twice`) {
+		t.Errorf("duplicate: exit %d\n%s", res.code, res.stderr)
+	}
+}
