@@ -56,17 +56,36 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 			obj[k] = v
 		}
 		cfg := map[string]any{"enabled": true, "group": nil, "meta": map[string]any{}}
+		if r.Kind == project.SavedQuery {
+			for k, v := range map[string]any{"export_as": nil, "schema": nil, "cache": map[string]any{"enabled": false}} {
+				cfg[k] = v
+			}
+		}
 		for k, v := range r.Config {
 			cfg[k] = v
+		}
+		unrendered := map[string]any{}
+		for k, v := range r.Unrendered {
+			unrendered[k] = v
 		}
 		for k, v := range map[string]any{
 			"name": r.Name, "resource_type": string(r.Kind), "package_name": r.Package,
 			"path": m.pkgRel(r.Package, r.File), "original_file_path": m.pkgRel(r.Package, r.File),
 			"unique_id": id, "fqn": r.FQN, "description": nilIfEmpty(r.Description), "label": nilIfEmpty(r.Label),
 			"config": cfg, "depends_on": map[string]any{"macros": []string{}, "nodes": emptyIfNil(r.DependsOnIDs)},
-			"created_at": createdAt,
+			"created_at": createdAt, "unrendered_config": unrendered, "group": cfg["group"],
 		} {
 			obj[k] = v
+		}
+		switch r.Kind {
+		case project.Metric:
+			obj["tags"] = emptyIfNil(r.Tags)
+			// As dbt: the config's meta, when it has any, is the metric's.
+			if meta, ok := cfg["meta"].(map[string]any); ok && len(meta) > 0 {
+				obj["meta"] = meta
+			}
+		case project.SavedQuery:
+			obj["tags"] = emptyIfNil(r.Tags)
 		}
 		switch r.Kind {
 		case project.SemanticModel:

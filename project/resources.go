@@ -65,14 +65,22 @@ type Group struct {
 // SemanticResource is a semantic model, metric or saved query: kept as
 // written (elt has no query engine), with its keys checked.
 type SemanticResource struct {
-	UniqueID     string       // "<kind>.<pkg>.<name>"
-	Kind         ResourceType // SemanticModel, Metric or SavedQuery
-	Name         string
-	Package      string
-	Description  string
-	Label        string
-	Raw          map[string]any
-	Config       Config
+	UniqueID    string       // "<kind>.<pkg>.<name>"
+	Kind        ResourceType // SemanticModel, Metric or SavedQuery
+	Name        string
+	Package     string
+	Description string
+	Label       string
+	Raw         map[string]any
+	Config      Config
+	// Unrendered is the config as written (dbt's unrendered_config): the
+	// dbt_project.yml levels the resource reaches and its config: block,
+	// Jinja not rendered.
+	Unrendered Config
+	// Tags are the resource's tags as dbt sets them: a metric's top-level
+	// tags:, a saved query's top-level and config tags together, sorted;
+	// none for a semantic model.
+	Tags         []string
 	Model        *DependsOnCall // semantic models: model: ref('x')
 	File         string
 	Pos          diag.Pos
@@ -101,8 +109,8 @@ var (
 	entityKeys        = keySet("name type description expr role label config meta")
 	measureKeys       = keySet("name agg description expr create_metric agg_params non_additive_dimension agg_time_dimension label config meta")
 	dimensionKeys     = keySet("name type description expr is_partition type_params label config meta")
-	metricKeys        = keySet("name description type type_params label filter config meta time_granularity group")
-	savedQueryKeys    = keySet("name description label query_params exports config")
+	metricKeys        = keySet("name description type type_params label filter config meta time_granularity group tags")
+	savedQueryKeys    = keySet("name description label query_params exports config tags")
 	resourceConfig    = keySet("enabled group meta tags")
 	savedQueryConfig  = keySet("enabled group meta tags cache export_as schema")
 	entityTypes       = keySet("primary unique foreign natural")
@@ -373,6 +381,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 				}
 			}
 		}
+		var rawConfig Config
 		for _, p := range pairs(e) {
 			switch p.Key {
 			case "description":
@@ -380,9 +389,24 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 				r.Description = l.resolveDocs(file, posOf(p.Val), s)
 			case "label":
 				r.Label, _ = stringOf(p.Val)
+			case "tags":
+				if kind != SemanticModel {
+					r.Tags = toStringList(toValue(p.Val, nil, nil))
+				}
+			case "config":
+				rawConfig = propsConfigUnrendered(p.Val)
 			}
 		}
 		r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(kind, r.FQN)), r.Config)
+		// As dbt: the config block's keys replace the project's, unmerged.
+		r.Unrendered = l.treeUnrenderedConfig(kind, r.FQN)
+		for k, v := range rawConfig {
+			r.Unrendered[k] = v
+		}
+		if kind == SavedQuery {
+			// As dbt: the top-level tags and the config's, once each, sorted.
+			r.Tags = sortedUnion(r.Tags, toStringList(r.Config["tags"]))
+		}
 		if isDisabledConfig(r.Config) {
 			continue
 		}
@@ -439,6 +463,8 @@ func (l *loader) createMeasureMetrics(file string, e *yaml.Node) {
 			r.Raw = map[string]any{"name": name, "label": label, "description": desc, "type": "simple",
 				"type_params": map[string]any{"measure": name, "expr": name}}
 			r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(Metric, r.FQN)), Config{"enabled": true})
+			r.Unrendered = l.treeUnrenderedConfig(Metric, r.FQN)
+			r.Unrendered["enabled"] = true
 			l.addSemantic(r, "metric "+strconvQuote(name))
 		}
 	}
@@ -539,6 +565,30 @@ func (l *loader) treeConfig(kind ResourceType, fqn []string) Config {
 		cfg = MergeConfig(cfg, l.proj.TreeConfig(kind, fqn))
 	}
 	return cfg
+}
+
+// treeUnrenderedConfig is treeConfig with the values as written.
+func (l *loader) treeUnrenderedConfig(kind ResourceType, fqn []string) Config {
+	cfg := TreeUnrenderedConfig(l.cur.cfg, kind, fqn)
+	if l.cur.pkg != nil {
+		cfg = MergeConfig(cfg, TreeUnrenderedConfig(l.proj.Config, kind, fqn))
+	}
+	return cfg
+}
+
+// sortedUnion is the strings of a and b, once each, sorted; empty, not
+// nil, when there are none.
+func sortedUnion(a, b []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, s := range append(append([]string(nil), a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func isDisabledConfig(c Config) bool {

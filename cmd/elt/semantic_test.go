@@ -90,6 +90,9 @@ func TestSemanticMeasureCreatesMetric(t *testing.T) {
 			t.Errorf("avg_amount %s: got %v, want %v", k, avg[k], want)
 		}
 	}
+	if got := jsonOf(avg["unrendered_config"]); got != `{"enabled":true}` {
+		t.Errorf("unrendered_config: %s", got)
+	}
 	if got := jsonOf(avg["fqn"]); got != `["p","marts","avg_amount"]` {
 		t.Errorf("fqn: %s", got)
 	}
@@ -114,5 +117,86 @@ func TestSemanticMeasureCreatesMetric(t *testing.T) {
 	writeFile(t, dir, "models/dup.yml", "version: 2\nmetrics:\n  - {name: avg_amount, label: A, type: simple, type_params: {measure: amount}}\n")
 	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, `metric "avg_amount" is declared twice`) {
 		t.Errorf("duplicate: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestSemanticConfigTagsGroups: metrics, saved queries and semantic models
+// get their group, meta, tags and unrendered_config from their config as
+// dbt sets them, and are selected by fqn, tag: and group: as in dbt.
+func TestSemanticConfigTagsGroups(t *testing.T) {
+	dir := miniProject(t, "saved-queries:\n  p:\n    +tags: nightly\nmetrics:\n  p:\n    +meta: {tier: t1}\n")
+	writeFile(t, dir, "models/orders.sql", "select 1 as order_id, 10 as amount, date '2024-01-01' as ordered_at\n")
+	writeFile(t, dir, "models/marts/sl.yml", `version: 2
+groups:
+  - {name: fin, owner: {name: F}}
+semantic_models:
+  - name: orders
+    model: ref('orders')
+    config: {group: fin, meta: {team: y}}
+    defaults: {agg_time_dimension: ordered_at}
+    entities:
+      - {name: order_id, type: primary, config: {meta: {pk: true}}}
+    dimensions:
+      - {name: ordered_at, type: time, type_params: {time_granularity: day}}
+    measures:
+      - {name: amount, agg: sum, config: {meta: {team: z}}}
+metrics:
+  - name: amount
+    label: Amount
+    type: simple
+    type_params: {measure: amount}
+    tags: [money]
+    config: {tags: [finance], group: fin, meta: {owner: x}}
+saved_queries:
+  - name: sq
+    tags: [weekly, finance]
+    query_params: {metrics: [amount]}
+    config: {tags: [finance], group: fin}
+`)
+	mustElt(t, dir, "parse")
+	m := readManifest(t, dir)
+	mt := m["metrics"].(map[string]any)["metric.p.amount"].(map[string]any)
+	for k, want := range map[string]string{
+		"group": `"fin"`, "meta": `{"owner":"x","tier":"t1"}`, "tags": `["money"]`,
+		// As dbt: the config block's keys replace the project's, unmerged.
+		"unrendered_config": `{"group":"fin","meta":{"owner":"x"},"tags":["finance"]}`,
+	} {
+		if got := jsonOf(mt[k]); got != want {
+			t.Errorf("metric %s: got %s, want %s", k, got, want)
+		}
+	}
+	sq := m["saved_queries"].(map[string]any)["saved_query.p.sq"].(map[string]any)
+	for k, want := range map[string]string{
+		"group": `"fin"`, "tags": `["finance","nightly","weekly"]`,
+		"unrendered_config": `{"group":"fin","tags":["finance"]}`,
+	} {
+		if got := jsonOf(sq[k]); got != want {
+			t.Errorf("saved query %s: got %s, want %s", k, got, want)
+		}
+	}
+	sm := m["semantic_models"].(map[string]any)["semantic_model.p.orders"].(map[string]any)
+	for k, want := range map[string]string{
+		"group": `"fin"`, "unrendered_config": `{"group":"fin","meta":{"team":"y"}}`,
+	} {
+		if got := jsonOf(sm[k]); got != want {
+			t.Errorf("semantic model %s: got %s, want %s", k, got, want)
+		}
+	}
+
+	for _, c := range []struct{ sel, want string }{
+		{"orders", "p.orders semantic_model:p.orders"},
+		{"amount", "metric:p.amount"},
+		{"sq", "saved_query:p.sq"},
+		{"p.marts", "metric:p.amount saved_query:p.sq semantic_model:p.orders"},
+		{"tag:finance", "saved_query:p.sq"},
+		{"tag:money", "metric:p.amount"},
+		{"group:fin", "metric:p.amount"},
+	} {
+		res := mustElt(t, dir, "ls", "-q", "-s", c.sel)
+		got := strings.Fields(res.stdout)
+		sort.Strings(got)
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("ls -s %s: got %q, want %q", c.sel, got, c.want)
+		}
 	}
 }
