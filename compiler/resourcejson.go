@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -249,7 +250,10 @@ func metricEntry(obj map[string]any, measuresOf func(name string) []any) {
 		measures = append(measures, out["measure"])
 	case out["conversion_type_params"] != nil:
 		c := out["conversion_type_params"].(map[string]any)
-		measures = append(measures, c["base_measure"], c["conversion_measure"])
+		measures = append(measures, c["base_measure"])
+		if !containsValue(measures, c["conversion_measure"]) {
+			measures = append(measures, c["conversion_measure"])
+		}
 	default:
 		var names []string
 		for _, k := range []string{"numerator", "denominator"} {
@@ -261,7 +265,13 @@ func metricEntry(obj map[string]any, measuresOf func(name string) []any) {
 			names = append(names, fmt.Sprint(in.(map[string]any)["name"]))
 		}
 		for _, name := range names {
-			measures = append(measures, measuresOf(name)...)
+			for _, in := range measuresOf(name) {
+				// As dbt: an input measure is listed once, however many
+				// inputs read it.
+				if !containsValue(measures, in) {
+					measures = append(measures, in)
+				}
+			}
 		}
 	}
 	if measures != nil {
@@ -275,6 +285,15 @@ func metricEntry(obj map[string]any, measuresOf func(name string) []any) {
 			obj[k] = v
 		}
 	}
+}
+
+func containsValue(list []any, v any) bool {
+	for _, x := range list {
+		if reflect.DeepEqual(x, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func inputMeasure(v any) any {

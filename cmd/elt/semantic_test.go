@@ -200,3 +200,42 @@ saved_queries:
 		}
 	}
 }
+
+// TestSemanticMetricInputMeasuresOnce: a derived metric that reads one
+// metric twice lists its measure once, as dbt's add_input_measure does.
+func TestSemanticMetricInputMeasuresOnce(t *testing.T) {
+	dir := semanticProject(t)
+	mustElt(t, dir, "parse")
+	mt := readManifest(t, dir)["metrics"].(map[string]any)["metric.p.amount_growth"].(map[string]any)
+	got := jsonOf(mt["type_params"].(map[string]any)["input_measures"])
+	if want := `[{"alias":null,"fill_nulls_with":null,"filter":null,"join_to_timespine":false,"name":"amount"}]`; got != want {
+		t.Errorf("input_measures: got %s, want %s", got, want)
+	}
+	if got := jsonOf(mt["depends_on"]); got != `{"macros":[],"nodes":["metric.p.amount"]}` {
+		t.Errorf("depends_on: %s", got)
+	}
+}
+
+// TestManifestChildMapUnitTests: child_map has a list for every unit test,
+// as parent_map has, as in dbt.
+func TestManifestChildMapUnitTests(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select id * 2 as id2 from {{ ref('a') }}\n")
+	writeFile(t, dir, "models/ut.yml", "unit_tests:\n  - name: ut_b\n    model: b\n    given:\n      - {input: ref('a'), rows: [{id: 2}]}\n    expect:\n      rows: [{id2: 4}]\n")
+	mustElt(t, dir, "parse")
+	m := readManifest(t, dir)
+	children, ok := m["child_map"].(map[string]any)["unit_test.p.b.ut_b"]
+	if !ok || jsonOf(children) != "[]" {
+		t.Errorf("child_map of the unit test: %v (present %v), want []", children, ok)
+	}
+	if got := jsonOf(m["child_map"].(map[string]any)["model.p.b"]); got != `["unit_test.p.b.ut_b"]` {
+		t.Errorf("child_map of b: %s", got)
+	}
+	pm, cm := m["parent_map"].(map[string]any), m["child_map"].(map[string]any)
+	for id := range pm {
+		if _, ok := cm[id]; !ok {
+			t.Errorf("%s is in parent_map, not in child_map", id)
+		}
+	}
+}
