@@ -370,6 +370,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 			if !hasType {
 				l.diags.Add(diag.Errorf(file, posOf(e), "add type: simple, ratio, cumulative, derived or conversion", "%s has no type", what))
 			}
+			l.checkMetricWindows(file, e, what)
 		case SavedQuery:
 			l.checkKeys(file, e, what, savedQueryKeys)
 			for _, p := range pairs(e) {
@@ -380,6 +381,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 					r.Config = l.resourceConfig(file, p.Val, what, savedQueryConfig)
 				}
 			}
+			l.checkExports(file, e, what)
 		}
 		var rawConfig Config
 		for _, p := range pairs(e) {
@@ -539,6 +541,95 @@ func (l *loader) checkSemanticModel(file string, e *yaml.Node, what string, r *S
 	}
 	if !hasModel {
 		l.diags.Add(diag.Errorf(file, posOf(e), "add model: ref('a_model')", "%s has no model", what))
+	}
+}
+
+// checkMetricWindows reports each time window of metric e (type_params'
+// window, its cumulative and conversion params' window, an input metric's
+// offset_window) that is not "<count> <granularity>" with a whole-number
+// count, as dbt's metric parser refuses them.
+func (l *loader) checkMetricWindows(file string, e *yaml.Node, what string) {
+	tp, _ := pairValue(e, "type_params")
+	var windows []*yaml.Node
+	add := func(n *yaml.Node, key string) {
+		if v, ok := pairValue(n, key); ok && !isNull(v) {
+			windows = append(windows, v)
+		}
+	}
+	add(tp, "window")
+	for _, k := range []string{"cumulative_type_params", "conversion_type_params"} {
+		if v, ok := pairValue(tp, k); ok {
+			add(v, "window")
+		}
+	}
+	for _, k := range []string{"numerator", "denominator"} {
+		if v, ok := pairValue(tp, k); ok {
+			add(v, "offset_window")
+		}
+	}
+	if v, ok := pairValue(tp, "metrics"); ok && isSequence(v) {
+		for _, in := range deref(v).Content {
+			add(in, "offset_window")
+		}
+	}
+	for _, w := range windows {
+		s, ok := stringOf(w)
+		parts := strings.Split(strings.ToLower(s), " ")
+		if !ok || len(parts) != 2 {
+			l.diags.Add(diag.Errorf(file, posOf(w), "write the window as <count> <granularity>, e.g. 28 days",
+				"%s: window %q is not a count and a granularity", what, s))
+			continue
+		}
+		if !allDigits(parts[0]) {
+			l.diags.Add(diag.Errorf(file, posOf(w), "write the window as <count> <granularity>, e.g. 28 days",
+				"%s: window %q: count %q is not a whole number", what, s, parts[0]))
+		}
+	}
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+var exportDestinations = keySet("table view")
+
+// checkExports reports each export of saved query e whose export_as, its
+// own or else the saved query's config's, is missing or not table or
+// view, as dbt's saved query parser refuses it.
+func (l *loader) checkExports(file string, e *yaml.Node, what string) {
+	queryDefault := ""
+	if cfg, ok := pairValue(e, "config"); ok {
+		if v, ok := pairValue(cfg, "export_as"); ok && !isNull(v) {
+			queryDefault = l.oneOf(file, v, what+": config: export_as", exportDestinations)
+		}
+	}
+	exports, ok := pairValue(e, "exports")
+	if !ok || isNull(exports) {
+		return
+	}
+	if !isSequence(exports) {
+		l.diags.Add(diag.Errorf(file, posOf(exports), "write exports: as a list of `- name:` entries", "%s: exports must be a list, not %s", what, kindName(exports)))
+		return
+	}
+	for _, x := range deref(exports).Content {
+		name, ok := l.entryName(file, "exports", x)
+		if !ok {
+			continue
+		}
+		xWhat := what + ": export " + strconvQuote(name)
+		l.checkKeys(file, x, xWhat, keySet("name config"))
+		cfg, _ := pairValue(x, "config")
+		if v, ok := pairValue(cfg, "export_as"); ok && !isNull(v) {
+			l.oneOf(file, v, xWhat+": export_as", exportDestinations)
+		} else if queryDefault == "" {
+			l.diags.Add(diag.Errorf(file, posOf(x), "add config: {export_as: table} (or view) to the export or the saved query",
+				"%s has no export_as", xWhat))
+		}
 	}
 }
 

@@ -239,3 +239,38 @@ func TestManifestChildMapUnitTests(t *testing.T) {
 		}
 	}
 }
+
+// TestSemanticBadWindowsAndExports: a metric window that is not "<count>
+// <granularity>" and a saved query export whose export_as is not table or
+// view fail the load at their line, as dbt's parse fails.
+func TestSemanticBadWindowsAndExports(t *testing.T) {
+	for _, c := range []struct {
+		name, yml string
+		want      string
+	}{
+		{"no space", "metrics:\n  - name: cumw\n    label: C\n    type: cumulative\n    type_params:\n      measure: amount\n      cumulative_type_params: {window: 3weeks}\n",
+			`models/bad.yml:8:40: metric "cumw": window "3weeks" is not a count and a granularity`},
+		{"count not a number", "metrics:\n  - name: cumw\n    label: C\n    type: cumulative\n    type_params:\n      measure: amount\n      window: x weeks\n",
+			`models/bad.yml:8:15: metric "cumw": window "x weeks": count "x" is not a whole number`},
+		{"offset window", "metrics:\n  - name: g\n    label: G\n    type: derived\n    type_params:\n      expr: a\n      metrics:\n        - {name: amount, alias: a, offset_window: 1 month ago}\n",
+			`models/bad.yml:9:51: metric "g": window "1 month ago" is not a count and a granularity`},
+		{"export_as", "saved_queries:\n  - name: sq2\n    query_params: {metrics: [amount]}\n    exports:\n      - name: e\n        config: {export_as: csv}\n",
+			`models/bad.yml:7:29: saved query "sq2": export "e": export_as "csv" is not valid`},
+		{"no export_as", "saved_queries:\n  - name: sq2\n    query_params: {metrics: [amount]}\n    exports:\n      - name: e\n",
+			`models/bad.yml:6:9: saved query "sq2": export "e" has no export_as`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := semanticProject(t)
+			writeFile(t, dir, "models/bad.yml", "version: 2\n"+c.yml)
+			res := elt(t, dir, "parse")
+			if res.code != 2 || !strings.Contains(res.stderr, c.want) {
+				t.Errorf("exit %d, want 2 and %q\n%s", res.code, c.want, res.stderr)
+			}
+		})
+	}
+	// Well-formed windows load: plural and upper-case grains, custom grains.
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/good.yml", "version: 2\nmetrics:\n  - name: cumw\n    label: C\n    type: cumulative\n    type_params:\n      measure: amount\n      cumulative_type_params: {window: 3 Weeks}\n"+
+		"saved_queries:\n  - name: sq2\n    query_params: {metrics: [amount]}\n    config: {export_as: view}\n    exports:\n      - name: e\n")
+	mustElt(t, dir, "parse")
+}
