@@ -177,10 +177,16 @@ saved_queries:
 	sm := m["semantic_models"].(map[string]any)["semantic_model.p.orders"].(map[string]any)
 	for k, want := range map[string]string{
 		"group": `"fin"`, "unrendered_config": `{"group":"fin","meta":{"team":"y"}}`,
+		// Each element's config meta is the semantic model's under its own.
+		"entities": `[{"config":{"meta":{"pk":true,"team":"y"}},"description":null,"expr":null,"label":null,"name":"order_id","role":null,"type":"primary"}]`,
 	} {
 		if got := jsonOf(sm[k]); got != want {
 			t.Errorf("semantic model %s: got %s, want %s", k, got, want)
 		}
+	}
+
+	if got := jsonOf(sm["measures"].([]any)[0].(map[string]any)["config"]); got != `{"meta":{"team":"z"}}` {
+		t.Errorf("measure config: %s", got)
 	}
 
 	for _, c := range []struct{ sel, want string }{
@@ -273,4 +279,56 @@ func TestSemanticBadWindowsAndExports(t *testing.T) {
 	writeFile(t, dir, "models/good.yml", "version: 2\nmetrics:\n  - name: cumw\n    label: C\n    type: cumulative\n    type_params:\n      measure: amount\n      cumulative_type_params: {window: 3 Weeks}\n"+
 		"saved_queries:\n  - name: sq2\n    query_params: {metrics: [amount]}\n    config: {export_as: view}\n    exports:\n      - name: e\n")
 	mustElt(t, dir, "parse")
+}
+
+// TestSemanticManifestShapes: saved queries and semantic models are
+// written with every key dbt writes, None and defaults included, the
+// saved query's where as where_filters and its exports' config completed
+// with the relation dbt would name.
+func TestSemanticManifestShapes(t *testing.T) {
+	dir := semanticProject(t)
+	mustElt(t, dir, "parse")
+	m := readManifest(t, dir)
+	sq := m["saved_queries"].(map[string]any)["saved_query.p.sq"].(map[string]any)
+	sm := m["semantic_models"].(map[string]any)["semantic_model.p.orders"].(map[string]any)
+	for _, c := range []struct {
+		what string
+		got  any
+		want string
+	}{
+		{"query_params", sq["query_params"], `{"group_by":["TimeDimension('metric_time', 'day')"],"limit":null,"metrics":["amount"],"order_by":[],` +
+			`"where":{"where_filters":[{"where_sql_template":"{{ TimeDimension('metric_time', 'day') }} \u003e '2020-01-01'"}]}}`},
+		{"exports", sq["exports"], `[{"config":{"alias":"sq_export","database":"p","export_as":"table","schema_name":"main"},"name":"sq_export","unrendered_config":{"export_as":"table"}}]`},
+		{"saved query config", sq["config"], `{"cache":{"enabled":false},"enabled":true,"export_as":null,"group":null,"meta":{},"schema":null}`},
+		{"saved query keys", []any{sq["metadata"], sq["refs"], sq["tags"], sq["group"], sq["description"], sq["label"]}, `[null,[],[],null,null,null]`},
+		{"entity", sm["entities"], `[{"config":{"meta":{}},"description":null,"expr":null,"label":null,"name":"order_id","role":null,"type":"primary"}]`},
+		{"dimension", sm["dimensions"], `[{"config":{"meta":{}},"description":null,"expr":null,"is_partition":false,"label":null,"metadata":null,"name":"ordered_at","type":"time","type_params":{"time_granularity":"day","validity_params":null}}]`},
+		{"measure", sm["measures"].([]any)[1], `{"agg":"average","agg_params":null,"agg_time_dimension":null,"config":{"meta":{}},"create_metric":false,"description":null,"expr":"amount","label":null,"name":"avg_amount","non_additive_dimension":null}`},
+		{"semantic model keys", []any{sm["metadata"], sm["primary_entity"], sm["group"], sm["unrendered_config"], sm["defaults"]}, `[null,null,null,{},{"agg_time_dimension":"ordered_at"}]`},
+	} {
+		if got := jsonOf(c.got); got != c.want {
+			t.Errorf("%s:\ngot  %s\nwant %s", c.what, got, c.want)
+		}
+	}
+
+	// An export's own schema, alias and database, or the saved query's, are kept.
+	writeFile(t, dir, "models/sq2.yml", `version: 2
+saved_queries:
+  - name: sq2
+    query_params: {metrics: [amount], where: "{{ Dimension('order_id__x') }} = 1"}
+    config: {export_as: view, schema: reports}
+    exports:
+      - name: e1
+      - name: e2
+        config: {export_as: table, schema: other, alias: e2_table}
+`)
+	mustElt(t, dir, "parse")
+	sq2 := readManifest(t, dir)["saved_queries"].(map[string]any)["saved_query.p.sq2"].(map[string]any)
+	if got, want := jsonOf(sq2["exports"]), `[{"config":{"alias":"e1","database":"p","export_as":"view","schema_name":"reports"},"name":"e1","unrendered_config":{}},`+
+		`{"config":{"alias":"e2_table","database":"p","export_as":"table","schema_name":"other"},"name":"e2","unrendered_config":{"alias":"e2_table","export_as":"table","schema":"other"}}]`; got != want {
+		t.Errorf("exports:\ngot  %s\nwant %s", got, want)
+	}
+	if got := jsonOf(sq2["query_params"].(map[string]any)["where"]); got != `{"where_filters":[{"where_sql_template":"{{ Dimension('order_id__x') }} = 1"}]}` {
+		t.Errorf("where: %s", got)
+	}
 }
