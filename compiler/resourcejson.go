@@ -81,6 +81,7 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		}
 		switch r.Kind {
 		case project.Metric:
+			obj["description"] = r.Description // as dbt: "" when not written
 			obj["tags"] = emptyIfNil(r.Tags)
 			// As dbt: the config's meta, when it has any, is the metric's.
 			if meta, ok := cfg["meta"].(map[string]any); ok && len(meta) > 0 {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -330,5 +332,64 @@ saved_queries:
 	}
 	if got := jsonOf(sq2["query_params"].(map[string]any)["where"]); got != `{"where_filters":[{"where_sql_template":"{{ Dimension('order_id__x') }} = 1"}]}` {
 		t.Errorf("where: %s", got)
+	}
+}
+
+// TestSemanticManifestFile: parse, build and docs generate write
+// target/semantic_manifest.json beside manifest.json, as dbt does, with
+// dbt-semantic-interfaces' keys in their order, written as Python's
+// json.dumps writes them.
+func TestSemanticManifestFile(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/time_spine.sql", "select date '2024-01-01' as date_day\n")
+	writeFile(t, dir, "models/time_spine.yml", "version: 2\nmodels:\n  - name: time_spine\n    time_spine:\n      standard_granularity_column: date_day\n"+
+		"      custom_granularities: [{name: fiscal_year, column_name: date_day}]\n    columns:\n      - {name: date_day, granularity: day}\n")
+	writeFile(t, dir, "models/metricflow_time_spine.sql", "select date '2024-01-01' as date_day\n")
+	writeFile(t, dir, "models/more.yml", "version: 2\nmetrics:\n  - name: caf\n    label: Café\n    type: simple\n    type_params: {measure: amount}\n    config: {meta: {k: v}}\n")
+	read := func() string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "target", "semantic_manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	mustElt(t, dir, "parse")
+	got := read()
+	for _, want := range []string{
+		`{"semantic_models": [{"name": "orders", "defaults": {"agg_time_dimension": "ordered_at"}, "description": null, ` +
+			`"node_relation": {"alias": "orders", "schema_name": "main", "database": "p", "relation_name": "\"p\".\"main\".\"orders\""}, "primary_entity": null, ` +
+			`"entities": [{"name": "order_id", "description": null, "type": "primary", "role": null, "expr": null, "metadata": null, "label": null, "config": {"meta": {}}}], ` +
+			`"measures": [{"name": "amount", "agg": "sum", "description": null, "create_metric": false, "expr": null, "agg_params": null, "metadata": null, ` +
+			`"non_additive_dimension": null, "agg_time_dimension": null, "label": null, "config": {"meta": {}}}, `,
+		`"dimensions": [{"name": "ordered_at", "description": null, "type": "time", "is_partition": false, "type_params": {"time_granularity": "day", "validity_params": null}, ` +
+			`"expr": null, "metadata": null, "label": null, "config": {"meta": {}}}], "label": null, "metadata": null, "config": {"meta": {}}}], "metrics": [`,
+		`{"name": "caf", "description": "", "type": "simple", "type_params": {"measure": {"name": "amount", "filter": null, "alias": null, "join_to_timespine": false, "fill_nulls_with": null}, ` +
+			`"numerator": null, "denominator": null, "expr": null, "window": null, "grain_to_date": null, "metrics": [], "conversion_type_params": null, "cumulative_type_params": null, ` +
+			`"input_measures": [{"name": "amount", "filter": null, "alias": null, "join_to_timespine": false, "fill_nulls_with": null}], "metric_aggregation_params": null, ` +
+			`"join_to_timespine": false, "fill_nulls_with": null}, "filter": null, "metadata": null, "label": "Caf\u00e9", "config": {"meta": {"k": "v"}}, "time_granularity": null}`,
+		`"project_configuration": {"time_spine_table_configurations": [{"location": "\"p\".\"main\".\"metricflow_time_spine\"", "column_name": "date_day", "grain": "day"}], ` +
+			`"metadata": null, "dsi_package_version": {"major_version": "0", "minor_version": "9", "patch_version": "2"}, ` +
+			`"time_spines": [{"node_relation": {"alias": "time_spine", "schema_name": "main", "database": "p", "relation_name": "\"p\".\"main\".\"time_spine\""}, ` +
+			`"primary_column": {"name": "date_day", "time_granularity": "day"}, "custom_granularities": [{"name": "fiscal_year", "column_name": "date_day"}]}]}, `,
+		`"saved_queries": [{"name": "sq", "query_params": {"metrics": ["amount"], "group_by": ["TimeDimension('metric_time', 'day')"], "order_by": [], "limit": null, ` +
+			`"where": {"where_filters": [{"where_sql_template": "{{ TimeDimension('metric_time', 'day') }} > '2020-01-01'"}]}}, "description": null, "metadata": null, "label": null, ` +
+			`"exports": [{"name": "sq_export", "config": {"export_as": "table", "schema_name": "main", "alias": "sq_export"}}], "tags": []}]}`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("semantic_manifest.json lacks\n%s\ngot\n%s", want, got)
+		}
+	}
+	if strings.HasSuffix(got, "\n") {
+		t.Errorf("semantic_manifest.json ends in a newline; dbt's does not")
+	}
+	for _, args := range [][]string{{"build"}, {"docs", "generate"}} {
+		if err := os.Remove(filepath.Join(dir, "target", "semantic_manifest.json")); err != nil {
+			t.Fatal(err)
+		}
+		mustElt(t, dir, args...)
+		if read() != got {
+			t.Errorf("elt %s wrote another semantic_manifest.json", strings.Join(args, " "))
+		}
 	}
 }
