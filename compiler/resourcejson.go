@@ -72,7 +72,7 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		}
 		for k, v := range map[string]any{
 			"name": r.Name, "resource_type": string(r.Kind), "package_name": r.Package,
-			"path": m.pkgRel(r.Package, r.File), "original_file_path": m.pkgRel(r.Package, r.File),
+			"path": searchedRel(m.pkgRel(r.Package, r.File)), "original_file_path": m.pkgRel(r.Package, r.File),
 			"unique_id": id, "fqn": r.FQN, "description": nilIfEmpty(r.Description), "label": nilIfEmpty(r.Label),
 			"config": cfg, "depends_on": map[string]any{"macros": []string{}, "nodes": emptyIfNil(r.DependsOnIDs)},
 			"created_at": createdAt, "unrendered_config": unrendered, "group": cfg["group"],
@@ -137,6 +137,16 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		shape(fmt.Sprint(out.Metrics[id]["name"]))
 	}
 	return out
+}
+
+// searchedRel is a properties file's path relative to the resource
+// folder it was found in (dbt's relative_path: "marts/sl.yml" for
+// models/marts/sl.yml), as the fqn is (project.yamlFQN).
+func searchedRel(file string) string {
+	if i := strings.IndexByte(file, '/'); i >= 0 {
+		return file[i+1:]
+	}
+	return file
 }
 
 // pkgRel is a path relative to its package's folder.

@@ -86,7 +86,7 @@ func TestSemanticMeasureCreatesMetric(t *testing.T) {
 	tp := avg["type_params"].(map[string]any)
 	for k, want := range map[string]any{
 		"name": "avg_amount", "label": "avg_amount", "description": "Metric created from measure avg_amount",
-		"type": "simple", "original_file_path": "models/marts/sl.yml",
+		"type": "simple", "path": "marts/sl.yml", "original_file_path": "models/marts/sl.yml",
 	} {
 		if avg[k] != want {
 			t.Errorf("avg_amount %s: got %v, want %v", k, avg[k], want)
