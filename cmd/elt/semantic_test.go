@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -57,6 +58,7 @@ func semanticProject(t *testing.T) string {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "models/orders.sql", "select 1 as order_id, 10 as amount, date '2024-01-01' as ordered_at\n")
 	writeFile(t, dir, "models/marts/sl.yml", semanticYML)
+	writeFile(t, dir, "models/metricflow_time_spine.sql", "select date '2024-01-01' as date_day\n")
 	return dir
 }
 
@@ -128,6 +130,7 @@ func TestSemanticMeasureCreatesMetric(t *testing.T) {
 func TestSemanticConfigTagsGroups(t *testing.T) {
 	dir := miniProject(t, "saved-queries:\n  p:\n    +tags: nightly\nmetrics:\n  p:\n    +meta: {tier: t1}\n")
 	writeFile(t, dir, "models/orders.sql", "select 1 as order_id, 10 as amount, date '2024-01-01' as ordered_at\n")
+	writeFile(t, dir, "models/metricflow_time_spine.sql", "select date '2024-01-01' as date_day\n")
 	writeFile(t, dir, "models/marts/sl.yml", `version: 2
 groups:
   - {name: fin, owner: {name: F}}
@@ -392,4 +395,26 @@ func TestSemanticManifestFile(t *testing.T) {
 			t.Errorf("elt %s wrote another semantic_manifest.json", strings.Join(args, " "))
 		}
 	}
+}
+
+// TestSemanticNeedsTimeSpine: semantic models without a time spine at day
+// granularity or finer fail the load, as dbt's parse fails; a time_spine:
+// model at day, or the legacy metricflow_time_spine model, will do.
+func TestSemanticNeedsTimeSpine(t *testing.T) {
+	dir := semanticProject(t)
+	if err := os.Remove(filepath.Join(dir, "models", "metricflow_time_spine.sql")); err != nil {
+		t.Fatal(err)
+	}
+	want := "models/marts/sl.yml:3:5: the semantic layer needs a time spine model at day granularity or finer, and the project has none"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("without a time spine: exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+	writeFile(t, dir, "models/spine.sql", "select date '2024-01-01' as date_day\n")
+	spine := "version: 2\nmodels:\n  - name: spine\n    time_spine: {standard_granularity_column: date_day}\n    columns:\n      - {name: date_day, granularity: %s}\n"
+	writeFile(t, dir, "models/spine.yml", fmt.Sprintf(spine, "month"))
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("with a monthly time spine: exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+	writeFile(t, dir, "models/spine.yml", fmt.Sprintf(spine, "hour"))
+	mustElt(t, dir, "parse")
 }
