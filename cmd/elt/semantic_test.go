@@ -134,6 +134,7 @@ func TestSemanticConfigTagsGroups(t *testing.T) {
 	writeFile(t, dir, "models/marts/sl.yml", `version: 2
 groups:
   - {name: fin, owner: {name: F}}
+  - {name: idle, owner: {name: I}}
 semantic_models:
   - name: orders
     model: ref('orders')
@@ -192,6 +193,11 @@ saved_queries:
 
 	if got := jsonOf(sm["measures"].([]any)[0].(map[string]any)["config"]); got != `{"meta":{"team":"z"}}` {
 		t.Errorf("measure config: %s", got)
+	}
+	// As dbt's group_map: nodes, then saved queries, semantic models and
+	// metrics; a group with none of them, [].
+	if got := jsonOf(m["group_map"]); got != `{"fin":["saved_query.p.sq","semantic_model.p.orders","metric.p.amount"],"idle":[]}` {
+		t.Errorf("group_map: %s", got)
 	}
 
 	for _, c := range []struct{ sel, want string }{
