@@ -2,9 +2,11 @@ package compiler
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -56,17 +58,37 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 			obj[k] = v
 		}
 		cfg := map[string]any{"enabled": true, "group": nil, "meta": map[string]any{}}
+		if r.Kind == project.SavedQuery {
+			for k, v := range map[string]any{"export_as": nil, "schema": nil, "cache": map[string]any{"enabled": false}} {
+				cfg[k] = v
+			}
+		}
 		for k, v := range r.Config {
 			cfg[k] = v
 		}
+		unrendered := map[string]any{}
+		for k, v := range r.Unrendered {
+			unrendered[k] = v
+		}
 		for k, v := range map[string]any{
 			"name": r.Name, "resource_type": string(r.Kind), "package_name": r.Package,
-			"path": m.pkgRel(r.Package, r.File), "original_file_path": m.pkgRel(r.Package, r.File),
+			"path": searchedRel(m.pkgRel(r.Package, r.File)), "original_file_path": m.pkgRel(r.Package, r.File),
 			"unique_id": id, "fqn": r.FQN, "description": nilIfEmpty(r.Description), "label": nilIfEmpty(r.Label),
 			"config": cfg, "depends_on": map[string]any{"macros": []string{}, "nodes": emptyIfNil(r.DependsOnIDs)},
-			"created_at": createdAt,
+			"created_at": createdAt, "unrendered_config": unrendered, "group": cfg["group"],
 		} {
 			obj[k] = v
+		}
+		switch r.Kind {
+		case project.Metric:
+			obj["description"] = r.Description // as dbt: "" when not written
+			obj["tags"] = emptyIfNil(r.Tags)
+			// As dbt: the config's meta, when it has any, is the metric's.
+			if meta, ok := cfg["meta"].(map[string]any); ok && len(meta) > 0 {
+				obj["meta"] = meta
+			}
+		case project.SavedQuery:
+			obj["tags"] = emptyIfNil(r.Tags)
 		}
 		switch r.Kind {
 		case project.SemanticModel:
@@ -83,11 +105,14 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 				refs, _, _ := callLists([]project.DependsOnCall{*r.Model})
 				obj["refs"] = refs
 			}
+			meta, _ := cfg["meta"].(map[string]any)
+			semanticModelEntry(obj, meta)
 			out.SemanticModels[id] = obj
 		case project.Metric:
 			out.Metrics[id] = obj
 			metrics[r.Name] = obj
 		case project.SavedQuery:
+			m.savedQueryEntry(obj, r, cfg)
 			out.SavedQueries[id] = obj
 		}
 	}
@@ -112,6 +137,16 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		shape(fmt.Sprint(out.Metrics[id]["name"]))
 	}
 	return out
+}
+
+// searchedRel is a properties file's path relative to the resource
+// folder it was found in (dbt's relative_path: "marts/sl.yml" for
+// models/marts/sl.yml), as the fqn is (project.yamlFQN).
+func searchedRel(file string) string {
+	if i := strings.IndexByte(file, '/'); i >= 0 {
+		return file[i+1:]
+	}
+	return file
 }
 
 // pkgRel is a path relative to its package's folder.
@@ -230,7 +265,10 @@ func metricEntry(obj map[string]any, measuresOf func(name string) []any) {
 		measures = append(measures, out["measure"])
 	case out["conversion_type_params"] != nil:
 		c := out["conversion_type_params"].(map[string]any)
-		measures = append(measures, c["base_measure"], c["conversion_measure"])
+		measures = append(measures, c["base_measure"])
+		if !containsValue(measures, c["conversion_measure"]) {
+			measures = append(measures, c["conversion_measure"])
+		}
 	default:
 		var names []string
 		for _, k := range []string{"numerator", "denominator"} {
@@ -242,7 +280,13 @@ func metricEntry(obj map[string]any, measuresOf func(name string) []any) {
 			names = append(names, fmt.Sprint(in.(map[string]any)["name"]))
 		}
 		for _, name := range names {
-			measures = append(measures, measuresOf(name)...)
+			for _, in := range measuresOf(name) {
+				// As dbt: an input measure is listed once, however many
+				// inputs read it.
+				if !containsValue(measures, in) {
+					measures = append(measures, in)
+				}
+			}
 		}
 	}
 	if measures != nil {
@@ -256,6 +300,15 @@ func metricEntry(obj map[string]any, measuresOf func(name string) []any) {
 			obj[k] = v
 		}
 	}
+}
+
+func containsValue(list []any, v any) bool {
+	for _, x := range list {
+		if reflect.DeepEqual(x, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func inputMeasure(v any) any {
@@ -334,4 +387,196 @@ func whereFilter(v any) any {
 		filters[i] = map[string]any{"where_sql_template": t}
 	}
 	return map[string]any{"where_filters": filters}
+}
+
+// semanticModelEntry gives a semantic model's entry dbt's shape: every
+// entity, dimension and measure with all its keys (None, false or their
+// defaults where not written) and a config whose meta is the semantic
+// model's config meta under its own; defaults, primary_entity and
+// metadata written even when empty.
+func semanticModelEntry(obj map[string]any, modelMeta map[string]any) {
+	elementConfig := func(x map[string]any) map[string]any {
+		meta := map[string]any{}
+		for k, v := range modelMeta {
+			meta[k] = v
+		}
+		if c, ok := x["config"].(map[string]any); ok {
+			if own, ok := c["meta"].(map[string]any); ok {
+				for k, v := range own {
+					meta[k] = v
+				}
+			}
+		}
+		return map[string]any{"meta": meta}
+	}
+	elements := func(key string, shape func(x map[string]any) map[string]any) {
+		list, _ := obj[key].([]any)
+		out := make([]any, 0, len(list))
+		for _, v := range list {
+			x, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			e := shape(x)
+			e["name"] = x["name"]
+			e["description"] = x["description"]
+			e["label"] = x["label"]
+			e["config"] = elementConfig(x)
+			out = append(out, e)
+		}
+		obj[key] = out
+	}
+	elements("entities", func(x map[string]any) map[string]any {
+		return map[string]any{"type": lowerString(x["type"]), "role": x["role"], "expr": x["expr"]}
+	})
+	elements("dimensions", func(x map[string]any) map[string]any {
+		partition, _ := x["is_partition"].(bool)
+		var typeParams any
+		if tp, ok := x["type_params"].(map[string]any); ok {
+			var validity any
+			if vp, ok := tp["validity_params"].(map[string]any); ok {
+				start, _ := vp["is_start"].(bool)
+				end, _ := vp["is_end"].(bool)
+				validity = map[string]any{"is_start": start, "is_end": end}
+			}
+			typeParams = map[string]any{"time_granularity": lowerString(tp["time_granularity"]), "validity_params": validity}
+		}
+		return map[string]any{"type": lowerString(x["type"]), "is_partition": partition, "type_params": typeParams,
+			"expr": x["expr"], "metadata": nil}
+	})
+	elements("measures", func(x map[string]any) map[string]any {
+		var expr any
+		if v, ok := x["expr"]; ok && v != nil {
+			expr = pythonStr(v)
+		}
+		var aggParams any
+		if ap, ok := x["agg_params"].(map[string]any); ok {
+			discrete, _ := ap["use_discrete_percentile"].(bool)
+			approximate, _ := ap["use_approximate_percentile"].(bool)
+			aggParams = map[string]any{"percentile": ap["percentile"], "use_discrete_percentile": discrete,
+				"use_approximate_percentile": approximate}
+		}
+		var nonAdditive any
+		if na, ok := x["non_additive_dimension"].(map[string]any); ok {
+			groupings, _ := na["window_groupings"].([]any)
+			nonAdditive = map[string]any{"name": na["name"], "window_choice": lowerString(na["window_choice"]),
+				"window_groupings": emptyIfNil(groupings)}
+		}
+		// As dbt: the parsed measure never keeps create_metric.
+		return map[string]any{"agg": lowerString(x["agg"]), "create_metric": false, "expr": expr, "agg_params": aggParams,
+			"non_additive_dimension": nonAdditive, "agg_time_dimension": x["agg_time_dimension"]}
+	})
+	if d, ok := obj["defaults"].(map[string]any); ok {
+		obj["defaults"] = map[string]any{"agg_time_dimension": d["agg_time_dimension"]}
+	} else {
+		obj["defaults"] = nil
+	}
+	for k, v := range map[string]any{"primary_entity": nil, "metadata": nil, "refs": []any{}} {
+		if _, ok := obj[k]; !ok {
+			obj[k] = v
+		}
+	}
+}
+
+// savedQueryEntry gives a saved query's entry dbt's shape: query_params
+// with every key and its where as a WhereFilterIntersection; each export's
+// config completed as dbt completes it (export_as and schema from the
+// saved query's config unless the export sets them; schema_name, alias
+// and database from the naming macros, as for a node named after the
+// export) with the export's config as written as its unrendered_config.
+func (m *Manifest) savedQueryEntry(obj map[string]any, r *project.SemanticResource, cfg map[string]any) {
+	qp, _ := obj["query_params"].(map[string]any)
+	params := map[string]any{"metrics": []any{}, "group_by": []any{}, "where": whereFilter(qp["where"]),
+		"order_by": []any{}, "limit": qp["limit"]}
+	for _, k := range []string{"metrics", "group_by", "order_by"} {
+		switch v := qp[k].(type) {
+		case []any:
+			params[k] = v
+		case string:
+			params[k] = []any{v}
+		}
+	}
+	obj["query_params"] = params
+	exports, _ := obj["exports"].([]any)
+	out := make([]any, 0, len(exports))
+	for _, v := range exports {
+		x, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		written, _ := x["config"].(map[string]any)
+		out = append(out, map[string]any{"name": x["name"], "config": m.exportConfig(r, fmt.Sprint(x["name"]), cfg, written),
+			"unrendered_config": orEmptyMap(written)})
+	}
+	obj["exports"] = out
+	for k, v := range map[string]any{"metadata": nil, "refs": []any{}} {
+		if _, ok := obj[k]; !ok {
+			obj[k] = v
+		}
+	}
+}
+
+// exportConfig is an export's config as dbt completes it.
+func (m *Manifest) exportConfig(r *project.SemanticResource, name string, queryCfg, written map[string]any) map[string]any {
+	get := func(key string) any {
+		if v, ok := written[key]; ok && v != nil {
+			return v
+		}
+		return queryCfg[key]
+	}
+	out := map[string]any{"export_as": lowerString(get("export_as")), "schema_name": get("schema_name"),
+		"alias": get("alias"), "database": get("database")}
+	if out["schema_name"] == nil {
+		out["schema_name"] = get("schema")
+	}
+	if m.engine == nil {
+		return out
+	}
+	// The naming macros see a node named after the export, with no schema
+	// of its own: dbt passes them the export config, which has none.
+	node := &Node{Node: project.Node{UniqueID: r.UniqueID, Name: name, Package: r.Package, ResourceType: project.SavedQuery,
+		FQN: r.FQN, OriginalFilePath: r.File, Config: project.Config{}}}
+	for _, k := range []string{"database", "alias"} {
+		if s, ok := out[k].(string); ok {
+			node.Config[k] = s
+		}
+	}
+	if db, err := m.generateName(node, "generate_database_name", "database"); err == nil && db != "" {
+		out["database"] = db
+	}
+	if out["schema_name"] == nil {
+		if schema, err := m.generateName(node, "generate_schema_name", "schema"); err == nil {
+			out["schema_name"] = schema
+		}
+	}
+	if out["alias"] == nil {
+		if alias, err := m.generateName(node, "generate_alias_name", "alias"); err == nil {
+			out["alias"] = alias
+		}
+	}
+	return out
+}
+
+// lowerString is an enum value as dbt writes it: lower case.
+func lowerString(v any) any {
+	if s, ok := v.(string); ok {
+		return strings.ToLower(s)
+	}
+	return v
+}
+
+// pythonStr is str(v) in Python, for a YAML scalar.
+func pythonStr(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case float64:
+		return jinja.FloatRepr(x)
+	}
+	return fmt.Sprint(v)
 }

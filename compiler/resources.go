@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,6 +46,7 @@ func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
 			}
 		}
 	}
+	m.checkTimeSpine(l, nodes)
 	for _, id := range sortedKeys(p.Semantic) {
 		r := p.Semantic[id]
 		r.DependsOnIDs = nil
@@ -59,6 +61,49 @@ func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
 			l.Add(diag.Errorf(r.File, r.Pos, groupHint(groups), "%s: invalid group '%s'", r.UniqueID, g))
 		}
 	}
+}
+
+// timeGrains are dbt-semantic-interfaces' standard time granularities,
+// finest first.
+var timeGrains = []string{"nanosecond", "microsecond", "millisecond", "second", "minute", "hour", "day",
+	"week", "month", "quarter", "year"}
+
+// checkTimeSpine reports, as dbt's parse does when it builds the semantic
+// manifest, a project with semantic models but no time spine at day
+// granularity or finer: a model whose time_spine: standard granularity
+// column is such, or the legacy metricflow_time_spine model (daily).
+func (m *Manifest) checkTimeSpine(l *diag.List, nodes []*Node) {
+	var first *project.SemanticResource
+	for _, id := range sortedKeys(m.Project.Semantic) {
+		if r := m.Project.Semantic[id]; r.Kind == project.SemanticModel {
+			first = r
+			break
+		}
+	}
+	if first == nil {
+		return
+	}
+	day := slices.Index(timeGrains, "day")
+	for _, n := range nodes {
+		if n.ResourceType != project.Model {
+			continue
+		}
+		if n.Name == "metricflow_time_spine" {
+			return
+		}
+		if n.TimeSpine == nil {
+			continue
+		}
+		for _, c := range n.Columns {
+			if c.Name == n.TimeSpine.StandardGranularityColumn {
+				if g := slices.Index(timeGrains, c.Granularity); g >= 0 && g <= day {
+					return
+				}
+			}
+		}
+	}
+	l.Add(diag.Errorf(first.File, first.Pos, "add a model with time_spine: {standard_granularity_column: date_day} whose date_day column has granularity: day (https://docs.getdbt.com/docs/build/metricflow-time-spine)",
+		"the semantic layer needs a time spine model at day granularity or finer, and the project has none"))
 }
 
 func contains(list []string, s string) bool {

@@ -51,4 +51,25 @@ func (b *builder) resources(out *Manifest) {
 		sort.Strings(ids)
 		out.GroupMap[g] = ids
 	}
+	// As dbt: then the saved queries, semantic models and metrics of a
+	// declared group, and every declared group, if only with [].
+	declared := map[string]bool{}
+	for _, g := range p.Groups {
+		declared[g.Name] = true
+		if out.GroupMap[g.Name] == nil {
+			out.GroupMap[g.Name] = []string{}
+		}
+	}
+	for _, kind := range []map[string]map[string]any{res.SavedQueries, res.SemanticModels, res.Metrics} {
+		ids := make([]string, 0, len(kind))
+		for id := range kind {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if g, ok := kind[id]["group"].(string); ok && declared[g] {
+				out.GroupMap[g] = append(out.GroupMap[g], id)
+			}
+		}
+	}
 }

@@ -65,6 +65,10 @@ func (b *builder) unitTests(out *Manifest) {
 			"version":            nil,
 		}
 		out.ParentMap[id] = append([]string(nil), n.DependsOn.Nodes...)
+		if out.ChildMap[id] == nil {
+			// As dbt: every unit test has a child list, if an empty one.
+			out.ChildMap[id] = []string{}
+		}
 		for _, dep := range n.DependsOn.Nodes {
 			l := append(slices.Clip(out.ChildMap[dep]), id)
 			sort.Strings(l)

@@ -414,6 +414,12 @@ func (sel *selector) methodMatcher(method string, args []string, value string) (
 		}, nil
 	case "group":
 		return func(i int) bool {
+			// As dbt: semantic models and saved queries have a group but
+			// are not found by it.
+			switch nodes[i].ResourceType {
+			case "semantic_model", "saved_query":
+				return false
+			}
 			v, ok := nodes[i].Config["group"].(string)
 			return ok && pattern.match(v)
 		}, nil
@@ -469,12 +475,11 @@ func newFQNSelector(raw string) fqnSelector {
 	return f
 }
 
-// match tests node i. Sources, exposures, metrics and the like have their
-// own methods and are not matched, as in dbt.
+// match tests node i. As in dbt, every node but a source is matched by
+// its fqn: exposures, metrics, semantic models and saved queries too.
 func (f fqnSelector) match(g *Graph, i int) bool {
 	n := &g.nodes[i]
-	switch n.ResourceType {
-	case "source", "exposure", "metric", "semantic_model", "saved_query":
+	if n.ResourceType == "source" {
 		return false
 	}
 	if n.Name == f.raw {

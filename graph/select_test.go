@@ -112,7 +112,7 @@ func TestSelectMethods(t *testing.T) {
 		{"fqn is a prefix, not any folder", "finance", nil},
 		{"fqn package prefix", "util", []string{calendar}},
 		{"fqn glob anywhere", "*.finance.*", []string{revenue}},
-		{"fqn star skips sources and exposures", "*", everything(t, g, rawOrders, rawCustomers, dashboard)},
+		{"fqn star skips sources", "*", everything(t, g, rawOrders, rawCustomers)},
 		{"path folder", "path:models/staging", []string{stgOrders, stgCustomers, rawOrders, rawCustomers, notNullSourceRows}},
 		{"path default method", "models/staging/", []string{stgOrders, stgCustomers, rawOrders, rawCustomers, notNullSourceRows}},
 		{"path file", "path:models/staging/stg_orders.sql", []string{stgOrders}},
@@ -456,5 +456,50 @@ func TestGlob(t *testing.T) {
 				t.Errorf("want %v, got %v", tt.want, got)
 			}
 		})
+	}
+}
+
+// TestSelectSemanticNodes: metrics, semantic models and saved queries are
+// matched by their fqn like models; tag: reads their tags, and group:
+// finds metrics but not semantic models or saved queries, as in dbt.
+func TestSelectSemanticNodes(t *testing.T) {
+	const (
+		model  = "model.sl.orders"
+		sm     = "semantic_model.sl.orders"
+		amount = "metric.sl.amount"
+		sq     = "saved_query.sl.sq"
+		dash   = "exposure.sl.dash"
+		src    = "source.sl.raw.orders"
+	)
+	fin := map[string]any{"group": "fin"}
+	g := mustNew(t, []Node{
+		{ID: src, Name: "orders", ResourceType: "source", Package: "sl", FQN: []string{"sl", "raw", "orders"}},
+		{ID: model, Name: "orders", ResourceType: "model", Package: "sl", FQN: []string{"sl", "orders"}, DependsOn: []string{src}},
+		{ID: sm, Name: "orders", ResourceType: "semantic_model", Package: "sl", FQN: []string{"sl", "marts", "orders"}, Config: fin, DependsOn: []string{model}},
+		{ID: amount, Name: "amount", ResourceType: "metric", Package: "sl", FQN: []string{"sl", "marts", "amount"}, Config: fin, DependsOn: []string{sm}},
+		{ID: sq, Name: "sq", ResourceType: "saved_query", Package: "sl", FQN: []string{"sl", "marts", "sq"}, Tags: []string{"finance"}, Config: fin, DependsOn: []string{amount}},
+		{ID: dash, Name: "dash", ResourceType: "exposure", Package: "sl", FQN: []string{"sl", "dash"}, DependsOn: []string{model}},
+	})
+	for _, tt := range []struct {
+		sel  string
+		want []string
+	}{
+		{"orders", []string{model, sm}},
+		{"amount", []string{amount}},
+		{"sq", []string{sq}},
+		{"dash", []string{dash}},
+		{"sl", []string{model, sm, amount, sq, dash}},
+		{"sl.marts", []string{sm, amount, sq}},
+		{"marts.*", []string{sm, amount, sq}},
+		{"tag:finance", []string{sq}},
+		{"group:fin", []string{amount}},
+	} {
+		got, err := g.Select(SelectOptions{Select: []string{tt.sel}, IndirectSelection: IndirectEmpty})
+		if err != nil {
+			t.Fatalf("Select(%q): %v", tt.sel, err)
+		}
+		if d := diffIDs(tt.want, got.IDs); d != "" {
+			t.Errorf("Select(%q):\n%s", tt.sel, d)
+		}
 	}
 }

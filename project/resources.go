@@ -65,14 +65,22 @@ type Group struct {
 // SemanticResource is a semantic model, metric or saved query: kept as
 // written (elt has no query engine), with its keys checked.
 type SemanticResource struct {
-	UniqueID     string       // "<kind>.<pkg>.<name>"
-	Kind         ResourceType // SemanticModel, Metric or SavedQuery
-	Name         string
-	Package      string
-	Description  string
-	Label        string
-	Raw          map[string]any
-	Config       Config
+	UniqueID    string       // "<kind>.<pkg>.<name>"
+	Kind        ResourceType // SemanticModel, Metric or SavedQuery
+	Name        string
+	Package     string
+	Description string
+	Label       string
+	Raw         map[string]any
+	Config      Config
+	// Unrendered is the config as written (dbt's unrendered_config): the
+	// dbt_project.yml levels the resource reaches and its config: block,
+	// Jinja not rendered.
+	Unrendered Config
+	// Tags are the resource's tags as dbt sets them: a metric's top-level
+	// tags:, a saved query's top-level and config tags together, sorted;
+	// none for a semantic model.
+	Tags         []string
 	Model        *DependsOnCall // semantic models: model: ref('x')
 	File         string
 	Pos          diag.Pos
@@ -101,8 +109,8 @@ var (
 	entityKeys        = keySet("name type description expr role label config meta")
 	measureKeys       = keySet("name agg description expr create_metric agg_params non_additive_dimension agg_time_dimension label config meta")
 	dimensionKeys     = keySet("name type description expr is_partition type_params label config meta")
-	metricKeys        = keySet("name description type type_params label filter config meta time_granularity group")
-	savedQueryKeys    = keySet("name description label query_params exports config")
+	metricKeys        = keySet("name description type type_params label filter config meta time_granularity group tags")
+	savedQueryKeys    = keySet("name description label query_params exports config tags")
 	resourceConfig    = keySet("enabled group meta tags")
 	savedQueryConfig  = keySet("enabled group meta tags cache export_as schema")
 	entityTypes       = keySet("primary unique foreign natural")
@@ -362,6 +370,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 			if !hasType {
 				l.diags.Add(diag.Errorf(file, posOf(e), "add type: simple, ratio, cumulative, derived or conversion", "%s has no type", what))
 			}
+			l.checkMetricWindows(file, e, what)
 		case SavedQuery:
 			l.checkKeys(file, e, what, savedQueryKeys)
 			for _, p := range pairs(e) {
@@ -372,7 +381,9 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 					r.Config = l.resourceConfig(file, p.Val, what, savedQueryConfig)
 				}
 			}
+			l.checkExports(file, e, what)
 		}
+		var rawConfig Config
 		for _, p := range pairs(e) {
 			switch p.Key {
 			case "description":
@@ -380,21 +391,84 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 				r.Description = l.resolveDocs(file, posOf(p.Val), s)
 			case "label":
 				r.Label, _ = stringOf(p.Val)
+			case "tags":
+				if kind != SemanticModel {
+					r.Tags = toStringList(toValue(p.Val, nil, nil))
+				}
+			case "config":
+				rawConfig = propsConfigUnrendered(p.Val)
 			}
 		}
 		r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(kind, r.FQN)), r.Config)
+		// As dbt: the config block's keys replace the project's, unmerged.
+		r.Unrendered = l.treeUnrenderedConfig(kind, r.FQN)
+		for k, v := range rawConfig {
+			r.Unrendered[k] = v
+		}
+		if kind == SavedQuery {
+			// As dbt: the top-level tags and the config's, once each, sorted.
+			r.Tags = sortedUnion(r.Tags, toStringList(r.Config["tags"]))
+		}
 		if isDisabledConfig(r.Config) {
 			continue
 		}
-		if l.proj.Semantic == nil {
-			l.proj.Semantic = map[string]*SemanticResource{}
-		}
-		if prev, dup := l.proj.Semantic[r.UniqueID]; dup {
-			l.diags.Add(diag.Errorf(file, r.Pos, "rename one of them", "%s is declared twice: %s:%d and %s:%d",
-				what, prev.File, prev.Pos.Line, file, r.Pos.Line))
+		if !l.addSemantic(r, what) {
 			continue
 		}
-		l.proj.Semantic[r.UniqueID] = r
+		if kind == SemanticModel {
+			l.createMeasureMetrics(file, e)
+		}
+	}
+}
+
+// addSemantic adds r to the project unless its unique id is taken, which
+// is reported.
+func (l *loader) addSemantic(r *SemanticResource, what string) bool {
+	if l.proj.Semantic == nil {
+		l.proj.Semantic = map[string]*SemanticResource{}
+	}
+	if prev, dup := l.proj.Semantic[r.UniqueID]; dup {
+		l.diags.Add(diag.Errorf(r.File, r.Pos, "rename one of them", "%s is declared twice: %s:%d and %s:%d",
+			what, prev.File, prev.Pos.Line, r.File, r.Pos.Line))
+		return false
+	}
+	l.proj.Semantic[r.UniqueID] = r
+	return true
+}
+
+// createMeasureMetrics adds, as dbt's semantic model parser does, a simple
+// metric for each measure of the (enabled) semantic model e that sets
+// create_metric: true. The metric is named and labelled after the measure,
+// measures it, and is declared in the same file; its config is the
+// project's metric config with enabled: true.
+func (l *loader) createMeasureMetrics(file string, e *yaml.Node) {
+	for _, p := range pairs(e) {
+		if p.Key != "measures" || !isSequence(p.Val) {
+			continue
+		}
+		for _, item := range deref(p.Val).Content {
+			m, _ := toValue(item, nil, nil).(map[string]any)
+			name, _ := m["name"].(string)
+			if create, _ := m["create_metric"].(bool); !create || name == "" {
+				continue
+			}
+			label, _ := m["label"].(string)
+			if label == "" {
+				label = name
+			}
+			desc, _ := m["description"].(string)
+			if desc == "" {
+				desc = "Metric created from measure " + name
+			}
+			r := &SemanticResource{UniqueID: string(Metric) + "." + l.cur.name + "." + name, Kind: Metric, Name: name,
+				Package: l.cur.name, Description: desc, Label: label, File: file, Pos: posOf(item), FQN: l.yamlFQN(file, name)}
+			r.Raw = map[string]any{"name": name, "label": label, "description": desc, "type": "simple",
+				"type_params": map[string]any{"measure": name, "expr": name}}
+			r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(Metric, r.FQN)), Config{"enabled": true})
+			r.Unrendered = l.treeUnrenderedConfig(Metric, r.FQN)
+			r.Unrendered["enabled"] = true
+			l.addSemantic(r, "metric "+strconvQuote(name))
+		}
 	}
 }
 
@@ -470,6 +544,95 @@ func (l *loader) checkSemanticModel(file string, e *yaml.Node, what string, r *S
 	}
 }
 
+// checkMetricWindows reports each time window of metric e (type_params'
+// window, its cumulative and conversion params' window, an input metric's
+// offset_window) that is not "<count> <granularity>" with a whole-number
+// count, as dbt's metric parser refuses them.
+func (l *loader) checkMetricWindows(file string, e *yaml.Node, what string) {
+	tp, _ := pairValue(e, "type_params")
+	var windows []*yaml.Node
+	add := func(n *yaml.Node, key string) {
+		if v, ok := pairValue(n, key); ok && !isNull(v) {
+			windows = append(windows, v)
+		}
+	}
+	add(tp, "window")
+	for _, k := range []string{"cumulative_type_params", "conversion_type_params"} {
+		if v, ok := pairValue(tp, k); ok {
+			add(v, "window")
+		}
+	}
+	for _, k := range []string{"numerator", "denominator"} {
+		if v, ok := pairValue(tp, k); ok {
+			add(v, "offset_window")
+		}
+	}
+	if v, ok := pairValue(tp, "metrics"); ok && isSequence(v) {
+		for _, in := range deref(v).Content {
+			add(in, "offset_window")
+		}
+	}
+	for _, w := range windows {
+		s, ok := stringOf(w)
+		parts := strings.Split(strings.ToLower(s), " ")
+		if !ok || len(parts) != 2 {
+			l.diags.Add(diag.Errorf(file, posOf(w), "write the window as <count> <granularity>, e.g. 28 days",
+				"%s: window %q is not a count and a granularity", what, s))
+			continue
+		}
+		if !allDigits(parts[0]) {
+			l.diags.Add(diag.Errorf(file, posOf(w), "write the window as <count> <granularity>, e.g. 28 days",
+				"%s: window %q: count %q is not a whole number", what, s, parts[0]))
+		}
+	}
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+var exportDestinations = keySet("table view")
+
+// checkExports reports each export of saved query e whose export_as, its
+// own or else the saved query's config's, is missing or not table or
+// view, as dbt's saved query parser refuses it.
+func (l *loader) checkExports(file string, e *yaml.Node, what string) {
+	queryDefault := ""
+	if cfg, ok := pairValue(e, "config"); ok {
+		if v, ok := pairValue(cfg, "export_as"); ok && !isNull(v) {
+			queryDefault = l.oneOf(file, v, what+": config: export_as", exportDestinations)
+		}
+	}
+	exports, ok := pairValue(e, "exports")
+	if !ok || isNull(exports) {
+		return
+	}
+	if !isSequence(exports) {
+		l.diags.Add(diag.Errorf(file, posOf(exports), "write exports: as a list of `- name:` entries", "%s: exports must be a list, not %s", what, kindName(exports)))
+		return
+	}
+	for _, x := range deref(exports).Content {
+		name, ok := l.entryName(file, "exports", x)
+		if !ok {
+			continue
+		}
+		xWhat := what + ": export " + strconvQuote(name)
+		l.checkKeys(file, x, xWhat, keySet("name config"))
+		cfg, _ := pairValue(x, "config")
+		if v, ok := pairValue(cfg, "export_as"); ok && !isNull(v) {
+			l.oneOf(file, v, xWhat+": export_as", exportDestinations)
+		} else if queryDefault == "" {
+			l.diags.Add(diag.Errorf(file, posOf(x), "add config: {export_as: table} (or view) to the export or the saved query",
+				"%s has no export_as", xWhat))
+		}
+	}
+}
+
 // yamlFQN is dbt's fqn of a resource declared in properties YAML:
 // [project, the file's folders below its resource path..., name].
 func (l *loader) yamlFQN(file, name string) []string {
@@ -493,6 +656,30 @@ func (l *loader) treeConfig(kind ResourceType, fqn []string) Config {
 		cfg = MergeConfig(cfg, l.proj.TreeConfig(kind, fqn))
 	}
 	return cfg
+}
+
+// treeUnrenderedConfig is treeConfig with the values as written.
+func (l *loader) treeUnrenderedConfig(kind ResourceType, fqn []string) Config {
+	cfg := TreeUnrenderedConfig(l.cur.cfg, kind, fqn)
+	if l.cur.pkg != nil {
+		cfg = MergeConfig(cfg, TreeUnrenderedConfig(l.proj.Config, kind, fqn))
+	}
+	return cfg
+}
+
+// sortedUnion is the strings of a and b, once each, sorted; empty, not
+// nil, when there are none.
+func sortedUnion(a, b []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, s := range append(append([]string(nil), a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func isDisabledConfig(c Config) bool {

@@ -126,6 +126,9 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 			if err := man.Write(dir, "manifest.json"); err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
+			if err := docs.WriteSemanticManifest(dir, s.manifest); err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
 		}
 		if compileErr != nil {
 			return usageErr(compileErr)

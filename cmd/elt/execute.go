@@ -785,7 +785,11 @@ func (s *session) writeManifest() error {
 		return err
 	}
 	if s.f.noPartialParse {
-		return docs.WriteManifest(dir, "manifest.json", s.manifest, s.meta())
+		if err := docs.WriteManifest(dir, "manifest.json", s.manifest, s.meta()); err != nil {
+			return err
+		}
+		// As dbt: the semantic manifest is written with every manifest.
+		return docs.WriteSemanticManifest(dir, s.manifest)
 	}
 	start := time.Now()
 	st, err := docs.WriteManifestCached(dir, "manifest.json", s.manifest, s.meta(),
@@ -798,7 +802,10 @@ func (s *session) writeManifest() error {
 		// A cache that cannot be written does not fail the command.
 		s.log.warn("ManifestCacheNotSaved", st.IndexError.Error(), nil)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return docs.WriteSemanticManifest(dir, s.manifest)
 }
 
 // manifestCacheFile indexes manifest.json for the next write

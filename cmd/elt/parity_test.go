@@ -23,6 +23,7 @@ func TestGraphAsDBTHoldsIt(t *testing.T) {
 	writeFile(t, dir, "models/z_parent.sql", "select 1 as id\n")
 	writeFile(t, dir, "models/b.sql", "select id from {{ ref('z_parent') }}\n")
 	writeFile(t, dir, "models/eph.sql", "{{ config(materialized='ephemeral') }}\n-- to be written\n")
+	writeFile(t, dir, "models/metricflow_time_spine.sql", "select current_date as date_day\n") // dbt needs a time spine with semantic models
 	writeFile(t, dir, "models/props.yml", `models:
   - name: b
     columns:

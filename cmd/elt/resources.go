@@ -17,7 +17,7 @@ func resourceGraphNodes(m *compiler.Manifest) []graph.Node {
 	}
 	for id, r := range p.Semantic {
 		out = append(out, graph.Node{ID: id, Name: r.Name, ResourceType: string(r.Kind), Package: r.Package, Path: r.File,
-			FQN: r.FQN, Config: r.Config, DependsOn: r.DependsOnIDs})
+			FQN: r.FQN, Tags: r.Tags, Config: r.Config, DependsOn: r.DependsOnIDs})
 	}
 	return out
 }

@@ -58,6 +58,7 @@ func resourcesProject(t *testing.T) string {
 	writeFile(t, dir, "models/private_m.sql", "select 1 as id\n")
 	writeFile(t, dir, "models/fin_user.sql", "select * from {{ ref('private_m') }}\n")
 	writeFile(t, dir, "models/resources.yml", resourcesYML)
+	writeFile(t, dir, "models/metricflow_time_spine.sql", "select current_date as date_day\n") // dbt needs a time spine with semantic models
 	writeFile(t, dir, "analyses/report.sql", "-- who joined\nselect name from {{ ref('people_t') }} where id > {{ var('min_id', 2) }}\n")
 	writeFile(t, dir, "analyses/analyses.yml", "version: 2\nanalyses:\n  - name: report\n    description: people after the first two\n")
 	return dir

@@ -22,6 +22,7 @@ func TestStateModifiedResources(t *testing.T) {
 		"{% macro cols() %}{{ mypkg.inner() }}{% endmacro %}\n{% macro inner() %}1{% endmacro %}\n")
 	writeFile(t, dir, "models/m.sql", "select {{ mypkg.cols() }} as x, current_date as d\n")
 	writeFile(t, dir, "models/other.sql", "select 2 as y\n")
+	writeFile(t, dir, "models/metricflow_time_spine.sql", "select current_date as date_day\n") // dbt needs a time spine with semantic models
 	writeFile(t, dir, "models/schema.yml", `version: 2
 semantic_models:
   - name: m_sm
