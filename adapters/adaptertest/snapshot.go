@@ -623,7 +623,7 @@ func testSnapshotDuplicateKey(t *testing.T, e *env, sn adapters.Snapshotter) {
 	res = e.snapshot(t, sn, s)
 	w = duplicateWarning(t, "run 2", res)
 	equal(t, "run 2: warning samples", []string{"id=3 (2 rows)"}, w.Samples)
-	equal(t, "run 2: result", "SNAPSHOT 0 new, 3 changed", res.Message)
+	equal(t, "run 2: result", e.snapshotResult("SNAPSHOT 0 new, 3 changed", 3), res.Message)
 	afterRun2 := [][]any{
 		{int64(1), "a", scd(1, upd1), upd1, upd1, nil},
 		{int64(2), "b", scd(2, upd1), upd1, upd1, upd3},
@@ -643,7 +643,7 @@ func testSnapshotDuplicateKey(t *testing.T, e *env, sn adapters.Snapshotter) {
 	s.Now = snapshotTime(run3)
 	res = e.snapshot(t, sn, s)
 	equal(t, "run 3: warnings", 0, len(res.Warnings))
-	equal(t, "run 3: result", "SNAPSHOT 0 new, 0 changed", res.Message)
+	equal(t, "run 3: result", e.snapshotResult("SNAPSHOT 0 new, 0 changed", 0), res.Message)
 	equal(t, "run 3: rows", afterRun2, timesAsText(e.rows(t, query)))
 	e.noLeftovers(t)
 }
@@ -677,7 +677,7 @@ func testSnapshotDuplicateKeyCheck(t *testing.T, e *env, sn adapters.Snapshotter
 	s.Now = snapshotTime(run2)
 	res = e.snapshot(t, sn, s)
 	duplicateWarning(t, "run 2", res)
-	equal(t, "run 2: result", "SNAPSHOT 0 new, 2 changed, 0 deleted", res.Message)
+	equal(t, "run 2: result", e.snapshotResult("SNAPSHOT 0 new, 2 changed, 0 deleted", 2), res.Message)
 	equal(t, "run 2: rows", [][]any{
 		{int64(1), "x", scd(r1), r1, r2},
 		{int64(1), "y", scd(r1), r1, r2},
@@ -690,7 +690,7 @@ func testSnapshotDuplicateKeyCheck(t *testing.T, e *env, sn adapters.Snapshotter
 	s.Now = snapshotTime(run3)
 	res = e.snapshot(t, sn, s)
 	equal(t, "run 3: warnings", 0, len(res.Warnings))
-	equal(t, "run 3: result", "SNAPSHOT 1 new, 0 changed, 2 deleted", res.Message)
+	equal(t, "run 3: result", e.snapshotResult("SNAPSHOT 1 new, 0 changed, 2 deleted", 1), res.Message)
 	equal(t, "run 3: rows", [][]any{
 		{int64(1), "x", scd(r1), r1, r2},
 		{int64(1), "y", scd(r1), r1, r2},
@@ -744,4 +744,15 @@ func testSnapshotAtomic(t *testing.T, e *env, sn adapters.Snapshotter) {
 	e.snapshot(t, sn, s)
 	equal(t, "rows after a no-change run", before, e.rows(t, query))
 	e.noLeftovers(t)
+}
+
+// snapshotResult is a later snapshot run's response: elt's count of new,
+// changed and deleted keys, or on PostgreSQL the tag of dbt's
+// snapshot_merge_sql's closing insert, INSERT 0 <rows inserted>, as
+// dbt-postgres reports it.
+func (e *env) snapshotResult(counts string, inserted int) string {
+	if e.d.Type() == "postgres" {
+		return fmt.Sprintf("INSERT 0 %d", inserted)
+	}
+	return counts
 }
