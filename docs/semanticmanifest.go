@@ -1,13 +1,9 @@
 package docs
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"sort"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/targetfs"
@@ -35,9 +31,13 @@ const legacyTimeSpine = "metricflow_time_spine"
 // keys in the models' field order.
 func WriteSemanticManifest(dir *targetfs.Dir, m *compiler.Manifest) error {
 	if err := dir.WriteAtomic(SemanticManifestFile, func(w io.Writer) error {
-		var buf bytes.Buffer
-		writePyJSON(&buf, SemanticManifest(m))
-		_, err := w.Write(buf.Bytes())
+		// Python's json.dumps, as jinja's tojson writes it; an object
+		// keeps its keys' order, a mapping (meta) has them sorted.
+		text, err := jinja.DumpJSON(SemanticManifest(m), jinja.JSONOptions{Default: pyValue})
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, text)
 		return err
 	}); err != nil {
 		return fmt.Errorf("docs: write %s: %w", SemanticManifestFile, err)
@@ -361,109 +361,22 @@ func projectConfiguration(m *compiler.Manifest, hasSemanticModels bool) pyObject
 	}
 }
 
-// writePyJSON writes v as Python's json.dumps does by default: ", " and
-// ": " separators, non-ASCII characters as \u escapes.
-func writePyJSON(buf *bytes.Buffer, v any) {
+// pyValue is what json.dumps writes for the semantic manifest's own
+// types: an object as a dict in its keys' order, a list of strings.
+func pyValue(v any) (any, error) {
 	switch x := v.(type) {
-	case nil:
-		buf.WriteString("null")
-	case bool:
-		if x {
-			buf.WriteString("true")
-		} else {
-			buf.WriteString("false")
-		}
-	case string:
-		writePyString(buf, x)
-	case int:
-		buf.WriteString(strconv.Itoa(x))
-	case int64:
-		buf.WriteString(strconv.FormatInt(x, 10))
-	case uint64:
-		buf.WriteString(strconv.FormatUint(x, 10))
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			buf.WriteString("NaN")
-		case math.IsInf(x, 1):
-			buf.WriteString("Infinity")
-		case math.IsInf(x, -1):
-			buf.WriteString("-Infinity")
-		default:
-			buf.WriteString(jinja.FloatRepr(x))
-		}
 	case pyObject:
-		buf.WriteByte('{')
-		for i, f := range x {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			writePyString(buf, f.key)
-			buf.WriteString(": ")
-			writePyJSON(buf, f.val)
+		d := jinja.NewDict()
+		for _, f := range x {
+			d.Set(f.key, f.val)
 		}
-		buf.WriteByte('}')
-	case map[string]any:
-		// A meta mapping: its keys sorted (Go keeps no order).
-		o := make(pyObject, 0, len(x))
-		for _, k := range sortedMapKeys(x) {
-			o = append(o, pyField{k, x[k]})
-		}
-		writePyJSON(buf, o)
-	case []any:
-		buf.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			writePyJSON(buf, e)
-		}
-		buf.WriteByte(']')
+		return d, nil
 	case []string:
-		buf.WriteByte('[')
+		out := make([]any, len(x))
 		for i, e := range x {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			writePyString(buf, e)
+			out[i] = e
 		}
-		buf.WriteByte(']')
-	default:
-		writePyString(buf, fmt.Sprint(x))
+		return out, nil
 	}
-}
-
-func writePyString(buf *bytes.Buffer, s string) {
-	buf.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			buf.WriteString(`\"`)
-		case '\\':
-			buf.WriteString(`\\`)
-		case '\n':
-			buf.WriteString(`\n`)
-		case '\r':
-			buf.WriteString(`\r`)
-		case '\t':
-			buf.WriteString(`\t`)
-		case '\b':
-			buf.WriteString(`\b`)
-		case '\f':
-			buf.WriteString(`\f`)
-		default:
-			switch {
-			case r == utf8.RuneError:
-				fmt.Fprintf(buf, `\u%04x`, r)
-			case r < 0x20 || r > 0x7e && r < 0x10000:
-				fmt.Fprintf(buf, `\u%04x`, r)
-			case r >= 0x10000:
-				r -= 0x10000
-				fmt.Fprintf(buf, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-			default:
-				buf.WriteRune(r)
-			}
-		}
-	}
-	buf.WriteByte('"')
+	return nil, fmt.Errorf("semantic manifest: %T is not JSON serializable", v)
 }
