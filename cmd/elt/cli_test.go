@@ -399,24 +399,11 @@ func TestStoreFailures(t *testing.T) {
 	checkRelationNames := func(want map[string]any) {
 		t.Helper()
 		nodes, _ := readManifest(t, dir)["nodes"].(map[string]any)
-		results := map[string]any{}
-		b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rr struct {
-			Results []map[string]any `json:"results"`
-		}
-		if err := json.Unmarshal(b, &rr); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rr.Results {
-			results[r["unique_id"].(string)] = r["relation_name"]
-		}
+		results := runResultEntries(t, dir)
 		for id, rel := range want {
 			node, _ := nodes[id].(map[string]any)
-			if node["relation_name"] != rel || results[id] != rel {
-				t.Errorf("%s: relation_name %v in the manifest, %v in run_results, want %v", id, node["relation_name"], results[id], rel)
+			if node["relation_name"] != rel || results[id]["relation_name"] != rel {
+				t.Errorf("%s: relation_name %v in the manifest, %v in run_results, want %v", id, node["relation_name"], results[id]["relation_name"], rel)
 			}
 		}
 	}

@@ -252,6 +252,28 @@ type rrEntry struct {
 	UniqueID string `json:"unique_id"`
 }
 
+// runResultEntries are target/run_results.json's results of the project
+// in dir, whole, by unique id.
+func runResultEntries(t *testing.T, dir string) map[string]map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, r := range doc.Results {
+		id, _ := r["unique_id"].(string)
+		out[id] = r
+	}
+	return out
+}
+
 // readRunResults indexes results by node name (the unique id's third part).
 func readRunResults(t *testing.T, path string) map[string]rrEntry {
 	t.Helper()

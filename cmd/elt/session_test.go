@@ -535,19 +535,9 @@ exposures:
 	wantAll(t, res.stdout, "NO-OP exposure dash ", "NO-OP saved query sq ", "[NO-OP in 0.00s]",
 		"Finished running 1 exposure, 1 saved query, 2 view models", "Done. PASS=2 WARN=0 ERROR=0 SKIP=0 NO-OP=2 TOTAL=4")
 	wantNone(t, res.stdout, "START exposure", "START saved query")
-	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rr struct {
-		Results []map[string]any `json:"results"`
-	}
-	if err := json.Unmarshal(b, &rr); err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]string{}
-	for _, r := range rr.Results {
-		got[r["unique_id"].(string)] = fmt.Sprint(r["status"], " ", r["message"], " ", r["timing"], " ", r["compiled"], " ", r["failures"], " ", r["adapter_response"])
+	for id, r := range runResultEntries(t, dir) {
+		got[id] = fmt.Sprint(r["status"], " ", r["message"], " ", r["timing"], " ", r["compiled"], " ", r["failures"], " ", r["adapter_response"])
 	}
 	for _, id := range []string{"exposure.p.dash", "saved_query.p.sq"} {
 		if want := "no-op NO-OP [] <nil> 0 map[]"; got[id] != want {
