@@ -3,6 +3,8 @@ package docs
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/elt-dev/elt/compiler"
@@ -86,15 +88,15 @@ func (o pyObject) set(key string, val any) pyObject {
 func SemanticManifest(m *compiler.Manifest) pyObject {
 	res := m.Resources(0)
 	semanticModels := []any{}
-	for _, id := range sortedMapKeys(res.SemanticModels) {
+	for _, id := range slices.Sorted(maps.Keys(res.SemanticModels)) {
 		semanticModels = append(semanticModels, semanticModelObject(res.SemanticModels[id]))
 	}
 	metrics := []any{}
-	for _, id := range sortedMapKeys(res.Metrics) {
+	for _, id := range slices.Sorted(maps.Keys(res.Metrics)) {
 		metrics = append(metrics, metricObject(res.Metrics[id]))
 	}
 	savedQueries := []any{}
-	for _, id := range sortedMapKeys(res.SavedQueries) {
+	for _, id := range slices.Sorted(maps.Keys(res.SavedQueries)) {
 		savedQueries = append(savedQueries, savedQueryObject(res.SavedQueries[id]))
 	}
 	return pyObject{
@@ -103,15 +105,6 @@ func SemanticManifest(m *compiler.Manifest) pyObject {
 		{"project_configuration", projectConfiguration(m, len(semanticModels) > 0)},
 		{"saved_queries", savedQueries},
 	}
-}
-
-func sortedMapKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // elementConfig is a config as dbt-semantic-interfaces keeps it: its meta.
