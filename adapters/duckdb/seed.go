@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -21,7 +22,8 @@ import (
 
 // LoadSeed loads a CSV file with DuckDB's own reader: header names become
 // column names as written, types are detected from the whole file unless
-// s.ColumnTypes sets them, and empty fields become NULL.
+// s.ColumnTypes sets them (whole numbers INTEGER where they fit, as dbt's),
+// and empty fields become NULL.
 //
 // Like dbt's seed materialization, an existing table is emptied and
 // refilled in place (keeping its column types), and FullRefresh, a missing
@@ -138,7 +140,63 @@ func loadSeedPath(ctx context.Context, t sqlTx, p seedPath, rel adapters.Relatio
 	*rows, err = replaceTable(ctx, t, rel, func(tmp string) string {
 		return "create table " + tmp + " as select * from " + reader
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return narrowIntegers(ctx, t, rel, s)
+}
+
+// narrowIntegers makes each whole-number column of a freshly built seed
+// table whose type was detected (not the seed's column_types) INTEGER when
+// every value fits one, as dbt types seeds: agate's integer, which
+// dbt-duckdb creates as INTEGER (dbt-adapters' SQLAdapter
+// convert_integer_type). DuckDB's sniffer says BIGINT. A column with a
+// value beyond INTEGER's range stays BIGINT, where dbt's load would fail.
+func narrowIntegers(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed) error {
+	cols, err := columns(ctx, t.tx, rel)
+	if err != nil {
+		return err
+	}
+	d := Dialect{}
+	var wide []string
+	var fits []string
+	for _, c := range cols {
+		if !strings.EqualFold(c.DataType, "BIGINT") || setType(s.ColumnTypes, c.Name) {
+			continue
+		}
+		q := d.Quote(c.Name)
+		wide = append(wide, c.Name)
+		fits = append(fits, fmt.Sprintf("coalesce(min(%s) >= %d and max(%s) <= %d, true)", q, math.MinInt32, q, math.MaxInt32))
+	}
+	if len(wide) == 0 {
+		return nil
+	}
+	res, err := queryAll(ctx, t.tx, "select "+strings.Join(fits, ", ")+" from "+d.RenderRelation(rel))
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != len(wide) {
+		return fmt.Errorf("checking integer ranges: unexpected result %v", res.Rows)
+	}
+	for i, c := range wide {
+		if ok, _ := res.Rows[0][i].(bool); !ok {
+			continue
+		}
+		if _, err := t.Exec(ctx, "alter table "+d.RenderRelation(rel)+" alter column "+d.Quote(c)+" type integer"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setType reports whether a seed's column_types name the column.
+func setType(types map[string]string, name string) bool {
+	for k := range types {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // blankRows is how many rows of nulls dbt would load from the blank lines
@@ -199,7 +257,10 @@ func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s ad
 	if err != nil {
 		return 0, err
 	}
-	return rows, emptyToInteger(ctx, t, rel, text)
+	if err := emptyToInteger(ctx, t, rel, text); err != nil {
+		return 0, err
+	}
+	return rows, narrowIntegers(ctx, t, rel, s)
 }
 
 // seedPath is one way of building a seed's table; LoadSeed tries them in
@@ -305,7 +366,15 @@ func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adap
 			// branch, and "is null or (...)" made DuckDB merge and sort
 			// two selections per vector (a NULL text fails the check as
 			// NULL, so it reaches the second branch).
-			outer[i] = "case when " + cond + " then " + val + " when " + src + " is null then null" +
+			out := val
+			if c.typ == "BIGINT" {
+				// dbt's integer (see narrowIntegers): a value beyond
+				// INTEGER's range fails the check, and the slower paths
+				// keep such a column BIGINT.
+				cond += fmt.Sprintf(" and %s between %d and %d", val, math.MinInt32, math.MaxInt32)
+				out = "cast(" + val + " as integer)"
+			}
+			outer[i] = "case when " + cond + " then " + out + " when " + src + " is null then null" +
 				" else error(" + literal(sampleCheckFailed) + ") end as " + d.Quote(c.name)
 		default:
 			return 0, errSampleNotEnough

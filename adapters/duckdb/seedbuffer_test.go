@@ -33,18 +33,18 @@ func TestSeedBufferSameTable(t *testing.T) {
 		path        int
 	}{
 		"the benchmark's file": {csv: func(path string) error { return benchgen.WriteCSV(path, 9<<20) },
-			want: "id BIGINT, amount DOUBLE, day DATE, updated_at TIMESTAMP, active BOOLEAN, label VARCHAR", path: oneRead},
+			want: "id INTEGER, amount DOUBLE, day DATE, updated_at TIMESTAMP, active BOOLEAN, label VARCHAR", path: oneRead},
 		"quoted newlines and delimiters across buffers": {csv: writeCSV(tallCSV("id,note,v", n, func(i int) string {
 			return fmt.Sprintf("%d,\"line %d\nand, \"\"more\"\"\n%s\",%d.25", i, i, strings.Repeat("x", i%40), i)
-		})), want: "id BIGINT, note VARCHAR, v DOUBLE", path: oneRead},
+		})), want: "id INTEGER, note VARCHAR, v DOUBLE", path: oneRead},
 		"a late decimal in an int column": {csv: writeCSV(tallCSV("id,v,d", n, func(i int) string {
 			if i == n-7 {
 				return fmt.Sprintf("%d,1.5,%s", i, dates(i))
 			}
 			return fmt.Sprintf("%d,%d,%s", i, i%1000, dates(i))
-		})), want: "id BIGINT, v DOUBLE, d DATE", path: fellBack},
+		})), want: "id INTEGER, v DOUBLE, d DATE", path: fellBack},
 		"column_types": {csv: writeCSV(tallCSV("id,code", n, func(i int) string { return fmt.Sprintf("%d,%03d", i, i%1000) })),
-			columnTypes: map[string]string{"code": "varchar"}, want: "id BIGINT, code VARCHAR", path: oneRead},
+			columnTypes: map[string]string{"code": "varchar"}, want: "id INTEGER, code VARCHAR", path: oneRead},
 	}
 	ctx := context.Background()
 	for name, c := range cases {

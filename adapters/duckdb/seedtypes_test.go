@@ -58,8 +58,8 @@ func TestSeedTypesSameAsFullDetection(t *testing.T) {
 		want        string // the types, as "name TYPE, ..."
 		path        int
 	}{
-		"int then decimal after the sample":    {csv: lateValue("id,v", ints, "1.5"), want: "id BIGINT, v DOUBLE", path: fellBack},
-		"int then text after the sample":       {csv: lateValue("id,v", ints, "abc"), want: "id BIGINT, v VARCHAR", path: fellBack},
+		"int then decimal after the sample":    {csv: lateValue("id,v", ints, "1.5"), want: "id INTEGER, v DOUBLE", path: fellBack},
+		"int then text after the sample":       {csv: lateValue("id,v", ints, "abc"), want: "id INTEGER, v VARCHAR", path: fellBack},
 		"int then leading zero":                {csv: lateValue("id,v", ints, "007"), path: fellBack},
 		"int then plus sign":                   {csv: lateValue("id,v", ints, "+5"), path: fellBack},
 		"int then exponent":                    {csv: lateValue("id,v", ints, "1e3"), path: fellBack},
@@ -71,82 +71,89 @@ func TestSeedTypesSameAsFullDetection(t *testing.T) {
 		"double then trailing space":           {csv: lateValue("id,v", doubles, `"1.5 "`), path: fellBack},
 		"double then leading space":            {csv: lateValue("id,v", doubles, `" 07.5"`), path: fellBack},
 		"double then underscore":               {csv: lateValue("id,v", doubles, "1_0.5"), path: fellBack},
-		"double then text":                     {csv: lateValue("id,v", doubles, "n/a"), want: "id BIGINT, v VARCHAR", path: fellBack},
-		"doubles with exponents and zeros":     {csv: lateValue("id,v", doubles, "-0.5e-3"), want: "id BIGINT, v DOUBLE", path: oneRead},
+		"double then text":                     {csv: lateValue("id,v", doubles, "n/a"), want: "id INTEGER, v VARCHAR", path: fellBack},
+		"doubles with exponents and zeros":     {csv: lateValue("id,v", doubles, "-0.5e-3"), want: "id INTEGER, v DOUBLE", path: oneRead},
 		"boolean then 1":                       {csv: lateValue("id,b", bools, "1"), path: fellBack},
 		"boolean then y":                       {csv: lateValue("id,b", bools, "y"), path: fellBack},
-		"boolean then text after the sample":   {csv: lateValue("id,b", bools, "maybe"), want: "id BIGINT, b VARCHAR", path: fellBack},
-		"boolean then T":                       {csv: lateValue("id,b", bools, "T"), want: "id BIGINT, b BOOLEAN", path: oneRead},
-		"date then timestamp after the sample": {csv: lateValue("id,d", dates, "2024-03-01 10:11:12"), want: "id BIGINT, d TIMESTAMP", path: fellBack},
-		"date with one bad value at the end":   {csv: lateValue("id,d", dates, "2024-13-45"), want: "id BIGINT, d VARCHAR", path: fellBack},
-		"date then quoted empty":               {csv: lateValue("id,d", dates, `""`), want: "id BIGINT, d DATE"},
-		"timestamp then date":                  {csv: lateValue("id,d", stamps, "2024-03-01"), want: "id BIGINT, d TIMESTAMP"},
+		"boolean then text after the sample":   {csv: lateValue("id,b", bools, "maybe"), want: "id INTEGER, b VARCHAR", path: fellBack},
+		"boolean then T":                       {csv: lateValue("id,b", bools, "T"), want: "id INTEGER, b BOOLEAN", path: oneRead},
+		"date then timestamp after the sample": {csv: lateValue("id,d", dates, "2024-03-01 10:11:12"), want: "id INTEGER, d TIMESTAMP", path: fellBack},
+		"date with one bad value at the end":   {csv: lateValue("id,d", dates, "2024-13-45"), want: "id INTEGER, d VARCHAR", path: fellBack},
+		"date then quoted empty":               {csv: lateValue("id,d", dates, `""`), want: "id INTEGER, d DATE"},
+		"timestamp then date":                  {csv: lateValue("id,d", stamps, "2024-03-01"), want: "id INTEGER, d TIMESTAMP"},
 		"timestamp then offset":                {csv: lateValue("id,d", stamps, "2024-03-01 10:11:12+00")},
-		"timestamp then text":                  {csv: lateValue("id,d", stamps, "soon"), want: "id BIGINT, d VARCHAR", path: fellBack},
+		"timestamp then text":                  {csv: lateValue("id,d", stamps, "soon"), want: "id INTEGER, d VARCHAR", path: fellBack},
 		"times":                                {csv: lateValue("id,t", func(i int) string { return fmt.Sprintf("10:%02d:00", i%60) }, "25:00:00")},
 		"empty until after the sample, then ints": {csv: tallCSV("id,v", n, func(i int) string {
 			if i >= late {
 				return fmt.Sprintf("%d,%d", i, i)
 			}
 			return fmt.Sprintf("%d,", i)
-		}), want: "id BIGINT, v BIGINT", path: fellBack},
+		}), want: "id INTEGER, v INTEGER", path: fellBack},
 		"empty in the first rows, then text": {csv: tallCSV("id,v", n, func(i int) string {
 			if i >= 3000 {
 				return fmt.Sprintf("%d,t%d", i, i)
 			}
 			return fmt.Sprintf("%d,", i)
-		}), want: "id BIGINT, v VARCHAR"},
+		}), want: "id INTEGER, v VARCHAR"},
+		"int beyond INTEGER after the sample": {csv: lateValue("id,v", ints, "3000000000"), want: "id INTEGER, v BIGINT", path: fellBack},
+		"ints beyond INTEGER from the start": {csv: tallCSV("id,v", n, func(i int) string {
+			return fmt.Sprintf("%d,%d", i, -5000000000-i)
+		}), want: "id INTEGER, v BIGINT", path: fellBack},
+		"INTEGER's bounds": {csv: tallCSV("id,v", n, func(i int) string {
+			return fmt.Sprintf("%d,%d", i, []int64{-2147483648, 2147483647, 0}[i%3])
+		}), want: "id INTEGER, v INTEGER", path: oneRead},
 		"always empty": {csv: tallCSV("id,v,w", n, func(i int) string {
 			return fmt.Sprintf("%d,,x", i)
-		}), want: "id BIGINT, v INTEGER, w VARCHAR", path: oneRead},
+		}), want: "id INTEGER, v INTEGER, w VARCHAR", path: oneRead},
 		"day-first dates that look month-first in the sample": {csv: lateValue("id,d", func(i int) string {
 			return fmt.Sprintf("%02d/%02d/2020", i%12+1, i%12+1)
-		}, "25/02/2020"), want: "id BIGINT, d DATE", path: oneRead}, // DuckDB prefers day first
+		}, "25/02/2020"), want: "id INTEGER, d DATE", path: oneRead}, // DuckDB prefers day first
 		"ambiguous dates, then month first": {csv: lateValue("id,d", func(i int) string {
 			return fmt.Sprintf("%02d/%02d/2020", i%12+1, i%12+1)
-		}, "02/25/2020"), want: "id BIGINT, d VARCHAR", path: fellBack},
+		}, "02/25/2020"), want: "id INTEGER, d VARCHAR", path: fellBack},
 		"text from the start": {csv: tallCSV("id,name", n, func(i int) string {
 			return fmt.Sprintf("%d,name %d", i, i)
-		}), want: "id BIGINT, name VARCHAR", path: oneRead},
+		}), want: "id INTEGER, name VARCHAR", path: oneRead},
 		"quoted numbers": {csv: tallCSV("id,v,w", n, func(i int) string {
 			return fmt.Sprintf(`"%d","%d.5","%t"`, i, i, i%3 == 0)
-		}), want: "id BIGINT, v DOUBLE, w BOOLEAN", path: oneRead},
+		}), want: "id INTEGER, v DOUBLE, w BOOLEAN", path: oneRead},
 		"every type, as the benchmark's file": {csv: tallCSV("id,amount,day,updated_at,active,label", n, func(i int) string {
 			return fmt.Sprintf("%d,%d.%02d,%s,%s,%t,label_%x", i, i*7%100000, i%100, dates(i), stamps(i), i%3 == 0, i)
-		}), want: "id BIGINT, amount DOUBLE, day DATE, updated_at TIMESTAMP, active BOOLEAN, label VARCHAR", path: oneRead},
+		}), want: "id INTEGER, amount DOUBLE, day DATE, updated_at TIMESTAMP, active BOOLEAN, label VARCHAR", path: oneRead},
 		"semicolons, int then decimal": {csv: strings.ReplaceAll(lateValue("id,v", ints, "1.5"), ",", ";"), delim: ";",
-			want: "id BIGINT, v DOUBLE", path: fellBack},
+			want: "id INTEGER, v DOUBLE", path: fellBack},
 		"pipes": {csv: strings.ReplaceAll(tallCSV("id,v,d", n, func(i int) string { return fmt.Sprintf("%d,%d.5,%s", i, i, dates(i)) }), ",", "|"), delim: "|",
-			want: "id BIGINT, v DOUBLE, d DATE", path: oneRead},
+			want: "id INTEGER, v DOUBLE, d DATE", path: oneRead},
 		"column_types kept": {csv: tallCSV("id,code", n, func(i int) string {
 			return fmt.Sprintf("%d,%03d", i, i%1000)
-		}), columnTypes: map[string]string{"code": "varchar"}, want: "id BIGINT, code VARCHAR", path: oneRead},
+		}), columnTypes: map[string]string{"code": "varchar"}, want: "id INTEGER, code VARCHAR", path: oneRead},
 		"column_types over a late decimal": {csv: lateValue("id,v", ints, "1.5"), columnTypes: map[string]string{"V": "double"},
-			want: "id BIGINT, v DOUBLE", path: oneRead},
+			want: "id INTEGER, v DOUBLE", path: oneRead},
 		"columns named like the load's own": {csv: lateValue("s0,v0", func(i int) string { return fmt.Sprint(i % 7) }, "1.5"),
-			want: "s0 BIGINT, v0 DOUBLE", path: fellBack},
+			want: "s0 INTEGER, v0 DOUBLE", path: fellBack},
 		"columns named like the load's own, read once": {csv: tallCSV(`s1,v0,"s0"`, n, func(i int) string { return fmt.Sprintf("%d,%d.5,%t", i, i, i%2 == 0) }),
-			want: "s1 BIGINT, v0 DOUBLE, s0 BOOLEAN", path: oneRead},
+			want: "s1 INTEGER, v0 DOUBLE, s0 BOOLEAN", path: oneRead},
 		"checked columns with empty values": {csv: tallCSV("id,v,w,b", n, func(i int) string {
 			if i%7 == 3 || i == late {
 				return fmt.Sprintf("%d,,,", i)
 			}
 			return fmt.Sprintf("%d,%d,%d.5,%t", i, i%1000, i, i%2 == 0)
-		}), want: "id BIGINT, v BIGINT, w DOUBLE, b BOOLEAN", path: oneRead},
+		}), want: "id INTEGER, v INTEGER, w DOUBLE, b BOOLEAN", path: oneRead},
 		"checked columns with quoted empty values": {csv: tallCSV("id,v,w,b", n, func(i int) string {
 			if i%5 == 1 {
 				return fmt.Sprintf(`%d,"","",""`, i)
 			}
 			return fmt.Sprintf("%d,%d,%d.5,%t", i, i%1000, i, i%2 == 0)
-		}), want: "id BIGINT, v BIGINT, w DOUBLE, b BOOLEAN", path: oneRead},
+		}), want: "id INTEGER, v INTEGER, w DOUBLE, b BOOLEAN", path: oneRead},
 		"int then negative leading zeros":   {csv: lateValue("id,v", ints, "-007")},
 		"double then negative leading zero": {csv: lateValue("id,v", doubles, "-07.5")},
-		"boolean then F":                    {csv: lateValue("id,b", bools, "F"), want: "id BIGINT, b BOOLEAN", path: oneRead},
+		"boolean then F":                    {csv: lateValue("id,b", bools, "F"), want: "id INTEGER, b BOOLEAN", path: oneRead},
 		"boolean then TRUE": {csv: lateValue("id,b", func(i int) string { return []string{"true", "False", "t"}[i%3] }, "TRUE"),
-			want: "id BIGINT, b BOOLEAN", path: oneRead},
+			want: "id INTEGER, b BOOLEAN", path: oneRead},
 		"boolean then 0": {csv: lateValue("id,b", bools, "0"), path: fellBack},
 		"header only":    {csv: "id,name\n", want: "id INTEGER, name INTEGER", path: oneRead},
-		"short file":     {csv: "id,amount,day\n1,2.50,2024-01-01\n2,,2024-01-02\n", want: "id BIGINT, amount DOUBLE, day DATE", path: oneRead},
+		"short file":     {csv: "id,amount,day\n1,2.50,2024-01-01\n2,,2024-01-02\n", want: "id INTEGER, amount DOUBLE, day DATE", path: oneRead},
 	}
 	ctx := context.Background()
 	for name, c := range cases {
@@ -264,7 +271,7 @@ func TestSeedSettingsThatDefeatTheChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := fmt.Sprint(res.Rows[0][0]), "id BIGINT, v DOUBLE, name VARCHAR"; got != want {
+			if got, want := fmt.Sprint(res.Rows[0][0]), "id INTEGER, v DOUBLE, name VARCHAR"; got != want {
 				t.Errorf("types: want %s, got %s", want, got)
 			}
 			if full.Load() == 0 {

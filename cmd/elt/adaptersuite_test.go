@@ -1143,6 +1143,28 @@ func TestSeedColumnTypesNotInFileAsDBT(t *testing.T) {
 	}
 }
 
+// TestSeedIntegersAsDBT: whole-number seed columns are INTEGER on DuckDB,
+// as dbt-duckdb creates agate's integer (dbt-adapters' SQLAdapter
+// convert_integer_type), so a contract saying integer on a model that
+// selects them holds; a column with a value beyond INTEGER's range is
+// BIGINT, where dbt's load fails.
+func TestSeedIntegersAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/s.csv", "id,big,amount\n1,3000000000,1.5\n2,4,2\n")
+	writeFile(t, dir, "models/m.sql", "select id from {{ ref('s') }}\n")
+	writeFile(t, dir, "models/m.yml", `models:
+  - name: m
+    config: {contract: {enforced: true}, materialized: table}
+    columns:
+      - name: id
+        data_type: integer
+`)
+	mustElt(t, dir, "build")
+	if got := rowsOf(t, dir, "(select typeof(id), typeof(big), typeof(amount) from main.s limit 1)"); got != "INTEGER|BIGINT|DOUBLE" {
+		t.Errorf("s: %q", got)
+	}
+}
+
 // TestDisabledSourceInManifestAsDBT: a source table its config disables
 // is listed under the manifest's disabled, as a source, as dbt lists it.
 func TestDisabledSourceInManifestAsDBT(t *testing.T) {

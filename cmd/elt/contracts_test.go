@@ -34,7 +34,7 @@ models:
         data_type: string
         constraints: [{type: unique}]
       - name: age
-        data_type: bigint
+        data_type: integer
 `
 
 func TestContractEnforced(t *testing.T) {
@@ -47,7 +47,7 @@ func TestContractEnforced(t *testing.T) {
 	// declared types and constraints; the warehouse enforces them.
 	db := openDB(t, filepath.Join(dir, "p.duckdb"))
 	cols := queryRows(t, db, "select column_name || ' ' || data_type || ' ' || is_nullable from information_schema.columns where table_name = 'people' order by ordinal_position")
-	if want := "id INTEGER NO\nname VARCHAR YES\nage BIGINT YES"; cols != want {
+	if want := "id INTEGER NO\nname VARCHAR YES\nage INTEGER YES"; cols != want {
 		t.Errorf("columns:\n%s\nwant:\n%s", cols, want)
 	}
 	for _, stmt := range []string{
@@ -95,7 +95,7 @@ func TestContractMismatchFailsBeforeRunning(t *testing.T) {
 		"This model has an enforced contract that failed.",
 		"| column_name | definition_type | contract_type | mismatch_reason       |",
 		"| full_name   | VARCHAR         |               | missing in contract   |",
-		"| age         | VARCHAR         | bigint        | data type mismatch    |",
+		"| age         | VARCHAR         | INT           | data type mismatch    |",
 		"| name        |                 | TEXT          | missing in definition |",
 		"SKIP relation main.after_people",
 	)
@@ -123,7 +123,7 @@ func TestContractWarningsAndErrors(t *testing.T) {
 	}
 
 	for _, c := range []struct{ name, yml, want string }{
-		{"untyped column", strings.Replace(peopleContract, "        data_type: bigint\n", "", 1),
+		{"untyped column", strings.Replace(peopleContract, "      - name: age\n        data_type: integer\n", "      - name: age\n", 1),
 			"models/people.yml:3:5: Contracted models require data_type to be defined for each column. Please ensure that the column name and data_type are defined within the YAML configuration for the ['age'] column(s)."},
 		{"incremental ignore", strings.Replace(peopleContract, "materialized: table", "materialized: incremental", 1),
 			"an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not ignore"},

@@ -140,7 +140,7 @@ func TestDocsGenerateShop(t *testing.T) {
 	for _, want := range []struct {
 		name, typ string
 		index     int
-	}{{"order_id", "BIGINT", 1}, {"ordered_at", "TIMESTAMP", 3}, {"order_date", "DATE", 4}, {"status", "VARCHAR", 5},
+	}{{"order_id", "INTEGER", 1}, {"ordered_at", "TIMESTAMP", 3}, {"order_date", "DATE", 4}, {"status", "VARCHAR", 5},
 		{"order_total", "DECIMAL(18,2)", 8}, {"is_revenue", "BOOLEAN", 13}} {
 		got, ok := fct.Columns[want.name]
 		if !ok || got.Type != want.typ || got.Index != want.index || got.Name != want.name {
