@@ -40,6 +40,12 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
+	if inc.Strategy == adapters.StrategyMicrobatch && len(inc.UniqueKey) > 0 {
+		// dbt-duckdb's duckdb__get_incremental_microbatch_sql refuses it.
+		return adapters.RunResult{}, adapters.IncrementalConfigError("microbatch incremental strategy does not support 'unique_key'. " +
+			"Microbatch runs delete+insert per batch based on 'event_time' and does not do key-based upserts. " +
+			"Remove 'unique_key' or use incremental_strategy='merge'.")
+	}
 	body := sqlgen.TrimStatement(inc.SQL)
 	if body == "" {
 		return adapters.RunResult{}, errors.New("empty SQL")

@@ -3,8 +3,10 @@ package duckdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +153,42 @@ func TestIncrementalMicrobatchTimeZones(t *testing.T) {
 		if err := a.Exec(ctx, "insert into orders values (2, timestamptz '2024-01-02 00:30:00+00', timestamp '2024-01-02 00:30:00')"); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestIncrementalMicrobatchAsDBTDuckDB: a batch inserts only the new rows
+// in its window (a batch's query over an upstream without event_time
+// returns them all) and its incremental_predicates narrow the delete, as
+// dbt-duckdb's duckdb__get_incremental_microbatch_sql does; a unique_key
+// is refused, as there.
+func TestIncrementalMicrobatchAsDBTDuckDB(t *testing.T) {
+	a := openTemp(t)
+	ctx := context.Background()
+	inc := incTarget(t, a, `select 1 as id, timestamp '2024-01-01 10:00:00' as at, 'a' as kind
+		union all select 2, timestamp '2024-01-02 10:00:00', 'a'
+		union all select 3, timestamp '2024-01-02 11:00:00', 'b'`)
+	inc.Strategy, inc.EventTime = "microbatch", "at"
+	inc.BatchStart = time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
+	inc.BatchEnd = inc.BatchStart.Add(24 * time.Hour)
+	inc.Predicates = []string{"kind = 'a'"}
+	inc.SQL = `select 10 as id, timestamp '2024-01-01 09:00:00' as at, 'a' as kind
+		union all select 20, timestamp '2024-01-02 09:00:00', 'a'
+		union all select 30, timestamp '2024-01-03 09:00:00', 'a'`
+	res, err := a.Incremental(ctx, inc)
+	if err != nil {
+		t.Fatalf("Incremental: %v", err)
+	}
+	if res.RowsAffected != 1 {
+		t.Errorf("rows: %+v", res)
+	}
+	// 2 deleted (in the window, kind a); 3 kept (kind b); 20 inserted.
+	got := queryRows(t, a, "select id from orders order by id").Rows
+	if want := "[[1] [3] [20]]"; fmt.Sprint(got) != want {
+		t.Errorf("want %v, got %v", want, got)
+	}
+	inc.UniqueKey = []string{"id"}
+	if _, err := a.Incremental(ctx, inc); err == nil || !strings.Contains(err.Error(), "does not support 'unique_key'") {
+		t.Errorf("unique_key: %v", err)
 	}
 }
 

@@ -23,6 +23,7 @@ func warehouse() sqlgen.Warehouse {
 		},
 		QualifiedSnapshotTemps: true,
 		ReplaceViewsInPlace:    true,
+		FilteredBatches:        true,
 		ExprType:               describeType,
 		WithTimeZone: func(dataType string) bool {
 			typ := strings.ToUpper(dataType)

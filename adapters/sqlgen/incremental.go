@@ -448,10 +448,23 @@ func (r *incrementalRun) replaceBatch() (int64, error) {
 	withZone := r.w.WithTimeZone(col.DataType)
 	start, end := batchBound(r.inc.BatchStart, withZone), batchBound(r.inc.BatchEnd, withZone)
 	evt := d.Quote(col.Name)
-	if _, err := r.exec("delete from " + d.RenderRelation(r.target) + " where " + evt + " >= " + start + " and " + evt + " < " + end); err != nil {
+	window := evt + " >= " + start + " and " + evt + " < " + end
+	if !r.w.FilteredBatches {
+		if _, err := r.exec("delete from " + d.RenderRelation(r.target) + " where " + window); err != nil {
+			return 0, err
+		}
+		return r.insertAll()
+	}
+	del := "delete from " + d.RenderRelation(r.target) + " where " + window
+	for _, p := range r.inc.Predicates {
+		if p = strings.TrimSpace(p); p != "" {
+			del += " and (" + p + ")"
+		}
+	}
+	if _, err := r.exec(del); err != nil {
 		return 0, err
 	}
-	return r.insertAll()
+	return r.exec(r.insertSQL(window))
 }
 
 // batchBound renders a batch bound as a literal comparable with the

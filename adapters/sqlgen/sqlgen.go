@@ -86,6 +86,12 @@ type Warehouse struct {
 	// WithTimeZone says whether a column type holds instants (a time zone)
 	// rather than wall times.
 	WithTimeZone func(dataType string) bool
+	// FilteredBatches: a microbatch inserts only the new rows in its
+	// batch's window, and incremental_predicates narrow its delete, as
+	// dbt-duckdb's duckdb__get_incremental_microbatch_sql (1.10.1) does;
+	// a unique_key is refused there. Otherwise the batch's delete takes
+	// the window and every new row is inserted.
+	FilteredBatches bool
 }
 
 // TempName is unique per call, so concurrent runs and retries never

@@ -11,7 +11,7 @@ select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orde
 delete from "<database>"."<schema>"."orders" where "event_time" >= '2024-01-02 00:00:00'::timestamp and "event_time" < '2024-01-03 00:00:00'::timestamp;
 
 insert into "<database>"."<schema>"."orders" ("id", "event_time")
-select s."id", s."event_time" from "temp"."main"."orders__elt_tmp_<id>" as s;
+select s."id", s."event_time" from "temp"."main"."orders__elt_tmp_<id>" as s where "event_time" >= '2024-01-02 00:00:00'::timestamp and "event_time" < '2024-01-03 00:00:00'::timestamp;
 
 drop table "temp"."main"."orders__elt_tmp_<id>";
 
