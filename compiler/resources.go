@@ -47,6 +47,7 @@ func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
 		}
 	}
 	m.checkTimeSpine(l, nodes)
+	m.checkNestedCumulative(l)
 	for _, id := range sortedKeys(p.Semantic) {
 		r := p.Semantic[id]
 		r.DependsOnIDs = nil
@@ -104,6 +105,36 @@ func (m *Manifest) checkTimeSpine(l *diag.List, nodes []*Node) {
 	}
 	l.Add(diag.Errorf(first.File, first.Pos, "add a model with time_spine: {standard_granularity_column: date_day} whose date_day column has granularity: day (https://docs.getdbt.com/docs/build/metricflow-time-spine)",
 		"the semantic layer needs a time spine model at day granularity or finer, and the project has none"))
+}
+
+// checkNestedCumulative reports, with flags.require_nested_cumulative_type_params,
+// each metric whose type_params has window or grain_to_date itself rather
+// than under cumulative_type_params, as dbt's semantic manifest validation
+// does when the project has metrics and semantic models.
+func (m *Manifest) checkNestedCumulative(l *diag.List) {
+	if on, _ := m.Project.Config.FlagBool("require_nested_cumulative_type_params"); !on {
+		return
+	}
+	var models bool
+	var old []*project.SemanticResource
+	for _, id := range sortedKeys(m.Project.Semantic) {
+		r := m.Project.Semantic[id]
+		switch r.Kind {
+		case project.SemanticModel:
+			models = true
+		case project.Metric:
+			if tp, _ := r.Raw["type_params"].(map[string]any); tp["window"] != nil || tp["grain_to_date"] != nil {
+				old = append(old, r)
+			}
+		}
+	}
+	if !models {
+		return
+	}
+	for _, r := range old {
+		l.Add(diag.Errorf(r.File, r.Pos, "move window and grain_to_date under type_params.cumulative_type_params",
+			"Cumulative fields `type_params.window` and `type_params.grain_to_date` should be nested under `type_params.cumulative_type_params.window` and `type_params.cumulative_type_params.grain_to_date`. Invalid metrics: %s. See documentation on behavior changes: https://docs.getdbt.com/reference/global-configs/behavior-changes.", r.Name))
+	}
 }
 
 func contains(list []string, s string) bool {

@@ -840,6 +840,13 @@ func (b *builder) macro(m *compiler.Macro) *Macro {
 			}
 			out.PatchPath = strOrNull(mp.Package + "://" + b.pkgRel(mp.Package, mp.File))
 		}
+		// With flags.validate_macro_args, dbt reads a macro's arguments
+		// from its signature where its properties give none.
+		if on, _ := p.Config.FlagBool("validate_macro_args"); on && p.Config != nil && len(out.Arguments) == 0 {
+			for _, a := range m.Arguments {
+				out.Arguments = append(out.Arguments, map[string]any{"name": a, "type": nil, "description": ""})
+			}
+		}
 	}
 	return out
 }

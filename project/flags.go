@@ -95,8 +95,9 @@ var projectFlags = map[string]flagSpec{
 	"write_json": {flagBool, anyValue("cmd/elt: false writes no manifest.json, run_results.json or sources.json")},
 
 	// Behaviour-change flags (dbt's docs/guides/behavior-change-flags.md).
-	"require_batched_execution_for_custom_microbatch_strategy": {flagBool, onlyValue(false,
-		"elt runs a custom microbatch strategy as one statement per batch only for the built-in strategies")},
+	// Decides only how dbt runs a project's own get_incremental_microbatch_sql,
+	// which elt warns of and does not run (compiler/overrides.go).
+	"require_batched_execution_for_custom_microbatch_strategy": {flagBool, anyValue("compiler: a custom microbatch strategy is warned of")},
 	// Only renames deprecation events in warn_error_options; elt emits
 	// no deprecation events.
 	"require_event_names_in_deprecations":                             {flagBool, anyValue("names in warn_error_options")},
@@ -109,12 +110,10 @@ var projectFlags = map[string]flagSpec{
 		"elt's state:modified compares configs as written (unrendered), as dbt does with this flag true")},
 	"state_modified_compare_vars": {flagBool, onlyValue(false,
 		"elt's state:modified does not compare the vars a node uses")},
-	"require_yaml_configuration_for_mf_time_spines": {flagBool, onlyValue(false,
-		"elt runs no semantic layer queries and does not validate time spines")},
-	"require_nested_cumulative_type_params": {flagBool, onlyValue(false,
-		"elt runs no semantic layer queries and does not validate cumulative metrics' type params")},
-	"validate_macro_args": {flagBool, onlyValue(false,
-		"elt does not check macros' documented arguments against their signatures")},
+	// False only adds a deprecation warning, which elt does not emit.
+	"require_yaml_configuration_for_mf_time_spines": {flagBool, anyValue("deprecation events")},
+	"require_nested_cumulative_type_params":         {flagBool, anyValue("compiler: checkNestedCumulative")},
+	"validate_macro_args":                           {flagBool, anyValue("compiler: checkMacroArguments; docs: macros' arguments")},
 	"require_all_warnings_handled_by_warn_error": {flagBool, onlyValue(false,
 		"elt does not turn warnings into errors")},
 	"require_generic_test_arguments_property": {flagBool, anyValue("project: a test's arguments: property")},

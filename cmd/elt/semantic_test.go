@@ -424,3 +424,50 @@ func TestSemanticNeedsTimeSpine(t *testing.T) {
 	writeFile(t, dir, "models/spine.yml", fmt.Sprintf(spine, "hour"))
 	mustElt(t, dir, "parse")
 }
+
+// TestBehaviourFlagsAsDBT: dbt 1.10's behaviour flags that check a
+// project are accepted either way and do what dbt's do when true:
+// require_nested_cumulative_type_params refuses a cumulative metric's
+// window outside cumulative_type_params; validate_macro_args warns of
+// macros: entries unlike their macro's signature and gives the manifest
+// every macro's arguments; the two others change nothing elt runs.
+func TestBehaviourFlagsAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	flags := "flags:\n  require_nested_cumulative_type_params: true\n  validate_macro_args: true\n" +
+		"  require_yaml_configuration_for_mf_time_spines: true\n  require_batched_execution_for_custom_microbatch_strategy: true\n"
+	project := mustRead(t, filepath.Join(dir, "dbt_project.yml"))
+	writeFile(t, dir, "dbt_project.yml", project+flags)
+	writeFile(t, dir, "macros/m.sql", "{% macro m(a, b) %}{{ a }}{% endmacro %}\n{% macro n(x, y=1) %}{{ x }}{% endmacro %}\n")
+	writeFile(t, dir, "macros/m.yml", `macros:
+  - name: m
+    arguments:
+      - {name: a, type: "list[ str ]"}
+      - {name: c, type: String}
+  - name: n
+    description: no arguments given
+`)
+	res := mustElt(t, dir, "parse")
+	wantAll(t, res.stdout, "Argument c in yaml for macro m does not match the jinja definition.",
+		"Argument c in the yaml for macro m has an invalid type.")
+	if strings.Contains(res.stdout, "number of arguments") || strings.Contains(res.stdout, "Argument a") {
+		t.Errorf("warnings beyond dbt's:\n%s", res.stdout)
+	}
+	macros := readManifest(t, dir)["macros"].(map[string]any)
+	if got := jsonOf(macros["macro.p.n"].(map[string]any)["arguments"]); got != `[{"description":"","name":"x","type":null},{"description":"","name":"y","type":null}]` {
+		t.Errorf("n's arguments: %s", got)
+	}
+
+	writeFile(t, dir, "models/marts/cum.yml", `metrics:
+  - name: running_amount
+    label: Running
+    type: cumulative
+    type_params: {measure: amount, window: 7 days}
+`)
+	res = elt(t, dir, "parse")
+	if res.code != 2 || !strings.Contains(res.stdout+res.stderr, "models/marts/cum.yml:2:5: Cumulative fields `type_params.window` and `type_params.grain_to_date` should be nested") ||
+		!strings.Contains(res.stdout+res.stderr, "Invalid metrics: running_amount.") {
+		t.Errorf("old cumulative params: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	writeFile(t, dir, "dbt_project.yml", project)
+	mustElt(t, dir, "parse")
+}
