@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -220,13 +221,11 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	set("source_description", s.SourceDescription)
 	set("columns", graphColumns(s.Columns))
 	set("meta", orEmptyMap(s.Meta))
-	set("source_meta", map[string]any{})
+	set("source_meta", orEmptyMap(s.SourceMeta))
 	set("tags", stringsAny(s.Tags))
-	cfg := DefaultSourceConfig()
-	maps.Copy(cfg, s.Config)
-	d.Set("config", graphConfigValue(cfg))
+	d.Set("config", graphConfigValue(SourceConfig(s)))
 	set("unrendered_config", map[string]any(s.Config))
-	set("freshness", SourceFreshness(s.Freshness))
+	set("freshness", SourceFreshnessOf(s))
 	set("quoting", orEmptyMap(s.Quoting))
 	return d
 }
@@ -289,6 +288,36 @@ func configTags(c project.Config) []any {
 		return []any{t}
 	}
 	return []any{}
+}
+
+// SourceFreshnessOf is a source table's freshness as dbt 1.10 holds it,
+// in its config and at its top level: None where a freshness: null
+// cleared it, an empty threshold (counts and periods None) where none is
+// declared, else SourceFreshness's.
+func SourceFreshnessOf(s *project.SourceTable) any {
+	switch {
+	case s.FreshnessNull:
+		return nil
+	case s.Freshness == nil:
+		return SourceFreshness(map[string]any{})
+	}
+	return SourceFreshness(s.Freshness)
+}
+
+// SourceConfig is a source table's config as dbt 1.10 holds it (its
+// SourceConfig): enabled, event_time, freshness, loaded_at_field,
+// loaded_at_query, meta and tags, then every other key the project set.
+func SourceConfig(s *project.SourceTable) map[string]any {
+	cfg := DefaultSourceConfig()
+	maps.Copy(cfg, s.Config)
+	cfg["freshness"] = SourceFreshnessOf(s)
+	cfg["loaded_at_field"] = nilIfEmpty(s.LoadedAtField)
+	cfg["loaded_at_query"] = nilIfEmpty(s.LoadedAtQuery)
+	cfg["meta"] = orEmptyMap(s.Meta)
+	tags := slices.Clone(s.Tags)
+	slices.Sort(tags)
+	cfg["tags"] = stringsAny(slices.Compact(tags))
+	return cfg
 }
 
 // SourceFreshness is a source's freshness as dbt holds it (the graph's,

@@ -307,7 +307,11 @@ func TestManifestValues(t *testing.T) {
 			"filter":      nil,
 		}},
 		{[]any{"sources", "source.shop.raw.orders", "quoting"}, map[string]any{"database": nil, "schema": nil, "identifier": nil, "column": nil}},
-		{[]any{"sources", "source.shop.raw.orders", "config"}, map[string]any{"enabled": true, "event_time": nil}},
+		// dbt 1.10's SourceConfig: seven keys, freshness as the top level's.
+		{[]any{"sources", "source.shop.raw.orders", "config"}, map[string]any{"enabled": true, "event_time": nil,
+			"freshness": map[string]any{"warn_after": map[string]any{"count": float64(12), "period": "hour"},
+				"error_after": map[string]any{"count": nil, "period": nil}, "filter": nil},
+			"loaded_at_field": "_loaded_at", "loaded_at_query": nil, "meta": map[string]any{}, "tags": []any{}}},
 
 		{[]any{"macros", "macro.shop.cents_to_dollars", "path"}, "macros/cents.sql"},
 		{[]any{"macros", "macro.shop.cents_to_dollars", "depends_on"}, map[string]any{"macros": []any{}}},

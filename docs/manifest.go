@@ -760,8 +760,8 @@ func (b *builder) source(s *project.SourceTable) *Source {
 	if rel.Identifier == "" {
 		rel.Identifier = s.Name
 	}
-	cfg := compiler.DefaultSourceConfig()
-	for k, v := range s.Config {
+	cfg := compiler.SourceConfig(s)
+	for k, v := range cfg {
 		cfg[k] = jsonValue(v)
 	}
 	fqn := s.FQN
@@ -784,11 +784,11 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		Identifier:        rel.Identifier,
 		LoadedAtField:     strOrNull(s.LoadedAtField),
 		LoadedAtQuery:     strOrNull(s.LoadedAtQuery),
-		Freshness:         freshness(s.Freshness),
+		Freshness:         freshness(compiler.SourceFreshnessOf(s)),
 		Description:       s.Description,
 		Columns:           columns(s.Columns),
 		Meta:              orEmptyMap(s.Meta),
-		SourceMeta:        map[string]any{},
+		SourceMeta:        orEmptyMap(s.SourceMeta),
 		Tags:              orEmpty(s.Tags),
 		Config:            cfg,
 		UnrenderedConfig:  unrenderedConfig(s.Config),
@@ -1063,8 +1063,8 @@ func columns(cols []*project.Column) map[string]*ColumnInfo {
 	return out
 }
 
-func freshness(f map[string]any) *FreshnessThreshold {
-	g, _ := compiler.SourceFreshness(f).(map[string]any)
+func freshness(f any) *FreshnessThreshold {
+	g, _ := f.(map[string]any)
 	if g == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/targetfs"
 )
 
@@ -74,7 +75,7 @@ func BuildSources(meta Metadata, results []FreshnessResult, elapsed time.Duratio
 			out.Results = append(out.Results, SourceFreshnessRuntimeError{UniqueID: r.UniqueID, Error: r.Error, Status: r.Status})
 			continue
 		}
-		crit := freshness(r.Criteria)
+		crit := freshness(compiler.SourceFreshness(r.Criteria))
 		if crit == nil {
 			crit = &FreshnessThreshold{}
 		}

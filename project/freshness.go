@@ -67,10 +67,12 @@ func (l *loader) sourceFreshness(file string, src, table *yaml.Node, st *SourceT
 		levels = append(levels, l.freshnessAt(file, cfg))
 	}
 	var fresh map[string]any
+	declared := false
 	field, query := "", ""
 	for _, lv := range levels {
 		if lv.hasFreshness {
 			fresh = mergeFreshness(fresh, lv.freshness)
+			declared = true
 		}
 		// The most specific level that names either way of finding the
 		// latest load decides: a table's loaded_at_query replaces its
@@ -94,6 +96,7 @@ func (l *loader) sourceFreshness(file string, src, table *yaml.Node, st *SourceT
 		}
 	}
 	st.Freshness = fresh
+	st.FreshnessNull = declared && fresh == nil
 	st.LoadedAtField = field
 	st.LoadedAtQuery = query
 	if _, ok := st.Config["freshness"]; ok {

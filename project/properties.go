@@ -912,6 +912,9 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			st.Quoting = mergeDict(quoting, tableQuoting)
 		}
 		st.Config = cfg
+		if cm, _ := config["meta"].(map[string]any); meta != nil || cm != nil {
+			st.SourceMeta = mergeDict(meta, cm)
+		}
 		l.sourceFreshness(file, e, te, st)
 		l.checkSourceQualityFreshness(file, st)
 		l.proj.Sources[st.UniqueID] = st

@@ -329,7 +329,14 @@ type SourceTable struct {
 	Tags              []string
 	Config            Config
 	Freshness         map[string]any
-	Quoting           map[string]any // source quoting merged with the table's
+	// FreshnessNull: a level's freshness: null cleared every threshold
+	// (dbt's freshness is then None, where none declared is an empty
+	// threshold).
+	FreshnessNull bool
+	// SourceMeta is the source's meta property with its config's meta
+	// over it, before the table's (dbt's source_meta).
+	SourceMeta map[string]any
+	Quoting    map[string]any // source quoting merged with the table's
 	LoadedAtField     string
 	LoadedAtQuery     string // dbt 1.10: SQL returning the latest load time, rendered when freshness runs
 	OriginalFilePath  string

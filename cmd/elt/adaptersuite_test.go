@@ -1165,6 +1165,67 @@ func TestSeedIntegersAsDBT(t *testing.T) {
 	}
 }
 
+// TestSourceFreshnessShapeAsDBT: a source table's freshness, in its
+// config and at its top level, in the graph and in manifest.json, is
+// dbt 1.10's: the merged threshold with every key, None where a
+// freshness: null cleared it, and an empty threshold where none is
+// declared (dbt-project-evaluator reads config.freshness.warn_after.count
+// of every source); source_meta is the source's meta.
+func TestSourceFreshnessShapeAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/s.yml", `sources:
+  - name: s1
+    meta: {owner: a}
+    config:
+      freshness:
+        warn_after: {count: 12, period: hour}
+    tables:
+      - name: t_inherits
+        meta: {tier: 1}
+      - name: t_null
+        config:
+          freshness: null
+  - name: s2
+    tables:
+      - name: t_none
+`)
+	writeFile(t, dir, "macros/show.sql", `{% macro show_fresh() %}
+{% for s in graph.sources.values() | sort(attribute='unique_id') %}
+{% do print(s.unique_id ~ ' ' ~ (s.config.freshness | tojson) ~ ' ' ~ (s.freshness | tojson) ~ ' ' ~ (s.source_meta | tojson)) %}
+{% endfor %}
+{% endmacro %}
+`)
+	res := mustElt(t, dir, "run-operation", "show_fresh")
+	empty := `{"error_after": {"count": null, "period": null}, "filter": null, "warn_after": {"count": null, "period": null}}`
+	warn := `{"error_after": {"count": null, "period": null}, "filter": null, "warn_after": {"count": 12, "period": "hour"}}`
+	wantAll(t, res.stdout,
+		"source.p.s1.t_inherits "+warn+" "+warn+` {"owner": "a"}`,
+		"source.p.s1.t_null null null "+`{"owner": "a"}`,
+		"source.p.s2.t_none "+empty+" "+empty+" {}")
+	mustElt(t, dir, "parse")
+	sources := readManifest(t, dir)["sources"].(map[string]any)
+	for id, want := range map[string]string{
+		"source.p.s1.t_inherits": `{"error_after":{"count":null,"period":null},"filter":null,"warn_after":{"count":12,"period":"hour"}}`,
+		"source.p.s1.t_null":     `null`,
+		"source.p.s2.t_none":     `{"error_after":{"count":null,"period":null},"filter":null,"warn_after":{"count":null,"period":null}}`,
+	} {
+		s := sources[id].(map[string]any)
+		cfg := s["config"].(map[string]any)
+		if got := jsonOf(s["freshness"]); got != want {
+			t.Errorf("%s freshness: %s, want %s", id, got, want)
+		}
+		if got := jsonOf(cfg["freshness"]); got != want {
+			t.Errorf("%s config.freshness: %s, want %s", id, got, want)
+		}
+		if len(cfg) != 7 {
+			t.Errorf("%s config: %s", id, jsonOf(cfg))
+		}
+	}
+	if got := jsonOf(sources["source.p.s1.t_inherits"].(map[string]any)["source_meta"]); got != `{"owner":"a"}` {
+		t.Errorf("source_meta: %s", got)
+	}
+}
+
 // TestDisabledSourceInManifestAsDBT: a source table its config disables
 // is listed under the manifest's disabled, as a source, as dbt lists it.
 func TestDisabledSourceInManifestAsDBT(t *testing.T) {
