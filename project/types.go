@@ -335,13 +335,13 @@ type SourceTable struct {
 	FreshnessNull bool
 	// SourceMeta is the source's meta property with its config's meta
 	// over it, before the table's (dbt's source_meta).
-	SourceMeta map[string]any
-	Quoting    map[string]any // source quoting merged with the table's
-	LoadedAtField     string
-	LoadedAtQuery     string // dbt 1.10: SQL returning the latest load time, rendered when freshness runs
-	OriginalFilePath  string
-	Pos               diag.Pos
-	FQN               []string // [package, source_name, table_name]
+	SourceMeta       map[string]any
+	Quoting          map[string]any // source quoting merged with the table's
+	LoadedAtField    string
+	LoadedAtQuery    string // dbt 1.10: SQL returning the latest load time, rendered when freshness runs
+	OriginalFilePath string
+	Pos              diag.Pos
+	FQN              []string // [package, source_name, table_name]
 
 	// UnrenderedDatabase and UnrenderedSchema are database: and schema: as
 	// written (Jinja not rendered), nil when not written: dbt 1.9's
