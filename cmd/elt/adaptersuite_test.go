@@ -307,6 +307,38 @@ func TestRetryVarsAsDBT(t *testing.T) {
 	mustElt(t, dir, "retry", "--vars", "{a: 2}")
 }
 
+// TestRetryTargetAsDBT: retry runs against the failed run's --target
+// with its --empty, which run_results.json records, as dbt's retry takes
+// every flag of the run it retries but the paths.
+func TestRetryTargetAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n"+
+		"    prod:\n      type: duckdb\n      path: prod.duckdb\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id union all select 2\n")
+	writeFile(t, dir, "models/b.sql", "{{ config(materialized='table') }}\nselect id, {{ var('f', 'no_such_function') }}(id) as v from {{ ref('a') }}\n")
+	if res := elt(t, dir, "run", "--target", "prod", "--empty"); res.code != 1 {
+		t.Fatalf("the failing run: exit %d\n%s", res.code, res.stdout)
+	}
+	args := runResultsArgs(t, dir)
+	if args["target"] != "prod" || args["empty"] != true {
+		t.Errorf("run_results args: %v", args)
+	}
+	res := mustElt(t, dir, "retry", "--vars", "{f: abs}")
+	wantAll(t, res.stdout, "1 of 1 OK created sql table model main.b")
+	if _, err := os.Stat(filepath.Join(dir, "p.duckdb")); err == nil {
+		t.Errorf("retry built into the dev target")
+	}
+	db := openDB(t, filepath.Join(dir, "prod.duckdb"))
+	defer db.Close()
+	// --empty: b reads a limited to no rows.
+	if got := queryRows(t, db, "select count(*) from main.b"); got != "0" {
+		t.Errorf("prod b: %s rows", got)
+	}
+	if got := queryRows(t, db, "select count(*) from main.a"); got != "2" {
+		t.Errorf("prod a: %s rows", got)
+	}
+}
+
 // TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
 // in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
 // a new version under its computed key, a new key a first one; -f is

@@ -918,6 +918,19 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 	if vars, err := parseDictFlag("--vars", s.f.vars); err == nil && len(vars) > 0 {
 		args["vars"] = vars
 	}
+	// What retry takes from the run it retries, as dbt's args_to_dict
+	// records them: only when given (not None, not false).
+	for k, v := range map[string]string{"target": s.f.target, "profile": s.f.profile,
+		"event_time_start": s.f.eventStart, "event_time_end": s.f.eventEnd} {
+		if v != "" {
+			args[k] = v
+		}
+	}
+	for k, v := range map[string]bool{"empty": s.f.empty, "store_failures": s.f.storeFailures} {
+		if v {
+			args[k] = true
+		}
+	}
 	dir, err := s.targetFS()
 	if err != nil {
 		return err
@@ -1057,8 +1070,27 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	if kinds == nil {
 		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test and snapshot", path, command))
 	}
+	// As dbt's retry: the retried run's flags, but the paths and
+	// warn_error; --vars and --threads given again win.
 	if v, ok := prev.Args["full_refresh"].(bool); ok {
 		f.fullRefresh = v
+	}
+	if v, ok := prev.Args["fail_fast"].(bool); ok {
+		f.failFast = v
+	}
+	for k, dst := range map[string]*string{"target": &f.target, "profile": &f.profile,
+		"event_time_start": &f.eventStart, "event_time_end": &f.eventEnd} {
+		if v, ok := prev.Args[k].(string); ok {
+			*dst = v
+		}
+	}
+	for k, dst := range map[string]*bool{"empty": &f.empty, "store_failures": &f.storeFailures} {
+		if v, ok := prev.Args[k].(bool); ok {
+			*dst = v
+		}
+	}
+	if v, ok := prev.Args["threads"].(float64); ok && v > 0 && f.threads == 0 {
+		f.threads = int(v)
 	}
 	if v, ok := prev.Args["vars"].(map[string]any); ok && len(v) > 0 && f.vars == "" {
 		// As dbt: the retried run's --vars, unless given again.
