@@ -147,7 +147,9 @@ func (l *loader) load() (*Project, error) {
 	if rootNode == nil {
 		return nil, l.diags.Err()
 	}
-	l.proj.Target = l.loadTarget(l.profileName(rootNode))
+	if !l.opts.NoProfile {
+		l.proj.Target = l.loadTarget(l.profileName(rootNode))
+	}
 	l.projectJinja.target = targetContext(l.proj.Target)
 	cfg := l.parseProjectConfig(rootNode)
 	if l.opts.TargetPath != "" {

@@ -33,6 +33,9 @@ type Options struct {
 	Vars        map[string]any              // --vars, parsed
 	Env         func(string) (string, bool) // os.LookupEnv in production; called from several goroutines at once
 	SkipProfile bool                        // commands that need no connection (ls, parse) may load without profiles.yml
+	// NoProfile loads no profile at all, as dbt's clean (unset_profile):
+	// profiles.yml is not read, so its env_var()s need not be set.
+	NoProfile bool
 	// RequirePackages stops the load when packages.yml (or
 	// dependencies.yml) lists more packages than are installed, as dbt's
 	// commands that parse the project do; without it (debug, clean) that

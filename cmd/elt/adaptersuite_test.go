@@ -339,6 +339,21 @@ func TestRetryTargetAsDBT(t *testing.T) {
 	}
 }
 
+// TestCleanReadsNoProfileAsDBT: clean does not read profiles.yml, as
+// dbt's unsets the profile: an env_var() no target of it can render
+// (dbt_artifacts' CI cleans before its secrets are set) stops nothing.
+func TestCleanReadsNoProfileAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: cloud\n  outputs:\n    cloud:\n      type: postgres\n"+
+		"      host: \"{{ env_var('ELT_TEST_NEVER_SET_HOST') }}\"\n      user: u\n      password: p\n      port: 5432\n      dbname: d\n      schema: s\n")
+	writeFile(t, dir, "target/x.txt", "x")
+	res := mustElt(t, dir, "clean", "--target", "cloud")
+	wantAll(t, res.stdout, "Cleaned target/")
+	if _, err := os.Stat(filepath.Join(dir, "target")); !os.IsNotExist(err) {
+		t.Errorf("target/ still there: %v", err)
+	}
+}
+
 // TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
 // in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
 // a new version under its computed key, a new key a first one; -f is

@@ -398,9 +398,14 @@ func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 }
 
 func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
-	p, err := loadProjectOnly(ctx, f, env)
+	// As dbt's clean, which unsets the profile: profiles.yml is not read.
+	p, err := project.Load(ctx, project.Options{
+		ProjectDir: f.projectDir, WorkDir: env.workDir, HomeDir: env.homeDir, Env: env.lookupEnv,
+		NoProfile: true, TargetPath: f.targetPath, Flags: f.projectFlags,
+		YAMLGlobals: compiler.YAMLGlobals(time.Now(), ""),
+	})
 	if err != nil {
-		return err
+		return usageErr(err)
 	}
 	targets := p.Config.CleanTargets
 	if len(targets) == 0 {
