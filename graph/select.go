@@ -263,8 +263,10 @@ func (sel *selector) parseCriterion(raw string) (criterion, *diag.Diagnostic) {
 		method, args, value = parts[0], parts[1:], s[i+1:]
 	}
 	if value == "" {
-		return fail("write a node name or method:value, e.g. orders, tag:nightly, path:models/staging",
-			"empty selector")
+		// As dbt's: an empty part ("tag:a," or two spaces) or an empty
+		// value matches no node.
+		c.match = func(int) bool { return false }
+		return c, nil
 	}
 	if method == "" {
 		method = defaultMethod(value)
