@@ -26,7 +26,7 @@ func TestMaterializedViewChecks(t *testing.T) {
 		{"postgres", "{{ config(materialized='materialized_view', on_configuration_change='fail') }} select 1 as a", ""},
 		{"postgres", "\n\n{{ config(materialized='incremental', indexes=[{'columns': ['a'], 'unique': true}]) }} select 1 as a", ""},
 		{"postgres", "\n\n{{ config(materialized='view', indexes=[{'columns': ['a'], 'unique': true}]) }} select 1 as a",
-			"models/m.sql:3: model m: elt creates Postgres indexes (indexes) on tables it builds (table and incremental models, seeds, snapshots), not on view models"},
+			"models/m.sql:3: model m: elt creates indexes (indexes) on tables it builds (table and incremental models, seeds, snapshots), not on view models"},
 		{"postgres", "{{ config(materialized='table', indexes=[{'columns': ['a'], 'unique': true}]) }} select 1 as a", ""},
 		{"postgres", "{{ config(materialized='table', indexes=[]) }} select 1 as a", ""},
 		{"duckdb", "{{ config(materialized='table', indexes=[{'columns': ['a']}]) }} select 1 as a", ""},

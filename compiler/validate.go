@@ -131,15 +131,16 @@ func validateExternal(l *diag.List, n *Node, file string, pos diag.Pos) {
 	}
 }
 
-// validateIndexes refuses dbt-postgres's indexes config where no index
-// would be created: dbt-postgres indexes tables it creates (table and
-// incremental models, seeds, snapshots; adapters/postgres), not views or
+// validateIndexes refuses the indexes config of dbt-postgres and
+// dbt-duckdb where no index would be created: they index tables they
+// create (table and incremental models, seeds, snapshots;
+// adapters/postgres, adapters/duckdb), not views or
 // ephemeral models; a project's materialization creates them where it
 // calls create_indexes. Accepting it would build them without the indexes
 // the project asks for, silently. Materialized views say so themselves.
 func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
-	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "postgres" {
-		return // dbt acts on indexes only on Postgres
+	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "postgres" && m.Project.Target.Type != "duckdb" {
+		return // dbt acts on indexes only on Postgres and DuckDB
 	}
 	switch n.ResourceType {
 	case project.Model, project.Seed, project.Snapshot:
@@ -165,7 +166,7 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	}
 	file, pos := ConfigSite(n)
 	l.Add(diag.Errorf(file, pos, "remove indexes: from the config, or materialize the model as table or incremental",
-		"model %s: elt creates Postgres indexes (indexes) on tables it builds (table and incremental models, seeds, snapshots), not on %s models", n.Name, mat))
+		"model %s: elt creates indexes (indexes) on tables it builds (table and incremental models, seeds, snapshots), not on %s models", n.Name, mat))
 }
 
 // validateMaterializedView refuses, at load time, the materializations a

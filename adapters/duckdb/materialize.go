@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/sqlgen"
@@ -28,6 +29,12 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 			err = fmt.Errorf("duckdb: materialize %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
+	var ixs []adapters.Index
+	if m.Materialized == "table" {
+		if ixs, err = parseIndexes(m.Config); err != nil {
+			return res, err
+		}
+	}
 	var inPlace bool
 	if res, inPlace, err = a.replaceTableInPlace(ctx, m, rel); !inPlace {
 		res, err = warehouse().Materialize(ctx, m, rel, func(fn func(sqlgen.Tx) error) error {
@@ -42,7 +49,17 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 		kind = adapters.KindView
 	}
 	a.settle(rel, kind, err)
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	// dbt-duckdb's table materialization indexes the table it built (a
+	// new one: the old one's indexes went with it).
+	for _, stmt := range indexStatements(rel, ixs, time.Now()) {
+		if err = a.Exec(ctx, stmt); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // replaceTableInPlace builds a table model whose relation is a table or

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
@@ -53,6 +54,10 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	if err != nil {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
 	}
+	ixs, err := parseIndexes(s.Config)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
 	var unknown []string
 	if s.ColumnTypes, unknown, err = headerColumnTypes(s.Path, delim, s.ColumnTypes); err != nil {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
@@ -60,8 +65,21 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	var rows int64
 	load := func(p seedPath) error {
 		return a.inCachedTx(ctx, func(t sqlTx) error {
+			kind, err := t.RelationKind(ctx, rel)
+			if err != nil {
+				return err
+			}
 			if err := loadSeedPath(ctx, t, p, rel, s, delim, buffer, &rows); err != nil {
 				return err
+			}
+			if kind != adapters.KindTable || s.FullRefresh {
+				// As dbt's seed materialization: indexes on a table it
+				// creates, not on one it refills.
+				for _, stmt := range indexStatements(rel, ixs, time.Now()) {
+					if _, err := t.Exec(ctx, stmt); err != nil {
+						return err
+					}
+				}
 			}
 			if s.QuoteColumnsSet && !s.QuoteColumns {
 				if err := unquoteSeedColumns(ctx, t, rel); err != nil {

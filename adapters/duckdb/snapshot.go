@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/adapters/sqlgen"
@@ -36,10 +37,31 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if body == "" {
 		return adapters.RunResult{}, fmt.Errorf("%w: empty SQL", adapters.ErrSnapshotConfig)
 	}
+	ixs, err := parseIndexes(s.Config)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
 	err = a.inCachedTx(ctx, func(tx sqlTx) error {
+		// As dbt's snapshot materialization: indexes when it creates the
+		// table.
+		created := false
+		if len(ixs) > 0 {
+			kind, err := tx.RelationKind(ctx, rel)
+			if err != nil {
+				return err
+			}
+			created = kind == adapters.KindNone
+		}
 		var err error
-		res, err = warehouse().Snapshot(ctx, tx, s, rel, body)
-		return err
+		if res, err = warehouse().Snapshot(ctx, tx, s, rel, body); err != nil || !created {
+			return err
+		}
+		for _, stmt := range indexStatements(rel, ixs, time.Now()) {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	a.settle(rel, adapters.KindTable, err)
 	if err != nil {

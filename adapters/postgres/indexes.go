@@ -12,66 +12,11 @@ import (
 )
 
 // Index is one entry of dbt-postgres's indexes config.
-type Index struct {
-	Columns []string
-	Unique  bool
-	Type    string // "" for Postgres's default (btree)
-}
+type Index = adapters.Index
 
 // ParseIndexes reads the indexes config: a list of {columns, unique,
-// type}. It says what is wrong with a malformed one.
-func ParseIndexes(v any) ([]Index, error) {
-	if v == nil {
-		return nil, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("indexes must be a list of {columns: [...], unique: true|false, type: ...}, not %T", v)
-	}
-	var out []Index
-	for i, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("indexes[%d] must be a mapping with columns, unique and type", i)
-		}
-		var ix Index
-		for k, val := range m {
-			switch k {
-			case "columns":
-				cols, ok := val.([]any)
-				if !ok || len(cols) == 0 {
-					return nil, fmt.Errorf("indexes[%d].columns must be a non-empty list of column names", i)
-				}
-				for _, c := range cols {
-					s, ok := c.(string)
-					if !ok || s == "" {
-						return nil, fmt.Errorf("indexes[%d].columns must hold column names, not %v", i, c)
-					}
-					ix.Columns = append(ix.Columns, s)
-				}
-			case "unique":
-				b, ok := val.(bool)
-				if !ok && val != nil {
-					return nil, fmt.Errorf("indexes[%d].unique must be true or false", i)
-				}
-				ix.Unique = b
-			case "type":
-				s, ok := val.(string)
-				if !ok && val != nil {
-					return nil, fmt.Errorf("indexes[%d].type must be an index method such as btree, hash, gist or gin", i)
-				}
-				ix.Type = s
-			default:
-				return nil, fmt.Errorf("indexes[%d]: unknown key %q (columns, unique and type are the keys)", i, k)
-			}
-		}
-		if len(ix.Columns) == 0 {
-			return nil, fmt.Errorf("indexes[%d] needs columns", i)
-		}
-		out = append(out, ix)
-	}
-	return out, nil
-}
+// type}.
+func ParseIndexes(v any) ([]Index, error) { return adapters.ParseIndexes(v, true) }
 
 // indexStatements are dbt-postgres's create index statements for rel. As
 // in dbt-postgres, the index's name is the md5 of its columns, the

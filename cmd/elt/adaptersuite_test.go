@@ -354,6 +354,43 @@ func TestCleanReadsNoProfileAsDBT(t *testing.T) {
 	}
 }
 
+// TestDuckDBIndexesAsDBT: the indexes config creates DuckDB indexes as
+// dbt-duckdb (1.10.1) does: on every build of a table model, and when an
+// incremental model, a seed or a snapshot gets its table, not on the runs
+// that add rows; a type is refused, as DuckDB has one kind of index.
+func TestDuckDBIndexesAsDBT(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  p:\n    +indexes: [{columns: [id], unique: true}]\n")
+	writeFile(t, dir, "seeds/s.csv", "id,v\n1,a\n2,b\n")
+	writeFile(t, dir, "models/t.sql", "{{ config(materialized='table', indexes=[{'columns': ['id'], 'unique': True}, {'columns': ['id', 'v']}]) }}\nselect * from {{ ref('s') }}\n")
+	writeFile(t, dir, "models/inc.sql", "{{ config(materialized='incremental', unique_key='id', indexes=[{'columns': ['v']}]) }}\nselect * from {{ ref('s') }}\n")
+	writeFile(t, dir, "snapshots/snap.sql", `{% snapshot snap %}
+{{ config(unique_key='id', strategy='check', check_cols='all', indexes=[{'columns': ['id']}]) }}
+select * from {{ ref('s') }}
+{% endsnapshot %}
+`)
+	count := func() string {
+		db := openDB(t, filepath.Join(dir, "p.duckdb"))
+		defer db.Close()
+		return queryRows(t, db, "select string_agg(table_name || ':' || is_unique || ':' || expressions, ' ' order by table_name, expressions) from duckdb_indexes()")
+	}
+	mustElt(t, dir, "build")
+	want := `inc:false:[v] s:true:[id] snap:false:[id] t:false:[id, v] t:true:[id]`
+	if got := count(); got != want {
+		t.Errorf("after the first build: %s, want %s", got, want)
+	}
+	// The second build rebuilds t (its indexes again), refills s and adds
+	// to inc and snap (theirs kept).
+	mustElt(t, dir, "build")
+	if got := count(); got != want {
+		t.Errorf("after the second build: %s, want %s", got, want)
+	}
+	writeFile(t, dir, "models/t.sql", "{{ config(materialized='table', indexes=[{'columns': ['id'], 'type': 'hash'}]) }}\nselect * from {{ ref('s') }}\n")
+	res := elt(t, dir, "run", "-s", "t")
+	if res.code != 1 || !strings.Contains(res.stdout, `indexes[0]: unknown key "type" (columns and unique are the keys`) {
+		t.Errorf("a type: exit %d\n%s", res.code, res.stdout)
+	}
+}
+
 // TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
 // in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
 // a new version under its computed key, a new key a first one; -f is
