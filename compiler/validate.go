@@ -65,6 +65,33 @@ func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound
 		}
 		m.validateMaterializedView(l, n)
 		m.validateMaterialization(l, n, found)
+		m.validateDuckDBMerge(l, n)
+	}
+}
+
+// duckdbMergeKeys are dbt-duckdb's (1.10.1) merge configs beyond
+// unique_key, merge_update_columns and merge_exclude_columns, which its
+// MERGE INTO reads and elt's merge does not.
+var duckdbMergeKeys = []string{"merge_update_condition", "merge_insert_condition", "merge_update_set_expressions",
+	"merge_clauses", "merge_on_using_columns", "merge_returning_columns"}
+
+// validateDuckDBMerge refuses, on DuckDB, an incremental model's merge
+// configs elt's merge does not act on: accepting them would apply the
+// new rows otherwise than the project asks, silently. (Other adapters'
+// dbt ignores these keys, as elt does.)
+func (m *Manifest) validateDuckDBMerge(l *diag.List, n *Node) {
+	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "duckdb" || n.Config["materialized"] != "incremental" {
+		return
+	}
+	if _, custom := m.CustomMaterialization(n); custom {
+		return
+	}
+	for _, k := range duckdbMergeKeys {
+		if v, ok := n.Config[k]; ok && v != nil {
+			file, pos := ConfigSite(n)
+			l.Add(diag.Errorf(file, pos, "remove "+k+"; elt's merge updates the matched rows' columns (merge_update_columns or merge_exclude_columns) and inserts the others",
+				"model %s: elt does not support dbt-duckdb's %s yet", n.Name, k))
+		}
 	}
 }
 
