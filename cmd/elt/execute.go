@@ -443,6 +443,10 @@ func (s *session) printEvent(e runner.Event) {
 			verb = "snapshotted"
 		}
 		left = prefix + "OK " + verb + " " + describe(n)
+		if n.ResourceType == project.Snapshot {
+			// dbt's LogSnapshotResult: the relation alone.
+			left = prefix + "OK snapshotted " + shortRel(n)
+		}
 		msg := res.AdapterMsg
 		if msg == "" {
 			msg = "OK"
@@ -486,6 +490,8 @@ func (s *session) printEvent(e runner.Event) {
 		level = "error"
 		if n.ResourceType == project.Test || n.ResourceType == project.UnitTestType {
 			left = prefix + "ERROR " + unitTestName(n)
+		} else if n.ResourceType == project.Snapshot {
+			left = prefix + "ERROR snapshotting " + shortRel(n)
 		} else {
 			left = prefix + "ERROR creating " + describe(n)
 		}

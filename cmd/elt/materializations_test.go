@@ -113,7 +113,7 @@ func TestSnapshotDuplicateKeyWarns(t *testing.T) {
 	res := mustElt(t, dir, "snapshot")
 	wantAll(t, res.stdout,
 		"snapshots/customers_snap.sql: warning: snapshot snapshot.p.customers_snap: unique_key (id) is not unique in the source, e.g. id=2 (2 rows)",
-		"OK snapshotted snapshot main.customers_snap",
+		"OK snapshotted main.customers_snap",
 		"PASS=1 WARN=0 ERROR=0",
 	)
 	query := "(select id, email, cast(dbt_valid_from as varchar) as valid_from, coalesce(cast(dbt_valid_to as varchar), 'current') as valid_to from main.customers_snap) q"
@@ -189,7 +189,7 @@ func TestSnapshotKeepsOldVersion(t *testing.T) {
 	writeFile(t, dir, "snapshots/customers_snap.sql", "{% snapshot customers_snap %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from {{ ref('customers') }}\n{% endsnapshot %}\n")
 	mustElt(t, dir, "seed")
 	res := mustElt(t, dir, "snapshot")
-	if !strings.Contains(res.stdout, "OK snapshotted snapshot main.customers_snap") {
+	if !strings.Contains(res.stdout, "OK snapshotted main.customers_snap") {
 		t.Errorf("snapshot line:\n%s", res.stdout)
 	}
 	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n1,a@new.org,2024-02-01 00:00:00\n2,b@x.org,2024-01-01 00:00:00\n")
