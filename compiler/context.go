@@ -655,6 +655,26 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 			cols[c.Name] = map[string]any{"name": c.Name, "description": c.Description, "data_type": c.DataType}
 		}
 		return cols, true
+	case "test_metadata":
+		// A generic test's, as dbt's node dict (to_dict(omit_none=True))
+		// has them: absent where None.
+		if t := n.TestMetadata; t != nil {
+			return map[string]any{"name": t.Name, "kwargs": t.Kwargs, "namespace": nilIfEmpty(t.Namespace)}, true
+		}
+	case "column_name":
+		if n.TestMetadata != nil && n.ColumnName != "" {
+			return n.ColumnName, true
+		}
+	case "attached_node":
+		if n.TestMetadata != nil && n.AttachedNode != "" {
+			return n.AttachedNode, true
+		}
+	case "file_key_name":
+		if n.TestMetadata != nil && v.st.m != nil {
+			if k := v.st.m.FileKeyName(n); k != "" {
+				return k, true
+			}
+		}
 	case "get":
 		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 			if len(args) == 0 {
@@ -669,8 +689,55 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 			}
 			return nil, nil
 		}), true
+	case "keys", "items", "values":
+		// dbt's model is a dict.
+		return jinja.Func(func(_ *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+			var out []any
+			for _, k := range nodeViewKeys {
+				val, ok := v.GetAttr(k)
+				if !ok {
+					continue
+				}
+				switch name {
+				case "keys":
+					out = append(out, k)
+				case "values":
+					out = append(out, val)
+				default:
+					out = append(out, []any{k, val})
+				}
+			}
+			return out, nil
+		}), true
 	}
 	return nil, false
+}
+
+// nodeViewKeys are the keys of a node's dict that nodeView answers, in
+// order, for keys(), values() and items().
+var nodeViewKeys = []string{"alias", "attached_node", "batch", "column_name", "columns", "compiled_code", "config",
+	"database", "depends_on", "deprecation_date", "description", "file_key_name", "fqn", "latest_version", "meta",
+	"name", "original_file_path", "package_name", "path", "raw_code", "refs", "relation_name", "resource_type",
+	"schema", "tags", "test_metadata", "unique_id", "version"}
+
+// FileKeyName is a generic test's file_key_name: the properties-YAML key
+// it was declared under ("models.orders", "seeds.countries",
+// "sources.raw"), or "" when unknown.
+func (m *Manifest) FileKeyName(n *Node) string {
+	kind, _, ok := strings.Cut(n.AttachedNode, ".")
+	if !ok {
+		return ""
+	}
+	name := ""
+	if s, ok := m.Sources[n.AttachedNode]; ok {
+		name = s.SourceName
+	} else if a, ok := m.Nodes[n.AttachedNode]; ok {
+		name = a.Name
+	}
+	if name == "" {
+		return ""
+	}
+	return kind + "s." + name
 }
 
 // currentConfig is the node's config as far as known: during parse the

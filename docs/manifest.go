@@ -741,16 +741,8 @@ func (b *builder) genericTest(n *compiler.Node) *GenericTestFields {
 	}
 	// file_key_name is the properties-YAML key the test was declared under:
 	// "models.orders", "seeds.countries", "sources.raw".
-	if kind, _, ok := strings.Cut(n.AttachedNode, "."); ok {
-		name := ""
-		if s, ok := b.m.Sources[n.AttachedNode]; ok {
-			name = s.SourceName
-		} else if a, ok := b.m.Nodes[n.AttachedNode]; ok {
-			name = a.Name
-		}
-		if name != "" {
-			g.FileKeyName = strOrNull(kind + "s." + name)
-		}
+	if k := b.m.FileKeyName(n); k != "" {
+		g.FileKeyName = strOrNull(k)
 	}
 	return g
 }

@@ -391,6 +391,26 @@ select * from {{ ref('s') }}
 	}
 }
 
+// TestGenericTestModelAsDBT: in a generic test, model is the test node's
+// dict as dbt's (to_dict(omit_none=True)): test_metadata, attached_node,
+// file_key_name and column_name where set, and keys(); elementary's
+// exposure_schema_validity finds its exposure by model.attached_node.
+func TestGenericTestModelAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    data_tests: [show_model]\n    columns:\n      - name: id\n        data_tests: [show_model]\n")
+	writeFile(t, dir, "tests/generic/show_model.sql", `{% test show_model(model, column_name=none) %}
+{% if execute %}{% set m = context['model'] %}
+{% do print('TEST ' ~ m.name ~ ' ' ~ m.attached_node ~ ' ' ~ (m.column_name if m.column_name is defined else 'no column') ~ ' ' ~ m.file_key_name ~ ' ' ~ m.test_metadata.name ~ ' ' ~ ('test_metadata' in m.keys())) %}
+{% endif %}
+select 1 where false
+{% endtest %}
+`)
+	res := mustElt(t, dir, "build")
+	wantAll(t, res.stdout, "TEST show_model_m_ model.p.m no column models.m show_model True",
+		"TEST show_model_m_id model.p.m id models.m show_model True")
+}
+
 // TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
 // in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
 // a new version under its computed key, a new key a first one; -f is
