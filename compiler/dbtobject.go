@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/jinja"
+	"github.com/elt-dev/elt/project"
 )
 
 // dbtObject is one of dbt's objects as a hook reads it (a run result, one
@@ -38,6 +39,12 @@ func ObjectValue(fields map[string]any) any {
 // templates read a node of dbt's graph (its config with the defaults, its
 // relation, depends_on, and compiled_code once compiled), with to_dict().
 func (m *Manifest) NodeObject(n *Node) any { return &dbtObject{fields: m.graphNode(n)} }
+
+// SourceObject is a source table as a hook's results hold it: its graph
+// entry, with to_dict().
+func (m *Manifest) SourceObject(s *project.SourceTable) any {
+	return &dbtObject{fields: m.graphSource(s)}
+}
 
 func (o *dbtObject) String() string { return jinja.Repr(o.fields) }
 

@@ -361,6 +361,15 @@ func TimeValue(t time.Time) any {
 	return NaiveTimeValue(t)
 }
 
+// UTCTimeValue is t as an aware UTC datetime (datetime.timezone.utc), as
+// dbt's freshness results hold max_loaded_at; None when t is zero.
+func UTCTimeValue(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return awareWall(t.UTC(), &tzInfo{abbr: "UTC"})
+}
+
 // NaiveTimeValue is a timestamp without a time zone as a driver returns
 // it (its wall clock in UTC): a naive datetime, as Python's drivers give
 // one to dbt ("2024-01-31 12:00:00", no offset).

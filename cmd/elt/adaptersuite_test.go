@@ -411,6 +411,30 @@ select 1 where false
 		"TEST show_model_m_id model.p.m id models.m show_model True")
 }
 
+// TestFreshnessRunEndResultsAsDBT: after source freshness, on-run-end's
+// results are the freshness results, as dbt's freshness task passes them
+// (elementary uploads them to dbt_source_freshness_results).
+func TestFreshnessRunEndResultsAsDBT(t *testing.T) {
+	dir := miniProject(t, "on-run-end: [\"{{ show_results() }}\"]\n")
+	writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n")
+	writeFile(t, dir, "models/src.yml", `sources:
+  - name: raw
+    schema: main
+    tables:
+      - name: events
+        loaded_at_field: loaded_at
+        freshness: {warn_after: {count: 1, period: day}}
+`)
+	writeFile(t, dir, "macros/show.sql", `{% macro show_results() %}{% if execute and flags.WHICH == 'freshness' %}
+{% do print('results=' ~ (results | length)) %}
+{% for r in results %}{% set d = r.to_dict() %}{% do print(d.node.unique_id ~ ' ' ~ d.status ~ ' ' ~ d.max_loaded_at ~ ' ' ~ d.node.freshness.warn_after.count ~ ' ' ~ (d.age > 0)) %}{% endfor %}
+{% endif %}{% endmacro %}
+`)
+	mustElt(t, dir, "seed")
+	res := mustElt(t, dir, "source", "freshness")
+	wantAll(t, res.stdout, "results=1", "source.p.raw.events warn 2020-01-01T00:00:00+00:00 1 True")
+}
+
 // TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
 // in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
 // a new version under its computed key, a new key a first one; -f is

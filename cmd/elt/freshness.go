@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/targetfs"
@@ -81,7 +82,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	runHooks, set := s.proj.Config.FlagBool("source_freshness_run_project_hooks")
 	runHooks = runHooks || !set
 	if runHooks {
-		if err := s.freshnessHooks(ctx, "on-run-start"); err != nil {
+		if err := s.freshnessHooks(ctx, "on-run-start", nil); err != nil {
 			return err
 		}
 	}
@@ -94,8 +95,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		OnResult: func(i, total int, r runner.FreshnessResult) { s.printFreshness(i, total, r) },
 	})
 	if runHooks {
-		// on-run-end's results hold no freshness results in elt.
-		if err := s.freshnessHooks(ctx, "on-run-end"); err != nil {
+		if err := s.freshnessHooks(ctx, "on-run-end", results); err != nil {
 			return err
 		}
 	}
@@ -234,8 +234,12 @@ func (s *session) writeSources(output string, results []docs.FreshnessResult, el
 // freshnessHooks runs the project's on-run-start or on-run-end hooks
 // around the checks, with their lines; a hook that fails fails the
 // command (sources.json has no entries for hooks).
-func (s *session) freshnessHooks(ctx context.Context, which string) error {
-	hooks, err := s.projectHooks(ctx, which, nil)
+func (s *session) freshnessHooks(ctx context.Context, which string, results []runner.FreshnessResult) error {
+	extra := map[string]any{}
+	if which == "on-run-end" {
+		extra = s.freshnessRunEndContext(results)
+	}
+	hooks, err := s.projectHooksWith(ctx, which, extra)
 	if err == nil {
 		err = failedHook(hooks)
 	}
@@ -243,4 +247,38 @@ func (s *session) freshnessHooks(ctx context.Context, which string) error {
 		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
+}
+
+// freshnessRunEndContext is on-run-end's context after source freshness,
+// as dbt's freshness task gives it: results are its
+// SourceFreshnessResult objects (node, status, max_loaded_at,
+// snapshotted_at, age, timing, ...; message for a runtime error), with
+// to_dict(); schemas are empty, as no relation was built.
+func (s *session) freshnessRunEndContext(results []runner.FreshnessResult) map[string]any {
+	rs := make([]any, 0, len(results))
+	for _, r := range results {
+		timing := []any{}
+		if !r.StartedAt.IsZero() {
+			timing = append(timing, compiler.ObjectValue(map[string]any{"name": "execute",
+				"started_at": compiler.TimeValue(r.StartedAt), "completed_at": compiler.TimeValue(r.CompletedAt)}))
+		}
+		response := r.Response
+		if response == nil {
+			response = map[string]any{}
+		}
+		fields := map[string]any{
+			"status": string(r.Status), "execution_time": max(r.CompletedAt.Sub(r.StartedAt), 0).Seconds(),
+			"thread_id": r.ThreadID, "adapter_response": response, "timing": timing, "failures": nil,
+			"node": s.manifest.SourceObject(r.Source), "message": nil,
+		}
+		if r.Status == runner.FreshnessRuntimeError {
+			fields["message"] = s.env.secrets.Scrub(r.Error)
+		} else {
+			fields["max_loaded_at"] = compiler.UTCTimeValue(r.MaxLoadedAt)
+			fields["snapshotted_at"] = compiler.UTCTimeValue(r.SnapshottedAt)
+			fields["age"] = r.Age
+		}
+		rs = append(rs, compiler.ObjectValue(fields))
+	}
+	return map[string]any{"results": rs, "schemas": []string{}, "database_schemas": []any{}}
 }

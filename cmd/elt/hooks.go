@@ -67,13 +67,20 @@ func hookCompiledPath(n *compiler.Node) string {
 // is a hook that would not render, which ends the invocation (the results
 // are those of the hooks before it).
 func (s *session) projectHooks(ctx context.Context, which string, results []runner.Result) ([]hookResult, error) {
+	if which == "on-run-end" && len(s.manifest.ProjectHooks(which)) > 0 {
+		return s.projectHooksWith(ctx, which, s.onRunEndContext(results))
+	}
+	return s.projectHooksWith(ctx, which, map[string]any{})
+}
+
+// projectHooksWith runs the project's hooks of one kind with extra in
+// their context (on-run-end's results and schemas).
+func (s *session) projectHooksWith(ctx context.Context, which string, extra map[string]any) ([]hookResult, error) {
 	hooks := s.manifest.ProjectHooks(which)
 	if len(hooks) == 0 {
 		return nil, nil
 	}
-	extra := map[string]any{}
 	if which == "on-run-end" {
-		extra = s.onRunEndContext(results)
 		// dbt: a blank line between the nodes' lines and the hooks'.
 		s.log.info("Formatting", "", nil)
 	}
