@@ -68,6 +68,7 @@ func OpensLocalFile(fields map[string]any, workDir string) bool {
 // profileFields are the target keys ConfigFromFields reads.
 var profileFields = []string{
 	"path", "database", "schema", "threads", "settings", "extensions", "external_root", "attach",
+	"config_options", "keep_open", "disable_transactions", "plugins", "module_paths", "filesystems",
 }
 
 // checkFields validates a target without connecting.
@@ -78,15 +79,9 @@ func checkFields(fields map[string]any) error {
 
 // unsupportedFields are dbt-duckdb's profile keys elt does not act on.
 var unsupportedFields = map[string]string{
-	"plugins":                 "elt does not run dbt-duckdb's plugins, which are Python code",
-	"module_paths":            "elt does not run Python modules",
-	"filesystems":             "elt does not support fsspec filesystems, which are Python",
 	"secrets":                 "elt does not support DuckDB secrets (secrets:)",
 	"use_credential_provider": "elt does not support DuckDB secrets or credential providers",
 	"remote":                  "elt does not support remote (Buena Vista) DuckDB servers",
 	"retries":                 "elt does not retry DuckDB queries (retries:)",
-	"config_options":          "elt does not pass connection-time config_options; use settings: for what can be SET",
-	"disable_transactions":    "elt always builds relations in transactions",
-	"keep_open":               "elt opens the database once per command",
 	"is_ducklake":             "elt does not support DuckLake",
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,6 +30,11 @@ type Config struct {
 	Schema   string            // default schema, "main" when empty
 	Threads  int               // how many models run at once; sizes the connection pool
 	Settings map[string]string // applied with SET on every connection
+	// Options are dbt-duckdb's config_options: DuckDB configuration given
+	// when the database is opened (startup-only ones too, such as
+	// allow_unsigned_extensions), where settings are SET on each
+	// connection.
+	Options map[string]string
 	// Extensions are loaded on every connection. Only those built into
 	// elt's DuckDB or already installed in DuckDB's extension directory
 	// can be: elt never downloads one (see initConn).
@@ -150,6 +156,44 @@ func ConfigFromFields(fields map[string]any) (Config, error) {
 	if cfg.Attach, err = attachmentsFromField(fields["attach"]); err != nil {
 		return Config{}, err
 	}
+	if v, ok := fields["config_options"]; ok && v != nil {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return Config{}, &adapters.FieldError{Field: "config_options", Msg: fmt.Sprintf("want a mapping of DuckDB option to value, got %T", v)}
+		}
+		cfg.Options = make(map[string]string, len(m))
+		for k, val := range m {
+			switch val.(type) {
+			case string, bool, int, int64, float64:
+				cfg.Options[k] = fmt.Sprint(val)
+			default:
+				return Config{}, &adapters.FieldError{Field: "config_options." + k, Msg: fmt.Sprintf("want a string, number or boolean, got %T", val)}
+			}
+		}
+	}
+	// keep_open (dbt-duckdb keeps the database open between uses) and
+	// disable_transactions (it builds without BEGIN and COMMIT) change
+	// no result: elt opens the database once per command, and its
+	// transactions only keep a failed build from leaving half a relation.
+	for _, k := range []string{"keep_open", "disable_transactions"} {
+		if v, ok := fields[k]; ok && v != nil {
+			if _, ok := v.(bool); !ok {
+				return Config{}, &adapters.FieldError{Field: k, Msg: fmt.Sprintf("want true or false, got %T", v)}
+			}
+		}
+	}
+	// dbt-duckdb's Python extension points, accepted when empty.
+	for k, why := range map[string]string{
+		"plugins":      "elt does not run dbt-duckdb's plugins, which are Python code",
+		"module_paths": "elt does not run Python modules",
+		"filesystems":  "elt does not support fsspec filesystems, which are Python",
+	} {
+		if v, ok := fields[k]; ok && v != nil {
+			if list, ok := v.([]any); !ok || len(list) > 0 {
+				return Config{}, &adapters.FieldError{Field: k, Msg: why, Hint: "remove " + k + " (an empty list is accepted)"}
+			}
+		}
+	}
 	return cfg.withDefaults()
 }
 
@@ -230,6 +274,18 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	dsn := cfg.Path
 	if dsn == memoryPath {
 		dsn = ""
+	}
+	if len(cfg.Options) > 0 {
+		// config_options are configuration at open, which DuckDB reads
+		// from the DSN's query.
+		q := url.Values{}
+		for k, v := range cfg.Options {
+			if !settingName().MatchString(k) {
+				return nil, fmt.Errorf("duckdb: open %s: config_options name %q is not a DuckDB option name", cfg.Path, k)
+			}
+			q.Set(k, v)
+		}
+		dsn += "?" + q.Encode()
 	}
 	// A file that is not DuckDB's (a SQLite file, say) is refused before
 	// DuckDB opens it: DuckDB would otherwise download a scanner extension

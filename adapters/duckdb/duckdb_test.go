@@ -81,6 +81,13 @@ func TestConfigFromFields(t *testing.T) {
 		{"mismatched database", map[string]any{"path": "shop.duckdb", "database": "other"}, Config{}, `set it to "shop"`},
 		{"bad threads", map[string]any{"threads": "four"}, Config{}, "threads"},
 		{"bad settings", map[string]any{"settings": []any{"x"}}, Config{}, "settings"},
+		// dbt-duckdb's keys that change no result, and its Python ones
+		// when empty.
+		{"dbt-duckdb's other keys", map[string]any{"keep_open": true, "disable_transactions": false, "plugins": []any{},
+			"module_paths": nil, "filesystems": []any{}, "config_options": map[string]any{"allow_unsigned_extensions": true}},
+			Config{Path: ":memory:", Database: "memory", Schema: "main", Threads: 1, Options: map[string]string{"allow_unsigned_extensions": "true"}}, ""},
+		{"plugins", map[string]any{"plugins": []any{map[string]any{"module": "excel"}}}, Config{}, "plugins: elt does not run dbt-duckdb's plugins"},
+		{"bad keep_open", map[string]any{"keep_open": "yes"}, Config{}, "keep_open"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,6 +130,18 @@ func TestOpenSettingsAndMemory(t *testing.T) {
 	res, err = a.Query(ctx, "select loaded from duckdb_extensions() where extension_name = 'json'")
 	if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != true {
 		t.Errorf("json extension not loaded: %v %v", res, err)
+	}
+
+	// config_options are given when the database opens: startup-only
+	// options too.
+	b, err := Open(ctx, Config{Path: ":memory:", Options: map[string]string{"allow_unsigned_extensions": "true", "memory_limit": "1GB"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	res, err = b.Query(ctx, "select current_setting('allow_unsigned_extensions')::varchar, current_setting('memory_limit')")
+	if err != nil || fmt.Sprint(res.Rows[0][0]) != "true" || fmt.Sprint(res.Rows[0][1]) != "953.6 MiB" {
+		t.Errorf("config_options: %v %v", res, err)
 	}
 
 	_, err = Open(ctx, Config{Settings: map[string]string{"no_such_setting": "s3cr3t-value"}})
