@@ -10,7 +10,7 @@ import (
 )
 
 // builtinStrategies are the incremental strategies elt builds in Go.
-var builtinStrategies = map[string]bool{"append": true, "merge": true, "delete+insert": true, "microbatch": true}
+var builtinStrategies = map[string]bool{"append": true, "merge": true, "delete+insert": true, "microbatch": true, "insert_overwrite": true}
 
 // strategySteps are, for each strategy elt builds in Go, the macros of
 // dbt's global project its get_incremental_<strategy>_sql reaches (the

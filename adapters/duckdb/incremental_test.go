@@ -192,6 +192,34 @@ func TestIncrementalMicrobatchAsDBTDuckDB(t *testing.T) {
 	}
 }
 
+// TestIncrementalDeleteInsertNamesAsDBTDuckDB: incremental_predicates of a
+// delete+insert refer to the target as dbt-duckdb's delete names it:
+// DBT_INCREMENTAL_TARGET with a key of several columns, the table itself
+// with one.
+func TestIncrementalDeleteInsertNamesAsDBTDuckDB(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		keys []string
+		pred string
+	}{
+		{[]string{"a", "b"}, "DBT_INCREMENTAL_TARGET.a != 2"},
+		{[]string{"a"}, "orders.a != 2"},
+		{[]string{"a"}, "a != 2"},
+	} {
+		a := openTemp(t)
+		inc := incTarget(t, a, "select 1 as a, 1 as b, 'old' as v union all select 2, 2, 'old'")
+		inc.Strategy, inc.UniqueKey, inc.Predicates = "delete+insert", c.keys, []string{c.pred}
+		inc.SQL = "select 1 as a, 1 as b, 'new' as v union all select 2, 2, 'new'"
+		if _, err := a.Incremental(ctx, inc); err != nil {
+			t.Fatalf("%s: %v", c.pred, err)
+		}
+		// Row 2 is kept (the predicate leaves it) beside its new version.
+		if got := fmt.Sprint(queryRows(t, a, "select a, v from orders order by a, v").Rows); got != "[[1 new] [2 new] [2 old]]" {
+			t.Errorf("%s: %s", c.pred, got)
+		}
+	}
+}
+
 // A cancelled context rolls the run back and says so.
 func TestIncrementalCancelled(t *testing.T) {
 	a := openTemp(t)

@@ -21,10 +21,11 @@ func warehouse() sqlgen.Warehouse {
 		TempRelation: func(ident string) adapters.Relation {
 			return adapters.Relation{Database: "temp", Schema: "main", Identifier: ident}
 		},
-		QualifiedSnapshotTemps: true,
-		ReplaceViewsInPlace:    true,
-		FilteredBatches:        true,
-		ExprType:               describeType,
+		QualifiedSnapshotTemps:  true,
+		ReplaceViewsInPlace:     true,
+		FilteredBatches:         true,
+		DeleteTargetAsDBTDuckDB: true,
+		ExprType:                describeType,
 		WithTimeZone: func(dataType string) bool {
 			typ := strings.ToUpper(dataType)
 			return typ == "TIMESTAMP WITH TIME ZONE" || typ == "TIMESTAMPTZ"

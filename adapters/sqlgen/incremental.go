@@ -143,6 +143,15 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		// beside a one-column key's "in", where only the target is in
 		// scope, and with the staged rows for a key of several columns.
 		t, src := r.aliases()
+		as := " as " + t
+		if r.w.DeleteTargetAsDBTDuckDB {
+			if len(keys) > 1 {
+				t = "DBT_INCREMENTAL_TARGET"
+				as = " as " + t
+			} else {
+				t, as = d.Quote(r.target.Identifier), ""
+			}
+		}
 		inner, outer := keyMatchAs(keys, t, src), ""
 		if preds := predicates(r.inc.Predicates); preds != "" {
 			if len(keys) == 1 {
@@ -151,7 +160,7 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 				inner += " and " + preds
 			}
 		}
-		if _, err := r.exec("delete from " + d.RenderRelation(r.target) + " as " + t + " where exists (select 1 from " +
+		if _, err := r.exec("delete from " + d.RenderRelation(r.target) + as + " where exists (select 1 from " +
 			d.RenderRelation(r.stage) + " as " + src + " where " + inner + ")" + outer); err != nil {
 			return adapters.RunResult{}, err
 		}

@@ -92,6 +92,12 @@ type Warehouse struct {
 	// a unique_key is refused there. Otherwise the batch's delete takes
 	// the window and every new row is inserted.
 	FilteredBatches bool
+	// DeleteTargetAsDBTDuckDB: a delete+insert's delete names the target
+	// as dbt-duckdb's does (duckdb__get_delete_insert_merge_sql), which
+	// incremental_predicates refer to: DBT_INCREMENTAL_TARGET for a key of
+	// several columns, the table itself (no alias) for one. Otherwise
+	// dbt's DBT_INTERNAL_DEST (with predicates) or t.
+	DeleteTargetAsDBTDuckDB bool
 }
 
 // TempName is unique per call, so concurrent runs and retries never

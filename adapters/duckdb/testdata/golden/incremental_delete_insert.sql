@@ -10,7 +10,7 @@ select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orde
 
 select (select count(*) from "temp"."main"."orders__elt_tmp_<id>" where "id" is null), (select count(*) from (select "id" from "temp"."main"."orders__elt_tmp_<id>" group by "id" having count(*) > 1));
 
-delete from "<database>"."<schema>"."orders" as t where exists (select 1 from "temp"."main"."orders__elt_tmp_<id>" as s where t."id" = s."id");
+delete from "<database>"."<schema>"."orders" where exists (select 1 from "temp"."main"."orders__elt_tmp_<id>" as s where "orders"."id" = s."id");
 
 insert into "<database>"."<schema>"."orders" ("id", "name", "amount")
 select s."id", s."name", s."amount" from "temp"."main"."orders__elt_tmp_<id>" as s;
