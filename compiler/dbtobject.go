@@ -126,3 +126,14 @@ func serialised(v any) any {
 	}
 	return v
 }
+
+// JinjaWarn is exceptions.warn(msg) outside a render, for a step dbt's
+// macros take that elt runs in Go: the warning is given to Options.Warn,
+// whose error (--warn-error) fails the step. ok is false when no Warn is
+// set (the caller reports it itself).
+func (m *Manifest) JinjaWarn(msg string) (ok bool, err error) {
+	if m.engine == nil || m.engine.opts.Warn == nil {
+		return false, nil
+	}
+	return true, m.engine.opts.Warn(msg)
+}

@@ -61,17 +61,36 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 		return nil, nil, fmt.Errorf("%s: This model has an enforced contract that failed.\nPlease ensure the name, data_type, and number of columns in your contract match the columns in your model's definition.\n\n%s", n.OriginalFilePath, table)
 	}
 	typ := r.a.Dialect().Type()
+	var warnings []adapters.Warning
+	// dbt's default__get_empty_schema_sql warns of numeric columns
+	// without precision and scale, through exceptions.warn.
+	var naked []string
+	for _, col := range c.Columns {
+		switch strings.ToLower(strings.TrimSpace(col.DataType)) {
+		case "numeric", "decimal", "number":
+			naked = append(naked, "'"+col.Name+"'")
+		}
+	}
+	if len(naked) > 0 {
+		msg := "Detected columns with numeric type and unspecified precision/scale, this can lead to unintended rounding: [" + strings.Join(naked, ", ") + "]`"
+		ok, err := r.m.JinjaWarn(msg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", n.OriginalFilePath, err)
+		}
+		if !ok {
+			warnings = append(warnings, contractWarning{"JinjaLogWarning", msg})
+		}
+	}
 	enforced := enforcedConstraints[typ]
 	// The table is created now: a table, or an incremental model's first
 	// build (later runs add to the table, which has its constraints).
 	creates := mat == "table" || mat == "incremental" && !r.isIncremental(n) && incrementalStrategy(n.Config) != "microbatch"
 	if mat == "incremental" && !creates {
-		return nil, nil, nil
+		return nil, warnings, nil
 	}
 	if !creates {
 		enforced = nil
 	}
-	var warnings []adapters.Warning
 	warn := func(k compiler.Constraint, where string) {
 		switch {
 		case mat == "view" && k.WarnUnsupported:
@@ -166,6 +185,14 @@ func sameType(warehouse, a, b string) bool {
 // model matches its contract.
 func contractMismatches(warehouse string, c *compiler.Contract, declared, canonical []string, actual []adapters.Column) string {
 	type row struct{ name, definition, contract, reason string }
+	// A contract type as dbt shows it: the warehouse's name for it (dbt
+	// reads it back from an empty query casting null to it).
+	shown := func(i int) string {
+		if i < len(canonical) && canonical[i] != "" {
+			return canonical[i]
+		}
+		return declared[i]
+	}
 	var rows []row
 	byName := map[string]int{}
 	for i, col := range c.Columns {
@@ -180,12 +207,12 @@ func contractMismatches(warehouse string, c *compiler.Contract, declared, canoni
 		}
 		seen[i] = true
 		if a.DataType != "" && !sameType(warehouse, a.DataType, canonical[i]) {
-			rows = append(rows, row{a.Name, a.DataType, declared[i], "data type mismatch"})
+			rows = append(rows, row{a.Name, a.DataType, shown(i), "data type mismatch"})
 		}
 	}
 	for i, col := range c.Columns {
 		if !seen[i] {
-			rows = append(rows, row{col.Name, "", declared[i], "missing in definition"})
+			rows = append(rows, row{col.Name, "", shown(i), "missing in definition"})
 		}
 	}
 	if len(rows) == 0 {

@@ -95,8 +95,8 @@ func TestContractMismatchFailsBeforeRunning(t *testing.T) {
 		"This model has an enforced contract that failed.",
 		"| column_name | definition_type | contract_type | mismatch_reason       |",
 		"| full_name   | VARCHAR         |               | missing in contract   |",
-		"| age         | VARCHAR         | INT           | data type mismatch    |",
-		"| name        |                 | TEXT          | missing in definition |",
+		"| age         | VARCHAR         | INTEGER       | data type mismatch    |",
+		"| name        |                 | VARCHAR       | missing in definition |",
 		"SKIP relation main.after_people",
 	)
 	db := openDB(t, filepath.Join(dir, "p.duckdb"))
@@ -164,5 +164,27 @@ func TestContractIncremental(t *testing.T) {
 	}
 	if got := rowsOf(t, dir, "main.people"); got != "1|Ada|36\n2|Bob|" {
 		t.Errorf("rows after the failed run: %q", got)
+	}
+}
+
+// TestContractNakedNumericAsDBT: a contract column typed numeric (or
+// decimal, number) without precision and scale gets dbt's warning (its
+// default__get_empty_schema_sql, through exceptions.warn), which
+// --warn-error makes the model's error.
+func TestContractNakedNumericAsDBT(t *testing.T) {
+	dir := contractProject(t, "select id, cast(age as decimal(10, 2)) as age, cast(age as double) as ratio from {{ ref('raw_people') }}", `models:
+  - name: people
+    config: {materialized: table, contract: {enforced: true}}
+    columns:
+      - {name: id, data_type: integer}
+      - {name: age, data_type: numeric}
+      - {name: ratio, data_type: double}
+`)
+	res := mustElt(t, dir, "build")
+	wantAll(t, res.stdout, "Detected columns with numeric type and unspecified precision/scale, this can lead to unintended rounding: ['age']`",
+		"OK created sql table model main.people")
+	res = elt(t, dir, "run", "-s", "people", "--warn-error")
+	if res.code == 0 || !strings.Contains(res.stdout, "ERROR creating sql table model main.people") {
+		t.Errorf("--warn-error: exit %d\n%s", res.code, res.stdout)
 	}
 }

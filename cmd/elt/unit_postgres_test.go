@@ -123,7 +123,7 @@ unit_tests:
 	// A contract mismatch fails before the model runs.
 	writeFile(t, dir, "models/pets.sql", "{{ config(materialized='table') }}\nselect 1 as pet_id, 'x' as owner_id, 'Rex' as pet")
 	res = elt(t, dir, "run", "-s", "pets")
-	if res.code != 1 || !strings.Contains(res.stdout, "| owner_id    | text            | INT           | data type mismatch |") {
+	if res.code != 1 || !strings.Contains(res.stdout, "| owner_id    | text            | integer       | data type mismatch |") {
 		t.Errorf("mismatch: exit %d\n%s", res.code, res.stdout)
 	}
 }
