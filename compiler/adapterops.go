@@ -87,6 +87,21 @@ const adapterOpsSQL = `
   {%- endcall %}
 {%- endmacro %}
 
+{#- dbt-duckdb's (1.10.1) drop_indexes_on_relation: DuckDB renames no table
+    that has indexes, so a materialization drops them first. -#}
+{% macro drop_indexes_on_relation(relation) -%}
+  {% if target.type != 'duckdb' %}{{ exceptions.raise_compiler_error("drop_indexes_on_relation is dbt-duckdb's macro; this target is " ~ target.type) }}{% endif %}
+  {% call statement('get_indexes_on_relation', fetch_result=True, auto_begin=False) -%}
+    select index_name from duckdb_indexes()
+    where database_name = '{{ relation.database }}' and schema_name = '{{ relation.schema }}' and table_name = '{{ relation.identifier }}'
+  {%- endcall %}
+  {% for row in load_result('get_indexes_on_relation').table %}
+    {% call statement('drop_index_' ~ loop.index, auto_begin=False) -%}
+      drop index "{{ relation.database }}"."{{ relation.schema }}"."{{ row[0] }}"
+    {%- endcall %}
+  {% endfor %}
+{%- endmacro %}
+
 {% macro rename_relation(from_relation, to_relation) -%}{{ return(adapter.dispatch('rename_relation', 'dbt')(from_relation, to_relation)) }}{%- endmacro %}
 {% macro default__rename_relation(from_relation, to_relation) -%}
   {% call statement('rename_relation') -%}

@@ -79,6 +79,12 @@ func TestCustomMaterializationsDuckDB(t *testing.T) {
 	if got := query("select table_name || ':' || table_type from information_schema.tables where table_name in ('orders', 'orders_v') or table_name like '%dbt%' order by 1"); got != "orders:BASE TABLE\norders_v:VIEW" {
 		t.Errorf("relations:\n%s", got)
 	}
+	// The block's create_indexes made the model's unique index (dbt-duckdb
+	// 1.10.1), which drop_indexes_on_relation dropped before the next
+	// build renamed the table.
+	if got := query("select table_name || ':' || is_unique || ':' || expressions from duckdb_indexes()"); got != "orders:true:[id]" {
+		t.Errorf("indexes:\n%s", got)
+	}
 	// The block's statements are what target/run holds for the model.
 	b, err := os.ReadFile(filepath.Join(dir, "target", "run", "p", "models", "orders.sql"))
 	if err != nil {

@@ -403,7 +403,7 @@ func TestProfileExtensionsAndUnsupported(t *testing.T) {
 		{"attach unknown key", "      attach:\n        - path: x.duckdb\n          aliass: y\n",
 			[]string{"profiles.yml:9:11", "an attach entry has no key \"aliass\""}},
 		{"plugins", "      plugins:\n        - module: excel\n",
-			[]string{"profiles.yml:7:7", "plugins is not supported: elt does not run dbt-duckdb's plugins"}},
+			[]string{"profiles.yml:7:7", "plugins: elt does not run dbt-duckdb's plugins"}},
 		{"unknown key", "      extentions: [json]\n",
 			[]string{"profiles.yml:7:7", "does not support the profile key \"extentions\"", "did you mean extensions?"}},
 	}

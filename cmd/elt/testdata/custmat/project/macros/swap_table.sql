@@ -11,9 +11,11 @@
   {% call statement('main') -%}
     {{ create_table_as(False, intermediate, sql) }}
   {%- endcall %}
+  {#- DuckDB renames no table with indexes: dbt-duckdb's materializations drop them first. -#}
+  {% if existing is not none and target.type == 'duckdb' %}{% do drop_indexes_on_relation(existing) %}{% endif %}
   {% if existing is not none %}{{ adapter.rename_relation(existing, backup) }}{% endif %}
-  {% do create_indexes(intermediate) %}
   {{ adapter.rename_relation(intermediate, target_relation) }}
+  {% do create_indexes(target_relation) %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {% do apply_grants(target_relation, config.get('grants'), should_revoke=should_revoke(existing)) %}
   {% do persist_docs(target_relation, model) %}
