@@ -32,7 +32,7 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		cfg := map[string]any{"enabled": true, "tags": emptyIfNil(x.Tags), "meta": orEmptyMap(x.Meta)}
 		out.Exposures[id] = map[string]any{
 			"name": x.Name, "resource_type": string(project.ExposureType), "package_name": x.Package,
-			"path": m.pkgRel(x.Package, x.File), "original_file_path": m.pkgRel(x.Package, x.File),
+			"path": searchedRel(m.pkgRel(x.Package, x.File)), "original_file_path": m.pkgRel(x.Package, x.File),
 			"unique_id": id, "fqn": x.FQN, "type": x.Type, "owner": ownerOf(x.Owner),
 			"description": x.Description, "label": nilIfEmpty(x.Label), "maturity": nilIfEmpty(x.Maturity),
 			"meta": orEmptyMap(x.Meta), "tags": emptyIfNil(x.Tags), "config": cfg, "unrendered_config": map[string]any{},
@@ -47,7 +47,7 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		}
 		out.Groups[id] = map[string]any{
 			"name": g.Name, "resource_type": string(project.GroupType), "package_name": g.Package,
-			"path": m.pkgRel(g.Package, g.File), "original_file_path": m.pkgRel(g.Package, g.File),
+			"path": searchedRel(m.pkgRel(g.Package, g.File)), "original_file_path": m.pkgRel(g.Package, g.File),
 			"unique_id": id, "owner": ownerOf(g.Owner), "description": nilIfEmpty(g.Description), "config": cfg,
 		}
 	}

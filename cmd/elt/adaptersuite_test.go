@@ -435,6 +435,30 @@ func TestFreshnessRunEndResultsAsDBT(t *testing.T) {
 	wantAll(t, res.stdout, "results=1", "source.p.raw.events warn 2020-01-01T00:00:00+00:00 1 True")
 }
 
+// TestYAMLResourcePathAsDBT: an exposure's and a group's path is relative
+// to the folder searched (dbt's yaml.path.relative_path), its
+// original_file_path relative to the project.
+func TestYAMLResourcePathAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/sub/props.yml", `groups:
+  - name: g
+    owner: {name: a}
+exposures:
+  - name: e
+    type: dashboard
+    owner: {name: a}
+    depends_on: [ref('m')]
+`)
+	mustElt(t, dir, "parse")
+	m := readManifest(t, dir)
+	for _, r := range []map[string]any{m["exposures"].(map[string]any)["exposure.p.e"].(map[string]any), m["groups"].(map[string]any)["group.p.g"].(map[string]any)} {
+		if r["path"] != "sub/props.yml" || r["original_file_path"] != "models/sub/props.yml" {
+			t.Errorf("%v: path %v, original_file_path %v", r["unique_id"], r["path"], r["original_file_path"])
+		}
+	}
+}
+
 // TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
 // in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
 // a new version under its computed key, a new key a first one; -f is
