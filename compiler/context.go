@@ -249,7 +249,7 @@ func (st *renderState) lookup(name string) (any, bool) {
 	case "builtins":
 		// dbt's builtins: ref, source and config under a name a project's
 		// macros that shadow them can still call them by.
-		return map[string]any{"ref": builtinRef{st.engine}, "source": jinja.Func(fnSource), "config": &st.configObj}, true
+		return map[string]any{"ref": builtinRef{st.engine, st}, "source": jinja.Func(fnSource), "config": &st.configObj}, true
 	case "model":
 		if st.node != nil {
 			return &st.modelObj, true
@@ -1609,9 +1609,14 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // builtinRef is builtins.ref: ref itself and, as dbt's ref object has,
 // its config: the invocation's runtime config, of which elt gives what
-// packages read (the project's name, and each project's version by name:
-// builtins.ref.config.dependencies['elementary'].version).
-type builtinRef struct{ e *engine }
+// packages read: adapter.config's keys, each project's version by name
+// (builtins.ref.config.dependencies['elementary'].version), the
+// project's vars: block as written (vars.to_dict()), the invocation's
+// --vars (cli_vars) and model_paths.
+type builtinRef struct {
+	e  *engine
+	st *renderState
+}
 
 func (r builtinRef) Call(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	return fnRef(s, args, kw)
@@ -1621,12 +1626,32 @@ func (r builtinRef) GetAttr(name string) (any, bool) {
 	if name != "config" {
 		return nil, false
 	}
+	if r.st != nil {
+		// It shows the invocation's vars and target: no render that
+		// reads it is kept.
+		r.st.volatile = true
+	}
 	root := r.e.proj.Config
 	deps := map[string]any{root.Name: map[string]any{"project_name": root.Name, "version": root.Version}}
 	for _, p := range r.e.proj.Packages {
 		deps[p.Name] = map[string]any{"project_name": p.Name, "version": p.Config.Version}
 	}
-	return map[string]any{"project_name": root.Name, "dependencies": deps}, true
+	cfg := r.e.adapterConfig()
+	cfg["dependencies"] = deps
+	// The project's vars: block as written (dbt's VarProvider, read with
+	// to_dict()) and the invocation's --vars.
+	vars := map[string]any{}
+	for k, v := range root.Vars {
+		vars[k] = v
+	}
+	cfg["vars"] = ObjectValue(vars)
+	cliVars := map[string]any{}
+	for k, v := range r.e.opts.Vars {
+		cliVars[k] = v
+	}
+	cfg["cli_vars"] = cliVars
+	cfg["model_paths"] = toAnyList(root.ModelPaths)
+	return cfg, true
 }
 
 // adapterConfig is adapter.config, dbt's RuntimeConfig, as far as

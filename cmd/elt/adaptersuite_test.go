@@ -459,6 +459,21 @@ exposures:
 	}
 }
 
+// TestRuntimeConfigAsDBT: builtins.ref.config is dbt's RuntimeConfig as
+// packages read it: the project's vars: block as written (to_dict()),
+// --vars as cli_vars, the target's names and threads, model_paths
+// (elementary uploads the vars to dbt_invocations).
+func TestRuntimeConfigAsDBT(t *testing.T) {
+	dir := miniProject(t, "vars:\n  project_var: \"{{ env_var('ELT_TEST_NEVER_SET', 'x') }}\"\n")
+	writeFile(t, dir, "macros/probe.sql", `{% macro probe() %}
+{% set c = builtins.ref.config %}
+{% do print(c.project_name ~ ' ' ~ c.vars.to_dict()['project_var'] ~ ' ' ~ c.cli_vars['a'] ~ ' ' ~ c.profile_name ~ ' ' ~ c.target_name ~ ' ' ~ c.threads ~ ' ' ~ c.model_paths) %}
+{% endmacro %}
+`)
+	res := mustElt(t, dir, "run-operation", "probe", "--vars", "{a: 1}")
+	wantAll(t, res.stdout, "p {{ env_var('ELT_TEST_NEVER_SET', 'x') }} 1 p dev 2 ['models']")
+}
+
 // TestSnapshotKeyExpressionAsDBT: a snapshot's unique_key may be SQL, as
 // in dbt's own snapshot tests ("id || '-' || name"): a changed row gets
 // a new version under its computed key, a new key a first one; -f is
