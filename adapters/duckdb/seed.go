@@ -377,22 +377,21 @@ func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adap
 		case seedCheck[c.typ] != "":
 			val := fmt.Sprintf("v%d", i)
 			readTypes[c.name] = "VARCHAR"
-			inner = append(inner, "try_cast("+d.Quote(c.name)+" as "+c.typ+") as "+val)
+			typ := c.typ
+			if typ == "BIGINT" {
+				// dbt's integer (see narrowIntegers): a value beyond
+				// INTEGER's range casts to NULL and so fails the check,
+				// and the slower paths keep such a column BIGINT.
+				typ = "INTEGER"
+			}
+			inner = append(inner, "try_cast("+d.Quote(c.name)+" as "+typ+") as "+val)
 			cond := strings.ReplaceAll(strings.ReplaceAll(seedCheck[c.typ], "$s", src), "$v", val)
 			// The check comes first and alone: a CASE whose first
 			// condition holds for a whole vector runs only its THEN
 			// branch, and "is null or (...)" made DuckDB merge and sort
 			// two selections per vector (a NULL text fails the check as
 			// NULL, so it reaches the second branch).
-			out := val
-			if c.typ == "BIGINT" {
-				// dbt's integer (see narrowIntegers): a value beyond
-				// INTEGER's range fails the check, and the slower paths
-				// keep such a column BIGINT.
-				cond += fmt.Sprintf(" and %s between %d and %d", val, math.MinInt32, math.MaxInt32)
-				out = "cast(" + val + " as integer)"
-			}
-			outer[i] = "case when " + cond + " then " + out + " when " + src + " is null then null" +
+			outer[i] = "case when " + cond + " then " + val + " when " + src + " is null then null" +
 				" else error(" + literal(sampleCheckFailed) + ") end as " + d.Quote(c.name)
 		default:
 			return 0, errSampleNotEnough
