@@ -83,11 +83,11 @@ func (m *Manifest) validateDuckDBMerge(l *diag.List, n *Node) {
 	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "duckdb" || n.Config["materialized"] != "incremental" {
 		return
 	}
-	if _, custom := m.CustomMaterialization(n); custom {
-		return
-	}
 	for _, k := range duckdbMergeKeys {
 		if v, ok := n.Config[k]; ok && v != nil {
+			if _, custom := m.CustomMaterialization(n); custom {
+				return
+			}
 			file, pos := ConfigSite(n)
 			l.Add(diag.Errorf(file, pos, "remove "+k+"; elt's merge updates the matched rows' columns (merge_update_columns or merge_exclude_columns) and inserts the others",
 				"model %s: elt does not support dbt-duckdb's %s yet", n.Name, k))
@@ -169,17 +169,8 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	if m.Project == nil || m.Project.Target == nil || m.Project.Target.Type != "postgres" && m.Project.Target.Type != "duckdb" {
 		return // dbt acts on indexes only on Postgres and DuckDB
 	}
-	switch n.ResourceType {
-	case project.Model, project.Seed, project.Snapshot:
-	default:
-		return
-	}
-	mat, _ := n.Config["materialized"].(string)
-	if n.ResourceType != project.Model || mat == "materialized_view" {
-		return
-	}
-	if _, custom := m.CustomMaterialization(n); custom || mat == "table" || mat == "incremental" {
-		return // a project's materialization creates them with create_indexes, as in dbt
+	if n.ResourceType != project.Model {
+		return // seeds and snapshots get theirs
 	}
 	v, ok := n.Config["indexes"]
 	if !ok || v == nil {
@@ -187,6 +178,13 @@ func (m *Manifest) validateIndexes(l *diag.List, n *Node) {
 	}
 	if l2, isList := v.([]any); isList && len(l2) == 0 {
 		return
+	}
+	mat, _ := n.Config["materialized"].(string)
+	if mat == "materialized_view" {
+		return
+	}
+	if _, custom := m.CustomMaterialization(n); custom || mat == "table" || mat == "incremental" {
+		return // a project's materialization creates them with create_indexes, as in dbt
 	}
 	if mat == "" {
 		mat = "view"
