@@ -113,20 +113,8 @@ func ConfigFromFields(fields map[string]any) (Config, error) {
 			return Config{}, &adapters.FieldError{Field: "threads", Msg: fmt.Sprintf("want at least 1, got %d", cfg.Threads)}
 		}
 	}
-	if v, ok := fields["settings"]; ok && v != nil {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return Config{}, &adapters.FieldError{Field: "settings", Msg: fmt.Sprintf("want a mapping of setting to value, got %T", v)}
-		}
-		cfg.Settings = make(map[string]string, len(m))
-		for k, val := range m {
-			switch val.(type) {
-			case string, bool, int, int64, float64:
-				cfg.Settings[k] = fmt.Sprint(val)
-			default:
-				return Config{}, &adapters.FieldError{Field: "settings." + k, Msg: fmt.Sprintf("want a string, number or boolean, got %T", val)}
-			}
-		}
+	if cfg.Settings, err = scalarMap(fields, "settings", "setting"); err != nil {
+		return Config{}, err
 	}
 	if v, ok := fields["extensions"]; ok && v != nil {
 		list, ok := v.([]any)
@@ -156,20 +144,8 @@ func ConfigFromFields(fields map[string]any) (Config, error) {
 	if cfg.Attach, err = attachmentsFromField(fields["attach"]); err != nil {
 		return Config{}, err
 	}
-	if v, ok := fields["config_options"]; ok && v != nil {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return Config{}, &adapters.FieldError{Field: "config_options", Msg: fmt.Sprintf("want a mapping of DuckDB option to value, got %T", v)}
-		}
-		cfg.Options = make(map[string]string, len(m))
-		for k, val := range m {
-			switch val.(type) {
-			case string, bool, int, int64, float64:
-				cfg.Options[k] = fmt.Sprint(val)
-			default:
-				return Config{}, &adapters.FieldError{Field: "config_options." + k, Msg: fmt.Sprintf("want a string, number or boolean, got %T", val)}
-			}
-		}
+	if cfg.Options, err = scalarMap(fields, "config_options", "DuckDB option"); err != nil {
+		return Config{}, err
 	}
 	// keep_open (dbt-duckdb keeps the database open between uses) and
 	// disable_transactions (it builds without BEGIN and COMMIT) change
@@ -195,6 +171,30 @@ func ConfigFromFields(fields map[string]any) (Config, error) {
 		}
 	}
 	return cfg.withDefaults()
+}
+
+// scalarMap reads a target key holding a mapping of names to strings,
+// numbers or booleans (settings, config_options) as text; nil when unset.
+// what names a key in the error ("want a mapping of setting to value").
+func scalarMap(fields map[string]any, key, what string) (map[string]string, error) {
+	v, ok := fields[key]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, &adapters.FieldError{Field: key, Msg: fmt.Sprintf("want a mapping of %s to value, got %T", what, v)}
+	}
+	out := make(map[string]string, len(m))
+	for k, val := range m {
+		switch val.(type) {
+		case string, bool, int, int64, float64:
+			out[k] = fmt.Sprint(val)
+		default:
+			return nil, &adapters.FieldError{Field: key + "." + k, Msg: fmt.Sprintf("want a string, number or boolean, got %T", val)}
+		}
+	}
+	return out, nil
 }
 
 func stringField(fields map[string]any, key string) (string, error) {
