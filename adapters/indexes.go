@@ -1,6 +1,12 @@
 package adapters
 
-import "fmt"
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Index is one entry of an indexes config: dbt-postgres's {columns,
 // unique, type}, dbt-duckdb's {columns, unique}.
@@ -71,4 +77,20 @@ func ParseIndexes(v any, withType bool) ([]Index, error) {
 		out = append(out, ix)
 	}
 	return out, nil
+}
+
+// IndexName is the name dbt-postgres and dbt-duckdb give an index (their
+// IndexConfig.render): the md5 of its columns, the relation as rendered,
+// unique as Python writes it, the adapter's further fields (Postgres's
+// type) and the time, joined by "_", so that a rebuilt table never meets
+// the name of an index on the table it replaces.
+func IndexName(ix Index, rendered string, extra []string, now time.Time) string {
+	unique := "False"
+	if ix.Unique {
+		unique = "True"
+	}
+	parts := append(append(append([]string{}, ix.Columns...), rendered, unique), extra...)
+	parts = append(parts, now.UTC().Format("2006-01-02T15:04:05.000000"))
+	sum := md5.Sum([]byte(strings.Join(parts, "_")))
+	return hex.EncodeToString(sum[:])
 }

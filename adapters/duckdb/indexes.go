@@ -2,8 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -20,18 +18,12 @@ func indexStatements(rel adapters.Relation, ixs []adapters.Index, now time.Time)
 	rendered := Dialect{}.RenderRelation(rel)
 	var out []string
 	for _, ix := range ixs {
-		unique := "False"
-		if ix.Unique {
-			unique = "True"
-		}
-		parts := append(append([]string{}, ix.Columns...), rendered, unique, now.UTC().Format("2006-01-02T15:04:05.000000"))
-		sum := md5.Sum([]byte(strings.Join(parts, "_")))
 		var b strings.Builder
 		b.WriteString("create ")
 		if ix.Unique {
 			b.WriteString("unique ")
 		}
-		fmt.Fprintf(&b, "index %q on %s (%s)", hex.EncodeToString(sum[:]), rendered, strings.Join(ix.Columns, ", "))
+		fmt.Fprintf(&b, "index %q on %s (%s)", adapters.IndexName(ix, rendered, nil, now), rendered, strings.Join(ix.Columns, ", "))
 		out = append(out, b.String())
 	}
 	return out

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -31,18 +29,12 @@ func indexStatements(rel adapters.Relation, ixs []Index, now time.Time) []string
 		if ix.Type != "" {
 			typ = ix.Type
 		}
-		unique := "False"
-		if ix.Unique {
-			unique = "True"
-		}
-		parts := append(append([]string{}, ix.Columns...), rendered, unique, typ, now.UTC().Format("2006-01-02T15:04:05.000000"))
-		sum := md5.Sum([]byte(strings.Join(parts, "_")))
 		var b strings.Builder
 		b.WriteString("create ")
 		if ix.Unique {
 			b.WriteString("unique ")
 		}
-		fmt.Fprintf(&b, "index if not exists %q on %s ", hex.EncodeToString(sum[:]), rendered)
+		fmt.Fprintf(&b, "index if not exists %q on %s ", adapters.IndexName(ix, rendered, []string{typ}, now), rendered)
 		if ix.Type != "" {
 			fmt.Fprintf(&b, "using %s ", ix.Type)
 		}
