@@ -458,7 +458,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		return r.custom(ctx, n, res)
 	}
 	switch mat {
-	case "table", "view", "materialized_view", "dynamic_table":
+	case "table", "view", "materialized_view", "dynamic_table", "table_function":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) {
 			return r.a.Materialize(ctx, adapters.Model{
 				UniqueID:     n.UniqueID,

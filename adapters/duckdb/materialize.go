@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
@@ -29,6 +30,9 @@ func (a *Adapter) Materialize(ctx context.Context, m adapters.Model) (res adapte
 			err = fmt.Errorf("duckdb: materialize %s: %w", d.RenderRelation(rel), adapters.ContextError(ctx, err))
 		}
 	}()
+	if m.Materialized == "table_function" {
+		return a.tableFunction(ctx, m, rel)
+	}
 	var ixs []adapters.Index
 	if m.Materialized == "table" {
 		if ixs, err = parseIndexes(m.Config); err != nil {
@@ -154,4 +158,36 @@ func (a *Adapter) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// tableFunction builds a table_function model as dbt-duckdb's
+// materialization (1.10.1) does: a table macro of the model's name,
+// created or replaced, whose parameters are the parameters config (a
+// string, with commas or not, or a list of names); its query binds when
+// it is called, so columns added upstream later show through.
+func (a *Adapter) tableFunction(ctx context.Context, m adapters.Model, rel adapters.Relation) (adapters.RunResult, error) {
+	body := sqlgen.TrimStatement(m.SQL)
+	if body == "" {
+		return adapters.RunResult{}, fmt.Errorf("empty SQL")
+	}
+	var params string
+	switch p := m.Config["parameters"].(type) {
+	case nil:
+	case string:
+		params = p
+	case int, int64, float64:
+		params = fmt.Sprint(p)
+	case []any:
+		names := make([]string, len(p))
+		for i, x := range p {
+			names[i] = fmt.Sprint(x)
+		}
+		params = strings.Join(names, ", ")
+	default:
+		return adapters.RunResult{}, fmt.Errorf("parameters must be a name, names separated by commas, or a list of names, not %T", p)
+	}
+	if err := a.Exec(ctx, "create or replace function "+Dialect{}.RenderRelation(rel)+"("+params+") as table (\n"+body+"\n)"); err != nil {
+		return adapters.RunResult{}, err
+	}
+	return adapters.RunResult{Message: "OK"}, nil
 }

@@ -1507,3 +1507,36 @@ select '{{ results.DATE[0] }}' as d
 		t.Errorf("exit %d; want the executing render to fail:\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestTableFunctionAsDBTDuckDB: materialized='table_function' makes a
+// DuckDB table macro as dbt-duckdb's materialization (1.10.1) does, with
+// the parameters config as its parameters (a name, names with commas, a
+// list); a model calls it through ref; it binds when called, so a column
+// added upstream afterwards shows through without rebuilding it.
+func TestTableFunctionAsDBTDuckDB(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/s.csv", "a,b,c\n1,2,3\n4,5,6\n7,8,9\n")
+	writeFile(t, dir, "models/base.sql", "{{ config(materialized='table') }}\nselect * from {{ ref('s') }}\n")
+	writeFile(t, dir, "models/tf0.sql", "{{ config(materialized='table_function') }}\nselect * from {{ ref('base') }}\n")
+	writeFile(t, dir, "models/tf1.sql", "{{ config(materialized='table_function', parameters='where_a') }}\nselect * from {{ ref('base') }} where a = where_a\n")
+	writeFile(t, dir, "models/tf2.sql", "{{ config(materialized='table_function', parameters='where_a, where_b') }}\nselect * from {{ ref('base') }} where a = where_a and b = where_b\n")
+	writeFile(t, dir, "models/tfl.sql", "{{ config(materialized='table_function', parameters=['where_a', 'where_b']) }}\nselect * from {{ ref('base') }} where a = where_a and b = where_b\n")
+	writeFile(t, dir, "models/use0.sql", "{{ config(materialized='table') }}\nselect * from {{ ref('tf0') }}()\n")
+	writeFile(t, dir, "models/use1.sql", "{{ config(materialized='table') }}\nselect * from {{ ref('tf1') }}(4)\n")
+	writeFile(t, dir, "models/use2.sql", "{{ config(materialized='table') }}\nselect * from {{ ref('tf2') }}(4, 5)\n")
+	writeFile(t, dir, "models/usel.sql", "{{ config(materialized='table') }}\nselect * from {{ ref('tfl') }}(7, 8)\n")
+	res := mustElt(t, dir, "build")
+	wantAll(t, res.stdout, "OK created sql table_function model main.tf1", "PASS=10")
+	for rel, want := range map[string]string{"main.use0": "1|2|3\n4|5|6\n7|8|9", "main.use1": "4|5|6", "main.use2": "4|5|6", "main.usel": "7|8|9"} {
+		if got := rowsOf(t, dir, rel); got != want {
+			t.Errorf("%s: %q, want %q", rel, got, want)
+		}
+	}
+	// A column added to base shows through tf0 without rebuilding it.
+	writeFile(t, dir, "models/base.sql", "{{ config(materialized='table') }}\nselect *, 0 as d from {{ ref('s') }}\n")
+	mustElt(t, dir, "run", "-s", "base")
+	mustElt(t, dir, "run", "-s", "use0")
+	if got := rowsOf(t, dir, "(select d from main.use0 limit 1)"); got != "0" {
+		t.Errorf("use0 after base gained d: %q", got)
+	}
+}
