@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -17,12 +16,7 @@ func (e *engine) checkMacroArguments(l *diag.List) {
 	if on, _ := e.proj.Config.FlagBool("validate_macro_args"); !on {
 		return
 	}
-	keys := make([]string, 0, len(e.proj.MacroProperties))
-	for k := range e.proj.MacroProperties {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(e.proj.MacroProperties) {
 		mp := e.proj.MacroProperties[k]
 		if len(mp.Arguments) == 0 {
 			continue
