@@ -607,7 +607,10 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 	case "config":
 		return map[string]any(v.st.ownConfig()), true
 	case "tags":
-		return v.st.currentConfig()["tags"], true
+		if t := v.st.currentConfig()["tags"]; t != nil {
+			return t, true
+		}
+		return jinja.NewList(), true // dbt's node.tags is a list, empty when none is set
 	case "alias":
 		return n.Relation.Identifier, true
 	case "schema":
@@ -971,6 +974,7 @@ func (e *engine) buildGlobals() {
 		"load_relation":                     jinja.Func(fnLoadRelation),
 		"load_cached_relation":              jinja.Func(fnLoadRelation),
 		"__elt_apply_grants":                jinja.Func(fnApplyGrants),
+		"__elt_materialization_test":        jinja.Func(fnMaterializationTest),
 		"persist_docs":                      jinja.Func(fnPersistDocs),
 		"create_indexes":                    jinja.Func(fnCreateIndexes),
 		"modules":                           modulesObject(&e.regexps),

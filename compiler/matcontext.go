@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/elt-dev/elt/jinja"
@@ -136,6 +137,27 @@ const materializationMacroSQL = `
   {{ return(create_view_as(relation, sql)) }}
 {%- endmacro %}
 
+{#- dbt's test materialization, for a project's {% materialization test %}
+    block to call: elt runs the test as it runs every data test
+    (fnMaterializationTest), its verdict left in statement('main'). -#}
+{% macro materialization_test_default() -%}
+  {{ return(__elt_materialization_test()) }}
+{%- endmacro %}
+
+{% macro get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+  {{ adapter.dispatch('get_test_sql', 'dbt')(main_sql, fail_calc, warn_if, error_if, limit) }}
+{%- endmacro %}
+{% macro default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    select
+      {{ fail_calc }} as failures,
+      {{ fail_calc }} {{ warn_if }} as should_warn,
+      {{ fail_calc }} {{ error_if }} as should_error
+    from (
+      {{ main_sql }}
+      {{ "limit " ~ limit if limit != none }}
+    ) dbt_internal_test
+{%- endmacro %}
+
 {% macro create_view_as(relation, sql) -%}
   {{ adapter.dispatch('create_view_as', 'dbt')(relation, sql) }}
 {%- endmacro %}
@@ -225,4 +247,59 @@ func fnCreateIndexes(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		return nil, &jinjaError{msg: fmt.Sprintf("create_indexes(%s): %v", rel.rendered, err)}
 	}
 	return "", nil
+}
+
+// DataTestHost is the host of a {% materialization test %} block: it runs
+// the test node as elt runs every data test (storing its failing rows
+// where the test says so) and gives what dbt's test materialization
+// leaves in statement('main').
+type DataTestHost interface {
+	RunDataTest(ctx context.Context) (DataTestMain, error)
+}
+
+// DataTestMain is a data test's verdict query result: one row of
+// failures, should_warn and should_error.
+type DataTestMain struct {
+	Columns []string
+	Rows    [][]any
+	// Status and RowsAffected are the warehouse's for the query.
+	Status       string
+	RowsAffected int64
+	// Stored is where the failing rows were stored, nil when they were
+	// not; StoredType its kind (table or view).
+	Stored     *Relation
+	StoredType string
+}
+
+// fnMaterializationTest is dbt.materialization_test_default(): the test
+// run by the block's host, statement('main') holding its verdict, and
+// {'relations': [...]} the relation its failing rows were stored in.
+func fnMaterializationTest(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	rels := jinja.NewList()
+	if !st.execute {
+		return map[string]any{"relations": rels}, nil
+	}
+	h, ok := st.host.(DataTestHost)
+	if !ok {
+		return nil, st.fail("call materialization_test_default only in a {% materialization test %} block", "materialization_test_default() runs only while a data test runs")
+	}
+	main, err := h.RunDataTest(st.ctx)
+	if err != nil {
+		return nil, &jinjaError{msg: err.Error()}
+	}
+	if st.results == nil {
+		st.results = map[string]*queryResult{}
+	}
+	st.results["main"] = &queryResult{columns: main.Columns, rows: main.Rows, status: main.Status, rowsAffected: main.RowsAffected}
+	if st.runFile != nil {
+		*st.runFile = runFile{}
+	}
+	if main.Stored != nil {
+		rels.Items = append(rels.Items, st.newRelation(*main.Stored, main.StoredType))
+	}
+	return map[string]any{"relations": rels}, nil
 }

@@ -357,11 +357,11 @@ func (m *Manifest) validateMaterialization(l *diag.List, n *Node, found map[stri
 }
 
 // validateMaterializationOverrides refuses the project's blocks that
-// would replace how seeds, snapshots and tests are built: elt runs blocks
-// for models only, and ignoring the block would build them differently
-// from what the project says.
+// would replace how seeds, snapshots and unit tests are built: elt runs
+// blocks for models and data tests only, and ignoring the block would
+// build them differently from what the project says.
 func (m *Manifest) validateMaterializationOverrides(l *diag.List) {
-	for _, name := range []string{"seed", "snapshot", "test", "unit"} {
+	for _, name := range []string{"seed", "snapshot", "unit"} {
 		block, _, err := m.engine.materializationFor(name)
 		if err != nil || block == nil {
 			continue
@@ -376,6 +376,23 @@ func (m *Manifest) validateMaterializationOverrides(l *diag.List) {
 // names the block's file.
 func (m *Manifest) CustomMaterialization(n *Node) (file string, ok bool) {
 	if n.ResourceType != project.Model {
+		return "", false
+	}
+	block, _, err := m.engine.materializationFor(materializedOf(n))
+	if err != nil || block == nil {
+		return "", false
+	}
+	return block.File, true
+}
+
+// TestMaterialization says whether the data test n runs a project's
+// {% materialization test %} block (or a package's, where dbt lets a
+// package replace a built-in one) rather than elt's own, and names the
+// block's file. The block runs the test through
+// dbt.materialization_test_default() (DataTestHost) or its own
+// statement('main').
+func (m *Manifest) TestMaterialization(n *Node) (file string, ok bool) {
+	if n.ResourceType != project.Test {
 		return "", false
 	}
 	block, _, err := m.engine.materializationFor(materializedOf(n))
@@ -418,6 +435,10 @@ type MaterializationResult struct {
 	// as dbt's. Otherwise that file holds the statements the block ran.
 	RunSQL        string
 	RunSQLWritten bool
+	// MainColumns and MainRows are what a data test's statement('main')
+	// fetched: its verdict row. Nil for other nodes.
+	MainColumns []string
+	MainRows    [][]any
 }
 
 // RunMaterialization runs the materialization block model id names, with
@@ -488,6 +509,9 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 			"model %s: materialization %s: main is not being called during running model", n.Name, block.MacroName())
 	}
 	out.RunSQL, out.RunSQLWritten = st.runFile.sql, st.runFile.written
+	if n.ResourceType == project.Test {
+		out.MainColumns, out.MainRows = res.columns, res.rows
+	}
 	if !res.stored {
 		out.Message = "OK"
 		out.RowsAffected = int64(len(res.rows))

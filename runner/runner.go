@@ -595,10 +595,20 @@ func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string, i
 }
 
 func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error {
+	if _, custom := r.m.TestMaterialization(n); custom {
+		return r.customTest(ctx, n, res)
+	}
 	out, err := tests.Run(ctx, r.a, n, r.opts.Tests)
 	if err != nil {
 		return located(n, err)
 	}
+	r.judged(out, res)
+	return nil
+}
+
+// judged records a data test's verdict in res, --warn-error turning a
+// warning into a failure as dbt's does.
+func (r *Runner) judged(out tests.Outcome, res *Result) {
 	f := out.Failures
 	res.Failures = &f
 	res.Message = out.Message
@@ -619,7 +629,6 @@ func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error 
 	default:
 		res.Status = Error
 	}
-	return nil
 }
 
 func materialized(n *compiler.Node) string {

@@ -33,6 +33,13 @@ type Outcome struct {
 	// Response is the test query's adapter_response as dbt records it
 	// (PostgreSQL's "SELECT 1"); nil where the driver gives no status.
 	Response map[string]any
+	// StoredAs is the kind of relation the rows were stored in (table or
+	// view), "" when they were not stored.
+	StoredAs string
+	// Main is the verdict query's one-row result (failures, should_warn,
+	// should_error), what dbt's test materialization leaves in
+	// statement('main'); nil when the query did not run.
+	Main *adapters.Result
 }
 
 // Evaluate judges the one-row result of a Wrap query under cfg's severity.

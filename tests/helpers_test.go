@@ -98,3 +98,20 @@ func diff(want, got any) string {
 	}
 	return fmt.Sprintf("\n want: %s\n  got: %s", show(want), show(got))
 }
+
+// verdict checks what Outcome carries for a test materialization block,
+// the verdict query's row (dbt's statement('main')) and the stored
+// relation's kind, and returns o without them for comparing the rest.
+func verdict(t *testing.T, o Outcome) Outcome {
+	t.Helper()
+	if o.Main == nil || len(o.Main.Rows) != 1 || len(o.Main.Columns) != 3 || o.Main.Columns[0] != "failures" {
+		t.Errorf("Main is not the one-row verdict (failures, should_warn, should_error): %+v", o.Main)
+	} else if n, err := toInt64(o.Main.Rows[0][0]); err != nil || n != o.Failures {
+		t.Errorf("Main's failures %v, Failures %d", o.Main.Rows[0][0], o.Failures)
+	}
+	if (o.StoredRelation != "") != (o.StoredAs == "table" || o.StoredAs == "view") {
+		t.Errorf("StoredAs %q with StoredRelation %q", o.StoredAs, o.StoredRelation)
+	}
+	o.Main, o.StoredAs = nil, ""
+	return o
+}

@@ -94,6 +94,10 @@ func run(ctx context.Context, a adapters.Adapter, n *compiler.Node, opts Options
 	}
 	out, err := Evaluate(res, cfg)
 	out.StoredRelation = stored
+	out.Main = res
+	if stored != "" {
+		out.StoredAs = kind
+	}
 	out.Response = res.Response()
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", n.UniqueID, err)

@@ -93,7 +93,7 @@ func TestRunOnDuckDBAdapter(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			if d := diff(tc.want, got); d != "" {
+			if d := diff(tc.want, verdict(t, got)); d != "" {
 				t.Errorf("outcome differs:%s", d)
 			}
 			if tc.wantStored == nil {

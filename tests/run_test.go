@@ -167,7 +167,7 @@ func TestRunAgainstDuckDB(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			if d := diff(tc.want, got); d != "" {
+			if d := diff(tc.want, verdict(t, got)); d != "" {
 				t.Errorf("outcome differs:%s", d)
 			}
 			if tc.wantRelation == (adapters.Relation{}) {
@@ -220,7 +220,7 @@ func TestRunReplacesStoredFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Outcome{Status: StatusPass, StoredRelation: `"test"."main_dbt_test__audit"."not_null_orders_id"`}
-	if d := diff(want, second); d != "" {
+	if d := diff(want, verdict(t, second)); d != "" {
 		t.Errorf("second run:%s", d)
 	}
 	if rows := queryStrings(t, a.db, "select * from "+second.StoredRelation); len(rows) != 0 {
