@@ -845,7 +845,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			Database: database, Schema: schema, Identifier: name, SourceDescription: description,
 			UnrenderedDatabase: rawDatabase, UnrenderedSchema: rawSchema,
 			Loader: loader, LoadedAtField: loadedAt, Freshness: freshness,
-			OriginalFilePath: file, Pos: posOf(te), FQN: []string{pkg, srcName, name},
+			OriginalFilePath: file, Pos: posOf(te), FQN: append(l.yamlFQN(file, srcName), name),
 		}
 		base := TestDecl{AttachedKind: Source, AttachedName: name, SourceName: srcName, File: file, Package: pkg}
 		l.checkOneTestsKey(file, te, "source table "+strconv.Quote(name))

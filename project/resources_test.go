@@ -72,3 +72,23 @@ func TestExposureTreeConfig(t *testing.T) {
 	}
 	wantEqual(t, "depends_on", calls, [][]string{{"ref", "", "x"}, {"ref", "2", "shop", "x"}, {"source", "", "a", "b"}, {"metric", "", "m"}})
 }
+
+// A source's fqn holds the folders of its properties file below the
+// resource path, as dbt's (parser/schemas.py add_source_definitions), so
+// dbt_project.yml's sources: configs keyed by folder apply and one keyed
+// straight by the source name does not.
+func TestSourceFQNHoldsFolders(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml":             "name: shop\nprofile: shop\nsources:\n  shop:\n    staging:\n      +tags: [via_folder]\n      raw:\n        orders:\n          +enabled: false\n    top:\n      +tags: [top_level]\n",
+		"models/staging/deep/src.yml": "version: 2\nsources:\n  - name: deep_src\n    tables: [{name: t}]\n",
+		"models/staging/src.yml":      "version: 2\nsources:\n  - name: raw\n    tables: [{name: customers}, {name: orders}]\n",
+		"models/top.yml":              "version: 2\nsources:\n  - name: top\n    tables: [{name: t}]\n",
+	})
+	wantEqual(t, "fqn", p.Sources["source.shop.raw.customers"].FQN, []string{"shop", "staging", "raw", "customers"})
+	wantEqual(t, "nested fqn", p.Sources["source.shop.deep_src.t"].FQN, []string{"shop", "staging", "deep", "deep_src", "t"})
+	wantEqual(t, "top fqn", p.Sources["source.shop.top.t"].FQN, []string{"shop", "top", "t"})
+	wantEqual(t, "folder config", p.Sources["source.shop.raw.customers"].Tags, []string{"via_folder"})
+	wantEqual(t, "nested folder config", p.Sources["source.shop.deep_src.t"].Tags, []string{"via_folder"})
+	wantEqual(t, "source-name config at the top", p.Sources["source.shop.top.t"].Tags, []string{"top_level"})
+	wantEqual(t, "table config", p.Sources["source.shop.raw.orders"].Config["enabled"], false)
+}
