@@ -37,6 +37,7 @@ func baseConfigDefaults(materialized string) map[string]any {
 		"docs":                    map[string]any{"show": true, "node_color": nil},
 		"contract":                map[string]any{"enforced": false, "alias_types": true},
 		"event_time":              nil,
+		"concurrent_batches":      nil,
 	}
 }
 
@@ -82,6 +83,7 @@ func DefaultConfig(kind project.ResourceType) map[string]any {
 	default:
 		c := baseConfigDefaults("view")
 		c["access"] = "protected"
+		c["freshness"] = nil // dbt 1.10's ModelConfig.freshness (build_after)
 		return c
 	}
 }

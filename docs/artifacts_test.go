@@ -268,7 +268,9 @@ func TestManifestValues(t *testing.T) {
 			"config": map[string]any{"meta": map[string]any{}, "tags": []any{}}, "doc_blocks": []any{},
 		}},
 		{[]any{"nodes", "model.shop.orders", "doc_blocks"}, []any{}},
-		{[]any{"nodes", "model.shop.orders", "freshness"}, nil},
+		{[]any{"nodes", "model.shop.orders", "config", "freshness"}, nil},
+		{[]any{"nodes", "model.shop.orders", "config", "concurrent_batches"}, nil},
+		{[]any{"nodes", "seed.shop.countries", "config", "concurrent_batches"}, nil},
 		{[]any{"nodes", "model.shop.orders", "contract"}, map[string]any{"enforced": false, "alias_types": true, "checksum": nil}},
 		{[]any{"nodes", "model.shop.orders", "access"}, "protected"},
 		{[]any{"nodes", "model.shop.orders", "created_at"}, float64(genTime.UnixMicro()) / 1e6},
@@ -333,6 +335,18 @@ func TestManifestValues(t *testing.T) {
 		{[]any{"child_map", "test.shop.assert_positive"}, []any{}},
 		{[]any{"exposures"}, map[string]any{}},
 		{[]any{"disabled"}, map[string]any{}},
+	}
+	// dbt 1.10.5's nodes have none of these keys (a model's freshness
+	// is its config's; a test's config has no concurrent_batches).
+	for _, keys := range [][]any{
+		{"nodes", "model.shop.orders", "freshness"},
+		{"nodes", "test.shop.assert_positive", "config", "concurrent_batches"},
+		{"nodes", "seed.shop.countries", "config", "freshness"},
+	} {
+		parent := get(t, man, keys[:len(keys)-1]...).(map[string]any)
+		if _, ok := parent[keys[len(keys)-1].(string)]; ok {
+			t.Errorf("%v: dbt writes no such key", keys)
+		}
 	}
 	for _, c := range checks {
 		t.Run(fmt.Sprint(c.keys...), func(t *testing.T) {

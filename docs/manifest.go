@@ -199,9 +199,8 @@ type ModelFields struct {
 	DeprecationDate *string    `json:"deprecation_date"`
 	PrimaryKey      []string   `json:"primary_key"`
 	TimeSpine       *TimeSpine `json:"time_spine"`
-	// Freshness is dbt 1.10's model freshness (build_after), for which
-	// elt reads no config: always null.
-	Freshness *struct{} `json:"freshness"`
+	// dbt 1.10.5's model node has no freshness of its own: a model's
+	// (build_after) is its config's.
 }
 
 // TimeSpine is a model's time_spine.

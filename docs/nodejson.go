@@ -560,12 +560,6 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 			}
 			e.buf.WriteString("]}")
 		}
-		e.key("freshness", false)
-		if m.Freshness == nil {
-			e.raw("null")
-		} else {
-			e.raw("{}")
-		}
 	}
 	if g := n.GenericTestFields; g != nil {
 		e.key("column_name", false)
