@@ -40,8 +40,9 @@ var (
 // ResolveIncremental fills in defaults and checks the parts of inc that need
 // no warehouse, so every adapter rejects the same configurations with the
 // same words. Errors wrap ErrIncrementalConfig. An empty strategy is delete+insert with a unique_key and
-// append without one (dbt-postgres's default); an empty on_schema_change is
-// ignore.
+// append without one (dbt-postgres's default), and so is delete+insert
+// without one (dbt's inserts and deletes nothing); an empty
+// on_schema_change is ignore.
 func ResolveIncremental(inc Incremental) (Incremental, error) {
 	inc.Strategy = strings.ToLower(strings.TrimSpace(inc.Strategy))
 	if inc.Strategy == "" {
@@ -68,7 +69,9 @@ func ResolveIncremental(inc Incremental) (Incremental, error) {
 	switch inc.Strategy {
 	case StrategyDeleteInsert:
 		if len(inc.UniqueKey) == 0 {
-			return inc, IncrementalConfigError("incremental_strategy delete+insert requires a unique_key")
+			// dbt's delete+insert deletes only with a unique_key; without
+			// one it inserts the new rows, its predicates unused.
+			inc.Strategy, inc.Predicates = StrategyAppend, nil
 		}
 	case StrategyMerge:
 		if len(inc.MergeUpdateColumns) > 0 && len(inc.MergeExcludeColumns) > 0 {

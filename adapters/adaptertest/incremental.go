@@ -278,6 +278,23 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 			},
 		},
 		{
+			// dbt's delete+insert deletes only with a unique_key
+			// (default__get_delete_insert_merge_sql, dbt-duckdb's): without
+			// one it inserts the new rows, and predicates do nothing.
+			name:  "delete+insert without unique_key appends",
+			build: values("id, name", "1, 'a'"),
+			config: func(inc *adapters.Incremental) {
+				inc.Strategy = adapters.StrategyDeleteInsert
+				inc.Predicates = []string{"1 = 0"}
+			},
+			query: "select id, name from %s order by id, name",
+			rows:  [][]any{{int64(1), "a"}},
+			runs: []incrementalRun{
+				{values("id, name", "1, 'b'"), e.want("INSERT 1", 1),
+					[][]any{{int64(1), "a"}, {int64(1), "b"}}},
+			},
+		},
+		{
 			name:  "no new rows",
 			build: values("id, name", "1, 'a'"),
 			config: func(inc *adapters.Incremental) {
@@ -505,10 +522,6 @@ func testIncrementalBadConfig(t *testing.T, e *env) {
 	}{
 		{"unknown strategy", func(inc *adapters.Incremental) { inc.Strategy = "insert_overwrite" },
 			[]string{"insert_overwrite", "append, merge, delete+insert, microbatch"}},
-		{"delete+insert without unique_key", func(inc *adapters.Incremental) {
-			inc.Strategy, inc.UniqueKey = adapters.StrategyDeleteInsert, nil
-		},
-			[]string{"delete+insert", "unique_key"}},
 		{"unknown on_schema_change", func(inc *adapters.Incremental) { inc.OnSchemaChange = "full_refresh" },
 			[]string{"full_refresh", "ignore, fail, append_new_columns, sync_all_columns"}},
 		{"unique_key not in the new rows", func(inc *adapters.Incremental) { inc.UniqueKey = []string{"order_id"} },

@@ -107,9 +107,6 @@ func TestIncrementalErrorMessages(t *testing.T) {
 		{"unknown strategy", "select 1 as id",
 			adapters.Incremental{Strategy: "insert_overwrite", SQL: "select 1 as id"},
 			`invalid incremental config: incremental_strategy "insert_overwrite" is not supported; use one of append, merge, delete+insert, microbatch`},
-		{"delete+insert without key", "select 1 as id",
-			adapters.Incremental{Strategy: "delete+insert", SQL: "select 1 as id"},
-			"invalid incremental config: incremental_strategy delete+insert requires a unique_key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
