@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/seedheader"
 )
 
 // checkSeedHeaders refuses, when the project loads, seed files a warehouse
@@ -55,21 +56,30 @@ func (l *loader) checkSeedHeaders() {
 			l.diags.Add(diag.Errorf(file, pos, "fix the header row's quoting", "seed %s: cannot read the header: %v", n.Name, err))
 			continue
 		}
+		// dbt's agate names a column that has no name by its position
+		// and renames a repeated name (name_2): so do the loads, with a
+		// warning here. Names that differ only in case stay an error: the
+		// warehouses fold them into one column.
+		names, _ := seedheader.Names(header)
 		seen := map[string]int{}
-		for i, name := range header {
+		for i, name := range names {
 			line, col := cr.FieldPos(i)
 			pos := diag.Pos{Line: line, Column: col}
-			key := strings.ToLower(strings.TrimSpace(name))
 			switch {
-			case key == "":
-				l.diags.Add(diag.Errorf(file, pos, "name every column in the header row",
-					"seed %s: column %d has no name", n.Name, i+1))
-			case seen[key] > 0:
-				l.diags.Add(diag.Errorf(file, pos, "give each column its own name",
-					"seed %s: column %q appears twice in the header (columns %d and %d)", n.Name, name, seen[key], i+1))
-			default:
-				seen[key] = i + 1
+			case strings.TrimSpace(header[i]) == "":
+				l.diags.Add(diag.Warnf(file, pos, "name the column in the header row",
+					"seed %s: column %d has no name; it loads as column %q, as dbt names it", n.Name, i+1, name))
+			case name != header[i]:
+				l.diags.Add(diag.Warnf(file, pos, "give each column its own name",
+					"seed %s: column %q appears twice in the header; column %d loads as %q, as dbt renames it", n.Name, header[i], i+1, name))
 			}
+			key := strings.ToLower(name)
+			if seen[key] > 0 {
+				l.diags.Add(diag.Errorf(file, pos, "give each column its own name",
+					"seed %s: columns %d and %d are both named %q but for case, which the warehouse takes for one column", n.Name, seen[key], i+1, name))
+				continue
+			}
+			seen[key] = i + 1
 		}
 	}
 }

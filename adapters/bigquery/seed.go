@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/seedheader"
 )
 
 // Seeds are loaded with a BigQuery load job, not with "insert ... values"
@@ -69,11 +70,11 @@ func parseSeed(path string, r io.Reader, delim string) (*SeedData, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Named as dbt's agate names them: a repeated name renamed (name_2),
+	// an empty one named by its position.
+	d.Header, _ = seedheader.Names(d.Header)
 	seen := map[string]bool{}
-	for i, h := range d.Header {
-		if strings.TrimSpace(h) == "" {
-			return nil, &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d has no name", i+1)}
-		}
+	for _, h := range d.Header {
 		if seen[strings.ToLower(h)] {
 			return nil, &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %q appears twice (BigQuery column names ignore case)", h)}
 		}

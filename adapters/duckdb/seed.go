@@ -19,6 +19,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/internal/lazyre"
+	"github.com/elt-dev/elt/internal/seedheader"
 )
 
 // LoadSeed loads a CSV file with DuckDB's own reader: header names become
@@ -59,7 +60,8 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 		return adapters.RunResult{}, err
 	}
 	var unknown []string
-	if s.ColumnTypes, unknown, err = headerColumnTypes(s.Path, delim, s.ColumnTypes); err != nil {
+	f := seedFile{Seed: s}
+	if f.names, f.ColumnTypes, unknown, err = seedHeader(s.Path, delim, s.ColumnTypes); err != nil {
 		return adapters.RunResult{}, &adapters.SeedError{Path: s.Path, Err: err}
 	}
 	var rows int64
@@ -69,7 +71,7 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 			if err != nil {
 				return err
 			}
-			if err := loadSeedPath(ctx, t, p, rel, s, delim, buffer, &rows); err != nil {
+			if err := loadSeedPath(ctx, t, p, rel, f, delim, buffer, &rows); err != nil {
 				return err
 			}
 			if kind != adapters.KindTable || s.FullRefresh {
@@ -132,7 +134,7 @@ func (w unknownColumnTypes) String() string {
 
 // loadSeedPath builds or refills a seed's table in t by path p, setting
 // *rows to the rows loaded.
-func loadSeedPath(ctx context.Context, t sqlTx, p seedPath, rel adapters.Relation, s adapters.Seed, delim string, buffer int64, rows *int64) (err error) {
+func loadSeedPath(ctx context.Context, t sqlTx, p seedPath, rel adapters.Relation, s seedFile, delim string, buffer int64, rows *int64) (err error) {
 	tx := t.tx
 	kind, err := t.RelationKind(ctx, rel)
 	if err != nil {
@@ -154,7 +156,7 @@ func loadSeedPath(ctx context.Context, t sqlTx, p seedPath, rel adapters.Relatio
 	if err != nil {
 		return err
 	}
-	reader := readCSV(s.Path, delim, types, allRows)
+	reader := readCSV(s.Path, delim, s.names, types, allRows)
 	*rows, err = replaceTable(ctx, t, rel, func(tmp string) string {
 		return "create table " + tmp + " as select * from " + reader
 	})
@@ -170,7 +172,7 @@ func loadSeedPath(ctx context.Context, t sqlTx, p seedPath, rel adapters.Relatio
 // dbt-duckdb creates as INTEGER (dbt-adapters' SQLAdapter
 // convert_integer_type). DuckDB's sniffer says BIGINT. A column with a
 // value beyond INTEGER's range stays BIGINT, where dbt's load would fail.
-func narrowIntegers(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed) error {
+func narrowIntegers(ctx context.Context, t sqlTx, rel adapters.Relation, s seedFile) error {
 	cols, err := columns(ctx, t.tx, rel)
 	if err != nil {
 		return err
@@ -253,7 +255,7 @@ const (
 // that does not fit the sampled type when it can ("1.5" into BIGINT 2, a
 // timestamp into a DATE) instead of failing, so the types and values would
 // differ from detection over every row.
-func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string, buffer int64) (int64, error) {
+func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s seedFile, delim string, buffer int64) (int64, error) {
 	d := Dialect{}
 	sn, err := sniffSeed(ctx, t.tx, s, delim, allRows)
 	if err != nil {
@@ -267,7 +269,7 @@ func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s ad
 			text = append(text, c.name)
 		}
 	}
-	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, types, seedSampleRows)), buffer)
+	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, s.names, types, seedSampleRows)), buffer)
 	if err := t.DropRelation(ctx, rel); err != nil {
 		return 0, err
 	}
@@ -344,7 +346,7 @@ const firstChunkRows = 2047
 // The checks compare strings, and the first-chunk check relies on the
 // table keeping the file's order: a connection with a default collation or
 // without preserve_insertion_order goes the slower way.
-func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adapters.Seed, delim string, buffer int64) (int64, error) {
+func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s seedFile, delim string, buffer int64) (int64, error) {
 	d := Dialect{}
 	var collation, ordered string
 	if err := t.tx.QueryRowContext(ctx, "select current_setting('default_collation')::varchar, current_setting('preserve_insertion_order')::varchar").Scan(&collation, &ordered); err != nil {
@@ -397,7 +399,7 @@ func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s adap
 			return 0, errSampleNotEnough
 		}
 	}
-	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, readTypes, seedSampleRows)), buffer)
+	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, s.names, readTypes, seedSampleRows)), buffer)
 	// Built under its own name, the old one dropped first: the transaction
 	// keeps the old table if anything fails, and a table renamed after
 	// it was built costs DuckDB's next checkpoint twice as much (5.8 s of
@@ -479,13 +481,13 @@ type sniffedColumn struct {
 // sniffSeed detects a seed file's column types and date and timestamp
 // formats from sampleRows rows (allRows: every row), with the seed's
 // column_types given.
-func sniffSeed(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim string, sampleRows int) (sniffed, error) {
+func sniffSeed(ctx context.Context, tx *sql.Tx, s seedFile, delim string, sampleRows int) (sniffed, error) {
 	var (
 		cols     any
 		dateFmt  sql.NullString
 		stampFmt sql.NullString
 	)
-	q := "select Columns, DateFormat, TimestampFormat from sniff_csv" + strings.TrimPrefix(readCSV(s.Path, delim, s.ColumnTypes, sampleRows), "read_csv")
+	q := "select Columns, DateFormat, TimestampFormat from sniff_csv" + strings.TrimPrefix(readCSV(s.Path, delim, s.names, s.ColumnTypes, sampleRows), "read_csv")
 	if err := tx.QueryRowContext(ctx, q).Scan(&cols, &dateFmt, &stampFmt); err != nil {
 		return sniffed{}, err
 	}
@@ -619,8 +621,8 @@ func emptyToInteger(ctx context.Context, t sqlTx, table adapters.Relation, cols 
 // column that has no value at all: dbt types seeds with agate, whose first
 // guess, integer, fits a column of only NULLs (DuckDB's sniffer says
 // VARCHAR).
-func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim string) (map[string]string, error) {
-	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes, allRows))
+func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s seedFile, delim string) (map[string]string, error) {
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.names, s.ColumnTypes, allRows))
 	if err != nil {
 		return nil, err
 	}
@@ -651,7 +653,7 @@ func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim st
 	for i, c := range candidates {
 		counts[i] = "count(" + d.Quote(c) + ")"
 	}
-	res, err = queryAll(ctx, tx, "select "+strings.Join(counts, ", ")+" from "+readCSV(s.Path, delim, s.ColumnTypes, allRows))
+	res, err = queryAll(ctx, tx, "select "+strings.Join(counts, ", ")+" from "+readCSV(s.Path, delim, s.names, s.ColumnTypes, allRows))
 	if err != nil {
 		return nil, err
 	}
@@ -668,7 +670,7 @@ func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s adapters.Seed, delim st
 // refillSeed empties an existing seed table and inserts the file's rows,
 // reading each column as the table's type (so "007" stays "007" in a
 // VARCHAR column) unless the seed's column_types say otherwise.
-func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapters.Seed, delim string, buffer int64) (int64, error) {
+func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s seedFile, delim string, buffer int64) (int64, error) {
 	d := Dialect{}
 	existing, err := columns(ctx, tx, rel)
 	if err != nil {
@@ -676,7 +678,7 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 	}
 	// The header's names do not depend on how many rows are sampled.
 	var fileCols []string
-	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.ColumnTypes, seedSampleRows))
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.names, s.ColumnTypes, seedSampleRows))
 	if err != nil {
 		return 0, err
 	}
@@ -710,7 +712,7 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 		return 0, err
 	}
 	// Every column's type is given, so no sample decides anything.
-	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+withBuffer(readCSV(s.Path, delim, types, seedSampleRows), buffer))
+	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+withBuffer(readCSV(s.Path, delim, s.names, types, seedSampleRows), buffer))
 	if err != nil {
 		return 0, err
 	}
@@ -722,12 +724,22 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s adapte
 // itself, DuckDB's sniffer "explains" a ragged file by skipping rows or
 // dropping quoting, and loads the wrong data instead of failing. Types are
 // sniffed from sampleRows rows (allRows: every row).
-func readCSV(path, delim string, types map[string]string, sampleRows int) string {
+func readCSV(path, delim string, names []string, types map[string]string, sampleRows int) string {
 	var b strings.Builder
 	// nullstr: dbt's seeds (agate) read "null" as NULL too, whatever its
 	// case; these are its spellings in practice.
 	fmt.Fprintf(&b, "read_csv(%s, header = true, delim = %s, quote = '\"', escape = '\"', skip = 0, sample_size = %d, strict_mode = true, nullstr = ['', 'null', 'NULL', 'Null']",
 		literal(path), literal(delim), sampleRows)
+	if names != nil {
+		b.WriteString(", names = [")
+		for i, n := range names {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(literal(n))
+		}
+		b.WriteString("]")
+	}
 	if len(types) > 0 {
 		names := make([]string, 0, len(types))
 		for k := range types {
@@ -802,16 +814,25 @@ func findCSVProblem(path, delim string) (int, string) {
 	return 0, ""
 }
 
-// headerColumnTypes is the seed's column_types for the columns its file
-// has: dbt looks a type up for each column of the file, so an entry for a
-// column the file lacks is ignored, where read_csv would refuse it.
-func headerColumnTypes(path, delim string, types map[string]string) (kept map[string]string, unknown []string, err error) {
-	if len(types) == 0 || len([]rune(delim)) != 1 {
-		return types, nil, nil
+// seedFile is a seed to load and the names its header's columns load
+// as, when they are not the header's own: dbt's agate renames a repeated
+// name and names an empty one (seedheader.Names).
+type seedFile struct {
+	adapters.Seed
+	names []string
+}
+
+// seedHeader reads the seed's header: the names its columns load as (nil
+// when they are the header's), and its column_types for the columns the
+// file has: dbt looks a type up for each column of the file, so an entry
+// for a column the file lacks is ignored, where read_csv would refuse it.
+func seedHeader(path, delim string, types map[string]string) (names []string, kept map[string]string, unknown []string, err error) {
+	if len([]rune(delim)) != 1 {
+		return nil, types, nil, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	r := csv.NewReader(bufio.NewReader(f))
@@ -820,13 +841,20 @@ func headerColumnTypes(path, delim string, types map[string]string) (kept map[st
 	r.LazyQuotes = true
 	header, err := r.Read()
 	if err != nil {
-		return types, nil, nil // an empty or unreadable file: the load says what is wrong
+		return nil, types, nil, nil // an empty or unreadable file: the load says what is wrong
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	header, renamed := seedheader.Names(header)
+	if renamed {
+		names = header
+	}
+	if len(types) == 0 {
+		return names, types, nil, nil
 	}
 	has := make(map[string]bool, len(header))
-	for i, h := range header {
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\ufeff")
-		}
+	for _, h := range header {
 		has[strings.ToLower(strings.TrimSpace(h))] = true
 	}
 	kept = make(map[string]string, len(types))
@@ -838,7 +866,7 @@ func headerColumnTypes(path, delim string, types map[string]string) (kept map[st
 		}
 	}
 	slices.Sort(unknown)
-	return kept, unknown, nil
+	return names, kept, unknown, nil
 }
 
 // unquoteSeedColumns renames the columns of a seed loaded with

@@ -20,6 +20,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/internal/lazyre"
+	"github.com/elt-dev/elt/internal/seedheader"
 )
 
 // LoadSeed loads a CSV file with COPY ... FROM STDIN (format csv), so
@@ -285,8 +286,9 @@ func InferSeed(path string, comma rune) (header, types []string, err error) {
 	return inferSeed(path, comma)
 }
 
-// inferSeed reads the whole file as RFC 4180 CSV and returns its header and
-// each column's inferred PostgreSQL type.
+// inferSeed reads the whole file as RFC 4180 CSV and returns its
+// header's column names (as dbt names them) and each column's inferred
+// PostgreSQL type.
 func inferSeed(path string, comma rune) ([]string, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -297,17 +299,9 @@ func inferSeed(path string, comma rune) ([]string, []string, error) {
 	var kinds []seedKind
 	err = adapters.ReadCSV(path, f, comma, func(_ int, rec []string) error {
 		if header == nil {
-			header = rec
-			seen := map[string]bool{}
-			for i, h := range header {
-				if strings.TrimSpace(h) == "" {
-					return &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d has no name in the header", i+1)}
-				}
-				if seen[strings.ToLower(h)] {
-					return &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %q appears twice in the header", h)}
-				}
-				seen[strings.ToLower(h)] = true
-			}
+			// Named as dbt's agate names them: a repeated name renamed
+			// (name_2), an empty one named by its position.
+			header, _ = seedheader.Names(rec)
 			kinds = make([]seedKind, len(header))
 			return nil
 		}

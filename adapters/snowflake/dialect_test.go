@@ -179,7 +179,6 @@ func TestReadSeed(t *testing.T) {
 		{"ragged row", "id,name\n1,a\n2,b,extra\n", 3, "row has 3 fields, the header has 2"},
 		{"unterminated quote", "id,name\n1,\"a\n2,b\n", 2, "unterminated quoted field"},
 		{"empty file", "", 0, "the file is empty"},
-		{"unnamed column", "id,\n1,2\n", 1, "column 2 of the header has no name"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ReadSeed(writeFile(t, "bad.csv", tt.content), ",")
@@ -188,6 +187,17 @@ func TestReadSeed(t *testing.T) {
 				t.Fatalf("want a SeedError at line %d saying %q, got %v", tt.line, tt.want, err)
 			}
 		})
+	}
+}
+
+// A header's empty and repeated names load as dbt's agate names them.
+func TestReadSeedNamesAsAgate(t *testing.T) {
+	data, err := ReadSeed(writeFile(t, "dup.csv", "id,,id\n1,2,3\n"), ",")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"id", "b", "id_2"}; !reflect.DeepEqual(data.Header, want) {
+		t.Errorf("header %q, want %q", data.Header, want)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/internal/lazyre"
+	"github.com/elt-dev/elt/internal/seedheader"
 )
 
 // Seeds are loaded with "insert into ... select ... from values" batches
@@ -52,12 +53,9 @@ func ReadSeed(path, delim string) (*SeedData, error) {
 	data := &SeedData{Path: path}
 	err = adapters.ReadCSV(path, f, comma, func(line int, rec []string) error {
 		if data.Header == nil {
-			data.Header = rec
-			for i, h := range rec {
-				if strings.TrimSpace(h) == "" {
-					return &adapters.SeedError{Path: path, Line: 1, Err: fmt.Errorf("column %d of the header has no name", i+1)}
-				}
-			}
+			// Named as dbt's agate names them: a repeated name renamed
+			// (name_2), an empty one named by its position.
+			data.Header, _ = seedheader.Names(rec)
 			return nil
 		}
 		row := make([]*string, len(rec))

@@ -1332,6 +1332,36 @@ func TestSeedIntegersAsDBT(t *testing.T) {
 	}
 }
 
+// TestSeedHeaderNamesAsDBT: a seed header's repeated and empty names load
+// as dbt's agate names them (agate.utils.deduplicate: name_2; a letter
+// for an empty one), with a warning, and column_types reach the renamed
+// column (fivetran/dbt_netsuite's seed repeats a column); on PostgreSQL
+// too when a server is set.
+func TestSeedHeaderNamesAsDBT(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  p:\n    +column_types: {eliminate_2: varchar}\n")
+	writeFile(t, dir, "seeds/acct.csv", "id,eliminate,name,eliminate,,eliminate\n1,2,x,3,y,4\n")
+	res := mustElt(t, dir, "seed")
+	wantAll(t, res.stdout,
+		`seeds/acct.csv:1:19: warning: seed acct: column "eliminate" appears twice in the header; column 4 loads as "eliminate_2", as dbt renames it`,
+		`seeds/acct.csv:1:29: warning: seed acct: column 5 has no name; it loads as column "e", as dbt names it`)
+	if got := rowsOf(t, dir, "(select id, eliminate, name, eliminate_2, e, eliminate_3, typeof(eliminate_2), typeof(eliminate_3) from main.acct)"); got != "1|2|x|3|y|4|VARCHAR|INTEGER" {
+		t.Errorf("acct: %q", got)
+	}
+	if os.Getenv("ELT_TEST_POSTGRES_URL") == "" {
+		return
+	}
+	ctx, conn := pgSchema(t, "elt_seedhdr")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	mustElt(t, dir, "seed")
+	var cols string
+	if err := conn.QueryRow(ctx, "select string_agg(column_name || ':' || data_type, ',' order by ordinal_position) from information_schema.columns where table_schema = 'elt_seedhdr' and table_name = 'acct'").Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
+	if want := "id:integer,eliminate:integer,name:text,eliminate_2:character varying,e:text,eliminate_3:integer"; cols != want {
+		t.Errorf("postgres acct columns:\n got %s\nwant %s", cols, want)
+	}
+}
+
 // TestSourceFreshnessShapeAsDBT: a source table's freshness, in its
 // config and at its top level, in the graph and in manifest.json, is
 // dbt 1.10's: the merged threshold with every key, None where a

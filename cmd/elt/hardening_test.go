@@ -282,10 +282,10 @@ func TestHardening(t *testing.T) {
 			want: []string{"seeds/empty.csv:1: seed empty is empty"},
 		},
 		{
-			name:  "duplicate and empty seed headers",
+			name:  "seed header names differing only in case",
 			setup: func(t *testing.T, dir string) { writeFile(t, dir, "seeds/dup.csv", "id,name,,ID\n1,a,b,c\n") },
 			args:  []string{"seed"}, code: 2,
-			want: []string{"seeds/dup.csv:1:9: seed dup: column 3 has no name", `seeds/dup.csv:1:10: seed dup: column "ID" appears twice`},
+			want: []string{`seeds/dup.csv:1:10: seed dup: columns 1 and 4 are both named "ID" but for case`},
 		},
 		{
 			name: "bad row after a very long field is reported on its own line",

@@ -14,7 +14,7 @@ func testMatProject(t *testing.T, profile string) string {
 	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"dbt_project.yml": "name: tm\nversion: '1.0'\nprofile: tm\n",
+		"dbt_project.yml": "name: tm\nversion: '1.0'\nprofile: p\n",
 		"profiles.yml":    profile,
 		"models/m.sql":    "select 1 as id union all select 2 union all select null",
 		"models/schema.yml": `models:
@@ -88,7 +88,7 @@ func checkTestMaterialization(t *testing.T, dir string, query func(string) strin
 // execute_data_test).
 func TestTestMaterializationAsDBT(t *testing.T) {
 	t.Run("duckdb", func(t *testing.T) {
-		dir := testMatProject(t, "tm:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: tm.duckdb}\n")
+		dir := testMatProject(t, "p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: tm.duckdb}\n")
 		checkTestMaterialization(t, dir, func(q string) string {
 			t.Helper()
 			db := openDB(t, filepath.Join(dir, "tm.duckdb"))
@@ -99,18 +99,7 @@ func TestTestMaterializationAsDBT(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
 		ctx, conn := pgSchema(t, "elt_testmat")
 		t.Cleanup(func() { _, _ = conn.Exec(ctx, "drop schema if exists elt_testmat_dbt_test__audit cascade") })
-		dir := testMatProject(t, `tm:
-  target: pg
-  outputs:
-    pg:
-      type: postgres
-      host: "{{ env_var('ELT_PG_HOST') }}"
-      port: "{{ env_var('ELT_PG_PORT') | int }}"
-      user: "{{ env_var('ELT_PG_USER') }}"
-      password: "{{ env_var('ELT_PG_PASSWORD') }}"
-      dbname: "{{ env_var('ELT_PG_DBNAME') }}"
-      schema: elt_testmat
-`)
+		dir := testMatProject(t, pgProfile)
 		checkTestMaterialization(t, dir, func(q string) string {
 			t.Helper()
 			var n int64
