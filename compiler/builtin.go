@@ -75,5 +75,6 @@ func builtinMacroFiles() []*project.File {
 		{Path: "elt/external_macros.sql", Contents: externalMacroSQL},
 		{Path: "elt/materialization_macros.sql", Contents: materializationMacroSQL},
 		{Path: "elt/incremental_macros.sql", Contents: incrementalMacroSQL},
+		{Path: "elt/freshness_macros.sql", Contents: freshnessMacroSQL},
 	}
 }

@@ -1484,6 +1484,40 @@ func TestFreshnessOverrideAsDBT(t *testing.T) {
 	}
 }
 
+// TestFreshnessOverrideHandsBackAsDBT: fivetran_utils' collect_freshness
+// dispatches without a namespace, which finds dbt's own
+// default__collect_freshness (the global project's freshness.sql); its
+// filter narrows the rows as dbt's query does.
+func TestFreshnessOverrideHandsBackAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n2,2999-01-01 00:00:00\n")
+	writeFile(t, dir, "models/src.yml", `sources:
+  - name: raw
+    schema: main
+    tables:
+      - name: events
+        loaded_at_field: loaded_at
+        freshness: {error_after: {count: 1, period: day}, filter: id = 1}
+`)
+	writeFile(t, dir, "macros/fresh.sql", `{% macro collect_freshness(source, loaded_at_field, filter) %}
+  {% do log('fivetran-style override', info=True) %}
+  {{ return(adapter.dispatch('collect_freshness')(source, loaded_at_field, filter)) }}
+{% endmacro %}
+`)
+	mustElt(t, dir, "seed")
+	res := elt(t, dir, "source", "freshness")
+	wantAll(t, res.stdout, "fivetran-style override", "ERROR STALE freshness of raw.events")
+	var out struct {
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "sources.json"))), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 1 || !strings.HasPrefix(fmt.Sprint(out.Results[0]["max_loaded_at"]), "2020-01-01T00:00:00") {
+		t.Errorf("sources.json: %v", out.Results)
+	}
+}
+
 // TestAdapterConfigQuoting: adapter.config (dbt's RuntimeConfig) gives
 // the project's quoting: and names, which packages read to quote names
 // (the Tuva project's seeds at the end of a run).
