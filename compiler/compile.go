@@ -182,17 +182,22 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 				fail(i)
 				continue
 			}
-			d := diag.Errorf(n.OriginalFilePath, diag.Pos{Line: n.RawCodeLine + 1}, "write a select statement, or disable the "+string(n.ResourceType)+" with enabled=false",
-				"%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name)
-			fail(i)
+			pos := diag.Pos{Line: n.RawCodeLine + 1}
+			d := diag.Errorf(n.OriginalFilePath, pos, BlankSQLHint(n), "%s", BlankSQLMessage(n))
 			if ephemeral(n) {
 				// An ephemeral model runs nothing of its own, as in
 				// dbt: a blank one fails only the nodes that read it.
+				fail(i)
 				blankEph[order[i]] = d
 				continue
 			}
-			l.Add(d)
-			continue
+			// As dbt's, it compiles to nothing; running it fails it
+			// alone (runner). A file that is blank before rendering is
+			// an empty node, which only docs generate compiles: dbt says
+			// nothing of it.
+			if !blankSQL(n.RawCode) {
+				m.Warnings = append(m.Warnings, diag.Warnf(n.OriginalFilePath, pos, BlankSQLHint(n), "%s", BlankSQLMessage(n)))
+			}
 		}
 	}
 	done := make(map[string]bool, len(order))
@@ -468,6 +473,21 @@ func PathOwners(n int, at func(i int) (file, id string)) map[string]string {
 
 // blankSQL reports SQL that holds nothing but whitespace, comments (-- and
 // /* */) and semicolons.
+// BlankSQLMessage and BlankSQLHint say that model or test n renders to
+// no SQL: a compile warns, a run fails the node with them.
+func BlankSQLMessage(n *Node) string {
+	return fmt.Sprintf("%s %s has no SQL: once rendered it holds only comments and whitespace", n.ResourceType, n.Name)
+}
+
+// BlankSQLHint is BlankSQLMessage's hint.
+func BlankSQLHint(n *Node) string {
+	return "write a select statement, or disable the " + string(n.ResourceType) + " with enabled=false"
+}
+
+// BlankSQL says whether sql holds only comments, whitespace and
+// semicolons.
+func BlankSQL(sql string) bool { return blankSQL(sql) }
+
 func blankSQL(sql string) bool {
 	for i := 0; i < len(sql); {
 		switch c := sql[i]; {

@@ -357,6 +357,11 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	if r.hasOps {
 		ctx = adapters.WithRelationOps(ctx, r.ops)
 	}
+	if err == nil && (n.ResourceType == project.Model || n.ResourceType == project.Test) && n.Language != "python" && compiler.BlankSQL(n.CompiledCode) {
+		// It compiled to nothing: dbt sends that to the warehouse, which
+		// refuses it; elt says why before.
+		err = located(n, fmt.Errorf("%s (%s)", compiler.BlankSQLMessage(n), compiler.BlankSQLHint(n)))
+	}
 	var stmts adapters.StatementLog
 	ctx = adapters.WithStatementLog(ctx, &stmts)
 	defer func() { res.Statements = stmts.Statements() }()

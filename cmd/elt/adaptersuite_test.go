@@ -1518,6 +1518,38 @@ func TestFreshnessOverrideHandsBackAsDBT(t *testing.T) {
 	}
 }
 
+// TestBlankModelAsDBT: a model that renders to no SQL compiles, as in
+// dbt, to nothing (with elt's warning), and running it fails that model
+// alone; an empty model file (an empty node) is left out of runs and
+// compiled by docs generate without a word (sqlmesh's sushi_test).
+func TestBlankModelAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/cfg_only.sql", "{{ config(materialized='table') }}\n-- nothing yet\n")
+	writeFile(t, dir, "models/empty.sql", "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	res := mustElt(t, dir, "compile")
+	wantAll(t, res.stdout, "models/cfg_only.sql:1: warning: model cfg_only has no SQL")
+	if strings.Contains(res.stdout, "model empty has no SQL") {
+		t.Errorf("an empty node warned:\n%s", res.stdout)
+	}
+	if got := strings.TrimSpace(mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "cfg_only.sql"))); got != "-- nothing yet" {
+		t.Errorf("compiled cfg_only: %q", got)
+	}
+	res = elt(t, dir, "run")
+	if res.code != 1 {
+		t.Fatalf("run: exit %d, want 1\n%s", res.code, res.stdout)
+	}
+	wantAll(t, res.stdout, "OK created sql view model main.m", "ERROR creating sql table model main.cfg_only",
+		"models/cfg_only.sql: model cfg_only has no SQL", "PASS=1 WARN=0 ERROR=1")
+	res = mustElt(t, dir, "docs", "generate")
+	if strings.Contains(res.stdout, "model empty has no SQL") {
+		t.Errorf("docs generate warned of an empty node:\n%s", res.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "catalog.json")); err != nil {
+		t.Errorf("docs generate wrote no catalog: %v", err)
+	}
+}
+
 // TestAdapterConfigQuoting: adapter.config (dbt's RuntimeConfig) gives
 // the project's quoting: and names, which packages read to quote names
 // (the Tuva project's seeds at the end of a run).

@@ -80,7 +80,9 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
 	s.compileStart = time.Now()
+	warned := len(s.manifest.Warnings)
 	compileErr := s.manifest.Compile(ctx, ids)
+	s.logCompileWarnings(warned)
 	s.compileEnd = time.Now()
 	var nodeErrs *diag.Errors
 	if compileErr != nil {

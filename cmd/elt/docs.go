@@ -118,7 +118,9 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	compile := f.docsCompile && !f.docsNoCompile
 	var compileErr error
 	if compile {
+		warned := len(s.manifest.Warnings)
 		compileErr = s.manifest.Compile(ctx, nil)
+		s.logCompileWarnings(warned)
 	}
 	man := docs.BuildManifest(s.manifest, s.meta())
 	if compile {

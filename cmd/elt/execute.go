@@ -87,7 +87,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	// The manifest is written after compiling, so it carries compiled_code,
 	// and also when compiling fails, so it still describes the project.
 	s.compileStart = time.Now()
+	warned := len(s.manifest.Warnings)
 	compileErr := s.manifest.CompileBeforeRun(ctx, ids)
+	s.logCompileWarnings(warned)
 	s.compileEnd = time.Now()
 	if err := s.writeManifest(); err != nil {
 		return &exitError{code: exitFailed, err: err}

@@ -329,14 +329,6 @@ func TestHardening(t *testing.T) {
 			want:   []string{"--args: not a YAML or JSON dictionary", "example: --args '{key: value}'"},
 			absent: []string{"--vars"},
 		},
-		{
-			name: "a model that holds only comments",
-			setup: func(t *testing.T, dir string) {
-				writeFile(t, dir, "models/example/comments.sql", "-- nothing yet\n/* to do */\n")
-			},
-			args: []string{"run", "-s", "comments"}, code: 2,
-			want: []string{"models/example/comments.sql:1: model comments has no SQL"},
-		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -960,3 +960,11 @@ func (s *session) threads() int {
 	}
 	return max(s.proj.Target.Threads, 1)
 }
+
+// logCompileWarnings logs the manifest's warnings from the from'th on:
+// those compiling added (a model that renders to no SQL).
+func (s *session) logCompileWarnings(from int) {
+	for _, w := range s.manifest.Warnings[min(from, len(s.manifest.Warnings)):] {
+		s.log.warn("CompileWarning", w.Error(), nil)
+	}
+}
