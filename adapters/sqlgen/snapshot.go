@@ -66,6 +66,10 @@ type snapshotRun struct {
 	// as the column named in key (keyColumn).
 	keyExprs []string
 	checks   []string // check strategy: compared columns, spelled as in the source
+	// checkAll: a check_cols expression names no column of the source
+	// (DuckDB names ds::DATE "CAST(ds AS DATE)"): as dbt's column_added,
+	// every current row counts as changed.
+	checkAll bool
 	now      string   // SQL literal of s.Now
 	ts       string   // SQL expression over "src" giving a new version's dbt_valid_from
 	// validToType is the type of the valid-to column: the timestamps' type
@@ -237,6 +241,22 @@ func (r *snapshotRun) resolveColumns() error {
 		} else {
 			for _, k := range s.CheckCols {
 				c, ok := r.findSourceColumn(k)
+				if !ok && !plainIdent().MatchString(strings.TrimSpace(k)) {
+					// dbt takes check_cols as SQL: it compares the
+					// columns the warehouse names "select <check_cols>"
+					// after, and a name that is no column of the
+					// snapshot changes every row.
+					c, ok, err := r.exprColumn(k)
+					if err != nil {
+						return fmt.Errorf("%w: check_cols %q: %v", adapters.ErrSnapshotConfig, k, err)
+					}
+					if !ok {
+						r.checkAll = true
+						continue
+					}
+					r.checks = append(r.checks, c)
+					continue
+				}
 				if !ok {
 					return missing("check_cols", k)
 				}
@@ -250,6 +270,21 @@ func (r *snapshotRun) resolveColumns() error {
 		}
 	}
 	return nil
+}
+
+// exprColumn is the source column the warehouse names the result of
+// expression expr after (PostgreSQL names ds::date "ds"), if it names it
+// after one.
+func (r *snapshotRun) exprColumn(expr string) (string, bool, error) {
+	res, err := r.tx.Query(r.ctx, "select "+expr+" from "+r.src+" as subq limit 0")
+	if err != nil {
+		return "", false, err
+	}
+	if len(res.Columns) != 1 {
+		return "", false, nil
+	}
+	c, ok := r.findSourceColumn(res.Columns[0])
+	return c, ok, nil
 }
 
 // findDuplicateKeys sets r.dupWarning when a key occurs more than once in
@@ -503,6 +538,9 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	case adapters.SnapshotTimestamp:
 		changed = append(changed, "src."+d.Quote(r.sourceName(s.UpdatedAt))+" > cur."+d.Quote(c.UpdatedAt))
 	case adapters.SnapshotCheck:
+		if r.checkAll {
+			changed = append(changed, "true")
+		}
 		for _, col := range r.checks {
 			q := d.Quote(col)
 			changed = append(changed, "src."+q+" is distinct from cur."+q)

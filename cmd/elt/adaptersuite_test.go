@@ -507,6 +507,30 @@ select * from {{ ref('src') }}
 	})
 }
 
+// TestSnapshotCheckColsExpressionAsDBT: check_cols entries are SQL, as
+// in dbt's snapshot_check_all_get_existing_columns: the comparison uses
+// the columns the warehouse names "select <check_cols>" after, and a
+// name that is no column of the snapshot (DuckDB's "CAST(ds AS DATE)")
+// changes every current row on each run, where PostgreSQL names ds::date
+// "ds" and nothing changes (sqlmesh's sushi_test).
+func TestSnapshotCheckColsExpressionAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_check_expr", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/s.sql", `{% snapshot s %}
+{{ config(unique_key='id', strategy='check', check_cols=['ds::DATE']) }}
+select 1 as id, '2022-01-01' as ds
+{% endsnapshot %}
+`)
+		mustElt(t, dir, "snapshot")
+		res := mustElt(t, dir, "snapshot")
+		want := map[string]string{"duckdb": "1 changed", "postgres": "INSERT 0 0"}[warehouse]
+		wantAll(t, res.stdout, want)
+		versions := map[string]string{"duckdb": "| 2 |", "postgres": "| 1 |"}[warehouse]
+		if out := mustElt(t, dir, "show", "--inline", "select count(*) as n from {{ ref('s') }}").stdout; !strings.Contains(out, versions) {
+			t.Errorf("versions, want %s:\n%s", versions, out)
+		}
+	})
+}
+
 // TestCustomIncrementalStrategyAsDBT: an incremental_strategy the project
 // defines as get_incremental_<name>_sql is used, as dbt's adapter finds
 // it: the macro gets the target, the new rows' temporary table and the
