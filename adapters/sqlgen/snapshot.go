@@ -70,8 +70,8 @@ type snapshotRun struct {
 	// (DuckDB names ds::DATE "CAST(ds AS DATE)"): as dbt's column_added,
 	// every current row counts as changed.
 	checkAll bool
-	now      string   // SQL literal of s.Now
-	ts       string   // SQL expression over "src" giving a new version's dbt_valid_from
+	now      string // SQL literal of s.Now
+	ts       string // SQL expression over "src" giving a new version's dbt_valid_from
 	// validToType is the type of the valid-to column: the timestamps' type
 	// on the first run, the table's column afterwards.
 	validToType string
