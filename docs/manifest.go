@@ -625,7 +625,7 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		UnrenderedConfig: memo.unrenderedConfig(unrendered),
 		CreatedAt:        b.createdAt,
 		RelationName:     strOrNull(n.RelationName),
-		RawCode:          n.RawCode,
+		RawCode:          manifestRawCode(n),
 		DocBlocks:        orEmpty(n.DocBlocks),
 	}
 	if g, ok := b.testGroup(n); ok {
@@ -725,6 +725,20 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		cn.GenericTestFields = b.genericTest(n)
 	}
 	return cn
+}
+
+// manifestRawCode is n's raw_code as dbt writes it: for a node a whole
+// file defines (a model, an analysis, a singular test) the file's
+// contents stripped of the whitespace around them, as dbt reads files,
+// so that state:modified against a manifest dbt wrote compares equal
+// code as equal.
+func manifestRawCode(n *compiler.Node) string {
+	switch {
+	case n.ResourceType == project.Model, n.ResourceType == project.Analysis,
+		n.ResourceType == project.Test && n.TestMetadata == nil:
+		return strings.TrimSpace(n.RawCode)
+	}
+	return n.RawCode
 }
 
 func (b *builder) genericTest(n *compiler.Node) *GenericTestFields {

@@ -23,10 +23,11 @@ import (
 const FileCacheName = "elt_load_cache.bin"
 
 // fileCacheMagic starts the stored cache; it changes whenever the layout
-// does, or what its trees hold (5: plain scalars resolved as YAML 1.1). A
+// does, or what its trees hold (5: plain scalars resolved as YAML 1.1; 6:
+// seedSum holds the stripped checksum of any file). A
 // file of another layout is ignored, and so is one whose trailer
 // (internal/trailer) is not the checksum of its contents.
-const fileCacheMagic = "elt-load-cache-5\n"
+const fileCacheMagic = "elt-load-cache-6\n"
 
 // racyMargin is how much older than the invocation that took a file's
 // stat the file's modification time must be for the stat alone to vouch

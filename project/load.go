@@ -453,7 +453,9 @@ type diskFile struct {
 	sum       string // sha256 hex of the contents; a large seed's stat (readSeed)
 	// seedSum is a seed's checksum as dbt computes it: the sha256 of the
 	// contents without leading and trailing whitespace; "" for a seed over
-	// maxSeedSize, whose checksum is its path.
+	// maxSeedSize, whose checksum is its path. For another file it is
+	// dbt's checksum where that is not sum (the file has whitespace
+	// around its contents), else "".
 	seedSum string
 	err     error
 	// parsed is a properties YAML file's tree, parsed by readAll.
@@ -631,6 +633,12 @@ func (l *loader) readOne(f *diskFile, scratch *[]byte) {
 		if f.err == nil {
 			h := sha256.Sum256(f.data)
 			f.sum = hex.EncodeToString(h[:])
+			if t := bytes.TrimSpace(f.data); len(t) != len(f.data) {
+				// dbt's checksum is of the stripped contents
+				// (read_files.py load_file_contents(strip=True)).
+				h = sha256.Sum256(t)
+				f.seedSum = hex.EncodeToString(h[:])
+			}
 		}
 	}
 	if c != nil && statErr == nil && f.err == nil {
@@ -821,11 +829,14 @@ func prepareNode(n *Node, f *diskFile, sc *scope) {
 	n.UniqueID = string(n.ResourceType) + "." + n.Package + "." + n.Name
 	n.OriginalFilePath = f.rel
 	n.Checksum = f.sum
-	if n.ResourceType == Seed {
+	switch {
+	case n.ResourceType == Seed:
 		n.Checksum = f.seedSum
 		if f.seedSum == "" {
 			n.ChecksumName = ChecksumPath
 		}
+	case f.seedSum != "":
+		n.Checksum = f.seedSum // the stripped contents' (readOne)
 	}
 	if n.Language == "" {
 		n.Language = "sql"

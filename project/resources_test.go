@@ -1,6 +1,8 @@
 package project
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"testing"
 )
 
@@ -91,4 +93,21 @@ func TestSourceFQNHoldsFolders(t *testing.T) {
 	wantEqual(t, "nested folder config", p.Sources["source.shop.deep_src.t"].Tags, []string{"via_folder"})
 	wantEqual(t, "source-name config at the top", p.Sources["source.shop.top.t"].Tags, []string{"top_level"})
 	wantEqual(t, "table config", p.Sources["source.shop.raw.orders"].Config["enabled"], false)
+}
+
+// A node's checksum is dbt's: the sha256 of the file's contents stripped
+// of surrounding whitespace (read_files.py load_file_contents), so that
+// state:modified against a manifest dbt wrote finds nothing changed.
+func TestChecksumOfStrippedContents(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": "name: shop\nprofile: shop\n",
+		"models/a.sql":    "\n  select 1 as id\n\n",
+		"models/b.sql":    "select 1 as id",
+	})
+	want := fmt.Sprintf("%x", sha256.Sum256([]byte("select 1 as id")))
+	for _, id := range []string{"model.shop.a", "model.shop.b"} {
+		if got := p.Nodes[id].Checksum; got != want {
+			t.Errorf("%s: checksum %s, want %s", id, got, want)
+		}
+	}
 }

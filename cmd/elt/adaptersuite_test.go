@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -1571,6 +1572,37 @@ func TestBlankModelAsDBT(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "target", "catalog.json")); err != nil {
 		t.Errorf("docs generate wrote no catalog: %v", err)
+	}
+}
+
+// TestStrippedContentsAsDBT: a model's raw_code and checksum are of its
+// file's contents stripped of the whitespace around them, as dbt reads
+// files, so that state:modified against a manifest dbt wrote (cosmos'
+// jaffle_shop) or after a whitespace-only edit finds nothing changed.
+func TestStrippedContentsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "\nselect 1 as id\n")
+	mustElt(t, dir, "parse")
+	var man struct {
+		Nodes map[string]struct {
+			RawCode  string `json:"raw_code"`
+			Checksum struct {
+				Checksum string `json:"checksum"`
+			} `json:"checksum"`
+		} `json:"nodes"`
+	}
+	b := mustRead(t, filepath.Join(dir, "target", "manifest.json"))
+	if err := json.Unmarshal([]byte(b), &man); err != nil {
+		t.Fatal(err)
+	}
+	m := man.Nodes["model.p.m"]
+	if want := fmt.Sprintf("%x", sha256.Sum256([]byte("select 1 as id"))); m.RawCode != "select 1 as id" || m.Checksum.Checksum != want {
+		t.Errorf("raw_code %q checksum %s, want the stripped contents' (%s)", m.RawCode, m.Checksum.Checksum, want)
+	}
+	writeFile(t, dir, "state/manifest.json", b)
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n\n\n")
+	if res := mustElt(t, dir, "ls", "-s", "state:modified", "--state", "state"); strings.Contains(res.stdout, "p.m") {
+		t.Errorf("a whitespace-only edit is state:modified:\n%s", res.stdout)
 	}
 }
 
