@@ -129,6 +129,11 @@ type Options struct {
 	// RetryBatches, by model id, replaces a microbatch model's batches with
 	// exactly these windows (elt retry after a partial success).
 	RetryBatches map[string][]Window
+	// Failed are nodes known to fail before they run (elt's static
+	// checks), by unique id: each fails with its error when its turn
+	// comes, running nothing, and its children are skipped as after any
+	// failure.
+	Failed map[string]error
 }
 
 // Window is one microbatch window [Start, End).
@@ -320,6 +325,10 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	defer func() { res.CompletedAt = time.Now() }()
 	if IsNoOp(n) {
 		res.Status, res.Message = NoOp, "NO-OP"
+		return res
+	}
+	if err, ok := r.opts.Failed[n.UniqueID]; ok {
+		res.Status, res.Message = Error, err.Error()
 		return res
 	}
 	var err error

@@ -107,10 +107,15 @@ func checkCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	return nil
 }
 
-// preCheck runs the static checks over the selected models before compile,
-// run or build goes on; findings stop it as positioned errors.
-// The findings that are errors are returned too, for --junit-xml.
-func (s *session) preCheck(ctx context.Context, ids []string) ([]check.Finding, error) {
+// preCheck runs the static checks over the selected models before
+// compile, run or build goes on. Warnings are printed. What the checks
+// find wrong fails only its node, as the warehouse would when the node
+// runs, and not the command: failed holds each such node's findings
+// (run and build fail the node with them, running nothing, and
+// skip its children; compile prints them as warnings, as dbt's compile
+// runs no SQL and succeeds). A finding that names no selected node stops
+// the command as before.
+func (s *session) preCheck(ctx context.Context, ids []string) (failed map[string]diag.List, err error) {
 	if s.f.noCheck {
 		return nil, nil
 	}
@@ -121,10 +126,17 @@ func (s *session) preCheck(ctx context.Context, ids []string) ([]check.Finding, 
 		s.log.warn("CheckSkipped", "static checks skipped: "+err.Error(), nil)
 		return nil, nil
 	}
-	// Warnings are printed and the command goes on; errors stop it, and
-	// runWith prints them (and annotates them under GitHub Actions).
-	var l diag.List
-	var errs []check.Finding
+	// A finding names its node as the checks do (lineageNames).
+	byName := map[string]string{}
+	for id, name := range lineageNames(s.manifest) {
+		byName[name] = id
+	}
+	selected := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		selected[id] = true
+	}
+	var stop diag.List
+	perNode := map[string]*diag.List{}
 	gh := s.github()
 	for _, fd := range findings {
 		d := fd.Diagnostic()
@@ -134,13 +146,27 @@ func (s *session) preCheck(ctx context.Context, ids []string) ([]check.Finding, 
 			gh.Diagnostic("elt check: "+string(fd.Kind), fd.Diagnostic())
 			continue
 		}
+		id := byName[fd.Node]
+		if !selected[id] {
+			stop.Add(d) // printed and annotated with the command's error
+			continue
+		}
+		gh.Diagnostic("elt check: "+string(fd.Kind), fd.Diagnostic())
+		l := perNode[id]
+		if l == nil {
+			l = &diag.List{}
+			perNode[id] = l
+		}
 		l.Add(d)
-		errs = append(errs, fd)
 	}
-	if err := l.Err(); err != nil {
-		return errs, &exitError{code: exitFailed, err: err}
+	if err := stop.Err(); err != nil {
+		return nil, &exitError{code: exitFailed, err: err}
 	}
-	return nil, nil
+	failed = make(map[string]diag.List, len(perNode))
+	for id, l := range perNode {
+		failed[id] = *l
+	}
+	return failed, nil
 }
 
 // check builds the check input from the compiled manifest and runs it over

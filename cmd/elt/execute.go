@@ -100,15 +100,17 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeCompiled(ctx); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	var checkFailed map[string]error
 	if checks {
-		if findings, err := s.preCheck(ctx, ids); err != nil {
-			if f.junitXML != "" {
-				// CI still gets its report: the findings, as errors.
-				if jerr := s.writeCheckJUnit(f.junitXML, findings, started, command); jerr != nil {
-					printError(stderr, jerr)
-				}
-			}
+		found, err := s.preCheck(ctx, ids)
+		if err != nil {
 			return err
+		}
+		for id, l := range found {
+			if checkFailed == nil {
+				checkFailed = map[string]error{}
+			}
+			checkFailed[id] = l.Err()
 		}
 	}
 	// Files the run would read or write but cannot reach (an s3:// source
@@ -139,6 +141,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
 		WarnError:      s.warnsError("LogTestResult"), // dbt's test task asks for this event
+		Failed:         checkFailed,
 	})
 	alertCfg, err := s.loadAlerts()
 	if err != nil {

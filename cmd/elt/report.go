@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/elt-dev/elt/check"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/quality"
@@ -63,23 +62,6 @@ func (s *session) writeJUnit(file string, results []runner.Result, checks []qual
 		out = append(out, jr)
 	}
 	return s.writeJUnitFile(file, command, started, elapsed, out)
-}
-
-// writeCheckJUnit writes --junit-xml when the static checks stopped the
-// command: one errored testcase per finding, in a suite named check.
-func (s *session) writeCheckJUnit(file string, findings []check.Finding, started time.Time, command string) error {
-	out := make([]junit.Result, 0, len(findings))
-	for _, fd := range findings {
-		out = append(out, junit.Result{
-			ResourceType: "check",
-			Package:      s.proj.Config.Name,
-			Name:         fmt.Sprintf("%s %s at %s", fd.Node, fd.Kind, fd.Diagnostic().Location()),
-			Status:       "error",
-			Message:      fd.Diagnostic().Error(),
-			File:         fd.File,
-		})
-	}
-	return s.writeJUnitFile(file, command, started, time.Since(started), out)
 }
 
 func (s *session) writeJUnitFile(file, command string, started time.Time, elapsed time.Duration, out []junit.Result) error {
