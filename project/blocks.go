@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // block is one {% tag name %}...{% endtag %} block of a file.
@@ -140,8 +141,17 @@ func (l *loader) docBlocks(s string) []string {
 	return out
 }
 
-// resolveDocs replaces {{ doc('name') }} in a description with the docs block's text.
+// resolveDocs replaces {{ doc('name') }} in a description with the docs
+// block's text. A description with other Jinja is rendered as dbt renders
+// descriptions (var, env_var, target, doc() giving a block's text:
+// "{{ doc('d').format(name='id') }}").
 func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {
+	if !hasJinja(s) {
+		return s
+	}
+	if hasJinja(docCallRe().ReplaceAllString(s, "")) {
+		return l.renderDescription(file, pos, s)
+	}
 	if !strings.Contains(s, "doc(") {
 		return s
 	}
@@ -164,6 +174,39 @@ func (l *loader) resolveDocs(file string, pos diag.Pos, s string) string {
 		}
 		return d.Contents
 	})
+}
+
+// renderDescription renders description s with the properties' Jinja
+// context and doc(); one that does not render stays as written, with a
+// warning.
+func (l *loader) renderDescription(file string, pos diag.Pos, s string) string {
+	doc := jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+		var pkg, name string
+		switch len(args) {
+		case 1:
+			name, _ = args[0].(string)
+		case 2:
+			pkg, _ = args[0].(string)
+			name, _ = args[1].(string)
+		default:
+			return nil, fmt.Errorf("doc() takes a block name, or a package and a block name")
+		}
+		d, ok := l.findDoc(pkg, name)
+		if !ok {
+			return nil, fmt.Errorf("doc('%s') not found", name)
+		}
+		return d.Contents, nil
+	})
+	v, err := l.propsJinja.renderWith(s, map[string]any{"doc": doc})
+	if err == nil {
+		var out string
+		if out, err = jinja.Str(v); err == nil {
+			return out
+		}
+	}
+	l.diags.Add(diag.Warnf(file, pos, "fix the description's Jinja, or quote it as text",
+		"the description is kept as written: it does not render: %v", err))
+	return s
 }
 
 func nearestName(name string, names []string) string {

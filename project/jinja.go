@@ -98,7 +98,10 @@ func (j *yamlJinja) engine() *jinja.Env {
 
 // render renders src. A template that is a single `{{ expr }}` keeps the
 // expression's type (dbt's native rendering); anything else becomes a string.
-func (j *yamlJinja) render(src string) (any, error) {
+func (j *yamlJinja) render(src string) (any, error) { return j.renderWith(src, nil) }
+
+// renderWith is render with extra names (a description's doc()).
+func (j *yamlJinja) renderWith(src string, extra map[string]any) (any, error) {
 	t, err := j.engine().Parse("<yaml>", src)
 	if err != nil {
 		return nil, yamlError(err)
@@ -113,6 +116,9 @@ func (j *yamlJinja) render(src string) (any, error) {
 	}
 	if j.target != nil {
 		vars["target"] = j.target
+	}
+	for k, v := range extra {
+		vars[k] = v
 	}
 	parts, err := t.RenderParts(context.Background(), vars)
 	if err != nil {

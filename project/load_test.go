@@ -318,6 +318,31 @@ models:
 	wantEqual(t, "patch path", o.PatchPath, "models/schema.yml")
 }
 
+// TestDescriptionsRendered: a description with Jinja other than a plain
+// doc() call is rendered as dbt renders descriptions (var, expressions,
+// doc() as a string); a block's own text is not rendered again.
+func TestDescriptionsRendered(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml":   baseProject + "vars:\n  team: data\n",
+		"models/docs.md":    "{% docs d %}For column {test_name}, not {{ ref('x') }}{% enddocs %}\n",
+		"models/orders.sql": "select 1",
+		"models/schema.yml": `
+models:
+  - name: orders
+    description: "owned by {{ var('team') }} / {{ 'a' ~ 'b' }}"
+    columns:
+      - name: id
+        description: "{{ doc('d').format(test_name = 'id') }}"
+      - name: x
+        description: "{{ doc('d') }}"
+`,
+	})
+	o := p.Nodes["model.shop.orders"]
+	wantEqual(t, "description", o.Description, "owned by data / ab")
+	wantEqual(t, "doc().format", o.Columns[0].Description, "For column id, not { ref('x') }") // str.format halves the braces
+	wantEqual(t, "plain doc", o.Columns[1].Description, "For column {test_name}, not {{ ref('x') }}")
+}
+
 func TestSources(t *testing.T) {
 	p := mustLoad(t, map[string]string{
 		"dbt_project.yml": baseProject + `
