@@ -153,6 +153,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	cache := e.opts.Cache
 	var memo configMemo
 	var shared sharedKeys
+	moreUnrendered := e.proj.Config.CompareMoreUnrendered()
 	m.parallel(ctx, len(ids), func(i int) {
 		n := nodes[i]
 		var st parseCapture
@@ -197,9 +198,14 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			memoized = !seen // seen without configs: they are not shared
 		}
 		if len(st.inFile) > 0 {
-			// The config() call's values as written, over the YAML's, as
-			// dbt 1.9 records them with state_modified_compare_more_unrendered_values.
-			n.UnrenderedConfig = mergeConfig(n.UnrenderedConfig, unrenderedCall(n, st.inFile))
+			// The config() call's values over the YAML's: as written
+			// with state_modified_compare_more_unrendered_values, as
+			// rendered by default (dbt's legacy _config_call_dict).
+			call := st.inFile
+			if moreUnrendered {
+				call = unrenderedCall(n, st.inFile)
+			}
+			n.UnrenderedConfig = mergeConfig(n.UnrenderedConfig, call)
 			// dbt's order: dbt_project.yml and properties YAML, then the
 			// node's config() calls; for a package's node the root
 			// project's dbt_project.yml comes last.

@@ -70,6 +70,23 @@ func TestRenderCacheRoundTrip(t *testing.T) {
 	}
 }
 
+// TestUnrenderedConfigRenderedByDefault: without
+// state_modified_compare_more_unrendered_values (dbt's default),
+// unrendered_config holds a config() call's values as rendered, as dbt's
+// legacy _config_call_dict, so state:modified sees a var-driven change.
+func TestUnrenderedConfigRenderedByDefault(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/i.sql": "{{ config(materialized=var('mat', 'table'), alias=var('a', 'i2')) }}\nselect 8 as id\n",
+	})
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := m.Nodes["model.shop.i"].UnrenderedConfig; u["materialized"] != "table" || u["alias"] != "i2" {
+		t.Errorf("unrendered_config %v, want the call's rendered values", u)
+	}
+}
+
 // TestConfigsFromCacheShared: models of one folder config that make the
 // same config() call get one pair of config maps when their parse comes
 // from the cache, equal to what a render gives each; a different call, a
@@ -88,6 +105,8 @@ func TestConfigsFromCacheShared(t *testing.T) {
 		// Renders to a's call, written otherwise.
 		"models/i.sql": "{{ config(materialized=var('mat', 'table'), tags=['nightly']) }}\nselect 8 as id\n",
 	})
+	// config() calls as written, as dbt records them with the flag.
+	p.Config.Flags = map[string]any{"state_modified_compare_more_unrendered_values": true}
 	// As the loader leaves them: one folder config, shared.
 	folder, folderRaw := project.Config{"schema": "s", "tags": []string{"all"}}, project.Config{"schema": "s", "tags": []string{"all"}}
 	for _, n := range p.Nodes {

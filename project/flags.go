@@ -106,8 +106,7 @@ var projectFlags = map[string]flagSpec{
 		"elt refuses resource names with spaces (they become file and relation names); rename the resource")},
 	"source_freshness_run_project_hooks": {flagBool, anyValue("cmd/elt: elt source freshness runs on-run-start/on-run-end")},
 	"skip_nodes_if_on_run_start_fails":   {flagBool, anyValue("cmd/elt: a failing on-run-start hook skips the nodes")},
-	"state_modified_compare_more_unrendered_values": {flagBool, onlyValue(true,
-		"elt's state:modified compares configs as written (unrendered), as dbt does with this flag true")},
+	"state_modified_compare_more_unrendered_values": {flagBool, anyValue("project, compiler: unrendered_config; state: sources' database and schema")},
 	"state_modified_compare_vars": {flagBool, onlyValue(false,
 		"elt's state:modified does not compare the vars a node uses")},
 	// False only adds a deprecation warning, which elt does not emit.
@@ -129,6 +128,16 @@ func positiveInt(v any) string {
 		return ""
 	}
 	return "printer_width must be a whole number of columns, at least 1"
+}
+
+// CompareMoreUnrendered is dbt's state_modified_compare_more_unrendered_values
+// (default false): true keeps configs as written in unrendered_config
+// (and compares sources' database and schema as written); false records
+// config() calls' and properties YAML's values as rendered, as dbt did
+// before the flag.
+func (c *ProjectConfig) CompareMoreUnrendered() bool {
+	v, _ := c.FlagBool("state_modified_compare_more_unrendered_values")
+	return v
 }
 
 // FlagBool is a flags: boolean as declared, and whether it is declared.

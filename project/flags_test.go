@@ -90,7 +90,7 @@ func TestProjectFlags(t *testing.T) {
 		{"source_freshness_run_project_hooks", "false", ""},
 		{"skip_nodes_if_on_run_start_fails", "true", ""},
 		{"state_modified_compare_more_unrendered_values", "true", ""},
-		{"state_modified_compare_more_unrendered_values", "false", "as written"},
+		{"state_modified_compare_more_unrendered_values", "false", ""},
 		{"state_modified_compare_vars", "false", ""},
 		{"state_modified_compare_vars", "true", "does not compare the vars"},
 		{"require_yaml_configuration_for_mf_time_spines", "false", ""},

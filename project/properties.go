@@ -961,6 +961,7 @@ func (l *loader) finishNodes() {
 		}
 	}
 	var shared TreeConfigs
+	moreUnrendered := l.proj.Config.CompareMoreUnrendered()
 	par.For(len(nodes), 256, func(i int) {
 		n := nodes[i]
 		id := n.UniqueID
@@ -976,7 +977,14 @@ func (l *loader) finishNodes() {
 			cfg, n.UnrenderedConfig = shared.Get(own, n.ResourceType, n.FQN, nil)
 		} else {
 			cfg = TreeConfigOver(own, n.ResourceType, n.FQN, false, l.propsConf[id], 0)
-			n.UnrenderedConfig = TreeConfigOver(own, n.ResourceType, n.FQN, true, l.propsRaw[id], 0)
+			// dbt records the properties' config as written only with
+			// state_modified_compare_more_unrendered_values; by default,
+			// as rendered.
+			props := l.propsConf[id]
+			if moreUnrendered {
+				props = l.propsRaw[id]
+			}
+			n.UnrenderedConfig = TreeConfigOver(own, n.ResourceType, n.FQN, true, props, 0)
 		}
 		n.Config = cfg
 		if m, ok := cfg["meta"].(map[string]any); ok {

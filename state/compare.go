@@ -87,7 +87,7 @@ func (c *Comparison) Check(selector, id string) bool {
 		return parsed && (old == nil || !samePersistedDescription(n, old))
 	case "modified.relation":
 		if n.ResourceType == "source" {
-			return old == nil || len(sourceRelationChanges(n, old)) > 0
+			return old == nil || len(sourceRelationChanges(n, old, c.cur.CompareMoreUnrendered)) > 0
 		}
 		return parsed && (old == nil || len(relationChanges(n, old)) > 0)
 	case "modified.macros":
@@ -118,7 +118,7 @@ func (c *Comparison) modifiedReasons(id string) []string {
 		if old == nil {
 			return nil
 		}
-		if ch := sourceRelationChanges(n, old); len(ch) > 0 {
+		if ch := sourceRelationChanges(n, old, c.cur.CompareMoreUnrendered); len(ch) > 0 {
 			out = append(out, "relation: "+strings.Join(ch, ", "))
 		}
 		if !equal(n.FQN, old.FQN) {
@@ -480,18 +480,18 @@ func relationChanges(n, old *Node) []string {
 
 // sourceRelationChanges is same_database_representation of sources: the
 // database and schema as written (dbt 1.9 with
-// state_modified_compare_more_unrendered_values) when both manifests
-// record them, else as rendered; and the identifier.
-func sourceRelationChanges(n, old *Node) []string {
+// state_modified_compare_more_unrendered_values, moreUnrendered) when
+// both manifests record them, else as rendered; and the identifier.
+func sourceRelationChanges(n, old *Node, moreUnrendered bool) []string {
 	var out []string
-	if n.UnrenderedDatabase != nil && old.UnrenderedDatabase != nil {
+	if moreUnrendered && n.UnrenderedDatabase != nil && old.UnrenderedDatabase != nil {
 		if !sameJSON(n.UnrenderedDatabase, old.UnrenderedDatabase) {
 			out = append(out, "database")
 		}
 	} else if !equal(n.Database, old.Database) {
 		out = append(out, "database")
 	}
-	if n.UnrenderedSchema != nil && old.UnrenderedSchema != nil {
+	if moreUnrendered && n.UnrenderedSchema != nil && old.UnrenderedSchema != nil {
 		if !sameJSON(n.UnrenderedSchema, old.UnrenderedSchema) {
 			out = append(out, "schema")
 		}

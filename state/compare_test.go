@@ -451,7 +451,8 @@ func TestBreakingContractChanges(t *testing.T) {
 }
 
 // TestSourceUnrenderedSchema: a source schema written with Jinja renders per
-// environment; dbt 1.9 compares it as written.
+// environment; dbt 1.9 compares it as written with
+// state_modified_compare_more_unrendered_values, as rendered without.
 func TestSourceUnrenderedSchema(t *testing.T) {
 	src := func(schema string, unrendered any) func(_, s, _ map[string]map[string]any) {
 		return func(_, s, _ map[string]map[string]any) {
@@ -462,10 +463,16 @@ func TestSourceUnrenderedSchema(t *testing.T) {
 	}
 	prev := mustParse(t, manifestJSON(t, src("prod_raw", "{{ target.schema }}_raw")))
 	same := mustParse(t, manifestJSON(t, src("pr_7_raw", "{{ target.schema }}_raw")))
+	// dbt's default (the flag false) compares them as rendered.
+	if r := Compare(prev, same).Reasons("source.shop.raw.payments"); !reflect.DeepEqual(r, []string{"relation: database, schema"}) {
+		t.Errorf("rendered differently, by default: %v", r)
+	}
+	same.CompareMoreUnrendered = true
 	if r := Compare(prev, same).Reasons("source.shop.raw.payments"); r != nil {
 		t.Errorf("same schema as written: %v", r)
 	}
 	moved := mustParse(t, manifestJSON(t, src("landing", "landing")))
+	moved.CompareMoreUnrendered = true
 	if r := Compare(prev, moved).Reasons("source.shop.raw.payments"); !reflect.DeepEqual(r, []string{"relation: schema"}) {
 		t.Errorf("schema written differently: %v", r)
 	}

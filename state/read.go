@@ -22,6 +22,11 @@ type Manifest struct {
 	// Disabled are the ids under the manifest's disabled key.
 	Disabled map[string]bool
 	Macros   map[string]*Macro
+	// CompareMoreUnrendered is the project's
+	// state_modified_compare_more_unrendered_values, set on the current
+	// manifest: sources' database and schema compare as written when
+	// true, as rendered by default (dbt's same_database_representation).
+	CompareMoreUnrendered bool
 }
 
 // Node is one node, source or unit test of a manifest.

@@ -70,7 +70,12 @@ func (s *session) stateManifest() (*state.Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: encode the current manifest: %w", err)
 	}
-	return state.ParseManifest("the current manifest", data)
+	m, err := state.ParseManifest("the current manifest", data)
+	if err != nil {
+		return nil, err
+	}
+	m.CompareMoreUnrendered = s.proj.Config.CompareMoreUnrendered()
+	return m, nil
 }
 
 // modifiedReasons says why a node counts as state:modified, for elt ls;
