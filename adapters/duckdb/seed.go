@@ -880,11 +880,18 @@ func unquoteSeedColumns(ctx context.Context, t sqlTx, rel adapters.Relation) err
 	}
 	d := Dialect{}
 	for _, c := range cols {
-		h := c.Name
-		if len(h) < 2 || h[0] != '"' || h[len(h)-1] != '"' || strings.Contains(strings.ReplaceAll(h[1:len(h)-1], `""`, ""), `"`) {
+		// Written into the SQL as it is, whitespace around a name is no
+		// part of it (" updated_by" is updated_by), and a name in double
+		// quotes ("from") is the name inside them.
+		h := strings.TrimSpace(c.Name)
+		name := h
+		if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' && !strings.Contains(strings.ReplaceAll(h[1:len(h)-1], `""`, ""), `"`) {
+			name = strings.ReplaceAll(h[1:len(h)-1], `""`, `"`)
+		}
+		if name == c.Name {
 			continue
 		}
-		name := strings.ReplaceAll(h[1:len(h)-1], `""`, `"`)
+		h = c.Name
 		if _, err := t.tx.ExecContext(ctx, "alter table "+d.RenderRelation(rel)+" rename column "+d.Quote(h)+" to "+d.Quote(name)); err != nil {
 			return err
 		}

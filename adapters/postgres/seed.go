@@ -425,6 +425,9 @@ func (k seedKind) sqlType() string {
 // quotes is a quoted identifier, its doubled quotes one each; any other
 // is folded to lower case.
 func unquotedSeedColumn(h string) string {
+	// Written into the SQL as it is, whitespace around it is no part of
+	// the name (" updated_by" is updated_by).
+	h = strings.TrimSpace(h)
 	if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' && !strings.Contains(strings.ReplaceAll(h[1:len(h)-1], `""`, ""), `"`) {
 		return strings.ReplaceAll(h[1:len(h)-1], `""`, `"`)
 	}

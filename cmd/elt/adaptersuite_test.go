@@ -1387,6 +1387,20 @@ func TestSeedHeaderNamesAsDBT(t *testing.T) {
 	}
 }
 
+// TestSeedUnquotedHeaderSpacesAsDBT: with quote_columns: false dbt writes
+// a header's names into SQL as they are, so spaces around one are no part
+// of the column's name (fivetran/dbt_iterable's " updated_by_user_id").
+func TestSeedUnquotedHeaderSpacesAsDBT(t *testing.T) {
+	onBothWarehouses(t, "seed_spaces", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nversion: '1.0'\nprofile: p\nseeds:\n  p:\n    +quote_columns: false\n")
+		writeFile(t, dir, "seeds/s.csv", "id, updated_by ,note\n1,5,x\n")
+		mustElt(t, dir, "seed")
+		if out := mustElt(t, dir, "show", "--inline", "select updated_by + id as v from {{ ref('s') }}").stdout; !strings.Contains(out, "| 6 |") {
+			t.Errorf("updated_by:\n%s", out)
+		}
+	})
+}
+
 // TestSourceFreshnessShapeAsDBT: a source table's freshness, in its
 // config and at its top level, in the graph and in manifest.json, is
 // dbt 1.10's: the merged threshold with every key, None where a
