@@ -1620,6 +1620,22 @@ func TestStrippedContentsAsDBT(t *testing.T) {
 	}
 }
 
+// TestFreshnessNothingToDoAsDBT: with no selected source under a freshness
+// rule, source freshness says dbt's "Nothing to do." and still writes a
+// sources.json of no results (fivetran/dbt_xero's CI step).
+func TestFreshnessNothingToDoAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/src.yml", "sources:\n  - name: s\n    tables: [{name: t, loaded_at_field: x}]\n")
+	res := mustElt(t, dir, "source", "freshness")
+	wantAll(t, res.stdout, "Nothing to do. Try checking your model configs and model specification args")
+	var out struct {
+		Results []any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "sources.json"))), &out); err != nil || out.Results == nil || len(out.Results) != 0 {
+		t.Errorf("sources.json: %+v %v", out, err)
+	}
+}
+
 // TestAdapterConfigQuoting: adapter.config (dbt's RuntimeConfig) gives
 // the project's quoting: and names, which packages read to quote names
 // (the Tuva project's seeds at the end of a run).

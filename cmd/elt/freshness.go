@@ -65,7 +65,12 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		}
 	}
 	if len(ids) == 0 {
-		s.log.warn("NoNodesSelected", "Nothing to do: no selected source has a freshness rule (warn_after or error_after with count and period)", nil)
+		// As dbt's: its warning, and a sources.json of no results.
+		s.log.warn("NothingToDo", "Nothing to do. Try checking your model configs and model specification args", nil)
+		s.log.info("NothingToDoDetail", "(no selected source has a freshness rule: warn_after or error_after with count and period)", nil)
+		if err := s.writeSources(output, []docs.FreshnessResult{}, time.Since(started)); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
 		return nil
 	}
 	alertCfg, err := s.loadAlerts()
