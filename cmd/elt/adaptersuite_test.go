@@ -1636,6 +1636,19 @@ func TestFreshnessNothingToDoAsDBT(t *testing.T) {
 	}
 }
 
+// TestListNothingSelectedAsDBT: ls of a selector that matches nothing
+// warns as dbt's list task does (NoNodesSelected), exit 0.
+func TestListNothingSelectedAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "selectors.yml", "selectors:\n  - name: core\n    definition: 'tag:core'\n")
+	res := mustElt(t, dir, "ls", "--selector", "core")
+	wantAll(t, res.stdout, "No nodes selected!")
+	if res = mustElt(t, dir, "ls"); strings.Contains(res.stdout, "No nodes selected!") {
+		t.Errorf("ls of a model warned:\n%s", res.stdout)
+	}
+}
+
 // TestAdapterConfigQuoting: adapter.config (dbt's RuntimeConfig) gives
 // the project's quoting: and names, which packages read to quote names
 // (the Tuva project's seeds at the end of a run).

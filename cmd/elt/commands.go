@@ -269,6 +269,10 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 		return err
 	}
 	sort.Strings(ids)
+	if len(ids) == 0 {
+		// dbt's list task: warn_or_error(NoNodesSelected()).
+		s.log.warn("NoNodesSelected", "No nodes selected!", nil)
+	}
 	// Written in chunks of whole lines (one write per line was a system
 	// call per node); each chunk is scrubbed of secrets as a whole, so a
 	// chunk never splits a line.
