@@ -1643,8 +1643,8 @@ func TestListNothingSelectedAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
 	writeFile(t, dir, "selectors.yml", "selectors:\n  - name: core\n    definition: 'tag:core'\n")
 	res := mustElt(t, dir, "ls", "--selector", "core")
-	wantAll(t, res.stdout, "No nodes selected!")
-	if res = mustElt(t, dir, "ls"); strings.Contains(res.stdout, "No nodes selected!") {
+	wantAll(t, res.stdout+res.stderr, "No nodes selected!")
+	if res = mustElt(t, dir, "ls"); strings.Contains(res.stdout+res.stderr, "No nodes selected!") {
 		t.Errorf("ls of a model warned:\n%s", res.stdout)
 	}
 }
