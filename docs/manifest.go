@@ -790,6 +790,7 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		LoadedAtField:     strOrNull(s.LoadedAtField),
 		LoadedAtQuery:     strOrNull(s.LoadedAtQuery),
 		Freshness:         freshness(compiler.SourceFreshnessOf(s)),
+		External:          externalJSON(s.External),
 		Description:       s.Description,
 		Columns:           columns(s.Columns),
 		Meta:              orEmptyMap(s.Meta),
@@ -1201,4 +1202,13 @@ func manifestSelectors(p *project.Project) map[string]any {
 func fileHash(n *project.Node) FileHash {
 	name, sum := n.FileChecksum()
 	return FileHash{Name: name, Checksum: sum}
+}
+
+// externalJSON is a source table's external property for the manifest:
+// null when unset.
+func externalJSON(x map[string]any) map[string]any {
+	if x == nil {
+		return nil
+	}
+	return jsonMap(compiler.ExternalTable(x))
 }

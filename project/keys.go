@@ -21,15 +21,11 @@ var (
 	columnPropertyKeys      = keySet("name description data_type meta tags quote constraints tests data_tests config granularity")
 	columnConfigKeys        = keySet("meta tags quality")
 	sourcePropertyKeys      = keySet("name description database project schema dataset loader loaded_at_field loaded_at_query meta quoting freshness tags config tables overrides")
-	sourceTablePropertyKeys = keySet("name description identifier loaded_at_field loaded_at_query freshness meta quoting tags config columns tests data_tests")
+	sourceTablePropertyKeys = keySet("name description identifier loaded_at_field loaded_at_query freshness meta quoting tags config columns tests data_tests external")
 	macroPropertyKeys       = keySet("name description docs meta config arguments")
 	macroConfigKeys         = keySet("docs meta")
 	macroArgumentKeys       = keySet("name type description")
 )
-
-// notYetSupported are keys dbt documents that elt does not act on yet; they
-// get their own message, since they are not typos.
-var notYetSupported = keySet("external")
 
 // checkPropertyKeys reports each key of the mapping n that is not in
 // allowed, at the key's line.
@@ -37,11 +33,6 @@ func (l *loader) checkPropertyKeys(file string, n *yaml.Node, what string, allow
 	var buf pairBuf
 	for _, p := range pairsIn(buf[:], n) {
 		if allowed[p.Key] {
-			continue
-		}
-		if notYetSupported[p.Key] {
-			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "remove it: elt cannot honour it yet",
-				"%s: elt does not support %q yet", what, p.Key))
 			continue
 		}
 		l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "remove it, or use one of: "+keyList(allowed),

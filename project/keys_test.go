@@ -370,6 +370,7 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_source_tables.txt/tags":            func(p *Project, v any) error { return wantValue("Tags", ListItems(source(p).Tags), v) },
 	"props_source_tables.txt/quoting":         func(p *Project, v any) error { return wantValue("Quoting", source(p).Quoting, v) },
 	"props_source_tables.txt/freshness":       func(p *Project, v any) error { return wantValue("Freshness", source(p).Freshness, v) },
+	"props_source_tables.txt/external":        func(p *Project, v any) error { return wantValue("External", source(p).External, v) },
 	"props_source_tables.txt/columns":         func(p *Project, v any) error { return wantValue("columns", len(source(p).Columns), 1) },
 	"props_source_tables.txt/data_tests":      func(p *Project, v any) error { return wantValue("tests on orders", testsOn(p, "orders"), 1) },
 	"props_source_tables.txt/tests":           func(p *Project, v any) error { return wantValue("tests on orders", testsOn(p, "orders"), 1) },

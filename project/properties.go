@@ -866,6 +866,15 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			case "freshness":
 				// A table's freshness, even null, replaces the source's.
 				st.Freshness, _ = toValue(p.Val, nil, nil).(map[string]any)
+			case "external":
+				if !isNull(p.Val) && !isMapping(p.Val) {
+					l.diags.Add(diag.Errorf(file, posOf(p.Val), "write external: as a mapping (location:, file_format:, partitions: ...)",
+						"source table %q: external must be a mapping, not %s", name, kindName(p.Val)))
+					continue
+				}
+				st.External, _ = toValue(p.Val, nil, func(s string, node *yaml.Node, _ []string) any {
+					return l.renderYAMLString(l.propsJinja, file, s, node, true)
+				}).(map[string]any)
 			case "meta":
 				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" meta", qualityOnSource)
 				tableMeta, _ = toValue(p.Val, nil, nil).(map[string]any)

@@ -327,6 +327,10 @@ type SourceTable struct {
 	DocBlocks         []string // the table description's, as Node's
 	SourceDescription string
 	Loader            string
+	// External is the table's external: property (dbt's ExternalTable:
+	// location, file_format, partitions... as rendered), which dbt stores
+	// for packages such as dbt_external_tables to read; nil when unset.
+	External map[string]any
 	Columns           []*Column
 	Meta              map[string]any
 	Tags              []string

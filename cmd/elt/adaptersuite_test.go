@@ -1649,6 +1649,45 @@ func TestListNothingSelectedAsDBT(t *testing.T) {
 	}
 }
 
+// TestSourceExternalAsDBT: a source table's external property is stored
+// as dbt's ExternalTable, in manifest.json and in graph.sources, for
+// packages such as dbt_external_tables to read (dbt-core's happy_path
+// project declares one).
+func TestSourceExternalAsDBT(t *testing.T) {
+	dir := miniProject(t, "vars:\n  bucket: b1\n")
+	writeFile(t, dir, "models/src.yml", `sources:
+  - name: raw
+    tables:
+      - name: events
+        external:
+          location: "s3://{{ var('bucket') }}/events/"
+          file_format: parquet
+          partitions: [{name: dt, data_type: date}]
+      - name: plain
+`)
+	writeFile(t, dir, "macros/show.sql", `{% macro show_ext() %}
+{% for s in graph.sources.values() | sort(attribute='name') %}
+{% do print(s.name ~ ' ' ~ (s.external.location if s.external else 'none') ~ ' ' ~ (s.external.row_format if s.external else '')) %}
+{% endfor %}
+{% endmacro %}
+`)
+	res := mustElt(t, dir, "run-operation", "show_ext")
+	wantAll(t, res.stdout, "events s3://b1/events/ None", "plain none")
+	var man struct {
+		Sources map[string]struct {
+			External map[string]any `json:"external"`
+		} `json:"sources"`
+	}
+	mustElt(t, dir, "parse")
+	if err := json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "target", "manifest.json"))), &man); err != nil {
+		t.Fatal(err)
+	}
+	ev, plain := man.Sources["source.p.raw.events"].External, man.Sources["source.p.raw.plain"].External
+	if ev["location"] != "s3://b1/events/" || ev["file_format"] != "parquet" || ev["tbl_properties"] != nil || len(ev["partitions"].([]any)) != 1 || plain != nil {
+		t.Errorf("external: %v / %v", ev, plain)
+	}
+}
+
 // TestAdapterConfigQuoting: adapter.config (dbt's RuntimeConfig) gives
 // the project's quoting: and names, which packages read to quote names
 // (the Tuva project's seeds at the end of a run).
