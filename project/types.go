@@ -330,12 +330,12 @@ type SourceTable struct {
 	// External is the table's external: property (dbt's ExternalTable:
 	// location, file_format, partitions... as rendered), which dbt stores
 	// for packages such as dbt_external_tables to read; nil when unset.
-	External map[string]any
-	Columns           []*Column
-	Meta              map[string]any
-	Tags              []string
-	Config            Config
-	Freshness         map[string]any
+	External  map[string]any
+	Columns   []*Column
+	Meta      map[string]any
+	Tags      []string
+	Config    Config
+	Freshness map[string]any
 	// FreshnessNull: a level's freshness: null cleared every threshold
 	// (dbt's freshness is then None, where none declared is an empty
 	// threshold).
