@@ -1688,6 +1688,56 @@ func TestSourceExternalAsDBT(t *testing.T) {
 	}
 }
 
+// TestModelsFlagAsDBT: dbt's --models (-m, --model) takes several values,
+// is taken by every selecting command, and makes ls list models only
+// (dbt's list task); given with --select it is an error there.
+func TestModelsFlagAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/s.yml", "models:\n  - name: a\n    columns: [{name: id, data_tests: [not_null]}]\n")
+	if res := mustElt(t, dir, "ls", "--models", "a", "b", "--output", "name"); strings.TrimSpace(res.stdout) != "a\nb" {
+		t.Errorf("ls --models a b: %q", res.stdout)
+	}
+	if res := mustElt(t, dir, "ls", "-s", "a", "--output", "name"); !strings.Contains(res.stdout, "not_null_a_id") {
+		t.Errorf("ls -s a lists its test: %q", res.stdout)
+	}
+	if res := elt(t, dir, "ls", "--models", "a", "--select", "b"); res.code != 2 {
+		t.Errorf("ls --models with --select: exit %d", res.code)
+	}
+	res := mustElt(t, dir, "run", "-m", "a", "b")
+	wantAll(t, res.stdout, "PASS=2")
+	mustElt(t, dir, "docs", "generate", "-m", "a")
+	mustElt(t, dir, "source", "freshness", "--models", "a")
+}
+
+// TestDeferFlagsEverywhereAsDBT: --state and --defer are dbt's global
+// flags: docs generate, show and run-operation resolve refs to nodes
+// they do not build to the --state run's relations, and ls, clone and
+// source freshness take them too.
+func TestDeferFlagsEverywhereAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: p.duckdb, schema: main}\n    other: {type: duckdb, path: p.duckdb, schema: other}\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/n.sql", "select id + 1 as id from {{ ref('m') }}\n")
+	writeFile(t, dir, "macros/where.sql", "{% macro where_m() %}{% do print('m is ' ~ ref('m')) %}{% endmacro %}\n")
+	mustElt(t, dir, "run")
+	if err := os.Rename(filepath.Join(dir, "target"), filepath.Join(dir, "prod")); err != nil {
+		t.Fatal(err)
+	}
+	res := mustElt(t, dir, "run-operation", "where_m", "--target", "other", "--state", "prod", "--defer")
+	wantAll(t, res.stdout, `m is "p"."main"."m"`)
+	res = mustElt(t, dir, "show", "-s", "n", "--target", "other", "--state", "prod", "--defer")
+	wantAll(t, res.stdout, "|  2 |")
+	mustElt(t, dir, "docs", "generate", "-s", "n", "--target", "other", "--state", "prod", "--defer")
+	if b := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "n.sql")); !strings.Contains(b, `"p"."main"."m"`) {
+		t.Errorf("docs generate compiled n without deferring m:\n%s", b)
+	}
+	for _, args := range [][]string{{"ls"}, {"source", "freshness"}, {"clone"}} {
+		mustElt(t, dir, append(args, "--state", "prod", "--defer")...)
+	}
+}
+
 // TestAdapterConfigQuoting: adapter.config (dbt's RuntimeConfig) gives
 // the project's quoting: and names, which packages read to quote names
 // (the Tuva project's seeds at the end of a run).

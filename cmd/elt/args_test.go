@@ -13,6 +13,7 @@ func TestExpandMultiValueFlags(t *testing.T) {
 		{"init demo", "init demo"},
 		{"run-operation grant --args {x: 1}", "run-operation grant --args {x: 1}"},
 		{"ls --resource-type model seed --output name", "ls --resource-type model --resource-type seed --output name"},
+		{"run --models a b -m c d", "run --models a --models b -m c -m d"},
 	}
 	for _, c := range cases {
 		got := strings.Join(expandMultiValueFlags(strings.Fields(c.in)), " ")

@@ -39,8 +39,10 @@ func newCloneCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Com
 		},
 	}
 	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to clone (dbt selection syntax)")
+	addModelsFlags(c.Flags(), &f.selectors)
 	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 	c.Flags().StringVar(&f.state, "state", "", "folder holding the manifest.json of the run to clone from (state: selectors compare with it)")
+	addDeferFlags(c.Flags(), f) // clone reads the --state run's relations anyway
 	c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "replace relations that already exist in the target")
 	return c
 }
@@ -77,6 +79,9 @@ func cloneSQL(d adapters.Dialect, target, from adapters.Relation, stateMateriali
 func cloneCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, state string) error {
 	if strings.TrimSpace(state) == "" {
 		return usageErr(fmt.Errorf("elt clone needs --state, the folder of an earlier run's manifest.json"))
+	}
+	if !filepath.IsAbs(state) {
+		state = filepath.Join(env.workDir, state) // as every --state: from the working directory
 	}
 	stateNodes, err := readStateManifest(state)
 	if err != nil {

@@ -38,6 +38,8 @@ func newDocsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 		},
 	}
 	gen.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "only these nodes and sources in catalog.json (dbt selection syntax)")
+	addModelsFlags(gen.Flags(), &f.selectors)
+	addDeferFlags(gen.Flags(), f)
 	gen.Flags().StringArrayVar(&f.excludes, "exclude", nil, "leave these out of catalog.json")
 	gen.Flags().StringVar(&f.selector, "selector", "", "a named selector of selectors.yml for catalog.json (replaces --select and --exclude)")
 	gen.Flags().BoolVar(&f.docsCompile, "compile", true, "compile the project first and write manifest.json and target/compiled (--no-compile: neither)")
@@ -117,6 +119,17 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 	// --no-compile dbt writes neither.
 	compile := f.docsCompile && !f.docsNoCompile
 	var compileErr error
+	if compile && f.deferFlag {
+		// As dbt's: refs to nodes not selected resolve to the --state
+		// run's relations.
+		ids, err := s.selectIDsWithEmpty(ctx, []string{"model", "seed", "snapshot", "source"})
+		if err != nil {
+			return err
+		}
+		if err := s.applyDefer(ctx, ids); err != nil {
+			return err
+		}
+	}
 	if compile {
 		warned := len(s.manifest.Warnings)
 		compileErr = s.manifest.Compile(ctx, nil)

@@ -38,6 +38,8 @@ func newSourceCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Co
 		},
 	}
 	fresh.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "sources to check (dbt selection syntax, e.g. source:raw)")
+	addModelsFlags(fresh.Flags(), &f.selectors)
+	addDeferFlags(fresh.Flags(), f) // --state for source_status:; nothing to defer
 	fresh.Flags().StringArrayVar(&f.excludes, "exclude", nil, "sources to leave out")
 	fresh.Flags().StringVarP(&output, "output", "o", "", "where to write the results (default: <target-path>/sources.json)")
 	fresh.Flags().IntVar(&f.threads, "threads", 0, "sources checked at once (default: the profile's threads)")

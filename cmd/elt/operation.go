@@ -39,6 +39,11 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	}
 	defer s.close()
 	s.logVersion()
+	// --defer: refs resolve to the --state run's relations where this
+	// environment has none (nothing is selected).
+	if err := s.applyDefer(ctx, nil); err != nil {
+		return err
+	}
 	// dbt runs the macro on a connection named macro_<name>.
 	ctx, err = s.withConnectionQueryComment(ctx, "macro_"+macro)
 	if err != nil {

@@ -261,22 +261,14 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 
 	sel := func(c *cobra.Command) {
 		c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to include (dbt selection syntax)")
-		// dbt's older names for --select, which it still takes.
-		c.Flags().StringArrayVarP(&f.selectors, "models", "m", nil, "the older name of --select")
-		c.Flags().StringArrayVar(&f.selectors, "model", nil, "the older name of --select")
-		_ = c.Flags().MarkHidden("models")
-		_ = c.Flags().MarkHidden("model")
+		addModelsFlags(c.Flags(), &f.selectors)
 		c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
 		c.Flags().IntVar(&f.threads, "threads", 0, "parallel threads (default: the profile's threads)")
 		c.Flags().StringVar(&f.indirect, "indirect-selection", "eager", "which tests of selected nodes run: eager, cautious, buildable or empty")
 		c.Flags().StringVar(&f.state, "state", "", "folder holding an earlier run's manifest.json (and run_results.json, sources.json) for state:, result: and source_status: selectors and --defer")
 		c.Flags().StringVar(&f.selector, "selector", "", "a named selector of selectors.yml (replaces --select and --exclude)")
 	}
-	deferFlags := func(c *cobra.Command) {
-		c.Flags().BoolVar(&f.deferFlag, "defer", false, "resolve refs to nodes that are not selected to the --state run's relations when they do not exist here")
-		c.Flags().BoolVar(&f.favorState, "favor-state", false, "with --defer: use the --state run's relations for every node that is not selected, even when they exist here")
-		c.Flags().StringVar(&f.deferState, "defer-state", "", "with --defer: the earlier run to defer to, when it is not the --state run")
-	}
+	deferFlags := func(c *cobra.Command) { addDeferFlags(c.Flags(), f) }
 	emptyFlag := func(c *cobra.Command) {
 		c.Flags().BoolVar(&f.empty, "empty", false, "read no rows: every ref() and source() becomes an empty subquery, so models build with zero rows")
 	}
@@ -342,6 +334,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		},
 	}
 	opCmd.Flags().StringVar(&f.macroArgs, "args", "", "the macro's arguments as a YAML or JSON dict, e.g. '{days: 7}'")
+	addDeferFlags(opCmd.Flags(), f)
 	root.AddCommand(retryCmd, opCmd)
 
 	compileCmd := &cobra.Command{
@@ -370,10 +363,19 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.renderCache = true
+			// dbt's list: --models (-m, --model) lists models only, and
+			// takes no --select or --resource-type beside it.
+			if fl := cmd.Flags(); fl.Changed("models") || fl.Changed("model") {
+				if fl.Changed("select") || fl.Changed("resource-type") {
+					return usageErr(fmt.Errorf("--models cannot be given with --select or --resource-type: use --select with --resource-type, or --models alone"))
+				}
+				f.resourceTypes = []string{"model"}
+			}
 			return lsCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
 	sel(lsCmd)
+	addDeferFlags(lsCmd.Flags(), f) // as dbt's: taken, and nothing for ls to defer
 	lsCmd.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot, test, source, analysis, exposure, ...)")
 	lsCmd.Flags().StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave these resource types out")
 	lsCmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output: selector, name, path or json")
@@ -473,9 +475,30 @@ func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
 
 func joinLower(s []string) string { return strings.ToLower(strings.Join(s, ",")) }
 
+// addDeferFlags adds dbt's --defer, --favor-state and --defer-state, and
+// --state where the command has none: dbt takes them on every command.
+func addDeferFlags(fs *pflag.FlagSet, f *flags) {
+	if fs.Lookup("state") == nil {
+		fs.StringVar(&f.state, "state", "", "folder holding an earlier run's manifest.json (and run_results.json, sources.json) for state:, result: and source_status: selectors and --defer")
+	}
+	fs.BoolVar(&f.deferFlag, "defer", false, "resolve refs to nodes that are not selected to the --state run's relations when they do not exist here")
+	fs.BoolVar(&f.favorState, "favor-state", false, "with --defer: use the --state run's relations for every node that is not selected, even when they exist here")
+	fs.StringVar(&f.deferState, "defer-state", "", "with --defer: the earlier run to defer to, when it is not the --state run")
+}
+
+// addModelsFlags adds dbt's older names for --select, which every command
+// of dbt's that selects still takes: --models, -m and --model (hidden).
+func addModelsFlags(fs *pflag.FlagSet, selectors *[]string) {
+	fs.StringArrayVarP(selectors, "models", "m", nil, "the older name of --select")
+	fs.StringArrayVar(selectors, "model", nil, "the older name of --select")
+	_ = fs.MarkHidden("models")
+	_ = fs.MarkHidden("model")
+}
+
 // multiValueFlags take several space-separated values, as dbt's do:
 // `elt run --select a b --exclude c`.
-var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--exclude": true, "--resource-type": true, "--exclude-resource-type": true, "--output-keys": true}
+var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--models": true, "-m": true, "--model": true,
+	"--exclude": true, "--resource-type": true, "--exclude-resource-type": true, "--output-keys": true}
 
 // knownResourceTypes are the values --resource-type takes: dbt's, and
 // elt's loaders.

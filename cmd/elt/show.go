@@ -41,6 +41,8 @@ func newShowCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 	}
 	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "the node to preview (dbt selection syntax)")
 	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes to exclude")
+	addModelsFlags(c.Flags(), &f.selectors)
+	addDeferFlags(c.Flags(), f)
 	c.Flags().StringVar(&o.inline, "inline", "", "a SQL query to preview, with Jinja (ref, source, var...) as in a model")
 	c.Flags().IntVar(&o.limit, "limit", 5, "rows to fetch and print; -1 for all")
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output: text (a table) or json")
@@ -90,6 +92,9 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		}
 	}
 	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if err := s.applyDefer(ctx, ids); err != nil {
 		return err
 	}
 	if !inline {
