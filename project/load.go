@@ -776,7 +776,9 @@ func (l *loader) addNodes(f *diskFile) {
 			}
 		}
 		if f.has(kindAnalysis) {
-			within := f.within(kindAnalysis)
+			// dbt's analysis path (and so its fqn) starts with "analysis"
+			// (parser/analysis.py get_compiled_path).
+			within := path.Join("analysis", f.within(kindAnalysis))
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
 			l.addNode(&Node{ResourceType: Analysis, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
 				RawCode: f.src()}, f, diag.Pos{})

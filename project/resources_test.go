@@ -111,3 +111,19 @@ func TestChecksumOfStrippedContents(t *testing.T) {
 		}
 	}
 }
+
+// An analysis's path and fqn start with "analysis", as dbt's
+// (parser/analysis.py get_compiled_path), so analyses: configs keyed so
+// apply.
+func TestAnalysisPathAsDBT(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml":    "name: shop\nprofile: shop\nanalyses:\n  shop:\n    analysis:\n      sub:\n        +tags: [via_fqn]\n",
+		"analyses/sub/a.sql": "select 1",
+		"analyses/top.sql":   "select 2",
+	})
+	a := p.Nodes["analysis.shop.a"]
+	wantEqual(t, "path", a.Path, "analysis/sub/a.sql")
+	wantEqual(t, "fqn", a.FQN, []string{"shop", "analysis", "sub", "a"})
+	wantEqual(t, "tags", a.Config["tags"], []string{"via_fqn"})
+	wantEqual(t, "top fqn", p.Nodes["analysis.shop.top"].FQN, []string{"shop", "analysis", "top"})
+}
