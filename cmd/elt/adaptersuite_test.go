@@ -1705,6 +1705,13 @@ func TestModelsFlagAsDBT(t *testing.T) {
 	if res := elt(t, dir, "ls", "--models", "a", "--select", "b"); res.code != 2 {
 		t.Errorf("ls --models with --select: exit %d", res.code)
 	}
+	// dbt's other spellings: --resource-types, DBT_EXCLUDE_RESOURCE_TYPES.
+	if res := mustElt(t, dir, "ls", "--resource-types", "test", "--output", "name"); strings.TrimSpace(res.stdout) != "not_null_a_id" {
+		t.Errorf("ls --resource-types test: %q", res.stdout)
+	}
+	if res := eltWith(t, dir, map[string]string{"DBT_EXCLUDE_RESOURCE_TYPES": "test"}, "ls", "--output", "name"); strings.Contains(res.stdout, "not_null_a_id") {
+		t.Errorf("DBT_EXCLUDE_RESOURCE_TYPES=test: %q", res.stdout)
+	}
 	res := mustElt(t, dir, "run", "-m", "a", "b")
 	wantAll(t, res.stdout, "PASS=2")
 	mustElt(t, dir, "docs", "generate", "-m", "a")

@@ -423,6 +423,16 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newProfileCmd(f, env, stdout, stderr))
 	root.AddCommand(newQualityCmd(f, env, stdout, stderr))
 	root.AddCommand(newServeCmd(f, env, stdout, stderr), newJobsCmd(f, env, stdout, stderr), newAnalyzeCmd(f, env, stdout, stderr))
+	// dbt's other spellings of two flags.
+	root.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		switch name {
+		case "resource-types":
+			name = "resource-type"
+		case "exclude-resource-types":
+			name = "exclude-resource-type"
+		}
+		return pflag.NormalizedName(name)
+	})
 	return root
 }
 
@@ -435,7 +445,7 @@ var envFlags = map[string]string{
 	"log-format-file": "DBT_LOG_FORMAT_FILE", "introspect": "DBT_INTROSPECT", "target-path": "DBT_TARGET_PATH",
 	"project-dir": "DBT_PROJECT_DIR", "profile": "DBT_PROFILE", "target": "DBT_TARGET", "full-refresh": "DBT_FULL_REFRESH",
 	"store-failures": "DBT_STORE_FAILURES", "event-time-start": "DBT_EVENT_TIME_START", "event-time-end": "DBT_EVENT_TIME_END",
-	"resource-type": "DBT_RESOURCE_TYPES", "quiet": "DBT_QUIET", "no-print": "DBT_NO_PRINT", "print": "DBT_PRINT",
+	"resource-type": "DBT_RESOURCE_TYPES", "exclude-resource-type": "DBT_EXCLUDE_RESOURCE_TYPES", "quiet": "DBT_QUIET", "no-print": "DBT_NO_PRINT", "print": "DBT_PRINT",
 	// dbt's global flags that are no project flags: project.Load reads
 	// the others' variables (DBT_LOG_LEVEL, DBT_DEBUG, DBT_WRITE_JSON...).
 	"single-threaded": "DBT_SINGLE_THREADED", "log-cache-events": "DBT_LOG_CACHE_EVENTS",
@@ -498,7 +508,8 @@ func addModelsFlags(fs *pflag.FlagSet, selectors *[]string) {
 // multiValueFlags take several space-separated values, as dbt's do:
 // `elt run --select a b --exclude c`.
 var multiValueFlags = map[string]bool{"--select": true, "-s": true, "--models": true, "-m": true, "--model": true,
-	"--exclude": true, "--resource-type": true, "--exclude-resource-type": true, "--output-keys": true}
+	"--exclude": true, "--resource-type": true, "--exclude-resource-type": true, "--resource-types": true, "--exclude-resource-types": true,
+	"--output-keys": true}
 
 // knownResourceTypes are the values --resource-type takes: dbt's, and
 // elt's loaders.
