@@ -353,6 +353,13 @@ func (l *loader) pathsInside(file, key string, n *yaml.Node, list []string) []st
 	items := deref(n).Content
 	out := list[:0:0]
 	for i, d := range list {
+		if filepath.IsAbs(d) {
+			// dbt joins a path to the project folder, which keeps an
+			// absolute one: one inside the project is that folder.
+			if rel, err := filepath.Rel(l.root, d); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				d = filepath.ToSlash(rel)
+			}
+		}
 		c := path.Clean(filepath.ToSlash(d))
 		if c == ".." || strings.HasPrefix(c, "../") || path.IsAbs(c) || filepath.IsAbs(d) {
 			pos := posOf(n)

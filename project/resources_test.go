@@ -3,6 +3,9 @@ package project
 import (
 	"crypto/sha256"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -126,4 +129,33 @@ func TestAnalysisPathAsDBT(t *testing.T) {
 	wantEqual(t, "fqn", a.FQN, []string{"shop", "analysis", "sub", "a"})
 	wantEqual(t, "tags", a.Config["tags"], []string{"via_fqn"})
 	wantEqual(t, "top fqn", p.Nodes["analysis.shop.top"].FQN, []string{"shop", "analysis", "top"})
+}
+
+// An absolute resource path inside the project is that folder, as dbt
+// joins paths to the project folder (dbt-core's TestGoodDocsBlocksAltPath);
+// one outside it is still refused.
+func TestAbsoluteDocsPathInside(t *testing.T) {
+	dir := newProject(t, map[string]string{
+		"alt-docs/d.md":     "{% docs my_doc %}from alt{% enddocs %}",
+		"models/m.sql":      "select 1",
+		"models/schema.yml": "models:\n  - name: m\n    description: \"{{ doc('my_doc') }}\"\n",
+	})
+	abs, err := filepath.Abs(filepath.Join(dir, "alt-docs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dbt_project.yml"), []byte("name: shop\nprofile: shop\ndocs-paths: [\""+abs+"\", models]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := loadDir(t, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "description", p.Nodes["model.shop.m"].Description, "from alt")
+	if err := os.WriteFile(filepath.Join(dir, "dbt_project.yml"), []byte("name: shop\nprofile: shop\ndocs-paths: [\"/tmp\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadDir(t, dir, Options{}); err == nil || !strings.Contains(err.Error(), `path "/tmp" is outside the project folder`) {
+		t.Errorf("a docs path outside the project: %v", err)
+	}
 }
