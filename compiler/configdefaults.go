@@ -58,7 +58,7 @@ func DefaultConfig(kind project.ResourceType) map[string]any {
 			c[k] = nil
 		}
 		c["snapshot_meta_column_names"] = map[string]any{
-			"dbt_valid_to": nil, "dbt_valid_from": nil, "dbt_scd_id": nil, "dbt_updated_at": nil,
+			"dbt_valid_to": nil, "dbt_valid_from": nil, "dbt_scd_id": nil, "dbt_updated_at": nil, "dbt_is_deleted": nil,
 		}
 		return c
 	case project.Test:
@@ -80,6 +80,8 @@ func DefaultConfig(kind project.ResourceType) map[string]any {
 			"warn_if":           "!= 0",
 			"error_if":          "!= 0",
 		}
+	case project.Analysis:
+		return baseConfigDefaults("view") // dbt's NodeConfig: no access or freshness
 	default:
 		c := baseConfigDefaults("view")
 		c["access"] = "protected"

@@ -96,7 +96,7 @@ func testManifest() *compiler.Manifest {
 	notNull := &compiler.Node{
 		Node: project.Node{
 			UniqueID: "test.shop.not_null_orders_id.5fb22c2d93", ResourceType: project.Test, Name: "not_null_orders_id",
-			Package: "shop", Path: "not_null_orders_id.sql", OriginalFilePath: "models/schema.yml",
+			Package: "shop", Path: "not_null_orders_id.sql", OriginalFilePath: "models/schema.yml", PatchPath: "models/schema.yml",
 			FQN: []string{"shop", "not_null_orders_id"}, Language: "sql",
 			RawCode: "{{ test_not_null(**_dbt_generic_test_kwargs) }}",
 			Config:  project.Config{"severity": "warn"},
@@ -291,6 +291,7 @@ func TestManifestValues(t *testing.T) {
 			"kwargs": map[string]any{"column_name": "id", "model": "{{ get_where_subquery(ref('orders')) }}"},
 		}},
 		{[]any{"nodes", "test.shop.not_null_orders_id.5fb22c2d93", "column_name"}, "id"},
+		{[]any{"nodes", "test.shop.not_null_orders_id.5fb22c2d93", "patch_path"}, nil}, // dbt: a generic test is not patched
 		{[]any{"nodes", "test.shop.not_null_orders_id.5fb22c2d93", "attached_node"}, "model.shop.orders"},
 		{[]any{"nodes", "test.shop.not_null_orders_id.5fb22c2d93", "file_key_name"}, "models.orders"},
 		{[]any{"nodes", "test.shop.not_null_orders_id.5fb22c2d93", "checksum"}, map[string]any{"name": "none", "checksum": ""}},

@@ -656,7 +656,9 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 			base.Alias = n.Name
 		}
 	}
-	if n.PatchPath != "" {
+	if n.PatchPath != "" && n.TestMetadata == nil {
+		// A generic test is declared in properties YAML, not patched by
+		// it: dbt's patch_path is null.
 		base.PatchPath = strOrNull(n.Package + "://" + b.pkgRel(n.Package, n.PatchPath))
 	}
 
