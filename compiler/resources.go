@@ -196,6 +196,12 @@ func (m *Manifest) checkGroupAndAccess(l *diag.List, n *Node, groups map[string]
 	if a, ok := n.Config["access"]; ok && a != nil && n.ResourceType == project.Model {
 		switch a {
 		case "private", "protected", "public":
+			if a == "public" && n.Config["materialized"] == "ephemeral" {
+				// dbt's check_valid_access_property: nothing outside the
+				// project can read an ephemeral model.
+				l.Add(diag.Errorf(file, pos, "make the model protected or private, or materialize it",
+					"Node %s with 'ephemeral' materialization has an invalid value (public) for the access field", n.UniqueID))
+			}
 		default:
 			l.Add(diag.Errorf(file, pos, "use access: private, protected or public", "%s: access %q is not valid", n.UniqueID, fmt.Sprint(a)))
 		}

@@ -177,6 +177,8 @@ func TestResourcesBadInput(t *testing.T) {
 	}{
 		{"private ref from outside the group", "models/outsider.sql", "select *\nfrom {{ ref('private_m') }}\n",
 			[]string{"models/outsider.sql:2: Node model.p.outsider attempted to reference node model.p.private_m, which is not allowed because the referenced node is private to the 'finance' group"}},
+		{"public ephemeral model", "models/eph_pub.sql", "{{ config(materialized='ephemeral', access='public') }}\nselect 1 as id\n",
+			[]string{"Node model.p.eph_pub with 'ephemeral' materialization has an invalid value (public) for the access field"}},
 		{"exposure keys", "models/bad_exposure.yml", "version: 2\nexposures:\n  - name: bad\n    type: spreadsheet\n    owner: {email: a@b.c}\n    depends_on: [\"ref('nope')\", \"people_t\"]\n    colour: red\n",
 			[]string{
 				"models/bad_exposure.yml:4:11: exposure \"bad\": type \"spreadsheet\" is not valid",
