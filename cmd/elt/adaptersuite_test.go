@@ -174,7 +174,7 @@ select '{{ schema }}' as s, '{{ database }}' as d, {{ n if execute else 0 }} as 
 		t.Errorf("want schema main_custom, database p and the statement's 3:\n%s", res.stdout)
 	}
 	for _, sel := range []string{"tag:on_s", "config.severity:warn", "config.severity:WARN"} {
-		if res := mustElt(t, dir, "ls", "--models", sel); !strings.Contains(res.stdout, "not_null_m_s") {
+		if res := mustElt(t, dir, "ls", "--select", sel); !strings.Contains(res.stdout, "not_null_m_s") {
 			t.Errorf("%s does not select the column's test:\n%s", sel, res.stdout)
 		}
 	}

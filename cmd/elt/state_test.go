@@ -38,8 +38,11 @@ func slimCIProject(t *testing.T) string {
 	if !strings.Contains(string(proj), marts) {
 		t.Fatalf("examples/shop/dbt_project.yml no longer has %q", marts)
 	}
+	// Configs compared as written, so that what renders per environment
+	// is no change (dbt's default compares config() calls as rendered).
 	writeFile(t, dir, "dbt_project.yml", strings.Replace(string(proj), marts,
-		marts+"      +meta: {built_by: \"{{ env_var('ELT_STATE_BUILT_BY', 'nobody') }}\"}\n", 1))
+		marts+"      +meta: {built_by: \"{{ env_var('ELT_STATE_BUILT_BY', 'nobody') }}\"}\n", 1)+
+		"flags:\n  state_modified_compare_more_unrendered_values: true\n")
 	// And so does a config() call.
 	stg, err := os.ReadFile(filepath.Join(dir, "models", "staging", "stg_customers.sql"))
 	if err != nil {
@@ -660,4 +663,24 @@ func saveStateManifest(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return prev
+}
+
+// TestStateModifiedRenderedByDefaultAsDBT: dbt 1.10's default
+// (state_modified_compare_more_unrendered_values false) compares a
+// config() call as rendered, so a config that a var changed is
+// state:modified (dbt-core's test_modified_state_vars Legacy case); with
+// the flag true the call compares as written and nothing is.
+func TestStateModifiedRenderedByDefaultAsDBT(t *testing.T) {
+	for _, flag := range []string{"", "flags:\n  state_modified_compare_more_unrendered_values: true\n"} {
+		dir := miniProject(t, flag)
+		writeFile(t, dir, "models/m.sql", "{{ config(materialized=var('mat', 'view')) }}\nselect 1 as id\n")
+		mustElt(t, dir, "parse", "--vars", "{mat: view}")
+		if err := os.Rename(filepath.Join(dir, "target"), filepath.Join(dir, "prev")); err != nil {
+			t.Fatal(err)
+		}
+		res := mustElt(t, dir, "ls", "-s", "state:modified", "--state", "prev", "--vars", "{mat: table}")
+		if got := strings.Contains(res.stdout, "p.m"); got != (flag == "") {
+			t.Errorf("flag %q: m state:modified %v\n%s", flag, got, res.stdout)
+		}
+	}
 }
