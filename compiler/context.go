@@ -219,11 +219,13 @@ func (st *renderState) Lookup(name string) (any, bool) { return st.lookup(name) 
 var _ jinja.PolicyGlobals = (*renderState)(nil)
 
 // UndefinedPolicy is dbt's: while parsing (execute false) an undefined
-// value chains, so that {{ results.DATE[0] }} of a query not run yet
-// renders nothing; when executing it is Jinja2's default.
+// value chains and may be called, so that {{ results.DATE[0] }} of a
+// query not run yet renders nothing and a call into a package that is
+// not installed fails the node only when it compiles (dbt's
+// create_undefined); when executing it is Jinja2's default.
 func (st *renderState) UndefinedPolicy() jinja.UndefinedPolicy {
 	if !st.execute {
-		return jinja.Chainable
+		return jinja.Absorbing
 	}
 	return jinja.Lenient
 }

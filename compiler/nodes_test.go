@@ -207,7 +207,11 @@ func TestUnknownNamesReadable(t *testing.T) {
 		"models/a.sql": "select '{{ modules.datetime.time(1, 2) }}'\n",
 		"models/b.sql": "select 1\n-- x\nselect '{{ nothing.here() }}'\n",
 	})
-	_, err := Parse(context.Background(), p, testOptions())
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatalf("parse (dbt's parse-time undefined absorbs the calls): %v", err)
+	}
+	err = m.Compile(context.Background(), nil)
 	got := map[string]string{}
 	for _, d := range diagList(err) {
 		got[fmt.Sprintf("%s:%d", d.File, d.Pos.Line)] = d.Summary
@@ -223,14 +227,22 @@ func TestUnknownNamesReadable(t *testing.T) {
 	}
 }
 
-// TestPackageNamespaceUndefined: calling a macro of a dbt package elt does
-// not installed names the package and says what to do.
+// TestPackageNamespaceUndefined: calling a macro of a dbt package that is
+// not installed names the package and says what to do, when the node
+// compiles; the parse goes on and records the node's refs, as dbt's.
 func TestPackageNamespaceUndefined(t *testing.T) {
 	p := newProject(map[string]string{
 		"models/a.sql": "select\n{{ dbt_utils.star(ref('b')) }}\nfrom {{ ref('b') }}\n",
 		"models/b.sql": "select 1 as id\n",
 	})
-	_, err := Parse(context.Background(), p, testOptions())
+	m, err := Parse(context.Background(), p, testOptions())
+	if err != nil {
+		t.Fatalf("parse (dbt parses it; only compiling a fails): %v", err)
+	}
+	if got := m.Nodes["model.shop.a"].Refs; len(got) == 0 || got[len(got)-1].Name != "b" {
+		t.Errorf("a's refs after the undefined call: %v", got)
+	}
+	err = m.Compile(context.Background(), []string{"model.shop.a"})
 	l := diagList(err)
 	if len(l) != 1 || l[0].File != "models/a.sql" || l[0].Summary != "'dbt_utils' is not defined, so dbt_utils.star() cannot be called" || !strings.Contains(l[0].Hint, "elt deps") {
 		t.Errorf("got %v", err)

@@ -36,7 +36,7 @@ func getAttr(s *State, obj any, name string) (any, error) {
 		if isDunder(name) && pyDunders["Undefined"][name] {
 			return unsafeAttr(s, obj, name), nil
 		}
-		if x.policy == Chainable {
+		if x.policy.chains() {
 			return x, nil
 		}
 		return nil, x.err()
@@ -159,7 +159,7 @@ func getItem(s *State, obj any, key any) (any, error) {
 	}
 	switch x := obj.(type) {
 	case *Undefined:
-		if x.policy == Chainable {
+		if x.policy.chains() {
 			return x, nil
 		}
 		return nil, x.err()
@@ -383,7 +383,7 @@ func sliceValue(s *State, obj any, sl *sliceVal) (any, error) {
 		}
 		return &List{Items: out}, nil
 	case *Undefined:
-		if x.policy == Chainable {
+		if x.policy.chains() {
 			return x, nil
 		}
 		return nil, x.err()

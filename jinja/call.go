@@ -80,6 +80,9 @@ func callValue(s *State, f any, args []any, kw *Dict, si *srcInfo, p int) (any, 
 	case *boundMethod:
 		return callMethod(s, fn.recv, fn.name, args, kw)
 	case *Undefined:
+		if fn.policy == Absorbing {
+			return fn, nil
+		}
 		return nil, fn.err()
 	case *loopCtx:
 		if fn.recurse == nil {

@@ -88,7 +88,7 @@ func percentFormat(format string, arg any) (string, error) {
 				case *List, []any:
 					return "", typeErr("list indices must be integers or slices, not str")
 				case *Undefined:
-					if x.policy != Chainable {
+					if !x.policy.chains() {
 						return "", x.err()
 					}
 					mapping = &Dict{}

@@ -801,7 +801,15 @@ const (
 	Lenient   UndefinedPolicy = iota // Jinja2's default Undefined
 	Strict                           // StrictUndefined
 	Chainable                        // ChainableUndefined
+	// Absorbing is Chainable whose undefined values may also be
+	// called, giving themselves: a template that calls a function its
+	// context lacks renders on (nothing) instead of failing.
+	Absorbing
 )
+
+// chains says whether attributes and items of an undefined value under
+// p are undefined values too, rather than errors.
+func (p UndefinedPolicy) chains() bool { return p == Chainable || p == Absorbing }
 
 // Longer names for the same policies.
 const (
