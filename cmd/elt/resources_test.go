@@ -145,14 +145,14 @@ func TestAnalysesExposuresGroupsSemantic(t *testing.T) {
 		t.Errorf("ls +exposure:weekly: %q", lines)
 	}
 	res = mustElt(t, dir, "ls", "--resource-type", "analysis")
-	if strings.TrimSpace(res.stdout) != "p.report" {
+	if strings.TrimSpace(res.stdout) != "p.analysis.report" { // dbt's analysis fqn starts with analysis
 		t.Errorf("ls analyses: %q", res.stdout)
 	}
 	// As dbt ls: analyses only when asked for (analysis, or all).
-	if res = mustElt(t, dir, "ls"); strings.Contains(res.stdout, "p.report") {
+	if res = mustElt(t, dir, "ls"); strings.Contains(res.stdout, "p.analysis.report") {
 		t.Errorf("ls lists the analysis by default:\n%s", res.stdout)
 	}
-	if res = mustElt(t, dir, "ls", "--resource-type", "all"); !strings.Contains(res.stdout, "p.report") || !strings.Contains(res.stdout, "p.people_t") {
+	if res = mustElt(t, dir, "ls", "--resource-type", "all"); !strings.Contains(res.stdout, "p.analysis.report") || !strings.Contains(res.stdout, "p.people_t") {
 		t.Errorf("ls --resource-type all:\n%s", res.stdout)
 	}
 	// build selects the exposure's upstream models and runs them, not it.
