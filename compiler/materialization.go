@@ -367,7 +367,7 @@ func (m *Manifest) validateMaterializationOverrides(l *diag.List) {
 			continue
 		}
 		l.Add(diag.Errorf(block.File, diag.Pos{Line: block.Line}, "remove the block; elt builds "+name+"s itself",
-			"materialization %s: elt runs project and package materializations for models only, not yet the %s materialization", block.MacroName(), name))
+			"materialization %s: elt runs project and package materializations for models and data tests only, not yet the %s materialization", block.MacroName(), name))
 	}
 }
 
@@ -375,14 +375,7 @@ func (m *Manifest) validateMaterializationOverrides(l *diag.List) {
 // package's materialization block rather than one of elt's own, and
 // names the block's file.
 func (m *Manifest) CustomMaterialization(n *Node) (file string, ok bool) {
-	if n.ResourceType != project.Model {
-		return "", false
-	}
-	block, _, err := m.engine.materializationFor(materializedOf(n))
-	if err != nil || block == nil {
-		return "", false
-	}
-	return block.File, true
+	return m.blockFile(n, project.Model)
 }
 
 // TestMaterialization says whether the data test n runs a project's
@@ -392,7 +385,13 @@ func (m *Manifest) CustomMaterialization(n *Node) (file string, ok bool) {
 // dbt.materialization_test_default() (DataTestHost) or its own
 // statement('main').
 func (m *Manifest) TestMaterialization(n *Node) (file string, ok bool) {
-	if n.ResourceType != project.Test {
+	return m.blockFile(n, project.Test)
+}
+
+// blockFile is the file of the materialization block n runs, when n is
+// of kind and its materialization is a block.
+func (m *Manifest) blockFile(n *Node, kind project.ResourceType) (string, bool) {
+	if n.ResourceType != kind {
 		return "", false
 	}
 	block, _, err := m.engine.materializationFor(materializedOf(n))

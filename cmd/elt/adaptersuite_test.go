@@ -417,15 +417,7 @@ select 1 where false
 // (elementary uploads them to dbt_source_freshness_results).
 func TestFreshnessRunEndResultsAsDBT(t *testing.T) {
 	dir := miniProject(t, "on-run-end: [\"{{ show_results() }}\"]\n")
-	writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n")
-	writeFile(t, dir, "models/src.yml", `sources:
-  - name: raw
-    schema: main
-    tables:
-      - name: events
-        loaded_at_field: loaded_at
-        freshness: {warn_after: {count: 1, period: day}}
-`)
+	eventsSource(t, dir, "1,2020-01-01 00:00:00\n", "main", "{warn_after: {count: 1, period: day}}")
 	writeFile(t, dir, "macros/show.sql", `{% macro show_results() %}{% if execute and flags.WHICH == 'freshness' %}
 {% do print('results=' ~ (results | length)) %}
 {% for r in results %}{% set d = r.to_dict() %}{% do print(d.node.unique_id ~ ' ' ~ d.status ~ ' ' ~ d.max_loaded_at ~ ' ' ~ d.node.freshness.warn_after.count ~ ' ' ~ (d.age > 0)) %}{% endfor %}
@@ -1012,15 +1004,7 @@ func TestRunEndSummaryAsDBT(t *testing.T) {
 // PostgreSQL sources.json holds the freshness query's adapter_response.
 func TestFreshnessEndAsDBT(t *testing.T) {
 	onBothWarehouses(t, "fresh_end", func(t *testing.T, dir, warehouse string) {
-		writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n")
-		writeFile(t, dir, "models/src.yml", `sources:
-  - name: raw
-    schema: "{{ target.schema }}"
-    tables:
-      - name: events
-        loaded_at_field: loaded_at
-        freshness: {error_after: {count: 1, period: day}}
-`)
+		eventsSource(t, dir, "1,2020-01-01 00:00:00\n", `"{{ target.schema }}"`, "{error_after: {count: 1, period: day}}")
 		mustElt(t, dir, "seed")
 		res := elt(t, dir, "source", "freshness")
 		if res.code != 1 {
@@ -1490,15 +1474,7 @@ func TestFreshnessOverrideAsDBT(t *testing.T) {
 	for _, name := range []string{"collect_freshness", "default__collect_freshness"} {
 		t.Run(name, func(t *testing.T) {
 			dir := miniProject(t, "")
-			writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n")
-			writeFile(t, dir, "models/src.yml", `sources:
-  - name: raw
-    schema: main
-    tables:
-      - name: events
-        loaded_at_field: loaded_at
-        freshness: {error_after: {count: 1, period: day}}
-`)
+			eventsSource(t, dir, "1,2020-01-01 00:00:00\n", "main", "{error_after: {count: 1, period: day}}")
 			writeFile(t, dir, "macros/fresh.sql", "{% macro "+name+`(source, loaded_at_field, filter) %}
   {% call statement('collect_freshness', fetch_result=True, auto_begin=False) -%}
     select max({{ loaded_at_field }}) + interval 10 year as max_loaded_at, timestamp '2030-01-01 12:00:00' as snapshotted_at from {{ source }}
@@ -1529,15 +1505,7 @@ func TestFreshnessOverrideAsDBT(t *testing.T) {
 // filter narrows the rows as dbt's query does.
 func TestFreshnessOverrideHandsBackAsDBT(t *testing.T) {
 	dir := miniProject(t, "")
-	writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n1,2020-01-01 00:00:00\n2,2999-01-01 00:00:00\n")
-	writeFile(t, dir, "models/src.yml", `sources:
-  - name: raw
-    schema: main
-    tables:
-      - name: events
-        loaded_at_field: loaded_at
-        freshness: {error_after: {count: 1, period: day}, filter: id = 1}
-`)
+	eventsSource(t, dir, "1,2020-01-01 00:00:00\n2,2999-01-01 00:00:00\n", "main", "{error_after: {count: 1, period: day}, filter: id = 1}")
 	writeFile(t, dir, "macros/fresh.sql", `{% macro collect_freshness(source, loaded_at_field, filter) %}
   {% do log('fivetran-style override', info=True) %}
   {{ return(adapter.dispatch('collect_freshness')(source, loaded_at_field, filter)) }}
@@ -1830,4 +1798,13 @@ func TestTableFunctionAsDBTDuckDB(t *testing.T) {
 	if got := rowsOf(t, dir, "(select d from main.use0 limit 1)"); got != "0" {
 		t.Errorf("use0 after base gained d: %q", got)
 	}
+}
+
+// eventsSource writes the events seed (id, loaded_at; rows as CSV lines)
+// and a source raw.events over it in schema, with loaded_at as its
+// loaded_at_field and the freshness given (a YAML flow mapping).
+func eventsSource(t *testing.T, dir, rows, schema, freshness string) {
+	t.Helper()
+	writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n"+rows)
+	writeFile(t, dir, "models/src.yml", "sources:\n  - name: raw\n    schema: "+schema+"\n    tables:\n      - name: events\n        loaded_at_field: loaded_at\n        freshness: "+freshness+"\n")
 }
