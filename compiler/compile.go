@@ -471,8 +471,6 @@ func PathOwners(n int, at func(i int) (file, id string)) map[string]string {
 	return owners
 }
 
-// blankSQL reports SQL that holds nothing but whitespace, comments (-- and
-// /* */) and semicolons.
 // BlankSQLMessage and BlankSQLHint say that model or test n renders to
 // no SQL: a compile warns, a run fails the node with them.
 func BlankSQLMessage(n *Node) string {
@@ -484,10 +482,11 @@ func BlankSQLHint(n *Node) string {
 	return "write a select statement, or disable the " + string(n.ResourceType) + " with enabled=false"
 }
 
-// BlankSQL says whether sql holds only comments, whitespace and
-// semicolons.
+// BlankSQL is blankSQL, for the runner.
 func BlankSQL(sql string) bool { return blankSQL(sql) }
 
+// blankSQL reports SQL that holds nothing but whitespace, comments (-- and
+// /* */) and semicolons.
 func blankSQL(sql string) bool {
 	for i := 0; i < len(sql); {
 		switch c := sql[i]; {
