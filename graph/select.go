@@ -514,13 +514,9 @@ func (f fqnSelector) match(g *Graph, i int) bool {
 }
 
 func (f fqnSelector) matchFlat(flat []string) bool {
-	if len(flat) == 0 {
-		return false
-	}
-	if flat[len(flat)-1] == f.raw {
-		return true
-	}
-	if len(flat) < len(f.parts) {
+	// (The leaf is matched by name in match: a model named
+	// "alternative.users" is not "users", as in dbt's is_selected_node.)
+	if len(flat) == 0 || len(flat) < len(f.parts) {
 		return false
 	}
 	for k, part := range f.parts {

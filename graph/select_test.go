@@ -506,3 +506,25 @@ func TestSelectSemanticNodes(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectDottedName: a model whose name has a dot is selected by its
+// whole name, not by its last part, as dbt's is_selected_node matches
+// the fqn's leaf whole (dbt-core's test_graph_selection).
+func TestSelectDottedName(t *testing.T) {
+	g, err := New([]Node{
+		{ID: "model.p.users", Name: "users", ResourceType: "model", Package: "p", Path: "models/users.sql", FQN: []string{"p", "users"}},
+		{ID: "model.p.alternative.users", Name: "alternative.users", ResourceType: "model", Package: "p", Path: "models/alternative.users.sql", FQN: []string{"p", "alternative.users"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sel, want := range map[string]string{"users": "model.p.users", "alternative.users": "model.p.alternative.users", "p.alternative.users": "model.p.alternative.users"} {
+		got, err := g.Select(SelectOptions{Select: []string{sel}, IndirectSelection: IndirectEmpty})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got.IDs, " ") != want {
+			t.Errorf("%s: %v, want %s", sel, got.IDs, want)
+		}
+	}
+}
