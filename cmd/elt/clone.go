@@ -7,11 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/runner"
 )
 
 // stateManifestNode is what elt clone reads of a node in the --state
@@ -44,6 +47,8 @@ func newCloneCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Com
 	c.Flags().StringVar(&f.state, "state", "", "folder holding the manifest.json of the run to clone from (state: selectors compare with it)")
 	addDeferFlags(c.Flags(), f) // clone reads the --state run's relations anyway
 	c.Flags().BoolVar(&f.fullRefresh, "full-refresh", false, "replace relations that already exist in the target")
+	c.Flags().StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, snapshot)")
+	c.Flags().StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave these resource types out")
 	return c
 }
 
@@ -92,7 +97,14 @@ func cloneCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		return err
 	}
 	defer s.close()
-	ids, err := s.selectIDs(ctx, []string{"model", "seed", "snapshot"})
+	// dbt's clone: models, seeds and snapshots, narrowed by
+	// --resource-type and --exclude-resource-type.
+	kinds := []string{"model", "seed", "snapshot"}
+	if len(f.resourceTypes) > 0 {
+		kinds = slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return !slices.Contains(f.resourceTypes, k) })
+	}
+	kinds = withoutResourceTypes(kinds, f.excludeResourceTypes)
+	ids, err := s.selectIDs(ctx, kinds)
 	if err != nil {
 		return err
 	}
@@ -116,8 +128,21 @@ func cloneCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 		target := adapters.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
 		jobs = append(jobs, cloneJob{id: id, from: from, target: target, materialized: fmt.Sprint(sn.Config["materialized"])})
 	}
-	failed, err := cloneAll(ctx, s.adapter, jobs, f.fullRefresh, stdout)
+	results, err := cloneAll(ctx, s.adapter, jobs, f.fullRefresh, stdout)
 	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	// As dbt's clone: run_results.json, a result a node.
+	failed := 0
+	rr := make([]runner.Result, len(results))
+	for i, r := range results {
+		rr[i] = r
+		rr[i].Node = s.manifest.Nodes[r.UniqueID]
+		if r.Status == runner.Error {
+			failed++
+		}
+	}
+	if err := s.writeRunResults(rr, nil, nil, nil, time.Since(s.startedAt), "clone"); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	if failed > 0 {
@@ -135,14 +160,16 @@ type cloneJob struct {
 }
 
 // cloneAll clones each job's relation into its target, in order, and
-// returns how many clones failed. Whether each target exists is asked
+// returns a result a job, as dbt's clone task records them: success with
+// the statement's response, success "No-op" for a target that exists,
+// error with the warehouse's message. Whether each target exists is asked
 // before any is created: a statement the adapter runs for elt clone
 // (create schema, create view) can change the catalog in ways the
 // adapter does not follow, so a question after it reads the catalog
 // again, which on DuckDB lists every relation (2,000 clones took 30 s,
 // three quarters of it there). A target created by an earlier job of the
 // same call is asked again.
-func cloneAll(ctx context.Context, a adapters.Adapter, jobs []cloneJob, fullRefresh bool, stdout io.Writer) (failed int, err error) {
+func cloneAll(ctx context.Context, a adapters.Adapter, jobs []cloneJob, fullRefresh bool, stdout io.Writer) (results []runner.Result, err error) {
 	d := a.Dialect()
 	self := func(j cloneJob) bool { return strings.EqualFold(d.RenderRelation(j.from), d.RenderRelation(j.target)) }
 	kinds := make([]adapters.RelationKind, len(jobs))
@@ -151,24 +178,31 @@ func cloneAll(ctx context.Context, a adapters.Adapter, jobs []cloneJob, fullRefr
 			continue
 		}
 		if kinds[i], err = a.RelationKind(ctx, j.target); err != nil {
-			return failed, err
+			return nil, err
 		}
 	}
 	created, schemas := map[string]bool{}, map[string]bool{}
 	for i, j := range jobs {
+		res := runner.Result{UniqueID: j.id, Status: runner.Success, ThreadID: "Thread-1 (worker)", StartedAt: time.Now()}
+		done := func(status runner.Status, msg string) {
+			res.Status, res.Message, res.CompletedAt = status, msg, time.Now()
+			results = append(results, res)
+		}
 		name := d.RenderRelation(j.target)
 		if self(j) {
 			fmt.Fprintf(stdout, "SKIP %s: the state relation is the target relation\n", j.id)
+			done(runner.Success, "No-op")
 			continue
 		}
 		kind := kinds[i]
 		if created[strings.ToLower(name)] {
 			if kind, err = a.RelationKind(ctx, j.target); err != nil {
-				return failed, err
+				return nil, err
 			}
 		}
 		if kind != adapters.KindNone && !fullRefresh {
 			fmt.Fprintf(stdout, "OK %s: %s already exists (No-op; --full-refresh replaces it)\n", j.id, name)
+			done(runner.Success, "No-op")
 			continue
 		}
 		var cerr error
@@ -185,12 +219,13 @@ func cloneAll(ctx context.Context, a adapters.Adapter, jobs []cloneJob, fullRefr
 			cerr = a.Exec(ctx, cloneSQL(d, j.target, j.from, j.materialized))
 		}
 		if cerr != nil {
-			failed++
 			fmt.Fprintf(stdout, "ERROR %s: %v\n", j.id, cerr)
+			done(runner.Error, cerr.Error())
 			continue
 		}
 		created[strings.ToLower(name)] = true
 		fmt.Fprintf(stdout, "OK %s: cloned %s into %s\n", j.id, d.RenderRelation(j.from), name)
+		done(runner.Success, "OK")
 	}
-	return failed, nil
+	return results, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/elt-dev/elt/adapters/duckdb"
 	"github.com/elt-dev/elt/adapters/postgres"
 	"github.com/elt-dev/elt/adapters/snowflake"
+	"github.com/elt-dev/elt/runner"
 )
 
 // TestCloneDuckDB builds a project in a prod schema, then clones it into
@@ -56,6 +57,16 @@ func TestCloneDuckDB(t *testing.T) {
 	res = mustElt(t, dir, "clone", "--state", state, "--target", "dev")
 	if !strings.Contains(res.stdout, "already exists (No-op") {
 		t.Errorf("second clone did not leave existing relations alone:\n%s", res.stdout)
+	}
+	// As dbt's clone task: run_results.json, one success a node, "No-op"
+	// for a relation that exists; --resource-type narrows it.
+	rr := runResultEntries(t, dir)
+	if len(rr) != 2 || rr["model.p.totals"]["status"] != "success" || rr["model.p.totals"]["message"] != "No-op" || rr["seed.p.people"]["message"] != "No-op" {
+		t.Errorf("clone's run_results: %v", rr)
+	}
+	mustElt(t, dir, "clone", "--state", state, "--target", "dev", "--resource-type", "model")
+	if rr = runResultEntries(t, dir); len(rr) != 1 || rr["model.p.totals"] == nil {
+		t.Errorf("clone --resource-type model: %v", rr)
 	}
 	res = mustElt(t, dir, "clone", "--state", state, "--target", "dev", "--full-refresh")
 	if !strings.Contains(res.stdout, "OK model.p.totals: cloned") {
@@ -134,9 +145,14 @@ func TestCloneAllAsksCatalogOnce(t *testing.T) {
 		t.Helper()
 		scans.Store(0)
 		var out strings.Builder
-		failed, err := cloneAll(ctx, a, jobs, fullRefresh, &out)
-		if err != nil || failed != 0 {
-			t.Fatalf("cloneAll: %d failed, %v\n%s", failed, err, out.String())
+		results, err := cloneAll(ctx, a, jobs, fullRefresh, &out)
+		if err != nil || len(results) != len(jobs) {
+			t.Fatalf("cloneAll: %d results for %d jobs, %v\n%s", len(results), len(jobs), err, out.String())
+		}
+		for _, r := range results {
+			if r.Status != runner.Success {
+				t.Fatalf("cloneAll: %s %s: %s\n%s", r.UniqueID, r.Status, r.Message, out.String())
+			}
 		}
 		if got := scans.Load(); got > wantScans {
 			t.Errorf("full refresh %v: %d questions to duckdb_tables() for %d clones, want at most %d", fullRefresh, got, len(jobs), wantScans)
