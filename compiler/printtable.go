@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/elt-dev/elt/jinja"
@@ -61,6 +62,19 @@ func (t *agateTable) printTable(s *jinja.State, args []any, kw jinja.Kwargs) (an
 	if err != nil {
 		return nil, err
 	}
+	out := t.format(maxRows, maxCols, maxWidth, maxPrec, widthOK, precOK)
+	if st.execute && st.engine.opts.Print != nil {
+		st.volatile = true
+		st.engine.opts.Print(strings.TrimSuffix(out, "\n"))
+	}
+	return nil, nil
+}
+
+// format is print_table's text: at most maxRows rows and maxCols columns
+// (a "..." row and column for the rest), values and names cut to
+// maxWidth unless widthOK is false, numbers to maxPrec decimal places
+// unless precOK is false.
+func (t *agateTable) format(maxRows, maxCols, maxWidth, maxPrec int, widthOK, precOK bool) string {
 	const ellipsis, cut, numberCut = "...", "...", "…"
 	truncate := func(v string) string {
 		if widthOK && utf8.RuneCountInString(v) > maxWidth {
@@ -168,11 +182,29 @@ func (t *agateTable) printTable(s *jinja.State, args []any, kw jinja.Kwargs) (an
 		}
 		line(dots)
 	}
-	if st.execute && st.engine.opts.Print != nil {
-		st.volatile = true
-		st.engine.opts.Print(strings.TrimSuffix(b.String(), "\n"))
+	return b.String()
+}
+
+// FormatTable is agate's Table.print_table(max_rows=None) of a query's
+// rows, as dbt's show prints a preview: every row, at most 6 columns,
+// values cut at 20 characters, numbers to 3 decimal places (marked "…"
+// when cut), True and False for booleans. types are the columns' types
+// as the warehouse names them (nil where unknown): a DATE prints as a
+// date, as the drivers give dbt Python dates.
+func FormatTable(columns, types []string, rows [][]any) string {
+	t := &agateTable{columns: columns, rows: make([]*agateRow, len(rows))}
+	for i, r := range rows {
+		vals := make([]any, len(r))
+		for j, v := range r {
+			if tm, ok := v.(time.Time); ok && j < len(types) && strings.EqualFold(types[j], "DATE") {
+				vals[j] = &dateValue{tm}
+				continue
+			}
+			vals[j] = cellValue(v)
+		}
+		t.rows[i] = &agateRow{names: columns, vals: vals}
 	}
-	return nil, nil
+	return t.format(len(rows), 6, 20, 3, true, true)
 }
 
 // decimalPlaces is how many decimal places v has once trailing zeros go.

@@ -127,7 +127,7 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		if limit != nil && len(rows) > *limit {
 			rows = rows[:*limit]
 		}
-		s.printShow(stdout, n, inline, o.output, res.Columns, rows)
+		s.printShow(stdout, n, inline, o.output, res.Columns, res.Types, rows)
 	}
 	return nil
 }
@@ -149,7 +149,7 @@ func showSQL(n *compiler.Node, limit *int) string {
 // printShow prints one preview: in text a table after "Previewing node
 // 'x':", in JSON dbt's {"node": ..., "show": [...]} (no "node" for an
 // inline query, as in dbt).
-func (s *session) printShow(stdout io.Writer, n *compiler.Node, inline bool, output string, cols []string, rows [][]any) {
+func (s *session) printShow(stdout io.Writer, n *compiler.Node, inline bool, output string, cols, types []string, rows [][]any) {
 	if output == "json" {
 		out := map[string]any{"show": showJSONRows(cols, rows)}
 		if !inline {
@@ -163,7 +163,8 @@ func (s *session) printShow(stdout io.Writer, n *compiler.Node, inline bool, out
 	if inline {
 		title = "Previewing inline node:"
 	}
-	table := strings.TrimSuffix(showTable(cols, rows), "\n")
+	// dbt's show prints agate's print_table(max_rows=None).
+	table := strings.TrimSuffix(compiler.FormatTable(cols, types, rows), "\n")
 	msg := title + "\n" + table
 	if s.f.quiet {
 		msg = table // dbt's quiet ShowNode: the rows alone

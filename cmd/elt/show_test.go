@@ -23,12 +23,14 @@ func TestShow(t *testing.T) {
 
 	t.Run("select text, default limit 5, nothing built", func(t *testing.T) {
 		res := mustElt(t, dir, "show", "--select", "people_t")
-		want := "| id | name | joined     | score |\n" +
+		// agate's print_table, as dbt's show: text left, anything else
+		// right, a number column with its most precise value's places.
+		want := "| id | name |     joined | score |\n" +
 			"| -- | ---- | ---------- | ----- |\n" +
 			"|  1 | ANN  | 2024-01-01 |   1.5 |\n" +
-			"|  2 | BOB  | 2024-02-01 |     3 |\n" +
+			"|  2 | BOB  | 2024-02-01 |   3.0 |\n" +
 			"|  3 | CID  | 2024-03-01 |   4.5 |\n" +
-			"|  4 | DEE  | 2024-04-01 |     6 |\n" +
+			"|  4 | DEE  | 2024-04-01 |   6.0 |\n" +
 			"|  5 | EVE  | 2024-05-01 |   7.5 |\n"
 		if !strings.Contains(res.stdout, "Previewing node 'people_t':\n"+want) {
 			t.Fatalf("want table\n%s\ngot\n%s", want, res.stdout)
