@@ -1382,6 +1382,9 @@ func TestSeedUnquotedHeaderSpacesAsDBT(t *testing.T) {
 		if out := mustElt(t, dir, "show", "--inline", "select updated_by + id as v from {{ ref('s') }}").stdout; !strings.Contains(out, "| 6 |") {
 			t.Errorf("updated_by:\n%s", out)
 		}
+		// The static checks name the seed's columns as the load does.
+		writeFile(t, dir, "models/m.sql", "select id, updated_by from {{ ref('s') }}\n")
+		mustElt(t, dir, "run")
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -473,6 +474,18 @@ func (s *session) seedTypes(n *compiler.Node, cache *check.Cache) ([]string, map
 		}
 		if stable {
 			cache.KeepSeed(check.SeedTypes{Key: key, Header: header, Types: types})
+		}
+	}
+	if q, ok := n.Config["quote_columns"].(bool); ok && !q {
+		// As the load names them: written into SQL as they are, so
+		// whitespace around a name goes and "from" is from.
+		header = slices.Clone(header)
+		for i, h := range header {
+			h = strings.TrimSpace(h)
+			if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' {
+				h = strings.ReplaceAll(h[1:len(h)-1], `""`, `"`)
+			}
+			header[i] = h
 		}
 	}
 	out := map[string]string{}
