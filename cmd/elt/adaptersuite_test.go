@@ -114,7 +114,7 @@ unit_tests:
 		t.Fatalf("want the unique test alone to fail and nothing of the empty model: exit %d\n%s", res.code, res.stdout)
 	}
 	short := "unique_a_model_whose_name_is_l_"
-	out := mustElt(t, dir, "show", "--inline", "select table_name from information_schema.tables where table_schema = 'main_dbt_test__audit'").stdout
+	out := mustElt(t, dir, "show", "--output", "json", "--inline", "select table_name from information_schema.tables where table_schema = 'main_dbt_test__audit'").stdout
 	if !strings.Contains(out, short) || strings.Contains(out, "unique_a_model_whose_name_is_long_enough_to_make_a_test_name_too_long_id") {
 		t.Errorf("the stored failures are not under the test's hashed short name %s...:\n%s", short, out)
 	}
@@ -591,7 +591,7 @@ union all select 2, {% if is_incremental() %}6{% else %}5{% endif %}, '{{ "new" 
 		}
 		for model, rows := range want {
 			q := "select string_agg(cast(id as varchar) || '-' || cast(day as varchar) || '-' || v, ',' order by id, day) as r from {{ ref('" + model + "') }}"
-			if out := mustElt(t, dir, "show", "--inline", q).stdout; !strings.Contains(out, "| "+rows+" |") {
+			if out := mustElt(t, dir, "show", "--output", "json", "--inline", q).stdout; !strings.Contains(out, `"r": "`+rows+`"`) {
 				t.Errorf("%s: want %s:\n%s", model, rows, out)
 			}
 		}

@@ -117,7 +117,7 @@ func TestQuiet(t *testing.T) {
 		t.Errorf("compile -s eph --quiet printed %q; want the SQL alone", res.stdout)
 	}
 	res := eltWith(t, dir, map[string]string{"DBT_QUIET": "true"}, "show", "--select", "people_t", "--limit", "1")
-	if want := "| id | name | joined     | score |\n| -- | ---- | ---------- | ----- |\n|  1 | ANN  | 2024-01-01 |   1.5 |\n"; res.code != 0 || res.stdout != want {
+	if want := "| id | name |     joined | score |\n| -- | ---- | ---------- | ----- |\n|  1 | ANN  | 2024-01-01 |   1.5 |\n"; res.code != 0 || res.stdout != want {
 		t.Errorf("DBT_QUIET=true show: exit %d, printed %q; want the rows alone\n%s", res.code, res.stdout, res.stderr)
 	}
 	if res := mustElt(t, dir, "-q", "ls", "-s", "eph"); res.stdout != "p.eph\n" {
