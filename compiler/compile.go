@@ -177,7 +177,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 			continue
 		}
 		m.Warnings = append(m.Warnings, warnings[i]...)
-		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && blankSQL(pre[i]) {
+		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && BlankSQL(pre[i]) {
 			if deferred && introspected[i] {
 				fail(i)
 				continue
@@ -195,7 +195,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 			// alone (runner). A file that is blank before rendering is
 			// an empty node, which only docs generate compiles: dbt says
 			// nothing of it.
-			if !blankSQL(n.RawCode) {
+			if !BlankSQL(n.RawCode) {
 				m.Warnings = append(m.Warnings, diag.Warnf(n.OriginalFilePath, pos, BlankSQLHint(n), "%s", BlankSQLMessage(n)))
 			}
 		}
@@ -482,12 +482,9 @@ func BlankSQLHint(n *Node) string {
 	return "write a select statement, or disable the " + string(n.ResourceType) + " with enabled=false"
 }
 
-// BlankSQL is blankSQL, for the runner.
-func BlankSQL(sql string) bool { return blankSQL(sql) }
-
-// blankSQL reports SQL that holds nothing but whitespace, comments (-- and
-// /* */) and semicolons.
-func blankSQL(sql string) bool {
+// BlankSQL reports SQL that holds nothing but whitespace, comments (--
+// and /* */) and semicolons.
+func BlankSQL(sql string) bool {
 	for i := 0; i < len(sql); {
 		switch c := sql[i]; {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';':

@@ -217,7 +217,7 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	set("relation_name", nilIfEmpty(m.SourceRelations[s.UniqueID]))
 	set("loader", s.Loader)
 	set("loaded_at_field", nilIfEmpty(s.LoadedAtField))
-	set("external", externalTable(s.External))
+	set("external", ExternalTable(s.External))
 	set("description", s.Description)
 	set("source_description", s.SourceDescription)
 	set("columns", graphColumns(s.Columns))
@@ -231,11 +231,11 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	return d
 }
 
-// externalTable is a source table's external property as dbt holds it
+// ExternalTable is a source table's external property as dbt holds it
 // (ExternalTable): location, file_format, row_format, tbl_properties and
 // partitions, None where unset, and whatever else it declares; nil when
 // it declares none.
-func externalTable(x map[string]any) map[string]any {
+func ExternalTable(x map[string]any) map[string]any {
 	if x == nil {
 		return nil
 	}
@@ -245,9 +245,6 @@ func externalTable(x map[string]any) map[string]any {
 	}
 	return out
 }
-
-// ExternalTable is externalTable, for the manifest.
-func ExternalTable(x map[string]any) map[string]any { return externalTable(x) }
 
 func graphColumns(cols []*project.Column) *jinja.Dict {
 	d := jinja.NewDict()

@@ -127,11 +127,9 @@ func (s *session) preCheck(ctx context.Context, ids []string) (failed map[string
 		s.log.warn("CheckSkipped", "static checks skipped: "+err.Error(), nil)
 		return nil, nil
 	}
-	// A finding names its node as the checks do (lineageNames).
-	byName := map[string]string{}
-	for id, name := range lineageNames(s.manifest) {
-		byName[name] = id
-	}
+	// A finding names its node as the checks do (lineageNames); the
+	// names are looked up only when a finding is an error.
+	var byName map[string]string
 	selected := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		selected[id] = true
@@ -146,6 +144,12 @@ func (s *session) preCheck(ctx context.Context, ids []string) (failed map[string
 			s.log.warn("CheckWarning", d.Error(), map[string]any{"kind": string(fd.Kind), "file": fd.File, "line": fd.Line, "column": fd.Column})
 			gh.Diagnostic("elt check: "+string(fd.Kind), fd.Diagnostic())
 			continue
+		}
+		if byName == nil {
+			byName = map[string]string{}
+			for id, name := range lineageNames(s.manifest) {
+				byName[name] = id
+			}
 		}
 		id := byName[fd.Node]
 		if !selected[id] {
