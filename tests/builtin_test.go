@@ -34,7 +34,9 @@ func renderBuiltin(t *testing.T, name string, args map[string]any) string {
 	}
 	keys := make([]string, 0, len(args))
 	for k := range args {
-		keys = append(keys, k)
+		if k != "store_failures" {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	kw := make([]string, len(keys))
@@ -50,7 +52,17 @@ func renderBuiltin(t *testing.T, name string, args map[string]any) string {
 	if err != nil {
 		t.Fatalf("parse built-in tests: %v\n--- source ---\n%s", err, src.String())
 	}
-	out, err := tpl.Render(args)
+	// dbt's should_store_failures, as the compiler gives it: the test's
+	// store_failures config (here an argument of the case, default false).
+	ctx := map[string]any{"should_store_failures": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
+		return args["store_failures"] == true, nil
+	})}
+	for k, v := range args {
+		if k != "store_failures" {
+			ctx[k] = v
+		}
+	}
+	out, err := tpl.Render(ctx)
 	if err != nil {
 		t.Fatalf("render test_%s: %v", name, err)
 	}
@@ -116,14 +128,20 @@ func TestBuiltinTestsOnDuckDB(t *testing.T) {
 		want    [][]string
 	}{
 		{
-			name: "not_null fails on each null row", test: "not_null",
+			name: "not_null fails on each null row, selecting the column alone", test: "not_null",
 			args:    map[string]any{"model": "orders", "column_name": "id"},
+			columns: "*",
+			want:    [][]string{{"NULL"}, {"NULL"}},
+		},
+		{
+			name: "not_null keeps every column of the failing rows when failures are stored", test: "not_null",
+			args:    map[string]any{"model": "orders", "column_name": "id", "store_failures": true},
 			columns: "id, status",
 			want:    [][]string{{"NULL", "lost's"}, {"NULL", "placed"}},
 		},
 		{
 			name: "not_null takes an expression as column_name", test: "not_null",
-			args:    map[string]any{"model": "orders", "column_name": "status || ''"},
+			args:    map[string]any{"model": "orders", "column_name": "status || ''", "store_failures": true},
 			columns: "*",
 			want:    [][]string{{"3", "d", "NULL", "99"}},
 		},
@@ -152,8 +170,10 @@ func TestBuiltinTestsOnDuckDB(t *testing.T) {
 			want:    [][]string{{"lost's", "1"}, {"returned", "1"}},
 		},
 		{
-			name: "accepted_values quoted: a value with a quote is escaped and accepted", test: "accepted_values",
-			args:    map[string]any{"model": "orders", "column_name": "status", "values": []any{"placed", "shipped", "returned", "lost's"}},
+			// As dbt's: the value goes between quotes as it is, so a quote in
+			// it is doubled where it is declared.
+			name: "accepted_values quoted: a value with a doubled quote is accepted", test: "accepted_values",
+			args:    map[string]any{"model": "orders", "column_name": "status", "values": []any{"placed", "shipped", "returned", "lost''s"}},
 			columns: "*",
 			want:    [][]string{},
 		},
@@ -202,7 +222,7 @@ func TestBuiltinTestsOnDuckDB(t *testing.T) {
 		{
 			// What the compiler's get_where_subquery passes as model under a `where` config.
 			name: "where config narrows the tested model", test: "not_null",
-			args:    map[string]any{"model": "(select * from orders where status = 'placed') dbt_subquery", "column_name": "id"},
+			args:    map[string]any{"model": "(select * from orders where status = 'placed') dbt_subquery", "column_name": "id", "store_failures": true},
 			columns: "id, status",
 			want:    [][]string{{"NULL", "placed"}},
 		},

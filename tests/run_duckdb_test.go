@@ -45,7 +45,7 @@ func TestRunOnDuckDBAdapter(t *testing.T) {
 	}{
 		{
 			name: "not_null stored as a table", test: "not_null",
-			args: map[string]any{"model": `"warehouse"."main"."orders"`, "column_name": "id"},
+			args: map[string]any{"model": `"warehouse"."main"."orders"`, "column_name": "id", "store_failures": true},
 			cfg:  project.Config{"store_failures": true},
 			want: Outcome{Status: StatusFail, Failures: 1, Message: "Got 1 result, configured to fail if != 0", StoredRelation: audit("not_null_orders_id")},
 			wantStored: &adapters.Result{

@@ -6,18 +6,25 @@
 {#- As dbt's: the test dispatches, so a project's default__test_relationships
     (or one a package has and the dispatch config searches) replaces it. -#}
 {% macro default__test_relationships(model, column_name, to, field) %}
+
 with child as (
     select {{ column_name }} as from_field
     from {{ model }}
     where {{ column_name }} is not null
 ),
+
 parent as (
     select {{ field }} as to_field
     from {{ to }}
 )
-select child.from_field
+
+select
+    from_field
+
 from child
 left join parent
     on child.from_field = parent.to_field
+
 where parent.to_field is null
+
 {% endmacro %}
