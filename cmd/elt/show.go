@@ -14,14 +14,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/runner"
 )
 
 // showOptions are the flags of elt show.
 type showOptions struct {
-	inline string
-	limit  int
-	output string
+	inline       string
+	inlineDirect string
+	limit        int
+	output       string
 }
 
 func newShowCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Command {
@@ -44,6 +46,7 @@ func newShowCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 	addModelsFlags(c.Flags(), &f.selectors)
 	addDeferFlags(c.Flags(), f)
 	c.Flags().StringVar(&o.inline, "inline", "", "a SQL query to preview, with Jinja (ref, source, var...) as in a model")
+	c.Flags().StringVar(&o.inlineDirect, "inline-direct", "", "a SQL query sent to the warehouse as it is: no Jinja, nothing of the project compiled (dbt's hidden flag)")
 	c.Flags().IntVar(&o.limit, "limit", 5, "rows to fetch and print; -1 for all")
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output: text (a table) or json")
 	return c
@@ -53,8 +56,12 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	if o.output != "text" && o.output != "json" {
 		return usageErr(fmt.Errorf("--output must be text or json, not %q", o.output))
 	}
+	direct := strings.TrimSpace(o.inlineDirect) != ""
+	if direct && (len(f.selectors) > 0 || strings.TrimSpace(o.inline) != "") {
+		return usageErr(fmt.Errorf("pass --inline-direct alone to show, without --select or --inline"))
+	}
 	inline := strings.TrimSpace(o.inline) != ""
-	if !inline && len(f.selectors) == 0 {
+	if !inline && !direct && len(f.selectors) == 0 {
 		return usageErr(fmt.Errorf("either --select or --inline must be passed to show"))
 	}
 	if inline && len(f.selectors) > 0 {
@@ -71,6 +78,9 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	}
 	defer s.close()
 	s.logVersion()
+	if direct {
+		return s.showDirect(ctx, stdout, o)
+	}
 
 	var nodes []*compiler.Node
 	var ids []string
@@ -132,6 +142,26 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	return nil
 }
 
+// showDirect is dbt's ShowTaskDirect: the --inline-direct query is sent as
+// it is, without templating, and at most --limit of its rows are printed
+// as an inline node's, named direct-query.
+func (s *session) showDirect(ctx context.Context, stdout io.Writer, o showOptions) error {
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	res, err := s.adapter.Query(ctx, o.inlineDirect)
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("--inline-direct: %w", err)}
+	}
+	rows := res.Rows
+	if o.limit >= 0 && len(rows) > o.limit {
+		rows = rows[:o.limit]
+	}
+	n := &compiler.Node{Node: project.Node{Name: "direct-query", UniqueID: "direct-query"}}
+	s.printShow(stdout, n, true, o.output, res.Columns, res.Types, rows)
+	return nil
+}
+
 // showSQL is the node's compiled SQL with dbt's limit (default__get_limit_sql:
 // the limit is appended, so a query with its own limit is a syntax error,
 // as in dbt). A trailing semicolon is dropped first.
@@ -150,16 +180,20 @@ func showSQL(n *compiler.Node, limit *int) string {
 // 'x':", in JSON dbt's {"node": ..., "show": [...]} (no "node" for an
 // inline query, as in dbt).
 func (s *session) printShow(stdout io.Writer, n *compiler.Node, inline bool, output string, cols, types []string, rows [][]any) {
+	name := n.Name
+	if n.VersionString != "" {
+		name += ".v" + n.VersionString // as dbt's ShowTask names a versioned model
+	}
 	if output == "json" {
 		out := map[string]any{"show": showJSONRows(cols, rows)}
 		if !inline {
-			out["node"] = n.Name
+			out["node"] = name
 		}
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 		return
 	}
-	title := fmt.Sprintf("Previewing node '%s':", n.Name)
+	title := fmt.Sprintf("Previewing node '%s':", name)
 	if inline {
 		title = "Previewing inline node:"
 	}
@@ -170,7 +204,7 @@ func (s *session) printShow(stdout io.Writer, n *compiler.Node, inline bool, out
 		msg = table // dbt's quiet ShowNode: the rows alone
 	}
 	s.log.print("ShowNode", msg, map[string]any{
-		"node_name": n.Name, "unique_id": n.UniqueID, "is_inline": inline, "output_format": "text",
+		"node_name": name, "unique_id": n.UniqueID, "is_inline": inline, "output_format": "text",
 		"preview": showJSONRows(cols, rows),
 	})
 }

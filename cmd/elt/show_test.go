@@ -84,6 +84,26 @@ func TestShow(t *testing.T) {
 		}
 	})
 
+	t.Run("inline-direct: sent as it is, no Jinja, limited rows", func(t *testing.T) {
+		// {{ }} is no template here: DuckDB reads '{{ x }}' as a string.
+		res := mustElt(t, dir, "show", "--inline-direct", "select id, '{{ x }}' as raw from people order by id", "--limit", "2", "--output", "json")
+		var got map[string]any
+		if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+			t.Fatalf("%v\n%s", err, res.stdout)
+		}
+		rows, _ := got["show"].([]any)
+		if _, ok := got["node"]; ok || len(rows) != 2 || rows[1].(map[string]any)["id"] != 2.0 || rows[1].(map[string]any)["raw"] != "{{ x }}" {
+			t.Fatalf("got %v", got)
+		}
+		res = mustElt(t, dir, "show", "--inline-direct", "select name from people where id = 7")
+		if !strings.Contains(res.stdout, "Previewing inline node:\n| name |\n| ---- |\n| gus  |\n") {
+			t.Fatalf("got\n%s", res.stdout)
+		}
+		if res := elt(t, dir, "show", "--inline-direct", "select 1", "--inline", "select 2"); res.code != 2 || !strings.Contains(res.stderr, "--inline-direct alone") {
+			t.Fatalf("--inline-direct with --inline: exit %d\n%s", res.code, res.stderr)
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		for _, c := range []struct {
 			args []string
@@ -130,5 +150,28 @@ func TestQuiet(t *testing.T) {
 	// An error still shows.
 	if res := elt(t, dir, "compile", "--quiet", "--inline", "select {{ nope( }}"); res.code == 0 || !strings.Contains(res.stderr, "Jinja syntax error") {
 		t.Errorf("a failing compile --quiet: exit %d, printed %q %q; want the error", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestShowVersionedName: a versioned model is named with its version, as
+// dbt's ShowTask names it (name.vN), in text and JSON.
+func TestShowVersionedName(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/dim.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/dim_v2.sql", "select 2 as id\n")
+	writeFile(t, dir, "models/schema.yml", "models:\n  - name: dim\n    latest_version: 2\n    versions:\n      - v: 1\n        defined_in: dim\n      - v: 2\n")
+	res := mustElt(t, dir, "show", "-s", "dim.v2", "--output", "json")
+	var got struct {
+		Node string           `json:"node"`
+		Show []map[string]any `json:"show"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, res.stdout)
+	}
+	if got.Node != "dim.v2" || len(got.Show) != 1 || got.Show[0]["id"] != 2.0 {
+		t.Fatalf("got %+v", got)
+	}
+	if res := mustElt(t, dir, "show", "-s", "dim.v1"); !strings.Contains(res.stdout, "Previewing node 'dim.v1':\n") {
+		t.Fatalf("got\n%s", res.stdout)
 	}
 }
