@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/elt-dev/elt/compiler"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/runner"
 )
@@ -245,8 +247,15 @@ func (r orderedRow) MarshalJSON() ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// jsonValue is a value as dbt's show prints it in JSON. Numbers that are
+// not integers (floats, decimals) are agate Numbers there, which print as
+// Python floats (3.0, 1e+20); integers stay integers (dbt's Integer type).
 func jsonValue(v any) any {
 	switch x := v.(type) {
+	case float64:
+		return pyJSONFloat(x)
+	case float32:
+		return pyJSONFloat(float64(x))
 	case time.Time:
 		return formatShowValue(x)
 	case []byte:
@@ -254,9 +263,25 @@ func jsonValue(v any) any {
 	case *big.Int:
 		return json.Number(x.String())
 	case *big.Float:
-		return json.Number(x.Text('f', -1))
+		f, _ := x.Float64()
+		return pyJSONFloat(f)
 	}
 	return v
+}
+
+// pyJSONFloat is a float as Python's json module writes it, its repr.
+// NaN and the infinities, which Python writes as bare words JSON has not,
+// are strings here, so that the output stays JSON.
+func pyJSONFloat(f float64) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return json.RawMessage(jinja.FloatRepr(f))
 }
 
 // formatShowValue prints a value for the text table: NULL as empty, a

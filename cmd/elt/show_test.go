@@ -56,6 +56,11 @@ func TestShow(t *testing.T) {
 		if got.Show[1]["name"] != "BOB" || got.Show[1]["id"] != 2.0 || got.Show[1]["score"] != 3.0 || got.Show[1]["joined"] != "2024-02-01" {
 			t.Fatalf("row 2: %v", got.Show[1])
 		}
+		// Numbers that are not integers print as Python floats, as agate's
+		// Number does in dbt's show; integers as integers.
+		if !strings.Contains(res.stdout, `"id": 2,`) || !strings.Contains(res.stdout, `"score": 3.0`) {
+			t.Fatalf("numbers not printed as dbt's show prints them:\n%s", res.stdout)
+		}
 		// The column order is the query's.
 		if i, j := strings.Index(res.stdout, `"id"`), strings.Index(res.stdout, `"score"`); i < 0 || j < i {
 			t.Fatalf("columns out of order:\n%s", res.stdout)
