@@ -42,10 +42,13 @@ const builtinMacroSQL = `{% macro generate_database_name(custom_database_name=no
     {%- endif -%}
 {%- endmacro %}
 
+{#- flags.STORE_FAILURES as __elt_store_failures_flag: the same value,
+    which a cached compile render may read (its key holds the flag), where
+    flags (every flag of the invocation) makes a render uncacheable. -#}
 {% macro should_store_failures() -%}
     {%- set config_store_failures = config.get('store_failures') -%}
     {%- if config_store_failures is none -%}
-        {%- set config_store_failures = flags.STORE_FAILURES -%}
+        {%- set config_store_failures = __elt_store_failures_flag -%}
     {%- endif -%}
     {%- do return(config_store_failures) -%}
 {%- endmacro %}

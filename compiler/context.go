@@ -981,6 +981,7 @@ func (e *engine) buildGlobals() {
 		"create_indexes":                    jinja.Func(fnCreateIndexes),
 		"modules":                           modulesObject(&e.regexps),
 		"flags":                             e.flagsObject(),
+		"__elt_store_failures_flag":         e.opts.StoreFailures,
 		"invocation_args_dict":              e.opts.Invocation.argsDict(),
 		"dbt_metadata_envs":                 e.opts.Invocation.metadataEnvs(),
 	}

@@ -620,14 +620,16 @@ func (e *engine) putKeyBuf(bp *keyBuf, b keyBuf) {
 }
 
 // execKey is the key of n's compiled SQL: its parse key, its final config
-// and relation, the relations of what it depends on, and --empty (which
+// and relation, the relations of what it depends on, --empty (which
 // every ref() and source() of a compiled render prints; a parse render's
 // ref() and source() print placeholders, so its captures do not depend on
-// it).
+// it) and --store-failures (which should_store_failures() answers when a
+// test's config does not say).
 func (m *Manifest) execKey(n *Node, pk digest.Key) digest.Key {
 	bp := m.engine.keyBuf()
 	b := append((*bp)[:0], pk[:]...)
 	b.value(m.engine.opts.Empty)
+	b.value(m.engine.opts.StoreFailures)
 	b.value(map[string]any(n.Config))
 	b.relation(n.Relation)
 	b.str(n.RelationName)

@@ -562,7 +562,7 @@ func TestTestArgumentsRenderNatively(t *testing.T) {
 		t.Errorf("want the model and both tests to pass:\n%s", res.stdout)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/props.yml/accepted_values_m_kind___var_kinds_.sql"))
-	if err != nil || !strings.Contains(string(b), "'a',\n    'bb'") {
+	if err != nil || !strings.Contains(string(b), "not in (\n    'a','bb'\n)") {
 		t.Errorf("accepted_values compiled to:\n%s (%v)", b, err)
 	}
 }

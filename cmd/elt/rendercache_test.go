@@ -192,6 +192,38 @@ func TestRenderCacheKeepsAcrossSettings(t *testing.T) {
 	}
 }
 
+// TestRenderCacheStoreFailures: should_store_failures() answers from
+// --store-failures when a test's config does not say, and dbt's not_null
+// selects every column only then: each build's compiled file shows its own
+// setting, whatever the last one was (the compile cache's key holds it).
+func TestRenderCacheStoreFailures(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id, 'x' as name\n")
+	writeFile(t, dir, "models/props.yml", "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [not_null]\n")
+	compiled := func() string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/props.yml/not_null_m_id.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(string(b)), " ")
+	}
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "select id from"},
+		{[]string{"--store-failures"}, "select * from"},
+		{nil, "select id from"},
+		{[]string{"--store-failures"}, "select * from"},
+	} {
+		mustElt(t, dir, append([]string{"build"}, step.args...)...)
+		if got := compiled(); !strings.HasPrefix(got, step.want) {
+			t.Errorf("build %v compiled not_null to %q; want it to start %q", step.args, got, step.want)
+		}
+	}
+}
+
 // TestRenderCacheEmpty: --empty changes what ref() and source() print in
 // compiled SQL, not what a parse render captures (dbt's partial parsing
 // ignores it too). Switching it compiles every node again but renders no
