@@ -548,6 +548,15 @@ func (m *Manifest) SetSelected(ids []string) { m.selected = append([]string(nil)
 // execute=true, not during.
 func (m *Manifest) SetDeferred(rels map[string]Relation) { m.deferred = rels }
 
+// RefRelationName is the relation a ref() to n renders with execute=true:
+// the one SetDeferred gave it, else its own.
+func (m *Manifest) RefRelationName(n *Node) string {
+	if d, ok := m.deferred[n.UniqueID]; ok {
+		return m.engine.dialect.RenderRelation(d)
+	}
+	return n.RelationName
+}
+
 // setUpNode makes n a copy of the project's node pn with its config as
 // loading and the root project give it, before any render, and reports
 // whether that config disables it.

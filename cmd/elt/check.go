@@ -47,6 +47,9 @@ func newCheckCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Com
 	}
 	c.Flags().StringArrayVarP(&f.selectors, "select", "s", nil, "nodes to check (dbt selection syntax)")
 	c.Flags().StringArrayVar(&f.excludes, "exclude", nil, "nodes not to check")
+	addModelsFlags(c.Flags(), &f.selectors)
+	// For state: selectors (--select state:modified+ in CI); DBT_STATE too.
+	c.Flags().StringVar(&f.state, "state", "", "folder holding an earlier run's manifest.json, for state: and result: selectors")
 	c.Flags().StringVarP(&output, "output", "o", "text", "output: text or json")
 	return c
 }
@@ -217,7 +220,7 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 	for _, id := range sortedKeys(names) {
 		if n := s.manifest.Nodes[id]; n != nil && n.ResourceType != project.Seed && !reads[id] {
 			// Nothing checked reads it: only its name and relation count.
-			in.Others = append(in.Others, check.Other{Name: names[id], Kind: string(n.ResourceType), Relation: n.RelationName})
+			in.Others = append(in.Others, check.Other{Name: names[id], Kind: string(n.ResourceType), Relation: s.manifest.RefRelationName(n)})
 			continue
 		}
 		cn := &check.Node{Node: lineage.Node{Name: names[id]}}
@@ -241,7 +244,9 @@ func (s *session) check(ctx context.Context, ids []string) ([]check.Finding, err
 		}
 		n := s.manifest.Nodes[id]
 		cn.Kind, cn.File = string(n.ResourceType), n.OriginalFilePath
-		cn.Relation = n.RelationName
+		// What its readers' SQL names it by: under --defer, the relation
+		// of the state's run.
+		cn.Relation = s.manifest.RefRelationName(n)
 		cn.Ephemeral = n.ResourceType == project.Model && configString(n.Config, "materialized") == "ephemeral"
 		switch n.ResourceType {
 		case project.Seed:

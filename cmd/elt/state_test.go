@@ -183,6 +183,21 @@ func TestSlimCI(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("slim CI build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
+	// The static checks know a deferred ref's relation (production's) as
+	// the ref it is: no "not a ref" warning for it.
+	if strings.Contains(res.stdout+res.stderr, "is not a ref") {
+		t.Errorf("slim CI build warned of deferred refs:\n%s%s", res.stdout, res.stderr)
+	}
+	// elt check takes --state (and DBT_STATE) for the same selection.
+	for _, env := range []map[string]string{nil, {"DBT_STATE": prev}} {
+		args := []string{"check", "--select", "state:modified+", "--output", "json"}
+		if env == nil {
+			args = append(args, "--state", prev)
+		}
+		if res := eltWith(t, dir, env, args...); res.code != 0 || strings.TrimSpace(res.stdout) != "[]" {
+			t.Errorf("check %v (env %v): exit %d\n%s%s", args, env, res.code, res.stdout, res.stderr)
+		}
+	}
 	var built []string
 	for id, status := range runStatuses(t, dir) {
 		if status != "success" && status != "pass" && (status != "no-op" || !strings.HasPrefix(id, "exposure.")) {
