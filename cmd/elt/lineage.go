@@ -228,8 +228,35 @@ func (s *session) projectLineage(ctx context.Context) (proj *lineage.Project, un
 		}
 	}
 	sort.Strings(ids)
+	failed := map[string]bool{}
 	if err := s.manifest.Compile(ctx, ids); err != nil {
-		return nil, nil, err
+		if ctx.Err() != nil {
+			return nil, nil, err
+		}
+		// A model that cannot compile offline (its render asks the
+		// warehouse: dbt_utils.star, run_query) is compiled again with a
+		// connection opened for it, as docs generate compiles, when the
+		// warehouse exists; one that still cannot degrades to table-level
+		// lineage, with a warning naming it, rather than failing every
+		// model's.
+		for _, id := range ids {
+			if s.manifest.Nodes[id].Compiled {
+				continue
+			}
+			err := s.manifest.Compile(ctx, []string{id})
+			if err != nil && ctx.Err() == nil && s.renderConnect == connectRefused && s.adapter == nil && s.warehouseExists() {
+				s.renderConnect = connectOnDemand
+				err = s.manifest.Compile(ctx, []string{id})
+				s.renderConnect = connectRefused
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, nil, err
+				}
+				failed[id] = true
+				s.log.warn("LineageNotCompiled", fmt.Sprintf("lineage: %s not compiled, its columns are unknown: %v", id, err), map[string]any{"unique_id": id})
+			}
+		}
 	}
 	dialect := s.proj.Target.Type
 	duck, err := duckdbparse.New()
@@ -256,7 +283,7 @@ func (s *session) projectLineage(ctx context.Context) (proj *lineage.Project, un
 		case project.Seed:
 			ln.Columns = s.seedColumns(n)
 		default:
-			if n.Language == "python" {
+			if n.Language == "python" || failed[id] {
 				break // columns unknown; readers of it degrade
 			}
 			ln.SQL, ln.Dialect = n.CompiledCode, dialect

@@ -230,3 +230,35 @@ func TestLineageSameNameInTwoPackages(t *testing.T) {
 		t.Errorf("exit %d\n--- want\n%s--- got\n%s%s", r.code, want, r.stdout, r.stderr)
 	}
 }
+
+// TestLineageIntrospectingModel: a model whose render asks the warehouse
+// (adapter.get_columns_in_relation, as dbt_utils.star does) is answered
+// from a connection opened on demand, as docs generate compiles; with no
+// warehouse to ask, that model alone degrades, with a warning naming it,
+// and every other model's lineage is still given.
+func TestLineageIntrospectingModel(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/base.sql", "select 1 as id, 10 as amount\n")
+	writeFile(t, dir, "models/total.sql", "select id, amount * 2 as doubled from {{ ref('base') }}\n")
+	writeFile(t, dir, "models/starred.sql", "select\n{%- for c in adapter.get_columns_in_relation(ref('base')) %} {{ c.name }}{% if not loop.last %},{% endif %}{% endfor %}\nfrom {{ ref('base') }}\n")
+	mustElt(t, dir, "build")
+	for target, want := range map[string]string{"total.doubled": "transformation", "starred.amount": "identity"} {
+		res := mustElt(t, dir, "lineage", target, "--output", "json")
+		var got struct {
+			Upstream []struct{ Node, Column, Type string }
+		}
+		if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+			t.Fatalf("lineage %s: %v\n%s", target, err, res.stdout)
+		}
+		if len(got.Upstream) != 1 || got.Upstream[0].Node != "base" || got.Upstream[0].Column != "amount" || got.Upstream[0].Type != want {
+			t.Errorf("lineage %s: want base.amount (%s), got %+v", target, want, got.Upstream)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "p.duckdb")); err != nil {
+		t.Fatal(err)
+	}
+	res := mustElt(t, dir, "lineage", "total.doubled")
+	if !strings.Contains(res.stdout, "base.amount") || !strings.Contains(res.stderr+res.stdout, "model.p.starred not compiled") {
+		t.Errorf("without the warehouse: want total's lineage and a warning naming starred\n%s%s", res.stdout, res.stderr)
+	}
+}
