@@ -12,10 +12,12 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -165,8 +167,32 @@ type Emitter struct {
 	file   string
 	client *http.Client
 	mu     sync.Mutex
+	// backoff is the wait before the first retry, doubled before each
+	// next one (retryBackoff unless a test sets it).
+	backoff time.Duration
+	// down is set once an event failed after every retry: later events
+	// are sent once each, not retried, so that a receiver that is gone
+	// does not slow every node of the run; a delivered event clears it.
+	down atomic.Bool
 	// Namespace of the jobs.
 	Namespace string
+}
+
+// The retries of OpenLineage's own HTTP transport: up to 5, waiting 0.3 s
+// and twice as long before each next one, on a connection error or HTTP
+// 500, 502, 503 or 504 (and 429 here: the receiver asks to be called
+// again).
+const (
+	maxRetries   = 5
+	retryBackoff = 300 * time.Millisecond
+)
+
+func retryable(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // FromEnv builds the emitter the environment asks for, or nil when it
@@ -180,7 +206,7 @@ func FromEnv(lookup func(string) (string, bool), file string) *Emitter {
 	if base == "" && file == "" {
 		return nil
 	}
-	e := &Emitter{file: file, apiKey: get(EnvAPIKey), client: &http.Client{Timeout: 10 * time.Second}, Namespace: get(EnvNamespace)}
+	e := &Emitter{file: file, apiKey: get(EnvAPIKey), client: &http.Client{Timeout: 10 * time.Second}, backoff: retryBackoff, Namespace: get(EnvNamespace)}
 	if e.Namespace == "" {
 		e.Namespace = "default"
 	}
@@ -215,22 +241,64 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) error {
 		}
 	}
 	if e.url != "" {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(b))
-		if err != nil {
-			return fmt.Errorf("openlineage: %w", err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if e.apiKey != "" {
-			req.Header.Set("Authorization", "Bearer "+e.apiKey)
-		}
-		resp, err := e.client.Do(req)
-		if err != nil {
-			return fmt.Errorf("openlineage: send to %s: %w", req.URL.Host, err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			return fmt.Errorf("openlineage: %s answered HTTP %d", req.URL.Host, resp.StatusCode)
-		}
+		return e.post(ctx, b)
 	}
 	return nil
+}
+
+// post sends one event, retried as OpenLineage's HTTP transport retries
+// (unless the receiver was found gone: see Emitter.down).
+func (e *Emitter) post(ctx context.Context, b []byte) error {
+	retries := maxRetries
+	if e.down.Load() {
+		retries = 0
+	}
+	wait := e.backoff
+	for attempt := 0; ; attempt++ {
+		again, err := e.postOnce(ctx, b)
+		if err == nil {
+			e.down.Store(false)
+			return nil
+		}
+		if !again || attempt >= retries || ctx.Err() != nil {
+			if again {
+				e.down.Store(true)
+				if attempt > 0 {
+					err = fmt.Errorf("%w (after %d retries)", err, attempt)
+				}
+			}
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+// postOnce sends the event once; again reports whether a failure is one
+// to retry.
+func (e *Emitter) postOnce(ctx context.Context, b []byte) (again bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(b))
+	if err != nil {
+		return false, fmt.Errorf("openlineage: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if e.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("openlineage: send to %s: %w", req.URL.Host, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return retryable(resp.StatusCode), fmt.Errorf("openlineage: %s answered HTTP %d", req.URL.Host, resp.StatusCode)
+	}
+	return false, nil
 }
