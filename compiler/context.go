@@ -731,6 +731,16 @@ var nodeViewKeys = []string{"alias", "attached_node", "batch", "column_name", "c
 func (m *Manifest) FileKeyName(n *Node) string {
 	kind, _, ok := strings.Cut(n.AttachedNode, ".")
 	if !ok {
+		// A source's test has no attached node (as in dbt): its key is
+		// the source's, which its model argument names.
+		if n.TestMetadata != nil {
+			model, _ := n.TestMetadata.Kwargs["model"].(string)
+			if rest, ok := strings.CutPrefix(model, sourceTestModelPrefix); ok {
+				if name, _, ok := strings.Cut(rest, "'"); ok {
+					return "sources." + name
+				}
+			}
+		}
 		return ""
 	}
 	name := ""

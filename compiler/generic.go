@@ -192,7 +192,7 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 	}
 	var modelExpr string
 	if src != nil {
-		modelExpr = "{{ get_where_subquery(source('" + src.SourceName + "', '" + src.Name + "')) }}"
+		modelExpr = sourceTestModelPrefix + src.SourceName + "', '" + src.Name + "')) }}"
 	} else if d.AttachedVersion != "" {
 		modelExpr = "{{ get_where_subquery(ref('" + attached.Name + "', version='" + d.AttachedVersion + "')) }}"
 	} else {
@@ -276,6 +276,10 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 	}
 	return n, nil
 }
+
+// sourceTestModelPrefix starts the model argument of a source's generic
+// test, its source name next (Manifest.FileKeyName reads it there).
+const sourceTestModelPrefix = "{{ get_where_subquery(source('"
 
 func disabledNamed(disabled map[string]*Node, name string) bool {
 	for _, n := range disabled {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -564,5 +565,31 @@ func TestTestArgumentsRenderNatively(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/props.yml/accepted_values_m_kind___var_kinds_.sql"))
 	if err != nil || !strings.Contains(string(b), "not in (\n    'a','bb'\n)") {
 		t.Errorf("accepted_values compiled to:\n%s (%v)", b, err)
+	}
+}
+
+// TestSourceTestFileKeyName: a test declared on a source has dbt's
+// file_key_name, "sources.<source name>" (schema_generic_tests.py), in
+// manifest.json and the graph, though it has no attached node.
+func TestSourceTestFileKeyName(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/src.yml", "sources:\n  - name: raw_data\n    schema: main\n    tables:\n      - name: t\n        columns:\n          - name: id\n            data_tests: [not_null]\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+	mustElt(t, dir, "parse")
+	nodes := readManifest(t, dir)["nodes"].(map[string]any)
+	got := map[string]any{}
+	for id, n := range nodes {
+		if strings.HasPrefix(id, "test.") {
+			n := n.(map[string]any)
+			got[n["name"].(string)] = []any{n["file_key_name"], n["attached_node"]}
+		}
+	}
+	want := map[string]any{
+		"source_not_null_raw_data_t_id": []any{"sources.raw_data", nil},
+		"unique_m_id":                   []any{"models.m", "model.p.m"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("tests' file_key_name and attached_node: got %v, want %v", got, want)
 	}
 }
