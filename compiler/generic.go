@@ -234,11 +234,15 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 	if isDisabled(cfg) {
 		return nil, nil
 	}
-	if short != name && cfg["alias"] == nil {
+	hashedAlias := short != name && cfg["alias"] == nil && d.Config["alias"] == nil
+	if hashedAlias {
 		// As dbt: a name too long for a relation gives its hashed short
-		// name as the test's alias (its store_failures table).
+		// name as the test's alias (its store_failures table), which its
+		// raw code's config() call sets, so unrendered_config has it too.
 		cfg = maps.Clone(cfg)
 		cfg["alias"] = short
+		unrendered = maps.Clone(unrendered)
+		unrendered["alias"] = short
 		shared = false
 	}
 	n := &Node{
@@ -251,7 +255,7 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 			Path:             short + ".sql",
 			OriginalFilePath: d.File,
 			FQN:              fqn,
-			RawCode:          "{{ test_" + shortTest + "(**_dbt_generic_test_kwargs) }}",
+			RawCode:          genericTestRawCode(d, shortTest, hashedAlias, short),
 			Language:         "sql",
 			Config:           cfg,
 			UnrenderedConfig: unrendered,
@@ -275,6 +279,63 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 		n.AttachedNode = attached.UniqueID
 	}
 	return n, nil
+}
+
+// testConfigArgs are the test configs dbt takes from a test's arguments
+// and its config:, in the order its raw code's config() call lists them
+// (generic_test_builders.py CONFIG_ARGS).
+var testConfigArgs = []string{"severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc",
+	"store_failures", "store_failures_as", "meta", "database", "schema", "alias"}
+
+// genericTestRawCode is a generic test's raw_code as dbt builds it
+// (build_raw_code): its macro called with the test's kwargs, namespaced
+// when the test is, then a config() call with the configs the test
+// declares (those of testConfigArgs in that order, then the rest), strings
+// double-quoted and other values as Python prints them, and the hashed
+// alias of a test whose name is too long. Only the manifest, the graph and
+// state comparison read it: the test renders through its macro.
+func genericTestRawCode(d *project.TestDecl, test string, hashedAlias bool, alias string) string {
+	macro := "test_" + test
+	if d.Namespace != "" {
+		macro = d.Namespace + "." + macro
+	}
+	var b strings.Builder
+	b.WriteString("{{ " + macro + "(**_dbt_generic_test_kwargs) }}")
+	var parts []string
+	add := func(k string, v any) {
+		if v == nil {
+			return
+		}
+		if s, ok := v.(string); ok {
+			parts = append(parts, k+`="`+strings.ReplaceAll(s, `"`, `\"`)+`"`)
+			return
+		}
+		str, err := jinja.Str(v)
+		if err != nil {
+			str = fmt.Sprint(v)
+		}
+		parts = append(parts, k+"="+str)
+	}
+	for _, k := range testConfigArgs {
+		add(k, d.Config[k])
+	}
+	var rest []string
+	for k := range d.Config {
+		if !slices.Contains(testConfigArgs, k) {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		add(k, d.Config[k])
+	}
+	if hashedAlias {
+		add("alias", alias)
+	}
+	if len(parts) > 0 {
+		b.WriteString("{{ config(" + strings.Join(parts, ",") + ") }}")
+	}
+	return b.String()
 }
 
 // sourceTestModelPrefix starts the model argument of a source's generic

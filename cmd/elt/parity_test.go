@@ -593,3 +593,51 @@ func TestSourceTestFileKeyName(t *testing.T) {
 		t.Errorf("tests' file_key_name and attached_node: got %v, want %v", got, want)
 	}
 }
+
+// TestGenericTestRawCodeAsDBT: a generic test's raw_code is dbt's
+// build_raw_code: its macro, namespaced as the test is, then a config()
+// call of the configs it declares in dbt's CONFIG_ARGS order (strings
+// double-quoted, other values as Python prints them) and the hashed alias
+// of a name too long, which unrendered_config holds too. state:modified
+// against a manifest dbt wrote compares this text.
+func TestGenericTestRawCodeAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id, 'a' as s\n")
+	writeFile(t, dir, "macros/range.sql", "{% test in_range(model, column_name, lo) %}select * from {{ model }} where {{ column_name }} < {{ lo }}{% endtest %}\n")
+	writeFile(t, dir, "models/m.yml", `models:
+  - name: m
+    columns:
+      - name: id
+        data_tests:
+          - not_null
+          - unique:
+              severity: warn
+              config:
+                where: "s = 'a'"
+                tags: ['x', 'y']
+                meta: {owner: 'bob "b"'}
+          - p.in_range:
+              lo: 0
+          - accepted_values:
+              values: [1, 2, 3333333333, 4444444444, 555555555, 666666666, 7777777777, 8888888888]
+              quote: false
+`)
+	mustElt(t, dir, "parse")
+	got := map[string]string{}
+	for id, n := range readManifest(t, dir)["nodes"].(map[string]any) {
+		if strings.HasPrefix(id, "test.") {
+			n := n.(map[string]any)
+			b, _ := json.Marshal(n["unrendered_config"])
+			got[n["name"].(string)] = n["raw_code"].(string) + " " + string(b)
+		}
+	}
+	want := map[string]string{
+		"not_null_m_id":      `{{ test_not_null(**_dbt_generic_test_kwargs) }} {}`,
+		"unique_m_id":        `{{ test_unique(**_dbt_generic_test_kwargs) }}{{ config(severity="warn",tags=['x', 'y'],where="s = 'a'",meta={'owner': 'bob "b"'}) }} {"meta":{"owner":"bob \"b\""},"severity":"warn","tags":["x","y"],"where":"s = 'a'"}`,
+		"p_in_range_m_id__0": `{{ p.test_in_range(**_dbt_generic_test_kwargs) }} {}`,
+		"accepted_values_m_id__False__1__2__3333333333__4444444444__555555555__666666666__7777777777__8888888888": `{{ test_accepted_values(**_dbt_generic_test_kwargs) }}{{ config(alias="accepted_values_m_b8c1705fe41b77061df33fa141b4ce33") }} {"alias":"accepted_values_m_b8c1705fe41b77061df33fa141b4ce33"}`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("generic tests' raw_code and unrendered_config:\n got %v\nwant %v", got, want)
+	}
+}
