@@ -929,7 +929,7 @@ func getMethod(item func(key any) (any, bool)) jinja.Func {
 	}
 }
 
-func normaliseKey(k string) string { return strings.ReplaceAll(k, "-", "_") }
+func normaliseKey(k string) string { return project.ConfigKey(k) }
 
 // toGo turns a template value into plain Go values (map[string]any,
 // []any, int, float64, string, bool, nil) for configs and callers:

@@ -32,9 +32,24 @@ var treeKeys = map[string]ResourceType{
 	"unit_tests":      UnitTestType,
 }
 
-// normConfigKey turns "pre-hook" into "pre_hook": dbt accepts both spellings.
+// normConfigKey turns "pre-hook" into "pre_hook" and "post-hook" into
+// "post_hook", the two configs dbt declares a dashed alias for. Any other
+// key is kept as written: "+on-schema-change" or "+dbt-osmosis" is a
+// custom key to dbt, read back under that name.
 func normConfigKey(k string) string {
-	return strings.ReplaceAll(strings.TrimSpace(k), "-", "_")
+	return ConfigKey(strings.TrimSpace(k))
+}
+
+// ConfigKey is the name dbt keeps a config key under: pre_hook and
+// post_hook for their dashed aliases, any other key as written.
+func ConfigKey(k string) string {
+	switch k {
+	case "pre-hook":
+		return "pre_hook"
+	case "post-hook":
+		return "post_hook"
+	}
+	return k
 }
 
 // normConfigValue gives tags and hooks their fixed shapes.

@@ -61,6 +61,8 @@ models:
       +materialized: table
       +tags: [staging]
       +post-hook: ["select 1"]
+      +on-schema-change: fail
+      +my-team: analytics
       enabled: true
       stg_orders:
         +alias: orders_alias
@@ -105,6 +107,11 @@ seeds:
 		"meta":         map[string]any{"owner": "shop", "tier": 2, "team": "data"},
 		"enabled":      true,
 		"alias":        "orders_alias",
+		// Only pre-hook and post-hook are dbt's aliases: any other dashed
+		// key is a custom one, kept as written (dbt's on_schema_change
+		// stays unset).
+		"on-schema-change": "fail",
+		"my-team":          "analytics",
 	})
 	wantEqual(t, "stg_orders meta", orders.Meta, map[string]any{"owner": "shop", "tier": 2, "team": "data"})
 	wantEqual(t, "stg_customers materialized", p.Nodes["model.shop.stg_customers"].Config["materialized"], "table")
