@@ -125,12 +125,12 @@ func newHTTP(o *Options) Connector {
 	}
 	h.maxAttempts, h.baseDelay, h.maxDelay = 8, 200*time.Millisecond, 30*time.Second
 	if r := o.Sub("retries"); r != nil {
-		h.maxAttempts = r.Int("max_attempts", h.maxAttempts)
+		h.maxAttempts = r.PositiveInt("max_attempts", h.maxAttempts)
 		h.baseDelay = r.Duration("base_delay", h.baseDelay)
 		h.maxDelay = r.Duration("max_delay", h.maxDelay)
 	}
 	h.nestedTables = o.OneOf("nested_arrays", "json", "json", "table") == "table"
-	h.timeout = o.Duration("timeout", 30*time.Second)
+	h.timeout = o.PositiveDuration("timeout", 30*time.Second)
 	h.rps = o.Float("rps", 0)
 	h.client = &http.Client{}
 	h.sleep = sleepCtx
@@ -461,7 +461,8 @@ const maxRetryAfter = 10 * time.Minute
 // exponential backoff and full jitter, honouring Retry-After.
 func (h *httpAPI) fetch(ctx context.Context, lim *limiter, u string) ([]byte, http.Header, int, error) {
 	var last error
-	for attempt := 0; attempt < max(1, h.maxAttempts); attempt++ {
+	attempts := max(1, h.maxAttempts)
+	for attempt := 0; attempt < attempts; attempt++ {
 		if err := lim.wait(ctx, h.sleep); err != nil {
 			return nil, nil, attempt, err
 		}
@@ -491,7 +492,7 @@ func (h *httpAPI) fetch(ctx context.Context, lim *limiter, u string) ([]byte, ht
 			return nil, nil, attempt + 1, err
 		}
 	}
-	return nil, nil, h.maxAttempts, fmt.Errorf("GET %s: gave up after %d attempts: %w", redact(u), h.maxAttempts, last)
+	return nil, nil, attempts, fmt.Errorf("GET %s: gave up after %d %s: %w", redact(u), attempts, plural(attempts, "attempt", "attempts"), last)
 }
 
 func (h *httpAPI) once(ctx context.Context, u string) ([]byte, http.Header, time.Duration, error) {
@@ -515,6 +516,10 @@ func (h *httpAPI) once(ctx context.Context, u string) ([]byte, http.Header, time
 		if errors.As(err, &ue) {
 			ue.URL = redact(ue.URL) // it may carry an API key
 		}
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			// The request's own deadline, not the load's: name the option.
+			return nil, nil, 0, fmt.Errorf("no response within %s (option timeout): %w", h.timeout, err)
+		}
 		return nil, nil, 0, err
 	}
 	defer resp.Body.Close()
@@ -530,6 +535,13 @@ func (h *httpAPI) once(ctx context.Context, u string) ([]byte, http.Header, time
 		return nil, nil, retryAfter(resp.Header.Get("Retry-After")), &statusError{code: resp.StatusCode, body: snippet}
 	}
 	return body, resp.Header, 0, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // retryAfter reads Retry-After as seconds or an HTTP date.

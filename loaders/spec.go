@@ -429,6 +429,21 @@ func (o *Options) Int(key string, def int) int {
 	return v
 }
 
+// PositiveInt reads a whole number of at least 1 (a count of attempts:
+// 0 would mean never trying).
+func (o *Options) PositiveInt(key string, def int) int {
+	n := o.get(key)
+	if n == nil {
+		return def
+	}
+	v, err := strconv.Atoi(n.Value)
+	if err != nil || v < 1 {
+		o.errAt(n, fmt.Sprintf("write a whole number of at least 1, or leave %s out for the default %d", key, def), "option %s must be a whole number of at least 1, not %q", key, n.Value)
+		return def
+	}
+	return v
+}
+
 func (o *Options) Float(key string, def float64) float64 {
 	n := o.get(key)
 	if n == nil {
@@ -463,6 +478,21 @@ func (o *Options) Duration(key string, def time.Duration) time.Duration {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil || v < 0 {
 		o.errAt(n, "write a duration such as 500ms or 10s", "option %s must be a duration, not %q", key, n.Value)
+		return def
+	}
+	return v
+}
+
+// PositiveDuration reads a duration longer than zero (a timeout: 0s would
+// end every request before it starts).
+func (o *Options) PositiveDuration(key string, def time.Duration) time.Duration {
+	n := o.get(key)
+	if n == nil {
+		return def
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v <= 0 {
+		o.errAt(n, fmt.Sprintf("write a duration such as 500ms or 10s, or leave %s out for the default %s", key, def), "option %s must be a duration longer than 0s, not %q", key, n.Value)
 		return def
 	}
 	return v

@@ -33,6 +33,8 @@ func TestBadDeclarations(t *testing.T) {
 		{"no base_url", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n", "the http connector needs base_url"},
 		{"bad url", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options: {base_url: ftp://x}\n", `base_url "ftp://x" is not an http(s) URL`},
 		{"bad duration", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options: {base_url: http://x, timeout: 5}\n", "option timeout must be a duration"},
+		{"zero timeout", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options:\n      base_url: http://x\n      timeout: 0s\n", `loaders/test.yml:7:16: option timeout must be a duration longer than 0s, not "0s"`},
+		{"zero attempts", "loaders:\n  - name: a\n    connector: http\n    lands: {source: s, table: t}\n    options:\n      base_url: http://x\n      retries: {max_attempts: 0}\n", `loaders/test.yml:7:31: option max_attempts must be a whole number of at least 1, not "0"`},
 		{"postgres both", "loaders:\n  - name: a\n    connector: postgres\n    lands: {source: s, table: t}\n    options: {dsn_env: X, table: a, query: select 1}\n", "needs exactly one of table and query"},
 		{"bad delimiter", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    options: {path: a.csv, delimiter: ab}\n", "delimiter must be one character"},
 		{"unknown format", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    options: {path: a.xlsx}\n", `cannot tell the format of "a.xlsx"`},
@@ -120,6 +122,25 @@ func TestHTTPErrorsHideQueryKey(t *testing.T) {
 	}
 	if strings.Contains(res.Err.Error(), "sekr1t") {
 		t.Fatalf("the error shows the key: %v", res.Err)
+	}
+	if !strings.Contains(res.Err.Error(), "no response within 20ms (option timeout)") {
+		t.Fatalf("the error does not name the timeout option: %v", res.Err)
+	}
+}
+
+// One attempt is reported as the one attempt made, not as max_attempts.
+func TestHTTPGaveUpCountsAttempts(t *testing.T) {
+	var calls atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer ts.Close()
+	l := parseOne(t, fmt.Sprintf("loaders:\n  - name: a\n    connector: http\n    lands: {source: raw, table: t}\n    options:\n      base_url: %s\n      retries: {max_attempts: 1}\n", ts.URL), nil)
+	a := openDuck(t, "")
+	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "gave up after 1 attempt: HTTP 503") || calls.Load() != 1 {
+		t.Fatalf("want one attempt reported, got %d requests and %v", calls.Load(), res.Err)
 	}
 }
 
