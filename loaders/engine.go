@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/secrets"
 )
 
 // Page is one page or batch of records from a connector.
@@ -102,6 +103,10 @@ type RunOptions struct {
 	// Prepared says that Prepare has made the loader's schema and state
 	// tables in this invocation, so Run does not make them again.
 	Prepared bool
+	// Secrets are the invocation's secret values, scrubbed from the error
+	// Run returns and writes to _elt_loads (the loader's own credentials,
+	// Loader.SecretValues, are scrubbed even when nil).
+	Secrets *secrets.Set
 }
 
 const (
@@ -123,9 +128,15 @@ func Run(ctx context.Context, a adapters.Adapter, l *Loader, rel adapters.Relati
 	err := e.run(ctx, &res)
 	res.Elapsed = opts.Now().Sub(start)
 	if err != nil {
-		res.Err = fmt.Errorf("loader %s: %w", l.Name, err)
+		// An error may quote what a source answered, and a source may
+		// echo the credential it was sent: scrub it before it is shown
+		// or stored.
+		own := &secrets.Set{}
+		own.Add(l.SecretValues()...)
+		scrub := func(s string) string { return opts.Secrets.Scrub(own.Scrub(s)) }
+		res.Err = &scrubbedError{msg: scrub(fmt.Sprintf("loader %s: %v", l.Name, err)), err: err}
 		if e.loadID != "" {
-			msg := strings.ReplaceAll(err.Error(), "'", "''")
+			msg := strings.ReplaceAll(scrub(err.Error()), "'", "''")
 			_ = a.Exec(context.WithoutCancel(ctx), fmt.Sprintf("update %s set status = 'error', finished_at = %s, error_message = '%s' where load_id = '%s'",
 				e.loadsRel(), e.ts(opts.Now()), msg, e.loadID))
 		}
@@ -134,6 +145,16 @@ func Run(ctx context.Context, a adapters.Adapter, l *Loader, rel adapters.Relati
 	res.Status = "success"
 	return res
 }
+
+// scrubbedError is an error whose text has the secrets masked; errors.Is
+// and errors.As still see the error it wraps.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 type engine struct {
 	a      adapters.Adapter

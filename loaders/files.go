@@ -90,7 +90,7 @@ func newFiles(o *Options) Connector {
 	f.quote = o.String("quote", `"`)
 	f.encoding = o.OneOf("encoding", "utf-8", "utf-8", "latin-1", "utf-16")
 	if c := o.Sub("credentials"); c != nil {
-		f.keyID, f.secret, f.token = c.EnvName("key_id_env"), c.EnvName("secret_env"), c.EnvName("session_token_env")
+		f.keyID, f.secret, f.token = c.SecretEnvName("key_id_env"), c.SecretEnvName("secret_env"), c.SecretEnvName("session_token_env")
 		f.region = c.String("region", "")
 		if f.keyID == nil || f.secret == nil {
 			c.errAt(nil, "add key_id_env and secret_env (environment variables holding the keys)", "credentials need key_id_env and secret_env")
@@ -98,6 +98,14 @@ func newFiles(o *Options) Connector {
 	} else {
 		// The usual variables, when set.
 		f.keyID, f.secret, f.token = optionalEnv(o.env, "AWS_ACCESS_KEY_ID"), optionalEnv(o.env, "AWS_SECRET_ACCESS_KEY"), optionalEnv(o.env, "AWS_SESSION_TOKEN")
+		for _, p := range f.paths {
+			if strings.HasPrefix(p, "s3://") || strings.HasPrefix(p, "gs://") {
+				o.secretName("AWS_ACCESS_KEY_ID")
+				o.secretName("AWS_SECRET_ACCESS_KEY")
+				o.secretName("AWS_SESSION_TOKEN")
+				break
+			}
+		}
 		if v, ok := lookupEnv(o.env, "AWS_REGION"); ok {
 			f.region = v
 		}

@@ -65,17 +65,17 @@ func newHTTP(o *Options) Connector {
 		h.authType = a.OneOf("type", "", "bearer", "basic", "api_key")
 		switch h.authType {
 		case "bearer":
-			h.token = a.EnvName("token_env")
+			h.token = a.SecretEnvName("token_env")
 			if h.token == nil {
 				a.errAt(nil, "add token_env: API_TOKEN (the environment variable holding the token)", "bearer auth needs token_env")
 			}
 		case "basic":
-			h.username, h.password = a.EnvName("username_env"), a.EnvName("password_env")
+			h.username, h.password = a.EnvName("username_env"), a.SecretEnvName("password_env")
 			if h.username == nil || h.password == nil {
 				a.errAt(nil, "add username_env and password_env", "basic auth needs username_env and password_env")
 			}
 		case "api_key":
-			h.keyValue = a.EnvName("value_env")
+			h.keyValue = a.SecretEnvName("value_env")
 			h.keyName = a.String("name", "X-API-Key")
 			h.keyIn = a.OneOf("in", "header", "header", "query")
 			if h.keyValue == nil {

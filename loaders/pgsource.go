@@ -25,7 +25,7 @@ type postgresSource struct {
 
 func newPostgresSource(o *Options) Connector {
 	p := &postgresSource{}
-	p.dsn = o.EnvName("dsn_env")
+	p.dsn = o.SecretEnvName("dsn_env")
 	if p.dsn == nil {
 		o.errAt(nil, "add dsn_env: SOURCE_DATABASE_URL (the environment variable holding a postgres:// URL)", "the postgres connector needs dsn_env")
 	}

@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -52,6 +53,50 @@ type Loader struct {
 	MaxRejected int
 	// Conn is the configured connector.
 	Conn Connector
+
+	// secretEnv names the environment variables the loader reads a
+	// credential from (token_env, password_env, dsn_env, ...), read from
+	// env when the loader runs.
+	secretEnv []string
+	env       Env
+}
+
+// SecretValues returns the credentials the loader reads from the
+// environment (the values of token_env, password_env, value_env, dsn_env
+// and the object storage keys, and the password inside a DSN), for the
+// invocation to scrub from everything it prints or writes.
+func (l *Loader) SecretValues() []string {
+	var out []string
+	for _, name := range l.secretEnv {
+		v, ok := lookupEnv(l.env, name)
+		if !ok || v == "" {
+			continue
+		}
+		out = append(out, v)
+		out = append(out, dsnPasswords(v)...)
+	}
+	return out
+}
+
+// dsnPasswords finds the password of a connection string, URL
+// (postgres://user:pass@host/db) or key/value (host=h password=pass), so
+// that an error quoting it alone is scrubbed too.
+func dsnPasswords(v string) []string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			return []string{pw}
+		}
+		return nil
+	}
+	var out []string
+	for _, f := range strings.Fields(v) {
+		if k, val, ok := strings.Cut(f, "="); ok && strings.EqualFold(k, "password") {
+			if val = strings.Trim(val, "'"); val != "" {
+				out = append(out, val)
+			}
+		}
+	}
+	return out
 }
 
 // Shares names what l sets up for the whole database while it runs, which
@@ -284,7 +329,8 @@ func parseLoader(file string, n *yaml.Node, env Env, diags *diag.List) *Loader {
 	if l.Disposition == Merge && len(l.PrimaryKey) == 0 {
 		diags.Add(diag.Errorf(file, l.Pos, "add primary_key: id", "loader %q merges but has no primary_key", l.Name))
 	}
-	opts := &Options{file: file, diags: diags, env: env}
+	opts := &Options{file: file, diags: diags, env: env, secretEnv: &l.secretEnv}
+	l.env = env
 	if optsNode != nil {
 		if optsNode.Kind != yaml.MappingNode {
 			diags.Add(diag.Errorf(file, posOf(optsNode), "write options: as a mapping", "options must be a mapping"))
@@ -367,6 +413,9 @@ type Options struct {
 	env   Env
 	used  map[string]bool
 	subs  []*Options
+	// secretEnv collects the names of the variables read as credentials
+	// (shared by an Options and its Sub options).
+	secretEnv *[]string
 }
 
 func (o *Options) get(key string) *yaml.Node {
@@ -399,7 +448,7 @@ func (o *Options) Sub(key string) *Options {
 		o.errAt(n, "write "+key+": as a mapping", "option %s must be a mapping", key)
 		return nil
 	}
-	sub := &Options{file: o.file, node: n, diags: o.diags, env: o.env, used: map[string]bool{}}
+	sub := &Options{file: o.file, node: n, diags: o.diags, env: o.env, used: map[string]bool{}, secretEnv: o.secretEnv}
 	o.subs = append(o.subs, sub)
 	return sub
 }
@@ -546,6 +595,24 @@ func (o *Options) EnvName(key string) func() (string, error) {
 			}
 		}
 		return "", diag.List{diag.Errorf(file, pos, "export "+name+" before running elt load", "environment variable %s (option %s) is not set", name, key)}.Err()
+	}
+}
+
+// SecretEnvName is EnvName for a credential: the variable's value is a
+// secret of the invocation (Loader.SecretValues), scrubbed from what elt
+// prints and writes.
+func (o *Options) SecretEnvName(key string) func() (string, error) {
+	read := o.EnvName(key)
+	if read != nil {
+		o.secretName(o.get(key).Value)
+	}
+	return read
+}
+
+// secretName marks an environment variable as holding a credential.
+func (o *Options) secretName(name string) {
+	if o.secretEnv != nil {
+		*o.secretEnv = append(*o.secretEnv, name)
 	}
 }
 

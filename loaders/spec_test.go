@@ -158,3 +158,51 @@ func TestLoaderShares(t *testing.T) {
 		}
 	}
 }
+
+// Every credential a loader reads from the environment is one of its
+// SecretValues (with the password inside a DSN), and Run scrubs them from
+// its error and from _elt_loads.error_message even when the caller gives
+// no secrets.
+func TestLoaderSecretValues(t *testing.T) {
+	env := map[string]string{"TOKEN": "tok-abcdef", "USER": "someone", "PASS": "pa55word!", "KEY": "k3y-value",
+		"URL": "postgres://u:urlpass99@db.example:5432/x", "KV": "host=db user=u password=kvpass99 dbname=x",
+		"KID": "AKIAEXAMPLE", "SEC": "s3cr3t-key", "AWS_SECRET_ACCESS_KEY": "aws-default-secret"}
+	cases := []struct {
+		options, connector string
+		want               []string
+	}{
+		{"base_url: http://x\n      auth: {type: bearer, token_env: TOKEN}", "http", []string{"tok-abcdef"}},
+		{"base_url: http://x\n      auth: {type: basic, username_env: USER, password_env: PASS}", "http", []string{"pa55word!"}},
+		{"base_url: http://x\n      auth: {type: api_key, value_env: KEY}", "http", []string{"k3y-value"}},
+		{"dsn_env: URL\n      table: t", "postgres", []string{env["URL"], "urlpass99"}},
+		{"dsn_env: KV\n      table: t", "postgres", []string{env["KV"], "kvpass99"}},
+		{"path: s3://b/x.csv\n      credentials: {key_id_env: KID, secret_env: SEC}", "files", []string{"AKIAEXAMPLE", "s3cr3t-key"}},
+		{"path: s3://b/x.csv", "files", []string{"aws-default-secret"}},
+		{"path: data/x.csv", "files", nil},
+	}
+	for _, tc := range cases {
+		l := parseOne(t, fmt.Sprintf("loaders:\n  - name: a\n    connector: %s\n    lands: {source: raw, table: t}\n    options:\n      %s\n", tc.connector, tc.options), env)
+		if got := l.SecretValues(); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: SecretValues() = %q, want %q", tc.options, got, tc.want)
+		}
+	}
+
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "no access for %s", r.Header.Get("Authorization"))
+	}))
+	defer ts.Close()
+	l := parseOne(t, fmt.Sprintf("loaders:\n  - name: a\n    connector: http\n    lands: {source: raw, table: t}\n    options:\n      base_url: %s\n      auth: {type: bearer, token_env: TOKEN}\n", ts.URL), env)
+	a := openDuck(t, "")
+	res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+	if res.Err == nil || strings.Contains(res.Err.Error(), "tok-abcdef") || !strings.Contains(res.Err.Error(), "no access for Bearer *****") {
+		t.Fatalf("want the 403 with the token masked, got %v", res.Err)
+	}
+	r, err := a.Query(context.Background(), "select error_message from raw._elt_loads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := str(r.Rows[0][0]); strings.Contains(msg, "tok-abcdef") || !strings.Contains(msg, "Bearer *****") {
+		t.Fatalf("_elt_loads.error_message = %q", msg)
+	}
+}

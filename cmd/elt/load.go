@@ -36,9 +36,9 @@ func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Write
 	if err != nil {
 		return err
 	}
-	all, err := loaders.Discover(ctx, s.proj, env.lookupEnv)
+	all, err := s.discoverLoaders(ctx)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	var chosen []*loaders.Loader
 	for _, l := range all {
@@ -66,6 +66,20 @@ func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Write
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d %s failed", failed, plural(failed, "loader", "loaders"))}
 	}
 	return nil
+}
+
+// discoverLoaders reads the project's loaders and makes the credentials
+// they read from the environment secrets of the invocation, so that no
+// output, log or artifact shows them.
+func (s *session) discoverLoaders(ctx context.Context) ([]*loaders.Loader, error) {
+	all, err := loaders.Discover(ctx, s.proj, s.env.lookupEnv)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	for _, l := range all {
+		s.env.secrets.Add(l.SecretValues()...)
+	}
+	return all, nil
 }
 
 // runLoaders runs loaders on the target's threads (--threads), printing
@@ -104,7 +118,7 @@ func (s *session) runLoaders(ctx context.Context, chosen []*loaders.Loader) int 
 		s.log.info("LoaderStart", fmt.Sprintf("%s START load %s into %s", prefix, l.Name, s.adapter.Dialect().RenderRelation(rel)),
 			map[string]any{"loader": l.Name, "connector": l.Connector, "relation": s.adapter.Dialect().RenderRelation(rel)})
 		var lastLine time.Time
-		res := loaders.Run(ctx, s.adapter, l, rel, loaders.RunOptions{Prepared: prepared[[2]string{rel.Database, rel.Schema}], Progress: func(p loaders.Progress) {
+		res := loaders.Run(ctx, s.adapter, l, rel, loaders.RunOptions{Prepared: prepared[[2]string{rel.Database, rel.Schema}], Secrets: s.env.secrets, Progress: func(p loaders.Progress) {
 			// One line a second at most: a million-row load stays readable.
 			if time.Since(lastLine) < time.Second {
 				return
@@ -186,9 +200,9 @@ func chainsOf(keys [][]string) [][]int {
 // as the parent of the source it lands (loader -> source -> models), so
 // that elt build --select +mart selects them. It returns them by id.
 func (s *session) addLoaders(ctx context.Context) (map[string]*loaders.Loader, error) {
-	all, err := loaders.Discover(ctx, s.proj, s.env.lookupEnv)
+	all, err := s.discoverLoaders(ctx)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, err
 	}
 	if len(all) == 0 {
 		return nil, nil

@@ -370,3 +370,67 @@ func TestChainsOf(t *testing.T) {
 		}
 	}
 }
+
+// A loader's credentials (here token_env) are secrets of the invocation:
+// an API that echoes the token in its error body does not put it on the
+// console, in logs/dbt.log or in _elt_loads.error_message.
+func TestLoaderCredentialsAreSecrets(t *testing.T) {
+	const token = "tok-SUPERSECRET-123"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error": "invalid credentials: %s"}`, r.Header.Get("Authorization"))
+	}))
+	defer api.Close()
+	dir := starterProject(t)
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: items\n")
+	writeFile(t, dir, "loaders/api.yml", `loaders:
+  - name: items_api
+    connector: http
+    lands: {source: raw, table: items}
+    options:
+      base_url: `+api.URL+`
+      auth: {type: bearer, token_env: ITEMS_TOKEN}
+`)
+	for _, format := range []string{"text", "json"} {
+		res := eltWith(t, dir, map[string]string{"ITEMS_TOKEN": token}, "load", "--log-format", format, "--log-path", "logs")
+		if res.code == 0 {
+			t.Fatalf("want a failed load\n%s%s", res.stdout, res.stderr)
+		}
+		out := res.stdout + res.stderr
+		if !strings.Contains(out, "HTTP 401") || !strings.Contains(out, "Bearer *****") {
+			t.Fatalf("want the 401 with the token masked:\n%s", out)
+		}
+		if strings.Contains(out, "SUPERSECRET") {
+			t.Fatalf("%s output shows the token:\n%s", format, out)
+		}
+	}
+	logs, err := os.ReadFile(filepath.Join(dir, "logs", "dbt.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(logs), "SUPERSECRET") || !strings.Contains(string(logs), "Bearer *****") {
+		t.Fatalf("logs/dbt.log shows the token, or not the masked error:\n%s", logs)
+	}
+	db := openDB(t, filepath.Join(dir, "demo.duckdb"))
+	var msgs []string
+	rows, err := db.Query("select error_message from raw._elt_loads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("want 2 failed loads in _elt_loads, got %q", msgs)
+	}
+	for _, m := range msgs {
+		if strings.Contains(m, "SUPERSECRET") || !strings.Contains(m, "Bearer *****") {
+			t.Fatalf("_elt_loads.error_message: %q", m)
+		}
+	}
+}
