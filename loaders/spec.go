@@ -138,8 +138,9 @@ var loaderKeys = []string{"name", "connector", "description", "lands", "write_di
 
 // Discover reads every loader file of p (YAML files under loader-paths,
 // default ["loaders"]) and checks each loader against the declared
-// sources. All problems are returned at once, positioned.
-func Discover(ctx context.Context, p *project.Project, env Env) ([]*Loader, error) {
+// sources. All problems are returned at once, positioned; warnings (a key
+// written twice) come with the loaders.
+func Discover(ctx context.Context, p *project.Project, env Env) ([]*Loader, diag.List, error) {
 	var diags diag.List
 	dirs := []string{"loaders"}
 	if v, ok := p.Config.Raw["loader-paths"]; ok {
@@ -155,7 +156,7 @@ func Discover(ctx context.Context, p *project.Project, env Env) ([]*Loader, erro
 		}
 		if !ok {
 			diags.Add(diag.Errorf("dbt_project.yml", p.Config.KeyPos["loader-paths"], `write loader-paths: ["loaders"]`, "loader-paths must be a list of folder names"))
-			return nil, diags.Err()
+			return nil, nil, diags.Err()
 		}
 	}
 	var found []string
@@ -217,9 +218,9 @@ func Discover(ctx context.Context, p *project.Project, env Env) ([]*Loader, erro
 		l.SourceID = id
 	}
 	if diags.HasErrors() {
-		return nil, diags.Errors().Err()
+		return nil, nil, diags.Errors().Err()
 	}
-	return out, nil
+	return out, diags.Warnings(), nil
 }
 
 // parseFile reads one loader file: a mapping with a `loaders:` list.
@@ -242,9 +243,14 @@ func parseFile(file string, src []byte, env Env, diags *diag.List) []*Loader {
 		diags.Add(diag.Errorf(file, posOf(root), "start the file with `loaders:`", "a loader file must be a mapping with a loaders: list"))
 		return nil
 	}
+	// A key written twice keeps its last value, as in dbt's YAML files,
+	// with a warning naming both lines.
+	for _, w := range yamlsafe.DuplicateKeys(file, root) {
+		diags.Add(w)
+	}
 	var out []*Loader
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
+	for _, kv := range yamlsafe.Pairs(root) {
+		k, v := kv[0], kv[1]
 		if k.Value != "loaders" {
 			diags.Add(diag.Errorf(file, posOf(k), "a loader file has only a loaders: list", "unknown key %q in a loader file", k.Value))
 			continue
@@ -271,8 +277,8 @@ func parseLoader(file string, n *yaml.Node, env Env, diags *diag.List) *Loader {
 	l := &Loader{File: file, Pos: posOf(n), Disposition: Append, Contract: Evolve}
 	var optsNode *yaml.Node
 	var connPos diag.Pos
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	for _, kv := range yamlsafe.Pairs(n) {
+		k, v := kv[0], kv[1]
 		switch k.Value {
 		case "name":
 			l.Name = v.Value
@@ -367,8 +373,8 @@ func parseLands(file string, l *Loader, v *yaml.Node, diags *diag.List) {
 		diags.Add(diag.Errorf(file, posOf(v), "write lands: {source: raw, table: orders}", "lands must be a mapping"))
 		return
 	}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := v.Content[i], v.Content[i+1]
+	for _, kv := range yamlsafe.Pairs(v) {
+		k, val := kv[0], kv[1]
 		switch k.Value {
 		case "source":
 			l.Source = val.Value
@@ -423,7 +429,8 @@ func (o *Options) get(key string) *yaml.Node {
 		o.used = map[string]bool{}
 	}
 	o.used[key] = true
-	for i := 0; i+1 < len(o.node.Content); i += 2 {
+	// The last value of a key written twice, as Pairs and dbt keep.
+	for i := len(o.node.Content) - 2; i >= 0; i -= 2 {
 		if o.node.Content[i].Value == key {
 			return o.node.Content[i+1]
 		}
@@ -558,8 +565,8 @@ func (o *Options) Map(key string) map[string]string {
 		return nil
 	}
 	out := map[string]string{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		out[n.Content[i].Value] = n.Content[i+1].Value
+	for _, kv := range yamlsafe.Pairs(n) {
+		out[kv[0].Value] = kv[1].Value
 	}
 	return out
 }
@@ -627,8 +634,8 @@ func (o *Options) has(key string) bool {
 
 // checkUnknown reports every option no connector read, recursively for Sub options it read.
 func (o *Options) checkUnknown() {
-	for i := 0; i+1 < len(o.node.Content); i += 2 {
-		k := o.node.Content[i]
+	for _, kv := range yamlsafe.Pairs(o.node) {
+		k := kv[0]
 		if !o.used[k.Value] {
 			known := make([]string, 0, len(o.used))
 			for u := range o.used {

@@ -206,3 +206,45 @@ func TestLoaderSecretValues(t *testing.T) {
 		t.Fatalf("_elt_loads.error_message = %q", msg)
 	}
 }
+
+// A key written twice in a loader file keeps its last value (options
+// included), as in dbt's YAML files, with a warning naming both lines.
+func TestLoaderDuplicateKeys(t *testing.T) {
+	src := `loaders:
+  - name: a
+    connector: files
+    lands: {source: raw, table: t}
+    write_disposition: append
+    write_disposition: merge
+    primary_key: [x, y]
+    primary_key: [id]
+    options:
+      path: data/nonexistent.csv
+      delimiter: ";"
+      path: data/customers.csv
+`
+	var diags diag.List
+	ls := parseFile("loaders/test.yml", []byte(src), nil, &diags)
+	if diags.HasErrors() || len(ls) != 1 {
+		t.Fatalf("parse: %v", diags.Err())
+	}
+	l := ls[0]
+	if got := l.Conn.(*files).paths; fmt.Sprint(got) != "[data/customers.csv]" {
+		t.Errorf("path %v, want the last value data/customers.csv", got)
+	}
+	if l.Disposition != Merge || fmt.Sprint(l.PrimaryKey) != "[id]" {
+		t.Errorf("write_disposition %s, primary_key %v: want merge on [id]", l.Disposition, l.PrimaryKey)
+	}
+	var got []string
+	for _, w := range diags.Warnings() {
+		got = append(got, strings.SplitN(w.Error(), "\n", 2)[0])
+	}
+	want := []string{
+		"loaders/test.yml:6:5: warning: write_disposition is set twice (first at line 5); the value at line 6 is used",
+		"loaders/test.yml:8:5: warning: primary_key is set twice (first at line 7); the value at line 8 is used",
+		"loaders/test.yml:12:7: warning: path is set twice (first at line 10); the value at line 12 is used",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("warnings\n got %q\nwant %q", got, want)
+	}
+}

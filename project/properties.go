@@ -13,6 +13,7 @@ import (
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/par"
+	"github.com/elt-dev/elt/internal/yamlsafe"
 )
 
 // propertyKeys are the top-level keys of properties YAML. elt acts on models,
@@ -85,7 +86,7 @@ func (l *loader) parseAhead(f *diskFile) *parsedYAML {
 	c := l.opts.FileCache
 	if c != nil {
 		if root, ok := c.treeFor(f.rel, f.sum); ok {
-			return &parsedYAML{root: root, warnings: duplicateKeyWarnings(f.rel, root)}
+			return &parsedYAML{root: root, warnings: yamlsafe.DuplicateKeys(f.rel, root)}
 		}
 	}
 	root, d := parseYAML(f.rel, f.bytes())
@@ -94,7 +95,7 @@ func (l *loader) parseAhead(f *diskFile) *parsedYAML {
 	}
 	out := &parsedYAML{root: root, err: d}
 	if d == nil {
-		out.warnings = duplicateKeyWarnings(f.rel, root)
+		out.warnings = yamlsafe.DuplicateKeys(f.rel, root)
 	}
 	return out
 }

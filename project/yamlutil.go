@@ -55,7 +55,7 @@ func (l *loader) parseYAMLFile(file string, src []byte) (*yaml.Node, bool) {
 		l.diags.Add(*d)
 		return nil, false
 	}
-	for _, w := range duplicateKeyWarnings(file, root) {
+	for _, w := range yamlsafe.DuplicateKeys(file, root) {
 		l.diags.Add(w)
 	}
 	return root, true
@@ -102,7 +102,7 @@ type pair struct {
 // pairs lists a mapping's entries in order, expanding "<<" merge keys the way
 // YAML loaders do: keys written in the mapping win over merged ones. A key
 // written twice keeps its first place and takes its last value, as dbt's
-// YAML loader (PyYAML) does; duplicateKeyWarnings tells the user.
+// YAML loader (PyYAML) does; yamlsafe.DuplicateKeys tells the user.
 func pairs(n *yaml.Node) []pair { return pairsIn(nil, n) }
 
 // pairBuf is room for the pairs of most mappings, for pairsIn on the
@@ -229,60 +229,6 @@ func lastValueWins(ps []pair) []pair {
 // smallMapping is the size up to which lastValueWins looks for repeated
 // keys by comparing every pair, which costs less than a map.
 const smallMapping = 16
-
-// duplicateKeyWarnings warns once for every key written twice in one
-// mapping anywhere in the document, naming both lines and saying which
-// value is used.
-func duplicateKeyWarnings(file string, root *yaml.Node) []diag.Diagnostic {
-	var out []diag.Diagnostic
-	// Only an anchored node could be met twice; the walk does not follow
-	// aliases, but a map of every node of a large file is costly.
-	visited := map[*yaml.Node]bool{}
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n == nil || n.Kind == yaml.AliasNode || (n.Anchor != "" && visited[n]) {
-			return
-		}
-		if n.Anchor != "" {
-			visited[n] = true
-		}
-		if n.Kind == yaml.MappingNode {
-			// Most mappings have a few keys: look back instead of
-			// building a map for each.
-			var seen map[string]*yaml.Node
-			if len(n.Content) > 32 {
-				seen = map[string]*yaml.Node{}
-			}
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k := n.Content[i]
-				if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" || k.Value == "<<" {
-					continue
-				}
-				var prev *yaml.Node
-				if seen != nil {
-					prev = seen[k.Value]
-					seen[k.Value] = k
-				} else {
-					for j := i - 2; j >= 0; j -= 2 {
-						if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Tag != "!!merge" && p.Value == k.Value {
-							prev = p
-							break
-						}
-					}
-				}
-				if prev != nil {
-					out = append(out, diag.Warnf(file, posOf(k), "remove one of them",
-						"%s is set twice (first at line %d); the value at line %d is used", k.Value, prev.Line, k.Line))
-				}
-			}
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(root)
-	return out
-}
 
 func isMapping(n *yaml.Node) bool  { n = deref(n); return n != nil && n.Kind == yaml.MappingNode }
 func isSequence(n *yaml.Node) bool { n = deref(n); return n != nil && n.Kind == yaml.SequenceNode }

@@ -194,8 +194,11 @@ func (j *Job) crontab() string {
 
 // Jobs are the jobs of a project, in file order.
 type Jobs struct {
-	List   []*Job
-	byName map[string]*Job
+	List []*Job
+	// Warnings are what the file does that works but is likely a
+	// mistake (a key written twice: its last value is used).
+	Warnings diag.List
+	byName   map[string]*Job
 }
 
 // Get returns the job named name, or nil.
@@ -252,8 +255,11 @@ func Parse(file string, src []byte) (*Jobs, error) {
 		p.errAt(root, "start the file with `jobs:`", "%s must be a mapping with a jobs: list", file)
 		return nil, p.diags.Err()
 	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
+	// A key written twice keeps its last value, as in dbt's YAML files,
+	// with a warning naming both lines.
+	js.Warnings = yamlsafe.DuplicateKeys(file, root)
+	for _, kv := range yamlsafe.Pairs(root) {
+		k, v := kv[0], kv[1]
 		if k.Value != "jobs" {
 			p.errAt(k, "the file has only a jobs: list", "unknown key %q in %s", k.Value, file)
 			continue
@@ -306,8 +312,8 @@ func (p *parser) job(n *yaml.Node) *Job {
 	j := &Job{Pos: posOf(n), Concurrency: ConcurrencySkip, Catchup: CatchupNone, Retries: Retries{Backoff: 10 * time.Second, MaxBackoff: 10 * time.Minute}}
 	var cronNode, commandNode *yaml.Node
 	flagKeys := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	for _, kv := range yamlsafe.Pairs(n) {
+		k, v := kv[0], kv[1]
 		if commandFlags[k.Value] {
 			flagKeys[k.Value] = k
 		}
@@ -540,8 +546,8 @@ func (p *parser) retries(v *yaml.Node, r *Retries) {
 		p.errAt(v, "write retries: 3 or retries: {count: 3, backoff: 30s, max_backoff: 10m}", "retries must be a number or a mapping")
 		return
 	}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := v.Content[i], v.Content[i+1]
+	for _, kv := range yamlsafe.Pairs(v) {
+		k, val := kv[0], kv[1]
 		switch k.Value {
 		case "count":
 			r.Count = p.positiveInt(val, "retries.count")
@@ -571,8 +577,8 @@ func (p *parser) notify(v *yaml.Node) []Notification {
 			continue
 		}
 		nt := Notification{On: []string{StatusFailed, StatusTimeout, StatusInterrupted}}
-		for i := 0; i+1 < len(it.Content); i += 2 {
-			k, val := it.Content[i], it.Content[i+1]
+		for _, kv := range yamlsafe.Pairs(it) {
+			k, val := kv[0], kv[1]
 			switch k.Value {
 			case "on":
 				nt.On = p.strList(val, "notify.on")

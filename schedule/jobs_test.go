@@ -144,3 +144,40 @@ func TestExampleJobs(t *testing.T) {
 		t.Errorf("jobs %s", got)
 	}
 }
+
+// A key written twice in jobs.yml keeps its last value, as in dbt's YAML
+// files, with a warning naming both lines; a mapping written twice is not
+// merged with the first.
+func TestParseJobsDuplicateKeys(t *testing.T) {
+	src := `jobs:
+  - name: nightly
+    cron: "0 2 * * *"
+    command: build
+    retries: {count: 2, backoff: 1m}
+    command: test
+    retries: {count: 5, count: 3}
+`
+	js, err := Parse("jobs.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := js.Get("nightly")
+	if n.Command != "test" {
+		t.Errorf("command %q, want the last value, test", n.Command)
+	}
+	if want := (Retries{Count: 3, Backoff: 10 * time.Second, MaxBackoff: 10 * time.Minute}); n.Retries != want {
+		t.Errorf("retries %+v, want %+v (the last mapping, its last count, defaults for the rest)", n.Retries, want)
+	}
+	var got []string
+	for _, w := range js.Warnings {
+		got = append(got, w.Error())
+	}
+	want := []string{
+		"jobs.yml:6:5: warning: command is set twice (first at line 4); the value at line 6 is used\n  hint: remove one of them",
+		"jobs.yml:7:5: warning: retries is set twice (first at line 5); the value at line 7 is used\n  hint: remove one of them",
+		"jobs.yml:7:25: warning: count is set twice (first at line 7); the value at line 7 is used\n  hint: remove one of them",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings\n got %q\nwant %q", got, want)
+	}
+}

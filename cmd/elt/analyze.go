@@ -36,7 +36,7 @@ func analyzeCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if output != "text" && output != "json" {
 		return usageErr(fmt.Errorf("--output must be text or json, not %q", output))
 	}
-	je, err := openJobs(ctx, f, env)
+	je, err := openJobs(ctx, f, env, stderr)
 	if err != nil {
 		return err
 	}

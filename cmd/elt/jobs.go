@@ -36,7 +36,7 @@ func newServeCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Com
 		Short: "Run the jobs of jobs.yml on their schedules, with metrics, a JSON API and a web page on --addr",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return serveCommand(cmd.Context(), f, env, stdout, addr, heartbeat)
+			return serveCommand(cmd.Context(), f, env, stdout, stderr, addr, heartbeat)
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", defaultServeAddr, "address for /metrics, /healthz, the JSON API and the web page (empty: none)")
@@ -51,7 +51,7 @@ func newJobsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 		Short: "List the jobs with their schedule, last run and health",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return jobsListCommand(cmd.Context(), f, env, stdout)
+			return jobsListCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
 	runCmd := &cobra.Command{
@@ -59,7 +59,7 @@ func newJobsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 		Short: "Run a job now, with its retries and timeout, and record it in the run history",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return jobsRunCommand(cmd.Context(), f, env, stdout, args[0])
+			return jobsRunCommand(cmd.Context(), f, env, stdout, stderr, args[0])
 		},
 	}
 	var limit int
@@ -68,7 +68,7 @@ func newJobsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 		Short: "Show a job's recent runs, newest first",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return jobsHistoryCommand(cmd.Context(), f, env, stdout, args[0], limit)
+			return jobsHistoryCommand(cmd.Context(), f, env, stdout, stderr, args[0], limit)
 		},
 	}
 	hist.Flags().IntVar(&limit, "limit", 20, "how many runs to show")
@@ -82,7 +82,7 @@ func newJobsCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 			if !airflow {
 				return usageErr(errors.New("say which scheduler to export to: --airflow"))
 			}
-			return jobsExportCommand(cmd.Context(), f, env, stdout, output)
+			return jobsExportCommand(cmd.Context(), f, env, stdout, stderr, output)
 		},
 	}
 	export.Flags().BoolVar(&airflow, "airflow", false, "write an Airflow DAG file (one DAG per job)")
@@ -100,7 +100,9 @@ type jobsEnv struct {
 	runs  *schedule.Runs
 }
 
-func openJobs(ctx context.Context, f *flags, env environment) (*jobsEnv, error) {
+// openJobs reads the project and jobs.yml, printing the file's warnings
+// to stderr, and opens the run history.
+func openJobs(ctx context.Context, f *flags, env environment, stderr io.Writer) (*jobsEnv, error) {
 	p, err := project.Load(ctx, project.Options{
 		ProjectDir: f.projectDir, WorkDir: env.workDir, ProfilesDir: f.profilesDir, HomeDir: env.homeDir,
 		Target: f.target, Profile: f.profile, Env: env.lookupEnv, TargetPath: f.targetPath,
@@ -109,9 +111,9 @@ func openJobs(ctx context.Context, f *flags, env environment) (*jobsEnv, error) 
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	jobs, err := schedule.Load(ctx, p.Root)
+	jobs, err := loadJobs(ctx, p.Root, stderr)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, err
 	}
 	cfg, enabled, err := historyConfig(p, p.Target, env.lookupEnv)
 	if err != nil {
@@ -126,6 +128,19 @@ func openJobs(ctx context.Context, f *flags, env environment) (*jobsEnv, error) 
 		return nil, &exitError{code: exitFailed, err: err}
 	}
 	return &jobsEnv{proj: p, jobs: jobs, store: st, runs: schedule.NewRuns(st)}, nil
+}
+
+// loadJobs reads jobs.yml and prints its warnings (a key written twice)
+// to stderr, where they never mix with a command's output.
+func loadJobs(ctx context.Context, root string, stderr io.Writer) (*schedule.Jobs, error) {
+	jobs, err := schedule.Load(ctx, root)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	for _, w := range jobs.Warnings {
+		fmt.Fprintln(stderr, w.Error())
+	}
+	return jobs, nil
 }
 
 // runner runs job commands as child processes of this same binary, in the
@@ -210,8 +225,8 @@ func (je *jobsEnv) nodeTimings(ctx context.Context, _ *schedule.Job, run schedul
 	return out
 }
 
-func serveCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, addr string, heartbeat time.Duration) error {
-	je, err := openJobs(ctx, f, env)
+func serveCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, addr string, heartbeat time.Duration) error {
+	je, err := openJobs(ctx, f, env, stderr)
 	if err != nil {
 		return err
 	}
@@ -269,8 +284,8 @@ func memoryLimit() int64 {
 	return 0
 }
 
-func jobsListCommand(ctx context.Context, f *flags, env environment, stdout io.Writer) error {
-	je, err := openJobs(ctx, f, env)
+func jobsListCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer) error {
+	je, err := openJobs(ctx, f, env, stderr)
 	if err != nil {
 		return err
 	}
@@ -306,8 +321,8 @@ func jobsListCommand(ctx context.Context, f *flags, env environment, stdout io.W
 	return tw.Flush()
 }
 
-func jobsRunCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, name string) error {
-	je, err := openJobs(ctx, f, env)
+func jobsRunCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, name string) error {
+	je, err := openJobs(ctx, f, env, stderr)
 	if err != nil {
 		return err
 	}
@@ -342,8 +357,8 @@ func jobsRunCommand(ctx context.Context, f *flags, env environment, stdout io.Wr
 	return nil
 }
 
-func jobsHistoryCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, name string, limit int) error {
-	je, err := openJobs(ctx, f, env)
+func jobsHistoryCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, name string, limit int) error {
+	je, err := openJobs(ctx, f, env, stderr)
 	if err != nil {
 		return err
 	}
@@ -375,14 +390,14 @@ func jobsHistoryCommand(ctx context.Context, f *flags, env environment, stdout i
 	return tw.Flush()
 }
 
-func jobsExportCommand(ctx context.Context, f *flags, env environment, stdout io.Writer, output string) error {
+func jobsExportCommand(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, output string) error {
 	p, err := loadProjectOnly(ctx, f, env)
 	if err != nil {
 		return err
 	}
-	jobs, err := schedule.Load(ctx, p.Root)
+	jobs, err := loadJobs(ctx, p.Root, stderr)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -68,13 +68,17 @@ func loadCommand(ctx context.Context, f *flags, env environment, stdout io.Write
 	return nil
 }
 
-// discoverLoaders reads the project's loaders and makes the credentials
+// discoverLoaders reads the project's loaders, logs their files'
+// warnings, and makes the credentials
 // they read from the environment secrets of the invocation, so that no
 // output, log or artifact shows them.
 func (s *session) discoverLoaders(ctx context.Context) ([]*loaders.Loader, error) {
-	all, err := loaders.Discover(ctx, s.proj, s.env.lookupEnv)
+	all, warnings, err := loaders.Discover(ctx, s.proj, s.env.lookupEnv)
 	if err != nil {
 		return nil, usageErr(err)
+	}
+	for _, w := range warnings {
+		s.log.warn("ProjectWarning", w.Error(), nil)
 	}
 	for _, l := range all {
 		s.env.secrets.Add(l.SecretValues()...)

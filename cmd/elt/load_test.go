@@ -434,3 +434,40 @@ func TestLoaderCredentialsAreSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A key written twice in loaders/*.yml or jobs.yml keeps its last value
+// with a warning naming both lines, as properties YAML does: the loader
+// reads the last path, the job runs the last command.
+func TestLoaderAndJobDuplicateKeysWarn(t *testing.T) {
+	dir := starterProject(t)
+	writeFile(t, dir, "data/customers.csv", "id;name\n1;Ann\n2;Bob\n")
+	writeFile(t, dir, "models/sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: customers\n")
+	writeFile(t, dir, "loaders/raw.yml", `loaders:
+  - name: customers_csv
+    connector: files
+    lands: {source: raw, table: customers}
+    write_disposition: replace
+    options:
+      path: data/nonexistent.csv
+      delimiter: ";"
+      path: data/customers.csv
+`)
+	res := elt(t, dir, "load")
+	if res.code != 0 {
+		t.Fatalf("load: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stdout+res.stderr, "loaders/raw.yml:9:7: warning: path is set twice (first at line 7); the value at line 9 is used", "OK loaded customers_csv")
+	var n int
+	if err := openDB(t, filepath.Join(dir, "demo.duckdb")).QueryRow("select count(*) from raw.customers").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("raw.customers: want 2 rows from data/customers.csv, got %d (%v)", n, err)
+	}
+	writeFile(t, dir, "jobs.yml", "jobs:\n  - name: nightly\n    cron: \"0 2 * * *\"\n    command: build\n    command: test\n")
+	res = elt(t, dir, "jobs", "export", "--airflow")
+	if res.code != 0 {
+		t.Fatalf("jobs export: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stderr, "jobs.yml:5:5: warning: command is set twice (first at line 4); the value at line 5 is used")
+	if strings.Contains(res.stdout, "warning") || !strings.Contains(res.stdout, `"test"`) {
+		t.Fatalf("the DAG file holds the warning, or not the last command:\n%s", res.stdout)
+	}
+}

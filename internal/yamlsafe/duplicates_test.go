@@ -1,4 +1,4 @@
-package project
+package yamlsafe
 
 import (
 	"fmt"
@@ -39,7 +39,7 @@ func TestDuplicateKeyWarnings(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, d := range duplicateKeyWarnings("f.yml", &root) {
+			for _, d := range DuplicateKeys("f.yml", &root) {
 				got = append(got, strings.SplitN(d.Error(), "\n", 2)[0])
 			}
 			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
