@@ -44,7 +44,7 @@ func TestNestedArraysInChildTables(t *testing.T) {
 				}
 			}
 			yaml := func(disp string) *Loader {
-				return parseOne(t, fmt.Sprintf("loaders:\n  - name: n\n    connector: http\n    lands: {source: raw, table: orders}\n    write_disposition: %s\n    primary_key: id\n    options: {base_url: %s, nested_arrays: table}\n", disp, ts.URL), nil)
+				return parseOne(t, fmt.Sprintf("loaders:\n  - name: n\n    connector: http\n    lands: {source: raw, table: orders}\n    write_disposition: %s\n%s    options: {base_url: %s, nested_arrays: table}\n", disp, keyFor(disp), ts.URL), nil)
 			}
 			body = `[{"id": 1, "items": [{"sku": "a", "parts": [10, 11]}, {"sku": "b", "parts": []}], "tags": ["x", "y"]},
 			         {"id": 2, "items": [], "tags": ["z"]}]`

@@ -36,7 +36,7 @@ func landAtOnce(t *testing.T, a adapters.Adapter, database string, n int) {
 			t.Fatal(err)
 		}
 		disp := []string{"replace", "merge", "append"}[i%3]
-		ls[i] = parseOne(t, fmt.Sprintf("loaders:\n  - name: c%d\n    connector: files\n    lands: {source: raw, table: c%d}\n    write_disposition: %s\n    primary_key: id\n    options:\n      path: %s\n", i, i, disp, path), nil)
+		ls[i] = parseOne(t, fmt.Sprintf("loaders:\n  - name: c%d\n    connector: files\n    lands: {source: raw, table: c%d}\n    write_disposition: %s\n%s    options:\n      path: %s\n", i, i, disp, keyFor(disp), path), nil)
 	}
 	for round := range 2 {
 		errs := make([]error, n)

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/secrets"
 )
 
@@ -814,14 +816,25 @@ func (e *engine) dedupe(rows [][]any) [][]any {
 	return out
 }
 
+// checkPrimaryKey stops a merge whose primary_key names a column the
+// data does not have (cols), at primary_key's line, before any row lands:
+// the first load as much as the ones after it.
+func (e *engine) checkPrimaryKey(cols []string) error {
+	for _, k := range e.l.PrimaryKey {
+		if !slices.Contains(cols, normalizeName(k)) {
+			return diag.List{diag.Errorf(e.l.File, e.l.PrimaryKeyPos, "name the columns that identify a row, e.g. primary_key: id",
+				"primary_key column %q is not in the data of loader %s (its columns: %s)", k, e.l.Name, strings.Join(cols, ", "))}.Err()
+		}
+	}
+	return nil
+}
+
 // merge upserts a page: rows go to a staging table, rows of the target
 // with the same key are deleted, and the staged rows inserted, all in the
 // page's transaction.
 func (e *engine) merge(ctx context.Context, tx adapters.BulkTx, rows [][]any) error {
-	for _, k := range e.l.PrimaryKey {
-		if _, ok := e.sch.lookup(normalizeName(k)); !ok {
-			return fmt.Errorf("primary_key column %q is not in the data", k)
-		}
+	if err := e.checkPrimaryKey(e.sch.names()); err != nil {
+		return err
 	}
 	stage := adapters.Relation{Database: e.rel.Database, Schema: e.rel.Schema, Identifier: e.rel.Identifier + "__elt_stage"}
 	if err := tx.Exec(ctx, "drop table if exists "+e.r(stage)); err != nil {

@@ -39,7 +39,7 @@ func TestFilesIntoDuckDB(t *testing.T) {
 		}
 	}
 	loader := func(disp, path, extra string) *Loader {
-		return parseOne(t, fmt.Sprintf("loaders:\n  - name: f\n    connector: files\n    lands: {source: raw, table: t}\n    write_disposition: %s\n    primary_key: id\n    options:\n      path: %s\n%s", disp, path, extra), nil)
+		return parseOne(t, fmt.Sprintf("loaders:\n  - name: f\n    connector: files\n    lands: {source: raw, table: t}\n    write_disposition: %s\n%s    options:\n      path: %s\n%s", disp, keyFor(disp), path, extra), nil)
 	}
 	write("a.tsv", "id\tName\n1\tAnn\n2\tBob\n")
 	if res := Run(ctx, a, loader("append", filepath.Join(dir, "*.tsv"), ""), duckRel(a, "t"), RunOptions{}); res.Err != nil {
@@ -220,7 +220,7 @@ func TestLoadsDoNotRereadTheCatalog(t *testing.T) {
 			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			l := parseOne(t, fmt.Sprintf("loaders:\n  - name: l%d\n    connector: files\n    lands: {source: raw, table: t%d}\n    write_disposition: %s\n    primary_key: id\n    schema_contract: evolve\n    options:\n      path: %s\n", i, i, disp, path), nil)
+			l := parseOne(t, fmt.Sprintf("loaders:\n  - name: l%d\n    connector: files\n    lands: {source: raw, table: t%d}\n    write_disposition: %s\n%s    schema_contract: evolve\n    options:\n      path: %s\n", i, i, disp, keyFor(disp), path), nil)
 			if res := Run(ctx, a, l, duckRel(a, fmt.Sprintf("t%d", i)), RunOptions{}); res.Err != nil {
 				t.Fatalf("round %d, t%d: %v", round, i, res.Err)
 			}

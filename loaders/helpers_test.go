@@ -46,3 +46,12 @@ func queryInt(t testing.TB, a adapters.Adapter, sql string) int64 {
 	}
 	return num(r.Rows[0][0])
 }
+
+// keyFor is the primary_key line a loader of disposition disp takes: only
+// merge reads one.
+func keyFor(disp string) string {
+	if disp == string(Merge) {
+		return "    primary_key: id\n"
+	}
+	return ""
+}

@@ -78,6 +78,15 @@ func (e *engine) runNative(ctx context.Context, expr string) error {
 		}
 		got = append(got, column{name: name, kind: kindOfType(c.DataType)})
 	}
+	if e.l.Disposition == Merge {
+		names := make([]string, len(got))
+		for i, c := range got {
+			names[i] = c.name
+		}
+		if err := e.checkPrimaryKey(names); err != nil {
+			return err
+		}
+	}
 	// What the data needs from the table.
 	var newCols []column
 	type change struct {

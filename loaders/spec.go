@@ -49,8 +49,11 @@ type Loader struct {
 	SourceID    string // "source.<package>.<source>.<table>"
 	Disposition Disposition
 	PrimaryKey  []string
-	Contract    Contract
-	MaxRejected int
+	// PrimaryKeyPos is where primary_key is written, for the errors of
+	// a key the data does not have.
+	PrimaryKeyPos diag.Pos
+	Contract      Contract
+	MaxRejected   int
 	// Conn is the configured connector.
 	Conn Connector
 
@@ -298,6 +301,7 @@ func parseLoader(file string, n *yaml.Node, env Env, diags *diag.List) *Loader {
 				diags.Add(diag.Errorf(file, posOf(v), "use replace, append or merge", "unknown write_disposition %q", v.Value))
 			}
 		case "primary_key":
+			l.PrimaryKeyPos = posOf(v)
 			if v.Kind == yaml.ScalarNode {
 				l.PrimaryKey = []string{v.Value}
 			} else if v.Kind == yaml.SequenceNode {
@@ -334,6 +338,17 @@ func parseLoader(file string, n *yaml.Node, env Env, diags *diag.List) *Loader {
 	}
 	if l.Disposition == Merge && len(l.PrimaryKey) == 0 {
 		diags.Add(diag.Errorf(file, l.Pos, "add primary_key: id", "loader %q merges but has no primary_key", l.Name))
+	}
+	if l.Disposition != Merge && l.PrimaryKey != nil {
+		// Only merge reads the key: elsewhere it would do nothing.
+		diags.Add(diag.Errorf(file, l.PrimaryKeyPos, "remove primary_key, or write write_disposition: merge to upsert on it",
+			"primary_key is used only by write_disposition: merge, and loader %q has write_disposition: %s", l.Name, l.Disposition))
+	}
+	for _, k := range l.PrimaryKey {
+		if k == "" {
+			diags.Add(diag.Errorf(file, l.PrimaryKeyPos, "write primary_key: id, or [a, b]", "primary_key names an empty column"))
+			break
+		}
 	}
 	opts := &Options{file: file, diags: diags, env: env, secretEnv: &l.secretEnv}
 	l.env = env

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,6 +24,8 @@ func TestBadDeclarations(t *testing.T) {
 		{"unknown loader key", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    options: {path: x.csv}\n    disposition: append\n", `loaders/test.yml:6:5: unknown key "disposition" in loader`},
 		{"bad disposition", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    write_disposition: upsert\n    options: {path: x.csv}\n", `loaders/test.yml:5:24: unknown write_disposition "upsert"`},
 		{"merge without key", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    write_disposition: merge\n    options: {path: x.csv}\n", `loaders/test.yml:2:5: loader "a" merges but has no primary_key`},
+		{"key on append", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    primary_key: id\n    options: {path: x.csv}\n", `loaders/test.yml:5:18: primary_key is used only by write_disposition: merge, and loader "a" has write_disposition: append`},
+		{"key on replace", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    write_disposition: replace\n    primary_key: [id]\n    options: {path: x.csv}\n", `loaders/test.yml:6:18: primary_key is used only by write_disposition: merge`},
 		{"bad contract", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    schema_contract: strict\n    options: {path: x.csv}\n", `unknown schema_contract "strict"`},
 		{"bad max_rejected", "loaders:\n  - name: a\n    connector: files\n    lands: {source: s, table: t}\n    max_rejected: lots\n    options: {path: x.csv}\n", `loaders/test.yml:5:19: max_rejected must be a whole number`},
 		{"no lands", "loaders:\n  - name: a\n    connector: files\n    options: {path: x.csv}\n", `needs lands: {source, table}`},
@@ -246,5 +249,40 @@ func TestLoaderDuplicateKeys(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("warnings\n got %q\nwant %q", got, want)
+	}
+}
+
+// A merge whose primary_key names a column the data does not have stops
+// on the first load, at primary_key's line, and lands nothing: through
+// DuckDB's own reader (files) and page by page (http).
+func TestMergeKeyNotInData(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/rows.csv"
+	if err := os.WriteFile(path, []byte("id,v\n1,a\n2,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `[{"id": 1, "v": "a"}, {"id": 2, "v": "b"}]`)
+	}))
+	defer ts.Close()
+	for _, conn := range []string{"files", "http"} {
+		t.Run(conn, func(t *testing.T) {
+			opt := "path: " + path
+			if conn == "http" {
+				opt = "base_url: " + ts.URL
+			}
+			l := parseOne(t, fmt.Sprintf("loaders:\n  - name: m\n    connector: %s\n    lands: {source: raw, table: t}\n    write_disposition: merge\n    primary_key: [k1, id]\n    options:\n      %s\n", conn, opt), nil)
+			a := openDuck(t, "")
+			for load := 1; load <= 2; load++ {
+				res := Run(context.Background(), a, l, duckRel(a, "t"), RunOptions{})
+				want := `loaders/test.yml:6:18: primary_key column "k1" is not in the data of loader m (its columns: id, v)`
+				if res.Err == nil || !strings.Contains(res.Err.Error(), want) {
+					t.Fatalf("load %d: want %q, got %v", load, want, res.Err)
+				}
+			}
+			if n := queryInt(t, a, "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 't'"); n != 0 {
+				t.Fatalf("the failed merge created raw.t")
+			}
+		})
 	}
 }
