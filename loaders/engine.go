@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,11 @@ type Page struct {
 	// Checkpoint is where to resume after this page ("" when the
 	// connector cannot resume).
 	Checkpoint string
+	// Cursor, when the connector knows it, is the page's highest cursor
+	// value in the source's own order (a database's collation and types),
+	// kept for the next load as it is; "" lets the engine find the
+	// highest value itself (cursorLess).
+	Cursor string
 	// Requests is how many HTTP requests (retries included) the page took.
 	Requests int
 }
@@ -592,7 +598,11 @@ func (e *engine) landPage(ctx context.Context, tx adapters.BulkTx, p Page) error
 	e.rejected += int64(len(rejects))
 	e.pages++
 	if f := e.l.Conn.CursorField(); f != "" && !e.isChild {
-		e.advanceCursor(recs, normalizeName(f))
+		if p.Cursor != "" {
+			e.cursor = p.Cursor
+		} else {
+			e.advanceCursor(p.Records, recs, f)
+		}
 	}
 	return nil
 }
@@ -601,29 +611,71 @@ func (e *engine) appendColumns() []string {
 	return append(e.sch.names(), colLoadedAt, colLoadID)
 }
 
-// advanceCursor keeps the highest cursor value landed, comparing numbers
-// as numbers and the rest as text (ISO timestamps order as text).
-func (e *engine) advanceCursor(recs []Record, field string) {
-	for _, r := range recs {
-		v, ok := r[field]
-		if !ok || v == nil {
-			continue
+// advanceCursor keeps the highest cursor value landed. raw are the
+// records as the connector gave them (a JSON number keeps its exact
+// text there), flat the same records flattened.
+func (e *engine) advanceCursor(raw, flat []Record, field string) {
+	col := normalizeName(field)
+	for i, r := range flat {
+		var vs string
+		if n, ok := raw[i][field].(json.Number); ok {
+			vs = n.String()
+		} else {
+			v, ok := r[col]
+			if !ok || v == nil {
+				continue
+			}
+			s, _ := convert(v, kText)
+			vs = s.(string)
 		}
-		s, _ := convert(v, kText)
-		vs := s.(string)
 		if e.cursor == "" || cursorLess(e.cursor, vs) {
 			e.cursor = vs
 		}
 	}
 }
 
+// cursorLess orders two cursor values as the source does when the
+// engine compares them itself: integers and decimals exactly (never as
+// float64, which makes 2^53 + 1 equal to 2^53), timestamps as times (an
+// RFC 3339 time without a fraction, as many APIs write a whole second,
+// is not after the same second with one), the rest as text.
 func cursorLess(a, b string) bool {
-	fa, errA := strconv.ParseFloat(a, 64)
-	fb, errB := strconv.ParseFloat(b, 64)
-	if errA == nil && errB == nil {
-		return fa < fb
+	if x, ok := exactNumber(a); ok {
+		if y, ok := exactNumber(b); ok {
+			return x.Cmp(y) < 0
+		}
+	}
+	if x, ok := cursorTime(a); ok {
+		if y, ok := cursorTime(b); ok {
+			return x.Before(y)
+		}
 	}
 	return a < b
+}
+
+// exactNumber reads a decimal number (an integer, 12.50, 1e+21) exactly.
+func exactNumber(s string) (*big.Rat, bool) {
+	if s == "" || strings.ContainsAny(s, "/_xXpP") || strings.TrimSpace(s) != s {
+		return nil, false // big.Rat reads fractions and other bases too
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 && len(strings.TrimLeft(s[i+1:], "+-")) > 3 {
+		return nil, false // 1e999999999 would take all memory to expand
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return r, ok
+}
+
+// cursorTime reads an RFC 3339 timestamp, with or without a fraction,
+// with a T or a space between date and time.
+func cursorTime(s string) (time.Time, bool) {
+	if len(s) < len("2006-01-02T15:04:05Z") {
+		return time.Time{}, false
+	}
+	if s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
 }
 
 // fit applies the schema contract to a page: it decides new columns and

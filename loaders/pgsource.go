@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +116,9 @@ func (p *postgresSource) full(ctx context.Context, conn *pgx.Conn, emit func(Pag
 // incremental reads keyset batches ordered by the cursor column: rows
 // after the last cursor, batch_size at a time, plus every row tied with
 // the batch's last value, so that no row is split across the boundary.
+// The batch's last value (its edge) is Postgres's own text of the
+// highest value in Postgres's own order (the column's collation, bigint
+// and numeric exactly): the page's cursor, and the next batch's start.
 func (p *postgresSource) incremental(ctx context.Context, conn *pgx.Conn, st State, emit func(Page) error) error {
 	col := pgx.Identifier{p.cursorCol}.Sanitize()
 	// The cursor is kept as text; cast it back to the column's type.
@@ -122,13 +126,16 @@ func (p *postgresSource) incremental(ctx context.Context, conn *pgx.Conn, st Sta
 	if err != nil {
 		return err
 	}
+	// Each row carries its cursor as Postgres writes it, which casts
+	// back to the same value; it is taken off before the row lands.
+	sel := fmt.Sprintf("select *, %s as %s from %s", cursorTextExpr(col, typ), pgx.Identifier{cursorTextCol}.Sanitize(), p.from())
 	last := st.Cursor
 	for {
 		var rows pgx.Rows
 		if last == "" {
-			rows, err = conn.Query(ctx, fmt.Sprintf("select * from %s where %s is not null order by %s limit %d", p.from(), col, col, p.batch))
+			rows, err = conn.Query(ctx, fmt.Sprintf("%s where %s is not null order by %s limit %d", sel, col, col, p.batch))
 		} else {
-			rows, err = conn.Query(ctx, fmt.Sprintf("select * from %s where %s > $1::text::%s order by %s limit %d", p.from(), col, typ, col, p.batch), last)
+			rows, err = conn.Query(ctx, fmt.Sprintf("%s where %s > $1::text::%s order by %s limit %d", sel, col, typ, col, p.batch), last)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres source: %w", err)
@@ -140,9 +147,9 @@ func (p *postgresSource) incremental(ctx context.Context, conn *pgx.Conn, st Sta
 		if len(page.Records) == 0 {
 			return nil
 		}
-		edge := cursorText(page.Records[len(page.Records)-1][p.cursorCol])
+		edge := str(page.Records[len(page.Records)-1][cursorTextCol])
 		if len(page.Records) == p.batch {
-			rows, err = conn.Query(ctx, fmt.Sprintf("select * from %s where %s = $1::text::%s", p.from(), col, typ), edge)
+			rows, err = conn.Query(ctx, fmt.Sprintf("%s where %s = $1::text::%s", sel, col, typ), edge)
 			if err != nil {
 				return fmt.Errorf("postgres source: %w", err)
 			}
@@ -153,12 +160,17 @@ func (p *postgresSource) incremental(ctx context.Context, conn *pgx.Conn, st Sta
 			// Drop the ties already in the page, then add them all.
 			kept := page.Records[:0]
 			for _, r := range page.Records {
-				if cursorText(r[p.cursorCol]) != edge {
+				if str(r[cursorTextCol]) != edge {
 					kept = append(kept, r)
 				}
 			}
 			page.Records = append(kept, ties.Records...)
 		}
+		for _, r := range page.Records {
+			delete(r, cursorTextCol)
+		}
+		page.Columns = slices.DeleteFunc(page.Columns, func(c string) bool { return c == cursorTextCol })
+		page.Cursor = edge
 		b, _ := json.Marshal(map[string]string{"after": edge})
 		page.Checkpoint = string(b)
 		if err := emit(page); err != nil {
@@ -167,6 +179,25 @@ func (p *postgresSource) incremental(ctx context.Context, conn *pgx.Conn, st Sta
 		last = edge
 	}
 }
+
+// cursorTextExpr is the SQL writing the cursor column as the text kept in
+// _elt_loads.cursor_value: times as a fixed-width UTC RFC 3339 time
+// (2024-01-01T00:00:59.000000000Z, the same whatever the session's time
+// zone or DateStyle), anything else as Postgres writes it.
+func cursorTextExpr(col, typ string) string {
+	const layout = `'YYYY-MM-DD"T"HH24:MI:SS.US"000Z"'`
+	switch typ {
+	case "timestamp with time zone":
+		return fmt.Sprintf("to_char((%s) at time zone 'UTC', %s)", col, layout)
+	case "timestamp without time zone", "date":
+		return fmt.Sprintf("to_char((%s)::timestamp, %s)", col, layout)
+	}
+	return fmt.Sprintf("(%s)::text", col)
+}
+
+// cursorTextCol is the column the cursor's text is read into: a name no
+// source table is likely to have.
+const cursorTextCol = "_elt_cursor_text"
 
 func (p *postgresSource) cursorType(ctx context.Context, conn *pgx.Conn, col string) (string, error) {
 	var typ string
@@ -244,13 +275,4 @@ func plain(v any) any {
 		return string(b)
 	}
 	return fmt.Sprint(v)
-}
-
-// cursorText is how a cursor value is kept in _elt_loads.
-func cursorText(v any) string {
-	s, _ := convert(v, kText)
-	if s == nil {
-		return ""
-	}
-	return s.(string)
 }

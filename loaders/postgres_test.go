@@ -235,3 +235,76 @@ func TestFilesIntoPostgres(t *testing.T) {
 		})
 	}
 }
+
+// The cursor kept for the next load is the highest value in Postgres's
+// own order: a collation that is not byte order, bigints above 2^53,
+// digits in a text column, numerics past float64's precision, timestamps
+// with and without a fraction. Three loads of an unchanged source land
+// each row once; a row added past the cursor lands on the next load.
+func TestPostgresSourceCursorInSourceOrder(t *testing.T) {
+	dsn := pgURL(t)
+	ctx := context.Background()
+	pgExec(t, dsn, "drop schema if exists cursor_order cascade", "create schema cursor_order",
+		`create table cursor_order.t_txt (k text collate "en-US-x-icu", v int)`,
+		"insert into cursor_order.t_txt values ('a', 1), ('B', 2), ('c', 3), ('D', 4)",
+		"create table cursor_order.t_big (id bigint, v int)",
+		"insert into cursor_order.t_big values (9007199254740992, 1), (9007199254740993, 2)",
+		"create table cursor_order.t_code (code text, v int)",
+		"insert into cursor_order.t_code values ('10', 1), ('9', 2)",
+		"create table cursor_order.t_num (n numeric(30, 3), v int)",
+		"insert into cursor_order.t_num values (12345678901234567.125, 1), (12345678901234567.250, 2)",
+		"create table cursor_order.t_ts (ts timestamptz, v int)",
+		"insert into cursor_order.t_ts values ('2024-01-01 00:00:00.5+00', 1), ('2024-01-01 00:00:00+00', 2), ('2024-01-01 00:00:01+00', 3)")
+	env := map[string]string{"SRC_URL": dsn}
+	cases := []struct {
+		table, column string
+		rows          int64
+		cursor        string
+		insert        string // one row past the cursor
+	}{
+		{"t_txt", "k", 4, "D", "insert into cursor_order.t_txt values ('e', 5)"},
+		{"t_big", "id", 2, "9007199254740993", "insert into cursor_order.t_big values (9007199254740994, 3)"},
+		{"t_code", "code", 2, "9", "insert into cursor_order.t_code values ('99', 3)"},
+		{"t_num", "n", 2, "12345678901234567.250", "insert into cursor_order.t_num values (12345678901234567.375, 3)"},
+		{"t_ts", "ts", 3, "2024-01-01T00:00:01.000000000Z", "insert into cursor_order.t_ts values ('2024-01-01 00:00:01.000001+00', 4)"},
+	}
+	a := openDuck(t, "")
+	for _, tc := range cases {
+		t.Run(tc.table, func(t *testing.T) {
+			for _, batch := range []int{1, 100} {
+				rel := duckRel(a, fmt.Sprintf("%s_%d", tc.table, batch))
+				l := parseOne(t, fmt.Sprintf(`loaders:
+  - name: %s_%d
+    connector: postgres
+    lands: {source: raw, table: %s}
+    options:
+      dsn_env: SRC_URL
+      table: cursor_order.%s
+      cursor_column: %s
+      batch_size: %d
+`, tc.table, batch, rel.Identifier, tc.table, tc.column, batch), env)
+				for load := 1; load <= 3; load++ {
+					res := Run(ctx, a, l, rel, RunOptions{})
+					if res.Err != nil {
+						t.Fatal(res.Err)
+					}
+					if got := queryInt(t, a, "select count(*) from "+a.Dialect().RenderRelation(rel)); got != tc.rows || res.Cursor != tc.cursor {
+						t.Fatalf("batch %d, load %d: %d rows, cursor %q; want %d rows, cursor %q", batch, load, got, res.Cursor, tc.rows, tc.cursor)
+					}
+				}
+			}
+		})
+		pgExec(t, dsn, tc.insert)
+		t.Run(tc.table+"/new row", func(t *testing.T) {
+			for _, batch := range []int{1, 100} {
+				rel := duckRel(a, fmt.Sprintf("%s_%d", tc.table, batch))
+				l := parseOne(t, fmt.Sprintf("loaders:\n  - name: %s_%d\n    connector: postgres\n    lands: {source: raw, table: %s}\n    options:\n      dsn_env: SRC_URL\n      table: cursor_order.%s\n      cursor_column: %s\n      batch_size: %d\n",
+					tc.table, batch, rel.Identifier, tc.table, tc.column, batch), env)
+				res := Run(ctx, a, l, rel, RunOptions{})
+				if res.Err != nil || res.Rows != 1 {
+					t.Fatalf("batch %d: want the one new row, got %d rows (%v)", batch, res.Rows, res.Err)
+				}
+			}
+		})
+	}
+}
