@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -655,11 +656,10 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 	case "compiled_code", "compiled_sql":
 		return n.CompiledCode, true
 	case "columns":
-		cols := map[string]any{}
-		for _, c := range n.Columns {
-			cols[c.Name] = map[string]any{"name": c.Name, "description": c.Description, "data_type": c.DataType}
-		}
-		return cols, true
+		// As dbt's model dict (to_dict(omit_none=True)): each column's
+		// whole entry, meta, tags, config and constraints among them,
+		// without data_type, quote and granularity where they are None.
+		return modelColumns(n.Columns), true
 	case "test_metadata":
 		// A generic test's, as dbt's node dict (to_dict(omit_none=True))
 		// has them: absent where None.
@@ -673,6 +673,14 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 	case "attached_node":
 		if n.TestMetadata != nil && n.AttachedNode != "" {
 			return n.AttachedNode, true
+		}
+	case "access", "checksum", "contract", "docs", "group", "language", "patch_path", "unrendered_config",
+		"constraints", "sources", "metrics", "doc_blocks", "primary_key":
+		// The rest of dbt's node dict, as the graph holds it.
+		if v.st.m != nil {
+			if val, ok := v.st.m.graphNode(n).Get(name); ok {
+				return val, true
+			}
 		}
 	case "file_key_name":
 		if n.TestMetadata != nil && v.st.m != nil {
@@ -720,10 +728,11 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 
 // nodeViewKeys are the keys of a node's dict that nodeView answers, in
 // order, for keys(), values() and items().
-var nodeViewKeys = []string{"alias", "attached_node", "batch", "column_name", "columns", "compiled_code", "config",
-	"database", "depends_on", "deprecation_date", "description", "file_key_name", "fqn", "latest_version", "meta",
-	"name", "original_file_path", "package_name", "path", "raw_code", "refs", "relation_name", "resource_type",
-	"schema", "tags", "test_metadata", "unique_id", "version"}
+var nodeViewKeys = []string{"access", "alias", "attached_node", "batch", "checksum", "column_name", "columns", "compiled_code", "config",
+	"constraints", "contract", "database", "depends_on", "deprecation_date", "description", "doc_blocks", "docs", "file_key_name",
+	"fqn", "group", "language", "latest_version", "meta", "metrics", "name", "original_file_path", "package_name", "patch_path",
+	"path", "primary_key", "raw_code", "refs", "relation_name", "resource_type", "schema", "sources", "tags", "test_metadata",
+	"unique_id", "unrendered_config", "version"}
 
 // FileKeyName is a generic test's file_key_name: the properties-YAML key
 // it was declared under ("models.orders", "seeds.countries",
@@ -810,6 +819,33 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 
 func (c *configValue) String() string { return "" }
 
+// configDefault is the default of a config key the rendered node's kind
+// declares (dbt's NodeConfig fields: DefaultConfig), nil included; ok is
+// false for other keys, and with no node (a macro run alone).
+func (st *renderState) configDefault(key string) (any, bool) {
+	if st.node == nil {
+		return nil, false
+	}
+	switch key {
+	case "pre_hook":
+		key = "pre-hook"
+	case "post_hook":
+		key = "post-hook"
+	}
+	v, ok := configDefaults()[st.node.ResourceType][key]
+	return v, ok
+}
+
+// configDefaults are DefaultConfig's maps of the kinds that have one,
+// built once and only read.
+var configDefaults = sync.OnceValue(func() map[project.ResourceType]map[string]any {
+	out := map[project.ResourceType]map[string]any{}
+	for _, k := range []project.ResourceType{project.Model, project.Seed, project.Snapshot, project.Test, project.Analysis} {
+		out[k] = DefaultConfig(k)
+	}
+	return out
+})
+
 func (c *configValue) GetAttr(name string) (any, bool) {
 	st := c.st
 	switch name {
@@ -828,6 +864,13 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 			if v, ok := st.currentConfig()[key]; ok && v != nil {
 				return templateValue(v), nil
 			}
+			if v, ok := st.configDefault(key); ok {
+				// dbt's config object answers a key its kind declares
+				// with the field's value, its default when unset (tags
+				// [], on_schema_change 'ignore', unique_key None), and
+				// the default argument only for other keys.
+				return templateValue(v), nil
+			}
 			if d, ok := argAt(args, kw, 1, "default"); ok {
 				return d, nil
 			}
@@ -844,6 +887,9 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 			}
 			if v, ok := st.currentConfig()[key]; ok && v != nil {
 				return templateValue(v), nil
+			}
+			if v, ok := st.configDefault(key); ok {
+				return templateValue(v), nil // as dbt's: a declared key is never missing
 			}
 			return nil, st.fail("set it in config() or dbt_project.yml", "required config %q was not set", key)
 		}), true

@@ -246,7 +246,13 @@ func ExternalTable(x map[string]any) map[string]any {
 	return out
 }
 
-func graphColumns(cols []*project.Column) *jinja.Dict {
+func graphColumns(cols []*project.Column) *jinja.Dict { return columnsDict(cols, false) }
+
+// modelColumns are the columns of the model variable: dbt's node dict
+// there omits what is None.
+func modelColumns(cols []*project.Column) *jinja.Dict { return columnsDict(cols, true) }
+
+func columnsDict(cols []*project.Column, omitNone bool) *jinja.Dict {
 	d := jinja.NewDict()
 	for _, c := range cols {
 		col := map[string]any{
@@ -258,6 +264,13 @@ func graphColumns(cols []*project.Column) *jinja.Dict {
 		}
 		if c.Quote != nil {
 			col["quote"] = *c.Quote
+		}
+		if omitNone {
+			for _, k := range []string{"data_type", "quote", "granularity"} {
+				if col[k] == nil {
+					delete(col, k)
+				}
+			}
 		}
 		d.Set(c.Name, templateValue(col))
 	}

@@ -641,3 +641,50 @@ func TestGenericTestRawCodeAsDBT(t *testing.T) {
 		t.Errorf("generic tests' raw_code and unrendered_config:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestModelVariableAsDBT: the model variable is dbt's node dict
+// (to_dict(omit_none=True)): a column's whole entry (config, meta, tags;
+// no data_type when it has none), access and checksum; and config.get of
+// a key dbt's config declares answers its value, the field's default when
+// unset (tags [], on_schema_change 'ignore', unique_key None whatever the
+// default argument), as dbt-assertions reads them.
+func TestModelVariableAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", `select
+  '{{ model.columns["exceptions"].get("config").get("meta").get("owner") }}' as col_config_meta_owner,
+  '{{ model.columns["exceptions"].tags }}' as col_tags,
+  '{{ "data_type" in model.columns["exceptions"] }}' as col_has_data_type,
+  '{{ model.columns["id"].data_type }}' as id_type,
+  '{{ model.access }}' as access,
+  '{{ model.checksum.name }}' as checksum_name,
+  '{{ config.get("tags") if execute else "" }}' as cfg_tags,
+  '{{ "pii" in config.get("tags") }}' as pii,
+  '{{ config.get("on_schema_change", "fail") if execute else "" }}' as osc,
+  '{{ config.get("unique_key", "id") if execute else "" }}' as uk,
+  '{{ config.get("my_key", "dflt") if execute else "" }}' as custom
+`)
+	writeFile(t, dir, "models/m.yml", `models:
+  - name: m
+    columns:
+      - name: id
+        data_type: integer
+      - name: exceptions
+        tags: [pii]
+        config:
+          meta: {owner: data-team}
+`)
+	mustElt(t, dir, "compile", "-s", "m")
+	b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/m.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"'data-team' as col_config_meta_owner", "'['pii']' as col_tags", "'False' as col_has_data_type",
+		"'integer' as id_type", "'protected' as access", "'sha256' as checksum_name", "'[]' as cfg_tags",
+		"'False' as pii", "'ignore' as osc", "'None' as uk", "'dflt' as custom",
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("compiled m lacks %q:\n%s", want, b)
+		}
+	}
+}
