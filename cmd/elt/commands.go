@@ -383,6 +383,19 @@ func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		Target: f.target, Profile: f.profile, Env: env.lookupEnv, TargetPath: f.targetPath, Flags: f.projectFlags,
 		YAMLGlobals: compiler.YAMLGlobals(time.Now(), ""),
 	})
+	if f.dbtOnly.configDir {
+		// As dbt debug --config-dir: where profiles.yml is read from, and
+		// nothing checked.
+		dir := filepath.Join(env.homeDir, ".dbt")
+		if err == nil && p.Target != nil && p.Target.File != "" {
+			dir = filepath.Dir(p.Target.File)
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(p.Root, dir)
+			}
+		}
+		fmt.Fprintf(stdout, "To view your profiles.yml file, run:\n\nxdg-open %s\n", dir)
+		return nil
+	}
 	fmt.Fprintf(stdout, "elt version: %s (dbt-core %s compatible)\n", version, dbtVersion)
 	if err != nil {
 		fmt.Fprintln(stdout, "Configuration:")
@@ -448,6 +461,30 @@ func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 			"list only folders inside the project, such as target; nothing was deleted",
 			"clean-targets %s %s %s outside the project folder %s, or the folder itself",
 			plural(len(bad), "entry", "entries"), strings.Join(bad, ", "), plural(len(bad), "is", "are"), p.Root)}.Err())
+	}
+	// As dbt's clean: the project's source paths are never cleaned (nor,
+	// here, a folder holding one).
+	var sources []string
+	c := p.Config
+	for _, list := range [][]string{c.ModelPaths, c.SeedPaths, c.SnapshotPaths, c.AnalysisPaths, c.MacroPaths, c.TestPaths} {
+		for _, sp := range list {
+			sources = append(sources, filepath.Clean(filepath.FromSlash(sp)))
+		}
+	}
+	var protected []string
+	for i, rel := range rels {
+		for _, sp := range sources {
+			if sp == rel || strings.HasPrefix(sp, rel+string(filepath.Separator)) {
+				protected = append(protected, fmt.Sprintf("%q", targets[i]))
+				break
+			}
+		}
+	}
+	if len(protected) > 0 {
+		return usageErr(diag.List{diag.Errorf("dbt_project.yml", p.Config.KeyPos["clean-targets"],
+			"list only folders elt writes, such as target and dbt_packages; nothing was deleted",
+			"elt will not clean the project's source paths: clean-targets %s %s",
+			strings.Join(protected, ", "), plural(len(protected), "holds source files (model, seed, snapshot, analysis, macro or test paths)", "hold source files (model, seed, snapshot, analysis, macro or test paths)"))}.Err())
 	}
 	for _, rel := range rels {
 		if err := os.RemoveAll(filepath.Join(p.Root, rel)); err != nil {

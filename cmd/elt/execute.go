@@ -1033,6 +1033,16 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		return err
 	}
 	path := filepath.Join(targetDir(p), "run_results.json")
+	if f.state != "" {
+		// As dbt's retry: --state names the run to retry, relative to
+		// the project folder.
+		dir := f.state
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(p.Root, dir)
+		}
+		path = filepath.Join(dir, "run_results.json")
+		f.state = "" // the retried command selects by ids, not state
+	}
 	prev, err := docs.ReadRunResults(path)
 	if err != nil {
 		return usageErr(fmt.Errorf("%s: %w (run a command such as elt build first)", path, err))

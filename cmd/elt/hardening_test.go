@@ -200,6 +200,22 @@ func TestHardening(t *testing.T) {
 			},
 		},
 		{
+			// As dbt's clean: source paths are never cleaned.
+			name: "clean refuses the project's source paths before deleting anything",
+			setup: func(t *testing.T, dir string) {
+				replaceIn(t, dir, "dbt_project.yml", `clean-targets: ["target"]`, `clean-targets: ["target", "models/", "seeds"]`)
+			},
+			args: []string{"clean"}, code: 2,
+			want: []string{"dbt_project.yml:12:1: elt will not clean the project's source paths", `"models/", "seeds"`, "nothing was deleted"},
+			after: func(t *testing.T, dir string, _ cliResult) {
+				for _, d := range []string{"target", "models", "seeds"} {
+					if _, err := os.Stat(filepath.Join(dir, d)); err != nil {
+						t.Errorf("%s/ was deleted although the list was refused", d)
+					}
+				}
+			},
+		},
+		{
 			name: "clean deletes an absolute path inside the project",
 			setup: func(t *testing.T, dir string) {
 				writeFile(t, dir, "logs/x.log", "x")

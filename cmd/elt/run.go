@@ -50,6 +50,8 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // flags shared by commands.
 type flags struct {
+	// dbtOnly are dbt's flags elt takes for dbt's command lines (dbtflags.go).
+	dbtOnly       dbtOnly
 	projectDir    string
 	profilesDir   string
 	target        string
@@ -217,6 +219,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}
 		if err := flagsFromEnv(cmd, env); err != nil {
+			return err
+		}
+		if err := f.dbtOnly.check(); err != nil {
 			return err
 		}
 		var err error
@@ -423,6 +428,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newProfileCmd(f, env, stdout, stderr))
 	root.AddCommand(newQualityCmd(f, env, stdout, stderr))
 	root.AddCommand(newServeCmd(f, env, stdout, stderr), newJobsCmd(f, env, stdout, stderr), newAnalyzeCmd(f, env, stdout, stderr))
+	addDBTOnlyFlags(root, f)
 	// dbt's other spellings of two flags.
 	root.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		switch name {
@@ -449,6 +455,8 @@ var envFlags = map[string]string{
 	// dbt's global flags that are no project flags: project.Load reads
 	// the others' variables (DBT_LOG_LEVEL, DBT_DEBUG, DBT_WRITE_JSON...).
 	"single-threaded": "DBT_SINGLE_THREADED", "log-cache-events": "DBT_LOG_CACHE_EVENTS",
+	// Refused when set (dbtOnly.check), as the flag is.
+	"sample": "DBT_SAMPLE",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {

@@ -63,10 +63,10 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		return usageErr(fmt.Errorf("pass --inline-direct alone to show, without --select or --inline"))
 	}
 	inline := strings.TrimSpace(o.inline) != ""
-	if !inline && !direct && len(f.selectors) == 0 {
+	if !inline && !direct && len(f.selectors) == 0 && f.selector == "" {
 		return usageErr(fmt.Errorf("either --select or --inline must be passed to show"))
 	}
-	if inline && len(f.selectors) > 0 {
+	if inline && (len(f.selectors) > 0 || f.selector != "") {
 		return usageErr(fmt.Errorf("pass either --select or --inline to show, not both"))
 	}
 	logTo := stdout
