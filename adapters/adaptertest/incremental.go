@@ -328,6 +328,10 @@ func testIncrementalStrategies(t *testing.T, e *env) {
 }
 
 func testIncrementalMicrobatch(t *testing.T, e *env) {
+	if e.d.Type() == "postgres" {
+		testMicrobatchMerges(t, e)
+		return
+	}
 	ts := func(s string) string { return "cast('" + s + "' as timestamp)" }
 	day := func(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
 	e.materialize(t, "events", "table", values("id, event_time, what",
@@ -373,6 +377,48 @@ func testIncrementalMicrobatch(t *testing.T, e *env) {
 	inc.BatchStart, inc.BatchEnd = day(4), day(5)
 	inc.EventTime = "no_such_column"
 	containsAll(t, e.incrementalFails(t, inc), "no_such_column")
+	e.noLeftovers(t)
+}
+
+// testMicrobatchMerges: on PostgreSQL each batch merges on the
+// unique_key, as dbt-postgres' postgres__get_incremental_microbatch_sql
+// does (a row whose event moved to a later batch is updated, not kept
+// twice), and a microbatch model without a unique_key is refused.
+func testMicrobatchMerges(t *testing.T, e *env) {
+	ts := func(s string) string { return "cast('" + s + "' as timestamp)" }
+	day := func(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
+	e.materialize(t, "events", "table", values("id, event_time, what",
+		"1, "+ts("2024-01-01 10:00:00")+", 'day 1'",
+		"2, "+ts("2024-01-02 00:00:00")+", 'start of day 2'",
+		"3, "+ts("2024-01-02 23:59:59")+", 'end of day 2'",
+	))
+	query := "select id, what from " + e.render("events") + " order by id"
+	runs := []struct {
+		name       string
+		start, end time.Time
+		sql        string
+		result     adapters.RunResult
+		rows       [][]any
+	}{
+		{"day 2: one row updated, one new", day(2), day(3),
+			values("id, event_time, what", "2, "+ts("2024-01-02 12:00:00")+", 'day 2 again'", "5, "+ts("2024-01-02 13:00:00")+", 'new'"),
+			e.want("MERGE 2", 2),
+			[][]any{{int64(1), "day 1"}, {int64(2), "day 2 again"}, {int64(3), "end of day 2"}, {int64(5), "new"}}},
+		{"day 4: a row whose event moved there", day(4), day(5),
+			values("id, event_time, what", "3, "+ts("2024-01-04 01:00:00")+", 'moved'"),
+			e.want("MERGE 1", 1),
+			[][]any{{int64(1), "day 1"}, {int64(2), "day 2 again"}, {int64(3), "moved"}, {int64(5), "new"}}},
+	}
+	for _, r := range runs {
+		inc := e.newIncremental("events", adapters.StrategyMicrobatch, r.sql)
+		inc.EventTime, inc.BatchStart, inc.BatchEnd, inc.UniqueKey = "event_time", r.start, r.end, []string{"id"}
+		res := e.incremental(t, inc)
+		equal(t, r.name+": result", r.result, res)
+		equal(t, r.name+": rows", r.rows, e.rows(t, query))
+	}
+	inc := e.newIncremental("events", adapters.StrategyMicrobatch, values("id, event_time, what", "9, "+ts("2024-01-04 01:00:00")+", 'x'"))
+	inc.EventTime, inc.BatchStart, inc.BatchEnd = "event_time", day(4), day(5)
+	containsAll(t, e.incrementalFails(t, inc), "requires a unique_key")
 	e.noLeftovers(t)
 }
 

@@ -169,6 +169,24 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 			return adapters.RunResult{}, err
 		}
 		res = r.w.result("insert", n, fmt.Sprintf("DELETE+INSERT %d", n))
+	case inc.Strategy == adapters.StrategyMicrobatch && !r.w.FilteredBatches:
+		// dbt-postgres' postgres__get_incremental_microbatch_sql: each
+		// batch merges on the unique_key, which it requires.
+		if len(inc.UniqueKey) == 0 {
+			return adapters.RunResult{}, adapters.IncrementalConfigError("the 'microbatch' strategy on PostgreSQL requires a unique_key config (as dbt-postgres: each batch merges on it)")
+		}
+		keys, err := r.keyColumns()
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		if err := r.checkKeys(keys); err != nil {
+			return adapters.RunResult{}, err
+		}
+		n, err := r.merge(keys)
+		if err != nil {
+			return adapters.RunResult{}, err
+		}
+		res = r.w.result("merge", n, fmt.Sprintf("MERGE %d", n))
 	case inc.Strategy == adapters.StrategyMicrobatch:
 		n, err := r.replaceBatch()
 		if err != nil {

@@ -34,10 +34,12 @@ select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
 		and a.attnum > 0 and not a.attisdropped
 	order by a.attnum;
 
-delete from "<database>"."<schema>"."orders" where "event_time" >= '2024-01-02 00:00:00'::timestamp and "event_time" < '2024-01-03 00:00:00'::timestamp;
+select (select count(*) from "pg_temp"."orders__elt_tmp_<id>" where "id" is null), (select count(*) from (select "id" from "pg_temp"."orders__elt_tmp_<id>" group by "id" having count(*) > 1) as repeated);
+
+update "<database>"."<schema>"."orders" as t set "event_time" = s."event_time" from "pg_temp"."orders__elt_tmp_<id>" as s where t."id" = s."id";
 
 insert into "<database>"."<schema>"."orders" ("id", "event_time")
-select s."id", s."event_time" from "pg_temp"."orders__elt_tmp_<id>" as s;
+select s."id", s."event_time" from "pg_temp"."orders__elt_tmp_<id>" as s where not exists (select 1 from "<database>"."<schema>"."orders" as t where t."id" = s."id");
 
 commit;
 
