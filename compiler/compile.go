@@ -253,15 +253,16 @@ func (m *Manifest) ephemeralCTEs(n *Node, preSQL map[string]string, failed map[s
 				return
 			}
 			walk(d)
-			out = append(out, CTE{ID: dep, SQL: " " + cteName(d.Name) + " as (\n" + preSQL[dep] + "\n)"})
+			out = append(out, CTE{ID: dep, SQL: " " + cteName(ephemeralIdentifier(d)) + " as (\n" + preSQL[dep] + "\n)"})
 		}
 	}
 	walk(n)
 	return out, bad
 }
 
-// injectCTEs merges ctes into sql: into its leading WITH when it has one,
-// else as a new WITH before it.
+// injectCTEs merges ctes into sql as dbt's _inject_ctes_into_sql does:
+// into its leading WITH (after WITH RECURSIVE), before the token that
+// follows it, then ", "; else as a new WITH before its first token.
 func injectCTEs(sql string, ctes []CTE) string {
 	if len(ctes) == 0 {
 		return sql
@@ -272,10 +273,22 @@ func injectCTEs(sql string, ctes []CTE) string {
 	}
 	joined := strings.Join(parts, ", ")
 	i := skipSpaceAndComments(sql)
-	if len(sql) >= i+4 && strings.EqualFold(sql[i:i+4], "with") && (len(sql) == i+4 || !isIdentByte(sql[i+4])) {
-		return sql[:i+4] + joined + "," + sql[i+4:]
+	if keywordAt(sql, i, "with") {
+		j := i + 4
+		if k := j + skipSpaceAndComments(sql[j:]); keywordAt(sql, k, "recursive") {
+			j = k + len("recursive")
+		}
+		k := j + len(sql[j:]) - len(strings.TrimLeft(sql[j:], " \t\r\n"))
+		return sql[:k] + joined + ", " + sql[k:]
 	}
-	return sql[:i] + "with" + joined + "\n" + sql[i:]
+	f := len(sql) - len(strings.TrimLeft(sql, " \t\r\n"))
+	return sql[:f] + "with" + joined + " " + sql[f:]
+}
+
+// keywordAt reports whether sql has the keyword kw (any case) at i, not
+// followed by more of an identifier.
+func keywordAt(sql string, i int, kw string) bool {
+	return len(sql) >= i+len(kw) && strings.EqualFold(sql[i:i+len(kw)], kw) && (len(sql) == i+len(kw) || !isIdentByte(sql[i+len(kw)]))
 }
 
 func isIdentByte(b byte) bool {

@@ -565,13 +565,23 @@ func (r *relationValue) GetAttr(name string) (any, bool) {
 
 func relationOf(n *Node) relationValue {
 	if n.RelationName == "" && isEphemeral(n) {
-		name := cteName(n.Name)
+		name := cteName(ephemeralIdentifier(n))
 		return relationValue{Identifier: name, rendered: name}
 	}
 	return relationValue{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier, rendered: n.RelationName}
 }
 
 func cteName(name string) string { return "__dbt__cte__" + name }
+
+// ephemeralIdentifier is what an ephemeral model's CTE is named after, as
+// dbt names it after the model's identifier: its alias when set, else its
+// name.
+func ephemeralIdentifier(n *Node) string {
+	if a, ok := n.Config["alias"].(string); ok && strings.TrimSpace(a) != "" {
+		return strings.TrimSpace(a)
+	}
+	return n.Name
+}
 
 // nodeView exposes a node to Jinja as dbt's `model` / `node` object.
 type nodeView struct {

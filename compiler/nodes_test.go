@@ -40,13 +40,19 @@ func TestEphemeral(t *testing.T) {
 	}
 }
 
+// TestInjectCTEs: as dbt's _inject_ctes_into_sql: after a leading WITH
+// (or WITH RECURSIVE) and the whitespace that follows it, then ", ";
+// else a new WITH before the first token, then a space.
 func TestInjectCTEs(t *testing.T) {
 	ctes := []CTE{{SQL: " __dbt__cte__a as (\nselect 1\n)"}}
 	for _, tc := range []struct{ in, want string }{
-		{"select * from __dbt__cte__a", "with __dbt__cte__a as (\nselect 1\n)\nselect * from __dbt__cte__a"},
-		{"with b as (select 2) select *", "with __dbt__cte__a as (\nselect 1\n), b as (select 2) select *"},
-		{"/* c */ -- d\nWith b as (x) y", "/* c */ -- d\nWith __dbt__cte__a as (\nselect 1\n), b as (x) y"},
-		{"without_with", "with __dbt__cte__a as (\nselect 1\n)\nwithout_with"},
+		{"select * from __dbt__cte__a", "with __dbt__cte__a as (\nselect 1\n) select * from __dbt__cte__a"},
+		{"with b as (select 2) select *", "with  __dbt__cte__a as (\nselect 1\n), b as (select 2) select *"},
+		{"/* c */ -- d\nWith b as (x) y", "/* c */ -- d\nWith  __dbt__cte__a as (\nselect 1\n), b as (x) y"},
+		{"without_with", "with __dbt__cte__a as (\nselect 1\n) without_with"},
+		{"\nwith recursive t(n) as (select 1) select sum(n) from t;", "\nwith recursive  __dbt__cte__a as (\nselect 1\n), t(n) as (select 1) select sum(n) from t;"},
+		{"WITH\n  RECURSIVE\n  t as (x) y", "WITH\n  RECURSIVE\n   __dbt__cte__a as (\nselect 1\n), t as (x) y"},
+		{"with recursive_thing as (x) y", "with  __dbt__cte__a as (\nselect 1\n), recursive_thing as (x) y"},
 	} {
 		if got := injectCTEs(tc.in, ctes); got != tc.want {
 			t.Errorf("injectCTEs(%q):\nwant %q\ngot  %q", tc.in, tc.want, got)

@@ -688,3 +688,37 @@ func TestModelVariableAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestEphemeralCTEsAsDBT: dbt-core's compile tests (TestEphemeralModels'
+// with recursive, TestEphemeralModelWithAlias): an ephemeral model's CTE
+// goes after WITH RECURSIVE, and is named after the model's alias.
+func TestEphemeralCTEsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/first.sql", "{{ config(materialized = 'ephemeral', alias = 'first_alias') }}\nselect 1 as fun\n")
+	writeFile(t, dir, "models/second.sql", "select * from {{ ref('first') }}\n")
+	writeFile(t, dir, "models/rec.sql", "with recursive t(n) as (\n    select * from {{ ref('first') }}\n  union all\n    select n+1 from t where n < 100\n)\nselect sum(n) as s from t\n")
+	mustElt(t, dir, "build")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models", name+".sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As dbt's get_lines: the lines that are not blank.
+		var lines []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "\n") + "\n"
+	}
+	if got, want := read("second"), "with __dbt__cte__first_alias as (\nselect 1 as fun\n) select * from __dbt__cte__first_alias\n"; got != want {
+		t.Errorf("second compiled to %q, want %q", got, want)
+	}
+	if got := read("rec"); !strings.HasPrefix(got, "with recursive  __dbt__cte__first_alias as (\nselect 1 as fun\n), t(n) as (\n") {
+		t.Errorf("rec compiled to %q", got)
+	}
+	if got := rowsOf(t, dir, "main.rec"); got != "5050" {
+		t.Errorf("rec holds %q, want 5050", got)
+	}
+}

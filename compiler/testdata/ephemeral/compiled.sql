@@ -6,8 +6,7 @@ select 1 as id
 with __dbt__cte__base_e as (
 
 select 1 as id
-)
-select id from __dbt__cte__base_e
+) select id from __dbt__cte__base_e
 -- model.shop.nested -> "warehouse"."main"."nested"
 with __dbt__cte__base_e as (
 
@@ -15,17 +14,15 @@ select 1 as id
 ),  __dbt__cte__mid_e as (
 
 select id from __dbt__cte__base_e
-)
-select * from __dbt__cte__mid_e
+) select * from __dbt__cte__mid_e
 -- model.shop.simple -> "warehouse"."main"."simple"
 with __dbt__cte__base_e as (
 
 select 1 as id
-)
-select * from __dbt__cte__base_e
+) select * from __dbt__cte__base_e
 -- model.shop.with_existing -> "warehouse"."main"."with_existing"
 -- leading comment
-WITH __dbt__cte__base_e as (
+WITH  __dbt__cte__base_e as (
 
 select 1 as id
 ),  __dbt__cte__mid_e as (

@@ -2,8 +2,7 @@
 with __dbt__cte__recent_events as (
 
 select * from "warehouse"."main"."events"
-)
-select
+) select
     e.id,
     c.name,
     p.amount,
