@@ -454,7 +454,10 @@ func pyStr(v any) string {
 	return s
 }
 
-var jinjaExprRe = lazyre.New(`^\s*(ref|source)\s*\(.*\)\s*$`)
+// jinjaExprRe is dbt's pattern of a test argument that is a call to
+// evaluate (add_rendered_test_kwargs): ref(), source(), var(), env_var()
+// or doc() alone, as "{{ ... }}" would render it natively.
+var jinjaExprRe = lazyre.New(`^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$`)
 
 // renderGenericTest calls test_<name> with the declaration's kwargs: model
 // is the attached relation (wrapped by the where config), ref()/source()

@@ -722,3 +722,30 @@ func TestEphemeralCTEsAsDBT(t *testing.T) {
 		t.Errorf("rec holds %q, want 5050", got)
 	}
 }
+
+// TestTestKwargCallsAsDBT: a generic test argument that is a var(),
+// env_var() or doc() call alone is evaluated, as dbt's
+// add_rendered_test_kwargs renders it ("{{ ... }}", natively), not passed
+// as its text.
+func TestTestKwargCallsAsDBT(t *testing.T) {
+	dir := miniProject(t, "vars:\n  color: blue\n")
+	writeFile(t, dir, "models/m.sql", "select 'blue' as fun\n")
+	writeFile(t, dir, "macros/check.sql", "{% test check_color(model, column_name, color) %}select * from {{ model }} where {{ column_name }} != '{{ color }}'{% endtest %}\n")
+	writeFile(t, dir, "models/m.yml", `models:
+  - name: m
+    columns:
+      - name: fun
+        data_tests:
+          - check_color:
+              color: "env_var('COLOR_OF_FUN')"
+          - check_color:
+              color: "var('color')"
+`)
+	res := eltWith(t, dir, map[string]string{"COLOR_OF_FUN": "blue"}, "build")
+	if res.code != 0 || !strings.Contains(res.stdout, "PASS=3 ") {
+		t.Fatalf("build: exit %d, want both tests to pass\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := eltWith(t, dir, map[string]string{"COLOR_OF_FUN": "red"}, "test"); res.code != 1 || !strings.Contains(res.stdout, "FAIL 1 check_color_m_env_var_COLOR_OF_FUN___fun") || !strings.Contains(res.stdout, "PASS=1 ") {
+		t.Errorf("with another color in the environment: exit %d, want the env_var test to fail\n%s", res.code, res.stdout)
+	}
+}
