@@ -44,6 +44,12 @@ type engine struct {
 	macroFiles map[string]digest.Key
 
 	strCache sync.Map // RenderString templates by source
+	// nativeEnv is env with dbt's native filters (as_number makes a
+	// marker), where generic tests' arguments render; nativeCache holds
+	// its templates by source.
+	nativeEnv   *jinja.Env
+	nativeOnce  sync.Once
+	nativeCache sync.Map
 	// keyBufs are scratch buffers of parse and exec keys (parseKey,
 	// execKey), reused across nodes: a buffer per node was megabytes of
 	// fresh memory a parse.

@@ -104,6 +104,20 @@ func (t *Template) RenderNativeWith(ctx context.Context, globals Globals) (any, 
 	return nativeConcat(w.parts)
 }
 
+// RenderPartsWith is RenderNativeWith without the concatenation: the
+// values the template yields, in order (text and the folded outputs as
+// str), for an embedder that joins them its own way.
+func (t *Template) RenderPartsWith(ctx context.Context, globals Globals) ([]any, error) {
+	s, w := t.start(ctx, nil, globals, true)
+	if err := t.run(s, w); err != nil {
+		if rs, ok := err.(*returnSignal); ok {
+			return []any{rs.v}, nil
+		}
+		return nil, err
+	}
+	return w.parts, nil
+}
+
 // Plain turns a template value into the plain Go values YAML and JSON
 // decoding give: map[string]any, []any, int, float64, string, bool and
 // nil (Markup becomes a string, Undefined nil, an integer too large for

@@ -43,6 +43,21 @@ func New(opts Options) *Env {
 	return &Env{opts: opts, globals: map[string]any{}, filters: map[string]FilterFunc{}, tests: map[string]TestFunc{}}
 }
 
+// Derive is an Env with e's options, globals (shared: a global added to
+// either is seen by both) and tests, and e's filters with filters over
+// them: an embedder's second environment that differs in a few filters
+// (dbt's native one).
+func (e *Env) Derive(filters map[string]FilterFunc) *Env {
+	d := &Env{opts: e.opts, globals: e.globals, filters: make(map[string]FilterFunc, len(e.filters)+len(filters)), tests: e.tests}
+	for name, f := range e.filters {
+		d.filters[name] = f
+	}
+	for name, f := range filters {
+		d.filters[name] = f
+	}
+	return d
+}
+
 // AddGlobal makes v visible to every template under name.
 func (e *Env) AddGlobal(name string, v any) { e.globals[name] = norm(v) }
 

@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"math/big"
 	"strings"
 )
 
@@ -37,16 +38,52 @@ func nativeConcat(parts []any) (any, error) {
 	return raw, nil
 }
 
+// safeRepr is Jinja2's has_safe_repr: whether v is a constant its code
+// generator may write into the compiled template (None, bools, numbers,
+// strings, and tuples, lists and dicts of them).
+func safeRepr(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, *big.Int, string, Markup:
+		return true
+	case Tuple:
+		return allSafeRepr(x)
+	case *List:
+		return allSafeRepr(x.Items)
+	case *Dict:
+		return allSafeRepr(x.Keys()) && allSafeRepr(x.Values())
+	}
+	return false
+}
+
+func allSafeRepr(items []any) bool {
+	for _, it := range items {
+		if !safeRepr(it) {
+			return false
+		}
+	}
+	return true
+}
+
+// LiteralEval is Python's ast.literal_eval(src) on a str: src without
+// its leading spaces and tabs read as a Python literal (numbers, strings,
+// True/False/None, lists, tuples, dicts, and a sign on a number). ok is
+// false where Python raises ValueError or SyntaxError.
+func LiteralEval(src string) (v any, ok bool) {
+	return literalEval(strings.TrimLeft(src, " \t"))
+}
+
 // literalEval parses a Python literal (ast.literal_eval on parse(raw,
 // mode="eval")): numbers, strings, True/False/None, lists, tuples, dicts
 // and unary minus/plus on numbers.
 func literalEval(src string) (any, bool) {
-	toks, err := tokenize("<native>", "{{"+src+"}}")
-	if err != nil || len(toks) < 3 {
-		return nil, false
-	}
 	// leading whitespace is an IndentationError for Python's parser
 	if src == "" || src[0] == ' ' || src[0] == '\t' {
+		return nil, false
+	}
+	// The spaces keep a leading or trailing "-" an operator: next to the
+	// delimiters it would be whitespace control ("{{-1}}" is 1).
+	toks, err := tokenize("<native>", "{{ "+src+" }}")
+	if err != nil || len(toks) < 3 {
 		return nil, false
 	}
 	if strings.ContainsAny(src, "\n") {
@@ -82,6 +119,10 @@ func literalEval(src string) (any, bool) {
 type litParser struct {
 	toks []token
 	i    int
+	// signed is set when the last value parsed was a sign applied to a
+	// number: literal_eval takes a sign only on a number itself, so
+	// "--1" and "-(-1)" are not literals.
+	signed bool
 }
 
 func (p *litParser) peek() (token, bool) {
@@ -125,6 +166,7 @@ func (p *litParser) single() (any, bool) {
 		return nil, false
 	}
 	p.i++
+	p.signed = false
 	switch t.kind {
 	case tInt, tFloat:
 		return t.number(), true
@@ -153,10 +195,16 @@ func (p *litParser) single() (any, bool) {
 		switch t.val {
 		case "-", "+":
 			v, ok := p.single()
-			if !ok {
+			if !ok || p.signed {
 				return nil, false
 			}
+			p.signed = true
 			switch x := v.(type) {
+			case *big.Int:
+				if t.val == "-" {
+					return shrink(new(big.Int).Neg(x)), true
+				}
+				return x, true
 			case int64:
 				if t.val == "-" {
 					return -x, true

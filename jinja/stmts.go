@@ -104,6 +104,7 @@ func (c *compiler) stmt(st stmt) execFn {
 		}
 		whole := c.wholeConst
 		c.wholeConst = c.outputFoldable(n.x)
+		folded := c.wholeConst
 		x := c.expr(n.x)
 		// Jinja2's code generator folds such an output at compile time,
 		// and leaves it to the run time when folding raises anything
@@ -122,6 +123,11 @@ func (c *compiler) stmt(st stmt) execFn {
 			}
 			v, err := x(s)
 			if err == nil {
+				if folded && w.native && safeRepr(v) {
+					// Jinja2's native code generator yields a folded
+					// output as its text: "{{ 10 }}" yields '10'.
+					v, _ = toStr(v)
+				}
 				if err = w.value(v); err == nil {
 					return nil
 				}
