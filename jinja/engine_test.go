@@ -223,6 +223,8 @@ func TestRenderNative(t *testing.T) {
 		{"{{ '-True' }}", "'-True'"},
 		{"{{ ' 1' }}", "' 1'"},
 		{"{{ [1, 2] }}{{ 3 }}", "'[1, 2]3'"},
+		{"{{ '(1,)' }}", "(1,)"},
+		{"{{ '1, 2,' }}", "(1, 2)"},
 	}
 	for _, c := range cases {
 		tpl, err := env.Parse("n", c.src)

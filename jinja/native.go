@@ -148,8 +148,8 @@ func (p *litParser) value() (any, bool) {
 	items := Tuple{first}
 	for p.isOp(",") {
 		p.i++
-		if _, more := p.peek(); !more {
-			break
+		if _, more := p.peek(); !more || p.isOp(")") {
+			break // a trailing comma: (1,) and 1,
 		}
 		v, ok := p.single()
 		if !ok {
