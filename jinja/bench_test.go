@@ -117,3 +117,33 @@ func BenchmarkModelRender(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForLoop: for loops over a list, plain, with loop.* and with
+// a filter, the hot statement of macros that walk columns.
+func BenchmarkForLoop(b *testing.B) {
+	env := jinja.New(jinja.Options{})
+	items := make([]any, 200)
+	for i := range items {
+		items[i] = i
+	}
+	for _, c := range []struct{ name, src string }{
+		{"plain", "{% for x in xs %}{{ x }},{% endfor %}"},
+		{"loopvar", "{% for x in xs %}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}"},
+		{"filtered", "{% for x in xs if x is odd %}{{ loop.index }}{% endfor %}"},
+		{"range", "{% for x in range(200) %}{{ x }}{% endfor %}"},
+	} {
+		tpl, err := env.Parse("b", c.src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			vars := map[string]any{"xs": items}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := tpl.Render(vars); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

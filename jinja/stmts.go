@@ -399,40 +399,19 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 	recursive := n.recursive
 	var run func(s *State, w *writer, v any, depth int) error
 	run = func(s *State, w *writer, v any, depth int) error {
-		var items []any
-		lazy, _ := v.(*Iterator)
-		if lazy == nil || test != nil || usesLoop {
-			lazy = nil
-			var err error
-			if items, err = iterate(v); err != nil {
-				return c.at(err, ip)
-			}
+		var src loopSource
+		if err := src.init(v); err != nil {
+			return c.at(err, ip)
 		}
-		if test != nil {
-			kept := make([]any, 0, len(items))
-			ts := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
-			for _, it := range items {
-				ts.sc.names, ts.sc.vals = ts.sc.names[:0], ts.sc.vals[:0]
-				if err := assign(ts, it); err != nil {
-					return err
-				}
-				tv, err := test(ts)
-				if err != nil {
-					return err
-				}
-				b, err := truth(tv)
-				if err != nil {
-					return c.at(err, p)
-				}
-				if b {
-					kept = append(kept, it)
-				}
-			}
-			items = kept
-		}
+		// The loop reads src, Python's iterator over the iterable: on the
+		// stack in a plain loop, in the loop variable when the body uses
+		// it. pull, when set, is read instead: the generator (x for x
+		// in it if test) Jinja2 makes of a filtered loop.
 		var lc *loopCtx
+		var from *loopSource // what a filtered loop reads
 		if usesLoop {
-			lc = &loopCtx{items: items, depth: depth, s: s}
+			lc = &loopCtx{index: -1, depth: depth, s: s, src: src, length: -1, sized: test == nil}
+			from = &lc.src
 			if recursive {
 				lc.recurse = func(v any) (any, error) {
 					var bw writer
@@ -441,6 +420,39 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 					}
 					return bw.join()
 				}
+			}
+		} else if test != nil {
+			from = new(loopSource)
+			*from = src
+		}
+		var pull func() (any, bool, error)
+		if test != nil {
+			ts := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc}}
+			pull = func() (any, bool, error) {
+				for {
+					it, ok, err := from.next()
+					if !ok || err != nil {
+						return nil, false, err
+					}
+					ts.sc.names, ts.sc.vals = ts.sc.names[:0], ts.sc.vals[:0]
+					if err := assign(ts, it); err != nil {
+						return nil, false, err
+					}
+					tv, err := test(ts)
+					if err != nil {
+						return nil, false, err
+					}
+					b, err := truth(tv)
+					if err != nil {
+						return nil, false, c.at(err, p)
+					}
+					if b {
+						return it, true, nil
+					}
+				}
+			}
+			if lc != nil {
+				lc.pull = pull
 			}
 		}
 		inner := newIterState(s)
@@ -463,7 +475,6 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 				inner.sc.names, inner.sc.vals = inner.sc.names[:0], inner.sc.vals[:0]
 			}
 			if lc != nil {
-				lc.index = i
 				inner.sc.names = append(inner.sc.names, "loop")
 				inner.sc.vals = append(inner.sc.vals, lc)
 			}
@@ -484,25 +495,32 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 			iterated = true
 			return false, nil
 		}
-		if lazy != nil {
-			// a generator is advanced item by item, as Python's for does
+		if lc == nil && pull == nil && src.list == nil && src.dict == nil && src.lazy == nil {
+			// A snapshot of an immutable value: the plain range loop.
+			for i, it := range src.items {
+				if stop, err := step(i, it); stop || err != nil {
+					return err
+				}
+			}
+		} else {
 			for i := 0; ; i++ {
-				it, ok, err := lazy.Next()
+				var it any
+				var ok bool
+				var err error
+				switch {
+				case lc != nil:
+					it, ok, err = lc.next()
+				case pull != nil:
+					it, ok, err = pull()
+				default:
+					it, ok, err = src.next()
+				}
 				if err != nil {
 					return c.at(err, ip)
 				}
 				if !ok {
 					break
 				}
-				if stop, err := step(i, it); stop || err != nil {
-					if err != nil {
-						return err
-					}
-					break
-				}
-			}
-		} else {
-			for i, it := range items {
 				if stop, err := step(i, it); stop || err != nil {
 					if err != nil {
 						return err
@@ -540,34 +558,202 @@ func newIterState(s *State) *State {
 	return &f.s
 }
 
-// loopCtx is the loop variable inside a for loop.
+// loopSource yields a for loop's items as Python's iterator over the
+// iterable does: a list is read live (items appended during the loop are
+// visited, a removal shifts what follows), a dict raises RuntimeError
+// once its size has changed, a generator is advanced item by item; the
+// other values cannot change and are read from a snapshot.
+type loopSource struct {
+	items   []any
+	list    *List
+	dict    *Dict
+	dictLen int
+	lazy    *Iterator
+	pos     int
+	done    bool
+}
+
+func (src *loopSource) init(v any) error {
+	switch x := v.(type) {
+	case *List:
+		src.list = x
+	case *Dict:
+		src.items, src.dict, src.dictLen = x.Keys(), x, x.Len()
+	case *Iterator:
+		src.lazy = x
+	default:
+		items, err := iterate(v)
+		src.items = items
+		return err
+	}
+	return nil
+}
+
+func (src *loopSource) next() (any, bool, error) {
+	if src.done {
+		return nil, false, nil
+	}
+	switch {
+	case src.list != nil:
+		if src.pos < len(src.list.Items) {
+			src.pos++
+			return src.list.Items[src.pos-1], true, nil
+		}
+	case src.lazy != nil:
+		it, ok, err := src.lazy.Next()
+		if ok || err != nil {
+			return it, ok, err
+		}
+	default:
+		if src.dict != nil && src.dict.Len() != src.dictLen {
+			src.done = true
+			return nil, false, errorf("RuntimeError", "dictionary changed size during iteration")
+		}
+		if src.pos < len(src.items) {
+			src.pos++
+			return src.items[src.pos-1], true, nil
+		}
+	}
+	// An exhausted iterator stays exhausted, whatever is appended.
+	src.done = true
+	return nil, false, nil
+}
+
+// size is len() of the iterable, and false for a generator.
+func (src *loopSource) size() (int, bool) {
+	switch {
+	case src.list != nil:
+		return len(src.list.Items), true
+	case src.dict != nil:
+		return src.dict.Len(), true
+	case src.lazy != nil:
+		return 0, false
+	}
+	return len(src.items), true
+}
+
+// loopCtx is the loop variable inside a for loop: Jinja2's LoopContext,
+// which reads its iterable as the loop goes. length is len() of the
+// iterable when first asked (a generator's or filtered loop's is counted
+// by reading the rest), last and nextitem read the next item ahead.
 type loopCtx struct {
-	items    []any
-	index    int
+	index    int // of the current item, -1 before the first
 	depth    int
 	s        *State
 	recurse  func(v any) (any, error)
 	lastSeen []any
 	changed  bool
+
+	src      loopSource
+	sized    bool                      // len() of the iterable is the length (no filter)
+	pull     func() (any, bool, error) // read instead of src when set
+	cur      any
+	before   any
+	after    any
+	hasAfter bool
+	length   int // -1 until asked
+	err      error
+}
+
+func (l *loopCtx) read() (any, bool, error) {
+	if l.pull != nil {
+		return l.pull()
+	}
+	return l.src.next()
+}
+
+// next is the loop's next item: the one read ahead, or the next read.
+func (l *loopCtx) next() (any, bool, error) {
+	if l.err != nil {
+		return nil, false, l.err
+	}
+	var it any
+	if l.hasAfter {
+		it, l.after, l.hasAfter = l.after, nil, false
+	} else {
+		var ok bool
+		var err error
+		if it, ok, err = l.read(); !ok || err != nil {
+			return nil, false, err
+		}
+	}
+	l.index++
+	l.before, l.cur = l.cur, it
+	return it, true, nil
+}
+
+// peek is the item after the current one, read ahead.
+func (l *loopCtx) peek() (any, bool) {
+	if l.hasAfter {
+		return l.after, true
+	}
+	it, ok, err := l.read()
+	if err != nil {
+		// The loop raises it when it reads on.
+		l.err = err
+		return nil, false
+	}
+	if ok {
+		l.after, l.hasAfter = it, true
+	}
+	return it, ok
+}
+
+func (l *loopCtx) len() int {
+	if l.length >= 0 {
+		return l.length
+	}
+	if l.sized {
+		if n, ok := l.src.size(); ok {
+			l.length = n
+			return n
+		}
+	}
+	// Read the rest, and iterate over it from now on.
+	var rest []any
+	for {
+		it, ok, err := l.read()
+		if err != nil {
+			l.err = err
+			break
+		}
+		if !ok {
+			break
+		}
+		rest = append(rest, it)
+	}
+	pos := 0
+	l.pull = func() (any, bool, error) {
+		if pos < len(rest) {
+			pos++
+			return rest[pos-1], true, nil
+		}
+		return nil, false, nil
+	}
+	l.length = len(rest) + l.index + 1
+	if l.hasAfter {
+		l.length++
+	}
+	return l.length
 }
 
 func (l *loopCtx) attr(s *State, name string) (any, bool) {
-	n := len(l.items)
 	switch name {
 	case "index":
 		return int64(l.index + 1), true
 	case "index0":
 		return int64(l.index), true
 	case "revindex":
-		return int64(n - l.index), true
+		return int64(l.len() - l.index), true
 	case "revindex0":
-		return int64(n - l.index - 1), true
+		return int64(l.len() - l.index - 1), true
 	case "first":
 		return l.index == 0, true
 	case "last":
-		return l.index == n-1, true
+		_, more := l.peek()
+		return !more, true
 	case "length":
-		return int64(n), true
+		return int64(l.len()), true
 	case "depth":
 		return int64(l.depth), true
 	case "depth0":
@@ -576,12 +762,13 @@ func (l *loopCtx) attr(s *State, name string) (any, bool) {
 		if l.index == 0 {
 			return s.undef("there is no previous item"), true
 		}
-		return l.items[l.index-1], true
+		return l.before, true
 	case "nextitem":
-		if l.index >= n-1 {
+		it, more := l.peek()
+		if !more {
 			return s.undef("there is no next item"), true
 		}
-		return l.items[l.index+1], true
+		return it, true
 	case "cycle":
 		return Func(func(s *State, args []any, kw Kwargs) (any, error) {
 			if len(args) == 0 {

@@ -659,7 +659,7 @@ func writeRepr(b *strings.Builder, v any, top bool) error {
 			fmt.Fprintf(b, "<Macro %s>", pyRepr(x.m.name))
 		}
 	case *loopCtx:
-		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index+1, len(x.items))
+		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index+1, x.len())
 	case Func, *boundMethod:
 		b.WriteString("<function>")
 	case fmt.Stringer:
