@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"math"
 	"math/big"
 )
 
@@ -129,4 +130,57 @@ func toFloatLoose(v any) float64 {
 		}
 	}
 	return 0
+}
+
+// exactFloat reports whether float64(i) is i exactly.
+func exactFloat(i int64) bool { return i >= -1<<53 && i <= 1<<53 }
+
+// cmpIntFloat orders an integer (int64, bool or *big.Int) and a float
+// exactly, as Python does, not by converting the integer to a float:
+// 9007199254740993 > 9007199254740992.0. It is 2 when f is NaN.
+func cmpIntFloat(i any, f float64) int {
+	switch {
+	case math.IsNaN(f):
+		return 2
+	case math.IsInf(f, 1):
+		return -1
+	case math.IsInf(f, -1):
+		return 1
+	}
+	b, _ := toBig(i)
+	return new(big.Float).SetInt(b).Cmp(new(big.Float).SetFloat64(f))
+}
+
+// flipCmp is the order of b and a from the order of a and b.
+func flipCmp(c int) int {
+	if c == 2 {
+		return 2
+	}
+	return -c
+}
+
+// floatToInt is Python's int(f) for a finite float: truncated, exact
+// however large.
+func floatToInt(f float64) any {
+	if math.Abs(f) < 9e18 {
+		return int64(f)
+	}
+	b, _ := new(big.Float).SetFloat64(math.Trunc(f)).Int(nil)
+	return shrink(b)
+}
+
+// roundBig is Python's round(b, prec) for an integer: b itself when prec
+// is not negative, else b to the nearest multiple of 10**-prec, a tie to
+// the even one.
+func roundBig(b *big.Int, prec int64) any {
+	if prec >= 0 {
+		return b
+	}
+	pw := new(big.Int).Exp(big.NewInt(10), big.NewInt(-prec), nil)
+	q, r := new(big.Int).DivMod(b, pw, new(big.Int)) // r >= 0
+	twice := new(big.Int).Lsh(r, 1)
+	if c := twice.Cmp(pw); c > 0 || (c == 0 && q.Bit(0) == 1) {
+		q.Add(q, big.NewInt(1))
+	}
+	return shrink(q.Mul(q, pw))
 }

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"net/url"
 	"strconv"
@@ -78,13 +79,15 @@ func fAbs(s *State, v any, args []any, kw Kwargs) (any, error) {
 	case int64:
 		if x < 0 {
 			if x == math.MinInt64 {
-				return nil, overflow()
+				return new(big.Int).Neg(big.NewInt(x)), nil
 			}
 			return -x, nil
 		}
 		return x, nil
 	case float64:
 		return math.Abs(x), nil
+	case *big.Int:
+		return shrink(new(big.Int).Abs(x)), nil
 	case bool:
 		if x {
 			return int64(1), nil
@@ -294,6 +297,12 @@ func toFloat(v any) (float64, error) {
 			return 0, errorf("ValueError", "could not convert string to float: %s", pyRepr(str))
 		}
 		return f, nil
+	case *big.Int:
+		f := bigFloat(x)
+		if math.IsInf(f, 0) {
+			return 0, newErr("OverflowError", "int too large to convert to float")
+		}
+		return f, nil
 	case *Undefined:
 		return 0, x.err()
 	}
@@ -335,7 +344,7 @@ func fFloat(s *State, v any, args []any, kw Kwargs) (any, error) {
 	}
 	f, err := toFloat(v)
 	if err != nil {
-		if e, ok := err.(*Error); ok && e.Kind == "UndefinedError" {
+		if e, ok := err.(*Error); ok && (e.Kind == "UndefinedError" || e.Kind == "OverflowError") {
 			return nil, err
 		}
 		return p[0], nil
@@ -344,7 +353,7 @@ func fFloat(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 // parsePyInt is Python's int(str, base).
-func parsePyInt(str string, base int64) (int64, bool) {
+func parsePyInt(str string, base int64) (any, bool) {
 	t := strings.TrimSpace(str)
 	neg := false
 	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "+") {
@@ -371,10 +380,21 @@ func parsePyInt(str string, base int64) (int64, bool) {
 	if t == "" || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") || strings.Contains(t, "__") {
 		return 0, false
 	}
+	if base < 2 || base > 36 {
+		return 0, false // ValueError: int() base must be >= 2 and <= 36, or 0
+	}
 	t = strings.ReplaceAll(t, "_", "")
 	n, err := strconv.ParseInt(t, int(base), 64)
 	if err != nil {
-		return 0, false
+		// Python's ints have no bound.
+		b, ok := new(big.Int).SetString(t, int(base))
+		if !ok || strings.HasPrefix(t, "+") || strings.HasPrefix(t, "-") {
+			return 0, false
+		}
+		if neg {
+			b.Neg(b)
+		}
+		return shrink(b), true
 	}
 	if neg {
 		n = -n
@@ -395,14 +415,13 @@ func fInt(s *State, v any, args []any, kw Kwargs) (any, error) {
 			return int64(1), nil
 		}
 		return int64(0), nil
+	case *big.Int:
+		return x, nil
 	case float64:
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			return p[0], nil
 		}
-		if math.Abs(x) >= 9.2e18 {
-			return nil, overflow()
-		}
-		return int64(x), nil
+		return floatToInt(x), nil
 	case string, Markup:
 		str, _ := asString(x)
 		base, _ := indexInt(p[1])
@@ -410,7 +429,7 @@ func fInt(s *State, v any, args []any, kw Kwargs) (any, error) {
 			return n, nil
 		}
 		if f, ok := parsePyFloat(str); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			return int64(f), nil
+			return floatToInt(f), nil
 		}
 		return p[0], nil
 	case *Undefined:
@@ -1047,6 +1066,9 @@ func fRound(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if method != "common" && method != "ceil" && method != "floor" {
 		return nil, newErr("FilterArgumentError", "method must be common, ceil or floor")
 	}
+	if b, ok := v.(*big.Int); ok && method == "common" {
+		return roundBig(b, prec), nil
+	}
 	if u, ok := v.(*Undefined); ok && method != "common" {
 		// value * 10**precision fails; round(Undefined) is a TypeError below
 		return nil, u.err()
@@ -1210,7 +1232,7 @@ func fSum(s *State, v any, args []any, kw Kwargs) (any, error) {
 				return nil, typeErr("unsupported operand type(s) for +: '%s' and 'str'", typeName(total))
 			}
 		}
-		if total, err = add(total, x); err != nil {
+		if total, err = plusBig(total, x); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -191,15 +192,27 @@ func percentFormat(format string, arg any) (string, error) {
 			}
 			b.WriteString(fmt.Sprintf(sspec+"s", str))
 		case 'd', 'i', 'u':
+			if bv, ok := val.(*big.Int); ok {
+				b.WriteString(fmt.Sprintf(spec+"d", bv))
+				continue
+			}
+			if f, ok := val.(float64); ok && !math.IsInf(f, 0) && !math.IsNaN(f) && math.Abs(f) >= 9e18 {
+				b.WriteString(fmt.Sprintf(spec+"d", floatToInt(f)))
+				continue
+			}
 			n, err := toIntForFormat(val, conv)
 			if err != nil {
 				return "", err
 			}
 			b.WriteString(fmt.Sprintf(spec+"d", n))
 		case 'x', 'X', 'o':
-			n, ok := indexInt(val)
-			if !ok {
-				return "", typeErr("%%%c format: an integer is required, not %s", conv, typeName(val))
+			var n any = val
+			if _, isBig := val.(*big.Int); !isBig {
+				iv, ok := indexInt(val)
+				if !ok {
+					return "", typeErr("%%%c format: an integer is required, not %s", conv, typeName(val))
+				}
+				n = iv
 			}
 			out := fmt.Sprintf(spec+string(conv), n)
 			if conv == 'o' && strings.Contains(flags, "#") {
@@ -207,6 +220,13 @@ func percentFormat(format string, arg any) (string, error) {
 			}
 			b.WriteString(out)
 		case 'e', 'E', 'f', 'F', 'g', 'G':
+			if bv, isB := val.(*big.Int); isB {
+				f, err := toFloat(bv)
+				if err != nil {
+					return "", err
+				}
+				val = f
+			}
 			_, f, isInt, ok := numeric(val)
 			if !ok {
 				if u, isU := val.(*Undefined); isU {

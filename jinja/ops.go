@@ -17,6 +17,13 @@ var binOps = map[string]func(a, b any) (any, error){
 	"**": withBig("**", pow),
 }
 
+// plusBig and modBig are Python's + and % on numbers of any size
+// (sum's addition, the divisibleby, even and odd tests).
+var (
+	plusBig = withBig("+", add)
+	modBig  = withBig("%", mod)
+)
+
 // withBig runs an int64 operation, switching to big integers when an
 // operand is one or the result overflows.
 func withBig(op string, f func(a, b any) (any, error)) func(a, b any) (any, error) {
@@ -457,11 +464,11 @@ func equal(a, b any) bool {
 		if ok1 && ok2 {
 			return x.Cmp(y) == 0
 		}
-		if _, f := a.(float64); f {
-			return toFloatLoose(a) == toFloatLoose(b)
+		if f, ok := b.(float64); ok && ok1 {
+			return cmpIntFloat(x, f) == 0
 		}
-		if _, f := b.(float64); f {
-			return toFloatLoose(a) == toFloatLoose(b)
+		if f, ok := a.(float64); ok && ok2 {
+			return cmpIntFloat(y, f) == 0
 		}
 		return false
 	}
@@ -486,6 +493,12 @@ func equal(a, b any) bool {
 	if aok && bok {
 		if aInt && bInt {
 			return ai == bi
+		}
+		if aInt && !exactFloat(ai) {
+			return cmpIntFloat(ai, bf) == 0
+		}
+		if bInt && !exactFloat(bi) {
+			return cmpIntFloat(bi, af) == 0
 		}
 		return toF(ai, af, aInt) == toF(bi, bf, bInt)
 	}
@@ -563,10 +576,11 @@ func compare(a, b any, op string) (int, error) {
 		if ok1 && ok2 {
 			return x.Cmp(y), nil
 		}
-		_, fa := a.(float64)
-		_, fb := b.(float64)
-		if fa || fb {
-			return compare(toFloatLoose(a), toFloatLoose(b), op)
+		if f, ok := b.(float64); ok && ok1 {
+			return cmpIntFloat(x, f), nil
+		}
+		if f, ok := a.(float64); ok && ok2 {
+			return flipCmp(cmpIntFloat(y, f)), nil
 		}
 	}
 	switch x := a.(type) {
@@ -596,6 +610,12 @@ func compare(a, b any, op string) (int, error) {
 				return 1, nil
 			}
 			return 0, nil
+		}
+		if aInt && !exactFloat(ai) {
+			return cmpIntFloat(ai, bf), nil
+		}
+		if bInt && !exactFloat(bi) {
+			return flipCmp(cmpIntFloat(bi, af)), nil
 		}
 		x, y := toF(ai, af, aInt), toF(bi, bf, bInt)
 		switch {

@@ -34,7 +34,7 @@ func init() {
 			if len(a) != 1 {
 				return false, typeErr("test_divisibleby() missing 1 required positional argument: 'num'")
 			}
-			r, err := mod(v, a[0])
+			r, err := modBig(v, a[0])
 			if err != nil {
 				return false, err
 			}
@@ -48,14 +48,14 @@ func init() {
 		"ge": cmp("gteq"), ">=": cmp("gteq"),
 		"escaped": func(s *State, v any, a []any) (bool, error) { _, ok := v.(Markup); return ok, nil },
 		"even": func(s *State, v any, a []any) (bool, error) {
-			r, err := mod(v, int64(2))
+			r, err := modBig(v, int64(2))
 			if err != nil {
 				return false, err
 			}
 			return equal(r, int64(0)), nil
 		},
 		"odd": func(s *State, v any, a []any) (bool, error) {
-			r, err := mod(v, int64(2))
+			r, err := modBig(v, int64(2))
 			if err != nil {
 				return false, err
 			}
