@@ -198,8 +198,6 @@ func getItem(s *State, obj any, key any) (any, error) {
 			}
 			return v, nil
 		}
-	case *dictView:
-		return nil, typeErr("'%s' object is not subscriptable", x.kind)
 	case itemGetter:
 		if v, ok := x.GetItem(key); ok {
 			return norm(v), nil

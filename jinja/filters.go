@@ -494,10 +494,8 @@ func fFirst(s *State, v any, args []any, kw Kwargs) (any, error) {
 }
 
 func fLast(s *State, v any, args []any, kw Kwargs) (any, error) {
-	switch v.(type) {
-	case *Dict, map[string]any:
-		return nil, typeErr("'dict' object is not reversible")
-	case *Iterator:
+	// reversed() takes dicts and their views (Python 3.8), not generators.
+	if _, ok := v.(*Iterator); ok {
 		return nil, typeErr("'%s' object is not reversible", typeName(v))
 	}
 	items, err := toList(v)
