@@ -614,16 +614,7 @@ func formatSpec(v any, spec string) (string, error) {
 				if prec < 0 {
 					body = floatRepr(f)
 				} else {
-					if prec == 0 {
-						prec = 1
-					}
-					body = fmt.Sprintf("%."+strconv.Itoa(prec)+"g", f)
-					if !strings.ContainsAny(body, ".e") && !isInt {
-						body += ".0"
-						if prec <= len(strings.TrimLeft(body, "-")) {
-							body = strings.TrimSuffix(body, ".0")
-						}
-					}
+					body = formatNoType(f, prec)
 				}
 			default:
 				return "", errorf("ValueError", "Unknown format code '%c' for object of type '%s'", typ, typeName(v))
@@ -674,6 +665,45 @@ func formatSpec(v any, spec string) (string, error) {
 func numeric2(v any) (int64, float64, bool, bool) {
 	i, f, isInt, ok := numeric(v)
 	return i, f, isInt, ok
+}
+
+// formatNoType is Python's float.__format__ with a precision and no
+// presentation type: 'g' to prec significant digits, except that the
+// exponent form starts one digit earlier, where the digits would leave
+// no room for the ".0" a fixed-point result gets when it has no point
+// ('{:.4}'.format(253.01) is 253.0, '{:.4}'.format(5329.0) 5.329e+03).
+func formatNoType(f float64, prec int) string {
+	if prec == 0 {
+		prec = 1
+	}
+	if math.IsInf(f, 0) || math.IsNaN(f) || f == 0 {
+		if f == 0 {
+			return "0.0"
+		}
+		return floatRepr(f)
+	}
+	e := strconv.FormatFloat(f, 'e', prec-1, 64) // d.ddde±XX, rounded
+	mant, exp, _ := strings.Cut(e, "e")
+	x, _ := strconv.Atoi(exp)
+	decpt := x + 1
+	if decpt <= -4 || decpt > prec-1 {
+		if strings.Contains(mant, ".") {
+			mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+		}
+		sign := "+"
+		if x < 0 {
+			sign, x = "-", -x
+		}
+		return fmt.Sprintf("%se%s%02d", mant, sign, x)
+	}
+	body := strconv.FormatFloat(f, 'f', prec-decpt, 64)
+	if strings.Contains(body, ".") {
+		body = strings.TrimRight(strings.TrimRight(body, "0"), ".")
+	}
+	if !strings.Contains(body, ".") {
+		body += ".0"
+	}
+	return body
 }
 
 func groupDigits(s string, sep byte) string {
