@@ -30,6 +30,46 @@ func init() {
 		"unique": fUnique, "upper": strFilter(pyUpper), "urlencode": fUrlencode, "urlize": fUrlize,
 		"wordcount": fWordcount, "wordwrap": fWordwrap, "xmlattr": fXmlattr,
 	}
+	// Filters that take the value alone: Python rejects any other
+	// argument, with the message of the function Jinja2 calls (first and
+	// last are also passed the environment).
+	for name, py := range map[string]string{
+		"count": "len", "length": "len", "e": "escape", "escape": "escape", "first": "sync_do_first",
+		"forceescape": "do_forceescape", "items": "do_items", "last": "do_last", "list": "sync_do_list",
+		"pprint": "do_pprint", "reverse": "do_reverse", "safe": "do_mark_safe", "string": "soft_str",
+		"striptags": "do_striptags", "urlencode": "do_urlencode", "wordcount": "do_wordcount",
+	} {
+		builtinFilters[name] = valueOnly(py, builtinFilters[name])
+	}
+}
+
+// valueOnly is f, a filter whose Python function takes only the value,
+// failing as Python's call does when it is given more.
+func valueOnly(py string, f FilterFunc) FilterFunc {
+	params := 1
+	if py == "sync_do_first" || py == "do_last" {
+		params = 2
+	}
+	return func(s *State, v any, args []any, kw Kwargs) (any, error) {
+		if len(args) == 0 && kw.Len() == 0 {
+			return f(s, v, args, kw)
+		}
+		if py == "len" {
+			if kw.Len() > 0 {
+				return nil, typeErr("len() takes no keyword arguments")
+			}
+			return nil, typeErr("len() takes exactly one argument (%d given)", len(args)+1)
+		}
+		if kw.Len() > 0 {
+			k, _ := Str(kw.Keys()[0])
+			return nil, typeErr("%s() got an unexpected keyword argument '%s'", py, k)
+		}
+		plural := "s"
+		if params == 1 {
+			plural = ""
+		}
+		return nil, typeErr("%s() takes %d positional argument%s but %d were given", py, params, plural, len(args)+params)
+	}
 }
 
 // softStr is Jinja2's soft_str: str(v), keeping Markup.
