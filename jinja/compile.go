@@ -18,6 +18,11 @@ type compiler struct {
 	// generator folds whole (outputFoldable), where a constant slice of a
 	// value that cannot be sliced is an undefined value, not an error.
 	wholeConst bool
+	// noOutputCheck: compiling a macro body or a set block, where
+	// Jinja2 does not check for a parent template before writing (its
+	// frame's require_output_check is false): their text is written even
+	// in a template that extends another.
+	noOutputCheck bool
 
 	macroOf map[*macroStmt]*compiledMacro
 

@@ -53,6 +53,7 @@ func (c *compiler) body(body []stmt) execFn {
 			return ops[0].fn
 		}
 	}
+	check := !c.noOutputCheck
 	return func(s *State, w *writer) error {
 		for i := range ops {
 			op := &ops[i]
@@ -62,7 +63,7 @@ func (c *compiler) body(body []stmt) execFn {
 				}
 				continue
 			}
-			if s.c.parent != nil {
+			if check && s.c.parent != nil {
 				continue // a template that extends another writes nothing itself
 			}
 			if op.more {
@@ -88,8 +89,9 @@ func (c *compiler) stmt(st stmt) execFn {
 	switch n := st.(type) {
 	case *dataStmt:
 		text := n.text
+		check := !c.noOutputCheck
 		return func(s *State, w *writer) error {
-			if s.c.parent != nil {
+			if check && s.c.parent != nil {
 				return nil
 			}
 			w.str(text)
@@ -117,8 +119,9 @@ func (c *compiler) stmt(st stmt) execFn {
 			atRunTime = c.expr(n.x)
 		}
 		c.wholeConst = whole
+		check := !c.noOutputCheck
 		return func(s *State, w *writer) error {
-			if s.c.parent != nil {
+			if check && s.c.parent != nil {
 				return nil
 			}
 			v, err := x(s)
@@ -163,7 +166,10 @@ func (c *compiler) stmt(st stmt) execFn {
 			return assign(s, v)
 		}
 	case *setBlockStmt:
+		saved := c.noOutputCheck
+		c.noOutputCheck = true
 		body := c.hard(n.body)
+		c.noOutputCheck = saved
 		assign := c.assign(n.target)
 		endPos := n.position()
 		var filter evalFn
@@ -204,6 +210,7 @@ func (c *compiler) stmt(st stmt) execFn {
 		body := c.hard(n.body)
 		filter := c.filterChain(n.filter)
 		endPos := n.position()
+		check := !c.noOutputCheck
 		return func(s *State, w *writer) error {
 			var bw writer
 			if err := body(s.child(), &bw); err != nil {
@@ -218,7 +225,7 @@ func (c *compiler) stmt(st stmt) execFn {
 			if err != nil {
 				return err
 			}
-			if s.c.parent != nil {
+			if check && s.c.parent != nil {
 				return nil
 			}
 			return w.raw(v)
@@ -809,7 +816,10 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 		}
 	}
 	m.defaults = c.exprs(n.defaults)
+	savedCheck := c.noOutputCheck
+	c.noOutputCheck = true
 	m.body = c.body(n.body)
+	c.noOutputCheck = savedCheck
 	c.soft = saved
 	if c.macroOf != nil {
 		c.macroOf[n] = m
@@ -823,6 +833,7 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 }
 
 func (c *compiler) callBlock(n *callBlockStmt) execFn {
+	check := !c.noOutputCheck
 	caller := c.macro(n.caller)
 	caller.anonymous = true
 	call := n.call
@@ -850,7 +861,7 @@ func (c *compiler) callBlock(n *callBlockStmt) execFn {
 		if err != nil {
 			return c.at(err, p)
 		}
-		if s.c.parent != nil {
+		if check && s.c.parent != nil {
 			return nil
 		}
 		return w.raw(v)
@@ -904,8 +915,9 @@ func (c *compiler) outputNameCall(name string, n *callExpr) execFn {
 	si := c.si
 	// The closure holds a few words: there is one per output in every
 	// template, all kept for as long as the template.
+	check := !c.noOutputCheck
 	return func(s *State, w *writer) error {
-		if s.c.parent != nil {
+		if check && s.c.parent != nil {
 			return nil
 		}
 		f := s.resolve(name)
