@@ -27,7 +27,7 @@ func (b *blockRef) GetAttr(name string) (any, bool) {
 	return Func(func(s *State, args []any, kw Kwargs) (any, error) {
 		var w writer
 		bs := &State{r: s.r, c: b.c, sc: b.c.root}
-		if err := renderBlock(bs, &w, chain, 0); err != nil {
+		if err := renderBlock(bs, &w, chain, 0, false); err != nil {
 			return nil, err
 		}
 		return w.join()
@@ -36,15 +36,18 @@ func (b *blockRef) GetAttr(name string) (any, bool) {
 
 func (b *blockRef) String() string { return "<TemplateReference>" }
 
-// renderBlock renders chain[i] of a block's overrides.
-func renderBlock(s *State, w *writer, chain []*blockFn, i int) error {
+// renderBlock renders chain[i] of a block's overrides. scoped is the
+// flag of the {% block %} statement being rendered, whichever override
+// runs (Jinja2's visit_Block derives the context at the call site): the
+// override, and its super(), then see the names where the block is.
+func renderBlock(s *State, w *writer, chain []*blockFn, i int, scoped bool) error {
 	b := chain[i]
 	if b.required {
 		// a required block that no child overrides
 		return newErr("TemplateRuntimeError", "Required block "+pyRepr(b.name)+" not found")
 	}
 	parent := s.c.root
-	if b.scoped {
+	if scoped {
 		parent = s.sc
 	}
 	sc := &scope{parent: parent}
@@ -54,7 +57,7 @@ func renderBlock(s *State, w *writer, chain []*blockFn, i int) error {
 			return nil, newErr("UndefinedError", "there is no parent block called "+pyRepr(b.name)+".")
 		}
 		var bw writer
-		if err := renderBlock(s, &bw, chain, i+1); err != nil {
+		if err := renderBlock(s, &bw, chain, i+1, scoped); err != nil {
 			return nil, err
 		}
 		return bw.join()
@@ -65,6 +68,7 @@ func renderBlock(s *State, w *writer, chain []*blockFn, i int) error {
 func (c *compiler) block(n *blockStmt) execFn {
 	name := n.name
 	p := n.position()
+	scoped := n.scoped
 	return func(s *State, w *writer) error {
 		if s.c.parent != nil {
 			return nil
@@ -73,7 +77,7 @@ func (c *compiler) block(n *blockStmt) execFn {
 		if len(chain) == 0 {
 			return nil
 		}
-		if err := renderBlock(s, w, chain, 0); err != nil {
+		if err := renderBlock(s, w, chain, 0, scoped); err != nil {
 			return c.at(err, p)
 		}
 		return nil

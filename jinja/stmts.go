@@ -399,7 +399,8 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 			}
 		})
 	}
-	if n.recursive {
+	if n.recursive || hasScopedBlock(n.body) {
+		// A scoped block in the body is passed the loop variable.
 		usesLoop = true
 	}
 	fresh := capturesScope(n.body) || usesLoop

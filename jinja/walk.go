@@ -168,3 +168,40 @@ func capturesScope(body []stmt) bool {
 	visit(body)
 	return found
 }
+
+// hasScopedBlock reports whether body holds a {% block ... scoped %} at
+// any depth (Jinja2's node.find_all(nodes.Block)).
+func hasScopedBlock(body []stmt) bool {
+	for _, s := range body {
+		var inner [][]stmt
+		switch n := s.(type) {
+		case *blockStmt:
+			if n.scoped {
+				return true
+			}
+			inner = [][]stmt{n.body}
+		case *ifStmt:
+			inner = [][]stmt{n.body, n.els}
+		case *forStmt:
+			inner = [][]stmt{n.body, n.els}
+		case *setBlockStmt:
+			inner = [][]stmt{n.body}
+		case *macroStmt:
+			inner = [][]stmt{n.body}
+		case *callBlockStmt:
+			inner = [][]stmt{n.caller.body}
+		case *filterBlockStmt:
+			inner = [][]stmt{n.body}
+		case *withStmt:
+			inner = [][]stmt{n.body}
+		case *scopeStmt:
+			inner = [][]stmt{n.body}
+		}
+		for _, b := range inner {
+			if hasScopedBlock(b) {
+				return true
+			}
+		}
+	}
+	return false
+}
