@@ -198,8 +198,11 @@ type (
 		required bool
 		body     []stmt
 	}
-	scopeStmt struct { // {% autoescape %}: only its body matters here
+	scopeStmt struct {
 		pos
 		body []stmt
+		// autoescape is the expression of {% autoescape expr %}, which
+		// sets the autoescaping of the body; nil for other scopes.
+		autoescape expr
 	}
 )

@@ -66,6 +66,7 @@ func callValue(s *State, f any, args []any, kw *Dict, si *srcInfo, p int) (any, 
 	case *macroValue:
 		return fn.invoke(s, args, kw, si, p)
 	case Func:
+		s.r.callEsc = false // for a macro this function may call
 		v, err := fn(s, args, kw)
 		if err != nil {
 			if rs, ok := err.(*returnSignal); ok {
@@ -134,6 +135,10 @@ func (mv *macroValue) invoke(s *State, args []any, kw *Dict, si *srcInfo, p int)
 func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *srcInfo, p int) (any, error) {
 	m := mv.m
 	r := s.r
+	// A macro called where output is autoescaped returns Markup
+	// (Jinja2's Macro.__call__ takes the caller's eval context).
+	markup := r.callEsc
+	r.callEsc = false
 	if r.depth >= r.env.maxRecursion() {
 		return nil, newErr("RecursionError", "maximum recursion depth exceeded")
 	}
@@ -282,6 +287,9 @@ func (mv *macroValue) run(f *macroFrame, s *State, args []any, kw *Dict, si *src
 	out, err := w.join()
 	if err != nil {
 		return nil, m.si.positioned(err, m.endPos)
+	}
+	if markup {
+		return toMarkup(out), nil
 	}
 	return out, nil
 }

@@ -23,6 +23,10 @@ type compiler struct {
 	// frame's require_output_check is false): their text is written even
 	// in a template that extends another.
 	noOutputCheck bool
+	// esc is the autoescaping of the code being compiled, set by
+	// {% autoescape %}: escOn escapes output, escVolatile when the
+	// render's value (its expression was not a constant) says so.
+	esc escMode
 
 	macroOf map[*macroStmt]*compiledMacro
 
@@ -475,6 +479,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 	args := c.args(n.callArgs, n.position())
 	p := n.position()
 	si := c.si
+	esc := c.esc
 	if ga, ok := n.fn.(*getattrExpr); ok {
 		// obj.method(...) on builtin types skips making a bound method.
 		obj := c.expr(ga.obj)
@@ -506,6 +511,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 				return nil, err
 			}
 			s.r.callSi, s.r.callPos = si, p
+			s.r.callEsc = esc.on(s)
 			v, err := callValue(s, f, a, kw, si, p)
 			if err != nil {
 				return nil, c.at(err, p)
@@ -523,6 +529,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 				return nil, err
 			}
 			s.r.callSi, s.r.callPos = si, p
+			s.r.callEsc = esc.on(s)
 			v, err := callValue(s, f, a, kw, si, p)
 			if err != nil {
 				return nil, si.positioned(err, p)
@@ -541,6 +548,7 @@ func (c *compiler) call(n *callExpr) evalFn {
 			return nil, err
 		}
 		s.r.callSi, s.r.callPos = si, p
+		s.r.callEsc = esc.on(s)
 		v, err := callValue(s, f, a, kw, si, p)
 		if err != nil {
 			return nil, c.at(err, p)
@@ -728,7 +736,28 @@ func (c *compiler) binary(n *binaryExpr) evalFn {
 func (c *compiler) concat(n *concatExpr) evalFn {
 	items := c.exprs(n.items)
 	p := n.position()
+	esc := c.esc
+	if c.outputFoldable(n) {
+		// Jinja2 folds it to a str: no markup_join.
+		esc = escOff
+	}
 	return func(s *State) (any, error) {
+		if esc.on(s) {
+			// markup_join: each item escaped unless it is Markup.
+			var buf []byte
+			for _, f := range items {
+				v, err := f(s)
+				if err != nil {
+					return nil, err
+				}
+				m, err := autoEscape(v)
+				if err != nil {
+					return nil, c.at(err, p)
+				}
+				buf = append(buf, m...)
+			}
+			return Markup(buf), nil
+		}
 		var buf []byte
 		for _, f := range items {
 			v, err := f(s)

@@ -29,8 +29,11 @@
 //     extends go through Options.Loader only;
 //   - run unbounded: macro recursion and loop iterations are limited, and
 //     the render's context is checked in loops and macro calls;
-//   - autoescape, line statements, custom delimiters, async rendering,
-//     i18n, or Jinja2 extensions other than do and loopcontrols;
+//   - autoescape by default (the {% autoescape %} tag works as in Jinja2
+//     for output, ~, set blocks and macro calls, but the filters that
+//     read the eval context, join, replace, urlize, xmlattr, do not
+//     escape), line statements, custom delimiters, async rendering, i18n,
+//     or Jinja2 extensions other than do and loopcontrols;
 //   - reproduce Python exactly where it cannot be observed or costs too
 //     much: integers are int64 and grow into math/big only when a result
 //     overflows; there are no complex numbers (a negative float raised to

@@ -315,7 +315,7 @@ func (p *parser) parseStatement() stmt {
 		for _, x := range items {
 			body = append(body, p.outputs.node(p.chunk, outputStmt{pos(x.position()), x}))
 		}
-		return &scopeStmt{pos(t.pos), body}
+		return &scopeStmt{pos: pos(t.pos), body: body}
 	case "macro":
 		return p.parseMacro()
 	case "include":
@@ -330,9 +330,9 @@ func (p *parser) parseStatement() stmt {
 		return p.parseWith()
 	case "autoescape":
 		p.next()
-		p.parseExpression(true)
+		x := p.parseExpression(true)
 		body := p.parseStatements([]string{"name:endautoescape"}, true)
-		return &scopeStmt{pos(t.pos), body}
+		return &scopeStmt{pos: pos(t.pos), body: body, autoescape: x}
 	case "call":
 		return p.parseCallBlock()
 	case "filter":

@@ -12,6 +12,8 @@ type render struct {
 	env        *Env
 	undefined  UndefinedPolicy // of this render's undefined values (PolicyGlobals)
 	iterations int
+	callEsc    bool // the call being made is in autoescaped code
+	autoescape bool // inside {% autoescape expr %} whose expr was not a constant and was true
 	depth      int
 	stack      []callSite
 	callSi     *srcInfo // where the innermost call expression is, for Macro.Call

@@ -24,7 +24,7 @@ type bodyOp struct {
 func (c *compiler) body(body []stmt) execFn {
 	ops := make([]bodyOp, 0, len(body))
 	for i, st := range body {
-		if i > 0 && isConstOutput(st) && isConstOutput(body[i-1]) {
+		if i > 0 && isConstOutput(st) && isConstOutput(body[i-1]) && c.esc != escVolatile {
 			// Jinja2 joins constant children of one output node into
 			// one item (this only matters for counting items).
 			var text string
@@ -32,7 +32,12 @@ func (c *compiler) body(body []stmt) execFn {
 			case *dataStmt:
 				text = n.text
 			case *outputStmt:
-				text, _ = toStr(n.x.(*constExpr).val)
+				if c.esc == escOn {
+					m, _ := autoEscape(n.x.(*constExpr).val)
+					text = string(m)
+				} else {
+					text, _ = toStr(n.x.(*constExpr).val)
+				}
 			}
 			ops = append(ops, bodyOp{text: text, more: true})
 			continue
@@ -120,11 +125,20 @@ func (c *compiler) stmt(st stmt) execFn {
 		}
 		c.wholeConst = whole
 		check := !c.noOutputCheck
+		esc := c.esc
+		if folded && esc == escVolatile {
+			// Jinja2 folds the output with the autoescaping it knows
+			// when compiling, none for a volatile block.
+			esc = escOff
+		}
 		return func(s *State, w *writer) error {
 			if check && s.c.parent != nil {
 				return nil
 			}
 			v, err := x(s)
+			if err == nil && esc.on(s) {
+				v, err = autoEscape(v)
+			}
 			if err == nil {
 				if folded && w.native && safeRepr(v) {
 					// Jinja2's native code generator yields a folded
@@ -150,7 +164,10 @@ func (c *compiler) stmt(st stmt) execFn {
 			return nil
 		}
 	case *scopeStmt:
-		return c.body(n.body)
+		if n.autoescape == nil {
+			return c.body(n.body)
+		}
+		return c.autoescapeStmt(n)
 	case *ifStmt:
 		return c.ifStmt(n)
 	case *forStmt:
@@ -170,6 +187,7 @@ func (c *compiler) stmt(st stmt) execFn {
 		c.noOutputCheck = true
 		body := c.hard(n.body)
 		c.noOutputCheck = saved
+		esc := c.esc
 		assign := c.assign(n.target)
 		endPos := n.position()
 		var filter evalFn
@@ -188,6 +206,9 @@ func (c *compiler) stmt(st stmt) execFn {
 				return c.at(err, endPos)
 			}
 			var v any = str
+			if esc.on(s) {
+				v = toMarkup(str)
+			}
 			if filter != nil {
 				fs := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc, names: []string{"\x00input"}, vals: []any{v}}}
 				var err error
@@ -835,6 +856,7 @@ func (c *compiler) macro(n *macroStmt) *compiledMacro {
 
 func (c *compiler) callBlock(n *callBlockStmt) execFn {
 	check := !c.noOutputCheck
+	esc := c.esc
 	caller := c.macro(n.caller)
 	caller.anonymous = true
 	call := n.call
@@ -858,6 +880,7 @@ func (c *compiler) callBlock(n *callBlockStmt) execFn {
 		}
 		kw.set("caller", &macroValue{m: caller, sc: s.sc, c: s.c})
 		s.r.callSi, s.r.callPos = si, p
+		s.r.callEsc = esc.on(s)
 		v, err := callValue(s, f, a, kw, si, p)
 		if err != nil {
 			return c.at(err, p)
@@ -866,6 +889,82 @@ func (c *compiler) callBlock(n *callBlockStmt) execFn {
 			return nil
 		}
 		return w.raw(v)
+	}
+}
+
+// escMode is the autoescaping of compiled code.
+type escMode uint8
+
+const (
+	escOff escMode = iota
+	escOn
+	escVolatile
+)
+
+// on reports whether output is escaped now.
+func (m escMode) on(s *State) bool {
+	return m == escOn || m == escVolatile && s.r.autoescape
+}
+
+// autoEscape is markupsafe's escape(v), what an autoescaped output
+// writes: Markup as it is, anything else its str() escaped.
+func autoEscape(v any) (Markup, error) {
+	switch x := v.(type) {
+	case Markup:
+		return x, nil
+	case string:
+		return Markup(escapeHTML(x)), nil
+	}
+	str, err := toStr(v)
+	if err != nil {
+		return "", err
+	}
+	return Markup(escapeHTML(str)), nil
+}
+
+// toMarkup is Markup(v) of a joined body: a str becomes Markup.
+func toMarkup(v any) any {
+	if s, ok := v.(string); ok {
+		return Markup(s)
+	}
+	return v
+}
+
+// autoescapeStmt is {% autoescape expr %}: its body compiled with the
+// autoescaping expr sets, a constant decided now (Jinja2 folds it), any
+// other expression evaluated when the block runs. The body is a scope.
+func (c *compiler) autoescapeStmt(n *scopeStmt) execFn {
+	saved := c.esc
+	defer func() { c.esc = saved }()
+	if v, ok := constValue(n.autoescape); ok {
+		on, err := truth(v)
+		if err == nil {
+			c.esc = escOff
+			if on {
+				c.esc = escOn
+			}
+			body := c.body(n.body)
+			return func(s *State, w *writer) error { return body(s.child(), w) }
+		}
+	}
+	x := c.expr(n.autoescape)
+	c.esc = escVolatile
+	body := c.body(n.body)
+	p := n.position()
+	return func(s *State, w *writer) error {
+		v, err := x(s)
+		if err != nil {
+			return err
+		}
+		on, err := truth(v)
+		if err != nil {
+			return c.at(err, p)
+		}
+		was := s.r.autoescape
+		s.r.autoescape = on
+		err = body(s.child(), w)
+		s.r.autoescape = was
+		return err
 	}
 }
 
@@ -917,6 +1016,7 @@ func (c *compiler) outputNameCall(name string, n *callExpr) execFn {
 	// The closure holds a few words: there is one per output in every
 	// template, all kept for as long as the template.
 	check := !c.noOutputCheck
+	esc := c.esc
 	return func(s *State, w *writer) error {
 		if check && s.c.parent != nil {
 			return nil
@@ -927,7 +1027,11 @@ func (c *compiler) outputNameCall(name string, n *callExpr) execFn {
 			return err
 		}
 		s.r.callSi, s.r.callPos = si, cp
+		s.r.callEsc = esc.on(s)
 		v, err := callValue(s, f, a, kw, si, cp)
+		if err == nil && esc.on(s) {
+			v, err = autoEscape(v)
+		}
 		if err != nil {
 			return si.positioned(err, cp)
 		}
