@@ -262,6 +262,14 @@ func sliceArg(v any) (int64, bool, error) {
 	if i, ok := indexInt(v); ok {
 		return i, true, nil
 	}
+	if b, ok := v.(*big.Int); ok {
+		// Beyond any length: a slice clamps it, as Python's does. 2**62
+		// keeps index + step from overflowing.
+		if b.Sign() < 0 {
+			return -1 << 62, true, nil
+		}
+		return 1 << 62, true, nil
+	}
 	return 0, false, typeErr("slice indices must be integers or None or have an __index__ method")
 }
 

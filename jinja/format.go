@@ -521,6 +521,54 @@ func formatSpec(v any, spec string) (string, error) {
 	}
 	var body, signStr string
 	numeric := false
+	if b, ok := v.(*big.Int); ok {
+		if typ != 0 && strings.IndexByte("dboxXn", typ) < 0 {
+			// A float presentation type formats float(v).
+			f, err := toFloat(b)
+			if err != nil {
+				return "", err
+			}
+			v = f
+		} else {
+			if prec >= 0 {
+				return "", newErr("ValueError", "Precision not allowed in integer format specifier")
+			}
+			a := new(big.Int).Abs(b)
+			switch {
+			case b.Sign() < 0:
+				signStr = "-"
+			case sign == '+':
+				signStr = "+"
+			case sign == ' ':
+				signStr = " "
+			}
+			base, prefix := 10, ""
+			switch typ {
+			case 'b':
+				base, prefix = 2, "0b"
+			case 'o':
+				base, prefix = 8, "0o"
+			case 'x':
+				base, prefix = 16, "0x"
+			case 'X':
+				base, prefix = 16, "0X"
+			}
+			body = a.Text(base)
+			if typ == 'X' {
+				body = strings.ToUpper(body)
+			}
+			if alt {
+				signStr += prefix
+			}
+			if group != 0 {
+				body = groupDigits(body, group)
+			}
+			if align == 0 {
+				align = '>'
+			}
+			return padFormatted(signStr, body, fill, align, width)
+		}
+	}
 	switch x := v.(type) {
 	case string, Markup:
 		str, _ := asString(x)
@@ -645,6 +693,12 @@ func formatSpec(v any, spec string) (string, error) {
 		return "", typeErr("unsupported format string passed to %s.__format__", typeName(v))
 	}
 	_ = numeric
+	return padFormatted(signStr, body, fill, align, width)
+}
+
+// padFormatted pads a formatted sign and body to width with fill, as
+// align says.
+func padFormatted(signStr, body, fill string, align byte, width int) (string, error) {
 	n := runeLen(signStr) + runeLen(body)
 	if width <= n {
 		return signStr + body, nil
