@@ -238,6 +238,9 @@ func (w *jsonWriter) write(v any, depth int) error {
 	case Markup:
 		jsonString(b, string(x), w.opts.Unicode)
 	case *List, []any, Tuple:
+		if l, ok := x.(*List); ok && l.rng != nil {
+			return w.notSerializable(v, depth)
+		}
 		items, _ := seqItems(x)
 		if len(items) == 0 {
 			b.WriteString("[]")
@@ -298,21 +301,27 @@ func (w *jsonWriter) write(v any, depth int) error {
 		nl(depth)
 		b.WriteByte('}')
 	case *dictView:
-		return w.write(&List{Items: x.items}, depth)
+		return w.notSerializable(v, depth) // as json.dumps: views are not lists
 	case *Undefined:
 		if x.policy == Strict {
 			return x.err()
 		}
 		return typeErr("Object of type Undefined is not JSON serializable")
 	default:
-		if w.opts.Default != nil {
-			d, err := w.opts.Default(v)
-			if err != nil {
-				return err
-			}
-			return w.write(d, depth)
-		}
-		return typeErr("Object of type %s is not JSON serializable", typeName(v))
+		return w.notSerializable(v, depth)
 	}
 	return nil
+}
+
+// notSerializable is json.dumps on a value it has no encoding for: the
+// embedder's Default, else TypeError.
+func (w *jsonWriter) notSerializable(v any, depth int) error {
+	if w.opts.Default != nil {
+		d, err := w.opts.Default(v)
+		if err != nil {
+			return err
+		}
+		return w.write(d, depth)
+	}
+	return typeErr("Object of type %s is not JSON serializable", typeName(v))
 }
