@@ -424,6 +424,10 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 		// A scoped block in the body is passed the loop variable.
 		usesLoop = true
 	}
+	if at := storedLoop(n.target, n.body, n.els); at >= 0 {
+		panic(parseErr{&Error{Kind: "TemplateAssertionError", Msg: "Can't assign to special loop variable in for-loop target",
+			Name: c.si.name, Line: lineOf(c.si, at), Col: colOf(c.si, at)}})
+	}
 	fresh := capturesScope(n.body) || usesLoop
 	recursive := n.recursive
 	var run func(s *State, w *writer, v any, depth int) error

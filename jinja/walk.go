@@ -205,3 +205,62 @@ func hasScopedBlock(body []stmt) bool {
 	}
 	return false
 }
+
+// storedLoop is the position of the first assignment to the name loop in
+// target or body, at any depth, or -1 (Jinja2's For node find_all(Name)
+// with ctx "store").
+func storedLoop(target expr, body ...[]stmt) int {
+	var inTarget func(e expr) int
+	inTarget = func(e expr) int {
+		switch t := e.(type) {
+		case *nameExpr:
+			if t.name == "loop" {
+				return t.position()
+			}
+		case *tupleExpr:
+			for _, it := range t.items {
+				if p := inTarget(it); p >= 0 {
+					return p
+				}
+			}
+		}
+		return -1
+	}
+	if target != nil {
+		if p := inTarget(target); p >= 0 {
+			return p
+		}
+	}
+	for _, b := range body {
+		for _, st := range b {
+			p := -1
+			switch n := st.(type) {
+			case *setStmt:
+				p = inTarget(n.target)
+			case *setBlockStmt:
+				p = storedLoop(n.target, n.body)
+			case *forStmt:
+				p = storedLoop(n.target, n.body, n.els)
+			case *withStmt:
+				// with's targets are parameters, not stores.
+				p = storedLoop(nil, n.body)
+			case *ifStmt:
+				p = storedLoop(nil, n.body, n.els)
+			case *macroStmt:
+				p = storedLoop(nil, n.body)
+			case *callBlockStmt:
+				p = storedLoop(nil, n.caller.body)
+			case *filterBlockStmt:
+				p = storedLoop(nil, n.body)
+			case *scopeStmt:
+				p = storedLoop(nil, n.body)
+			case *blockStmt:
+				p = storedLoop(nil, n.body)
+			}
+			if p >= 0 {
+				return p
+			}
+		}
+	}
+	return -1
+}
