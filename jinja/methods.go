@@ -985,6 +985,11 @@ func dictMethod(s *State, d *Dict, gomap map[string]any, name string, args []any
 			return nil, typeErr("update expected at most 1 argument, got %d", len(args))
 		}
 		if len(args) == 1 {
+			if u, ok := args[0].(*Undefined); ok {
+				// update() asks its argument for keys(): an undefined
+				// value fails, whatever its policy.
+				return nil, u.err()
+			}
 			if src, ok := toDict(args[0]); ok {
 				for i, k := range src.keys {
 					if err := dictStore(d, gomap, k, src.vals[i]); err != nil {
