@@ -10,6 +10,7 @@ import (
 type Module struct {
 	name string
 	vars *scope
+	body string // what the template wrote: str() of the module
 }
 
 func undefAttr(s *State, obj any, name any) *Undefined {

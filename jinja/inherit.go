@@ -222,7 +222,7 @@ func (c *compiler) module(s *State, n stmt, tmpl evalFn, withCtx bool, p int) (*
 	if err := t.run(&State{r: s.r, c: nc, sc: nc.root}, &iw); err != nil {
 		return nil, err
 	}
-	return &Module{name: t.name, vars: nc.root}, nil
+	return &Module{name: t.name, vars: nc.root, body: iw.b.String()}, nil
 }
 
 func (c *compiler) importStmt(n *importStmt) execFn {

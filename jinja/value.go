@@ -386,6 +386,8 @@ func typeName(v any) string {
 		return "function"
 	case *Namespace:
 		return "Namespace"
+	case *Module:
+		return "TemplateModule"
 	case *loopCtx:
 		return "LoopContext"
 	case *dictView:
@@ -414,6 +416,8 @@ func objectTypeRepr(v any) string {
 		return "jinja2.runtime.LoopContext object"
 	case *macroValue:
 		return "jinja2.runtime.Macro object"
+	case *Module:
+		return "jinja2.environment.TemplateModule object"
 	}
 	return typeName(v) + " object"
 }
@@ -646,6 +650,13 @@ func writeRepr(b *strings.Builder, v any, top bool) error {
 			return err
 		}
 		b.WriteString(")")
+	case *Module:
+		// TemplateModule: str() is the body it rendered.
+		if top {
+			b.WriteString(x.body)
+		} else {
+			b.WriteString("<TemplateModule " + pyRepr(x.name) + ">")
+		}
 	case *Namespace:
 		b.WriteString("<Namespace ")
 		if err := writeRepr(b, x.d, false); err != nil {
