@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"html"
 	"math"
 	"math/bits"
 	"sort"
@@ -11,7 +12,7 @@ import (
 
 var strMethods = setOf("capitalize", "casefold", "center", "count", "endswith", "find", "format", "index",
 	"isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower", "isnumeric", "isspace",
-	"istitle", "isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix", "removesuffix",
+	"isprintable", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix", "removesuffix",
 	"replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines",
 	"startswith", "strip", "swapcase", "title", "upper", "zfill", "expandtabs", "format_map")
 var listMethods = setOf("append", "extend", "pop", "insert", "remove", "index", "count", "sort", "reverse", "copy", "clear")
@@ -28,8 +29,10 @@ func setOf(names ...string) map[string]bool {
 
 func hasBuiltinMethod(obj any, name string) bool {
 	switch obj.(type) {
-	case string, Markup:
+	case string:
 		return strMethods[name]
+	case Markup:
+		return strMethods[name] || name == "unescape" || name == "striptags"
 	case *List, []any:
 		return listMethods[name]
 	case Tuple:
@@ -97,6 +100,16 @@ func callMethod(s *State, obj any, name string, args []any, kw *Dict) (any, erro
 	case string:
 		return strMethod(s, x, name, args, kw)
 	case Markup:
+		switch name {
+		case "unescape", "striptags":
+			if err := argN(name, args, kw, 0, 0); err != nil {
+				return nil, err
+			}
+			if name == "striptags" {
+				return fStriptags(s, x, nil, nil)
+			}
+			return html.UnescapeString(string(x)), nil
+		}
 		v, err := strMethod(s, string(x), name, args, kw)
 		if err != nil || name == "format" {
 			return v, err
@@ -358,7 +371,8 @@ func subRange(s string, args []any) (string, int, error) {
 func strMethod(s *State, str string, name string, args []any, kw *Dict) (any, error) {
 	switch name {
 	case "upper", "lower", "capitalize", "title", "swapcase", "casefold", "isalnum", "isalpha", "isascii",
-		"isdecimal", "isdigit", "isidentifier", "islower", "isnumeric", "isspace", "istitle", "isupper":
+		"isdecimal", "isdigit", "isidentifier", "islower", "isnumeric", "isspace", "istitle", "isupper",
+		"isprintable":
 		if err := argN(name, args, kw, 0, 0); err != nil {
 			return nil, err
 		}
@@ -711,6 +725,9 @@ func strNoArg(str, name string) any {
 		return cased
 	case "istitle":
 		return str != "" && pyTitle(str) == str && strings.IndexFunc(str, unicode.IsLetter) >= 0
+	case "isprintable":
+		// Go's printable runes are Python's: L, M, N, P, S and the space.
+		return strings.IndexFunc(str, func(r rune) bool { return !unicode.IsPrint(r) }) < 0
 	}
 	if str == "" {
 		return false
