@@ -592,11 +592,19 @@ func (p *parser) parseSignature() (params []string, defaults []expr) {
 		if len(params) > 0 {
 			p.expect(",")
 		}
-		name := p.expect("name").val
+		nt := p.expect("name")
+		name := nt.val
 		if p.skipIf("=") {
 			defaults = append(defaults, p.parseExpression(true))
 		} else if len(defaults) > 0 {
 			p.fail("non-default argument follows default argument")
+		}
+		for _, prev := range params {
+			if prev == name {
+				// Python's compile of the generated function rejects
+				// it (Jinja2 names the parameter l_1_<name>).
+				p.failKind(nt.pos, "SyntaxError", "duplicate argument 'l_1_"+name+"' in function definition")
+			}
 		}
 		params = append(params, name)
 	}
