@@ -90,6 +90,18 @@ func optChars(method string, args []any) (string, bool, error) {
 	return s, true, nil
 }
 
+// escapeStrArg is a str argument escaped, as markupsafe's wrappers do;
+// other values are left as they are.
+func escapeStrArg(v any) any {
+	switch x := v.(type) {
+	case string:
+		return Markup(escapeHTML(x))
+	case SubStr:
+		return Markup(escapeHTML(x.S))
+	}
+	return v
+}
+
 func intArg(v any) (int64, bool) {
 	i, ok := indexInt(v)
 	return i, ok
@@ -109,6 +121,31 @@ func callMethod(s *State, obj any, name string, args []any, kw *Dict) (any, erro
 				return fStriptags(s, x, nil, nil)
 			}
 			return html.UnescapeString(string(x)), nil
+		case "capitalize", "title", "lower", "upper", "replace", "ljust", "rjust", "lstrip", "rstrip",
+			"center", "strip", "expandtabs", "swapcase", "zfill":
+			// markupsafe escapes a Markup method's str arguments.
+			esc := make([]any, len(args))
+			for i, a := range args {
+				esc[i] = escapeStrArg(a)
+			}
+			args = esc
+		case "join":
+			if len(args) == 1 {
+				items, err := iterate(args[0])
+				if err != nil {
+					return nil, err
+				}
+				// join escapes every item: escape(1) is Markup('1').
+				esc := make([]any, len(items))
+				for i, it := range items {
+					m, err := autoEscape(it)
+					if err != nil {
+						return nil, err
+					}
+					esc[i] = m
+				}
+				args = []any{&List{Items: esc}}
+			}
 		}
 		v, err := strMethod(s, string(x), name, args, kw)
 		if err != nil || name == "format" {

@@ -17,6 +17,40 @@ var binOps = map[string]func(a, b any) (any, error){
 	"**": withBig("**", pow),
 }
 
+// escapeModArgs is what Markup's % formats: each argument escaped (a
+// tuple's items, a dict's values), numbers as they are.
+func escapeModArgs(b any) any {
+	switch x := b.(type) {
+	case Tuple:
+		out := make(Tuple, len(x))
+		for i, it := range x {
+			out[i] = escapeArg(it)
+		}
+		return out
+	case *Dict:
+		out := &Dict{}
+		for i, k := range x.keys {
+			out.set(k, escapeArg(x.vals[i]))
+		}
+		return out
+	}
+	return escapeArg(b)
+}
+
+// escapeArg is markupsafe's escape of an argument, numbers left as they
+// are so that %d and %f still take them.
+func escapeArg(v any) any {
+	switch v.(type) {
+	case nil, bool, int64, float64, *big.Int:
+		return v
+	}
+	m, err := autoEscape(v)
+	if err != nil {
+		return v
+	}
+	return m
+}
+
 // plusBig and modBig are Python's + and % on numbers of any size
 // (sum's addition, the divisibleby, even and odd tests).
 var (
@@ -329,11 +363,15 @@ func pyFloorDiv(x, y float64) float64 {
 
 func mod(a, b any) (any, error) {
 	if s, ok := asString(a); ok {
+		_, isM := a.(Markup)
+		if isM {
+			b = escapeModArgs(b)
+		}
 		r, err := percentFormat(s, b)
 		if err != nil {
 			return nil, err
 		}
-		if _, isM := a.(Markup); isM {
+		if isM {
 			return Markup(r), nil
 		}
 		return r, nil
