@@ -1490,6 +1490,10 @@ func fXmlattr(s *State, v any, args []any, kw Kwargs) (any, error) {
 	return rv, nil
 }
 
+// uriSchemeRe is a valid extra_schemes prefix for urlize (Jinja2's
+// _uri_scheme_re).
+var uriSchemeRe = lazyre.New(`^[\w.+-]{2,}:/{0,2}$`)
+
 func fUrlize(s *State, v any, args []any, kw Kwargs) (any, error) {
 	p, err := bindArgs("do_urlize", args, kw, []string{"trim_url_limit", "nofollow", "target", "rel", "extra_schemes"}, []any{nil, false, nil, nil, nil})
 	if err != nil {
@@ -1526,8 +1530,22 @@ func fUrlize(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if t, ok := p[2].(string); ok && t != "" {
 		targetAttr = ` target="` + escapeHTML(t) + `"`
 	}
+	var schemes []string
+	if p[4] != nil {
+		items, err := iterate(p[4])
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			sc, _ := asString(it)
+			if !uriSchemeRe().MatchString(sc) {
+				return nil, newErr("FilterArgumentError", pyRepr(sc)+" is not a valid URI scheme prefix.")
+			}
+			schemes = append(schemes, sc)
+		}
+	}
 	_, escaped := v.(Markup)
-	return urlize(str, escaped, limit, relAttr, targetAttr), nil
+	return urlize(str, escaped, limit, relAttr, targetAttr, schemes), nil
 }
 
 func fWordwrap(s *State, v any, args []any, kw Kwargs) (any, error) {

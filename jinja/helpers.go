@@ -238,7 +238,7 @@ var (
 
 // urlize is Jinja2's utils.urlize: text is escaped first unless it is
 // markup already (markupsafe.escape leaves Markup as it is).
-func urlize(text string, escaped bool, limit int64, relAttr, targetAttr string) string {
+func urlize(text string, escaped bool, limit int64, relAttr, targetAttr string, extraSchemes []string) string {
 	if !escaped {
 		text = escapeHTML(text)
 	}
@@ -287,6 +287,12 @@ func urlize(text string, escaped bool, limit int64, relAttr, targetAttr string) 
 		case strings.Contains(middle, "@") && !strings.HasPrefix(middle, "www.") && !strings.HasPrefix(middle, "@") &&
 			!strings.Contains(middle, ":") && emailRe().MatchString(middle):
 			middle = `<a href="mailto:` + middle + `">` + middle + `</a>`
+		default:
+			for _, scheme := range extraSchemes {
+				if middle != scheme && strings.HasPrefix(middle, scheme) {
+					middle = `<a href="` + middle + `"` + relAttr + targetAttr + `>` + middle + `</a>`
+				}
+			}
 		}
 		b.WriteString(head + middle + tail)
 	}
