@@ -1040,7 +1040,7 @@ func TestCompileOutputAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/revenue.sql", "select * from {{ ref('orders') }}\n")
 	writeFile(t, dir, "models/s.yml", "models:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique]\n")
 	res := mustElt(t, dir, "compile", "-s", "orders+")
-	wantAll(t, res.stdout, "Running with elt=", "Found 3 models, 1 data test", "Concurrency: 2 threads (target='dev')",
+	wantAll(t, res.stdout, "Running with elt=", "Found 3 models, 1 test", "Concurrency: 2 threads (target='dev')",
 		"Compiled node 'orders' is:\n")
 	wantNone(t, res.stdout, "Compiled node 'revenue'", "Compiled node 'unique_orders_id'", "Compiled node 'orders_daily'")
 	// One value naming two: each is part of it (orders is not compiled).

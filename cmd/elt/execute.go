@@ -327,39 +327,84 @@ func (s *session) logConcurrency(threads int) {
 	s.log.info("ConcurrencyLine", "", nil)
 }
 
+// foundStats is dbt's FoundStats line (compilation.py _generate_stats and
+// print_compile_stats): the counts of manifest.nodes by resource type in
+// the order dbt first inserts each type, then sources, exposures,
+// metrics, macros, groups, semantic models, saved queries and unit tests.
+// dbt parses each project in turn (the root first) with its file parsers
+// in a fixed order (models, snapshots, analyses, singular tests, seeds,
+// hooks), then every schema file, which makes the generic tests; so "data
+// tests" comes before "seeds" when the project has a singular test.
 func foundStats(m *compiler.Manifest) string {
 	counts := map[project.ResourceType]int{}
+	// byParser counts nodes by (package, file parser); generic tests
+	// come from the schema files, after every project's file parsers.
+	type parserKey struct {
+		pkg  string
+		kind project.ResourceType
+	}
+	byParser := map[parserKey]int{}
+	generic := 0
 	for _, n := range m.Nodes {
 		counts[n.ResourceType]++
-	}
-	var parts []string
-	add := func(n int, one, many string) {
-		if n == 0 {
-			return
+		if n.ResourceType == project.Test && n.TestMetadata != nil {
+			generic++
+			continue
 		}
-		if n == 1 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, one))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d %s", n, many))
+		byParser[parserKey{n.Package, n.ResourceType}]++
+	}
+	var order []project.ResourceType
+	seen := map[project.ResourceType]bool{}
+	insert := func(t project.ResourceType) {
+		if !seen[t] {
+			seen[t] = true
+			order = append(order, t)
 		}
 	}
-	add(counts[project.Model], "model", "models")
-	add(counts[project.Snapshot], "snapshot", "snapshots")
-	add(counts[project.Seed], "seed", "seeds")
-	add(counts[project.Test], "data test", "data tests")
-	add(counts[project.Analysis], "analysis", "analyses")
-	add(len(m.UnitTests), "unit test", "unit tests")
-	add(len(m.Sources), "source", "sources")
+	pkgs := []string{m.Project.Config.Name}
+	for _, p := range m.Project.Packages {
+		pkgs = append(pkgs, p.Name)
+	}
+	fileParsers := []project.ResourceType{project.Model, project.Snapshot, project.Analysis, project.Test, project.Seed, operation}
+	for _, pkg := range pkgs {
+		for _, t := range fileParsers {
+			if byParser[parserKey{pkg, t}] > 0 {
+				insert(t)
+			}
+		}
+	}
+	// A node of a package missing from the list keeps its parser's place.
+	for _, t := range fileParsers {
+		for k, c := range byParser {
+			if k.kind == t && c > 0 {
+				insert(t)
+			}
+		}
+	}
+	if generic > 0 {
+		insert(project.Test)
+	}
 	sem := map[project.ResourceType]int{}
 	for _, r := range m.Project.Semantic {
 		sem[r.Kind]++
 	}
-	add(len(m.Project.Exposures), "exposure", "exposures")
-	add(sem[project.Metric], "metric", "metrics")
-	add(len(m.Macros), "macro", "macros")
-	add(len(m.Project.Groups), "group", "groups")
-	add(sem[project.SemanticModel], "semantic model", "semantic models")
-	add(sem[project.SavedQuery], "saved query", "saved queries")
+	var parts []string
+	add := func(n int, t project.ResourceType) {
+		if n > 0 {
+			parts = append(parts, statCount(string(t), n))
+		}
+	}
+	for _, t := range order {
+		add(counts[t], t)
+	}
+	add(len(m.Sources), "source")
+	add(len(m.Project.Exposures), "exposure")
+	add(sem[project.Metric], "metric")
+	add(len(m.Macros), "macro")
+	add(len(m.Project.Groups), "group")
+	add(sem[project.SemanticModel], "semantic_model")
+	add(sem[project.SavedQuery], "saved_query")
+	add(len(m.UnitTests), "unit_test")
 	if len(parts) == 0 {
 		return "Found nothing to run"
 	}
