@@ -175,7 +175,13 @@ type RelationInfo struct {
 	Comment string // "" when none
 	Owner   string // "" when the warehouse has no owners (DuckDB)
 	Columns []Column
-	Stats   []Stat // only what the warehouse reports; none is fine
+	// Stats are catalog.json's statistics: only those dbt's adapter for
+	// the warehouse reports (dbt-postgres and dbt-duckdb report none).
+	Stats []Stat
+	// RowCount is the warehouse's estimate of a table's rows, nil when
+	// it has none: for elt's own use (profile estimates, the docs site's
+	// row count), not a catalog statistic.
+	RowCount *int64
 }
 
 // Stat is one table statistic, as dbt's catalog stats items: e.g.

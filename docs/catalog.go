@@ -30,6 +30,10 @@ type CatalogTable struct {
 	Columns  CatalogColumns       `json:"columns"` // keyed by the name as the warehouse reports it
 	Stats    map[string]StatsItem `json:"stats"`
 	UniqueID *string              `json:"unique_id"`
+	// RowCount is the warehouse's row estimate where it has one and
+	// catalog.json does not say it (DuckDB, PostgreSQL): for the docs
+	// site, never written.
+	RowCount *int64 `json:"-"`
 }
 
 // TableMetadata says what the relation is and who owns it.
@@ -170,6 +174,7 @@ func catalogTable(id string, info *adapters.RelationInfo) CatalogTable {
 		Columns:  CatalogColumns{},
 		Stats:    map[string]StatsItem{},
 		UniqueID: strOrNull(id),
+		RowCount: info.RowCount,
 	}
 	for _, col := range info.Columns {
 		t.Columns[col.Name] = ColumnMetadata{Type: col.DataType, Index: col.Index, Name: col.Name, Comment: strOrNull(col.Comment)}

@@ -238,13 +238,8 @@ func EstimateRows(ctx context.Context, a adapters.Adapter, rels []adapters.Relat
 		if info == nil {
 			continue
 		}
-		for _, st := range info.Stats {
-			if st.ID != "row_count" {
-				continue
-			}
-			if n, err := toInt(st.Value); err == nil {
-				out[rels[i]] = n
-			}
+		if info.RowCount != nil {
+			out[rels[i]] = *info.RowCount
 		}
 	}
 	return out, nil

@@ -230,8 +230,8 @@ func describe(ctx context.Context, q *sql.DB, rel adapters.Relation) (*adapters.
 		return nil, err
 	}
 	if rows.Valid {
-		info.Stats = []adapters.Stat{{ID: "row_count", Label: "Row Count", Value: rows.Int64, Include: true,
-			Description: "Approximate number of rows in the table as reported by DuckDB"}}
+		// Not a catalog statistic: dbt-duckdb's catalog query has none.
+		info.RowCount = &rows.Int64
 	}
 	return &info, nil
 }

@@ -80,8 +80,8 @@ func describeMany(ctx context.Context, db *sql.DB, rels []adapters.Relation) ([]
 		}
 		info.Columns = []adapters.Column{} // listed even when it has none
 		if size.Valid {
-			info.Stats = []adapters.Stat{{ID: "row_count", Label: "Row Count", Value: size.Int64, Include: true,
-				Description: "Approximate number of rows in the table as reported by DuckDB"}}
+			// Not a catalog statistic: dbt-duckdb's catalog query has none.
+			info.RowCount = &size.Int64
 		}
 		k := key(info.Relation.Database, info.Relation.Schema, info.Relation.Identifier)
 		if _, dup := found[k]; !dup {

@@ -169,22 +169,21 @@ func describe(ctx context.Context, q querier, rel adapters.Relation) (*adapters.
 		info     adapters.RelationInfo
 		relkind  string
 		reltuple float64
-		bytes    int64
 	)
 	err := q.QueryRow(ctx, `select n.nspname, c.relname, c.relkind::text,
 			coalesce(pg_catalog.obj_description(c.oid, 'pg_class'), ''),
 			pg_catalog.pg_get_userbyid(c.relowner),
-			c.reltuples::float8, pg_catalog.pg_total_relation_size(c.oid)
+			c.reltuples::float8
 		from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 		where `+relationFilter, rel.Schema, rel.Identifier).Scan(
-		&info.Relation.Schema, &info.Relation.Identifier, &relkind, &info.Comment, &info.Owner, &reltuple, &bytes)
+		&info.Relation.Schema, &info.Relation.Identifier, &relkind, &info.Comment, &info.Owner, &reltuple)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, nil
 	case err != nil:
 		return nil, adapters.ContextError(ctx, err)
 	}
-	if !catalogEntry(&info, relkind, reltuple, bytes) {
+	if !catalogEntry(&info, relkind, reltuple) {
 		return nil, nil // an index or sequence holds the name: no relation to describe
 	}
 	if info.Columns, err = columns(ctx, q, info.Relation); err != nil {
@@ -193,10 +192,12 @@ func describe(ctx context.Context, q querier, rel adapters.Relation) (*adapters.
 	return &info, nil
 }
 
-// catalogEntry sets info's type and statistics from pg_class's relkind,
-// reltuples and the relation's total size; false when relkind is no table
-// or view (an index or a sequence).
-func catalogEntry(info *adapters.RelationInfo, relkind string, reltuple float64, bytes int64) bool {
+// catalogEntry sets info's type and row estimate from pg_class's relkind
+// and reltuples; false when relkind is no table or view (an index or a
+// sequence). It sets no catalog statistics: dbt-postgres's catalog query
+// (postgres__get_catalog) has no stats columns, so dbt's catalog.json
+// has only has_stats, false.
+func catalogEntry(info *adapters.RelationInfo, relkind string, reltuple float64) bool {
 	table := false
 	switch relkind {
 	case "v":
@@ -211,12 +212,8 @@ func catalogEntry(info *adapters.RelationInfo, relkind string, reltuple float64,
 	// reltuples is -1 (PostgreSQL 14+) or 0 before the first VACUUM or
 	// ANALYZE: then there is no estimate to report.
 	if table && reltuple > 0 {
-		info.Stats = append(info.Stats, adapters.Stat{ID: "row_count", Label: "Row Count Approximate", Value: int64(reltuple), Include: true,
-			Description: "Approximate number of rows in the table as reported by PostgreSQL (pg_class.reltuples)"})
-	}
-	if table && relkind != "f" {
-		info.Stats = append(info.Stats, adapters.Stat{ID: "bytes", Label: "Approximate Size", Value: bytes, Include: true,
-			Description: "Size of the table, its indexes and TOAST data as reported by PostgreSQL"})
+		n := int64(reltuple)
+		info.RowCount = &n
 	}
 	return true
 }

@@ -65,7 +65,7 @@ func describeNamed(ctx context.Context, q querier, schemas, idents []string) (ma
 	rows, err := q.Query(ctx, `select n.nspname, c.relname, c.relkind::text,
 			coalesce(pg_catalog.obj_description(c.oid, 'pg_class'), ''),
 			pg_catalog.pg_get_userbyid(c.relowner),
-			c.reltuples::float8, pg_catalog.pg_total_relation_size(c.oid)
+			c.reltuples::float8
 		from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 		where `+named, schemas, idents)
 	if err != nil {
@@ -77,13 +77,12 @@ func describeNamed(ctx context.Context, q querier, schemas, idents []string) (ma
 			info     adapters.RelationInfo
 			relkind  string
 			reltuple float64
-			bytes    int64
 		)
-		if err := rows.Scan(&info.Relation.Schema, &info.Relation.Identifier, &relkind, &info.Comment, &info.Owner, &reltuple, &bytes); err != nil {
+		if err := rows.Scan(&info.Relation.Schema, &info.Relation.Identifier, &relkind, &info.Comment, &info.Owner, &reltuple); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if !catalogEntry(&info, relkind, reltuple, bytes) {
+		if !catalogEntry(&info, relkind, reltuple) {
 			continue
 		}
 		info.Columns = []adapters.Column{}

@@ -316,11 +316,10 @@ func TestDocsGenerateCatalogPostgres(t *testing.T) {
 	if got := fct.Columns["ordered_at"]; got.Type != "timestamp without time zone" || got.Index != 3 {
 		t.Errorf("fct_orders.ordered_at: %+v", got)
 	}
-	if got := fct.Stats["row_count"]; got.Value != float64(120) {
-		t.Errorf("fct_orders row_count after analyze: %+v", got)
-	}
-	if got, ok := fct.Stats["bytes"].Value.(float64); !ok || got <= 0 {
-		t.Errorf("fct_orders bytes: %+v", fct.Stats["bytes"])
+	// Stats as dbt-postgres's: its catalog query has no stats columns,
+	// so only has_stats, false, even after ANALYZE.
+	if hs := fct.Stats["has_stats"]; len(fct.Stats) != 1 || hs.Value != false {
+		t.Errorf("fct_orders stats after analyze: %+v", fct.Stats)
 	}
 	if stg := c.Nodes["model.shop.stg_orders"]; stg.Metadata.Type != "VIEW" || stg.Stats["has_stats"].Value != false {
 		t.Errorf("the view stg_orders: %+v", stg)

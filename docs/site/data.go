@@ -186,6 +186,8 @@ func Build(m *docs.Manifest, cat *docs.Catalog, lin *docs.Lineage, colOrder map[
 		if inCatalog {
 			if s, ok := t.Stats["row_count"]; ok && s.Include {
 				n.RowCount = s.Value
+			} else if t.RowCount != nil {
+				n.RowCount = *t.RowCount
 			}
 		}
 		if n.Parents == nil {

@@ -69,10 +69,15 @@ func readData(t *testing.T, path string) Data {
 
 func TestWriteSite(t *testing.T) {
 	target, dir := tempTarget(t)
+	rawRows := int64(7)
 	cat := &docs.Catalog{Nodes: map[string]docs.CatalogTable{"model.p.m": {
 		Columns: map[string]docs.ColumnMetadata{"id": {Name: "id", Type: "INTEGER", Index: 2}, "name": {Name: "name", Type: "VARCHAR", Index: 1}},
 		Stats:   map[string]docs.StatsItem{"row_count": {ID: "row_count", Value: 42, Include: true}},
-	}}}
+	},
+		// DuckDB's and PostgreSQL's row estimate is not in catalog.json
+		// (dbt-duckdb and dbt-postgres have no stats), but the site shows it.
+		"seed.p.raw": {Stats: map[string]docs.StatsItem{"has_stats": {ID: "has_stats"}}, RowCount: &rawRows},
+	}}
 	col := "id"
 	lin := &docs.Lineage{Nodes: map[string]docs.LineageNode{"model.p.m": {ColumnsKnown: true, Columns: map[string]docs.LineageColumn{
 		"id":   {Upstream: []docs.LineageEdge{{Node: "seed.p.raw", Column: &col, Type: "identity"}}},
@@ -113,6 +118,9 @@ func TestWriteSite(t *testing.T) {
 	}
 	if m.Materialized != "table" || m.Relation != `"db"."main"."m"` || m.Compiled != `select id from "db"."main"."raw"` || m.RowCount != float64(42) {
 		t.Errorf("model: %+v", m)
+	}
+	if seed.RowCount != float64(7) {
+		t.Errorf("seed row count from the warehouse's estimate: %v", seed.RowCount)
 	}
 	if len(m.Parents) != 1 || m.Parents[0] != 1 || len(test.Parents) != 1 || test.Parents[0] != 0 {
 		t.Errorf("parents: model %v, test %v", m.Parents, test.Parents)
