@@ -89,6 +89,9 @@ type Event struct {
 	Node   *compiler.Node
 	Result Result // for NodeFinish
 	Batch  *BatchEvent
+	// Thread is the worker that runs the node, at NodeStart (a
+	// finished node's is Result.ThreadID).
+	Thread string
 }
 
 // BatchEvent is one batch of a microbatch model, as dbt reports it: its
@@ -243,7 +246,7 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 				// dbt's no-op nodes print no START line.
 				idx = r.nextIndex()
 			} else {
-				idx = r.start(n, total)
+				idx = r.start(n, total, thread)
 			}
 			res := r.execute(ctx, n)
 			res.ThreadID = thread
@@ -299,9 +302,9 @@ func (r *Runner) nextIndex() int {
 	return r.index
 }
 
-func (r *Runner) start(n *compiler.Node, total int) int {
+func (r *Runner) start(n *compiler.Node, total int, thread string) int {
 	idx := r.nextIndex()
-	r.emit(Event{Kind: NodeStart, Index: idx, Total: total, Node: n})
+	r.emit(Event{Kind: NodeStart, Index: idx, Total: total, Node: n, Thread: thread})
 	return idx
 }
 

@@ -58,7 +58,7 @@ func (r *Runner) runUnitTests(ctx context.Context, ids []string, total, tid int,
 	ctx = compiler.WithThread(ctx, thread)
 	for _, id := range ids {
 		n := r.node(id)
-		idx := r.start(n, total)
+		idx := r.start(n, total, thread)
 		res := r.execute(ctx, n)
 		res.ThreadID = thread
 		r.finish(idx, total, n, res)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -340,32 +341,103 @@ func TestListCompileDebugClean(t *testing.T) {
 	}
 }
 
+// TestJSONLogFormat: --log-format json writes dbt's events with dbt's
+// keys, as dagster-dbt and OpenLineage's dbt-ol read them: every info has
+// dbt's ten fields; each node has NodeStart and NodeFinished (debug, with
+// node_info and run_result) around its runner's START and result lines
+// (LogStartLine, LogModelResult, LogTestResult, LogSeedResult, ...);
+// node_info has dbt's keys; the run ends with EndOfRunSummary, StatsLine
+// and CommandCompleted.
 func TestJSONLogFormat(t *testing.T) {
 	dir := starterProject(t)
-	res := elt(t, dir, "build", "--log-format", "json")
+	res := elt(t, dir, "build", "--log-format", "json", "--log-level", "debug")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stdout)
 	}
-	finished := 0
-	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
-		var ev struct {
-			Info struct {
-				Name, Level, Msg string
-			} `json:"info"`
-			Data map[string]any `json:"data"`
+	type event struct {
+		Info map[string]any `json:"info"`
+		Data map[string]any `json:"data"`
+	}
+	infoKeys := "category code extra invocation_id level msg name pid thread ts"
+	nodeInfoKeys := "materialized meta node_checksum node_finished_at node_name node_path node_relation node_started_at node_status resource_type unique_id"
+	keys := func(m map[string]any) string {
+		ks := make([]string, 0, len(m))
+		for k := range m {
+			ks = append(ks, k)
 		}
+		sort.Strings(ks)
+		return strings.Join(ks, " ")
+	}
+	var events []event
+	count := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var ev event
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatalf("not JSON: %q: %v", line, err)
 		}
-		if ev.Info.Name == "NodeFinished" {
-			finished++
-			if ev.Data["status"] == nil || ev.Data["node_info"] == nil {
-				t.Errorf("NodeFinished without status/node_info: %s", line)
+		if got := keys(ev.Info); got != infoKeys {
+			t.Fatalf("info keys: want %s\n got %s\n%s", infoKeys, got, line)
+		}
+		name := ev.Info["name"].(string)
+		count[name]++
+		if ni, ok := ev.Data["node_info"].(map[string]any); ok {
+			if got := keys(ni); got != nodeInfoKeys {
+				t.Errorf("%s node_info keys: want %s\n got %s", name, nodeInfoKeys, got)
+			}
+		}
+		events = append(events, ev)
+	}
+	codes := map[string]string{"MainReportVersion": "A001", "FoundStats": "W006", "Formatting": "Z017", "ConcurrencyLine": "Q027",
+		"NodeStart": "Q024", "LogStartLine": "Q011", "LogModelResult": "Q012", "LogTestResult": "Q007", "LogSeedResult": "Q016",
+		"NodeFinished": "Q025", "FinishedRunningStats": "E047", "EndOfRunSummary": "Z030", "StatsLine": "Z023", "CommandCompleted": "Q039"}
+	for _, ev := range events {
+		name := ev.Info["name"].(string)
+		if want, ok := codes[name]; ok && ev.Info["code"] != want {
+			t.Errorf("%s: code %v, want %s", name, ev.Info["code"], want)
+		}
+		switch name {
+		case "NodeStart", "NodeFinished", "CommandCompleted":
+			if ev.Info["level"] != "debug" {
+				t.Errorf("%s at level %v, want debug", name, ev.Info["level"])
+			}
+		}
+		ni, _ := ev.Data["node_info"].(map[string]any)
+		switch name {
+		case "NodeStart":
+			if ni["node_status"] != "started" || ni["node_started_at"] == "" || ni["node_finished_at"] != "" ||
+				ev.Info["msg"] != "Began running node "+ni["unique_id"].(string) || !strings.HasPrefix(ev.Info["thread"].(string), "Thread-") {
+				t.Errorf("NodeStart: %+v", ev)
+			}
+		case "NodeFinished":
+			rr, _ := ev.Data["run_result"].(map[string]any)
+			if ni["node_status"] != "success" && ni["node_status"] != "pass" || ni["node_finished_at"] == "" || rr == nil ||
+				rr["status"] != ni["node_status"] || ev.Info["msg"] != "Finished running node "+ni["unique_id"].(string) {
+				t.Errorf("NodeFinished: %+v", ev)
+			}
+		case "LogStartLine":
+			if ev.Data["index"] == nil || ev.Data["total"] == nil || ev.Data["description"] == nil || !strings.Contains(ev.Info["msg"].(string), " START ") {
+				t.Errorf("LogStartLine: %+v", ev)
+			}
+		case "Formatting":
+			if ev.Data["msg"] != "" {
+				t.Errorf("Formatting data: %+v", ev.Data)
+			}
+		case "MainReportVersion":
+			if ev.Data["log_version"] != float64(3) || !strings.HasPrefix(ev.Data["version"].(string), "=") {
+				t.Errorf("MainReportVersion data: %+v", ev.Data)
+			}
+		case "EndOfRunSummary":
+			if ev.Data["num_errors"] != float64(0) || ev.Data["keyboard_interrupt"] != false || ev.Info["msg"] != "Completed successfully" {
+				t.Errorf("EndOfRunSummary: %+v", ev)
 			}
 		}
 	}
-	if finished != 8 {
-		t.Errorf("NodeFinished events: got %d, want 8", finished)
+	if count["NodeStart"] != 8 || count["NodeFinished"] != 8 || count["LogStartLine"] != 8 ||
+		count["LogModelResult"]+count["LogTestResult"]+count["LogSeedResult"] != 8 || count["EndOfRunSummary"] != 1 {
+		t.Errorf("events: %v", count)
+	}
+	if last := events[len(events)-1]; last.Info["name"] != "CommandCompleted" || last.Data["success"] != true || last.Data["command"] != "elt build" {
+		t.Errorf("last event: %+v", last)
 	}
 }
 

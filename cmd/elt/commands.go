@@ -41,9 +41,10 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	// As dbt's compile, a runnable task: its version, what the project
 	// holds and the threads, before anything compiles.
 	s.logVersion()
-	s.log.info("FoundStats", foundStats(s.manifest), nil)
+	s.logFoundStats()
 	if s.proj.Target != nil {
-		s.logConcurrency(s.threads())
+		// The selection is not made yet: no node count.
+		s.logConcurrency(s.threads(), 0)
 	}
 	// As dbt compile does, a render that queries the warehouse (run_query,
 	// dbt_utils.star's adapter.get_columns_in_relation, is_incremental())

@@ -18,6 +18,7 @@ import (
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/quality"
@@ -36,7 +37,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return err
 	}
 	s.logVersion()
-	s.log.info("FoundStats", foundStats(s.manifest), nil)
+	s.logFoundStats()
 	if err := s.connect(ctx); err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		return &exitError{code: exitFailed, err: err}
 	}
 	threads := s.threads()
-	s.logConcurrency(threads)
+	s.logConcurrency(threads, s.runCount(ids))
 
 	onEvent := s.printEvent
 	if le := s.newLineageEvents(ctx); le != nil {
@@ -315,16 +316,41 @@ func (s *session) hasQualityChecks(command string) bool {
 }
 
 // logVersion is dbt's MainReportVersion line, which every command that
-// runs the project begins with.
+// runs the project begins with; its data as dbt's (log_version 3, the
+// version as dbt's installed version prints, "=1.10.5").
 func (s *session) logVersion() {
-	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion), map[string]any{"version": version})
+	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion),
+		map[string]any{"log_version": 3, "version": "=" + version})
 }
 
-// logConcurrency is dbt's ConcurrencyLine, between blank lines.
-func (s *session) logConcurrency(threads int) {
-	s.log.info("ConcurrencyLine", "", nil)
-	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name), map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name})
-	s.log.info("ConcurrencyLine", "", nil)
+// logConcurrency is dbt's ConcurrencyLine, between blank lines (dbt's
+// Formatting events); nodes is the count of nodes the run will run
+// (dbt's num_nodes: the selected nodes but ephemeral models).
+func (s *session) logConcurrency(threads, nodes int) {
+	s.log.info("Formatting", "", nil)
+	s.log.info("ConcurrencyLine", fmt.Sprintf("Concurrency: %d threads (target='%s')", threads, s.proj.Target.Name),
+		map[string]any{"num_threads": threads, "target_name": s.proj.Target.Name, "node_count": nodes})
+	s.log.info("Formatting", "", nil)
+}
+
+// runCount is dbt's num_nodes of a run of ids: the nodes that get a
+// progress line, that is all but ephemeral models.
+func (s *session) runCount(ids []string) int {
+	n := 0
+	for _, id := range ids {
+		if node := s.manifest.Nodes[id]; node != nil && node.Config["materialized"] == "ephemeral" {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// logFoundStats is dbt's FoundStats event: the line, and its counts as
+// data.stat_line.
+func (s *session) logFoundStats() {
+	line := foundStats(s.manifest)
+	s.log.info("FoundStats", line, map[string]any{"stat_line": strings.TrimPrefix(line, "Found ")})
 }
 
 // foundStats is dbt's FoundStats line (compilation.py _generate_stats and
@@ -445,6 +471,97 @@ func shortRel(n *compiler.Node) string {
 	return n.Relation.Schema + "." + n.Relation.Identifier
 }
 
+// nodeInfo is dbt's node_info of a node's events (contracts/graph/nodes.py
+// node_info, as its NodeInfo message prints it: None as ""): status is
+// dbt's node_status ("started", then the result's status), started and
+// finished the node's start and end (zero: not yet, "").
+func nodeInfo(n *compiler.Node, status string, started, finished time.Time) map[string]any {
+	meta := n.Meta
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	materialized := ""
+	if m := n.Config["materialized"]; m != nil {
+		materialized = fmt.Sprint(m)
+	}
+	if n.ResourceType == operation {
+		// A hook's config is dbt's default node config.
+		materialized = "view"
+	}
+	return map[string]any{
+		"node_path":        n.Path,
+		"node_name":        n.Name,
+		"unique_id":        n.UniqueID,
+		"resource_type":    string(n.ResourceType),
+		"materialized":     materialized,
+		"node_status":      status,
+		"node_started_at":  pyNaiveISO(started),
+		"node_finished_at": pyNaiveISO(finished),
+		"meta":             meta,
+		"node_relation": map[string]any{
+			"database":      n.Relation.Database,
+			"schema":        n.Relation.Schema,
+			"alias":         n.Relation.Identifier,
+			"relation_name": n.RelationName,
+		},
+		"node_checksum": n.Checksum,
+	}
+}
+
+// pyNaiveISO is Python's isoformat of a naive UTC datetime, as dbt stamps
+// a node's start and end: microseconds only when not zero; "" for zero.
+func pyNaiveISO(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.UTC().Truncate(time.Microsecond)
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02T15:04:05")
+	}
+	return t.Format("2006-01-02T15:04:05.000000")
+}
+
+// runResultMsg is dbt's RunResultMsg of a result, NodeFinished's
+// run_result: the result as run_results.json has it, its timing
+// included, execution_time as the message's 32-bit float.
+func (s *session) runResultMsg(res runner.Result) map[string]any {
+	status := string(res.Status)
+	msg := res.Message
+	if res.Status == runner.Cancelled {
+		status = string(runner.Skipped)
+	}
+	timing := []any{}
+	if res.Status != runner.Skipped && res.Status != runner.Cancelled && res.Status != runner.NoOp {
+		if !s.compileStart.IsZero() && res.Node.ResourceType != project.Seed && !runner.IsNoOp(res.Node) {
+			timing = append(timing, map[string]any{"name": "compile", "started_at": protoTimestamp(s.compileStart), "completed_at": protoTimestamp(s.compileEnd)})
+		}
+		timing = append(timing, map[string]any{"name": "execute", "started_at": protoTimestamp(res.StartedAt), "completed_at": protoTimestamp(res.CompletedAt)})
+	}
+	thread := res.ThreadID
+	if thread == "" {
+		thread = mainThread
+	}
+	failures := int64(0)
+	if res.Failures != nil {
+		failures = *res.Failures
+	}
+	return map[string]any{
+		"status":           status,
+		"message":          s.env.secrets.Scrub(msg),
+		"timing_info":      timing,
+		"thread":           thread,
+		"execution_time":   float32(res.Duration().Seconds()),
+		"adapter_response": s.adapterResponse(res),
+		"num_failures":     failures,
+	}
+}
+
+// printEvent reports a node starting or finished as dbt's events do: at
+// the start NodeStart (debug) and LogStartLine (the "START" line); at the
+// end the line of the node's runner (LogModelResult, LogTestResult,
+// LogSeedResult, LogSnapshotResult, LogNodeNoOpResult, SkippingDetails),
+// then NodeFinished (debug) with the run result. Each carries dbt's
+// node_info, on the thread that ran the node.
 func (s *session) printEvent(e runner.Event) {
 	if e.Batch != nil {
 		s.printBatch(e)
@@ -452,33 +569,26 @@ func (s *session) printEvent(e runner.Event) {
 	}
 	n := e.Node
 	prefix := fmt.Sprintf("%d of %d ", e.Index, e.Total)
-	data := map[string]any{
-		"node_info": map[string]any{
-			"unique_id":     n.UniqueID,
-			"resource_type": string(n.ResourceType),
-			"node_name":     n.Name,
-			"node_path":     n.Path,
-			"materialized":  fmt.Sprint(n.Config["materialized"]),
-			"relation_name": n.RelationName,
-		},
-		"index": e.Index,
-		"total": e.Total,
-	}
 	if e.Kind == runner.NodeStart {
-		s.log.info("NodeStart", dots(prefix+"START "+describe(n), "[RUN]", s.log.width), data)
+		info := nodeInfo(n, "started", s.log.now(), time.Time{})
+		s.log.nodeEvent("debug", "NodeStart", "Began running node "+n.UniqueID, e.Thread, map[string]any{"node_info": info})
+		s.log.nodeEvent("info", "LogStartLine", dots(prefix+"START "+describe(n), "[RUN]", s.log.width), e.Thread,
+			map[string]any{"node_info": info, "description": describe(n), "index": e.Index, "total": e.Total})
 		return
 	}
 	res := e.Result
+	thread := res.ThreadID
+	started, finished := res.StartedAt, res.CompletedAt
+	if res.Status == runner.Skipped {
+		// dbt's skipped node has a start (its runner was called) and no end.
+		finished = time.Time{}
+		s.log.nodeEvent("debug", "NodeStart", "Began running node "+n.UniqueID, thread,
+			map[string]any{"node_info": nodeInfo(n, "started", started, time.Time{})})
+	}
+	info := nodeInfo(n, string(res.Status), started, finished)
+	data := map[string]any{"node_info": info}
 	for _, w := range res.Warnings {
 		s.printWarning(n, w, data)
-	}
-	data["status"] = string(res.Status)
-	data["execution_time"] = res.Duration().Seconds()
-	if res.Failures != nil {
-		data["num_failures"] = *res.Failures
-	}
-	if res.Message != "" {
-		data["message"] = res.Message
 	}
 	secs := fmt.Sprintf("%.2fs", res.Duration().Seconds())
 	var left, right string
@@ -531,7 +641,6 @@ func (s *session) printEvent(e runner.Event) {
 		// dbt's LogNodeNoOpResult, with its execution time of 0.
 		left = prefix + "NO-OP " + describe(n)
 		right = "[" + s.log.paint(ansiYellow, "NO-OP") + " in 0.00s]"
-		data["execution_time"] = 0.0
 	case runner.Cancelled:
 		level = "warn"
 		left = prefix + "CANCELLED " + describe(n)
@@ -547,7 +656,84 @@ func (s *session) printEvent(e runner.Event) {
 		}
 		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 	}
-	s.log.event(level, "NodeFinished", dots(left, right, s.log.width+len(right)-visibleLen(right)), data)
+	name, data := s.resultEvent(n, res, info, e.Index, e.Total)
+	s.log.nodeEvent(level, name, dots(left, right, s.log.width+len(right)-visibleLen(right)), thread, data)
+	s.log.nodeEvent("debug", "NodeFinished", "Finished running node "+n.UniqueID, thread,
+		map[string]any{"node_info": info, "run_result": s.runResultMsg(res)})
+}
+
+// resultEvent is the name and data of dbt's event for a node's result
+// line, which its runner fires (task/run.py, test.py, seed.py,
+// snapshot.py, runners/no_op_runner.py; base.py's on_skip).
+func (s *session) resultEvent(n *compiler.Node, res runner.Result, info map[string]any, index, total int) (string, map[string]any) {
+	secs := float32(res.Duration().Seconds())
+	status := string(res.Status)
+	message := res.AdapterMsg
+	if message == "" {
+		message = res.Message
+	}
+	switch {
+	case res.Status == runner.Skipped:
+		return "SkippingDetails", map[string]any{"node_info": info, "resource_type": string(n.ResourceType),
+			"schema": n.Relation.Schema, "node_name": n.Name, "index": index, "total": total}
+	case res.Status == runner.NoOp:
+		return "LogNodeNoOpResult", map[string]any{"node_info": info, "description": describe(n), "status": "",
+			"index": index, "total": total, "execution_time": float32(0)}
+	case n.ResourceType == project.Test || n.ResourceType == project.UnitTestType:
+		failures := int64(0)
+		if res.Failures != nil {
+			failures = *res.Failures
+		}
+		return "LogTestResult", map[string]any{"node_info": info, "name": unitTestName(n), "status": status,
+			"index": index, "num_models": total, "execution_time": secs, "num_failures": failures, "attached_node": n.AttachedNode}
+	case n.ResourceType == project.Seed:
+		return "LogSeedResult", map[string]any{"node_info": info, "status": status, "result_message": message,
+			"index": index, "total": total, "execution_time": secs, "schema": n.Relation.Schema, "relation": n.Relation.Identifier}
+	case n.ResourceType == project.Snapshot:
+		cfg := map[string]string{}
+		for k, v := range n.Config {
+			if v != nil {
+				cfg[k] = pyStr(v)
+			}
+		}
+		return "LogSnapshotResult", map[string]any{"node_info": info, "description": shortRel(n), "status": status,
+			"index": index, "total": total, "execution_time": secs, "cfg": cfg, "result_message": message}
+	}
+	// dbt's model result: the error status, or the warehouse's message.
+	if res.Status == runner.Success || res.Status == runner.PartialSuccess {
+		status = message
+		if status == "" {
+			status = "OK"
+		}
+	}
+	return "LogModelResult", map[string]any{"node_info": info, "description": describe(n), "status": status,
+		"index": index, "total": total, "execution_time": secs}
+}
+
+// pyStr is Python's str() of a config value, as dbt's
+// cast_dict_to_dict_of_strings gives a snapshot's config.
+func pyStr(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if s, err := jinja.Str(v); err == nil {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// adapterResponse is a result's adapter_response, as run_results.json and
+// NodeFinished's run_result have it.
+func (s *session) adapterResponse(r runner.Result) map[string]any {
+	switch {
+	case r.AdapterResponse != nil:
+		// What the node's materialization block stored as main's
+		// result (noop_statement('main', ...)), as dbt writes it.
+		return r.AdapterResponse
+	case r.AdapterMsg != "" || r.RowsAffected != 0:
+		return map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
+	}
+	return map[string]any{}
 }
 
 // printBatch is dbt's line for a microbatch model's batch starting
@@ -559,7 +745,7 @@ func (s *session) printBatch(e runner.Event) {
 	prefix := fmt.Sprintf("Batch %d of %d ", b.Index, b.Total)
 	what := "batch " + b.Label + " of " + shortRel(n)
 	data := map[string]any{
-		"node_info":     map[string]any{"unique_id": n.UniqueID, "resource_type": string(n.ResourceType), "node_name": n.Name, "node_path": n.Path, "materialized": fmt.Sprint(n.Config["materialized"]), "relation_name": n.RelationName},
+		"node_info":     nodeInfo(n, "executing", time.Time{}, time.Time{}),
 		"batch_index":   b.Index,
 		"total_batches": b.Total,
 		"description":   what,
@@ -569,7 +755,7 @@ func (s *session) printBatch(e runner.Event) {
 		return
 	}
 	secs := fmt.Sprintf("%.2fs", b.Duration.Seconds())
-	data["status"], data["execution_time"] = string(b.Status), b.Duration.Seconds()
+	data["status"], data["execution_time"] = string(b.Status), float32(b.Duration.Seconds())
 	if b.Status != runner.Success {
 		right := "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 		s.log.event("error", "LogBatchResult", dots(prefix+"ERROR creating "+what, right, s.log.width+len(right)-visibleLen(right)), data)
@@ -735,9 +921,13 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 	partials := fmt.Sprintf("%d partial %s", partial, plural(partial, "success", "successes"))
 	warns := fmt.Sprintf("%d %s", warn, plural(warn, "warning", "warnings"))
 	s.log.info("Formatting", "", nil)
+	// dbt's EndOfRunSummary data: its errors count the failed hooks'
+	// skips, not the partial successes.
+	summary := map[string]any{"num_errors": errs - partial + hookSkips, "num_warnings": warn,
+		"num_partial_success": partial, "keyboard_interrupt": aborted}
 	switch {
 	case aborted:
-		s.log.info("EndOfRunSummary", s.log.paint(ansiYellow, "Exited because of keyboard interrupt"), nil)
+		s.log.info("EndOfRunSummary", s.log.paint(ansiYellow, "Exited because of keyboard interrupt"), summary)
 	case cancelled != nil:
 		finished := 0
 		for _, r := range results {
@@ -748,16 +938,16 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		s.log.errorf("RunInterrupted", s.log.paint(ansiRed, fmt.Sprintf("Interrupted (%v): %d of %d %s finished; the rest are marked cancelled in run_results.json",
 			cancelled, finished, len(results), plural(len(results), "node", "nodes"))), map[string]any{"finished": finished, "total": len(results)})
 	case errs == 0 && warn == 0:
-		s.log.info("CompletedSuccessfully", s.log.paint(ansiGreen, "Completed successfully"), nil)
+		s.log.info("EndOfRunSummary", s.log.paint(ansiGreen, "Completed successfully"), summary)
 	case errs > partial:
 		// As dbt's EndOfRunSummary: partial successes are counted apart
 		// from the errors and failures.
 		failed := errs - partial + hookSkips
-		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s, %s, and %s:", failed, plural(failed, "error", "errors"), partials, warns)), nil)
+		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s, %s, and %s:", failed, plural(failed, "error", "errors"), partials, warns)), summary)
 	case partial > 0:
-		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s and %s", partials, warns)), nil)
+		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s and %s", partials, warns)), summary)
 	default:
-		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s:", warns)), nil)
+		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s:", warns)), summary)
 	}
 	for _, r := range append(problems, warnings...) {
 		s.log.info("Formatting", "", nil)
@@ -944,16 +1134,7 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			}
 			nr.BatchResults = br
 		}
-		switch {
-		case r.AdapterResponse != nil:
-			// What the node's materialization block stored as main's
-			// result (noop_statement('main', ...)), as dbt writes it.
-			nr.AdapterResponse = r.AdapterResponse
-		case r.AdapterMsg != "" || r.RowsAffected != 0:
-			nr.AdapterResponse = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
-		default:
-			nr.AdapterResponse = map[string]any{}
-		}
+		nr.AdapterResponse = s.adapterResponse(r)
 		out = append(out, nr)
 	}
 	out = append(out, s.qualityRunResults(checks)...)

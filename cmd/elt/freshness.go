@@ -55,7 +55,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	}
 	defer s.close()
 	s.logVersion()
-	s.log.info("FoundStats", foundStats(s.manifest), nil)
+	s.logFoundStats()
 	selected, err := s.selectIDs(ctx, []string{"source"})
 	if err != nil {
 		return err
@@ -83,7 +83,7 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		return err
 	}
 	threads := s.threads()
-	s.logConcurrency(threads)
+	s.logConcurrency(threads, len(ids))
 	// dbt's source_freshness_run_project_hooks (default true): the
 	// project's on-run-start and on-run-end hooks run around the checks.
 	runHooks, set := s.proj.Config.FlagBool("source_freshness_run_project_hooks")

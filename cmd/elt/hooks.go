@@ -131,7 +131,7 @@ func (s *session) runHook(ctx context.Context, h compiler.ProjectHook, which str
 		}
 	}
 	s.log.info("LogHookStartLine", dots(fmt.Sprintf("%d of %d START hook: %s", index+1, total, hr.statement), "[RUN]", s.log.width),
-		map[string]any{"statement": hr.statement, "index": index + 1, "total": total, "node_info": hookNodeInfo(n)})
+		map[string]any{"statement": hr.statement, "index": index + 1, "total": total, "node_info": nodeInfo(n, "started", hr.compileStart, time.Time{})})
 	hr.execStart = time.Now()
 	var execErr error
 	if strings.TrimSpace(sql) != "" {
@@ -181,22 +181,8 @@ func (s *session) printHookEnd(hr hookResult, index, total int) {
 	left := fmt.Sprintf("%d of %d %s hook: %s", index, total, word, hr.statement)
 	s.log.info("LogHookEndLine", dots(left, right, s.log.width+len(right)-visibleLen(right)), map[string]any{
 		"statement": hr.statement, "status": string(hr.Status), "index": index, "total": total,
-		"execution_time": secs, "node_info": hookNodeInfo(hr.Node),
+		"execution_time": float32(secs), "node_info": nodeInfo(hr.Node, string(hr.Status), hr.StartedAt, hr.CompletedAt),
 	})
-}
-
-// hookNodeInfo is the node_info of a hook's events, as printEvent gives a
-// node's.
-func hookNodeInfo(n *compiler.Node) map[string]any {
-	return map[string]any{
-		"unique_id":     n.UniqueID,
-		"resource_type": string(n.ResourceType),
-		"node_name":     n.Name,
-		"node_path":     n.Path,
-		// A hook's config is dbt's default node config.
-		"materialized":  "view",
-		"relation_name": nil,
-	}
 }
 
 // onRunEndContext is what dbt gives on-run-end hooks beside the usual

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/internal/lazyre"
 )
 
@@ -25,6 +26,9 @@ type logger struct {
 	level        int  // the least severe level written (levelRank)
 	debugText    bool // log_level debug: debug events also as text
 	file         *logFile
+	// extra is dbt's info.extra: the DBT_ENV_CUSTOM_ENV_ variables,
+	// without the prefix.
+	extra map[string]string
 }
 
 // levelRank orders dbt's log levels; "none" is above every event.
@@ -32,7 +36,7 @@ var levelRank = map[string]int{"debug": 0, "info": 1, "warn": 2, "error": 3, "no
 
 func newLogger(w io.Writer, format string, invocationID string) *logger {
 	return &logger{w: w, json: format == "json", color: !isJSON(format) && isTerminal(w), invocationID: invocationID, now: time.Now,
-		width: 80, level: levelRank["debug"]}
+		width: 80, level: levelRank["debug"], extra: docs.CustomEnv(os.Environ())}
 }
 
 func isJSON(format string) bool { return format == "json" }
@@ -81,7 +85,17 @@ func (l *logger) event(level, name, msg string, data map[string]any) {
 // emit writes an event to the console (when console and its level is
 // shown) and to dbt.log (when its level is logged there).
 func (l *logger) emit(level, name, msg string, data map[string]any, console bool) {
-	l.emitAs(level, name, msg, data, console && levelRank[level] >= l.level, false)
+	l.emitAs(level, name, msg, "", data, console && levelRank[level] >= l.level, false)
+}
+
+// nodeEvent is event for a node's event, which dbt fires on the worker
+// thread that runs the node (info.thread); thread "" is the main thread.
+func (l *logger) nodeEvent(level, name, msg, thread string, data map[string]any) {
+	console := levelRank[level] >= l.level
+	if level == "debug" {
+		console = console && (l.json || l.debugText)
+	}
+	l.emitAs(level, name, msg, thread, data, console, false)
 }
 
 // print writes what a command exists to show (a compiled node's SQL, a
@@ -89,10 +103,10 @@ func (l *logger) emit(level, name, msg string, data map[string]any, console bool
 // console at every log level but none, --quiet included, and as text
 // without the time in front of its lines; dbt.log gets it as an info event.
 func (l *logger) print(name, msg string, data map[string]any) {
-	l.emitAs("info", name, msg, data, l.level < levelRank["none"], true)
+	l.emitAs("info", name, msg, "", data, l.level < levelRank["none"], true)
 }
 
-func (l *logger) emitAs(level, name, msg string, data map[string]any, console, bare bool) {
+func (l *logger) emitAs(level, name, msg, thread string, data map[string]any, console, bare bool) {
 	toFile := l.file != nil && levelRank[level] >= l.file.level
 	if !console && !toFile {
 		return
@@ -104,29 +118,45 @@ func (l *logger) emitAs(level, name, msg string, data map[string]any, console, b
 		if bare && !l.json {
 			fmt.Fprintln(l.w, msg)
 		} else {
-			l.write(l.w, l.json, level, name, msg, data, ts, "15:04:05")
+			l.write(l.w, l.json, level, name, msg, thread, data, ts, "15:04:05")
 		}
 	}
 	if toFile {
-		l.write(l.file.w, l.file.json, level, name, ansiRe().ReplaceAllString(msg, ""), data, ts, "15:04:05.000000")
+		l.write(l.file.w, l.file.json, level, name, ansiRe().ReplaceAllString(msg, ""), thread, data, ts, "15:04:05.000000")
 	}
 }
 
 var ansiRe = lazyre.New("\x1b\\[[0-9;]*m")
 
-func (l *logger) write(w io.Writer, asJSON bool, level, name, msg string, data map[string]any, ts time.Time, clock string) {
+func (l *logger) write(w io.Writer, asJSON bool, level, name, msg, thread string, data map[string]any, ts time.Time, clock string) {
 	if asJSON {
 		if data == nil {
 			data = map[string]any{}
 		}
+		if name == "Formatting" {
+			// dbt's Formatting event (a blank line) carries its text.
+			data = map[string]any{"msg": msg}
+		}
+		if thread == "" {
+			thread = mainThread
+		}
+		extra := l.extra
+		if extra == nil {
+			extra = map[string]string{}
+		}
+		// dbt's EventInfo (dbt_common base_types.msg_from_base_event).
 		rec := map[string]any{
 			"info": map[string]any{
 				"name":          name,
+				"code":          eventCodes[name],
 				"level":         level,
 				"msg":           msg,
-				"ts":            ts.UTC().Format(time.RFC3339Nano),
+				"ts":            protoTimestamp(ts),
 				"invocation_id": l.invocationID,
 				"pid":           os.Getpid(),
+				"thread":        thread,
+				"category":      "",
+				"extra":         extra,
 			},
 			"data": data,
 		}
@@ -155,6 +185,19 @@ func (l *logger) debug(name, msg string, data map[string]any) {
 	l.emit("debug", name, msg, data, l.json || l.debugText)
 }
 
+// commandCompleted is dbt's CommandCompleted, the last event of every
+// command (cli/requires.py): the command, whether it succeeded, when (the
+// message's clock is local time, as dbt's) and after how long.
+func (l *logger) commandCompleted(command string, success bool, elapsed time.Duration) {
+	at := l.now()
+	status := "failed"
+	if success {
+		status = "succeeded"
+	}
+	l.debug("CommandCompleted", fmt.Sprintf("Command `%s` %s at %s after %.2f seconds", command, status, at.Format("15:04:05.000000"), elapsed.Seconds()),
+		map[string]any{"command": command, "success": success, "completed_at": protoTimestamp(at), "elapsed": float32(elapsed.Seconds())})
+}
+
 // closeFile closes dbt.log, if one is open.
 func (l *logger) closeFile() {
 	l.mu.Lock()
@@ -166,6 +209,48 @@ func (l *logger) closeFile() {
 }
 func (l *logger) warn(name, msg string, data map[string]any)   { l.event("warn", name, msg, data) }
 func (l *logger) errorf(name, msg string, data map[string]any) { l.event("error", name, msg, data) }
+
+// mainThread is the name of Python's main thread, which dbt gives the
+// events it fires outside a node's worker thread.
+const mainThread = "MainThread"
+
+// protoTimestamp formats t as protobuf's JSON form of a Timestamp, which
+// dbt's events carry: UTC, with 0, 3, 6 or 9 fractional digits. dbt's
+// times have microseconds.
+func protoTimestamp(t time.Time) string {
+	t = t.UTC().Truncate(time.Microsecond)
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+		return t.Format("2006-01-02T15:04:05Z")
+	case ns%1e6 == 0:
+		return t.Format("2006-01-02T15:04:05.000Z")
+	default:
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	}
+}
+
+// eventCodes are dbt's codes of the events elt fires under dbt's names
+// (dbt-core events/types.py, dbt_common and dbt-adapters events/types.py);
+// elt's own events have none.
+var eventCodes = map[string]string{
+	"MainReportVersion": "A001", "MainReportArgs": "A002",
+	"ParsePerfInfoPath": "I010", "SeedExceedsLimitSamePath": "I053", "JinjaLogWarning": "I061", "JinjaLogInfo": "I062",
+	"JinjaLogDebug": "I063", "UnversionedBreakingChange": "I071", "FreshnessConfigProblem": "I073",
+	"NoNodesForSelectionCriteria": "M030", "ArtifactWritten": "P001",
+	"RunningOperationCaughtError": "Q001", "CompileComplete": "Q002", "FreshnessCheckComplete": "Q003",
+	"LogTestResult": "Q007", "LogStartLine": "Q011", "LogModelResult": "Q012", "LogSnapshotResult": "Q015",
+	"LogSeedResult": "Q016", "LogFreshnessResult": "Q018", "LogNodeNoOpResult": "Q019", "LogCancelLine": "Q022",
+	"DefaultSelector": "Q023", "NodeStart": "Q024", "NodeFinished": "Q025", "ConcurrencyLine": "Q027",
+	"LogHookStartLine": "Q032", "LogHookEndLine": "Q033", "SkippingDetails": "Q034", "NothingToDo": "Q035",
+	"EndRunResult": "Q037", "NoNodesSelected": "Q038", "CommandCompleted": "Q039", "ShowNode": "Q041",
+	"CompiledNode": "Q042", "LogStartBatch": "Q045", "LogBatchResult": "Q046",
+	"GenericExceptionOnRun": "W004", "FoundStats": "W006",
+	"MainEncounteredError": "Z002", "Formatting": "Z017", "RunResultWarning": "Z021", "RunResultFailure": "Z022",
+	"StatsLine": "Z023", "RunResultError": "Z024", "RunResultErrorNoMessage": "Z025", "SQLCompiledPath": "Z026",
+	"CheckNodeTestFailure": "Z027", "EndOfRunSummary": "Z030", "Note": "Z050", "PrintEvent": "Z052",
+	"FinishedRunningStats": "E047", "CatalogWritten": "E042",
+}
 
 // dots pads "left" with dots up to width, then appends "right", as dbt's lines do.
 func dots(left, right string, width int) string {

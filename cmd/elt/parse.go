@@ -94,7 +94,7 @@ func parseCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 	if err := dir.WriteFile("perf_info.json", append(b, '\n')); err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("write perf_info.json: %w", err)}
 	}
-	s.log.info("FoundStats", foundStats(s.manifest), nil)
+	s.logFoundStats()
 	s.log.info("ParsePerfInfoPath", "Performance info: "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "perf_info.json")), map[string]any{"path": filepath.Join(s.targetDir(), "perf_info.json")})
 	s.log.info("ParseTiming", fmt.Sprintf("Parsed the project in %.2fs (read files %.2fs, parse %.2fs, write manifest %.2fs)",
 		info.LoadAllElapsed, info.ReadFilesElapsed, info.ParseProjectElapsed, info.ProcessManifestElapsed),

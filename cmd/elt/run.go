@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/elt-dev/elt/compiler"
 
@@ -118,6 +119,14 @@ type flags struct {
 	which string
 	argv  []string
 	macro string
+	// commandPath is the command as cobra names it ("elt docs generate"),
+	// for dbt's CommandCompleted.
+	commandPath string
+	// log is the command's session logger; when closesLog (runWith),
+	// runWith ends it with dbt's CommandCompleted event and then closes
+	// it (dbt.log included), where the session closes it otherwise.
+	log       *logger
+	closesLog bool
 	// dbt are dbt's global flags elt had no option for; projectFlags the
 	// ones given that are project flags (project.Options.Flags).
 	dbt          dbtGlobals
@@ -172,10 +181,17 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 		env.secrets = secrets.FromEnviron(os.Environ())
 	}
 	stdout, stderr = env.secrets.Writer(stdout), env.secrets.Writer(stderr)
-	f := &flags{argv: args}
+	f := &flags{argv: args, closesLog: true}
 	root := newRootCmd(ctx, f, stdout, stderr, env)
 	root.SetArgs(hoistFlags(root, expandMultiValueFlags(args)))
+	started := time.Now()
 	err := root.ExecuteContext(ctx)
+	if f.log != nil {
+		var ee *exitError
+		ok := err == nil || errors.As(err, &ee) && ee.code == exitOK
+		f.log.commandCompleted(f.commandPath, ok, time.Since(started))
+		f.log.closeFile()
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -215,6 +231,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	// Checks of flag values every command shares, before any work starts.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		f.which = cmd.CalledAs()
+		f.commandPath = cmd.CommandPath()
 		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}

@@ -419,6 +419,7 @@ func loadConnecting(ctx context.Context, f *flags, env environment, stdout io.Wr
 func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, needProfile, connectNext, checksNext bool) (_ *session, err error) {
 	s := &session{f: f, env: env, invocationID: newInvocationID(), startedAt: time.Now().UTC()}
 	s.log = newLogger(stdout, f.logFormat, s.invocationID)
+	f.log = s.log
 	if f.noColor {
 		s.log.color = false
 	}
@@ -629,7 +630,10 @@ func localDuckDB(t *project.Target, workDir string) bool {
 }
 
 func (s *session) close() {
-	s.log.closeFile()
+	if s.f == nil || !s.f.closesLog || s.f.log != s.log {
+		// runWith closes the command's log after its last event.
+		s.log.closeFile()
+	}
 	if s.checkParser != nil {
 		_ = s.checkParser.Close()
 	}
