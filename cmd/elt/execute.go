@@ -722,18 +722,38 @@ func pyStr(v any) string {
 	return fmt.Sprint(v)
 }
 
-// adapterResponse is a result's adapter_response, as run_results.json and
-// NodeFinished's run_result have it.
+// adapterResponse is a result's adapter_response, as run_results.json,
+// NodeFinished's run_result and on-run-end's results have it.
 func (s *session) adapterResponse(r runner.Result) map[string]any {
 	switch {
 	case r.AdapterResponse != nil:
 		// What the node's materialization block stored as main's
 		// result (noop_statement('main', ...)), as dbt writes it.
 		return r.AdapterResponse
+	case s.adapter != nil && s.adapter.Dialect().Type() == "duckdb":
+		// dbt-duckdb's get_response is AdapterResponse(_message="OK")
+		// for every statement: no code, no rows_affected.
+		if r.AdapterMsg != "" || r.RowsAffected != 0 || ranTest(r) {
+			return map[string]any{"_message": "OK"}
+		}
+		return map[string]any{}
 	case r.AdapterMsg != "" || r.RowsAffected != 0:
 		return map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
 	}
 	return map[string]any{}
+}
+
+// ranTest says whether r is a data test's result that ran its query
+// (passed, warned or failed), whose adapter_response dbt takes from it.
+func ranTest(r runner.Result) bool {
+	if r.Node == nil || r.Node.ResourceType != project.Test {
+		return false
+	}
+	switch r.Status {
+	case runner.Pass, runner.Warn, runner.Fail:
+		return true
+	}
+	return false
 }
 
 // printBatch is dbt's line for a microbatch model's batch starting
@@ -1139,35 +1159,13 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 	}
 	out = append(out, s.qualityRunResults(checks)...)
 	out = append(out, s.hookRunResults(endHooks)...)
-	args := map[string]any{
-		"which":              command,
-		"select":             s.f.selectors,
-		"exclude":            s.f.excludes,
-		"threads":            s.f.threads,
-		"full_refresh":       s.f.fullRefresh,
-		"fail_fast":          s.f.failFast,
-		"indirect_selection": s.f.indirect,
-		"project_dir":        s.proj.Root,
-		"log_format":         s.f.logFormat,
-		"invocation_command": "elt " + command,
+	// dbt's args_to_dict of the invocation (invocation_args_dict), its
+	// command the one whose results these are (retry's too).
+	args := maps.Clone(s.templateInv.Args)
+	if args == nil {
+		args = map[string]any{}
 	}
-	// The run's --vars, as dbt records them (retry runs with them again).
-	if vars, err := parseDictFlag("--vars", s.f.vars); err == nil && len(vars) > 0 {
-		args["vars"] = vars
-	}
-	// What retry takes from the run it retries, as dbt's args_to_dict
-	// records them: only when given (not None, not false).
-	for k, v := range map[string]string{"target": s.f.target, "profile": s.f.profile,
-		"event_time_start": s.f.eventStart, "event_time_end": s.f.eventEnd} {
-		if v != "" {
-			args[k] = v
-		}
-	}
-	for k, v := range map[string]bool{"empty": s.f.empty, "store_failures": s.f.storeFailures} {
-		if v {
-			args[k] = true
-		}
-	}
+	args["which"] = command
 	dir, err := s.targetFS()
 	if err != nil {
 		return err

@@ -214,7 +214,7 @@ func (s *session) onRunEndContext(results []runner.Result) map[string]any {
 		case n.ResourceType == operation:
 			response = map[string]any{} // as a hook's in run_results.json
 		case response == nil:
-			response = map[string]any{"_message": r.AdapterMsg, "rows_affected": r.RowsAffected}
+			response = s.adapterResponse(r)
 		}
 		// dbt's RunResult objects, with to_dict() (elementary
 		// serialises each).

@@ -99,13 +99,65 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 		"printer_width":              80,
 		"indirect_selection":         indirect,
 		"quiet":                      f.quiet,
-		"no_print":                   noPrint,
 		"print":                      !noPrint,
 		"cache_selected_only":        false,
 		"introspect":                 !f.noIntrospect,
 		"log_path":                   logPath,
-		"empty":                      f.empty,
 		"vars":                       vars,
+		"log_level":                  firstSet(strings.ToLower(f.dbt.logLevel), flagString(p, "log_level"), "info"),
+		"log_level_file":             firstSet(f.logLevelFile, flagString(p, "log_level_file"), "debug"),
+		// dbt's default log_format_file is "debug", its dbt.log line format.
+		"log_format_file":                firstSet(f.logFormatFile, flagString(p, "log_format_file"), "debug"),
+		"use_colors_file":                !f.dbt.useColorsLog.set || f.dbt.useColorsLog.value,
+		"log_file_max_bytes":             10 * 1024 * 1024,
+		"warn_error_options":             warnErrorOptionsDict(p.Config.WarnErrorOptions()),
+		"populate_cache":                 true,
+		"partial_parse_file_diff":        true,
+		"show_resource_report":           false,
+		"macro_debugging":                false,
+		"use_fast_test_edges":            false,
+		"show_all_deprecations":          f.dbt.showAllDeprecations,
+		"strict_mode":                    false,
+		"upload_to_artifacts_ingest_api": false,
+	}
+	// dbt's project-only flags (ProjectFlags.project_only_flags), as the
+	// project sets them or by dbt's defaults.
+	for name, def := range map[string]bool{
+		"require_batched_execution_for_custom_microbatch_strategy":        false,
+		"require_explicit_package_overrides_for_builtin_materializations": true,
+		"require_resource_names_without_spaces":                           true,
+		"source_freshness_run_project_hooks":                              true,
+		"skip_nodes_if_on_run_start_fails":                                false,
+		"state_modified_compare_more_unrendered_values":                   false,
+		"state_modified_compare_vars":                                     false,
+		"require_yaml_configuration_for_mf_time_spines":                   false,
+		"require_nested_cumulative_type_params":                           false,
+		"validate_macro_args":                                             false,
+		"require_all_warnings_handled_by_warn_error":                      false,
+		"require_generic_test_arguments_property":                         true,
+	} {
+		if v, ok := p.Config.FlagBool(name); ok {
+			def = v
+		}
+		args[name] = def
+	}
+	// A command's own options dbt defaults to something other than None
+	// are in its args even when not given: no selection is [], --empty,
+	// --defer and --favor-state false.
+	if f.hasFlag != nil {
+		for flag, key := range map[string]string{"select": "select", "exclude": "exclude"} {
+			if f.hasFlag(flag) {
+				args[key] = []any{}
+			}
+		}
+		for flag, key := range map[string]string{"empty": "empty", "defer": "defer", "favor-state": "favor_state"} {
+			if f.hasFlag(flag) {
+				args[key] = false
+			}
+		}
+	}
+	if f.noPrint {
+		args["no_print"] = true
 	}
 	if vars == nil {
 		args["vars"] = map[string]any{}
@@ -150,6 +202,9 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 	set("fail_fast", f.failFast)
 	set("store_failures", f.storeFailures)
 	set("state", f.state)
+	set("empty", f.empty)
+	set("event_time_start", f.eventStart)
+	set("event_time_end", f.eventEnd)
 	set("defer", f.deferFlag)
 	set("favor_state", f.favorState)
 	set("defer_state", f.deferState)
@@ -162,4 +217,37 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 		args["args"] = a
 	}
 	return compiler.Invocation{Flags: flagsObj, Args: args, MetadataEnvs: docs.CustomEnv(os.Environ())}
+}
+
+// firstSet is the first of values that is not "".
+func firstSet(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// flagString is a flags: string of dbt_project.yml, "" when not set.
+func flagString(p *project.Project, name string) string {
+	v, _ := p.Config.FlagString(name)
+	return v
+}
+
+// warnErrorOptionsDict is dbt's WarnErrorOptionsV2.to_dict, as
+// args_to_dict records it: error ("all" or the names), warn, silence.
+func warnErrorOptionsDict(o project.WarnErrorOptions) map[string]any {
+	list := func(names []string) []any {
+		out := make([]any, len(names))
+		for i, n := range names {
+			out[i] = n
+		}
+		return out
+	}
+	var errs any = list(o.Error)
+	if o.ErrorAll {
+		errs = "all"
+	}
+	return map[string]any{"error": errs, "warn": list(o.Warn), "silence": list(o.Silence)}
 }

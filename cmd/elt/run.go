@@ -119,6 +119,9 @@ type flags struct {
 	which string
 	argv  []string
 	macro string
+	// hasFlag says whether the command has a flag (by its long name), for
+	// the args dbt records of a command's options not given.
+	hasFlag func(name string) bool
 	// commandPath is the command as cobra names it ("elt docs generate"),
 	// for dbt's CommandCompleted.
 	commandPath string
@@ -232,6 +235,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		f.which = cmd.CalledAs()
 		f.commandPath = cmd.CommandPath()
+		f.hasFlag = func(name string) bool { return cmd.Flags().Lookup(name) != nil }
 		if fl := cmd.Flags().Lookup("threads"); fl != nil && fl.Changed && f.threads < 1 {
 			return usageErr(fmt.Errorf("--threads must be a whole number of at least 1, not %d", f.threads))
 		}

@@ -38,9 +38,12 @@ import (
 
 // session is one invocation's loaded project, manifest and (optionally) connection.
 type session struct {
-	f            *flags
-	env          environment
-	log          *logger
+	f   *flags
+	env environment
+	log *logger
+	// invocation is what templates learn of the command (flags,
+	// invocation_args_dict), whose args run_results.json records too.
+	templateInv  compiler.Invocation
 	invocationID string
 	startedAt    time.Time
 	proj         *project.Project
@@ -509,6 +512,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	if f.renderCache && !f.noPartialParse && !f.deferFlag {
 		s.cache = openRenderCache(p, renderCacheKey(p, loadEnv), ahead)
 	}
+	s.templateInv = s.templateInvocation(p, vars)
 	m, err := compiler.Parse(ctx, p, compiler.Options{
 		Cache:         s.cache,
 		Dialect:       s.dialect,
@@ -523,7 +527,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		StoreFailures: f.storeFailures,
 		FullRefresh:   f.fullRefresh,
 		Empty:         f.empty,
-		Invocation:    s.templateInvocation(p, vars),
+		Invocation:    s.templateInv,
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
 		Print:         s.printer(),
 		Warn:          func(msg string) error { return s.warnOrError("JinjaLogWarning", msg, nil) },
