@@ -387,7 +387,7 @@ func TestJSONLogFormat(t *testing.T) {
 		}
 		events = append(events, ev)
 	}
-	codes := map[string]string{"MainReportVersion": "A001", "FoundStats": "W006", "Formatting": "Z017", "ConcurrencyLine": "Q027",
+	codes := map[string]string{"MainReportVersion": "A001", "MainReportArgs": "A002", "FoundStats": "W006", "Formatting": "Z017", "ConcurrencyLine": "Q027",
 		"NodeStart": "Q024", "LogStartLine": "Q011", "LogModelResult": "Q012", "LogTestResult": "Q007", "LogSeedResult": "Q016",
 		"NodeFinished": "Q025", "FinishedRunningStats": "E047", "EndOfRunSummary": "Z030", "StatsLine": "Z023", "CommandCompleted": "Q039"}
 	for _, ev := range events {
@@ -426,6 +426,11 @@ func TestJSONLogFormat(t *testing.T) {
 			if ev.Data["log_version"] != float64(3) || !strings.HasPrefix(ev.Data["version"].(string), "=") {
 				t.Errorf("MainReportVersion data: %+v", ev.Data)
 			}
+		case "MainReportArgs":
+			args, _ := ev.Data["args"].(map[string]any)
+			if ev.Info["level"] != "debug" || args["invocation_command"] != "elt build --log-format json --log-level debug" || args["no_print"] != "None" || args["use_colors"] != "True" {
+				t.Errorf("MainReportArgs: %+v", ev)
+			}
 		case "EndOfRunSummary":
 			if ev.Data["num_errors"] != float64(0) || ev.Data["keyboard_interrupt"] != false || ev.Info["msg"] != "Completed successfully" {
 				t.Errorf("EndOfRunSummary: %+v", ev)
@@ -433,7 +438,7 @@ func TestJSONLogFormat(t *testing.T) {
 		}
 	}
 	if count["NodeStart"] != 8 || count["NodeFinished"] != 8 || count["LogStartLine"] != 8 ||
-		count["LogModelResult"]+count["LogTestResult"]+count["LogSeedResult"] != 8 || count["EndOfRunSummary"] != 1 {
+		count["LogModelResult"]+count["LogTestResult"]+count["LogSeedResult"] != 8 || count["EndOfRunSummary"] != 1 || count["MainReportArgs"] != 1 {
 		t.Errorf("events: %v", count)
 	}
 	if last := events[len(events)-1]; last.Info["name"] != "CommandCompleted" || last.Data["success"] != true || last.Data["command"] != "elt build" {

@@ -321,6 +321,71 @@ func (s *session) hasQualityChecks(command string) bool {
 func (s *session) logVersion() {
 	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion),
 		map[string]any{"log_version": 3, "version": "=" + version})
+	s.logArgs()
+}
+
+// mainReportFlags are the flags dbt's MainReportArgs reports (dbt's
+// flags.get_flag_dict).
+var mainReportFlags = []string{"use_experimental_parser", "static_parser", "warn_error", "warn_error_options", "write_json",
+	"partial_parse", "use_colors", "profiles_dir", "debug", "log_format", "version_check", "fail_fast",
+	"send_anonymous_usage_stats", "printer_width", "indirect_selection", "log_cache_events", "quiet", "no_print",
+	"cache_selected_only", "introspect", "target_path", "log_path", "invocation_command", "empty"}
+
+// logArgs is dbt's MainReportArgs (debug): the flags in effect, each as
+// Python's str() of its value (cast_dict_to_dict_of_strings).
+func (s *session) logArgs() {
+	flags := s.templateInv.Flags
+	if flags == nil {
+		return
+	}
+	args := map[string]string{}
+	for _, name := range mainReportFlags {
+		v, ok := flags[strings.ToUpper(name)]
+		switch {
+		case name == "empty":
+			v, ok = nil, true
+			if s.f.hasFlag != nil && s.f.hasFlag("empty") {
+				v = s.f.empty
+			}
+		case name == "no_print":
+			// dbt's --no-print is None unless given.
+			v, ok = nil, true
+			if s.f.noPrint {
+				v = true
+			}
+		case name == "warn_error_options":
+			o := s.proj.Config.WarnErrorOptions()
+			errs := pyList(o.Error)
+			if o.ErrorAll {
+				errs = "'all'"
+			}
+			args[name] = "WarnErrorOptionsV2(error=" + errs + ", warn=" + pyList(o.Warn) + ", silence=" + pyList(o.Silence) + ")"
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if v == nil {
+			args[name] = "None"
+			continue
+		}
+		args[name] = pyStr(v)
+	}
+	names := slices.Sorted(maps.Keys(args))
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = jinja.Repr(k) + ": " + jinja.Repr(args[k])
+	}
+	s.log.debug("MainReportArgs", "running dbt with arguments {"+strings.Join(parts, ", ")+"}", map[string]any{"args": args})
+}
+
+// pyList is Python's str() of a list of strings.
+func pyList(names []string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = jinja.Repr(n)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // logConcurrency is dbt's ConcurrencyLine, between blank lines (dbt's
