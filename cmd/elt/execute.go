@@ -1045,26 +1045,37 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		case runner.PartialSuccess:
 			what = "Partial success in"
 		}
-		s.log.event(levelOf(r.Status), "RunResultError", fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, r.Node.OriginalFilePath), map[string]any{"unique_id": r.UniqueID})
+		// As dbt's print_run_result_error: RunResultFailure (or
+		// RunResultWarning) heads it, RunResultError (RunResultWarningMessage)
+		// carries the message, each with the node's node_info.
+		info := nodeInfo(r.Node, string(r.Status), r.StartedAt, r.CompletedAt)
+		head, body := "RunResultFailure", "RunResultError"
+		if r.Status == runner.Warn {
+			head, body = "RunResultWarning", "RunResultWarningMessage"
+		}
+		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, r.Node.OriginalFilePath),
+			map[string]any{"resource_type": string(r.Node.ResourceType), "node_name": r.Node.Name, "path": r.Node.OriginalFilePath, "node_info": info})
 		if r.Message != "" {
-			s.log.event(levelOf(r.Status), "RunResultError", "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), map[string]any{"unique_id": r.UniqueID})
+			s.log.event(levelOf(r.Status), body, "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), map[string]any{"msg": s.env.secrets.Scrub(r.Message), "node_info": info})
 		}
 		switch r.Node.ResourceType {
 		case project.Model, project.Test, project.Snapshot:
 			// As dbt's SQLCompiledPath, for a node with compiled code.
 			s.log.info("Formatting", "", nil)
-			s.log.info("SQLCompiledPath", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node))), nil)
+			path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node)))
+			s.log.info("SQLCompiledPath", "  compiled code at "+path, map[string]any{"path": path, "node_info": info})
 		case operation:
 			// A hook that rendered to SQL was written, under dbt's path
 			// (joined as dbt's, which keeps the "./" of dbt_project.yml).
 			if r.Node.CompiledCode != "" {
 				s.log.info("Formatting", "", nil)
-				s.log.info("SQLCompiledPath", "  compiled code at "+filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled"))+"/"+hookCompiledPath(r.Node), nil)
+				path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled")) + "/" + hookCompiledPath(r.Node)
+				s.log.info("SQLCompiledPath", "  compiled code at "+path, map[string]any{"path": path, "node_info": info})
 			}
 		}
 		if r.StoredFailures != "" {
 			s.log.info("Formatting", "", nil)
-			s.log.info("CheckNodeTestFailure", "  See test failures:\n    select * from "+r.StoredFailures, nil)
+			s.log.info("CheckNodeTestFailure", "  See test failures:\n    select * from "+r.StoredFailures, map[string]any{"relation_name": r.StoredFailures, "node_info": info})
 		}
 	}
 	s.log.info("Formatting", "", nil)

@@ -246,7 +246,7 @@ var eventCodes = map[string]string{
 	"EndRunResult": "Q037", "NoNodesSelected": "Q038", "CommandCompleted": "Q039", "ShowNode": "Q041",
 	"CompiledNode": "Q042", "LogStartBatch": "Q045", "LogBatchResult": "Q046",
 	"GenericExceptionOnRun": "W004", "FoundStats": "W006",
-	"MainEncounteredError": "Z002", "Formatting": "Z017", "RunResultWarning": "Z021", "RunResultFailure": "Z022",
+	"MainEncounteredError": "Z002", "Formatting": "Z017", "RunResultWarning": "Z021", "RunResultWarningMessage": "Z046", "RunResultFailure": "Z022",
 	"StatsLine": "Z023", "RunResultError": "Z024", "RunResultErrorNoMessage": "Z025", "SQLCompiledPath": "Z026",
 	"CheckNodeTestFailure": "Z027", "EndOfRunSummary": "Z030", "Note": "Z050", "PrintEvent": "Z052",
 	"FinishedRunningStats": "E047", "CatalogWritten": "E042",
