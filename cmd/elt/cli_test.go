@@ -389,7 +389,7 @@ func TestJSONLogFormat(t *testing.T) {
 	}
 	codes := map[string]string{"MainReportVersion": "A001", "MainReportArgs": "A002", "FoundStats": "W006", "Formatting": "Z017", "ConcurrencyLine": "Q027",
 		"NodeStart": "Q024", "LogStartLine": "Q011", "LogModelResult": "Q012", "LogTestResult": "Q007", "LogSeedResult": "Q016",
-		"NodeFinished": "Q025", "FinishedRunningStats": "E047", "EndOfRunSummary": "Z030", "StatsLine": "Z023", "CommandCompleted": "Q039"}
+		"NodeFinished": "Q025", "FinishedRunningStats": "E047", "EndRunResult": "Q037", "EndOfRunSummary": "Z030", "StatsLine": "Z023", "CommandCompleted": "Q039"}
 	for _, ev := range events {
 		name := ev.Info["name"].(string)
 		if want, ok := codes[name]; ok && ev.Info["code"] != want {
@@ -426,6 +426,14 @@ func TestJSONLogFormat(t *testing.T) {
 			if ev.Data["log_version"] != float64(3) || !strings.HasPrefix(ev.Data["version"].(string), "=") {
 				t.Errorf("MainReportVersion data: %+v", ev.Data)
 			}
+		case "FinishedRunningStats":
+			if ev.Data["stat_line"] == nil || !strings.HasPrefix(ev.Data["execution"].(string), " in 0 hours") {
+				t.Errorf("FinishedRunningStats data: %+v", ev.Data)
+			}
+		case "EndRunResult":
+			if rs, _ := ev.Data["results"].([]any); len(rs) != 8 || ev.Data["success"] != true || ev.Info["level"] != "debug" {
+				t.Errorf("EndRunResult: %+v", ev)
+			}
 		case "MainReportArgs":
 			args, _ := ev.Data["args"].(map[string]any)
 			if ev.Info["level"] != "debug" || args["invocation_command"] != "elt build --log-format json --log-level debug" || args["no_print"] != "None" || args["use_colors"] != "True" {
@@ -438,7 +446,7 @@ func TestJSONLogFormat(t *testing.T) {
 		}
 	}
 	if count["NodeStart"] != 8 || count["NodeFinished"] != 8 || count["LogStartLine"] != 8 ||
-		count["LogModelResult"]+count["LogTestResult"]+count["LogSeedResult"] != 8 || count["EndOfRunSummary"] != 1 || count["MainReportArgs"] != 1 {
+		count["LogModelResult"]+count["LogTestResult"]+count["LogSeedResult"] != 8 || count["EndOfRunSummary"] != 1 || count["MainReportArgs"] != 1 || count["EndRunResult"] != 1 {
 		t.Errorf("events: %v", count)
 	}
 	if last := events[len(events)-1]; last.Info["name"] != "CommandCompleted" || last.Data["success"] != true || last.Data["command"] != "elt build" {

@@ -913,7 +913,25 @@ func deref(p *int64) int64 {
 // results call for. cancelled is the cause when the run was interrupted.
 func (s *session) printSummary(results []runner.Result, elapsed time.Duration, cancelled error) int {
 	s.printStatLine(results, elapsed)
+	s.logEndRunResult(results, elapsed, cancelled)
 	return s.printEndMessages(results, cancelled, false)
+}
+
+// logEndRunResult is dbt's EndRunResult (debug, "Command end result"):
+// every result as NodeFinished's run_result, the time, and whether the
+// run succeeded (no error, failure or cancellation).
+func (s *session) logEndRunResult(results []runner.Result, elapsed time.Duration, cancelled error) {
+	msgs := make([]any, len(results))
+	success := cancelled == nil
+	for i, r := range results {
+		msgs[i] = s.runResultMsg(r)
+		switch r.Status {
+		case runner.Error, runner.Fail, runner.PartialSuccess:
+			success = false
+		}
+	}
+	s.log.debug("EndRunResult", "Command end result", map[string]any{"results": msgs, "elapsed_time": float32(elapsed.Seconds()),
+		"generated_at": protoTimestamp(s.log.now()), "success": success})
 }
 
 // printStatLine is dbt's FinishedRunningStats: how many of each kind ran
@@ -928,11 +946,18 @@ func (s *session) printStatLine(results []runner.Result, elapsed time.Duration) 
 	for i, k := range keys {
 		parts[i] = statCount(k, kinds[k])
 	}
-	secs := elapsed.Seconds()
 	s.log.info("Formatting", "", nil)
-	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).",
-		strings.Join(parts, ", "), int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60), secs),
-		map[string]any{"execution_time": secs})
+	s.logFinishedRunning(strings.Join(parts, ", "), elapsed)
+}
+
+// logFinishedRunning is dbt's FinishedRunningStats: "Finished running
+// <stat line> in 0 hours 0 minutes and 0.08 seconds (0.08s).", its data
+// the stat line, the execution words and the time.
+func (s *session) logFinishedRunning(statLine string, elapsed time.Duration) {
+	secs := elapsed.Seconds()
+	execution := fmt.Sprintf(" in %d hours %d minutes and %.2f seconds", int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60))
+	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %s%s (%.2fs).", statLine, execution, secs),
+		map[string]any{"stat_line": statLine, "execution": execution, "execution_time": float32(secs)})
 }
 
 // statKey is dbt's key for a result's kind in the stat line, which also

@@ -131,11 +131,8 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	if err := s.writeSources(output, out, elapsed); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	secs := elapsed.Seconds()
 	s.log.info("Formatting", "", nil)
-	s.log.info("FinishedRunningStats", fmt.Sprintf("Finished running %d %s in %d hours %d minutes and %.2f seconds (%.2fs).",
-		len(results), plural(len(results), "source", "sources"), int(elapsed.Hours()), int(elapsed.Minutes())%60, secs-float64(int(secs)/60*60), secs),
-		map[string]any{"execution_time": secs})
+	s.logFinishedRunning(fmt.Sprintf("%d %s", len(results), plural(len(results), "source", "sources")), elapsed)
 	// As dbt's freshness task_end_messages: each source in error, then Done.
 	for _, r := range results {
 		if r.Status != runner.FreshnessError && r.Status != runner.FreshnessRuntimeError {
