@@ -423,7 +423,7 @@ func TestJSONLogFormat(t *testing.T) {
 				t.Errorf("Formatting data: %+v", ev.Data)
 			}
 		case "MainReportVersion":
-			if ev.Data["log_version"] != float64(3) || !strings.HasPrefix(ev.Data["version"].(string), "=") {
+			if ev.Data["log_version"] != float64(3) || ev.Data["version"] != "="+dbtVersion {
 				t.Errorf("MainReportVersion data: %+v", ev.Data)
 			}
 		case "FinishedRunningStats":

@@ -317,10 +317,12 @@ func (s *session) hasQualityChecks(command string) bool {
 
 // logVersion is dbt's MainReportVersion line, which every command that
 // runs the project begins with; its data as dbt's (log_version 3, the
-// version as dbt's installed version prints, "=1.10.5").
+// version as dbt's installed version prints it, "=1.10.5"). The version
+// is the dbt-core version elt follows, as the artifacts' dbt_version:
+// readers of the log (OpenLineage's dbt-ol) take it for dbt's.
 func (s *session) logVersion() {
 	s.log.info("MainReportVersion", fmt.Sprintf("Running with elt=%s (dbt-core %s compatible)", version, dbtVersion),
-		map[string]any{"log_version": 3, "version": "=" + version})
+		map[string]any{"log_version": 3, "version": "=" + dbtVersion})
 	s.logArgs()
 }
 
