@@ -390,8 +390,17 @@ func TestJSONLogFormat(t *testing.T) {
 	codes := map[string]string{"MainReportVersion": "A001", "MainReportArgs": "A002", "FoundStats": "W006", "Formatting": "Z017", "ConcurrencyLine": "Q027",
 		"NodeStart": "Q024", "LogStartLine": "Q011", "LogModelResult": "Q012", "LogTestResult": "Q007", "LogSeedResult": "Q016",
 		"NodeFinished": "Q025", "FinishedRunningStats": "E047", "EndRunResult": "Q037", "EndOfRunSummary": "Z030", "StatsLine": "Z023", "CommandCompleted": "Q039"}
+	startedAt := map[string]any{} // node_started_at of each node's NodeStart
 	for _, ev := range events {
 		name := ev.Info["name"].(string)
+		if ni, ok := ev.Data["node_info"].(map[string]any); ok {
+			id := ni["unique_id"]
+			if name == "NodeStart" {
+				startedAt[id.(string)] = ni["node_started_at"]
+			} else if ni["node_started_at"] != startedAt[id.(string)] {
+				t.Errorf("%s of %s: node_started_at %v, but its NodeStart said %v", name, id, ni["node_started_at"], startedAt[id.(string)])
+			}
+		}
 		if want, ok := codes[name]; ok && ev.Info["code"] != want {
 			t.Errorf("%s: code %v, want %s", name, ev.Info["code"], want)
 		}

@@ -637,7 +637,9 @@ func (s *session) printEvent(e runner.Event) {
 	n := e.Node
 	prefix := fmt.Sprintf("%d of %d ", e.Index, e.Total)
 	if e.Kind == runner.NodeStart {
-		info := nodeInfo(n, "started", s.log.now(), time.Time{})
+		now := s.log.now()
+		s.nodeStarts.Store(n.UniqueID, now)
+		info := nodeInfo(n, "started", now, time.Time{})
 		s.log.nodeEvent("debug", "NodeStart", "Began running node "+n.UniqueID, e.Thread, map[string]any{"node_info": info})
 		s.log.nodeEvent("info", "LogStartLine", dots(prefix+"START "+describe(n), "[RUN]", s.log.width), e.Thread,
 			map[string]any{"node_info": info, "description": describe(n), "index": e.Index, "total": e.Total})
@@ -646,6 +648,10 @@ func (s *session) printEvent(e runner.Event) {
 	res := e.Result
 	thread := res.ThreadID
 	started, finished := res.StartedAt, res.CompletedAt
+	if t, ok := s.nodeStarts.Load(n.UniqueID); ok {
+		// The start its NodeStart reported, as dbt's node_info keeps it.
+		started = t.(time.Time)
+	}
 	if res.Status == runner.Skipped {
 		// dbt's skipped node has a start (its runner was called) and no end.
 		finished = time.Time{}
@@ -823,6 +829,14 @@ func ranTest(r runner.Result) bool {
 	return false
 }
 
+// nodeStart is when the node's NodeStart was reported; zero if it was not.
+func (s *session) nodeStart(id string) time.Time {
+	if t, ok := s.nodeStarts.Load(id); ok {
+		return t.(time.Time)
+	}
+	return time.Time{}
+}
+
 // printBatch is dbt's line for a microbatch model's batch starting
 // (LogStartBatch) or finished (LogBatchResult): "Batch 1 of 3 START batch
 // 2024-01-01 of main.daily", then OK created (the warehouse's response)
@@ -832,7 +846,7 @@ func (s *session) printBatch(e runner.Event) {
 	prefix := fmt.Sprintf("Batch %d of %d ", b.Index, b.Total)
 	what := "batch " + b.Label + " of " + shortRel(n)
 	data := map[string]any{
-		"node_info":     nodeInfo(n, "executing", time.Time{}, time.Time{}),
+		"node_info":     nodeInfo(n, "executing", s.nodeStart(n.UniqueID), time.Time{}),
 		"batch_index":   b.Index,
 		"total_batches": b.Total,
 		"description":   what,

@@ -43,7 +43,10 @@ type session struct {
 	log *logger
 	// invocation is what templates learn of the command (flags,
 	// invocation_args_dict), whose args run_results.json records too.
-	templateInv  compiler.Invocation
+	templateInv compiler.Invocation
+	// nodeStarts are when each node's NodeStart event was reported (by
+	// unique id, time.Time), for the node_started_at of its later events.
+	nodeStarts   sync.Map
 	invocationID string
 	startedAt    time.Time
 	proj         *project.Project
