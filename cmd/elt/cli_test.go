@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -537,4 +538,28 @@ func TestManifestCarriesCompiledCode(t *testing.T) {
 	if !n.Compiled || !strings.Contains(n.CompiledCode, `from "demo"."main"."raw_people"`) || n.RelationName != `"demo"."main"."people"` {
 		t.Errorf("model.demo.people in the manifest: %+v", n)
 	}
+}
+
+// TestJSONLogResultGroup: a node in a group has dbt's group_lookup on its
+// result event: the group's name, package and owner.
+func TestJSONLogResultGroup(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/tb.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/g.yml", "groups:\n  - name: finance\n    owner: {name: Ann, email: a@example.com}\nmodels:\n  - name: tb\n    config: {group: finance}\n")
+	res := mustElt(t, dir, "run", "--log-format", "json")
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var ev struct {
+			Info struct{ Name string } `json:"info"`
+			Data map[string]any        `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Info.Name != "LogModelResult" {
+			continue
+		}
+		want := map[string]any{"name": "finance", "package_name": "p", "owner": map[string]any{"name": "Ann", "email": "a@example.com"}}
+		if !reflect.DeepEqual(ev.Data["group"], want) {
+			t.Errorf("LogModelResult group: want %v, got %v", want, ev.Data["group"])
+		}
+		return
+	}
+	t.Errorf("no LogModelResult in\n%s", res.stdout)
 }

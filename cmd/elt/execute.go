@@ -730,6 +730,9 @@ func (s *session) printEvent(e runner.Event) {
 		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 	}
 	name, data := s.resultEvent(n, res, info, e.Index, e.Total)
+	if g := s.groupOf(n); g != nil && name != "SkippingDetails" && name != "LogNodeNoOpResult" {
+		data["group"] = g
+	}
 	s.log.nodeEvent(level, name, dots(left, right, s.log.width+len(right)-visibleLen(right)), thread, data)
 	s.log.nodeEvent("debug", "NodeFinished", "Finished running node "+n.UniqueID, thread,
 		map[string]any{"node_info": info, "run_result": s.runResultMsg(res)})
@@ -781,6 +784,28 @@ func (s *session) resultEvent(n *compiler.Node, res runner.Result, info map[stri
 	}
 	return "LogModelResult", map[string]any{"node_info": info, "description": describe(n), "status": status,
 		"index": index, "total": total, "execution_time": secs}
+}
+
+// groupOf is dbt's group_lookup of a node in a group: the group's name,
+// package and owner (its to_logging_dict); nil when it has none.
+func (s *session) groupOf(n *compiler.Node) map[string]any {
+	name, _ := n.Config["group"].(string)
+	if name == "" || s.manifest == nil {
+		return nil
+	}
+	for _, g := range s.manifest.Project.Groups {
+		if g.Name != name {
+			continue
+		}
+		owner := map[string]string{}
+		for k, v := range g.Owner {
+			if v != nil {
+				owner[k] = pyStr(v)
+			}
+		}
+		return map[string]any{"name": g.Name, "package_name": g.Package, "owner": owner}
+	}
+	return nil
 }
 
 // pyStr is Python's str() of a config value, as dbt's
