@@ -163,6 +163,10 @@ func hex4(n int) string {
 	return strings.Repeat("0", 4-len(s)) + s
 }
 
+// JSONFloat is a float as Python's json module writes it: its repr, and
+// NaN, Infinity and -Infinity for what JSON has no number for.
+func JSONFloat(f float64) string { return jsonFloat(f) }
+
 func jsonFloat(f float64) string {
 	switch {
 	case math.IsNaN(f):

@@ -119,18 +119,10 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		}
 		res = r.w.result("insert", n, fmt.Sprintf("INSERT %d", n))
 	case inc.Strategy == adapters.StrategyMerge:
-		keys, err := r.keyColumns()
-		if err != nil {
+		var err error
+		if res, err = r.mergeOnKey(); err != nil {
 			return adapters.RunResult{}, err
 		}
-		if err := r.checkKeys(keys); err != nil {
-			return adapters.RunResult{}, err
-		}
-		n, err := r.merge(keys)
-		if err != nil {
-			return adapters.RunResult{}, err
-		}
-		res = r.w.result("merge", n, fmt.Sprintf("MERGE %d", n))
 	case inc.Strategy == adapters.StrategyDeleteInsert:
 		keys, err := r.keyColumns()
 		if err != nil {
@@ -175,18 +167,10 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 		if len(inc.UniqueKey) == 0 {
 			return adapters.RunResult{}, adapters.IncrementalConfigError("the 'microbatch' strategy on PostgreSQL requires a unique_key config (as dbt-postgres: each batch merges on it)")
 		}
-		keys, err := r.keyColumns()
-		if err != nil {
+		var err error
+		if res, err = r.mergeOnKey(); err != nil {
 			return adapters.RunResult{}, err
 		}
-		if err := r.checkKeys(keys); err != nil {
-			return adapters.RunResult{}, err
-		}
-		n, err := r.merge(keys)
-		if err != nil {
-			return adapters.RunResult{}, err
-		}
-		res = r.w.result("merge", n, fmt.Sprintf("MERGE %d", n))
 	case inc.Strategy == adapters.StrategyMicrobatch:
 		n, err := r.replaceBatch()
 		if err != nil {
@@ -401,6 +385,22 @@ func (r *incrementalRun) insertSQL(where string) string {
 }
 
 func (r *incrementalRun) insertAll() (int64, error) { return r.exec(r.insertSQL("")) }
+
+// mergeOnKey merges the new rows on the unique_key, checked first.
+func (r *incrementalRun) mergeOnKey() (adapters.RunResult, error) {
+	keys, err := r.keyColumns()
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	if err := r.checkKeys(keys); err != nil {
+		return adapters.RunResult{}, err
+	}
+	n, err := r.merge(keys)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	return r.w.result("merge", n, fmt.Sprintf("MERGE %d", n)), nil
+}
 
 // merge updates the target rows whose key matches a new row, then inserts
 // the new rows whose key is not in the target. It returns both counts'

@@ -269,19 +269,15 @@ func jsonValue(v any) any {
 	return v
 }
 
-// pyJSONFloat is a float as Python's json module writes it, its repr.
+// pyJSONFloat is a float as Python's json module writes it (its repr).
 // NaN and the infinities, which Python writes as bare words JSON has not,
 // are strings here, so that the output stays JSON.
 func pyJSONFloat(f float64) any {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
+	s := jinja.JSONFloat(f)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return s
 	}
-	return json.RawMessage(jinja.FloatRepr(f))
+	return json.RawMessage(s)
 }
 
 // formatShowValue prints a value for the text table: NULL as empty, a
