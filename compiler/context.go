@@ -1670,7 +1670,7 @@ func dbtFilters() map[string]jinja.FilterFunc {
 // NATIVE_FILTERS), where generic tests' arguments render: as_text,
 // as_bool, as_number and as_native give their input's text marked as
 // dbt's TextMarker, BoolMarker, NumberMarker and NativeMarker (str
-// subclasses), which quotedNativeConcat reads.
+// subclasses), which project.QuotedNativeConcat reads.
 func dbtNativeFilters() map[string]jinja.FilterFunc {
 	marker := func(tag string) jinja.FilterFunc {
 		return func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/big"
 	"path"
 	"slices"
 	"sort"
@@ -744,60 +743,7 @@ func (st *renderState) renderNativeString(src string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return quotedNativeConcat(parts)
-}
-
-// quotedNativeConcat is dbt-common's quoted_native_concat, which joins
-// what a native template yields: nothing is "", several items are their
-// text joined (a str, never read as a literal), and one item is itself,
-// unless it is a marker: as_text's is its text, and as_native's,
-// as_number's and as_bool's text is read as a Python literal (kept as
-// text when it is not one), which as_number requires to be a number and
-// as_bool a boolean. A lone str is not read: "{{ '-10' }}" is '-10'.
-func quotedNativeConcat(parts []any) (any, error) {
-	switch len(parts) {
-	case 0:
-		return "", nil
-	case 1:
-	default:
-		var b strings.Builder
-		for _, p := range parts {
-			s, err := jinja.Str(p)
-			if err != nil {
-				return nil, err
-			}
-			b.WriteString(s)
-		}
-		return b.String(), nil
-	}
-	m, ok := parts[0].(jinja.SubStr)
-	if !ok {
-		return parts[0], nil
-	}
-	switch m.Tag {
-	case "text":
-		return m.S, nil
-	case "native", "number", "bool":
-	default:
-		return m, nil
-	}
-	v, ok := jinja.LiteralEval(m.S)
-	if !ok {
-		v = m.S
-	}
-	switch m.Tag {
-	case "bool":
-		if _, isBool := v.(bool); !isBool {
-			return nil, fmt.Errorf("Could not convert value '%s' into type 'bool'", m.S)
-		}
-	case "number":
-		switch v.(type) {
-		case int64, float64, *big.Int:
-		default:
-			return nil, fmt.Errorf("Could not convert value '%s' into type 'number'", m.S)
-		}
-	}
-	return v, nil
+	return project.QuotedNativeConcat(parts)
 }
 
 // nativeTemplate is src parsed in the native environment, once for the

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/elt-dev/elt/jinja"
+	"github.com/elt-dev/elt/project"
 )
 
 // TestQuotedNativeConcat: a generic test's argument renders as dbt's
@@ -58,7 +59,7 @@ func TestQuotedNativeConcat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := quotedNativeConcat(parts)
+			v, err := project.QuotedNativeConcat(parts)
 			got := ""
 			if err != nil {
 				got = "error: " + err.Error()

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"math/big"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/secrets"
 	"github.com/elt-dev/elt/jinja"
-	"gopkg.in/yaml.v3"
 )
 
 // This file renders the Jinja dbt applies to YAML values while loading
@@ -127,27 +126,67 @@ func (j *yamlJinja) renderWith(src string, extra map[string]any) (any, error) {
 	return nativeConcat(parts)
 }
 
-// nativeConcat is dbt's quoted_native_concat: one output value keeps its
-// type (markers are converted), several are joined into a string.
+// nativeConcat is QuotedNativeConcat, its value as YAML decoding gives
+// values (plainValue).
 func nativeConcat(parts []any) (any, error) {
+	v, err := QuotedNativeConcat(parts)
+	if err != nil {
+		return nil, jerr("as_bool needs True or False, as_number a number", "%v", err)
+	}
+	return plainValue(v), nil
+}
+
+// QuotedNativeConcat is dbt-common's quoted_native_concat, which joins
+// what a native template yields: nothing is "", several items are their
+// text joined (a str, never read as a literal), and one item is itself,
+// unless it is a marker: as_text's is its text, and as_native's,
+// as_number's and as_bool's text is read as a Python literal (kept as
+// text when it is not one), which as_number requires to be a number and
+// as_bool a boolean. A lone str is not read: "{{ '-10' }}" is '-10'.
+func QuotedNativeConcat(parts []any) (any, error) {
 	switch len(parts) {
 	case 0:
 		return "", nil
 	case 1:
-		if m, ok := parts[0].(jinja.SubStr); ok {
-			return literalValue(m)
+	default:
+		var b strings.Builder
+		for _, p := range parts {
+			s, err := jinja.Str(p)
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(s)
 		}
-		return plainValue(parts[0]), nil
+		return b.String(), nil
 	}
-	var b strings.Builder
-	for _, p := range parts {
-		s, err := jinja.Str(p)
-		if err != nil {
-			return nil, yamlError(err)
+	m, ok := parts[0].(jinja.SubStr)
+	if !ok {
+		return parts[0], nil
+	}
+	switch m.Tag {
+	case "text":
+		return m.S, nil
+	case "native", "number", "bool":
+	default:
+		return m, nil
+	}
+	v, ok := jinja.LiteralEval(m.S)
+	if !ok {
+		v = m.S
+	}
+	switch m.Tag {
+	case "bool":
+		if _, isBool := v.(bool); !isBool {
+			return nil, fmt.Errorf("Could not convert value '%s' into type 'bool'", m.S)
 		}
-		b.WriteString(s)
+	case "number":
+		switch v.(type) {
+		case int64, float64, *big.Int:
+		default:
+			return nil, fmt.Errorf("Could not convert value '%s' into type 'number'", m.S)
+		}
 	}
-	return b.String(), nil
+	return v, nil
 }
 
 var undefinedNameRe = lazyre.New(`^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$`)
@@ -249,51 +288,6 @@ func (j *yamlJinja) varFunc(_ *jinja.State, args []any, kwargs jinja.Kwargs) (an
 	}
 	return nil, jerr(fmt.Sprintf("pass it with --vars '{%s: ...}', or give a default: var('%s', 'default')", name, name),
 		"Required var '%s' not found in config", name)
-}
-
-// literalValue converts a marker's text as dbt does (literal_eval), and
-// checks that as_number gave a number and as_bool a boolean.
-func literalValue(m jinja.SubStr) (any, error) {
-	s := strings.TrimSpace(m.S)
-	switch m.Tag {
-	case "number":
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return int(i), nil
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, nil
-		}
-		return nil, jerr("the value must be a number", "could not convert value '%s' into type 'number'", m.S)
-	case "bool":
-		switch strings.ToLower(s) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		}
-		return nil, jerr("the value must be true or false", "could not convert value '%s' into type 'bool'", m.S)
-	}
-	switch s {
-	case "True", "true":
-		return true, nil
-	case "False", "false":
-		return false, nil
-	case "None":
-		return nil, nil
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return int(i), nil
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return f, nil
-	}
-	if strings.HasPrefix(s, "[") || strings.HasPrefix(s, "{") {
-		var v any
-		if err := yaml.Unmarshal([]byte(s), &v); err == nil {
-			return v, nil
-		}
-	}
-	return m.S, nil
 }
 
 // plainValue turns a template value into the plain Go values YAML

@@ -7,7 +7,7 @@ import (
 
 func TestRenderYAMLValues(t *testing.T) {
 	j := &yamlJinja{
-		env:    envOf("HOST", "db.local", "PORT", "5432", "FLAG", "true", "EMPTY", ""),
+		env:    envOf("HOST", "db.local", "PORT", "5432", "FLAG", "True", "EMPTY", ""),
 		vars:   map[string]any{"schema_suffix": "x", "n": 3},
 		varOK:  true,
 		target: map[string]any{"name": "dev", "schema": "main"},
@@ -23,6 +23,8 @@ func TestRenderYAMLValues(t *testing.T) {
 		{"{{ env_var('PORT') | as_number }}", 5432},
 		{"{{ env_var('PORT') | int }}", 5432},
 		{"{{ env_var('FLAG') | as_bool }}", true},
+		// As dbt's as_bool: the text is read as a Python literal, so a
+		// lowercase true is no boolean (TestRenderYAMLValueErrors).
 		{"{{ env_var('EMPTY', 'x') }}", ""},
 		{"host={{ env_var('HOST') }}:{{ env_var('PORT') }}", "host=db.local:5432"},
 		{"{{ var('schema_suffix') }}", "x"},
@@ -82,7 +84,8 @@ func TestRenderYAMLValueErrors(t *testing.T) {
 		{"{{ my_macro() }}", "'my_macro' is not available", true},
 		{"{{ 'x' ", "unclosed Jinja tag", false},
 		{"{% if true %}x", "without {% endif %}", false},
-		{"{{ 'abc' | as_number }}", "could not convert value 'abc'", false},
+		{"{{ 'abc' | as_number }}", "Could not convert value 'abc' into type 'number'", false},
+		{"{{ 'true' | as_bool }}", "Could not convert value 'true' into type 'bool'", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {

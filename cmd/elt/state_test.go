@@ -433,7 +433,7 @@ func TestSelectorsYAMLRendered(t *testing.T) {
 	dir := slimCIProject(t)
 	writeFile(t, dir, "selectors.yml", `selectors:
   - name: from_env
-    default: "{{ env_var('ELT_TEST_SELECTOR_DEFAULT', 'false') | as_bool }}"
+    default: "{{ env_var('ELT_TEST_SELECTOR_DEFAULT', 'False') | as_bool }}"
     definition:
       method: fqn
       value: "{{ env_var('ELT_TEST_SELECTOR_MODEL') }}"
@@ -467,7 +467,7 @@ func TestSelectorsYAMLRendered(t *testing.T) {
 	if len(all) < 3 {
 		t.Fatalf("no default selector: want every model, got %v", all)
 	}
-	t.Setenv("ELT_TEST_SELECTOR_DEFAULT", "true")
+	t.Setenv("ELT_TEST_SELECTOR_DEFAULT", "True")
 	if got, want := ls(), []string{"stg_customers"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("default: rendered to true: want %v, got %v", want, got)
 	}
