@@ -1666,28 +1666,9 @@ func dbtFilters() map[string]jinja.FilterFunc {
 	}
 }
 
-// dbtNativeFilters are the filters of dbt's native environment (its
-// NATIVE_FILTERS), where generic tests' arguments render: as_text,
-// as_bool, as_number and as_native give their input's text marked as
-// dbt's TextMarker, BoolMarker, NumberMarker and NativeMarker (str
-// subclasses), which project.QuotedNativeConcat reads.
-func dbtNativeFilters() map[string]jinja.FilterFunc {
-	marker := func(tag string) jinja.FilterFunc {
-		return func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
-			s, err := jinja.Str(in)
-			if err != nil {
-				return nil, err
-			}
-			return jinja.SubStr{S: s, Tag: tag}, nil
-		}
-	}
-	return map[string]jinja.FilterFunc{
-		"as_text":   marker("text"),
-		"as_bool":   marker("bool"),
-		"as_number": marker("number"),
-		"as_native": marker("native"),
-	}
-}
+// dbtNativeFilters are the filters of dbt's native environment, where
+// generic tests' arguments render (project.NativeFilters).
+func dbtNativeFilters() map[string]jinja.FilterFunc { return project.NativeFilters() }
 
 // isListFilter is dbt's is_list filter: isinstance(value, list).
 func isListFilter(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {

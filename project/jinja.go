@@ -73,21 +73,9 @@ func (j *yamlJinja) engine() *jinja.Env {
 		return j.jenv
 	}
 	e := jinja.New(jinja.Options{})
-	marker := func(kind string) jinja.FilterFunc {
-		return func(_ *jinja.State, v any, _ []any, _ jinja.Kwargs) (any, error) {
-			s, err := jinja.Str(v)
-			if err != nil {
-				return nil, err
-			}
-			return jinja.SubStr{S: s, Tag: kind}, nil
-		}
+	for name, f := range NativeFilters() {
+		e.AddFilter(name, f)
 	}
-	e.AddFilter("as_number", marker("number"))
-	e.AddFilter("as_bool", marker("bool"))
-	e.AddFilter("as_native", marker("native"))
-	e.AddFilter("as_text", func(_ *jinja.State, v any, _ []any, _ jinja.Kwargs) (any, error) {
-		return jinja.Str(v)
-	})
 	e.AddFilter("is_list", func(_ *jinja.State, v any, _ []any, _ jinja.Kwargs) (any, error) {
 		return jinja.IsList(v), nil
 	})
@@ -124,6 +112,29 @@ func (j *yamlJinja) renderWith(src string, extra map[string]any) (any, error) {
 		return nil, yamlError(err)
 	}
 	return nativeConcat(parts)
+}
+
+// NativeFilters are the filters of dbt's native environment (its
+// NATIVE_FILTERS), where YAML values and generic tests' arguments render:
+// as_text, as_bool, as_number and as_native give their input's text marked
+// as dbt's TextMarker, BoolMarker, NumberMarker and NativeMarker (str
+// subclasses), which QuotedNativeConcat reads.
+func NativeFilters() map[string]jinja.FilterFunc {
+	marker := func(tag string) jinja.FilterFunc {
+		return func(_ *jinja.State, in any, _ []any, _ jinja.Kwargs) (any, error) {
+			s, err := jinja.Str(in)
+			if err != nil {
+				return nil, err
+			}
+			return jinja.SubStr{S: s, Tag: tag}, nil
+		}
+	}
+	return map[string]jinja.FilterFunc{
+		"as_text":   marker("text"),
+		"as_bool":   marker("bool"),
+		"as_number": marker("number"),
+		"as_native": marker("native"),
+	}
 }
 
 // nativeConcat is QuotedNativeConcat, its value as YAML decoding gives
