@@ -162,6 +162,7 @@ func (l *loader) load() (*Project, error) {
 		return nil, l.diags.Err()
 	}
 	l.loadSelectors()
+	l.checkCatalogs()
 	// The stored file cache is read while the resource paths are walked:
 	// nothing but readAll uses it.
 	cacheOpened := make(chan struct{})

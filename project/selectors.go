@@ -46,6 +46,46 @@ func (l *loader) loadSelectors() {
 	l.proj.Selectors = &Selectors{File: SelectorsFile, Root: root}
 }
 
+// CatalogsFile is dbt 1.10's file of catalog integrations (external
+// catalogs for Iceberg tables), at the root project's top.
+const CatalogsFile = "catalogs.yml"
+
+// checkCatalogs stops the load when catalogs.yml declares a catalog:
+// elt has no catalog integrations, as dbt-postgres and dbt-duckdb have
+// none (dbt stops there too, with DbtCatalogIntegrationNotSupportedError).
+// A file declaring none changes nothing.
+func (l *loader) checkCatalogs() {
+	src, err := readFile(l.root, CatalogsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		l.diags.Add(diag.Errorf(CatalogsFile, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", CatalogsFile, err))
+		return
+	}
+	l.addProjectFile(CatalogsFile, src)
+	root, ok := l.parseYAMLFile(CatalogsFile, src)
+	if !ok || root == nil {
+		return
+	}
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		if k.Value == "catalogs" && v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+			l.diags.Add(diag.Errorf(CatalogsFile, diag.Pos{Line: v.Content[0].Line, Column: v.Content[0].Column},
+				"remove catalogs.yml (or its catalogs): elt writes tables through the target's own catalog",
+				"elt does not support catalog integrations (catalogs.yml), as dbt-postgres and dbt-duckdb have none"))
+			return
+		}
+	}
+}
+
 // renderSelectorNodes renders every string scalar under n in place. An
 // anchored node is rendered once, where it is written; its aliases share it.
 func (l *loader) renderSelectorNodes(n *yaml.Node, seen map[*yaml.Node]bool) {

@@ -202,3 +202,30 @@ func (d *dbtOnly) check() error {
 	}
 	return nil
 }
+
+// checkEventTimeFlags is dbt's _validate_event_time_configs: each of
+// --event-time-start and --event-time-end needs the other, and the start
+// must come before the end, before anything runs.
+func checkEventTimeFlags(f *flags) error {
+	if f.eventStart == "" && f.eventEnd == "" {
+		return nil
+	}
+	switch {
+	case f.eventStart == "":
+		return usageErr(fmt.Errorf("The flag `--event-time-end` was specified, but `--event-time-start` was not. When specifying `--event-time-end`, `--event-time-start` must also be present."))
+	case f.eventEnd == "":
+		return usageErr(fmt.Errorf("The flag `--event-time-start` was specified, but `--event-time-end` was not. When specifying `--event-time-start`, `--event-time-end` must also be present."))
+	}
+	start, err := parseFlagTime(f.eventStart)
+	if err != nil {
+		return usageErr(fmt.Errorf("--event-time-start: %w", err))
+	}
+	end, err := parseFlagTime(f.eventEnd)
+	if err != nil {
+		return usageErr(fmt.Errorf("--event-time-end: %w", err))
+	}
+	if !start.Before(end) {
+		return usageErr(fmt.Errorf("Value for `--event-time-start` must be less than `--event-time-end`"))
+	}
+	return nil
+}

@@ -57,6 +57,11 @@ func TestDBTCommandLinesRun(t *testing.T) {
 		{[]string{"build", "--export-saved-queries"}, nil, "saved query exports"},
 		{[]string{"compile", "--no-inject-ephemeral-ctes"}, nil, "always compiles ephemeral models into CTEs"},
 		{[]string{"ls", "--upload-to-artifacts-ingest-api"}, nil, "cannot upload"},
+		// dbt's _validate_event_time_configs, before anything runs.
+		{[]string{"run", "--event-time-start", "2024-01-02"}, nil, "`--event-time-end` must also be present"},
+		{[]string{"run", "--event-time-end", "2024-01-02"}, nil, "`--event-time-start` must also be present"},
+		{[]string{"run"}, map[string]string{"DBT_EVENT_TIME_END": "2024-01-02"}, "`--event-time-start` must also be present"},
+		{[]string{"run", "--event-time-start", "2024-01-03", "--event-time-end", "2024-01-02"}, nil, "must be less than `--event-time-end`"},
 	} {
 		if res := eltWith(t, dir, c.env, c.args...); res.code != 2 || !strings.Contains(res.stderr, c.want) {
 			t.Errorf("elt %s (env %v): exit %d, want 2 with %q\n%s%s", strings.Join(c.args, " "), c.env, res.code, c.want, res.stdout, res.stderr)

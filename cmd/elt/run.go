@@ -245,6 +245,9 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		if err := f.dbtOnly.check(); err != nil {
 			return err
 		}
+		if err := checkEventTimeFlags(f); err != nil {
+			return err
+		}
 		var err error
 		if f.projectFlags, err = f.dbt.projectFlagValues(cmd, f, env); err != nil {
 			return err
