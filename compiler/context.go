@@ -1525,8 +1525,11 @@ func fnIsIncremental(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
 func fnLog(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	return sendMessage(s, args, func(o *Options) func(string) {
 		if o.Log != nil && !argBool(args, kw, 1, "info", false) {
-			// Logged at debug level, which elt does not show; the render
-			// is still not kept, as one that logs.
+			// dbt's JinjaLogDebug; the render is not kept, as one that
+			// logs, even when the debug level is not shown.
+			if o.LogDebug != nil {
+				return o.LogDebug
+			}
 			return func(string) {}
 		}
 		return o.Log

@@ -37,6 +37,9 @@ type Options struct {
 	IsIncremental func(ctx context.Context, n *Node) (bool, error)
 	// Log receives {{ log(msg, info=True) }} output.
 	Log func(msg string)
+	// LogDebug receives log(msg) without info=True: dbt's JinjaLogDebug,
+	// at debug level (dbt.log, the console under --debug). Nil: dropped.
+	LogDebug func(msg string)
 	// Print receives {{ print(msg) }} output (nil: print prints nothing,
 	// as dbt's --no-print).
 	Print func(msg string)

@@ -749,3 +749,23 @@ func TestTestKwargCallsAsDBT(t *testing.T) {
 		t.Errorf("with another color in the environment: exit %d, want the env_var test to fail\n%s", res.code, res.stdout)
 	}
 }
+
+// TestLogDebugAsDBT: log(msg) without info=True is dbt's JinjaLogDebug: on
+// the console under --debug, in dbt.log (debug level by default), and not
+// on the console otherwise; info=True is shown always.
+func TestLogDebugAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "{% do log('dbg-msg-xyz') %}{% do log('info-msg-xyz', info=True) %}select 1 as id\n")
+	res := mustElt(t, dir, "run", "--debug", "--log-path", "logs")
+	if !strings.Contains(res.stdout, "dbg-msg-xyz") || !strings.Contains(res.stdout, "info-msg-xyz") {
+		t.Errorf("run --debug: want both messages\n%s", res.stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "logs", "dbt.log"))
+	if err != nil || !strings.Contains(string(b), "[debug]: dbg-msg-xyz") {
+		t.Errorf("dbt.log lacks the debug message (%v):\n%s", err, b)
+	}
+	res = mustElt(t, dir, "run")
+	if strings.Contains(res.stdout, "dbg-msg-xyz") || !strings.Contains(res.stdout, "info-msg-xyz") {
+		t.Errorf("run: want the info message alone\n%s", res.stdout)
+	}
+}
