@@ -1134,6 +1134,17 @@ func (e *engine) buildGlobals() {
 	}
 	// adapter.Relation is the same class as api.Relation, as in dbt.
 	g["adapter"].(map[string]any)["Relation"] = relationClass
+	// dbt's other model-context members: column is adapter.Column, env the
+	// target, sql_now the adapter's date_function() (also on adapter),
+	// defer_relation None in a node's own render.
+	g["column"] = apiColumn{e: e}
+	g["env"] = g["target"]
+	now := dateFunction(e.dialect.Type())
+	g["sql_now"] = now
+	g["adapter"].(map[string]any)["date_function"] = jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return now, nil })
+	g["defer_relation"] = nil
+	g["diff_of_two_dicts"] = jinja.Func(fnDiffOfTwoDicts)
+	g["try_or_compiler_error"] = jinja.Func(fnTryOrCompilerError)
 	for name, def := range e.macros {
 		g[name] = def.fn
 	}
@@ -1578,6 +1589,73 @@ func fnReturn(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 		v = args[0]
 	}
 	return nil, jinja.ReturnValue(v)
+}
+
+// dateFunction is the adapter's date_function(): dbt-duckdb's and
+// dbt-postgres' now(), Snowflake's and BigQuery's CURRENT_TIMESTAMP().
+func dateFunction(dialect string) string {
+	switch dialect {
+	case "snowflake", "bigquery":
+		return "CURRENT_TIMESTAMP()"
+	}
+	return "now()"
+}
+
+// fnDiffOfTwoDicts is dbt's diff_of_two_dicts(a, b): a's lists less the
+// strings b has under the same key, both compared without case; keys and
+// values keep a's case, and a key left with nothing is dropped.
+func fnDiffOfTwoDicts(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	a, _ := argAt(args, kw, 0, "dict_a")
+	b, _ := argAt(args, kw, 1, "dict_b")
+	da, ok1 := a.(*jinja.Dict)
+	db, ok2 := b.(*jinja.Dict)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("diff_of_two_dicts() takes two dicts of lists of strings")
+	}
+	fold := func(v any) string { s, _ := jinja.Str(v); return strings.ToLower(s) }
+	lowered := map[string]map[string]bool{}
+	for k, v := range db.All() {
+		set := map[string]bool{}
+		items, _ := listItems(v)
+		for _, x := range items {
+			set[fold(x)] = true
+		}
+		lowered[fold(k)] = set
+	}
+	out := jinja.NewDict()
+	for k, v := range da.All() {
+		have, ok := lowered[fold(k)]
+		if !ok {
+			out.Set(k, v)
+			continue
+		}
+		var diff []any
+		items, _ := listItems(v)
+		for _, x := range items {
+			if !have[fold(x)] {
+				diff = append(diff, x)
+			}
+		}
+		if len(diff) > 0 {
+			out.Set(k, jinja.NewList(diff...))
+		}
+	}
+	return out, nil
+}
+
+// fnTryOrCompilerError is dbt's try_or_compiler_error(message, func,
+// *args, **kwargs): func's result, or a compiler error with the message
+// when it fails.
+func fnTryOrCompilerError(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	if len(args) < 2 {
+		return nil, fmt.Errorf("try_or_compiler_error() takes a message and a function")
+	}
+	msg, _ := jinja.Str(args[0])
+	v, err := s.Call(args[1], args[2:], kw)
+	if err != nil {
+		return nil, &jinjaError{msg: msg}
+	}
+	return v, nil
 }
 
 func fnRaise(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {

@@ -769,3 +769,29 @@ func TestLogDebugAsDBT(t *testing.T) {
 		t.Errorf("run: want the info message alone\n%s", res.stdout)
 	}
 }
+
+// TestContextMembersAsDBT: members of dbt's model context: sql_now (the
+// adapter's date_function()), diff_of_two_dicts, try_or_compiler_error,
+// env (the target), defer_relation (None in a node's own render).
+func TestContextMembersAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", `select '{{ sql_now }}|{{ adapter.date_function() }}' as now_fn,
+  '{{ diff_of_two_dicts({"a": ["x", "Y"], "B": ["z"]}, {"A": ["X"], "c": ["q"]}) }}' as diff,
+  '{{ try_or_compiler_error("boom", modules.datetime.date, 2020, 1, 2) }}' as tried,
+  '{{ env.type }}|{{ defer_relation is none }}' as env
+`)
+	mustElt(t, dir, "compile", "-s", "m")
+	b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/m.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"'now()|now()' as now_fn", `'{'a': ['Y'], 'B': ['z']}' as diff`, "'2020-01-02' as tried", "'duckdb|True' as env"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("compiled m lacks %q:\n%s", want, b)
+		}
+	}
+	writeFile(t, dir, "models/m.sql", `select '{{ try_or_compiler_error("no z in it", "abc".index, "z") }}' as x`+"\n")
+	if res := elt(t, dir, "compile", "-s", "m"); res.code == 0 || !strings.Contains(res.stderr, "no z in it") {
+		t.Errorf("try_or_compiler_error of a failing call: exit %d\n%s", res.code, res.stderr)
+	}
+}
