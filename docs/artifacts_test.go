@@ -159,9 +159,11 @@ func depMaps(m *compiler.Manifest) (map[string][]string, map[string][]string) {
 
 func testMeta() Metadata {
 	return Metadata{
-		InvocationID: "6f1c9a1e-0000-4000-8000-000000000001",
-		GeneratedAt:  genTime,
-		Env:          CustomEnv([]string{"DBT_ENV_CUSTOM_ENV_TEAM=data", "HOME=/root", "DBT_ENV_CUSTOM_ENV_=x"}),
+		InvocationID:        "6f1c9a1e-0000-4000-8000-000000000001",
+		InvocationStartedAt: time.Date(2024, 5, 1, 9, 59, 58, 5000, time.UTC),
+		GeneratedAt:         genTime,
+		Env:                 CustomEnv([]string{"DBT_ENV_CUSTOM_ENV_TEAM=data", "HOME=/root", "DBT_ENV_CUSTOM_ENV_=x"}),
+		Quoting:             map[string]any{"database": true, "schema": false, "identifier": true},
 	}
 }
 
@@ -222,6 +224,9 @@ func TestManifestValues(t *testing.T) {
 		{[]any{"metadata", "dbt_version"}, DefaultDBTVersion},
 		{[]any{"metadata", "generated_at"}, "2024-05-01T10:00:00.123456Z"},
 		{[]any{"metadata", "invocation_id"}, "6f1c9a1e-0000-4000-8000-000000000001"},
+		// As dbt's: Python's isoformat of a UTC time.
+		{[]any{"metadata", "invocation_started_at"}, "2024-05-01T09:59:58.000005+00:00"},
+		{[]any{"metadata", "quoting"}, map[string]any{"database": true, "schema": false, "identifier": true, "column": nil}},
 		{[]any{"metadata", "env"}, map[string]any{"TEAM": "data"}},
 		{[]any{"metadata", "project_name"}, "shop"},
 		{[]any{"metadata", "project_id"}, md5Hex("shop")},
@@ -535,7 +540,7 @@ func TestRunResults(t *testing.T) {
 		{[]any{"metadata"}, map[string]any{
 			"dbt_schema_version": RunResultsSchemaURL, "dbt_version": DefaultDBTVersion,
 			"generated_at": "2024-05-01T10:00:00.123456Z", "invocation_id": "6f1c9a1e-0000-4000-8000-000000000001",
-			"env": map[string]any{"TEAM": "data"},
+			"invocation_started_at": "2024-05-01T09:59:58.000005+00:00", "env": map[string]any{"TEAM": "data"},
 		}},
 		{[]any{"elapsed_time"}, 4.2},
 		{[]any{"args", "which"}, "build"},

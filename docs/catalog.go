@@ -134,15 +134,9 @@ func CatalogRelations(m *compiler.Manifest) (nodes, sources map[string]adapters.
 // problems met while reading the warehouse; none is written as null.
 func BuildCatalog(meta Metadata, nodes, sources map[string]*adapters.RelationInfo, errs []string) *Catalog {
 	c := &Catalog{
-		Metadata: ArtifactMetadata{
-			DBTSchemaVersion: CatalogSchemaURL,
-			DBTVersion:       meta.dbtVersion(),
-			GeneratedAt:      Time{meta.GeneratedAt},
-			InvocationID:     strOrNull(meta.InvocationID),
-			Env:              meta.env(),
-		},
-		Nodes:   map[string]CatalogTable{},
-		Sources: map[string]CatalogTable{},
+		Metadata: meta.artifactMetadata(CatalogSchemaURL),
+		Nodes:    map[string]CatalogTable{},
+		Sources:  map[string]CatalogTable{},
 	}
 	if len(errs) > 0 {
 		c.Errors = append([]string(nil), errs...)

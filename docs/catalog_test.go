@@ -58,7 +58,7 @@ func TestBuildCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"metadata":{"dbt_schema_version":"https://schemas.getdbt.com/dbt/catalog/v1.json","dbt_version":"` + DefaultDBTVersion + `",` +
-		`"generated_at":"2024-05-01T10:00:00.123456Z","invocation_id":"inv-1","env":{"team":"data"}},` +
+		`"generated_at":"2024-05-01T10:00:00.123456Z","invocation_id":"inv-1","invocation_started_at":null,"env":{"team":"data"}},` +
 		`"nodes":{"model.shop.orders":{"metadata":{"type":"BASE TABLE","schema":"main","name":"Orders","database":"dev","comment":"All orders","owner":"elt"},` +
 		`"columns":{"ID":{"type":"INTEGER","index":1,"name":"ID","comment":null},"note":{"type":"VARCHAR","index":2,"name":"note","comment":"free text"}},` +
 		`"stats":{"has_stats":{"id":"has_stats","label":"Has Stats?","value":true,"include":false,"description":"Indicates whether there are statistics for this table"},` +

@@ -48,6 +48,13 @@ type Metadata struct {
 	// schemas allow no other metadata keys, so elt's own version has no place
 	// in these files.
 	DBTVersion string
+	// InvocationStartedAt is when the command started (metadata's
+	// invocation_started_at); zero: null.
+	InvocationStartedAt time.Time
+	// Quoting is the manifest metadata's quoting: the target's default
+	// quote policy with the project's quoting: over it (keys database,
+	// schema, identifier, column; nil: null).
+	Quoting map[string]any
 	// Dialect renders a source's relation_name when the compiler did not
 	// (compiler.Manifest.SourceRelations); nil means ANSI double quotes,
 	// "db"."schema"."identifier".
@@ -115,12 +122,22 @@ type ManifestMetadata struct {
 	DBTVersion              string            `json:"dbt_version"`
 	GeneratedAt             string            `json:"generated_at"`
 	InvocationID            *string           `json:"invocation_id"`
+	InvocationStartedAt     *string           `json:"invocation_started_at"`
 	Env                     map[string]string `json:"env"`
 	ProjectName             *string           `json:"project_name"`
 	ProjectID               *string           `json:"project_id"`
 	UserID                  *string           `json:"user_id"`
 	SendAnonymousUsageStats bool              `json:"send_anonymous_usage_stats"`
 	AdapterType             *string           `json:"adapter_type"`
+	Quoting                 *ManifestQuoting  `json:"quoting,omitempty"`
+}
+
+// ManifestQuoting is the manifest metadata's quoting.
+type ManifestQuoting struct {
+	Database   *bool `json:"database"`
+	Schema     *bool `json:"schema"`
+	Identifier *bool `json:"identifier"`
+	Column     *bool `json:"column"`
 }
 
 // Node is one entry of the manifest's nodes: a *SeedNode or a *CompiledNode.
@@ -568,13 +585,23 @@ func (b *builder) metadata() ManifestMetadata {
 		adapter = b.target.Type
 	}
 	md := ManifestMetadata{
-		DBTSchemaVersion: ManifestSchemaURL,
-		DBTVersion:       b.meta.dbtVersion(),
-		GeneratedAt:      formatTime(b.meta.GeneratedAt),
-		InvocationID:     strOrNull(b.meta.InvocationID),
-		Env:              b.meta.env(),
-		ProjectName:      strOrNull(name),
-		AdapterType:      strOrNull(adapter),
+		DBTSchemaVersion:    ManifestSchemaURL,
+		DBTVersion:          b.meta.dbtVersion(),
+		GeneratedAt:         formatTime(b.meta.GeneratedAt),
+		InvocationID:        strOrNull(b.meta.InvocationID),
+		InvocationStartedAt: b.meta.startedAt(),
+		Env:                 b.meta.env(),
+		ProjectName:         strOrNull(name),
+		AdapterType:         strOrNull(adapter),
+	}
+	if q := b.meta.Quoting; q != nil {
+		flag := func(k string) *bool {
+			if v, ok := q[k].(bool); ok {
+				return &v
+			}
+			return nil
+		}
+		md.Quoting = &ManifestQuoting{Database: flag("database"), Schema: flag("schema"), Identifier: flag("identifier"), Column: flag("column")}
 	}
 	if name != "" {
 		// dbt identifies a project by the md5 of its name.

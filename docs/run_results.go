@@ -52,11 +52,40 @@ type RunResults struct {
 
 // ArtifactMetadata is the metadata object of run_results.json.
 type ArtifactMetadata struct {
-	DBTSchemaVersion string            `json:"dbt_schema_version"`
-	DBTVersion       string            `json:"dbt_version"`
-	GeneratedAt      Time              `json:"generated_at"`
-	InvocationID     *string           `json:"invocation_id"`
-	Env              map[string]string `json:"env"`
+	DBTSchemaVersion    string            `json:"dbt_schema_version"`
+	DBTVersion          string            `json:"dbt_version"`
+	GeneratedAt         Time              `json:"generated_at"`
+	InvocationID        *string           `json:"invocation_id"`
+	InvocationStartedAt *string           `json:"invocation_started_at"`
+	Env                 map[string]string `json:"env"`
+}
+
+// artifactMetadata is the metadata object of an artifact of schema url.
+func (m Metadata) artifactMetadata(url string) ArtifactMetadata {
+	return ArtifactMetadata{
+		DBTSchemaVersion:    url,
+		DBTVersion:          m.dbtVersion(),
+		GeneratedAt:         Time{m.GeneratedAt},
+		InvocationID:        strOrNull(m.InvocationID),
+		InvocationStartedAt: m.startedAt(),
+		Env:                 m.env(),
+	}
+}
+
+// startedAt is invocation_started_at as dbt writes it (Python's
+// isoformat of a UTC time: +00:00, microseconds unless there are none);
+// null when unknown.
+func (m Metadata) startedAt() *string {
+	if m.InvocationStartedAt.IsZero() {
+		return nil
+	}
+	t := m.InvocationStartedAt.UTC()
+	layout := "2006-01-02T15:04:05.000000+00:00"
+	if t.Nanosecond()/1000 == 0 {
+		layout = "2006-01-02T15:04:05+00:00"
+	}
+	s := t.Format(layout)
+	return &s
 }
 
 // RunResult is one entry of results.
@@ -93,13 +122,7 @@ type BatchResults struct {
 // the order of results as given.
 func BuildRunResults(meta Metadata, results []NodeResult, elapsed time.Duration, args map[string]any) *RunResults {
 	rr := &RunResults{
-		Metadata: ArtifactMetadata{
-			DBTSchemaVersion: RunResultsSchemaURL,
-			DBTVersion:       meta.dbtVersion(),
-			GeneratedAt:      Time{meta.GeneratedAt},
-			InvocationID:     strOrNull(meta.InvocationID),
-			Env:              meta.env(),
-		},
+		Metadata:    meta.artifactMetadata(RunResultsSchemaURL),
 		Results:     make([]RunResult, 0, len(results)),
 		ElapsedTime: elapsed.Seconds(),
 		Args:        jsonMap(args),

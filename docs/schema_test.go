@@ -161,9 +161,9 @@ func checkManifestSchema(t *testing.T, man map[string]any) {
 		},
 	})
 	checkObject(t, "metadata", top["metadata"], objSpec{
-		allowed: words("dbt_schema_version dbt_version generated_at invocation_id env project_name project_id user_id send_anonymous_usage_stats adapter_type"),
+		allowed: words("dbt_schema_version dbt_version generated_at invocation_id invocation_started_at env project_name project_id user_id send_anonymous_usage_stats adapter_type quoting"),
 		types: map[string][]string{
-			"dbt_schema_version": str, "dbt_version": str, "generated_at": str, "invocation_id": strNull,
+			"dbt_schema_version": str, "dbt_version": str, "generated_at": str, "invocation_id": strNull, "invocation_started_at": strNull, "quoting": objNull,
 			"env": obj, "project_name": strNull, "project_id": strNull, "user_id": strNull,
 			"send_anonymous_usage_stats": boolNull, "adapter_type": strNull,
 		},
@@ -366,9 +366,9 @@ func checkRunResultsSchema(t *testing.T, rr map[string]any) {
 	})
 	checkObject(t, "metadata", top["metadata"], objSpec{
 		required: words("dbt_schema_version"),
-		allowed:  words("dbt_schema_version dbt_version generated_at invocation_id env"),
+		allowed:  words("dbt_schema_version dbt_version generated_at invocation_id invocation_started_at env"),
 		types: map[string][]string{"dbt_schema_version": str, "dbt_version": str, "generated_at": str,
-			"invocation_id": strNull, "env": obj},
+			"invocation_id": strNull, "invocation_started_at": strNull, "env": obj},
 	})
 	statuses := []any{"success", "error", "skipped", "partial success", "pass", "fail", "warn", "runtime error"}
 	for i, r := range top["results"].([]any) {

@@ -60,13 +60,7 @@ type SourceFreshnessRuntimeError struct {
 // BuildSources turns freshness results into dbt's sources.json shape.
 func BuildSources(meta Metadata, results []FreshnessResult, elapsed time.Duration) *Sources {
 	out := &Sources{
-		Metadata: ArtifactMetadata{
-			DBTSchemaVersion: SourcesSchemaURL,
-			DBTVersion:       meta.dbtVersion(),
-			GeneratedAt:      Time{meta.GeneratedAt},
-			InvocationID:     strOrNull(meta.InvocationID),
-			Env:              meta.env(),
-		},
+		Metadata:    meta.artifactMetadata(SourcesSchemaURL),
 		Results:     make([]any, 0, len(results)),
 		ElapsedTime: elapsed.Seconds(),
 	}

@@ -1175,13 +1175,33 @@ func (s *session) meta() docs.Metadata {
 		typ = s.proj.Target.Type
 	}
 	return docs.Metadata{
-		InvocationID: s.invocationID,
-		GeneratedAt:  time.Now().UTC(),
-		ProjectName:  s.proj.Config.Name,
-		AdapterType:  typ,
-		Env:          docs.CustomEnv(os.Environ()),
-		Dialect:      s.dialect,
+		InvocationID:        s.invocationID,
+		InvocationStartedAt: s.startedAt,
+		GeneratedAt:         time.Now().UTC(),
+		ProjectName:         s.proj.Config.Name,
+		AdapterType:         typ,
+		Env:                 docs.CustomEnv(os.Environ()),
+		Dialect:             s.dialect,
+		Quoting:             metadataQuoting(typ, s.proj.Config.Quoting),
 	}
+}
+
+// metadataQuoting is the manifest metadata's quoting, as dbt's
+// RuntimeConfig holds it: the adapter's default quote policy (database,
+// schema and identifier quoted, but on Snowflake), the project's quoting:
+// over it; column only when the project sets it.
+func metadataQuoting(adapter string, project map[string]any) map[string]any {
+	if adapter == "" {
+		return nil
+	}
+	def := adapter != "snowflake"
+	q := map[string]any{"database": def, "schema": def, "identifier": def}
+	for _, k := range []string{"database", "schema", "identifier", "column"} {
+		if v, ok := project[k].(bool); ok {
+			q[k] = v
+		}
+	}
+	return q
 }
 
 func (s *session) writeManifest() error {

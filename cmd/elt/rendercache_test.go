@@ -712,7 +712,7 @@ func TestRenderCacheVolatileRenders(t *testing.T) {
 	}
 }
 
-var volatileArtifactFields = regexp.MustCompile(`"(generated_at|invocation_id)":"[^"]*"|"created_at":[0-9.e+]+`)
+var volatileArtifactFields = regexp.MustCompile(`"(generated_at|invocation_id|invocation_started_at)":"[^"]*"|"created_at":[0-9.e+]+`)
 
 // targetSnapshot reads target/compiled and target/manifest.json, with the
 // invocation's id and timestamps blanked in the manifest.
