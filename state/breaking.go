@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // BreakingChange is a change to an enforced model contract that breaks
@@ -44,6 +45,11 @@ func (c *Comparison) BreakingChanges() []BreakingChange {
 			continue
 		}
 		n, ok := c.cur.Nodes[id]
+		if !ok && pastDeprecation(old.DeprecationDate, time.Now()) {
+			// As dbt's same_contract_removed: a node past its
+			// deprecation_date is retired, not broken.
+			continue
+		}
 		if !ok {
 			what := "was deleted or renamed"
 			if c.cur.Disabled[id] {
@@ -101,4 +107,20 @@ func typeName(t *string) string {
 		return "None"
 	}
 	return *t
+}
+
+// pastDeprecation reports whether a manifest's deprecation_date (ISO
+// 8601, with or without a time and zone; a date without a zone is local
+// time, as dbt reads it) is before now, as dbt's is_past_deprecation_date.
+func pastDeprecation(date *string, now time.Time) bool {
+	if date == nil || *date == "" {
+		return false
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999-07:00",
+		"2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, *date, time.Local); err == nil {
+			return t.Before(now)
+		}
+	}
+	return false
 }

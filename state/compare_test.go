@@ -448,6 +448,17 @@ func TestBreakingContractChanges(t *testing.T) {
 	if len(got) != 1 || !got[0].Error || !strings.Contains(got[0].String(), "was deleted or renamed") {
 		t.Errorf("a deleted versioned contracted model: %+v", got)
 	}
+	// As dbt's same_contract_removed: one past its deprecation_date is
+	// retired, no breaking change; one not yet past it still is.
+	for date, want := range map[string]int{"2020-01-01": 0, "2020-01-01T00:00:00": 0, "2999-01-01T00:00:00+00:00": 1} {
+		deprecated := mustParse(t, manifestJSON(t, func(n, s, x map[string]map[string]any) {
+			contracted(2, cols, "table")(n, s, x)
+			n["model.shop.orders"]["deprecation_date"] = date
+		}))
+		if got := Compare(deprecated, removed).BreakingChanges(); len(got) != want {
+			t.Errorf("deleted with deprecation_date %s: %+v, want %d", date, got, want)
+		}
+	}
 }
 
 // TestSourceUnrenderedSchema: a source schema written with Jinja renders per
