@@ -56,12 +56,16 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	}
 	if inline {
 		// As dbt compile --inline: the query alone is compiled and
-		// printed; it is no node of the project, and no artifact changes.
+		// printed, and run_results.json holds its one result (dbt's
+		// sql_operation node).
 		n, err := s.manifest.CompileInline(ctx, f.inline)
 		if err != nil {
 			return usageErr(err)
 		}
 		s.logCompiledNode(n, true)
+		if err := s.writeRunResults(compileResults(s.manifest, nil, time.Now(), n), nil, nil, nil, time.Since(s.startedAt), "compile"); err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
 		return nil
 	}
 	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
@@ -180,14 +184,15 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 // CompileRunner gives them: each selected node succeeded, with no message
 // and an empty adapter response; its execute step is empty, at the end of
 // the compile (elt compiles nodes concurrently, not each on a thread).
-func compileResults(m *compiler.Manifest, ids []string, end time.Time) []runner.Result {
-	out := make([]runner.Result, 0, len(ids))
+func compileResults(m *compiler.Manifest, ids []string, end time.Time, extra ...*compiler.Node) []runner.Result {
+	out := make([]runner.Result, 0, len(ids)+len(extra))
 	for _, id := range ids {
-		n := m.Nodes[id]
-		if n == nil {
-			continue
+		if n := m.Nodes[id]; n != nil {
+			extra = append(extra, n)
 		}
-		out = append(out, runner.Result{UniqueID: id, Node: n, Status: runner.Success, ThreadID: "Thread-1 (worker)", StartedAt: end, CompletedAt: end})
+	}
+	for _, n := range extra {
+		out = append(out, runner.Result{UniqueID: n.UniqueID, Node: n, Status: runner.Success, ThreadID: "Thread-1 (worker)", StartedAt: end, CompletedAt: end})
 	}
 	return out
 }

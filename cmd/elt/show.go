@@ -141,6 +141,10 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		}
 		s.printShow(stdout, n, inline, o.output, res.Columns, res.Types, rows)
 	}
+	// As dbt's show, a task of nodes: run_results.json holds what it ran.
+	if err := s.writeRunResults(compileResults(s.manifest, nil, time.Now(), nodes...), nil, nil, nil, time.Since(s.startedAt), "show"); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,27 @@ func TestShow(t *testing.T) {
 		rows := got["show"].([]any)
 		if len(rows) != 1 || rows[0].(map[string]any)["n"] != 7.0 || rows[0].(map[string]any)["top"] != "gus" {
 			t.Fatalf("got %v", got)
+		}
+	})
+
+	t.Run("run_results.json holds what show and compile --inline ran", func(t *testing.T) {
+		// As dbt's show and compile, tasks of nodes (compile --inline's
+		// node is dbt's sql_operation).
+		for _, c := range []struct {
+			args     []string
+			id, verb string
+		}{
+			{[]string{"show", "-s", "people_t"}, "model.p.people_t", "show"},
+			{[]string{"compile", "--inline", "select 1 as x"}, "sql_operation.p.inline_query", "compile"},
+		} {
+			mustElt(t, dir, c.args...)
+			var rr map[string]any
+			readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
+			results, _ := rr["results"].([]any)
+			args, _ := rr["args"].(map[string]any)
+			if len(results) != 1 || results[0].(map[string]any)["unique_id"] != c.id || results[0].(map[string]any)["status"] != "success" || args["which"] != c.verb {
+				t.Errorf("elt %v: run_results.json %v", c.args, rr)
+			}
 		}
 	})
 
