@@ -598,6 +598,21 @@ func (v *nodeView) GetItem(key any) (any, bool) {
 	return nil, false
 }
 
+// IsMapping: dbt's model is a dict (`model is mapping`).
+func (v *nodeView) IsMapping() bool { return true }
+
+// JSONValue is the node's dict, as tojson writes dbt's model: the keys
+// nodeView answers.
+func (v *nodeView) JSONValue() (any, error) {
+	d := jinja.NewDict()
+	for _, k := range nodeViewKeys {
+		if val, ok := v.GetAttr(k); ok {
+			d.Set(k, val)
+		}
+	}
+	return d, nil
+}
+
 func (v *nodeView) GetAttr(name string) (any, bool) {
 	n := v.n
 	switch name {

@@ -317,9 +317,22 @@ func (w *jsonWriter) write(v any, depth int) error {
 	return nil
 }
 
-// notSerializable is json.dumps on a value it has no encoding for: the
-// embedder's Default, else TypeError.
+// JSONValuer is an embedder's value that json.dumps writes as the value
+// JSONValue gives (a mapping object that stands for a Python dict).
+type JSONValuer interface {
+	JSONValue() (any, error)
+}
+
+// notSerializable is json.dumps on a value it has no encoding for: a
+// JSONValuer's value, the embedder's Default, else TypeError.
 func (w *jsonWriter) notSerializable(v any, depth int) error {
+	if j, ok := v.(JSONValuer); ok {
+		d, err := j.JSONValue()
+		if err != nil {
+			return err
+		}
+		return w.write(d, depth)
+	}
 	if w.opts.Default != nil {
 		d, err := w.opts.Default(v)
 		if err != nil {

@@ -795,3 +795,18 @@ func TestContextMembersAsDBT(t *testing.T) {
 		t.Errorf("try_or_compiler_error of a failing call: exit %d\n%s", res.code, res.stderr)
 	}
 }
+
+// TestModelIsMappingAsDBT: dbt's model is a dict: `model is mapping`,
+// and tojson writes it (the filter and dbt's tojson function), in a body
+// and in a hook.
+func TestModelIsMappingAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", `{{ config(pre_hook="select '{{ model is mapping }}' as x") }}
+{% set d = fromjson(model | tojson) %}
+select '{{ model is mapping }}|{{ d["unique_id"] }}|{{ fromjson(tojson(model))["name"] }}' as v
+`)
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.m"); got != "True|model.p.m|m" {
+		t.Errorf("m holds %q", got)
+	}
+}
