@@ -29,21 +29,28 @@ type Selectors struct {
 // loadSelectors reads and renders selectors.yml when the project has one.
 // A syntax or rendering error is a load error, as in dbt.
 func (l *loader) loadSelectors() {
-	src, err := readFile(l.root, SelectorsFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	if err != nil {
-		l.diags.Add(diag.Errorf(SelectorsFile, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", SelectorsFile, err))
-		return
-	}
-	l.addProjectFile(SelectorsFile, src)
-	root, ok := l.parseYAMLFile(SelectorsFile, src)
+	root, ok := l.rootYAML(SelectorsFile)
 	if !ok {
 		return
 	}
 	l.renderSelectorNodes(root, map[*yaml.Node]bool{})
 	l.proj.Selectors = &Selectors{File: SelectorsFile, Root: root}
+}
+
+// rootYAML reads and parses the root project's file name when it has one
+// (a project file, for the caches); ok is false when it has none or it is
+// unreadable (then with a diagnostic).
+func (l *loader) rootYAML(name string) (*yaml.Node, bool) {
+	src, err := readFile(l.root, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false
+	}
+	if err != nil {
+		l.diags.Add(diag.Errorf(name, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", name, err))
+		return nil, false
+	}
+	l.addProjectFile(name, src)
+	return l.parseYAMLFile(name, src)
 }
 
 // CatalogsFile is dbt 1.10's file of catalog integrations (external
@@ -55,16 +62,7 @@ const CatalogsFile = "catalogs.yml"
 // none (dbt stops there too, with DbtCatalogIntegrationNotSupportedError).
 // A file declaring none changes nothing.
 func (l *loader) checkCatalogs() {
-	src, err := readFile(l.root, CatalogsFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	if err != nil {
-		l.diags.Add(diag.Errorf(CatalogsFile, diag.Pos{}, "check the file's permissions", "cannot read %s: %v", CatalogsFile, err))
-		return
-	}
-	l.addProjectFile(CatalogsFile, src)
-	root, ok := l.parseYAMLFile(CatalogsFile, src)
+	root, ok := l.rootYAML(CatalogsFile)
 	if !ok || root == nil {
 		return
 	}
