@@ -85,6 +85,16 @@ func (c *Comparison) BreakingChanges() []BreakingChange {
 			if !equal(oc.DataType, nc.DataType) {
 				changes = append(changes, fmt.Sprintf("column %s changed type from %s to %s", oc.Name, typeName(oc.DataType), typeName(nc.DataType)))
 			}
+			if enforcesConstraints(old) {
+				for _, typ := range c.removedConstraints(oc.Constraints, nc.Constraints) {
+					changes = append(changes, fmt.Sprintf("enforced %s constraint of column %s was removed", typ, oc.Name))
+				}
+			}
+		}
+		if enforcesConstraints(old) {
+			for _, typ := range c.removedConstraints(old.Constraints, n.Constraints) {
+				changes = append(changes, fmt.Sprintf("enforced model-level %s constraint was removed", typ))
+			}
 		}
 		if enforcesConstraints(old) && !enforcesConstraints(n) && (len(old.Constraints) > 0 || columnConstraints) {
 			changes = append(changes, fmt.Sprintf("materialization changed from %v to %v, which does not enforce constraints",
@@ -95,6 +105,44 @@ func (c *Comparison) BreakingChanges() []BreakingChange {
 		}
 	}
 	return out
+}
+
+// removedConstraints are the types of the constraints of was that now
+// lacks and the warehouse enforces, as dbt's same_contract finds them
+// (a constraint is removed when no constraint of now equals it).
+func (c *Comparison) removedConstraints(was, now []any) []string {
+	var out []string
+	for _, old := range was {
+		m, _ := old.(map[string]any)
+		typ, _ := m["type"].(string)
+		if !enforcedConstraint(c.cur.AdapterType, typ) {
+			continue
+		}
+		kept := false
+		for _, x := range now {
+			if equal(old, x) {
+				kept = true
+				break
+			}
+		}
+		if !kept {
+			out = append(out, typ)
+		}
+	}
+	return out
+}
+
+// enforcedConstraint is the adapter's CONSTRAINT_SUPPORT: dbt-duckdb and
+// dbt-postgres enforce every type; Snowflake and BigQuery only not_null;
+// dbt's base adapter not_null and foreign_key.
+func enforcedConstraint(adapter, typ string) bool {
+	switch adapter {
+	case "duckdb", "postgres":
+		return typ == "check" || typ == "not_null" || typ == "unique" || typ == "primary_key" || typ == "foreign_key"
+	case "snowflake", "bigquery":
+		return typ == "not_null"
+	}
+	return typ == "not_null" || typ == "foreign_key"
 }
 
 func enforcesConstraints(n *Node) bool {

@@ -429,10 +429,21 @@ func TestBreakingContractChanges(t *testing.T) {
 	got := Compare(prev, cur).BreakingChanges()
 	want := []BreakingChange{{UniqueID: "model.shop.orders", Changes: []string{
 		"column amount was removed", "column id changed type from bigint to text",
+		"enforced not_null constraint of column id was removed",
 		"materialization changed from table to view, which does not enforce constraints",
 	}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("want %+v\n got %+v", want, got)
+	}
+	// As dbt's same_contract: an enforced constraint removed from a column
+	// of a table is a breaking change on its own.
+	loosened := map[string]any{
+		"id":     map[string]any{"name": "id", "data_type": "bigint", "constraints": []any{}},
+		"amount": map[string]any{"name": "amount", "data_type": "numeric", "constraints": []any{}},
+	}
+	got = Compare(prev, mustParse(t, manifestJSON(t, contracted(nil, loosened, "table")))).BreakingChanges()
+	if len(got) != 1 || !reflect.DeepEqual(got[0].Changes, []string{"enforced not_null constraint of column id was removed"}) {
+		t.Errorf("a removed not_null constraint: %+v", got)
 	}
 	// A versioned model's breaking change is an error; an added column is not breaking.
 	prev = mustParse(t, manifestJSON(t, contracted(2, cols, "table")))
