@@ -828,7 +828,7 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 	}
 	add := make(project.Config, kw.Len())
 	for _, a := range args {
-		if m, ok := toGo(a).(map[string]any); ok {
+		if m, ok := configGo(a).(map[string]any); ok {
 			for k, v := range m {
 				add[normaliseKey(k)] = v
 			}
@@ -836,7 +836,7 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 	}
 	for k, v := range kw.All() {
 		ks, _ := jinja.Str(k)
-		add[normaliseKey(ks)] = toGo(v)
+		add[normaliseKey(ks)] = configGo(v)
 	}
 	st.inFile = mergeOwned(st.inFile, add)
 	return "", nil
@@ -925,7 +925,7 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 					st.inFile = project.Config{}
 				}
 				key, _ := jinja.Str(args[0])
-				st.inFile[key] = toGo(args[1])
+				st.inFile[key] = configGo(args[1])
 			}
 			return "", nil
 		}), true
@@ -1005,7 +1005,13 @@ func normaliseKey(k string) string { return project.ConfigKey(k) }
 // toGo turns a template value into plain Go values (map[string]any,
 // []any, int, float64, string, bool, nil) for configs and callers:
 // relations as their rendered names, nodes as their ids, dates as text.
-func toGo(v any) any {
+func toGo(v any) any { return plainGo(v, false) }
+
+// configGo is toGo for a config() value: a datetime is its isoformat(),
+// as dbt's configs serialise one (microbatch's begin).
+func configGo(v any) any { return plainGo(v, true) }
+
+func plainGo(v any, isoTimes bool) any {
 	return jinja.Plain(v, func(x any) (any, bool) {
 		switch x := x.(type) {
 		case *relationValue:
@@ -1014,7 +1020,12 @@ func toGo(v any) any {
 			return x.n.UniqueID, true
 		case []string:
 			return toAnyList(x), true
-		case *timeValue, *dateValue, *timedeltaValue:
+		case *timeValue:
+			if isoTimes {
+				return x.isoformat("T", "auto"), true
+			}
+			return fmt.Sprint(x), true
+		case *dateValue, *timedeltaValue:
 			return fmt.Sprint(x), true
 		}
 		return nil, false

@@ -810,3 +810,19 @@ select '{{ model is mapping }}|{{ d["unique_id"] }}|{{ fromjson(tojson(model))["
 		t.Errorf("m holds %q", got)
 	}
 }
+
+// TestDatetimeConfigAsDBT: a datetime given to config() is written as
+// dbt's configs serialise it, isoformat() (microbatch's begin in ls and
+// the manifest), and the model still runs from it.
+func TestDatetimeConfigAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='t', batch_size='day', begin=modules.datetime.datetime(2020, 1, 1, 0, 0, 0), lookback=0) }}\nselect cast('2020-01-01 10:00:00' as timestamp) as t\n")
+	res := mustElt(t, dir, "ls", "--output", "json", "--output-keys", "config")
+	if !strings.Contains(res.stdout, `"begin":"2020-01-01T00:00:00"`) && !strings.Contains(res.stdout, `"begin": "2020-01-01T00:00:00"`) {
+		t.Errorf("ls: want begin 2020-01-01T00:00:00\n%s", res.stdout)
+	}
+	mustElt(t, dir, "run", "--event-time-start", "2020-01-01", "--event-time-end", "2020-01-02")
+	if got := rowsOf(t, dir, "main.m"); !strings.HasPrefix(got, "2020-01-01 10:00:00") {
+		t.Errorf("m holds %q", got)
+	}
+}
