@@ -576,6 +576,10 @@ func (c *compiler) filter(n *filterExpr, input evalFn) evalFn {
 	if f == nil && !c.soft {
 		panic(parseErr{&Error{Kind: "TemplateAssertionError", Msg: "No filter named " + pyRepr(name) + ".", Name: c.si.name, Line: lineOf(c.si, p), Col: colOf(c.si, p)}})
 	}
+	// The filters Jinja2 passes the eval context (join, replace, urlize,
+	// xmlattr), and those that call other filters by name (map...), see
+	// whether output is escaped where the call is.
+	esc := c.esc
 	return func(s *State) (any, error) {
 		ff := f
 		if ff == nil {
@@ -591,7 +595,10 @@ func (c *compiler) filter(n *filterExpr, input evalFn) evalFn {
 		if err != nil {
 			return nil, err
 		}
+		was := s.r.filterEsc
+		s.r.filterEsc = esc.on(s)
 		r, err := ff(s, plain(v), a, kw)
+		s.r.filterEsc = was
 		if err != nil {
 			return nil, c.at(err, p)
 		}
@@ -864,7 +871,7 @@ func (c *compiler) foldable(e expr) bool {
 	case *testExpr:
 		// A builtin test folds as a builtin filter does (Test.as_const):
 		// {{ [(none is none)[1:], 1] }} folds to [Undefined, 1].
-		if _, custom := c.env.tests[n.name]; custom || builtinTests[n.name] == nil {
+		if !c.foldsTest(n) {
 			return false
 		}
 		return c.foldableArgs(n.x, n.args, n.kwValues, n.dynArgs, n.dynKwargs)
@@ -896,7 +903,16 @@ func (c *compiler) foldableArgs(x expr, args, kwValues []expr, dynArgs, dynKwarg
 // does not take the context, applied to a value (not a filter block).
 func (c *compiler) foldsFilter(n *filterExpr) bool {
 	_, custom := c.env.filters[n.name]
-	return !custom && n.x != nil && builtinFilters[n.name] != nil && !contextFilters[n.name]
+	return !custom && n.x != nil && builtinFilters[n.name] != nil && !contextFilters[n.name] && c.esc != escVolatile
+}
+
+// foldsTest is foldsFilter for a test: a builtin one, not overridden,
+// outside a block whose autoescaping is decided at run time (Jinja2's
+// as_const raises Impossible for a filter or test in a volatile eval
+// context).
+func (c *compiler) foldsTest(n *testExpr) bool {
+	_, custom := c.env.tests[n.name]
+	return !custom && builtinTests[n.name] != nil && c.esc != escVolatile
 }
 
 // outputFoldable reports whether Jinja2's code generator folds e, an
@@ -967,7 +983,7 @@ func (c *compiler) outputFoldable(e expr) bool {
 	case *filterExpr:
 		return c.foldsFilter(n) && c.outputFoldable(n.x) && all(n.args) && all(n.kwValues) && all([]expr{n.dynArgs, n.dynKwargs})
 	case *testExpr:
-		if _, custom := c.env.tests[n.name]; custom || builtinTests[n.name] == nil {
+		if !c.foldsTest(n) {
 			return false
 		}
 		return c.outputFoldable(n.x) && all(n.args) && all(n.kwValues) && all([]expr{n.dynArgs, n.dynKwargs})

@@ -29,10 +29,10 @@
 //     extends go through Options.Loader only;
 //   - run unbounded: macro recursion and loop iterations are limited, and
 //     the render's context is checked in loops and macro calls;
-//   - autoescape by default (the {% autoescape %} tag works as in Jinja2
-//     for output, ~, set blocks and macro calls, but the filters that
-//     read the eval context, join, replace, urlize, xmlattr, do not
-//     escape), line statements, custom delimiters, async rendering, i18n,
+//   - autoescape by default (the {% autoescape %} tag works as in Jinja2:
+//     output, ~, set and filter blocks, macro calls, and the filters that
+//     read the eval context, join, replace, urlize and xmlattr), line
+//     statements, custom delimiters, async rendering, i18n,
 //     or Jinja2 extensions other than do and loopcontrols;
 //   - reproduce Python exactly where it cannot be observed or costs too
 //     much: integers are int64 and grow into math/big only when a result

@@ -759,6 +759,9 @@ func fJoin(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if p[1] != nil {
 		get = attrGetter(s, p[1], false, nil)
 	}
+	if s.r.filterEsc {
+		return joinEscaped(items, p[0], sep, get)
+	}
 	var b strings.Builder
 	for i, it := range items {
 		if i > 0 {
@@ -776,6 +779,44 @@ func fJoin(s *State, v any, args []any, kw Kwargs) (any, error) {
 		b.WriteString(str)
 	}
 	return b.String(), nil
+}
+
+// joinEscaped is Jinja2's do_join in autoescaped code: when the
+// separator or any item is Markup, the result is Markup, with the
+// separator and every other item escaped; otherwise a plain join.
+func joinEscaped(items []any, d any, sep string, get func(any) (any, error)) (any, error) {
+	_, html := d.(Markup)
+	strs := make([]string, len(items))
+	isHTML := make([]bool, len(items))
+	for i, it := range items {
+		if get != nil {
+			var err error
+			if it, err = get(it); err != nil {
+				return nil, err
+			}
+		}
+		if m, ok := it.(Markup); ok {
+			strs[i], isHTML[i], html = string(m), true, true
+			continue
+		}
+		str, err := toStr(it)
+		if err != nil {
+			return nil, err
+		}
+		strs[i] = str
+	}
+	if !html {
+		return strings.Join(strs, sep), nil
+	}
+	if _, ok := d.(Markup); !ok {
+		sep = escapeHTML(sep)
+	}
+	for i := range strs {
+		if !isHTML[i] {
+			strs[i] = escapeHTML(strs[i])
+		}
+	}
+	return Markup(strings.Join(strs, sep)), nil
 }
 
 func fList(s *State, v any, args []any, kw Kwargs) (any, error) {
@@ -1015,7 +1056,28 @@ func fReplace(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if n < 0 {
 		n = -1
 	}
-	return strings.Replace(str, old, nw, n), nil
+	if !s.r.filterEsc {
+		return strings.Replace(str, old, nw, n), nil
+	}
+	// Autoescaped (Jinja2's do_replace with eval_ctx.autoescape): a
+	// Markup old, or a Markup new in a plain string, escapes the string
+	// first; replacing in Markup escapes what is not Markup.
+	_, vHTML := v.(Markup)
+	_, oldHTML := p[0].(Markup)
+	_, newHTML := p[1].(Markup)
+	if !oldHTML && !newHTML && !vHTML {
+		return strings.Replace(str, old, nw, n), nil
+	}
+	if !vHTML {
+		str = escapeHTML(str)
+	}
+	if !oldHTML {
+		old = escapeHTML(old)
+	}
+	if !newHTML {
+		nw = escapeHTML(nw)
+	}
+	return Markup(strings.Replace(str, old, nw, n)), nil
 }
 
 func fReverse(s *State, v any, args []any, kw Kwargs) (any, error) {
@@ -1487,6 +1549,9 @@ func fXmlattr(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if truthy(p[0]) && rv != "" {
 		rv = " " + rv
 	}
+	if s.r.filterEsc {
+		return Markup(rv), nil
+	}
 	return rv, nil
 }
 
@@ -1545,7 +1610,11 @@ func fUrlize(s *State, v any, args []any, kw Kwargs) (any, error) {
 		}
 	}
 	_, escaped := v.(Markup)
-	return urlize(str, escaped, limit, relAttr, targetAttr, schemes), nil
+	rv := urlize(str, escaped, limit, relAttr, targetAttr, schemes)
+	if s.r.filterEsc {
+		return Markup(rv), nil
+	}
+	return rv, nil
 }
 
 func fWordwrap(s *State, v any, args []any, kw Kwargs) (any, error) {

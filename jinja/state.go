@@ -13,6 +13,7 @@ type render struct {
 	undefined  UndefinedPolicy // of this render's undefined values (PolicyGlobals)
 	iterations int
 	callEsc    bool // the call being made is in autoescaped code
+	filterEsc  bool // the filter being called is in autoescaped code (its eval context's autoescape)
 	autoescape bool // inside {% autoescape expr %} whose expr was not a constant and was true
 	depth      int
 	stack      []callSite

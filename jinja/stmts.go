@@ -232,14 +232,21 @@ func (c *compiler) stmt(st stmt) execFn {
 		filter := c.filterChain(n.filter)
 		endPos := n.position()
 		check := !c.noOutputCheck
+		esc := c.esc
 		return func(s *State, w *writer) error {
 			var bw writer
 			if err := body(s.child(), &bw); err != nil {
 				return err
 			}
-			in, err := bw.join()
+			str, err := bw.join()
 			if err != nil {
 				return c.at(err, endPos)
+			}
+			// The body is Markup where output is autoescaped (Jinja2's
+			// visit_Filter of a filter block).
+			var in any = str
+			if esc.on(s) {
+				in = toMarkup(str)
 			}
 			fs := &State{r: s.r, c: s.c, sc: &scope{parent: s.sc, names: []string{"\x00input"}, vals: []any{in}}}
 			v, err := filter(fs)
