@@ -165,20 +165,46 @@ func (r *Runner) canonicalTypes(ctx context.Context, types []string) ([]string, 
 var typeParams = lazyre.New(`\s*\(.*\)\s*`)
 
 // sameType compares base types: dbt does not check size, precision or
-// scale. On PostgreSQL dbt compares the driver's type names, which are
-// one for every string type (text, varchar(n), char(n)).
+// scale. On PostgreSQL dbt compares the type names psycopg2 gives each
+// type (dbt-postgres' data_type_code_to_name): one for every string type
+// (text, varchar(n), char(n)), one for smallint and integer, one for real
+// and double precision.
 func sameType(warehouse, a, b string) bool {
 	norm := func(s string) string {
 		t := strings.ToLower(strings.TrimSpace(typeParams().ReplaceAllString(s, " ")))
 		if warehouse == "postgres" {
-			switch t {
-			case "text", "character varying", "varchar", "character", "char", "bpchar":
-				return "string"
+			t = strings.ReplaceAll(t, " []", "[]")
+			base, array := strings.CutSuffix(t, "[]")
+			if c, ok := psycopgClass[base]; ok {
+				if array {
+					return c + "array"
+				}
+				return c
 			}
 		}
 		return t
 	}
 	return norm(a) == norm(b)
+}
+
+// psycopgClass is the psycopg2 typecaster name of each PostgreSQL type
+// (as format_type writes it, without its modifiers) that shares its
+// name with another; a type not listed keeps its own name, as psycopg2's
+// "unknown type_code" does.
+var psycopgClass = map[string]string{
+	"smallint": "integer", "integer": "integer", "int2": "integer", "int4": "integer", "int": "integer",
+	"bigint": "longinteger", "int8": "longinteger",
+	"real": "float", "double precision": "float", "float4": "float", "float8": "float",
+	"numeric": "decimal", "decimal": "decimal",
+	"text": "string", "character varying": "string", "varchar": "string", "character": "string",
+	"char": "string", "bpchar": "string", "name": "string", `"char"`: "string",
+	"boolean": "boolean", "bool": "boolean",
+	"timestamp without time zone": "datetime", "timestamp": "datetime",
+	"timestamp with time zone": "datetimetz", "timestamptz": "datetimetz",
+	"time without time zone": "time", "time with time zone": "time", "time": "time", "timetz": "time",
+	"bytea":     "binary",
+	"oid":       "rowid",
+	"int4range": "type", "numrange": "type", "int8range": "type",
 }
 
 // contractMismatches is dbt's table of contract mismatches, "" when the
