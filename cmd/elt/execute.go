@@ -733,7 +733,7 @@ func (s *session) printEvent(e runner.Event) {
 	if g := s.groupOf(n); g != nil && name != "SkippingDetails" && name != "LogNodeNoOpResult" {
 		data["group"] = g
 	}
-	s.log.nodeEvent(level, name, dots(left, right, s.log.width+len(right)-visibleLen(right)), thread, data)
+	s.log.nodeEvent(level, name, dots(left, right, s.log.width), thread, data)
 	s.log.nodeEvent("debug", "NodeFinished", "Finished running node "+n.UniqueID, thread,
 		map[string]any{"node_info": info, "run_result": s.runResultMsg(res)})
 }
@@ -884,7 +884,7 @@ func (s *session) printBatch(e runner.Event) {
 	data["status"], data["execution_time"] = string(b.Status), float32(b.Duration.Seconds())
 	if b.Status != runner.Success {
 		right := "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
-		s.log.event("error", "LogBatchResult", dots(prefix+"ERROR creating "+what, right, s.log.width+len(right)-visibleLen(right)), data)
+		s.log.event("error", "LogBatchResult", dots(prefix+"ERROR creating "+what, right, s.log.width), data)
 		return
 	}
 	msg := b.Message
@@ -892,7 +892,7 @@ func (s *session) printBatch(e runner.Event) {
 		msg = "OK"
 	}
 	right := "[" + s.log.paint(ansiGreen, msg) + " in " + secs + "]"
-	s.log.info("LogBatchResult", dots(prefix+"OK created "+what, right, s.log.width+len(right)-visibleLen(right)), data)
+	s.log.info("LogBatchResult", dots(prefix+"OK created "+what, right, s.log.width), data)
 }
 
 // printWarning reports a warning an adapter returned with a node's result,
@@ -925,22 +925,6 @@ func skipDescribe(n *compiler.Node) string {
 		return string(n.ResourceType) + " " + n.Name
 	}
 	return "relation " + shortRel(n)
-}
-
-// visibleLen ignores ANSI colour codes.
-func visibleLen(s string) int {
-	n, esc := 0, false
-	for _, r := range s {
-		switch {
-		case r == '\x1b':
-			esc = true
-		case esc && r == 'm':
-			esc = false
-		case !esc:
-			n++
-		}
-	}
-	return n
 }
 
 func deref(p *int64) int64 {

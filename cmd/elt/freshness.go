@@ -201,7 +201,7 @@ func (s *session) printFreshness(i, total int, r runner.FreshnessResult) {
 		data["max_loaded_at"] = r.MaxLoadedAt.Format(time.RFC3339)
 		data["max_loaded_at_time_ago_in_s"] = r.Age
 	}
-	s.log.event(level, "LogFreshnessResult", dots(prefix+word+" freshness of "+name, right, s.log.width+len(right)-visibleLen(right)), data)
+	s.log.event(level, "LogFreshnessResult", dots(prefix+word+" freshness of "+name, right, s.log.width), data)
 	if r.Error != "" {
 		s.log.event(level, "RunResultError", "  "+s.env.secrets.Scrub(r.Error), map[string]any{"unique_id": r.Source.UniqueID})
 	}

@@ -130,7 +130,7 @@ func (s *session) runHook(ctx context.Context, h compiler.ProjectHook, which str
 			return err
 		}
 	}
-	s.log.info("LogHookStartLine", dots(fmt.Sprintf("%d of %d START hook: %s", index+1, total, hr.statement), "[RUN]", s.log.width),
+	s.log.info("LogHookStartLine", fancyLine(fmt.Sprintf("%d of %d START hook: %s", index+1, total, hr.statement), "[RUN]", s.log.width, true),
 		map[string]any{"statement": hr.statement, "index": index + 1, "total": total, "node_info": nodeInfo(n, "started", hr.compileStart, time.Time{})})
 	hr.execStart = time.Now()
 	var execErr error
@@ -179,7 +179,7 @@ func (s *session) printHookEnd(hr hookResult, index, total int) {
 	secs := hr.Duration().Seconds()
 	right := fmt.Sprintf("[%s in %.2fs]", s.log.paint(colour, word), secs)
 	left := fmt.Sprintf("%d of %d %s hook: %s", index, total, word, hr.statement)
-	s.log.info("LogHookEndLine", dots(left, right, s.log.width+len(right)-visibleLen(right)), map[string]any{
+	s.log.info("LogHookEndLine", fancyLine(left, right, s.log.width, true), map[string]any{
 		"statement": hr.statement, "status": string(hr.Status), "index": index, "total": total,
 		"execution_time": float32(secs), "node_info": nodeInfo(hr.Node, string(hr.Status), hr.StartedAt, hr.CompletedAt),
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/internal/lazyre"
@@ -252,11 +253,23 @@ var eventCodes = map[string]string{
 	"FinishedRunningStats": "E047", "CatalogWritten": "E042",
 }
 
-// dots pads "left" with dots up to width, then appends "right", as dbt's lines do.
+// dots is dbt's format_fancy_output_line: "left " padded with dots to
+// width characters, a space and "right" (the status, which may be
+// colored). A hook's line (truncate) is cut to width characters, its
+// last three dots.
 func dots(left, right string, width int) string {
-	n := width - len(left) - len(right)
-	if n < 3 {
-		n = 3
+	return fancyLine(left, right, width, false)
+}
+
+func fancyLine(left, right string, width int, truncate bool) string {
+	prefix := left + " "
+	if n := width - utf8.RuneCountInString(prefix); n > 0 {
+		prefix += strings.Repeat(".", n)
 	}
-	return left + " " + strings.Repeat(".", n) + " " + right
+	if truncate {
+		if r := []rune(prefix); len(r) > width-3 {
+			prefix = string(r[:width-3]) + "..."
+		}
+	}
+	return prefix + " " + right
 }
