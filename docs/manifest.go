@@ -710,6 +710,10 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		ExtraCTEs:         []InjectedCTE{},
 		Contract:          contract(cfg["contract"]),
 	}
+	if n.ResourceType == project.Model {
+		mat, _ := cfg["materialized"].(string)
+		cn.Contract.Checksum = contractChecksum(cn.Contract.Enforced, mat, n.Columns, n.Constraints)
+	}
 	if cn.Language == "" {
 		cn.Language = "sql"
 	}
