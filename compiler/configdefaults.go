@@ -103,21 +103,53 @@ func DefaultSourceConfig() map[string]any {
 // materialization's hooks), tags a list, docs {show, node_color},
 // contract {enforced, alias_types}.
 func NodeConfig(n *Node) map[string]any {
-	cfg := DefaultConfig(n.ResourceType)
-	for k, v := range n.Config {
+	return fullConfig(n.ResourceType, n.Config)
+}
+
+// fullConfig is NodeConfig of a node of kind whose config is c.
+func fullConfig(kind project.ResourceType, c project.Config) map[string]any {
+	cfg := DefaultConfig(kind)
+	for k, v := range c {
 		switch k {
 		case "pre_hook", "pre-hook":
 			cfg["pre-hook"] = configHooks(v)
 		case "post_hook", "post-hook":
 			cfg["post-hook"] = configHooks(v)
 		case "tags":
-			cfg["tags"] = configTags(n.Config)
+			cfg["tags"] = configTags(c)
 		case "docs":
 			cfg["docs"] = configDocs(v)
 		case "contract":
 			cfg["contract"] = configContract(v)
 		default:
 			cfg[k] = v
+		}
+	}
+	return cfg
+}
+
+// modelConfig is the config of dbt's model variable: the node's dict
+// (to_dict(omit_none=True)), so every key of its kind's config with its
+// default, without those that are None (nor a docs node_color or a
+// hook index that is).
+func modelConfig(kind project.ResourceType, c project.Config) map[string]any {
+	cfg := fullConfig(kind, c)
+	for k, v := range cfg {
+		switch x := v.(type) {
+		case nil:
+			delete(cfg, k)
+		case []any:
+			if k == "pre-hook" || k == "post-hook" {
+				for _, h := range x {
+					if m, ok := h.(map[string]any); ok && m["index"] == nil {
+						delete(m, "index")
+					}
+				}
+			}
+		case map[string]any:
+			if k == "docs" && x["node_color"] == nil {
+				delete(x, "node_color")
+			}
 		}
 	}
 	return cfg

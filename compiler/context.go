@@ -633,7 +633,7 @@ func (v *nodeView) GetAttr(name string) (any, bool) {
 	case "raw_code", "raw_sql":
 		return n.RawCode, true
 	case "config":
-		return map[string]any(v.st.ownConfig()), true
+		return modelConfig(n.ResourceType, v.st.currentConfig()), true
 	case "tags":
 		if t := v.st.currentConfig()["tags"]; t != nil {
 			return t, true
@@ -791,16 +791,6 @@ func (m *Manifest) FileKeyName(n *Node) string {
 
 // currentConfig is the node's config as far as known: during parse the
 // project config merged with in-file config() calls seen so far.
-// ownConfig is currentConfig for a template to keep (model.config), which
-// may change it: a node whose config Parse still shares with the project
-// gets its own copy first.
-func (st *renderState) ownConfig() project.Config {
-	if n := st.node; n != nil && n.sharedConfig {
-		n.Config, n.sharedConfig = copyConfig(n.Config), false
-	}
-	return st.currentConfig()
-}
-
 func (st *renderState) currentConfig() project.Config {
 	if st.node == nil {
 		return project.Config{}

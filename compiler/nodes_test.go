@@ -359,10 +359,11 @@ func TestConfigsShared(t *testing.T) {
 	if reflect.ValueOf(a.UnrenderedConfig).Pointer() != reflect.ValueOf(b.UnrenderedConfig).Pointer() || fmt.Sprint(a.UnrenderedConfig["tags"]) != "[nightly]" {
 		t.Errorf("a and b's equal unrendered configs are not shared: %v and %v", a.UnrenderedConfig, b.UnrenderedConfig)
 	}
-	// model.config hands a template a map it may change: a's own copy.
+	// model.config hands a template a dict of its own, as dbt's model
+	// dict: writing to it changes no node's config.
 	st := m.engine.newState(m, a, true)
-	st.ownConfig()["materialized"] = "view"
-	if b.Config["materialized"] != "table" || same("a", "b") || a.Config["materialized"] != "view" {
+	modelConfig(a.ResourceType, st.currentConfig())["materialized"] = "view"
+	if b.Config["materialized"] != "table" || a.Config["materialized"] != "table" {
 		t.Errorf("writing a's config through model.config: a %v, b %v", a.Config, b.Config)
 	}
 }
@@ -434,8 +435,8 @@ func TestGenericTestConfigsFromTree(t *testing.T) {
 	}
 	// A shared config is read only: model.config gives a template a copy.
 	st := m.engine.newState(m, staging, true)
-	st.ownConfig()["severity"] = "ERROR"
-	if byName["unique_orders_id"].Config["severity"] != "warn" || staging.Config["severity"] != "ERROR" {
+	modelConfig(staging.ResourceType, st.currentConfig())["severity"] = "ERROR"
+	if byName["unique_orders_id"].Config["severity"] != "warn" || staging.Config["severity"] != "warn" {
 		t.Errorf("writing one test's config through model.config changed another's")
 	}
 }

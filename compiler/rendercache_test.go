@@ -167,8 +167,8 @@ func TestConfigsFromCacheShared(t *testing.T) {
 		t.Error("configs holding a map are shared")
 	}
 	st := warm.engine.newState(warm, a, true)
-	st.ownConfig()["materialized"] = "view"
-	if b.Config["materialized"] != "table" || a.Config["materialized"] != "view" {
+	modelConfig(a.ResourceType, st.currentConfig())["materialized"] = "view"
+	if b.Config["materialized"] != "table" || a.Config["materialized"] != "table" {
 		t.Errorf("writing a's config through model.config: a %v, b %v", a.Config, b.Config)
 	}
 }

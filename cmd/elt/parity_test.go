@@ -826,3 +826,18 @@ func TestDatetimeConfigAsDBT(t *testing.T) {
 		t.Errorf("m holds %q", got)
 	}
 }
+
+// TestModelConfigDefaultsAsDBT: dbt's model.config is the node's config
+// dict without None values, so every key with a default is there
+// (on_schema_change, persist_docs, tags, enabled, docs, contract) and a
+// key whose default is None is not; writing to it changes nothing.
+func TestModelConfigDefaultsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", `{% do model.config.update({'materialized': 'table'}) %}
+select '{{ model.config.materialized }}|{{ model.config.on_schema_change }}|{{ model.config.persist_docs }}|{{ model.config.tags }}|{{ model.config.enabled }}|{{ "full_refresh" in model.config }}|{{ model.config.docs.show }}|{{ "node_color" in model.config.docs }}|{{ model.config.contract.enforced }}|{{ model.config.access }}|{{ config.get("materialized") }}' as v
+`)
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.m"); got != "view|ignore|{}|[]|True|False|True|False|False|protected|view" {
+		t.Errorf("m holds %q", got)
+	}
+}
