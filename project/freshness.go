@@ -124,8 +124,9 @@ func (l *loader) freshnessAt(file string, n *yaml.Node) freshnessSetting {
 			}
 		case "loaded_at_field":
 			fieldNode = p.Val
+			// Rendered with the entry (renderEntry).
 			s, _ := stringOf(p.Val)
-			out.field, out.hasField = fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, p.Val, true)), true
+			out.field, out.hasField = s, true
 		case "loaded_at_query":
 			queryNode = p.Val
 			s, _ := stringOf(p.Val)

@@ -33,6 +33,10 @@ type yamlJinja struct {
 	secretsOK bool
 	// globals are Options.YAMLGlobals.
 	globals map[string]any
+	// projectName is project_name, which properties YAML sees: the root
+	// project's name, in a package's files too (dbt's ConfiguredContext
+	// takes it from the root project's config). "" leaves it undefined.
+	projectName string
 
 	jenv *jinja.Env // made on first use
 }
@@ -93,7 +97,7 @@ func (j *yamlJinja) renderWith(src string, extra map[string]any) (any, error) {
 	if err != nil {
 		return nil, yamlError(err)
 	}
-	vars := make(map[string]any, len(j.globals)+3)
+	vars := make(map[string]any, len(j.globals)+4)
 	for k, v := range j.globals {
 		vars[k] = v
 	}
@@ -103,6 +107,9 @@ func (j *yamlJinja) renderWith(src string, extra map[string]any) (any, error) {
 	}
 	if j.target != nil {
 		vars["target"] = j.target
+	}
+	if j.projectName != "" {
+		vars["project_name"] = j.projectName
 	}
 	for k, v := range extra {
 		vars[k] = v

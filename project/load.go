@@ -43,6 +43,7 @@ type loader struct {
 	altSites  map[*Node]patchSite           // where each of Project.Alternates is defined
 	propsConf map[string]Config             // unique id -> properties YAML config (merged after the tree)
 	propsRaw  map[string]Config             // the same, as written (Jinja not rendered)
+	rawNodes  map[*yaml.Node]*yaml.Node     // rendered copies of properties YAML nodes -> as written
 	treeUsed  map[*ConfigTree]bool
 	seedData  map[string][]byte // seed unique id -> file contents, for checkSeedHeaders
 	// profilePos is where dbt_project.yml names the profile.
@@ -179,7 +180,7 @@ func (l *loader) load() (*Project, error) {
 	defer func() { <-cacheOpened }()
 	rootScope := &scope{name: cfg.Name, cfg: cfg}
 	l.cur = rootScope
-	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target, globals: l.opts.YAMLGlobals}
+	rootScope.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(rootScope), varOK: true, target: l.projectJinja.target, globals: l.opts.YAMLGlobals, projectName: cfg.Name}
 	l.propsJinja = rootScope.props
 
 	files, err := l.discover(rootScope)
@@ -195,7 +196,7 @@ func (l *loader) load() (*Project, error) {
 	all := append([]*diskFile(nil), files...)
 	for _, pkg := range l.proj.Packages {
 		sc := &scope{name: pkg.Name, dir: pkg.Dir, cfg: pkg.Config, pkg: pkg}
-		sc.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(sc), varOK: true, target: l.projectJinja.target, globals: l.opts.YAMLGlobals}
+		sc.props = &yamlJinja{env: l.lookupEnv, vars: l.propertyVars(sc), varOK: true, target: l.projectJinja.target, globals: l.opts.YAMLGlobals, projectName: cfg.Name}
 		pf, err := l.discover(sc)
 		if err != nil {
 			return nil, err

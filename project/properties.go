@@ -129,6 +129,9 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 			continue
 		}
 		entries := deref(p.Val).Content
+		if p.Key != "snapshots" {
+			entries = l.renderEntries(f.rel, p.Key, entries)
+		}
 		switch p.Key {
 		case "models":
 			l.patchNodes(f.rel, Model, p.Key, entries)
@@ -154,7 +157,7 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 			var patches []*yaml.Node
 			for _, e := range entries {
 				if _, defined := yamlSnapshotRelation(e); !defined {
-					patches = append(patches, e)
+					patches = append(patches, l.renderEntry(f.rel, p.Key, e))
 				}
 			}
 			l.patchNodes(f.rel, Snapshot, p.Key, patches)
@@ -396,7 +399,7 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 		case "config":
 			l.checkQualityIn(file, p.Val, fmt.Sprintf("%s %q config", n.ResourceType, n.Name), qualityOnNode)
 			blockConfig = l.propsConfig(file, p.Val)
-			rawBlock = propsConfigUnrendered(p.Val)
+			rawBlock = propsConfigUnrendered(l.unrenderedNode(p.Val))
 		case "meta", "docs":
 			if p.Key == "meta" {
 				l.checkQualityIn(file, p.Val, fmt.Sprintf("%s %q meta", n.ResourceType, n.Name), qualityOnNode)
@@ -448,10 +451,22 @@ func propsConfigUnrendered(n *yaml.Node) Config {
 	return out
 }
 
-// propsConfig reads a `config:` block of properties YAML. Values are rendered
-// when they use only what loading knows (env_var, var, target); anything else
-// is kept for the compiler. Hooks are never rendered here.
+// propsConfig reads a `config:` block of a properties YAML entry, its
+// values rendered with the entry (renderEntry).
 func (l *loader) propsConfig(file string, n *yaml.Node) Config {
+	return l.readPropsConfig(file, n, false)
+}
+
+// testConfig reads the `config:` block of a generic test, which the
+// entry's rendering leaves alone: as dbt's test builder, its values are
+// rendered here, when they use only what loading knows (env_var, var,
+// target); anything else is kept for the compiler. Hooks are never
+// rendered here.
+func (l *loader) testConfig(file string, n *yaml.Node) Config {
+	return l.readPropsConfig(file, n, true)
+}
+
+func (l *loader) readPropsConfig(file string, n *yaml.Node, render bool) Config {
 	if isNull(n) {
 		return nil
 	}
@@ -463,13 +478,13 @@ func (l *loader) propsConfig(file string, n *yaml.Node) Config {
 	out := Config{}
 	for _, p := range pairs(n) {
 		key := normConfigKey(p.Key)
-		var render valueRenderer
-		if key != "pre_hook" && key != "post_hook" {
-			render = func(s string, node *yaml.Node, _ []string) any {
+		var renderer valueRenderer
+		if render && key != "pre_hook" && key != "post_hook" {
+			renderer = func(s string, node *yaml.Node, _ []string) any {
 				return l.renderYAMLString(l.propsJinja, file, s, node, true)
 			}
 		}
-		out[key] = normConfigValue(key, toValue(p.Val, nil, render))
+		out[key] = normConfigValue(key, toValue(p.Val, nil, renderer))
 	}
 	return out
 }
@@ -540,11 +555,10 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				c.Description = l.resolveDocs(file, posOf(p.Val), s)
 				c.DocBlocks = l.docBlocks(s)
 			case "data_type":
-				// Rendered as dbt renders properties YAML (a type that
-				// differs by warehouse: "{{ 'UInt8' if target.type ==
-				// 'clickhouse' else 'integer' }}").
-				s, _ := stringOf(p.Val)
-				c.DataType = fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, p.Val, true))
+				// Rendered with the entry (a type that differs by
+				// warehouse: "{{ 'UInt8' if target.type == 'clickhouse'
+				// else 'integer' }}").
+				c.DataType, _ = stringOf(p.Val)
 			case "meta":
 				l.checkQualityIn(file, p.Val, what+" meta", qualityOnColumn)
 				if m, ok := toValue(p.Val, nil, nil).(map[string]any); ok {
@@ -708,7 +722,7 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 			s, _ := stringOf(p.Val)
 			t.Description = l.resolveDocs(file, posOf(p.Val), s)
 		case p.Key == "config":
-			block = l.propsConfig(file, p.Val)
+			block = l.testConfig(file, p.Val)
 		case p.Key == "arguments" && (nested || !l.nestedTestArguments()):
 			// dbt with require_generic_test_arguments_property: false
 			// passes arguments: to the test as one argument of that name.
@@ -767,20 +781,14 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 	if !ok {
 		return
 	}
+	// The entry is rendered (renderEntry): dbt renders a source's entry
+	// but its descriptions and tests, the names of the source and its
+	// tables too (re_data names its source "{{ var('source_schema',
+	// target.schema) }}").
 	render := func(n *yaml.Node) string {
 		s, _ := stringOf(n)
-		return fmt.Sprint(l.renderYAMLString(l.propsJinja, file, s, n, true))
+		return s
 	}
-	// dbt renders a source's entry but its descriptions and tests, the
-	// names of the source and its tables too (re_data names its source
-	// "{{ var('source_schema', target.schema) }}").
-	renderedName := func(e *yaml.Node, name string) string {
-		if v, ok := pairValue(e, "name"); ok && strings.Contains(name, "{") {
-			return render(v)
-		}
-		return name
-	}
-	srcName = renderedName(e, srcName)
 	e = l.applyOverride(srcName, e)
 	pkg := l.cur.name
 	var rawDatabase, rawSchema *string
@@ -800,11 +808,11 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		switch p.Key {
 		case "database", "project":
 			database = render(p.Val)
-			s, _ := stringOf(p.Val)
+			s, _ := stringOf(l.unrenderedNode(p.Val))
 			rawDatabase = &s
 		case "schema", "dataset":
 			schema = render(p.Val)
-			s, _ := stringOf(p.Val)
+			s, _ := stringOf(l.unrenderedNode(p.Val))
 			rawSchema = &s
 		case "loader":
 			loader = render(p.Val)
@@ -840,7 +848,6 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		if !ok {
 			continue
 		}
-		name = renderedName(te, name)
 		st := &SourceTable{
 			UniqueID: "source." + pkg + "." + srcName + "." + name, SourceName: srcName, Name: name, Package: pkg,
 			Database: database, Schema: schema, Identifier: name, SourceDescription: description,
@@ -873,9 +880,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 						"source table %q: external must be a mapping, not %s", name, kindName(p.Val)))
 					continue
 				}
-				st.External, _ = toValue(p.Val, nil, func(s string, node *yaml.Node, _ []string) any {
-					return l.renderYAMLString(l.propsJinja, file, s, node, true)
-				}).(map[string]any)
+				st.External, _ = toValue(p.Val, nil, nil).(map[string]any)
 			case "meta":
 				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" meta", qualityOnSource)
 				tableMeta, _ = toValue(p.Val, nil, nil).(map[string]any)

@@ -396,7 +396,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 					r.Tags = toStringList(toValue(p.Val, nil, nil))
 				}
 			case "config":
-				rawConfig = propsConfigUnrendered(p.Val)
+				rawConfig = propsConfigUnrendered(l.unrenderedNode(p.Val))
 			}
 		}
 		r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(kind, r.FQN)), r.Config)

@@ -77,7 +77,7 @@ func (l *loader) defineYAMLSnapshots(f *diskFile, root *yaml.Node) {
 				continue // a duplicate, reported by addNode
 			}
 			l.patched[n.UniqueID] = patchSite{f.rel, posOf(e)}
-			l.patchNode(f.rel, n, e)
+			l.patchNode(f.rel, n, l.renderEntry(f.rel, "snapshots", e))
 		}
 	}
 }

@@ -36,7 +36,7 @@ snapshots:
         description: The order
         data_tests: [not_null]
   - name: raw_customers_snapshot
-    relation: "{{ source('raw', 'customers') }}"
+    relation: source('raw', 'customers')
     config:
       unique_key: id
       check_cols: all

@@ -164,7 +164,7 @@ func (l *loader) patchVersioned(file string, e, list *yaml.Node, name string) {
 		for _, p := range pairs(mv.entry) {
 			if p.Key == "config" {
 				l.propsConf[n.UniqueID] = MergeConfig(l.propsConf[n.UniqueID], l.propsConfig(file, p.Val))
-				l.propsRaw[n.UniqueID] = MergeConfig(l.propsRaw[n.UniqueID], propsConfigUnrendered(p.Val))
+				l.propsRaw[n.UniqueID] = MergeConfig(l.propsRaw[n.UniqueID], propsConfigUnrendered(l.unrenderedNode(p.Val)))
 			}
 		}
 	}
