@@ -58,7 +58,19 @@ func jerr(hint, format string, args ...any) error {
 
 // hasJinja reports whether s holds any Jinja syntax worth rendering.
 func hasJinja(s string) bool {
-	return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "{#")
+	// One scan for "{" rather than one per delimiter: most values
+	// (every value of most properties files) have none.
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 || i+1 >= len(s) {
+			return false
+		}
+		switch s[i+1] {
+		case '{', '%', '#':
+			return true
+		}
+		s = s[i+1:]
+	}
 }
 
 // A native marker is the result of as_number / as_bool / as_native: a

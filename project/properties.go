@@ -107,6 +107,7 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 	if root == nil {
 		return
 	}
+	render := f.mayHoldJinja()
 	for _, p := range pairs(root) {
 		if !propertyKeys[p.Key] {
 			l.diags.Add(diag.Warnf(f.rel, posOf(p.KeyNode), "remove it, or move it under a resource",
@@ -129,7 +130,7 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 			continue
 		}
 		entries := deref(p.Val).Content
-		if p.Key != "snapshots" {
+		if render && p.Key != "snapshots" {
 			entries = l.renderEntries(f.rel, p.Key, entries)
 		}
 		switch p.Key {
@@ -157,7 +158,10 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 			var patches []*yaml.Node
 			for _, e := range entries {
 				if _, defined := yamlSnapshotRelation(e); !defined {
-					patches = append(patches, l.renderEntry(f.rel, p.Key, e))
+					if render {
+						e = l.renderEntry(f.rel, p.Key, e)
+					}
+					patches = append(patches, e)
 				}
 			}
 			l.patchNodes(f.rel, Snapshot, p.Key, patches)

@@ -1,6 +1,11 @@
 package project
 
-import "gopkg.in/yaml.v3"
+import (
+	"bytes"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
 
 // This file renders an entry of properties YAML (one item of models:,
 // sources:, exposures: ...) before it is read, as dbt's schema parser
@@ -110,6 +115,18 @@ func schemaLenientKey(section string, kp []keyStep) bool {
 		"identifier", "loader", "loaded_at_field")
 }
 
+// mayHoldJinja reports whether a YAML file may have a value holding
+// Jinja: one with no "{{", "{%" or "{#" and no backslash (a double-quoted
+// escape could spell a brace) has none, and its entries need no walk.
+func (f *diskFile) mayHoldJinja() bool {
+	if f.fromCache && f.data == nil {
+		s := f.text
+		return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "{#") || strings.IndexByte(s, '\\') >= 0
+	}
+	b := f.data
+	return bytes.Contains(b, []byte("{{")) || bytes.Contains(b, []byte("{%")) || bytes.Contains(b, []byte("{#")) || bytes.IndexByte(b, '\\') >= 0
+}
+
 // entryRenderer renders the entries of one section of one file.
 type entryRenderer struct {
 	l       *loader
@@ -125,19 +142,25 @@ type entryRenderer struct {
 // returned when nothing renders. unrenderedNode gives back a copied
 // node's original.
 func (l *loader) renderEntry(file, section string, e *yaml.Node) *yaml.Node {
+	r := entryRenderer{l: l, file: file, section: section}
+	return r.entry(e)
+}
+
+func (r *entryRenderer) entry(e *yaml.Node) *yaml.Node {
 	if !isMapping(e) {
 		return e // reported as it is read
 	}
-	r := entryRenderer{l: l, file: file, section: section, kp: make([]keyStep, 0, 8)}
+	r.kp = r.kp[:0]
 	return r.node(e)
 }
 
 // renderEntries is renderEntry of each entry; entries itself when none
 // changes.
 func (l *loader) renderEntries(file, section string, entries []*yaml.Node) []*yaml.Node {
+	r := entryRenderer{l: l, file: file, section: section}
 	out := entries
 	for i, e := range entries {
-		if r := l.renderEntry(file, section, e); r != e {
+		if r := r.entry(e); r != e {
 			if &out[0] == &entries[0] {
 				out = append([]*yaml.Node(nil), entries...)
 			}

@@ -327,3 +327,35 @@ func TestSchemaRendersKey(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderEntriesPlain is the cost of renderEntries on a section
+// without Jinja (100 models, five columns each): a walk, no copy.
+func BenchmarkRenderEntriesPlain(b *testing.B) {
+	var y strings.Builder
+	y.WriteString("models:\n")
+	for i := range 100 {
+		fmt.Fprintf(&y, "  - name: m%05d\n    description: \"Model %d.\"\n    config:\n      tags: [\"t%d\"]\n    columns:\n", i, i, i%7)
+		for c := range 5 {
+			fmt.Fprintf(&y, "      - name: c%d\n        description: \"Column %d.\"\n        data_tests: [not_null, unique]\n", c, c)
+		}
+	}
+	root, d := parseYAML("p.yml", []byte(y.String()))
+	if d != nil {
+		b.Fatal(d)
+	}
+	entries := deref(root.Content[1]).Content
+	l := &loader{propsJinja: &yamlJinja{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if out := l.renderEntries("p.yml", "models", entries); &out[0] != &entries[0] {
+			b.Fatal("copied")
+		}
+	}
+}
+
+// A file whose only Jinja is spelled with a YAML escape is rendered too:
+// dbt renders the value YAML gives.
+func TestSchemaYAMLRendersEscapedBraces(t *testing.T) {
+	p := mustLoad(t, schemaRenderProject("version: 2\nmodels:\n  - name: a\n    meta: {k: \"\\x7b{ var('owner') }}\"}\n"))
+	wantEqual(t, "meta", p.Nodes["model.shop.a"].Meta, map[string]any{"k": "alice"})
+}
