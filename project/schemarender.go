@@ -51,6 +51,13 @@ func schemaLateKey(kp []keyStep) bool {
 		return true
 	case len(kp) == 5 && kp[4].is("description"):
 		return true // versions: a version's column's description
+	case len(kp) >= 3 && kp[0].is("versions") && kp[2].isAny("tests", "data_tests", "description"),
+		len(kp) >= 5 && kp[0].is("versions") && kp[2].is("columns") && kp[4].isAny("tests", "data_tests", "description"):
+		// A version's tests and descriptions, and its columns', are
+		// rendered later with the full context (ref() in a version's
+		// test): dbt 1.10 rendered them with the entry and failed on
+		// what the entry's context lacks, fixed in dbt 1.11 (#12805).
+		return true
 	case len(kp) >= 3 && kp[0].isAny("columns", "dimensions", "measures", "entities") &&
 		kp[2].isAny("tests", "data_tests", "description"):
 		return true
