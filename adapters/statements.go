@@ -29,6 +29,24 @@ func WithStatementLog(ctx context.Context, l *StatementLog) context.Context {
 	return context.WithValue(ctx, statementLogKey{}, l)
 }
 
+// StatementsSince returns the statements the context's log recorded
+// after the first from, and how many it holds; none without a log.
+func StatementsSince(ctx context.Context, from int) ([]string, int) {
+	if ctx == nil {
+		return nil, 0
+	}
+	l, _ := ctx.Value(statementLogKey{}).(*StatementLog)
+	if l == nil {
+		return nil, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if from > len(l.stmts) {
+		from = len(l.stmts)
+	}
+	return append([]string(nil), l.stmts[from:]...), len(l.stmts)
+}
+
 // LogStatement records sql in the context's statement log, if it has one.
 func LogStatement(ctx context.Context, sql string) {
 	if ctx == nil {

@@ -414,6 +414,16 @@ func CompiledPath(n *Node) string {
 	return path.Join(n.Package, n.PackagePath())
 }
 
+// BatchPath is the path of one microbatch batch's file beside p, a
+// node's CompiledPath, as dbt's get_target_write_path splits it:
+// models/m.sql's batch 2024-01-31 is models/m/m_2024-01-31.sql.
+func BatchPath(p, suffix string) string {
+	dir, base := path.Split(p)
+	ext := path.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	return path.Join(dir, stem, stem+"_"+suffix+ext)
+}
+
 // WriteCompiled writes compiled/<CompiledPath> in the target directory for
 // every compiled node, unit tests (compiled when they run) included, whose
 // file does not already hold its SQL, a few files at a time; it returns the

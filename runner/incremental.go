@@ -115,6 +115,13 @@ type Batch struct {
 	Status     Status
 	Message    string
 	Attempts   int
+	// Suffix is the batch's start as dbt names its files
+	// (format_batch_start: 2024, 2024-01, 2024-01-31, 2024-01-31T16);
+	// Compiled its SQL, and Statements what ran for it, for its own
+	// target/compiled and target/run files.
+	Suffix     string
+	Compiled   string
+	Statements []string
 }
 
 // microbatch splits the model's time range into batches and runs each one
@@ -166,6 +173,7 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 	for i := range batches {
 		b := &batches[i]
 		ev := &BatchEvent{Index: i + 1, Total: len(batches), Label: size.label(b.Start)}
+		b.Suffix = ev.Label
 		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
 		began := time.Now()
 		for attempt := 1; attempt <= 2; attempt++ {
@@ -173,7 +181,9 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 			if ctx.Err() != nil {
 				return adapters.RunResult{}, ctx.Err()
 			}
+			_, from := adapters.StatementsSince(ctx, 0)
 			sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
+			b.Compiled = sql
 			var rr adapters.RunResult
 			if err == nil {
 				if !exists {
@@ -184,6 +194,9 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 					rr, err = inc.Incremental(ctx, req)
 				}
 			}
+			// The batch's file holds its last attempt, as dbt's write()
+			// leaves it.
+			b.Statements, _ = adapters.StatementsSince(ctx, from)
 			if err == nil {
 				exists = true
 				b.Status, b.Message = Success, rr.Message

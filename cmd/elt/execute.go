@@ -1321,7 +1321,8 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 
 // writeRunFiles writes target/run/<package>/<path>: the statements the
 // warehouse ran for each node, in order, as dbt does, so a user can see
-// and replay exactly what happened. Files are written a few at a time:
+// and replay exactly what happened (and each microbatch batch's compiled
+// SQL). Files are written a few at a time:
 // each one waits on the disk (it is synced before it is renamed into
 // place), and a run has one per node.
 func (s *session) writeRunFiles(results []runner.Result) error {
@@ -1340,17 +1341,11 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 	// as target/compiled does.
 	names := make([]string, len(results))
 	for i, r := range results {
-		if len(r.Statements) > 0 || r.RunSQL != nil {
+		if (len(r.Statements) > 0 || r.RunSQL != nil) && len(r.Batches) == 0 {
 			names[i] = path.Join("run", compiler.CompiledPath(r.Node))
 		}
 	}
-	owners := compiler.PathOwners(len(results), func(i int) (string, string) { return names[i], results[i].UniqueID })
-	for i, r := range results {
-		if names[i] == "" || owners[names[i]] != r.UniqueID {
-			continue
-		}
-		text := runFileText(r)
-		name, id := names[i], r.UniqueID
+	write := func(name, text, id string) {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
@@ -1358,11 +1353,30 @@ func (s *session) writeRunFiles(results []runner.Result) error {
 			if _, err := dir.WriteIfChanged(name, []byte(text)); err != nil {
 				mu.Lock()
 				if firstErr == nil {
-					firstErr = fmt.Errorf("write target/run for %s: %w", id, err)
+					firstErr = fmt.Errorf("write %s for %s: %w", name, id, err)
 				}
 				mu.Unlock()
 			}
 		}()
+	}
+	owners := compiler.PathOwners(len(results), func(i int) (string, string) { return names[i], results[i].UniqueID })
+	for i, r := range results {
+		// A microbatch model's batches each have their files, as dbt
+		// writes them (compiled and run, models/m/m_<batch start>.sql),
+		// and the model none of its own in target/run.
+		for _, b := range r.Batches {
+			p := compiler.BatchPath(compiler.CompiledPath(r.Node), b.Suffix)
+			if b.Compiled != "" {
+				write(path.Join("compiled", p), b.Compiled, r.UniqueID)
+			}
+			if len(b.Statements) > 0 {
+				write(path.Join("run", p), runFileText(runner.Result{Statements: b.Statements}), r.UniqueID)
+			}
+		}
+		if names[i] == "" || owners[names[i]] != r.UniqueID {
+			continue
+		}
+		write(names[i], runFileText(r), r.UniqueID)
 	}
 	wg.Wait()
 	return firstErr

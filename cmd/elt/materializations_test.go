@@ -298,6 +298,22 @@ func TestMicrobatch(t *testing.T) {
 	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|1|3\n2024-01-03|1|4" {
 		t.Errorf("after the first run:\n%s", got)
 	}
+	// As dbt's get_target_write_path with a batch suffix: each batch has
+	// its compiled SQL (filtered to its day) and its run statements,
+	// models/daily/daily_<day>.sql, and the model no run file of its own.
+	for _, day := range []string{"2024-01-01", "2024-01-02", "2024-01-03"} {
+		compiled, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", "daily", "daily_"+day+".sql"))
+		if err != nil || !strings.Contains(string(compiled), day) {
+			t.Errorf("compiled file of batch %s: %v\n%s", day, err, compiled)
+		}
+		run, err := os.ReadFile(filepath.Join(dir, "target", "run", "p", "models", "daily", "daily_"+day+".sql"))
+		if err != nil || !strings.Contains(string(run), day) {
+			t.Errorf("run file of batch %s: %v\n%s", day, err, run)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "run", "p", "models", "daily.sql")); !os.IsNotExist(err) {
+		t.Errorf("target/run/p/models/daily.sql: want none for a microbatch model, got %v", err)
+	}
 	// A late row for 2024-01-02: rebuilding only that day's batch picks it up.
 	writeFile(t, dir, "seeds/raw_events.csv", "id,event_at,v\n1,2024-01-01 08:00:00,1\n2,2024-01-01 20:00:00,2\n3,2024-01-02 09:00:00,3\n5,2024-01-02 23:00:00,10\n4,2024-01-03 10:00:00,4\n")
 	mustElt(t, dir, "build", "--event-time-start", "2024-01-02", "--event-time-end", "2024-01-03")
