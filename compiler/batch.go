@@ -184,7 +184,7 @@ func (m *Manifest) renderDetached(ctx context.Context, n *Node, setup func(*rend
 // is a SQL string or a {sql: ..., transaction: ...} mapping. Hooks that
 // render to nothing are dropped.
 func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string, error) {
-	return m.hooks(ctx, id, which, func(bool) bool { return true })
+	return m.hooks(ctx, id, which, func(bool) bool { return true }, nil)
 }
 
 // HooksIn is Hooks for the entries whose transaction flag is
@@ -193,10 +193,24 @@ func (m *Manifest) Hooks(ctx context.Context, id string, which string) ([]string
 // outside its transaction first, then those inside, and its post-hooks
 // inside first, then those outside.
 func (m *Manifest) HooksIn(ctx context.Context, id string, which string, inTransaction bool) ([]string, error) {
-	return m.hooks(ctx, id, which, func(tx bool) bool { return tx == inTransaction })
+	return m.hooks(ctx, id, which, func(tx bool) bool { return tx == inTransaction }, nil)
 }
 
-func (m *Manifest) hooks(ctx context.Context, id string, which string, keep func(transaction bool) bool) ([]string, error) {
+// BatchHooksIn is HooksIn rendered in one microbatch batch's context
+// (model.batch and the batch config keys), as dbt runs a microbatch
+// model's pre-hooks with its first batch and its post-hooks with its last.
+func (m *Manifest) BatchHooksIn(ctx context.Context, id string, which string, inTransaction bool, start, end time.Time) ([]string, error) {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return nil, diag.Errorf("", diag.Pos{}, "", "hooks: unknown node %s", id)
+	}
+	w := &batchWindow{start: start.UTC(), end: end.UTC()}
+	size, _ := configString(n.Config, "batch_size")
+	w.id = batchID(w.start, size)
+	return m.hooks(ctx, id, which, func(tx bool) bool { return tx == inTransaction }, w)
+}
+
+func (m *Manifest) hooks(ctx context.Context, id string, which string, keep func(transaction bool) bool, w *batchWindow) ([]string, error) {
 	n, ok := m.Nodes[id]
 	if !ok {
 		return nil, diag.Errorf("", diag.Pos{}, "", "hooks: unknown node %s", id)
@@ -211,12 +225,21 @@ func (m *Manifest) hooks(ctx context.Context, id string, which string, keep func
 	if err != nil {
 		return nil, err
 	}
+	node := n
+	if w != nil {
+		// A copy carries the batch config keys, as RenderBatch's.
+		batchNode := *n
+		batchNode.Config = copyConfig(n.Config)
+		batchNode.Config[configBatchStart] = &timeValue{t: w.start}
+		batchNode.Config[configBatchEnd] = &timeValue{t: w.end}
+		node = &batchNode
+	}
 	var out []string
 	for _, src := range srcs {
 		if !keep(src.transaction) {
 			continue
 		}
-		sql, err := m.renderWith(ctx, src.sql, n, nil, hold)
+		sql, err := m.renderHook(ctx, src.sql, node, hold, w)
 		if err != nil {
 			return nil, err
 		}
@@ -374,11 +397,24 @@ func (m *Manifest) RenderProjectHook(ctx context.Context, sql string, extra map[
 // renderWith renders tmpl in the context of node (nil: none) with
 // execute=true and extra values set in the context.
 func (m *Manifest) renderWith(ctx context.Context, tmpl string, node *Node, extra map[string]any, hold *graphHold) (string, error) {
+	return m.renderTemplate(ctx, tmpl, node, extra, hold, nil)
+}
+
+// renderHook is renderWith of a node's hook, in batch w's context when w
+// is not nil.
+func (m *Manifest) renderHook(ctx context.Context, tmpl string, node *Node, hold *graphHold, w *batchWindow) (string, error) {
+	return m.renderTemplate(ctx, tmpl, node, nil, hold, w)
+}
+
+func (m *Manifest) renderTemplate(ctx context.Context, tmpl string, node *Node, extra map[string]any, hold *graphHold, w *batchWindow) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	st := m.engine.newState(m, node, true)
 	st.ctx, st.hold = ctx, hold
+	if w != nil {
+		st.batch = w
+	}
 	if len(extra) > 0 {
 		st.extra = make(map[string]any, len(extra))
 		for k, v := range extra {

@@ -124,23 +124,60 @@ type Batch struct {
 	Statements []string
 }
 
+// batchPlan is what a microbatch model's run processes: its batches in
+// order, and whether its relation is already incremental.
+type batchPlan struct {
+	size        batchSize
+	incremental bool
+	batches     []Batch
+}
+
+// isMicrobatch reports whether n is an incremental model with the
+// microbatch strategy.
+func isMicrobatch(n *compiler.Node) bool {
+	return n.ResourceType == project.Model && stringConfig(n.Config, "materialized", "") == "incremental" && incrementalStrategy(n.Config) == "microbatch"
+}
+
+// planMicrobatch works out n's batches: those a retry names, else each
+// batch_size step of its range.
+func (r *Runner) planMicrobatch(n *compiler.Node) (*batchPlan, error) {
+	eventTime := stringConfig(n.Config, "event_time", "")
+	if eventTime == "" {
+		return nil, fmt.Errorf("microbatch model %s needs an event_time config (the column holding each row's time)", n.Name)
+	}
+	size, err := parseBatchSize(stringConfig(n.Config, "batch_size", ""))
+	if err != nil {
+		return nil, fmt.Errorf("microbatch model %s: %w", n.Name, err)
+	}
+	p := &batchPlan{size: size, incremental: r.isIncremental(n)}
+	start, end, err := r.batchRange(n, size, p.incremental)
+	if err != nil {
+		return nil, fmt.Errorf("microbatch model %s: %w", n.Name, err)
+	}
+	if retry, ok := r.opts.RetryBatches[n.UniqueID]; ok {
+		for _, w := range retry {
+			p.batches = append(p.batches, Batch{Start: w.Start.UTC(), End: w.End.UTC()})
+		}
+	} else {
+		for s := start; s.Before(end); s = size.next(s) {
+			p.batches = append(p.batches, Batch{Start: s, End: size.next(s)})
+		}
+	}
+	return p, nil
+}
+
 // microbatch splits the model's time range into batches and runs each one
 // as its own query; a failed batch is retried once on its own, and the
 // model reports each batch that still failed.
 func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) (adapters.RunResult, error) {
-	eventTime := stringConfig(n.Config, "event_time", "")
-	if eventTime == "" {
-		return adapters.RunResult{}, fmt.Errorf("microbatch model %s needs an event_time config (the column holding each row's time)", n.Name)
+	plan := res.plan
+	if plan == nil {
+		var err error
+		if plan, err = r.planMicrobatch(n); err != nil {
+			return adapters.RunResult{}, err
+		}
 	}
-	size, err := parseBatchSize(stringConfig(n.Config, "batch_size", ""))
-	if err != nil {
-		return adapters.RunResult{}, fmt.Errorf("microbatch model %s: %w", n.Name, err)
-	}
-	incremental := r.isIncremental(n)
-	start, end, err := r.batchRange(n, size, incremental)
-	if err != nil {
-		return adapters.RunResult{}, fmt.Errorf("microbatch model %s: %w", n.Name, err)
-	}
+	size, incremental, batches := plan.size, plan.incremental, plan.batches
 	br, ok := any(r.m).(BatchRenderer)
 	if !ok {
 		return adapters.RunResult{}, errors.New("microbatch rendering is not available")
@@ -148,16 +185,6 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 	inc, ok := r.a.(adapters.Incrementaler)
 	if !ok {
 		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support incremental models", r.a.Dialect().Type())
-	}
-	var batches []Batch
-	if retry, ok := r.opts.RetryBatches[n.UniqueID]; ok {
-		for _, w := range retry {
-			batches = append(batches, Batch{Start: w.Start.UTC(), End: w.End.UTC()})
-		}
-	} else {
-		for s := start; s.Before(end); s = size.next(s) {
-			batches = append(batches, Batch{Start: s, End: size.next(s)})
-		}
 	}
 	var total int64
 	exists := incremental

@@ -64,6 +64,10 @@ type Result struct {
 	// than the manifest holds (or the node had none: its render ahead of
 	// the run stopped at a statement, or failed).
 	Recompiled bool
+
+	// plan is a microbatch model's batches, planned before its hooks run
+	// (they render in its first and last batch's context).
+	plan *batchPlan
 }
 
 // Duration is how long the node ran.
@@ -506,14 +510,31 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
+	// A microbatch model runs its pre-hooks with its first batch and its
+	// post-hooks with its last, in their contexts (model.batch), and none
+	// when it has no batch to run, as dbt's batches do.
+	var first, last *Batch
+	hooks := true
+	if isMicrobatch(n) {
+		if plan, err := r.planMicrobatch(n); err == nil {
+			res.plan = plan
+			if len(plan.batches) == 0 {
+				hooks = false
+			} else {
+				first, last = &plan.batches[0], &plan.batches[len(plan.batches)-1]
+			}
+		}
+	}
 	// dbt's order: pre-hooks outside the node's transaction, then those
 	// in it; then the build; then the post-hooks in it, then those
 	// outside (transaction: false, as before_begin and after_commit).
-	if err := r.runHooks(ctx, n, "pre_hook", false); err != nil {
-		return err
-	}
-	if err := r.runHooks(ctx, n, "pre_hook", true); err != nil {
-		return err
+	if hooks {
+		if err := r.runHooks(ctx, n, "pre_hook", false, first); err != nil {
+			return err
+		}
+		if err := r.runHooks(ctx, n, "pre_hook", true, first); err != nil {
+			return err
+		}
 	}
 	if err := r.sqlHeader(ctx, n); err != nil {
 		return err
@@ -535,11 +556,13 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 		}
 		return located(n, err)
 	}
-	if err := r.runHooks(ctx, n, "post_hook", true); err != nil {
-		return err
-	}
-	if err := r.runHooks(ctx, n, "post_hook", false); err != nil {
-		return err
+	if hooks {
+		if err := r.runHooks(ctx, n, "post_hook", true, last); err != nil {
+			return err
+		}
+		if err := r.runHooks(ctx, n, "post_hook", false, last); err != nil {
+			return err
+		}
 	}
 	if err := r.applyGrants(ctx, n, res, existed); err != nil {
 		return err
@@ -588,7 +611,15 @@ func (r *Runner) sqlHeader(ctx context.Context, n *compiler.Node) error {
 	return nil
 }
 
-func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string, inTransaction bool) error {
+// BatchHookRenderer renders a microbatch model's hooks in one batch's
+// context.
+type BatchHookRenderer interface {
+	BatchHooksIn(ctx context.Context, id string, which string, inTransaction bool, start, end time.Time) ([]string, error)
+}
+
+// runHooks runs n's pre_hook or post_hook entries of one transaction
+// side, rendered in batch b's context when b is not nil.
+func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string, inTransaction bool, b *Batch) error {
 	if n.Config[which] == nil {
 		return nil
 	}
@@ -596,7 +627,13 @@ func (r *Runner) runHooks(ctx context.Context, n *compiler.Node, which string, i
 	if !ok {
 		return fmt.Errorf("%s: %s needs hook rendering, which is not available", n.OriginalFilePath, which)
 	}
-	stmts, err := hr.HooksIn(ctx, n.UniqueID, which, inTransaction)
+	var stmts []string
+	var err error
+	if br, ok := any(r.m).(BatchHookRenderer); ok && b != nil {
+		stmts, err = br.BatchHooksIn(ctx, n.UniqueID, which, inTransaction, b.Start, b.End)
+	} else {
+		stmts, err = hr.HooksIn(ctx, n.UniqueID, which, inTransaction)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %s: %w", n.OriginalFilePath, which, err)
 	}

@@ -373,3 +373,21 @@ from {{ ref('src') }}
 		t.Errorf("rows:\n%s", got)
 	}
 }
+
+// TestMicrobatchHooksSeeTheirBatch: as dbt runs a microbatch model's
+// pre-hooks with its first batch and its post-hooks with its last, each
+// renders in that batch's context (model.batch), once.
+func TestMicrobatchHooksSeeTheirBatch(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/raw_events.csv", "id,event_at\n1,2024-01-01 08:00:00\n2,2024-01-02 09:00:00\n3,2024-01-03 10:00:00\n")
+	writeFile(t, dir, "models/hook_log.sql", "{{ config(materialized='table') }}\nselect cast(null as varchar) as what where false\n")
+	writeFile(t, dir, "models/daily.sql", `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_at', batch_size='day', begin='2024-01-01',
+  pre_hook="insert into {{ ref('hook_log') }} values ('pre {{ model.batch.id }}')",
+  post_hook="insert into {{ ref('hook_log') }} values ('post {{ model.batch.id }} {{ model.batch.event_time_end }}')") }}
+select id, event_at from {{ ref('raw_events') }}
+`)
+	mustElt(t, dir, "build", "--event-time-start", "2024-01-01", "--event-time-end", "2024-01-04")
+	if got := rowsOf(t, dir, "main.hook_log"); got != "post 20240103 2024-01-04 00:00:00+00:00\npre 20240101" {
+		t.Errorf("hook_log:\n%s", got)
+	}
+}
