@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -806,6 +807,46 @@ func (st *renderState) currentConfig() project.Config {
 	return mergeConfig(st.node.Config, st.inFile)
 }
 
+// configGet is config.get(key, default) while executing: the node's
+// value, else its kind's default for a key it declares, else default.
+func (st *renderState) configGet(key string, args []any, kw jinja.Kwargs) any {
+	if v, ok := st.currentConfig()[key]; ok && v != nil {
+		return templateValue(v)
+	}
+	if v, ok := st.configDefault(key); ok {
+		// dbt's config object answers a key its kind declares with the
+		// field's value, its default when unset (tags [], on_schema_change
+		// 'ignore', unique_key None), and the default argument only for
+		// other keys.
+		return templateValue(v)
+	}
+	if d, ok := argAt(args, kw, 1, "default"); ok {
+		return d
+	}
+	return nil
+}
+
+// fnValidateAny is dbt's validation.any(*values): a validator that
+// accepts a value equal to one of them and raises otherwise.
+func fnValidateAny(_ *jinja.State, allowed []any, _ jinja.Kwargs) (any, error) {
+	allowed = append([]any(nil), allowed...)
+	return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
+		var v any
+		if len(args) > 0 {
+			v = args[0]
+		}
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			if jinja.Equal(v, a) {
+				return nil, nil
+			}
+			names[i], _ = jinja.Str(a)
+		}
+		str, _ := jinja.Str(v)
+		return nil, errors.New(`Expected value "` + str + `" to be one of ` + strings.Join(names, ","))
+	}), nil
+}
+
 // configValue is config(): callable, with .get, .require and .set.
 type configValue struct{ st *renderState }
 
@@ -865,7 +906,7 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 	st := c.st
 	switch name {
 	case "get":
-		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+		return jinja.Func(func(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 			key, ok := argString(args, kw, 0, "name")
 			if !ok {
 				return nil, st.fail("", "config.get() needs a key")
@@ -876,23 +917,20 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 				// config.get('tags', {}) is false while parsing).
 				return "", nil
 			}
-			if v, ok := st.currentConfig()[key]; ok && v != nil {
-				return templateValue(v), nil
+			v := st.configGet(key, args, kw)
+			// As dbt's: a validator checks the value when a default is
+			// given (validation.any(...)).
+			if validator, ok := argAt(args, kw, 2, "validator"); ok && validator != nil {
+				if d, ok := argAt(args, kw, 1, "default"); ok && d != nil {
+					if _, err := s.Call(validator, []any{v}, nil); err != nil {
+						return nil, err
+					}
+				}
 			}
-			if v, ok := st.configDefault(key); ok {
-				// dbt's config object answers a key its kind declares
-				// with the field's value, its default when unset (tags
-				// [], on_schema_change 'ignore', unique_key None), and
-				// the default argument only for other keys.
-				return templateValue(v), nil
-			}
-			if d, ok := argAt(args, kw, 1, "default"); ok {
-				return d, nil
-			}
-			return nil, nil
+			return v, nil
 		}), true
 	case "require":
-		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+		return jinja.Func(func(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 			key, ok := argString(args, kw, 0, "name")
 			if !ok {
 				return nil, st.fail("", "config.require() needs a key")
@@ -900,13 +938,19 @@ func (c *configValue) GetAttr(name string) (any, bool) {
 			if !st.execute {
 				return "", nil
 			}
-			if v, ok := st.currentConfig()[key]; ok && v != nil {
-				return templateValue(v), nil
+			v, ok := st.currentConfig()[key]
+			if !ok || v == nil {
+				if v, ok = st.configDefault(key); !ok { // as dbt's: a declared key is never missing
+					return nil, st.fail("set it in config() or dbt_project.yml", "required config %q was not set", key)
+				}
 			}
-			if v, ok := st.configDefault(key); ok {
-				return templateValue(v), nil // as dbt's: a declared key is never missing
+			v = templateValue(v)
+			if validator, ok := argAt(args, kw, 1, "validator"); ok && validator != nil {
+				if _, err := s.Call(validator, []any{v}, nil); err != nil {
+					return nil, err
+				}
 			}
-			return nil, st.fail("set it in config() or dbt_project.yml", "required config %q was not set", key)
+			return v, nil
 		}), true
 	case "set":
 		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
@@ -1040,6 +1084,7 @@ func (e *engine) buildGlobals() {
 		"env_var":                           jinja.Func(fnEnvVar),
 		"is_incremental":                    jinja.Func(fnIsIncremental),
 		"log":                               jinja.Func(fnLog),
+		"validation":                        map[string]any{"any": jinja.Func(fnValidateAny)},
 		"print":                             jinja.Func(fnPrint),
 		"return":                            jinja.Func(fnReturn),
 		"render":                            jinja.Func(fnRender),

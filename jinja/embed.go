@@ -17,6 +17,9 @@ func Str(v any) (string, error) { return toStr(norm(v)) }
 // Repr is Python's repr(v), as a list prints its items.
 func Repr(v any) string { return repr(norm(v)) }
 
+// Equal is Python's a == b, as a template's == compares them.
+func Equal(a, b any) bool { return equal(norm(a), norm(b)) }
+
 // IsList is Python's isinstance(v, list): a list a template made or one
 // passed in, not a tuple, a range or a string.
 func IsList(v any) bool {

@@ -841,3 +841,25 @@ select '{{ model.config.materialized }}|{{ model.config.on_schema_change }}|{{ m
 		t.Errorf("m holds %q", got)
 	}
 }
+
+// TestConfigValidatorAsDBT: dbt's validation.any(...) checks a config
+// value when config.get has a default (and always in config.require);
+// the adapters' validation.any[...] form is an undefined validator,
+// never called without a default.
+func TestConfigValidatorAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", `{% set v = config.get('materialized', validator=validation.any[basestring]) %}
+{% set w = config.get('materialized', 'view', validator=validation.any('view', 'table')) %}
+{% set r = config.require('materialized', validator=validation.any('view')) %}
+select '{{ v }}|{{ w }}|{{ r }}' as v
+`)
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.m"); got != "view|view|view" {
+		t.Errorf("m holds %q", got)
+	}
+	writeFile(t, dir, "models/m.sql", "{% set w = config.get('materialized', 'view', validator=validation.any('table', 'incremental')) %}\nselect 1 as v\n")
+	res := elt(t, dir, "compile")
+	if want := `models/m.sql:1:22: Expected value "view" to be one of table,incremental`; res.code == 0 || !strings.Contains(res.stdout+res.stderr, want) {
+		t.Errorf("exit %d, want %q:\n%s%s", res.code, want, res.stdout, res.stderr)
+	}
+}
