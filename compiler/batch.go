@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -328,6 +329,7 @@ type ProjectHook struct {
 	Index   int    // its position in that project's list
 	SQL     string // as written
 	File    string // the dbt_project.yml, relative to the root project
+	Node    *Node  // its operation node in the manifest
 }
 
 // Name is the name of dbt's node for the hook: "<package>-on-run-start-<index>".
@@ -342,23 +344,30 @@ func (h ProjectHook) UniqueID(which string) string {
 }
 
 // ProjectHooks lists the on-run-start (or on-run-end) hooks of every
-// project in dbt's order: installed packages by name, the root project last.
+// project, from their enabled operation nodes (a models: config can
+// disable one, as in dbt), in dbt's order (task/run.py _hook_keyfunc):
+// installed packages by name, the root project last, each project's in
+// its list's order.
 func (m *Manifest) ProjectHooks(which string) []ProjectHook {
-	pick := func(c *project.ProjectConfig) []string {
-		if which == "on-run-end" {
-			return c.OnRunEnd
-		}
-		return c.OnRunStart
-	}
 	var out []ProjectHook
-	for _, p := range m.Project.Packages { // sorted by name
-		for i, sql := range pick(p.Config) {
-			out = append(out, ProjectHook{Package: p.Name, Index: i, SQL: sql, File: p.Dir + "/dbt_project.yml"})
+	for _, n := range m.Nodes {
+		if h := n.RunHook; h != nil && h.Type == which && !isDisabled(n.Config) {
+			out = append(out, ProjectHook{Package: n.Package, Index: h.Index, SQL: n.RawCode, File: n.OriginalFilePath, Node: n})
 		}
 	}
-	for i, sql := range pick(m.Project.Config) {
-		out = append(out, ProjectHook{Package: m.Project.Config.Name, Index: i, SQL: sql, File: "dbt_project.yml"})
-	}
+	root := m.Project.Config.Name
+	slices.SortFunc(out, func(a, b ProjectHook) int {
+		if (a.Package == root) != (b.Package == root) {
+			if a.Package == root {
+				return 1
+			}
+			return -1
+		}
+		if c := strings.Compare(a.Package, b.Package); c != 0 {
+			return c
+		}
+		return a.Index - b.Index
+	})
 	return out
 }
 
@@ -370,16 +379,8 @@ func (m *Manifest) RenderHook(ctx context.Context, h ProjectHook, which string, 
 	if h.Package == "" || h.Package == m.Project.Config.Name {
 		return m.renderWith(ctx, h.SQL, nil, extra, hold)
 	}
-	op := &Node{Node: project.Node{
-		UniqueID:         h.UniqueID(which),
-		ResourceType:     "operation",
-		Name:             h.Name(which),
-		Package:          h.Package,
-		OriginalFilePath: h.File,
-		Language:         "sql",
-		Config:           project.Config{},
-	}}
-	return m.renderWith(ctx, h.SQL, op, extra, hold)
+	op := *h.Node // a copy: the render may take its config for its own
+	return m.renderWith(ctx, h.SQL, &op, extra, hold)
 }
 
 // RenderProjectHook renders one on-run-start or on-run-end entry of

@@ -80,7 +80,7 @@ func DefaultConfig(kind project.ResourceType) map[string]any {
 			"warn_if":           "!= 0",
 			"error_if":          "!= 0",
 		}
-	case project.Analysis:
+	case project.Analysis, project.Operation:
 		return baseConfigDefaults("view") // dbt's NodeConfig: no access or freshness
 	default:
 		c := baseConfigDefaults("view")

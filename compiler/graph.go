@@ -132,7 +132,13 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	set("relation_name", nilIfEmpty(n.RelationName))
 	d.Set("config", graphConfigValue(NodeConfig(n)))
 	set("unrendered_config", map[string]any(n.UnrenderedConfig))
-	set("tags", configTags(n.Config))
+	if n.RunHook != nil {
+		tags, _ := n.Config["tags"].([]string) // normalised by the loader
+		set("tags", stringsAny(n.RunHook.Tags(tags)))
+		set("index", n.RunHook.Index)
+	} else {
+		set("tags", configTags(n.Config))
+	}
 	set("meta", orEmptyMap(n.Meta))
 	group, _ := configString(n.Config, "group")
 	if a := m.Nodes[n.AttachedNode]; n.ResourceType == project.Test && a != nil {

@@ -810,6 +810,11 @@ func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnost
 	}
 	d := m.engine.errorDiag(n.OriginalFilePath, m.engine.lineShift(n), err)
 	d.File = file
+	if h := n.RunHook; h != nil {
+		// A project hook's lines are its statement's, not the file's.
+		d.Pos = diag.Pos{}
+		d.Summary = fmt.Sprintf("%s hook %d: %s", h.Type, h.Index+1, d.Summary)
+	}
 	if n.TestMetadata != nil {
 		d.Pos = n.PatchPos
 		var ee *jinjaError

@@ -203,6 +203,7 @@ type CompiledNode struct {
 	Contract          Contract      `json:"contract"`
 	*ModelFields
 	*GenericTestFields
+	*HookFields
 }
 
 func (n *CompiledNode) Common() *NodeBase { return &n.NodeBase }
@@ -230,6 +231,12 @@ type TimeSpine struct {
 type CustomGranularity struct {
 	Name       string  `json:"name"`
 	ColumnName *string `json:"column_name"`
+}
+
+// HookFields are the keys only operation nodes (project hooks) have.
+type HookFields struct {
+	// Index is the statement's position in its project's list, from 0.
+	Index int `json:"index"`
 }
 
 // GenericTestFields are the keys only generic tests have.
@@ -658,6 +665,9 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 	if g, ok := b.testGroup(n); ok {
 		base.Group = g
 	}
+	if n.RunHook != nil {
+		base.Tags = n.RunHook.Tags(base.Tags)
+	}
 	if n.Checksum == "" && n.ChecksumName == "" {
 		// dbt's checksum of nodes without a file of their own (generic tests).
 		base.Checksum = FileHash{Name: "none", Checksum: ""}
@@ -756,6 +766,8 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		}
 	case n.ResourceType == project.Test && n.TestMetadata != nil:
 		cn.GenericTestFields = b.genericTest(n)
+	case n.RunHook != nil:
+		cn.HookFields = &HookFields{Index: n.RunHook.Index}
 	}
 	return cn
 }

@@ -315,6 +315,13 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 			w.str(cg.ColumnName)
 		}
 	}
+	if h := p.RunHook; h == nil {
+		w.tag('-')
+	} else {
+		w.tag('h')
+		w.str(h.Type)
+		w.int(int64(h.Index))
+	}
 
 	w.str(n.Relation.Database)
 	w.str(n.Relation.Schema)

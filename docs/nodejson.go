@@ -577,5 +577,9 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 		e.strPtr(g.TestMetadata.Namespace)
 		e.buf.WriteByte('}')
 	}
+	if h := n.HookFields; h != nil {
+		e.key("index", false)
+		e.value(h.Index)
+	}
 	e.buf.WriteByte('}')
 }

@@ -229,6 +229,10 @@ func treeNames(kind ResourceType) []string {
 		return []string{"sources"}
 	case Analysis:
 		return []string{"analyses"}
+	case Operation:
+		// dbt's hook nodes take the models: configs (context_config.py
+		// get_config_dict: every other resource type does).
+		return []string{"models"}
 	case ExposureType:
 		return []string{"exposures"}
 	case Metric:
@@ -392,6 +396,11 @@ func (t *TreeConfigs) levelsKey(k []byte, levels []*ConfigTree) []byte {
 
 // markTreeUse records which tree levels an fqn reaches, for the unused-path warning.
 func markTreeUse(trees map[string]*ConfigTree, kind ResourceType, fqn []string, used map[*ConfigTree]bool) {
+	if kind == Operation {
+		// dbt checks the models: paths against the models' fqns only
+		// (get_unused_resource_config_paths).
+		return
+	}
 	for _, name := range treeNames(kind) {
 		t := trees[name]
 		for _, part := range fqn {

@@ -51,6 +51,10 @@ type loader struct {
 	// projectFiles are the dbt_project.yml files read (the root
 	// project's, then each package's), for Project.Digest.
 	projectFiles []fileSum
+	// projectSums are the sha256 of each dbt_project.yml read, its text
+	// stripped of surrounding whitespace (dbt's checksum of the file its
+	// hook nodes come from), by path relative to the root.
+	projectSums map[string]string
 }
 
 type fileSum struct{ path, sum string }
@@ -232,6 +236,8 @@ func (l *loader) load() (*Project, error) {
 		for _, f := range perScope[sc] {
 			l.addNodes(f)
 		}
+		// As dbt: a project's hooks are parsed after its files.
+		l.addHookNodes(sc)
 		if sc.pkg != nil {
 			sortFiles(sc.pkg.MacroFiles)
 		}

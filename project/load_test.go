@@ -113,8 +113,13 @@ restrict-access: true
 	wantEqual(t, "dispatch", c.Dispatch, []Dispatch{{MacroNamespace: "dbt_utils", SearchOrder: []string{"shop", "dbt_utils"}}})
 	wantEqual(t, "flags", c.Flags, map[string]any{"send_anonymous_usage_stats": false})
 	wantEqual(t, "raw restrict-access", c.Raw["restrict-access"], true)
-	wantEqual(t, "nodes", sortedKeys(p.Nodes), []string{"model.shop.a", "model.shop.b", "seed.shop.s"})
+	// As dbt's hook parser: each hook statement is an operation node.
+	wantEqual(t, "nodes", sortedKeys(p.Nodes), []string{"model.shop.a", "model.shop.b",
+		"operation.shop.shop-on-run-end-0", "operation.shop.shop-on-run-end-1", "operation.shop.shop-on-run-start-0", "seed.shop.s"})
 	wantEqual(t, "path relative to its model path", p.Nodes["model.shop.a"].Path, "a.sql")
+	hook := p.Nodes["operation.shop.shop-on-run-end-1"]
+	wantEqual(t, "hook node", []any{hook.Name, hook.Path, hook.PackagePath(), hook.FQN, hook.RawCode, *hook.RunHook},
+		[]any{"shop-on-run-end-1", "hooks/shop-on-run-end-1.sql", "./dbt_project.yml", []string{"shop", "hooks", "shop-on-run-end-1"}, "select 1", RunHook{Type: "on-run-end", Index: 1}})
 }
 
 func TestFindRootUpward(t *testing.T) {

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -103,6 +104,11 @@ func (l *loader) readPackage(dir, dirAbs string) *Package {
 func (l *loader) addProjectFile(path string, src []byte) {
 	h := sha256.Sum256(src)
 	l.projectFiles = append(l.projectFiles, fileSum{path, hex.EncodeToString(h[:])})
+	stripped := sha256.Sum256(bytes.TrimSpace(src))
+	if l.projectSums == nil {
+		l.projectSums = map[string]string{}
+	}
+	l.projectSums[path] = hex.EncodeToString(stripped[:])
 }
 
 // nodeConfigKeys are the keys of dbt_project.yml whose values reach a

@@ -19,6 +19,10 @@ const (
 	Doc      ResourceType = "doc"
 	// Analysis is a .sql file under analysis-paths: compiled, never run.
 	Analysis ResourceType = "analysis"
+	// Operation is dbt's node for one on-run-start or on-run-end
+	// statement of a project's dbt_project.yml: in the manifest, never
+	// selected, run before or after the selected nodes.
+	Operation ResourceType = "operation"
 )
 
 // Options says where to find things. Nothing here is read from globals:
@@ -276,6 +280,16 @@ type Node struct {
 	// TimeSpine is a model's time_spine: property (MetricFlow's time
 	// spine), nil when unset.
 	TimeSpine *TimeSpine
+	// RunHook is, for an operation node, the statement of dbt_project.yml
+	// it stands for; nil for every other node.
+	RunHook *RunHook
+}
+
+// RunHook says which statement of a project's dbt_project.yml an
+// operation node is.
+type RunHook struct {
+	Type  string // "on-run-start" or "on-run-end"
+	Index int    // its position in that project's list, from 0
 }
 
 // Column is a documented column.
@@ -408,8 +422,12 @@ func (n *Node) FileChecksum() (name, checksum string) {
 
 // PackagePath is OriginalFilePath relative to the node's own project
 // folder, as dbt writes original_file_path ("models/x.sql" for a model of
-// dbt_packages/pkg).
+// dbt_packages/pkg). An operation node's is "./dbt_project.yml", as dbt's
+// hook parser names the file it searched (parser/hooks.py get_path).
 func (n *Node) PackagePath() string {
+	if n.ResourceType == Operation {
+		return "./" + projectFile
+	}
 	if n.PackageDir == "" {
 		return n.OriginalFilePath
 	}

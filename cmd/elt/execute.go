@@ -1103,8 +1103,12 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		if r.Status == runner.Warn {
 			head, body = "RunResultWarning", "RunResultWarningMessage"
 		}
-		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, r.Node.OriginalFilePath),
-			map[string]any{"resource_type": string(r.Node.ResourceType), "node_name": r.Node.Name, "path": r.Node.OriginalFilePath, "node_info": info})
+		file := r.Node.OriginalFilePath
+		if r.Node.ResourceType == operation {
+			file = r.Node.PackagePath() // dbt's "./dbt_project.yml"
+		}
+		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, file),
+			map[string]any{"resource_type": string(r.Node.ResourceType), "node_name": r.Node.Name, "path": file, "node_info": info})
 		if r.Message != "" {
 			s.log.event(levelOf(r.Status), body, "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), map[string]any{"msg": s.env.secrets.Scrub(r.Message), "node_info": info})
 		}

@@ -14,8 +14,8 @@ import (
 )
 
 // operation is dbt's resource type of an on-run-start or on-run-end hook's
-// node; elt's manifest has no such nodes, only their results do.
-const operation project.ResourceType = "operation"
+// node.
+const operation = project.Operation
 
 // hookResult is what one on-run-start or on-run-end hook did, as dbt's
 // RunResult for the hook's node (task/run.py safe_run_hooks): it is listed
@@ -32,30 +32,19 @@ type hookResult struct {
 	execStart, execEnd       time.Time
 }
 
-// hookNode is dbt's node for a project hook, as far as results and the
-// summary need it: named "<package>-on-run-start-<index>", from the
-// project's dbt_project.yml.
-func hookNode(h compiler.ProjectHook, which string) *compiler.Node {
-	name := h.Name(which)
-	return &compiler.Node{Node: project.Node{
-		UniqueID:     h.UniqueID(which),
-		ResourceType: operation,
-		Name:         name,
-		Package:      h.Package,
-		Path:         "hooks/" + name + ".sql",
-		// dbt's hook nodes name the file so, in a package's hooks too.
-		OriginalFilePath: "./dbt_project.yml",
-		FQN:              []string{h.Package, "hooks", name},
-		Language:         "sql",
-		Config:           project.Config{},
-	}}
+// hookNode is the hook's operation node, as dbt's results hold its
+// HookNode: a copy of the manifest's, for the run to fill in (its
+// compiled code).
+func hookNode(h compiler.ProjectHook) *compiler.Node {
+	n := *h.Node
+	return &n
 }
 
 // hookCompiledPath is where a rendered hook is written, under the target
 // path's compiled folder, as dbt writes it (the node's original file, then
 // its path): "<package>/./dbt_project.yml/hooks/<name>.sql".
 func hookCompiledPath(n *compiler.Node) string {
-	return n.Package + "/" + n.OriginalFilePath + "/" + n.Path
+	return n.Package + "/" + n.PackagePath() + "/" + n.Path
 }
 
 // projectHooks renders and runs the on-run-start or on-run-end statements
@@ -94,7 +83,7 @@ func (s *session) projectHooksWith(ctx context.Context, which string, extra map[
 	failed := false
 	for i, h := range hooks {
 		hr := hookResult{
-			Result:    runner.Result{UniqueID: h.UniqueID(which), Node: hookNode(h, which), ThreadID: "main"},
+			Result:    runner.Result{UniqueID: h.UniqueID(which), Node: hookNode(h), ThreadID: "main"},
 			statement: fmt.Sprintf("%s.%s.%d", h.Package, which, i),
 		}
 		if failed {

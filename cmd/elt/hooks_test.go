@@ -1,12 +1,16 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/docs/schematest"
 )
 
 // hookRREntry is an entry of run_results.json, with what the hook tests
@@ -206,9 +210,11 @@ func TestSkipNodesAfterFailedHookLines(t *testing.T) {
 
 // TestOnRunEndHookThatDoesNotRender: as dbt's after_run, run_results.json
 // holds what ran, the end messages are those after an interrupt, the stat
-// line comes last, and the error ends the invocation (exit 2).
+// line comes last, and the error ends the invocation (exit 2). The hook
+// raises only when executing, as in dbt's test: its node is rendered
+// while parsing too.
 func TestOnRunEndHookThatDoesNotRender(t *testing.T) {
-	dir := miniProject(t, "on-run-end:\n  - \"select 1\"\n  - \"{{ exceptions.raise_compiler_error('Always raise a compiler error in execute') }}\"\n")
+	dir := miniProject(t, "on-run-end:\n  - \"select 1\"\n  - \"{% if execute %}{{ exceptions.raise_compiler_error('Always raise a compiler error in execute') }}{% endif %}\"\n")
 	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
 	res := elt(t, dir, "run")
 	if res.code != exitUsage || !strings.Contains(res.stderr, "Always raise a compiler error in execute") {
@@ -326,5 +332,117 @@ func TestPackageHookNumbering(t *testing.T) {
 	want := "operation.pk.pk-on-run-start-0 pk.on-run-start.0 passed,operation.pk.pk-on-run-start-1 pk.on-run-start.1 passed,operation.p.p-on-run-start-0 p.on-run-start.2 passed"
 	if strings.Join(got, ",") != want {
 		t.Errorf("run_results.json: %v", got)
+	}
+}
+
+// TestProjectHookNodesInManifest: as dbt's hook parser (parser/hooks.py),
+// every on-run-start and on-run-end statement of the root project and of
+// an installed package is an operation node of manifest.json, rendered
+// while parsing for its refs and macros, configured by models:, tagged
+// with its hook type and counted in the Found line; it is never listed or
+// selected (ls's resource types have no operation).
+func TestProjectHookNodesInManifest(t *testing.T) {
+	project := "models:\n  +tags: [nightly]\non-run-start:\n  - \"select 1\"\n  - \"{{ grant_all() }}\"\non-run-end: \"select count(*) from {{ ref('a') }}\"\n"
+	dir := miniProject(t, project)
+	writeFile(t, dir, "macros/grant_all.sql", "{% macro grant_all() %}select 2{% endmacro %}\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "dbt_packages/pk/dbt_project.yml", "name: pk\non-run-start: \"select 'pk'\"\n")
+	res := mustElt(t, dir, "parse")
+	wantLines(t, res.stdout, `Found 1 model, 4 operations, \d+ macros`)
+
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes     map[string]json.RawMessage `json:"nodes"`
+		ParentMap map[string][]string        `json:"parent_map"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	type hookNode struct {
+		ResourceType     string   `json:"resource_type"`
+		PackageName      string   `json:"package_name"`
+		Path             string   `json:"path"`
+		OriginalFilePath string   `json:"original_file_path"`
+		FQN              []string `json:"fqn"`
+		RawCode          string   `json:"raw_code"`
+		Tags             []string `json:"tags"`
+		Index            *int     `json:"index"`
+		Checksum         struct {
+			Name, Checksum string
+		} `json:"checksum"`
+		Config struct {
+			Tags         []string `json:"tags"`
+			Materialized string   `json:"materialized"`
+		} `json:"config"`
+		DependsOn struct {
+			Macros []string `json:"macros"`
+			Nodes  []string `json:"nodes"`
+		} `json:"depends_on"`
+	}
+	root := sha256.Sum256([]byte(strings.TrimSpace("name: p\nprofile: p\n" + project)))
+	for _, want := range []struct {
+		id, pkg, raw, which string
+		index               int
+		macros, nodes       []string
+	}{
+		{"operation.p.p-on-run-start-0", "p", "select 1", "on-run-start", 0, nil, nil},
+		{"operation.p.p-on-run-start-1", "p", "{{ grant_all() }}", "on-run-start", 1, []string{"macro.p.grant_all"}, nil},
+		{"operation.p.p-on-run-end-0", "p", "select count(*) from {{ ref('a') }}", "on-run-end", 0, nil, []string{"model.p.a"}},
+		{"operation.pk.pk-on-run-start-0", "pk", "select 'pk'", "on-run-start", 0, nil, nil},
+	} {
+		raw, ok := m.Nodes[want.id]
+		if !ok {
+			t.Errorf("manifest.json has no node %s", want.id)
+			continue
+		}
+		if err := schematest.ValidateManifestHookNode(raw); err != nil {
+			t.Errorf("%s: %v", want.id, err)
+		}
+		var n hookNode
+		if err := json.Unmarshal(raw, &n); err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimPrefix(want.id, "operation."+want.pkg+".")
+		// The root project's models: config reaches a package's hooks too.
+		tags := []string{want.which, "nightly"}
+		if n.ResourceType != "operation" || n.PackageName != want.pkg || n.Path != "hooks/"+name+".sql" ||
+			n.OriginalFilePath != "./dbt_project.yml" || strings.Join(n.FQN, ".") != want.pkg+".hooks."+name ||
+			n.RawCode != want.raw || n.Index == nil || *n.Index != want.index || strings.Join(n.Tags, ",") != strings.Join(tags, ",") ||
+			n.Config.Materialized != "view" || strings.Join(n.Config.Tags, ",") != strings.Join(tags[1:], ",") ||
+			strings.Join(n.DependsOn.Macros, ",") != strings.Join(want.macros, ",") ||
+			strings.Join(n.DependsOn.Nodes, ",") != strings.Join(want.nodes, ",") {
+			t.Errorf("%s: %s", want.id, raw)
+		}
+		if want.pkg == "p" && (n.Checksum.Name != "sha256" || n.Checksum.Checksum != hex.EncodeToString(root[:])) {
+			t.Errorf("%s: checksum %+v, want the stripped dbt_project.yml's", want.id, n.Checksum)
+		}
+	}
+	if got := m.ParentMap["operation.p.p-on-run-end-0"]; strings.Join(got, ",") != "model.p.a" {
+		t.Errorf("parent_map of the on-run-end hook: %v", got)
+	}
+	for _, args := range [][]string{{"ls"}, {"ls", "--resource-type", "all"}, {"ls", "-s", "tag:on-run-start"}} {
+		if res := mustElt(t, dir, args...); strings.Contains(res.stdout, "on-run") {
+			t.Errorf("elt %s lists a hook:\n%s", strings.Join(args, " "), res.stdout)
+		}
+	}
+	// The selector matches the hooks, which ls leaves out: no node is
+	// listed, but no criterion went unmatched either.
+	if res := mustElt(t, dir, "ls", "-s", "tag:on-run-start"); strings.Contains(res.stdout, "does not match") {
+		t.Errorf("tag:on-run-start matches the hook nodes in dbt:\n%s", res.stdout)
+	}
+}
+
+// TestProjectHookRenderedWhileParsing: as dbt's, a hook's node is
+// rendered while parsing, so a hook that raises outside `execute` stops
+// the parse, naming dbt_project.yml and the hook.
+func TestProjectHookRenderedWhileParsing(t *testing.T) {
+	dir := miniProject(t, "on-run-end:\n  - \"select 1\"\n  - \"{{ exceptions.raise_compiler_error('no hooks here') }}\"\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	res := elt(t, dir, "parse")
+	if res.code != exitUsage || !strings.Contains(res.stderr, "dbt_project.yml: on-run-end hook 2: no hooks here") {
+		t.Fatalf("exit %d, want %d naming the hook\n%s%s", res.code, exitUsage, res.stdout, res.stderr)
 	}
 }

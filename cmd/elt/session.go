@@ -719,6 +719,10 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 			DependsOn:    n.DependsOn.Nodes,
 			Version:      n.VersionString,
 		}
+		if n.RunHook != nil {
+			// As dbt's hook nodes: tagged with their hook type.
+			gn.Tags = n.RunHook.Tags(gn.Tags)
+		}
 		if n.VersionString != "" {
 			switch c := project.CompareVersions(n.VersionString, n.LatestVersionText()); {
 			case c == 0:

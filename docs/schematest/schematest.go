@@ -3,7 +3,8 @@
 // rules (run_results.v6.schema.json) and catalog.json against dbt's
 // catalog v1 rules (catalog.v1.schema.json, after
 // https://schemas.getdbt.com/dbt/catalog/v1.json as dbt-core publishes it
-// in schemas/dbt/catalog/v1.json). Both are written from the published
+// in schemas/dbt/catalog/v1.json), and parts of manifest.json against
+// dbt's manifest v12 rules. All are written from the published
 // schemas' facts, with a few stricter rules of elt's own marked "elt:".
 package schematest
 
@@ -27,11 +28,21 @@ var sourcesSchema []byte
 //go:embed manifest_selectors.v12.schema.json
 var manifestSelectorsSchema []byte
 
+//go:embed manifest_hooknode.v12.schema.json
+var manifestHookNodeSchema []byte
+
 // ValidateManifestSelectors reports every way the selectors key of a
 // manifest.json breaks dbt's manifest v12 rules (and elt's stricter shape
 // of each selector); the manifest's other keys are not checked.
 func ValidateManifestSelectors(data []byte) error {
 	return validate(manifestSelectorsSchema, "manifest_selectors.v12.schema.json", "manifest.json", "manifest v12 selectors", data)
+}
+
+// ValidateManifestHookNode reports every way data, one entry of a
+// manifest.json's nodes, breaks dbt's manifest v12 rules for a node of
+// resource_type operation (a project hook's HookNode).
+func ValidateManifestHookNode(data []byte) error {
+	return validate(manifestHookNodeSchema, "manifest_hooknode.v12.schema.json", "manifest.json node", "manifest v12 HookNode", data)
 }
 
 // ValidateSources reports every way data breaks dbt's sources v3 rules

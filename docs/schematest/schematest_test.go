@@ -78,3 +78,30 @@ func TestValidateManifestSelectors(t *testing.T) {
 		}
 	}
 }
+
+const validHookNode = `{"database":"db","schema":"main","name":"p-on-run-start-0","resource_type":"operation","package_name":"p",
+"path":"hooks/p-on-run-start-0.sql","original_file_path":"./dbt_project.yml","unique_id":"operation.p.p-on-run-start-0",
+"fqn":["p","hooks","p-on-run-start-0"],"alias":"p-on-run-start-0","checksum":{"name":"sha256","checksum":"ab"},
+"config":{"enabled":true},"tags":["on-run-start"],"description":"","columns":{},"meta":{},"group":null,
+"docs":{"show":true,"node_color":null},"patch_path":null,"build_path":null,"unrendered_config":{},"created_at":1.5,
+"relation_name":null,"raw_code":"select 1","doc_blocks":[],"language":"sql","refs":[],"sources":[],"metrics":[],
+"depends_on":{"macros":[],"nodes":[]},"compiled_path":null,"compiled":false,"compiled_code":null,
+"extra_ctes_injected":false,"extra_ctes":[],"contract":{"enforced":false,"alias_types":true,"checksum":null},"index":0}`
+
+func TestValidateManifestHookNode(t *testing.T) {
+	if err := ValidateManifestHookNode([]byte(validHookNode)); err != nil {
+		t.Fatalf("a valid hook node was refused: %v", err)
+	}
+	broken := map[string]string{
+		"a model's key":    strings.Replace(validHookNode, `"index":0`, `"index":0,"access":"protected"`, 1),
+		"another type":     strings.Replace(validHookNode, `"resource_type":"operation"`, `"resource_type":"model"`, 1),
+		"index a string":   strings.Replace(validHookNode, `"index":0`, `"index":"0"`, 1),
+		"missing checksum": strings.Replace(validHookNode, `"checksum":{"name":"sha256","checksum":"ab"},`, ``, 1),
+		"tags not a list":  strings.Replace(validHookNode, `"tags":["on-run-start"]`, `"tags":"on-run-start"`, 1),
+	}
+	for name, doc := range broken {
+		if err := ValidateManifestHookNode([]byte(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
