@@ -1092,7 +1092,8 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 			}
 			off[i] = true
 			if !err.disabled {
-				diags[i].Add(diag.Warnf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s: %s; the test is disabled", n.UniqueID, err.msg))
+				diags[i].Add(diag.Warnf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s: %s; the test is disabled", n.UniqueID, err.msg).
+					AsEvent("NodeNotFoundOrDisabled"))
 			}
 		}
 		lo, hi := offsets[i], offsets[i+1]

@@ -315,7 +315,7 @@ func (l *loader) patchHead(file string, kind ResourceType, section string, e, ve
 	}
 	if n == nil || n.ResourceType != kind {
 		l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
-			"did not find a %s named %q for this entry of the %q section", kind, name, section))
+			"did not find a %s named %q for this entry of the %q section", kind, name, section).AsEvent("NoNodeForYamlKey"))
 		if n != nil && (n.ResourceType == Model || n.ResourceType == Seed || n.ResourceType == Snapshot) && kind != Analysis && kind != Test {
 			// Another kind of node has the name (a seed under models:):
 			// dbt patches nothing but still declares the entry's tests,
@@ -1072,7 +1072,8 @@ func (l *loader) warnUnusedConfig() {
 	}
 	for _, u := range unused {
 		l.diags.Add(diag.Warnf(projectFile, u.pos, "fix the folder or node name, or remove the config",
-			"Configuration paths exist in your dbt_project.yml file which do not apply to any resources: %s", u.path))
+			"Configuration paths exist in your dbt_project.yml file which do not apply to any resources: %s", u.path).
+			AsEvent("UnusedResourceConfigPath"))
 	}
 }
 

@@ -488,8 +488,8 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	if p.Target != nil {
 		env.secrets.Add(p.Target.SecretValues()...)
 	}
-	for _, w := range p.Warnings {
-		s.log.warn("ProjectWarning", w.Error(), nil)
+	if err := s.logWarnings("ProjectWarning", p.Warnings); err != nil {
+		return nil, err
 	}
 	typ := "duckdb"
 	if p.Target != nil {
@@ -558,8 +558,8 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	// Nothing reads the project's nodes past Parse: the manifest holds
 	// copies.
 	m.ReleaseProjectNodes()
-	for _, w := range m.Warnings {
-		s.log.warn("ParseWarning", w.Error(), nil)
+	if err := s.logWarnings("ParseWarning", m.Warnings); err != nil {
+		return nil, err
 	}
 	g, err := graph.New(graphNodes(m))
 	if err != nil {
@@ -696,6 +696,25 @@ func (s *session) writeCompiled(ctx context.Context) error {
 		return err
 	}
 	return s.manifest.WriteCompiled(ctx, dir)
+}
+
+// logWarnings logs the load's or the parse's warnings as event. One that
+// dbt raises through warn_or_error (its Event) is, as there, an error
+// under --warn-error or a warn_error_options naming it (the first such
+// ends the command, exit 2), or is silenced.
+func (s *session) logWarnings(event string, warnings diag.List) error {
+	for _, w := range warnings {
+		switch {
+		case w.Event == "":
+		case s.warnsError(w.Event):
+			w.Severity = diag.Error
+			return usageErr(w)
+		case s.proj.Config.WarnErrorOptions().Silenced(w.Event):
+			continue
+		}
+		s.log.warn(event, w.Error(), nil)
+	}
+	return nil
 }
 
 // graphNodes turns manifest nodes and sources into graph nodes.

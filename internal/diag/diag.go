@@ -37,6 +37,10 @@ type Diagnostic struct {
 	Pos      Pos
 	Summary  string // what is wrong
 	Hint     string // what to do
+	// Event names, for a warning dbt raises through warn_or_error, dbt's
+	// event (UnusedResourceConfigPath): --warn-error and
+	// warn_error_options make it an error, or silence it. "" otherwise.
+	Event string
 }
 
 // Location renders "file:line:col", "file:line", "file" or "".
@@ -79,6 +83,12 @@ func Errorf(file string, pos Pos, hint, format string, args ...any) Diagnostic {
 // Warnf builds a warning diagnostic.
 func Warnf(file string, pos Pos, hint, format string, args ...any) Diagnostic {
 	return Diagnostic{Severity: Warning, File: file, Pos: pos, Summary: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// AsEvent is d as the warning dbt raises as event (see Diagnostic.Event).
+func (d Diagnostic) AsEvent(event string) Diagnostic {
+	d.Event = event
+	return d
 }
 
 // List collects diagnostics so that all problems in a project are reported at once.
