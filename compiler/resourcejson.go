@@ -16,29 +16,28 @@ import (
 // gave them.
 type ResourceEntries struct {
 	Exposures, Groups, SemanticModels, Metrics, SavedQueries map[string]map[string]any
+	// Disabled are the exposures, semantic models, metrics and saved
+	// queries their config disables, as dbt lists them under the
+	// manifest's disabled (by unique id, in the order declared).
+	Disabled map[string][]map[string]any
 }
 
 // Resources builds the project's ResourceEntries; createdAt is their
 // created_at (seconds since the epoch).
 func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 	out := ResourceEntries{Exposures: map[string]map[string]any{}, Groups: map[string]map[string]any{},
-		SemanticModels: map[string]map[string]any{}, Metrics: map[string]map[string]any{}, SavedQueries: map[string]map[string]any{}}
+		SemanticModels: map[string]map[string]any{}, Metrics: map[string]map[string]any{}, SavedQueries: map[string]map[string]any{},
+		Disabled: map[string][]map[string]any{}}
 	p := m.Project
 	if p == nil {
 		return out
 	}
 	for id, x := range p.Exposures {
-		refs, sources, metrics := callLists(x.DependsOn)
-		cfg := map[string]any{"enabled": true, "tags": emptyIfNil(x.Tags), "meta": orEmptyMap(x.Meta)}
-		out.Exposures[id] = map[string]any{
-			"name": x.Name, "resource_type": string(project.ExposureType), "package_name": x.Package,
-			"path": searchedRel(m.pkgRel(x.Package, x.File)), "original_file_path": m.pkgRel(x.Package, x.File),
-			"unique_id": id, "fqn": x.FQN, "type": x.Type, "owner": ownerOf(x.Owner),
-			"description": x.Description, "label": nilIfEmpty(x.Label), "maturity": nilIfEmpty(x.Maturity),
-			"meta": orEmptyMap(x.Meta), "tags": emptyIfNil(x.Tags), "config": cfg, "unrendered_config": map[string]any{},
-			"url": nilIfEmpty(x.URL), "depends_on": map[string]any{"macros": []string{}, "nodes": emptyIfNil(x.DependsOnNodes)},
-			"refs": refs, "sources": sources, "metrics": metrics, "created_at": createdAt,
-		}
+		out.Exposures[id] = m.exposureEntry(x, true, createdAt)
+	}
+	for _, x := range p.DisabledExposures {
+		// As dbt's: a disabled exposure's refs are not resolved.
+		out.Disabled[x.UniqueID] = append(out.Disabled[x.UniqueID], m.exposureEntry(x, false, createdAt))
 	}
 	for id, g := range p.Groups {
 		cfg := map[string]any{"meta": map[string]any{}}
@@ -52,7 +51,7 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		}
 	}
 	metrics := map[string]map[string]any{} // by name, for their input measures
-	for id, r := range p.Semantic {
+	semantic := func(id string, r *project.SemanticResource, enabled bool) {
 		obj := map[string]any{}
 		for k, v := range r.Raw {
 			obj[k] = v
@@ -70,11 +69,15 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		for k, v := range r.Unrendered {
 			unrendered[k] = v
 		}
+		dependsOn := emptyIfNil(r.DependsOnIDs)
+		if !enabled {
+			dependsOn = []string{}
+		}
 		for k, v := range map[string]any{
 			"name": r.Name, "resource_type": string(r.Kind), "package_name": r.Package,
 			"path": searchedRel(m.pkgRel(r.Package, r.File)), "original_file_path": m.pkgRel(r.Package, r.File),
 			"unique_id": id, "fqn": r.FQN, "description": nilIfEmpty(r.Description), "label": nilIfEmpty(r.Label),
-			"config": cfg, "depends_on": map[string]any{"macros": []string{}, "nodes": emptyIfNil(r.DependsOnIDs)},
+			"config": cfg, "depends_on": map[string]any{"macros": []string{}, "nodes": dependsOn},
 			"created_at": createdAt, "unrendered_config": unrendered, "group": cfg["group"],
 		} {
 			obj[k] = v
@@ -92,8 +95,10 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 		}
 		switch r.Kind {
 		case project.SemanticModel:
-			// node_relation: the relation of the model it reads.
-			if len(r.DependsOnIDs) > 0 {
+			// node_relation: the relation of the model it reads (None
+			// until it is resolved, as a disabled one's stays).
+			obj["node_relation"] = nil
+			if len(r.DependsOnIDs) > 0 && enabled {
 				if n := m.Nodes[r.DependsOnIDs[0]]; n != nil {
 					obj["node_relation"] = map[string]any{
 						"alias": n.Relation.Identifier, "schema_name": n.Relation.Schema,
@@ -107,14 +112,29 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 			}
 			meta, _ := cfg["meta"].(map[string]any)
 			semanticModelEntry(obj, meta)
-			out.SemanticModels[id] = obj
+			if enabled {
+				out.SemanticModels[id] = obj
+			}
 		case project.Metric:
-			out.Metrics[id] = obj
-			metrics[r.Name] = obj
+			if enabled {
+				out.Metrics[id] = obj
+				metrics[r.Name] = obj
+			}
 		case project.SavedQuery:
 			m.savedQueryEntry(obj, r, cfg)
-			out.SavedQueries[id] = obj
+			if enabled {
+				out.SavedQueries[id] = obj
+			}
 		}
+		if !enabled {
+			out.Disabled[id] = append(out.Disabled[id], obj)
+		}
+	}
+	for id, r := range p.Semantic {
+		semantic(id, r, true)
+	}
+	for _, r := range p.DisabledSemantic {
+		semantic(r.UniqueID, r, false)
 	}
 	// Each metric's shape, once all are known: a derived metric's input
 	// measures are its inputs'.
@@ -136,7 +156,34 @@ func (m *Manifest) Resources(createdAt float64) ResourceEntries {
 	for _, id := range sortedKeys(out.Metrics) {
 		shape(fmt.Sprint(out.Metrics[id]["name"]))
 	}
+	for _, list := range out.Disabled {
+		for _, obj := range list {
+			if obj["resource_type"] == string(project.Metric) {
+				metricEntry(obj, shape)
+			}
+		}
+	}
 	return out
+}
+
+// exposureEntry is x as dbt's manifest holds an exposure; a disabled one
+// (under disabled) has its refs but no resolved depends_on.
+func (m *Manifest) exposureEntry(x *project.Exposure, enabled bool, createdAt float64) map[string]any {
+	refs, sources, metrics := callLists(x.DependsOn)
+	cfg := map[string]any{"enabled": enabled, "tags": emptyIfNil(x.Tags), "meta": orEmptyMap(x.Meta)}
+	dependsOn := emptyIfNil(x.DependsOnNodes)
+	if !enabled {
+		dependsOn = []string{}
+	}
+	return map[string]any{
+		"name": x.Name, "resource_type": string(project.ExposureType), "package_name": x.Package,
+		"path": searchedRel(m.pkgRel(x.Package, x.File)), "original_file_path": m.pkgRel(x.Package, x.File),
+		"unique_id": x.UniqueID, "fqn": x.FQN, "type": x.Type, "owner": ownerOf(x.Owner),
+		"description": x.Description, "label": nilIfEmpty(x.Label), "maturity": nilIfEmpty(x.Maturity),
+		"meta": orEmptyMap(x.Meta), "tags": emptyIfNil(x.Tags), "config": cfg, "unrendered_config": map[string]any{},
+		"url": nilIfEmpty(x.URL), "depends_on": map[string]any{"macros": []string{}, "nodes": dependsOn},
+		"refs": refs, "sources": sources, "metrics": metrics, "created_at": createdAt,
+	}
 }
 
 // searchedRel is a properties file's path relative to the resource

@@ -30,6 +30,11 @@ func (b *builder) resources(out *Manifest) {
 	for id, g := range res.Groups {
 		out.Groups[id] = g
 	}
+	for id, list := range res.Disabled {
+		for _, obj := range list {
+			out.Disabled[id] = append(out.Disabled[id], jsonMap(obj))
+		}
+	}
 	for _, kind := range []struct {
 		from map[string]map[string]any
 		to   map[string]any

@@ -286,6 +286,7 @@ func (l *loader) parseExposures(file string, entries []*yaml.Node) {
 		x.Tags = toStringList(x.Config["tags"])
 		x.Meta, _ = x.Config["meta"].(map[string]any)
 		if isDisabledConfig(x.Config) {
+			l.proj.DisabledExposures = append(l.proj.DisabledExposures, x)
 			continue
 		}
 		if l.proj.Exposures == nil {
@@ -410,6 +411,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 			r.Tags = sortedUnion(r.Tags, toStringList(r.Config["tags"]))
 		}
 		if isDisabledConfig(r.Config) {
+			l.proj.DisabledSemantic = append(l.proj.DisabledSemantic, r)
 			continue
 		}
 		if !l.addSemantic(r, what) {

@@ -108,6 +108,10 @@ type Project struct {
 	Exposures map[string]*Exposure
 	Groups    map[string]*Group
 	Semantic  map[string]*SemanticResource
+	// DisabledExposures and DisabledSemantic are those their config
+	// disables, for the manifest's disabled section only; nil when none.
+	DisabledExposures []*Exposure
+	DisabledSemantic  []*SemanticResource
 
 	// MacroProperties are the macros: entries of properties YAML, keyed by
 	// "<package>.<macro name>" (keys.go).

@@ -471,3 +471,68 @@ func TestBehaviourFlagsAsDBT(t *testing.T) {
 	writeFile(t, dir, "dbt_project.yml", project)
 	mustElt(t, dir, "parse")
 }
+
+// TestDisabledResourcesListedAsDBT: exposures, metrics, semantic models
+// and saved queries their config disables are listed under the
+// manifest's disabled, as dbt's schema parsers add_disabled them, and
+// nowhere else.
+func TestDisabledResourcesListedAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/marts/off.yml", `version: 2
+exposures:
+  - name: dash
+    type: dashboard
+    owner: {email: a@b.c}
+    depends_on: ["ref('orders')"]
+    config: {enabled: false}
+metrics:
+  - name: amount_off
+    label: Off
+    type: simple
+    type_params: {measure: amount}
+    config: {enabled: false}
+semantic_models:
+  - name: orders_off
+    model: ref('orders')
+    config: {enabled: false}
+    entities:
+      - {name: order_id, type: primary}
+saved_queries:
+  - name: sq_off
+    query_params:
+      metrics: [amount]
+    config: {enabled: false}
+`)
+	mustElt(t, dir, "parse")
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Disabled                                          map[string][]map[string]any `json:"disabled"`
+		Exposures, Metrics, SemanticModels, SavedQueries map[string]any
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"exposure.p.dash", "metric.p.amount_off", "semantic_model.p.orders_off", "saved_query.p.sq_off"} {
+		list := m.Disabled[id]
+		if len(list) != 1 {
+			t.Errorf("disabled[%s]: %d entries, want 1", id, len(list))
+			continue
+		}
+		cfg, _ := list[0]["config"].(map[string]any)
+		if list[0]["unique_id"] != id || cfg["enabled"] != false {
+			t.Errorf("disabled[%s]: unique_id %v, config %v", id, list[0]["unique_id"], cfg)
+		}
+	}
+	if _, ok := m.Exposures["exposure.p.dash"]; ok {
+		t.Error("the disabled exposure is among the exposures")
+	}
+	if _, ok := m.Metrics["metric.p.amount_off"]; ok {
+		t.Error("the disabled metric is among the metrics")
+	}
+	if _, ok := m.Metrics["metric.p.amount"]; !ok {
+		t.Error("the enabled metric is missing")
+	}
+}
