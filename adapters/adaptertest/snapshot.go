@@ -32,6 +32,7 @@ func RunSnapshot(t *testing.T, open func(t *testing.T) adapters.Adapter) {
 		{"CustomMetaColumnNames", testSnapshotCustomColumns},
 		{"NewSourceColumn", testSnapshotNewSourceColumn},
 		{"ConfigErrors", testSnapshotConfigErrors},
+		{"CheckColumnNotInSource", testSnapshotCheckColumnNotInSource},
 		{"DuplicateUniqueKey", testSnapshotDuplicateKey},
 		{"DuplicateUniqueKeyCheck", testSnapshotDuplicateKeyCheck},
 		{"FailureLeavesTableUnchanged", testSnapshotAtomic},
@@ -495,7 +496,6 @@ func testSnapshotConfigErrors(t *testing.T, e *env, sn adapters.Snapshotter) {
 		{"unknown hard_deletes", func(s *adapters.Snapshot) { s.HardDeletes = "forget" }, "forget"},
 		{"unique_key not in source", func(s *adapters.Snapshot) { s.UniqueKey = []string{"order_id"} }, "order_id"},
 		{"updated_at not in source", func(s *adapters.Snapshot) { s.UpdatedAt = "modified" }, "modified"},
-		{"check column not in source", func(s *adapters.Snapshot) { s.Strategy, s.CheckCols = "check", []string{"colour"} }, "colour"},
 		{"same meta name twice", func(s *adapters.Snapshot) { s.Columns.ValidFrom = "dbt_valid_to" }, "dbt_valid_to"},
 	}
 	for _, tt := range tests {
@@ -517,6 +517,31 @@ func testSnapshotConfigErrors(t *testing.T, e *env, sn adapters.Snapshotter) {
 			}
 			equal(t, "no table made", adapters.KindNone, e.kind(t, "bad"))
 		})
+	}
+	e.noLeftovers(t)
+}
+
+// testSnapshotCheckColumnNotInSource: as dbt's
+// snapshot_check_all_get_existing_columns, a first run compares no columns,
+// so a check column the source lacks builds the table; the next run, which
+// compares them, fails.
+func testSnapshotCheckColumnNotInSource(t *testing.T, e *env, sn adapters.Snapshotter) {
+	e.materialize(t, "source", "table", "select 1 as id, 'a' as status")
+	s := adapters.Snapshot{
+		UniqueID: "snapshot.adaptertest.colour", Relation: e.rel("colour"), SQL: "select * from " + e.render("source"),
+		Strategy: "check", CheckCols: []string{"status", "colour"}, UniqueKey: []string{"id"}, Now: snapshotTime(run1),
+	}
+	if _, err := sn.Snapshot(e.ctx, s); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	equal(t, "first run made the table", adapters.KindTable, e.kind(t, "colour"))
+	s.Now = snapshotTime(run2)
+	_, err := sn.Snapshot(e.ctx, s)
+	if err == nil {
+		t.Fatalf("second run succeeded, want an error naming colour")
+	}
+	if !strings.Contains(err.Error(), "colour") {
+		t.Errorf("error does not mention colour: %v", err)
 	}
 	e.noLeftovers(t)
 }

@@ -84,7 +84,7 @@ func PlanSnapshot(s adapters.Snapshot, facts SnapshotFacts) (SnapshotPlan, error
 	for _, c := range facts.SourceColumns {
 		p.srcCols = append(p.srcCols, c.Name)
 	}
-	if err := p.resolveColumns(); err != nil {
+	if err := p.resolveColumns(facts.TargetKind != adapters.KindNone); err != nil {
 		return SnapshotPlan{}, err
 	}
 	switch s.Strategy {
@@ -123,8 +123,10 @@ func PlanSnapshot(s adapters.Snapshot, facts SnapshotFacts) (SnapshotPlan, error
 }
 
 // resolveColumns checks that the configured columns are in the source and
-// that no source column takes a meta column's name.
-func (p *snapshotPlanner) resolveColumns() error {
+// that no source column takes a meta column's name. As dbt's
+// snapshot_check_all_get_existing_columns, check_cols are compared, and so
+// looked up, only once the target exists.
+func (p *snapshotPlanner) resolveColumns(targetExists bool) error {
 	s := p.s
 	missing := func(what, name string) error {
 		return fmt.Errorf("%w: %s column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, what, name, strings.Join(p.srcCols, ", "))
@@ -144,7 +146,7 @@ func (p *snapshotPlanner) resolveColumns() error {
 	if s.Strategy == adapters.SnapshotCheck {
 		if s.CheckAll {
 			p.checks = slices.Clone(p.srcCols)
-		} else {
+		} else if targetExists {
 			for _, k := range s.CheckCols {
 				c, ok := adapters.FindColumn(p.facts.SourceColumns, k)
 				if !ok {

@@ -67,7 +67,7 @@ type snapshotPlanner struct {
 func (p Planner) Snapshot(s adapters.Snapshot, src adapters.Relation, srcCols []adapters.Column, kind adapters.RelationKind, targetCols []adapters.Column, suffix string) (SnapshotPlan, error) {
 	sp := &snapshotPlanner{p: p, d: p.Dialect, s: s, src: src, srcCols: srcCols}
 	plan := SnapshotPlan{Cleanup: []Statement{{Purpose: "drop the source rows", SQL: "drop table if exists " + sp.d.RenderRelation(src)}}}
-	if err := sp.resolveColumns(); err != nil {
+	if err := sp.resolveColumns(kind != adapters.KindNone); err != nil {
 		return plan, err
 	}
 	keys := sp.quoted(sp.key)
@@ -105,7 +105,10 @@ func (sp *snapshotPlanner) qualified(alias string, names []string) []string {
 // can be, so dbt_valid_to is DBT_VALID_TO, as in dbt-snowflake).
 func (sp *snapshotPlanner) meta(name string) string { return sp.d.ident(name) }
 
-func (sp *snapshotPlanner) resolveColumns() error {
+// resolveColumns resolves the configured columns in the source. As dbt's
+// snapshot_check_all_get_existing_columns, check_cols are compared, and so
+// looked up, only once the target exists.
+func (sp *snapshotPlanner) resolveColumns(targetExists bool) error {
 	s := sp.s
 	names := make([]string, len(sp.srcCols))
 	for i, c := range sp.srcCols {
@@ -134,7 +137,7 @@ func (sp *snapshotPlanner) resolveColumns() error {
 	case adapters.SnapshotCheck:
 		if s.CheckAll {
 			sp.checks = names
-		} else {
+		} else if targetExists {
 			for _, k := range s.CheckCols {
 				c, ok := adapters.FindColumn(sp.srcCols, k)
 				if !ok {

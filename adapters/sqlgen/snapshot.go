@@ -142,7 +142,11 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 	for _, c := range cols {
 		r.srcCols = append(r.srcCols, c.Name)
 	}
-	if err := r.resolveColumns(); err != nil {
+	kind, err := r.tx.RelationKind(r.ctx, r.rel)
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	if err := r.resolveColumns(kind != adapters.KindNone); err != nil {
 		return adapters.RunResult{}, err
 	}
 	if r.hasKeyExprs() {
@@ -171,10 +175,6 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 		}
 	}
 
-	kind, err := r.tx.RelationKind(r.ctx, r.rel)
-	if err != nil {
-		return adapters.RunResult{}, err
-	}
 	switch kind {
 	case adapters.KindNone:
 		return r.create()
@@ -209,8 +209,11 @@ func (r *snapshotRun) sourceName(name string) string {
 }
 
 // resolveColumns checks that the configured columns are in the source and
-// that no source column takes a meta column's name.
-func (r *snapshotRun) resolveColumns() error {
+// that no source column takes a meta column's name. check_cols are
+// resolved only when the target exists: as dbt's
+// snapshot_check_all_get_existing_columns, a first run compares nothing,
+// so a check column the source lacks fails only a later run.
+func (r *snapshotRun) resolveColumns(targetExists bool) error {
 	s := r.s
 	missing := func(what, name string) error {
 		return fmt.Errorf("%w: %s column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, what, name, strings.Join(r.srcCols, ", "))
@@ -235,7 +238,7 @@ func (r *snapshotRun) resolveColumns() error {
 			return missing("updated_at", s.UpdatedAt)
 		}
 	}
-	if s.Strategy == adapters.SnapshotCheck {
+	if s.Strategy == adapters.SnapshotCheck && targetExists {
 		if s.CheckAll {
 			r.checks = slices.Clone(r.srcCols)
 		} else {
