@@ -6,6 +6,7 @@ import (
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/par"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -14,6 +15,17 @@ import (
 // snapshot's strategy and the keys it needs.
 func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 	m.validateMaterializationOverrides(l)
+	// A node or source whose enabled is not a boolean may have been set
+	// aside as disabled: it is checked all the same.
+	for _, n := range m.DisabledNodes() {
+		validateEnabled(l, n)
+	}
+	for _, s := range m.Sources {
+		validateSourceEnabled(l, s)
+	}
+	for _, s := range m.disabledSourceTables {
+		validateSourceEnabled(l, s)
+	}
 	// Each node is checked alone, on every core; each chunk's findings
 	// are kept apart and reported in node order.
 	const chunk = 1024
@@ -33,12 +45,7 @@ func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound) {
 	validateGrantsAndDocs(l, n)
 	m.validateIndexes(l, n)
-	// As dbt: enabled is a boolean ("True and False" is no answer).
-	if v, ok := n.Config["enabled"].(string); ok && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
-		file, pos := ConfigSite(n)
-		l.Add(diag.Errorf(file, pos, "write enabled: true or enabled: false",
-			"%s %s: enabled must be true or false, not %q", n.ResourceType, n.Name, v))
-	}
+	validateEnabled(l, n)
 	// As dbt: a data test, seed or snapshot has one materialization.
 	if want, ok := fixedMaterialization[n.ResourceType]; ok {
 		if v, set := n.Config["materialized"]; set && v != nil && v != want {
@@ -67,6 +74,38 @@ func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound
 		m.validateMaterialization(l, n, found)
 		m.validateDuckDBMerge(l, n)
 	}
+}
+
+// validateEnabled refuses an enabled config that is not a boolean, as
+// dbt's config validation does (NodeConfig.enabled is a bool, checked
+// against its JSON schema, which coerces nothing): a string such as
+// 'false', from config() or quoted in YAML, stops the parse.
+func validateEnabled(l *diag.List, n *Node) {
+	if msg, bad := enabledProblem(n.Config); bad {
+		file, pos := ConfigSite(n)
+		l.Add(diag.Errorf(file, pos, "write enabled: true or enabled: false, without quotes",
+			"%s %s: %s", n.ResourceType, n.Name, msg))
+	}
+}
+
+func validateSourceEnabled(l *diag.List, s *project.SourceTable) {
+	if msg, bad := enabledProblem(s.Config); bad {
+		l.Add(diag.Errorf(s.OriginalFilePath, s.Pos, "write enabled: true or enabled: false, without quotes",
+			"source %s.%s: %s", s.SourceName, s.Name, msg))
+	}
+}
+
+// enabledProblem is dbt's message for a config whose enabled is set and
+// not a boolean.
+func enabledProblem(c project.Config) (string, bool) {
+	v, ok := c["enabled"]
+	if !ok {
+		return "", false
+	}
+	if _, isBool := v.(bool); isBool {
+		return "", false
+	}
+	return fmt.Sprintf("at path ['enabled']: %s is not of type 'boolean'", jinja.Repr(v)), true
 }
 
 // duckdbMergeKeys are dbt-duckdb's (1.10.1) merge configs beyond

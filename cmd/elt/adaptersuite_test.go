@@ -688,8 +688,49 @@ func TestFixedMaterializationsAsDBT(t *testing.T) {
 	dir = miniProject(t, "")
 	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
 	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    config:\n      enabled: True and False\n")
-	if res := elt(t, dir, "ls"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, `model m: enabled must be true or false, not "True and False"`) {
+	if res := elt(t, dir, "ls"); res.code == 0 || !strings.Contains(res.stdout+res.stderr, `model m: at path ['enabled']: 'True and False' is not of type 'boolean'`) {
 		t.Errorf("want enabled refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestEnabledStringAsDBT: dbt validates enabled as a boolean and coerces
+// nothing, so the string 'false' (in config(), quoted in YAML, or from a
+// var) stops the parse instead of disabling the node; so do null and 0.
+// A real false still disables.
+func TestEnabledStringAsDBT(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"config call", map[string]string{"models/m.sql": "{{ config(enabled='false') }}\nselect 1 as id\n"},
+			`models/m.sql:1: model m: at path ['enabled']: 'false' is not of type 'boolean'`},
+		{"quoted in YAML", map[string]string{"models/m.sql": "select 1 as id\n", "models/m.yml": "models:\n  - name: m\n    config:\n      enabled: 'False'\n"},
+			`models/m.yml:2:5: model m: at path ['enabled']: 'False' is not of type 'boolean'`},
+		{"null", map[string]string{"models/m.sql": "select 1 as id\n", "models/m.yml": "models:\n  - name: m\n    config:\n      enabled: null\n"},
+			`model m: at path ['enabled']: None is not of type 'boolean'`},
+		{"seed", map[string]string{"seeds/s.csv": "id\n1\n", "seeds/s.yml": "seeds:\n  - name: s\n    config:\n      enabled: \"false\"\n"},
+			`seed s: at path ['enabled']: 'false' is not of type 'boolean'`},
+		{"source", map[string]string{"models/src.yml": "sources:\n  - name: raw\n    tables:\n      - name: t\n        config:\n          enabled: 'false'\n"},
+			`source raw.t: at path ['enabled']: 'false' is not of type 'boolean'`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			for name, body := range tc.files {
+				writeFile(t, dir, name, body)
+			}
+			res := elt(t, dir, "parse")
+			if res.code != 2 || !strings.Contains(res.stdout+res.stderr, tc.want) {
+				t.Errorf("want exit 2 and %q, got exit %d\n%s%s", tc.want, res.code, res.stdout, res.stderr)
+			}
+		})
+	}
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "{{ config(enabled=false) }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/n.sql", "select 1 as id\n")
+	if out := mustElt(t, dir, "ls").stdout; strings.Contains(out, "p.m") || !strings.Contains(out, "p.n") {
+		t.Errorf("enabled=false: want m disabled:\n%s", out)
 	}
 }
 
