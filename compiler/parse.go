@@ -299,6 +299,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.resolveResources(&l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
 	m.buildMaps(ids, nodes, deps)
+	m.validateMicrobatch(&l, nodes)
 	m.inferPrimaryKeys()
 	m.buildUnitTests(&l)
 	m.validateContracts(&l)

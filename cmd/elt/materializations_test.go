@@ -283,6 +283,63 @@ func TestRetry(t *testing.T) {
 	}
 }
 
+// TestMicrobatchConfigAtParseAsDBT: dbt checks a microbatch model's
+// configs and its inputs' event_time when it parses the project, so parse,
+// ls and compile fail, naming the model and where its config is; where the
+// project replaces get_incremental_microbatch_sql dbt does not check,
+// unless require_batched_execution_for_custom_microbatch_strategy is set.
+func TestMicrobatchConfigAtParseAsDBT(t *testing.T) {
+	const mb = "materialized='incremental', incremental_strategy='microbatch'"
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"no event_time", map[string]string{"models/m.sql": "-- m\n{{ config(" + mb + ", batch_size='day', begin='2024-01-01') }}\nselect 1 as id\n"},
+			"models/m.sql:2: Microbatch model 'm' must provide an 'event_time' (string) config that indicates the name of the event time column."},
+		{"begin not ISO", map[string]string{"models/m.sql": "{{ config(" + mb + ", event_time='t', batch_size='day', begin='01/02/2024') }}\nselect 1 as id\n"},
+			"Microbatch model 'm' must provide a 'begin' config of valid datetime (ISO format), but got: 01/02/2024."},
+		{"batch_size in YAML", map[string]string{"models/m.sql": "select 1 as id\n",
+			"models/m.yml": "models:\n  - name: m\n    config:\n      materialized: incremental\n      incremental_strategy: microbatch\n      event_time: t\n      begin: '2024-01-01'\n      batch_size: Day\n"},
+			"models/m.yml:2:5: Microbatch model 'm' must provide a 'batch_size' config that is one of ['hour', 'day', 'month', 'year'], but got: Day."},
+		{"lookback", map[string]string{"models/m.sql": "{{ config(" + mb + ", event_time='t', batch_size='day', begin='2024-01-01', lookback='2') }}\nselect 1 as id\n"},
+			"Microbatch model 'm' must provide the optional 'lookback' config as type int, but got: <class 'str'>)."},
+		{"input event_time", map[string]string{"seeds/s.csv": "t\n2024-01-01\n", "seeds/s.yml": "seeds:\n  - name: s\n    config:\n      event_time: 5\n",
+			"models/m.sql": "{{ config(" + mb + ", event_time='t', batch_size='day', begin='2024-01-01') }}\nselect * from {{ ref('s') }}\n"},
+			"Microbatch model 'm' depends on an input node 's' with an 'event_time' config of invalid (non-string) type: <class 'int'>."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			for name, body := range tc.files {
+				writeFile(t, dir, name, body)
+			}
+			for _, cmd := range []string{"parse", "ls", "compile"} {
+				res := elt(t, dir, cmd)
+				if res.code != 2 || !strings.Contains(res.stdout+res.stderr, tc.want) {
+					t.Errorf("%s: want exit 2 and %q, got exit %d\n%s%s", cmd, tc.want, res.code, res.stdout, res.stderr)
+				}
+			}
+		})
+	}
+	t.Run("custom microbatch macro", func(t *testing.T) {
+		dir := miniProject(t, "")
+		writeFile(t, dir, "models/m.sql", "{{ config("+mb+", batch_size='day', begin='2024-01-01') }}\nselect 1 as id\n")
+		writeFile(t, dir, "macros/mb.sql", "{% macro get_incremental_microbatch_sql(arg_dict) %}select 1{% endmacro %}\n")
+		mustElt(t, dir, "parse")
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nflags:\n  require_batched_execution_for_custom_microbatch_strategy: true\n")
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stdout+res.stderr, "Microbatch model 'm' must provide an 'event_time'") {
+			t.Errorf("with the flag: want the model refused, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	})
+	t.Run("no filtered input", func(t *testing.T) {
+		dir := miniProject(t, "")
+		writeFile(t, dir, "models/m.sql", "{{ config("+mb+", event_time='t', batch_size='day', begin='2024-01-01') }}\nselect current_date as t\n")
+		res := mustElt(t, dir, "parse")
+		wantAll(t, res.stdout+res.stderr, "The microbatch model 'm' has no 'ref' or 'source' input with an 'event_time' configuration.")
+	})
+}
+
 // TestMicrobatch: batches by day, upstream filtered by event_time, one batch
 // replaced on a later run, and a failing batch retried alone and reported.
 func TestMicrobatch(t *testing.T) {
