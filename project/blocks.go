@@ -94,6 +94,37 @@ func (l *loader) parseDocsFile(f *diskFile) {
 	}
 }
 
+// builtinOverview is the overview docs block of dbt's own package, which
+// dbt's manifest always holds (doc.dbt.__overview__, from its global
+// project's docs/overview.md) and doc('__overview__') finds when no
+// project defines one. The text is elt's own.
+const builtinOverview = `### Welcome!
+
+This site documents the project's models, seeds, snapshots, sources, tests and macros,
+built from its manifest and catalog.
+
+### Finding your way
+
+- The project tree on the left follows the project's folders; the database tree follows
+  the schemas the resources are built in.
+- Each resource's page shows its description, columns, code and the resources it
+  depends on and that depend on it.
+- The lineage graph shows how resources connect; select a resource to focus on it.
+
+### Your own overview
+
+Define a docs block named __overview__ in a .md file of the project to replace this page.`
+
+// addBuiltinOverview adds dbt's package's __overview__ docs block.
+func (l *loader) addBuiltinOverview() {
+	const pkg, name = "dbt", "__overview__"
+	key := l.docKey(pkg, name)
+	if _, ok := l.proj.Docs[key]; ok {
+		return
+	}
+	l.proj.Docs[key] = &DocBlock{Name: name, Package: pkg, Contents: builtinOverview, File: "docs/overview.md", Pos: diag.Pos{Line: 1}}
+}
+
 // docKey is the key of a docs block in Project.Docs: its name in the root
 // project, "<package>.<name>" in an installed package.
 func (l *loader) docKey(pkg, name string) string {

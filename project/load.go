@@ -226,6 +226,7 @@ func (l *loader) load() (*Project, error) {
 			}
 		}
 	}
+	l.addBuiltinOverview()
 	// Most files are one node each: room for them spares growing the
 	// maps ten thousand entries at a time.
 	presize(&l.proj.Nodes, len(all))

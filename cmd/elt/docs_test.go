@@ -435,3 +435,45 @@ func TestDocsGenerateFlags(t *testing.T) {
 		t.Errorf("--select over a default selector: catalog nodes %v, want raw_customers and raw_products", sortedKeys(c.Nodes))
 	}
 }
+
+// TestBuiltinOverviewDocAsDBT: dbt's manifest always holds its own
+// package's overview docs block, doc.dbt.__overview__ (dbt's global
+// project, docs/overview.md), beside the project's own __overview__, and
+// doc('__overview__') finds it when the project has none. Its text is
+// elt's own.
+func TestBuiltinOverviewDocAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    description: \"{{ doc('__overview__') }}\"\n")
+	mustElt(t, dir, "parse")
+	m := readManifest(t, dir)
+	d, _ := m["docs"].(map[string]any)["doc.dbt.__overview__"].(map[string]any)
+	if d == nil {
+		t.Fatalf("no doc.dbt.__overview__ in manifest.json docs: %v", m["docs"])
+	}
+	for k, want := range map[string]string{"unique_id": "doc.dbt.__overview__", "name": "__overview__", "resource_type": "doc",
+		"package_name": "dbt", "path": "overview.md", "original_file_path": "docs/overview.md"} {
+		if d[k] != want {
+			t.Errorf("%s = %v, want %q", k, d[k], want)
+		}
+	}
+	text, _ := d["block_contents"].(string)
+	if text == "" || strings.TrimSpace(text) != text {
+		t.Errorf("block_contents = %q, want the overview's text, stripped", text)
+	}
+	node := m["nodes"].(map[string]any)["model.p.m"].(map[string]any)
+	if node["description"] != text {
+		t.Errorf("doc('__overview__') = %q, want dbt's overview", node["description"])
+	}
+	// The project's own overview is listed beside it, and wins doc().
+	writeFile(t, dir, "models/overview.md", "{% docs __overview__ %}\nOurs.\n{% enddocs %}\n")
+	mustElt(t, dir, "parse")
+	m = readManifest(t, dir)
+	docs := m["docs"].(map[string]any)
+	if docs["doc.p.__overview__"] == nil || docs["doc.dbt.__overview__"] == nil {
+		t.Errorf("want both overviews, got %v", docs)
+	}
+	if got := m["nodes"].(map[string]any)["model.p.m"].(map[string]any)["description"]; got != "Ours." {
+		t.Errorf("doc('__overview__') = %q, want the project's", got)
+	}
+}
