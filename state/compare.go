@@ -3,7 +3,9 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -269,21 +271,33 @@ func bodyReason(n, old *Node) string {
 // checksum is its path, not a hash of its contents.
 const checksumPath = "path"
 
-// SeedWarnings are dbt's warnings about seeds over 1 MiB found unchanged
-// by path only (SeedExceedsLimitSamePath): state:modified cannot see a
-// change to their contents.
-func (c *Comparison) SeedWarnings() []string {
-	var out []string
-	for id, n := range c.cur.Nodes {
-		old := c.prev.Nodes[id]
-		if n.ResourceType != "seed" || old == nil || n.Checksum == nil || old.Checksum == nil {
+// SeedWarning is one of dbt's warnings about a seed over 1 MiB, whose
+// checksum is its path (SeedNode.same_seeds): Event is dbt's event name.
+type SeedWarning struct{ Event, Message string }
+
+// SeedWarnings are dbt's warnings about the seeds over 1 MiB found in
+// both manifests, whose contents state:modified cannot compare: one that
+// grew over 1 MiB (SeedIncreased, modified), one at the same path
+// (SeedExceedsLimitSamePath, assumed unchanged), one whose path changed
+// (SeedExceedsLimitAndPathChanged, modified). In the order of the seeds'
+// ids.
+func (c *Comparison) SeedWarnings() []SeedWarning {
+	var out []SeedWarning
+	for _, id := range slices.Sorted(maps.Keys(c.cur.Nodes)) {
+		n, old := c.cur.Nodes[id], c.prev.Nodes[id]
+		if n.ResourceType != "seed" || old == nil || n.Checksum == nil || n.Checksum.Name != checksumPath {
 			continue
 		}
-		if n.Checksum.Name == checksumPath && old.Checksum.Name == checksumPath && n.Checksum.Checksum == old.Checksum.Checksum {
-			out = append(out, fmt.Sprintf("Found a seed (%s.%s) >1MB in size at the same path, elt cannot tell if it has changed: assuming they are the same", n.PackageName, n.Name))
+		seed := n.PackageName + "." + n.Name
+		switch {
+		case old.Checksum == nil || old.Checksum.Name != checksumPath:
+			out = append(out, SeedWarning{"SeedIncreased", fmt.Sprintf("Found a seed (%s) >1MB in size. The previous file was <=1MB, so it has changed", seed)})
+		case n.Checksum.Checksum == old.Checksum.Checksum:
+			out = append(out, SeedWarning{"SeedExceedsLimitSamePath", fmt.Sprintf("Found a seed (%s) >1MB in size at the same path, elt cannot tell if it has changed: assuming they are the same", seed)})
+		default:
+			out = append(out, SeedWarning{"SeedExceedsLimitAndPathChanged", fmt.Sprintf("Found a seed (%s) >1MB in size. The previous file was in a different location, assuming it has changed", seed)})
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 

@@ -148,16 +148,19 @@ func TestSeedChecksums(t *testing.T) {
 		name      string
 		prev, cur [2]string
 		want      []string
-		warn      bool
+		warn      string // dbt's event, "" for none
 	}{
-		{"same hash", [2]string{"sha256", "aaa"}, [2]string{"sha256", "aaa"}, nil, false},
-		{"new hash", [2]string{"sha256", "aaa"}, [2]string{"sha256", "bbb"}, []string{"body"}, false},
+		{"same hash", [2]string{"sha256", "aaa"}, [2]string{"sha256", "aaa"}, nil, ""},
+		{"new hash", [2]string{"sha256", "aaa"}, [2]string{"sha256", "bbb"}, []string{"body"}, ""},
 		{"grew over 1 MiB", [2]string{"sha256", "aaa"}, [2]string{"path", "seeds/raw_orders.csv"},
-			[]string{"body: the seed grew over 1 MiB; its contents are no longer compared, only its path"}, false},
-		{"over 1 MiB, same path", [2]string{"path", "seeds/raw_orders.csv"}, [2]string{"path", "seeds/raw_orders.csv"}, nil, true},
+			[]string{"body: the seed grew over 1 MiB; its contents are no longer compared, only its path"},
+			"SeedIncreased: Found a seed (shop.raw_orders) >1MB in size. The previous file was <=1MB, so it has changed"},
+		{"over 1 MiB, same path", [2]string{"path", "seeds/raw_orders.csv"}, [2]string{"path", "seeds/raw_orders.csv"}, nil,
+			"SeedExceedsLimitSamePath: Found a seed (shop.raw_orders) >1MB in size at the same path, elt cannot tell if it has changed: assuming they are the same"},
 		{"over 1 MiB, moved", [2]string{"path", "seeds/raw_orders.csv"}, [2]string{"path", "seeds/raw/raw_orders.csv"},
-			[]string{"body: the path of a seed over 1 MiB changed (its contents are not compared)"}, false},
-		{"shrank under 1 MiB", [2]string{"path", "seeds/raw_orders.csv"}, [2]string{"sha256", "aaa"}, []string{"body"}, false},
+			[]string{"body: the path of a seed over 1 MiB changed (its contents are not compared)"},
+			"SeedExceedsLimitAndPathChanged: Found a seed (shop.raw_orders) >1MB in size. The previous file was in a different location, assuming it has changed"},
+		{"shrank under 1 MiB", [2]string{"path", "seeds/raw_orders.csv"}, [2]string{"sha256", "aaa"}, []string{"body"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,9 +171,12 @@ func TestSeedChecksums(t *testing.T) {
 			if c.Check("modified.body", seed) != (tt.want != nil) {
 				t.Errorf("modified.body = %v", c.Check("modified.body", seed))
 			}
-			w := c.SeedWarnings()
-			if tt.warn != (len(w) == 1) || tt.warn && w[0] != "Found a seed (shop.raw_orders) >1MB in size at the same path, elt cannot tell if it has changed: assuming they are the same" {
-				t.Errorf("warnings: %q", w)
+			var got string
+			for _, w := range c.SeedWarnings() {
+				got += w.Event + ": " + w.Message
+			}
+			if got != tt.warn {
+				t.Errorf("warnings:\nwant %q\ngot  %q", tt.warn, got)
 			}
 		})
 	}

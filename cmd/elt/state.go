@@ -48,7 +48,7 @@ func (s *session) prepareState(ctx context.Context) error {
 	s.previous = prev
 	s.stateMethods = state.NewMethods(prev, current, currentSources)
 	for _, w := range s.stateMethods.Comparison.SeedWarnings() {
-		s.log.warn("SeedExceedsLimitSamePath", w, nil)
+		s.log.warn(w.Event, w.Message, nil)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -93,4 +94,27 @@ metrics:
 func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// TestLargeSeedStateWarningsAsDBT: a seed over 1 MiB is compared by its
+// path; dbt warns which case it met (SeedNode.same_seeds): it grew over
+// 1 MiB (SeedIncreased, modified), or its path changed
+// (SeedExceedsLimitAndPathChanged, modified).
+func TestLargeSeedStateWarningsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/big.csv", "id,payload\n1,x\n")
+	mustElt(t, dir, "parse")
+	writeFile(t, dir, "prev/manifest.json", mustRead(t, filepath.Join(dir, "target", "manifest.json")))
+	big := "id,payload\n" + strings.Repeat("1,"+strings.Repeat("x", 98)+"\n", 11000)
+	writeFile(t, dir, "seeds/big.csv", big)
+	res := mustElt(t, dir, "ls", "--select", "state:modified", "--state", "prev")
+	wantAll(t, res.stdout+res.stderr, "p.big", "Found a seed (p.big) >1MB in size. The previous file was <=1MB, so it has changed")
+	mustElt(t, dir, "parse")
+	writeFile(t, dir, "prev/manifest.json", mustRead(t, filepath.Join(dir, "target", "manifest.json")))
+	if err := os.Remove(filepath.Join(dir, "seeds", "big.csv")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "seeds/raw/big.csv", big)
+	res = mustElt(t, dir, "ls", "--select", "state:modified", "--state", "prev")
+	wantAll(t, res.stdout+res.stderr, "p.raw.big", "Found a seed (p.big) >1MB in size. The previous file was in a different location, assuming it has changed")
 }
