@@ -3,10 +3,10 @@ package compiler
 import (
 	"fmt"
 	"math/big"
-	"regexp"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
@@ -153,12 +153,12 @@ func (m *Manifest) validateMicrobatchInputs(l *diag.List, n *Node) {
 // isoDatetimeRe is what Python's datetime.fromisoformat reads: a date,
 // then optionally a time (hours, minutes, seconds, a fraction) and an
 // offset or Z.
-var isoDatetimeRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)?(?:Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$`)
+var isoDatetimeRe = lazyre.New(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)?(?:Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$`)
 
 // isISODatetime reports whether s is an ISO datetime whose fields are in
 // range.
 func isISODatetime(s string) bool {
-	if !isoDatetimeRe.MatchString(s) {
+	if !isoDatetimeRe().MatchString(s) {
 		return false
 	}
 	if _, err := time.Parse("2006-01-02", s[:10]); err != nil {
