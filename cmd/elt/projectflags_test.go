@@ -61,8 +61,10 @@ func TestProjectFlagsPrinterWidthAndLogLevel(t *testing.T) {
 		flags     string
 		wantWidth int // length of the START line after the time; 0: no such line
 	}{
-		{"", 82},
-		{"flags:\n  printer_width: 100\n", 102},
+		// dbt's format_fancy_output_line: the text padded with dots to
+		// the printer width, then " [RUN]".
+		{"", 86},
+		{"flags:\n  printer_width: 100\n", 106},
 		{"flags:\n  log_level: warn\n", 0},
 	} {
 		dir := miniProject(t, tc.flags)

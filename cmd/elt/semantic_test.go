@@ -509,7 +509,7 @@ saved_queries:
 		t.Fatal(err)
 	}
 	var m struct {
-		Disabled                                          map[string][]map[string]any `json:"disabled"`
+		Disabled                                         map[string][]map[string]any `json:"disabled"`
 		Exposures, Metrics, SemanticModels, SavedQueries map[string]any
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
