@@ -227,11 +227,10 @@ func treeNames(kind ResourceType) []string {
 		return []string{"tests", "data_tests"}
 	case Source:
 		return []string{"sources"}
-	case Analysis:
-		return []string{"analyses"}
-	case Operation:
-		// dbt's hook nodes take the models: configs (context_config.py
-		// get_config_dict: every other resource type does).
+	case Analysis, Operation:
+		// dbt's analyses and hook nodes take the models: configs
+		// (context_config.py get_config_dict: every resource type it
+		// does not name does); its analyses: key configures nothing.
 		return []string{"models"}
 	case ExposureType:
 		return []string{"exposures"}
@@ -396,7 +395,7 @@ func (t *TreeConfigs) levelsKey(k []byte, levels []*ConfigTree) []byte {
 
 // markTreeUse records which tree levels an fqn reaches, for the unused-path warning.
 func markTreeUse(trees map[string]*ConfigTree, kind ResourceType, fqn []string, used map[*ConfigTree]bool) {
-	if kind == Operation {
+	if kind == Operation || kind == Analysis {
 		// dbt checks the models: paths against the models' fqns only
 		// (get_unused_resource_config_paths).
 		return
@@ -441,6 +440,9 @@ func unusedTreePaths(cfg *ProjectConfig, projects []string, used map[*ConfigTree
 		}
 	}
 	for _, key := range sortedKeys(cfg.Trees) {
+		if key == "analyses" {
+			continue // reported apart (warnAnalysesConfig)
+		}
 		t := cfg.Trees[key]
 		for _, name := range projects {
 			own := t.Children[name]

@@ -1062,6 +1062,12 @@ func (l *loader) checkAlternates() {
 }
 
 func (l *loader) warnUnusedConfig() {
+	if t := l.proj.Config.Trees["analyses"]; t != nil && (len(t.Config) > 0 || len(t.Children) > 0) {
+		// Not silently ignored: dbt accepts the key and configures
+		// analyses from models:, as elt does.
+		l.diags.Add(diag.Warnf(projectFile, t.Pos, "move these configs under models:, which configures analyses",
+			"the analyses: configs of dbt_project.yml apply to nothing: dbt configures analyses from models:"))
+	}
 	projects := []string{l.proj.Config.Name}
 	for _, p := range l.proj.Packages {
 		projects = append(projects, p.Name)

@@ -116,11 +116,12 @@ func TestChecksumOfStrippedContents(t *testing.T) {
 }
 
 // An analysis's path and fqn start with "analysis", as dbt's
-// (parser/analysis.py get_compiled_path), so analyses: configs keyed so
-// apply.
+// (parser/analysis.py get_compiled_path), and it takes the models:
+// configs keyed so, as dbt's context config gives an analysis; the
+// analyses: key configures nothing, which is said.
 func TestAnalysisPathAsDBT(t *testing.T) {
 	p := mustLoad(t, map[string]string{
-		"dbt_project.yml":    "name: shop\nprofile: shop\nanalyses:\n  shop:\n    analysis:\n      sub:\n        +tags: [via_fqn]\n",
+		"dbt_project.yml":    "name: shop\nprofile: shop\nmodels:\n  shop:\n    +meta: {all: true}\n    analysis:\n      sub:\n        +tags: [via_fqn]\nanalyses:\n  shop:\n    +tags: [ignored]\n",
 		"analyses/sub/a.sql": "select 1",
 		"analyses/top.sql":   "select 2",
 	})
@@ -128,7 +129,17 @@ func TestAnalysisPathAsDBT(t *testing.T) {
 	wantEqual(t, "path", a.Path, "analysis/sub/a.sql")
 	wantEqual(t, "fqn", a.FQN, []string{"shop", "analysis", "sub", "a"})
 	wantEqual(t, "tags", a.Config["tags"], []string{"via_fqn"})
-	wantEqual(t, "top fqn", p.Nodes["analysis.shop.top"].FQN, []string{"shop", "analysis", "top"})
+	wantEqual(t, "meta", a.Config["meta"], map[string]any{"all": true})
+	top := p.Nodes["analysis.shop.top"]
+	wantEqual(t, "top fqn", top.FQN, []string{"shop", "analysis", "top"})
+	wantEqual(t, "top tags", top.Config["tags"], nil)
+	var warned bool
+	for _, w := range p.Warnings {
+		warned = warned || strings.Contains(w.Error(), "analyses: configs of dbt_project.yml apply to nothing")
+	}
+	if !warned {
+		t.Errorf("no warning for the analyses: configs: %v", p.Warnings)
+	}
 }
 
 // An absolute resource path inside the project is that folder, as dbt
