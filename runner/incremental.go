@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -312,7 +313,100 @@ func parseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
+	if t, ok := parseISO(s); ok {
+		return t, nil
+	}
 	return time.Time{}, errors.New("not a date or timestamp (use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+}
+
+// parseISO reads the forms Python's datetime.fromisoformat reads, which
+// dbt accepts for begin: a date, then T or a space and an hour, minutes,
+// seconds and a fraction (. or ,) as far as given, then Z or an offset
+// (+HH, +HHMM, +HH:MM, +HH:MM:SS). A time without an offset is UTC.
+func parseISO(s string) (time.Time, bool) {
+	if len(s) < 10 {
+		return time.Time{}, false
+	}
+	day, err := time.Parse("2006-01-02", s[:10])
+	if err != nil {
+		return time.Time{}, false
+	}
+	rest := s[10:]
+	if rest == "" {
+		return day, true
+	}
+	if rest[0] != 'T' && rest[0] != ' ' {
+		return time.Time{}, false
+	}
+	rest = rest[1:]
+	clock, zone := rest, ""
+	if i := strings.IndexAny(rest, "Z+-"); i >= 0 {
+		clock, zone = rest[:i], rest[i:]
+	}
+	var parts [3]int
+	var nanos int
+	frac := ""
+	if i := strings.IndexAny(clock, ".,"); i >= 0 {
+		clock, frac = clock[:i], clock[i+1:]
+	}
+	fields := strings.Split(clock, ":")
+	if len(fields) > 3 || frac != "" && len(fields) != 3 {
+		return time.Time{}, false
+	}
+	for i, f := range fields {
+		if len(f) != 2 {
+			return time.Time{}, false
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return time.Time{}, false
+		}
+		parts[i] = v
+	}
+	if frac != "" {
+		if len(frac) > 6 {
+			return time.Time{}, false
+		}
+		v, err := strconv.Atoi(frac)
+		if err != nil {
+			return time.Time{}, false
+		}
+		for n := len(frac); n < 9; n++ {
+			v *= 10
+		}
+		nanos = v
+	}
+	if parts[0] > 23 || parts[1] > 59 || parts[2] > 59 {
+		return time.Time{}, false
+	}
+	loc := time.UTC
+	if zone != "" && zone != "Z" {
+		sign := 1
+		if zone[0] == '-' {
+			sign = -1
+		}
+		z := strings.ReplaceAll(zone[1:], ":", "")
+		if i := strings.IndexByte(z, '.'); i >= 0 {
+			z = z[:i] // an offset's fraction of a second
+		}
+		if len(z) != 2 && len(z) != 4 && len(z) != 6 {
+			return time.Time{}, false
+		}
+		secs := 0
+		for i, mult := range []int{3600, 60, 1} {
+			if 2*i >= len(z) {
+				break
+			}
+			v, err := strconv.Atoi(z[2*i : 2*i+2])
+			if err != nil {
+				return time.Time{}, false
+			}
+			secs += v * mult
+		}
+		loc = time.FixedZone("", sign*secs)
+	}
+	t := time.Date(day.Year(), day.Month(), day.Day(), parts[0], parts[1], parts[2], nanos, loc)
+	return t.UTC(), true
 }
 
 type batchSize string
