@@ -122,16 +122,18 @@ func schemaLenientKey(section string, kp []keyStep) bool {
 		"identifier", "loader", "loaded_at_field")
 }
 
-// mayHoldJinja reports whether a YAML file may have a value holding
-// Jinja: one with no "{{", "{%" or "{#" and no backslash (a double-quoted
-// escape could spell a brace) has none, and its entries need no walk.
+// mayHoldJinja reports whether a YAML file may have a value that
+// rendering changes: one with no "{{", "{%" or "{#", no backslash (a
+// double-quoted escape could spell a brace or a newline) and no block
+// scalar (| or >, whose text ends in a newline Jinja drops) has none, and
+// its entries need no walk.
 func (f *diskFile) mayHoldJinja() bool {
 	if f.fromCache && f.data == nil {
 		s := f.text
-		return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "{#") || strings.IndexByte(s, '\\') >= 0
+		return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "{#") || strings.ContainsAny(s, "\\|>")
 	}
 	b := f.data
-	return bytes.Contains(b, []byte("{{")) || bytes.Contains(b, []byte("{%")) || bytes.Contains(b, []byte("{#")) || bytes.IndexByte(b, '\\') >= 0
+	return bytes.Contains(b, []byte("{{")) || bytes.Contains(b, []byte("{%")) || bytes.Contains(b, []byte("{#")) || bytes.ContainsAny(b, "\\|>")
 }
 
 // entryRenderer renders the entries of one section of one file.
@@ -264,8 +266,20 @@ func (r *entryRenderer) container(n *yaml.Node, content []*yaml.Node) *yaml.Node
 }
 
 func (r *entryRenderer) scalar(n *yaml.Node) *yaml.Node {
-	if n.Tag != "!!str" && n.Tag != "" || !hasJinja(n.Value) || !schemaRendersKey(r.section, r.kp) {
+	if n.Tag != "!!str" && n.Tag != "" || !schemaRendersKey(r.section, r.kp) {
 		return n
+	}
+	if !hasJinja(n.Value) {
+		// dbt renders it all the same (natively, as text): Jinja's
+		// lexer ends its lines with \n and drops one final newline, so
+		// a block scalar's (meta: {note: |\n  text\n}) is "text".
+		v := plainTemplateText(n.Value)
+		if v == n.Value {
+			return n
+		}
+		c := *n
+		c.Value = v
+		return r.copied(&c, n)
 	}
 	lenient := schemaLenientKey(r.section, r.kp)
 	v := r.l.renderYAMLString(r.l.propsJinja, r.file, n.Value, n, lenient)
@@ -276,4 +290,15 @@ func (r *entryRenderer) scalar(n *yaml.Node) *yaml.Node {
 	c.Anchor = ""
 	setScalar(&c, v)
 	return r.copied(&c, n)
+}
+
+// plainTemplateText is what Jinja renders of s, a text with no Jinja
+// syntax: its \r\n and \r are \n, and one final newline is dropped
+// (keep_trailing_newline is off).
+func plainTemplateText(s string) string {
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	return strings.TrimSuffix(s, "\n")
 }

@@ -366,3 +366,30 @@ func TestSchemaYAMLRendersEscapedBraces(t *testing.T) {
 	p := mustLoad(t, schemaRenderProject("version: 2\nmodels:\n  - name: a\n    meta: {k: \"\\x7b{ var('owner') }}\"}\n"))
 	wantEqual(t, "meta", p.Nodes["model.shop.a"].Meta, map[string]any{"k": "alice"})
 }
+
+// TestSchemaYAMLPlainTextAsJinjaRendersIt: dbt renders every value of a
+// rendered key, Jinja or not, and Jinja drops a text's final newline, so
+// a block scalar's value loses it; a description (rendered later, only
+// when it holds Jinja) keeps it.
+func TestSchemaYAMLPlainTextAsJinjaRendersIt(t *testing.T) {
+	p := mustLoad(t, schemaRenderProject(`models:
+  - name: a
+    description: |
+      kept
+    meta:
+      note: |
+        first
+        second
+      keep: |+
+        two
+
+      strip: |-
+        none
+    columns:
+      - name: id
+        tags: [plain]
+`))
+	a := p.Nodes["model.shop.a"]
+	wantEqual(t, "description", a.Description, "kept\n")
+	wantEqual(t, "meta", a.Meta, map[string]any{"note": "first\nsecond", "keep": "two\n", "strip": "none"})
+}
