@@ -17,10 +17,14 @@ type Node struct {
 	Package      string // package name, "shop"
 	// Path is the original file path relative to the project root, slash-separated:
 	// "models/staging/stg_orders.sql" (for generic tests and sources the YAML file).
-	Path   string
-	FQN    []string       // ["shop", "staging", "stg_orders"]; empty means [Package, Name]
-	Tags   []string       // config tags
-	Config map[string]any // final config, for config.<key>:<value> selectors; nested maps are followed
+	Path string
+	// PatchPath is the properties YAML file that describes the node
+	// ("models/schema.yml"), "" if none: path selection of that file
+	// selects it, as dbt's path method does with patch_path.
+	PatchPath string
+	FQN       []string       // ["shop", "staging", "stg_orders"]; empty means [Package, Name]
+	Tags      []string       // config tags
+	Config    map[string]any // final config, for config.<key>:<value> selectors; nested maps are followed
 	// DependsOn lists parent ids. Every id must be a node of the graph (sources too).
 	DependsOn []string
 	// TestOf lists, for tests, the ids the test is attached to, so that

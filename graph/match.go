@@ -105,6 +105,20 @@ func newPathSelector(value string) pathSelector {
 	return pathSelector{clean: v, wildcard: hasWildcard(v)}
 }
 
+// matchFile reports whether the pattern names file itself (not a folder
+// above it), as dbt compares a node's patch path with the globbed files.
+func (p pathSelector) matchFile(file string) bool {
+	if file == "" {
+		return false
+	}
+	file = path.Clean(file)
+	if !p.wildcard {
+		return file == p.clean
+	}
+	ok, _ := path.Match(p.clean, file)
+	return ok
+}
+
 func (p pathSelector) match(file string) bool {
 	if file == "" {
 		return false

@@ -325,7 +325,7 @@ func (sel *selector) methodMatcher(method string, args []string, value string) (
 		return func(i int) bool { return f.match(g, i) }, nil
 	case "path":
 		p := newPathSelector(value)
-		return func(i int) bool { return p.match(nodes[i].Path) }, nil
+		return func(i int) bool { return p.match(nodes[i].Path) || p.matchFile(nodes[i].PatchPath) }, nil
 	case "file":
 		return func(i int) bool {
 			base := baseName(nodes[i].Path)

@@ -35,6 +35,12 @@ const (
 //	raw.customers -> stg_customers -> orders
 //	stg_customers, countries -> customers
 //	calendar (package util)
+// withPatch is n described by the properties file patch.
+func withPatch(n Node, patch string) Node {
+	n.PatchPath = patch
+	return n
+}
+
 func shop(t testing.TB) *Graph {
 	t.Helper()
 	model := func(id, path string, fqn []string, tags []string, config map[string]any, deps ...string) Node {
@@ -59,8 +65,8 @@ func shop(t testing.TB) *Graph {
 			map[string]any{"materialized": "view", "tags": []any{"nightly"}}, rawOrders),
 		model(stgCustomers, "models/staging/stg_customers.sql", []string{"shop", "staging", "stg_customers"}, []string{"nightly", "pii"},
 			map[string]any{"materialized": "view"}, rawCustomers),
-		model(orders, "models/marts/orders.sql", []string{"shop", "marts", "orders"}, nil,
-			map[string]any{"materialized": "table"}, stgOrders, stgCustomers),
+		withPatch(model(orders, "models/marts/orders.sql", []string{"shop", "marts", "orders"}, nil,
+			map[string]any{"materialized": "table"}, stgOrders, stgCustomers), "models/marts/props.yml"),
 		model(customers, "models/marts/customers.sql", []string{"shop", "marts", "customers"}, []string{"pii"},
 			map[string]any{"materialized": "table"}, stgCustomers, countries),
 		model(revenue, "models/marts/finance/revenue.sql", []string{"shop", "marts", "finance", "revenue"}, nil,
@@ -121,6 +127,10 @@ func TestSelectMethods(t *testing.T) {
 		{"path folder", "path:models/staging", []string{stgOrders, stgCustomers, rawOrders, rawCustomers, notNullSourceRows}},
 		{"path default method", "models/staging/", []string{stgOrders, stgCustomers, rawOrders, rawCustomers, notNullSourceRows}},
 		{"path file", "path:models/staging/stg_orders.sql", []string{stgOrders}},
+		// As dbt's: the properties file that describes a node selects it.
+		{"path of a properties file", "path:models/marts/props.yml", []string{orders}},
+		{"bare path of a properties file", "models/marts/props.yml", []string{orders}},
+		{"path glob of properties files", "path:models/marts/*.yml", []string{orders, notNullOrders, uniqueCustomers, relOrdersCust, relOrdersStg}},
 		{"path ./ prefix", "./models/marts/finance", []string{revenue}},
 		{"path folder is not a name prefix", "path:models/mart", nil},
 		{"path wildcard stays in a segment", "path:models/marts/*.sql", []string{orders, customers}},

@@ -738,6 +738,11 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 			DependsOn:    n.DependsOn.Nodes,
 			Version:      n.VersionString,
 		}
+		if n.TestMetadata == nil {
+			// A generic test is declared in properties YAML, not
+			// described by it (dbt's patch_path is None).
+			gn.PatchPath = n.PatchPath
+		}
 		if n.RunHook != nil {
 			// As dbt's hook nodes: tagged with their hook type.
 			gn.Tags = n.RunHook.Tags(gn.Tags)
