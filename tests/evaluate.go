@@ -89,13 +89,15 @@ func Evaluate(res *adapters.Result, cfg project.Config) (Outcome, error) {
 		return Outcome{}, err
 	}
 
-	out := Outcome{Status: StatusPass, Failures: failures}
+	// As dbt's build_test_run_result: a passing test has 0 failures,
+	// whatever its query counted under its thresholds.
+	out := Outcome{Status: StatusPass}
 	switch {
 	case sev == SeverityError && shouldError:
-		out.Status = StatusFail
+		out.Status, out.Failures = StatusFail, failures
 		out.Message = thresholdMessage(failures, "fail", sqlSetting(cfg, "error_if", DefaultErrorIf))
 	case shouldWarn:
-		out.Status = StatusWarn
+		out.Status, out.Failures = StatusWarn, failures
 		out.Message = thresholdMessage(failures, "warn", sqlSetting(cfg, "warn_if", DefaultWarnIf))
 	}
 	return out, nil
