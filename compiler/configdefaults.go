@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/project"
@@ -103,7 +104,32 @@ func DefaultSourceConfig() map[string]any {
 // materialization's hooks), tags a list, docs {show, node_color},
 // contract {enforced, alias_types}.
 func NodeConfig(n *Node) map[string]any {
-	return fullConfig(n.ResourceType, n.Config)
+	cfg := fullConfig(n.ResourceType, n.Config)
+	if n.ResourceType == project.Test {
+		// As dbt's TestConfig.finalize_and_validate: store_failures_as,
+		// when set, decides store_failures (ephemeral false, anything
+		// else true); else a store_failures set makes it table or
+		// ephemeral.
+		if as := cfg["store_failures_as"]; as != nil {
+			cfg["store_failures"] = as != "ephemeral"
+		} else if b, ok := configBool(cfg["store_failures"]); ok {
+			cfg["store_failures_as"] = map[bool]string{true: "table", false: "ephemeral"}[b]
+		}
+	}
+	return cfg
+}
+
+// configBool is a config value that is a boolean, or a string that
+// says one.
+func configBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(x))
+		return b, err == nil
+	}
+	return false, false
 }
 
 // fullConfig is NodeConfig of a node of kind whose config is c.

@@ -810,6 +810,12 @@ func (st *renderState) currentConfig() project.Config {
 // configGet is config.get(key, default) while executing: the node's
 // value, else its kind's default for a key it declares, else default.
 func (st *renderState) configGet(key string, args []any, kw jinja.Kwargs) any {
+	if (key == "store_failures" || key == "store_failures_as") && st.node != nil && st.node.ResourceType == project.Test {
+		// As dbt's finalized TestConfig: each settles the other.
+		if v := NodeConfig(&Node{Node: project.Node{ResourceType: project.Test, Config: st.currentConfig()}})[key]; v != nil {
+			return templateValue(v)
+		}
+	}
 	if v, ok := st.currentConfig()[key]; ok && v != nil {
 		return templateValue(v)
 	}

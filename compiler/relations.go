@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/asciifold"
@@ -282,18 +281,15 @@ func checkNameLengths(d Dialect, rel Relation) error {
 }
 
 // storesFailures is dbt's should_store_failures for a test, which gives
-// it a relation_name: a true store_failures config, else the
-// --store-failures flag (store_failures_as is not read).
+// it a relation_name: its store_failures as dbt settles it (a
+// store_failures_as other than ephemeral, else store_failures), else,
+// when neither is set, the --store-failures flag.
 func storesFailures(c project.Config, flag bool) bool {
-	switch v := c["store_failures"].(type) {
-	case bool:
-		if v {
-			return true
-		}
-	case string:
-		if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil && b {
-			return true
-		}
+	if as := c["store_failures_as"]; as != nil {
+		return as != "ephemeral"
+	}
+	if b, ok := configBool(c["store_failures"]); ok {
+		return b
 	}
 	return flag
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -861,5 +862,51 @@ select '{{ v }}|{{ w }}|{{ r }}' as v
 	res := elt(t, dir, "compile")
 	if want := `models/m.sql:1:22: Expected value "view" to be one of table,incremental`; res.code == 0 || !strings.Contains(res.stdout+res.stderr, want) {
 		t.Errorf("exit %d, want %q:\n%s%s", res.code, want, res.stdout, res.stderr)
+	}
+}
+
+// TestStoreFailuresAsSettledAsDBT: a test's store_failures and
+// store_failures_as settle each other as dbt's TestConfig does (true is
+// table, false ephemeral; store_failures_as decides store_failures), in
+// manifest.json and relation_name, and an explicit false wins over
+// --store-failures.
+func TestStoreFailuresAsSettledAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/p.yml", `models:
+  - name: m
+    columns:
+      - name: id
+        data_tests:
+          - unique: {config: {store_failures: true}}
+          - not_null: {config: {store_failures: false}}
+          - accepted_values: {arguments: {values: [1]}, config: {store_failures_as: view}}
+`)
+	mustElt(t, dir, "build", "--store-failures")
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			Name         string         `json:"name"`
+			Config       map[string]any `json:"config"`
+			RelationName *string        `json:"relation_name"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, n := range m.Nodes {
+		if n.Config["store_failures_as"] != nil || n.Config["store_failures"] != nil {
+			got[n.Name] = fmt.Sprintf("%v %v %v", n.Config["store_failures"], n.Config["store_failures_as"], n.RelationName != nil)
+		}
+	}
+	want := map[string]string{"unique_m_id": "true table true", "not_null_m_id": "false ephemeral false", "accepted_values_m_id__1": "true view true"}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %q, want %q", k, got[k], w)
+		}
 	}
 }
