@@ -16,13 +16,13 @@ select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
 		and a.attnum > 0 and not a.attisdropped
 	order by a.attnum;
 
-select "id", count(*) from "pg_temp"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
-
 select c.relkind::text from pg_catalog.pg_class c where c.relnamespace = (select n.oid from pg_catalog.pg_namespace n
 		where n.nspname = coalesce(nullif($1, ''), current_schema())
 		   or ($1 = 'pg_temp' and n.oid = pg_catalog.pg_my_temp_schema())
 		order by n.nspname = $1 desc limit 1)
 	and c.relname = $2;
+
+select "id", count(*) from "pg_temp"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
 
 create temporary table "elt_snapshot_type__elt_tmp_<id>" on commit drop as (
 select src."updated_at" as x from "pg_temp"."elt_snapshot_source__elt_tmp_<id>" as src limit 0
