@@ -26,8 +26,10 @@ func newSourceCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Co
 	}
 	var output string
 	fresh := &cobra.Command{
-		Use:   "freshness",
-		Short: "Check how recently each source with a freshness rule was loaded and write target/sources.json",
+		Use: "freshness",
+		// dbt keeps snapshot-freshness, its old name, as a hidden copy.
+		Aliases: []string{"snapshot-freshness"},
+		Short:   "Check how recently each source with a freshness rule was loaded and write target/sources.json",
 		Long: "For each selected source table with freshness (warn_after or error_after), find its newest\n" +
 			"load time (max(loaded_at_field), with the freshness filter, or what loaded_at_query returns),\n" +
 			"compare its age with the thresholds and write the results to target/sources.json (dbt's\n" +

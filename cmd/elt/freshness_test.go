@@ -182,3 +182,23 @@ func TestSourceFreshnessBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestSourceSnapshotFreshnessAlias: dbt's old name for source freshness
+// still runs it, and an unknown subcommand of a command group is a usage
+// error (exit 2), not its help with exit 0.
+func TestSourceSnapshotFreshnessAlias(t *testing.T) {
+	dir := freshnessProject(t)
+	res := elt(t, dir, "source", "snapshot-freshness", "-s", "source:raw.fresh", "-o", "out/fresh.json")
+	if res.code != 0 || !strings.Contains(res.stdout, "PASS freshness of raw.fresh") {
+		t.Fatalf("snapshot-freshness: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "fresh.json")); err != nil {
+		t.Errorf("no results file: %v", err)
+	}
+	for _, args := range [][]string{{"source", "nope"}, {"docs", "nope"}, {"jobs", "nope"}} {
+		res := elt(t, dir, args...)
+		if res.code != 2 || !strings.Contains(res.stderr+res.stdout, `unknown command "nope"`) {
+			t.Errorf("elt %s: exit %d\n%s%s", strings.Join(args, " "), res.code, res.stdout, res.stderr)
+		}
+	}
+}

@@ -453,6 +453,7 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 	root.AddCommand(newQualityCmd(f, env, stdout, stderr))
 	root.AddCommand(newServeCmd(f, env, stdout, stderr), newJobsCmd(f, env, stdout, stderr), newAnalyzeCmd(f, env, stdout, stderr))
 	addDBTOnlyFlags(root, f)
+	rejectUnknownSubcommands(root)
 	// dbt's other spellings of two flags.
 	root.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		switch name {
@@ -464,6 +465,35 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		return pflag.NormalizedName(name)
 	})
 	return root
+}
+
+// rejectUnknownSubcommands makes each command that only groups others
+// (source, docs, jobs...) print its help when called alone and refuse an
+// unknown subcommand (exit 2), as dbt's click groups do: cobra runs
+// neither check on a command with nothing to run.
+func rejectUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		rejectUnknownSubcommands(sub)
+	}
+	if c.HasParent() && c.HasSubCommands() && !c.Runnable() {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr(fmt.Errorf("unknown command %q for %q (its commands: %s)", args[0], cmd.CommandPath(), subcommandNames(cmd)))
+			}
+			return nil
+		}
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+}
+
+func subcommandNames(c *cobra.Command) string {
+	var names []string
+	for _, sub := range c.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // envFlags are the flags dbt also reads from environment variables, which
