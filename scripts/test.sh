@@ -31,4 +31,6 @@ eval "$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 echo "Postgres for the tests: ${ELT_TEST_POSTGRES_URL%%@*}@... (password hidden)" | sed 's#//[^:]*:[^@]*@#//***@#'
 
-go test "$@" ./...
+# cmd/elt runs for some 5 minutes on two cores; the default 10-minute
+# limit per package leaves too little room on a busy machine.
+go test -timeout 25m "$@" ./...
