@@ -3,6 +3,7 @@ package project
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -403,11 +404,26 @@ func (l *loader) fixtureText(file, what, section string, fx *UnitTestFixture, ro
 	}
 	rel, data, err := l.findFixture(fx.Fixture, ext)
 	if err != nil {
-		l.diags.Add(diag.Errorf(file, fx.Pos, fmt.Sprintf("create %s/fixtures/%s%s, or fix the name", l.testPath(), fx.Fixture, ext),
-			"%s: %v", what, err))
+		hint := fmt.Sprintf("create %s/fixtures/%s%s, or fix the name", l.testPath(), fx.Fixture, ext)
+		var dup *duplicateFixture
+		if errors.As(err, &dup) {
+			hint = "rename one of them"
+		}
+		l.diags.Add(diag.Errorf(file, fx.Pos, hint, "%s: %v", what, err))
 		return "", fixtureSite{}, false
 	}
 	return string(data), fixtureSite{rel, diag.Pos{Line: 1}}, true
+}
+
+// duplicateFixture is two fixture files of one name, which dbt refuses
+// (DuplicateResourceNameError: one fixture.<package>.<name>).
+type duplicateFixture struct {
+	name  string
+	paths []string
+}
+
+func (e *duplicateFixture) Error() string {
+	return fmt.Sprintf("found two fixtures named %q: %s and %s", e.name, e.paths[0], e.paths[1])
 }
 
 func (l *loader) testPath() string {
@@ -424,30 +440,36 @@ func (l *loader) findFixture(name, ext string) (string, []byte, error) {
 	if l.cur.cfg != nil && len(l.cur.cfg.TestPaths) > 0 {
 		paths = l.cur.cfg.TestPaths
 	}
+	// Every fixtures/ folder is searched: two files of the name are
+	// dbt's DuplicateResourceNameError (one fixture.<package>.<name>).
+	var found []string
 	for _, tp := range paths {
 		dir := path.Join(tp, "fixtures")
 		if l.cur.dir != "" {
 			dir = path.Join(l.cur.dir, dir)
 		}
-		var found string
 		_ = filepath.WalkDir(filepath.Join(l.root, filepath.FromSlash(dir)), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || found != "" {
-				return nil
-			}
-			if !d.IsDir() && d.Name() == name+ext {
-				found = p
-				return fs.SkipAll
+			if err == nil && !d.IsDir() && d.Name() == name+ext {
+				found = append(found, p)
 			}
 			return nil
 		})
-		if found != "" {
-			data, err := os.ReadFile(found)
-			if err != nil {
-				return "", nil, fmt.Errorf("fixture %q: %w", name, err)
-			}
-			rel, _ := filepath.Rel(l.root, found)
-			return filepath.ToSlash(rel), data, nil
+	}
+	rels := make([]string, len(found))
+	for i, p := range found {
+		rel, _ := filepath.Rel(l.root, p)
+		rels[i] = filepath.ToSlash(rel)
+	}
+	switch len(found) {
+	case 0:
+	case 1:
+		data, err := os.ReadFile(found[0])
+		if err != nil {
+			return "", nil, fmt.Errorf("fixture %q: %w", name, err)
 		}
+		return rels[0], data, nil
+	default:
+		return "", nil, &duplicateFixture{name: name, paths: rels[:2]}
 	}
 	return "", nil, fmt.Errorf("file not found for fixture %q (looked for %s%s under the fixtures/ folder of %s)", name, name, ext, strings.Join(paths, ", "))
 }
@@ -458,7 +480,8 @@ func (fx *UnitTestFixture) readCSV(text string) error {
 	r.TrimLeadingSpace = true
 	header, err := r.Read()
 	if err == io.EOF {
-		return fmt.Errorf("no header line")
+		// As dbt's csv.DictReader: an empty CSV has no rows.
+		return nil
 	}
 	if err != nil {
 		return err

@@ -326,3 +326,33 @@ func TestUnitTestProjectErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestUnitTestCSVFixturesAsDBT: an empty CSV fixture file is no rows (dbt
+// reads it with csv.DictReader), and two fixture files of one name in
+// different folders stop the load (dbt's DuplicateResourceNameError).
+func TestUnitTestCSVFixturesAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.sql", "select id from {{ ref('a') }}\n")
+	writeFile(t, dir, "tests/fixtures/empty_fixture.csv", "\n")
+	writeFile(t, dir, "models/ut.yml", `unit_tests:
+  - name: t
+    model: m
+    given:
+      - input: ref('a')
+        format: csv
+        fixture: empty_fixture
+    expect:
+      format: csv
+      fixture: empty_fixture
+`)
+	res := mustElt(t, dir, "build")
+	if !strings.Contains(res.stdout, "PASS m::t") && !strings.Contains(res.stdout, "PASS t") {
+		t.Errorf("the unit test did not pass:\n%s", res.stdout)
+	}
+	writeFile(t, dir, "tests/fixtures/more/empty_fixture.csv", "id\n1\n")
+	res = elt(t, dir, "parse")
+	if want := `found two fixtures named "empty_fixture": tests/fixtures/empty_fixture.csv and tests/fixtures/more/empty_fixture.csv`; res.code != 2 || !strings.Contains(res.stdout+res.stderr, want) {
+		t.Errorf("exit %d, want %q:\n%s%s", res.code, want, res.stdout, res.stderr)
+	}
+}
