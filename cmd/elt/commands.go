@@ -30,8 +30,10 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		return usageErr(fmt.Errorf("--output must be text or json, not %q", f.compileOutput))
 	}
 	inline := strings.TrimSpace(f.inline) != ""
-	if inline && (len(f.selectors) > 0 || len(f.excludes) > 0) {
-		return usageErr(fmt.Errorf("pass either --inline or --select/--exclude to compile, not both"))
+	// As dbt's flags: --inline excludes --select and --selector (an
+	// --exclude has nothing to leave out and is allowed).
+	if inline && (len(f.selectors) > 0 || f.selector != "") {
+		return usageErr(fmt.Errorf("pass either --inline or --select/--selector to compile, not both"))
 	}
 	s, err := loadChecking(ctx, f, env, stdout)
 	if err != nil {

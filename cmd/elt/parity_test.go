@@ -910,3 +910,21 @@ func TestStoreFailuresAsSettledAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileInlineFlagsAsDBT: --inline excludes --select and
+// --selector, as dbt's flags do; --exclude beside it is allowed.
+func TestCompileInlineFlagsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "selectors.yml", "selectors:\n  - name: just_a\n    definition: a\n")
+	for _, args := range [][]string{{"--select", "a"}, {"--selector", "just_a"}} {
+		res := elt(t, dir, append([]string{"compile", "--inline", "select 1 as id"}, args...)...)
+		if res.code != 2 || !strings.Contains(res.stdout+res.stderr, "pass either --inline or --select/--selector") {
+			t.Errorf("compile --inline %v: exit %d\n%s%s", args, res.code, res.stdout, res.stderr)
+		}
+	}
+	res := mustElt(t, dir, "compile", "--inline", "select 2 as id", "--exclude", "a")
+	if !strings.Contains(res.stdout, "select 2 as id") {
+		t.Errorf("compile --inline --exclude:\n%s", res.stdout)
+	}
+}
