@@ -126,6 +126,11 @@ func (l *loader) freshnessAt(file string, n *yaml.Node) freshnessSetting {
 			fieldNode = p.Val
 			// Rendered with the entry (renderEntry).
 			s, _ := stringOf(p.Val)
+			if s == "" && !isNull(p.Val) {
+				// As dbt's UnparsedSourceDefinition.validate.
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "name the column, or write null to clear the source's",
+					"loaded_at_field cannot be an empty string."))
+			}
 			out.field, out.hasField = s, true
 		case "loaded_at_query":
 			queryNode = p.Val

@@ -202,3 +202,23 @@ func TestSourceSnapshotFreshnessAlias(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadedAtFieldEmptyAsDBT: an empty loaded_at_field is dbt's parse
+// error; null clears the source's, as before.
+func TestLoadedAtFieldEmptyAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/schema.yml", `sources:
+  - name: s
+    freshness: {warn_after: {count: 1, period: day}}
+    loaded_at_field: updated_at
+    tables:
+      - name: t1
+        loaded_at_field: ""
+`)
+	res := elt(t, dir, "parse")
+	if want := "models/schema.yml:7:26: loaded_at_field cannot be an empty string."; res.code != 2 || !strings.Contains(res.stdout+res.stderr, want) {
+		t.Errorf("exit %d, want %q:\n%s%s", res.code, want, res.stdout, res.stderr)
+	}
+	writeFile(t, dir, "models/schema.yml", "sources:\n  - name: s\n    loaded_at_field: updated_at\n    tables:\n      - name: t1\n        loaded_at_field: null\n")
+	mustElt(t, dir, "parse")
+}
