@@ -18,6 +18,7 @@ import (
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
+	"github.com/elt-dev/elt/internal/secrets"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/loaders"
 	"github.com/elt-dev/elt/project"
@@ -1316,6 +1317,17 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 		args = map[string]any{}
 	}
 	args["which"] = command
+	if vars, ok := args["vars"].(map[string]any); ok {
+		// As dbt's run results: a secret var's value is masked (the
+		// command line is scrubbed already).
+		masked := maps.Clone(vars)
+		for k := range masked {
+			if secrets.IsSecretEnv(k) {
+				masked[k] = secrets.Mask
+			}
+		}
+		args["vars"] = masked
+	}
 	dir, err := s.targetFS()
 	if err != nil {
 		return err

@@ -928,3 +928,28 @@ func TestCompileInlineFlagsAsDBT(t *testing.T) {
 		t.Errorf("compile --inline --exclude:\n%s", res.stdout)
 	}
 }
+
+// TestSecretVarsMaskedAsDBT: a --vars entry named as a secret
+// environment variable (DBT_ENV_SECRET_...) is masked in run_results.json's
+// args, its vars and its command line, as dbt's run results mask it.
+func TestSecretVarsMaskedAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	res := mustElt(t, dir, "run", "--vars", "{DBT_ENV_SECRET_simple: hunter2, unused: def}")
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "hunter2") || strings.Contains(res.stdout+res.stderr, "hunter2") {
+		t.Errorf("the secret var's value was written:\n%s", b)
+	}
+	var rr struct {
+		Args map[string]any `json:"args"`
+	}
+	if err := json.Unmarshal(b, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(rr.Args["vars"]); got != "map[DBT_ENV_SECRET_simple:***** unused:def]" {
+		t.Errorf("args.vars %s", got)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/elt-dev/elt/graph"
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/par"
+	"github.com/elt-dev/elt/internal/secrets"
 	"github.com/elt-dev/elt/internal/targetfs"
 	"github.com/elt-dev/elt/internal/textdist"
 	"github.com/elt-dev/elt/internal/yamlsafe"
@@ -438,6 +439,14 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	vars, err := parseDictFlag("--vars", f.vars)
 	if err != nil {
 		return nil, usageErr(err)
+	}
+	// A var named as a secret environment variable holds a secret too:
+	// dbt masks its value in run_results.json's args; elt masks it
+	// wherever it prints.
+	for k, v := range vars {
+		if str, ok := v.(string); ok && secrets.IsSecretEnv(k) && strings.TrimSpace(str) != "" {
+			env.secrets.Add(str)
+		}
 	}
 	loadEnv := &envRecorder{lookup: env.lookupEnv}
 	opts := project.Options{
