@@ -953,3 +953,16 @@ func TestSecretVarsMaskedAsDBT(t *testing.T) {
 		t.Errorf("args.vars %s", got)
 	}
 }
+
+// TestResourceTypeAllAsDBT: --resource-type all and default stand for
+// the command's resource types, as dbt's resource_types_from_args.
+func TestResourceTypeAllAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	for _, rt := range []string{"all", "default"} {
+		res := mustElt(t, dir, "build", "--resource-type", rt)
+		if !strings.Contains(res.stdout, "OK created sql view model main.m") {
+			t.Errorf("build --resource-type %s:\n%s", rt, res.stdout)
+		}
+	}
+}

@@ -66,7 +66,9 @@ func withoutResourceTypes(kinds, excluded []string) []string {
 
 // onlyResourceTypes narrows a command's resource types to --resource-type.
 func onlyResourceTypes(kinds, only []string) []string {
-	if len(only) == 0 {
+	// As dbt's resource_types_from_args: "all" and "default" stand for
+	// the command's resource types.
+	if len(only) == 0 || slices.Contains(only, "all") || slices.Contains(only, "default") {
 		return kinds
 	}
 	var out []string
