@@ -1468,6 +1468,11 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		switch r.Status {
 		case "error", "fail", "skipped", "runtime error", "partial success":
 			ids = append(ids, r.UniqueID)
+		case "warn":
+			// As dbt's retry: under --warn-error a warning is retried.
+			if f.warnError {
+				ids = append(ids, r.UniqueID)
+			}
 		}
 		// After a partial success only the failed batches run again, as in dbt.
 		if r.Status == "partial success" && r.BatchResults != nil {

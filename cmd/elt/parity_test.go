@@ -966,3 +966,21 @@ func TestResourceTypeAllAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryWarnErrorAsDBT: under --warn-error, retry runs again the
+// tests that warned, as dbt's retry adds warn to its retryable statuses.
+func TestRetryWarnErrorAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select cast(null as int) as id\n")
+	writeFile(t, dir, "models/p.yml", "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n          - not_null: {config: {severity: warn}}\n")
+	mustElt(t, dir, "build")
+	res := mustElt(t, dir, "retry")
+	if !strings.Contains(res.stdout, "Nothing to retry") {
+		t.Errorf("retry without --warn-error:\n%s", res.stdout)
+	}
+	mustElt(t, dir, "build")
+	res = elt(t, dir, "--warn-error", "retry")
+	if res.code != 1 || !strings.Contains(res.stdout, "not_null_m_id") {
+		t.Errorf("--warn-error retry: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
