@@ -17,8 +17,8 @@ var (
 	// models:, seeds:, snapshots:, analyses: and data_tests: (singular
 	// tests) entries.
 	nodePropertyKeys = keySet("name description columns config meta docs tags access group " +
-		"deprecation_date latest_version versions tests data_tests constraints time_spine")
-	columnPropertyKeys      = keySet("name description data_type meta tags quote constraints tests data_tests config granularity")
+		"deprecation_date latest_version versions tests data_tests constraints time_spine doc_blocks")
+	columnPropertyKeys      = keySet("name description data_type meta tags quote constraints tests data_tests config granularity doc_blocks")
 	columnConfigKeys        = keySet("meta tags quality")
 	sourcePropertyKeys      = keySet("name description database project schema dataset loader loaded_at_field loaded_at_query meta quoting freshness tags config tables overrides")
 	sourceTablePropertyKeys = keySet("name description identifier loaded_at_field loaded_at_query freshness meta quoting tags config columns tests data_tests external")

@@ -398,6 +398,8 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			s, _ := stringOf(p.Val)
 			n.Description = l.resolveDocs(file, posOf(p.Val), s)
 			n.DocBlocks = l.docBlocks(s)
+		case "doc_blocks":
+			l.warnDocBlocks(file, p)
 		case "columns":
 			n.Columns = l.parseColumns(file, p.Val, base)
 		case "config":
@@ -590,6 +592,8 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
 			case "granularity":
 				c.Granularity = l.granularity(file, p.Val)
+			case "doc_blocks":
+				l.warnDocBlocks(file, p)
 			case "tests", "data_tests":
 				l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, colBase)...)
 			}
@@ -1092,4 +1096,12 @@ func (l *loader) nestedTestArguments() bool {
 	}
 	v, ok := l.proj.Config.FlagBool("require_generic_test_arguments_property")
 	return !ok || v
+}
+
+// warnDocBlocks says that a doc_blocks: key of properties YAML is not
+// read: as dbt's, a node's and a column's doc_blocks are the doc() calls
+// of their descriptions (manifests of other tools write the key back).
+func (l *loader) warnDocBlocks(file string, p pair) {
+	l.diags.Add(diag.Warnf(file, posOf(p.KeyNode), "remove it: doc_blocks are the doc() calls of the description",
+		"doc_blocks is computed from the description, as dbt computes it; the value written here is not used"))
 }

@@ -984,3 +984,23 @@ func TestRetryWarnErrorAsDBT(t *testing.T) {
 		t.Errorf("--warn-error retry: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestDocBlocksKeyAsDBT: a doc_blocks: key in properties YAML (which
+// tools copying manifests write back) does not stop the project; as in
+// dbt, doc_blocks are computed from the description, and elt says so.
+func TestDocBlocksKeyAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/my_colors.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/schema.yml", "models:\n  - name: my_colors\n    doc_blocks: 2\n    columns:\n      - name: id\n        doc_blocks: [\"hello\", 2]\n")
+	res := mustElt(t, dir, "parse")
+	if !strings.Contains(res.stdout+res.stderr, "models/schema.yml:3:5: warning: doc_blocks is computed from the description") {
+		t.Errorf("no warning:\n%s%s", res.stdout, res.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"doc_blocks":[]`) || strings.Contains(string(b), `"hello"`) {
+		t.Error("manifest doc_blocks are not the computed ones")
+	}
+}
