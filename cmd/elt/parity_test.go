@@ -1004,3 +1004,26 @@ func TestDocBlocksKeyAsDBT(t *testing.T) {
 		t.Error("manifest doc_blocks are not the computed ones")
 	}
 }
+
+// TestJinjaLogEventDataAsDBT: a log() call's JSON event carries its
+// message under data.msg, as dbt's JinjaLogInfo does.
+func TestJinjaLogEventDataAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "{% do log('hello from m', info=True) %}select 1 as x\n")
+	res := mustElt(t, dir, "compile", "--log-format", "json")
+	found := false
+	for _, line := range strings.Split(res.stdout, "\n") {
+		var ev struct {
+			Data map[string]any `json:"data"`
+			Info struct {
+				Name string `json:"name"`
+			} `json:"info"`
+		}
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Info.Name == "JinjaLogInfo" {
+			found = found || ev.Data["msg"] == "hello from m"
+		}
+	}
+	if !found {
+		t.Errorf("no JinjaLogInfo event with data.msg:\n%s", res.stdout)
+	}
+}

@@ -540,10 +540,10 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		FullRefresh:   f.fullRefresh,
 		Empty:         f.empty,
 		Invocation:    s.templateInv,
-		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, nil) },
-		LogDebug:      func(msg string) { s.log.debug("JinjaLogDebug", msg, nil) },
+		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, map[string]any{"msg": msg}) },
+		LogDebug:      func(msg string) { s.log.debug("JinjaLogDebug", msg, map[string]any{"msg": msg}) },
 		Print:         s.printer(),
-		Warn:          func(msg string) error { return s.warnOrError("JinjaLogWarning", msg, nil) },
+		Warn:          func(msg string) error { return s.warnOrError("JinjaLogWarning", msg, map[string]any{"msg": msg}) },
 		WriteFile:     s.templateFile,
 	})
 	if err != nil {
