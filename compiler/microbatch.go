@@ -132,7 +132,7 @@ func (m *Manifest) validateMicrobatchInputs(l *diag.List, n *Node) {
 			continue
 		}
 		et := cfg["event_time"]
-		if !pyTruthy(et) {
+		if set, _ := jinja.Truth(et); !set {
 			continue
 		}
 		if _, ok := et.(string); !ok {
@@ -194,27 +194,4 @@ func pyType(v any) string {
 		name = "datetime.datetime"
 	}
 	return "<class '" + name + "'>"
-}
-
-// pyTruthy is Python's bool(v) for a config value.
-func pyTruthy(v any) bool {
-	switch v := v.(type) {
-	case nil:
-		return false
-	case string:
-		return v != ""
-	case bool:
-		return v
-	case int:
-		return v != 0
-	case int64:
-		return v != 0
-	case float64:
-		return v != 0
-	case []any:
-		return len(v) > 0
-	case map[string]any:
-		return len(v) > 0
-	}
-	return true
 }
