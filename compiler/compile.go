@@ -399,8 +399,9 @@ func (m *Manifest) RenderString(ctx context.Context, tmpl string, node *Node) (s
 
 // CompiledPath is where dbt writes a node's compiled SQL, relative to
 // target/compiled: <package>/<original_file_path>, for generic tests
-// <package>/<properties file>/<short name>.sql, and for unit tests
-// <package>/<properties file>/<its folder>/<name>.sql.
+// <package>/<properties file>/<short name>.sql, for unit tests
+// <package>/<properties file>/<its folder>/<name>.sql, and for a node whose
+// path is not its file's name (a YAML snapshot) <package>/<file>/<path>.
 func CompiledPath(n *Node) string {
 	if n.ResourceType == project.UnitTestType {
 		// dbt's unit test path is get_pseudo_test_path(name, properties
@@ -410,6 +411,12 @@ func CompiledPath(n *Node) string {
 	}
 	if n.TestMetadata != nil {
 		return path.Join(n.Package, n.PackagePath(), n.ShortName+".sql")
+	}
+	if p := n.PackagePath(); path.Base(n.Path) != path.Base(p) {
+		// Many nodes of one file (a YAML snapshot's path is
+		// <file>.yml/<name>.sql): dbt's get_target_write_path joins the
+		// file's path and the node's.
+		return path.Join(n.Package, p, n.Path)
 	}
 	return path.Join(n.Package, n.PackagePath())
 }

@@ -70,7 +70,10 @@ func (l *loader) defineYAMLSnapshots(f *diskFile, root *yaml.Node) {
 				fqn = append(fqn, strings.Split(dir, "/")...)
 			}
 			fqn = append(fqn, name)
-			n := &Node{ResourceType: Snapshot, Name: name, Path: within, FQN: fqn,
+			// dbt's path is <the YAML file>/<name>.sql, so each snapshot
+			// of a file, and the file's data tests, compile to a file of
+			// their own under a folder named after the YAML file.
+			n := &Node{ResourceType: Snapshot, Name: name, Path: path.Join(within, name+".sql"), FQN: fqn,
 				RawCode: "select * from {{ " + strings.TrimSpace(m[1]) + " }}"}
 			l.addNode(n, f, posOf(e))
 			if l.proj.Nodes[n.UniqueID] != n {

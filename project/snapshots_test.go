@@ -59,7 +59,7 @@ snapshots:
 	}
 	wantEqual(t, "raw code", orders.RawCode, "select * from {{ ref('stg_orders') }}")
 	wantEqual(t, "file", orders.OriginalFilePath, "snapshots/orders/snapshots.yml")
-	wantEqual(t, "path", orders.Path, "orders/snapshots.yml")
+	wantEqual(t, "path (dbt: <file>/<name>.sql)", orders.Path, "orders/snapshots.yml/orders_snapshot.sql")
 	wantEqual(t, "fqn", orders.FQN, []string{"shop", "orders", "orders_snapshot"})
 	wantEqual(t, "description", orders.Description, "Orders over time")
 	if len(orders.Columns) != 1 || orders.Columns[0].Name != "id" {

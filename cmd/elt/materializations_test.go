@@ -448,3 +448,43 @@ select id, event_at from {{ ref('raw_events') }}
 		t.Errorf("hook_log:\n%s", got)
 	}
 }
+
+// TestYAMLSnapshotPathsAsDBT: a snapshot defined in YAML has the path
+// <file>.yml/<name>.sql, as dbt's _add_yaml_snapshot_nodes_to_manifest
+// gives it, so each snapshot of the file compiles to a file of its own
+// (get_target_write_path: <file>/<path>) and the data tests of the same
+// file, compiled under <file>.yml/, do not collide with it.
+func TestYAMLSnapshotPathsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/seed.csv", "id,updated_at\n1,2020-01-01\n")
+	writeFile(t, dir, "snapshots/snapshot.yml", `snapshots:
+  - name: snap_a
+    relation: "ref('seed')"
+    config: {unique_key: id, strategy: timestamp, updated_at: updated_at}
+    columns:
+      - name: id
+        data_tests: [not_null]
+  - name: snap_b
+    relation: "ref('seed')"
+    config: {unique_key: id, strategy: timestamp, updated_at: updated_at}
+`)
+	mustElt(t, dir, "seed")
+	mustElt(t, dir, "snapshot")
+	mustElt(t, dir, "test")
+	nodes, _ := readManifest(t, dir)["nodes"].(map[string]any)
+	for _, name := range []string{"snap_a", "snap_b"} {
+		n, _ := nodes["snapshot.p."+name].(map[string]any)
+		if got, want := n["path"], "snapshot.yml/"+name+".sql"; got != want {
+			t.Errorf("%s path: got %v, want %s", name, got, want)
+		}
+		for _, sub := range []string{"compiled", "run"} {
+			f := filepath.Join(dir, "target", sub, "p", "snapshots", "snapshot.yml", "snapshot.yml", name+".sql")
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "p", "snapshots", "snapshot.yml", "not_null_snap_a_id.sql")); err != nil {
+		t.Errorf("the data test's compiled file: %v", err)
+	}
+}
