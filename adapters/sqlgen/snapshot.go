@@ -66,6 +66,11 @@ type snapshotRun struct {
 	// as the column named in key (keyColumn).
 	keyExprs []string
 	checks   []string // check strategy: compared columns, spelled as in the source
+	// updatedAtExpr is updated_at when it is an SQL expression rather
+	// than a source column ("'2016-07-01'::timestamp"): dbt pastes it
+	// into its statements. The source rows carry its value as the
+	// column updatedAtColumn.
+	updatedAtExpr string
 	// checkAll: a check_cols expression names no column of the source
 	// (DuckDB names ds::DATE "CAST(ds AS DATE)"): as dbt's column_added,
 	// every current row counts as changed.
@@ -81,8 +86,9 @@ type snapshotRun struct {
 const (
 	// Extra columns of the staging table; long and odd so that they do not
 	// collide with source columns.
-	stageValidFrom = "elt_snapshot__valid_from"
-	stageIsNew     = "elt_snapshot__is_new"
+	updatedAtColumn = "elt_snapshot__updated_at"
+	stageValidFrom  = "elt_snapshot__valid_from"
+	stageIsNew      = "elt_snapshot__is_new"
 	// The dbt_scd_id of the current version a changed row closes.
 	stageCloseScd = "elt_snapshot__close_scd_id"
 	// Marks the snapshot's current rows in the join that finds changes.
@@ -155,23 +161,33 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 			return adapters.RunResult{}, fmt.Errorf("unique_key: %w", err)
 		}
 	}
+	if r.updatedAtExpr != "" {
+		// The source rows again, with the updated_at expression's value.
+		if r.src, _, err = r.createTemp("timed", "select src.*, ("+r.updatedAtExpr+") as "+d.Quote(updatedAtColumn)+" from "+r.src+" as src"); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("updated_at: %w", err)
+		}
+	}
 	if err := r.findDuplicateKeys(); err != nil {
 		return adapters.RunResult{}, err
 	}
 	r.now = TimeLiteral(s.Now)
+	updatedAt := ""
+	if s.UpdatedAt != "" {
+		updatedAt = "src." + d.Quote(r.sourceName(s.UpdatedAt))
+		if r.updatedAtExpr != "" {
+			updatedAt = "src." + d.Quote(updatedAtColumn)
+		}
+	}
 	switch s.Strategy {
 	case adapters.SnapshotTimestamp:
-		r.ts = "src." + d.Quote(r.sourceName(s.UpdatedAt))
+		r.ts = updatedAt
 	case adapters.SnapshotCheck:
 		r.ts = r.now
 		// dbt: with updated_at configured, the check strategy takes its
-		// timestamps from that column, falling back to now where it is NULL.
-		if s.UpdatedAt != "" {
-			name, ok := r.findSourceColumn(s.UpdatedAt)
-			if !ok {
-				return adapters.RunResult{}, fmt.Errorf("%w: updated_at column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, s.UpdatedAt, strings.Join(r.srcCols, ", "))
-			}
-			r.ts = "coalesce(src." + d.Quote(name) + ", " + r.now + ")"
+		// timestamps from it (a column or an expression), falling back
+		// to now where it is NULL.
+		if updatedAt != "" {
+			r.ts = "coalesce(" + updatedAt + ", " + r.now + ")"
 		}
 	}
 
@@ -233,9 +249,14 @@ func (r *snapshotRun) resolveColumns(targetExists bool) error {
 			r.keyExprs = append(r.keyExprs, k)
 		}
 	}
-	if s.Strategy == adapters.SnapshotTimestamp {
+	if s.UpdatedAt != "" {
 		if _, ok := r.findSourceColumn(s.UpdatedAt); !ok {
-			return missing("updated_at", s.UpdatedAt)
+			if plainIdent().MatchString(strings.TrimSpace(s.UpdatedAt)) {
+				return missing("updated_at", s.UpdatedAt)
+			}
+			// dbt's strategies take updated_at as SQL (strategy.updated_at
+			// is pasted as the new versions' dbt_valid_from).
+			r.updatedAtExpr = s.UpdatedAt
 		}
 	}
 	if s.Strategy == adapters.SnapshotCheck && targetExists {
@@ -425,7 +446,8 @@ func (r *snapshotRun) create() (adapters.RunResult, error) {
 	}
 	r.validToType = tsType
 	all := "src.*"
-	if r.hasKeyExprs() {
+	if r.hasKeyExprs() || r.updatedAtExpr != "" {
+		// Leave out the computed columns.
 		all = strings.Join(qualifiedIdents("src", r.srcCols), ", ")
 	}
 	sel := []string{
@@ -539,7 +561,15 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	var changed []string
 	switch s.Strategy {
 	case adapters.SnapshotTimestamp:
-		changed = append(changed, "src."+d.Quote(r.sourceName(s.UpdatedAt))+" > cur."+d.Quote(c.UpdatedAt))
+		newer := "src." + d.Quote(r.sourceName(s.UpdatedAt))
+		if r.updatedAtExpr != "" {
+			// dbt's snapshot_timestamp_strategy compares
+			// source_data.<updated_at> as written: an expression that
+			// starts with a column (updated_at::timestamp) works, others
+			// fail in the warehouse, as under dbt.
+			newer = "src." + strings.TrimSpace(r.updatedAtExpr)
+		}
+		changed = append(changed, newer+" > cur."+d.Quote(c.UpdatedAt))
 	case adapters.SnapshotCheck:
 		if r.checkAll {
 			changed = append(changed, "true")

@@ -524,6 +524,43 @@ select 1 as id, '2022-01-01' as ds
 	})
 }
 
+// TestSnapshotUpdatedAtExpressionAsDBT: updated_at is SQL to dbt's
+// strategies. The check strategy takes a new version's dbt_valid_from
+// from it, whatever it is (dbt's own test: "'2016-07-01'::timestamp" from
+// a var); the timestamp strategy also compares source_data.<updated_at>
+// with the snapshot's time on later runs, so updated_at::timestamp works
+// there and a constant fails, as under dbt.
+func TestSnapshotUpdatedAtExpressionAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_updated_at_expr", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/check.sql", `{% snapshot check_s %}
+{{ config(unique_key='id', strategy='check', check_cols='all', updated_at="'" ~ var('updated_at') ~ "'::timestamp") }}
+select 'a' as id, {{ var('counter') }} as counter
+{% endsnapshot %}
+`)
+		writeFile(t, dir, "snapshots/cast.sql", `{% snapshot cast_s %}
+{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at::timestamp') }}
+select 'a' as id, '{{ var("updated_at") }}' as updated_at
+{% endsnapshot %}
+`)
+		mustElt(t, dir, "snapshot", "--vars", "{updated_at: '2016-07-01', counter: 10}")
+		mustElt(t, dir, "snapshot", "--vars", "{updated_at: '2016-07-02', counter: 20}")
+		out := mustElt(t, dir, "show", "--inline", `select string_agg(cast(counter as varchar) || ' ' || cast(cast(dbt_valid_from as date) as varchar) || ' ' || coalesce(cast(cast(dbt_valid_to as date) as varchar), '-'), ', ' order by dbt_valid_from) as v from {{ ref('check_s') }}`, "--output", "json").stdout
+		wantAll(t, out, "10 2016-07-01 2016-07-02, 20 2016-07-02 -")
+		out = mustElt(t, dir, "show", "--inline", `select string_agg(cast(cast(dbt_valid_from as date) as varchar) || ' ' || coalesce(cast(cast(dbt_valid_to as date) as varchar), '-'), ', ' order by dbt_valid_from) as v from {{ ref('cast_s') }}`, "--output", "json").stdout
+		wantAll(t, out, "2016-07-01 2016-07-02, 2016-07-02 -")
+
+		writeFile(t, dir, "snapshots/const.sql", `{% snapshot const_s %}
+{{ config(unique_key='id', strategy='timestamp', updated_at="'2016-07-01'::timestamp") }}
+select 'a' as id
+{% endsnapshot %}
+`)
+		mustElt(t, dir, "snapshot", "-s", "const_s", "--vars", "{updated_at: '2016-07-01', counter: 10}")
+		if res := elt(t, dir, "snapshot", "-s", "const_s", "--vars", "{updated_at: '2016-07-01', counter: 10}"); res.code == 0 {
+			t.Errorf("a constant updated_at on a later timestamp run: want the warehouse's error, as dbt's src.<updated_at>\n%s", res.stdout)
+		}
+	})
+}
+
 // TestCustomIncrementalStrategyAsDBT: an incremental_strategy the project
 // defines as get_incremental_<name>_sql is used, as dbt's adapter finds
 // it: the macro gets the target, the new rows' temporary table and the
