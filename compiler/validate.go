@@ -156,10 +156,7 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 		l.Add(diag.Errorf(file, pos, "set strategy='timestamp' (with updated_at) or strategy='check' (with check_cols)",
 			"snapshot %s: strategy is required", n.Name))
 	default:
-		if _, ok := m.engine.macros["snapshot_"+strategy+"_strategy"]; !ok {
-			l.Add(diag.Errorf(file, pos, "use timestamp or check, or define a macro snapshot_"+strategy+"_strategy",
-				"snapshot %s: unknown strategy %q", n.Name, strategy))
-		}
+		m.refuseCustomSnapshotStrategy(l, n, strategy, file, pos)
 	}
 	if hd, ok := c["hard_deletes"]; ok && hd != nil {
 		switch strings.ToLower(fmt.Sprint(hd)) {
@@ -169,6 +166,54 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 				"snapshot %s: unknown hard_deletes %q", n.Name, fmt.Sprint(hd)))
 		}
 	}
+}
+
+// refuseCustomSnapshotStrategy reports a snapshot strategy other than
+// timestamp and check. dbt's strategy_dispatch runs the macro
+// snapshot_<name>_strategy (for "pkg.name", from package pkg), whose
+// expressions its snapshot materialization builds the table with; elt
+// builds snapshots in Go, so the load stops rather than the run failing
+// or the macro being ignored.
+func (m *Manifest) refuseCustomSnapshotStrategy(l *diag.List, n *Node, strategy string, file string, pos diag.Pos) {
+	pkg, name, namespaced := strings.Cut(strategy, ".")
+	if !namespaced {
+		pkg, name = "", strategy
+	}
+	macro := "snapshot_" + name + "_strategy"
+	e := m.engine
+	var def *macroDef
+	switch {
+	case !namespaced:
+		if d, ok := e.packageMacros[n.Package][macro]; ok && n.Package != e.proj.Config.Name {
+			def = d
+		} else {
+			def = e.macros[macro]
+		}
+	case pkg == e.proj.Config.Name:
+		if d, ok := e.macros[macro]; ok && d.meta.Package == pkg {
+			def = d
+		}
+	default:
+		own, installed := e.packageMacros[pkg]
+		if !installed {
+			l.Add(diag.Errorf(file, pos, "use strategy='timestamp' or strategy='check'",
+				"snapshot %s: could not find package '%s', called with '%s'", n.Name, pkg, strategy))
+			return
+		}
+		def = own[macro]
+	}
+	if def == nil {
+		in := ""
+		if namespaced {
+			in = " in package '" + pkg + "'"
+		}
+		l.Add(diag.Errorf(file, pos, "use strategy='timestamp' or strategy='check'",
+			"snapshot %s: unknown strategy %q: no macro %s%s", n.Name, strategy, macro, in))
+		return
+	}
+	l.Add(diag.Errorf(file, pos, "use strategy='timestamp' (with updated_at) or strategy='check' (with check_cols); elt builds snapshots in Go and does not run a strategy macro",
+		"snapshot %s: elt does not support custom snapshot strategies: strategy %q is the macro %s (%s:%d)",
+		n.Name, strategy, macro, def.meta.OriginalFilePath, def.meta.Line))
 }
 
 // ConfigSite is where a node's config is best reported: its properties

@@ -488,3 +488,36 @@ func TestYAMLSnapshotPathsAsDBT(t *testing.T) {
 		t.Errorf("the data test's compiled file: %v", err)
 	}
 }
+
+// TestCustomSnapshotStrategyRefused: dbt's strategy_dispatch runs the
+// macro snapshot_<name>_strategy for any other strategy (pkg.name: from
+// package pkg); elt builds snapshots in Go, so the load stops at the
+// snapshot's config, naming the macro, rather than the run failing.
+// Unknown strategies and packages are refused as dbt's strategy_dispatch
+// refuses them.
+func TestCustomSnapshotStrategyRefused(t *testing.T) {
+	for _, tc := range []struct{ strategy, want string }{
+		{"custom", `snapshots/s.sql:2: snapshot s: elt does not support custom snapshot strategies: strategy "custom" is the macro snapshot_custom_strategy (macros/custom.sql:1)`},
+		{"p.custom", `snapshots/s.sql:2: snapshot s: elt does not support custom snapshot strategies: strategy "p.custom" is the macro snapshot_custom_strategy (macros/custom.sql:1)`},
+		{"other", `snapshots/s.sql:2: snapshot s: unknown strategy "other": no macro snapshot_other_strategy`},
+		{"p.other", `snapshots/s.sql:2: snapshot s: unknown strategy "p.other": no macro snapshot_other_strategy in package 'p'`},
+		{"nopkg.custom", `snapshots/s.sql:2: snapshot s: could not find package 'nopkg', called with 'nopkg.custom'`},
+	} {
+		t.Run(tc.strategy, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "macros/custom.sql", `{% macro snapshot_custom_strategy(node, snapshotted_rel, current_rel, config, target_exists) %}
+{% do return({"unique_key": config['unique_key'], "updated_at": config['updated_at'], "row_changed": "true", "scd_id": "1"}) %}
+{% endmacro %}
+`)
+			writeFile(t, dir, "snapshots/s.sql", `{% snapshot s %}
+{{ config(unique_key='id', strategy='`+tc.strategy+`', updated_at='updated_at') }}
+select 1 as id, current_timestamp as updated_at
+{% endsnapshot %}
+`)
+			res := elt(t, dir, "snapshot")
+			if res.code != 2 || !strings.Contains(res.stderr, tc.want) {
+				t.Errorf("want exit 2 and %s\ngot exit %d\n%s%s", tc.want, res.code, res.stdout, res.stderr)
+			}
+		})
+	}
+}
