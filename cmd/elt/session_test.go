@@ -169,7 +169,7 @@ func TestHookRefsAreDependencies(t *testing.T) {
 
 // TestIgnoredOverridesWarn: a macro with which dbt would change how its
 // built-in materializations build a node (the root project's
-// duckdb__create_table_as or get_batch_size, a package's
+// duckdb__create_table_as, get_batch_size or snapshot_check_strategy, a package's
 // default__load_csv_rows that the project's dispatch config searches) is
 // one elt's Go materializations do not call: the load says so at each
 // definition, and not of other macros (a package's drop_relation or
@@ -184,10 +184,12 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 	writeFile(t, dir, "dbt_packages/tuned/macros/merge.sql", "{% macro default__load_csv_rows(a, b) %}{% endmacro %}\n{% macro drop_relation(relation) %}{% endmacro %}\n{% macro default__get_merge_sql(a, b, c, d, e) %}{% endmacro %}\n")
 	writeFile(t, dir, "dbt_packages/other/dbt_project.yml", "name: other\n")
 	writeFile(t, dir, "dbt_packages/other/macros/merge.sql", "{% macro default__load_csv_rows(a, b) %}{% endmacro %}\n")
+	writeFile(t, dir, "macros/snap.sql", "{% macro snapshot_check_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}{% endmacro %}\n")
 	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
 	res := mustElt(t, dir, "ls")
 	out := res.stdout + res.stderr
 	wantAll(t, out,
+		"macros/snap.sql:1: warning: snapshot_check_strategy replaces dbt's snapshot_check_strategy, which elt's built-in materializations do not call",
 		"dbt_packages/tuned/macros/merge.sql:1: warning: default__load_csv_rows replaces dbt's load_csv_rows, which elt's built-in materializations do not call",
 		"macros/steps.sql:1: warning: duckdb__create_table_as replaces dbt's create_table_as",
 		"macros/steps.sql:2: warning: get_batch_size replaces dbt's get_batch_size",
