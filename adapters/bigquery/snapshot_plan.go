@@ -94,15 +94,15 @@ func PlanSnapshot(s adapters.Snapshot, facts SnapshotFacts) (SnapshotPlan, error
 	case adapters.SnapshotCheck:
 		p.tsType = "TIMESTAMP"
 		p.ts = timeLiteral(s.Now, p.tsType)
-		// dbt: with updated_at configured, the check strategy takes its
-		// timestamps from that column, falling back to now where it is NULL.
+		// dbt's snapshot_check_strategy: with updated_at configured, the
+		// timestamps are that column as it is (a NULL stays NULL).
 		if s.UpdatedAt != "" {
 			c, ok := adapters.FindColumn(facts.SourceColumns, s.UpdatedAt)
 			if !ok {
 				return SnapshotPlan{}, fmt.Errorf("%w: updated_at column %q is not in the source (columns: %s)", adapters.ErrSnapshotConfig, s.UpdatedAt, strings.Join(p.srcCols, ", "))
 			}
 			p.tsType = baseType(c.DataType)
-			p.ts = "coalesce(src." + quote(c.Name) + ", " + timeLiteral(s.Now, p.tsType) + ")"
+			p.ts = "src." + quote(c.Name)
 		}
 	}
 	switch p.tsType {

@@ -147,14 +147,14 @@ func (sp *snapshotPlanner) resolveColumns(targetExists bool) error {
 			}
 		}
 		sp.ts = sp.now
-		// dbt: with updated_at configured, the check strategy takes its
-		// timestamps from that column, falling back to now where it is NULL.
+		// dbt's snapshot_check_strategy: with updated_at configured, the
+		// timestamps are that column as it is (a NULL stays NULL).
 		if s.UpdatedAt != "" {
 			c, ok := adapters.FindColumn(sp.srcCols, s.UpdatedAt)
 			if !ok {
 				return missing("updated_at", s.UpdatedAt)
 			}
-			sp.ts = "coalesce(src." + sp.d.Quote(c.Name) + ", " + sp.now + ")"
+			sp.ts = "src." + sp.d.Quote(c.Name)
 			sp.tsType = c.DataType
 		}
 	}

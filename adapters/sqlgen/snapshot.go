@@ -182,12 +182,12 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 	case adapters.SnapshotTimestamp:
 		r.ts = updatedAt
 	case adapters.SnapshotCheck:
+		// dbt's snapshot_check_strategy: updated_at (a column or an
+		// expression, as it is: a NULL stays NULL, a date a date) when
+		// configured, else the snapshot's time.
 		r.ts = r.now
-		// dbt: with updated_at configured, the check strategy takes its
-		// timestamps from it (a column or an expression), falling back
-		// to now where it is NULL.
 		if updatedAt != "" {
-			r.ts = "coalesce(" + updatedAt + ", " + r.now + ")"
+			r.ts = updatedAt
 		}
 	}
 

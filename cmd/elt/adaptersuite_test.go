@@ -561,6 +561,25 @@ select 'a' as id
 	})
 }
 
+// TestSnapshotCheckUpdatedAtAsDBT: dbt's check strategy takes a new
+// version's dbt_updated_at and dbt_valid_from from updated_at as it is:
+// a date column gives date columns, and a NULL stays NULL (no fallback to
+// the snapshot's time).
+func TestSnapshotCheckUpdatedAtAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_check_updated_at", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/d.sql", `{% snapshot d_s %}
+{{ config(unique_key='id', strategy='check', check_cols='all', updated_at='d') }}
+select 1 as id, cast('2020-01-01' as date) as d union all select 2, null
+{% endsnapshot %}
+`)
+		mustElt(t, dir, "snapshot")
+		out := mustElt(t, dir, "show", "--output", "json", "--inline", `select string_agg(cast(id as varchar) || ' ' || coalesce(cast(dbt_valid_from as varchar), 'null'), ', ' order by id) as v from {{ ref('d_s') }}`).stdout
+		wantAll(t, out, "1 2020-01-01, 2 null")
+		out = mustElt(t, dir, "show", "--output", "json", "--inline", `select string_agg(lower(data_type), ',' order by column_name) as v from information_schema.columns where table_name = 'd_s' and column_name in ('dbt_updated_at', 'dbt_valid_from')`).stdout
+		wantAll(t, out, "date,date")
+	})
+}
+
 // TestCustomIncrementalStrategyAsDBT: an incremental_strategy the project
 // defines as get_incremental_<name>_sql is used, as dbt's adapter finds
 // it: the macro gets the target, the new rows' temporary table and the

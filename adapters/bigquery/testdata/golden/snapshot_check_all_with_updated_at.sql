@@ -20,7 +20,7 @@ with cur as (
   select *, true as `elt_snapshot__current` from `proj`.`snapshots`.`orders_snapshot` as t where t.`dbt_valid_to` is null
 ),
 changed as (
-  select src.*, coalesce(src.`updated_at`, timestamp '2024-02-01 12:30:00+00') as `elt_snapshot__ts`, cur.`elt_snapshot__current` is null as `elt_snapshot__is_new`, cur.`dbt_scd_id` as `elt_snapshot__close_scd_id`
+  select src.*, src.`updated_at` as `elt_snapshot__ts`, cur.`elt_snapshot__current` is null as `elt_snapshot__is_new`, cur.`dbt_scd_id` as `elt_snapshot__close_scd_id`
   from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src
   left join cur on to_json_string(src.`id`) = to_json_string(cur.`id`)
   where cur.`elt_snapshot__current` is null or (src.`id` is distinct from cur.`id` or src.`status` is distinct from cur.`status` or src.`updated_at` is distinct from cur.`updated_at`)
