@@ -613,5 +613,11 @@ func (l *loader) parseUnitTestVersions(file, what string, n *yaml.Node) (*UnitTe
 			*dst = append(*dst, s)
 		}
 	}
+	if len(v.Include) > 0 && len(v.Exclude) > 0 {
+		// As dbt's UnparsedUnitTest.validate.
+		l.diags.Add(diag.Errorf(file, posOf(n), "keep include or exclude, not both",
+			"%s: Unit tests can not both include and exclude versions.", what))
+		ok = false
+	}
 	return v, ok
 }
