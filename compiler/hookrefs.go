@@ -49,6 +49,14 @@ func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*
 				refs, sources = append(refs, st.refs...), append(sources, st.sources...)
 			}
 		}
+		if n.ResourceType == project.Seed && (len(refs) > 0 || len(sources) > 0) {
+			// As dbt's SeedNode._disallow_implicit_dependencies: seeds
+			// are roots of the DAG.
+			d := diag.Errorf(n.OriginalFilePath, diag.Pos{}, "move the hook to a model, or read the relation by name",
+				"Seeds cannot depend on other nodes. seed %s has a pre- or post-hook that calls 'ref' or 'source', either directly or indirectly via other macros", n.Name)
+			errs[i] = &d
+			return
+		}
 		if len(refs) > 0 {
 			// n.Refs may be the parse cache's: append to a copy.
 			n.Refs = append(slices.Clip(n.Refs), refs...)

@@ -446,3 +446,15 @@ func TestProjectHookRenderedWhileParsing(t *testing.T) {
 		t.Fatalf("exit %d, want %d naming the hook\n%s%s", res.code, exitUsage, res.stdout, res.stderr)
 	}
 }
+
+// TestSeedHookRefRefused: a seed's hook that calls ref() stops the
+// parse, as dbt's SeedNode refuses implicit dependencies.
+func TestSeedHookRefRefused(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  +post-hook: [\"select * from {{ ref('m') }}\"]\n")
+	writeFile(t, dir, "seeds/s.csv", "id\n1\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	res := elt(t, dir, "parse")
+	if want := "seeds/s.csv: Seeds cannot depend on other nodes."; res.code != 2 || !strings.Contains(res.stdout+res.stderr, want) {
+		t.Errorf("exit %d, want %q:\n%s%s", res.code, want, res.stdout, res.stderr)
+	}
+}
