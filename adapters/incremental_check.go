@@ -78,6 +78,11 @@ func ResolveIncremental(inc Incremental) (Incremental, error) {
 			return inc, IncrementalConfigError("merge_update_columns and merge_exclude_columns cannot both be set; keep one of them")
 		}
 	case StrategyMicrobatch:
+		if inc.Custom != nil {
+			// The project's get_incremental_microbatch_sql decides what a
+			// batch, or an unbatched run, needs.
+			break
+		}
 		if strings.TrimSpace(inc.EventTime) == "" {
 			return inc, IncrementalConfigError("incremental_strategy microbatch requires event_time")
 		}

@@ -107,15 +107,7 @@ func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.T
 	if !end.After(start) {
 		return "", diag.Errorf(n.OriginalFilePath, diag.Pos{}, "", "render batch of %s: the batch end %s is not after its start %s", id, batchLiteral(end), batchLiteral(start))
 	}
-	w := &batchWindow{start: start.UTC(), end: end.UTC()}
-	size, _ := configString(n.Config, "batch_size")
-	w.id = batchID(w.start, size)
-	// A copy of the node carries the batch config keys, so the shared node
-	// is never written.
-	batchNode := *n
-	batchNode.Config = copyConfig(n.Config)
-	batchNode.Config[configBatchStart] = &timeValue{t: w.start}
-	batchNode.Config[configBatchEnd] = &timeValue{t: w.end}
+	batchNode, w := inBatch(n, start, end)
 	incremental := true
 	if f := m.engine.opts.IsIncremental; f != nil {
 		var err error
@@ -123,7 +115,7 @@ func (m *Manifest) RenderBatch(ctx context.Context, id string, start, end time.T
 			return "", err
 		}
 	}
-	return m.renderDetached(ctx, &batchNode, func(st *renderState) {
+	return m.renderDetached(ctx, batchNode, func(st *renderState) {
 		st.batch = w
 		st.incremental = &incremental
 	})
@@ -205,10 +197,22 @@ func (m *Manifest) BatchHooksIn(ctx context.Context, id string, which string, in
 	if !ok {
 		return nil, diag.Errorf("", diag.Pos{}, "", "hooks: unknown node %s", id)
 	}
+	_, w := inBatch(n, start, end)
+	return m.hooks(ctx, id, which, func(tx bool) bool { return tx == inTransaction }, w)
+}
+
+// inBatch is n as it renders in the batch [start, end): a copy carrying
+// the batch config keys, so the shared node is never written, and the
+// batch's window (model.batch).
+func inBatch(n *Node, start, end time.Time) (*Node, *batchWindow) {
 	w := &batchWindow{start: start.UTC(), end: end.UTC()}
 	size, _ := configString(n.Config, "batch_size")
 	w.id = batchID(w.start, size)
-	return m.hooks(ctx, id, which, func(tx bool) bool { return tx == inTransaction }, w)
+	batchNode := *n
+	batchNode.Config = copyConfig(n.Config)
+	batchNode.Config[configBatchStart] = &timeValue{t: w.start}
+	batchNode.Config[configBatchEnd] = &timeValue{t: w.end}
+	return &batchNode, w
 }
 
 func (m *Manifest) hooks(ctx context.Context, id string, which string, keep func(transaction bool) bool, w *batchWindow) ([]string, error) {
@@ -228,12 +232,7 @@ func (m *Manifest) hooks(ctx context.Context, id string, which string, keep func
 	}
 	node := n
 	if w != nil {
-		// A copy carries the batch config keys, as RenderBatch's.
-		batchNode := *n
-		batchNode.Config = copyConfig(n.Config)
-		batchNode.Config[configBatchStart] = &timeValue{t: w.start}
-		batchNode.Config[configBatchEnd] = &timeValue{t: w.end}
-		node = &batchNode
+		node, _ = inBatch(n, w.start, w.end)
 	}
 	var out []string
 	for _, src := range srcs {

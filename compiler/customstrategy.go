@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -25,11 +26,17 @@ var strategySteps = map[string][]string{
 	"default": {"get_incremental_default_sql", "get_incremental_append_sql", "get_insert_into_sql",
 		"get_incremental_delete_insert_sql", "get_delete_insert_merge_sql",
 		"get_incremental_merge_sql", "get_merge_sql", "get_merge_update_columns", "get_merge_unique_key_match"},
+	"microbatch": {"get_incremental_microbatch_sql"},
 }
 
 // isStrategyStep reports whether name is one of strategySteps.
 func isStrategyStep(name string) bool {
-	return slices.Contains(strategySteps["default"], name)
+	for _, steps := range strategySteps {
+		if slices.Contains(steps, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // stepReplaced reports whether a call of dbt's macro name from dbt's own
@@ -77,10 +84,14 @@ func (m *Manifest) strategyMacro(n *Node, strategy string) (*macroDef, bool) {
 // dbt's default) is built by rendering its macro,
 // get_incremental_<strategy>_sql, rather than by elt in Go: a strategy
 // the project (or the model's package) defines, or one of dbt's whose
-// macros (strategySteps) the project or a package replaces.
+// macros (strategySteps) the project or a package replaces. A project's
+// get_incremental_microbatch_sql is such a strategy: dbt runs it once per
+// model, or once per batch with the behaviour flag
+// require_batched_execution_for_custom_microbatch_strategy
+// (UseMicrobatchBatches).
 func (m *Manifest) CustomStrategy(id, strategy string) bool {
 	n, ok := m.Nodes[id]
-	if !ok || strategy == "microbatch" {
+	if !ok {
 		return false
 	}
 	if strategy != "" && !builtinStrategies[strategy] {
@@ -111,12 +122,31 @@ func (m *Manifest) StrategySQL(ctx context.Context, id, strategy string, target,
 	if !ok {
 		return "", diag.Errorf("", diag.Pos{}, "", "incremental strategy: unknown node %s", id)
 	}
+	return m.strategySQL(ctx, n, nil, strategy, target, temp, dest)
+}
+
+// BatchStrategySQL is StrategySQL for one batch [start, end) of a
+// microbatch model, rendered in the batch's context (model.batch and the
+// batch config keys), as dbt calls the strategy macro in each batch.
+func (m *Manifest) BatchStrategySQL(ctx context.Context, id, strategy string, target, temp Relation, dest []StrategyColumn, start, end time.Time) (string, error) {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return "", diag.Errorf("", diag.Pos{}, "", "incremental strategy: unknown node %s", id)
+	}
+	node, w := inBatch(n, start, end)
+	return m.strategySQL(ctx, node, w, strategy, target, temp, dest)
+}
+
+// strategySQL renders n's strategy macro, in batch w's context when w is
+// not nil.
+func (m *Manifest) strategySQL(ctx context.Context, n *Node, w *batchWindow, strategy string, target, temp Relation, dest []StrategyColumn) (string, error) {
 	def, ok := m.strategyMacro(n, strategy)
 	if !ok {
 		return "", diag.Errorf(n.OriginalFilePath, diag.Pos{}, "", "%q is not a valid incremental strategy", strategy)
 	}
 	st := m.engine.newState(m, n, true)
 	st.ctx = ctx
+	st.batch = w
 	cols := jinja.NewList()
 	for _, c := range dest {
 		cols.Items = append(cols.Items, &columnValue{Column: Column{Name: c.Name, DataType: c.DataType}, quoted: m.engine.dialect.Quote(c.Name)})

@@ -3,6 +3,8 @@ package compiler
 import (
 	"fmt"
 	"math/big"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -19,24 +21,39 @@ const microbatchFlag = "require_batched_execution_for_custom_microbatch_strategy
 // BatchSize enum); the comparison is exact, as dbt's.
 var batchSizes = []string{"hour", "day", "month", "year"}
 
-// usesMicrobatchBatches is dbt's Manifest.use_microbatch_batches: the
+// UseMicrobatchBatches is dbt's Manifest.use_microbatch_batches: the
 // behaviour flag is set, or get_incremental_microbatch_sql is dbt's own
-// (neither the root project nor an installed package defines it).
-func (m *Manifest) usesMicrobatchBatches() bool {
-	e := m.engine
-	if on, _ := e.proj.Config.FlagBool(microbatchFlag); on {
+// (neither the root project nor an installed package defines it). When
+// it is false a microbatch model runs once, unbatched, as any incremental
+// model, its strategy macro get_incremental_microbatch_sql (dbt's
+// ModelRunner rather than its MicrobatchModelRunner).
+func (m *Manifest) UseMicrobatchBatches() bool {
+	if on, _ := m.engine.proj.Config.FlagBool(microbatchFlag); on {
 		return true
 	}
+	return m.customMicrobatchMacro() == nil
+}
+
+// customMicrobatchMacro is the root project's get_incremental_microbatch_sql,
+// else an installed package's (the first by name), else nil: the
+// candidate dbt's find_macro_candidate_by_name prefers to its own.
+func (m *Manifest) customMicrobatchMacro() *Macro {
+	e := m.engine
 	const name = "get_incremental_microbatch_sql"
 	if def, ok := e.macros[name]; ok && !internalPackages[def.meta.Package] {
-		return false
+		return def.meta
 	}
-	for pkg, macros := range e.packageMacros {
-		if _, ok := macros[name]; ok && !internalPackages[pkg] {
-			return false
+	pkgs := make([]string, 0, len(e.packageMacros))
+	for pkg := range e.packageMacros {
+		pkgs = append(pkgs, pkg)
+	}
+	sort.Strings(pkgs)
+	for _, pkg := range pkgs {
+		if def, ok := e.packageMacros[pkg][name]; ok && !internalPackages[pkg] {
+			return def.meta
 		}
 	}
-	return true
+	return nil
 }
 
 func isMicrobatch(n *Node) bool {
@@ -49,7 +66,8 @@ func isMicrobatch(n *Node) bool {
 // event_time, begin, batch_size, lookback and concurrent_batches, and the
 // type of its inputs' event_time; a model none of whose inputs has an
 // event_time is warned of. Nothing is checked where dbt would not batch
-// (usesMicrobatchBatches).
+// (UseMicrobatchBatches); there the project's macro is warned of, as
+// dbt's check_for_microbatch_deprecations does.
 func (m *Manifest) validateMicrobatch(l *diag.List, nodes []*Node) {
 	var models []*Node
 	for _, n := range nodes {
@@ -57,7 +75,16 @@ func (m *Manifest) validateMicrobatch(l *diag.List, nodes []*Node) {
 			models = append(models, n)
 		}
 	}
-	if len(models) == 0 || !m.usesMicrobatchBatches() {
+	if len(models) == 0 {
+		return
+	}
+	if !m.UseMicrobatchBatches() {
+		// dbt's check_for_microbatch_deprecations
+		// (MicrobatchMacroOutsideOfBatchesDeprecation, D020).
+		if def := m.customMicrobatchMacro(); def != nil && slices.ContainsFunc(models, func(n *Node) bool { return n.ResourceType == project.Model }) {
+			l.Add(diag.Warnf(def.OriginalFilePath, diag.Pos{Line: def.Line}, "set flags: {"+microbatchFlag+": true} in dbt_project.yml to run the macro once per batch",
+				"The use of a custom microbatch macro outside of batched execution is deprecated. To use it with batched execution, set `flags.%s` to `True` in `dbt_project.yml`. In the future this will be the default behavior.", microbatchFlag))
+		}
 		return
 	}
 	for _, n := range models {

@@ -95,9 +95,9 @@ var projectFlags = map[string]flagSpec{
 	"write_json": {flagBool, anyValue("cmd/elt: false writes no manifest.json, run_results.json or sources.json")},
 
 	// Behaviour-change flags (dbt's docs/guides/behavior-change-flags.md).
-	// Decides only how dbt runs a project's own get_incremental_microbatch_sql,
-	// which elt warns of and does not run (compiler/overrides.go).
-	"require_batched_execution_for_custom_microbatch_strategy": {flagBool, anyValue("compiler: a custom microbatch strategy is warned of")},
+	// Decides only how dbt runs a project's own get_incremental_microbatch_sql:
+	// once per model (false) or once per batch (true).
+	"require_batched_execution_for_custom_microbatch_strategy": {flagBool, anyValue("compiler, runner: a custom microbatch strategy runs once per batch when true")},
 	// Only renames deprecation events in warn_error_options; elt emits
 	// no deprecation events.
 	"require_event_names_in_deprecations":                             {flagBool, anyValue("names in warn_error_options")},

@@ -84,7 +84,7 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 	enforced := enforcedConstraints[typ]
 	// The table is created now: a table, or an incremental model's first
 	// build (later runs add to the table, which has its constraints).
-	creates := mat == "table" || mat == "incremental" && !r.isIncremental(n) && incrementalStrategy(n.Config) != "microbatch"
+	creates := mat == "table" || mat == "incremental" && !r.isIncremental(n) && !r.batched(n)
 	if mat == "incremental" && !creates {
 		return nil, warnings, nil
 	}

@@ -57,7 +57,7 @@ func IsIncremental(ctx context.Context, a adapters.Adapter, n *compiler.Node, fu
 // run or a full refresh, otherwise the configured strategy.
 func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result, contract *adapters.Contract) (adapters.RunResult, error) {
 	strategy := incrementalStrategy(n.Config)
-	if strategy == "microbatch" {
+	if r.batched(n) {
 		return r.microbatch(ctx, n, res)
 	}
 	if !r.isIncremental(n) {
@@ -71,15 +71,36 @@ func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result,
 	if r.m.CustomStrategy(n.UniqueID, strategy) {
 		// The project's get_incremental_<strategy>_sql, as dbt's
 		// adapter.get_incremental_strategy_macro finds it.
-		req.Custom = func(ctx context.Context, target, newRows adapters.Relation, columns []adapters.Column) (string, error) {
-			dest := make([]compiler.StrategyColumn, len(columns))
-			for i, c := range columns {
-				dest[i] = compiler.StrategyColumn{Name: c.Name, DataType: c.DataType}
-			}
-			return r.m.StrategySQL(ctx, n.UniqueID, strategy, fromAdapterRel(target), fromAdapterRel(newRows), dest)
-		}
+		req.Custom = r.customStrategy(n, strategy, nil)
+	} else if strategy == "microbatch" {
+		// Unbatched (a package's get_incremental_microbatch_sql is not
+		// the model's strategy macro): dbt's own needs a batch.
+		return adapters.RunResult{}, fmt.Errorf("microbatch model %s runs unbatched, as dbt runs it where a package defines get_incremental_microbatch_sql, and dbt's microbatch strategy needs a batch; set flags: {require_batched_execution_for_custom_microbatch_strategy: true} in dbt_project.yml", n.Name)
 	}
 	return inc.Incremental(ctx, req)
+}
+
+// batched reports whether n runs batch by batch: a microbatch model where
+// dbt's use_microbatch_batches holds (get_runner_type picks its
+// MicrobatchModelRunner). Otherwise a microbatch model runs once, as any
+// incremental model whose strategy macro is get_incremental_microbatch_sql.
+func (r *Runner) batched(n *compiler.Node) bool {
+	return isMicrobatch(n) && r.m.UseMicrobatchBatches()
+}
+
+// customStrategy renders n's strategy macro for the adapter, in batch b's
+// context when b is not nil.
+func (r *Runner) customStrategy(n *compiler.Node, strategy string, b *Batch) func(context.Context, adapters.Relation, adapters.Relation, []adapters.Column) (string, error) {
+	return func(ctx context.Context, target, newRows adapters.Relation, columns []adapters.Column) (string, error) {
+		dest := make([]compiler.StrategyColumn, len(columns))
+		for i, c := range columns {
+			dest[i] = compiler.StrategyColumn{Name: c.Name, DataType: c.DataType}
+		}
+		if b != nil {
+			return r.m.BatchStrategySQL(ctx, n.UniqueID, strategy, fromAdapterRel(target), fromAdapterRel(newRows), dest, b.Start, b.End)
+		}
+		return r.m.StrategySQL(ctx, n.UniqueID, strategy, fromAdapterRel(target), fromAdapterRel(newRows), dest)
+	}
 }
 
 func (r *Runner) isIncremental(n *compiler.Node) bool {
@@ -188,6 +209,7 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support incremental models", r.a.Dialect().Type())
 	}
 	var total int64
+	custom := r.m.CustomStrategy(n.UniqueID, "microbatch")
 	exists := incremental
 	if _, retrying := r.opts.RetryBatches[n.UniqueID]; retrying {
 		// The batches that succeeded last time are in the table: add to it
@@ -219,6 +241,11 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 				} else {
 					req := r.incrementalRequest(n, "microbatch", sql)
 					req.BatchStart, req.BatchEnd = b.Start, b.End
+					if custom {
+						// The project's microbatch macro, called in each
+						// batch as dbt's batches call it.
+						req.Custom = r.customStrategy(n, "microbatch", b)
+					}
 					rr, err = inc.Incremental(ctx, req)
 				}
 			}

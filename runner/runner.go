@@ -510,12 +510,13 @@ func (r *Runner) build(ctx context.Context, n *compiler.Node, res *Result, do fu
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
-	// A microbatch model runs its pre-hooks with its first batch and its
-	// post-hooks with its last, in their contexts (model.batch), and none
-	// when it has no batch to run, as dbt's batches do.
+	// A microbatch model run in batches runs its pre-hooks with its first
+	// batch and its post-hooks with its last, in their contexts
+	// (model.batch), and none when it has no batch to run, as dbt's
+	// batches do; unbatched, it runs them once, as any model.
 	var first, last *Batch
 	hooks := true
-	if isMicrobatch(n) {
+	if r.batched(n) {
 		if plan, err := r.planMicrobatch(n); err == nil {
 			res.plan = plan
 			if len(plan.batches) == 0 {

@@ -40,7 +40,7 @@ func (a *Adapter) Incremental(ctx context.Context, inc adapters.Incremental) (re
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
-	if inc.Strategy == adapters.StrategyMicrobatch && len(inc.UniqueKey) > 0 {
+	if inc.Strategy == adapters.StrategyMicrobatch && inc.Custom == nil && len(inc.UniqueKey) > 0 {
 		// dbt-duckdb's duckdb__get_incremental_microbatch_sql refuses it.
 		return adapters.RunResult{}, adapters.IncrementalConfigError("microbatch incremental strategy does not support 'unique_key'. " +
 			"Microbatch runs delete+insert per batch based on 'event_time' and does not do key-based upserts. " +

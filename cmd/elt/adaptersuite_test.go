@@ -603,6 +603,80 @@ select id, 'x' as v from (select 1 as id union all select 2 union all select 3 u
 	})
 }
 
+// TestCustomMicrobatchMacroAsDBT: a project's get_incremental_microbatch_sql
+// is the model's strategy macro, as dbt's adapter finds it. Without the
+// behaviour flag require_batched_execution_for_custom_microbatch_strategy
+// dbt runs the model once, unbatched (task/run.py get_runner_type picks
+// its ModelRunner), its hooks once, and warns of the macro (D020); with
+// the flag it runs batch by batch, each batch after the first calling the
+// macro with model.batch set, the pre-hooks with the first batch and the
+// post-hooks with the last.
+func TestCustomMicrobatchMacroAsDBT(t *testing.T) {
+	const project = "name: p\nprofile: p\non-run-start: \"create table if not exists {{ target.schema }}.hooklog (what varchar(20))\"\n"
+	setup := func(t *testing.T, dir, flags string) {
+		writeFile(t, dir, "dbt_project.yml", project+flags)
+		writeFile(t, dir, "seeds/s.csv", "t,v\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n")
+		writeFile(t, dir, "seeds/s.yml", "seeds:\n  - name: s\n    config:\n      event_time: t\n      column_types: {t: date}\n")
+		writeFile(t, dir, "macros/mb.sql", `{% macro get_incremental_microbatch_sql(arg_dict) %}
+insert into {{ arg_dict['target_relation'] }} (t, v, how)
+select t, v, '{{ model.batch.id if model.batch else "whole" }}' from {{ arg_dict['temp_relation'] }}
+{% endmacro %}
+`)
+		writeFile(t, dir, "models/m.sql", `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='t', batch_size='day', begin='2024-01-01',
+    pre_hook="insert into {{ target.schema }}.hooklog values ('pre')",
+    post_hook="insert into {{ target.schema }}.hooklog values ('post{{ model.batch.id if model.batch }}')") }}
+select t, v, cast('first' as varchar(20)) as how from {{ ref('s') }}
+`)
+		mustElt(t, dir, "seed")
+	}
+	rows := func(t *testing.T, dir string) (string, string) {
+		t.Helper()
+		show := func(q string) string {
+			out := mustElt(t, dir, "show", "--output", "json", "--inline", q).stdout
+			i := strings.Index(out, `"r": `)
+			if i < 0 {
+				t.Fatalf("%s:\n%s", q, out)
+			}
+			return strings.SplitN(out[i+5:], "\n", 2)[0]
+		}
+		return show("select string_agg(cast(t as varchar) || ' ' || how, ',' order by t, how) as r from {{ ref('m') }}"),
+			show("select string_agg(what, ',' order by what) as r from {{ target.schema }}.hooklog")
+	}
+	window := []string{"--event-time-start", "2024-01-01", "--event-time-end", "2024-01-04"}
+	t.Run("unbatched", func(t *testing.T) {
+		onBothWarehouses(t, "custom_microbatch", func(t *testing.T, dir, warehouse string) {
+			setup(t, dir, "")
+			first := mustElt(t, dir, append([]string{"run"}, window...)...)
+			wantAll(t, first.stdout+first.stderr, "macros/mb.sql:1: warning: The use of a custom microbatch macro outside of batched execution is deprecated.",
+				"START sql incremental model")
+			wantNone(t, first.stdout+first.stderr, "Batch 1 of", "replaces dbt's")
+			mustElt(t, dir, append([]string{"run"}, window...)...)
+			m, hooks := rows(t, dir)
+			if want := `"2024-01-01 first,2024-01-01 whole,2024-01-02 first,2024-01-02 whole,2024-01-03 first,2024-01-03 whole"`; m != want {
+				t.Errorf("m:\n got %s\nwant %s", m, want)
+			}
+			if want := `"post,post,pre,pre"`; hooks != want {
+				t.Errorf("hooks:\n got %s\nwant %s", hooks, want)
+			}
+		})
+	})
+	t.Run("batched", func(t *testing.T) {
+		onBothWarehouses(t, "custom_microbatch", func(t *testing.T, dir, warehouse string) {
+			setup(t, dir, "flags:\n  require_batched_execution_for_custom_microbatch_strategy: true\n")
+			res := mustElt(t, dir, append([]string{"run"}, window...)...)
+			wantAll(t, res.stdout, "START sql microbatch model", "Batch 3 of 3 OK")
+			wantNone(t, res.stdout+res.stderr, "deprecated", "replaces dbt's")
+			m, hooks := rows(t, dir)
+			if want := `"2024-01-01 first,2024-01-02 20240102,2024-01-03 20240103"`; m != want {
+				t.Errorf("m:\n got %s\nwant %s", m, want)
+			}
+			if want := `"post20240103,pre"`; hooks != want {
+				t.Errorf("hooks:\n got %s\nwant %s", hooks, want)
+			}
+		})
+	})
+}
+
 // TestStrategyOverridesAsDBT: dbt's incremental materialization renders
 // its strategy's macros, so a package's default__get_delete_insert_merge_sql
 // that the project's dispatch config searches first (snowplow_utils

@@ -506,7 +506,14 @@ func foundStats(m *compiler.Manifest) string {
 }
 
 // describe names a node the way dbt's progress lines do.
-func describe(n *compiler.Node) string {
+func (s *session) describe(n *compiler.Node) string {
+	return describeNode(n, s.manifest != nil && s.manifest.UseMicrobatchBatches())
+}
+
+// describeNode names a node the way dbt's progress lines do; batched: a
+// microbatch model runs batch by batch (dbt's MicrobatchModelRunner names
+// it a microbatch model, its ModelRunner an incremental one).
+func describeNode(n *compiler.Node, batched bool) string {
 	switch n.ResourceType {
 	case project.Seed:
 		return "seed file " + shortRel(n)
@@ -525,7 +532,7 @@ func describe(n *compiler.Node) string {
 	if lang == "" {
 		lang = "sql"
 	}
-	if n.Config["materialized"] == "incremental" && n.Config["incremental_strategy"] == "microbatch" {
+	if batched && n.Config["materialized"] == "incremental" && n.Config["incremental_strategy"] == "microbatch" {
 		// As dbt's MicrobatchModelRunner describes it.
 		return lang + " microbatch model " + shortRel(n)
 	}
@@ -642,8 +649,8 @@ func (s *session) printEvent(e runner.Event) {
 		s.nodeStarts.Store(n.UniqueID, now)
 		info := nodeInfo(n, "started", now, time.Time{})
 		s.log.nodeEvent("debug", "NodeStart", "Began running node "+n.UniqueID, e.Thread, map[string]any{"node_info": info})
-		s.log.nodeEvent("info", "LogStartLine", dots(prefix+"START "+describe(n), "[RUN]", s.log.width), e.Thread,
-			map[string]any{"node_info": info, "description": describe(n), "index": e.Index, "total": e.Total})
+		s.log.nodeEvent("info", "LogStartLine", dots(prefix+"START "+s.describe(n), "[RUN]", s.log.width), e.Thread,
+			map[string]any{"node_info": info, "description": s.describe(n), "index": e.Index, "total": e.Total})
 		return
 	}
 	res := e.Result
@@ -676,7 +683,7 @@ func (s *session) printEvent(e runner.Event) {
 		case project.Snapshot:
 			verb = "snapshotted"
 		}
-		left = prefix + "OK " + verb + " " + describe(n)
+		left = prefix + "OK " + verb + " " + s.describe(n)
 		if n.ResourceType == project.Snapshot {
 			// dbt's LogSnapshotResult: the relation alone.
 			left = prefix + "OK snapshotted " + shortRel(n)
@@ -706,18 +713,18 @@ func (s *session) printEvent(e runner.Event) {
 				ok++
 			}
 		}
-		left = prefix + "PARTIALLY created " + describe(n)
+		left = prefix + "PARTIALLY created " + s.describe(n)
 		right = "[" + s.log.paint(ansiYellow, fmt.Sprintf("PARTIAL SUCCESS (%d/%d)", ok, len(res.Batches))) + " in " + secs + "]"
 	case runner.Skipped:
 		left = prefix + "SKIP " + skipDescribe(n)
 		right = "[" + s.log.paint(ansiYellow, "SKIP") + "]"
 	case runner.NoOp:
 		// dbt's LogNodeNoOpResult, with its execution time of 0.
-		left = prefix + "NO-OP " + describe(n)
+		left = prefix + "NO-OP " + s.describe(n)
 		right = "[" + s.log.paint(ansiYellow, "NO-OP") + " in 0.00s]"
 	case runner.Cancelled:
 		level = "warn"
-		left = prefix + "CANCELLED " + describe(n)
+		left = prefix + "CANCELLED " + s.describe(n)
 		right = "[" + s.log.paint(ansiYellow, "CANCELLED") + "]"
 	default:
 		level = "error"
@@ -726,7 +733,7 @@ func (s *session) printEvent(e runner.Event) {
 		} else if n.ResourceType == project.Snapshot {
 			left = prefix + "ERROR snapshotting " + shortRel(n)
 		} else {
-			left = prefix + "ERROR creating " + describe(n)
+			left = prefix + "ERROR creating " + s.describe(n)
 		}
 		right = "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 	}
@@ -754,7 +761,7 @@ func (s *session) resultEvent(n *compiler.Node, res runner.Result, info map[stri
 		return "SkippingDetails", map[string]any{"node_info": info, "resource_type": string(n.ResourceType),
 			"schema": n.Relation.Schema, "node_name": n.Name, "index": index, "total": total}
 	case res.Status == runner.NoOp:
-		return "LogNodeNoOpResult", map[string]any{"node_info": info, "description": describe(n), "status": "",
+		return "LogNodeNoOpResult", map[string]any{"node_info": info, "description": s.describe(n), "status": "",
 			"index": index, "total": total, "execution_time": float32(0)}
 	case n.ResourceType == project.Test || n.ResourceType == project.UnitTestType:
 		failures := int64(0)
@@ -783,7 +790,7 @@ func (s *session) resultEvent(n *compiler.Node, res runner.Result, info map[stri
 			status = "OK"
 		}
 	}
-	return "LogModelResult", map[string]any{"node_info": info, "description": describe(n), "status": status,
+	return "LogModelResult", map[string]any{"node_info": info, "description": s.describe(n), "status": status,
 		"index": index, "total": total, "execution_time": secs}
 }
 
