@@ -224,6 +224,9 @@ type Manifest struct {
 	// unique id; they are not in Nodes (unittest.go).
 	UnitTests map[string]*Node
 	unitDefs  map[string]*project.UnitTest
+	// disabledUnits are the unit tests their config disables, in the
+	// order declared.
+	disabledUnits []DisabledUnitTest
 	// Warnings found while parsing and compiling (exceptions.warn, ...).
 	Warnings diag.List
 

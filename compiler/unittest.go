@@ -40,22 +40,12 @@ var isIncrementalCall = lazyre.New(`\bis_incremental\s*\(`)
 func (m *Manifest) buildUnitTests(l *diag.List) {
 	m.UnitTests = map[string]*Node{}
 	m.unitDefs = map[string]*project.UnitTest{}
+	m.disabledUnits = nil
 	for _, ut := range m.Project.UnitTests {
+		model, versions := m.testedModel(ut)
 		if isDisabled(ut.Config) {
+			m.disabledUnits = append(m.disabledUnits, DisabledUnitTest{Def: ut, Model: model})
 			continue
-		}
-		var model *Node
-		var versions []*Node
-		for _, n := range m.byName[ut.Model] {
-			if n.ResourceType != project.Model || n.Package != ut.Package {
-				continue
-			}
-			if versionMatch(n, "") {
-				model = n // the latest version, which the inputs are checked against
-			}
-			if n.VersionString != "" {
-				versions = append(versions, n)
-			}
 		}
 		if model == nil {
 			disabled := false
@@ -155,6 +145,37 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 		}
 	}
 }
+
+// testedModel is the enabled model of the unit test's package its model:
+// names, its latest version (nil when there is none), and every version
+// of it.
+func (m *Manifest) testedModel(ut *project.UnitTest) (model *Node, versions []*Node) {
+	for _, n := range m.byName[ut.Model] {
+		if n.ResourceType != project.Model || n.Package != ut.Package {
+			continue
+		}
+		if versionMatch(n, "") {
+			model = n // the latest version, which the inputs are checked against
+		}
+		if n.VersionString != "" {
+			versions = append(versions, n)
+		}
+	}
+	return model, versions
+}
+
+// DisabledUnitTest is a unit test its config disables, which dbt's
+// UnitTestParser lists under the manifest's disabled (add_disabled):
+// Model is the enabled model it names (its latest version), whose id and
+// schema dbt gives the entry, or nil.
+type DisabledUnitTest struct {
+	Def   *project.UnitTest
+	Model *Node
+}
+
+// DisabledUnitTests are the project's disabled unit tests, in the order
+// declared.
+func (m *Manifest) DisabledUnitTests() []DisabledUnitTest { return m.disabledUnits }
 
 // unitTestVersions are the models a unit test runs against, as dbt 1.8+
 // picks them: every version of a versioned model unless versions:

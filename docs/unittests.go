@@ -9,61 +9,20 @@ import (
 
 // unitTests adds the unit tests to the manifest's unit_tests, as dbt's
 // UnitTestDefinition, and to the parent and child maps (a unit test's
-// parent is its model).
+// parent is its model); the disabled ones go under disabled, as dbt's
+// UnitTestParser adds them (add_disabled), with the model they name when
+// it is enabled and no edges.
 func (b *builder) unitTests(out *Manifest) {
 	for id, n := range b.m.UnitTests {
 		ut := b.m.UnitTestDef(id)
 		if ut == nil {
 			continue
 		}
-		given := make([]map[string]any, 0, len(ut.Given))
-		for _, fx := range ut.Given {
-			g := fixtureJSON(fx)
-			g["input"] = fx.Input
-			given = append(given, g)
-		}
-		var overrides any
-		o := ut.Overrides
-		if o.Macros != nil || o.Vars != nil || o.EnvVars != nil {
-			overrides = map[string]any{"macros": nonNilMap(o.Macros), "vars": nonNilMap(o.Vars), "env_vars": nonNilMap(o.EnvVars)}
-		}
-		tags := []string{}
-		if t, ok := n.Config["tags"].([]string); ok {
-			tags = t
-		}
-		meta := map[string]any{}
-		if m, ok := n.Config["meta"].(map[string]any); ok {
-			meta = m
-		}
-		enabled := true
-		if e, ok := n.Config["enabled"].(bool); ok {
-			enabled = e
-		}
 		schema := ""
 		if model := b.m.Nodes[n.AttachedNode]; model != nil {
 			schema = model.Relation.Schema
 		}
-		out.UnitTests[id] = map[string]any{
-			"model":              ut.Model,
-			"given":              given,
-			"expect":             fixtureJSON(ut.Expect),
-			"name":               ut.Name,
-			"resource_type":      "unit_test",
-			"package_name":       ut.Package,
-			"path":               n.PackagePath(),
-			"original_file_path": n.PackagePath(),
-			"unique_id":          id,
-			"fqn":                ut.FQN,
-			"description":        ut.Description,
-			"overrides":          overrides,
-			"depends_on":         map[string]any{"macros": []string{}, "nodes": n.DependsOn.Nodes},
-			"config":             map[string]any{"tags": tags, "meta": meta, "enabled": enabled},
-			"checksum":           nil,
-			"schema":             schema,
-			"created_at":         b.createdAt,
-			"versions":           nil,
-			"version":            nil,
-		}
+		out.UnitTests[id] = b.unitTestEntry(ut, id, n.Config, n.DependsOn.Nodes, schema)
 		out.ParentMap[id] = append([]string(nil), n.DependsOn.Nodes...)
 		if out.ChildMap[id] == nil {
 			// As dbt: every unit test has a child list, if an empty one.
@@ -75,6 +34,84 @@ func (b *builder) unitTests(out *Manifest) {
 			out.ChildMap[dep] = l
 		}
 	}
+	for _, d := range b.m.DisabledUnitTests() {
+		ut := d.Def
+		nodes := []string{}
+		var schema any
+		if d.Model != nil {
+			nodes, schema = []string{d.Model.UniqueID}, d.Model.Relation.Schema
+		}
+		entry := b.unitTestEntry(ut, ut.UniqueID, ut.Config, nodes, schema)
+		if ut.Versions != nil {
+			// dbt's UnitTestNodeVersions, as the entry gave it (enabled
+			// ones are split by version instead).
+			entry["versions"] = map[string]any{"include": versionList(ut.Versions.Include), "exclude": versionList(ut.Versions.Exclude)}
+		}
+		out.Disabled[ut.UniqueID] = append(out.Disabled[ut.UniqueID], entry)
+	}
+}
+
+// unitTestEntry is ut as dbt's UnitTestDefinition: id its unique id, cfg
+// its config (tags, meta, enabled), nodes the model it tests and schema
+// that model's schema.
+func (b *builder) unitTestEntry(ut *project.UnitTest, id string, cfg project.Config, nodes []string, schema any) map[string]any {
+	given := make([]map[string]any, 0, len(ut.Given))
+	for _, fx := range ut.Given {
+		g := fixtureJSON(fx)
+		g["input"] = fx.Input
+		given = append(given, g)
+	}
+	var overrides any
+	o := ut.Overrides
+	if o.Macros != nil || o.Vars != nil || o.EnvVars != nil {
+		overrides = map[string]any{"macros": nonNilMap(o.Macros), "vars": nonNilMap(o.Vars), "env_vars": nonNilMap(o.EnvVars)}
+	}
+	tags := []string{}
+	if t, ok := cfg["tags"].([]string); ok {
+		tags = t
+	}
+	meta := map[string]any{}
+	if m, ok := cfg["meta"].(map[string]any); ok {
+		meta = m
+	}
+	enabled := true
+	if e, ok := cfg["enabled"].(bool); ok {
+		enabled = e
+	}
+	return map[string]any{
+		"model":              ut.Model,
+		"given":              given,
+		"expect":             fixtureJSON(ut.Expect),
+		"name":               ut.Name,
+		"resource_type":      "unit_test",
+		"package_name":       ut.Package,
+		"path":               b.pkgRel(ut.Package, ut.File),
+		"original_file_path": b.pkgRel(ut.Package, ut.File),
+		"unique_id":          id,
+		"fqn":                ut.FQN,
+		"description":        ut.Description,
+		"overrides":          overrides,
+		"depends_on":         map[string]any{"macros": []string{}, "nodes": nodes},
+		"config":             map[string]any{"tags": tags, "meta": meta, "enabled": enabled},
+		"checksum":           nil,
+		"schema":             schema,
+		"created_at":         b.createdAt,
+		"versions":           nil,
+		"version":            nil,
+	}
+}
+
+// versionList is a versions: include or exclude list as dbt holds it
+// (None when not given).
+func versionList(l []string) any {
+	if l == nil {
+		return nil
+	}
+	out := make([]any, len(l))
+	for i, v := range l {
+		out[i] = v
+	}
+	return out
 }
 
 func fixtureJSON(fx *project.UnitTestFixture) map[string]any {

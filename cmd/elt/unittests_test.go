@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -354,5 +355,71 @@ func TestUnitTestCSVFixturesAsDBT(t *testing.T) {
 	res = elt(t, dir, "parse")
 	if want := `found two fixtures named "empty_fixture": tests/fixtures/empty_fixture.csv and tests/fixtures/more/empty_fixture.csv`; res.code != 2 || !strings.Contains(res.stdout+res.stderr, want) {
 		t.Errorf("exit %d, want %q:\n%s%s", res.code, want, res.stdout, res.stderr)
+	}
+}
+
+// TestDisabledUnitTestsListedAsDBT: a unit test its config disables is
+// listed under the manifest's disabled, as dbt's UnitTestParser
+// add_disabled()s its UnitTestDefinition: config.enabled false, the model
+// it names in depends_on with that model's schema when the model is
+// enabled, none and a null schema when it is not; nowhere else.
+func TestDisabledUnitTestsListedAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", `unit_tests:
+  - name: ut_on
+    model: m
+    given: []
+    expect: {rows: [{id: 1}]}
+  - name: ut_off
+    model: m
+    config: {enabled: false, tags: [a]}
+    given: []
+    expect: {rows: [{id: 1}]}
+  - name: ut_gone
+    model: nope
+    config: {enabled: false}
+    given: []
+    expect: {rows: [{id: 1}]}
+`)
+	mustElt(t, dir, "parse")
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Disabled  map[string][]map[string]any `json:"disabled"`
+		UnitTests map[string]any              `json:"unit_tests"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		nodes  string
+		schema any
+		tags   string
+	}{
+		"unit_test.p.m.ut_off":     {"[model.p.m]", "main", "[a]"},
+		"unit_test.p.nope.ut_gone": {"[]", nil, "[]"},
+	}
+	for id, w := range want {
+		list := m.Disabled[id]
+		if len(list) != 1 {
+			t.Errorf("disabled[%s]: %d entries, want 1", id, len(list))
+			continue
+		}
+		e := list[0]
+		cfg, _ := e["config"].(map[string]any)
+		deps, _ := e["depends_on"].(map[string]any)
+		if e["unique_id"] != id || e["resource_type"] != "unit_test" || cfg["enabled"] != false || fmt.Sprint(cfg["tags"]) != w.tags ||
+			fmt.Sprint(deps["nodes"]) != w.nodes || e["schema"] != w.schema || e["original_file_path"] != "models/m.yml" {
+			t.Errorf("disabled[%s]: %v", id, e)
+		}
+		if _, ok := m.UnitTests[id]; ok {
+			t.Errorf("%s is among the unit_tests", id)
+		}
+	}
+	if _, ok := m.UnitTests["unit_test.p.m.ut_on"]; !ok || len(m.UnitTests) != 1 {
+		t.Errorf("unit_tests: want only ut_on, got %v", m.UnitTests)
 	}
 }
