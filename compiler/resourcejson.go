@@ -196,6 +196,10 @@ func searchedRel(file string) string {
 	return file
 }
 
+// SearchedPath is searchedRel for a path relative to its package's
+// folder: the path dbt writes as a YAML-defined resource's path.
+func SearchedPath(file string) string { return searchedRel(file) }
+
 // pkgRel is a path relative to its package's folder.
 func (m *Manifest) pkgRel(pkg, file string) string {
 	for _, p := range m.Project.Packages {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -85,7 +86,7 @@ func (b *builder) unitTestEntry(ut *project.UnitTest, id string, cfg project.Con
 		"name":               ut.Name,
 		"resource_type":      "unit_test",
 		"package_name":       ut.Package,
-		"path":               b.pkgRel(ut.Package, ut.File),
+		"path":               compiler.SearchedPath(b.pkgRel(ut.Package, ut.File)),
 		"original_file_path": b.pkgRel(ut.Package, ut.File),
 		"unique_id":          id,
 		"fqn":                ut.FQN,

@@ -423,3 +423,27 @@ func TestDisabledUnitTestsListedAsDBT(t *testing.T) {
 		t.Errorf("unit_tests: want only ut_on, got %v", m.UnitTests)
 	}
 }
+
+// TestUnitTestPathAsDBT: a unit test's path is its YAML file's path below
+// the folder it was found in (dbt's yaml.path.relative_path), its
+// original_file_path the file's path in its project.
+func TestUnitTestPathAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/marts/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/marts/m.yml", "unit_tests:\n  - name: ut\n    model: m\n    given: []\n    expect: {rows: [{id: 1}]}\n")
+	mustElt(t, dir, "parse")
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		UnitTests map[string]map[string]any `json:"unit_tests"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	ut := m.UnitTests["unit_test.p.m.ut"]
+	if ut["path"] != "marts/m.yml" || ut["original_file_path"] != "models/marts/m.yml" {
+		t.Errorf("path %v, original_file_path %v; want marts/m.yml, models/marts/m.yml", ut["path"], ut["original_file_path"])
+	}
+}
