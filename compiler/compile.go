@@ -400,9 +400,16 @@ func (m *Manifest) RenderString(ctx context.Context, tmpl string, node *Node) (s
 // CompiledPath is where dbt writes a node's compiled SQL, relative to
 // target/compiled: <package>/<original_file_path>, for generic tests
 // <package>/<properties file>/<short name>.sql, for unit tests
-// <package>/<properties file>/<its folder>/<name>.sql, and for a node whose
-// path is not its file's name (a YAML snapshot) <package>/<file>/<path>.
+// <package>/<properties file>/<its folder>/<name>.sql, for a project
+// hook <package>/./dbt_project.yml/hooks/<name>.sql, and for another node
+// whose path is not its file's name (a YAML snapshot)
+// <package>/<file>/<path> (dbt's get_target_write_path joins
+// original_file_path and path when their base names differ, keeping the
+// "./").
 func CompiledPath(n *Node) string {
+	if n.RunHook != nil {
+		return n.Package + "/" + n.PackagePath() + "/" + n.Path
+	}
 	if n.ResourceType == project.UnitTestType {
 		// dbt's unit test path is get_pseudo_test_path(name, properties
 		// file): <folder of the file>/<name>.sql, under the file's path.
@@ -450,7 +457,9 @@ func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	}
 	names := make([]string, len(nodes))
 	parallelFor(ctx, runtime.GOMAXPROCS(0), len(nodes), func(i int) {
-		if n := nodes[i]; n.Compiled && n.ResourceType != project.Seed {
+		// A project hook that renders blank has no file, as dbt's
+		// _write_node writes only code.
+		if n := nodes[i]; n.Compiled && n.ResourceType != project.Seed && (n.RunHook == nil || n.CompiledCode != "") {
 			names[i] = path.Join("compiled", CompiledPath(n))
 		}
 	})

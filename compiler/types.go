@@ -153,6 +153,10 @@ type Node struct {
 	CompiledCode string // after Compile: rendered SQL with ephemeral CTEs injected
 	ExtraCTEs    []CTE  // ephemeral models inlined into CompiledCode, in order
 	Compiled     bool
+	// RunIndex is, for a project hook that a run took up, its place among
+	// the run's hooks of its type, from 1 (dbt's safe_run_hooks sets its
+	// HookNode.index so); 0 before.
+	RunIndex int
 	// Introspected is set when the last render asked the warehouse (columns,
 	// relations, run_query): the SQL may change once upstream nodes are built.
 	Introspected bool

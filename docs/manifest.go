@@ -235,7 +235,8 @@ type CustomGranularity struct {
 
 // HookFields are the keys only operation nodes (project hooks) have.
 type HookFields struct {
-	// Index is the statement's position in its project's list, from 0.
+	// Index is the statement's position in its project's list, from 0;
+	// after a run, its place among the run's hooks of its type, from 1.
 	Index int `json:"index"`
 }
 
@@ -731,6 +732,15 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		code := n.CompiledCode
 		cn.CompiledCode = &code
 		p := path.Join(b.targetPath(), "compiled", n.Package, n.PackagePath())
+		if n.RunHook != nil {
+			// As dbt's os.path.join: target/compiled/<package>/./dbt_project.yml/hooks/<name>.sql.
+			p = path.Join(b.targetPath(), "compiled") + "/" + compiler.CompiledPath(n)
+		}
+		pathOf := &p
+		if n.RunHook != nil && code == "" {
+			// dbt's _write_node sets compiled_path only for code.
+			pathOf = nil
+		}
 		if n.TestMetadata != nil {
 			// Generic tests live in a YAML file; dbt writes each under a
 			// folder named after that file.
@@ -740,7 +750,7 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 			}
 			p = path.Join(p, file+".sql")
 		}
-		cn.CompiledPath = &p
+		cn.CompiledPath = pathOf
 	}
 	for _, cte := range n.ExtraCTEs {
 		cn.ExtraCTEs = append(cn.ExtraCTEs, InjectedCTE{ID: cte.ID, SQL: cte.SQL})
@@ -768,6 +778,9 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		cn.GenericTestFields = b.genericTest(n)
 	case n.RunHook != nil:
 		cn.HookFields = &HookFields{Index: n.RunHook.Index}
+		if n.RunIndex > 0 {
+			cn.HookFields.Index = n.RunIndex
+		}
 	}
 	return cn
 }

@@ -322,6 +322,7 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 		w.str(h.Type)
 		w.int(int64(h.Index))
 	}
+	w.int(int64(n.RunIndex))
 
 	w.str(n.Relation.Database)
 	w.str(n.Relation.Schema)

@@ -70,7 +70,10 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		}
 		return nil
 	}
-	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis"})
+	// As dbt's compile, whose selection takes EXECUTABLE_NODE_TYPES: the
+	// project hooks' operation nodes are compiled too (target/compiled,
+	// manifest.json, run_results.json).
+	ids, err := s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis", string(operation)})
 	if err != nil {
 		return err
 	}
@@ -128,7 +131,11 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	}()
 	checkDone := make(chan error, 1)
 	go func() {
-		failed, err := s.preCheck(ctx, ids)
+		// The static checks read nodes that build or test relations,
+		// not the hooks' statements.
+		failed, err := s.preCheck(ctx, slices.DeleteFunc(slices.Clone(ids), func(id string) bool {
+			return s.manifest.Nodes[id] != nil && s.manifest.Nodes[id].ResourceType == operation
+		}))
 		// As dbt's compile, which runs no SQL: what would fail a node
 		// when it runs is a warning here (elt check fails on it).
 		for _, id := range slices.Sorted(maps.Keys(failed)) {

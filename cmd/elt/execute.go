@@ -209,7 +209,9 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	if err := s.writeCompiled(context.WithoutCancel(ctx)); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	if slices.ContainsFunc(results, func(r runner.Result) bool { return r.Recompiled }) {
+	// As dbt, which writes the manifest after the run: the project hooks
+	// that ran are compiled there too.
+	if len(startHooks)+len(endHooks) > 0 || slices.ContainsFunc(results, func(r runner.Result) bool { return r.Recompiled }) {
 		if err := s.writeManifest(); err != nil {
 			return &exitError{code: exitFailed, err: err}
 		}
@@ -1131,7 +1133,7 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 			// (joined as dbt's, which keeps the "./" of dbt_project.yml).
 			if r.Node.CompiledCode != "" {
 				s.log.info("Formatting", "", nil)
-				path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled")) + "/" + hookCompiledPath(r.Node)
+				path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled")) + "/" + compiler.CompiledPath(r.Node)
 				s.log.info("SQLCompiledPath", "  compiled code at "+path, map[string]any{"path": path, "node_info": info})
 			}
 		}

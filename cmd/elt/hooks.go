@@ -40,13 +40,6 @@ func hookNode(h compiler.ProjectHook) *compiler.Node {
 	return &n
 }
 
-// hookCompiledPath is where a rendered hook is written, under the target
-// path's compiled folder, as dbt writes it (the node's original file, then
-// its path): "<package>/./dbt_project.yml/hooks/<name>.sql".
-func hookCompiledPath(n *compiler.Node) string {
-	return n.Package + "/" + n.PackagePath() + "/" + n.Path
-}
-
 // projectHooks renders and runs the on-run-start or on-run-end statements
 // of every project (installed packages first, by name; the root project
 // last), each between dbt's LogHookStartLine and LogHookEndLine. on-run-end
@@ -82,6 +75,10 @@ func (s *session) projectHooksWith(ctx context.Context, which string, extra map[
 	out := make([]hookResult, 0, len(hooks))
 	failed := false
 	for i, h := range hooks {
+		// As dbt's safe_run_hooks: the manifest's node takes its place
+		// in the run (index, from 1), and its compiled code when it
+		// renders, as the manifest written after the run shows.
+		h.Node.RunIndex = i + 1
 		hr := hookResult{
 			Result:    runner.Result{UniqueID: h.UniqueID(which), Node: hookNode(h), ThreadID: "main"},
 			statement: fmt.Sprintf("%s.%s.%d", h.Package, which, i),
@@ -114,6 +111,7 @@ func (s *session) runHook(ctx context.Context, h compiler.ProjectHook, which str
 	hr.compileEnd = time.Now()
 	n := hr.Node
 	n.CompiledCode, n.Compiled = sql, true
+	h.Node.CompiledCode, h.Node.Compiled = sql, true
 	if sql != "" {
 		if err := s.writeHookCompiled(n); err != nil {
 			return err
@@ -147,7 +145,7 @@ func (s *session) writeHookCompiled(n *compiler.Node) error {
 	if err != nil {
 		return err
 	}
-	name := path.Join("compiled", hookCompiledPath(n))
+	name := path.Join("compiled", compiler.CompiledPath(n))
 	if _, err := dir.WriteIfChanged(name, []byte(n.CompiledCode)); err != nil {
 		return fmt.Errorf("write target/%s: %w", name, err)
 	}

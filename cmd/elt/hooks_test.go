@@ -458,3 +458,107 @@ func TestSeedHookRefRefused(t *testing.T) {
 		t.Errorf("exit %d, want %q:\n%s%s", res.code, want, res.stdout, res.stderr)
 	}
 }
+
+// TestProjectHooksCompiledAsDBT: dbt's compile selects the hooks'
+// operation nodes (EXECUTABLE_NODE_TYPES), so they are compiled: their
+// code in manifest.json with compiled_path
+// target/compiled/<package>/./dbt_project.yml/hooks/<name>.sql (dbt's
+// get_target_write_path), the file there, and a result in
+// run_results.json; a --select that names no hook leaves them be. After a
+// run the manifest's hook nodes are compiled as dbt's safe_run_hooks
+// leaves them, each with its place in the run as index, from 1.
+func TestProjectHooksCompiledAsDBT(t *testing.T) {
+	project := "on-run-start:\n  - \"select 1\"\n  - \"{{ grant_all() }}\"\non-run-end: \"select count(*) from {{ ref('a') }}\"\n"
+	dir := miniProject(t, project)
+	writeFile(t, dir, "macros/grant_all.sql", "{% macro grant_all() %}select 2{% endmacro %}\n")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	type hookNode struct {
+		Compiled     bool    `json:"compiled"`
+		CompiledCode *string `json:"compiled_code"`
+		CompiledPath *string `json:"compiled_path"`
+		Index        int     `json:"index"`
+	}
+	hooks := func(t *testing.T) map[string]hookNode {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Nodes map[string]json.RawMessage `json:"nodes"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]hookNode{}
+		for id, raw := range m.Nodes {
+			if !strings.HasPrefix(id, "operation.") {
+				continue
+			}
+			if err := schematest.ValidateManifestHookNode(raw); err != nil {
+				t.Errorf("%s: %v", id, err)
+			}
+			var n hookNode
+			if err := json.Unmarshal(raw, &n); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = n
+		}
+		return out
+	}
+	type want struct {
+		id, code string
+		index    int
+	}
+	check := func(t *testing.T, got map[string]hookNode, wants []want) {
+		t.Helper()
+		for _, w := range wants {
+			n := got[w.id]
+			name := strings.TrimPrefix(w.id, "operation.p.")
+			if !n.Compiled || n.CompiledCode == nil || *n.CompiledCode != w.code || n.Index != w.index ||
+				n.CompiledPath == nil || *n.CompiledPath != "target/compiled/p/./dbt_project.yml/hooks/"+name+".sql" {
+				t.Errorf("%s: %+v (code %v, path %v), want code %q, index %d", w.id, n, strOrNil(n.CompiledCode), strOrNil(n.CompiledPath), w.code, w.index)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/dbt_project.yml/hooks", name+".sql"))
+			if err != nil || string(b) != w.code {
+				t.Errorf("%s: compiled file %q (%v), want %q", w.id, b, err, w.code)
+			}
+		}
+	}
+	t.Run("compile", func(t *testing.T) {
+		mustElt(t, dir, "compile")
+		check(t, hooks(t), []want{
+			{"operation.p.p-on-run-start-0", "select 1", 0},
+			{"operation.p.p-on-run-start-1", "select 2", 1},
+			{"operation.p.p-on-run-end-0", `select count(*) from "p"."main"."a"`, 0},
+		})
+		b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+		if err != nil || !strings.Contains(string(b), `"unique_id":"operation.p.p-on-run-start-1"`) {
+			t.Errorf("run_results.json has no result for the hook (%v):\n%s", err, b)
+		}
+	})
+	t.Run("compile a selection", func(t *testing.T) {
+		os.RemoveAll(filepath.Join(dir, "target"))
+		mustElt(t, dir, "compile", "-s", "a")
+		for id, n := range hooks(t) {
+			if n.Compiled {
+				t.Errorf("%s compiled, though not selected", id)
+			}
+		}
+	})
+	t.Run("run", func(t *testing.T) {
+		mustElt(t, dir, "run")
+		check(t, hooks(t), []want{
+			{"operation.p.p-on-run-start-0", "select 1", 1},
+			{"operation.p.p-on-run-start-1", "select 2", 2},
+			{"operation.p.p-on-run-end-0", `select count(*) from "p"."main"."a"`, 1},
+		})
+	})
+}
+
+func strOrNil(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
