@@ -83,7 +83,8 @@ func (m *Manifest) validateMicrobatch(l *diag.List, nodes []*Node) {
 		// (MicrobatchMacroOutsideOfBatchesDeprecation, D020).
 		if def := m.customMicrobatchMacro(); def != nil && slices.ContainsFunc(models, func(n *Node) bool { return n.ResourceType == project.Model }) {
 			l.Add(diag.Warnf(def.OriginalFilePath, diag.Pos{Line: def.Line}, "set flags: {"+microbatchFlag+": true} in dbt_project.yml to run the macro once per batch",
-				"The use of a custom microbatch macro outside of batched execution is deprecated. To use it with batched execution, set `flags.%s` to `True` in `dbt_project.yml`. In the future this will be the default behavior.", microbatchFlag))
+				"The use of a custom microbatch macro outside of batched execution is deprecated. To use it with batched execution, set `flags.%s` to `True` in `dbt_project.yml`. In the future this will be the default behavior.", microbatchFlag).
+				AsEvent("MicrobatchMacroOutsideOfBatchesDeprecation"))
 		}
 		return
 	}
