@@ -240,6 +240,12 @@ func (st *renderState) lookup(name string) (any, bool) {
 			return v, true
 		}
 	}
+	return st.ownLookup(name)
+}
+
+// ownLookup resolves the render's own names, without a unit test's
+// overrides.
+func (st *renderState) ownLookup(name string) (any, bool) {
 	switch name {
 	case stateName:
 		return st, true

@@ -538,7 +538,7 @@ func (st *renderState) unitLookup(name string) (any, bool) {
 		return nil, false // answered by st.incremental
 	}
 	if v, ok := st.unit.macros[name]; ok {
-		return overrideFunc(v), true
+		return st.globalOverride(name, v)
 	}
 	if over, ok := st.unit.namespaced[name]; ok {
 		if ns, done := st.unit.built[name]; done {
@@ -568,6 +568,37 @@ func (st *renderState) unitLookup(name string) (any, bool) {
 		return ns, true
 	}
 	return nil, false
+}
+
+// globalOverride is the unit test's override of a global name, as dbt's
+// runtime unit test context makes it: a macro becomes a function
+// returning the value; any other context member (invocation_id, say) is
+// replaced by the value itself; a name the context does not have stays
+// undefined.
+func (st *renderState) globalOverride(name string, v any) (any, bool) {
+	if st.isMacroName(name) {
+		return overrideFunc(v), true
+	}
+	if _, ok := st.engine.env.Global(name); ok {
+		return templateValue(v), true
+	}
+	if _, ok := st.ownLookup(name); ok {
+		return templateValue(v), true
+	}
+	return nil, false
+}
+
+// isMacroName reports whether name is a macro in the render's context:
+// the project's or a package's, or one of dbt's own.
+func (st *renderState) isMacroName(name string) bool {
+	if _, ok := st.engine.macros[name]; ok {
+		return true
+	}
+	if _, ok := st.pkgMacros[name]; ok {
+		return true
+	}
+	_, ok := st.engine.dbtNamespace()[name]
+	return ok
 }
 
 // overrideFunc is an overridden macro: called with any arguments, it
