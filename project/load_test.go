@@ -589,6 +589,10 @@ func TestBadInput(t *testing.T) {
 			Options{}, `model "a" is described twice: models/x.yml:1 and models/y.yml:2`, "models/y.yml", 2},
 		{"bad test entry", map[string]string{"models/a.sql": "select 1", "models/s.yml": "models:\n  - name: a\n    tests:\n      - unique: {}\n        not_null: {}\n"},
 			Options{}, "exactly one key", "models/s.yml", 4},
+		{"test config key at the top level and in config", map[string]string{"models/a.sql": "select 1", "models/s.yml": "models:\n  - name: a\n    columns:\n      - name: c\n        data_tests:\n          - accepted_values:\n              values: [x]\n              severity: warn\n              config:\n                severity: error\n"},
+			Options{}, "Test cannot have the same key at the top-level and in config: severity", "models/s.yml", 8},
+		{"test config key under arguments and in config", map[string]string{"models/a.sql": "select 1", "models/s.yml": "models:\n  - name: a\n    data_tests:\n      - not_null:\n          arguments: {column_name: c, where: \"c > 1\"}\n          config: {where: \"c > 2\"}\n"},
+			Options{}, "Test cannot have the same key at the top-level and in config: where", "models/s.yml", 5},
 		{"bad config-version", map[string]string{"dbt_project.yml": "name: shop\nprofile: shop\nconfig-version: 1\n"},
 			Options{}, "invalid config-version", "dbt_project.yml", 3},
 		{"invalid project name", map[string]string{"dbt_project.yml": "name: my-shop\nprofile: shop\n"},
@@ -752,4 +756,18 @@ func TestInstalledPackageErrorsArePositioned(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("want %v, got %v (%v)", want, got, err)
 	}
+}
+
+// A config argument set to a false value gives way to config: without
+// an error, as in dbt's test builder (only a set value conflicts).
+func TestTestFalseTopLevelConfigGivesWay(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"models/a.sql": "select 1",
+		"models/s.yml": "models:\n  - name: a\n    columns:\n      - name: c\n        data_tests:\n          - not_null:\n              store_failures: false\n              config: {store_failures: true}\n",
+	})
+	var got []any
+	for _, d := range p.GenericTests {
+		got = append(got, d.Config["store_failures"])
+	}
+	wantEqual(t, "store_failures", got, []any{true})
 }

@@ -713,6 +713,10 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 		t.Namespace = ns
 	}
 	var block Config
+	var configNode *yaml.Node
+	// topLevel are the config keys given a value dbt takes as set among
+	// the test's arguments, by position.
+	var topLevel []pair
 	// entry reads one key of the test's entry; nested: it sits under
 	// arguments:, whose keys dbt merges into the entry's (replacing those
 	// of the same name) before it takes the config keys out
@@ -731,6 +735,7 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 			t.Description = l.resolveDocs(file, posOf(p.Val), s)
 		case p.Key == "config":
 			block = l.testConfig(file, p.Val)
+			configNode = p.Val
 		case p.Key == "arguments" && (nested || !l.nestedTestArguments()):
 			// dbt with require_generic_test_arguments_property: false
 			// passes arguments: to the test as one argument of that name.
@@ -754,6 +759,9 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 			// config argument natively; one that renders to None is
 			// dropped).
 			key := normConfigKey(p.Key)
+			if truthy(toValue(p.Val, nil, nil)) {
+				topLevel = append(topLevel, p)
+			}
 			v := toValue(p.Val, nil, func(s string, node *yaml.Node, _ []string) any {
 				return l.renderYAMLString(l.propsJinja, file, s, node, true)
 			})
@@ -776,10 +784,34 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 			}
 		}
 	}
+	if !l.checkTestKeysOnce(file, topLevel, configNode) {
+		return nil
+	}
 	if len(t.Config) > 0 || len(block) > 0 {
 		t.Config = MergeConfig(t.Config, block)
 	}
 	return &t
+}
+
+// checkTestKeysOnce stops a test that sets a config both among its
+// arguments and under config:, as dbt's test builder does
+// (SameKeyNestedError): a key set to a false value (false, 0, "") among
+// the arguments gives way to config: silently.
+func (l *loader) checkTestKeysOnce(file string, topLevel []pair, config *yaml.Node) bool {
+	if len(topLevel) == 0 || !isMapping(config) {
+		return true
+	}
+	ok := true
+	for _, p := range topLevel {
+		for _, q := range pairs(config) {
+			if q.Key == p.Key {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), fmt.Sprintf("set %s in one place, under config:", p.Key),
+					"Test cannot have the same key at the top-level and in config: %s", p.Key))
+				ok = false
+			}
+		}
+	}
+	return ok
 }
 
 // ---- sources ----

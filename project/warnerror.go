@@ -120,8 +120,16 @@ func truthy(v any) bool {
 		return x != ""
 	case []any:
 		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
 	case bool:
 		return x
+	case int:
+		return x != 0
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
 	}
 	return true
 }
