@@ -870,19 +870,41 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 		return "", nil
 	}
 	add := make(project.Config, kw.Len())
+	written := map[string]bool{}
 	for _, a := range args {
 		if m, ok := configGo(a).(map[string]any); ok {
 			for k, v := range m {
+				written[k] = true
 				add[normaliseKey(k)] = v
 			}
 		}
 	}
 	for k, v := range kw.All() {
 		ks, _ := jinja.Str(k)
+		written[ks] = true
 		add[normaliseKey(ks)] = configGo(v)
+	}
+	if err := conflictingHookKeys(written); err != nil {
+		return nil, err
 	}
 	st.inFile = mergeOwned(st.inFile, add)
 	return "", nil
+}
+
+// conflictingHookKeys stops a config() call that sets a hook under both
+// its names, as dbt's ParseConfigObject does (ConflictingConfigKeysError):
+// one of the two would be dropped.
+func conflictingHookKeys(written map[string]bool) error {
+	for _, key := range []string{"pre_hook", "post_hook"} {
+		dashed := strings.ReplaceAll(key, "_", "-")
+		if written[key] && written[dashed] {
+			return &jinjaError{
+				msg:  fmt.Sprintf("Invalid config, has conflicting keys %q and %q", key, dashed),
+				hint: fmt.Sprintf("set the hook under one name, %s or %s", key, dashed),
+			}
+		}
+	}
+	return nil
 }
 
 func (c *configValue) String() string { return "" }

@@ -2,6 +2,7 @@ package project
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -50,6 +51,39 @@ func ConfigKey(k string) string {
 		return "post_hook"
 	}
 	return k
+}
+
+// shadowedHook reports whether the config key k of a mapping with the
+// keys ps is the dashed spelling of a hook (pre-hook, post-hook) whose
+// underscored spelling the mapping also has: dbt's translate_hook_names
+// lets the underscored one replace it. A leading "+" (dbt_project.yml) is
+// not part of the name.
+func shadowedHook(ps []pair, k string) bool {
+	name := strings.TrimSpace(strings.TrimPrefix(k, "+"))
+	if name != "pre-hook" && name != "post-hook" {
+		return false
+	}
+	under := strings.ReplaceAll(name, "-", "_")
+	for _, q := range ps {
+		if strings.TrimSpace(strings.TrimPrefix(q.Key, "+")) == under {
+			return true
+		}
+	}
+	return false
+}
+
+// skipShadowedHook warns of a dashed hook key that its underscored
+// spelling in the same mapping replaces, as in dbt, and reports whether
+// p is one.
+func (l *loader) skipShadowedHook(file string, ps []pair, p pair) bool {
+	if !shadowedHook(ps, p.Key) {
+		return false
+	}
+	name := strings.TrimSpace(strings.TrimPrefix(p.Key, "+"))
+	under := strings.ReplaceAll(name, "-", "_")
+	l.diags.Add(diag.Warnf(file, posOf(p.KeyNode), fmt.Sprintf("set the hook under one name, %s or %s", under, name),
+		"%s is ignored: the same mapping sets %s, which replaces it (as in dbt)", name, under))
+	return true
 }
 
 // normConfigValue gives tags and hooks their fixed shapes.
@@ -475,8 +509,12 @@ func (l *loader) parseConfigTree(file string, n *yaml.Node, keypath []string) *C
 			"%s must be a mapping, not %s", strings.Join(keypath, "."), kindName(n)))
 		return t
 	}
-	for _, p := range pairs(n) {
+	ps := pairs(n)
+	for _, p := range ps {
 		kp := appendPath(keypath, p.Key)
+		if (strings.HasPrefix(p.Key, "+") || !isMapping(p.Val)) && l.skipShadowedHook(file, ps, p) {
+			continue
+		}
 		if name, ok := strings.CutPrefix(p.Key, "+"); ok {
 			key := normConfigKey(name)
 			t.Config[key] = normConfigValue(key, l.projectValue(file, p.Val, kp))

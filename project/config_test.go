@@ -148,3 +148,34 @@ models:
 	}
 	wantEqual(t, "summary", w.Summary, "Configuration paths exist in your dbt_project.yml file which do not apply to any resources: models.shop.typo_folder")
 }
+
+// A mapping that sets a hook under both its names keeps the underscored
+// one, as dbt's translate_hook_names does in dbt_project.yml and in
+// properties YAML config:, and elt warns of the other at its key.
+func TestHookUnderBothNamesUnderscoreWins(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + `
+models:
+  +pre-hook: "select 'project dash'"
+  +pre_hook: "select 'project underscore'"
+`,
+		"models/a.sql": "select 1",
+		"models/s.yml": `models:
+  - name: a
+    config:
+      post_hook: "select 'props underscore'"
+      post-hook: "select 'props dash'"
+`,
+	})
+	a := p.Nodes["model.shop.a"]
+	wantEqual(t, "pre_hook", a.Config["pre_hook"], []any{"select 'project underscore'"})
+	wantEqual(t, "post_hook", a.Config["post_hook"], []any{"select 'props underscore'"})
+	var got []string
+	for _, w := range p.Warnings {
+		got = append(got, w.Location()+" "+w.Summary)
+	}
+	wantEqual(t, "warnings", got, []string{
+		"dbt_project.yml:7:3 pre-hook is ignored: the same mapping sets pre_hook, which replaces it (as in dbt)",
+		"models/s.yml:5:7 post-hook is ignored: the same mapping sets post_hook, which replaces it (as in dbt)",
+	})
+}

@@ -450,7 +450,11 @@ func propsConfigUnrendered(n *yaml.Node) Config {
 		return nil
 	}
 	out := Config{}
-	for _, p := range pairs(n) {
+	ps := pairs(n)
+	for _, p := range ps {
+		if shadowedHook(ps, p.Key) {
+			continue
+		}
 		key := normConfigKey(p.Key)
 		out[key] = normConfigValue(key, toValue(p.Val, nil, nil))
 	}
@@ -482,7 +486,11 @@ func (l *loader) readPropsConfig(file string, n *yaml.Node, render bool) Config 
 		return nil
 	}
 	out := Config{}
-	for _, p := range pairs(n) {
+	ps := pairs(n)
+	for _, p := range ps {
+		if l.skipShadowedHook(file, ps, p) {
+			continue
+		}
 		key := normConfigKey(p.Key)
 		var renderer valueRenderer
 		if render && key != "pre_hook" && key != "post_hook" {
