@@ -16,16 +16,21 @@ import (
 var (
 	// models:, seeds:, snapshots:, analyses: and data_tests: (singular
 	// tests) entries.
-	nodePropertyKeys = keySet("name description columns config meta docs tags access group " +
-		"deprecation_date latest_version versions tests data_tests constraints time_spine doc_blocks")
-	columnPropertyKeys      = keySet("name description data_type meta tags quote constraints tests data_tests config granularity doc_blocks")
-	columnConfigKeys        = keySet("meta tags quality")
-	sourcePropertyKeys      = keySet("name description database project schema dataset loader loaded_at_field loaded_at_query meta quoting freshness tags config tables overrides")
-	sourceTablePropertyKeys = keySet("name description identifier loaded_at_field loaded_at_query freshness meta quoting tags config columns tests data_tests external")
-	macroPropertyKeys       = keySet("name description docs meta config arguments")
-	macroConfigKeys         = keySet("docs meta")
-	macroArgumentKeys       = keySet("name type description")
+	nodePropertyKeys = keySet(nodeKeys)
+	// models:, seeds: and snapshots: entries also take quote_columns (dbt's
+	// UnparsedNodeUpdate); analyses and singular tests do not.
+	quotableNodePropertyKeys = keySet(nodeKeys + " quote_columns")
+	columnPropertyKeys       = keySet("name description data_type meta tags quote constraints tests data_tests config granularity doc_blocks")
+	columnConfigKeys         = keySet("meta tags quality")
+	sourcePropertyKeys       = keySet("name description database project schema dataset loader loaded_at_field loaded_at_query meta quoting freshness tags config tables overrides")
+	sourceTablePropertyKeys  = keySet("name description identifier loaded_at_field loaded_at_query freshness meta quoting tags config columns tests data_tests external")
+	macroPropertyKeys        = keySet("name description docs meta config arguments")
+	macroConfigKeys          = keySet("docs meta")
+	macroArgumentKeys        = keySet("name type description")
 )
+
+const nodeKeys = "name description columns config meta docs tags access group " +
+	"deprecation_date latest_version versions tests data_tests constraints time_spine doc_blocks"
 
 // checkPropertyKeys reports each key of the mapping n that is not in
 // allowed, at the key's line.

@@ -362,9 +362,34 @@ func (l *loader) testsOfOtherPackage(file string, kind ResourceType, e *yaml.Nod
 	l.testsOf(file, e, TestDecl{AttachedKind: kind, AttachedName: name, AttachedPackage: owner, File: file, Package: l.cur.name})
 }
 
+// quotesColumns reports whether an entry of kind may set quote_columns.
+func quotesColumns(kind ResourceType) bool {
+	return kind == Model || kind == Seed || kind == Snapshot
+}
+
+// quoteColumns reads an entry's quote_columns: true quotes the name of
+// each column whose quote is unset in the column's generic tests, as
+// dbt's schema test parser does.
+func (l *loader) quoteColumns(file string, kind ResourceType, e *yaml.Node) bool {
+	if !quotesColumns(kind) {
+		return false
+	}
+	v, _ := pairValue(e, "quote_columns")
+	if v == nil || isNull(v) {
+		return false
+	}
+	b, ok := toValue(v, nil, nil).(bool)
+	if !ok {
+		l.diags.Add(diag.Errorf(file, posOf(v), "write quote_columns: true or quote_columns: false",
+			"quote_columns must be true or false, not %s", kindName(v)))
+	}
+	return b
+}
+
 // testsOf declares the tests of an entry, and of its columns, on base's
 // node, patching nothing else.
 func (l *loader) testsOf(file string, e *yaml.Node, base TestDecl) {
+	base.ColumnQuote = l.quoteColumns(file, base.AttachedKind, e)
 	var buf pairBuf
 	for _, p := range pairsIn(buf[:], e) {
 		switch p.Key {
@@ -380,7 +405,11 @@ func (l *loader) testsOf(file string, e *yaml.Node, base TestDecl) {
 // the entry names name.
 func (l *loader) patchEntry(file string, n *Node, e *yaml.Node, name string) {
 	what := fmt.Sprintf("%s %q", n.ResourceType, name)
-	l.checkPropertyKeys(file, e, what, nodePropertyKeys)
+	allowed := nodePropertyKeys
+	if quotesColumns(n.ResourceType) {
+		allowed = quotableNodePropertyKeys
+	}
+	l.checkPropertyKeys(file, e, what, allowed)
 	l.checkOneTestsKey(file, e, what)
 	l.patchNode(file, n, e)
 }
@@ -388,6 +417,7 @@ func (l *loader) patchEntry(file string, n *Node, e *yaml.Node, name string) {
 // patchNode applies one models:/seeds:/snapshots: entry to its node.
 func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 	base := TestDecl{AttachedKind: n.ResourceType, AttachedName: n.Name, AttachedVersion: n.VersionString, File: file, Package: l.cur.name}
+	base.ColumnQuote = l.quoteColumns(file, n.ResourceType, e)
 	props := Config{}
 	var blockConfig, rawBlock Config
 	var spine pair
