@@ -72,15 +72,11 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 			case fx.Input == "this":
 				hasThis = true
 			case strings.HasPrefix(fx.Input, "ref("):
-				args := project.QuotedArgs(fx.Input)
-				if len(args) == 0 {
-					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: ref('model')", "unit test '%s': invalid input %s", ut.Name, fx.Input))
+				r, rerr := m.givenRef(model, fx.Input)
+				if rerr != nil {
+					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: ref('model'), ref('package', 'model') or ref('model', v=2)", "unit test '%s': invalid input %s: %v", ut.Name, fx.Input, rerr))
 					ok = false
 					continue
-				}
-				r := Ref{Name: args[len(args)-1]}
-				if len(args) > 1 {
-					r.Package = args[0]
 				}
 				if _, lerr := m.lookupRef(r, model); lerr != nil {
 					l.Add(diag.Errorf(ut.File, fx.Pos, lerr.hint, "Unit test '%s' had an input (%s) which was not found in the manifest: %s", ut.Name, fx.Input, lerr.msg))
@@ -308,16 +304,15 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 		key, cte, what = "this", cteName(model.Name), "'"+model.Name+"'"
 		rel, declared = model.Relation, model.Columns
 	case strings.HasPrefix(fx.Input, "ref("):
-		args := project.QuotedArgs(fx.Input)
-		r := Ref{Name: args[len(args)-1]}
-		if len(args) > 1 {
-			r.Package = args[0]
+		r, rerr := m.givenRef(model, fx.Input)
+		if rerr != nil {
+			return "", "", "", nil, rerr
 		}
 		target, lerr := m.lookupRef(r, model)
 		if lerr != nil {
 			return "", "", "", nil, fmt.Errorf("%s", lerr.msg)
 		}
-		key, cte, what = "ref:"+target.Name, cteName(target.Name), "'"+target.Name+"'"
+		key, cte, what = unitRefKey(target), cteName(target.Name), "'"+target.Name+"'"
 		rel, declared = target.Relation, target.Columns
 		exists = target.RelationName != ""
 	default:
@@ -497,7 +492,7 @@ func (st *renderState) unitRef(r Ref) (any, error) {
 	if lerr != nil {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
-	name, ok := st.unit.inputs["ref:"+target.Name]
+	name, ok := st.unit.inputs[unitRefKey(target)]
 	if !ok && target.ResourceType == project.Seed {
 		// dbt: a seed without a given input is its own input.
 		rel := relationOf(target)
@@ -505,10 +500,34 @@ func (st *renderState) unitRef(r Ref) (any, error) {
 		return &rel, nil
 	}
 	if !ok {
-		return nil, st.fail(fmt.Sprintf("add `- input: ref('%s')` to the unit test's given: (rows: [] for none)", r.Name),
-			"unit test '%s': model '%s' refs '%s', which is not among the given inputs", st.unit.test.Name, st.node.Name, r.Name)
+		call := "ref('" + r.Name + "')"
+		if target.VersionString != "" {
+			call = fmt.Sprintf("ref('%s', v=%s)", r.Name, target.VersionString)
+		}
+		return nil, st.fail(fmt.Sprintf("add `- input: %s` to the unit test's given: (rows: [] for none); a given ref() without v is the latest version", call),
+			"unit test '%s': model '%s' reads %s, which is not among the given inputs", st.unit.test.Name, st.node.Name, call)
 	}
 	return &relationValue{Identifier: name, rendered: name}, nil
+}
+
+// unitRefKey is the key of a ref()'d node among a unit test's inputs:
+// each version of a model is its own input, as in dbt, where a given
+// ref('m') stands for m's latest version only.
+func unitRefKey(target *Node) string {
+	return "ref:" + target.UniqueID
+}
+
+// givenRef reads a given input's ref() call as the model's own ref()
+// reads its arguments: ref('m'), ref('pkg', 'm'), v= or version=.
+func (m *Manifest) givenRef(model *Node, input string) (Ref, error) {
+	st := m.engine.newState(m, model, false)
+	if _, err := st.renderString("{{ " + input + " }}"); err != nil {
+		return Ref{}, fmt.Errorf("reading %s: %w", input, err)
+	}
+	if len(st.refs) != 1 {
+		return Ref{}, fmt.Errorf("%s is not one ref() call", input)
+	}
+	return st.refs[0], nil
 }
 
 // unitSource is source() inside a unit test: the input's CTE.

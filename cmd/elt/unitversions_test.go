@@ -105,3 +105,36 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestUnitTestGivenVersionedRef: a given input ref('source') stands for
+// the latest version of source only, as in dbt; ref('source', v=2) in
+// the model then has no input, a compilation error, and given ref(...,
+// v=2) (or version=2) is that version's input.
+func TestUnitTestGivenVersionedRef(t *testing.T) {
+	cases := []struct {
+		name, input, status string
+	}{
+		{"latest is another version", "ref('source')", "error"},
+		{"v=", "ref('source', v=2)", "pass"},
+		{"version= quoted", "ref('source', version='2')", "pass"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "models/model_to_test.sql", "select result from {{ ref('source', v=2) }}\n")
+			writeFile(t, dir, "models/source_v1.sql", "select 2 as result\n")
+			writeFile(t, dir, "models/source_v2.sql", "select 2 as result\n")
+			writeFile(t, dir, "models/schema.yml", "models:\n  - name: source\n    latest_version: 1\n    versions: [{v: 1}, {v: 2}]\n  - name: model_to_test\n"+
+				"unit_tests:\n  - name: ref_versioned\n    model: model_to_test\n    given:\n      - input: "+tc.input+"\n        rows: [{result: 3}]\n    expect:\n      rows: [{result: 3}]\n")
+			mustElt(t, dir, "run")
+			res := elt(t, dir, "test", "--select", "model_to_test")
+			got := unitResults(t, dir)["unit_test.p.model_to_test.ref_versioned"]
+			if got != tc.status {
+				t.Fatalf("status %q, want %q\n%s%s", got, tc.status, res.stdout, res.stderr)
+			}
+			if tc.status == "error" {
+				wantAll(t, res.stdout, "model 'model_to_test' reads ref('source', v=2), which is not among the given inputs")
+			}
+		})
+	}
+}
