@@ -60,10 +60,11 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 		return name
 	}
 	// The steps elt runs a project's macro for (relationops.go), the
-	// incremental strategies' (customstrategy.go) and apply_grants
-	// (RunApplyGrants).
+	// incremental strategies' (customstrategy.go), apply_grants
+	// (RunApplyGrants) and get_test_sql (TestSQL).
 	honoured := func(step string) bool {
-		return relationOps[step] && relationOpDialects[e.dialect.Type()] || isStrategyStep(step) || step == "apply_grants"
+		return relationOps[step] && relationOpDialects[e.dialect.Type()] || isStrategyStep(step) ||
+			step == "apply_grants" || step == "get_test_sql"
 	}
 	var found []*Macro
 	root := e.proj.Config.Name

@@ -61,7 +61,7 @@ type dataTestHost struct {
 }
 
 func (h *dataTestHost) RunDataTest(ctx context.Context) (compiler.DataTestMain, error) {
-	out, err := tests.Run(ctx, h.r.a, h.n, h.r.opts.Tests)
+	out, err := tests.Run(ctx, h.r.a, h.n, h.r.testOptions())
 	if err != nil {
 		return compiler.DataTestMain{}, err
 	}

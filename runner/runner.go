@@ -653,12 +653,22 @@ func (r *Runner) test(ctx context.Context, n *compiler.Node, res *Result) error 
 	if _, custom := r.m.TestMaterialization(n); custom {
 		return r.customTest(ctx, n, res)
 	}
-	out, err := tests.Run(ctx, r.a, n, r.opts.Tests)
+	out, err := tests.Run(ctx, r.a, n, r.testOptions())
 	if err != nil {
 		return located(n, err)
 	}
 	r.judged(out, res)
 	return nil
+}
+
+// testOptions are the options of tests.Run, with the project's own
+// get_test_sql (compiler.Manifest.TestSQL) to compute verdicts.
+func (r *Runner) testOptions() tests.Options {
+	opts := r.opts.Tests
+	opts.TestSQL = func(ctx context.Context, n *compiler.Node, a compiler.TestSQLArgs) (string, bool, error) {
+		return r.m.TestSQL(ctx, n.UniqueID, a)
+	}
+	return opts
 }
 
 // judged records a data test's verdict in res, --warn-error turning a

@@ -123,6 +123,19 @@ func boolColumn(get func(string) (any, error), name string) (bool, error) {
 		if b != nil {
 			return *b, nil
 		}
+	case string:
+		return strToBool(b)
+	case float64:
+		return b != 0, nil
+	case []byte:
+		return strToBool(string(b))
+	}
+	if v != nil {
+		// As dbt's TestResultData: any other value is Python's bool() of
+		// it, so a get_test_sql returning 1 or 0 works.
+		if n, err := toInt64(v); err == nil {
+			return n != 0, nil
+		}
 	}
 	if v == nil {
 		return false, fmt.Errorf("tests: %s is NULL; does fail_calc return NULL when the test finds no rows? (wrap it: coalesce(<fail_calc>, 0))", name)
@@ -197,4 +210,16 @@ func floatToInt64(f float64) (int64, error) {
 		return 0, fmt.Errorf("%v is not a usable number of failures", f)
 	}
 	return int64(f), nil
+}
+
+// strToBool is Python's strtobool, which dbt's TestResultData applies to a
+// should_warn or should_error that is text (a get_test_sql returning 'y').
+func strToBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "y", "yes", "t", "true", "on", "1":
+		return true, nil
+	case "n", "no", "f", "false", "off", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("Macro 'get_test_sql' returns '%s'.  It is not type 'bool' and cannot not be converted reliably to a bool.", s)
 }

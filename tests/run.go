@@ -21,6 +21,10 @@ type Options struct {
 	// "dbt_test__audit") into the schema name, as generate_schema_name does.
 	// nil means dbt's default: "<Schema>_<custom>".
 	SchemaName func(custom string) string
+	// TestSQL renders the project's own get_test_sql, which replaces
+	// Wrap as it replaces dbt's in dbt's test materialization; ok false
+	// (or a nil TestSQL) means the project has none.
+	TestSQL func(ctx context.Context, n *compiler.Node, a compiler.TestSQLArgs) (sql string, ok bool, err error)
 }
 
 // Run runs one data test, generic or singular: n.CompiledCode is the query
@@ -84,9 +88,9 @@ func run(ctx context.Context, a adapters.Adapter, n *compiler.Node, opts Options
 		failing = "select * from " + stored
 	}
 
-	query, err := Wrap(failing, cfg)
+	query, err := testQuery(ctx, n, failing, opts)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("%s: %w", n.UniqueID, err)
+		return Outcome{StoredRelation: stored}, fmt.Errorf("%s: %w", n.UniqueID, err)
 	}
 	res, err := a.Query(ctx, query)
 	if err != nil {
@@ -133,4 +137,29 @@ func AuditRelation(n *compiler.Node, opts Options) adapters.Relation {
 		ident = n.Name
 	}
 	return adapters.Relation{Database: database, Schema: schema, Identifier: ident}
+}
+
+// testQuery is the one-row verdict query over the failing rows: the
+// project's get_test_sql when it has one, else Wrap.
+func testQuery(ctx context.Context, n *compiler.Node, failing string, opts Options) (string, error) {
+	if opts.TestSQL == nil {
+		return Wrap(failing, n.Config)
+	}
+	a := compiler.TestSQLArgs{
+		Main:     failing,
+		FailCalc: sqlSetting(n.Config, "fail_calc", DefaultFailCalc),
+		WarnIf:   sqlSetting(n.Config, "warn_if", DefaultWarnIf),
+		ErrorIf:  sqlSetting(n.Config, "error_if", DefaultErrorIf),
+	}
+	if m, ok, _ := limit(n.Config); ok {
+		a.Limit = &m
+	}
+	sql, ok, err := opts.TestSQL(ctx, n, a)
+	if err != nil {
+		return "", fmt.Errorf("get_test_sql: %w", err)
+	}
+	if !ok {
+		return Wrap(failing, n.Config)
+	}
+	return sql, nil
 }

@@ -242,7 +242,9 @@ func TestRunErrors(t *testing.T) {
 		{"bad limit", testNode("t", "select 1", project.Config{"limit": "x", "store_failures": true}), "limit"},
 		{"bad store_failures_as", testNode("t", "select 1", project.Config{"store_failures_as": "parquet"}), "store_failures_as"},
 		{"bad store_failures", testNode("t", "select 1", project.Config{"store_failures": "sometimes"}), "store_failures must be true or false"},
-		{"non-boolean threshold", testNode("t", "select 1", project.Config{"error_if": "+ 1"}), "should_error must be a boolean"},
+		// As dbt's TestResultData: text is read by strtobool (a number
+		// is true unless 0), and other text is an error.
+		{"threshold giving text", testNode("t", "select 1", project.Config{"error_if": "|| 'x'"}), "returns '1x'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

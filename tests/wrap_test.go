@@ -225,12 +225,11 @@ func TestEvaluateBadResults(t *testing.T) {
 		{"failures not a number", &adapters.Result{Columns: cols, Rows: [][]any{{"many", true, true}}}, nil, `want a number, got "many"`},
 		{"failures a strange type", &adapters.Result{Columns: cols, Rows: [][]any{{struct{}{}, true, true}}}, nil, "want a number"},
 		{"failures too large", &adapters.Result{Columns: cols, Rows: [][]any{{new(big.Int).Lsh(big.NewInt(1), 70), true, true}}}, nil, "too large"},
-		{"should_warn a string", &adapters.Result{Columns: cols, Rows: [][]any{{int64(1), "yes", true}}}, nil, "should_warn must be a boolean"},
+		{"should_warn text strtobool refuses", &adapters.Result{Columns: cols, Rows: [][]any{{int64(1), "x", true}}}, nil, "Macro 'get_test_sql' returns 'x'"},
 		{"bad severity", &adapters.Result{Columns: cols, Rows: [][]any{{int64(1), true, true}}}, project.Config{"severity": "fatal"}, `severity must be "error" or "warn", got "fatal"`},
 		{"severity not a string", &adapters.Result{Columns: cols, Rows: [][]any{{int64(1), true, true}}}, project.Config{"severity": 2}, `severity must be "error" or "warn"`},
 		// The same mistakes made for real on DuckDB.
 		{"duckdb: sum over no rows is NULL", real(failingRows(0), project.Config{"fail_calc": "sum(n)"}), nil, "fail_calc returned NULL"},
-		{"duckdb: warn_if that is not a comparison", real(failingRows(3), project.Config{"warn_if": "+ 1"}), nil, "should_warn must be a boolean"},
 		{"duckdb: fail_calc that is not an aggregate", real(failingRows(3), project.Config{"fail_calc": "n"}), nil, "returned 3 rows"},
 	}
 	for _, tc := range tests {
@@ -258,6 +257,10 @@ func TestEvaluateAcceptsDriverValues(t *testing.T) {
 		{"numeric string", []string{"failures", "should_warn", "should_error"}, []any{"2", true, true}, 2},
 		{"decimal string", []string{"failures", "should_warn", "should_error"}, []any{[]byte("2.000"), true, true}, 2},
 		{"columns in another order", []string{"should_error", "failures", "should_warn"}, []any{true, int64(2), false}, 2},
+		// As dbt's TestResultData: text by strtobool, numbers true unless 0.
+		{"strtobool text", []string{"failures", "should_warn", "should_error"}, []any{int64(2), "no", "Yes"}, 2},
+		{"numbers", []string{"failures", "should_warn", "should_error"}, []any{int64(2), int64(0), int32(1)}, 2},
+		{"a non-boolean threshold", []string{"failures", "should_warn", "should_error"}, []any{int64(2), int64(3), float64(0.5)}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
