@@ -28,6 +28,7 @@ func warehouse() sqlgen.Warehouse {
 		AlterTypeUsing:  true,
 		OrderByPosition: true,
 		CommandTags:     true,
+		Unlogged:        true,
 		WithTimeZone: func(dataType string) bool {
 			typ := strings.ToLower(dataType)
 			return strings.HasPrefix(typ, "timestamp") && strings.HasSuffix(typ, "with time zone") && !strings.Contains(typ, "without")

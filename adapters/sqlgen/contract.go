@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"context"
+	"strings"
 
 	"github.com/elt-dev/elt/adapters"
 )
@@ -10,10 +11,11 @@ import (
 // created from the contract's column list, types and constraints, then
 // filled from the model's select, so the warehouse enforces the
 // constraints on every row.
-func (w Warehouse) replaceContracted(ctx context.Context, tx Tx, rel adapters.Relation, c *adapters.Contract, body string) (int64, error) {
+func (w Warehouse) replaceContracted(ctx context.Context, tx Tx, rel adapters.Relation, c *adapters.Contract, body string, cfg map[string]any) (int64, error) {
 	tmp := rel
 	tmp.Identifier = w.TempName(rel.Identifier)
-	if _, err := tx.Exec(ctx, c.CreateTableSQL(RenderRelation(tmp))); err != nil {
+	create := w.createTable(cfg) + strings.TrimPrefix(c.CreateTableSQL(RenderRelation(tmp)), "create table ")
+	if _, err := tx.Exec(ctx, create); err != nil {
 		return 0, err
 	}
 	rows, err := tx.Exec(ctx, c.InsertSQL(RenderRelation(tmp), body))

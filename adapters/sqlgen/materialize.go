@@ -26,11 +26,11 @@ func (w Warehouse) Materialize(ctx context.Context, m adapters.Model, rel adapte
 		err := inTx(func(tx Tx) error {
 			var err error
 			if m.Contract != nil {
-				rows, err = w.replaceContracted(ctx, tx, rel, m.Contract, body)
+				rows, err = w.replaceContracted(ctx, tx, rel, m.Contract, body, m.Config)
 				return err
 			}
 			rows, err = w.ReplaceRelation(ctx, tx, rel, func(tmp string) string {
-				return "create table " + tmp + " as (\n" + body + "\n)"
+				return w.createTable(m.Config) + tmp + " as (\n" + body + "\n)"
 			})
 			return err
 		})

@@ -460,7 +460,7 @@ func (r *snapshotRun) create() (adapters.RunResult, error) {
 	if r.s.HardDeletes == adapters.HardDeletesNewRecord {
 		sel = append(sel, Literal(adapters.SnapshotNotDeleted)+" as "+d.Quote(c.IsDeleted))
 	}
-	if err := r.exec("create table " + d.RenderRelation(r.rel) + " as\nselect " + strings.Join(sel, ",\n  ") + "\nfrom " + r.src + " as src"); err != nil {
+	if err := r.exec(r.w.createTable(r.s.Config) + d.RenderRelation(r.rel) + " as\nselect " + strings.Join(sel, ",\n  ") + "\nfrom " + r.src + " as src"); err != nil {
 		return adapters.RunResult{}, err
 	}
 	n, err := r.count("select count(*) from " + r.src)

@@ -98,6 +98,39 @@ type Warehouse struct {
 	// several columns, the table itself (no alias) for one. Otherwise
 	// dbt's DBT_INTERNAL_DEST (with predicates) or t.
 	DeleteTargetAsDBTDuckDB bool
+	// Unlogged: a table whose config says unlogged is created UNLOGGED, as
+	// dbt-postgres's create_table_as does (models, snapshots, stored test
+	// failures).
+	Unlogged bool
+}
+
+// createTable begins the CREATE TABLE of a node's table under the node's
+// config cfg.
+func (w Warehouse) createTable(cfg map[string]any) string {
+	if w.Unlogged && configTruthy(cfg["unlogged"]) {
+		return "create unlogged table "
+	}
+	return "create table "
+}
+
+// configTruthy is Jinja's truth of a config value, as
+// config.get('unlogged', default=false) is tested.
+func configTruthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case int:
+		return x != 0
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	}
+	return true
 }
 
 // TempName is unique per call, so concurrent runs and retries never
