@@ -29,18 +29,18 @@ const (
 	notNullSourceRows = "test.shop.source_not_null_raw_orders_id"
 )
 
-// shop is a small project:
-//
-//	raw.orders -> stg_orders -> orders -> revenue -> dashboard
-//	raw.customers -> stg_customers -> orders
-//	stg_customers, countries -> customers
-//	calendar (package util)
 // withPatch is n described by the properties file patch.
 func withPatch(n Node, patch string) Node {
 	n.PatchPath = patch
 	return n
 }
 
+// shop is a small project:
+//
+//	raw.orders -> stg_orders -> orders -> revenue -> dashboard
+//	raw.customers -> stg_customers -> orders
+//	stg_customers, countries -> customers
+//	calendar (package util)
 func shop(t testing.TB) *Graph {
 	t.Helper()
 	model := func(id, path string, fqn []string, tags []string, config map[string]any, deps ...string) Node {
