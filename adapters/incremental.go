@@ -31,6 +31,10 @@ type Incremental struct {
 	Custom func(ctx context.Context, target, newRows Relation, columns []Column) (string, error)
 	// OnSchemaChange: "ignore" (default), "fail", "append_new_columns", "sync_all_columns".
 	OnSchemaChange string
+	// ContractEnforced: the model's contract is enforced, so the target's
+	// string columns are not widened to fit the new rows (dbt's
+	// incremental materialization skips expand_target_column_types).
+	ContractEnforced bool
 	// Microbatch: rows of the target whose EventTime falls in [BatchStart, BatchEnd)
 	// are replaced by SQL's rows (SQL is already filtered to the batch).
 	EventTime  string

@@ -122,6 +122,7 @@ func (r *Runner) incrementalRequest(n *compiler.Node, strategy, sql string) adap
 		Predicates:          incrementalPredicates(n.Config),
 		OnSchemaChange:      strings.ToLower(stringConfig(n.Config, "on_schema_change", "ignore")),
 		EventTime:           stringConfig(n.Config, "event_time", ""),
+		ContractEnforced:    compiler.ContractEnforced(n),
 		Config:              n.Config,
 	}
 }

@@ -43,7 +43,9 @@ type incrementalRun struct {
 
 // columnPair is one column as the target and the new rows spell it. cast
 // is the target's type when the new rows' type differs and the warehouse
-// casts (Warehouse.CastToTarget): a value that does not fit fails the run.
+// casts (Warehouse.CastToTarget). Strings are never cast: PostgreSQL's
+// explicit cast to varchar(n) cuts a longer value short, where writing it
+// uncast fails the run, as in dbt.
 type columnPair struct{ target, source, cast string }
 
 // sourceExpr is the new rows' value for c, read from alias, in the
@@ -84,6 +86,11 @@ func (r *incrementalRun) apply(body string) (adapters.RunResult, error) {
 	}
 	if r.targetCols, err = r.tx.TableColumns(r.ctx, r.target); err != nil {
 		return adapters.RunResult{}, err
+	}
+	if !r.inc.ContractEnforced {
+		if err := r.expandStringColumns(); err != nil {
+			return adapters.RunResult{}, err
+		}
 	}
 	if err := r.reconcileSchema(); err != nil {
 		return adapters.RunResult{}, err
@@ -240,7 +247,7 @@ func (r *incrementalRun) pairColumns() error {
 	for _, t := range r.targetCols {
 		if s, ok := adapters.FindColumn(r.stageCols, t.Name); ok {
 			p := columnPair{target: t.Name, source: s.Name}
-			if r.w.CastToTarget && !strings.EqualFold(t.DataType, s.DataType) {
+			if r.w.CastToTarget && !strings.EqualFold(t.DataType, s.DataType) && !(isStringType(t.DataType) && isStringType(s.DataType)) {
 				p.cast = t.DataType
 			}
 			r.written = append(r.written, p)
