@@ -134,6 +134,24 @@ func DiffColumns(target, source []Column) SchemaDiff {
 	return d
 }
 
+// FindKeyColumn finds a unique_key entry's column in cols. dbt pastes the
+// key into its SQL as written, so a double-quoted identifier ("col_A")
+// names the column spelled exactly so; a bare name is found as FindColumn
+// finds it.
+func FindKeyColumn(cols []Column, key string) (Column, bool) {
+	k := strings.TrimSpace(key)
+	if len(k) < 2 || k[0] != '"' || k[len(k)-1] != '"' {
+		return FindColumn(cols, key)
+	}
+	name := strings.ReplaceAll(k[1:len(k)-1], `""`, `"`)
+	for _, c := range cols {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
 // FindColumn finds name in cols, case-insensitively.
 func FindColumn(cols []Column, name string) (Column, bool) {
 	for _, c := range cols {
