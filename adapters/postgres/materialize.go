@@ -94,38 +94,51 @@ func dropExisting(ctx context.Context, tx pgx.Tx, rel adapters.Relation) error {
 }
 
 // materializedView builds a model as a PostgreSQL materialized view, as
-// dbt-postgres does: an existing materialized view is refreshed in place
-// (PostgreSQL's only configuration change, indexes, is refused at load
-// time, so on_configuration_change has nothing to apply); a full refresh,
-// or a table or view holding the name, is replaced by a new materialized
-// view built under a temporary name and swapped in within one transaction.
+// dbt-postgres does. A new materialized view, or one replacing a full
+// refresh's or a table or view of the name, is built under a temporary
+// name and swapped in within one transaction, then given the indexes the
+// config lists. An existing materialized view whose indexes match the
+// config is refreshed; otherwise on_configuration_change decides (see
+// changeIndexes).
 func (a *Adapter) materializedView(ctx context.Context, m adapters.Model, rel adapters.Relation) (adapters.RunResult, error) {
 	body := sqlgen.TrimStatement(m.SQL)
 	if body == "" {
 		return adapters.RunResult{}, fmt.Errorf("empty SQL")
 	}
-	var rows int64
-	refreshed := false
-	err := a.inTx(ctx, func(tx pgx.Tx) error {
+	ixs, err := ParseIndexes(m.Config["indexes"])
+	if err != nil {
+		return adapters.RunResult{}, err
+	}
+	onChange := "apply" // dbt's default
+	if v, ok := m.Config["on_configuration_change"].(string); ok && v != "" {
+		onChange = v
+	}
+	var res adapters.RunResult
+	err = a.inTx(ctx, func(tx pgx.Tx) error {
 		_, keyword, err := relationKind(ctx, tx, rel)
 		if err != nil {
 			return err
 		}
 		if keyword == "materialized view" && !m.FullRefresh {
-			tag, err := tx.Exec(ctx, "refresh materialized view "+Dialect{}.RenderRelation(rel))
-			refreshed, rows = true, tag.RowsAffected()
+			res, err = changeIndexes(ctx, tx, rel, ixs, onChange)
 			return err
 		}
-		rows, err = replaceRelation(ctx, tx, rel, func(tmp string) string {
+		rows, err := replaceRelation(ctx, tx, rel, func(tmp string) string {
 			return "create materialized view " + tmp + " as (\n" + body + "\n)"
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		res = adapters.RunResult{Message: "OK", RowsAffected: rows}
+		for _, stmt := range indexStatements(rel, ixs, time.Now()) {
+			if _, err := tx.Exec(ctx, adapters.CommentSQL(ctx, stmt)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
-	if refreshed {
-		return adapters.RunResult{Message: "REFRESH MATERIALIZED VIEW", RowsAffected: -1}, nil
-	}
-	return adapters.RunResult{Message: "OK", RowsAffected: rows}, nil
+	return res, nil
 }
