@@ -103,6 +103,12 @@ func (j *yamlJinja) engine() *jinja.Env {
 // expression's type (dbt's native rendering); anything else becomes a string.
 func (j *yamlJinja) render(src string) (any, error) { return j.renderWith(src, nil) }
 
+// parses says whether src is a template Jinja can parse.
+func (j *yamlJinja) parses(src string) bool {
+	_, err := j.engine().Parse("<yaml>", src)
+	return err == nil
+}
+
 // renderWith is render with extra names (a description's doc()).
 func (j *yamlJinja) renderWith(src string, extra map[string]any) (any, error) {
 	t, err := j.engine().Parse("<yaml>", src)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -169,7 +170,12 @@ func (l *loader) loadTarget(profileName string) *Target {
 			"target %q not found in profile %q in %s", targetName, profileName, file))
 		return nil
 	}
-	fields, _ := toValue(outNode, nil, func(s string, n *yaml.Node, _ []string) any {
+	fields, _ := toValue(outNode, nil, func(s string, n *yaml.Node, keypath []string) any {
+		if slices.Contains(keypath, "password") && !j.parses(s) {
+			// dbt's SecretRenderer.render_value: a password may hold
+			// "{{", "{%" or "{#" without being a template.
+			return s
+		}
 		return l.renderYAMLString(j, file, s, n, false)
 	}).(map[string]any)
 	if fields == nil {
