@@ -64,11 +64,12 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 
 // enabledAtParse sets pn up as a node and reports whether it is enabled
 // once its config() calls are applied: its config as Parse sets it up, and
-// if that leaves it enabled, the config of a render in parse mode, merged as
-// the parse render merges it.
+// unless that disables a node that cannot enable itself, the config of a
+// render in parse mode, merged as the parse render merges it (a config()
+// call comes after the project's and the YAML's config in dbt's order).
 func (m *Manifest) enabledAtParse(ctx context.Context, pn *project.Node) (*Node, bool, error) {
 	n := &Node{}
-	if setUpNode(n, pn) {
+	if setUpNode(n, pn) && !mayEnableItself(n) {
 		return n, false, nil
 	}
 	rs, err := m.renderNode(ctx, n, false)

@@ -95,7 +95,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	for i, id := range keys {
 		n := &slab[i]
 		if disabledAt[i] {
-			if n.Language == "python" || n.ResourceType == project.Seed || !mayConfigItself(n.RawCode) {
+			if !mayEnableItself(n) {
 				m.disabled[id] = n
 				continue
 			}
@@ -585,6 +585,12 @@ func setUpNode(n *Node, pn *project.Node) (disabled bool) {
 		return true
 	}
 	return false
+}
+
+// mayEnableItself reports whether n, disabled by the project's or YAML's
+// config, may enable itself when rendered: a SQL file that calls config().
+func mayEnableItself(n *Node) bool {
+	return n.Language != "python" && n.ResourceType != project.Seed && mayConfigItself(n.RawCode)
 }
 
 // DisabledNodes are the project's nodes that are not enabled (by their

@@ -297,6 +297,44 @@ from {{ ref('m') }} m cross join {{ ref('n') }} n
 	}
 }
 
+// TestAlternateEnabledByConfigCallAsDBT: of two definitions of a name that
+// the project's config disables, the one whose config() call enables it is
+// the node, whichever sorts first, as dbt adds each file by its own final
+// enabled (tests/functional/configs/test_disabled_model.py).
+func TestAlternateEnabledByConfigCallAsDBT(t *testing.T) {
+	dir := miniProject(t, `models:
+  p:
+    a: {+enabled: false}
+    b: {+enabled: false}
+`)
+	writeFile(t, dir, "models/a/m.sql", "select 'a' as w\n")
+	writeFile(t, dir, "models/b/m.sql", "{{ config(enabled=true) }}\nselect 'b' as w\n")
+	mustElt(t, dir, "run")
+	if got, want := rowsOf(t, dir, "main.m"), "b"; got != want {
+		t.Errorf("m: got %q, want %q", got, want)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type node struct {
+		OriginalFilePath string `json:"original_file_path"`
+	}
+	var m struct {
+		Nodes    map[string]node
+		Disabled map[string][]node
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Nodes["model.p.m"]; n.OriginalFilePath != "models/b/m.sql" {
+		t.Errorf("model.p.m in the manifest: %+v, want models/b/m.sql", n)
+	}
+	if d := m.Disabled["model.p.m"]; len(d) != 1 || d[0].OriginalFilePath != "models/a/m.sql" {
+		t.Errorf("disabled model.p.m: %+v, want models/a/m.sql only", d)
+	}
+}
+
 // TestParseTimeConfigAsDBT: while parsing, config.get and config.require
 // give "" for every key, whatever the default, as dbt's parse-time config
 // object does (dbt-unit-testing's ref override reads 'unit-test' in
