@@ -225,9 +225,8 @@ func (l *loader) versionPatch(file string, e *yaml.Node, mv modelVersion) *yaml.
 	for _, p := range pairs(mv.entry) {
 		own[p.Key] = p.Val
 	}
-	if own["data_tests"] == nil && own["tests"] != nil {
-		own["data_tests"] = own["tests"]
-	}
+	own["data_tests"] = versionTests(own["tests"], own["data_tests"])
+	delete(own, "tests")
 	out := &yaml.Node{Kind: yaml.MappingNode, Line: e.Line, Column: e.Column}
 	add := func(k string, v *yaml.Node) {
 		out.Content = append(out.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k, Line: v.Line, Column: v.Column}, v)
@@ -266,6 +265,34 @@ func (l *loader) versionPatch(file string, e *yaml.Node, mv modelVersion) *yaml.
 		add("columns", cols)
 	}
 	return out
+}
+
+// versionTests is a version's own tests list, nil when it takes the
+// model's: dbt renames a version's tests: to data_tests: only when it is
+// not empty (Python's truth), and a data_tests: that is null (or absent)
+// leaves the model's tests (unparsed.py get_tests_for_version).
+func versionTests(tests, dataTests *yaml.Node) *yaml.Node {
+	if tests != nil && yamlTruthy(tests) {
+		return tests
+	}
+	if isNull(dataTests) {
+		return nil
+	}
+	return dataTests
+}
+
+// yamlTruthy is Python's truth of a YAML value as dbt loads it.
+func yamlTruthy(n *yaml.Node) bool {
+	n = deref(n)
+	switch {
+	case n == nil:
+		return false
+	case n.Kind == yaml.SequenceNode || n.Kind == yaml.MappingNode:
+		return len(n.Content) > 0
+	case n.Kind == yaml.ScalarNode:
+		return truthy(scalarValue(n))
+	}
+	return true
 }
 
 // versionColumns is the columns: list of one version.

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"sort"
 	"strings"
 	"testing"
 )
@@ -112,5 +113,48 @@ func TestDeprecationDateUnversioned(t *testing.T) {
 	})
 	if d := p.Nodes["model.shop.old"].DeprecationDate; d != "2030-06-01" {
 		t.Errorf("deprecation_date = %q", d)
+	}
+}
+
+// TestVersionTestsKeyAsDBT: a version takes the model's tests unless it
+// has tests of its own: a null data_tests:, and a tests: that is null or
+// empty (dbt renames tests: only when it is not empty), leave the model's;
+// data_tests: [] removes them (unparsed.py get_tests_for_version).
+func TestVersionTestsKeyAsDBT(t *testing.T) {
+	for _, tc := range []struct{ name, entry, want string }{
+		{"tests null", "tests:", "custom,not_null"},
+		{"data_tests null", "data_tests:", "custom,not_null"},
+		{"tests empty", "tests: []", "custom,not_null"},
+		{"data_tests empty", "data_tests: []", "not_null"},
+		{"own tests", "tests: [unique]", "not_null,unique"},
+		{"no key", "description: x", "custom,not_null"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustLoad(t, map[string]string{
+				"dbt_project.yml": baseProject,
+				"profiles.yml":    baseProfiles,
+				"models/m.sql":    "select 1 as id",
+				"models/m.yml": `models:
+  - name: m
+    tests: [custom]
+    versions:
+      - v: 1
+        ` + tc.entry + `
+        columns:
+          - name: id
+            tests: [not_null]
+`,
+			})
+			var got []string
+			for _, d := range p.GenericTests {
+				if d.AttachedName == "m" && d.AttachedVersion == "1" {
+					got = append(got, d.TestName)
+				}
+			}
+			sort.Strings(got)
+			if s := strings.Join(got, ","); s != tc.want {
+				t.Errorf("tests of m v1: got %s, want %s", s, tc.want)
+			}
+		})
 	}
 }
