@@ -522,7 +522,8 @@ func (f *diskFile) wanted() bool {
 }
 
 // discover walks every resource path of sc once and lists the files elt
-// reads, sorted by path. Paths are relative to the root project.
+// reads, sorted by path, leaving out those its .dbtignore names. Paths are
+// relative to the root project.
 func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 	cfg := sc.cfg
 	byDir := map[string]fileKind{}
@@ -558,6 +559,7 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 	for _, d := range []string{root.TargetPath, root.PackagesInstallPath} {
 		skip[path.Clean(filepath.ToSlash(d))] = true
 	}
+	ignore := l.readIgnoreSpec(sc.dir)
 	files := map[string]*diskFile{}
 	for _, dir := range dirs {
 		kinds := byDir[dir]
@@ -566,6 +568,9 @@ func (l *loader) discover(sc *scope) ([]*diskFile, error) {
 			return nil, fmt.Errorf("project: walk %s: %w", dir, err)
 		}
 		for _, ff := range found {
+			if ignore.ignores(sc.relPath(ff.rel)) {
+				continue
+			}
 			f := files[ff.rel]
 			if f == nil {
 				f = &diskFile{rel: ff.rel, ext: strings.ToLower(path.Ext(ff.name)), scope: sc}

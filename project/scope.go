@@ -1,6 +1,9 @@
 package project
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // scope is the project whose files the loader is reading: the root
 // project, or one installed package. Nodes, sources, tests and docs read
@@ -12,6 +15,15 @@ type scope struct {
 	cfg   *ProjectConfig // its dbt_project.yml
 	pkg   *Package       // nil for the root project
 	props *yamlJinja     // renders its properties YAML values
+}
+
+// relPath is rel, a path relative to the root project, relative to sc's
+// folder.
+func (sc *scope) relPath(rel string) string {
+	if sc.dir == "" || sc.dir == "." {
+		return rel
+	}
+	return strings.TrimPrefix(rel, sc.dir+"/")
 }
 
 // enter makes sc the scope that what is read next belongs to.

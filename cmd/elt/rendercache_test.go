@@ -1434,3 +1434,29 @@ func TestCachesLagBehindFewChanges(t *testing.T) {
 	}
 	sameAsUncached(t, dir, "after the caches were written")
 }
+
+// TestDbtIgnoreAcrossCachedRuns: a change to .dbtignore takes effect on
+// the next run with the load and render caches in place: the files it
+// names now are left out and those it no longer names are read, as if
+// they had been deleted and written (dbt reads .dbtignore on every parse).
+func TestDbtIgnoreAcrossCachedRuns(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, ".dbtignore", "macros/two.sql\nmodels/wip/\n")
+	writeFile(t, dir, "macros/one.sql", "{% macro val() %}1{% endmacro %}\n")
+	writeFile(t, dir, "macros/two.sql", "{% macro val() %}2{% endmacro %}\n")
+	writeFile(t, dir, "models/m.sql", "select {{ val() }} as v\n")
+	writeFile(t, dir, "models/wip/broken.sql", "select {{ \n")
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.m"); got != "1" {
+		t.Errorf("first run: m = %q, want 1", got)
+	}
+	writeFile(t, dir, ".dbtignore", "macros/one.sql\nmodels/wip/\n")
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.m"); got != "2" {
+		t.Errorf("after ignoring one.sql: m = %q, want 2", got)
+	}
+	writeFile(t, dir, ".dbtignore", "macros/one.sql\n")
+	if r := elt(t, dir, "run"); r.code == 0 || !strings.Contains(r.stdout+r.stderr, "models/wip/broken.sql") {
+		t.Errorf("wip no longer ignored: exit %d, want an error in models/wip/broken.sql\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
