@@ -187,8 +187,9 @@ func (m *Manifest) foldUnquoted(rel *Relation) {
 	}
 }
 
-// generateName calls the naming macro, or computes the built-in result in
-// Go when the project does not override it (30,000 macro calls for 10,000
+// generateName calls the naming macro (the node's package's own, else the
+// root project's or dbt's), or computes the built-in result in Go when
+// neither the package nor the project overrides it (30,000 macro calls for 10,000
 // models would dominate parse time otherwise).
 func (m *Manifest) generateName(n *Node, macro, key string) (string, error) {
 	return m.generateNameOr(n, macro, key, "")
@@ -203,7 +204,12 @@ func (m *Manifest) generateNameOr(n *Node, macro, key, def string) (string, erro
 	if !has && def != "" {
 		custom, has = def, true
 	}
-	if !e.customNaming[macro] {
+	// A package's node is named by its package's own naming macro when
+	// the package defines one, before the root project's or dbt's
+	// (dbt's RelationUpdate: find_generate_macro_by_name with
+	// imported_package).
+	pkgMacro, own := e.packageMacros[n.Package][macro]
+	if !own && !e.customNaming[macro] {
 		t := e.target
 		switch key {
 		case "database":
@@ -234,7 +240,17 @@ func (m *Manifest) generateNameOr(n *Node, macro, key, def string) (string, erro
 	if has {
 		arg = custom
 	}
-	v, err := st.invoke(macro, []any{arg, &nodeView{n: n, st: st}}, nil)
+	args := []any{arg, &nodeView{n: n, st: st}}
+	var v any
+	var err error
+	if own {
+		for i, a := range args {
+			args[i] = templateValue(a)
+		}
+		v, err = st.callMacro(pkgMacro, nil, args, nil)
+	} else {
+		v, err = st.invoke(macro, args, nil)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -1065,3 +1065,41 @@ func TestJinjaLogEventDataAsDBT(t *testing.T) {
 		t.Errorf("no JinjaLogInfo event with data.msg:\n%s", res.stdout)
 	}
 }
+
+// TestPackageNamingMacrosAsDBT: a package's own generate_alias_name /
+// generate_schema_name names its nodes, before the root project's
+// override, while the root's nodes keep the root's (and a package without
+// its own keeps the root's), as dbt's RelationUpdate picks one updater per
+// installed package (tests/functional/dependencies/test_local_dependency.py).
+func TestPackageNamingMacrosAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/naming.sql", `{% macro generate_schema_name(custom_schema_name=none, node=none) -%}
+  {{ target.schema }}_root{% if custom_schema_name %}_{{ custom_schema_name }}{% endif %}
+{%- endmacro %}
+`)
+	writeFile(t, dir, "dbt_packages/dep/dbt_project.yml", "name: dep\n")
+	writeFile(t, dir, "dbt_packages/dep/macros/naming.sql", `{% macro generate_alias_name(custom_alias_name=none, node=none) -%}
+  {{ node.name ~ '_subpackage_generate_alias_name' }}
+{%- endmacro %}
+{% macro generate_schema_name(custom_schema_name=none, node=none) -%}
+  {{ dep_schema() }}
+{%- endmacro %}
+{% macro dep_schema() %}dep_own{% endmacro %}
+`)
+	writeFile(t, dir, "dbt_packages/dep/seeds/seed.csv", "id\n1\n")
+	writeFile(t, dir, "dbt_packages/dep/models/dep_model.sql", "select * from {{ ref('seed') }}\n")
+	writeFile(t, dir, "dbt_packages/other/dbt_project.yml", "name: other\n")
+	writeFile(t, dir, "dbt_packages/other/models/other_model.sql", "select 2 as id\n")
+	writeFile(t, dir, "models/m.sql", "select * from {{ ref('dep_model') }}\n")
+	mustElt(t, dir, "build")
+	for rel, want := range map[string]string{
+		"dep_own.seed_subpackage_generate_alias_name":      "1",
+		"dep_own.dep_model_subpackage_generate_alias_name": "1",
+		"main_root.m":           "1",
+		"main_root.other_model": "2",
+	} {
+		if got := rowsOf(t, dir, rel); got != want {
+			t.Errorf("%s: got %q, want %q", rel, got, want)
+		}
+	}
+}
