@@ -189,20 +189,20 @@ func (st *renderState) thisValue() *relationValue {
 		n := st.node
 		if n.RelationName != "" || st.execute {
 			st.thisObj = relationOf(n)
-			st.thisObj.dialect = st.engine.dialect
+			st.thisObj.dialect, st.thisObj.unquoted = st.engine.dialect, st.engine.unquoted
 			if isEphemeral(n) && n.Relation.Identifier != "" {
 				// dbt's this is the node's relation, an ephemeral
 				// model's too (a ref to it is the CTE).
 				r := Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
 				st.thisObj.Database, st.thisObj.Schema, st.thisObj.Identifier = r.Database, r.Schema, r.Identifier
-				st.thisObj.rendered = st.engine.dialect.RenderRelation(r)
+				st.thisObj.rendered = st.engine.renderNodeRelation(r)
 			}
 			if st.thisObj.rendered == "" && n.ResourceType == project.Test {
 				// dbt's this of a test is the relation it would store
 				// its failures in, whether or not it stores them.
 				if rel, err := st.m.testRelation(n); err == nil {
 					st.thisObj.Database, st.thisObj.Schema, st.thisObj.Identifier = rel.Database, rel.Schema, rel.Identifier
-					st.thisObj.rendered = st.engine.dialect.RenderRelation(rel)
+					st.thisObj.rendered = st.engine.renderNodeRelation(rel)
 				}
 			}
 		} else {
@@ -351,6 +351,9 @@ type relationValue struct {
 	// omit are the parts (database, schema, identifier) include() left
 	// out of the rendering.
 	omit [3]bool
+	// unquoted are the parts the project's quoting: leaves unquoted (a
+	// node's relation: engine.unquoted), which include() keeps so.
+	unquoted [3]bool
 	// external: a source read from files (external_location); it prints
 	// as the location, include() keeps it, and its columns are described
 	// from the files.
@@ -1368,9 +1371,9 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	rel := relationOf(target)
 	if d, ok := st.m.deferred[target.UniqueID]; ok {
-		rel = relationValue{Database: d.Database, Schema: d.Schema, Identifier: d.Identifier, rendered: st.engine.dialect.RenderRelation(d)}
+		rel = relationValue{Database: d.Database, Schema: d.Schema, Identifier: d.Identifier, rendered: st.engine.renderNodeRelation(d)}
 	}
-	rel.dialect = st.engine.dialect
+	rel.dialect, rel.unquoted = st.engine.dialect, st.engine.unquoted
 	return st.batch.filter(st.limitEmpty(&rel), target.Config), nil
 }
 

@@ -74,6 +74,10 @@ type engine struct {
 	// customNaming is true when the project overrides a generate_*_name macro;
 	// otherwise relation names are computed in Go (same result, faster).
 	customNaming map[string]bool
+
+	// unquoted are the parts of the nodes' relations the project's
+	// quoting: leaves unquoted (unquotedParts).
+	unquoted [3]bool
 }
 
 // macroDef is one macro with the file template it was parsed from.
@@ -100,6 +104,9 @@ func newEngine(p *project.Project, opts Options) *engine {
 	}
 	if e.dialect == nil {
 		e.dialect = ansiDialect{}
+	}
+	if p.Config != nil {
+		e.unquoted = unquotedParts(p.Config.Quoting, e.dialect)
 	}
 	for _, d := range p.Config.Dispatch {
 		if d.MacroNamespace == "dbt" {

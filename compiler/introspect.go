@@ -278,7 +278,7 @@ func (r *relationValue) include(_ *jinja.State, args []any, kw jinja.Kwargs) (an
 			*p = ""
 		}
 	}
-	out.rendered = r.dialect.RenderRelation(parts)
+	out.rendered = renderQuoted(r.dialect, parts, r.unquoted)
 	return &out, nil
 }
 

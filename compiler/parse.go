@@ -553,7 +553,7 @@ func (m *Manifest) SetDeferred(rels map[string]Relation) { m.deferred = rels }
 // the one SetDeferred gave it, else its own.
 func (m *Manifest) RefRelationName(n *Node) string {
 	if d, ok := m.deferred[n.UniqueID]; ok {
-		return m.engine.dialect.RenderRelation(d)
+		return m.engine.renderNodeRelation(d)
 	}
 	return n.RelationName
 }

@@ -56,7 +56,7 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 			if rel, err := m.testRelation(n); err == nil {
 				n.Relation = rel
 				if storesFailures(n.Config, e.opts.StoreFailures) {
-					n.RelationName = e.dialect.RenderRelation(rel)
+					n.RelationName = e.renderNodeRelation(rel)
 				}
 			}
 			return
@@ -82,7 +82,7 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 			return
 		}
 		n.Relation = rel
-		n.RelationName = e.dialect.RenderRelation(rel)
+		n.RelationName = e.renderNodeRelation(rel)
 	})
 	// As dbt's resource uniqueness check: two nodes may not build the same
 	// relation (one would silently replace the other's table).

@@ -769,6 +769,48 @@ func TestQuotingFalseAsDBT(t *testing.T) {
 	})
 }
 
+// TestProjectQuotingRendersRefsAsDBT: the parts the project's quoting:
+// sets to false are written unquoted wherever a model's relation is
+// rendered (ref(), this, include(), the manifest's relation_name), as dbt
+// creates node relations with the project's quoting; a source keeps its
+// quotes (tests/functional/relation_quoting/test_relation_quoting.py).
+func TestProjectQuotingRendersRefsAsDBT(t *testing.T) {
+	onBothWarehouses(t, "quoting_refs", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nquoting: {database: false, schema: false, identifier: false}\n")
+		writeFile(t, dir, "models/MODEL.sql", "select 1 as id\n")
+		writeFile(t, dir, "models/reader.sql", "-- {{ this }} {{ ref('MODEL').include(database=false) }} {{ source('s', 't') }}\nselect * from {{ ref('MODEL') }}\n")
+		writeFile(t, dir, "models/s.yml", "sources:\n  - name: s\n    schema: s\n    tables: [{name: t}]\n")
+		mustElt(t, dir, "run")
+		data, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", "reader.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Nodes map[string]struct {
+				Database, Schema string
+				RelationName     string `json:"relation_name"`
+			}
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+		if err == nil {
+			err = json.Unmarshal(raw, &m)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := m.Nodes["model.p.reader"]
+		db, schema := r.Database, r.Schema
+		ident := map[string]string{"postgres": "model", "duckdb": "MODEL"}[warehouse]
+		want := fmt.Sprintf("-- %s.%s.reader %s.%s \"%s\".\"s\".\"t\"\nselect * from %s.%s.%s", db, schema, schema, ident, db, db, schema, ident)
+		if got := strings.TrimSpace(string(data)); got != want {
+			t.Errorf("compiled reader:\n got %s\nwant %s", got, want)
+		}
+		if got, want := r.RelationName, db+"."+schema+".reader"; got != want {
+			t.Errorf("relation_name: got %s, want %s", got, want)
+		}
+	})
+}
+
 // TestAdapterMethodOverridesAsDBT: a project's get_columns_in_relation is
 // what adapter.get_columns_in_relation answers, as dbt's adapter runs the
 // macro; a project's get_test_sql, which dbt's test materialization
