@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -13,18 +14,7 @@ import (
 func TestIndexesPostgres(t *testing.T) {
 	schema := "indexes_pg"
 	ctx, conn := pgSchema(t, schema)
-	indexes := func() string {
-		t.Helper()
-		rows, err := conn.Query(ctx, "select tablename || ': ' || case when indexdef like 'CREATE UNIQUE%' then 'unique ' else '' end || substr(indexdef, strpos(indexdef, ' USING ') + 1) from pg_indexes where schemaname = $1 order by 1", schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(list, "\n")
-	}
+	indexes := func() string { t.Helper(); return pgIndexes(t, ctx, conn, schema) }
 	dir := t.TempDir()
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nseeds:\n  p:\n    +indexes: [{columns: [id], unique: true}]\n")
 	writeFile(t, dir, "profiles.yml", pgProfile)
@@ -52,4 +42,19 @@ select * from {{ ref('people') }}
 	if got := indexes(); got != want {
 		t.Errorf("indexes after a full refresh:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// pgIndexes lists the indexes of schema's tables, one "table: [unique ]USING
+// method (columns)" line each, in order.
+func pgIndexes(t *testing.T, ctx context.Context, conn *pgx.Conn, schema string) string {
+	t.Helper()
+	rows, err := conn.Query(ctx, "select tablename || ': ' || case when indexdef like 'CREATE UNIQUE%' then 'unique ' else '' end || substr(indexdef, strpos(indexdef, ' USING ') + 1) from pg_indexes where schemaname = $1 order by 1", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(list, "\n")
 }

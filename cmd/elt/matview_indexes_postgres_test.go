@@ -3,8 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestMaterializedViewIndexesPostgres: dbt-postgres creates a materialized
@@ -14,18 +12,7 @@ import (
 func TestMaterializedViewIndexesPostgres(t *testing.T) {
 	schema := "mv_indexes"
 	ctx, conn := pgSchema(t, schema)
-	indexes := func() string {
-		t.Helper()
-		rows, err := conn.Query(ctx, "select tablename || ': ' || case when indexdef like 'CREATE UNIQUE%' then 'unique ' else '' end || substr(indexdef, strpos(indexdef, ' USING ') + 1) from pg_indexes where schemaname = $1 order by 1", schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(list, "\n")
-	}
+	indexes := func() string { t.Helper(); return pgIndexes(t, ctx, conn, schema) }
 	dir := t.TempDir()
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
 	writeFile(t, dir, "profiles.yml", pgProfile)
