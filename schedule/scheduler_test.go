@@ -358,6 +358,59 @@ func TestQueuesWhenStillRunning(t *testing.T) {
 	}
 }
 
+// A scheduler's own running run is live however late its heartbeat (a
+// loaded machine delays heartbeats): the next run of a skip job is
+// skipped and a queue job's waits, while another owner's run with the
+// same stale heartbeat counts as dead.
+func TestOwnRunIsLiveWithALateHeartbeat(t *testing.T) {
+	r := newRig(t, "jobs:\n  - name: j\n    cron: '0 2 * * *'\n    command: build\n")
+	ctx := context.Background()
+	old := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	c, err := r.runs.Claim(ctx, JobRun{Job: "j", ScheduledAt: old, Attempt: 1, Trigger: TriggerSchedule, Status: StatusQueued,
+		Owner: "me", QueuedAt: old}, "", old)
+	if err != nil || !c.claimed {
+		t.Fatal(c, err)
+	}
+	if err := r.runs.Start(ctx, &c.run, old); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	liveSince := now.Add(-time.Second) // the running run's heartbeat is an hour old
+	for i, tc := range []struct {
+		owner, want string
+	}{{"me", StatusSkipped}, {"another", StatusQueued}} {
+		at := now.Add(time.Duration(i) * time.Second).Truncate(time.Second)
+		c, err := r.runs.Claim(ctx, JobRun{Job: "j", ScheduledAt: at, Attempt: 1, Trigger: TriggerSchedule, Status: StatusQueued,
+			Owner: tc.owner, QueuedAt: now}, StatusSkipped, liveSince)
+		if err != nil || !c.claimed {
+			t.Fatal(c, err)
+		}
+		if c.run.Status != tc.want {
+			t.Errorf("owner %s claimed a run as %s, want %s (owner me's run is running with an hour-old heartbeat)", tc.owner, c.run.Status, tc.want)
+		}
+	}
+	// Every heartbeat is stale from here on: only an owner's own runs live.
+	liveSince = now.Add(time.Minute)
+	for i, tc := range []struct {
+		owner string
+		want  bool
+	}{{"me", false}, {"third", true}} {
+		at := now.Add(time.Hour + time.Duration(i)*time.Second).Truncate(time.Second)
+		c, err := r.runs.Claim(ctx, JobRun{Job: "j", ScheduledAt: at, Attempt: 1, Trigger: TriggerSchedule, Status: StatusQueued,
+			Owner: tc.owner, QueuedAt: now}, "", liveSince)
+		if err != nil || !c.claimed {
+			t.Fatal(c, err)
+		}
+		started, err := r.runs.StartIfFree(ctx, &c.run, now, liveSince)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if started != tc.want {
+			t.Errorf("owner %s: StartIfFree = %v, want %v (owner me's run is running with an hour-old heartbeat)", tc.owner, started, tc.want)
+		}
+	}
+}
+
 func TestCatchesUpAfterDowntime(t *testing.T) {
 	for _, policy := range []string{CatchupAll, CatchupLatest, CatchupNone} {
 		t.Run(policy, func(t *testing.T) {

@@ -141,9 +141,10 @@ type claim struct {
 
 // Claim inserts the attempt's row. When busyStatus is not empty and
 // another live run of the job is queued or running (its heartbeat newer
-// than liveSince), the row is inserted with busyStatus instead of status
-// (e.g. skipped). When the row already exists, claimed is false: another
-// process has it.
+// than liveSince, or run.Owner's own: an owner knows its runs are alive
+// however late its heartbeat), the row is inserted with busyStatus instead
+// of status (e.g. skipped). When the row already exists, claimed is false:
+// another process has it.
 func (r *Runs) Claim(ctx context.Context, run JobRun, busyStatus string, liveSince time.Time) (claim, error) {
 	var out claim
 	err := r.st.InTx(ctx, func(tx *sql.Tx) error {
@@ -152,8 +153,8 @@ func (r *Runs) Claim(ctx context.Context, run JobRun, busyStatus string, liveSin
 		}
 		if busyStatus != "" {
 			var n int
-			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE job = $1 AND status IN ('queued', 'running') AND heartbeat_at >= $2 AND NOT (scheduled_at = $3 AND attempt = $4)`,
-				run.Job, r.st.T(liveSince), r.st.T(run.ScheduledAt), run.Attempt).Scan(&n)
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE job = $1 AND status IN ('queued', 'running') AND (heartbeat_at >= $2 OR owner = $5) AND NOT (scheduled_at = $3 AND attempt = $4)`,
+				run.Job, r.st.T(liveSince), r.st.T(run.ScheduledAt), run.Attempt, run.Owner).Scan(&n)
 			if err != nil {
 				return fmt.Errorf("schedule: claim %s: %w", run.Job, err)
 			}
@@ -182,7 +183,8 @@ ON CONFLICT (job, scheduled_at, attempt) DO NOTHING RETURNING id`,
 }
 
 // StartIfFree moves a queued run to running when no other live run of its
-// job is running and no older live one is queued; it reports whether it did.
+// job is running and no older live one is queued; it reports whether it
+// did. A run of run.Owner's is live whatever its heartbeat, as in Claim.
 func (r *Runs) StartIfFree(ctx context.Context, run *JobRun, now, liveSince time.Time) (bool, error) {
 	started := false
 	err := r.st.InTx(ctx, func(tx *sql.Tx) error {
@@ -190,8 +192,8 @@ func (r *Runs) StartIfFree(ctx context.Context, run *JobRun, now, liveSince time
 			return err
 		}
 		var n int
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE job = $1 AND id <> $2 AND heartbeat_at >= $3
-  AND (status = 'running' OR (status = 'queued' AND id < $2))`, run.Job, run.ID, r.st.T(liveSince)).Scan(&n)
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE job = $1 AND id <> $2 AND (heartbeat_at >= $3 OR owner = $4)
+  AND (status = 'running' OR (status = 'queued' AND id < $2))`, run.Job, run.ID, r.st.T(liveSince), run.Owner).Scan(&n)
 		if err != nil {
 			return fmt.Errorf("schedule: queue %s: %w", run.Job, err)
 		}
