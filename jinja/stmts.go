@@ -539,7 +539,10 @@ func (c *compiler) forStmt(n *forStmt) execFn {
 			// A snapshot of an immutable value: the plain range loop.
 			for i, it := range src.items {
 				if stop, err := step(i, it); stop || err != nil {
-					return err
+					if err != nil {
+						return err
+					}
+					break // a break in the first iteration still runs else, as below
 				}
 			}
 		} else {
