@@ -498,6 +498,11 @@ type manifestIndex struct {
 	// deferred are the relations refs to these unique ids resolve to
 	// instead of their own (SetDeferred: --defer).
 	deferred map[string]Relation
+	// stateRelations are the relations the --defer state manifest gives
+	// each node it also holds, selected or not (SetStateRelations: dbt's
+	// defer_relation); a unit test reads an input's columns there when
+	// the input's own relation does not exist.
+	stateRelations map[string]Relation
 	// ids are the keys of Nodes, sorted, and nodes their values, as
 	// Parse left them; see sortedNodes.
 	ids   []string
@@ -548,6 +553,15 @@ func (m *Manifest) SetSelected(ids []string) { m.selected = append([]string(nil)
 // manifest's database, schema and alias). Call it before rendering with
 // execute=true, not during.
 func (m *Manifest) SetDeferred(rels map[string]Relation) { m.deferred = rels }
+
+// SetStateRelations records, for every refable node the --defer state
+// manifest also holds as a non-ephemeral refable node, the relation it
+// has there (dbt's Manifest.merge_from_artifact: each node's
+// defer_relation, whatever the selection, --favor-state or what exists).
+// Unit tests read an input's columns from it when the input's own
+// relation does not exist (dbt's get_fixture_sql). Call it before
+// rendering unit tests.
+func (m *Manifest) SetStateRelations(rels map[string]Relation) { m.stateRelations = rels }
 
 // RefRelationName is the relation a ref() to n renders with execute=true:
 // the one SetDeferred gave it, else its own.

@@ -299,10 +299,15 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 	var rel Relation
 	var declared []*project.Column
 	exists := true
+	// stateID is the node whose --defer state relation stands in for rel
+	// when rel does not exist (dbt's get_fixture_sql: defer_relation when
+	// load_relation(this) is none); sources have none.
+	stateID := ""
 	switch {
 	case fx.Input == "this":
 		key, cte, what = "this", cteName(model.Name), "'"+model.Name+"'"
 		rel, declared = model.Relation, model.Columns
+		stateID = model.UniqueID
 	case strings.HasPrefix(fx.Input, "ref("):
 		r, rerr := m.givenRef(model, fx.Input)
 		if rerr != nil {
@@ -315,6 +320,7 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 		key, cte, what = unitRefKey(target), cteName(target.Name), "'"+target.Name+"'"
 		rel, declared = target.Relation, target.Columns
 		exists = target.RelationName != ""
+		stateID = target.UniqueID
 	default:
 		args := project.QuotedArgs(fx.Input)
 		src, lerr := m.lookupSource(args[0], args[1], model)
@@ -325,14 +331,8 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 		rel, declared = Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}, src.Columns
 	}
 	if c := m.engine.opts.Catalog; c != nil && exists && rel.Identifier != "" {
-		kind, kerr := c.RelationKind(ctx, rel)
-		if kerr == nil && kind != "" {
-			if cols, err = c.Columns(ctx, rel); err != nil {
-				return "", "", "", nil, err
-			}
-			for i := range cols {
-				cols[i].Quoted = true
-			}
+		if cols, err = existingColumns(ctx, c, rel, m.stateRelations, stateID); err != nil {
+			return "", "", "", nil, err
 		}
 	}
 	if len(cols) == 0 && len(declared) > 0 {
@@ -350,6 +350,36 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 		}
 	}
 	return key, cte, what, cols, nil
+}
+
+// existingColumns are the columns of rel, or, when rel does not exist, of
+// the --defer state relation of node stateID (if any); none when neither
+// exists. Names are the warehouse's own, so they are quoted in SQL.
+func existingColumns(ctx context.Context, c Catalog, rel Relation, stateRels map[string]Relation, stateID string) ([]Column, error) {
+	// A relation that cannot be looked up counts as missing: the
+	// fixture then falls back to declared columns or its own.
+	kind, err := c.RelationKind(ctx, rel)
+	if err != nil {
+		return nil, nil
+	}
+	if kind == "" {
+		st, ok := stateRels[stateID]
+		if !ok || stateID == "" {
+			return nil, nil
+		}
+		if kind, err = c.RelationKind(ctx, st); err != nil || kind == "" {
+			return nil, nil
+		}
+		rel = st
+	}
+	cols, err := c.Columns(ctx, rel)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cols {
+		cols[i].Quoted = true
+	}
+	return cols, nil
 }
 
 // FixtureSQL is dbt's get_fixture_sql: one select per row joined by union

@@ -155,7 +155,9 @@ func (s *session) selectorSpec() (*graph.Spec, error) {
 // relations of the --state manifest, as dbt's --defer: with --favor-state
 // always, otherwise only when the relation does not exist in this
 // environment. ids are the selected nodes, which are built before their
-// children and so are never deferred.
+// children and so are never deferred. Every node the state also holds
+// gets its state relation for unit tests' input columns, as dbt's
+// defer_relation.
 func (s *session) applyDefer(ctx context.Context, ids []string) error {
 	if !s.f.deferFlag {
 		return nil
@@ -181,10 +183,8 @@ func (s *session) applyDefer(ctx context.Context, ids []string) error {
 		selected[id] = true
 	}
 	rels := map[string]compiler.Relation{}
+	stateRels := map[string]compiler.Relation{}
 	for id, n := range s.manifest.Nodes {
-		if selected[id] || !refable(n.ResourceType) || n.Config["materialized"] == "ephemeral" {
-			continue
-		}
 		old, ok := deferTo.Nodes[id]
 		if !ok || !refable(project.ResourceType(old.ResourceType)) || old.Config["materialized"] == "ephemeral" {
 			continue
@@ -195,6 +195,10 @@ func (s *session) applyDefer(ctx context.Context, ids []string) error {
 		}
 		if rel.Identifier == "" {
 			rel.Identifier = old.Name
+		}
+		stateRels[id] = rel
+		if selected[id] || !refable(n.ResourceType) || n.Config["materialized"] == "ephemeral" {
+			continue
 		}
 		if !s.f.favorState {
 			if s.adapter == nil {
@@ -214,6 +218,7 @@ func (s *session) applyDefer(ctx context.Context, ids []string) error {
 		rels[id] = rel
 	}
 	s.manifest.SetDeferred(rels)
+	s.manifest.SetStateRelations(stateRels)
 	if len(rels) > 0 {
 		from := s.f.deferState
 		if from == "" {
