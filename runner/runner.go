@@ -64,6 +64,10 @@ type Result struct {
 	// than the manifest holds (or the node had none: its render ahead of
 	// the run stopped at a statement, or failed).
 	Recompiled bool
+	// SkipCause, on a node skipped because a selected ephemeral model it
+	// reads failed to compile, is that model's error result (dbt's
+	// skip_cause): the node is skipped "with an error".
+	SkipCause *Result
 
 	// plan is a microbatch model's batches, planned before its hooks run
 	// (they render in its first and last batch's context).
@@ -201,9 +205,16 @@ func Executable(n *compiler.Node) bool {
 // the order they finished.
 func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 	var run []string
+	// ephemeral are the selected ephemeral models: dbt compiles each as a
+	// node of its own, reporting nothing, so one that fails to compile
+	// skips its descendants with its error as the cause (SkipCause).
+	ephemeral := map[string]bool{}
 	for _, id := range ids {
-		if Executable(r.node(id)) {
+		n := r.node(id)
+		if Executable(n) {
 			run = append(run, id)
+		} else if n != nil && n.ResourceType == project.Model && materialized(n) == "ephemeral" {
+			ephemeral[id] = true
 		}
 	}
 	total := len(run)
@@ -212,6 +223,8 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 	results := make(map[string]Result, total)
 	var order []string
 	var resMu sync.Mutex
+	// ephFailed are the selected ephemeral models found failing, by id.
+	ephFailed := map[string]*Result{}
 
 	g := r.g
 	if r.opts.Build {
@@ -221,13 +234,31 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 	for i := 1; i <= r.opts.Threads; i++ {
 		threadIDs <- i
 	}
-	statuses := g.Walk(ctx, run, graph.WalkOptions{Threads: r.opts.Threads, FailFast: r.opts.FailFast},
+	walked := run
+	if len(ephemeral) > 0 {
+		walked = append([]string(nil), run...)
+		for id := range ephemeral {
+			walked = append(walked, id)
+		}
+	}
+	statuses := g.Walk(ctx, walked, graph.WalkOptions{Threads: r.opts.Threads, FailFast: r.opts.FailFast},
 		func(ctx context.Context, id string) graph.Status {
 			tid := <-threadIDs
 			defer func() { threadIDs <- tid }()
 			thread := fmt.Sprintf("Thread-%d (worker)", tid)
 			ctx = compiler.WithThread(ctx, thread)
 			n := r.node(id)
+			if ephemeral[id] {
+				cause := r.compileEphemeral(ctx, n)
+				if cause == nil {
+					return graph.Success
+				}
+				cause.ThreadID = thread
+				resMu.Lock()
+				ephFailed[id] = cause
+				resMu.Unlock()
+				return graph.Failed
+			}
 			if units := r.unitsOf[id]; len(units) > 0 {
 				if failed := r.runUnitTests(ctx, units, total, tid, func(res Result) {
 					resMu.Lock()
@@ -287,6 +318,11 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 		}
 		now := time.Now()
 		res := Result{UniqueID: id, Node: n, Status: st, Message: msg, StartedAt: now, CompletedAt: now}
+		if st == Skipped {
+			if cause := r.failedEphemeralAncestor(n, ephFailed); cause != nil {
+				res.Message, res.SkipCause = ephemeralSkipMessage(id, cause.UniqueID), cause
+			}
+		}
 		idx := r.nextIndex()
 		r.emit(Event{Kind: NodeFinish, Index: idx, Total: total, Node: n, Result: res})
 		results[id] = res
@@ -297,6 +333,58 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 		out = append(out, results[id])
 	}
 	return out
+}
+
+// compileEphemeral renders the selected ephemeral model n as dbt compiles
+// it in its turn, storing nothing, and returns its error result, or nil
+// when it compiles.
+func (r *Runner) compileEphemeral(ctx context.Context, n *compiler.Node) *Result {
+	var render func(context.Context, string) (string, error)
+	switch m := any(r.m).(type) {
+	case RunRenderer:
+		render = m.RunSQL
+	case NodeRenderer:
+		render = m.RenderNode
+	default:
+		return nil
+	}
+	started := time.Now()
+	if _, err := render(ctx, n.UniqueID); err != nil && ctx.Err() == nil {
+		return &Result{UniqueID: n.UniqueID, Node: n, Status: Error, Message: err.Error(), StartedAt: started, CompletedAt: time.Now()}
+	}
+	return nil
+}
+
+// ephemeralSkipMessage is dbt's message of a node skipped because the
+// ephemeral model it reads failed to compile (task/base.py on_skip).
+func ephemeralSkipMessage(id, ephemeral string) string {
+	return fmt.Sprintf("Compilation Error in %s, caused by compilation error in referenced ephemeral model %s", id, ephemeral)
+}
+
+// failedEphemeralAncestor is the error result of a failed ephemeral model
+// among n's ancestors, or nil: dbt skips every descendant of a failed
+// ephemeral model with it as the cause.
+func (r *Runner) failedEphemeralAncestor(n *compiler.Node, failed map[string]*Result) *Result {
+	if len(failed) == 0 || n == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	queue := append([]string(nil), n.DependsOn.Nodes...)
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if res := failed[id]; res != nil {
+			return res
+		}
+		if p := r.node(id); p != nil {
+			queue = append(queue, p.DependsOn.Nodes...)
+		}
+	}
+	return nil
 }
 
 func (r *Runner) nextIndex() int {

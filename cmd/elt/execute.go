@@ -718,6 +718,10 @@ func (s *session) printEvent(e runner.Event) {
 		left = prefix + "PARTIALLY created " + s.describe(n)
 		right = "[" + s.log.paint(ansiYellow, fmt.Sprintf("PARTIAL SUCCESS (%d/%d)", ok, len(res.Batches))) + " in " + secs + "]"
 	case runner.Skipped:
+		if res.SkipCause != nil {
+			s.printEphemeralSkip(e, res, thread)
+			return
+		}
 		left = prefix + "SKIP " + skipDescribe(n)
 		right = "[" + s.log.paint(ansiYellow, "SKIP") + "]"
 	case runner.NoOp:
@@ -744,6 +748,34 @@ func (s *session) printEvent(e runner.Event) {
 		data["group"] = g
 	}
 	s.log.nodeEvent(level, name, dots(left, right, s.log.width), thread, data)
+	s.log.nodeEvent("debug", "NodeFinished", "Finished running node "+n.UniqueID, thread,
+		map[string]any{"node_info": info, "run_result": s.runResultMsg(res)})
+}
+
+// printEphemeralSkip reports a node skipped because a selected ephemeral
+// model it reads failed to compile, as dbt's on_skip: LogSkipBecauseError,
+// then the ephemeral model's error (print_run_result_error without the
+// leading blank line), then NodeFinished.
+func (s *session) printEphemeralSkip(e runner.Event, res runner.Result, thread string) {
+	n, cause := e.Node, res.SkipCause
+	started := res.StartedAt
+	if t, ok := s.nodeStarts.Load(n.UniqueID); ok {
+		started = t.(time.Time)
+	}
+	s.log.nodeEvent("debug", "NodeStart", "Began running node "+n.UniqueID, thread,
+		map[string]any{"node_info": nodeInfo(n, "started", started, time.Time{})})
+	info := nodeInfo(n, string(res.Status), started, time.Time{})
+	msg := fmt.Sprintf("SKIP relation %s.%s due to ephemeral model status '%s'", n.Relation.Schema, n.Name, cause.Status)
+	data := map[string]any{"schema": n.Relation.Schema, "relation": n.Name, "index": e.Index, "total": e.Total, "status": string(cause.Status)}
+	if g := s.groupOf(n); g != nil {
+		data["group"] = g
+	}
+	s.log.nodeEvent("error", "LogSkipBecauseError", dots(fmt.Sprintf("%d of %d %s", e.Index, e.Total, msg), "["+s.log.paint(ansiRed, "ERROR SKIP")+"]", s.log.width), thread, data)
+	c := cause.Node
+	cinfo := nodeInfo(c, string(cause.Status), cause.StartedAt, cause.CompletedAt)
+	s.log.event("error", "RunResultFailure", fmt.Sprintf("Failure in %s %s (%s)", c.ResourceType, c.Name, c.OriginalFilePath),
+		map[string]any{"resource_type": string(c.ResourceType), "node_name": c.Name, "path": c.OriginalFilePath, "node_info": cinfo})
+	s.log.event("error", "RunResultError", "  "+strings.ReplaceAll(cause.Message, "\n", "\n  "), map[string]any{"msg": s.env.secrets.Scrub(cause.Message), "node_info": cinfo})
 	s.log.nodeEvent("debug", "NodeFinished", "Finished running node "+n.UniqueID, thread,
 		map[string]any{"node_info": info, "run_result": s.runResultMsg(res)})
 }
@@ -1033,7 +1065,8 @@ func statCount(key string, count int) string {
 // aborted is dbt's keyboard_interrupt flag, which its after_run also sets
 // when an on-run-end hook does not render.
 func (s *session) printEndMessages(results []runner.Result, cancelled error, aborted bool) int {
-	var pass, warn, errs, skip, noop, hookSkips int
+	var pass, warn, errs, skip, noop, messageSkips int
+	var errorSkips []runner.Result
 	var problems []runner.Result
 	var warnings []runner.Result
 	for _, r := range results {
@@ -1050,10 +1083,14 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 			noop++
 		case runner.Skipped, runner.Cancelled:
 			skip++
-			if r.Node.ResourceType == operation {
-				// dbt counts a skipped result with a message (only a
-				// hook's has one) among the summary's errors.
-				hookSkips++
+			if r.Node.ResourceType == operation || r.SkipCause != nil {
+				// dbt counts a skipped result with a message (a hook's,
+				// or one whose ephemeral parent failed) among the
+				// summary's errors, and fails the invocation.
+				messageSkips++
+			}
+			if r.SkipCause != nil {
+				errorSkips = append(errorSkips, r)
 			}
 		}
 	}
@@ -1068,7 +1105,7 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 	s.log.info("Formatting", "", nil)
 	// dbt's EndOfRunSummary data: its errors count the failed hooks'
 	// skips, not the partial successes.
-	summary := map[string]any{"num_errors": errs - partial + hookSkips, "num_warnings": warn,
+	summary := map[string]any{"num_errors": errs - partial + messageSkips, "num_warnings": warn,
 		"num_partial_success": partial, "keyboard_interrupt": aborted}
 	switch {
 	case aborted:
@@ -1082,12 +1119,12 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		}
 		s.log.errorf("RunInterrupted", s.log.paint(ansiRed, fmt.Sprintf("Interrupted (%v): %d of %d %s finished; the rest are marked cancelled in run_results.json",
 			cancelled, finished, len(results), plural(len(results), "node", "nodes"))), map[string]any{"finished": finished, "total": len(results)})
-	case errs == 0 && warn == 0:
+	case errs+messageSkips == 0 && warn == 0:
 		s.log.info("EndOfRunSummary", s.log.paint(ansiGreen, "Completed successfully"), summary)
-	case errs > partial:
+	case errs-partial+messageSkips > 0:
 		// As dbt's EndOfRunSummary: partial successes are counted apart
 		// from the errors and failures.
-		failed := errs - partial + hookSkips
+		failed := errs - partial + messageSkips
 		s.log.errorf("EndOfRunSummary", s.log.paint(ansiRed, fmt.Sprintf("Completed with %d %s, %s, and %s:", failed, plural(failed, "error", "errors"), partials, warns)), summary)
 	case partial > 0:
 		s.log.warn("EndOfRunSummary", s.log.paint(ansiYellow, fmt.Sprintf("Completed with %s and %s", partials, warns)), summary)
@@ -1142,12 +1179,18 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 			s.log.info("CheckNodeTestFailure", "  See test failures:\n    select * from "+r.StoredFailures, map[string]any{"relation_name": r.StoredFailures, "node_info": info})
 		}
 	}
+	for _, r := range errorSkips {
+		// dbt's print_run_result_error of a skipped result: its message
+		// at debug level only.
+		s.log.debug("Formatting", "", nil)
+		s.log.debug("RunResultError", "  "+r.Message, map[string]any{"msg": r.Message})
+	}
 	s.log.info("Formatting", "", nil)
 	// dbt 1.10's line counts the no-op results too (build's exposures
 	// and saved queries).
 	s.log.info("StatsLine", fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=%d TOTAL=%d", pass, warn, errs, skip, noop, len(results)),
 		map[string]any{"stats": map[string]int{"pass": pass, "warn": warn, "error": errs, "skip": skip, "noop": noop, "total": len(results)}})
-	if errs > 0 {
+	if errs > 0 || len(errorSkips) > 0 {
 		return exitFailed
 	}
 	return exitOK
