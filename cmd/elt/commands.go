@@ -127,7 +127,11 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 			resultsDone <- nil
 			return
 		}
-		resultsDone <- s.writeRunResults(compileResults(s.manifest, ids, s.compileEnd), nil, nil, nil, time.Since(s.startedAt), "compile")
+		resultIDs := ids
+		if len(f.selectors) == 0 {
+			resultIDs = withoutEphemeral(s.manifest, ids)
+		}
+		resultsDone <- s.writeRunResults(compileResults(s.manifest, resultIDs, s.compileEnd), nil, nil, nil, time.Since(s.startedAt), "compile")
 	}()
 	checkDone := make(chan error, 1)
 	go func() {
@@ -204,6 +208,16 @@ func compileResults(m *compiler.Manifest, ids []string, end time.Time, extra ...
 		out = append(out, runner.Result{UniqueID: n.UniqueID, Node: n, Status: runner.Success, ThreadID: "Thread-1 (worker)", StartedAt: end, CompletedAt: end})
 	}
 	return out
+}
+
+// withoutEphemeral are ids but the ephemeral models: dbt's runnable task
+// keeps no result of one (runnable.py _handle_result), and its compile
+// adds them back only with --select (compile.py _handle_result).
+func withoutEphemeral(m *compiler.Manifest, ids []string) []string {
+	return slices.DeleteFunc(slices.Clone(ids), func(id string) bool {
+		n := m.Nodes[id]
+		return n != nil && n.ResourceType == project.Model && n.Config["materialized"] == "ephemeral"
+	})
 }
 
 // compiledIDs are those of ids whose nodes compiled (a seed has nothing
