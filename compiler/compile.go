@@ -372,6 +372,12 @@ func (m *Manifest) OperationMacro(name string) string {
 	return name
 }
 
+// UndefinedMacroError is CallMacro of a macro no package defines (Name as
+// called, "pkg.macro" or "macro").
+type UndefinedMacroError struct{ Name string }
+
+func (e *UndefinedMacroError) Error() string { return fmt.Sprintf("macro %q is not defined", e.Name) }
+
 // CallMacroValue is CallMacro returning the value itself: what the macro
 // return()ed (lists, dicts, bools...) or its rendered output as a string.
 func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[string]any) (any, error) {
@@ -380,7 +386,7 @@ func (m *Manifest) CallMacroValue(ctx context.Context, name string, args map[str
 	}
 	def, ok := m.engine.macroNamed(name)
 	if !ok {
-		return nil, diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", name)
+		return nil, &UndefinedMacroError{Name: name}
 	}
 	st := m.engine.newState(m, nil, true)
 	st.ctx = ctx

@@ -254,7 +254,8 @@ models:
 	if got := rowsOf(t, dir, "main.audit"); !strings.Contains(got, "note|hello") {
 		t.Errorf("statement did not run:\n%s", got)
 	}
-	if res := elt(t, dir, "run-operation", "no_such_macro"); res.code != 1 || !strings.Contains(res.stdout+res.stderr, "no_such_macro") {
+	// dbt's UndefinedMacroError ends the command with exit 2.
+	if res := elt(t, dir, "run-operation", "no_such_macro"); res.code != exitUsage || !strings.Contains(res.stdout+res.stderr, "no_such_macro") {
 		t.Errorf("unknown macro: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -39,6 +40,10 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	}
 	defer s.close()
 	s.logVersion()
+	// dbt times its compile_manifest as the operation's "compile" step;
+	// elt built its graph while loading, so this step is what remains
+	// before the macro runs.
+	s.compileStart = time.Now()
 	// --defer: refs resolve to the --state run's relations where this
 	// environment has none (nothing is selected).
 	if err := s.applyDefer(ctx, nil); err != nil {
@@ -50,9 +55,14 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 		return &exitError{code: exitFailed, err: err}
 	}
 	name := s.manifest.OperationMacro(macro)
+	s.compileEnd = time.Now()
 	start := time.Now()
 	_, err = s.manifest.CallMacro(ctx, name, args)
 	end := time.Now()
+	var undefined *compiler.UndefinedMacroError
+	if errors.As(err, &undefined) {
+		return s.undefinedOperationMacro(name)
+	}
 	if err != nil {
 		s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: %v", err), map[string]any{"macro": macro})
 	}
@@ -67,6 +77,23 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	// As dbt, what the macro renders or returns is not printed: a macro
 	// shows things with log() or print().
 	return nil
+}
+
+// undefinedOperationMacro reports a run-operation of a macro no package
+// defines as dbt's run-operation does: the attempt's error (the adapter's
+// execute_macro), then UndefinedMacroError, which ends the command with
+// exit 2 before run_results.json is written.
+func (s *session) undefinedOperationMacro(name string) error {
+	pkg, macro, qualified := strings.Cut(name, ".")
+	where := "any package"
+	if !qualified {
+		macro = name
+	} else {
+		where = fmt.Sprintf("the %q package", pkg)
+	}
+	s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: Runtime Error\n  dbt could not find a macro with the name %q in %s", macro, where),
+		map[string]any{"macro": name})
+	return usageErr(fmt.Errorf("dbt could not find a macro with the name '%s' in any package", macro))
 }
 
 // operationResult is dbt's result of a run-operation: named by the

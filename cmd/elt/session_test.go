@@ -295,7 +295,9 @@ func TestTempTableColumnsDuckDB(t *testing.T) {
 
 // TestRunOperationResultsAsDBT: run-operation writes run_results.json as
 // dbt's does: one result named by the macro's unique id, a success with
-// failures 0, or an error with failures 1 (the command failing).
+// failures 0, or an error with failures 1 (the command failing), timed
+// "compile" then "execute" (task/run_operation.py). A macro no package
+// defines is dbt's UndefinedMacroError: exit 2, no run_results.json.
 func TestRunOperationResultsAsDBT(t *testing.T) {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "macros/ops.sql", "{% macro ok_op() %}{{ log('fine', info=True) }}{% endmacro %}\n{% macro bad_op() %}{{ exceptions.raise_compiler_error('nope') }}{% endmacro %}\n")
@@ -312,15 +314,36 @@ func TestRunOperationResultsAsDBT(t *testing.T) {
 		}
 		return rr.Results[0]
 	}
+	timing := func(r map[string]any) string {
+		var names []string
+		steps, _ := r["timing"].([]any)
+		for _, st := range steps {
+			step, _ := st.(map[string]any)
+			names = append(names, fmt.Sprint(step["name"]))
+		}
+		return strings.Join(names, ",")
+	}
 	mustElt(t, dir, "run-operation", "ok_op")
-	if r := read(); r["unique_id"] != "macro.p.ok_op" || r["status"] != "success" || r["failures"] != float64(0) || r["thread_id"] != "MainThread" {
+	if r := read(); r["unique_id"] != "macro.p.ok_op" || r["status"] != "success" || r["failures"] != float64(0) || r["thread_id"] != "MainThread" || timing(r) != "compile,execute" {
 		t.Errorf("ok_op: %v", r)
 	}
 	if res := elt(t, dir, "run-operation", "bad_op"); res.code != 1 {
 		t.Fatalf("bad_op: exit %d", res.code)
 	}
-	if r := read(); r["unique_id"] != "macro.p.bad_op" || r["status"] != "error" || r["failures"] != float64(1) {
+	if r := read(); r["unique_id"] != "macro.p.bad_op" || r["status"] != "error" || r["failures"] != float64(1) || timing(r) != "compile,execute" {
 		t.Errorf("bad_op: %v", r)
+	}
+	if err := os.Remove(filepath.Join(dir, "target", "run_results.json")); err != nil {
+		t.Fatal(err)
+	}
+	res := elt(t, dir, "run-operation", "no_such_op")
+	if res.code != exitUsage {
+		t.Errorf("no_such_op: exit %d, want %d\n%s%s", res.code, exitUsage, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stdout, `dbt could not find a macro with the name "no_such_op" in any package`)
+	wantAll(t, res.stderr, "dbt could not find a macro with the name 'no_such_op' in any package")
+	if _, err := os.Stat(filepath.Join(dir, "target", "run_results.json")); !os.IsNotExist(err) {
+		t.Errorf("no_such_op: run_results.json written (stat: %v)", err)
 	}
 }
 
