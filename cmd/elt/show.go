@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
@@ -32,10 +33,11 @@ func newShowCmd(f *flags, env environment, stdout, stderr io.Writer) *cobra.Comm
 	var o showOptions
 	c := &cobra.Command{
 		Use:   "show",
-		Short: "Compile a node (or an --inline query), run it with a limit and print the rows; nothing is written to the warehouse",
+		Short: "Compile a node (or an --inline query), run it with a limit and print the rows; only a seed is written (loaded, as dbt's show does)",
 		Long: "Compile the selected node, or the SQL given with --inline, run it wrapped with a limit\n" +
 			"and print the first rows, as dbt show does. A model is compiled from its SQL (its refs\n" +
-			"resolved, ephemeral models inlined) rather than read from its built relation.\n" +
+			"resolved, ephemeral models inlined) rather than read from its built relation. A seed\n" +
+			"is loaded, as dbt's show does, and all its rows are printed.\n" +
 			"With --output json the rows are printed as {\"node\": name, \"show\": [rows]} on stdout\n" +
 			"and the log lines go to stderr.",
 		Args: cobra.NoArgs,
@@ -84,19 +86,23 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		return s.showDirect(ctx, stdout, o)
 	}
 
-	var nodes []*compiler.Node
+	var nodes, seeds []*compiler.Node
 	var ids []string
 	if !inline {
 		// Only what is named: no tests come along by indirect selection.
 		f.indirect = "empty"
-		if ids, err = s.selectIDs(ctx, []string{"model", "snapshot", "test", "analysis"}); err != nil {
+		if ids, err = s.selectIDs(ctx, []string{"model", "snapshot", "test", "analysis", "seed"}); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
-			return usageErr(fmt.Errorf("--select %s matches no model, snapshot, test or analysis to show", strings.Join(f.selectors, " ")))
+			return usageErr(fmt.Errorf("--select %s matches no model, snapshot, test, analysis or seed to show", strings.Join(f.selectors, " ")))
 		}
 		for _, id := range ids {
 			n := s.manifest.Nodes[id]
+			if n.ResourceType == project.Seed {
+				seeds = append(seeds, n)
+				continue
+			}
 			if n.Language == "python" {
 				return usageErr(fmt.Errorf("%s: show does not support Python models (%s)", n.OriginalFilePath, n.UniqueID))
 			}
@@ -125,6 +131,12 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		}
 		nodes = []*compiler.Node{n}
 	}
+	// As dbt's ShowTask, which runs a seed with its SeedRunner: the seed
+	// is loaded, then all its rows are shown (no limit applies to them).
+	seedResults, err := s.showSeeds(ctx, stdout, seeds, o.output)
+	if err != nil {
+		return err
+	}
 	var limit *int
 	if o.limit >= 0 {
 		limit = &o.limit
@@ -142,10 +154,44 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 		s.printShow(stdout, n, inline, o.output, res.Columns, res.Types, rows)
 	}
 	// As dbt's show, a task of nodes: run_results.json holds what it ran.
-	if err := s.writeRunResults(compileResults(s.manifest, nil, time.Now(), nodes...), nil, nil, nil, time.Since(s.startedAt), "show"); err != nil {
+	results := append(seedResults, compileResults(s.manifest, nil, time.Now(), nodes...)...)
+	if err := s.writeRunResults(results, nil, nil, nil, time.Since(s.startedAt), "show"); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	return nil
+}
+
+// showSeeds loads the seeds as dbt's show does (its SeedRunner, with the
+// seed's start and result lines) and prints each one's rows, read back
+// from the relation just loaded. A seed that fails to load ends show.
+func (s *session) showSeeds(ctx context.Context, stdout io.Writer, seeds []*compiler.Node, output string) ([]runner.Result, error) {
+	if len(seeds) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(seeds))
+	for i, n := range seeds {
+		ids[i] = n.UniqueID
+	}
+	r := runner.New(s.manifest, s.graph, s.adapter, runner.Options{Threads: s.threads(), OnEvent: s.printEvent})
+	if err := r.CreateSchemas(ctx, ids); err != nil {
+		return nil, &exitError{code: exitFailed, err: err}
+	}
+	results := r.Run(ctx, ids)
+	for _, res := range results {
+		if res.Status != runner.Success {
+			return results, &exitError{code: exitFailed, err: fmt.Errorf("%s: %s", res.UniqueID, res.Message)}
+		}
+	}
+	d := s.adapter.Dialect()
+	for _, n := range seeds {
+		rel := adapters.Relation{Database: n.Relation.Database, Schema: n.Relation.Schema, Identifier: n.Relation.Identifier}
+		res, err := s.adapter.Query(ctx, "select * from "+d.RenderRelation(rel))
+		if err != nil {
+			return results, &exitError{code: exitFailed, err: fmt.Errorf("%s: %s: %w", n.OriginalFilePath, n.UniqueID, err)}
+		}
+		s.printShow(stdout, n, false, output, res.Columns, res.Types, res.Rows)
+	}
+	return results, nil
 }
 
 // showDirect is dbt's ShowTaskDirect: the --inline-direct query is sent as

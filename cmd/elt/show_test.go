@@ -202,3 +202,20 @@ func TestShowVersionedName(t *testing.T) {
 		t.Fatalf("got\n%s", res.stdout)
 	}
 }
+
+// TestShowSeed: as dbt's ShowTask (a SeedRunner for a seed), show of a
+// seed loads it and prints all its rows, whatever --limit says.
+func TestShowSeed(t *testing.T) {
+	dir := showProject(t)
+	res := mustElt(t, dir, "show", "--select", "people", "--limit", "2")
+	if !strings.Contains(res.stdout, "OK loaded seed file main.people") {
+		t.Fatalf("no seed result line:\n%s", res.stdout)
+	}
+	want := "Previewing node 'people':\n| id | name |     joined |\n| -- | ---- | ---------- |\n|  1 | ann  | 2024-01-01 |\n"
+	if !strings.Contains(res.stdout, want) || !strings.Contains(res.stdout, "|  7 | gus  | 2024-07-01 |") {
+		t.Fatalf("want all rows after\n%s\ngot\n%s", want, res.stdout)
+	}
+	if got := queryIn(t, dir, "select count(*) from people"); got != "7" {
+		t.Fatalf("seed not loaded: %s", got)
+	}
+}
