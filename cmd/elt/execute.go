@@ -1539,38 +1539,77 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		}
 	}
 	f.retryBatches = retryBatches
+	if err := restoreRetryArgs(f, prev.Args, path); err != nil {
+		return err
+	}
+	switch command {
+	case "run-operation":
+		// As dbt's retry, whose RunOperationTask takes no node list: the
+		// operation runs again, with its macro and --args, whatever its
+		// last status.
+		return retryOperation(ctx, f, env, stdout, stderr, prev.Args, path)
+	case "generate":
+		// As dbt's retry of docs generate (GenerateTask): the docs are
+		// generated again, with the last run's flags. (dbt compiles only
+		// the nodes that failed; elt compiles the project, as docs
+		// generate does.)
+		for k, dst := range map[string]*bool{"compile": &f.docsCompile, "empty_catalog": &f.emptyCatalog, "static": &f.static} {
+			if v, ok := prev.Args[k].(bool); ok {
+				*dst = v
+			}
+		}
+		return docsGenerateCommand(ctx, f, env, stdout, stderr)
+	}
 	if len(ids) == 0 {
 		// After any command that succeeded (a compile too) there is
 		// nothing to do again.
 		fmt.Fprintln(stdout, "Nothing to retry: the last run finished without errors or skips.")
 		return nil
 	}
-	if kinds == nil {
-		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test and snapshot", path, command))
+	switch command {
+	case "compile":
+		// As dbt's retry: the nodes that failed are the selection.
+		f.retryIDs = ids
+		return compileCommand(ctx, f, env, stdout, stderr)
+	case "clone":
+		// As dbt's retry: the nodes that failed, cloned again from the
+		// last run's --state.
+		f.retryIDs = ids
+		f.state, _ = prev.Args["state"].(string)
+		return cloneCommand(ctx, f, env, stdout, f.state)
 	}
+	if kinds == nil {
+		return usageErr(fmt.Errorf("%s: the last command (%q) cannot be retried; retry works after build, run, seed, test, snapshot, compile, clone, run-operation and docs generate", path, command))
+	}
+	return execute(ctx, f, env, stdout, stderr, command, kinds, command == "build", ids)
+}
+
+// restoreRetryArgs sets the flags of the run being retried from its
+// run_results.json args.
+func restoreRetryArgs(f *flags, args map[string]any, path string) error {
 	// As dbt's retry: the retried run's flags, but the paths and
 	// warn_error; --vars and --threads given again win.
-	if v, ok := prev.Args["full_refresh"].(bool); ok {
+	if v, ok := args["full_refresh"].(bool); ok {
 		f.fullRefresh = v
 	}
-	if v, ok := prev.Args["fail_fast"].(bool); ok {
+	if v, ok := args["fail_fast"].(bool); ok {
 		f.failFast = v
 	}
 	for k, dst := range map[string]*string{"target": &f.target, "profile": &f.profile,
 		"event_time_start": &f.eventStart, "event_time_end": &f.eventEnd} {
-		if v, ok := prev.Args[k].(string); ok {
+		if v, ok := args[k].(string); ok {
 			*dst = v
 		}
 	}
 	for k, dst := range map[string]*bool{"empty": &f.empty, "store_failures": &f.storeFailures} {
-		if v, ok := prev.Args[k].(bool); ok {
+		if v, ok := args[k].(bool); ok {
 			*dst = v
 		}
 	}
-	if v, ok := prev.Args["threads"].(float64); ok && v > 0 && f.threads == 0 {
+	if v, ok := args["threads"].(float64); ok && v > 0 && f.threads == 0 {
 		f.threads = int(v)
 	}
-	if v, ok := prev.Args["vars"].(map[string]any); ok && len(v) > 0 && f.vars == "" {
+	if v, ok := args["vars"].(map[string]any); ok && len(v) > 0 && f.vars == "" {
 		// As dbt: the retried run's --vars, unless given again.
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -1578,7 +1617,28 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		}
 		f.vars = string(b)
 	}
-	return execute(ctx, f, env, stdout, stderr, command, kinds, command == "build", ids)
+	return nil
+}
+
+// retryOperation runs the last run-operation again: its macro with its
+// --args (written as given, or as a mapping).
+func retryOperation(ctx context.Context, f *flags, env environment, stdout, stderr io.Writer, args map[string]any, path string) error {
+	macro, _ := args["macro"].(string)
+	if macro == "" {
+		return usageErr(fmt.Errorf("%s: the last run-operation names no macro", path))
+	}
+	switch a := args["args"].(type) {
+	case string:
+		f.macroArgs = a
+	case map[string]any:
+		b, err := json.Marshal(a)
+		if err != nil {
+			return usageErr(fmt.Errorf("%s: the last run-operation's args: %w", path, err))
+		}
+		f.macroArgs = string(b)
+	}
+	f.macro = macro
+	return runOperationCommand(ctx, f, env, stdout, stderr, macro)
 }
 
 // warnsError says whether the warning event (dbt's event name) fails the

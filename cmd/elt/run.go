@@ -81,6 +81,7 @@ type flags struct {
 	junitXML             string                     // --junit-xml PATH
 	noHistory            bool                       // --no-history: record nothing in the run history
 	retryBatches         map[string][]runner.Window // set by elt retry
+	retryIDs             []string                   // set by elt retry: the selection of compile and clone
 	state                string                     // --state: an earlier run's target folder
 	selector             string                     // --selector: a named selector of selectors.yml
 	deferState           string                     // --defer-state: the run to defer to, when not --state

@@ -858,8 +858,24 @@ func (s *session) selectIDs(ctx context.Context, kinds []string) ([]string, erro
 	return kept, nil
 }
 
+// retrySelection is elt retry's selection (as dbt's retry, the nodes
+// the last run left undone): those of the retried ids still in the
+// project, of the kinds asked.
+func (s *session) retrySelection(kinds []string) []string {
+	out := []string{}
+	for _, id := range s.f.retryIDs {
+		if n := s.manifest.Nodes[id]; n != nil && slices.Contains(kinds, string(n.ResourceType)) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // selectIDsWithEmpty is selectIDs keeping nodes with empty files.
 func (s *session) selectIDsWithEmpty(ctx context.Context, kinds []string) ([]string, error) {
+	if s.f.retryIDs != nil {
+		return s.retrySelection(kinds), nil
+	}
 	if err := s.prepareState(ctx); err != nil {
 		return nil, err
 	}
