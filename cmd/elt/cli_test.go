@@ -563,3 +563,59 @@ func TestJSONLogResultGroup(t *testing.T) {
 	}
 	t.Errorf("no LogModelResult in\n%s", res.stdout)
 }
+
+// TestJSONLogTestGroupAndMetaAsDBT: a test attached to a grouped model
+// carries that group on LogTestResult and on the end-of-run failure
+// events (dbt's test.py and printer.py pass group_lookup's group), and
+// node_info.meta is the node's config meta (dbt's node_info property).
+func TestJSONLogTestGroupAndMetaAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "{{ config(meta={'key': 1}) }}\nselect null as id\n")
+	writeFile(t, dir, "models/s.yml", "groups:\n  - name: my_group\n    owner: {name: group_owner}\n"+
+		"models:\n  - name: m\n    config: {group: my_group}\n    columns:\n      - name: id\n        data_tests: [not_null]\n")
+	mustElt(t, dir, "run")
+	res := elt(t, dir, "test", "--log-format", "json")
+	want := map[string]any{"name": "my_group", "package_name": "p", "owner": map[string]any{"name": "group_owner"}}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var ev struct {
+			Info struct{ Name string } `json:"info"`
+			Data map[string]any        `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			continue
+		}
+		switch ev.Info.Name {
+		case "LogTestResult", "RunResultFailure", "RunResultError":
+			seen[ev.Info.Name] = true
+			if !reflect.DeepEqual(ev.Data["group"], want) {
+				t.Errorf("%s group: want %v, got %v", ev.Info.Name, want, ev.Data["group"])
+			}
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("want LogTestResult, RunResultFailure and RunResultError, saw %v in\n%s", seen, res.stdout)
+	}
+	res = mustElt(t, dir, "run", "--log-format", "json")
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var ev struct {
+			Data struct {
+				NodeInfo *struct {
+					UniqueID string         `json:"unique_id"`
+					Meta     map[string]any `json:"meta"`
+				} `json:"node_info"`
+			} `json:"data"`
+		}
+		if json.Unmarshal([]byte(line), &ev) != nil || ev.Data.NodeInfo == nil || ev.Data.NodeInfo.UniqueID != "model.p.m" {
+			continue
+		}
+		n++
+		if !reflect.DeepEqual(ev.Data.NodeInfo.Meta, map[string]any{"key": 1.0}) {
+			t.Errorf("node_info.meta: want {key: 1}, got %v", ev.Data.NodeInfo.Meta)
+		}
+	}
+	if n == 0 {
+		t.Errorf("no event with model.p.m's node_info in\n%s", res.stdout)
+	}
+}

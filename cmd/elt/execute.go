@@ -553,7 +553,12 @@ func shortRel(n *compiler.Node) string {
 // dbt's node_status ("started", then the result's status), started and
 // finished the node's start and end (zero: not yet, "").
 func nodeInfo(n *compiler.Node, status string, started, finished time.Time) map[string]any {
+	// The node's meta as manifest.json has it: dbt's parser copies a
+	// config meta onto the node (parser/base.py update_parsed_node_config).
 	meta := n.Meta
+	if len(meta) == 0 {
+		meta, _ = n.Config["meta"].(map[string]any)
+	}
 	if meta == nil {
 		meta = map[string]any{}
 	}
@@ -831,8 +836,18 @@ func (s *session) resultEvent(n *compiler.Node, res runner.Result, info map[stri
 // groupOf is dbt's group_lookup of a node in a group: the group's name,
 // package and owner (its to_logging_dict); nil when it has none.
 func (s *session) groupOf(n *compiler.Node) map[string]any {
+	if s.manifest == nil {
+		return nil
+	}
 	name, _ := n.Config["group"].(string)
-	if name == "" || s.manifest == nil {
+	if n.ResourceType == project.Test && n.AttachedNode != "" {
+		// As dbt's generic test parser: a test takes the group of the
+		// node it is attached to.
+		if a := s.manifest.Nodes[n.AttachedNode]; a != nil {
+			name, _ = a.Config["group"].(string)
+		}
+	}
+	if name == "" {
 		return nil
 	}
 	for _, g := range s.manifest.Project.Groups {
@@ -1154,10 +1169,19 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		if r.Node.ResourceType == operation {
 			file = r.Node.PackagePath() // dbt's "./dbt_project.yml"
 		}
-		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, file),
-			map[string]any{"resource_type": string(r.Node.ResourceType), "node_name": r.Node.Name, "path": file, "node_info": info})
+		headData := map[string]any{"resource_type": string(r.Node.ResourceType), "node_name": r.Node.Name, "path": file, "node_info": info}
+		bodyData := map[string]any{"msg": s.env.secrets.Scrub(r.Message), "node_info": info}
+		// As dbt's print_run_result_error: the head and RunResultError
+		// carry the node's group (RunResultWarningMessage has none).
+		if g := s.groupOf(r.Node); g != nil {
+			headData["group"] = g
+			if body == "RunResultError" {
+				bodyData["group"] = g
+			}
+		}
+		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, file), headData)
 		if r.Message != "" {
-			s.log.event(levelOf(r.Status), body, "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), map[string]any{"msg": s.env.secrets.Scrub(r.Message), "node_info": info})
+			s.log.event(levelOf(r.Status), body, "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), bodyData)
 		}
 		switch r.Node.ResourceType {
 		case project.Model, project.Test, project.Snapshot:
