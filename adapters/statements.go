@@ -47,10 +47,37 @@ func StatementsSince(ctx context.Context, from int) ([]string, int) {
 	return append([]string(nil), l.stmts[from:]...), len(l.stmts)
 }
 
-// LogStatement records sql in the context's statement log, if it has one.
+type statementObserverKey struct{}
+
+// WithStatementObserver returns a context whose statements are also
+// handed to fn as they are sent, with their query comment (dbt's
+// SQLQuery event, which the CLI logs at debug level).
+func WithStatementObserver(ctx context.Context, fn func(ctx context.Context, sql string)) context.Context {
+	return context.WithValue(ctx, statementObserverKey{}, fn)
+}
+
+type connectionNameKey struct{}
+
+// WithConnectionName names the connection statements of ctx are sent on,
+// as dbt names its connections (a node's unique id, "macro_<name>").
+func WithConnectionName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, connectionNameKey{}, name)
+}
+
+// ConnectionName is the name WithConnectionName gave ctx; "" when none.
+func ConnectionName(ctx context.Context) string {
+	name, _ := ctx.Value(connectionNameKey{}).(string)
+	return name
+}
+
+// LogStatement records sql in the context's statement log, if it has
+// one, and hands it to the context's statement observer, if any.
 func LogStatement(ctx context.Context, sql string) {
 	if ctx == nil {
 		return
+	}
+	if fn, _ := ctx.Value(statementObserverKey{}).(func(context.Context, string)); fn != nil {
+		fn(ctx, CommentSQL(ctx, sql))
 	}
 	l, _ := ctx.Value(statementLogKey{}).(*StatementLog)
 	if l == nil {

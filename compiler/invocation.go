@@ -61,6 +61,9 @@ func WithThread(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, threadKey{}, name)
 }
 
+// ThreadID is the name of the thread ctx runs on, as thread_id gives it.
+func ThreadID(ctx context.Context) string { return threadID(ctx) }
+
 // threadID is thread_id: the worker's name while a node runs, else
 // "MainThread", the thread dbt parses and compiles on.
 func threadID(ctx context.Context) string {

@@ -426,6 +426,8 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		res.Status, res.Message = Error, err.Error()
 		return res
 	}
+	// As dbt's connection of a node, named by its unique id.
+	ctx = adapters.WithConnectionName(ctx, n.UniqueID)
 	var err error
 	if sess, ok := r.a.(adapters.Sessioner); ok && (n.ResourceType != project.Seed || r.hasOps) {
 		// As dbt's one connection per thread: what the node's render

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/elt-dev/elt/adapters"
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/internal/lazyre"
 )
@@ -199,6 +202,15 @@ func (l *logger) commandCompleted(command string, success bool, elapsed time.Dur
 		map[string]any{"command": command, "success": success, "completed_at": protoTimestamp(at), "elapsed": float32(elapsed.Seconds())})
 }
 
+// wantsNodeDebug says whether a node's debug event is written anywhere
+// (the console or dbt.log), so that its data need not be built when not.
+func (l *logger) wantsNodeDebug() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	console := levelRank["debug"] >= l.level && (l.json || l.debugText)
+	return console || l.file != nil && levelRank["debug"] >= l.file.level
+}
+
 // closeFile closes dbt.log, if one is open.
 func (l *logger) closeFile() {
 	l.mu.Lock()
@@ -242,7 +254,7 @@ var eventCodes = map[string]string{
 	"RunningOperationCaughtError": "Q001", "CompileComplete": "Q002", "FreshnessCheckComplete": "Q003",
 	"LogTestResult": "Q007", "LogStartLine": "Q011", "LogModelResult": "Q012", "LogSnapshotResult": "Q015",
 	"LogSeedResult": "Q016", "LogFreshnessResult": "Q018", "LogNodeNoOpResult": "Q019", "LogCancelLine": "Q022",
-	"DefaultSelector": "Q023", "NodeStart": "Q024", "NodeFinished": "Q025", "ConcurrencyLine": "Q027",
+	"DefaultSelector": "Q023", "NodeStart": "Q024", "SQLQuery": "E016", "NodeFinished": "Q025", "ConcurrencyLine": "Q027",
 	"LogHookStartLine": "Q032", "LogHookEndLine": "Q033", "SkippingDetails": "Q034", "NothingToDo": "Q035",
 	"EndRunResult": "Q037", "NoNodesSelected": "Q038", "CommandCompleted": "Q039", "ShowNode": "Q041",
 	"CompiledNode": "Q042", "LogStartBatch": "Q045", "LogBatchResult": "Q046",
@@ -272,4 +284,26 @@ func fancyLine(left, right string, width int, truncate bool) string {
 		}
 	}
 	return prefix + " " + right
+}
+
+// logSQLQuery is dbt's SQLQuery event (dbt-adapters sql/connections.py
+// add_query): each statement sent to the warehouse, with its query
+// comment, at debug level, "On <connection>: <sql>", with the node's
+// node_info when a node sent it. Secrets are scrubbed where the log is
+// written, as in every event.
+func (s *session) logSQLQuery(ctx context.Context, sql string) {
+	if !s.log.wantsNodeDebug() {
+		return
+	}
+	name := adapters.ConnectionName(ctx)
+	if name == "" {
+		name = "master" // dbt's connection outside nodes and operations
+	}
+	data := map[string]any{"conn_name": name, "sql": sql}
+	if s.manifest != nil {
+		if n := s.manifest.Nodes[name]; n != nil {
+			data["node_info"] = nodeInfo(n, "executing", s.nodeStart(name), time.Time{})
+		}
+	}
+	s.log.nodeEvent("debug", "SQLQuery", "On "+name+": "+sql, compiler.ThreadID(ctx), data)
 }

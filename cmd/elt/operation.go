@@ -20,6 +20,7 @@ func (s *session) withConnectionQueryComment(ctx context.Context, connection str
 	if err != nil {
 		return ctx, err
 	}
+	ctx = adapters.WithConnectionName(ctx, connection)
 	return adapters.WithQueryComment(ctx, adapters.QueryComment{Text: text, Append: appendIt}), nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 
 	"github.com/spf13/cobra"
@@ -135,6 +136,9 @@ type flags struct {
 	// ones given that are project flags (project.Options.Flags).
 	dbt          dbtGlobals
 	projectFlags map[string]any
+	// sqlLog logs a statement sent to the warehouse (dbt's SQLQuery);
+	// set when the session's log opens.
+	sqlLog func(ctx context.Context, sql string)
 }
 
 // run is the whole CLI; tests call it in-process. hugePages advises more
@@ -186,6 +190,13 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, env e
 	}
 	stdout, stderr = env.secrets.Writer(stdout), env.secrets.Writer(stderr)
 	f := &flags{argv: args, closesLog: true}
+	// Every statement an adapter sends is logged at debug level, once
+	// the command has its log, as dbt's SQLQuery event.
+	ctx = adapters.WithStatementObserver(ctx, func(ctx context.Context, sql string) {
+		if f.sqlLog != nil {
+			f.sqlLog(ctx, sql)
+		}
+	})
 	root := newRootCmd(ctx, f, stdout, stderr, env)
 	root.SetArgs(hoistFlags(root, expandMultiValueFlags(args)))
 	started := time.Now()

@@ -427,6 +427,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	s := &session{f: f, env: env, invocationID: newInvocationID(), startedAt: time.Now().UTC()}
 	s.log = newLogger(stdout, f.logFormat, s.invocationID)
 	f.log = s.log
+	f.sqlLog = s.logSQLQuery
 	if f.noColor {
 		s.log.color = false
 	}
