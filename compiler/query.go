@@ -204,7 +204,9 @@ func fnStatement(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 }
 
 // fnLoadResult is load_result(name): {response, data, table} of the
-// statement of that name, or None.
+// statement of that name, or None. As dbt's, it gives a result once (but
+// main's): a second load of the same name is an error until the
+// statement runs, or the result is stored, again.
 func fnLoadResult(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	st, err := renderStateOf(s)
 	if err != nil {
@@ -212,6 +214,14 @@ func fnLoadResult(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	name, _ := argString(args, kw, 0, "name")
 	res, ok := st.results[name]
+	if ok && res == nil {
+		// As dbt's load_result: a result is loaded once; "main" is kept.
+		return nil, st.fail("keep the first load_result() in a variable, or run the statement again",
+			"The 'statement' result named '%s' has already been loaded into a variable", name)
+	}
+	if ok && name != "main" {
+		st.results[name] = nil
+	}
 	if !ok {
 		if !st.execute {
 			// While parsing no statement runs: as under dbt's parse-time

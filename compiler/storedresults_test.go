@@ -35,18 +35,19 @@ func TestStoreResultLoadResult(t *testing.T) {
 {%- set r = load_result('x') -%}
 {{ r.response }}|{{ r.response._message }}|{{ r.response.code }}|{{ r.response.rows_affected }}|{{ r.response.query_id }}|{{ r['response']['code'] }}|{{ r.data }}|{{ r.table.rows | length }}|{{ r.table.column_names }}`,
 			"INSERT 3|INSERT 3|INSERT|3|None|INSERT|[]|0|()"},
-		{"store_raw_result positional, no message", `{% do store_raw_result('x', none, 'C') %}{{ load_result('x').response.code }}|{{ load_result('x').response._message }}`,
+		{"store_raw_result positional, no message", `{% do store_raw_result('x', none, 'C') %}{% set r = load_result('x') %}{{ r.response.code }}|{{ r.response._message }}`,
 			"C|None"},
 		{"store_result with a table", `{% set t = run_query("select 1 as id, 'a' as name union all select 2, 'b' order by 1") %}
 {%- do store_result('y', response='hi', agate_table=t) -%}
 {%- set r = load_result('y') -%}
 {{ r.response }}|{{ r.data }}|{{ r.table.column_names }}|{{ r.table.rows | length }}|{{ r.table.rows[1]['name'] if execute }}`,
 			"hi|[(1, 'a'), (2, 'b')]|('id', 'name')|2|b"},
-		{"store_result positional", `{% do store_result('z', {'k': 1}) %}{{ load_result('z').response.k }}|{{ load_result('z').data }}`,
+		{"store_result positional", `{% do store_result('z', {'k': 1}) %}{% set r = load_result('z') %}{{ r.response.k }}|{{ r.data }}`,
 			"1|[]"},
 		{"store_result replaces a statement's", `{% call statement('s', fetch_result=True) %}select 5{% endcall %}
 {%- do store_raw_result('s', message='stored') -%}
-{{ load_result('s').response }}|{{ load_result('s').data }}`,
+{%- set r = load_result('s') -%}
+{{ r.response }}|{{ r.data }}`,
 			"stored|[]"},
 		{"store returns empty", `[{{ store_raw_result('x', message='m') }}{{ store_result('y', 'r') }}{{ write('w') }}]`,
 			"[]"},
@@ -59,6 +60,9 @@ func TestStoreResultLoadResult(t *testing.T) {
 			"True"},
 		{"dbt.noop_statement", `{% call dbt.noop_statement('d', 'D') %}x{% endcall %}{{ load_result('d').response }}`,
 			"D"},
+		{"main loads again, a result stored again loads again", `{% do store_result('main', 'm') %}{{ load_result('main').response }}{{ load_result('main').response }}
+{%- do store_result('x', 'a') %}{{ load_result('x').response }}{% do store_result('x', 'b') %}{{ load_result('x').response }}`,
+			"mmab"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -82,6 +86,13 @@ func TestStoredResultErrors(t *testing.T) {
 		"macros/op.sql": "{% macro op() %}{{ write('select 1') }}{% endmacro %}",
 	})
 	ctx := context.Background()
+	// As dbt's MacroResultAlreadyLoadedError: a result loads once.
+	twice := storedResultsManifest(t, map[string]string{"models/b.sql": "{% call statement('s', fetch_result=True) %}select 1{% endcall %}\n" +
+		"{% set r = load_result('s') %}\n{% set r = load_result('s') %}\nselect 1"})
+	if _, err := twice.RenderNode(ctx, "model.shop.b"); err == nil || !strings.Contains(err.Error(), "models/b.sql:3") ||
+		!strings.Contains(err.Error(), "The 'statement' result named 's' has already been loaded into a variable") {
+		t.Errorf("second load_result: %v", err)
+	}
 	if _, err := m.RenderNode(ctx, "model.shop.a"); err == nil || !strings.Contains(err.Error(), "store_result(\"x\"): agate_table must be a table, not [1, 2]") {
 		t.Errorf("bad agate_table: %v", err)
 	}

@@ -23,15 +23,18 @@ const loopInsertBlock = `{% materialization loop_insert, default %}
     {% call statement('insert') %}insert into {{ target_relation }} select * from ({{ sql }}) as s where s.id = {{ i }}{% endcall %}
     {% do store_raw_result('period_' ~ i, message='INSERT 1', code='INSERT', rows_affected=1) %}
   {% endfor %}
-  {%- set total = namespace(n=0) -%}
+  {%- set total = namespace(n=0, p2=none) -%}
   {% for i in range(1, 4) %}
-    {%- set total.n = total.n + load_result('period_' ~ i).response.rows_affected -%}
+    {#- a result loads once, as in dbt -#}
+    {%- set period = load_result('period_' ~ i) -%}
+    {%- set total.n = total.n + period.response.rows_affected -%}
+    {%- if i == 2 %}{% set total.p2 = period %}{% endif -%}
   {% endfor %}
   {%- set counted = run_query('select count(*) as n from ' ~ target_relation) -%}
   {% do store_result('count', response='counted', agate_table=counted) %}
   {% call statement('audit') %}create table if not exists {{ audit }} (step varchar(20), message varchar(20), code varchar(20), total integer, counted integer){% endcall %}
   {% call statement('audit') %}
-    insert into {{ audit }} values ('{{ model.name }}', '{{ load_result('period_2').response }}', '{{ load_result('period_2').response.code }}', {{ total.n }}, {{ load_result('count').data[0][0] }})
+    insert into {{ audit }} values ('{{ model.name }}', '{{ total.p2.response }}', '{{ total.p2.response.code }}', {{ total.n }}, {{ load_result('count').data[0][0] }})
   {% endcall %}
   {% call noop_statement('main', 'INSERT 3', 'INSERT', 3) -%}
     {{ sql }}
