@@ -63,3 +63,19 @@ func TestRetryCompileAndCloneAsDBT(t *testing.T) {
 		t.Fatalf("no clone line for b:\n%s", res.stdout)
 	}
 }
+
+// TestRetryDocsGenerateAsDBT: after docs generate (dbt's "generate"),
+// retry generates the docs again, compiling as docs generate does.
+func TestRetryDocsGenerateAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	mustElt(t, dir, "run")
+	writeFile(t, dir, "target/run_results.json", `{"metadata": {}, "elapsed_time": 1, "args": {"which": "generate"}, "results": []}`)
+	mustElt(t, dir, "retry")
+	if _, err := os.Stat(filepath.Join(dir, "target", "catalog.json")); err != nil {
+		t.Fatalf("retry did not generate the docs: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "p", "models", "a.sql")); err != nil {
+		t.Fatalf("retry did not compile as docs generate does: %v", err)
+	}
+}
