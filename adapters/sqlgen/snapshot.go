@@ -520,6 +520,11 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	if err != nil {
 		return adapters.RunResult{}, err
 	}
+	// dbt's snapshot materialization widens the table's string columns to
+	// the source's before it adds the missing ones.
+	if _, err := expandStringColumns(r.ctx, r.tx, r.rel, srcTypes, tcols); err != nil {
+		return adapters.RunResult{}, err
+	}
 	for _, sc := range srcTypes {
 		if !has[strings.ToLower(sc.Name)] {
 			if err := r.exec("alter table " + target + " add column " + d.Quote(sc.Name) + " " + sc.DataType); err != nil {

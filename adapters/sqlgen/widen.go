@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -45,46 +46,54 @@ func isStringType(dataType string) bool {
 	return ok
 }
 
-// expandStringColumns widens the target's string columns that are
-// shorter than the new rows' column of the same name, as dbt's
+// expandStringColumns widens target's string columns that are shorter
+// than the column of the same name in from, as dbt's
 // adapter.expand_target_column_types does before an incremental model's
-// rows are written (unless its contract is enforced): only string types
-// are widened, to character varying(n), and a column's new type is made
-// as dbt's default__alter_column_type makes it (a new column, a copy,
-// the old one dropped with cascade, the new one renamed), so the widened
-// column moves to the end of the table as in dbt.
-func (r *incrementalRun) expandStringColumns() error {
+// rows are written (unless its contract is enforced) and before a
+// snapshot's changes are merged: only string types are widened, to
+// character varying(n), and a column's new type is made as dbt's
+// default__alter_column_type makes it (a new column, a copy, the old one
+// dropped with cascade, the new one renamed), so the widened column moves
+// to the end of the table as in dbt. It says whether it altered target.
+func expandStringColumns(ctx context.Context, tx Tx, target adapters.Relation, from, targetCols []adapters.Column) (bool, error) {
 	d := dialect{}
-	target := d.RenderRelation(r.target)
+	rendered := d.RenderRelation(target)
 	expanded := false
-	for _, s := range r.stageCols {
-		t, found := exactColumn(r.targetCols, s.Name)
+	for _, s := range from {
+		t, found := exactColumn(targetCols, s.Name)
 		if !found {
 			continue
 		}
 		have, targetIsString := stringSize(t.DataType)
-		want, stageIsString := stringSize(s.DataType)
-		if !targetIsString || !stageIsString || want <= have {
+		want, sourceIsString := stringSize(s.DataType)
+		if !targetIsString || !sourceIsString || want <= have {
 			continue
 		}
 		tmp := d.Quote(t.Name + "__dbt_alter")
 		newType := fmt.Sprintf("character varying(%d)", want)
 		for _, q := range []string{
-			"alter table " + target + " add column " + tmp + " " + newType,
-			"update " + target + " set " + tmp + " = " + d.Quote(t.Name),
-			"alter table " + target + " drop column " + d.Quote(t.Name) + " cascade",
-			"alter table " + target + " rename column " + tmp + " to " + d.Quote(t.Name),
+			"alter table " + rendered + " add column " + tmp + " " + newType,
+			"update " + rendered + " set " + tmp + " = " + d.Quote(t.Name),
+			"alter table " + rendered + " drop column " + d.Quote(t.Name) + " cascade",
+			"alter table " + rendered + " rename column " + tmp + " to " + d.Quote(t.Name),
 		} {
-			if _, err := r.exec(q); err != nil {
-				return fmt.Errorf("widening column %s from %s to %s: %w", t.Name, t.DataType, newType, err)
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return expanded, fmt.Errorf("widening column %s from %s to %s: %w", t.Name, t.DataType, newType, err)
 			}
 		}
 		expanded = true
 	}
-	if !expanded {
-		return nil
+	return expanded, nil
+}
+
+// expandStringColumns widens the target's string columns to the new
+// rows' (see the function of the same name) and reads the target's
+// columns again when it did.
+func (r *incrementalRun) expandStringColumns() error {
+	expanded, err := expandStringColumns(r.ctx, r.tx, r.target, r.stageCols, r.targetCols)
+	if err != nil || !expanded {
+		return err
 	}
-	var err error
 	r.targetCols, err = r.tx.TableColumns(r.ctx, r.target)
 	return err
 }

@@ -48,22 +48,7 @@ func TestIncrementalWidensStringColumnsPostgres(t *testing.T) {
 	if g != "Preferred Pharmaceuticals, Inc." {
 		t.Errorf("new row's g = %q, want the whole value", g)
 	}
-	rows, err := conn.Query(ctx, "select a.attname || ' ' || format_type(a.atttypid, a.atttypmod) from pg_attribute a "+
-		"where a.attrelid = '"+schema+".inc'::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			t.Fatal(err)
-		}
-		cols = append(cols, c)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	cols := pgColumnTypes(ctx, t, conn, schema+".inc")
 	// t was varchar(5); the new rows' t is text, which dbt counts as 256
 	// characters long. n stays numeric(10,2).
 	want := "id integer, n numeric(10,2), g character varying(300), t character varying(256)"
