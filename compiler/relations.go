@@ -2,8 +2,6 @@ package compiler
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/asciifold"
@@ -73,10 +71,9 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 			}
 			return
 		}
+		// A name longer than the warehouse keeps fails its node when it
+		// runs (runner), as in dbt-postgres, not the whole project here.
 		rel, err := m.relationFor(n)
-		if err == nil {
-			err = checkNameLengths(e.dialect, rel)
-		}
 		if err != nil {
 			errs[i] = err
 			return
@@ -105,12 +102,7 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 	for i, err := range errs {
 		if err != nil {
 			n := nodes[i]
-			hint := "check your generate_*_name macros"
-			var long *nameTooLongError
-			if errors.As(err, &long) {
-				hint = fmt.Sprintf("shorten the name, or set a shorter alias (config alias=...) of at most %d bytes", long.limit)
-			}
-			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, hint, "naming the relation of %s: %v", n.UniqueID, err))
+			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, "check your generate_*_name macros", "naming the relation of %s: %v", n.UniqueID, err))
 		}
 	}
 }
@@ -259,41 +251,6 @@ func (m *Manifest) generateNameOr(n *Node, macro, key, def string) (string, erro
 		return "", err
 	}
 	return strings.TrimSpace(out), nil
-}
-
-// maxIdentifierLength is implemented by dialects whose warehouse limits the
-// length of names (0: no limit).
-type maxIdentifierLength interface{ MaxIdentifierLength() int }
-
-// nameTooLongError is a relation name part longer than the warehouse keeps.
-type nameTooLongError struct {
-	part, name, warehouse string
-	limit                 int
-}
-
-func (e *nameTooLongError) Error() string {
-	return fmt.Sprintf("%s name %q is %d bytes long; %s keeps at most %d and would silently truncate it, so two relations could become one",
-		e.part, e.name, len(e.name), e.warehouse, e.limit)
-}
-
-// checkNameLengths refuses a relation whose schema or identifier is longer
-// than the warehouse keeps, as dbt-postgres does, instead of letting the
-// warehouse truncate it.
-func checkNameLengths(d Dialect, rel Relation) error {
-	ml, ok := d.(maxIdentifierLength)
-	if !ok {
-		return nil
-	}
-	limit := ml.MaxIdentifierLength()
-	if limit <= 0 {
-		return nil
-	}
-	for _, p := range []struct{ part, name string }{{"database", rel.Database}, {"schema", rel.Schema}, {"relation", rel.Identifier}} {
-		if len(p.name) > limit {
-			return &nameTooLongError{part: p.part, name: p.name, warehouse: d.Type(), limit: limit}
-		}
-	}
-	return nil
 }
 
 // storesFailures is dbt's should_store_failures for a test, which gives

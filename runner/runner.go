@@ -463,6 +463,11 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 	if r.hasOps {
 		ctx = adapters.WithRelationOps(ctx, r.ops)
 	}
+	if err == nil {
+		if nameErr := checkRelationName(n, r.a.Dialect().MaxIdentifierLength()); nameErr != nil {
+			err = located(n, nameErr)
+		}
+	}
 	if err == nil && (n.ResourceType == project.Model || n.ResourceType == project.Test) && n.Language != "python" && compiler.BlankSQL(n.CompiledCode) {
 		// It compiled to nothing: dbt sends that to the warehouse, which
 		// refuses it; elt says why before.
@@ -509,6 +514,9 @@ func (r *Runner) CreateSchemas(ctx context.Context, ids []string) error {
 		n := r.node(id)
 		if !Executable(n) || (n.ResourceType != project.Model && n.ResourceType != project.Seed && n.ResourceType != project.Snapshot) {
 			continue
+		}
+		if limit := r.a.Dialect().MaxIdentifierLength(); limit > 0 && (len(n.Relation.Schema) > limit || len(n.Relation.Database) > limit) {
+			continue // the node fails when it runs (checkRelationName), and makes no truncated schema
 		}
 		if err := r.ensureSchema(ctx, n.Relation); err != nil {
 			return fmt.Errorf("%s: create schema %s: %w", n.OriginalFilePath, n.Relation.Schema, err)

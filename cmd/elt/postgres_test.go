@@ -223,38 +223,37 @@ func TestPostgresSQLErrorNamesLine(t *testing.T) {
 	}
 }
 
-// TestPostgresLongNamesRefused: two models whose names share their first 63
-// bytes would become one table in Postgres; elt refuses both at compile
-// time, naming the model and the limit, and creates nothing.
-func TestPostgresLongNamesRefused(t *testing.T) {
+// TestPostgresLongNamesFailTheirNode: as dbt-postgres (PostgresRelation
+// refuses an identifier longer than 63 characters when the node builds
+// it), a model whose name PostgreSQL would truncate fails with dbt's
+// message when it runs, and only it: the rest of the project builds, and
+// a selection without it succeeds.
+func TestPostgresLongNamesFailTheirNode(t *testing.T) {
 	schema := fmt.Sprintf("longnames_%d", time.Now().UnixNano()%1_000_000_000)
-	pgEnv(t, schema)
+	ctx, conn := pgSchema(t, schema)
 	dir := t.TempDir()
-	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
-	long := strings.Repeat("a", 63)
-	writeFile(t, dir, "models/marts/"+long+"_one.sql", "select 1 as id\n")
-	writeFile(t, dir, "models/marts/"+long+"_two.sql", "select 2 as id\n")
-	res := elt(t, dir, "build", "--target", "pg")
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	long := "my_name_is_one_over_max_length_chats_abcdefghijklmnopqrstuvwxyz1" // 64
+	max := "my_name_is_max_length_chars_abcdefghijklmnopqrstuvwxyz123456789"   // 63
+	writeFile(t, dir, "models/"+long+".sql", "select 1 as id\n")
+	writeFile(t, dir, "models/"+max+".sql", "{{ config(materialized='table') }}\nselect 2 as id\n")
+	writeFile(t, dir, "models/short_model.sql", "select 3 as id\n")
+	if res := elt(t, dir, "run", "-s", "short_model", max); res.code != 0 {
+		t.Fatalf("run of the short models: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res := elt(t, dir, "run")
 	all := res.stdout + res.stderr
-	if res.code != 2 {
-		t.Errorf("exit %d, want 2\n%s", res.code, all)
+	if res.code != 1 {
+		t.Errorf("run: exit %d, want 1 (one model failed)\n%s", res.code, all)
 	}
-	wantAll(t, all, "models/marts/"+long+"_one.sql", "models/marts/"+long+"_two.sql", "postgres keeps at most 63")
-	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})
-	if err != nil {
+	wantAll(t, all, "Relation name '"+long+"' is longer than 63 characters", "PASS=2 WARN=0 ERROR=1")
+	var n int
+	if err := conn.QueryRow(ctx, "select count(*) from information_schema.tables where table_schema = $1", schema).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	a, err := openAdapter(context.Background(), p, dir, p.Target.Threads)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	res2, err := a.Query(context.Background(), "select count(*) from information_schema.schemata where schema_name = '"+schema+"'")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(res2.Rows[0][0]) != "0" {
-		t.Errorf("the refused build created schema %s", schema)
+	if n != 2 {
+		t.Errorf("%d relations in %s, want the two short models'", n, schema)
 	}
 }
 

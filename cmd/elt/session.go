@@ -928,9 +928,6 @@ func (d compilerDialect) RequireSubqueryAlias() bool { return d.Dialect.Type() =
 // own Relation type so that it never imports adapters.
 type compilerDialect struct{ adapters.Dialect }
 
-// MaxIdentifierLength lets the compiler refuse names the warehouse would truncate.
-func (d compilerDialect) MaxIdentifierLength() int { return d.Dialect.MaxIdentifierLength() }
-
 // ExternalSources passes on whether sources may be files (DuckDB's external_location).
 func (d compilerDialect) ExternalSources() bool {
 	es, ok := d.Dialect.(interface{ ExternalSources() bool })
