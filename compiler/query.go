@@ -79,11 +79,23 @@ func (st *renderState) queryTx(sql string, autoBegin bool) (*queryResult, error)
 	for i, r := range res.Rows {
 		row := make([]any, len(r))
 		for j, v := range r {
+			if cell, ok := containerCell(v, columnType(res.Types, j)); ok {
+				row[j] = cell
+				continue
+			}
 			row[j] = cellValue(v)
 		}
 		out.rows[i] = row
 	}
 	return out, nil
+}
+
+// columnType is types[i], or "" when the adapter named no types.
+func columnType(types []string, i int) string {
+	if i < len(types) {
+		return types[i]
+	}
+	return ""
 }
 
 // cellValue turns a driver value into what Jinja prints and compares well:
