@@ -182,13 +182,15 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 	for k, v := range d.Args {
 		kwargs[k] = v
 	}
-	if d.ColumnName != "" {
-		kwargs["column_name"] = d.ColumnName
+	columnName := d.ColumnName
+	if columnName != "" {
 		if d.ColumnQuote {
 			// As dbt-core: a column with quote: true reaches every
-			// generic test (built-in or from a package) already quoted.
-			kwargs["column_name"] = m.engine.dialect.Quote(d.ColumnName)
+			// generic test (built-in or from a package) already quoted,
+			// and is the test's column_name so.
+			columnName = m.engine.dialect.Quote(columnName)
 		}
+		kwargs["column_name"] = columnName
 	}
 	var modelExpr string
 	if src != nil {
@@ -268,7 +270,7 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 		sharedConfig:   shared,
 		configInterned: shared,
 		ShortName:      short,
-		ColumnName:     d.ColumnName,
+		ColumnName:     columnName,
 		TestMetadata: &TestMetadata{
 			Name:      shortTest,
 			Namespace: d.Namespace,

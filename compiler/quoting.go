@@ -1,5 +1,7 @@
 package compiler
 
+import "strings"
+
 // relationParts are the config keys of a relation's parts, in order.
 var relationParts = [3]string{"database", "schema", "identifier"}
 
@@ -48,4 +50,21 @@ func renderQuoted(d Dialect, r Relation, unquoted [3]bool) string {
 // the project's quoting.
 func (e *engine) renderNodeRelation(r Relation) string {
 	return renderQuoted(e.dialect, r, e.unquoted)
+}
+
+// UnquotedName is name without the quotes a dialect's Quote put around
+// it ("a""b", `a`), as declared; a name without them is returned as it
+// is. A quoted column's generic test carries its column_name quoted, as
+// dbt's does.
+func UnquotedName(name string) string {
+	if len(name) < 2 {
+		return name
+	}
+	switch {
+	case name[0] == '"' && name[len(name)-1] == '"':
+		return strings.ReplaceAll(name[1:len(name)-1], `""`, `"`)
+	case name[0] == '`' && name[len(name)-1] == '`':
+		return name[1 : len(name)-1]
+	}
+	return name
 }

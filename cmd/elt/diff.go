@@ -275,7 +275,7 @@ func (s *session) rowKey(n *compiler.Node) []string {
 	for _, t := range s.manifest.Nodes {
 		if t.TestMetadata != nil && t.TestMetadata.Name == "unique" && t.TestMetadata.Namespace == "" &&
 			t.AttachedNode == n.UniqueID && t.ColumnName != "" && !strings.ContainsAny(t.ColumnName, " (|") {
-			unique = append(unique, t.ColumnName)
+			unique = append(unique, compiler.UnquotedName(t.ColumnName))
 		}
 	}
 	if len(unique) > 0 {

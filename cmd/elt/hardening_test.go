@@ -163,6 +163,21 @@ func TestHardening(t *testing.T) {
 			},
 			args: []string{"build", "-s", "grp+"}, code: 0,
 			want: []string{"PASS not_null_grp__group_", "PASS unique_grp__group_", "PASS not_null_grp__Order_", "PASS=5"},
+			after: func(t *testing.T, dir string, _ cliResult) {
+				// As dbt's test node: column_name is the quoted name too.
+				for id, n := range readManifest(t, dir)["nodes"].(map[string]any) {
+					node := n.(map[string]any)
+					if node["name"] != "not_null_grp__Order_" {
+						continue
+					}
+					kwargs := node["test_metadata"].(map[string]any)["kwargs"].(map[string]any)
+					if node["column_name"] != `"Order"` || kwargs["column_name"] != `"Order"` {
+						t.Errorf("%s: column_name %v, kwargs.column_name %v; want both \"Order\" quoted", id, node["column_name"], kwargs["column_name"])
+					}
+					return
+				}
+				t.Error("no not_null_grp__Order_ test in manifest.json")
+			},
 		},
 		{
 			name: "no materialized set: a view, named as one everywhere",

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
 )
 
@@ -176,7 +177,7 @@ func Build(m *docs.Manifest, cat *docs.Catalog, lin *docs.Lineage, colOrder map[
 						}
 					}
 					if c.ColumnName != nil {
-						n.TestColumn = *c.ColumnName
+						n.TestColumn = compiler.UnquotedName(*c.ColumnName)
 					}
 				}
 			}
