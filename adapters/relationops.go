@@ -28,3 +28,12 @@ func RelationOpsOf(ctx context.Context) RelationOps {
 	ops, _ := ctx.Value(relationOpsKey{}).(RelationOps)
 	return ops
 }
+
+// RelationDropper is implemented by adapters that drop a relation of any
+// kind their warehouse has (a PostgreSQL materialized view, say) when it
+// exists, in a transaction of its own; a project's drop_relation
+// (RelationOps) drops it instead. Adapters without it are sent
+// "drop table|view if exists ... cascade".
+type RelationDropper interface {
+	DropRelation(ctx context.Context, rel Relation) error
+}

@@ -576,6 +576,11 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 	if _, custom := r.m.CustomMaterialization(n); custom {
 		return r.custom(ctx, n, res)
 	}
+	if dropsLeftovers(mat) {
+		if err := r.dropLeftovers(ctx, n); err != nil {
+			return located(n, err)
+		}
+	}
 	switch mat {
 	case "table", "view", "materialized_view", "dynamic_table", "table_function":
 		return r.build(ctx, n, res, func() (adapters.RunResult, error) {

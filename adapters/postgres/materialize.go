@@ -142,3 +142,14 @@ func (a *Adapter) materializedView(ctx context.Context, m adapters.Model, rel ad
 	}
 	return res, nil
 }
+
+var _ adapters.RelationDropper = (*Adapter)(nil)
+
+// DropRelation drops rel, whatever kind of relation it is, if it exists
+// (adapters.RelationDropper).
+func (a *Adapter) DropRelation(ctx context.Context, rel adapters.Relation) error {
+	if err := a.inTx(ctx, func(tx pgx.Tx) error { return dropExisting(ctx, tx, rel) }); err != nil {
+		return fmt.Errorf("postgres: drop %s: %w", Dialect{}.RenderRelation(rel), err)
+	}
+	return nil
+}
