@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -47,6 +48,30 @@ var removedProjectKeys = map[string]string{
 }
 
 var identRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// quoteValue shows a value in an error: strings quoted, the rest as written.
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return pyStr(v)
+}
+
+// semverRe is the pattern dbt's project schema gives a string version
+// (major.minor, optionally .patch, prerelease and build parts).
+var semverRe = lazyre.New(`^(0|[1-9]\d*)\.(0|[1-9]\d*)(\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?)?$`)
+
+// validProjectVersion follows dbt's project schema: version is absent, a
+// number, or a string in semantic-version form.
+func validProjectVersion(v any) bool {
+	switch x := v.(type) {
+	case nil, int, int64, float64:
+		return true
+	case string:
+		return semverRe().MatchString(x)
+	}
+	return false
+}
 
 // shouldRenderProjectKey follows dbt: run hooks, query-comment and vars are
 // kept raw, and so are model-level hooks anywhere in the config trees.
@@ -235,8 +260,18 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 			}
 			cfg.Name = s
 		case "version":
+			if !validProjectVersion(v) {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write a version such as version: '1.0.0' or version: 1.0, or remove the key",
+					"invalid version %s: it must be a number or a semantic version such as 1.0.0", quoteValue(v)))
+				continue
+			}
 			if v != nil {
 				cfg.Version = fmt.Sprint(v)
+			}
+		case "dbt-cloud":
+			if _, ok := v.(map[string]any); !ok && v != nil {
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write dbt-cloud as a mapping, e.g. dbt-cloud: {project-id: 123}, or remove the key",
+					"dbt-cloud must be a mapping, not %s", kindName(p.Val)))
 			}
 		case "config-version":
 			if i, ok := v.(int); !ok || i != 2 {
