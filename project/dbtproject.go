@@ -49,6 +49,18 @@ var removedProjectKeys = map[string]string{
 
 var identRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// checkTestsAndDataTests follows dbt's project contract: the deprecated
+// tests: block and data_tests: may not both hold configs.
+func (l *loader) checkTestsAndDataTests(file string, cfg *ProjectConfig) {
+	tests, _ := cfg.Raw["tests"].(map[string]any)
+	dataTests, _ := cfg.Raw["data_tests"].(map[string]any)
+	if len(tests) == 0 || len(dataTests) == 0 {
+		return
+	}
+	l.diags.Add(diag.Errorf(file, cfg.KeyPos["tests"], "move the configs under tests: into data_tests: and remove tests:",
+		"invalid project config: cannot have both 'tests' and 'data_tests' defined"))
+}
+
 // quoteValue shows a value in an error: strings quoted, the rest as written.
 func quoteValue(v any) string {
 	if s, ok := v.(string); ok {
@@ -355,6 +367,7 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 			cfg.Dispatch = l.parseDispatch(file, p.Val)
 		}
 	}
+	l.checkTestsAndDataTests(file, cfg)
 	if cfg.Name == "" {
 		if _, ok := seen["name"]; !ok {
 			l.diags.Add(diag.Errorf(file, diag.Pos{Line: 1, Column: 1}, "add `name: my_project` at the top of dbt_project.yml",

@@ -599,6 +599,8 @@ func TestBadInput(t *testing.T) {
 			Options{}, `invalid version "invalid"`, "dbt_project.yml", 3},
 		{"dbt-cloud not a mapping", map[string]string{"dbt_project.yml": "name: shop\nprofile: shop\ndbt-cloud: Some string\n"},
 			Options{}, "dbt-cloud must be a mapping, not a str", "dbt_project.yml", 3},
+		{"tests and data_tests in dbt_project.yml", map[string]string{"dbt_project.yml": "name: shop\nprofile: shop\ntests:\n  +enabled: true\ndata_tests:\n  +tags: super\n"},
+			Options{}, "cannot have both 'tests' and 'data_tests' defined", "dbt_project.yml", 3},
 		{"invalid project name", map[string]string{"dbt_project.yml": "name: my-shop\nprofile: shop\n"},
 			Options{}, `invalid project name "my-shop"`, "dbt_project.yml", 1},
 		{"bad properties version", map[string]string{"models/s.yml": "version: 1\n"},
