@@ -44,6 +44,10 @@ func (m *Manifest) validateConfigs(l *diag.List, nodes []*Node) {
 // validateNode checks one node's config; found is validateMaterialization's.
 func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound) {
 	validateGrantsAndDocs(l, n)
+	switch n.ResourceType {
+	case project.Model, project.Seed, project.Snapshot, project.Analysis:
+		validateNodeColor(l, n)
+	}
 	m.validateIndexes(l, n)
 	validateEnabled(l, n)
 	// As dbt: a data test, seed or snapshot has one materialization.
