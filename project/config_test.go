@@ -82,12 +82,11 @@ version: 2
 models:
   - name: stg_orders
     description: Orders
-    meta: {tier: 2}
     config:
       materialized: ephemeral
       tags: [props]
       pre_hook: "select 'props'"
-      meta: {team: data}
+      meta: {tier: 2, team: data}
 seeds:
   - name: raw_orders
     config:

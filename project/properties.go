@@ -411,7 +411,31 @@ func (l *loader) patchEntry(file string, n *Node, e *yaml.Node, name string) {
 	}
 	l.checkPropertyKeys(file, e, what, allowed)
 	l.checkOneTestsKey(file, e, what)
+	l.checkTopLevelAndConfig(file, e)
 	l.patchNode(file, n, e)
+}
+
+// configOnlyOnce are the properties dbt moves under config:, refusing an
+// entry that sets them in both places.
+var configOnlyOnce = []string{"meta", "docs", "group", "contract", "access"}
+
+// checkTopLevelAndConfig refuses, as dbt's schema parser does, an entry
+// that sets one of configOnlyOnce both as a key and under config:.
+func (l *loader) checkTopLevelAndConfig(file string, e *yaml.Node) {
+	cfg, ok := pairValue(e, "config")
+	if !ok {
+		return
+	}
+	var buf pairBuf
+	for _, p := range pairsIn(buf[:], e) {
+		if !slices.Contains(configOnlyOnce, p.Key) {
+			continue
+		}
+		if _, both := pairValue(cfg, p.Key); both {
+			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), fmt.Sprintf("remove the top-level %s and set it under config: only", p.Key),
+				"found %s both under 'config' and as a top-level key", p.Key))
+		}
+	}
 }
 
 // patchNode applies one models:/seeds:/snapshots: entry to its node.
