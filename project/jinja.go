@@ -48,6 +48,8 @@ type jinjaError struct {
 	Msg         string
 	Hint        string
 	Unsupported bool
+	// Undefined is the name the template used and the context lacks.
+	Undefined string
 }
 
 func (e *jinjaError) Error() string { return e.Msg }
@@ -253,7 +255,7 @@ func yamlError(err error) error {
 				return &jinjaError{Msg: e.Msg + at, Hint: "check the spelling, or give a default"}
 			}
 			return &jinjaError{Msg: fmt.Sprintf("'%s' is not available in YAML values: names other than dbt's base context (env_var, var, target, run_started_at, invocation_id, modules, tojson...) are not supported there", m[1]),
-				Hint: "only dbt's base context and simple expressions and filters are rendered in YAML values", Unsupported: true}
+				Hint: "only dbt's base context and simple expressions and filters are rendered in YAML values", Unsupported: true, Undefined: m[1]}
 		}
 		return &jinjaError{Msg: e.Msg + at, Hint: "check the spelling, or add | default(...)"}
 	case "TemplateAssertionError":

@@ -530,6 +530,38 @@ func (l *loader) testConfig(file string, n *yaml.Node) Config {
 	return l.readPropsConfig(file, n, true)
 }
 
+// schemaContextNames are the names dbt's properties context defines
+// (its base context, target, var, env_var and project_name). A generic
+// test's config value that uses any other name (ref, source, a macro)
+// fails dbt's parse, although elt's compiler could render it.
+var schemaContextNames = map[string]bool{
+	"return": true, "set": true, "set_strict": true, "zip": true, "zip_strict": true, "dbt_version": true,
+	"debug": true, "diff_of_two_dicts": true, "env_var": true, "flags": true, "fromjson": true, "fromyaml": true,
+	"tojson": true, "toyaml": true, "invocation_id": true, "local_md5": true, "log": true, "print": true,
+	"modules": true, "project_name": true, "run_started_at": true, "target": true, "thread_id": true, "var": true,
+}
+
+// renderTestConfigString renders one value of a generic test's config as
+// dbt's test builder does, with the properties context: a value using a
+// name that context lacks is an error; one using a name of dbt's context
+// that elt's YAML rendering lacks is kept for the compiler.
+func (l *loader) renderTestConfigString(file, s string, n *yaml.Node) any {
+	if !hasJinja(s) {
+		return s
+	}
+	v, err := l.propsJinja.render(s)
+	if err == nil {
+		return v
+	}
+	if je, _ := asJinjaError(err); je != nil && je.Undefined != "" && !schemaContextNames[je.Undefined] {
+		l.diags.Add(diag.Errorf(file, posOf(n), "use only var(), env_var(), target and literal SQL in a test's config; put the query in the test's own SQL (a custom generic test or a singular test)",
+			"invalid generic test configuration: '%s' is undefined: a test's config values are rendered when the properties are read, where ref(), source() and macros do not exist", je.Undefined))
+		return s
+	}
+	// The failure is reported as any YAML value's (or the value kept).
+	return l.renderYAMLString(l.propsJinja, file, s, n, true)
+}
+
 func (l *loader) readPropsConfig(file string, n *yaml.Node, render bool) Config {
 	if isNull(n) {
 		return nil
@@ -549,7 +581,7 @@ func (l *loader) readPropsConfig(file string, n *yaml.Node, render bool) Config 
 		var renderer valueRenderer
 		if render && key != "pre_hook" && key != "post_hook" {
 			renderer = func(s string, node *yaml.Node, _ []string) any {
-				return l.renderYAMLString(l.propsJinja, file, s, node, true)
+				return l.renderTestConfigString(file, s, node)
 			}
 		}
 		out[key] = normConfigValue(key, toValue(p.Val, nil, renderer))
@@ -825,7 +857,7 @@ func (l *loader) parseTestDecl(file string, e *yaml.Node, base TestDecl) *TestDe
 				topLevel = append(topLevel, p)
 			}
 			v := toValue(p.Val, nil, func(s string, node *yaml.Node, _ []string) any {
-				return l.renderYAMLString(l.propsJinja, file, s, node, true)
+				return l.renderTestConfigString(file, s, node)
 			})
 			if v == nil {
 				return true
