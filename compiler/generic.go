@@ -67,6 +67,14 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 			continue
 		}
 		id := n.UniqueID
+		if isDisabled(n.Config) {
+			// As dbt, a disabled test is kept among the disabled nodes:
+			// its model's primary_key still counts it.
+			if _, ok := m.disabled[id]; !ok && m.Nodes[id] == nil {
+				m.disabled[id] = n
+			}
+			continue
+		}
 		if prev, ok := m.Nodes[id]; ok {
 			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", n.Name, prev.PatchPath, prev.PatchPos.Line))
 			continue
@@ -139,8 +147,9 @@ type kindName struct {
 	v    string
 }
 
-// buildGenericTest builds the node of one generic test declaration: nil
-// when it is disabled (or attached to a disabled node), or the problem.
+// buildGenericTest builds the node of one generic test declaration (its
+// config may disable it): nil when it is attached to a disabled node, or
+// the problem.
 //
 // folders are the folders of d's file below its resource path (ymlFolders).
 func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders []string) (*Node, *diag.Diagnostic) {
@@ -232,9 +241,6 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 			cfg = mergeConfig(cfg, rootCfg)
 		}
 		cfg = withTestDefaults(cfg)
-	}
-	if isDisabled(cfg) {
-		return nil, nil
 	}
 	hashedAlias := short != name && cfg["alias"] == nil && d.Config["alias"] == nil
 	if hashedAlias {
