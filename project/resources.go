@@ -356,6 +356,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 		switch kind {
 		case SemanticModel:
 			l.checkSemanticModel(file, e, what, r)
+			l.resolveElementDocs(file, e, r.Raw)
 		case Metric:
 			l.checkKeys(file, e, what, metricKeys)
 			hasType := false
@@ -419,6 +420,28 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 		}
 		if kind == SemanticModel {
 			l.createMeasureMetrics(file, e)
+		}
+	}
+}
+
+// resolveElementDocs renders the {{ doc() }} of the descriptions of a
+// semantic model's entities, dimensions and measures in raw, its value as
+// read from e, as dbt renders them with the model's own.
+func (l *loader) resolveElementDocs(file string, e *yaml.Node, raw map[string]any) {
+	for _, key := range []string{"entities", "dimensions", "measures"} {
+		list, _ := raw[key].([]any)
+		items, ok := pairValue(e, key)
+		if !ok || !isSequence(items) || len(deref(items).Content) != len(list) {
+			continue
+		}
+		for i, item := range deref(items).Content {
+			x, _ := list[i].(map[string]any)
+			d, ok := pairValue(item, "description")
+			s, isStr := x["description"].(string)
+			if !ok || !isStr || !hasJinja(s) {
+				continue
+			}
+			x["description"] = l.resolveDocs(file, posOf(d), s)
 		}
 	}
 }

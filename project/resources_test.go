@@ -170,3 +170,45 @@ func TestAbsoluteDocsPathInside(t *testing.T) {
 		t.Errorf("a docs path outside the project: %v", err)
 	}
 }
+
+// TestSemanticModelElementDocs: doc() in the descriptions of a semantic
+// model's dimensions, measures and entities is rendered, as dbt's
+// _process_docs_for_semantic_model renders them.
+func TestSemanticModelElementDocs(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"models/people.sql": "select 1 as id, 'red' as favorite_color, current_date as created_at",
+		"models/docs.md":    "{% docs dim %}bar{% enddocs %}{% docs meas %}baz{% enddocs %}{% docs ent %}qux{% enddocs %}",
+		"models/sm.yml": `semantic_models:
+  - name: people_sm
+    model: ref('people')
+    defaults: {agg_time_dimension: created_at}
+    dimensions:
+      - name: favorite_color
+        type: categorical
+        description: "{{ doc('dim') }}"
+      - name: created_at
+        type: time
+        type_params: {time_granularity: day}
+    measures:
+      - name: n
+        agg: count
+        expr: id
+        description: "{{ doc('meas') }} and more"
+    entities:
+      - name: id
+        type: primary
+        description: "{{ doc('ent') }}"
+`,
+	})
+	r := p.Semantic["semantic_model.shop.people_sm"]
+	if r == nil {
+		t.Fatalf("semantic model not loaded")
+	}
+	desc := func(key string, i int) any {
+		return r.Raw[key].([]any)[i].(map[string]any)["description"]
+	}
+	wantEqual(t, "dimension", desc("dimensions", 0), "bar")
+	wantEqual(t, "dimension without description", desc("dimensions", 1), nil)
+	wantEqual(t, "measure", desc("measures", 0), "baz and more")
+	wantEqual(t, "entity", desc("entities", 0), "qux")
+}
