@@ -205,7 +205,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			if moreUnrendered {
 				call = unrenderedCall(n, st.inFile)
 			}
-			n.UnrenderedConfig = mergeConfig(n.UnrenderedConfig, call)
+			n.UnrenderedConfig = project.UpdateConfig(n.UnrenderedConfig, call)
 			// dbt's order: dbt_project.yml and properties YAML, then the
 			// node's config() calls; for a package's node the root
 			// project's dbt_project.yml comes last.

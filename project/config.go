@@ -191,6 +191,24 @@ func mergeInto(out, override Config) {
 	}
 }
 
+// UpdateConfig is base with override's keys set over it, nothing merged:
+// how dbt layers a node's unrendered_config (dbt_project.yml levels, then
+// properties YAML, then config() calls), where the last layer that sets
+// tags or meta gives the whole value.
+func UpdateConfig(base, override Config) Config {
+	out := make(Config, len(base)+len(override))
+	updateInto(out, base)
+	updateInto(out, override)
+	return out
+}
+
+// updateInto is UpdateConfig written into out.
+func updateInto(out, override Config) {
+	for k, v := range override {
+		out[k] = v
+	}
+}
+
 func unionStrings(a, b []string) []string {
 	out := make([]string, 0, len(a)+len(b))
 	seen := make(map[string]bool, len(a)+len(b))
@@ -301,7 +319,8 @@ func TreeConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 }
 
 // TreeUnrenderedConfig is TreeConfig with the values as written in
-// dbt_project.yml, Jinja not rendered (dbt's unrendered_config).
+// dbt_project.yml, each level setting keys over the last (tags and meta
+// not merged), as dbt builds unrendered_config; Jinja not rendered.
 func TreeUnrenderedConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) Config {
 	out := Config{}
 	treeConfigInto(out, cfg, kind, fqn, true)
@@ -309,13 +328,17 @@ func TreeUnrenderedConfig(cfg *ProjectConfig, kind ResourceType, fqn []string) C
 }
 
 // TreeConfigOver is MergeConfig(TreeConfig(cfg, kind, fqn), over) (with
-// unrendered, TreeUnrenderedConfig's), built in one map with room for
+// unrendered, UpdateConfig(TreeUnrenderedConfig(...), over)), built in one map with room for
 // extra more keys. Every value the tree merges in is normalized already
 // (mergeInto), so merging over in place gives what MergeConfig would.
 func TreeConfigOver(cfg *ProjectConfig, kind ResourceType, fqn []string, unrendered bool, over Config, extra int) Config {
 	out := make(Config, len(over)+extra)
 	treeConfigInto(out, cfg, kind, fqn, unrendered)
-	mergeInto(out, over)
+	if unrendered {
+		updateInto(out, over)
+	} else {
+		mergeInto(out, over)
+	}
 	return out
 }
 
@@ -332,7 +355,7 @@ func mergeLevels(out Config, levels []*ConfigTree, unrendered bool) Config {
 		switch {
 		case t == nil:
 		case unrendered:
-			mergeInto(out, t.Unrendered)
+			updateInto(out, t.Unrendered)
 		default:
 			mergeInto(out, t.Config)
 		}
