@@ -497,9 +497,19 @@ func (l *loader) createMeasureMetrics(file string, e *yaml.Node) {
 	}
 }
 
+// elementKinds names one element of each list of a semantic model.
+var elementKinds = map[string]string{"entities": "entity", "dimensions": "dimension", "measures": "measure"}
+
 func (l *loader) checkSemanticModel(file string, e *yaml.Node, what string, r *SemanticResource) {
 	l.checkKeys(file, e, what, semanticTopKeys)
 	hasModel := false
+	// As MetricFlow's validation, which dbt runs at parse: one name per
+	// element (entity, dimension or measure) of a semantic model.
+	type element struct {
+		kind string
+		pos  diag.Pos
+	}
+	elements := map[string]element{}
 	list := func(n *yaml.Node, part string, keys map[string]bool, check func(item *yaml.Node, itemWhat string)) {
 		if isNull(n) {
 			return
@@ -514,6 +524,13 @@ func (l *loader) checkSemanticModel(file string, e *yaml.Node, what string, r *S
 				continue
 			}
 			itemWhat := what + ": " + part + " " + strconvQuote(itemName)
+			kind := elementKinds[part]
+			if prev, dup := elements[itemName]; dup {
+				l.diags.Add(diag.Errorf(file, posOf(item), "rename one of them: the names of a semantic model's entities, dimensions and measures must differ",
+					"%s: can't use name %q for a %s when it was already used for a %s at line %d", what, itemName, kind, prev.kind, prev.pos.Line))
+			} else {
+				elements[itemName] = element{kind, posOf(item)}
+			}
 			l.checkKeys(file, item, itemWhat, keys)
 			if check != nil {
 				check(item, itemWhat)
