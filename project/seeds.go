@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -11,6 +12,27 @@ import (
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/seedheader"
 )
+
+// plainSeedColumn reports whether a header name can stand unquoted in
+// SQL, as dbt writes it with quote_columns false: an identifier of
+// letters, digits, _ and $ (any non-ASCII character counts as a letter),
+// or a name already in double quotes. Whitespace around it is no part of
+// it. Reserved words are not checked.
+func plainSeedColumn(h string) bool {
+	h = strings.TrimSpace(h)
+	if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' {
+		return true
+	}
+	for i, r := range h {
+		switch {
+		case r == '_' || r >= 0x80 || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z':
+		case i > 0 && (r == '$' || '0' <= r && r <= '9'):
+		default:
+			return false
+		}
+	}
+	return h != ""
+}
 
 // checkSeedHeaders refuses, when the project loads, seed files a warehouse
 // would load into something other than what the file says: an empty file
@@ -25,9 +47,10 @@ func (l *loader) checkSeedHeaders() {
 		data := l.seedData[id]
 		file := n.OriginalFilePath
 		comma := ','
-		if d, ok := n.Config["delimiter"].(string); ok && d != "" {
+		if d, ok := n.Config["delimiter"].(string); ok {
+			// An empty delimiter too: dbt's CSV reader refuses it.
 			r, size := utf8.DecodeRuneInString(d)
-			if size != len(d) || r == '"' || r == '\r' || r == '\n' {
+			if d == "" || size != len(d) || r == '"' || r == '\r' || r == '\n' {
 				l.diags.Add(diag.Errorf(file, diag.Pos{Line: 1}, "set delimiter to one character, such as ',' or '|'",
 					"seed %s: delimiter %q must be a single character other than a quote or newline", n.Name, d))
 				continue
@@ -62,9 +85,15 @@ func (l *loader) checkSeedHeaders() {
 		// warehouses fold them into one column.
 		names, _ := seedheader.Names(header)
 		seen := map[string]int{}
+		unquoted := n.Config["quote_columns"] == false
 		for i, name := range names {
 			line, col := cr.FieldPos(i)
 			pos := diag.Pos{Line: line, Column: col}
+			if unquoted && strings.TrimSpace(header[i]) != "" && !plainSeedColumn(header[i]) {
+				l.diags.Add(diag.Errorf(file, pos, fmt.Sprintf("set quote_columns: true, rename the column, or check the seed's delimiter (%q)", string(comma)),
+					"seed %s: column %q cannot be written unquoted, as quote_columns: false writes it into the table's SQL", n.Name, header[i]))
+				continue
+			}
 			switch {
 			case strings.TrimSpace(header[i]) == "":
 				l.diags.Add(diag.Warnf(file, pos, "name the column in the header row",
