@@ -2,10 +2,10 @@ package compiler
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/lazyre"
 )
 
 // htmlColorNames are the colour names dbt accepts for docs.node_color: the
@@ -32,13 +32,13 @@ tomato turquoise violet wheat white whitesmoke yellow yellowgreen`) {
 	return m
 }()
 
-var hexColorRe = regexp.MustCompile(`^#(?:[0-9a-f]{3}){1,2}$`)
+var hexColorRe = lazyre.New(`^#(?:[0-9a-f]{3}){1,2}$`)
 
 // validNodeColor says whether c is a colour dbt-docs can draw: a 3- or
 // 6-digit hex code or an HTML colour name, in any case.
 func validNodeColor(c string) bool {
 	c = strings.ToLower(c)
-	return htmlColorNames[c] || hexColorRe.MatchString(c)
+	return htmlColorNames[c] || hexColorRe().MatchString(c)
 }
 
 // validateNodeColor refuses, as dbt's node config does, a docs.node_color
