@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -108,13 +109,17 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	// runs (settled.go); a render the cache served was settled when stored.
 	settled := make([]bool, len(order))
 	pre := make([]string, len(order))
+	// execDeps are the macros each render's own code called, added to
+	// its depends_on once the renders are done (dbt's compile records
+	// them on the node, as its parse does).
+	execDeps := make([][]string, len(order))
 	cache := m.engine.opts.Cache
 	m.parallel(ctx, len(order), func(i int) {
 		n := nodes[i]
 		var key digest.Key
 		if cache != nil {
 			var ok bool
-			if key, pre[i], warnings[i], ok = m.cachedExec(n); ok {
+			if key, pre[i], warnings[i], execDeps[i], ok = m.cachedExec(n); ok {
 				if n.ResourceType != project.Seed {
 					n.CompiledCode = pre[i]
 				}
@@ -129,7 +134,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		hold.release()
 		errs[i] = err
 		if st != nil {
-			warnings[i], introspected[i] = st.warnings, st.introspected
+			warnings[i], introspected[i], execDeps[i] = st.warnings, st.introspected, st.dependsOn
 			settled[i] = !st.introspected && !st.volatile
 		}
 		if err == nil {
@@ -141,6 +146,9 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	})
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for i, n := range nodes {
+		n.DependsOn.Macros = addMissing(n.DependsOn.Macros, execDeps[i])
 	}
 	// preSQL and failed are by id for ephemeral models, which other
 	// nodes read; failedAt is by index in order, for every node.
@@ -551,4 +559,15 @@ func BlankSQL(sql string) bool {
 		}
 	}
 	return true
+}
+
+// addMissing appends to list the ids of more it does not hold yet, in a
+// new slice when there are any (list may be shared with a cached entry).
+func addMissing(list, more []string) []string {
+	for _, id := range more {
+		if !slices.Contains(list, id) {
+			list = append(slices.Clip(list), id)
+		}
+	}
+	return list
 }

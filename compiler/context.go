@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -69,6 +70,10 @@ type renderState struct {
 	inFile     project.Config
 	macros     []string        // unique ids of the macros called, first call first
 	macroSet   map[string]bool // set of macros once it is long
+	// dependsOn are the macros the node's own code called (outside any
+	// macro), first call first: dbt's depends_on.macros, which records a
+	// call only at depth 0 of its macro stack.
+	dependsOn []string
 	// macroDepth is how many macro calls the render is inside: a
 	// built-in macro one calls (a dispatched implementation) is not the
 	// node's dependency, as dbt records only the macros its code calls.
@@ -130,6 +135,14 @@ func (st *renderState) useMacro(id string) {
 	if !st.macroSet[id] {
 		st.macroSet[id] = true
 		st.macros = append(st.macros, id)
+	}
+}
+
+// dependOn records that the node's own code called the macro id (dbt's
+// MacroGenerator.track_call at depth 0).
+func (st *renderState) dependOn(id string) {
+	if !slices.Contains(st.dependsOn, id) {
+		st.dependsOn = append(st.dependsOn, id)
 	}
 }
 
@@ -1111,6 +1124,25 @@ func toAnyList(ss []string) []any {
 	return out
 }
 
+// dbtMacro makes a Go function stand for dbt's macro of the same name: a
+// call from the node's own code is one of its depends_on.macros, and what
+// the function runs (a call block's body) runs inside the macro, as in dbt.
+func dbtMacro(name string, fn func(*jinja.State, []any, jinja.Kwargs) (any, error)) jinja.Func {
+	id := "macro.dbt." + name
+	return func(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+		st := stateOf(s)
+		if st == nil {
+			return fn(s, args, kw)
+		}
+		if st.macroDepth == 0 {
+			st.dependOn(id)
+		}
+		st.macroDepth++
+		defer func() { st.macroDepth-- }()
+		return fn(s, args, kw)
+	}
+}
+
 // buildGlobals fills the shared, read-only globals: dbt's builtins and
 // every macro by name.
 func (e *engine) buildGlobals() {
@@ -1119,7 +1151,6 @@ func (e *engine) buildGlobals() {
 		"source":                            jinja.Func(fnSource),
 		"var":                               varObject{},
 		"env_var":                           jinja.Func(fnEnvVar),
-		"is_incremental":                    jinja.Func(fnIsIncremental),
 		"log":                               jinja.Func(fnLog),
 		"validation":                        map[string]any{"any": jinja.Func(fnValidateAny)},
 		"print":                             jinja.Func(fnPrint),
@@ -1127,8 +1158,6 @@ func (e *engine) buildGlobals() {
 		"render":                            jinja.Func(fnRender),
 		"register_upstream_external_models": jinja.Func(fnRegisterUpstreamExternalModels),
 		"get_where_subquery":                jinja.Func(fnWhereSubquery),
-		"run_query":                         jinja.Func(fnRunQuery),
-		"statement":                         jinja.Func(fnStatement),
 		"load_result":                       jinja.Func(fnLoadResult),
 		"store_result":                      jinja.Func(fnStoreResult),
 		"store_raw_result":                  jinja.Func(fnStoreRawResult),
@@ -1137,12 +1166,8 @@ func (e *engine) buildGlobals() {
 		"project_name":                      e.proj.Config.Name,
 		"invocation_id":                     e.opts.InvocationID,
 		"target":                            e.targetMap(),
-		"load_relation":                     jinja.Func(fnLoadRelation),
-		"load_cached_relation":              jinja.Func(fnLoadRelation),
 		"__elt_apply_grants":                jinja.Func(fnApplyGrants),
 		"__elt_materialization_test":        jinja.Func(fnMaterializationTest),
-		"persist_docs":                      jinja.Func(fnPersistDocs),
-		"create_indexes":                    jinja.Func(fnCreateIndexes),
 		"modules":                           modulesObject(&e.regexps),
 		"flags":                             e.flagsObject(),
 		"__elt_store_failures_flag":         e.opts.StoreFailures,
@@ -1150,6 +1175,9 @@ func (e *engine) buildGlobals() {
 		"dbt_metadata_envs":                 e.opts.Invocation.metadataEnvs(),
 	}
 	for name, fn := range valueFunctions() {
+		g[name] = fn
+	}
+	for name, fn := range goDBTMacros() {
 		g[name] = fn
 	}
 	started := e.opts.RunStartedAt
@@ -1804,15 +1832,11 @@ func fnWhereSubquery(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	if len(args) == 0 {
 		return "", nil
 	}
-	if n := st.node; n != nil && n.TestMetadata != nil && st.macroDepth == 0 && !st.engine.staticGenericTest(n) {
+	if n := st.node; n != nil && n.TestMetadata != nil && st.macroDepth == 0 && (st.execute || !st.engine.staticGenericTest(n)) {
 		// dbt's get_where_subquery is a macro the test's arguments call,
-		// one of its dependencies (not for not_null and unique, whose
-		// arguments dbt does not render at parse time), after the test's
-		// own macro, which dbt records before it renders them.
-		if def, ok := st.engine.testMacro(n.TestMetadata.Namespace, "test_"+n.TestMetadata.Name); ok {
-			st.useMacro(def.meta.UniqueID)
-		}
-		st.useMacro("macro.dbt.get_where_subquery")
+		// one of its dependencies (for not_null and unique only once
+		// compiled: dbt does not render their arguments at parse time).
+		st.dependOn("macro.dbt.get_where_subquery")
 	}
 	rel := args[0]
 	where, _ := st.currentConfig()["where"].(string)

@@ -19,20 +19,39 @@ func (e *engine) dbtNamespace() map[string]any {
 	for name, def := range e.builtins {
 		ns[name] = def.fn
 	}
-	ns["is_incremental"] = jinja.Func(fnIsIncremental)
-	ns["run_query"] = jinja.Func(fnRunQuery)
-	ns["statement"] = jinja.Func(fnStatement)
 	ns["get_where_subquery"] = jinja.Func(fnWhereSubquery)
 	// dbt's macros that elt runs in Go, under dbt. as well.
-	for name, fn := range map[string]jinja.Func{
-		"load_relation": fnLoadRelation, "load_cached_relation": fnLoadRelation,
-		"persist_docs": fnPersistDocs, "create_indexes": fnCreateIndexes,
-	} {
-		if _, ok := ns[name]; !ok {
+	for name, fn := range goDBTMacros() {
+		if _, ok := ns[name]; !ok || name == "is_incremental" || name == "run_query" || name == "statement" {
 			ns[name] = fn
 		}
 	}
 	return ns
+}
+
+// isGoDBTMacro reports whether name is one of dbt's macros elt runs in Go.
+func isGoDBTMacro(name string) bool {
+	switch name {
+	case "is_incremental", "run_query", "statement", "load_relation", "load_cached_relation",
+		"persist_docs", "create_indexes", "get_where_subquery":
+		return true
+	}
+	return false
+}
+
+// goDBTMacros are the macros of dbt's own package that elt runs in Go
+// (get_where_subquery records itself, fnWhereSubquery), each standing for
+// its macro in depends_on (dbtMacro).
+func goDBTMacros() map[string]jinja.Func {
+	out := map[string]jinja.Func{}
+	for name, fn := range map[string]func(*jinja.State, []any, jinja.Kwargs) (any, error){
+		"is_incremental": fnIsIncremental, "run_query": fnRunQuery, "statement": fnStatement,
+		"load_relation": fnLoadRelation, "load_cached_relation": fnLoadRelation,
+		"persist_docs": fnPersistDocs, "create_indexes": fnCreateIndexes,
+	} {
+		out[name] = dbtMacro(name, fn)
+	}
+	return out
 }
 
 // configuredOrder is the project's dispatch: search_order for namespace,

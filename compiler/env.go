@@ -42,6 +42,8 @@ type engine struct {
 	// macroFiles are the digest.Keys of the macro files' contents, by
 	// path (the render cache's macroState).
 	macroFiles map[string]digest.Key
+	// macroDeps are the macros' depends_on.macros (MacroDependsOn).
+	macroDeps macroDepsState
 
 	strCache sync.Map // RenderString templates by source
 	// nativeEnv is env with dbt's native filters (as_number makes a
@@ -395,10 +397,13 @@ func (e *engine) macroFunc(def *macroDef) jinja.Func {
 // the calling render's state (nil outside a render).
 func (st *renderState) callMacro(def *macroDef, s *jinja.State, args []any, kwargs jinja.Kwargs) (any, error) {
 	// A project's or package's macro is recorded wherever it is called
-	// (the render cache and state:modified check the files a render
-	// ran); a built-in one only when the node calls it, as dbt's
-	// depends_on has it: built-ins change only with elt.
-	if st.macroDepth == 0 || !internalPackages[def.meta.Package] {
+	// (the render cache checks the files a render ran; built-ins change
+	// only with elt); depends_on, as dbt's, only when the node's own
+	// code calls it.
+	if st.macroDepth == 0 {
+		st.dependOn(def.meta.UniqueID)
+		st.useMacro(def.meta.UniqueID)
+	} else if !internalPackages[def.meta.Package] {
 		st.useMacro(def.meta.UniqueID)
 	}
 	st.macroDepth++

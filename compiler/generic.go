@@ -493,6 +493,9 @@ func (st *renderState) renderGenericTest() (string, error) {
 			line: n.PatchPos.Line,
 		}
 	}
+	// dbt records the test's macro before it renders the arguments
+	// (render_test_update), whatever they call.
+	st.dependOn(def.meta.UniqueID)
 	// The arguments are rendered before model, as dbt renders them (the
 	// declaration's arguments, then the model it adds): the refs they
 	// make, and so the test's depends_on, come in dbt's order.

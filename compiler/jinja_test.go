@@ -36,11 +36,19 @@ func TestJinjaContext(t *testing.T) {
 	if strings.Join(orders.DependsOn.Nodes, ",") != strings.Join(wantDeps, ",") {
 		t.Errorf("depends_on.nodes: want %v, got %v", wantDeps, orders.DependsOn.Nodes)
 	}
-	macros := strings.Join(orders.DependsOn.Macros, ",")
-	for _, want := range []string{"macro.shop.cents_to_dollars", "macro.shop.outer_macro", "macro.shop.inner_macro"} {
-		if !strings.Contains(macros, want) {
+	// depends_on.macros are the macros the model itself calls (dbt
+	// records depth 0 only); what they call is in the macros' own lists.
+	macros := "," + strings.Join(orders.DependsOn.Macros, ",") + ","
+	for _, want := range []string{"macro.shop.cents_to_dollars", "macro.shop.outer_macro"} {
+		if !strings.Contains(macros, ","+want+",") {
 			t.Errorf("depends_on.macros %s lacks %s", macros, want)
 		}
+	}
+	if strings.Contains(macros, ",macro.shop.inner_macro,") {
+		t.Errorf("depends_on.macros %s holds inner_macro, which only outer_macro calls", macros)
+	}
+	if got := m.MacroDependsOn("macro.shop.outer_macro"); strings.Join(got, ",") != "macro.shop.inner_macro" {
+		t.Errorf("outer_macro's depends_on.macros: want [macro.shop.inner_macro], got %v", got)
 	}
 	mac := m.Macros["macro.shop.cents_to_dollars"]
 	if mac == nil || mac.Line != 1 || strings.Join(mac.Arguments, ",") != "col,scale" || mac.OriginalFilePath != "macros/helpers.sql" {

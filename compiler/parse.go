@@ -175,12 +175,12 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 				}
 				return
 			}
-			st = parseCapture{refs: rs.refs, sources: rs.sources, macros: rs.macros, inFile: rs.inFile, warnings: rs.warnings}
+			st = parseCapture{refs: rs.refs, sources: rs.sources, macros: rs.macros, dependsOn: rs.dependsOn, inFile: rs.inFile, warnings: rs.warnings}
 		}
 		warnings[i] = st.warnings
 		n.Refs = st.refs
 		n.SourceRefs = st.sources
-		n.DependsOn.Macros = st.macros
+		n.DependsOn.Macros = st.dependsOn
 		var memoKey configMemoKey
 		memoized := false
 		if len(st.inFile) > 0 && st.inFileRaw != "" && n.ResourceType == project.Model && n.RootConfig == nil && n.sharedConfig {

@@ -176,10 +176,12 @@ type cacheEntry struct {
 	ParseKey digest.Key
 	Refs     []Ref
 	Sources  [][2]string
-	Macros   []string
-	InFile   map[string]any
-	Warnings diag.List
-	Env      []envRead
+	Macros   []string // every macro of the project or a package the render ran
+	// DependsOn are the macros the node's own code called (depends_on).
+	DependsOn []string
+	InFile    map[string]any
+	Warnings  diag.List
+	Env       []envRead
 
 	HasExec      bool
 	ExecKey      digest.Key
@@ -187,6 +189,8 @@ type cacheEntry struct {
 	ExecWarnings diag.List
 	ExecEnv      []envRead
 	ExecMacros   []string // the macros the compile render called
+	// ExecDependsOn are the macros the compile render's own code called.
+	ExecDependsOn []string
 
 	// raw is the entry as stored, while it is unchanged since it was read.
 	raw string
@@ -414,7 +418,7 @@ func (c *RenderCache) Save(out io.Writer) error {
 			continue
 		}
 		if o := c.oldEntry(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey && !staleExec(o) {
-			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.ExecMacros, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.ExecMacros, o.execRaw
+			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.ExecMacros, e.ExecDependsOn, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.ExecMacros, o.ExecDependsOn, o.execRaw
 		}
 	}
 	var enc cacheEncoder
@@ -688,10 +692,11 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 	}
 	c.parseHits.Add(1)
 	st := parseCapture{
-		refs:     append([]Ref(nil), e.Refs...),
-		sources:  append([][2]string(nil), e.Sources...),
-		macros:   append([]string(nil), e.Macros...),
-		warnings: append(diag.List(nil), e.Warnings...),
+		refs:      append([]Ref(nil), e.Refs...),
+		sources:   append([][2]string(nil), e.Sources...),
+		macros:    append([]string(nil), e.Macros...),
+		dependsOn: append([]string(nil), e.DependsOn...),
+		warnings:  append(diag.List(nil), e.Warnings...),
 	}
 	if len(inFile) > 0 {
 		if e.InFile != nil {
@@ -710,11 +715,13 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 // sources, macros called, config() values and warnings, from a render
 // or from the cache (without the state of a whole render).
 type parseCapture struct {
-	refs     []Ref
-	sources  [][2]string
-	macros   []string
-	inFile   project.Config
-	warnings diag.List
+	refs    []Ref
+	sources [][2]string
+	macros  []string
+	// dependsOn are the macros the node's own code called: depends_on.
+	dependsOn []string
+	inFile    project.Config
+	warnings  diag.List
 	// inFileRaw is inFile as the cache stores it, when it came from
 	// there: equal strings, equal configs (configMemo).
 	inFileRaw string
@@ -727,12 +734,13 @@ func (m *Manifest) storeParse(n *Node, pk digest.Key, st *renderState) {
 		return
 	}
 	e := &cacheEntry{
-		ParseKey: pk,
-		Refs:     append([]Ref(nil), st.refs...),
-		Sources:  append([][2]string(nil), st.sources...),
-		Macros:   append([]string(nil), st.macros...),
-		Warnings: append(diag.List(nil), st.warnings...),
-		Env:      st.envReads,
+		ParseKey:  pk,
+		Refs:      append([]Ref(nil), st.refs...),
+		Sources:   append([][2]string(nil), st.sources...),
+		Macros:    append([]string(nil), st.macros...),
+		DependsOn: append([]string(nil), st.dependsOn...),
+		Warnings:  append(diag.List(nil), st.warnings...),
+		Env:       st.envReads,
 	}
 	if len(st.inFile) > 0 {
 		// mergeOwned may keep st.inFile as the node's config: copy it
@@ -746,8 +754,9 @@ func (m *Manifest) storeParse(n *Node, pk digest.Key, st *renderState) {
 }
 
 // cachedExec returns n's compiled SQL (before ephemeral CTEs are
-// injected) and its warnings from the cache.
-func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings diag.List, ok bool) {
+// injected), its warnings and the macros its own code called from the
+// cache.
+func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings diag.List, dependsOn []string, ok bool) {
 	c := m.engine.opts.Cache
 	c.mu.Lock()
 	e := c.nextLocked(n.UniqueID)
@@ -755,7 +764,7 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 	if e == nil {
 		// The parse render was not cached: nor is the compiled SQL.
 		c.execMisses.Add(1)
-		return key, "", nil, false
+		return key, "", nil, nil, false
 	}
 	key = m.execKey(n, e.ParseKey)
 	if o := c.oldEntry(n.UniqueID); o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key {
@@ -764,11 +773,11 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 		c.mu.Unlock()
 		if err == nil && m.envSame(n, o.ExecEnv) && !c.macrosStale(n.UniqueID, o.ExecMacros) {
 			c.execHits.Add(1)
-			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
+			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), o.ExecDependsOn, true
 		}
 	}
 	c.execMisses.Add(1)
-	return key, "", nil, false
+	return key, "", nil, nil, false
 }
 
 // storeExec records n's compiled SQL, unless its render read something
@@ -789,6 +798,7 @@ func (m *Manifest) storeExec(n *Node, key digest.Key, sql string, st *renderStat
 	ne.raw, ne.execRaw = "", ""
 	ne.HasExec, ne.ExecKey, ne.Compiled, ne.ExecWarnings, ne.ExecEnv = true, key, sql, append(diag.List(nil), st.warnings...), st.envReads
 	ne.ExecMacros = append([]string(nil), st.macros...)
+	ne.ExecDependsOn = append([]string(nil), st.dependsOn...)
 	c.next[n.UniqueID] = &ne
 }
 

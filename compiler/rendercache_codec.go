@@ -31,7 +31,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-8\n"
+const renderCacheMagic = "elt-render-cache-9\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -310,6 +310,7 @@ func (e *cacheEncoder) entry(x *cacheEntry) {
 		e.string(s[1])
 	}
 	e.strings(x.Macros)
+	e.strings(x.DependsOn)
 	switch {
 	case x.InFile != nil:
 		var v cacheEncoder
@@ -337,6 +338,7 @@ func (e *cacheEncoder) entry(x *cacheEntry) {
 	ex.diags(x.ExecWarnings)
 	ex.env(x.ExecEnv)
 	ex.strings(x.ExecMacros)
+	ex.strings(x.ExecDependsOn)
 	e.uint(uint64(len(ex.b)))
 	e.b = append(e.b, ex.b...)
 }
@@ -361,6 +363,7 @@ func decodeEntry(s string) (*cacheEntry, error) {
 		}
 	}
 	x.Macros = d.strings()
+	x.DependsOn = d.strings()
 	// The in-file config is decoded by inFile, once per use: each use
 	// gets a value of its own.
 	x.inFileRaw = d.string()
@@ -406,14 +409,14 @@ func (x *cacheEntry) decodeExec() error {
 		return nil
 	}
 	d := &cacheDecoder{s: x.execRaw}
-	compiled, warnings, env, macros := d.string(), d.diags(), d.env(), d.strings()
+	compiled, warnings, env, macros, dependsOn := d.string(), d.diags(), d.env(), d.strings(), d.strings()
 	if d.err == nil && d.off != len(d.s) {
 		d.err = errCacheDamaged
 	}
 	if d.err != nil {
 		return d.err
 	}
-	x.Compiled, x.ExecWarnings, x.ExecEnv, x.ExecMacros, x.execRaw = compiled, warnings, env, macros, ""
+	x.Compiled, x.ExecWarnings, x.ExecEnv, x.ExecMacros, x.ExecDependsOn, x.execRaw = compiled, warnings, env, macros, dependsOn, ""
 	return nil
 }
 

@@ -924,7 +924,7 @@ func (b *builder) macroBase(m *compiler.Macro) *Macro {
 		Path:             b.pkgRel(m.Package, m.OriginalFilePath),
 		OriginalFilePath: b.pkgRel(m.Package, m.OriginalFilePath),
 		MacroSQL:         m.MacroSQL,
-		DependsOn:        MacroDependsOn{Macros: []string{}},
+		DependsOn:        MacroDependsOn{Macros: orEmpty(b.m.MacroDependsOn(m.UniqueID))},
 		Meta:             map[string]any{},
 		Docs:             DocsConfig{Show: true},
 		Arguments:        []any{},

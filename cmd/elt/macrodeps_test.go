@@ -1,0 +1,133 @@
+package main
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// macroDepsProject is a project whose model calls macros that call
+// macros, dispatches and is_incremental, with generic tests of dbt's and
+// the project's.
+func macroDepsProject(t *testing.T) string {
+	t.Helper()
+	dir := miniProject(t, "")
+	writeFiles(t, dir, map[string]string{
+		"macros/m.sql": `{% macro outer() %}{{ inner() }}{{ adapter.dispatch('disp', 'p')() }}{% endmacro %}
+{% macro inner() %}1{% endmacro %}
+{% macro default__disp() %}2{% endmacro %}
+{% macro disp() %}{{ return(adapter.dispatch('disp', 'p')()) }}{% endmacro %}
+{% macro exec_only() %}3{% endmacro %}
+{% macro q() %}{% set r = run_query('select 1') %}{{ log('x') }}{{ dbt.current_timestamp() }}{% endmacro %}
+`,
+		"macros/tests.sql": "{% test is_one(model, column_name) %}select * from {{ model }} where {{ column_name }} <> {{ inner() }}{% endtest %}\n",
+		"models/inc.sql": `{{ config(materialized='incremental') }}
+select {{ outer() }} as x, {{ disp() }} as y
+{% if is_incremental() %} where 1=1 {% endif %}
+{% if execute %}-- {{ exec_only() }}{% endif %}
+`,
+		"models/schema.yml": `models:
+  - name: inc
+    columns:
+      - name: x
+        data_tests: [not_null, is_one, {accepted_values: {values: [1, 2]}}]
+`,
+	})
+	return dir
+}
+
+// manifestMacroDeps reads depends_on.macros of every node and macro of the
+// manifest in dir.
+func manifestMacroDeps(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	m := readManifest(t, dir)
+	out := map[string][]string{}
+	for _, kind := range []string{"nodes", "macros"} {
+		for id, n := range m[kind].(map[string]any) {
+			var ids []string
+			for _, x := range n.(map[string]any)["depends_on"].(map[string]any)["macros"].([]any) {
+				ids = append(ids, x.(string))
+			}
+			out[id] = ids
+		}
+	}
+	return out
+}
+
+// TestMacroDependsOnAsDBT: a node's depends_on.macros are the macros its
+// own code calls (dbt's MacroGenerator.track_call records depth 0 only),
+// is_incremental among them, with what compiling calls added; a macro's
+// are the calls in its source, dispatch resolved (dbt's
+// ManifestLoader.macro_depends_on).
+func TestMacroDependsOnAsDBT(t *testing.T) {
+	dir := macroDepsProject(t)
+	const (
+		model   = "model.p.inc"
+		notNull = "test.p.not_null_inc_x.d4896f9457"
+		isOne   = "test.p.is_one_inc_x.9bac98c47f"
+		av      = "test.p.accepted_values_inc_x__1__2.068b4f98e1"
+	)
+	parsed := map[string][]string{
+		model:   {"macro.p.outer", "macro.p.disp", "macro.dbt.is_incremental"},
+		notNull: {"macro.dbt.test_not_null"},
+		isOne:   {"macro.p.test_is_one", "macro.dbt.get_where_subquery"},
+		av:      {"macro.dbt.test_accepted_values", "macro.dbt.get_where_subquery"},
+
+		"macro.p.outer":                  {"macro.p.inner", "macro.p.disp", "macro.p.default__disp"},
+		"macro.p.disp":                   {"macro.p.default__disp"},
+		"macro.p.inner":                  nil,
+		"macro.p.test_is_one":            {"macro.p.inner"},
+		"macro.p.q":                      {"macro.dbt.run_query", "macro.dbt.current_timestamp"},
+		"macro.dbt.generate_schema_name": {"macro.dbt.default__generate_schema_name"},
+	}
+	compiled := map[string][]string{
+		model:   {"macro.p.outer", "macro.p.disp", "macro.dbt.is_incremental", "macro.p.exec_only"},
+		notNull: {"macro.dbt.test_not_null", "macro.dbt.get_where_subquery"},
+		isOne:   parsed[isOne],
+		av:      parsed[av],
+	}
+	check := func(step string, want map[string][]string) {
+		t.Helper()
+		got := manifestMacroDeps(t, dir)
+		for id, w := range want {
+			if g := got[id]; !reflect.DeepEqual(g, w) && (len(g) > 0 || len(w) > 0) {
+				t.Errorf("%s: %s depends_on.macros\nwant %q\n got %q", step, id, w, g)
+			}
+		}
+	}
+	mustElt(t, dir, "parse")
+	check("parse", parsed)
+	mustElt(t, dir, "compile")
+	check("compile", compiled)
+	// The second compile takes the renders from the cache: the same lists.
+	mustElt(t, dir, "compile")
+	check("cached compile", compiled)
+	mustElt(t, dir, "parse")
+	check("cached parse", parsed)
+}
+
+// TestStateModifiedThroughCalledMacros: a node is state:modified when a
+// macro its macros call changes, however deep (dbt's
+// recursively_check_macros_modified follows the macros' depends_on).
+func TestStateModifiedThroughCalledMacros(t *testing.T) {
+	for _, tc := range []struct{ name, from, to string }{
+		{"macro called by a called macro", "{% macro inner() %}1{% endmacro %}", "{% macro inner() %}11{% endmacro %}"},
+		{"dispatch implementation", "{% macro default__disp() %}2{% endmacro %}", "{% macro default__disp() %}22{% endmacro %}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := macroDepsProject(t)
+			mustElt(t, dir, "parse")
+			writeFile(t, dir, "state/manifest.json", mustRead(t, filepath.Join(dir, "target", "manifest.json")))
+			if res := mustElt(t, dir, "ls", "-s", "state:modified", "--state", "state"); strings.Contains(res.stdout, "p.inc") {
+				t.Fatalf("nothing changed, yet state:modified lists:\n%s", res.stdout)
+			}
+			src := mustRead(t, filepath.Join(dir, "macros", "m.sql"))
+			writeFile(t, dir, "macros/m.sql", strings.Replace(src, tc.from, tc.to, 1))
+			res := mustElt(t, dir, "ls", "-s", "state:modified.macros", "--state", "state", "--resource-type", "model")
+			if strings.TrimSpace(res.stdout) != "p.inc" {
+				t.Errorf("state:modified.macros after changing %s: want p.inc, got\n%s", tc.to, res.stdout)
+			}
+		})
+	}
+}
