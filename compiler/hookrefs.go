@@ -29,6 +29,7 @@ func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*
 		n := hooked[i]
 		var refs []Ref
 		var sources [][2]string
+		var macros []string
 		for _, key := range [...]string{"pre_hook", "post_hook"} {
 			srcs, err := hookSources(n, key)
 			if err != nil {
@@ -46,7 +47,7 @@ func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*
 					errs[i] = &d
 					return
 				}
-				refs, sources = append(refs, st.refs...), append(sources, st.sources...)
+				refs, sources, macros = append(refs, st.refs...), append(sources, st.sources...), append(macros, st.dependsOn...)
 			}
 		}
 		if n.ResourceType == project.Seed && (len(refs) > 0 || len(sources) > 0) {
@@ -64,6 +65,9 @@ func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*
 		if len(sources) > 0 {
 			n.SourceRefs = append(slices.Clip(n.SourceRefs), sources...)
 		}
+		// The macros a hook calls are the node's, after its body's, as
+		// dbt records them rendering the hooks in the node's context.
+		n.DependsOn.Macros = addMissing(n.DependsOn.Macros, macros)
 	})
 	for _, d := range errs {
 		if d != nil {

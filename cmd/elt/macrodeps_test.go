@@ -19,6 +19,8 @@ func macroDepsProject(t *testing.T) string {
 {% macro default__disp() %}2{% endmacro %}
 {% macro disp() %}{{ return(adapter.dispatch('disp', 'p')()) }}{% endmacro %}
 {% macro exec_only() %}3{% endmacro %}
+{% macro hook_pre() %}select 1{% endmacro %}
+{% macro hook_post() %}select 2{% endmacro %}
 {% macro q() %}{% set r = run_query('select 1') %}{{ log('x') }}{{ dbt.current_timestamp() }}{% endmacro %}
 `,
 		"macros/tests.sql": "{% test is_one(model, column_name) %}select * from {{ model }} where {{ column_name }} <> {{ inner() }}{% endtest %}\n",
@@ -27,6 +29,7 @@ select {{ outer() }} as x, {{ disp() }} as y
 {% if is_incremental() %} where 1=1 {% endif %}
 {% if execute %}-- {{ exec_only() }}{% endif %}
 `,
+		"models/h.sql": "{{ config(pre_hook='{{ hook_pre() }}', post_hook='{{ hook_post() }}') }}\nselect {{ inner() }} as a\n",
 		"models/schema.yml": `models:
   - name: inc
     columns:
@@ -73,6 +76,9 @@ func TestMacroDependsOnAsDBT(t *testing.T) {
 		notNull: {"macro.dbt.test_not_null"},
 		isOne:   {"macro.p.test_is_one", "macro.dbt.get_where_subquery"},
 		av:      {"macro.dbt.test_accepted_values", "macro.dbt.get_where_subquery"},
+		// The hooks' macros follow the body's (dbt renders the hooks
+		// in the node's context while parsing it).
+		"model.p.h": {"macro.p.inner", "macro.p.hook_pre", "macro.p.hook_post"},
 
 		"macro.p.outer":                  {"macro.p.inner", "macro.p.disp", "macro.p.default__disp"},
 		"macro.p.disp":                   {"macro.p.default__disp"},
@@ -111,9 +117,10 @@ func TestMacroDependsOnAsDBT(t *testing.T) {
 // macro its macros call changes, however deep (dbt's
 // recursively_check_macros_modified follows the macros' depends_on).
 func TestStateModifiedThroughCalledMacros(t *testing.T) {
-	for _, tc := range []struct{ name, from, to string }{
-		{"macro called by a called macro", "{% macro inner() %}1{% endmacro %}", "{% macro inner() %}11{% endmacro %}"},
-		{"dispatch implementation", "{% macro default__disp() %}2{% endmacro %}", "{% macro default__disp() %}22{% endmacro %}"},
+	for _, tc := range []struct{ name, from, to, want string }{
+		// h calls inner itself, inc through outer.
+		{"macro called by a called macro", "{% macro inner() %}1{% endmacro %}", "{% macro inner() %}11{% endmacro %}", "p.h\np.inc"},
+		{"dispatch implementation", "{% macro default__disp() %}2{% endmacro %}", "{% macro default__disp() %}22{% endmacro %}", "p.inc"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := macroDepsProject(t)
@@ -125,8 +132,8 @@ func TestStateModifiedThroughCalledMacros(t *testing.T) {
 			src := mustRead(t, filepath.Join(dir, "macros", "m.sql"))
 			writeFile(t, dir, "macros/m.sql", strings.Replace(src, tc.from, tc.to, 1))
 			res := mustElt(t, dir, "ls", "-s", "state:modified.macros", "--state", "state", "--resource-type", "model")
-			if strings.TrimSpace(res.stdout) != "p.inc" {
-				t.Errorf("state:modified.macros after changing %s: want p.inc, got\n%s", tc.to, res.stdout)
+			if strings.TrimSpace(res.stdout) != tc.want {
+				t.Errorf("state:modified.macros after changing %s: want\n%s\ngot\n%s", tc.to, tc.want, res.stdout)
 			}
 		})
 	}
