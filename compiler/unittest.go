@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
-	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
@@ -32,8 +32,6 @@ type unitRender struct {
 	namespaced map[string]map[string]any
 	built      map[string]map[string]any // namespaces with their overrides, made once
 }
-
-var isIncrementalCall = lazyre.New(`\bis_incremental\s*\(`)
 
 // buildUnitTests turns the project's unit tests into nodes of resource
 // type unit_test in m.UnitTests, checking what dbt checks at parse time.
@@ -95,7 +93,9 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 				}
 			}
 		}
-		if isIncrementalCall().MatchString(model.RawCode) {
+		// dbt asks for the override when the model's depends_on.macros
+		// holds is_incremental: its own code called it while parsing.
+		if slices.Contains(model.DependsOn.Macros, "macro.dbt.is_incremental") {
 			inc, isBool := ut.Overrides.Macros["is_incremental"].(bool)
 			switch {
 			case !isBool:

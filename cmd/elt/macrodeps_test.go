@@ -138,3 +138,20 @@ func TestStateModifiedThroughCalledMacros(t *testing.T) {
 		})
 	}
 }
+
+// TestUnitTestIncrementalOverrideFromDependsOn: dbt asks a unit test for
+// an is_incremental override only when the model's depends_on.macros
+// holds macro.dbt.is_incremental (core/dbt/parser/unit_tests.py), that
+// is when its own code called it while parsing: not for the name in a
+// comment, nor in a branch parsing does not take.
+func TestUnitTestIncrementalOverrideFromDependsOn(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFiles(t, dir, map[string]string{
+		"models/commented.sql": "{# not is_incremental() #}\n{% if execute and is_incremental() %}where 1 = 1{% endif %}\nselect 1 as id\n",
+		"models/unit.yml":      "unit_tests:\n  - name: t\n    model: commented\n    given: []\n    expect: {rows: [{id: 1}]}\n",
+	})
+	res := elt(t, dir, "ls")
+	if res.code != 0 {
+		t.Fatalf("ls: exit %d, want 0 (dbt asks no is_incremental override)\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
