@@ -109,17 +109,13 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	// runs (settled.go); a render the cache served was settled when stored.
 	settled := make([]bool, len(order))
 	pre := make([]string, len(order))
-	// execDeps are the macros each render's own code called, added to
-	// its depends_on once the renders are done (dbt's compile records
-	// them on the node, as its parse does).
-	execDeps := make([][]string, len(order))
 	cache := m.engine.opts.Cache
 	m.parallel(ctx, len(order), func(i int) {
 		n := nodes[i]
 		var key digest.Key
 		if cache != nil {
 			var ok bool
-			if key, pre[i], warnings[i], execDeps[i], ok = m.cachedExec(n); ok {
+			if key, pre[i], warnings[i], ok = m.cachedExec(n); ok {
 				if n.ResourceType != project.Seed {
 					n.CompiledCode = pre[i]
 				}
@@ -134,7 +130,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		hold.release()
 		errs[i] = err
 		if st != nil {
-			warnings[i], introspected[i], execDeps[i] = st.warnings, st.introspected, st.dependsOn
+			warnings[i], introspected[i] = st.warnings, st.introspected
 			settled[i] = !st.introspected && !st.volatile
 		}
 		if err == nil {
@@ -146,9 +142,6 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 	})
 	if err := ctx.Err(); err != nil {
 		return err
-	}
-	for i, n := range nodes {
-		n.DependsOn.Macros = addMissing(n.DependsOn.Macros, execDeps[i])
 	}
 	// preSQL and failed are by id for ephemeral models, which other
 	// nodes read; failedAt is by index in order, for every node.

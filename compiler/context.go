@@ -1832,10 +1832,10 @@ func fnWhereSubquery(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	if len(args) == 0 {
 		return "", nil
 	}
-	if n := st.node; n != nil && n.TestMetadata != nil && st.macroDepth == 0 && (st.execute || !st.engine.staticGenericTest(n)) {
+	if n := st.node; n != nil && n.TestMetadata != nil && st.macroDepth == 0 && !st.execute && !st.engine.staticGenericTest(n) {
 		// dbt's get_where_subquery is a macro the test's arguments call,
-		// one of its dependencies (for not_null and unique only once
-		// compiled: dbt does not render their arguments at parse time).
+		// one of its dependencies (not for not_null and unique, whose
+		// arguments dbt does not render at parse time).
 		st.dependOn("macro.dbt.get_where_subquery")
 	}
 	rel := args[0]

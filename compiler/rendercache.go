@@ -189,8 +189,6 @@ type cacheEntry struct {
 	ExecWarnings diag.List
 	ExecEnv      []envRead
 	ExecMacros   []string // the macros the compile render called
-	// ExecDependsOn are the macros the compile render's own code called.
-	ExecDependsOn []string
 
 	// raw is the entry as stored, while it is unchanged since it was read.
 	raw string
@@ -418,7 +416,7 @@ func (c *RenderCache) Save(out io.Writer) error {
 			continue
 		}
 		if o := c.oldEntry(id); o != nil && o.HasExec && o.ParseKey == e.ParseKey && !staleExec(o) {
-			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.ExecMacros, e.ExecDependsOn, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.ExecMacros, o.ExecDependsOn, o.execRaw
+			e.HasExec, e.ExecKey, e.Compiled, e.ExecWarnings, e.ExecEnv, e.ExecMacros, e.execRaw = true, o.ExecKey, o.Compiled, o.ExecWarnings, o.ExecEnv, o.ExecMacros, o.execRaw
 		}
 	}
 	var enc cacheEncoder
@@ -754,9 +752,8 @@ func (m *Manifest) storeParse(n *Node, pk digest.Key, st *renderState) {
 }
 
 // cachedExec returns n's compiled SQL (before ephemeral CTEs are
-// injected), its warnings and the macros its own code called from the
-// cache.
-func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings diag.List, dependsOn []string, ok bool) {
+// injected) and its warnings from the cache.
+func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings diag.List, ok bool) {
 	c := m.engine.opts.Cache
 	c.mu.Lock()
 	e := c.nextLocked(n.UniqueID)
@@ -764,7 +761,7 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 	if e == nil {
 		// The parse render was not cached: nor is the compiled SQL.
 		c.execMisses.Add(1)
-		return key, "", nil, nil, false
+		return key, "", nil, false
 	}
 	key = m.execKey(n, e.ParseKey)
 	if o := c.oldEntry(n.UniqueID); o != nil && o.HasExec && o.ParseKey == e.ParseKey && o.ExecKey == key {
@@ -773,11 +770,11 @@ func (m *Manifest) cachedExec(n *Node) (key digest.Key, sql string, warnings dia
 		c.mu.Unlock()
 		if err == nil && m.envSame(n, o.ExecEnv) && !c.macrosStale(n.UniqueID, o.ExecMacros) {
 			c.execHits.Add(1)
-			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), o.ExecDependsOn, true
+			return key, o.Compiled, append(diag.List(nil), o.ExecWarnings...), true
 		}
 	}
 	c.execMisses.Add(1)
-	return key, "", nil, nil, false
+	return key, "", nil, false
 }
 
 // storeExec records n's compiled SQL, unless its render read something
@@ -798,7 +795,6 @@ func (m *Manifest) storeExec(n *Node, key digest.Key, sql string, st *renderStat
 	ne.raw, ne.execRaw = "", ""
 	ne.HasExec, ne.ExecKey, ne.Compiled, ne.ExecWarnings, ne.ExecEnv = true, key, sql, append(diag.List(nil), st.warnings...), st.envReads
 	ne.ExecMacros = append([]string(nil), st.macros...)
-	ne.ExecDependsOn = append([]string(nil), st.dependsOn...)
 	c.next[n.UniqueID] = &ne
 }
 

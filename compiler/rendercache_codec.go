@@ -338,7 +338,6 @@ func (e *cacheEncoder) entry(x *cacheEntry) {
 	ex.diags(x.ExecWarnings)
 	ex.env(x.ExecEnv)
 	ex.strings(x.ExecMacros)
-	ex.strings(x.ExecDependsOn)
 	e.uint(uint64(len(ex.b)))
 	e.b = append(e.b, ex.b...)
 }
@@ -409,14 +408,14 @@ func (x *cacheEntry) decodeExec() error {
 		return nil
 	}
 	d := &cacheDecoder{s: x.execRaw}
-	compiled, warnings, env, macros, dependsOn := d.string(), d.diags(), d.env(), d.strings(), d.strings()
+	compiled, warnings, env, macros := d.string(), d.diags(), d.env(), d.strings()
 	if d.err == nil && d.off != len(d.s) {
 		d.err = errCacheDamaged
 	}
 	if d.err != nil {
 		return d.err
 	}
-	x.Compiled, x.ExecWarnings, x.ExecEnv, x.ExecMacros, x.ExecDependsOn, x.execRaw = compiled, warnings, env, macros, dependsOn, ""
+	x.Compiled, x.ExecWarnings, x.ExecEnv, x.ExecMacros, x.execRaw = compiled, warnings, env, macros, ""
 	return nil
 }
 

@@ -472,9 +472,8 @@ func TestThreadsAboveTheProfileAsDBT(t *testing.T) {
 // SQL (a project that accepts every value passes); a generic test's
 // depends_on.macros are what dbt records: the test's macro, and
 // get_where_subquery for the tests dbt renders at parse time (not
-// not_null and unique), not the built-ins they call in turn. (elt lists
-// after them the project's macros the render reached, which its caches
-// and state:modified read.)
+// not_null and unique), not the macros they call in turn (the project's
+// default__test_accepted_values is in the test macro's own depends_on).
 func TestBuiltinTestOverrideAsDBT(t *testing.T) {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "macros/accept_all.sql", "{% macro default__test_accepted_values(model, column_name, values, quote=True) %}\nselect * from {{ model }} where 1 = 0\n{% endmacro %}\n")
@@ -493,7 +492,7 @@ func TestBuiltinTestOverrideAsDBT(t *testing.T) {
 	}
 	want := map[string]string{
 		"not_null_m_v":           "[macro.dbt.test_not_null]",
-		"accepted_values_m_v__a": "[macro.dbt.test_accepted_values macro.dbt.get_where_subquery macro.p.default__test_accepted_values]",
+		"accepted_values_m_v__a": "[macro.dbt.test_accepted_values macro.dbt.get_where_subquery]",
 	}
 	for name, macros := range want {
 		if got[name] != macros {
