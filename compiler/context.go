@@ -1832,11 +1832,19 @@ func fnWhereSubquery(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 	if len(args) == 0 {
 		return "", nil
 	}
-	if n := st.node; n != nil && n.TestMetadata != nil && st.macroDepth == 0 && !st.execute && !st.engine.staticGenericTest(n) {
+	if n := st.node; n != nil && n.TestMetadata != nil && st.macroDepth == 0 && !st.engine.staticGenericTest(n) {
 		// dbt's get_where_subquery is a macro the test's arguments call,
 		// one of its dependencies (not for not_null and unique, whose
 		// arguments dbt does not render at parse time).
-		st.dependOn("macro.dbt.get_where_subquery")
+		if !st.execute {
+			st.dependOn("macro.dbt.get_where_subquery")
+		}
+		// The render cache finds no macro file for it (elt runs it in
+		// Go), so such a test renders again whenever a macro file
+		// changes or is added: the dbt built-ins its test macro reaches
+		// (dbt.hash, then a type_string a new file may override) are not
+		// among the macros a render records.
+		st.useMacro("macro.dbt.get_where_subquery")
 	}
 	rel := args[0]
 	where, _ := st.currentConfig()["where"].(string)
