@@ -251,7 +251,7 @@ func compareCompileCaches(t *testing.T, dir, profiles string, exclude []string) 
 			if g, ok := got[name]; !ok {
 				diffs = append(diffs, name+": missing")
 			} else if g != w {
-				diffs = append(diffs, name+": differs")
+				diffs = append(diffs, name+": differs:\n"+firstDifference(g, w))
 			}
 		}
 		for name := range got {
