@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -50,6 +52,46 @@ func goDBTMacros() map[string]jinja.Func {
 		"persist_docs": fnPersistDocs, "create_indexes": fnCreateIndexes,
 	} {
 		out[name] = dbtMacro(name, fn)
+	}
+	return out
+}
+
+// goMacroParams are the parameters dbt declares for its macros that elt
+// runs in Go (goDBTMacros and get_where_subquery).
+func goMacroParams() map[string][]string {
+	return map[string][]string{
+		"is_incremental":       nil,
+		"run_query":            {"sql"},
+		"statement":            {"name=None", "fetch_result=False", "auto_begin=True", "language='sql'"},
+		"load_relation":        {"relation"},
+		"load_cached_relation": {"relation"},
+		"persist_docs":         {"relation", "model", "for_relation=true", "for_columns=true"},
+		"create_indexes":       {"relation"},
+		"get_where_subquery":   {"relation"},
+	}
+}
+
+// goMacroFile is the file the manifest gives dbt's macros elt runs in Go.
+const goMacroFile = "elt/go_macros.sql"
+
+// goMacroEntries are manifest macros standing for dbt's macros elt runs
+// in Go, so that each depends_on.macros entry naming one (a node calling
+// is_incremental(), a test's get_where_subquery) names a macro of the
+// manifest, as in dbt's. Their macro_sql says where the work is done.
+func goMacroEntries() []*Macro {
+	params := goMacroParams()
+	out := make([]*Macro, 0, len(params))
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		var args []string
+		for _, p := range params[name] {
+			a, _, _ := strings.Cut(p, "=")
+			args = append(args, a)
+		}
+		out = append(out, &Macro{
+			UniqueID: "macro.dbt." + name, Name: name, Package: "dbt", OriginalFilePath: goMacroFile, Line: 1,
+			MacroSQL:  fmt.Sprintf("{%% macro %s(%s) %%}{# elt runs this macro in Go #}{%% endmacro %%}", name, strings.Join(params[name], ", ")),
+			Arguments: args,
+		})
 	}
 	return out
 }

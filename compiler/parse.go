@@ -118,6 +118,11 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			m.Macros[def.meta.UniqueID] = def.meta
 		}
 	}
+	for _, mac := range goMacroEntries() {
+		if _, ok := m.Macros[mac.UniqueID]; !ok {
+			m.Macros[mac.UniqueID] = mac
+		}
+	}
 	tests := m.buildGenericTests(ctx, &l)
 	indexed := make(chan struct{})
 	go func() {

@@ -111,6 +111,33 @@ func TestMacroDependsOnAsDBT(t *testing.T) {
 	check("cached parse", parsed)
 }
 
+// TestMacroDependsOnNamesManifestMacros: every depends_on.macros entry of
+// a node or macro names a macro of the manifest, as in dbt's, those elt
+// runs in Go (is_incremental, run_query, get_where_subquery) included.
+func TestMacroDependsOnNamesManifestMacros(t *testing.T) {
+	dir := macroDepsProject(t)
+	mustElt(t, dir, "compile")
+	macros := readManifest(t, dir)["macros"].(map[string]any)
+	deps := manifestMacroDeps(t, dir)
+	for _, id := range []string{"macro.dbt.is_incremental", "macro.dbt.run_query", "macro.dbt.get_where_subquery"} {
+		m, ok := macros[id].(map[string]any)
+		if !ok {
+			t.Errorf("manifest.json has no macro %s", id)
+			continue
+		}
+		if m["package_name"] != "dbt" || !strings.Contains(m["macro_sql"].(string), "{% macro ") {
+			t.Errorf("%s: package %v, macro_sql %q", id, m["package_name"], m["macro_sql"])
+		}
+	}
+	for from, ids := range deps {
+		for _, id := range ids {
+			if _, ok := macros[id]; !ok {
+				t.Errorf("%s depends on %s, which manifest.json's macros do not hold", from, id)
+			}
+		}
+	}
+}
+
 // TestStateModifiedThroughCalledMacros: a node is state:modified when a
 // macro its macros call changes, however deep (dbt's
 // recursively_check_macros_modified follows the macros' depends_on).
