@@ -463,7 +463,7 @@ func (e *engine) macroState() macroState {
 		add(pkg, e.packageMacros[pkg])
 	}
 	return macroState{table: digest.Sum(b), files: e.macroFiles, fileOf: fileOf, names: names,
-		source: func(id string) string { return sources[id] }}
+		source: func(id string) string { return sources[id] }, calls: e.macroDependsOn}
 }
 
 // goMacroNames are the macros elt calls by name from Go while a node

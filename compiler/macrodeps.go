@@ -27,7 +27,11 @@ func (m *Manifest) MacroDependsOn(id string) []string {
 	if m == nil || m.engine == nil {
 		return nil
 	}
-	e := m.engine
+	return m.engine.macroDependsOn(id)
+}
+
+// macroDependsOn is MacroDependsOn of the engine's macros.
+func (e *engine) macroDependsOn(id string) []string {
 	e.macroDeps.once.Do(func() { e.macroDeps.byID = e.staticMacroDeps() })
 	return e.macroDeps.byID[id]
 }

@@ -70,15 +70,9 @@ func (x *mentionIndex) stale(node string, ids []string) bool {
 	}
 	readsVars := hasWord(raw, "var")
 	for _, id := range ids {
-		for _, k := range dispatchKeys(id[strings.LastIndexByte(id, '.')+1:]) {
-			if slices.Contains(x.keys, k) {
-				return true
-			}
-		}
 		v, ok := x.macros.Load(id)
 		if !ok {
-			src := x.state.source(id)
-			v, _ = x.macros.LoadOrStore(id, macroMention{hit: anyWord(src, x.keys), readsVars: hasWord(src, "var")})
+			v, _ = x.macros.LoadOrStore(id, x.reach(id))
 		}
 		mm := v.(macroMention)
 		if mm.hit {
@@ -87,6 +81,40 @@ func (x *mentionIndex) stale(node string, ids []string) bool {
 		readsVars = readsVars || mm.readsVars
 	}
 	return readsVars && x.varsHit()
+}
+
+// reach is what the macro id and the macros it may call, at any depth
+// (macroState.calls), say to the index: whether one of them is named by
+// a changed key or names one in its source, and whether one reads var. A
+// render records the project's and packages' macros it ran but a
+// built-in only when its own code calls it, so a built-in that a package
+// macro calls (dbt.hash, which calls type_string) is found here.
+func (x *mentionIndex) reach(id string) macroMention {
+	var mm macroMention
+	seen := map[string]bool{id: true}
+	queue := []string{id}
+	for len(queue) > 0 && !mm.hit {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, k := range dispatchKeys(cur[strings.LastIndexByte(cur, '.')+1:]) {
+			if slices.Contains(x.keys, k) {
+				return macroMention{hit: true}
+			}
+		}
+		src := x.state.source(cur)
+		mm.hit = anyWord(src, x.keys)
+		mm.readsVars = mm.readsVars || hasWord(src, "var")
+		if x.state.calls == nil {
+			continue
+		}
+		for _, next := range x.state.calls(cur) {
+			if !seen[next] {
+				seen[next] = true
+				queue = append(queue, next)
+			}
+		}
+	}
+	return mm
 }
 
 // dispatchKeys are name and what follows each "__" in it.

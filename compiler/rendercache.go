@@ -100,6 +100,11 @@ type macroState struct {
 	source func(id string) string
 	node   func(id string) (raw string, config, kwargs any)
 	vars   []any
+	// calls are the macros a macro's source may call (its static
+	// depends_on.macros), by unique id: a render records the built-in
+	// macros only its own code calls, so mentionIndex follows these to
+	// the built-ins the macros it called reach.
+	calls func(id string) []string
 }
 
 // useMacros sets this invocation's macros. A stored render, parse or

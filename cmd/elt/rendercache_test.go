@@ -414,15 +414,17 @@ func TestRenderCacheMacroTable(t *testing.T) {
 		"profiles.yml":                     cacheProject["profiles.yml"],
 		"dbt_packages/pkg/dbt_project.yml": "name: pkg\nversion: \"1.0\"\n",
 		"dbt_packages/pkg/macros/shout.sql": "{% macro shout(x) %}{{ return(adapter.dispatch('shout', 'pkg')(x)) }}{% endmacro %}\n" +
-			"{% macro default__shout(x) %}upper({{ x }}){% endmacro %}\n",
+			"{% macro default__shout(x) %}upper({{ x }}){% endmacro %}\n" +
+			"{% macro digest(x) %}{{ dbt.hash(x) }}{% endmacro %}\n",
 		"macros/money.sql":    cacheProject["macros/money.sql"],
+		"models/digested.sql": "select {{ pkg.digest(\"'a'\") }} as h\n",
 		"models/plain.sql":    "select 1 as id\n",
 		"models/uses_pkg.sql": "select {{ pkg.shout(\"'a'\") }} as s\n",
 		"models/cents.sql":    "select {{ cents('x') }} as c\n",
 		"models/var_user.sql": "select '{{ var('v') }}' as v\n",
 		"models/guard.sql":    "select '{{ guard() if guard is defined else 'plain' }}' as g\n",
 	})
-	const models = 5
+	const models = 6
 	coldCompile(t, dir, models)
 	for i, step := range []struct {
 		file, body  string
@@ -437,6 +439,10 @@ func TestRenderCacheMacroTable(t *testing.T) {
 		{"macros/guard.sql", "{% macro guard() %}guarded{% endmacro %}\n", 1, "models/guard.sql", "select 'guarded' as g"},
 		// A macro's body: the renders that call it.
 		{"macros/money.sql", "{% macro cents(col) -%}({{ col }} / 10){%- endmacro %}\n", 1, "models/cents.sql", "select (x / 10) as c"},
+		// An override of a dispatched built-in that a package macro
+		// reaches only through another built-in (pkg.digest, dbt.hash,
+		// dbt.type_string): the render recorded neither built-in.
+		{"macros/types.sql", "{% macro duckdb__type_string() %}text{% endmacro %}\n", 1, "models/digested.sql", "select md5(cast('a' as text)) as h"},
 	} {
 		writeFiles(t, dir, map[string]string{step.file: step.body})
 		want := renderCacheStats{ParseHits: models - step.misses, ParseMisses: step.misses, CompileHits: models - step.misses, CompileMisses: step.misses}
