@@ -28,14 +28,8 @@ type CallKwarg struct {
 // running it: what static analysis of a template (dbt's
 // statically_extract_macro_calls) reads.
 func (e *Env) CallSites(name, source string) ([]CallSite, error) {
-	p, _ := e.parsers.Get().(*parser)
-	if p == nil {
-		p = new(parser)
-	}
-	defer func() {
-		p.reset()
-		e.parsers.Put(p)
-	}()
+	p := e.getParser()
+	defer e.putParser(p)
 	body, err := parseTemplate(p, name, normalizeSource(source), e.opts.MacroTags)
 	if err != nil {
 		return nil, err

@@ -125,17 +125,24 @@ type Macro struct {
 	m      *compiledMacro
 }
 
+// getParser takes a parser from the pool; putParser returns it, reset.
+func (e *Env) getParser() *parser {
+	if p, _ := e.parsers.Get().(*parser); p != nil {
+		return p
+	}
+	return new(parser)
+}
+
+func (e *Env) putParser(p *parser) {
+	p.reset()
+	e.parsers.Put(p)
+}
+
 // Parse parses and compiles a template. name is used in error positions.
 func (e *Env) Parse(name, source string) (*Template, error) {
 	src := normalizeSource(source)
-	p, _ := e.parsers.Get().(*parser)
-	if p == nil {
-		p = new(parser)
-	}
-	defer func() {
-		p.reset()
-		e.parsers.Put(p)
-	}()
+	p := e.getParser()
+	defer e.putParser(p)
 	body, err := parseTemplate(p, name, src, e.opts.MacroTags)
 	if err != nil {
 		return nil, err

@@ -339,13 +339,8 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 // it in its turn, storing nothing, and returns its error result, or nil
 // when it compiles.
 func (r *Runner) compileEphemeral(ctx context.Context, n *compiler.Node) *Result {
-	var render func(context.Context, string) (string, error)
-	switch m := any(r.m).(type) {
-	case RunRenderer:
-		render = m.RunSQL
-	case NodeRenderer:
-		render = m.RenderNode
-	default:
+	render := r.renderer()
+	if render == nil {
 		return nil
 	}
 	started := time.Now()
@@ -843,16 +838,23 @@ type RunRenderer interface {
 	RunSQL(ctx context.Context, id string) (string, error)
 }
 
+// renderer is how the manifest renders a node at run time (RunRenderer's
+// RunSQL, else NodeRenderer's RenderNode), or nil when it cannot.
+func (r *Runner) renderer() func(context.Context, string) (string, error) {
+	switch m := any(r.m).(type) {
+	case RunRenderer:
+		return m.RunSQL
+	case NodeRenderer:
+		return m.RenderNode
+	}
+	return nil
+}
+
 // rerender refreshes n.CompiledCode; only this node's goroutine writes it.
 // changed says whether the SQL differs from what n held.
 func (r *Runner) rerender(ctx context.Context, n *compiler.Node) (changed bool, err error) {
-	var render func(context.Context, string) (string, error)
-	switch m := any(r.m).(type) {
-	case RunRenderer:
-		render = m.RunSQL
-	case NodeRenderer:
-		render = m.RenderNode
-	default:
+	render := r.renderer()
+	if render == nil {
 		return false, nil
 	}
 	sql, err := render(ctx, n.UniqueID)
