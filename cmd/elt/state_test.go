@@ -76,22 +76,9 @@ func saveState(t *testing.T, dir string) string {
 // runStatuses reads target/run_results.json: unique id -> status.
 func runStatuses(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rr struct {
-		Results []struct {
-			UniqueID string `json:"unique_id"`
-			Status   string `json:"status"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(b, &rr); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
-	for _, r := range rr.Results {
-		out[r.UniqueID] = r.Status
+	for id, r := range resultMessages(t, dir) {
+		out[id] = r[0]
 	}
 	return out
 }

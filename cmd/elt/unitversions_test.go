@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -12,23 +9,10 @@ import (
 // unitResults are run_results.json's unit test ids with their status.
 func unitResults(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rr struct {
-		Results []struct {
-			UniqueID string `json:"unique_id"`
-			Status   string `json:"status"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(b, &rr); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
-	for _, r := range rr.Results {
-		if strings.HasPrefix(r.UniqueID, "unit_test.") {
-			out[r.UniqueID] = r.Status
+	for id, r := range resultMessages(t, dir) {
+		if strings.HasPrefix(id, "unit_test.") {
+			out[id] = r[0]
 		}
 	}
 	return out
