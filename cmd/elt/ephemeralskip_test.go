@@ -93,3 +93,48 @@ func equalResultMessages(a, b map[string][2]string) bool {
 	}
 	return true
 }
+
+// TestSkippedResultsHaveNoTiming: a node skipped because its parent
+// failed has dbt's on_skip result in run_results.json: an empty timing
+// list and no execution time; the failed parent keeps its timing.
+func TestSkippedResultsHaveNoTiming(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/bad.sql", "select no_such_column from (select 1 as x) t\n")
+	writeFile(t, dir, "models/child.sql", "select * from {{ ref('bad') }}\n")
+	if res := elt(t, dir, "run"); res.code != exitFailed {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rr struct {
+		Results []struct {
+			UniqueID      string            `json:"unique_id"`
+			Status        string            `json:"status"`
+			Timing        []json.RawMessage `json:"timing"`
+			ExecutionTime float64           `json:"execution_time"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &rr); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, r := range rr.Results {
+		switch r.UniqueID {
+		case "model.p.child":
+			seen++
+			if r.Status != "skipped" || r.Timing == nil || len(r.Timing) != 0 || r.ExecutionTime != 0 {
+				t.Errorf("child: status %s, timing %s, execution_time %v; want skipped, [], 0", r.Status, r.Timing, r.ExecutionTime)
+			}
+		case "model.p.bad":
+			seen++
+			if r.Status != "error" || len(r.Timing) == 0 {
+				t.Errorf("bad: status %s, timing %s; want error with its timing", r.Status, r.Timing)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("run_results.json lacks bad or child:\n%s", b)
+	}
+}

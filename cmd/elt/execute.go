@@ -1360,6 +1360,10 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			// As dbt's result for a node it never reached: the node as
 			// parsed, not compiled.
 			nr.Compiled, nr.CompiledCode = false, ""
+			if r.Status == runner.Skipped {
+				// dbt's on_skip result: no timing, no execution time.
+				nr.StartedAt, nr.CompletedAt, nr.ExecutionTime = time.Time{}, time.Time{}, 0
+			}
 		} else {
 			// elt compiles every selected node up front, concurrently: each
 			// node's compile timing is that shared window.
