@@ -130,9 +130,23 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 			return err
 		}
 	}
+	// --select, --exclude, --selector or the default selector of
+	// selectors.yml narrow the catalog, and what is compiled, as in dbt.
+	narrowed := len(f.selectors) > 0 || len(f.excludes) > 0 || f.selector != "" || s.proj.Selectors != nil
 	if compile {
+		// As dbt's GenerateTask, a CompileTask: with a selection, the
+		// selected executable nodes are compiled (nil: every node).
+		var ids []string
+		if narrowed {
+			if ids, err = s.selectIDs(ctx, []string{"model", "test", "snapshot", "seed", "analysis", string(operation)}); err != nil {
+				return err
+			}
+			s.manifest.SetSelected(ids)
+		}
 		warned := len(s.manifest.Warnings)
-		compileErr = s.manifest.Compile(ctx, nil)
+		if !narrowed || len(ids) > 0 {
+			compileErr = s.manifest.Compile(ctx, ids)
+		}
 		s.logCompileWarnings(warned)
 	}
 	man := docs.BuildManifest(s.manifest, s.meta())
@@ -156,11 +170,10 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		return &exitError{code: exitFailed, err: err}
 	}
 
-	// --select, --exclude, --selector or the default selector of
-	// selectors.yml narrow the catalog, as in dbt; the manifest and
-	// lineage always cover the whole project.
+	// The selection narrows the catalog too; the manifest and lineage
+	// always cover the whole project.
 	var selected map[string]bool
-	if len(f.selectors) > 0 || len(f.excludes) > 0 || f.selector != "" || s.proj.Selectors != nil {
+	if narrowed {
 		ids, err := s.selectIDsWithEmpty(ctx, []string{"model", "seed", "snapshot", "source"})
 		if err != nil {
 			return err

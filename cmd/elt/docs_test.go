@@ -477,3 +477,25 @@ func TestBuiltinOverviewDocAsDBT(t *testing.T) {
 		t.Errorf("doc('__overview__') = %q, want the project's", got)
 	}
 }
+
+// TestDocsGenerateCompilesTheSelection: with --select, docs generate
+// compiles the selected nodes only, as dbt's GenerateTask (a CompileTask
+// over the selection): a model that fails to compile and is not
+// selected does not fail it; without a selection it does.
+func TestDocsGenerateCompilesTheSelection(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/good.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/bad.sql", "{% if execute %}{{ exceptions.raise_compiler_error('boom') }}{% endif %}select 1 as x\n")
+	if res := elt(t, dir, "docs", "generate", "-s", "good"); res.code != exitOK {
+		t.Fatalf("docs generate -s good: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "p", "models", "good.sql")); err != nil {
+		t.Errorf("the selected model was not compiled: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "p", "models", "bad.sql")); err == nil {
+		t.Errorf("docs generate -s good compiled bad too")
+	}
+	if res := elt(t, dir, "docs", "generate"); res.code == exitOK || !strings.Contains(res.stdout+res.stderr, "boom") {
+		t.Errorf("docs generate of every node: exit %d, want the compile error\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
