@@ -213,8 +213,10 @@ func TestDocsSiteInChromium(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById('dag-select').value = '', true)`)); err != nil {
 		t.Fatal(err)
 	}
+	// stg_orders is in the focused graph already: wait for the new graph
+	// itself (raw_orders drawn, fct_orders gone), not for one of its nodes.
 	do("select in the DAG", chromedp.SendKeys(chromedp.CSS("#dag-select"), "+stg_orders"), chromedp.Click(chromedp.CSS("#dag-update")),
-		chromedp.WaitVisible(chromedp.CSS(`#dag-svg g.dnode[data-id="model.shop.stg_orders"]`)))
+		void(chromedp.Poll[bool](`!!document.querySelector('#dag-svg g.dnode[data-id="seed.shop.raw_orders"]') && !document.querySelector('#dag-svg g.dnode[data-id="`+model+`"]')`)))
 	if got := eval(`[...document.querySelectorAll('#dag-svg g.dnode')].map(g => g.dataset.id).sort()`); !slices.Equal(got, []string{"model.shop.stg_orders", "seed.shop.raw_orders"}) {
 		t.Errorf("DAG for +stg_orders: %v", got)
 	}
