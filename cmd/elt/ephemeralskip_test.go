@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,10 +56,6 @@ func TestEphemeralCompileErrorSkipsReaders(t *testing.T) {
 // resultMessages reads target/run_results.json: unique id -> status, message.
 func resultMessages(t *testing.T, dir string) map[string][2]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rr struct {
 		Results []struct {
 			UniqueID string  `json:"unique_id"`
@@ -68,9 +63,7 @@ func resultMessages(t *testing.T, dir string) map[string][2]string {
 			Message  *string `json:"message"`
 		} `json:"results"`
 	}
-	if err := json.Unmarshal(b, &rr); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
 	out := map[string][2]string{}
 	for _, r := range rr.Results {
 		m := ""
@@ -104,10 +97,6 @@ func TestSkippedResultsHaveNoTiming(t *testing.T) {
 	if res := elt(t, dir, "run"); res.code != exitFailed {
 		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rr struct {
 		Results []struct {
 			UniqueID      string            `json:"unique_id"`
@@ -116,9 +105,7 @@ func TestSkippedResultsHaveNoTiming(t *testing.T) {
 			ExecutionTime float64           `json:"execution_time"`
 		} `json:"results"`
 	}
-	if err := json.Unmarshal(b, &rr); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
 	seen := 0
 	for _, r := range rr.Results {
 		switch r.UniqueID {
@@ -135,6 +122,6 @@ func TestSkippedResultsHaveNoTiming(t *testing.T) {
 		}
 	}
 	if seen != 2 {
-		t.Fatalf("run_results.json lacks bad or child:\n%s", b)
+		t.Fatalf("run_results.json lacks bad or child: %+v", rr.Results)
 	}
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,10 +10,6 @@ import (
 // each test, by name (test.<package>.<name>.<hash>).
 func testOutcomes(t *testing.T, dir string) map[string][3]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rr struct {
 		Results []struct {
 			UniqueID string `json:"unique_id"`
@@ -24,9 +18,7 @@ func testOutcomes(t *testing.T, dir string) map[string][3]any {
 			Message  string `json:"message"`
 		} `json:"results"`
 	}
-	if err := json.Unmarshal(b, &rr); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
 	out := map[string][3]any{}
 	for _, r := range rr.Results {
 		var f any
