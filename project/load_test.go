@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -599,6 +600,10 @@ func TestBadInput(t *testing.T) {
 			Options{}, `invalid version "invalid"`, "dbt_project.yml", 3},
 		{"dbt-cloud not a mapping", map[string]string{"dbt_project.yml": "name: shop\nprofile: shop\ndbt-cloud: Some string\n"},
 			Options{}, "dbt-cloud must be a mapping, not a str", "dbt_project.yml", 3},
+		{"tests beside an empty data_tests", map[string]string{"models/a.sql": "select 1 as id", "models/s.yml": "models:\n  - name: a\n    data_tests: []\n    tests: [unique]\n"},
+			Options{}, `model "a" has both tests: and data_tests: (the other at line 3)`, "models/s.yml", 4},
+		{"a source table's two test lists", map[string]string{"models/s.yml": "sources:\n  - name: raw\n    tables:\n      - name: t\n        columns:\n          - name: id\n            tests: [unique]\n            data_tests: [not_null]\n"},
+			Options{}, `column "id" has both tests: and data_tests: (the other at line 7)`, "models/s.yml", 8},
 		{"tests and data_tests in dbt_project.yml", map[string]string{"dbt_project.yml": "name: shop\nprofile: shop\ntests:\n  +enabled: true\ndata_tests:\n  +tags: super\n"},
 			Options{}, "cannot have both 'tests' and 'data_tests' defined", "dbt_project.yml", 3},
 		{"meta at the top level and in config", map[string]string{"models/a.sql": "select 1", "models/s.yml": "models:\n  - name: a\n    meta:\n      owner: Somebody Else\n    config:\n      meta: {owner: Julie Smith}\n"},
@@ -664,7 +669,7 @@ func TestAllProblemsReported(t *testing.T) {
 		"models/b.sql":  "select 2",
 		"models/s1.yml": "models: [{name: a, description: \"{{ doc('x') }}\"}]\n",
 		"models/s2.yml": "models: [\n",
-		"models/s3.yml": "models: [{name: b, columns: [{name: c, tests: [], data_tests: []}]}]\n",
+		"models/s3.yml": "models: [{name: b, columns: [{name: c, tests: [unique], data_tests: []}]}]\n",
 	}), Options{})
 	l := diagList(t, err)
 	if len(l) != 3 {
@@ -792,4 +797,24 @@ func TestTestFalseTopLevelConfigGivesWay(t *testing.T) {
 		got = append(got, d.Config["store_failures"])
 	}
 	wantEqual(t, "store_failures", got, []any{true})
+}
+
+// An empty or null tests: beside data_tests: is no conflict for dbt (its
+// schema parser renames tests: only when it holds tests), nor is a
+// source's non-empty list beside an empty one: the tests given load.
+func TestOneEmptyTestsListAccepted(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"models/a.sql": "select 1 as id",
+		"models/s.yml": "models:\n  - name: a\n    tests: []\n    data_tests: [unique]\n    columns:\n      - name: id\n        tests:\n        data_tests: [not_null]\n" +
+			"sources:\n  - name: raw\n    tables:\n      - name: t\n        data_tests: []\n        tests: [unique]\n",
+	})
+	var got []string
+	for _, d := range p.GenericTests {
+		got = append(got, d.AttachedName+":"+d.ColumnName+":"+d.TestName)
+	}
+	slices.Sort(got)
+	want := []string{"a::unique", "a:id:not_null", "t::unique"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("tests %v, want %v", got, want)
+	}
 }

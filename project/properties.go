@@ -410,7 +410,7 @@ func (l *loader) patchEntry(file string, n *Node, e *yaml.Node, name string) {
 		allowed = quotableNodePropertyKeys
 	}
 	l.checkPropertyKeys(file, e, what, allowed)
-	l.checkOneTestsKey(file, e, what)
+	l.checkOneTestsKey(file, e, what, false)
 	l.checkTopLevelAndConfig(file, e)
 	l.patchNode(file, n, e)
 }
@@ -629,7 +629,7 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 		what := "column " + strconv.Quote(name)
 		// quote: applies to the column's tests wherever it is written, so
 		// read it before them.
-		l.checkOneTestsKey(file, e, what)
+		l.checkOneTestsKey(file, e, what, base.AttachedKind == Source)
 		l.checkPropertyKeys(file, e, what, columnPropertyKeys)
 		var buf pairBuf
 		ps := pairsIn(buf[:], e)
@@ -719,21 +719,50 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 }
 
 // checkOneTestsKey reports an entry that has both tests: and data_tests:
-// (dbt refuses it too: one would silently replace the other).
-func (l *loader) checkOneTestsKey(file string, entry *yaml.Node, what string) {
-	var first *yaml.Node
+// as dbt refuses it (one would silently replace the other). A source's
+// table or column is refused when both lists hold tests (dbt's
+// SourceDefinition.validate_data_tests); any other entry when tests:
+// holds tests and data_tests: is there at all (the schema parser's
+// validate_data_tests), so an empty or null tests: beside data_tests: is
+// accepted, as in dbt.
+func (l *loader) checkOneTestsKey(file string, entry *yaml.Node, what string, source bool) {
+	var tests, dataTests *pair
 	var buf pairBuf
-	for _, p := range pairsIn(buf[:], entry) {
-		if p.Key != "tests" && p.Key != "data_tests" {
-			continue
+	ps := pairsIn(buf[:], entry)
+	for i := range ps {
+		switch ps[i].Key {
+		case "tests":
+			tests = &ps[i]
+		case "data_tests":
+			dataTests = &ps[i]
 		}
-		if first != nil {
-			l.diags.Add(diag.Errorf(file, posOf(p.KeyNode), "keep one list: data_tests: (tests: is its older name)",
-				"%s has both tests: and data_tests: (the other at line %d)", what, first.Line))
-			return
-		}
-		first = p.KeyNode
 	}
+	if tests == nil || dataTests == nil || !holdsTests(tests.Val) || (source && !holdsTests(dataTests.Val)) {
+		return
+	}
+	first, second := tests, dataTests
+	if second.KeyNode.Line < first.KeyNode.Line || (second.KeyNode.Line == first.KeyNode.Line && second.KeyNode.Column < first.KeyNode.Column) {
+		first, second = second, first
+	}
+	l.diags.Add(diag.Errorf(file, posOf(second.KeyNode), "keep one list: data_tests: (tests: is its older name)",
+		"%s has both tests: and data_tests: (the other at line %d)", what, first.KeyNode.Line))
+}
+
+// holdsTests reports whether a tests:/data_tests: value is one dbt finds
+// true: not null and not an empty list or mapping.
+func holdsTests(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return !(n.Tag == "!!null" || n.Value == "")
+	case yaml.SequenceNode, yaml.MappingNode:
+		return len(n.Content) > 0
+	case yaml.AliasNode:
+		return holdsTests(n.Alias)
+	}
+	return true
 }
 
 // parseTests reads a tests:/data_tests: list.
@@ -990,7 +1019,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			OriginalFilePath: file, Pos: posOf(te), FQN: append(l.yamlFQN(file, srcName), name),
 		}
 		base := TestDecl{AttachedKind: Source, AttachedName: name, SourceName: srcName, File: file, Package: pkg}
-		l.checkOneTestsKey(file, te, "source table "+strconv.Quote(name))
+		l.checkOneTestsKey(file, te, "source table "+strconv.Quote(name), true)
 		l.checkPropertyKeys(file, te, "source table "+strconv.Quote(name), sourceTablePropertyKeys)
 		var tableMeta, tableQuoting map[string]any
 		var tableTags []string

@@ -159,7 +159,7 @@ func (l *loader) patchVersioned(file string, e, list *yaml.Node, name string) {
 			}
 		}
 		n.PatchPath, n.PatchPos = file, posOf(e)
-		l.checkOneTestsKey(file, mv.entry, fmt.Sprintf("model %q version %s", name, mv.text))
+		l.checkOneTestsKey(file, mv.entry, fmt.Sprintf("model %q version %s", name, mv.text), false)
 		l.patchNode(file, n, l.versionPatch(file, e, mv))
 		for _, p := range pairs(mv.entry) {
 			if p.Key == "config" {
