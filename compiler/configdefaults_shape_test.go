@@ -6,7 +6,7 @@ import (
 	"github.com/elt-dev/elt/project"
 )
 
-// TestDefaultConfigShapes pins keys of dbt 1.10.5's config classes that
+// TestDefaultConfigShapes pins keys of dbt 1.10.9's config classes that
 // differ by kind: an analysis has NodeConfig's (no access or freshness),
 // a model ModelConfig's, a snapshot's meta column names hold
 // dbt_is_deleted, and only nodes (not tests) have concurrent_batches.

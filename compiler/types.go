@@ -124,7 +124,7 @@ type QueryResult struct {
 // DBTVersion is the dbt-core version whose behaviour elt follows: what
 // dbt_version says in templates, what packages' require-dbt-version is
 // checked against, and what artifacts declare.
-const DBTVersion = "1.10.5"
+const DBTVersion = "1.10.9"
 
 // Node is a project node after parsing (config final, dependencies known) and,
 // after Compile, with its compiled SQL.

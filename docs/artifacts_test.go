@@ -342,7 +342,7 @@ func TestManifestValues(t *testing.T) {
 		{[]any{"exposures"}, map[string]any{}},
 		{[]any{"disabled"}, map[string]any{}},
 	}
-	// dbt 1.10.5's nodes have none of these keys (a model's freshness
+	// dbt 1.10.9's nodes have none of these keys (a model's freshness
 	// is its config's; a test's config has no concurrent_batches).
 	for _, keys := range [][]any{
 		{"nodes", "model.shop.orders", "freshness"},

@@ -217,7 +217,7 @@ type ModelFields struct {
 	DeprecationDate *string    `json:"deprecation_date"`
 	PrimaryKey      []string   `json:"primary_key"`
 	TimeSpine       *TimeSpine `json:"time_spine"`
-	// dbt 1.10.5's model node has no freshness of its own: a model's
+	// dbt 1.10.9's model node has no freshness of its own: a model's
 	// (build_after) is its config's.
 }
 

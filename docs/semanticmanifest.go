@@ -17,7 +17,7 @@ import (
 // beside manifest.json every time it writes that.
 const SemanticManifestFile = "semantic_manifest.json"
 
-// dsiVersion is the dbt-semantic-interfaces release dbt-core 1.10.5
+// dsiVersion is the dbt-semantic-interfaces release dbt-core 1.10.9
 // installs (>=0.9.0,<0.10): the manifest records the version that wrote it.
 var dsiVersion = [3]string{"0", "9", "2"}
 

@@ -320,7 +320,7 @@ func (s *session) hasQualityChecks(command string) bool {
 
 // logVersion is dbt's MainReportVersion line, which every command that
 // runs the project begins with; its data as dbt's (log_version 3, the
-// version as dbt's installed version prints it, "=1.10.5"). The version
+// version as dbt's installed version prints it, "=1.10.9"). The version
 // is the dbt-core version elt follows, as the artifacts' dbt_version:
 // readers of the log (OpenLineage's dbt-ol) take it for dbt's.
 func (s *session) logVersion() {

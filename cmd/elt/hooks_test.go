@@ -69,7 +69,7 @@ func wantLines(t *testing.T, out string, patterns ...string) {
 	}
 }
 
-// TestProjectHookLinesAndResults: as dbt 1.10.5's safe_run_hooks, each
+// TestProjectHookLinesAndResults: as dbt 1.10.9's safe_run_hooks, each
 // on-run-start and on-run-end hook has a START line and an OK line (one
 // whose SQL renders blank too), numbered among its hook type's, and a
 // result in run_results.json; the stat line counts them as project hooks

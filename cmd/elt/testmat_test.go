@@ -79,7 +79,7 @@ func checkTestMaterialization(t *testing.T, dir string, query func(string) strin
 
 // TestTestMaterializationAsDBT: a root project's test materialization
 // runs every data test, as dbt's TestRunner finds it before its own
-// (elementary's integration project; dbt-core 1.10.5 task/test.py
+// (elementary's integration project; dbt-core 1.10.9 task/test.py
 // execute_data_test).
 func TestTestMaterializationAsDBT(t *testing.T) {
 	t.Run("duckdb", func(t *testing.T) {

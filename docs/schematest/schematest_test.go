@@ -27,7 +27,7 @@ func TestValidateRunResults(t *testing.T) {
 	}
 }
 
-const validCatalog = `{"metadata":{"dbt_schema_version":"https://schemas.getdbt.com/dbt/catalog/v1.json","dbt_version":"1.10.5","generated_at":"2024-05-01T10:00:00.123456Z","invocation_id":"x","env":{}},
+const validCatalog = `{"metadata":{"dbt_schema_version":"https://schemas.getdbt.com/dbt/catalog/v1.json","dbt_version":"1.10.9","generated_at":"2024-05-01T10:00:00.123456Z","invocation_id":"x","env":{}},
 "nodes":{"model.a.b":{"metadata":{"type":"BASE TABLE","schema":"main","name":"b","database":"db","comment":null,"owner":null},
 "columns":{"id":{"type":"INTEGER","index":1,"name":"id","comment":null}},
 "stats":{"has_stats":{"id":"has_stats","label":"Has Stats?","value":true,"include":false,"description":"Indicates whether there are statistics for this table"},"row_count":{"id":"row_count","label":"Row Count","value":3,"include":true,"description":null}},

@@ -31,7 +31,7 @@ func sampleManifest() *docs.Manifest {
 		DependsOn:         docs.DependsOn{Nodes: []string{"model.p.m"}},
 		GenericTestFields: &docs.GenericTestFields{ColumnName: str("id"), AttachedNode: str("model.p.m"), TestMetadata: docs.TestMetadata{Name: "not_null"}}}
 	return &docs.Manifest{
-		Metadata: docs.ManifestMetadata{ProjectName: str("p"), AdapterType: str("duckdb"), DBTVersion: "1.10.5", GeneratedAt: "2026-12-02T00:00:00Z"},
+		Metadata: docs.ManifestMetadata{ProjectName: str("p"), AdapterType: str("duckdb"), DBTVersion: "1.10.9", GeneratedAt: "2026-12-02T00:00:00Z"},
 		Nodes:    map[string]docs.Node{"seed.p.raw": seed, "model.p.m": model, "test.p.not_null_m_id.abc": test},
 		Sources:  map[string]*docs.Source{"source.p.src.events": {Name: "events", SourceName: "src", ResourceType: "source", PackageName: "p", UniqueID: "source.p.src.events", FQN: []string{"p", "src", "events"}, SourceDescription: "raw events"}},
 	}

@@ -7,7 +7,7 @@
 -- env=from-env env_default=d
 -- incremental=False execute=True
 -- started=2024-05-06 07:08:09.123456+00:00 day=2024-05-06 07:08 iso=2024-05-06T07:08:09.123456+00:00
--- invocation=00000000-0000-0000-0000-000000000000 version=1.10.5 project=shop
+-- invocation=00000000-0000-0000-0000-000000000000 version=1.10.9 project=shop
 -- model=orders model.shop.orders table model
 -- json={"a": [1, 2]} from=x zip=[(1, 'a'), (2, 'b')]
 -- quote="Weird Col" cents=(amount / 100)::numeric(16, 2)
