@@ -501,6 +501,10 @@ func unusedTreePaths(cfg *ProjectConfig, projects []string, used map[*ConfigTree
 			continue // reported apart (warnAnalysesConfig)
 		}
 		t := cfg.Trees[key]
+		kind := key
+		if kind == "tests" {
+			kind = "data_tests" // dbt's name for tests: (its resource type's)
+		}
 		for _, name := range projects {
 			own := t.Children[name]
 			if own == nil {
@@ -510,10 +514,10 @@ func unusedTreePaths(cfg *ProjectConfig, projects []string, used map[*ConfigTree
 				out = append(out, struct {
 					path string
 					pos  diag.Pos
-				}{key + "." + name, own.Pos})
+				}{kind + "." + name, own.Pos})
 				continue
 			}
-			walk(key+"."+name, own)
+			walk(kind+"."+name, own)
 		}
 	}
 	return out

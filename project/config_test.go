@@ -178,3 +178,38 @@ models:
 		"models/s.yml:5:7 post-hook is ignored: the same mapping sets post_hook, which replaces it (as in dbt)",
 	})
 }
+
+// A tests: path may go down to one generic test's name (a test's fqn is
+// its package, its YAML's folders and its name): that path is used; a
+// name no test has is not, and dbt names it under data_tests.
+func TestUnusedConfigPathOfOneTest(t *testing.T) {
+	p := mustLoad(t, map[string]string{
+		"dbt_project.yml": baseProject + `
+tests:
+  shop:
+    staging:
+      unique_a_id:
+        +severity: warn
+      not_null_a_id:
+        +severity: warn
+      source_not_null_raw_t_id:
+        +severity: warn
+      my_named_test:
+        +severity: warn
+      unique_a_idd:
+        +severity: warn
+`,
+		"models/staging/a.sql": "select 1 as id",
+		"models/staging/s.yml": "models:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [unique, {not_null: {name: my_named_test}}]\n" +
+			"sources:\n  - name: raw\n    tables:\n      - name: t\n        columns:\n          - name: id\n            data_tests: [not_null]\n",
+	})
+	var got []string
+	for _, w := range p.Warnings {
+		got = append(got, w.Location()+" "+w.Summary)
+	}
+	want := []string{
+		"dbt_project.yml:11:7 Configuration paths exist in your dbt_project.yml file which do not apply to any resources: data_tests.shop.staging.not_null_a_id",
+		"dbt_project.yml:17:7 Configuration paths exist in your dbt_project.yml file which do not apply to any resources: data_tests.shop.staging.unique_a_idd",
+	}
+	wantEqual(t, "warnings", got, want)
+}

@@ -1190,8 +1190,81 @@ func (l *loader) finishNodes() {
 		} else {
 			parts = nil
 		}
-		markTreeUse(l.proj.Config.Trees, Test, append([]string{t.Package}, parts...), l.treeUsed)
+		fqn := append([]string{t.Package}, parts...)
+		markTreeUse(l.proj.Config.Trees, Test, fqn, l.treeUsed)
+		markTestNameUse(l.proj.Config.Trees, fqn, t, l.treeUsed)
 	}
+}
+
+// markTestNameUse marks the tree levels a generic test's own name reaches
+// below its folders (fqn): a test's fqn ends in its name, so a path may
+// configure one test. The name is the compiler's (its arguments make it);
+// here a level is taken as the test's when it is the test's given name or
+// starts as the compiler's names of the test do ([source_][namespace_]
+// test_target_), which only another test of the same kind on the same
+// node could share.
+func markTestNameUse(trees map[string]*ConfigTree, fqn []string, t *TestDecl, used map[*ConfigTree]bool) {
+	test := t.TestName
+	if i := strings.LastIndex(test, "."); i >= 0 {
+		test = test[i+1:]
+	}
+	if t.Namespace != "" {
+		test = t.Namespace + "_" + test
+	}
+	target := t.AttachedName
+	switch {
+	case t.AttachedKind == Source:
+		target = "source_" + test + "_" + t.SourceName + "_" + t.AttachedName
+	case t.AttachedVersion != "":
+		target = test + "_" + target + "_v" + t.AttachedVersion
+	default:
+		target = test + "_" + target
+	}
+	// A test of no arguments but its column has one name; a column that
+	// is no plain identifier is left to the prefix (the compiler replaces
+	// its other characters).
+	exact := ""
+	if len(t.Args) == 0 && !t.ColumnQuote && plainIdent(t.ColumnName) {
+		exact = target + "_" + t.ColumnName
+	}
+	for _, name := range treeNames(Test) {
+		tree := trees[name]
+		for _, part := range fqn {
+			if tree == nil {
+				break
+			}
+			tree = tree.Children[part]
+		}
+		if tree == nil {
+			continue
+		}
+		for child, c := range tree.Children {
+			switch {
+			case t.Name != "":
+				if child != t.Name {
+					continue
+				}
+			case exact != "":
+				if child != exact {
+					continue
+				}
+			case child != target && !strings.HasPrefix(child, target+"_"):
+				continue
+			}
+			used[c] = true
+		}
+	}
+}
+
+// plainIdent reports whether s is letters, digits and underscores only.
+func plainIdent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkAlternates reports the definitions of one name that loading can
