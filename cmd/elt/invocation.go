@@ -55,18 +55,30 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 		logPath = "logs"
 	}
 	logPath = filepath.Join(p.Root, logPath)
+	// --debug and --warn-error (or their variables, or the project's
+	// flags:), as dbt's flags object and args_to_dict keep them: true
+	// when given, else DEBUG false and WARN_ERROR None.
+	debug, _ := p.Config.FlagBool("debug")
+	warnError := f.warnError
+	if v, _ := p.Config.FlagBool("warn_error"); v {
+		warnError = true
+	}
+	var warnErrorFlag any
+	if warnError {
+		warnErrorFlag = true
+	}
 	flagsObj := map[string]any{
 		"WHICH":                      which,
 		"INVOCATION_COMMAND":         command,
 		"USE_EXPERIMENTAL_PARSER":    false,
 		"STATIC_PARSER":              true,
-		"WARN_ERROR":                 nil,
+		"WARN_ERROR":                 warnErrorFlag,
 		"WARN_ERROR_OPTIONS":         map[string]any{"error": []any{}, "warn": []any{}, "silence": []any{}},
 		"WRITE_JSON":                 true,
 		"PARTIAL_PARSE":              !f.noPartialParse,
 		"USE_COLORS":                 !f.noColor,
 		"PROFILES_DIR":               orNil(profilesDir),
-		"DEBUG":                      false,
+		"DEBUG":                      debug,
 		"LOG_FORMAT":                 logFormat,
 		"VERSION_CHECK":              true,
 		"FAIL_FAST":                  f.failFast,
@@ -200,6 +212,8 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 	set("resource_types", f.resourceTypes)
 	set("full_refresh", f.fullRefresh)
 	set("fail_fast", f.failFast)
+	set("debug", debug)
+	set("warn_error", warnError)
 	set("store_failures", f.storeFailures)
 	set("state", f.state)
 	set("empty", f.empty)

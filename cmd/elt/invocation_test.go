@@ -67,3 +67,39 @@ func TestInvocationIDIsUUID4(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugAndWarnErrorFlagsInTemplates: --debug and --warn-error reach
+// flags.DEBUG / flags.WARN_ERROR and invocation_args_dict (and
+// run_results.json's args) as dbt's flags and args_to_dict keep them:
+// true when given, else False and None and no key.
+func TestDebugAndWarnErrorFlagsInTemplates(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/f.sql", `select '{{ flags.DEBUG }}|{{ flags.WARN_ERROR }}|{{ invocation_args_dict.get("debug") }}|{{ invocation_args_dict.get("warn_error") }}' as f`)
+	for _, c := range []struct {
+		flag, want, key string
+	}{
+		{"", "'False|None|None|None'", ""},
+		{"--debug", "'True|None|True|None'", "debug"},
+		{"--warn-error", "'False|True|None|True'", "warn_error"},
+	} {
+		args := []string{"compile", "-s", "f"}
+		if c.flag != "" {
+			args = append(args, c.flag)
+		}
+		mustElt(t, dir, args...)
+		got, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", "f.sql"))
+		if err != nil || !strings.Contains(string(got), c.want) {
+			t.Errorf("%q: compiled %s (%v), want %s", c.flag, got, err, c.want)
+		}
+		var rr struct {
+			Args map[string]any `json:"args"`
+		}
+		readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
+		for _, key := range []string{"debug", "warn_error"} {
+			v, ok := rr.Args[key]
+			if want := key == c.key; ok != want || (ok && v != true) {
+				t.Errorf("%q: run_results.json args[%s] = %v (set %v), want set %v", c.flag, key, v, ok, want)
+			}
+		}
+	}
+}
