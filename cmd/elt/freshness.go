@@ -90,10 +90,13 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	// project's on-run-start and on-run-end hooks run around the checks.
 	runHooks, set := s.proj.Config.FlagBool("source_freshness_run_project_hooks")
 	runHooks = runHooks || !set
+	hooksRun := 0 // project hooks run, for the stat line
 	if runHooks {
-		if err := s.freshnessHooks(ctx, "on-run-start", nil); err != nil {
+		n, err := s.freshnessHooks(ctx, "on-run-start", nil)
+		if err != nil {
 			return err
 		}
+		hooksRun += n
 	}
 	results := runner.CheckFreshness(ctx, s.adapter, s.manifest, ids, runner.FreshnessOptions{
 		Threads: threads,
@@ -104,9 +107,11 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		OnResult: func(i, total int, r runner.FreshnessResult) { s.printFreshness(i, total, r) },
 	})
 	if runHooks {
-		if err := s.freshnessHooks(ctx, "on-run-end", results); err != nil {
+		n, err := s.freshnessHooks(ctx, "on-run-end", results)
+		if err != nil {
 			return err
 		}
+		hooksRun += n
 	}
 	elapsed := time.Since(started)
 	if len(alertCfg.Rules) > 0 {
@@ -134,7 +139,13 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 		return &exitError{code: exitFailed, err: err}
 	}
 	s.log.info("Formatting", "", nil)
-	s.logFinishedRunning(fmt.Sprintf("%d %s", len(results), plural(len(results), "source", "sources")), elapsed)
+	// As dbt's freshness task, a RunTask: the stat line counts the
+	// project hooks it ran beside the sources.
+	stat := fmt.Sprintf("%d %s", len(results), plural(len(results), "source", "sources"))
+	if hooksRun > 0 {
+		stat = statCount("project hook", hooksRun) + ", " + stat
+	}
+	s.logFinishedRunning(stat, elapsed)
 	// As dbt's freshness task_end_messages: each source in error, then Done.
 	for _, r := range results {
 		if r.Status != runner.FreshnessError && r.Status != runner.FreshnessRuntimeError {
@@ -239,8 +250,9 @@ func (s *session) writeSources(output string, results []docs.FreshnessResult, el
 
 // freshnessHooks runs the project's on-run-start or on-run-end hooks
 // around the checks, with their lines; a hook that fails fails the
-// command (sources.json has no entries for hooks).
-func (s *session) freshnessHooks(ctx context.Context, which string, results []runner.FreshnessResult) error {
+// command (sources.json has no entries for hooks). It returns how many
+// hooks ran.
+func (s *session) freshnessHooks(ctx context.Context, which string, results []runner.FreshnessResult) (int, error) {
 	extra := map[string]any{}
 	if which == "on-run-end" {
 		extra = s.freshnessRunEndContext(results)
@@ -250,9 +262,9 @@ func (s *session) freshnessHooks(ctx context.Context, which string, results []ru
 		err = failedHook(hooks)
 	}
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return len(hooks), &exitError{code: exitFailed, err: err}
 	}
-	return nil
+	return len(hooks), nil
 }
 
 // freshnessRunEndContext is on-run-end's context after source freshness,

@@ -126,7 +126,8 @@ func duckTableExists(t *testing.T, path, name string) bool {
 }
 
 // TestSourceFreshnessRunsProjectHooks: dbt 1.10's
-// source_freshness_run_project_hooks (default true).
+// source_freshness_run_project_hooks (default true), counted in the stat
+// line.
 func TestSourceFreshnessRunsProjectHooks(t *testing.T) {
 	for _, tc := range []struct {
 		flags string
@@ -138,7 +139,16 @@ func TestSourceFreshnessRunsProjectHooks(t *testing.T) {
 		dir := freshnessProject(t)
 		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n"+tc.flags+
 			"on-run-start:\n  - \"create table main.started as select 1 as x\"\non-run-end:\n  - \"create table main.ended as select 1 as x\"\n")
-		elt(t, dir, "source", "freshness", "--select", "source:raw.fresh")
+		res := elt(t, dir, "source", "freshness", "--select", "source:raw.fresh")
+		// As dbt's freshness task (a RunTask), the stat line counts the
+		// hooks it ran.
+		stat := "Finished running 1 source in"
+		if tc.ran {
+			stat = "Finished running 2 project hooks, 1 source in"
+		}
+		if !strings.Contains(res.stdout, stat) {
+			t.Errorf("%q: want %q in\n%s", tc.flags, stat, res.stdout)
+		}
 		for _, table := range []string{"started", "ended"} {
 			if got := duckTableExists(t, filepath.Join(dir, "p.duckdb"), table); got != tc.ran {
 				t.Errorf("%q: hook table %s exists = %v, want %v", tc.flags, table, got, tc.ran)
