@@ -40,6 +40,16 @@ func ObjectValue(fields map[string]any) any {
 // relation, depends_on, and compiled_code once compiled), with to_dict().
 func (m *Manifest) NodeObject(n *Node) any { return &dbtObject{fields: m.graphNode(n)} }
 
+// UncompiledNodeObject is NodeObject of n as parsed: without its compiled
+// code, as dbt's result of a microbatch model holds it (its batches
+// compile copies of the node).
+func (m *Manifest) UncompiledNodeObject(n *Node) any {
+	d := m.graphNode(n)
+	d.Delete("compiled")
+	d.Delete("compiled_code")
+	return &dbtObject{fields: d}
+}
+
 // SourceObject is a source table as a hook's results hold it: its graph
 // entry, with to_dict().
 func (m *Manifest) SourceObject(s *project.SourceTable) any {

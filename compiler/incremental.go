@@ -219,6 +219,56 @@ const incrementalMacroSQL = `
 {% macro default__get_incremental_microbatch_sql(arg_dict) -%}
   {{ exceptions.raise_not_implemented('microbatch materialization strategy not implemented for adapter ' + adapter.type()) }}
 {%- endmacro %}
+{#- dbt-postgres: a batch is merged on its unique_key, which it requires. -#}
+{% macro postgres__get_incremental_microbatch_sql(arg_dict) -%}
+  {%- if not arg_dict['unique_key'] -%}
+    {{ exceptions.raise_compiler_error("dbt-postgres 'microbatch' requires a ` + "`unique_key`" + ` config") }}
+  {%- endif -%}
+  {{ return(adapter.dispatch('get_incremental_merge_sql', 'dbt')(arg_dict)) }}
+{%- endmacro %}
+{#- dbt-duckdb (1.10.1): the batch's event_time window of the target is
+    deleted (narrowed by incremental_predicates) and the new rows of that
+    window inserted; event_time and the batch's bounds are required and a
+    unique_key refused. -#}
+{% macro duckdb__get_incremental_microbatch_sql(arg_dict) -%}
+  {%- set event_time = config.get('event_time') -%}
+  {%- if not event_time -%}
+    {{ exceptions.raise_compiler_error("microbatch incremental strategy requires an 'event_time' model config") }}
+  {%- endif -%}
+  {%- if config.get('unique_key') -%}
+    {{ exceptions.raise_compiler_error("microbatch incremental strategy does not support 'unique_key'. Microbatch runs delete+insert per batch based on 'event_time' and does not do key-based upserts. Remove 'unique_key' or use incremental_strategy='merge'.") }}
+  {%- endif -%}
+  {%- set batch = model.get('batch') -%}
+  {%- set start = batch.get('event_time_start') if batch else none -%}
+  {%- set end = batch.get('event_time_end') if batch else none -%}
+  {%- if not (start and end) -%}
+    {{ exceptions.raise_compiler_error("microbatch incremental strategy requires 'batch.event_time_start' and 'batch.event_time_end' to be set in the context") }}
+  {%- endif -%}
+  {%- set predicates = arg_dict.get('incremental_predicates') -%}
+  {%- if predicates is none -%}
+    {%- set predicates = [] -%}
+  {%- elif predicates is string -%}
+    {%- set predicates = [predicates] -%}
+  {%- endif -%}
+  {%- set columns_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+  {%- set window -%}
+    {{ event_time }} >= '{{ start }}'
+        and {{ event_time }} < '{{ end }}'
+  {%- endset -%}
+  {%- set sql -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ window }}
+    {%- for predicate in predicates %}
+        and ({{ predicate }})
+    {%- endfor %};
+
+    insert into {{ arg_dict['target_relation'] }} ({{ columns_csv }})
+    select {{ columns_csv }}
+    from {{ arg_dict['temp_relation'] }}
+    where {{ window }};
+  {%- endset -%}
+  {{ return(sql) }}
+{%- endmacro %}
 
 {% macro get_incremental_default_sql(arg_dict) %}{{ return(adapter.dispatch('get_incremental_default_sql', 'dbt')(arg_dict)) }}{% endmacro %}
 {% macro default__get_incremental_default_sql(arg_dict) -%}

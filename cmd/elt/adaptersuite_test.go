@@ -2038,3 +2038,63 @@ func eventsSource(t *testing.T, dir, rows, schema, freshness string) {
 	writeFile(t, dir, "seeds/events.csv", "id,loaded_at\n"+rows)
 	writeFile(t, dir, "models/src.yml", "sources:\n  - name: raw\n    schema: "+schema+"\n    tables:\n      - name: events\n        loaded_at_field: loaded_at\n        freshness: "+freshness+"\n")
 }
+
+// TestMicrobatchDispatchToAdapterMacroAsDBT: a project's
+// get_incremental_microbatch_sql that hands each batch to dbt's own
+// (adapter.dispatch('get_incremental_microbatch_sql', 'dbt'), elementary's
+// documented set-up) reaches the adapter's: dbt-duckdb's deletes and
+// inserts the batch's event_time window, dbt-postgres's merges on the
+// unique_key it requires. Run twice over the same window, no row is
+// doubled. The model's result is the node uncompiled, as dbt's
+// MicrobatchModelRunner's.
+func TestMicrobatchDispatchToAdapterMacroAsDBT(t *testing.T) {
+	onBothWarehouses(t, "microbatch_dispatch", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nflags:\n  require_batched_execution_for_custom_microbatch_strategy: true\n")
+		writeFile(t, dir, "seeds/s.csv", "id,t,v\n1,2024-01-01,1\n2,2024-01-02,2\n3,2024-01-03,3\n")
+		writeFile(t, dir, "seeds/s.yml", "seeds:\n  - name: s\n    config:\n      event_time: t\n      column_types: {t: date}\n")
+		writeFile(t, dir, "macros/mb.sql", `{% macro get_incremental_microbatch_sql(arg_dict) %}
+  {{ return(adapter.dispatch('get_incremental_microbatch_sql', 'dbt')(arg_dict)) }}
+{% endmacro %}
+`)
+		key := ""
+		if warehouse == "postgres" {
+			key = ", unique_key='id'"
+		}
+		writeFile(t, dir, "models/m.sql", `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='t', batch_size='day', begin='2024-01-01'`+key+`) }}
+select id, t, v from {{ ref('s') }}
+`)
+		mustElt(t, dir, "seed")
+		window := []string{"run", "--event-time-start", "2024-01-01", "--event-time-end", "2024-01-04"}
+		for i := 0; i < 2; i++ {
+			res := mustElt(t, dir, window...)
+			wantAll(t, res.stdout, "Batch 3 of 3 OK")
+		}
+		out := mustElt(t, dir, "show", "--inline", "select string_agg(cast(id as varchar) || ':' || cast(v as varchar), ',' order by id) as r from {{ ref('m') }}").stdout
+		if !strings.Contains(out, "1:1,2:2,3:3") {
+			t.Errorf("m after two runs:\n%s", out)
+		}
+		var rr struct {
+			Results []struct {
+				UniqueID     string  `json:"unique_id"`
+				Compiled     bool    `json:"compiled"`
+				CompiledCode *string `json:"compiled_code"`
+			} `json:"results"`
+		}
+		mustElt(t, dir, window...)
+		readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
+		for _, r := range rr.Results {
+			if r.UniqueID == "model.p.m" && (r.Compiled || r.CompiledCode != nil) {
+				t.Errorf("the microbatch model's result is compiled: %v %v", r.Compiled, r.CompiledCode)
+			}
+		}
+		if warehouse == "postgres" {
+			writeFile(t, dir, "models/m.sql", `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='t', batch_size='day', begin='2024-01-01') }}
+select id, t, v from {{ ref('s') }}
+`)
+			res := elt(t, dir, window...)
+			if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "dbt-postgres 'microbatch' requires a `unique_key` config") {
+				t.Errorf("without a unique_key: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+		}
+	})
+}

@@ -1374,6 +1374,10 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			nr.Failures = &f
 		}
 		if len(r.Batches) > 0 {
+			// As dbt's MicrobatchModelRunner, which compiles nothing of
+			// its own (each batch compiles a copy of the node): the
+			// model's result is the node as parsed.
+			nr.Compiled, nr.CompiledCode = false, ""
 			br := &docs.BatchResults{Successful: [][2]string{}, Failed: [][2]string{}}
 			for _, b := range r.Batches {
 				pair := [2]string{b.Start.Format(time.RFC3339), b.End.Format(time.RFC3339)}

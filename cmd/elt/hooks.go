@@ -172,6 +172,16 @@ func (s *session) printHookEnd(hr hookResult, index, total int) {
 	})
 }
 
+// resultNodeObject is a result's node as dbt's RunResult holds it: a
+// model run in batches uncompiled (MicrobatchModelRunner compiles
+// nothing; each batch compiles a copy).
+func resultNodeObject(m *compiler.Manifest, r runner.Result) any {
+	if len(r.Batches) > 0 {
+		return m.UncompiledNodeObject(r.Node)
+	}
+	return m.NodeObject(r.Node)
+}
+
 // onRunEndContext is what dbt gives on-run-end hooks beside the usual
 // context: results (dbt's RunResult objects, each with to_dict()), schemas
 // and database_schemas.
@@ -208,7 +218,7 @@ func (s *session) onRunEndContext(results []runner.Result) map[string]any {
 		rs = append(rs, compiler.ObjectValue(map[string]any{
 			"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
 			"failures": failures, "thread_id": r.ThreadID, "adapter_response": response,
-			"timing": timing, "node": s.manifest.NodeObject(n),
+			"timing": timing, "node": resultNodeObject(s.manifest, r),
 		}))
 		// As dbt: the schemas of the relations built, not of those that
 		// errored or were skipped.
