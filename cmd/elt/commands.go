@@ -294,7 +294,16 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	}
 	kinds = withoutResourceTypes(kinds, f.excludeResourceTypes)
 	ids, err := s.selectIDsWithEmpty(ctx, kinds)
+	// As dbt's list (@requires.manifest, write=True): the parsed manifest
+	// is written, as parse writes it, also when the selection fails. It is
+	// written after the state comparison read --state, as elt's other
+	// commands write it, and beside the listing; the cache keeps it cheap.
+	manifestDone := make(chan error, 1)
+	go func() { manifestDone <- s.writeManifest() }()
 	if err != nil {
+		if merr := <-manifestDone; merr != nil {
+			s.log.warn("ManifestNotWritten", merr.Error(), nil)
+		}
 		return err
 	}
 	sort.Strings(ids)
@@ -302,6 +311,26 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 		// dbt's list task: warn_or_error(NoNodesSelected()).
 		s.log.warn("NoNodesSelected", "No nodes selected!", nil)
 	}
+	listErr := s.printLs(stdout, ids, byID, f)
+	if listErr == nil {
+		// Like dbt ls (partial_parse.msgpack), keep the renders for the next
+		// command; a target that cannot be written does not fail a listing.
+		if err := s.saveRenderCache(); err != nil {
+			s.log.warn("RenderCacheNotSaved", err.Error(), nil)
+		}
+	}
+	merr := <-manifestDone
+	if listErr != nil {
+		return listErr
+	}
+	if merr != nil {
+		return &exitError{code: exitFailed, err: merr}
+	}
+	return nil
+}
+
+// printLs writes the listing of ids to stdout, one line each.
+func (s *session) printLs(stdout io.Writer, ids []string, byID map[string]*loaders.Loader, f *flags) error {
 	// Written in chunks of whole lines (one write per line was a system
 	// call per node); each chunk is scrubbed of secrets as a whole, so a
 	// chunk never splits a line.
@@ -331,11 +360,6 @@ func lsCommand(ctx context.Context, f *flags, env environment, stdout, stderr io
 	}
 	if len(out) > 0 {
 		_, _ = stdout.Write(out)
-	}
-	// Like dbt ls (partial_parse.msgpack), keep the renders for the next
-	// command; a target that cannot be written does not fail a listing.
-	if err := s.saveRenderCache(); err != nil {
-		s.log.warn("RenderCacheNotSaved", err.Error(), nil)
 	}
 	return nil
 }
