@@ -52,21 +52,7 @@ const freshnessMacroSQL = `{% macro collect_freshness(source, loaded_at_field, f
 // dispatch finds in the dbt namespace outside dbt itself. ok is false when
 // dbt's own would run (elt's freshness query then stands for it).
 func (e *engine) freshnessMacro() (*macroDef, bool) {
-	const name = "collect_freshness"
-	if def, ok := e.adapterMethodMacro(name); ok && !internalPackages[def.meta.Package] {
-		return def, true
-	}
-	for _, pkg := range e.searchOrder("dbt") {
-		if internalPackages[pkg] {
-			continue
-		}
-		for _, prefix := range []string{e.dialect.Type(), "default"} {
-			if def, ok := e.lookupIn(pkg, prefix+"__"+name); ok {
-				return def, true
-			}
-		}
-	}
-	return nil, false
+	return e.overridingMacro("collect_freshness")
 }
 
 // FreshnessReplaced says whether the project or a package replaces dbt's

@@ -188,13 +188,16 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 		// As dbt's --empty-catalog: no relation is looked up.
 		cat = docs.BuildCatalog(s.meta(), nil, nil, nil)
 	} else {
-		cat = s.buildCatalog(ctx, selected)
+		cat = s.buildCatalog(ctx, selected, compile)
 	}
 	if err := ctx.Err(); err != nil {
 		return &exitError{code: cancelledExit(ctx)}
 	}
 	for _, e := range cat.Errors {
-		s.log.warn("CatalogError", "catalog: "+e, nil)
+		// As dbt's catch_as_completed: warn_or_error(CatalogGenerationError).
+		if err := s.warnOrError("CatalogGenerationError", "Encountered an error while generating catalog: "+e, nil); err != nil {
+			return err
+		}
 	}
 	if err := docs.WriteCatalog(dir, "catalog.json", cat); err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -248,7 +251,12 @@ func docsGenerateCommand(ctx context.Context, f *flags, env environment, stdout,
 // selected ones when selected is not nil. Without a connection (the
 // warehouse does not exist yet) it lists none. A relation
 // that cannot be read is an entry of errors, and the rest are still read.
-func (s *session) buildCatalog(ctx context.Context, selected map[string]bool) *docs.Catalog {
+//
+// A project or package that replaces dbt's catalog macro
+// (get_catalog_relations, or get_catalog with no compile or more than a
+// hundred relations) has it run instead, as dbt's adapter does, and the
+// table it returns read into the catalog.
+func (s *session) buildCatalog(ctx context.Context, selected map[string]bool, compiled bool) *docs.Catalog {
 	nodeRels, sourceRels := docs.CatalogRelations(s.manifest)
 	if selected != nil {
 		for _, rels := range []map[string]adapters.Relation{nodeRels, sourceRels} {
@@ -272,6 +280,20 @@ func (s *session) buildCatalog(ctx context.Context, selected map[string]bool) *d
 				ids = append(ids, id)
 				asked = append(asked, rels[id])
 			}
+		}
+		if name := catalogMacroName(compiled, len(asked)); s.manifest.CatalogReplaced(name) {
+			found, macroErrs := s.catalogFromMacro(ctx, name, asked)
+			errs = append(errs, macroErrs...)
+			for i, id := range ids {
+				out := nodes
+				if _, ok := sourceRels[id]; ok {
+					out = sources
+				}
+				if info, ok := found[keyOf(asked[i])]; ok {
+					out[id] = info
+				}
+			}
+			return docs.BuildCatalog(s.meta(), nodes, sources, errs)
 		}
 		infos, readErrs := adapters.DescribeMany(ctx, s.adapter, asked)
 		for i, id := range ids {
