@@ -42,28 +42,31 @@ type Node struct {
 	Identifier       string  `json:"identifier"` // sources
 	// UnrenderedDatabase and UnrenderedSchema are a source's database and
 	// schema as written (dbt 1.9); nil when the manifest has no such key.
-	UnrenderedDatabase json.RawMessage    `json:"unrendered_database"`
-	UnrenderedSchema   json.RawMessage    `json:"unrendered_schema"`
-	RelationName       *string            `json:"relation_name"`
-	FQN                []string           `json:"fqn"`
-	Checksum           *FileHash          `json:"checksum"`
-	RawCode            string             `json:"raw_code"`
-	Config             map[string]any     `json:"config"`
-	UnrenderedConfig   map[string]any     `json:"unrendered_config"`
-	Description        string             `json:"description"`
-	Columns            map[string]*Column `json:"columns"`
-	Contract           *Contract          `json:"contract"`
-	DependsOn          *DependsOn         `json:"depends_on"`
-	Access             *string            `json:"access"`
-	Version            any                `json:"version"`
-	LatestVersion      any                `json:"latest_version"`
-	DeprecationDate    *string            `json:"deprecation_date"`
-	Constraints        []any              `json:"constraints"`
-	Quoting            map[string]any     `json:"quoting"`   // sources
-	Freshness          any                `json:"freshness"` // sources
-	LoadedAtField      *string            `json:"loaded_at_field"`
-	External           any                `json:"external"`
-	TestMetadata       map[string]any     `json:"test_metadata"`
+	UnrenderedDatabase json.RawMessage `json:"unrendered_database"`
+	UnrenderedSchema   json.RawMessage `json:"unrendered_schema"`
+	RelationName       *string         `json:"relation_name"`
+	FQN                []string        `json:"fqn"`
+	Checksum           *FileHash       `json:"checksum"`
+	RawCode            string          `json:"raw_code"`
+	// RawSQL is the body as manifests of schema v4-v6 (dbt 1.0-1.2) name
+	// it; reading one moves it to RawCode, as dbt's upgrade does.
+	RawSQL           string             `json:"raw_sql"`
+	Config           map[string]any     `json:"config"`
+	UnrenderedConfig map[string]any     `json:"unrendered_config"`
+	Description      string             `json:"description"`
+	Columns          map[string]*Column `json:"columns"`
+	Contract         *Contract          `json:"contract"`
+	DependsOn        *DependsOn         `json:"depends_on"`
+	Access           *string            `json:"access"`
+	Version          any                `json:"version"`
+	LatestVersion    any                `json:"latest_version"`
+	DeprecationDate  *string            `json:"deprecation_date"`
+	Constraints      []any              `json:"constraints"`
+	Quoting          map[string]any     `json:"quoting"`   // sources
+	Freshness        any                `json:"freshness"` // sources
+	LoadedAtField    *string            `json:"loaded_at_field"`
+	External         any                `json:"external"`
+	TestMetadata     map[string]any     `json:"test_metadata"`
 	// Exposures.
 	Type     string  `json:"type"`
 	Label    *string `json:"label"`
@@ -151,7 +154,8 @@ type Macro struct {
 func ParseManifest(file string, data []byte) (*Manifest, error) {
 	var raw struct {
 		Metadata struct {
-			AdapterType *string `json:"adapter_type"`
+			AdapterType   *string `json:"adapter_type"`
+			SchemaVersion *string `json:"dbt_schema_version"`
 		} `json:"metadata"`
 		Nodes     map[string]*Node `json:"nodes"`
 		Sources   map[string]*Node `json:"sources"`
@@ -163,6 +167,10 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 		SavedQueries   map[string]*Node           `json:"saved_queries"`
 		Macros         map[string]*Macro          `json:"macros"`
 		Disabled       map[string]json.RawMessage `json:"disabled"`
+	}
+	version, err := manifestSchemaVersion(file, data)
+	if err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s is not a dbt manifest: %w", file, err)
@@ -184,6 +192,9 @@ func ParseManifest(file string, data []byte) (*Manifest, error) {
 			}
 			if n.UniqueID == "" {
 				n.UniqueID = id
+			}
+			if version < currentManifestVersion {
+				upgradeNode(n)
 			}
 			m.Nodes[id] = n
 		}
