@@ -58,6 +58,11 @@ func freshnessCommand(ctx context.Context, f *flags, env environment, stdout io.
 	defer s.close()
 	s.logVersion()
 	s.logFoundStats()
+	// As dbt's source freshness (@requires.manifest, write=True): the
+	// parsed manifest is written before anything runs.
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	selected, err := s.selectIDs(ctx, []string{"source"})
 	if err != nil {
 		return err

@@ -49,3 +49,27 @@ func TestLsWritesManifest(t *testing.T) {
 		t.Errorf("failed ls selection wrote no manifest.json: %v", err)
 	}
 }
+
+// TestOperationAndFreshnessWriteManifest: run-operation and source
+// freshness load the project through dbt's @requires.manifest (write=True)
+// too: manifest.json describes the project after either, also when the
+// operation fails.
+func TestOperationAndFreshnessWriteManifest(t *testing.T) {
+	dir := freshnessProject(t)
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "macros/ops.sql", "{% macro fine() %}{% do log('ok') %}{% endmacro %}\n{% macro broken() %}{{ exceptions.raise_compiler_error('no') }}{% endmacro %}\n")
+	for _, args := range [][]string{
+		{"run-operation", "fine"},
+		{"run-operation", "broken"},
+		{"source", "freshness", "--select", "source:raw.fresh"},
+	} {
+		if err := os.RemoveAll(filepath.Join(dir, "target")); err != nil {
+			t.Fatal(err)
+		}
+		elt(t, dir, args...)
+		nodes, ok := readManifest(t, dir)["nodes"].(map[string]any)
+		if _, found := nodes["model.p.m"]; !ok || !found {
+			t.Errorf("%v: manifest.json lacks model.p.m", args)
+		}
+	}
+}

@@ -41,6 +41,11 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	}
 	defer s.close()
 	s.logVersion()
+	// As dbt's run-operation (@requires.manifest, write=True): the parsed
+	// manifest is written before anything runs.
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	// dbt times its compile_manifest as the operation's "compile" step;
 	// elt built its graph while loading, so this step is what remains
 	// before the macro runs.
