@@ -50,10 +50,10 @@ func TestLsWritesManifest(t *testing.T) {
 	}
 }
 
-// TestOperationAndFreshnessWriteManifest: run-operation and source
-// freshness load the project through dbt's @requires.manifest (write=True)
-// too: manifest.json describes the project after either, also when the
-// operation fails.
+// TestOperationAndFreshnessWriteManifest: run-operation, source
+// freshness and show load the project through dbt's @requires.manifest
+// (write=True) too: manifest.json describes the project after each, also
+// when the operation fails; show --inline-direct loads no project.
 func TestOperationAndFreshnessWriteManifest(t *testing.T) {
 	dir := freshnessProject(t)
 	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
@@ -62,6 +62,8 @@ func TestOperationAndFreshnessWriteManifest(t *testing.T) {
 		{"run-operation", "fine"},
 		{"run-operation", "broken"},
 		{"source", "freshness", "--select", "source:raw.fresh"},
+		{"show", "--select", "m"},
+		{"show", "--inline", "select 1 as x"},
 	} {
 		if err := os.RemoveAll(filepath.Join(dir, "target")); err != nil {
 			t.Fatal(err)
@@ -71,5 +73,12 @@ func TestOperationAndFreshnessWriteManifest(t *testing.T) {
 		if _, found := nodes["model.p.m"]; !ok || !found {
 			t.Errorf("%v: manifest.json lacks model.p.m", args)
 		}
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "target")); err != nil {
+		t.Fatal(err)
+	}
+	mustElt(t, dir, "show", "--inline-direct", "select 1 as x")
+	if _, err := os.Stat(filepath.Join(dir, "target", "manifest.json")); err == nil {
+		t.Errorf("show --inline-direct wrote manifest.json")
 	}
 }

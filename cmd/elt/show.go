@@ -85,6 +85,11 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	if direct {
 		return s.showDirect(ctx, stdout, o)
 	}
+	// As dbt's show (setup_manifest, write=True) unless --inline-direct:
+	// the parsed manifest is written before anything runs.
+	if err := s.writeManifest(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 
 	var nodes, seeds []*compiler.Node
 	var ids []string
