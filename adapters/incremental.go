@@ -65,7 +65,33 @@ type Snapshot struct {
 	// Config is the snapshot's config, for the keys one warehouse acts on
 	// (Postgres's indexes).
 	Config map[string]any
+	// Custom, when set, is what the snapshot's strategy macro returned
+	// (a custom strategy, or a project's replacement of dbt's): the
+	// table is built from these expressions, as dbt's snapshot
+	// materialization builds it, rather than from Strategy's columns.
+	// UniqueKey then holds the macro's unique_key.
+	Custom *SnapshotExprs
 }
+
+// SnapshotExprs are a snapshot strategy macro's SQL expressions.
+type SnapshotExprs struct {
+	// UpdatedAt gives a new version's dbt_updated_at and dbt_valid_from,
+	// over the source rows' columns.
+	UpdatedAt string
+	// RowChanged says whether a current version (alias SnapshottedAlias)
+	// differs from its source row (alias SourceAlias).
+	RowChanged string
+	// ScdID gives a new version's dbt_scd_id, over the source rows'
+	// columns.
+	ScdID string
+}
+
+// The aliases of a custom strategy's row_changed, as dbt's snapshot
+// materialization names the two sides.
+const (
+	SnapshottedAlias = "snapshotted_data"
+	SourceAlias      = "source_data"
+)
 
 // SnapshotColumns are the meta column names (snapshot_meta_column_names).
 type SnapshotColumns struct {

@@ -109,12 +109,20 @@ func (s Snapshot) Normalize() (Snapshot, error) {
 			return fail("unique_key has an empty column name")
 		}
 	}
-	switch s.Strategy {
-	case SnapshotTimestamp:
+	switch {
+	case s.Custom != nil:
+		for _, e := range []struct{ what, expr string }{
+			{"updated_at", s.Custom.UpdatedAt}, {"row_changed", s.Custom.RowChanged}, {"scd_id", s.Custom.ScdID},
+		} {
+			if strings.TrimSpace(e.expr) == "" {
+				return fail("the strategy macro of %q returned no %s", s.Strategy, e.what)
+			}
+		}
+	case s.Strategy == SnapshotTimestamp:
 		if s.UpdatedAt == "" {
 			return fail("the timestamp strategy needs updated_at")
 		}
-	case SnapshotCheck:
+	case s.Strategy == SnapshotCheck:
 		if !s.CheckAll && len(s.CheckCols) == 0 {
 			return fail("the check strategy needs check_cols (a list of columns, or all)")
 		}
@@ -123,7 +131,7 @@ func (s Snapshot) Normalize() (Snapshot, error) {
 				return fail("check_cols has an empty column name")
 			}
 		}
-	case "":
+	case s.Strategy == "":
 		return fail("strategy is required (timestamp or check)")
 	default:
 		return fail("unknown strategy %q (want timestamp or check)", s.Strategy)

@@ -79,5 +79,6 @@ func builtinMacroFiles() []*project.File {
 		{Path: "elt/materialization_macros.sql", Contents: materializationMacroSQL},
 		{Path: "elt/incremental_macros.sql", Contents: incrementalMacroSQL},
 		{Path: "elt/freshness_macros.sql", Contents: freshnessMacroSQL},
+		{Path: "elt/snapshot_macros.sql", Contents: snapshotMacroSQL},
 	}
 }

@@ -841,6 +841,9 @@ func (st *renderState) configGet(key string, args []any, kw jinja.Kwargs) any {
 	if v, ok := st.currentConfig()[key]; ok && v != nil {
 		return templateValue(v)
 	}
+	if key == "snapshot_table_column_names" && st.node != nil && st.node.ResourceType == project.Snapshot {
+		return snapshotTableColumnNames(st.currentConfig())
+	}
 	if v, ok := st.configDefault(key); ok {
 		// dbt's config object answers a key its kind declares with the
 		// field's value, its default when unset (tags [], on_schema_change
@@ -1214,6 +1217,7 @@ func (e *engine) buildGlobals() {
 		"get_relation":                 jinja.Func(fnGetRelation),
 		"get_columns_in_relation":      jinja.Func(fnGetColumns),
 		"get_column_schema_from_query": jinja.Func(fnColumnSchema),
+		"get_hard_deletes_behavior":    jinja.Func(fnHardDeletesBehavior),
 		"load_relation":                jinja.Func(fnLoadRelation),
 		// Commits a materialization block's transaction (transaction.go);
 		// elsewhere each statement is committed as it runs.
@@ -1253,7 +1257,7 @@ func (e *engine) buildGlobals() {
 		g["adapter"].(map[string]any)[name] = fn
 	}
 	g["adapter"].(map[string]any)["config"] = e.adapterConfig()
-	relationClass := map[string]any{"create": jinja.Func(e.createRelation)}
+	relationClass := map[string]any{"create": jinja.Func(e.createRelation), "scd_args": jinja.Func(fnScdArgs)}
 	g["api"] = map[string]any{
 		"Relation": relationClass,
 		"Column":   apiColumn{e: e},

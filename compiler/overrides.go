@@ -26,10 +26,9 @@ var builtInSteps = map[string]bool{
 	"get_batch_size": true, "get_seed_column_quoted_csv": true,
 	"snapshot_merge_sql": true, "build_snapshot_table": true, "snapshot_staging_table": true,
 	"snapshot_hash_arguments": true, "snapshot_get_time": true,
-	// The snapshot materialization's strategy_dispatch finds a strategy's
-	// macro in the node's context, so the root project's version of a
-	// built-in strategy replaces dbt's.
-	"strategy_dispatch": true, "snapshot_timestamp_strategy": true, "snapshot_check_strategy": true,
+	// (A project's snapshot_timestamp_strategy or snapshot_check_strategy
+	// is not one: strategy_dispatch finds it, and elt calls it too.)
+	"strategy_dispatch": true,
 	"alter_column_type": true, "alter_relation_add_remove_columns": true,
 	"apply_grants": true, "get_grant_sql": true, "get_revoke_sql": true, "get_show_grant_sql": true,
 	"alter_relation_comment": true, "alter_column_comment": true, "get_create_index_sql": true,

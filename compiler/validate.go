@@ -160,7 +160,7 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 		l.Add(diag.Errorf(file, pos, "set strategy='timestamp' (with updated_at) or strategy='check' (with check_cols)",
 			"snapshot %s: strategy is required", n.Name))
 	default:
-		m.refuseCustomSnapshotStrategy(l, n, strategy, file, pos)
+		m.checkSnapshotStrategy(l, n, strategy, file, pos)
 	}
 	if hd, ok := c["hard_deletes"]; ok && hd != nil {
 		switch strings.ToLower(fmt.Sprint(hd)) {
@@ -172,52 +172,14 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 	}
 }
 
-// refuseCustomSnapshotStrategy reports a snapshot strategy other than
-// timestamp and check. dbt's strategy_dispatch runs the macro
-// snapshot_<name>_strategy (for "pkg.name", from package pkg), whose
-// expressions its snapshot materialization builds the table with; elt
-// builds snapshots in Go, so the load stops rather than the run failing
-// or the macro being ignored.
-func (m *Manifest) refuseCustomSnapshotStrategy(l *diag.List, n *Node, strategy string, file string, pos diag.Pos) {
-	pkg, name, namespaced := strings.Cut(strategy, ".")
-	if !namespaced {
-		pkg, name = "", strategy
+// checkSnapshotStrategy reports, with dbt's message, a strategy whose
+// macro dbt's strategy_dispatch would not find: there dbt's snapshot
+// fails to compile.
+func (m *Manifest) checkSnapshotStrategy(l *diag.List, n *Node, strategy string, file string, pos diag.Pos) {
+	if found := m.lookupSnapshotStrategy(n, strategy); found.err != "" {
+		l.Add(diag.Errorf(file, pos, "define a macro snapshot_<name>_strategy, or use strategy='timestamp' or strategy='check'",
+			"snapshot %s: %s", n.Name, found.err))
 	}
-	macro := "snapshot_" + name + "_strategy"
-	e := m.engine
-	var def *macroDef
-	switch {
-	case !namespaced:
-		if d, ok := e.packageMacros[n.Package][macro]; ok && n.Package != e.proj.Config.Name {
-			def = d
-		} else {
-			def = e.macros[macro]
-		}
-	case pkg == e.proj.Config.Name:
-		if d, ok := e.macros[macro]; ok && d.meta.Package == pkg {
-			def = d
-		}
-	default:
-		own, installed := e.packageMacros[pkg]
-		if !installed {
-			l.Add(diag.Errorf(file, pos, "use strategy='timestamp' or strategy='check'",
-				"snapshot %s: could not find package '%s', called with '%s'", n.Name, pkg, strategy))
-			return
-		}
-		def = own[macro]
-	}
-	if def == nil {
-		in := ""
-		if namespaced {
-			in = " in package '" + pkg + "'"
-		}
-		l.Add(diag.Errorf(file, pos, "use strategy='timestamp' or strategy='check'",
-			"snapshot %s: unknown strategy %q: no macro %s%s", n.Name, strategy, macro, in))
-		return
-	}
-	l.Add(diag.Errorf(file, pos, "use strategy='timestamp' (with updated_at) or strategy='check' (with check_cols); elt builds snapshots in Go and does not run a strategy macro",
-		"snapshot %s: elt does not support custom snapshot strategies: strategy %q is the macro %s (%s:%d)",
-		n.Name, strategy, macro, def.meta.OriginalFilePath, def.meta.Line))
 }
 
 // ConfigSite is where a node's config is best reported: its properties

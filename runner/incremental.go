@@ -528,6 +528,11 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 	} else {
 		req.CheckCols = stringList(c, "check_cols")
 	}
+	if r.m.CustomSnapshotStrategy(n.UniqueID) {
+		if err := r.customSnapshotStrategy(ctx, n, &req); err != nil {
+			return adapters.RunResult{}, err
+		}
+	}
 	if names, ok := c["snapshot_meta_column_names"].(map[string]any); ok {
 		set := func(key string, dst *string) {
 			if v, ok := names[key]; ok && v != nil && fmt.Sprint(v) != "" {
@@ -541,6 +546,33 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 		set("dbt_is_deleted", &req.Columns.IsDeleted)
 	}
 	return sn.Snapshot(ctx, req)
+}
+
+// customSnapshotStrategy calls the snapshot's strategy macro, as dbt's
+// snapshot materialization does before it builds anything, and puts
+// what it returned in req: the key, the expressions, and hard_deletes
+// (the dict's, which the materialization reads, not the config's).
+func (r *Runner) customSnapshotStrategy(ctx context.Context, n *compiler.Node, req *adapters.Snapshot) error {
+	kind, err := r.a.RelationKind(ctx, req.Relation)
+	if err != nil {
+		return err
+	}
+	st, err := r.m.SnapshotStrategy(ctx, n.UniqueID, kind != adapters.KindNone)
+	if err != nil {
+		return err
+	}
+	req.UniqueKey = st.UniqueKey
+	req.UpdatedAt = ""
+	req.CheckCols, req.CheckAll = nil, false
+	req.Custom = &adapters.SnapshotExprs{UpdatedAt: st.UpdatedAt, RowChanged: st.RowChanged, ScdID: st.ScdID}
+	switch st.HardDeletes {
+	case adapters.HardDeletesInvalidate, adapters.HardDeletesNewRecord:
+		req.HardDeletes = st.HardDeletes
+	default:
+		// dbt's staging query handles deletions only for these two.
+		req.HardDeletes = adapters.HardDeletesIgnore
+	}
+	return nil
 }
 
 // partialError marks a microbatch run in which some batches landed.

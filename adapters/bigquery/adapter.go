@@ -725,6 +725,10 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if s, err = s.Normalize(); err != nil {
 		return adapters.RunResult{}, err
 	}
+	if s.Custom != nil {
+		// The plan builds dbt's timestamp and check strategies only.
+		return adapters.RunResult{}, fmt.Errorf("%w: strategy %q is a macro (a custom strategy, or the project's replacement of dbt's); elt runs strategy macros on DuckDB and PostgreSQL only", adapters.ErrSnapshotConfig, s.Strategy)
+	}
 	body := trimStatement(s.SQL)
 	facts := SnapshotFacts{Target: rel, Source: tempRel(rel), Changes: tempRel(rel)}
 	existing, err := a.tableFacts(ctx, rel)

@@ -289,6 +289,10 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 	if s, err = s.Normalize(); err != nil {
 		return adapters.RunResult{}, err
 	}
+	if s.Custom != nil {
+		// The plan builds dbt's timestamp and check strategies only.
+		return adapters.RunResult{}, fmt.Errorf("%w: strategy %q is a macro (a custom strategy, or the project's replacement of dbt's); elt runs strategy macros on DuckDB and PostgreSQL only", adapters.ErrSnapshotConfig, s.Strategy)
+	}
 	conn, err := a.db.Conn(ctx)
 	if err != nil {
 		return adapters.RunResult{}, adapters.ContextError(ctx, err)

@@ -87,8 +87,10 @@ const (
 	// Extra columns of the staging table; long and odd so that they do not
 	// collide with source columns.
 	updatedAtColumn = "elt_snapshot__updated_at"
-	stageValidFrom  = "elt_snapshot__valid_from"
-	stageIsNew      = "elt_snapshot__is_new"
+	// A custom strategy's dbt_scd_id, computed over the source rows.
+	scdIDColumn    = "elt_snapshot__scd_id"
+	stageValidFrom = "elt_snapshot__valid_from"
+	stageIsNew     = "elt_snapshot__is_new"
 	// The dbt_scd_id of the current version a changed row closes.
 	stageCloseScd = "elt_snapshot__close_scd_id"
 	// Marks the snapshot's current rows in the join that finds changes.
@@ -161,7 +163,15 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 			return adapters.RunResult{}, fmt.Errorf("unique_key: %w", err)
 		}
 	}
-	if r.updatedAtExpr != "" {
+	if s.Custom != nil {
+		// dbt's materialization selects the strategy's updated_at and
+		// scd_id over the source query's rows: compute them so.
+		r.updatedAtExpr = s.Custom.UpdatedAt
+		if r.src, _, err = r.createTemp("timed", "select src.*, ("+s.Custom.UpdatedAt+") as "+d.Quote(updatedAtColumn)+
+			", ("+s.Custom.ScdID+") as "+d.Quote(scdIDColumn)+" from "+r.src+" as src"); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("strategy %s's updated_at or scd_id: %w", s.Strategy, err)
+		}
+	} else if r.updatedAtExpr != "" {
 		// The source rows again, with the updated_at expression's value.
 		if r.src, _, err = r.createTemp("timed", "select src.*, ("+r.updatedAtExpr+") as "+d.Quote(updatedAtColumn)+" from "+r.src+" as src"); err != nil {
 			return adapters.RunResult{}, fmt.Errorf("updated_at: %w", err)
@@ -178,10 +188,12 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 			updatedAt = "src." + d.Quote(updatedAtColumn)
 		}
 	}
-	switch s.Strategy {
-	case adapters.SnapshotTimestamp:
+	switch {
+	case s.Custom != nil:
+		r.ts = "src." + d.Quote(updatedAtColumn)
+	case s.Strategy == adapters.SnapshotTimestamp:
 		r.ts = updatedAt
-	case adapters.SnapshotCheck:
+	case s.Strategy == adapters.SnapshotCheck:
 		// dbt's snapshot_check_strategy: updated_at (a column or an
 		// expression, as it is: a NULL stays NULL, a date a date) when
 		// configured, else the snapshot's time.
@@ -259,7 +271,7 @@ func (r *snapshotRun) resolveColumns(targetExists bool) error {
 			r.updatedAtExpr = s.UpdatedAt
 		}
 	}
-	if s.Strategy == adapters.SnapshotCheck && targetExists {
+	if s.Custom == nil && s.Strategy == adapters.SnapshotCheck && targetExists {
 		if s.CheckAll {
 			r.checks = slices.Clone(r.srcCols)
 		} else {
@@ -399,6 +411,16 @@ func (r *snapshotRun) scdID(alias, ts string) string {
 	return hashArguments(append(qualifiedIdents(alias, r.key), ts))
 }
 
+// newScdID is a new version's dbt_scd_id over alias's source row, whose
+// dbt_valid_from is ts: a custom strategy's scd_id was computed with
+// the source rows.
+func (r *snapshotRun) newScdID(alias, ts string) string {
+	if r.s.Custom != nil {
+		return alias + "." + dialect{}.Quote(scdIDColumn)
+	}
+	return r.scdID(alias, ts)
+}
+
 // deletionScdID is the dbt_scd_id dbt gives a hard_deletes new_record
 // deletion row: the hash of the closed version's dbt_scd_id and the run's
 // time.
@@ -452,7 +474,7 @@ func (r *snapshotRun) create() (adapters.RunResult, error) {
 	}
 	sel := []string{
 		all,
-		r.scdID("src", r.ts) + " as " + d.Quote(c.ScdID),
+		r.newScdID("src", r.ts) + " as " + d.Quote(c.ScdID),
 		r.ts + " as " + d.Quote(c.UpdatedAt),
 		r.ts + " as " + d.Quote(c.ValidFrom),
 		r.validToCurrentTyped() + " as " + d.Quote(c.ValidTo),
@@ -563,9 +585,17 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 
 	// Stage the source rows to write: new keys, and keys whose current
 	// version changed.
+	// The source rows' and the current versions' aliases: dbt's names
+	// for a custom strategy, whose row_changed is written with them.
+	sa, ca := "src", "cur"
+	ts := r.ts
 	var changed []string
-	switch s.Strategy {
-	case adapters.SnapshotTimestamp:
+	switch {
+	case s.Custom != nil:
+		sa, ca = adapters.SourceAlias, adapters.SnapshottedAlias
+		ts = sa + "." + d.Quote(updatedAtColumn)
+		changed = append(changed, "("+s.Custom.RowChanged+")")
+	case s.Strategy == adapters.SnapshotTimestamp:
 		newer := "src." + d.Quote(r.sourceName(s.UpdatedAt))
 		if r.updatedAtExpr != "" {
 			// dbt's snapshot_timestamp_strategy compares
@@ -575,7 +605,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 			newer = "src." + strings.TrimSpace(r.updatedAtExpr)
 		}
 		changed = append(changed, newer+" > cur."+d.Quote(c.UpdatedAt))
-	case adapters.SnapshotCheck:
+	case s.Strategy == adapters.SnapshotCheck:
 		if r.checkAll {
 			changed = append(changed, "true")
 		}
@@ -586,16 +616,16 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	}
 	if newRecord {
 		// A key that comes back after its deletion was recorded.
-		changed = append(changed, "cur."+d.Quote(c.IsDeleted)+" = "+Literal(adapters.SnapshotDeleted))
+		changed = append(changed, ca+"."+d.Quote(c.IsDeleted)+" = "+Literal(adapters.SnapshotDeleted))
 	}
 	// As dbt's staging table, this pairs each source row with each current
 	// version of its key: a source that repeats a key, or a key with
 	// several current versions, gives one row per changed pair.
-	marker := "cur." + d.Quote(currentMarker)
+	marker := ca + "." + d.Quote(currentMarker)
 	curSel := "select *, true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
-	stage, _, err := r.createTemp("stage", "select src.*, "+r.ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
-		", cur."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
-		"\nfrom "+r.src+" as src\nleft join ("+curSel+") as cur on "+r.keyMatch("src", "cur")+
+	stage, _, err := r.createTemp("stage", "select "+sa+".*, "+ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
+		", "+ca+"."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
+		"\nfrom "+r.src+" as "+sa+"\nleft join ("+curSel+") as "+ca+" on "+r.keyMatch(sa, ca)+
 		"\nwhere "+marker+" is null or ("+strings.Join(changed, " or ")+")")
 	if err != nil {
 		return adapters.RunResult{}, fmt.Errorf("comparing the source with the snapshot: %w", err)
@@ -651,7 +681,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	insertCols := append(quoteIdents(r.srcCols), quoteIdents(c.Names(newRecord))...)
 	if res.isNew+res.changed > 0 {
 		ts := "src." + d.Quote(stageValidFrom)
-		sel := append(qualifiedIdents("src", r.srcCols), r.scdID("src", ts), ts, ts, r.insertedValidTo())
+		sel := append(qualifiedIdents("src", r.srcCols), r.newScdID("src", ts), ts, ts, r.insertedValidTo())
 		if newRecord {
 			sel = append(sel, Literal(adapters.SnapshotNotDeleted))
 		}

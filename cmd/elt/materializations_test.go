@@ -490,19 +490,16 @@ func TestYAMLSnapshotPathsAsDBT(t *testing.T) {
 	}
 }
 
-// TestCustomSnapshotStrategyRefused: dbt's strategy_dispatch runs the
-// macro snapshot_<name>_strategy for any other strategy (pkg.name: from
-// package pkg); elt builds snapshots in Go, so the load stops at the
-// snapshot's config, naming the macro, rather than the run failing.
-// Unknown strategies and packages are refused as dbt's strategy_dispatch
-// refuses them.
-func TestCustomSnapshotStrategyRefused(t *testing.T) {
+// TestUnknownSnapshotStrategy: dbt's strategy_dispatch fails to compile
+// a snapshot whose strategy names no macro snapshot_<name>_strategy (in
+// package pkg for "pkg.name") or an unknown package; elt stops the load
+// at the snapshot's config with dbt's message.
+func TestUnknownSnapshotStrategy(t *testing.T) {
 	for _, tc := range []struct{ strategy, want string }{
-		{"custom", `snapshots/s.sql:2: snapshot s: elt does not support custom snapshot strategies: strategy "custom" is the macro snapshot_custom_strategy (macros/custom.sql:1)`},
-		{"p.custom", `snapshots/s.sql:2: snapshot s: elt does not support custom snapshot strategies: strategy "p.custom" is the macro snapshot_custom_strategy (macros/custom.sql:1)`},
-		{"other", `snapshots/s.sql:2: snapshot s: unknown strategy "other": no macro snapshot_other_strategy`},
-		{"p.other", `snapshots/s.sql:2: snapshot s: unknown strategy "p.other": no macro snapshot_other_strategy in package 'p'`},
-		{"nopkg.custom", `snapshots/s.sql:2: snapshot s: could not find package 'nopkg', called with 'nopkg.custom'`},
+		{"other", `snapshots/s.sql:2: snapshot s: The specified strategy macro 'other' was not found in package 'None'`},
+		{"p.other", `snapshots/s.sql:2: snapshot s: The specified strategy macro 'other' was not found in package 'p'`},
+		{"dbt.custom", `snapshots/s.sql:2: snapshot s: The specified strategy macro 'custom' was not found in package 'dbt'`},
+		{"nopkg.custom", `snapshots/s.sql:2: snapshot s: Could not find package 'nopkg', called with 'nopkg.custom'`},
 	} {
 		t.Run(tc.strategy, func(t *testing.T) {
 			dir := miniProject(t, "")

@@ -169,11 +169,12 @@ func TestHookRefsAreDependencies(t *testing.T) {
 
 // TestIgnoredOverridesWarn: a macro with which dbt would change how its
 // built-in materializations build a node (the root project's
-// duckdb__create_table_as, get_batch_size or snapshot_check_strategy, a package's
+// duckdb__create_table_as or get_batch_size, a package's
 // default__load_csv_rows that the project's dispatch config searches) is
 // one elt's Go materializations do not call: the load says so at each
 // definition, and not of other macros (a package's drop_relation or
-// default__get_merge_sql, which elt runs, a package's
+// default__get_merge_sql, or the project's snapshot_check_strategy, which
+// elt runs, a package's
 // default__load_csv_rows the dispatch config leaves out, another
 // adapter's, or a macro of no such name).
 func TestIgnoredOverridesWarn(t *testing.T) {
@@ -189,13 +190,12 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 	res := mustElt(t, dir, "ls")
 	out := res.stdout + res.stderr
 	wantAll(t, out,
-		"macros/snap.sql:1: warning: snapshot_check_strategy replaces dbt's snapshot_check_strategy, which elt's built-in materializations do not call",
 		"dbt_packages/tuned/macros/merge.sql:1: warning: default__load_csv_rows replaces dbt's load_csv_rows, which elt's built-in materializations do not call",
 		"macros/steps.sql:1: warning: duckdb__create_table_as replaces dbt's create_table_as",
 		"macros/steps.sql:2: warning: get_batch_size replaces dbt's get_batch_size",
 	)
 	// A package's drop_relation is honoured on DuckDB (TestRelationOpsAsDBT).
-	wantNone(t, out, "other/macros", "get_merge_sql", "my_helper", "drop_relation")
+	wantNone(t, out, "other/macros", "get_merge_sql", "my_helper", "drop_relation", "snapshot_check_strategy")
 }
 
 // TestSeedBlankLinesAsDBT: a seed's blank line after the header is a row

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"strings"
+	"testing"
+)
+
+// snapshotStrategyMacros are a project's custom snapshot strategy (by
+// its config, with the key and updated_at as written), a root project
+// replacement of dbt's timestamp strategy, and a package's strategy
+// that hashes target_exists into dbt_scd_id and returns hard_deletes.
+var snapshotStrategyMacros = map[string]string{
+	"macros/newer.sql": `{% macro snapshot_newer_strategy(node, snapshotted_rel, current_rel, config, target_exists) %}
+  {% set key = config['unique_key'] %}
+  {% set ts = config['updated_at'] %}
+  {% do return({
+    "unique_key": key,
+    "updated_at": ts,
+    "row_changed": snapshotted_rel ~ "." ~ ts ~ " < " ~ current_rel ~ "." ~ ts,
+    "scd_id": snapshot_hash_arguments([key, ts]),
+  }) %}
+{% endmacro %}
+
+{% macro snapshot_timestamp_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+  {% do return({
+    "unique_key": config.get('unique_key'),
+    "updated_at": config.get('updated_at'),
+    "row_changed": snapshotted_rel ~ ".dbt_valid_from < " ~ current_rel ~ "." ~ config.get('updated_at'),
+    "scd_id": snapshot_hash_arguments([config.get('unique_key'), config.get('updated_at'), "'override'"]),
+  }) %}
+{% endmacro %}
+`,
+	"dbt_packages/vendor/dbt_project.yml": "name: vendor\n",
+	"dbt_packages/vendor/macros/keyed.sql": `{% macro snapshot_keyed_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+  {% do return({
+    "unique_key": [model_config['unique_key']],
+    "updated_at": "updated_at",
+    "row_changed": "(" ~ snapshotted_rel ~ ".name != " ~ current_rel ~ ".name or " ~ snapshotted_rel ~ ".updated_at < " ~ current_rel ~ ".updated_at)",
+    "scd_id": snapshot_hash_arguments([model_config['unique_key'], "updated_at", "'" ~ target_exists ~ "'"]),
+    "hard_deletes": "invalidate",
+  }) %}
+{% endmacro %}
+`,
+}
+
+// snapshotStrategySource is a snapshot of two rows, the first updated at
+// var t1, the second only while var keep2 is true.
+func snapshotStrategySource(name, config string) string {
+	return "{% snapshot " + name + " %}\n{{ config(" + config + ") }}\n" +
+		"select 1 as id, 'a' as name, cast('{{ var(\"t1\") }}' as timestamp) as updated_at\n" +
+		"{% if var('keep2') %}union all select 2, 'b', cast('2016-01-01' as timestamp){% endif %}\n{% endsnapshot %}\n"
+}
+
+func md5Hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// TestCustomSnapshotStrategyAsDBT: dbt's snapshot materialization calls
+// the macro strategy_dispatch finds for the strategy, snapshot_<name>
+// _strategy (for "pkg.name" in package pkg), with (model,
+// "snapshotted_data", "source_data", model['config'], target_exists), and
+// builds the table from the dict it returns: unique_key, updated_at
+// (dbt_valid_from), row_changed (written with those aliases), scd_id, and
+// hard_deletes (the dict's, not the config's). A root project macro
+// snapshot_timestamp_strategy replaces dbt's. Two runs, the second with
+// row 1 changed and row 2 gone, give each snapshot's versions.
+func TestCustomSnapshotStrategyAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_custom_strategy", func(t *testing.T, dir, warehouse string) {
+		for path, text := range snapshotStrategyMacros {
+			writeFile(t, dir, path, text)
+		}
+		key := `unique_key="id || '-' || name", updated_at='updated_at'`
+		writeFile(t, dir, "snapshots/custom.sql", snapshotStrategySource("s_custom", key+", strategy='newer', hard_deletes='invalidate'"))
+		writeFile(t, dir, "snapshots/root.sql", snapshotStrategySource("s_root", key+", strategy='p.newer'"))
+		writeFile(t, dir, "snapshots/override.sql", snapshotStrategySource("s_override", key+", strategy='timestamp'"))
+		writeFile(t, dir, "snapshots/pkg.sql", snapshotStrategySource("s_pkg", "unique_key='id', strategy='vendor.keyed'"))
+		mustElt(t, dir, "snapshot", "--vars", "{t1: '2016-07-01', keep2: true}")
+		mustElt(t, dir, "snapshot", "--vars", "{t1: '2016-07-02', keep2: false}")
+
+		ts1, ts2, ts0 := "2016-07-01 00:00:00", "2016-07-02 00:00:00", "2016-01-01 00:00:00"
+		custom := func(extra string) string {
+			return strings.Join([]string{
+				"1 " + ts1 + " " + ts2 + " " + md5Hex("1-a|"+ts1+extra),
+				"1 " + ts2 + " - " + md5Hex("1-a|"+ts2+extra),
+				"2 " + ts0 + " - " + md5Hex("2-b|"+ts0+extra),
+			}, ", ")
+		}
+		want := map[string]string{
+			// The dict has no hard_deletes: row 2 stays current, whatever
+			// the config says.
+			"s_custom":   custom(""),
+			"s_root":     custom(""),
+			"s_override": custom("|override"),
+			// The package's dict invalidates row 2 at the snapshot's time.
+			"s_pkg": strings.Join([]string{
+				"1 " + ts1 + " " + ts2 + " " + md5Hex("1|"+ts1+"|False"),
+				"1 " + ts2 + " - " + md5Hex("1|"+ts2+"|True"),
+				"2 " + ts0 + " closed " + md5Hex("2|"+ts0+"|False"),
+			}, ", "),
+		}
+		for name, rows := range want {
+			q := `select string_agg(cast(id as varchar) || ' ' || cast(dbt_valid_from as varchar) || ' ' || ` +
+				`case when dbt_valid_to is null then '-' when id = 2 then 'closed' else cast(dbt_valid_to as varchar) end || ' ' || dbt_scd_id, ', ' ` +
+				`order by id, dbt_valid_from) as v from {{ ref('` + name + `') }}`
+			out := mustElt(t, dir, "show", "--inline", q, "--output", "json").stdout
+			if !strings.Contains(out, rows) {
+				t.Errorf("%s: want %s\n%s", name, rows, out)
+			}
+		}
+	})
+}
+
+// builtinStrategyOverrides replace dbt's timestamp and check strategies
+// with macros that work as dbt's own, through the helpers dbt's
+// strategies call (config.get('snapshot_table_column_names'),
+// adapter.get_hard_deletes_behavior, api.Relation.scd_args,
+// snapshot_check_all_get_existing_columns, snapshot_hash_arguments),
+// except that each hashes a marker into dbt_scd_id.
+const builtinStrategyOverrides = `{% macro snapshot_timestamp_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+  {% set key = config.get('unique_key') %}
+  {% set ts = config.get('updated_at') %}
+  {% set hard = adapter.get_hard_deletes_behavior(config) %}
+  {% set columns = config.get('snapshot_table_column_names') or get_snapshot_table_column_names() %}
+  {% do return({
+    "unique_key": key, "updated_at": ts,
+    "row_changed": "(" ~ snapshotted_rel ~ "." ~ columns.dbt_valid_from ~ " < " ~ current_rel ~ "." ~ ts ~ ")",
+    "scd_id": snapshot_hash_arguments(api.Relation.scd_args(key, ts) + ["'ts'"]),
+    "invalidate_hard_deletes": hard == 'invalidate', "hard_deletes": hard,
+  }) %}
+{% endmacro %}
+
+{% macro snapshot_check_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+  {% set key = config.get('unique_key') %}
+  {% set ts = config.get('updated_at') or snapshot_get_time() %}
+  {% set added, cols = snapshot_check_all_get_existing_columns(node, target_exists, config.get('check_cols')) %}
+  {% set changed %}({% if added %}{{ get_true_sql() }}{% else %}{% for c in cols %}{{ snapshotted_rel }}.{{ c }} is distinct from {{ current_rel }}.{{ c }}{% if not loop.last %} or {% endif %}{% endfor %}{% endif %}){% endset %}
+  {% do return({
+    "unique_key": key, "updated_at": ts, "row_changed": changed,
+    "scd_id": snapshot_hash_arguments(api.Relation.scd_args(key, ts) + ["'check'"]),
+    "hard_deletes": adapter.get_hard_deletes_behavior(config),
+  }) %}
+{% endmacro %}
+`
+
+// TestBuiltinSnapshotStrategyOverrideAsDBT: strategy_dispatch looks
+// timestamp and check up as any other strategy, so the root project's
+// snapshot_timestamp_strategy and snapshot_check_strategy replace dbt's,
+// and dbt's helpers answer them as dbt's do: the renamed meta columns
+// (snapshot_meta_column_names), hard_deletes, the check columns the
+// table has. Two runs, the second with row 1 changed and row 2 gone.
+func TestBuiltinSnapshotStrategyOverrideAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_strategy_override", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "macros/strategies.sql", builtinStrategyOverrides)
+		writeFile(t, dir, "snapshots/ts.sql", snapshotStrategySource("s_ts", "unique_key='id', strategy='timestamp', updated_at='updated_at', "+
+			"hard_deletes='invalidate', snapshot_meta_column_names={'dbt_valid_from': 'valid_from', 'dbt_valid_to': 'valid_to'}"))
+		writeFile(t, dir, "snapshots/check.sql", snapshotStrategySource("s_check", "unique_key='id', strategy='check', check_cols=['updated_at'], updated_at='updated_at'"))
+		mustElt(t, dir, "snapshot", "--vars", "{t1: '2016-07-01', keep2: true}")
+		mustElt(t, dir, "snapshot", "--vars", "{t1: '2016-07-02', keep2: false}")
+
+		ts1, ts2, ts0 := "2016-07-01 00:00:00", "2016-07-02 00:00:00", "2016-01-01 00:00:00"
+		rows := func(q string) string {
+			return mustElt(t, dir, "show", "--inline", q, "--output", "json").stdout
+		}
+		want := strings.Join([]string{
+			"1 " + ts1 + " " + ts2 + " " + md5Hex("1|"+ts1+"|ts"),
+			"1 " + ts2 + " - " + md5Hex("1|"+ts2+"|ts"),
+			"2 " + ts0 + " closed " + md5Hex("2|"+ts0+"|ts"),
+		}, ", ")
+		out := rows(`select string_agg(cast(id as varchar) || ' ' || cast(valid_from as varchar) || ' ' || ` +
+			`case when valid_to is null then '-' when id = 2 then 'closed' else cast(valid_to as varchar) end || ' ' || dbt_scd_id, ', ' ` +
+			`order by id, valid_from) as v from {{ ref('s_ts') }}`)
+		if !strings.Contains(out, want) {
+			t.Errorf("s_ts: want %s\n%s", want, out)
+		}
+		// Row 1's check column changed; the deleted row is kept
+		// (hard_deletes ignore).
+		want = md5Hex("1|"+ts1+"|check") + " " + ts2 + ", " + md5Hex("1|"+ts2+"|check") + " -, " + md5Hex("2|"+ts0+"|check") + " -"
+		out = rows(`select string_agg(dbt_scd_id || ' ' || coalesce(cast(dbt_valid_to as varchar), '-'), ', ' order by id, dbt_valid_from) as v from {{ ref('s_check') }}`)
+		if !strings.Contains(out, want) {
+			t.Errorf("s_check: want %s\n%s", want, out)
+		}
+	})
+}
