@@ -154,8 +154,10 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 	switch strings.ToLower(strategy) {
 	case "timestamp":
 		missing("updated_at", "set updated_at to the column that records when a row last changed")
+		m.refuseStrategyMacroOn(l, n, m.lookupSnapshotStrategy(n, strategy), file, pos)
 	case "check":
 		missing("check_cols", "set check_cols to a list of columns, or 'all'")
+		m.refuseStrategyMacroOn(l, n, m.lookupSnapshotStrategy(n, strategy), file, pos)
 	case "":
 		l.Add(diag.Errorf(file, pos, "set strategy='timestamp' (with updated_at) or strategy='check' (with check_cols)",
 			"snapshot %s: strategy is required", n.Name))
@@ -176,9 +178,27 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 // macro dbt's strategy_dispatch would not find: there dbt's snapshot
 // fails to compile.
 func (m *Manifest) checkSnapshotStrategy(l *diag.List, n *Node, strategy string, file string, pos diag.Pos) {
-	if found := m.lookupSnapshotStrategy(n, strategy); found.err != "" {
+	found := m.lookupSnapshotStrategy(n, strategy)
+	if found.err != "" {
 		l.Add(diag.Errorf(file, pos, "define a macro snapshot_<name>_strategy, or use strategy='timestamp' or strategy='check'",
 			"snapshot %s: %s", n.Name, found.err))
+		return
+	}
+	m.refuseStrategyMacroOn(l, n, found, file, pos)
+}
+
+// refuseStrategyMacroOn stops the load where a snapshot's strategy is a
+// macro and the target is Snowflake or BigQuery, whose snapshot plans
+// build dbt's timestamp and check strategies only.
+func (m *Manifest) refuseStrategyMacroOn(l *diag.List, n *Node, found snapshotStrategyLookup, file string, pos diag.Pos) {
+	if found.def == nil || m.Project == nil || m.Project.Target == nil {
+		return
+	}
+	switch t := m.Project.Target.Type; t {
+	case "snowflake", "bigquery":
+		l.Add(diag.Errorf(file, pos, "use dbt's strategy='timestamp' or strategy='check' on this target, or run the project on DuckDB or PostgreSQL",
+			"snapshot %s: elt runs snapshot strategy macros on DuckDB and PostgreSQL only, not on %s: strategy %q is the macro %s (%s:%d)",
+			n.Name, t, snapshotStrategyName(n), found.def.meta.Name, found.def.meta.OriginalFilePath, found.def.meta.Line))
 	}
 }
 

@@ -184,3 +184,34 @@ func TestBuiltinSnapshotStrategyOverrideAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotStrategyMacroRefusedOnSnowflakeBigQuery: elt's Snowflake
+// and BigQuery snapshot plans build dbt's timestamp and check strategies
+// only, so a strategy that is a macro (a custom one, or the project's
+// replacement of dbt's) stops the load there, at the snapshot's config,
+// naming the macro, rather than being ignored.
+func TestSnapshotStrategyMacroRefusedOnSnowflakeBigQuery(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", `p:
+  target: sf
+  outputs:
+    sf: {type: snowflake, account: acct, user: u, password: x, database: analytics, warehouse: wh, schema: dbt, role: r}
+    bq: {type: bigquery, method: oauth, project: proj, dataset: ds}
+`)
+	writeFile(t, dir, "macros/newer.sql", snapshotStrategyMacros["macros/newer.sql"])
+	writeFile(t, dir, "snapshots/custom.sql", snapshotStrategySource("s_custom", "unique_key='id', strategy='newer', updated_at='updated_at'"))
+	writeFile(t, dir, "snapshots/ts.sql", snapshotStrategySource("s_ts", "unique_key='id', strategy='timestamp', updated_at='updated_at'"))
+	for _, target := range []string{"sf", "bq"} {
+		t.Run(target, func(t *testing.T) {
+			res := elt(t, dir, "parse", "--target", target, "--vars", "{t1: '2016-07-01', keep2: true}")
+			wh := map[string]string{"sf": "snowflake", "bq": "bigquery"}[target]
+			if res.code != 2 {
+				t.Fatalf("want exit 2, got %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			wantAll(t, res.stdout+res.stderr,
+				`snapshots/custom.sql:2: snapshot s_custom: elt runs snapshot strategy macros on DuckDB and PostgreSQL only, not on `+wh+`: strategy "newer" is the macro snapshot_newer_strategy (macros/newer.sql:1)`,
+				`snapshots/ts.sql:2: snapshot s_ts: elt runs snapshot strategy macros on DuckDB and PostgreSQL only, not on `+wh+`: strategy "timestamp" is the macro snapshot_timestamp_strategy (macros/newer.sql:12)`)
+		})
+	}
+}
