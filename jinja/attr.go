@@ -423,12 +423,18 @@ func sliceRange(l *List, sl *sliceVal) (any, error) {
 		step = 1
 	}
 	start, stop := sliceBounds(int64(len(l.Items)), sl, step)
-	r0, r2 := l.rng[0], l.rng[2]
 	out := make([]any, len(idx))
 	for j, i := range idx {
 		out[j] = l.Items[i]
 	}
-	return &List{Items: out, rng: []int64{r0 + start*r2, r0 + stop*r2, r2 * step}}, nil
+	// The bounds are computed exactly: they may be beyond int64.
+	r0, _ := toBig(l.rng[0])
+	r2, _ := toBig(l.rng[2])
+	at := func(i int64) any {
+		v := new(big.Int).Mul(big.NewInt(i), r2)
+		return shrink(v.Add(v, r0))
+	}
+	return &List{Items: out, rng: []any{at(start), at(stop), shrink(new(big.Int).Mul(r2, big.NewInt(step)))}}, nil
 }
 
 // sliceBounds is the start and stop of Python's slice.indices(n).

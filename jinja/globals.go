@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"math/big"
 	"strings"
 )
 
@@ -22,7 +23,12 @@ func globalRange(s *State, args []any, kw Kwargs) (any, error) {
 		return nil, typeErr("range() takes no keyword arguments")
 	}
 	ints := make([]int64, len(args))
+	small := true
 	for i, a := range args {
+		if _, ok := a.(*big.Int); ok {
+			small = false
+			continue
+		}
 		n, ok := indexInt(a)
 		if !ok {
 			if u, isU := a.(*Undefined); isU {
@@ -30,7 +36,21 @@ func globalRange(s *State, args []any, kw Kwargs) (any, error) {
 			}
 			return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(a))
 		}
+		// Beyond this the length arithmetic below could overflow.
+		if n < -1<<61 || n > 1<<61 {
+			small = false
+		}
 		ints[i] = n
+	}
+	switch len(ints) {
+	case 0:
+		return nil, typeErr("range expected at least 1 argument, got 0")
+	case 1, 2, 3:
+	default:
+		return nil, typeErr("range expected at most 3 arguments, got %d", len(ints))
+	}
+	if !small {
+		return bigRange(args)
 	}
 	var start, stop, step int64 = 0, 0, 1
 	switch len(ints) {
@@ -40,10 +60,6 @@ func globalRange(s *State, args []any, kw Kwargs) (any, error) {
 		start, stop = ints[0], ints[1]
 	case 3:
 		start, stop, step = ints[0], ints[1], ints[2]
-	case 0:
-		return nil, typeErr("range expected at least 1 argument, got 0")
-	default:
-		return nil, typeErr("range expected at most 3 arguments, got %d", len(ints))
 	}
 	if step == 0 {
 		return nil, newErr("ValueError", "range() arg 3 must not be zero")
@@ -55,7 +71,7 @@ func globalRange(s *State, args []any, kw Kwargs) (any, error) {
 		n = (start - stop - step - 1) / -step
 	}
 	if n > maxRange {
-		return nil, newErr("OverflowError", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).")
+		return nil, rangeTooBig()
 	}
 	out := make([]any, n)
 	v := start
@@ -63,7 +79,51 @@ func globalRange(s *State, args []any, kw Kwargs) (any, error) {
 		out[i] = v
 		v += step
 	}
-	return &List{Items: out, rng: []int64{start, stop, step}}, nil
+	return &List{Items: out, rng: []any{start, stop, step}}, nil
+}
+
+func rangeTooBig() error {
+	return newErr("OverflowError", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).")
+}
+
+// bigRange is range() when an argument is beyond what int64 length
+// arithmetic handles: Python's ints have no bound, so neither do the
+// bounds; only the length must fit a C ssize_t (and then the sandbox's
+// limit).
+func bigRange(args []any) (any, error) {
+	b := make([]*big.Int, len(args))
+	for i, a := range args {
+		b[i], _ = toBig(a)
+	}
+	start, stop, step := big.NewInt(0), b[0], big.NewInt(1)
+	switch len(b) {
+	case 2:
+		start, stop = b[0], b[1]
+	case 3:
+		start, stop, step = b[0], b[1], b[2]
+	}
+	if step.Sign() == 0 {
+		return nil, newErr("ValueError", "range() arg 3 must not be zero")
+	}
+	n := new(big.Int)
+	if step.Sign() > 0 && stop.Cmp(start) > 0 {
+		n.Sub(stop, start).Add(n, step).Sub(n, big.NewInt(1)).Quo(n, step)
+	} else if step.Sign() < 0 && stop.Cmp(start) < 0 {
+		n.Sub(start, stop).Sub(n, step).Sub(n, big.NewInt(1)).Quo(n, new(big.Int).Neg(step))
+	}
+	if !n.IsInt64() {
+		return nil, newErr("OverflowError", "Python int too large to convert to C ssize_t")
+	}
+	if n.Int64() > maxRange {
+		return nil, rangeTooBig()
+	}
+	out := make([]any, n.Int64())
+	v := new(big.Int).Set(start)
+	for i := range out {
+		out[i] = shrink(new(big.Int).Set(v))
+		v.Add(v, step)
+	}
+	return &List{Items: out, rng: []any{shrink(start), shrink(stop), shrink(step)}}, nil
 }
 
 func globalDict(s *State, args []any, kw Kwargs) (any, error) {

@@ -21,7 +21,7 @@ type Markup string
 // []any passed in is read as a list too.
 type List struct {
 	Items []any
-	rng   []int64 // start, stop, step when range() made it: it prints as range(...)
+	rng   []any // start, stop, step (int64 or *big.Int) when range() made it: it prints as range(...)
 }
 
 // Tuple is an immutable Python tuple.
@@ -615,7 +615,7 @@ func writeRepr(b *strings.Builder, v any, top bool) error {
 		b.WriteString("Undefined")
 	case *List:
 		if x.rng != nil {
-			if x.rng[2] == 1 {
+			if x.rng[2] == int64(1) {
 				fmt.Fprintf(b, "range(%d, %d)", x.rng[0], x.rng[1])
 			} else {
 				fmt.Fprintf(b, "range(%d, %d, %d)", x.rng[0], x.rng[1], x.rng[2])
