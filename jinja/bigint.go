@@ -48,24 +48,7 @@ func bigArith(op string, a, b any) (any, bool, error) {
 	x, ok1 := toBig(a)
 	y, ok2 := toBig(b)
 	if !ok1 || !ok2 {
-		// big int with a float: compute in floats
-		if _, isF := a.(float64); isF || func() bool { _, f := b.(float64); return f }() {
-			fa, fb := toFloatLoose(a), toFloatLoose(b)
-			switch op {
-			case "+":
-				return fa + fb, true, nil
-			case "-":
-				return fa - fb, true, nil
-			case "*":
-				return fa * fb, true, nil
-			case "/":
-				if fb == 0 {
-					return nil, true, newErr("ZeroDivisionError", "float division by zero")
-				}
-				return fa / fb, true, nil
-			}
-		}
-		return nil, false, nil
+		return bigFloatArith(op, a, b)
 	}
 	r := new(big.Int)
 	switch op {
@@ -97,6 +80,9 @@ func bigArith(op string, a, b any) (any, bool, error) {
 			return nil, true, newErr("ZeroDivisionError", "division by zero")
 		}
 		f, _ := new(big.Rat).SetFrac(x, y).Float64()
+		if math.IsInf(f, 0) {
+			return nil, true, newErr("OverflowError", "integer division result too large for a float")
+		}
 		return f, true, nil
 	case "**":
 		if y.Sign() < 0 {
@@ -114,6 +100,43 @@ func bigArith(op string, a, b any) (any, bool, error) {
 		return nil, false, nil
 	}
 	return shrink(r), true, nil
+}
+
+// bigFloatArith is an operation between a big integer and a float:
+// Python converts the integer to a float first, which overflows when it
+// is beyond the largest float, then does the float operation. ok is false
+// when the other operand is not a float.
+func bigFloatArith(op string, a, b any) (any, bool, error) {
+	_, af := a.(float64)
+	_, bf := b.(float64)
+	if !af && !bf {
+		return nil, false, nil
+	}
+	fa, fb := toFloatLoose(a), toFloatLoose(b)
+	if (!af && math.IsInf(fa, 0)) || (!bf && math.IsInf(fb, 0)) {
+		return nil, true, newErr("OverflowError", "int too large to convert to float")
+	}
+	var f func(a, b any) (any, error)
+	switch op {
+	case "+":
+		f = add
+	case "-":
+		f = sub
+	case "*":
+		f = mul
+	case "/":
+		f = div
+	case "//":
+		f = floorDiv
+	case "%":
+		f = mod
+	case "**":
+		f = pow
+	default:
+		return nil, false, nil
+	}
+	v, err := f(fa, fb)
+	return v, true, err
 }
 
 func toFloatLoose(v any) float64 {

@@ -481,7 +481,7 @@ func negate(v any) (any, error) {
 
 func unaryPlus(v any) (any, error) {
 	switch x := v.(type) {
-	case int64, float64:
+	case int64, float64, *big.Int:
 		return x, nil
 	case bool:
 		if x {
