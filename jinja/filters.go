@@ -22,7 +22,7 @@ func init() {
 		"e": fEscape, "escape": fEscape, "filesizeformat": fFilesize, "first": fFirst, "float": fFloat,
 		"forceescape": fForceescape, "format": fFormat, "groupby": fGroupby, "indent": fIndent, "int": fInt,
 		"items": fItems, "join": fJoin, "last": fLast, "length": fLength, "list": fList,
-		"lower": strFilter(strings.ToLower), "map": fMap, "max": fMax, "min": fMin, "pprint": fPprint,
+		"lower": strFilter(pyLower), "map": fMap, "max": fMax, "min": fMin, "pprint": fPprint,
 		"random": fRandom, "reject": fReject, "rejectattr": fRejectattr, "replace": fReplace,
 		"reverse": fReverse, "round": fRound, "safe": fSafe, "select": fSelect, "selectattr": fSelectattr,
 		"slice": fSlice, "sort": fSort, "string": fString, "striptags": fStriptags, "sum": fSum,
@@ -103,7 +103,7 @@ func jinjaTitle(s string) string {
 		}
 		r := []rune(item)
 		b.WriteString(pyUpper(string(r[0])))
-		b.WriteString(strings.ToLower(string(r[1:])))
+		b.WriteString(pyLower(string(r[1:])))
 	}
 	for _, m := range wordBeginningSplit().FindAllStringIndex(s, -1) {
 		emit(s[last:m[0]])
@@ -245,10 +245,10 @@ func fDefault(s *State, v any, args []any, kw Kwargs) (any, error) {
 
 func lowerIfStr(v any) any {
 	if s, ok := v.(string); ok {
-		return strings.ToLower(s)
+		return pyLower(s)
 	}
 	if s, ok := v.(Markup); ok {
-		return Markup(strings.ToLower(string(s)))
+		return Markup(pyLower(string(s)))
 	}
 	return v
 }
@@ -350,7 +350,7 @@ func toFloat(v any) (float64, error) {
 }
 
 func parsePyFloat(str string) (float64, bool) {
-	t := strings.TrimSpace(str)
+	t := strings.TrimSpace(asciiDigits(str))
 	if strings.Contains(t, "__") || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") {
 		return 0, false
 	}
@@ -394,7 +394,7 @@ func fFloat(s *State, v any, args []any, kw Kwargs) (any, error) {
 
 // parsePyInt is Python's int(str, base).
 func parsePyInt(str string, base int64) (any, bool) {
-	t := strings.TrimSpace(str)
+	t := strings.TrimSpace(asciiDigits(str))
 	neg := false
 	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "+") {
 		neg = t[0] == '-'

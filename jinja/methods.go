@@ -211,10 +211,10 @@ func callMethod(s *State, obj any, name string, args []any, kw *Dict) (any, erro
 func pyStrip(s, chars string, has bool, left, right bool) string {
 	if !has {
 		if left {
-			s = strings.TrimLeftFunc(s, unicode.IsSpace)
+			s = strings.TrimLeftFunc(s, pyIsSpace)
 		}
 		if right {
-			s = strings.TrimRightFunc(s, unicode.IsSpace)
+			s = strings.TrimRightFunc(s, pyIsSpace)
 		}
 		return s
 	}
@@ -231,29 +231,29 @@ func pyStrip(s, chars string, has bool, left, right bool) string {
 func pySplit(s string, sep string, hasSep bool, maxsplit int, right bool) []any {
 	var parts []string
 	if !hasSep {
-		fields := strings.FieldsFunc(s, unicode.IsSpace)
+		fields := strings.FieldsFunc(s, pyIsSpace)
 		if maxsplit < 0 || maxsplit >= len(fields)-1 || len(fields) == 0 {
 			parts = fields
 		} else if !right {
 			// keep the remainder after maxsplit fields verbatim (left-stripped)
 			rest := s
 			for i := 0; i < maxsplit; i++ {
-				rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
-				j := strings.IndexFunc(rest, unicode.IsSpace)
+				rest = strings.TrimLeftFunc(rest, pyIsSpace)
+				j := strings.IndexFunc(rest, pyIsSpace)
 				parts = append(parts, rest[:j])
 				rest = rest[j:]
 			}
-			parts = append(parts, strings.TrimLeftFunc(rest, unicode.IsSpace))
+			parts = append(parts, strings.TrimLeftFunc(rest, pyIsSpace))
 		} else {
 			rest := s
 			var rev []string
 			for i := 0; i < maxsplit; i++ {
-				rest = strings.TrimRightFunc(rest, unicode.IsSpace)
-				j := strings.LastIndexFunc(rest, unicode.IsSpace)
+				rest = strings.TrimRightFunc(rest, pyIsSpace)
+				j := strings.LastIndexFunc(rest, pyIsSpace)
 				rev = append(rev, rest[j+1:])
 				rest = rest[:j+1]
 			}
-			parts = append(parts, strings.TrimRightFunc(rest, unicode.IsSpace))
+			parts = append(parts, strings.TrimRightFunc(rest, pyIsSpace))
 			for i := len(rev) - 1; i >= 0; i-- {
 				parts = append(parts, rev[i])
 			}
@@ -283,67 +283,6 @@ func pySplit(s string, sep string, hasSep bool, maxsplit int, right bool) []any 
 		out[i] = p
 	}
 	return out
-}
-
-// pyUpper is str.upper, with the special case Go's ToUpper lacks.
-// specialCase holds Python's full (multi-character) upper and title case
-// mappings that Go's one-rune mappings lack, for the common characters.
-var specialCase = map[rune][2]string{
-	'ß': {"SS", "Ss"}, 'ﬀ': {"FF", "Ff"}, 'ﬁ': {"FI", "Fi"}, 'ﬂ': {"FL", "Fl"},
-	'ﬃ': {"FFI", "Ffi"}, 'ﬄ': {"FFL", "Ffl"}, 'ﬅ': {"ST", "St"}, 'ﬆ': {"ST", "St"},
-}
-
-func pyUpper(s string) string {
-	u := strings.ToUpper(s)
-	for _, r := range u {
-		if _, ok := specialCase[r]; ok {
-			var b strings.Builder
-			for _, r := range u {
-				if sc, ok := specialCase[r]; ok {
-					b.WriteString(sc[0])
-				} else {
-					b.WriteRune(r)
-				}
-			}
-			return b.String()
-		}
-	}
-	return u
-}
-
-// titleRune is Python's title case of one character.
-func titleRune(r rune) string {
-	if sc, ok := specialCase[r]; ok {
-		return sc[1]
-	}
-	return string(unicode.ToTitle(r))
-}
-
-func pyTitle(s string) string {
-	var b strings.Builder
-	prevCased := false
-	for _, r := range s {
-		if unicode.IsLetter(r) {
-			if prevCased {
-				b.WriteRune(unicode.ToLower(r))
-			} else {
-				b.WriteString(titleRune(r))
-			}
-			prevCased = true
-		} else {
-			b.WriteRune(r)
-			prevCased = false
-		}
-	}
-	return b.String()
-}
-
-func pyCapitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return titleRune(r) + strings.ToLower(s[n:])
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
@@ -718,50 +657,25 @@ func strNoArg(str, name string) any {
 	case "upper":
 		return pyUpper(str)
 	case "lower":
-		return strings.ToLower(str)
+		return pyLower(str)
 	case "casefold":
-		return strings.ReplaceAll(strings.ToLower(str), "ß", "ss")
+		return strings.ReplaceAll(pyLower(str), "ß", "ss")
 	case "capitalize":
 		return pyCapitalize(str)
 	case "title":
 		return pyTitle(str)
 	case "swapcase":
-		return strings.Map(func(r rune) rune {
-			if unicode.IsUpper(r) {
-				return unicode.ToLower(r)
-			}
-			return unicode.ToUpper(r)
-		}, str)
+		return pySwapcase(str)
 	case "isascii":
 		return isASCII(str)
 	case "isidentifier":
-		if str == "" {
-			return false
-		}
-		for i, r := range str {
-			if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
-				return false
-			}
-		}
-		return true
-	case "islower", "isupper":
-		cased := false
-		for _, r := range str {
-			if unicode.IsUpper(r) || unicode.IsTitle(r) {
-				if name == "islower" {
-					return false
-				}
-				cased = true
-			} else if unicode.IsLower(r) {
-				if name == "isupper" {
-					return false
-				}
-				cased = true
-			}
-		}
-		return cased
+		return pyIsIdentifier(str)
+	case "islower":
+		return pyIsLowerStr(str)
+	case "isupper":
+		return pyIsUpperStr(str)
 	case "istitle":
-		return str != "" && pyTitle(str) == str && strings.IndexFunc(str, unicode.IsLetter) >= 0
+		return pyIsTitleStr(str)
 	case "isprintable":
 		// Go's printable runes are Python's: L, M, N, P, S and the space.
 		return strings.IndexFunc(str, func(r rune) bool { return !unicode.IsPrint(r) }) < 0
@@ -778,11 +692,11 @@ func strNoArg(str, name string) any {
 	case "isdecimal":
 		pred = func(r rune) bool { return unicode.Is(unicode.Nd, r) }
 	case "isdigit":
-		pred = func(r rune) bool { return unicode.Is(unicode.Nd, r) || unicode.Is(unicode.No, r) && r < 0x2100 }
+		pred = pyIsDigit
 	case "isnumeric":
-		pred = unicode.IsNumber
+		pred = pyIsNumeric
 	case "isspace":
-		pred = unicode.IsSpace
+		pred = pyIsSpace
 	}
 	for _, r := range str {
 		if !pred(r) {
