@@ -169,10 +169,10 @@ func fBatch(s *State, v any, args []any, kw Kwargs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, ok := indexInt(p[0])
-	if !ok {
-		return nil, typeErr("'%s' object cannot be interpreted as an integer", typeName(p[0]))
-	}
+	// Jinja2 never converts linecount: a batch ends when its length
+	// equals it (so batch(2.5) is one batch), and the last batch is
+	// filled while its length is less than linecount.
+	n := p[0]
 	return listGenerator("do_batch", func() ([]any, error) {
 		items, err := toList(v)
 		if err != nil {
@@ -181,7 +181,7 @@ func fBatch(s *State, v any, args []any, kw Kwargs) (any, error) {
 		var out []any
 		var tmp []any
 		for _, it := range items {
-			if int64(len(tmp)) == n {
+			if equal(int64(len(tmp)), n) {
 				out = append(out, &List{Items: tmp})
 				tmp = nil
 			}
@@ -189,14 +189,41 @@ func fBatch(s *State, v any, args []any, kw Kwargs) (any, error) {
 		}
 		if len(tmp) > 0 {
 			if p[1] != nil {
-				for int64(len(tmp)) < n {
-					tmp = append(tmp, p[1])
+				tmp, err = fillBatch(tmp, n, p[1])
+				if err != nil {
+					return nil, err
 				}
 			}
 			out = append(out, &List{Items: tmp})
 		}
 		return out, nil
 	}), nil
+}
+
+// fillBatch is tmp += [fill] * (linecount - len(tmp)) when
+// len(tmp) < linecount, with Python's arithmetic on linecount.
+func fillBatch(tmp []any, linecount, fill any) ([]any, error) {
+	have := int64(len(tmp))
+	if n, ok := linecount.(int64); ok {
+		for i := have; i < n; i++ {
+			tmp = append(tmp, fill)
+		}
+		return tmp, nil
+	}
+	c, err := compare(have, linecount, "<")
+	if err != nil || c >= 0 {
+		return tmp, err
+	}
+	missing, err := binOps["-"](linecount, have)
+	if err != nil {
+		return nil, err
+	}
+	more, err := binOps["*"](&List{Items: []any{fill}}, missing)
+	if err != nil {
+		return nil, err
+	}
+	items, _ := seqItems(more)
+	return append(tmp, items...), nil
 }
 
 func orEmpty(items []any) []any {
@@ -1218,7 +1245,7 @@ func fSlice(s *State, v any, args []any, kw Kwargs) (any, error) {
 		return nil, err
 	}
 	n, ok := indexInt(p[0])
-	if !ok || n <= 0 {
+	if !ok || n == 0 {
 		if ok {
 			return nil, newErr("ZeroDivisionError", "integer division or modulo by zero")
 		}
@@ -1228,6 +1255,10 @@ func fSlice(s *State, v any, args []any, kw Kwargs) (any, error) {
 		seq, err := toList(v)
 		if err != nil {
 			return nil, err
+		}
+		if n < 0 {
+			// range(slices) is empty.
+			return []any{}, nil
 		}
 		ln := int64(len(seq))
 		per := ln / n
