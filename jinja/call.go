@@ -1,5 +1,10 @@
 package jinja
 
+import (
+	"fmt"
+	"reflect"
+)
+
 // Func is a Go function callable from templates.
 type Func func(s *State, args []any, kwargs Kwargs) (any, error)
 
@@ -59,6 +64,38 @@ type macroValue struct {
 type boundMethod struct {
 	recv any
 	name string
+}
+
+// repr is Python's repr of a method got from a value; like Python's, it
+// carries an address, so no two renders need agree on it.
+func (m *boundMethod) repr() string {
+	if c, ok := m.recv.(*cycler); ok {
+		return fmt.Sprintf("<bound method Cycler.%s of <jinja2.utils.Cycler object at %p>>", m.name, c)
+	}
+	return fmt.Sprintf("<built-in method %s of %s object at %p>", m.name, typeName(m.recv), m)
+}
+
+// funcRepr is Python's repr of a global function: the classes dict,
+// cycler, joiner and namespace print as classes, the functions with an
+// address.
+func funcRepr(f Func) string {
+	p := reflect.ValueOf(f).Pointer()
+	is := func(g Func) bool { return reflect.ValueOf(g).Pointer() == p }
+	switch {
+	case is(globalDict):
+		return "<class 'dict'>"
+	case is(globalCycler):
+		return "<class 'jinja2.utils.Cycler'>"
+	case is(globalJoiner):
+		return "<class 'jinja2.utils.Joiner'>"
+	case is(globalNamespace):
+		return "<class 'jinja2.utils.Namespace'>"
+	case is(globalRange):
+		return fmt.Sprintf("<function safe_range at %#x>", p)
+	case is(globalLipsum):
+		return fmt.Sprintf("<function generate_lorem_ipsum at %#x>", p)
+	}
+	return "<function>"
 }
 
 func callValue(s *State, f any, args []any, kw *Dict, si *srcInfo, p int) (any, error) {

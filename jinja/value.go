@@ -671,8 +671,14 @@ func writeRepr(b *strings.Builder, v any, top bool) error {
 		}
 	case *loopCtx:
 		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index+1, x.len())
-	case Func, *boundMethod:
-		b.WriteString("<function>")
+	case Func:
+		b.WriteString(funcRepr(x))
+	case *boundMethod:
+		b.WriteString(x.repr())
+	case *cycler:
+		fmt.Fprintf(b, "<jinja2.utils.Cycler object at %p>", x)
+	case *joiner:
+		fmt.Fprintf(b, "<jinja2.utils.Joiner object at %p>", x)
 	case fmt.Stringer:
 		b.WriteString(x.String())
 	default:
