@@ -294,6 +294,12 @@ func (lx *lexer) run() error {
 func (lx *lexer) lexComment(open, p int) error {
 	s := lx.src
 	k := strings.Index(s[p:], "#}")
+	if k < 0 && p == len(s) {
+		// Jinja2's lexer stops without an error when the source ends
+		// right after a comment's opening: "a {#" renders "a ".
+		lx.pos = p
+		return nil
+	}
 	if k < 0 {
 		return lx.errAt(open, "Missing end of comment tag")
 	}
