@@ -202,7 +202,7 @@ func (st *renderState) thisValue() *relationValue {
 		n := st.node
 		if n.RelationName != "" || st.execute {
 			st.thisObj = relationOf(n)
-			st.thisObj.dialect, st.thisObj.unquoted = st.engine.dialect, st.engine.unquoted
+			st.thisObj.dialect, st.thisObj.quoting = st.engine.dialect, st.engine.quoting
 			if isEphemeral(n) && n.Relation.Identifier != "" {
 				// dbt's this is the node's relation, an ephemeral
 				// model's too (a ref to it is the CTE).
@@ -364,9 +364,10 @@ type relationValue struct {
 	// omit are the parts (database, schema, identifier) include() left
 	// out of the rendering.
 	omit [3]bool
-	// unquoted are the parts the project's quoting: leaves unquoted (a
-	// node's relation: engine.unquoted), which include() keeps so.
-	unquoted [3]bool
+	// quoting is the relation's quote policy where it departs from the
+	// dialect's (a node's: engine.quoting; a source's: its own over
+	// that), which include() keeps.
+	quoting quotePolicy
 	// external: a source read from files (external_location); it prints
 	// as the location, include() keeps it, and its columns are described
 	// from the files.
@@ -1405,7 +1406,7 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if d, ok := st.m.deferred[target.UniqueID]; ok {
 		rel = relationValue{Database: d.Database, Schema: d.Schema, Identifier: d.Identifier, rendered: st.engine.renderNodeRelation(d)}
 	}
-	rel.dialect, rel.unquoted = st.engine.dialect, st.engine.unquoted
+	rel.dialect, rel.quoting = st.engine.dialect, st.engine.quoting
 	return st.batch.filter(st.limitEmpty(&rel), target.Config), nil
 }
 
@@ -1442,8 +1443,8 @@ func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if lerr != nil {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
-	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.SourceRelations[src.UniqueID], dialect: st.engine.dialect,
-		external: st.m.externalSources[src.UniqueID]}
+	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.sourceRead(src), dialect: st.engine.dialect,
+		quoting: st.engine.sourceReadQuoting(src), external: st.m.externalSources[src.UniqueID]}
 	return st.batch.filter(st.limitEmpty(rel), src.Config), nil
 }
 

@@ -77,9 +77,9 @@ type engine struct {
 	// otherwise relation names are computed in Go (same result, faster).
 	customNaming map[string]bool
 
-	// unquoted are the parts of the nodes' relations the project's
-	// quoting: leaves unquoted (unquotedParts).
-	unquoted [3]bool
+	// quoting is the quote policy of the nodes' relations: the parts
+	// the project's quoting: leaves unquoted (projectQuotePolicy).
+	quoting quotePolicy
 }
 
 // macroDef is one macro with the file template it was parsed from.
@@ -108,7 +108,7 @@ func newEngine(p *project.Project, opts Options) *engine {
 		e.dialect = ansiDialect{}
 	}
 	if p.Config != nil {
-		e.unquoted = unquotedParts(p.Config.Quoting, e.dialect)
+		e.quoting = projectQuotePolicy(p.Config.Quoting, e.dialect)
 	}
 	for _, d := range p.Config.Dispatch {
 		if d.MacroNamespace == "dbt" {

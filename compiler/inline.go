@@ -62,6 +62,6 @@ func (m *Manifest) CompileInline(ctx context.Context, sql string) (*Node, error)
 // the source's relation, as dbt renders them when freshness runs.
 func (m *Manifest) RenderForSource(ctx context.Context, sql string, src *project.SourceTable) (string, error) {
 	this := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier,
-		rendered: m.SourceRelations[src.UniqueID], dialect: m.engine.dialect}
+		rendered: m.SourceRelations[src.UniqueID], dialect: m.engine.dialect, quoting: m.engine.sourceQuoting(src)}
 	return m.renderWith(ctx, sql, nil, map[string]any{"this": this}, nil)
 }

@@ -278,7 +278,7 @@ func (r *relationValue) include(_ *jinja.State, args []any, kw jinja.Kwargs) (an
 			*p = ""
 		}
 	}
-	out.rendered = renderQuoted(r.dialect, parts, r.unquoted)
+	out.rendered = renderQuoted(r.dialect, parts, r.quoting)
 	return &out, nil
 }
 

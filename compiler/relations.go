@@ -27,7 +27,7 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 			ident = s.Name
 		}
 		s.Database, s.Schema, s.Identifier = db, schema, ident
-		m.SourceRelations[id] = e.dialect.RenderRelation(Relation{db, schema, ident})
+		m.SourceRelations[id] = renderQuoted(e.dialect, Relation{db, schema, ident}, e.sourceQuoting(s))
 		if !e.externalSources() {
 			continue
 		}
@@ -105,6 +105,39 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 			l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, "check your generate_*_name macros", "naming the relation of %s: %v", n.UniqueID, err))
 		}
 	}
+}
+
+// sourceQuoting is the quote policy of a source's relation_name (and of
+// the relation freshness and a foreign key's to: name): its own quoting:
+// (the source's merged with the table's, dbt's
+// source.quoting.merged(table.quoting)) over the project's, as
+// BaseRelation.create_from(root_project, source) lays the node's
+// quoting_dict over the project's quoting.
+func (e *engine) sourceQuoting(s *project.SourceTable) quotePolicy {
+	return e.quoting.withOwn(s.Quoting)
+}
+
+// sourceReadQuoting is the quote policy of source() in SQL: its own
+// quoting: over the adapter's default only. dbt's RuntimeSourceResolver
+// passes create_from an empty quoting in place of the project's ("Source
+// quoting does _not_ respect global configs in dbt_project.yml").
+// Snowflake's dialect renders with the project's quoting, so its default
+// (no part quoted) is spelled out.
+func (e *engine) sourceReadQuoting(s *project.SourceTable) quotePolicy {
+	var def quotePolicy
+	if e.dialect.Type() == "snowflake" {
+		def = quotePolicy{quoteNever, quoteNever, quoteNever}
+	}
+	return def.withOwn(s.Quoting)
+}
+
+// sourceRead is how source() prints src in SQL (sourceReadQuoting), or
+// its location when it is a file read in place.
+func (m *Manifest) sourceRead(src *project.SourceTable) string {
+	if m.externalSources[src.UniqueID] {
+		return m.SourceRelations[src.UniqueID]
+	}
+	return renderQuoted(m.engine.dialect, Relation{src.Database, src.Schema, src.Identifier}, m.engine.sourceReadQuoting(src))
 }
 
 func configString(c project.Config, key string) (string, bool) {

@@ -365,6 +365,18 @@ type Quoting struct {
 	Column     *bool `json:"column"`
 }
 
+// sourceQuoting is a source's quoting as dbt writes it: the source's
+// quoting: merged with its table's (a part neither sets is null).
+func sourceQuoting(q map[string]any) Quoting {
+	flag := func(k string) *bool {
+		if v, ok := q[k].(bool); ok {
+			return &v
+		}
+		return nil
+	}
+	return Quoting{Database: flag("database"), Schema: flag("schema"), Identifier: flag("identifier"), Column: flag("column")}
+}
+
 // FreshnessThreshold is a source's freshness rule.
 type FreshnessThreshold struct {
 	WarnAfter  *FreshnessTime `json:"warn_after"`
@@ -857,6 +869,7 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		Config:            cfg,
 		UnrenderedConfig:  unrenderedConfig(s.Config),
 		RelationName:      strOrNull(b.sourceRelation(s.UniqueID, rel)),
+		Quoting:           sourceQuoting(s.Quoting),
 		CreatedAt:         b.createdAt,
 
 		UnrenderedDatabase: s.UnrenderedDatabase,

@@ -987,7 +987,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		case "meta":
 			meta, _ = toValue(p.Val, nil, nil).(map[string]any)
 		case "quoting":
-			quoting, _ = toValue(p.Val, nil, nil).(map[string]any)
+			quoting = l.sourceQuoting(file, p.Val, "source "+strconv.Quote(srcName))
 		case "freshness":
 			freshness, _ = toValue(p.Val, nil, nil).(map[string]any)
 		case "tags":
@@ -1048,7 +1048,7 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" meta", qualityOnSource)
 				tableMeta, _ = toValue(p.Val, nil, nil).(map[string]any)
 			case "quoting":
-				tableQuoting, _ = toValue(p.Val, nil, nil).(map[string]any)
+				tableQuoting = l.sourceQuoting(file, p.Val, "source table "+strconv.Quote(name))
 			case "tags":
 				tableTags = toStringList(toValue(p.Val, nil, nil))
 			case "config":
@@ -1087,6 +1087,8 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			delete(cfg, "tags")
 		}
 		if len(quoting) > 0 || len(tableQuoting) > 0 {
+			// sourceQuoting drops nulls: the table's set parts win, as
+			// dbt's source.quoting.merged(table.quoting).
 			st.Quoting = mergeDict(quoting, tableQuoting)
 		}
 		st.Config = cfg
@@ -1332,4 +1334,34 @@ func (l *loader) nestedTestArguments() bool {
 func (l *loader) warnDocBlocks(file string, p pair) {
 	l.diags.Add(diag.Warnf(file, posOf(p.KeyNode), "remove it: doc_blocks are the doc() calls of the description",
 		"doc_blocks is computed from the description, as dbt computes it; the value written here is not used"))
+}
+
+// quotingKeys are the parts a source's quoting: may set (dbt's Quoting).
+var quotingKeys = keySet("database schema identifier column")
+
+// sourceQuoting reads a source's or source table's quoting:, a mapping of
+// quotingKeys to true, false or null, as dbt validates it (an unknown key
+// or another value is an error).
+func (l *loader) sourceQuoting(file string, n *yaml.Node, what string) map[string]any {
+	if isNull(n) {
+		return nil
+	}
+	if deref(n).Kind != yaml.MappingNode {
+		l.diags.Add(diag.Errorf(file, posOf(n), "write quoting: {identifier: false}", "%s: quoting must be a mapping, not %s", what, kindName(n)))
+		return nil
+	}
+	l.checkPropertyKeys(file, n, what+" quoting", quotingKeys)
+	out := map[string]any{}
+	for _, p := range pairs(n) {
+		if !quotingKeys[p.Key] || isNull(p.Val) {
+			continue
+		}
+		b, ok := toValue(p.Val, nil, nil).(bool)
+		if !ok {
+			l.diags.Add(diag.Errorf(file, posOf(p.Val), "write true or false", "%s: quoting %s must be true, false or null, not %s", what, p.Key, kindName(p.Val)))
+			continue
+		}
+		out[p.Key] = b
+	}
+	return out
 }

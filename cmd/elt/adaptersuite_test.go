@@ -811,6 +811,87 @@ func TestProjectQuotingRendersRefsAsDBT(t *testing.T) {
 	})
 }
 
+// TestSourceQuotingAsDBT: a source's own quoting: (the source's, with its
+// table's over it) decides how its relation is written, as dbt's
+// parse_source merges source.quoting with table.quoting and create_from
+// lays it over the quote policy: an identifier quoting leaves false is
+// written bare, so Postgres folds MyTable to the mytable a seed built.
+// source() in SQL ignores the project's quoting (dbt's
+// RuntimeSourceResolver), the manifest's relation_name does not
+// (SourceParser._get_relation_name). The manifest keeps the merged
+// quoting, null where neither sets a part.
+func TestSourceQuotingAsDBT(t *testing.T) {
+	onBothWarehouses(t, "source_quoting", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nquoting: {database: false}\n")
+		writeFile(t, dir, "seeds/mytable.csv", "id\n1\n")
+		writeFile(t, dir, "models/s.yml", `sources:
+  - name: raw
+    schema: "{{ target.schema }}"
+    quoting: {identifier: false, column: true}
+    tables:
+      - name: t
+        identifier: MyTable
+      - name: t2
+        identifier: mytable
+        quoting: {identifier: true}
+`)
+		writeFile(t, dir, "models/m.sql", "select * from {{ source('raw', 't') }}\n")
+		writeFile(t, dir, "models/m2.sql", "select * from {{ source('raw', 't2') }}\n")
+		mustElt(t, dir, "seed")
+		mustElt(t, dir, "run")
+		var m struct {
+			Nodes   map[string]struct{ Database, Schema string }
+			Sources map[string]struct {
+				Quoting      map[string]*bool `json:"quoting"`
+				RelationName string           `json:"relation_name"`
+			}
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+		if err == nil {
+			err = json.Unmarshal(raw, &m)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, schema := m.Nodes["model.p.m"].Database, m.Nodes["model.p.m"].Schema
+		for file, want := range map[string]string{
+			"m.sql":  fmt.Sprintf(`select * from "%s"."%s".MyTable`, db, schema),
+			"m2.sql": fmt.Sprintf(`select * from "%s"."%s"."mytable"`, db, schema),
+		} {
+			data, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(string(data)); got != want {
+				t.Errorf("compiled %s:\n got %s\nwant %s", file, got, want)
+			}
+		}
+		show := func(q map[string]*bool) string {
+			var parts []string
+			for _, k := range []string{"database", "schema", "identifier", "column"} {
+				v := "null"
+				if q[k] != nil {
+					v = fmt.Sprint(*q[k])
+				}
+				parts = append(parts, k+"="+v)
+			}
+			return strings.Join(parts, " ")
+		}
+		for id, want := range map[string][2]string{
+			"source.p.raw.t":  {"database=null schema=null identifier=false column=true", fmt.Sprintf(`%s."%s".MyTable`, db, schema)},
+			"source.p.raw.t2": {"database=null schema=null identifier=true column=true", fmt.Sprintf(`%s."%s"."mytable"`, db, schema)},
+		} {
+			s := m.Sources[id]
+			if got := show(s.Quoting); got != want[0] {
+				t.Errorf("%s quoting: got %s, want %s", id, got, want[0])
+			}
+			if s.RelationName != want[1] {
+				t.Errorf("%s relation_name: got %s, want %s", id, s.RelationName, want[1])
+			}
+		}
+	})
+}
+
 // TestAdapterMethodOverridesAsDBT: a project's get_columns_in_relation is
 // what adapter.get_columns_in_relation answers, as dbt's adapter runs the
 // macro; a project's get_test_sql, which dbt's test materialization
