@@ -481,6 +481,9 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			if list, ok := toValue(p.Val, nil, nil).([]any); ok {
 				n.Constraints = list
 			}
+			if n.ResourceType == Model {
+				l.checkForeignKeyTo(file, p.Val, n.Name)
+			}
 		case "time_spine":
 			spine = p
 		}
@@ -684,6 +687,9 @@ func (l *loader) parseColumns(file string, n *yaml.Node, base TestDecl) []*Colum
 				c.ConfigTags = unionStrings(c.ConfigTags, toStringList(cc["tags"]))
 			case "constraints":
 				c.Constraints, _ = toValue(p.Val, nil, nil).([]any)
+				if base.AttachedKind == Model {
+					l.checkForeignKeyTo(file, p.Val, base.AttachedName)
+				}
 			case "granularity":
 				c.Granularity = l.granularity(file, p.Val)
 			case "doc_blocks":
@@ -1364,4 +1370,34 @@ func (l *loader) sourceQuoting(file string, n *yaml.Node, what string) map[strin
 		out[p.Key] = b
 	}
 	return out
+}
+
+// checkForeignKeyTo refuses a foreign_key constraint whose to: is not a
+// ref() or source() call, as dbt's _process_constraints_refs_and_sources
+// does when it parses a model's properties.
+func (l *loader) checkForeignKeyTo(file string, list *yaml.Node, model string) {
+	list = deref(list)
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return
+	}
+	for _, item := range list.Content {
+		var typ string
+		var to *yaml.Node
+		for _, p := range pairs(item) {
+			switch p.Key {
+			case "type":
+				typ, _ = stringOf(p.Val)
+			case "to":
+				to = p.Val
+			}
+		}
+		expr, _ := stringOf(to)
+		if typ != "foreign_key" || expr == "" {
+			continue
+		}
+		if _, err := ParseRelationCall(expr); err != nil {
+			l.diags.Add(diag.Errorf(file, posOf(to), "write to: ref('model') or source('source', 'table')",
+				"Invalid 'ref' or 'source' syntax on foreign key constraint 'to' on model %s: %s.", model, expr))
+		}
+	}
 }
