@@ -223,6 +223,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 		n.ExtraCTEs = ctes
 		n.CompiledCode = injectCTEs(pre[i], ctes)
 		n.Compiled = true
+		n.ForeignKeyTo = m.foreignKeyTargets(n)
 		n.Introspected = introspected[i]
 		ok := settled[i]
 		for _, c := range ctes {

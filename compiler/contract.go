@@ -201,28 +201,72 @@ func (m *Manifest) constraintOf(n *Node, raw any, modelLevel bool) (Constraint, 
 	return k, nil
 }
 
-// relationExpr renders "ref('x')" or "source('s', 't')" as a relation.
+// relationExpr renders "ref('x')" or "source('s', 't')" as a relation, as
+// dbt's _compile_relation_for_foreign_key_constraint_to does.
 func (m *Manifest) relationExpr(n *Node, expr string) (string, error) {
-	args := project.QuotedArgs(expr)
-	switch {
-	case strings.HasPrefix(strings.TrimSpace(expr), "ref(") && len(args) > 0:
-		r := Ref{Name: args[len(args)-1]}
-		if len(args) > 1 {
-			r.Package = args[0]
-		}
-		target, lerr := m.lookupRef(r, n)
-		if lerr != nil {
-			return "", fmt.Errorf("%s", lerr.msg)
-		}
-		return target.RelationName, nil
-	case strings.HasPrefix(strings.TrimSpace(expr), "source(") && len(args) == 2:
-		src, lerr := m.lookupSource(args[0], args[1], n)
+	call, err := project.ParseRelationCall(expr)
+	if err != nil {
+		return "", fmt.Errorf("write to: ref('model') or source('source', 'table')")
+	}
+	if call.Source {
+		src, lerr := m.lookupSource(call.Package, call.Name, n)
 		if lerr != nil {
 			return "", fmt.Errorf("%s", lerr.msg)
 		}
 		return m.SourceRelations[src.UniqueID], nil
 	}
-	return "", fmt.Errorf("write to: ref('model') or source('source', 'table')")
+	target, lerr := m.lookupRef(Ref{Package: call.Package, Name: call.Name, Version: call.Version}, n)
+	if lerr != nil {
+		return "", fmt.Errorf("%s", lerr.msg)
+	}
+	if target.RelationName == "" && target.Relation.Identifier != "" {
+		// An ephemeral model: dbt's create_from names it all the same.
+		return m.engine.renderNodeRelation(target.Relation), nil
+	}
+	return target.RelationName, nil
+}
+
+// foreignKeyTargets maps each foreign_key to: of model n (model-level and
+// column-level) to the relation it names, as dbt's compile_node rewrites
+// constraint.to for the compiled node (core/dbt/compilation.py:631-637);
+// nil when n has none.
+func (m *Manifest) foreignKeyTargets(n *Node) map[string]string {
+	var out map[string]string
+	eachForeignKeyTo(n, func(to string) {
+		if _, done := out[to]; done {
+			return
+		}
+		if rel, err := m.relationExpr(n, to); err == nil && rel != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[to] = rel
+		}
+	})
+	return out
+}
+
+// eachForeignKeyTo calls f with the to: of each foreign_key constraint of
+// model n, model-level and column-level.
+func eachForeignKeyTo(n *Node, f func(to string)) {
+	if n.ResourceType != project.Model {
+		return
+	}
+	visit := func(list []any) {
+		for _, raw := range list {
+			mp, ok := raw.(map[string]any)
+			if !ok || mp["type"] != "foreign_key" {
+				continue
+			}
+			if to, _ := mp["to"].(string); to != "" {
+				f(to)
+			}
+		}
+	}
+	visit(n.Constraints)
+	for _, c := range n.Columns {
+		visit(c.Constraints)
+	}
 }
 
 func stringsOf(v any) []string {
@@ -246,31 +290,16 @@ func stringsOf(v any) []string {
 // built first.
 func addConstraintRefs(nodes []*Node) {
 	for _, n := range nodes {
-		if n.ResourceType != project.Model {
-			continue
-		}
-		var all []any
-		all = append(all, n.Constraints...)
-		for _, c := range n.Columns {
-			all = append(all, c.Constraints...)
-		}
-		for _, raw := range all {
-			mp, ok := raw.(map[string]any)
-			if !ok || mp["type"] != "foreign_key" {
-				continue
-			}
-			to, _ := mp["to"].(string)
-			args := project.QuotedArgs(to)
+		eachForeignKeyTo(n, func(to string) {
+			call, err := project.ParseRelationCall(to)
 			switch {
-			case strings.HasPrefix(strings.TrimSpace(to), "ref(") && len(args) > 0:
-				r := Ref{Name: args[len(args)-1]}
-				if len(args) > 1 {
-					r.Package = args[0]
-				}
-				n.Refs = append(n.Refs, r)
-			case strings.HasPrefix(strings.TrimSpace(to), "source(") && len(args) == 2:
-				n.SourceRefs = append(n.SourceRefs, [2]string{args[0], args[1]})
+			case err != nil:
+				// The parse refused it already (checkForeignKeyTo).
+			case call.Source:
+				n.SourceRefs = append(n.SourceRefs, [2]string{call.Package, call.Name})
+			default:
+				n.Refs = append(n.Refs, Ref{Package: call.Package, Name: call.Name, Version: call.Version})
 			}
-		}
+		})
 	}
 }

@@ -153,6 +153,10 @@ type Node struct {
 	CompiledCode string // after Compile: rendered SQL with ephemeral CTEs injected
 	ExtraCTEs    []CTE  // ephemeral models inlined into CompiledCode, in order
 	Compiled     bool
+	// ForeignKeyTo maps, once compiled, each foreign_key constraint's to:
+	// (ref('x'), source('s', 't')) to the relation it names, which
+	// dbt's manifest shows in place of the to: of a compiled model.
+	ForeignKeyTo map[string]string
 	// RunIndex is, for a project hook that a run took up, its place among
 	// the run's hooks of its type, from 1 (dbt's safe_run_hooks sets its
 	// HookNode.index so); 0 before.

@@ -36,11 +36,11 @@ func contractChecksum(enforced bool, materialized string, cols []*project.Column
 		} else {
 			b.WriteString(c.DataType)
 		}
-		b.WriteString(constraintsRepr(constraintsJSON(c.Constraints, false), false))
+		b.WriteString(constraintsRepr(constraintsJSON(c.Constraints, false, nil), false))
 	}
 	if materialized == "table" || materialized == "incremental" {
 		b.WriteString(materialized)
-		b.WriteString(constraintsRepr(constraintsJSON(modelConstraints, true), true))
+		b.WriteString(constraintsRepr(constraintsJSON(modelConstraints, true, nil), true))
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	s := hex.EncodeToString(sum[:])

@@ -665,7 +665,7 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		Config:           cfg,
 		Tags:             orEmpty(stringList(cfg["tags"])),
 		Description:      n.Description,
-		Columns:          columns(n.Columns),
+		Columns:          columns(n.Columns, foreignKeyTo(n)),
 		Meta:             orEmptyMap(n.Meta),
 		Group:            stringOrNull(cfg["group"]),
 		Docs:             docsConfig(cfg["docs"]),
@@ -773,7 +773,7 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		if a, ok := cfg["access"].(string); ok && a != "" {
 			access = a
 		}
-		cn.ModelFields = &ModelFields{Access: access, Constraints: constraintsJSON(n.Constraints, true),
+		cn.ModelFields = &ModelFields{Access: access, Constraints: constraintsJSON(n.Constraints, true, foreignKeyTo(n)),
 			Version: n.Version, LatestVersion: n.LatestVersion, PrimaryKey: orEmpty(n.PrimaryKey)}
 		if n.DeprecationDate != "" {
 			d := n.DeprecationDate
@@ -862,7 +862,7 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		Freshness:         freshness(compiler.SourceFreshnessOf(s)),
 		External:          externalJSON(s.External),
 		Description:       s.Description,
-		Columns:           columns(s.Columns),
+		Columns:           columns(s.Columns, nil),
 		Meta:              orEmptyMap(s.Meta),
 		SourceMeta:        orEmptyMap(s.SourceMeta),
 		Tags:              orEmpty(s.Tags),
@@ -1121,7 +1121,17 @@ func sourceRefs(ss [][2]string) [][]string {
 	return out
 }
 
-func columns(cols []*project.Column) map[string]*ColumnInfo {
+// foreignKeyTo is what a node's foreign keys' to: read as in the manifest:
+// the relations once compiled (dbt's compile_node rewrites them), as
+// written before.
+func foreignKeyTo(n *compiler.Node) map[string]string {
+	if !n.Compiled {
+		return nil
+	}
+	return n.ForeignKeyTo
+}
+
+func columns(cols []*project.Column, fkTo map[string]string) map[string]*ColumnInfo {
 	out := make(map[string]*ColumnInfo, len(cols))
 	for _, c := range cols {
 		out[c.Name] = &ColumnInfo{
@@ -1129,7 +1139,7 @@ func columns(cols []*project.Column) map[string]*ColumnInfo {
 			Description: c.Description,
 			Meta:        orEmptyMap(c.Meta),
 			DataType:    strOrNull(c.DataType),
-			Constraints: constraintsJSON(c.Constraints, false),
+			Constraints: constraintsJSON(c.Constraints, false, fkTo),
 			Quote:       c.Quote,
 			Config:      ColumnConfig{Meta: orEmptyMap(c.ConfigMeta), Tags: orEmpty(c.ConfigTags)},
 			Tags:        orEmpty(c.Tags),

@@ -248,7 +248,9 @@ func (r *nodeReuse) node(b *builder, kw *keyWriter, n *compiler.Node, at *int, c
 	*c = cachedNode{node: n, keyed: kw.ok}
 	if kw.ok {
 		c.key = kw.sum()
-		if n.Compiled && n.ResourceType != project.Seed {
+		// A compiled model whose foreign keys' to: became relations
+		// differs from its uncompiled self outside the compiled keys.
+		if n.Compiled && n.ResourceType != project.Seed && len(n.ForeignKeyTo) == 0 {
 			c.hasUncompiled, c.uncompiled = true, kw.uncompiledSum()
 		}
 		if e, ok := r.entries.find(n.UniqueID, at); ok {

@@ -387,6 +387,19 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 		w.str(c.SQL)
 	}
 	w.bool(n.Compiled)
+	// A compiled model's foreign keys' to: are relations (foreignKeyTo;
+	// written whether or not compiled: a stale map only misses the cache).
+	fkTo := n.ForeignKeyTo
+	tos := make([]string, 0, len(fkTo))
+	for to := range fkTo {
+		tos = append(tos, to)
+	}
+	sort.Strings(tos)
+	w.uint(uint64(len(tos)))
+	for _, to := range tos {
+		w.str(to)
+		w.str(fkTo[to])
+	}
 }
 
 // uncompiledSum is, after nodeKey of a compiled node, the key the same
@@ -399,6 +412,7 @@ func (w *keyWriter) uncompiledSum() digest.Key {
 	w.str("")
 	w.uint(0)
 	w.bool(false)
+	w.uint(0) // no foreign key to: rewritten
 	return w.sum()
 }
 

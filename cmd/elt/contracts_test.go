@@ -188,3 +188,65 @@ func TestContractNakedNumericAsDBT(t *testing.T) {
 		t.Errorf("--warn-error: exit %d\n%s", res.code, res.stdout)
 	}
 }
+
+// TestForeignKeyToCompiledInManifest: once a model is compiled, its
+// foreign keys' to: (model-level and column-level) are the relations they
+// name in manifest.json, as dbt's compile_node rewrites constraint.to
+// (core/dbt/compilation.py:631-655); a parse's manifest keeps them as
+// written, as dbt's does.
+func TestForeignKeyToCompiledInManifest(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/parent.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/child.sql", "select 1 as id, 1 as t_id\n")
+	writeFile(t, dir, "models/schema.yml", `sources:
+  - name: raw
+    tables: [{name: t}]
+models:
+  - name: child
+    constraints:
+      - type: foreign_key
+        columns: [id]
+        to: ref('parent')
+        to_columns: [id]
+    columns:
+      - name: id
+      - name: t_id
+        constraints:
+          - type: foreign_key
+            to: source('raw', 't')
+            to_columns: [id]
+`)
+	tos := func() [2]any {
+		var m struct {
+			Nodes map[string]struct {
+				Constraints []map[string]any `json:"constraints"`
+				Columns     map[string]struct {
+					Constraints []map[string]any `json:"constraints"`
+				} `json:"columns"`
+			} `json:"nodes"`
+		}
+		readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+		n := m.Nodes["model.p.child"]
+		if len(n.Constraints) != 1 || len(n.Columns["t_id"].Constraints) != 1 {
+			t.Fatalf("constraints: %+v", n)
+		}
+		return [2]any{n.Constraints[0]["to"], n.Columns["t_id"].Constraints[0]["to"]}
+	}
+	compiled := [2]any{`"p"."main"."parent"`, `"p"."raw"."t"`}
+	raw := [2]any{"ref('parent')", "source('raw', 't')"}
+	for _, step := range []struct {
+		args []string
+		want [2]any
+	}{
+		{[]string{"parse"}, raw},
+		{[]string{"compile"}, compiled},
+		{[]string{"compile", "-s", "parent"}, raw}, // child is not compiled
+		{[]string{"compile"}, compiled},
+		{[]string{"parse"}, raw},
+	} {
+		mustElt(t, dir, step.args...)
+		if got := tos(); got != step.want {
+			t.Errorf("after %v: to: got %v, want %v", step.args, got, step.want)
+		}
+	}
+}
