@@ -52,7 +52,7 @@ type MacroProperties struct {
 	Description string
 	Meta        map[string]any
 	Docs        map[string]any
-	Arguments   []map[string]any // name, type, description as written
+	Arguments   []map[string]any // name, type as written; description with doc() rendered
 	File        string
 	Pos         diag.Pos
 }
@@ -100,6 +100,7 @@ func (l *loader) parseMacroProperties(file string, entries []*yaml.Node) {
 					}
 					l.checkPropertyKeys(file, a, fmt.Sprintf("%s argument %q", what, argName), macroArgumentKeys)
 					m, _ := toValue(a, nil, nil).(map[string]any)
+					l.resolveArgumentDocs(file, a, m)
 					mp.Arguments = append(mp.Arguments, m)
 				}
 			}
@@ -129,5 +130,19 @@ func (l *loader) macroMapping(file string, p pair, mp *MacroProperties) {
 		mp.Meta = mergeDict(mp.Meta, m)
 	} else {
 		mp.Docs = mergeDict(mp.Docs, m)
+	}
+}
+
+// resolveArgumentDocs renders a macro argument's description as dbt's
+// _process_docs_for_macro does for every argument: doc() calls and any
+// other Jinja in it.
+func (l *loader) resolveArgumentDocs(file string, a *yaml.Node, m map[string]any) {
+	for _, p := range pairs(a) {
+		if p.Key != "description" {
+			continue
+		}
+		if s, ok := m["description"].(string); ok {
+			m["description"] = l.resolveDocs(file, posOf(p.Val), s)
+		}
 	}
 }

@@ -503,3 +503,23 @@ func TestDocumentedPropertyKeys(t *testing.T) {
 		}
 	}
 }
+
+// dbt's _process_docs_for_macro renders every argument's description, so a
+// doc() call there reads the docs block, as in the macro's own description.
+func TestMacroArgumentDescriptionRendersDoc(t *testing.T) {
+	files := schemaRenderProject(`version: 2
+macros:
+  - name: m
+    description: "{{ doc('m_doc') }}"
+    arguments:
+      - name: x
+        type: string
+        description: "{{ doc('x_doc') }} and {{ 'more' }}"
+`)
+	files["macros/docs.md"] = "{% docs m_doc %}Macro m{% enddocs %}\n{% docs x_doc %}The x{% enddocs %}\n"
+	p := mustLoad(t, files)
+	mp := p.MacroProperties["shop.m"]
+	wantEqual(t, "macro description", mp.Description, "Macro m")
+	wantEqual(t, "argument description", mp.Arguments[0]["description"], "The x and more")
+	wantEqual(t, "argument type", mp.Arguments[0]["type"], "string")
+}
