@@ -577,6 +577,19 @@ func (b *builder) testGroup(n *compiler.Node) (group *string, ok bool) {
 	return stringOrNull(a.Config["group"]), true
 }
 
+// nodeGroup is the node's group as manifest.json writes it in the node's
+// "group" ("" for none).
+func (b *builder) nodeGroup(n *compiler.Node) string {
+	if g, ok := b.testGroup(n); ok {
+		if g == nil {
+			return ""
+		}
+		return *g
+	}
+	g, _ := n.Config["group"].(string)
+	return g
+}
+
 func (b *builder) init() {
 	if p := b.m.Project; p != nil {
 		b.root = p.Root

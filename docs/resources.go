@@ -44,9 +44,11 @@ func (b *builder) resources(out *Manifest) {
 			edge(id, p.Semantic[id].DependsOnIDs)
 		}
 	}
-	// group_map: each group's name and the nodes in it.
+	// group_map: each group's name and the nodes in it, by the node's own
+	// group (dbt's build_group_map), which for a generic test is the group
+	// of the node it is attached to.
 	for _, n := range b.m.SortedNodes() {
-		if g, ok := n.Config["group"].(string); ok && g != "" {
+		if g := b.nodeGroup(n); g != "" {
 			if _, written := out.Nodes[n.UniqueID]; written {
 				out.GroupMap[g] = append(out.GroupMap[g], n.UniqueID)
 			}
