@@ -284,9 +284,8 @@ func testsOn(p *Project, name string) int {
 
 // propsChecks say where dbt puts each property, as "<file>/<key>".
 var propsChecks = map[string]func(p *Project, v any) error{
-	"props_models.txt/description":    func(p *Project, v any) error { return wantValue("Description", model(p).Description, v) },
-	"props_models.txt/docs":           func(p *Project, v any) error { return wantValue("Docs", model(p).Docs, v) },
-	"props_models.txt/latest_version": configCheck(model, "latest_version"),
+	"props_models.txt/description": func(p *Project, v any) error { return wantValue("Description", model(p).Description, v) },
+	"props_models.txt/docs":        func(p *Project, v any) error { return wantValue("Docs", model(p).Docs, v) },
 	"props_models.txt/versions": func(p *Project, v any) error {
 		n := p.Nodes["model.shop.m.v1"]
 		if n == nil {
@@ -294,11 +293,13 @@ var propsChecks = map[string]func(p *Project, v any) error{
 		}
 		return wantValue("Version", n.Version, 1)
 	},
-	"props_models.txt/deprecation_date": configCheck(model, "deprecation_date"),
-	"props_models.txt/access":           configCheck(model, "access"),
-	"props_models.txt/group":            configCheck(model, "group"),
-	"props_models.txt/meta":             func(p *Project, v any) error { return wantValue("Meta", model(p).Meta, v) },
-	"props_models.txt/tags":             configCheck(model, "tags"),
+	"props_models.txt/deprecation_date": func(p *Project, v any) error {
+		return wantValue("DeprecationDate", model(p).DeprecationDate, v)
+	},
+	"props_models.txt/access": configCheck(model, "access"),
+	"props_models.txt/group":  configCheck(model, "group"),
+	"props_models.txt/meta":   func(p *Project, v any) error { return wantValue("Meta", model(p).Meta, v) },
+	"props_models.txt/tags":   configCheck(model, "tags"),
 	"props_models.txt/config": func(p *Project, v any) error {
 		return wantValue("materialized", model(p).Config["materialized"], "table")
 	},

@@ -469,11 +469,21 @@ func (l *loader) patchNode(file string, n *Node, e *yaml.Node) {
 			} else if !isNull(p.Val) {
 				l.diags.Add(diag.Errorf(file, posOf(p.Val), "write it as a mapping", "%s must be a mapping, not %s", p.Key, kindName(p.Val)))
 			}
-		case "tags", "access", "group", "deprecation_date", "latest_version":
+		case "tags", "access", "group":
 			// Accepted as properties for backwards compatibility; dbt treats them as config.
 			props[p.Key] = normConfigValue(p.Key, toValue(p.Val, nil, nil))
-			if p.Key == "deprecation_date" && n.ResourceType == Model {
+		case "deprecation_date":
+			// A model attribute, not a config (dbt's patch_node_properties).
+			if n.ResourceType == Model {
 				n.DeprecationDate, _ = stringOf(p.Val)
+			}
+		case "latest_version":
+			// dbt's UnparsedModelUpdate refuses a latest_version that is
+			// not one of the versions, and an entry here has none.
+			if !isNull(p.Val) {
+				v, _ := stringOf(p.Val)
+				l.diags.Add(diag.Errorf(file, posOf(p.Val), "list the model's versions under versions:, or remove latest_version",
+					"%s %q: latest_version %s is not one of its versions: it has none", n.ResourceType, n.Name, v))
 			}
 		case "tests", "data_tests":
 			l.proj.GenericTests = append(l.proj.GenericTests, l.parseTests(file, p.Val, base)...)

@@ -28,3 +28,41 @@ models:
 		t.Errorf("group_map g = %s, want the model and its unique test", got)
 	}
 }
+
+// deprecation_date is a model attribute, set by dbt's patch_node_properties;
+// dbt's model config has no such key.
+func TestDeprecationDateIsNoConfig(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/vm_v1.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/vm_v2.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/schema.yml", `models:
+  - name: m
+    deprecation_date: 2030-01-01
+  - name: vm
+    latest_version: 2
+    versions:
+      - v: 1
+        deprecation_date: 2022-07-11
+      - v: 2
+`)
+	mustElt(t, dir, "parse")
+	nodes := readManifest(t, dir)["nodes"].(map[string]any)
+	for id, date := range map[string]string{"model.p.m": "2030-01-01", "model.p.vm.v1": "2022-07-11"} {
+		n := nodes[id].(map[string]any)
+		if !strings.HasPrefix(jsonString(n["deprecation_date"]), date) {
+			t.Errorf("%s deprecation_date = %v, want %s", id, n["deprecation_date"], date)
+		}
+		for _, key := range []string{"config", "unrendered_config"} {
+			c := n[key].(map[string]any)
+			if v, ok := c["deprecation_date"]; ok {
+				t.Errorf("%s %s has deprecation_date = %v", id, key, v)
+			}
+		}
+	}
+}
+
+func jsonString(v any) string {
+	s, _ := v.(string)
+	return s
+}
