@@ -1387,6 +1387,7 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 			v, ok := kw.Get(k)
 			if t, err := jinja.Truth(v); ok && err == nil && t {
 				r.Version, _ = jinja.Str(v)
+				r.VersionText = !isNumber(v)
 				break
 			}
 		}

@@ -179,7 +179,7 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 	set("checksum", map[string]any{"name": sumName, "checksum": sum})
 	var refs []any
 	for _, r := range n.Refs {
-		refs = append(refs, map[string]any{"name": r.Name, "package": nilIfEmpty(r.Package), "version": nilIfEmpty(r.Version)})
+		refs = append(refs, map[string]any{"name": r.Name, "package": nilIfEmpty(r.Package), "version": r.VersionJSON()})
 	}
 	set("refs", orEmptyList(refs))
 	var srcs []any

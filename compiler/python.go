@@ -13,7 +13,7 @@ import (
 // children, so the rest of the project builds.
 
 var (
-	pyRefRe    = lazyre.New(`\bdbt\.ref\(\s*(['"])([^'"]+)['"](?:\s*,\s*(['"])([^'"]+)['"])?\s*(?:,\s*v(?:ersion)?\s*=\s*['"]?([^'")\s]+)['"]?\s*)?\)`)
+	pyRefRe    = lazyre.New(`\bdbt\.ref\(\s*(['"])([^'"]+)['"](?:\s*,\s*(['"])([^'"]+)['"])?\s*(?:,\s*v(?:ersion)?\s*=\s*(['"]?)([^'")\s]+)['"]?\s*)?\)`)
 	pySourceRe = lazyre.New(`\bdbt\.source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)`)
 	pyConfigRe = lazyre.New(`\bdbt\.config\(([^)]*)\)`)
 	pyKwargRe  = lazyre.New(`(\w+)\s*=\s*(?:(['"])([^'"]*)['"]|(True|False))`)
@@ -31,9 +31,9 @@ func pythonDependencies(src string) (refs []Ref, sources [][2]string, cfg map[st
 	}
 	text := code.String()
 	for _, m := range pyRefRe().FindAllStringSubmatch(text, -1) {
-		r := Ref{Name: m[2], Version: m[5]}
+		r := Ref{Name: m[2], Version: m[6], VersionText: m[5] != ""}
 		if m[4] != "" {
-			r = Ref{Package: m[2], Name: m[4], Version: m[5]}
+			r.Package, r.Name = m[2], m[4]
 		}
 		refs = append(refs, r)
 	}

@@ -31,7 +31,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-9\n"
+const renderCacheMagic = "elt-render-cache-10\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -303,6 +303,7 @@ func (e *cacheEncoder) entry(x *cacheEntry) {
 		e.string(r.Package)
 		e.string(r.Name)
 		e.string(r.Version)
+		e.bool(r.VersionText)
 	}
 	e.uint(uint64(len(x.Sources)))
 	for _, s := range x.Sources {
@@ -352,7 +353,7 @@ func decodeEntry(s string) (*cacheEntry, error) {
 	if n := d.count(); n > 0 {
 		x.Refs = make([]Ref, n)
 		for i := range x.Refs {
-			x.Refs[i] = Ref{Package: d.string(), Name: d.string(), Version: d.string()}
+			x.Refs[i] = Ref{Package: d.string(), Name: d.string(), Version: d.string(), VersionText: d.bool()}
 		}
 	}
 	if n := d.count(); n > 0 {

@@ -237,7 +237,7 @@ func callLists(calls []project.DependsOnCall) (refs []map[string]any, sources, m
 				r["package"] = c.Args[0]
 			}
 			if c.Version != "" {
-				r["version"] = c.Version
+				r["version"] = versionJSON(c.Version, c.VersionText)
 			}
 			refs = append(refs, r)
 		case "source":

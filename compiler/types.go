@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"context"
+	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -184,6 +186,39 @@ type Ref struct {
 	Package string // "" unless ref('pkg', 'name')
 	Name    string
 	Version string
+	// VersionText: the version was written as a string, ref('m',
+	// version='2'), which manifest.json keeps as a string (VersionJSON).
+	VersionText bool
+}
+
+// VersionJSON is the version as dbt's RefArgs keeps it, of the type it was
+// written with: nil, a string, or a number.
+func (r Ref) VersionJSON() any { return versionJSON(r.Version, r.VersionText) }
+
+// isNumber reports whether a template value is a number (a ref()'s
+// version=2), not a string.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int, int64, float64, *big.Int:
+		return true
+	}
+	return false
+}
+
+func versionJSON(v string, text bool) any {
+	switch {
+	case v == "":
+		return nil
+	case text:
+		return v
+	}
+	if i, err := strconv.Atoi(v); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return f
+	}
+	return v
 }
 
 // DependsOn lists unique ids, as in dbt's manifest.

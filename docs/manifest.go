@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1112,16 +1111,7 @@ func sortedCopy(l []string) []string {
 func refs(rs []compiler.Ref) []RefArgs {
 	out := make([]RefArgs, 0, len(rs))
 	for _, r := range rs {
-		a := RefArgs{Name: r.Name, Package: strOrNull(r.Package)}
-		if r.Version != "" {
-			// ref('m', v=2) is written as the number it was.
-			if i, err := strconv.Atoi(r.Version); err == nil {
-				a.Version = i
-			} else {
-				a.Version = r.Version
-			}
-		}
-		out = append(out, a)
+		out = append(out, RefArgs{Name: r.Name, Package: strOrNull(r.Package), Version: r.VersionJSON()})
 	}
 	return out
 }

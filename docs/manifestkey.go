@@ -333,6 +333,7 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 		w.str(r.Package)
 		w.str(r.Name)
 		w.str(r.Version)
+		w.bool(r.VersionText)
 	}
 	w.uint(uint64(len(n.SourceRefs)))
 	for _, s := range n.SourceRefs {

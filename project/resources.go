@@ -46,8 +46,10 @@ type DependsOnCall struct {
 	Func    string   // "ref", "source" or "metric"
 	Args    []string // the quoted arguments, in order
 	Version string   // ref(..., v=2)
-	Text    string   // as written
-	Pos     diag.Pos
+	// VersionText: the version was quoted, ref('m', v='2').
+	VersionText bool
+	Text        string // as written
+	Pos         diag.Pos
 }
 
 // Group is one entry of `groups:`.
@@ -175,7 +177,7 @@ func parseCall(text string) (DependsOnCall, bool) {
 		}
 		val := am[2] + am[3] + am[4]
 		if am[1] != "" {
-			c.Version = val
+			c.Version, c.VersionText = val, am[4] == ""
 			continue
 		}
 		c.Args = append(c.Args, val)

@@ -66,3 +66,35 @@ func jsonString(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// dbt's RefArgs keeps a ref's version as it was written: ref('vm',
+// version=2) a number, ref('vm', version='2') a string, in a model's refs
+// (also when the render cache answers) and in an exposure's.
+func TestRefVersionKeepsItsType(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/vm_v1.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/vm_v2.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/r.sql", "select * from {{ ref('vm', version=2) }} union all select * from {{ ref('vm', version='2') }}\n")
+	writeFile(t, dir, "models/schema.yml", `models:
+  - name: vm
+    latest_version: 2
+    versions: [{v: 1}, {v: 2}]
+exposures:
+  - name: e
+    type: dashboard
+    owner: {email: a@b.c}
+    depends_on: ["ref('vm', v=2)", "ref('vm', v='1')"]
+`)
+	for _, run := range []string{"fresh", "cached"} {
+		mustElt(t, dir, "parse")
+		m := readManifest(t, dir)
+		r := m["nodes"].(map[string]any)["model.p.r"].(map[string]any)
+		if got := jsonOf(r["refs"]); got != `[{"name":"vm","package":null,"version":2},{"name":"vm","package":null,"version":"2"}]` {
+			t.Errorf("%s: model refs %s", run, got)
+		}
+		e := m["exposures"].(map[string]any)["exposure.p.e"].(map[string]any)
+		if got := jsonOf(e["refs"]); got != `[{"name":"vm","package":null,"version":2},{"name":"vm","package":null,"version":"1"}]` {
+			t.Errorf("%s: exposure refs %s", run, got)
+		}
+	}
+}
