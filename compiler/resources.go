@@ -40,9 +40,16 @@ func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
 		x := p.Exposures[id]
 		from := &Node{Node: project.Node{UniqueID: x.UniqueID, Package: x.Package, ResourceType: project.ExposureType}}
 		x.DependsOnNodes = nil
-		for _, c := range x.DependsOn {
-			if dep := m.resolveCall(l, x.File, from, c); dep != "" && !contains(x.DependsOnNodes, dep) {
-				x.DependsOnNodes = append(x.DependsOnNodes, dep)
+		// As dbt's load: process_sources, then process_refs, then
+		// process_metrics each add to depends_on.nodes.
+		for _, fn := range []string{"source", "ref", "metric"} {
+			for _, c := range x.DependsOn {
+				if c.Func != fn {
+					continue
+				}
+				if dep := m.resolveCall(l, x.File, from, c); dep != "" && !contains(x.DependsOnNodes, dep) {
+					x.DependsOnNodes = append(x.DependsOnNodes, dep)
+				}
 			}
 		}
 	}

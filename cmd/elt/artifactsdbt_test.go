@@ -98,3 +98,26 @@ exposures:
 		}
 	}
 }
+
+// dbt's load resolves sources, then refs, then metrics, each adding to an
+// exposure's depends_on.nodes (parser/manifest.py, process_sources before
+// process_refs).
+func TestExposureDependsOnSourcesFirst(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/schema.yml", `sources:
+  - name: src
+    tables: [{name: s}]
+exposures:
+  - name: e
+    type: dashboard
+    owner: {email: a@b.c}
+    depends_on: ["ref('b')", "source('src', 's')", "ref('a')"]
+`)
+	mustElt(t, dir, "parse")
+	e := readManifest(t, dir)["exposures"].(map[string]any)["exposure.p.e"].(map[string]any)
+	if got := jsonOf(e["depends_on"].(map[string]any)["nodes"]); got != `["source.p.src.s","model.p.b","model.p.a"]` {
+		t.Errorf("exposure depends_on.nodes %s", got)
+	}
+}
