@@ -344,9 +344,10 @@ func (h ProjectHook) UniqueID(which string) string {
 
 // ProjectHooks lists the on-run-start (or on-run-end) hooks of every
 // project, from their enabled operation nodes (a models: config can
-// disable one, as in dbt), in dbt's order (task/run.py _hook_keyfunc):
-// installed packages by name, the root project last, each project's in
-// its list's order.
+// disable one, as in dbt), in dbt's order (task/run.py _hook_keyfunc,
+// whose key for the root project sorts before every name): the root
+// project first, then installed packages by name, each project's in its
+// list's order.
 func (m *Manifest) ProjectHooks(which string) []ProjectHook {
 	var out []ProjectHook
 	for _, n := range m.Nodes {
@@ -358,9 +359,9 @@ func (m *Manifest) ProjectHooks(which string) []ProjectHook {
 	slices.SortFunc(out, func(a, b ProjectHook) int {
 		if (a.Package == root) != (b.Package == root) {
 			if a.Package == root {
-				return 1
+				return -1
 			}
-			return -1
+			return 1
 		}
 		if c := strings.Compare(a.Package, b.Package); c != 0 {
 			return c

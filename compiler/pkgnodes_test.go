@@ -95,7 +95,7 @@ models:
 		}
 		got = append(got, h.Name("on-run-start")+"="+sql)
 	}
-	want := []string{"pkg-on-run-start-0=select 'pkg-helper'", "shop-on-run-start-0=select 'root'"}
+	want := []string{"shop-on-run-start-0=select 'root'", "pkg-on-run-start-0=select 'pkg-helper'"} // dbt's _hook_keyfunc: the root project first
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("hooks: want %v, got %v", want, got)
 	}

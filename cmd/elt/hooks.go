@@ -41,8 +41,8 @@ func hookNode(h compiler.ProjectHook) *compiler.Node {
 }
 
 // projectHooks renders and runs the on-run-start or on-run-end statements
-// of every project (installed packages first, by name; the root project
-// last), each between dbt's LogHookStartLine and LogHookEndLine. on-run-end
+// of every project (the root project first, then installed packages by
+// name), each between dbt's LogHookStartLine and LogHookEndLine. on-run-end
 // sees `results` (each with status, message, node, execution_time,
 // failures) and `schemas`, as in dbt. A statement that fails is an error
 // result and the hooks after it are skipped, as in dbt; the error returned

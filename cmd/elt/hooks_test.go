@@ -312,8 +312,9 @@ func TestRetryLeavesHooksOut(t *testing.T) {
 	}
 }
 
-// TestPackageHookNumbering: as dbt's, the hooks of a type run installed
-// packages' first, the root project's last; a log line names a hook by its
+// TestPackageHookNumbering: as dbt's (task/run.py _hook_keyfunc and
+// BiggestName), the hooks of a type run the root project's first, then
+// installed packages' by name; a log line names a hook by its
 // position among them all, its unique_id by its place in its project.
 func TestPackageHookNumbering(t *testing.T) {
 	dir := miniProject(t, "on-run-start:\n  - \"select 'root'\"\n")
@@ -321,17 +322,24 @@ func TestPackageHookNumbering(t *testing.T) {
 	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
 	res := mustElt(t, dir, "run")
 	wantLines(t, res.stdout,
-		`1 of 3 OK hook: pk\.on-run-start\.0 .*`,
+		`1 of 3 OK hook: p\.on-run-start\.0 .*`,
 		`2 of 3 OK hook: pk\.on-run-start\.1 .*`,
-		`3 of 3 OK hook: p\.on-run-start\.2 .*`,
+		`3 of 3 OK hook: pk\.on-run-start\.2 .*`,
 	)
 	var got []string
 	for _, r := range orderedRunResults(t, dir)[:3] {
 		got = append(got, r.UniqueID+" "+*r.Message)
 	}
-	want := "operation.pk.pk-on-run-start-0 pk.on-run-start.0 passed,operation.pk.pk-on-run-start-1 pk.on-run-start.1 passed,operation.p.p-on-run-start-0 p.on-run-start.2 passed"
+	want := "operation.p.p-on-run-start-0 p.on-run-start.0 passed,operation.pk.pk-on-run-start-0 pk.on-run-start.1 passed,operation.pk.pk-on-run-start-1 pk.on-run-start.2 passed"
 	if strings.Join(got, ",") != want {
 		t.Errorf("run_results.json: %v", got)
+	}
+	// The manifest written after the run holds each hook's place in it.
+	nodes := readManifest(t, dir)["nodes"].(map[string]any)
+	for id, index := range map[string]float64{"operation.p.p-on-run-start-0": 1, "operation.pk.pk-on-run-start-1": 3} {
+		if n, _ := nodes[id].(map[string]any); n == nil || n["index"] != index {
+			t.Errorf("manifest.json %s: index %v, want %v", id, n["index"], index)
+		}
 	}
 }
 
