@@ -1,8 +1,6 @@
 package compiler
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 
 	"github.com/elt-dev/elt/jinja"
@@ -98,8 +96,7 @@ func (ts *agateTableSet) GetAttr(name string) (any, bool) {
 	return nil, false
 }
 
-// toCSV is agate's Table.to_csv(path): the column names, then each row,
-// a value written as Python's str() of it and None as nothing, through
+// toCSV is agate's Table.to_csv(path, **kwargs): csvText written through
 // Options.WriteFile.
 func (t *agateTable) toCSV(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	st, err := renderStateOf(s)
@@ -114,25 +111,27 @@ func (t *agateTable) toCSV(s *jinja.State, args []any, kw jinja.Kwargs) (any, er
 	if write == nil {
 		return nil, st.fail("", "Table.to_csv() cannot write files in this command")
 	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true // Python's csv module ends lines with \r\n
-	_ = w.Write(t.columns)
-	for _, r := range t.rows {
-		rec := make([]string, len(t.columns))
-		for i := range rec {
-			if i < len(r.vals) && r.vals[i] != nil {
-				rec[i], _ = jinja.Str(r.vals[i])
-			}
-		}
-		_ = w.Write(rec)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	text, err := t.csvText(kwargsAfterPath(kw))
+	if err != nil {
 		return nil, err
 	}
-	if err := write(path, b.Bytes()); err != nil {
+	if err := write(path, []byte(text)); err != nil {
 		return nil, st.fail("", "Table.to_csv: %v", err)
 	}
 	return nil, nil
+}
+
+// kwargsAfterPath is to_csv's keyword arguments other than path, which
+// go to the CSV writer.
+func kwargsAfterPath(kw jinja.Kwargs) jinja.Kwargs {
+	if kw == nil {
+		return nil
+	}
+	out := jinja.NewDict()
+	for k, v := range kw.All() {
+		if k != "path" {
+			out.Set(k, v)
+		}
+	}
+	return out
 }

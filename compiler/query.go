@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/big"
@@ -515,15 +514,18 @@ func (t *agateTable) GetAttr(name string) (any, bool) {
 		return jinja.Func(t.toJSON), true
 	case "to_csv":
 		return jinja.Func(t.toCSV), true
+	case "print_csv":
+		return jinja.Func(t.printCSV), true
+	case "print_json":
+		return jinja.Func(t.printJSON), true
 	case "group_by":
 		return jinja.Func(t.groupBy), true
 	}
 	return nil, false
 }
 
-// toJSON is agate's Table.to_json(path, newline=False): the rows as a
-// JSON list of objects, or one object a line with newline, each value as
-// its column's type jsonifies it, written through Options.WriteFile.
+// toJSON is agate's Table.to_json(path, key=None, newline=False,
+// indent=None): jsonText written through Options.WriteFile.
 func (t *agateTable) toJSON(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	st, err := renderStateOf(s)
 	if err != nil {
@@ -533,57 +535,18 @@ func (t *agateTable) toJSON(s *jinja.State, args []any, kw jinja.Kwargs) (any, e
 	if !ok {
 		return nil, st.fail("pass a file path", "Table.to_json() needs a path")
 	}
-	if k, _ := argAt(args, kw, 1, "key"); k != nil {
-		return nil, st.fail("leave out key", "Table.to_json(key=...) is not supported")
-	}
+	key, _ := argAt(args, kw, 1, "key")
 	newline := argBool(args, kw, 2, "newline", false)
+	indent, _ := argAt(args, kw, 3, "indent")
 	write := st.engine.opts.WriteFile
 	if write == nil {
 		return nil, st.fail("", "Table.to_json() cannot write files in this command")
 	}
-	types := make([]*agateType, len(t.columns))
-	for i := range t.columns {
-		col := make([]any, len(t.rows))
-		for j, r := range t.rows {
-			if i < len(r.vals) {
-				col[j] = r.vals[i]
-			}
-		}
-		types[i] = agateTypeOf(col)
+	text, err := t.jsonText(s, key, newline, indent)
+	if err != nil {
+		return nil, err
 	}
-	rows := make([]any, len(t.rows))
-	for j, r := range t.rows {
-		d := jinja.NewDict()
-		for i, name := range t.columns {
-			var v any
-			if i < len(r.vals) {
-				v = r.vals[i]
-			}
-			if f, ok := types[i].GetAttr("jsonify"); ok {
-				v, _ = f.(jinja.Func)(s, []any{v}, nil)
-			}
-			d.Set(name, v)
-		}
-		rows[j] = d
-	}
-	// json.dumps(ensure_ascii=False) of the list, or of each row, a line
-	// each.
-	opts := jinja.JSONOptions{Unicode: true}
-	var b bytes.Buffer
-	if !newline {
-		rows = []any{jinja.NewList(rows...)}
-	}
-	for _, v := range rows {
-		out, err := jinja.DumpJSON(v, opts)
-		if err != nil {
-			return nil, err
-		}
-		b.WriteString(out)
-		if newline {
-			b.WriteByte('\n')
-		}
-	}
-	if err := write(path, b.Bytes()); err != nil {
+	if err := write(path, []byte(text)); err != nil {
 		return nil, st.fail("", "Table.to_json: %v", err)
 	}
 	return nil, nil

@@ -271,9 +271,33 @@ func TestAgateGroupByAndCSV(t *testing.T) {
 `)
 	res := mustElt(t, dir, "run-operation", "probe")
 	wantAll(t, res.stdout, "y=1+3", "x=2", "keys ['y', 'x'] len 2 x 1")
-	if got := mustRead(t, filepath.Join(dir, "target/out/t.csv")); got != "k,v,z\r\ny,1,\r\nx,2,\"a,b\"\r\ny,3,\r\n" {
+	if got := mustRead(t, filepath.Join(dir, "target/out/t.csv")); got != "k,v,z\ny,1,\nx,2,\"a,b\"\ny,3,\n" {
 		t.Errorf("t.csv: %q", got)
 	}
+}
+
+// TestAgatePrintCSVAndJSON: agate's Table.print_csv() and print_json()
+// write to_csv's and to_json's text to standard output and return None
+// (dbt-project-evaluator's print_dbt_project_evaluator_issues(format='csv')
+// prints so): lines end in "\n" (agate's lineterminator), Python's csv
+// quoting, dates and datetimes in ISO form, None as nothing; print_json
+// takes to_json's key, newline and indent.
+func TestAgatePrintCSVAndJSON(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/probe.sql", `{% macro probe() %}
+{%- set t = run_query("select 1 as a, 'x' as b, date '2024-01-02' as d, timestamp '2024-01-02 03:04:05' as ts union all select 2, 'q\"r, s', null, null order by a") -%}
+{{ print('csv=' ~ t.print_csv()) }}
+{{ print('semi=' ~ t.print_csv(delimiter=';')) }}
+{{ print('json=' ~ t.print_json()) }}
+{{ print('keyed=' ~ t.print_json(key='b')) }}
+{% endmacro %}
+`)
+	res := mustElt(t, dir, "run-operation", "probe")
+	wantAll(t, res.stdout,
+		"a,b,d,ts\n1,x,2024-01-02,2024-01-02T03:04:05\n2,\"q\"\"r, s\",,\ncsv=None\n",
+		"a;b;d;ts\n1;x;2024-01-02;2024-01-02T03:04:05\n2;\"q\"\"r, s\";;\nsemi=None\n",
+		`[{"a": 1, "b": "x", "d": "2024-01-02", "ts": "2024-01-02T03:04:05"}, {"a": 2, "b": "q\"r, s", "d": null, "ts": null}]`+"\njson=None",
+		`{"x": {"a": 1, "b": "x", "d": "2024-01-02", "ts": "2024-01-02T03:04:05"}, "q\"r, s": {"a": 2, "b": "q\"r, s", "d": null, "ts": null}}`)
 }
 
 // TestTempTableColumnsDuckDB: adapter.get_columns_in_relation finds a
