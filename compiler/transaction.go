@@ -13,6 +13,10 @@ import (
 // a failing statement leaves no half-built relation behind.
 type Transaction struct {
 	open bool
+	// explicitOnly: only the macro's own "begin" opens it (run_query
+	// or a statement block on a project hook's or an operation's
+	// connection), never a statement's auto_begin.
+	explicitOnly bool
 }
 
 type transactionKey struct{}
@@ -21,6 +25,17 @@ type transactionKey struct{}
 // adapters.Sessioner) as a materialization block's, in a transaction.
 func WithTransaction(ctx context.Context) (context.Context, *Transaction) {
 	t := &Transaction{}
+	return context.WithValue(ctx, transactionKey{}, t), t
+}
+
+// WithExplicitTransaction marks ctx's statements (run on one connection)
+// as a project hook's or an operation's: dbt clears the connection's
+// transaction before them (clear_transaction), so each statement commits
+// as it runs, a "begin" the macro sends opens a real transaction that its
+// "commit" or "rollback" ends, and the caller rolls back one still open
+// when the connection is released, as dbt's close does.
+func WithExplicitTransaction(ctx context.Context) (context.Context, *Transaction) {
+	t := &Transaction{explicitOnly: true}
 	return context.WithValue(ctx, transactionKey{}, t), t
 }
 
@@ -76,7 +91,7 @@ func (st *renderState) beforeStatement(sql string, autoBegin bool) (skip bool, e
 		t.open = false
 		return false, nil
 	}
-	if t.open || !autoBegin {
+	if t.open || !autoBegin || t.explicitOnly {
 		return false, nil
 	}
 	if _, err := st.engine.opts.Query(st.ctx, "begin"); err != nil {

@@ -72,6 +72,12 @@ func (s *session) projectHooksWith(ctx context.Context, which string, extra map[
 	if err != nil {
 		return nil, err
 	}
+	// All of them on that one connection.
+	ctx, release, err := s.pinConnection(ctx, "master")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	out := make([]hookResult, 0, len(hooks))
 	failed := false
 	for i, h := range hooks {

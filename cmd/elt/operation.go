@@ -24,6 +24,37 @@ func (s *session) withConnectionQueryComment(ctx context.Context, connection str
 	return adapters.WithQueryComment(ctx, adapters.QueryComment{Text: text, Append: appendIt}), nil
 }
 
+// pinConnection gives the statements run with the returned context one
+// connection of the target, as dbt's connection_named does for a phase of
+// project hooks ("master") or an operation ("macro_<name>"): a temporary
+// table one run_query makes is there for the next, and the macro's
+// run_query("begin") ... run_query("commit") is one transaction there
+// (compiler.WithExplicitTransaction). release rolls back a transaction
+// the macros began and did not end, as dbt's close of the connection
+// does, and gives the connection back.
+func (s *session) pinConnection(ctx context.Context, name string) (_ context.Context, release func(), _ error) {
+	sess, ok := s.adapter.(adapters.Sessioner)
+	if !ok {
+		return ctx, func() {}, nil
+	}
+	ctx, give, err := sess.Session(ctx)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("connection %q: %w", name, err)
+	}
+	ctx, tx := compiler.WithExplicitTransaction(ctx)
+	return ctx, func() {
+		defer give()
+		if !tx.Open() {
+			return
+		}
+		tx.Closed()
+		if err := s.adapter.Exec(context.WithoutCancel(ctx), "rollback"); err != nil {
+			// As dbt's RollbackFailed: logged, not an error of the run.
+			s.log.debug("RollbackFailed", fmt.Sprintf("Failed to rollback '%s': %v", name, err), map[string]any{"conn_name": name})
+		}
+	}, nil
+}
+
 // runOperationCommand runs one macro with --args, as `dbt run-operation`.
 // Statements the macro issues (run_query, statement blocks) run on the
 // target's connection.
@@ -60,6 +91,11 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	ctx, release, err := s.pinConnection(ctx, "macro_"+macro)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	defer release()
 	name := s.manifest.OperationMacro(macro)
 	s.compileEnd = time.Now()
 	start := time.Now()

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/elt-dev/elt/adapters/duckdb"
+)
+
+// replaceDataMacros replace the rows of the model target_t the way
+// elementary's replace_table_data does on Postgres: a temporary table
+// made by one run_query (in one hook), then begin, delete, insert from
+// the temporary table and commit, each its own run_query (in the next
+// hook). keep_uncommitted begins and deletes but never commits.
+const replaceDataMacros = `
+{% macro make_tmp(value) %}
+  {% if execute %}
+  {% do run_query("create temporary table tmp_rows as select " ~ value ~ " as a") %}
+  {% endif %}
+{% endmacro %}
+
+{% macro replace_data() %}
+  {% if execute %}
+  {% set tgt = ref('target_t') %}
+  {% do run_query("begin") %}
+  {% do run_query("delete from " ~ tgt) %}
+  {% do run_query("insert into " ~ tgt ~ " select * from tmp_rows") %}
+  {% do run_query("commit") %}
+  {% endif %}
+{% endmacro %}
+
+{% macro replace_via_operation(value) %}
+  {% do make_tmp(value) %}
+  {% do replace_data() %}
+{% endmacro %}
+
+{% macro delete_uncommitted() %}
+  {% do run_query("begin") %}
+  {% do run_query("delete from " ~ ref('target_t')) %}
+{% endmacro %}
+`
+
+// writeReplaceDataProject writes a project whose on-run-end hooks replace
+// target_t's one row (a=1) by a=2 through a temporary table and an
+// explicit transaction.
+func writeReplaceDataProject(t *testing.T, dir, profile string) {
+	t.Helper()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-end:\n  - \"{{ make_tmp(2) }}\"\n  - \"{{ replace_data() }}\"\n")
+	writeFile(t, dir, "profiles.yml", profile)
+	writeFile(t, dir, "models/target_t.sql", "{{ config(materialized='table') }}\nselect 1 as a\n")
+	writeFile(t, dir, "macros/replace.sql", replaceDataMacros)
+}
+
+// TestPostgresProjectHooksShareOneSession: as dbt runs all on-run-end
+// hooks on its one "master" connection and a run-operation on its
+// "macro_<name>" connection, a temporary table one run_query makes is
+// seen by the next (also in the next hook), and run_query("begin") ...
+// run_query("commit") is one transaction; a transaction the macro leaves
+// open is rolled back when the connection is released.
+func TestPostgresProjectHooksShareOneSession(t *testing.T) {
+	schema := fmt.Sprintf("hooksession_%d", time.Now().UnixNano()%1_000_000_000)
+	ctx, conn := pgSchema(t, schema)
+	dir := t.TempDir()
+	writeReplaceDataProject(t, dir, strings.Replace(pgProfile, "threads: 1", "threads: 4", 1))
+	rows := func() string {
+		t.Helper()
+		var n int
+		var a *int
+		if err := conn.QueryRow(ctx, "select count(*), max(a) from "+schema+".target_t").Scan(&n, &a); err != nil {
+			t.Fatal(err)
+		}
+		if a == nil {
+			return fmt.Sprintf("%d rows", n)
+		}
+		return fmt.Sprintf("%d rows, max %d", n, *a)
+	}
+	res := elt(t, dir, "run")
+	if res.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if got := rows(); got != "1 rows, max 2" {
+		t.Errorf("after run: %s, want 1 rows, max 2 (the hooks replaced a=1 by a=2)", got)
+	}
+	res = elt(t, dir, "run-operation", "replace_via_operation", "--args", "{value: 3}")
+	if res.code != 0 {
+		t.Fatalf("run-operation: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if got := rows(); got != "1 rows, max 3" {
+		t.Errorf("after run-operation: %s, want 1 rows, max 3", got)
+	}
+	res = elt(t, dir, "run-operation", "delete_uncommitted")
+	if res.code != 0 {
+		t.Fatalf("run-operation delete_uncommitted: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if got := rows(); got != "1 rows, max 3" {
+		t.Errorf("after an uncommitted delete: %s, want 1 rows, max 3 (rolled back at release, as dbt's close)", got)
+	}
+}
+
+// TestDuckDBProjectHooksShareOneConnection is the Postgres test on
+// DuckDB, whose temporary tables and transactions also live on one
+// connection (dbt-duckdb: one cursor per dbt connection).
+func TestDuckDBProjectHooksShareOneConnection(t *testing.T) {
+	dir := t.TempDir()
+	writeReplaceDataProject(t, dir, "p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: p.duckdb, threads: 4}\n")
+	rows := func() string {
+		t.Helper()
+		a, err := duckdb.Open(context.Background(), duckdb.Config{Path: filepath.Join(dir, "p.duckdb")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		res, err := a.Query(context.Background(), "select count(*), max(a) from main.target_t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%v rows, max %v", res.Rows[0][0], res.Rows[0][1])
+	}
+	res := elt(t, dir, "run")
+	if res.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if got := rows(); got != "1 rows, max 2" {
+		t.Errorf("after run: %s, want 1 rows, max 2 (the hooks replaced a=1 by a=2)", got)
+	}
+	res = elt(t, dir, "run-operation", "replace_via_operation", "--args", "{value: 3}")
+	if res.code != 0 {
+		t.Fatalf("run-operation: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if got := rows(); got != "1 rows, max 3" {
+		t.Errorf("after run-operation: %s, want 1 rows, max 3", got)
+	}
+	res = elt(t, dir, "run-operation", "delete_uncommitted")
+	if res.code != 0 {
+		t.Fatalf("run-operation delete_uncommitted: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if got := rows(); got != "1 rows, max 3" {
+		t.Errorf("after an uncommitted delete: %s, want 1 rows, max 3 (rolled back at release, as dbt's close)", got)
+	}
+}
