@@ -459,7 +459,17 @@ func (a *Adapter) Session(ctx context.Context) (context.Context, func(), error) 
 	if err != nil {
 		return ctx, func() {}, fmt.Errorf("duckdb: session: %w", adapters.ContextError(ctx, err))
 	}
-	return context.WithValue(ctx, sessionKey{}, c), func() { _ = c.Close() }, nil
+	return context.WithValue(ctx, sessionKey{}, c), func() { release(c) }, nil
+}
+
+// release closes a session's connection rather than giving it back to
+// the pool: dbt closes a node's connection (dbt-duckdb: its cursor) when
+// the node ends, and a hook phase's or an operation's, so the temporary
+// tables, SET values and open transaction made there are gone for the
+// next. The pool opens a new connection (initConn) when one is needed.
+func release(c *sql.Conn) {
+	_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	_ = c.Close()
 }
 
 func sessionConn(ctx context.Context) *sql.Conn {

@@ -318,7 +318,32 @@ func (a *Adapter) Session(ctx context.Context) (context.Context, func(), error) 
 	if err != nil {
 		return ctx, func() {}, fmt.Errorf("postgres: session: %w", adapters.ContextError(ctx, err))
 	}
-	return context.WithValue(ctx, sessionKey{}, c), c.Release, nil
+	return context.WithValue(ctx, sessionKey{}, c), func() { a.release(c) }, nil
+}
+
+// release gives a session's connection back to the pool as a new
+// connection would be: dbt closes a node's connection when the node ends
+// (and a hook phase's or an operation's), so the temporary tables and SET
+// values made there are gone for the next. DISCARD ALL drops them and the
+// profile's role is set again; a connection that cannot be reset (a
+// transaction left open, a failure) is closed instead.
+func (a *Adapter) release(c *pgxpool.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pc := c.Conn().PgConn()
+	if pc.TxStatus() == 'I' && !pc.IsBusy() {
+		// On the wire connection, past pgx's tracer: not the node's statements.
+		err := pc.Exec(ctx, "discard all").Close()
+		if err == nil && a.cfg.Role != "" {
+			err = pc.Exec(ctx, "set role "+Dialect{}.Quote(a.cfg.Role)).Close()
+		}
+		if err == nil {
+			c.Release()
+			return
+		}
+	}
+	_ = c.Conn().Close(ctx)
+	c.Release()
 }
 
 // querier is the session's connection when ctx has one, else the pool.

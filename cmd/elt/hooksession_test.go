@@ -142,3 +142,37 @@ func TestDuckDBProjectHooksShareOneConnection(t *testing.T) {
 		t.Errorf("after an uncommitted delete: %s, want 1 rows, max 3 (rolled back at release, as dbt's close)", got)
 	}
 }
+
+// writeSameTempTableProject writes a project whose on-run-start hook and
+// three models' pre-hooks each create the temporary table same_tmp: dbt
+// closes each connection when its hooks or node end, so none of them
+// finds the table already there, even on one thread.
+func writeSameTempTableProject(t *testing.T, dir, profile string) {
+	t.Helper()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-start:\n  - \"{% do run_query('create temporary table same_tmp as select 1 as b') %}\"\n")
+	writeFile(t, dir, "profiles.yml", profile)
+	for _, m := range []string{"m1", "m2", "m3"} {
+		writeFile(t, dir, "models/"+m+".sql", "{{ config(materialized='table', pre_hook='create temporary table same_tmp as select 5 as b') }}\nselect b from same_tmp\n")
+	}
+}
+
+// TestPostgresTempTablesEndWithTheirConnection: a node's (or a hook
+// phase's) temporary tables do not outlive it on a pooled connection.
+func TestPostgresTempTablesEndWithTheirConnection(t *testing.T) {
+	schema := fmt.Sprintf("samelocal_%d", time.Now().UnixNano()%1_000_000_000)
+	pgSchema(t, schema)
+	dir := t.TempDir()
+	writeSameTempTableProject(t, dir, strings.Replace(pgProfile, "threads: 2", "threads: 1", 1))
+	if res := elt(t, dir, "run"); res.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// TestDuckDBTempTablesEndWithTheirConnection is the Postgres test on DuckDB.
+func TestDuckDBTempTablesEndWithTheirConnection(t *testing.T) {
+	dir := t.TempDir()
+	writeSameTempTableProject(t, dir, "p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: p.duckdb, threads: 1}\n")
+	if res := elt(t, dir, "run"); res.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
