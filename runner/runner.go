@@ -408,6 +408,18 @@ func (r *Runner) emit(e Event) {
 	r.opts.OnEvent(e)
 }
 
+// rollbackOpen rolls back the transaction a node's statements began and
+// did not end, before its connection is given back.
+func (r *Runner) rollbackOpen(ctx context.Context, tx *compiler.Transaction) {
+	if !tx.Open() {
+		return
+	}
+	tx.Closed()
+	// As dbt's close: a failed rollback is logged, not the node's error;
+	// the adapter's release then closes the connection.
+	_ = r.a.Exec(context.WithoutCancel(ctx), "rollback")
+}
+
 // execute runs one node. The result is named so that the deferred
 // bookkeeping reaches every return, the cancelled one included.
 func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
@@ -435,6 +447,12 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 			return res
 		}
 		defer release()
+		// A "begin" the node's own run_query sends (its body, a hook)
+		// opens a real transaction there that its "commit" ends; one left
+		// open is rolled back, as dbt's close of the connection does.
+		var tx *compiler.Transaction
+		ctx, tx = compiler.WithExplicitTransaction(ctx)
+		defer r.rollbackOpen(ctx, tx)
 	}
 	if n.ResourceType == project.UnitTestType {
 		err = r.unitTest(ctx, n, &res)

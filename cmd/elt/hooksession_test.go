@@ -176,3 +176,63 @@ func TestDuckDBTempTablesEndWithTheirConnection(t *testing.T) {
 		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// writeModelTransactionProject writes a model whose body, when it runs,
+// inserts a row into log_t inside its own run_query("begin") ...
+// run_query("commit"): dbt renders it on the node's connection, where the
+// commit is real, so the row and the model both stay.
+func writeModelTransactionProject(t *testing.T, dir, profile string) {
+	t.Helper()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", profile)
+	writeFile(t, dir, "models/log_t.sql", "{{ config(materialized='table') }}\nselect 0 as a\n")
+	writeFile(t, dir, "models/m.sql", `{{ config(materialized='table') }}
+-- depends_on: {{ ref('log_t') }}
+{% if execute %}
+{% do run_query("begin") %}
+{% do run_query("insert into " ~ ref('log_t') ~ " values (1)") %}
+{% do run_query("commit") %}
+{% endif %}
+select 1 as x
+`)
+}
+
+// TestPostgresModelRunQueryTransaction: a model body's begin/commit is a
+// real transaction on the node's connection.
+func TestPostgresModelRunQueryTransaction(t *testing.T) {
+	schema := fmt.Sprintf("modeltx_%d", time.Now().UnixNano()%1_000_000_000)
+	ctx, conn := pgSchema(t, schema)
+	dir := t.TempDir()
+	writeModelTransactionProject(t, dir, pgProfile)
+	if res := elt(t, dir, "run"); res.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var logRows, mRows int
+	if err := conn.QueryRow(ctx, "select (select count(*) from "+schema+".log_t), (select count(*) from "+schema+".m)").Scan(&logRows, &mRows); err != nil {
+		t.Fatal(err)
+	}
+	if logRows != 2 || mRows != 1 {
+		t.Errorf("log_t has %d rows, m %d; want 2 (the model's insert committed) and 1", logRows, mRows)
+	}
+}
+
+// TestDuckDBModelRunQueryTransaction is the Postgres test on DuckDB.
+func TestDuckDBModelRunQueryTransaction(t *testing.T) {
+	dir := t.TempDir()
+	writeModelTransactionProject(t, dir, "p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: p.duckdb, threads: 2}\n")
+	if res := elt(t, dir, "run"); res.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	a, err := duckdb.Open(context.Background(), duckdb.Config{Path: filepath.Join(dir, "p.duckdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	res, err := a.Query(context.Background(), "select (select count(*) from main.log_t), (select count(*) from main.m)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res.Rows[0]...); got != "2 1" {
+		t.Errorf("log_t rows, m rows = %s, want 2 1 (the model's insert committed, the model built)", got)
+	}
+}
