@@ -466,8 +466,10 @@ func (m *Manifest) WriteCompiled(ctx context.Context, dir *targetfs.Dir) error {
 	names := make([]string, len(nodes))
 	parallelFor(ctx, runtime.GOMAXPROCS(0), len(nodes), func(i int) {
 		// A project hook that renders blank has no file, as dbt's
-		// _write_node writes only code.
-		if n := nodes[i]; n.Compiled && n.ResourceType != project.Seed && (n.RunHook == nil || n.CompiledCode != "") {
+		// _write_node writes only code, and writes none for a seed or a
+		// snapshot.
+		if n := nodes[i]; n.Compiled && n.ResourceType != project.Seed && n.ResourceType != project.Snapshot &&
+			(n.RunHook == nil || n.CompiledCode != "") {
 			names[i] = path.Join("compiled", CompiledPath(n))
 		}
 	})

@@ -761,8 +761,9 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 			p = path.Join(b.targetPath(), "compiled") + "/" + compiler.CompiledPath(n)
 		}
 		pathOf := &p
-		if n.RunHook != nil && code == "" {
-			// dbt's _write_node sets compiled_path only for code.
+		if n.RunHook != nil && code == "" || n.ResourceType == project.Snapshot {
+			// dbt's _write_node sets compiled_path only for code, and
+			// never for a snapshot.
 			pathOf = nil
 		}
 		if n.TestMetadata != nil {

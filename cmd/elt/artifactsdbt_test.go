@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -119,5 +121,28 @@ exposures:
 	e := readManifest(t, dir)["exposures"].(map[string]any)["exposure.p.e"].(map[string]any)
 	if got := jsonOf(e["depends_on"].(map[string]any)["nodes"]); got != `["source.p.src.s","model.p.b","model.p.a"]` {
 		t.Errorf("exposure depends_on.nodes %s", got)
+	}
+}
+
+// dbt's _write_node writes no compiled file for a snapshot, and leaves its
+// compiled_path null; its compiled_code is in the manifest.
+func TestSnapshotHasNoCompiledFile(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/s.csv", "id\n1\n")
+	writeFile(t, dir, "snapshots/snap.sql", `{% snapshot snap %}
+{{ config(unique_key='id', strategy='check', check_cols='all', target_schema='main') }}
+select * from {{ ref('s') }}
+{% endsnapshot %}
+`)
+	mustElt(t, dir, "seed")
+	for _, run := range []string{"fresh", "cached"} {
+		mustElt(t, dir, "compile")
+		if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "p", "snapshots", "snap.sql")); !os.IsNotExist(err) {
+			t.Errorf("%s: target/compiled/p/snapshots/snap.sql: %v, want no such file", run, err)
+		}
+		n := readManifest(t, dir)["nodes"].(map[string]any)["snapshot.p.snap"].(map[string]any)
+		if n["compiled_path"] != nil || n["compiled"] != true || !strings.Contains(jsonString(n["compiled_code"]), "select * from") {
+			t.Errorf("%s: snapshot compiled_path %v compiled %v compiled_code %q", run, n["compiled_path"], n["compiled"], n["compiled_code"])
+		}
 	}
 }

@@ -1184,8 +1184,9 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 			s.log.event(levelOf(r.Status), body, "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), bodyData)
 		}
 		switch r.Node.ResourceType {
-		case project.Model, project.Test, project.Snapshot:
-			// As dbt's SQLCompiledPath, for a node with compiled code.
+		case project.Model, project.Test:
+			// As dbt's SQLCompiledPath, for a node with a compiled_path
+			// (a snapshot has none: dbt's _write_node).
 			s.log.info("Formatting", "", nil)
 			path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node)))
 			s.log.info("SQLCompiledPath", "  compiled code at "+path, map[string]any{"path": path, "node_info": info})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
 	"github.com/elt-dev/elt/quality"
 	"github.com/elt-dev/elt/report/ghactions"
 	"github.com/elt-dev/elt/report/junit"
@@ -41,7 +42,7 @@ func (s *session) writeJUnit(file string, results []runner.Result, checks []qual
 			n := int(*r.Failures)
 			jr.Failures = &n
 		}
-		if r.Node.Compiled && r.Node.CompiledCode != "" {
+		if r.Node.Compiled && r.Node.CompiledCode != "" && r.Node.ResourceType != project.Snapshot {
 			jr.CompiledPath = path.Join(filepath.ToSlash(s.proj.Config.TargetPath), "compiled", compiler.CompiledPath(r.Node))
 		}
 		out = append(out, jr)
