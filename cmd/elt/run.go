@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -115,6 +116,10 @@ type flags struct {
 	// print (--print, DBT_PRINT, default on) and noPrint (--no-print, or
 	// the older DBT_NO_PRINT): whether {{ print() }} prints.
 	print, noPrint bool
+	// renamedEnvVars are the deprecated variables dbt still reads in place
+	// of their new names (DBT_ARTIFACT_STATE_PATH...) that were set: each
+	// is a deprecation warning once the log is open, as in dbt.
+	renamedEnvVars []renamedEnvVar
 	// which is the command as dbt's flags.WHICH names it (the name it was
 	// called by: "run", "ls", "generate", "freshness"); argv is the
 	// command line after "elt"; macro is run-operation's macro.
@@ -254,13 +259,17 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 		if err := flagsFromEnv(cmd, env); err != nil {
 			return err
 		}
+		renamed, err := flagsFromRenamedEnv(cmd, env)
+		if err != nil {
+			return err
+		}
+		f.renamedEnvVars = renamed
 		if err := f.dbtOnly.check(); err != nil {
 			return err
 		}
 		if err := checkEventTimeFlags(f); err != nil {
 			return err
 		}
-		var err error
 		if f.projectFlags, err = f.dbt.projectFlagValues(cmd, f, env); err != nil {
 			return err
 		}
@@ -517,7 +526,7 @@ var envFlags = map[string]string{
 	"log-format-file": "DBT_LOG_FORMAT_FILE", "introspect": "DBT_INTROSPECT", "target-path": "DBT_TARGET_PATH",
 	"project-dir": "DBT_PROJECT_DIR", "profile": "DBT_PROFILE", "target": "DBT_TARGET", "full-refresh": "DBT_FULL_REFRESH",
 	"store-failures": "DBT_STORE_FAILURES", "event-time-start": "DBT_EVENT_TIME_START", "event-time-end": "DBT_EVENT_TIME_END",
-	"resource-type": "DBT_RESOURCE_TYPES", "exclude-resource-type": "DBT_EXCLUDE_RESOURCE_TYPES", "quiet": "DBT_QUIET", "no-print": "DBT_NO_PRINT", "print": "DBT_PRINT",
+	"resource-type": "DBT_RESOURCE_TYPES", "exclude-resource-type": "DBT_EXCLUDE_RESOURCE_TYPES", "quiet": "DBT_QUIET", "print": "DBT_PRINT",
 	// dbt's global flags that are no project flags: project.Load reads
 	// the others' variables (DBT_LOG_LEVEL, DBT_DEBUG, DBT_WRITE_JSON...).
 	"single-threaded": "DBT_SINGLE_THREADED", "log-cache-events": "DBT_LOG_CACHE_EVENTS",
@@ -552,6 +561,87 @@ func flagsFromEnv(cmd *cobra.Command, env environment) error {
 		}
 	}
 	return nil
+}
+
+// renamedEnvVar is a flag's environment variable that dbt renamed and
+// still reads (cli/params.py's hidden --deprecated-* options, mapped to
+// their flags by cli/flags.py DEPRECATED_PARAMS).
+type renamedEnvVar struct{ flag, old, new string }
+
+var renamedEnvVars = []renamedEnvVar{
+	{"state", "DBT_ARTIFACT_STATE_PATH", "DBT_STATE"},
+	{"defer", "DBT_DEFER_TO_STATE", "DBT_DEFER"},
+	{"favor-state", "DBT_FAVOR_STATE_MODE", "DBT_FAVOR_STATE"},
+	{"no-print", "DBT_NO_PRINT", "DBT_PRINT"},
+}
+
+// flagsFromRenamedEnv applies the renamed variables that are set, as dbt's
+// flags do: the flag given on the command line wins, the old variable wins
+// over the new one. It returns those set, each a deprecation to warn of
+// (set to its flag's default, too).
+func flagsFromRenamedEnv(cmd *cobra.Command, env environment) ([]renamedEnvVar, error) {
+	if env.lookupEnv == nil {
+		return nil, nil
+	}
+	var set []renamedEnvVar
+	for _, r := range renamedEnvVars {
+		fl := cmd.Flags().Lookup(r.flag)
+		v, ok := env.lookupEnv(r.old)
+		if fl == nil || !ok || v == "" {
+			continue
+		}
+		set = append(set, r)
+		if fl.Changed {
+			continue
+		}
+		switch r.flag {
+		case "state":
+			// Its option resolves the path (click.Path resolve_path), as
+			// --state's does not.
+			if abs, err := filepath.Abs(v); err == nil {
+				v = abs
+			}
+		case "favor-state":
+			// Its option is a string, not a bool: any value turns
+			// favor_state on, "false" too.
+			v = "true"
+		}
+		if err := fl.Value.Set(v); err != nil {
+			return nil, usageErr(fmt.Errorf("%s=%q: %v (the --%s flag's value)", r.old, v, err, r.flag))
+		}
+	}
+	return set, nil
+}
+
+// message is dbt's EnvironmentVariableRenamed (D009) warning, wrapped as
+// its line_wrap_message wraps it.
+func (r renamedEnvVar) message() string {
+	return "[WARNING]: Deprecated functionality\n" + fillText(fmt.Sprintf(
+		"The environment variable `%s` has been renamed as `%s`. If `%s` is currently set, its value will be used instead of `%s`. "+
+			"Set `%s` and unset `%s` to avoid this deprecation warning and ensure it works properly in a future release.",
+		r.old, r.new, r.old, r.new, r.new, r.old), 80)
+}
+
+// fillText breaks text between words into lines of at most width
+// characters (a longer word is a line of its own), as Python's
+// textwrap.fill does with break_on_hyphens off.
+func fillText(text string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case n == 0:
+		case n+1+len(w) > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
 }
 
 // usageErr wraps err as a usage or project error (exit 2).

@@ -498,6 +498,11 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 	if p.Target != nil {
 		env.secrets.Add(p.Target.SecretValues()...)
 	}
+	for _, r := range f.renamedEnvVars {
+		if err := s.warnOrError("EnvironmentVariableRenamed", r.message(), map[string]any{"old_name": r.old, "new_name": r.new}); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.logWarnings("ProjectWarning", p.Warnings); err != nil {
 		return nil, err
 	}

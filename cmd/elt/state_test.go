@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -684,5 +685,52 @@ func TestStateModifiedRenderedByDefaultAsDBT(t *testing.T) {
 		if got := strings.Contains(res.stdout, "p.m"); got != (flag == "") {
 			t.Errorf("flag %q: m state:modified %v\n%s", flag, got, res.stdout)
 		}
+	}
+}
+
+// TestRenamedStateEnvVars: dbt still reads DBT_ARTIFACT_STATE_PATH,
+// DBT_DEFER_TO_STATE and DBT_FAVOR_STATE_MODE (cli/params.py's hidden
+// --deprecated-* options; cli/flags.py maps them to --state, --defer and
+// --favor-state, the old variable over the new one) and warns of each
+// (EnvironmentVariableRenamed, an error under --warn-error).
+func TestRenamedStateEnvVars(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select * from {{ ref('a') }}\n")
+	mustElt(t, dir, "run")
+	prev := saveState(t, dir)
+	writeFile(t, dir, "models/a.sql", "select 11 as id\n")
+
+	t.Setenv("DBT_ARTIFACT_STATE_PATH", prev)
+	t.Setenv("DBT_STATE", filepath.Join(dir, "no_such_state"))
+	res := mustElt(t, dir, "ls", "-s", "state:modified", "--output", "name")
+	if got := lines(res.stdout); !slices.Contains(got, "a") || slices.Contains(got, "b") {
+		t.Errorf("state:modified with DBT_ARTIFACT_STATE_PATH: %v\n%s", got, res.stderr)
+	}
+	if !strings.Contains(res.stdout+res.stderr, "The environment variable `DBT_ARTIFACT_STATE_PATH` has been renamed as\n") {
+		t.Errorf("no deprecation warning:\n%s%s", res.stdout, res.stderr)
+	}
+	if res := elt(t, dir, "ls", "-s", "state:modified", "--warn-error"); res.code != exitUsage || !strings.Contains(res.stderr, "DBT_ARTIFACT_STATE_PATH") {
+		t.Errorf("--warn-error: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
+	t.Setenv("DBT_DEFER_TO_STATE", "true")
+	t.Setenv("DBT_FAVOR_STATE_MODE", "true")
+	res = mustElt(t, dir, "run", "-s", "b")
+	for _, name := range []string{"DBT_DEFER_TO_STATE` has been renamed as `DBT_DEFER`", "DBT_FAVOR_STATE_MODE` has been renamed as"} {
+		if !strings.Contains(res.stdout, name) {
+			t.Errorf("no warning %q:\n%s", name, res.stdout)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rr struct{ Args map[string]any }
+	if err := json.Unmarshal(b, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if rr.Args["defer"] != true || rr.Args["favor_state"] != true || rr.Args["state"] != prev {
+		t.Errorf("run_results args: defer %v favor_state %v state %v", rr.Args["defer"], rr.Args["favor_state"], rr.Args["state"])
 	}
 }
