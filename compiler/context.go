@@ -1975,3 +1975,23 @@ func (e *engine) staticGenericTest(n *Node) bool {
 	def, ok := e.testMacro(n.TestMetadata.Namespace, "test_"+n.TestMetadata.Name)
 	return ok && internalPackages[def.meta.Package]
 }
+
+// TypeName is the class of the adapter's relation as dbt's adapters name
+// it (DuckDBRelation, PostgresRelation...), for the messages that name it.
+func (r *relationValue) TypeName() string {
+	if r.dialect == nil {
+		return "BaseRelation"
+	}
+	switch t := r.dialect.Type(); t {
+	case "duckdb":
+		return "DuckDBRelation"
+	case "postgres":
+		return "PostgresRelation"
+	case "snowflake":
+		return "SnowflakeRelation"
+	case "bigquery":
+		return "BigQueryRelation"
+	default:
+		return "BaseRelation"
+	}
+}

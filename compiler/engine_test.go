@@ -105,3 +105,39 @@ func TestShiftedNodeLines(t *testing.T) {
 		}
 	}
 }
+
+// TestToJSONDefaultOnlyForValueError: dbt's tojson gives its default only
+// where json.dumps raises ValueError (a list that holds itself); a value
+// JSON has no form for (a relation, a datetime) is json.dumps' TypeError,
+// which dbt does not catch: the node fails to compile, at its line.
+func TestToJSONDefaultOnlyForValueError(t *testing.T) {
+	p := newProject(map[string]string{
+		"models/circ.sql": "{% set l = [1] %}{% do l.append(l) %}{{ tojson(l, 'dflt') }}",
+		"models/rel.sql":  "select 1\n{{ tojson({'r': api.Relation.create(schema='s', identifier='t')}, 'dflt') }}",
+		"models/day.sql":  "select 1\n\n{{ tojson([modules.datetime.date(2024, 1, 31)], 'dflt') }}",
+	})
+	_, err := Parse(context.Background(), p, testOptions())
+	lines := map[string]int{}
+	for _, d := range diagList(err) {
+		if strings.Contains(d.Summary, "is not JSON serializable") {
+			lines[d.File+" "+d.Summary] = d.Pos.Line
+		}
+	}
+	if len(lines) != 2 || lines["models/rel.sql TypeError: Object of type DuckDBRelation is not JSON serializable"] != 2 ||
+		lines["models/day.sql TypeError: Object of type date is not JSON serializable"] != 3 {
+		t.Errorf("want TypeErrors at models/rel.sql:2 and models/day.sql:3, got %v from %v", lines, err)
+	}
+	p = newProject(map[string]string{
+		"models/circ.sql": "{% set l = [1] %}{% do l.append(l) %}{{ tojson(l, 'dflt') }}",
+	})
+	m, err := Parse(context.Background(), p, testOptions())
+	if err == nil {
+		err = m.Compile(context.Background(), nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Nodes["model.shop.circ"].CompiledCode; got != "dflt" {
+		t.Errorf("circular list: %q, want the default", got)
+	}
+}

@@ -901,3 +901,12 @@ func strftime(t time.Time, f string, naive bool) string {
 	}
 	return b.String()
 }
+
+// TypeName is the value's Python class, for the messages that name it.
+func (tv *timeValue) TypeName() string { return "datetime" }
+
+// TypeName is the value's Python class.
+func (d *dateValue) TypeName() string { return "date" }
+
+// TypeName is the value's Python class.
+func (td *timedeltaValue) TypeName() string { return "timedelta" }

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -66,7 +67,13 @@ func templateValue(v any) any {
 	case reflect.Slice, reflect.Array:
 		out := make([]any, rv.Len())
 		for i := range out {
-			out[i] = templateValue(rv.Index(i).Interface())
+			item := templateValue(rv.Index(i).Interface())
+			if ss, ok := item.([]string); ok {
+				// A list of lists (an exposure's sources): the inner
+				// ones are lists too, as dbt's to_dict gives them.
+				item = jinja.NewList(stringsAny(ss)...)
+			}
+			out[i] = item
 		}
 		return out
 	case reflect.Map:
@@ -180,27 +187,23 @@ func fnSet(strict bool) jinja.Func {
 }
 
 // fnToJSON is dbt's tojson(value, default=None, sort_keys=False): Python's
-// json.dumps, or the default when the value cannot be serialised.
+// json.dumps, or the default when it raises ValueError (a circular
+// reference). What JSON has no form for (a datetime, a relation, a
+// Column) is json.dumps' TypeError, which dbt does not catch: the render
+// fails.
 func fnToJSON(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	v, _ := argAt(args, kw, 0, "value")
 	sortKeys := argBool(args, kw, 2, "sort_keys", false)
-	out, err := jinja.DumpJSON(v, jinja.JSONOptions{SortKeys: sortKeys, Default: jsonDefault})
-	if err != nil {
+	out, err := jinja.DumpJSON(v, jinja.JSONOptions{SortKeys: sortKeys})
+	var je *jinja.Error
+	if errors.As(err, &je) && je.Kind == "ValueError" {
 		d, _ := argAt(args, kw, 1, "default")
 		return d, nil
 	}
-	return out, nil
-}
-
-// jsonDefault writes dbt's objects (relations, columns, dates) as their
-// text; anything else, Undefined included, is not JSON.
-func jsonDefault(v any) (any, error) {
-	if st, ok := v.(fmt.Stringer); ok {
-		if _, undefined := v.(*jinja.Undefined); !undefined {
-			return st.String(), nil
-		}
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("Object of type %T is not JSON serializable", v)
+	return out, nil
 }
 
 // fnFromJSON is dbt's fromjson(string, default=None).

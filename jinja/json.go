@@ -185,6 +185,8 @@ func jsonKey(k any) (string, error) {
 		return x, nil
 	case Markup:
 		return string(x), nil
+	case SubStr:
+		return x.S, nil
 	case int64:
 		return strconv.FormatInt(x, 10), nil
 	case float64:
@@ -206,6 +208,34 @@ type jsonWriter struct {
 	opts      JSONOptions
 	hasIndent bool
 	ind       string
+	// open are the lists and dicts being written, for json.dumps'
+	// check_circular: one that contains itself is a ValueError.
+	open map[any]bool
+}
+
+// enter marks a list or dict as being written, or fails as json.dumps
+// does on a circular reference; leave unmarks it.
+func (w *jsonWriter) enter(c any) error {
+	switch c.(type) {
+	case *List, *Dict:
+	default:
+		return nil
+	}
+	if w.open[c] {
+		return errorf("ValueError", "Circular reference detected")
+	}
+	if w.open == nil {
+		w.open = map[any]bool{}
+	}
+	w.open[c] = true
+	return nil
+}
+
+func (w *jsonWriter) leave(c any) {
+	switch c.(type) {
+	case *List, *Dict:
+		delete(w.open, c)
+	}
 }
 
 func (w *jsonWriter) write(v any, depth int) error {
@@ -220,7 +250,8 @@ func (w *jsonWriter) write(v any, depth int) error {
 	if hasIndent {
 		itemSep = ","
 	}
-	switch x := v.(type) {
+	// As the engine reads a host's value (a Go []string is a list).
+	switch x := norm(v).(type) {
 	case nil:
 		b.WriteString("null")
 	case bool:
@@ -241,6 +272,9 @@ func (w *jsonWriter) write(v any, depth int) error {
 		jsonString(b, x, w.opts.Unicode)
 	case Markup:
 		jsonString(b, string(x), w.opts.Unicode)
+	case SubStr:
+		// A str subclass (dbt's string enums) is written as its text.
+		jsonString(b, x.S, w.opts.Unicode)
 	case *List, []any, Tuple:
 		if l, ok := x.(*List); ok && l.rng != nil {
 			return w.notSerializable(v, depth)
@@ -250,6 +284,10 @@ func (w *jsonWriter) write(v any, depth int) error {
 			b.WriteString("[]")
 			return nil
 		}
+		if err := w.enter(x); err != nil {
+			return err
+		}
+		defer w.leave(x)
 		b.WriteByte('[')
 		for i, it := range items {
 			if i > 0 {
@@ -268,6 +306,10 @@ func (w *jsonWriter) write(v any, depth int) error {
 			b.WriteString("{}")
 			return nil
 		}
+		if err := w.enter(x); err != nil {
+			return err
+		}
+		defer w.leave(x)
 		keys, vals := d.Keys(), d.Values()
 		idx := make([]int, len(keys))
 		for i := range idx {

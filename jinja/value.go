@@ -352,6 +352,10 @@ func norm(v any) any {
 	return v
 }
 
+// TypeNamer is a host value that names its Python type, for the messages
+// that name a value's type (json.dumps' "Object of type date...").
+type TypeNamer interface{ TypeName() string }
+
 // typeName is Python's type(v).__name__.
 func typeName(v any) string {
 	switch x := v.(type) {
@@ -398,6 +402,8 @@ func typeName(v any) string {
 		return x.kind
 	case *joiner:
 		return "Joiner"
+	case TypeNamer:
+		return x.TypeName()
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -48,7 +48,9 @@ exposures:
   - name: board
     type: dashboard
     owner: {email: a@example.com}
-    depends_on: [ref('b')]
+    depends_on:
+      - ref('b')
+      - source('raw', 'events')
 semantic_models:
   - name: bs
     model: ref('b')
@@ -79,7 +81,7 @@ metrics:
 {% set running = graph.metrics['metric.p.running'] %}
 select '{{ a.config.enabled }}|{{ a.config.materialized }}|{{ a.config.on_schema_change }}|{{ a.access }}|{{ a.contract.enforced }}|{{ a.docs.show }}' as node,
   '{{ src.config.enabled }}|{{ src.freshness.warn_after.count }}|{{ src.freshness.error_after.count }}|{{ src.freshness.error_after.period }}' as source,
-  '{{ graph.exposures.values() | map(attribute='name') | join(',') }}|{{ graph.exposures['exposure.p.board'].depends_on.nodes | join(',') }}' as exposures,
+  '{{ graph.exposures.values() | map(attribute='name') | join(',') }}|{{ graph.exposures['exposure.p.board'].depends_on.nodes | join(',') }}|{{ graph.exposures['exposure.p.board'].sources | tojson }}|{{ graph.exposures['exposure.p.board'].sources[0] is sequence }}' as exposures,
   '{{ graph.metrics['metric.p.total_ids'].type_params.measure.name }}|{{ running.type_params.window.count }} {{ running.type_params.window.granularity }}|{{ running.type_params.cumulative_type_params.period_agg }}|{{ running.type_params.input_measures | map(attribute='name') | join(',') }}|{{ running.type_params.numerator }}|{{ running.filter.where_filters[0].where_sql_template | replace("'", "") }}' as metrics
 {% endif %}
 `)
@@ -87,7 +89,7 @@ select '{{ a.config.enabled }}|{{ a.config.materialized }}|{{ a.config.on_schema
 	wantAll(t, res.stdout,
 		"'True|view|ignore|protected|False|True' as node",
 		"'True|None|2|day' as source",
-		"'board|model.p.b' as exposures",
+		"'board|source.p.raw.events,model.p.b|[[\"raw\", \"events\"]]|True' as exposures",
 		"'total|30 day|first|total|None|{{ Dimension(id__id) }} > 0' as metrics",
 	)
 
