@@ -453,8 +453,10 @@ select id, event_at from {{ ref('raw_events') }}
 // TestYAMLSnapshotPathsAsDBT: a snapshot defined in YAML has the path
 // <file>.yml/<name>.sql, as dbt's _add_yaml_snapshot_nodes_to_manifest
 // gives it, so each snapshot of the file compiles to a file of its own
-// (get_target_write_path: <file>/<path>) and the data tests of the same
-// file, compiled under <file>.yml/, do not collide with it.
+// (get_target_write_path: <file>/<path>; dbt writes it under target/run
+// only, as its _write_node writes no compiled file for a snapshot) and
+// the data tests of the same file, compiled under <file>.yml/, do not
+// collide with it.
 func TestYAMLSnapshotPathsAsDBT(t *testing.T) {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "seeds/seed.csv", "id,updated_at\n1,2020-01-01\n")
@@ -478,11 +480,13 @@ func TestYAMLSnapshotPathsAsDBT(t *testing.T) {
 		if got, want := n["path"], "snapshot.yml/"+name+".sql"; got != want {
 			t.Errorf("%s path: got %v, want %s", name, got, want)
 		}
-		for _, sub := range []string{"compiled", "run"} {
-			f := filepath.Join(dir, "target", sub, "p", "snapshots", "snapshot.yml", "snapshot.yml", name+".sql")
-			if _, err := os.Stat(f); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
+		f := filepath.Join(dir, "target", "run", "p", "snapshots", "snapshot.yml", "snapshot.yml", name+".sql")
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		f = filepath.Join(dir, "target", "compiled", "p", "snapshots", "snapshot.yml", "snapshot.yml", name+".sql")
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s: a compiled file (%v), where dbt writes none", name, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "p", "snapshots", "snapshot.yml", "not_null_snap_a_id.sql")); err != nil {
