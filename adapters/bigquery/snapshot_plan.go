@@ -164,16 +164,14 @@ func (p *snapshotPlanner) resolveColumns(targetExists bool) error {
 	return nil
 }
 
-// keyMatch joins two aliases on the unique key, NULL matching NULL (so a
-// row whose key is NULL is tracked as one row). The keys are compared as
-// JSON text because BigQuery joins need an equality, which IS NOT DISTINCT
-// FROM is not.
+// keyMatch joins two aliases on the unique key with =, as dbt's
+// unique_key_join_on: a row with a NULL in its key matches no row.
 func (p *snapshotPlanner) keyMatch(a, b string) string {
-	if len(p.key) == 1 {
-		k := quote(p.key[0])
-		return "to_json_string(" + a + "." + k + ") = to_json_string(" + b + "." + k + ")"
+	conds := make([]string, len(p.key))
+	for i, k := range p.key {
+		conds[i] = a + "." + quote(k) + " = " + b + "." + quote(k)
 	}
-	return "to_json_string(struct(" + strings.Join(qualified(a, p.key), ", ") + ")) = to_json_string(struct(" + strings.Join(qualified(b, p.key), ", ") + "))"
+	return strings.Join(conds, " and ")
 }
 
 func qualified(alias string, names []string) []string {

@@ -201,12 +201,12 @@ func (sp *snapshotPlanner) isCurrent(alias string) string {
 	return "(" + vt + " is null or " + vt + " = " + sp.validToCurrent() + ")"
 }
 
-// keyMatch joins two aliases on the unique key; NULL matches NULL, so a row
-// whose key is NULL is tracked as one row rather than re-inserted each run.
+// keyMatch joins two aliases on the unique key with =, as dbt's
+// unique_key_join_on: a row with a NULL in its key matches no row.
 func (sp *snapshotPlanner) keyMatch(a, b string, bNames []string) string {
 	conds := make([]string, len(sp.key))
 	for i, k := range sp.key {
-		conds[i] = a + "." + sp.d.Quote(k) + " is not distinct from " + b + "." + sp.d.Quote(bNames[i])
+		conds[i] = a + "." + sp.d.Quote(k) + " = " + b + "." + sp.d.Quote(bNames[i])
 	}
 	return strings.Join(conds, " and ")
 }

@@ -393,14 +393,15 @@ func (r *snapshotRun) keyed(target string) string {
 	return "(select *, " + strings.Join(r.keyValues(), ", ") + " from " + target + ")"
 }
 
-// keyMatch joins two aliases on the unique key. NULL matches NULL, so a row
-// whose key is NULL is still tracked as one row rather than re-inserted on
-// every run.
+// keyMatch joins two aliases on the unique key with =, as dbt's
+// unique_key_join_on: a row with a NULL in its key matches no row, so each
+// run inserts it again and, with hard deletes, closes its current versions
+// as deleted.
 func (r *snapshotRun) keyMatch(a, b string) string {
 	conds := make([]string, len(r.key))
 	for i, k := range r.key {
 		q := dialect{}.Quote(k)
-		conds[i] = a + "." + q + " is not distinct from " + b + "." + q
+		conds[i] = a + "." + q + " = " + b + "." + q
 	}
 	return strings.Join(conds, " and ")
 }

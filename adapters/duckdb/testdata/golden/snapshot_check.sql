@@ -17,12 +17,12 @@ select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orde
 create temporary table "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" as (
 select src.*, timestamp '2024-02-02 00:00:00' as "elt_snapshot__valid_from", cur."elt_snapshot__current" is null as "elt_snapshot__is_new", cur."dbt_scd_id" as "elt_snapshot__close_scd_id"
 from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src
-left join (select *, true as "elt_snapshot__current" from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null) as cur on src."id" is not distinct from cur."id"
+left join (select *, true as "elt_snapshot__current" from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null) as cur on src."id" = cur."id"
 where cur."elt_snapshot__current" is null or (src."status" is distinct from cur."status")
 );
 
 create temporary table "temp"."main"."elt_snapshot_deleted__elt_tmp_<id>" as (
-select t.* from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null and not exists (select 1 from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src where src."id" is not distinct from t."id")
+select t.* from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null and not exists (select 1 from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src where src."id" = t."id")
 );
 
 select count(*) from "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" where "elt_snapshot__is_new";

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// nullKeySnapshot is a snapshot of three rows that never change: id 1,
+// a row whose id is NULL, and id 2 whose name is NULL.
+func nullKeySnapshot(name, config string) string {
+	return "{% snapshot " + name + " %}\n{{ config(" + config + ") }}\n" +
+		"select 1 as id, 'a' as name, cast('2016-01-01' as timestamp) as updated_at\n" +
+		"union all select cast(null as integer), 'n', cast('2016-01-01' as timestamp)\n" +
+		"union all select 2, cast(null as varchar), cast('2016-01-01' as timestamp)\n{% endsnapshot %}\n"
+}
+
+// TestSnapshotNullUniqueKeyAsDBT: dbt's snapshot_staging_table joins the
+// source rows to the current versions with = on each unique_key column
+// (unique_key_join_on; equals for a list, plain = with the behaviour flag
+// enable_truthy_nulls_equals_macro off), so a row with a NULL in its key
+// matches nothing: the insertions CTE inserts it again on every run, the
+// updates CTE never closes it, and with hard deletes the deletes CTE finds
+// every current version with a NULL key "deleted" (no source row matches
+// it) and closes it, new_record also recording a deletion row. Three runs
+// over an unchanged source.
+func TestSnapshotNullUniqueKeyAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_null_key", func(t *testing.T, dir, warehouse string) {
+		ts := "strategy='timestamp', updated_at='updated_at'"
+		check := "strategy='check', check_cols=['name']"
+		single := "unique_key='id', "
+		list := "unique_key=['id', 'name'], "
+		cases := []struct{ name, config, want string }{
+			// Not matched, never closed: one current version per run.
+			{"s_ts", single + ts, "1 a current False|2 - current False|null n current False x3"},
+			{"s_check", single + check, "1 a current False|2 - current False|null n current False x3"},
+			{"s_list_ts", list + ts, "1 a current False|2 - current False x3|null n current False x3"},
+			{"s_list_check", list + check, "1 a current False|2 - current False x3|null n current False x3"},
+			// Each run closes the current NULL-key versions as deleted and
+			// inserts the source's row again.
+			{"s_ts_inv", single + ts + ", hard_deletes='invalidate'", "1 a current False|2 - current False|null n closed False x2|null n current False"},
+			{"s_list_check_inv", list + check + ", hard_deletes='invalidate'", "1 a current False|2 - closed False x2|2 - current False|null n closed False x2|null n current False"},
+			// new_record: a deletion row per closed version; a current
+			// deletion row is not deleted again, so each stays current.
+			{"s_ts_new", single + ts + ", hard_deletes='new_record'",
+				"1 a current False|2 - current False|null n closed False x2|null n current False|null n current True x2"},
+			{"s_list_new", list + check + ", hard_deletes='new_record'",
+				"1 a current False|2 - closed False x2|2 - current False|2 - current True x2|null n closed False x2|null n current False|null n current True x2"},
+		}
+		for _, c := range cases {
+			writeFile(t, dir, "snapshots/"+c.name+".sql", nullKeySnapshot(c.name, c.config))
+		}
+		for range 3 {
+			mustElt(t, dir, "snapshot")
+		}
+		for _, c := range cases {
+			deleted := "'False'"
+			if strings.Contains(c.config, "new_record") {
+				deleted = "dbt_is_deleted"
+			}
+			q := `select string_agg(v || case when n > 1 then ' x' || cast(n as varchar) else '' end, '|' order by v) as v from (` +
+				`select v, count(*) as n from (select coalesce(cast(id as varchar), 'null') || ' ' || coalesce(name, '-') || ' ' || ` +
+				`case when dbt_valid_to is null then 'current' else 'closed' end || ' ' || ` + deleted + ` as v from {{ ref('` + c.name + `') }}) r group by v) g`
+			out := mustElt(t, dir, "show", "--inline", q, "--output", "json").stdout
+			if !strings.Contains(out, `"`+c.want+`"`) {
+				t.Errorf("%s: want %s\n%s", c.name, c.want, out)
+			}
+		}
+	})
+}
