@@ -52,9 +52,12 @@ type Snapshot struct {
 	SQL       string
 	Strategy  string   // "timestamp" or "check"
 	UniqueKey []string // one or more columns
-	UpdatedAt string   // timestamp strategy: the column holding the row's last update
-	CheckCols []string // check strategy: columns compared; nil with CheckAll
-	CheckAll  bool     // check_cols: all
+	// UniqueKeyList: unique_key is a list (dbt's staging table then names
+	// the key columns dbt_unique_key_1, _2, ..., else dbt_unique_key).
+	UniqueKeyList bool
+	UpdatedAt     string   // timestamp strategy: the column holding the row's last update
+	CheckCols     []string // check strategy: columns compared; nil with CheckAll
+	CheckAll      bool     // check_cols: all
 	// HardDeletes: "ignore" (default), "invalidate" or "new_record".
 	HardDeletes string
 	// ValidToCurrent is a SQL expression used instead of NULL for dbt_valid_to of current rows ("" = NULL).

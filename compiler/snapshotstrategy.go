@@ -94,6 +94,8 @@ func snapshotStrategyName(n *Node) string {
 type SnapshotStrategy struct {
 	// UniqueKey are the key's expressions (one, or the entries of a list).
 	UniqueKey []string
+	// UniqueKeyList: the dict's unique_key is a list.
+	UniqueKeyList bool
 	// UpdatedAt is the expression, over the source rows, of a new
 	// version's dbt_updated_at and dbt_valid_from.
 	UpdatedAt string
@@ -166,6 +168,7 @@ func snapshotStrategyOf(def *macroDef, v any) (SnapshotStrategy, error) {
 	var s SnapshotStrategy
 	switch k := d["unique_key"].(type) {
 	case []any:
+		s.UniqueKeyList = true
 		for _, x := range k {
 			s.UniqueKey = append(s.UniqueKey, macroText(x))
 		}

@@ -520,6 +520,10 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 		Now:            r.now().UTC(),
 		Config:         c,
 	}
+	switch c["unique_key"].(type) {
+	case []any, []string:
+		req.UniqueKeyList = true
+	}
 	if v, set := optBool(c, "invalidate_hard_deletes"); set && v && c["hard_deletes"] == nil {
 		req.HardDeletes = "invalidate"
 	}
@@ -561,7 +565,7 @@ func (r *Runner) customSnapshotStrategy(ctx context.Context, n *compiler.Node, r
 	if err != nil {
 		return err
 	}
-	req.UniqueKey = st.UniqueKey
+	req.UniqueKey, req.UniqueKeyList = st.UniqueKey, st.UniqueKeyList
 	req.UpdatedAt = ""
 	req.CheckCols, req.CheckAll = nil, false
 	req.Custom = &adapters.SnapshotExprs{UpdatedAt: st.UpdatedAt, RowChanged: st.RowChanged, ScdID: st.ScdID}

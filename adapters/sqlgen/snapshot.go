@@ -516,6 +516,51 @@ func (r *snapshotRun) insertedValidTo() string {
 	return r.validToCurrent()
 }
 
+// customStage stages a custom strategy's changes as dbt's
+// snapshot_staging_table does, so that its row_changed sees the columns
+// dbt gives it. snapshotted_data is the current versions plus the key
+// (dbt_unique_key, or dbt_unique_key_<n> for a list key); source_data is
+// the source rows plus the key, dbt_updated_at, dbt_valid_from and
+// dbt_valid_to. As in dbt, row_changed is evaluated twice: the
+// insertions CTE's source_data (dbt_valid_to the current versions'
+// value, and dbt_scd_id) chooses the versions to insert, the updates
+// CTE's (dbt_valid_to the new version's updated_at, no dbt_scd_id) the
+// current versions to close. It returns the temporary tables of both.
+func (r *snapshotRun) customStage(target string, changed []string) (stage, closes string, err error) {
+	d := dialect{}
+	c := r.s.Columns
+	sa, ca := adapters.SourceAlias, adapters.SnapshottedAlias
+	keyFields := func(alias string) string {
+		out := make([]string, len(r.key))
+		for i, k := range r.key {
+			name := "dbt_unique_key"
+			if r.s.UniqueKeyList {
+				name = fmt.Sprintf("dbt_unique_key_%d", i+1)
+			}
+			out[i] = alias + "." + d.Quote(k) + " as " + d.Quote(name)
+		}
+		return strings.Join(out, ", ")
+	}
+	updatedAt := "src." + d.Quote(updatedAtColumn)
+	insertions := "select src.*, " + keyFields("src") + ", " + updatedAt + " as " + d.Quote(c.UpdatedAt) + ", " + updatedAt + " as " + d.Quote(c.ValidFrom) +
+		", " + r.validToCurrentTyped() + " as " + d.Quote(c.ValidTo) + ", src." + d.Quote(scdIDColumn) + " as " + d.Quote(c.ScdID) + " from " + r.src + " as src"
+	updates := "select src.*, " + keyFields("src") + ", " + updatedAt + " as " + d.Quote(c.UpdatedAt) + ", " + updatedAt + " as " + d.Quote(c.ValidFrom) +
+		", " + updatedAt + " as " + d.Quote(c.ValidTo) + " from " + r.src + " as src"
+	snapshotted := "select t.*, " + keyFields("t") + ", true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
+	marker := ca + "." + d.Quote(currentMarker)
+	ts := sa + "." + d.Quote(updatedAtColumn)
+	rowChanged := "(" + strings.Join(changed, " or ") + ")"
+	if stage, _, err = r.createTemp("stage", "select "+sa+".*, "+ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
+		"\nfrom ("+insertions+") as "+sa+"\nleft join ("+snapshotted+") as "+ca+" on "+r.keyMatch(sa, ca)+
+		"\nwhere "+marker+" is null or "+rowChanged); err != nil {
+		return "", "", err
+	}
+	closes, _, err = r.createTemp("close", "select "+ts+" as "+d.Quote(stageValidFrom)+", false as "+d.Quote(stageIsNew)+", "+ca+"."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
+		"\nfrom ("+updates+") as "+sa+"\njoin ("+snapshotted+") as "+ca+" on "+r.keyMatch(sa, ca)+
+		"\nwhere "+rowChanged)
+	return stage, closes, err
+}
+
 // update records a later run's changes in the existing table.
 func (r *snapshotRun) update() (adapters.RunResult, error) {
 	d := dialect{}
@@ -622,12 +667,20 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	// As dbt's staging table, this pairs each source row with each current
 	// version of its key: a source that repeats a key, or a key with
 	// several current versions, gives one row per changed pair.
-	marker := ca + "." + d.Quote(currentMarker)
-	curSel := "select *, true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
-	stage, _, err := r.createTemp("stage", "select "+sa+".*, "+ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
-		", "+ca+"."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
-		"\nfrom "+r.src+" as "+sa+"\nleft join ("+curSel+") as "+ca+" on "+r.keyMatch(sa, ca)+
-		"\nwhere "+marker+" is null or ("+strings.Join(changed, " or ")+")")
+	// stage holds the versions to insert, closes the current versions to
+	// close (rows not stageIsNew, by stageCloseScd).
+	var stage, closes string
+	if s.Custom != nil {
+		stage, closes, err = r.customStage(target, changed)
+	} else {
+		marker := ca + "." + d.Quote(currentMarker)
+		curSel := "select *, true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
+		stage, _, err = r.createTemp("stage", "select "+sa+".*, "+ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
+			", "+ca+"."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
+			"\nfrom "+r.src+" as "+sa+"\nleft join ("+curSel+") as "+ca+" on "+r.keyMatch(sa, ca)+
+			"\nwhere "+marker+" is null or ("+strings.Join(changed, " or ")+")")
+		closes = stage
+	}
 	if err != nil {
 		return adapters.RunResult{}, fmt.Errorf("comparing the source with the snapshot: %w", err)
 	}
@@ -650,8 +703,16 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	if res.isNew, err = r.count("select count(*) from " + stage + " where " + d.Quote(stageIsNew)); err != nil {
 		return adapters.RunResult{}, err
 	}
-	if res.changed, err = r.count("select count(*) from " + stage + " where not " + d.Quote(stageIsNew)); err != nil {
+	if res.changed, err = r.count("select count(*) from " + closes + " where not " + d.Quote(stageIsNew)); err != nil {
 		return adapters.RunResult{}, err
+	}
+	res.inserted = res.isNew + res.changed
+	if closes != stage {
+		// A custom strategy's row_changed may choose other versions to
+		// insert than to close.
+		if res.inserted, err = r.count("select count(*) from " + stage); err != nil {
+			return adapters.RunResult{}, err
+		}
 	}
 	if gone != "" {
 		if res.deleted, err = r.count("select count(*) from " + gone); err != nil {
@@ -667,7 +728,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	// under dbt.
 	if res.changed > 0 {
 		if err := r.exec("update " + target + " as t set " + vt + " = stage." + d.Quote(stageValidFrom) +
-			" from " + stage + " as stage where not stage." + d.Quote(stageIsNew) + " and stage." + d.Quote(stageCloseScd) + " = t." + scd + " and " + r.isCurrent("t")); err != nil {
+			" from " + closes + " as stage where not stage." + d.Quote(stageIsNew) + " and stage." + d.Quote(stageCloseScd) + " = t." + scd + " and " + r.isCurrent("t")); err != nil {
 			return adapters.RunResult{}, fmt.Errorf("closing changed rows: %w", err)
 		}
 	}
@@ -680,7 +741,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	}
 	// Insert the new versions.
 	insertCols := append(quoteIdents(r.srcCols), quoteIdents(c.Names(newRecord))...)
-	if res.isNew+res.changed > 0 {
+	if res.inserted > 0 {
 		ts := "src." + d.Quote(stageValidFrom)
 		sel := append(qualifiedIdents("src", r.srcCols), r.newScdID("src", ts), ts, ts, r.insertedValidTo())
 		if newRecord {
@@ -702,7 +763,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	if r.w.CommandTags {
 		// dbt's snapshot_merge_sql ends with its insert, whose tag the
 		// warehouse reports: INSERT 0 <rows inserted>.
-		inserted := res.isNew + res.changed
+		inserted := res.inserted
 		if newRecord {
 			inserted += res.deleted
 		}
@@ -713,6 +774,7 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 
 type snapshotCounts struct {
 	isNew, changed, deleted int64
+	inserted                int64 // new versions, of new and changed keys
 }
 
 // result reports the keys that were new, changed or deleted (with a

@@ -215,3 +215,52 @@ func TestSnapshotStrategyMacroRefusedOnSnowflakeBigQuery(t *testing.T) {
 		})
 	}
 }
+
+// metaColumnsStrategy is a custom strategy whose row_changed is the
+// snapshot's config key "changed".
+const metaColumnsStrategy = `{% macro snapshot_meta_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+  {% do return({
+    "unique_key": config.get('unique_key'),
+    "updated_at": "updated_at",
+    "row_changed": config.get('changed'),
+    "scd_id": snapshot_hash_arguments(["id", "updated_at"]),
+  }) %}
+{% endmacro %}
+`
+
+// TestCustomSnapshotStrategyMetaColumnsAsDBT: dbt's snapshot_staging_table
+// gives a strategy's row_changed the dbt_* columns: snapshotted_data is
+// the current versions plus dbt_unique_key (dbt_unique_key_<n> for a list
+// key); source_data is the source rows plus the key columns, dbt_updated_at
+// and dbt_valid_from (the strategy's updated_at) and dbt_valid_to, which
+// is the current versions' value (NULL) where the insertions CTE compares
+// and updated_at where the updates CTE does. Two runs, row 1 updated in
+// the second.
+func TestCustomSnapshotStrategyMetaColumnsAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_strategy_meta", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "macros/meta.sql", metaColumnsStrategy)
+		cases := []struct{ name, config, want string }{
+			{"s_single", `unique_key='id', changed='snapshotted_data.dbt_unique_key = source_data.dbt_unique_key and snapshotted_data.dbt_valid_from < source_data.dbt_updated_at'`,
+				"1 2016-07-01 00:00:00 2016-07-02 00:00:00, 1 2016-07-02 00:00:00 -, 2 2016-01-01 00:00:00 -"},
+			{"s_list", `unique_key=['id', 'name'], changed='snapshotted_data.dbt_unique_key_2 = source_data.dbt_unique_key_2 and snapshotted_data.updated_at < source_data.dbt_valid_from'`,
+				"1 2016-07-01 00:00:00 2016-07-02 00:00:00, 1 2016-07-02 00:00:00 -, 2 2016-01-01 00:00:00 -"},
+			// True for the insertions, false for the updates: every
+			// current version gets a new one, and none is closed.
+			{"s_valid_to", `unique_key='id', changed='source_data.dbt_valid_to is null'`,
+				"1 2016-07-01 00:00:00 -, 1 2016-07-02 00:00:00 -, 2 2016-01-01 00:00:00 -, 2 2016-01-01 00:00:00 -"},
+		}
+		for _, c := range cases {
+			writeFile(t, dir, "snapshots/"+c.name+".sql", snapshotStrategySource(c.name, c.config+", strategy='meta'"))
+		}
+		mustElt(t, dir, "snapshot", "--vars", "{t1: '2016-07-01', keep2: true}")
+		mustElt(t, dir, "snapshot", "--vars", "{t1: '2016-07-02', keep2: true}")
+		for _, c := range cases {
+			q := `select string_agg(cast(id as varchar) || ' ' || cast(dbt_valid_from as varchar) || ' ' || coalesce(cast(dbt_valid_to as varchar), '-'), ', ' ` +
+				`order by id, dbt_valid_from) as v from {{ ref('` + c.name + `') }}`
+			out := mustElt(t, dir, "show", "--inline", q, "--output", "json").stdout
+			if !strings.Contains(out, `"`+c.want+`"`) {
+				t.Errorf("%s: want %s\n%s", c.name, c.want, out)
+			}
+		}
+	})
+}
