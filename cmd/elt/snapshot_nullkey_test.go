@@ -67,3 +67,32 @@ func TestSnapshotNullUniqueKeyAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotCheckNullsAsDBT: dbt's snapshot_check_strategy counts a
+// check column as changed when the values differ (!=) or exactly one is
+// NULL, so a change from NULL to a value and from a value to NULL makes a
+// new version and NULL to NULL does not. Two runs, with check_cols a list
+// and all.
+func TestSnapshotCheckNullsAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_check_nulls", func(t *testing.T, dir, warehouse string) {
+		src := func(name, config string) string {
+			return "{% snapshot " + name + " %}\n{{ config(" + config + ") }}\n" +
+				"{% if var('second') %}select 1 as id, 'a' as v union all select 2, null union all select 3, null union all select 4, 'y'\n" +
+				"{% else %}select 1 as id, cast(null as varchar) as v union all select 2, 'x' union all select 3, null union all select 4, 'y'{% endif %}\n{% endsnapshot %}\n"
+		}
+		names := []string{"s_cols", "s_all"}
+		writeFile(t, dir, "snapshots/s_cols.sql", src("s_cols", "unique_key='id', strategy='check', check_cols=['v']"))
+		writeFile(t, dir, "snapshots/s_all.sql", src("s_all", "unique_key='id', strategy='check', check_cols='all'"))
+		mustElt(t, dir, "snapshot", "--vars", "{second: false}")
+		mustElt(t, dir, "snapshot", "--vars", "{second: true}")
+		want := "1 - closed|1 a current|2 - current|2 x closed|3 - current|4 y current"
+		for _, name := range names {
+			q := `select string_agg(v, '|' order by v) as v from (select cast(id as varchar) || ' ' || coalesce(v, '-') || ' ' || ` +
+				`case when dbt_valid_to is null then 'current' else 'closed' end as v from {{ ref('` + name + `') }}) r`
+			out := mustElt(t, dir, "show", "--inline", q, "--output", "json").stdout
+			if !strings.Contains(out, `"`+want+`"`) {
+				t.Errorf("%s: want %s\n%s", name, want, out)
+			}
+		}
+	})
+}
