@@ -55,6 +55,10 @@ type Snapshot struct {
 	// UniqueKeyList: unique_key is a list (dbt's staging table then names
 	// the key columns dbt_unique_key_1, _2, ..., else dbt_unique_key).
 	UniqueKeyList bool
+	// NullKeysMatch is the behaviour flag enable_truthy_nulls_equals_macro:
+	// dbt's equals, which joins a list unique_key's columns, then
+	// matches NULL with NULL.
+	NullKeysMatch bool
 	UpdatedAt     string   // timestamp strategy: the column holding the row's last update
 	CheckCols     []string // check strategy: columns compared; nil with CheckAll
 	CheckAll      bool     // check_cols: all

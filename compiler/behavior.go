@@ -74,3 +74,13 @@ func (f *behaviorFlag) GetAttr(name string) (any, bool) {
 
 // String prints the flag as Python prints a bool.
 func (f *behaviorFlag) String() string { return pyStr(f.on) }
+
+// BehaviorFlag is the value of the adapter behaviour flag name for the
+// project's warehouse: the project's flags: setting, else dbt's default
+// (false for a flag dbt does not register).
+func (m *Manifest) BehaviorFlag(name string) bool {
+	if m.engine == nil {
+		return false
+	}
+	return m.engine.behavior().flags[name]
+}

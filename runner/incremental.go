@@ -524,6 +524,7 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 	case []any, []string:
 		req.UniqueKeyList = true
 	}
+	req.NullKeysMatch = r.m.BehaviorFlag("enable_truthy_nulls_equals_macro")
 	if v, set := optBool(c, "invalidate_hard_deletes"); set && v && c["hard_deletes"] == nil {
 		req.HardDeletes = "invalidate"
 	}

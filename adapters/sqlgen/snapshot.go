@@ -393,15 +393,26 @@ func (r *snapshotRun) keyed(target string) string {
 	return "(select *, " + strings.Join(r.keyValues(), ", ") + " from " + target + ")"
 }
 
+// nullSafeKeys says whether the key's columns are matched NULL with NULL:
+// dbt's unique_key_join_on joins a list key with its equals macro, which
+// does so with the behaviour flag enable_truthy_nulls_equals_macro.
+func (r *snapshotRun) nullSafeKeys() bool {
+	return r.s.UniqueKeyList && r.s.NullKeysMatch
+}
+
 // keyMatch joins two aliases on the unique key with =, as dbt's
 // unique_key_join_on: a row with a NULL in its key matches no row, so each
 // run inserts it again and, with hard deletes, closes its current versions
-// as deleted.
+// as deleted. With nullSafeKeys, NULL matches NULL.
 func (r *snapshotRun) keyMatch(a, b string) string {
+	eq := " = "
+	if r.nullSafeKeys() {
+		eq = " is not distinct from "
+	}
 	conds := make([]string, len(r.key))
 	for i, k := range r.key {
 		q := dialect{}.Quote(k)
-		conds[i] = a + "." + q + " = " + b + "." + q
+		conds[i] = a + "." + q + eq + b + "." + q
 	}
 	return strings.Join(conds, " and ")
 }
@@ -516,47 +527,64 @@ func (r *snapshotRun) insertedValidTo() string {
 	return r.validToCurrent()
 }
 
-// customStage stages a custom strategy's changes as dbt's
-// snapshot_staging_table does, so that its row_changed sees the columns
-// dbt gives it. snapshotted_data is the current versions plus the key
-// (dbt_unique_key, or dbt_unique_key_<n> for a list key); source_data is
-// the source rows plus the key, dbt_updated_at, dbt_valid_from and
-// dbt_valid_to. As in dbt, row_changed is evaluated twice: the
-// insertions CTE's source_data (dbt_valid_to the current versions'
-// value, and dbt_scd_id) chooses the versions to insert, the updates
-// CTE's (dbt_valid_to the new version's updated_at, no dbt_scd_id) the
-// current versions to close. It returns the temporary tables of both.
-func (r *snapshotRun) customStage(target string, changed []string) (stage, closes string, err error) {
+// keyFields are dbt's unique_key_fields over alias: the key as
+// dbt_unique_key, or a list key's columns as dbt_unique_key_<n>.
+func (r *snapshotRun) keyFields(alias string) string {
+	out := make([]string, len(r.key))
+	for i, k := range r.key {
+		name := "dbt_unique_key"
+		if r.s.UniqueKeyList {
+			name = fmt.Sprintf("dbt_unique_key_%d", i+1)
+		}
+		out[i] = alias + "." + dialect{}.Quote(k) + " as " + dialect{}.Quote(name)
+	}
+	return strings.Join(out, ", ")
+}
+
+// customSources are a custom strategy's source_data of dbt's insertions
+// and updates CTEs, so that its row_changed sees the columns dbt gives
+// it: the source rows plus the key (keyFields), dbt_updated_at and
+// dbt_valid_from (the strategy's updated_at) and dbt_valid_to, which is
+// the current versions' value for the insertions (which also have
+// dbt_scd_id) and updated_at for the updates.
+func (r *snapshotRun) customSources() (insertions, updates string) {
 	d := dialect{}
 	c := r.s.Columns
-	sa, ca := adapters.SourceAlias, adapters.SnapshottedAlias
-	keyFields := func(alias string) string {
-		out := make([]string, len(r.key))
-		for i, k := range r.key {
-			name := "dbt_unique_key"
-			if r.s.UniqueKeyList {
-				name = fmt.Sprintf("dbt_unique_key_%d", i+1)
-			}
-			out[i] = alias + "." + d.Quote(k) + " as " + d.Quote(name)
-		}
-		return strings.Join(out, ", ")
-	}
 	updatedAt := "src." + d.Quote(updatedAtColumn)
-	insertions := "select src.*, " + keyFields("src") + ", " + updatedAt + " as " + d.Quote(c.UpdatedAt) + ", " + updatedAt + " as " + d.Quote(c.ValidFrom) +
-		", " + r.validToCurrentTyped() + " as " + d.Quote(c.ValidTo) + ", src." + d.Quote(scdIDColumn) + " as " + d.Quote(c.ScdID) + " from " + r.src + " as src"
-	updates := "select src.*, " + keyFields("src") + ", " + updatedAt + " as " + d.Quote(c.UpdatedAt) + ", " + updatedAt + " as " + d.Quote(c.ValidFrom) +
-		", " + updatedAt + " as " + d.Quote(c.ValidTo) + " from " + r.src + " as src"
-	snapshotted := "select t.*, " + keyFields("t") + ", true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
+	both := "select src.*, " + r.keyFields("src") + ", " + updatedAt + " as " + d.Quote(c.UpdatedAt) + ", " + updatedAt + " as " + d.Quote(c.ValidFrom)
+	insertions = "(" + both + ", " + r.validToCurrentTyped() + " as " + d.Quote(c.ValidTo) + ", src." + d.Quote(scdIDColumn) + " as " + d.Quote(c.ScdID) + " from " + r.src + " as src)"
+	updates = "(" + both + ", " + updatedAt + " as " + d.Quote(c.ValidTo) + " from " + r.src + " as src)"
+	return insertions, updates
+}
+
+// splitStage stages the changes as dbt's snapshot_staging_table does,
+// in two parts: the versions to insert (its insertions CTE, source rows
+// from insertions aliased sa) and the current versions to close (its
+// updates CTE, from updates), each pairing the source rows with the
+// current versions (aliased ca, with keyFields) on the key and keeping
+// the pairs where changed holds. A custom strategy's row_changed is so
+// evaluated over each CTE's own source_data; and with the behaviour flag
+// enable_truthy_nulls_equals_macro a list key whose first column is NULL
+// matches, and dbt's insertions CTE, which tests that column for a
+// missing match (unique_key_is_null), inserts the source row again for
+// each current version it matches. ts is a new version's valid-from over
+// sa. It returns the temporary tables of both parts.
+func (r *snapshotRun) splitStage(target, sa, ca, insertions, updates, ts string, changed []string) (stage, closes string, err error) {
+	d := dialect{}
+	snapshotted := "select t.*, " + r.keyFields("t") + ", true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
 	marker := ca + "." + d.Quote(currentMarker)
-	ts := sa + "." + d.Quote(updatedAtColumn)
 	rowChanged := "(" + strings.Join(changed, " or ") + ")"
+	insert := marker + " is null"
+	if r.nullSafeKeys() {
+		insert += " or " + ca + "." + d.Quote(r.key[0]) + " is null"
+	}
 	if stage, _, err = r.createTemp("stage", "select "+sa+".*, "+ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
-		"\nfrom ("+insertions+") as "+sa+"\nleft join ("+snapshotted+") as "+ca+" on "+r.keyMatch(sa, ca)+
-		"\nwhere "+marker+" is null or "+rowChanged); err != nil {
+		"\nfrom "+insertions+" as "+sa+"\nleft join ("+snapshotted+") as "+ca+" on "+r.keyMatch(sa, ca)+
+		"\nwhere "+insert+" or "+rowChanged); err != nil {
 		return "", "", err
 	}
-	closes, _, err = r.createTemp("close", "select "+ts+" as "+d.Quote(stageValidFrom)+", false as "+d.Quote(stageIsNew)+", "+ca+"."+d.Quote(c.ScdID)+" as "+d.Quote(stageCloseScd)+
-		"\nfrom ("+updates+") as "+sa+"\njoin ("+snapshotted+") as "+ca+" on "+r.keyMatch(sa, ca)+
+	closes, _, err = r.createTemp("close", "select "+ts+" as "+d.Quote(stageValidFrom)+", false as "+d.Quote(stageIsNew)+", "+ca+"."+d.Quote(r.s.Columns.ScdID)+" as "+d.Quote(stageCloseScd)+
+		"\nfrom "+updates+" as "+sa+"\njoin ("+snapshotted+") as "+ca+" on "+r.keyMatch(sa, ca)+
 		"\nwhere "+rowChanged)
 	return stage, closes, err
 }
@@ -670,9 +698,13 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	// stage holds the versions to insert, closes the current versions to
 	// close (rows not stageIsNew, by stageCloseScd).
 	var stage, closes string
-	if s.Custom != nil {
-		stage, closes, err = r.customStage(target, changed)
-	} else {
+	switch {
+	case s.Custom != nil:
+		insertions, updates := r.customSources()
+		stage, closes, err = r.splitStage(target, sa, ca, insertions, updates, ts, changed)
+	case r.nullSafeKeys():
+		stage, closes, err = r.splitStage(target, sa, ca, r.src, r.src, ts, changed)
+	default:
 		marker := ca + "." + d.Quote(currentMarker)
 		curSel := "select *, true as " + d.Quote(currentMarker) + " from " + r.keyed(target) + " as t where " + r.isCurrent("t")
 		stage, _, err = r.createTemp("stage", "select "+sa+".*, "+ts+" as "+d.Quote(stageValidFrom)+", "+marker+" is null as "+d.Quote(stageIsNew)+
@@ -688,8 +720,11 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	// Current rows whose key left the source, found before any row changes.
 	var gone string
 	if s.HardDeletes != adapters.HardDeletesIgnore {
-		q := "select t.* from " + r.keyed(target) + " as t where " + r.isCurrent("t") +
-			" and not exists (select 1 from " + r.src + " as src where " + r.keyMatch("src", "t") + ")"
+		// As dbt's deletes CTE: each pairing of a current version with
+		// the source rows of its key (or with none) whose source key
+		// (its first column, for a list) is NULL.
+		q := "select t.* from " + r.keyed(target) + " as t left join " + r.src + " as src on " + r.keyMatch("src", "t") +
+			" where " + r.isCurrent("t") + " and src." + d.Quote(r.key[0]) + " is null"
 		if newRecord {
 			// Already recorded as deleted.
 			q += " and t." + d.Quote(c.IsDeleted) + " is distinct from " + Literal(adapters.SnapshotDeleted)

@@ -53,17 +53,60 @@ func TestSnapshotNullUniqueKeyAsDBT(t *testing.T) {
 			mustElt(t, dir, "snapshot")
 		}
 		for _, c := range cases {
-			deleted := "'False'"
-			if strings.Contains(c.config, "new_record") {
-				deleted = "dbt_is_deleted"
-			}
-			q := `select string_agg(v || case when n > 1 then ' x' || cast(n as varchar) else '' end, '|' order by v) as v from (` +
-				`select v, count(*) as n from (select coalesce(cast(id as varchar), 'null') || ' ' || coalesce(name, '-') || ' ' || ` +
-				`case when dbt_valid_to is null then 'current' else 'closed' end || ' ' || ` + deleted + ` as v from {{ ref('` + c.name + `') }}) r group by v) g`
-			out := mustElt(t, dir, "show", "--inline", q, "--output", "json").stdout
-			if !strings.Contains(out, `"`+c.want+`"`) {
-				t.Errorf("%s: want %s\n%s", c.name, c.want, out)
-			}
+			checkNullKeyRows(t, dir, c.name, c.config, c.want)
+		}
+	})
+}
+
+// checkNullKeyRows checks snapshot name's rows, each as "id name
+// current|closed is_deleted", with " xN" for N like rows.
+func checkNullKeyRows(t *testing.T, dir, name, config, want string) {
+	t.Helper()
+	deleted := "'False'"
+	if strings.Contains(config, "new_record") {
+		deleted = "dbt_is_deleted"
+	}
+	q := `select string_agg(v || case when n > 1 then ' x' || cast(n as varchar) else '' end, '|' order by v) as v from (` +
+		`select v, count(*) as n from (select coalesce(cast(id as varchar), 'null') || ' ' || coalesce(name, '-') || ' ' || ` +
+		`case when dbt_valid_to is null then 'current' else 'closed' end || ' ' || ` + deleted + ` as v from {{ ref('` + name + `') }}) r group by v) g`
+	out := mustElt(t, dir, "show", "--inline", q, "--output", "json").stdout
+	if !strings.Contains(out, `"`+want+`"`) {
+		t.Errorf("%s: want %s\n%s", name, want, out)
+	}
+}
+
+// TestSnapshotNullListKeyTruthyNullsAsDBT: with the behaviour flag
+// enable_truthy_nulls_equals_macro, dbt's equals matches NULL with NULL,
+// so a list unique_key's rows match whatever their NULLs (a string key
+// is still joined with =). But dbt's insertions CTE takes a current
+// version whose first key column is NULL for a missing match
+// (unique_key_is_null), so a source row whose first key column is NULL
+// is inserted again for each current version it matches, and its deletes
+// CTE finds such versions deleted (with hard deletes) for the same
+// reason. With new_record, a current deletion row it matches is also
+// closed by the updates CTE (at the source row's updated_at). Three runs
+// over an unchanged source.
+func TestSnapshotNullListKeyTruthyNullsAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_null_key_truthy", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nflags:\n  enable_truthy_nulls_equals_macro: true\n")
+		ts := "strategy='timestamp', updated_at='updated_at'"
+		list := "unique_key=['id', 'name'], "
+		cases := []struct{ name, config, want string }{
+			{"s_single", "unique_key='id', " + ts, "1 a current False|2 - current False|null n current False x3"},
+			// Run 2 matches version 1, run 3 versions 1 and 2.
+			{"s_list", list + ts, "1 a current False|2 - current False|null n current False x4"},
+			{"s_list_check", list + "strategy='check', check_cols=['updated_at']", "1 a current False|2 - current False|null n current False x4"},
+			{"s_list_inv", list + ts + ", hard_deletes='invalidate'", "1 a current False|2 - current False|null n closed False x2|null n current False"},
+			{"s_list_new", list + ts + ", hard_deletes='new_record'", "1 a current False|2 - current False|null n closed False x2|null n closed True|null n current False x2|null n current True"},
+		}
+		for _, c := range cases {
+			writeFile(t, dir, "snapshots/"+c.name+".sql", nullKeySnapshot(c.name, c.config))
+		}
+		for range 3 {
+			mustElt(t, dir, "snapshot")
+		}
+		for _, c := range cases {
+			checkNullKeyRows(t, dir, c.name, c.config, c.want)
 		}
 	})
 }

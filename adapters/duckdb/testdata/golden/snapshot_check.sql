@@ -22,7 +22,7 @@ where cur."elt_snapshot__current" is null or (src."status" is distinct from cur.
 );
 
 create temporary table "temp"."main"."elt_snapshot_deleted__elt_tmp_<id>" as (
-select t.* from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null and not exists (select 1 from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src where src."id" = t."id")
+select t.* from "<database>"."<schema>"."orders_snapshot" as t left join "temp"."main"."elt_snapshot_source__elt_tmp_<id>" as src on src."id" = t."id" where t."dbt_valid_to" is null and src."id" is null
 );
 
 select count(*) from "temp"."main"."elt_snapshot_stage__elt_tmp_<id>" where "elt_snapshot__is_new";
