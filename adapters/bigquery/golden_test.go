@@ -278,6 +278,11 @@ func goldenCases() map[string]func() (string, error) {
 		"snapshot_switch_to_new_record":      snapshotCase(withDeletes(snapCheck, "new_record"), sourceCols, adapters.KindTable, snapCols),
 		"snapshot_valid_to_current":          snapshotCase(adapters.Snapshot{Strategy: "timestamp", UniqueKey: []string{"id"}, UpdatedAt: "updated_at", ValidToCurrent: "timestamp '9999-12-31 00:00:00+00'"}, sourceCols, adapters.KindTable, snapCols),
 		"snapshot_composite_key_new_column":  snapshotCase(adapters.Snapshot{Strategy: "check", UniqueKey: []string{"id", "status"}, CheckCols: []string{"channel"}}, cols("id INT64", "status STRING", "updated_at TIMESTAMP", "channel STRING"), adapters.KindTable, snapCols),
+		// enable_truthy_nulls_equals_macro: a list key matches NULL with
+		// NULL, a NULL first column re-inserts and deletes (dbt's
+		// unique_key_is_null).
+		"snapshot_list_key_truthy_nulls": snapshotCase(adapters.Snapshot{Strategy: "check", UniqueKey: []string{"id", "status"}, UniqueKeyList: true, NullKeysMatch: true, CheckCols: []string{"updated_at"}, HardDeletes: "invalidate"},
+			sourceCols, adapters.KindTable, snapCols),
 		"snapshot_meta_column_names": snapshotCase(adapters.Snapshot{Strategy: "timestamp", UniqueKey: []string{"id"}, UpdatedAt: "updated_at", HardDeletes: "new_record",
 			Columns: adapters.SnapshotColumns{ScdID: "scd_id", UpdatedAt: "modified", ValidFrom: "valid_from", ValidTo: "valid_to", IsDeleted: "is_deleted"}},
 			sourceCols, adapters.KindNone, nil),

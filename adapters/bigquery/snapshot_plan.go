@@ -164,11 +164,25 @@ func (p *snapshotPlanner) resolveColumns(targetExists bool) error {
 	return nil
 }
 
+// nullSafeKeys says whether the key's columns are matched NULL with NULL:
+// dbt's unique_key_join_on joins a list key with its equals macro, which
+// does so with the behaviour flag enable_truthy_nulls_equals_macro.
+func (p *snapshotPlanner) nullSafeKeys() bool {
+	return p.s.UniqueKeyList && p.s.NullKeysMatch
+}
+
 // keyMatch joins two aliases on the unique key with =, as dbt's
-// unique_key_join_on: a row with a NULL in its key matches no row.
+// unique_key_join_on: a row with a NULL in its key matches no row. With
+// nullSafeKeys, NULL matches NULL: the values are compared as JSON text,
+// because BigQuery's outer joins need an equality, which IS NOT DISTINCT
+// FROM is not.
 func (p *snapshotPlanner) keyMatch(a, b string) string {
 	conds := make([]string, len(p.key))
 	for i, k := range p.key {
+		if p.nullSafeKeys() {
+			conds[i] = "to_json_string(" + a + "." + quote(k) + ") = to_json_string(" + b + "." + quote(k) + ")"
+			continue
+		}
 		conds[i] = a + "." + quote(k) + " = " + b + "." + quote(k)
 	}
 	return strings.Join(conds, " and ")
@@ -309,16 +323,33 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 	// As dbt's staging table, this pairs each source row with each current
 	// version of its key: a source that repeats a key, or a key with
 	// several current versions, gives one row per changed pair.
+	//
+	// dbt's insertions CTE takes a current version whose (first) key
+	// column is NULL for a missing match (unique_key_is_null): with
+	// nullSafeKeys such a version matches, the source row is inserted
+	// again, and the version is closed only when it changed.
+	change := "(" + strings.Join(changed, " or ") + ")"
+	insert := marker + " is null"
+	closeScd := "cur." + quote(c.ScdID)
+	closing := "not changed." + quote(snapIsNew)
+	if p.nullSafeKeys() {
+		insert += " or cur." + quote(p.key[0]) + " is null"
+		closeScd = "case when " + change + " then " + closeScd + " end"
+		closing += " and changed." + quote(snapCloseScd) + " is not null"
+	}
 	b.WriteString("changed as (\n  select src.*, " + p.ts + " as " + quote(snapTS) + ", " + marker + " is null as " + quote(snapIsNew) +
-		", cur." + quote(c.ScdID) + " as " + quote(snapCloseScd) +
+		", " + closeScd + " as " + quote(snapCloseScd) +
 		"\n  from " + src + " as src\n  left join cur on " + p.keyMatch("src", "cur") +
-		"\n  where " + marker + " is null or (" + strings.Join(changed, " or ") + ")\n)")
+		"\n  where " + insert + " or " + change + "\n)")
 	fields := strings.Join(fromSource, ", ")
 	b.WriteString("\nselect " + fields + ", changed." + quote(snapTS) + ", if(changed." + quote(snapIsNew) + ", " + literal(actionNew) + ", " + literal(actionChanged) + ") as " + quote(snapAction) +
 		", " + p.scdID("changed", "changed."+quote(snapTS)) + " as " + quote(snapScd) + " from changed")
-	b.WriteString("\nunion all\nselect " + fields + ", changed." + quote(snapTS) + ", " + literal(actionClose) + ", changed." + quote(snapCloseScd) + " from changed where not changed." + quote(snapIsNew))
+	b.WriteString("\nunion all\nselect " + fields + ", changed." + quote(snapTS) + ", " + literal(actionClose) + ", changed." + quote(snapCloseScd) + " from changed where " + closing)
 	if s.HardDeletes != adapters.HardDeletesIgnore {
-		gone := "from cur as t where not exists (select 1 from " + src + " as src where " + p.keyMatch("src", "t") + ")"
+		// As dbt's deletes CTE: each pairing of a current version with
+		// the source rows of its key (or with none) whose source key
+		// (its first column, for a list) is NULL.
+		gone := "from cur as t left join " + src + " as src on " + p.keyMatch("src", "t") + " where src." + quote(p.key[0]) + " is null"
 		if newRecord {
 			// Already recorded as deleted.
 			gone += " and t." + quote(c.IsDeleted) + " is distinct from " + literal(adapters.SnapshotDeleted)

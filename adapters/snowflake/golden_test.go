@@ -346,6 +346,14 @@ func TestGoldenSnapshots(t *testing.T) {
 			s.UniqueKey = []string{"id", "status"}
 			s.CheckCols = []string{"updated_at"}
 		}), src, adapters.KindTable, target},
+		// enable_truthy_nulls_equals_macro: a list key matches NULL with
+		// NULL, a NULL first column re-inserts and deletes (dbt's
+		// unique_key_is_null).
+		{"snapshot_list_key_truthy_nulls", with(check, func(s *adapters.Snapshot) {
+			s.UniqueKey, s.UniqueKeyList, s.NullKeysMatch = []string{"id", "status"}, true, true
+			s.CheckCols = []string{"updated_at"}
+			s.HardDeletes = adapters.HardDeletesInvalidate
+		}), src, adapters.KindTable, target},
 		{"snapshot_meta_column_in_source", timestamp, append(append([]adapters.Column{}, src...), col("DBT_VALID_TO", "DATE")), adapters.KindNone, nil},
 		{"snapshot_not_a_snapshot_table", timestamp, src, adapters.KindTable, src},
 	}

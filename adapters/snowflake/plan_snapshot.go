@@ -201,12 +201,24 @@ func (sp *snapshotPlanner) isCurrent(alias string) string {
 	return "(" + vt + " is null or " + vt + " = " + sp.validToCurrent() + ")"
 }
 
+// nullSafeKeys says whether the key's columns are matched NULL with NULL:
+// dbt's unique_key_join_on joins a list key with its equals macro, which
+// does so with the behaviour flag enable_truthy_nulls_equals_macro.
+func (sp *snapshotPlanner) nullSafeKeys() bool {
+	return sp.s.UniqueKeyList && sp.s.NullKeysMatch
+}
+
 // keyMatch joins two aliases on the unique key with =, as dbt's
-// unique_key_join_on: a row with a NULL in its key matches no row.
+// unique_key_join_on: a row with a NULL in its key matches no row. With
+// nullSafeKeys, NULL matches NULL.
 func (sp *snapshotPlanner) keyMatch(a, b string, bNames []string) string {
+	eq := " = "
+	if sp.nullSafeKeys() {
+		eq = " is not distinct from "
+	}
 	conds := make([]string, len(sp.key))
 	for i, k := range sp.key {
-		conds[i] = a + "." + sp.d.Quote(k) + " = " + b + "." + sp.d.Quote(bNames[i])
+		conds[i] = a + "." + sp.d.Quote(k) + eq + b + "." + sp.d.Quote(bNames[i])
 	}
 	return strings.Join(conds, " and ")
 }
@@ -307,6 +319,14 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 		}
 		return q
 	}
+	// dbt's insertions CTE takes a current version whose (first) key
+	// column is NULL for a missing match (unique_key_is_null): with
+	// nullSafeKeys such a version matches, and the source row is inserted
+	// again.
+	insert := scd + " is null"
+	if sp.nullSafeKeys() {
+		insert += " or cur." + sp.d.Quote(keyT[0]) + " is null"
+	}
 	parts := []string{
 		"-- new keys, and new versions of changed keys\nselect " + strings.Join(sp.qualified("src", srcNames), ", ") +
 			", " + sp.ts + " as " + stageValidFrom + ", case when " + scd + " is null then 'insert_new' else 'insert_changed' end as " + stageAction +
@@ -315,12 +335,15 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 				return ", " + literal(adapters.SnapshotNotDeleted) + " as " + stageDeleted
 			}
 			return ""
-		}() + "\n" + join + "left join cur on " + on + "\nwhere " + scd + " is null or " + change,
+		}() + "\n" + join + "left join cur on " + on + "\nwhere " + insert + " or " + change,
 		"-- close the current versions of changed keys\nselect " + strings.Join(sp.qualified("src", srcNames), ", ") +
 			extra(sp.ts, "close_changed", scd, adapters.SnapshotNotDeleted) + "\n" + join + "join cur on " + on + "\nwhere " + change,
 	}
 	if s.HardDeletes != adapters.HardDeletesIgnore {
-		gone := "from cur\nwhere not exists (select 1 from " + srcRel + " as src where " + on + ")"
+		// As dbt's deletes CTE: each pairing of a current version with
+		// the source rows of its key (or with none) whose source key
+		// (its first column, for a list) is NULL.
+		gone := "from cur\nleft join " + srcRel + " as src on " + on + "\nwhere src." + sp.d.Quote(sp.key[0]) + " is null"
 		if newRecord {
 			// Already recorded as deleted.
 			gone += " and cur." + sp.meta(c.IsDeleted) + " is distinct from " + literal(adapters.SnapshotDeleted)

@@ -29,7 +29,7 @@ select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` 
 union all
 select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, 'close', changed.`elt_snapshot__close_scd_id` from changed where not changed.`elt_snapshot__is_new`
 union all
-select t.`id`, t.`status`, t.`updated_at`, timestamp '2024-02-01 12:30:00+00', 'deleted', t.`dbt_scd_id` from cur as t where not exists (select 1 from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src where src.`id` = t.`id`)
+select t.`id`, t.`status`, t.`updated_at`, timestamp '2024-02-01 12:30:00+00', 'deleted', t.`dbt_scd_id` from cur as t left join `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src on src.`id` = t.`id` where src.`id` is null
 );
 
 -- count new, changed, deleted

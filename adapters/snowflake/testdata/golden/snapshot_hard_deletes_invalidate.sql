@@ -35,7 +35,8 @@ union all
 -- close the current versions of keys gone from the source
 select cur."ID", cur."STATUS", cur."UPDATED_AT", '2024-02-01 06:30:00'::timestamp_ntz as ELT_SNAPSHOT__VALID_FROM, 'close_deleted' as ELT_SNAPSHOT__ACTION, cur.dbt_scd_id as ELT_SNAPSHOT__SCD_ID
 from cur
-where not exists (select 1 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src where src."ID" = cur."ID");
+left join analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src on src."ID" = cur."ID"
+where src."ID" is null;
 
 -- counts: new, changed, deleted
 select count_if(ELT_SNAPSHOT__ACTION = 'insert_new'), count_if(ELT_SNAPSHOT__ACTION = 'insert_changed'), count_if(ELT_SNAPSHOT__ACTION = 'close_deleted') from analytics.snapshots.orders_snapshot__elt_tmp_chg_0123456789ab;

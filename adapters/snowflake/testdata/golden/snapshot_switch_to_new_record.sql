@@ -38,12 +38,14 @@ union all
 -- close the current versions of keys gone from the source
 select cur."ID", cur."STATUS", cur."UPDATED_AT", '2024-02-01 06:30:00'::timestamp_ntz as ELT_SNAPSHOT__VALID_FROM, 'close_deleted' as ELT_SNAPSHOT__ACTION, cur.dbt_scd_id as ELT_SNAPSHOT__SCD_ID, 'True' as ELT_SNAPSHOT__IS_DELETED
 from cur
-where not exists (select 1 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src where src."ID" = cur."ID") and cur.dbt_is_deleted is distinct from 'True'
+left join analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src on src."ID" = cur."ID"
+where src."ID" is null and cur.dbt_is_deleted is distinct from 'True'
 union all
 -- record each deletion as a new version
 select cur."ID", cur."STATUS", cur."UPDATED_AT", '2024-02-01 06:30:00'::timestamp_ntz as ELT_SNAPSHOT__VALID_FROM, 'insert_deleted' as ELT_SNAPSHOT__ACTION, md5(coalesce(cast(cur.dbt_scd_id as varchar), '') || '|' || coalesce(cast('2024-02-01 06:30:00'::timestamp_ntz as varchar), '')) as ELT_SNAPSHOT__SCD_ID, 'True' as ELT_SNAPSHOT__IS_DELETED
 from cur
-where not exists (select 1 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src where src."ID" = cur."ID") and cur.dbt_is_deleted is distinct from 'True';
+left join analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src on src."ID" = cur."ID"
+where src."ID" is null and cur.dbt_is_deleted is distinct from 'True';
 
 -- counts: new, changed, deleted
 select count_if(ELT_SNAPSHOT__ACTION = 'insert_new'), count_if(ELT_SNAPSHOT__ACTION = 'insert_changed'), count_if(ELT_SNAPSHOT__ACTION = 'close_deleted') from analytics.snapshots.orders_snapshot__elt_tmp_chg_0123456789ab;

@@ -1,0 +1,53 @@
+-- stage the source
+create or replace table `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001`
+options(
+  expiration_timestamp = timestamp_add(current_timestamp(), interval 12 hour)
+)
+as (
+select * from `proj`.`raw`.`orders`
+);
+
+-- check unique_key
+select `id`, `status`, count(*) from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` group by `id`, `status` having count(*) > 1 order by count(*) desc, `id`, `status` limit 3;
+
+-- stage the changes
+create or replace table `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002`
+options(
+  expiration_timestamp = timestamp_add(current_timestamp(), interval 12 hour)
+)
+as (
+with cur as (
+  select *, true as `elt_snapshot__current` from `proj`.`snapshots`.`orders_snapshot` as t where t.`dbt_valid_to` is null
+),
+changed as (
+  select src.*, timestamp '2024-02-01 12:30:00+00' as `elt_snapshot__ts`, cur.`elt_snapshot__current` is null as `elt_snapshot__is_new`, case when (src.`updated_at` is distinct from cur.`updated_at`) then cur.`dbt_scd_id` end as `elt_snapshot__close_scd_id`
+  from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src
+  left join cur on to_json_string(src.`id`) = to_json_string(cur.`id`) and to_json_string(src.`status`) = to_json_string(cur.`status`)
+  where cur.`elt_snapshot__current` is null or cur.`id` is null or (src.`updated_at` is distinct from cur.`updated_at`)
+)
+select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, if(changed.`elt_snapshot__is_new`, 'new', 'changed') as `elt_snapshot__action`, to_hex(md5(concat(coalesce(cast(changed.`id` as string), ''), '|', coalesce(cast(changed.`status` as string), ''), '|', coalesce(cast(changed.`elt_snapshot__ts` as string), '')))) as `elt_snapshot__scd_id` from changed
+union all
+select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, 'close', changed.`elt_snapshot__close_scd_id` from changed where not changed.`elt_snapshot__is_new` and changed.`elt_snapshot__close_scd_id` is not null
+union all
+select t.`id`, t.`status`, t.`updated_at`, timestamp '2024-02-01 12:30:00+00', 'deleted', t.`dbt_scd_id` from cur as t left join `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src on to_json_string(src.`id`) = to_json_string(t.`id`) and to_json_string(src.`status`) = to_json_string(t.`status`) where src.`id` is null
+);
+
+-- count new, changed, deleted
+select countif(`elt_snapshot__action` = 'new'), countif(`elt_snapshot__action` = 'changed'), countif(`elt_snapshot__action` = 'deleted') from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002`;
+
+-- write the changes
+merge into `proj`.`snapshots`.`orders_snapshot` as t
+using `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002` as s
+on t.`dbt_scd_id` = s.`elt_snapshot__scd_id`
+when matched and t.`dbt_valid_to` is null and s.`elt_snapshot__action` in ('close', 'deleted') then
+  update set `dbt_valid_to` = s.`elt_snapshot__ts`
+when not matched and s.`elt_snapshot__action` in ('new', 'changed') then
+  insert (`id`, `status`, `updated_at`, `dbt_scd_id`, `dbt_updated_at`, `dbt_valid_from`, `dbt_valid_to`)
+  values (s.`id`, s.`status`, s.`updated_at`, s.`elt_snapshot__scd_id`, s.`elt_snapshot__ts`, s.`elt_snapshot__ts`, cast(null as TIMESTAMP));
+
+-- clean up
+drop table if exists `proj`.`snapshots`.`orders_snapshot__elt_tmp_0002`;
+
+-- clean up
+drop table if exists `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001`;
+
