@@ -49,6 +49,12 @@ func TestSnapshotNullUniqueKeyAsDBT(t *testing.T) {
 		for _, c := range cases {
 			writeFile(t, dir, "snapshots/"+c.name+".sql", nullKeySnapshot(c.name, c.config))
 		}
+		// The same rows from a seed, whose empty id cell is NULL.
+		writeFile(t, dir, "seeds/people.csv", "id,name,updated_at\n1,a,2016-01-01\n,n,2016-01-01\n2,,2016-01-01\n")
+		seeded := "unique_key='id', " + ts + ", hard_deletes='invalidate'"
+		writeFile(t, dir, "snapshots/s_seed.sql", "{% snapshot s_seed %}\n{{ config("+seeded+") }}\nselect * from {{ ref('people') }}\n{% endsnapshot %}\n")
+		cases = append(cases, struct{ name, config, want string }{"s_seed", seeded, "1 a current False|2 - current False|null n closed False x2|null n current False"})
+		mustElt(t, dir, "seed")
 		for range 3 {
 			mustElt(t, dir, "snapshot")
 		}
