@@ -743,8 +743,9 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	}
 	res.inserted = res.isNew + res.changed
 	if closes != stage {
-		// A custom strategy's row_changed may choose other versions to
-		// insert than to close.
+		// splitStage's parts may pair differently: a custom strategy's
+		// row_changed over each CTE's source_data, a list key's NULL
+		// first column under enable_truthy_nulls_equals_macro.
 		if res.inserted, err = r.count("select count(*) from " + stage); err != nil {
 			return adapters.RunResult{}, err
 		}
