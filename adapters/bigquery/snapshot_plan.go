@@ -278,9 +278,8 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 	if len(adds) > 0 {
 		plan.SchemaChanges = append(plan.SchemaChanges, "alter table "+target+"\n  "+strings.Join(adds, ",\n  "))
 	}
-	if newRecord && !hasDeleted {
-		plan.SchemaChanges = append(plan.SchemaChanges, "update "+target+" set "+quote(c.IsDeleted)+" = "+literal(adapters.SnapshotNotDeleted)+" where true")
-	}
+	// As dbt's create_columns, the rows from before a switch to
+	// new_record keep NULL in the column it adds.
 	// The table's data columns: everything but the meta columns.
 	meta := c.Names(true)
 	var data []adapters.Column
@@ -351,8 +350,9 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 		// (its first column, for a list) is NULL.
 		gone := "from cur as t left join " + src + " as src on " + p.keyMatch("src", "t") + " where src." + quote(p.key[0]) + " is null"
 		if newRecord {
-			// Already recorded as deleted.
-			gone += " and t." + quote(c.IsDeleted) + " is distinct from " + literal(adapters.SnapshotDeleted)
+			// Not already recorded as deleted, as dbt's not (... = 'True'):
+			// a version from before the switch (NULL) is never closed.
+			gone += " and not (t." + quote(c.IsDeleted) + " = " + literal(adapters.SnapshotDeleted) + ")"
 		}
 		goneCols := strings.Join(qualified("t", dataNames), ", ")
 		scd := "t." + quote(c.ScdID)

@@ -291,8 +291,11 @@ func TestSnapshotCheckWithUpdatedAt(t *testing.T) {
 }
 
 // TestSnapshotSwitchToNewRecord: an existing snapshot that starts using
-// hard_deletes: new_record gains the is-deleted column, 'False' on the rows
-// it already has.
+// hard_deletes: new_record gains the is-deleted column, NULL on the rows it
+// already has (dbt's create_columns adds it and fills nothing), and as
+// dbt's deletes CTE (not (dbt_is_deleted = 'True' and ...)) a version from
+// before the switch is never recorded as deleted, when its key leaves the
+// source; one inserted after the switch is.
 func TestSnapshotSwitchToNewRecord(t *testing.T) {
 	a := openTemp(t)
 	ctx := context.Background()
@@ -304,24 +307,30 @@ func TestSnapshotSwitchToNewRecord(t *testing.T) {
 	if _, err := a.Snapshot(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	s.HardDeletes, s.SQL, s.Now = "new_record", "select 1 as id", time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)
-	res, err := a.Snapshot(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := (adapters.RunResult{Message: "SNAPSHOT 0 new, 0 changed, 1 deleted", RowsAffected: 2}); !reflect.DeepEqual(res, want) {
-		t.Errorf("result: want %+v, got %+v", want, res)
+	s.HardDeletes = "new_record"
+	for i, tc := range []struct{ sql, want string }{
+		{"select 1 as id union all select 3", "SNAPSHOT 1 new, 0 changed, 0 deleted"},
+		{"select 1 as id", "SNAPSHOT 0 new, 0 changed, 1 deleted"},
+	} {
+		s.SQL, s.Now = tc.sql, time.Date(2024, 2, 2+i, 0, 0, 0, 0, time.UTC)
+		res, err := a.Snapshot(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Message != tc.want {
+			t.Errorf("run %d: %q, want %q", i+2, res.Message, tc.want)
+		}
 	}
 	got := snapshotRows(t, a, "select id, dbt_is_deleted, dbt_valid_to is null from switch order by id, dbt_valid_from")
-	want := [][]any{{int64(1), "False", true}, {int64(2), "False", false}, {int64(2), "True", true}}
+	want := [][]any{{int64(1), nil, true}, {int64(2), nil, true}, {int64(3), "False", false}, {int64(3), "True", true}}
 	if !reflect.DeepEqual(want, got) {
 		t.Errorf("rows:\nwant %v\n got %v", want, got)
 	}
 	// As in dbt, the deletion row's dbt_scd_id hashes the closed version's
 	// dbt_scd_id and the run's time.
-	closed := md5.Sum([]byte("2|2024-02-01 00:00:00"))
-	deletion := md5.Sum([]byte(fmt.Sprintf("%x|2024-02-02 00:00:00", closed)))
-	got = snapshotRows(t, a, "select dbt_scd_id from switch where id = 2 order by dbt_valid_from")
+	closed := md5.Sum([]byte("3|2024-02-02 00:00:00"))
+	deletion := md5.Sum([]byte(fmt.Sprintf("%x|2024-02-03 00:00:00", closed)))
+	got = snapshotRows(t, a, "select dbt_scd_id from switch where id = 3 order by dbt_valid_from")
 	if want := [][]any{{fmt.Sprintf("%x", closed)}, {fmt.Sprintf("%x", deletion)}}; !reflect.DeepEqual(want, got) {
 		t.Errorf("dbt_scd_id of the closed and deletion rows:\nwant %v\n got %v", want, got)
 	}

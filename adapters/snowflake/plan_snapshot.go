@@ -265,15 +265,12 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 		}
 		tnames[i] = tc.Name
 	}
-	var markNotDeleted []Statement
 	if newRecord {
 		if _, ok := adapters.FindColumn(targetCols, c.IsDeleted); !ok {
-			// Switching an existing snapshot to new_record: the rows so far
-			// were not deletions.
+			// Switching an existing snapshot to new_record: as dbt's
+			// create_columns, the rows so far keep NULL in the new column.
 			plan.SchemaChanges = append(plan.SchemaChanges, Statement{Purpose: "add the is-deleted column",
 				SQL: "alter table " + target + " add column " + sp.meta(c.IsDeleted) + " varchar"})
-			markNotDeleted = append(markNotDeleted, Statement{Purpose: "mark the existing rows as not deleted",
-				SQL: "update " + target + " set " + sp.meta(c.IsDeleted) + " = " + literal(adapters.SnapshotNotDeleted) + " where " + sp.meta(c.IsDeleted) + " is null"})
 		}
 	}
 	keyT := make([]string, len(sp.key)) // key columns as the table spells them
@@ -345,8 +342,9 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 		// (its first column, for a list) is NULL.
 		gone := "from cur\nleft join " + srcRel + " as src on " + on + "\nwhere src." + sp.d.Quote(sp.key[0]) + " is null"
 		if newRecord {
-			// Already recorded as deleted.
-			gone += " and cur." + sp.meta(c.IsDeleted) + " is distinct from " + literal(adapters.SnapshotDeleted)
+			// Not already recorded as deleted, as dbt's not (... = 'True'):
+			// a version from before the switch (NULL) is never closed.
+			gone += " and not (cur." + sp.meta(c.IsDeleted) + " = " + literal(adapters.SnapshotDeleted) + ")"
 		}
 		parts = append(parts, "-- close the current versions of keys gone from the source\nselect "+strings.Join(sp.qualified("cur", tnames), ", ")+
 			extra(sp.now, "close_deleted", scd, adapters.SnapshotDeleted)+"\n"+gone)
@@ -376,7 +374,7 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 	merge := "merge into " + target + " as t\nusing " + chgRel + " as c\non t." + sp.meta(c.ScdID) + " = c." + stageScd +
 		"\nwhen matched and " + sp.isCurrent("t") + " and c." + stageAction + " in ('close_changed', 'close_deleted') then update set t." + sp.meta(c.ValidTo) + " = " + vf +
 		"\nwhen not matched and c." + stageAction + " in ('insert_new', 'insert_changed', 'insert_deleted') then insert (" + strings.Join(insertCols, ", ") + ")\nvalues (" + strings.Join(values, ", ") + ")"
-	plan.Apply = append([]Statement{{Purpose: "write the changes in one transaction", SQL: "begin"}}, markNotDeleted...)
+	plan.Apply = []Statement{{Purpose: "write the changes in one transaction", SQL: "begin"}}
 	plan.Apply = append(plan.Apply,
 		Statement{Purpose: "close changed and deleted versions, insert new ones", SQL: merge, Counts: true},
 		Statement{Purpose: "commit", SQL: "commit"})

@@ -629,12 +629,10 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 		}
 	}
 	if newRecord && !has[strings.ToLower(c.IsDeleted)] {
-		// Switching an existing snapshot to new_record: the rows so far
-		// were not deletions.
+		// Switching an existing snapshot to new_record: as dbt's
+		// create_columns, the column is added and the rows so far keep
+		// NULL in it.
 		if err := r.exec("alter table " + target + " add column " + d.Quote(c.IsDeleted) + " varchar"); err != nil {
-			return adapters.RunResult{}, err
-		}
-		if err := r.exec("update " + target + " set " + d.Quote(c.IsDeleted) + " = " + Literal(adapters.SnapshotNotDeleted)); err != nil {
 			return adapters.RunResult{}, err
 		}
 	}
@@ -726,8 +724,10 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 		q := "select t.* from " + r.keyed(target) + " as t left join " + r.src + " as src on " + r.keyMatch("src", "t") +
 			" where " + r.isCurrent("t") + " and src." + d.Quote(r.key[0]) + " is null"
 		if newRecord {
-			// Already recorded as deleted.
-			q += " and t." + d.Quote(c.IsDeleted) + " is distinct from " + Literal(adapters.SnapshotDeleted)
+			// Not already recorded as deleted, as dbt's not (... = 'True'):
+			// a version from before the switch to new_record (NULL) is
+			// never closed as deleted.
+			q += " and not (t." + d.Quote(c.IsDeleted) + " = " + Literal(adapters.SnapshotDeleted) + ")"
 		}
 		if gone, _, err = r.createTemp("deleted", q); err != nil {
 			return adapters.RunResult{}, fmt.Errorf("finding deleted rows: %w", err)

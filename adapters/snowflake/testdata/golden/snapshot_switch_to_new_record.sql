@@ -39,22 +39,19 @@ union all
 select cur."ID", cur."STATUS", cur."UPDATED_AT", '2024-02-01 06:30:00'::timestamp_ntz as ELT_SNAPSHOT__VALID_FROM, 'close_deleted' as ELT_SNAPSHOT__ACTION, cur.dbt_scd_id as ELT_SNAPSHOT__SCD_ID, 'True' as ELT_SNAPSHOT__IS_DELETED
 from cur
 left join analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src on src."ID" = cur."ID"
-where src."ID" is null and cur.dbt_is_deleted is distinct from 'True'
+where src."ID" is null and not (cur.dbt_is_deleted = 'True')
 union all
 -- record each deletion as a new version
 select cur."ID", cur."STATUS", cur."UPDATED_AT", '2024-02-01 06:30:00'::timestamp_ntz as ELT_SNAPSHOT__VALID_FROM, 'insert_deleted' as ELT_SNAPSHOT__ACTION, md5(coalesce(cast(cur.dbt_scd_id as varchar), '') || '|' || coalesce(cast('2024-02-01 06:30:00'::timestamp_ntz as varchar), '')) as ELT_SNAPSHOT__SCD_ID, 'True' as ELT_SNAPSHOT__IS_DELETED
 from cur
 left join analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src on src."ID" = cur."ID"
-where src."ID" is null and cur.dbt_is_deleted is distinct from 'True';
+where src."ID" is null and not (cur.dbt_is_deleted = 'True');
 
 -- counts: new, changed, deleted
 select count_if(ELT_SNAPSHOT__ACTION = 'insert_new'), count_if(ELT_SNAPSHOT__ACTION = 'insert_changed'), count_if(ELT_SNAPSHOT__ACTION = 'close_deleted') from analytics.snapshots.orders_snapshot__elt_tmp_chg_0123456789ab;
 
 -- apply: write the changes in one transaction
 begin;
-
--- apply: mark the existing rows as not deleted
-update analytics.snapshots.orders_snapshot set dbt_is_deleted = 'False' where dbt_is_deleted is null;
 
 -- apply: close changed and deleted versions, insert new ones [rows affected]
 merge into analytics.snapshots.orders_snapshot as t
