@@ -1190,6 +1190,14 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 			s.log.info("Formatting", "", nil)
 			path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node)))
 			s.log.info("SQLCompiledPath", "  compiled code at "+path, map[string]any{"path": path, "node_info": info})
+		case project.UnitTestType:
+			// dbt's unit test node has a compiled_path once its model's SQL
+			// compiled (compile_node writes it), so a failure names the file.
+			if r.Node.CompiledCode != "" {
+				s.log.info("Formatting", "", nil)
+				path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node)))
+				s.log.info("SQLCompiledPath", "  compiled code at "+path, map[string]any{"path": path, "node_info": info})
+			}
 		case operation:
 			// A hook that rendered to SQL was written, under dbt's path
 			// (joined as dbt's, which keeps the "./" of dbt_project.yml).

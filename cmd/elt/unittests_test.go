@@ -447,3 +447,36 @@ func TestUnitTestPathAsDBT(t *testing.T) {
 		t.Errorf("path %v, original_file_path %v; want marts/m.yml, models/marts/m.yml", ut["path"], ut["original_file_path"])
 	}
 }
+
+// As dbt's TestUnitTestSubfolderPath: a failed unit test's summary names
+// the SQL it ran (dbt's SQLCompiledPath under print_run_result_error),
+// and the fixture does not overwrite its input model's compiled file.
+func TestUnitTestFailureNamesCompiledPath(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/subfolder/model_a.sql", "select 1 as id, 'blue' as color")
+	writeFile(t, dir, "models/subfolder/model_b.sql", "select id, color from {{ ref('model_a') }}")
+	writeFile(t, dir, "models/subfolder/my_model.yml", `unit_tests:
+  - name: my_unit_test
+    model: model_b
+    given:
+      - input: ref('model_a')
+        rows:
+          - {id: 1, color: 'blue'}
+    expect:
+      rows:
+        - {id: 1, color: 'red'}
+`)
+	res := elt(t, dir, "build")
+	if res.code != 1 {
+		t.Fatalf("build: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	const path = "target/compiled/p/models/subfolder/my_model.yml/models/subfolder/my_unit_test.sql"
+	wantAll(t, res.stdout, "Failure in unit_test my_unit_test (models/subfolder/my_model.yml)", "  compiled code at "+path+"\n")
+	if _, err := os.Stat(filepath.Join(dir, path)); err != nil {
+		t.Errorf("the unit test's SQL was not written: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "target/compiled/p/models/subfolder/model_a.sql"))
+	if err != nil || strings.TrimSpace(string(b)) != "select 1 as id, 'blue' as color" {
+		t.Errorf("model_a's compiled SQL = %q (%v), want its own SQL", b, err)
+	}
+}
