@@ -23,7 +23,17 @@ func (b *builder) unitTests(out *Manifest) {
 		if model := b.m.Nodes[n.AttachedNode]; model != nil {
 			schema = model.Relation.Schema
 		}
-		out.UnitTests[id] = b.unitTestEntry(ut, id, n.Config, n.DependsOn.Nodes, schema)
+		entry := b.unitTestEntry(ut, id, n.Config, n.DependsOn.Nodes, schema)
+		if n.VersionString != "" {
+			// dbt's process_models_for_unit_test copies the definition
+			// (versions: included) once per tested version and sets its
+			// version to that model's.
+			entry["version"] = n.Version
+			if ut.Versions != nil {
+				entry["versions"] = unitTestVersionsJSON(ut.Versions)
+			}
+		}
+		out.UnitTests[id] = entry
 		out.ParentMap[id] = append([]string(nil), n.DependsOn.Nodes...)
 		if out.ChildMap[id] == nil {
 			// As dbt: every unit test has a child list, if an empty one.
@@ -44,9 +54,7 @@ func (b *builder) unitTests(out *Manifest) {
 		}
 		entry := b.unitTestEntry(ut, ut.UniqueID, ut.Config, nodes, schema)
 		if ut.Versions != nil {
-			// dbt's UnitTestNodeVersions, as the entry gave it (enabled
-			// ones are split by version instead).
-			entry["versions"] = map[string]any{"include": versionList(ut.Versions.Include), "exclude": versionList(ut.Versions.Exclude)}
+			entry["versions"] = unitTestVersionsJSON(ut.Versions)
 		}
 		out.Disabled[ut.UniqueID] = append(out.Disabled[ut.UniqueID], entry)
 	}
@@ -100,6 +108,12 @@ func (b *builder) unitTestEntry(ut *project.UnitTest, id string, cfg project.Con
 		"versions":           nil,
 		"version":            nil,
 	}
+}
+
+// unitTestVersionsJSON is a unit test's versions: as dbt's
+// UnitTestNodeVersions.
+func unitTestVersionsJSON(v *project.UnitTestVersions) map[string]any {
+	return map[string]any{"include": versionList(v.Include), "exclude": versionList(v.Exclude)}
 }
 
 // versionList is a versions: include or exclude list as dbt holds it

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -120,5 +122,52 @@ func TestUnitTestGivenVersionedRef(t *testing.T) {
 				wantAll(t, res.stdout, "model 'model_to_test' reads ref('source', v=2), which is not among the given inputs")
 			}
 		})
+	}
+}
+
+// TestUnitTestVersionsInManifest: each copy of a unit test on a versioned
+// model carries that model's version and the versions: it was given, as
+// dbt's process_models_for_unit_test makes them from the definition.
+func TestUnitTestVersionsInManifest(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/dim_people_v1.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/dim_people_v2.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/dim_people_v3.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/versions.yml", "models:\n  - name: dim_people\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n      - v: 3\n")
+	writeFile(t, dir, "models/unit.yml", `unit_tests:
+  - name: every
+    model: dim_people
+    given: []
+    expect: {rows: [{id: 1}]}
+  - name: some
+    model: dim_people
+    versions: {exclude: [2]}
+    given: []
+    expect: {rows: [{id: 1}]}
+`)
+	mustElt(t, dir, "parse")
+	var m struct {
+		UnitTests map[string]map[string]any `json:"unit_tests"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	want := map[string]string{
+		"unit_test.p.dim_people.every_v1": `1 <nil>`,
+		"unit_test.p.dim_people.every_v2": `2 <nil>`,
+		"unit_test.p.dim_people.every_v3": `3 <nil>`,
+		"unit_test.p.dim_people.some_v1":  `1 map[exclude:[2] include:<nil>]`,
+		"unit_test.p.dim_people.some_v3":  `3 map[exclude:[2] include:<nil>]`,
+	}
+	if len(m.UnitTests) != len(want) {
+		t.Errorf("unit tests %v, want %d", len(m.UnitTests), len(want))
+	}
+	for id, w := range want {
+		ut, ok := m.UnitTests[id]
+		if !ok {
+			t.Errorf("no %s", id)
+			continue
+		}
+		if got := fmt.Sprint(ut["version"], " ", ut["versions"]); got != w {
+			t.Errorf("%s: version, versions = %s, want %s", id, got, w)
+		}
 	}
 }
