@@ -360,7 +360,7 @@ func (l *loader) parseFixture(file, what string, n *yaml.Node, input bool) *Unit
 		if !ok {
 			return nil
 		}
-		if err := fx.readCSV(text); err != nil {
+		if err := fx.readCSV(text, true); err != nil {
 			l.diags.Add(diag.Errorf(from.file, from.pos, "fix the CSV (a header line, then one line per row)",
 				"%s: %s CSV: %v", what, section, err))
 			return nil
@@ -474,8 +474,11 @@ func (l *loader) findFixture(name, ext string) (string, []byte, error) {
 	return "", nil, fmt.Errorf("file not found for fixture %q (looked for %s%s under the fixtures/ folder of %s)", name, name, ext, strings.Join(paths, ", "))
 }
 
-// readCSV reads a header line and rows; an empty field is NULL, as in dbt.
-func (fx *UnitTestFixture) readCSV(text string) error {
+// readCSV reads a header line and rows. An empty field is NULL when
+// emptyIsNull (a csv fixture, as dbt's _validate_and_normalize_rows
+// makes it), else an empty string (a seed's rows, which dbt reads with
+// csv.DictReader into a dict fixture and leaves as they are).
+func (fx *UnitTestFixture) readCSV(text string, emptyIsNull bool) error {
 	r := csv.NewReader(bytes.NewReader([]byte(strings.TrimSpace(text) + "\n")))
 	r.TrimLeadingSpace = true
 	header, err := r.Read()
@@ -500,9 +503,10 @@ func (fx *UnitTestFixture) readCSV(text string) error {
 		}
 		row := make(map[string]any, len(header))
 		for i, h := range header {
-			if i < len(rec) && rec[i] != "" {
+			switch {
+			case i < len(rec) && (rec[i] != "" || !emptyIsNull):
 				row[h] = rec[i]
-			} else {
+			default:
 				row[h] = nil
 			}
 		}
@@ -521,8 +525,10 @@ func (l *loader) resolveSeedFixtures() {
 			name := refName(fx.Input)
 			seed := l.refable[ut.Package+"."+name]
 			if seed == nil || seed.ResourceType != Seed {
+				// dbt's _load_rows_from_seed, with the seed paths as Python
+				// prints a list.
 				l.diags.Add(diag.Errorf(ut.File, fx.Pos, "give rows: (or [] for none), or ref a seed to read its rows",
-					"unit test %q: input %s has no rows, and %q is not a seed to read them from", ut.Name, fx.Input, name))
+					"Unable to find seed '%s.%s' for unit tests in directories: %s", ut.Package, name, pyStrList(l.seedPaths(ut.Package))))
 				continue
 			}
 			data, ok := l.seedData[seed.UniqueID]
@@ -533,14 +539,37 @@ func (l *loader) resolveSeedFixtures() {
 					continue
 				}
 			}
-			fx.Format = "csv"
-			if err := fx.readCSV(string(data)); err != nil {
+			if err := fx.readCSV(string(data), false); err != nil {
 				l.diags.Add(diag.Errorf(seed.OriginalFilePath, diag.Pos{Line: 1}, "fix the CSV", "unit test %q: %v", ut.Name, err))
 			}
-			// Values read from a seed are strings, as written in dbt; empty is NULL.
+			// Values read from a seed are strings, an empty one too, in a
+			// dict fixture (dbt's _load_rows_from_seed).
 			fx.FromSeed = false
 		}
 	}
+}
+
+// seedPaths are the seed-paths of the project or installed package named pkg.
+func (l *loader) seedPaths(pkg string) []string {
+	cfg := l.proj.Config
+	for _, p := range l.proj.Packages {
+		if p.Name == pkg && p.Config != nil {
+			cfg = p.Config
+		}
+	}
+	if cfg == nil || len(cfg.SeedPaths) == 0 {
+		return []string{"seeds"}
+	}
+	return cfg.SeedPaths
+}
+
+// pyStrList is a list of strings as Python's repr prints it: ['a', 'b'].
+func pyStrList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = "'" + strings.ReplaceAll(s, "'", "\\'") + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 // refName is the model name of "ref('x')" or "ref('pkg', 'x')" (the last

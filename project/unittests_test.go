@@ -78,7 +78,7 @@ func TestUnitTestsBadInput(t *testing.T) {
 		{"versions not a mapping", head + "    versions: [1]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:15", "versions must be a mapping"}},
 		{"versions unknown key", head + "    versions: {only: [1]}\n    expect: {rows: []}\n", []string{"models/unit.yml:5:16", `unknown key "only"`}},
 		{"versions include not a list", head + "    versions: {include: 1}\n    expect: {rows: []}\n", []string{"models/unit.yml:5:25", "must be a list of versions"}},
-		{"not a seed", head + "    given: [{input: ref('m')}]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:13", `"m" is not a seed`}},
+		{"not a seed", head + "    given: [{input: ref('m')}]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:13", `Unable to find seed 'shop.m' for unit tests in directories: ['seeds']`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

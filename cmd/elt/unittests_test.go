@@ -480,3 +480,45 @@ func TestUnitTestFailureNamesCompiledPath(t *testing.T) {
 		t.Errorf("model_a's compiled SQL = %q (%v), want its own SQL", b, err)
 	}
 }
+
+// A dict input with no rows reads its seed's file as dbt's
+// _load_rows_from_seed does: csv.DictReader rows, an empty field an empty
+// string (not NULL), in a dict fixture; a ref that is no seed fails with
+// dbt's message.
+func TestUnitTestSeedInputAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/people.csv", "id,name\n1,Ada\n2,\n")
+	writeFile(t, dir, "models/names.sql", "select id, coalesce(name, 'was null') as name from {{ ref('people') }}")
+	writeFile(t, dir, "models/unit.yml", `unit_tests:
+  - name: reads_seed
+    model: names
+    given:
+      - input: ref('people')
+    expect:
+      rows:
+        - {id: 1, name: Ada}
+        - {id: 2, name: ""}
+`)
+	mustElt(t, dir, "seed")
+	res := elt(t, dir, "test")
+	if res.code != 0 {
+		t.Fatalf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var m struct {
+		UnitTests map[string]struct {
+			Given []map[string]any `json:"given"`
+		} `json:"unit_tests"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	g := m.UnitTests["unit_test.p.names.reads_seed"].Given
+	if len(g) != 1 || g[0]["format"] != "dict" || fmt.Sprint(g[0]["rows"]) != "[map[id:1 name:Ada] map[id:2 name:]]" {
+		t.Errorf("given = %v, want a dict fixture of the seed's rows as strings", g)
+	}
+
+	writeFile(t, dir, "models/unit.yml", "unit_tests:\n  - name: t\n    model: names\n    given: [{input: ref('names')}]\n    expect: {rows: []}\n")
+	res = elt(t, dir, "parse")
+	want := "Unable to find seed 'p.names' for unit tests in directories: ['seeds']"
+	if res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		t.Errorf("parse: exit %d, want %d and %q:\n%s", res.code, exitUsage, want, res.stderr)
+	}
+}
