@@ -406,8 +406,15 @@ func (l *loader) fixtureText(file, what, section string, fx *UnitTestFixture, ro
 	if err != nil {
 		hint := fmt.Sprintf("create %s/fixtures/%s%s, or fix the name", l.testPath(), fx.Fixture, ext)
 		var dup *duplicateFixture
-		if errors.As(err, &dup) {
+		var missing *missingFixture
+		switch {
+		case errors.As(err, &dup):
 			hint = "rename one of them"
+		case errors.As(err, &missing):
+			// dbt's message.
+			l.diags.Add(diag.Errorf(file, fx.Pos, hint,
+				"File not found for fixture '%s' in unit tests in %s", missing.name, file))
+			return "", fixtureSite{}, false
 		}
 		l.diags.Add(diag.Errorf(file, fx.Pos, hint, "%s: %v", what, err))
 		return "", fixtureSite{}, false
@@ -471,7 +478,15 @@ func (l *loader) findFixture(name, ext string) (string, []byte, error) {
 	default:
 		return "", nil, &duplicateFixture{name: name, paths: rels[:2]}
 	}
-	return "", nil, fmt.Errorf("file not found for fixture %q (looked for %s%s under the fixtures/ folder of %s)", name, name, ext, strings.Join(paths, ", "))
+	return "", nil, &missingFixture{name: name, looked: fmt.Sprintf("%s%s under the fixtures/ folder of %s", name, ext, strings.Join(paths, ", "))}
+}
+
+// missingFixture is a fixture no file holds, which dbt's _get_fixture
+// refuses with a ParsingError.
+type missingFixture struct{ name, looked string }
+
+func (e *missingFixture) Error() string {
+	return fmt.Sprintf("file not found for fixture %q (looked for %s)", e.name, e.looked)
 }
 
 // readCSV reads a header line and rows. An empty field is NULL when
