@@ -133,7 +133,7 @@ func fixtureJSON(fx *project.UnitTestFixture) map[string]any {
 	if fx == nil {
 		return map[string]any{"rows": nil, "format": "dict", "fixture": nil}
 	}
-	var rows any = fx.Rows
+	var rows any = promoteFullRow(fx.Rows)
 	if fx.Format == "sql" {
 		rows = fx.SQL
 	} else if fx.Rows == nil {
@@ -151,4 +151,30 @@ func nonNilMap(m map[string]any) map[string]any {
 		return map[string]any{}
 	}
 	return m
+}
+
+// promoteFullRow is rows with the first row holding no null swapped to
+// the top, as dbt's _promote_first_non_none_row leaves a dict or csv
+// fixture's rows in its manifest (for warehouses that type a column by
+// its first value). rows itself is not changed.
+func promoteFullRow(rows []map[string]any) []map[string]any {
+	for i, row := range rows {
+		full := true
+		for _, v := range row {
+			if v == nil {
+				full = false
+				break
+			}
+		}
+		if !full {
+			continue
+		}
+		if i == 0 {
+			return rows
+		}
+		out := slices.Clone(rows)
+		out[0], out[i] = out[i], out[0]
+		return out
+	}
+	return rows
 }

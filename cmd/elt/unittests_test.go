@@ -522,3 +522,47 @@ func TestUnitTestSeedInputAsDBT(t *testing.T) {
 		t.Errorf("parse: exit %d, want %d and %q:\n%s", res.code, exitUsage, want, res.stderr)
 	}
 }
+
+// As dbt's _promote_first_non_none_row: the manifest holds a dict or csv
+// fixture's rows with the first row free of nulls moved to the top (it
+// swaps places with the first row).
+func TestUnitTestManifestPromotesFullRow(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id, 1 as a")
+	writeFile(t, dir, "models/m.sql", "select id, a is null as a_is_null from {{ ref('a') }}")
+	writeFile(t, dir, "models/unit.yml", `unit_tests:
+  - name: nulls
+    model: m
+    given:
+      - input: ref('a')
+        format: csv
+        rows: |
+          id,a
+          1,
+          2,
+          3,3
+    expect:
+      rows:
+        - {id: 1, a_is_null: null}
+        - {id: 2, a_is_null: true}
+        - {id: 3, a_is_null: false}
+`)
+	mustElt(t, dir, "parse")
+	var m struct {
+		UnitTests map[string]struct {
+			Given  []map[string]any `json:"given"`
+			Expect map[string]any   `json:"expect"`
+		} `json:"unit_tests"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	ut := m.UnitTests["unit_test.p.m.nulls"]
+	if len(ut.Given) != 1 {
+		t.Fatalf("given: %v", ut.Given)
+	}
+	if got, want := fmt.Sprint(ut.Given[0]["rows"]), "[map[a:3 id:3] map[a:<nil> id:2] map[a:<nil> id:1]]"; got != want {
+		t.Errorf("given rows %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(ut.Expect["rows"]), "[map[a_is_null:true id:2] map[a_is_null:<nil> id:1] map[a_is_null:false id:3]]"; got != want {
+		t.Errorf("expect rows %s, want %s", got, want)
+	}
+}
