@@ -986,6 +986,8 @@ type lookupError struct {
 	disabled  bool
 }
 
+func (e *lookupError) Error() string { return e.msg }
+
 // lookupRef finds the node a ref points to.
 func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 	if r.Package != "" {

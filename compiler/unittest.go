@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -70,25 +71,16 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 			case fx.Input == "this":
 				hasThis = true
 			case strings.HasPrefix(fx.Input, "ref("):
-				r, rerr := m.givenRef(model, fx.Input)
-				if rerr != nil {
+				// An input naming no node fails the unit test when it runs
+				// (unitInput), as dbt's UnitTestManifestLoader finds it
+				// only then: the project still loads.
+				if _, rerr := m.givenRef(model, fx.Input); rerr != nil {
 					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: ref('model'), ref('package', 'model') or ref('model', v=2)", "unit test '%s': invalid input %s: %v", ut.Name, fx.Input, rerr))
-					ok = false
-					continue
-				}
-				if _, lerr := m.lookupRef(r, model); lerr != nil {
-					l.Add(diag.Errorf(ut.File, fx.Pos, lerr.hint, "Unit test '%s' had an input (%s) which was not found in the manifest: %s", ut.Name, fx.Input, lerr.msg))
 					ok = false
 				}
 			default:
-				args := project.QuotedArgs(fx.Input)
-				if len(args) != 2 {
+				if len(project.QuotedArgs(fx.Input)) != 2 {
 					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: source('source_name', 'table_name')", "unit test '%s': invalid input %s", ut.Name, fx.Input))
-					ok = false
-					continue
-				}
-				if _, lerr := m.lookupSource(args[0], args[1], model); lerr != nil {
-					l.Add(diag.Errorf(ut.File, fx.Pos, lerr.hint, "Unit test '%s' had an input (%s) which was not found in the manifest: %s", ut.Name, fx.Input, lerr.msg))
 					ok = false
 				}
 			}
@@ -260,7 +252,13 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 	var ctes []CTE
 	for _, fx := range ut.Given {
 		key, name, what, cols, err := m.unitInput(ctx, model, fx)
-		if err != nil {
+		var missing *lookupError
+		switch {
+		case errors.As(err, &missing):
+			// dbt's _get_original_input_node's message.
+			return nil, fmt.Errorf("%s:%d: Unit test '%s' had an input (%s) which was not found in the manifest: %s\n  hint: %s",
+				ut.File, fx.Pos.Line, ut.Name, fx.Input, missing.msg, missing.hint)
+		case err != nil:
 			return nil, fmt.Errorf("%s: unit test %s: input %s: %w", ut.File, ut.Name, fx.Input, err)
 		}
 		sql := fx.SQL
@@ -315,7 +313,7 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 		}
 		target, lerr := m.lookupRef(r, model)
 		if lerr != nil {
-			return "", "", "", nil, fmt.Errorf("%s", lerr.msg)
+			return "", "", "", nil, lerr
 		}
 		key, cte, what = unitRefKey(target), cteName(target.Name), "'"+target.Name+"'"
 		rel, declared = target.Relation, target.Columns
@@ -325,7 +323,7 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 		args := project.QuotedArgs(fx.Input)
 		src, lerr := m.lookupSource(args[0], args[1], model)
 		if lerr != nil {
-			return "", "", "", nil, fmt.Errorf("%s", lerr.msg)
+			return "", "", "", nil, lerr
 		}
 		key, cte, what = "source:"+src.SourceName+"."+src.Name, cteName(src.SourceName+"__"+src.Name), "'"+src.SourceName+"."+src.Name+"'"
 		rel, declared = Relation{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier}, src.Columns

@@ -299,8 +299,13 @@ func TestUnitTestProjectErrors(t *testing.T) {
 			[]string{"models/unit.yml:3:5", "Boolean override for 'is_incremental' must be provided for unit test 't' in model 'ledger'"}},
 		{"incremental without this", head + "    model: ledger\n    overrides: {macros: {is_incremental: true}}\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
 			[]string{"models/unit.yml:3:5", "must have a 'this' input"}},
-		{"unknown input", head + "    model: customer_totals\n    given: [{input: ref('stg_ordrs'), rows: []}]\n    expect: {rows: []}\n", []string{"ls"}, 2,
-			[]string{"models/unit.yml:5:13", "input (ref('stg_ordrs')) which was not found", "did you mean 'stg_orders'"}},
+		// As dbt (TestUnitTestInvalidInputConfiguration): an input that
+		// names no node fails the unit test when it runs; the project
+		// loads, and seed and run work.
+		{"unknown input", head + "    model: customer_totals\n    given: [{input: ref('stg_ordrs'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
+			[]string{"models/unit.yml:5: Unit test 't' had an input (ref('stg_ordrs')) which was not found in the manifest", "did you mean 'stg_orders'", "ERROR=1"}},
+		{"unknown source input", head + "    model: customer_totals\n    given: [{input: \"source('crm', 'custs')\", rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
+			[]string{"Unit test 't' had an input (source('crm', 'custs')) which was not found in the manifest"}},
 		{"ref not given", head + "    model: customer_totals\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
 			[]string{"unit test t (models/unit.yml:3): models/customer_totals.sql:5:20", "reads source('crm', 'customers'), which is not among the given inputs", "add `- input: source('crm', 'customers')`"}},
 		{"column not in relation", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: [{idd: 1}]}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: []}\n", []string{"test"}, 1,
