@@ -81,12 +81,14 @@ func (r *Runner) unitTest(ctx context.Context, n *compiler.Node, res *Result) er
 	if err != nil {
 		return fmt.Errorf("%s: unit test %s: %w", n.OriginalFilePath, n.Name, err)
 	}
-	f := out.Failures
-	res.Failures = &f
+	// dbt's build_unit_test_run_result: failures is 1 for a failed unit
+	// test, however many rows differ.
+	var f int64
 	res.Message = out.Message
 	res.Status = Pass
 	if out.Status == "fail" {
-		res.Status = Fail
+		res.Status, f = Fail, 1
 	}
+	res.Failures = &f
 	return nil
 }

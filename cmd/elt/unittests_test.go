@@ -265,13 +265,26 @@ unit_tests:
 		"3   | 13                     | 12                   | null             | null\n",
 	)
 	wantAll(t, res.stdout,
-		"FAIL 2 customer_totals::wrong_total",
+		// dbt's failures of a unit test: 1, whatever the rows.
+		"FAIL 1 customer_totals::wrong_total",
 		"SKIP relation main.customer_totals",
 		"SKIP relation main.downstream",
 		"OK created sql view model main.stg_orders",
 		"OK created sql incremental model main.ledger",
 		"Done. PASS=3 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=6",
 	)
+	var rr struct {
+		Results []struct {
+			UniqueID string `json:"unique_id"`
+			Failures *int64 `json:"failures"`
+		} `json:"results"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "run_results.json"), &rr)
+	for _, r := range rr.Results {
+		if r.UniqueID == "unit_test.p.customer_totals.wrong_total" && (r.Failures == nil || *r.Failures != 1) {
+			t.Errorf("wrong_total's failures = %s, want 1", fmtPtr(r.Failures))
+		}
+	}
 	// The unit test ran before the model, which was never built.
 	db := openDB(t, filepath.Join(dir, "p.duckdb"))
 	if got := queryRows(t, db, "select count(*) from information_schema.tables where table_name in ('customer_totals', 'downstream')"); got != "0" {
@@ -570,4 +583,11 @@ func TestUnitTestManifestPromotesFullRow(t *testing.T) {
 	if got, want := fmt.Sprint(ut.Expect["rows"]), "[map[a_is_null:true id:2] map[a_is_null:<nil> id:1] map[a_is_null:false id:3]]"; got != want {
 		t.Errorf("expect rows %s, want %s", got, want)
 	}
+}
+
+func fmtPtr(p *int64) string {
+	if p == nil {
+		return "null"
+	}
+	return fmt.Sprint(*p)
 }
