@@ -79,7 +79,9 @@ func (r *Runner) unitTest(ctx context.Context, n *compiler.Node, res *Result) er
 	}
 	out, err := tests.RunUnit(ctx, r.a, u)
 	if err != nil {
-		return fmt.Errorf("%s: unit test %s: %w", n.OriginalFilePath, n.Name, err)
+		// dbt's execute_unit_test wraps what fails in the unit
+		// materialization (the query, the expected rows' columns) so.
+		return fmt.Errorf("%s: An error occurred during execution of unit test '%s'. There may be an error in the unit test definition: check the data types.\n %w", n.OriginalFilePath, n.Name, err)
 	}
 	// dbt's build_unit_test_run_result: failures is 1 for a failed unit
 	// test, however many rows differ.
