@@ -410,7 +410,8 @@ func FixtureSQL(fx *project.UnitTestFixture, cols []Column, what string, quote f
 		for _, k := range sortedKeys(row) {
 			i, ok := byName[strings.ToLower(k)]
 			if !ok {
-				return "", fmt.Errorf("Invalid column name: '%s' in unit test fixture for %s. Accepted columns for %s are: %s", strings.ToLower(k), what, what, strings.Join(names, ", "))
+				// dbt's format_row, the columns as Python prints a list.
+				return "", fmt.Errorf("Invalid column name: '%s' in unit test fixture for %s.\nAccepted columns for %s are: %s", strings.ToLower(k), what, what, jinja.Repr(names))
 			}
 			vals[i] = castSQL(literalSQL(row[k]), cols[i].DataType)
 		}
@@ -472,7 +473,7 @@ func ExpectedSQL(fx *project.UnitTestFixture, actual []Column, quote func(string
 		c, ok := byName[strings.ToLower(name)]
 		if !ok {
 			if len(actual) > 0 {
-				return "", nil, fmt.Errorf("Invalid column name: '%s' in unit test fixture for expected output. Accepted columns for expected output are: %s", strings.ToLower(name), strings.Join(names, ", "))
+				return "", nil, fmt.Errorf("Invalid column name: '%s' in unit test fixture for expected output.\nAccepted columns for expected output are: %s", strings.ToLower(name), jinja.Repr(names))
 			}
 			c = Column{Name: name}
 		}

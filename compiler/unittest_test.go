@@ -30,7 +30,7 @@ func TestFixtureSQL(t *testing.T) {
 	}
 	// A column the relation does not have is refused, naming the ones it has.
 	_, err = FixtureSQL(&project.UnitTestFixture{Rows: []map[string]any{{"idd": 1}}}, cols, "'orders'", nil)
-	if err == nil || !strings.Contains(err.Error(), "Invalid column name: 'idd' in unit test fixture for 'orders'. Accepted columns for 'orders' are: id, name, tags, extra") {
+	if err == nil || !strings.Contains(err.Error(), "Invalid column name: 'idd' in unit test fixture for 'orders'.\nAccepted columns for 'orders' are: ['id', 'name', 'tags', 'extra']") {
 		t.Errorf("err = %v", err)
 	}
 	// Unknown columns: the rows' own, uncast.

@@ -322,7 +322,7 @@ func TestUnitTestProjectErrors(t *testing.T) {
 		{"ref not given", head + "    model: customer_totals\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
 			[]string{"unit test t (models/unit.yml:3): models/customer_totals.sql:5:20", "reads source('crm', 'customers'), which is not among the given inputs", "add `- input: source('crm', 'customers')`"}},
 		{"column not in relation", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: [{idd: 1}]}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: []}\n", []string{"test"}, 1,
-			[]string{"Invalid column name: 'idd' in unit test fixture for 'stg_orders'", "id, customer_id, amount, status"}},
+			[]string{"Invalid column name: 'idd' in unit test fixture for 'stg_orders'.\n", "Accepted columns for 'stg_orders' are: ['id', 'customer_id', 'amount', 'status']"}},
 		{"expected column not in output", head + "    model: customer_totals\n    given:\n      - {input: ref('stg_orders'), rows: []}\n      - input: source('crm', 'customers')\n        rows: []\n    expect: {rows: [{totl: 1}]}\n", []string{"test"}, 1,
 			[]string{"An error occurred during execution of unit test 't'. There may be an error in the unit test definition: check the data types.", "Invalid column name: 'totl' in unit test fixture for expected output"}},
 	}
