@@ -66,23 +66,12 @@ func (m *Manifest) buildUnitTests(l *diag.List) {
 		}
 		ok := true
 		hasThis := false
+		// An input that is no ref, source or this, or names no node, fails
+		// the unit test when it runs (unitInput), as dbt's
+		// UnitTestManifestLoader finds it only then: the project loads.
 		for _, fx := range ut.Given {
-			switch {
-			case fx.Input == "this":
+			if fx.Input == "this" {
 				hasThis = true
-			case strings.HasPrefix(fx.Input, "ref("):
-				// An input naming no node fails the unit test when it runs
-				// (unitInput), as dbt's UnitTestManifestLoader finds it
-				// only then: the project still loads.
-				if _, rerr := m.givenRef(model, fx.Input); rerr != nil {
-					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: ref('model'), ref('package', 'model') or ref('model', v=2)", "unit test '%s': invalid input %s: %v", ut.Name, fx.Input, rerr))
-					ok = false
-				}
-			default:
-				if len(project.QuotedArgs(fx.Input)) != 2 {
-					l.Add(diag.Errorf(ut.File, fx.Pos, "write input: source('source_name', 'table_name')", "unit test '%s': invalid input %s", ut.Name, fx.Input))
-					ok = false
-				}
 			}
 		}
 		// dbt asks for the override when the model's depends_on.macros
@@ -253,7 +242,16 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 	for _, fx := range ut.Given {
 		key, name, what, cols, err := m.unitInput(ctx, model, fx)
 		var missing *lookupError
+		var invalid *invalidInput
 		switch {
+		case errors.As(err, &invalid):
+			// dbt's InvalidUnitTestGivenInput.
+			hint := "write input: ref('model'), ref('package', 'model'), ref('model', v=2), source('source_name', 'table_name') or this"
+			if invalid.why != "" {
+				hint = invalid.why + "; " + hint
+			}
+			return nil, fmt.Errorf("%s:%d: Unit test given inputs must be either a 'ref', 'source' or 'this' call. Got: '%s'.\n  hint: %s",
+				ut.File, fx.Pos.Line, fx.Input, hint)
 		case errors.As(err, &missing):
 			// dbt's _get_original_input_node's message.
 			return nil, fmt.Errorf("%s:%d: Unit test '%s' had an input (%s) which was not found in the manifest: %s\n  hint: %s",
@@ -291,6 +289,12 @@ func (m *Manifest) RenderUnitTest(ctx context.Context, id string) (*UnitTestSQL,
 	return res, nil
 }
 
+// invalidInput is a given input that is no ref, source or this call;
+// why says what is wrong with a ref's arguments.
+type invalidInput struct{ why string }
+
+func (e *invalidInput) Error() string { return "invalid input" }
+
 // unitInput resolves one given input: its key in unitRender.inputs, its
 // CTE name, what to call it in messages, and its columns with types.
 func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitTestFixture) (key, cte, what string, cols []Column, err error) {
@@ -309,7 +313,7 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 	case strings.HasPrefix(fx.Input, "ref("):
 		r, rerr := m.givenRef(model, fx.Input)
 		if rerr != nil {
-			return "", "", "", nil, rerr
+			return "", "", "", nil, &invalidInput{why: rerr.Error()}
 		}
 		target, lerr := m.lookupRef(r, model)
 		if lerr != nil {
@@ -321,6 +325,9 @@ func (m *Manifest) unitInput(ctx context.Context, model *Node, fx *project.UnitT
 		stateID = target.UniqueID
 	default:
 		args := project.QuotedArgs(fx.Input)
+		if !strings.HasPrefix(fx.Input, "source(") || len(args) != 2 {
+			return "", "", "", nil, &invalidInput{}
+		}
 		src, lerr := m.lookupSource(args[0], args[1], model)
 		if lerr != nil {
 			return "", "", "", nil, lerr

@@ -73,7 +73,6 @@ func TestUnitTestsBadInput(t *testing.T) {
 		{"dict rows not a list", head + "    expect: {rows: 'a,b'}\n", []string{"models/unit.yml:5:20", "do not match format dict"}},
 		{"csv rows not a string", head + "    expect: {format: csv, rows: [{a: 1}]}\n", []string{"models/unit.yml:5:13", "do not match format csv"}},
 		{"missing fixture", head + "    expect: {format: csv, fixture: nope}\n", []string{"models/unit.yml:5:13", "File not found for fixture 'nope' in unit tests in models/unit.yml"}},
-		{"bad input", head + "    given: [{input: model_x, rows: []}]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:13", `invalid input "model_x"`}},
 		{"no input", head + "    given: [{rows: []}]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:13", "has no input"}},
 		{"versions not a mapping", head + "    versions: [1]\n    expect: {rows: []}\n", []string{"models/unit.yml:5:15", "versions must be a mapping"}},
 		{"versions unknown key", head + "    versions: {only: [1]}\n    expect: {rows: []}\n", []string{"models/unit.yml:5:16", `unknown key "only"`}},

@@ -317,6 +317,8 @@ func TestUnitTestProjectErrors(t *testing.T) {
 		// loads, and seed and run work.
 		{"unknown input", head + "    model: customer_totals\n    given: [{input: ref('stg_ordrs'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
 			[]string{"models/unit.yml:5: Unit test 't' had an input (ref('stg_ordrs')) which was not found in the manifest", "did you mean 'stg_orders'", "ERROR=1"}},
+		{"input not a call", head + "    model: customer_totals\n    given: [{input: stg_orders, rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
+			[]string{"models/unit.yml:5: Unit test given inputs must be either a 'ref', 'source' or 'this' call. Got: 'stg_orders'."}},
 		{"unknown source input", head + "    model: customer_totals\n    given: [{input: \"source('crm', 'custs')\", rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
 			[]string{"Unit test 't' had an input (source('crm', 'custs')) which was not found in the manifest"}},
 		{"ref not given", head + "    model: customer_totals\n    given: [{input: ref('stg_orders'), rows: []}]\n    expect: {rows: []}\n", []string{"test"}, 1,
