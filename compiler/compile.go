@@ -422,7 +422,7 @@ func CompiledPath(n *Node) string {
 		// dbt's unit test path is get_pseudo_test_path(name, properties
 		// file): <folder of the file>/<name>.sql, under the file's path.
 		yml := n.PackagePath()
-		return path.Join(n.Package, yml, path.Dir(yml), n.Name+".sql")
+		return path.Join(n.Package, yml, path.Dir(yml), UnitTestRunName(n)+".sql")
 	}
 	if n.TestMetadata != nil {
 		return path.Join(n.Package, n.PackagePath(), n.ShortName+".sql")
@@ -434,6 +434,16 @@ func CompiledPath(n *Node) string {
 		return path.Join(n.Package, p, n.Path)
 	}
 	return path.Join(n.Package, n.PackagePath())
+}
+
+// UnitTestRunName is the name of unit test n as dbt runs it: the
+// test's name, with "_v<version>" for a versioned model's
+// (UnitTestManifestLoader's node name, the definition's versioned_name).
+func UnitTestRunName(n *Node) string {
+	if n.VersionString != "" {
+		return n.Name + "_v" + n.VersionString
+	}
+	return n.Name
 }
 
 // BatchPath is the path of one microbatch batch's file beside p, a

@@ -1169,7 +1169,13 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		if r.Node.ResourceType == operation {
 			file = r.Node.PackagePath() // dbt's "./dbt_project.yml"
 		}
-		headData := map[string]any{"resource_type": string(r.Node.ResourceType), "node_name": r.Node.Name, "path": file, "node_info": info}
+		name := r.Node.Name
+		if r.Node.ResourceType == project.UnitTestType {
+			// dbt's result node is the unit test node, named <test>_v<v>
+			// for a versioned model.
+			name = compiler.UnitTestRunName(r.Node)
+		}
+		headData := map[string]any{"resource_type": string(r.Node.ResourceType), "node_name": name, "path": file, "node_info": info}
 		bodyData := map[string]any{"msg": s.env.secrets.Scrub(r.Message), "node_info": info}
 		// As dbt's print_run_result_error: the head and RunResultError
 		// carry the node's group (RunResultWarningMessage has none).
@@ -1179,7 +1185,7 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 				bodyData["group"] = g
 			}
 		}
-		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, r.Node.Name, file), headData)
+		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, name, file), headData)
 		if r.Message != "" {
 			s.log.event(levelOf(r.Status), body, "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), bodyData)
 		}

@@ -43,7 +43,7 @@ func unitTestName(n *compiler.Node) string {
 	if parts := strings.SplitN(model, ".", 4); len(parts) >= 3 {
 		model = parts[2]
 	}
-	return model + "::" + n.Name
+	return model + "::" + compiler.UnitTestRunName(n)
 }
 
 // withoutResourceTypes leaves --exclude-resource-type's types out of a

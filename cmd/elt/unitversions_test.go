@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -168,6 +169,33 @@ func TestUnitTestVersionsInManifest(t *testing.T) {
 		}
 		if got := fmt.Sprint(ut["version"], " ", ut["versions"]); got != w {
 			t.Errorf("%s: version, versions = %s, want %s", id, got, w)
+		}
+	}
+}
+
+// TestUnitTestVersionsNamedAsDBT: a versioned model's unit test runs as
+// <test>_v<version> (dbt's versioned_name and UnitTestManifestLoader's
+// node name): in its result lines, its failure and its compiled file.
+func TestUnitTestVersionsNamedAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/dim_people_v1.sql", "select 1 as id, 'one' as label\n")
+	writeFile(t, dir, "models/dim_people_v2.sql", "select 1 as id, 'two' as label\n")
+	writeFile(t, dir, "models/versions.yml", "models:\n  - name: dim_people\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n")
+	writeFile(t, dir, "models/unit.yml", "unit_tests:\n  - name: labels\n    model: dim_people\n    given: []\n    expect:\n      rows: [{id: 1, label: two}]\n")
+	res := elt(t, dir, "test")
+	if res.code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stdout,
+		"START unit_test dim_people::labels_v1 ",
+		"FAIL 1 dim_people::labels_v1 ",
+		"PASS dim_people::labels_v2 ",
+		"Failure in unit_test labels_v1 (models/unit.yml)",
+		"compiled code at target/compiled/p/models/unit.yml/models/labels_v1.sql\n",
+	)
+	for _, v := range []string{"1", "2"} {
+		if _, err := os.Stat(filepath.Join(dir, "target/compiled/p/models/unit.yml/models/labels_v"+v+".sql")); err != nil {
+			t.Errorf("no compiled SQL for version %s: %v", v, err)
 		}
 	}
 }
