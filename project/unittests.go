@@ -535,12 +535,21 @@ func (l *loader) resolveSeedFixtures() {
 				continue
 			}
 			name := refName(fx.Input)
-			seed := l.refable[ut.Package+"."+name]
+			// ref('package', 'seed') reads that package's seed (dbt's
+			// _load_rows_from_seed).
+			pkg := ut.Package
+			if args := QuotedArgs(fx.Input); len(args) == 2 {
+				pkg = args[0]
+			}
+			seed := l.refable[pkg+"."+name]
 			if seed == nil || seed.ResourceType != Seed {
-				// dbt's _load_rows_from_seed, with the seed paths as Python
-				// prints a list.
+				// dbt's messages, the seed paths as Python prints a list.
+				where := "directories: " + pyStrList(l.seedPaths(pkg))
+				if pkg != ut.Package {
+					where = "'" + pkg + "' package"
+				}
 				l.diags.Add(diag.Errorf(ut.File, fx.Pos, "give rows: (or [] for none), or ref a seed to read its rows",
-					"Unable to find seed '%s.%s' for unit tests in directories: %s", ut.Package, name, pyStrList(l.seedPaths(ut.Package))))
+					"Unable to find seed '%s.%s' for unit tests in %s", pkg, name, where))
 				continue
 			}
 			data, ok := l.seedData[seed.UniqueID]

@@ -593,3 +593,25 @@ func fmtPtr(p *int64) string {
 	}
 	return fmt.Sprint(*p)
 }
+
+// A seed input of another package, ref('dep', 'seed') with no rows, reads
+// that package's seed, and names it when it has none, as dbt's
+// _load_rows_from_seed (package_name from the ref).
+func TestUnitTestPackageSeedInput(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "packages.yml", "packages:\n  - local: dep\n")
+	writeFile(t, dir, "dep/dbt_project.yml", "name: dep\nversion: '1.0'\nconfig-version: 2\n")
+	writeFile(t, dir, "dep/seeds/codes.csv", "code\nA\nB\n")
+	writeFile(t, dir, "models/m.sql", "select code from {{ ref('dep', 'codes') }}")
+	writeFile(t, dir, "models/unit.yml", "unit_tests:\n  - name: t\n    model: m\n    given:\n      - input: ref('dep', 'codes')\n    expect:\n      rows: [{code: A}, {code: B}]\n")
+	mustElt(t, dir, "deps")
+	mustElt(t, dir, "seed")
+	if res := elt(t, dir, "test"); res.code != 0 {
+		t.Fatalf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	writeFile(t, dir, "models/unit.yml", "unit_tests:\n  - name: t\n    model: m\n    given:\n      - input: ref('dep', 'nope')\n    expect:\n      rows: []\n")
+	res := elt(t, dir, "parse")
+	if want := "Unable to find seed 'dep.nope' for unit tests in 'dep' package"; res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		t.Errorf("parse: exit %d, want %d and %q:\n%s", res.code, exitUsage, want, res.stderr)
+	}
+}
