@@ -420,7 +420,13 @@ func FixtureSQL(fx *project.UnitTestFixture, cols []Column, what string, quote f
 				// dbt's format_row, the columns as Python prints a list.
 				return "", fmt.Errorf("Invalid column name: '%s' in unit test fixture for %s.\nAccepted columns for %s are: %s", strings.ToLower(k), what, what, jinja.Repr(names))
 			}
-			vals[i] = castSQL(literalSQL(row[k]), cols[i].DataType)
+			typ := cols[i].DataType
+			if _, isString := row[k].(string); isString && strings.Contains(typ, "varying") {
+				// dbt's format_row casts a string to the type without its
+				// length, so a narrow varchar does not truncate it.
+				typ, _, _ = strings.Cut(typ, "(")
+			}
+			vals[i] = castSQL(literalSQL(row[k]), typ)
 		}
 		if ri > 0 {
 			b.WriteString("\nunion all\n")

@@ -127,3 +127,40 @@ unit_tests:
 		t.Errorf("mismatch: exit %d\n%s", res.code, res.stdout)
 	}
 }
+
+// TestUnitTestNarrowVarcharPostgres: a string fixture value is cast to a
+// character varying input's type without its length, so it is not cut
+// to it, as dbt's format_row (dbt-adapters #1806, dbt-core #11974).
+func TestUnitTestNarrowVarcharPostgres(t *testing.T) {
+	schema := "unit_varchar_pg"
+	pgEnv(t, schema)
+	conn, err := pgx.Connect(context.Background(), os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	drop := func() { _, _ = conn.Exec(context.Background(), "drop schema if exists "+schema+" cascade") }
+	drop()
+	t.Cleanup(drop)
+
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "models/up.sql", "select cast('short' as varchar(5)) as tested_column")
+	writeFile(t, dir, "models/m.sql", "select tested_column, length(tested_column) as col_len from {{ ref('up') }}")
+	writeFile(t, dir, "models/unit.yml", `unit_tests:
+  - name: not_truncated
+    model: m
+    given:
+      - input: ref('up')
+        rows:
+          - {tested_column: "longer_string_value"}
+    expect:
+      rows:
+        - {tested_column: "longer_string_value", col_len: 19}
+`)
+	mustElt(t, dir, "run", "--select", "up")
+	if res := elt(t, dir, "test", "--select", "m"); res.code != 0 {
+		t.Errorf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
