@@ -416,7 +416,9 @@ func (l *loader) fixtureText(file, what, section string, fx *UnitTestFixture, ro
 		l.diags.Add(diag.Errorf(file, fx.Pos, hint, "%s: %v", what, err))
 		return "", fixtureSite{}, false
 	}
-	return string(data), fixtureSite{rel, diag.Pos{Line: 1}}, true
+	// dbt reads a fixture file stripped (read_files.load_source_file), so
+	// a sql fixture's rows in the manifest have no surrounding blanks.
+	return strings.TrimSpace(string(data)), fixtureSite{rel, diag.Pos{Line: 1}}, true
 }
 
 // duplicateFixture is two fixture files of one name, which dbt refuses

@@ -615,3 +615,27 @@ func TestUnitTestPackageSeedInput(t *testing.T) {
 		t.Errorf("parse: exit %d, want %d and %q:\n%s", res.code, exitUsage, want, res.stderr)
 	}
 }
+
+// A sql fixture file is read stripped, as dbt's load_source_file reads
+// every file, so its rows in manifest.json have no surrounding blanks.
+func TestUnitTestSQLFixtureFileStripped(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id")
+	writeFile(t, dir, "models/m.sql", "select id from {{ ref('a') }}")
+	writeFile(t, dir, "tests/fixtures/a_rows.sql", "\n    select 2 as id\n\n")
+	writeFile(t, dir, "models/unit.yml", "unit_tests:\n  - name: t\n    model: m\n    given:\n      - input: ref('a')\n        format: sql\n        fixture: a_rows\n    expect:\n      rows: [{id: 2}]\n")
+	mustElt(t, dir, "run")
+	if res := elt(t, dir, "test"); res.code != 0 {
+		t.Fatalf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var m struct {
+		UnitTests map[string]struct {
+			Given []map[string]any `json:"given"`
+		} `json:"unit_tests"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	g := m.UnitTests["unit_test.p.m.t"].Given
+	if len(g) != 1 || g[0]["rows"] != "select 2 as id" {
+		t.Errorf("given = %#v, want rows \"select 2 as id\"", g)
+	}
+}
