@@ -19,6 +19,10 @@ type Methods struct {
 	// (state:modified, state:unmodified, state:modified.contract): dbt
 	// reports breaking contract changes then.
 	ContractsChecked bool
+	// SeedsCompared is set once a selector compared seed contents
+	// (state:modified, state:unmodified, state:modified.body): dbt warns
+	// about seeds over 1 MiB then (SeedNode.same_seeds).
+	SeedsCompared bool
 }
 
 // NewMethods compares the current manifest with the previous run's.
@@ -39,6 +43,10 @@ func (m *Methods) Matcher(method, value string) (func(id string) bool, error) {
 		switch value {
 		case "modified", "unmodified", "modified.contract":
 			m.ContractsChecked = true
+		}
+		switch value {
+		case "modified", "unmodified", "modified.body":
+			m.SeedsCompared = true
 		}
 		return func(id string) bool { return m.Comparison.Check(value, id) }, nil
 	case "result":

@@ -84,6 +84,8 @@ type session struct {
 	previous          *state.Previous
 	stateMethods      *state.Methods
 	contractsReported bool
+	// largeSeedsReported: the seeds over 1 MiB were reported once.
+	largeSeedsReported bool
 	// annotationsTo is where GitHub Actions annotations go; nil: the log's writer.
 	annotationsTo io.Writer
 	// renderConnect is what a render's question to the warehouse does
@@ -902,6 +904,9 @@ func (s *session) selectIDsWithEmpty(ctx context.Context, kinds []string) ([]str
 	sel, err := s.graph.Select(opts)
 	if err != nil {
 		return nil, usageErr(err)
+	}
+	if err := s.reportLargeSeeds(); err != nil {
+		return nil, err
 	}
 	if err := s.reportBreakingContracts(); err != nil {
 		return nil, err

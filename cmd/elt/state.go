@@ -47,9 +47,6 @@ func (s *session) prepareState(ctx context.Context) error {
 	}
 	s.previous = prev
 	s.stateMethods = state.NewMethods(prev, current, currentSources)
-	for _, w := range s.stateMethods.Comparison.SeedWarnings() {
-		s.log.warn(w.Event, w.Message, nil)
-	}
 	return nil
 }
 
@@ -89,6 +86,23 @@ func (s *session) modifiedReasons(id string) ([]string, bool) {
 		r = []string{}
 	}
 	return r, true
+}
+
+// reportLargeSeeds warns about seeds over 1 MiB once a selector compared
+// seed contents, as dbt's SeedNode.same_seeds does through warn_or_error:
+// --warn-error and --warn-error-options make them errors.
+func (s *session) reportLargeSeeds() error {
+	m := s.stateMethods
+	if m == nil || !m.SeedsCompared || s.largeSeedsReported {
+		return nil
+	}
+	s.largeSeedsReported = true
+	for _, w := range m.Comparison.SeedWarnings() {
+		if err := s.warnOrError(w.Event, w.Message, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reportBreakingContracts warns about breaking changes to the contracts of

@@ -99,7 +99,7 @@ func sha256Hex(s string) string {
 // TestLargeSeedStateWarningsAsDBT: a seed over 1 MiB is compared by its
 // path; dbt warns which case it met (SeedNode.same_seeds): it grew over
 // 1 MiB (SeedIncreased, modified), or its path changed
-// (SeedExceedsLimitAndPathChanged, modified).
+// (SeedExceedsLimitAndPathChanged, modified); --warn-error makes it an error.
 func TestLargeSeedStateWarningsAsDBT(t *testing.T) {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "seeds/big.csv", "id,payload\n1,x\n")
@@ -109,6 +109,17 @@ func TestLargeSeedStateWarningsAsDBT(t *testing.T) {
 	writeFile(t, dir, "seeds/big.csv", big)
 	res := mustElt(t, dir, "ls", "--select", "state:modified", "--state", "prev")
 	wantAll(t, res.stdout+res.stderr, "p.big", "Found a seed (p.big) >1MB in size. The previous file was <=1MB, so it has changed")
+	// dbt raises the warning under --warn-error (warn_or_error), as its
+	// test_modified_state.py TestChangedSeedContents asserts.
+	res = elt(t, dir, "--warn-error", "ls", "--select", "state:modified", "--state", "prev")
+	if res.code != exitUsage || strings.Contains(res.stdout, "p.big") || !strings.Contains(res.stderr, ">1MB") {
+		t.Errorf("--warn-error: want exit %d with the >1MB error and no listing, got %d\nstdout: %s\nstderr: %s", exitUsage, res.code, res.stdout, res.stderr)
+	}
+	// Without a state: selector dbt compares no seeds, so it says nothing.
+	res = mustElt(t, dir, "--warn-error", "ls", "--state", "prev")
+	if strings.Contains(res.stdout+res.stderr, ">1MB") {
+		t.Errorf("ls without state: warned about the seed:\n%s%s", res.stdout, res.stderr)
+	}
 	mustElt(t, dir, "parse")
 	writeFile(t, dir, "prev/manifest.json", mustRead(t, filepath.Join(dir, "target", "manifest.json")))
 	if err := os.Remove(filepath.Join(dir, "seeds", "big.csv")); err != nil {
