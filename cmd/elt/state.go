@@ -121,7 +121,11 @@ func (s *session) reportBreakingContracts() error {
 				"%s", b.String()))
 			continue
 		}
-		s.log.warn("UnversionedBreakingChange", b.String()+" (consider making the model versioned)", map[string]any{"unique_id": b.UniqueID, "changes": b.Changes})
+		// dbt fires it through warn_or_error (same_contract): an error
+		// under --warn-error.
+		if err := s.warnOrError("UnversionedBreakingChange", b.String()+" (consider making the model versioned)", map[string]any{"unique_id": b.UniqueID, "changes": b.Changes}); err != nil {
+			return err
+		}
 	}
 	if len(errs) > 0 {
 		return usageErr(errs.Err())

@@ -649,6 +649,12 @@ func TestContractChangeOnShop(t *testing.T) {
 	if !strings.Contains(res.stderr, "breaking change to the contract of unversioned model model.shop.payment_methods: column amount changed type from numeric(18, 2) to double") {
 		t.Errorf("want a breaking change warning, got:\n%s", res.stderr)
 	}
+	// dbt raises it under --warn-error (warn_or_error in same_contract),
+	// as test_modified_state.py's TestChangedContractUnversioned asserts.
+	res = elt(t, dir, "--warn-error", "ls", "-s", "state:modified", "--state", prev, "--resource-type", "model")
+	if res.code != exitUsage || res.stdout != "" || !strings.Contains(res.stderr, "model.shop.payment_methods") {
+		t.Errorf("--warn-error: want exit %d and the breaking change as the error, got %d\nstdout: %s\nstderr: %s", exitUsage, res.code, res.stdout, res.stderr)
+	}
 }
 
 // saveStateManifest keeps only manifest.json, as after elt parse.
