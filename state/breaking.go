@@ -13,17 +13,26 @@ import (
 // should get a new version instead).
 type BreakingChange struct {
 	UniqueID string
+	Name     string   // the model's name
 	File     string   // original_file_path of the model
-	Changes  []string // "column id was removed", ...
+	Changes  []string // dbt's breaking_changes: "Columns were removed: ...", ...
 	Error    bool     // the model is versioned
 }
 
+// String is dbt's message: UnversionedBreakingChange's for an unversioned
+// model (without its warning tag), ContractBreakingChangeError's for a
+// versioned one.
 func (b BreakingChange) String() string {
-	kind := "unversioned model"
+	reasons := strings.Join(b.Changes, "\n  - ")
 	if b.Error {
-		kind = "versioned model"
+		return "While comparing to previous project state, dbt detected a breaking change to an enforced contract." +
+			"\n  - " + reasons + "\n" +
+			"Consider making an additive (non-breaking) change instead, if possible.\n" +
+			"Otherwise, create a new model version: https://docs.getdbt.com/docs/collaborate/govern/model-versions"
 	}
-	return fmt.Sprintf("breaking change to the contract of %s %s: %s", kind, b.UniqueID, strings.Join(b.Changes, "; "))
+	return fmt.Sprintf("Breaking change to contracted, unversioned model %s (%s)", b.Name, b.File) +
+		"\nWhile comparing to previous project state, dbt detected a breaking change to an unversioned model." +
+		"\n  - " + reasons + "\n"
 }
 
 // BreakingChanges lists the breaking contract changes between the two
@@ -55,63 +64,77 @@ func (c *Comparison) BreakingChanges() []BreakingChange {
 			if c.cur.Disabled[id] {
 				what = "was disabled"
 			}
-			out = append(out, BreakingChange{UniqueID: id, File: old.OriginalFilePath,
-				Changes: []string{fmt.Sprintf("contracted model '%s' %s", id, what)}, Error: old.Version != nil})
+			out = append(out, BreakingChange{UniqueID: id, Name: old.Name, File: old.OriginalFilePath,
+				Changes: []string{fmt.Sprintf("Contracted model '%s' %s.", id, what)}, Error: old.Version != nil})
 			continue
 		}
 		if n.ResourceType != "model" || sameContract(n, old) {
 			continue
 		}
+		// The lists of dbt's same_contract, in its order.
+		var removed, retyped, columnConstraints, modelConstraints []string
 		var changes []string
 		if n.Contract == nil || !n.Contract.Enforced {
-			changes = append(changes, "contract enforcement was removed")
+			changes = append(changes, "Contract enforcement was removed: Previously, this model had an enforced contract. It is no longer configured to enforce its contract, and this is a breaking change.")
 		}
 		names := make([]string, 0, len(old.Columns))
 		for k := range old.Columns {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		columnConstraints := false
+		hasColumnConstraints := false
 		for _, k := range names {
 			oc := old.Columns[k]
 			if len(oc.Constraints) > 0 {
-				columnConstraints = true
+				hasColumnConstraints = true
 			}
 			nc, ok := n.Columns[k]
 			if !ok {
-				changes = append(changes, fmt.Sprintf("column %s was removed", oc.Name))
+				removed = append(removed, oc.Name)
 				continue
 			}
 			if !equal(oc.DataType, nc.DataType) {
-				changes = append(changes, fmt.Sprintf("column %s changed type from %s to %s", oc.Name, typeName(oc.DataType), typeName(nc.DataType)))
+				retyped = append(retyped, fmt.Sprintf("%s (%s -> %s)", oc.Name, typeName(oc.DataType), typeName(nc.DataType)))
 			}
 			if enforcesConstraints(old) {
-				for _, typ := range c.removedConstraints(oc.Constraints, nc.Constraints) {
-					changes = append(changes, fmt.Sprintf("enforced %s constraint of column %s was removed", typ, oc.Name))
+				for _, m := range c.removedConstraints(oc.Constraints, nc.Constraints) {
+					columnConstraints = append(columnConstraints, constraintLabel(m)+" constraint on column "+k)
 				}
 			}
 		}
 		if enforcesConstraints(old) {
-			for _, typ := range c.removedConstraints(old.Constraints, n.Constraints) {
-				changes = append(changes, fmt.Sprintf("enforced model-level %s constraint was removed", typ))
+			for _, m := range c.removedConstraints(old.Constraints, n.Constraints) {
+				modelConstraints = append(modelConstraints, constraintLabel(m)+" constraint on columns "+pyStringList(m["columns"]))
 			}
 		}
-		if enforcesConstraints(old) && !enforcesConstraints(n) && (len(old.Constraints) > 0 || columnConstraints) {
-			changes = append(changes, fmt.Sprintf("materialization changed from %v to %v, which does not enforce constraints",
+		changes = appendList(changes, "Columns were removed: ", removed)
+		changes = appendList(changes, "Columns with data_type changes: ", retyped)
+		changes = appendList(changes, "Enforced column level constraints were removed: ", columnConstraints)
+		changes = appendList(changes, "Enforced model level constraints were removed: ", modelConstraints)
+		if enforcesConstraints(old) && !enforcesConstraints(n) && (len(old.Constraints) > 0 || hasColumnConstraints) {
+			changes = append(changes, fmt.Sprintf("Materialization changed with enforced constraints: \n    - %v -> %v",
 				old.Config["materialized"], n.Config["materialized"]))
 		}
 		if len(changes) > 0 {
-			out = append(out, BreakingChange{UniqueID: id, File: n.OriginalFilePath, Changes: changes, Error: n.Version != nil})
+			out = append(out, BreakingChange{UniqueID: id, Name: n.Name, File: n.OriginalFilePath, Changes: changes, Error: n.Version != nil})
 		}
 	}
 	return out
 }
 
-// removedConstraints are the types of the constraints of was that now
-// lacks and the warehouse enforces, as dbt's same_contract finds them
-// (a constraint is removed when no constraint of now equals it).
-func (c *Comparison) removedConstraints(was, now []any) []string {
-	var out []string
+// appendList adds dbt's "<title>\n    - a\n    - b" entry when items is not empty.
+func appendList(changes []string, title string, items []string) []string {
+	if len(items) == 0 {
+		return changes
+	}
+	return append(changes, title+"\n    - "+strings.Join(items, "\n    - "))
+}
+
+// removedConstraints are the constraints of was that now lacks and the
+// warehouse enforces, as dbt's same_contract finds them (a constraint is
+// removed when no constraint of now equals it).
+func (c *Comparison) removedConstraints(was, now []any) []map[string]any {
+	var out []map[string]any
 	for _, old := range was {
 		m, _ := old.(map[string]any)
 		typ, _ := m["type"].(string)
@@ -126,10 +149,31 @@ func (c *Comparison) removedConstraints(was, now []any) []string {
 			}
 		}
 		if !kept {
-			out = append(out, typ)
+			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// constraintLabel is how dbt names a removed constraint: its name, or its
+// type when it has none, in single quotes.
+func constraintLabel(m map[string]any) string {
+	if name, ok := m["name"].(string); ok {
+		return "'" + name + "'"
+	}
+	typ, _ := m["type"].(string)
+	return "'" + typ + "'"
+}
+
+// pyStringList is Python's repr of a list of strings, as dbt prints a
+// model-level constraint's columns: ['a', 'b'].
+func pyStringList(v any) string {
+	items, _ := v.([]any)
+	parts := make([]string, 0, len(items))
+	for _, it := range items {
+		parts = append(parts, fmt.Sprintf("'%v'", it))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // enforcedConstraint is the adapter's CONSTRAINT_SUPPORT: dbt-duckdb and

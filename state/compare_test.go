@@ -416,6 +416,7 @@ func TestBreakingContractChanges(t *testing.T) {
 			o["columns"] = cols
 			o["version"] = version
 			o["config"] = map[string]any{"materialized": materialized}
+			o["constraints"] = []any{map[string]any{"type": "check", "name": "positive", "expression": "amount > 0", "columns": []any{"amount"}}}
 		}
 	}
 	cols := map[string]any{
@@ -423,17 +424,28 @@ func TestBreakingContractChanges(t *testing.T) {
 		"amount": map[string]any{"name": "amount", "data_type": "numeric", "constraints": []any{}},
 	}
 	prev := mustParse(t, manifestJSON(t, contracted(nil, cols, "table")))
-	cur := mustParse(t, manifestJSON(t, contracted(nil, map[string]any{
-		"id": map[string]any{"name": "id", "data_type": "text", "constraints": []any{}},
-	}, "view")))
+	cur := mustParse(t, manifestJSON(t, func(n, s, x map[string]map[string]any) {
+		contracted(nil, map[string]any{
+			"id": map[string]any{"name": "id", "data_type": "text", "constraints": []any{}},
+		}, "view")(n, s, x)
+		n["model.shop.orders"]["constraints"] = []any{}
+	}))
 	got := Compare(prev, cur).BreakingChanges()
-	want := []BreakingChange{{UniqueID: "model.shop.orders", Changes: []string{
-		"column amount was removed", "column id changed type from bigint to text",
-		"enforced not_null constraint of column id was removed",
-		"materialization changed from table to view, which does not enforce constraints",
+	// dbt's texts (ModelNode.same_contract).
+	want := []BreakingChange{{UniqueID: "model.shop.orders", Name: "orders", Changes: []string{
+		"Columns were removed: \n    - amount",
+		"Columns with data_type changes: \n    - id (bigint -> text)",
+		"Enforced column level constraints were removed: \n    - 'not_null' constraint on column id",
+		"Enforced model level constraints were removed: \n    - 'positive' constraint on columns ['amount']",
+		"Materialization changed with enforced constraints: \n    - table -> view",
 	}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("want %+v\n got %+v", want, got)
+	}
+	if msg, wantMsg := got[0].String(), "Breaking change to contracted, unversioned model orders ()\n"+
+		"While comparing to previous project state, dbt detected a breaking change to an unversioned model.\n"+
+		"  - Columns were removed: \n    - amount\n  - Columns with data_type changes: "; !strings.HasPrefix(msg, wantMsg) {
+		t.Errorf("message: want prefix %q, got %q", wantMsg, msg)
 	}
 	// As dbt's same_contract: an enforced constraint removed from a column
 	// of a table is a breaking change on its own.
@@ -442,7 +454,7 @@ func TestBreakingContractChanges(t *testing.T) {
 		"amount": map[string]any{"name": "amount", "data_type": "numeric", "constraints": []any{}},
 	}
 	got = Compare(prev, mustParse(t, manifestJSON(t, contracted(nil, loosened, "table")))).BreakingChanges()
-	if len(got) != 1 || !reflect.DeepEqual(got[0].Changes, []string{"enforced not_null constraint of column id was removed"}) {
+	if len(got) != 1 || !reflect.DeepEqual(got[0].Changes, []string{"Enforced column level constraints were removed: \n    - 'not_null' constraint on column id"}) {
 		t.Errorf("a removed not_null constraint: %+v", got)
 	}
 	// A versioned model's breaking change is an error; an added column is not breaking.
@@ -456,7 +468,7 @@ func TestBreakingContractChanges(t *testing.T) {
 	}
 	removed := mustParse(t, manifestJSON(t, func(n, _, _ map[string]map[string]any) { delete(n, "model.shop.orders") }))
 	got = Compare(prev, removed).BreakingChanges()
-	if len(got) != 1 || !got[0].Error || !strings.Contains(got[0].String(), "was deleted or renamed") {
+	if len(got) != 1 || !got[0].Error || !strings.Contains(got[0].String(), "dbt detected a breaking change to an enforced contract.\n  - Contracted model 'model.shop.orders' was deleted or renamed.\n") {
 		t.Errorf("a deleted versioned contracted model: %+v", got)
 	}
 	// As dbt's same_contract_removed: one past its deprecation_date is

@@ -117,13 +117,13 @@ func (s *session) reportBreakingContracts() error {
 	var errs diag.List
 	for _, b := range m.Comparison.BreakingChanges() {
 		if b.Error {
-			errs.Add(diag.Errorf(b.File, diag.Pos{}, "keep the contract, or add a new version of the model (versions:) and keep the old one until its consumers move",
+			errs.Add(diag.Errorf(b.File, diag.Pos{}, "",
 				"%s", b.String()))
 			continue
 		}
 		// dbt fires it through warn_or_error (same_contract): an error
 		// under --warn-error.
-		if err := s.warnOrError("UnversionedBreakingChange", b.String()+" (consider making the model versioned)", map[string]any{"unique_id": b.UniqueID, "changes": b.Changes}); err != nil {
+		if err := s.warnOrError("UnversionedBreakingChange", "[WARNING]: "+b.String(), map[string]any{"unique_id": b.UniqueID, "changes": b.Changes}); err != nil {
 			return err
 		}
 	}
