@@ -5,7 +5,34 @@ import (
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/project"
 )
+
+// patchedMacro is the macro a macros: entry describes: one of the entry's
+// own package, as dbt looks it up by macro.<package>.<name>.
+func (e *engine) patchedMacro(mp *project.MacroProperties) *macroDef {
+	def := e.packageMacros[mp.Package][mp.Name]
+	if def == nil && mp.Package == e.proj.Config.Name {
+		def = e.macros[mp.Name]
+	}
+	if def == nil || def.meta.Package != mp.Package {
+		return nil
+	}
+	return def
+}
+
+// warnMissingPatchedMacros warns of each macros: entry whose macro does
+// not exist, as dbt's MacroNotFoundForPatch (parser/schemas.py
+// MacroPatchParser.parse_patch, through warn_or_error).
+func (e *engine) warnMissingPatchedMacros(l *diag.List) {
+	for _, k := range sortedKeys(e.proj.MacroProperties) {
+		mp := e.proj.MacroProperties[k]
+		if e.patchedMacro(mp) == nil {
+			l.Add(diag.Warnf(mp.File, mp.Pos, "create the macro, or fix the name",
+				"Found patch for macro %q which was not found", mp.Name).AsEvent("MacroNotFoundForPatch"))
+		}
+	}
+}
 
 // checkMacroArguments warns, as dbt 1.10 does with
 // flags.validate_macro_args, of each macros: entry whose arguments do not
@@ -21,12 +48,9 @@ func (e *engine) checkMacroArguments(l *diag.List) {
 		if len(mp.Arguments) == 0 {
 			continue
 		}
-		def := e.packageMacros[mp.Package][mp.Name]
-		if def == nil && mp.Package == e.proj.Config.Name {
-			def = e.macros[mp.Name]
-		}
-		if def == nil || def.meta.Package != mp.Package {
-			continue // the missing macro is reported where the entry is read
+		def := e.patchedMacro(mp)
+		if def == nil {
+			continue // warnMissingPatchedMacros reports it
 		}
 		warn := func(msg string) {
 			l.Add(diag.Warnf(mp.File, mp.Pos, "make the arguments: of the macro's properties match its {% macro %} line", "%s", msg))

@@ -40,6 +40,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		defer close(macrosDone)
 		e.loadMacros(&l)
 		e.warnIgnoredOverrides(&l)
+		e.warnMissingPatchedMacros(&l)
 		e.checkMacroArguments(&l)
 		e.buildGlobals()
 	}()

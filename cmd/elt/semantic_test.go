@@ -472,6 +472,27 @@ func TestBehaviourFlagsAsDBT(t *testing.T) {
 	mustElt(t, dir, "parse")
 }
 
+// TestMacroPatchWithoutMacroWarnsAsDBT: a macros: entry whose macro does
+// not exist in its package warns as dbt's MacroNotFoundForPatch, an error
+// under --warn-error (partial_parsing's TestModels removes such a macro).
+func TestMacroPatchWithoutMacroWarnsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "macros/m.yml", "macros:\n  - name: do_something\n    description: a test macro\n  - name: generate_schema_name\n")
+	want := `macros/m.yml:2:5: warning: Found patch for macro "do_something" which was not found`
+	res := mustElt(t, dir, "parse")
+	if !strings.Contains(res.stdout+res.stderr, want) || !strings.Contains(res.stdout+res.stderr, `macro "generate_schema_name" which`) {
+		t.Errorf("want %q and the same for a built-in macro the project does not define:\n%s%s", want, res.stdout, res.stderr)
+	}
+	if res := elt(t, dir, "--warn-error", "parse"); res.code != exitUsage {
+		t.Errorf("--warn-error: want exit %d, got %d\n%s%s", exitUsage, res.code, res.stdout, res.stderr)
+	}
+	writeFile(t, dir, "macros/m.sql", "{% macro do_something() %}{% endmacro %}\n{% macro generate_schema_name(c, n) %}{{ target.schema }}{% endmacro %}\n")
+	if res := mustElt(t, dir, "--warn-error", "parse"); strings.Contains(res.stdout+res.stderr, "Found patch") {
+		t.Errorf("the macros exist, yet:\n%s%s", res.stdout, res.stderr)
+	}
+}
+
 // TestDisabledResourcesListedAsDBT: exposures, metrics, semantic models
 // and saved queries their config disables are listed under the
 // manifest's disabled, as dbt's schema parsers add_disabled them, and
