@@ -281,21 +281,21 @@ func (g *Graph) cycleErrors(pending []int) error {
 		if cycle == nil {
 			continue // a stuck node downstream of a cycle, not on one
 		}
-		ids := make([]string, len(cycle))
+		// dbt's text (compilation.py Linker.find_cycles): each node of
+		// the cycle once, joined by " --> ".
+		ids := make([]string, 0, len(cycle)-1)
 		var files strings.Builder
-		for k, i := range cycle {
-			ids[k] = g.nodes[i].ID
-			if k < len(cycle)-1 {
-				file := g.nodes[i].Path
-				if file == "" {
-					file = "(no file)"
-				}
-				fmt.Fprintf(&files, "\n    %s  %s", g.nodes[i].ID, file)
+		for _, i := range cycle[:len(cycle)-1] {
+			ids = append(ids, g.nodes[i].ID)
+			file := g.nodes[i].Path
+			if file == "" {
+				file = "(no file)"
 			}
+			fmt.Fprintf(&files, "\n    %s  %s", g.nodes[i].ID, file)
 		}
 		problems.Add(diag.Errorf(g.nodes[start].Path, diag.Pos{},
 			"a node cannot depend on itself, directly or through others: remove one of the ref() calls along the cycle",
-			"dependency cycle: %s%s", strings.Join(ids, " -> "), files.String()))
+			"Found a cycle: %s%s", strings.Join(ids, " --> "), files.String()))
 	}
 	return problems.Err()
 }

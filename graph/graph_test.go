@@ -105,7 +105,7 @@ func TestNewErrors(t *testing.T) {
 			name:  "two-node cycle with files",
 			nodes: chain("a->b->a"),
 			want: []string{
-				"models/a.sql: dependency cycle: model.p.a -> model.p.b -> model.p.a",
+				"models/a.sql: Found a cycle: model.p.a --> model.p.b\n",
 				"model.p.a  models/a.sql", "model.p.b  models/b.sql",
 				"hint: a node cannot depend on itself",
 			},
@@ -114,19 +114,19 @@ func TestNewErrors(t *testing.T) {
 		{
 			name:  "self reference",
 			nodes: chain("a->a"),
-			want:  []string{"dependency cycle: model.p.a -> model.p.a"},
+			want:  []string{"Found a cycle: model.p.a\n"},
 			count: 1,
 		},
 		{
 			name:  "cycle reported from its smallest id, shortest path",
 			nodes: chain("root->c->d->e->c", "d->c"),
-			want:  []string{"dependency cycle: model.p.c -> model.p.d -> model.p.c"},
+			want:  []string{"Found a cycle: model.p.c --> model.p.d\n"},
 			count: 1,
 		},
 		{
 			name:  "two cycles, downstream node not reported",
 			nodes: chain("a->b->a", "x->y->x", "b->z"),
-			want:  []string{"model.p.a -> model.p.b -> model.p.a", "model.p.x -> model.p.y -> model.p.x"},
+			want:  []string{"Found a cycle: model.p.a --> model.p.b\n", "Found a cycle: model.p.x --> model.p.y\n"},
 			count: 2,
 		},
 		{

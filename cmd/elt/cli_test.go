@@ -145,7 +145,7 @@ func TestBadInput(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeFile(t, dir, "models/example/people.sql", "select * from {{ ref('people_per_city') }}\n")
 			},
-			code: 2, want: []string{"cycle", "model.demo.people", "model.demo.people_per_city", "models/example/people.sql"},
+			code: 2, want: []string{"Found a cycle: model.demo.people", "model.demo.people_per_city", "models/example/people.sql"},
 		},
 		{
 			name: "SQL error at run time",
