@@ -55,8 +55,8 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 		default:
 			a, b := on[0], on[1]
 			l.Add(diag.Errorf(b.OriginalFilePath, diag.Pos{}, "rename one of them, or disable all but one with enabled: false",
-				"found two enabled resources named %q: %s %s and %s %s",
-				b.Name, a.ResourceType, a.OriginalFilePath, b.ResourceType, b.OriginalFilePath))
+				"%s: %s %s and %s %s", project.DuplicateName(a.ResourceType, b.ResourceType, b.Name),
+				a.ResourceType, a.OriginalFilePath, b.ResourceType, b.OriginalFilePath))
 		}
 	}
 	return nodes

@@ -877,15 +877,15 @@ func (l *loader) registerNode(n *Node, f *diskFile, pos diag.Pos) {
 				return
 			}
 			l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them, or disable one with enabled: false",
-				"found two resources named %q: %s %s and %s %s",
-				n.Name, prev.ResourceType, prev.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
+				"%s: %s %s and %s %s", DuplicateName(prev.ResourceType, n.ResourceType, n.Name),
+				prev.ResourceType, prev.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
 			return
 		}
 		l.refable[key] = n
 	}
 	if prev, dup := l.proj.Nodes[n.UniqueID]; dup {
 		l.diags.Add(diag.Errorf(f.rel, pos, "rename one of them",
-			"found two %ss named %q: %s and %s", n.ResourceType, n.Name, prev.OriginalFilePath, n.OriginalFilePath))
+			"%s: %s and %s", DuplicateName(n.ResourceType, n.ResourceType, n.Name), prev.OriginalFilePath, n.OriginalFilePath))
 		return
 	}
 	l.proj.Nodes[n.UniqueID] = n

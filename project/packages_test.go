@@ -140,7 +140,7 @@ func TestPackageDuplicateNamesAcrossPackages(t *testing.T) {
 		t.Errorf("both models: %v", p.Nodes)
 	}
 	_, err = loadDir(t, pkgProject(t, map[string]string{"dbt_packages/pkg/seeds/stg.csv": "x\n1\n"}), Options{SkipProfile: true})
-	if err == nil || !strings.Contains(err.Error(), `two resources named "stg"`) || !strings.Contains(err.Error(), "dbt_packages/pkg/") {
+	if err == nil || !strings.Contains(err.Error(), `dbt found two resources with the name "stg"`) || !strings.Contains(err.Error(), "dbt_packages/pkg/") {
 		t.Errorf("want a duplicate-name error inside the package, got %v", err)
 	}
 }

@@ -119,7 +119,7 @@ func TestParallelPatchingSameErrors(t *testing.T) {
 	if len(want) < 30 {
 		t.Fatalf("want errors between the entries, got %d", len(want))
 	}
-	if d, ok := findDiag(want, `found two resources named "m_007"`); !ok || d.File != "models/other/m_007.sql" ||
+	if d, ok := findDiag(want, `dbt found two models with the name "m_007"`); !ok || d.File != "models/other/m_007.sql" ||
 		!strings.Contains(d.Summary, "model models/m_007.sql and model models/other/m_007.sql") {
 		t.Errorf("duplicate model: got %v, %v", d, ok)
 	}

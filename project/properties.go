@@ -1078,8 +1078,8 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		}
 		if prev, dup := l.proj.Sources[st.UniqueID]; dup {
 			l.diags.Add(diag.Errorf(file, st.Pos, "remove one of the two entries",
-				"source table %s.%s is declared twice: %s:%d and %s:%d",
-				srcName, name, prev.OriginalFilePath, prev.Pos.Line, file, st.Pos.Line))
+				"%s: %s:%d and %s:%d",
+				DuplicateName(Source, Source, srcName+"."+name), prev.OriginalFilePath, prev.Pos.Line, file, st.Pos.Line))
 			continue
 		}
 		cfg := TreeConfig(l.cur.cfg, Source, st.FQN)
@@ -1305,8 +1305,8 @@ func (l *loader) checkAlternates() {
 			}
 			at := l.altSites[n]
 			l.diags.Add(diag.Errorf(at.file, at.pos, "rename one of them, or disable all but one with enabled: false",
-				"found two resources named %q: %s %s and %s %s",
-				n.Name, on.ResourceType, on.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
+				"%s: %s %s and %s %s", DuplicateName(on.ResourceType, n.ResourceType, n.Name),
+				on.ResourceType, on.OriginalFilePath, n.ResourceType, n.OriginalFilePath))
 		}
 	}
 }

@@ -295,8 +295,8 @@ func (l *loader) parseExposures(file string, entries []*yaml.Node) {
 			l.proj.Exposures = map[string]*Exposure{}
 		}
 		if prev, dup := l.proj.Exposures[x.UniqueID]; dup {
-			l.diags.Add(diag.Errorf(file, x.Pos, "rename one of them", "exposure %q is declared twice: %s:%d and %s:%d",
-				name, prev.File, prev.Pos.Line, file, x.Pos.Line))
+			l.diags.Add(diag.Errorf(file, x.Pos, "rename one of them", "%s: %s:%d and %s:%d",
+				DuplicateName(ExposureType, ExposureType, name), prev.File, prev.Pos.Line, file, x.Pos.Line))
 			continue
 		}
 		l.proj.Exposures[x.UniqueID] = x
@@ -417,7 +417,7 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 			l.proj.DisabledSemantic = append(l.proj.DisabledSemantic, r)
 			continue
 		}
-		if !l.addSemantic(r, what) {
+		if !l.addSemantic(r) {
 			continue
 		}
 		if kind == SemanticModel {
@@ -450,13 +450,13 @@ func (l *loader) resolveElementDocs(file string, e *yaml.Node, raw map[string]an
 
 // addSemantic adds r to the project unless its unique id is taken, which
 // is reported.
-func (l *loader) addSemantic(r *SemanticResource, what string) bool {
+func (l *loader) addSemantic(r *SemanticResource) bool {
 	if l.proj.Semantic == nil {
 		l.proj.Semantic = map[string]*SemanticResource{}
 	}
 	if prev, dup := l.proj.Semantic[r.UniqueID]; dup {
-		l.diags.Add(diag.Errorf(r.File, r.Pos, "rename one of them", "%s is declared twice: %s:%d and %s:%d",
-			what, prev.File, prev.Pos.Line, r.File, r.Pos.Line))
+		l.diags.Add(diag.Errorf(r.File, r.Pos, "rename one of them", "%s: %s:%d and %s:%d",
+			DuplicateName(prev.Kind, r.Kind, r.Name), prev.File, prev.Pos.Line, r.File, r.Pos.Line))
 		return false
 	}
 	l.proj.Semantic[r.UniqueID] = r
@@ -494,7 +494,7 @@ func (l *loader) createMeasureMetrics(file string, e *yaml.Node) {
 			r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(Metric, r.FQN)), Config{"enabled": true})
 			r.Unrendered = l.treeUnrenderedConfig(Metric, r.FQN)
 			r.Unrendered["enabled"] = true
-			l.addSemantic(r, "metric "+strconvQuote(name))
+			l.addSemantic(r)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -24,6 +25,31 @@ const (
 	// selected, run before or after the selected nodes.
 	Operation ResourceType = "operation"
 )
+
+// Plural is dbt's NodeType.pluralize: "analyses", "saved_queries",
+// "data_tests", else the type with an s.
+func (t ResourceType) Plural() string {
+	switch t {
+	case Analysis:
+		return "analyses"
+	case SavedQuery:
+		return "saved_queries"
+	case Test:
+		return "data_tests"
+	}
+	return string(t) + "s"
+}
+
+// DuplicateName is the first line of dbt's DuplicateResourceNameError:
+// dbt found two <types> (or "resources" when the two types differ) with
+// the name <name>.
+func DuplicateName(a, b ResourceType, name string) string {
+	what := "resources"
+	if a == b {
+		what = a.Plural()
+	}
+	return fmt.Sprintf("dbt found two %s with the name %q", what, name)
+}
 
 // Options says where to find things. Nothing here is read from globals:
 // cmd/elt fills it from flags and the process environment.

@@ -288,13 +288,13 @@ from {{ ref('m') }} m cross join {{ ref('n') }} n
 	// reads, and by their folders' config, which loading reads.
 	writeFile(t, dir, "models/a/n.sql", "{{ config(enabled=true) }}\nselect 'pg' as v\n")
 	r := elt(t, dir, "compile")
-	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `models/b/n.sql: found two enabled resources named "n": model models/a/n.sql and model models/b/n.sql`) {
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `models/b/n.sql: dbt found two models with the name "n": model models/a/n.sql and model models/b/n.sql`) {
 		t.Errorf("two enabled by config(): exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	writeFile(t, dir, "models/a/n.sql", "select 'pg' as v\n")
 	writeFile(t, dir, "models/b/n.sql", "select 'duck' as v\n")
 	r = elt(t, dir, "compile")
-	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `models/b/n.sql: found two resources named "n": model models/a/n.sql and model models/b/n.sql`) {
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `models/b/n.sql: dbt found two models with the name "n": model models/a/n.sql and model models/b/n.sql`) {
 		t.Errorf("two enabled by their folders: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

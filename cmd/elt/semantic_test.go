@@ -119,7 +119,7 @@ func TestSemanticMeasureCreatesMetric(t *testing.T) {
 
 	// A metric declared with the name of a measure that creates one is a duplicate.
 	writeFile(t, dir, "models/dup.yml", "version: 2\nmetrics:\n  - {name: avg_amount, label: A, type: simple, type_params: {measure: amount}}\n")
-	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, `metric "avg_amount" is declared twice`) {
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, `dbt found two metrics with the name "avg_amount"`) {
 		t.Errorf("duplicate: exit %d\n%s", res.code, res.stderr)
 	}
 }
