@@ -247,8 +247,10 @@ func (e *engine) loadMacros(l *diag.List) {
 		for _, mac := range tpl.Macros() {
 			name := mac.Name
 			if prev, ok := e.macros[name]; ok && prev.meta.Package == s.pkg && s.pkg != "elt" {
-				l.Add(diag.Errorf(s.file.Path, diag.Pos{Line: mac.Line}, "rename one of them",
-					"macro %q is defined twice (also at %s:%d)", name, prev.meta.OriginalFilePath, prev.meta.Line))
+				// dbt-adapters' DuplicateMacroInPackageError, with lines.
+				l.Add(diag.Errorf(s.file.Path, diag.Pos{Line: mac.Line}, "rename or remove one of them",
+					"dbt found two macros named %q in the project %q: %s:%d and %s:%d", name, s.pkg,
+					prev.meta.OriginalFilePath, prev.meta.Line, s.file.Path, mac.Line))
 				continue
 			}
 			pkg := s.pkg
@@ -293,7 +295,8 @@ func (e *engine) loadPackageFile(l *diag.List, f *project.File, tpl *jinja.Templ
 		name := mac.Name
 		if prev, ok := own[name]; ok {
 			l.Add(diag.Errorf(f.Path, diag.Pos{Line: mac.Line}, "reinstall the package with elt deps",
-				"macro %q of package %s is defined twice (also at %s:%d)", name, pkg, prev.meta.OriginalFilePath, prev.meta.Line))
+				"dbt found two macros named %q in the project %q: %s:%d and %s:%d", name, pkg,
+				prev.meta.OriginalFilePath, prev.meta.Line, f.Path, mac.Line))
 			continue
 		}
 		def := &macroDef{

@@ -1105,3 +1105,31 @@ func TestPackageNamingMacrosAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateMacrosAsDBT: two macros of one name in a project are
+// refused with dbt's DuplicateMacroInPackageError, naming both files, in
+// one file or two (dbt's duplicates/test_duplicate_macro.py).
+func TestDuplicateMacrosAsDBT(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"same file": {"macros/macro.sql": "{% macro some_macro() %}{% endmacro %}\n{% macro some_macro() %}{% endmacro %}\n"},
+		"two files": {"macros/one.sql": "{% macro some_macro() %}{% endmacro %}\n", "macros/two.sql": "\n{% macro some_macro() %}{% endmacro %}\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "models/model.sql", "select 1 as value\n")
+			for f, body := range files {
+				writeFile(t, dir, f, body)
+			}
+			res := elt(t, dir, "parse")
+			out := res.stdout + res.stderr
+			if res.code != exitUsage || !strings.Contains(out, `dbt found two macros named "some_macro" in the project "p"`) {
+				t.Fatalf("want exit %d and dbt's message, got %d\n%s", exitUsage, res.code, out)
+			}
+			for f := range files {
+				if !strings.Contains(out, f) {
+					t.Errorf("the message does not name %s:\n%s", f, out)
+				}
+			}
+		})
+	}
+}
