@@ -93,8 +93,11 @@ func (m *Manifest) resolveRelations(ctx context.Context, l *diag.List, ids []str
 			if b.UniqueID < a.UniqueID {
 				a, b = b, a
 			}
+			// dbt's AmbiguousAliasError (parser/manifest.py
+			// _check_resource_uniqueness names the relation as rendered).
 			l.Add(diag.Errorf(b.OriginalFilePath, diag.Pos{}, "give one of them another alias (config alias=...) or schema",
-				"%s and %s both build %s: dbt cannot create two resources with identical database representations (%s)", a.UniqueID, b.UniqueID, n.RelationName, a.OriginalFilePath))
+				"dbt found two resources with the database representation \"%s\". dbt cannot create two resources with identical database representations: %s (%s) and %s (%s)",
+				n.RelationName, a.UniqueID, a.OriginalFilePath, b.UniqueID, b.OriginalFilePath))
 			continue
 		}
 		built[n.RelationName] = n

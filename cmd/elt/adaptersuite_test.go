@@ -919,7 +919,7 @@ func TestDuplicateRelationsAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/a.sql", "{{ config(alias='same') }}\nselect 1 as id\n")
 	writeFile(t, dir, "models/b.sql", "{{ config(alias='same') }}\nselect 2 as id\n")
 	res := elt(t, dir, "ls")
-	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, `model.p.a and model.p.b both build "p"."main"."same"`) {
+	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, `dbt found two resources with the database representation ""p"."main"."same"". dbt cannot create two resources with identical database representations: model.p.a (models/a.sql) and model.p.b (models/b.sql)`) {
 		t.Errorf("want the duplicate refused: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
