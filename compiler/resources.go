@@ -66,7 +66,7 @@ func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
 		}
 		r.DependsOnIDs = append(r.DependsOnIDs, m.semanticDependencies(l, r)...)
 		if g, ok := r.Config["group"].(string); ok && g != "" && groups[g] == nil {
-			l.Add(diag.Errorf(r.File, r.Pos, groupHint(groups), "%s: invalid group '%s'", r.UniqueID, g))
+			l.Add(diag.Errorf(r.File, r.Pos, groupHint(groups), "%s: %s", r.UniqueID, invalidGroup(g, groups)))
 		}
 	}
 }
@@ -197,7 +197,7 @@ func (m *Manifest) checkGroupAndAccess(l *diag.List, n *Node, groups map[string]
 	}
 	if g, ok := n.Config["group"]; ok && g != nil {
 		if name, _ := g.(string); groups[name] == nil {
-			l.Add(diag.Errorf(file, pos, groupHint(groups), "%s: invalid group '%v'", n.UniqueID, g))
+			l.Add(diag.Errorf(file, pos, groupHint(groups), "%s: %s", n.UniqueID, invalidGroup(fmt.Sprint(g), groups)))
 		}
 	}
 	if a, ok := n.Config["access"]; ok && a != nil && n.ResourceType == project.Model {
@@ -286,6 +286,18 @@ func accessHint(t *Node) string {
 		return fmt.Sprintf("put the referencing node in the '%s' group (config group: %s), or make %s protected or public", group, group, t.Name)
 	}
 	return "make " + t.Name + " public (access: public), or reference it from its own package"
+}
+
+// invalidGroup is dbt's message for a group that is not declared
+// (parser/manifest.py check_valid_group_config_node): the declared names
+// sorted, as Python prints a list of strings.
+func invalidGroup(g string, groups map[string]*project.Group) string {
+	names := make([]string, 0, len(groups))
+	for n := range groups {
+		names = append(names, "'"+n+"'")
+	}
+	sort.Strings(names)
+	return fmt.Sprintf("Invalid group '%s', expected one of [%s]", g, strings.Join(names, ", "))
 }
 
 func groupHint(groups map[string]*project.Group) string {

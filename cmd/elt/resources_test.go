@@ -194,7 +194,7 @@ func TestResourcesBadInput(t *testing.T) {
 		{"unknown measure", "models/mt.yml", "version: 2\nmetrics:\n  - name: revenue\n    type: simple\n    type_params: {measure: money}\n",
 			[]string{"models/mt.yml:3:5: metric.p.revenue refers to measure \"money\", which is not declared"}},
 		{"unknown group", "models/g.yml", "version: 2\nmodels:\n  - name: people_t\n    config: {group: sales}\n",
-			[]string{"models/g.yml:3:5: model.p.people_t: invalid group 'sales'"}},
+			[]string{"models/g.yml:3:5: model.p.people_t: Invalid group 'sales', expected one of ['finance']"}},
 		{"bad access", "models/a.yml", "version: 2\nmodels:\n  - name: people_t\n    access: secret\n",
 			[]string{"models/a.yml:3:5: model.p.people_t: access \"secret\" is not valid"}},
 		{"analysis bad ref", "analyses/bad.sql", "select 1\nfrom {{ ref('peple_t') }}\n",
