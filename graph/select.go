@@ -442,8 +442,12 @@ func (sel *selector) methodMatcher(method string, args []string, value string) (
 	}
 	if needs, ok := stateMethodNeeds[method]; ok {
 		if sel.state == nil {
-			return fail("pass --state DIR, the target folder of an earlier run (it needs "+needs+")",
-				"selector method %q needs --state", method)
+			hint := "pass --state DIR, the target folder of an earlier run (it needs " + needs + ")"
+			if method == "state" {
+				// dbt's text (selector_methods.py StateSelectorMethod).
+				return fail(hint, "Got a state selector method, but no comparison manifest: selector method %q needs --state", method)
+			}
+			return fail(hint, "selector method %q needs --state", method)
 		}
 		test, err := sel.state.Matcher(method, value)
 		if err != nil {

@@ -387,7 +387,7 @@ func TestSelectErrors(t *testing.T) {
 			[]string{`--select "bogus:x": unknown selector method "bogus"`, "hint: selector methods: fqn, path, file, tag"}},
 		{"unknown dotted method", SelectOptions{Select: []string{"tag.x:y"}}, []string{`unknown selector method "tag.x"`}},
 		{"unsupported dbt method", SelectOptions{Select: []string{"state:modified+"}},
-			[]string{`selector method "state" needs --state`, "--state DIR"}},
+			[]string{`Got a state selector method, but no comparison manifest: selector method "state" needs --state`, "--state DIR"}},
 		{"@ with leading +", SelectOptions{Select: []string{"@+orders"}}, []string{"@ cannot be combined with a leading +"}},
 		{"config without key", SelectOptions{Select: []string{"config:table"}}, []string{"config needs a key"}},
 		{"bad test type", SelectOptions{Select: []string{"test_type:weird"}}, []string{`unknown test type "weird"`}},
