@@ -1403,12 +1403,50 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	if lerr != nil {
 		return nil, st.fail(lerr.hint, "%s", lerr.msg)
 	}
+	if r.Version == "" && target.VersionString != "" && st.node != nil {
+		st.noteNewerVersion(target)
+	}
 	rel := relationOf(target)
 	if d, ok := st.m.deferred[target.UniqueID]; ok {
 		rel = relationValue{Database: d.Database, Schema: d.Schema, Identifier: d.Identifier, rendered: st.engine.renderNodeRelation(d)}
 	}
 	rel.dialect, rel.quoting = st.engine.dialect, st.engine.quoting
 	return st.batch.filter(st.limitEmpty(&rel), target.Config), nil
+}
+
+// noteNewerVersion fires dbt's UnpinnedRefNewVersionAvailable
+// (contracts/graph/manifest.py RefableLookup.find): an unpinned ref,
+// resolved while a node compiles, reached a model's latest version while
+// a greater (prerelease) version of it exists.
+func (st *renderState) noteNewerVersion(target *Node) {
+	notice := st.engine.opts.Notice
+	if notice == nil {
+		return
+	}
+	greatest := ""
+	for _, n := range st.m.byName[target.Name] {
+		if n.Package == target.Package && n.VersionString != "" && (greatest == "" || project.CompareVersions(n.VersionString, greatest) > 0) {
+			greatest = n.VersionString
+		}
+	}
+	if greatest == "" || project.CompareVersions(greatest, target.LatestVersionText()) <= 0 {
+		return
+	}
+	// As log(): a cached render would not fire it, and a render ahead of
+	// a run is rendered again before the node runs, which fires it once.
+	st.volatile = true
+	if st.m.graph.ahead.Load() {
+		return
+	}
+	name, pkg, v := target.Name, target.Package, target.VersionString
+	notice("UnpinnedRefNewVersionAvailable", fmt.Sprintf("While compiling '%s':\n"+
+		"Found an unpinned reference to versioned model '%s' in project '%s'.\n"+
+		"Resolving to latest version: %s.v%s\n"+
+		"A prerelease version %s is available. It has not yet been marked 'latest' by its maintainer.\n"+
+		"When that happens, this reference will resolve to %s.v%s instead.\n\n"+
+		"  Try out v%s: {{ ref('%s', '%s', v='%s') }}\n"+
+		"  Pin to  v%s: {{ ref('%s', '%s', v='%s') }}\n",
+		st.node.Name, name, pkg, name, v, greatest, name, greatest, greatest, pkg, name, greatest, v, pkg, name, v))
 }
 
 // limitEmpty renders a relation read by ref() or source() under --empty

@@ -42,6 +42,9 @@ type Options struct {
 	// LogDebug receives log(msg) without info=True: dbt's JinjaLogDebug,
 	// at debug level (dbt.log, the console under --debug). Nil: dropped.
 	LogDebug func(msg string)
+	// Notice receives an info-level event a render fires under dbt's
+	// name (UnpinnedRefNewVersionAvailable). Nil: dropped.
+	Notice func(event, msg string)
 	// Print receives {{ print(msg) }} output (nil: print prints nothing,
 	// as dbt's --no-print).
 	Print func(msg string)

@@ -248,7 +248,7 @@ func protoTimestamp(t time.Time) string {
 // elt's own events have none.
 var eventCodes = map[string]string{
 	"MainReportVersion": "A001", "MainReportArgs": "A002",
-	"ParsePerfInfoPath": "I010", "SeedIncreased": "I052", "SeedExceedsLimitSamePath": "I053", "SeedExceedsLimitAndPathChanged": "I054", "JinjaLogWarning": "I061", "JinjaLogInfo": "I062",
+	"ParsePerfInfoPath": "I010", "SeedIncreased": "I052", "SeedExceedsLimitSamePath": "I053", "SeedExceedsLimitAndPathChanged": "I054", "JinjaLogWarning": "I061", "JinjaLogInfo": "I062", "UnpinnedRefNewVersionAvailable": "I064",
 	"JinjaLogDebug": "I063", "UnversionedBreakingChange": "I071", "FreshnessConfigProblem": "I073",
 	"NoNodesForSelectionCriteria": "M030", "ArtifactWritten": "P001",
 	"RunningOperationCaughtError": "Q001", "CompileComplete": "Q002", "FreshnessCheckComplete": "Q003",

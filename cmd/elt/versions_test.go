@@ -91,8 +91,12 @@ func TestModelVersions(t *testing.T) {
 	if !strings.Contains(out, "PASS dim_people::latest_upper") {
 		t.Errorf("unit test of the latest version did not pass:\n%s", out)
 	}
-	if strings.Contains(out, "While compiling 'uses_latest'") {
+	if strings.Contains(out, "While compiling 'uses_latest': Found a reference") {
 		t.Errorf("a ref to a version without deprecation_date warned:\n%s", out)
+	}
+	// v3 is a prerelease (latest_version: 2): dbt's FYI for the unpinned ref.
+	if !strings.Contains(out, "Found an unpinned reference to versioned model 'dim_people' in project 'p'.") {
+		t.Errorf("no UnpinnedRefNewVersionAvailable for the unpinned ref:\n%s", out)
 	}
 	// Relations are named as dbt names them; the post-hook made the view
 	// of the latest version.
@@ -254,5 +258,30 @@ func TestModelVersionWithoutFile(t *testing.T) {
 	if !strings.Contains(res.stdout+res.stderr, `did not find a model file named "nowhere" for version 2 of model "dim_people"; the version is skipped`) ||
 		!strings.Contains(res.stdout, "p.dim_people.v1") || strings.Contains(res.stdout, "v2") {
 		t.Errorf("want v1 alone and a warning of v2:\n%s%s", res.stdout, res.stderr)
+	}
+}
+
+// TestUnpinnedRefNewVersionAvailableAsDBT: an unpinned ref that resolves
+// to a model's latest version while a greater (prerelease) version exists
+// logs dbt's UnpinnedRefNewVersionAvailable when the node compiles, on
+// every run (a cached render too), as partial_parsing's
+// test_versioned_models.py finds it in dbt.log.
+func TestUnpinnedRefNewVersionAvailableAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m_v1.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m_v2.sql", "select 2 as id\n")
+	writeFile(t, dir, "models/down.sql", "select * from {{ ref('m') }}\n")
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    latest_version: 1\n    versions:\n      - v: 1\n      - v: 2\n")
+	want := "While compiling 'down':\nFound an unpinned reference to versioned model 'm' in project 'p'.\n" +
+		"Resolving to latest version: m.v1\nA prerelease version 2 is available."
+	for i := range 2 {
+		res := mustElt(t, dir, "--log-format", "json", "compile", "-s", "down")
+		if !strings.Contains(res.stdout, `"name":"UnpinnedRefNewVersionAvailable"`) || !strings.Contains(res.stdout, strings.ReplaceAll(want, "\n", `\n`)) {
+			t.Errorf("compile %d: want dbt's UnpinnedRefNewVersionAvailable:\n%s", i+1, res.stdout)
+		}
+	}
+	writeFile(t, dir, "models/m.yml", "models:\n  - name: m\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n")
+	if res := mustElt(t, dir, "compile", "-s", "down"); strings.Contains(res.stdout+res.stderr, "unpinned reference") {
+		t.Errorf("latest is the greatest version, yet:\n%s", res.stdout)
 	}
 }
