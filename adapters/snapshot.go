@@ -59,6 +59,18 @@ func (w *DuplicateKeyWarning) String() string {
 		w.Snapshot, strings.Join(w.Key, ", "), strings.Join(w.Samples, ", "))
 }
 
+// KeysNotNull is the condition that every quoted key column holds a value:
+// the duplicate-key queries count only such rows unless NULL matches NULL,
+// as a key with a NULL matches no version under dbt's = join (each run
+// inserts that row again: no version of it multiplies).
+func KeysNotNull(quoted []string) string {
+	parts := make([]string, len(quoted))
+	for i, q := range quoted {
+		parts[i] = q + " is not null"
+	}
+	return strings.Join(parts, " and ")
+}
+
 // DuplicateKeySamples describes the rows of a duplicate-key query (the key
 // columns, then the row count) as "id=1 (2 rows)", strings quoted and NULL
 // spelled out.

@@ -798,7 +798,7 @@ func (a *Adapter) Snapshot(ctx context.Context, s adapters.Snapshot) (res adapte
 // duplicateKeys returns a warning when a key occurs more than once in the
 // source, nil otherwise. dbt does not check this; the run goes on.
 func (a *Adapter) duplicateKeys(ctx context.Context, s adapters.Snapshot, facts SnapshotFacts, key []string) (*adapters.DuplicateKeyWarning, error) {
-	res, err := a.query(ctx, DuplicateKeyQuery(facts.Source, key))
+	res, err := a.query(ctx, DuplicateKeyQuery(facts.Source, key, s.UniqueKeyList && s.NullKeysMatch))
 	if err != nil {
 		return nil, fmt.Errorf("checking unique_key: %w", err)
 	}

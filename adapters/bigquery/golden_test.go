@@ -134,7 +134,7 @@ func snapshotCase(s adapters.Snapshot, srcCols []adapters.Column, kind adapters.
 		}
 		var b strings.Builder
 		section(&b, "stage the source", PlanStage(snapSrc, snapRel, s.SQL, TableConfig{}))
-		section(&b, "check unique_key", DuplicateKeyQuery(snapSrc, plan.Key))
+		section(&b, "check unique_key", DuplicateKeyQuery(snapSrc, plan.Key, s.UniqueKeyList && s.NullKeysMatch))
 		if plan.Create != "" {
 			section(&b, "first run", plan.Create)
 		} else {

@@ -71,9 +71,13 @@ type snapshotPlanner struct {
 
 // DuplicateKeyQuery finds up to three keys that occur more than once in
 // the staged source, with their row counts.
-func DuplicateKeyQuery(source adapters.Relation, key []string) string {
+func DuplicateKeyQuery(source adapters.Relation, key []string, nullsMatch bool) string {
 	k := strings.Join(quoteAll(key), ", ")
-	return "select " + k + ", count(*) from " + render(source) + " group by " + k +
+	where := ""
+	if !nullsMatch {
+		where = " where " + adapters.KeysNotNull(quoteAll(key))
+	}
+	return "select " + k + ", count(*) from " + render(source) + where + " group by " + k +
 		" having count(*) > 1 order by count(*) desc, " + k + " limit 3"
 }
 

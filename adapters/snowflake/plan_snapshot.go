@@ -71,7 +71,11 @@ func (p Planner) Snapshot(s adapters.Snapshot, src adapters.Relation, srcCols []
 		return plan, err
 	}
 	keys := sp.quoted(sp.key)
-	plan.DuplicateKeys = "select " + strings.Join(keys, ", ") + ", count(*)\nfrom " + sp.d.RenderRelation(src) +
+	where := ""
+	if !sp.nullSafeKeys() {
+		where = "\nwhere " + adapters.KeysNotNull(keys)
+	}
+	plan.DuplicateKeys = "select " + strings.Join(keys, ", ") + ", count(*)\nfrom " + sp.d.RenderRelation(src) + where +
 		"\ngroup by " + strings.Join(keys, ", ") + "\nhaving count(*) > 1\norder by count(*) desc, " + strings.Join(keys, ", ") + "\nlimit 3"
 	switch kind {
 	case adapters.KindNone:

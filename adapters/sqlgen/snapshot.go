@@ -327,7 +327,11 @@ func (r *snapshotRun) exprColumn(expr string) (string, bool, error) {
 // the source. dbt does not check this; the run goes on.
 func (r *snapshotRun) findDuplicateKeys() error {
 	keys := quoteIdents(r.key)
-	res, err := r.tx.Query(r.ctx, "select "+strings.Join(keys, ", ")+", count(*) from "+r.src+
+	where := ""
+	if !r.nullSafeKeys() {
+		where = " where " + adapters.KeysNotNull(keys)
+	}
+	res, err := r.tx.Query(r.ctx, "select "+strings.Join(keys, ", ")+", count(*) from "+r.src+where+
 		" group by "+strings.Join(keys, ", ")+" having count(*) > 1 order by count(*) desc, "+strings.Join(keys, ", ")+" limit 3")
 	if err != nil {
 		return fmt.Errorf("checking unique_key: %w", err)

@@ -145,3 +145,21 @@ func TestSnapshotCheckNullsAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotNullKeysAreNoDuplicates: rows whose unique_key is NULL match
+// no version under dbt's = join (each run inserts them again), so however
+// many there are they are no repeated key, and the duplicate-key warning
+// (which says versions multiply) names only keys that hold values.
+func TestSnapshotNullKeysAreNoDuplicates(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n,a@x.org,2024-01-01 00:00:00\n,b@x.org,2024-01-01 00:00:00\n1,c@x.org,2024-01-01 00:00:00\n")
+	writeFile(t, dir, "snapshots/customers_snap.sql", "{% snapshot customers_snap %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from {{ ref('customers') }}\n{% endsnapshot %}\n")
+	mustElt(t, dir, "seed")
+	res := mustElt(t, dir, "snapshot")
+	wantNone(t, res.stdout, "is not unique in the source")
+	writeFile(t, dir, "seeds/customers.csv", "id,email,updated_at\n,a@x.org,2024-01-01 00:00:00\n1,c@x.org,2024-01-01 00:00:00\n1,d@x.org,2024-01-01 00:00:00\n")
+	mustElt(t, dir, "seed")
+	res = mustElt(t, dir, "snapshot")
+	wantAll(t, res.stdout, "unique_key (id) is not unique in the source, e.g. id=1 (2 rows)")
+	wantNone(t, res.stdout, "id=NULL")
+}

@@ -8,7 +8,7 @@ select * from `proj`.`raw`.`orders`
 );
 
 -- check unique_key
-select `id`, `status`, count(*) from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` group by `id`, `status` having count(*) > 1 order by count(*) desc, `id`, `status` limit 3;
+select `id`, `status`, count(*) from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` where `id` is not null and `status` is not null group by `id`, `status` having count(*) > 1 order by count(*) desc, `id`, `status` limit 3;
 
 -- schema changes
 alter table `proj`.`snapshots`.`orders_snapshot`

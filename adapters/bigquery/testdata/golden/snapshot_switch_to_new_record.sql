@@ -8,7 +8,7 @@ select * from `proj`.`raw`.`orders`
 );
 
 -- check unique_key
-select `id`, count(*) from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` group by `id` having count(*) > 1 order by count(*) desc, `id` limit 3;
+select `id`, count(*) from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` where `id` is not null group by `id` having count(*) > 1 order by count(*) desc, `id` limit 3;
 
 -- schema changes
 alter table `proj`.`snapshots`.`orders_snapshot`

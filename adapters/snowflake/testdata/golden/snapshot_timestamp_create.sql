@@ -9,6 +9,7 @@ select * from analytics.dbt_ann.orders
 -- duplicate keys
 select "ID", count(*)
 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab
+where "ID" is not null
 group by "ID"
 having count(*) > 1
 order by count(*) desc, "ID"
