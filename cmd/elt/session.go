@@ -72,7 +72,8 @@ type session struct {
 	incremental map[string]bool
 	// target is the target directory, opened on first write; every file
 	// the session writes goes through it and so stays beneath it.
-	target *targetfs.Dir
+	target   *targetfs.Dir
+	targetMu sync.Mutex // guards target's first open (targetFS)
 	// cache keeps renders across invocations (compile, ls); nil when
 	// not used.
 	cache *compiler.RenderCache
@@ -126,6 +127,9 @@ func (s *session) github() *ghactions.Printer {
 
 // targetFS opens the target directory for writing on first use.
 func (s *session) targetFS() (*targetfs.Dir, error) {
+	// ls writes the manifest beside saving the render cache: both open it.
+	s.targetMu.Lock()
+	defer s.targetMu.Unlock()
 	if s.target == nil {
 		d, err := targetfs.Open(s.targetDir())
 		if err != nil {
