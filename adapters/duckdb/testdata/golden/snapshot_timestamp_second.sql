@@ -6,7 +6,7 @@ select * from "<database>"."<schema>"."source"
 
 select name, type, cid + 1 from pragma_table_info('"temp"."main"."elt_snapshot_source__elt_tmp_<id>"') order by cid;
 
-select "id", count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
+select "id", count(*) from "temp"."main"."elt_snapshot_source__elt_tmp_<id>" where "id" is not null group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
 
 select name, type, cid + 1 from pragma_table_info('"<database>"."<schema>"."orders_snapshot"') order by cid;
 

@@ -22,7 +22,7 @@ select c.relkind::text from pg_catalog.pg_class c where c.relnamespace = (select
 		order by n.nspname = $1 desc limit 1)
 	and c.relname = $2;
 
-select "id", count(*) from "pg_temp"."elt_snapshot_source__elt_tmp_<id>" group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
+select "id", count(*) from "pg_temp"."elt_snapshot_source__elt_tmp_<id>" where "id" is not null group by "id" having count(*) > 1 order by count(*) desc, "id" limit 3;
 
 create temporary table "elt_snapshot_type__elt_tmp_<id>" on commit drop as (
 select src."updated_at" as x from "pg_temp"."elt_snapshot_source__elt_tmp_<id>" as src limit 0
