@@ -524,13 +524,7 @@ func TestUnitTestSeedInputAsDBT(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	var m struct {
-		UnitTests map[string]struct {
-			Given []map[string]any `json:"given"`
-		} `json:"unit_tests"`
-	}
-	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
-	g := m.UnitTests["unit_test.p.names.reads_seed"].Given
+	g := unitTestGiven(t, dir, "unit_test.p.names.reads_seed")
 	if len(g) != 1 || g[0]["format"] != "dict" || fmt.Sprint(g[0]["rows"]) != "[map[id:1 name:Ada] map[id:2 name:]]" {
 		t.Errorf("given = %v, want a dict fixture of the seed's rows as strings", g)
 	}
@@ -628,14 +622,20 @@ func TestUnitTestSQLFixtureFileStripped(t *testing.T) {
 	if res := elt(t, dir, "test"); res.code != 0 {
 		t.Fatalf("test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
+	g := unitTestGiven(t, dir, "unit_test.p.m.t")
+	if len(g) != 1 || g[0]["rows"] != "select 2 as id" {
+		t.Errorf("given = %#v, want rows \"select 2 as id\"", g)
+	}
+}
+
+// unitTestGiven is the given list of unit test id in target/manifest.json.
+func unitTestGiven(t *testing.T, dir, id string) []map[string]any {
+	t.Helper()
 	var m struct {
 		UnitTests map[string]struct {
 			Given []map[string]any `json:"given"`
 		} `json:"unit_tests"`
 	}
 	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
-	g := m.UnitTests["unit_test.p.m.t"].Given
-	if len(g) != 1 || g[0]["rows"] != "select 2 as id" {
-		t.Errorf("given = %#v, want rows \"select 2 as id\"", g)
-	}
+	return m.UnitTests[id].Given
 }
