@@ -32,7 +32,8 @@ func TestJinjaContext(t *testing.T) {
 	if len(warns) != 1 || !strings.Contains(warns[0], "careful") {
 		t.Errorf("want the exceptions.warn warning, got %v", warns)
 	}
-	wantDeps := []string{"model.shop.stg_orders", "source.shop.raw.payments"}
+	// Sources first, then refs, as dbt's process_sources runs before process_refs.
+	wantDeps := []string{"source.shop.raw.payments", "model.shop.stg_orders"}
 	if strings.Join(orders.DependsOn.Nodes, ",") != strings.Join(wantDeps, ",") {
 		t.Errorf("depends_on.nodes: want %v, got %v", wantDeps, orders.DependsOn.Nodes)
 	}

@@ -1155,6 +1155,21 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				diags[i].Add(w)
 			}
 		}
+		// As dbt's load: process_sources adds every source before
+		// process_refs adds the refs (parser/manifest.py).
+		for _, s := range n.SourceRefs {
+			src, err := m.lookupSource(s[0], s[1], n)
+			if err != nil {
+				st := &renderState{engine: m.engine, node: n}
+				line := st.lineOf("source", s[0], s[1])
+				if n.TestMetadata != nil {
+					line = n.PatchPos.Line
+				}
+				report(line, err)
+				continue
+			}
+			add(src.UniqueID, nil)
+		}
 		for _, r := range n.Refs {
 			t, err := m.lookupRef(r, n)
 			if err != nil {
@@ -1176,22 +1191,9 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 			}
 			add(t.UniqueID, t)
 		}
-		for _, s := range n.SourceRefs {
-			src, err := m.lookupSource(s[0], s[1], n)
-			if err != nil {
-				st := &renderState{engine: m.engine, node: n}
-				line := st.lineOf("source", s[0], s[1])
-				if n.TestMetadata != nil {
-					line = n.PatchPos.Line
-				}
-				report(line, err)
-				continue
-			}
-			add(src.UniqueID, nil)
-		}
 		if n.AttachedNode != "" {
-			// A test's model is among its refs or sources, which come
-			// first as in dbt (refs, then sources); this is in case not.
+			// A test's model is among its sources or refs, which come
+			// first as in dbt; this is in case not.
 			if an, gone := m.disabled[n.AttachedNode]; gone && m.Nodes[n.AttachedNode] == nil {
 				// Its file's config() disabled the model the test was
 				// declared for: as in dbt, the test is on what its ref

@@ -124,6 +124,28 @@ exposures:
 	}
 }
 
+// A node's depends_on.nodes lists its sources before its refs, whatever
+// their order in the SQL or the YAML: dbt's load runs process_sources
+// before process_refs (parser/manifest.py), each appending to the list.
+func TestNodeDependsOnSourcesFirst(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/b.sql", "select * from {{ ref('a') }} join {{ source('src', 's') }} using (id)\n")
+	writeFile(t, dir, "models/schema.yml", `sources:
+  - name: src
+    tables: [{name: s}]
+`)
+	mustElt(t, dir, "parse")
+	n := readManifest(t, dir)["nodes"].(map[string]any)["model.p.b"].(map[string]any)
+	if got := jsonOf(n["depends_on"].(map[string]any)["nodes"]); got != `["source.p.src.s","model.p.a"]` {
+		t.Errorf("model depends_on.nodes %s", got)
+	}
+	res := mustElt(t, dir, "ls", "-s", "b", "--output", "json", "--output-keys", "depends_on")
+	if want := `{"depends_on": {"macros": [], "nodes": ["source.p.src.s", "model.p.a"]}}`; strings.TrimSpace(res.stdout) != want {
+		t.Errorf("ls json:\n got %s\nwant %s", res.stdout, want)
+	}
+}
+
 // dbt's _write_node writes no compiled file for a snapshot, and leaves its
 // compiled_path null; its compiled_code is in the manifest.
 func TestSnapshotHasNoCompiledFile(t *testing.T) {
