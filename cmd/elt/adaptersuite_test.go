@@ -1445,7 +1445,7 @@ func TestCompileRunResultsAsDBT(t *testing.T) {
 		}
 	}
 	res := mustElt(t, dir, "retry")
-	wantAll(t, res.stdout, "Nothing to retry")
+	wantAll(t, res.stdout, "Nothing to do.")
 	// The seed command's entry of a seed is as dbt's too.
 	mustElt(t, dir, "seed")
 	if got, which = read(); which != "seed" || got["seed.p.codes"].Compiled != nil || got["seed.p.codes"].RelationName != nil || got["seed.p.codes"].CompiledCode != nil {

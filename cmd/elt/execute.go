@@ -45,6 +45,10 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	defer s.close()
 
 	ids := retryIDs
+	if ids != nil && len(ids) == 0 {
+		// elt retry after a run that left nothing undone.
+		return s.nothingToDo(time.Since(started), command)
+	}
 	if ids == nil {
 		// elt build lands raw data first: loaders are the DAG's roots.
 		var byID map[string]*loaders.Loader
@@ -1607,11 +1611,17 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		}
 		return docsGenerateCommand(ctx, f, env, stdout, stderr)
 	}
-	if len(ids) == 0 {
-		// After any command that succeeded (a compile too) there is
-		// nothing to do again.
+	if len(ids) == 0 && kinds == nil && command != "compile" && command != "clone" {
+		// A command dbt's retry does not know (show): nothing to do again.
 		fmt.Fprintln(stdout, "Nothing to retry: the last run finished without errors or skips.")
 		return nil
+	}
+	if ids == nil {
+		// As dbt's retry, which runs the retried task over the empty
+		// subset (task/retry.py): that command's NothingToDo, and an
+		// empty run_results.json in its name, so a second retry finds
+		// nothing either.
+		ids = []string{}
 	}
 	switch command {
 	case "compile":

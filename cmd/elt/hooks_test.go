@@ -307,7 +307,7 @@ func TestRetryLeavesHooksOut(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	res := mustElt(t, dir, "retry")
-	if !strings.Contains(res.stdout, "Nothing to retry") {
+	if !strings.Contains(res.stdout, "Nothing to do.") {
 		t.Errorf("retry after a failed hook:\n%s%s", res.stdout, res.stderr)
 	}
 }

@@ -278,9 +278,28 @@ func TestRetry(t *testing.T) {
 	if !strings.Contains(res.stdout, "TOTAL=2") || strings.Contains(res.stdout, "main.a ") || !strings.Contains(res.stdout, "main.c") {
 		t.Errorf("retry ran the wrong nodes:\n%s", res.stdout)
 	}
+	// As dbt's retry, which runs the retried command over the empty
+	// subset (task/retry.py): its NothingToDo, and an empty
+	// run_results.json in that command's name.
 	res = mustElt(t, dir, "retry")
-	if !strings.Contains(res.stdout, "Nothing to retry") {
+	if !strings.Contains(res.stdout, "Nothing to do. Try checking your model configs and model specification args") {
 		t.Errorf("second retry:\n%s", res.stdout)
+	}
+	entries := runResultEntries(t, dir)
+	raw, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Args struct {
+			Which string `json:"which"`
+		} `json:"args"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 || doc.Args.Which != "run" {
+		t.Errorf("run_results.json after a retry with nothing to do: %s", raw)
 	}
 }
 

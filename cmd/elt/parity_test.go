@@ -1015,7 +1015,7 @@ func TestRetryWarnErrorAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/p.yml", "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n          - not_null: {config: {severity: warn}}\n")
 	mustElt(t, dir, "build")
 	res := mustElt(t, dir, "retry")
-	if !strings.Contains(res.stdout, "Nothing to retry") {
+	if !strings.Contains(res.stdout, "Nothing to do.") {
 		t.Errorf("retry without --warn-error:\n%s", res.stdout)
 	}
 	mustElt(t, dir, "build")
