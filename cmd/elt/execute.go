@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -1536,7 +1537,14 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		return err
 	}
 	path := filepath.Join(targetDir(p), "run_results.json")
+	// The folder as dbt's retry names it when it holds no run: --state
+	// or the target path, as given.
+	stateName := p.Config.TargetPath
+	if stateName == "" {
+		stateName = "target"
+	}
 	if f.state != "" {
+		stateName = f.state
 		// As dbt's retry: --state names the run to retry, relative to
 		// the project folder.
 		dir := f.state
@@ -1547,6 +1555,11 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		f.state = "" // the retried command selects by ids, not state
 	}
 	prev, err := docs.ReadRunResults(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// dbt's RetryTask: "Could not find previous run in '<state>'
+		// target directory" (task/retry.py).
+		return usageErr(fmt.Errorf("Could not find previous run in '%s' target directory (no %s; run a command such as elt build first)", stateName, path))
+	}
 	if err != nil {
 		return usageErr(fmt.Errorf("%s: %w (run a command such as elt build first)", path, err))
 	}

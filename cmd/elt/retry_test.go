@@ -79,3 +79,23 @@ func TestRetryDocsGenerateAsDBT(t *testing.T) {
 		t.Fatalf("retry did not compile as docs generate does: %v", err)
 	}
 }
+
+// TestRetryNoPreviousRunAsDBT: with no run_results.json to retry, dbt's
+// RetryTask stops with "Could not find previous run in '<state>' target
+// directory", naming --state or the target path (task/retry.py).
+func TestRetryNoPreviousRunAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"retry"}, "Could not find previous run in 'target' target directory"},
+		{[]string{"retry", "--state", "walmart"}, "Could not find previous run in 'walmart' target directory"},
+	} {
+		res := elt(t, dir, c.args...)
+		if res.code != exitUsage || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("elt %v: exit %d, want %d and %q\n%s%s", c.args, res.code, exitUsage, c.want, res.stdout, res.stderr)
+		}
+	}
+}
