@@ -489,11 +489,13 @@ func TestGitPackages(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"1.0.0" (packages.yml:3:15)`) || !strings.Contains(err.Error(), `"feature" (packages.yml:5:15)`) {
 		t.Errorf("two revisions: %v", err)
 	}
-	// An unknown revision is an install failure naming it.
+	// An unknown revision is an install failure naming it, in dbt's words
+	// (exceptions.py BadSpecError).
 	dir = newProject(t, "packages:\n  - git: "+repoDir+"\n    revision: nope\n")
 	_, _, err = runDeps(t, dir, nil, nil)
 	var ie *InstallError
-	if !errors.As(err, &ie) || !strings.Contains(err.Error(), `no tag or branch named "nope"`) {
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), `no tag or branch named "nope"`) ||
+		!strings.Contains(err.Error(), "Error checking out spec='nope' for repo "+repoDir) {
 		t.Errorf("unknown revision: %v", err)
 	}
 }

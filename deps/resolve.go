@@ -440,7 +440,7 @@ func (in *installer) gitCheckout(ctx context.Context, p *pinned) (*gitCheckout, 
 	co, err := gitOpen(ctx, p.gitURL, p.revision)
 	if err != nil {
 		msg := strings.ReplaceAll(err.Error(), p.gitURL, p.gitShown)
-		return nil, &InstallError{Package: p.display(), Err: fmt.Errorf("git: cannot check out revision %s: %s", p.revision, in.secrets.Scrub(msg))}
+		return nil, &InstallError{Package: p.display(), Err: fmt.Errorf("Error checking out spec='%s' for repo %s: %s", p.revision, p.gitShown, in.secrets.Scrub(msg))}
 	}
 	in.checkout[key] = co
 	return co, nil

@@ -77,6 +77,7 @@ func depsCommand(ctx context.Context, f *flags, df *depsFlags, env environment, 
 		return usageErr(err)
 	}
 	// Fetching or installing failed (deps.InstallError, deps.HubError, a
-	// cancelled context): exit 1, as a failed node.
-	return &exitError{code: exitFailed, err: err}
+	// cancelled context): exit 2, as dbt's deps, which has no results
+	// and ends in an exception (cli/requires.py ExceptionExit).
+	return &exitError{code: exitUsage, err: err}
 }

@@ -107,14 +107,15 @@ func TestDepsCommandErrors(t *testing.T) {
 	if r := elt(t, dir, "deps"); r.code != exitUsage || !strings.Contains(r.stderr, "packages.yml") {
 		t.Errorf("bad YAML: exit %d\n%s", r.code, r.stderr)
 	}
-	// Unreachable hub: exit 1, one line naming the URL.
+	// Unreachable hub: exit 2 (dbt's deps ends in an exception), one line
+	// naming the URL.
 	srv := httptest.NewServer(http.NotFoundHandler())
 	gone := srv.URL
 	srv.Close()
 	t.Setenv("DBT_PACKAGE_HUB_URL", gone+"/")
 	dir = depsProject(t, "packages:\n  - package: dbt-labs/tiny\n    version: 1.0.0\n")
 	r = elt(t, dir, "deps")
-	if r.code != exitFailed || !strings.Contains(r.stderr, "package hub "+gone+"/api/v1/index.json: unreachable") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "package hub "+gone+"/api/v1/index.json: unreachable") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Errorf("unreachable hub: exit %d\n%s", r.code, r.stderr)
 	}
 	// A secret in a git URL never reaches the output.
@@ -122,7 +123,7 @@ func TestDepsCommandErrors(t *testing.T) {
 	t.Setenv("DBT_ENV_SECRET_GIT_TOKEN", token)
 	dir = depsProject(t, "packages:\n  - git: \"https://{{ env_var('DBT_ENV_SECRET_GIT_TOKEN') }}@127.0.0.1:1/org/repo.git\"\n    revision: 1.0.0\n")
 	r = elt(t, dir, "deps")
-	if r.code != exitFailed || strings.Contains(r.stdout+r.stderr, token) || !strings.Contains(r.stderr, "env_var('DBT_ENV_SECRET_GIT_TOKEN')") {
+	if r.code != exitUsage || strings.Contains(r.stdout+r.stderr, token) || !strings.Contains(r.stderr, "env_var('DBT_ENV_SECRET_GIT_TOKEN')") {
 		t.Errorf("secret: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
