@@ -108,6 +108,12 @@ func cloneCommand(ctx context.Context, f *flags, env environment, stdout io.Writ
 	if err != nil {
 		return err
 	}
+	if len(ids) == 0 {
+		// dbt's clone is a graph task: with no node selected it says
+		// NothingToDo (an error under --warn-error) and writes an empty
+		// run_results.json (task/runnable.py).
+		return s.nothingToDo(time.Since(s.startedAt), "clone")
+	}
 	if err := s.connect(ctx); err != nil {
 		return err
 	}

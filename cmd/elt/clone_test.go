@@ -72,6 +72,19 @@ func TestCloneDuckDB(t *testing.T) {
 	if !strings.Contains(res.stdout, "OK model.p.totals: cloned") {
 		t.Errorf("--full-refresh did not clone again:\n%s", res.stdout)
 	}
+	// As dbt's clone, a graph task (task/runnable.py): nothing selected
+	// is NothingToDo, an empty run_results.json, and an error under
+	// --warn-error.
+	res = mustElt(t, dir, "clone", "--state", state, "--target", "dev", "--select", "nothing_here")
+	if !strings.Contains(res.stdout, "Nothing to do. Try checking your model configs and model specification args") {
+		t.Errorf("clone selecting nothing:\n%s", res.stdout)
+	}
+	if rr = runResultEntries(t, dir); len(rr) != 0 {
+		t.Errorf("clone selecting nothing: run_results %v", rr)
+	}
+	if res = elt(t, dir, "--warn-error", "clone", "--state", state, "--target", "dev", "--select", "nothing_here"); res.code != exitUsage {
+		t.Errorf("--warn-error clone selecting nothing: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
 	res = elt(t, dir, "clone", "--target", "dev")
 	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "needs --state") {
 		t.Errorf("clone without --state: exit %d\n%s%s", res.code, res.stdout, res.stderr)
