@@ -500,18 +500,34 @@ func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	// Every entry is checked before anything is deleted, so a bad entry
 	// late in the list cannot leave the earlier ones half done.
 	rels := make([]string, len(targets))
-	var bad []string
+	// outside are the entries outside the project that
+	// --no-clean-project-files-only lets clean delete (absolute paths).
+	outside := make([]string, len(targets))
+	outsideOK := f.cleanProjectFilesOnly.set && !f.cleanProjectFilesOnly.value
+	var bad, holding []string
 	for i, t := range targets {
 		rel, ok := insideProject(p.Root, t)
-		if !ok {
+		switch {
+		case ok:
+			rels[i] = rel
+		case !outsideOK:
 			bad = append(bad, fmt.Sprintf("%q", t))
-			continue
+		case holdsProject(p.Root, t):
+			// dbt would delete it; elt never deletes the project itself.
+			holding = append(holding, fmt.Sprintf("%q", t))
+		default:
+			outside[i] = cleanTargetPath(p.Root, t)
 		}
-		rels[i] = rel
+	}
+	if len(holding) > 0 {
+		return usageErr(diag.List{diag.Errorf("dbt_project.yml", p.Config.KeyPos["clean-targets"],
+			"list folders elt writes, such as target; nothing was deleted",
+			"clean-targets %s %s %s the project folder %s or a folder holding it", plural(len(holding), "entry", "entries"),
+			strings.Join(holding, ", "), plural(len(holding), "is", "are"), p.Root)}.Err())
 	}
 	if len(bad) > 0 {
 		return usageErr(diag.List{diag.Errorf("dbt_project.yml", p.Config.KeyPos["clean-targets"],
-			"list only folders inside the project, such as target; nothing was deleted",
+			"list only folders inside the project, such as target, or pass --no-clean-project-files-only; nothing was deleted",
 			"clean-targets %s %s %s outside the project folder %s, or the folder itself",
 			plural(len(bad), "entry", "entries"), strings.Join(bad, ", "), plural(len(bad), "is", "are"), p.Root)}.Err())
 	}
@@ -526,6 +542,9 @@ func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	}
 	var protected []string
 	for i, rel := range rels {
+		if rel == "" {
+			continue // outside the project: no source path is there
+		}
 		for _, sp := range sources {
 			if sp == rel || strings.HasPrefix(sp, rel+string(filepath.Separator)) {
 				protected = append(protected, fmt.Sprintf("%q", targets[i]))
@@ -539,11 +558,15 @@ func cleanCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 			"elt will not clean the project's source paths: clean-targets %s %s",
 			strings.Join(protected, ", "), plural(len(protected), "holds source files (model, seed, snapshot, analysis, macro or test paths)", "hold source files (model, seed, snapshot, analysis, macro or test paths)"))}.Err())
 	}
-	for _, rel := range rels {
-		if err := os.RemoveAll(filepath.Join(p.Root, rel)); err != nil {
-			return &exitError{code: exitFailed, err: fmt.Errorf("clean %s: %w", rel, err)}
+	for i, rel := range rels {
+		path, shown := filepath.Join(p.Root, rel), filepath.ToSlash(rel)
+		if rel == "" {
+			path, shown = outside[i], outside[i]
 		}
-		fmt.Fprintf(stdout, "Cleaned %s/\n", filepath.ToSlash(rel))
+		if err := os.RemoveAll(path); err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("clean %s: %w", shown, err)}
+		}
+		fmt.Fprintf(stdout, "Cleaned %s/\n", strings.TrimSuffix(shown, "/"))
 	}
 	fmt.Fprintln(stdout, "Finished cleaning all paths.")
 	return nil
@@ -574,6 +597,31 @@ func insideProject(root, entry string) (string, bool) {
 		return "", false
 	}
 	return rel, true
+}
+
+// cleanTargetPath is a clean-targets entry as an absolute, clean path
+// (relative entries are relative to the project folder).
+func cleanTargetPath(root, entry string) string {
+	if !filepath.IsAbs(entry) {
+		entry = filepath.Join(root, entry)
+	}
+	return filepath.Clean(entry)
+}
+
+// holdsProject says whether a clean-targets entry is the project folder
+// or a folder holding it (the filesystem root included), symbolic links
+// resolved, so that deleting it would delete the project.
+func holdsProject(root, entry string) bool {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return true // unsure: refuse
+	}
+	target := cleanTargetPath(root, entry)
+	if r, err := filepath.EvalSymlinks(target); err == nil {
+		target = r
+	}
+	rel, err := filepath.Rel(target, realRoot)
+	return err == nil && (rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))))
 }
 
 //go:embed all:starter

@@ -231,6 +231,39 @@ func TestHardening(t *testing.T) {
 			},
 		},
 		{
+			// dbt's clean --no-clean-project-files-only (task/clean.py):
+			// clean-targets outside the project are deleted too.
+			name: "clean --no-clean-project-files-only deletes a path outside the project",
+			setup: func(t *testing.T, dir string) {
+				writeFile(t, filepath.Dir(dir), "outside/x.log", "x")
+				replaceIn(t, dir, "dbt_project.yml", `clean-targets: ["target"]`, `clean-targets: ["target", "`+filepath.Join(filepath.Dir(dir), "outside")+`"]`)
+			},
+			args: []string{"clean", "--no-clean-project-files-only"}, code: 0, want: []string{"Cleaned target/"},
+			after: func(t *testing.T, dir string, res cliResult) {
+				outside := filepath.Join(filepath.Dir(dir), "outside")
+				if _, err := os.Stat(outside); err == nil {
+					t.Errorf("%s is still there", outside)
+				}
+				if !strings.Contains(res.stdout, "Cleaned "+filepath.ToSlash(outside)+"/") {
+					t.Errorf("no Cleaned line for %s:\n%s", outside, res.stdout)
+				}
+			},
+		},
+		{
+			// dbt would delete it; elt never deletes the project itself.
+			name: "clean --no-clean-project-files-only refuses a folder holding the project",
+			setup: func(t *testing.T, dir string) {
+				replaceIn(t, dir, "dbt_project.yml", `clean-targets: ["target"]`, `clean-targets: ["target", ".."]`)
+			},
+			args: []string{"clean", "--no-clean-project-files-only"}, code: 2,
+			want: []string{"dbt_project.yml:12:1: clean-targets entry \"..\" is the project folder", "nothing was deleted"},
+			after: func(t *testing.T, dir string, _ cliResult) {
+				if _, err := os.Stat(filepath.Join(dir, "target")); err != nil {
+					t.Error("target/ was deleted although the list was refused")
+				}
+			},
+		},
+		{
 			name: "clean deletes an absolute path inside the project",
 			setup: func(t *testing.T, dir string) {
 				writeFile(t, dir, "logs/x.log", "x")

@@ -92,6 +92,11 @@ type flags struct {
 	empty                bool                       // --empty
 	// docs generate: --compile/--no-compile, --empty-catalog, --static.
 	docsCompile, docsNoCompile, emptyCatalog, static bool
+	// cleanProjectFilesOnly: clean's --clean-project-files-only /
+	// --no-clean-project-files-only (DBT_CLEAN_PROJECT_FILES_ONLY), on
+	// unless set false; off, clean deletes clean-targets outside the
+	// project too, as dbt's does.
+	cleanProjectFilesOnly optBool
 	// renderCache: the command keeps renders in the target directory
 	// for the next invocation (compile, ls, and the commands that run
 	// nodes); noPartialParse turns it off.
@@ -447,6 +452,8 @@ func newRootCmd(ctx context.Context, f *flags, stdout, stderr io.Writer, env env
 			return cleanCommand(cmd.Context(), f, env, stdout, stderr)
 		},
 	}
+	boolPair(cleanCmd.Flags(), &f.cleanProjectFilesOnly, "clean-project-files-only", "",
+		"refuse clean-targets outside the project (the default; --no-clean-project-files-only deletes them too, never the project folder or a folder holding it)")
 	initCmd := &cobra.Command{
 		Use:   "init [project_name]",
 		Short: "Create a working starter project that runs on embedded DuckDB",
@@ -530,6 +537,7 @@ var envFlags = map[string]string{
 	// dbt's global flags that are no project flags: project.Load reads
 	// the others' variables (DBT_LOG_LEVEL, DBT_DEBUG, DBT_WRITE_JSON...).
 	"single-threaded": "DBT_SINGLE_THREADED", "log-cache-events": "DBT_LOG_CACHE_EVENTS",
+	"clean-project-files-only": "DBT_CLEAN_PROJECT_FILES_ONLY",
 	// Refused when set (dbtOnly.check), as the flag is.
 	"sample": "DBT_SAMPLE",
 }
