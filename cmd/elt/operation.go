@@ -67,15 +67,29 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	if err != nil {
 		return err
 	}
-	if err := s.connect(ctx); err != nil {
-		return err
-	}
 	defer s.close()
 	s.logVersion()
 	// As dbt's run-operation (@requires.manifest, write=True): the parsed
 	// manifest is written before anything runs.
 	if err := s.writeManifest(); err != nil {
 		return &exitError{code: exitFailed, err: err}
+	}
+	if err := s.connect(ctx); err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitFailed {
+			return err // a profile that cannot be used: a usage error
+		}
+		// dbt's run-operation opens its connection when the macro first
+		// runs a statement, inside the operation (task/run_operation.py
+		// _run_unsafe): a database that cannot be reached is the
+		// operation's error, with its run_results.json.
+		now := time.Now()
+		s.log.errorf("RunningOperationCaughtError", fmt.Sprintf("Encountered an error while running operation: %v", err), map[string]any{"macro": macro})
+		name := s.manifest.OperationMacro(macro)
+		if werr := s.writeRunResults([]runner.Result{operationResult(s.manifest, name, err, now, now)}, nil, nil, nil, time.Since(s.startedAt), "run-operation"); werr != nil {
+			return &exitError{code: exitFailed, err: werr}
+		}
+		return &exitError{code: exitFailed}
 	}
 	// dbt times its compile_manifest as the operation's "compile" step;
 	// elt built its graph while loading, so this step is what remains

@@ -196,6 +196,34 @@ func TestPostgresConnectionErrors(t *testing.T) {
 	}
 }
 
+// TestPostgresRunOperationConnectionErrorAsDBT: dbt's run-operation opens
+// its connection inside the operation (task/run_operation.py _run_unsafe),
+// so a database it cannot reach is the operation's error: "Encountered an
+// error while running operation", manifest.json and a run_results.json
+// with the macro's error, exit 1.
+func TestPostgresRunOperationConnectionErrorAsDBT(t *testing.T) {
+	pgEnv(t, "op_errors")
+	t.Setenv("ELT_PG_PASSWORD", "s3cret-wrong")
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "shop"), dir)
+	writeFile(t, dir, "macros/say_hi.sql", "{% macro say_hi() %}{% do run_query('select 1') %}{% endmacro %}\n")
+	res := elt(t, dir, "run-operation", "say_hi", "--target", "pg")
+	if res.code != 1 || !strings.Contains(res.stdout+res.stderr, "Encountered an error while running operation") ||
+		!strings.Contains(res.stdout+res.stderr, "password authentication failed") {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout+res.stderr, "s3cret-wrong") {
+		t.Errorf("output shows the password")
+	}
+	rr := runResultEntries(t, dir)
+	if e := rr["macro.shop.say_hi"]; len(rr) != 1 || e == nil || e["status"] != "error" {
+		t.Errorf("run_results.json: %v", rr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "target", "manifest.json")); err != nil {
+		t.Errorf("manifest.json: %v", err)
+	}
+}
+
 // TestPostgresSQLErrorNamesLine: a warehouse error on Postgres names the
 // model file and the template line, as on DuckDB.
 func TestPostgresSQLErrorNamesLine(t *testing.T) {
