@@ -23,12 +23,16 @@ var lsKeys = map[string]bool{
 type lsJSON struct {
 	m    *docs.Manifest
 	keys map[string]bool
+	// reasons: whether a line may carry elt's modified_reasons, which
+	// dbt does not print: without --output-keys, or when they name it.
+	// Otherwise the line holds the keys asked for alone, as dbt's.
+	reasons bool
 }
 
 // newLSJSON builds the manifest's entries once for the listing. keys are
 // --output-keys: each value may hold several names separated by spaces.
 func (s *session) newLSJSON(keys []string) *lsJSON {
-	l := &lsJSON{m: docs.BuildManifest(s.manifest, s.meta()), keys: lsKeys}
+	l := &lsJSON{m: docs.BuildManifest(s.manifest, s.meta()), keys: lsKeys, reasons: true}
 	if len(keys) > 0 {
 		l.keys = map[string]bool{}
 		for _, k := range keys {
@@ -36,6 +40,7 @@ func (s *session) newLSJSON(keys []string) *lsJSON {
 				l.keys[f] = true
 			}
 		}
+		l.reasons = l.keys["modified_reasons"]
 	}
 	return l
 }
@@ -83,7 +88,7 @@ func (l *lsJSON) line(id string, modified []string, withModified bool) (string, 
 	}
 	// With --state, why the node counts as state:modified ([] when it
 	// does not), so a CI log can say what changed.
-	if withModified {
+	if withModified && l.reasons {
 		reasons := make([]any, len(modified))
 		for i, r := range modified {
 			reasons[i] = r

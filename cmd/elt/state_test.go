@@ -162,6 +162,17 @@ func TestSlimCI(t *testing.T) {
 	if got["unique_id"] != "model.shop.stg_payments" || !reflect.DeepEqual(got["modified_reasons"], []any{"body"}) {
 		t.Errorf("state:modified: want stg_payments with reasons [body], got %v", got)
 	}
+	// --output-keys gives the keys asked for alone, as dbt's ls does
+	// (task/list.py generate_json); modified_reasons when named.
+	for keys, want := range map[string]string{
+		"unique_id":                  `{"unique_id": "model.shop.stg_payments"}`,
+		"unique_id modified_reasons": `{"unique_id": "model.shop.stg_payments", "modified_reasons": ["body"]}`,
+	} {
+		res := mustElt(t, dir, "ls", "-s", "state:modified", "--state", prev, "--output", "json", "--resource-type", "model", "--output-keys", keys)
+		if got := strings.TrimSpace(res.stdout); got != want {
+			t.Errorf("--output-keys %q:\n got %s\nwant %s", keys, got, want)
+		}
+	}
 
 	want := lines(elt(t, dir, "ls", "-s", "stg_payments+", "--resource-type", "model", "--exclude", "config.materialized:ephemeral", "--output", "name").stdout)
 	if len(want) < 3 {
