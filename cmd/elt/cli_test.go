@@ -323,6 +323,18 @@ func TestListCompileDebugClean(t *testing.T) {
 	if res.code != 0 || !strings.Contains(res.stdout, "Connection test: [OK connection ok]") || !strings.Contains(res.stdout, "type: duckdb") {
 		t.Errorf("debug: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
+	// dbt's debug names the files it read (task/debug.py), lines CI logs
+	// are searched for (dbt's profiles/test_profile_dir.py does).
+	for _, want := range []string{
+		"Using profiles dir at " + dir + "\n",
+		"Using profiles.yml file at " + filepath.Join(dir, "profiles.yml") + "\n",
+		"Using dbt_project.yml file at " + filepath.Join(dir, "dbt_project.yml") + "\n",
+		"adapter type: duckdb\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("debug: no %q in\n%s", want, res.stdout)
+		}
+	}
 
 	res = elt(t, dir, "clean")
 	if res.code != 0 {

@@ -456,6 +456,16 @@ func debugCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		return usageErr(err)
 	}
 	t := p.Target
+	// dbt's debug says where it read its files from (task/debug.py), the
+	// lines a CI log is searched for.
+	profilesFile := t.File
+	if !filepath.IsAbs(profilesFile) {
+		profilesFile = filepath.Join(p.Root, profilesFile)
+	}
+	fmt.Fprintf(stdout, "Using profiles dir at %s\n", filepath.Dir(profilesFile))
+	fmt.Fprintf(stdout, "Using profiles.yml file at %s\n", profilesFile)
+	fmt.Fprintf(stdout, "Using dbt_project.yml file at %s\n", filepath.Join(p.Root, "dbt_project.yml"))
+	fmt.Fprintf(stdout, "adapter type: %s\n", t.Type)
 	fmt.Fprintln(stdout, "Configuration:")
 	fmt.Fprintf(stdout, "  dbt_project.yml file [OK found and valid] %s\n", filepath.Join(p.Root, "dbt_project.yml"))
 	fmt.Fprintf(stdout, "  profiles.yml file [OK found and valid] %s\n", t.File)
