@@ -249,6 +249,12 @@ func (l *loader) parseProjectConfigFile(file string, root *yaml.Node) *ProjectCo
 		}
 		v := l.projectValue(file, p.Val, []string{key})
 		cfg.Raw[key] = v
+		if _, isPaths := paths[key]; (isPaths || key == "log-path" || key == "target-path" || key == "packages-install-path") && isNull(p.Val) {
+			// As dbt's ProjectContract, whose paths are Optional: null
+			// is the default (config/project.py value_or, flag_or).
+			delete(seen, key)
+			continue
+		}
 		if dst, ok := paths[key]; ok {
 			list, ok := stringList(p.Val)
 			if !ok || (!isSequence(p.Val) && key != "clean-targets") {

@@ -251,6 +251,43 @@ func TestGenericTestConfigUnderArgumentsAsDBT(t *testing.T) {
 	}
 }
 
+// TestNullPathsAreDefaults: dbt's ProjectContract holds its paths as
+// Optional, so a path key set to null is its default (config/project.py
+// value_or and flag_or; cli/resolvers.py default_log_path for log-path),
+// as if the key were not there.
+func TestNullPathsAreDefaults(t *testing.T) {
+	base := newProject(t, map[string]string{"dbt_project.yml": baseProject, "models/m.sql": "select 1 as id"})
+	want, err := loadDir(t, base, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"model-paths", "seed-paths", "test-paths", "macro-paths", "snapshot-paths", "analysis-paths",
+		"docs-paths", "asset-paths", "clean-targets", "target-path", "log-path", "packages-install-path"} {
+		dir := newProject(t, map[string]string{"dbt_project.yml": baseProject + key + ": null\n", "models/m.sql": "select 1 as id"})
+		p, err := loadDir(t, dir, Options{})
+		if err != nil {
+			t.Errorf("%s: null: %v", key, err)
+			continue
+		}
+		got, exp := p.Config, want.Config
+		for _, c := range []struct {
+			name      string
+			got, want any
+		}{
+			{"model-paths", got.ModelPaths, exp.ModelPaths}, {"seed-paths", got.SeedPaths, exp.SeedPaths},
+			{"test-paths", got.TestPaths, exp.TestPaths}, {"macro-paths", got.MacroPaths, exp.MacroPaths},
+			{"snapshot-paths", got.SnapshotPaths, exp.SnapshotPaths}, {"analysis-paths", got.AnalysisPaths, exp.AnalysisPaths},
+			{"docs-paths", got.DocsPaths, exp.DocsPaths}, {"asset-paths", got.AssetPaths, exp.AssetPaths},
+			{"clean-targets", got.CleanTargets, exp.CleanTargets}, {"target-path", got.TargetPath, exp.TargetPath},
+			{"log-path", got.LogPath, exp.LogPath}, {"packages-install-path", got.PackagesInstallPath, exp.PackagesInstallPath},
+		} {
+			if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+				t.Errorf("%s: null: %s = %v, want %v", key, c.name, c.got, c.want)
+			}
+		}
+	}
+}
+
 func TestLogPath(t *testing.T) {
 	for _, tc := range []struct {
 		value, want, reject string
