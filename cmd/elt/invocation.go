@@ -223,12 +223,15 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 	set("favor_state", f.favorState)
 	set("defer_state", f.deferState)
 	set("macro", f.macro)
-	if f.macro != "" {
-		a := f.macroArgs
-		if a == "" {
-			a = "{}"
+	// --args is a YAML option (params.py args, type YAML()): args_to_dict
+	// holds the dict it parsed, and no key when it is not given (None).
+	if f.macro != "" && f.macroArgs != "" {
+		if a, err := parseDictFlag("--args", f.macroArgs); err == nil {
+			if a == nil {
+				a = map[string]any{}
+			}
+			args["args"] = a
 		}
-		args["args"] = a
 	}
 	return compiler.Invocation{Flags: flagsObj, Args: args, MetadataEnvs: docs.CustomEnv(os.Environ())}
 }

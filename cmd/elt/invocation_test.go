@@ -52,8 +52,13 @@ select '{{ flags.WHICH }}' as which, '{{ invocation_args_dict.which }}' as args_
 	}
 
 	res = mustElt(t, dir, "run-operation", "which", "--args", "{n: 1}")
-	if !strings.Contains(res.stdout, "run-operation which {n: 1}") {
+	if !strings.Contains(res.stdout, "run-operation which {'n': 1}") {
 		t.Errorf("run-operation:\n%s", res.stdout)
+	}
+	// Without --args, args_to_dict has no args (dbt's option is None).
+	res = mustElt(t, dir, "run-operation", "which")
+	if !strings.Contains(res.stdout, "run-operation which \n") {
+		t.Errorf("run-operation without --args:\n%s", res.stdout)
 	}
 }
 
