@@ -3,6 +3,8 @@ package compiler
 import (
 	"context"
 	"maps"
+
+	"github.com/elt-dev/elt/jinja"
 )
 
 // Invocation is what templates learn of the command running them, as
@@ -20,9 +22,13 @@ type Invocation struct {
 	// their lower-case names, as dbt's args_to_dict leaves them.
 	Args map[string]any
 	// MetadataEnvs is dbt_metadata_envs: the DBT_ENV_CUSTOM_ENV_
-	// variables, without the prefix.
-	MetadataEnvs map[string]string
+	// variables, without the prefix, in the environment's order (dbt's
+	// get_metadata_vars walks os.environ, and the dict prints so).
+	MetadataEnvs []MetadataEnv
 }
+
+// MetadataEnv is one variable of dbt_metadata_envs.
+type MetadataEnv struct{ Name, Value string }
 
 // flagsObject is dbt's flags object: the invocation's flags, with the
 // three Options sets (should_store_failures, should_full_refresh and
@@ -45,10 +51,10 @@ func (inv Invocation) argsDict() map[string]any {
 	return inv.Args
 }
 
-func (inv Invocation) metadataEnvs() map[string]any {
-	out := make(map[string]any, len(inv.MetadataEnvs))
-	for k, v := range inv.MetadataEnvs {
-		out[k] = v
+func (inv Invocation) metadataEnvs() *jinja.Dict {
+	out := jinja.NewDict()
+	for _, e := range inv.MetadataEnvs {
+		out.Set(e.Name, e.Value)
 	}
 	return out
 }

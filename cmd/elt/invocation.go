@@ -233,7 +233,25 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 			args["args"] = a
 		}
 	}
-	return compiler.Invocation{Flags: flagsObj, Args: args, MetadataEnvs: docs.CustomEnv(os.Environ())}
+	return compiler.Invocation{Flags: flagsObj, Args: args, MetadataEnvs: metadataEnvs(os.Environ())}
+}
+
+// metadataEnvs is dbt_metadata_envs from environ: docs.CustomEnv's
+// variables in environ's order.
+func metadataEnvs(environ []string) []compiler.MetadataEnv {
+	vals := docs.CustomEnv(environ)
+	var out []compiler.MetadataEnv
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		name := strings.TrimPrefix(k, "DBT_ENV_CUSTOM_ENV_")
+		v, ok := vals[name]
+		if !ok || name == k {
+			continue
+		}
+		delete(vals, name) // a name given twice is listed once
+		out = append(out, compiler.MetadataEnv{Name: name, Value: v})
+	}
+	return out
 }
 
 // firstSet is the first of values that is not "".

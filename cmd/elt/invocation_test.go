@@ -108,3 +108,16 @@ func TestDebugAndWarnErrorFlagsInTemplates(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataEnvsInEnvironmentOrder: dbt_metadata_envs prints its
+// variables in the environment's order, as dbt's get_metadata_vars
+// builds it from os.environ (context_methods/test_builtin_functions.py).
+func TestMetadataEnvsInEnvironmentOrder(t *testing.T) {
+	t.Setenv("DBT_ENV_CUSTOM_ENV_RUN_ID", "1234")
+	t.Setenv("DBT_ENV_CUSTOM_ENV_JOB_ID", "5678")
+	t.Setenv("DBT_ENV_RUN_ID", "91011")
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/m.sql", `{% macro envs() %}{{ log("envs:" ~ dbt_metadata_envs, info=true) }}{% endmacro %}`)
+	res := mustElt(t, dir, "run-operation", "envs")
+	wantAll(t, res.stdout, "envs:{'RUN_ID': '1234', 'JOB_ID': '5678'}")
+}
