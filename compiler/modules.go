@@ -20,7 +20,7 @@ func itertoolsModule() map[string]any {
 		for i, a := range args {
 			l, ok := items(a)
 			if !ok {
-				return nil, fmt.Errorf("'%T' object is not iterable", a)
+				return nil, fmt.Errorf("'%s' object is not iterable", pyTypeName(a))
 			}
 			out[i] = l
 		}
@@ -117,7 +117,7 @@ func itertoolsModule() map[string]any {
 			}
 			l, ok := items(args[0])
 			if !ok {
-				return nil, fmt.Errorf("'%T' object is not iterable", args[0])
+				return nil, fmt.Errorf("'%s' object is not iterable", pyTypeName(args[0]))
 			}
 			start, stop, step := 0, len(l), 1
 			if len(args) == 2 {
@@ -146,7 +146,7 @@ func poolArgs(args []any, kw jinja.Kwargs) ([]any, int, error) {
 	it, _ := argAt(args, kw, 0, "iterable")
 	pool, ok := items(it)
 	if !ok {
-		return nil, 0, fmt.Errorf("'%T' object is not iterable", it)
+		return nil, 0, fmt.Errorf("'%s' object is not iterable", pyTypeName(it))
 	}
 	r := 0
 	if v, ok := argAt(args, kw, 1, "r"); ok {

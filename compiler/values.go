@@ -172,7 +172,7 @@ func fnSet(strict bool) jinja.Func {
 		if ok {
 			set, err = newPySet(l)
 		} else {
-			err = fmt.Errorf("'%T' object is not iterable", v)
+			err = fmt.Errorf("'%s' object is not iterable", pyTypeName(v))
 		}
 		if err != nil {
 			// dbt's set() gives the default where Python raises TypeError.
