@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/jinja"
@@ -115,6 +117,47 @@ func (m *Manifest) RunApplyGrants(ctx context.Context, id string, rel Relation, 
 	}
 	if _, err := st.callMacro(def, nil, []any{st.newRelation(rel, kind), grants, shouldRevoke}, nil); err != nil {
 		return m.engine.macroError(def, def.meta.Package+".apply_grants", err)
+	}
+	return nil
+}
+
+// SchemaCreationReplaced reports whether the project or a package
+// replaces how dbt creates a schema (create_schema, or a default__ or
+// <adapter>__ one dbt's dispatch finds first), so that the runner must
+// create a run's schemas with it (RunCreateSchema), as dbt's
+// create_schemas calls adapter.create_schema (task/runnable.py).
+func (m *Manifest) SchemaCreationReplaced() bool {
+	return m.engine.adapterMethodReplaced("create_schema")
+}
+
+// RunCreateSchema creates database.schema as dbt's create_schemas does:
+// unless the warehouse lists the schema (list_schemas, case-insensitive),
+// adapter.create_schema runs the create_schema macro dbt's adapter finds
+// by name, with a relation of the schema and no identifier.
+func (m *Manifest) RunCreateSchema(ctx context.Context, database, schema string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	def, ok := m.engine.adapterMethodMacro("create_schema")
+	if !ok {
+		return diag.Errorf("", diag.Pos{}, "", "macro %q is not defined", "create_schema")
+	}
+	st := m.engine.newState(m, nil, true)
+	st.ctx = ctx
+	listed, err := st.invoke("list_schemas", []any{database}, nil)
+	if err != nil {
+		return fmt.Errorf("list schemas of %s: %w", database, err)
+	}
+	if t, ok := listed.(*agateTable); ok {
+		for _, r := range t.rows {
+			if len(r.vals) > 0 && strings.EqualFold(fmt.Sprint(r.vals[0]), schema) {
+				return nil
+			}
+		}
+	}
+	rel := st.newRelation(Relation{Database: database, Schema: schema}, "")
+	if _, err := st.callMacro(def, nil, []any{rel}, nil); err != nil {
+		return m.engine.macroError(def, def.meta.Package+".create_schema (adapter.create_schema)", err)
 	}
 	return nil
 }

@@ -168,6 +168,9 @@ type Runner struct {
 	// replaces dbt's (hasOps), which every node's build runs.
 	ops    adapters.RelationOps
 	hasOps bool
+	// ownCreateSchema: the project replaces dbt's create_schema, which
+	// then creates the run's schemas (compiler.RunCreateSchema).
+	ownCreateSchema bool
 }
 
 type schemaOnce struct {
@@ -182,6 +185,7 @@ func New(m *compiler.Manifest, g *graph.Graph, a adapters.Adapter, opts Options)
 	}
 	r := &Runner{m: m, g: g, a: a, opts: opts, target: m.Project.Target}
 	r.ops, r.hasOps = relationOps(m)
+	r.ownCreateSchema = m.SchemaCreationReplaced()
 	return r
 }
 
@@ -542,7 +546,13 @@ func (r *Runner) ensureSchema(ctx context.Context, rel compiler.Relation) error 
 	key := rel.Database + "\x00" + rel.Schema
 	v, _ := r.schemas.LoadOrStore(key, &schemaOnce{})
 	so := v.(*schemaOnce)
-	so.once.Do(func() { so.err = r.a.CreateSchema(ctx, rel.Database, rel.Schema) })
+	so.once.Do(func() {
+		if r.ownCreateSchema {
+			so.err = r.m.RunCreateSchema(ctx, rel.Database, rel.Schema)
+			return
+		}
+		so.err = r.a.CreateSchema(ctx, rel.Database, rel.Schema)
+	})
 	return so.err
 }
 
