@@ -363,3 +363,13 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// TestErrorStackFromHost: a macro the host calls (no template holds the
+// call) is named in the error's call chain without a call site.
+func TestErrorStackFromHost(t *testing.T) {
+	e := &Error{Name: "m.sql", Line: 2, Col: 3, Msg: "boom", Stack: []Frame{{Macro: "outer"}, {Name: "m.sql", Line: 1, Col: 5, Macro: "inner"}}}
+	want := "m.sql:2:3: boom (in macro inner called from m.sql:1:5 → in macro outer)"
+	if got := e.Error(); got != want {
+		t.Errorf("want %q, got %q", want, got)
+	}
+}

@@ -47,6 +47,11 @@ func (e *Error) Error() string {
 			if i != len(e.Stack)-1 {
 				b.WriteString(" → ")
 			}
+			if f.Name == "" && f.Line == 0 {
+				// Called by the host (Macro.Call), from no template.
+				fmt.Fprintf(&b, "in macro %s", f.Macro)
+				continue
+			}
 			fmt.Fprintf(&b, "in macro %s called from %s:%d:%d", f.Macro, f.Name, f.Line, f.Col)
 		}
 		b.WriteByte(')')
