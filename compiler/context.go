@@ -1177,6 +1177,7 @@ func (e *engine) buildGlobals() {
 		"__elt_store_failures_flag":         e.opts.StoreFailures,
 		"invocation_args_dict":              e.opts.Invocation.argsDict(),
 		"dbt_metadata_envs":                 e.opts.Invocation.metadataEnvs(),
+		"adapter_macro":                     jinja.Func(fnAdapterMacro),
 	}
 	for name, fn := range valueFunctions() {
 		g[name] = fn
@@ -1834,6 +1835,17 @@ func fnRaise(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 		msg, _ = jinja.Str(args[0])
 	}
 	return nil, &jinjaError{msg: msg}
+}
+
+// fnAdapterMacro is adapter_macro, which dbt 0.18 replaced with
+// adapter.dispatch: dbt keeps the name to refuse every call with its
+// message (context/providers.py adapter_macro).
+func fnAdapterMacro(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	name, _ := argString(args, kw, 0, "name")
+	return nil, &jinjaError{
+		msg:  `The "adapter_macro" macro has been deprecated. Instead, use the ` + "`adapter.dispatch`" + ` method to find a macro and call the result.  For more information, see: https://docs.getdbt.com/reference/dbt-jinja-functions/dispatch) adapter_macro was called for: ` + name,
+		hint: "call adapter.dispatch('" + name + "')(...) instead",
+	}
 }
 
 func fnWarn(s *jinja.State, args []any, _ jinja.Kwargs) (any, error) {

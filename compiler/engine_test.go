@@ -80,6 +80,23 @@ func TestUndefinedCallPositioned(t *testing.T) {
 	}
 }
 
+// TestAdapterMacroRefused: adapter_macro, removed in dbt 0.18, fails
+// with dbt's message naming its replacement (context/providers.py
+// adapter_macro; macros/test_macros.py TestAdapterMacroDeprecated).
+func TestAdapterMacroRefused(t *testing.T) {
+	p := newProject(map[string]string{
+		"macros/m.sql": "{% macro some_macro(a, b) -%}{{ adapter_macro('some_macro', a, b) }}{%- endmacro %}",
+		"models/a.sql": "{% if some_macro('foo', 'bar') != 'foobar' %}{% do exceptions.raise_compiler_error('invalid foobar') %}{% endif %}\nselect 1 as id\n",
+	})
+	m, err := Parse(context.Background(), p, testOptions())
+	if err == nil {
+		err = m.Compile(context.Background(), nil)
+	}
+	if err == nil || !strings.Contains(err.Error(), `The "adapter_macro" macro has been deprecated`) || !strings.Contains(err.Error(), "adapter_macro was called for: some_macro") {
+		t.Errorf("got %v", err)
+	}
+}
+
 // TestShiftedNodeLines: a node whose code starts inside its file (a
 // snapshot block) reports errors at the file's line, in the call chain too.
 func TestShiftedNodeLines(t *testing.T) {
