@@ -187,12 +187,19 @@ func TestDispatchOverrides(t *testing.T) {
 		{
 			name:    "no implementation",
 			model:   `{{ adapter.dispatch('nothing_here', 'dbt')() }}`,
-			wantErr: "no macro found for adapter.dispatch('nothing_here'); tried shop.duckdb__nothing_here, shop.default__nothing_here, dbt.duckdb__nothing_here, dbt.default__nothing_here",
+			wantErr: "In dispatch: No macro named 'nothing_here' found within namespace: 'dbt'\n    Searched for: 'shop.duckdb__nothing_here', 'shop.default__nothing_here', 'dbt.duckdb__nothing_here', 'dbt.default__nothing_here'",
+		},
+		{
+			// dbt looks the names up unqualified without a namespace
+			// (macros/test_macros.py TestAdapterMacroNoDestination).
+			name:    "no implementation, no namespace",
+			model:   `{{ adapter.dispatch('nothing_here')() }}`,
+			wantErr: "In dispatch: No macro named 'nothing_here' found within namespace: 'None'\n    Searched for: 'duckdb__nothing_here', 'default__nothing_here'",
 		},
 		{
 			name:    "dotted name",
 			model:   `{{ adapter.dispatch('dbt.dateadd')() }}`,
-			wantErr: "write adapter.dispatch('dateadd', macro_namespace='dbt')",
+			wantErr: `In adapter.dispatch, got a macro name of "dbt.dateadd", but "." is not a valid macro name component. Did you mean ` + "`" + `adapter.dispatch("dateadd", macro_namespace="dbt")` + "`?",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

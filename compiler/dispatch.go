@@ -214,7 +214,7 @@ func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	if pkg, rest, found := strings.Cut(name, "."); found {
 		return nil, st.fail("write adapter.dispatch('"+rest+"', macro_namespace='"+pkg+"')",
-			"adapter.dispatch('%s'): '.' is not allowed in a macro name", name)
+			"In adapter.dispatch, got a macro name of \"%s\", but \".\" is not a valid macro name component. Did you mean `adapter.dispatch(\"%s\", macro_namespace=\"%s\")`?", name, rest, pkg)
 	}
 	namespace := ""
 	if v, ok := argAt(args, kw, 1, "macro_namespace"); ok && v != nil {
@@ -265,6 +265,23 @@ func fnDispatch(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 			}
 		}
 	}
+	// dbt's message (context/providers.py dispatch): the namespace as
+	// Python prints it, and the names it tried, unqualified when it
+	// looked them up by name.
+	shown := "None"
+	if namespace != "" {
+		shown = namespace
+	}
+	var searched []string
+	if e.dispatchesByName(namespace) {
+		for _, prefix := range prefixes {
+			searched = append(searched, "'"+prefix+"__"+name+"'")
+		}
+	} else {
+		for _, t := range tried {
+			searched = append(searched, "'"+t+"'")
+		}
+	}
 	return nil, st.fail("define default__"+name+" in your macros",
-		"no macro found for adapter.dispatch('%s'); tried %s", name, strings.Join(tried, ", "))
+		"In dispatch: No macro named '%s' found within namespace: '%s'\n    Searched for: %s", name, shown, strings.Join(searched, ", "))
 }

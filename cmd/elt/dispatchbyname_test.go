@@ -56,7 +56,7 @@ func TestDispatchWithoutNamespace(t *testing.T) {
 	writeFile(t, dir, "dbt_packages/pkg/macros/pick.sql", pkgMacros)
 	writeFile(t, dir, "models/rm.sql", "select {{ pkg.pick() }} as a\n")
 	res := elt(t, dir, "compile")
-	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "adapter.dispatch('pick')") {
+	if res.code == 0 || !strings.Contains(res.stdout+res.stderr, "In dispatch: No macro named 'pick' found") {
 		t.Errorf("want the dispatch to fail in the root project's namespace; exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
