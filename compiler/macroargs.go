@@ -38,7 +38,8 @@ func (e *engine) warnMissingPatchedMacros(l *diag.List) {
 // flags.validate_macro_args, of each macros: entry whose arguments do not
 // match its macro's Jinja signature: a name that differs at its position,
 // a different count, and a type that is not one of dbt's macro argument
-// types (dbt-core's parser/schemas.py _check_patch_arguments).
+// types (dbt-core's parser/schemas.py _check_patch_arguments), each as
+// dbt's InvalidMacroAnnotation through warn_or_error.
 func (e *engine) checkMacroArguments(l *diag.List) {
 	if on, _ := e.proj.Config.FlagBool("validate_macro_args"); !on {
 		return
@@ -53,7 +54,7 @@ func (e *engine) checkMacroArguments(l *diag.List) {
 			continue // warnMissingPatchedMacros reports it
 		}
 		warn := func(msg string) {
-			l.Add(diag.Warnf(mp.File, mp.Pos, "make the arguments: of the macro's properties match its {% macro %} line", "%s", msg))
+			l.Add(diag.Warnf(mp.File, mp.Pos, "make the arguments: of the macro's properties match its {% macro %} line", "%s", msg).AsEvent("InvalidMacroAnnotation"))
 		}
 		params := def.meta.Arguments
 		for i, a := range mp.Arguments {

@@ -52,3 +52,31 @@ func TestParseWarningsUnderWarnError(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidMacroAnnotationEvent: with validate_macro_args, a macros:
+// entry whose arguments do not match the macro warns through dbt's
+// warn_or_error as InvalidMacroAnnotation (parser/schemas.py
+// _fire_macro_arg_warning): named so in the JSON log, an error under
+// --warn-error, hidden when silenced (macros/test_macro_annotations.py).
+func TestInvalidMacroAnnotationEvent(t *testing.T) {
+	dir := miniProject(t, "flags:\n  validate_macro_args: true\n")
+	writeFile(t, dir, "macros/m.sql", "{% macro my_macro(my_arg_1, my_arg_2) %}{% endmacro %}\n")
+	writeFile(t, dir, "macros/m.yml", "macros:\n  - name: my_macro\n    arguments:\n      - name: my_arg_1\n        type: string\n      - name: my_misnamed_arg_2\n        type: invalid_type\n")
+	res := mustElt(t, dir, "--log-format", "json", "parse")
+	var names []string
+	for _, line := range strings.Split(res.stdout, "\n") {
+		if strings.Contains(line, `"name":"InvalidMacroAnnotation"`) {
+			names = append(names, line)
+		}
+	}
+	if len(names) != 2 || !strings.Contains(names[0]+names[1], "Argument my_misnamed_arg_2 in yaml for macro my_macro does not match the jinja") ||
+		!strings.Contains(names[0]+names[1], "Argument my_misnamed_arg_2 in the yaml for macro my_macro has an invalid type") {
+		t.Errorf("want two InvalidMacroAnnotation events:\n%s", res.stdout)
+	}
+	if res := elt(t, dir, "--warn-error", "parse"); res.code != exitUsage || !strings.Contains(res.stderr, "does not match the jinja") {
+		t.Errorf("--warn-error: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := mustElt(t, dir, "parse", "--warn-error-options", `{"silence": ["InvalidMacroAnnotation"]}`); strings.Contains(res.stdout, "my_misnamed_arg_2") {
+		t.Errorf("a silenced warning is shown:\n%s", res.stdout)
+	}
+}

@@ -734,7 +734,11 @@ func (s *session) logWarnings(event string, warnings diag.List) error {
 		case s.proj.Config.WarnErrorOptions().Silenced(w.Event):
 			continue
 		}
-		s.log.warn(event, w.Error(), nil)
+		name := event
+		if w.Event != "" {
+			name = w.Event // dbt's event, as its JSON log names it
+		}
+		s.log.warn(name, w.Error(), nil)
 	}
 	return nil
 }
