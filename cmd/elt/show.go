@@ -66,7 +66,7 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	}
 	inline := strings.TrimSpace(o.inline) != ""
 	if !inline && !direct && len(f.selectors) == 0 && f.selector == "" {
-		return usageErr(fmt.Errorf("either --select or --inline must be passed to show"))
+		return usageErr(fmt.Errorf("Either --select or --inline must be passed to show")) // dbt's text (task/show.py)
 	}
 	if inline && (len(f.selectors) > 0 || f.selector != "") {
 		return usageErr(fmt.Errorf("pass either --select or --inline to show, not both"))

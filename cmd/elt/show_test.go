@@ -137,7 +137,7 @@ func TestShow(t *testing.T) {
 			code int
 			want string
 		}{
-			{[]string{"show"}, 2, "either --select or --inline"},
+			{[]string{"show"}, 2, "Either --select or --inline must be passed to show"},
 			{[]string{"show", "--inline", "select 1", "-s", "people_t"}, 2, "not both"},
 			{[]string{"show", "-s", "nothing_here"}, 2, "matches no model"},
 			{[]string{"show", "--inline", "select * from {{ ref('peple') }}"}, 2, "--inline:1: sql_operation.p.inline_query: ref('peple') not found"},
