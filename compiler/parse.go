@@ -878,7 +878,9 @@ func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
 			continue // a call from Go (a generic test's macro): no file to name
 		}
 		p, loc := at(f.Name, f.Line, f.Col)
-		if first {
+		if first && f.Name == name {
+			// The outermost call in this template: a line of another
+			// file (a macro Go called first) is no line of this one.
 			pos, first = p, false
 		}
 		chain = append(chain, loc)

@@ -373,3 +373,30 @@ func TestErrorStackFromHost(t *testing.T) {
 		t.Errorf("want %q, got %q", want, got)
 	}
 }
+
+// TestMacroCalledByGoCallableCallSite: a macro a Go callable calls
+// without the render's State (as elt's adapter methods run dbt's macros)
+// fails with the template line that called the callable as its call
+// site, so the error points into the template that was rendered rather
+// than only into the macro.
+func TestMacroCalledByGoCallableCallSite(t *testing.T) {
+	env := New(Options{})
+	lib, err := env.Parse("lib.sql", "{% macro boom() %}\n{{ 1 / 0 }}\n{% endmacro %}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := lib.Macros()[0]
+	callit := Func(func(*State, []any, Kwargs) (any, error) { return boom.Call(nil, nil, nil, nil) })
+	tpl, err := env.Parse("t.sql", "select 1\n  {{ callit() }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tpl.Render(map[string]any{"callit": callit})
+	var je *Error
+	if !errors.As(err, &je) {
+		t.Fatalf("want *Error, got %v", err)
+	}
+	if je.Name != "lib.sql" || je.Line != 2 || len(je.Stack) != 1 || je.Stack[0].Name != "t.sql" || je.Stack[0].Line != 2 || je.Stack[0].Macro != "boom" {
+		t.Errorf("want lib.sql:2 called from t.sql:2, got %s:%d %+v", je.Name, je.Line, je.Stack)
+	}
+}

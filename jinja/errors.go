@@ -167,6 +167,7 @@ func (si *srcInfo) positioned(err error, pos int) error {
 			x.Name = si.name
 			x.Line, x.Col = si.lineCol(pos)
 		}
+		si.hostCallSite(x, pos)
 		return x
 	}
 	var e *Error
@@ -182,11 +183,25 @@ func (si *srcInfo) positioned(err error, pos int) error {
 			e.Name = si.name
 			e.Line, e.Col = si.lineCol(pos)
 		}
+		si.hostCallSite(e, pos)
 		return e
 	}
 	if e.Line == 0 {
 		e.Name = si.name
 		e.Line, e.Col = si.lineCol(pos)
 	}
+	si.hostCallSite(e, pos)
 	return e
+}
+
+// hostCallSite names pos as the call site of e's outermost macro when Go
+// called that macro outside any render's call (Macro.Call with a nil
+// State, as an embedder's callable may): the error reaches this template
+// at the expression that called the callable, so the chain reads from
+// this template down into the macro.
+func (si *srcInfo) hostCallSite(e *Error, pos int) {
+	if len(e.Stack) > 0 && e.Stack[0].Name == "" && e.Stack[0].Line == 0 {
+		e.Stack[0].Name = si.name
+		e.Stack[0].Line, e.Stack[0].Col = si.lineCol(pos)
+	}
 }
