@@ -35,6 +35,12 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 	if inline && (len(f.selectors) > 0 || f.selector != "") {
 		return usageErr(fmt.Errorf("pass either --inline or --select/--selector to compile, not both"))
 	}
+	// dbt's compile options that default to a value (params.py
+	// show_output_format, compile_inject_ephemeral_ctes), and --inline.
+	f.commandArgs = map[string]any{"output": f.compileOutput, "compile_inject_ephemeral_ctes": true}
+	if inline {
+		f.commandArgs["inline"] = f.inline
+	}
 	s, err := loadChecking(ctx, f, env, stdout)
 	if err != nil {
 		return err

@@ -223,6 +223,9 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 	set("favor_state", f.favorState)
 	set("defer_state", f.deferState)
 	set("macro", f.macro)
+	for k, v := range f.commandArgs {
+		args[k] = v
+	}
 	// --args is a YAML option (params.py args, type YAML()): args_to_dict
 	// holds the dict it parsed, and no key when it is not given (None).
 	if f.macro != "" && f.macroArgs != "" {

@@ -111,6 +111,11 @@ type flags struct {
 	inline string
 	// compileOutput is elt compile --output: text or json.
 	compileOutput string
+	// commandArgs are a command's own options that dbt's args_to_dict
+	// records with their defaults (show's limit and output, compile's
+	// output), by dbt's names, for invocation_args_dict and
+	// run_results.json's args.
+	commandArgs map[string]any
 	// explicit are the flags given on the command line or by their
 	// environment variable: they win over dbt_project.yml's flags:.
 	explicit map[string]bool

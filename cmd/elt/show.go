@@ -71,6 +71,15 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	if inline && (len(f.selectors) > 0 || f.selector != "") {
 		return usageErr(fmt.Errorf("pass either --select or --inline to show, not both"))
 	}
+	// dbt's show options that default to a value (params.py show_limit,
+	// show_output_format), and --inline or --inline-direct.
+	f.commandArgs = map[string]any{"limit": o.limit, "output": o.output}
+	if inline {
+		f.commandArgs["inline"] = o.inline
+	}
+	if direct {
+		f.commandArgs["inline_direct"] = o.inlineDirect
+	}
 	logTo := stdout
 	if o.output == "json" {
 		// stdout holds the rows alone, so that they can be piped into jq.
@@ -146,7 +155,8 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	if o.limit >= 0 {
 		limit = &o.limit
 	}
-	for _, n := range nodes {
+	ran := make([]*compiler.Node, len(nodes))
+	for i, n := range nodes {
 		sql := showSQL(n, limit)
 		res, err := s.adapter.Query(ctx, sql)
 		if err != nil {
@@ -157,9 +167,14 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 			rows = rows[:*limit]
 		}
 		s.printShow(stdout, n, inline, o.output, res.Columns, res.Types, rows)
+		// dbt's ShowRunner sets the node's compiled_code to the query it
+		// ran (get_show_sql: the limit and sql_header applied).
+		shown := *n
+		shown.CompiledCode = sql
+		ran[i] = &shown
 	}
 	// As dbt's show, a task of nodes: run_results.json holds what it ran.
-	results := append(seedResults, compileResults(s.manifest, nil, time.Now(), nodes...)...)
+	results := append(seedResults, compileResults(s.manifest, nil, time.Now(), ran...)...)
 	if err := s.writeRunResults(results, nil, nil, nil, time.Since(s.startedAt), "show"); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

@@ -86,12 +86,19 @@ func TestShow(t *testing.T) {
 	t.Run("run_results.json holds what show and compile --inline ran", func(t *testing.T) {
 		// As dbt's show and compile, tasks of nodes (compile --inline's
 		// node is dbt's sql_operation).
+		// Their args hold the options dbt gives a default (show's limit
+		// and output, compile's output), and a show's compiled_code is
+		// the query it ran, its limit applied (dbt's ShowRunner.execute;
+		// adapter/dbt_show/test_dbt_show.py).
 		for _, c := range []struct {
-			args     []string
-			id, verb string
+			args          []string
+			id, verb      string
+			want          map[string]any
+			compiledLimit string
 		}{
-			{[]string{"show", "-s", "people_t"}, "model.p.people_t", "show"},
-			{[]string{"compile", "--inline", "select 1 as x"}, "sql_operation.p.inline_query", "compile"},
+			{[]string{"show", "-s", "people_t"}, "model.p.people_t", "show", map[string]any{"limit": 5.0, "output": "text"}, "limit 5"},
+			{[]string{"show", "--inline", "select 1 as x", "--limit", "3"}, "sql_operation.p.inline_query", "show", map[string]any{"limit": 3.0, "output": "text", "inline": "select 1 as x"}, "limit 3"},
+			{[]string{"compile", "--inline", "select 1 as x"}, "sql_operation.p.inline_query", "compile", map[string]any{"output": "text", "inline": "select 1 as x", "compile_inject_ephemeral_ctes": true}, ""},
 		} {
 			mustElt(t, dir, c.args...)
 			var rr map[string]any
@@ -100,6 +107,15 @@ func TestShow(t *testing.T) {
 			args, _ := rr["args"].(map[string]any)
 			if len(results) != 1 || results[0].(map[string]any)["unique_id"] != c.id || results[0].(map[string]any)["status"] != "success" || args["which"] != c.verb {
 				t.Errorf("elt %v: run_results.json %v", c.args, rr)
+				continue
+			}
+			for k, v := range c.want {
+				if args[k] != v {
+					t.Errorf("elt %v: args[%s] = %v, want %v", c.args, k, args[k], v)
+				}
+			}
+			if code, _ := results[0].(map[string]any)["compiled_code"].(string); c.compiledLimit != "" && !strings.HasSuffix(code, c.compiledLimit) {
+				t.Errorf("elt %v: compiled_code %q, want it to end with %q", c.args, code, c.compiledLimit)
 			}
 		}
 	})
