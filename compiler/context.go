@@ -1220,6 +1220,7 @@ func (e *engine) buildGlobals() {
 		"get_columns_in_relation":      jinja.Func(fnGetColumns),
 		"get_column_schema_from_query": jinja.Func(fnColumnSchema),
 		"get_hard_deletes_behavior":    jinja.Func(fnHardDeletesBehavior),
+		"standardize_grants_dict":      jinja.Func(fnStandardizeGrantsDict),
 		"load_relation":                jinja.Func(fnLoadRelation),
 		// Commits a materialization block's transaction (transaction.go);
 		// elsewhere each statement is committed as it runs.
@@ -1778,8 +1779,20 @@ func dateFunction(dialect string) string {
 func fnDiffOfTwoDicts(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	a, _ := argAt(args, kw, 0, "dict_a")
 	b, _ := argAt(args, kw, 1, "dict_b")
-	da, ok1 := a.(*jinja.Dict)
-	db, ok2 := b.(*jinja.Dict)
+	// A node's config (its grants) reaches templates as a Go map.
+	asDict := func(v any) (*jinja.Dict, bool) {
+		if m, ok := v.(map[string]any); ok {
+			d := jinja.NewDict()
+			for _, k := range sortedKeys(m) {
+				d.Set(k, m[k])
+			}
+			return d, true
+		}
+		d, ok := v.(*jinja.Dict)
+		return d, ok
+	}
+	da, ok1 := asDict(a)
+	db, ok2 := asDict(b)
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("diff_of_two_dicts() takes two dicts of lists of strings")
 	}

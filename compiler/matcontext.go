@@ -37,6 +37,8 @@ const materializationMacroSQL = `
 {% macro copy_grants() %}{{ return(adapter.dispatch('copy_grants', 'dbt')()) }}{% endmacro %}
 {% macro default__copy_grants() %}{{ return(True) }}{% endmacro %}
 {% macro snowflake__copy_grants() %}{{ return(config.get('copy_grants', False)) }}{% endmacro %}
+{#- dbt-postgres: a replaced table keeps none of the old one's grants. -#}
+{% macro postgres__copy_grants() %}{{ return(False) }}{% endmacro %}
 
 {% macro should_revoke(existing_relation, full_refresh_mode=True) %}
   {%- if not existing_relation -%}{{ return(False) }}
@@ -130,6 +132,74 @@ const materializationMacroSQL = `
   {{ return(__elt_apply_grants(relation, grant_config, should_revoke)) }}
 {%- endmacro %}
 
+{#- The steps dbt's default__apply_grants is built of (its
+    adapters/apply_grants.sql), each dispatched, for a project's own
+    apply_grants written with them: read the relation's grants, compare
+    them with the config, and run the grant and revoke statements. -#}
+{% macro get_show_grant_sql(relation) -%}
+  {{ return(adapter.dispatch('get_show_grant_sql', 'dbt')(relation)) }}
+{%- endmacro %}
+{% macro default__get_show_grant_sql(relation) -%}
+  show grants on {{ relation.render() }}
+{%- endmacro %}
+{#- dbt-postgres: the grants this role gave to other roles. -#}
+{% macro postgres__get_show_grant_sql(relation) -%}
+  select grantee, privilege_type
+  from {{ relation.information_schema('role_table_grants') }}
+  where grantor = current_role and grantee != current_role
+    and table_schema = '{{ relation.schema }}' and table_name = '{{ relation.identifier }}'
+{%- endmacro %}
+{% macro support_multiple_grantees_per_dcl_statement() -%}
+  {{ return(adapter.dispatch('support_multiple_grantees_per_dcl_statement', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__support_multiple_grantees_per_dcl_statement() -%}{{ return(True) }}{%- endmacro %}
+{% macro get_grant_sql(relation, privilege, grantees) -%}
+  {{ return(adapter.dispatch('get_grant_sql', 'dbt')(relation, privilege, grantees)) }}
+{%- endmacro %}
+{% macro default__get_grant_sql(relation, privilege, grantees) -%}
+  grant {{ privilege }} on {{ relation.render() }} to {{ grantees | join(', ') }}
+{%- endmacro %}
+{% macro get_revoke_sql(relation, privilege, grantees) -%}
+  {{ return(adapter.dispatch('get_revoke_sql', 'dbt')(relation, privilege, grantees)) }}
+{%- endmacro %}
+{#- A revoke quotes its grantees (a grant does not), as dbt's. -#}
+{% macro default__get_revoke_sql(relation, privilege, grantees) -%}
+  {%- set quoted = [] -%}
+  {%- for grantee in grantees -%}{%- do quoted.append(adapter.quote(grantee)) -%}{%- endfor -%}
+  revoke {{ privilege }} on {{ relation.render() }} from {{ quoted | join(', ') }}
+{%- endmacro %}
+{#- One statement per privilege, or per privilege and grantee where a
+    statement takes one grantee; get_dcl_macro is get_grant_sql or
+    get_revoke_sql. -#}
+{% macro get_dcl_statement_list(relation, grant_config, get_dcl_macro) -%}
+  {{ return(adapter.dispatch('get_dcl_statement_list', 'dbt')(relation, grant_config, get_dcl_macro)) }}
+{%- endmacro %}
+{% macro default__get_dcl_statement_list(relation, grant_config, get_dcl_macro) -%}
+  {%- set statements = [] -%}
+  {%- set together = support_multiple_grantees_per_dcl_statement() -%}
+  {%- for privilege, grantees in grant_config.items() -%}
+    {%- if together and grantees -%}
+      {%- do statements.append(get_dcl_macro(relation, privilege, grantees)) -%}
+    {%- else -%}
+      {%- for grantee in grantees -%}
+        {%- do statements.append(get_dcl_macro(relation, privilege, [grantee])) -%}
+      {%- endfor -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(statements) }}
+{%- endmacro %}
+{#- All the statements in one block, run together. -#}
+{% macro call_dcl_statements(dcl_statement_list) -%}
+  {{ return(adapter.dispatch('call_dcl_statements', 'dbt')(dcl_statement_list)) }}
+{%- endmacro %}
+{% macro default__call_dcl_statements(dcl_statement_list) -%}
+  {%- call statement('grants') -%}
+    {%- for dcl in dcl_statement_list %}
+    {{ dcl }};
+    {%- endfor %}
+  {%- endcall -%}
+{%- endmacro %}
+
 {% macro get_create_view_as_sql(relation, sql) -%}
   {{ adapter.dispatch('get_create_view_as_sql', 'dbt')(relation, sql) }}
 {%- endmacro %}
@@ -169,6 +239,47 @@ const materializationMacroSQL = `
   );
 {%- endmacro %}
 `
+
+// fnStandardizeGrantsDict is adapter.standardize_grants_dict(table): the
+// rows of get_show_grant_sql's query as a grants config, each
+// privilege_type with its grantees in row order (dbt's BaseAdapter
+// method, adapters/base/impl.py).
+func fnStandardizeGrantsDict(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	v, _ := argAt(args, kw, 0, "grants_table")
+	t, ok := v.(*agateTable)
+	if !ok {
+		return nil, &jinjaError{msg: "adapter.standardize_grants_dict() takes the table run_query returns"}
+	}
+	grantee, privilege := -1, -1
+	for i, c := range t.columns {
+		switch c {
+		case "grantee":
+			grantee = i
+		case "privilege_type":
+			privilege = i
+		}
+	}
+	out := jinja.NewDict()
+	if len(t.rows) == 0 {
+		return out, nil
+	}
+	if grantee < 0 || privilege < 0 {
+		return nil, &jinjaError{msg: fmt.Sprintf("adapter.standardize_grants_dict(): the table needs columns grantee and privilege_type, not %v", t.columns)}
+	}
+	var order []any
+	grantees := map[any][]any{}
+	for _, r := range t.rows {
+		p := r.vals[privilege]
+		if _, seen := grantees[p]; !seen {
+			order = append(order, p)
+		}
+		grantees[p] = append(grantees[p], r.vals[grantee])
+	}
+	for _, p := range order {
+		out.Set(p, jinja.NewList(grantees[p]...))
+	}
+	return out, nil
+}
 
 // fnApplyGrants is dbt's default__apply_grants(relation, grant_config,
 // should_revoke=True): elt's grants (runner), applied to relation by the

@@ -182,3 +182,65 @@ func TestGrantsAndPersistDocsConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyGrantsBuiltFromDBTSteps: a project's postgres__apply_grants
+// written as dbt's default__apply_grants is (adapters/apply_grants.sql:
+// get_show_grant_sql, adapter.standardize_grants_dict, diff_of_two_dicts,
+// get_dcl_statement_list with get_grant_sql and get_revoke_sql,
+// call_dcl_statements) runs: on an incremental model's next run it
+// revokes what the config dropped and grants what it added, and then
+// finds all grants in place.
+func TestApplyGrantsBuiltFromDBTSteps(t *testing.T) {
+	schema := "grants_steps"
+	ctx, conn := pgWithRoles(t, schema, "elt_steps_reader")
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "macros/grants.sql", `{% macro postgres__apply_grants(relation, grant_config, should_revoke=True) %}
+  {% if grant_config %}
+    {% if should_revoke %}
+      {% set current = adapter.standardize_grants_dict(run_query(get_show_grant_sql(relation))) %}
+      {% set needs_granting = diff_of_two_dicts(grant_config, current) %}
+      {% set needs_revoking = diff_of_two_dicts(current, grant_config) %}
+      {% if not (needs_granting or needs_revoking) %}
+        {{ log('all grants in place on ' ~ relation.identifier, info=true) }}
+      {% endif %}
+    {% else %}
+      {% set needs_revoking = {} %}
+      {% set needs_granting = grant_config %}
+    {% endif %}
+    {% set statements = get_dcl_statement_list(relation, needs_revoking, get_revoke_sql) + get_dcl_statement_list(relation, needs_granting, get_grant_sql) %}
+    {% if statements %}
+      {{ call_dcl_statements(statements) }}
+    {% endif %}
+  {% endif %}
+{% endmacro %}
+`)
+	model := func(privilege string) {
+		writeFile(t, dir, "models/m.sql", "{{ config(materialized='incremental', grants={'"+privilege+"': ['elt_steps_reader']}) }}\nselect 1 as id\n")
+	}
+	grants := func() string {
+		t.Helper()
+		rows, err := conn.Query(ctx, "select lower(privilege_type) from information_schema.role_table_grants where table_schema = $1 and grantee = 'elt_steps_reader' order by 1", schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(list, ",")
+	}
+	model("select")
+	mustElt(t, dir, "run")
+	if got := grants(); got != "select" {
+		t.Errorf("first run: grants %q, want select", got)
+	}
+	model("insert")
+	mustElt(t, dir, "run")
+	if got := grants(); got != "insert" {
+		t.Errorf("second run: grants %q, want insert", got)
+	}
+	res := mustElt(t, dir, "run")
+	wantAll(t, res.stdout, "all grants in place on m")
+}
