@@ -1221,7 +1221,14 @@ func (e *engine) buildGlobals() {
 		"get_column_schema_from_query": jinja.Func(fnColumnSchema),
 		"get_hard_deletes_behavior":    jinja.Func(fnHardDeletesBehavior),
 		"standardize_grants_dict":      jinja.Func(fnStandardizeGrantsDict),
-		"load_relation":                jinja.Func(fnLoadRelation),
+		"get_columns_in_table":         jinja.Func(e.fnGetColumnsInTable),
+		// dbt's adapter keeps a cache of relations that a
+		// materialization tells of what it built, dropped or renamed;
+		// elt keeps none, so there is nothing to tell (each returns '').
+		"cache_added":   jinja.Func(fnNoRelationCache),
+		"cache_dropped": jinja.Func(fnNoRelationCache),
+		"cache_renamed": jinja.Func(fnNoRelationCache),
+		"load_relation": jinja.Func(fnLoadRelation),
 		// Commits a materialization block's transaction (transaction.go);
 		// elsewhere each statement is committed as it runs.
 		"commit": jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {

@@ -177,6 +177,24 @@ func fnColumnSchema(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 }
 
 // createRelation is api.Relation.create(database=, schema=, identifier=, type=).
+// fnGetColumnsInTable is adapter.get_columns_in_table(schema,
+// identifier): the columns of that table in the target's database, as
+// dbt's BaseAdapter method asks get_columns_in_relation.
+func (e *engine) fnGetColumnsInTable(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
+	schema, ok1 := argString(args, kw, 0, "schema")
+	identifier, ok2 := argString(args, kw, 1, "identifier")
+	if !ok1 || !ok2 {
+		return nil, &jinjaError{msg: "adapter.get_columns_in_table() needs a schema and an identifier", hint: "e.g. adapter.get_columns_in_table('analytics', 'orders')"}
+	}
+	r := Relation{Database: e.target.Database, Schema: schema, Identifier: identifier}
+	rel := &relationValue{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier, rendered: e.dialect.RenderRelation(r), dialect: e.dialect}
+	return fnGetColumns(s, []any{rel}, nil)
+}
+
+// fnNoRelationCache is adapter.cache_added, cache_dropped and
+// cache_renamed: dbt's return '' once its relation cache is told.
+func fnNoRelationCache(*jinja.State, []any, jinja.Kwargs) (any, error) { return "", nil }
+
 func (e *engine) createRelation(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	r := relationArgs(args, kw)
 	kind := ""
