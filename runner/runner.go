@@ -794,6 +794,11 @@ func (r *Runner) testOptions() tests.Options {
 	opts.TestSQL = func(ctx context.Context, n *compiler.Node, a compiler.TestSQLArgs) (string, bool, error) {
 		return r.m.TestSQL(ctx, n.UniqueID, a)
 	}
+	// dbt's create_schemas covers a test that stores its failures (a
+	// relational node then): a project's create_schema makes its schema.
+	opts.CreateSchema = func(ctx context.Context, database, schema string) error {
+		return r.ensureSchema(ctx, compiler.Relation{Database: database, Schema: schema})
+	}
 	return opts
 }
 

@@ -25,6 +25,10 @@ type Options struct {
 	// Wrap as it replaces dbt's in dbt's test materialization; ok false
 	// (or a nil TestSQL) means the project has none.
 	TestSQL func(ctx context.Context, n *compiler.Node, a compiler.TestSQLArgs) (sql string, ok bool, err error)
+	// CreateSchema creates the schema stored failures go to; nil means
+	// the adapter's CreateSchema. The runner passes its own, which runs
+	// a project's create_schema as dbt's create_schemas does.
+	CreateSchema func(ctx context.Context, database, schema string) error
 }
 
 // Run runs one data test, generic or singular: n.CompiledCode is the query
@@ -72,7 +76,11 @@ func run(ctx context.Context, a adapters.Adapter, n *compiler.Node, opts Options
 		if m, ok, _ := limit(cfg); ok {
 			rows = limitRows(rows, m)
 		}
-		if err := a.CreateSchema(ctx, rel.Database, rel.Schema); err != nil {
+		create := a.CreateSchema
+		if opts.CreateSchema != nil {
+			create = opts.CreateSchema
+		}
+		if err := create(ctx, rel.Database, rel.Schema); err != nil {
 			return Outcome{}, fmt.Errorf("%s: store failures: create schema %s: %w", n.UniqueID, rel.Schema, err)
 		}
 		if _, err := a.Materialize(ctx, adapters.Model{

@@ -33,4 +33,12 @@ func TestProjectCreateSchemaCreatesRunSchemas(t *testing.T) {
 	if strings.Contains(res.stdout, "own create_schema") {
 		t.Errorf("create_schema ran for an existing schema:\n%s", res.stdout)
 	}
+	// A test storing its failures is a relational node to dbt's
+	// create_schemas: its audit schema is made by the macro too.
+	writeFile(t, dir, "models/props.yml", "models:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [not_null]\n")
+	res = mustElt(t, dir, "test", "--store-failures")
+	wantAll(t, res.stdout, `own create_schema "p"."fresh_dbt_test__audit"`)
+	if got := rowsOf(t, dir, "fresh_dbt_test__audit.marker"); got != "7" {
+		t.Errorf("audit schema marker = %q, want 7", got)
+	}
 }
