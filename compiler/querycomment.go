@@ -73,11 +73,13 @@ func (m *Manifest) queryComment(ctx context.Context, n *Node, connection string)
 	if err != nil {
 		return "", false, fmt.Errorf("dbt_project.yml: query-comment: %w", err)
 	}
+	out = strings.TrimSpace(out)
 	if strings.Contains(out, "*/") {
+		// dbt's text (dbt-adapters base/query_headers.py _QueryComment.set).
 		return "", false, diag.Errorf("dbt_project.yml", cfg.KeyPos["query-comment"], "remove */ from the query comment",
-			"query comment contains illegal value '*/'")
+			`query comment contains illegal value "*/": %s`, out)
 	}
-	return strings.TrimSpace(out), appendIt, nil
+	return out, appendIt, nil
 }
 
 // defaultQueryComment is dbt's default query comment, keys in dbt's order,

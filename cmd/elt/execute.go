@@ -163,6 +163,14 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		defer hist.Close()
 	}
 	s.recordStart(ctx, hist, command)
+	// dbt renders the query comment of its first connection, which has
+	// no node, before any node runs (populating its relation cache): a
+	// comment that cannot be rendered, or holds "*/", ends the
+	// invocation there (dbt-adapters base/query_headers.py).
+	if _, _, err := s.manifest.ConnectionQueryComment(ctx, "master"); err != nil {
+		s.recordEnd(ctx, hist, command, nil, exitUsage)
+		return usageErr(err)
+	}
 	if err := r.CreateSchemas(ctx, ids); err != nil {
 		s.recordEnd(ctx, hist, command, nil, exitFailed)
 		return &exitError{code: exitFailed, err: err}

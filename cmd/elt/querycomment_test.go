@@ -82,7 +82,7 @@ func TestQueryCommentErrors(t *testing.T) {
 		{"query-comment: {coment: x}\n", `dbt_project.yml:3:17: unknown key "coment" in query-comment`},
 		{"query-comment: [a]\n", "dbt_project.yml:3:16: query-comment must be a string or a mapping"},
 		{"query-comment: {append: yes please}\n", "dbt_project.yml:3:25: query-comment.append must be true or false"},
-		{"query-comment: \"a */ b\"\n", "query comment contains illegal value '*/'"},
+		{"query-comment: \"a */ b\"\n", `query comment contains illegal value "*/": a */ b`},
 	} {
 		dir := miniProject(t, tc.yml)
 		writeFile(t, dir, "models/q.sql", "select 1 as q")
@@ -90,6 +90,21 @@ func TestQueryCommentErrors(t *testing.T) {
 		if res.code == 0 || !strings.Contains(res.stdout+res.stderr, tc.want) {
 			t.Errorf("%s: exit %d, want %q:\n%s%s", tc.yml, res.code, tc.want, res.stdout, res.stderr)
 		}
+	}
+}
+
+// TestQueryCommentIllegalEndsInvocation: a query comment holding "*/"
+// ends the invocation before any node runs (exit 2, no node result), as
+// dbt fails rendering its first connection's comment
+// (adapter/query_comment/test_query_comment.py
+// TestMacroInvalidQueryComments).
+func TestQueryCommentIllegalEndsInvocation(t *testing.T) {
+	dir := miniProject(t, "query-comment: \"{{ bad_header() }}\"\n")
+	writeFile(t, dir, "macros/h.sql", "{% macro bad_header() %}{{ 'an invalid character: */' }}{% endmacro %}")
+	writeFile(t, dir, "models/q.sql", "select 1 as q")
+	res := elt(t, dir, "run")
+	if res.code != exitUsage || !strings.Contains(res.stderr, `query comment contains illegal value "*/": an invalid character: */`) || strings.Contains(res.stdout, "1 of 1") {
+		t.Errorf("exit %d, want %d before any node:\n%s%s", res.code, exitUsage, res.stdout, res.stderr)
 	}
 }
 
