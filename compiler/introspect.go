@@ -192,7 +192,7 @@ func (e *engine) fnGetColumnsInTable(s *jinja.State, args []any, kw jinja.Kwargs
 }
 
 // fnNoRelationCache is adapter.cache_added, cache_dropped and
-// cache_renamed: dbt's return '' once its relation cache is told.
+// cache_renamed: dbt's return ” once its relation cache is told.
 func fnNoRelationCache(*jinja.State, []any, jinja.Kwargs) (any, error) { return "", nil }
 
 func (e *engine) createRelation(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
