@@ -547,6 +547,15 @@ func (r *Runner) ensureSchema(ctx context.Context, rel compiler.Relation) error 
 	v, _ := r.schemas.LoadOrStore(key, &schemaOnce{})
 	so := v.(*schemaOnce)
 	so.once.Do(func() {
+		// dbt creates a schema on a connection of its own, named
+		// create_<database>_<schema>, whose query comment has no node
+		// (task/runnable.py create_schemas).
+		text, appendIt, err := r.m.ConnectionQueryComment(ctx, "create_"+rel.Database+"_"+rel.Schema)
+		if err != nil {
+			so.err = err
+			return
+		}
+		ctx := adapters.WithQueryComment(ctx, adapters.QueryComment{Text: text, Append: appendIt})
 		if r.ownCreateSchema {
 			so.err = r.m.RunCreateSchema(ctx, rel.Database, rel.Schema)
 			return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -41,4 +42,26 @@ func TestProjectCreateSchemaCreatesRunSchemas(t *testing.T) {
 	if got := rowsOf(t, dir, "fresh_dbt_test__audit.marker"); got != "7" {
 		t.Errorf("audit schema marker = %q, want 7", got)
 	}
+}
+
+// TestCreateSchemaQueryCommentPostgres: the statements that create a
+// run's schema carry the query comment of dbt's connection for it,
+// create_<database>_<schema>, with no node (task/runnable.py
+// create_schemas).
+func TestCreateSchemaQueryCommentPostgres(t *testing.T) {
+	schema := "create_schema_comment"
+	pgSchema(t, schema)
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nquery-comment: \"made on {{ connection_name }}{{ node.unique_id if node }}\"\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "macros/create_schema.sql", `{% macro postgres__create_schema(relation) -%}
+  {% set seen = run_query("select current_query() as q") %}
+  {{ log("seen: " ~ (seen.columns[0].values()[0] | replace("\n", " ")), info=true) }}
+  {%- call statement('create_schema') -%}
+    create schema if not exists {{ relation.without_identifier().include(database=False) }}
+  {%- endcall -%}
+{%- endmacro %}`)
+	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+	res := mustElt(t, dir, "run")
+	wantAll(t, res.stdout, "seen: /* made on create_"+os.Getenv("ELT_PG_DBNAME")+"_"+schema+" */ select current_query() as q")
 }
