@@ -1,11 +1,8 @@
 package project
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -416,9 +413,10 @@ func (l *loader) fixtureText(file, what, section string, fx *UnitTestFixture, ro
 		l.diags.Add(diag.Errorf(file, fx.Pos, hint, "%s: %v", what, err))
 		return "", fixtureSite{}, false
 	}
-	// dbt reads a fixture file stripped (read_files.load_source_file), so
-	// a sql fixture's rows in the manifest have no surrounding blanks.
-	return strings.TrimSpace(string(data)), fixtureSite{rel, diag.Pos{Line: 1}}, true
+	// dbt reads a fixture file as bytes, decoded and stripped
+	// (read_files.load_source_file), so a sql fixture's rows in the
+	// manifest have no surrounding blanks and a csv one keeps its "\r\n".
+	return pyStrip(string(data)), fixtureSite{rel, diag.Pos{Line: 1}}, true
 }
 
 // duplicateFixture is two fixture files of one name, which dbt refuses
@@ -488,44 +486,34 @@ func (e *missingFixture) Error() string {
 	return fmt.Sprintf("file not found for fixture %q (looked for %s)", e.name, e.looked)
 }
 
-// readCSV reads a header line and rows. An empty field is NULL when
-// emptyIsNull (a csv fixture, as dbt's _validate_and_normalize_rows
-// makes it), else an empty string (a seed's rows, which dbt reads with
-// csv.DictReader into a dict fixture and leaves as they are).
+// readCSV reads a header line and rows as dbt's csv.DictReader does:
+// nothing trimmed (" a" stays " a", a header " id" names column " id"),
+// quotes as Python's csv reads them, blank lines skipped, a short row's
+// missing values NULL. An empty field is NULL when emptyIsNull (a csv
+// fixture, as dbt's _validate_and_normalize_rows makes it), else an empty
+// string (a seed's rows, which dbt reads with csv.DictReader into a dict
+// fixture and leaves as they are).
 func (fx *UnitTestFixture) readCSV(text string, emptyIsNull bool) error {
-	r := csv.NewReader(bytes.NewReader([]byte(strings.TrimSpace(text) + "\n")))
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err == io.EOF {
-		// As dbt's csv.DictReader: an empty CSV has no rows.
-		return nil
-	}
+	header, rows, err := pyCSVDicts(text)
 	if err != nil {
 		return err
 	}
-	for i, h := range header {
-		header[i] = strings.TrimSpace(h)
-		fx.addColumn(header[i])
+	for _, h := range header {
+		fx.addColumn(h)
 	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	for _, rec := range rows {
 		row := make(map[string]any, len(header))
 		for i, h := range header {
 			switch {
-			case i < len(rec) && (rec[i] != "" || !emptyIsNull):
-				row[h] = rec[i]
+			case rec[i] != nil && (*rec[i] != "" || !emptyIsNull):
+				row[h] = *rec[i]
 			default:
 				row[h] = nil
 			}
 		}
 		fx.Rows = append(fx.Rows, row)
 	}
+	return nil
 }
 
 // resolveSeedFixtures fills the rows of dict inputs that give none from
@@ -562,7 +550,8 @@ func (l *loader) resolveSeedFixtures() {
 					continue
 				}
 			}
-			if err := fx.readCSV(string(data), false); err != nil {
+			// dbt opens the seed in text mode: universal newlines, no strip.
+			if err := fx.readCSV(universalNewlines(string(data)), false); err != nil {
 				l.diags.Add(diag.Errorf(seed.OriginalFilePath, diag.Pos{Line: 1}, "fix the CSV", "unit test %q: %v", ut.Name, err))
 			}
 			// Values read from a seed are strings, an empty one too, in a
