@@ -102,7 +102,7 @@ func (b *builder) unitTestEntry(ut *project.UnitTest, id string, cfg project.Con
 		"overrides":          overrides,
 		"depends_on":         map[string]any{"macros": []string{}, "nodes": nodes},
 		"config":             map[string]any{"tags": tags, "meta": meta, "enabled": enabled},
-		"checksum":           nil,
+		"checksum":           ut.Checksum,
 		"schema":             schema,
 		"created_at":         b.createdAt,
 		"versions":           nil,

@@ -274,6 +274,7 @@ func (l *loader) load() (*Project, error) {
 	}()
 	defer func() { <-digested }()
 	l.resolveSeedFixtures()
+	l.unitTestChecksums()
 	l.warnUnusedOverrides()
 	l.finishNodes()
 	l.checkSeedHeaders()

@@ -34,13 +34,22 @@ type UnitTest struct {
 	// versions (dbt 1.8 versions: {include: [...], exclude: [...]}); nil
 	// tests every version.
 	Versions *UnitTestVersions
+	// Checksum is dbt's build_unit_test_checksum of the entry.
+	Checksum string
+	// overridesRepr is overrides: as Python prints dbt's
+	// UnitTestOverrides ("None" when not given), for the checksum.
+	overridesRepr string
 }
 
 // UnitTestVersions is a unit test's versions: block; versions are their
-// text ("2", "1.5"), as a model's VersionString.
+// text ("2", "1.5"), as a model's VersionString. IncludeValues and
+// ExcludeValues are the same lists with the YAML types kept (2, 1.5,
+// "2"), as dbt holds them (NodeVersion is str | float, and mashumaro
+// passes any value through its str arm); nil when not given.
 type UnitTestVersions struct {
-	Include, Exclude []string
-	Pos              diag.Pos
+	Include, Exclude             []string
+	IncludeValues, ExcludeValues []any
+	Pos                          diag.Pos
 }
 
 // UnitTestFixture is one given input or the expected output.
@@ -64,6 +73,9 @@ type UnitTestFixture struct {
 	// of the seed it refs, as dbt does.
 	FromSeed bool
 	Pos      diag.Pos
+	// rowReprs are Rows as Python prints each row's dict (keys in the
+	// order written), for the checksum.
+	rowReprs []string
 }
 
 // UnitTestOverrides replace macros, vars and env vars while the model renders.
@@ -118,7 +130,7 @@ func (l *loader) unknownKey(file string, k pair, what string, known map[string]b
 }
 
 func (l *loader) parseUnitTest(file, name string, e *yaml.Node) *UnitTest {
-	ut := &UnitTest{Name: name, Package: l.cur.name, File: file, Pos: posOf(e), Config: Config{}}
+	ut := &UnitTest{Name: name, Package: l.cur.name, File: file, Pos: posOf(e), Config: Config{}, overridesRepr: "None"}
 	what := fmt.Sprintf("unit test %q", name)
 	ok := true
 	var expectSeen bool
@@ -157,7 +169,7 @@ func (l *loader) parseUnitTest(file, name string, e *yaml.Node) *UnitTest {
 				ok = false
 			}
 		case "overrides":
-			if !l.parseOverrides(file, what, p.Val, &ut.Overrides) {
+			if !l.parseOverrides(file, what, p.Val, &ut.Overrides, &ut.overridesRepr) {
 				ok = false
 			}
 		case "config":
@@ -217,10 +229,14 @@ func unitTestFQN(pkg, file, dir string, model, name string) []string {
 	return append(fqn, model, name)
 }
 
-func (l *loader) parseOverrides(file, what string, n *yaml.Node, o *UnitTestOverrides) bool {
+func (l *loader) parseOverrides(file, what string, n *yaml.Node, o *UnitTestOverrides, repr *string) bool {
 	if isNull(n) {
 		return true
 	}
+	reprs := map[string]string{"macros": "{}", "vars": "{}", "env_vars": "{}"}
+	defer func() {
+		*repr = "UnitTestOverrides(macros=" + reprs["macros"] + ", vars=" + reprs["vars"] + ", env_vars=" + reprs["env_vars"] + ")"
+	}()
 	if !isMapping(n) {
 		l.diags.Add(diag.Errorf(file, posOf(n), "write overrides: as a mapping with macros:, vars: or env_vars:",
 			"%s: overrides must be a mapping, not %s", what, kindName(n)))
@@ -243,6 +259,7 @@ func (l *loader) parseOverrides(file, what string, n *yaml.Node, o *UnitTestOver
 			ok = false
 			continue
 		}
+		reprs[p.Key] = pyReprNode(p.Val)
 		switch p.Key {
 		case "macros":
 			o.Macros = m
@@ -348,6 +365,7 @@ func (l *loader) parseFixture(file, what string, n *yaml.Node, input bool) *Unit
 				fx.addColumn(c.Key)
 			}
 			fx.Rows = append(fx.Rows, row)
+			fx.rowReprs = append(fx.rowReprs, pyReprNode(r))
 		}
 	case "csv":
 		text, from, ok := l.fixtureText(file, what, section, fx, rows, ".csv")
@@ -512,6 +530,7 @@ func (fx *UnitTestFixture) readCSV(text string, emptyIsNull bool) error {
 			}
 		}
 		fx.Rows = append(fx.Rows, row)
+		fx.rowReprs = append(fx.rowReprs, csvRowRepr(header, row))
 	}
 	return nil
 }
@@ -624,11 +643,12 @@ func (l *loader) parseUnitTestVersions(file, what string, n *yaml.Node) (*UnitTe
 	ok := true
 	for _, p := range pairs(n) {
 		var dst *[]string
+		var values *[]any
 		switch p.Key {
 		case "include":
-			dst = &v.Include
+			dst, values = &v.Include, &v.IncludeValues
 		case "exclude":
-			dst = &v.Exclude
+			dst, values = &v.Exclude, &v.ExcludeValues
 		default:
 			l.unknownKey(file, p, what+" versions", map[string]bool{"include": true, "exclude": true})
 			ok = false
@@ -637,6 +657,7 @@ func (l *loader) parseUnitTestVersions(file, what string, n *yaml.Node) (*UnitTe
 		if isNull(p.Val) {
 			continue
 		}
+		*values = []any{}
 		if !isSequence(p.Val) {
 			l.diags.Add(diag.Errorf(file, posOf(p.Val), fmt.Sprintf("write %s: [1, 2]", p.Key),
 				"%s: versions %s must be a list of versions, not %s", what, p.Key, kindName(p.Val)))
@@ -652,6 +673,7 @@ func (l *loader) parseUnitTestVersions(file, what string, n *yaml.Node) (*UnitTe
 				continue
 			}
 			*dst = append(*dst, s)
+			*values = append(*values, scalarValue(deref(item)))
 		}
 	}
 	if len(v.Include) > 0 && len(v.Exclude) > 0 {

@@ -73,8 +73,8 @@ type Node struct {
 	Maturity *string `json:"maturity"`
 	Owner    any     `json:"owner"`
 	URL      *string `json:"url"`
-	// Unit tests: dbt's checksum is null in elt's manifests, so the
-	// definition itself is compared.
+	// Unit tests: a manifest an earlier elt wrote has a null checksum,
+	// so then the definition itself is compared.
 	Model     string `json:"model"`
 	Given     any    `json:"given"`
 	Expect    any    `json:"expect"`
