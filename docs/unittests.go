@@ -111,22 +111,17 @@ func (b *builder) unitTestEntry(ut *project.UnitTest, id string, cfg project.Con
 }
 
 // unitTestVersionsJSON is a unit test's versions: as dbt's
-// UnitTestNodeVersions.
+// UnitTestNodeVersions: each list as written, its versions with their
+// YAML types (2, 1.5, "2"), None when not given.
 func unitTestVersionsJSON(v *project.UnitTestVersions) map[string]any {
-	return map[string]any{"include": versionList(v.Include), "exclude": versionList(v.Exclude)}
+	return map[string]any{"include": versionList(v.IncludeValues), "exclude": versionList(v.ExcludeValues)}
 }
 
-// versionList is a versions: include or exclude list as dbt holds it
-// (None when not given).
-func versionList(l []string) any {
+func versionList(l []any) any {
 	if l == nil {
 		return nil
 	}
-	out := make([]any, len(l))
-	for i, v := range l {
-		out[i] = v
-	}
-	return out
+	return l
 }
 
 func fixtureJSON(fx *project.UnitTestFixture) map[string]any {

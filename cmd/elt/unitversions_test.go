@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -196,6 +198,50 @@ func TestUnitTestVersionsNamedAsDBT(t *testing.T) {
 	for _, v := range []string{"1", "2"} {
 		if _, err := os.Stat(filepath.Join(dir, "target/compiled/p/models/unit.yml/models/labels_v"+v+".sql")); err != nil {
 			t.Errorf("no compiled SQL for version %s: %v", v, err)
+		}
+	}
+}
+
+// TestUnitTestVersionsKeepYAMLTypes: versions: include/exclude are
+// written to manifest.json with the types the YAML gave them, as dbt
+// holds them (NodeVersion is str | float in artifacts/resources/v1/
+// components.py, and mashumaro's union passes any value through its str
+// arm): 2 stays the number 2, "2" the string, 1.5 the float.
+func TestUnitTestVersionsKeepYAMLTypes(t *testing.T) {
+	dir := miniProject(t, "")
+	for _, v := range []string{"1", "2"} {
+		writeFile(t, dir, "models/dim_people_v"+v+".sql", "select 1 as id\n")
+	}
+	writeFile(t, dir, "models/versions.yml", "models:\n  - name: dim_people\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n")
+	writeFile(t, dir, "models/unit.yml", `unit_tests:
+  - name: numbers
+    model: dim_people
+    versions: {include: [2, 1.5]}
+    given: []
+    expect: {rows: [{id: 1}]}
+  - name: strings
+    model: dim_people
+    versions: {exclude: ["2"], include: null}
+    given: []
+    expect: {rows: [{id: 1}]}
+`)
+	mustElt(t, dir, "parse")
+	var m struct {
+		UnitTests map[string]struct {
+			Versions json.RawMessage `json:"versions"`
+		} `json:"unit_tests"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	for id, want := range map[string]string{
+		"unit_test.p.dim_people.numbers_v2": `{"exclude":null,"include":[2,1.5]}`,
+		"unit_test.p.dim_people.strings_v1": `{"exclude":["2"],"include":null}`,
+	} {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, m.UnitTests[id].Versions); err != nil {
+			t.Fatalf("%s: %v (%s)", id, err, m.UnitTests[id].Versions)
+		}
+		if got := compact.String(); got != want {
+			t.Errorf("%s versions = %s, want %s", id, got, want)
 		}
 	}
 }
