@@ -169,9 +169,12 @@ func unitTestVersions(ut *project.UnitTest, latest *Node, versions []*Node) ([]*
 		}
 		return []*Node{latest}, nil
 	}
-	listed := func(list []string, n *Node) bool {
-		for _, s := range list {
-			if project.CompareVersions(n.VersionString, s) == 0 {
+	// As dbt's `model.version in versions.include`: Python's ==, so a
+	// number matches a number of the same value (2 and 2.0) and a string
+	// only the same string ("2" is not the version 2).
+	listed := func(list []any, n *Node) bool {
+		for _, v := range list {
+			if pyVersionEqual(n.Version, v) {
 				return true
 			}
 		}
@@ -184,11 +187,11 @@ func unitTestVersions(ut *project.UnitTest, latest *Node, versions []*Node) ([]*
 	for _, n := range versions {
 		switch {
 		case v != nil && len(v.Exclude) > 0:
-			if !listed(v.Exclude, n) {
+			if !listed(v.ExcludeValues, n) {
 				out = append(out, n)
 			}
 		case v != nil && len(v.Include) > 0:
-			if listed(v.Include, n) {
+			if listed(v.IncludeValues, n) {
 				out = append(out, n)
 			}
 		default:
@@ -201,6 +204,29 @@ func unitTestVersions(ut *project.UnitTest, latest *Node, versions []*Node) ([]*
 		return nil, &d
 	}
 	return out, nil
+}
+
+// pyVersionEqual is Python's a == b for two model versions (str or a
+// number).
+func pyVersionEqual(a, b any) bool {
+	num := func(v any) (float64, bool) {
+		switch x := v.(type) {
+		case int:
+			return float64(x), true
+		case int64:
+			return float64(x), true
+		case float64:
+			return x, true
+		}
+		return 0, false
+	}
+	if x, ok := num(a); ok {
+		y, ok := num(b)
+		return ok && x == y
+	}
+	sa, aok := a.(string)
+	sb, bok := b.(string)
+	return aok && bok && sa == sb
 }
 
 // UnitTestDef is the properties YAML entry of a unit test node.

@@ -36,6 +36,10 @@ func TestUnitTestVersions(t *testing.T) {
 		{"every version", "", map[string]string{"unit_test.p.dim_people.labels_v1": "fail", "unit_test.p.dim_people.labels_v2": "pass"}, exitFailed, ""},
 		{"include", "    versions: {include: [2]}\n", map[string]string{"unit_test.p.dim_people.labels_v2": "pass"}, exitOK, ""},
 		{"exclude", "    versions: {exclude: [2]}\n", map[string]string{"unit_test.p.dim_people.labels_v1": "fail"}, exitFailed, ""},
+		// As dbt's `model.version in versions.exclude` (Python's ==): the
+		// string "2" is not the version 2, so nothing is excluded; 2.0 is.
+		{"exclude a string", "    versions: {exclude: ['2']}\n", map[string]string{"unit_test.p.dim_people.labels_v1": "fail", "unit_test.p.dim_people.labels_v2": "pass"}, exitFailed, ""},
+		{"include a float", "    versions: {include: [2.0]}\n", map[string]string{"unit_test.p.dim_people.labels_v2": "pass"}, exitOK, ""},
 		// As dbt's UnparsedUnitTest.validate: not both.
 		{"include and exclude", "    versions: {include: [2], exclude: [1]}\n", nil, exitUsage, "models/unit.yml:5:15: unit test \"labels\": Unit tests can not both include and exclude versions."},
 		{"no such version", "    versions: {include: [3]}\n", nil, exitUsage, "models/unit.yml:5:15: Unit test 'labels' referenced a version of 'dim_people' which was not found."},
