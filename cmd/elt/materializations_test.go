@@ -410,7 +410,9 @@ func TestMicrobatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `"batch_results":{"successful":[["2024-01-01T00:00:00Z","2024-01-02T00:00:00Z"],["2024-01-03T00:00:00Z","2024-01-04T00:00:00Z"]],"failed":[["2024-01-02T00:00:00Z","2024-01-03T00:00:00Z"]]}`
+	// As dbt writes them: UTC-aware datetimes in isoformat (dbt_common's
+	// DateTimeSerialization), "+00:00".
+	want := `"batch_results":{"successful":[["2024-01-01T00:00:00+00:00","2024-01-02T00:00:00+00:00"],["2024-01-03T00:00:00+00:00","2024-01-04T00:00:00+00:00"]],"failed":[["2024-01-02T00:00:00+00:00","2024-01-03T00:00:00+00:00"]]}`
 	if !strings.Contains(string(b), want) {
 		t.Errorf("run_results.json lacks %s:\n%s", want, b)
 	}
