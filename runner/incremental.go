@@ -225,6 +225,15 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 		b := &batches[i]
 		ev := &BatchEvent{Index: i + 1, Total: len(batches), Label: size.label(b.Start)}
 		b.Suffix = ev.Label
+		if i > 0 && batches[0].Status != Success {
+			// As dbt's MicrobatchModelRunner: when the first batch fails,
+			// every later one is skipped (and counts as failed).
+			b.Status, b.Message = Skipped, "skipped: the first batch failed"
+			done := *ev
+			done.Status = Skipped
+			r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
+			continue
+		}
 		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
 		began := time.Now()
 		for attempt := 1; attempt <= 2; attempt++ {

@@ -934,8 +934,8 @@ func (s *session) nodeStart(id string) time.Time {
 
 // printBatch is dbt's line for a microbatch model's batch starting
 // (LogStartBatch) or finished (LogBatchResult): "Batch 1 of 3 START batch
-// 2024-01-01 of main.daily", then OK created (the warehouse's response)
-// or ERROR creating.
+// 2024-01-01 of main.daily", then OK created (the warehouse's response),
+// ERROR creating or SKIP.
 func (s *session) printBatch(e runner.Event) {
 	b, n := e.Batch, e.Node
 	prefix := fmt.Sprintf("Batch %d of %d ", b.Index, b.Total)
@@ -952,6 +952,12 @@ func (s *session) printBatch(e runner.Event) {
 	}
 	secs := fmt.Sprintf("%.2fs", b.Duration.Seconds())
 	data["status"], data["execution_time"] = string(b.Status), float32(b.Duration.Seconds())
+	if b.Status == runner.Skipped {
+		// dbt's on_skip of a batch: no START line, SKIPPED in 0.00s.
+		right := "[" + s.log.paint(ansiYellow, "SKIPPED") + " in 0.00s]"
+		s.log.info("LogBatchResult", dots(prefix+"SKIP "+what, right, s.log.width), data)
+		return
+	}
 	if b.Status != runner.Success {
 		right := "[" + s.log.paint(ansiRed, "ERROR") + " in " + secs + "]"
 		s.log.event("error", "LogBatchResult", dots(prefix+"ERROR creating "+what, right, s.log.width), data)
