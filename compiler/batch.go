@@ -48,6 +48,33 @@ func (b *batchWindow) filter(rel *relationValue, cfg project.Config) *relationVa
 	return rel.withFilters(rel.limit, &eventTimeFilter{field: col, start: b.start, end: b.end})
 }
 
+// eventTimeFilter is rel as dbt's resolve_event_time_filter leaves it:
+// filtered to the microbatch batch being rendered (in sample mode, to the
+// overlap of the batch and the sample window), else, in sample mode, to
+// the sample window when a model or snapshot reads it; unchanged when
+// rel's config has no event_time.
+func (st *renderState) eventTimeFilter(rel *relationValue, cfg project.Config) *relationValue {
+	sample := st.engine.opts.Sample
+	if st.batch != nil {
+		if sample == nil {
+			return st.batch.filter(rel, cfg)
+		}
+		w := *st.batch
+		if sample.Start.After(w.start) {
+			w.start = sample.Start.UTC()
+		}
+		if sample.End.Before(w.end) {
+			w.end = sample.End.UTC()
+		}
+		return w.filter(rel, cfg)
+	}
+	if sample == nil || !st.execute || st.node == nil || (st.node.ResourceType != project.Model && st.node.ResourceType != project.Snapshot) {
+		return rel
+	}
+	w := &batchWindow{start: sample.Start.UTC(), end: sample.End.UTC()}
+	return w.filter(rel, cfg)
+}
+
 // batchLiteral formats a batch bound as Python's str() of an aware UTC
 // datetime ("2024-01-01 00:00:00+00:00"): DuckDB and Postgres both read it
 // as a timestamptz, a timestamp or a date.

@@ -1420,7 +1420,7 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 		rel = relationValue{Database: d.Database, Schema: d.Schema, Identifier: d.Identifier, rendered: st.engine.renderNodeRelation(d)}
 	}
 	rel.dialect, rel.quoting = st.engine.dialect, st.engine.quoting
-	return st.batch.filter(st.limitEmpty(&rel), target.Config), nil
+	return st.eventTimeFilter(st.limitEmpty(&rel), target.Config), nil
 }
 
 // noteNewerVersion fires dbt's UnpinnedRefNewVersionAvailable
@@ -1493,7 +1493,7 @@ func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.sourceRead(src), dialect: st.engine.dialect,
 		quoting: st.engine.sourceReadQuoting(src), external: st.m.externalSources[src.UniqueID]}
-	return st.batch.filter(st.limitEmpty(rel), src.Config), nil
+	return st.eventTimeFilter(st.limitEmpty(rel), src.Config), nil
 }
 
 func fnVar(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {

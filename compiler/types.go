@@ -80,6 +80,12 @@ type Options struct {
 	// that reads no rows, "(select * from rel where false limit 0)", so
 	// models build with zero rows (dbt 1.8+'s limit=0 relations).
 	Empty bool
+	// Sample is dbt's --sample window (run and build): every ref() and
+	// source() a model or snapshot reads whose config sets event_time
+	// reads only [Start, End), as dbt's resolve_event_time_filter does in
+	// sample mode; a microbatch batch reads the overlap of its window and
+	// this one. nil outside sample mode.
+	Sample *TimeWindow
 	// Invocation is the command running, for flags, invocation_args_dict
 	// and dbt_metadata_envs.
 	Invocation Invocation
@@ -88,6 +94,9 @@ type Options struct {
 	// what they render.
 	Cache *RenderCache
 }
+
+// TimeWindow is [Start, End), in UTC.
+type TimeWindow struct{ Start, End time.Time }
 
 // SubqueryAliaser is an optional part of a Dialect: whether a subquery in
 // FROM needs an alias (Postgres), as dbt-adapters' require_alias says.

@@ -21,9 +21,11 @@ type dbtOnly struct {
 	// On commands where dbt takes and ignores them.
 	ignoredString string
 	ignoredBool   optBool
-	// Refused when asked: sample mode, seed rows shown, saved query
-	// exports, SQL without ephemeral CTEs.
-	sample            string
+	// --sample (dbt's sample mode, hidden in dbt 1.10 too), read by the
+	// session (sample.go).
+	sample string
+	// Refused when asked: seed rows shown, saved query exports, SQL
+	// without ephemeral CTEs.
 	show              bool
 	exportSavedQuery  optBool
 	includeSavedQuery optBool
@@ -126,7 +128,7 @@ func addDBTOnlyFlags(root *cobra.Command, f *flags) {
 	// What dbt takes there and elt refuses with a reason.
 	for _, cmd := range []string{"run", "build"} {
 		hidden(cmd, func(fs *pflag.FlagSet) {
-			fs.StringVar(&d.sample, "sample", "", "dbt's sample mode, which elt does not have")
+			fs.StringVar(&d.sample, "sample", "", "dbt's sample mode: refs and sources with event_time read only this window ('3 days', or {'start': ..., 'end': ...})")
 		}, "sample")
 	}
 	for _, cmd := range []string{"seed", "build"} {
@@ -191,8 +193,6 @@ func (d *dbtOnly) check() error {
 	switch {
 	case d.uploadArtifacts.set && d.uploadArtifacts.value:
 		return usageErr(fmt.Errorf("--upload-to-artifacts-ingest-api: elt cannot upload artifacts to dbt Cloud; leave it out"))
-	case d.sample != "":
-		return usageErr(fmt.Errorf("--sample %s: elt does not support dbt's sample mode; build with --empty for a run that reads no rows, or leave it out (DBT_SAMPLE sets it too)", d.sample))
 	case d.show:
 		return usageErr(fmt.Errorf("--show: elt does not print a sample of the seeds it loads; query them with elt show --inline \"select * from {{ ref('<seed>') }}\""))
 	case (d.exportSavedQuery.set && d.exportSavedQuery.value) || (d.includeSavedQuery.set && d.includeSavedQuery.value):

@@ -51,8 +51,9 @@ func TestDBTCommandLinesRun(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"run", "--sample", "3d"}, nil, "sample mode"},
-		{[]string{"run"}, map[string]string{"DBT_SAMPLE": "3d"}, "sample mode"},
+		// dbt's SampleType: a bad window stops the command.
+		{[]string{"run", "--sample", "3d"}, nil, "Invalid value for '--sample': Cannot load SAMPLE_WINDOW from '3d'. Must be of form 'DAYS_INT GRAIN_SIZE'."},
+		{[]string{"run"}, map[string]string{"DBT_SAMPLE": "3 weeks"}, "Invalid grain size 'weeks'. Must be one of ['hour', 'day', 'month', 'year', 'hours', 'days', 'months', 'years']."},
 		{[]string{"seed", "--show"}, nil, "--show"},
 		{[]string{"build", "--export-saved-queries"}, nil, "saved query exports"},
 		{[]string{"compile", "--no-inject-ephemeral-ctes"}, nil, "always compiles ephemeral models into CTEs"},

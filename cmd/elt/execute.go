@@ -88,6 +88,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 			return usageErr(fmt.Errorf("--event-time-end: %w", err))
 		}
 	}
+	if s.sample != nil {
+		// As dbt's get_microbatch_builder: in sample mode the window
+		// bounds microbatch runs in place of --event-time-start/-end.
+		eventStart, eventEnd = s.sample.Start, s.sample.End
+	}
 	if s.incremental, err = runner.IncrementalTargets(ctx, s.adapter, s.manifest, ids, f.fullRefresh); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}

@@ -50,9 +50,11 @@ type session struct {
 	nodeStarts   sync.Map
 	invocationID string
 	startedAt    time.Time
-	proj         *project.Project
-	dialect      compilerDialect
-	adapter      adapters.Adapter // nil until connect
+	// sample is --sample's window (run and build), nil without it.
+	sample  *compiler.TimeWindow
+	proj    *project.Project
+	dialect compilerDialect
+	adapter adapters.Adapter // nil until connect
 	// ahead, when loadConnecting started opening the adapter while the
 	// project parses, delivers it to connect.
 	ahead chan openedAdapter
@@ -531,9 +533,14 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 			}
 		}()
 	}
-	// --defer makes refs resolve to another environment's relations, so
-	// those renders are not kept (nor reused).
-	if f.renderCache && !f.noPartialParse && !f.deferFlag {
+	if f.dbtOnly.sample != "" {
+		if s.sample, err = parseSample(f.dbtOnly.sample, s.startedAt); err != nil {
+			return nil, usageErr(err)
+		}
+	}
+	// --defer makes refs resolve to another environment's relations, and
+	// --sample filters them, so those renders are not kept (nor reused).
+	if f.renderCache && !f.noPartialParse && !f.deferFlag && s.sample == nil {
 		s.cache = openRenderCache(p, renderCacheKey(p, loadEnv), ahead)
 	}
 	s.templateInv = s.templateInvocation(p, vars)
@@ -551,6 +558,7 @@ func loadWith(ctx context.Context, f *flags, env environment, stdout io.Writer, 
 		StoreFailures: f.storeFailures,
 		FullRefresh:   f.fullRefresh,
 		Empty:         f.empty,
+		Sample:        s.sample,
 		Invocation:    s.templateInv,
 		Log:           func(msg string) { s.log.info("JinjaLogInfo", msg, map[string]any{"msg": msg}) },
 		LogDebug:      func(msg string) { s.log.debug("JinjaLogDebug", msg, map[string]any{"msg": msg}) },
