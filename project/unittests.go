@@ -337,15 +337,14 @@ func (l *loader) parseFixture(file, what string, n *yaml.Node, input bool) *Unit
 				"%s: fixture files need format csv or sql, not dict", what))
 			return nil
 		}
-		if rows == nil {
+		// rows: null is no rows either: dbt's _validate_and_normalize_rows
+		// reads the seed when rows is None.
+		if rows == nil || isNull(rows) {
 			if !input {
 				l.diags.Add(diag.Errorf(file, fx.Pos, "add rows: (a list of mappings, or [] for none)", "%s: expect has no rows", what))
 				return nil
 			}
 			fx.FromSeed = true
-			return fx
-		}
-		if isNull(rows) {
 			return fx
 		}
 		if !isSequence(rows) {

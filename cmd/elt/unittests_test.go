@@ -529,6 +529,13 @@ func TestUnitTestSeedInputAsDBT(t *testing.T) {
 		t.Errorf("given = %v, want a dict fixture of the seed's rows as strings", g)
 	}
 
+	// rows: null (or rows: with nothing after it) is a seed input too, as
+	// dbt's `ut_fixture.rows is None and ut_fixture.fixture is None`.
+	writeFile(t, dir, "models/unit.yml", "unit_tests:\n  - name: reads_seed\n    model: names\n    given:\n      - input: ref('people')\n        rows:\n    expect:\n      rows: [{id: 1, name: Ada}, {id: 2, name: ''}]\n")
+	if res := elt(t, dir, "test"); res.code != 0 {
+		t.Fatalf("test with rows: null: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
 	writeFile(t, dir, "models/unit.yml", "unit_tests:\n  - name: t\n    model: names\n    given: [{input: ref('names')}]\n    expect: {rows: []}\n")
 	res = elt(t, dir, "parse")
 	want := "Unable to find seed 'p.names' for unit tests in directories: ['seeds']"
