@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/internal/yamlsafe"
 	"github.com/elt-dev/elt/jinja"
 )
 
@@ -50,8 +51,13 @@ func (ut *UnitTest) checksum() string {
 	b.WriteString(ut.overridesRepr)
 	for _, fx := range ut.Given {
 		if fx.Fixture != "" {
+			// f"-{input.rows}": str(), so a sql fixture's text unquoted.
 			b.WriteString("-")
-			b.WriteString(fx.rowsRepr())
+			if fx.Format == "sql" {
+				b.WriteString(fx.SQL)
+			} else {
+				b.WriteString(fx.rowsRepr())
+			}
 		}
 	}
 	sum := sha256.Sum256([]byte(b.String()))
@@ -154,7 +160,10 @@ func pyReprNode(n *yaml.Node) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyReprNode(p.KeyNode) + ": " + pyReprNode(p.Val))
+			// PyYAML resolves keys as it resolves values (on: is True).
+			key := *deref(p.KeyNode)
+			yamlsafe.Resolve11Scalar(&key)
+			b.WriteString(pyReprNode(&key) + ": " + pyReprNode(p.Val))
 		}
 		b.WriteByte('}')
 		return b.String()

@@ -71,3 +71,64 @@ func TestUnitTestChecksumAsDBT(t *testing.T) {
 		t.Errorf("checksum = %s, want %s", got, want)
 	}
 }
+
+// TestUnitTestChecksumMoreShapesAsDBT: more of what the checksum hashes,
+// each want derived by hand with python3 as above: csv rows read by
+// csv.DictReader (a header's space kept, a quoted comma, "" made None,
+// the full row promoted), YAML 1.1 values (1e3 a string, a key on: the
+// boolean True, a datetime), description and config left out, and a sql
+// fixture file's text appended with str() (unquoted) after the parts.
+// The strings hashed:
+//
+//	m-None-[UnitTestInputFixture(input="ref('a')", rows=[{'id': '2', ' name': 'z', 'amt': '2.50'}, {'id': '1', ' name': 'x, y', 'amt': None}], format=<UnitTestFormat.CSV: 'csv'>, fixture=None)]-UnitTestOutputFixture(rows=[{'id': 2, 'name': 'z', 'amt': 2.5, 'd': datetime.datetime(2024, 1, 5, 10, 0)}, {'id': 1, 'name': 'x, y', 'amt': None, 'extra': [1, {'k': '1e3'}], True: True}], format=<UnitTestFormat.Dict: 'dict'>, fixture=None)-UnitTestOverrides(macros={}, vars={}, env_vars={'A': '1'})
+//	m-None-[UnitTestInputFixture(input="ref('a')", rows='select 1 as id', format=<UnitTestFormat.SQL: 'sql'>, fixture='a_rows')]-UnitTestOutputFixture(rows=[{'id': '1'}], format=<UnitTestFormat.CSV: 'csv'>, fixture='exp')-None-select 1 as id
+func TestUnitTestChecksumMoreShapesAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/a.sql", "select 1 as id, 'a' as name, 1.5 as amt")
+	writeFile(t, dir, "models/m.sql", "select * from {{ ref('a') }}")
+	writeFile(t, dir, "tests/fixtures/a_rows.sql", "  select 1 as id  \n\n")
+	writeFile(t, dir, "tests/fixtures/exp.csv", "id\r\n1\r\n")
+	writeFile(t, dir, "models/unit.yml", `unit_tests:
+  - name: t1
+    model: m
+    description: ignored
+    given:
+      - input: ref('a')
+        format: csv
+        rows: |
+          id, name,amt
+          1,"x, y",
+          2,z,2.50
+    expect:
+      rows:
+        - {id: 1, name: "x, y", amt: null, extra: [1, {k: 1e3}], on: yes}
+        - {id: 2, name: z, amt: 2.50, d: 2024-01-05 10:00:00}
+    overrides:
+      env_vars: {A: "1"}
+    config: {tags: [x]}
+  - name: t2
+    model: m
+    given:
+      - input: ref('a')
+        format: sql
+        fixture: a_rows
+    expect:
+      format: csv
+      fixture: exp
+`)
+	mustElt(t, dir, "parse")
+	var m struct {
+		UnitTests map[string]struct {
+			Checksum string `json:"checksum"`
+		} `json:"unit_tests"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	for id, want := range map[string]string{
+		"unit_test.p.m.t1": "a96547f7a1e3a7c04e17e6c279bb60025587f2fb730dc3a3a72cd8ad6dc38f79",
+		"unit_test.p.m.t2": "c85e51311e3ea44225911e7c0adb4dd5a443ccecc222ae480ceb2ab08b7a3168",
+	} {
+		if got := m.UnitTests[id].Checksum; got != want {
+			t.Errorf("%s checksum = %s, want %s", id, got, want)
+		}
+	}
+}
