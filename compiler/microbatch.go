@@ -56,6 +56,14 @@ func (m *Manifest) customMicrobatchMacro() *Macro {
 	return nil
 }
 
+// Batched reports whether model n runs batch by batch: a microbatch
+// model where UseMicrobatchBatches. Only its batches render it
+// (RenderBatch), as dbt's MicrobatchModelRunner compiles nothing of its
+// own.
+func (m *Manifest) Batched(n *Node) bool {
+	return n.ResourceType == project.Model && isMicrobatch(n) && m.UseMicrobatchBatches()
+}
+
 func isMicrobatch(n *Node) bool {
 	return n.Config["materialized"] == "incremental" && n.Config["incremental_strategy"] == "microbatch"
 }

@@ -468,10 +468,12 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		}
 		return res
 	}
-	if n.ResourceType != project.Seed {
+	if n.ResourceType != project.Seed && !r.batched(n) {
 		// Render again just before running, as dbt does, so introspective
 		// Jinja (adapter.get_columns_in_relation, run_query) sees the tables
-		// built earlier in this run.
+		// built earlier in this run. A model run in batches is rendered by
+		// each batch alone, as dbt's MicrobatchModelRunner compiles nothing
+		// of its own.
 		res.Recompiled, err = r.rerender(ctx, n)
 	}
 	if err == nil {
@@ -485,7 +487,7 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 			err = located(n, nameErr)
 		}
 	}
-	if err == nil && (n.ResourceType == project.Model || n.ResourceType == project.Test) && n.Language != "python" && compiler.BlankSQL(n.CompiledCode) {
+	if err == nil && (n.ResourceType == project.Model || n.ResourceType == project.Test) && n.Language != "python" && !r.batched(n) && compiler.BlankSQL(n.CompiledCode) {
 		// It compiled to nothing: dbt sends that to the warehouse, which
 		// refuses it; elt says why before.
 		err = located(n, fmt.Errorf("%s (%s)", compiler.BlankSQLMessage(n), compiler.BlankSQLHint(n)))

@@ -100,7 +100,16 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	// and also when compiling fails, so it still describes the project.
 	s.compileStart = time.Now()
 	warned := len(s.manifest.Warnings)
-	compileErr := s.manifest.CompileBeforeRun(ctx, ids)
+	// A microbatch model run in batches is rendered by its batches alone,
+	// as dbt's MicrobatchModelRunner.compile leaves the node as parsed:
+	// its Jinja (a log(), a run_query) runs in batches only.
+	compileIDs := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if n := s.manifest.Nodes[id]; n == nil || !s.manifest.Batched(n) {
+			compileIDs = append(compileIDs, id)
+		}
+	}
+	compileErr := s.manifest.CompileBeforeRun(ctx, compileIDs)
 	s.logCompileWarnings(warned)
 	s.compileEnd = time.Now()
 	if err := s.writeManifest(); err != nil {
@@ -1216,7 +1225,11 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		switch r.Node.ResourceType {
 		case project.Model, project.Test:
 			// As dbt's SQLCompiledPath, for a node with a compiled_path
-			// (a snapshot has none: dbt's _write_node).
+			// (a snapshot has none: dbt's _write_node, nor a model run in
+			// batches, whose batches compile copies of it).
+			if s.manifest.Batched(r.Node) {
+				break
+			}
 			s.log.info("Formatting", "", nil)
 			path := filepath.ToSlash(filepath.Join(s.proj.Config.TargetPath, "compiled", compiler.CompiledPath(r.Node)))
 			s.log.info("SQLCompiledPath", "  compiled code at "+path, map[string]any{"path": path, "node_info": info})

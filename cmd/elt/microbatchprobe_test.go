@@ -61,3 +61,38 @@ select * from {{ ref('input_model') }}
 		t.Errorf("microbatch_model exists (%d, %v): dbt leaves no table when its first batch fails", n, err)
 	}
 }
+
+// TestMicrobatchRendersInBatchesOnly: as dbt's MicrobatchModelRunner,
+// whose compile() leaves the node as parsed (task/run.py), a microbatch
+// model run in batches renders in each batch only: its Jinja runs with
+// model.batch set, never once more outside a batch (dbt-core's
+// TestMicrobatchSampleMode counts one log line per batch), and the
+// manifest holds it uncompiled.
+func TestMicrobatchRendersInBatchesOnly(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/input_model.sql", microbatchInputSQL)
+	writeFile(t, dir, "models/microbatch_model.sql", `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_time', batch_size='day', begin='2020-01-01') }}
+{% if execute %}
+    {{ log("rendered in " ~ (model.batch.id if model.batch else "no batch"), info=True) }}
+{% endif %}
+select * from {{ ref('input_model') }}
+`)
+	res := mustElt(t, dir, "run", "--event-time-start", "2020-01-01", "--event-time-end", "2020-01-03")
+	wantAll(t, res.stdout, "rendered in 20200101", "rendered in 20200102")
+	if strings.Contains(res.stdout, "rendered in no batch") {
+		t.Errorf("the model rendered outside a batch:\n%s", res.stdout)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			Compiled     bool    `json:"compiled"`
+			CompiledCode *string `json:"compiled_code"`
+		} `json:"nodes"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	if n := m.Nodes["model.p.microbatch_model"]; n.Compiled || n.CompiledCode != nil {
+		t.Errorf("manifest microbatch_model compiled=%v compiled_code=%v, want false and null", n.Compiled, n.CompiledCode)
+	}
+	if got := rowsOf(t, dir, "(select count(*) from main.microbatch_model)"); got != "2" {
+		t.Errorf("microbatch_model: %s rows, want 2", got)
+	}
+}
