@@ -1452,6 +1452,9 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 	if args == nil {
 		args = map[string]any{}
 	}
+	// The sample window's repr is for Jinja; how dbt's JSON encoder writes
+	// the SampleWindow object is not settled here, so it is left out.
+	delete(args, "sample")
 	args["which"] = command
 	if vars, ok := args["vars"].(map[string]any); ok {
 		// As dbt's run results: a secret var's value is masked (the

@@ -236,6 +236,11 @@ func (s *session) templateInvocation(p *project.Project, vars map[string]any) co
 			args["args"] = a
 		}
 	}
+	if s.sample != nil {
+		// dbt's args_to_dict keeps the SampleWindow object, which prints
+		// as its attrs repr.
+		args["sample"] = pySampleWindow(s.sample)
+	}
 	return compiler.Invocation{Flags: flagsObj, Args: args, MetadataEnvs: metadataEnvs(os.Environ())}
 }
 

@@ -100,3 +100,23 @@ func addMonthsClamped(t time.Time, months int) time.Time {
 	day := min(t.Day(), last)
 	return time.Date(first.Year(), first.Month(), day, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }
+
+// pySampleWindow is str() of dbt's SampleWindow (an attrs class) holding
+// w: SampleWindow(start=datetime.datetime(2025, 1, 2, 2, 3, tzinfo=<UTC>), end=...),
+// the times UTC with pytz's tzinfo.
+func pySampleWindow(w *compiler.TimeWindow) string {
+	return "SampleWindow(start=" + pyUTCDatetime(w.Start) + ", end=" + pyUTCDatetime(w.End) + ")"
+}
+
+// pyUTCDatetime is repr() of a pytz-UTC datetime: a zero microsecond,
+// then a zero second, left out.
+func pyUTCDatetime(t time.Time) string {
+	t = t.UTC()
+	s := fmt.Sprintf("datetime.datetime(%d, %d, %d, %d, %d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
+	if us := t.Nanosecond() / 1000; us != 0 {
+		s += fmt.Sprintf(", %d, %d", t.Second(), us)
+	} else if t.Second() != 0 {
+		s += fmt.Sprintf(", %d", t.Second())
+	}
+	return s + ", tzinfo=<UTC>)"
+}

@@ -63,7 +63,7 @@ select 2 as id, TIMESTAMP '2025-01-02 13:47:00+00' as event_time
 UNION ALL
 select 3 as id, TIMESTAMP '2025-01-03 01:32:00+00' as event_time
 `)
-	writeFile(t, dir, "models/sample_mode_model.sql", "{{ config(materialized='table', event_time='event_time') }}\nSELECT * FROM {{ ref(\"input_model\") }}\n")
+	writeFile(t, dir, "models/sample_mode_model.sql", "{{ config(materialized='table', event_time='event_time') }}\n{% if execute %}{{ log(\"Sample: \" ~ invocation_args_dict.get(\"sample\"), info=true) }}{% endif %}\nSELECT * FROM {{ ref(\"input_model\") }}\n")
 	writeFile(t, dir, "seeds/input_seed.csv", "id,event_time\n1,2020-01-01 01:25:00\n2,2025-01-02 13:47:00\n3,2025-01-03 01:32:00\n")
 	writeFile(t, dir, "seeds/properties.yml", "seeds:\n  - name: input_seed\n    config:\n      event_time: event_time\n      column_types:\n        event_time: timestamp\n")
 	writeFile(t, dir, "models/sample_input_seed.sql", "{{ config(materialized='table') }}\nSELECT * FROM {{ ref(\"input_seed\") }}\n")
@@ -73,13 +73,17 @@ select 3 as id, TIMESTAMP '2025-01-03 01:32:00+00' as event_time
 {% endsnapshot %}
 `)
 	oneDay := "{'start': '2025-01-02 02:03:00', 'end': '2025-01-03 02:03:00'}"
-	mustElt(t, dir, "build", "--sample", oneDay)
+	res := mustElt(t, dir, "build", "--sample", oneDay)
+	// TestBasicSampleMode's log line: invocation_args_dict holds the
+	// SampleWindow, printed as its repr.
+	wantAll(t, res.stdout, "Sample: SampleWindow(start=datetime.datetime(2025, 1, 2, 2, 3, tzinfo=<UTC>), end=datetime.datetime(2025, 1, 3, 2, 3, tzinfo=<UTC>))")
 	for rel, want := range map[string]string{"main.input_model": "3", "main.sample_mode_model": "2", "main.sample_input_seed": "2", "main.snapshot_input_model": "2"} {
 		if got := rowsOf(t, dir, "(select count(*) from "+rel+")"); got != want {
 			t.Errorf("%s after build --sample: %s rows, want %s", rel, got, want)
 		}
 	}
-	mustElt(t, dir, "run", "-s", "sample_mode_model")
+	res = mustElt(t, dir, "run", "-s", "sample_mode_model")
+	wantAll(t, res.stdout, "Sample: None")
 	if got := rowsOf(t, dir, "(select count(*) from main.sample_mode_model)"); got != "3" {
 		t.Errorf("sample_mode_model without --sample: %s rows, want 3", got)
 	}
