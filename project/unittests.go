@@ -665,6 +665,11 @@ func (l *loader) parseUnitTestVersions(file, what string, n *yaml.Node) (*UnitTe
 		}
 		for _, item := range deref(p.Val).Content {
 			s, isScalar := stringOf(item)
+			// NodeVersion is str | float: dbt's schema validation refuses
+			// a boolean or a null.
+			if tag := deref(item).Tag; isScalar && (tag == "!!bool" || tag == "!!null") {
+				isScalar = false
+			}
 			if !isScalar || s == "" {
 				l.diags.Add(diag.Errorf(file, posOf(item), "list versions as numbers or strings, e.g. [1, 2]",
 					"%s: versions %s lists %s, not a version", what, p.Key, kindName(item)))

@@ -42,6 +42,8 @@ func TestUnitTestVersions(t *testing.T) {
 		{"include a float", "    versions: {include: [2.0]}\n", map[string]string{"unit_test.p.dim_people.labels_v2": "pass"}, exitOK, ""},
 		// As dbt's UnparsedUnitTest.validate: not both.
 		{"include and exclude", "    versions: {include: [2], exclude: [1]}\n", nil, exitUsage, "models/unit.yml:5:15: unit test \"labels\": Unit tests can not both include and exclude versions."},
+		// NodeVersion is str | float: dbt's JSON schema refuses a boolean.
+		{"a boolean version", "    versions: {include: [true]}\n", nil, exitUsage, "models/unit.yml:5:26: unit test \"labels\": versions include lists a bool, not a version"},
 		{"no such version", "    versions: {include: [3]}\n", nil, exitUsage, "models/unit.yml:5:15: Unit test 'labels' referenced a version of 'dim_people' which was not found."},
 	}
 	for _, tc := range cases {
