@@ -543,7 +543,7 @@ var envFlags = map[string]string{
 	// the others' variables (DBT_LOG_LEVEL, DBT_DEBUG, DBT_WRITE_JSON...).
 	"single-threaded": "DBT_SINGLE_THREADED", "log-cache-events": "DBT_LOG_CACHE_EVENTS",
 	"clean-project-files-only": "DBT_CLEAN_PROJECT_FILES_ONLY",
-	"sample": "DBT_SAMPLE",
+	"sample":                   "DBT_SAMPLE",
 }
 
 func lookupEnvFlag(env environment, name string) (string, bool) {
