@@ -471,6 +471,11 @@ func markTreeUse(trees map[string]*ConfigTree, kind ResourceType, fqn []string, 
 	}
 }
 
+// unusedTreeOrder holds the dbt_project.yml trees whose unused paths are
+// reported, in dbt's order; analyses: is reported apart (warnUnusedConfig).
+var unusedTreeOrder = []string{"models", "seeds", "snapshots", "sources", "tests", "data_tests", "unit_tests",
+	"metrics", "semantic-models", "saved-queries", "exposures"}
+
 // unusedTreePaths lists config paths of the root project's trees, under
 // its own name or an installed package's (projects), that no node reached.
 func unusedTreePaths(cfg *ProjectConfig, projects []string, used map[*ConfigTree]bool) []struct {
@@ -496,12 +501,15 @@ func unusedTreePaths(cfg *ProjectConfig, projects []string, used map[*ConfigTree
 			walk(p, c)
 		}
 	}
-	for _, key := range sortedKeys(cfg.Trees) {
-		if key == "analyses" {
-			continue // reported apart (warnAnalysesConfig)
-		}
+	// dbt lists the paths by resource type in this order
+	// (config/runtime.py get_resource_config_paths), each under its
+	// resource type's name.
+	for _, key := range unusedTreeOrder {
 		t := cfg.Trees[key]
-		kind := key
+		if t == nil {
+			continue
+		}
+		kind := strings.ReplaceAll(key, "-", "_")
 		if kind == "tests" {
 			kind = "data_tests" // dbt's name for tests: (its resource type's)
 		}

@@ -145,7 +145,8 @@ models:
 	if w.File != "dbt_project.yml" || w.Pos.Line != 10 {
 		t.Errorf("warning at %s, want dbt_project.yml:10", w.Location())
 	}
-	wantEqual(t, "summary", w.Summary, "Configuration paths exist in your dbt_project.yml file which do not apply to any resources: models.shop.typo_folder")
+	wantEqual(t, "summary", w.Summary, "Configuration paths exist in your dbt_project.yml file which do not apply to any resources.\n"+
+		"There are 1 unused configuration paths:\n- models.shop.typo_folder (dbt_project.yml:10:5)")
 }
 
 // A mapping that sets a hook under both its names keeps the underscored
@@ -208,8 +209,10 @@ tests:
 		got = append(got, w.Location()+" "+w.Summary)
 	}
 	want := []string{
-		"dbt_project.yml:11:7 Configuration paths exist in your dbt_project.yml file which do not apply to any resources: data_tests.shop.staging.not_null_a_id",
-		"dbt_project.yml:17:7 Configuration paths exist in your dbt_project.yml file which do not apply to any resources: data_tests.shop.staging.unique_a_idd",
+		"dbt_project.yml:11:7 Configuration paths exist in your dbt_project.yml file which do not apply to any resources.\n" +
+			"There are 2 unused configuration paths:\n" +
+			"- data_tests.shop.staging.not_null_a_id (dbt_project.yml:11:7)\n" +
+			"- data_tests.shop.staging.unique_a_idd (dbt_project.yml:17:7)",
 	}
 	wantEqual(t, "warnings", got, want)
 }

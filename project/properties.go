@@ -1326,11 +1326,16 @@ func (l *loader) warnUnusedConfig() {
 	if len(unused) == 0 {
 		return
 	}
+	// dbt raises one UnusedResourceConfigPath event listing every path
+	// (config/runtime.py warn_for_unused_resource_config_paths), so that
+	// --warn-error names them all; each line also says where the path is.
+	var list strings.Builder
 	for _, u := range unused {
-		l.diags.Add(diag.Warnf(projectFile, u.pos, "fix the folder or node name, or remove the config",
-			"Configuration paths exist in your dbt_project.yml file which do not apply to any resources: %s", u.path).
-			AsEvent("UnusedResourceConfigPath"))
+		fmt.Fprintf(&list, "\n- %s (%s:%d:%d)", u.path, projectFile, u.pos.Line, u.pos.Column)
 	}
+	l.diags.Add(diag.Warnf(projectFile, unused[0].pos, "fix the folder or node name, or remove the config",
+		"Configuration paths exist in your dbt_project.yml file which do not apply to any resources.\nThere are %d unused configuration paths:%s",
+		len(unused), list.String()).AsEvent("UnusedResourceConfigPath"))
 }
 
 // nestedTestArguments is dbt's require_generic_test_arguments_property

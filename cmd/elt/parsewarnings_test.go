@@ -16,7 +16,7 @@ func TestParseWarningsUnderWarnError(t *testing.T) {
 		event, project, file, body, message string
 	}{
 		{"UnusedResourceConfigPath", "models:\n  p:\n    nope:\n      +tags: [x]\n", "", "",
-			"do not apply to any resources: models.p.nope"},
+			"- models.p.nope (dbt_project.yml:5:5)"},
 		{"NoNodeForYamlKey", "", "models/props.yml", "models:\n  - name: missing\n",
 			`did not find a model named "missing"`},
 		{"NodeNotFoundOrDisabled", "", "tests/t.sql", "select * from {{ ref('missing') }}\n",
@@ -79,4 +79,22 @@ func TestInvalidMacroAnnotationEvent(t *testing.T) {
 	if res := mustElt(t, dir, "parse", "--warn-error-options", `{"silence": ["InvalidMacroAnnotation"]}`); strings.Contains(res.stdout, "my_misnamed_arg_2") {
 		t.Errorf("a silenced warning is shown:\n%s", res.stdout)
 	}
+}
+
+// TestUnusedConfigPathsOneWarning: dbt raises one UnusedResourceConfigPath
+// listing every unused path, by resource type (config/runtime.py
+// warn_for_unused_resource_config_paths), so --warn-error names them all
+// (dbt's tests/functional/configs/test_unused_configs.py).
+func TestUnusedConfigPathsOneWarning(t *testing.T) {
+	dir := miniProject(t, "models:\n  p:\n    enabled: true\nseeds:\n  quote_columns: false\n"+
+		"sources:\n  p:\n    enabled: true\ndata_tests:\n  p:\n    enabled: true\n")
+	writeFile(t, dir, "seeds/seed.csv", "id,value\n4,2\n")
+	res := elt(t, dir, "--warn-error", "seed")
+	want := "Configuration paths exist in your dbt_project.yml file which do not apply to any resources.\n" +
+		"There are 3 unused configuration paths:\n" +
+		"- models.p (dbt_project.yml:4:3)\n- sources.p (dbt_project.yml:9:3)\n- data_tests.p (dbt_project.yml:12:3)"
+	if res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		t.Errorf("elt --warn-error seed: exit %d, want %d with\n%s\ngot:\n%s%s", res.code, exitUsage, want, res.stdout, res.stderr)
+	}
+	mustElt(t, dir, "seed")
 }
