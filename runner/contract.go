@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/elt-dev/elt/adapters"
@@ -39,6 +40,11 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 	c, err := r.m.ContractOf(n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", n.OriginalFilePath, err)
+	}
+	if len(c.Columns) == 0 {
+		// dbt's assert_columns_equivalent checks this first
+		// (raise_contract_error with no columns: ContractError's message).
+		return nil, nil, fmt.Errorf("%s: This model has an enforced contract, and its 'columns' specification is missing", n.OriginalFilePath)
 	}
 	actual, err := adapters.DescribeQuery(ctx, r.a, n.CompiledCode)
 	if err != nil {
@@ -244,6 +250,8 @@ func contractMismatches(warehouse string, c *compiler.Contract, declared, canoni
 	if len(rows) == 0 {
 		return ""
 	}
+	// dbt's ContractError sorts its rows by column name (get_mismatches).
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
 	table := [][]string{{"column_name", "definition_type", "contract_type", "mismatch_reason"}}
 	for _, r := range rows {
 		table = append(table, []string{r.name, r.definition, r.contract, r.reason})

@@ -99,10 +99,32 @@ func TestContractMismatchFailsBeforeRunning(t *testing.T) {
 		"| name        |                 | VARCHAR       | missing in definition |",
 		"SKIP relation main.after_people",
 	)
+	// The rows are sorted by column name, as dbt's ContractError.get_mismatches.
+	if a, f, n := strings.Index(res.stdout, "| age "), strings.Index(res.stdout, "| full_name "), strings.Index(res.stdout, "| name "); !(a < f && f < n) {
+		t.Errorf("mismatch rows not sorted by column name:\n%s", res.stdout)
+	}
 	db := openDB(t, filepath.Join(dir, "p.duckdb"))
 	defer db.Close()
 	if got := queryRows(t, db, "select count(*) from information_schema.tables where table_name = 'people'"); got != "0" {
 		t.Errorf("the model ran: %s people tables", got)
+	}
+}
+
+// TestContractWithoutColumns: a model enforcing a contract that declares
+// no columns fails with dbt's message (assert_columns_equivalent raises
+// ContractError without columns; dbt's
+// tests/functional/configs/test_contract_configs.py
+// TestModelContractMissingYAMLColumns).
+func TestContractWithoutColumns(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='table', contract={'enforced': true}) }}\nselect 1 as id, 'blue' as color\n")
+	res := elt(t, dir, "run")
+	if res.code != 1 {
+		t.Fatalf("run: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stdout, "models/m.sql: This model has an enforced contract, and its 'columns' specification is missing")
+	if strings.Contains(res.stdout, "missing in contract") {
+		t.Errorf("a table of mismatches for a contract without columns:\n%s", res.stdout)
 	}
 }
 
