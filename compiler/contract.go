@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -60,12 +61,16 @@ func ContractEnforced(n *Node) bool {
 // models whose on_schema_change would let the table drift.
 func (m *Manifest) validateContracts(l *diag.List) {
 	for _, n := range m.nodes {
-		if n.ResourceType != project.Model || n.Config["contract"] == nil {
+		if n.ResourceType != project.Model {
 			continue
 		}
 		file, pos := n.OriginalFilePath, diag.Pos{Line: 1}
 		if n.PatchPath != "" {
 			file, pos = n.PatchPath, n.PatchPos
+		}
+		validatePrimaryKeys(l, n, file, pos)
+		if n.Config["contract"] == nil {
+			continue
 		}
 		if cfg, ok := n.Config["contract"].(map[string]any); !ok {
 			l.Add(diag.Errorf(file, pos, "write contract: {enforced: true}", "model %s: contract must be a mapping, not %v", n.Name, n.Config["contract"]))
@@ -117,6 +122,38 @@ func (m *Manifest) validateContracts(l *diag.List) {
 		if _, err := m.ContractOf(n); err != nil {
 			l.Add(diag.Errorf(file, pos, "fix the constraint (type: not_null, unique, primary_key, foreign_key, check or custom)", "model %s: %v", n.Name, err))
 		}
+	}
+}
+
+// validatePrimaryKeys reports, as dbt's _validate_pk_constraints does at
+// parse time for every model (contract or not), a primary key declared on
+// more than one column, or on columns and at the model level both.
+func validatePrimaryKeys(l *diag.List, n *Node, file string, pos diag.Pos) {
+	isPK := func(raw any) bool {
+		mp, _ := raw.(map[string]any)
+		t, _ := mp["type"].(string)
+		return t == "primary_key"
+	}
+	var pkCols []string
+	for _, col := range n.Columns {
+		for _, raw := range col.Constraints {
+			if isPK(raw) {
+				pkCols = append(pkCols, "'"+col.Name+"'")
+			}
+		}
+	}
+	var errs []string
+	if len(pkCols) > 1 {
+		errs = append(errs, fmt.Sprintf("Found %d columns ([%s]) with primary key constraints defined. "+
+			"Primary keys for multiple columns must be defined as a model level constraint.", len(pkCols), strings.Join(pkCols, ", ")))
+	}
+	if len(pkCols) > 0 && slices.ContainsFunc(n.Constraints, isPK) {
+		errs = append(errs, "Primary key constraints defined at the model level and the columns level. "+
+			"Primary keys can be defined at the model level or the column level, not both.")
+	}
+	if len(errs) > 0 {
+		l.Add(diag.Errorf(file, pos, "declare one primary key: a model-level constraint with columns: [...] for several columns",
+			"Primary key constraint error: (%s)\n%s", n.OriginalFilePath, strings.Join(errs, "\n")))
 	}
 }
 

@@ -272,3 +272,29 @@ models:
 		}
 	}
 }
+
+// TestPrimaryKeyDeclaredTwiceIsParseError: a primary key on two columns,
+// or on a column and at the model level, stops parsing as dbt's
+// _validate_pk_constraints does (parser/schemas.py), contract or not
+// (dbt's tests/functional/configs/test_contract_configs.py
+// TestPrimaryKeysMultipleColumns, TestPrimaryKeysModelAndColumnLevelConstraints).
+func TestPrimaryKeyDeclaredTwiceIsParseError(t *testing.T) {
+	for _, c := range []struct{ name, modelLevel, colorConstraints, want string }{
+		{"two columns", "", "\n        constraints: [{type: primary_key}]",
+			"Found 2 columns (['id', 'color']) with primary key constraints defined. Primary keys for multiple columns must be defined as a model level constraint."},
+		{"model and column", "\n    constraints: [{type: primary_key, columns: [id]}]", "",
+			"Primary key constraints defined at the model level and the columns level. Primary keys can be defined at the model level or the column level, not both."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, "models/my_model.sql", "{{ config(materialized='table') }}\nselect 1 as id, 'blue' as color\n")
+			writeFile(t, dir, "models/schema.yml", "models:\n  - name: my_model"+c.modelLevel+
+				"\n    columns:\n      - name: id\n        data_type: integer\n        constraints: [{type: primary_key}]\n      - name: color"+c.colorConstraints+"\n")
+			res := elt(t, dir, "parse")
+			if res.code != exitUsage {
+				t.Fatalf("parse: exit %d, want %d\n%s%s", res.code, exitUsage, res.stdout, res.stderr)
+			}
+			wantAll(t, res.stderr, "models/schema.yml:2:5: Primary key constraint error: (models/my_model.sql)", c.want)
+		})
+	}
+}
