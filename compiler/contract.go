@@ -89,12 +89,24 @@ func (m *Manifest) validateContracts(l *diag.List) {
 				continue
 			}
 		}
+		// dbt's _validate_constraint_prerequisites, run when properties
+		// YAML patches the model: its columns come from there, and a
+		// contract is for SQL models only.
+		var prereq []string
+		hint := "remove contract: {enforced: true}, or rewrite the model in SQL"
+		if n.PatchPath != "" && len(n.Columns) == 0 {
+			prereq = append(prereq, "Constraints must be defined in a `yml` schema configuration file like `schema.yml`.")
+			hint = "declare the model's columns and their data_type in its properties YAML, or remove contract: {enforced: true}"
+		}
+		if isPython(n) {
+			prereq = append(prereq, "Language Error: Expected 'sql' but found 'python'")
+		}
+		if len(prereq) > 0 {
+			l.Add(diag.Errorf(file, pos, hint, "Contract enforcement failed for: (%s)\n%s", n.OriginalFilePath, strings.Join(prereq, "\n")))
+			continue
+		}
 		mat := fmt.Sprint(n.Config["materialized"])
 		switch {
-		case isPython(n):
-			l.Add(diag.Errorf(file, pos, "remove contract: {enforced: true}, or rewrite the model in SQL",
-				"model %s: contracts are not supported for Python models", n.Name))
-			continue
 		case mat == "ephemeral" || mat == "materialized_view":
 			l.Add(diag.Errorf(file, pos, "materialize the model as table, view or incremental, or remove the contract",
 				"model %s: contracts are not supported for %s models", n.Name, mat))

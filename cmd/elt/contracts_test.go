@@ -298,3 +298,33 @@ func TestPrimaryKeyDeclaredTwiceIsParseError(t *testing.T) {
 		})
 	}
 }
+
+// TestContractPrerequisitesAtParse: a model that properties YAML patches
+// with an enforced contract but no columns, or a Python model with one,
+// stops parsing with dbt's message (parser/schemas.py
+// _validate_constraint_prerequisites; dbt's
+// tests/functional/configs/test_contract_configs.py
+// TestSchemaContractEnabledConfigs, TestPythonModelLevelContractErrorMessages).
+func TestContractPrerequisitesAtParse(t *testing.T) {
+	for _, c := range []struct{ name, file, body, want string }{
+		{"no columns", "models/my_model.sql", "select 1 as id\n",
+			"Contract enforcement failed for: (models/my_model.sql)\nConstraints must be defined in a `yml` schema configuration file like `schema.yml`."},
+		{"python", "models/my_model.py", "def model(dbt, session):\n    return None\n",
+			"Contract enforcement failed for: (models/my_model.py)\nLanguage Error: Expected 'sql' but found 'python'"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := miniProject(t, "")
+			writeFile(t, dir, c.file, c.body)
+			cols := "\n    columns:\n      - name: id\n        data_type: integer\n"
+			if c.name == "no columns" {
+				cols = "\n"
+			}
+			writeFile(t, dir, "models/schema.yml", "models:\n  - name: my_model\n    config:\n      contract:\n        enforced: true"+cols)
+			res := elt(t, dir, "parse")
+			if res.code != exitUsage {
+				t.Fatalf("parse: exit %d, want %d\n%s%s", res.code, exitUsage, res.stdout, res.stderr)
+			}
+			wantAll(t, res.stderr, "models/schema.yml:2:5: "+c.want)
+		})
+	}
+}
