@@ -57,8 +57,9 @@ func ContractEnforced(n *Node) bool {
 
 // validateContracts reports, as dbt does at parse time, contracts that
 // cannot be enforced: on resources or materializations without contract
-// support, columns without data_type, bad constraints, and incremental
-// models whose on_schema_change would let the table drift.
+// support, bad constraints, and incremental models whose on_schema_change
+// would let the table drift. A column without data_type fails the model
+// when it runs, as in dbt (runner.checkContract).
 func (m *Manifest) validateContracts(l *diag.List) {
 	for _, n := range m.nodes {
 		if n.ResourceType != project.Model {
@@ -120,16 +121,6 @@ func (m *Manifest) validateContracts(l *diag.List) {
 				l.Add(diag.Errorf(file, pos, "set on_schema_change: append_new_columns or fail",
 					"model %s: an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not %s", n.Name, osc))
 			}
-		}
-		var untyped []string
-		for _, c := range n.Columns {
-			if strings.TrimSpace(c.DataType) == "" {
-				untyped = append(untyped, "'"+c.Name+"'")
-			}
-		}
-		if len(untyped) > 0 {
-			l.Add(diag.Errorf(file, pos, "add data_type: to every column of the model's properties YAML",
-				"Contracted models require data_type to be defined for each column. Please ensure that the column name and data_type are defined within the YAML configuration for the [%s] column(s).", strings.Join(untyped, ", ")))
 		}
 		if _, err := m.ContractOf(n); err != nil {
 			l.Add(diag.Errorf(file, pos, "fix the constraint (type: not_null, unique, primary_key, foreign_key, check or custom)", "model %s: %v", n.Name, err))

@@ -46,6 +46,19 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 		// (raise_contract_error with no columns: ContractError's message).
 		return nil, nil, fmt.Errorf("%s: This model has an enforced contract, and its 'columns' specification is missing", n.OriginalFilePath)
 	}
+	// dbt's get_empty_schema_sql raises ColumnTypeMissingError when the
+	// model runs (a compile error of this model, not of the project).
+	var untyped []string
+	for _, col := range c.Columns {
+		if strings.TrimSpace(col.DataType) == "" {
+			untyped = append(untyped, "'"+col.Name+"'")
+		}
+	}
+	if len(untyped) > 0 {
+		return nil, nil, fmt.Errorf("%s: Contracted models require data_type to be defined for each column. "+
+			"Please ensure that the column name and data_type are defined within the YAML configuration for the [%s] column(s).",
+			n.OriginalFilePath, strings.Join(untyped, ", "))
+	}
 	actual, err := adapters.DescribeQuery(ctx, r.a, n.CompiledCode)
 	if err != nil {
 		return nil, nil, located(n, fmt.Errorf("reading the model's columns for its contract: %w", err))

@@ -145,8 +145,6 @@ func TestContractWarningsAndErrors(t *testing.T) {
 	}
 
 	for _, c := range []struct{ name, yml, want string }{
-		{"untyped column", strings.Replace(peopleContract, "      - name: age\n        data_type: integer\n", "      - name: age\n", 1),
-			"models/people.yml:3:5: Contracted models require data_type to be defined for each column. Please ensure that the column name and data_type are defined within the YAML configuration for the ['age'] column(s)."},
 		{"incremental ignore", strings.Replace(peopleContract, "materialized: table", "materialized: incremental", 1),
 			"an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not ignore"},
 		{"ephemeral", strings.Replace(peopleContract, "materialized: table", "materialized: ephemeral", 1),
@@ -163,6 +161,34 @@ func TestContractWarningsAndErrors(t *testing.T) {
 				t.Errorf("exit %d, want 2 and %q:\n%s%s", res.code, c.want, res.stdout, res.stderr)
 			}
 		})
+	}
+}
+
+// TestContractUntypedColumnFailsTheModel: a contract column without
+// data_type fails its model when it runs, not the parse: dbt raises
+// ColumnTypeMissingError from get_empty_schema_sql, and writes the
+// manifest (dbt's tests/functional/configs/test_contract_configs.py
+// TestModelContractEnabledConfigsMissingDataTypes).
+func TestContractUntypedColumnFailsTheModel(t *testing.T) {
+	dir := contractProject(t, "select cast(id as int) as id, name, age from {{ ref('raw_people') }}",
+		strings.Replace(peopleContract, "      - name: age\n        data_type: integer\n", "      - name: age\n", 1))
+	res := elt(t, dir, "build")
+	if res.code != 1 {
+		t.Fatalf("build: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stdout, "models/people.sql: Contracted models require data_type to be defined for each column. "+
+		"Please ensure that the column name and data_type are defined within the YAML configuration for the ['age'] column(s).",
+		"OK loaded seed", "Done. PASS=1")
+	var m struct {
+		Nodes map[string]struct {
+			Config struct {
+				Contract struct{ Enforced bool } `json:"contract"`
+			} `json:"config"`
+		} `json:"nodes"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	if !m.Nodes["model.p.people"].Config.Contract.Enforced {
+		t.Errorf("manifest.json has no enforced contract for model.p.people")
 	}
 }
 
