@@ -122,10 +122,34 @@ func (m *Manifest) validateContracts(l *diag.List) {
 					"model %s: an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not %s", n.Name, osc))
 			}
 		}
+		if mat != "table" && mat != "incremental" && anyWarnUnsupported(n) {
+			// dbt's _validate_constraint_prerequisites: only tables and
+			// incremental models (materialization_enforces_constraints)
+			// get constraints.
+			l.Add(diag.Warnf(file, pos, "set warn_unsupported: false on the constraints to silence this",
+				"Constraint types are not supported for %s materializations and will be ignored.  "+
+					"Set 'warn_unsupported: false' on this constraint to ignore this warning.", mat).AsEvent("UnsupportedConstraintMaterialization"))
+		}
 		if _, err := m.ContractOf(n); err != nil {
 			l.Add(diag.Errorf(file, pos, "fix the constraint (type: not_null, unique, primary_key, foreign_key, check or custom)", "model %s: %v", n.Name, err))
 		}
 	}
+}
+
+// anyWarnUnsupported says whether one of n's column or model constraints
+// has warn_unsupported true (its default).
+func anyWarnUnsupported(n *Node) bool {
+	warns := func(raw any) bool {
+		mp, _ := raw.(map[string]any)
+		b, ok := mp["warn_unsupported"].(bool)
+		return !ok || b
+	}
+	for _, col := range n.Columns {
+		if slices.ContainsFunc(col.Constraints, warns) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(n.Constraints, warns)
 }
 
 // validatePrimaryKeys reports, as dbt's _validate_pk_constraints does at

@@ -111,10 +111,10 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 		enforced = nil
 	}
 	warn := func(k compiler.Constraint, where string) {
+		// A view's constraints are warned of once at parse, as dbt's
+		// UnsupportedConstraintMaterialization (compiler.validateContracts).
 		switch {
-		case mat == "view" && k.WarnUnsupported:
-			warnings = append(warnings, contractWarning{"UnsupportedConstraintMaterialization",
-				fmt.Sprintf("constraint %s%s is not applied: constraints are not supported for view materializations", k.Type, where)})
+		case mat == "view":
 		case !creates && mat != "view" && k.WarnUnenforced:
 			warnings = append(warnings, contractWarning{"ConstraintNotEnforced",
 				fmt.Sprintf("constraint %s%s is not applied to the %s model: elt writes constraints when it creates a table; the columns and types are checked", k.Type, where, mat)})

@@ -133,8 +133,18 @@ func TestContractWarningsAndErrors(t *testing.T) {
 	view := strings.Replace(peopleContract, "materialized: table", "materialized: view", 1)
 	dir := contractProject(t, "select cast(id as int) as id, name, age from {{ ref('raw_people') }}", view)
 	res := mustElt(t, dir, "build")
-	if !strings.Contains(res.stdout, "constraint not_null on column id is not applied: constraints are not supported for view materializations") {
-		t.Errorf("no view warning:\n%s", res.stdout)
+	// once per model, at parse, as dbt's UnsupportedConstraintMaterialization
+	// (parser/schemas.py _validate_constraint_prerequisites)
+	viewWarning := "models/people.yml:3:5: warning: Constraint types are not supported for view materializations and will be ignored.  " +
+		"Set 'warn_unsupported: false' on this constraint to ignore this warning."
+	if strings.Count(res.stdout, viewWarning) != 1 || strings.Contains(res.stdout, "is not applied") {
+		t.Errorf("want the view warning once:\n%s", res.stdout)
+	}
+	noWarn := strings.NewReplacer("{type: not_null}, {type: primary_key}", "{type: not_null, warn_unsupported: false}, {type: primary_key, warn_unsupported: false}",
+		"[{type: unique}]", "[{type: unique, warn_unsupported: false}]", "type: check\n", "type: check\n        warn_unsupported: false\n").Replace(view)
+	dir = contractProject(t, "select cast(id as int) as id, name, age from {{ ref('raw_people') }}", noWarn)
+	if res := mustElt(t, dir, "build"); strings.Contains(res.stdout, "Constraint types are not supported") {
+		t.Errorf("a view warning although every constraint sets warn_unsupported: false:\n%s", res.stdout)
 	}
 	// A foreign key is not enforced on DuckDB: warned, not written.
 	fk := peopleContract + "      - name: dummy\n        data_type: int\n        constraints: [{type: foreign_key, to: \"ref('raw_people')\", to_columns: [id]}]\n"
