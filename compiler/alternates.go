@@ -50,6 +50,13 @@ func (m *Manifest) chooseAlternates(ctx context.Context, l *diag.List, p *projec
 		}
 		switch len(on) {
 		case 0:
+			if first := p.Nodes[id]; first.PropsEnable {
+				// dbt's parse_patch: properties YAML cannot say which of
+				// several disabled definitions to enable.
+				l.Add(diag.Errorf(first.PatchPath, first.PatchPos, "enable one definition in dbt_project.yml or in its SQL file's config()",
+					"Found %d matching disabled nodes for %s '%s'. Multiple nodes for the same unique id cannot be enabled in the schema file. "+
+						"They must be enabled in `dbt_project.yml` or in the sql files.", len(defs), first.ResourceType, first.Name))
+			}
 		case 1:
 			nodes[id] = on[0]
 		default:

@@ -1183,6 +1183,7 @@ func (l *loader) finishNodes() {
 			n.UnrenderedConfig = TreeConfigOver(own, n.ResourceType, n.FQN, true, props, 0)
 		}
 		n.Config = cfg
+		n.PropsEnable = truthy(l.propsConf[id]["enabled"])
 		if m, ok := cfg["meta"].(map[string]any); ok {
 			n.Meta = m
 		}

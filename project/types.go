@@ -291,9 +291,12 @@ type Node struct {
 	Columns   []*Column
 	Meta      map[string]any
 	Docs      map[string]any
-	PatchPath string   // properties YAML that described this node ("" if none)
-	PatchPos  diag.Pos // where in PatchPath
-	Checksum  string   // sha256 of the file contents (a seed's: stripped, as dbt)
+	// PropsEnable says its properties YAML config: sets enabled to a true
+	// value (dbt's patch.config.get("enabled")).
+	PropsEnable bool
+	PatchPath   string   // properties YAML that described this node ("" if none)
+	PatchPos    diag.Pos // where in PatchPath
+	Checksum    string   // sha256 of the file contents (a seed's: stripped, as dbt)
 	// ChecksumName is "" for a sha256 Checksum, or ChecksumPath for a seed
 	// over 1 MiB, whose checksum dbt takes to be its path (FileChecksum).
 	ChecksumName    string

@@ -98,3 +98,25 @@ func TestUnusedConfigPathsOneWarning(t *testing.T) {
 	}
 	mustElt(t, dir, "seed")
 }
+
+// TestYAMLCannotEnableOneOfSeveralDisabled: properties YAML that enables
+// a model defined more than once, each definition disabled in its SQL,
+// stops parsing, as dbt's parse_patch does (parser/schemas.py; dbt's
+// tests/functional/configs/test_disabled_model.py
+// TestMultipleDisabledNodesForUniqueIDFailure). One disabled definition
+// stays disabled.
+func TestYAMLCannotEnableOneOfSeveralDisabled(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/schema.yml", "models:\n  - name: m2\n    config:\n      enabled: true\n")
+	for _, f := range []string{"a", "b", "c"} {
+		writeFile(t, dir, "models/"+f+"/m2.sql", "{{ config(enabled=false) }}\nselect 1 as id\n")
+	}
+	res := elt(t, dir, "parse")
+	want := "models/schema.yml:2:5: Found 3 matching disabled nodes for model 'm2'. Multiple nodes for the same unique id cannot be enabled in the schema file. " +
+		"They must be enabled in `dbt_project.yml` or in the sql files."
+	if res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		t.Errorf("parse: exit %d, want %d with %q\n%s%s", res.code, exitUsage, want, res.stdout, res.stderr)
+	}
+	writeFile(t, dir, "models/schema.yml", "models:\n  - name: m2\n    config:\n      enabled: false\n")
+	mustElt(t, dir, "parse")
+}
