@@ -907,7 +907,12 @@ func (c *configValue) Call(_ *jinja.State, args []any, kw jinja.Kwargs) (any, er
 	if err := conflictingHookKeys(written); err != nil {
 		return nil, err
 	}
-	st.inFile = mergeOwned(st.inFile, add)
+	if len(st.inFile) == 0 {
+		st.inFile = mergeOwned(st.inFile, add)
+	} else {
+		// dbt's _add_config_call: grants keep their "+" across calls.
+		st.inFile = project.MergeConfigCalls(st.inFile, add)
+	}
 	return "", nil
 }
 

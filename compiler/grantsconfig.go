@@ -2,11 +2,46 @@ package compiler
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/project"
 )
+
+// finishGrantKeys turns each "+privilege" left in a node's final grants
+// into "privilege". Merges keep the "+" of a layer that had nothing under
+// it to extend until the node's config is whole; dbt merges every layer
+// into a config whose grants start as {}, where a "+privilege" with
+// nothing to extend is the privilege (DictKeyAppend).
+func finishGrantKeys(nodes []*Node) {
+	for _, n := range nodes {
+		g, ok := n.Config["grants"].(map[string]any)
+		if !ok || !hasPlusKey(g) {
+			continue
+		}
+		fixed := make(map[string]any, len(g))
+		for k, v := range g {
+			if priv, plus := strings.CutPrefix(k, "+"); plus {
+				fixed[priv] = append(append([]any{}, project.ListItems(fixed[priv])...), project.ListItems(v)...)
+				continue
+			}
+			fixed[k] = append(append([]any{}, project.ListItems(v)...), project.ListItems(fixed[k])...)
+		}
+		n.Config = maps.Clone(n.Config)
+		n.Config["grants"] = fixed
+		n.sharedConfig, n.configInterned = false, false
+	}
+}
+
+func hasPlusKey(g map[string]any) bool {
+	for k := range g {
+		if strings.HasPrefix(k, "+") {
+			return true
+		}
+	}
+	return false
+}
 
 // validateGrantsAndDocs reports, at the node's config, a grants config
 // that is not a mapping of privileges to a grantee or a list of them, and a

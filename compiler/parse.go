@@ -282,6 +282,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		ids, nodes = keptIDs, kept
 	}
 	m.ids, m.nodes = ids, nodes
+	finishGrantKeys(nodes)
 	m.validateConfigs(&l, nodes)
 	m.hookDependencies(ctx, &l, nodes)
 	addConstraintRefs(nodes)

@@ -234,6 +234,33 @@ func mergeDict(a, b map[string]any) map[string]any {
 	return out
 }
 
+// MergeConfigCalls merges a node's config() call over the calls before
+// it, as dbt's _add_config_call (context/context_config.py): as
+// MergeConfig, except that grants keys keep their "+", a "+select" of a
+// later call extending the "+select" of an earlier one, so that the calls'
+// grants still extend the project's and the YAML's when the calls are
+// merged over them.
+func MergeConfigCalls(base, override Config) Config {
+	prev, pok := base["grants"].(map[string]any)
+	add, aok := override["grants"].(map[string]any)
+	out := MergeConfig(base, override)
+	if pok && aok {
+		g := make(map[string]any, len(prev)+len(add))
+		for k, v := range prev {
+			g[k] = ListItems(v)
+		}
+		for k, v := range add {
+			if _, seen := g[k]; seen && strings.HasPrefix(k, "+") {
+				g[k] = unionAny(ListItems(g[k]), ListItems(v))
+				continue
+			}
+			g[k] = ListItems(v)
+		}
+		out["grants"] = g
+	}
+	return out
+}
+
 func mergeGrants(a, b map[string]any) map[string]any {
 	out := make(map[string]any, len(a)+len(b))
 	for k, v := range a {

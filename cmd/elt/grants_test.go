@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -243,4 +244,41 @@ func TestApplyGrantsBuiltFromDBTSteps(t *testing.T) {
 	}
 	res := mustElt(t, dir, "run")
 	wantAll(t, res.stdout, "all grants in place on m")
+}
+
+// TestGrantsExtendAsDBT: "+privilege" grants extend what the layers below
+// give, as dbt's DictKeyAppend merge; config() calls keep their "+" among
+// themselves (_add_config_call), so two calls both extend; a "+privilege"
+// with nothing to extend is the privilege (dbt's
+// tests/functional/configs/test_grant_configs.py).
+func TestGrantsExtendAsDBT(t *testing.T) {
+	project := "models:\n  p:\n    m:\n      +grants:\n        my_select: [reporter, bi]\n"
+	yml := "models:\n  - name: m\n    config:\n      grants:\n        +my_select: [someone]\n"
+	twice := "{{ config(grants={'+my_select': ['other_user']}) }}\n{{ config(grants={'+my_select': ['alt_user']}) }}\nselect 1 as fun\n"
+	for _, c := range []struct {
+		name, project, sql string
+		want               []any
+	}{
+		{"two calls over project and yaml", project, twice, []any{"reporter", "bi", "someone", "other_user", "alt_user"}},
+		{"two calls over yaml", "", twice, []any{"someone", "other_user", "alt_user"}},
+		{"yaml alone", "", "select 1 as fun\n", []any{"someone"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := miniProject(t, c.project)
+			writeFile(t, dir, "models/m.sql", c.sql)
+			writeFile(t, dir, "models/schema.yml", yml)
+			mustElt(t, dir, "parse")
+			var m struct {
+				Nodes map[string]struct {
+					Config struct {
+						Grants map[string]any `json:"grants"`
+					} `json:"config"`
+				} `json:"nodes"`
+			}
+			readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+			if got, want := m.Nodes["model.p.m"].Config.Grants, map[string]any{"my_select": c.want}; !reflect.DeepEqual(got, want) {
+				t.Errorf("grants %v, want %v", got, want)
+			}
+		})
+	}
 }
