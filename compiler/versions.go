@@ -22,13 +22,16 @@ func (m *Manifest) deprecatedRef(from, to *Node, file string, line int) diag.Dia
 	}
 	if deprecated(to.DeprecationDate, now) {
 		return diag.Warnf(file, diag.Pos{Line: line}, hint,
-			"While compiling '%s': Found a reference to %s, which was deprecated on '%s'.", from.Name, name, to.DeprecationDate)
+			"While compiling '%s': Found a reference to %s, which was deprecated on '%s'.", from.Name, name, to.DeprecationDate).
+			AsEvent("DeprecatedReference")
 	}
 	return diag.Warnf(file, diag.Pos{Line: line}, hint,
-		"While compiling '%s': Found a reference to %s, which is slated for deprecation on '%s'.", from.Name, name, to.DeprecationDate)
+		"While compiling '%s': Found a reference to %s, which is slated for deprecation on '%s'.", from.Name, name, to.DeprecationDate).
+		AsEvent("UpcomingReferenceDeprecation")
 }
 
-// deprecatedModel is dbt's warning for a model past its deprecation_date.
+// deprecatedModel is dbt's warning for a model past its deprecation_date,
+// raised through warn_or_error as dbt's check_for_model_deprecations does.
 func (m *Manifest) deprecatedModel(n *Node) (diag.Diagnostic, bool) {
 	if !deprecated(n.DeprecationDate, m.now()) {
 		return diag.Diagnostic{}, false
@@ -38,7 +41,8 @@ func (m *Manifest) deprecatedModel(n *Node) (diag.Diagnostic, bool) {
 		name += ".v" + n.VersionString
 	}
 	return diag.Warnf(n.OriginalFilePath, diag.Pos{}, "disable or remove the model, or move its deprecation_date",
-		"Model %s has passed its deprecation date of %s. This model should be disabled or removed.", name, n.DeprecationDate), true
+		"Model %s has passed its deprecation date of %s. This model should be disabled or removed.", name, n.DeprecationDate).
+		AsEvent("DeprecatedModel"), true
 }
 
 func (m *Manifest) now() time.Time {

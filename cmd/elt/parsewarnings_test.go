@@ -21,10 +21,19 @@ func TestParseWarningsUnderWarnError(t *testing.T) {
 			`did not find a model named "missing"`},
 		{"NodeNotFoundOrDisabled", "", "tests/t.sql", "select * from {{ ref('missing') }}\n",
 			"the test is disabled"},
+		// dbt's check_for_model_deprecations (parser/manifest.py;
+		// tests/functional/configs/test_warn_error_options.py)
+		{"DeprecatedModel", "", "models/props.yml", "models:\n  - name: a\n    deprecation_date: 2020-01-01\n",
+			"Model a has passed its deprecation date of 2020-01-01."},
+		{"UpcomingReferenceDeprecation", "", "models/props.yml", "models:\n  - name: a\n    deprecation_date: 2999-01-01\n",
+			"While compiling 'b': Found a reference to a, which is slated for deprecation on '2999-01-01'."},
 	} {
 		t.Run(c.event, func(t *testing.T) {
 			dir := miniProject(t, c.project)
 			writeFile(t, dir, "models/a.sql", "select 1 as id\n")
+			if c.event == "UpcomingReferenceDeprecation" {
+				writeFile(t, dir, "models/b.sql", "select * from {{ ref('a') }}\n")
+			}
 			if c.file != "" {
 				writeFile(t, dir, c.file, c.body)
 			}
