@@ -292,6 +292,7 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	w.str(p.PatchPath)
 	w.int(int64(p.PatchPos.Line))
 	w.int(int64(p.PatchPos.Column))
+	w.bool(p.PropsEnable)
 	w.str(p.Checksum)
 	w.str(p.ChecksumName)
 	if p.SeedColumnTypes == nil {
