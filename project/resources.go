@@ -2,7 +2,9 @@ package project
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -284,7 +286,13 @@ func (l *loader) parseExposures(file string, entries []*yaml.Node) {
 		if !hasOwner {
 			l.diags.Add(diag.Errorf(file, posOf(e), "add owner: {name: ..., email: ...}", "%s has no owner", what))
 		}
-		x.Config = MergeConfig(MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(ExposureType, x.FQN)), props), cfg)
+		if v, set := cfg["enabled"]; set {
+			if _, isBool := v.(bool); !isBool {
+				l.diags.Add(diag.Errorf(file, posOf(e), "write enabled: true or enabled: false, without quotes",
+					"%s: at path ['enabled']: %s is not of type 'boolean'", what, pyRepr(v)))
+			}
+		}
+		x.Config = exposureConfigOf(l.cur.cfg, MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(ExposureType, x.FQN)), cfg), props)
 		x.Tags = toStringList(x.Config["tags"])
 		x.Meta, _ = x.Config["meta"].(map[string]any)
 		if isDisabledConfig(x.Config) {
@@ -301,6 +309,38 @@ func (l *loader) parseExposures(file string, entries []*yaml.Node) {
 		}
 		l.proj.Exposures[x.UniqueID] = x
 	}
+}
+
+// exposureConfigOf is an exposure's config as dbt's ExposureParser makes
+// it: its config (dbt_project.yml's exposures: tree, then its config:)
+// with tags the sorted set of the exposures: block's own tags, the
+// exposure's tags and the config's, and meta the block's own meta updated
+// with the exposure's meta and then the config's.
+func exposureConfigOf(project *ProjectConfig, cfg, props Config) Config {
+	var block map[string]any
+	if project != nil {
+		block, _ = project.Raw["exposures"].(map[string]any)
+	}
+	tags := append(append(toStringList(block["tags"]), toStringList(props["tags"])...), toStringList(cfg["tags"])...)
+	slices.Sort(tags)
+	meta := map[string]any{}
+	for _, m := range []any{block["meta"], props["meta"], cfg["meta"]} {
+		if m, ok := m.(map[string]any); ok {
+			maps.Copy(meta, m)
+		}
+	}
+	out := maps.Clone(cfg)
+	out["tags"], out["meta"] = slices.Compact(tags), meta
+	return out
+}
+
+// pyRepr is v as Python's repr shows it in dbt's messages: a string in
+// single quotes.
+func pyRepr(v any) string {
+	if s, ok := v.(string); ok && !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return fmt.Sprintf("%#v", v)
 }
 
 func (l *loader) parseGroups(file string, entries []*yaml.Node) {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -247,5 +248,46 @@ func TestProtectedAcrossPackages(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 			}
 		})
+	}
+}
+
+// TestExposureConfigAsDBT: an exposure's tags are the sorted set of the
+// exposures: block's own tags, its tags and its config's, and its meta
+// the block's own meta updated with its meta and its config's, as dbt's
+// ExposureParser makes them; a non-boolean enabled stops the parse
+// (dbt's tests/functional/exposures/test_exposure_configs.py).
+func TestExposureConfigAsDBT(t *testing.T) {
+	dir := miniProject(t, "exposures:\n  enabled: false\n  tags: [global_tag, common_tag]\n"+
+		"  meta:\n    some_key: should_be_overridden\n    another_key: should_stay\n    type_change: [foo, bar]\n")
+	writeFile(t, dir, "models/model.sql", "select 1 as id\n")
+	exposure := "exposures:\n  - name: simple_exposure\n    type: dashboard\n    config:\n      enabled: %s\n" +
+		"      tags: [local_tag, common_tag]\n      meta:\n        some_key: some_value\n        type_change: 123\n" +
+		"    depends_on: [\"ref('model')\"]\n    owner: {email: something@example.com}\n"
+	writeFile(t, dir, "models/schema.yml", strings.Replace(exposure, "%s", "true", 1))
+	mustElt(t, dir, "parse")
+	var m struct {
+		Exposures map[string]struct {
+			Tags   []string       `json:"tags"`
+			Meta   map[string]any `json:"meta"`
+			Config struct {
+				Tags []string       `json:"tags"`
+				Meta map[string]any `json:"meta"`
+			} `json:"config"`
+		} `json:"exposures"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	x := m.Exposures["exposure.p.simple_exposure"]
+	wantTags := []string{"common_tag", "global_tag", "local_tag"}
+	wantMeta := map[string]any{"some_key": "some_value", "another_key": "should_stay", "type_change": float64(123)}
+	if !reflect.DeepEqual(x.Tags, wantTags) || !reflect.DeepEqual(x.Config.Tags, wantTags) {
+		t.Errorf("tags %v, config.tags %v, want %v", x.Tags, x.Config.Tags, wantTags)
+	}
+	if !reflect.DeepEqual(x.Meta, wantMeta) || !reflect.DeepEqual(x.Config.Meta, wantMeta) {
+		t.Errorf("meta %v, config.meta %v, want %v", x.Meta, x.Config.Meta, wantMeta)
+	}
+	writeFile(t, dir, "models/schema.yml", strings.Replace(exposure, "%s", "True and False", 1))
+	res := elt(t, dir, "parse")
+	if want := "exposure \"simple_exposure\": at path ['enabled']: 'True and False' is not of type 'boolean'"; res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		t.Errorf("parse: exit %d, want %d with %q\n%s%s", res.code, exitUsage, want, res.stdout, res.stderr)
 	}
 }
