@@ -141,7 +141,16 @@ func (l *loader) parseProperties(f *diskFile, root *yaml.Node) {
 		case "analyses":
 			l.patchNodes(f.rel, Analysis, p.Key, entries)
 		case "data_tests":
+			// dbt's parse_file turns a ParsingError of this section into
+			// a warning (a Note at WARN level) and parses on.
+			mark := len(l.diags)
 			l.patchNodes(f.rel, Test, p.Key, entries)
+			for i := mark; i < len(l.diags); i++ {
+				if d := &l.diags[i]; d.Severity == diag.Error {
+					d.Severity = diag.Warning
+					d.Summary = fmt.Sprintf("Unable to parse 'data_tests' section of file '%s'\n%s", f.rel, d.Summary)
+				}
+			}
 		case "macros":
 			l.parseMacroProperties(f.rel, entries)
 		case "exposures":

@@ -129,3 +129,19 @@ func TestYAMLCannotEnableOneOfSeveralDisabled(t *testing.T) {
 	writeFile(t, dir, "models/schema.yml", "models:\n  - name: m2\n    config:\n      enabled: false\n")
 	mustElt(t, dir, "parse")
 }
+
+// TestBadDataTestsSectionWarns: a problem in the data_tests: section of
+// properties YAML (singular test patches) is a warning, and the project
+// parses, as dbt's parse_file turns its ParsingError into a WARN Note
+// (parser/schemas.py; dbt's
+// tests/functional/data_test_patch/test_singular_test_patch.py
+// TestPatchSingularTestMalformedYaml).
+func TestBadDataTestsSectionWarns(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "tests/my_singular_test.sql", "select 1 as id where 1 = 0\n")
+	writeFile(t, dir, "tests/schema.yml", "data_tests: &not_null\n  - not_null:\n      where: some_condition\n")
+	res := mustElt(t, dir, "compile")
+	if want := "tests/schema.yml:2:5: warning: Unable to parse 'data_tests' section of file 'tests/schema.yml'"; !strings.Contains(res.stdout, want) {
+		t.Errorf("no warning %q:\n%s", want, res.stdout)
+	}
+}
