@@ -2,9 +2,11 @@ package compiler
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
+	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -235,4 +237,36 @@ func configContract(v any) map[string]any {
 		}
 	}
 	return c
+}
+
+// finishModelFreshness makes a model's freshness config what dbt 1.10's
+// ModelConfig keeps (its __pre_deserialize__): one without build_after is
+// dropped, with a warning here since dbt drops it without a word, and one
+// with build_after keeps build_after alone, its updates_on "any" unless
+// set.
+func finishModelFreshness(l *diag.List, nodes []*Node) {
+	for _, n := range nodes {
+		if n.ResourceType != project.Model {
+			continue
+		}
+		f, ok := n.Config["freshness"].(map[string]any)
+		if !ok {
+			continue
+		}
+		var keep any
+		if b, ok := f["build_after"].(map[string]any); ok {
+			b = maps.Clone(b)
+			if _, set := b["updates_on"]; !set {
+				b["updates_on"] = "any"
+			}
+			keep = map[string]any{"build_after": b}
+		} else {
+			file, pos := ConfigSite(n)
+			l.Add(diag.Warnf(file, pos, "give the model's freshness a build_after: {count: ..., period: ...}, or remove it",
+				"model %s: a freshness config without build_after is dropped, as dbt drops it (a model's freshness is its build_after)", n.Name))
+		}
+		n.Config = maps.Clone(n.Config)
+		n.Config["freshness"] = keep
+		n.sharedConfig, n.configInterned = false, false
+	}
 }

@@ -283,6 +283,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	m.ids, m.nodes = ids, nodes
 	finishGrantKeys(nodes)
+	finishModelFreshness(&l, nodes)
 	m.validateConfigs(&l, nodes)
 	m.hookDependencies(ctx, &l, nodes)
 	addConstraintRefs(nodes)

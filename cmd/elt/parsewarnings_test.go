@@ -1,6 +1,8 @@
 package main
 
 import (
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -143,5 +145,33 @@ func TestBadDataTestsSectionWarns(t *testing.T) {
 	res := mustElt(t, dir, "compile")
 	if want := "tests/schema.yml:2:5: warning: Unable to parse 'data_tests' section of file 'tests/schema.yml'"; !strings.Contains(res.stdout, want) {
 		t.Errorf("no warning %q:\n%s", want, res.stdout)
+	}
+}
+
+// TestModelFreshnessWithoutBuildAfterDropped: a model's freshness config
+// is its build_after alone; one without build_after is dropped, as dbt
+// 1.10's ModelConfig.__pre_deserialize__ drops it (elt warns), and
+// updates_on defaults to any (dbt's
+// tests/functional/model_config/test_freshness_config.py).
+func TestModelFreshnessWithoutBuildAfterDropped(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/b.sql", "{{ config(freshness={'build_after': {'count': 1, 'period': 'day'}, 'warn_after': {'count': 2, 'period': 'hour'}}) }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/e.sql", "{{ config(freshness={'warn_after': {'count': 24, 'period': 'hour'}}) }}\nselect 1 as id\n")
+	res := mustElt(t, dir, "parse")
+	if want := "models/e.sql:1: warning: model e: a freshness config without build_after is dropped"; !strings.Contains(res.stdout, want) {
+		t.Errorf("no warning %q:\n%s", want, res.stdout)
+	}
+	var m struct {
+		Nodes map[string]struct {
+			Config map[string]any `json:"config"`
+		} `json:"nodes"`
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	if got := m.Nodes["model.p.e"].Config["freshness"]; got != nil {
+		t.Errorf("model e freshness %v, want null", got)
+	}
+	want := map[string]any{"build_after": map[string]any{"count": float64(1), "period": "day", "updates_on": "any"}}
+	if got := m.Nodes["model.p.b"].Config["freshness"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("model b freshness %v, want %v", got, want)
 	}
 }
