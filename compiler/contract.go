@@ -119,7 +119,8 @@ func (m *Manifest) validateContracts(l *diag.List) {
 			}
 			if osc != "append_new_columns" && osc != "fail" {
 				l.Add(diag.Errorf(file, pos, "set on_schema_change: append_new_columns or fail",
-					"model %s: an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not %s", n.Name, osc))
+					"model %s: Invalid value for on_schema_change: %s. Models materialized as incremental with contracts enabled "+
+						"must set on_schema_change to 'append_new_columns' or 'fail'", n.Name, osc))
 			}
 		}
 		if mat != "table" && mat != "incremental" && anyWarnUnsupported(n) {

@@ -156,7 +156,9 @@ func TestContractWarningsAndErrors(t *testing.T) {
 
 	for _, c := range []struct{ name, yml, want string }{
 		{"incremental ignore", strings.Replace(peopleContract, "materialized: table", "materialized: incremental", 1),
-			"an incremental model with an enforced contract needs on_schema_change append_new_columns or fail, not ignore"},
+			// dbt's message (artifacts/resources/v1/config.py; dbt's
+			// tests/functional/configs/test_contract_configs.py)
+			"Invalid value for on_schema_change: ignore. Models materialized as incremental with contracts enabled must set on_schema_change to 'append_new_columns' or 'fail'"},
 		{"ephemeral", strings.Replace(peopleContract, "materialized: table", "materialized: ephemeral", 1),
 			"contracts are not supported for ephemeral models"},
 		{"bad constraint", strings.Replace(peopleContract, "type: unique", "type: uniq", 1), `column name: unknown constraint type "uniq"`},
