@@ -61,7 +61,7 @@ func (l *loader) readProperties(f *diskFile) *yaml.Node {
 	}
 	if !isMapping(root) {
 		l.diags.Add(diag.Errorf(f.rel, posOf(root), "start the file with a key such as models: or sources:",
-			"properties YAML must be a mapping, not %s", kindName(root)))
+			"Contents of file '%s' are not valid. Dictionary expected (properties YAML is a mapping, not %s).", f.rel, kindName(root)))
 		return nil
 	}
 	return root

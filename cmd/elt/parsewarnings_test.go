@@ -175,3 +175,17 @@ func TestModelFreshnessWithoutBuildAfterDropped(t *testing.T) {
 		t.Errorf("model b freshness %v, want %v", got, want)
 	}
 }
+
+// TestPropertiesYAMLListRefused: properties YAML that is a list stops the
+// parse with dbt's "Dictionary expected" (parser/schemas.py; dbt's
+// tests/functional/configs/test_configs_in_schema_files.py
+// TestListSchemaFile).
+func TestPropertiesYAMLListRefused(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/my_model.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/schema.yml", "- name: my_name\n- name: alt_name\n")
+	res := elt(t, dir, "parse")
+	if want := "models/schema.yml:1:1: Contents of file 'models/schema.yml' are not valid. Dictionary expected"; res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		t.Errorf("parse: exit %d, want %d with %q\n%s%s", res.code, exitUsage, want, res.stdout, res.stderr)
+	}
+}
