@@ -511,7 +511,7 @@ custom_key: 1
 	if len(p.Warnings) != 2 {
 		t.Fatalf("warnings: %v", p.Warnings)
 	}
-	if d, ok := findDiag(p.Warnings, `did not find a model named "does_not_exist"`); !ok || d.Pos.Line != 4 {
+	if d, ok := findDiag(p.Warnings, `Did not find matching node for patch with name 'does_not_exist' in the 'models' section`); !ok || d.Pos.Line != 4 {
 		t.Errorf("missing-node warning: %v", p.Warnings)
 	}
 	if _, ok := findDiag(p.Warnings, `unknown top-level key "custom_key"`); !ok {

@@ -324,7 +324,8 @@ func (l *loader) patchHead(file string, kind ResourceType, section string, e, ve
 	}
 	if n == nil || n.ResourceType != kind {
 		l.diags.Add(diag.Warnf(file, posOf(e), fmt.Sprintf("create the %s, or fix the name", kind),
-			"did not find a %s named %q for this entry of the %q section", kind, name, section).AsEvent("NoNodeForYamlKey"))
+			"Did not find matching node for patch with name '%s' in the '%s' section of file '%s' (no %s has that name)",
+			name, section, file, kind).AsEvent("NoNodeForYamlKey"))
 		if n != nil && (n.ResourceType == Model || n.ResourceType == Seed || n.ResourceType == Snapshot) && kind != Analysis && kind != Test {
 			// Another kind of node has the name (a seed under models:):
 			// dbt patches nothing but still declares the entry's tests,

@@ -20,7 +20,8 @@ func TestParseWarningsUnderWarnError(t *testing.T) {
 		{"UnusedResourceConfigPath", "models:\n  p:\n    nope:\n      +tags: [x]\n", "", "",
 			"- models.p.nope (dbt_project.yml:5:5)"},
 		{"NoNodeForYamlKey", "", "models/props.yml", "models:\n  - name: missing\n",
-			`did not find a model named "missing"`},
+			// dbt's NoNodeForYamlKey message (events/types.py)
+			"Did not find matching node for patch with name 'missing' in the 'models' section of file 'models/props.yml'"},
 		{"NodeNotFoundOrDisabled", "", "tests/t.sql", "select * from {{ ref('missing') }}\n",
 			"the test is disabled"},
 		// dbt's check_for_model_deprecations (parser/manifest.py;
