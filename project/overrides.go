@@ -59,7 +59,8 @@ func (l *loader) recordOverride(file string, e *yaml.Node, pkgNode *yaml.Node) {
 	key := [2]string{pkg, name}
 	if prev, dup := l.overrides[key]; dup {
 		l.diags.Add(diag.Errorf(file, posOf(e), "keep one override",
-			"source %q of package %q is overridden twice (also at %s:%d)", name, pkg, prev.file, posOf(prev.node).Line))
+			"dbt found two schema.yml entries for the same source named %s in package %s. Sources may only be overridden a single time. "+
+				"To fix this, remove the sources entry named %s from one of these files: %s:%d, %s", name, pkg, name, prev.file, posOf(prev.node).Line, file))
 		return
 	}
 	if l.overrides == nil {

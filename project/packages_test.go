@@ -207,4 +207,15 @@ sources:
 	if err == nil || !strings.Contains(err.Error(), `"not_installed", which is not installed`) {
 		t.Errorf("want an error for an override of a package that is not installed, got %v", err)
 	}
+	// Two overrides of one source: dbt's DuplicateSourcePatchNameError
+	// (dbt's tests/functional/source_overrides/test_source_overrides_duplicate_model.py).
+	_, err = loadDir(t, pkgProject(t, map[string]string{
+		"models/schema1.yml": "version: 2\nsources:\n  - name: raw\n    overrides: pkg\n",
+		"models/schema2.yml": "version: 2\nsources:\n  - name: raw\n    overrides: pkg\n",
+	}), Options{SkipProfile: true})
+	want := "dbt found two schema.yml entries for the same source named raw in package pkg. Sources may only be overridden a single time. " +
+		"To fix this, remove the sources entry named raw from one of these files: models/schema1.yml:3, models/schema2.yml"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("want %q, got %v", want, err)
+	}
 }
