@@ -61,6 +61,7 @@ type renderState struct {
 	// Captured in parse mode.
 	refs    []Ref
 	sources [][2]string
+	metrics [][]string // metric() calls: [name] or [package, name]
 	// inColumnsMacro: a project's get_columns_in_relation is running for
 	// adapter.get_columns_in_relation (fnGetColumns).
 	inColumnsMacro bool
@@ -1158,6 +1159,7 @@ func (e *engine) buildGlobals() {
 	g := map[string]any{
 		"ref":                               jinja.Func(fnRef),
 		"source":                            jinja.Func(fnSource),
+		"metric":                            jinja.Func(fnMetric),
 		"var":                               varObject{},
 		"env_var":                           jinja.Func(fnEnvVar),
 		"log":                               jinja.Func(fnLog),

@@ -159,7 +159,11 @@ func (m *Manifest) graphNode(n *Node) *jinja.Dict {
 		c := configContract(n.Config["contract"])
 		c["checksum"] = nil
 		set("contract", c)
-		set("metrics", []any{})
+		metrics := make([]any, len(n.MetricRefs))
+		for i, c := range n.MetricRefs {
+			metrics[i] = stringsAny(c)
+		}
+		set("metrics", metrics)
 	}
 	if n.ResourceType == project.Model {
 		access, _ := configString(n.Config, "access")

@@ -29,6 +29,7 @@ func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*
 		n := hooked[i]
 		var refs []Ref
 		var sources [][2]string
+		var metrics [][]string
 		var macros []string
 		for _, key := range [...]string{"pre_hook", "post_hook"} {
 			srcs, err := hookSources(n, key)
@@ -48,6 +49,7 @@ func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*
 					return
 				}
 				refs, sources, macros = append(refs, st.refs...), append(sources, st.sources...), append(macros, st.dependsOn...)
+				metrics = append(metrics, st.metrics...)
 			}
 		}
 		if n.ResourceType == project.Seed && (len(refs) > 0 || len(sources) > 0) {
@@ -64,6 +66,11 @@ func (m *Manifest) hookDependencies(ctx context.Context, l *diag.List, nodes []*
 		}
 		if len(sources) > 0 {
 			n.SourceRefs = append(slices.Clip(n.SourceRefs), sources...)
+		}
+		if len(metrics) > 0 && n.ResourceType != project.Seed {
+			// As dbt's ParseMetricResolver, rendering the hooks in the
+			// node's context (a seed has no metrics).
+			n.MetricRefs = append(slices.Clip(n.MetricRefs), metrics...)
 		}
 		// The macros a hook calls are the node's, after its body's, as
 		// dbt records them rendering the hooks in the node's context.

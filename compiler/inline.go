@@ -38,7 +38,7 @@ func (m *Manifest) CompileInline(ctx context.Context, sql string) (*Node, error)
 	if err != nil {
 		return nil, diag.List{m.renderDiag(n, st, err)}.Err()
 	}
-	n.Refs, n.SourceRefs, n.DependsOn.Macros = st.refs, st.sources, st.dependsOn
+	n.Refs, n.SourceRefs, n.MetricRefs, n.DependsOn.Macros = st.refs, st.sources, st.metrics, st.dependsOn
 	var l diag.List
 	m.resolveDependencies(ctx, &l, []*Node{n})
 	if err := l.Err(); err != nil {

@@ -181,11 +181,12 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 				}
 				return
 			}
-			st = parseCapture{refs: rs.refs, sources: rs.sources, macros: rs.macros, dependsOn: rs.dependsOn, inFile: rs.inFile, warnings: rs.warnings}
+			st = parseCapture{refs: rs.refs, sources: rs.sources, metrics: rs.metrics, macros: rs.macros, dependsOn: rs.dependsOn, inFile: rs.inFile, warnings: rs.warnings}
 		}
 		warnings[i] = st.warnings
 		n.Refs = st.refs
 		n.SourceRefs = st.sources
+		n.MetricRefs = st.metrics
 		n.DependsOn.Macros = st.dependsOn
 		var memoKey configMemoKey
 		memoized := false
@@ -1108,7 +1109,7 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 	// Every list is cut, full, from one allocation.
 	offsets := make([]int, len(nodes)+1)
 	for i, n := range nodes {
-		offsets[i+1] = offsets[i] + len(n.Refs) + len(n.SourceRefs) + 1
+		offsets[i+1] = offsets[i] + len(n.Refs) + len(n.SourceRefs) + len(n.MetricRefs) + 1
 	}
 	ids := make([]string, offsets[len(nodes)])
 	deps := make([]*Node, offsets[len(nodes)])
@@ -1194,6 +1195,35 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 				diags[i].Add(m.deprecatedRef(n, t, file, st.lineOf("ref", r.Name)))
 			}
 			add(t.UniqueID, t)
+		}
+		// As dbt's process_metrics, after the refs and sources: each
+		// metric() call's metric, or the parse fails.
+		if n.ResourceType != project.Seed {
+			for _, c := range n.MetricRefs {
+				name, pkg := c[len(c)-1], ""
+				if len(c) == 2 {
+					pkg = c[0]
+				}
+				r, err := m.lookupMetric(name, pkg, n)
+				if err == nil {
+					add(r.UniqueID, nil)
+					continue
+				}
+				st := &renderState{engine: m.engine, node: n}
+				line := st.lineOf("metric", c...)
+				if n.TestMetadata != nil {
+					line = n.PatchPos.Line
+				}
+				if n.ResourceType == project.Test {
+					off[i] = true
+					if !err.disabled {
+						diags[i].Add(diag.Warnf(file, diag.Pos{Line: line}, err.hint, "%s", metricNotFoundWarning(n, name, pkg)).
+							AsEvent("NodeNotFoundOrDisabled"))
+					}
+					continue
+				}
+				diags[i].Add(diag.Errorf(file, diag.Pos{Line: line}, err.hint, "%s", metricNotFound(n, name, pkg, err.msg)))
+			}
 		}
 		if n.AttachedNode != "" {
 			// A test's model is among its sources or refs, which come

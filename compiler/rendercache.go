@@ -181,7 +181,8 @@ type cacheEntry struct {
 	ParseKey digest.Key
 	Refs     []Ref
 	Sources  [][2]string
-	Macros   []string // every macro of the project or a package the render ran
+	Metrics  [][]string // metric() calls
+	Macros   []string   // every macro of the project or a package the render ran
 	// DependsOn are the macros the node's own code called (depends_on).
 	DependsOn []string
 	InFile    map[string]any
@@ -697,6 +698,7 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 	st := parseCapture{
 		refs:      append([]Ref(nil), e.Refs...),
 		sources:   append([][2]string(nil), e.Sources...),
+		metrics:   copyMetricRefs(e.Metrics),
 		macros:    append([]string(nil), e.Macros...),
 		dependsOn: append([]string(nil), e.DependsOn...),
 		warnings:  append(diag.List(nil), e.Warnings...),
@@ -720,6 +722,7 @@ func (m *Manifest) cachedParse(n *Node, pk digest.Key) (parseCapture, bool) {
 type parseCapture struct {
 	refs    []Ref
 	sources [][2]string
+	metrics [][]string
 	macros  []string
 	// dependsOn are the macros the node's own code called: depends_on.
 	dependsOn []string
@@ -740,6 +743,7 @@ func (m *Manifest) storeParse(n *Node, pk digest.Key, st *renderState) {
 		ParseKey:  pk,
 		Refs:      append([]Ref(nil), st.refs...),
 		Sources:   append([][2]string(nil), st.sources...),
+		Metrics:   copyMetricRefs(st.metrics),
 		Macros:    append([]string(nil), st.macros...),
 		DependsOn: append([]string(nil), st.dependsOn...),
 		Warnings:  append(diag.List(nil), st.warnings...),

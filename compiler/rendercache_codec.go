@@ -31,7 +31,7 @@ import (
 // renderCacheMagic starts the stored cache; it changes whenever what a
 // render depends on or the layout changes, and a cache of another version
 // is ignored.
-const renderCacheMagic = "elt-render-cache-10\n"
+const renderCacheMagic = "elt-render-cache-11\n"
 
 var errCacheDamaged = errors.New("damaged render cache")
 
@@ -310,6 +310,10 @@ func (e *cacheEncoder) entry(x *cacheEntry) {
 		e.string(s[0])
 		e.string(s[1])
 	}
+	e.uint(uint64(len(x.Metrics)))
+	for _, c := range x.Metrics {
+		e.strings(c)
+	}
 	e.strings(x.Macros)
 	e.strings(x.DependsOn)
 	switch {
@@ -360,6 +364,12 @@ func decodeEntry(s string) (*cacheEntry, error) {
 		x.Sources = make([][2]string, n)
 		for i := range x.Sources {
 			x.Sources[i] = [2]string{d.string(), d.string()}
+		}
+	}
+	if n := d.count(); n > 0 {
+		x.Metrics = make([][]string, n)
+		for i := range x.Metrics {
+			x.Metrics[i] = d.strings()
 		}
 	}
 	x.Macros = d.strings()

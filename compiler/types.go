@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/big"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -149,7 +150,10 @@ type Node struct {
 	RelationName string   // Dialect.RenderRelation(Relation); "" for ephemeral/tests
 	Refs         []Ref
 	SourceRefs   [][2]string // (source_name, table_name)
-	DependsOn    DependsOn
+	// MetricRefs are the node's metric() calls as dbt's node.metrics
+	// holds them: [name] or [package, name], one per call.
+	MetricRefs [][]string
+	DependsOn  DependsOn
 
 	// Generic tests only.
 	TestMetadata *TestMetadata
@@ -287,6 +291,12 @@ type Manifest struct {
 
 	engine *engine // the Jinja environment, built once by Parse
 	graph  flatGraph
+	// metricEntries are the metrics' manifest entries, for what
+	// metric() gives while compiling (metricref.go).
+	metricEntries struct {
+		once sync.Once
+		byID map[string]map[string]any
+	}
 	// settled are the nodes whose compiled SQL a render just before
 	// their run would give again (RunSQL).
 	settled *settledRenders

@@ -738,7 +738,7 @@ func (b *builder) nodeShared(n *compiler.Node, memo *shareMemo) Node {
 		Language:          n.Language,
 		Refs:              refs(n.Refs),
 		Sources:           sourceRefs(n.SourceRefs),
-		Metrics:           [][]string{},
+		Metrics:           metricRefs(n.MetricRefs),
 		DependsOn:         DependsOn{Macros: orEmpty(n.DependsOn.Macros), Nodes: orEmpty(n.DependsOn.Nodes)},
 		Compiled:          n.Compiled,
 		ExtraCTEsInjected: n.Compiled,
@@ -1296,4 +1296,11 @@ func externalJSON(x map[string]any) map[string]any {
 		return nil
 	}
 	return jsonMap(compiler.ExternalTable(x))
+}
+
+// metricRefs is a node's metrics: each metric() call, [name] or
+// [package, name].
+func metricRefs(calls [][]string) [][]string {
+	out := make([][]string, 0, len(calls))
+	return append(out, calls...)
 }

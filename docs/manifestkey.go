@@ -341,6 +341,10 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 		w.str(s[0])
 		w.str(s[1])
 	}
+	w.uint(uint64(len(n.MetricRefs)))
+	for _, c := range n.MetricRefs {
+		w.strs(c)
+	}
 	w.strs(n.DependsOn.Nodes)
 	w.strs(n.DependsOn.Macros)
 	if tm := n.TestMetadata; tm == nil {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// metricModel calls metric() as dbt's functional tests do: at parse time
+// it records each call and reads metric_name and package_name; compiled,
+// each call is the metric's name and the metric's fields.
+const metricModel = `{% set ms = [metric('amount'), metric('p', 'amount_growth')] %}
+{% if not execute %}{{ config(metric_names=ms | map(attribute='metric_name') | list, packages=ms | map(attribute='package_name') | list) }}{% endif %}
+-- {{ ms[0] }} {{ ms[1] }}
+{% if execute %}-- {{ ms[0].label }} {{ ms[0].type }} {{ ms[0].type.value }} {{ ms[1].unique_id }} {{ ms[1].package_name }}{% endif %}
+select * from {{ ref('orders') }}
+`
+
+// TestMetricCallAsDBT: a model calling metric() compiles to the metric's
+// name, lists its calls under metrics and the metrics in depends_on.nodes
+// after its refs (dbt's process_metrics), and is selected through them.
+func TestMetricCallAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/uses_metric.sql", metricModel)
+	mustElt(t, dir, "compile", "-s", "uses_metric")
+	compiled, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", "uses_metric.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\n\n-- amount amount_growth\n-- Amount MetricType.SIMPLE simple metric.p.amount_growth p\nselect * from \"p\".\"main\".\"orders\""
+	if string(compiled) != want {
+		t.Errorf("compiled:\n got %q\nwant %q", compiled, want)
+	}
+	n := readManifest(t, dir)["nodes"].(map[string]any)["model.p.uses_metric"].(map[string]any)
+	if got := jsonOf(n["metrics"]); got != `[["amount"],["p","amount_growth"]]` {
+		t.Errorf("metrics: %s", got)
+	}
+	if got := jsonOf(n["depends_on"].(map[string]any)["nodes"]); got != `["model.p.orders","metric.p.amount","metric.p.amount_growth"]` {
+		t.Errorf("depends_on.nodes: %s", got)
+	}
+	cfg := n["config"].(map[string]any)
+	if got := jsonOf([]any{cfg["metric_names"], cfg["packages"]}); got != `[["amount","amount_growth"],[null,"p"]]` {
+		t.Errorf("parse-time metric_name, package_name: %s", got)
+	}
+	res := mustElt(t, dir, "ls", "-s", "+uses_metric")
+	if got, want := strings.Fields(res.stdout), "metric:p.amount metric:p.amount_growth p.orders p.uses_metric semantic_model:p.orders"; strings.Join(got, " ") != want {
+		t.Errorf("ls -s +uses_metric:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	res = mustElt(t, dir, "ls", "-s", "metric:amount_growth+")
+	if got, want := strings.Fields(res.stdout), "metric:p.amount_growth p.uses_metric"; strings.Join(got, " ") != want {
+		t.Errorf("ls -s metric:amount_growth+:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	mustElt(t, dir, "build", "-s", "+uses_metric")
+}
+
+// TestMetricCallErrorsAsDBT: a metric() call to no metric, or to a
+// disabled one, fails the parse with dbt's TargetNotFoundError at the
+// call's line; one the parse did not see fails its compile; a singular
+// test's is a warning and disables the test; bad arguments are dbt's
+// errors.
+func TestMetricCallErrorsAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/disabled.yml", "metrics:\n  - {name: switched_off, label: Off, type: simple, type_params: {measure: amount}, config: {enabled: false}}\n")
+	for _, c := range []struct{ sql, want string }{
+		{"select 1 as x\n-- {{ metric('amout') }}\n",
+			"models/bad.sql:2: Model 'model.p.bad' (models/bad.sql) depends on a metric named 'amout' which was not found\n  hint: did you mean 'amount'?"},
+		{"select 1 as x\n\n-- {{ metric('q', 'amount') }}\n",
+			"models/bad.sql:3: Model 'model.p.bad' (models/bad.sql) depends on a metric named 'amount' in package or project 'q' which was not found"},
+		{"select 1 as x\n-- {{ metric('switched_off') }}\n",
+			"models/bad.sql:2: Model 'model.p.bad' (models/bad.sql) depends on a metric named 'switched_off' which is disabled"},
+		{"select 1 as x\n-- {{ metric('a', 'b', 'c') }}\n", "models/bad.sql:2:13: metric() takes at most two arguments (3 given)"},
+		{"select 1 as x\n-- {{ metric(1) }}\n", "models/bad.sql:2:13: The name argument to metric() must be a string, got <class 'int'>"},
+	} {
+		writeFile(t, dir, "models/bad.sql", c.sql)
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("%q: exit %d, want 2 and %q\n%s", c.sql, res.code, c.want, res.stderr)
+		}
+	}
+	writeFile(t, dir, "models/bad.sql", "select 1 as x\n{% if execute %}-- {{ metric('amout') }}{% endif %}\n")
+	mustElt(t, dir, "parse")
+	want := "models/bad.sql:2:29: Model 'model.p.bad' (models/bad.sql) depends on a metric named 'amout' which was not found or is disabled"
+	if res := elt(t, dir, "compile", "-s", "bad"); res.code == 0 || !strings.Contains(res.stderr, want) {
+		t.Errorf("compile: exit %d, want %q\n%s", res.code, want, res.stderr)
+	}
+	if err := os.Remove(filepath.Join(dir, "models", "bad.sql")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "tests/t.sql", "select 1 as x where false\n-- {{ metric('amout') }}\n")
+	res := mustElt(t, dir, "parse")
+	want = "tests/t.sql:2: warning: Test 'test.p.t' (tests/t.sql) depends on a metric named 'amout' in package '' which was not found"
+	if !strings.Contains(res.stdout+res.stderr, want) {
+		t.Errorf("singular test: want %q\n%s%s", want, res.stdout, res.stderr)
+	}
+	if res := mustElt(t, dir, "ls", "-s", "t"); strings.TrimSpace(res.stdout) != "" {
+		t.Errorf("the test is disabled, ls lists %q", res.stdout)
+	}
+}
