@@ -32,13 +32,20 @@ func TestMetricCallAsDBT(t *testing.T) {
 	if string(compiled) != want {
 		t.Errorf("compiled:\n got %q\nwant %q", compiled, want)
 	}
+	// Parsed again, from the render cache: the same.
+	for _, again := range []bool{false, true} {
+		if again {
+			mustElt(t, dir, "parse")
+		}
+		n := readManifest(t, dir)["nodes"].(map[string]any)["model.p.uses_metric"].(map[string]any)
+		if got := jsonOf(n["metrics"]); got != `[["amount"],["p","amount_growth"]]` {
+			t.Errorf("metrics (again %v): %s", again, got)
+		}
+		if got := jsonOf(n["depends_on"].(map[string]any)["nodes"]); got != `["model.p.orders","metric.p.amount","metric.p.amount_growth"]` {
+			t.Errorf("depends_on.nodes (again %v): %s", again, got)
+		}
+	}
 	n := readManifest(t, dir)["nodes"].(map[string]any)["model.p.uses_metric"].(map[string]any)
-	if got := jsonOf(n["metrics"]); got != `[["amount"],["p","amount_growth"]]` {
-		t.Errorf("metrics: %s", got)
-	}
-	if got := jsonOf(n["depends_on"].(map[string]any)["nodes"]); got != `["model.p.orders","metric.p.amount","metric.p.amount_growth"]` {
-		t.Errorf("depends_on.nodes: %s", got)
-	}
 	cfg := n["config"].(map[string]any)
 	if got := jsonOf([]any{cfg["metric_names"], cfg["packages"]}); got != `[["amount","amount_growth"],[null,"p"]]` {
 		t.Errorf("parse-time metric_name, package_name: %s", got)
