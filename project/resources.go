@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -121,8 +123,11 @@ var (
 	dimensionTypes    = keySet("categorical time")
 	metricTypes       = keySet("simple ratio cumulative derived conversion")
 	measureAggregates = keySet("sum max min count_distinct sum_boolean average percentile median count")
-	callRe            = lazyre.New(`^\s*(ref|source|metric)\s*\((.*)\)\s*$`)
-	callArgRe         = lazyre.New(`^\s*(?:(v|version)\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([0-9][0-9.]*))\s*$`)
+	// metricNameRe is Python's re.match(r"[\w-]+$"): \w is any Unicode
+	// word character, $ also matches before a final newline.
+	metricNameRe = lazyre.New(`^[\p{L}\p{N}_-]+\n?$`)
+	callRe       = lazyre.New(`^\s*(ref|source|metric)\s*\((.*)\)\s*$`)
+	callArgRe    = lazyre.New(`^\s*(?:(v|version)\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([0-9][0-9.]*))\s*$`)
 )
 
 func keySet(s string) map[string]bool {
@@ -388,7 +393,16 @@ func (l *loader) parseGroups(file string, entries []*yaml.Node) {
 func (l *loader) parseSemantic(file string, kind ResourceType, section string, entries []*yaml.Node) {
 	for _, e := range entries {
 		name, ok := l.entryName(file, section, e)
-		if !ok || !l.checkResourceName(file, posOf(e), string(kind), name) {
+		if !ok {
+			continue
+		}
+		if kind == Metric {
+			// dbt's own rules for a metric's name (UnparsedMetric.validate).
+			if msg := metricNameProblem(name); msg != "" {
+				l.diags.Add(diag.Errorf(file, posOf(e), "name the metric with letters, digits and underscores, starting with a letter", "%s", msg))
+				continue
+			}
+		} else if !l.checkResourceName(file, posOf(e), string(kind), name) {
 			continue
 		}
 		what := strings.ReplaceAll(string(kind), "_", " ") + " " + strconvQuote(name)
@@ -774,6 +788,29 @@ func isDisabledConfig(c Config) bool {
 		return strings.EqualFold(v, "false")
 	}
 	return false
+}
+
+// metricNameProblem is dbt's error for a metric name it refuses
+// (contracts/graph/unparsed.py UnparsedMetric.validate): every rule the
+// name breaks, in dbt's order and words; "" for a good name.
+func metricNameProblem(name string) string {
+	var errs []string
+	if strings.Contains(name, " ") {
+		errs = append(errs, "cannot contain spaces")
+	}
+	if utf8.RuneCountInString(name) > 250 {
+		errs = append(errs, "cannot contain more than 250 characters")
+	}
+	if r, _ := utf8.DecodeRuneInString(name); !(r < utf8.RuneSelf && unicode.IsLetter(r)) {
+		errs = append(errs, "must begin with a letter")
+	}
+	if !metricNameRe().MatchString(name) {
+		errs = append(errs, "must contain only letters, numbers and underscores")
+	}
+	if len(errs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The metric name '%s' is invalid.  It %s", name, strings.Join(errs, ", "))
 }
 
 func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -103,3 +103,24 @@ func TestMetricCallErrorsAsDBT(t *testing.T) {
 		t.Errorf("the test is disabled, ls lists %q", res.stdout)
 	}
 }
+
+// TestMetricNameRulesAsDBT: a metric's name is refused by dbt's rules
+// (UnparsedMetric.validate), each broken rule named in its message.
+func TestMetricNameRulesAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	for name, want := range map[string]string{
+		"'number of people'":     "The metric name 'number of people' is invalid.  It cannot contain spaces, must contain only letters, numbers and underscores",
+		"'number_of_people!'":    "The metric name 'number_of_people!' is invalid.  It must contain only letters, numbers and underscores",
+		"1_number_of_people":     "The metric name '1_number_of_people' is invalid.  It must begin with a letter",
+		"_people":                "The metric name '_people' is invalid.  It must begin with a letter",
+		strings.Repeat("a", 251): "The metric name '" + strings.Repeat("a", 251) + "' is invalid.  It cannot contain more than 250 characters",
+	} {
+		writeFile(t, dir, "models/names.yml", "metrics:\n  - name: "+name+"\n    label: People\n    type: simple\n    type_params: {measure: amount}\n")
+		want = "models/names.yml:2:5: " + want + "\n"
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", name, res.code, want, res.stderr)
+		}
+	}
+	writeFile(t, dir, "models/names.yml", "metrics:\n  - name: people-count_2\n    label: People\n    type: simple\n    type_params: {measure: amount}\n")
+	mustElt(t, dir, "parse")
+}
