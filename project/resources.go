@@ -14,6 +14,7 @@ import (
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/lazyre"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // Exposures, groups, semantic models, metrics and saved queries: declared
@@ -466,6 +467,21 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 		if kind == SavedQuery {
 			// As dbt: the top-level tags and the config's, once each, sorted.
 			r.Tags = sortedUnion(r.Tags, toStringList(r.Config["tags"]))
+		}
+		if v, ok := r.Config["enabled"]; ok {
+			if _, isBool := v.(bool); !isBool {
+				// As dbt's config validation (finalize_and_validate): the
+				// JSON schema's enabled is a boolean, nothing coerced.
+				pos := posOf(e)
+				if c, ok := pairValue(e, "config"); ok {
+					if en, ok := pairValue(c, "enabled"); ok {
+						pos = posOf(en)
+					}
+				}
+				l.diags.Add(diag.Errorf(file, pos, "write enabled: true or enabled: false, without quotes",
+					"%s: at path ['enabled']: %s is not of type 'boolean'", what, jinja.Repr(v)))
+				continue
+			}
 		}
 		if isDisabledConfig(r.Config) {
 			l.proj.DisabledSemantic = append(l.proj.DisabledSemantic, r)

@@ -124,3 +124,17 @@ func TestMetricNameRulesAsDBT(t *testing.T) {
 	writeFile(t, dir, "models/names.yml", "metrics:\n  - name: people-count_2\n    label: People\n    type: simple\n    type_params: {measure: amount}\n")
 	mustElt(t, dir, "parse")
 }
+
+// TestSemanticEnabledMustBeBoolean: as dbt's config validation, a
+// metric's, semantic model's or saved query's enabled that is not a
+// boolean stops the parse.
+func TestSemanticEnabledMustBeBoolean(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/more.yml", "metrics:\n  - name: people\n    label: People\n    type: simple\n    type_params: {measure: amount}\n    config:\n      enabled: True and False\n")
+	want := "models/more.yml:7:16: metric \"people\": at path ['enabled']: 'True and False' is not of type 'boolean'"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+	writeFile(t, dir, "models/more.yml", "metrics:\n  - name: people\n    label: People\n    type: simple\n    type_params: {measure: amount}\n    config:\n      enabled: false\n")
+	mustElt(t, dir, "parse")
+}
