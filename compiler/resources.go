@@ -326,25 +326,47 @@ func (m *Manifest) semanticDependencies(l *diag.List, r *project.SemanticResourc
 		}
 		return ""
 	}
-	measureOwner := func(name string) string {
-		for _, id := range sortedKeys(p.Semantic) {
-			x := p.Semantic[id]
-			if x.Kind != project.SemanticModel {
-				continue
-			}
-			measures, _ := x.Raw["measures"].([]any)
-			for _, me := range measures {
-				if mm, ok := me.(map[string]any); ok && mm["name"] == name {
-					return id
-				}
+	hasMeasure := func(x *project.SemanticResource, name string) bool {
+		measures, _ := x.Raw["measures"].([]any)
+		for _, me := range measures {
+			if mm, ok := me.(map[string]any); ok && mm["name"] == name {
+				return true
 			}
 		}
-		return ""
+		return false
+	}
+	// measureOwner is the semantic model declaring the measure name; the
+	// problem otherwise is dbt's (_process_metric_depends_on).
+	measureOwner := func(name string) (string, string) {
+		for _, id := range sortedKeys(p.Semantic) {
+			if x := p.Semantic[id]; x.Kind == project.SemanticModel && hasMeasure(x, name) {
+				return id, ""
+			}
+		}
+		for _, x := range p.DisabledSemantic {
+			if x.Kind == project.SemanticModel && hasMeasure(x, name) {
+				return "", fmt.Sprintf("The measure `%s` is referenced on disabled semantic model `%s`.", name, x.Name)
+			}
+		}
+		return "", fmt.Sprintf("A semantic model having a measure `%s` does not exist but was referenced.", name)
+	}
+	// inputMetric is the metric name a derived or ratio metric reads; the
+	// problem otherwise is dbt's (_process_metric_node).
+	inputMetric := func(name string) (string, string) {
+		if id := byName(project.Metric, name); id != "" {
+			return id, ""
+		}
+		for _, x := range p.DisabledSemantic {
+			if x.Kind == project.Metric && x.Name == name {
+				return "", fmt.Sprintf("The metric `%s` is disabled and thus cannot be referenced.", name)
+			}
+		}
+		return "", fmt.Sprintf("The metric `%s` does not exist but was referenced.", name)
 	}
 	var out []string
-	add := func(id, kind, name string) {
+	add := func(id, problem string) {
 		if id == "" {
-			l.Add(diag.Errorf(r.File, r.Pos, "declare it, or fix the name", "%s refers to %s %q, which is not declared", r.UniqueID, kind, name))
+			l.Add(diag.Errorf(r.File, r.Pos, "declare it, enable it, or fix the name", "%s: %s", r.UniqueID, problem))
 			return
 		}
 		if !contains(out, id) {
@@ -362,32 +384,45 @@ func (m *Manifest) semanticDependencies(l *diag.List, r *project.SemanticResourc
 	case project.Metric:
 		tp, _ := r.Raw["type_params"].(map[string]any)
 		if n := nameOf(tp["measure"]); n != "" {
-			add(measureOwner(n), "measure", n)
+			add(measureOwner(n))
 		}
 		if conv, ok := tp["conversion_type_params"].(map[string]any); ok {
 			for _, k := range []string{"base_measure", "conversion_measure"} {
 				if n := nameOf(conv[k]); n != "" {
-					add(measureOwner(n), "measure", n)
+					add(measureOwner(n))
 				}
 			}
 		}
 		for _, k := range []string{"numerator", "denominator"} {
 			if n := nameOf(tp[k]); n != "" {
-				add(byName(project.Metric, n), "metric", n)
+				add(inputMetric(n))
 			}
 		}
 		metrics, _ := tp["metrics"].([]any)
 		for _, x := range metrics {
 			if n := nameOf(x); n != "" {
-				add(byName(project.Metric, n), "metric", n)
+				add(inputMetric(n))
 			}
 		}
 	case project.SavedQuery:
+		// As dbt's process_saved_queries (_process_metrics_for_node): a
+		// metric not found is a TargetNotFoundError.
+		from := &Node{Node: project.Node{UniqueID: r.UniqueID, ResourceType: r.Kind, OriginalFilePath: m.pkgRel(r.Package, r.File)}}
 		qp, _ := r.Raw["query_params"].(map[string]any)
 		metrics, _ := qp["metrics"].([]any)
 		for _, x := range metrics {
 			if n := nameOf(x); n != "" {
-				add(byName(project.Metric, n), "metric", n)
+				if id := byName(project.Metric, n); id != "" {
+					add(id, "")
+					continue
+				}
+				reason := "was not found"
+				for _, d := range p.DisabledSemantic {
+					if d.Kind == project.Metric && d.Name == n {
+						reason = "is disabled"
+					}
+				}
+				l.Add(diag.Errorf(r.File, r.Pos, "declare the metric under metrics:, enable it, or fix the name", "%s", metricNotFound(from, n, "", reason)))
 			}
 		}
 	}

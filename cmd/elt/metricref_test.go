@@ -138,3 +138,32 @@ func TestSemanticEnabledMustBeBoolean(t *testing.T) {
 	writeFile(t, dir, "models/more.yml", "metrics:\n  - name: people\n    label: People\n    type: simple\n    type_params: {measure: amount}\n    config:\n      enabled: false\n")
 	mustElt(t, dir, "parse")
 }
+
+// TestSemanticDisabledReferencesAsDBT: a metric on a measure of a
+// disabled semantic model, or reading a disabled metric, stops the parse
+// with dbt's messages (_process_metric_depends_on, _process_metric_node).
+func TestSemanticDisabledReferencesAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/off.yml", `semantic_models:
+  - name: returns
+    model: ref('orders')
+    config: {enabled: false}
+    defaults: {agg_time_dimension: ordered_at}
+    entities: [{name: order_id, type: primary}]
+    dimensions: [{name: ordered_at, type: time, type_params: {time_granularity: day}}]
+    measures: [{name: returned, agg: sum, expr: amount}]
+metrics:
+  - {name: returned_total, label: Returned, type: simple, type_params: {measure: returned}}
+  - {name: hidden, label: Hidden, type: simple, type_params: {measure: amount}, config: {enabled: false}}
+  - {name: twice_hidden, label: Twice, type: derived, type_params: {expr: hidden * 2, metrics: [hidden]}}
+`)
+	res := elt(t, dir, "parse")
+	for _, want := range []string{
+		"models/off.yml:10:5: metric.p.returned_total: The measure `returned` is referenced on disabled semantic model `returns`.",
+		"models/off.yml:12:5: metric.p.twice_hidden: The metric `hidden` is disabled and thus cannot be referenced.",
+	} {
+		if res.code != 2 || !strings.Contains(res.stderr, want) {
+			t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+		}
+	}
+}
