@@ -179,13 +179,20 @@ func (m *Manifest) resolveCall(l *diag.List, file string, from *Node, c project.
 		}
 		return src.UniqueID
 	}
-	for _, id := range sortedKeys(m.Project.Semantic) {
-		if r := m.Project.Semantic[id]; r.Kind == project.Metric && r.Name == c.Args[0] {
-			return id
-		}
+	// As dbt's _process_metrics_for_node: metric('name') or
+	// metric('package', 'name'), found as a model's metric() call is.
+	name, pkg := c.Args[len(c.Args)-1], ""
+	if len(c.Args) == 2 {
+		pkg = c.Args[0]
 	}
-	l.Add(diag.Errorf(file, c.Pos, "declare it under metrics: in a properties YAML file", "%s: metric('%s') is not declared", from.UniqueID, c.Args[0]))
-	return ""
+	r, err := m.lookupMetric(name, pkg, from)
+	if err != nil {
+		n := *from
+		n.OriginalFilePath = m.pkgRel(from.Package, file)
+		l.Add(diag.Errorf(file, c.Pos, err.hint, "%s", metricNotFound(&n, name, pkg, err.msg)))
+		return ""
+	}
+	return r.UniqueID
 }
 
 // checkGroupAndAccess checks n's group and access config, and the access

@@ -168,7 +168,7 @@ func (l *loader) oneOf(file string, n *yaml.Node, what string, allowed map[strin
 }
 
 // parseCall reads "ref('orders')", "ref('pkg', 'orders', v=2)",
-// "source('raw', 'orders')" or "metric('revenue')".
+// "source('raw', 'orders')", "metric('revenue')" or "metric('pkg', 'revenue')".
 func parseCall(text string) (DependsOnCall, bool) {
 	m := callRe().FindStringSubmatch(text)
 	if m == nil {
@@ -196,14 +196,15 @@ func parseCall(text string) (DependsOnCall, bool) {
 	case "source":
 		return c, len(c.Args) == 2 && c.Version == ""
 	}
-	return c, len(c.Args) == 1 && c.Version == ""
+	// metric('name') or, as dbt's ExposureMetricResolver, metric('package', 'name').
+	return c, (len(c.Args) == 1 || len(c.Args) == 2) && c.Version == ""
 }
 
 func (l *loader) readCall(file string, n *yaml.Node, what string) (DependsOnCall, bool) {
 	s, ok := stringOf(n)
 	c, good := parseCall(s)
 	if !ok || !good {
-		l.diags.Add(diag.Errorf(file, posOf(n), "write ref('model'), ref('package', 'model'), source('source', 'table') or metric('name')",
+		l.diags.Add(diag.Errorf(file, posOf(n), "write ref('model'), ref('package', 'model'), source('source', 'table'), metric('name') or metric('package', 'name')",
 			"%s: %q is not a ref(), source() or metric() call", what, s))
 		return c, false
 	}

@@ -167,3 +167,22 @@ metrics:
 		}
 	}
 }
+
+// TestExposureMetricAsDBT: an exposure's depends_on takes metric('name')
+// and metric('package', 'name') (dbt's ExposureMetricResolver); a metric
+// not found is dbt's TargetNotFoundError at the entry's line.
+func TestExposureMetricAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	exposure := "exposures:\n  - name: dash\n    type: dashboard\n    owner: {name: x}\n    depends_on:\n      - metric('p', 'amount')\n      - metric('%s')\n"
+	writeFile(t, dir, "models/exp.yml", strings.Replace(exposure, "%s", "amount_growth", 1))
+	mustElt(t, dir, "parse")
+	x := readManifest(t, dir)["exposures"].(map[string]any)["exposure.p.dash"].(map[string]any)
+	if got := jsonOf([]any{x["metrics"], x["depends_on"]}); got != `[[["p","amount"],["amount_growth"]],{"macros":[],"nodes":["metric.p.amount","metric.p.amount_growth"]}]` {
+		t.Errorf("metrics, depends_on: %s", got)
+	}
+	writeFile(t, dir, "models/exp.yml", strings.Replace(exposure, "%s", "amout", 1))
+	want := "models/exp.yml:7:9: Exposure 'exposure.p.dash' (models/exp.yml) depends on a metric named 'amout' which was not found"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+}
