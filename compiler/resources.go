@@ -110,8 +110,10 @@ func (m *Manifest) checkTimeSpine(l *diag.List, nodes []*Node) {
 			}
 		}
 	}
-	l.Add(diag.Errorf(first.File, first.Pos, "add a model with time_spine: {standard_granularity_column: date_day} whose date_day column has granularity: day (https://docs.getdbt.com/docs/build/metricflow-time-spine)",
-		"the semantic layer needs a time spine model at day granularity or finer, and the project has none"))
+	// dbt's words (contracts/graph/semantic_manifest.py).
+	l.Add(diag.Errorf(first.File, first.Pos, "add a model with time_spine: {standard_granularity_column: date_day} whose date_day column has granularity: day",
+		"The semantic layer requires a time spine model with granularity DAY or smaller in the project, but none was found. "+
+			"Guidance on creating this model can be found on our docs site (https://docs.getdbt.com/docs/build/metricflow-time-spine)."))
 }
 
 // checkNestedCumulative reports, with flags.require_nested_cumulative_type_params,

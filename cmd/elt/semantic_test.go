@@ -411,7 +411,7 @@ func TestSemanticNeedsTimeSpine(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "models", "metricflow_time_spine.sql")); err != nil {
 		t.Fatal(err)
 	}
-	want := "models/marts/sl.yml:3:5: the semantic layer needs a time spine model at day granularity or finer, and the project has none"
+	want := "models/marts/sl.yml:3:5: The semantic layer requires a time spine model with granularity DAY or smaller in the project, but none was found."
 	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
 		t.Errorf("without a time spine: exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
 	}
