@@ -186,3 +186,29 @@ func TestExposureMetricAsDBT(t *testing.T) {
 		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
 	}
 }
+
+// TestMetricFieldsAsDBT: compiled, metric() reads the metric as dbt's
+// ResolvedMetricReference: type_params and filter print as dbt's
+// dataclasses, and the dependency helpers walk its input metrics.
+func TestMetricFieldsAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/fields.sql", `{% set m = metric('amount_growth') %}
+{% if execute %}-- {{ m.type_params }}
+-- {{ m.filter }} {{ m.input_metrics | length }} {{ m.type_params.metrics[1].offset_window.granularity }}
+-- {{ m.full_metric_dependency() | sort }} {{ m.base_metric_dependency() }} {{ m.derived_metric_dependency() }} {{ m.derived_metric_dependency_depth() }}{% endif %}
+select 1 as x
+`)
+	mustElt(t, dir, "compile", "-s", "fields")
+	compiled, err := os.ReadFile(filepath.Join(dir, "target", "compiled", "p", "models", "fields.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\n-- MetricTypeParams(measure=None, input_measures=[MetricInputMeasure(name='amount', filter=None, alias=None, join_to_timespine=False, fill_nulls_with=None)], " +
+		"numerator=None, denominator=None, expr='cur - prev', window=None, grain_to_date=None, metrics=[MetricInput(name='amount', filter=None, alias='cur', offset_window=None, offset_to_grain=None), " +
+		"MetricInput(name='amount', filter=None, alias='prev', offset_window=MetricTimeWindow(count=1, granularity='month'), offset_to_grain=None)], conversion_type_params=None, cumulative_type_params=None)\n" +
+		"-- None 2 month\n" +
+		"-- ['amount', 'amount_growth'] ['amount'] ['amount_growth'] [{'amount_growth': 1}]\nselect 1 as x"
+	if string(compiled) != want {
+		t.Errorf("compiled:\n got %q\nwant %q", compiled, want)
+	}
+}
