@@ -302,6 +302,9 @@ func (l *loader) parseExposures(file string, entries []*yaml.Node) {
 		x.Config = exposureConfigOf(l.cur.cfg, MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(ExposureType, x.FQN)), cfg), props)
 		x.Tags = toStringList(x.Config["tags"])
 		x.Meta, _ = x.Config["meta"].(map[string]any)
+		if !l.enabledIsBool(file, e, what, x.Config) {
+			continue
+		}
 		if isDisabledConfig(x.Config) {
 			l.proj.DisabledExposures = append(l.proj.DisabledExposures, x)
 			continue
@@ -469,20 +472,8 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 			// As dbt: the top-level tags and the config's, once each, sorted.
 			r.Tags = sortedUnion(r.Tags, toStringList(r.Config["tags"]))
 		}
-		if v, ok := r.Config["enabled"]; ok {
-			if _, isBool := v.(bool); !isBool {
-				// As dbt's config validation (finalize_and_validate): the
-				// JSON schema's enabled is a boolean, nothing coerced.
-				pos := posOf(e)
-				if c, ok := pairValue(e, "config"); ok {
-					if en, ok := pairValue(c, "enabled"); ok {
-						pos = posOf(en)
-					}
-				}
-				l.diags.Add(diag.Errorf(file, pos, "write enabled: true or enabled: false, without quotes",
-					"%s: at path ['enabled']: %s is not of type 'boolean'", what, jinja.Repr(v)))
-				continue
-			}
+		if !l.enabledIsBool(file, e, what, r.Config) {
+			continue
 		}
 		if isDisabledConfig(r.Config) {
 			l.proj.DisabledSemantic = append(l.proj.DisabledSemantic, r)
@@ -795,6 +786,29 @@ func sortedUnion(a, b []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// enabledIsBool reports, as dbt's config validation does
+// (finalize_and_validate: the JSON schema's enabled is a boolean,
+// nothing coerced), an exposure's or semantic resource's enabled that is
+// not a boolean, at the config block's enabled when it is written there.
+func (l *loader) enabledIsBool(file string, e *yaml.Node, what string, c Config) bool {
+	v, ok := c["enabled"]
+	if !ok {
+		return true
+	}
+	if _, isBool := v.(bool); isBool {
+		return true
+	}
+	pos := posOf(e)
+	if cfg, ok := pairValue(e, "config"); ok {
+		if en, ok := pairValue(cfg, "enabled"); ok {
+			pos = posOf(en)
+		}
+	}
+	l.diags.Add(diag.Errorf(file, pos, "write enabled: true or enabled: false, without quotes",
+		"%s: at path ['enabled']: %s is not of type 'boolean'", what, jinja.Repr(v)))
+	return false
 }
 
 func isDisabledConfig(c Config) bool {

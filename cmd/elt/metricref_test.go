@@ -212,3 +212,14 @@ select 1 as x
 		t.Errorf("compiled:\n got %q\nwant %q", compiled, want)
 	}
 }
+
+// TestExposureEnabledMustBeBoolean: as dbt's ExposureConfig validation,
+// an exposure's enabled that is not a boolean stops the parse.
+func TestExposureEnabledMustBeBoolean(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/exp.yml", "exposures:\n  - name: dash\n    type: dashboard\n    owner: {name: x}\n    config: {enabled: 'yes please'}\n    depends_on: [\"ref('orders')\"]\n")
+	want := "models/exp.yml:5:23: exposure \"dash\": at path ['enabled']: 'yes please' is not of type 'boolean'"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+}
