@@ -223,3 +223,28 @@ func TestExposureEnabledMustBeBoolean(t *testing.T) {
 		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
 	}
 }
+
+// TestSemanticAggTimeDimensionAsDBT: as dbt-semantic-interfaces'
+// AggregationTimeDimensionRule, which dbt's parse runs when the project
+// has metrics and semantic models, a measure's aggregation time dimension
+// is a time dimension of its semantic model, and is set.
+func TestSemanticAggTimeDimensionAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	yml := strings.Replace(semanticYML, "defaults: {agg_time_dimension: ordered_at}", "defaults: {agg_time_dimension: order_id}", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	want := "models/marts/sl.yml:3:5: In semantic model 'orders', measure 'amount' has the aggregation time dimension set to 'order_id', which is not a valid time dimension in the semantic model"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+	yml = strings.Replace(semanticYML, "    defaults: {agg_time_dimension: ordered_at}\n", "", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	want = "models/marts/sl.yml:3:5: An error occurred while checking aggregation time dimension for a semantic model - AssertionError: Aggregation time dimension for measure amount is not set!"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+	// Set on the measure itself, it needs no default.
+	yml = strings.Replace(yml, "{name: amount, agg: sum}", "{name: amount, agg: sum, agg_time_dimension: ordered_at}", 1)
+	yml = strings.ReplaceAll(yml, "create_metric: true}", "create_metric: true, agg_time_dimension: ordered_at}")
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	mustElt(t, dir, "parse")
+}

@@ -54,6 +54,9 @@ exposures:
 semantic_models:
   - name: bs
     model: ref('b')
+    defaults: {agg_time_dimension: at}
+    dimensions:
+      - {name: at, type: time, expr: current_date, type_params: {time_granularity: day}}
     entities:
       - name: id
         type: primary
