@@ -374,9 +374,14 @@ func (m *Manifest) semanticDependencies(l *diag.List, r *project.SemanticResourc
 		return "", fmt.Sprintf("The metric `%s` does not exist but was referenced.", name)
 	}
 	var out []string
+	reported := map[string]bool{}
 	add := func(id, problem string) {
 		if id == "" {
-			l.Add(diag.Errorf(r.File, r.Pos, "declare it, enable it, or fix the name", "%s: %s", r.UniqueID, problem))
+			// dbt stops at a metric's first problem: one report of each.
+			if !reported[problem] {
+				reported[problem] = true
+				l.Add(diag.Errorf(r.File, r.Pos, "declare it, enable it, or fix the name", "%s: %s", r.UniqueID, problem))
+			}
 			return
 		}
 		if !contains(out, id) {

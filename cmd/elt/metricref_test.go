@@ -121,7 +121,7 @@ func TestMetricNameRulesAsDBT(t *testing.T) {
 			t.Errorf("%s: exit %d, want 2 and %q\n%s", name, res.code, want, res.stderr)
 		}
 	}
-	writeFile(t, dir, "models/names.yml", "metrics:\n  - name: people-count_2\n    label: People\n    type: simple\n    type_params: {measure: amount}\n")
+	writeFile(t, dir, "models/names.yml", "metrics:\n  - name: people_count_2\n    label: People\n    type: simple\n    type_params: {measure: amount}\n")
 	mustElt(t, dir, "parse")
 }
 
@@ -247,4 +247,35 @@ func TestSemanticAggTimeDimensionAsDBT(t *testing.T) {
 	yml = strings.ReplaceAll(yml, "create_metric: true}", "create_metric: true, agg_time_dimension: ordered_at}")
 	writeFile(t, dir, "models/marts/sl.yml", yml)
 	mustElt(t, dir, "parse")
+}
+
+// TestSemanticNamesAndPrimaryEntityAsDBT: dbt-semantic-interfaces'
+// UniqueAndValidNameRule and PrimaryEntityRule, which dbt's parse runs.
+func TestSemanticNamesAndPrimaryEntityAsDBT(t *testing.T) {
+	for _, c := range []struct{ from, to, want string }{
+		{"- name: amount\n    label: Amount", "- name: Amount\n    label: Amount",
+			"models/marts/sl.yml:17:5: Invalid name `Amount` - names may only contain lower case letters, numbers, and underscores."},
+		{"{name: order_id, type: primary}", "{name: order__id, type: primary}",
+			"models/marts/sl.yml:3:5: Invalid name `order__id` - names may only contain lower case letters"},
+		{"{name: amount, agg: sum}", "{name: week, agg: sum}",
+			"Invalid name `week` - names cannot match reserved time granularity keywords (['NANOSECOND', 'MICROSECOND', 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'])"},
+		{"{name: amount, agg: sum}", "{name: metric_time, agg: sum}",
+			"Invalid name `metric_time` - this name is reserved by MetricFlow. Reason: Used as the query input for creating time series metrics from measures with different time dimension names."},
+		{"{name: order_id, type: primary}", "{name: order_id, type: foreign}",
+			"models/marts/sl.yml:3:5: The semantic model orders contains dimensions, but it does not define a primary entity. Either add an entity with type PRIMARY or set a value for the primary_entity key."},
+		{"{name: order_id, type: primary}", "{name: order_id, type: primary}\n      - {name: other_id, type: primary}",
+			"Semantic models can have only one primary entity. The semantic model `orders` has 2: order_id, other_id"},
+		{"    entities:\n", "    primary_entity: order\n    entities:\n",
+			"The semantic model `orders` has an entity named `order_id` with type primary but it also has the `primary_entity` field set to `order`. Both should not be present in the model."},
+	} {
+		dir := semanticProject(t)
+		yml := strings.Replace(semanticYML, c.from, c.to, 1)
+		if yml == semanticYML {
+			t.Fatalf("%q is not in semanticYML", c.from)
+		}
+		writeFile(t, dir, "models/marts/sl.yml", yml)
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.to, res.code, c.want, res.stderr)
+		}
+	}
 }

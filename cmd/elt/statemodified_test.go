@@ -28,9 +28,9 @@ func TestStateModifiedResources(t *testing.T) {
 semantic_models:
   - name: m_sm
     model: ref('m')
-    defaults: {agg_time_dimension: d}
+    defaults: {agg_time_dimension: d_at}
     entities: [{name: thing, type: primary, expr: x}]
-    dimensions: [{name: d, type: time, type_params: {time_granularity: day}}]
+    dimensions: [{name: d_at, type: time, expr: d, type_params: {time_granularity: day}}]
     measures: [{name: total, agg: sum, expr: x}]
 metrics:
   - name: total
