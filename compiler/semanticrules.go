@@ -3,10 +3,12 @@ package compiler
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/lazyre"
+	"github.com/elt-dev/elt/jinja"
 	"github.com/elt-dev/elt/project"
 )
 
@@ -43,7 +45,116 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		}
 		checkPrimaryEntity(l, r)
 		m.checkAggTimeDimensions(l, r)
+		checkMeasureAggregations(l, r)
 	}
+	checkMeasuresUnique(l, p)
+}
+
+// semanticMeasures are a semantic model's measures as written.
+func semanticMeasures(r *project.SemanticResource) []map[string]any {
+	var out []map[string]any
+	list, _ := r.Raw["measures"].([]any)
+	for _, x := range list {
+		if mm, ok := x.(map[string]any); ok {
+			out = append(out, mm)
+		}
+	}
+	return out
+}
+
+// checkMeasuresUnique is SemanticModelMeasuresUniqueRule: a measure's
+// name is in one semantic model only.
+func checkMeasuresUnique(l *diag.List, p *project.Project) {
+	seen := map[string][]string{}
+	for _, id := range sortedKeys(p.Semantic) {
+		r := p.Semantic[id]
+		if r.Kind != project.SemanticModel {
+			continue
+		}
+		for _, mm := range semanticMeasures(r) {
+			name, _ := mm["name"].(string)
+			if prev := seen[name]; len(prev) > 0 {
+				quoted := make([]string, len(prev))
+				for i, n := range prev {
+					quoted[i] = jinja.Repr(n)
+				}
+				l.Add(diag.Errorf(r.File, r.Pos, "rename one of the measures",
+					"Found measure with name %s in multiple semantic models with names ([%s])", name, strings.Join(quoted, ", ")))
+			}
+			seen[name] = append(seen[name], r.Name)
+		}
+	}
+}
+
+// checkMeasureAggregations is CountAggregationExprRule and
+// PercentileAggregationRule: a count has an expr (and not a DISTINCT one),
+// a percentile a percentile between 0 and 1, a median no other.
+func checkMeasureAggregations(l *diag.List, r *project.SemanticResource) {
+	for _, mm := range semanticMeasures(r) {
+		name, _ := mm["name"].(string)
+		agg, _ := mm["agg"].(string)
+		agg = strings.ToLower(agg)
+		params, _ := mm["agg_params"].(map[string]any)
+		percentile, hasPercentile := params["percentile"]
+		if percentile == nil {
+			hasPercentile = false
+		}
+		switch agg {
+		case "count":
+			expr, hasExpr := mm["expr"]
+			if !hasExpr || expr == nil {
+				l.Add(diag.Errorf(r.File, r.Pos, "add expr: 1 to count every row",
+					"Measure '%s' uses a COUNT aggregation, which requires an expr to be provided. Provide 'expr: 1' if a count of all rows is desired.", name))
+			} else if s, ok := expr.(string); ok && strings.HasPrefix(strings.ToLower(s), "distinct ") {
+				l.Add(diag.Errorf(r.File, r.Pos, "use agg: count_distinct",
+					"Measure '%s' uses a 'count' aggregation with a DISTINCT expr: '%s'. This is not supported as it effectively converts an additive measure into a non-additive one, "+
+						"and this could cause certain queries to return incorrect results. Please use the count_distinct aggregation type.", name, s))
+			}
+		case "percentile":
+			f, isNum := toFloat(percentile)
+			switch {
+			case !hasPercentile:
+				l.Add(diag.Errorf(r.File, r.Pos, "add agg_params: {percentile: 0.5}",
+					"Measure '%s' uses a PERCENTILE aggregation, which requires agg_params.percentile to be provided.", name))
+			case isNum && (f <= 0 || f >= 1):
+				l.Add(diag.Errorf(r.File, r.Pos, "set a percentile between 0 and 1",
+					"Percentile aggregation parameter for measure '%s' is '%s', but must be between 0 and 1 (non-inclusive). "+
+						"For example, to indicate the 65th percentile value, set 'percentile: 0.65'. For percentile values of 0, please use MIN, "+
+						"for percentile values of 1, please use MAX.", name, pyFloatString(f)))
+			}
+		case "median":
+			if f, isNum := toFloat(percentile); hasPercentile && isNum && f != 0.5 {
+				l.Add(diag.Errorf(r.File, r.Pos, "remove agg_params.percentile",
+					"Measure '%s' uses a MEDIAN aggregation, while percentile is set to '%s', a conflicting value. Please remove the parameter or set to '0.5'.",
+					name, pyFloatString(f)))
+			}
+			if b, _ := params["use_discrete_percentile"].(bool); b {
+				l.Add(diag.Errorf(r.File, r.Pos, "remove agg_params.use_discrete_percentile",
+					"Measure '%s' uses a MEDIAN aggregation, while use_discrete_percentile is set to true. Please remove the parameter or set to False.", name))
+			}
+		}
+	}
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// pyFloatString is Python's str() of a float.
+func pyFloatString(f float64) string {
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eIN") {
+		s += ".0"
+	}
+	return s
 }
 
 // semanticNameRe is UniqueAndValidNameRule's NAME_REGEX.
@@ -151,5 +262,10 @@ func (m *Manifest) checkAggTimeDimensions(l *diag.List, r *project.SemanticResou
 				"%s", fmt.Sprintf("In semantic model '%s', measure '%s' has the aggregation time dimension set to '%s', which is not a valid time dimension in the semantic model",
 					r.Name, name, agg)))
 		}
+	}
+	// SemanticModelDefaultsRule.
+	if def != "" && !timeDims[def] {
+		l.Add(diag.Errorf(r.File, r.Pos, "name a dimension of type: time of the semantic model",
+			"Default aggregation time dimension was specified as '%s' which doesn't exist as a time dimension in semantic model named '%s'.", def, r.Name))
 	}
 }

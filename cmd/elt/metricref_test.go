@@ -279,3 +279,37 @@ func TestSemanticNamesAndPrimaryEntityAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestSemanticMeasureRulesAsDBT: dbt-semantic-interfaces'
+// SemanticModelDefaultsRule, CountAggregationExprRule,
+// PercentileAggregationRule and SemanticModelMeasuresUniqueRule, which
+// dbt's parse runs.
+func TestSemanticMeasureRulesAsDBT(t *testing.T) {
+	for _, c := range []struct{ from, to, want string }{
+		{"defaults: {agg_time_dimension: ordered_at}", "defaults: {agg_time_dimension: order_id}",
+			"models/marts/sl.yml:3:5: Default aggregation time dimension was specified as 'order_id' which doesn't exist as a time dimension in semantic model named 'orders'."},
+		{"{name: amount, agg: sum}", "{name: amount, agg: count}",
+			"models/marts/sl.yml:3:5: Measure 'amount' uses a COUNT aggregation, which requires an expr to be provided. Provide 'expr: 1' if a count of all rows is desired."},
+		{"{name: amount, agg: sum}", "{name: amount, agg: count, expr: distinct order_id}",
+			"Measure 'amount' uses a 'count' aggregation with a DISTINCT expr: 'distinct order_id'. This is not supported"},
+		{"{name: amount, agg: sum}", "{name: amount, agg: percentile}",
+			"Measure 'amount' uses a PERCENTILE aggregation, which requires agg_params.percentile to be provided."},
+		{"{name: amount, agg: sum}", "{name: amount, agg: percentile, agg_params: {percentile: 1}}",
+			"Percentile aggregation parameter for measure 'amount' is '1.0', but must be between 0 and 1 (non-inclusive)."},
+		{"{name: amount, agg: sum}", "{name: amount, agg: median, agg_params: {percentile: 0.4}}",
+			"Measure 'amount' uses a MEDIAN aggregation, while percentile is set to '0.4', a conflicting value."},
+		{"metrics:\n", "  - name: returns\n    model: ref('orders')\n    defaults: {agg_time_dimension: ordered_at}\n    entities: [{name: return_id, type: primary}]\n" +
+			"    dimensions: [{name: ordered_at, type: time, type_params: {time_granularity: day}}]\n    measures: [{name: amount, agg: sum}]\nmetrics:\n",
+			"models/marts/sl.yml:16:5: Found measure with name amount in multiple semantic models with names (['orders'])"},
+	} {
+		dir := semanticProject(t)
+		yml := strings.Replace(semanticYML, c.from, c.to, 1)
+		if yml == semanticYML {
+			t.Fatalf("%q is not in semanticYML", c.from)
+		}
+		writeFile(t, dir, "models/marts/sl.yml", yml)
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.to, res.code, c.want, res.stderr)
+		}
+	}
+}
