@@ -271,9 +271,9 @@ func (st *renderState) ownLookup(name string) (any, bool) {
 	case "config":
 		return &st.configObj, true
 	case "builtins":
-		// dbt's builtins: ref, source and config under a name a project's
-		// macros that shadow them can still call them by.
-		return map[string]any{"ref": builtinRef{st.engine, st}, "source": jinja.Func(fnSource), "config": &st.configObj}, true
+		// dbt's builtins: ref, source, metric and config under a name a
+		// project's macros that shadow them can still call them by.
+		return map[string]any{"ref": builtinRef{st.engine, st}, "source": jinja.Func(fnSource), "metric": jinja.Func(fnMetric), "config": &st.configObj}, true
 	case "model":
 		if st.node != nil {
 			return &st.modelObj, true

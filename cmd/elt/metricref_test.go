@@ -313,3 +313,16 @@ func TestSemanticMeasureRulesAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinsMetricAsDBT: dbt's builtins hold every context member, so
+// a project whose macro named metric shadows the builtin still reaches it.
+func TestBuiltinsMetricAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "macros/metric.sql", "{% macro metric(name) %}{{ return(builtins.metric(name)) }}{% endmacro %}\n")
+	writeFile(t, dir, "models/via_builtins.sql", "-- {{ metric('amount') }}\nselect 1 as x\n")
+	mustElt(t, dir, "compile", "-s", "via_builtins")
+	n := readManifest(t, dir)["nodes"].(map[string]any)["model.p.via_builtins"].(map[string]any)
+	if got := jsonOf([]any{n["metrics"], n["depends_on"].(map[string]any)["nodes"], n["compiled_code"]}); got != `[[["amount"]],["metric.p.amount"],"-- amount\nselect 1 as x"]` {
+		t.Errorf("metrics, depends_on.nodes, compiled_code: %s", got)
+	}
+}
