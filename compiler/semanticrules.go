@@ -48,6 +48,73 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		checkMeasureAggregations(l, r)
 	}
 	checkMeasuresUnique(l, p)
+	checkLabels(l, p)
+}
+
+// declared are the project's semantic resources of kind in the order
+// declared: by file, then line.
+func declared(p *project.Project, kind project.ResourceType) []*project.SemanticResource {
+	var out []*project.SemanticResource
+	for _, r := range p.Semantic {
+		if r.Kind == kind {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b *project.SemanticResource) int {
+		if a.File != b.File {
+			return strings.Compare(a.File, b.File)
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return a.Pos.Column - b.Pos.Column
+	})
+	return out
+}
+
+// checkLabels is MetricLabelsRule and SemanticModelLabelsRule: metrics,
+// and semantic models, have labels of their own, and within a semantic
+// model so do its dimensions, entities and measures.
+func checkLabels(l *diag.List, p *project.Project) {
+	for _, kind := range []project.ResourceType{project.Metric, project.SemanticModel} {
+		what := strings.ReplaceAll(string(kind), "_", " ")
+		seen := map[string]string{}
+		for _, r := range declared(p, kind) {
+			if r.Label == "" {
+				continue
+			}
+			if first, ok := seen[r.Label]; ok {
+				l.Add(diag.Errorf(r.File, r.Pos, "give it a label of its own",
+					"Can't use label `%s` for  %s `%s` as it's already used for %s `%s`", r.Label, what, r.Name, what, first))
+				continue
+			}
+			seen[r.Label] = r.Name
+		}
+	}
+	for _, r := range declared(p, project.SemanticModel) {
+		for _, el := range []struct{ key, singular, plural string }{{"dimensions", "Dimension", "dimensions"}, {"entities", "Entity", "entities"}, {"measures", "Measure", "measures"}} {
+			counts := map[string]int{}
+			var order []string
+			list, _ := r.Raw[el.key].([]any)
+			for _, x := range list {
+				xm, _ := x.(map[string]any)
+				if label, ok := xm["label"].(string); ok {
+					if counts[label] == 0 {
+						order = append(order, label)
+					}
+					counts[label]++
+				}
+			}
+			for _, label := range order {
+				if counts[label] > 1 {
+					// dbt-semantic-interfaces' message, its missing backquote too.
+					l.Add(diag.Errorf(r.File, r.Pos, "give each a label of its own",
+						"%s labels must be unique within a semantic model. The label `%s` was used for %d %s on semantic model `%s",
+						el.singular, label, counts[label], el.plural, r.Name))
+				}
+			}
+		}
+	}
 }
 
 // semanticMeasures are a semantic model's measures as written.

@@ -326,3 +326,24 @@ func TestBuiltinsMetricAsDBT(t *testing.T) {
 		t.Errorf("metrics, depends_on.nodes, compiled_code: %s", got)
 	}
 }
+
+// TestSemanticLabelsAsDBT: dbt-semantic-interfaces' MetricLabelsRule and
+// SemanticModelLabelsRule, which dbt's parse runs.
+func TestSemanticLabelsAsDBT(t *testing.T) {
+	for _, c := range []struct{ from, to, want string }{
+		{"label: Growth", "label: Amount",
+			"models/marts/sl.yml:21:5: Can't use label `Amount` for  metric `amount_growth` as it's already used for metric `amount`"},
+		{"{name: avg_amount, agg: average, expr: amount, create_metric: true}", "{name: avg_amount, label: Biggest, agg: average, expr: amount}",
+			"models/marts/sl.yml:3:5: Measure labels must be unique within a semantic model. The label `Biggest` was used for 2 measures on semantic model `orders"},
+	} {
+		dir := semanticProject(t)
+		yml := strings.Replace(semanticYML, c.from, c.to, 1)
+		if yml == semanticYML {
+			t.Fatalf("%q is not in semanticYML", c.from)
+		}
+		writeFile(t, dir, "models/marts/sl.yml", yml)
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.to, res.code, c.want, res.stderr)
+		}
+	}
+}
