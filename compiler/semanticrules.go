@@ -48,7 +48,84 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		checkMeasureAggregations(l, r)
 	}
 	checkMeasuresUnique(l, p)
+	for _, r := range declared(p, project.Metric) {
+		checkDerivedMetric(l, r)
+	}
 	checkLabels(l, p)
+}
+
+// checkDerivedMetric is DerivedMetricRule, but for the input metrics
+// dbt's parse has already found: a derived metric has input metrics,
+// their aliases are valid names and not another input's name, an input
+// has offset_window or offset_to_grain (a standard granularity), not
+// both; expr missing, or not naming an input, is a warning.
+func checkDerivedMetric(l *diag.List, r *project.SemanticResource) {
+	if t, _ := r.Raw["type"].(string); !strings.EqualFold(t, "derived") {
+		return
+	}
+	tp, _ := r.Raw["type_params"].(map[string]any)
+	var inputs []map[string]any
+	list, _ := tp["metrics"].([]any)
+	for _, x := range list {
+		switch v := x.(type) {
+		case map[string]any:
+			inputs = append(inputs, v)
+		case string:
+			inputs = append(inputs, map[string]any{"name": v})
+		}
+	}
+	if len(inputs) == 0 {
+		l.Add(diag.Errorf(r.File, r.Pos, "list the metrics it reads under type_params.metrics",
+			"No input metrics found for derived metric '%s'. Please add metrics to type_params.metrics.", r.Name))
+	}
+	used := map[string]bool{}
+	for _, in := range inputs {
+		n, _ := in["name"].(string)
+		used[n] = true
+	}
+	for _, in := range inputs {
+		name, _ := in["name"].(string)
+		if alias, _ := in["alias"].(string); alias != "" {
+			checkSemanticName(l, r, alias)
+			if used[alias] {
+				l.Add(diag.Errorf(r.File, r.Pos, "choose another alias",
+					"Alias '%s' for input metric: '%s' is already being used. Please choose another alias.", alias, name))
+				used[alias] = true
+			}
+		}
+	}
+	for _, in := range inputs {
+		name, _ := in["name"].(string)
+		grain, _ := in["offset_to_grain"].(string)
+		if grain != "" && !slices.Contains(timeGrains, strings.ToLower(grain)) {
+			l.Add(diag.Errorf(r.File, r.Pos, "use one of "+strings.Join(timeGrains, ", "),
+				"Invalid time granularity found in `offset_to_grain`: '%s'. Custom granularities are not supported for this field yet.", grain))
+		}
+		if in["offset_window"] != nil && grain != "" {
+			l.Add(diag.Errorf(r.File, r.Pos, "remove offset_window or offset_to_grain",
+				"Both offset_window and offset_to_grain set for derived metric '%s' on input metric '%s'. Please set one or the other.", r.Name, name))
+		}
+	}
+	expr := ""
+	if e, ok := tp["expr"]; ok && e != nil {
+		expr = fmt.Sprint(e)
+	}
+	if expr == "" {
+		l.Add(diag.Warnf(r.File, r.Pos, "add an expr", "No `expr` set for derived metric %s. Please add an `expr` that references all input metrics.", r.Name).
+			AsEvent("SemanticValidationFailure"))
+		return
+	}
+	for _, in := range inputs {
+		name, _ := in["alias"].(string)
+		if name == "" {
+			name, _ = in["name"].(string)
+		}
+		if !strings.Contains(expr, name) {
+			l.Add(diag.Warnf(r.File, r.Pos, "use it in expr, or remove it",
+				"Input metric '%s' is not used in `expr`: '%s' for derived metric '%s'. Please update the `expr` or remove the input metric.", name, expr, r.Name).
+				AsEvent("SemanticValidationFailure"))
+		}
+	}
 }
 
 // declared are the project's semantic resources of kind in the order

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -345,5 +346,35 @@ func TestSemanticLabelsAsDBT(t *testing.T) {
 		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
 			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.to, res.code, c.want, res.stderr)
 		}
+	}
+}
+
+// TestDerivedMetricRuleAsDBT: dbt-semantic-interfaces' DerivedMetricRule,
+// which dbt's parse runs: errors stop it, warnings are shown.
+func TestDerivedMetricRuleAsDBT(t *testing.T) {
+	derived := "  - {name: d, label: D, type: derived, type_params: %s}\n"
+	for _, c := range []struct{ params, want string }{
+		{"{expr: x}", "No input metrics found for derived metric 'dd'. Please add metrics to type_params.metrics."},
+		{"{expr: amount * 2, metrics: [amount, {name: avg_amount, alias: amount}]}",
+			"Alias 'amount' for input metric: 'avg_amount' is already being used. Please choose another alias."},
+		{"{expr: cur, metrics: [{name: amount, alias: cur, offset_window: 1 day, offset_to_grain: day}]}",
+			"Both offset_window and offset_to_grain set for derived metric 'dd' on input metric 'amount'. Please set one or the other."},
+		{"{expr: cur, metrics: [{name: amount, alias: cur, offset_to_grain: fortnight}]}",
+			"Invalid time granularity found in `offset_to_grain`: 'fortnight'. Custom granularities are not supported for this field yet."},
+	} {
+		dir := semanticProject(t)
+		writeFile(t, dir, "models/marts/sl.yml", semanticYML[:strings.Index(semanticYML, "saved_queries:")]+
+			strings.Replace(fmt.Sprintf(derived, c.params), "name: d,", "name: dd,", 1))
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.params, res.code, c.want, res.stderr)
+		}
+	}
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/marts/sl.yml", semanticYML[:strings.Index(semanticYML, "saved_queries:")]+
+		"  - {name: dd, label: D, type: derived, type_params: {expr: cur * 2, metrics: [{name: amount, alias: cur}, avg_amount]}}\n")
+	res := mustElt(t, dir, "parse")
+	want := "warning: Input metric 'avg_amount' is not used in `expr`: 'cur * 2' for derived metric 'dd'. Please update the `expr` or remove the input metric."
+	if !strings.Contains(res.stdout+res.stderr, want) {
+		t.Errorf("want %q\n%s%s", want, res.stdout, res.stderr)
 	}
 }
