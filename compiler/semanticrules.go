@@ -43,6 +43,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 				}
 			}
 		}
+		checkReservedKeywords(l, r)
 		checkPrimaryEntity(l, r)
 		m.checkAggTimeDimensions(l, r)
 		checkMeasureAggregations(l, r)
@@ -411,5 +412,35 @@ func (m *Manifest) checkAggTimeDimensions(l *diag.List, r *project.SemanticResou
 	if def != "" && !timeDims[def] {
 		l.Add(diag.Errorf(r.File, r.Pos, "name a dimension of type: time of the semantic model",
 			"Default aggregation time dimension was specified as '%s' which doesn't exist as a time dimension in semantic model named '%s'.", def, r.Name))
+	}
+}
+
+// reservedKeywords are ReservedKeywordsRule's RESERVED_KEYWORDS: words
+// reserved in every warehouse MetricFlow supports.
+var reservedKeywords = wordSet("AND AS CREATE DISTINCT FOR FROM FULL HAVING IN INNER INTO IS JOIN LEFT LIKE NATURAL NOT NULL ON OR RIGHT SELECT UNION USING WHERE WITH")
+
+func wordSet(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		out[w] = true
+	}
+	return out
+}
+
+// checkReservedKeywords is ReservedKeywordsRule for a semantic model's
+// dimensions, entities and measures.
+func checkReservedKeywords(l *diag.List, r *project.SemanticResource) {
+	for _, el := range []struct{ key, format string }{
+		{"dimensions", "'%s' is an SQL reserved keyword, and thus cannot be used as a dimension 'name'."},
+		{"entities", "'%s' is an SQL reserved keyword, and thus cannot be used as an entity 'name'"},
+		{"measures", "'%s' is an SQL reserved keyword, and thus cannot be used as a measure 'name'."},
+	} {
+		list, _ := r.Raw[el.key].([]any)
+		for _, x := range list {
+			xm, _ := x.(map[string]any)
+			if name, ok := xm["name"].(string); ok && reservedKeywords[strings.ToUpper(name)] {
+				l.Add(diag.Errorf(r.File, r.Pos, "rename it, keeping the column in expr:", el.format, name))
+			}
+		}
 	}
 }

@@ -378,3 +378,21 @@ func TestDerivedMetricRuleAsDBT(t *testing.T) {
 		t.Errorf("want %q\n%s%s", want, res.stdout, res.stderr)
 	}
 }
+
+// TestSemanticReservedKeywordsAsDBT: dbt-semantic-interfaces'
+// ReservedKeywordsRule, which dbt's parse runs.
+func TestSemanticReservedKeywordsAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	yml := strings.Replace(semanticYML, "{name: amount, agg: sum}", "{name: amount, agg: sum}\n      - {name: from, agg: sum, expr: amount}", 1)
+	yml = strings.Replace(yml, "{name: order_id, type: primary}", "{name: order_id, type: primary}\n      - {name: select, type: foreign, expr: order_id}", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	res := elt(t, dir, "parse")
+	for _, want := range []string{
+		"models/marts/sl.yml:3:5: 'select' is an SQL reserved keyword, and thus cannot be used as an entity 'name'",
+		"models/marts/sl.yml:3:5: 'from' is an SQL reserved keyword, and thus cannot be used as a measure 'name'.",
+	} {
+		if res.code != 2 || !strings.Contains(res.stderr, want) {
+			t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+		}
+	}
+}
