@@ -49,6 +49,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		checkMeasureAggregations(l, r)
 	}
 	checkMeasuresUnique(l, p)
+	checkElementConsistency(l, p)
 	for _, r := range declared(p, project.Metric) {
 		checkDerivedMetric(l, r)
 	}
@@ -441,6 +442,67 @@ func checkReservedKeywords(l *diag.List, r *project.SemanticResource) {
 			if name, ok := xm["name"].(string); ok && reservedKeywords[strings.ToUpper(name)] {
 				l.Add(diag.Errorf(r.File, r.Pos, "rename it, keeping the column in expr:", el.format, name))
 			}
+		}
+	}
+}
+
+// checkElementConsistency is ElementConsistencyRule: across semantic
+// models, a name is a dimension, an entity or a measure, not two of them.
+// dbt-semantic-interfaces names the semantic models as a Python set, in
+// no fixed order; elt sorts them.
+func checkElementConsistency(l *diag.List, p *project.Project) {
+	type use struct{ models []*project.SemanticResource }
+	byName := map[string]map[string]*use{}
+	var names []string
+	for _, r := range declared(p, project.SemanticModel) {
+		for _, el := range []struct{ key, kind string }{{"measures", "measure"}, {"dimensions", "dimension"}, {"entities", "entity"}} {
+			list, _ := r.Raw[el.key].([]any)
+			for _, x := range list {
+				xm, _ := x.(map[string]any)
+				name, ok := xm["name"].(string)
+				if !ok {
+					continue
+				}
+				if byName[name] == nil {
+					byName[name] = map[string]*use{}
+					names = append(names, name)
+				}
+				u := byName[name][el.kind]
+				if u == nil {
+					u = &use{}
+					byName[name][el.kind] = u
+				}
+				if !slices.Contains(u.models, r) {
+					u.models = append(u.models, r)
+				}
+			}
+		}
+	}
+	for _, name := range names {
+		kinds := byName[name]
+		if len(kinds) < 2 {
+			continue
+		}
+		var types []string
+		for k := range kinds {
+			types = append(types, k)
+		}
+		slices.Sort(types)
+		reprs := make([]string, len(types))
+		for i, k := range types {
+			reprs[i] = "<SemanticModelElementType." + strings.ToUpper(k) + ": '" + k + "'>"
+		}
+		for _, k := range types {
+			models := kinds[k].models
+			var modelNames []string
+			for _, r := range models {
+				modelNames = append(modelNames, jinja.Repr(r.Name))
+			}
+			slices.Sort(modelNames)
+			first := models[0]
+			l.Add(diag.Errorf(first.File, first.Pos, "use the name for one kind of element only",
+				"In semantic models {%s}, element `%s` is of type SemanticModelElementType.%s, but it is used as types [%s] across the model.",
+				strings.Join(slices.Compact(modelNames), ", "), name, strings.ToUpper(k), strings.Join(reprs, ", ")))
 		}
 	}
 }

@@ -396,3 +396,24 @@ func TestSemanticReservedKeywordsAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestSemanticElementConsistencyAsDBT: dbt-semantic-interfaces'
+// ElementConsistencyRule, which dbt's parse runs: a name is one kind of
+// element across semantic models.
+func TestSemanticElementConsistencyAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	yml := strings.Replace(semanticYML, "metrics:\n", "  - name: returns\n    model: ref('orders')\n    defaults: {agg_time_dimension: ordered_at}\n"+
+		"    entities: [{name: return_id, type: primary}]\n    dimensions: [{name: ordered_at, type: time, type_params: {time_granularity: day}}]\n"+
+		"    measures: [{name: order_id, agg: sum, expr: amount}]\nmetrics:\n", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	res := elt(t, dir, "parse")
+	for _, want := range []string{
+		"models/marts/sl.yml:3:5: In semantic models {'orders'}, element `order_id` is of type SemanticModelElementType.ENTITY, but it is used as types " +
+			"[<SemanticModelElementType.ENTITY: 'entity'>, <SemanticModelElementType.MEASURE: 'measure'>] across the model.",
+		"models/marts/sl.yml:16:5: In semantic models {'returns'}, element `order_id` is of type SemanticModelElementType.MEASURE, but it is used as types",
+	} {
+		if res.code != 2 || !strings.Contains(res.stderr, want) {
+			t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+		}
+	}
+}
