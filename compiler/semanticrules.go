@@ -50,6 +50,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 	}
 	checkMeasuresUnique(l, p)
 	checkElementConsistency(l, p)
+	checkPrimaryEntityDimensionPairs(l, p)
 	for _, r := range declared(p, project.Metric) {
 		checkDerivedMetric(l, r)
 	}
@@ -503,6 +504,45 @@ func checkElementConsistency(l *diag.List, p *project.Project) {
 			l.Add(diag.Errorf(first.File, first.Pos, "use the name for one kind of element only",
 				"In semantic models {%s}, element `%s` is of type SemanticModelElementType.%s, but it is used as types [%s] across the model.",
 				strings.Join(slices.Compact(modelNames), ", "), name, strings.ToUpper(k), strings.Join(reprs, ", ")))
+		}
+	}
+}
+
+// checkPrimaryEntityDimensionPairs is PrimaryEntityDimensionPairs: two
+// semantic models with the same primary entity do not both have a
+// dimension of the same name.
+func checkPrimaryEntityDimensionPairs(l *diag.List, p *project.Project) {
+	known := map[string]map[string]string{} // primary entity -> dimension -> semantic model
+	for _, r := range declared(p, project.SemanticModel) {
+		primary, _ := r.Raw["primary_entity"].(string)
+		if primary == "" {
+			entities, _ := r.Raw["entities"].([]any)
+			for _, e := range entities {
+				em, _ := e.(map[string]any)
+				if t, _ := em["type"].(string); strings.EqualFold(t, "primary") {
+					primary, _ = em["name"].(string)
+					break
+				}
+			}
+		}
+		if primary == "" {
+			continue
+		}
+		fresh := known[primary] == nil
+		if fresh {
+			known[primary] = map[string]string{}
+		}
+		dims, _ := r.Raw["dimensions"].([]any)
+		for _, d := range dims {
+			dm, _ := d.(map[string]any)
+			name, _ := dm["name"].(string)
+			if first, taken := known[primary][name]; fresh || !taken {
+				known[primary][name] = r.Name
+			} else {
+				l.Add(diag.Errorf(r.File, r.Pos, "rename the dimension in one of them",
+					"Duplicate dimension + primary entity pairing detected, dimension + primary entity pairings must be unique. Semantic model `%s` has a primary entity of `%s` "+
+						"and dimension `%s`, but this pairing is already in use on semantic model `%s`.", r.Name, primary, name, first))
+			}
 		}
 	}
 }

@@ -417,3 +417,18 @@ func TestSemanticElementConsistencyAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestSemanticPrimaryEntityDimensionPairsAsDBT: dbt-semantic-interfaces'
+// PrimaryEntityDimensionPairs, which dbt's parse runs.
+func TestSemanticPrimaryEntityDimensionPairsAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	yml := strings.Replace(semanticYML, "metrics:\n", "  - name: order_facts\n    model: ref('orders')\n    defaults: {agg_time_dimension: ordered_at}\n"+
+		"    entities: [{name: order_id, type: primary}]\n    dimensions: [{name: ordered_at, type: time, type_params: {time_granularity: day}}]\n"+
+		"    measures: [{name: fact_total, agg: sum, expr: amount}]\nmetrics:\n", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	want := "models/marts/sl.yml:16:5: Duplicate dimension + primary entity pairing detected, dimension + primary entity pairings must be unique. " +
+		"Semantic model `order_facts` has a primary entity of `order_id` and dimension `ordered_at`, but this pairing is already in use on semantic model `orders`."
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+}
