@@ -49,6 +49,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		checkMeasureAggregations(l, r)
 	}
 	checkMeasuresUnique(l, p)
+	checkDimensionConsistency(l, p)
 	checkElementConsistency(l, p)
 	checkPrimaryEntityDimensionPairs(l, p)
 	for _, r := range declared(p, project.Metric) {
@@ -545,4 +546,48 @@ func checkPrimaryEntityDimensionPairs(l *diag.List, p *project.Project) {
 			}
 		}
 	}
+}
+
+// checkDimensionConsistency is DimensionConsistencyRule: a dimension
+// name has one type and one is_partition across semantic models, the
+// first semantic model's.
+func checkDimensionConsistency(l *diag.List, p *project.Project) {
+	type invariant struct {
+		typ       string
+		partition bool
+	}
+	known := map[string]invariant{}
+	for _, r := range declared(p, project.SemanticModel) {
+		dims, _ := r.Raw["dimensions"].([]any)
+		for _, d := range dims {
+			dm, _ := d.(map[string]any)
+			name, _ := dm["name"].(string)
+			typ, _ := dm["type"].(string)
+			typ = strings.ToUpper(typ)
+			partition, _ := dm["is_partition"].(bool)
+			inv, ok := known[name]
+			if !ok {
+				known[name] = invariant{typ, partition}
+				continue
+			}
+			if inv.typ != typ {
+				l.Add(diag.Errorf(r.File, r.Pos, "give the dimension the same type in every semantic model",
+					"In semantic model `%s`, type conflict for dimension `%s` - already in model as type `DimensionType.%s` but got `DimensionType.%s`",
+					r.Name, name, inv.typ, typ))
+			}
+			if inv.partition != partition {
+				// dbt-semantic-interfaces' message, its stray backquotes too.
+				l.Add(diag.Errorf(r.File, r.Pos, "give the dimension the same is_partition in every semantic model",
+					"In semantic model `%s, conflicting is_partition attribute for dimension `DimensionReference(element_name=%s)` - already in model with is_partition as `%s` but got `%s``",
+					r.Name, jinja.Repr(name), pyBool(inv.partition), pyBool(partition)))
+			}
+		}
+	}
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
 }

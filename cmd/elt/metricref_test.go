@@ -432,3 +432,23 @@ func TestSemanticPrimaryEntityDimensionPairsAsDBT(t *testing.T) {
 		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
 	}
 }
+
+// TestSemanticDimensionConsistencyAsDBT: dbt-semantic-interfaces'
+// DimensionConsistencyRule, which dbt's parse runs.
+func TestSemanticDimensionConsistencyAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	yml := strings.Replace(semanticYML, "metrics:\n", "  - name: returns\n    model: ref('orders')\n    defaults: {agg_time_dimension: returned_at}\n"+
+		"    entities: [{name: return_id, type: primary}]\n"+
+		"    dimensions: [{name: returned_at, type: time, type_params: {time_granularity: day}}, {name: ordered_at, type: categorical, is_partition: true}]\n"+
+		"    measures: [{name: returned, agg: sum, expr: amount}]\nmetrics:\n", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	res := elt(t, dir, "parse")
+	for _, want := range []string{
+		"models/marts/sl.yml:16:5: In semantic model `returns`, type conflict for dimension `ordered_at` - already in model as type `DimensionType.TIME` but got `DimensionType.CATEGORICAL`",
+		"models/marts/sl.yml:16:5: In semantic model `returns, conflicting is_partition attribute for dimension `DimensionReference(element_name='ordered_at')` - already in model with is_partition as `False` but got `True``",
+	} {
+		if res.code != 2 || !strings.Contains(res.stderr, want) {
+			t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+		}
+	}
+}
