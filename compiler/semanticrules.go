@@ -56,6 +56,35 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		checkDerivedMetric(l, r)
 	}
 	checkLabels(l, p)
+	checkEntityLabels(l, p)
+}
+
+// checkEntityLabels is EntityLabelsRule: entities of one name that have
+// labels have the same label across semantic models.
+func checkEntityLabels(l *diag.List, p *project.Project) {
+	type info struct{ model, label string }
+	known := map[string]info{}
+	for _, r := range declared(p, project.SemanticModel) {
+		entities, _ := r.Raw["entities"].([]any)
+		for _, e := range entities {
+			em, _ := e.(map[string]any)
+			name, _ := em["name"].(string)
+			label, ok := em["label"].(string)
+			if !ok {
+				continue
+			}
+			first, seen := known[name]
+			switch {
+			case !seen:
+				known[name] = info{r.Name, label}
+			case first.label != label:
+				// dbt-semantic-interfaces' message, cut short as it is.
+				l.Add(diag.Errorf(r.File, r.Pos, "give the entity the same label everywhere, or none",
+					"Entities with the same name must have the same label or the label must be `None`. Entity `%s` on semantic model `%s` has label `%s` but the same entity on semantic model `%s`",
+					name, r.Name, label, first.model))
+			}
+		}
+	}
 }
 
 // checkDerivedMetric is DerivedMetricRule, but for the input metrics

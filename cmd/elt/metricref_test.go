@@ -452,3 +452,19 @@ func TestSemanticDimensionConsistencyAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestSemanticEntityLabelsAsDBT: dbt-semantic-interfaces'
+// EntityLabelsRule, which dbt's parse runs.
+func TestSemanticEntityLabelsAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	yml := strings.Replace(semanticYML, "{name: order_id, type: primary}", "{name: order_id, type: primary, label: Order}", 1)
+	yml = strings.Replace(yml, "metrics:\n", "  - name: returns\n    model: ref('orders')\n    defaults: {agg_time_dimension: returned_at}\n"+
+		"    entities: [{name: return_id, type: primary}, {name: order_id, type: foreign, label: The order}]\n"+
+		"    dimensions: [{name: returned_at, type: time, type_params: {time_granularity: day}}]\n"+
+		"    measures: [{name: returned, agg: sum, expr: amount}]\nmetrics:\n", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	want := "models/marts/sl.yml:16:5: Entities with the same name must have the same label or the label must be `None`. Entity `order_id` on semantic model `returns` has label `The order` but the same entity on semantic model `orders`"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+}
