@@ -47,6 +47,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		checkPrimaryEntity(l, r)
 		m.checkAggTimeDimensions(l, r)
 		checkMeasureAggregations(l, r)
+		checkNonAdditiveDimensions(l, r)
 	}
 	checkMeasuresUnique(l, p)
 	checkDimensionConsistency(l, p)
@@ -619,4 +620,99 @@ func pyBool(b bool) string {
 		return "True"
 	}
 	return "False"
+}
+
+// checkNonAdditiveDimensions is MeasuresNonAdditiveDimensionRule: a
+// measure's non_additive_dimension is a time dimension of the semantic
+// model with the granularity of the measure's agg_time_dimension, its
+// window_choice min or max, its window_groupings entities of the model.
+func checkNonAdditiveDimensions(l *diag.List, r *project.SemanticResource) {
+	dims := map[string]map[string]any{}
+	list, _ := r.Raw["dimensions"].([]any)
+	for _, d := range list {
+		if dm, ok := d.(map[string]any); ok {
+			if n, ok := dm["name"].(string); ok {
+				dims[n] = dm
+			}
+		}
+	}
+	entities := map[string]bool{}
+	ents, _ := r.Raw["entities"].([]any)
+	for _, e := range ents {
+		em, _ := e.(map[string]any)
+		if n, ok := em["name"].(string); ok {
+			entities[n] = true
+		}
+	}
+	def := ""
+	if d, ok := r.Raw["defaults"].(map[string]any); ok {
+		def, _ = d["agg_time_dimension"].(string)
+	}
+	granularity := func(dm map[string]any) (string, bool) {
+		tp, ok := dm["type_params"].(map[string]any)
+		if !ok {
+			return "", false
+		}
+		g, _ := tp["time_granularity"].(string)
+		return strings.ToUpper(g), true
+	}
+	for _, mm := range semanticMeasures(r) {
+		na, ok := mm["non_additive_dimension"].(map[string]any)
+		if !ok {
+			continue
+		}
+		measure, _ := mm["name"].(string)
+		agg, _ := mm["agg_time_dimension"].(string)
+		if agg == "" {
+			agg = def
+		}
+		if agg == "" {
+			continue // AggregationTimeDimensionRule reports it
+		}
+		aggDim := dims[agg]
+		if aggDim == nil {
+			l.Add(diag.Errorf(r.File, r.Pos, "name a dimension of the semantic model",
+				"Measure '%s' has a agg_time_dimension of %s that is not defined as a dimension in semantic model '%s'.", measure, agg, r.Name))
+			continue
+		}
+		name, _ := na["name"].(string)
+		if dm := dims[name]; dm == nil {
+			l.Add(diag.Errorf(r.File, r.Pos, "name a time dimension of the semantic model",
+				"Measure '%s' has a non_additive_dimension with name '%s' that is not defined as a dimension in semantic model '%s'.", measure, name, r.Name))
+		} else {
+			if t, _ := dm["type"].(string); !strings.EqualFold(t, "time") {
+				// dbt-semantic-interfaces' message, without its space.
+				l.Add(diag.Errorf(r.File, r.Pos, "name a time dimension of the semantic model",
+					"Measure '%s' has a non_additive_dimension with name'%s' that is defined as a categorical dimension which is not supported.", measure, name))
+			}
+			g, ok1 := granularity(dm)
+			ag, ok2 := granularity(aggDim)
+			if ok1 && ok2 && g != ag {
+				l.Add(diag.Errorf(r.File, r.Pos, "give both dimensions the same time_granularity",
+					"Measure '%s' has a non_additive_dimension with name '%s' that has a base time granularity (%s) that is not equal to the measure's agg_time_dimension %s with a base granularity of (%s).",
+					measure, name, g, agg, ag))
+			}
+		}
+		choice := "min"
+		if c, ok := na["window_choice"].(string); ok {
+			choice = strings.ToLower(c)
+		}
+		if choice != "min" && choice != "max" {
+			l.Add(diag.Errorf(r.File, r.Pos, "use window_choice: min or max",
+				"Measure '%s' has a non_additive_dimension with an invalid 'window_choice' of '%s'. Only choices supported are 'min' or 'max'.", measure, choice))
+		}
+		var missing []string
+		groupings, _ := na["window_groupings"].([]any)
+		for _, g := range groupings {
+			if gs, ok := g.(string); ok && !entities[gs] && !slices.Contains(missing, jinja.Repr(gs)) {
+				missing = append(missing, jinja.Repr(gs))
+			}
+		}
+		if len(missing) > 0 {
+			slices.Sort(missing)
+			l.Add(diag.Errorf(r.File, r.Pos, "group by entities of the semantic model",
+				"Measure '%s' has a non_additive_dimension with an invalid 'window_groupings'. These entities {%s} do not exist in the semantic model.",
+				measure, strings.Join(missing, ", ")))
+		}
+	}
 }

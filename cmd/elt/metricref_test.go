@@ -468,3 +468,24 @@ func TestSemanticEntityLabelsAsDBT(t *testing.T) {
 		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
 	}
 }
+
+// TestSemanticNonAdditiveDimensionAsDBT: dbt-semantic-interfaces'
+// MeasuresNonAdditiveDimensionRule, which dbt's parse runs.
+func TestSemanticNonAdditiveDimensionAsDBT(t *testing.T) {
+	for _, c := range []struct{ na, want string }{
+		{"{name: nope}", "Measure 'amount' has a non_additive_dimension with name 'nope' that is not defined as a dimension in semantic model 'orders'."},
+		{"{name: ordered_at, window_choice: sum}", "Measure 'amount' has a non_additive_dimension with an invalid 'window_choice' of 'sum'. Only choices supported are 'min' or 'max'."},
+		{"{name: ordered_at, window_groupings: [customer]}", "Measure 'amount' has a non_additive_dimension with an invalid 'window_groupings'. These entities {'customer'} do not exist in the semantic model."},
+	} {
+		dir := semanticProject(t)
+		yml := strings.Replace(semanticYML, "{name: amount, agg: sum}", "{name: amount, agg: sum, non_additive_dimension: "+c.na+"}", 1)
+		writeFile(t, dir, "models/marts/sl.yml", yml)
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, "models/marts/sl.yml:3:5: "+c.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.na, res.code, c.want, res.stderr)
+		}
+	}
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/marts/sl.yml", strings.Replace(semanticYML, "{name: amount, agg: sum}",
+		"{name: amount, agg: sum, non_additive_dimension: {name: ordered_at, window_choice: max, window_groupings: [order_id]}}", 1))
+	mustElt(t, dir, "parse")
+}
