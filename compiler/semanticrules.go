@@ -55,6 +55,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 	checkPrimaryEntityDimensionPairs(l, p)
 	for _, r := range declared(p, project.Metric) {
 		checkDerivedMetric(l, r)
+		checkCumulativeMetric(l, r)
 	}
 	checkLabels(l, p)
 	checkEntityLabels(l, p)
@@ -714,5 +715,33 @@ func checkNonAdditiveDimensions(l *diag.List, r *project.SemanticResource) {
 				"Measure '%s' has a non_additive_dimension with an invalid 'window_groupings'. These entities {%s} do not exist in the semantic model.",
 				measure, strings.Join(missing, ", ")))
 		}
+	}
+}
+
+// checkCumulativeMetric is CumulativeMetricRule's checks of grain_to_date:
+// a standard granularity, and not with a window. Each is read from
+// cumulative_type_params, else from type_params, as dbt's parser moves
+// the legacy ones there.
+func checkCumulativeMetric(l *diag.List, r *project.SemanticResource) {
+	if t, _ := r.Raw["type"].(string); !strings.EqualFold(t, "cumulative") {
+		return
+	}
+	tp, _ := r.Raw["type_params"].(map[string]any)
+	ctp, _ := tp["cumulative_type_params"].(map[string]any)
+	pick := func(key string) any {
+		if v := ctp[key]; v != nil {
+			return v
+		}
+		return tp[key]
+	}
+	window := pick("window")
+	grain, _ := pick("grain_to_date").(string)
+	if grain != "" && !slices.Contains(timeGrains, strings.ToLower(grain)) {
+		l.Add(diag.Errorf(r.File, r.Pos, "use one of "+strings.Join(timeGrains, ", "),
+			"Invalid time granularity found in `grain_to_date`: '%s'. Custom granularities are not supported for this field yet.", strings.ToLower(grain)))
+	}
+	if window != nil && grain != "" {
+		l.Add(diag.Errorf(r.File, r.Pos, "remove window or grain_to_date",
+			"Both window and grain_to_date set for cumulative metric. Please set one or the other."))
 	}
 }

@@ -489,3 +489,21 @@ func TestSemanticNonAdditiveDimensionAsDBT(t *testing.T) {
 		"{name: amount, agg: sum, non_additive_dimension: {name: ordered_at, window_choice: max, window_groupings: [order_id]}}", 1))
 	mustElt(t, dir, "parse")
 }
+
+// TestCumulativeMetricRuleAsDBT: dbt-semantic-interfaces'
+// CumulativeMetricRule, which dbt's parse runs.
+func TestCumulativeMetricRuleAsDBT(t *testing.T) {
+	for _, c := range []struct{ params, want string }{
+		{"{measure: amount, cumulative_type_params: {window: 7 days, grain_to_date: month}}",
+			"Both window and grain_to_date set for cumulative metric. Please set one or the other."},
+		{"{measure: amount, cumulative_type_params: {grain_to_date: fortnight}}",
+			"Invalid time granularity found in `grain_to_date`: 'fortnight'. Custom granularities are not supported for this field yet."},
+	} {
+		dir := semanticProject(t)
+		writeFile(t, dir, "models/marts/sl.yml", semanticYML[:strings.Index(semanticYML, "saved_queries:")]+
+			"  - {name: running, label: Running, type: cumulative, type_params: "+c.params+"}\n")
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, "models/marts/sl.yml:29:5: "+c.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.params, res.code, c.want, res.stderr)
+		}
+	}
+}
