@@ -44,6 +44,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 			}
 		}
 		checkReservedKeywords(l, r)
+		checkNaturalEntities(l, r)
 		checkPrimaryEntity(l, r)
 		m.checkAggTimeDimensions(l, r)
 		checkMeasureAggregations(l, r)
@@ -744,4 +745,39 @@ func checkCumulativeMetric(l *diag.List, r *project.SemanticResource) {
 		l.Add(diag.Errorf(r.File, r.Pos, "remove window or grain_to_date",
 			"Both window and grain_to_date set for cumulative metric. Please set one or the other."))
 	}
+}
+
+// checkNaturalEntities is NaturalEntityConfigurationRule: at most one
+// natural entity, and only with a dimension that has validity_params.
+// The names print as a Python set, sorted here.
+func checkNaturalEntities(l *diag.List, r *project.SemanticResource) {
+	var natural []string
+	entities, _ := r.Raw["entities"].([]any)
+	for _, e := range entities {
+		em, _ := e.(map[string]any)
+		if t, _ := em["type"].(string); strings.EqualFold(t, "natural") {
+			if n, ok := em["name"].(string); ok && !slices.Contains(natural, jinja.Repr(n)) {
+				natural = append(natural, jinja.Repr(n))
+			}
+		}
+	}
+	if len(natural) == 0 {
+		return
+	}
+	slices.Sort(natural)
+	set := "{" + strings.Join(natural, ", ") + "}"
+	if len(natural) > 1 {
+		l.Add(diag.Errorf(r.File, r.Pos, "keep one natural entity",
+			"Semantic models can have at most one natural entity, but semantic model `%s` has %d distinct natural entities set! %s.", r.Name, len(natural), set))
+	}
+	dims, _ := r.Raw["dimensions"].([]any)
+	for _, d := range dims {
+		dm, _ := d.(map[string]any)
+		if tp, ok := dm["type_params"].(map[string]any); ok && tp["validity_params"] != nil {
+			return
+		}
+	}
+	l.Add(diag.Errorf(r.File, r.Pos, "add validity_params to the time dimensions of the validity window",
+		"The use of `natural` entities is currently supported only in conjunction with a validity window defined in the set of time dimensions associated with the semantic model. "+
+			"Semantic model `%s` uses a natural entity (%s) but does not define a validity window!", r.Name, set))
 }

@@ -507,3 +507,16 @@ func TestCumulativeMetricRuleAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestNaturalEntityRuleAsDBT: dbt-semantic-interfaces'
+// NaturalEntityConfigurationRule, which dbt's parse runs.
+func TestNaturalEntityRuleAsDBT(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "models/marts/sl.yml", strings.Replace(semanticYML, "{name: order_id, type: primary}",
+		"{name: order_id, type: primary}\n      - {name: customer, type: natural, expr: order_id}", 1))
+	want := "models/marts/sl.yml:3:5: The use of `natural` entities is currently supported only in conjunction with a validity window defined in the set of time dimensions " +
+		"associated with the semantic model. Semantic model `orders` uses a natural entity ({'customer'}) but does not define a validity window!"
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+}
