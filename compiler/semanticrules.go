@@ -57,6 +57,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 	for _, r := range declared(p, project.Metric) {
 		checkDerivedMetric(l, r)
 		checkCumulativeMetric(l, r)
+		checkConversionMetric(l, p, r)
 	}
 	checkLabels(l, p)
 	checkEntityLabels(l, p)
@@ -780,4 +781,61 @@ func checkNaturalEntities(l *diag.List, r *project.SemanticResource) {
 	l.Add(diag.Errorf(r.File, r.Pos, "add validity_params to the time dimensions of the validity window",
 		"The use of `natural` entities is currently supported only in conjunction with a validity window defined in the set of time dimensions associated with the semantic model. "+
 			"Semantic model `%s` uses a natural entity (%s) but does not define a validity window!", r.Name, set))
+}
+
+// checkConversionMetric is ConversionMetricRule's checks of a conversion
+// metric on measures: its entity is an entity of both measures' semantic
+// models, and each measure is a count, a count_distinct or a sum of 1.
+func checkConversionMetric(l *diag.List, p *project.Project, r *project.SemanticResource) {
+	if t, _ := r.Raw["type"].(string); !strings.EqualFold(t, "conversion") {
+		return
+	}
+	tp, _ := r.Raw["type_params"].(map[string]any)
+	ctp, _ := tp["conversion_type_params"].(map[string]any)
+	entity, _ := ctp["entity"].(string)
+	measureName := func(v any) string {
+		if m, ok := v.(map[string]any); ok {
+			v = m["name"]
+		}
+		s, _ := v.(string)
+		return s
+	}
+	find := func(name string) (*project.SemanticResource, map[string]any) {
+		for _, sm := range declared(p, project.SemanticModel) {
+			for _, mm := range semanticMeasures(sm) {
+				if mm["name"] == name {
+					return sm, mm
+				}
+			}
+		}
+		return nil, nil
+	}
+	for _, in := range []struct{ key, which string }{{"base_measure", "base"}, {"conversion_measure", "conversion"}} {
+		name := measureName(ctp[in.key])
+		sm, mm := find(name)
+		if sm == nil {
+			continue // dbt's parse reports a measure it cannot find
+		}
+		hasEntity := false
+		ents, _ := sm.Raw["entities"].([]any)
+		for _, e := range ents {
+			if em, ok := e.(map[string]any); ok && em["name"] == entity {
+				hasEntity = true
+			}
+		}
+		if !hasEntity {
+			l.Add(diag.Errorf(r.File, r.Pos, "declare the entity in that semantic model, or convert on another",
+				"Entity: %s not found in %s semantic model: %s.", entity, in.which, sm.Name))
+		}
+		agg, _ := mm["agg"].(string)
+		agg = strings.ToLower(agg)
+		expr := ""
+		if e, ok := mm["expr"]; ok && e != nil {
+			expr = fmt.Sprint(e)
+		}
+		if agg != "count" && agg != "count_distinct" && (agg != "sum" || expr != "1") {
+			l.Add(diag.Errorf(r.File, r.Pos, "convert on a count, count_distinct or sum of 1",
+				"For conversion metrics, the input measure must be COUNT/SUM(1)/COUNT_DISTINCT. Measure '%s' is agg type: AggregationType.%s", name, strings.ToUpper(agg)))
+		}
+	}
 }

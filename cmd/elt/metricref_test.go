@@ -520,3 +520,24 @@ func TestNaturalEntityRuleAsDBT(t *testing.T) {
 		t.Errorf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
 	}
 }
+
+// TestConversionMetricRuleAsDBT: dbt-semantic-interfaces'
+// ConversionMetricRule, which dbt's parse runs.
+func TestConversionMetricRuleAsDBT(t *testing.T) {
+	conv := "  - {name: conv, label: Conv, type: conversion, type_params: {conversion_type_params: {base_measure: %s, conversion_measure: %s, entity: %s}}}\n"
+	for _, c := range []struct{ base, conversion, entity, want string }{
+		{"amount", "big_amount", "order_id", "For conversion metrics, the input measure must be COUNT/SUM(1)/COUNT_DISTINCT. Measure 'amount' is agg type: AggregationType.SUM"},
+		{"orders_seen", "orders_seen", "customer", "Entity: customer not found in base semantic model: orders."},
+	} {
+		dir := semanticProject(t)
+		yml := strings.Replace(semanticYML, "{name: amount, agg: sum}", "{name: amount, agg: sum}\n      - {name: orders_seen, agg: count, expr: 1}", 1)
+		writeFile(t, dir, "models/marts/sl.yml", yml[:strings.Index(yml, "saved_queries:")]+fmt.Sprintf(conv, c.base, c.conversion, c.entity))
+		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.want, res.code, c.want, res.stderr)
+		}
+	}
+	dir := semanticProject(t)
+	yml := strings.Replace(semanticYML, "{name: amount, agg: sum}", "{name: amount, agg: sum}\n      - {name: orders_seen, agg: count, expr: 1}", 1)
+	writeFile(t, dir, "models/marts/sl.yml", yml[:strings.Index(yml, "saved_queries:")]+fmt.Sprintf(conv, "orders_seen", "orders_seen", "order_id"))
+	mustElt(t, dir, "parse")
+}
