@@ -75,8 +75,8 @@ func BuildSources(meta Metadata, results []FreshnessResult, elapsed time.Duratio
 		}
 		o := SourceFreshnessOutput{
 			UniqueID:              r.UniqueID,
-			MaxLoadedAt:           awareTime(r.MaxLoadedAt),
-			SnapshottedAt:         awareTime(r.SnapshottedAt),
+			MaxLoadedAt:           AwareTime(r.MaxLoadedAt),
+			SnapshottedAt:         AwareTime(r.SnapshottedAt),
 			MaxLoadedAtTimeAgoInS: r.Age,
 			Status:                r.Status,
 			Criteria:              *crit,
@@ -106,10 +106,10 @@ func WriteSources(dir *targetfs.Dir, name string, meta Metadata, results []Fresh
 	return nil
 }
 
-// awareTime is a UTC time as dbt writes a time-zone-aware datetime (its
-// freshness times): Python's isoformat, "2024-05-01T07:00:00+00:00", the
+// AwareTime is a UTC time as dbt writes a time-zone-aware datetime (its
+// freshness times, a microbatch model's batch bounds): Python's isoformat, "2024-05-01T07:00:00+00:00", the
 // microseconds only when there are any.
-func awareTime(t time.Time) string {
+func AwareTime(t time.Time) string {
 	t = t.UTC()
 	s := t.Format("2006-01-02T15:04:05")
 	if us := t.Nanosecond() / 1000; us != 0 {

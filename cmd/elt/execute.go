@@ -1432,7 +1432,9 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			nr.Compiled, nr.CompiledCode = false, ""
 			br := &docs.BatchResults{Successful: [][2]string{}, Failed: [][2]string{}}
 			for _, b := range r.Batches {
-				pair := [2]string{batchTimeJSON(b.Start), batchTimeJSON(b.End)}
+				// UTC-aware datetimes, which dbt_common's DateTimeSerialization
+				// writes with isoformat ("+00:00", not "Z").
+				pair := [2]string{docs.AwareTime(b.Start), docs.AwareTime(b.End)}
 				if b.Status == runner.Success {
 					br.Successful = append(br.Successful, pair)
 				} else {
@@ -1779,16 +1781,4 @@ func (s *session) warnOrError(event, msg string, data map[string]any) error {
 func (s *session) writeJSON() bool {
 	v, ok := s.proj.Config.FlagBool("write_json")
 	return v || !ok
-}
-
-// batchTimeJSON is a batch bound as dbt writes it in batch_results: its
-// batches are UTC-aware datetimes, which dbt_common's
-// DateTimeSerialization writes with isoformat() ("+00:00", not "Z").
-func batchTimeJSON(t time.Time) string {
-	t = t.UTC()
-	s := t.Format("2006-01-02T15:04:05")
-	if us := t.Nanosecond() / 1000; us != 0 {
-		s += fmt.Sprintf(".%06d", us)
-	}
-	return s + "+00:00"
 }
