@@ -4,12 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/internal/lazyre"
 	"github.com/elt-dev/elt/internal/yamlsafe"
 	"github.com/elt-dev/elt/jinja"
 )
@@ -186,14 +186,14 @@ func pyReprNode(n *yaml.Node) string {
 
 // pyTimestamp is PyYAML's timestamp: its implicit resolver (a date has
 // two-digit month and day) and the groups construct_yaml_timestamp reads.
-var pyTimestamp = regexp.MustCompile(`^(?:([0-9]{4})-([0-9]{2})-([0-9]{2})|([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)$`)
+var pyTimestamp = lazyre.New(`^(?:([0-9]{4})-([0-9]{2})-([0-9]{2})|([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)$`)
 
 // pyTimestampRepr is a plain scalar PyYAML reads as a timestamp, as
 // Python prints the date or datetime it makes ("" for any other text):
 // naive without a zone, else with datetime.timezone of the offset.
 // (elt's YAML 1.1 resolver leaves timestamps strings.)
 func pyTimestampRepr(text string) string {
-	m := pyTimestamp.FindStringSubmatch(text)
+	m := pyTimestamp().FindStringSubmatch(text)
 	if m == nil {
 		return ""
 	}

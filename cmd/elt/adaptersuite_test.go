@@ -1491,12 +1491,14 @@ func TestRefOverrideRelationAsDBT(t *testing.T) {
 		t.Errorf("b: %q", got)
 	}
 	// Each batch read a filtered to its day: a's row of 2024-01-05 is in
-	// none, and no row twice.
-	if got := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "b.sql")); !strings.Contains(got, `-- "p"."main"."a"`) {
+	// none, and no row twice. A microbatch model's compiled SQL is its
+	// batches' (b/b_<day>.sql), as dbt writes it.
+	firstBatch := filepath.Join(dir, "target", "compiled", "p", "models", "b", "b_2024-01-01.sql")
+	if got := mustRead(t, firstBatch); !strings.Contains(got, `-- "p"."main"."a"`) {
 		t.Errorf("render() of a:\n%s", got)
 	}
 	mustElt(t, dir, "build", "--empty", "--full-refresh")
-	if got := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "b.sql")); !strings.Contains(got, `(select * from "p"."main"."a" where false limit 0)`) {
+	if got := mustRead(t, firstBatch); !strings.Contains(got, `(select * from "p"."main"."a" where false limit 0)`) {
 		t.Errorf("--empty: b reads a without its limit:\n%s", got)
 	}
 	if got := rowsOf(t, dir, "main.b"); got != "" {
