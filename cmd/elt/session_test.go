@@ -168,8 +168,9 @@ func TestHookRefsAreDependencies(t *testing.T) {
 }
 
 // TestIgnoredOverridesWarn: a macro with which dbt would change how its
-// built-in materializations build a node (the root project's
-// duckdb__create_table_as or get_batch_size, a package's
+// built-in materializations build a node or its show previews one (the
+// root project's duckdb__create_table_as, get_batch_size or
+// duckdb__get_limit_sql, a package's
 // default__load_csv_rows that the project's dispatch config searches) is
 // one elt's Go materializations do not call: the load says so at each
 // definition, and not of other macros (a package's drop_relation or
@@ -180,7 +181,8 @@ func TestHookRefsAreDependencies(t *testing.T) {
 func TestIgnoredOverridesWarn(t *testing.T) {
 	dir := miniProject(t, "dispatch:\n  - macro_namespace: dbt\n    search_order: [p, tuned, dbt]\n")
 	writeFile(t, dir, "macros/steps.sql", "{% macro duckdb__create_table_as(temporary, relation, sql) %}create table {{ relation }} as {{ sql }}{% endmacro %}\n"+
-		"{% macro get_batch_size() %}{{ return(10) }}{% endmacro %}\n{% macro postgres__get_merge_sql() %}{% endmacro %}\n{% macro my_helper() %}{% endmacro %}\n")
+		"{% macro get_batch_size() %}{{ return(10) }}{% endmacro %}\n{% macro postgres__get_merge_sql() %}{% endmacro %}\n{% macro my_helper() %}{% endmacro %}\n"+
+		"{% macro duckdb__get_limit_sql(sql, limit) %}{{ sql }} limit {{ limit * 2 }}{% endmacro %}\n")
 	writeFile(t, dir, "dbt_packages/tuned/dbt_project.yml", "name: tuned\n")
 	writeFile(t, dir, "dbt_packages/tuned/macros/merge.sql", "{% macro default__load_csv_rows(a, b) %}{% endmacro %}\n{% macro drop_relation(relation) %}{% endmacro %}\n{% macro default__get_merge_sql(a, b, c, d, e) %}{% endmacro %}\n")
 	writeFile(t, dir, "dbt_packages/other/dbt_project.yml", "name: other\n")
@@ -193,6 +195,8 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 		"dbt_packages/tuned/macros/merge.sql:1: warning: default__load_csv_rows replaces dbt's load_csv_rows, which elt's built-in materializations do not call",
 		"macros/steps.sql:1: warning: duckdb__create_table_as replaces dbt's create_table_as",
 		"macros/steps.sql:2: warning: get_batch_size replaces dbt's get_batch_size",
+		// dbt's show runs get_show_sql, which dispatches get_limit_sql.
+		"macros/steps.sql:5: warning: duckdb__get_limit_sql replaces dbt's get_limit_sql, which elt's show does not call",
 	)
 	// A package's drop_relation is honoured on DuckDB (TestRelationOpsAsDBT).
 	wantNone(t, out, "other/macros", "get_merge_sql", "my_helper", "drop_relation", "snapshot_check_strategy")
