@@ -3,7 +3,6 @@ package compiler
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -301,13 +300,13 @@ func checkMeasureAggregations(l *diag.List, r *project.SemanticResource) {
 				l.Add(diag.Errorf(r.File, r.Pos, "set a percentile between 0 and 1",
 					"Percentile aggregation parameter for measure '%s' is '%s', but must be between 0 and 1 (non-inclusive). "+
 						"For example, to indicate the 65th percentile value, set 'percentile: 0.65'. For percentile values of 0, please use MIN, "+
-						"for percentile values of 1, please use MAX.", name, pyFloatString(f)))
+						"for percentile values of 1, please use MAX.", name, jinja.Repr(f)))
 			}
 		case "median":
 			if f, isNum := toFloat(percentile); hasPercentile && isNum && f != 0.5 {
 				l.Add(diag.Errorf(r.File, r.Pos, "remove agg_params.percentile",
 					"Measure '%s' uses a MEDIAN aggregation, while percentile is set to '%s', a conflicting value. Please remove the parameter or set to '0.5'.",
-					name, pyFloatString(f)))
+					name, jinja.Repr(f)))
 			}
 			if b, _ := params["use_discrete_percentile"].(bool); b {
 				l.Add(diag.Errorf(r.File, r.Pos, "remove agg_params.use_discrete_percentile",
@@ -327,15 +326,6 @@ func toFloat(v any) (float64, bool) {
 		return float64(x), true
 	}
 	return 0, false
-}
-
-// pyFloatString is Python's str() of a float.
-func pyFloatString(f float64) string {
-	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if !strings.ContainsAny(s, ".eIN") {
-		s += ".0"
-	}
-	return s
 }
 
 // semanticNameRe is UniqueAndValidNameRule's NAME_REGEX.
@@ -612,17 +602,10 @@ func checkDimensionConsistency(l *diag.List, p *project.Project) {
 				// dbt-semantic-interfaces' message, its stray backquotes too.
 				l.Add(diag.Errorf(r.File, r.Pos, "give the dimension the same is_partition in every semantic model",
 					"In semantic model `%s, conflicting is_partition attribute for dimension `DimensionReference(element_name=%s)` - already in model with is_partition as `%s` but got `%s``",
-					r.Name, jinja.Repr(name), pyBool(inv.partition), pyBool(partition)))
+					r.Name, jinja.Repr(name), jinja.Repr(inv.partition), jinja.Repr(partition)))
 			}
 		}
 	}
-}
-
-func pyBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }
 
 // checkNonAdditiveDimensions is MeasuresNonAdditiveDimensionRule: a
