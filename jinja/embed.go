@@ -3,6 +3,7 @@ package jinja
 import (
 	"context"
 	"math/big"
+	"strings"
 )
 
 // What an embedder needs beyond parsing and rendering: Python's str() and
@@ -16,6 +17,9 @@ func Str(v any) (string, error) { return toStr(norm(v)) }
 
 // Repr is Python's repr(v), as a list prints its items.
 func Repr(v any) string { return repr(norm(v)) }
+
+// Strip is Python's s.strip(): its whitespace (pyIsSpace) off both ends.
+func Strip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
 
 // Equal is Python's a == b, as a template's == compares them.
 func Equal(a, b any) bool { return equal(norm(a), norm(b)) }

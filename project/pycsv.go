@@ -3,7 +3,6 @@ package project
 import (
 	"fmt"
 	"strings"
-	"unicode"
 )
 
 // pyCSVFieldLimit is Python's csv.field_size_limit() default.
@@ -198,12 +197,4 @@ func universalNewlines(text string) string {
 		return text
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
-}
-
-// pyStrip is Python's str.strip(): Unicode whitespace, and the separators
-// U+001C..U+001F that Python counts as whitespace, off both ends.
-func pyStrip(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool {
-		return (r >= 0x1c && r <= 0x1f) || unicode.IsSpace(r)
-	})
 }

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/jinja"
 )
 
 // UnitTest is one entry of properties YAML `unit_tests:` (dbt 1.8): the
@@ -433,7 +434,7 @@ func (l *loader) fixtureText(file, what, section string, fx *UnitTestFixture, ro
 	// dbt reads a fixture file as bytes, decoded and stripped
 	// (read_files.load_source_file), so a sql fixture's rows in the
 	// manifest have no surrounding blanks and a csv one keeps its "\r\n".
-	return pyStrip(string(data)), fixtureSite{rel, diag.Pos{Line: 1}}, true
+	return jinja.Strip(string(data)), fixtureSite{rel, diag.Pos{Line: 1}}, true
 }
 
 // duplicateFixture is two fixture files of one name, which dbt refuses
