@@ -1048,6 +1048,16 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		l.checkOneTestsKey(file, te, "source table "+strconv.Quote(name), true)
 		l.checkPropertyKeys(file, te, "source table "+strconv.Quote(name), sourceTablePropertyKeys)
 		var tableMeta, tableQuoting map[string]any
+		// As dbt's source test parser: a column whose quote is unset is
+		// quoted in its tests when the table's quoting.column says so, or
+		// else the source's; read before the columns, wherever written.
+		base.ColumnQuote, _ = quoting["column"].(bool)
+		if q, ok := pairValue(te, "quoting"); ok {
+			tableQuoting = l.sourceQuoting(file, q, "source table "+strconv.Quote(name))
+			if b, set := tableQuoting["column"].(bool); set {
+				base.ColumnQuote = b
+			}
+		}
 		var tableTags []string
 		var tableConfig Config
 		for _, p := range pairs(te) {
@@ -1073,8 +1083,6 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 			case "meta":
 				l.checkQualityIn(file, p.Val, "source table "+strconv.Quote(name)+" meta", qualityOnSource)
 				tableMeta, _ = toValue(p.Val, nil, nil).(map[string]any)
-			case "quoting":
-				tableQuoting = l.sourceQuoting(file, p.Val, "source table "+strconv.Quote(name))
 			case "tags":
 				tableTags = toStringList(toValue(p.Val, nil, nil))
 			case "config":

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// The behaviours below are those dbt-core 1.10.9's tests/functional
+// classes (schema_tests, column_quoting, invalid_model_tests, ...) check,
+// written here as our own cases.
+
+// TestSourceTableColumnQuotingAsDBT: a source column whose quote is unset
+// is quoted in its tests when the table's quoting.column is true, even
+// when the source's is false and the table writes quoting after its
+// columns; the column's own quote: false still wins. PostgreSQL finds the
+// mixed-case column only quoted.
+func TestSourceTableColumnQuotingAsDBT(t *testing.T) {
+	onBothWarehouses(t, "src_col_quoting", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "models/m.sql", "{{ config(materialized='table') }}\nselect 1 as \"Id\", 2 as lower_id\n")
+		writeFile(t, dir, "models/s.yml", `sources:
+  - name: raw
+    schema: "{{ target.schema }}"
+    quoting: {column: false}
+    tables:
+      - name: m
+        columns:
+          - name: Id
+            data_tests: [unique]
+          - name: lower_id
+            quote: false
+            data_tests: [not_null]
+        quoting: {column: true}
+`)
+		mustElt(t, dir, "run")
+		ls := mustElt(t, dir, "ls", "--resource-type", "test").stdout
+		wantAll(t, ls, "source_unique_raw_m__Id_", "source_not_null_raw_m_lower_id")
+		if res := elt(t, dir, "test"); res.code != 0 || !strings.Contains(res.stdout, "PASS=2 ") {
+			t.Errorf("want both tests to pass, the table's quoting quoting Id: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	})
+}
