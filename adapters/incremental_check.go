@@ -136,14 +136,18 @@ func DiffColumns(target, source []Column) SchemaDiff {
 
 // FindKeyColumn finds a unique_key entry's column in cols. dbt pastes the
 // key into its SQL as written, so a double-quoted identifier ("col_A")
-// names the column spelled exactly so; a bare name is found as FindColumn
-// finds it.
-func FindKeyColumn(cols []Column, key string) (Column, bool) {
+// names the column spelled exactly so where quotedExact (PostgreSQL,
+// Snowflake), and in any case where quoting keeps no case (DuckDB); a
+// bare name is found as FindColumn finds it.
+func FindKeyColumn(cols []Column, key string, quotedExact bool) (Column, bool) {
 	k := strings.TrimSpace(key)
 	if len(k) < 2 || k[0] != '"' || k[len(k)-1] != '"' {
 		return FindColumn(cols, key)
 	}
 	name := strings.ReplaceAll(k[1:len(k)-1], `""`, `"`)
+	if !quotedExact {
+		return FindColumn(cols, name)
+	}
 	for _, c := range cols {
 		if c.Name == name {
 			return c, true

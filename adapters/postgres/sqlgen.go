@@ -25,6 +25,7 @@ func warehouse() sqlgen.Warehouse {
 		ExprType:        tempTableType,
 		TypedValidTo:    true,
 		CastToTarget:    true,
+		QuotedKeysExact: true,
 		AlterTypeUsing:  true,
 		OrderByPosition: true,
 		CommandTags:     true,

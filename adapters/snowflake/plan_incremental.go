@@ -257,8 +257,8 @@ func (p Planner) Incremental(inc adapters.Incremental, stage adapters.Relation, 
 func keyColumns(inc adapters.Incremental, targetCols, stageCols []adapters.Column) ([]columnPair, error) {
 	keys := make([]columnPair, 0, len(inc.UniqueKey))
 	for _, k := range inc.UniqueKey {
-		t, inTarget := adapters.FindKeyColumn(targetCols, k)
-		s, inStage := adapters.FindKeyColumn(stageCols, k)
+		t, inTarget := adapters.FindKeyColumn(targetCols, k, true)
+		s, inStage := adapters.FindKeyColumn(stageCols, k, true)
 		switch {
 		case !inStage:
 			return nil, adapters.IncrementalConfigError("unique_key column %q is not in the model's columns (%s)", k, columnNames(stageCols))

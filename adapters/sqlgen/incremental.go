@@ -271,8 +271,8 @@ func names(cols []adapters.Column) string {
 func (r *incrementalRun) keyColumns() ([]columnPair, error) {
 	keys := make([]columnPair, 0, len(r.inc.UniqueKey))
 	for _, k := range r.inc.UniqueKey {
-		t, inTarget := adapters.FindKeyColumn(r.targetCols, k)
-		s, inStage := adapters.FindKeyColumn(r.stageCols, k)
+		t, inTarget := adapters.FindKeyColumn(r.targetCols, k, r.w.QuotedKeysExact)
+		s, inStage := adapters.FindKeyColumn(r.stageCols, k, r.w.QuotedKeysExact)
 		switch {
 		case !inStage:
 			return nil, adapters.IncrementalConfigError("unique_key column %q is not in the model's columns (%s)", k, names(r.stageCols))

@@ -39,3 +39,21 @@ func TestSourceTableColumnQuotingAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestQuotedUniqueKeyCaseOnDuckDBAsDBT: on DuckDB, whose identifiers keep
+// no case even quoted, an incremental model's unique_key '"col_a"' names
+// the column col_A that an unquoted seed header made, as dbt-duckdb's
+// delete+insert finds it: the second run replaces the rows.
+func TestQuotedUniqueKeyCaseOnDuckDBAsDBT(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  quote_columns: false\n")
+	writeFile(t, dir, "seeds/seed.csv", "col_A,col_B\n1,2\n3,4\n")
+	writeFile(t, dir, "models/m.sql", `{{ config(materialized='incremental', unique_key='"col_a"') }}
+select "col_a", "col_b" from {{ ref('seed') }}
+`)
+	mustElt(t, dir, "seed")
+	mustElt(t, dir, "run")
+	mustElt(t, dir, "run")
+	if got := rowsOf(t, dir, "main.m"); got != "1|2\n3|4" {
+		t.Errorf("want the two seed rows once each, got:\n%s", got)
+	}
+}
