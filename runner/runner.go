@@ -313,16 +313,27 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 		}
 	}
 	sort.Strings(rest)
+	// A walk that --fail-fast stopped skips every node it did not run
+	// with dbt's message (task/runnable.py execute_nodes), whatever the
+	// reason it would otherwise have had.
+	failedFast := false
+	if r.opts.FailFast {
+		for _, st := range statuses {
+			failedFast = failedFast || st == graph.Failed
+		}
+	}
 	for _, id := range rest {
 		n := r.node(id)
 		st := Skipped
 		msg := "SKIP"
 		if statuses[id] == graph.Cancelled {
 			st, msg = Cancelled, "cancelled"
+		} else if failedFast {
+			msg = "Skipping due to fail_fast"
 		}
 		now := time.Now()
 		res := Result{UniqueID: id, Node: n, Status: st, Message: msg, StartedAt: now, CompletedAt: now}
-		if st == Skipped {
+		if st == Skipped && !failedFast {
 			if cause := r.failedEphemeralAncestor(n, ephFailed); cause != nil {
 				res.Message, res.SkipCause = ephemeralSkipMessage(id, cause.UniqueID), cause
 			}
