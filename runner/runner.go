@@ -324,8 +324,10 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 	}
 	for _, id := range rest {
 		n := r.node(id)
+		// A node skipped for a failed parent has no message (dbt's
+		// on_skip: null in run_results.json).
 		st := Skipped
-		msg := "SKIP"
+		msg := ""
 		if statuses[id] == graph.Cancelled {
 			st, msg = Cancelled, "cancelled"
 		} else if failedFast {

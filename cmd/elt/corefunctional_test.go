@@ -77,4 +77,16 @@ func TestFailFastSkipMessageAsDBT(t *testing.T) {
 			t.Errorf("%s: want skipped with dbt's fail_fast message, got %v %q", id, r["status"], r["message"])
 		}
 	}
+	// Without it the child of the failed node is skipped with no message
+	// (dbt's on_skip), and the other nodes run.
+	if res := elt(t, dir, "run", "--threads", "1", "--no-check"); res.code != 1 {
+		t.Fatalf("want the run to fail: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	results = runResultEntries(t, dir)
+	if r := results["model.p.b_child"]; r["status"] != "skipped" || r["message"] != nil {
+		t.Errorf("b_child: want skipped with a null message, got %v %#v", r["status"], r["message"])
+	}
+	if r := results["model.p.c"]; r["status"] != "success" {
+		t.Errorf("c: want success, got %v", r["status"])
+	}
 }
