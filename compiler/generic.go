@@ -76,7 +76,8 @@ func (m *Manifest) buildGenericTests(ctx context.Context, l *diag.List) []string
 			continue
 		}
 		if prev, ok := m.Nodes[id]; ok {
-			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "duplicate test %s (also at %s:%d)", n.Name, prev.PatchPath, prev.PatchPos.Line))
+			l.Add(diag.Errorf(d.File, d.Pos, "give one of them a name:", "%s: %s:%d and %s:%d",
+				project.DuplicateName(project.Test, project.Test, n.Name), prev.PatchPath, prev.PatchPos.Line, d.File, d.Pos.Line))
 			continue
 		}
 		m.Nodes[id] = n

@@ -149,7 +149,7 @@ func TestGenericTestsInOrder(t *testing.T) {
 	dups, unknown := 0, 0
 	for _, d := range errs.List {
 		switch {
-		case strings.Contains(d.Summary, "duplicate test not_null_orders_id (also at models/orders.yml:100)"):
+		case strings.Contains(d.Summary, `dbt found two data_tests with the name "not_null_orders_id": models/orders.yml:100 and`):
 			if d.Pos.Line <= 100 {
 				t.Errorf("duplicate reported at line %d", d.Pos.Line)
 			}

@@ -90,3 +90,24 @@ func TestFailFastSkipMessageAsDBT(t *testing.T) {
 		t.Errorf("c: want success, got %v", r["status"])
 	}
 }
+
+// TestDuplicateGenericTestAsDBT: two generic tests that differ only in
+// their config have one name, which stops the load with dbt's
+// DuplicateResourceNameError wording and both places.
+func TestDuplicateGenericTestAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", `models:
+  - name: m
+    columns:
+      - name: id
+        data_tests:
+          - not_null: {config: {where: "1=1"}}
+          - not_null: {config: {where: "1=2"}}
+`)
+	res := elt(t, dir, "parse")
+	want := `models/m.yml:7:13: dbt found two data_tests with the name "not_null_m_id": models/m.yml:6 and models/m.yml:7`
+	if res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("want exit 2 and %q, got exit %d\n%s%s", want, res.code, res.stdout, res.stderr)
+	}
+}
