@@ -270,8 +270,10 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 					order = append(order, res.UniqueID)
 					resMu.Unlock()
 				}); failed {
+					// Skipped as for any failed parent: no message, as
+					// dbt's on_skip.
 					now := time.Now()
-					res := Result{UniqueID: id, Node: n, Status: Skipped, Message: "SKIP: a unit test of this model failed", StartedAt: now, CompletedAt: now}
+					res := Result{UniqueID: id, Node: n, Status: Skipped, StartedAt: now, CompletedAt: now}
 					r.finish(r.nextIndex(), total, n, res)
 					resMu.Lock()
 					results[id] = res

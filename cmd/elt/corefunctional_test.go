@@ -111,3 +111,24 @@ func TestDuplicateGenericTestAsDBT(t *testing.T) {
 		t.Errorf("want exit 2 and %q, got exit %d\n%s%s", want, res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestUnitTestSkipMessageAsDBT: in build, a model whose unit test failed
+// is skipped as for any failed parent, with no message in
+// run_results.json (dbt's on_skip).
+func TestUnitTestSkipMessageAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/m.yml", `unit_tests:
+  - name: wants_two
+    model: m
+    given: []
+    expect:
+      rows: [{id: 2}]
+`)
+	if res := elt(t, dir, "build"); res.code != 1 {
+		t.Fatalf("want the unit test to fail the build: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if r := runResultEntries(t, dir)["model.p.m"]; r["status"] != "skipped" || r["message"] != nil {
+		t.Errorf("m: want skipped with a null message, got %v %#v", r["status"], r["message"])
+	}
+}
