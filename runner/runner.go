@@ -342,8 +342,12 @@ func (r *Runner) Run(ctx context.Context, ids []string) []Result {
 				res.Message, res.SkipCause = ephemeralSkipMessage(id, cause.UniqueID), cause
 			}
 		}
-		idx := r.nextIndex()
-		r.emit(Event{Kind: NodeFinish, Index: idx, Total: total, Node: n, Result: res})
+		if st != Skipped || !failedFast {
+			// dbt reports nothing of the nodes fail_fast skips until the
+			// run's results.
+			idx := r.nextIndex()
+			r.emit(Event{Kind: NodeFinish, Index: idx, Total: total, Node: n, Result: res})
+		}
 		results[id] = res
 		order = append(order, id)
 	}

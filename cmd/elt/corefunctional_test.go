@@ -60,15 +60,20 @@ select "col_a", "col_b" from {{ ref('seed') }}
 
 // TestFailFastSkipMessageAsDBT: when --fail-fast stops a run, every node
 // it did not run is in run_results.json as skipped with dbt's message,
-// the failed node's child as well as a node that does not depend on it.
+// the failed node's child as well as a node that does not depend on it,
+// and no line of the run reports them (dbt's summary counts them).
 func TestFailFastSkipMessageAsDBT(t *testing.T) {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "models/a.sql", "select 1 as id\n")
 	writeFile(t, dir, "models/b.sql", "select 1 from no_such_table\n")
 	writeFile(t, dir, "models/b_child.sql", "select * from {{ ref('b') }}\n")
 	writeFile(t, dir, "models/c.sql", "{{ config(materialized='table') }}\n-- depends_on: {{ ref('a') }}\nselect 1 as id\n")
-	if res := elt(t, dir, "run", "--fail-fast", "--threads", "1", "--no-check"); res.code != 1 {
+	res := elt(t, dir, "run", "--fail-fast", "--threads", "1", "--no-check")
+	if res.code != 1 {
 		t.Fatalf("want the run to fail: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout, "SKIP relation") || !strings.Contains(res.stdout, "SKIP=2 ") {
+		t.Errorf("want no line for the skipped nodes and SKIP=2 in the summary:\n%s", res.stdout)
 	}
 	results := runResultEntries(t, dir)
 	for _, id := range []string{"model.p.b_child", "model.p.c"} {
