@@ -217,9 +217,13 @@ func (r *snapshotRun) run(body string) (adapters.RunResult, error) {
 // lower case for PostgreSQL's unquoted (folded) columns.
 func (r *snapshotRun) findSourceColumn(name string) (string, bool) {
 	if n := strings.TrimSpace(name); len(n) > 2 && n[0] == '"' && n[len(n)-1] == '"' {
-		// A quoted name ("1-updated_at") is the column spelled so.
+		// A quoted name ("1-updated_at") is the column spelled so, in
+		// any case where quoting keeps none (QuotedKeysExact).
 		inner := strings.ReplaceAll(n[1:len(n)-1], `""`, `"`)
-		return inner, slices.Contains(r.srcCols, inner)
+		if r.w.QuotedKeysExact {
+			return inner, slices.Contains(r.srcCols, inner)
+		}
+		name = inner
 	}
 	for _, c := range r.srcCols {
 		if strings.EqualFold(c, name) {

@@ -72,9 +72,10 @@ type Warehouse struct {
 	// (PostgreSQL does not convert a text literal in INSERT ... SELECT).
 	TypedValidTo bool
 
-	// QuotedKeysExact: a double-quoted unique_key ("col_A") names the
-	// column spelled exactly so (PostgreSQL). DuckDB keeps no case in a
-	// quoted identifier either, so there it names the column in any case.
+	// QuotedKeysExact: a double-quoted unique_key ("col_A"), or a
+	// snapshot's updated_at or check_cols, names the column spelled
+	// exactly so (PostgreSQL). DuckDB keeps no case in a quoted identifier
+	// either, so there it names the column in any case.
 	QuotedKeysExact bool
 	// CastToTarget: where the new rows' type of an incremental column
 	// differs from the target's, their values are cast to the target's

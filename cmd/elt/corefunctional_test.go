@@ -137,3 +137,22 @@ func TestUnitTestSkipMessageAsDBT(t *testing.T) {
 		t.Errorf("m: want skipped with a null message, got %v %#v", r["status"], r["message"])
 	}
 }
+
+// TestQuotedSnapshotKeyCaseOnDuckDBAsDBT: as an incremental model's, a
+// snapshot's double-quoted unique_key names its column in any case on
+// DuckDB; the second snapshot finds nothing changed.
+func TestQuotedSnapshotKeyCaseOnDuckDBAsDBT(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  quote_columns: false\n")
+	writeFile(t, dir, "seeds/seed.csv", "col_A,col_B\n1,2\n3,4\n")
+	writeFile(t, dir, "snapshots/s.sql", `{% snapshot s %}
+{{ config(target_schema='main', unique_key='"col_a"', strategy='check', check_cols=['"col_b"']) }}
+select "col_a", "col_b" from {{ ref('seed') }}
+{% endsnapshot %}
+`)
+	mustElt(t, dir, "seed")
+	mustElt(t, dir, "snapshot")
+	mustElt(t, dir, "snapshot")
+	if got := rowsOf(t, dir, "main.s"); strings.Count(got, "\n") != 1 {
+		t.Errorf("want the two seed rows once each, got:\n%s", got)
+	}
+}
