@@ -26,6 +26,118 @@ const incrementalMacroSQL = `
   {{ return(missing) }}
 {%- endmacro %}
 
+{#- on_schema_change, as dbt's incremental materializations handle it: the
+    value checked (another one logs and falls back to default), the new
+    rows' columns compared with the table's, and the table changed to
+    match (append_new_columns, sync_all_columns) or the run stopped (fail).
+    process_schema_changes returns the new rows' columns, or {} when
+    on_schema_change is ignore. -#}
+{% macro incremental_validate_on_schema_change(on_schema_change, default='ignore') -%}
+  {%- if on_schema_change in ['sync_all_columns', 'append_new_columns', 'fail', 'ignore'] -%}
+    {{ return(on_schema_change) }}
+  {%- endif -%}
+  {%- do log('Invalid value for on_schema_change (%s) specified. Setting default value of %s.' % (on_schema_change, default)) -%}
+  {{ return(default) }}
+{%- endmacro %}
+
+{% macro check_for_schema_changes(source_relation, target_relation) -%}
+  {%- set source_columns = adapter.get_columns_in_relation(source_relation) -%}
+  {%- set target_columns = adapter.get_columns_in_relation(target_relation) -%}
+  {%- set source_not_in_target = diff_columns(source_columns, target_columns) -%}
+  {%- set target_not_in_source = diff_columns(target_columns, source_columns) -%}
+  {%- set new_target_types = diff_column_data_types(source_columns, target_columns) -%}
+  {%- set changes = {
+    'schema_changed': source_not_in_target != [] or target_not_in_source != [] or new_target_types != [],
+    'source_not_in_target': source_not_in_target,
+    'target_not_in_source': target_not_in_source,
+    'source_columns': source_columns,
+    'target_columns': target_columns,
+    'new_target_types': new_target_types
+  } -%}
+  {%- do log('In ' ~ target_relation ~ ': schema changed: ' ~ changes['schema_changed'] ~ '; source columns not in target: ' ~ source_not_in_target ~ '; target columns not in source: ' ~ target_not_in_source ~ '; new column types: ' ~ new_target_types) -%}
+  {{ return(changes) }}
+{%- endmacro %}
+
+{% macro sync_column_schemas(on_schema_change, target_relation, schema_changes_dict) -%}
+  {%- set added = schema_changes_dict['source_not_in_target'] -%}
+  {%- set removed = schema_changes_dict['target_not_in_source'] if on_schema_change == 'sync_all_columns' else [] -%}
+  {%- set retyped = schema_changes_dict['new_target_types'] if on_schema_change == 'sync_all_columns' else [] -%}
+  {%- if on_schema_change == 'append_new_columns' and added | length > 0 -%}
+    {%- do alter_relation_add_remove_columns(target_relation, added, none) -%}
+  {%- elif on_schema_change == 'sync_all_columns' -%}
+    {%- if added | length > 0 or removed | length > 0 -%}
+      {%- do alter_relation_add_remove_columns(target_relation, added, removed) -%}
+    {%- endif -%}
+    {%- for change in retyped -%}
+      {%- do alter_column_type(target_relation, change['column_name'], change['new_type']) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- do log('In ' ~ target_relation ~ ': schema change approach: ' ~ on_schema_change ~ '; columns added: ' ~ added ~ '; columns removed: ' ~ removed ~ '; data types changed: ' ~ retyped) -%}
+{%- endmacro %}
+
+{% macro process_schema_changes(on_schema_change, source_relation, target_relation) -%}
+  {%- if on_schema_change == 'ignore' -%}
+    {{ return({}) }}
+  {%- endif -%}
+  {%- set changes = check_for_schema_changes(source_relation, target_relation) -%}
+  {%- if changes['schema_changed'] and on_schema_change == 'fail' -%}
+    {%- set message -%}
+      The source and target schemas on this incremental model are out of sync!
+      They can be reconciled in several ways:
+        - set the ` + "`on_schema_change`" + ` config to either append_new_columns or sync_all_columns, depending on your situation.
+        - Re-run the incremental model with ` + "`full_refresh: True`" + ` to update the target schema.
+        - update the schema manually and re-run the process.
+
+      Additional troubleshooting context:
+         Source columns not in target: {{ changes['source_not_in_target'] }}
+         Target columns not in source: {{ changes['target_not_in_source'] }}
+         New column types: {{ changes['new_target_types'] }}
+    {%- endset -%}
+    {%- do exceptions.raise_compiler_error(message) -%}
+  {%- elif changes['schema_changed'] -%}
+    {%- do sync_column_schemas(on_schema_change, target_relation, changes) -%}
+  {%- endif -%}
+  {{ return(changes['source_columns']) }}
+{%- endmacro %}
+
+{#- Column changes, dispatched: a column retyped through a copy under a
+    temporary name; columns added and dropped in one statement (one per
+    column on DuckDB, as dbt-duckdb). -#}
+{% macro alter_column_type(relation, column_name, new_column_type) -%}
+  {{ return(adapter.dispatch('alter_column_type', 'dbt')(relation, column_name, new_column_type)) }}
+{%- endmacro %}
+{% macro default__alter_column_type(relation, column_name, new_column_type) -%}
+  {%- set tmp_column = column_name ~ '__dbt_alter' -%}
+  {%- call statement('alter_column_type') -%}
+    alter table {{ relation.render() }} add column {{ adapter.quote(tmp_column) }} {{ new_column_type }};
+    update {{ relation.render() }} set {{ adapter.quote(tmp_column) }} = {{ adapter.quote(column_name) }};
+    alter table {{ relation.render() }} drop column {{ adapter.quote(column_name) }} cascade;
+    alter table {{ relation.render() }} rename column {{ adapter.quote(tmp_column) }} to {{ adapter.quote(column_name) }}
+  {%- endcall -%}
+{%- endmacro %}
+
+{% macro alter_relation_add_remove_columns(relation, add_columns=none, remove_columns=none) -%}
+  {{ return(adapter.dispatch('alter_relation_add_remove_columns', 'dbt')(relation, add_columns, remove_columns)) }}
+{%- endmacro %}
+{% macro default__alter_relation_add_remove_columns(relation, add_columns, remove_columns) -%}
+  {%- set changes = [] -%}
+  {%- for column in add_columns or [] -%}
+    {%- do changes.append('add column ' ~ column.quoted ~ ' ' ~ column.data_type) -%}
+  {%- endfor -%}
+  {%- for column in remove_columns or [] -%}
+    {%- do changes.append('drop column ' ~ column.quoted) -%}
+  {%- endfor -%}
+  {%- do run_query('alter ' ~ relation.type ~ ' ' ~ relation.render() ~ ' ' ~ changes | join(', ')) -%}
+{%- endmacro %}
+{% macro duckdb__alter_relation_add_remove_columns(relation, add_columns, remove_columns) -%}
+  {%- for column in add_columns or [] -%}
+    {%- do run_query('alter ' ~ relation.type ~ ' ' ~ relation ~ ' add column ' ~ api.Relation.create(identifier=column.name) ~ ' ' ~ column.data_type) -%}
+  {%- endfor -%}
+  {%- for column in remove_columns or [] -%}
+    {%- do run_query('alter ' ~ relation.type ~ ' ' ~ relation ~ ' drop column ' ~ api.Relation.create(identifier=column.name)) -%}
+  {%- endfor -%}
+{%- endmacro %}
+
 {% macro diff_column_data_types(source_columns, target_columns) -%}
   {{ return(adapter.dispatch('diff_column_data_types', 'dbt')(source_columns, target_columns)) }}
 {%- endmacro %}
