@@ -177,6 +177,8 @@ func (e *engine) adapterOps() map[string]any {
 		"quote_as_configured":        jinja.Func(e.fnQuoteAsConfigured),
 		"quote_seed_column":          jinja.Func(e.fnQuoteSeedColumn),
 		"execute":                    jinja.Func(fnAdapterExecute),
+		// incrementalops.go
+		"get_incremental_strategy_macro": jinja.Func(e.fnGetIncrementalStrategyMacro),
 	}
 }
 
