@@ -1273,6 +1273,11 @@ func (e *engine) buildGlobals() {
 	for name, fn := range e.adapterOps() {
 		g["adapter"].(map[string]any)[name] = fn
 	}
+	if e.dialect.Type() == "duckdb" {
+		for name, fn := range e.duckdbAdapterMethods() {
+			g["adapter"].(map[string]any)[name] = fn
+		}
+	}
 	g["adapter"].(map[string]any)["config"] = e.adapterConfig()
 	relationClass := map[string]any{"create": jinja.Func(e.createRelation), "scd_args": jinja.Func(fnScdArgs)}
 	g["api"] = map[string]any{

@@ -86,3 +86,54 @@ func toGetter(v any, ok bool) any {
 	return v
 }
 
+// duckdbAdapterMethods are dbt-duckdb's (1.10.1) @available methods its
+// table and incremental materializations call: valid_incremental_strategies,
+// is_motherduck (the profile's path, or one of its attachments, is a
+// MotherDuck database) and disable_transactions (the profile's setting).
+func (e *engine) duckdbAdapterMethods() map[string]any {
+	return map[string]any{
+		"valid_incremental_strategies": jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) {
+			return jinja.NewList(toAnyList(validIncrementalStrategies("duckdb"))...), nil
+		}),
+		"is_motherduck": jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+			if st := stateOf(s); st != nil {
+				st.noteTarget()
+			}
+			return e.isMotherDuck(), nil
+		}),
+		"disable_transactions": jinja.Func(func(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+			if st := stateOf(s); st != nil {
+				st.noteTarget()
+			}
+			return e.targetField("disable_transactions") == true, nil
+		}),
+	}
+}
+
+// isMotherDuck is dbt-duckdb's credentials.is_motherduck: the path's
+// scheme is md or motherduck, or an attachment's is.
+func (e *engine) isMotherDuck() bool {
+	md := func(path any) bool {
+		p, _ := path.(string)
+		scheme, _, ok := strings.Cut(strings.ToLower(p), ":")
+		return ok && (scheme == "md" || scheme == "motherduck")
+	}
+	if md(e.targetField("path")) {
+		return true
+	}
+	attach, _ := e.targetField("attach").([]any)
+	for _, a := range attach {
+		if m, ok := a.(map[string]any); ok && md(m["path"]) {
+			return true
+		}
+	}
+	return false
+}
+
+// targetField is a field of the target's profile, nil when it has none.
+func (e *engine) targetField(name string) any {
+	if e.target == nil {
+		return nil
+	}
+	return e.target.Fields[name]
+}

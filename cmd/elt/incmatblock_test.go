@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,8 +75,14 @@ func TestSchemaChangeMacrosAsDBT(t *testing.T) {
 // helper macros and adapter methods: a first build or a full refresh
 // creates the table (the latter beside it, then swapped in), a later run
 // puts the new rows in a temporary table, applies on_schema_change and
-// the strategy macro adapter.get_incremental_strategy_macro finds.
+// the strategy macro adapter.get_incremental_strategy_macro finds. On
+// DuckDB it makes the temporary table as dbt-duckdb's does.
 func ownIncrementalBlock(adapter string) string {
+	tempTable := "get_create_table_as_sql(True, temp, sql)"
+	if adapter == "duckdb" {
+		// dbt-duckdb's: a temporary table unless on MotherDuck.
+		tempTable = "create_table_as(not adapter.is_motherduck(), temp, compiled_code, model['language'])"
+	}
 	return `{% materialization incremental, adapter='` + adapter + `' -%}
   {%- set existing = load_cached_relation(this) -%}
   {%- set target = this.incorporate(type='table') -%}
@@ -96,7 +103,7 @@ func ownIncrementalBlock(adapter string) string {
     {%- set build_sql = get_create_table_as_sql(False, intermediate, sql) -%}
     {%- do swap.append(true) -%}
   {%- else -%}
-    {%- do run_query(get_create_table_as_sql(True, temp, sql)) -%}
+    {%- do run_query(` + tempTable + `) -%}
     {%- do adapter.expand_target_column_types(from_relation=temp, to_relation=target) -%}
     {%- set dest_columns = process_schema_changes(on_schema_change, temp, existing) -%}
     {%- if not dest_columns -%}{%- set dest_columns = adapter.get_columns_in_relation(existing) -%}{%- endif -%}
@@ -149,7 +156,7 @@ var incSteps = []struct {
 // runIncSteps runs incSteps in dir and gives, after each, what state
 // says of the warehouse (the model's rows, columns and the relations
 // there).
-func runIncSteps(t *testing.T, dir string, steps []string, state func() string) []string {
+func runIncSteps(t *testing.T, dir string, steps []string, state func(rel string) string) []string {
 	t.Helper()
 	var out []string
 	for i, s := range incSteps {
@@ -167,7 +174,7 @@ func runIncSteps(t *testing.T, dir string, steps []string, state func() string) 
 		if s.fails {
 			wantAll(t, res.stdout+res.stderr, "out of sync")
 		}
-		out = append(out, steps[i]+"\n"+state())
+		out = append(out, steps[i]+"\n"+state("inc"))
 	}
 	return out
 }
@@ -184,10 +191,11 @@ func incStepVars() []string {
 // compareIncremental runs incSteps in a project whose macros are blocks
 // (file name to text) and in one with elt's own incremental, and fails t
 // where the two differ.
-func compareIncremental(t *testing.T, newProject func(blocks map[string]string) (dir string, state func() string), blocks map[string]string) {
+func compareIncremental(t *testing.T, newProject incProject, blocks map[string]string) {
 	t.Helper()
 	dir, state := newProject(nil)
 	want := runIncSteps(t, dir, incStepVars(), state)
+	builtinRun := runFile(t, dir, "inc")
 	dir, state = newProject(blocks)
 	got := runIncSteps(t, dir, incStepVars(), state)
 	for i := range want {
@@ -195,25 +203,41 @@ func compareIncremental(t *testing.T, newProject func(blocks map[string]string) 
 			t.Errorf("after step %d, elt's incremental:\n%s\nthe project's block:\n%s", i+1, want[i], got[i])
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "target", "run", "p", "models", "inc.sql"))
-	if err != nil || !strings.Contains(string(b), "__dbt_backup") {
-		t.Errorf("the last build did not run through the block (target/run: %v):\n%s", err, b)
+	// The full refresh swapped the table in through a backup, as the
+	// blocks do and elt's own incremental does not.
+	if b := runFile(t, dir, "inc"); b == builtinRun || !strings.Contains(b, "__dbt_backup") {
+		t.Errorf("the last build did not run through the block:\n%s", b)
 	}
 }
 
-// duckdbIncProject is a DuckDB project with incModel and blocks in macros/.
-func duckdbIncProject(t *testing.T) func(map[string]string) (string, func() string) {
-	return func(blocks map[string]string) (string, func() string) {
+// runFile is the model's target/run file.
+func runFile(t *testing.T, dir, model string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run", "p", "models", model+".sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// incProject makes a project with incModel and blocks in macros/, and
+// gives its folder and a function that tells a relation's rows and
+// columns and the relations of the project's schema.
+type incProject func(blocks map[string]string) (dir string, state func(rel string) string)
+
+// duckdbIncProject is a DuckDB incProject.
+func duckdbIncProject(t *testing.T) incProject {
+	return func(blocks map[string]string) (string, func(string) string) {
 		dir := miniProject(t, "")
 		writeFile(t, dir, "models/inc.sql", incModel)
 		for name, text := range blocks {
 			writeFile(t, dir, "macros/"+name, text)
 		}
-		return dir, func() string {
+		return dir, func(rel string) string {
 			db := openDB(t, filepath.Join(dir, "p.duckdb"))
 			defer db.Close()
-			return queryRows(t, db, "select concat_ws('|', *columns(*)) from (select * from main.inc order by all)") + "\n" +
-				queryRows(t, db, "select column_name || ' ' || data_type from information_schema.columns where table_name = 'inc' order by ordinal_position") + "\n" +
+			return queryRows(t, db, "select concat_ws('|', *columns(*)) from (select * from main."+rel+" order by all)") + "\n" +
+				queryRows(t, db, "select column_name || ' ' || data_type from information_schema.columns where table_name = '"+rel+"' order by ordinal_position") + "\n" +
 				queryRows(t, db, "select table_name || ' ' || table_type from information_schema.tables order by 1")
 		}
 	}
@@ -221,9 +245,9 @@ func duckdbIncProject(t *testing.T) func(map[string]string) (string, func() stri
 
 // postgresIncProject is the same on the test server, each project in
 // its own schema.
-func postgresIncProject(t *testing.T) func(map[string]string) (string, func() string) {
+func postgresIncProject(t *testing.T) incProject {
 	n := 0
-	return func(blocks map[string]string) (string, func() string) {
+	return func(blocks map[string]string) (string, func(string) string) {
 		n++
 		schema := fmt.Sprintf("incmat_%d", n)
 		ctx, conn := pgSchema(t, schema)
@@ -245,9 +269,9 @@ func postgresIncProject(t *testing.T) func(map[string]string) (string, func() st
 			}
 			return strings.Join(list, "\n")
 		}
-		return dir, func() string {
-			return rows("select concat_ws('|', id, name, to_jsonb(r)->>'extra') from "+schema+".inc as r where $1 <> '' order by 1") + "\n" +
-				rows("select column_name || ' ' || data_type from information_schema.columns where table_schema = $1 and table_name = 'inc' order by ordinal_position") + "\n" +
+		return dir, func(rel string) string {
+			return rows("select concat_ws('|', id, name, to_jsonb(r)->>'extra') from "+schema+"."+rel+" as r where $1 <> '' order by 1") + "\n" +
+				rows("select column_name || ' ' || data_type from information_schema.columns where table_schema = $1 and table_name = '"+rel+"' order by ordinal_position") + "\n" +
 				rows("select table_name || ' ' || table_type from information_schema.tables where table_schema = $1 order by 1")
 		}
 	}
@@ -289,7 +313,98 @@ func TestIncrementalStrategyMacroAsDBT(t *testing.T) {
 		}
 	}
 	mustElt(t, dir, "run", "--vars", "{run: 2, strategy: upsert_twice}")
-	if got, want := strings.SplitN(state(), "\n", 5)[:4], []string{"0|zero-r2", "0|zero-r2", "1|r1", "2|r2"}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if got, want := strings.SplitN(state("inc"), "\n", 5)[:4], []string{"0|zero-r2", "0|zero-r2", "1|r1", "2|r2"}; strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rows after upsert_twice: %q", got)
 	}
+}
+
+// TestDuckDBAdapterMethodsAsDBT: dbt-duckdb's adapter methods its table
+// and incremental materializations call (1.10.1): is_motherduck (false
+// for a local file), disable_transactions (the profile's setting) and
+// valid_incremental_strategies.
+func TestDuckDBAdapterMethodsAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      disable_transactions: true\n")
+	writeFile(t, dir, "macros/probe.sql", `{% macro probe() %}
+  {{ log('md=' ~ adapter.is_motherduck() ~ ' notx=' ~ adapter.disable_transactions() ~ ' valid=' ~ adapter.valid_incremental_strategies() | join(','), info=true) }}
+{% endmacro %}`)
+	res := mustElt(t, dir, "run-operation", "probe")
+	wantAll(t, res.stdout, "md=False notx=True valid=append,delete+insert,merge,microbatch")
+}
+
+// mirroredFile is a file of a git mirror of dbt's repositories at the
+// first of refs that has it; the test is skipped where there is none
+// (the repositories are not part of elt, and dbt's code is not copied
+// into it).
+func mirroredFile(t *testing.T, repo, path string, refs ...string) string {
+	t.Helper()
+	dir := filepath.Join("/work/.mirror", repo, "repo")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no mirror of %s: %v", repo, err)
+	}
+	for _, ref := range refs {
+		out, err := exec.Command("git", "-C", dir, "show", ref+":"+path).Output()
+		if err == nil {
+			return string(out)
+		}
+	}
+	t.Skipf("%s has no %s at %v", repo, path, refs)
+	return ""
+}
+
+// dbtMaterializations are dbt's own table, view and incremental
+// materializations, from the mirrors: dbt-adapters' (the default ones,
+// which dbt-postgres uses) and, for DuckDB, dbt-duckdb 1.10.1's table and
+// incremental.
+func dbtMaterializations(t *testing.T, duckdb bool) map[string]string {
+	const global = "dbt-adapters/src/dbt/include/global_project/macros/materializations/models/"
+	out := map[string]string{}
+	for _, f := range []string{"table.sql", "view.sql", "incremental/incremental.sql"} {
+		out["dbt_"+filepath.Base(f)] = mirroredFile(t, "dbt-labs+dbt-adapters", global+f, "v1.17.3", "HEAD")
+	}
+	if duckdb {
+		for _, f := range []string{"table.sql", "incremental.sql"} {
+			out["duckdb_"+f] = mirroredFile(t, "duckdb+dbt-duckdb", "dbt/include/duckdb/macros/materializations/"+f, "1.10.1")
+		}
+	}
+	return out
+}
+
+// compareTableView builds a table and a view on it twice, in a project
+// with blocks and in one without, and fails t where the relations differ.
+func compareTableView(t *testing.T, newProject incProject, blocks map[string]string) {
+	t.Helper()
+	var results, runs [2]string
+	for i, b := range []map[string]string{nil, blocks} {
+		dir, state := newProject(b)
+		writeFile(t, dir, "models/t.sql", "{{ config(materialized='table') }}\nselect {{ var('run', 1) }} as id, 'a' as name")
+		writeFile(t, dir, "models/v.sql", "select * from {{ ref('t') }}")
+		mustElt(t, dir, "run", "--exclude", "inc")
+		mustElt(t, dir, "run", "--exclude", "inc", "--vars", "{run: 2}")
+		results[i] = state("t") + "\n" + state("v")
+		runs[i] = runFile(t, dir, "t") + runFile(t, dir, "v")
+	}
+	// The blocks build beside the relation and rename it in.
+	if runs[0] == runs[1] || strings.Count(runs[1], "__dbt_tmp") < 2 {
+		t.Errorf("the table and the view were not built through the blocks:\n%s", runs[1])
+	}
+	if results[0] != results[1] {
+		t.Errorf("elt's table and view:\n%s\nthe blocks':\n%s", results[0], results[1])
+	}
+}
+
+// TestDBTMaterializationsDuckDB: dbt's own table, view and incremental
+// materializations copied into a project (dbt-duckdb's where it has its
+// own) build what elt's do on DuckDB.
+func TestDBTMaterializationsDuckDB(t *testing.T) {
+	blocks := dbtMaterializations(t, true)
+	compareIncremental(t, duckdbIncProject(t), blocks)
+	compareTableView(t, duckdbIncProject(t), blocks)
+}
+
+// TestDBTMaterializationsPostgres: the same on Postgres.
+func TestDBTMaterializationsPostgres(t *testing.T) {
+	blocks := dbtMaterializations(t, false)
+	compareIncremental(t, postgresIncProject(t), blocks)
+	compareTableView(t, postgresIncProject(t), blocks)
 }
