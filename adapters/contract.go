@@ -86,6 +86,13 @@ func (c Constraint) reference() string {
 
 // CreateTableSQL is the DDL of a contracted table named rel (rendered).
 func (c *Contract) CreateTableSQL(rel string) string {
+	return "create table " + rel + " " + c.ColumnsSQL()
+}
+
+// ColumnsSQL is the parenthesised list of the declared columns with their
+// types and constraints, then the model-level constraints: what dbt's
+// get_table_columns_and_constraints() renders.
+func (c *Contract) ColumnsSQL() string {
 	var parts []string
 	for _, col := range c.Columns {
 		s := "    " + col.Name + " " + col.DataType
@@ -101,16 +108,22 @@ func (c *Contract) CreateTableSQL(rel string) string {
 			parts = append(parts, "    "+sql)
 		}
 	}
-	return "create table " + rel + " (\n" + strings.Join(parts, ",\n") + "\n)"
+	return "(\n" + strings.Join(parts, ",\n") + "\n)"
+}
+
+// ColumnNames are the declared columns' names, in order, as the DDL
+// writes them.
+func (c *Contract) ColumnNames() []string {
+	names := make([]string, len(c.Columns))
+	for i, col := range c.Columns {
+		names[i] = col.Name
+	}
+	return names
 }
 
 // InsertSQL fills a contracted table from the model's select, taking the
 // declared columns in their declared order.
 func (c *Contract) InsertSQL(rel, body string) string {
-	names := make([]string, len(c.Columns))
-	for i, col := range c.Columns {
-		names[i] = col.Name
-	}
-	list := strings.Join(names, ", ")
+	list := strings.Join(c.ColumnNames(), ", ")
 	return "insert into " + rel + " (" + list + ")\nselect " + list + " from (\n" + body + "\n) as model_subq"
 }

@@ -1178,6 +1178,8 @@ func (e *engine) buildGlobals() {
 		"invocation_id":                     e.opts.InvocationID,
 		"target":                            e.targetMap(),
 		"__elt_apply_grants":                jinja.Func(fnApplyGrants),
+		"__elt_contract_columns":            jinja.Func(fnContractColumns),
+		"__elt_contract_column_names":       jinja.Func(fnContractColumnNames),
 		"__elt_materialization_test":        jinja.Func(fnMaterializationTest),
 		"modules":                           modulesObject(&e.regexps),
 		"flags":                             e.flagsObject(),

@@ -99,6 +99,41 @@ const materializationMacroSQL = `
   {{ return(create_table_as(temporary, relation, sql)) }}
 {%- endmacro %}
 
+{#- A model with an enforced contract: the table is created with its
+    declared columns and constraints, then filled from the model's select
+    (dbt-adapters' relations/table/create.sql, columns_spec_ddl.sql). The
+    runner has compared the model's columns with the contract before the
+    block runs, so get_assert_columns_equivalent has nothing left to do. -#}
+{% macro get_table_columns_and_constraints() -%}
+  {{ adapter.dispatch('get_table_columns_and_constraints', 'dbt')() }}
+{%- endmacro %}
+{% macro default__get_table_columns_and_constraints() -%}
+  {{ return(__elt_contract_columns()) }}
+{%- endmacro %}
+{% macro get_assert_columns_equivalent(sql) -%}
+  {{ adapter.dispatch('get_assert_columns_equivalent', 'dbt')(sql) }}
+{%- endmacro %}
+{% macro default__get_assert_columns_equivalent(sql) -%}{%- endmacro %}
+{% macro get_column_names() -%}
+  {{ adapter.dispatch('get_column_names', 'dbt')() }}
+{%- endmacro %}
+{% macro default__get_column_names() -%}
+  {{ __elt_contract_column_names() | join(', ') }}
+{%- endmacro %}
+{#- dbt-duckdb's get_column_names, which dbt-duckdb's create_table_as calls, has the list in parentheses. -#}
+{% macro duckdb__get_column_names() -%}
+  ({{ __elt_contract_column_names() | join(', ') }})
+{%- endmacro %}
+{% macro get_select_subquery(sql) -%}
+  {{ return(adapter.dispatch('get_select_subquery', 'dbt')(sql)) }}
+{%- endmacro %}
+{% macro default__get_select_subquery(sql) -%}
+    select {{ default__get_column_names() }}
+    from (
+        {{ sql }}
+    ) as model_subq
+{%- endmacro %}
+
 {% macro create_table_as(temporary, relation, compiled_code, language='sql') -%}
   {%- if language != 'sql' -%}
     {{ exceptions.raise_compiler_error("elt runs SQL models only; create_table_as got language " ~ language) }}
@@ -107,19 +142,52 @@ const materializationMacroSQL = `
 {%- endmacro %}
 {% macro default__create_table_as(temporary, relation, sql) -%}
   {%- set sql_header = config.get('sql_header', none) -%}
+  {%- set contract = config.get('contract') -%}
   {{ sql_header if sql_header is not none }}
   create {% if temporary %}temporary {% endif %}table {{ relation.include(database=(not temporary), schema=(not temporary)) }}
+  {%- if contract and contract.enforced and not temporary %}
+  {{ get_assert_columns_equivalent(sql) }}
+  {{ get_table_columns_and_constraints() }}
+  {%- set sql = get_select_subquery(sql) %}
+  {%- endif %}
   as (
     {{ sql }}
   );
 {%- endmacro %}
-{% macro postgres__create_table_as(temporary, relation, sql) -%}
+{#- dbt-duckdb: a contracted table is created, then filled (no constraints on a temporary one). -#}
+{% macro duckdb__create_table_as(temporary, relation, sql) -%}
+  {%- set contract = config.get('contract') -%}
   {%- set sql_header = config.get('sql_header', none) -%}
   {{ sql_header if sql_header is not none }}
-  create {% if temporary %}temporary {% elif config.get('unlogged', False) %}unlogged {% endif %}table {{ relation }}
+  create {% if temporary %}temporary {% endif %}table {{ relation.include(database=(not temporary), schema=(not temporary)) }}
+  {%- if contract and contract.enforced and not temporary %}
+  {{ get_table_columns_and_constraints() }};
+  insert into {{ relation }} {{ get_column_names() }} (
+    {{ get_select_subquery(sql) }}
+  );
+  {%- else %}
   as (
     {{ sql }}
   );
+  {%- endif %}
+{%- endmacro %}
+{#- dbt-postgres: the same, and unlogged where the config says so. -#}
+{% macro postgres__create_table_as(temporary, relation, sql) -%}
+  {%- set contract = config.get('contract') -%}
+  {%- set sql_header = config.get('sql_header', none) -%}
+  {{ sql_header if sql_header is not none }}
+  create {% if temporary %}temporary {% elif config.get('unlogged', False) %}unlogged {% endif %}table {{ relation }}
+  {%- if contract and contract.enforced and not temporary %}
+  {{ get_table_columns_and_constraints() }};
+  insert into {{ relation }} (
+    {{ adapter.dispatch('get_column_names', 'dbt')() }}
+  )
+  {{ get_select_subquery(sql) }};
+  {%- else %}
+  as (
+    {{ sql }}
+  );
+  {%- endif %}
 {%- endmacro %}
 
 {#- apply_grants dispatches, as dbt's, so a project's or package's
@@ -413,4 +481,58 @@ func fnMaterializationTest(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error)
 		rels.Items = append(rels.Items, st.newRelation(*main.Stored, main.StoredType))
 	}
 	return map[string]any{"relations": rels}, nil
+}
+
+// ContractHost is the host of a model's materialization block when the
+// model enforces a contract: the declared columns and constraints as DDL
+// and the columns' names, for create_table_as.
+type ContractHost interface {
+	ContractDDL() (columns string, names []string, ok bool)
+}
+
+// contractOf is the host's contract, or an error naming what asked.
+func contractOf(s *jinja.State, what string) (columns string, names []string, err error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return "", nil, err
+	}
+	h, ok := st.host.(ContractHost)
+	if ok {
+		if columns, names, ok = h.ContractDDL(); ok {
+			return columns, names, nil
+		}
+	}
+	return "", nil, st.fail("call it from create_table_as in a materialization block, for a model with contract: {enforced: true}",
+		"%s gives the model's enforced contract, and there is none here", what)
+}
+
+// fnContractColumns is dbt's table_columns_and_constraints(): the
+// declared columns with their types and constraints, in parentheses.
+func fnContractColumns(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if !st.execute {
+		return "", nil
+	}
+	columns, _, err := contractOf(s, "get_table_columns_and_constraints()")
+	return columns, err
+}
+
+// fnContractColumnNames are the declared columns' names, as the DDL
+// writes them (quoted where a column says quote: true).
+func fnContractColumnNames(s *jinja.State, _ []any, _ jinja.Kwargs) (any, error) {
+	st, err := renderStateOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if !st.execute {
+		return jinja.NewList(), nil
+	}
+	_, names, err := contractOf(s, "get_column_names()")
+	if err != nil {
+		return nil, err
+	}
+	return jinja.NewList(toAnyList(names)...), nil
 }

@@ -13,8 +13,9 @@ import (
 // block, as dbt's ModelRunner does: the block runs its own hooks, grants
 // and docs (run_hooks, apply_grants, persist_docs); elt only makes sure
 // the schema exists, as dbt creates the run's schemas first, and runs the
-// block's statements on one connection.
-func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result) error {
+// block's statements on one connection. contract is the model's enforced
+// contract, checked already, for the block's create_table_as.
+func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result, contract *adapters.Contract) error {
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
@@ -31,7 +32,7 @@ func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result) erro
 		defer release()
 		ctx, tx = compiler.WithTransaction(ctx)
 	}
-	out, err := r.m.RunMaterialization(ctx, n.UniqueID, &materializationHost{r: r, n: n, res: res})
+	out, err := r.m.RunMaterialization(ctx, n.UniqueID, &materializationHost{r: r, n: n, res: res, contract: contract})
 	if err != nil {
 		if tx != nil && tx.Open() {
 			// dbt rolls back the open transaction when it releases the
@@ -65,9 +66,20 @@ func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result) erro
 // materializationHost gives a materialization block elt's grants and
 // persist_docs.
 type materializationHost struct {
-	r   *Runner
-	n   *compiler.Node
-	res *Result
+	r        *Runner
+	n        *compiler.Node
+	res      *Result
+	contract *adapters.Contract // nil unless the model enforces one
+}
+
+// ContractDDL gives the block's get_table_columns_and_constraints() and
+// get_column_names() the model's enforced contract, with the constraints
+// the warehouse enforces (checkContract warned of the others).
+func (h *materializationHost) ContractDDL() (columns string, names []string, ok bool) {
+	if h.contract == nil {
+		return "", nil, false
+	}
+	return h.contract.ColumnsSQL(), h.contract.ColumnNames(), true
 }
 
 func (h *materializationHost) ApplyGrants(ctx context.Context, rel compiler.Relation, grants map[string]any, shouldRevoke bool) error {

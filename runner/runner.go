@@ -627,7 +627,7 @@ func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error
 		res.Warnings = append(res.Warnings, warnings...)
 	}
 	if _, custom := r.m.CustomMaterialization(n); custom {
-		return r.custom(ctx, n, res)
+		return r.custom(ctx, n, res, contract)
 	}
 	if dropsLeftovers(mat) {
 		if err := r.dropLeftovers(ctx, n); err != nil {

@@ -237,7 +237,7 @@ func duckdbIncProject(t *testing.T) incProject {
 			db := openDB(t, filepath.Join(dir, "p.duckdb"))
 			defer db.Close()
 			return queryRows(t, db, "select concat_ws('|', *columns(*)) from (select * from main."+rel+" order by all)") + "\n" +
-				queryRows(t, db, "select column_name || ' ' || data_type from information_schema.columns where table_name = '"+rel+"' order by ordinal_position") + "\n" +
+				queryRows(t, db, "select column_name || ' ' || data_type || ' ' || is_nullable from information_schema.columns where table_name = '"+rel+"' order by ordinal_position") + "\n" +
 				queryRows(t, db, "select table_name || ' ' || table_type from information_schema.tables order by 1")
 		}
 	}
@@ -271,7 +271,7 @@ func postgresIncProject(t *testing.T) incProject {
 		}
 		return dir, func(rel string) string {
 			return rows("select concat_ws('|', id, name, to_jsonb(r)->>'extra') from "+schema+"."+rel+" as r where $1 <> '' order by 1") + "\n" +
-				rows("select column_name || ' ' || data_type from information_schema.columns where table_schema = $1 and table_name = '"+rel+"' order by ordinal_position") + "\n" +
+				rows("select column_name || ' ' || data_type || ' ' || is_nullable from information_schema.columns where table_schema = $1 and table_name = '"+rel+"' order by ordinal_position") + "\n" +
 				rows("select table_name || ' ' || table_type from information_schema.tables where table_schema = $1 order by 1")
 		}
 	}
@@ -407,4 +407,53 @@ func TestDBTMaterializationsPostgres(t *testing.T) {
 	blocks := dbtMaterializations(t, false)
 	compareIncremental(t, postgresIncProject(t), blocks)
 	compareTableView(t, postgresIncProject(t), blocks)
+}
+
+// TestContractThroughBlockAsDBT: a block's get_create_table_as_sql
+// creates a model with an enforced contract as dbt's create_table_as does
+// (dbt-adapters' default, dbt-postgres's, dbt-duckdb's): the declared
+// columns with their constraints, then the rows, so that the table has
+// what elt's own incremental gives it.
+func TestContractThroughBlockAsDBT(t *testing.T) {
+	const contracted = `{{ config(materialized='incremental', on_schema_change='fail', contract={'enforced': true}) }}
+select 1 as id, 'a' as name
+`
+	const props = `models:
+  - name: inc
+    columns:
+      - name: id
+        data_type: integer
+        constraints: [{type: not_null}]
+      - name: name
+        data_type: varchar
+`
+	for _, c := range []struct {
+		name       string
+		newProject func(*testing.T) incProject
+		adapter    string
+	}{
+		{"duckdb", duckdbIncProject, "duckdb"},
+		{"postgres", postgresIncProject, "default"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "postgres" {
+				pgEnv(t, "incmat_contract")
+			}
+			newProject := c.newProject(t)
+			var got [2]string
+			for i, blocks := range []map[string]string{nil, {"incremental.sql": ownIncrementalBlock(c.adapter)}} {
+				dir, state := newProject(blocks)
+				writeFile(t, dir, "models/inc.sql", contracted)
+				writeFile(t, dir, "models/inc.yml", props)
+				mustElt(t, dir, "run")
+				got[i] = state("inc")
+				if i == 1 {
+					wantAll(t, runFile(t, dir, "inc"), "not null", "model_subq")
+				}
+			}
+			if got[0] != got[1] {
+				t.Errorf("elt's incremental:\n%s\nthe block:\n%s", got[0], got[1])
+			}
+		})
+	}
 }
