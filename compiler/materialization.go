@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/elt-dev/elt/internal/diag"
 	"github.com/elt-dev/elt/internal/lazyre"
@@ -446,11 +447,41 @@ type MaterializationResult struct {
 // adapter...). Statements run through Options.Query with ctx. The block
 // must return {'relations': [...]} and run a statement named 'main'.
 func (m *Manifest) RunMaterialization(ctx context.Context, id string, host MaterializationHost) (MaterializationResult, error) {
-	var out MaterializationResult
 	n, ok := m.Nodes[id]
 	if !ok {
-		return out, diag.Errorf("", diag.Pos{}, "", "run materialization: unknown node %s", id)
+		return MaterializationResult{}, diag.Errorf("", diag.Pos{}, "", "run materialization: unknown node %s", id)
 	}
+	return m.runMaterialization(ctx, n, nil, false, host)
+}
+
+// RunMaterializationBatch runs the block of microbatch model id for its
+// batch [start, end), as dbt's microbatch runner calls the model's
+// materialization once per batch: sql and compiled_code are the batch's
+// SQL (sql), model.batch is the batch, and the model's pre-hooks are in
+// the first batch's pre_hooks only, its post-hooks in the last's. After
+// the first batch, the table is there to add to: is_incremental() is
+// true and should_full_refresh() false (dbt's
+// build_jinja_context_for_batch with incremental_batch).
+func (m *Manifest) RunMaterializationBatch(ctx context.Context, id string, host MaterializationHost, start, end time.Time, sql string, first, last bool) (MaterializationResult, error) {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return MaterializationResult{}, diag.Errorf("", diag.Pos{}, "", "run materialization: unknown node %s", id)
+	}
+	node, w := inBatch(n, start, end)
+	node.CompiledCode = sql
+	if !first {
+		node.Config["pre_hook"] = nil
+	}
+	if !last {
+		node.Config["post_hook"] = nil
+	}
+	return m.runMaterialization(ctx, node, w, !first, host)
+}
+
+// runMaterialization runs n's block, in batch w's context when w is not
+// nil; incrementalBatch: a later batch of a microbatch model.
+func (m *Manifest) runMaterialization(ctx context.Context, n *Node, w *batchWindow, incrementalBatch bool, host MaterializationHost) (MaterializationResult, error) {
+	var out MaterializationResult
 	mat := materializedOf(n)
 	block, ok, err := m.engine.materializationFor(mat)
 	if err != nil || !ok || block == nil {
@@ -463,6 +494,7 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 	st := m.engine.newState(m, n, true)
 	st.ctx = ctx
 	st.host = host
+	st.batch = w
 	st.runFile = &runFile{}
 	st.extra = map[string]any{}
 	for k, v := range map[string]any{
@@ -474,6 +506,11 @@ func (m *Manifest) RunMaterialization(ctx context.Context, id string, host Mater
 		"schema":        m.engine.target.Schema,
 	} {
 		st.extra[k] = templateValue(v)
+	}
+	if incrementalBatch {
+		yes := true
+		st.incremental = &yes
+		st.extra["should_full_refresh"] = jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return false, nil })
 	}
 	fail := func(format string, args ...any) error {
 		return diag.Errorf(block.File, diag.Pos{Line: block.Line}, "end the block with {{ return({'relations': [target_relation]}) }}",

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
@@ -19,38 +20,14 @@ func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result, cont
 	if err := r.ensureSchema(ctx, n.Relation); err != nil {
 		return err
 	}
-	var tx *compiler.Transaction
-	if sess, ok := r.a.(adapters.Sessioner); ok {
-		// As dbt, the block's statements share one connection, so a
-		// temporary table it creates is there for its next statement,
-		// and run in a transaction there (compiler.Transaction).
-		var release func()
-		var err error
-		if ctx, release, err = sess.Session(ctx); err != nil {
-			return err
-		}
-		defer release()
-		ctx, tx = compiler.WithTransaction(ctx)
+	if isMicrobatch(n) && r.m.UseMicrobatchBatches() {
+		return r.customMicrobatch(ctx, n, res, contract)
 	}
-	out, err := r.m.RunMaterialization(ctx, n.UniqueID, &materializationHost{r: r, n: n, res: res, contract: contract})
+	out, err := r.runBlock(ctx, func(ctx context.Context) (compiler.MaterializationResult, error) {
+		return r.m.RunMaterialization(ctx, n.UniqueID, &materializationHost{r: r, n: n, res: res, contract: contract})
+	})
 	if err != nil {
-		if tx != nil && tx.Open() {
-			// dbt rolls back the open transaction when it releases the
-			// connection: nothing the block did since its last commit stays.
-			if rbErr := r.a.Exec(context.WithoutCancel(ctx), "rollback"); rbErr != nil {
-				return fmt.Errorf("%w (and the rollback failed: %v)", err, rbErr)
-			}
-			tx.Closed()
-		}
 		return err
-	}
-	if tx != nil && tx.Open() {
-		// A block that did not call adapter.commit() at its end: elt
-		// commits what it built (dbt would roll it back on release).
-		if err := r.a.Exec(ctx, "commit"); err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-		tx.Closed()
 	}
 	res.Status = Success
 	res.Message = out.Message
@@ -60,6 +37,116 @@ func (r *Runner) custom(ctx context.Context, n *compiler.Node, res *Result, cont
 	if out.RunSQLWritten {
 		res.RunSQL = &out.RunSQL
 	}
+	return nil
+}
+
+// runBlock runs a materialization block (run) on one connection, in a
+// transaction there, as dbt's connection runs it.
+func (r *Runner) runBlock(ctx context.Context, run func(context.Context) (compiler.MaterializationResult, error)) (compiler.MaterializationResult, error) {
+	var tx *compiler.Transaction
+	if sess, ok := r.a.(adapters.Sessioner); ok {
+		// As dbt, the block's statements share one connection, so a
+		// temporary table it creates is there for its next statement,
+		// and run in a transaction there (compiler.Transaction).
+		var release func()
+		var err error
+		if ctx, release, err = sess.Session(ctx); err != nil {
+			return compiler.MaterializationResult{}, err
+		}
+		defer release()
+		ctx, tx = compiler.WithTransaction(ctx)
+	}
+	out, err := run(ctx)
+	if err != nil {
+		if tx != nil && tx.Open() {
+			// dbt rolls back the open transaction when it releases the
+			// connection: nothing the block did since its last commit stays.
+			if rbErr := r.a.Exec(context.WithoutCancel(ctx), "rollback"); rbErr != nil {
+				return out, fmt.Errorf("%w (and the rollback failed: %v)", err, rbErr)
+			}
+			tx.Closed()
+		}
+		return out, err
+	}
+	if tx != nil && tx.Open() {
+		// A block that did not call adapter.commit() at its end: elt
+		// commits what it built (dbt would roll it back on release).
+		if err := r.a.Exec(ctx, "commit"); err != nil {
+			return out, fmt.Errorf("commit: %w", err)
+		}
+		tx.Closed()
+	}
+	return out, nil
+}
+
+// customMicrobatch builds a microbatch model whose materialization is a
+// block, as dbt's MicrobatchModelRunner does: the block runs once per
+// batch, with the batch's SQL and model.batch (the first batch with the
+// model's pre-hooks, the last with its post-hooks); a failed batch is
+// retried once, and when the first batch fails the others are skipped.
+func (r *Runner) customMicrobatch(ctx context.Context, n *compiler.Node, res *Result, contract *adapters.Contract) error {
+	plan := res.plan
+	if plan == nil {
+		var err error
+		if plan, err = r.planMicrobatch(n); err != nil {
+			return err
+		}
+	}
+	br, ok := any(r.m).(BatchRenderer)
+	if !ok {
+		return fmt.Errorf("microbatch rendering is not available")
+	}
+	batches := plan.batches
+	var total int64
+	for i := range batches {
+		b := &batches[i]
+		ev := &BatchEvent{Index: i + 1, Total: len(batches), Label: plan.size.label(b.Start)}
+		b.Suffix = ev.Label
+		if i > 0 && batches[0].Status != Success {
+			b.Status, b.Message = Skipped, "skipped: the first batch failed"
+			done := *ev
+			done.Status = Skipped
+			r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
+			continue
+		}
+		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
+		began := time.Now()
+		for attempt := 1; attempt <= 2; attempt++ {
+			b.Attempts = attempt
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			_, from := adapters.StatementsSince(ctx, 0)
+			sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
+			b.Compiled = sql
+			var out compiler.MaterializationResult
+			if err == nil {
+				out, err = r.runBlock(ctx, func(ctx context.Context) (compiler.MaterializationResult, error) {
+					host := &materializationHost{r: r, n: n, res: res, contract: contract}
+					return r.m.RunMaterializationBatch(ctx, n.UniqueID, host, b.Start, b.End, sql, i == 0, i == len(batches)-1)
+				})
+			}
+			b.Statements, _ = adapters.StatementsSince(ctx, from)
+			if err == nil {
+				b.Status, b.Message = Success, out.Message
+				if out.RowsAffected > 0 {
+					total += out.RowsAffected
+				}
+				break
+			}
+			b.Status, b.Message = Error, err.Error()
+		}
+		done := *ev
+		done.Status, done.Message, done.Duration = b.Status, b.Message, time.Since(began)
+		r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
+	}
+	res.Batches = batches
+	if err := batchesError(batches); err != nil {
+		return err
+	}
+	res.Status = Success
+	res.Message, res.AdapterMsg = "SUCCESS", "SUCCESS"
+	res.RowsAffected = total
 	return nil
 }
 

@@ -277,21 +277,30 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 		r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
 	}
 	res.Batches = batches
+	if err := batchesError(batches); err != nil {
+		return adapters.RunResult{}, err
+	}
+	// dbt's message for a microbatch model whose batches all succeeded.
+	return adapters.RunResult{Message: "SUCCESS", RowsAffected: total}, nil
+}
+
+// batchesError is the model's error when some of its batches failed (a
+// partialError when others succeeded), else nil.
+func batchesError(batches []Batch) error {
 	var failed []string
 	for _, b := range batches {
 		if b.Status != Success {
 			failed = append(failed, fmt.Sprintf("batch %s..%s: %s", b.Start.Format(time.RFC3339), b.End.Format(time.RFC3339), firstLine(b.Message)))
 		}
 	}
-	if len(failed) > 0 {
-		err := fmt.Errorf("%d of %d batches failed after a retry:\n%s", len(failed), len(batches), strings.Join(failed, "\n"))
-		if len(failed) < len(batches) {
-			return adapters.RunResult{}, &partialError{err}
-		}
-		return adapters.RunResult{}, err
+	if len(failed) == 0 {
+		return nil
 	}
-	// dbt's message for a microbatch model whose batches all succeeded.
-	return adapters.RunResult{Message: "SUCCESS", RowsAffected: total}, nil
+	err := fmt.Errorf("%d of %d batches failed after a retry:\n%s", len(failed), len(batches), strings.Join(failed, "\n"))
+	if len(failed) < len(batches) {
+		return &partialError{err}
+	}
+	return err
 }
 
 func firstLine(s string) string {
