@@ -210,6 +210,19 @@ const incrementalMacroSQL = `
     values
         ({{ columns_csv }})
 {%- endmacro %}
+{#- dbt-duckdb's merge (1.10.1) also reads merge_update_condition,
+    merge_insert_condition, merge_update_set_expressions, merge_clauses,
+    merge_on_using_columns and merge_returning_columns, which this one does
+    not write: a model setting one stops here, rather than having its new
+    rows applied otherwise than it asks. -#}
+{% macro duckdb__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates=none) -%}
+  {%- for key in ['merge_update_condition', 'merge_insert_condition', 'merge_update_set_expressions', 'merge_clauses', 'merge_on_using_columns', 'merge_returning_columns'] -%}
+    {%- if config.get(key) -%}
+      {{ exceptions.raise_compiler_error("model " ~ model.name ~ ": elt does not support dbt-duckdb's " ~ key ~ " yet; remove it, or use merge_update_columns or merge_exclude_columns") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ default__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) }}
+{%- endmacro %}
 {#- dbt-snowflake: no merge on a constant-false condition; each statement in an explicit transaction. -#}
 {% macro snowflake__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
   {%- if unique_key is none -%}

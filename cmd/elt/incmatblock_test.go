@@ -509,3 +509,23 @@ select id + {{ var('run', 1) }} * 10 as id, name from {{ ref('ev') }}
 		})
 	}
 }
+
+// TestDuckDBMergeConfigsThroughBlock: dbt-duckdb's merge configs that
+// elt's get_merge_sql does not write (merge_update_condition...) stop a
+// project's incremental block at the merge, rather than being ignored;
+// a merge without them goes on.
+func TestDuckDBMergeConfigsThroughBlock(t *testing.T) {
+	dir, state := duckdbIncProject(t)(map[string]string{"incremental.sql": ownIncrementalBlock("duckdb")})
+	writeFile(t, dir, "models/inc.sql", `{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge', merge_update_condition=var('cond', none)) }}
+select {{ var('run', 1) }} as id, 'r{{ var("run", 1) }}' as name
+`)
+	mustElt(t, dir, "run")
+	res := elt(t, dir, "run", "--vars", "{run: 2, cond: 'DBT_INTERNAL_DEST.id > 5'}")
+	if out := res.stdout + res.stderr; res.code == 0 || !strings.Contains(out, "model inc: elt does not support dbt-duckdb's merge_update_condition yet") {
+		t.Errorf("exit %d:\n%s", res.code, out)
+	}
+	mustElt(t, dir, "run", "--vars", "{run: 2}")
+	if got := strings.SplitN(state("inc"), "\n", 3)[:2]; strings.Join(got, ",") != "1|r1,2|r2" {
+		t.Errorf("rows: %q", got)
+	}
+}
