@@ -109,6 +109,14 @@ const adapterOpsSQL = `
   {%- endcall %}
 {%- endmacro %}
 
+{#- dbt-duckdb: the statement names the new relation's type (a view moved
+    aside is altered as a view). -#}
+{% macro duckdb__rename_relation(from_relation, to_relation) -%}
+  {% call statement('rename_relation') -%}
+    alter {{ to_relation.type or 'table' }} {{ from_relation }} rename to {{ adapter.quote_as_configured(to_relation.identifier, 'identifier') }}
+  {%- endcall %}
+{%- endmacro %}
+
 {% macro create_schema(relation) -%}{{ return(adapter.dispatch('create_schema', 'dbt')(relation)) }}{%- endmacro %}
 {% macro default__create_schema(relation) -%}
   {%- call statement('create_schema') -%}

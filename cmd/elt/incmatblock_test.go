@@ -529,3 +529,22 @@ select {{ var('run', 1) }} as id, 'r{{ var("run", 1) }}' as name
 		t.Errorf("rows: %q", got)
 	}
 }
+
+// TestViewToIncrementalThroughBlockDuckDB: a view becoming an incremental
+// model through the project's block is moved aside as a view, as
+// dbt-duckdb's rename_relation names the relation's type (alter view),
+// and the table replaces it as elt's own incremental does.
+func TestViewToIncrementalThroughBlockDuckDB(t *testing.T) {
+	newProject := duckdbIncProject(t)
+	var got [2]string
+	for i, blocks := range []map[string]string{nil, {"incremental.sql": ownIncrementalBlock("duckdb")}} {
+		dir, state := newProject(blocks)
+		writeFile(t, dir, "models/inc.sql", "{{ config(materialized=var('mat', 'view')) }}\nselect 1 as id, 'a' as name")
+		mustElt(t, dir, "run")
+		mustElt(t, dir, "run", "--vars", "{mat: incremental}")
+		got[i] = state("inc")
+	}
+	if got[0] != got[1] || !strings.Contains(got[1], "inc BASE TABLE") {
+		t.Errorf("elt's incremental:\n%s\nthe block:\n%s", got[0], got[1])
+	}
+}
