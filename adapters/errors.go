@@ -36,3 +36,29 @@ func ContextError(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// WarehouseError is an error the warehouse returned, as the adapter's dbt
+// counterpart raises it: Kind is the dbt exception's kind ("Database" for
+// DbtDatabaseError, "Runtime" for DbtRuntimeError) and Msg its message.
+type WarehouseError struct {
+	Kind string
+	Msg  string
+}
+
+// WarehouseErrorer is implemented by adapters that can find their
+// warehouse's error in an error's chain, so a failing node's message reads
+// as dbt's does with that adapter.
+type WarehouseErrorer interface {
+	WarehouseError(err error) (WarehouseError, bool)
+}
+
+// HintError is an error with what to do about it, which elt says beside
+// the warehouse's message (dbt's adapter says nothing of it).
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return fmt.Sprintf("%v (%s)", e.Err, e.Hint) }
+
+func (e *HintError) Unwrap() error { return e.Err }

@@ -840,6 +840,7 @@ func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnost
 	}
 	d := m.engine.errorDiag(n.OriginalFilePath, m.engine.lineShift(n), err)
 	d.File = file
+	d.Err = err // DbtMessage words it as dbt does
 	if h := n.RunHook; h != nil {
 		// A project hook's lines are its statement's, not the file's.
 		d.Pos = diag.Pos{}

@@ -35,10 +35,13 @@ const (
 
 // Result is one node's outcome.
 type Result struct {
-	UniqueID       string
-	Node           *compiler.Node
-	Status         Status
-	Message        string
+	UniqueID string
+	Node     *compiler.Node
+	Status   Status
+	Message  string
+	// Detail, on an error, is what elt says beyond dbt's Message: where
+	// in the node's file the error is, and what to do (see failure).
+	Detail         string
 	Failures       *int64
 	RowsAffected   int64
 	ThreadID       string
@@ -368,7 +371,8 @@ func (r *Runner) compileEphemeral(ctx context.Context, n *compiler.Node) *Result
 	}
 	started := time.Now()
 	if _, err := render(ctx, n.UniqueID); err != nil && ctx.Err() == nil {
-		return &Result{UniqueID: n.UniqueID, Node: n, Status: Error, Message: err.Error(), StartedAt: started, CompletedAt: time.Now()}
+		msg, detail := r.failure(n, err, true)
+		return &Result{UniqueID: n.UniqueID, Node: n, Status: Error, Message: msg, Detail: detail, StartedAt: started, CompletedAt: time.Now()}
 	}
 	return nil
 }
@@ -453,7 +457,8 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		return res
 	}
 	if err, ok := r.opts.Failed[n.UniqueID]; ok {
-		res.Status, res.Message = Error, err.Error()
+		res.Status = Error
+		res.Message, res.Detail = r.failure(n, err, false)
 		return res
 	}
 	// As dbt's connection of a node, named by its unique id.
@@ -466,7 +471,8 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		// project's truncate_relation or drop_relation runs in its load).
 		var release func()
 		if ctx, release, err = sess.Session(ctx); err != nil {
-			res.Status, res.Message = Error, err.Error()
+			res.Status = Error
+			res.Message, res.Detail = r.failure(n, err, false)
 			return res
 		}
 		defer release()
@@ -483,7 +489,8 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		case err != nil && ctx.Err() != nil:
 			res.Status, res.Message = Cancelled, "cancelled: "+context.Cause(ctx).Error()
 		case err != nil:
-			res.Status, res.Message = Error, err.Error()
+			res.Status = Error
+			res.Message, res.Detail = r.failure(n, err, false)
 		}
 		return res
 	}
@@ -495,6 +502,7 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		// of its own.
 		res.Recompiled, err = r.rerender(ctx, n)
 	}
+	rendering := err != nil
 	if err == nil {
 		ctx, err = r.withQueryComment(ctx, n)
 	}
@@ -539,6 +547,8 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 		var pe *partialError
 		if errors.As(err, &pe) {
 			res.Status = PartialSuccess
+		} else {
+			res.Message, res.Detail = r.failure(n, err, rendering)
 		}
 	}
 	return res
@@ -884,10 +894,30 @@ func located(n *compiler.Node, err error) error {
 	if n.PatchPath != "" && n.TestMetadata != nil {
 		file = n.PatchPath
 	}
+	le := &locatedError{file: file, err: err}
 	if line := sourceLine(n, err.Error()); line > 0 && n.TestMetadata == nil {
-		return fmt.Errorf("%s:%d: %w", file, line, err)
+		le.line = line
 	}
-	return fmt.Errorf("%s: %w", file, err)
+	return le
+}
+
+// locatedError is a node's error with the place in its file it points at.
+type locatedError struct {
+	file string
+	line int // 0 when unknown
+	err  error
+}
+
+func (e *locatedError) Error() string { return e.location() + ": " + e.err.Error() }
+
+func (e *locatedError) Unwrap() error { return e.err }
+
+// location is "file:line", or "file" when the line is unknown.
+func (e *locatedError) location() string {
+	if e.line > 0 {
+		return fmt.Sprintf("%s:%d", e.file, e.line)
+	}
+	return e.file
 }
 
 // NodeRenderer renders one node again, storing nothing.

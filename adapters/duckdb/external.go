@@ -121,7 +121,7 @@ func (a *Adapter) External(ctx context.Context, e adapters.External) (res adapte
 // directory that holds files already (partition_by on a second run).
 func copyError(err error) error {
 	if strings.Contains(err.Error(), "is not empty") && strings.Contains(err.Error(), "OVERWRITE") {
-		return fmt.Errorf("%w (set options: {overwrite: true} on the model to replace the directory's files each run, or overwrite_or_ignore: true to keep files COPY does not rewrite, as with dbt-duckdb)", err)
+		return &adapters.HintError{Err: err, Hint: "set options: {overwrite: true} on the model to replace the directory's files each run, or overwrite_or_ignore: true to keep files COPY does not rewrite, as with dbt-duckdb"}
 	}
 	return err
 }

@@ -138,7 +138,8 @@ func TestCustomMaterializationErrors(t *testing.T) {
 		writeFile(t, dir, "models/child.sql", "select * from {{ ref('m') }}")
 		res := elt(t, dir, "run")
 		out := res.stdout + res.stderr
-		if res.code == 0 || !strings.Contains(out, "macros/noreturn.sql:2: model m: materialization materialization_noreturn_default: the materialization did not explicitly return a list of relations") ||
+		if res.code == 0 || !strings.Contains(out, "  model m: materialization materialization_noreturn_default: the materialization did not explicitly return a list of relations") ||
+			!strings.Contains(out, "  at macros/noreturn.sql:2\n") ||
 			!strings.Contains(out, "SKIP=1") {
 			t.Errorf("exit %d:\n%s", res.code, out)
 		}

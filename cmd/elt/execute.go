@@ -807,7 +807,7 @@ func (s *session) printEphemeralSkip(e runner.Event, res runner.Result, thread s
 	cinfo := nodeInfo(c, string(cause.Status), cause.StartedAt, cause.CompletedAt)
 	s.log.event("error", "RunResultFailure", fmt.Sprintf("Failure in %s %s (%s)", c.ResourceType, c.Name, c.OriginalFilePath),
 		map[string]any{"resource_type": string(c.ResourceType), "node_name": c.Name, "path": c.OriginalFilePath, "node_info": cinfo})
-	s.log.event("error", "RunResultError", "  "+strings.ReplaceAll(cause.Message, "\n", "\n  "), map[string]any{"msg": s.env.secrets.Scrub(cause.Message), "node_info": cinfo})
+	s.log.event("error", "RunResultError", resultErrorText(*cause), map[string]any{"msg": s.env.secrets.Scrub(cause.Message), "node_info": cinfo})
 	s.log.nodeEvent("debug", "NodeFinished", "Finished running node "+n.UniqueID, thread,
 		map[string]any{"node_info": info, "run_result": s.runResultMsg(res)})
 }
@@ -1220,7 +1220,7 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		}
 		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, name, file), headData)
 		if r.Message != "" {
-			s.log.event(levelOf(r.Status), body, "  "+strings.ReplaceAll(r.Message, "\n", "\n  "), bodyData)
+			s.log.event(levelOf(r.Status), body, resultErrorText(r), bodyData)
 		}
 		switch r.Node.ResourceType {
 		case project.Model, project.Test:
@@ -1781,4 +1781,20 @@ func (s *session) warnOrError(event, msg string, data map[string]any) error {
 func (s *session) writeJSON() bool {
 	v, ok := s.proj.Config.FlagBool("write_json")
 	return v || !ok
+}
+
+// resultErrorText is the console line of dbt's RunResultError for r: an
+// error's message is dbt's exception text, whose lines after the first
+// are indented already, printed after two spaces as dbt's; elt's detail
+// (where, what to do) follows it. Other messages (a failure's, a partial
+// success's) are indented line by line.
+func resultErrorText(r runner.Result) string {
+	if r.Status != runner.Error && r.SkipCause == nil {
+		return "  " + strings.ReplaceAll(r.Message, "\n", "\n  ")
+	}
+	text := "  " + r.Message
+	if r.Detail != "" {
+		text += "\n  " + strings.ReplaceAll(r.Detail, "\n", "\n  ")
+	}
+	return text
 }

@@ -239,7 +239,7 @@ func TestPostgresSQLErrorNamesLine(t *testing.T) {
 	}
 	// Without them, the warehouse reports it at the same line.
 	res = elt(t, dir, "build", "--target", "pg", "--select", "raw_customers", "stg_customers", "--no-check")
-	if res.code != 1 || !strings.Contains(res.stdout, "models/staging/stg_customers.sql:3:") || !strings.Contains(res.stdout, "frist_name") {
+	if res.code != 1 || !strings.Contains(res.stdout, "  at models/staging/stg_customers.sql:3\n") || !strings.Contains(res.stdout, "  column \"frist_name\" does not exist\n") {
 		t.Errorf("exit %d; want the error at models/staging/stg_customers.sql:3\n%s", res.code, res.stdout)
 	}
 	p, err := project.Load(context.Background(), project.Options{ProjectDir: dir, WorkDir: dir, Target: "pg", Env: os.LookupEnv, HomeDir: t.TempDir()})

@@ -38,6 +38,10 @@ func (s *session) writeJUnit(file string, results []runner.Result, checks []qual
 			Time:         r.Duration(),
 			File:         r.Node.OriginalFilePath,
 		}
+		if r.Detail != "" {
+			// elt's place and hint, after dbt's message.
+			jr.Message += "\n" + s.env.secrets.Scrub(r.Detail)
+		}
 		if r.Failures != nil {
 			n := int(*r.Failures)
 			jr.Failures = &n

@@ -116,6 +116,7 @@ func TestGitHubAnnotationsOfCheckFindings(t *testing.T) {
 				Name  string `xml:"name,attr"`
 				Error *struct {
 					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
 				} `xml:"error"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
@@ -127,11 +128,13 @@ func TestGitHubAnnotationsOfCheckFindings(t *testing.T) {
 	for _, su := range report.Suites {
 		for _, c := range su.Cases {
 			if c.Error != nil {
-				errored[c.Name] = c.Error.Message
+				errored[c.Name] = c.Error.Message + "\n" + c.Error.Text
 			}
 		}
 	}
-	if len(errored) != 1 || !strings.Contains(errored["people"], "models/example/people.sql:3:5: column nme is not a column of raw_people") {
+	// Its message is dbt's first line; the text under it elt's finding.
+	if len(errored) != 1 || !strings.HasPrefix(errored["people"], "Runtime Error in model people (models/example/people.sql)\n") ||
+		!strings.Contains(errored["people"], "models/example/people.sql:3:5: column nme is not a column of raw_people") {
 		t.Errorf("junit errors %v:\n%s", errored, b)
 	}
 	res = elt(t, dir, "check")

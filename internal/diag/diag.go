@@ -41,7 +41,13 @@ type Diagnostic struct {
 	// event (UnusedResourceConfigPath): --warn-error and
 	// warn_error_options make it an error, or silence it. "" otherwise.
 	Event string
+	// Err is the error the diagnostic describes, when it has one (a Jinja
+	// render's), so callers can still find it with errors.As.
+	Err error
 }
+
+// Unwrap is the error the diagnostic describes, or nil.
+func (d Diagnostic) Unwrap() error { return d.Err }
 
 // Location renders "file:line:col", "file:line", "file" or "".
 func (d Diagnostic) Location() string {

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestNodeErrorKinds: a failing node's message is dbt's str() of the
+// exception it raises (dbt-common's DbtRuntimeError.__str__): "<Kind>
+// Error in model <name> (<file>)" and the message's lines indented by two
+// spaces. dbt-duckdb raises DuckDB's errors as DbtRuntimeError; a name
+// Jinja cannot find is dbt-common's UndefinedMacroError, with its advice.
+// run_results.json holds that text alone; the console prints it under
+// "Failure in ..." and adds where in the file elt found the error.
+func TestNodeErrorKinds(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/bad.sql", "select 1 as a frm\n")
+	writeFile(t, dir, "models/bad3.sql", "select {{ undefined_fn() }}\n")
+	writeFile(t, dir, "models/good.sql", "select 1 as x\n")
+	res := elt(t, dir, "run")
+	if res.code != exitFailed {
+		t.Fatalf("run: exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+	}
+	got := resultMessages(t, dir)
+	if m := got["model.p.bad"]; m[0] != "error" || !strings.HasPrefix(m[1], "Runtime Error in model bad (models/bad.sql)\n  Parser Error: syntax error at or near \"frm\"\n  \n  LINE ") {
+		t.Errorf("bad: got %q", m)
+	}
+	undefined := "Compilation Error in model bad3 (models/bad3.sql)\n  'undefined_fn' is undefined. This can happen when calling a macro that does not exist. Check for typos and/or install package dependencies with \"dbt deps\"."
+	if m := got["model.p.bad3"]; m != [2]string{"error", undefined} {
+		t.Errorf("bad3: got %q\nwant %q", m, undefined)
+	}
+	for _, line := range []string{
+		"Completed with 2 errors, 0 partial successes, and 0 warnings:",
+		"Failure in model bad (models/bad.sql)\n",
+		"  Runtime Error in model bad (models/bad.sql)\n",
+		"  Parser Error: syntax error at or near \"frm\"\n",
+		"  at models/bad.sql:1\n",
+		"Failure in model bad3 (models/bad3.sql)\n",
+		"  Compilation Error in model bad3 (models/bad3.sql)\n",
+		"  'undefined_fn' is undefined. This can happen",
+		"  at models/bad3.sql:1:23\n",
+	} {
+		if !strings.Contains(res.stdout, line) {
+			t.Errorf("stdout lacks %q:\n%s", line, res.stdout)
+		}
+	}
+}
+
+// TestNodeErrorKindsPostgres: dbt-postgres raises the server's errors as
+// DbtDatabaseError of psycopg2's message, libpq's report without its
+// severity: the message, the statement's line and a caret under the
+// position.
+func TestNodeErrorKindsPostgres(t *testing.T) {
+	schema := "errkind_pg"
+	pgEnv(t, schema)
+	conn, err := pgx.Connect(context.Background(), os.Getenv("ELT_TEST_POSTGRES_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "drop schema if exists "+schema+" cascade") })
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "models/bad.sql", "select 1 as a frm\n")
+	res := elt(t, dir, "run")
+	if res.code != exitFailed {
+		t.Fatalf("run: exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+	}
+	m := resultMessages(t, dir)["model.p.bad"]
+	lines := strings.Split(m[1], "\n")
+	if m[0] != "error" || len(lines) != 4 || lines[0] != "Database Error in model bad (models/bad.sql)" ||
+		lines[1] != `  syntax error at or near "frm"` || !strings.HasPrefix(lines[2], "  LINE ") || !strings.HasSuffix(lines[2], ": select 1 as a frm") {
+		t.Fatalf("got %q", m)
+	}
+	// The caret is under "frm".
+	if caret := strings.Index(lines[3], "^"); caret != strings.Index(lines[2], "frm") || strings.TrimSpace(lines[3]) != "^" {
+		t.Errorf("caret misplaced:\n%s", m[1])
+	}
+}
