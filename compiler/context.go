@@ -109,6 +109,16 @@ type jinjaError struct {
 
 func (e *jinjaError) Error() string { return e.msg }
 
+// notFound is the error of a ref or source that finds nothing when the
+// node renders: dbt's runtime resolvers raise TargetNotFoundError, as its
+// parse does.
+func (st *renderState) notFound(lerr *lookupError) error {
+	if st.node == nil {
+		return st.fail(lerr.hint, "%s", lerr.msg)
+	}
+	return st.fail(lerr.hint, "%s", lerr.notFound(st.node))
+}
+
 func (st *renderState) fail(hint, format string, args ...any) error {
 	return &jinjaError{msg: fmt.Sprintf(format, args...), hint: hint}
 }
@@ -1424,7 +1434,7 @@ func fnRef(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	target, lerr := st.m.lookupRef(r, st.node)
 	if lerr != nil {
-		return nil, st.fail(lerr.hint, "%s", lerr.msg)
+		return nil, st.notFound(lerr)
 	}
 	if r.Version == "" && target.VersionString != "" && st.node != nil {
 		st.noteNewerVersion(target)
@@ -1503,7 +1513,7 @@ func fnSource(s *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	}
 	src, lerr := st.m.lookupSource(sn, tn, st.node)
 	if lerr != nil {
-		return nil, st.fail(lerr.hint, "%s", lerr.msg)
+		return nil, st.notFound(lerr)
 	}
 	rel := &relationValue{Database: src.Database, Schema: src.Schema, Identifier: src.Identifier, rendered: st.m.sourceRead(src), dialect: st.engine.dialect,
 		quoting: st.engine.sourceReadQuoting(src), external: st.m.externalSources[src.UniqueID]}

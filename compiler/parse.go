@@ -991,6 +991,8 @@ func (e *engine) lineShift(n *Node) int {
 type lookupError struct {
 	msg, hint string
 	disabled  bool
+	// target is what dbt's TargetNotFoundError names (see notFound).
+	target target
 }
 
 func (e *lookupError) Error() string { return e.msg }
@@ -1032,8 +1034,9 @@ func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 				hint = "the model has no versions: remove v="
 			}
 			return nil, &lookupError{
-				msg:  fmt.Sprintf("ref('%s', v=%s) depends on a node named '%s' with version '%s' which was not found", r.Name, r.Version, r.Name, r.Version),
-				hint: hint,
+				msg:    fmt.Sprintf("ref('%s', v=%s) depends on a node named '%s' with version '%s' which was not found", r.Name, r.Version, r.Name, r.Version),
+				hint:   hint,
+				target: target{kind: "node", name: r.Name, pkg: r.Package, version: r.Version},
 			}
 		}
 	}
@@ -1043,6 +1046,7 @@ func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 				msg:      fmt.Sprintf("ref('%s') points to %s, which is disabled", r.Name, n.UniqueID),
 				hint:     "enable " + n.OriginalFilePath + " or remove the ref",
 				disabled: true,
+				target:   target{kind: "node", name: r.Name, pkg: r.Package, version: r.Version, disabled: true},
 			}
 		}
 	}
@@ -1058,7 +1062,8 @@ func (m *Manifest) lookupRef(r Ref, from *Node) (*Node, *lookupError) {
 	if r.Package != "" {
 		full = r.Package + "', '" + r.Name
 	}
-	return nil, &lookupError{msg: fmt.Sprintf("ref('%s') not found", full), hint: hint}
+	return nil, &lookupError{msg: fmt.Sprintf("ref('%s') not found", full), hint: hint,
+		target: target{kind: "node", name: r.Name, pkg: r.Package, version: r.Version}}
 }
 
 func (m *Manifest) lookupSource(s, t string, from *Node) (*project.SourceTable, *lookupError) {
@@ -1077,7 +1082,8 @@ func (m *Manifest) lookupSource(s, t string, from *Node) (*project.SourceTable, 
 	}
 	if m.disabledSources[[2]string{s, t}] {
 		return nil, &lookupError{msg: fmt.Sprintf("this node depends on a source named '%s.%s' which is disabled", s, t),
-			hint: "enable the source table (enabled: true), or remove the source() call"}
+			hint:   "enable the source table (enabled: true), or remove the source() call",
+			target: target{kind: "source", name: s + "." + t, disabled: true}}
 	}
 	var names []string
 	for k := range m.sources {
@@ -1087,7 +1093,8 @@ func (m *Manifest) lookupSource(s, t string, from *Node) (*project.SourceTable, 
 	if close := closeNames(s+"."+t, names); len(close) > 0 {
 		hint = "did you mean " + quoteJoin(close) + "? Otherwise " + hint
 	}
-	return nil, &lookupError{msg: fmt.Sprintf("source('%s', '%s') is not declared", s, t), hint: hint}
+	return nil, &lookupError{msg: fmt.Sprintf("source('%s', '%s') is not declared", s, t), hint: hint,
+		target: target{kind: "source", name: s + "." + t}}
 }
 
 func quoteJoin(ss []string) string {
@@ -1122,12 +1129,12 @@ func (m *Manifest) resolveDependencies(ctx context.Context, l *diag.List, nodes 
 		// report is a target's problem: a test is disabled instead.
 		report := func(line int, err *lookupError) {
 			if n.ResourceType != project.Test {
-				diags[i].Add(diag.Errorf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s: %s", n.UniqueID, err.msg))
+				diags[i].Add(diag.Errorf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s", err.notFound(n)))
 				return
 			}
 			off[i] = true
 			if !err.disabled {
-				diags[i].Add(diag.Warnf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s: %s; the test is disabled", n.UniqueID, err.msg).
+				diags[i].Add(diag.Warnf(problemFile(n), diag.Pos{Line: line}, err.hint, "%s", err.notFoundWarning(n)).
 					AsEvent("NodeNotFoundOrDisabled"))
 			}
 		}
@@ -1477,4 +1484,46 @@ func methodCall(name string) bool {
 		return true
 	}
 	return false
+}
+
+// target is a ref's (kind "node") or a source's (kind "source", name
+// "src.table") target that finds nothing, as dbt's TargetNotFoundError
+// and NodeNotFoundOrDisabled name it.
+type target struct {
+	kind, name, pkg, version string
+	disabled                 bool
+}
+
+// notFound is dbt's TargetNotFoundError message (exceptions.py) for n's
+// ref or source that found nothing, which fails the parse:
+// "Model 'model.p.m' (models/m.sql) depends on a node named 'x' which was not found".
+func (e *lookupError) notFound(n *Node) string {
+	t := e.target
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s '%s' (%s) depends on a %s named '%s' ", pyTitle(string(n.ResourceType)), n.UniqueID, n.OriginalFilePath, t.kind, t.name)
+	if t.version != "" {
+		fmt.Fprintf(&b, "with version '%s' ", t.version)
+	}
+	if t.pkg != "" {
+		fmt.Fprintf(&b, "in package or project '%s' ", t.pkg)
+	}
+	b.WriteString("which ")
+	b.WriteString(t.reason())
+	return b.String()
+}
+
+// notFoundWarning is dbt's NodeNotFoundOrDisabled (events/types.py) for a
+// test's ref or source that finds nothing: it names no version, and a
+// package always, ” when the call gave none.
+func (e *lookupError) notFoundWarning(n *Node) string {
+	t := e.target
+	return fmt.Sprintf("%s '%s' (%s) depends on a %s named '%s' in package '%s' which %s",
+		pyTitle(string(n.ResourceType)), n.UniqueID, n.OriginalFilePath, t.kind, t.name, t.pkg, t.reason())
+}
+
+func (t target) reason() string {
+	if t.disabled {
+		return "is disabled"
+	}
+	return "was not found"
 }

@@ -167,7 +167,9 @@ func (m *Manifest) resolveCall(l *diag.List, file string, from *Node, c project.
 		}
 		t, err := m.lookupRef(r, from)
 		if err != nil {
-			l.Add(diag.Errorf(file, c.Pos, err.hint, "%s: %s", from.UniqueID, err.msg))
+			n := *from // dbt names the YAML file it is declared in
+			n.OriginalFilePath = m.pkgRel(from.Package, file)
+			l.Add(diag.Errorf(file, c.Pos, err.hint, "%s", err.notFound(&n)))
 			return ""
 		}
 		if msg := m.accessViolation(from, t); msg != "" {
@@ -177,7 +179,9 @@ func (m *Manifest) resolveCall(l *diag.List, file string, from *Node, c project.
 	case "source":
 		src, err := m.lookupSource(c.Args[0], c.Args[1], from)
 		if err != nil {
-			l.Add(diag.Errorf(file, c.Pos, err.hint, "%s: %s", from.UniqueID, err.msg))
+			n := *from // dbt names the YAML file it is declared in
+			n.OriginalFilePath = m.pkgRel(from.Package, file)
+			l.Add(diag.Errorf(file, c.Pos, err.hint, "%s", err.notFound(&n)))
 			return ""
 		}
 		return src.UniqueID

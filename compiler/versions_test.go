@@ -98,7 +98,7 @@ func TestVersionedRefSlatedWarning(t *testing.T) {
 func TestVersionedRefNotFound(t *testing.T) {
 	p := versionedProject("select * from {{ ref('m', v=3) }}")
 	_, err := Parse(context.Background(), p, testOptions())
-	want := "models/uses.sql:1: model.shop.uses: ref('m', v=3) depends on a node named 'm' with version '3' which was not found"
+	want := "models/uses.sql:1: Model 'model.shop.uses' (models/uses.sql) depends on a node named 'm' with version '3' which was not found"
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "its versions are 1, 2") {
 		t.Errorf("error %v, want %q", err, want)
 	}

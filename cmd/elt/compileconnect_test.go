@@ -352,7 +352,7 @@ func TestCompileInline(t *testing.T) {
 		}
 	}
 	res := elt(t, dir, "compile", "--inline", "select * from {{ ref('missing') }}")
-	if out := res.stdout + res.stderr; res.code != 2 || !strings.Contains(out, "--inline:1") || !strings.Contains(out, "ref('missing') not found") {
+	if out := res.stdout + res.stderr; res.code != 2 || !strings.Contains(out, "--inline:1") || !strings.Contains(out, "depends on a node named 'missing' which was not found") {
 		t.Errorf("compile --inline of a missing ref: exit %d\n%s", res.code, out)
 	}
 	if res := elt(t, dir, "compile", "--inline", "select 1", "-s", "plain"); res.code != 2 {

@@ -52,10 +52,10 @@ models:
 	}
 	out := res.stdout + res.stderr
 	wantAll(t, out,
-		"models/props.yml:15: warning: test.shop.relationships_d_id__id__ref_nowhere_.",
-		"ref('nowhere') not found; the test is disabled",
-		"models/props.yml:18: warning: test.shop.relationships_d_id__id__source_raw_missing_.",
-		"source('raw', 'missing') is not declared; the test is disabled",
+		"models/props.yml:15: warning: Test 'test.shop.relationships_d_id__id__ref_nowhere_.",
+		"(models/props.yml) depends on a node named 'nowhere' in package '' which was not found",
+		"models/props.yml:18: warning: Test 'test.shop.relationships_d_id__id__source_raw_missing_.",
+		"(models/props.yml) depends on a source named 'raw.missing' in package '' which was not found",
 	)
 	// A disabled target is dbt's debug message: nothing is said.
 	if strings.Contains(out, "which is disabled") {
@@ -87,7 +87,7 @@ models:
 	// A model that refs the disabled one is still an error.
 	writeFiles(t, dir, map[string]string{"models/e.sql": "select * from {{ ref('a') }}\n"})
 	res = eltWith(t, dir, nil, "compile", "--no-check")
-	if res.code == 0 || !strings.Contains(res.stderr, "models/e.sql:1: model.shop.e: ref('a') points to model.shop.a, which is disabled") {
+	if res.code == 0 || !strings.Contains(res.stderr, "models/e.sql:1: Model 'model.shop.e' (models/e.sql) depends on a node named 'a' which is disabled") {
 		t.Errorf("a model's ref to a disabled model: exit %d\n%s", res.code, res.stderr)
 	}
 }

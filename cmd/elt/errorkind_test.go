@@ -82,3 +82,26 @@ func TestNodeErrorKindsPostgres(t *testing.T) {
 		t.Errorf("caret misplaced:\n%s", m[1])
 	}
 }
+
+// TestRefNotFoundAsDBT: a ref to no model fails the parse with dbt's
+// TargetNotFoundError message (elt keeps its place and hint); one the
+// parse cannot see (under execute) fails its node when it renders, as
+// dbt's RuntimeRefResolver raises the same error there.
+func TestRefNotFoundAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/good.sql", "select 1 as x\n")
+	writeFile(t, dir, "models/bad4.sql", "select * from {{ ref('nope') }}\n")
+	res := elt(t, dir, "run")
+	if want := "models/bad4.sql:1: Model 'model.p.bad4' (models/bad4.sql) depends on a node named 'nope' which was not found"; res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		t.Errorf("run: exit %d, want %d and %q\n%s%s", res.code, exitUsage, want, res.stdout, res.stderr)
+	}
+	writeFile(t, dir, "models/bad4.sql", "{% if execute %}select * from {{ ref('nope') }}{% else %}select 1 as x{% endif %}\n")
+	res = elt(t, dir, "run")
+	if res.code != exitFailed {
+		t.Fatalf("run: exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+	}
+	want := "Compilation Error in model bad4 (models/bad4.sql)\n  Model 'model.p.bad4' (models/bad4.sql) depends on a node named 'nope' which was not found"
+	if got := resultMessages(t, dir)["model.p.bad4"]; got != [2]string{"error", want} {
+		t.Errorf("bad4: got %q\nwant %q", got, want)
+	}
+}

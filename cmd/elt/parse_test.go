@@ -48,7 +48,7 @@ func TestParse(t *testing.T) {
 	// A bad ref is a positioned project error, exit 2.
 	writeFile(t, dir, "models/bad.sql", "select 1 as x\nfrom {{ ref('peple') }}\n")
 	res = elt(t, dir, "parse")
-	if res.code != 2 || !strings.Contains(res.stderr, "models/bad.sql:2") || !strings.Contains(res.stderr, "ref('peple') not found") {
+	if res.code != 2 || !strings.Contains(res.stderr, "models/bad.sql:2") || !strings.Contains(res.stderr, "Model 'model.p.bad' (models/bad.sql) depends on a node named 'peple' which was not found") {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }

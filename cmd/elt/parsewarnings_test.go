@@ -23,7 +23,8 @@ func TestParseWarningsUnderWarnError(t *testing.T) {
 			// dbt's NoNodeForYamlKey message (events/types.py)
 			"Did not find matching node for patch with name 'missing' in the 'models' section of file 'models/props.yml'"},
 		{"NodeNotFoundOrDisabled", "", "tests/t.sql", "select * from {{ ref('missing') }}\n",
-			"the test is disabled"},
+			// dbt's NodeNotFoundOrDisabled message (events/types.py)
+			"Test 'test.p.t' (tests/t.sql) depends on a node named 'missing' in package '' which was not found"},
 		// dbt's check_for_model_deprecations (parser/manifest.py;
 		// tests/functional/configs/test_warn_error_options.py)
 		{"DeprecatedModel", "", "models/props.yml", "models:\n  - name: a\n    deprecation_date: 2020-01-01\n",

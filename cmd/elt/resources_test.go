@@ -187,7 +187,7 @@ func TestResourcesBadInput(t *testing.T) {
 				"models/bad_exposure.yml:7:5: exposure \"bad\": unknown key \"colour\"",
 			}},
 		{"exposure unknown ref", "models/exp3.yml", "version: 2\nexposures:\n  - name: lost\n    type: notebook\n    owner: {name: x}\n    depends_on: [\"ref('nope')\"]\n",
-			[]string{"models/exp3.yml:6:18: exposure.p.lost: ref('nope') not found"}},
+			[]string{"models/exp3.yml:6:18: Exposure 'exposure.p.lost' (models/exp3.yml) depends on a node named 'nope' which was not found"}},
 		{"exposure private ref", "models/exp2.yml", "version: 2\nexposures:\n  - name: peek\n    type: ml\n    owner: {name: x}\n    depends_on: [\"ref('private_m')\"]\n",
 			[]string{"models/exp2.yml:6:18: Node exposure.p.peek attempted to reference node model.p.private_m"}},
 		{"semantic keys", "models/sm.yml", "version: 2\nsemantic_models:\n  - name: s2\n    model: ref('people_t')\n    measures:\n      - {name: m, agg: avg, exprr: id}\n",
@@ -203,7 +203,7 @@ func TestResourcesBadInput(t *testing.T) {
 		{"bad access", "models/a.yml", "version: 2\nmodels:\n  - name: people_t\n    access: secret\n",
 			[]string{"models/a.yml:3:5: model.p.people_t: access \"secret\" is not valid"}},
 		{"analysis bad ref", "analyses/bad.sql", "select 1\nfrom {{ ref('peple_t') }}\n",
-			[]string{"analyses/bad.sql:2: analysis.p.bad: ref('peple_t') not found"}},
+			[]string{"analyses/bad.sql:2: Analysis 'analysis.p.bad' (analyses/bad.sql) depends on a node named 'peple_t' which was not found"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := resourcesProject(t)

@@ -156,7 +156,7 @@ func TestShow(t *testing.T) {
 			{[]string{"show"}, 2, "Either --select or --inline must be passed to show"},
 			{[]string{"show", "--inline", "select 1", "-s", "people_t"}, 2, "not both"},
 			{[]string{"show", "-s", "nothing_here"}, 2, "matches no model"},
-			{[]string{"show", "--inline", "select * from {{ ref('peple') }}"}, 2, "--inline:1: sql_operation.p.inline_query: ref('peple') not found"},
+			{[]string{"show", "--inline", "select * from {{ ref('peple') }}"}, 2, "--inline:1: Sql_Operation 'sql_operation.p.inline_query' (--inline) depends on a node named 'peple' which was not found"},
 			{[]string{"show", "--inline", "select 1", "--output", "yaml"}, 2, "--output must be text or json"},
 			{[]string{"show", "--inline", "select * from no_such_table"}, 1, "no_such_table"},
 		} {

@@ -231,7 +231,7 @@ func TestModelVersionErrors(t *testing.T) {
 		{"unknown key", "      - v: 1\n        materialized: table\n", "", `versions.yml:6:9: model "dim_people": unknown key "materialized" in a versions entry`},
 		{"duplicate v", "      - v: 1\n      - v: 1.0\n", "", `versions.yml:6:9: model "dim_people": found duplicate version "1.0" in versions (first at line 5)`},
 		{"latest not a version", "      - v: 1\n    latest_version: 4\n", "", `versions.yml:6:21: model "dim_people": latest_version 4 is not one of its versions: 1`},
-		{"ref to no version", "      - v: 1\n", "select * from {{ ref('dim_people', v=7) }}\n", `uses.sql:1: model.p.uses: ref('dim_people', v=7) depends on a node named 'dim_people' with version '7' which was not found`},
+		{"ref to no version", "      - v: 1\n", "select * from {{ ref('dim_people', v=7) }}\n", `uses.sql:1: Model 'model.p.uses' (models/uses.sql) depends on a node named 'dim_people' with version '7' which was not found`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := miniProject(t, "")
