@@ -67,6 +67,9 @@ type Result struct {
 	// than the manifest holds (or the node had none: its render ahead of
 	// the run stopped at a statement, or failed).
 	Recompiled bool
+	// RenderFailed: the node's render failed, so it has no compiled code
+	// of this run (dbt's compiled_path stays None).
+	RenderFailed bool
 	// SkipCause, on a node skipped because a selected ephemeral model it
 	// reads failed to compile, is that model's error result (dbt's
 	// skip_cause): the node is skipped "with an error".
@@ -372,7 +375,7 @@ func (r *Runner) compileEphemeral(ctx context.Context, n *compiler.Node) *Result
 	started := time.Now()
 	if _, err := render(ctx, n.UniqueID); err != nil && ctx.Err() == nil {
 		msg, detail := r.failure(n, err, true)
-		return &Result{UniqueID: n.UniqueID, Node: n, Status: Error, Message: msg, Detail: detail, StartedAt: started, CompletedAt: time.Now()}
+		return &Result{UniqueID: n.UniqueID, Node: n, Status: Error, Message: msg, Detail: detail, RenderFailed: true, StartedAt: started, CompletedAt: time.Now()}
 	}
 	return nil
 }
@@ -549,6 +552,7 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 			res.Status = PartialSuccess
 		} else {
 			res.Message, res.Detail = r.failure(n, err, rendering)
+			res.RenderFailed = rendering
 		}
 	}
 	return res

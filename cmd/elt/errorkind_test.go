@@ -43,11 +43,15 @@ func TestNodeErrorKinds(t *testing.T) {
 		"  Compilation Error in model bad3 (models/bad3.sql)\n",
 		"  'undefined_fn' is undefined. This can happen",
 		"  at models/bad3.sql:1:23\n",
+		"  compiled code at target/compiled/p/models/bad.sql\n",
 	} {
 		if !strings.Contains(res.stdout, line) {
 			t.Errorf("stdout lacks %q:\n%s", line, res.stdout)
 		}
 	}
+	// bad3 did not compile: dbt's node has no compiled_path to name
+	// (print_run_result_error), and elt wrote no file.
+	wantNone(t, res.stdout, "compiled code at target/compiled/p/models/bad3.sql")
 }
 
 // TestNodeErrorKindsPostgres: dbt-postgres raises the server's errors as

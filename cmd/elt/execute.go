@@ -1226,8 +1226,9 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		case project.Model, project.Test:
 			// As dbt's SQLCompiledPath, for a node with a compiled_path
 			// (a snapshot has none: dbt's _write_node, nor a model run in
-			// batches, whose batches compile copies of it).
-			if s.manifest.Batched(r.Node) {
+			// batches, whose batches compile copies of it, nor one whose
+			// render failed: compile_node never wrote it).
+			if s.manifest.Batched(r.Node) || r.RenderFailed {
 				break
 			}
 			s.log.info("Formatting", "", nil)
