@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
 	"github.com/elt-dev/elt/docs"
 	"github.com/elt-dev/elt/project"
@@ -134,7 +135,7 @@ func (s *session) runHook(ctx context.Context, h compiler.ProjectHook, which str
 	hr.StartedAt, hr.CompletedAt = hr.compileStart, hr.execEnd
 	if execErr != nil {
 		hr.Status = runner.Error
-		hr.Message = hr.statement + " failed, error:\n " + s.env.secrets.Scrub(execErr.Error())
+		hr.Message = hr.statement + " failed, error:\n " + s.env.secrets.Scrub(hookErrorMessage(s.adapter, execErr))
 		hr.Failures = ptr(int64(1))
 		return nil
 	}
@@ -301,3 +302,15 @@ func (s *session) hookRunResults(hooks []hookResult) []docs.NodeResult {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// hookErrorMessage is what dbt's get_execution_status (task/run.py) says
+// of a hook's failed statement: the adapter exception's msg, which is the
+// warehouse's message alone (elt's context around it left out).
+func hookErrorMessage(a adapters.Adapter, err error) string {
+	if w, ok := a.(adapters.WarehouseErrorer); ok {
+		if we, ok := w.WarehouseError(err); ok {
+			return we.Msg
+		}
+	}
+	return err.Error()
+}

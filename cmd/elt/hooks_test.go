@@ -174,7 +174,9 @@ on-run-end:
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("run_results.json: got %v, want %v", got, want)
 	}
-	if m := rr[2].Message; m == nil || !strings.HasPrefix(*m, "p.on-run-start.2 failed, error:\n ") || !strings.Contains(*m, "my_hook_table") || *rr[2].Failures != 1 {
+	// The message is dbt's get_execution_status's: the exception's msg,
+	// DuckDB's message alone.
+	if m := rr[2].Message; m == nil || !strings.HasPrefix(*m, "p.on-run-start.2 failed, error:\n Catalog Error: Table with name my_hook_table does not exist!") || *rr[2].Failures != 1 {
 		t.Errorf("failed hook's result: %+v", rr[2])
 	}
 	if s := rr[3]; s.Message == nil || *s.Message != "p.on-run-start.3 skipped" || *s.Failures != 1 || len(s.Timing) != 0 || *s.Compiled || s.CompiledCode != nil || s.ExecutionTime != 0 {
