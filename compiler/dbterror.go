@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/elt-dev/elt/jinja"
 )
@@ -17,6 +18,10 @@ const undefinedMacroAdvice = `. This can happen when calling a macro that does n
 // UndefinedMacroError, whose message ends with its advice). ok is false
 // when err holds no render error.
 func DbtMessage(err error) (msg string, ok bool) {
+	var ce *compilationError
+	if errors.As(err, &ce) {
+		return ce.msg, true
+	}
 	var ee *jinjaError
 	if errors.As(err, &ee) {
 		return ee.msg, true
@@ -29,4 +34,14 @@ func DbtMessage(err error) (msg string, ok bool) {
 		return je.Msg + undefinedMacroAdvice, true
 	}
 	return je.Msg, true
+}
+
+// compilationError is an error dbt raises as a CompilationError outside
+// Jinja (a materialization's return value, task/run.py), with its message.
+type compilationError struct{ msg string }
+
+func (e *compilationError) Error() string { return e.msg }
+
+func compilationErrorf(format string, args ...any) error {
+	return &compilationError{msg: fmt.Sprintf(format, args...)}
 }

@@ -512,9 +512,11 @@ func (m *Manifest) runMaterialization(ctx context.Context, n *Node, w *batchWind
 		st.incremental = &yes
 		st.extra["should_full_refresh"] = jinja.Func(func(*jinja.State, []any, jinja.Kwargs) (any, error) { return false, nil })
 	}
-	fail := func(format string, args ...any) error {
-		return diag.Errorf(block.File, diag.Pos{Line: block.Line}, "end the block with {{ return({'relations': [target_relation]}) }}",
-			"model %s: materialization %s: "+format, append([]any{n.Name, block.MacroName()}, args...)...)
+	fail := func(err error) error {
+		d := diag.Errorf(block.File, diag.Pos{Line: block.Line}, "end the block with {{ return({'relations': [target_relation]}) }}",
+			"model %s: materialization %s: %v", n.Name, block.MacroName(), err)
+		d.Err = err
+		return d
 	}
 	// The block is called from a one-line template, so that an error in it
 	// carries the line it happened at.
@@ -532,11 +534,12 @@ func (m *Manifest) runMaterialization(ctx context.Context, n *Node, w *batchWind
 		// The one-line template is elt's, not the user's: no need to name it.
 		d.Summary = strings.Replace(d.Summary, "<string>:1 → ", "", 1)
 		d.Summary = fmt.Sprintf("model %s: materialization %s: %s", n.Name, block.MacroName(), d.Summary)
+		d.Err = err // DbtMessage words it as dbt does
 		return out, d
 	}
-	rels, err := materializationRelations(v)
+	rels, err := materializationRelations(v, mat)
 	if err != nil {
-		return out, fail("%v", err)
+		return out, fail(err)
 	}
 	out.Relations = rels
 	res, ok := st.results["main"]
@@ -567,7 +570,7 @@ func (m *Manifest) runMaterialization(ctx context.Context, n *Node, w *batchWind
 	}
 	msg, err := jinja.Str(res.response)
 	if err != nil {
-		return out, fail("main's response: %v", err)
+		return out, fail(fmt.Errorf("main's response: %w", err))
 	}
 	out.Message = msg
 	return out, nil
@@ -592,27 +595,28 @@ func blockErrorPos(err error, block *matBlock) diag.Pos {
 }
 
 // materializationRelations checks a block's return value as dbt's
-// _materialization_relations does.
-func materializationRelations(v any) ([]Relation, error) {
+// _materialization_relations does (task/run.py), with its
+// CompilationError's messages; mat is the model's materialization.
+func materializationRelations(v any, mat string) ([]Relation, error) {
 	var rels any
 	switch x := v.(type) {
 	case string, nil:
-		return nil, fmt.Errorf("the materialization did not explicitly return a list of relations to add to the cache")
+		return nil, compilationErrorf("The materialization (\"%s\") did not explicitly return a list of relations to add to the cache.", mat)
 	case *jinja.Dict:
 		r, ok := x.Get("relations")
 		if !ok {
-			return nil, fmt.Errorf("invalid return value from materialization, \"relations\" not found, got keys: %v", dictKeys(x))
+			return nil, compilationErrorf("Invalid return value from materialization, \"relations\" not found, got keys: %s", jinja.Repr(dictKeys(x)))
 		}
 		rels = r
 	case map[string]any:
 		r, ok := x["relations"]
 		if !ok {
-			return nil, fmt.Errorf("invalid return value from materialization, \"relations\" not found, got keys: %v", sortedKeys(x))
+			return nil, compilationErrorf("Invalid return value from materialization, \"relations\" not found, got keys: %s", jinja.Repr(sortedKeys(x)))
 		}
 		rels = r
 	default:
 		s, _ := jinja.Str(v)
-		return nil, fmt.Errorf("invalid return value from materialization, expected a dict with key \"relations\", got: %s", s)
+		return nil, compilationErrorf("Invalid return value from materialization, expected a dict with key \"relations\", got: %s", s)
 	}
 	var items []any
 	switch x := rels.(type) {
@@ -622,14 +626,14 @@ func materializationRelations(v any) ([]Relation, error) {
 		items = x
 	default:
 		s, _ := jinja.Str(rels)
-		return nil, fmt.Errorf("invalid return value from materialization, \"relations\" not a list, got: %s", s)
+		return nil, compilationErrorf("Invalid return value from materialization, \"relations\" not a list, got: %s", s)
 	}
 	out := make([]Relation, 0, len(items))
 	for _, it := range items {
 		r, ok := it.(*relationValue)
 		if !ok {
 			s, _ := jinja.Str(it)
-			return nil, fmt.Errorf("invalid return value from materialization, \"relations\" contains non-Relation: %s", s)
+			return nil, compilationErrorf("Invalid return value from materialization, \"relations\" contains non-Relation: %s", s)
 		}
 		out = append(out, Relation{Database: r.Database, Schema: r.Schema, Identifier: r.Identifier})
 	}

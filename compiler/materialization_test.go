@@ -300,14 +300,19 @@ func queryStrings(t *testing.T, db *sql.DB, q string) string {
 // A block that returns nothing, or not {'relations': [...]}, or never
 // runs statement('main'), fails the model with dbt's message at the block.
 func TestRunMaterializationBadReturn(t *testing.T) {
-	cases := []struct{ body, want string }{
-		{"{% call statement('main') %}select 1{% endcall %}", "did not explicitly return a list of relations"},
-		{"{% call statement('main') %}select 1{% endcall %}{{ return({'tables': [this]}) }}", `"relations" not found, got keys: [tables]`},
-		{"{% call statement('main') %}select 1{% endcall %}{{ return({'relations': this}) }}", `"relations" not a list`},
-		{"{% call statement('main') %}select 1{% endcall %}{{ return({'relations': ['a']}) }}", `"relations" contains non-Relation: a`},
-		{"{% call statement('main') %}select 1{% endcall %}{{ return([this]) }}", `expected a dict with key "relations"`},
-		{"{{ return({'relations': [this]}) }}", "main is not being called during running model"},
-		{"\n\n{{ exceptions.raise_compiler_error('no way') }}", "no way"},
+	// dbt, the message of the CompilationError it raises (task/run.py
+	// _materialization_relations), "" when it is no CompilationError.
+	cases := []struct{ body, want, dbt string }{
+		{"{% call statement('main') %}select 1{% endcall %}", "did not explicitly return a list of relations",
+			`The materialization ("bad") did not explicitly return a list of relations to add to the cache.`},
+		{"{% call statement('main') %}select 1{% endcall %}{{ return({'tables': [this]}) }}", `"relations" not found, got keys: ['tables']`,
+			`Invalid return value from materialization, "relations" not found, got keys: ['tables']`},
+		{"{% call statement('main') %}select 1{% endcall %}{{ return({'relations': this}) }}", `"relations" not a list`, ""},
+		{"{% call statement('main') %}select 1{% endcall %}{{ return({'relations': ['a']}) }}", `"relations" contains non-Relation: a`,
+			`Invalid return value from materialization, "relations" contains non-Relation: a`},
+		{"{% call statement('main') %}select 1{% endcall %}{{ return([this]) }}", `expected a dict with key "relations"`, ""},
+		{"{{ return({'relations': [this]}) }}", "main is not being called during running model", ""},
+		{"\n\n{{ exceptions.raise_compiler_error('no way') }}", "no way", "no way"},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {
@@ -335,6 +340,9 @@ func TestRunMaterializationBadReturn(t *testing.T) {
 			}
 			if d.File != "macros/bad.sql" || d.Pos.Line != wantLine || !strings.Contains(d.Summary, c.want) || !strings.Contains(d.Summary, "model a") {
 				t.Errorf("want macros/bad.sql:%d %q, got %s:%d %q", wantLine, c.want, d.File, d.Pos.Line, d.Summary)
+			}
+			if msg, ok := DbtMessage(err); c.dbt != "" && (!ok || msg != c.dbt) {
+				t.Errorf("dbt's message: got %v %q, want %q", ok, msg, c.dbt)
 			}
 		})
 	}

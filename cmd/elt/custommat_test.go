@@ -138,8 +138,13 @@ func TestCustomMaterializationErrors(t *testing.T) {
 		writeFile(t, dir, "models/child.sql", "select * from {{ ref('m') }}")
 		res := elt(t, dir, "run")
 		out := res.stdout + res.stderr
-		if res.code == 0 || !strings.Contains(out, "  model m: materialization materialization_noreturn_default: the materialization did not explicitly return a list of relations") ||
-			!strings.Contains(out, "  at macros/noreturn.sql:2\n") ||
+		// dbt's CompilationError (task/run.py _materialization_relations);
+		// elt names the block and its line after it.
+		want := "Compilation Error in model m (models/m.sql)\n  The materialization (\"noreturn\") did not explicitly return a list of relations to add to the cache."
+		if got := resultMessages(t, dir)["model.p.m"]; got != [2]string{"error", want} {
+			t.Errorf("run_results: got %q, want %q", got, want)
+		}
+		if res.code == 0 || !strings.Contains(out, "  at macros/noreturn.sql:2: model m: materialization materialization_noreturn_default: The materialization") ||
 			!strings.Contains(out, "SKIP=1") {
 			t.Errorf("exit %d:\n%s", res.code, out)
 		}
