@@ -52,6 +52,14 @@ type WarehouseErrorer interface {
 	WarehouseError(err error) (WarehouseError, bool)
 }
 
+// DbtErrorKinder is an error that dbt raises outside the warehouse, as
+// a CompilationError (a check its macros make with raise_compiler_error,
+// say): DbtErrorKind is its kind, "Compilation".
+type DbtErrorKinder interface {
+	error
+	DbtErrorKind() string
+}
+
 // HintError is an error with what to do about it, which elt says beside
 // the warehouse's message (dbt's adapter says nothing of it).
 type HintError struct {

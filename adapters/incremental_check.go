@@ -192,6 +192,10 @@ func (e *SchemaChangeError) Error() string {
 		e.UniqueID, strings.Join(parts, ", "))
 }
 
+// DbtErrorKind is that of the error dbt's on_schema_change check raises
+// (raise_compiler_error in check_for_schema_changes' caller).
+func (e *SchemaChangeError) DbtErrorKind() string { return "Compilation" }
+
 func columnNames(cols []Column) string {
 	names := make([]string, len(cols))
 	for i, c := range cols {

@@ -44,7 +44,7 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 	if len(c.Columns) == 0 {
 		// dbt's assert_columns_equivalent checks this first
 		// (raise_contract_error with no columns: ContractError's message).
-		return nil, nil, fmt.Errorf("%s: This model has an enforced contract, and its 'columns' specification is missing", n.OriginalFilePath)
+		return nil, nil, located(n, compilationErrorf("This model has an enforced contract, and its 'columns' specification is missing"))
 	}
 	// dbt's get_empty_schema_sql raises ColumnTypeMissingError when the
 	// model runs (a compile error of this model, not of the project).
@@ -55,9 +55,9 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 		}
 	}
 	if len(untyped) > 0 {
-		return nil, nil, fmt.Errorf("%s: Contracted models require data_type to be defined for each column. "+
+		return nil, nil, located(n, compilationErrorf("Contracted models require data_type to be defined for each column. "+
 			"Please ensure that the column name and data_type are defined within the YAML configuration for the [%s] column(s).",
-			n.OriginalFilePath, strings.Join(untyped, ", "))
+			strings.Join(untyped, ", ")))
 	}
 	actual, err := adapters.DescribeQuery(ctx, r.a, n.CompiledCode)
 	if err != nil {
@@ -77,7 +77,7 @@ func (r *Runner) checkContract(ctx context.Context, n *compiler.Node, mat string
 		return nil, nil, fmt.Errorf("%s: a contract data_type is not a type %s knows: %w", n.OriginalFilePath, r.a.Dialect().Type(), err)
 	}
 	if table := contractMismatches(r.a.Dialect().Type(), c, declared, canonical, actual); table != "" {
-		return nil, nil, fmt.Errorf("%s: This model has an enforced contract that failed.\nPlease ensure the name, data_type, and number of columns in your contract match the columns in your model's definition.\n\n%s", n.OriginalFilePath, table)
+		return nil, nil, located(n, compilationErrorf("This model has an enforced contract that failed.\nPlease ensure the name, data_type, and number of columns in your contract match the columns in your model's definition.\n\n%s", table))
 	}
 	typ := r.a.Dialect().Type()
 	var warnings []adapters.Warning

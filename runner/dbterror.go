@@ -52,6 +52,7 @@ func (r *Runner) failure(n *compiler.Node, err error, rendering bool) (msg, deta
 	if w, ok := r.a.(adapters.WarehouseErrorer); ok {
 		we, weOK = w.WarehouseError(err)
 	}
+	var kinded adapters.DbtErrorKinder
 	switch m, isRender := compiler.DbtMessage(err); {
 	case weOK:
 		kind, body = we.Kind, we.Msg
@@ -59,6 +60,9 @@ func (r *Runner) failure(n *compiler.Node, err error, rendering bool) (msg, deta
 		kind, body = "Compilation", m
 	case rendering:
 		kind = "Compilation"
+	case errors.As(err, &kinded):
+		// The check's own words, without the adapter's context.
+		kind, body = kinded.DbtErrorKind(), kinded.Error()
 	}
 	name := n.Name
 	if n.ResourceType == project.UnitTestType {
@@ -84,4 +88,17 @@ func (r *Runner) failure(n *compiler.Node, err error, rendering bool) (msg, deta
 		extra = append(extra, "hint: "+h)
 	}
 	return b.String(), strings.Join(extra, "\n")
+}
+
+// compilationError is a check of the node that dbt makes in a macro and
+// fails with a CompilationError (a contract's, raise_contract_error).
+type compilationError struct{ msg string }
+
+func (e *compilationError) Error() string { return e.msg }
+
+// DbtErrorKind is the kind of dbt's exception.
+func (e *compilationError) DbtErrorKind() string { return "Compilation" }
+
+func compilationErrorf(format string, args ...any) error {
+	return &compilationError{msg: fmt.Sprintf(format, args...)}
 }

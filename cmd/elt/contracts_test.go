@@ -91,8 +91,10 @@ func TestContractMismatchFailsBeforeRunning(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("build: exit %d, want 1\n%s", res.code, res.stdout)
 	}
+	// dbt's ContractError is a CompilationError.
 	wantAll(t, res.stdout,
-		"This model has an enforced contract that failed.",
+		"  Compilation Error in model people (models/people.sql)\n",
+		"  This model has an enforced contract that failed.\n",
 		"| column_name | definition_type | contract_type | mismatch_reason       |",
 		"| full_name   | VARCHAR         |               | missing in contract   |",
 		"| age         | VARCHAR         | INTEGER       | data type mismatch    |",
@@ -122,7 +124,7 @@ func TestContractWithoutColumns(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("run: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	wantAll(t, res.stdout, "models/m.sql: This model has an enforced contract, and its 'columns' specification is missing")
+	wantAll(t, res.stdout, "  Compilation Error in model m (models/m.sql)\n", "  This model has an enforced contract, and its 'columns' specification is missing\n", "  at models/m.sql\n")
 	if strings.Contains(res.stdout, "missing in contract") {
 		t.Errorf("a table of mismatches for a contract without columns:\n%s", res.stdout)
 	}
@@ -188,7 +190,7 @@ func TestContractUntypedColumnFailsTheModel(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("build: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	wantAll(t, res.stdout, "models/people.sql: Contracted models require data_type to be defined for each column. "+
+	wantAll(t, res.stdout, "  Compilation Error in model people (models/people.sql)\n", "  Contracted models require data_type to be defined for each column. "+
 		"Please ensure that the column name and data_type are defined within the YAML configuration for the ['age'] column(s).",
 		"OK loaded seed", "Done. PASS=1")
 	var m struct {

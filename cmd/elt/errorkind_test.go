@@ -109,3 +109,30 @@ func TestRefNotFoundAsDBT(t *testing.T) {
 		t.Errorf("bad4: got %q\nwant %q", got, want)
 	}
 }
+
+// TestCheckErrorsAreCompilationErrors: the checks dbt's macros make and
+// fail with raise_compiler_error (an incremental model's
+// on_schema_change: fail) or a ContractError are dbt's CompilationErrors
+// (dbt's tests/functional/incremental_schema_tests and contracts assert
+// "Compilation Error" in the message).
+func TestCheckErrorsAreCompilationErrors(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/inc.sql", "{{ config(materialized='incremental', on_schema_change='fail') }}\nselect 1 as id\n")
+	mustElt(t, dir, "run")
+	writeFile(t, dir, "models/inc.sql", "{{ config(materialized='incremental', on_schema_change='fail') }}\nselect 1 as id, 2 as x\n")
+	if res := elt(t, dir, "run"); res.code != exitFailed {
+		t.Fatalf("run: exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+	}
+	if got := resultMessages(t, dir)["model.p.inc"]; got[0] != "error" ||
+		!strings.HasPrefix(got[1], "Compilation Error in model inc (models/inc.sql)\n  model.p.inc: The source and target schemas on this incremental model are out of sync") {
+		t.Errorf("inc: got %q", got)
+	}
+	writeFile(t, dir, "models/inc.sql", "{{ config(materialized='table', contract={'enforced': true}) }}\nselect 1 as id\n")
+	if res := elt(t, dir, "run"); res.code != exitFailed {
+		t.Fatalf("run: exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+	}
+	want := "Compilation Error in model inc (models/inc.sql)\n  This model has an enforced contract, and its 'columns' specification is missing"
+	if got := resultMessages(t, dir)["model.p.inc"]; got != [2]string{"error", want} {
+		t.Errorf("inc: got %q\nwant %q", got, want)
+	}
+}
