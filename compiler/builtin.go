@@ -80,5 +80,6 @@ func builtinMacroFiles() []*project.File {
 		{Path: "elt/incremental_macros.sql", Contents: incrementalMacroSQL},
 		{Path: "elt/freshness_macros.sql", Contents: freshnessMacroSQL},
 		{Path: "elt/snapshot_macros.sql", Contents: snapshotMacroSQL},
+		{Path: "elt/show_macros.sql", Contents: showMacroSQL},
 	}
 }

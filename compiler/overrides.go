@@ -35,15 +35,7 @@ var builtInSteps = map[string]bool{
 	// dbt's test materialization (source freshness runs a project's
 	// collect_freshness: CollectFreshness).
 	"get_test_sql": true,
-	// dbt's show (task/show.py runs get_show_sql, which dispatches
-	// get_limit_sql through get_limit_subquery_sql).
-	"get_show_sql": true, "get_limit_subquery_sql": true, "get_limit_sql": true,
 }
-
-// showSteps are the builtInSteps of dbt's show, which elt's show does not
-// call either: it previews the compiled SQL after its sql_header, with
-// "limit N" after it.
-var showSteps = map[string]bool{"get_show_sql": true, "get_limit_subquery_sql": true, "get_limit_sql": true}
 
 // adapterMethodSteps are the steps dbt's adapter methods run by name
 // (adapter.drop_relation runs the macro drop_relation): there a package's
@@ -97,13 +89,6 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 		return found[i].Line < found[j].Line
 	})
 	for _, m := range found {
-		if showSteps[base(m.Name)] {
-			l.Add(diag.Warnf(m.OriginalFilePath, diag.Pos{Line: m.Line},
-				"elt show previews the compiled SQL after its sql_header, with limit N after it; a query of your own can be previewed with elt show --inline",
-				"%s replaces dbt's %s, which elt's show does not call: elt builds the preview query in Go",
-				m.Name, base(m.Name)))
-			continue
-		}
 		l.Add(diag.Warnf(m.OriginalFilePath, diag.Pos{Line: m.Line},
 			"a node that needs it can be built by a custom materialization that calls it",
 			"%s replaces dbt's %s, which elt's built-in materializations do not call: elt builds tables, views, incremental models, seeds and snapshots, and runs data tests and freshness checks, in Go",

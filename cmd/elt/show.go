@@ -157,18 +157,19 @@ func showCommand(ctx context.Context, f *flags, env environment, stdout, stderr 
 	}
 	ran := make([]*compiler.Node, len(nodes))
 	for i, n := range nodes {
-		sql := showSQL(n, limit)
+		// dbt's ShowRunner: get_show_sql builds the query, and every row
+		// it returns is shown.
+		sql, err := s.manifest.ShowSQL(ctx, n, limit)
+		if err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("%s: %s: %w", n.OriginalFilePath, n.UniqueID, err)}
+		}
 		res, err := s.adapter.Query(ctx, sql)
 		if err != nil {
 			return &exitError{code: exitFailed, err: fmt.Errorf("%s: %s: %w", n.OriginalFilePath, n.UniqueID, err)}
 		}
-		rows := res.Rows
-		if limit != nil && len(rows) > *limit {
-			rows = rows[:*limit]
-		}
-		s.printShow(stdout, n, inline, o.output, res.Columns, res.Types, rows)
+		s.printShow(stdout, n, inline, o.output, res.Columns, res.Types, res.Rows)
 		// dbt's ShowRunner sets the node's compiled_code to the query it
-		// ran (get_show_sql: the limit and sql_header applied).
+		// ran.
 		shown := *n
 		shown.CompiledCode = sql
 		ran[i] = &shown
@@ -232,20 +233,6 @@ func (s *session) showDirect(ctx context.Context, stdout io.Writer, o showOption
 	n := &compiler.Node{Node: project.Node{Name: "direct-query", UniqueID: "direct-query"}}
 	s.printShow(stdout, n, true, o.output, res.Columns, res.Types, rows)
 	return nil
-}
-
-// showSQL is the node's compiled SQL with dbt's limit (default__get_limit_sql:
-// the limit is appended, so a query with its own limit is a syntax error,
-// as in dbt). A trailing semicolon is dropped first.
-func showSQL(n *compiler.Node, limit *int) string {
-	sql := strings.TrimRight(n.CompiledCode, " \t\r\n;")
-	if h, ok := n.Config["sql_header"].(string); ok && h != "" {
-		sql = h + "\n" + sql
-	}
-	if limit == nil {
-		return sql
-	}
-	return sql + "\nlimit " + strconv.Itoa(*limit)
 }
 
 // printShow prints one preview: in text a table after "Previewing node

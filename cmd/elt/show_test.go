@@ -114,8 +114,8 @@ func TestShow(t *testing.T) {
 					t.Errorf("elt %v: args[%s] = %v, want %v", c.args, k, args[k], v)
 				}
 			}
-			if code, _ := results[0].(map[string]any)["compiled_code"].(string); c.compiledLimit != "" && !strings.HasSuffix(code, c.compiledLimit) {
-				t.Errorf("elt %v: compiled_code %q, want it to end with %q", c.args, code, c.compiledLimit)
+			if code, _ := results[0].(map[string]any)["compiled_code"].(string); c.compiledLimit != "" && !strings.Contains(code, c.compiledLimit) {
+				t.Errorf("elt %v: compiled_code %q, want it to hold %q", c.args, code, c.compiledLimit)
 			}
 		}
 	})
