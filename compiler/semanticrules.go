@@ -48,6 +48,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 		m.checkAggTimeDimensions(l, r)
 		checkMeasureAggregations(l, r)
 		checkNonAdditiveDimensions(l, r)
+		checkValidityWindow(l, r)
 	}
 	checkMeasuresUnique(l, p)
 	checkDimensionConsistency(l, p)
@@ -820,5 +821,125 @@ func checkConversionMetric(l *diag.List, p *project.Project, r *project.Semantic
 			l.Add(diag.Errorf(r.File, r.Pos, "convert on a count, count_distinct or sum of 1",
 				"For conversion metrics, the input measure must be COUNT/SUM(1)/COUNT_DISTINCT. Measure '%s' is agg type: AggregationType.%s", name, strings.ToUpper(agg)))
 		}
+	}
+}
+
+// semanticElements are the entries of a semantic model's list key
+// (dimensions, entities, measures) as written, each with its index.
+func semanticElements(r *project.SemanticResource, key string) []indexedElement {
+	var out []indexedElement
+	list, _ := r.Raw[key].([]any)
+	for i, x := range list {
+		if xm, ok := x.(map[string]any); ok {
+			out = append(out, indexedElement{i, xm})
+		}
+	}
+	return out
+}
+
+// indexedElement is an entry of a semantic model's list and its index
+// there, which finds its position (SemanticResource.ElementPos).
+type indexedElement struct {
+	index int
+	m     map[string]any
+}
+
+func (e indexedElement) name() string {
+	s, _ := e.m["name"].(string)
+	return s
+}
+
+// pyList is a list of strings as Python prints it: ['a', 'b'].
+func pyList(items []string) string {
+	vals := make([]any, len(items))
+	for i, s := range items {
+		vals[i] = s
+	}
+	return jinja.Repr(vals)
+}
+
+// checkValidityWindow is SemanticModelValidityWindowRule: a semantic
+// model whose dimensions have validity_params has exactly two, one
+// is_start and one is_end, a natural entity, no primary or unique
+// entity and no measures.
+func checkValidityWindow(l *diag.List, r *project.SemanticResource) {
+	var dims []indexedElement
+	var names, starts, ends []string
+	for _, d := range semanticElements(r, "dimensions") {
+		tp, _ := d.m["type_params"].(map[string]any)
+		vp, ok := tp["validity_params"]
+		if !ok || vp == nil {
+			continue
+		}
+		dims = append(dims, d)
+		names = append(names, d.name())
+		vpm, _ := vp.(map[string]any)
+		if b, _ := vpm["is_start"].(bool); b {
+			starts = append(starts, d.name())
+		}
+		if b, _ := vpm["is_end"].(bool); b {
+			ends = append(ends, d.name())
+		}
+	}
+	if len(dims) == 0 {
+		return
+	}
+	const requirements = "Semantic models using dimension validity params to define a validity window must have exactly two time " +
+		"dimensions with validity params specified - one marked `is_start` and the other marked `is_end`."
+	first := r.ElementPos("dimensions", dims[0].index)
+	switch {
+	case len(dims) == 1 && len(starts) == 1 && len(ends) == 1:
+		l.Add(diag.Errorf(r.File, first, "add a second time dimension for the window's end, its expr a day later",
+			"Semantic model %s has a single validity param dimension that defines its window: `%s`. This is not a currently supported configuration! "+
+				"%s If you have one column defining a window, as in a daily snapshot table, you can define a separate dimension and increment the time value in the `expr` field as a work-around.",
+			r.Name, names[0], requirements))
+	case len(dims) != 2:
+		l.Add(diag.Errorf(r.File, first, "give validity_params to two time dimensions, one is_start and one is_end",
+			"Semantic model %s has %d dimensions defined with validity params. They are: %s. There must be either zero or two! "+
+				"If you wish to define a validity window for this semantic model, please follow these requirements: %s",
+			r.Name, len(dims), pyList(names), requirements))
+	case len(starts) != 1 || len(ends) != 1:
+		// dbt-semantic-interfaces empties the is_start list before it
+		// prints it.
+		l.Add(diag.Errorf(r.File, first, "mark one dimension is_start: true and the other is_end: true",
+			"Semantic model %s has two validity param dimensions defined, but does not have exactly one each marked with is_start and is_end! "+
+				"Dimensions: %s. is_start dimensions: []. is_end dimensions: %s. %s",
+			r.Name, pyList(names), pyList(ends), requirements))
+	}
+	var keys []string
+	var firstKey *indexedElement
+	natural := false
+	for _, e := range semanticElements(r, "entities") {
+		t, _ := e.m["type"].(string)
+		switch strings.ToLower(t) {
+		case "primary", "unique":
+			keys = append(keys, e.name())
+			if firstKey == nil {
+				firstKey = &e
+			}
+		case "natural":
+			natural = true
+		}
+	}
+	if !natural {
+		l.Add(diag.Errorf(r.File, r.Pos, "add the entity the window is over, with type: natural",
+			"Semantic model %s has validity param dimensions defined, but does not have an entity with type `natural` set. "+
+				"The natural key for this semantic model is what we use to process a validity window join. "+
+				"Primary or unique entities, if any, might be suitable for use as natural keys: (%s).", r.Name, pyList(keys)))
+	}
+	if firstKey != nil {
+		l.Add(diag.Errorf(r.File, r.ElementPos("entities", firstKey.index), "make the entity natural, or a foreign one",
+			"Semantic model %s has validity param dimensions defined and also has one or more entities designated as `primary` or `unique`. "+
+				"This is not yet supported, as we do not currently process joins against these key types for semantic models with validity windows specified.", r.Name))
+	}
+	if measures := semanticElements(r, "measures"); len(measures) > 0 {
+		var mnames []string
+		for _, m := range measures {
+			mnames = append(mnames, m.name())
+		}
+		l.Add(diag.Errorf(r.File, r.ElementPos("measures", measures[0].index), "move the measures to a semantic model without a validity window",
+			"Semantic model %s has both measures and validity param dimensions defined. This is not currently supported! "+
+				"Please remove either the measures or the validity params. Measure names: %s. Validity param dimension names: %s.",
+			r.Name, pyList(mnames), pyList(names)))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -87,12 +88,57 @@ type SemanticResource struct {
 	// Tags are the resource's tags as dbt sets them: a metric's top-level
 	// tags:, a saved query's top-level and config tags together, sorted;
 	// none for a semantic model.
-	Tags         []string
-	Model        *DependsOnCall // semantic models: model: ref('x')
-	File         string
-	Pos          diag.Pos
+	Tags  []string
+	Model *DependsOnCall // semantic models: model: ref('x')
+	File  string
+	Pos   diag.Pos
+	// Positions are where the values of Raw are written, by path: keys
+	// and list indexes joined by dots ("dimensions.1",
+	// "query_params.group_by.0"); ElementPos reads them.
+	Positions    map[string]diag.Pos
 	FQN          []string
 	DependsOnIDs []string // set by the compiler
+}
+
+// ElementPos is where the value at path (keys and list indexes, as in
+// Positions) is written, else where the resource is.
+func (r *SemanticResource) ElementPos(path ...any) diag.Pos {
+	parts := make([]string, len(path))
+	for i, p := range path {
+		parts[i] = fmt.Sprint(p)
+	}
+	if pos, ok := r.Positions[strings.Join(parts, ".")]; ok {
+		return pos
+	}
+	return r.Pos
+}
+
+// valuePositions records in out where each value under n is written,
+// by its path from n.
+func valuePositions(n *yaml.Node, prefix string, out map[string]diag.Pos) {
+	n = deref(n)
+	if n == nil {
+		return
+	}
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, p := range pairs(n) {
+			out[join(p.Key)] = posOf(p.Val)
+			valuePositions(p.Val, join(p.Key), out)
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			k := join(strconv.Itoa(i))
+			out[k] = posOf(item)
+			valuePositions(item, k, out)
+		}
+	}
 }
 
 // The resource types declared only in properties YAML.
@@ -414,6 +460,8 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 		r := &SemanticResource{UniqueID: string(kind) + "." + l.cur.name + "." + name, Kind: kind, Name: name, Package: l.cur.name,
 			File: file, Pos: posOf(e), FQN: l.yamlFQN(file, name)}
 		r.Raw, _ = toValue(e, nil, nil).(map[string]any)
+		r.Positions = map[string]diag.Pos{}
+		valuePositions(e, "", r.Positions)
 		switch kind {
 		case SemanticModel:
 			l.checkSemanticModel(file, e, what, r)

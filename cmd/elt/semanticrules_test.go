@@ -1,0 +1,99 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// semanticRuleCase is a semantic layer YAML for semanticProject's
+// models/marts/sl.yml and what elt parse says of it: the exit code and
+// the lines it prints (none when want is empty).
+type semanticRuleCase struct {
+	name, yml string
+	code      int
+	want      []string
+	// wantNot are texts that must not be printed.
+	wantNot []string
+}
+
+// runSemanticRuleCases parses each case's project, checking its exit
+// code and output.
+func runSemanticRuleCases(t *testing.T, cases []semanticRuleCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := semanticProject(t)
+			writeFile(t, dir, "models/marts/sl.yml", c.yml)
+			res := elt(t, dir, "parse")
+			out := res.stdout + res.stderr
+			if res.code != c.code {
+				t.Errorf("exit %d, want %d\n%s", res.code, c.code, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("want %q in\n%s", w, out)
+				}
+			}
+			for _, w := range c.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("want no %q in\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// scdModel is a semantic model over orders with a validity window: its
+// two time dimensions (from, to) and a natural entity.
+const scdModel = `  - name: customer_history
+    model: ref('orders')
+    primary_entity: customer
+    entities:
+      - {name: customer, type: natural, expr: order_id}
+    dimensions:
+      - name: valid_from
+        type: time
+        expr: ordered_at
+        type_params: {time_granularity: day, validity_params: {is_start: true}}
+      - name: valid_to
+        type: time
+        expr: ordered_at
+        type_params: {time_granularity: day, validity_params: {is_end: true}}
+`
+
+// withSemanticModel is semanticYML with model added to its semantic models.
+func withSemanticModel(model string) string {
+	return strings.Replace(semanticYML, "metrics:\n", model+"metrics:\n", 1)
+}
+
+// TestValidityWindowRuleAsDBT: dbt-semantic-interfaces'
+// SemanticModelValidityWindowRule, which dbt's parse runs.
+func TestValidityWindowRuleAsDBT(t *testing.T) {
+	const rule = "validity param"
+	runSemanticRuleCases(t, []semanticRuleCase{
+		{name: "a window of two dimensions and a natural entity", yml: withSemanticModel(scdModel), wantNot: []string{rule}},
+		{name: "one dimension both start and end", code: 2,
+			yml: withSemanticModel(strings.Replace(scdModel[:strings.Index(scdModel, "      - name: valid_to")], "{is_start: true}", "{is_start: true, is_end: true}", 1)),
+			want: []string{"models/marts/sl.yml:22:9: Semantic model customer_history has a single validity param dimension that defines its window: `valid_from`. " +
+				"This is not a currently supported configuration! Semantic models using dimension validity params to define a validity window must have exactly two time dimensions " +
+				"with validity params specified - one marked `is_start` and the other marked `is_end`. If you have one column defining a window, as in a daily snapshot table, " +
+				"you can define a separate dimension and increment the time value in the `expr` field as a work-around."}},
+		{name: "two starts, a primary entity, a measure, no natural entity", code: 2,
+			yml: withSemanticModel(strings.NewReplacer("{is_end: true}", "{is_start: true}", "type: natural", "type: primary", "    primary_entity: customer\n", "",
+				"    dimensions:\n", "    measures:\n      - {name: customers, agg: count_distinct, expr: order_id, agg_time_dimension: valid_from}\n    dimensions:\n").Replace(scdModel)),
+			want: []string{
+				"models/marts/sl.yml:23:9: Semantic model customer_history has two validity param dimensions defined, but does not have exactly one each marked with is_start and is_end! " +
+					"Dimensions: ['valid_from', 'valid_to']. is_start dimensions: []. is_end dimensions: []. Semantic models using dimension",
+				"models/marts/sl.yml:16:5: Semantic model customer_history has validity param dimensions defined, but does not have an entity with type `natural` set. " +
+					"The natural key for this semantic model is what we use to process a validity window join. Primary or unique entities, if any, might be suitable for use as natural keys: (['customer']).",
+				"models/marts/sl.yml:19:9: Semantic model customer_history has validity param dimensions defined and also has one or more entities designated as `primary` or `unique`. " +
+					"This is not yet supported, as we do not currently process joins against these key types for semantic models with validity windows specified.",
+				"models/marts/sl.yml:21:9: Semantic model customer_history has both measures and validity param dimensions defined. This is not currently supported! " +
+					"Please remove either the measures or the validity params. Measure names: ['customers']. Validity param dimension names: ['valid_from', 'valid_to'].",
+			}},
+		{name: "three dimensions", code: 2,
+			yml: withSemanticModel(scdModel + "      - name: valid_too\n        type: time\n        expr: ordered_at\n        type_params: {time_granularity: day, validity_params: {is_end: true}}\n"),
+			want: []string{"Semantic model customer_history has 3 dimensions defined with validity params. They are: ['valid_from', 'valid_to', 'valid_too']. There must be either zero or two! " +
+				"If you wish to define a validity window for this semantic model, please follow these requirements: Semantic models using"}},
+	})
+}
