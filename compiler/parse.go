@@ -307,6 +307,8 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	m.resolveResources(&l, nodes)
 	m.resolveRelations(ctx, &l, ids, nodes)
+	// After the relations: TimeSpineRule names the time spines'.
+	m.validateSemanticManifest(&l, nodes)
 	m.buildMaps(ids, nodes, deps)
 	m.validateMicrobatch(&l, nodes)
 	m.inferPrimaryKeys()

@@ -55,7 +55,6 @@ func (m *Manifest) resolveResources(l *diag.List, nodes []*Node) {
 	}
 	m.checkTimeSpine(l, nodes)
 	m.checkNestedCumulative(l)
-	m.validateSemanticManifest(l)
 	for _, id := range sortedKeys(p.Semantic) {
 		r := p.Semantic[id]
 		r.DependsOnIDs = nil

@@ -16,7 +16,7 @@ import (
 // SemanticManifest.validate), the rules of dbt-semantic-interfaces'
 // SemanticManifestValidator that elt checks; each problem is an error,
 // in dbt-semantic-interfaces' words, at the semantic model's entry.
-func (m *Manifest) validateSemanticManifest(l *diag.List) {
+func (m *Manifest) validateSemanticManifest(l *diag.List, nodes []*Node) {
 	p := m.Project
 	hasMetrics, hasModels := false, false
 	for _, r := range p.Semantic {
@@ -61,6 +61,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List) {
 	}
 	checkLabels(l, p)
 	checkEntityLabels(l, p)
+	checkTimeSpines(l, p, nodes)
 }
 
 // checkEntityLabels is EntityLabelsRule: entities of one name that have
@@ -941,5 +942,87 @@ func checkValidityWindow(l *diag.List, r *project.SemanticResource) {
 			"Semantic model %s has both measures and validity param dimensions defined. This is not currently supported! "+
 				"Please remove either the measures or the validity params. Measure names: %s. Validity param dimension names: %s.",
 			r.Name, pyList(mnames), pyList(names)))
+	}
+}
+
+// checkTimeSpines is TimeSpineRule: a warning when two time spines have
+// the same granularity, and when a time dimension is finer than the
+// finest time spine. The warnings name no file in dbt; elt puts them at
+// the time_spine: of the model at fault.
+func checkTimeSpines(l *diag.List, p *project.Project, nodes []*Node) {
+	type spine struct {
+		n     *Node
+		grain int // its index in timeGrains
+	}
+	var spines []spine
+	for _, n := range nodes {
+		if n.ResourceType != project.Model || n.TimeSpine == nil {
+			continue
+		}
+		for _, c := range n.Columns {
+			if c.Name == n.TimeSpine.StandardGranularityColumn {
+				if g := slices.Index(timeGrains, c.Granularity); g >= 0 {
+					spines = append(spines, spine{n, g})
+				}
+			}
+		}
+	}
+	if len(spines) == 0 {
+		return
+	}
+	byGrain := map[int][]spine{}
+	finest := spines[0]
+	for _, s := range spines {
+		byGrain[s.grain] = append(byGrain[s.grain], s)
+		if s.grain < finest.grain {
+			finest = s
+		}
+	}
+	var dup []int
+	for g, list := range byGrain {
+		if len(list) > 1 {
+			dup = append(dup, g)
+		}
+	}
+	if len(dup) > 0 {
+		// A Python set of TimeGranularity, whose hash is its to_int
+		// (4 for nanosecond ... 14 for year): small sets iterate in slot
+		// order, the hash modulo 8.
+		slices.SortFunc(dup, func(a, b int) int {
+			if (a+4)%8 != (b+4)%8 {
+				return (a+4)%8 - (b+4)%8
+			}
+			return a - b
+		})
+		var parts []string
+		for _, g := range dup {
+			var rels []string
+			for _, s := range byGrain[g] {
+				rels = append(rels, s.n.RelationName)
+			}
+			parts = append(parts, "'"+strings.ToUpper(timeGrains[g])+"': "+pyList(rels))
+		}
+		at := byGrain[dup[0]][1].n
+		l.Add(diag.Warnf(at.PatchPath, at.TimeSpine.Pos, "keep one time spine at each granularity",
+			"Only one time spine is supported per granularity. Got duplicates: {%s}", strings.Join(parts, ", ")).AsEvent("SemanticValidationFailure"))
+	}
+	finestDim := -1
+	for _, r := range declared(p, project.SemanticModel) {
+		for _, d := range semanticElements(r, "dimensions") {
+			tp, ok := d.m["type_params"].(map[string]any)
+			if !ok {
+				continue
+			}
+			g, _ := tp["time_granularity"].(string)
+			if i := slices.Index(timeGrains, strings.ToLower(g)); i >= 0 && (finestDim < 0 || i < finestDim) {
+				finestDim = i
+			}
+		}
+	}
+	if finestDim >= 0 && finestDim < finest.grain {
+		l.Add(diag.Warnf(finest.n.PatchPath, finest.n.TimeSpine.Pos, "add a time spine at the time dimensions' finest granularity",
+			"To avoid unexpected query errors, configuring a time spine at or below the smallest time dimension granularity is recommended. "+
+				"Smallest time dimension granularity: %s; Smallest time spine granularity: TimeGranularity.%s",
+			strings.ToUpper(timeGrains[finestDim]), strings.ToUpper(timeGrains[finest.grain])).AsEvent("SemanticValidationFailure"))
 	}
 }

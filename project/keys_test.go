@@ -308,7 +308,11 @@ var propsChecks = map[string]func(p *Project, v any) error{
 	"props_models.txt/tests":       func(p *Project, v any) error { return wantValue("tests on m", testsOn(p, "m"), 1) },
 	"props_models.txt/columns":     func(p *Project, v any) error { return wantValue("columns", len(model(p).Columns), 1) },
 	"props_models.txt/time_spine": func(p *Project, v any) error {
-		return wantValue("TimeSpine", model(p).TimeSpine, &TimeSpine{StandardGranularityColumn: "id"})
+		ts := model(p).TimeSpine
+		if ts == nil {
+			return fmt.Errorf("TimeSpine: nil")
+		}
+		return wantValue("TimeSpine", *ts, TimeSpine{StandardGranularityColumn: "id", Pos: ts.Pos})
 	},
 
 	"props_columns.txt/description": func(p *Project, v any) error { return wantValue("Description", column(p).Description, v) },

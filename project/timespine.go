@@ -56,7 +56,7 @@ func (l *loader) timeSpine(file string, n *Node, p pair) {
 		return
 	}
 	l.checkPropertyKeys(file, p.Val, what+" time_spine", timeSpineKeys)
-	ts := &TimeSpine{}
+	ts := &TimeSpine{Pos: posOf(p.KeyNode)}
 	var std *yaml.Node
 	var buf pairBuf
 	for _, q := range pairsIn(buf[:], p.Val) {

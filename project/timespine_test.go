@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/elt-dev/elt/internal/diag"
 )
 
 // TestTimeSpine: a model's time_spine and its columns' granularity load as
@@ -32,7 +34,7 @@ func TestTimeSpine(t *testing.T) {
 `))
 	n := p.Nodes["model.shop.metricflow_time_spine"]
 	want := &TimeSpine{StandardGranularityColumn: "date_day",
-		CustomGranularities: []CustomGranularity{{Name: "fiscal_quarter", ColumnName: "fq"}, {Name: "retail_month"}}}
+		CustomGranularities: []CustomGranularity{{Name: "fiscal_quarter", ColumnName: "fq"}, {Name: "retail_month"}}, Pos: diag.Pos{Line: 4, Column: 5}}
 	if n == nil || !reflect.DeepEqual(n.TimeSpine, want) || n.Columns[0].Granularity != "day" {
 		t.Fatalf("time spine %+v, column %+v", n.TimeSpine, n.Columns)
 	}

@@ -353,6 +353,9 @@ type Column struct {
 type TimeSpine struct {
 	StandardGranularityColumn string
 	CustomGranularities       []CustomGranularity
+	// Pos is where time_spine: is written in the model's properties
+	// file (its PatchPath).
+	Pos diag.Pos
 }
 
 // CustomGranularity is one custom_granularities entry; ColumnName is ""

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -96,4 +97,53 @@ func TestValidityWindowRuleAsDBT(t *testing.T) {
 			want: []string{"Semantic model customer_history has 3 dimensions defined with validity params. They are: ['valid_from', 'valid_to', 'valid_too']. There must be either zero or two! " +
 				"If you wish to define a validity window for this semantic model, please follow these requirements: Semantic models using"}},
 	})
+}
+
+// TestTimeSpineRuleAsDBT: dbt-semantic-interfaces' TimeSpineRule, which
+// dbt's parse runs: warnings, at the time_spine: of the model at fault,
+// of two time spines at one granularity and of a time dimension finer
+// than every time spine.
+func TestTimeSpineRuleAsDBT(t *testing.T) {
+	spines := func(grains ...string) string {
+		s := "models:\n"
+		for i, g := range grains {
+			s += fmt.Sprintf("  - name: spine_%d\n    time_spine:\n      standard_granularity_column: at\n    columns:\n      - {name: at, granularity: %s}\n", i, g)
+		}
+		return s
+	}
+	cases := []struct {
+		name, spines, dimGrain string
+		want, wantNot          []string
+	}{
+		{"one spine per granularity, none finer", spines("day", "hour"), "hour", nil, []string{"time spine"}},
+		{"two daily spines", spines("day", "day"), "day",
+			[]string{`models/spines.yml:8:5: warning: Only one time spine is supported per granularity. Got duplicates: {'DAY': ['"p"."main"."spine_0"', '"p"."main"."spine_1"']}`},
+			[]string{"smallest time dimension"}},
+		{"a dimension finer than the spines", spines("day"), "minute",
+			[]string{"models/spines.yml:3:5: warning: To avoid unexpected query errors, configuring a time spine at or below the smallest time dimension granularity is recommended. " +
+				"Smallest time dimension granularity: MINUTE; Smallest time spine granularity: TimeGranularity.DAY"},
+			[]string{"Only one time spine"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := semanticProject(t)
+			writeFile(t, dir, "models/marts/sl.yml", strings.Replace(semanticYML, "{time_granularity: day}", "{time_granularity: "+c.dimGrain+"}", 1))
+			for i := range strings.Count(c.spines, "- name:") {
+				writeFile(t, dir, fmt.Sprintf("models/spine_%d.sql", i), "select current_timestamp as at\n")
+			}
+			writeFile(t, dir, "models/spines.yml", c.spines)
+			res := mustElt(t, dir, "parse")
+			out := res.stdout + res.stderr
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("want %q in\n%s", w, out)
+				}
+			}
+			for _, w := range c.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("want no %q in\n%s", w, out)
+				}
+			}
+		})
+	}
 }
