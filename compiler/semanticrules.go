@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -62,6 +63,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List, nodes []*Node) {
 	checkLabels(l, p)
 	checkEntityLabels(l, p)
 	checkTimeSpines(l, p, nodes)
+	checkMeasureAliases(l, p)
 }
 
 // checkEntityLabels is EntityLabelsRule: entities of one name that have
@@ -1024,5 +1026,169 @@ func checkTimeSpines(l *diag.List, p *project.Project, nodes []*Node) {
 			"To avoid unexpected query errors, configuring a time spine at or below the smallest time dimension granularity is recommended. "+
 				"Smallest time dimension granularity: %s; Smallest time spine granularity: TimeGranularity.%s",
 			strings.ToUpper(timeGrains[finestDim]), strings.ToUpper(timeGrains[finest.grain])).AsEvent("SemanticValidationFailure"))
+	}
+}
+
+// positionedMeasure is a metric's input measure in dbt's form
+// (resourcejson.go's inputMeasure: name, filter, alias,
+// join_to_timespine, fill_nulls_with) and where it is written.
+type positionedMeasure struct {
+	m   map[string]any
+	pos diag.Pos
+}
+
+func (m positionedMeasure) name() string {
+	s, _ := m.m["name"].(string)
+	return s
+}
+
+// fields are the measure's fields as pydantic prints them, in order.
+func (m positionedMeasure) fields() []string {
+	filter := "None"
+	if f, ok := m.m["filter"].(map[string]any); ok {
+		list, _ := f["where_filters"].([]any)
+		parts := make([]string, len(list))
+		for i, w := range list {
+			wm, _ := w.(map[string]any)
+			parts[i] = "PydanticWhereFilter(where_sql_template=" + jinja.Repr(wm["where_sql_template"]) + ")"
+		}
+		filter = "PydanticWhereFilterIntersection(where_filters=[" + strings.Join(parts, ", ") + "])"
+	}
+	return []string{"name=" + jinja.Repr(m.m["name"]), "filter=" + filter, "alias=" + jinja.Repr(m.m["alias"]),
+		"join_to_timespine=" + jinja.Repr(m.m["join_to_timespine"]), "fill_nulls_with=" + jinja.Repr(m.m["fill_nulls_with"])}
+}
+
+// repr is the measure as Python's repr prints it, str as str does.
+func (m positionedMeasure) repr() string {
+	return "PydanticMetricInputMeasure(" + strings.Join(m.fields(), ", ") + ")"
+}
+func (m positionedMeasure) str() string { return strings.Join(m.fields(), " ") }
+
+// metricInputMeasures are a metric's input_measures as dbt's parse sets
+// them (_process_metric_node): a simple or cumulative metric's measure,
+// a conversion metric's base and conversion measures, and a derived or
+// ratio metric's input metrics' own, each once.
+func metricInputMeasures(p *project.Project, r *project.SemanticResource, seen map[string]bool) []positionedMeasure {
+	if seen[r.UniqueID] {
+		return nil
+	}
+	seen[r.UniqueID] = true
+	defer delete(seen, r.UniqueID)
+	tp, _ := r.Raw["type_params"].(map[string]any)
+	var out []positionedMeasure
+	keep := func(m map[string]any, pos diag.Pos) {
+		for _, o := range out {
+			if reflect.DeepEqual(o.m, m) {
+				return
+			}
+		}
+		out = append(out, positionedMeasure{m, pos})
+	}
+	add := func(v any, pos diag.Pos) {
+		if m, _ := inputMeasure(v).(map[string]any); m["name"] != nil {
+			keep(m, pos)
+		}
+	}
+	fromMetric := func(v any) {
+		name, _ := v.(string)
+		if m, ok := v.(map[string]any); ok {
+			name, _ = m["name"].(string)
+		}
+		for _, x := range declared(p, project.Metric) {
+			if x.Name == name && (x.Package == r.Package || x.Package == p.Config.Name) {
+				for _, m := range metricInputMeasures(p, x, seen) {
+					keep(m.m, r.Pos)
+				}
+				return
+			}
+		}
+	}
+	t, _ := r.Raw["type"].(string)
+	switch strings.ToLower(t) {
+	case "simple", "cumulative":
+		add(tp["measure"], r.ElementPos("type_params", "measure"))
+	case "conversion":
+		ctp, _ := tp["conversion_type_params"].(map[string]any)
+		for _, k := range []string{"base_measure", "conversion_measure"} {
+			add(ctp[k], r.ElementPos("type_params", "conversion_type_params", k))
+		}
+	case "ratio":
+		fromMetric(tp["numerator"])
+		fromMetric(tp["denominator"])
+	case "derived":
+		list, _ := tp["metrics"].([]any)
+		for _, x := range list {
+			fromMetric(x)
+		}
+	}
+	return out
+}
+
+// checkMeasureAliases is MeasureConstraintAliasesRule: a metric reading
+// one measure under different constraints aliases each constrained one,
+// and an alias is a valid name, not a measure's, and not an alias
+// another metric used (a derived metric's inputs' aliases count as its
+// own, as dbt-semantic-interfaces counts them).
+func checkMeasureAliases(l *diag.List, p *project.Project) {
+	measureNames := map[string]bool{}
+	for _, r := range declared(p, project.SemanticModel) {
+		for _, m := range semanticElements(r, "measures") {
+			measureNames[m.name()] = true
+		}
+	}
+	aliasUsers := map[string][]string{}
+	for _, r := range declared(p, project.Metric) {
+		inputs := metricInputMeasures(p, r, map[string]bool{})
+		var order []string
+		byName := map[string][]positionedMeasure{}
+		for _, m := range inputs {
+			if byName[m.name()] == nil {
+				order = append(order, m.name())
+			}
+			byName[m.name()] = append(byName[m.name()], m)
+		}
+		for _, name := range order {
+			group := byName[name]
+			if len(group) < 2 {
+				continue
+			}
+			// dbt's parse keeps an input measure once, so the group's
+			// measures differ.
+			var bare []string
+			var at diag.Pos
+			for _, m := range group {
+				if m.m["filter"] != nil && m.m["alias"] == nil {
+					if bare == nil {
+						at = m.pos
+					}
+					bare = append(bare, m.repr())
+				}
+			}
+			if len(bare) > 0 {
+				l.Add(diag.Errorf(r.File, at, "give each filtered input of the measure an alias",
+					"PydanticMetric %s depends on multiple different constrained versions of measure %s. In such cases, aliases must be provided, "+
+						"but the following input measures have constraints specified without an alias: [%s].", r.Name, name, strings.Join(bare, ", ")))
+			}
+		}
+		for _, m := range inputs {
+			alias, ok := m.m["alias"].(string)
+			if !ok {
+				continue
+			}
+			at := &project.SemanticResource{File: r.File, Pos: m.pos}
+			checkSemanticName(l, at, alias)
+			if measureNames[alias] {
+				l.Add(diag.Errorf(r.File, m.pos, "choose another alias",
+					"Alias `%s` for measure `%s` conflicts with measure names defined elsewhere in the model! This can cause ambiguity for certain types of query. "+
+						"Please choose another alias.", alias, m.name()))
+			}
+			if users, taken := aliasUsers[alias]; taken {
+				l.Add(diag.Errorf(r.File, m.pos, "choose another alias",
+					"Measure alias %s conflicts with a measure alias used elsewhere in the model! This can cause ambiguity for certain types of query. "+
+						"Please choose another alias, or, if the measures are constrained in the same way, consider centralizing that definition in a new semantic model. "+
+						"Measure specification: %s. Existing metrics with that measure alias used: %s", alias, m.str(), pyList(users)))
+			}
+			aliasUsers[alias] = append(aliasUsers[alias], r.Name)
+		}
 	}
 }

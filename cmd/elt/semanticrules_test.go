@@ -147,3 +147,37 @@ func TestTimeSpineRuleAsDBT(t *testing.T) {
 		})
 	}
 }
+
+// withMetrics is semanticYML with metrics added after its own.
+func withMetrics(metrics string) string {
+	return strings.Replace(semanticYML, "saved_queries:\n", metrics+"saved_queries:\n", 1)
+}
+
+// TestMeasureConstraintAliasesRuleAsDBT: dbt-semantic-interfaces'
+// MeasureConstraintAliasesRule, which dbt's parse runs.
+func TestMeasureConstraintAliasesRuleAsDBT(t *testing.T) {
+	simple := func(name, measure string) string {
+		return "  - {name: " + name + ", label: " + name + ", type: simple, type_params: {measure: " + measure + "}}\n"
+	}
+	const filtered = "{name: amount, filter: 'amount > 1', alias: %s}"
+	spec := "name='amount' filter=PydanticWhereFilterIntersection(where_filters=[PydanticWhereFilter(where_sql_template='amount > 1')]) alias='big' join_to_timespine=False fill_nulls_with=None"
+	runSemanticRuleCases(t, []semanticRuleCase{
+		{name: "an alias of its own", yml: withMetrics(simple("big_orders", fmt.Sprintf(filtered, "big"))), wantNot: []string{"alias"}},
+		{name: "an alias that is a measure's name", code: 2, yml: withMetrics(simple("big_orders", fmt.Sprintf(filtered, "avg_amount"))),
+			want: []string{"models/marts/sl.yml:29:80: Alias `avg_amount` for measure `amount` conflicts with measure names defined elsewhere in the model! " +
+				"This can cause ambiguity for certain types of query. Please choose another alias."}},
+		{name: "an invalid alias", code: 2, yml: withMetrics(simple("big_orders", fmt.Sprintf(filtered, "Big"))),
+			want: []string{"models/marts/sl.yml:29:80: Invalid name `Big` - names may only contain lower case letters"}},
+		{name: "an alias two metrics use", code: 2, yml: withMetrics(simple("big_orders", fmt.Sprintf(filtered, "big")) + simple("big_again", fmt.Sprintf(filtered, "big"))),
+			want: []string{"models/marts/sl.yml:30:78: Measure alias big conflicts with a measure alias used elsewhere in the model! This can cause ambiguity for certain types of query. " +
+				"Please choose another alias, or, if the measures are constrained in the same way, consider centralizing that definition in a new semantic model. " +
+				"Measure specification: " + spec + ". Existing metrics with that measure alias used: ['big_orders']"}},
+		{name: "a ratio of two constrained versions of a measure", code: 2,
+			yml: withMetrics(simple("over_one", "{name: amount, filter: 'amount > 1'}") + simple("over_two", "{name: amount, filter: 'amount > 2'}") +
+				"  - {name: share, label: share, type: ratio, type_params: {numerator: over_two, denominator: over_one}}\n"),
+			want: []string{"models/marts/sl.yml:31:5: PydanticMetric share depends on multiple different constrained versions of measure amount. In such cases, aliases must be provided, " +
+				"but the following input measures have constraints specified without an alias: [" +
+				"PydanticMetricInputMeasure(name='amount', filter=PydanticWhereFilterIntersection(where_filters=[PydanticWhereFilter(where_sql_template='amount > 2')]), alias=None, join_to_timespine=False, fill_nulls_with=None), " +
+				"PydanticMetricInputMeasure(name='amount', filter=PydanticWhereFilterIntersection(where_filters=[PydanticWhereFilter(where_sql_template='amount > 1')]), alias=None, join_to_timespine=False, fill_nulls_with=None)]."}},
+	})
+}
