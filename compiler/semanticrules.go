@@ -64,6 +64,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List, nodes []*Node) {
 	checkEntityLabels(l, p)
 	checkTimeSpines(l, p, nodes)
 	checkMeasureAliases(l, p)
+	checkSavedQueries(l, p)
 }
 
 // checkEntityLabels is EntityLabelsRule: entities of one name that have
@@ -1189,6 +1190,135 @@ func checkMeasureAliases(l *diag.List, p *project.Project) {
 						"Measure specification: %s. Existing metrics with that measure alias used: %s", alias, m.str(), pyList(users)))
 			}
 			aliasUsers[alias] = append(aliasUsers[alias], r.Name)
+		}
+	}
+}
+
+// exceptionIssue is generate_exception_issue's message: what was being
+// done, then the exception as Python's traceback prints its last line.
+func exceptionIssue(doing string, err error) string {
+	return "An error occurred while " + doing + " - " + err.Error()
+}
+
+// checkSavedQueries is SavedQueryRule: each saved query's group-by items
+// parse and name one dimension, entity, metric or metric_time; its
+// order-by items are among its metrics and group-by items; its limit is
+// not negative. (Its metrics exist: dbt's parse has already said so of
+// one that does not.)
+func checkSavedQueries(l *diag.List, p *project.Project) {
+	var customGrains []string
+	for _, n := range p.Nodes {
+		if n.TimeSpine != nil {
+			for _, cg := range n.TimeSpine.CustomGranularities {
+				customGrains = append(customGrains, cg.Name)
+			}
+		}
+	}
+	valid := map[string]bool{"metric_time": true}
+	for _, r := range declared(p, project.Metric) {
+		valid[r.Name] = true
+	}
+	for _, r := range declared(p, project.SemanticModel) {
+		for _, key := range []string{"dimensions", "entities"} {
+			for _, e := range semanticElements(r, key) {
+				valid[e.name()] = true
+			}
+		}
+	}
+	for _, r := range declared(p, project.SavedQuery) {
+		qp, _ := r.Raw["query_params"].(map[string]any)
+		list := func(key string) []string {
+			var out []string
+			items, _ := qp[key].([]any)
+			for _, x := range items {
+				out = append(out, fmt.Sprint(x))
+			}
+			return out
+		}
+		groupBys, orderBys, metrics := list("group_by"), list("order_by"), list("metrics")
+		for i, g := range groupBys {
+			at := r.ElementPos("query_params", "group_by", i)
+			items, err := builderItems("{{"+g+"}}", false)
+			if err != nil {
+				err = &builderError{parseJinjaObjectErr, "Error while parsing Jinja template:\n{{" + g + "}}"}
+			}
+			var names []string
+			for _, it := range items {
+				name, perr := parameterSetName(it, customGrains, false)
+				if perr != nil {
+					err = perr
+					break
+				}
+				names = append(names, name)
+			}
+			if err != nil {
+				l.Add(diag.Errorf(r.File, at, "write it as Dimension('entity__name'), TimeDimension('metric_time', 'day') or Entity('name')",
+					"%s", exceptionIssue("trying to parse a group-by in saved query `"+r.Name+"`", err)))
+				continue
+			}
+			if len(names) != 1 || !valid[names[0]] {
+				l.Add(diag.Errorf(r.File, at, "name a dimension, an entity or metric_time of the semantic models",
+					"`%s` is not a valid group-by name.", g))
+			}
+		}
+		checkSavedQueryOrderBy(l, r, metrics, groupBys, orderBys)
+		if limit, ok := qp["limit"].(int); ok && limit < 0 {
+			l.Add(diag.Errorf(r.File, r.ElementPos("query_params", "limit"), "set a limit of 0 or more, or none",
+				"Invalid limit value: %d (should be >= 0)", limit))
+		}
+	}
+}
+
+// checkSavedQueryOrderBy is SavedQueryRule's order-by check: once the
+// metrics and group-by items parse, each order-by item, its descending()
+// aside, is one of them.
+func checkSavedQueryOrderBy(l *diag.List, r *project.SemanticResource, metrics, groupBys, orderBys []string) {
+	if len(orderBys) == 0 {
+		return
+	}
+	describe := func(input string, orderBy bool) (builderItem, error) {
+		items, err := builderItems("{{ "+input+" }}", orderBy)
+		if err != nil {
+			return builderItem{}, err
+		}
+		if len(items) != 1 {
+			return builderItem{}, &builderError{invalidQuerySyntax, fmt.Sprintf("Did not get exactly one query item from: %s Got: %d items", jinja.Repr(input), len(items))}
+		}
+		return items[0], nil
+	}
+	doing := fmt.Sprintf("parsing a field in %s. Note that metrics need to be specified using the object-builder syntax (`Metric('metric_name')`) "+
+		"and if `.descending(...)` is specified, it should be at the end.", jinja.Repr(r.Name))
+	var known []builderItem
+	failed := false
+	for i, in := range append(append([]string{}, metrics...), groupBys...) {
+		input, at := in, r.ElementPos("query_params", "metrics", i)
+		if i < len(metrics) {
+			input = "Metric('" + in + "')"
+		} else {
+			at = r.ElementPos("query_params", "group_by", i-len(metrics))
+		}
+		it, err := describe(input, false)
+		if err != nil {
+			failed = true
+			l.Add(diag.Errorf(r.File, at, "write it in the object-builder syntax", "%s", exceptionIssue(doing, err)))
+			continue
+		}
+		known = append(known, it)
+	}
+	if failed {
+		return
+	}
+	for i, o := range orderBys {
+		at := r.ElementPos("query_params", "order_by", i)
+		it, err := describe(o, true)
+		if err != nil {
+			l.Add(diag.Errorf(r.File, at, "write it in the object-builder syntax", "%s", exceptionIssue(doing, err)))
+			continue
+		}
+		it.descending = false
+		if !slices.ContainsFunc(known, it.equal) {
+			l.Add(diag.Errorf(r.File, at, "order by one of the saved query's metrics or group-by items",
+				"%s does not match any of the listed metrics or group-by items. ", o))
 		}
 	}
 }

@@ -50,7 +50,7 @@ metrics:
     type_params: {measure: people}
 saved_queries:
   - name: people_by_day
-    query_params: {metrics: [people_count], group_by: ["TimeDimension('joined', 'day')"]}
+    query_params: {metrics: [people_count], group_by: ["TimeDimension('id__joined', 'day')"]}
 `
 
 func resourcesProject(t *testing.T) string {

@@ -181,3 +181,35 @@ func TestMeasureConstraintAliasesRuleAsDBT(t *testing.T) {
 				"PydanticMetricInputMeasure(name='amount', filter=PydanticWhereFilterIntersection(where_filters=[PydanticWhereFilter(where_sql_template='amount > 1')]), alias=None, join_to_timespine=False, fill_nulls_with=None)]."}},
 	})
 }
+
+// TestSavedQueryRuleAsDBT: dbt-semantic-interfaces' SavedQueryRule,
+// which dbt's parse runs.
+func TestSavedQueryRuleAsDBT(t *testing.T) {
+	query := func(params string) string {
+		return strings.Replace(semanticYML, `      group_by: ["TimeDimension('metric_time', 'day')"]`+"\n", params, 1)
+	}
+	const rule = "group-by"
+	runSemanticRuleCases(t, []semanticRuleCase{
+		{name: "group-by items, order-by among them, a limit",
+			yml: query(`      group_by: ["TimeDimension('metric_time', 'day')", "Dimension('order_id__ordered_at')", "Entity('order_id')"]` + "\n" +
+				`      order_by: ["Metric('amount').descending(True)", "TimeDimension('metric_time', 'day')", "Entity('order_id')"]` + "\n      limit: 10\n"),
+			wantNot: []string{rule, "limit"}},
+		{name: "a dimension without its entity", code: 2, yml: query(`      group_by: ["Dimension('ordered_at')"]` + "\n"),
+			want: []string{"models/marts/sl.yml:33:18: An error occurred while trying to parse a group-by in saved query `sq` - " +
+				"dbt_semantic_interfaces.call_parameter_sets.ParseJinjaObjectException: Name is in an incorrect format: 'ordered_at'. It should be of the form: <primary entity name>__<dimension_name>"}},
+		{name: "a grain on an entity", code: 2, yml: query(`      group_by: ["TimeDimension('metric_time', 'day')", "Entity('order_id').grain('day')"]` + "\n"),
+			want: []string{"models/marts/sl.yml:33:57: An error occurred while trying to parse a group-by in saved query `sq` - " +
+				"dbt_semantic_interfaces.call_parameter_sets.ParseJinjaObjectException: Error while parsing Jinja template:\n{{Entity('order_id').grain('day')}}"}},
+		{name: "an unknown dimension", code: 2, yml: query(`      group_by: ["Dimension('order_id__nope')"]` + "\n"),
+			want: []string{"models/marts/sl.yml:33:18: `Dimension('order_id__nope')` is not a valid group-by name."}},
+		{name: "an order-by item not queried", code: 2,
+			yml:  query(`      group_by: ["TimeDimension('metric_time', 'day')"]` + "\n" + `      order_by: ["Dimension('order_id__ordered_at').descending(True)"]` + "\n"),
+			want: []string{"models/marts/sl.yml:34:18: Dimension('order_id__ordered_at').descending(True) does not match any of the listed metrics or group-by items. "}},
+		{name: "a descending time dimension in the group-by", code: 2,
+			yml: query(`      group_by: ["TimeDimension('metric_time', 'day').descending(True)"]` + "\n"),
+			want: []string{"models/marts/sl.yml:33:18: An error occurred while trying to parse a group-by in saved query `sq` - " +
+				"dbt_semantic_interfaces.call_parameter_sets.ParseJinjaObjectException: Error while parsing Jinja template:\n{{TimeDimension('metric_time', 'day').descending(True)}}"}},
+		{name: "a negative limit", code: 2, yml: query(`      group_by: ["TimeDimension('metric_time', 'day')"]` + "\n      limit: -1\n"),
+			want: []string{"models/marts/sl.yml:34:14: Invalid limit value: -1 (should be >= 0)"}},
+	})
+}
