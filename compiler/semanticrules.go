@@ -65,6 +65,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List, nodes []*Node) {
 	checkTimeSpines(l, p, nodes)
 	checkMeasureAliases(l, p)
 	checkSavedQueries(l, p)
+	checkWhereFilters(l, p)
 }
 
 // checkEntityLabels is EntityLabelsRule: entities of one name that have
@@ -1319,6 +1320,160 @@ func checkSavedQueryOrderBy(l *diag.List, r *project.SemanticResource, metrics, 
 		if !slices.ContainsFunc(known, it.equal) {
 			l.Add(diag.Errorf(r.File, at, "order by one of the saved query's metrics or group-by items",
 				"%s does not match any of the listed metrics or group-by items. ", o))
+		}
+	}
+}
+
+// whereFilterGrains are the time granularities a where filter's time
+// dimensions use (JinjaCallParameterSets' time dimension sets), or the
+// exception parsing the filter raises.
+func whereFilterGrains(template string, customGrains []string) ([]string, error) {
+	items, err := builderItems(template, false)
+	if err != nil {
+		return nil, &builderError{parseJinjaObjectErr, "Error while parsing Jinja template:\n" + template}
+	}
+	var grains []string
+	for _, it := range items {
+		if _, err := parameterSetName(it, customGrains, false); err != nil {
+			return nil, err
+		}
+		if it.kind == "TimeDimension" || (it.kind == "Dimension" && (it.grain != "" || it.datePart != "")) {
+			_, _, fromName := dunderedName(it.name, customGrains)
+			g := fromName
+			if g == "" {
+				g = it.grain
+			}
+			if g != "" {
+				grains = append(grains, strings.ToLower(g))
+			}
+		}
+	}
+	return grains, nil
+}
+
+// whereTemplates are a filter's templates as written: a string or a list.
+func whereTemplates(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, len(x))
+		for i, s := range x {
+			out[i] = fmt.Sprint(s)
+		}
+		return out
+	}
+	return nil
+}
+
+// checkWhereFilters is WhereFiltersAreParseable: the filters of metrics
+// (their own, their measure's, numerator's, denominator's and input
+// metrics') and of saved queries parse, an error where one does not,
+// and a warning for each time granularity they name that is neither a
+// standard one nor a time spine's custom one.
+func checkWhereFilters(l *diag.List, p *project.Project) {
+	valid := append([]string{}, timeGrains...)
+	for _, n := range p.Nodes {
+		if n.TimeSpine != nil {
+			for _, cg := range n.TimeSpine.CustomGranularities {
+				valid = append(valid, cg.Name)
+			}
+		}
+	}
+	warnGrains := func(r *project.SemanticResource, at diag.Pos, what string, grains []string) {
+		for _, g := range grains {
+			if !slices.Contains(valid, g) {
+				l.Add(diag.Warnf(r.File, at, "use a standard granularity or a time spine's custom one",
+					"Filter for SemanticManifestNodeType.%s `%s` is not valid. `%s` is not a valid granularity name. Valid granularity options: %s",
+					what, r.Name, g, pyList(valid)).AsEvent("SemanticValidationFailure"))
+			}
+		}
+	}
+	for _, r := range declared(p, project.Metric) {
+		tp, _ := r.Raw["type_params"].(map[string]any)
+		type filtered struct {
+			filter any
+			doing  string
+			path   []any
+		}
+		var filters []filtered
+		filters = append(filters, filtered{r.Raw["filter"], fmt.Sprintf("trying to parse filter of metric `%s`", r.Name), []any{"filter"}})
+		if m, ok := tp["measure"].(map[string]any); ok {
+			filters = append(filters, filtered{m["filter"], fmt.Sprintf("trying to parse filter of measure input `%v` on metric `%s`", m["name"], r.Name), []any{"type_params", "measure", "filter"}})
+		}
+		for _, k := range []string{"numerator", "denominator"} {
+			if m, ok := tp[k].(map[string]any); ok {
+				filters = append(filters, filtered{m["filter"], fmt.Sprintf("trying to parse the %s filter on metric `%s`", k, r.Name), []any{"type_params", k, "filter"}})
+			}
+		}
+		inputs, _ := tp["metrics"].([]any)
+		for i, in := range inputs {
+			if m, ok := in.(map[string]any); ok {
+				filters = append(filters, filtered{m["filter"], fmt.Sprintf("trying to parse filter for input metric `%v` on metric `%s`", m["name"], r.Name), []any{"type_params", "metrics", i, "filter"}})
+			}
+		}
+		for _, f := range filters {
+			templates := whereTemplates(f.filter)
+			if templates == nil {
+				continue
+			}
+			at := r.ElementPos(f.path...)
+			var all []string
+			var failed []string
+			for _, tpl := range templates {
+				grains, err := whereFilterGrains(tpl, valid[len(timeGrains):])
+				if err != nil {
+					msg := strings.TrimPrefix(err.Error(), parseJinjaObjectErr+": ")
+					// dbt-semantic-interfaces adds the Python traceback of
+					// each, which elt has not.
+					failed = append(failed, "Filter:\n"+indentLines(tpl, "    ")+"\nError Message:\n"+indentLines(msg, "    ")+"\nTraceback:")
+					continue
+				}
+				all = append(all, grains...)
+			}
+			if failed != nil {
+				l.Add(diag.Errorf(r.File, at, "write the filter's items as Dimension('entity__name'), TimeDimension('entity__name', 'grain') or Entity('name')",
+					"%s", exceptionIssue(f.doing, &builderError{parseJinjaObjectErr, "Encountered error(s) while parsing:\n\n" + strings.Join(failed, "\n")})))
+				continue
+			}
+			warnGrains(r, at, "METRIC", all)
+		}
+	}
+	for _, r := range declared(p, project.SavedQuery) {
+		qp, _ := r.Raw["query_params"].(map[string]any)
+		templates := whereTemplates(qp["where"])
+		var firstErr error
+		parsedOne := false
+		for _, tpl := range templates {
+			if _, err := whereFilterGrains(tpl, valid[len(timeGrains):]); err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+			} else {
+				parsedOne = true
+			}
+		}
+		switch {
+		case firstErr != nil && parsedOne:
+			// A filter parsed, so the rule checks the granularities of
+			// every filter, and the one that does not parse ends it
+			// (validate_safely).
+			l.Add(diag.Errorf(r.File, r.ElementPos("query_params", "where"), "write the filter's items in the object-builder syntax",
+				"%s", exceptionIssue("validating the where field in a saved query.", firstErr)))
+		case firstErr != nil:
+			for i, tpl := range templates {
+				_, err := whereFilterGrains(tpl, valid[len(timeGrains):])
+				l.Add(diag.Errorf(r.File, r.ElementPos("query_params", "where", i), "write the filter's items in the object-builder syntax",
+					"%s", exceptionIssue("trying to parse a filter in saved query `"+r.Name+"`", err)))
+			}
+		default:
+			// Each filter that parses checks the granularities of all.
+			for range templates {
+				for i, tpl := range templates {
+					grains, _ := whereFilterGrains(tpl, valid[len(timeGrains):])
+					warnGrains(r, r.ElementPos("query_params", "where", i), "SAVED_QUERY", grains)
+				}
+			}
 		}
 	}
 }

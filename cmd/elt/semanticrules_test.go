@@ -213,3 +213,32 @@ func TestSavedQueryRuleAsDBT(t *testing.T) {
 			want: []string{"models/marts/sl.yml:34:14: Invalid limit value: -1 (should be >= 0)"}},
 	})
 }
+
+// TestWhereFiltersRuleAsDBT: dbt-semantic-interfaces'
+// WhereFiltersAreParseable, which dbt's parse runs.
+func TestWhereFiltersRuleAsDBT(t *testing.T) {
+	where := func(w string) string {
+		return strings.Replace(semanticYML, `      where: ["{{ TimeDimension('metric_time', 'day') }} > '2020-01-01'"]`+"\n", w, 1)
+	}
+	metric := func(filter string) string {
+		return strings.Replace(semanticYML, "    type_params: {measure: amount}\n", "    type_params: {measure: amount}\n    filter: \""+filter+"\"\n", 1)
+	}
+	grains := "['nanosecond', 'microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year']"
+	runSemanticRuleCases(t, []semanticRuleCase{
+		{name: "filters that parse", yml: metric("{{ Dimension('order_id__ordered_at').grain('month') }} > '2020-01-01'"), wantNot: []string{"filter", "Filter"}},
+		{name: "a metric filter's unknown granularity",
+			yml:  metric("{{ Dimension('order_id__ordered_at').grain('fortnight') }} > '2020-01-01'"),
+			want: []string{"models/marts/sl.yml:21:13: warning: Filter for SemanticManifestNodeType.METRIC `amount` is not valid. `fortnight` is not a valid granularity name. Valid granularity options: " + grains}},
+		{name: "a metric filter that does not parse", code: 2,
+			yml: metric("{{ Dimension('ordered_at') }} > '2020-01-01'"),
+			want: []string{"models/marts/sl.yml:21:13: An error occurred while trying to parse filter of metric `amount` - dbt_semantic_interfaces.call_parameter_sets.ParseJinjaObjectException: " +
+				"Encountered error(s) while parsing:\n\nFilter:\n    {{ Dimension('ordered_at') }} > '2020-01-01'\nError Message:\n    Name is in an incorrect format: 'ordered_at'. It should be of the form: <primary entity name>__<dimension_name>\nTraceback:"}},
+		{name: "a saved query filter that does not parse", code: 2,
+			yml: where(`      where: ["{{ Entity('order_id__day') }} = 1"]` + "\n"),
+			want: []string{"models/marts/sl.yml:34:15: An error occurred while trying to parse a filter in saved query `sq` - dbt_semantic_interfaces.call_parameter_sets.ParseJinjaObjectException: " +
+				"Name is in an incorrect format: 'order_id__day'. It should not contain a time grain suffix."}},
+		{name: "a saved query filter's unknown granularity, once a filter",
+			yml:  where(`      where: ["{{ TimeDimension('metric_time', 'fortnight') }} > '2020-01-01'", "1 = 1"]` + "\n"),
+			want: []string{"models/marts/sl.yml:34:15: warning: Filter for SemanticManifestNodeType.SAVED_QUERY `sq` is not valid. `fortnight` is not a valid granularity name. Valid granularity options: " + grains}},
+	})
+}
