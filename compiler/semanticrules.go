@@ -799,12 +799,14 @@ func checkConversionMetric(l *diag.List, p *project.Project, r *project.Semantic
 		}
 		return nil, nil
 	}
+	models := map[string]*project.SemanticResource{}
 	for _, in := range []struct{ key, which string }{{"base_measure", "base"}, {"conversion_measure", "conversion"}} {
 		name := measureName(ctp[in.key])
 		sm, mm := find(name)
 		if sm == nil {
 			continue // dbt's parse reports a measure it cannot find
 		}
+		models[in.which] = sm
 		hasEntity := false
 		ents, _ := sm.Raw["entities"].([]any)
 		for _, e := range ents {
@@ -825,6 +827,40 @@ func checkConversionMetric(l *diag.List, p *project.Project, r *project.Semantic
 		if agg != "count" && agg != "count_distinct" && (agg != "sum" || expr != "1") {
 			l.Add(diag.Errorf(r.File, r.Pos, "convert on a count, count_distinct or sum of 1",
 				"For conversion metrics, the input measure must be COUNT/SUM(1)/COUNT_DISTINCT. Measure '%s' is agg type: AggregationType.%s", name, strings.ToUpper(agg)))
+		}
+		if in.which == "conversion" {
+			if m, ok := ctp[in.key].(map[string]any); ok && m["filter"] != nil {
+				l.Add(diag.Warnf(r.File, r.ElementPos("type_params", "conversion_type_params", in.key, "filter"), "filter the base measure instead, or remove the filter",
+					"Measure input '%s' has a filter. For conversion metrics, filtering on the conversion input is not fully supported yet. ", name).
+					AsEvent("SemanticValidationFailure"))
+			}
+		}
+	}
+	// _validate_constant_properties: each pair's base_property is an
+	// entity or dimension of the base measure's semantic model, its
+	// conversion_property one of the conversion measure's.
+	base, conv := models["base"], models["conversion"]
+	if base == nil || conv == nil {
+		return
+	}
+	props, _ := ctp["constant_properties"].([]any)
+	for _, side := range []struct {
+		key string
+		sm  *project.SemanticResource
+	}{{"base_property", base}, {"conversion_property", conv}} {
+		linkable := map[string]bool{}
+		for _, key := range []string{"entities", "dimensions"} {
+			for _, e := range semanticElements(side.sm, key) {
+				linkable[e.name()] = true
+			}
+		}
+		for i, cp := range props {
+			cpm, _ := cp.(map[string]any)
+			ref, ok := cpm[side.key].(string)
+			if ok && !linkable[ref] {
+				l.Add(diag.Errorf(r.File, r.ElementPos("type_params", "conversion_type_params", "constant_properties", i), "name an entity or dimension of that semantic model",
+					"The provided constant property: %s, cannot be found in semantic model %s", ref, side.sm.Name))
+			}
 		}
 	}
 }

@@ -242,3 +242,25 @@ func TestWhereFiltersRuleAsDBT(t *testing.T) {
 			want: []string{"models/marts/sl.yml:34:15: warning: Filter for SemanticManifestNodeType.SAVED_QUERY `sq` is not valid. `fortnight` is not a valid granularity name. Valid granularity options: " + grains}},
 	})
 }
+
+// TestConversionMetricFilterAndPropertiesAsDBT: the rest of
+// dbt-semantic-interfaces' ConversionMetricRule: a warning of a filter on
+// the conversion measure, and an error for a constant property that is
+// not an entity or dimension of its measure's semantic model.
+func TestConversionMetricFilterAndPropertiesAsDBT(t *testing.T) {
+	conv := func(params string) string {
+		yml := strings.Replace(semanticYML, "{name: amount, agg: sum}", "{name: amount, agg: sum}\n      - {name: orders_seen, agg: count, expr: 1}", 1)
+		return yml[:strings.Index(yml, "saved_queries:")] +
+			"  - {name: conv, label: Conv, type: conversion, type_params: {conversion_type_params: {entity: order_id, " + params + "}}}\n"
+	}
+	runSemanticRuleCases(t, []semanticRuleCase{
+		{name: "a filtered base measure, properties of the models",
+			yml:     conv("base_measure: {name: orders_seen, filter: 'amount > 1', alias: seen_big}, conversion_measure: orders_seen, constant_properties: [{base_property: ordered_at, conversion_property: order_id}]"),
+			wantNot: []string{"has a filter", "constant property"}},
+		{name: "a filtered conversion measure", yml: conv("base_measure: orders_seen, conversion_measure: {name: orders_seen, filter: 'amount > 1', alias: seen_big}"),
+			want: []string{"warning: Measure input 'orders_seen' has a filter. For conversion metrics, filtering on the conversion input is not fully supported yet. "}},
+		{name: "an unknown constant property", code: 2,
+			yml:  conv("base_measure: orders_seen, conversion_measure: orders_seen, constant_properties: [{base_property: nope, conversion_property: order_id}]"),
+			want: []string{"The provided constant property: nope, cannot be found in semantic model orders"}},
+	})
+}
