@@ -14,7 +14,7 @@ var strMethods = setOf("capitalize", "casefold", "center", "count", "endswith", 
 	"isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower", "isnumeric", "isspace",
 	"isprintable", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix", "removesuffix",
 	"replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines",
-	"startswith", "strip", "swapcase", "title", "upper", "zfill", "expandtabs", "format_map")
+	"startswith", "strip", "swapcase", "title", "upper", "zfill", "expandtabs", "format_map", "maketrans", "translate")
 var listMethods = setOf("append", "extend", "pop", "insert", "remove", "index", "count", "sort", "reverse", "copy", "clear")
 var tupleMethods = setOf("index", "count")
 var dictMethods = setOf("items", "keys", "values", "get", "update", "pop", "setdefault", "copy", "clear", "popitem", "fromkeys")
@@ -122,7 +122,7 @@ func callMethod(s *State, obj any, name string, args []any, kw *Dict) (any, erro
 			}
 			return html.UnescapeString(string(x)), nil
 		case "capitalize", "title", "lower", "upper", "replace", "ljust", "rjust", "lstrip", "rstrip",
-			"center", "strip", "expandtabs", "swapcase", "zfill":
+			"center", "strip", "expandtabs", "swapcase", "zfill", "translate":
 			// markupsafe escapes a Markup method's str arguments.
 			esc := make([]any, len(args))
 			for i, a := range args {
@@ -639,6 +639,13 @@ func strMethod(s *State, str string, name string, args []any, kw *Dict) (any, er
 		return b.String(), nil
 	case "format":
 		return pyFormat(s, str, args, kw)
+	case "maketrans":
+		return strMaketrans(args, kw)
+	case "translate":
+		if err := argN(name, args, kw, 1, 1); err != nil {
+			return nil, err
+		}
+		return strTranslate(str, args[0])
 	case "format_map":
 		if err := argN(name, args, kw, 1, 1); err != nil {
 			return nil, err
@@ -1060,4 +1067,117 @@ func dictStore(d *Dict, gomap map[string]any, k, v any) error {
 		gomap[ks] = v
 	}
 	return d.set(k, v)
+}
+
+// strMaketrans is Python's str.maketrans: one dict whose keys (characters
+// or their code points) become code points, or two strings of equal length
+// mapped character to character, and a third string of characters mapped
+// to None (deleted by translate).
+func strMaketrans(args []any, kw *Dict) (any, error) {
+	if err := argN("maketrans", args, kw, 1, 3); err != nil {
+		return nil, err
+	}
+	table := NewDict()
+	if len(args) == 1 {
+		d, ok := args[0].(*Dict)
+		if !ok {
+			return nil, typeErr("if you give only one argument to maketrans it must be a dict")
+		}
+		for k, v := range d.All() {
+			if c, ok := asString(k); ok {
+				if runeLen(c) != 1 {
+					return nil, newErr("ValueError", "string keys in translate table must be of length 1")
+				}
+				r, _ := utf8.DecodeRuneInString(c)
+				table.Set(int64(r), v)
+				continue
+			}
+			if i, ok := indexInt(k); ok {
+				table.Set(i, v)
+				continue
+			}
+			return nil, typeErr("keys in translate table must be strings or integers")
+		}
+		return table, nil
+	}
+	from, ok := asString(args[0])
+	if !ok {
+		return nil, typeErr("first maketrans argument must be a string if there is a second argument")
+	}
+	to, ok := asString(args[1])
+	if !ok {
+		return nil, typeErr("maketrans() argument 2 must be str, not %s", typeName(args[1]))
+	}
+	fromRunes, toRunes := []rune(from), []rune(to)
+	if len(fromRunes) != len(toRunes) {
+		return nil, newErr("ValueError", "the first two maketrans arguments must have equal length")
+	}
+	for i, r := range fromRunes {
+		table.Set(int64(r), int64(toRunes[i]))
+	}
+	if len(args) == 3 {
+		del, ok := asString(args[2])
+		if !ok {
+			return nil, typeErr("maketrans() argument 3 must be str, not %s", typeName(args[2]))
+		}
+		for _, r := range del {
+			table.Set(int64(r), nil)
+		}
+	}
+	return table, nil
+}
+
+// strTranslate is Python's str.translate: each character's code point is
+// looked up in table; a missing one (LookupError) keeps the character, None
+// deletes it, an integer is a code point and a string replaces it.
+func strTranslate(str string, table any) (any, error) {
+	lookup := func(r rune) (any, bool) {
+		switch t := table.(type) {
+		case *Dict:
+			return t.Get(int64(r))
+		case *List:
+			if int(r) < len(t.Items) {
+				return t.Items[r], true
+			}
+		case Tuple:
+			if int(r) < len(t) {
+				return t[r], true
+			}
+		case string, Markup, SubStr:
+			s, _ := asString(t)
+			if runes := []rune(s); int(r) < len(runes) {
+				return string(runes[r]), true
+			}
+		}
+		return nil, false
+	}
+	switch table.(type) {
+	case *Dict, *List, Tuple, string, Markup, SubStr:
+	default:
+		return nil, typeErr("'%s' object is not subscriptable", typeName(table))
+	}
+	var b strings.Builder
+	for _, r := range str {
+		v, ok := lookup(r)
+		if !ok {
+			b.WriteRune(r)
+			continue
+		}
+		if v == nil {
+			continue
+		}
+		if c, ok := asString(v); ok {
+			b.WriteString(c)
+			continue
+		}
+		i, ok := indexInt(v)
+		if !ok {
+			return nil, typeErr("character mapping must return integer, None or str")
+		}
+		if i < 0 || i > unicode.MaxRune {
+			return nil, newErr("ValueError", "character mapping must be in range(0x110000)")
+		}
+		b.WriteRune(rune(i))
+	}
+	return b.String(), nil
 }
