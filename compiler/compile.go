@@ -178,7 +178,7 @@ func (m *Manifest) compile(ctx context.Context, ids []string, deferIntrospection
 			continue
 		}
 		m.Warnings = append(m.Warnings, warnings[i]...)
-		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && BlankSQL(pre[i]) {
+		if (n.ResourceType == project.Model || n.ResourceType == project.Test) && !isPython(n) && BlankSQL(pre[i]) && !m.RunsBlock(n) {
 			if deferred && introspected[i] {
 				fail(i)
 				continue
@@ -528,6 +528,19 @@ func PathOwners(n int, at func(i int) (file, id string)) map[string]string {
 		}
 	}
 	return owners
+}
+
+// RunsBlock says whether model or test n runs a materialization block of
+// the project or a package: the block decides what its SQL is for (dbt
+// sends a model's SQL nowhere but where its materialization puts it, and
+// a block may run none of it, as one calling noop_statement does), so a
+// blank render is no error of its own.
+func (m *Manifest) RunsBlock(n *Node) bool {
+	if _, ok := m.CustomMaterialization(n); ok {
+		return true
+	}
+	_, ok := m.TestMaterialization(n)
+	return ok
 }
 
 // BlankSQLMessage and BlankSQLHint say that model or test n renders to

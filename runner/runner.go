@@ -517,9 +517,10 @@ func (r *Runner) execute(ctx context.Context, n *compiler.Node) (res Result) {
 			err = located(n, nameErr)
 		}
 	}
-	if err == nil && (n.ResourceType == project.Model || n.ResourceType == project.Test) && n.Language != "python" && !r.batched(n) && compiler.BlankSQL(n.CompiledCode) {
-		// It compiled to nothing: dbt sends that to the warehouse, which
-		// refuses it; elt says why before.
+	if err == nil && (n.ResourceType == project.Model || n.ResourceType == project.Test) && n.Language != "python" && !r.batched(n) && compiler.BlankSQL(n.CompiledCode) && !r.m.RunsBlock(n) {
+		// It compiled to nothing: dbt's own materializations send that to
+		// the warehouse, which refuses it; elt says why before. A
+		// project's block may run none of it.
 		err = located(n, fmt.Errorf("%s (%s)", compiler.BlankSQLMessage(n), compiler.BlankSQLHint(n)))
 	}
 	var stmts adapters.StatementLog

@@ -1873,6 +1873,29 @@ func TestBlankModelAsDBT(t *testing.T) {
 	}
 }
 
+// TestBlankModelOfABlock: a model that renders to comments alone runs when
+// its materialization is a project's block, which decides what the SQL is
+// for; this one reports it through noop_statement and runs none of it, as
+// dbt_activity_schema's dataset_column does. No compile warning either.
+func TestBlankModelOfABlock(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/note.sql", `{% materialization note, default %}
+  {% call noop_statement('main', 'NOTED') -%}
+    {{ sql }}
+  {%- endcall %}
+  {{ return({'relations': []}) }}
+{% endmaterialization %}
+`)
+	writeFile(t, dir, "models/column_def.sql", "{{ config(materialized='note') }}\n-- depends_on: {{ ref('m') }}\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	res := mustElt(t, dir, "compile")
+	if strings.Contains(res.stdout, "has no SQL") {
+		t.Errorf("compile warned of a block's blank model:\n%s", res.stdout)
+	}
+	res = mustElt(t, dir, "run")
+	wantAll(t, res.stdout, "OK created sql note model main.column_def", "[NOTED in ", "PASS=2 WARN=0 ERROR=0")
+}
+
 // TestStrippedContentsAsDBT: a model's raw_code and checksum are of its
 // file's contents stripped of the whitespace around them, as dbt reads
 // files, so that state:modified against a manifest dbt wrote (cosmos'
