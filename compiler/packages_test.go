@@ -55,6 +55,13 @@ func TestPackageMacros(t *testing.T) {
 			want:     "default-star(pkg-helper,pkg-sibling)"},
 		{name: "root namespace", model: "{{ shop.mine() }}",
 			root: map[string]string{"macros/m.sql": "{% macro mine() %}mine{% endmacro %}"}, want: "mine"},
+		// dbt makes one MacroGenerator per macro for a render, and Python
+		// compares them by identity: dbt_activity_schema looks its
+		// aggregation macros up in a list of them.
+		{name: "a macro is one value by any name", model: "{{ utils.star == utils.star }}|{{ utils.star == utils.sibling }}|" +
+			"{{ shop.mine().f in [utils.helper, utils.sibling] }}|{{ shop.mine == mine }}|{{ dbt.is_incremental is sameas dbt.is_incremental }}",
+			root: map[string]string{"macros/m.sql": "{% macro mine() %}{{ return(namespace(f=utils.sibling)) }}{% endmacro %}"},
+			want: "True|False|True|True|True"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/bits"
 	"strings"
+	"unsafe"
 )
 
 var binOps = map[string]func(a, b any) (any, error){
@@ -588,8 +589,21 @@ func equal(a, b any) bool {
 	if c, ok := objCompare(a, b); ok {
 		return c == 0
 	}
+	if fa, ok := a.(Func); ok {
+		fb, ok := b.(Func)
+		return ok && sameFunc(fa, fb)
+	}
 	defer func() { _ = recover() }() // uncomparable Go values
 	return a == b
+}
+
+// sameFunc reports whether a and b are one function value. Python compares
+// functions (and dbt's macros, one object each in a render's context) by
+// identity; Go does not compare func values at all, and reflect gives only
+// the code pointer, which every closure of one function literal shares. A
+// func value is a pointer to its closure, which is what is compared here.
+func sameFunc(a, b Func) bool {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
 }
 
 func seqEqual(x, y []any) bool {

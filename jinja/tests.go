@@ -205,6 +205,9 @@ func sameAs(a, b any) bool {
 	case *macroValue:
 		y, ok := b.(*macroValue)
 		return ok && x == y
+	case Func:
+		y, ok := b.(Func)
+		return ok && sameFunc(x, y)
 	case *Namespace:
 		y, ok := b.(*Namespace)
 		return ok && x == y
