@@ -170,6 +170,7 @@ func modulesObject(regexps *reCache) map[string]any {
 		"datetime": map[string]any{
 			"datetime":  datetimeClass{},
 			"date":      dateClass{},
+			"time":      timeClass{},
 			"timedelta": timedeltaClass{},
 			"timezone":  timezoneClass{},
 		},

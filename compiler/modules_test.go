@@ -57,6 +57,12 @@ func TestModulesDatetimePython(t *testing.T) {
 			"2024-05-06T07:08:09.120000|2024-05-06 07:08:09.120000|2024-05-06T00:00:00|2024/05/06 07:08:09.120000 127 Mon Monday May May AM|||0 1 2024-05-06|2024-05-06 07:08:09.120000+00:00|2020-05-06 07:08:09"},
 		{`{{ dt.datetime(2024, 1, 1, tzinfo=pytz.utc).timestamp() }} {{ dt.timedelta(hours=1) * 3 }} {{ dt.timedelta(hours=3) / dt.timedelta(minutes=30) }} {{ dt.timedelta(hours=1) / 4 }}`, "1704067200.0 3:00:00 6.0 0:15:00"},
 		{`{{ dt.timezone(dt.timedelta(hours=5)) }} {{ dt.timezone.utc }}`, "UTC+05:00 UTC"},
+		// datetime.time and datetime.combine (cal-itp's get_where_subquery
+		// builds its sample hours with them).
+		{`{% set t = dt.time(2, 30, 5, 500) %}{{ dt.time(hour=0) }}|{{ t }}|{{ dt.datetime.combine(dt.date(2024, 3, 5), dt.time(hour=0)) }}|{{ dt.datetime.combine(dt.datetime(2024, 1, 2, 3, 4, 5), t) }}|{{ t.hour }} {{ t.minute }} {{ t.second }} {{ t.microsecond }}`,
+			"00:00:00|02:30:05.000500|2024-03-05 00:00:00|2024-01-02 02:30:05.000500|2 30 5 500"},
+		{`{% set t = dt.time(2, 30, 5, 500) %}{{ t.isoformat(timespec='minutes') }}|{{ t.strftime('%H-%M %p') }}|{{ dt.time(hour=0) < t }}|{{ t.replace(hour=5) }}|{{ dt.datetime(2024, 1, 2, 3, 4, 5).time() }}|{{ dt.time(1, tzinfo=dt.timezone.utc) }}|{{ dt.datetime.combine(dt.date(2024, 3, 5), dt.time(1, tzinfo=dt.timezone.utc)) }}|{{ dt.time }}`,
+			"02:30|02-30 AM|True|05:30:05.000500|03:04:05|01:00:00+00:00|2024-03-05 01:00:00+00:00|<class 'datetime.time'>"},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			m, err := Parse(context.Background(), newProject(map[string]string{"models/m.sql": dt + tc.expr}), testOptions())

@@ -348,6 +348,10 @@ func (tv *timeValue) GetAttr(name string) (any, bool) {
 		return nil, true
 	case "date":
 		return fn0(func() any { return newDate(t.Date()) }), true
+	case "time":
+		return fn0(func() any { return clockOf(t, nil) }), true
+	case "timetz":
+		return fn0(func() any { return clockOf(t, tv.tzinfo()) }), true
 	case "weekday":
 		return fn0(func() any { return (int(t.Weekday()) + 6) % 7 }), true
 	case "isoweekday":
@@ -545,6 +549,8 @@ func (datetimeClass) GetAttr(name string) (any, bool) {
 			layout, _ := jinja.Str(args[1])
 			return strptime(value, layout)
 		}), true
+	case "combine":
+		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) { return combine(args, kw) }), true
 	case "fromisoformat":
 		return jinja.Func(func(_ *jinja.State, args []any, _ jinja.Kwargs) (any, error) {
 			if len(args) < 1 {
@@ -616,7 +622,7 @@ func (d *dateValue) GetAttr(name string) (any, bool) {
 	switch name {
 	case "isoformat":
 		return fn0(func() any { return d.String() }), true
-	case "hour", "minute", "second", "microsecond", "timestamp", "date", "tzinfo", "astimezone", "utcoffset", "tzname":
+	case "hour", "minute", "second", "microsecond", "timestamp", "date", "time", "timetz", "tzinfo", "astimezone", "utcoffset", "tzname":
 		return nil, false
 	case "replace":
 		return jinja.Func(func(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
