@@ -60,7 +60,7 @@ func readCSV(path string, r io.Reader, comma rune, strict bool, record func(line
 		case len(rec) > header:
 			return &SeedError{Path: path, Line: start, Err: fmt.Errorf("row has %d fields, the header has %d", len(rec), header)}
 		case strict && len(rec) > 0 && len(rec) < header:
-			return &SeedError{Path: path, Line: start, Err: fmt.Errorf("row has %d fields, fewer than the header's %d", len(rec), header)}
+			return &SeedError{Path: path, Line: start, Err: &ShortRowError{Fields: len(rec), Header: header}}
 		case len(rec) < header:
 			// agate pads a short row (a blank line too) with nulls.
 			rec = append(rec, make([]string, header-len(rec))...)
@@ -73,6 +73,14 @@ func readCSV(path string, r io.Reader, comma rune, strict bool, record func(line
 		return &SeedError{Path: path, Err: errors.New("the file is empty: a seed needs a header row")}
 	}
 	return nil
+}
+
+// ShortRowError is CheckCSV's row with fewer fields than the header,
+// which dbt's agate pads with nulls.
+type ShortRowError struct{ Fields, Header int }
+
+func (e *ShortRowError) Error() string {
+	return fmt.Sprintf("row has %d fields, fewer than the header's %d", e.Fields, e.Header)
 }
 
 // csvParser is Python's csv reader (Modules/_csv.c) for the excel

@@ -104,13 +104,23 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapters.Seed) (res adapters.R
 	if a.fullSeedSniff {
 		paths = paths[2:]
 	}
-	for _, p := range paths {
-		// Whatever failed (the sample was not enough, or a bad file), the
-		// next path tries; the last says what is wrong with the file the
-		// way it always has, with the line where known.
-		if err = load(p); err == nil || ctx.Err() != nil {
-			break
+	loadAll := func() {
+		for _, p := range paths {
+			// Whatever failed (the sample was not enough, or a bad file),
+			// the next path tries; the last says what is wrong with the
+			// file the way it always has, with the line where known.
+			if err = load(p); err == nil || ctx.Err() != nil {
+				break
+			}
 		}
+	}
+	loadAll()
+	if err != nil && ctx.Err() == nil && hasShortRow(s.Path, delim) {
+		// dbt's agate pads a row shorter than the header with nulls.
+		// read_csv's null_padding does too, but reads the file on one
+		// thread: only a file that needs it loads again with it.
+		f.pad = true
+		loadAll()
 	}
 	a.settle(rel, adapters.KindTable, err)
 	if err != nil {
@@ -156,7 +166,7 @@ func loadSeedPath(ctx context.Context, t sqlTx, p seedPath, rel adapters.Relatio
 	if err != nil {
 		return err
 	}
-	reader := readCSV(s.Path, delim, s.names, types, allRows)
+	reader := readCSV(s, delim, types, allRows)
 	*rows, err = replaceTable(ctx, t, rel, func(tmp string) string {
 		return "create table " + tmp + " as select * from " + reader
 	})
@@ -269,7 +279,7 @@ func loadSeedSniffOnce(ctx context.Context, t sqlTx, rel adapters.Relation, s se
 			text = append(text, c.name)
 		}
 	}
-	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, s.names, types, seedSampleRows)), buffer)
+	reader := withBuffer(sn.withFormats(readCSV(s, delim, types, seedSampleRows)), buffer)
 	if err := t.DropRelation(ctx, rel); err != nil {
 		return 0, err
 	}
@@ -399,7 +409,7 @@ func loadSeedSampled(ctx context.Context, t sqlTx, rel adapters.Relation, s seed
 			return 0, errSampleNotEnough
 		}
 	}
-	reader := withBuffer(sn.withFormats(readCSV(s.Path, delim, s.names, readTypes, seedSampleRows)), buffer)
+	reader := withBuffer(sn.withFormats(readCSV(s, delim, readTypes, seedSampleRows)), buffer)
 	// Built under its own name, the old one dropped first: the transaction
 	// keeps the old table if anything fails, and a table renamed after
 	// it was built costs DuckDB's next checkpoint twice as much (5.8 s of
@@ -487,7 +497,7 @@ func sniffSeed(ctx context.Context, tx *sql.Tx, s seedFile, delim string, sample
 		dateFmt  sql.NullString
 		stampFmt sql.NullString
 	)
-	q := "select Columns, DateFormat, TimestampFormat from sniff_csv" + strings.TrimPrefix(readCSV(s.Path, delim, s.names, s.ColumnTypes, sampleRows), "read_csv")
+	q := "select Columns, DateFormat, TimestampFormat from sniff_csv" + strings.TrimPrefix(readCSV(s, delim, s.ColumnTypes, sampleRows), "read_csv")
 	if err := tx.QueryRowContext(ctx, q).Scan(&cols, &dateFmt, &stampFmt); err != nil {
 		return sniffed{}, err
 	}
@@ -622,7 +632,7 @@ func emptyToInteger(ctx context.Context, t sqlTx, table adapters.Relation, cols 
 // guess, integer, fits a column of only NULLs (DuckDB's sniffer says
 // VARCHAR).
 func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s seedFile, delim string) (map[string]string, error) {
-	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.names, s.ColumnTypes, allRows))
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s, delim, s.ColumnTypes, allRows))
 	if err != nil {
 		return nil, err
 	}
@@ -653,7 +663,7 @@ func emptyColumnTypes(ctx context.Context, tx *sql.Tx, s seedFile, delim string)
 	for i, c := range candidates {
 		counts[i] = "count(" + d.Quote(c) + ")"
 	}
-	res, err = queryAll(ctx, tx, "select "+strings.Join(counts, ", ")+" from "+readCSV(s.Path, delim, s.names, s.ColumnTypes, allRows))
+	res, err = queryAll(ctx, tx, "select "+strings.Join(counts, ", ")+" from "+readCSV(s, delim, s.ColumnTypes, allRows))
 	if err != nil {
 		return nil, err
 	}
@@ -678,7 +688,7 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s seedFi
 	}
 	// The header's names do not depend on how many rows are sampled.
 	var fileCols []string
-	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s.Path, delim, s.names, s.ColumnTypes, seedSampleRows))
+	res, err := queryAll(ctx, tx, "describe select * from "+readCSV(s, delim, s.ColumnTypes, seedSampleRows))
 	if err != nil {
 		return 0, err
 	}
@@ -712,7 +722,7 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s seedFi
 		return 0, err
 	}
 	// Every column's type is given, so no sample decides anything.
-	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+withBuffer(readCSV(s.Path, delim, s.names, types, seedSampleRows), buffer))
+	r, err := tx.ExecContext(ctx, "insert into "+d.RenderRelation(rel)+" select * from "+withBuffer(readCSV(s, delim, types, seedSampleRows), buffer))
 	if err != nil {
 		return 0, err
 	}
@@ -724,12 +734,17 @@ func refillSeed(ctx context.Context, tx *sql.Tx, rel adapters.Relation, s seedFi
 // itself, DuckDB's sniffer "explains" a ragged file by skipping rows or
 // dropping quoting, and loads the wrong data instead of failing. Types are
 // sniffed from sampleRows rows (allRows: every row).
-func readCSV(path, delim string, names []string, types map[string]string, sampleRows int) string {
+func readCSV(s seedFile, delim string, types map[string]string, sampleRows int) string {
 	var b strings.Builder
 	// nullstr: dbt's seeds (agate) read "null" as NULL too, whatever its
 	// case; these are its spellings in practice.
 	fmt.Fprintf(&b, "read_csv(%s, header = true, delim = %s, quote = '\"', escape = '\"', skip = 0, sample_size = %d, strict_mode = true, nullstr = ['', 'null', 'NULL', 'Null']",
-		literal(path), literal(delim), sampleRows)
+		literal(s.Path), literal(delim), sampleRows)
+	if s.pad {
+		// null_padding reads single-threaded, parallel or not.
+		b.WriteString(", null_padding = true, parallel = false")
+	}
+	names := s.names
 	if names != nil {
 		b.WriteString(", names = [")
 		for i, n := range names {
@@ -801,17 +816,29 @@ func findCSVProblem(path, delim string) (int, string) {
 	}
 	defer f.Close()
 	var se *adapters.SeedError
-	// DuckDB's reader pads a short row only with its parallel scan off
-	// (null_padding), which would make every seed slower: such a row
-	// stays an error on DuckDB, where dbt pads it.
-	if err := adapters.CheckCSV(path, f, comma); errors.As(err, &se) && se.Line > 0 {
-		why := se.Err.Error()
-		if strings.Contains(why, "fewer than the header's") {
-			why += " (dbt pads a short row with nulls; on DuckDB elt does not: add the missing fields)"
-		}
-		return se.Line, why
+	// A short row is padded (hasShortRow), as agate pads it: not a
+	// problem.
+	err = adapters.ReadCSV(path, f, comma, func(int, []string) error { return nil })
+	if errors.As(err, &se) && se.Line > 0 {
+		return se.Line, se.Err.Error()
 	}
 	return 0, ""
+}
+
+// hasShortRow reports whether the file's first problem as strict CSV is
+// a row with fewer fields than the header.
+func hasShortRow(path, delim string) bool {
+	comma, size := utf8.DecodeRuneInString(delim)
+	if size != len(delim) {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var short *adapters.ShortRowError
+	return errors.As(adapters.CheckCSV(path, f, comma), &short)
 }
 
 // seedFile is a seed to load and the names its header's columns load
@@ -820,6 +847,9 @@ func findCSVProblem(path, delim string) (int, string) {
 type seedFile struct {
 	adapters.Seed
 	names []string
+	// pad: a row shorter than the header gets nulls for its missing
+	// fields, as agate gives it (read_csv's null_padding).
+	pad bool
 }
 
 // seedHeader reads the seed's header: the names its columns load as (nil
