@@ -210,7 +210,7 @@ func TestMacroSyntaxError(t *testing.T) {
 // what is missing, not a dump of the receiver.
 func TestUnknownNamesReadable(t *testing.T) {
 	p := newProject(map[string]string{
-		"models/a.sql": "select '{{ modules.datetime.time(1, 2) }}'\n",
+		"models/a.sql": "select '{{ modules.datetime.tzname(1, 2) }}'\n",
 		"models/b.sql": "select 1\n-- x\nselect '{{ nothing.here() }}'\n",
 	})
 	m, err := Parse(context.Background(), p, testOptions())
@@ -223,7 +223,7 @@ func TestUnknownNamesReadable(t *testing.T) {
 		got[fmt.Sprintf("%s:%d", d.File, d.Pos.Line)] = d.Summary
 	}
 	want := map[string]string{
-		"models/a.sql:1": "no function or method 'time' here (elt's Jinja context does not provide it)",
+		"models/a.sql:1": "no function or method 'tzname' here (elt's Jinja context does not provide it)",
 		"models/b.sql:3": "'nothing' is not defined, so nothing.here() cannot be called",
 	}
 	for loc, msg := range want {
