@@ -35,7 +35,19 @@ func TestDbtFunctions(t *testing.T) {
 		{`{{ fromyaml('a: 1\nb: [x, y]\n') }}`, `{'a': 1, 'b': ['x', 'y']}`},
 		// PyYAML's YAML 1.1, keys too; a date is the text written.
 		{`{{ fromyaml('a: yes\nc: 1e3\nd: 0o17\ne: 017\nf: off\ng: 1:30\nh: "no"\non: 2024-01-31\n') }}`, `{'a': True, 'c': '1e3', 'd': '0o17', 'e': 15, 'f': False, 'g': 90, 'h': 'no', True: '2024-01-31'}`},
-		{`{{ toyaml({'a': 1, 'b': ['x']}) }}`, "a: 1\nb:\n  - x\n"},
+		// toyaml is PyYAML's safe_dump (the answers are its own): a
+		// mapping's sequence is not indented, scalars are plain unless
+		// PyYAML would read them back as something else, non-ASCII is
+		// escaped, long lines fold at 80 columns, an empty key is a
+		// complex key, a plain scalar document ends with "...".
+		{`{{ toyaml({'a': 1, 'b': ['x']}) }}`, "a: 1\nb:\n- x\n"},
+		{`{{ toyaml({'models': [{'name': 'users', 'columns': [{'name': 'id', 'tests': ['unique', {'not_null': {'tags': ['t']}}]}]}]}) }}`,
+			"models:\n- name: users\n  columns:\n  - name: id\n    tests:\n    - unique\n    - not_null:\n        tags:\n        - t\n"},
+		{`{{ toyaml(['abc', 'yes', '', none, 1.0, 1e20, true, '- a', 'a: b', '123', 'café', 'a\nb', "it's", 'x #y', '2024-01-01']) }}`,
+			"- abc\n- 'yes'\n- ''\n- null\n- 1.0\n- 1.0e+20\n- true\n- '- a'\n- 'a: b'\n- '123'\n- \"caf\\xE9\"\n- 'a\n\n  b'\n- it's\n- 'x #y'\n- '2024-01-01'\n"},
+		{`{{ toyaml({'d': ' '.join(['word'] * 30), '': [[1, [2, 3]], {}, []]}) }}`,
+			"d: word word word word word word word word word word word word word word word word\n  word word word word word word word word word word word word word word\n? ''\n: - - 1\n    - - 2\n      - 3\n  - {}\n  - []\n"},
+		{`{{ toyaml('abc') }}|{{ toyaml({'b': 1, 'a': 2}, sort_keys=True) }}`, "abc\n...\n|a: 2\nb: 1\n"},
 		{`{{ set([1, 2, 1, 3]) | length }} {{ set(1) }}`, `3 None`},
 		{`{{ zip([1, 2], 'ab') }}`, `[(1, 'a'), (2, 'b')]`},
 		{`{{ zip(['a', 'b'] | map('upper'), [1, 2] | select('odd')) }} {{ set(['x', 'X'] | map('lower')) | length }}`, `[('A', 1)] 1`},

@@ -276,69 +276,12 @@ func yamlToTemplate(n *yaml.Node) any {
 func fnToYAML(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	v, _ := argAt(args, kw, 0, "value")
 	sortKeys := argBool(args, kw, 2, "sort_keys", false)
-	n, err := templateToYAML(v, sortKeys)
+	out, err := pyYAMLDump(v, sortKeys)
 	if err != nil {
 		d, _ := argAt(args, kw, 1, "default")
 		return d, nil
 	}
-	var b strings.Builder
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(n); err != nil {
-		d, _ := argAt(args, kw, 1, "default")
-		return d, nil
-	}
-	_ = enc.Close()
-	return b.String(), nil
-}
-
-func templateToYAML(v any, sortKeys bool) (*yaml.Node, error) {
-	switch x := v.(type) {
-	case *jinja.Dict, map[string]any:
-		keys, vals := dictItems(x, sortKeys)
-		n := &yaml.Node{Kind: yaml.MappingNode}
-		for i, k := range keys {
-			kn, err := templateToYAML(k, sortKeys)
-			if err != nil {
-				return nil, err
-			}
-			vn, err := templateToYAML(vals[i], sortKeys)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, kn, vn)
-		}
-		return n, nil
-	case *jinja.List, jinja.Tuple, []any:
-		l, _ := items(x)
-		n := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, it := range l {
-			c, err := templateToYAML(it, sortKeys)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, c)
-		}
-		return n, nil
-	case *jinja.Undefined:
-		return nil, fmt.Errorf("cannot represent an undefined value")
-	}
-	return encodeYAML(toGo(v))
-}
-
-// encodeYAML is v as a YAML node, or an error for what YAML cannot hold
-// (a function, say), which the encoder reports by panicking.
-func encodeYAML(v any) (n *yaml.Node, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			n, err = nil, fmt.Errorf("cannot represent %T as YAML: %v", v, r)
-		}
-	}()
-	n = &yaml.Node{}
-	if err := n.Encode(v); err != nil {
-		return nil, err
-	}
-	return n, nil
+	return out, nil
 }
 
 // dictItems returns a mapping's keys and values: in insertion order for a

@@ -327,3 +327,14 @@ func Unmarshal11(src []byte, out any) error {
 	Resolve11(&doc)
 	return doc.Decode(out)
 }
+
+// ResolvesToString reports whether PyYAML reads the plain scalar s back as
+// a string (not a bool, number, null, timestamp, merge key or "=" value),
+// which its dumper needs to write s plain.
+func ResolvesToString(s string) bool {
+	if s == "=" {
+		return false
+	}
+	tag, _, _ := resolve11(s)
+	return tag == tagStr
+}
