@@ -25,6 +25,10 @@ type Node struct {
 	FQN       []string       // ["shop", "staging", "stg_orders"]; empty means [Package, Name]
 	Tags      []string       // config tags
 	Config    map[string]any // final config, for config.<key>:<value> selectors; nested maps are followed
+	// ConfigDefaults are the config keys dbt gives every node of this
+	// kind, with their defaults, for a key Config lacks (a seed's
+	// materialized is seed). Shared between nodes: never modified.
+	ConfigDefaults map[string]any
 	// DependsOn lists parent ids. Every id must be a node of the graph (sources too).
 	DependsOn []string
 	// TestOf lists, for tests, the ids the test is attached to, so that
@@ -581,4 +585,14 @@ func (h *intHeap) down(i int) {
 		h.items[i], h.items[j] = h.items[j], h.items[i]
 		i = j
 	}
+}
+
+// configValue is the node's config value for key: Config's, else its
+// kind's default.
+func (n *Node) configValue(key string) (any, bool) {
+	if v, ok := n.Config[key]; ok {
+		return v, true
+	}
+	v, ok := n.ConfigDefaults[key]
+	return v, ok
 }

@@ -349,11 +349,12 @@ func (sel *selector) methodMatcher(method string, args []string, value string) (
 		if len(args) == 1 && args[0] == "severity" {
 			// As dbt: a test's severity compares without case.
 			return func(i int) bool {
-				v, ok := nodes[i].Config["severity"].(string)
+				c, _ := nodes[i].configValue("severity")
+				v, ok := c.(string)
 				return ok && strings.EqualFold(v, value)
 			}, nil
 		}
-		return func(i int) bool { return configMatch(nodes[i].Config, args, value) }, nil
+		return func(i int) bool { return configMatch(&nodes[i], args, value) }, nil
 	case "test_name":
 		return func(i int) bool {
 			n := &nodes[i]
@@ -422,12 +423,14 @@ func (sel *selector) methodMatcher(method string, args []string, value string) (
 			case "semantic_model", "saved_query":
 				return false
 			}
-			v, ok := nodes[i].Config["group"].(string)
+			c, _ := nodes[i].configValue("group")
+			v, ok := c.(string)
 			return ok && pattern.match(v)
 		}, nil
 	case "access":
 		return func(i int) bool {
-			v, ok := nodes[i].Config["access"].(string)
+			c, _ := nodes[i].configValue("access")
+			v, ok := c.(string)
 			return ok && v == value
 		}, nil
 	case "version":
@@ -537,9 +540,12 @@ func (f fqnSelector) matchFlat(flat []string) bool {
 // configMatch follows keys through nested maps and compares the value with
 // want as dbt does: strings exactly, booleans case-insensitively, numbers by
 // their printed form, and a list when any element matches.
-func configMatch(config map[string]any, keys []string, want string) bool {
-	var v any = config
-	for _, k := range keys {
+func configMatch(n *Node, keys []string, want string) bool {
+	v, ok := n.configValue(keys[0])
+	if !ok {
+		return false
+	}
+	for _, k := range keys[1:] {
 		m, ok := v.(map[string]any)
 		if !ok {
 			return false

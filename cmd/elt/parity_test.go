@@ -407,6 +407,36 @@ func TestSelectIntersectionOnTheCommandLine(t *testing.T) {
 	}
 }
 
+// TestSelectConfigDefaults: config.<key> selects on a node's full config,
+// the defaults of its kind included, as dbt's: a seed's materialized is
+// seed and a test's severity ERROR though no file sets them (dbt-testgen's
+// CI tests its seeds with --select config.materialized:seed).
+func TestSelectConfigDefaults(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "seeds/s.csv", "id\n1\n")
+	writeFile(t, dir, "models/m.sql", "{{ config(materialized='table') }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/schema.yml", "version: 2\nseeds:\n  - name: s\n    columns:\n      - name: id\n        data_tests: [unique]\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		// The seed's test comes with it (indirect selection).
+		{[]string{"ls", "-s", "config.materialized:seed"}, "p.s p.unique_s_id"},
+		{[]string{"ls", "-s", "config.materialized:seed", "--resource-type", "seed"}, "p.s"},
+		{[]string{"ls", "-s", "config.severity:error"}, "p.unique_s_id"},
+		{[]string{"ls", "-s", "config.on_schema_change:ignore", "--resource-type", "model"}, "p.m"},
+		{[]string{"ls", "-s", "config.docs.show:true", "--resource-type", "seed"}, "p.s"},
+	} {
+		res := mustElt(t, dir, c.args...)
+		if got := strings.Join(strings.Fields(res.stdout), " "); got != c.want {
+			t.Errorf("elt %s: %q, want %q", strings.Join(c.args, " "), got, c.want)
+		}
+	}
+	mustElt(t, dir, "seed")
+	res := mustElt(t, dir, "test", "--select", "config.materialized:seed")
+	wantAll(t, res.stdout, "PASS unique_s_id", "PASS=1 WARN=0 ERROR=0")
+}
+
 // TestVarsFlagAsDBTReadsIt: --vars is read as dbt's YAML loader reads it:
 // a plain date prints as Python's date does, not as a Go time with a zone
 // (Snowplow's CI passes {snowplow__start_date: 2010-01-01}), and a key

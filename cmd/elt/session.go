@@ -755,22 +755,32 @@ func (s *session) logWarnings(event string, warnings diag.List) error {
 func graphNodes(m *compiler.Manifest) []graph.Node {
 	sorted := m.SortedNodes()
 	out := make([]graph.Node, len(sorted), len(sorted)+len(m.Sources))
+	// Each kind's config defaults, one map per kind that its nodes share:
+	// config.materialized:seed selects seeds, as dbt's full configs do.
+	defaults := map[project.ResourceType]map[string]any{}
+	for _, n := range sorted {
+		if _, ok := defaults[n.ResourceType]; !ok {
+			defaults[n.ResourceType] = compiler.DefaultConfig(n.ResourceType)
+		}
+	}
+	sourceDefaults := compiler.DefaultSourceConfig()
 	// In id order, the nodes, unit tests and sources each come sorted and
 	// the final sort has only their runs to merge.
 	par.For(len(sorted), 512, func(i int) {
 		n := sorted[i]
 		gn := &out[i]
 		*gn = graph.Node{
-			ID:           n.UniqueID,
-			Name:         n.Name,
-			ResourceType: string(n.ResourceType),
-			Package:      n.Package,
-			Path:         n.OriginalFilePath,
-			FQN:          n.FQN,
-			Tags:         tagsOf(n.Config),
-			Config:       n.Config,
-			DependsOn:    n.DependsOn.Nodes,
-			Version:      n.VersionString,
+			ID:             n.UniqueID,
+			Name:           n.Name,
+			ResourceType:   string(n.ResourceType),
+			Package:        n.Package,
+			Path:           n.OriginalFilePath,
+			FQN:            n.FQN,
+			Tags:           tagsOf(n.Config),
+			Config:         n.Config,
+			ConfigDefaults: defaults[n.ResourceType],
+			DependsOn:      n.DependsOn.Nodes,
+			Version:        n.VersionString,
 		}
 		if n.TestMetadata == nil {
 			// A generic test is declared in properties YAML, not
@@ -803,14 +813,15 @@ func graphNodes(m *compiler.Manifest) []graph.Node {
 	for _, id := range slices.Sorted(maps.Keys(m.Sources)) {
 		src := m.Sources[id]
 		out = append(out, graph.Node{
-			ID:           src.UniqueID,
-			Name:         src.Name,
-			ResourceType: "source",
-			Package:      src.Package,
-			Path:         src.OriginalFilePath,
-			FQN:          src.FQN,
-			Tags:         src.Tags,
-			Config:       src.Config,
+			ID:             src.UniqueID,
+			Name:           src.Name,
+			ResourceType:   "source",
+			Package:        src.Package,
+			Path:           src.OriginalFilePath,
+			FQN:            src.FQN,
+			Tags:           src.Tags,
+			Config:         src.Config,
+			ConfigDefaults: sourceDefaults,
 		})
 	}
 	out = append(out, resourceGraphNodes(m)...)
