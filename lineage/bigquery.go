@@ -3,9 +3,9 @@ package lineage
 // duckDBReadable rewrites BigQuery SQL so that DuckDB's parser reads it,
 // without moving a byte, so positions stay those of the compiled SQL:
 // `quoted` identifiers become "quoted", "text" string literals become
-// 'text', and a # comment becomes a -- comment. What cannot be rewritten
-// in place (a string holding both kinds of quote, a backslash escape) is
-// left as it is, for the parser to refuse.
+// 'text' ("it's" becomes 'it"s'), and a # comment becomes a -- comment.
+// What cannot be rewritten in place (an identifier holding a ", a
+// backslash escape) is left as it is, for the parser to refuse.
 func duckDBReadable(sql string) string {
 	b := []byte(sql)
 	for i := 0; i < len(b); i++ {
@@ -35,8 +35,19 @@ func duckDBReadable(sql string) string {
 			if c == '"' {
 				to = '\'' // a string
 			}
-			if !containsAny(body, to, '\\') {
+			switch {
+			case !containsAny(body, to, '\\'):
 				b[i], b[end] = to, to
+			case c == '"' && !containsAny(body, '\\'):
+				// "it's": a string still, its ' read as ", which
+				// changes its text but not what lineage sees of it
+				// (a literal), where an identifier would be a column.
+				b[i], b[end] = to, to
+				for k := range body {
+					if body[k] == '\'' {
+						body[k] = '"'
+					}
+				}
 			}
 			i = end
 		}
