@@ -143,6 +143,11 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 			// no relation in scope has a column of that name.
 			return &lineage{}
 		}
+		if r.in.Dialect == "bigquery" && bigQueryDateParts[name] {
+			// DATE_TRUNC(d, MONTH): BigQuery's date parts are bare words
+			// that DuckDB's parser reads as columns.
+			return &lineage{}
+		}
 		if !pseudoColumns[name] {
 			p := Problem{Kind: UnknownColumn, Pos: ref.Pos, Name: text, Candidates: inScope(ctx)}
 			if ctx.sc != nil && len(ctx.sc.sources) == 1 {
@@ -212,6 +217,12 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 // pseudoColumns are system columns every table has without listing them
 // (DuckDB's rowid, Postgres's ctid, oid, xmin...): never unknown.
 var pseudoColumns = map[string]bool{"rowid": true, "ctid": true, "oid": true, "xmin": true, "xmax": true, "cmin": true, "cmax": true, "tableoid": true}
+
+// bigQueryDateParts are the date parts BigQuery's date functions take as
+// bare words (DATE_TRUNC, DATE_DIFF, LAST_DAY...).
+var bigQueryDateParts = map[string]bool{"microsecond": true, "millisecond": true, "second": true, "minute": true,
+	"hour": true, "day": true, "dayofweek": true, "dayofyear": true, "week": true, "isoweek": true, "month": true,
+	"quarter": true, "year": true, "isoyear": true, "date": true, "datetime": true, "time": true}
 
 // sqlValueFunctions are the SQL functions written without parentheses
 // that DuckDB's parser gives as column references, and its binder calls

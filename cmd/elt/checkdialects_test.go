@@ -75,3 +75,26 @@ func TestCheckSnowflakeBigQuery(t *testing.T) {
 		t.Errorf("joined.sql on BigQuery: want no findings, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestCheckBigQueryIdioms: BigQuery SQL that DuckDB's parser reads
+// otherwise gives no finding: a date part written bare (DATE_TRUNC(d,
+// MONTH)) is no column, and a "string" holding a ' is a string, not a
+// column (cal-itp's warehouse).
+func TestCheckBigQueryIdioms(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth\n      project: proj\n      dataset: ds\n")
+	writeFile(t, dir, "seeds/people.csv", "id,born\n1,2020-01-02\n")
+	writeFile(t, dir, "models/dates.sql", "select date_trunc(born, MONTH) as m, last_day(born, MONTH) as l, date_diff(born, born, DAY) as n,\n"+
+		"  case when id = 1 then \"Didn't run\" else \"Pass\" end as s\nfrom {{ ref('people') }}\n")
+	writeFile(t, dir, "models/typo.sql", "select date_trunc(born, MONTH) as m, nmae\nfrom {{ ref('people') }}\n")
+	res := elt(t, dir, "check", "--select", "dates")
+	if res.code != 0 {
+		t.Errorf("want no findings, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	// An unknown column is still found next to a date part.
+	res = elt(t, dir, "check", "--select", "typo")
+	if res.code != 1 || !strings.Contains(res.stdout, "nmae") || strings.Contains(res.stdout, "MONTH") {
+		t.Errorf("want the one finding nmae, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
