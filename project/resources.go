@@ -492,7 +492,6 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 					r.Config = l.resourceConfig(file, p.Val, what, savedQueryConfig)
 				}
 			}
-			l.checkExports(file, e, what)
 		}
 		var rawConfig Config
 		for _, p := range pairs(e) {
@@ -510,7 +509,12 @@ func (l *loader) parseSemantic(file string, kind ResourceType, section string, e
 				rawConfig = propsConfigUnrendered(l.unrenderedNode(p.Val))
 			}
 		}
-		r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, l.treeConfig(kind, r.FQN)), r.Config)
+		tree := l.treeConfig(kind, r.FQN)
+		r.Config = MergeConfig(MergeConfig(Config{"enabled": true}, tree), r.Config)
+		if kind == SavedQuery {
+			inherited, _ := tree["export_as"].(string)
+			l.checkExports(file, e, what, inherited)
+		}
 		// As dbt: the config block's keys replace the project's, unmerged.
 		r.Unrendered = l.treeUnrenderedConfig(kind, r.FQN)
 		for k, v := range rawConfig {
@@ -753,10 +757,11 @@ func allDigits(s string) bool {
 var exportDestinations = keySet("table view")
 
 // checkExports reports each export of saved query e whose export_as, its
-// own or else the saved query's config's, is missing or not table or
+// own or else the saved query's config's (its config block's, else
+// dbt_project.yml's, given as inherited), is missing or not table or
 // view, as dbt's saved query parser refuses it.
-func (l *loader) checkExports(file string, e *yaml.Node, what string) {
-	queryDefault := ""
+func (l *loader) checkExports(file string, e *yaml.Node, what, inherited string) {
+	queryDefault := inherited
 	if cfg, ok := pairValue(e, "config"); ok {
 		if v, ok := pairValue(cfg, "export_as"); ok && !isNull(v) {
 			queryDefault = l.oneOf(file, v, what+": config: export_as", exportDestinations)

@@ -292,6 +292,21 @@ func TestSemanticBadWindowsAndExports(t *testing.T) {
 	mustElt(t, dir, "parse")
 }
 
+// TestSavedQueryExportAsFromProject: an export with no export_as of its
+// own takes the one dbt_project.yml sets for its saved query, as dbt's
+// saved query parser merges the saved query's whole config (project and
+// YAML) into each export's.
+func TestSavedQueryExportAsFromProject(t *testing.T) {
+	dir := semanticProject(t)
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\nsaved-queries:\n  p:\n    sq2:\n      +export_as: view\n")
+	writeFile(t, dir, "models/more.yml", "version: 2\nsaved_queries:\n  - name: sq2\n    query_params: {metrics: [amount]}\n    exports:\n      - name: e\n")
+	mustElt(t, dir, "parse")
+	sq := readManifest(t, dir)["saved_queries"].(map[string]any)["saved_query.p.sq2"].(map[string]any)
+	if got, want := jsonOf(sq["exports"]), `[{"config":{"alias":"e","database":"p","export_as":"view","schema_name":"main"},"name":"e","unrendered_config":{}}]`; got != want {
+		t.Errorf("exports:\n got %s\nwant %s", got, want)
+	}
+}
+
 // TestSemanticManifestShapes: saved queries and semantic models are
 // written with every key dbt writes, None and defaults included, the
 // saved query's where as where_filters and its exports' config completed
