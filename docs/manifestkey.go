@@ -309,6 +309,10 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 		w.tag('-')
 	} else {
 		w.tag('t')
+		// Where time_spine: is written reaches no JSON, but the key
+		// holds every field (TestNodeKeyCoversEveryField).
+		w.int(int64(ts.Pos.Line))
+		w.int(int64(ts.Pos.Column))
 		w.str(ts.StandardGranularityColumn)
 		w.uint(uint64(len(ts.CustomGranularities)))
 		for _, cg := range ts.CustomGranularities {

@@ -115,14 +115,14 @@ func TestBadInput(t *testing.T) {
 			setup: func(t *testing.T, dir string) {
 				writeFile(t, dir, "snapshots/s.sql", "-- history\n\n{% snapshot s1 %}\n{{ config(unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('nope') }}\n{% endsnapshot %}\n")
 			},
-			code: 2, want: []string{"snapshots/s.sql:5", "ref('nope')"},
+			code: 2, want: []string{"snapshots/s.sql:5", "depends on a node named 'nope' which was not found"},
 		},
 		{
 			name: "undeclared source",
 			setup: func(t *testing.T, dir string) {
 				writeFile(t, dir, "models/example/src.sql", "-- raw data\nselect * from {{ source('raw', 'events') }}\n")
 			},
-			code: 2, want: []string{"models/example/src.sql:2", "source('raw', 'events')", "hint:"},
+			code: 2, want: []string{"models/example/src.sql:2", "depends on a source named 'raw.events' which was not found", "hint:"},
 		},
 		{
 			name: "duplicate model names",
