@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -52,6 +53,35 @@ func TestNodeErrorKinds(t *testing.T) {
 	// bad3 did not compile: dbt's node has no compiled_path to name
 	// (print_run_result_error), and elt wrote no file.
 	wantNone(t, res.stdout, "compiled code at target/compiled/p/models/bad3.sql")
+
+	// In JSON logs dbt's RunResultError is dbt's alone (msg and text);
+	// elt's place follows in an event of its own.
+	res = elt(t, dir, "--log-format=json", "run", "-s", "bad3")
+	var sawError, sawDetail bool
+	for _, line := range strings.Split(res.stdout, "\n") {
+		var ev struct {
+			Info struct{ Name, Msg string }
+			Data map[string]any
+		}
+		if json.Unmarshal([]byte(line), &ev) != nil {
+			continue
+		}
+		switch ev.Info.Name {
+		case "RunResultError":
+			sawError = true
+			if ev.Data["msg"] != undefined || ev.Info.Msg != "  "+undefined {
+				t.Errorf("RunResultError: msg %q, data %q", ev.Info.Msg, ev.Data["msg"])
+			}
+		case "NodeErrorDetail":
+			sawDetail = true
+			if ev.Data["detail"] != "at models/bad3.sql:1:23" {
+				t.Errorf("NodeErrorDetail: %v", ev.Data)
+			}
+		}
+	}
+	if !sawError || !sawDetail {
+		t.Errorf("JSON log lacks RunResultError (%v) or NodeErrorDetail (%v):\n%s", sawError, sawDetail, res.stdout)
+	}
 }
 
 // TestNodeErrorKindsPostgres: dbt-postgres raises the server's errors as

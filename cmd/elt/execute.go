@@ -808,6 +808,7 @@ func (s *session) printEphemeralSkip(e runner.Event, res runner.Result, thread s
 	s.log.event("error", "RunResultFailure", fmt.Sprintf("Failure in %s %s (%s)", c.ResourceType, c.Name, c.OriginalFilePath),
 		map[string]any{"resource_type": string(c.ResourceType), "node_name": c.Name, "path": c.OriginalFilePath, "node_info": cinfo})
 	s.log.event("error", "RunResultError", resultErrorText(*cause), map[string]any{"msg": s.env.secrets.Scrub(cause.Message), "node_info": cinfo})
+	s.logErrorDetail("error", *cause, cinfo)
 	s.log.nodeEvent("debug", "NodeFinished", "Finished running node "+n.UniqueID, thread,
 		map[string]any{"node_info": info, "run_result": s.runResultMsg(res)})
 }
@@ -1221,6 +1222,7 @@ func (s *session) printEndMessages(results []runner.Result, cancelled error, abo
 		s.log.event(levelOf(r.Status), head, fmt.Sprintf("%s %s %s (%s)", what, r.Node.ResourceType, name, file), headData)
 		if r.Message != "" {
 			s.log.event(levelOf(r.Status), body, resultErrorText(r), bodyData)
+			s.logErrorDetail(levelOf(r.Status), r, info)
 		}
 		switch r.Node.ResourceType {
 		case project.Model, project.Test:
@@ -1784,18 +1786,24 @@ func (s *session) writeJSON() bool {
 	return v || !ok
 }
 
-// resultErrorText is the console line of dbt's RunResultError for r: an
+// resultErrorText is the text of dbt's RunResultError for r: an
 // error's message is dbt's exception text, whose lines after the first
-// are indented already, printed after two spaces as dbt's; elt's detail
-// (where, what to do) follows it. Other messages (a failure's, a partial
-// success's) are indented line by line.
+// are indented already, printed after two spaces as dbt's. Other messages
+// (a failure's, a partial success's) are indented line by line.
 func resultErrorText(r runner.Result) string {
 	if r.Status != runner.Error && r.SkipCause == nil {
 		return "  " + strings.ReplaceAll(r.Message, "\n", "\n  ")
 	}
-	text := "  " + r.Message
-	if r.Detail != "" {
-		text += "\n  " + strings.ReplaceAll(r.Detail, "\n", "\n  ")
+	return "  " + r.Message
+}
+
+// logErrorDetail follows dbt's RunResultError with what elt adds to a
+// node's error (where in its file, what to do), an event of elt's own, so
+// that dbt's event stays as dbt writes it.
+func (s *session) logErrorDetail(level string, r runner.Result, info map[string]any) {
+	if r.Detail == "" {
+		return
 	}
-	return text
+	s.log.event(level, "NodeErrorDetail", "  "+strings.ReplaceAll(r.Detail, "\n", "\n  "),
+		map[string]any{"detail": s.env.secrets.Scrub(r.Detail), "node_info": info})
 }
