@@ -45,3 +45,12 @@ func (e *compilationError) Error() string { return e.msg }
 func compilationErrorf(format string, args ...any) error {
 	return &compilationError{msg: fmt.Sprintf(format, args...)}
 }
+
+// runtimeError is an error dbt raises as a DbtRuntimeError, with its
+// message (a materialization that never ran main, task/run.py).
+type runtimeError struct{ msg string }
+
+func (e *runtimeError) Error() string { return e.msg }
+
+// DbtErrorKind is the kind of dbt's exception (adapters.DbtErrorKinder).
+func (e *runtimeError) DbtErrorKind() string { return "Runtime" }

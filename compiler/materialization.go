@@ -544,8 +544,10 @@ func (m *Manifest) runMaterialization(ctx context.Context, n *Node, w *batchWind
 	out.Relations = rels
 	res, ok := st.results["main"]
 	if !ok {
-		return out, diag.Errorf(block.File, diag.Pos{Line: block.Line}, "run the model's SQL in {% call statement('main') %} ... {% endcall %}, or report what the block did with {% call noop_statement('main', message) %} ... {% endcall %}",
+		d := diag.Errorf(block.File, diag.Pos{Line: block.Line}, "run the model's SQL in {% call statement('main') %} ... {% endcall %}, or report what the block did with {% call noop_statement('main', message) %} ... {% endcall %}",
 			"model %s: materialization %s: main is not being called during running model", n.Name, block.MacroName())
+		d.Err = &runtimeError{msg: "main is not being called during running model"} // dbt's DbtRuntimeError (task/run.py)
+		return out, d
 	}
 	out.RunSQL, out.RunSQLWritten = st.runFile.sql, st.runFile.written
 	if n.ResourceType == project.Test {

@@ -344,6 +344,11 @@ func TestRunMaterializationBadReturn(t *testing.T) {
 			if msg, ok := DbtMessage(err); c.dbt != "" && (!ok || msg != c.dbt) {
 				t.Errorf("dbt's message: got %v %q, want %q", ok, msg, c.dbt)
 			}
+			var kinded interface{ DbtErrorKind() string }
+			if c.want == "main is not being called during running model" &&
+				(!errors.As(err, &kinded) || kinded.DbtErrorKind() != "Runtime" || kinded.(error).Error() != c.want) {
+				t.Errorf("want dbt's DbtRuntimeError %q, got %v", c.want, kinded)
+			}
 		})
 	}
 }
