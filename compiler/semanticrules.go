@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/elt-dev/elt/internal/diag"
@@ -57,7 +58,7 @@ func (m *Manifest) validateSemanticManifest(l *diag.List, nodes []*Node) {
 	checkPrimaryEntityDimensionPairs(l, p)
 	for _, r := range declared(p, project.Metric) {
 		checkDerivedMetric(l, r)
-		checkCumulativeMetric(l, r)
+		checkCumulativeMetric(l, r, customGrains(p))
 		checkConversionMetric(l, p, r)
 	}
 	checkLabels(l, p)
@@ -713,7 +714,7 @@ func checkNonAdditiveDimensions(l *diag.List, r *project.SemanticResource) {
 // a standard granularity, and not with a window. Each is read from
 // cumulative_type_params, else from type_params, as dbt's parser moves
 // the legacy ones there.
-func checkCumulativeMetric(l *diag.List, r *project.SemanticResource) {
+func checkCumulativeMetric(l *diag.List, r *project.SemanticResource, custom []string) {
 	if t, _ := r.Raw["type"].(string); !strings.EqualFold(t, "cumulative") {
 		return
 	}
@@ -735,6 +736,76 @@ func checkCumulativeMetric(l *diag.List, r *project.SemanticResource) {
 		l.Add(diag.Errorf(r.File, r.Pos, "remove window or grain_to_date",
 			"Both window and grain_to_date set for cumulative metric. Please set one or the other."))
 	}
+	// A window written in both places is the same, as dbt's parse reads
+	// them (metricWindow); its granularity is a standard one.
+	legacy, lok := metricWindow(tp["window"])
+	nested, nok := metricWindow(ctp["window"])
+	if lok && nok && legacy != nested {
+		l.Add(diag.Errorf(r.File, r.ElementPos("type_params", "window"), "remove type_params.window",
+			"Got differing values for `window` on cumulative metric '%s'. In `type_params.window`, got 'count=%d granularity=%s'. "+
+				"In `type_params.cumulative_type_params.window`, got 'count=%d granularity=%s'. Please remove the value from `type_params.window`.",
+			r.Name, legacy.count, jinja.Repr(legacy.grain), nested.count, jinja.Repr(nested.grain)))
+	}
+	w, at := legacy, r.ElementPos("type_params", "window")
+	if nok {
+		w, at = nested, r.ElementPos("type_params", "cumulative_type_params", "window")
+	}
+	if !lok && !nok {
+		return
+	}
+	g := w.grain
+	if strings.HasSuffix(g, "s") && (slices.Contains(timeGrains, g[:len(g)-1]) || slices.Contains(custom, g[:len(g)-1])) {
+		g = g[:len(g)-1]
+	}
+	msg := fmt.Sprintf("Invalid time granularity '%s' in window: '%d %s'", g, w.count, w.grain)
+	switch {
+	case !slices.Contains(timeGrains, g) && !slices.Contains(custom, g):
+		l.Add(diag.Errorf(r.File, at, "use one of "+strings.Join(timeGrains, ", "), "%s", msg))
+	case !slices.Contains(timeGrains, g):
+		l.Add(diag.Errorf(r.File, at, "use one of "+strings.Join(timeGrains, ", "), "%s Custom granularities are not supported for this field yet.", msg))
+	}
+}
+
+// timeWindowValue is dbt's MetricTimeWindow: a count and a granularity,
+// a standard one's plural made singular as dbt's parse does.
+type timeWindowValue struct {
+	count int
+	grain string
+}
+
+// metricWindow reads a window as written ("7 days"); ok is false when
+// there is none or it is no count and granularity (the load reports it).
+func metricWindow(v any) (timeWindowValue, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return timeWindowValue{}, false
+	}
+	parts := strings.Split(strings.ToLower(s), " ")
+	if len(parts) != 2 {
+		return timeWindowValue{}, false
+	}
+	n, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return timeWindowValue{}, false
+	}
+	g := parts[1]
+	if strings.HasSuffix(g, "s") && slices.Contains(timeGrains, g[:len(g)-1]) {
+		g = g[:len(g)-1]
+	}
+	return timeWindowValue{n, g}, true
+}
+
+// customGrains are the names of the time spines' custom granularities.
+func customGrains(p *project.Project) []string {
+	var out []string
+	for _, n := range p.Nodes {
+		if n.TimeSpine != nil {
+			for _, cg := range n.TimeSpine.CustomGranularities {
+				out = append(out, cg.Name)
+			}
+		}
+	}
+	return out
 }
 
 // checkNaturalEntities is NaturalEntityConfigurationRule: at most one

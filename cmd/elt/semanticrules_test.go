@@ -264,3 +264,20 @@ func TestConversionMetricFilterAndPropertiesAsDBT(t *testing.T) {
 			want: []string{"The provided constant property: nope, cannot be found in semantic model orders"}},
 	})
 }
+
+// TestCumulativeWindowRuleAsDBT: the rest of dbt-semantic-interfaces'
+// CumulativeMetricRule: a window's granularity is a standard one, and a
+// window written in type_params and cumulative_type_params is the same.
+func TestCumulativeWindowRuleAsDBT(t *testing.T) {
+	cumulative := func(params string) string {
+		return withMetrics("  - {name: running, label: Running, type: cumulative, type_params: " + params + "}\n")
+	}
+	runSemanticRuleCases(t, []semanticRuleCase{
+		{name: "a window of days", yml: cumulative("{measure: amount, cumulative_type_params: {window: 7 days}}"), wantNot: []string{"window"}},
+		{name: "a window of fortnights", code: 2, yml: cumulative("{measure: amount, cumulative_type_params: {window: 7 fortnights}}"),
+			want: []string{"models/marts/sl.yml:29:119: Invalid time granularity 'fortnights' in window: '7 fortnights'"}},
+		{name: "two windows", code: 2, yml: cumulative("{measure: amount, window: 7 days, cumulative_type_params: {window: 14 days}}"),
+			want: []string{"Got differing values for `window` on cumulative metric 'running'. In `type_params.window`, got 'count=7 granularity='day''. " +
+				"In `type_params.cumulative_type_params.window`, got 'count=14 granularity='day''. Please remove the value from `type_params.window`."}},
+	})
+}
