@@ -371,6 +371,13 @@ func (r *resolver) fromItem(t sqlmodel.Table, env *ctes, sc *scope) (star []outC
 			return add(&source{name: alias, self: true})
 		}
 		node := strings.Join(t.Parts, ".")
+		if r.in.Dialect == "bigquery" && len(t.Parts) > 1 && sc.has(lowerName(t.Parts[0])) {
+			// FROM t, t.array_column AS x: BigQuery's implicit UNNEST of
+			// a column of a FROM item before it. Its elements' fields
+			// are unknown.
+			r.warn(t.Pos, "relation "+node, "an array column's elements (implicit UNNEST); their columns are unknown")
+			return add(&source{name: alias})
+		}
 		if many := r.relationsEndingWith(t.Parts); len(many) > 1 {
 			// Not a guess: references to it degrade, and each candidate
 			// counts as read for table-level lineage.

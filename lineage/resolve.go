@@ -195,6 +195,19 @@ type scope struct {
 	indirect *lineage
 }
 
+// has reports whether a FROM item of s or of a scope around it is named
+// name (lower case).
+func (s *scope) has(name string) bool {
+	for ; s != nil; s = s.outer {
+		for _, src := range s.sources {
+			if src.name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (r *resolver) withCTEs(list []sqlmodel.CTE, env *ctes, outer *scope) *ctes {
 	for _, c := range list {
 		if rel, ok := r.relation([]string{c.Name}); ok && len(rel.parts) == 1 {

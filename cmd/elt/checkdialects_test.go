@@ -78,8 +78,9 @@ func TestCheckSnowflakeBigQuery(t *testing.T) {
 
 // TestCheckBigQueryIdioms: BigQuery SQL that DuckDB's parser reads
 // otherwise gives no finding: a date part written bare (DATE_TRUNC(d,
-// MONTH)) is no column, and a "string" holding a ' is a string, not a
-// column (cal-itp's warehouse).
+// MONTH)) is no column, a "string" holding a ' is a string, not a
+// column, and FROM t, t.array_column is no relation (cal-itp's
+// warehouse).
 func TestCheckBigQueryIdioms(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
@@ -88,7 +89,10 @@ func TestCheckBigQueryIdioms(t *testing.T) {
 	writeFile(t, dir, "models/dates.sql", "select date_trunc(born, MONTH) as m, last_day(born, MONTH) as l, date_diff(born, born, DAY) as n,\n"+
 		"  case when id = 1 then \"Didn't run\" else \"Pass\" end as s\nfrom {{ ref('people') }}\n")
 	writeFile(t, dir, "models/typo.sql", "select date_trunc(born, MONTH) as m, nmae\nfrom {{ ref('people') }}\n")
-	res := elt(t, dir, "check", "--select", "dates")
+	// FROM t, t.array_column: BigQuery's implicit UNNEST, no relation.
+	writeFile(t, dir, "models/arrays.sql", "with p as (select id, [1, 2] as kids from {{ ref('people') }})\n"+
+		"select p.id, kid as kid_id\nfrom p,\n  p.kids as kid\n")
+	res := elt(t, dir, "check", "--select", "dates arrays")
 	if res.code != 0 {
 		t.Errorf("want no findings, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
