@@ -16,6 +16,10 @@ type exprCtx struct {
 	// HAVING; DuckDB also in the select list and WHERE). aliasFirst
 	// prefers the alias over a FROM item's column (ORDER BY).
 	aliasFirst bool
+	// aliasOnAmbiguity reads a name that more than one FROM item has
+	// as the select item's alias of that name, where there is one
+	// (BigQuery's QUALIFY).
+	aliasOnAmbiguity bool
 }
 
 // expanding is the context for the expression of the alias name: the
@@ -122,6 +126,10 @@ func (r *resolver) column(ref *sqlmodel.ColumnRef, ctx *exprCtx) *lineage {
 				// A column of the model's own relation: it reads nothing
 				// upstream.
 				return &lineage{}
+			case len(found) > 1 && ctx.aliasOnAmbiguity && ctx.aliases[name] != nil:
+				l := &lineage{}
+				r.expr(ctx.aliases[name], Identity, l, ctx.expanding(name))
+				return l
 			case len(found) > 1:
 				r.problem(Problem{Kind: AmbiguousColumn, Pos: ref.Pos, Name: text, Candidates: sourcesWith(s, name),
 					Message: fmt.Sprintf("column %s is ambiguous: %s each have it", text, strings.Join(sourcesWith(s, name), " and "))})

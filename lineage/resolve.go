@@ -456,7 +456,9 @@ func (r *resolver) selectQuery(q *sqlmodel.Select, env *ctes, outer *scope) *der
 		r.expr(q.Having, Indirect, ind, groupCtx)
 	}
 	if q.Qualify != nil {
-		r.expr(q.Qualify, Indirect, ind, groupCtx)
+		// BigQuery's QUALIFY reads a name two FROM items have as the
+		// select item of that name; DuckDB's calls it ambiguous.
+		r.expr(q.Qualify, Indirect, ind, &exprCtx{sc: sc, env: env, aliases: aliases, aliasOnAmbiguity: r.in.Dialect == "bigquery"})
 	}
 	orderCtx := &exprCtx{sc: sc, env: env, aliases: aliases, aliasFirst: true}
 	for _, o := range q.OrderBy {

@@ -79,8 +79,8 @@ func TestCheckSnowflakeBigQuery(t *testing.T) {
 // TestCheckBigQueryIdioms: BigQuery SQL that DuckDB's parser reads
 // otherwise gives no finding: a date part written bare (DATE_TRUNC(d,
 // MONTH)) is no column, a "string" holding a ' is a string, not a
-// column, and FROM t, t.array_column is no relation (cal-itp's
-// warehouse).
+// column, FROM t, t.array_column is no relation, and QUALIFY takes a
+// select alias where two FROM items have the name (cal-itp's warehouse).
 func TestCheckBigQueryIdioms(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
@@ -92,7 +92,11 @@ func TestCheckBigQueryIdioms(t *testing.T) {
 	// FROM t, t.array_column: BigQuery's implicit UNNEST, no relation.
 	writeFile(t, dir, "models/arrays.sql", "with p as (select id, [1, 2] as kids from {{ ref('people') }})\n"+
 		"select p.id, kid as kid_id\nfrom p,\n  p.kids as kid\n")
-	res := elt(t, dir, "check", "--select", "dates arrays")
+	// QUALIFY reads a name two FROM items have as the select item's
+	// alias of that name.
+	writeFile(t, dir, "models/latest.sql", "select p.id as id, p.born\nfrom {{ ref('people') }} p join {{ ref('arrays') }} a on p.id = a.id\n"+
+		"qualify row_number() over (partition by id order by p.born desc) = 1\n")
+	res := elt(t, dir, "check", "--select", "dates arrays latest")
 	if res.code != 0 {
 		t.Errorf("want no findings, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
