@@ -9,8 +9,23 @@ import (
 
 // Driver registers BigQuery with cmd/elt.
 func Driver() adapters.Driver {
-	return adapters.Driver{Type: "bigquery", Dialect: Dialect{}, Open: openTarget, Fields: profileFields}
+	return adapters.Driver{Type: "bigquery", Dialect: Dialect{}, Open: openTarget, Fields: profileFields,
+		Unsupported: unsupportedFields}
 }
+
+// unsupportedFields are dbt-bigquery's profile keys elt does not act on:
+// those of its Python models (BigQueryCredentials' Dataproc and GCS
+// fields), which elt does not run.
+var unsupportedFields = map[string]string{
+	"gcs_bucket":            pythonModelsKey,
+	"compute_region":        pythonModelsKey,
+	"dataproc_region":       pythonModelsKey,
+	"dataproc_cluster_name": pythonModelsKey,
+	"dataproc_batch":        pythonModelsKey,
+	"submission_method":     pythonModelsKey,
+}
+
+const pythonModelsKey = "it configures dbt-bigquery's Python models (Dataproc), which elt does not run"
 
 func openTarget(ctx context.Context, t adapters.Target) (adapters.Adapter, error) {
 	fields := t.Fields

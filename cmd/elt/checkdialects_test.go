@@ -106,3 +106,20 @@ func TestCheckBigQueryIdioms(t *testing.T) {
 		t.Errorf("want the one finding nmae, got exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestBigQueryPythonModelKeys: dbt-bigquery's profile keys for Python
+// models are refused with their reason (elt runs no Python models), not
+// as unknown keys (cal-itp's profile sets them).
+func TestBigQueryPythonModelKeys(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
+	writeFile(t, dir, "profiles.yml", "p:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: oauth\n      project: proj\n      dataset: ds\n      gcs_bucket: b\n      dataproc_region: us-west2\n")
+	writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+	res := elt(t, dir, "parse")
+	if res.code == 0 {
+		t.Fatalf("want the keys refused, got exit 0\n%s", res.stdout)
+	}
+	out := res.stdout + res.stderr
+	wantAll(t, out, `profiles.yml:9:7: target "bq": gcs_bucket is not supported: it configures dbt-bigquery's Python models (Dataproc), which elt does not run`,
+		`profiles.yml:10:7: target "bq": dataproc_region is not supported`)
+}
