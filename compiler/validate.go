@@ -50,6 +50,13 @@ func (m *Manifest) validateNode(l *diag.List, n *Node, found map[string]matFound
 	}
 	m.validateIndexes(l, n)
 	validateEnabled(l, n)
+	if strings.Contains(n.Name, " ") {
+		// As dbt's check_for_spaces_in_resource_names with its default
+		// require_resource_names_without_spaces (the only value elt
+		// takes): an enabled node named with a space fails the parse.
+		l.Add(diag.Errorf(n.OriginalFilePath, diag.Pos{}, "rename the file without spaces (e.g. with underscores)",
+			"Found spaces in the name of `%s`: resource names cannot contain spaces", n.UniqueID))
+	}
 	// As dbt: a data test, seed or snapshot has one materialization.
 	if want, ok := fixedMaterialization[n.ResourceType]; ok {
 		if v, set := n.Config["materialized"]; set && v != nil && v != want {

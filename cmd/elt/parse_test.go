@@ -52,3 +52,25 @@ func TestParse(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestSpacesInNodeNamesFailParse: an enabled model or seed whose file name
+// has a space fails the parse, as dbt's check_for_spaces_in_resource_names
+// does with require_resource_names_without_spaces on (its default, the only
+// value elt takes); a disabled one is left alone, as dbt checks only the
+// manifest's enabled nodes.
+func TestSpacesInNodeNamesFailParse(t *testing.T) {
+	dir := miniProject(t, "seeds:\n  p:\n    off seed:\n      +enabled: false\n")
+	writeFile(t, dir, "models/my model.sql", "select 1 as id\n")
+	writeFile(t, dir, "models/fine.sql", "select 1 as id\n")
+	writeFile(t, dir, "seeds/off seed.csv", "id\n1\n")
+	res := elt(t, dir, "parse")
+	want := "models/my model.sql: Found spaces in the name of `model.p.my model`: resource names cannot contain spaces"
+	if res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Fatalf("exit %d, want 2 and %q\n%s", res.code, want, res.stderr)
+	}
+	if strings.Contains(res.stderr, "off seed") {
+		t.Errorf("the disabled seed is reported:\n%s", res.stderr)
+	}
+	writeFile(t, dir, "models/my model.sql", "{{ config(enabled=false) }}\nselect 1 as id\n")
+	mustElt(t, dir, "parse")
+}
