@@ -74,6 +74,9 @@ func runOperationCommand(ctx context.Context, f *flags, env environment, stdout,
 	if err := s.writeManifest(); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
+	// As dbt's RunOperationTask.run: the graph is compiled (and its
+	// summary written) before the macro runs.
+	s.writeGraphSummary()
 	if err := s.connect(ctx); err != nil {
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.code != exitFailed {

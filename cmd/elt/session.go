@@ -50,6 +50,8 @@ type session struct {
 	nodeStarts   sync.Map
 	invocationID string
 	startedAt    time.Time
+	// graphSummaryWritten: target/graph_summary.json is written once.
+	graphSummaryWritten bool
 	// sample is --sample's window (run and build), nil without it.
 	sample  *compiler.TimeWindow
 	proj    *project.Project
@@ -909,6 +911,7 @@ func (s *session) retrySelection(kinds []string) []string {
 
 // selectIDsWithEmpty is selectIDs keeping nodes with empty files.
 func (s *session) selectIDsWithEmpty(ctx context.Context, kinds []string) ([]string, error) {
+	s.writeGraphSummary()
 	if s.f.retryIDs != nil {
 		return s.retrySelection(kinds), nil
 	}
