@@ -1365,14 +1365,15 @@ func TestCompileOutputAsDBT(t *testing.T) {
 
 // TestCompilePartialAsDBT: a node that fails to render fails alone, as in
 // dbt's compile: the others are compiled and written, the manifest too,
-// and the command exits 1 naming the node's error.
+// and the command exits 2 naming the node's error, as dbt's compile
+// raises its first node error (raise_on_first_error), an unhandled error.
 func TestCompilePartialAsDBT(t *testing.T) {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "models/good.sql", "select 1 as id\n")
 	writeFile(t, dir, "models/bad.sql", "{% if execute %}{{ exceptions.raise_compiler_error('boom') }}{% endif %}\nselect 1 as id\n")
 	res := elt(t, dir, "compile")
-	if res.code != 1 || !strings.Contains(res.stdout+res.stderr, "models/bad.sql:1:") || !strings.Contains(res.stdout+res.stderr, "boom") {
-		t.Fatalf("exit %d, want 1 and bad's error\n%s%s", res.code, res.stdout, res.stderr)
+	if res.code != 2 || !strings.Contains(res.stdout+res.stderr, "models/bad.sql:1:") || !strings.Contains(res.stdout+res.stderr, "boom") {
+		t.Fatalf("exit %d, want 2 and bad's error\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if got := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "good.sql")); got != "select 1 as id" {
 		t.Errorf("good's compiled file: %q", got)
@@ -1466,7 +1467,9 @@ func TestCompileRunResultsAsDBT(t *testing.T) {
 	}
 	mustElt(t, dir, "compile")
 	writeFile(t, dir, "models/bad.sql", "{% if execute %}{{ exceptions.raise_compiler_error('boom') }}{% endif %}\nselect 1 as id\n")
-	if res := elt(t, dir, "compile"); res.code != 1 {
+	// dbt's compile raises its first node error (raise_on_first_error):
+	// an unhandled error, exit 2.
+	if res := elt(t, dir, "compile"); res.code != 2 {
 		t.Fatalf("exit %d", res.code)
 	}
 	if got, _ = read(); len(got) != 3 {

@@ -112,7 +112,9 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		}
 		// As dbt's compile, a task of nodes: a node that fails to render
 		// is that node's error; the others are compiled, checked and
-		// written, and the command fails (exit 1).
+		// written, and the command fails. dbt's compile raises on its
+		// first node error (raise_on_first_error, runnable.py
+		// _raise_next_tick): an unhandled error, exit 2.
 		ids = compiledIDs(s.manifest, ids)
 	}
 	// The manifest, the compiled files, the render cache and the static
@@ -194,7 +196,7 @@ func compileCommand(ctx context.Context, f *flags, env environment, stdout, stde
 		}
 	}
 	if nodeErrs != nil {
-		return &exitError{code: exitFailed, err: nodeErrs}
+		return usageErr(nodeErrs)
 	}
 	return nil
 }
