@@ -35,7 +35,15 @@ var builtInSteps = map[string]bool{
 	// dbt's test materialization (source freshness runs a project's
 	// collect_freshness: CollectFreshness).
 	"get_test_sql": true,
+	// dbt's test materialization limits a test's failing rows with
+	// get_limit_subquery_sql, which dispatches get_limit_sql; elt's show
+	// calls them (ShowSQL), its data tests limit the rows in Go.
+	"get_limit_subquery_sql": true, "get_limit_sql": true,
 }
+
+// testLimitSteps are the builtInSteps elt's show calls but its data tests
+// do not.
+var testLimitSteps = map[string]bool{"get_limit_subquery_sql": true, "get_limit_sql": true}
 
 // adapterMethodSteps are the steps dbt's adapter methods run by name
 // (adapter.drop_relation runs the macro drop_relation): there a package's
@@ -89,6 +97,13 @@ func (e *engine) warnIgnoredOverrides(l *diag.List) {
 		return found[i].Line < found[j].Line
 	})
 	for _, m := range found {
+		if testLimitSteps[base(m.Name)] {
+			l.Add(diag.Warnf(m.OriginalFilePath, diag.Pos{Line: m.Line},
+				"a test whose failing rows need it can run through a test materialization of the project's ({% materialization test, default %})",
+				"%s replaces dbt's %s, which elt's show calls but its data tests do not: elt limits a test's failing rows (its limit config) in Go",
+				m.Name, base(m.Name)))
+			continue
+		}
 		l.Add(diag.Warnf(m.OriginalFilePath, diag.Pos{Line: m.Line},
 			"a node that needs it can be built by a custom materialization that calls it",
 			"%s replaces dbt's %s, which elt's built-in materializations do not call: elt builds tables, views, incremental models, seeds and snapshots, and runs data tests and freshness checks, in Go",

@@ -173,10 +173,12 @@ func TestHookRefsAreDependencies(t *testing.T) {
 // default__load_csv_rows that the project's dispatch config searches) is
 // one elt's Go materializations do not call: the load says so at each
 // definition, and not of other macros (a package's drop_relation or
-// default__get_merge_sql, or the project's snapshot_check_strategy or
-// duckdb__get_limit_sql, which elt runs (show runs get_show_sql), a package's
+// default__get_merge_sql, or the project's snapshot_check_strategy, which
+// elt runs, a package's
 // default__load_csv_rows the dispatch config leaves out, another
-// adapter's, or a macro of no such name).
+// adapter's, or a macro of no such name). The project's
+// duckdb__get_limit_sql, which elt's show calls and its data tests do
+// not, is warned of as such.
 func TestIgnoredOverridesWarn(t *testing.T) {
 	dir := miniProject(t, "dispatch:\n  - macro_namespace: dbt\n    search_order: [p, tuned, dbt]\n")
 	writeFile(t, dir, "macros/steps.sql", "{% macro duckdb__create_table_as(temporary, relation, sql) %}create table {{ relation }} as {{ sql }}{% endmacro %}\n"+
@@ -194,9 +196,10 @@ func TestIgnoredOverridesWarn(t *testing.T) {
 		"dbt_packages/tuned/macros/merge.sql:1: warning: default__load_csv_rows replaces dbt's load_csv_rows, which elt's built-in materializations do not call",
 		"macros/steps.sql:1: warning: duckdb__create_table_as replaces dbt's create_table_as",
 		"macros/steps.sql:2: warning: get_batch_size replaces dbt's get_batch_size",
+		"macros/steps.sql:5: warning: duckdb__get_limit_sql replaces dbt's get_limit_sql, which elt's show calls but its data tests do not",
 	)
 	// A package's drop_relation is honoured on DuckDB (TestRelationOpsAsDBT).
-	wantNone(t, out, "other/macros", "get_merge_sql", "my_helper", "drop_relation", "snapshot_check_strategy", "get_limit_sql")
+	wantNone(t, out, "other/macros", "get_merge_sql", "my_helper", "drop_relation", "snapshot_check_strategy")
 }
 
 // TestSeedBlankLinesAsDBT: a seed's blank line after the header is a row
