@@ -596,3 +596,9 @@ func (n *Node) configValue(key string) (any, bool) {
 	v, ok := n.ConfigDefaults[key]
 	return v, ok
 }
+
+// Adjacency returns the graph's nodes and, for each by its index in
+// nodes, the indexes of its children (ascending): for writers that number
+// the nodes themselves (dbt's graph summary), without an id lookup per
+// edge. Both are the graph's own and must not be changed.
+func (g *Graph) Adjacency() (nodes []Node, children [][]int) { return g.nodes, g.children }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/elt-dev/elt/graph"
 )
 
 // TestGraphSummaryAsDBT: compile and run-operation write
@@ -53,5 +55,28 @@ func TestGraphSummaryAsDBT(t *testing.T) {
 	mustElt(t, dir, "run-operation", "noop")
 	if _, err := os.Stat(summary); err != nil {
 		t.Errorf("run-operation: %v", err)
+	}
+}
+
+// TestGraphSummaryOrderAndEscapes: the summary numbers sources first, then
+// the manifest's nodes, then exposures (dbt's link order), each group by
+// id; a child is named by its number; an id is written as Python's
+// json.dump writes it (non-ASCII and quotes escaped).
+func TestGraphSummaryOrderAndEscapes(t *testing.T) {
+	nodes := []graph.Node{
+		{ID: "exposure.p.dash", ResourceType: "exposure"},
+		{ID: "model.p.caf\u00e9", ResourceType: "model"},
+		{ID: "source.p.raw.t\"q", ResourceType: "source"},
+		{ID: "model.p.a", ResourceType: "model"},
+	}
+	children := [][]int{nil, {0}, {1, 3}, {0}}
+	got := string(appendGraphSummary(nil, "inv", nodes, children))
+	want := `{"_invocation_id": "inv", "linked": {` +
+		`"0": {"name": "source.p.raw.t\"q", "type": "source", "succ": [2, 1]}, ` +
+		`"1": {"name": "model.p.a", "type": "model", "succ": [3]}, ` +
+		`"2": {"name": "model.p.caf\u00e9", "type": "model", "succ": [3]}, ` +
+		`"3": {"name": "exposure.p.dash", "type": "exposure"}}}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
