@@ -1,8 +1,10 @@
 package docs
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
@@ -147,30 +149,30 @@ type Node interface {
 
 // NodeBase holds the keys every node kind has.
 type NodeBase struct {
-	Database         *string                `json:"database"`
-	Schema           string                 `json:"schema"`
-	Name             string                 `json:"name"`
-	ResourceType     string                 `json:"resource_type"`
-	PackageName      string                 `json:"package_name"`
-	Path             string                 `json:"path"`
-	OriginalFilePath string                 `json:"original_file_path"`
-	UniqueID         string                 `json:"unique_id"`
-	FQN              []string               `json:"fqn"`
-	Alias            string                 `json:"alias"`
-	Checksum         FileHash               `json:"checksum"`
-	Config           map[string]any         `json:"config"`
-	Tags             []string               `json:"tags"`
-	Description      string                 `json:"description"`
-	Columns          map[string]*ColumnInfo `json:"columns"`
-	Meta             map[string]any         `json:"meta"`
-	Group            *string                `json:"group"`
-	Docs             DocsConfig             `json:"docs"`
-	PatchPath        *string                `json:"patch_path"`
-	BuildPath        *string                `json:"build_path"`
-	UnrenderedConfig map[string]any         `json:"unrendered_config"`
-	CreatedAt        float64                `json:"created_at"`
-	RelationName     *string                `json:"relation_name"`
-	RawCode          string                 `json:"raw_code"`
+	Database         *string        `json:"database"`
+	Schema           string         `json:"schema"`
+	Name             string         `json:"name"`
+	ResourceType     string         `json:"resource_type"`
+	PackageName      string         `json:"package_name"`
+	Path             string         `json:"path"`
+	OriginalFilePath string         `json:"original_file_path"`
+	UniqueID         string         `json:"unique_id"`
+	FQN              []string       `json:"fqn"`
+	Alias            string         `json:"alias"`
+	Checksum         FileHash       `json:"checksum"`
+	Config           map[string]any `json:"config"`
+	Tags             []string       `json:"tags"`
+	Description      string         `json:"description"`
+	Columns          Columns        `json:"columns"`
+	Meta             map[string]any `json:"meta"`
+	Group            *string        `json:"group"`
+	Docs             DocsConfig     `json:"docs"`
+	PatchPath        *string        `json:"patch_path"`
+	BuildPath        *string        `json:"build_path"`
+	UnrenderedConfig map[string]any `json:"unrendered_config"`
+	CreatedAt        float64        `json:"created_at"`
+	RelationName     *string        `json:"relation_name"`
+	RawCode          string         `json:"raw_code"`
 	// DocBlocks are the docs blocks its description calls (dbt 1.10).
 	// dbt's config_call_dict is not in its artifacts, nor here.
 	DocBlocks []string `json:"doc_blocks"`
@@ -272,6 +274,43 @@ type ColumnInfo struct {
 	Tags        []string       `json:"tags"`
 	Granularity *string        `json:"granularity"`
 	DocBlocks   []string       `json:"doc_blocks"`
+	// Pos is the column's place among its node's columns as the
+	// properties declare them: manifest.json lists them in that order,
+	// as dbt's columns dict keeps it. (Read back from a manifest, it is 0
+	// for all, and they are listed by name.)
+	Pos int `json:"-"`
+}
+
+// Columns are a node's columns by name. manifest.json lists them in the
+// order the properties declare them (ColumnInfo.Pos), as dbt's columns
+// dict keeps it.
+type Columns map[string]*ColumnInfo
+
+// MarshalJSON writes the columns in their declared order.
+func (c Columns) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("null"), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // encoding/json escapes the whole as its caller asks
+	buf.WriteByte('{')
+	for i, k := range columnOrder(c) {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := enc.Encode(k); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		buf.WriteByte(':')
+		if err := enc.Encode(c[k]); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 // ColumnConfig is a column's config: (dbt 1.10): its meta and tags.
@@ -319,34 +358,34 @@ type Contract struct {
 
 // Source is one table of a declared source.
 type Source struct {
-	Database          *string                `json:"database"`
-	Schema            string                 `json:"schema"`
-	Name              string                 `json:"name"`
-	ResourceType      string                 `json:"resource_type"`
-	PackageName       string                 `json:"package_name"`
-	Path              string                 `json:"path"`
-	OriginalFilePath  string                 `json:"original_file_path"`
-	UniqueID          string                 `json:"unique_id"`
-	FQN               []string               `json:"fqn"`
-	SourceName        string                 `json:"source_name"`
-	SourceDescription string                 `json:"source_description"`
-	Loader            string                 `json:"loader"`
-	Identifier        string                 `json:"identifier"`
-	Quoting           Quoting                `json:"quoting"`
-	LoadedAtField     *string                `json:"loaded_at_field"`
-	LoadedAtQuery     *string                `json:"loaded_at_query"`
-	Freshness         *FreshnessThreshold    `json:"freshness"`
-	External          map[string]any         `json:"external"`
-	Description       string                 `json:"description"`
-	Columns           map[string]*ColumnInfo `json:"columns"`
-	Meta              map[string]any         `json:"meta"`
-	SourceMeta        map[string]any         `json:"source_meta"`
-	Tags              []string               `json:"tags"`
-	Config            map[string]any         `json:"config"`
-	PatchPath         *string                `json:"patch_path"`
-	UnrenderedConfig  map[string]any         `json:"unrendered_config"`
-	RelationName      *string                `json:"relation_name"`
-	CreatedAt         float64                `json:"created_at"`
+	Database          *string             `json:"database"`
+	Schema            string              `json:"schema"`
+	Name              string              `json:"name"`
+	ResourceType      string              `json:"resource_type"`
+	PackageName       string              `json:"package_name"`
+	Path              string              `json:"path"`
+	OriginalFilePath  string              `json:"original_file_path"`
+	UniqueID          string              `json:"unique_id"`
+	FQN               []string            `json:"fqn"`
+	SourceName        string              `json:"source_name"`
+	SourceDescription string              `json:"source_description"`
+	Loader            string              `json:"loader"`
+	Identifier        string              `json:"identifier"`
+	Quoting           Quoting             `json:"quoting"`
+	LoadedAtField     *string             `json:"loaded_at_field"`
+	LoadedAtQuery     *string             `json:"loaded_at_query"`
+	Freshness         *FreshnessThreshold `json:"freshness"`
+	External          map[string]any      `json:"external"`
+	Description       string              `json:"description"`
+	Columns           Columns             `json:"columns"`
+	Meta              map[string]any      `json:"meta"`
+	SourceMeta        map[string]any      `json:"source_meta"`
+	Tags              []string            `json:"tags"`
+	Config            map[string]any      `json:"config"`
+	PatchPath         *string             `json:"patch_path"`
+	UnrenderedConfig  map[string]any      `json:"unrendered_config"`
+	RelationName      *string             `json:"relation_name"`
+	CreatedAt         float64             `json:"created_at"`
 
 	// UnrenderedDatabase and UnrenderedSchema are dbt 1.9's: the source's
 	// database and schema as written, null when not written.
@@ -1135,10 +1174,11 @@ func foreignKeyTo(n *compiler.Node) map[string]string {
 	return n.ForeignKeyTo
 }
 
-func columns(cols []*project.Column, fkTo map[string]string) map[string]*ColumnInfo {
-	out := make(map[string]*ColumnInfo, len(cols))
-	for _, c := range cols {
+func columns(cols []*project.Column, fkTo map[string]string) Columns {
+	out := make(Columns, len(cols))
+	for i, c := range cols {
 		out[c.Name] = &ColumnInfo{
+			Pos:         i,
 			Name:        c.Name,
 			Description: c.Description,
 			Meta:        orEmptyMap(c.Meta),

@@ -323,7 +323,7 @@ func (e *nodeEncoder) docs(d DocsConfig) {
 	e.buf.WriteByte('}')
 }
 
-func (e *nodeEncoder) columns(cols map[string]*ColumnInfo) {
+func (e *nodeEncoder) columns(cols Columns) {
 	if cols == nil {
 		e.raw("null")
 		return
@@ -333,7 +333,7 @@ func (e *nodeEncoder) columns(cols map[string]*ColumnInfo) {
 		return
 	}
 	e.buf.WriteByte('{')
-	for i, k := range keysSorted(cols) {
+	for i, k := range columnOrder(cols) {
 		if i > 0 {
 			e.buf.WriteByte(',')
 		}
@@ -582,4 +582,19 @@ func (e *nodeEncoder) compiledNode(n *CompiledNode) {
 		e.value(h.Index)
 	}
 	e.buf.WriteByte('}')
+}
+
+// columnOrder is the order manifest.json lists a node's columns in: as
+// declared (ColumnInfo.Pos), as dbt's columns dict keeps them, then by
+// name.
+func columnOrder(cols Columns) []string {
+	keys := keysSorted(cols)
+	pos := func(k string) int {
+		if c := cols[k]; c != nil {
+			return c.Pos
+		}
+		return 0
+	}
+	slices.SortStableFunc(keys, func(a, b string) int { return pos(a) - pos(b) })
+	return keys
 }
