@@ -51,7 +51,7 @@ func TestShowMacrosAsDBT(t *testing.T) {
 			// The load warns that data tests do not call the limit macros
 			// (TestIgnoredOverridesWarn); show warns of nothing else.
 			for _, line := range strings.Split(res.stderr+res.stdout, "\n") {
-				if strings.Contains(line, "warning") && !strings.Contains(line, "which elt's show calls but its data tests do not") {
+				if strings.Contains(line, "warning") && !strings.Contains(line, "show calls but its data tests do not") {
 					t.Errorf("%s: elt %v warns: %s", c.name, c.args, line)
 				}
 			}
