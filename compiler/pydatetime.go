@@ -279,6 +279,9 @@ func (tv *timeValue) astimezone(z *tzInfo) *timeValue {
 // String is Python's str(datetime).
 func (tv *timeValue) String() string { return tv.isoformat(" ", "auto") }
 
+// YAMLTimestamp is how PyYAML's safe_dump writes a datetime (toyaml).
+func (tv *timeValue) YAMLTimestamp() string { return tv.isoformat(" ", "auto") }
+
 func (tv *timeValue) isoformat(sep, timespec string) string {
 	t := tv.t
 	y, m, d := t.Date()
@@ -612,6 +615,9 @@ type dateValue struct{ t time.Time }
 func newDate(y int, m time.Month, d int) *dateValue {
 	return &dateValue{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 }
+
+// YAMLTimestamp is how PyYAML's safe_dump writes a date (toyaml).
+func (d *dateValue) YAMLTimestamp() string { return d.String() }
 
 func (d *dateValue) String() string {
 	y, m, dd := d.t.Date()

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/elt-dev/elt/internal/pyyaml"
 	"github.com/elt-dev/elt/internal/yamlsafe"
 	"github.com/elt-dev/elt/jinja"
 )
@@ -276,51 +277,12 @@ func yamlToTemplate(n *yaml.Node) any {
 func fnToYAML(_ *jinja.State, args []any, kw jinja.Kwargs) (any, error) {
 	v, _ := argAt(args, kw, 0, "value")
 	sortKeys := argBool(args, kw, 2, "sort_keys", false)
-	out, err := pyYAMLDump(v, sortKeys)
+	out, err := pyyaml.Dump(v, pyyaml.Options{SortKeys: sortKeys})
 	if err != nil {
 		d, _ := argAt(args, kw, 1, "default")
 		return d, nil
 	}
 	return out, nil
-}
-
-// dictItems returns a mapping's keys and values: in insertion order for a
-// template dict, sorted for a Go map (which has no order), or sorted when
-// sortKeys.
-func dictItems(v any, sortKeys bool) ([]any, []any) {
-	var keys, vals []any
-	switch x := v.(type) {
-	case *jinja.Dict:
-		keys, vals = x.Keys(), x.Values()
-	case map[string]any:
-		for _, k := range sortedKeys(x) {
-			keys = append(keys, k)
-			vals = append(vals, x[k])
-		}
-		return keys, vals
-	}
-	if sortKeys {
-		idx := make([]int, len(keys))
-		for i := range idx {
-			idx[i] = i
-		}
-		str := func(k any) string { s, _ := jinja.Str(k); return s }
-		sortInts(idx, func(a, b int) bool { return str(keys[a]) < str(keys[b]) })
-		k2, v2 := make([]any, len(keys)), make([]any, len(keys))
-		for i, j := range idx {
-			k2[i], v2[i] = keys[j], vals[j]
-		}
-		keys, vals = k2, v2
-	}
-	return keys, vals
-}
-
-func sortInts(idx []int, less func(a, b int) bool) {
-	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && less(idx[j], idx[j-1]); j-- {
-			idx[j], idx[j-1] = idx[j-1], idx[j]
-		}
-	}
 }
 
 // intOf is int(v) for numbers and numeric text; 0 otherwise.

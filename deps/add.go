@@ -105,7 +105,11 @@ func (in *installer) addPackage() error {
 		}
 	}
 	data["packages"] = append(kept, entry)
-	if err := os.WriteFile(path, []byte(pyYAMLDump(data)), 0o644); err != nil {
+	text, err := dumpPackagesYAML(data)
+	if err == nil {
+		err = os.WriteFile(path, []byte(text), 0o644)
+	}
+	if err != nil {
 		return &InstallError{Err: err}
 	}
 	shownVersion := version

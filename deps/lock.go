@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/elt-dev/elt/internal/diag"
+	"github.com/elt-dev/elt/internal/pyyaml"
 )
 
 // lockEntry is dbt's PinnedPackage.to_dict() with the package's project
@@ -62,10 +63,21 @@ func (in *installer) writeLock(path string, pins []*pinned, hash string) error {
 		list = []any{}
 	}
 	doc := map[string]any{"packages": list, lockHashKey: hash}
-	if err := os.WriteFile(path, []byte(pyYAMLDump(doc)), 0o644); err != nil {
+	text, err := dumpPackagesYAML(doc)
+	if err == nil {
+		err = os.WriteFile(path, []byte(text), 0o644)
+	}
+	if err != nil {
 		return &InstallError{Err: err}
 	}
 	return nil
+}
+
+// dumpPackagesYAML writes v as dbt writes package-lock.yml and
+// packages.yml: PyYAML's yaml.dump with sort_keys and dbt's
+// dbtPackageDumper, which indents a mapping's sequences under their key.
+func dumpPackagesYAML(v any) (string, error) {
+	return pyyaml.Dump(v, pyyaml.Options{SortKeys: true, IndentSequences: true})
 }
 
 // readLockHash returns the lock file's sha1_hash, "" when there is none.

@@ -1,9 +1,13 @@
-package compiler
+// Package pyyaml writes values as PyYAML's emitter does: dbt's toyaml
+// (yaml.safe_dump) and the packages.yml and package-lock.yml dbt deps
+// writes (its dbtPackageDumper) are both this emitter.
+package pyyaml
 
 import (
 	"fmt"
 	"math"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -11,17 +15,33 @@ import (
 	"github.com/elt-dev/elt/jinja"
 )
 
-// pyYAMLDump is PyYAML's yaml.safe_dump(value, sort_keys=sortKeys), which
-// dbt's toyaml calls: block style, a mapping's sequences not indented
-// ("key:\n- a"), the first key of a sequence's mapping on the item's line,
-// empty collections in flow style ([], {}), scalars plain where PyYAML
-// would read them back as the same value and else quoted as its emitter
-// chooses (single quotes; double quotes with escapes for what is not
-// printable ASCII, as allow_unicode is off), lines folded past 80
-// columns, and "..." after a plain scalar document. It is the subset of
-// PyYAML's emitter (yaml/emitter.py) that safe_dump's block output uses.
-func pyYAMLDump(v any, sortKeys bool) (string, error) {
-	e := &pyEmitter{whitespace: true, indention: true, sortKeys: sortKeys}
+// Options are the dumper's settings.
+type Options struct {
+	// SortKeys sorts every mapping's keys (sort_keys=True).
+	SortKeys bool
+	// IndentSequences indents a mapping's sequences under their key, as
+	// dbt's dbtPackageDumper does (PyYAML writes them indentless).
+	IndentSequences bool
+}
+
+// Timestamp is a value PyYAML represents as a !!timestamp: a date or a
+// datetime, written plain as its text.
+type Timestamp interface{ YAMLTimestamp() string }
+
+// Dump is PyYAML's yaml.safe_dump(value, sort_keys=...): block style, a
+// mapping's sequences not indented ("key:\n- a") unless IndentSequences,
+// the first key of a sequence's mapping on the item's line, empty
+// collections in flow style ([], {}), scalars plain where PyYAML would read
+// them back as the same value and else quoted as its emitter chooses
+// (single quotes; double quotes with escapes for what is not printable
+// ASCII, as allow_unicode is off), lines folded past 80 columns, and "..."
+// after a plain scalar document. It is the subset of PyYAML's emitter
+// (yaml/emitter.py) that block output uses. Values are template values
+// (*jinja.Dict, *jinja.List, jinja.Tuple, jinja.Markup, jinja.SubStr) or
+// plain Go ones (map[string]any, written sorted, []any, string, bool,
+// int, int64, *big.Int, float64, nil) and Timestamps.
+func Dump(v any, o Options) (string, error) {
+	e := &pyEmitter{whitespace: true, indention: true, sortKeys: o.SortKeys, indentSequences: o.IndentSequences}
 	if err := e.node(v, 0, ctxRoot); err != nil {
 		return "", err
 	}
@@ -51,6 +71,8 @@ type pyEmitter struct {
 	indention  bool // only indentation is on the line so far
 	openEnded  bool
 	sortKeys   bool
+	// indentSequences: see Options.
+	indentSequences bool
 }
 
 func (e *pyEmitter) write(s string) {
@@ -123,7 +145,7 @@ func (e *pyEmitter) node(v any, indent int, where int) error {
 		}
 		return nil
 	case *jinja.List, jinja.Tuple, []any:
-		l, _ := items(x)
+		l := seqItems(x)
 		if len(l) == 0 {
 			e.indicator("[", true, true, false)
 			e.indicator("]", false, false, false)
@@ -133,7 +155,7 @@ func (e *pyEmitter) node(v any, indent int, where int) error {
 		switch {
 		case where == ctxRoot:
 			inner = 0
-		case where == ctxMappingValue && !e.indention:
+		case where == ctxMappingValue && !e.indention && !e.indentSequences:
 			inner = indent // PyYAML's indentless sequence
 		}
 		for _, it := range l {
@@ -159,7 +181,7 @@ func (e *pyEmitter) node(v any, indent int, where int) error {
 func simpleYAMLKey(k any) bool {
 	switch x := k.(type) {
 	case *jinja.Dict, map[string]any, *jinja.List, jinja.Tuple, []any:
-		l, _ := items(x)
+		l := seqItems(x)
 		return len(l) == 0
 	}
 	text, _, err := pyYAMLScalar(k)
@@ -176,7 +198,7 @@ func simpleYAMLKey(k any) bool {
 		tag = "!!float"
 	case int64, int, *big.Int:
 		tag = "!!int"
-	case *timeValue, *dateValue:
+	case Timestamp:
 		tag = "!!timestamp"
 	}
 	return len(tag)+len([]rune(text)) < 128
@@ -217,15 +239,13 @@ func pyYAMLScalar(v any) (string, bool, error) {
 			s = strings.Replace(s, "e", ".0e", 1)
 		}
 		return s, false, nil
-	case *timeValue:
-		return x.isoformat(" ", "auto"), false, nil
-	case *dateValue:
-		return x.String(), false, nil
+	case Timestamp:
+		return x.YAMLTimestamp(), false, nil
 	}
 	if s, ok := v.(fmt.Stringer); ok && isSafeYAMLText(v) {
 		return s.String(), true, nil
 	}
-	return "", false, fmt.Errorf("cannot represent %s as YAML", pyTypeName(v))
+	return "", false, fmt.Errorf("cannot represent %T as YAML", v)
 }
 
 // isSafeYAMLText reports the string subclasses safe_dump writes as str.
@@ -482,4 +502,57 @@ func (e *pyEmitter) doubleQuoted(s string, indent int, split bool) {
 		}
 	}
 	e.indicator("\"", false, false, false)
+}
+
+// seqItems are a sequence's items.
+func seqItems(v any) []any {
+	switch x := v.(type) {
+	case *jinja.List:
+		return x.Items
+	case jinja.Tuple:
+		return x
+	case []any:
+		return x
+	case *jinja.Dict:
+		return x.Keys()
+	case map[string]any:
+		return make([]any, len(x))
+	}
+	return nil
+}
+
+// dictItems returns a mapping's keys and values: in insertion order for a
+// template dict, sorted for a Go map (which has no order), or sorted when
+// sortKeys.
+func dictItems(v any, sortKeys bool) ([]any, []any) {
+	var keys, vals []any
+	switch x := v.(type) {
+	case *jinja.Dict:
+		keys, vals = x.Keys(), x.Values()
+	case map[string]any:
+		names := make([]string, 0, len(x))
+		for k := range x {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			keys = append(keys, k)
+			vals = append(vals, x[k])
+		}
+		return keys, vals
+	}
+	if sortKeys {
+		idx := make([]int, len(keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		str := func(k any) string { s, _ := jinja.Str(k); return s }
+		sort.SliceStable(idx, func(a, b int) bool { return str(keys[idx[a]]) < str(keys[idx[b]]) })
+		k2, v2 := make([]any, len(keys)), make([]any, len(keys))
+		for i, j := range idx {
+			k2[i], v2[i] = keys[j], vals[j]
+		}
+		keys, vals = k2, v2
+	}
+	return keys, vals
 }
