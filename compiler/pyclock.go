@@ -62,23 +62,7 @@ func (c *clockValue) offset() (int, bool) {
 func (c *clockValue) String() string { return c.isoformat("auto") }
 
 func (c *clockValue) isoformat(timespec string) string {
-	t := c.t
-	us := t.Nanosecond() / 1000
-	s := fmt.Sprintf("%02d", t.Hour())
-	switch timespec {
-	case "hours":
-	case "minutes":
-		s += fmt.Sprintf(":%02d", t.Minute())
-	case "seconds":
-		s += fmt.Sprintf(":%02d:%02d", t.Minute(), t.Second())
-	case "milliseconds":
-		s += fmt.Sprintf(":%02d:%02d.%03d", t.Minute(), t.Second(), us/1000)
-	default:
-		s += fmt.Sprintf(":%02d:%02d", t.Minute(), t.Second())
-		if us != 0 || timespec == "microseconds" {
-			s += fmt.Sprintf(".%06d", us)
-		}
-	}
+	s := isoTimeOfDay(c.t, timespec)
 	if off, ok := c.offset(); ok {
 		s += fmtOffset(off, ":")
 	}

@@ -282,11 +282,12 @@ func (tv *timeValue) String() string { return tv.isoformat(" ", "auto") }
 // YAMLTimestamp is how PyYAML's safe_dump writes a datetime (toyaml).
 func (tv *timeValue) YAMLTimestamp() string { return tv.isoformat(" ", "auto") }
 
-func (tv *timeValue) isoformat(sep, timespec string) string {
-	t := tv.t
-	y, m, d := t.Date()
-	s := fmt.Sprintf("%04d-%02d-%02d%s%02d", y, int(m), d, sep, t.Hour())
+// isoTimeOfDay is the time part of Python's isoformat(timespec=...):
+// hours, minutes, seconds, milliseconds, microseconds, or "auto"
+// (microseconds only when there are some).
+func isoTimeOfDay(t time.Time, timespec string) string {
 	us := t.Nanosecond() / 1000
+	s := fmt.Sprintf("%02d", t.Hour())
 	switch timespec {
 	case "hours":
 	case "minutes":
@@ -301,6 +302,13 @@ func (tv *timeValue) isoformat(sep, timespec string) string {
 			s += fmt.Sprintf(".%06d", us)
 		}
 	}
+	return s
+}
+
+func (tv *timeValue) isoformat(sep, timespec string) string {
+	t := tv.t
+	y, m, d := t.Date()
+	s := fmt.Sprintf("%04d-%02d-%02d%s", y, int(m), d, sep) + isoTimeOfDay(t, timespec)
 	if !tv.naive {
 		_, off := t.Zone()
 		s += fmtOffset(off, ":")
