@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/elt-dev/elt/adapters"
 	"github.com/elt-dev/elt/compiler"
@@ -97,48 +96,15 @@ func (r *Runner) customMicrobatch(ctx context.Context, n *compiler.Node, res *Re
 		return fmt.Errorf("microbatch rendering is not available")
 	}
 	batches := plan.batches
-	var total int64
-	for i := range batches {
-		b := &batches[i]
-		ev := &BatchEvent{Index: i + 1, Total: len(batches), Label: plan.size.label(b.Start)}
-		b.Suffix = ev.Label
-		if i > 0 && batches[0].Status != Success {
-			b.Status, b.Message = Skipped, "skipped: the first batch failed"
-			done := *ev
-			done.Status = Skipped
-			r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
-			continue
-		}
-		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
-		began := time.Now()
-		for attempt := 1; attempt <= 2; attempt++ {
-			b.Attempts = attempt
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			_, from := adapters.StatementsSince(ctx, 0)
-			sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
-			b.Compiled = sql
-			var out compiler.MaterializationResult
-			if err == nil {
-				out, err = r.runBlock(ctx, func(ctx context.Context) (compiler.MaterializationResult, error) {
-					host := &materializationHost{r: r, n: n, res: res, contract: contract}
-					return r.m.RunMaterializationBatch(ctx, n.UniqueID, host, b.Start, b.End, sql, i == 0, i == len(batches)-1)
-				})
-			}
-			b.Statements, _ = adapters.StatementsSince(ctx, from)
-			if err == nil {
-				b.Status, b.Message = Success, out.Message
-				if out.RowsAffected > 0 {
-					total += out.RowsAffected
-				}
-				break
-			}
-			b.Status, b.Message = Error, err.Error()
-		}
-		done := *ev
-		done.Status, done.Message, done.Duration = b.Status, b.Message, time.Since(began)
-		r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
+	total, err := r.runBatches(ctx, n, br, plan, func(ctx context.Context, i int, b *Batch, sql string) (string, int64, error) {
+		out, err := r.runBlock(ctx, func(ctx context.Context) (compiler.MaterializationResult, error) {
+			host := &materializationHost{r: r, n: n, res: res, contract: contract}
+			return r.m.RunMaterializationBatch(ctx, n.UniqueID, host, b.Start, b.End, sql, i == 0, i == len(batches)-1)
+		})
+		return out.Message, out.RowsAffected, err
+	})
+	if err != nil {
+		return err
 	}
 	res.Batches = batches
 	if err := batchesError(batches); err != nil {

@@ -161,6 +161,61 @@ func isMicrobatch(n *compiler.Node) bool {
 	return n.ResourceType == project.Model && stringConfig(n.Config, "materialized", "") == "incremental" && incrementalStrategy(n.Config) == "microbatch"
 }
 
+// runBatches runs plan's batches as dbt's MicrobatchModelRunner does:
+// each rendered for its window and run by run, a failed one retried once,
+// and every later one skipped (counting as failed) when the first fails.
+// It emits the batch events, leaves each batch's statements, compiled SQL
+// and outcome in plan.batches, and returns the rows they affected; an
+// error is a cancelled context's.
+func (r *Runner) runBatches(ctx context.Context, n *compiler.Node, br BatchRenderer, plan *batchPlan,
+	run func(ctx context.Context, i int, b *Batch, sql string) (message string, rows int64, err error)) (int64, error) {
+	batches := plan.batches
+	var total int64
+	for i := range batches {
+		b := &batches[i]
+		ev := &BatchEvent{Index: i + 1, Total: len(batches), Label: plan.size.label(b.Start)}
+		b.Suffix = ev.Label
+		if i > 0 && batches[0].Status != Success {
+			b.Status, b.Message = Skipped, "skipped: the first batch failed"
+			done := *ev
+			done.Status = Skipped
+			r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
+			continue
+		}
+		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
+		began := time.Now()
+		for attempt := 1; attempt <= 2; attempt++ {
+			b.Attempts = attempt
+			if ctx.Err() != nil {
+				return total, ctx.Err()
+			}
+			_, from := adapters.StatementsSince(ctx, 0)
+			sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
+			b.Compiled = sql
+			var msg string
+			var rows int64
+			if err == nil {
+				msg, rows, err = run(ctx, i, b, sql)
+			}
+			// The batch's file holds its last attempt, as dbt's write()
+			// leaves it.
+			b.Statements, _ = adapters.StatementsSince(ctx, from)
+			if err == nil {
+				b.Status, b.Message = Success, msg
+				if rows > 0 {
+					total += rows
+				}
+				break
+			}
+			b.Status, b.Message = Error, err.Error()
+		}
+		done := *ev
+		done.Status, done.Message, done.Duration = b.Status, b.Message, time.Since(began)
+		r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
+	}
+	return total, nil
+}
+
 // planMicrobatch works out n's batches: those a retry names, else each
 // batch_size step of its range.
 func (r *Runner) planMicrobatch(n *compiler.Node) (*batchPlan, error) {
@@ -200,7 +255,7 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 			return adapters.RunResult{}, err
 		}
 	}
-	size, incremental, batches := plan.size, plan.incremental, plan.batches
+	incremental, batches := plan.incremental, plan.batches
 	br, ok := any(r.m).(BatchRenderer)
 	if !ok {
 		return adapters.RunResult{}, errors.New("microbatch rendering is not available")
@@ -209,7 +264,6 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 	if !ok {
 		return adapters.RunResult{}, fmt.Errorf("the %s adapter does not support incremental models", r.a.Dialect().Type())
 	}
-	var total int64
 	custom := r.m.CustomStrategy(n.UniqueID, "microbatch")
 	exists := incremental
 	if _, retrying := r.opts.RetryBatches[n.UniqueID]; retrying {
@@ -221,60 +275,28 @@ func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) 
 		}
 		exists = kind == adapters.KindTable
 	}
-	for i := range batches {
-		b := &batches[i]
-		ev := &BatchEvent{Index: i + 1, Total: len(batches), Label: size.label(b.Start)}
-		b.Suffix = ev.Label
-		if i > 0 && batches[0].Status != Success {
-			// As dbt's MicrobatchModelRunner: when the first batch fails,
-			// every later one is skipped (and counts as failed).
-			b.Status, b.Message = Skipped, "skipped: the first batch failed"
-			done := *ev
-			done.Status = Skipped
-			r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
-			continue
+	total, err := r.runBatches(ctx, n, br, plan, func(ctx context.Context, i int, b *Batch, sql string) (string, int64, error) {
+		var rr adapters.RunResult
+		var err error
+		if !exists {
+			rr, err = r.a.Materialize(ctx, adapters.Model{UniqueID: n.UniqueID, Relation: toAdapterRel(n.Relation), Materialized: "table", SQL: sql, Config: n.Config})
+		} else {
+			req := r.incrementalRequest(n, "microbatch", sql)
+			req.BatchStart, req.BatchEnd = b.Start, b.End
+			if custom {
+				// The project's microbatch macro, called in each
+				// batch as dbt's batches call it.
+				req.Custom = r.customStrategy(n, "microbatch", b)
+			}
+			rr, err = inc.Incremental(ctx, req)
 		}
-		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
-		began := time.Now()
-		for attempt := 1; attempt <= 2; attempt++ {
-			b.Attempts = attempt
-			if ctx.Err() != nil {
-				return adapters.RunResult{}, ctx.Err()
-			}
-			_, from := adapters.StatementsSince(ctx, 0)
-			sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
-			b.Compiled = sql
-			var rr adapters.RunResult
-			if err == nil {
-				if !exists {
-					rr, err = r.a.Materialize(ctx, adapters.Model{UniqueID: n.UniqueID, Relation: toAdapterRel(n.Relation), Materialized: "table", SQL: sql, Config: n.Config})
-				} else {
-					req := r.incrementalRequest(n, "microbatch", sql)
-					req.BatchStart, req.BatchEnd = b.Start, b.End
-					if custom {
-						// The project's microbatch macro, called in each
-						// batch as dbt's batches call it.
-						req.Custom = r.customStrategy(n, "microbatch", b)
-					}
-					rr, err = inc.Incremental(ctx, req)
-				}
-			}
-			// The batch's file holds its last attempt, as dbt's write()
-			// leaves it.
-			b.Statements, _ = adapters.StatementsSince(ctx, from)
-			if err == nil {
-				exists = true
-				b.Status, b.Message = Success, rr.Message
-				if rr.RowsAffected > 0 {
-					total += rr.RowsAffected
-				}
-				break
-			}
-			b.Status, b.Message = Error, err.Error()
+		if err == nil {
+			exists = true
 		}
-		done := *ev
-		done.Status, done.Message, done.Duration = b.Status, b.Message, time.Since(began)
-		r.emit(Event{Kind: BatchFinish, Node: n, Batch: &done})
+		return rr.Message, rr.RowsAffected, err
+	})
+	if err != nil {
+		return adapters.RunResult{}, err
 	}
 	res.Batches = batches
 	if err := batchesError(batches); err != nil {
