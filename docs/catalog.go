@@ -64,26 +64,7 @@ func (c CatalogColumns) MarshalJSON() ([]byte, error) {
 		}
 		return names[i] < names[j]
 	})
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	buf.WriteByte('{')
-	for i, k := range names {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		if err := enc.Encode(k); err != nil {
-			return nil, err
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
-		buf.WriteByte(':')
-		if err := enc.Encode(c[k]); err != nil {
-			return nil, err
-		}
-		buf.Truncate(buf.Len() - 1)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return marshalInOrder(c, names)
 }
 
 // ColumnMetadata is one column; Index is 1-based.
@@ -189,4 +170,30 @@ func WriteCatalog(dir *targetfs.Dir, name string, c *Catalog) error {
 		return fmt.Errorf("docs: write catalog %s: %w", name, err)
 	}
 	return nil
+}
+
+// marshalInOrder writes m as a JSON object with its keys in the order
+// given (all of m's), each value as encoding/json writes it; the caller's
+// encoder escapes HTML or not as it is set to.
+func marshalInOrder[V any](m map[string]V, keys []string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := enc.Encode(k); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		buf.WriteByte(':')
+		if err := enc.Encode(m[k]); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }

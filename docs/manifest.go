@@ -1,10 +1,8 @@
 package docs
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
@@ -291,26 +289,7 @@ func (c Columns) MarshalJSON() ([]byte, error) {
 	if c == nil {
 		return []byte("null"), nil
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // encoding/json escapes the whole as its caller asks
-	buf.WriteByte('{')
-	for i, k := range columnOrder(c) {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		if err := enc.Encode(k); err != nil {
-			return nil, err
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
-		buf.WriteByte(':')
-		if err := enc.Encode(c[k]); err != nil {
-			return nil, err
-		}
-		buf.Truncate(buf.Len() - 1)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return marshalInOrder(c, columnOrder(c))
 }
 
 // ColumnConfig is a column's config: (dbt 1.10): its meta and tags.
