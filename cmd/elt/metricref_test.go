@@ -269,15 +269,7 @@ func TestSemanticNamesAndPrimaryEntityAsDBT(t *testing.T) {
 		{"    entities:\n", "    primary_entity: order\n    entities:\n",
 			"The semantic model `orders` has an entity named `order_id` with type primary but it also has the `primary_entity` field set to `order`. Both should not be present in the model."},
 	} {
-		dir := semanticProject(t)
-		yml := strings.Replace(semanticYML, c.from, c.to, 1)
-		if yml == semanticYML {
-			t.Fatalf("%q is not in semanticYML", c.from)
-		}
-		writeFile(t, dir, "models/marts/sl.yml", yml)
-		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
-			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.to, res.code, c.want, res.stderr)
-		}
+		semanticParseFails(t, semanticProject(t), c.to, semanticEdit(t, c.from, c.to), c.want)
 	}
 }
 
@@ -303,15 +295,7 @@ func TestSemanticMeasureRulesAsDBT(t *testing.T) {
 			"    dimensions: [{name: ordered_at, type: time, type_params: {time_granularity: day}}]\n    measures: [{name: amount, agg: sum}]\nmetrics:\n",
 			"models/marts/sl.yml:16:5: Found measure with name amount in multiple semantic models with names (['orders'])"},
 	} {
-		dir := semanticProject(t)
-		yml := strings.Replace(semanticYML, c.from, c.to, 1)
-		if yml == semanticYML {
-			t.Fatalf("%q is not in semanticYML", c.from)
-		}
-		writeFile(t, dir, "models/marts/sl.yml", yml)
-		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
-			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.to, res.code, c.want, res.stderr)
-		}
+		semanticParseFails(t, semanticProject(t), c.to, semanticEdit(t, c.from, c.to), c.want)
 	}
 }
 
@@ -337,15 +321,7 @@ func TestSemanticLabelsAsDBT(t *testing.T) {
 		{"{name: avg_amount, agg: average, expr: amount, create_metric: true}", "{name: avg_amount, label: Biggest, agg: average, expr: amount}",
 			"models/marts/sl.yml:3:5: Measure labels must be unique within a semantic model. The label `Biggest` was used for 2 measures on semantic model `orders"},
 	} {
-		dir := semanticProject(t)
-		yml := strings.Replace(semanticYML, c.from, c.to, 1)
-		if yml == semanticYML {
-			t.Fatalf("%q is not in semanticYML", c.from)
-		}
-		writeFile(t, dir, "models/marts/sl.yml", yml)
-		if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, c.want) {
-			t.Errorf("%s: exit %d, want 2 and %q\n%s", c.to, res.code, c.want, res.stderr)
-		}
+		semanticParseFails(t, semanticProject(t), c.to, semanticEdit(t, c.from, c.to), c.want)
 	}
 }
 
@@ -540,4 +516,24 @@ func TestConversionMetricRuleAsDBT(t *testing.T) {
 	yml := strings.Replace(semanticYML, "{name: amount, agg: sum}", "{name: amount, agg: sum}\n      - {name: orders_seen, agg: count, expr: 1}", 1)
 	writeFile(t, dir, "models/marts/sl.yml", yml[:strings.Index(yml, "saved_queries:")]+fmt.Sprintf(conv, "orders_seen", "orders_seen", "order_id"))
 	mustElt(t, dir, "parse")
+}
+
+// semanticEdit is semanticYML with from replaced by to; from must be in it.
+func semanticEdit(t *testing.T, from, to string) string {
+	t.Helper()
+	yml := strings.Replace(semanticYML, from, to, 1)
+	if yml == semanticYML {
+		t.Fatalf("%q is not in semanticYML", from)
+	}
+	return yml
+}
+
+// semanticParseFails writes yml as the semantic project's properties and
+// checks that parse stops (exit 2) saying want; label names the case.
+func semanticParseFails(t *testing.T, dir, label, yml, want string) {
+	t.Helper()
+	writeFile(t, dir, "models/marts/sl.yml", yml)
+	if res := elt(t, dir, "parse"); res.code != 2 || !strings.Contains(res.stderr, want) {
+		t.Errorf("%s: exit %d, want 2 and %q\n%s", label, res.code, want, res.stderr)
+	}
 }
