@@ -15,8 +15,8 @@ const undefinedMacroAdvice = `. This can happen when calling a macro that does n
 // render's error, without the "Compilation Error in ..." line its str()
 // starts with: what raise_compiler_error or elt's builtin said, or Jinja's
 // message (dbt-common's catch_jinja: an undefined name is an
-// UndefinedMacroError, whose message ends with its advice). ok is false
-// when err holds no render error.
+// UndefinedMacroError, whose message ends with its advice, unless a macro
+// raised it: macrostack.go). ok is false when err holds no render error.
 func DbtMessage(err error) (msg string, ok bool) {
 	var ce *compilationError
 	if errors.As(err, &ce) {
@@ -29,6 +29,10 @@ func DbtMessage(err error) (msg string, ok bool) {
 	var je *jinja.Error
 	if !errors.As(err, &je) {
 		return "", false
+	}
+	var ms *macroStack
+	if errors.As(err, &ms) && ms.caught {
+		return je.Msg, true // CaughtMacroErrorWithNodeError: str() of Jinja's
 	}
 	if je.Kind == "UndefinedError" {
 		return je.Msg + undefinedMacroAdvice, true

@@ -411,10 +411,17 @@ func (st *renderState) callMacro(def *macroDef, s *jinja.State, args []any, kwar
 	}
 	st.macroDepth++
 	defer func() { st.macroDepth-- }()
+	var v any
+	var err error
 	if def.siblings != nil {
-		return def.macro.Call(s, st.packageLookup(def), args, kwargs)
+		v, err = def.macro.Call(s, st.packageLookup(def), args, kwargs)
+	} else {
+		v, err = def.macro.CallWith(s, st, args, kwargs)
 	}
-	return def.macro.CallWith(s, st, args, kwargs)
+	if err != nil {
+		return v, leaveMacro(err, def.meta)
+	}
+	return v, nil
 }
 
 // stateOf finds the render state of the render s belongs to.

@@ -14,8 +14,9 @@ import (
 // failure words err, why node n failed, as dbt's str() of the exception
 // it raises (dbt-common's DbtRuntimeError.__str__): "<Kind> Error in
 // <resource type> <name> (<file>)", then each line of the message indented
-// by two spaces. The kind is the warehouse's as the adapter's dbt
-// counterpart raises it ("Database" for dbt-postgres, "Runtime" for
+// by two spaces, then the macros a CompilationError passed through and
+// the node ("> in macro ...", "> called by ..."). The kind is the
+// warehouse's as the adapter's dbt counterpart raises it ("Database" for dbt-postgres, "Runtime" for
 // dbt-duckdb), else "Compilation" for a render's error (rendering, or a
 // Jinja error raised while the node ran), else "Runtime". detail is what
 // elt adds and dbt does not say (where in the file, what to do): the
@@ -68,8 +69,18 @@ func (r *Runner) failure(n *compiler.Node, err error, rendering bool) (msg, deta
 	if n.ResourceType == project.UnitTestType {
 		name = compiler.UnitTestRunName(n)
 	}
+	node := fmt.Sprintf("%s %s (%s)", n.ResourceType, name, n.OriginalFilePath)
+	if stack := compiler.DbtMacroStack(err); len(stack) > 0 {
+		// dbt's process_stack: the macros the error left, innermost
+		// first, then the node.
+		body += "\n\n> in " + stack[0]
+		for _, m := range stack[1:] {
+			body += "\n> called by " + m
+		}
+		body += "\n> called by " + node
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s Error in %s %s (%s)", kind, n.ResourceType, name, n.OriginalFilePath)
+	fmt.Fprintf(&b, "%s Error in %s", kind, node)
 	for _, line := range strings.Split(body, "\n") {
 		b.WriteString("\n  ")
 		b.WriteString(line)

@@ -84,6 +84,76 @@ func TestNodeErrorKinds(t *testing.T) {
 	}
 }
 
+// TestMacroStackInErrors: a CompilationError raised in a macro names the
+// macros it left, innermost first, then the node, under its message
+// (dbt-common's CallableMacroGenerator.exception_handler appends each
+// macro, DbtRuntimeError.process_stack prints "> in" and "> called by").
+// Jinja's own error in a macro (an undefined name) becomes a
+// CaughtMacroErrorWithNodeError there: Jinja's message without
+// UndefinedMacroError's advice, on a stack that starts with the macro
+// that called the failing one. The console keeps elt's place.
+func TestMacroStackInErrors(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/fail.sql", `{% macro inner_fail(x) %}
+  {% if execute %}{{ exceptions.raise_compiler_error("boom " ~ x) }}{% endif %}
+{% endmacro %}
+`)
+	writeFile(t, dir, "macros/outer.sql", `{% macro outer(x) %}
+  select {{ inner_fail(x) }} as a
+{% endmacro %}
+
+{% macro undefined_inner() %}
+  {% if execute %}{{ nope.attr }}{% endif %}
+{% endmacro %}
+
+{% macro undefined_outer() %}
+  select {{ undefined_inner() }} as a
+{% endmacro %}
+`)
+	writeFile(t, dir, "models/chain.sql", "{{ outer(1) }}\n")
+	writeFile(t, dir, "models/direct.sql", "select {{ inner_fail(2) }} as a\n")
+	writeFile(t, dir, "models/undef.sql", "{{ undefined_outer() }}\n")
+	writeFile(t, dir, "models/top.sql", "select {% if execute %}{{ exceptions.raise_compiler_error('top') }}{% endif %} 1 as a\n")
+	res := elt(t, dir, "run")
+	if res.code != exitFailed {
+		t.Fatalf("run: exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+	}
+	chain := "Compilation Error in model chain (models/chain.sql)\n  boom 1\n  \n" +
+		"  > in macro inner_fail (macros/fail.sql)\n" +
+		"  > called by macro outer (macros/outer.sql)\n" +
+		"  > called by model chain (models/chain.sql)"
+	want := map[string]string{
+		"model.p.chain": chain,
+		"model.p.direct": "Compilation Error in model direct (models/direct.sql)\n  boom 2\n  \n" +
+			"  > in macro inner_fail (macros/fail.sql)\n" +
+			"  > called by model direct (models/direct.sql)",
+		"model.p.undef": "Compilation Error in model undef (models/undef.sql)\n  'nope' is undefined\n  \n" +
+			"  > in macro undefined_outer (macros/outer.sql)\n" +
+			"  > called by model undef (models/undef.sql)",
+		// Raised in the model itself: no stack.
+		"model.p.top": "Compilation Error in model top (models/top.sql)\n  top",
+	}
+	got := resultMessages(t, dir)
+	for id, w := range want {
+		if got[id] != [2]string{"error", w} {
+			t.Errorf("%s:\ngot  %q\nwant %q", id, got[id], w)
+		}
+	}
+	// The console prints the message under "Failure in ...", then elt's
+	// place with its chain of calls.
+	block := "  " + chain + "\n" +
+		"  at models/chain.sql:1:9: boom 1 (models/chain.sql:1 → macros/outer.sql:2 → macros/fail.sql:2)\n"
+	lines := strings.Split(res.stdout, "\n")
+	for i, l := range lines {
+		if len(l) >= 10 && l[2] == ':' && l[5] == ':' && l[8:10] == "  " {
+			lines[i] = l[10:] // the time each line starts with
+		}
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), block) {
+		t.Errorf("stdout lacks\n%s\n%s", block, res.stdout)
+	}
+}
+
 // TestNodeErrorKindsPostgres: dbt-postgres raises the server's errors as
 // DbtDatabaseError of psycopg2's message, libpq's report without its
 // severity: the message, the statement's line and a caret under the
