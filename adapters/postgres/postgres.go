@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/elt-dev/elt/adapters"
@@ -361,17 +362,82 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapters.Result, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
+// queryAll runs query, one statement or several (simple protocol), and
+// holds the last statement's rows in memory, as plain Go values (see
+// goValue), with its command tag: what psycopg2's cursor gives after
+// executing a string of several statements (libpq keeps the last
+// result), and so what dbt-postgres's get_response and fetchall read (a
+// model's sql_header before its create table ... as says SELECT n, not
+// SET). pgx's Query would stop at the first statement's.
+func queryAll(ctx context.Context, q querier, query string) (*adapters.Result, error) {
+	var res *adapters.Result
+	err := onConn(ctx, q, func(c *pgx.Conn) (err error) {
+		res, err = lastResult(ctx, c, query)
+		return err
+	})
+	return res, err
+}
+
+// onConn runs fn on q's connection: a session's, a transaction's, or one
+// the pool lends for the call.
+func onConn(ctx context.Context, q querier, fn func(*pgx.Conn) error) error {
+	switch x := q.(type) {
+	case *pgxpool.Conn:
+		return fn(x.Conn())
+	case pgx.Tx:
+		return fn(x.Conn())
+	case *pgxpool.Pool:
+		c, err := x.Acquire(ctx)
+		if err != nil {
+			return adapters.ContextError(ctx, err)
+		}
+		defer c.Release()
+		return fn(c.Conn())
+	}
+	return fmt.Errorf("postgres: no connection in %T", q)
+}
+
+// lastResult runs query on c, reading every statement's result and
+// keeping the last. The connection's tracer sees it as it sees a Query.
+func lastResult(ctx context.Context, c *pgx.Conn, query string) (res *adapters.Result, err error) {
+	if t := c.Config().Tracer; t != nil {
+		ctx = t.TraceQueryStart(ctx, c, pgx.TraceQueryStartData{SQL: query})
+		defer func() {
+			end := pgx.TraceQueryEndData{Err: err}
+			if res != nil {
+				end.CommandTag = pgconn.NewCommandTag(res.Status)
+			}
+			t.TraceQueryEnd(ctx, c, end)
+		}()
+	}
+	mrr := c.PgConn().Exec(ctx, query)
+	for mrr.NextResult() {
+		r, err := readResult(c.TypeMap(), mrr.ResultReader())
+		if err != nil {
+			_ = mrr.Close()
+			return nil, adapters.ContextError(ctx, err)
+		}
+		res = r
+	}
+	if err := mrr.Close(); err != nil {
 		return nil, adapters.ContextError(ctx, err)
 	}
+	if res == nil { // no statement at all
+		res = &adapters.Result{Columns: []string{}, Types: []string{}, Rows: [][]any{}}
+	}
+	return res, nil
+}
+
+// readResult reads one statement's result: its columns, rows and command
+// tag (complete once the rows are read).
+func readResult(tm *pgtype.Map, rr *pgconn.ResultReader) (*adapters.Result, error) {
+	rows := pgx.RowsFromResultReader(tm, rr)
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
 	res := &adapters.Result{Columns: make([]string, len(fields)), Types: make([]string, len(fields)), Rows: [][]any{}}
 	for i, f := range fields {
 		res.Columns[i] = f.Name
-		if t, ok := rows.Conn().TypeMap().TypeForOID(f.DataTypeOID); ok {
+		if t, ok := tm.TypeForOID(f.DataTypeOID); ok {
 			res.Types[i] = strings.ToUpper(t.Name)
 		}
 	}
@@ -386,10 +452,8 @@ func queryAll(ctx context.Context, q querier, query string, args ...any) (*adapt
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, adapters.ContextError(ctx, err)
+		return nil, err
 	}
-	// The command tag, as dbt-postgres's response has it (statusmessage,
-	// rowcount): complete once the rows are read.
 	tag := rows.CommandTag()
 	res.Status, res.RowsAffected = tag.String(), tag.RowsAffected()
 	return res, nil
