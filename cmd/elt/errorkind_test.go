@@ -113,6 +113,7 @@ func TestMacroStackInErrors(t *testing.T) {
 	writeFile(t, dir, "models/chain.sql", "{{ outer(1) }}\n")
 	writeFile(t, dir, "models/direct.sql", "select {{ inner_fail(2) }} as a\n")
 	writeFile(t, dir, "models/undef.sql", "{{ undefined_outer() }}\n")
+	writeFile(t, dir, "models/undef_direct.sql", "select {{ undefined_inner() }} 1 as a\n")
 	writeFile(t, dir, "models/top.sql", "select {% if execute %}{{ exceptions.raise_compiler_error('top') }}{% endif %} 1 as a\n")
 	res := elt(t, dir, "run")
 	if res.code != exitFailed {
@@ -130,6 +131,9 @@ func TestMacroStackInErrors(t *testing.T) {
 		"model.p.undef": "Compilation Error in model undef (models/undef.sql)\n  'nope' is undefined\n  \n" +
 			"  > in macro undefined_outer (macros/outer.sql)\n" +
 			"  > called by model undef (models/undef.sql)",
+		// The macro that raised Jinja's error is not on the stack, and
+		// the node alone makes none.
+		"model.p.undef_direct": "Compilation Error in model undef_direct (models/undef_direct.sql)\n  'nope' is undefined",
 		// Raised in the model itself: no stack.
 		"model.p.top": "Compilation Error in model top (models/top.sql)\n  top",
 	}
