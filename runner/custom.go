@@ -81,8 +81,8 @@ func (r *Runner) runBlock(ctx context.Context, run func(context.Context) (compil
 // customMicrobatch builds a microbatch model whose materialization is a
 // block, as dbt's MicrobatchModelRunner does: the block runs once per
 // batch, with the batch's SQL and model.batch (the first batch with the
-// model's pre-hooks, the last with its post-hooks); a failed batch is
-// retried once, and when the first batch fails the others are skipped.
+// model's pre-hooks, the last with its post-hooks); when the first batch
+// fails the others are skipped.
 func (r *Runner) customMicrobatch(ctx context.Context, n *compiler.Node, res *Result, contract *adapters.Contract) error {
 	plan := res.plan
 	if plan == nil {

@@ -137,7 +137,6 @@ type Batch struct {
 	Start, End time.Time
 	Status     Status
 	Message    string
-	Attempts   int
 	// Suffix is the batch's start as dbt names its files
 	// (format_batch_start: 2024, 2024-01, 2024-01-31, 2024-01-31T16);
 	// Compiled its SQL, and Statements what ran for it, for its own
@@ -162,8 +161,10 @@ func isMicrobatch(n *compiler.Node) bool {
 }
 
 // runBatches runs plan's batches as dbt's MicrobatchModelRunner does:
-// each rendered for its window and run by run, a failed one retried once,
-// and every later one skipped (counting as failed) when the first fails.
+// each rendered for its window and run once by run (dbt 1.10's
+// MicrobatchBatchRunner records a failed batch and moves on; it never runs
+// it again), and every later one skipped (counting as failed) when the
+// first fails.
 // It emits the batch events, leaves each batch's statements, compiled SQL
 // and outcome in plan.batches, and returns the rows they affected; an
 // error is a cancelled context's.
@@ -184,29 +185,24 @@ func (r *Runner) runBatches(ctx context.Context, n *compiler.Node, br BatchRende
 		}
 		r.emit(Event{Kind: BatchStart, Node: n, Batch: ev})
 		began := time.Now()
-		for attempt := 1; attempt <= 2; attempt++ {
-			b.Attempts = attempt
-			if ctx.Err() != nil {
-				return total, ctx.Err()
+		if ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+		_, from := adapters.StatementsSince(ctx, 0)
+		sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
+		b.Compiled = sql
+		var msg string
+		var rows int64
+		if err == nil {
+			msg, rows, err = run(ctx, i, b, sql)
+		}
+		b.Statements, _ = adapters.StatementsSince(ctx, from)
+		if err == nil {
+			b.Status, b.Message = Success, msg
+			if rows > 0 {
+				total += rows
 			}
-			_, from := adapters.StatementsSince(ctx, 0)
-			sql, err := br.RenderBatch(ctx, n.UniqueID, b.Start, b.End)
-			b.Compiled = sql
-			var msg string
-			var rows int64
-			if err == nil {
-				msg, rows, err = run(ctx, i, b, sql)
-			}
-			// The batch's file holds its last attempt, as dbt's write()
-			// leaves it.
-			b.Statements, _ = adapters.StatementsSince(ctx, from)
-			if err == nil {
-				b.Status, b.Message = Success, msg
-				if rows > 0 {
-					total += rows
-				}
-				break
-			}
+		} else {
 			b.Status, b.Message = Error, err.Error()
 		}
 		done := *ev
@@ -245,8 +241,7 @@ func (r *Runner) planMicrobatch(n *compiler.Node) (*batchPlan, error) {
 }
 
 // microbatch splits the model's time range into batches and runs each one
-// as its own query; a failed batch is retried once on its own, and the
-// model reports each batch that still failed.
+// as its own query, and the model reports each batch that failed.
 func (r *Runner) microbatch(ctx context.Context, n *compiler.Node, res *Result) (adapters.RunResult, error) {
 	plan := res.plan
 	if plan == nil {
@@ -318,7 +313,7 @@ func batchesError(batches []Batch) error {
 	if len(failed) == 0 {
 		return nil
 	}
-	err := fmt.Errorf("%d of %d batches failed after a retry:\n%s", len(failed), len(batches), strings.Join(failed, "\n"))
+	err := fmt.Errorf("%d of %d batches failed:\n%s", len(failed), len(batches), strings.Join(failed, "\n"))
 	if len(failed) < len(batches) {
 		return &partialError{err}
 	}
