@@ -1392,7 +1392,7 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 		nr := docs.NodeResult{
 			UniqueID:      r.UniqueID,
 			Status:        status,
-			Message:       s.env.secrets.Scrub(r.Message),
+			Message:       s.env.secrets.Scrub(artifactMessage(r)),
 			ThreadID:      r.ThreadID,
 			StartedAt:     r.StartedAt,
 			CompletedAt:   r.CompletedAt,
@@ -1795,6 +1795,30 @@ func resultErrorText(r runner.Result) string {
 		return "  " + strings.ReplaceAll(r.Message, "\n", "\n  ")
 	}
 	return "  " + r.Message
+}
+
+// artifactMessage is a result's message as dbt's RunResult carries it into
+// run_results.json and on-run-end's results. A model run in batches has
+// the status word dbt's MicrobatchModelRunner.merge_batch_results gives it
+// ("ERROR", "PARTIAL SUCCESS (ok/all)"), not its batches' errors, which dbt
+// logs as each batch fails and elt prints in the end summary.
+func artifactMessage(r runner.Result) string {
+	if len(r.Batches) == 0 {
+		return r.Message
+	}
+	ok := 0
+	for _, b := range r.Batches {
+		if b.Status == runner.Success {
+			ok++
+		}
+	}
+	switch r.Status {
+	case runner.Error:
+		return "ERROR"
+	case runner.PartialSuccess:
+		return fmt.Sprintf("PARTIAL SUCCESS (%d/%d)", ok, len(r.Batches))
+	}
+	return r.Message
 }
 
 // logErrorDetail follows dbt's RunResultError with what elt adds to a

@@ -223,7 +223,7 @@ func (s *session) onRunEndContext(results []runner.Result) map[string]any {
 		// dbt's RunResult objects, with to_dict() (elementary
 		// serialises each).
 		rs = append(rs, compiler.ObjectValue(map[string]any{
-			"status": string(r.Status), "message": s.env.secrets.Scrub(r.Message), "execution_time": r.Duration().Seconds(),
+			"status": string(r.Status), "message": s.env.secrets.Scrub(artifactMessage(r)), "execution_time": r.Duration().Seconds(),
 			"failures": failures, "thread_id": r.ThreadID, "adapter_response": response,
 			"timing": timing, "node": resultNodeObject(s.manifest, r),
 		}))

@@ -397,6 +397,8 @@ func TestMicrobatch(t *testing.T) {
 	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|2|13\n2024-01-03|1|4" {
 		t.Errorf("after re-running one batch:\n%s", got)
 	}
+	// on-run-end sees each result's message as run_results.json has it.
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-end:\n  - \"{% for r in results %}{{ log('result ' ~ r.node.name ~ ': ' ~ r.message, info=true) }}{% endfor %}\"\n")
 	// A batch that always fails is reported and the others land. As in
 	// dbt 1.10 (MicrobatchBatchRunner._execute_microbatch_materialization
 	// records the failure; nothing runs the batch again), the failed batch
@@ -424,6 +426,12 @@ func TestMicrobatch(t *testing.T) {
 	if !strings.Contains(string(b), want) {
 		t.Errorf("run_results.json lacks %s:\n%s", want, b)
 	}
+	// The model's message is dbt's from merge_batch_results, in the
+	// artifact and in on-run-end's results alike; the batch's error is
+	// in the end summary.
+	if !strings.Contains(string(b), `"message":"PARTIAL SUCCESS (2/3)"`) || !strings.Contains(res.stdout, "result daily: PARTIAL SUCCESS (2/3)\n") {
+		t.Errorf("want the model's message PARTIAL SUCCESS (2/3) in run_results.json and on-run-end:\n%s\n%s", b, res.stdout)
+	}
 	if !strings.Contains(res.stdout, "PARTIALLY created sql microbatch model main.daily") || !strings.Contains(res.stdout, "[PARTIAL SUCCESS (2/3) in") ||
 		!strings.Contains(res.stdout, "Batch 2 of 3 ERROR creating batch 2024-01-02 of main.daily") || !strings.Contains(string(b), `"status":"partial success"`) {
 		t.Errorf("want a partial success:\n%s", res.stdout)
@@ -431,6 +439,7 @@ func TestMicrobatch(t *testing.T) {
 	// dbt's summary counts partial successes apart from errors.
 	wantAll(t, res.stdout, "Completed with 1 partial success and 0 warnings\n")
 	// Fixed, elt retry runs only the failed batch.
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
 	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) as v from {{ ref('events') }} group by 1\n")
 	res = mustElt(t, dir, "retry")
 	if !strings.Contains(res.stdout, "Batch 1 of 1 OK created batch 2024-01-02 of main.daily") || !strings.Contains(res.stdout, "TOTAL=1") {

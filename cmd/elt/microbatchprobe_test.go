@@ -22,8 +22,9 @@ select 3 as id, TIMESTAMP '2020-01-03 00:00:00+00' as event_time
 // batch's result is no success) and dbt-core's
 // TestMicrobatchInitialBatchFailure: when the first batch fails, the
 // later batches are skipped (a SKIP line each, counted failed in
-// batch_results), the model is an error, not a partial success, and on a
-// first run no table is left.
+// batch_results), the model is an error (message "ERROR", from
+// merge_batch_results), not a partial success, and on a first run no
+// table is left.
 func TestMicrobatchFirstBatchFailureSkipsTheRest(t *testing.T) {
 	dir := miniProject(t, "")
 	writeFile(t, dir, "models/input_model.sql", microbatchInputSQL)
@@ -53,6 +54,11 @@ select * from {{ ref('input_model') }}
 	want := `"batch_results":{"successful":[],"failed":[["2020-01-01T00:00:00+00:00","2020-01-02T00:00:00+00:00"],["2020-01-02T00:00:00+00:00","2020-01-03T00:00:00+00:00"],["2020-01-03T00:00:00+00:00","2020-01-04T00:00:00+00:00"]]}`
 	if !strings.Contains(string(b), want) || !strings.Contains(string(b), `"status":"error"`) {
 		t.Errorf("run_results.json lacks %s and status error:\n%s", want, b)
+	}
+	// The model's message is merge_batch_results' word for no batch
+	// landing, not a batch's error.
+	if !strings.Contains(string(b), `"message":"ERROR"`) {
+		t.Errorf("run_results.json: want the model's message \"ERROR\", as dbt's:\n%s", b)
 	}
 	db := openDB(t, filepath.Join(dir, "p.duckdb"))
 	defer db.Close()
