@@ -1433,6 +1433,13 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 			// its own (each batch compiles a copy of the node): the
 			// model's result is the node as parsed.
 			nr.Compiled, nr.CompiledCode = false, ""
+			if nr.Failures == nil {
+				// Its result starts with failures=0
+				// (_initial_run_microbatch_model_result), which merging
+				// the batches' results leaves as it is.
+				zero := 0
+				nr.Failures = &zero
+			}
 			br := &docs.BatchResults{Successful: [][2]string{}, Failed: [][2]string{}}
 			for _, b := range r.Batches {
 				// UTC-aware datetimes, which dbt_common's DateTimeSerialization

@@ -202,6 +202,8 @@ func (s *session) onRunEndContext(results []runner.Result) map[string]any {
 		var failures any
 		if r.Failures != nil {
 			failures = *r.Failures
+		} else if len(r.Batches) > 0 {
+			failures = int64(0) // a microbatch model's, as in run_results.json
 		}
 		// timing: compile, then execute, as in run_results.json.
 		timing := []any{}

@@ -398,7 +398,7 @@ func TestMicrobatch(t *testing.T) {
 		t.Errorf("after re-running one batch:\n%s", got)
 	}
 	// on-run-end sees each result's message as run_results.json has it.
-	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-end:\n  - \"{% for r in results %}{{ log('result ' ~ r.node.name ~ ': ' ~ r.message, info=true) }}{% endfor %}\"\n")
+	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\non-run-end:\n  - \"{% for r in results %}{{ log('result ' ~ r.node.name ~ ': ' ~ r.message ~ ' failures=' ~ r.failures, info=true) }}{% endfor %}\"\n")
 	// A batch that always fails is reported and the others land. As in
 	// dbt 1.10 (MicrobatchBatchRunner._execute_microbatch_materialization
 	// records the failure; nothing runs the batch again), the failed batch
@@ -426,12 +426,25 @@ func TestMicrobatch(t *testing.T) {
 	if !strings.Contains(string(b), want) {
 		t.Errorf("run_results.json lacks %s:\n%s", want, b)
 	}
-	// The model's message is dbt's from merge_batch_results, in the
-	// artifact and in on-run-end's results alike; the batch's error is
-	// in the end summary.
-	if !strings.Contains(string(b), `"message":"PARTIAL SUCCESS (2/3)"`) || !strings.Contains(res.stdout, "result daily: PARTIAL SUCCESS (2/3)\n") {
-		t.Errorf("want the model's message PARTIAL SUCCESS (2/3) in run_results.json and on-run-end:\n%s\n%s", b, res.stdout)
+	// The model's message is dbt's from merge_batch_results, and its
+	// failures the 0 its result starts with, in the artifact and in
+	// on-run-end's results alike; the batch's error is in the end summary.
+	var rr struct {
+		Results []struct {
+			UniqueID string `json:"unique_id"`
+			Message  string `json:"message"`
+			Failures *int   `json:"failures"`
+		} `json:"results"`
 	}
+	if err := json.Unmarshal(b, &rr); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rr.Results {
+		if r.UniqueID == "model.p.daily" && (r.Message != "PARTIAL SUCCESS (2/3)" || r.Failures == nil || *r.Failures != 0) {
+			t.Errorf("run_results.json: daily's message %q and failures %v, want PARTIAL SUCCESS (2/3) and 0 as dbt's", r.Message, r.Failures)
+		}
+	}
+	wantAll(t, res.stdout, "result daily: PARTIAL SUCCESS (2/3) failures=0\n")
 	if !strings.Contains(res.stdout, "PARTIALLY created sql microbatch model main.daily") || !strings.Contains(res.stdout, "[PARTIAL SUCCESS (2/3) in") ||
 		!strings.Contains(res.stdout, "Batch 2 of 3 ERROR creating batch 2024-01-02 of main.daily") || !strings.Contains(string(b), `"status":"partial success"`) {
 		t.Errorf("want a partial success:\n%s", res.stdout)
