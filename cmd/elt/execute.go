@@ -1451,6 +1451,12 @@ func (s *session) writeRunResults(results []runner.Result, checks []quality.Resu
 					br.Failed = append(br.Failed, pair)
 				}
 			}
+			if s.f != nil {
+				// As dbt's merge_batch_results on a retry: after this
+				// run's batches, the ones that succeeded last time
+				// (previous_batch_results.successful).
+				br.Successful = append(br.Successful, s.f.retrySuccessful[r.UniqueID]...)
+			}
 			nr.BatchResults = br
 		}
 		nr.AdapterResponse = s.adapterResponse(r)
@@ -1617,6 +1623,7 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 	}[command]
 	var ids []string
 	retryBatches := map[string][]runner.Window{}
+	retrySuccessful := map[string][][2]string{}
 	for _, r := range prev.Results {
 		if strings.HasPrefix(r.UniqueID, quality.IDPrefix) {
 			// A quality check is judged again when its node is built or
@@ -1639,6 +1646,7 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		}
 		// After a partial success only the failed batches run again, as in dbt.
 		if r.Status == "partial success" && r.BatchResults != nil {
+			retrySuccessful[r.UniqueID] = r.BatchResults.Successful
 			for _, w := range r.BatchResults.Failed {
 				start, err1 := time.Parse(time.RFC3339, w[0])
 				end, err2 := time.Parse(time.RFC3339, w[1])
@@ -1650,6 +1658,7 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 		}
 	}
 	f.retryBatches = retryBatches
+	f.retrySuccessful = retrySuccessful
 	if err := restoreRetryArgs(f, prev.Args, path); err != nil {
 		return err
 	}

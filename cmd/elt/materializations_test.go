@@ -403,10 +403,11 @@ func TestMicrobatch(t *testing.T) {
 	// dbt 1.10 (MicrobatchBatchRunner._execute_microbatch_materialization
 	// records the failure; nothing runs the batch again), the failed batch
 	// is rendered and run once: its run_query logs one row.
-	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\n"+
-		"{% do run_query(\"create table if not exists main.batch_log (id varchar)\") %}{% do run_query(\"insert into main.batch_log values ('\" ~ model.batch.id ~ \"')\") %}\n"+
-		"select cast(event_at as date) as day, count(*) as n, sum(v) {% if '2024-01-02' in (model.batch.event_time_start | string) %}+ cast('boom' as integer){% endif %} as v from {{ ref('events') }} group by 1\n")
-	res = elt(t, dir, append([]string{"build", "--full-refresh"}, window...)...)
+	failing := "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\n" +
+		"{% do run_query(\"create table if not exists main.batch_log (id varchar)\") %}{% do run_query(\"insert into main.batch_log values ('\" ~ model.batch.id ~ \"')\") %}\n" +
+		"select cast(event_at as date) as day, count(*) as n, sum(v) {% if '2024-01-02' in (model.batch.event_time_start | string) %}+ cast('boom' as integer){% endif %} as v from {{ ref('events') }} group by 1\n"
+	writeFile(t, dir, "models/daily.sql", failing)
+	res = elt(t, dir, append([]string{"run", "--full-refresh"}, window...)...)
 	if res.code != 1 || !strings.Contains(res.stdout, "1 of 3 batches failed:") || !strings.Contains(res.stdout, "batch 2024-01-02T00:00:00Z..2024-01-03T00:00:00Z") {
 		t.Errorf("failing batch: exit %d\n%s", res.code, res.stdout)
 	}
@@ -451,15 +452,26 @@ func TestMicrobatch(t *testing.T) {
 	}
 	// dbt's summary counts partial successes apart from errors.
 	wantAll(t, res.stdout, "Completed with 1 partial success and 0 warnings\n")
-	// Fixed, elt retry runs only the failed batch.
+	// Fixed, elt retry of the run runs only the failed batch.
 	writeFile(t, dir, "dbt_project.yml", "name: p\nprofile: p\n")
-	writeFile(t, dir, "models/daily.sql", "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) as v from {{ ref('events') }} group by 1\n")
+	fixed := "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='day', batch_size='day', begin='2024-01-01') }}\nselect cast(event_at as date) as day, count(*) as n, sum(v) as v from {{ ref('events') }} group by 1\n"
+	writeFile(t, dir, "models/daily.sql", fixed)
 	res = mustElt(t, dir, "retry")
 	if !strings.Contains(res.stdout, "Batch 1 of 1 OK created batch 2024-01-02 of main.daily") || !strings.Contains(res.stdout, "TOTAL=1") {
 		t.Errorf("retry should run the one failed batch:\n%s", res.stdout)
 	}
 	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|2|13\n2024-01-03|1|4" {
 		t.Errorf("after the retry:\n%s", got)
+	}
+	// As dbt's merge_batch_results on a retry (task/run.py): the retried
+	// batch, then those that succeeded last time (previous_batch_results).
+	b, err = os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = `"batch_results":{"successful":[["2024-01-02T00:00:00+00:00","2024-01-03T00:00:00+00:00"],["2024-01-01T00:00:00+00:00","2024-01-02T00:00:00+00:00"],["2024-01-03T00:00:00+00:00","2024-01-04T00:00:00+00:00"]],"failed":[]}`
+	if !strings.Contains(string(b), want) || !strings.Contains(string(b), `"message":"SUCCESS"`) {
+		t.Errorf("run_results.json after the retry lacks %s and message SUCCESS:\n%s", want, b)
 	}
 }
 

@@ -83,6 +83,7 @@ type flags struct {
 	junitXML             string                     // --junit-xml PATH
 	noHistory            bool                       // --no-history: record nothing in the run history
 	retryBatches         map[string][]runner.Window // set by elt retry
+	retrySuccessful      map[string][][2]string     // set by elt retry: a partial success's batches that succeeded
 	retryIDs             []string                   // set by elt retry: the selection of compile and clone
 	state                string                     // --state: an earlier run's target folder
 	selector             string                     // --selector: a named selector of selectors.yml
