@@ -1644,8 +1644,11 @@ func retryCommand(ctx context.Context, f *flags, env environment, stdout, stderr
 				ids = append(ids, r.UniqueID)
 			}
 		}
-		// After a partial success only the failed batches run again, as in dbt.
-		if r.Status == "partial success" && r.BatchResults != nil {
+		// After a partial success of a run only the failed batches run
+		// again, as in dbt: its RetryTask hands the batches to RunTask
+		// alone (task/retry.py, task_class == RunTask), so a retried
+		// build runs the model's batches as a build does.
+		if r.Status == "partial success" && r.BatchResults != nil && command == "run" {
 			retrySuccessful[r.UniqueID] = r.BatchResults.Successful
 			for _, w := range r.BatchResults.Failed {
 				start, err1 := time.Parse(time.RFC3339, w[0])

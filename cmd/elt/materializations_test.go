@@ -473,6 +473,19 @@ func TestMicrobatch(t *testing.T) {
 	if !strings.Contains(string(b), want) || !strings.Contains(string(b), `"message":"SUCCESS"`) {
 		t.Errorf("run_results.json after the retry lacks %s and message SUCCESS:\n%s", want, b)
 	}
+	// dbt's RetryTask hands the failed batches to a retried run only
+	// (task/retry.py: task_class == RunTask): retrying a build runs the
+	// model's batches as the build did, all three.
+	writeFile(t, dir, "models/daily.sql", failing)
+	if res := elt(t, dir, append([]string{"build", "--full-refresh"}, window...)...); !strings.Contains(res.stdout, "[PARTIAL SUCCESS (2/3) in") {
+		t.Fatalf("build: want a partial success:\n%s", res.stdout)
+	}
+	writeFile(t, dir, "models/daily.sql", fixed)
+	res = mustElt(t, dir, "retry")
+	wantAll(t, res.stdout, "Batch 1 of 3 OK created batch 2024-01-01 of main.daily", "Batch 3 of 3 OK created batch 2024-01-03 of main.daily")
+	if got := rowsOf(t, dir, "main.daily"); got != "2024-01-01|2|3\n2024-01-02|2|13\n2024-01-03|1|4" {
+		t.Errorf("after the retried build:\n%s", got)
+	}
 }
 
 // TestJinjaIntrospectionAndCrossDB: dbt's cross-database macros and adapter
