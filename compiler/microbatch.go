@@ -108,6 +108,40 @@ func (m *Manifest) validateMicrobatch(l *diag.List, nodes []*Node) {
 	}
 }
 
+// warnConcurrentBatches is dbt's check_forcing_batch_concurrency
+// (parser/manifest.py): where dbt batches microbatch models and the
+// adapter lacks the MicrobatchConcurrency capability, the nodes that set
+// concurrent_batches to true (dbt counts every node, microbatch or not)
+// are warned of (InvalidConcurrentBatchesConfig, I075), and batches run
+// one after another. dbt-duckdb, dbt-snowflake and dbt-bigquery declare
+// the capability; dbt-postgres does not.
+func (m *Manifest) warnConcurrentBatches(l *diag.List, nodes []*Node) {
+	if m.engine == nil || m.engine.dialect == nil || !m.UseMicrobatchBatches() {
+		return
+	}
+	switch adapter := m.engine.dialect.Type(); adapter {
+	case "duckdb", "snowflake", "bigquery":
+	default:
+		var forcing []*Node
+		for _, n := range nodes {
+			if n.Config["concurrent_batches"] == true {
+				forcing = append(forcing, n)
+			}
+		}
+		if len(forcing) == 0 {
+			return
+		}
+		count := "1 microbatch model"
+		if len(forcing) > 1 {
+			count = fmt.Sprintf("%d microbatch models", len(forcing))
+		}
+		file, pos := ConfigSite(forcing[0])
+		l.Add(diag.Warnf(file, pos, "leave concurrent_batches unset on this warehouse",
+			"Found %s with the `concurrent_batches` config set to true, but the %s adapter does not support running batches concurrently. Batches will be run sequentially.", count, adapter).
+			AsEvent("InvalidConcurrentBatchesConfig"))
+	}
+}
+
 // microbatchConfigProblem is the first of dbt's complaints about a
 // microbatch model's config, after "Microbatch model '<name>' ", or "".
 func microbatchConfigProblem(c project.Config) string {

@@ -311,6 +311,7 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m.validateSemanticManifest(&l, nodes)
 	m.buildMaps(ids, nodes, deps)
 	m.validateMicrobatch(&l, nodes)
+	m.warnConcurrentBatches(&l, nodes)
 	m.inferPrimaryKeys()
 	m.buildUnitTests(&l)
 	m.validateContracts(&l)

@@ -102,3 +102,24 @@ select * from {{ ref('input_model') }}
 		t.Errorf("microbatch_model: %s rows, want 2", got)
 	}
 }
+
+// TestMicrobatchConcurrentBatchesWarningAsDBT: as dbt's
+// check_forcing_batch_concurrency (parser/manifest.py), a model that sets
+// concurrent_batches to true is warned of at parse where the adapter lacks
+// the MicrobatchConcurrency capability (InvalidConcurrentBatchesConfig):
+// dbt-postgres does, dbt-duckdb declares it and is not.
+func TestMicrobatchConcurrentBatchesWarningAsDBT(t *testing.T) {
+	onBothWarehouses(t, "concurrent_batches", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "models/input_model.sql", microbatchInputSQL)
+		writeFile(t, dir, "models/microbatch_model.sql", `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_time', batch_size='day', begin=modules.datetime.datetime(2020, 1, 1, 0, 0, 0), concurrent_batches=true) }}
+select * from {{ ref('input_model') }}
+`)
+		res := mustElt(t, dir, "parse")
+		const warning = "Found 1 microbatch model with the `concurrent_batches` config set to true, but the postgres adapter does not support running batches concurrently. Batches will be run sequentially."
+		if warehouse == "postgres" {
+			wantAll(t, res.stdout+res.stderr, "models/microbatch_model.sql:1", warning)
+		} else {
+			wantNone(t, res.stdout+res.stderr, "concurrent_batches")
+		}
+	})
+}
