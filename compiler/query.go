@@ -78,7 +78,7 @@ func (st *renderState) queryTx(sql string, autoBegin bool) (*queryResult, error)
 	for i, r := range res.Rows {
 		row := make([]any, len(r))
 		for j, v := range r {
-			if cell, ok := containerCell(v, columnType(res.Types, j)); ok {
+			if cell, ok := ContainerCell(v, columnType(res.Types, j)); ok {
 				row[j] = cell
 				continue
 			}

@@ -10,7 +10,7 @@ import (
 	"github.com/elt-dev/elt/jinja"
 )
 
-// containerCell is a list or map cell of run_query's (or a statement's)
+// ContainerCell is a list or map cell of run_query's (or a statement's)
 // result as dbt gives it: dbt-common's table_from_data_flat turns a list,
 // tuple or dict the driver returned (a PostgreSQL array or json value, a
 // DuckDB list or struct) into its json.dumps text, with dbt's
@@ -19,7 +19,7 @@ import (
 // adapter names it. A JSON number without a fraction at the top of a
 // json cell is an int, as Python's json.loads makes it. ok is false for a
 // cell left to cellValue.
-func containerCell(v any, colType string) (cell any, ok bool) {
+func ContainerCell(v any, colType string) (cell any, ok bool) {
 	typ := strings.ToUpper(strings.TrimSpace(colType))
 	fromJSON := typ == "JSON" || typ == "JSONB"
 	switch v.(type) {

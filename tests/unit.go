@@ -66,7 +66,17 @@ func RunUnit(ctx context.Context, a adapters.Adapter, u *compiler.UnitTestSQL) (
 		}
 		vals := make([]string, len(r)-1)
 		for i := range vals {
-			vals[i] = formatValue(r[i])
+			v := r[i]
+			// A list, struct or JSON value compares and shows as its
+			// json.dumps text, as dbt's agate table holds it.
+			typ := ""
+			if i < len(res.Types) {
+				typ = res.Types[i]
+			}
+			if cell, ok := compiler.ContainerCell(v, typ); ok {
+				v = cell
+			}
+			vals[i] = formatValue(v)
 		}
 		if fmt.Sprint(r[len(r)-1]) == "actual" {
 			actual = append(actual, vals)

@@ -646,3 +646,36 @@ func unitTestGiven(t *testing.T, dir, id string) []map[string]any {
 	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
 	return m.UnitTests[id].Given
 }
+
+// A unit test compares list and struct columns as dbt does: dbt-common's
+// table_from_data_flat keeps a list or dict the driver returns as its
+// json.dumps text, so ['a b', 'c'] differs from ['a', 'b c'], and the diff
+// shows the JSON text, a struct's fields in their declared order.
+func TestUnitTestContainerValuesAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/m.sql", "select ['a b', 'c'] as l, {'k': 1, 'j': 'x'} as s")
+	writeFile(t, dir, "models/u.yml", `unit_tests:
+  - name: same
+    model: m
+    given: []
+    expect:
+      format: sql
+      rows: "select ['a b', 'c'] as l, {'k': 1, 'j': 'x'} as s"
+  - name: regrouped
+    model: m
+    given: []
+    expect:
+      format: sql
+      rows: "select ['a', 'b c'] as l, {'k': 1, 'j': 'y'} as s"
+`)
+	res := elt(t, dir, "test")
+	if res.code != 1 {
+		t.Fatalf("test: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	wantAll(t, res.stdout,
+		"PASS m::same",
+		"FAIL 1 m::regrouped",
+		`| ["a", "b c"] | -            | {"k": 1, "j": "y"} | -`,
+		`| -            | ["a b", "c"] | -                  | {"k": 1, "j": "x"}`,
+	)
+}
