@@ -238,6 +238,9 @@ func (m *Manifest) buildGenericTest(d *project.TestDecl, b *testBuild, folders [
 		unrendered = project.TreeConfigOver(own, project.Test, fqn, true, d.Config, 0)
 		if pkgDir != "" {
 			rootCfg = p.TreeConfig(project.Test, fqn)
+			if p != nil {
+				unrendered = project.UpdateConfig(unrendered, project.TreeUnrenderedConfig(p.Config, project.Test, fqn))
+			}
 			ownCfg = withTestDefaults(cfg)
 			cfg = mergeConfig(cfg, rootCfg)
 		}

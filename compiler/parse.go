@@ -213,6 +213,11 @@ func Parse(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 				call = unrenderedCall(n, st.inFile)
 			}
 			n.UnrenderedConfig = project.UpdateConfig(n.UnrenderedConfig, call)
+			if len(n.RootUnrendered) > 0 {
+				// The root project's config comes after the call, as
+				// in the config.
+				n.UnrenderedConfig = project.UpdateConfig(n.UnrenderedConfig, n.RootUnrendered)
+			}
 			// dbt's order: dbt_project.yml and properties YAML, then the
 			// node's config() calls; for a package's node the root
 			// project's dbt_project.yml comes last.

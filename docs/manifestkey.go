@@ -279,6 +279,8 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	w.sharedMap(p.UnrenderedConfig)
 	w.tag('R')
 	w.sharedMap(p.RootConfig)
+	w.tag('r')
+	w.sharedMap(p.RootUnrendered)
 	w.str(p.Description)
 	w.strs(p.DocBlocks)
 	w.strs(n.PrimaryKey)

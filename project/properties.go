@@ -1183,6 +1183,7 @@ func (l *loader) finishNodes() {
 		if n.Package != own.Name {
 			own = pkgConfig[n.Package]
 			n.RootConfig = l.proj.TreeConfig(n.ResourceType, n.FQN)
+			n.RootUnrendered = TreeUnrenderedConfig(l.proj.Config, n.ResourceType, n.FQN)
 		}
 		var cfg Config
 		if len(l.propsConf[id]) == 0 && len(l.propsRaw[id]) == 0 {
@@ -1199,6 +1200,11 @@ func (l *loader) finishNodes() {
 				props = l.propsRaw[id]
 			}
 			n.UnrenderedConfig = TreeConfigOver(own, n.ResourceType, n.FQN, true, props, 0)
+		}
+		if len(n.RootUnrendered) > 0 {
+			// dbt's UnrenderedConfigGenerator: the root project's
+			// dbt_project.yml over a package node's own config.
+			n.UnrenderedConfig = UpdateConfig(n.UnrenderedConfig, n.RootUnrendered)
 		}
 		n.Config = cfg
 		n.PropsEnable = truthy(l.propsConf[id]["enabled"])

@@ -283,8 +283,12 @@ type Node struct {
 	// RootConfig is, for a node of an installed package, the root
 	// project's dbt_project.yml config for it: dbt applies it last, over
 	// the node's own config() call. Nil for the root project's nodes.
-	RootConfig  Config
-	Description string // doc() already resolved
+	RootConfig Config
+	// RootUnrendered is RootConfig as written in the root project's
+	// dbt_project.yml: dbt updates a package node's unrendered_config
+	// with it last, as it does the config.
+	RootUnrendered Config
+	Description    string // doc() already resolved
 	// DocBlocks are the docs blocks its description calls doc() for
 	// (doc.<package>.<name>), as dbt 1.10's doc_blocks.
 	DocBlocks []string

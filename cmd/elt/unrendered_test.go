@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,60 @@ func TestUnrenderedConfigLastLayerWins(t *testing.T) {
 	// The rendered config still merges every layer.
 	if got, want := m.Nodes["model.p.m"].Config["tags"], []any{"tag_in_project", "tag_in_folder", "tag_in_model"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("config tags %v, want %v", got, want)
+	}
+}
+
+// TestUnrenderedConfigRootOverPackage: a package node's unrendered_config
+// ends with the root project's dbt_project.yml config as written, over the
+// package's own and its config() call, as dbt's UnrenderedConfigGenerator
+// builds it (and as the rendered config is).
+func TestUnrenderedConfigRootOverPackage(t *testing.T) {
+	dir := miniProject(t, `models:
+  +schema: "s_{{ var('x', 'dev') }}"
+  pk:
+    +materialized: table
+seeds:
+  +docs: {show: false}
+data_tests:
+  +severity: "{{ 'warn' }}"
+`)
+	writeFile(t, dir, "dbt_packages/pk/dbt_project.yml", "name: pk\nmodels:\n  pk:\n    +schema: pk_own\n    +materialized: view\n    +tags: [own]\n")
+	writeFile(t, dir, "dbt_packages/pk/models/a.sql", "{{ config(materialized='incremental', alias='aa') }}\nselect 1 as id\n")
+	writeFile(t, dir, "dbt_packages/pk/models/b.sql", "select 1 as id\n")
+	writeFile(t, dir, "dbt_packages/pk/models/s.yml", "models:\n  - name: b\n    columns:\n      - name: id\n        data_tests: [not_null]\n")
+	writeFile(t, dir, "dbt_packages/pk/seeds/s.csv", "id\n1\n")
+	mustElt(t, dir, "parse")
+	var m struct {
+		Nodes map[string]struct {
+			Config     map[string]any `json:"config"`
+			Unrendered map[string]any `json:"unrendered_config"`
+		}
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	const schema = "s_{{ var('x', 'dev') }}"
+	for id, want := range map[string]map[string]any{
+		"model.pk.a":             {"schema": schema, "materialized": "table", "tags": []any{"own"}, "alias": "aa"},
+		"model.pk.b":             {"schema": schema, "materialized": "table", "tags": []any{"own"}},
+		"seed.pk.s":              {"docs": map[string]any{"show": false}},
+		"test.pk.not_null_b_id.": {"severity": "{{ 'warn' }}"},
+	} {
+		n, ok := m.Nodes[id]
+		if strings.HasSuffix(id, ".") { // a test, by its name
+			for k, v := range m.Nodes {
+				if strings.HasPrefix(k, id) {
+					n, ok = v, true
+				}
+			}
+		}
+		if !ok {
+			t.Errorf("no node %s", id)
+			continue
+		}
+		if !reflect.DeepEqual(n.Unrendered, want) {
+			t.Errorf("%s unrendered_config:\n got %v\nwant %v", id, n.Unrendered, want)
+		}
+	}
+	if got := m.Nodes["model.pk.a"].Config["schema"]; got != "s_dev" {
+		t.Errorf("model.pk.a config schema %v, want s_dev", got)
 	}
 }
