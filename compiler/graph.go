@@ -368,27 +368,7 @@ func SourceFreshness(f map[string]any) any {
 	if f == nil {
 		return nil
 	}
-	after := func(key string) any {
-		v, ok := f[key]
-		if ok && v == nil {
-			return nil
-		}
-		t := map[string]any{"count": nil, "period": nil}
-		if m, ok := v.(map[string]any); ok {
-			if c, ok := m["count"]; ok {
-				t["count"] = c
-			}
-			if p, ok := m["period"].(string); ok && p != "" {
-				t["period"] = p
-			}
-		}
-		return t
-	}
-	var filter any
-	if s, ok := f["filter"].(string); ok && s != "" {
-		filter = s
-	}
-	return map[string]any{"warn_after": after("warn_after"), "error_after": after("error_after"), "filter": filter}
+	return project.FreshnessThreshold(f)
 }
 
 // TimeValue is t as a template reads dbt's timestamps (a result's

@@ -2,6 +2,8 @@ package project
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -31,10 +33,21 @@ type freshnessSetting struct {
 	hasQuery     bool
 }
 
+// yamlFreshness is the freshness, loaded_at_field and loaded_at_query a
+// source table's properties YAML alone gives (the source's and the
+// table's entries and config blocks, not dbt_project.yml): what dbt's
+// SourcePatcher._generate_source_config computes as precedence configs.
+type yamlFreshness struct {
+	fresh        map[string]any
+	declared     bool // a level set freshness (fresh nil: to null)
+	field, query string
+}
+
 // sourceFreshness gives st its freshness, loaded_at_field and
-// loaded_at_query from every level, reporting bad values where they are.
-// src and table are the source's and the table's entries.
-func (l *loader) sourceFreshness(file string, src, table *yaml.Node, st *SourceTable) {
+// loaded_at_query from every level, reporting bad values where they are,
+// and returns what the YAML levels alone give. src and table are the
+// source's and the table's entries.
+func (l *loader) sourceFreshness(file string, src, table *yaml.Node, st *SourceTable) yamlFreshness {
 	var levels []freshnessSetting
 	tree := TreeConfig(l.cur.cfg, Source, st.FQN)
 	if l.cur.pkg != nil {
@@ -66,9 +79,30 @@ func (l *loader) sourceFreshness(file string, src, table *yaml.Node, st *SourceT
 		}
 		levels = append(levels, l.freshnessAt(file, cfg))
 	}
-	var fresh map[string]any
-	declared := false
-	field, query := "", ""
+	fresh, declared, field, query := foldFreshness(levels)
+	var yf yamlFreshness
+	yf.fresh, yf.declared, yf.field, yf.query = foldFreshness(levels[1:])
+	// dbt ignores a threshold that ends up with a count but no period (or
+	// the other way round); elt refuses it, so that no rule is silently off.
+	for _, k := range []string{"warn_after", "error_after"} {
+		if t, ok := fresh[k].(map[string]any); ok && (t["count"] == nil) != (t["period"] == nil) {
+			l.diags.Add(diag.Errorf(file, st.Pos, "set both count and period, e.g. {count: 12, period: hour}, here or on the source",
+				"source table %s.%s: freshness %s has a count or a period but not both", st.SourceName, st.Name, k))
+		}
+	}
+	st.Freshness = fresh
+	st.FreshnessNull = declared && fresh == nil
+	st.LoadedAtField = field
+	st.LoadedAtQuery = query
+	if _, ok := st.Config["freshness"]; ok {
+		st.Config["freshness"] = fresh
+	}
+	return yf
+}
+
+// foldFreshness is the freshness the levels give, most specific last,
+// whether one declared it, and the loaded_at_field or loaded_at_query.
+func foldFreshness(levels []freshnessSetting) (fresh map[string]any, declared bool, field, query string) {
 	for _, lv := range levels {
 		if lv.hasFreshness {
 			fresh = mergeFreshness(fresh, lv.freshness)
@@ -87,21 +121,96 @@ func (l *loader) sourceFreshness(file string, src, table *yaml.Node, st *SourceT
 			}
 		}
 	}
-	// dbt ignores a threshold that ends up with a count but no period (or
-	// the other way round); elt refuses it, so that no rule is silently off.
+	return fresh, declared, field, query
+}
+
+// FreshnessThreshold is a freshness as dbt's FreshnessThreshold.to_dict
+// writes it: warn_after and error_after each {count, period} (None where
+// cleared with null), and filter.
+func FreshnessThreshold(f map[string]any) map[string]any {
+	after := func(key string) any {
+		v, ok := f[key]
+		if ok && v == nil {
+			return nil
+		}
+		t := map[string]any{"count": nil, "period": nil}
+		if m, ok := v.(map[string]any); ok {
+			if c, ok := m["count"]; ok {
+				t["count"] = c
+			}
+			if p, ok := m["period"].(string); ok && p != "" {
+				t["period"] = p
+			}
+		}
+		return t
+	}
+	var filter any
+	if s, ok := f["filter"].(string); ok && s != "" {
+		filter = s
+	}
+	return map[string]any{"warn_after": after("warn_after"), "error_after": after("error_after"), "filter": filter}
+}
+
+// freshnessSet is dbt's bool(FreshnessThreshold): a warn_after or
+// error_after with both a count and a period.
+func freshnessSet(f map[string]any) bool {
 	for _, k := range []string{"warn_after", "error_after"} {
-		if t, ok := fresh[k].(map[string]any); ok && (t["count"] == nil) != (t["period"] == nil) {
-			l.diags.Add(diag.Errorf(file, st.Pos, "set both count and period, e.g. {count: 12, period: hour}, here or on the source",
-				"source table %s.%s: freshness %s has a count or a period but not both", st.SourceName, st.Name, k))
+		if t, ok := f[k].(map[string]any); ok && t["count"] != nil && t["period"] != nil {
+			return true
 		}
 	}
-	st.Freshness = fresh
-	st.FreshnessNull = declared && fresh == nil
-	st.LoadedAtField = field
-	st.LoadedAtQuery = query
-	if _, ok := st.Config["freshness"]; ok {
-		st.Config["freshness"] = fresh
+	return false
+}
+
+// sourceUnrendered is a source table's unrendered_config as dbt's
+// SourcePatcher._generate_source_config builds it with the
+// UnrenderedConfigGenerator: its project's dbt_project.yml config as
+// written, then the properties' config blocks (the source's, then the
+// table's) with the freshness, loaded_at_field, loaded_at_query, meta and
+// tags of the YAML alone set over them (a freshness none declares is
+// left out), then, for a package's source, the root project's config.
+func (l *loader) sourceUnrendered(st *SourceTable, yf yamlFreshness, config, tableConfig Config, metas []map[string]any, tags [][]string) Config {
+	prec := Config{}
+	updateInto(prec, config)
+	updateInto(prec, tableConfig)
+	switch {
+	case yf.declared && yf.fresh == nil:
+		prec["freshness"] = nil
+	case freshnessSet(yf.fresh):
+		prec["freshness"] = FreshnessThreshold(yf.fresh)
+	default:
+		delete(prec, "freshness")
 	}
+	prec["loaded_at_field"] = nilIfBlank(yf.field)
+	prec["loaded_at_query"] = nilIfBlank(yf.query)
+	meta := map[string]any{}
+	for _, m := range metas {
+		maps.Copy(meta, m)
+	}
+	prec["meta"] = meta
+	var all []string
+	for _, t := range tags {
+		all = append(all, t...)
+	}
+	slices.Sort(all)
+	if all = slices.Compact(all); all == nil {
+		all = []string{}
+	}
+	prec["tags"] = all
+	out := TreeUnrenderedConfig(l.cur.cfg, Source, st.FQN)
+	updateInto(out, prec)
+	if l.cur.pkg != nil {
+		updateInto(out, TreeUnrenderedConfig(l.proj.Config, Source, st.FQN))
+	}
+	return out
+}
+
+// nilIfBlank is s, or nil when it is empty.
+func nilIfBlank(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func stringValue(v any) string {

@@ -1129,7 +1129,12 @@ func (l *loader) parseSource(file string, e *yaml.Node) {
 		if cm, _ := config["meta"].(map[string]any); meta != nil || cm != nil {
 			st.SourceMeta = mergeDict(meta, cm)
 		}
-		l.sourceFreshness(file, e, te, st)
+		yf := l.sourceFreshness(file, e, te, st)
+		cm, _ := config["meta"].(map[string]any)
+		tcm, _ := tableConfig["meta"].(map[string]any)
+		st.Unrendered = l.sourceUnrendered(st, yf, config, tableConfig,
+			[]map[string]any{meta, cm, tableMeta, tcm},
+			[][]string{tags, toStringList(config["tags"]), tableTags, toStringList(tableConfig["tags"])})
 		l.checkSourceQualityFreshness(file, st)
 		l.proj.Sources[st.UniqueID] = st
 	}

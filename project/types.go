@@ -409,6 +409,9 @@ type SourceTable struct {
 	// unrendered_database and unrendered_schema, which state:modified
 	// compares so that a schema rendered per environment is no change.
 	UnrenderedDatabase, UnrenderedSchema *string
+	// Unrendered is the table's unrendered_config, as dbt builds a
+	// source's (sourceUnrendered): what state:modified compares.
+	Unrendered Config
 }
 
 // TestDecl is one generic test declared in properties YAML, e.g.

@@ -94,3 +94,48 @@ data_tests:
 		t.Errorf("model.pk.a config schema %v, want s_dev", got)
 	}
 }
+
+// TestSourceUnrenderedConfigAsDBT: a source's unrendered_config is what
+// dbt's SourcePatcher._generate_source_config gives: dbt_project.yml as
+// written (event_time), then loaded_at_field, loaded_at_query, meta and
+// tags from the properties YAML, always (null, {} and [] when unset), and freshness
+// when declared. A manifest dbt wrote then compares equal under
+// state:modified.
+func TestSourceUnrenderedConfigAsDBT(t *testing.T) {
+	dir := miniProject(t, "sources:\n  +event_time: \"{{ 'ts' }}\"\n")
+	writeFile(t, dir, "models/src.yml", `sources:
+  - name: s1
+    loaded_at_field: _loaded
+    freshness: {warn_after: {count: 1, period: day}}
+    tags: [b, a]
+    tables:
+      - name: t1
+        meta: {x: 1}
+      - name: t2
+        config: {tags: [c]}
+  - name: s2
+    tables:
+      - name: t3
+`)
+	mustElt(t, dir, "parse")
+	var m struct {
+		Sources map[string]struct {
+			Unrendered map[string]any `json:"unrendered_config"`
+		}
+	}
+	readJSON(t, filepath.Join(dir, "target", "manifest.json"), &m)
+	fresh := map[string]any{"warn_after": map[string]any{"count": 1.0, "period": "day"},
+		"error_after": map[string]any{"count": nil, "period": nil}, "filter": nil}
+	for id, want := range map[string]map[string]any{
+		"source.p.s1.t1": {"event_time": "{{ 'ts' }}", "loaded_at_field": "_loaded", "loaded_at_query": nil, "freshness": fresh,
+			"meta": map[string]any{"x": 1.0}, "tags": []any{"a", "b"}},
+		"source.p.s1.t2": {"event_time": "{{ 'ts' }}", "loaded_at_field": "_loaded", "loaded_at_query": nil, "freshness": fresh,
+			"meta": map[string]any{}, "tags": []any{"a", "b", "c"}},
+		"source.p.s2.t3": {"event_time": "{{ 'ts' }}", "loaded_at_field": nil, "loaded_at_query": nil,
+			"meta": map[string]any{}, "tags": []any{}},
+	} {
+		if got := m.Sources[id].Unrendered; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s unrendered_config:\n got %v\nwant %v", id, got, want)
+		}
+	}
+}
