@@ -235,7 +235,12 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	set("source_meta", orEmptyMap(s.SourceMeta))
 	set("tags", stringsAny(s.Tags))
 	d.Set("config", graphConfigValue(SourceConfig(s)))
-	set("unrendered_config", map[string]any(s.Config))
+	// As in the manifest: dbt's graph holds the source's unrendered_config.
+	unrendered := s.Unrendered
+	if unrendered == nil {
+		unrendered = s.Config
+	}
+	set("unrendered_config", map[string]any(unrendered))
 	set("freshness", SourceFreshnessOf(s))
 	set("quoting", orEmptyMap(s.Quoting))
 	return d

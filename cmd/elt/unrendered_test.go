@@ -139,3 +139,19 @@ func TestSourceUnrenderedConfigAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphSourceUnrenderedConfig: graph.sources gives a source's
+// unrendered_config as the manifest has it (dbt's graph is the
+// manifest's flat_graph), not its rendered config.
+func TestGraphSourceUnrenderedConfig(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "models/src.yml", "sources:\n  - name: s\n    tables:\n      - name: t\n")
+	writeFile(t, dir, "models/m.sql", `{% if execute %}{% set u = graph.sources['source.p.s.t'].unrendered_config %}-- keys: {{ u.keys() | sort | join(',') }} field: {{ u.loaded_at_field }}{% endif %}
+select 1 as id
+`)
+	mustElt(t, dir, "compile", "-s", "m")
+	got := mustRead(t, filepath.Join(dir, "target", "compiled", "p", "models", "m.sql"))
+	if want := "-- keys: loaded_at_field,loaded_at_query,meta,tags field: None"; !strings.Contains(got, want) {
+		t.Errorf("compiled m.sql:\n%s\nwant it to hold %q", got, want)
+	}
+}
