@@ -66,6 +66,10 @@ func (c apiColumn) GetAttr(name string) (any, bool) {
 			dtype, _ := argString(args, kw, 0, "dtype")
 			p, _ := argAt(args, kw, 1, "precision")
 			s, _ := argAt(args, kw, 2, "scale")
+			if c.e.dialect.Type() == "bigquery" {
+				// BigQueryColumn.numeric_type: the type alone.
+				return dtype, nil
+			}
 			return numericType(dtype, p, s), nil
 		}), true
 	case "TYPE_LABELS":

@@ -90,35 +90,27 @@ case when (({{ expr1 }} = {{ expr2 }}) or ({{ expr1 }} is null and {{ expr2 }} i
     )
     select * from filtered
 {% endmacro %}
-{#- Types -#}
+{#- Types: as dbt's, the adapter's api.Column names them (TEXT, or string on BigQuery). -#}
 {% macro type_string() %}{{ return(adapter.dispatch('type_string', 'dbt')()) }}{% endmacro %}
-{% macro default__type_string() %}{{ return('varchar') }}{% endmacro %}
-{% macro postgres__type_string() %}{{ return('text') }}{% endmacro %}
-{% macro bigquery__type_string() %}{{ return('string') }}{% endmacro %}
+{% macro default__type_string() %}{{ return(api.Column.translate_type("string")) }}{% endmacro %}
 
 {% macro type_int() %}{{ return(adapter.dispatch('type_int', 'dbt')()) }}{% endmacro %}
-{% macro default__type_int() %}{{ return('integer') }}{% endmacro %}
-{% macro bigquery__type_int() %}{{ return('int64') }}{% endmacro %}
+{% macro default__type_int() %}{{ return(api.Column.translate_type("integer")) }}{% endmacro %}
 
 {% macro type_bigint() %}{{ return(adapter.dispatch('type_bigint', 'dbt')()) }}{% endmacro %}
-{% macro default__type_bigint() %}{{ return('bigint') }}{% endmacro %}
-{% macro bigquery__type_bigint() %}{{ return('int64') }}{% endmacro %}
+{% macro default__type_bigint() %}{{ return(api.Column.translate_type("bigint")) }}{% endmacro %}
 
 {% macro type_float() %}{{ return(adapter.dispatch('type_float', 'dbt')()) }}{% endmacro %}
-{% macro default__type_float() %}{{ return('float') }}{% endmacro %}
-{% macro bigquery__type_float() %}{{ return('float64') }}{% endmacro %}
+{% macro default__type_float() %}{{ return(api.Column.translate_type("float")) }}{% endmacro %}
 
 {% macro type_numeric() %}{{ return(adapter.dispatch('type_numeric', 'dbt')()) }}{% endmacro %}
-{% macro default__type_numeric() %}{{ return('numeric(28,6)') }}{% endmacro %}
-{% macro bigquery__type_numeric() %}{{ return('numeric') }}{% endmacro %}
+{% macro default__type_numeric() %}{{ return(api.Column.numeric_type("numeric", 28, 6)) }}{% endmacro %}
 
 {% macro type_boolean() %}{{ return(adapter.dispatch('type_boolean', 'dbt')()) }}{% endmacro %}
-{% macro default__type_boolean() %}{{ return('boolean') }}{% endmacro %}
-{% macro bigquery__type_boolean() %}{{ return('bool') }}{% endmacro %}
+{% macro default__type_boolean() %}{{ return(api.Column.translate_type("boolean")) }}{% endmacro %}
 
 {% macro type_timestamp() %}{{ return(adapter.dispatch('type_timestamp', 'dbt')()) }}{% endmacro %}
-{% macro default__type_timestamp() %}{{ return('timestamp') }}{% endmacro %}
-{% macro snowflake__type_timestamp() %}{{ return('timestamp_ntz') }}{% endmacro %}
+{% macro default__type_timestamp() %}{{ return(api.Column.translate_type("timestamp")) }}{% endmacro %}
 
 {% macro cast(field, type) %}{{ return(adapter.dispatch('cast', 'dbt')(field, type)) }}{% endmacro %}
 {% macro default__cast(field, type) %}{{ return('cast(' ~ field ~ ' as ' ~ type ~ ')') }}{% endmacro %}

@@ -177,7 +177,7 @@ func TestDispatchOverrides(t *testing.T) {
 			name:   "dispatch without a namespace finds project and built-in macros",
 			macros: `{% macro default__shout(x) %}{{ x | upper }}{% endmacro %}`,
 			model:  `{{ adapter.dispatch('shout')('hi') }} {{ adapter.dispatch('type_string')() }} {{ adapter.dispatch('type_string', macro_namespace='dbt')() }}`,
-			want:   `HI varchar varchar`,
+			want:   `HI TEXT TEXT`,
 		},
 		{
 			name:  "dbt namespace has the naming macros and is_incremental",

@@ -9,7 +9,7 @@ select bool_or(x > 2) as v from (values (1), (3)) t(x)
 -- model.shop.cast -> "warehouse"."main"."cast"
 select cast('7' as integer) + 1 as v
 -- model.shop.cast_bool_to_text -> "warehouse"."main"."cast_bool_to_text"
-select cast(1 = 1 as varchar) as v
+select cast(1 = 1 as TEXT) as v
 -- model.shop.cast_date -> "warehouse"."main"."cast_date"
 select cast('2024-02-29' as date) as v
 -- model.shop.concat -> "warehouse"."main"."concat"
@@ -41,7 +41,7 @@ select 'it''s' as v
 -- model.shop.except -> "warehouse"."main"."except"
 select count(*) as v from (select 1 except select 2)
 -- model.shop.hash -> "warehouse"."main"."hash"
-select md5(cast('abc' as varchar)) as v
+select md5(cast('abc' as TEXT)) as v
 -- model.shop.intersect -> "warehouse"."main"."intersect"
 select count(*) as v from (select 1 intersect select 2)
 -- model.shop.last_day -> "warehouse"."main"."last_day"
@@ -71,7 +71,7 @@ select string_split('a-b-c', '-')[2] as v
 -- model.shop.string_literal -> "warehouse"."main"."string_literal"
 select 'hello' as v
 -- model.shop.type_string -> "warehouse"."main"."type_string"
-select cast(12 as varchar) || cast(true as boolean) as v
+select cast(12 as TEXT) || cast(true as boolean) as v
 -- model.shop.type_timestamp -> "warehouse"."main"."type_timestamp"
 select cast('2024-01-02 03:04:05' as timestamp) as v
 -- model.shop.types -> "warehouse"."main"."types"
