@@ -253,11 +253,12 @@ last_day(cast({{ date }} as date), {{ datepart }})
 {%- endmacro %}
 
 {% macro hash(field) %}{{ return(adapter.dispatch('hash', 'dbt')(field)) }}{% endmacro %}
+{#- As dbt's: the adapter's string type from api.Column, not dbt.type_string(), which a project may override. -#}
 {% macro default__hash(field) -%}
-md5(cast({{ field }} as {{ dbt.type_string() }}))
+md5(cast({{ field }} as {{ api.Column.translate_type('string') }}))
 {%- endmacro %}
 {% macro bigquery__hash(field) -%}
-to_hex(md5(cast({{ field }} as string)))
+to_hex({{ dbt.default__hash(field) }})
 {%- endmacro %}
 
 {% macro safe_cast(field, type) %}{{ return(adapter.dispatch('safe_cast', 'dbt')(field, type)) }}{% endmacro %}
@@ -274,10 +275,7 @@ safe_cast({{ field }} as {{ type }})
 
 {% macro cast_bool_to_text(field) %}{{ return(adapter.dispatch('cast_bool_to_text', 'dbt')(field)) }}{% endmacro %}
 {% macro default__cast_bool_to_text(field) -%}
-cast({{ field }} as {{ dbt.type_string() }})
-{%- endmacro %}
-{% macro bigquery__cast_bool_to_text(field) -%}
-lower(cast({{ field }} as string))
+cast({{ field }} as {{ api.Column.translate_type('string') }})
 {%- endmacro %}
 
 {% macro split_part(string_text, delimiter_text, part_number) %}{{ return(adapter.dispatch('split_part', 'dbt')(string_text, delimiter_text, part_number)) }}{% endmacro %}

@@ -431,7 +431,7 @@ func TestRenderCacheMacroTable(t *testing.T) {
 		"dbt_packages/pkg/dbt_project.yml": "name: pkg\nversion: \"1.0\"\n",
 		"dbt_packages/pkg/macros/shout.sql": "{% macro shout(x) %}{{ return(adapter.dispatch('shout', 'pkg')(x)) }}{% endmacro %}\n" +
 			"{% macro default__shout(x) %}upper({{ x }}){% endmacro %}\n" +
-			"{% macro digest(x) %}{{ dbt.hash(x) }}{% endmacro %}\n",
+			"{% macro digest(x) %}{{ dbt.last_day(x, 'month') }}{% endmacro %}\n",
 		"macros/money.sql":    cacheProject["macros/money.sql"],
 		"models/digested.sql": "select {{ pkg.digest(\"'a'\") }} as h\n",
 		"models/plain.sql":    "select 1 as id\n",
@@ -456,9 +456,10 @@ func TestRenderCacheMacroTable(t *testing.T) {
 		// A macro's body: the renders that call it.
 		{"macros/money.sql", "{% macro cents(col) -%}({{ col }} / 10){%- endmacro %}\n", 1, "models/cents.sql", "select (x / 10) as c"},
 		// An override of a dispatched built-in that a package macro
-		// reaches only through another built-in (pkg.digest, dbt.hash,
-		// dbt.type_string): the render recorded neither built-in.
-		{"macros/types.sql", "{% macro duckdb__type_string() %}text{% endmacro %}\n", 1, "models/digested.sql", "select md5(cast('a' as text)) as h"},
+		// reaches only through other built-ins (pkg.digest, dbt.last_day,
+		// dbt.default_last_day, dbt.date_trunc): the render recorded none.
+		{"macros/trunc.sql", "{% macro duckdb__date_trunc(datepart, date) %}trunc_{{ datepart }}({{ date }}){% endmacro %}\n", 1, "models/digested.sql",
+			"select cast(((trunc_month('a') + cast(1 as bigint) * interval 1 month) + cast(-1 as bigint) * interval 1 day) as date) as h"},
 	} {
 		writeFiles(t, dir, map[string]string{step.file: step.body})
 		want := renderCacheStats{ParseHits: models - step.misses, ParseMisses: step.misses, CompileHits: models - step.misses, CompileMisses: step.misses}
