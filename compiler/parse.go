@@ -846,7 +846,7 @@ func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnost
 			file = n.OriginalFilePath
 		}
 	}
-	d := m.engine.errorDiag(n.OriginalFilePath, m.engine.lineShift(n), err)
+	d := m.engine.errorDiagAt(n.OriginalFilePath, m.engine.lineShift(n), n.RawCodeColumn, err)
 	d.File = file
 	d.Err = err // DbtMessage words it as dbt does
 	if h := n.RunHook; h != nil {
@@ -868,6 +868,13 @@ func (m *Manifest) renderDiag(n *Node, st *renderState, err error) diag.Diagnost
 // name; lines of that template are shifted by shift (a snapshot's body
 // starts inside its file). Messages of elt's builtins keep their hint.
 func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
+	return e.errorDiagAt(name, shift, 0, err)
+}
+
+// errorDiagAt is errorDiag for a template that starts colShift columns
+// into its first line of the file (dbt renders a file stripped of its
+// leading whitespace).
+func (e *engine) errorDiagAt(name string, shift, colShift int, err error) diag.Diagnostic {
 	var je *jinja.Error
 	if !errors.As(err, &je) {
 		var ee *jinjaError
@@ -878,6 +885,9 @@ func (e *engine) errorDiag(name string, shift int, err error) diag.Diagnostic {
 	}
 	at := func(file string, line, col int) (diag.Pos, string) {
 		if file == name {
+			if line == 1 {
+				col += colShift
+			}
 			line += shift
 		}
 		return diag.Pos{Line: line, Column: col}, fmt.Sprintf("%s:%d", file, line)

@@ -272,6 +272,7 @@ func (b *builder) nodeKey(w *keyWriter, n *compiler.Node) {
 	w.str(p.RawCode)
 	w.int(int64(p.RawCodeOffset))
 	w.int(int64(p.RawCodeLine))
+	w.int(int64(p.RawCodeColumn))
 	w.str(p.Language)
 	w.tag('C')
 	w.sharedMap(p.Config)

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -770,8 +771,9 @@ func (l *loader) addNodes(f *diskFile) {
 			} else {
 				within := f.within(kindModel)
 				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+				code, off, line, col := strippedSrc(f.src())
 				l.addNode(&Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-					RawCode: f.src()}, f, diag.Pos{})
+					RawCode: code, RawCodeOffset: off, RawCodeLine: line, RawCodeColumn: col}, f, diag.Pos{})
 			}
 		}
 		if f.has(kindSnapshot) {
@@ -786,8 +788,9 @@ func (l *loader) addNodes(f *diskFile) {
 				// Unit test fixtures (dbt 1.8), not singular tests.
 			default:
 				name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+				code, off, line, col := strippedSrc(f.src())
 				l.addNode(&Node{ResourceType: Test, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-					RawCode: f.src()}, f, diag.Pos{})
+					RawCode: code, RawCodeOffset: off, RawCodeLine: line, RawCodeColumn: col}, f, diag.Pos{})
 			}
 		}
 		if f.has(kindAnalysis) {
@@ -795,8 +798,9 @@ func (l *loader) addNodes(f *diskFile) {
 			// (parser/analysis.py get_compiled_path).
 			within := path.Join("analysis", f.within(kindAnalysis))
 			name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+			code, off, line, col := strippedSrc(f.src())
 			l.addNode(&Node{ResourceType: Analysis, Name: name, Path: within, FQN: fqnFor(pkg, within, name),
-				RawCode: f.src()}, f, diag.Pos{})
+				RawCode: code, RawCodeOffset: off, RawCodeLine: line, RawCodeColumn: col}, f, diag.Pos{})
 		}
 		if f.has(kindMacro) && !(f.has(kindTest) && strings.HasPrefix(f.within(kindTest), "generic/")) {
 			l.addMacroFile(f)
@@ -826,8 +830,9 @@ func fqnFor(pkg, within, name string) []string {
 func modelNode(f *diskFile) *Node {
 	within := f.within(kindModel)
 	name := strings.TrimSuffix(path.Base(within), path.Ext(within))
+	code, off, line, col := strippedSrc(f.src())
 	n := &Node{ResourceType: Model, Name: name, Path: within, FQN: fqnFor(f.scope.name, within, name),
-		RawCode: f.src()}
+		RawCode: code, RawCodeOffset: off, RawCodeLine: line, RawCodeColumn: col}
 	prepareNode(n, f, f.scope)
 	return n
 }
@@ -915,4 +920,17 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// strippedSrc is a SQL file's contents as dbt reads them, stripped of the
+// whitespace around them (read_files.py load_file_contents(strip=True)),
+// which is what it renders; off, line and col are where that starts in
+// the file (its byte offset, the lines and the columns before it), so
+// that positions are still reported in the file.
+func strippedSrc(src string) (code string, off, line, col int) {
+	code = strings.TrimRightFunc(src, unicode.IsSpace)
+	trimmed := strings.TrimLeftFunc(code, unicode.IsSpace)
+	off = len(code) - len(trimmed)
+	lead := code[:off]
+	return trimmed, off, strings.Count(lead, "\n"), len(lead) - (strings.LastIndex(lead, "\n") + 1)
 }

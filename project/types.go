@@ -273,6 +273,7 @@ type Node struct {
 	RawCode          string   // file contents (snapshots: the body of the snapshot block; seeds: "")
 	RawCodeOffset    int      // byte offset of RawCode within the file (non-zero for snapshot blocks)
 	RawCodeLine      int      // lines of the file before RawCode, to report positions in the file
+	RawCodeColumn    int      // columns before RawCode on its first line (the whitespace dbt strips)
 	Language         string   // "sql" or "python" (a DAG node that elt does not run)
 	Config           Config   // dbt_project.yml tree merged with properties YAML config:
 	// UnrenderedConfig is Config as written, Jinja not rendered (dbt's
