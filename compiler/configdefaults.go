@@ -149,6 +149,18 @@ func fullConfig(kind project.ResourceType, c project.Config) map[string]any {
 			cfg["docs"] = configDocs(v)
 		case "contract":
 			cfg["contract"] = configContract(v)
+		case "snapshot_meta_column_names":
+			// dbt's SnapshotMetaColumnNames: the names set, and null for
+			// the others.
+			names, isDefault := cfg[k].(map[string]any)
+			set, isMap := v.(map[string]any)
+			if !isDefault || !isMap {
+				cfg[k] = v
+				continue
+			}
+			for name, col := range set {
+				names[name] = col
+			}
 		default:
 			cfg[k] = v
 		}
@@ -177,6 +189,15 @@ func modelConfig(kind project.ResourceType, c project.Config) map[string]any {
 		case map[string]any:
 			if k == "docs" && x["node_color"] == nil {
 				delete(x, "node_color")
+			}
+			if k == "snapshot_meta_column_names" {
+				set := map[string]any{}
+				for name, col := range x {
+					if col != nil {
+						set[name] = col
+					}
+				}
+				cfg[k] = set
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -154,5 +155,31 @@ select "col_a", "col_b" from {{ ref('seed') }}
 	mustElt(t, dir, "snapshot")
 	if got := rowsOf(t, dir, "main.s"); strings.Count(got, "\n") != 1 {
 		t.Errorf("want the two seed rows once each, got:\n%s", got)
+	}
+}
+
+// TestSnapshotMetaColumnNamesShapeAsDBT: a snapshot's
+// snapshot_meta_column_names is dbt's SnapshotMetaColumnNames: the
+// manifest lists all five names, null where the project sets none (the
+// project's +snapshot_meta_column_names of snapshots/test_basic_snapshot.py
+// sets two), and model.config, dbt's to_dict(omit_none=True), only those
+// set.
+func TestSnapshotMetaColumnNamesShapeAsDBT(t *testing.T) {
+	dir := miniProject(t, "snapshots:\n  p:\n    +snapshot_meta_column_names:\n      dbt_valid_to: test_valid_to\n      dbt_valid_from: test_valid_from\n")
+	writeFile(t, dir, "snapshots/s.sql", `{% snapshot s %}
+{{ config(unique_key='id', strategy='check', check_cols='all') }}
+-- {{ model.config.snapshot_meta_column_names | tojson }}
+select 1 as id
+{% endsnapshot %}
+`)
+	out := mustElt(t, dir, "compile", "-s", "s").stdout
+	if want := `-- {"dbt_valid_from": "test_valid_from", "dbt_valid_to": "test_valid_to"}`; !strings.Contains(out, want) {
+		t.Errorf("model.config: want %s in:\n%s", want, out)
+	}
+	node := readManifest(t, dir)["nodes"].(map[string]any)["snapshot.p.s"].(map[string]any)
+	got := node["config"].(map[string]any)["snapshot_meta_column_names"]
+	want := map[string]any{"dbt_valid_to": "test_valid_to", "dbt_valid_from": "test_valid_from", "dbt_scd_id": nil, "dbt_updated_at": nil, "dbt_is_deleted": nil}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("manifest: want %v, got %v", want, got)
 	}
 }
