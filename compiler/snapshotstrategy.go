@@ -84,6 +84,21 @@ func (m *Manifest) CustomSnapshotStrategy(id string) bool {
 	return m.lookupSnapshotStrategy(n, snapshotStrategyName(n)).def != nil
 }
 
+// SnapshotStrategyError is the CompilationError dbt's snapshot
+// materialization raises, through strategy_dispatch, when snapshot id's
+// strategy names a macro or package that is not there; nil otherwise.
+// dbt raises it when the snapshot runs, so it fails that node alone.
+func (m *Manifest) SnapshotStrategyError(id string) error {
+	n, ok := m.Nodes[id]
+	if !ok {
+		return nil
+	}
+	if found := m.lookupSnapshotStrategy(n, snapshotStrategyName(n)); found.err != "" {
+		return compilationErrorf("%s", found.err)
+	}
+	return nil
+}
+
 func snapshotStrategyName(n *Node) string {
 	s, _ := n.Config["strategy"].(string)
 	return s

@@ -181,17 +181,12 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 	}
 }
 
-// checkSnapshotStrategy reports, with dbt's message, a strategy whose
-// macro dbt's strategy_dispatch would not find: there dbt's snapshot
-// fails to compile.
+// checkSnapshotStrategy checks a strategy that is not dbt's own. One
+// whose macro dbt's strategy_dispatch would not find is no load error:
+// dbt's snapshot materialization raises it when the snapshot runs
+// (SnapshotStrategyError).
 func (m *Manifest) checkSnapshotStrategy(l *diag.List, n *Node, strategy string, file string, pos diag.Pos) {
-	found := m.lookupSnapshotStrategy(n, strategy)
-	if found.err != "" {
-		l.Add(diag.Errorf(file, pos, "define a macro snapshot_<name>_strategy, or use strategy='timestamp' or strategy='check'",
-			"snapshot %s: %s", n.Name, found.err))
-		return
-	}
-	m.refuseStrategyMacroOn(l, n, found, file, pos)
+	m.refuseStrategyMacroOn(l, n, m.lookupSnapshotStrategy(n, strategy), file, pos)
 }
 
 // refuseStrategyMacroOn stops the load where a snapshot's strategy is a

@@ -568,6 +568,9 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 	} else {
 		req.CheckCols = stringList(c, "check_cols")
 	}
+	if err := r.m.SnapshotStrategyError(n.UniqueID); err != nil {
+		return adapters.RunResult{}, err
+	}
 	if r.m.CustomSnapshotStrategy(n.UniqueID) {
 		if err := r.customSnapshotStrategy(ctx, n, &req); err != nil {
 			return adapters.RunResult{}, err

@@ -570,16 +570,18 @@ func TestYAMLSnapshotPathsAsDBT(t *testing.T) {
 	}
 }
 
-// TestUnknownSnapshotStrategy: dbt's strategy_dispatch fails to compile
-// a snapshot whose strategy names no macro snapshot_<name>_strategy (in
-// package pkg for "pkg.name") or an unknown package; elt stops the load
-// at the snapshot's config with dbt's message.
+// TestUnknownSnapshotStrategy: dbt's strategy_dispatch raises a
+// CompilationError when the snapshot runs, for a strategy that names no
+// macro snapshot_<name>_strategy (in package pkg for "pkg.name") or an
+// unknown package (snapshots/test_invalid_namespace_snapshot.py): the
+// project loads and compiles, the rest of it builds, and the snapshot
+// alone fails with dbt's message.
 func TestUnknownSnapshotStrategy(t *testing.T) {
 	for _, tc := range []struct{ strategy, want string }{
-		{"other", `snapshots/s.sql:2: snapshot s: The specified strategy macro 'other' was not found in package 'None'`},
-		{"p.other", `snapshots/s.sql:2: snapshot s: The specified strategy macro 'other' was not found in package 'p'`},
-		{"dbt.custom", `snapshots/s.sql:2: snapshot s: The specified strategy macro 'custom' was not found in package 'dbt'`},
-		{"nopkg.custom", `snapshots/s.sql:2: snapshot s: Could not find package 'nopkg', called with 'nopkg.custom'`},
+		{"other", `The specified strategy macro 'other' was not found in package 'None'`},
+		{"p.other", `The specified strategy macro 'other' was not found in package 'p'`},
+		{"dbt.custom", `The specified strategy macro 'custom' was not found in package 'dbt'`},
+		{"nopkg.custom", `Could not find package 'nopkg', called with 'nopkg.custom'`},
 	} {
 		t.Run(tc.strategy, func(t *testing.T) {
 			dir := miniProject(t, "")
@@ -592,9 +594,19 @@ func TestUnknownSnapshotStrategy(t *testing.T) {
 select 1 as id, current_timestamp as updated_at
 {% endsnapshot %}
 `)
-			res := elt(t, dir, "snapshot")
-			if res.code != 2 || !strings.Contains(res.stderr, tc.want) {
-				t.Errorf("want exit 2 and %s\ngot exit %d\n%s%s", tc.want, res.code, res.stdout, res.stderr)
+			writeFile(t, dir, "models/m.sql", "select 1 as id\n")
+			mustElt(t, dir, "compile")
+			res := elt(t, dir, "build")
+			if res.code != 1 {
+				t.Fatalf("want exit 1, got %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			results := runResultEntries(t, dir)
+			if got := results["model.p.m"]["status"]; got != "success" {
+				t.Errorf("model m: want success, got %v", got)
+			}
+			want := "Compilation Error in snapshot s (snapshots/s.sql)\n  " + tc.want
+			if got := results["snapshot.p.s"]; got["status"] != "error" || got["message"] != want {
+				t.Errorf("snapshot s: want error %q, got %v %q", want, got["status"], got["message"])
 			}
 		})
 	}
