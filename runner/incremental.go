@@ -60,6 +60,9 @@ func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result,
 	if r.batched(n) {
 		return r.microbatch(ctx, n, res)
 	}
+	if err := r.checkIncrementalStrategy(n, strategy); err != nil {
+		return adapters.RunResult{}, err
+	}
 	if !r.isIncremental(n) {
 		return r.a.Materialize(ctx, adapters.Model{UniqueID: n.UniqueID, Relation: toAdapterRel(n.Relation), Materialized: "table", SQL: n.CompiledCode, Config: n.Config, Contract: contract})
 	}
@@ -78,6 +81,31 @@ func (r *Runner) incremental(ctx context.Context, n *compiler.Node, res *Result,
 		return adapters.RunResult{}, fmt.Errorf("microbatch model %s runs unbatched, as dbt runs it where a package defines get_incremental_microbatch_sql, and dbt's microbatch strategy needs a batch; set flags: {require_batched_execution_for_custom_microbatch_strategy: true} in dbt_project.yml", n.Name)
 	}
 	return inc.Incremental(ctx, req)
+}
+
+// checkIncrementalStrategy is the check of dbt's
+// adapter.get_incremental_strategy_macro, which dbt's default incremental
+// materialization, dbt-postgres's, makes on every run (the first and a
+// full refresh too) before it looks at the target: one of dbt's strategies
+// the adapter does not support, or another with no
+// get_incremental_<strategy>_sql macro, fails the model. (dbt-duckdb's
+// materialization asks only when the table is there, where the adapter's
+// own check fails it.)
+func (r *Runner) checkIncrementalStrategy(n *compiler.Node, strategy string) error {
+	if r.a.Dialect().Type() != "postgres" || strategy == "" {
+		return nil
+	}
+	switch strategy {
+	case "insert_overwrite":
+		return fmt.Errorf("The incremental strategy '%s' is not valid for this adapter", strategy)
+	case adapters.StrategyAppend, adapters.StrategyDeleteInsert, adapters.StrategyMerge, adapters.StrategyMicrobatch:
+		return nil
+	}
+	if r.m.CustomStrategy(n.UniqueID, strategy) {
+		return nil
+	}
+	return fmt.Errorf("dbt could not find an incremental strategy macro with the name \"get_incremental_%s_sql\" in %s",
+		strings.ReplaceAll(strategy, "+", "_"), r.m.Project.Config.Name)
 }
 
 // batched reports whether n runs batch by batch: a microbatch model where

@@ -183,3 +183,38 @@ select 1 as id
 		t.Errorf("manifest: want %v, got %v", want, got)
 	}
 }
+
+// TestPostgresIncrementalStrategyCheckedOnFirstRunAsDBT: dbt's default
+// incremental materialization, which dbt-postgres uses, asks
+// adapter.get_incremental_strategy_macro for the strategy before it looks
+// at the target (materializations/test_incremental.py): the first run
+// and a full refresh fail too, for insert_overwrite, which dbt-postgres
+// does not support, and for a strategy with no get_incremental_<name>_sql
+// macro; one with its macro builds.
+func TestPostgresIncrementalStrategyCheckedOnFirstRunAsDBT(t *testing.T) {
+	pgSchema(t, "inc_strategy_first")
+	dir := miniProject(t, "")
+	writeFile(t, dir, "profiles.yml", pgProfile)
+	writeFile(t, dir, "models/overwrite.sql", "{{ config(materialized='incremental', incremental_strategy='insert_overwrite') }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/nomacro.sql", "{{ config(materialized='incremental', incremental_strategy='nomacro') }}\nselect 1 as id\n")
+	writeFile(t, dir, "models/mine.sql", "{{ config(materialized='incremental', incremental_strategy='mine') }}\nselect 1 as id\n")
+	writeFile(t, dir, "macros/mine.sql", "{% macro get_incremental_mine_sql(arg_dict) %}select 1{% endmacro %}\n")
+	want := map[string]string{
+		"model.p.overwrite": "Runtime Error in model overwrite (models/overwrite.sql)\n  The incremental strategy 'insert_overwrite' is not valid for this adapter",
+		"model.p.nomacro":   "Runtime Error in model nomacro (models/nomacro.sql)\n  dbt could not find an incremental strategy macro with the name \"get_incremental_nomacro_sql\" in p",
+	}
+	for _, args := range [][]string{{"run"}, {"run", "--full-refresh"}} {
+		if res := elt(t, dir, args...); res.code != 1 {
+			t.Fatalf("elt %v: want exit 1, got %d\n%s%s", args, res.code, res.stdout, res.stderr)
+		}
+		results := runResultEntries(t, dir)
+		for id, msg := range want {
+			if got := results[id]; got["status"] != "error" || got["message"] != msg {
+				t.Errorf("elt %v, %s: want error %q, got %v %q", args, id, msg, got["status"], got["message"])
+			}
+		}
+		if got := results["model.p.mine"]["status"]; got != "success" {
+			t.Errorf("elt %v, mine: want success, got %v", args, got)
+		}
+	}
+}
