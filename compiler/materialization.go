@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -308,9 +309,10 @@ type matFound struct {
 }
 
 // validateMaterialization checks, at load time, that the materialization
-// a model names exists for the target's adapter and supports the model's
-// language, as dbt checks when it runs the model. found holds what was
-// found for each materialization name so far.
+// a model names exists for the target's adapter, as dbt checks when it
+// runs the model. found holds what was found for each materialization
+// name so far. (Whether it supports the model's language is checked when
+// the model runs, as dbt does: MaterializationLanguageError.)
 func (m *Manifest) validateMaterialization(l *diag.List, n *Node, found map[string]matFound) {
 	mat := materializedOf(n)
 	if strings.EqualFold(mat, "ephemeral") {
@@ -321,7 +323,7 @@ func (m *Manifest) validateMaterialization(l *diag.List, n *Node, found map[stri
 		f.block, f.ok, f.err = m.engine.materializationFor(mat)
 		found[mat] = f
 	}
-	block, ok, err := f.block, f.ok, f.err
+	ok, err := f.ok, f.err
 	// Where the config is, found only for a finding: it reads the code.
 	file, pos := "", diag.Pos{}
 	if err != nil || !ok {
@@ -335,26 +337,34 @@ func (m *Manifest) validateMaterialization(l *diag.List, n *Node, found map[stri
 	case !ok:
 		l.Add(diag.Errorf(file, pos, fmt.Sprintf("define it in macros/ with {%% materialization %s, default %%} ... {%% endmaterialization %%}, or use table, view, incremental or ephemeral", mat),
 			"model %s: materialization %q is not available for %s", n.Name, mat, m.engine.adapterType()))
-		return
-	case block == nil:
-		return
+	}
+}
+
+// MaterializationLanguageError is the DbtValidationError dbt's
+// ModelRunner.execute raises (task/run.py) when the materialization block
+// model n runs does not list n's language in its supported_languages;
+// nil otherwise. dbt raises it when the model runs, so it fails that
+// model alone.
+func (m *Manifest) MaterializationLanguageError(n *Node) error {
+	if n.ResourceType != project.Model || strings.EqualFold(materializedOf(n), "ephemeral") {
+		return nil
+	}
+	block, ok, err := m.engine.materializationFor(materializedOf(n))
+	if err != nil || !ok || block == nil {
+		return nil
 	}
 	lang := n.Language
 	if lang == "" {
 		lang = "sql"
 	}
-	for _, l := range block.Languages {
-		if l == lang {
-			return
-		}
+	if slices.Contains(block.Languages, lang) {
+		return nil
 	}
-	file, pos = ConfigSite(n)
 	quoted := make([]string, len(block.Languages))
 	for i, s := range block.Languages {
 		quoted[i] = "'" + s + "'"
 	}
-	l.Add(diag.Errorf(file, pos, fmt.Sprintf("add '%s' to supported_languages of the block at %s:%d, or use another materialization", lang, block.File, block.Line),
-		"model %s: Materialization %q only supports languages [%s]; got %q", n.Name, block.MacroName(), strings.Join(quoted, ", "), lang))
+	return fmt.Errorf("Materialization %q only supports languages [%s]; got %q", block.MacroName(), strings.Join(quoted, ", "), lang)
 }
 
 // validateMaterializationOverrides refuses the project's blocks that

@@ -627,6 +627,9 @@ func (r *Runner) seed(ctx context.Context, n *compiler.Node, res *Result) error 
 }
 
 func (r *Runner) model(ctx context.Context, n *compiler.Node, res *Result) error {
+	if err := r.m.MaterializationLanguageError(n); err != nil {
+		return err
+	}
 	if n.Language == "python" {
 		return fmt.Errorf("%s: elt does not run Python models; build this one with dbt, or rewrite it in SQL (its children are skipped, the rest of the project builds)", n.OriginalFilePath)
 	}

@@ -218,3 +218,32 @@ func TestPostgresIncrementalStrategyCheckedOnFirstRunAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestMaterializationLanguageFailsItsModelAsDBT: a materialization block
+// whose supported_languages leaves out the model's language fails that
+// model when it runs, with dbt's Validation message, and the rest of the
+// project builds (materializations/test_supported_languages.py; dbt's
+// ModelRunner.execute raises it).
+func TestMaterializationLanguageFailsItsModelAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "macros/custom_mat.sql", `{% materialization custom_mat, supported_languages=['python'] %}
+{%- set target_relation = this.incorporate(type='table') %}
+{% call statement('main') -%} select 1 as column1 {%- endcall %}
+{{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+`)
+	writeFile(t, dir, "models/sql_model.sql", "{{ config(materialized='custom_mat') }}\nselect 1 as fun\n")
+	writeFile(t, dir, "models/other.sql", "select 1 as id\n")
+	mustElt(t, dir, "compile")
+	if res := elt(t, dir, "run"); res.code != 1 {
+		t.Fatalf("want exit 1, got %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	results := runResultEntries(t, dir)
+	want := "Runtime Error in model sql_model (models/sql_model.sql)\n  Materialization \"materialization_custom_mat_default\" only supports languages ['python']; got \"sql\""
+	if got := results["model.p.sql_model"]; got["status"] != "error" || got["message"] != want {
+		t.Errorf("sql_model: want error %q, got %v %q", want, got["status"], got["message"])
+	}
+	if got := results["model.p.other"]["status"]; got != "success" {
+		t.Errorf("other: want success, got %v", got)
+	}
+}
