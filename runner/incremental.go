@@ -616,7 +616,12 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 		set("dbt_valid_to", &req.Columns.ValidTo)
 		set("dbt_is_deleted", &req.Columns.IsDeleted)
 	}
-	return sn.Snapshot(ctx, req)
+	warning := r.snapshotTimeTypes(ctx, req)
+	rr, err := sn.Snapshot(ctx, req)
+	if warning != nil {
+		rr.Warnings = append([]adapters.Warning{warning}, rr.Warnings...)
+	}
+	return rr, err
 }
 
 // customSnapshotStrategy calls the snapshot's strategy macro, as dbt's

@@ -247,3 +247,32 @@ func TestMaterializationLanguageFailsItsModelAsDBT(t *testing.T) {
 		t.Errorf("other: want success, got %v", got)
 	}
 }
+
+// TestSnapshotTimestampWarningAsDBT: dbt's snapshot materialization warns
+// (check_time_data_types, SnapshotTimestampWarning) when a snapshot's
+// updated_at is not of snapshot_get_time()'s type, a timestamp without a
+// time zone on both warehouses, naming the types as
+// get_column_schema_from_query does (snapshots/test_snapshot_timestamps.py).
+func TestSnapshotTimestampWarningAsDBT(t *testing.T) {
+	want := map[string]string{
+		"postgres": "Data type of snapshot table timestamp columns (DATETIME) doesn't match derived column 'updated_at' (DATETIMETZ). Please update snapshot config 'updated_at'.",
+		"duckdb":   "Data type of snapshot table timestamp columns (TIMESTAMP) doesn't match derived column 'updated_at' (TIMESTAMP WITH TIME ZONE). Please update snapshot config 'updated_at'.",
+	}
+	onBothWarehouses(t, "snap_ts_warning", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/s.sql", `{% snapshot tz %}
+{{ config(unique_key='id', strategy='timestamp', updated_at='updated_time') }}
+select 1 as id, cast('2024-01-01 00:00:00+00' as timestamp with time zone) as updated_time
+{% endsnapshot %}
+{% snapshot plain %}
+{{ config(unique_key='id', strategy='timestamp', updated_at='updated_time') }}
+select 1 as id, cast('2024-01-01 00:00:00' as timestamp) as updated_time
+{% endsnapshot %}
+`)
+		for run := 1; run <= 2; run++ {
+			out := mustElt(t, dir, "snapshot").stdout
+			if n := strings.Count(out, "Please update snapshot config"); n != 1 || !strings.Contains(out, "snapshots/s.sql: warning: "+want[warehouse]) {
+				t.Errorf("run %d: want the warning once, for tz:\n%s", run, out)
+			}
+		}
+	})
+}
