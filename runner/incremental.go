@@ -617,6 +617,10 @@ func (r *Runner) snapshot(ctx context.Context, n *compiler.Node) (adapters.RunRe
 		set("dbt_is_deleted", &req.Columns.IsDeleted)
 	}
 	warning := r.snapshotTimeTypes(ctx, req)
+	if warning != nil && r.opts.WarnsError != nil && r.opts.WarnsError(warning.Event()) {
+		// dbt's warn_or_error raises it, before the snapshot's statement.
+		return adapters.RunResult{}, compilationErrorf("%s", warning.String())
+	}
 	rr, err := sn.Snapshot(ctx, req)
 	if warning != nil {
 		rr.Warnings = append([]adapters.Warning{warning}, rr.Warnings...)

@@ -143,6 +143,10 @@ type Options struct {
 	Now func() time.Time
 	// WarnError fails a data test that would warn (dbt's --warn-error).
 	WarnError bool
+	// WarnsError says whether a warning event a materialization raises
+	// with dbt's warn_or_error (SnapshotTimestampWarning) fails its node
+	// instead (--warn-error, warn_error_options); nil means never.
+	WarnsError func(event string) bool
 	// RetryBatches, by model id, replaces a microbatch model's batches with
 	// exactly these windows (elt retry after a partial success).
 	RetryBatches map[string][]Window

@@ -276,3 +276,35 @@ select 1 as id, cast('2024-01-01 00:00:00' as timestamp) as updated_time
 		}
 	})
 }
+
+// TestSnapshotTimestampWarningUnderWarnErrorAsDBT: the warning is dbt's
+// warn_or_error: --warn-error fails the snapshot with it as a
+// CompilationError (the other snapshot builds), and warn_error_options'
+// silence hides it.
+func TestSnapshotTimestampWarningUnderWarnErrorAsDBT(t *testing.T) {
+	dir := miniProject(t, "")
+	writeFile(t, dir, "snapshots/s.sql", `{% snapshot tz %}
+{{ config(unique_key='id', strategy='timestamp', updated_at='updated_time') }}
+select 1 as id, cast('2024-01-01 00:00:00+00' as timestamp with time zone) as updated_time
+{% endsnapshot %}
+{% snapshot plain %}
+{{ config(unique_key='id', strategy='timestamp', updated_at='updated_time') }}
+select 1 as id, cast('2024-01-01 00:00:00' as timestamp) as updated_time
+{% endsnapshot %}
+`)
+	if res := elt(t, dir, "--warn-error", "snapshot"); res.code != 1 {
+		t.Fatalf("--warn-error: want exit 1, got %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	results := runResultEntries(t, dir)
+	want := "Compilation Error in snapshot tz (snapshots/s.sql)\n  Data type of snapshot table timestamp columns (TIMESTAMP) doesn't match derived column 'updated_at' (TIMESTAMP WITH TIME ZONE). Please update snapshot config 'updated_at'."
+	if got := results["snapshot.p.tz"]; got["status"] != "error" || got["message"] != want {
+		t.Errorf("tz: want error %q, got %v %q", want, got["status"], got["message"])
+	}
+	if got := results["snapshot.p.plain"]["status"]; got != "success" {
+		t.Errorf("plain: want success, got %v", got)
+	}
+	out := mustElt(t, dir, "--warn-error-options", `{"silence": ["SnapshotTimestampWarning"]}`, "snapshot").stdout
+	if strings.Contains(out, "Please update snapshot config") {
+		t.Errorf("silenced, the warning shows:\n%s", out)
+	}
+}

@@ -162,6 +162,7 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 		EventTimeEnd:   eventEnd,
 		RetryBatches:   f.retryBatches,
 		WarnError:      s.warnsError("LogTestResult"), // dbt's test task asks for this event
+		WarnsError:     s.warnsError,
 		Failed:         checkFailed,
 	})
 	alertCfg, err := s.loadAlerts()
@@ -991,6 +992,9 @@ func (s *session) printBatch(e runner.Event) {
 // as an event named after the warning, with the node's info and, where the
 // warning has them, its fields.
 func (s *session) printWarning(n *compiler.Node, w adapters.Warning, nodeData map[string]any) {
+	if s.proj.Config.WarnErrorOptions().Silenced(w.Event()) {
+		return // warn_error_options: silence
+	}
 	data := map[string]any{"node_info": nodeData["node_info"]}
 	if f, ok := w.(interface{ Fields() map[string]any }); ok {
 		for k, v := range f.Fields() {
