@@ -192,3 +192,41 @@ func (c SnapshotColumns) Names(withDeleted bool) []string {
 	}
 	return names
 }
+
+// SnapshotTargetError is dbt's SnapshotTargetNotSnapshotTableError: the
+// existing snapshot table lacks meta columns the snapshot needs.
+type SnapshotTargetError struct{ Missing []string }
+
+func (e *SnapshotTargetError) Error() string {
+	return `Snapshot target is missing configured columns (missing "` + strings.Join(e.Missing, `", "`) +
+		`"). See https://docs.getdbt.com/docs/build/snapshots#snapshot-meta-fields for more information.`
+}
+
+// DbtErrorKind is the kind of dbt's exception, a CompilationError.
+func (e *SnapshotTargetError) DbtErrorKind() string { return "Compilation" }
+
+// CheckSnapshotTarget is dbt's
+// adapter.assert_valid_snapshot_target_given_strategy, which dbt's
+// snapshot materialization runs on an existing table before it changes
+// anything: the table needs the scd id, valid-from and valid-to columns,
+// and with hard_deletes new_record the is-deleted column too (so a
+// snapshot switched to new_record fails until the column is added).
+// Names compare without case. (dbt does not require dbt_updated_at; elt
+// still does, in each adapter, as it does not add that column.)
+func CheckSnapshotTarget(cols []Column, c SnapshotColumns, hardDeletes string) error {
+	var missing []string
+	for _, name := range []string{c.ScdID, c.ValidFrom, c.ValidTo} {
+		if _, ok := FindColumn(cols, name); !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 && hardDeletes == HardDeletesNewRecord {
+		if _, ok := FindColumn(cols, c.IsDeleted); !ok {
+			missing = append(missing, c.IsDeleted)
+		}
+	}
+	if len(missing) > 0 {
+		return &SnapshotTargetError{Missing: missing}
+	}
+	return nil
+}

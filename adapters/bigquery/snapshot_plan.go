@@ -259,14 +259,14 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 	target := render(p.facts.Target)
 	newRecord := s.HardDeletes == adapters.HardDeletesNewRecord
 	tcols := p.facts.TargetColumns
-	for _, m := range c.Names(false) {
-		if _, ok := adapters.FindColumn(tcols, m); !ok {
-			return SnapshotPlan{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", m)
-		}
+	if err := adapters.CheckSnapshotTarget(tcols, c, s.HardDeletes); err != nil {
+		return SnapshotPlan{}, err
+	}
+	if _, ok := adapters.FindColumn(tcols, c.UpdatedAt); !ok {
+		return SnapshotPlan{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", c.UpdatedAt)
 	}
 	// Schema changes first, so that every later statement sees the final
-	// columns: new source columns, and the is-deleted column when a
-	// snapshot switches to new_record (its rows so far were not deletions).
+	// columns: new source columns.
 	var adds []string
 	cols := slices.Clone(tcols)
 	for _, sc := range p.facts.SourceColumns {
@@ -275,15 +275,9 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 			cols = append(cols, sc)
 		}
 	}
-	_, hasDeleted := adapters.FindColumn(tcols, c.IsDeleted)
-	if newRecord && !hasDeleted {
-		adds = append(adds, "add column "+quote(c.IsDeleted)+" STRING")
-	}
 	if len(adds) > 0 {
 		plan.SchemaChanges = append(plan.SchemaChanges, "alter table "+target+"\n  "+strings.Join(adds, ",\n  "))
 	}
-	// As dbt's create_columns, the rows from before a switch to
-	// new_record keep NULL in the column it adds.
 	// The table's data columns: everything but the meta columns.
 	meta := c.Names(true)
 	var data []adapters.Column

@@ -187,7 +187,7 @@ func TestSnapshotErrors(t *testing.T) {
 		want   string
 	}{
 		{"target is a view", func(s *adapters.Snapshot) { s.Relation.Identifier = "v" }, "is a view"},
-		{"target lacks meta columns", func(s *adapters.Snapshot) { s.Relation.Identifier = "not_a_snapshot" }, `no column "dbt_scd_id"`},
+		{"target lacks meta columns", func(s *adapters.Snapshot) { s.Relation.Identifier = "not_a_snapshot" }, `Snapshot target is missing configured columns (missing "dbt_scd_id", "dbt_valid_from", "dbt_valid_to")`},
 		{"source has a meta column", func(s *adapters.Snapshot) {
 			s.Relation.Identifier = "fresh"
 			s.SQL = "select 1 as id, timestamp '2024-01-01' as updated_at, 'x' as DBT_VALID_TO"
@@ -291,11 +291,13 @@ func TestSnapshotCheckWithUpdatedAt(t *testing.T) {
 }
 
 // TestSnapshotSwitchToNewRecord: an existing snapshot that starts using
-// hard_deletes: new_record gains the is-deleted column, NULL on the rows it
-// already has (dbt's create_columns adds it and fills nothing), and as
-// dbt's deletes CTE (not (dbt_is_deleted = 'True' and ...)) a version from
-// before the switch is never recorded as deleted, when its key leaves the
-// source; one inserted after the switch is.
+// hard_deletes: new_record fails, its table unchanged, until the
+// is-deleted column is added (dbt's
+// assert_valid_snapshot_target_given_strategy). Added by hand, the column
+// is NULL on the rows so far, and as dbt's deletes CTE (not
+// (dbt_is_deleted = 'True' and ...)) a version from before the switch is
+// never recorded as deleted, when its key leaves the source; one inserted
+// after the switch is.
 func TestSnapshotSwitchToNewRecord(t *testing.T) {
 	a := openTemp(t)
 	ctx := context.Background()
@@ -308,6 +310,14 @@ func TestSnapshotSwitchToNewRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.HardDeletes = "new_record"
+	s.Now = time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)
+	_, err := a.Snapshot(ctx, s)
+	if want := `Snapshot target is missing configured columns (missing "dbt_is_deleted")`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("the switch: want %s, got %v", want, err)
+	}
+	if err := a.Exec(ctx, "alter table switch add column dbt_is_deleted varchar"); err != nil {
+		t.Fatal(err)
+	}
 	for i, tc := range []struct{ sql, want string }{
 		{"select 1 as id union all select 3", "SNAPSHOT 1 new, 0 changed, 0 deleted"},
 		{"select 1 as id", "SNAPSHOT 0 new, 0 changed, 1 deleted"},

@@ -252,10 +252,11 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 	c := s.Columns
 	target := d.RenderRelation(s.Relation)
 	newRecord := s.HardDeletes == adapters.HardDeletesNewRecord
-	for _, m := range c.Names(false) {
-		if _, ok := adapters.FindColumn(targetCols, m); !ok {
-			return fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", m)
-		}
+	if err := adapters.CheckSnapshotTarget(targetCols, c, s.HardDeletes); err != nil {
+		return err
+	}
+	if _, ok := adapters.FindColumn(targetCols, c.UpdatedAt); !ok {
+		return fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", c.UpdatedAt)
 	}
 	// Source columns the table lacks are added; each source column as the
 	// table spells it.
@@ -268,14 +269,6 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 			tc = sc
 		}
 		tnames[i] = tc.Name
-	}
-	if newRecord {
-		if _, ok := adapters.FindColumn(targetCols, c.IsDeleted); !ok {
-			// Switching an existing snapshot to new_record: as dbt's
-			// create_columns, the rows so far keep NULL in the new column.
-			plan.SchemaChanges = append(plan.SchemaChanges, Statement{Purpose: "add the is-deleted column",
-				SQL: "alter table " + target + " add column " + sp.meta(c.IsDeleted) + " varchar"})
-		}
 	}
 	keyT := make([]string, len(sp.key)) // key columns as the table spells them
 	for i, k := range sp.key {

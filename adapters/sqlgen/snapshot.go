@@ -615,10 +615,11 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 	for _, tc := range tcols {
 		has[strings.ToLower(tc.Name)] = true
 	}
-	for _, m := range c.Names(false) {
-		if !has[strings.ToLower(m)] {
-			return adapters.RunResult{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", m)
-		}
+	if err := adapters.CheckSnapshotTarget(tcols, c, s.HardDeletes); err != nil {
+		return adapters.RunResult{}, err
+	}
+	if !has[strings.ToLower(c.UpdatedAt)] {
+		return adapters.RunResult{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", c.UpdatedAt)
 	}
 	srcTypes, err := r.tx.TableColumns(r.ctx, r.srcRel)
 	if err != nil {
@@ -634,14 +635,6 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 			if err := r.exec("alter table " + target + " add column " + d.Quote(sc.Name) + " " + sc.DataType); err != nil {
 				return adapters.RunResult{}, fmt.Errorf("adding new source column %q: %w", sc.Name, err)
 			}
-		}
-	}
-	if newRecord && !has[strings.ToLower(c.IsDeleted)] {
-		// Switching an existing snapshot to new_record: as dbt's
-		// create_columns, the column is added and the rows so far keep
-		// NULL in it.
-		if err := r.exec("alter table " + target + " add column " + d.Quote(c.IsDeleted) + " varchar"); err != nil {
-			return adapters.RunResult{}, err
 		}
 	}
 	// The table's data columns (everything but the meta columns), after the

@@ -308,3 +308,34 @@ select 1 as id, cast('2024-01-01 00:00:00' as timestamp) as updated_time
 		t.Errorf("silenced, the warning shows:\n%s", out)
 	}
 }
+
+// TestSnapshotTargetColumnsAsDBT: dbt's snapshot materialization asserts
+// the existing table has the meta columns the snapshot needs
+// (assert_valid_snapshot_target_given_strategy), listing every missing
+// one as a CompilationError: switched to hard_deletes new_record, a
+// snapshot table without dbt_is_deleted fails, as do renamed meta
+// columns (snapshots/test_snapshot_column_names.py
+// TestSnapshotInvalidColumnNames).
+func TestSnapshotTargetColumnsAsDBT(t *testing.T) {
+	const see = `. See https://docs.getdbt.com/docs/build/snapshots#snapshot-meta-fields for more information.`
+	onBothWarehouses(t, "snap_target_cols", func(t *testing.T, dir, warehouse string) {
+		snap := func(extra string) {
+			writeFile(t, dir, "snapshots/s.sql", "{% snapshot s %}\n{{ config(unique_key='id', strategy='check', check_cols='all'"+extra+") }}\nselect 1 as id\n{% endsnapshot %}\n")
+		}
+		snap("")
+		mustElt(t, dir, "snapshot")
+		for _, tc := range []struct{ extra, missing string }{
+			{", hard_deletes='new_record'", `"dbt_is_deleted"`},
+			{", snapshot_meta_column_names={'dbt_scd_id': 'scd', 'dbt_valid_to': 'vt'}", `"scd", "vt"`},
+		} {
+			snap(tc.extra)
+			if res := elt(t, dir, "snapshot"); res.code != 1 {
+				t.Fatalf("%s: want exit 1, got %d\n%s%s", tc.extra, res.code, res.stdout, res.stderr)
+			}
+			want := "Compilation Error in snapshot s (snapshots/s.sql)\n  Snapshot target is missing configured columns (missing " + tc.missing + ")" + see
+			if got := runResultEntries(t, dir)["snapshot.p.s"]; got["status"] != "error" || got["message"] != want {
+				t.Errorf("%s: want error %q, got %v %q", tc.extra, want, got["status"], got["message"])
+			}
+		}
+	})
+}

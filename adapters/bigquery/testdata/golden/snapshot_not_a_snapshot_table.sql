@@ -1,1 +1,1 @@
--- error: the target is not a snapshot table: it has no column "dbt_scd_id" (was snapshot_meta_column_names changed? dbt does not rename meta columns either)
+-- error: Snapshot target is missing configured columns (missing "dbt_scd_id", "dbt_valid_from", "dbt_valid_to"). See https://docs.getdbt.com/docs/build/snapshots#snapshot-meta-fields for more information.

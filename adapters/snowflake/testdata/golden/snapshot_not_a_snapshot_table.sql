@@ -7,7 +7,7 @@ create or replace temporary table analytics.snapshots.orders_snapshot__elt_tmp_s
 select * from analytics.dbt_ann.orders
 );
 
--- error: the target is not a snapshot table: it has no column "dbt_scd_id" (was snapshot_meta_column_names changed? dbt does not rename meta columns either)
+-- error: Snapshot target is missing configured columns (missing "dbt_scd_id", "dbt_valid_from", "dbt_valid_to"). See https://docs.getdbt.com/docs/build/snapshots#snapshot-meta-fields for more information.
 -- duplicate keys
 select "ID", count(*)
 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab
