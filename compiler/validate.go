@@ -161,9 +161,27 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 	switch strings.ToLower(strategy) {
 	case "timestamp":
 		missing("updated_at", "set updated_at to the column that records when a row last changed")
+		if cc := c["check_cols"]; cc != nil && cc != "" && !isEmptyList(cc) {
+			// SnapshotConfig.final_validate
+			l.Add(diag.Errorf(file, pos, "remove check_cols, or use strategy='check'",
+				"snapshot %s: A 'timestamp' snapshot should not have 'check_cols'", n.Name))
+		}
 		m.refuseStrategyMacroOn(l, n, m.lookupSnapshotStrategy(n, strategy), file, pos)
 	case "check":
 		missing("check_cols", "set check_cols to a list of columns, or 'all'")
+		switch cc := c["check_cols"].(type) {
+		case string:
+			if cc != "" && cc != "all" {
+				// SnapshotConfig.final_validate
+				l.Add(diag.Errorf(file, pos, "set check_cols to a list of columns, or 'all'",
+					"snapshot %s: Invalid value for 'check_cols': %s. Expected 'all' or a list of strings.", n.Name, cc))
+			}
+		case []any, []string:
+			if isEmptyList(cc) {
+				l.Add(diag.Errorf(file, pos, "set check_cols to a list of columns, or 'all'",
+					"snapshot %s: A snapshot configured with the check strategy must specify a check_cols configuration.", n.Name))
+			}
+		}
 		m.refuseStrategyMacroOn(l, n, m.lookupSnapshotStrategy(n, strategy), file, pos)
 	case "":
 		l.Add(diag.Errorf(file, pos, "set strategy='timestamp' (with updated_at) or strategy='check' (with check_cols)",
@@ -179,6 +197,17 @@ func (m *Manifest) validateSnapshot(l *diag.List, n *Node, file string, pos diag
 				"snapshot %s: unknown hard_deletes %q", n.Name, fmt.Sprint(hd)))
 		}
 	}
+}
+
+// isEmptyList reports whether v is a list with nothing in it.
+func isEmptyList(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		return len(x) == 0
+	case []string:
+		return len(x) == 0
+	}
+	return false
 }
 
 // checkSnapshotStrategy checks a strategy that is not dbt's own. One

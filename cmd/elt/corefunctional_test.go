@@ -339,3 +339,26 @@ func TestSnapshotTargetColumnsAsDBT(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotCheckColsValidatedAsDBT: dbt's SnapshotConfig.final_validate
+// refuses, at parse, a check snapshot whose check_cols is a string other
+// than 'all' or an empty list, and a timestamp snapshot with check_cols.
+func TestSnapshotCheckColsValidatedAsDBT(t *testing.T) {
+	for _, tc := range []struct{ config, want string }{
+		{"strategy='check', check_cols='status'", "Invalid value for 'check_cols': status. Expected 'all' or a list of strings."},
+		{"strategy='check', check_cols=[]", "A snapshot configured with the check strategy must specify a check_cols configuration."},
+		{"strategy='timestamp', updated_at='u', check_cols=['status']", "A 'timestamp' snapshot should not have 'check_cols'"},
+		{"strategy='check', check_cols='all'", ""},
+		{"strategy='check', check_cols=['status']", ""},
+	} {
+		dir := miniProject(t, "")
+		writeFile(t, dir, "snapshots/s.sql", "{% snapshot s %}\n{{ config(unique_key='id', "+tc.config+") }}\nselect 1 as id, 'a' as status, current_timestamp as u\n{% endsnapshot %}\n")
+		res := elt(t, dir, "parse")
+		switch {
+		case tc.want == "" && res.code != 0:
+			t.Errorf("%s: want the parse to pass, got exit %d\n%s%s", tc.config, res.code, res.stdout, res.stderr)
+		case tc.want != "" && (res.code != 2 || !strings.Contains(res.stderr, "snapshots/s.sql:2: snapshot s: "+tc.want)):
+			t.Errorf("%s: want exit 2 and %q, got exit %d\n%s%s", tc.config, tc.want, res.code, res.stdout, res.stderr)
+		}
+	}
+}
