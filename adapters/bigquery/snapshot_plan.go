@@ -302,7 +302,8 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 	switch s.Strategy {
 	case adapters.SnapshotTimestamp:
 		u, _ := adapters.FindColumn(p.facts.SourceColumns, s.UpdatedAt)
-		changed = append(changed, "src."+quote(u.Name)+" > cur."+quote(c.UpdatedAt))
+		// dbt's row_changed: snapshotted_data.dbt_valid_from < source_data.<updated_at>.
+		changed = append(changed, "src."+quote(u.Name)+" > cur."+quote(c.ValidFrom))
 	case adapters.SnapshotCheck:
 		for _, col := range p.checks {
 			changed = append(changed, "src."+quote(col)+" is distinct from cur."+quote(col))

@@ -287,7 +287,8 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 	var changed []string
 	switch s.Strategy {
 	case adapters.SnapshotTimestamp:
-		changed = append(changed, sp.ts+" > cur."+sp.meta(c.UpdatedAt))
+		// dbt's row_changed: snapshotted_data.dbt_valid_from < source_data.<updated_at>.
+		changed = append(changed, sp.ts+" > cur."+sp.meta(c.ValidFrom))
 	case adapters.SnapshotCheck:
 		for _, col := range sp.checks {
 			for j, sc := range sp.srcCols {

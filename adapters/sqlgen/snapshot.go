@@ -677,7 +677,8 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 			// fail in the warehouse, as under dbt.
 			newer = "src." + strings.TrimSpace(r.updatedAtExpr)
 		}
-		changed = append(changed, newer+" > cur."+d.Quote(c.UpdatedAt))
+		// dbt's row_changed: snapshotted_data.dbt_valid_from < source_data.<updated_at>.
+		changed = append(changed, newer+" > cur."+d.Quote(c.ValidFrom))
 	case s.Strategy == adapters.SnapshotCheck:
 		if r.checkAll {
 			changed = append(changed, "true")

@@ -362,3 +362,25 @@ func TestSnapshotCheckColsValidatedAsDBT(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotTimestampChangeByValidFromAsDBT: dbt's timestamp strategy
+// finds a changed row by snapshotted_data.dbt_valid_from <
+// source_data.<updated_at>, not by dbt_updated_at: with dbt_updated_at
+// emptied, a newer source row is still a new version.
+func TestSnapshotTimestampChangeByValidFromAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_ts_valid_from", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/s.sql", `{% snapshot s %}
+{{ config(unique_key='id', strategy='timestamp', updated_at='u') }}
+select 1 as id, cast('{{ var("u", "2024-01-01") }}' as timestamp) as u
+{% endsnapshot %}
+`)
+		writeFile(t, dir, "macros/empty.sql", "{% macro empty_updated_at() %}{% do run_query('update ' ~ ref('s') ~ ' set dbt_updated_at = null') %}{% endmacro %}\n")
+		mustElt(t, dir, "snapshot")
+		mustElt(t, dir, "run-operation", "empty_updated_at")
+		mustElt(t, dir, "snapshot", "--vars", "{u: '2024-02-01'}")
+		out := mustElt(t, dir, "show", "--inline", "select count(*) as versions, count(dbt_valid_to) as closed from {{ ref('s') }}").stdout
+		if !strings.Contains(out, "|        2 |      1 |") {
+			t.Errorf("want 2 versions, 1 closed:\n%s", out)
+		}
+	})
+}

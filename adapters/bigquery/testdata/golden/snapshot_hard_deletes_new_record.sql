@@ -23,7 +23,7 @@ changed as (
   select src.*, src.`updated_at` as `elt_snapshot__ts`, cur.`elt_snapshot__current` is null as `elt_snapshot__is_new`, cur.`dbt_scd_id` as `elt_snapshot__close_scd_id`
   from `proj`.`snapshots`.`orders_snapshot__elt_tmp_0001` as src
   left join cur on src.`id` = cur.`id`
-  where cur.`elt_snapshot__current` is null or (src.`updated_at` > cur.`dbt_updated_at` or cur.`dbt_is_deleted` = 'True')
+  where cur.`elt_snapshot__current` is null or (src.`updated_at` > cur.`dbt_valid_from` or cur.`dbt_is_deleted` = 'True')
 )
 select changed.`id` as `id`, changed.`status` as `status`, changed.`updated_at` as `updated_at`, changed.`elt_snapshot__ts`, if(changed.`elt_snapshot__is_new`, 'new', 'changed') as `elt_snapshot__action`, to_hex(md5(concat(coalesce(cast(changed.`id` as string), ''), '|', coalesce(cast(changed.`elt_snapshot__ts` as string), '')))) as `elt_snapshot__scd_id` from changed
 union all

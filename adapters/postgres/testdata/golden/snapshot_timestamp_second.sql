@@ -64,7 +64,7 @@ create temporary table "elt_snapshot_stage__elt_tmp_<id>" on commit drop as (
 select src.*, src."updated_at" as "elt_snapshot__valid_from", cur."elt_snapshot__current" is null as "elt_snapshot__is_new", cur."dbt_scd_id" as "elt_snapshot__close_scd_id"
 from "pg_temp"."elt_snapshot_source__elt_tmp_<id>" as src
 left join (select *, true as "elt_snapshot__current" from "<database>"."<schema>"."orders_snapshot" as t where t."dbt_valid_to" is null) as cur on src."id" = cur."id"
-where cur."elt_snapshot__current" is null or (src."updated_at" > cur."dbt_updated_at")
+where cur."elt_snapshot__current" is null or (src."updated_at" > cur."dbt_valid_from")
 );
 
 select count(*) from "pg_temp"."elt_snapshot_stage__elt_tmp_<id>" where "elt_snapshot__is_new";

@@ -28,13 +28,13 @@ with cur as (
 select src."ID", src."STATUS", src."UPDATED_AT", src."CHANNEL", src."UPDATED_AT" as ELT_SNAPSHOT__VALID_FROM, case when cur.dbt_scd_id is null then 'insert_new' else 'insert_changed' end as ELT_SNAPSHOT__ACTION, md5(coalesce(cast(src."ID" as varchar), '') || '|' || coalesce(cast(src."UPDATED_AT" as varchar), '')) as ELT_SNAPSHOT__SCD_ID
 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src
 left join cur on src."ID" = cur."ID"
-where cur.dbt_scd_id is null or (src."UPDATED_AT" > cur.dbt_updated_at)
+where cur.dbt_scd_id is null or (src."UPDATED_AT" > cur.dbt_valid_from)
 union all
 -- close the current versions of changed keys
 select src."ID", src."STATUS", src."UPDATED_AT", src."CHANNEL", src."UPDATED_AT" as ELT_SNAPSHOT__VALID_FROM, 'close_changed' as ELT_SNAPSHOT__ACTION, cur.dbt_scd_id as ELT_SNAPSHOT__SCD_ID
 from analytics.snapshots.orders_snapshot__elt_tmp_src_0123456789ab as src
 join cur on src."ID" = cur."ID"
-where (src."UPDATED_AT" > cur.dbt_updated_at);
+where (src."UPDATED_AT" > cur.dbt_valid_from);
 
 -- counts: new, changed, deleted
 select count_if(ELT_SNAPSHOT__ACTION = 'insert_new'), count_if(ELT_SNAPSHOT__ACTION = 'insert_changed'), count_if(ELT_SNAPSHOT__ACTION = 'close_deleted') from analytics.snapshots.orders_snapshot__elt_tmp_chg_0123456789ab;
