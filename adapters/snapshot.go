@@ -211,8 +211,8 @@ func (e *SnapshotTargetError) DbtErrorKind() string { return "Compilation" }
 // anything: the table needs the scd id, valid-from and valid-to columns,
 // and with hard_deletes new_record the is-deleted column too (so a
 // snapshot switched to new_record fails until the column is added).
-// Names compare without case. (dbt does not require dbt_updated_at; elt
-// still does, in each adapter, as it does not add that column.)
+// Names compare without case. (dbt does not require dbt_updated_at: its
+// create_columns adds it, and so does each adapter.)
 func CheckSnapshotTarget(cols []Column, c SnapshotColumns, hardDeletes string) error {
 	var missing []string
 	for _, name := range []string{c.ScdID, c.ValidFrom, c.ValidTo} {

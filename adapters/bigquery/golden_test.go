@@ -289,6 +289,8 @@ func goldenCases() map[string]func() (string, error) {
 		"snapshot_datetime_updated_at":  snapshotCase(withDeletes(snapTS, "invalidate"), cols("id INT64", "status STRING", "updated_at DATETIME"), adapters.KindNone, nil),
 		"snapshot_missing_updated_at":   snapshotCase(adapters.Snapshot{Strategy: "timestamp", UniqueKey: []string{"id"}, UpdatedAt: "modified"}, sourceCols, adapters.KindNone, nil),
 		"snapshot_not_a_snapshot_table": snapshotCase(snapTS, sourceCols, adapters.KindTable, sourceCols),
+		"snapshot_target_without_updated_at": snapshotCase(snapTS, sourceCols, adapters.KindTable,
+			cols("id INT64", "status STRING", "updated_at TIMESTAMP", "dbt_scd_id STRING", "dbt_valid_from TIMESTAMP", "dbt_valid_to TIMESTAMP")),
 
 		// Seeds.
 		"seed_new":                seedCase(customersCSV, adapters.Seed{}, TableFacts{}, nil),

@@ -262,9 +262,6 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 	if err := adapters.CheckSnapshotTarget(tcols, c, s.HardDeletes); err != nil {
 		return SnapshotPlan{}, err
 	}
-	if _, ok := adapters.FindColumn(tcols, c.UpdatedAt); !ok {
-		return SnapshotPlan{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", c.UpdatedAt)
-	}
 	// Schema changes first, so that every later statement sees the final
 	// columns: new source columns.
 	var adds []string
@@ -274,6 +271,13 @@ func (p *snapshotPlanner) update() (SnapshotPlan, error) {
 			adds = append(adds, "add column "+quote(sc.Name)+" "+sc.DataType)
 			cols = append(cols, sc)
 		}
+	}
+	if _, ok := adapters.FindColumn(tcols, c.UpdatedAt); !ok {
+		// dbt checks no dbt_updated_at: its create_columns adds the
+		// column from the staging table, where it has the type
+		// dbt_valid_from has.
+		vf, _ := adapters.FindColumn(tcols, c.ValidFrom)
+		adds = append(adds, "add column "+quote(c.UpdatedAt)+" "+vf.DataType)
 	}
 	if len(adds) > 0 {
 		plan.SchemaChanges = append(plan.SchemaChanges, "alter table "+target+"\n  "+strings.Join(adds, ",\n  "))

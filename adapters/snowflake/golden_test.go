@@ -356,6 +356,7 @@ func TestGoldenSnapshots(t *testing.T) {
 		}), src, adapters.KindTable, target},
 		{"snapshot_meta_column_in_source", timestamp, append(append([]adapters.Column{}, src...), col("DBT_VALID_TO", "DATE")), adapters.KindNone, nil},
 		{"snapshot_not_a_snapshot_table", timestamp, src, adapters.KindTable, src},
+		{"snapshot_target_without_updated_at", timestamp, src, adapters.KindTable, append(append([]adapters.Column{}, src...), col("DBT_SCD_ID", "VARCHAR(32)"), col("DBT_VALID_FROM", "TIMESTAMP_NTZ(9)"), col("DBT_VALID_TO", "TIMESTAMP_NTZ(9)"))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -256,7 +256,12 @@ func (sp *snapshotPlanner) update(plan *SnapshotPlan, targetCols []adapters.Colu
 		return err
 	}
 	if _, ok := adapters.FindColumn(targetCols, c.UpdatedAt); !ok {
-		return fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", c.UpdatedAt)
+		// dbt checks no dbt_updated_at: its create_columns adds the
+		// column from the staging table, where it has the type
+		// dbt_valid_from has.
+		vf, _ := adapters.FindColumn(targetCols, c.ValidFrom)
+		plan.SchemaChanges = append(plan.SchemaChanges, Statement{Purpose: "add the updated-at column",
+			SQL: "alter table " + target + " add column " + sp.meta(c.UpdatedAt) + " " + vf.DataType})
 	}
 	// Source columns the table lacks are added; each source column as the
 	// table spells it.

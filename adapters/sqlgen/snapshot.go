@@ -619,7 +619,13 @@ func (r *snapshotRun) update() (adapters.RunResult, error) {
 		return adapters.RunResult{}, err
 	}
 	if !has[strings.ToLower(c.UpdatedAt)] {
-		return adapters.RunResult{}, fmt.Errorf("the target is not a snapshot table: it has no column %q (was snapshot_meta_column_names changed? dbt does not rename meta columns either)", c.UpdatedAt)
+		// dbt checks no dbt_updated_at: its create_columns adds the
+		// column from the staging table, where it has the type
+		// dbt_valid_from has.
+		vf, _ := adapters.FindColumn(tcols, c.ValidFrom)
+		if err := r.exec("alter table " + target + " add column " + d.Quote(c.UpdatedAt) + " " + vf.DataType); err != nil {
+			return adapters.RunResult{}, fmt.Errorf("adding the column %q: %w", c.UpdatedAt, err)
+		}
 	}
 	srcTypes, err := r.tx.TableColumns(r.ctx, r.srcRel)
 	if err != nil {

@@ -384,3 +384,25 @@ select 1 as id, cast('{{ var("u", "2024-01-01") }}' as timestamp) as u
 		}
 	})
 }
+
+// TestSnapshotTargetWithoutUpdatedAtAsDBT: dbt's target check leaves out
+// dbt_updated_at, and its create_columns adds the column back from the
+// staging table: a snapshot table that lost it snapshots again, the old
+// versions NULL in it.
+func TestSnapshotTargetWithoutUpdatedAtAsDBT(t *testing.T) {
+	onBothWarehouses(t, "snap_no_updated_at", func(t *testing.T, dir, warehouse string) {
+		writeFile(t, dir, "snapshots/s.sql", `{% snapshot s %}
+{{ config(unique_key='id', strategy='timestamp', updated_at='u') }}
+select 1 as id, cast('{{ var("u", "2024-01-01") }}' as timestamp) as u
+{% endsnapshot %}
+`)
+		writeFile(t, dir, "macros/drop.sql", "{% macro drop_updated_at() %}{% do run_query('alter table ' ~ ref('s') ~ ' drop column dbt_updated_at') %}{% endmacro %}\n")
+		mustElt(t, dir, "snapshot")
+		mustElt(t, dir, "run-operation", "drop_updated_at")
+		mustElt(t, dir, "snapshot", "--vars", "{u: '2024-02-01'}")
+		out := mustElt(t, dir, "show", "--inline", "select count(*) as versions, count(dbt_valid_to) as closed, count(dbt_updated_at) as stamped from {{ ref('s') }}").stdout
+		if !strings.Contains(out, "|        2 |      1 |       1 |") {
+			t.Errorf("want 2 versions, 1 closed, 1 with dbt_updated_at:\n%s", out)
+		}
+	})
+}
