@@ -192,6 +192,19 @@ func (t *agateTable) format(maxRows, maxCols, maxWidth, maxPrec int, widthOK, pr
 // as the warehouse names them (nil where unknown): a DATE prints as a
 // date, as the drivers give dbt Python dates.
 func FormatTable(columns, types []string, rows [][]any) string {
+	return agateOf(columns, types, rows).format(len(rows), 6, 20, 3, true, true)
+}
+
+// FormatTableSample is agate's Table.print_table(max_rows=maxRows,
+// max_columns=None) of a query's rows, as dbt's seed --show prints a
+// seed's sample: every column, at most maxRows rows and a "..." row when
+// rows holds more, values and numbers as FormatTable gives them.
+func FormatTableSample(columns, types []string, rows [][]any, maxRows int) string {
+	return agateOf(columns, types, rows).format(maxRows, len(columns), 20, 3, true, true)
+}
+
+// agateOf holds a query's rows as agate's table of them (FormatTable).
+func agateOf(columns, types []string, rows [][]any) *agateTable {
 	t := &agateTable{columns: columns, rows: make([]*agateRow, len(rows))}
 	for i, r := range rows {
 		vals := make([]any, len(r))
@@ -204,7 +217,7 @@ func FormatTable(columns, types []string, rows [][]any) string {
 		}
 		t.rows[i] = &agateRow{names: columns, vals: vals}
 	}
-	return t.format(len(rows), 6, 20, 3, true, true)
+	return t
 }
 
 // decimalPlaces is how many decimal places v has once trailing zeros go.

@@ -24,9 +24,10 @@ type dbtOnly struct {
 	// --sample (dbt's sample mode, hidden in dbt 1.10 too), read by the
 	// session (sample.go).
 	sample string
-	// Refused when asked: seed rows shown, saved query exports, SQL
-	// without ephemeral CTEs.
-	show              bool
+	// seed --show prints a sample of each seed, as dbt's (seedshow.go).
+	// Refused when asked: build's --show (dbt's build takes it and shows
+	// nothing), saved query exports, SQL without ephemeral CTEs.
+	show, buildShow   bool
 	exportSavedQuery  optBool
 	includeSavedQuery optBool
 	injectCTEs        optBool
@@ -131,11 +132,12 @@ func addDBTOnlyFlags(root *cobra.Command, f *flags) {
 			fs.StringVar(&d.sample, "sample", "", "dbt's sample mode: refs and sources with event_time read only this window ('3 days', or {'start': ..., 'end': ...})")
 		}, "sample")
 	}
-	for _, cmd := range []string{"seed", "build"} {
-		hidden(cmd, func(fs *pflag.FlagSet) {
-			fs.BoolVar(&d.show, "show", false, "dbt's seed sample print, which elt does not have")
-		}, "show")
-	}
+	hidden("seed", func(fs *pflag.FlagSet) {
+		fs.BoolVar(&d.show, "show", false, "print a random sample of each seed loaded, as dbt's seed --show")
+	}, "show")
+	hidden("build", func(fs *pflag.FlagSet) {
+		fs.BoolVar(&d.buildShow, "show", false, "dbt's build takes --show and shows nothing")
+	}, "show")
 	hidden("build", func(fs *pflag.FlagSet) {
 		boolPair(fs, &d.exportSavedQuery, "export-saved-queries", "", "dbt Cloud's saved query exports")
 		boolPair(fs, &d.includeSavedQuery, "include-saved-query", "", "dbt Cloud's saved query exports")
@@ -193,8 +195,8 @@ func (d *dbtOnly) check() error {
 	switch {
 	case d.uploadArtifacts.set && d.uploadArtifacts.value:
 		return usageErr(fmt.Errorf("--upload-to-artifacts-ingest-api: elt cannot upload artifacts to dbt Cloud; leave it out"))
-	case d.show:
-		return usageErr(fmt.Errorf("--show: elt does not print a sample of the seeds it loads; query them with elt show --inline \"select * from {{ ref('<seed>') }}\""))
+	case d.buildShow:
+		return usageErr(fmt.Errorf("--show: dbt's build takes it and shows no seed; run elt seed --show to see samples of the seeds, or leave it out"))
 	case (d.exportSavedQuery.set && d.exportSavedQuery.value) || (d.includeSavedQuery.set && d.includeSavedQuery.value):
 		return usageErr(fmt.Errorf("--export-saved-queries: elt does not run saved query exports (dbt Cloud's semantic layer); leave it out"))
 	case d.injectCTEs.set && !d.injectCTEs.value:

@@ -54,7 +54,7 @@ func TestDBTCommandLinesRun(t *testing.T) {
 		// dbt's SampleType: a bad window stops the command.
 		{[]string{"run", "--sample", "3d"}, nil, "Invalid value for '--sample': Cannot load SAMPLE_WINDOW from '3d'. Must be of form 'DAYS_INT GRAIN_SIZE'."},
 		{[]string{"run"}, map[string]string{"DBT_SAMPLE": "3 weeks"}, "Invalid grain size 'weeks'. Must be one of ['hour', 'day', 'month', 'year', 'hours', 'days', 'months', 'years']."},
-		{[]string{"seed", "--show"}, nil, "--show"},
+		{[]string{"build", "--show"}, nil, "dbt's build takes it and shows no seed"},
 		{[]string{"build", "--export-saved-queries"}, nil, "saved query exports"},
 		{[]string{"compile", "--no-inject-ephemeral-ctes"}, nil, "always compiles ephemeral models into CTEs"},
 		{[]string{"ls", "--upload-to-artifacts-ingest-api"}, nil, "cannot upload"},

@@ -226,6 +226,11 @@ func execute(ctx context.Context, f *flags, env environment, stdout, stderr io.W
 	s.sendAlerts(ctx, alertCfg, hist, events)
 	endHooks, endErr := s.projectHooks(ctx, "on-run-end", onRunEndResults(startHooks, results))
 	elapsed := time.Since(started)
+	if command == "seed" && f.dbtOnly.show && ctx.Err() == nil {
+		// dbt's seed --show: samples of the seeds, printed after the
+		// stat line.
+		s.seedShow = s.seedSamples(ctx, results)
+	}
 	// Nothing below uses the database: it closes (and checkpoints) while
 	// the artifacts are written.
 	s.closeAdapterEarly()
@@ -1033,6 +1038,9 @@ func deref(p *int64) int64 {
 // results call for. cancelled is the cause when the run was interrupted.
 func (s *session) printSummary(results []runner.Result, elapsed time.Duration, cancelled error) int {
 	s.printStatLine(results, elapsed)
+	// dbt's seed task prints its samples in task_end_messages, after the
+	// stat line (after_run) and before the end messages.
+	s.printSeedSamples()
 	s.logEndRunResult(results, elapsed, cancelled)
 	return s.printEndMessages(results, cancelled, false)
 }

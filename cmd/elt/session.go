@@ -52,6 +52,8 @@ type session struct {
 	startedAt    time.Time
 	// graphSummaryWritten: target/graph_summary.json is written once.
 	graphSummaryWritten bool
+	// seedShow are seed --show's samples, printed after the stat line.
+	seedShow []seedSample
 	// sample is --sample's window (run and build), nil without it.
 	sample  *compiler.TimeWindow
 	proj    *project.Project
