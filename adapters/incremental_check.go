@@ -37,6 +37,10 @@ var (
 	schemaChangeModes     = []string{SchemaChangeIgnore, SchemaChangeFail, SchemaChangeAppend, SchemaChangeSyncAll}
 )
 
+// IsStrategy reports whether s is one of the incremental strategies elt
+// builds itself (append, merge, delete+insert, microbatch).
+func IsStrategy(s string) bool { return slices.Contains(incrementalStrategies, s) }
+
 // ResolveIncremental fills in defaults and checks the parts of inc that need
 // no warehouse, so every adapter rejects the same configurations with the
 // same words. Errors wrap ErrIncrementalConfig. An empty strategy is delete+insert with a unique_key and

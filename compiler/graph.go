@@ -236,11 +236,7 @@ func (m *Manifest) graphSource(s *project.SourceTable) *jinja.Dict {
 	set("tags", stringsAny(s.Tags))
 	d.Set("config", graphConfigValue(SourceConfig(s)))
 	// As in the manifest: dbt's graph holds the source's unrendered_config.
-	unrendered := s.Unrendered
-	if unrendered == nil {
-		unrendered = s.Config
-	}
-	set("unrendered_config", map[string]any(unrendered))
+	set("unrendered_config", map[string]any(s.UnrenderedConfig()))
 	set("freshness", SourceFreshnessOf(s))
 	set("quoting", orEmptyMap(s.Quoting))
 	return d

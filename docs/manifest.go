@@ -898,7 +898,7 @@ func (b *builder) source(s *project.SourceTable) *Source {
 		SourceMeta:        orEmptyMap(s.SourceMeta),
 		Tags:              orEmpty(s.Tags),
 		Config:            cfg,
-		UnrenderedConfig:  unrenderedConfig(sourceUnrendered(s)),
+		UnrenderedConfig:  unrenderedConfig(s.UnrenderedConfig()),
 		RelationName:      strOrNull(b.sourceRelation(s.UniqueID, rel)),
 		Quoting:           sourceQuoting(s.Quoting),
 		CreatedAt:         b.createdAt,
@@ -1322,13 +1322,4 @@ func externalJSON(x map[string]any) map[string]any {
 func metricRefs(calls [][]string) [][]string {
 	out := make([][]string, 0, len(calls))
 	return append(out, calls...)
-}
-
-// sourceUnrendered is the unrendered_config of s: as the loader built it
-// (dbt's), or its config for a table made some other way.
-func sourceUnrendered(s *project.SourceTable) project.Config {
-	if s.Unrendered != nil {
-		return s.Unrendered
-	}
-	return s.Config
 }

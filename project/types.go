@@ -415,6 +415,15 @@ type SourceTable struct {
 	Unrendered Config
 }
 
+// UnrenderedConfig is the table's unrendered_config: as the loader built
+// it (dbt's), or its config for a table made some other way.
+func (s *SourceTable) UnrenderedConfig() Config {
+	if s.Unrendered != nil {
+		return s.Unrendered
+	}
+	return s.Config
+}
+
 // TestDecl is one generic test declared in properties YAML, e.g.
 // columns: [{name: id, tests: [unique, {accepted_values: {values: [...]}}]}].
 type TestDecl struct {

@@ -95,13 +95,10 @@ func (r *Runner) checkIncrementalStrategy(n *compiler.Node, strategy string) err
 	if r.a.Dialect().Type() != "postgres" || strategy == "" {
 		return nil
 	}
-	switch strategy {
-	case "insert_overwrite":
+	if strategy == "insert_overwrite" {
 		return fmt.Errorf("The incremental strategy '%s' is not valid for this adapter", strategy)
-	case adapters.StrategyAppend, adapters.StrategyDeleteInsert, adapters.StrategyMerge, adapters.StrategyMicrobatch:
-		return nil
 	}
-	if r.m.CustomStrategy(n.UniqueID, strategy) {
+	if adapters.IsStrategy(strategy) || r.m.CustomStrategy(n.UniqueID, strategy) {
 		return nil
 	}
 	return fmt.Errorf("dbt could not find an incremental strategy macro with the name \"get_incremental_%s_sql\" in %s",
